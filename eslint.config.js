@@ -1,0 +1,47 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noSdk = {
+  name: '@larksuiteoapi/node-sdk',
+  message: 'Only src/lark/ may import the Lark SDK (docs/architecture.md §3).',
+};
+const noCron = { name: 'node-cron', message: 'Only src/scheduler/ may import node-cron.' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/lark/**', 'src/scheduler/**', 'src/main.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noSdk, noCron] }] },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noSdk, noCron, 'koa', 'postgres', '@electric-sql/pglite', 'drizzle-orm', 'node:fs', 'node:net'],
+          patterns: ['../db/*', '../lark/*', '../http/*', '../storage/*'],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/usecases/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [noSdk, noCron, 'koa'], patterns: ['../lark/*', '../http/*', '../scheduler/*'] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/** Where an operator finds each value; shown next to every error. */
+const HINTS: Record<string, string> = {
+  LARK_APP_ID: 'copy it from 开发者后台 → 凭证与基础信息 (App ID, starts with cli_)',
+  LARK_APP_SECRET: 'copy it from 开发者后台 → 凭证与基础信息 (App Secret)',
+  LARK_DOMAIN: 'use feishu (open.feishu.cn), lark (open.larksuite.com) or a base URL such as http://127.0.0.1:9000',
+  LARK_EVENT_MODE: 'use ws (long connection, no public URL needed) or webhook',
+  LARK_ENCRYPT_KEY: 'copy it from 开发者后台 → 事件与回调 → 加密策略 (Encrypt Key); required in webhook mode',
+  LARK_VERIFICATION_TOKEN: 'copy it from 开发者后台 → 事件与回调 → 加密策略 (Verification Token); required in webhook mode',
+  DATABASE_URL: 'a PostgreSQL URL such as postgres://user:pass@host:5432/db; leave unset to use embedded PGlite',
+  DATA_DIR: 'a writable folder for the embedded database and stored files',
+  PORT: 'a TCP port between 0 and 65535',
+  HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
+  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  TZ: 'an IANA time zone such as Asia/Shanghai',
+};
+
+const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const schema = z
+  .object({
+    LARK_APP_ID: z.string().regex(/^cli_[0-9a-zA-Z]+$/, 'must look like cli_xxxxxxxxxxxxxxxx'),
+    LARK_APP_SECRET: z.string().min(1, 'is required'),
+    LARK_DOMAIN: z
+      .string()
+      .default('feishu')
+      .refine((v) => v === 'feishu' || v === 'lark' || /^https?:\/\/[^/]+[^/]$/.test(v), 'must be feishu, lark or a base URL without a trailing slash'),
+    LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
+    LARK_ENCRYPT_KEY: z.string().optional(),
+    LARK_VERIFICATION_TOKEN: z.string().optional(),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    PORT: intFrom(3000, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
+    WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
+    WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
+    WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
+    WORKER_CONCURRENCY: intFrom(4, 1, 64),
+    WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
+    WORKER_LEASE_SECONDS: intFrom(300, 5),
+    WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
+    WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
+    LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
+  })
+  .superRefine((v, ctx) => {
+    if (v.LARK_EVENT_MODE === 'webhook') {
+      for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const) {
+        if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when LARK_EVENT_MODE=webhook' });
+      }
+    }
+  });
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  lark: {
+    appId: string;
+    appSecret: string;
+    domain: string;
+    eventMode: 'ws' | 'webhook';
+    encryptKey?: string;
+    verificationToken?: string;
+    httpTimeoutMs: number;
+    wsPingTimeoutSeconds: number;
+    wsSilenceAlertMinutes: number;
+  };
+  webhook: { maxAgeSeconds: number; maxAheadSeconds: number; bodyLimitBytes: number };
+  databaseUrl?: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: string;
+  timeZone: string;
+  worker: { concurrency: number; maxAttempts: number; leaseSeconds: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DOMAINS: Record<string, string> = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' };
+
+/** Pure: validates `env` and lists every missing or bad variable at once. */
+export function loadConfig(env: Env): Config {
+  // Empty strings in .env files mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const message = issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
+      const hint = HINTS[key];
+      return `${key}: ${message}${hint ? ` (${hint})` : ''}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const v = parsed.data;
+  return {
+    lark: {
+      appId: v.LARK_APP_ID,
+      appSecret: v.LARK_APP_SECRET,
+      domain: DOMAINS[v.LARK_DOMAIN] ?? v.LARK_DOMAIN,
+      eventMode: v.LARK_EVENT_MODE,
+      encryptKey: v.LARK_ENCRYPT_KEY,
+      verificationToken: v.LARK_VERIFICATION_TOKEN,
+      httpTimeoutMs: v.LARK_HTTP_TIMEOUT_MS,
+      wsPingTimeoutSeconds: v.WS_PING_TIMEOUT_SECONDS,
+      wsSilenceAlertMinutes: v.WS_SILENCE_ALERT_MINUTES,
+    },
+    webhook: {
+      maxAgeSeconds: v.WEBHOOK_MAX_AGE_SECONDS,
+      maxAheadSeconds: v.WEBHOOK_MAX_AHEAD_SECONDS,
+      bodyLimitBytes: v.WEBHOOK_BODY_LIMIT_BYTES,
+    },
+    databaseUrl: v.DATABASE_URL,
+    dataDir: v.DATA_DIR,
+    port: v.PORT,
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    timeZone: v.TZ,
+    worker: {
+      concurrency: v.WORKER_CONCURRENCY,
+      maxAttempts: v.WORKER_MAX_ATTEMPTS,
+      leaseSeconds: v.WORKER_LEASE_SECONDS,
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import * as schema from './schema/index.js';
+import { lockDataDir } from './lock-data-dir.js';
+
+export type Schema = typeof schema;
+/** One type for both drivers: repositories take a `Db` and never care which it is. */
+export type Db = PgDatabase<any, Schema>;
+/** A transaction handle is a Db too (same query API). */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Closes connections (and releases the PGlite folder lock). */
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export async function openDb(opts: OpenDbOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
+  const dir = join(opts.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const release = await lockDataDir(dir);
+  try {
+    const client = await PGlite.create(dir);
+    return fromPglite(client, async () => {
+      await client.close();
+      await release();
+    });
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+export function openPostgres(url: string, max = 10): Database {
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+  return {
+    db: drizzlePostgres(client, { schema }) as unknown as Db,
+    kind: 'postgres',
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+export function fromPglite(client: PGlite, close: () => Promise<void> = () => client.close()): Database {
+  return { db: drizzlePglite(client, { schema }) as unknown as Db, kind: 'pglite', close };
+}
+
+/**
+ * Raw SQL that returns rows on both drivers (postgres.js returns an array, PGlite `{rows}`).
+ * Cast counts to int in SQL: postgres.js returns int8 as string, PGlite as number/BigInt.
+ */
+export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
+  const result: any = await db.execute(query);
+  return (Array.isArray(result) ? result : result.rows) as T[];
+}

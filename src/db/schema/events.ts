@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+
+/**
+ * Every accepted Lark event, kept forever: it is the archive's intake log and the dedupe key store.
+ * The row is also the processing job (status/attempts/next_attempt_at), so accepting an event is
+ * exactly one INSERT.
+ */
+export const inboundEvents = pgTable(
+  'inbound_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: text('event_id').notNull(),
+    /** Lark says to dedupe message events on message_id (retries may carry a new event_id). */
+    messageId: text('message_id'),
+    eventType: text('event_type').notNull(),
+    /** webhook | ws | reconcile | card */
+    source: text('source').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamptz('received_at').notNull(),
+    /** pending | processing | done | ignored | dead */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    lockedAt: timestamptz('locked_at'),
+    lockedBy: text('locked_by'),
+    processedAt: timestamptz('processed_at'),
+  },
+  (t) => [
+    uniqueIndex('inbound_events_event_id_key').on(t.eventId),
+    uniqueIndex('inbound_events_message_id_key').on(t.messageId),
+    index('inbound_events_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
+    index('inbound_events_processing_idx')
+      .on(t.lockedAt)
+      .where(sql`status = 'processing'`),
+  ],
+);

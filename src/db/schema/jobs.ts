@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+
+/**
+ * Background work other than event processing (downloads, replies, sends …). `key` makes
+ * enqueueing idempotent: the same logical job is inserted once.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** pending | processing | done | dead */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(8),
+    lastError: text('last_error'),
+    runAt: timestamptz('run_at').notNull(),
+    lockedAt: timestamptz('locked_at'),
+    lockedBy: text('locked_by'),
+    createdAt: timestamptz('created_at').notNull(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('jobs_kind_key_key').on(t.kind, t.key),
+    index('jobs_due_idx')
+      .on(t.runAt)
+      .where(sql`status = 'pending'`),
+    index('jobs_processing_idx')
+      .on(t.lockedAt)
+      .where(sql`status = 'processing'`),
+  ],
+);

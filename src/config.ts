@@ -57,13 +57,6 @@ const schema = z
     WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
     WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
     LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
-  })
-  .superRefine((v, ctx) => {
-    if (v.LARK_EVENT_MODE === 'webhook') {
-      for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const) {
-        if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when LARK_EVENT_MODE=webhook' });
-      }
-    }
   });
 
 export type Env = Record<string, string | undefined>;
@@ -104,15 +97,24 @@ export function loadConfig(env: Env): Config {
   // Empty strings in .env files mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      const message = issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
-      const hint = HINTS[key];
-      return `${key}: ${message}${hint ? ` (${hint})` : ''}`;
-    });
-    throw new ConfigError(problems);
+  const problems: string[] = [];
+  const problem = (key: string, message: string) => {
+    const hint = HINTS[key];
+    problems.push(`${key}: ${message}${hint ? ` (${hint})` : ''}`);
+  };
+  for (const issue of parsed.error?.issues ?? []) {
+    const key = String(issue.path[0] ?? '');
+    const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
+    const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
+    problem(key, missing ? 'is required' : notANumber ? 'must be a whole number' : issue.message);
   }
+  // Checked outside zod so it is reported together with every other problem.
+  if (cleaned.LARK_EVENT_MODE === 'webhook') {
+    for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) {
+      if (!cleaned[key]) problem(key, 'is required when LARK_EVENT_MODE=webhook');
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
   return {
     lark: {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { LARK_APP_ID: 'cli_a1b2c3d4e5f60718', LARK_APP_SECRET: 's3cret' };
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const c = loadConfig(base);
+    expect(c.lark.domain).toBe('https://open.feishu.cn');
+    expect(c.lark.eventMode).toBe('ws');
+    expect(c.dataDir).toBe('./data');
+    expect(c.port).toBe(3000);
+    expect(c.timeZone).toBe('Asia/Shanghai');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.webhook.maxAgeSeconds).toBe(8 * 3600);
+  });
+
+  it('lists every missing or bad variable at once, with hints', () => {
+    let err: unknown;
+    try {
+      loadConfig({ LARK_EVENT_MODE: 'webhook', PORT: 'abc', TZ: 'Mars/Base', LARK_DOMAIN: 'ftp://x', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const key of [
+      'LARK_APP_ID',
+      'LARK_APP_SECRET',
+      'LARK_ENCRYPT_KEY',
+      'LARK_VERIFICATION_TOKEN',
+      'PORT',
+      'TZ',
+      'LARK_DOMAIN',
+      'DATABASE_URL',
+    ]) {
+      expect(problems).toContain(`${key}:`);
+    }
+    expect(problems).toContain('开发者后台 → 凭证与基础信息');
+    expect((err as ConfigError).problems.length).toBe(8);
+  });
+
+  it('accepts lark and a base URL as domain, treats empty strings as unset', () => {
+    expect(loadConfig({ ...base, LARK_DOMAIN: 'lark' }).lark.domain).toBe('https://open.larksuite.com');
+    expect(loadConfig({ ...base, LARK_DOMAIN: 'http://127.0.0.1:9000' }).lark.domain).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ ...base, DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+});

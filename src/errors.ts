@@ -47,3 +47,6 @@ export class LarkNetworkError extends AppError {
 }
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Retrying cannot help (malformed payload, unknown kind): the queue row goes straight to `dead`. */
+export class PermanentError extends AppError {}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type Koa from 'koa';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDb, type Database } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { insertInboundEvent } from './db/repos/inbound-events.js';
+import { queueStats } from './db/repos/queue.js';
+import { AppError, errorMessage, LarkApiError, PermanentError } from './errors.js';
+import { larkWebhookRoute } from './http/lark-webhook-route.js';
+import { createLarkGateway } from './lark/create-gateway.js';
+import type { InboundLarkEvent } from './lark/event-envelope.js';
+import { mapLarkEvent } from './lark/event-mapper.js';
+import { handleWebhookRequest } from './lark/webhook-intake.js';
+import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import type { ChatGateway } from './ports/chat-gateway.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import { CardActionRouter } from './usecases/card-actions.js';
+import type { BotDeps } from './usecases/deps.js';
+import { processEvent, type EventHooks } from './usecases/process-event.js';
+import { recordInboundEvent } from './usecases/record-inbound-event.js';
+import { QueueWorker } from './worker/queue-worker.js';
+import { installFeatures, type JobHandlers } from './features.js';
+
+export interface BotOverrides {
+  /** An already migrated database (tests); otherwise opened from config and migrated. */
+  database?: Database;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Worker poll interval (tests use short ones). */
+  pollMs?: number;
+}
+
+export interface RunningBot {
+  config: Config;
+  database: Database;
+  gateway: ChatGateway;
+  deps: BotDeps;
+  metrics: Metrics;
+  logger: Logger;
+  app: Koa;
+  server: Server;
+  /** http://host:port the app listens on. */
+  url: string;
+  eventWorker: QueueWorker;
+  jobWorker: QueueWorker;
+  ws?: WsIntake;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the whole bot: the one place (with main.ts, which adds env and signals) that opens the
+ * database, the Lark client, the HTTP server and the workers. Tests call it with the fake Lark.
+ */
+export async function startBot(config: Config, o: BotOverrides = {}): Promise<RunningBot> {
+  const logger = o.logger ?? createLogger(config.logLevel);
+  const metrics = o.metrics ?? new Metrics();
+  const clock = o.clock ?? systemClock;
+  const ownsDb = !o.database;
+  const database = o.database ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    if (ownsDb) {
+      await migrate(database, config.databaseUrl);
+      cleanup.push(() => database.close());
+    }
+    const { gateway } = createLarkGateway(config, { logger, metrics, clock });
+    const botOpenId = await checkCredentials(gateway, logger);
+    const deps: BotDeps = {
+      db: database.db,
+      gateway,
+      clock,
+      logger,
+      metrics,
+      botOpenId: async () => botOpenId ?? (await gateway.getBotInfo().catch(() => undefined))?.openId,
+    };
+    const workerId = `${process.pid}-${randomBytes(3).toString('hex')}`;
+    const cards = new CardActionRouter();
+    const jobHandlers: JobHandlers = {};
+    const hooks: EventHooks = { commands: {} };
+    const features = installFeatures({ config, deps, cards, jobHandlers, hooks });
+
+    const eventWorker = new QueueWorker({
+      db: database.db,
+      table: 'inbound_events',
+      clock,
+      logger,
+      metrics,
+      workerId,
+      concurrency: config.worker.concurrency,
+      maxAttempts: config.worker.maxAttempts,
+      leaseSeconds: config.worker.leaseSeconds,
+      pollMs: o.pollMs,
+      handle: (row, log) => processEvent(deps, mapLarkEvent(row.payload), log, hooks),
+    });
+    const jobWorker = new QueueWorker({
+      db: database.db,
+      table: 'jobs',
+      clock,
+      logger,
+      metrics,
+      workerId,
+      concurrency: config.worker.concurrency,
+      maxAttempts: config.worker.maxAttempts,
+      leaseSeconds: config.worker.leaseSeconds,
+      pollMs: o.pollMs,
+      handle: async (row, log) => {
+        const handler = jobHandlers[row.type];
+        if (!handler) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
+        await handler(row.payload, log);
+      },
+    });
+    features.onJobEnqueued(() => jobWorker.wake());
+
+    const record = (event: InboundLarkEvent) =>
+      recordInboundEvent({ db: database.db, clock, metrics, onRecorded: () => eventWorker.wake() }, event);
+    const onCardAction = async (event: InboundLarkEvent): Promise<object> => {
+      const mapped = mapLarkEvent(event.payload);
+      if (mapped.kind !== 'card_action') return { toast: { type: 'error', content: '无法识别的回调' } };
+      await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
+      return cards.handle(deps, mapped.action);
+    };
+
+    let ws: WsIntake | undefined;
+    const larkWebhook =
+      config.lark.eventMode === 'webhook'
+        ? larkWebhookRoute({
+            bodyLimitBytes: config.webhook.bodyLimitBytes,
+            logger,
+            metrics,
+            handle: (req) =>
+              handleWebhookRequest(
+                { lark: config.lark, webhook: config.webhook, clock, metrics, record, onCardAction },
+                req,
+              ),
+          })
+        : undefined;
+    registerQueueMetrics(metrics, database, clock);
+    const app = buildApp({
+      logger,
+      metrics,
+      larkWebhook,
+      ready: async () => {
+        const checks: Record<string, boolean | string> = {};
+        checks.database = await database.db
+          .execute(sql`select 1`)
+          .then(() => true)
+          .catch((e) => errorMessage(e));
+        if (config.lark.eventMode === 'ws') checks.larkConnection = ws?.connected() ?? false;
+        return { ok: Object.values(checks).every((v) => v === true), checks };
+      },
+    });
+    const server = await listen(app, config.port, config.host);
+    cleanup.push(() => closeServer(server));
+    const addr = server.address() as AddressInfo;
+    const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+    eventWorker.start();
+    jobWorker.start();
+    if (config.lark.eventMode === 'ws') {
+      ws = await startWsIntake({
+        config: config.lark,
+        logger,
+        metrics,
+        clock,
+        onEvent: async (event) => void (await record(event)),
+        onCardAction: async (payload) => onCardAction(payload as InboundLarkEvent),
+      });
+    }
+    const stopFeatures = features.start();
+    logger.info({ url, mode: config.lark.eventMode, database: database.kind }, 'bot started');
+
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await stopFeatures();
+      await ws?.close().catch(() => {});
+      await closeServer(server);
+      await Promise.all([eventWorker.stop(), jobWorker.stop()]);
+      if (ownsDb) await database.close();
+      logger.info('bot stopped');
+    };
+    return {
+      config,
+      database,
+      gateway,
+      deps,
+      metrics,
+      logger,
+      app,
+      server,
+      url,
+      eventWorker,
+      jobWorker,
+      ws,
+      stop,
+    };
+  } catch (err) {
+    for (const fn of cleanup.reverse()) await fn().catch(() => {});
+    throw err;
+  }
+}
+
+/** Lark refusing our credentials is a start-up error; an unreachable Lark is only a warning. */
+async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<string | undefined> {
+  try {
+    return (await gateway.getBotInfo()).openId;
+  } catch (err) {
+    if (err instanceof LarkApiError && !err.isRetryable) {
+      throw new AppError(
+        'lark_credentials_refused',
+        `Lark refused the app credentials (code ${err.larkCode}: ${err.message}); check LARK_APP_ID / LARK_APP_SECRET and that the bot capability is enabled`,
+      );
+    }
+    logger.warn({ err: errorMessage(err) }, 'Lark is unreachable at start-up; will keep trying');
+    return undefined;
+  }
+}
+
+function registerQueueMetrics(metrics: Metrics, database: Database, clock: Clock): void {
+  for (const table of ['inbound_events', 'jobs'] as const) {
+    metrics.collect(`queue_${table}_rows`, `Rows of ${table} by status`, async () => {
+      const s = await queueStats(database.db, table, clock.now());
+      return [
+        { labels: { status: 'pending' }, value: s.pending },
+        { labels: { status: 'processing' }, value: s.processing },
+        { labels: { status: 'dead' }, value: s.dead },
+      ];
+    });
+    metrics.collect(`queue_${table}_lag_seconds`, `Age of the oldest due row of ${table}`, async () => [
+      { labels: {}, value: (await queueStats(database.db, table, clock.now())).lagSeconds },
+    ]);
+  }
+  metrics.collect('lark_seconds_since_last_event', 'Seconds since the last accepted Lark event', () => {
+    const last = metrics.value('lark_last_event_timestamp_seconds');
+    return last ? [{ labels: {}, value: Math.round(clock.now().getTime() / 1000 - last) }] : [];
+  });
+}
+
+function listen(app: Koa, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err) =>
+      reject(new AppError('listen_failed', `cannot listen on ${host}:${port}: ${err.message}`)),
+    );
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections?.();
+  });
+}

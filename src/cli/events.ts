@@ -1,0 +1,33 @@
+import { sql } from 'drizzle-orm';
+import { listInboundEvents } from '../db/repos/inbound-events.js';
+import { AppError } from '../errors.js';
+import type { CliCommand } from './commands.js';
+
+/** `events dead` lists dead-lettered events; `events retry ID|all-dead` puts them back in the queue. */
+export const eventsCommand: CliCommand = {
+  summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',
+  run: async ([sub, arg], { db, out }) => {
+    if (sub === 'list' || sub === 'dead') {
+      const rows = await listInboundEvents(db, { status: sub === 'dead' ? 'dead' : undefined, limit: 100 });
+      for (const r of rows) {
+        out(
+          `${r.id}\t${r.status}\t${r.attempts}\t${r.eventType}\t${r.messageId ?? r.eventId}\t${r.lastError ?? ''}`,
+        );
+      }
+      out(`${rows.length} event(s)`);
+      return;
+    }
+    if (sub === 'retry' && arg) {
+      const where =
+        arg === 'all-dead'
+          ? sql`status = 'dead'`
+          : sql`id = ${Number(arg)} and status in ('dead', 'pending')`;
+      const res: any = await db.execute(
+        sql`update inbound_events set status = 'pending', attempts = 0, next_attempt_at = now() where ${where}`,
+      );
+      out(`${res.count ?? res.affectedRows ?? 0} event(s) queued again`);
+      return;
+    }
+    throw new AppError('usage', 'Usage: npm run cli -- events list | dead | retry <id|all-dead>');
+  },
+};

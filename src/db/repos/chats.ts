@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+export async function recordChatJoined(
+  db: Db,
+  c: { chatId: string; chatType?: string; name?: string; addedBy?: string; at: Date },
+): Promise<void> {
+  await db.execute(
+    sql`insert into chats (chat_id, chat_type, name, active, added_by, added_at, updated_at)
+        values (${c.chatId}, ${c.chatType ?? 'group'}, ${c.name ?? null}, true, ${c.addedBy ?? null}, ${c.at}, ${c.at})
+        on conflict (chat_id) do update set active = true, name = coalesce(excluded.name, chats.name),
+          added_by = excluded.added_by, added_at = excluded.added_at, removed_at = null, updated_at = excluded.updated_at`,
+  );
+}
+
+/** Removal pauses the chat; nothing is deleted. */
+export async function recordChatLeft(db: Db, c: { chatId: string; at: Date }): Promise<void> {
+  await db.execute(
+    sql`insert into chats (chat_id, active, removed_at, updated_at) values (${c.chatId}, false, ${c.at}, ${c.at})
+        on conflict (chat_id) do update set active = false, removed_at = excluded.removed_at,
+          updated_at = excluded.updated_at`,
+  );
+}
+
+/** Notes activity in a chat (a chat the bot never saw being added to is recorded too). */
+export async function touchChat(db: Db, c: { chatId: string; chatType: string; at: Date }): Promise<void> {
+  await db.execute(
+    sql`insert into chats (chat_id, chat_type, active, last_message_at, updated_at)
+        values (${c.chatId}, ${c.chatType}, true, ${c.at}, ${c.at})
+        on conflict (chat_id) do update set last_message_at = greatest(chats.last_message_at, excluded.last_message_at)`,
+  );
+}
+
+export interface ChatRow {
+  chatId: string;
+  chatType: string;
+  name: string | null;
+  active: boolean;
+  lastMessageAt: Date | null;
+}
+
+export async function listChats(db: Db, opts: { activeOnly?: boolean } = {}): Promise<ChatRow[]> {
+  const rows = await queryRows<any>(
+    db,
+    sql`select chat_id, chat_type, name, active, last_message_at from chats
+        where ${opts.activeOnly ? sql`active` : sql`true`} order by chat_id`,
+  );
+  return rows.map((r) => ({
+    chatId: r.chat_id,
+    chatType: r.chat_type,
+    name: r.name,
+    active: r.active,
+    lastMessageAt: r.last_message_at ? new Date(r.last_message_at) : null,
+  }));
+}

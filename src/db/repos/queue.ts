@@ -1,0 +1,160 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+/**
+ * The two durable queues share one shape: `inbound_events` (each accepted event is its own job)
+ * and `jobs` (downloads, sends …). Claiming uses FOR UPDATE SKIP LOCKED, so any number of workers
+ * in any number of processes take disjoint rows. Attempts count at claim time: a row whose worker
+ * dies mid-way still uses up an attempt and ends in `dead` rather than crashing workers forever.
+ */
+export type QueueTable = 'inbound_events' | 'jobs';
+
+const DUE: Record<QueueTable, string> = { inbound_events: 'next_attempt_at', jobs: 'run_at' };
+
+export interface ClaimedRow {
+  id: number;
+  attempts: number;
+  payload: any;
+  /** inbound_events.event_type or jobs.kind */
+  type: string;
+  maxAttempts?: number;
+  /** When the row became due (for queue-lag metrics). */
+  dueAt: Date;
+}
+
+const t = (table: QueueTable) => sql.raw(`"${table}"`);
+const due = (table: QueueTable) => sql.raw(`"${DUE[table]}"`);
+const typeCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'kind' : 'event_type');
+const maxCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'max_attempts' : 'null::int');
+
+export async function claimDue(
+  db: Db,
+  table: QueueTable,
+  workerId: string,
+  limit: number,
+  now: Date,
+): Promise<ClaimedRow[]> {
+  const rows = await queryRows<any>(
+    db,
+    sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
+          attempts = attempts + 1
+        where id in (
+          select id from ${t(table)}
+          where status = 'pending' and ${due(table)} <= ${now}
+          order by ${due(table)}, id
+          limit ${limit}
+          for update skip locked)
+        returning id::int as id, attempts, payload, ${typeCol(table)} as type, ${maxCol(table)} as max_attempts,
+          ${due(table)} as due_at`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    attempts: Number(r.attempts),
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+    type: r.type,
+    maxAttempts: r.max_attempts == null ? undefined : Number(r.max_attempts),
+    dueAt: new Date(r.due_at),
+  }));
+}
+
+/** Marks a claimed row finished (`done`, or `ignored` for events we do not act on). */
+export async function finish(db: Db, table: QueueTable, id: number, status: 'done' | 'ignored', now: Date) {
+  const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
+  await db.execute(
+    sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
+          last_error = null
+        where id = ${id}`,
+  );
+}
+
+/** Exponential backoff with jitter: 5 s, 10 s, 20 s … capped at one hour. */
+export function backoffSeconds(attempts: number, random = Math.random()): number {
+  const base = Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
+  return Math.round(base * (0.8 + 0.4 * random));
+}
+
+/**
+ * Records a failed attempt: back to `pending` after a backoff, or `dead` when attempts are used up
+ * (or the error is permanent). `retryAt` overrides the backoff (e.g. Lark's rate-limit reset).
+ * Returns the new status.
+ */
+export async function fail(
+  db: Db,
+  table: QueueTable,
+  row: { id: number; attempts: number },
+  opts: { error: string; now: Date; maxAttempts: number; permanent?: boolean; retryAt?: Date },
+): Promise<'pending' | 'dead'> {
+  const dead = opts.permanent || row.attempts >= opts.maxAttempts;
+  const next = opts.retryAt ?? new Date(opts.now.getTime() + backoffSeconds(row.attempts) * 1000);
+  const status = dead ? 'dead' : 'pending';
+  const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
+  await db.execute(
+    sql`update ${t(table)} set status = ${status}, last_error = ${opts.error.slice(0, 2000)},
+          locked_at = null, locked_by = null, ${due(table)} = ${next},
+          ${finishedCol} = ${dead ? opts.now : null}
+        where id = ${row.id}`,
+  );
+  return status;
+}
+
+/**
+ * The sweeper: rows stuck in `processing` longer than the lease belong to a worker that died.
+ * They go back to `pending` (or `dead` if their attempts are used up). Returns how many.
+ */
+export async function reclaimStale(
+  db: Db,
+  table: QueueTable,
+  opts: { now: Date; leaseSeconds: number; maxAttempts: number },
+): Promise<number> {
+  const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
+  const max: SQL = table === 'jobs' ? sql`max_attempts` : sql`${opts.maxAttempts}`;
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update ${t(table)} set
+          status = case when attempts >= ${max} then 'dead' else 'pending' end,
+          last_error = coalesce(last_error, '') || case when last_error is null then '' else '; ' end
+            || 'worker lease expired (worker died or hung)',
+          locked_at = null, locked_by = null, ${due(table)} = ${opts.now}
+        where status = 'processing' and locked_at < ${cutoff}
+        returning id::int as id`,
+  );
+  return rows.length;
+}
+
+/** Gives back rows this worker claimed but did not finish (graceful shutdown). */
+export async function release(db: Db, table: QueueTable, workerId: string, now: Date): Promise<number> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
+          locked_by = null, ${due(table)} = ${now}
+        where status = 'processing' and locked_by = ${workerId}
+        returning id::int as id`,
+  );
+  return rows.length;
+}
+
+export interface QueueStats {
+  pending: number;
+  processing: number;
+  dead: number;
+  /** Seconds the oldest due pending row has been waiting. */
+  lagSeconds: number;
+}
+
+export async function queueStats(db: Db, table: QueueTable, now: Date): Promise<QueueStats> {
+  const [r] = await queryRows<any>(
+    db,
+    sql`select count(*) filter (where status = 'pending')::int as pending,
+               count(*) filter (where status = 'processing')::int as processing,
+               count(*) filter (where status = 'dead')::int as dead,
+               coalesce(extract(epoch from (${now}::timestamptz - min(${due(table)}) filter (
+                 where status = 'pending' and ${due(table)} <= ${now}))), 0)::float8 as lag
+        from ${t(table)} where status in ('pending', 'processing', 'dead')`,
+  );
+  return {
+    pending: Number(r?.pending ?? 0),
+    processing: Number(r?.processing ?? 0),
+    dead: Number(r?.dead ?? 0),
+    lagSeconds: Math.max(0, Number(r?.lag ?? 0)),
+  };
+}

@@ -1,0 +1,41 @@
+/** What the bot receives, in its own words (the Lark mapper in src/lark/ produces these). */
+export interface IncomingMessage {
+  messageId: string;
+  chatId: string;
+  /** group | p2p | topic … */
+  chatType: string;
+  senderOpenId?: string;
+  /** user | app | … */
+  senderType: string;
+  msgType: string;
+  /** Lark's `content` JSON string, kept verbatim. */
+  content: string;
+  sentAt: Date;
+  parentId?: string;
+  rootId?: string;
+  threadId?: string;
+  mentions: Mention[];
+}
+
+export interface Mention {
+  key: string;
+  openId?: string;
+  name: string;
+}
+
+export type IncomingEvent =
+  | { kind: 'message'; message: IncomingMessage }
+  | { kind: 'bot_added'; chatId: string; chatName?: string; operatorOpenId?: string; at: Date }
+  | { kind: 'bot_removed'; chatId: string; operatorOpenId?: string; at: Date }
+  | { kind: 'card_action'; action: CardAction }
+  | { kind: 'other'; type: string };
+
+export interface CardAction {
+  operatorOpenId: string;
+  value: Record<string, unknown>;
+  formValue?: Record<string, unknown>;
+  messageId?: string;
+  chatId?: string;
+  /** Callback token for a delayed card update. */
+  token?: string;
+}

@@ -1,0 +1,119 @@
+import { LarkApiError } from '../errors.js';
+import type { ChatInfo, ChatMember, UserInfo } from '../ports/chat-gateway.js';
+import type { Clock } from '../ports/clock.js';
+import type { LarkClient } from './client.js';
+import type { LarkCaller } from './lark-call.js';
+import { ensureOk, NO_LARK_CODE } from './lark-errors.js';
+import { TtlCache } from './ttl-cache.js';
+
+/** 41050: the user is outside the app's contact visibility — treated as "unknown user". */
+const USER_NOT_VISIBLE = new Set([41050]);
+
+export const required = (value: string | undefined, api: string): string => {
+  if (!value) throw new LarkApiError(NO_LARK_CODE, `${api}: answer without the expected id`, 200);
+  return value;
+};
+
+const defined = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+
+/**
+ * Chats, members, users and the bot itself, cached in memory (chats/members/users for `ttlMs`,
+ * the bot forever): Lark's free plan has a monthly API quota, and these rarely change.
+ */
+export class LarkDirectory {
+  private readonly chats: TtlCache<ChatInfo>;
+  private readonly members: TtlCache<ChatMember[]>;
+  private readonly users: TtlCache<UserInfo | undefined>;
+  private readonly bot: TtlCache<{ openId: string; name: string }>;
+
+  constructor(
+    private readonly client: LarkClient,
+    private readonly caller: LarkCaller,
+    clock: Clock,
+    ttlMs: number,
+  ) {
+    const now = () => clock.now().getTime();
+    this.chats = new TtlCache(ttlMs, now);
+    this.members = new TtlCache(ttlMs, now);
+    this.users = new TtlCache(ttlMs, now);
+    this.bot = new TtlCache(undefined, now);
+  }
+
+  getChat(chatId: string): Promise<ChatInfo> {
+    return this.chats.getOrLoad(chatId, async () => {
+      const api = 'im.chat.get';
+      const res = await this.caller.call(api, async () =>
+        ensureOk(await this.client.im.chat.get({ path: { chat_id: chatId } }), api),
+      );
+      const d = res.data;
+      return { chatId, ...defined({ name: d?.name, chatMode: d?.chat_mode, ownerId: d?.owner_id }) };
+    });
+  }
+
+  listChatMembers(chatId: string): Promise<ChatMember[]> {
+    return this.members.getOrLoad(chatId, async () => {
+      const api = 'im.chatMembers.get';
+      const out: ChatMember[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < 200; page++) {
+        const res = await this.caller.call(api, async () =>
+          ensureOk(
+            await this.client.im.chatMembers.get({
+              path: { chat_id: chatId },
+              params: {
+                member_id_type: 'open_id',
+                page_size: 100,
+                ...(pageToken ? { page_token: pageToken } : {}),
+              },
+            }),
+            api,
+          ),
+        );
+        for (const m of res.data?.items ?? []) {
+          if (m.member_id) out.push({ openId: m.member_id, ...defined({ name: m.name }) });
+        }
+        pageToken = res.data?.page_token;
+        if (!res.data?.has_more || !pageToken) break;
+      }
+      return out;
+    });
+  }
+
+  /** Undefined when the user is outside the app's contact visibility (or has no visible name). */
+  getUser(openId: string): Promise<UserInfo | undefined> {
+    return this.users.getOrLoad(openId, async () => {
+      const api = 'contact.user.get';
+      try {
+        const res = await this.caller.call(api, async () =>
+          ensureOk(
+            await this.client.contact.user.get({
+              path: { user_id: openId },
+              params: { user_id_type: 'open_id' },
+            }),
+            api,
+          ),
+        );
+        const name = res.data?.user?.name;
+        return name ? { openId, name } : undefined;
+      } catch (err) {
+        if (err instanceof LarkApiError && USER_NOT_VISIBLE.has(err.larkCode)) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /** GET /open-apis/bot/v3/info — not generated in the SDK; its answer is `{code, msg, bot}`. */
+  getBotInfo(): Promise<{ openId: string; name: string }> {
+    return this.bot.getOrLoad('bot', async () => {
+      const api = 'bot.info';
+      type BotInfo = { code?: number; msg?: string; bot?: { open_id?: string; app_name?: string } };
+      const res = await this.caller.call(api, async () =>
+        ensureOk(await this.client.request<BotInfo>({ method: 'GET', url: '/open-apis/bot/v3/info' }), api),
+      );
+      return { openId: required(res.bot?.open_id, api), name: res.bot?.app_name ?? '' };
+    });
+  }
+}

@@ -1,0 +1,237 @@
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { Config } from '../config.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Clock } from '../ports/clock.js';
+import { toInboundEvent, type InboundLarkEvent } from './event-envelope.js';
+
+export interface WsIntakeDeps {
+  config: Config['lark'];
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  /** The record step (one idempotent insert). Throwing makes the SDK answer 500, so Lark pushes again. */
+  onEvent: (event: InboundLarkEvent) => Promise<void>;
+  /**
+   * A `card.action.trigger` callback (same shape as the webhook path hands over: payload = v2 envelope);
+   * the answer (toast / card) goes back over the socket. 3 s budget.
+   */
+  onCardAction: (event: InboundLarkEvent) => Promise<object | undefined>;
+}
+
+export interface WsIntake {
+  /** The SDK's socket is open (it says nothing about a peer that stopped answering; see lastActivityAt). */
+  connected(): boolean;
+  lastEventAt(): Date | undefined;
+  /** Last sign of life from Lark: an event, a callback, a pong or a (re)connect. */
+  lastActivityAt(): Date | undefined;
+  /** The silence check the timer runs; exposed for health checks and tests. */
+  checkSilence(): void;
+  close(): Promise<void>;
+}
+
+/** Events written to inbound_events. */
+export const RECORDED_EVENT_TYPES = [
+  'im.message.receive_v1',
+  'im.chat.member.bot.added_v1',
+  'im.chat.member.bot.deleted_v1',
+] as const;
+/** Subscribed in some consoles but of no use here: acknowledged and dropped. */
+export const IGNORED_EVENT_TYPES = ['im.message.message_read_v1'] as const;
+
+/**
+ * Receives events and card callbacks over Lark's long connection (SDK `WSClient`), facts from SDK 1.74:
+ * - A handler that throws makes the SDK answer the frame with `{"code":500}` instead of 200 (it catches the
+ *   error itself, no unhandled rejection). Lark's long-connection guide: an event not handled within 3 s
+ *   without an error is pushed again. So a failed insert is logged here and rethrown: nothing is lost, and
+ *   the redelivery is deduped by the insert. (Unregistered types are answered 200 "no … handle": dropped.)
+ * - `card.action.trigger` arrives as a `type: event` frame and goes through the same EventDispatcher; the
+ *   handler's return value is sent back base64-encoded in the answer frame. `type: card` frames are ignored.
+ * - `wsConfig.pingTimeout` (s) terminates the socket when nothing arrives within that time after a ping, which
+ *   starts the normal reconnect loop. The timer is re-armed by every ping, so it only works when it is shorter
+ *   than Lark's PingInterval (120 s today); the silence watchdog below is the backstop.
+ * - Pongs are invisible to the caller. We run the SDK logger at trace and take its "receive pong" trace line
+ *   as a sign of life. SDK warn/error go to our log, info goes to debug, debug/trace are dropped (they
+ *   carry the ws URL with its ticket).
+ */
+export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
+  const { config, logger, metrics, clock } = deps;
+  if (!/^cli_[0-9a-fA-F]{16}$/.test(config.appId)) {
+    // The SDK would log and silently never connect.
+    throw new Error(
+      `LARK_APP_ID ${config.appId} is not cli_ + 16 hex digits; the long connection refuses it`,
+    );
+  }
+  const log = logger.child({ component: 'lark-ws' });
+  const startedAt = clock.now();
+  const silenceMs = config.wsSilenceAlertMinutes * 60_000;
+  let lastEvent: Date | undefined;
+  let lastActivity: Date | undefined;
+  let silent = false;
+  const inflight = new Set<Promise<unknown>>();
+  const tracked =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      const p = fn(...args);
+      inflight.add(p);
+      void p.then(
+        () => inflight.delete(p),
+        () => inflight.delete(p),
+      );
+      return p;
+    };
+
+  metrics.set('lark_ws_connected', 0, {}, 'Long connection to Lark open (1) or not (0)');
+  metrics.set('lark_ws_silent', 0, {}, `Nothing from Lark for ${config.wsSilenceAlertMinutes} min (1)`);
+  metrics.inc('lark_ws_reconnects_total', {}, 0, 'Long connection re-established after a drop');
+
+  const touch = (isEvent: boolean) => {
+    const now = clock.now();
+    lastActivity = now;
+    if (isEvent) lastEvent = now;
+    if (silent) {
+      silent = false;
+      metrics.set('lark_ws_silent', 0);
+      log.info('long connection active again');
+    }
+  };
+
+  const checkSilence = () => {
+    const since = lastActivity ?? startedAt;
+    if (silent || clock.now().getTime() - since.getTime() < silenceMs) return;
+    silent = true;
+    metrics.set('lark_ws_silent', 1);
+    log.error(
+      { since: since.toISOString() },
+      `long connection silent for ${config.wsSilenceAlertMinutes} min`,
+    );
+  };
+
+  const record = async (data: object) => {
+    touch(true);
+    let inbound: InboundLarkEvent;
+    try {
+      inbound = toInboundEvent(data, 'ws');
+    } catch (err) {
+      log.error({ err }, 'unreadable long-connection event; answering 500');
+      throw err;
+    }
+    try {
+      await deps.onEvent(inbound);
+      metrics.inc('lark_ws_events_total', { event_type: inbound.eventType });
+    } catch (err) {
+      metrics.inc('lark_ws_event_errors_total', { event_type: inbound.eventType });
+      log.error(
+        { err, eventId: inbound.eventId, eventType: inbound.eventType },
+        'recording a long-connection event failed; answering 500 so Lark pushes it again',
+      );
+      throw err;
+    }
+  };
+
+  const cardAction = async (data: object) => {
+    touch(true);
+    const event = toInboundEvent(data, 'ws');
+    try {
+      return await deps.onCardAction(event);
+    } catch (err) {
+      log.error({ err, eventId: event.eventId }, 'card callback failed; answering 500');
+      throw err;
+    }
+  };
+
+  const sdkLogger = bridgeSdkLogger(log, () => touch(false));
+  const dispatcher = new lark.EventDispatcher({ logger: sdkLogger, loggerLevel: lark.LoggerLevel.warn });
+  const handlers: Record<string, (data: object) => Promise<unknown>> = {};
+  for (const type of RECORDED_EVENT_TYPES) handlers[type] = tracked(record);
+  for (const type of IGNORED_EVENT_TYPES) handlers[type] = async () => touch(true);
+  handlers['card.action.trigger'] = tracked(cardAction);
+  dispatcher.register<Record<string, (data: object) => Promise<unknown>>>(handlers);
+
+  const setConnected = (up: boolean) => metrics.set('lark_ws_connected', up ? 1 : 0);
+  const client = new lark.WSClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    domain: config.domain,
+    logger: sdkLogger,
+    loggerLevel: lark.LoggerLevel.trace,
+    autoReconnect: true,
+    handshakeTimeoutMs: config.httpTimeoutMs,
+    wsConfig: { pingTimeout: config.wsPingTimeoutSeconds },
+    onReady: () => {
+      touch(false);
+      setConnected(true);
+      log.info('long connection open');
+    },
+    onReconnecting: () => {
+      setConnected(false);
+      log.warn('long connection lost; reconnecting');
+    },
+    onReconnected: () => {
+      touch(false);
+      setConnected(true);
+      metrics.inc('lark_ws_reconnects_total');
+      log.info('long connection re-established');
+    },
+    onError: (err) => {
+      setConnected(false);
+      log.error({ err }, 'long connection gave up');
+    },
+  });
+
+  const timer = setInterval(checkSilence, Math.min(60_000, Math.max(20, silenceMs / 4)));
+  timer.unref();
+  await client.start({ eventDispatcher: dispatcher });
+
+  return {
+    connected: () => client.getConnectionStatus().state === 'connected',
+    lastEventAt: () => lastEvent,
+    lastActivityAt: () => lastActivity,
+    checkSilence,
+    /** Lets handlers in flight finish (≤ 3 s, Lark's budget) so their answers go out, then drops the socket. */
+    close: async () => {
+      clearInterval(timer);
+      if (inflight.size > 0) {
+        let giveUp: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inflight]),
+          new Promise((resolve) => (giveUp = setTimeout(resolve, 3000))),
+        ]);
+        clearTimeout(giveUp);
+        // The SDK sends the answer frame a few microtasks after the handler settles.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      client.close({ force: true });
+      setConnected(false);
+    },
+  };
+}
+
+type SdkLog = (...msg: unknown[]) => void;
+
+/** The SDK calls `logger.level(argsArray)`. Warn and error go to pino; the pong trace is a heartbeat. */
+function bridgeSdkLogger(
+  log: Logger,
+  onPong: () => void,
+): Record<'error' | 'warn' | 'info' | 'debug' | 'trace', SdkLog> {
+  const text = (msg: unknown[]) =>
+    msg
+      .flat()
+      .map((m) => (typeof m === 'string' ? m : errorMessage(m)))
+      .join(' ');
+  return {
+    error: (...msg) => {
+      const line = text(msg);
+      // Our handler already logged it with the event id.
+      if (line.includes('invoke event failed')) return;
+      log.error({ sdk: true }, line);
+    },
+    warn: (...msg) => log.warn({ sdk: true }, text(msg)),
+    info: (...msg) => log.debug({ sdk: true }, text(msg)),
+    debug: () => {},
+    trace: (...msg) => {
+      if (text(msg).includes('receive pong')) onPong();
+    },
+  };
+}

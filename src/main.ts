@@ -1,0 +1,44 @@
+import { startBot } from './bot.js';
+import { ConfigError, loadConfig } from './config.js';
+import { readEnv } from './env.js';
+import { errorMessage } from './errors.js';
+
+/** The composition root: environment, signals, exit codes. Everything else is in startBot(). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(readEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nSee config/.env.example and README.md#configuration.`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const bot = await startBot(config).catch((err) => {
+    console.error(`Cannot start: ${errorMessage(err)}`);
+    process.exit(1);
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    bot.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      bot.logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    bot
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        bot.logger.error({ err: errorMessage(err) }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Everything the bot asks of Lark. The only adapter is `LarkChatGateway` (src/lark/); tests run it
+ * against the fake Lark server. Errors: `LarkApiError` (Lark said no, with its code) or
+ * `LarkNetworkError` (timeouts, resets).
+ */
+export interface ChatGateway {
+  sendMessage(input: SendMessageInput): Promise<{ messageId: string }>;
+  reply(input: ReplyInput): Promise<{ messageId: string }>;
+  /** Replaces a card the bot sent (Lark: PATCH /im/v1/messages/:id, within 14 days). */
+  patchCard(input: { messageId: string; card: object }): Promise<void>;
+  /** GET /im/v1/messages/:id — for a merged forward, the parent followed by every descendant. */
+  getMessage(messageId: string): Promise<LarkMessageItem[]>;
+  listMessages(
+    input: ListMessagesInput,
+  ): Promise<{ items: LarkMessageItem[]; pageToken?: string; hasMore: boolean }>;
+  /** Streams a message resource; `range` asks for bytes [start, end] inclusive. */
+  downloadResource(input: DownloadInput): Promise<ResourceDownload>;
+  uploadImage(input: { bytes: Buffer }): Promise<{ imageKey: string }>;
+  uploadFile(input: {
+    fileName: string;
+    bytes: Buffer;
+    fileType?: 'stream' | 'pdf' | 'doc' | 'xls' | 'mp4' | 'opus' | 'ppt';
+  }): Promise<{ fileKey: string }>;
+  getChat(chatId: string): Promise<ChatInfo>;
+  listChatMembers(chatId: string): Promise<ChatMember[]>;
+  getUser(openId: string): Promise<UserInfo | undefined>;
+  getBotInfo(): Promise<{ openId: string; name: string }>;
+}
+
+export type ReceiveIdType = 'chat_id' | 'open_id' | 'user_id' | 'union_id' | 'email';
+
+export interface OutgoingMessage {
+  msgType: 'text' | 'post' | 'interactive' | 'image' | 'file';
+  /** Lark's `content`: a JSON string ({"text": …}, a card, {"image_key": …}). */
+  content: string;
+}
+
+export interface SendMessageInput {
+  receiveIdType: ReceiveIdType;
+  receiveId: string;
+  message: OutgoingMessage;
+  /** Lark's idempotency key (≤ 50 chars): a retry with the same uuid does not post twice. */
+  uuid: string;
+}
+
+export interface ReplyInput {
+  messageId: string;
+  message: OutgoingMessage;
+  uuid: string;
+  replyInThread?: boolean;
+}
+
+export interface ListMessagesInput {
+  chatId: string;
+  startTime: Date;
+  endTime: Date;
+  pageToken?: string;
+  pageSize?: number;
+}
+
+/** A message as Lark's message APIs return it (get/list), not as events carry it. */
+export interface LarkMessageItem {
+  message_id: string;
+  root_id?: string;
+  parent_id?: string;
+  thread_id?: string;
+  upper_message_id?: string;
+  msg_type: string;
+  create_time: string;
+  update_time?: string;
+  deleted?: boolean;
+  chat_id: string;
+  sender: { id: string; id_type: string; sender_type: string; tenant_key?: string };
+  body: { content: string };
+  mentions?: { key: string; id: string; id_type: string; name: string }[];
+}
+
+export interface DownloadInput {
+  messageId: string;
+  fileKey: string;
+  type: 'image' | 'file';
+  range?: { start: number; end: number };
+  /** Abort the download when no byte arrived for this long (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface ResourceDownload {
+  stream: Readable;
+  status: number;
+  contentLength?: number;
+  /** Parsed `Content-Range: bytes start-end/total`. */
+  contentRange?: { start: number; end: number; total: number };
+  contentType?: string;
+  /** From Content-Disposition, as metadata only. */
+  fileName?: string;
+}
+
+export interface ChatInfo {
+  chatId: string;
+  name?: string;
+  chatMode?: string;
+  ownerId?: string;
+}
+
+export interface ChatMember {
+  openId: string;
+  name?: string;
+}
+
+export interface UserInfo {
+  openId: string;
+  name: string;
+}

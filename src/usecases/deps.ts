@@ -1,0 +1,16 @@
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { ChatGateway } from '../ports/chat-gateway.js';
+import type { Clock } from '../ports/clock.js';
+
+/** What most use cases receive (each takes only the fields it uses). */
+export interface BotDeps {
+  db: Db;
+  gateway: ChatGateway;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** The bot's own open_id (cached by the gateway), to tell whether a message @mentions it. */
+  botOpenId: () => Promise<string | undefined>;
+}

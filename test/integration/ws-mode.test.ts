@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { botMembershipEvent, cardActionEvent, commandEvent } from '../support/events.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+describe('long-connection mode: the whole bot through the fake WebSocket gateway', () => {
+  let fake: FakeLark;
+  let gw: WsGateway;
+  let h: Harness;
+  beforeAll(async () => {
+    fake = await startFakeLark();
+    gw = attachWsGateway(fake);
+    h = await startHarness({ mode: 'ws', fake });
+    await gw.waitForConnection();
+  });
+  afterAll(async () => {
+    await h.close();
+    await gw.close();
+    await fake.close();
+  });
+
+  it('is ready only when connected, and records + processes pushed events', async () => {
+    const ready = await fetch(`${h.bot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).checks.larkConnection).toBe(true);
+
+    const added = botMembershipEvent({
+      appId: fake.appId,
+      type: 'added',
+      chatId: 'oc_ws_chat_1',
+      name: '城关村工作群',
+    });
+    expect((await gw.pushEvent(added)).code).toBe(200);
+    const ev = commandEvent({
+      appId: fake.appId,
+      botOpenId: fake.botOpenId,
+      chatId: 'oc_ws_chat_1',
+      text: '帮助',
+    });
+    expect((await gw.pushEvent(ev)).code).toBe(200);
+    // Redelivered by Lark: acknowledged, stored once.
+    expect((await gw.pushEvent(ev)).code).toBe(200);
+    await h.settle();
+
+    const rows = await queryRows<{ n: number; source: string }>(
+      h.db.db,
+      sql`select count(*)::int as n, min(source) as source from inbound_events where message_id = ${ev.event.message.message_id}`,
+    );
+    expect(rows[0]).toEqual({ n: 1, source: 'ws' });
+    const chat = await queryRows<{ name: string; active: boolean }>(
+      h.db.db,
+      sql`select name, active from chats where chat_id = 'oc_ws_chat_1'`,
+    );
+    expect(chat[0]).toEqual({ name: '城关村工作群', active: true });
+    const replies = fake.sentMessages().filter((m) => m.replyTo === ev.event.message.message_id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.msgType).toBe('interactive');
+  });
+
+  it('answers a card callback over the socket and records it', async () => {
+    const cb = cardActionEvent({
+      appId: fake.appId,
+      operatorOpenId: 'ou_clicker',
+      value: { a: 'no-such-action' },
+    });
+    const res = await gw.pushEvent(cb);
+    expect(res.code).toBe(200);
+    expect((res.data as any).toast.type).toBe('error');
+    const rows = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from inbound_events where event_id = ${cb.header.event_id} and status = 'done'`,
+    );
+    expect(rows[0]?.n).toBe(1);
+  });
+
+  it('records the bot being removed from a chat without deleting anything', async () => {
+    const removed = botMembershipEvent({ appId: fake.appId, type: 'deleted', chatId: 'oc_ws_chat_1' });
+    expect((await gw.pushEvent(removed)).code).toBe(200);
+    await h.settle();
+    const chat = await queryRows<{ name: string; active: boolean }>(
+      h.db.db,
+      sql`select name, active from chats where chat_id = 'oc_ws_chat_1'`,
+    );
+    expect(chat[0]).toEqual({ name: '城关村工作群', active: false });
+  });
+});

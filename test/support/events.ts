@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+
+export const TEST_ENCRYPT_KEY = 'test-encrypt-key';
+export const TEST_VERIFICATION_TOKEN = 'test-verification-token';
+
+const id = (prefix: string) => `${prefix}${randomBytes(12).toString('hex')}`;
+
+export interface MessageEventInput {
+  appId: string;
+  chatId?: string;
+  chatType?: 'group' | 'p2p';
+  messageId?: string;
+  eventId?: string;
+  senderOpenId?: string;
+  msgType?: string;
+  /** Lark `content` object (stringified for you). */
+  content?: unknown;
+  mentions?: { key: string; openId: string; name: string }[];
+  createTimeMs?: number;
+  parentId?: string;
+  rootId?: string;
+}
+
+/** A genuine-looking `im.message.receive_v1` v2 envelope. */
+export function messageEvent(i: MessageEventInput) {
+  const createTime = String(i.createTimeMs ?? Date.now());
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      event_type: 'im.message.receive_v1',
+      create_time: createTime,
+      token: TEST_VERIFICATION_TOKEN,
+      app_id: i.appId,
+      tenant_key: 'tenant_test',
+    },
+    event: {
+      sender: {
+        sender_id: { open_id: i.senderOpenId ?? 'ou_sender0000000000000000000001' },
+        sender_type: 'user',
+        tenant_key: 'tenant_test',
+      },
+      message: {
+        message_id: i.messageId ?? id('om_'),
+        ...(i.rootId ? { root_id: i.rootId } : {}),
+        ...(i.parentId ? { parent_id: i.parentId } : {}),
+        create_time: createTime,
+        update_time: createTime,
+        chat_id: i.chatId ?? id('oc_'),
+        chat_type: i.chatType ?? 'group',
+        message_type: i.msgType ?? 'text',
+        content: JSON.stringify(i.content ?? { text: 'hello' }),
+        ...(i.mentions
+          ? {
+              mentions: i.mentions.map((m) => ({
+                key: m.key,
+                id: { open_id: m.openId },
+                name: m.name,
+                tenant_key: 'tenant_test',
+              })),
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+/** `@bot <text>` in a group (the bot's open id comes from the fake's bot info). */
+export function commandEvent(
+  i: Omit<MessageEventInput, 'content' | 'mentions'> & { botOpenId: string; text: string },
+) {
+  return messageEvent({
+    ...i,
+    msgType: 'text',
+    content: { text: `@_user_1 ${i.text}` },
+    mentions: [{ key: '@_user_1', openId: i.botOpenId, name: '归档助手' }],
+  });
+}
+
+export function botMembershipEvent(i: {
+  appId: string;
+  type: 'added' | 'deleted';
+  chatId: string;
+  name?: string;
+  operatorOpenId?: string;
+  eventId?: string;
+}) {
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      event_type: `im.chat.member.bot.${i.type}_v1`,
+      create_time: String(Date.now()),
+      token: TEST_VERIFICATION_TOKEN,
+      app_id: i.appId,
+      tenant_key: 'tenant_test',
+    },
+    event: {
+      chat_id: i.chatId,
+      operator_id: { open_id: i.operatorOpenId ?? 'ou_admin000000000000000000000001' },
+      external: false,
+      name: i.name ?? '测试群',
+    },
+  };
+}
+
+export function cardActionEvent(i: {
+  appId: string;
+  operatorOpenId: string;
+  value: Record<string, unknown>;
+  messageId?: string;
+  chatId?: string;
+  formValue?: Record<string, unknown>;
+  eventId?: string;
+}) {
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      token: TEST_VERIFICATION_TOKEN,
+      create_time: String(Date.now() * 1000),
+      event_type: 'card.action.trigger',
+      tenant_key: 'tenant_test',
+      app_id: i.appId,
+    },
+    event: {
+      operator: { tenant_key: 'tenant_test', open_id: i.operatorOpenId },
+      token: `c-${randomBytes(16).toString('hex')}`,
+      action: { value: i.value, tag: 'button', ...(i.formValue ? { form_value: i.formValue } : {}) },
+      host: 'im_message',
+      context: { open_message_id: i.messageId ?? id('om_'), open_chat_id: i.chatId ?? id('oc_') },
+    },
+  };
+}

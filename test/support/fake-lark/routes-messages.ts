@@ -1,0 +1,114 @@
+import { paginate, route, type Route, type RouteContext } from './context.js';
+
+const RECEIVE_ID_TYPES = ['chat_id', 'open_id', 'user_id', 'union_id', 'email'];
+
+/** Parses Lark's `content` JSON string; answers 230001 and returns undefined when it is not JSON. */
+const parseContent = (
+  ctx: RouteContext,
+  needsMsgType = true,
+): { raw: string; parsed: unknown } | undefined => {
+  const raw = ctx.jsonBody.content;
+  if (typeof raw !== 'string' || (needsMsgType && typeof ctx.jsonBody.msg_type !== 'string')) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: content/msg_type');
+    return undefined;
+  }
+  try {
+    return { raw, parsed: JSON.parse(raw) };
+  } catch {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: content is not JSON');
+    return undefined;
+  }
+};
+
+/** Same uuid → same message, nothing new recorded (Lark dedupes sends by uuid for an hour). */
+const replayed = (ctx: RouteContext, uuid: unknown): boolean => {
+  const id = typeof uuid === 'string' && uuid ? ctx.state.uuids.get(uuid) : undefined;
+  const item = id ? ctx.state.messages.get(id) : undefined;
+  if (item) ctx.ok(item);
+  return item !== undefined;
+};
+
+const create = (ctx: RouteContext) => {
+  const type = ctx.query.receive_id_type ?? '';
+  const { receive_id: receiveId, msg_type: msgType, uuid } = ctx.jsonBody;
+  if (!RECEIVE_ID_TYPES.includes(type) || typeof receiveId !== 'string' || !receiveId) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: receive_id/receive_id_type');
+    return;
+  }
+  const content = parseContent(ctx);
+  if (!content || replayed(ctx, uuid)) return;
+  const chatId = type === 'chat_id' ? receiveId : `oc_p2p_${receiveId}`;
+  const item = ctx.state.recordSent(
+    { chatId, receiveId, receiveIdType: type, msgType, content: content.parsed, uuid: uuid || undefined },
+    content.raw,
+  );
+  ctx.ok(item);
+};
+
+const reply = (ctx: RouteContext) => {
+  const parentId = ctx.params.message_id!;
+  const { msg_type: msgType, uuid, reply_in_thread: replyInThread } = ctx.jsonBody;
+  const content = parseContent(ctx);
+  if (!content || replayed(ctx, uuid)) return;
+  const parent = ctx.state.messages.get(parentId);
+  const item = ctx.state.recordSent(
+    {
+      chatId: parent?.chat_id,
+      msgType,
+      content: content.parsed,
+      uuid: uuid || undefined,
+      replyTo: parentId,
+      replyInThread: replyInThread === true,
+    },
+    content.raw,
+  );
+  ctx.ok(item);
+};
+
+const patch = (ctx: RouteContext) => {
+  const messageId = ctx.params.message_id!;
+  const content = parseContent(ctx, false);
+  if (!content) return;
+  ctx.state.patches.push({ messageId, content: content.parsed });
+  const item = ctx.state.messages.get(messageId);
+  if (item) {
+    item.body = { content: content.raw };
+    item.updated = true;
+    item.update_time = String(Date.now());
+  }
+  ctx.ok({});
+};
+
+const get = (ctx: RouteContext) => {
+  const items = ctx.state.messageWithDescendants(ctx.params.message_id!);
+  if (items.length === 0) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: message not found');
+    return;
+  }
+  ctx.ok({ items });
+};
+
+const list = (ctx: RouteContext) => {
+  const q = ctx.query;
+  if (q.container_id_type !== 'chat' || !q.container_id) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: container_id');
+    return;
+  }
+  const start = q.start_time ? Number(q.start_time) * 1000 : Number.NEGATIVE_INFINITY;
+  const end = q.end_time ? Number(q.end_time) * 1000 + 999 : Number.POSITIVE_INFINITY;
+  const desc = q.sort_type === 'ByCreateTimeDesc';
+  const all = [...ctx.state.messages.values()]
+    .filter((m) => m.chat_id === q.container_id && !m.upper_message_id)
+    .filter((m) => Number(m.create_time) >= start && Number(m.create_time) <= end)
+    .sort((a, b) => (Number(a.create_time) - Number(b.create_time)) * (desc ? -1 : 1));
+  const pageSize = Math.min(Math.max(Number(q.page_size ?? 20) || 20, 1), 50);
+  ctx.ok(paginate(all, q.page_token, pageSize));
+};
+
+export const messageRoutes: Route[] = [
+  route('POST', '/open-apis/im/v1/messages', create),
+  route('GET', '/open-apis/im/v1/messages', list),
+  route('POST', '/open-apis/im/v1/messages/:message_id/reply', reply),
+  route('PATCH', '/open-apis/im/v1/messages/:message_id', patch),
+  route('GET', '/open-apis/im/v1/messages/:message_id', get),
+];

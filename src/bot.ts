@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
@@ -12,8 +13,8 @@ import { queueStats } from './db/repos/queue.js';
 import { AppError, errorMessage, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
-import type { InboundLarkEvent } from './lark/event-envelope.js';
-import { mapLarkEvent } from './lark/event-mapper.js';
+import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
+import { envelopeFromApiMessage, mapLarkEvent } from './lark/event-mapper.js';
 import { handleWebhookRequest } from './lark/webhook-intake.js';
 import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
 import { createLogger, type Logger } from './logger.js';
@@ -25,6 +26,8 @@ import type { BotDeps } from './usecases/deps.js';
 import { processEvent, type EventHooks } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+import type { BlobStore } from './ports/blob-store.js';
 import { installFeatures, type JobHandlers } from './features.js';
 
 export interface BotOverrides {
@@ -41,6 +44,7 @@ export interface RunningBot {
   config: Config;
   database: Database;
   gateway: ChatGateway;
+  blobs: BlobStore;
   deps: BotDeps;
   metrics: Metrics;
   logger: Logger;
@@ -84,7 +88,28 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const cards = new CardActionRouter();
     const jobHandlers: JobHandlers = {};
     const hooks: EventHooks = { commands: {} };
-    const features = installFeatures({ config, deps, cards, jobHandlers, hooks });
+    const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
+      minFreeBytes: config.capture.minFreeDiskBytes,
+    });
+    let jobWorkerRef: QueueWorker | undefined;
+    let eventWorkerRef: QueueWorker | undefined;
+    const features = installFeatures({
+      config,
+      deps,
+      blobs,
+      cards,
+      jobHandlers,
+      hooks,
+      presenters: {},
+      wakeJobs: () => jobWorkerRef?.wake(),
+      recordReconciled: (item, chatType) =>
+        recordInboundEvent(
+          { db: database.db, clock, metrics, onRecorded: () => eventWorkerRef?.wake() },
+          {
+            ...inboundFromEnvelope(envelopeFromApiMessage(item, chatType, config.lark.appId), 'reconcile'),
+          },
+        ),
+    });
 
     const eventWorker = new QueueWorker({
       db: database.db,
@@ -113,10 +138,14 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       handle: async (row, log) => {
         const handler = jobHandlers[row.type];
         if (!handler) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
-        await handler(row.payload, log);
+        await handler(row.payload, log, {
+          attempts: row.attempts,
+          maxAttempts: row.maxAttempts ?? config.worker.maxAttempts,
+        });
       },
     });
-    features.onJobEnqueued(() => jobWorker.wake());
+    jobWorkerRef = jobWorker;
+    eventWorkerRef = eventWorker;
 
     const record = (event: InboundLarkEvent) =>
       recordInboundEvent({ db: database.db, clock, metrics, onRecorded: () => eventWorker.wake() }, event);
@@ -191,6 +220,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       config,
       database,
       gateway,
+      blobs,
       deps,
       metrics,
       logger,

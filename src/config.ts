@@ -4,11 +4,14 @@ import { z } from 'zod';
 const HINTS: Record<string, string> = {
   LARK_APP_ID: 'copy it from 开发者后台 → 凭证与基础信息 (App ID, starts with cli_)',
   LARK_APP_SECRET: 'copy it from 开发者后台 → 凭证与基础信息 (App Secret)',
-  LARK_DOMAIN: 'use feishu (open.feishu.cn), lark (open.larksuite.com) or a base URL such as http://127.0.0.1:9000',
+  LARK_DOMAIN:
+    'use feishu (open.feishu.cn), lark (open.larksuite.com) or a base URL such as http://127.0.0.1:9000',
   LARK_EVENT_MODE: 'use ws (long connection, no public URL needed) or webhook',
   LARK_ENCRYPT_KEY: 'copy it from 开发者后台 → 事件与回调 → 加密策略 (Encrypt Key); required in webhook mode',
-  LARK_VERIFICATION_TOKEN: 'copy it from 开发者后台 → 事件与回调 → 加密策略 (Verification Token); required in webhook mode',
-  DATABASE_URL: 'a PostgreSQL URL such as postgres://user:pass@host:5432/db; leave unset to use embedded PGlite',
+  LARK_VERIFICATION_TOKEN:
+    'copy it from 开发者后台 → 事件与回调 → 加密策略 (Verification Token); required in webhook mode',
+  DATABASE_URL:
+    'a PostgreSQL URL such as postgres://user:pass@host:5432/db; leave unset to use embedded PGlite',
   DATA_DIR: 'a writable folder for the embedded database and stored files',
   PORT: 'a TCP port between 0 and 65535',
   HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
@@ -28,36 +31,48 @@ const isTimeZone = (tz: string) => {
   }
 };
 
-const schema = z
-  .object({
-    LARK_APP_ID: z.string().regex(/^cli_[0-9a-zA-Z]+$/, 'must look like cli_xxxxxxxxxxxxxxxx'),
-    LARK_APP_SECRET: z.string().min(1, 'is required'),
-    LARK_DOMAIN: z
-      .string()
-      .default('feishu')
-      .refine((v) => v === 'feishu' || v === 'lark' || /^https?:\/\/[^/]+[^/]$/.test(v), 'must be feishu, lark or a base URL without a trailing slash'),
-    LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
-    LARK_ENCRYPT_KEY: z.string().optional(),
-    LARK_VERIFICATION_TOKEN: z.string().optional(),
-    DATABASE_URL: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    PORT: intFrom(3000, 0, 65535),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
-    WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
-    WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
-    WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
-    WORKER_CONCURRENCY: intFrom(4, 1, 64),
-    WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
-    WORKER_LEASE_SECONDS: intFrom(300, 5),
-    WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
-    WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
-    LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
-  });
+const schema = z.object({
+  LARK_APP_ID: z.string().regex(/^cli_[0-9a-zA-Z]+$/, 'must look like cli_xxxxxxxxxxxxxxxx'),
+  LARK_APP_SECRET: z.string().min(1, 'is required'),
+  LARK_DOMAIN: z
+    .string()
+    .default('feishu')
+    .refine(
+      (v) => v === 'feishu' || v === 'lark' || /^https?:\/\/[^/]+[^/]$/.test(v),
+      'must be feishu, lark or a base URL without a trailing slash',
+    ),
+  LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
+  LARK_ENCRYPT_KEY: z.string().optional(),
+  LARK_VERIFICATION_TOKEN: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+      'must start with postgres:// or postgresql://',
+    ),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PORT: intFrom(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
+  WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
+  WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
+  WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
+  WORKER_CONCURRENCY: intFrom(4, 1, 64),
+  WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
+  WORKER_LEASE_SECONDS: intFrom(300, 5),
+  WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
+  WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
+  LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
+  BURST_QUIET_SECONDS: intFrom(20, 1, 3600),
+  MAX_FILE_MB: intFrom(1024, 1),
+  MIN_FREE_DISK_MB: intFrom(1024, 0),
+  DOWNLOAD_CHUNK_MB: intFrom(8, 1, 100),
+  DOWNLOAD_IDLE_TIMEOUT_SECONDS: intFrom(30, 1),
+  RECONCILE_INTERVAL_MINUTES: intFrom(30, 0),
+  RECONCILE_LOOKBACK_HOURS: intFrom(12, 1, 24 * 14),
+});
 
 export type Env = Record<string, string | undefined>;
 
@@ -81,6 +96,16 @@ export interface Config {
   logLevel: string;
   timeZone: string;
   worker: { concurrency: number; maxAttempts: number; leaseSeconds: number };
+  capture: {
+    quietWindowMs: number;
+    maxFileBytes: number;
+    minFreeDiskBytes: number;
+    chunkBytes: number;
+    idleTimeoutMs: number;
+    /** 0 turns the periodic reconciliation off. */
+    reconcileIntervalMs: number;
+    reconcileLookbackMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -90,7 +115,10 @@ export class ConfigError extends Error {
   }
 }
 
-const DOMAINS: Record<string, string> = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' };
+const DOMAINS: Record<string, string> = {
+  feishu: 'https://open.feishu.cn',
+  lark: 'https://open.larksuite.com',
+};
 
 /** Pure: validates `env` and lists every missing or bad variable at once. */
 export function loadConfig(env: Env): Config {
@@ -143,6 +171,15 @@ export function loadConfig(env: Env): Config {
       concurrency: v.WORKER_CONCURRENCY,
       maxAttempts: v.WORKER_MAX_ATTEMPTS,
       leaseSeconds: v.WORKER_LEASE_SECONDS,
+    },
+    capture: {
+      quietWindowMs: v.BURST_QUIET_SECONDS * 1000,
+      maxFileBytes: v.MAX_FILE_MB * 1024 * 1024,
+      minFreeDiskBytes: v.MIN_FREE_DISK_MB * 1024 * 1024,
+      chunkBytes: v.DOWNLOAD_CHUNK_MB * 1024 * 1024,
+      idleTimeoutMs: v.DOWNLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      reconcileIntervalMs: v.RECONCILE_INTERVAL_MINUTES * 60_000,
+      reconcileLookbackMs: v.RECONCILE_LOOKBACK_HOURS * 3_600_000,
     },
   };
 }

@@ -1,35 +1,49 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { BlobStore } from './ports/blob-store.js';
 import type { CardActionRouter } from './usecases/card-actions.js';
 import type { BotDeps } from './usecases/deps.js';
 import type { EventHooks } from './usecases/process-event.js';
+import type { BurstPresenter } from './usecases/acknowledge-burst.js';
+import { installCapture } from './wiring/capture.js';
 
-export type JobHandler = (payload: any, log: Logger) => Promise<void>;
+export interface JobAttempt {
+  attempts: number;
+  maxAttempts: number;
+}
+export type JobHandler = (payload: any, log: Logger, attempt: JobAttempt) => Promise<void>;
 export type JobHandlers = Record<string, JobHandler>;
 
 export interface FeatureContext {
   config: Config;
   deps: BotDeps;
+  blobs: BlobStore;
   cards: CardActionRouter;
   jobHandlers: JobHandlers;
   hooks: EventHooks;
+  /** Wakes the job worker after an enqueue (instead of waiting for its poll). */
+  wakeJobs: () => void;
+  /** Records an event found by reconciliation through the live path. */
+  recordReconciled: Parameters<typeof installCapture>[0]['recordReconciled'];
+  /** Filing replaces the plain burst acknowledgment with its card. */
+  presenters: { burst?: BurstPresenter };
 }
 
-export interface InstalledFeatures {
-  /** Lets features wake the job worker right after enqueueing. */
-  onJobEnqueued(wake: () => void): void;
-  /** Starts timers (burst closer, reconciliation, schedules); returns their stopper. */
-  start(): () => Promise<void>;
-}
+/** A started feature: timers it runs, stopped on shutdown. */
+export type Stopper = () => Promise<void>;
 
 /**
- * Plugs each capability (capture, filing, reminders, archive output) into the event hooks, card
- * router and job handlers. One list, so what the bot can do is readable in one place.
+ * Plugs each capability into the event hooks, card router, job handlers and timers. One list, so
+ * what the bot can do is readable in one place.
  */
-export function installFeatures(_ctx: FeatureContext): InstalledFeatures {
-  const wakers: (() => void)[] = [];
+export function installFeatures(ctx: FeatureContext): { start: () => Stopper } {
+  const starters = [installCapture(ctx)];
   return {
-    onJobEnqueued: (wake) => wakers.push(wake),
-    start: () => async () => {},
+    start: () => {
+      const stoppers = starters.map((s) => s());
+      return async () => {
+        for (const stop of stoppers) await stop();
+      };
+    },
   };
 }

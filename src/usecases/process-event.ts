@@ -9,7 +9,7 @@ import { handleCommand, type CommandHandlers } from './handle-command.js';
 export interface EventHooks {
   commands?: CommandHandlers;
   /** Called for every user message (capture of materials, captions, notes). */
-  onMessage?: (deps: BotDeps, msg: IncomingMessage, log: Logger) => Promise<void>;
+  onMessage?: (deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean) => Promise<void>;
   onBotAdded?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_added' }>) => Promise<void>;
   onBotRemoved?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_removed' }>) => Promise<void>;
 }
@@ -29,8 +29,8 @@ export async function processEvent(
       const msg = event.message;
       if (msg.senderType !== 'user') return 'ignored';
       await touchChat(deps.db, { chatId: msg.chatId, chatType: msg.chatType, at: msg.sentAt });
-      await hooks.onMessage?.(deps, msg, log);
       const cmd = parseCommand(msg, await deps.botOpenId());
+      await hooks.onMessage?.(deps, msg, log, cmd !== undefined);
       if (cmd) await handleCommand(deps, msg, cmd, hooks.commands);
       return 'done';
     }

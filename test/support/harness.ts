@@ -50,6 +50,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MIN_FREE_DISK_MB: '1',
+    BURST_QUIET_SECONDS: '2',
+    RECONCILE_INTERVAL_MINUTES: '0',
     ...o.env,
   });
   const start = () => startBot(config, { database: db, clock: o.clock, pollMs: 50 });

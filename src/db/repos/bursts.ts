@@ -1,0 +1,114 @@
+import { sql } from 'drizzle-orm';
+import { decideBurst } from '../../domain/burst.js';
+import { queryRows, type Db, type Tx } from '../client.js';
+
+/**
+ * Puts an item into the sender's open burst in this chat, or starts one. Runs inside the caller's
+ * transaction under an advisory lock per (chat, sender), so concurrent workers agree on one burst.
+ */
+export async function assignToBurst(
+  tx: Tx,
+  item: { chatId: string; senderOpenId: string; messageId: string; at: Date; quietWindowMs: number },
+  now: Date,
+): Promise<number> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtext(${`burst:${item.chatId}:${item.senderOpenId}`}))`,
+  );
+  const [open] = await queryRows<{ id: number; last_at: Date; closes_at: Date }>(
+    tx,
+    sql`select id::int as id, last_at, closes_at from bursts
+        where chat_id = ${item.chatId} and sender_open_id = ${item.senderOpenId} and status = 'open'
+        order by id desc limit 1`,
+  );
+  const decision = decideBurst(
+    open
+      ? {
+          chatId: item.chatId,
+          senderOpenId: item.senderOpenId,
+          lastAt: new Date(open.last_at),
+          closesAt: new Date(open.closes_at),
+        }
+      : undefined,
+    { chatId: item.chatId, senderOpenId: item.senderOpenId, at: item.at },
+    item.quietWindowMs,
+  );
+  if (decision.action === 'join' && open) {
+    await tx.execute(
+      sql`update bursts set last_at = ${decision.lastAt}, closes_at = greatest(closes_at, ${decision.closesAt})
+          where id = ${open.id}`,
+    );
+    return Number(open.id);
+  }
+  const [row] = await queryRows<{ id: number }>(
+    tx,
+    sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, created_at)
+        values (${item.chatId}, ${item.senderOpenId}, ${item.messageId}, ${decision.lastAt}, ${decision.lastAt},
+          ${decision.closesAt}, ${now})
+        returning id::int as id`,
+  );
+  return Number(row!.id);
+}
+
+export interface BurstRow {
+  id: number;
+  chatId: string;
+  senderOpenId: string;
+  firstMessageId: string;
+  firstAt: Date;
+  lastAt: Date;
+  closesAt: Date;
+  status: string;
+  caption: string | null;
+  ackMessageId: string | null;
+}
+
+const toBurst = (r: any): BurstRow => ({
+  id: Number(r.id),
+  chatId: r.chat_id,
+  senderOpenId: r.sender_open_id,
+  firstMessageId: r.first_message_id,
+  firstAt: new Date(r.first_at),
+  lastAt: new Date(r.last_at),
+  closesAt: new Date(r.closes_at),
+  status: r.status,
+  caption: r.caption,
+  ackMessageId: r.ack_message_id,
+});
+
+export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | undefined> {
+  const rows = await queryRows<any>(db, sql`select * from bursts where id = ${id}`);
+  return rows[0] ? toBurst(rows[0]) : undefined;
+}
+
+/**
+ * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
+ * finally refused, forwards expanded), or that waited longer than `maxWaitMs` regardless.
+ * Returns the closed bursts (each closed exactly once, whatever the number of instances).
+ */
+export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Promise<BurstRow[]> {
+  const giveUp = new Date(now.getTime() - maxWaitMs);
+  const rows = await queryRows<any>(
+    db,
+    sql`update bursts b set status = 'closed'
+        where b.id in (
+          select id from bursts where status = 'open' and closes_at <= ${now}
+          order by closes_at limit 200 for update skip locked)
+          and (b.closes_at <= ${giveUp} or (
+            not exists (select 1 from materials m where m.burst_id = b.id and m.status = 'pending')
+            and not exists (select 1 from jobs j where j.kind = 'expand-forward'
+              and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = b.id)))
+        returning b.*`,
+  );
+  return rows.map(toBurst);
+}
+
+export async function setBurstAck(
+  db: Db,
+  id: number,
+  ackMessageId: string,
+  caption: string | null,
+): Promise<void> {
+  await db.execute(
+    sql`update bursts set ack_message_id = ${ackMessageId}, caption = ${caption} where id = ${id}`,
+  );
+}

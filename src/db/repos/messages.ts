@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db, type Tx } from '../client.js';
+
+export interface NewMessage {
+  messageId: string;
+  chatId: string;
+  chatType: string;
+  senderOpenId?: string;
+  msgType: string;
+  sentAt: Date;
+  text?: string;
+  parentId?: string;
+  rootId?: string;
+  forwardRootId?: string;
+  upperMessageId?: string;
+  disposition: 'captured' | 'ignored' | 'command';
+  mentions?: unknown;
+}
+
+/** Records a message once (replays and reconciliation insert nothing). Returns whether it is new. */
+export async function insertMessage(db: Db | Tx, m: NewMessage, now: Date): Promise<boolean> {
+  const rows = await queryRows<{ message_id: string }>(
+    db,
+    sql`insert into messages (message_id, chat_id, chat_type, sender_open_id, msg_type, sent_at, text, parent_id,
+          root_id, forward_root_id, upper_message_id, disposition, mentions, recorded_at)
+        values (${m.messageId}, ${m.chatId}, ${m.chatType}, ${m.senderOpenId ?? null}, ${m.msgType}, ${m.sentAt},
+          ${m.text ?? null}, ${m.parentId ?? null}, ${m.rootId ?? null}, ${m.forwardRootId ?? null},
+          ${m.upperMessageId ?? null}, ${m.disposition}, ${m.mentions ? JSON.stringify(m.mentions) : null}::jsonb, ${now})
+        on conflict (message_id) do nothing
+        returning message_id`,
+  );
+  return rows.length > 0;
+}
+
+/** Which of these message ids the bot has already seen (recorded or queued). */
+export async function knownMessageIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select message_id as id from messages where message_id in (${list})
+        union select message_id as id from inbound_events where message_id in (${list})`,
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Texts one sender wrote in a chat in a time range (captions before/within/after a burst). */
+export async function textsBetween(
+  db: Db,
+  q: { chatId: string; senderOpenId: string; from: Date; to: Date },
+): Promise<string[]> {
+  const rows = await queryRows<{ text: string }>(
+    db,
+    sql`select text from messages
+        where chat_id = ${q.chatId} and sender_open_id = ${q.senderOpenId} and text is not null
+          and disposition = 'captured' and sent_at between ${q.from} and ${q.to}
+        order by sent_at`,
+  );
+  return rows.map((r) => r.text);
+}

@@ -1,0 +1,50 @@
+import type { MaterialKind } from './material-kind.js';
+
+export type BurstCounts = Partial<Record<MaterialKind, number>>;
+
+/** What went wrong with some items of a burst; names are original file names (or a description). */
+export interface BurstProblems {
+  /** Inside merged forwards, not downloadable by the bot. */
+  needsReupload?: string[];
+  tooLarge?: string[];
+  /** The size limit, in MB, for the too-large line. */
+  maxMb?: number;
+  empty?: string[];
+  failed?: string[];
+  /** Photos that look re-encoded by the chat client (no EXIF, or under 3 MP). */
+  compressedPhotos?: number;
+}
+
+const UNITS: [MaterialKind, string][] = [
+  ['photo', '张照片'],
+  ['document', '个文件'],
+  ['audio', '段语音'],
+  ['video', '个视频'],
+];
+
+/**
+ * The acknowledgment of a burst in zh-CN: "收到 9 张照片、1 个文件", then one line per problem
+ * telling the sender what to do.
+ */
+export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}): string {
+  const parts = UNITS.filter(([k]) => (counts[k] ?? 0) > 0).map(([k, unit]) => `${counts[k]} ${unit}`);
+  const lines = [parts.length > 0 ? `收到 ${parts.join('、')}` : '没有收到可保存的材料'];
+  const list = (names: string[]) => names.map((n) => n || '（未命名）').join('、');
+  if (problems.needsReupload?.length) {
+    lines.push(`以下合并转发中的文件机器人无法下载，请直接发送原文件：${list(problems.needsReupload)}`);
+  }
+  if (problems.tooLarge?.length) {
+    const limit = problems.maxMb ? `（超过 ${problems.maxMb} MB）` : '';
+    lines.push(`文件过大${limit}，请压缩或分卷后重新发送：${list(problems.tooLarge)}`);
+  }
+  if (problems.empty?.length) {
+    lines.push(`以下文件是空的（0 字节），请检查后重新发送：${list(problems.empty)}`);
+  }
+  if (problems.failed?.length) {
+    lines.push(`以下文件多次下载失败，请重新发送：${list(problems.failed)}`);
+  }
+  if (problems.compressedPhotos) {
+    lines.push(`有 ${problems.compressedPhotos} 张照片被压缩，建议勾选“原图”或以文件形式发送`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,49 @@
+/** Items from one sender in one chat, close in time, are acknowledged and filed together. */
+export const DEFAULT_QUIET_WINDOW_MS = 20_000;
+
+/** The parts of an open `bursts` row the grouping rule looks at. */
+export interface OpenBurst {
+  chatId: string;
+  senderOpenId: string;
+  lastAt: Date;
+  closesAt: Date;
+}
+
+export interface BurstItem {
+  chatId: string;
+  senderOpenId: string;
+  /** When the item was sent. */
+  at: Date;
+}
+
+export type BurstDecision =
+  | { action: 'join'; lastAt: Date; closesAt: Date }
+  | { action: 'start'; firstAt: Date; lastAt: Date; closesAt: Date };
+
+/**
+ * Joins the item to the open burst of the same chat and sender when it arrives before the burst
+ * closes (its quiet window has not passed), else starts a new burst. Items may arrive out of order:
+ * `lastAt` only moves forward.
+ */
+export function decideBurst(
+  open: OpenBurst | undefined,
+  item: BurstItem,
+  quietWindowMs = DEFAULT_QUIET_WINDOW_MS,
+): BurstDecision {
+  const at = item.at.getTime();
+  if (
+    open &&
+    open.chatId === item.chatId &&
+    open.senderOpenId === item.senderOpenId &&
+    at <= open.closesAt.getTime()
+  ) {
+    const lastAt = Math.max(open.lastAt.getTime(), at);
+    return { action: 'join', lastAt: new Date(lastAt), closesAt: new Date(lastAt + quietWindowMs) };
+  }
+  return { action: 'start', firstAt: item.at, lastAt: item.at, closesAt: new Date(at + quietWindowMs) };
+}
+
+/** The burst's quiet window has passed: it can be closed and acknowledged. */
+export function isBurstDue(burst: Pick<OpenBurst, 'closesAt'>, now: Date): boolean {
+  return now.getTime() >= burst.closesAt.getTime();
+}

@@ -1,0 +1,98 @@
+import exifr from 'exifr';
+import sharp from 'sharp';
+import { localTimeToUtc, parseExifDateTime } from './local-time-to-utc.js';
+
+export interface PhotoInfo {
+  /** When the photo was taken (EXIF DateTimeOriginal, else CreateDate). */
+  takenAt?: Date;
+  gpsLat?: number;
+  gpsLng?: number;
+  cameraMake?: string;
+  cameraModel?: string;
+  /** Pixel size as displayed (EXIF orientation applied). */
+  width?: number;
+  height?: number;
+  /** Camera EXIF present (capture time or make/model). */
+  hasExif: boolean;
+  /** `compressed`: no camera EXIF or under 3 MP — probably re-encoded by the chat client. */
+  quality: 'ok' | 'compressed';
+}
+
+export interface InspectPhotoOptions {
+  /** Zone of EXIF times without an offset tag (cameras record local wall-clock time). */
+  timeZone?: string;
+  /** Below this many pixels a photo counts as compressed. */
+  minPixels?: number;
+}
+
+const EXIF_OPTIONS = {
+  tiff: true,
+  exif: true,
+  gps: true,
+  ifd1: false,
+  interop: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  makerNote: false,
+  userComment: false,
+  reviveValues: false,
+  translateValues: false,
+  mergeOutput: true,
+};
+
+/** Reads capture time, place, camera and size of a stored photo. Never throws: unknown stays undefined. */
+export async function inspectPhoto(path: string, options: InspectPhotoOptions = {}): Promise<PhotoInfo> {
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  const tags: Record<string, unknown> = (await exifr.parse(path, EXIF_OPTIONS).catch(() => undefined)) ?? {};
+  const info: PhotoInfo = { hasExif: false, quality: 'compressed' };
+
+  const takenAt =
+    exifTime(tags.DateTimeOriginal, tags.OffsetTimeOriginal ?? tags.OffsetTime, timeZone) ??
+    exifTime(tags.CreateDate, tags.OffsetTimeDigitized ?? tags.OffsetTime, timeZone);
+  if (takenAt) info.takenAt = takenAt;
+  const make = text(tags.Make);
+  const model = text(tags.Model);
+  if (make) info.cameraMake = make;
+  if (model) info.cameraModel = model;
+  const lat = tags.latitude;
+  const lng = tags.longitude;
+  if (isCoord(lat, 90) && isCoord(lng, 180) && !(lat === 0 && lng === 0)) {
+    info.gpsLat = lat;
+    info.gpsLng = lng;
+  }
+  info.hasExif = Boolean(takenAt || make || model);
+
+  const meta = await sharp(path, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
+  const width = meta?.autoOrient?.width ?? meta?.width ?? positive(tags.ExifImageWidth);
+  const height = meta?.autoOrient?.height ?? meta?.height ?? positive(tags.ExifImageHeight);
+  if (width && height) {
+    info.width = width;
+    info.height = height;
+  }
+  const bigEnough = width && height ? width * height >= (options.minPixels ?? 3_000_000) : true;
+  info.quality = info.hasExif && bigEnough ? 'ok' : 'compressed';
+  return info;
+}
+
+function exifTime(value: unknown, offset: unknown, timeZone: string): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parts = parseExifDateTime(value);
+  if (!parts) return undefined;
+  const m = typeof offset === 'string' ? /^([+-])(\d{2}):?(\d{2})$/.exec(offset.trim()) : null;
+  if (!m) return localTimeToUtc(parts, timeZone);
+  const sign = m[1] === '-' ? -1 : 1;
+  const offsetMs = sign * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+  const { year, month, day, hour, minute, second } = parts;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offsetMs);
+}
+
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.replace(/\0/g, '').trim() ? v.replace(/\0/g, '').trim() : undefined;
+const isCoord = (v: unknown, max: number): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= max;
+const positive = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);

@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+
+/**
+ * Content-addressed storage of original bytes. A blob is written through a `BlobWriter` (hashing
+ * SHA-256 while it writes to a temp file) and committed under its hash, never overwritten; the same
+ * bytes are stored once. Adapters: `LocalBlobStore` (src/storage/); an object store later.
+ */
+export interface BlobStore {
+  /** Starts a new blob. Nothing is visible until `commit()`. */
+  beginWrite(): BlobWriter;
+  openRead(storageKey: string): Readable;
+  exists(storageKey: string): Promise<boolean>;
+  stat(storageKey: string): Promise<{ sizeBytes: number } | undefined>;
+  /** Filesystem path of a stored key (local adapters only; others throw). */
+  pathOf(storageKey: string): string;
+  /** Stores derived bytes (thumbnails: `thumbs/<sha256>.jpg`) atomically under `key`; returns the key. */
+  putDerived(key: string, bytes: Uint8Array): Promise<string>;
+  /** Bytes available to us on the storage. */
+  freeBytes(): Promise<number>;
+  /** Removes temp files of writers that died (crash) before `olderThan`; returns how many. */
+  cleanupTemp(olderThan: Date): Promise<number>;
+}
+
+/** One blob being written: append chunk after chunk (e.g. HTTP Range pieces), then commit or abort. */
+export interface BlobWriter {
+  /** Appends bytes; resolves when they are handed to the file (back-pressure: await each call). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Checks there is room for `moreBytes` (plus the store's reserve); throws `DiskFullError`. */
+  reserve(moreBytes: number): Promise<void>;
+  readonly bytesWritten: number;
+  /**
+   * Makes the blob durable (fsync), moves it to `blobs/ab/cd/<sha256>` unless that exists already
+   * (`existed: true`, the temp file is discarded). Throws (and aborts) on a size mismatch.
+   */
+  commit(expected?: { sizeBytes?: number }): Promise<CommittedBlob>;
+  /** Discards the temp file. Safe to call more than once and after commit. */
+  abort(): Promise<void>;
+}
+
+export interface CommittedBlob {
+  sha256: string;
+  sizeBytes: number;
+  storageKey: string;
+  existed: boolean;
+}
+
+/** Storage below its free-space reserve: writing is refused until an operator frees space. */
+export class DiskFullError extends AppError {
+  constructor(
+    message: string,
+    readonly freeBytes: number,
+  ) {
+    super('disk_full', message);
+  }
+}
+
+/** `blobs/ab/cd/<sha256>`: two levels of fan-out keep directories small. */
+export function blobKeyOf(sha256: string): string {
+  return `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+}
+
+export function thumbnailKeyOf(sha256: string): string {
+  return `thumbs/${sha256}.jpg`;
+}

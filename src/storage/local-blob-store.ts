@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+import { DiskFullError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
+import { fsyncDir } from './fsync-dir.js';
+import { LocalBlobWriter } from './local-blob-writer.js';
+
+export interface LocalBlobStoreOptions {
+  /** Refuse to write when less than this would remain free (default 1 GiB). */
+  minFreeBytes?: number;
+}
+
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+/**
+ * Blobs on the local disk under `rootDir`: `blobs/ab/cd/<sha256>` (read-only files, never
+ * overwritten), `thumbs/…` for derived files, `tmp/` for writes in progress.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly rootDir: string;
+  private readonly tmpDir: string;
+  private readonly minFreeBytes: number;
+
+  constructor(rootDir: string, options: LocalBlobStoreOptions = {}) {
+    this.rootDir = resolve(rootDir);
+    this.tmpDir = join(this.rootDir, 'tmp');
+    this.minFreeBytes = options.minFreeBytes ?? 1024 ** 3;
+  }
+
+  beginWrite(): BlobWriter {
+    return new LocalBlobWriter({
+      rootDir: this.rootDir,
+      tempPath: this.newTempPath(),
+      ensureSpace: (more) => this.ensureSpace(more),
+      ensureTempDir: () => this.ensureTempDir(),
+    });
+  }
+
+  openRead(storageKey: string): Readable {
+    return createReadStream(this.pathOf(storageKey));
+  }
+
+  async exists(storageKey: string): Promise<boolean> {
+    return access(this.pathOf(storageKey)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async stat(storageKey: string): Promise<{ sizeBytes: number } | undefined> {
+    try {
+      const s = await stat(this.pathOf(storageKey));
+      return s.isFile() ? { sizeBytes: s.size } : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  pathOf(storageKey: string): string {
+    if (!KEY.test(storageKey) || storageKey.split('/').some((s) => s === '.' || s === '..')) {
+      throw new AppError('bad_storage_key', `not a storage key: ${JSON.stringify(storageKey)}`);
+    }
+    const path = resolve(this.rootDir, storageKey);
+    if (!path.startsWith(this.rootDir + sep))
+      throw new AppError('bad_storage_key', 'storage key escapes the root');
+    return path;
+  }
+
+  async putDerived(key: string, bytes: Uint8Array): Promise<string> {
+    if (/^(blobs|tmp)\//.test(key))
+      throw new AppError('bad_storage_key', `derived files cannot go to ${key}`);
+    const target = this.pathOf(key);
+    await this.ensureSpace(bytes.length);
+    await this.ensureTempDir();
+    const temp = this.newTempPath();
+    const fh = await open(temp, 'wx', 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+      await fsyncDir(dirname(target));
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw err;
+    }
+    return key;
+  }
+
+  async freeBytes(): Promise<number> {
+    await mkdir(this.rootDir, { recursive: true });
+    const s = await statfs(this.rootDir);
+    return Number(s.bavail) * Number(s.bsize);
+  }
+
+  async cleanupTemp(olderThan: Date): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tmpDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.tmpDir, name);
+      const s = await stat(path).catch(() => undefined);
+      if (s?.isFile() && s.mtime < olderThan) {
+        await unlink(path).then(
+          () => removed++,
+          () => {},
+        );
+      }
+    }
+    return removed;
+  }
+
+  private async ensureSpace(moreBytes: number): Promise<void> {
+    const free = await this.freeBytes();
+    if (free - moreBytes < this.minFreeBytes) {
+      throw new DiskFullError(
+        `storage has ${free} bytes free; writing ${moreBytes} more would go below the ${this.minFreeBytes}-byte reserve`,
+        free,
+      );
+    }
+  }
+
+  private async ensureTempDir(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  private newTempPath(): string {
+    return join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+  }
+}

@@ -1,0 +1,84 @@
+import { summarizeBurst, type BurstCounts } from '../domain/burst-summary.js';
+import type { MaterialKind } from '../domain/material-kind.js';
+import { getBurst, setBurstAck, type BurstRow } from '../db/repos/bursts.js';
+import { materialsOfBurst, type BurstMaterial } from '../db/repos/materials.js';
+import { textsBetween } from '../db/repos/messages.js';
+import type { OutgoingMessage } from '../ports/chat-gateway.js';
+import type { BotDeps } from './deps.js';
+
+export interface BurstView {
+  burst: BurstRow;
+  materials: BurstMaterial[];
+  /** Texts the sender wrote just before, during and right after the burst. */
+  caption: string | null;
+  /** The plain acknowledgment ("收到 9 张照片…" plus what needs the sender's action). */
+  summary: string;
+}
+
+/** Turns a closed burst into the reply (the filing feature replaces the text with its card). */
+export type BurstPresenter = (deps: BotDeps, view: BurstView) => Promise<OutgoingMessage>;
+
+/**
+ * One reply per burst, to its first message: what arrived and what the sender must redo.
+ * Idempotent: the reply carries a uuid derived from the burst, and a recorded ack is not resent.
+ */
+export async function acknowledgeBurst(
+  deps: BotDeps,
+  burstId: number,
+  opts: { quietWindowMs: number; maxFileBytes: number; present?: BurstPresenter },
+): Promise<void> {
+  const burst = await getBurst(deps.db, burstId);
+  if (!burst || burst.ackMessageId) return;
+  const materials = await materialsOfBurst(deps.db, burstId);
+  const texts = await textsBetween(deps.db, {
+    chatId: burst.chatId,
+    senderOpenId: burst.senderOpenId,
+    from: new Date(burst.firstAt.getTime() - opts.quietWindowMs),
+    to: burst.closesAt,
+  });
+  const caption = texts.length > 0 ? texts.join('\n').slice(0, 2000) : null;
+  const view: BurstView = { burst, materials, caption, summary: burstSummary(materials, opts.maxFileBytes) };
+  const message = opts.present
+    ? await opts.present(deps, view)
+    : { msgType: 'text' as const, content: JSON.stringify({ text: view.summary }) };
+  const res = await deps.gateway.reply({
+    messageId: burst.firstMessageId,
+    message,
+    uuid: `burst-${burstId}`,
+  });
+  await setBurstAck(deps.db, burstId, res.messageId, caption);
+  deps.metrics.inc('bursts_acknowledged_total');
+}
+
+export function burstSummary(materials: BurstMaterial[], maxFileBytes: number): string {
+  const counts: BurstCounts = {};
+  const name = (m: BurstMaterial) => m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
+  const pick = (status: string) => materials.filter((m) => m.status === status).map(name);
+  for (const m of materials) {
+    if ((m.status === 'stored' || m.status === 'pending') && m.role !== 'cover') {
+      counts[m.kind as MaterialKind] = (counts[m.kind as MaterialKind] ?? 0) + 1;
+    }
+  }
+  let text = summarizeBurst(counts, {
+    needsReupload: pick('needs_reupload'),
+    tooLarge: pick('too_large'),
+    maxMb: Math.round(maxFileBytes / 1024 / 1024),
+    empty: pick('empty'),
+    failed: pick('failed'),
+    compressedPhotos: materials.filter(
+      (m) => m.status === 'stored' && m.kind === 'photo' && m.quality === 'compressed',
+    ).length,
+  });
+  const duplicates = materials.filter((m) => m.duplicateOf !== null).length;
+  if (duplicates > 0) text += `\n其中 ${duplicates} 个与之前收到的文件完全相同，只保存一份`;
+  const pending = materials.filter((m) => m.status === 'pending').length;
+  if (pending > 0) text += `\n还有 ${pending} 个正在下载，完成后自动保存`;
+  return text;
+}
+
+const KIND_NAMES: Record<MaterialKind, string> = {
+  photo: '照片',
+  document: '文件',
+  audio: '语音',
+  video: '视频',
+};

@@ -1,0 +1,152 @@
+import type { Db } from '../db/client.js';
+import { LarkApiError, PermanentError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ChatGateway } from '../ports/chat-gateway.js';
+import type { Clock } from '../ports/clock.js';
+import { inspectDownload } from './download-inspect.js';
+import {
+  countAttempt,
+  FINAL_STATUSES,
+  loadMaterial,
+  recordStored,
+  recordUnstored,
+  type MaterialStatus,
+} from './download-record.js';
+import { transferResource } from './download-to-blob.js';
+
+export { markDownloadFailed } from './download-record.js';
+
+export interface DownloadMaterialOptions {
+  /** Bytes per Range request (default 8 MiB, as Lark's own CLI). */
+  chunkBytes?: number;
+  /** Largest file we keep (default 1 GiB); larger → `too_large`. */
+  maxBytes?: number;
+  /** Abort a response when no byte arrived for this long. */
+  idleTimeoutMs?: number;
+  /** Retries of one chunk after a network error or short read (default 3). */
+  chunkRetries?: number;
+  chunkRetryDelayMs?: number;
+  /** Zone of EXIF capture times without offset (default Asia/Shanghai). */
+  photoTimeZone?: string;
+}
+
+export interface DownloadMaterialDeps {
+  db: Db;
+  gateway: ChatGateway;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  options?: DownloadMaterialOptions;
+}
+
+export interface DownloadMaterialResult {
+  status: MaterialStatus;
+  sha256?: string;
+  duplicateOf?: number;
+}
+
+/** Lark refuses this message id for this key (merged-forward children): try the next id. */
+const REFUSED = new Set([234003, 234043]);
+const TOO_LARGE = 234037;
+
+/**
+ * One download attempt of a material: streams it into the blob store (Range chunks, hashed on the
+ * way), inspects it (real type; photos: EXIF and a thumbnail) and records it. Message ids are tried
+ * in order (a merged forward's parent first, then the child itself). Final outcomes are written and
+ * returned; retryable problems (429, 5xx, network, disk full, truncation) are thrown for the job
+ * runner, which calls `markDownloadFailed` after its last attempt.
+ */
+export async function downloadMaterial(
+  deps: DownloadMaterialDeps,
+  materialId: number,
+): Promise<DownloadMaterialResult> {
+  const { db, metrics } = deps;
+  const o = deps.options ?? {};
+  const m = await loadMaterial(db, materialId);
+  if (!m) throw new PermanentError('material_not_found', `material ${materialId} does not exist`);
+  if (FINAL_STATUSES.has(m.status)) {
+    return {
+      status: m.status as MaterialStatus,
+      ...(m.sha256 ? { sha256: m.sha256 } : {}),
+      ...(m.duplicateOf ? { duplicateOf: m.duplicateOf } : {}),
+    };
+  }
+  await countAttempt(db, materialId);
+  const log = deps.logger.child({ materialId, resourceKey: m.resourceKey });
+  const maxBytes = o.maxBytes ?? 1024 ** 3;
+  const ids = [
+    ...new Set([m.downloadMessageId, m.forwardRootId, m.messageId].filter((x): x is string => !!x)),
+  ];
+  const finish = async (
+    status: 'too_large' | 'empty' | 'needs_reupload',
+    detail: { sizeBytes?: number; lastError?: string },
+  ): Promise<DownloadMaterialResult> => {
+    await recordUnstored(db, materialId, status, detail);
+    metrics.inc('material_downloads_total', { status });
+    log.info({ status, ...detail }, 'material not stored');
+    return { status };
+  };
+
+  let refusal: LarkApiError | undefined;
+  for (const messageId of ids) {
+    let result;
+    try {
+      result = await transferResource(
+        deps.gateway,
+        deps.blobs,
+        { messageId, fileKey: m.resourceKey, type: m.resourceType === 'image' ? 'image' : 'file' },
+        {
+          chunkBytes: o.chunkBytes ?? 8 * 1024 * 1024,
+          maxBytes,
+          chunkRetries: o.chunkRetries ?? 3,
+          chunkRetryDelayMs: o.chunkRetryDelayMs ?? 500,
+          ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+        },
+      );
+    } catch (err) {
+      if (err instanceof LarkApiError && REFUSED.has(err.larkCode)) {
+        refusal = err;
+        log.debug(
+          { messageId, larkCode: err.larkCode },
+          'message id refused for this resource; trying the next',
+        );
+        continue;
+      }
+      if (err instanceof LarkApiError && err.larkCode === TOO_LARGE) {
+        return finish('too_large', { lastError: `lark_${TOO_LARGE}: ${err.message}` });
+      }
+      throw err;
+    }
+    if (result.outcome === 'too_large') {
+      return finish('too_large', {
+        ...(result.sizeBytes !== undefined ? { sizeBytes: result.sizeBytes } : {}),
+        lastError: `larger than the ${maxBytes}-byte limit`,
+      });
+    }
+    if (result.outcome === 'empty') return finish('empty', { sizeBytes: 0 });
+
+    const facts = await inspectDownload(deps.blobs, m, result, o.photoTimeZone ?? 'Asia/Shanghai');
+    const { duplicateOf } = await recordStored(db, materialId, {
+      ...facts,
+      blob: result.blob,
+      now: deps.clock.now(),
+    });
+    metrics.inc('material_downloads_total', { status: 'stored' });
+    metrics.inc('material_download_bytes_total', {}, result.blob.sizeBytes);
+    log.info(
+      { sha256: result.blob.sha256, sizeBytes: result.blob.sizeBytes, duplicateOf },
+      'material stored',
+    );
+    return {
+      status: 'stored',
+      sha256: result.blob.sha256,
+      ...(duplicateOf !== undefined ? { duplicateOf } : {}),
+    };
+  }
+  return finish('needs_reupload', {
+    lastError: refusal ? `lark_${refusal.larkCode}: ${refusal.message}` : 'no message id',
+  });
+}

@@ -1,0 +1,125 @@
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client.js';
+import { blobs, materials } from '../db/schema/materials.js';
+import { errorMessage } from '../errors.js';
+import type { CommittedBlob } from '../ports/blob-store.js';
+import type { PhotoInfo } from '../media/inspect-photo.js';
+
+export type MaterialRow = typeof materials.$inferSelect;
+
+/** Outcomes a download can end in; `pending` and `failed` can be tried (again). */
+export type MaterialStatus = 'pending' | 'stored' | 'failed' | 'needs_reupload' | 'too_large' | 'empty';
+export const FINAL_STATUSES: ReadonlySet<string> = new Set([
+  'stored',
+  'needs_reupload',
+  'too_large',
+  'empty',
+]);
+
+export async function loadMaterial(db: Db, id: number): Promise<MaterialRow | undefined> {
+  const [row] = await db.select().from(materials).where(eq(materials.id, id));
+  return row;
+}
+
+/** Counts an attempt before it starts (a crash mid-download still counts). */
+export async function countAttempt(db: Db, id: number): Promise<void> {
+  await db
+    .update(materials)
+    .set({ attempts: sql`${materials.attempts} + 1` })
+    .where(eq(materials.id, id));
+}
+
+/** Ends a material without bytes (too_large, empty, needs_reupload). */
+export async function recordUnstored(
+  db: Db,
+  id: number,
+  status: 'too_large' | 'empty' | 'needs_reupload',
+  detail: { sizeBytes?: number; lastError?: string },
+): Promise<void> {
+  await db
+    .update(materials)
+    .set({
+      status,
+      ...(detail.sizeBytes !== undefined ? { sizeBytes: detail.sizeBytes } : {}),
+      lastError: detail.lastError ?? null,
+    })
+    .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])));
+}
+
+export interface StoredFacts {
+  blob: CommittedBlob;
+  sniffedMime: string;
+  photo?: PhotoInfo;
+  thumbnailKey?: string;
+  now: Date;
+}
+
+/**
+ * Records a stored material and its blob in one transaction. Same bytes seen before: the material
+ * points at the first material that holds them (`duplicate_of`, never at another duplicate). An
+ * advisory lock on the hash keeps two workers storing the same bytes from both becoming "first".
+ */
+export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<{ duplicateOf?: number }> {
+  const { blob, photo } = f;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`blob:${blob.sha256}`}))`);
+    await tx
+      .insert(blobs)
+      .values({
+        sha256: blob.sha256,
+        sizeBytes: blob.sizeBytes,
+        sniffedMime: f.sniffedMime,
+        storageKey: blob.storageKey,
+        storedAt: f.now,
+      })
+      .onConflictDoNothing();
+    const [first] = await queryRows<{ id: number | string }>(
+      tx as unknown as Db,
+      sql`select coalesce(duplicate_of, id) as id from materials
+          where sha256 = ${blob.sha256} and id <> ${id} and status = 'stored'
+          order by id limit 1`,
+    );
+    const duplicateOf = first ? Number(first.id) : undefined;
+    await tx
+      .update(materials)
+      .set({
+        status: 'stored',
+        sha256: blob.sha256,
+        storageKey: blob.storageKey,
+        sizeBytes: blob.sizeBytes,
+        sniffedMime: f.sniffedMime,
+        duplicateOf: duplicateOf ?? null,
+        takenAt: photo?.takenAt ?? null,
+        gpsLat: photo?.gpsLat ?? null,
+        gpsLng: photo?.gpsLng ?? null,
+        cameraMake: photo?.cameraMake ?? null,
+        cameraModel: photo?.cameraModel ?? null,
+        width: photo?.width ?? null,
+        height: photo?.height ?? null,
+        quality: photo?.quality ?? null,
+        thumbnailKey: f.thumbnailKey ?? null,
+        lastError: null,
+        storedAt: f.now,
+      })
+      .where(and(eq(materials.id, id), ne(materials.status, 'stored')));
+    return duplicateOf !== undefined ? { duplicateOf } : {};
+  });
+}
+
+/**
+ * Called by the job runner after the last attempt failed: the material becomes `failed` with the
+ * error, unless it reached a final state meanwhile. (`now` is kept for a future `failed_at`.)
+ */
+export async function markDownloadFailed(
+  db: Db,
+  materialId: number,
+  error: unknown,
+  _now: Date,
+): Promise<void> {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const text = `${typeof code === 'string' ? `${code}: ` : ''}${errorMessage(error)}`.slice(0, 1000);
+  await db
+    .update(materials)
+    .set({ status: 'failed', lastError: text })
+    .where(and(eq(materials.id, materialId), inArray(materials.status, ['pending', 'failed'])));
+}

@@ -1,0 +1,115 @@
+import { closeDueBursts } from '../db/repos/bursts.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { LarkApiError, PermanentError } from '../errors.js';
+import type { FeatureContext, Stopper } from '../features.js';
+import type { LarkMessageItem } from '../ports/chat-gateway.js';
+import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
+import { captureMessage } from '../usecases/capture-message.js';
+import { downloadMaterial, markDownloadFailed } from '../usecases/download-material.js';
+import { expandForward } from '../usecases/expand-forward.js';
+import { reconcileChats } from '../usecases/reconcile-chats.js';
+import { every } from './interval.js';
+
+/** Bursts wait at most this long for their downloads before they are acknowledged anyway. */
+const BURST_MAX_WAIT_MS = 10 * 60_000;
+
+/**
+ * Capture of materials (issue: capture every material): messages → materials + download jobs;
+ * merged forwards expanded; bursts closed and acknowledged once; periodic reconciliation.
+ */
+export function installCapture(
+  ctx: Omit<FeatureContext, 'recordReconciled'> & {
+    recordReconciled: (item: LarkMessageItem, chatType: string) => Promise<'accepted' | 'duplicate'>;
+  },
+): () => Stopper {
+  const { config, deps, blobs, hooks, jobHandlers } = ctx;
+  const cap = config.capture;
+
+  hooks.onMessage = async (d, msg, _log, isCommand) => {
+    const res = await captureMessage(d, msg, { quietWindowMs: cap.quietWindowMs, isCommand });
+    if (res.materialIds.length > 0 || res.burstId !== undefined) ctx.wakeJobs();
+  };
+
+  jobHandlers['download-material'] = async (payload, log, attempt) => {
+    try {
+      await downloadMaterial(
+        {
+          ...deps,
+          blobs,
+          options: {
+            chunkBytes: cap.chunkBytes,
+            maxBytes: cap.maxFileBytes,
+            idleTimeoutMs: cap.idleTimeoutMs,
+            photoTimeZone: config.timeZone,
+          },
+        },
+        Number(payload.materialId),
+      );
+    } catch (err) {
+      // Lark refusing for good (4xx with a code we cannot fix) or a broken row: no point retrying.
+      const retryable = !(err instanceof PermanentError || (err instanceof LarkApiError && !err.isRetryable));
+      if (attempt.attempts >= attempt.maxAttempts || !retryable) {
+        // Last attempt (or hopeless): the material becomes `failed`, visible in the burst reply.
+        await markDownloadFailed(deps.db, Number(payload.materialId), err, deps.clock.now());
+        log.error({ materialId: payload.materialId }, 'material download failed for good');
+        if (!retryable) return;
+      }
+      throw err;
+    }
+  };
+
+  jobHandlers['expand-forward'] = async (payload) => {
+    await expandForward(deps, payload);
+    ctx.wakeJobs();
+  };
+
+  jobHandlers['ack-burst'] = async (payload) => {
+    await acknowledgeBurst(deps, Number(payload.burstId), {
+      quietWindowMs: cap.quietWindowMs,
+      maxFileBytes: cap.maxFileBytes,
+      present: ctx.presenters.burst,
+    });
+  };
+
+  jobHandlers.reconcile = async () => {
+    await reconcileChats(deps, { lookbackMs: cap.reconcileLookbackMs, record: ctx.recordReconciled });
+  };
+
+  return () => {
+    void blobs.cleanupTemp(new Date(deps.clock.now().getTime() - 3_600_000)).catch(() => 0);
+    const stops = [
+      every(Math.min(2000, Math.max(200, cap.quietWindowMs / 4)), 'close-bursts', deps.logger, async () => {
+        const now = deps.clock.now();
+        for (const b of await closeDueBursts(deps.db, now, BURST_MAX_WAIT_MS)) {
+          await enqueueJob(
+            deps.db,
+            { kind: 'ack-burst', key: String(b.id), payload: { burstId: b.id }, runAt: now },
+            now,
+          );
+        }
+        ctx.wakeJobs();
+      }),
+    ];
+    if (cap.reconcileIntervalMs > 0) {
+      // One reconciliation per interval slot, whichever instance enqueues it first.
+      stops.push(
+        every(Math.min(60_000, cap.reconcileIntervalMs), 'reconcile', deps.logger, async () => {
+          const now = deps.clock.now();
+          const slot = Math.floor(now.getTime() / cap.reconcileIntervalMs);
+          if (
+            await enqueueJob(
+              deps.db,
+              { kind: 'reconcile', key: String(slot), payload: {}, runAt: now, maxAttempts: 2 },
+              now,
+            )
+          ) {
+            ctx.wakeJobs();
+          }
+        }),
+      );
+    }
+    return async () => {
+      for (const stop of stops) await stop();
+    };
+  };
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectPhoto } from '../../src/media/inspect-photo.js';
+import { localTimeToUtc, parseExifDateTime } from '../../src/media/local-time-to-utc.js';
+
+const GPS = {
+  GPSLatitudeRef: 'N',
+  GPSLatitude: '39/1 54/1 3000/100',
+  GPSLongitudeRef: 'E',
+  GPSLongitude: '116/1 23/1 1200/100',
+};
+
+describe('inspectPhoto', () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'inspect-photo-'));
+    const canvas = (w: number, h: number) =>
+      sharp({ create: { width: w, height: h, channels: 3, background: '#6a8' } });
+    await canvas(2400, 1600)
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'HUAWEI', Model: 'ELS-AN00' },
+        IFD2: { DateTimeOriginal: '2024:05:01 10:30:00' },
+        IFD3: GPS,
+      })
+      .toFile(file('camera.jpg'));
+    await canvas(2400, 1600)
+      .jpeg()
+      .withExif({
+        IFD2: { DateTimeOriginal: '2024:05:01 10:30:00', OffsetTimeOriginal: '-05:00' },
+        IFD3: { ...GPS, GPSLatitudeRef: 'S' },
+      })
+      .toFile(file('offset.jpg'));
+    await canvas(1280, 960)
+      .jpeg()
+      .withExif({ IFD0: { Make: 'Xiaomi' }, IFD2: { DateTimeOriginal: '2023:12:31 23:59:59' } })
+      .toFile(file('small.jpg'));
+    await canvas(2400, 1600).png().toFile(file('no-exif.png'));
+    await canvas(3000, 2000)
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .withExifMerge({ IFD0: { Make: 'Canon' } })
+      .toFile(file('rotated.jpg'));
+    writeFileSync(file('garbage.jpg'), 'not an image at all');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads capture time (Asia/Shanghai by default), GPS, camera and size', async () => {
+    const info = await inspectPhoto(file('camera.jpg'));
+    expect(info.takenAt?.toISOString()).toBe('2024-05-01T02:30:00.000Z');
+    expect(info.gpsLat).toBeCloseTo(39.908333, 5);
+    expect(info.gpsLng).toBeCloseTo(116.386667, 5);
+    expect(info).toMatchObject({ cameraMake: 'HUAWEI', cameraModel: 'ELS-AN00', width: 2400, height: 1600 });
+    expect(info).toMatchObject({ hasExif: true, quality: 'ok' });
+  });
+
+  it('takes the zone as a parameter and honours an EXIF offset tag', async () => {
+    const utc = await inspectPhoto(file('camera.jpg'), { timeZone: 'UTC' });
+    expect(utc.takenAt?.toISOString()).toBe('2024-05-01T10:30:00.000Z');
+    const withOffset = await inspectPhoto(file('offset.jpg'));
+    expect(withOffset.takenAt?.toISOString()).toBe('2024-05-01T15:30:00.000Z');
+    expect(withOffset.gpsLat).toBeCloseTo(-39.908333, 5);
+  });
+
+  it('marks small or EXIF-less pictures as compressed', async () => {
+    expect(await inspectPhoto(file('small.jpg'))).toMatchObject({
+      quality: 'compressed',
+      hasExif: true,
+      width: 1280,
+      takenAt: new Date('2023-12-31T15:59:59Z'),
+    });
+    const png = await inspectPhoto(file('no-exif.png'));
+    expect(png).toEqual({ hasExif: false, quality: 'compressed', width: 2400, height: 1600 });
+  });
+
+  it('reports the upright size of a rotated photo', async () => {
+    expect(await inspectPhoto(file('rotated.jpg'))).toMatchObject({
+      width: 2000,
+      height: 3000,
+      quality: 'ok',
+    });
+  });
+
+  it('never throws on garbage or a missing file', async () => {
+    expect(await inspectPhoto(file('garbage.jpg'))).toEqual({ hasExif: false, quality: 'compressed' });
+    expect(await inspectPhoto(file('missing.jpg'))).toEqual({ hasExif: false, quality: 'compressed' });
+  });
+});
+
+describe('EXIF time helpers', () => {
+  it('parses EXIF date-times and rejects nonsense', () => {
+    expect(parseExifDateTime('2024:02:29 08:00:01')).toEqual({
+      year: 2024,
+      month: 2,
+      day: 29,
+      hour: 8,
+      minute: 0,
+      second: 1,
+    });
+    expect(parseExifDateTime('0000:00:00 00:00:00')).toBeUndefined();
+    expect(parseExifDateTime('    :  :     :  :  ')).toBeUndefined();
+  });
+
+  it('converts wall-clock time in a zone to UTC, DST zones included', () => {
+    const p = { year: 2024, month: 7, day: 1, hour: 12, minute: 0, second: 0 };
+    expect(localTimeToUtc(p, 'Asia/Shanghai').toISOString()).toBe('2024-07-01T04:00:00.000Z');
+    expect(localTimeToUtc(p, 'Europe/Berlin').toISOString()).toBe('2024-07-01T10:00:00.000Z');
+    expect(localTimeToUtc({ ...p, month: 1 }, 'Europe/Berlin').toISOString()).toBe(
+      '2024-01-01T11:00:00.000Z',
+    );
+  });
+});

@@ -91,8 +91,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
       minFreeBytes: config.capture.minFreeDiskBytes,
     });
-    let jobWorkerRef: QueueWorker | undefined;
-    let eventWorkerRef: QueueWorker | undefined;
+    // Features are installed before the workers exist; they wake them through this holder.
+    const workers: { jobs?: QueueWorker; events?: QueueWorker } = {};
     const features = installFeatures({
       config,
       deps,
@@ -101,10 +101,10 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       jobHandlers,
       hooks,
       presenters: {},
-      wakeJobs: () => jobWorkerRef?.wake(),
+      wakeJobs: () => workers.jobs?.wake(),
       recordReconciled: (item, chatType) =>
         recordInboundEvent(
-          { db: database.db, clock, metrics, onRecorded: () => eventWorkerRef?.wake() },
+          { db: database.db, clock, metrics, onRecorded: () => workers.events?.wake() },
           {
             ...inboundFromEnvelope(envelopeFromApiMessage(item, chatType, config.lark.appId), 'reconcile'),
           },
@@ -144,8 +144,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         });
       },
     });
-    jobWorkerRef = jobWorker;
-    eventWorkerRef = eventWorker;
+    workers.jobs = jobWorker;
+    workers.events = eventWorker;
 
     const record = (event: InboundLarkEvent) =>
       recordInboundEvent({ db: database.db, clock, metrics, onRecorded: () => eventWorker.wake() }, event);

@@ -25,7 +25,7 @@ describe('long-connection mode: the whole bot through the fake WebSocket gateway
   it('is ready only when connected, and records + processes pushed events', async () => {
     const ready = await fetch(`${h.bot.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).checks.larkConnection).toBe(true);
+    expect(((await ready.json()) as any).checks.larkConnection).toBe(true);
 
     const added = botMembershipEvent({
       appId: fake.appId,

@@ -18,7 +18,13 @@ describe('loadConfig', () => {
   it('lists every missing or bad variable at once, with hints', () => {
     let err: unknown;
     try {
-      loadConfig({ LARK_EVENT_MODE: 'webhook', PORT: 'abc', TZ: 'Mars/Base', LARK_DOMAIN: 'ftp://x', DATABASE_URL: 'mysql://x' });
+      loadConfig({
+        LARK_EVENT_MODE: 'webhook',
+        PORT: 'abc',
+        TZ: 'Mars/Base',
+        LARK_DOMAIN: 'ftp://x',
+        DATABASE_URL: 'mysql://x',
+      });
     } catch (e) {
       err = e;
     }
@@ -42,7 +48,9 @@ describe('loadConfig', () => {
 
   it('accepts lark and a base URL as domain, treats empty strings as unset', () => {
     expect(loadConfig({ ...base, LARK_DOMAIN: 'lark' }).lark.domain).toBe('https://open.larksuite.com');
-    expect(loadConfig({ ...base, LARK_DOMAIN: 'http://127.0.0.1:9000' }).lark.domain).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ ...base, LARK_DOMAIN: 'http://127.0.0.1:9000' }).lark.domain).toBe(
+      'http://127.0.0.1:9000',
+    );
     expect(loadConfig({ ...base, DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type { BotDeps } from './usecases/deps.js';
 import type { EventHooks } from './usecases/process-event.js';
 import type { BurstPresenter } from './usecases/acknowledge-burst.js';
 import { installCapture } from './wiring/capture.js';
+import { installFiling } from './wiring/filing.js';
 
 export interface JobAttempt {
   attempts: number;
@@ -37,7 +38,7 @@ export type Stopper = () => Promise<void>;
  * what the bot can do is readable in one place.
  */
 export function installFeatures(ctx: FeatureContext): { start: () => Stopper } {
-  const starters = [installCapture(ctx)];
+  const starters = [installCapture(ctx), installFiling(ctx)];
   return {
     start: () => {
       const stoppers = starters.map((s) => s());

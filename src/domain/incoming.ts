@@ -34,6 +34,8 @@ export interface CardAction {
   operatorOpenId: string;
   value: Record<string, unknown>;
   formValue?: Record<string, unknown>;
+  /** The chosen option of a select menu. */
+  option?: string;
   messageId?: string;
   chatId?: string;
   /** Callback token for a delayed card update. */

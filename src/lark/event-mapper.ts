@@ -43,6 +43,7 @@ export function mapLarkEvent(envelope: unknown): IncomingEvent {
           operatorOpenId: required(str(rec(ev.operator).open_id), 'event.operator.open_id'),
           value: rec(rec(ev.action).value),
           formValue: ev.action?.form_value ? rec(ev.action.form_value) : undefined,
+          option: str(rec(ev.action).option),
           messageId: str(rec(ev.context).open_message_id),
           chatId: str(rec(ev.context).open_chat_id),
           token: str(ev.token),

@@ -24,6 +24,9 @@ export function installCapture(
 ): () => Stopper {
   const { config, deps, blobs, hooks, jobHandlers } = ctx;
   const cap = config.capture;
+  // Aborted when the bot stops: downloads in flight end at once (nothing half-written is kept)
+  // instead of holding up the shutdown; their jobs are retried, by this or another instance.
+  const shutdown = new AbortController();
 
   hooks.onMessage = async (d, msg, _log, isCommand) => {
     const res = await captureMessage(d, msg, { quietWindowMs: cap.quietWindowMs, isCommand });
@@ -41,6 +44,7 @@ export function installCapture(
             maxBytes: cap.maxFileBytes,
             idleTimeoutMs: cap.idleTimeoutMs,
             photoTimeZone: config.timeZone,
+            signal: shutdown.signal,
           },
         },
         Number(payload.materialId),
@@ -109,6 +113,7 @@ export function installCapture(
       );
     }
     return async () => {
+      shutdown.abort();
       for (const stop of stops) await stop();
     };
   };

@@ -63,7 +63,10 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     config,
     dataDir,
     post: (payload, opts) => {
-      const req = signedRequest(payload, TEST_ENCRYPT_KEY, opts);
+      // Timestamps follow the bot's clock, so a manual clock does not make requests look stale.
+      const timestampSeconds =
+        opts?.timestampSeconds ?? Math.floor((o.clock?.now() ?? new Date()).getTime() / 1000);
+      const req = signedRequest(payload, TEST_ENCRYPT_KEY, { ...opts, timestampSeconds });
       return fetch(`${h.bot.url}/lark/events`, { method: 'POST', headers: req.headers, body: req.body });
     },
     settle: async () => {

@@ -53,3 +53,12 @@ export async function listChats(db: Db, opts: { activeOnly?: boolean } = {}): Pr
     lastMessageAt: r.last_message_at ? new Date(r.last_message_at) : null,
   }));
 }
+
+/** Who added the bot to the chat (they may bind it until admins are configured). */
+export async function chatAddedBy(db: Db, chatId: string): Promise<string | undefined> {
+  const [r] = await queryRows<{ added_by: string | null }>(
+    db,
+    sql`select added_by from chats where chat_id = ${chatId}`,
+  );
+  return r?.added_by ?? undefined;
+}

@@ -6,3 +6,4 @@ export * from './org.js';
 export * from './tasks.js';
 export * from './schedules.js';
 export * from './archive.js';
+export * from './bot-messages.js';

@@ -1,0 +1,80 @@
+/** Small builders for Lark card JSON 2.0 (schema 2.0 rejects unknown fields, so keep to these). */
+
+export type Template = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'turquoise' | 'indigo' | 'wathet';
+
+export function card(
+  title: string,
+  template: Template,
+  elements: object[],
+  opts: { subtitle?: string } = {},
+): object {
+  return {
+    schema: '2.0',
+    config: { update_multi: true, width_mode: 'fill' },
+    header: {
+      template,
+      title: { tag: 'plain_text', content: title },
+      ...(opts.subtitle ? { subtitle: { tag: 'plain_text', content: opts.subtitle } } : {}),
+    },
+    body: { elements },
+  };
+}
+
+export const md = (content: string): object => ({ tag: 'markdown', content });
+
+export const hr = (): object => ({ tag: 'hr' });
+
+/** A button whose click reaches our card router with `value` (value.a names the action). */
+export function button(
+  text: string,
+  value: Record<string, unknown>,
+  type: 'primary' | 'default' | 'danger' | 'primary_filled' | 'laser' = 'default',
+): object {
+  return {
+    tag: 'button',
+    text: { tag: 'plain_text', content: text },
+    type,
+    width: 'default',
+    behaviors: [{ type: 'callback', value }],
+  };
+}
+
+/** Buttons side by side, wrapping on phones. */
+export function buttonRow(buttons: object[]): object {
+  return {
+    tag: 'column_set',
+    flex_mode: 'flow',
+    horizontal_spacing: '8px',
+    columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })),
+  };
+}
+
+/** A drop-down menu; the chosen option's value arrives as `action.option`. */
+export function selectMenu(
+  placeholder: string,
+  options: { text: string; value: string }[],
+  value: object,
+): object {
+  return {
+    tag: 'select_static',
+    placeholder: { tag: 'plain_text', content: placeholder },
+    width: 'fill',
+    options: options.map((o) => ({ text: { tag: 'plain_text', content: o.text }, value: o.value })),
+    behaviors: [{ type: 'callback', value }],
+  };
+}
+
+/** Escapes text for card markdown (user captions, file names). */
+export function esc(text: string): string {
+  return text.replace(/[\\*_~`[\]<>#|]/g, (c) => `\\${c}`);
+}
+
+/** MM-DD in the deployment's zone (cards show short dates). */
+export function shortDate(d: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit' }).format(d);
+  return parts;
+}
+
+/** Lark refuses cards over 30 KB: callers check before sending. */
+export const CARD_LIMIT_BYTES = 30 * 1024;
+export const cardBytes = (c: object): number => Buffer.byteLength(JSON.stringify(c));

@@ -1,0 +1,90 @@
+import { button, buttonRow, card, esc, hr, md, selectMenu, shortDate } from './card-kit.js';
+
+export interface FilingChoice {
+  taskId: number;
+  code: string;
+  title: string;
+  dueAt: Date;
+  missingText: string;
+  reasons?: string[];
+}
+
+/**
+ * The burst's acknowledgment as a filing card: what arrived, up to five suggested tasks (one tap
+ * files the whole burst), a menu with every other open task, and 不归档.
+ */
+export function filingCard(input: {
+  burstId: number;
+  summary: string;
+  caption: string | null;
+  unitName: string;
+  suggestions: FilingChoice[];
+  others: FilingChoice[];
+  timeZone: string;
+}): object {
+  const b = input.burstId;
+  const lines = [esc(input.summary)];
+  if (input.caption) lines.push(`说明：${esc(input.caption.slice(0, 200))}`);
+  const elements: object[] = [md(lines.join('\n'))];
+  if (input.suggestions.length > 0) {
+    elements.push(md(`**归档到哪项任务？**（${esc(input.unitName)}）点一下即可`));
+    for (const s of input.suggestions) {
+      elements.push(
+        buttonRow([button(`${s.code} ${s.title}`.slice(0, 40), { a: 'file', b, t: s.taskId }, 'primary')]),
+        md(
+          `<font color='grey'>${esc(s.missingText)} · 截止 ${shortDate(s.dueAt, input.timeZone)}${
+            s.reasons?.length ? ` · ${esc(s.reasons.join('、'))}` : ''
+          }</font>`,
+        ),
+      );
+    }
+  } else {
+    elements.push(md('本单位暂时没有待归档的任务。'));
+  }
+  if (input.others.length > 0) {
+    elements.push(
+      selectMenu(
+        '其他任务…',
+        input.others
+          .slice(0, 100)
+          .map((o) => ({ text: `${o.code} ${o.title}`.slice(0, 60), value: String(o.taskId) })),
+        { a: 'file-select', b },
+      ),
+    );
+  }
+  elements.push(hr(), buttonRow([button('不归档', { a: 'skip', b })]));
+  return card('收到材料，请选择归档任务', 'blue', elements);
+}
+
+/** After a click: the result, with 撤销 (24 hours). */
+export function filedCard(input: {
+  burstId: number;
+  itemId: number;
+  summary: string;
+  taskLabel: string;
+  progressText: string;
+  filedByName?: string;
+  undoable: boolean;
+}): object {
+  const elements: object[] = [
+    md(`${esc(input.summary)}\n\n✅ 已归档到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
+  ];
+  if (input.filedByName) elements.push(md(`<font color='grey'>归档人：${esc(input.filedByName)}</font>`));
+  if (input.undoable)
+    elements.push(buttonRow([button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')]));
+  return card('材料已归档', 'green', elements);
+}
+
+export function skippedCard(input: { burstId: number; summary: string }): object {
+  return card('材料已保存，未归档', 'grey', [
+    md(`${esc(input.summary)}\n\n已标记为不归档（原件已保存）。`),
+    buttonRow([button('重新选择任务', { a: 'reopen', b: input.burstId })]),
+  ]);
+}
+
+/** A chat not bound to a unit yet: the materials are safe, filing waits for the binding. */
+export function unboundCard(summary: string): object {
+  return card('收到材料', 'blue', [
+    md(`${esc(summary)}\n\n本群还没有绑定单位，暂时无法归档。管理员可发送「@归档助手 绑定 村名」完成绑定。`),
+  ]);
+}

@@ -1,0 +1,115 @@
+import type { MissingList } from '../db/repos/completeness-missing.js';
+import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
+import type { TaskStatus } from '../db/repos/completeness.js';
+import { missingText } from '../domain/checklist-task-state.js';
+import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
+
+const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
+
+export function progressCard(p: UnitProgress): object {
+  const c = p.counts;
+  const lines = [
+    `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，未交 ${c.open}，免交 ${c.waived}）`,
+    c.overdue > 0 ? `⚠️ 逾期未齐 **${c.overdue}** 项` : '没有逾期未齐的任务',
+  ];
+  const elements = [md(lines.join('\n'))];
+  if (p.children.length > 0) {
+    const rows = [...p.children]
+      .sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1))
+      .slice(0, 40)
+      .map(
+        (ch, i) =>
+          `${i + 1}. ${esc(ch.unit.name)}　${pct(ch.counts)}${ch.counts.overdue ? `（逾期 ${ch.counts.overdue}）` : ''}`,
+      );
+    elements.push(
+      md(`**下级单位**\n${rows.join('\n')}${p.children.length > 40 ? `\n… 共 ${p.children.length} 个` : ''}`),
+    );
+  }
+  return card(`${p.unit.name} · 归档进度`, c.overdue > 0 ? 'orange' : 'green', elements);
+}
+
+export function missingCard(unitName: string, list: MissingList, timeZone: string): object {
+  if (list.total === 0) return card(`${unitName} · 还缺什么`, 'green', [md('所有任务的材料都已齐全 👍')]);
+  const rows = list.items.map(
+    (m) =>
+      `- ${m.overdue ? `🔴 逾期 ${m.daysOverdue} 天` : `截止 ${shortDate(m.dueAt, timeZone)}`}　**#${esc(m.code)}** ${esc(
+        m.householdName ? `${m.householdName}户 ` : '',
+      )}${esc(m.title)}${m.unitName !== unitName ? `（${esc(m.unitName)}）` : ''}：${esc(m.missingText)}`,
+  );
+  const more = list.total > list.items.length ? `\n… 还有 ${list.total - list.items.length} 项` : '';
+  return card(`${unitName} · 还缺什么（${list.total} 项）`, 'orange', [
+    md(rows.join('\n') + more),
+    md("<font color='grey'>发材料时在说明里写任务编号（如 #C03）即可直接归档。</font>"),
+  ]);
+}
+
+export function taskListCard(unitName: string, tasks: TaskStatus[], timeZone: string): object {
+  const open = tasks.filter((t) => t.state !== 'complete');
+  if (open.length === 0) return card(`${unitName} · 归档任务`, 'green', [md('没有未完成的任务 👍')]);
+  const rows = open
+    .slice(0, 30)
+    .map(
+      (t) =>
+        `- **#${esc(t.code)}** ${esc(t.householdName ? `${t.householdName}户 ` : '')}${esc(t.title)}　${t.filed}/${
+          t.minCount
+        }，截止 ${shortDate(t.dueAt, timeZone)}`,
+    );
+  return card(`${unitName} · 未完成的归档任务（${open.length} 项）`, 'blue', [
+    md(rows.join('\n') + (open.length > 30 ? `\n… 还有 ${open.length - 30} 项` : '')),
+    md("<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可归档到该任务。</font>"),
+  ]);
+}
+
+export function taskCard(
+  t: TaskStatus & { guidance?: string | null },
+  unitName: string,
+  timeZone: string,
+): object {
+  return card(`#${t.code} ${t.title}`, t.missing > 0 ? 'blue' : 'green', [
+    md(
+      [
+        `单位：${esc(unitName)}${t.householdName ? `　户主：${esc(t.householdName)}` : ''}`,
+        `进度：${t.filed}/${t.minCount}（${missingText(t.kinds, t.missing)}），截止 ${shortDate(t.dueAt, timeZone)}`,
+        t.guidance ? `要求：${esc(t.guidance)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    ),
+    md('**回复本卡片**发送照片或文件，即可归档到这项任务。'),
+  ]);
+}
+
+export function onboardingCard(opts: { resumedUnit?: string }): object {
+  const body = opts.resumedUnit
+    ? `欢迎回来！本群继续为 **${esc(opts.resumedUnit)}** 归档。`
+    : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家归档到材料清单。\n\n' +
+      '**第一步**：管理员请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。';
+  return card('归档助手已加入本群', 'turquoise', [
+    md(body),
+    md('发送「@归档助手 帮助」查看全部指令。照片请勾选“原图”发送，以保留拍摄时间和地点。'),
+  ]);
+}
+
+export function bindChoicesCard(
+  query: string,
+  choices: { id: number; fullName: string; code: string }[],
+): object {
+  if (choices.length === 0) {
+    return card('没有找到单位', 'orange', [
+      md(`没有找到与“${esc(query)}”匹配的单位，请检查名称或使用单位代码。`),
+    ]);
+  }
+  return card('请确认要绑定的单位', 'blue', [
+    md(`与“${esc(query)}”匹配的单位：`),
+    ...choices.map((c) =>
+      buttonRow([button(`绑定 ${c.fullName}（${c.code}）`.slice(0, 60), { a: 'bind', u: c.id }, 'primary')]),
+    ),
+  ]);
+}
+
+export function boundCard(message: string): object {
+  return card('绑定成功', 'green', [
+    md(esc(message)),
+    md('现在发送到本群的材料都会归入该单位的任务。发送「@归档助手 任务」查看任务。'),
+  ]);
+}

@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+export interface BotMessage {
+  messageId: string;
+  chatId: string | null;
+  purpose: string;
+  unitId: number | null;
+  burstId: number | null;
+  taskIds: number[];
+}
+
+export async function recordBotMessage(
+  db: Db,
+  m: Omit<BotMessage, 'chatId' | 'unitId' | 'burstId'> & { chatId?: string; unitId?: number; burstId?: number },
+  now: Date,
+): Promise<void> {
+  await db.execute(
+    sql`insert into bot_messages (message_id, chat_id, purpose, unit_id, burst_id, task_ids, created_at)
+        values (${m.messageId}, ${m.chatId ?? null}, ${m.purpose}, ${m.unitId ?? null}, ${m.burstId ?? null},
+          ${JSON.stringify(m.taskIds)}::jsonb, ${now})
+        on conflict (message_id) do nothing`,
+  );
+}
+
+export async function findBotMessage(db: Db, messageId: string): Promise<BotMessage | undefined> {
+  const [r] = await queryRows<any>(db, sql`select * from bot_messages where message_id = ${messageId}`);
+  if (!r) return undefined;
+  const taskIds = typeof r.task_ids === 'string' ? JSON.parse(r.task_ids) : r.task_ids;
+  return {
+    messageId: r.message_id,
+    chatId: r.chat_id,
+    purpose: r.purpose,
+    unitId: r.unit_id == null ? null : Number(r.unit_id),
+    burstId: r.burst_id == null ? null : Number(r.burst_id),
+    taskIds: (taskIds as unknown[]).map(Number),
+  };
+}
+
+/** The message id a burst's messages replied to (the first one found), if any. */
+export async function burstReplyTarget(db: Db, burstId: number): Promise<string | undefined> {
+  const [r] = await queryRows<{ parent_id: string }>(
+    db,
+    sql`select m.parent_id from materials m where m.burst_id = ${burstId} and m.parent_id is not null
+          and m.forward_root_id is null
+        union all
+        select g.parent_id from messages g join bursts b on b.first_message_id = g.message_id
+        where b.id = ${burstId} and g.parent_id is not null
+        limit 1`,
+  );
+  return r?.parent_id;
+}

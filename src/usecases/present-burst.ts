@@ -1,0 +1,148 @@
+import { filedCard, filingCard, unboundCard, type FilingChoice } from '../cards/filing-card.js';
+import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
+import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
+import { findTasksByCode } from '../db/repos/tasks.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { missingText } from '../domain/checklist-task-state.js';
+import { suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
+import { parseTaskCode } from '../domain/task-code.js';
+import type { OutgoingMessage } from '../ports/chat-gateway.js';
+import type { BurstView } from './acknowledge-burst.js';
+import type { BotDeps } from './deps.js';
+import { fileBurst, taskLabel, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
+
+export interface PresentDeps extends BotDeps {
+  isChatMember: FilingDeps['isChatMember'];
+  timeZone: string;
+}
+
+const asCard = (c: object): OutgoingMessage => ({ msgType: 'interactive', content: JSON.stringify(c) });
+
+/**
+ * Files a closed burst when the sender already said where it goes — a reply to a task card or a
+ * one-task reminder, a task code (#C03) or one unmistakable keyword in the caption — and otherwise
+ * turns its acknowledgment into the filing card (suggestions, a menu, 不归档).
+ */
+export async function presentBurst(
+  deps: PresentDeps,
+  view: BurstView,
+  opts: { auto?: boolean } = {},
+): Promise<OutgoingMessage> {
+  const auto = opts.auto ?? true;
+  const { burst } = view;
+  const unit = await unitOfChat(deps.db, burst.chatId);
+  if (!unit) return asCard(unboundCard(view.summary));
+  const stored = view.materials.filter((m) => m.status === 'stored' && m.role !== 'cover');
+  const open = await fileableTasksOfUnit(deps.db, unit.id);
+  let candidates = open;
+
+  if (auto && stored.length > 0) {
+    const target = await burstReplyTarget(deps.db, burst.id);
+    const replied = target ? await findBotMessage(deps.db, target) : undefined;
+    if (replied && (replied.purpose === 'task_card' || replied.purpose === 'reminder')) {
+      const ids = new Set(replied.taskIds);
+      const named = open.filter((t) => ids.has(t.taskId));
+      if (named.length === 1) return autoFile(deps, view, named[0]!.taskId, 'reply');
+      if (named.length > 1) candidates = named;
+    }
+    const code = parseTaskCode(view.caption);
+    if (code && candidates === open) {
+      const hits = (await findTasksByCode(deps.db, unit.id, code)).filter((t) => t.state === 'open');
+      if (hits.length === 1) return autoFile(deps, view, hits[0]!.id, 'code');
+    }
+  }
+
+  const now = deps.clock.now();
+  const suggestions = suggestTasks(
+    {
+      caption: view.caption,
+      fileNames: view.materials.map((m) => m.originalName).filter((n): n is string => !!n),
+      counts: countByKind(stored.length > 0 ? stored : view.materials),
+    },
+    candidates.map(toCandidate),
+    now,
+  );
+  const clear = clearKeywordMatch(suggestions);
+  if (auto && stored.length > 0 && clear && candidates === open) return autoFile(deps, view, clear.task.taskId, 'code');
+  const chosen = new Set(suggestions.map((s) => s.task.taskId));
+  return asCard(
+    filingCard({
+      burstId: burst.id,
+      summary: view.summary,
+      caption: view.caption,
+      unitName: unit.name,
+      suggestions: suggestions.map((s) => choice(open.find((t) => t.taskId === s.task.taskId)!, s.reasons)),
+      others: open.filter((t) => !chosen.has(t.taskId)).map((t) => choice(t)),
+      timeZone: deps.timeZone,
+    }),
+  );
+}
+
+async function autoFile(
+  deps: PresentDeps,
+  view: BurstView,
+  taskId: number,
+  via: 'reply' | 'code',
+): Promise<OutgoingMessage> {
+  const outcome = await fileBurst(deps, { burstId: view.burst.id, taskId, actorOpenId: view.burst.senderOpenId, via });
+  return asCard(resultCard(view.burst.id, view.summary, outcome, deps.clock.now()));
+}
+
+/** The card shown after a filing (auto or by click). */
+export function resultCard(burstId: number, summary: string, outcome: FileBurstOutcome, now: Date): object {
+  if (outcome.status === 'filed') {
+    return filedCard({
+      burstId,
+      itemId: outcome.itemId,
+      summary,
+      taskLabel: taskLabel(outcome.task),
+      progressText: `进度 ${outcome.progress.filed}/${outcome.progress.minCount}，${
+        outcome.progress.missing > 0 ? `还差 ${outcome.progress.missing}` : '已齐全'
+      }`,
+      undoable: outcome.undoUntil.getTime() > now.getTime(),
+    });
+  }
+  if (outcome.status === 'already_filed') {
+    return filedCard({
+      burstId,
+      itemId: outcome.itemId,
+      summary,
+      taskLabel: taskLabel(outcome.task),
+      progressText: outcome.message,
+      undoable: now.getTime() - outcome.filedAt.getTime() < 24 * 3600_000,
+    });
+  }
+  return unboundCard(`${summary}\n${outcome.message}`);
+}
+
+/** One suggestion matched by a keyword and no other: the caption names the task unmistakably. */
+function clearKeywordMatch(s: Suggestion[]): Suggestion | undefined {
+  const byKeyword = s.filter((x) => x.reasons.some((r) => r.startsWith('关键词')));
+  return byKeyword.length === 1 && byKeyword[0] === s[0] && s[0]!.task.missing > 0 ? s[0] : undefined;
+}
+
+function countByKind(ms: { kind: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of ms) out[m.kind] = (out[m.kind] ?? 0) + 1;
+  return out;
+}
+
+const toCandidate = (t: TaskStatus) => ({
+  taskId: t.taskId,
+  code: t.code,
+  title: t.title,
+  keywords: t.keywords,
+  kinds: t.kinds,
+  dueAt: t.dueAt,
+  missing: t.missing,
+  householdName: t.householdName,
+});
+
+const choice = (t: TaskStatus, reasons?: string[]): FilingChoice => ({
+  taskId: t.taskId,
+  code: t.code,
+  title: t.householdName ? `${t.householdName}户 ${t.title}` : t.title,
+  dueAt: t.dueAt,
+  missingText: missingText(t.kinds, t.missing),
+  reasons,
+});

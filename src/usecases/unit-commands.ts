@@ -1,0 +1,155 @@
+import {
+  bindChoicesCard,
+  boundCard,
+  missingCard,
+  progressCard,
+  taskCard,
+  taskListCard,
+} from '../cards/unit-cards.js';
+import { recordBotMessage } from '../db/repos/bot-messages.js';
+import { fileableTasksOfUnit } from '../db/repos/completeness.js';
+import { missingForUnit } from '../db/repos/completeness-missing.js';
+import { unitProgress } from '../db/repos/completeness-progress.js';
+import { unitsOfPerson } from '../db/repos/person-units.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { listUnits, type UnitRow } from '../db/repos/units.js';
+import type { IncomingMessage } from '../domain/incoming.js';
+import { matchUnit } from '../domain/match-unit.js';
+import { normalizeTaskCode } from '../domain/task-code.js';
+import type { CommandHandlers } from './handle-command.js';
+import type { BotDeps } from './deps.js';
+import { replyCard, replyText } from './reply-text.js';
+
+/**
+ * Which unit a command is about: the chat's bound unit in a group; in a direct message the unit
+ * named in the command, or the one unit the person works for (asks when ambiguous).
+ */
+async function resolveUnit(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  words: string,
+): Promise<{ unit?: UnitRow; rest: string }> {
+  if (msg.chatType !== 'p2p') {
+    const unit = await unitOfChat(deps.db, msg.chatId);
+    if (!unit)
+      await replyText(
+        deps.gateway,
+        msg.messageId,
+        '本群还没有绑定单位。管理员可发送「@归档助手 绑定 村名」。',
+        `nounit-${msg.messageId}`,
+      );
+    return { unit, rest: words };
+  }
+  const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
+  if (words) {
+    const [best] = matchUnit(words, await listUnits(deps.db), 1);
+    if (best && best.score >= 50) return { unit: best.unit, rest: '' };
+  }
+  if (mine.length === 1) return { unit: mine[0], rest: words };
+  const list = mine
+    .slice(0, 10)
+    .map((u) => u.name)
+    .join('、');
+  await replyText(
+    deps.gateway,
+    msg.messageId,
+    mine.length === 0
+      ? '没有找到您负责的单位。请在指令后写单位名称，例如「进度 城关村」。'
+      : `您负责多个单位（${list}），请在指令后写单位名称，例如「进度 ${mine[0]!.name}」。`,
+    `which-${msg.messageId}`,
+  );
+  return { rest: words };
+}
+
+export function unitCommands(opts: {
+  timeZone: string;
+  canBind: (deps: BotDeps, chatId: string, openId: string) => Promise<boolean>;
+}): CommandHandlers {
+  const tz = opts.timeZone;
+  return {
+    tasks: async (deps, msg, cmd) => {
+      const { unit, rest } = await resolveUnit(deps, msg, cmd.args);
+      if (!unit) return;
+      const tasks = await fileableTasksOfUnit(deps.db, unit.id);
+      const code = rest ? normalizeTaskCode(rest) : undefined;
+      if (code) {
+        const t = tasks.find((x) => x.code === code);
+        if (!t)
+          return replyText(
+            deps.gateway,
+            msg.messageId,
+            `${unit.name}没有编号为 ${code} 的任务。`,
+            `task-${msg.messageId}`,
+          );
+        const id = await replyCard(
+          deps.gateway,
+          msg.messageId,
+          taskCard(t, unit.name, tz),
+          `task-${msg.messageId}`,
+        );
+        await recordBotMessage(
+          deps.db,
+          { messageId: id, chatId: msg.chatId, purpose: 'task_card', unitId: unit.id, taskIds: [t.taskId] },
+          deps.clock.now(),
+        );
+        return;
+      }
+      await replyCard(
+        deps.gateway,
+        msg.messageId,
+        taskListCard(unit.name, tasks, tz),
+        `tasks-${msg.messageId}`,
+      );
+    },
+    progress: async (deps, msg, cmd) => {
+      const { unit } = await resolveUnit(deps, msg, cmd.args);
+      if (!unit) return;
+      const p = await unitProgress(deps.db, unit.id, deps.clock.now());
+      if (p) await replyCard(deps.gateway, msg.messageId, progressCard(p), `progress-${msg.messageId}`);
+    },
+    missing: async (deps, msg, cmd) => {
+      const { unit } = await resolveUnit(deps, msg, cmd.args);
+      if (!unit) return;
+      const list = await missingForUnit(deps.db, unit.id, deps.clock.now(), { limit: 30 });
+      await replyCard(
+        deps.gateway,
+        msg.messageId,
+        missingCard(unit.name, list, tz),
+        `missing-${msg.messageId}`,
+      );
+    },
+    bind: async (deps, msg, cmd) => {
+      if (msg.chatType === 'p2p') {
+        return replyText(
+          deps.gateway,
+          msg.messageId,
+          '请在要绑定的群里 @我 发送「绑定 村名」。',
+          `bind-${msg.messageId}`,
+        );
+      }
+      if (!msg.senderOpenId || !(await opts.canBind(deps, msg.chatId, msg.senderOpenId))) {
+        return replyText(
+          deps.gateway,
+          msg.messageId,
+          '只有管理员（或把我拉进群的人）可以绑定单位。',
+          `bind-${msg.messageId}`,
+        );
+      }
+      if (!cmd.args)
+        return replyText(
+          deps.gateway,
+          msg.messageId,
+          '请写上单位名称或代码，例如「绑定 城关村」。',
+          `bind-${msg.messageId}`,
+        );
+      const choices = matchUnit(cmd.args, await listUnits(deps.db), 5).map((m) => m.unit);
+      await replyCard(
+        deps.gateway,
+        msg.messageId,
+        bindChoicesCard(cmd.args, choices),
+        `bind-${msg.messageId}`,
+      );
+    },
+  };
+}
+

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+describe('filing in the chat (bind, filing card, reply, #code, undo, commands)', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook' });
+    org = await seedOrg(h.db.db, { prefix: 'F' });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const cardOf = (m: { content: unknown }) => m.content as any;
+  const buttonsOf = (card: any): { text: string; value: any }[] =>
+    JSON.stringify(card)
+      .match(
+        /"content":"[^"]*"\},"type":"[a-z_]+","width":"default","behaviors":\[\{"type":"callback","value":\{[^}]*\}/g,
+      )
+      ?.map((s) => ({
+        text: s.match(/"content":"([^"]*)"/)![1]!,
+        value: JSON.parse(s.match(/"value":(\{[^}]*\})/)![1]!),
+      })) ?? [];
+  const click = async (operator: string, value: Record<string, unknown>, messageId?: string) => {
+    const res = await h.post(
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as any;
+  };
+  const postPhotos = async (n: number, opts: { text?: string; parentId?: string } = {}) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const messageId = id('om_');
+      const key = id('img_');
+      h.fake.addResource({
+        messageId,
+        fileKey: key,
+        bytes: await jpeg(Math.floor(Math.random() * 1e6)),
+        contentType: 'image/jpeg',
+      });
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        parentId: opts.parentId,
+      });
+      expect((await h.post(ev)).status).toBe(200);
+      ids.push(messageId);
+    }
+    if (opts.text) {
+      await h.post(
+        messageEvent({
+          appId: h.fake.appId,
+          chatId,
+          senderOpenId: org.officer,
+          content: { text: opts.text },
+        }),
+      );
+    }
+    return ids;
+  };
+  const replyTo = (messageId: string) =>
+    waitFor(() => h.fake.sentMessages().find((m) => m.replyTo === messageId), `a reply to ${messageId}`);
+  const liveItems = async () =>
+    queryRows<{ id: number; task_code: string; n: number; via: string }>(
+      h.db.db,
+      sql`select fi.id::int as id, t.code as task_code, count(fim.material_id)::int as n, fi.via
+          from filing_items fi join tasks t on t.id = fi.task_id
+          left join filing_item_materials fim on fim.item_id = fi.id
+          where fi.undone_at is null and fi.chat_id = ${chatId} group by fi.id, t.code order by fi.id`,
+    );
+
+  it('posts an onboarding card when added, and binds the chat by fuzzy name after confirmation', async () => {
+    await h.post(
+      botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId, operatorOpenId: org.officer }),
+    );
+    await waitFor(
+      () =>
+        h.fake
+          .sentMessages()
+          .find((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('绑定')),
+      'onboarding card',
+    );
+
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '绑定 城关',
+    });
+    await h.post(cmd);
+    const choices = await replyTo(cmd.event.message.message_id);
+    const buttons = buttonsOf(cardOf(choices));
+    expect(buttons[0]?.text).toContain('城关村');
+    const stranger = await click('ou_stranger', buttons[0]!.value);
+    expect(stranger.toast.type).toBe('error');
+    const res = await click(org.officer, buttons[0]!.value);
+    expect(res.toast.type).toBe('success');
+    const [binding] = await queryRows<{ code: string }>(
+      h.db.db,
+      sql`select u.code from chat_bindings b join units u on u.id = b.unit_id where b.chat_id = ${chatId} and b.status = 'active'`,
+    );
+    expect(binding?.code).toBe(org.village);
+  });
+
+  it('files 5 captionless photos as one item with one tap on the filing card, updating the card', async () => {
+    const ids = await postPhotos(5);
+    const ack = await replyTo(ids[0]!);
+    expect(h.fake.sentMessages().filter((m) => ids.includes(m.replyTo ?? ''))).toHaveLength(1);
+    const card = cardOf(ack);
+    expect(JSON.stringify(card)).toContain('收到 5 张照片');
+    const choice = buttonsOf(card).find((b) => b.value.a === 'file')!;
+    expect(choice).toBeTruthy();
+
+    const refused = await click('ou_not_a_member', choice.value);
+    expect(refused.toast.type).toBe('error');
+    expect(refused.card).toBeUndefined();
+    expect(await liveItems()).toHaveLength(0);
+
+    const res = await click(org.officer, choice.value);
+    expect(res.toast.type).toBe('success');
+    expect(JSON.stringify(res.card.data)).toContain('已归档到');
+    const items = await liveItems();
+    expect(items).toHaveLength(1);
+    expect(items[0]?.n).toBe(5);
+    const again = await click(org.officer, choice.value);
+    expect(again.toast.type).toBe('info');
+    expect(await liveItems()).toHaveLength(1);
+    const [audit] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'file' and item_id = ${items[0]!.id}`,
+    );
+    expect(audit?.n).toBe(1);
+  });
+
+  it('undoes within 24 hours by the filer and refuses undo by someone else', async () => {
+    const ids = await postPhotos(2);
+    const ack = await replyTo(ids[0]!);
+    const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
+    const filed = await click(org.officer, choice.value);
+    const undo = buttonsOf(filed.card.data).find((b) => b.value.a === 'undo')!;
+    const before = (await liveItems()).length;
+    const other = await click('ou_someone_else', undo.value);
+    expect(other.toast.type).toBe('error');
+    expect(await liveItems()).toHaveLength(before);
+    const ok = await click(org.officer, undo.value);
+    expect(ok.toast.type).toBe('success');
+    expect(JSON.stringify(ok.card.data)).toContain('归档到哪项任务');
+    expect(await liveItems()).toHaveLength(before - 1);
+  });
+
+  it('files by #code in a caption and by replying to a task card', async () => {
+    const before = (await liveItems()).length;
+    const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
+    await replyTo(ids[0]!);
+    let items = await liveItems();
+    expect(items).toHaveLength(before + 1);
+    expect(items.at(-1)).toMatchObject({ task_code: 'C05', via: 'code' });
+
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '任务 C07',
+    });
+    await h.post(cmd);
+    const taskCard = await replyTo(cmd.event.message.message_id);
+    const replyIds = await postPhotos(2, { parentId: taskCard.messageId });
+    await replyTo(replyIds[0]!);
+    items = await liveItems();
+    expect(items.at(-1)).toMatchObject({ task_code: 'C07', via: 'reply', n: 2 });
+  });
+
+  it('answers 进度 and 缺什么 with figures that match the database', async () => {
+    const progress = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '进度',
+    });
+    await h.post(progress);
+    const card = JSON.stringify(cardOf(await replyTo(progress.event.message.message_id)));
+    const [db] = await queryRows<{ total: number }>(
+      h.db.db,
+      sql`select count(*)::int as total from tasks t join units u on u.id = t.unit_id where u.code = ${org.village}`,
+    );
+    expect(card).toContain(`共 ${db!.total} 项`);
+
+    const missing = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '缺什么',
+    });
+    await h.post(missing);
+    const mcard = JSON.stringify(cardOf(await replyTo(missing.event.message.message_id)));
+    const [m] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from tasks t join units u on u.id = t.unit_id
+          where u.code = ${org.village} and t.state = 'open' and t.min_count > coalesce((
+            select sum(case when 'photo' = any(t.kinds) then fi.n_photo else 0 end + case when 'document' = any(t.kinds) then fi.n_document else 0 end
+              + case when 'audio' = any(t.kinds) then fi.n_audio else 0 end + case when 'video' = any(t.kinds) then fi.n_video else 0 end)
+            from filing_items fi where fi.task_id = t.id and fi.undone_at is null), 0)`,
+    );
+    expect(mcard).toContain(`还缺什么（${m!.n} 项）`);
+  });
+
+  it('refuses a forged callback (bad signature) and a malformed one', async () => {
+    const ev = cardActionEvent({
+      appId: h.fake.appId,
+      operatorOpenId: org.officer,
+      value: { a: 'file', b: 1, t: 1 },
+      chatId,
+    });
+    const forged = await fetch(`${h.bot.url}/lark/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-lark-signature': 'f'.repeat(64),
+        'x-lark-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-lark-request-nonce': '1',
+      },
+      body: JSON.stringify({ encrypt: 'AAAA' }),
+    });
+    expect(forged.status).toBe(401);
+    const before = (await liveItems()).length;
+    const bad = await click(org.officer, { a: 'file', b: 'not-a-number', t: '' });
+    expect(bad.toast.type).toBe('error');
+    expect(await liveItems()).toHaveLength(before);
+    void ev;
+  });
+});

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+describe('undo of a filing after 24 hours', () => {
+  const clock = new ManualClock(new Date());
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'U', clock });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          select ${chatId}, id, 'active', 'cli', ${clock.now()} from units where code = ${org.village}`,
+    );
+  });
+  afterAll(() => h.close());
+
+  const click = async (operator: string, value: Record<string, unknown>) =>
+    (await (
+      await h.post(cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId }))
+    ).json()) as any;
+
+  it('is refused for the filer after 24 h (an archivist can still correct it)', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(7) });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    await h.settle();
+    clock.advance(5_000);
+    const ack = await waitFor(
+      () => h.fake.sentMessages().find((m) => m.replyTo === messageId),
+      'filing card',
+    );
+    const fileValue = JSON.parse(JSON.stringify(ack.content).match(/"value":(\{"a":"file"[^}]*\})/)![1]!);
+    const filed = await click(org.officer, fileValue);
+    expect(filed.toast.type).toBe('success');
+    const undoValue = JSON.parse(JSON.stringify(filed.card.data).match(/"value":(\{"a":"undo"[^}]*\})/)![1]!);
+
+    clock.advance(25 * 3600_000);
+    const late = await click(org.officer, undoValue);
+    expect(late.toast.type).toBe('error');
+    expect(late.toast.content).toContain('24 小时');
+    const [row] = await queryRows<{ undone: boolean }>(
+      h.db.db,
+      sql`select undone_at is not null as undone from filing_items where id = ${undoValue.i}`,
+    );
+    expect(row?.undone).toBe(false);
+  });
+});

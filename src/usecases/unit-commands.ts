@@ -1,6 +1,5 @@
 import {
   bindChoicesCard,
-  boundCard,
   missingCard,
   progressCard,
   taskCard,

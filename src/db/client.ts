@@ -48,8 +48,13 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
 
 export function openPostgres(url: string, max = 10): Database {
   const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  // drizzle makes postgres.js's date serializers transparent (it converts its own columns); a Date passed
+  // as a raw sql`${date}` parameter must still reach the server as an ISO string, as it does on PGlite.
+  const toIso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+  for (const t of ['1184', '1114', '1082']) (client.options.serializers as any)[t] = toIso;
   return {
-    db: drizzlePostgres(client, { schema }) as unknown as Db,
+    db,
     kind: 'postgres',
     close: () => client.end({ timeout: 5 }),
   };

@@ -1,6 +1,9 @@
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
+import { campaignsCommand } from './campaigns.js';
+import { chatsCommand } from './chats.js';
 import { eventsCommand } from './events.js';
+import { unitsCommand } from './units.js';
 
 export interface CliContext {
   db: Db;
@@ -15,5 +18,8 @@ export interface CliCommand {
 
 /** Every `npm run cli` command group, in one list. */
 export const COMMANDS: Record<string, CliCommand> = {
+  units: unitsCommand,
+  campaigns: campaignsCommand,
+  chats: chatsCommand,
   events: eventsCommand,
 };

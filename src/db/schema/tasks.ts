@@ -76,6 +76,13 @@ export const tasks = pgTable(
     /** Y | D30 | D10 */
     retention: text('retention').notNull(),
     kinds: text('kinds').array().notNull(),
+    /** `kinds` as bits (photo 1, document 2, audio 4, video 8), generated: cheap to test in rollups. */
+    kindMask: integer('kind_mask')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`(case when 'photo' = any(kinds) then 1 else 0 end) | (case when 'document' = any(kinds) then 2 else 0 end)
+          | (case when 'audio' = any(kinds) then 4 else 0 end) | (case when 'video' = any(kinds) then 8 else 0 end)`,
+      ),
     minCount: integer('min_count').notNull(),
     keywords: text('keywords').array().notNull(),
     guidance: text('guidance'),
@@ -91,7 +98,18 @@ export const tasks = pgTable(
   (t) => [
     uniqueIndex('tasks_slot_key').on(t.campaignId, t.unitId, sql`coalesce(household_id, 0)`, t.itemCode),
     index('tasks_unit_code_idx').on(t.unitId, t.code),
-    index('tasks_unit_due_idx').on(t.unitId, t.dueAt),
+    // Covers progress and missing-list scans of a subtree (index-only: no heap visits per task).
+    index('tasks_progress_idx').on(
+      t.unitId,
+      t.campaignId,
+      t.state,
+      t.dueAt,
+      t.minCount,
+      t.position,
+      t.code,
+      t.kindMask,
+      t.id,
+    ),
     index('tasks_household_idx').on(t.householdId),
   ],
 );
@@ -107,6 +125,10 @@ export const filingItems = pgTable(
     taskId: bigint('task_id', { mode: 'number' })
       .notNull()
       .references(() => tasks.id),
+    /** The task's unit (kept in step on refile): subtree rollups scan items by unit, not per task. */
+    unitId: bigint('unit_id', { mode: 'number' })
+      .notNull()
+      .references(() => units.id),
     burstId: bigint('burst_id', { mode: 'number' }).references(() => bursts.id),
     /** document | photo_group | audio | video */
     kind: text('kind').notNull(),
@@ -130,8 +152,8 @@ export const filingItems = pgTable(
     uniqueIndex('filing_items_live_burst_key')
       .on(t.burstId)
       .where(sql`undone_at is null and burst_id is not null`),
-    index('filing_items_live_task_idx')
-      .on(t.taskId, t.nPhoto, t.nDocument, t.nAudio, t.nVideo)
+    index('filing_items_live_unit_idx')
+      .on(t.unitId, t.taskId, t.nPhoto, t.nDocument, t.nAudio, t.nVideo)
       .where(sql`undone_at is null`),
     index('filing_items_task_idx').on(t.taskId),
   ],

@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { archiveCliSetup } from '../archive/archive-cli-setup.js';
+import { findTaskByCode } from '../db/repos/archive-items.js';
+import { listPhotoGroups } from '../db/repos/archive-descriptions.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { photoGroupGaps } from '../domain/photo-description-gaps.js';
+import { GAP_LABELS } from '../domain/photo-description.js';
+import { AppError } from '../errors.js';
+import { systemClock } from '../ports/clock.js';
+import { confirmArchive } from '../usecases/confirm-archive.js';
+import { describeItem } from '../usecases/describe-item.js';
+import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
+import type { CliCommand, CliContext } from './commands.js';
+
+export const ARCHIVE_USAGE = `用法:
+  archive confirm --unit CODE --year YYYY [--task 任务编号]    确认归档，分配档号
+  archive unconfirm (--item ID | --code 档号) [--reason 原因]   撤销确认（件号停用，不再使用）
+  archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
+                   [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
+                   [--pages N] [--remarks 备注] [--photographer 摄影者]     著录
+  archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单`;
+
+const OPTIONS = {
+  unit: { type: 'string' },
+  year: { type: 'string' },
+  task: { type: 'string' },
+  item: { type: 'string' },
+  code: { type: 'string' },
+  reason: { type: 'string' },
+  place: { type: 'string' },
+  people: { type: 'string' },
+  title: { type: 'string' },
+  'doc-number': { type: 'string' },
+  responsible: { type: 'string' },
+  date: { type: 'string' },
+  secrecy: { type: 'string' },
+  pages: { type: 'string' },
+  remarks: { type: 'string' },
+  photographer: { type: 'string' },
+} as const;
+
+const usage = () => new AppError('usage', ARCHIVE_USAGE);
+
+/** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
+export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
+  const [sub, ...rest] = args;
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
+  } catch {
+    throw usage();
+  }
+  const deps = { db: ctx.db, clock: systemClock };
+  const unitOf = async () => {
+    const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
+    if (!unit) throw v.unit ? new AppError('usage', `找不到单位 ${v.unit}`) : usage();
+    return unit;
+  };
+  const year = v.year && /^\d{4}$/.test(v.year) ? Number(v.year) : undefined;
+  if (sub === 'confirm') {
+    const unit = await unitOf();
+    if (year === undefined) throw usage();
+    const task = v.task ? await findTaskByCode(ctx.db, unit.id, v.task, year) : undefined;
+    if (v.task && !task) throw new AppError('usage', `${unit.name}${year}年度没有任务 ${v.task}`);
+    const setup = archiveCliSetup(ctx.env);
+    const res = await confirmArchive(
+      { ...deps, rules: setup.config, blobs: setup.blobs },
+      { unitId: unit.id, year, taskId: task?.id, actor: 'cli', source: 'cli' },
+    );
+    ctx.out(res.message);
+    return;
+  }
+  if (sub === 'unconfirm') {
+    if (!v.item && !v.code) throw usage();
+    const res = await unconfirmArchive(deps, {
+      itemId: v.item ? Number(v.item) : undefined,
+      archivalCode: v.code,
+      reason: v.reason,
+      actor: 'cli',
+      source: 'cli',
+    });
+    ctx.out(res.message);
+    return;
+  }
+  if (sub === 'describe') {
+    if (!v.item) throw usage();
+    const res = await describeItem(deps, {
+      itemId: Number(v.item),
+      reason: v.reason,
+      place: v.place,
+      people: v.people,
+      title: v.title,
+      docNumber: v['doc-number'],
+      responsible: v.responsible,
+      date: v.date,
+      secrecy: v.secrecy,
+      pages: v.pages !== undefined ? Number(v.pages) : undefined,
+      remarks: v.remarks,
+      photographer: v.photographer,
+      actor: 'cli',
+      source: 'cli',
+    });
+    ctx.out(res.message);
+    return;
+  }
+  if (sub === 'gaps') {
+    const unit = await unitOf();
+    let n = 0;
+    for (const g of await listPhotoGroups(ctx.db, { unitPath: unit.path, year })) {
+      const gaps = photoGroupGaps(g);
+      if (gaps.length === 0) continue;
+      n++;
+      ctx.out(`${g.itemId}\t${g.unitName}\t${g.title}\t缺：${gaps.map((x) => GAP_LABELS[x]).join('、')}`);
+    }
+    ctx.out(`共 ${n} 组照片说明不完整`);
+    return;
+  }
+  throw usage();
+}
+
+/** For the dispatcher's COMMANDS table: `archive`. */
+export const archiveCommand: CliCommand = {
+  summary: 'archive confirm | unconfirm | describe | gaps — 档号 and descriptions',
+  run: runArchiveCommand,
+};

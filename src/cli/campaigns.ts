@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { missingForUnit } from '../db/repos/completeness-missing.js';
+import { unitProgress, type ProgressCounts } from '../db/repos/completeness-progress.js';
+import { getCampaignByCode } from '../db/repos/campaigns.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { AppError, DomainError } from '../errors.js';
+import { systemClock } from '../ports/clock.js';
+import { createCampaign } from '../usecases/create-campaign.js';
+import { loadChecklists } from '../usecases/load-checklists.js';
+import type { CliCommand } from './commands.js';
+import type { OrgCliDeps } from './units.js';
+
+export const CAMPAIGNS_USAGE = `用法:
+  campaigns load-checklists [DIR]   加载清单模板（默认 config/checklists）
+  campaigns create --checklist CODE --year 2025 --deadline 2025-12-31 (--units A,B | --parent CODE)
+                   [--code CODE] [--title 标题]
+  campaigns progress UNIT_CODE [--campaign CODE]
+  campaigns missing UNIT_CODE [--campaign CODE] [--limit 50]`;
+
+/** `npm run cli -- campaigns …` (DomainError for bad input, AppError('usage') for a wrong command line). */
+export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseFlags(rest);
+  const clock = deps.clock ?? systemClock;
+  const ctx = { db: deps.db, clock };
+  const now = clock.now();
+  if (sub === 'load-checklists') {
+    for (const c of await loadChecklists(ctx, { dir: positionals[0] }))
+      deps.out(`${c.code} v${c.version}（${c.items} 项，${c.result}）← ${c.sourceFile}`);
+    return;
+  }
+  if (sub === 'create') {
+    if (!values.checklist || !values.year || !values.deadline || !(values.units || values.parent)) {
+      throw new AppError('usage', CAMPAIGNS_USAGE);
+    }
+    const r = await createCampaign(ctx, {
+      checklistCode: values.checklist,
+      year: Number(values.year),
+      deadline: parseDeadline(values.deadline),
+      unitCodes: values.units?.split(',').map((s) => s.trim()),
+      parentUnitCode: values.parent,
+      createdBy: 'cli',
+      code: values.code,
+      title: values.title,
+    });
+    deps.out(
+      `${r.created ? '已创建' : '已存在'} ${r.campaign.code}「${r.campaign.title}」：${r.villages} 个村、${r.households} 户，` +
+        `新增任务 ${r.tasksCreated}，已有 ${r.tasksExisting}`,
+    );
+    return;
+  }
+  if ((sub === 'progress' || sub === 'missing') && positionals[0]) {
+    const unit = await getUnitByCode(deps.db, positionals[0]);
+    if (!unit) throw new DomainError('unit_not_found', `单位编码不存在: ${positionals[0]}`);
+    const campaign = values.campaign ? await getCampaignByCode(deps.db, values.campaign) : undefined;
+    if (values.campaign && !campaign)
+      throw new DomainError('campaign_not_found', `任务批次不存在: ${values.campaign}`);
+    if (sub === 'progress') {
+      const p = (await unitProgress(deps.db, unit.id, now, { campaignId: campaign?.id }))!;
+      deps.out(`${p.unit.fullName}  ${line(p.counts)}`);
+      for (const c of p.children) deps.out(`  ${c.unit.name}  ${line(c.counts)}`);
+    } else {
+      const m = await missingForUnit(deps.db, unit.id, now, {
+        campaignId: campaign?.id,
+        limit: Number(values.limit ?? 50),
+      });
+      deps.out(`${unit.fullName} 还缺 ${m.total} 项`);
+      for (const t of m.items)
+        deps.out(
+          `  ${t.overdue ? `逾期${t.daysOverdue}天` : `截止${chinaDate(t.dueAt)}`}  ` +
+            `${t.unitName} #${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}：${t.missingText}`,
+        );
+    }
+    return;
+  }
+  throw new AppError('usage', CAMPAIGNS_USAGE);
+}
+
+/** For the dispatcher's COMMANDS table: `campaigns`. */
+export const campaignsCommand: CliCommand = {
+  summary: 'campaigns load-checklists | create | progress UNIT | missing UNIT — checklists and tasks',
+  run: (args, ctx) => runCampaignsCommand(args, ctx),
+};
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        checklist: { type: 'string' },
+        year: { type: 'string' },
+        deadline: { type: 'string' },
+        units: { type: 'string' },
+        parent: { type: 'string' },
+        code: { type: 'string' },
+        title: { type: 'string' },
+        campaign: { type: 'string' },
+        limit: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new AppError('usage', `${(err as Error).message}\n${CAMPAIGNS_USAGE}`);
+  }
+}
+
+/** `2025-12-31` → the end of that day in China time. */
+function parseDeadline(s: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T23:59:59+08:00`) : new Date(s);
+  if (Number.isNaN(d.getTime())) throw new DomainError('bad_date', `日期格式不对: ${s}（应为 2025-12-31）`);
+  return d;
+}
+
+/** YYYY-MM-DD in China time (UTC+8). */
+function chinaDate(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+function line(c: ProgressCounts): string {
+  const pct = c.percent === null ? '—' : `${c.percent}%`;
+  return `${pct}  共 ${c.total}：齐全 ${c.complete}，部分 ${c.partly}，未交 ${c.open}，免交 ${c.waived}，逾期 ${c.overdue}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm run export -- --unit CODE --year YYYY --out DIR [--concurrency N]` — writes the transfer
+ * package (a BagIt bag around the 移交 folder) of the unit's subtree for the year into DIR (new or
+ * empty). Progress on a terminal (stderr). Exit codes: 0 written and the 四性 check passed, 1
+ * written with 四性 failures (see the report in the package) or an error, 2 usage.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { archiveCliSetup } from '../archive/archive-cli-setup.js';
+import { terminalProgress } from '../archive/progress.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { readEnv } from '../env.js';
+import { AppError, errorMessage } from '../errors.js';
+import { systemClock } from '../ports/clock.js';
+import { exportTransferPackage } from '../usecases/export-transfer-package.js';
+import { openCliDb } from './open-cli-db.js';
+
+const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--concurrency N]';
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        unit: { type: 'string' },
+        year: { type: 'string' },
+        out: { type: 'string' },
+        concurrency: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) {
+    console.error(USAGE);
+    return 2;
+  }
+  const env = readEnv();
+  const setup = archiveCliSetup(env);
+  const database = await openCliDb(env);
+  try {
+    const unit = await getUnitByCode(database.db, values.unit);
+    if (!unit) throw new AppError('usage', `找不到单位 ${values.unit}`);
+    const started = Date.now();
+    const res = await exportTransferPackage(
+      {
+        db: database.db,
+        clock: systemClock,
+        progress: terminalProgress(),
+        concurrency: values.concurrency ? Math.max(1, Number(values.concurrency)) : undefined,
+        software: 'lark-archive-bot (npm run export)',
+        ...setup,
+      },
+      { unitId: unit.id, year: Number(values.year), outDir: resolve(values.out) },
+    );
+    const secs = (Date.now() - started) / 1000;
+    const errors = res.report.failures.filter((f) => f.severity === 'error').length;
+    console.log(
+      `移交包：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
+        `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；Payload-Oxum ${res.payloadOxum}`,
+    );
+    if (res.unconfirmed > 0) console.log(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
+    console.log(
+      `  四性检测：${res.report.passed ? '通过' : `不通过（${errors} 项，见 data/四性检测报告.xlsx）`}`,
+    );
+    return res.report.passed ? 0 : 1;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
+    process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
+  },
+);

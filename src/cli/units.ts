@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Db } from '../db/client.js';
+import { listUnits } from '../db/repos/units.js';
+import { AppError, DomainError } from '../errors.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { importHouseholds, importPeople, importUnits } from '../usecases/import-units.js';
+import type { CliCommand } from './commands.js';
+
+/** What the org/campaign commands need (a subset of the dispatcher's CliContext, plus a clock). */
+export interface OrgCliDeps {
+  db: Db;
+  /** One line of output (stdout in the real CLI). */
+  out(line: string): void;
+  clock?: Clock;
+}
+
+export const UNITS_USAGE = `用法:
+  units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
+  units people import FILE          导入人员和角色（CSV: open_id,name,unit_code,role）
+  units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
+  units list                        列出单位树`;
+
+/**
+ * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
+ * and line); a wrong command line throws AppError('usage').
+ */
+export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise<void> {
+  const [sub, ...rest] = args;
+  const ctx = { db: deps.db, clock: deps.clock ?? systemClock };
+  if (sub === 'import' && rest[0]) {
+    const r = await importUnits(ctx, await file(rest[0]));
+    deps.out(`单位导入完成：新增 ${r.created}，更新 ${r.updated}，未变 ${r.unchanged}`);
+    return;
+  }
+  if (sub === 'people' && rest[0] === 'import' && rest[1]) {
+    const r = await importPeople(ctx, await file(rest[1]));
+    deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}`);
+    return;
+  }
+  if (sub === 'households' && rest[0] === 'import' && rest[1]) {
+    const r = await importHouseholds(ctx, await file(rest[1]));
+    deps.out(`农户导入完成：新增 ${r.created}，更新 ${r.updated}`);
+    return;
+  }
+  if (sub === 'list') {
+    for (const u of await listUnits(deps.db)) {
+      const depth = u.path.split('/').filter(Boolean).length - 1;
+      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})`);
+    }
+    return;
+  }
+  throw new AppError('usage', UNITS_USAGE);
+}
+
+/** For the dispatcher's COMMANDS table: `units`. */
+export const unitsCommand: CliCommand = {
+  summary: 'units import FILE | people import FILE | households import FILE | list — the unit tree',
+  run: (args, ctx) => runUnitsCommand(args, ctx),
+};
+
+async function file(path: string) {
+  try {
+    return { text: await readFile(path, 'utf8'), fileName: basename(path) };
+  } catch (err) {
+    throw new DomainError('file_unreadable', `读不到文件 ${path}: ${(err as Error).message}`);
+  }
+}

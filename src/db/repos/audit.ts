@@ -1,0 +1,36 @@
+import type { Db } from '../client.js';
+import { auditLog } from '../schema/index.js';
+
+export type AuditAction =
+  | 'file'
+  | 'undo'
+  | 'refile'
+  | 'unfile'
+  | 'waive'
+  | 'unwaive'
+  | 'bind'
+  | 'unbind'
+  | 'pause'
+  | 'resume'
+  | 'confirm';
+
+export type ActionSource = 'chat' | 'card' | 'cli';
+
+export interface AuditEntry {
+  at: Date;
+  /** open_id, or 'cli' */
+  actor: string;
+  action: AuditAction;
+  source: ActionSource;
+  unitId?: number | null;
+  taskId?: number | null;
+  itemId?: number | null;
+  burstId?: number | null;
+  chatId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Appends one audit row; call it inside the transaction that made the change. */
+export async function insertAudit(tx: Db, e: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({ ...e, details: e.details ?? {} });
+}

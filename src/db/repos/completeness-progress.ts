@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import { percentDone } from '../../domain/checklist-task-state.js';
+import { perTaskFiled, subtreeUnitIds } from './completeness.js';
+import { getUnitById, listSubtreeUnits, pathIds, type UnitRow } from './units.js';
+
+export interface ProgressCounts {
+  total: number;
+  complete: number;
+  partly: number;
+  open: number;
+  waived: number;
+  /** Not complete/waived and past due at `now`. */
+  overdue: number;
+  /** (complete + waived) / total in %, one decimal; null without tasks. */
+  percent: number | null;
+}
+
+export interface UnitSummary {
+  id: number;
+  code: string;
+  name: string;
+  kind: string;
+  fullName: string;
+}
+
+export interface UnitProgress {
+  unit: UnitSummary;
+  /** The unit's whole subtree. */
+  counts: ProgressCounts;
+  /** Each direct child with its own subtree rolled up. */
+  children: { unit: UnitSummary; counts: ProgressCounts }[];
+}
+
+type Raw = Omit<ProgressCounts, 'percent' | 'open'>;
+const zero = (): Raw => ({ total: 0, complete: 0, partly: 0, waived: 0, overdue: 0 });
+
+/**
+ * Progress of a unit and of each child, over the unit's subtree (a prefix range on units.path),
+ * optionally limited to one campaign. One query grouped by unit, rolled up to children in memory.
+ */
+export async function unitProgress(
+  db: Db,
+  unitId: number,
+  now: Date,
+  opts: { campaignId?: number } = {},
+): Promise<UnitProgress | undefined> {
+  const root = await getUnitById(db, unitId);
+  if (!root) return undefined;
+  const campaign = opts.campaignId === undefined ? sql`true` : sql`t.campaign_id = ${opts.campaignId}`;
+  const rows = await queryRows<any>(
+    db,
+    sql`select p.unit_id::int as unit_id, count(*)::int as total,
+          count(*) filter (where p.state = 'waived')::int as waived,
+          count(*) filter (where p.state <> 'waived' and p.filed >= p.min_count)::int as complete,
+          count(*) filter (where p.state <> 'waived' and p.filed > 0 and p.filed < p.min_count)::int as partly,
+          count(*) filter (where p.state <> 'waived' and p.filed < p.min_count
+            and p.due_at < ${now.toISOString()}::timestamptz)::int as overdue
+        from (${perTaskFiled(subtreeUnitIds(root), campaign)}) p
+        group by p.unit_id`,
+  );
+  const units = await listSubtreeUnits(db, root);
+  const depth = pathIds(root.path).length;
+  const total = zero();
+  const byChild = new Map<number, Raw>();
+  const children = units.filter((u) => u.parentId === root.id);
+  for (const c of children) byChild.set(c.id, zero());
+  const unitById = new Map(units.map((u) => [u.id, u]));
+  for (const r of rows) {
+    const unit = unitById.get(Number(r.unit_id));
+    if (!unit) continue;
+    add(total, r);
+    const childId = pathIds(unit.path)[depth];
+    const bucket = childId === undefined ? undefined : byChild.get(childId);
+    if (bucket) add(bucket, r);
+  }
+  return {
+    unit: summary(root),
+    counts: finish(total),
+    children: children
+      .sort((a, b) => a.code.localeCompare(b.code))
+      .map((c) => ({ unit: summary(c), counts: finish(byChild.get(c.id)!) })),
+  };
+}
+
+function add(into: Raw, r: any): void {
+  into.total += Number(r.total);
+  into.complete += Number(r.complete);
+  into.partly += Number(r.partly);
+  into.waived += Number(r.waived);
+  into.overdue += Number(r.overdue);
+}
+
+function finish(c: Raw): ProgressCounts {
+  return { ...c, open: c.total - c.complete - c.partly - c.waived, percent: percentDone(c) };
+}
+
+function summary(u: UnitRow): UnitSummary {
+  return { id: u.id, code: u.code, name: u.name, kind: u.kind, fullName: u.fullName };
+}

@@ -1,0 +1,114 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import { missingCount, taskState, type TaskState } from '../../domain/checklist-task-state.js';
+
+/**
+ * Completeness is derived, never stored: a task's filed count is the sum, over its live (not
+ * undone) filing items, of the per-kind counts of the kinds it accepts. Items carry those counts,
+ * so nothing here touches materials.
+ *
+ * For small sets (one task, one unit): join items per task. Use with
+ * `tasks t left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`.
+ */
+export const FILED_SUM = sql.raw(`coalesce(sum(
+  case when 'photo' = any(t.kinds) then fi.n_photo else 0 end
+  + case when 'document' = any(t.kinds) then fi.n_document else 0 end
+  + case when 'audio' = any(t.kinds) then fi.n_audio else 0 end
+  + case when 'video' = any(t.kinds) then fi.n_video else 0 end), 0)::int`);
+
+export const LIVE_ITEMS_JOIN = sql.raw(
+  `left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`,
+);
+
+/** Ids of a unit and everything below it: one range scan on units_path_idx. */
+export const subtreeUnitIds = (root: { path: string }): SQL =>
+  sql`select id from units where path like ${`${root.path}%`}`;
+
+/**
+ * For whole subtrees (a county, a province): one row per task of the given units with its filed
+ * count — columns id, unit_id, campaign_id, state, min_count, due_at, position, code, filed.
+ * Tasks come from tasks_progress_idx and live items from filing_items_live_unit_idx, both
+ * index-only range scans by unit, joined by hash: no per-task probes, no heap visits. Kinds are
+ * tested on the integer kind_mask, and `offset 0` keeps `filed` computed once per task (otherwise
+ * the planner inlines it into every aggregate that uses it).
+ */
+export function perTaskFiled(unitIds: SQL, where: SQL = sql`true`): SQL {
+  return sql`select t.id, t.unit_id, t.campaign_id, t.state, t.min_count, t.due_at, t.position, t.code,
+      ((t.kind_mask & 1) * coalesce(f.n_photo, 0) + (t.kind_mask >> 1 & 1) * coalesce(f.n_document, 0)
+        + (t.kind_mask >> 2 & 1) * coalesce(f.n_audio, 0) + (t.kind_mask >> 3 & 1) * coalesce(f.n_video, 0))::int
+        as filed
+    from tasks t
+      left join (
+        select task_id, sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
+          sum(n_video) as n_video
+        from filing_items
+        where undone_at is null and unit_id in (${unitIds})
+        group by task_id) f on f.task_id = t.id
+    where t.unit_id in (${unitIds}) and ${where}
+    offset 0`;
+}
+
+export interface TaskStatus {
+  taskId: number;
+  campaignId: number;
+  unitId: number;
+  householdId: number | null;
+  householdName: string | null;
+  code: string;
+  title: string;
+  kinds: string[];
+  keywords: string[];
+  minCount: number;
+  dueAt: Date;
+  responsible: string[];
+  filed: number;
+  missing: number;
+  state: TaskState;
+}
+
+/** Status of every task matching `where` (a condition on `t`, the tasks table); for small sets. */
+export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
+  const rows = await queryRows<any>(
+    db,
+    sql`select t.id, t.campaign_id, t.unit_id, t.household_id, t.code, t.title, t.kinds, t.keywords,
+          t.min_count, t.due_at, t.responsible, t.state, h.head_name, ${FILED_SUM} as filed
+        from tasks t ${LIVE_ITEMS_JOIN}
+          left join households h on h.id = t.household_id
+        where ${where}
+        group by t.id, h.id
+        order by t.due_at, t.position, t.code`,
+  );
+  return rows.map((r) => {
+    const s = { waived: r.state === 'waived', filed: Number(r.filed), minCount: Number(r.min_count) };
+    return {
+      taskId: Number(r.id),
+      campaignId: Number(r.campaign_id),
+      unitId: Number(r.unit_id),
+      householdId: r.household_id == null ? null : Number(r.household_id),
+      householdName: r.head_name ?? null,
+      code: r.code,
+      title: r.title,
+      kinds: r.kinds,
+      keywords: r.keywords,
+      minCount: s.minCount,
+      dueAt: new Date(r.due_at),
+      responsible: r.responsible,
+      filed: s.filed,
+      missing: missingCount(s),
+      state: taskState(s),
+    };
+  });
+}
+
+export async function taskProgress(db: Db, taskId: number): Promise<TaskStatus | undefined> {
+  const [row] = await taskStatuses(db, sql`t.id = ${taskId}`);
+  return row;
+}
+
+/**
+ * Tasks of one unit (households included) that can take a filing — not waived, complete ones too
+ * (more evidence is welcome; suggestions rank them last). The suggestion candidates.
+ */
+export async function fileableTasksOfUnit(db: Db, unitId: number): Promise<TaskStatus[]> {
+  return taskStatuses(db, sql`t.unit_id = ${unitId} and t.state = 'open'`);
+}

@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+export interface BurstForFiling {
+  id: number;
+  chatId: string;
+  senderOpenId: string;
+  caption: string | null;
+  /** Stored materials only, in the order they were sent. */
+  materials: { id: number; kind: string; originalName: string | null }[];
+  /** Materials of the burst not stored (yet): pending, failed, too large … */
+  notStored: number;
+}
+
+/** A burst with the materials that can be filed. */
+export async function loadBurstForFiling(db: Db, burstId: number): Promise<BurstForFiling | undefined> {
+  const [burst] = await queryRows<any>(
+    db,
+    sql`select id, chat_id, sender_open_id, caption from bursts where id = ${burstId}`,
+  );
+  if (!burst) return undefined;
+  const materials = await queryRows<any>(
+    db,
+    sql`select id, kind, original_name, status from materials where burst_id = ${burstId} order by sent_at, id`,
+  );
+  const stored = materials.filter((m) => m.status === 'stored');
+  return {
+    id: Number(burst.id),
+    chatId: burst.chat_id,
+    senderOpenId: burst.sender_open_id,
+    caption: burst.caption,
+    materials: stored.map((m) => ({ id: Number(m.id), kind: m.kind, originalName: m.original_name })),
+    notStored: materials.length - stored.length,
+  };
+}

@@ -1,0 +1,110 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { filingItemMaterials, filingItems } from '../schema/index.js';
+import type { FilingKind } from '../../domain/checklist-filing.js';
+
+export type { FilingKind };
+export type FilingVia = 'reply' | 'code' | 'card' | 'cli';
+
+export interface FilingItemRow {
+  id: number;
+  taskId: number;
+  unitId: number;
+  burstId: number | null;
+  kind: FilingKind;
+  title: string;
+  nPhoto: number;
+  nDocument: number;
+  nAudio: number;
+  nVideo: number;
+  filedBy: string;
+  filedAt: Date;
+  via: FilingVia;
+  chatId: string | null;
+  refiledAt: Date | null;
+  undoneAt: Date | null;
+  undoneBy: string | null;
+}
+
+const toRow = (r: typeof filingItems.$inferSelect): FilingItemRow => ({
+  ...r,
+  kind: r.kind as FilingKind,
+  via: r.via as FilingVia,
+});
+
+export async function getFilingItem(db: Db, id: number): Promise<FilingItemRow | undefined> {
+  const [row] = await db.select().from(filingItems).where(eq(filingItems.id, id));
+  return row && toRow(row);
+}
+
+/** The live (not undone) filing of a burst, if it was filed. */
+export async function getLiveFilingOfBurst(db: Db, burstId: number): Promise<FilingItemRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(filingItems)
+    .where(and(eq(filingItems.burstId, burstId), isNull(filingItems.undoneAt)));
+  return row && toRow(row);
+}
+
+export type NewFilingItem = Omit<FilingItemRow, 'id' | 'refiledAt' | 'undoneAt' | 'undoneBy'>;
+
+/**
+ * Inserts a filing item with its materials (in order). Returns undefined when the burst already
+ * has a live filing (the unique index decides, so concurrent clicks file once).
+ */
+export async function insertFilingItem(
+  tx: Db,
+  item: NewFilingItem,
+  materialIds: number[],
+): Promise<FilingItemRow | undefined> {
+  const rows = await tx
+    .insert(filingItems)
+    .values(item)
+    .onConflictDoNothing({
+      target: filingItems.burstId,
+      where: sql`undone_at is null and burst_id is not null`,
+    })
+    .returning({ id: filingItems.id });
+  if (rows.length === 0) return undefined;
+  const id = Number(rows[0]!.id);
+  if (materialIds.length > 0) {
+    await tx
+      .insert(filingItemMaterials)
+      .values(materialIds.map((materialId, position) => ({ itemId: id, materialId, position })));
+  }
+  return { ...item, id, refiledAt: null, undoneAt: null, undoneBy: null };
+}
+
+export async function itemMaterialIds(db: Db, itemId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: filingItemMaterials.materialId })
+    .from(filingItemMaterials)
+    .where(eq(filingItemMaterials.itemId, itemId))
+    .orderBy(asc(filingItemMaterials.position));
+  return rows.map((r) => r.id);
+}
+
+/** Marks a live item undone; false when it already was (a concurrent undo). */
+export async function markItemUndone(tx: Db, itemId: number, by: string, at: Date): Promise<boolean> {
+  const rows = await tx
+    .update(filingItems)
+    .set({ undoneAt: at, undoneBy: by })
+    .where(and(eq(filingItems.id, itemId), isNull(filingItems.undoneAt)))
+    .returning({ id: filingItems.id });
+  return rows.length > 0;
+}
+
+/** Moves a live item to another task; false when it is no longer live. */
+export async function moveItem(
+  tx: Db,
+  itemId: number,
+  to: { taskId: number; unitId: number },
+  at: Date,
+): Promise<boolean> {
+  const rows = await tx
+    .update(filingItems)
+    .set({ taskId: to.taskId, unitId: to.unitId, refiledAt: at })
+    .where(and(eq(filingItems.id, itemId), isNull(filingItems.undoneAt)))
+    .returning({ id: filingItems.id });
+  return rows.length > 0;
+}

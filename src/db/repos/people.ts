@@ -1,0 +1,76 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { people, unitRoles } from '../schema/index.js';
+import type { UnitRole } from '../../domain/units-people.js';
+import { pathIds } from './units.js';
+
+export async function upsertPerson(tx: Db, p: { openId: string; name: string }, now: Date): Promise<void> {
+  await tx
+    .insert(people)
+    .values({ openId: p.openId, name: p.name, updatedAt: now })
+    .onConflictDoUpdate({ target: people.openId, set: { name: p.name, updatedAt: now } });
+}
+
+/** Adds a role; returns false when the person already had it. */
+export async function addUnitRole(
+  tx: Db,
+  r: { unitId: number; openId: string; role: UnitRole },
+  now: Date,
+): Promise<boolean> {
+  const rows = await tx
+    .insert(unitRoles)
+    .values({ ...r, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ id: unitRoles.id });
+  return rows.length > 0;
+}
+
+/** Does the person hold one of `roles` on the unit or any unit above it? */
+export async function hasUnitRole(
+  db: Db,
+  openId: string,
+  unit: { path: string },
+  roles: readonly UnitRole[],
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: unitRoles.id })
+    .from(unitRoles)
+    .where(
+      and(
+        eq(unitRoles.openId, openId),
+        inArray(unitRoles.role, [...roles]),
+        inArray(unitRoles.unitId, pathIds(unit.path)),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** open_ids holding `role` directly on each of the given units. */
+export async function roleHolders(db: Db, unitIds: number[], role: UnitRole): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (unitIds.length === 0) return out;
+  const rows = await db
+    .select({ unitId: unitRoles.unitId, openId: unitRoles.openId })
+    .from(unitRoles)
+    .where(and(eq(unitRoles.role, role), inArray(unitRoles.unitId, unitIds)))
+    .orderBy(unitRoles.unitId, unitRoles.openId);
+  for (const r of rows) out.set(r.unitId, [...(out.get(r.unitId) ?? []), r.openId]);
+  return out;
+}
+
+export interface UnitPerson {
+  openId: string;
+  name: string | null;
+  role: UnitRole;
+}
+
+export async function listUnitPeople(db: Db, unitId: number): Promise<UnitPerson[]> {
+  const rows = await db
+    .select({ openId: unitRoles.openId, name: people.name, role: unitRoles.role })
+    .from(unitRoles)
+    .leftJoin(people, eq(people.openId, unitRoles.openId))
+    .where(eq(unitRoles.unitId, unitId))
+    .orderBy(unitRoles.role, sql`${people.name} nulls last`, unitRoles.openId);
+  return rows.map((r) => ({ ...r, role: r.role as UnitRole }));
+}

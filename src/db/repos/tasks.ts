@@ -1,0 +1,112 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { campaigns, households, tasks, units } from '../schema/index.js';
+
+export type NewTask = typeof tasks.$inferInsert;
+
+/** Inserts tasks in chunks; existing slots are left alone. Returns how many were new. */
+export async function insertTasks(tx: Db, rows: NewTask[], chunkSize = 1000): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += chunkSize) {
+    const done = await tx
+      .insert(tasks)
+      .values(rows.slice(i, i + chunkSize))
+      .onConflictDoNothing()
+      .returning({ id: tasks.id });
+    inserted += done.length;
+  }
+  return inserted;
+}
+
+/** A task with what the filing use cases and cards need to name it. */
+export interface TaskContext {
+  id: number;
+  code: string;
+  itemCode: string;
+  title: string;
+  kinds: string[];
+  minCount: number;
+  dueAt: Date;
+  state: 'open' | 'waived';
+  campaignId: number;
+  campaignCode: string;
+  campaignTitle: string;
+  unitId: number;
+  unitCode: string;
+  unitName: string;
+  unitPath: string;
+  householdId: number | null;
+  householdCode: string | null;
+  householdName: string | null;
+}
+
+const contextColumns = {
+  id: tasks.id,
+  code: tasks.code,
+  itemCode: tasks.itemCode,
+  title: tasks.title,
+  kinds: tasks.kinds,
+  minCount: tasks.minCount,
+  dueAt: tasks.dueAt,
+  state: tasks.state,
+  campaignId: tasks.campaignId,
+  campaignCode: campaigns.code,
+  campaignTitle: campaigns.title,
+  unitId: tasks.unitId,
+  unitCode: units.code,
+  unitName: units.name,
+  unitPath: units.path,
+  householdId: tasks.householdId,
+  householdCode: households.code,
+  householdName: households.headName,
+};
+
+function contextQuery(db: Db) {
+  return db
+    .select(contextColumns)
+    .from(tasks)
+    .innerJoin(campaigns, eq(campaigns.id, tasks.campaignId))
+    .innerJoin(units, eq(units.id, tasks.unitId))
+    .leftJoin(households, eq(households.id, tasks.householdId));
+}
+
+const toContext = (r: any): TaskContext => ({ ...r, state: r.state as TaskContext['state'] });
+
+export async function getTaskContext(db: Db, taskId: number): Promise<TaskContext | undefined> {
+  const [row] = await contextQuery(db).where(eq(tasks.id, taskId));
+  return row && toContext(row);
+}
+
+/**
+ * Tasks of a unit with a typed code (#C03, #H03-12), newest campaign first. `#H03` alone matches
+ * every household's H03.
+ */
+export async function findTasksByCode(db: Db, unitId: number, code: string): Promise<TaskContext[]> {
+  const rows = await contextQuery(db)
+    .where(
+      and(
+        eq(tasks.unitId, unitId),
+        sql`(${tasks.code} = ${code} or (${tasks.householdId} is not null and ${tasks.itemCode} = ${code}))`,
+      ),
+    )
+    .orderBy(sql`${campaigns.deadline} desc`, asc(tasks.code));
+  return rows.map(toContext);
+}
+
+/** Waives (or, with null, reopens) a task; false when it already was in that state. */
+export async function setTaskWaived(
+  tx: Db,
+  taskId: number,
+  w: { by: string; reason: string; at: Date } | null,
+): Promise<boolean> {
+  const rows = await tx
+    .update(tasks)
+    .set(
+      w
+        ? { state: 'waived', waivedAt: w.at, waivedBy: w.by, waivedReason: w.reason }
+        : { state: 'open', waivedAt: null, waivedBy: null, waivedReason: null },
+    )
+    .where(and(eq(tasks.id, taskId), eq(tasks.state, w ? 'open' : 'waived')))
+    .returning({ id: tasks.id });
+  return rows.length > 0;
+}

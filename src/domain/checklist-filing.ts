@@ -1,0 +1,42 @@
+import type { EvidenceKind } from './checklist.js';
+
+export type FilingKind = 'document' | 'photo_group' | 'audio' | 'video';
+
+/** The filer (or an archivist) may undo a filing for 24 hours; afterwards only archivists correct it. */
+export const UNDO_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function undoDeadline(filedAt: Date): Date {
+  return new Date(filedAt.getTime() + UNDO_WINDOW_MS);
+}
+
+/** 件 or 组: all photos → one 照片组; all videos/audio → that; anything mixed → a document 件. */
+export function filingKindOf(kinds: readonly string[]): FilingKind {
+  if (kinds.length > 0 && kinds.every((k) => k === 'photo')) return 'photo_group';
+  if (kinds.length > 0 && kinds.every((k) => k === 'video')) return 'video';
+  if (kinds.length > 0 && kinds.every((k) => k === 'audio')) return 'audio';
+  return 'document';
+}
+
+/** Per-kind counts of a set of materials. */
+export function countKinds(kinds: readonly string[]): Record<EvidenceKind, number> {
+  const out: Record<EvidenceKind, number> = { photo: 0, document: 0, audio: 0, video: 0 };
+  for (const k of kinds) if (k in out) out[k as EvidenceKind]++;
+  return out;
+}
+
+/**
+ * Title of a filed item (题名): the caption without its task code when there is one, else the task
+ * title (with the household head for household tasks).
+ */
+export function filingTitle(
+  caption: string | null | undefined,
+  task: { title: string; householdName?: string | null },
+): string {
+  const text = (caption ?? '')
+    .normalize('NFKC')
+    .replace(/#\s*[A-Za-z]{1,3}\d{1,3}(?:-[0-9A-Za-z]+)?/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (text.length >= 2) return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+  return task.householdName ? `${task.householdName}户 ${task.title}` : task.title;
+}

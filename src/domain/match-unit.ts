@@ -1,0 +1,99 @@
+/** A unit as the binding dialog knows it. */
+export interface UnitCandidate {
+  id: number;
+  code: string;
+  name: string;
+  kind: string;
+  fullName: string;
+}
+
+export interface UnitMatch<U extends UnitCandidate = UnitCandidate> {
+  unit: U;
+  score: number;
+  /** code | name | name_prefix | name_contains | full_name | fragment */
+  match: string;
+}
+
+const SUFFIXES = [
+  '村民委员会',
+  '村委会',
+  '社区居委会',
+  '居委会',
+  '社区',
+  '村',
+  '镇',
+  '乡',
+  '街道',
+  '县',
+  '区',
+];
+
+/**
+ * Ranks units for a typed query (`绑定 城关村`, `绑定 510101001`): exact code, exact name, name
+ * without its suffix (城关 ↔ 城关村), name prefix, name contains, full path contains. Villages win
+ * ties (a chat is usually a village's). At most `limit` candidates, best first.
+ */
+export function matchUnit<U extends UnitCandidate>(
+  query: string,
+  units: readonly U[],
+  limit = 5,
+): UnitMatch<U>[] {
+  const q = clean(query);
+  if (!q) return [];
+  const qBase = stripSuffix(q);
+  const out: UnitMatch<U>[] = [];
+  for (const unit of units) {
+    const name = clean(unit.name);
+    const base = stripSuffix(name);
+    let hit: [number, string] | undefined;
+    if (clean(unit.code) === q) hit = [100, 'code'];
+    else if (name === q) hit = [90, 'name'];
+    else if (base === qBase && qBase.length >= 2) hit = [80, 'name'];
+    else if (name.startsWith(q) || (qBase.length >= 2 && name.startsWith(qBase))) hit = [60, 'name_prefix'];
+    else if (name.includes(q) || (qBase.length >= 2 && name.includes(qBase))) hit = [50, 'name_contains'];
+    else if (pathMatches(query, unit)) hit = [70, 'full_name'];
+    else if (q.length >= 2 && clean(unit.fullName).includes(q)) hit = [40, 'full_name'];
+    if (!hit) continue;
+    const kindBonus = unit.kind === 'village' ? 2 : unit.kind === 'township' ? 1 : 0;
+    out.push({ unit, score: hit[0] + kindBonus, match: hit[1] });
+  }
+  return out
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        a.unit.name.length - b.unit.name.length ||
+        a.unit.code.localeCompare(b.unit.code),
+    )
+    .slice(0, limit);
+}
+
+/** `城关镇 城关村` / `城关镇/城关村`: every part appears, in order, and the last one in the unit's name. */
+function pathMatches(query: string, unit: UnitCandidate): boolean {
+  const parts = query
+    .normalize('NFKC')
+    .split(/[\s/／>]+/)
+    .map((p) => stripSuffix(clean(p)))
+    .filter(Boolean);
+  if (parts.length < 2 || !clean(unit.name).includes(parts[parts.length - 1]!)) return false;
+  const full = clean(unit.fullName);
+  let from = 0;
+  for (const part of parts) {
+    const at = full.indexOf(part, from);
+    if (at < 0) return false;
+    from = at + part.length;
+  }
+  return true;
+}
+
+function clean(s: string): string {
+  return s
+    .normalize('NFKC')
+    .replace(/[\s/／>·-]+/g, '')
+    .toLowerCase();
+}
+
+function stripSuffix(s: string): string {
+  for (const suffix of SUFFIXES)
+    if (s.endsWith(suffix) && s.length > suffix.length + 1) return s.slice(0, -suffix.length);
+  return s;
+}

@@ -1,0 +1,197 @@
+import type { Db } from '../db/client.js';
+import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { taskProgress } from '../db/repos/completeness.js';
+import { loadBurstForFiling } from '../db/repos/filings-burst.js';
+import {
+  getLiveFilingOfBurst,
+  insertFilingItem,
+  type FilingItemRow,
+  type FilingVia,
+} from '../db/repos/filings.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
+import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import {
+  countKinds,
+  filingKindOf,
+  filingTitle,
+  undoDeadline,
+  type FilingKind,
+} from '../domain/checklist-filing.js';
+import { missingText, type TaskState } from '../domain/checklist-task-state.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface FilingDeps {
+  db: Db;
+  clock: Clock;
+  /** Is the person a member of the chat? (The Lark side plugs in the real check.) */
+  isChatMember(chatId: string, openId: string): Promise<boolean>;
+}
+
+export interface TaskRef {
+  id: number;
+  code: string;
+  title: string;
+  unitName: string;
+  householdName: string | null;
+  campaignCode: string;
+}
+
+export type FileBurstOutcome =
+  | {
+      status: 'filed';
+      itemId: number;
+      task: TaskRef;
+      kind: FilingKind;
+      materialCount: number;
+      /** Materials of the burst that were not stored yet and so were not filed. */
+      notStored: number;
+      undoUntil: Date;
+      progress: { filed: number; minCount: number; missing: number; state: TaskState };
+      message: string;
+    }
+  | {
+      status: 'already_filed';
+      itemId: number;
+      task: TaskRef;
+      sameTask: boolean;
+      filedBy: string;
+      filedAt: Date;
+      message: string;
+    }
+  | { status: 'refused'; reason: 'not_allowed'; message: string };
+
+export const taskRef = (t: TaskContext): TaskRef => ({
+  id: t.id,
+  code: t.code,
+  title: t.title,
+  unitName: t.unitName,
+  householdName: t.householdName,
+  campaignCode: t.campaignCode,
+});
+
+export const taskLabel = (t: TaskRef) =>
+  `「${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}」`;
+
+const sourceOf = (via: FilingVia): ActionSource => (via === 'cli' ? 'cli' : via === 'card' ? 'card' : 'chat');
+
+/**
+ * Who may file for a unit: its officers (and officers, archivists, admins above it), or any member
+ * of a chat bound to it. `preferChatId` (the chat the burst came from) is asked first.
+ */
+export async function canFile(
+  deps: FilingDeps,
+  actorOpenId: string,
+  unit: { id: number; path: string },
+  preferChatId?: string,
+): Promise<boolean> {
+  if (await hasUnitRole(deps.db, actorOpenId, unit, ['officer', 'archivist', 'admin'])) return true;
+  const chats = await chatsOfUnit(deps.db, unit.id);
+  chats.sort((a, b) => Number(b === preferChatId) - Number(a === preferChatId));
+  for (const chatId of chats) if (await deps.isChatMember(chatId, actorOpenId)) return true;
+  return false;
+}
+
+/**
+ * Files all stored materials of a burst as ONE item (件 / 照片组) against a task, with an audit row
+ * in the same transaction. A burst is filed at most once while live: a second or concurrent click
+ * gets `already_filed` and writes nothing.
+ */
+export async function fileBurst(
+  deps: FilingDeps,
+  input: { burstId: number; taskId: number; actorOpenId: string; via: FilingVia },
+): Promise<FileBurstOutcome> {
+  const { db } = deps;
+  const task = await getTaskContext(db, input.taskId);
+  if (!task) throw new DomainError('task_not_found', '找不到这个归档任务');
+  const burst = await loadBurstForFiling(db, input.burstId);
+  if (!burst) throw new DomainError('burst_not_found', '找不到这组材料');
+  const unit = { id: task.unitId, path: task.unitPath };
+  if (input.via !== 'cli' && !(await canFile(deps, input.actorOpenId, unit, burst.chatId)))
+    return {
+      status: 'refused',
+      reason: 'not_allowed',
+      message: `只有${task.unitName}的工作群成员或工作人员才能归档`,
+    };
+  const existing = await getLiveFilingOfBurst(db, burst.id);
+  if (existing) return alreadyFiled(db, existing, task.id);
+  if (task.state === 'waived')
+    throw new DomainError('task_waived', `${taskLabel(taskRef(task))}已免交，不能再归档`);
+  if (burst.materials.length === 0)
+    throw new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试');
+
+  const now = deps.clock.now();
+  const kinds = burst.materials.map((m) => m.kind);
+  const counts = countKinds(kinds);
+  const kind = filingKindOf(kinds);
+  const item = await db.transaction(async (tx) => {
+    const inserted = await insertFilingItem(
+      tx,
+      {
+        taskId: task.id,
+        unitId: task.unitId,
+        burstId: burst.id,
+        kind,
+        title: filingTitle(burst.caption, task),
+        nPhoto: counts.photo,
+        nDocument: counts.document,
+        nAudio: counts.audio,
+        nVideo: counts.video,
+        filedBy: input.actorOpenId,
+        filedAt: now,
+        via: input.via,
+        chatId: burst.chatId,
+      },
+      burst.materials.map((m) => m.id),
+    );
+    if (!inserted) return undefined;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'file',
+      source: sourceOf(input.via),
+      unitId: task.unitId,
+      taskId: task.id,
+      itemId: inserted.id,
+      burstId: burst.id,
+      chatId: burst.chatId,
+      details: { via: input.via, kind, materialIds: burst.materials.map((m) => m.id), taskCode: task.code },
+    });
+    return inserted;
+  });
+  if (!item) {
+    const winner = await getLiveFilingOfBurst(db, burst.id);
+    if (!winner) throw new Error(`fileBurst: burst ${burst.id} conflict without a live filing`);
+    return alreadyFiled(db, winner, task.id);
+  }
+  const p = (await taskProgress(db, task.id))!;
+  const ref = taskRef(task);
+  const what =
+    counts.photo === burst.materials.length ? `照片 ${counts.photo} 张` : `材料 ${burst.materials.length} 份`;
+  return {
+    status: 'filed',
+    itemId: item.id,
+    task: ref,
+    kind,
+    materialCount: burst.materials.length,
+    notStored: burst.notStored,
+    undoUntil: undoDeadline(now),
+    progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
+    message: `已归档到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。24 小时内可撤销。`,
+  };
+}
+
+async function alreadyFiled(db: Db, item: FilingItemRow, requestedTaskId: number): Promise<FileBurstOutcome> {
+  const task = (await getTaskContext(db, item.taskId))!;
+  const ref = taskRef(task);
+  return {
+    status: 'already_filed',
+    itemId: item.id,
+    task: ref,
+    sameTask: item.taskId === requestedTaskId,
+    filedBy: item.filedBy,
+    filedAt: item.filedAt,
+    message: `已归档到${taskLabel(ref)}`,
+  };
+}

@@ -1,0 +1,115 @@
+import { extname } from 'node:path';
+import type { Db } from '../db/client.js';
+import { addUnitRole, upsertPerson } from '../db/repos/people.js';
+import { upsertHousehold } from '../db/repos/units-households.js';
+import {
+  getUnitByCode,
+  listUnits,
+  unitParentCodes,
+  upsertUnits,
+  type UpsertUnitsResult,
+} from '../db/repos/units.js';
+import { validateUnitRecords } from '../domain/units.js';
+import { parseUnitsCsv } from '../domain/units-csv.js';
+import { parseHouseholdsCsv } from '../domain/units-households.js';
+import { parsePeopleCsv } from '../domain/units-people.js';
+import { parseUnitsYaml } from '../domain/units-yaml.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface ImportDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export interface ImportFile {
+  text: string;
+  /** Shown in error messages; its extension picks the format unless `format` is given. */
+  fileName: string;
+  format?: 'csv' | 'yaml';
+}
+
+/**
+ * Imports the unit tree (CSV code,name,kind,parent_code or YAML, nested or flat). Upserts by code:
+ * importing the same file twice changes nothing; renamed or moved units are updated. All problems
+ * (bad kind, unknown parent, cycles, duplicates) are reported together, naming their lines.
+ */
+export async function importUnits(deps: ImportDeps, file: ImportFile): Promise<UpsertUnitsResult> {
+  const format = file.format ?? (/^\.ya?ml$/i.test(extname(file.fileName)) ? 'yaml' : 'csv');
+  const records =
+    format === 'yaml' ? parseUnitsYaml(file.text, file.fileName) : parseUnitsCsv(file.text, file.fileName);
+  if (records.length === 0) throw new DomainError('units_empty', `${file.fileName}: 没有单位`);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const ordered = validateUnitRecords(records, await unitParentCodes(tx), file.fileName);
+    return upsertUnits(tx, ordered, now);
+  });
+}
+
+export interface ImportPeopleResult {
+  people: number;
+  rolesAdded: number;
+  rolesExisting: number;
+}
+
+/** People and their roles (CSV open_id,name,unit_code,role). Roles are only added, never removed. */
+export async function importPeople(deps: ImportDeps, file: ImportFile): Promise<ImportPeopleResult> {
+  const records = parsePeopleCsv(file.text, file.fileName);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const unitIds = new Map((await listUnits(tx)).map((u) => [u.code, u.id]));
+    const unknown = records.filter((r) => !unitIds.has(r.unitCode));
+    if (unknown.length > 0)
+      throw new DomainError(
+        'people_invalid',
+        unknown.map((r) => `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在`).join('\n'),
+      );
+    const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0 };
+    const seen = new Set<string>();
+    for (const r of records) {
+      if (!seen.has(r.openId)) {
+        seen.add(r.openId);
+        await upsertPerson(tx, r, now);
+        result.people++;
+      }
+      const added = await addUnitRole(
+        tx,
+        { unitId: unitIds.get(r.unitCode)!, openId: r.openId, role: r.role },
+        now,
+      );
+      if (added) result.rolesAdded++;
+      else result.rolesExisting++;
+    }
+    return result;
+  });
+}
+
+/** Households of villages (CSV village_code,code,head_name[,group_name]); upsert by (village, code). */
+export async function importHouseholds(
+  deps: ImportDeps,
+  file: ImportFile,
+): Promise<{ created: number; updated: number }> {
+  const records = parseHouseholdsCsv(file.text, file.fileName);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const errors: string[] = [];
+    const villages = new Map<string, number>();
+    for (const r of records) {
+      if (villages.has(r.villageCode)) continue;
+      const unit = await getUnitByCode(tx, r.villageCode);
+      if (!unit) errors.push(`${file.fileName} 第 ${r.line} 行: 村编码 ${r.villageCode} 不存在`);
+      else if (unit.kind !== 'village')
+        errors.push(`${file.fileName} 第 ${r.line} 行: ${r.villageCode} ${unit.name} 不是村`);
+      else villages.set(r.villageCode, unit.id);
+    }
+    if (errors.length > 0) throw new DomainError('households_invalid', errors.join('\n'));
+    const result = { created: 0, updated: 0 };
+    for (const r of records) {
+      const unitId = villages.get(r.villageCode)!;
+      result[
+        await upsertHousehold(tx, { unitId, code: r.code, headName: r.headName, groupName: r.groupName }, now)
+      ]++;
+    }
+    return result;
+  });
+}

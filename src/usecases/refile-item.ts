@@ -1,0 +1,121 @@
+import type { Db } from '../db/client.js';
+import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { getFilingItem, markItemUndone, moveItem, type FilingItemRow } from '../db/repos/filings.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
+import { undoDeadline } from '../domain/checklist-filing.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
+
+export type CorrectionOutcome =
+  | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string }
+  | { status: 'unfiled'; itemId: number; task: TaskRef; message: string }
+  | { status: 'unchanged'; itemId: number; message: string }
+  | { status: 'refused'; reason: 'not_allowed'; message: string };
+
+const isArchivist = (db: Db, openId: string, t: TaskContext) =>
+  hasUnitRole(db, openId, { path: t.unitPath }, ['archivist', 'admin']);
+
+async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; task: TaskContext }> {
+  const item = await getFilingItem(db, itemId);
+  if (!item) throw new DomainError('item_not_found', '找不到这条归档记录');
+  if (item.undoneAt) throw new DomainError('item_undone', '这条归档已经撤销了');
+  return { item, task: (await getTaskContext(db, item.taskId))! };
+}
+
+/**
+ * Moves a filed item to another task: an archivist/admin of both units at any time, or the filer
+ * within the 24-hour undo window (if they may file to the new task). Audited.
+ */
+export async function refileItem(
+  deps: FilingDeps,
+  input: { itemId: number; toTaskId: number; actorOpenId: string; source: ActionSource },
+): Promise<CorrectionOutcome> {
+  const { db } = deps;
+  const { item, task: from } = await liveItem(db, input.itemId);
+  if (item.taskId === input.toTaskId)
+    return { status: 'unchanged', itemId: item.id, message: '已经在这个任务下了' };
+  const to = await getTaskContext(db, input.toTaskId);
+  if (!to) throw new DomainError('task_not_found', '找不到目标归档任务');
+  if (to.state === 'waived')
+    throw new DomainError('task_waived', `${taskLabel(taskRef(to))}已免交，不能再归档`);
+  const now = deps.clock.now();
+  const allowed =
+    input.source === 'cli' ||
+    ((await isArchivist(db, input.actorOpenId, from)) && (await isArchivist(db, input.actorOpenId, to))) ||
+    (input.actorOpenId === item.filedBy &&
+      now.getTime() <= undoDeadline(item.filedAt).getTime() &&
+      (await canFile(
+        deps,
+        input.actorOpenId,
+        { id: to.unitId, path: to.unitPath },
+        item.chatId ?? undefined,
+      )));
+  if (!allowed)
+    return {
+      status: 'refused',
+      reason: 'not_allowed',
+      message: '只有档案员（或 24 小时内的归档人）可以改归',
+    };
+  const moved = await db.transaction(async (tx) => {
+    if (!(await moveItem(tx, item.id, { taskId: to.id, unitId: to.unitId }, now))) return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'refile',
+      source: input.source,
+      unitId: to.unitId,
+      taskId: to.id,
+      itemId: item.id,
+      burstId: item.burstId,
+      details: {
+        fromTaskId: from.id,
+        fromCode: from.code,
+        toTaskId: to.id,
+        toCode: to.code,
+        fromUnitId: from.unitId,
+      },
+    });
+    return true;
+  });
+  if (!moved) throw new DomainError('item_undone', '这条归档已经撤销了');
+  const [a, b] = [taskRef(from), taskRef(to)];
+  return {
+    status: 'refiled',
+    itemId: item.id,
+    from: a,
+    to: b,
+    message: `已从${taskLabel(a)}改归到${taskLabel(b)}`,
+  };
+}
+
+/** Takes a filed item off its task at any time (archivist/admin or CLI), e.g. after the undo window. */
+export async function unfileItem(
+  deps: { db: Db; clock: Clock },
+  input: { itemId: number; actorOpenId: string; source: ActionSource; reason?: string },
+): Promise<CorrectionOutcome> {
+  const { db } = deps;
+  const { item, task } = await liveItem(db, input.itemId);
+  if (input.source !== 'cli' && !(await isArchivist(db, input.actorOpenId, task)))
+    return { status: 'refused', reason: 'not_allowed', message: '只有档案员可以撤下已归档的材料' };
+  const now = deps.clock.now();
+  const done = await db.transaction(async (tx) => {
+    if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'unfile',
+      source: input.source,
+      unitId: task.unitId,
+      taskId: task.id,
+      itemId: item.id,
+      burstId: item.burstId,
+      details: { reason: input.reason ?? null, filedBy: item.filedBy },
+    });
+    return true;
+  });
+  if (!done) throw new DomainError('item_undone', '这条归档已经撤销了');
+  const ref = taskRef(task);
+  return { status: 'unfiled', itemId: item.id, task: ref, message: `已从${taskLabel(ref)}撤下这件材料` };
+}

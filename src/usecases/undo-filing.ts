@@ -1,0 +1,60 @@
+import type { Db } from '../db/client.js';
+import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { getFilingItem, markItemUndone } from '../db/repos/filings.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext } from '../db/repos/tasks.js';
+import { undoDeadline } from '../domain/checklist-filing.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
+
+export type UndoOutcome =
+  | { status: 'undone'; itemId: number; task: TaskRef; message: string }
+  | { status: 'already_undone'; itemId: number; message: string }
+  | { status: 'refused'; reason: 'expired' | 'not_allowed'; message: string };
+
+/**
+ * Undoes a filing within 24 hours, by the person who filed it or an archivist/admin of the unit.
+ * Later corrections go through an archivist (refileItem / unfileItem). The burst can then be filed
+ * again. Audited in the same transaction.
+ */
+export async function undoFiling(
+  deps: { db: Db; clock: Clock },
+  input: { itemId: number; actorOpenId: string; source: ActionSource },
+): Promise<UndoOutcome> {
+  const { db } = deps;
+  const item = await getFilingItem(db, input.itemId);
+  if (!item) throw new DomainError('item_not_found', '找不到这条归档记录');
+  if (item.undoneAt) return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  const task = (await getTaskContext(db, item.taskId))!;
+  const now = deps.clock.now();
+  if (now.getTime() > undoDeadline(item.filedAt).getTime())
+    return {
+      status: 'refused',
+      reason: 'expired',
+      message: '归档已超过 24 小时，不能自行撤销；如需调整请联系档案员',
+    };
+  const allowed =
+    input.source === 'cli' ||
+    input.actorOpenId === item.filedBy ||
+    (await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'admin']));
+  if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有归档人或档案员可以撤销' };
+  const done = await db.transaction(async (tx) => {
+    if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'undo',
+      source: input.source,
+      unitId: task.unitId,
+      taskId: task.id,
+      itemId: item.id,
+      burstId: item.burstId,
+      details: { filedBy: item.filedBy, filedAt: item.filedAt.toISOString() },
+    });
+    return true;
+  });
+  if (!done) return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  const ref = taskRef(task);
+  return { status: 'undone', itemId: item.id, task: ref, message: `已撤销归档到${taskLabel(ref)}的材料` };
+}

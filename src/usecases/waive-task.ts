@@ -1,0 +1,65 @@
+import type { Db } from '../db/client.js';
+import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext, setTaskWaived } from '../db/repos/tasks.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
+
+export type WaiveOutcome =
+  | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
+  | { status: 'unchanged'; task: TaskRef; message: string }
+  | { status: 'refused'; reason: 'not_allowed'; message: string };
+
+/**
+ * Marks a task as not applicable (免交), with a reason: it then counts as done. Archivists,
+ * leaders and admins of the unit (or above) may; the CLI always may. Audited. `waive: false`
+ * reopens it.
+ */
+export async function waiveTask(
+  deps: { db: Db; clock: Clock },
+  input: { taskId: number; actorOpenId: string; reason: string; source: ActionSource; waive?: boolean },
+): Promise<WaiveOutcome> {
+  const { db } = deps;
+  const waive = input.waive ?? true;
+  const task = await getTaskContext(db, input.taskId);
+  if (!task) throw new DomainError('task_not_found', '找不到这个归档任务');
+  const ref = taskRef(task);
+  const reason = input.reason.trim();
+  if (waive && !reason) throw new DomainError('waive_reason_required', '请写明免交原因');
+  if (
+    input.source !== 'cli' &&
+    !(await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'leader', 'admin']))
+  )
+    return { status: 'refused', reason: 'not_allowed', message: '只有档案员或领导可以设置免交' };
+  if ((task.state === 'waived') === waive)
+    return {
+      status: 'unchanged',
+      task: ref,
+      message: `${taskLabel(ref)}${waive ? '已是免交' : '本来就不是免交'}`,
+    };
+  const now = deps.clock.now();
+  const changed = await db.transaction(async (tx) => {
+    if (!(await setTaskWaived(tx, task.id, waive ? { by: input.actorOpenId, reason, at: now } : null)))
+      return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: waive ? 'waive' : 'unwaive',
+      source: input.source,
+      unitId: task.unitId,
+      taskId: task.id,
+      details: { reason },
+    });
+    return true;
+  });
+  if (!changed)
+    return {
+      status: 'unchanged',
+      task: ref,
+      message: `${taskLabel(ref)}${waive ? '已是免交' : '本来就不是免交'}`,
+    };
+  return waive
+    ? { status: 'waived', task: ref, message: `${taskLabel(ref)}已设为免交（${reason}）` }
+    : { status: 'unwaived', task: ref, message: `${taskLabel(ref)}已恢复为需归档` };
+}

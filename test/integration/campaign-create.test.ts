@@ -1,0 +1,147 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCampaignsCommand } from '../../src/cli/campaigns.js';
+import { queryRows } from '../../src/db/client.js';
+import { DomainError } from '../../src/errors.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importHouseholds } from '../../src/usecases/import-units.js';
+import { loadChecklists } from '../../src/usecases/load-checklists.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { seedOrg, SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
+
+describe('creating campaigns', () => {
+  let tdb: TestDb;
+  const clock = new ManualClock('2025-01-10T09:00:00+08:00');
+  const deadline = new Date('2025-12-31T23:59:59+08:00');
+  const deps = () => ({ db: tdb.db, clock });
+  const count = async (where = sql`true`) =>
+    (await queryRows<{ n: number }>(tdb.db, sql`select count(*)::int as n from tasks t where ${where}`))[0]!
+      .n;
+
+  beforeAll(async () => {
+    tdb = await createTestDb();
+    await seedOrg(tdb.db, clock);
+    await storeChecklist(tdb.db, SMALL_CHECKLIST, clock.now());
+    await loadChecklists(deps());
+  });
+  afterAll(() => tdb.close());
+
+  it('creates village tasks per village and household tasks per household', async () => {
+    const r = await createCampaign(deps(), {
+      checklistCode: 'small',
+      year: 2025,
+      deadline,
+      parentUnitCode: 'X',
+      createdBy: 'ou_leader',
+    });
+    // 3 villages × 2 village items + 2 households (in V1) × 1 household item
+    expect(r).toMatchObject({ created: true, tasksCreated: 8, tasksExisting: 0, villages: 3, households: 2 });
+    expect(r.campaign).toMatchObject({ code: 'small-2025', title: '2025年 测试清单', checklistVersion: 1 });
+    const rows = await queryRows<any>(
+      tdb.db,
+      sql`select u.code as unit, t.code, t.item_code, t.title, t.class, t.retention, t.kinds, t.min_count, t.keywords,
+            t.due_at, t.state, t.responsible, h.head_name
+          from tasks t join units u on u.id = t.unit_id left join households h on h.id = t.household_id
+          order by u.code, t.position, t.code`,
+    );
+    expect(rows.map((r) => `${r.unit}/${r.code}`)).toEqual([
+      'V1/C01',
+      'V1/C02',
+      'V1/H01-01',
+      'V1/H01-02',
+      'V2/C01',
+      'V2/C02',
+      'V3/C01',
+      'V3/C02',
+    ]);
+    const c01 = rows[0];
+    expect(c01).toMatchObject({
+      class: '综合类',
+      retention: 'D30',
+      kinds: ['document'],
+      min_count: 1,
+      keywords: ['会议记录'],
+      state: 'open',
+    });
+    expect(new Date(c01.due_at)).toEqual(new Date('2025-12-01T23:59:59+08:00'));
+    expect(new Date(rows[1].due_at)).toEqual(deadline);
+    expect(c01.responsible.sort()).toEqual(['ou_officer1', 'ou_officer2']);
+    expect(rows[2]).toMatchObject({ item_code: 'H01', head_name: '张三', responsible: expect.any(Array) });
+    expect(rows.find((r) => r.unit === 'V3')!.responsible).toEqual([]);
+  });
+
+  it('is idempotent and adds only what is missing', async () => {
+    const again = await createCampaign(deps(), {
+      checklistCode: 'small',
+      year: 2025,
+      deadline,
+      parentUnitCode: 'X',
+      createdBy: 'ou_leader',
+    });
+    expect(again).toMatchObject({ created: false, tasksCreated: 0, tasksExisting: 8 });
+    await importHouseholds(deps(), { text: 'village_code,code,head_name\nV2,01,王五\n', fileName: 'h.csv' });
+    const more = await createCampaign(deps(), {
+      checklistCode: 'small',
+      year: 2025,
+      deadline,
+      unitCodes: ['T1'],
+      createdBy: 'ou_leader',
+    });
+    expect(more).toMatchObject({
+      created: false,
+      tasksCreated: 1,
+      tasksExisting: 6,
+      villages: 2,
+      households: 3,
+    });
+    expect(await count()).toBe(9);
+  });
+
+  it('instantiates the shipped templates', async () => {
+    const v = await createCampaign(deps(), {
+      checklistCode: 'village-jzfp',
+      year: 2025,
+      deadline,
+      unitCodes: ['V1', 'V3'],
+      createdBy: 'cli',
+    });
+    expect(v.tasksCreated).toBe(2 * 25);
+    const h = await createCampaign(deps(), {
+      checklistCode: 'household-jzfp',
+      year: 2025,
+      deadline,
+      unitCodes: ['V1'],
+      createdBy: 'cli',
+    });
+    expect(h).toMatchObject({ tasksCreated: 2 * 16, villages: 1, households: 2 });
+    const [c14] = await queryRows<any>(
+      tdb.db,
+      sql`select t.due_at from tasks t join campaigns c on c.id = t.campaign_id
+          where c.code = 'village-jzfp-2025' and t.code = 'C14' limit 1`,
+    );
+    expect(new Date(c14.due_at)).toEqual(new Date('2025-06-30T23:59:59+08:00'));
+  });
+
+  it('explains what is wrong', async () => {
+    const base = { year: 2025, deadline, createdBy: 'cli' };
+    await expect(
+      createCampaign(deps(), { ...base, checklistCode: 'nope', unitCodes: ['V1'] }),
+    ).rejects.toThrow('清单 nope 还没有加载');
+    await expect(
+      createCampaign(deps(), { ...base, checklistCode: 'small', unitCodes: ['V1', 'Q9'] }),
+    ).rejects.toThrow('单位编码不存在: Q9');
+    await expect(
+      createCampaign(deps(), { ...base, checklistCode: 'small', parentUnitCode: 'D1' }),
+    ).rejects.toThrow(DomainError);
+  });
+
+  it('runs from the command line', async () => {
+    const out: string[] = [];
+    await runCampaignsCommand(
+      ['create', '--checklist', 'small', '--year', '2026', '--deadline', '2026-06-30', '--units', 'V3'],
+      { db: tdb.db, clock, out: (l) => out.push(l) },
+    );
+    expect(out).toEqual(['已创建 small-2026「2026年 测试清单」：1 个村、0 户，新增任务 2，已有 0']);
+  });
+});

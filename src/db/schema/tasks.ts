@@ -99,8 +99,10 @@ export const tasks = pgTable(
     uniqueIndex('tasks_slot_key').on(t.campaignId, t.unitId, sql`coalesce(household_id, 0)`, t.itemCode),
     index('tasks_unit_code_idx').on(t.unitId, t.code),
     // Covers progress and missing-list scans of a subtree (index-only: no heap visits per task).
+    // (unit_id, id) first: tasks come out in (unit, task) order and merge-join the per-task filing sums.
     index('tasks_progress_idx').on(
       t.unitId,
+      t.id,
       t.campaignId,
       t.state,
       t.dueAt,
@@ -108,7 +110,6 @@ export const tasks = pgTable(
       t.position,
       t.code,
       t.kindMask,
-      t.id,
     ),
     index('tasks_household_idx').on(t.householdId),
   ],

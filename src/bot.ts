@@ -131,7 +131,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       logger,
       metrics,
       workerId,
-      concurrency: config.worker.concurrency,
+      concurrency: config.worker.jobConcurrency,
       maxAttempts: config.worker.maxAttempts,
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,

@@ -65,6 +65,9 @@ const schema = z.object({
   WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
   WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
   LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
+  JOB_CONCURRENCY: intFrom(16, 1, 128),
+  LARK_API_PER_SECOND: intFrom(45, 1, 1000),
+  LARK_API_PER_MINUTE: intFrom(900, 1, 100_000),
   BURST_QUIET_SECONDS: intFrom(20, 1, 3600),
   MAX_FILE_MB: intFrom(1024, 1),
   MIN_FREE_DISK_MB: intFrom(1024, 0),
@@ -85,6 +88,9 @@ export interface Config {
     encryptKey?: string;
     verificationToken?: string;
     httpTimeoutMs: number;
+    /** Our own ceiling per API (Lark allows 50/s and 1000/min per API). */
+    perApiPerSecond: number;
+    perApiPerMinute: number;
     wsPingTimeoutSeconds: number;
     wsSilenceAlertMinutes: number;
   };
@@ -95,7 +101,7 @@ export interface Config {
   host: string;
   logLevel: string;
   timeZone: string;
-  worker: { concurrency: number; maxAttempts: number; leaseSeconds: number };
+  worker: { concurrency: number; jobConcurrency: number; maxAttempts: number; leaseSeconds: number };
   capture: {
     quietWindowMs: number;
     maxFileBytes: number;
@@ -153,6 +159,8 @@ export function loadConfig(env: Env): Config {
       encryptKey: v.LARK_ENCRYPT_KEY,
       verificationToken: v.LARK_VERIFICATION_TOKEN,
       httpTimeoutMs: v.LARK_HTTP_TIMEOUT_MS,
+      perApiPerSecond: v.LARK_API_PER_SECOND,
+      perApiPerMinute: v.LARK_API_PER_MINUTE,
       wsPingTimeoutSeconds: v.WS_PING_TIMEOUT_SECONDS,
       wsSilenceAlertMinutes: v.WS_SILENCE_ALERT_MINUTES,
     },
@@ -169,6 +177,7 @@ export function loadConfig(env: Env): Config {
     timeZone: v.TZ,
     worker: {
       concurrency: v.WORKER_CONCURRENCY,
+      jobConcurrency: v.JOB_CONCURRENCY,
       maxAttempts: v.WORKER_MAX_ATTEMPTS,
       leaseSeconds: v.WORKER_LEASE_SECONDS,
     },

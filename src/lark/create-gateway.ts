@@ -11,6 +11,9 @@ export function createLarkGateway(
   deps: { logger: Logger; metrics: Metrics; clock: Clock },
 ): { client: LarkClient; gateway: LarkChatGateway } {
   const client = createLarkClient(config.lark, { logger: deps.logger });
-  const gateway = new LarkChatGateway({ client, ...deps });
+  const gateway = new LarkChatGateway(
+    { client, ...deps },
+    { perApiPerSecond: config.lark.perApiPerSecond, perApiPerMinute: config.lark.perApiPerMinute },
+  );
   return { client, gateway };
 }

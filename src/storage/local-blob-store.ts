@@ -11,6 +11,8 @@ import { LocalBlobWriter } from './local-blob-writer.js';
 export interface LocalBlobStoreOptions {
   /** Refuse to write when less than this would remain free (default 1 GiB). */
   minFreeBytes?: number;
+  /** How long one free-space reading is trusted (minus what was reserved since); default 1 s. */
+  freeSpaceTtlMs?: number;
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
@@ -23,11 +25,16 @@ export class LocalBlobStore implements BlobStore {
   readonly rootDir: string;
   private readonly tmpDir: string;
   private readonly minFreeBytes: number;
+  private readonly freeSpaceTtlMs: number;
+  /** The last free-space reading, less the bytes reserved since (a busy store reads it once a second). */
+  private free?: { bytes: number; at: number };
+  private rootReady?: Promise<unknown>;
 
   constructor(rootDir: string, options: LocalBlobStoreOptions = {}) {
     this.rootDir = resolve(rootDir);
     this.tmpDir = join(this.rootDir, 'tmp');
     this.minFreeBytes = options.minFreeBytes ?? 1024 ** 3;
+    this.freeSpaceTtlMs = options.freeSpaceTtlMs ?? 1000;
   }
 
   beginWrite(): BlobWriter {
@@ -96,7 +103,11 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async freeBytes(): Promise<number> {
-    await mkdir(this.rootDir, { recursive: true });
+    this.rootReady ??= mkdir(this.rootDir, { recursive: true });
+    await this.rootReady.catch((err: unknown) => {
+      this.rootReady = undefined;
+      throw err;
+    });
     const s = await statfs(this.rootDir);
     return Number(s.bavail) * Number(s.bsize);
   }
@@ -124,13 +135,23 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private async ensureSpace(moreBytes: number): Promise<void> {
-    const free = await this.freeBytes();
+    const now = Date.now();
+    // Read the disk again when the reading is old, or when the answer could be close to "no".
+    if (
+      !this.free ||
+      now - this.free.at > this.freeSpaceTtlMs ||
+      this.free.bytes - moreBytes < 2 * this.minFreeBytes
+    ) {
+      this.free = { bytes: await this.freeBytes(), at: now };
+    }
+    const free = this.free.bytes;
     if (free - moreBytes < this.minFreeBytes) {
       throw new DiskFullError(
         `storage has ${free} bytes free; writing ${moreBytes} more would go below the ${this.minFreeBytes}-byte reserve`,
         free,
       );
     }
+    this.free.bytes -= moreBytes;
   }
 
   private async ensureTempDir(): Promise<void> {

@@ -15,6 +15,8 @@ export interface WriterContext {
 
 /** Re-check free space after this many bytes (a long download may fill the disk meanwhile). */
 const CHECK_EVERY_BYTES = 64 * 1024 * 1024;
+/** Small network chunks are gathered and written together (one system call per ~256 KiB). */
+const FLUSH_BYTES = 256 * 1024;
 
 /** A temp file that hashes what it is given and is committed under its SHA-256. */
 export class LocalBlobWriter implements BlobWriter {
@@ -22,6 +24,9 @@ export class LocalBlobWriter implements BlobWriter {
   private readonly hash = createHash('sha256');
   private written = 0;
   private sinceCheck = 0;
+  /** Chunks hashed but not yet written (at most ~FLUSH_BYTES). */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private state: 'open' | 'broken' | 'closed' = 'open';
 
   constructor(private readonly ctx: WriterContext) {}
@@ -31,20 +36,33 @@ export class LocalBlobWriter implements BlobWriter {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
-    const fh = await this.file();
+    await this.file();
     if (this.sinceCheck >= CHECK_EVERY_BYTES) {
       this.sinceCheck = 0;
       await this.guard(() => this.ctx.ensureSpace(0));
     }
-    await this.guard(async () => {
-      for (let off = 0; off < chunk.length;) {
-        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-        off += bytesWritten;
-      }
-    });
+    // Callers may reuse their buffer once we resolve: keep a copy only while it waits.
+    this.pending.push(Uint8Array.prototype.slice.call(chunk));
+    this.pendingBytes += chunk.length;
     this.hash.update(chunk);
     this.written += chunk.length;
     this.sinceCheck += chunk.length;
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  /** Writes the gathered chunks (one writev, continued until every byte is on the file). */
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const fh = await this.file();
+    const buf = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.guard(async () => {
+      for (let off = 0; off < buf.length;) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+        off += bytesWritten;
+      }
+    });
   }
 
   async reserve(moreBytes: number): Promise<void> {
@@ -52,6 +70,7 @@ export class LocalBlobWriter implements BlobWriter {
   }
 
   async commit(expected?: { sizeBytes?: number }): Promise<CommittedBlob> {
+    await this.flush();
     const fh = await this.file();
     if (expected?.sizeBytes !== undefined && expected.sizeBytes !== this.written) {
       await this.abort();
@@ -83,6 +102,8 @@ export class LocalBlobWriter implements BlobWriter {
 
   async abort(): Promise<void> {
     this.state = 'closed';
+    this.pending = [];
+    this.pendingBytes = 0;
     const fh = this.fh;
     this.fh = undefined;
     await fh?.close().catch(() => {});

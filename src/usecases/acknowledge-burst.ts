@@ -59,14 +59,17 @@ export function burstSummary(materials: BurstMaterial[], maxFileBytes: number): 
       counts[m.kind as MaterialKind] = (counts[m.kind as MaterialKind] ?? 0) + 1;
     }
   }
+  // "over N MB" only when our own limit was the reason; Lark refusing a file (234037) has its own limit.
+  const tooLarge = materials.filter((m) => m.status === 'too_large');
+  const overOurLimit = tooLarge.every((m) => m.sizeBytes !== null && m.sizeBytes > maxFileBytes);
   let text = summarizeBurst(counts, {
     needsReupload: pick('needs_reupload'),
-    tooLarge: pick('too_large'),
-    maxMb: Math.round(maxFileBytes / 1024 / 1024),
+    tooLarge: tooLarge.map(name),
+    ...(overOurLimit ? { maxMb: Math.round(maxFileBytes / 1024 / 1024) } : {}),
     empty: pick('empty'),
     failed: pick('failed'),
     compressedPhotos: materials.filter(
-      (m) => m.status === 'stored' && m.kind === 'photo' && m.quality === 'compressed',
+      (m) => m.status === 'stored' && m.kind === 'photo' && m.role !== 'cover' && m.quality === 'compressed',
     ).length,
   });
   const duplicates = materials.filter((m) => m.duplicateOf !== null).length;

@@ -2,7 +2,7 @@ import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resou
 import type { IncomingMessage } from '../domain/incoming.js';
 import { assignToBurst } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { insertMaterials } from '../db/repos/materials.js';
+import { insertMaterialsWithDownloads } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import type { BotDeps } from './deps.js';
 
@@ -68,7 +68,7 @@ export async function captureMessage(
       );
       return { materialIds: [], burstId };
     }
-    const ids = await insertMaterials(
+    const ids = await insertMaterialsWithDownloads(
       tx,
       resourcesOf(msg.msgType, msg.content).map((r) => ({
         messageId: msg.messageId,
@@ -89,22 +89,7 @@ export async function captureMessage(
       })),
       now,
     );
-    for (const id of ids) await enqueueDownload(tx, id, now);
     deps.metrics.inc('materials_captured_total', {}, ids.length);
     return { materialIds: ids, burstId };
   });
-}
-
-export async function enqueueDownload(tx: Parameters<typeof enqueueJob>[0], materialId: number, now: Date) {
-  await enqueueJob(
-    tx,
-    {
-      kind: 'download-material',
-      key: String(materialId),
-      payload: { materialId },
-      runAt: now,
-      maxAttempts: 8,
-    },
-    now,
-  );
 }

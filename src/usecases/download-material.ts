@@ -7,16 +7,16 @@ import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { inspectDownload } from './download-inspect.js';
 import {
-  countAttempt,
   FINAL_STATUSES,
-  loadMaterial,
   recordStored,
   recordUnstored,
+  startAttempt,
   type MaterialStatus,
 } from './download-record.js';
 import { transferResource } from './download-to-blob.js';
 
 export { markDownloadFailed } from './download-record.js';
+export { DownloadInterrupted } from './download-to-blob.js';
 
 export interface DownloadMaterialOptions {
   /** Bytes per Range request (default 8 MiB, as Lark's own CLI). */
@@ -30,6 +30,8 @@ export interface DownloadMaterialOptions {
   chunkRetryDelayMs?: number;
   /** Zone of EXIF capture times without offset (default Asia/Shanghai). */
   photoTimeZone?: string;
+  /** Aborted at shutdown: the transfer stops at once and throws DownloadInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadMaterialDeps {
@@ -65,7 +67,7 @@ export async function downloadMaterial(
 ): Promise<DownloadMaterialResult> {
   const { db, metrics } = deps;
   const o = deps.options ?? {};
-  const m = await loadMaterial(db, materialId);
+  const m = await startAttempt(db, materialId);
   if (!m) throw new PermanentError('material_not_found', `material ${materialId} does not exist`);
   if (FINAL_STATUSES.has(m.status)) {
     return {
@@ -74,7 +76,6 @@ export async function downloadMaterial(
       ...(m.duplicateOf ? { duplicateOf: m.duplicateOf } : {}),
     };
   }
-  await countAttempt(db, materialId);
   const log = deps.logger.child({ materialId, resourceKey: m.resourceKey });
   const maxBytes = o.maxBytes ?? 1024 ** 3;
   const ids = [
@@ -104,6 +105,7 @@ export async function downloadMaterial(
           chunkRetries: o.chunkRetries ?? 3,
           chunkRetryDelayMs: o.chunkRetryDelayMs ?? 500,
           ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
         },
       );
     } catch (err) {

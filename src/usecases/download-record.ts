@@ -1,5 +1,5 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
@@ -21,12 +21,17 @@ export async function loadMaterial(db: Db, id: number): Promise<MaterialRow | un
   return row;
 }
 
-/** Counts an attempt before it starts (a crash mid-download still counts). */
-export async function countAttempt(db: Db, id: number): Promise<void> {
-  await db
+/**
+ * Counts an attempt before it starts (a crash mid-download still counts) and returns the row, in one
+ * statement; a material in a final state is returned unchanged.
+ */
+export async function startAttempt(db: Db, id: number): Promise<MaterialRow | undefined> {
+  const [row] = await db
     .update(materials)
     .set({ attempts: sql`${materials.attempts} + 1` })
-    .where(eq(materials.id, id));
+    .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])))
+    .returning();
+  return row ?? (await loadMaterial(db, id));
 }
 
 /** Ends a material without bytes (too_large, empty, needs_reupload). */
@@ -56,13 +61,13 @@ export interface StoredFacts {
 
 /**
  * Records a stored material and its blob in one transaction. Same bytes seen before: the material
- * points at the first material that holds them (`duplicate_of`, never at another duplicate). An
- * advisory lock on the hash keeps two workers storing the same bytes from both becoming "first".
+ * points at the first material that holds them (`duplicate_of`, never at another duplicate). The blob
+ * row decides who is first: a concurrent storer of the same bytes waits on its key until the first
+ * transaction commits, and then sees that material stored.
  */
 export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<{ duplicateOf?: number }> {
   const { blob, photo } = f;
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`blob:${blob.sha256}`}))`);
     await tx
       .insert(blobs)
       .values({
@@ -73,14 +78,7 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         storedAt: f.now,
       })
       .onConflictDoNothing();
-    const [first] = await queryRows<{ id: number | string }>(
-      tx as unknown as Db,
-      sql`select coalesce(duplicate_of, id) as id from materials
-          where sha256 = ${blob.sha256} and id <> ${id} and status = 'stored'
-          order by id limit 1`,
-    );
-    const duplicateOf = first ? Number(first.id) : undefined;
-    await tx
+    const [row] = await tx
       .update(materials)
       .set({
         status: 'stored',
@@ -88,7 +86,9 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         storageKey: blob.storageKey,
         sizeBytes: blob.sizeBytes,
         sniffedMime: f.sniffedMime,
-        duplicateOf: duplicateOf ?? null,
+        duplicateOf: sql`(select coalesce(first.duplicate_of, first.id) from materials first
+          where first.sha256 = ${blob.sha256} and first.id <> ${id} and first.status = 'stored'
+          order by first.id limit 1)`,
         takenAt: photo?.takenAt ?? null,
         gpsLat: photo?.gpsLat ?? null,
         gpsLng: photo?.gpsLng ?? null,
@@ -101,8 +101,9 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         lastError: null,
         storedAt: f.now,
       })
-      .where(and(eq(materials.id, id), ne(materials.status, 'stored')));
-    return duplicateOf !== undefined ? { duplicateOf } : {};
+      .where(and(eq(materials.id, id), ne(materials.status, 'stored')))
+      .returning({ duplicateOf: materials.duplicateOf });
+    return row?.duplicateOf != null ? { duplicateOf: Number(row.duplicateOf) } : {};
   });
 }
 

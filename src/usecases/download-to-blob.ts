@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, LarkNetworkError } from '../errors.js';
+import { AppError, LarkApiError, LarkNetworkError } from '../errors.js';
 import type { BlobStore, CommittedBlob } from '../ports/blob-store.js';
 import type { ChatGateway, ResourceDownload } from '../ports/chat-gateway.js';
 
@@ -13,6 +13,8 @@ export interface TransferOptions {
   chunkRetries: number;
   /** Wait before a chunk retry, multiplied by the retry number. */
   chunkRetryDelayMs: number;
+  /** Shutdown: stops the transfer at once (the temp file is discarded, nothing is committed). */
+  signal?: AbortSignal;
 }
 
 export interface TransferRequest {
@@ -29,6 +31,13 @@ export type TransferResult =
 /** A response that did not deliver what it promised; the chunk is asked for again from where it stopped. */
 class ShortRead extends Error {}
 
+/** The transfer was stopped by `signal` (the bot is shutting down); the job is simply run again later. */
+export class DownloadInterrupted extends AppError {
+  constructor() {
+    super('download_interrupted', 'download interrupted: the bot is shutting down');
+  }
+}
+
 /**
  * Streams one resource into the blob store in HTTP Range chunks (so files over Lark's single-response
  * limits arrive), hashing as it writes: memory stays flat. Each chunk's bytes are checked against
@@ -42,8 +51,13 @@ export async function transferResource(
   req: TransferRequest,
   opts: TransferOptions,
 ): Promise<TransferResult> {
+  const { signal } = opts;
+  if (signal?.aborted) throw new DownloadInterrupted();
   const writer = blobs.beginWrite();
   let committed = false;
+  let current: ResourceDownload | undefined;
+  const interrupt = () => current?.stream.destroy(new DownloadInterrupted());
+  signal?.addEventListener('abort', interrupt, { once: true });
   try {
     let pos = 0;
     let total: number | undefined;
@@ -51,16 +65,25 @@ export async function transferResource(
     let reserved = false;
     let contentType: string | undefined;
     let fileName: string | undefined;
+    /** After a 416 on the first range (an empty resource has no satisfiable range): ask without Range. */
+    let wholeFile = false;
     while (total === undefined || pos < total) {
       // Chunks stay aligned: a resumed chunk asks only for the rest of its own range.
       const alignedEnd = (Math.floor(pos / opts.chunkBytes) + 1) * opts.chunkBytes - 1;
       const chunkEnd = total === undefined ? alignedEnd : Math.min(total - 1, alignedEnd);
       try {
-        const res = await gateway.downloadResource({
-          ...req,
-          range: { start: pos, end: chunkEnd },
-          ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-        });
+        const res = await untilAborted(
+          gateway.downloadResource({
+            ...req,
+            ...(wholeFile ? {} : { range: { start: pos, end: chunkEnd } }),
+            ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+          }),
+          signal,
+        );
+        current = res;
+        // The connection may break before we start reading (e.g. while free space is checked): the
+        // error is kept by the stream and thrown by the loop below, never emitted unhandled.
+        res.stream.on('error', () => {});
         contentType ??= res.contentType;
         fileName ??= res.fileName;
         const plan = planResponse(res, pos, total);
@@ -99,12 +122,16 @@ export async function transferResource(
           throw new ShortRead(`short read: ${pos - start} of ${plan.end - start} bytes`);
         failures = 0;
       } catch (err) {
+        if (err instanceof LarkApiError && err.httpStatus === 416 && pos === 0 && !wholeFile) {
+          wholeFile = true;
+          continue;
+        }
         const retryable = err instanceof ShortRead || err instanceof LarkNetworkError || isStreamError(err);
         if (!retryable || failures >= opts.chunkRetries) {
           throw err instanceof ShortRead ? new AppError('download_truncated', err.message) : err;
         }
         failures++;
-        if (opts.chunkRetryDelayMs > 0) await sleep(opts.chunkRetryDelayMs * failures);
+        if (opts.chunkRetryDelayMs > 0) await sleep(opts.chunkRetryDelayMs * failures, undefined, { signal });
       }
     }
     if (total === 0) return { outcome: 'empty' };
@@ -116,9 +143,51 @@ export async function transferResource(
       ...(contentType ? { contentType } : {}),
       ...(fileName ? { fileName } : {}),
     };
+  } catch (err) {
+    throw signal?.aborted ? new DownloadInterrupted() : err;
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     if (!committed) await writer.abort();
   }
+}
+
+/**
+ * Resolves like `p`, or rejects with DownloadInterrupted as soon as `signal` aborts; a response that
+ * arrives after that is discarded (its stream destroyed, so the connection is not left open).
+ */
+function untilAborted(
+  p: Promise<ResourceDownload>,
+  signal: AbortSignal | undefined,
+): Promise<ResourceDownload> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    p.then(
+      (r) => r.stream.destroy(),
+      () => {},
+    );
+    return Promise.reject(new DownloadInterrupted());
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      p.then(
+        (r) => r.stream.destroy(),
+        () => {},
+      );
+      reject(new DownloadInterrupted());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) r.stream.destroy();
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 interface ResponsePlan {

@@ -1,8 +1,7 @@
 import { forwardEntries } from '../domain/forward-tree.js';
-import { insertMaterials } from '../db/repos/materials.js';
+import { insertMaterialsWithDownloads } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import type { BotDeps } from './deps.js';
-import { enqueueDownload } from './capture-message.js';
 
 export interface ExpandForwardJob {
   messageId: string;
@@ -43,7 +42,7 @@ export async function expandForward(
         },
         now,
       );
-      const ids = await insertMaterials(
+      const ids = await insertMaterialsWithDownloads(
         tx,
         e.resources.map((r) => ({
           messageId: e.messageId,
@@ -65,7 +64,6 @@ export async function expandForward(
         })),
         now,
       );
-      for (const id of ids) await enqueueDownload(tx, id, now);
       count += ids.length;
     }
     deps.metrics.inc('materials_captured_total', { via: 'forward' }, count);

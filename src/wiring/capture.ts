@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { closeDueBursts } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { LarkApiError, PermanentError } from '../errors.js';
@@ -27,6 +28,7 @@ export function installCapture(
   // Aborted when the bot stops: downloads in flight end at once (nothing half-written is kept)
   // instead of holding up the shutdown; their jobs are retried, by this or another instance.
   const shutdown = new AbortController();
+  setMaxListeners(0, shutdown.signal); // one listener per download in flight
 
   hooks.onMessage = async (d, msg, _log, isCommand) => {
     const res = await captureMessage(d, msg, { quietWindowMs: cap.quietWindowMs, isCommand });

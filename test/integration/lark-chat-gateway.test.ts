@@ -30,6 +30,8 @@ function makeGateway(options: LarkChatGatewayOptions = {}, lark: Partial<Config[
     appId: fake.appId,
     appSecret: fake.appSecret,
     domain: fake.baseUrl,
+    perApiPerSecond: 40,
+    perApiPerMinute: 900,
     eventMode: 'ws',
     httpTimeoutMs: 5000,
     ...lark,

@@ -77,6 +77,8 @@ async function setup(
       appId: host.appId,
       appSecret: host.appSecret,
       domain: host.baseUrl,
+      perApiPerSecond: 40,
+      perApiPerMinute: 900,
       eventMode: 'ws',
       httpTimeoutMs: 2000,
       wsPingTimeoutSeconds: 0.3,
@@ -277,6 +279,8 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
       httpTimeoutMs: 100,
       wsPingTimeoutSeconds: 1,
       wsSilenceAlertMinutes: 1,
+      perApiPerSecond: 40,
+      perApiPerMinute: 900,
     };
     await expect(
       startWsIntake({

@@ -82,8 +82,10 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 
 /**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
- * finally refused, forwards expanded), or that waited longer than `maxWaitMs` regardless.
- * Returns the closed bursts (each closed exactly once, whatever the number of instances).
+ * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
+ * regardless. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
+ * reconciliation sweep — still waits for its download.) Returns the closed bursts (each closed
+ * exactly once, whatever the number of instances).
  */
 export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Promise<BurstRow[]> {
   const giveUp = new Date(now.getTime() - maxWaitMs);
@@ -93,7 +95,8 @@ export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Prom
         where b.id in (
           select id from bursts where status = 'open' and closes_at <= ${now}
           order by closes_at limit 200 for update skip locked)
-          and (b.closes_at <= ${giveUp} or (
+          and (greatest(b.closes_at, b.created_at,
+                 (select max(m.created_at) from materials m where m.burst_id = b.id)) <= ${giveUp} or (
             not exists (select 1 from materials m where m.burst_id = b.id and m.status = 'pending')
             and not exists (select 1 from jobs j where j.kind = 'expand-forward'
               and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = b.id)))

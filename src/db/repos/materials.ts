@@ -21,25 +21,60 @@ export interface NewMaterial {
   burstId?: number;
 }
 
+const valuesOf = (m: NewMaterial, now: Date) =>
+  sql`(${m.messageId}, ${m.resourceKey}, ${m.resourceType}, ${m.downloadMessageId ?? null}, ${m.chatId},
+      ${m.senderOpenId ?? null}, ${m.sentAt}, ${m.kind}, ${m.role ?? 'main'}, ${m.originalName ?? null},
+      ${m.declaredMime ?? null}, ${m.durationMs ?? null}, ${m.caption ?? null}, ${m.parentId ?? null},
+      ${m.rootId ?? null}, ${m.forwardRootId ?? null}, ${m.burstId ?? null}, ${now})`;
+
+const COLUMNS =
+  sql.raw(`message_id, resource_key, resource_type, download_message_id, chat_id, sender_open_id,
+  sent_at, kind, role, original_name, declared_mime, duration_ms, caption, parent_id, root_id, forward_root_id,
+  burst_id, created_at`);
+
 /** Inserts materials once per (message, resource); returns the ids of rows that are new. */
 export async function insertMaterials(db: Db | Tx, rows: NewMaterial[], now: Date): Promise<number[]> {
-  const ids: number[] = [];
-  for (const m of rows) {
-    const r = await queryRows<{ id: number }>(
-      db,
-      sql`insert into materials (message_id, resource_key, resource_type, download_message_id, chat_id,
-            sender_open_id, sent_at, kind, role, original_name, declared_mime, duration_ms, caption, parent_id, root_id,
-            forward_root_id, burst_id, created_at)
-          values (${m.messageId}, ${m.resourceKey}, ${m.resourceType}, ${m.downloadMessageId ?? null}, ${m.chatId},
-            ${m.senderOpenId ?? null}, ${m.sentAt}, ${m.kind}, ${m.role ?? 'main'}, ${m.originalName ?? null}, ${m.declaredMime ?? null},
-            ${m.durationMs ?? null}, ${m.caption ?? null}, ${m.parentId ?? null}, ${m.rootId ?? null},
-            ${m.forwardRootId ?? null}, ${m.burstId ?? null}, ${now})
+  if (rows.length === 0) return [];
+  const r = await queryRows<{ id: number }>(
+    db,
+    sql`insert into materials (${COLUMNS}) values ${sql.join(
+      rows.map((m) => valuesOf(m, now)),
+      sql`, `,
+    )}
+        on conflict (message_id, resource_key) do nothing
+        returning id::int as id`,
+  );
+  return r.map((x) => Number(x.id));
+}
+
+/**
+ * Inserts materials once per (message, resource) and, in the same statement, one `download-material`
+ * job for each new one. Returns the ids of the new materials.
+ */
+export async function insertMaterialsWithDownloads(
+  db: Db | Tx,
+  rows: NewMaterial[],
+  now: Date,
+  maxAttempts = 8,
+): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const r = await queryRows<{ id: number }>(
+    db,
+    sql`with fresh as (
+          insert into materials (${COLUMNS}) values ${sql.join(
+            rows.map((m) => valuesOf(m, now)),
+            sql`, `,
+          )}
           on conflict (message_id, resource_key) do nothing
-          returning id::int as id`,
-    );
-    if (r[0]) ids.push(Number(r[0].id));
-  }
-  return ids;
+          returning id)
+        insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
+        select 'download-material', fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
+          ${maxAttempts}, ${now}
+        from fresh order by fresh.id
+        on conflict (kind, key) do nothing
+        returning key::int as id`,
+  );
+  return r.map((x) => Number(x.id)).sort((a, b) => a - b);
 }
 
 export interface BurstMaterial {
@@ -51,12 +86,14 @@ export interface BurstMaterial {
   quality: string | null;
   sha256: string | null;
   duplicateOf: number | null;
+  sizeBytes: number | null;
 }
 
 export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
   const rows = await queryRows<any>(
     db,
-    sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of
+    sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of,
+          size_bytes::float8 as size_bytes
         from materials where burst_id = ${burstId} order by sent_at, id`,
   );
   return rows.map((r) => ({
@@ -68,5 +105,6 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     quality: r.quality,
     sha256: r.sha256,
     duplicateOf: r.duplicate_of == null ? null : Number(r.duplicate_of),
+    sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
   }));
 }

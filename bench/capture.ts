@@ -1,0 +1,210 @@
+/**
+ * npm run bench:capture — how fast and how safely does the bot capture materials?
+ *
+ * The bot runs in this process (startBot, as `npm start` wires it) against the fake Lark, which answers
+ * every resource download after BENCH_LATENCY_MS (100) and refuses (429) more than BENCH_RATE (50)
+ * downloads per second. Per database: one 100 MB video (memory growth while it streams), then 2,000
+ * distinct 200 KB photos from 50 chats (materials stored per second); everything is then verified:
+ * one row per resource, stored, the SHA-256 of the bytes served, the file on disk re-hashed, each
+ * resource downloaded once.
+ *
+ * The bot also limits itself to Lark's 1000 requests/min per API (lark-platform.md §4, §6.4), which
+ * caps sustained downloads near 15/s whatever the per-second limit. The fake enforces only the 50/s
+ * limit, so the main runs lift the bot's per-minute bucket; BENCH_MINUTE_IMAGES adds a run that keeps it.
+ *
+ * Env knobs: BENCH_IMAGES (2000), BENCH_CHATS (50), BENCH_IMAGE_KB (200), BENCH_VIDEO_MB (100),
+ * BENCH_CONCURRENCY (16: WORKER_CONCURRENCY), BENCH_DBS (pglite,postgres), BENCH_PG_URL
+ * (postgres://postgres@127.0.0.1:5432/test; a fresh database is created and dropped),
+ * BENCH_MINUTE_IMAGES (0: off; e.g. 300 adds the per-minute-limited run), BENCH_LOG_LEVEL (error).
+ * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
+ */
+import { loadavg } from 'node:os';
+import { runCaptureVariant, type CaptureRun, type CaptureVariant } from './lib/capture-run.js';
+import { markdownTable } from './lib/markdown-table.js';
+import { reachable } from './lib/postgres-admin.js';
+
+const num = (name: string, def: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number ≥ 0, got ${raw}`);
+  return v;
+};
+
+const S = {
+  images: num('BENCH_IMAGES', 2000),
+  chats: num('BENCH_CHATS', 50),
+  imageBytes: num('BENCH_IMAGE_KB', 200) * 1024,
+  videoBytes: num('BENCH_VIDEO_MB', 100) * 1024 * 1024,
+  concurrency: num('BENCH_CONCURRENCY', 16),
+  latencyMs: num('BENCH_LATENCY_MS', 100),
+  rate: num('BENCH_RATE', 50),
+  minuteImages: num('BENCH_MINUTE_IMAGES', 0),
+  dbs: (process.env.BENCH_DBS ?? 'pglite,postgres').split(',').map((s) => s.trim()),
+  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+};
+const TARGET = { perSecond: 45, growthMb: 64 };
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const mark = (ok: boolean) => (ok ? 'OK' : 'MISSED');
+
+async function main(): Promise<void> {
+  const base = {
+    chats: S.chats,
+    imageBytes: S.imageBytes,
+    concurrency: S.concurrency,
+    latencyMs: S.latencyMs,
+    downloadsPerSecond: S.rate,
+    timeoutMs: 240_000,
+  };
+  const variants: CaptureVariant[] = [];
+  for (const db of S.dbs) {
+    if (db === 'postgres') {
+      const u = new URL(S.pgUrl);
+      if (!(await reachable(u.hostname, Number(u.port || 5432)))) {
+        console.log(`PostgreSQL not reachable at ${S.pgUrl}: skipped`);
+        continue;
+      }
+    } else if (db !== 'pglite') throw new Error(`unknown database kind ${db}`);
+    variants.push({
+      ...base,
+      name: `${db}`,
+      db: db as 'pglite' | 'postgres',
+      pgUrl: S.pgUrl,
+      images: S.images,
+      videoBytes: S.videoBytes,
+      perMinuteLimit: false,
+    });
+  }
+  if (S.minuteImages > 0) {
+    variants.push({
+      ...base,
+      name: 'pglite, lark-1000/min',
+      db: 'pglite',
+      images: S.minuteImages,
+      videoBytes: 0,
+      perMinuteLimit: true,
+    });
+  }
+
+  console.log(
+    `bench:capture — fake Lark: ${S.rate} downloads/s enforced, ${S.latencyMs} ms per download; ` +
+      `${S.images} photos × ${S.imageBytes / 1024} KB from ${S.chats} chats; video ${S.videoBytes / 1024 / 1024} MB; ` +
+      `WORKER_CONCURRENCY=${S.concurrency}; node ${process.version}\n`,
+  );
+  const runs: CaptureRun[] = [];
+  for (const v of variants) {
+    const started = Date.now();
+    process.stdout.write(`running ${v.name} … `);
+    const load = loadavg()[0]!;
+    const run = await runCaptureVariant(v);
+    runs.push(run);
+    // Other processes on the machine take CPU from the bot: the load average says how much.
+    console.log(
+      `${((Date.now() - started) / 1000).toFixed(0)} s (1-min load average ${fmt(load)} → ${fmt(loadavg()[0]!)})`,
+    );
+    for (const p of [...(run.video?.verify.problems ?? []), ...run.images.verify.problems])
+      console.log(`  ! ${p}`);
+  }
+
+  console.log('\nPhotos');
+  console.log(
+    markdownTable(
+      [
+        'run',
+        'photos',
+        'seconds',
+        'all pushed / processed at s',
+        'stored/s overall',
+        'stored/s sustained (10–90 %)',
+        'peak RSS MB',
+        'CPU ms/photo',
+        '429s caused',
+        'extra requests',
+        'exactly once, right SHA-256',
+      ],
+      runs.map(({ variant: v, images: r }) => [
+        v.name,
+        String(v.images),
+        fmt(r.seconds),
+        `${fmt(r.postedAfter)} / ${fmt(r.capturedAfter)}`,
+        fmt(r.overallPerSecond),
+        fmt(r.sustainedPerSecond),
+        fmt(r.peakRssMb, 0),
+        fmt(r.cpuMsPerPhoto),
+        String(r.refused429),
+        String(r.extraRequests),
+        r.verify.ok
+          ? `yes (${r.verify.stored}/${r.verify.expected})`
+          : `NO (${r.verify.stored}/${r.verify.expected})`,
+      ]),
+      [false, true, true, true, true, true, true, true, true, true, false],
+    ),
+  );
+  console.log(
+    '(peak RSS includes the in-process fake Lark, which holds every photo it serves; CPU is this whole process: bot, fake Lark, PGlite)',
+  );
+  const videos = runs.filter((r) => r.video);
+  if (videos.length > 0) {
+    console.log('\nVideo');
+    console.log(
+      markdownTable(
+        [
+          'run',
+          'MB',
+          'seconds',
+          'MB/s',
+          'RSS before MB',
+          'peak RSS MB',
+          'RSS growth MB',
+          'heap+external growth MB',
+          'stored once, right SHA-256',
+        ],
+        videos.map(({ variant: v, video: r }) => [
+          v.name,
+          fmt(v.videoBytes / 1024 / 1024, 0),
+          fmt(r!.seconds),
+          fmt(v.videoBytes / 1024 / 1024 / r!.seconds),
+          fmt(r!.baselineRssMb, 0),
+          fmt(r!.peakRssMb, 0),
+          fmt(r!.peakRssMb - r!.baselineRssMb),
+          fmt(r!.peakAllocatedMb - r!.baselineAllocatedMb),
+          r!.verify.ok ? 'yes' : 'NO',
+        ]),
+        [false, true, true, true, true, true, true, true, false],
+      ),
+    );
+  }
+
+  console.log('\nTargets');
+  for (const { variant: v, images, video } of runs) {
+    if (v.perMinuteLimit) {
+      console.log(
+        `  ${v.name}: ${fmt(images.overallPerSecond)}/s overall (bound by Lark's 1000/min, not a target); ` +
+          `429s ${images.refused429} ${mark(images.refused429 === 0)}; exactly once ${mark(images.verify.ok)}`,
+      );
+      continue;
+    }
+    console.log(
+      `  ${v.name}: ≥ ${TARGET.perSecond}/s sustained ${mark(images.sustainedPerSecond >= TARGET.perSecond)}; ` +
+        `zero 429s ${mark(images.refused429 === 0)}; ` +
+        (video
+          ? `video growth < ${TARGET.growthMb} MB ${mark(
+              Math.max(
+                video.peakRssMb - video.baselineRssMb,
+                video.peakAllocatedMb - video.baselineAllocatedMb,
+              ) < TARGET.growthMb,
+            )}; `
+          : '') +
+        `exactly once with the right SHA-256 ${mark(images.verify.ok && (video?.verify.ok ?? true))}`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,159 @@
+import type { DigestFigures, DigestUnitRow } from '../domain/digest.js';
+import { card, CARD_LIMIT_BYTES, cardBytes, esc, hr, md, shortDate } from './card-kit.js';
+
+/** Headroom under Lark's 30 KB for the message envelope. */
+const BUDGET = CARD_LIMIT_BYTES - 1024;
+/** At most this many bars: best and worst halves when there are more children. */
+const MAX_BARS = 30;
+
+const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
+const change = (c: number | null) =>
+  c === null ? '—' : c > 0 ? `▲${c.toFixed(1)}` : c < 0 ? `▼${Math.abs(c).toFixed(1)}` : '持平';
+const num = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * The weekly digest card (JSON 2.0): headline figures, a VChart bar of the children's completeness,
+ * a table of every child (worst first), the oldest overdue items with owners, what was filed this
+ * week, quality problems and the next deadlines. It always fits Lark's 30 KB: with many children
+ * the chart shows the best and worst 15, and the table is cut (worst kept) until it fits.
+ */
+export function digestCard(f: DigestFigures, timeZone: string): object {
+  let rows = f.children.length;
+  let bars = Math.min(MAX_BARS, f.children.length);
+  for (;;) {
+    const c = build(f, timeZone, rows, bars);
+    if (cardBytes(c) <= BUDGET || (rows === 0 && bars === 0)) return c;
+    if (rows > 10) rows = Math.max(10, Math.floor(rows * 0.8));
+    else if (bars > 10) bars = 10;
+    else if (rows > 0) rows = 0;
+    else bars = 0;
+  }
+}
+
+function build(f: DigestFigures, timeZone: string, tableRows: number, bars: number): object {
+  const s = f.scope;
+  const period = `${shortDate(f.from, timeZone)} ~ ${shortDate(new Date(f.to.getTime() - 1), timeZone)}`;
+  const elements: object[] = [
+    md(
+      `**完成率 ${pct(s.percent)}**（较上周 ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
+        `任务 ${num(s.total)} 项，已完成 ${num(s.done)} 项，逾期 **${num(s.overdue)}** 项`,
+    ),
+    kpis([
+      ['完成率', pct(s.percent)],
+      ['逾期', num(s.overdue)],
+      ['本周归档', `${num(f.filed.materials)} 份`],
+      ['质量问题', num(f.quality.compressed + f.quality.needsReupload + f.quality.failed)],
+    ]),
+  ];
+  if (f.children.length > 0) {
+    if (bars > 0) elements.push(chart(f.children, bars));
+    if (f.best.length > 0)
+      elements.push(
+        md(
+          `🏆 最好：${f.best.map((r) => `${esc(r.name)} ${pct(r.percent)}`).join('、')}\n` +
+            `⚠️ 最差：${f.worst.map((r) => `${esc(r.name)} ${pct(r.percent)}`).join('、')}`,
+        ),
+      );
+    if (tableRows > 0) elements.push(table(f.children, tableRows));
+    if (tableRows < f.children.length)
+      elements.push(
+        md(
+          `<font color='grey'>共 ${f.children.length} 个下级单位，${tableRows > 0 ? `表中列出完成率最低的 ${tableRows} 个` : '明细从略'}；完整名单可运行 npm run digest 或在群里 @我 发送「进度」。</font>`,
+        ),
+      );
+  }
+  elements.push(hr());
+  elements.push(
+    md(
+      f.oldest.length === 0
+        ? '✅ 没有逾期未归档的材料'
+        : `**最久未归档（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）**\n` +
+            f.oldest
+              .map(
+                (o) =>
+                  `- ${esc(o.unitName)} #${esc(o.code)} ${esc(o.title)}${o.householdName ? `（${esc(o.householdName)}户）` : ''}：` +
+                  `${o.missingText}，逾期 ${o.overdueDays} 天${o.owners.length ? `，负责人 ${o.owners.map(esc).join('、')}` : ''}`,
+              )
+              .join('\n'),
+    ),
+  );
+  const q = f.quality;
+  elements.push(
+    md(
+      `**近 7 天（${period}）** 新归档 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
+        `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
+    ),
+  );
+  if (f.deadlines.length > 0)
+    elements.push(
+      md(
+        `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${d.day.slice(5)}：${num(d.open)} 项未齐`).join('\n')}`,
+      ),
+    );
+  return card(`📊 归档周报 · ${s.name}`, 'blue', elements, { subtitle: `${f.week}（${period}）` });
+}
+
+function kpis(items: [string, string][]): object {
+  return {
+    tag: 'column_set',
+    flex_mode: 'bisect',
+    horizontal_spacing: 'default',
+    columns: items.map(([label, value]) => ({
+      tag: 'column',
+      width: 'weighted',
+      weight: 1,
+      elements: [md(`**${value}**\n<font color='grey'>${label}</font>`)],
+    })),
+  };
+}
+
+/** VChart horizontal bars of completeness, best at the top; the best and worst halves when cut. */
+function chart(ranked: DigestUnitRow[], bars: number): object {
+  const withTasks = ranked.filter((r) => r.percent !== null);
+  const shown =
+    withTasks.length <= bars
+      ? withTasks
+      : [
+          ...withTasks.slice(0, Math.ceil(bars / 2)),
+          ...withTasks.slice(withTasks.length - Math.floor(bars / 2)),
+        ];
+  return {
+    tag: 'chart',
+    aspect_ratio: shown.length > 12 ? '1:1' : '16:9',
+    chart_spec: {
+      type: 'bar',
+      direction: 'horizontal',
+      data: { values: shown.map((r) => ({ unit: r.name, percent: r.percent })) },
+      xField: 'percent',
+      yField: 'unit',
+      axes: [
+        { orient: 'bottom', min: 0, max: 100 },
+        { orient: 'left', type: 'band', inverse: true },
+      ],
+      label: { visible: true },
+    },
+  };
+}
+
+/** Every child, worst first (the ones to chase), paged 10 a page in the client. */
+function table(ranked: DigestUnitRow[], n: number): object {
+  const worstFirst = [...ranked].reverse().slice(0, n);
+  return {
+    tag: 'table',
+    page_size: 10,
+    row_height: 'low',
+    header_style: { bold: true, background_style: 'grey' },
+    columns: [
+      { name: 'unit', display_name: '单位', data_type: 'text', width: 'auto' },
+      { name: 'pct', display_name: '完成率', data_type: 'text' },
+      { name: 'chg', display_name: '较上周', data_type: 'text' },
+      { name: 'od', display_name: '逾期', data_type: 'number' },
+    ],
+    rows: worstFirst.map((r) => ({
+      unit: r.name,
+      pct: pct(r.percent),
+      chg: change(r.change),
+      od: r.overdue,
+    })),
+  };
+}

@@ -1,0 +1,99 @@
+import { card, esc, hr, md } from './card-kit.js';
+
+/** One task line of a reminder or an escalation. */
+export interface ReminderLine {
+  code: string;
+  title: string;
+  householdName: string | null;
+  /** 还缺 3 张照片 */
+  missingText: string;
+  /** MM-DD */
+  dueLabel: string;
+  /** Calendar days past due (0: not yet due). */
+  overdueDays: number;
+  /** Escalations: which village, whose task, how many working days late. */
+  unitName?: string;
+  owners?: string[];
+  workingDaysLate?: number;
+}
+
+export interface ReminderView {
+  unitName: string;
+  lines: ReminderLine[];
+  /** Tasks due but not listed (over the item limit). */
+  more: number;
+  overdue: number;
+  dueSoon: number;
+  /** open_ids to @mention (the responsible officers). */
+  mentions: string[];
+}
+
+const what = (l: ReminderLine) =>
+  `**#${esc(l.code)} ${esc(l.title)}**${l.householdName ? `（${esc(l.householdName)}户）` : ''}`;
+const when = (l: ReminderLine) =>
+  l.overdueDays > 0
+    ? `<font color='red'>已逾期 ${l.overdueDays} 天</font>（${l.dueLabel} 截止）`
+    : `${l.dueLabel} 截止`;
+
+const headline = (v: { overdue: number; dueSoon: number }) =>
+  [v.overdue > 0 ? `${v.overdue} 项已逾期` : '', v.dueSoon > 0 ? `${v.dueSoon} 项即将到期` : '']
+    .filter(Boolean)
+    .join('，');
+
+/** The daily reminder in a village chat: what is missing, @owners, and how to file from it. */
+export function reminderCard(v: ReminderView): object {
+  const mentions = v.mentions.map((id) => `<at id=${id}></at>`).join(' ');
+  const lines = v.lines.map((l) => `- ${what(l)}：${l.missingText}，${when(l)}`);
+  if (v.more > 0) lines.push(`- …另有 ${v.more} 项，@我 发送「缺什么」查看全部`);
+  return card(`⏰ 归档提醒 · ${v.unitName}`, v.overdue > 0 ? 'red' : 'orange', [
+    md(`${mentions ? `${mentions} ` : ''}以下材料还没交齐（${headline(v)}）：`),
+    md(lines.join('\n')),
+    hr(),
+    md(
+      '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
+    ),
+  ]);
+}
+
+export function reminderText(v: ReminderView, names: Map<string, string> = new Map()): string {
+  const who = v.mentions.map((id) => `@${names.get(id) ?? id}`).join(' ');
+  const lines = v.lines.map(
+    (l) =>
+      `  #${l.code} ${l.title}${l.householdName ? `（${l.householdName}户）` : ''}：${l.missingText}，` +
+      (l.overdueDays > 0 ? `已逾期 ${l.overdueDays} 天（${l.dueLabel} 截止）` : `${l.dueLabel} 截止`),
+  );
+  if (v.more > 0) lines.push(`  …另有 ${v.more} 项`);
+  return [`归档提醒 · ${v.unitName}：${headline(v)} ${who}`.trim(), ...lines].join('\n');
+}
+
+export interface EscalationView {
+  /** The townships/counties the leader is told about. */
+  scopeNames: string[];
+  lines: ReminderLine[];
+  total: number;
+}
+
+/** A leader's direct message: work overdue past the escalation threshold under their units. */
+export function escalationCard(v: EscalationView): object {
+  const lines = v.lines.map(
+    (l) =>
+      `- ${esc(l.unitName ?? '')} ${what(l)}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
+      `（${l.dueLabel} 截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
+  );
+  if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);
+  return card(`⚠️ 逾期归档督办 · ${v.scopeNames.join('、')}`, 'red', [
+    md(`下列材料逾期已久仍未归档（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
+    md(lines.join('\n')),
+  ]);
+}
+
+export function escalationText(v: EscalationView): string {
+  return [
+    `逾期归档督办 · ${v.scopeNames.join('、')}：共 ${v.total} 项`,
+    ...v.lines.map(
+      (l) =>
+        `  ${l.unitName ?? ''} #${l.code} ${l.title}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
+        (l.owners?.length ? `，负责人 ${l.owners.join('、')}` : ''),
+    ),
+  ].join('\n');
+}

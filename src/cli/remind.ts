@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { claimSends } from '../db/repos/schedule-sends.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { createWorkingCalendar, localDay, parseInstant } from '../domain/working-days.js';
+import { readEnv } from '../env.js';
+import { errorMessage } from '../errors.js';
+import { loadScheduleSettings } from '../scheduler/schedule-settings.js';
+import { buildReminders } from '../usecases/build-reminders.js';
+import { openCliDb } from './open-cli-db.js';
+
+const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIME]
+  --dry-run   只打印将要发送的提醒和督办（文字 + 卡片 JSON），不发送、不写数据库
+  --unit      只看这个单位的群提醒和它的领导收到的督办
+  --at        按这个时刻计算（默认现在；不带时区按 TZ，默认 Asia/Shanghai），如 2026-11-26T09:00
+不带 --dry-run：认领并排入今天的提醒（与定时任务同一认领，不会重复发送），由运行中的机器人发送。`;
+
+/** `npm run remind`: what today's reminders are, or send them now (once). Exit codes 0 / 1 / 2 usage. */
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        unit: { type: 'string' },
+        at: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const env = readEnv();
+  const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
+  const tz = settings.timeZone;
+  const at = args.at ? parseInstant(args.at, tz) : new Date();
+  if (!at) {
+    console.error(`--at ${args.at}: 不是有效的时间\n\n${USAGE}`);
+    return 2;
+  }
+  const calendar = createWorkingCalendar({
+    onUnknownYear: (y) => console.warn(`注意：节假日库还没有 ${y} 年的安排，按周一至周五计工作日`),
+  });
+  const database = await openCliDb(env);
+  try {
+    const db = database.db;
+    const day = localDay(at, tz);
+    if (!calendar.isWorkingDay(day)) {
+      console.log(
+        `${day} 不是工作日${calendar.dayName(day) ? `（${calendar.dayName(day)}）` : ''}：这天不发提醒。`,
+      );
+      return 0;
+    }
+    const unit = args.unit ? await getUnitByCode(db, args.unit) : undefined;
+    if (args.unit && !unit) {
+      console.error(`单位编码不存在: ${args.unit}`);
+      return 1;
+    }
+    const sends = await buildReminders(db, at, { timeZone: tz, ...settings.reminders }, calendar, {
+      unitId: unit?.id,
+      text: true,
+    });
+    if (args['dry-run']) {
+      for (const s of sends) {
+        console.log(`\n── ${s.kind} → ${s.receiveIdType} ${s.receiveId}（${s.period}）`);
+        console.log(s.text);
+        console.log(JSON.stringify(JSON.parse(s.content), null, 2));
+      }
+      const n = (k: string) => sends.filter((s) => s.kind === k).length;
+      console.log(`\n${day}：${n('reminder')} 条群提醒，${n('escalation')} 条督办（演练，未发送）`);
+      return 0;
+    }
+    const now = new Date();
+    const claimed = await claimSends(db, sends, { now, startAt: now, perSecond: settings.sending.perSecond });
+    console.log(`${day}：${sends.length} 条中新排入 ${claimed} 条（其余今天已排过），运行中的机器人会发送。`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`Failed: ${errorMessage(err)}`);
+    process.exit(1);
+  },
+);

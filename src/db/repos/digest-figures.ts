@@ -1,0 +1,167 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import type { ScopeRaw } from '../../domain/digest.js';
+import { addDays, zonedInstant } from '../../domain/working-days.js';
+import { withAnalyticSettings } from './schedule-analytics.js';
+
+export type { UnitCounts } from '../../domain/digest.js';
+
+/**
+ * Filed count of task `t` from aggregated live items `f`: only the kinds the task accepts count,
+ * tested on the generated kind_mask (photo 1, document 2, audio 4, video 8) — an integer that
+ * tasks_progress_idx covers, so tasks are read index-only.
+ */
+export const FILED_OF =
+  sql.raw(`((t.kind_mask & 1) * coalesce(f.n_photo, 0) + (t.kind_mask >> 1 & 1) * coalesce(f.n_document, 0)
+  + (t.kind_mask >> 2 & 1) * coalesce(f.n_audio, 0) + (t.kind_mask >> 3 & 1) * coalesce(f.n_video, 0))::int`);
+
+/**
+ * A digest's figures over one subtree (or, `selfOnly`, over the unit alone), in set-based reads
+ * that run side by side on separate connections: the next due days, then one pass per unit
+ * (lateral: the unit's tasks and live items come from index-only scans and are aggregated per unit,
+ * never joined as a whole county at once) giving counts and the per-day open counts; the oldest
+ * overdue tasks; and the week's activity.
+ */
+export async function scopeRaw(
+  db: Db,
+  root: { id: number; path: string },
+  now: Date,
+  opts: { timeZone: string; oldest: number; from: Date; selfOnly?: boolean },
+): Promise<ScopeRaw> {
+  const units: SQL = opts.selfOnly
+    ? sql`select id, path from units where id = ${root.id}`
+    : sql`select id, path from units where path like ${`${root.path}%`}`;
+  const [perUnit, days, oldest, activity] = await Promise.all([
+    scopeCounts(db, units, now),
+    scopeDays(db, units, now, opts.timeZone),
+    scopeOldest(db, units, now, opts.oldest),
+    scopeActivity(db, units, opts.from, now),
+  ]);
+  return { perUnit, days, oldest, activity };
+}
+
+async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['perUnit']> {
+  const nowTs = sql`${now.toISOString()}::timestamptz`;
+  const rows = await withAnalyticSettings(db, (tx) =>
+    queryRows<any>(
+      tx,
+      sql`with s as materialized (${units})
+          select s.id::int as unit_id, s.path, c.* from s cross join lateral (
+            select count(*)::int as total,
+              count(*) filter (where t.state = 'waived' or x.filed >= t.min_count)::int as done,
+              count(*) filter (where t.state <> 'waived' and x.filed < t.min_count and t.due_at < ${nowTs})::int
+                as overdue
+            from tasks t
+              left join (
+                select task_id, sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
+                  sum(n_video) as n_video
+                from filing_items where undone_at is null and unit_id = s.id group by task_id) f on f.task_id = t.id
+              cross join lateral (select ${FILED_OF} as filed) x
+            where t.unit_id = s.id) c
+          where c.total > 0`,
+    ),
+  );
+  return new Map(
+    rows.map((r) => [
+      Number(r.unit_id),
+      { path: r.path, total: +r.total, done: +r.done, overdue: +r.overdue },
+    ]),
+  );
+}
+
+/** The next three due days of open tasks (tasks only), then how many tasks due on them are incomplete. */
+async function scopeDays(db: Db, units: SQL, now: Date, tz: string): Promise<ScopeRaw['days']> {
+  const nowTs = sql`${now.toISOString()}::timestamptz`;
+  return withAnalyticSettings(db, async (tx) => {
+    const days = (
+      await queryRows<{ day: string }>(
+        tx,
+        sql`with s as materialized (${units})
+            select distinct to_char(t.due_at at time zone ${tz}, 'YYYY-MM-DD') as day
+            from s cross join lateral (
+              select due_at from tasks where unit_id = s.id and state = 'open' and due_at >= ${nowTs} offset 0) t
+            order by 1 limit 3`,
+      )
+    ).map((d) => d.day);
+    if (days.length === 0) return [];
+    const until = zonedInstant(addDays(days.at(-1)!, 1), '00:00', tz);
+    const open = await queryRows<{ day: string; open: number }>(
+      tx,
+      sql`with s as materialized (${units})
+          select to_char(t.due_at at time zone ${tz}, 'YYYY-MM-DD') as day, count(*)::int as open
+          from s cross join lateral (
+              select id, unit_id, due_at, min_count, kind_mask from tasks
+              where unit_id = s.id and state = 'open' and due_at >= ${nowTs} and due_at < ${until} offset 0) t
+            cross join lateral (
+              select ${FILED_OF} as filed from (
+                select sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
+                  sum(n_video) as n_video
+                from filing_items where undone_at is null and unit_id = t.unit_id and task_id = t.id) f) x
+          where x.filed < t.min_count
+          group by 1`,
+    );
+    const byDay = new Map(open.map((o) => [o.day, Number(o.open)]));
+    return days.map((day) => ({ day, open: byDay.get(day) ?? 0 }));
+  });
+}
+
+/**
+ * The oldest overdue open tasks in due order, each checked for what is filed until enough are
+ * found still missing something: a sort of the overdue tasks and a few index probes.
+ */
+function scopeOldest(db: Db, units: SQL, now: Date, n: number): Promise<ScopeRaw['oldest']> {
+  const limit = sql.raw(String(Math.max(0, Math.floor(n))));
+  return withAnalyticSettings(db, (tx) =>
+    queryRows<ScopeRaw['oldest'][number]>(
+      tx,
+      sql`with s as materialized (${units})
+          select t.id::int as "taskId", t.unit_id::int as "unitId",
+            (extract(epoch from t.due_at) * 1000)::float8 as "dueMs", (t.min_count - x.filed)::int as missing
+          from (
+            select t.id, t.unit_id, t.due_at, t.min_count, t.kind_mask
+            from s cross join lateral (
+              select id, unit_id, due_at, position, min_count, kind_mask from tasks
+              where unit_id = s.id and state = 'open' and due_at < ${now.toISOString()}::timestamptz offset 0) t
+            order by t.due_at, t.position, t.id offset 0) t
+            cross join lateral (
+              select ${FILED_OF} as filed from (
+                select sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
+                  sum(n_video) as n_video
+                from filing_items where undone_at is null and unit_id = t.unit_id and task_id = t.id) f) x
+          where x.filed < t.min_count
+          limit ${limit}`,
+    ),
+  );
+}
+
+/** Filings in [from, to) and quality problems of what was posted in the units' chats then. */
+async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<ScopeRaw['activity']> {
+  const [[filed], [quality]] = await Promise.all([
+    queryRows<any>(
+      db,
+      sql`with s as materialized (${units})
+        select count(*)::int as items, coalesce(sum(i.n_photo + i.n_document + i.n_audio + i.n_video), 0)::int as materials
+        from s cross join lateral (
+          select n_photo, n_document, n_audio, n_video from filing_items
+          where undone_at is null and unit_id = s.id and filed_at >= ${from} and filed_at < ${to} offset 0) i`,
+    ),
+    queryRows<any>(
+      db,
+      sql`with s as materialized (${units})
+        select count(*) filter (where m.kind = 'photo' and m.quality = 'compressed')::int as compressed,
+          count(*) filter (where m.status = 'needs_reupload')::int as needs_reupload,
+          count(*) filter (where m.status = 'failed')::int as failed
+        from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended'
+          cross join lateral (
+            select kind, quality, status from materials
+            where chat_id = b.chat_id and sent_at >= ${from} and sent_at < ${to} offset 0) m`,
+    ),
+  ]);
+  return {
+    itemsFiled: Number(filed?.items ?? 0),
+    materialsFiled: Number(filed?.materials ?? 0),
+    compressed: Number(quality?.compressed ?? 0),
+    needsReupload: Number(quality?.needs_reupload ?? 0),
+    failed: Number(quality?.failed ?? 0),
+  };
+}

@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import { withAnalyticSettings } from './schedule-analytics.js';
+
+/**
+ * An open task still missing materials, due before the horizon (overdue or due soon). Compact: a
+ * province has ~100,000 of these, so rows come straight from the driver (no second copy) with
+ * numbers for times and comma-joined text for the lists.
+ */
+export interface ReminderCandidate {
+  taskId: number;
+  unitId: number;
+  /** Due instant in ms since the epoch. */
+  dueMs: number;
+  /** The due date in the deployment's zone, 'YYYY-MM-DD'. */
+  dueDay: string;
+  missing: number;
+  position: number;
+  code: string;
+  title: string;
+  /** Accepted kinds, comma-joined: 'document,photo'. */
+  kinds: string;
+  householdName: string | null;
+  /** Responsible open_ids, comma-joined ('' for none). */
+  responsible: string;
+}
+
+/**
+ * Every open task due before `horizon` that still lacks materials, in the whole database (or the
+ * given units): one pass over tasks, and the live filing items of just those tasks, joined by
+ * hash — set-based, so a province (750,000 tasks) is one query, not one per village.
+ */
+export async function reminderCandidates(
+  db: Db,
+  opts: { horizon: Date; timeZone: string; unitIds?: number[] },
+): Promise<ReminderCandidate[]> {
+  const units =
+    opts.unitIds === undefined
+      ? sql``
+      : sql`and t.unit_id = any(${`{${opts.unitIds.map(Number).join(',')}}`}::bigint[])`;
+  return withAnalyticSettings(db, (tx) =>
+    queryRows<ReminderCandidate>(
+      tx,
+      sql`with c as (
+          select t.id, t.unit_id, t.due_at, t.min_count, t.position, t.code, t.kinds, t.kind_mask, t.title,
+            t.responsible, t.household_id
+          from tasks t
+          where t.state = 'open' and t.due_at < ${opts.horizon} ${units}),
+        f as (
+          select fi.task_id, sum((c.kind_mask & 1) * fi.n_photo + (c.kind_mask >> 1 & 1) * fi.n_document
+              + (c.kind_mask >> 2 & 1) * fi.n_audio + (c.kind_mask >> 3 & 1) * fi.n_video)::int as filed
+          from c join filing_items fi on fi.task_id = c.id and fi.undone_at is null
+          group by fi.task_id)
+        select c.id::int as "taskId", c.unit_id::int as "unitId",
+          (extract(epoch from c.due_at) * 1000)::float8 as "dueMs",
+          to_char(c.due_at at time zone ${opts.timeZone}, 'YYYY-MM-DD') as "dueDay",
+          (c.min_count - coalesce(f.filed, 0))::int as missing, c.position, c.code, c.title,
+          array_to_string(c.kinds, ',') as kinds, array_to_string(c.responsible, ',') as responsible,
+          h.head_name as "householdName"
+        from c left join f on f.task_id = c.id left join households h on h.id = c.household_id
+        where coalesce(f.filed, 0) < c.min_count`,
+    ),
+  );
+}
+
+/** 'a,b' → ['a', 'b']; '' → []. */
+export const splitList = (s: string | null | undefined): string[] => (s ? s.split(',') : []);
+
+export interface ReminderTaskDetail {
+  taskId: number;
+  unitId: number;
+  unitName: string;
+  code: string;
+  title: string;
+  kinds: string[];
+  householdName: string | null;
+  responsible: string[];
+}
+
+/** Titles, kinds and owners of the tasks a message will list. */
+export async function reminderTaskDetails(
+  db: Db,
+  taskIds: number[],
+): Promise<Map<number, ReminderTaskDetail>> {
+  const out = new Map<number, ReminderTaskDetail>();
+  if (taskIds.length === 0) return out;
+  const rows = await queryRows<any>(
+    db,
+    sql`select t.id::int as id, t.unit_id::int as unit_id, u.name as unit_name, t.code, t.title, t.kinds, t.responsible,
+          h.head_name
+        from tasks t join units u on u.id = t.unit_id left join households h on h.id = t.household_id
+        where t.id = any(${`{${taskIds.map(Number).join(',')}}`}::bigint[])`,
+  );
+  for (const r of rows)
+    out.set(r.id, {
+      taskId: r.id,
+      unitId: r.unit_id,
+      unitName: r.unit_name,
+      code: r.code,
+      title: r.title,
+      kinds: r.kinds,
+      householdName: r.head_name ?? null,
+      responsible: r.responsible ?? [],
+    });
+  return out;
+}

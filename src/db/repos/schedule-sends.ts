@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+/** A scheduled message, rendered, about to be claimed under (kind, target, period). */
+export interface NewScheduledSend {
+  kind: 'reminder' | 'escalation' | 'digest';
+  target: string;
+  period: string;
+  receiveIdType: 'chat_id' | 'open_id';
+  receiveId: string;
+  msgType: 'interactive' | 'text' | 'post';
+  content: string;
+  unitId?: number;
+  taskIds: number[];
+  notAfter: Date;
+}
+
+export interface ScheduledSend extends NewScheduledSend {
+  id: number;
+  status: 'pending' | 'sent' | 'expired' | 'failed';
+  messageId: string | null;
+}
+
+/** The `jobs` kind that delivers one scheduled_sends row. */
+export const SCHEDULED_SEND_JOB = 'scheduled-send';
+
+const BATCH = 500;
+
+/**
+ * Claims each send under its unique (kind, target, period) and enqueues its delivery job, in one
+ * transaction per batch (a crash leaves no claim without a job). Deliveries are spread at
+ * `perSecond` from `startAt`, so 10,000 reminders take minutes, whichever instance sends them.
+ * Already-claimed sends are skipped; returns how many were new.
+ */
+export async function claimSends(
+  db: Db,
+  sends: NewScheduledSend[],
+  opts: { now: Date; startAt: Date; perSecond: number },
+): Promise<number> {
+  let claimed = 0;
+  for (let i = 0; i < sends.length; i += BATCH) {
+    const batch = sends.slice(i, i + BATCH).map((s, j) => ({
+      kind: s.kind,
+      target: s.target,
+      period: s.period,
+      receive_id_type: s.receiveIdType,
+      receive_id: s.receiveId,
+      msg_type: s.msgType,
+      content: s.content,
+      unit_id: s.unitId ?? null,
+      task_ids: s.taskIds,
+      not_after: s.notAfter.toISOString(),
+      run_at: new Date(opts.startAt.getTime() + Math.floor((i + j) / opts.perSecond) * 1000).toISOString(),
+    }));
+    claimed += await db.transaction(async (tx) => {
+      const rows = await queryRows<{ n: number }>(
+        tx,
+        sql`with input as (
+              select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as x(
+                kind text, target text, period text, receive_id_type text, receive_id text, msg_type text,
+                content text, unit_id bigint, task_ids jsonb, not_after timestamptz, run_at timestamptz)),
+            claimed as (
+              insert into scheduled_sends (kind, target, period, receive_id_type, receive_id, msg_type, content,
+                unit_id, task_ids, not_after, created_at)
+              select kind, target, period, receive_id_type, receive_id, msg_type, content, unit_id, task_ids,
+                not_after, ${opts.now} from input
+              on conflict (kind, target, period) do nothing
+              returning id, kind, target, period),
+            queued as (
+              insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
+              select ${SCHEDULED_SEND_JOB}, c.kind || ':' || c.target || ':' || c.period,
+                jsonb_build_object('sendId', c.id), i.run_at, 10, ${opts.now}
+              from claimed c join input i using (kind, target, period)
+              on conflict (kind, key) do nothing
+              returning id)
+            select count(*)::int as n from queued`,
+      );
+      return Number(rows[0]?.n ?? 0);
+    });
+  }
+  return claimed;
+}
+
+export async function getScheduledSend(db: Db, id: number): Promise<ScheduledSend | undefined> {
+  const [r] = await queryRows<any>(db, sql`select * from scheduled_sends where id = ${id}`);
+  if (!r) return undefined;
+  const taskIds = typeof r.task_ids === 'string' ? JSON.parse(r.task_ids) : r.task_ids;
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    target: r.target,
+    period: r.period,
+    receiveIdType: r.receive_id_type,
+    receiveId: r.receive_id,
+    msgType: r.msg_type,
+    content: r.content,
+    unitId: r.unit_id == null ? undefined : Number(r.unit_id),
+    taskIds: (taskIds as unknown[]).map(Number),
+    notAfter: new Date(r.not_after),
+    status: r.status,
+    messageId: r.message_id,
+  };
+}
+
+/** pending → sent with Lark's message id (false when it was not pending any more). */
+export async function markSendSent(db: Db, id: number, messageId: string, now: Date): Promise<boolean> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update scheduled_sends set status = 'sent', message_id = ${messageId}, sent_at = ${now}, last_error = null
+        where id = ${id} and status = 'pending' returning id::int as id`,
+  );
+  return rows.length > 0;
+}
+
+/** pending → expired (too late to be useful) or failed (Lark refused for good). */
+export async function closeSend(
+  db: Db,
+  id: number,
+  status: 'expired' | 'failed',
+  reason: string,
+): Promise<void> {
+  await db.execute(
+    sql`update scheduled_sends set status = ${status}, last_error = ${reason.slice(0, 2000)}
+        where id = ${id} and status = 'pending'`,
+  );
+}
+
+export interface SendCounts {
+  kind: string;
+  status: string;
+  n: number;
+}
+
+/** How many sends of a period are in each state (CLI, tests, metrics). */
+export async function sendCounts(db: Db, period: string): Promise<SendCounts[]> {
+  const rows = await queryRows<any>(
+    db,
+    sql`select kind, status, count(*)::int as n from scheduled_sends where period = ${period}
+        group by kind, status order by kind, status`,
+  );
+  return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+}

@@ -1,0 +1,157 @@
+/** The weekly digest's figures for one leader's unit. Pure: rollups, changes and ranking. */
+
+export interface Counts {
+  total: number;
+  /** complete + waived */
+  done: number;
+  overdue: number;
+}
+
+export interface DigestUnitRow extends Counts {
+  id: number;
+  name: string;
+  /** done / total in %, one decimal; null without tasks. */
+  percent: number | null;
+  /** Percentage points since last week's snapshot; null when there is none. */
+  change: number | null;
+}
+
+export interface DigestOverdueItem {
+  unitName: string;
+  code: string;
+  title: string;
+  householdName: string | null;
+  missingText: string;
+  dueDay: string;
+  overdueDays: number;
+  owners: string[];
+}
+
+export interface DigestFigures {
+  week: string;
+  /** The 7 days the activity figures cover: [from, to). */
+  from: Date;
+  to: Date;
+  scope: DigestUnitRow;
+  /** Direct children with their subtrees rolled up, best first. */
+  children: DigestUnitRow[];
+  best: DigestUnitRow[];
+  worst: DigestUnitRow[];
+  oldest: DigestOverdueItem[];
+  filed: { items: number; materials: number };
+  quality: { compressed: number; needsReupload: number; failed: number };
+  deadlines: { day: string; open: number }[];
+}
+
+export const percentOf = (c: Counts): number | null =>
+  c.total === 0 ? null : Math.round((c.done / c.total) * 1000) / 10;
+
+export function unitRow(
+  unit: { id: number; name: string },
+  now: Counts,
+  lastWeek: Counts | undefined,
+): DigestUnitRow {
+  const percent = percentOf(now);
+  const before = lastWeek ? percentOf(lastWeek) : null;
+  const change = percent !== null && before !== null ? Math.round((percent - before) * 10) / 10 : null;
+  return { id: unit.id, name: unit.name, ...now, percent, change };
+}
+
+export type UnitCounts = Counts;
+
+/** What a subtree's digest is computed from, before ranking and naming; composable upwards. */
+export interface ScopeRaw {
+  /** Counts of each unit with tasks (its own tasks only), with its path. */
+  perUnit: Map<number, { path: string } & Counts>;
+  /** The oldest overdue tasks still missing materials (at most the configured number). */
+  oldest: { taskId: number; unitId: number; dueMs: number; missing: number }[];
+  /** The next (up to 3) due days of open tasks, with how many of them are still incomplete. */
+  days: { day: string; open: number }[];
+  activity: {
+    itemsFiled: number;
+    materialsFiled: number;
+    compressed: number;
+    needsReupload: number;
+    failed: number;
+  };
+}
+
+/**
+ * A unit's figures from its own (its tasks, chats, filings) and its children's: counts and activity
+ * add up; the oldest are the oldest of the children's oldest; the next due days are the first of
+ * theirs (a day among the parent's first three is among the first three of every child that has
+ * it, so its count is complete).
+ */
+export function composeRaw(own: ScopeRaw, children: ScopeRaw[], oldestN: number): ScopeRaw {
+  const all = [own, ...children];
+  const perUnit = new Map<number, { path: string } & Counts>();
+  for (const r of all) for (const [id, c] of r.perUnit) perUnit.set(id, c);
+  const days = new Map<string, number>();
+  for (const r of all) for (const d of r.days) days.set(d.day, (days.get(d.day) ?? 0) + d.open);
+  const sum = (k: keyof ScopeRaw['activity']) => all.reduce((n, r) => n + r.activity[k], 0);
+  return {
+    perUnit,
+    oldest: all
+      .flatMap((r) => r.oldest)
+      .sort((a, b) => a.dueMs - b.dueMs || a.taskId - b.taskId)
+      .slice(0, oldestN),
+    days: [...days]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(0, 3)
+      .map(([day, open]) => ({ day, open })),
+    activity: {
+      itemsFiled: sum('itemsFiled'),
+      materialsFiled: sum('materialsFiled'),
+      compressed: sum('compressed'),
+      needsReupload: sum('needsReupload'),
+      failed: sum('failed'),
+    },
+  };
+}
+
+/**
+ * Adds per-unit counts up to the root and to each direct child (by materialized path: the id
+ * right after the root's in a unit's path names its child).
+ */
+export function rollUp(
+  root: { path: string },
+  perUnit: Map<number, { path: string } & Counts>,
+): { total: Counts; byChild: Map<number, Counts> } {
+  const zero = (): Counts => ({ total: 0, done: 0, overdue: 0 });
+  const depth = root.path.split('/').filter(Boolean).length;
+  const total = zero();
+  const byChild = new Map<number, Counts>();
+  for (const c of perUnit.values()) {
+    add(total, c);
+    const childId = Number(c.path.split('/').filter(Boolean)[depth]);
+    if (!Number.isFinite(childId)) continue;
+    let bucket = byChild.get(childId);
+    if (!bucket) byChild.set(childId, (bucket = zero()));
+    add(bucket, c);
+  }
+  return { total, byChild };
+}
+
+function add(into: Counts, c: Counts): void {
+  into.total += c.total;
+  into.done += c.done;
+  into.overdue += c.overdue;
+}
+
+/** Best first: higher %, then fewer overdue, then name; units without tasks last. */
+export function rank(rows: DigestUnitRow[]): DigestUnitRow[] {
+  return [...rows].sort(
+    (a, b) =>
+      (b.percent ?? -1) - (a.percent ?? -1) || a.overdue - b.overdue || a.name.localeCompare(b.name, 'zh-CN'),
+  );
+}
+
+/** The best and worst `n` of a ranking (no unit in both when there are few). */
+export function bestAndWorst(
+  ranked: DigestUnitRow[],
+  n: number,
+): { best: DigestUnitRow[]; worst: DigestUnitRow[] } {
+  const withTasks = ranked.filter((r) => r.percent !== null);
+  const k = Math.min(n, Math.floor(withTasks.length / 2));
+  return { best: withTasks.slice(0, k), worst: withTasks.slice(withTasks.length - k).reverse() };
+}

@@ -1,0 +1,114 @@
+import { recordBotMessage } from '../db/repos/bot-messages.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import {
+  closeSend,
+  getScheduledSend,
+  markSendSent,
+  SCHEDULED_SEND_JOB,
+  type ScheduledSend,
+} from '../db/repos/schedule-sends.js';
+import { sendKey } from '../domain/send-key.js';
+import { addDays, localDay, localMinutes, zonedInstant } from '../domain/working-days.js';
+import { errorMessage, LarkApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { BotDeps } from '../usecases/deps.js';
+import { inQuietHours } from './schedule-settings.js';
+
+export interface DeliverOptions {
+  timeZone: string;
+  quietHours: { start: string; end: string } | null;
+  /** Wakes the job worker after a deferral is enqueued. */
+  wake?: () => void;
+}
+
+/** Lark's idempotency key of a scheduled send: the same logical message always gets the same uuid. */
+export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'period'>): string =>
+  sendKey(s.kind, s.target, s.period);
+
+/**
+ * Delivers one claimed scheduled message (the `scheduled-send` job). Already sent → nothing. Past
+ * its `notAfter` → expired. In quiet hours → deferred to their end, or expired if that is too late.
+ * Sent with uuid = sendKey(kind, target, period), so a retry after a crash or a 429 posts once;
+ * then marked sent and recorded in bot_messages (a reply to a reminder files to its tasks).
+ * Rate limits and network errors throw: the queue retries (at Lark's reset time for a 429).
+ */
+export async function deliverScheduled(
+  deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,
+  sendId: number,
+  opts: DeliverOptions,
+  log: Logger,
+): Promise<'sent' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'missing'> {
+  const { db, clock } = deps;
+  const send = await getScheduledSend(db, sendId);
+  if (!send) return 'missing';
+  if (send.status !== 'pending') return 'already-sent';
+  const now = clock.now();
+  const l = log.child({ send: `${send.kind}:${send.target}:${send.period}` });
+  if (now.getTime() > send.notAfter.getTime()) {
+    await closeSend(db, send.id, 'expired', `not sent by ${send.notAfter.toISOString()}`);
+    l.warn('scheduled message expired before it could be sent');
+    return 'expired';
+  }
+  if (inQuietHours(localMinutes(now, opts.timeZone), opts.quietHours)) {
+    const resume = quietEnd(now, opts.timeZone, opts.quietHours!.end);
+    if (resume.getTime() > send.notAfter.getTime()) {
+      await closeSend(db, send.id, 'expired', 'quiet hours until after its day');
+      l.warn('scheduled message dropped: quiet hours last past its day');
+      return 'expired';
+    }
+    await enqueueJob(
+      db,
+      {
+        kind: SCHEDULED_SEND_JOB,
+        key: `${send.kind}:${send.target}:${send.period}@${resume.toISOString()}`,
+        payload: { sendId: send.id },
+        runAt: resume,
+        maxAttempts: 10,
+      },
+      now,
+    );
+    opts.wake?.();
+    l.info({ resume: resume.toISOString() }, 'quiet hours: scheduled message deferred');
+    return 'deferred';
+  }
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.gateway.sendMessage({
+      receiveIdType: send.receiveIdType,
+      receiveId: send.receiveId,
+      message: { msgType: send.msgType, content: send.content },
+      uuid: scheduledSendUuid(send),
+    }));
+  } catch (err) {
+    if (err instanceof LarkApiError && !err.isRetryable) {
+      // The bot left the chat, the user cannot receive bot messages …: retrying cannot help.
+      await closeSend(db, send.id, 'failed', `${err.code}: ${err.message}`);
+      l.warn({ err: errorMessage(err), code: err.larkCode }, 'Lark refused a scheduled message');
+      return 'refused';
+    }
+    throw err;
+  }
+  const sentAt = clock.now();
+  await db.transaction(async (tx) => {
+    if (!(await markSendSent(tx, send.id, messageId, sentAt))) return;
+    await recordBotMessage(
+      tx,
+      {
+        messageId,
+        chatId: send.receiveIdType === 'chat_id' ? send.receiveId : undefined,
+        purpose: send.kind,
+        unitId: send.unitId,
+        taskIds: send.taskIds,
+      },
+      sentAt,
+    );
+  });
+  return 'sent';
+}
+
+/** The next end of quiet hours after `now`. */
+function quietEnd(now: Date, timeZone: string, end: string): Date {
+  const today = localDay(now, timeZone);
+  const atEnd = zonedInstant(today, end, timeZone);
+  return atEnd.getTime() > now.getTime() ? atEnd : zonedInstant(addDays(today, 1), end, timeZone);
+}

@@ -1,0 +1,120 @@
+import type { Db } from '../db/client.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { saveSnapshots } from '../db/repos/digest-snapshots.js';
+import { claimSends } from '../db/repos/schedule-sends.js';
+import { addDays, isoWeek, weekMonday, type WorkingCalendar } from '../domain/working-days.js';
+import type { Logger } from '../logger.js';
+import { buildDigests, digestSnapshotRows } from '../usecases/build-digest.js';
+import { buildReminders } from '../usecases/build-reminders.js';
+import type { ScheduleSettings } from './schedule-settings.js';
+import type { JobTiming } from './slots.js';
+
+/** One run of a job for one slot (the scheduler has claimed it). */
+export interface JobRun {
+  slot: Date;
+  /** The slot's local day, 'YYYY-MM-DD'. */
+  day: string;
+  now: Date;
+  log: Logger;
+}
+
+/** A job as data: its name (the claim key), when it fires, and what a run does. */
+export interface ScheduledJob extends JobTiming {
+  name: string;
+  run(r: JobRun): Promise<Record<string, unknown>>;
+}
+
+export interface ScheduleContext {
+  db: Db;
+  settings: ScheduleSettings;
+  calendar: WorkingCalendar;
+  /** Wakes the job worker after sends are enqueued. */
+  wakeJobs: () => void;
+  /** Whether some feature handles a job kind (the four-properties check is another feature's). */
+  hasJobHandler: (kind: string) => boolean;
+}
+
+/** Every scheduled job of the bot. Times and thresholds come from config/schedules.yaml. */
+export function scheduledJobs(ctx: ScheduleContext): ScheduledJob[] {
+  const s = ctx.settings;
+  return [
+    { name: 'daily-reminders', time: s.reminders.time, run: (r) => runReminders(ctx, r) },
+    // Fires daily; sends on the week's digest day (the configured weekday, or the next working day).
+    { name: 'weekly-digest', time: s.digest.time, run: (r) => runDigests(ctx, r) },
+    {
+      name: 'four-properties-check',
+      time: s.fourPropertiesCheck.time,
+      weekdays: [s.fourPropertiesCheck.weekday],
+      run: (r) => enqueueFourPropertiesCheck(ctx, r),
+    },
+  ];
+}
+
+async function runReminders(ctx: ScheduleContext, r: JobRun): Promise<Record<string, unknown>> {
+  if (!ctx.calendar.isWorkingDay(r.day)) {
+    return {
+      skipped: `not a working day${ctx.calendar.dayName(r.day) ? ` (${ctx.calendar.dayName(r.day)})` : ''}`,
+    };
+  }
+  const s = ctx.settings;
+  const sends = await buildReminders(ctx.db, r.slot, { timeZone: s.timeZone, ...s.reminders }, ctx.calendar);
+  const claimed = await claimSends(ctx.db, sends, {
+    now: r.now,
+    startAt: r.now,
+    perSecond: s.sending.perSecond,
+  });
+  if (claimed > 0) ctx.wakeJobs();
+  return {
+    reminders: sends.filter((x) => x.kind === 'reminder').length,
+    escalations: sends.filter((x) => x.kind === 'escalation').length,
+    claimed,
+  };
+}
+
+/** The week's digest day: the first working day from the configured weekday on, in that ISO week. */
+export function digestDay(day: string, weekday: number, calendar: WorkingCalendar): string | undefined {
+  const monday = weekMonday(day);
+  for (let i = weekday - 1; i < 7; i++) {
+    const d = addDays(monday, i);
+    if (calendar.isWorkingDay(d)) return d;
+  }
+  return undefined;
+}
+
+async function runDigests(ctx: ScheduleContext, r: JobRun): Promise<Record<string, unknown>> {
+  const s = ctx.settings;
+  const due = digestDay(r.day, s.digest.weekday, ctx.calendar);
+  if (due !== r.day) return { skipped: due ? `digest day is ${due}` : 'no working day left this week' };
+  const week = isoWeek(r.day);
+  const sends = await buildDigests(ctx.db, r.slot, { timeZone: s.timeZone, ...s.digest });
+  // What the digests showed becomes next week's "last week".
+  const snapshots = await saveSnapshots(
+    ctx.db,
+    week,
+    digestSnapshotRows(sends.map((x) => x.figures)),
+    r.slot,
+  );
+  const claimed = await claimSends(ctx.db, sends, {
+    now: r.now,
+    startAt: r.now,
+    perSecond: s.sending.perSecond,
+  });
+  if (claimed > 0) ctx.wakeJobs();
+  return { week, snapshots, digests: sends.length, claimed };
+}
+
+async function enqueueFourPropertiesCheck(ctx: ScheduleContext, r: JobRun): Promise<Record<string, unknown>> {
+  const kind = 'four-properties-check';
+  if (!ctx.hasJobHandler(kind)) {
+    r.log.warn('no four-properties-check handler is installed; not enqueued');
+    return { skipped: 'no handler' };
+  }
+  const week = isoWeek(r.day);
+  const queued = await enqueueJob(
+    ctx.db,
+    { kind, key: week, payload: { week }, runAt: r.now, maxAttempts: 3 },
+    r.now,
+  );
+  if (queued) ctx.wakeJobs();
+  return { week, queued };
+}

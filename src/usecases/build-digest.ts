@@ -1,0 +1,170 @@
+import { digestCard } from '../cards/digest-card.js';
+import type { Db } from '../db/client.js';
+import { scopeRaw } from '../db/repos/digest-figures.js';
+import { childUnits, digestRecipients, type DigestScope } from '../db/repos/digest-recipients.js';
+import { snapshotsOf } from '../db/repos/digest-snapshots.js';
+import { personNames } from '../db/repos/reminder-audience.js';
+import { reminderTaskDetails } from '../db/repos/reminder-candidates.js';
+import { missingText } from '../domain/checklist-task-state.js';
+import {
+  bestAndWorst,
+  composeRaw,
+  rank,
+  rollUp,
+  unitRow,
+  type DigestFigures,
+  type ScopeRaw,
+} from '../domain/digest.js';
+import { addDays, isoWeek, localDay } from '../domain/working-days.js';
+import type { RenderedSend } from './build-reminders.js';
+
+export interface DigestOptions {
+  timeZone: string;
+  /** How many of the oldest overdue items to list. */
+  oldestOverdue: number;
+  /** A digest not delivered within this many days is dropped. */
+  validDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The figures of one leader's unit at `at`: completeness of the subtree and of each direct child,
+ * with the change since last week's snapshot, the ranking, the oldest overdue items with their
+ * owners, what was filed in the 7 days before `at`, quality problems of what was posted, and the
+ * next deadlines. Reads only (dry runs may call it any time). With a `cache` (one run over many
+ * units), a unit whose children are all cached is composed from them instead of read again.
+ */
+export async function buildDigest(
+  db: Db,
+  scope: DigestScope,
+  at: Date,
+  opts: DigestOptions,
+  cache?: Map<number, ScopeRaw>,
+): Promise<DigestFigures> {
+  const tz = opts.timeZone;
+  const day = localDay(at, tz);
+  const from = new Date(at.getTime() - 7 * DAY_MS);
+  const childrenRead = childUnits(db, scope.id);
+  let raw = cache?.get(scope.id);
+  if (!raw && cache) {
+    const children = await childrenRead;
+    if (children.length > 0 && children.every((c) => cache.has(c.id)))
+      raw = composeRaw(
+        await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from, selfOnly: true }),
+        children.map((c) => cache.get(c.id)!),
+        opts.oldestOverdue,
+      );
+  }
+  raw ??= await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from });
+  cache?.set(scope.id, raw);
+  const children = await childrenRead;
+  const [lastWeek, details] = await Promise.all([
+    snapshotsOf(db, isoWeek(addDays(day, -7)), [scope.id, ...children.map((c) => c.id)]),
+    reminderTaskDetails(
+      db,
+      raw.oldest.map((o) => o.taskId),
+    ),
+  ]);
+  const rolled = rollUp(scope, raw.perUnit);
+  const zero = { total: 0, done: 0, overdue: 0 };
+  const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, lastWeek.get(c.id))));
+  const names = await personNames(
+    db,
+    [...details.values()].flatMap((d) => d.responsible),
+  );
+  const a = raw.activity;
+  return {
+    week: isoWeek(day),
+    from,
+    to: at,
+    scope: unitRow(scope, rolled.total, lastWeek.get(scope.id)),
+    children: ranked,
+    ...bestAndWorst(ranked, 3),
+    oldest: raw.oldest.map((o) => {
+      const d = details.get(o.taskId);
+      const dueDay = localDay(new Date(o.dueMs), tz);
+      return {
+        unitName: d?.unitName ?? '',
+        code: d?.code ?? '',
+        title: d?.title ?? '',
+        householdName: d?.householdName ?? null,
+        missingText: missingText(d?.kinds ?? [], o.missing),
+        dueDay,
+        overdueDays: Math.max(
+          1,
+          Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${dueDay}T00:00:00Z`)) / DAY_MS),
+        ),
+        owners: (d?.responsible ?? []).map((id) => names.get(id) ?? id),
+      };
+    }),
+    filed: { items: a.itemsFiled, materials: a.materialsFiled },
+    quality: { compressed: a.compressed, needsReupload: a.needsReupload, failed: a.failed },
+    deadlines: raw.days,
+  };
+}
+
+/**
+ * The digest sends of the week at `at`: one card per (leader, unit they lead), to the leader by
+ * direct message, claimed under (digest, open_id:unit id, ISO week). Figures of a unit led by
+ * several people are computed once.
+ */
+export async function buildDigests(
+  db: Db,
+  at: Date,
+  opts: DigestOptions,
+  onlyOpenId?: string,
+): Promise<(RenderedSend & { figures: DigestFigures })[]> {
+  const week = isoWeek(localDay(at, opts.timeZone));
+  const notAfter = new Date(at.getTime() + opts.validDays * DAY_MS);
+  const raws = new Map<number, ScopeRaw>();
+  const figuresOf = new Map<number, DigestFigures>();
+  const sends: (RenderedSend & { figures: DigestFigures })[] = [];
+  // Deepest units first: a county is then composed from its townships' figures.
+  const depth = (path: string) => path.split('/').length;
+  const recipients = (await digestRecipients(db, onlyOpenId)).sort(
+    (a, b) => depth(b.unit.path) - depth(a.unit.path),
+  );
+  for (const r of recipients) {
+    let figures = figuresOf.get(r.unit.id);
+    if (!figures) figuresOf.set(r.unit.id, (figures = await buildDigest(db, r.unit, at, opts, raws)));
+    if (figures.scope.total === 0) continue;
+    sends.push({
+      kind: 'digest',
+      target: `${r.openId}:${r.unit.id}`,
+      period: week,
+      receiveIdType: 'open_id',
+      receiveId: r.openId,
+      msgType: 'interactive',
+      content: JSON.stringify(digestCard(figures, opts.timeZone)),
+      unitId: r.unit.id,
+      taskIds: [],
+      notAfter,
+      text: digestText(figures, r.name ?? r.openId),
+      figures,
+    });
+  }
+  return sends;
+}
+
+/** The rows to snapshot for next week's "change": every unit the digests showed, once. */
+export function digestSnapshotRows(
+  all: DigestFigures[],
+): { unitId: number; total: number; done: number; overdue: number }[] {
+  const rows = new Map<number, { unitId: number; total: number; done: number; overdue: number }>();
+  for (const f of all)
+    for (const r of [f.scope, ...f.children])
+      if (!rows.has(r.id)) rows.set(r.id, { unitId: r.id, total: r.total, done: r.done, overdue: r.overdue });
+  return [...rows.values()];
+}
+
+function digestText(f: DigestFigures, who: string): string {
+  const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
+  const chg = (c: number | null) => (c === null ? '' : `（较上周 ${c >= 0 ? '+' : ''}${c.toFixed(1)}）`);
+  return [
+    `归档周报 ${f.week} · ${f.scope.name} → ${who}`,
+    `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
+    ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
+    `  本周新归档 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，需重传 ${f.quality.needsReupload}，下载失败 ${f.quality.failed}`,
+  ].join('\n');
+}

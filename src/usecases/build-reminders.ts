@@ -1,0 +1,145 @@
+import {
+  escalationCard,
+  escalationText,
+  reminderCard,
+  reminderText,
+  type ReminderLine,
+} from '../cards/reminder-card.js';
+import type { Db } from '../db/client.js';
+import { personNames, reminderAudience } from '../db/repos/reminder-audience.js';
+import { reminderCandidates, splitList } from '../db/repos/reminder-candidates.js';
+import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
+import { missingText } from '../domain/checklist-task-state.js';
+import { planReminders } from '../domain/reminder-plan.js';
+import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
+
+export interface ReminderOptions {
+  timeZone: string;
+  /** Tasks due within this many days (today included) are listed too. */
+  dueSoonDays: number;
+  maxItems: number;
+  escalation: { townshipAfterWorkingDays: number; countyAfterWorkingDays: number; maxItems: number };
+}
+
+/** A rendered send, plus a plain-text rendition when asked for (dry runs print both). */
+export type RenderedSend = NewScheduledSend & { text?: string };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Everything the daily reminder run would send at `at`: one card per bound chat whose unit has
+ * overdue or soon-due tasks (listing what is missing, @mentioning the owners), and one direct
+ * message per township/county leader with the work overdue past the escalation thresholds.
+ * Set-based: one candidates query for the whole database and one audience read.
+ * `only.unitId` keeps the messages for that unit's chats and its leaders; `only.text` adds the
+ * plain-text renditions (CLI).
+ */
+export async function buildReminders(
+  db: Db,
+  at: Date,
+  opts: ReminderOptions,
+  calendar: WorkingCalendar,
+  only: { unitId?: number; text?: boolean } = {},
+): Promise<RenderedSend[]> {
+  const onlyUnitId = only.unitId;
+  const tz = opts.timeZone;
+  const day = localDay(at, tz);
+  const horizon = zonedInstant(addDays(day, opts.dueSoonDays + 1), '00:00', tz);
+  const notAfter = zonedInstant(addDays(day, 1), '00:00', tz);
+  const [tasks, audience] = await Promise.all([
+    reminderCandidates(db, { horizon, timeZone: tz }),
+    reminderAudience(db),
+  ]);
+  const plan = planReminders({
+    now: at,
+    tasks,
+    units: audience.units,
+    chatsByUnit: audience.chatsByUnit,
+    leadersByUnit: audience.leadersByUnit,
+    workingDaysLate: (dueDay) => (dueDay < day ? Math.max(0, calendar.workingDaysBetween(dueDay, day)) : 0),
+    escalation: {
+      township: opts.escalation.townshipAfterWorkingDays,
+      county: opts.escalation.countyAfterWorkingDays,
+    },
+    maxItems: opts.maxItems,
+    escalationMaxItems: opts.escalation.maxItems,
+  });
+  const chats = plan.chats.filter((c) => onlyUnitId === undefined || c.unitId === onlyUnitId);
+  const escalations = plan.escalations.filter(
+    (e) => onlyUnitId === undefined || e.unitIds.includes(onlyUnitId),
+  );
+  const byId = new Map(tasks.map((t) => [t.taskId, t]));
+  const owners = new Set<string>();
+  for (const e of escalations)
+    for (const i of e.items) for (const o of splitList(byId.get(i.taskId)!.responsible)) owners.add(o);
+  const names = await personNames(db, owners);
+  const unitName = (id: number) => audience.units.get(id)?.name ?? String(id);
+  const line = (taskId: number): ReminderLine => {
+    const t = byId.get(taskId)!;
+    const late = Math.max(
+      0,
+      Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${t.dueDay}T00:00:00Z`)) / DAY_MS),
+    );
+    return {
+      code: t.code,
+      title: t.title,
+      householdName: t.householdName,
+      missingText: missingText(splitList(t.kinds), t.missing),
+      dueLabel: t.dueDay.slice(5),
+      overdueDays: t.dueMs < at.getTime() ? Math.max(1, late) : 0,
+    };
+  };
+
+  const sends: RenderedSend[] = [];
+  for (const c of chats) {
+    const responsible = new Set(c.taskIds.flatMap((id) => splitList(byId.get(id)!.responsible)));
+    const mentions = responsible.size > 0 ? [...responsible] : (audience.officersByUnit.get(c.unitId) ?? []);
+    const view = {
+      unitName: unitName(c.unitId),
+      lines: c.taskIds.map(line),
+      more: c.overdue + c.dueSoon - c.taskIds.length,
+      overdue: c.overdue,
+      dueSoon: c.dueSoon,
+      mentions,
+    };
+    sends.push({
+      kind: 'reminder',
+      target: c.chatId,
+      period: day,
+      receiveIdType: 'chat_id',
+      receiveId: c.chatId,
+      msgType: 'interactive',
+      content: JSON.stringify(reminderCard(view)),
+      unitId: c.unitId,
+      taskIds: c.taskIds,
+      notAfter,
+      text: only.text ? reminderText(view) : undefined,
+    });
+  }
+  for (const e of escalations) {
+    const view = {
+      scopeNames: e.unitIds.map(unitName),
+      total: e.total,
+      lines: e.items.map((i) => ({
+        ...line(i.taskId),
+        unitName: unitName(i.unitId),
+        workingDaysLate: i.workingDaysLate,
+        owners: splitList(byId.get(i.taskId)!.responsible).map((o) => names.get(o) ?? o),
+      })),
+    };
+    sends.push({
+      kind: 'escalation',
+      target: e.openId,
+      period: day,
+      receiveIdType: 'open_id',
+      receiveId: e.openId,
+      msgType: 'interactive',
+      content: JSON.stringify(escalationCard(view)),
+      unitId: e.unitIds[0],
+      taskIds: e.items.map((i) => i.taskId),
+      notAfter,
+      text: only.text ? `→ ${e.openId}\n${escalationText(view)}` : undefined,
+    });
+  }
+  return sends;
+}

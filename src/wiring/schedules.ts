@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { SCHEDULED_SEND_JOB } from '../db/repos/schedule-sends.js';
+import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
+import type { FeatureContext, Stopper } from '../features.js';
+import type { Logger } from '../logger.js';
+import type { BotDeps } from '../usecases/deps.js';
+import { startCronTimers } from '../scheduler/cron-timers.js';
+import { deliverScheduled } from '../scheduler/deliver-scheduled.js';
+import { scheduledJobs } from '../scheduler/jobs.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import {
+  loadScheduleSettings,
+  parseScheduleSettings,
+  type ScheduleSettings,
+} from '../scheduler/schedule-settings.js';
+
+const DEFAULT_FILE = 'config/schedules.yaml';
+
+/** Each running bot's scheduler, by its deps object (tests wait for its start-up and timer ticks). */
+const running = new WeakMap<object, Scheduler>();
+
+/** The scheduler installed for a bot (`RunningBot.deps`), if schedules are installed. */
+export const botScheduler = (deps: object): Scheduler | undefined => running.get(deps);
+
+/** Optional settings src/config.ts may carry (SCHEDULES_FILE, SCHEDULER_ENABLED). */
+type ScheduleConfig = { schedules?: { file?: string; enabled?: boolean } };
+
+/**
+ * Reminders, escalations, weekly digests and the weekly four-properties check (issue 5): node-cron
+ * timers in every instance, slots and sends claimed in the database, deliveries through the job
+ * queue. At start it catches up today's slots that were missed while the process was down.
+ */
+export function installSchedules(ctx: FeatureContext): () => Stopper {
+  const { deps, jobHandlers } = ctx;
+  const cfg = (ctx.config as ScheduleConfig).schedules;
+  const settings = readSettings(cfg?.file, ctx.config.timeZone, deps.logger);
+  const calendar = workingCalendar(deps.logger);
+  jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log) => {
+    const outcome = await deliverScheduled(
+      deps,
+      Number(payload.sendId),
+      { timeZone: settings.timeZone, quietHours: settings.quietHours, wake: ctx.wakeJobs },
+      log,
+    );
+    deps.metrics.inc(
+      'scheduled_messages_total',
+      { outcome },
+      1,
+      'Scheduled messages (reminders, digests) by outcome',
+    );
+  };
+  const scheduler = schedulerFor(deps, settings, {
+    calendar,
+    wakeJobs: ctx.wakeJobs,
+    hasJobHandler: (kind) => kind in jobHandlers,
+  });
+  running.set(deps, scheduler);
+  return () => {
+    if (cfg?.enabled === false) return async () => {};
+    const stopTimers = startCronTimers(scheduler.jobs, {
+      timeZone: settings.timeZone,
+      logger: deps.logger,
+      tick: (reason) => scheduler.runDue(deps.clock.now(), reason),
+    });
+    // Catch-up: today's slots that passed while the process was down run once now.
+    void scheduler.runDue(deps.clock.now(), 'start');
+    return async () => {
+      await stopTimers();
+      await scheduler.idle();
+    };
+  };
+}
+
+/** The bot's scheduler over its database and clock (tests build one to call runDue directly). */
+export function schedulerFor(
+  deps: Pick<BotDeps, 'db' | 'clock' | 'logger'>,
+  settings: ScheduleSettings,
+  o: {
+    calendar?: WorkingCalendar;
+    wakeJobs?: () => void;
+    hasJobHandler?: (kind: string) => boolean;
+    instance?: string;
+  } = {},
+): Scheduler {
+  const jobs = scheduledJobs({
+    db: deps.db,
+    settings,
+    calendar: o.calendar ?? workingCalendar(deps.logger),
+    wakeJobs: o.wakeJobs ?? (() => {}),
+    hasJobHandler: o.hasJobHandler ?? (() => false),
+  });
+  return new Scheduler(deps, jobs, { timeZone: settings.timeZone, instance: o.instance });
+}
+
+export function workingCalendar(logger: Logger): WorkingCalendar {
+  return createWorkingCalendar({
+    onUnknownYear: (year) =>
+      logger.warn(
+        { year },
+        'the holiday calendar does not cover this year yet; assuming Monday–Friday working days',
+      ),
+  });
+}
+
+function readSettings(file: string | undefined, timeZone: string, logger: Logger): ScheduleSettings {
+  if (!file && !existsSync(DEFAULT_FILE)) {
+    logger.warn({ file: DEFAULT_FILE }, 'schedule settings file not found; using the defaults');
+    return parseScheduleSettings({}, timeZone);
+  }
+  return loadScheduleSettings(file ?? DEFAULT_FILE, timeZone);
+}

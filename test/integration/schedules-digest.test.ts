@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD_LIMIT_BYTES } from '../../src/cards/card-kit.js';
+import { queryRows } from '../../src/db/client.js';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { buildDigest, buildDigests } from '../../src/usecases/build-digest.js';
+import { digestRecipients } from '../../src/db/repos/digest-recipients.js';
+import { importUnits } from '../../src/usecases/import-units.js';
+import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+/** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
+describe('weekly digest', () => {
+  let w: SchedulesWorld;
+  let V1: string;
+  let V2: string;
+  const db = () => w.h.db.db;
+  const fileItem = async (
+    unitCode: string,
+    code: string,
+    counts: { photo?: number; doc?: number },
+    at: string,
+    undone = false,
+  ) => {
+    const tid = await w.taskId(unitCode, code);
+    await db()
+      .execute(sql`insert into filing_items (task_id, unit_id, kind, title, n_photo, n_document, filed_by, filed_at, via, undone_at)
+      select ${tid}, t.unit_id, ${counts.photo ? 'photo_group' : 'document'}, 'x', ${counts.photo ?? 0}, ${counts.doc ?? 0},
+        ${w.org.officer}, ${at}::timestamptz, 'cli', ${undone ? at : null}::timestamptz
+      from tasks t where t.id = ${tid}`);
+  };
+  const material = async (chatId: string, at: string, m: { status?: string; quality?: string }) => {
+    await db()
+      .execute(sql`insert into materials (message_id, resource_key, resource_type, chat_id, sent_at, kind, status, quality, created_at)
+      values (${`om_${randomBytes(6).toString('hex')}`}, 'img_x', 'image', ${chatId}, ${at}::timestamptz, 'photo',
+        ${m.status ?? 'stored'}, ${m.quality ?? 'ok'}, ${at}::timestamptz)`);
+  };
+  /** Expected figures straight from the tables: per-task filed counts of the accepted kinds. */
+  const expected = async (rootCode: string, now: string) => {
+    const [r] = await queryRows<any>(
+      db(),
+      sql`with t as (
+            select t.id, t.state, t.min_count, t.due_at,
+              coalesce((select sum(case when 'photo' = any(t.kinds) then fi.n_photo else 0 end
+                + case when 'document' = any(t.kinds) then fi.n_document else 0 end)
+                from filing_items fi where fi.task_id = t.id and fi.undone_at is null), 0) as filed
+            from tasks t join units u on u.id = t.unit_id
+            where u.path like (select path from units where code = ${rootCode}) || '%')
+          select count(*)::int as total,
+            count(*) filter (where state = 'waived' or filed >= min_count)::int as done,
+            count(*) filter (where state <> 'waived' and filed < min_count and due_at < ${now}::timestamptz)::int as overdue
+          from t`,
+    );
+    return { total: Number(r.total), done: Number(r.done), overdue: Number(r.overdue) };
+  };
+  const digestFor = (openId: string) =>
+    w.sentTo(openId).filter((m) => JSON.stringify(m.content).includes('归档周报'));
+
+  beforeAll(async () => {
+    w = await schedulesWorld('DG', '2026-11-16T07:00:00+08:00');
+    V1 = w.org.village;
+    V2 = 'DG12';
+    for (const c of ['C01', 'C02', 'C03', 'C04', 'C05']) await w.setDue(V1, c, '2026-11-10');
+    await w.setDue(V1, 'C06', '2026-11-20');
+    await fileItem(V1, 'C01', { doc: 1 }, '2026-11-12T10:00:00+08:00'); // complete, this week
+    await fileItem(V1, 'C03', { photo: 1 }, '2026-11-13T10:00:00+08:00'); // partly (needs 2), this week
+    await fileItem(V1, 'C05', { photo: 3 }, '2026-11-05T10:00:00+08:00'); // complete, the week before
+    await fileItem(V1, 'C02', { doc: 1 }, '2026-11-14T10:00:00+08:00', true); // undone: does not count
+    await db().execute(sql`update tasks set state = 'waived' where id = ${await w.taskId(V2, 'C07')}`);
+    await material(w.chats.village1, '2026-11-12T11:00:00+08:00', { quality: 'compressed' });
+    await material(w.chats.village1, '2026-11-13T11:00:00+08:00', { quality: 'compressed' });
+    await material(w.chats.village1, '2026-11-13T12:00:00+08:00', { status: 'needs_reupload' });
+    await material(w.chats.village2, '2026-11-14T12:00:00+08:00', { status: 'failed' });
+    await material(w.chats.village1, '2026-11-02T12:00:00+08:00', { quality: 'compressed' }); // earlier week
+  });
+  afterAll(() => w?.close());
+
+  it('sends each leader one digest of their units whose figures match the database', async () => {
+    await w.runAt('2026-11-16T08:30:00+08:00');
+    const town = digestFor(w.townshipLeader);
+    const county = digestFor(w.org.leader);
+    expect(town).toHaveLength(1);
+    expect(county).toHaveLength(1);
+    expect(town[0]!.receiveIdType).toBe('open_id');
+
+    const want = await expected(w.org.township, '2026-11-16T08:30:00+08:00');
+    expect(want).toEqual({ total: 50, done: 3, overdue: 3 });
+    const [send] = await buildDigests(
+      db(),
+      new Date('2026-11-16T08:30:00+08:00'),
+      { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 },
+      w.townshipLeader,
+    );
+    const f = send!.figures;
+    expect(f.week).toBe('2026-W47');
+    expect(f.scope).toMatchObject({ ...want, percent: 6, change: null });
+    const v1 = await expected(V1, '2026-11-16T08:30:00+08:00');
+    expect(f.children.find((c) => c.name === '城关村')).toMatchObject(v1);
+    expect(f.filed).toEqual({ items: 2, materials: 2 });
+    expect(f.quality).toEqual({ compressed: 2, needsReupload: 1, failed: 1 });
+    expect(f.oldest.map((o) => o.code)).toEqual(['C02', 'C03', 'C04']);
+    expect(f.oldest[0]).toMatchObject({ unitName: '城关村', owners: ['王村官'], overdueDays: 6 });
+    expect(f.deadlines[0]).toEqual({ day: '2026-11-20', open: 1 });
+
+    const card = town[0]!.content as any;
+    const text = JSON.stringify(card);
+    expect(text).toContain('完成率 6.0%');
+    expect(text).toContain('逾期 **3** 项');
+    expect(text).toContain('压缩照片 2 张，需重新上传 1 个，下载失败 1 个');
+    expect(text).toContain('王村官');
+    expect(card.body.elements.some((e: any) => e.tag === 'chart')).toBe(true);
+    expect(card.body.elements.some((e: any) => e.tag === 'table')).toBe(true);
+    // The county's figures composed from its township's equal the county read on its own.
+    const opts = { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 };
+    const at = new Date('2026-11-16T08:30:00+08:00');
+    const countyScope = (await digestRecipients(db(), w.org.leader))[0]!.unit;
+    const composed = (await buildDigests(db(), at, opts)).find((x) => x.receiveId === w.org.leader)!.figures;
+    expect(composed).toEqual(await buildDigest(db(), countyScope, at, opts));
+    expect(composed.scope).toMatchObject(await expected(w.org.county, '2026-11-16T08:30:00+08:00'));
+    const countyCard = JSON.stringify(county[0]!.content);
+    expect(countyCard).toContain('归档周报 · DG县');
+    expect(countyCard).toContain('城关镇');
+  });
+
+  it('shows the change since last week from the stored snapshot, once a week', async () => {
+    await fileItem(V1, 'C02', { doc: 1 }, '2026-11-18T10:00:00+08:00');
+    await w.runAt('2026-11-17T08:30:00+08:00'); // Tuesday: not the digest day
+    expect(digestFor(w.townshipLeader)).toHaveLength(1);
+    await w.runAt('2026-11-23T08:30:00+08:00');
+    const town = digestFor(w.townshipLeader);
+    expect(town).toHaveLength(2);
+    const want = await expected(w.org.township, '2026-11-23T08:30:00+08:00');
+    expect(want.done).toBe(4);
+    const text = JSON.stringify(town[1]!.content);
+    expect(text).toContain('完成率 8.0%');
+    expect(text).toContain('▲2.0');
+    const [snap] = await queryRows<any>(
+      db(),
+      sql`select total, done from completeness_snapshots s join units u on u.id = s.unit_id
+          where u.code = ${w.org.township} and s.week = '2026-W47'`,
+    );
+    expect(snap).toEqual({ total: 50, done: 3 });
+  });
+
+  it('keeps the card under 30 KB for a township with 200 villages', async () => {
+    const clock = { db: db(), clock: w.clock };
+    const csv = [
+      'code,name,kind,parent_code',
+      'DG20,大河镇,township,DG00',
+      ...Array.from(
+        { length: 200 },
+        (_, i) => `DG2${String(i).padStart(3, '0')},大河镇第${i + 1}村民委员会,village,DG20`,
+      ),
+    ].join('\n');
+    await importUnits(clock, { text: csv, fileName: 'units.csv' });
+    await createCampaign(clock, {
+      checklistCode: 'village-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      parentUnitCode: 'DG20',
+      createdBy: 'cli',
+      code: 'DG20-village-2026',
+    });
+    const leader = 'ou_DG_bigtown';
+    await upsertPerson(db(), { openId: leader, name: '孙书记' }, w.clock.now());
+    await addUnitRole(
+      db(),
+      { unitId: (await getUnitByCode(db(), 'DG20'))!.id, openId: leader, role: 'leader' },
+      w.clock.now(),
+    );
+    const [send] = await buildDigests(
+      db(),
+      new Date('2026-11-23T08:30:00+08:00'),
+      { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 },
+      leader,
+    );
+    expect(send!.figures.children).toHaveLength(200);
+    expect(Buffer.byteLength(send!.content)).toBeLessThan(CARD_LIMIT_BYTES);
+    const card = JSON.parse(send!.content);
+    expect(
+      card.body.elements.find((e: any) => e.tag === 'chart').chart_spec.data.values.length,
+    ).toBeLessThanOrEqual(30);
+    expect(card.body.elements.find((e: any) => e.tag === 'table').rows.length).toBeGreaterThan(0);
+  });
+});

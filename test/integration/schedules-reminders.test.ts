@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { findBotMessage } from '../../src/db/repos/bot-messages.js';
+import { getUnitByCode, updateUnitSettings } from '../../src/db/repos/units.js';
+import { listScheduleRuns } from '../../src/db/repos/schedule-runs.js';
+import { messageEvent } from '../support/events.js';
+import { jpeg } from '../support/photos.js';
+import { waitFor } from '../support/wait-for.js';
+import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+/** Daily reminders and escalations on the Chinese working-day calendar (issue 5). */
+describe('scheduled reminders', () => {
+  let w: SchedulesWorld;
+  let V1: string;
+  let V2: string;
+  const text = (m: { content: unknown }) => JSON.stringify(m.content);
+  const allChats = () => [w.chats.village1, w.chats.village2, w.chats.township];
+
+  beforeAll(async () => {
+    w = await schedulesWorld('RM', '2026-09-30T07:00:00+08:00');
+    V1 = w.org.village;
+    V2 = `RM12`;
+    // C03 of village 1 is overdue from 2026-09-25 (a Friday) on.
+    await w.setDue(V1, 'C03', '2026-09-25');
+    w.h.fake.addChat({
+      chatId: w.chats.village1,
+      name: '城关村工作群',
+      members: [{ openId: w.org.officer, name: '王村官' }],
+    });
+  });
+  afterAll(() => w?.close());
+
+  it('sends nothing on a public holiday (2026-10-01, 国庆节)', async () => {
+    await w.runAt('2026-10-01T09:00:00+08:00');
+    for (const chat of allChats()) expect(w.sentTo(chat)).toHaveLength(0);
+    const run = (await listScheduleRuns(w.h.db.db, 'daily-reminders')).find(
+      (r) => r.slot.getTime() === new Date('2026-10-01T09:00:00+08:00').getTime(),
+    );
+    expect(run).toMatchObject({ status: 'done', outcome: { skipped: 'not a working day (国庆节)' } });
+  });
+
+  it('sends on a 调休 Saturday (2026-10-10) and not on an ordinary Saturday (2026-10-17)', async () => {
+    await w.runAt('2026-10-10T09:00:00+08:00');
+    const sent = w.sentTo(w.chats.village1);
+    expect(sent).toHaveLength(1);
+    expect(text(sent[0]!)).toContain('村两委会议记录及签到表');
+    expect(text(sent[0]!)).toContain('还缺 2 份材料（文件或照片）');
+    expect(w.sentTo(w.chats.village2)).toHaveLength(0);
+    expect(w.sentTo(w.chats.township)).toHaveLength(0);
+    // Six working days late (09-28 … 10-10, the holiday not counted): the township leader hears of it.
+    expect(w.sentTo(w.townshipLeader)).toHaveLength(1);
+    expect(text(w.sentTo(w.townshipLeader)[0]!)).toContain('逾期 6 个工作日');
+    expect(w.sentTo(w.org.leader)).toHaveLength(0);
+
+    await w.runAt('2026-10-17T09:00:00+08:00');
+    expect(w.sentTo(w.chats.village1)).toHaveLength(1);
+  });
+
+  it('on a working day at 09:00 sends one reminder per chat with due work, @owners, and none elsewhere', async () => {
+    await w.setDue(V1, 'C03', '2027-06-30');
+    const c04 = await w.setDue(V1, 'C04', '2026-11-24'); // overdue by 1 day
+    const c05 = await w.setDue(V1, 'C05', '2026-11-27'); // due within 3 days
+    await w.setDue(V1, 'C06', '2026-11-29'); // due in 4 days: not yet
+    const before = w.sentTo(w.chats.village1).length;
+    const dms = w.sentTo(w.townshipLeader).length + w.sentTo(w.org.leader).length;
+    await w.runAt('2026-11-25T09:00:00+08:00');
+    await w.runAt('2026-11-25T09:00:00+08:00'); // a double tick
+    await w.runAt('2026-11-25T09:05:00+08:00'); // a later tick the same day
+    const sent = w.sentTo(w.chats.village1).slice(before);
+    expect(sent).toHaveLength(1);
+    const card = text(sent[0]!);
+    expect(card).toContain(`<at id=${w.org.officer}></at>`);
+    expect(card).toContain('#C04');
+    expect(card).toContain('已逾期 1 天');
+    expect(card).toContain('#C05');
+    expect(card).toContain('还缺 3 张照片');
+    expect(card).not.toContain('#C06');
+    expect(card).toContain('回复这条消息');
+    expect(w.sentTo(w.chats.village2)).toHaveLength(0);
+    expect(w.sentTo(w.chats.township)).toHaveLength(0);
+    // A reply to it files to its tasks (present-burst looks the message up).
+    const recorded = await findBotMessage(w.h.db.db, sent[0]!.messageId);
+    expect(recorded).toMatchObject({ purpose: 'reminder', chatId: w.chats.village1, taskIds: [c04, c05] });
+    // Nothing escalated: one working day late.
+    expect(w.sentTo(w.townshipLeader).length + w.sentTo(w.org.leader).length).toBe(dms);
+  });
+
+  it('escalates past N working days to the township leaders and past M to the county', async () => {
+    const c06 = await w.setDue(V2, 'C06', '2026-11-19'); // 5 working days late on 11-26 (> N = 3)
+    const c07 = await w.setDue(V2, 'C07', '2026-11-06'); // 14 working days late (> M = 10)
+    await w.setDue(V2, 'C08', '2026-11-20'); // exactly 4 > 3 → township too
+    await w.setDue(V2, 'C09', '2026-11-23'); // 3 = N: not escalated
+    await w.runAt('2026-11-26T09:00:00+08:00');
+
+    const town = w.sentTo(w.townshipLeader).slice(1);
+    expect(town).toHaveLength(1);
+    expect(town[0]!.receiveIdType).toBe('open_id');
+    const t = text(town[0]!);
+    expect(t.indexOf('#C07')).toBeGreaterThan(-1);
+    expect(t.indexOf('#C07')).toBeLessThan(t.indexOf('#C06')); // oldest first
+    expect(t).toContain('#C08');
+    expect(t).not.toContain('#C09');
+    expect(t).toContain('逾期 14 个工作日');
+    const county = w.sentTo(w.org.leader);
+    expect(county).toHaveLength(1);
+    expect(text(county[0]!)).toContain('#C07');
+    expect(text(county[0]!)).not.toContain('#C06');
+    const rec = await findBotMessage(w.h.db.db, county[0]!.messageId);
+    expect(rec).toMatchObject({ purpose: 'escalation', taskIds: [c07] });
+    expect((await findBotMessage(w.h.db.db, town[0]!.messageId))?.taskIds.sort((a, b) => a - b)).toEqual(
+      expect.arrayContaining([c06, c07]),
+    );
+    // Village 2 now has due work too: its chat got its own reminder, without mentions (no officer).
+    expect(w.sentTo(w.chats.village2)).toHaveLength(1);
+    expect(text(w.sentTo(w.chats.village2)[0]!)).not.toContain('<at id=');
+  });
+
+  it('honours the per-unit off switch (settings.reminders === false)', async () => {
+    const v2 = (await getUnitByCode(w.h.db.db, V2))!;
+    await updateUnitSettings(w.h.db.db, v2.id, { reminders: false }, w.clock.now());
+    const before = {
+      v1: w.sentTo(w.chats.village1).length,
+      v2: w.sentTo(w.chats.village2).length,
+      town: w.sentTo(w.townshipLeader).length,
+      county: w.sentTo(w.org.leader).length,
+    };
+    await w.runAt('2026-11-27T09:00:00+08:00');
+    expect(w.sentTo(w.chats.village1).length).toBe(before.v1 + 1);
+    expect(w.sentTo(w.chats.village2).length).toBe(before.v2);
+    expect(w.sentTo(w.townshipLeader).length).toBe(before.town);
+    expect(w.sentTo(w.org.leader).length).toBe(before.county);
+    const [sends] = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from scheduled_sends where period = '2026-11-27'`,
+    );
+    expect(sends?.n).toBe(1);
+  });
+
+  it('files a photo sent in reply to a one-task reminder straight to that task', async () => {
+    await w.setDue(V1, 'C05', '2027-06-30');
+    await w.setDue(V1, 'C06', '2027-06-30');
+    const c04 = await w.taskId(V1, 'C04');
+    const before = w.sentTo(w.chats.village1).length;
+    await w.runAt('2026-11-30T09:00:00+08:00');
+    const reminder = w.sentTo(w.chats.village1)[before]!;
+    expect(JSON.stringify(reminder.content)).toContain('#C04');
+    expect(JSON.stringify(reminder.content)).not.toContain('#C05');
+
+    const messageId = `om_reply_${Date.now()}`;
+    w.h.fake.addResource({
+      messageId,
+      fileKey: 'img_reply',
+      bytes: await jpeg(7),
+      contentType: 'image/jpeg',
+    });
+    const res = await w.h.post(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId: w.chats.village1,
+        messageId,
+        senderOpenId: w.org.officer,
+        msgType: 'image',
+        content: { image_key: 'img_reply' },
+        parentId: reminder.messageId,
+        createTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const filed = await waitFor(
+      async () => {
+        w.clock.advance(1_000); // the burst's quiet window passes on the manual clock
+        const [r] = await queryRows<{ task_id: number; via: string }>(
+          w.h.db.db,
+          sql`select task_id::int as task_id, via from filing_items where chat_id = ${w.chats.village1}`,
+        );
+        return r;
+      },
+      'the reply to be filed',
+      20_000,
+      200,
+    );
+    expect(filed).toEqual({ task_id: c04, via: 'reply' });
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
+import { digestCard } from '../../src/cards/digest-card.js';
+import {
+  bestAndWorst,
+  rank,
+  rollUp,
+  unitRow,
+  type DigestFigures,
+  type DigestUnitRow,
+} from '../../src/domain/digest.js';
+
+const figures = (children: DigestUnitRow[]): DigestFigures => {
+  const ranked = rank(children);
+  return {
+    week: '2026-W49',
+    from: new Date('2026-11-23T00:30:00Z'),
+    to: new Date('2026-11-30T00:30:00Z'),
+    scope: unitRow(
+      { id: 1, name: '某某县' },
+      { total: 10_000, done: 6_250, overdue: 420 },
+      { total: 10_000, done: 6_000, overdue: 500 },
+    ),
+    children: ranked,
+    ...bestAndWorst(ranked, 3),
+    oldest: Array.from({ length: 5 }, (_, i) => ({
+      unitName: `第${i}村`,
+      code: `C0${i}`,
+      title: '村民代表大会评议、票决记录及签字',
+      householdName: null,
+      missingText: '还缺 2 份材料（文件或照片）',
+      dueDay: '2026-06-30',
+      overdueDays: 150 - i,
+      owners: ['王村官', '李档案'],
+    })),
+    filed: { items: 320, materials: 1_280 },
+    quality: { compressed: 12, needsReupload: 3, failed: 1 },
+    deadlines: [
+      { day: '2026-12-15', open: 150 },
+      { day: '2026-12-31', open: 2_000 },
+    ],
+  };
+};
+
+const villages = (n: number, name: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) =>
+    unitRow(
+      { id: 100 + i, name: name(i) },
+      { total: 26, done: (i * 7) % 27, overdue: i % 5 },
+      { total: 26, done: (i * 5) % 27, overdue: 0 },
+    ),
+  );
+
+describe('digest card', () => {
+  it('stays under 30 KB for 200 villages, with a chart and a paged table', () => {
+    const card = digestCard(figures(villages(200, (i) => `第${i}村`)), 'Asia/Shanghai') as any;
+    expect(cardBytes(card)).toBeLessThan(CARD_LIMIT_BYTES);
+    const tags = card.body.elements.map((e: any) => e.tag);
+    expect(tags).toContain('chart');
+    expect(tags).toContain('table');
+    const chart = card.body.elements.find((e: any) => e.tag === 'chart');
+    expect(chart.chart_spec.type).toBe('bar');
+    expect(chart.chart_spec.data.values.length).toBeLessThanOrEqual(30);
+    const table = card.body.elements.find((e: any) => e.tag === 'table');
+    expect(table.page_size).toBeLessThanOrEqual(10);
+    expect(table.rows.length).toBe(200);
+    expect(card.schema).toBe('2.0');
+  });
+
+  it('cuts the table (keeping the worst) when long names would pass 30 KB, and says so', () => {
+    const long = (i: number) => `某某县某某镇某某某某某某某某某社区居民委员会第${i}网格`;
+    const card = digestCard(figures(villages(400, long)), 'Asia/Shanghai') as any;
+    expect(cardBytes(card)).toBeLessThan(CARD_LIMIT_BYTES);
+    const table = card.body.elements.find((e: any) => e.tag === 'table');
+    expect(table.rows.length).toBeLessThan(400);
+    const worst = rank(villages(400, long)).at(-1)!;
+    expect(table.rows[0].unit).toBe(worst.name);
+    expect(JSON.stringify(card)).toContain('表中列出完成率最低的');
+  });
+
+  it('shows changes since last week and ranks best and worst', () => {
+    const rows = villages(6, (i) => `村${i}`);
+    const f = figures(rows);
+    expect(f.scope).toMatchObject({ percent: 62.5, change: 2.5 });
+    expect(f.best).toHaveLength(3);
+    expect(f.best[0]!.percent).toBeGreaterThanOrEqual(f.best[1]!.percent!);
+    expect(f.worst[0]!.percent).toBeLessThanOrEqual(f.worst[1]!.percent!);
+    const text = JSON.stringify(digestCard(f, 'Asia/Shanghai'));
+    expect(text).toContain('完成率 62.5%');
+    expect(text).toContain('▲2.5');
+    expect(text).toContain('压缩照片 12 张');
+  });
+
+  it('rolls unit counts up to the root and its children by path', () => {
+    const per = new Map([
+      [1, { path: '/1/', total: 1, done: 1, overdue: 0 }],
+      [3, { path: '/1/2/3/', total: 10, done: 4, overdue: 2 }],
+      [4, { path: '/1/4/', total: 5, done: 5, overdue: 0 }],
+    ]);
+    const r = rollUp({ path: '/1/' }, per);
+    expect(r.total).toEqual({ total: 16, done: 10, overdue: 2 });
+    expect(r.byChild.get(2)).toEqual({ total: 10, done: 4, overdue: 2 });
+    expect(r.byChild.get(4)).toEqual({ total: 5, done: 5, overdue: 0 });
+  });
+});

@@ -31,7 +31,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [noSdk, noCron, 'koa', 'postgres', '@electric-sql/pglite', 'drizzle-orm', 'node:fs', 'node:net'],
+          paths: [
+            noSdk,
+            noCron,
+            'koa',
+            'postgres',
+            '@electric-sql/pglite',
+            'drizzle-orm',
+            'node:fs',
+            'node:net',
+          ],
           patterns: ['../db/*', '../lark/*', '../http/*', '../storage/*'],
         },
       ],

@@ -219,6 +219,7 @@ CREATE TABLE "filing_item_materials" (
 CREATE TABLE "filing_items" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"task_id" bigint NOT NULL,
+	"unit_id" bigint NOT NULL,
 	"burst_id" bigint,
 	"kind" text NOT NULL,
 	"title" text NOT NULL,
@@ -247,6 +248,8 @@ CREATE TABLE "tasks" (
 	"class" text NOT NULL,
 	"retention" text NOT NULL,
 	"kinds" text[] NOT NULL,
+	"kind_mask" integer GENERATED ALWAYS AS ((case when 'photo' = any(kinds) then 1 else 0 end) | (case when 'document' = any(kinds) then 2 else 0 end)
+          | (case when 'audio' = any(kinds) then 4 else 0 end) | (case when 'video' = any(kinds) then 8 else 0 end)) STORED NOT NULL,
 	"min_count" integer NOT NULL,
 	"keywords" text[] NOT NULL,
 	"guidance" text,
@@ -259,6 +262,102 @@ CREATE TABLE "tasks" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "completeness_snapshots" (
+	"unit_id" bigint NOT NULL,
+	"week" text NOT NULL,
+	"total" integer NOT NULL,
+	"done" integer NOT NULL,
+	"overdue" integer NOT NULL,
+	"taken_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "completeness_snapshots_pkey" PRIMARY KEY("unit_id","week")
+);
+--> statement-breakpoint
+CREATE TABLE "schedule_runs" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"job" text NOT NULL,
+	"slot" timestamp with time zone NOT NULL,
+	"status" text NOT NULL,
+	"instance" text,
+	"attempts" integer DEFAULT 1 NOT NULL,
+	"claimed_at" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone,
+	"outcome" jsonb,
+	"last_error" text
+);
+--> statement-breakpoint
+CREATE TABLE "scheduled_sends" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"target" text NOT NULL,
+	"period" text NOT NULL,
+	"receive_id_type" text NOT NULL,
+	"receive_id" text NOT NULL,
+	"msg_type" text NOT NULL,
+	"content" text NOT NULL,
+	"unit_id" bigint,
+	"task_ids" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"not_after" timestamp with time zone NOT NULL,
+	"message_id" text,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "archive_counters" (
+	"class_key" text PRIMARY KEY NOT NULL,
+	"last_number" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "archive_records" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"item_id" bigint NOT NULL,
+	"unit_id" bigint NOT NULL,
+	"class_key" text NOT NULL,
+	"fonds_code" text NOT NULL,
+	"category_code" text NOT NULL,
+	"year" integer NOT NULL,
+	"retention_code" text NOT NULL,
+	"org_code" text NOT NULL,
+	"piece_number" integer NOT NULL,
+	"archival_code" text NOT NULL,
+	"pages" integer,
+	"status" text DEFAULT 'confirmed' NOT NULL,
+	"confirmed_at" timestamp with time zone NOT NULL,
+	"confirmed_by" text NOT NULL,
+	"withdrawn_at" timestamp with time zone,
+	"withdrawn_by" text,
+	"withdrawn_reason" text
+);
+--> statement-breakpoint
+CREATE TABLE "item_descriptions" (
+	"item_id" bigint PRIMARY KEY NOT NULL,
+	"doc_number" text,
+	"responsible" text,
+	"title" text,
+	"date" text,
+	"secrecy" text,
+	"pages" integer,
+	"remarks" text,
+	"reason" text,
+	"place" text,
+	"people" text,
+	"photographer" text,
+	"described_by" text NOT NULL,
+	"described_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "bot_messages" (
+	"message_id" text PRIMARY KEY NOT NULL,
+	"chat_id" text,
+	"purpose" text NOT NULL,
+	"unit_id" bigint,
+	"burst_id" bigint,
+	"task_ids" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "chat_bindings" ADD CONSTRAINT "chat_bindings_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "households" ADD CONSTRAINT "households_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "unit_roles" ADD CONSTRAINT "unit_roles_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -266,10 +365,14 @@ ALTER TABLE "units" ADD CONSTRAINT "units_parent_id_units_id_fk" FOREIGN KEY ("p
 ALTER TABLE "filing_item_materials" ADD CONSTRAINT "filing_item_materials_item_id_filing_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."filing_items"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "filing_item_materials" ADD CONSTRAINT "filing_item_materials_material_id_materials_id_fk" FOREIGN KEY ("material_id") REFERENCES "public"."materials"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "filing_items" ADD CONSTRAINT "filing_items_task_id_tasks_id_fk" FOREIGN KEY ("task_id") REFERENCES "public"."tasks"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "filing_items" ADD CONSTRAINT "filing_items_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "filing_items" ADD CONSTRAINT "filing_items_burst_id_bursts_id_fk" FOREIGN KEY ("burst_id") REFERENCES "public"."bursts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_household_id_households_id_fk" FOREIGN KEY ("household_id") REFERENCES "public"."households"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "archive_records" ADD CONSTRAINT "archive_records_item_id_filing_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."filing_items"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "archive_records" ADD CONSTRAINT "archive_records_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "item_descriptions" ADD CONSTRAINT "item_descriptions_item_id_filing_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."filing_items"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_events_event_id_key" ON "inbound_events" USING btree ("event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_events_message_id_key" ON "inbound_events" USING btree ("message_id");--> statement-breakpoint
 CREATE INDEX "inbound_events_due_idx" ON "inbound_events" USING btree ("next_attempt_at") WHERE status = 'pending';--> statement-breakpoint
@@ -300,9 +403,18 @@ CREATE UNIQUE INDEX "campaigns_code_key" ON "campaigns" USING btree ("code");-->
 CREATE UNIQUE INDEX "checklists_code_version_key" ON "checklists" USING btree ("code","version");--> statement-breakpoint
 CREATE INDEX "filing_item_materials_material_idx" ON "filing_item_materials" USING btree ("material_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "filing_items_live_burst_key" ON "filing_items" USING btree ("burst_id") WHERE undone_at is null and burst_id is not null;--> statement-breakpoint
-CREATE INDEX "filing_items_live_task_idx" ON "filing_items" USING btree ("task_id","n_photo","n_document","n_audio","n_video") WHERE undone_at is null;--> statement-breakpoint
+CREATE INDEX "filing_items_live_unit_idx" ON "filing_items" USING btree ("unit_id","task_id","n_photo","n_document","n_audio","n_video") WHERE undone_at is null;--> statement-breakpoint
 CREATE INDEX "filing_items_task_idx" ON "filing_items" USING btree ("task_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "tasks_slot_key" ON "tasks" USING btree ("campaign_id","unit_id",coalesce(household_id, 0),"item_code");--> statement-breakpoint
 CREATE INDEX "tasks_unit_code_idx" ON "tasks" USING btree ("unit_id","code");--> statement-breakpoint
-CREATE INDEX "tasks_unit_due_idx" ON "tasks" USING btree ("unit_id","due_at");--> statement-breakpoint
-CREATE INDEX "tasks_household_idx" ON "tasks" USING btree ("household_id");
+CREATE INDEX "tasks_progress_idx" ON "tasks" USING btree ("unit_id","id","campaign_id","state","due_at","min_count","position","code","kind_mask");--> statement-breakpoint
+CREATE INDEX "tasks_household_idx" ON "tasks" USING btree ("household_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "schedule_runs_job_slot_key" ON "schedule_runs" USING btree ("job","slot");--> statement-breakpoint
+CREATE UNIQUE INDEX "scheduled_sends_kind_target_period_key" ON "scheduled_sends" USING btree ("kind","target","period");--> statement-breakpoint
+CREATE INDEX "scheduled_sends_period_idx" ON "scheduled_sends" USING btree ("period","kind");--> statement-breakpoint
+CREATE UNIQUE INDEX "archive_records_class_piece_key" ON "archive_records" USING btree ("class_key","piece_number");--> statement-breakpoint
+CREATE UNIQUE INDEX "archive_records_code_key" ON "archive_records" USING btree ("archival_code");--> statement-breakpoint
+CREATE UNIQUE INDEX "archive_records_live_item_key" ON "archive_records" USING btree ("item_id") WHERE status = 'confirmed';--> statement-breakpoint
+CREATE INDEX "archive_records_unit_year_idx" ON "archive_records" USING btree ("unit_id","year");--> statement-breakpoint
+CREATE INDEX "archive_records_item_idx" ON "archive_records" USING btree ("item_id");--> statement-breakpoint
+CREATE INDEX "bot_messages_burst_idx" ON "bot_messages" USING btree ("burst_id");

@@ -5,8 +5,10 @@ import type { CardActionRouter } from './usecases/card-actions.js';
 import type { BotDeps } from './usecases/deps.js';
 import type { EventHooks } from './usecases/process-event.js';
 import type { BurstPresenter } from './usecases/acknowledge-burst.js';
+import { installArchive } from './wiring/archive.js';
 import { installCapture } from './wiring/capture.js';
 import { installFiling } from './wiring/filing.js';
+import { installSchedules } from './wiring/schedules.js';
 
 export interface JobAttempt {
   attempts: number;
@@ -38,7 +40,7 @@ export type Stopper = () => Promise<void>;
  * what the bot can do is readable in one place.
  */
 export function installFeatures(ctx: FeatureContext): { start: () => Stopper } {
-  const starters = [installCapture(ctx), installFiling(ctx)];
+  const starters = [installCapture(ctx), installFiling(ctx), installSchedules(ctx), installArchive(ctx)];
   return {
     start: () => {
       const stoppers = starters.map((s) => s());

@@ -1,4 +1,5 @@
 import { button, buttonRow, card, esc, hr, md, selectMenu, shortDate } from './card-kit.js';
+import { describeItemForm } from './describe-item-card.js';
 
 export interface FilingChoice {
   taskId: number;
@@ -65,6 +66,8 @@ export function filedCard(input: {
   progressText: string;
   filedByName?: string;
   undoable: boolean;
+  /** A photo group just filed: ask for its DA/T 50 description (事由 / 地点 / 人物), optional. */
+  askDescription?: boolean;
 }): object {
   const elements: object[] = [
     md(`${esc(input.summary)}\n\n✅ 已归档到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
@@ -72,6 +75,14 @@ export function filedCard(input: {
   if (input.filedByName) elements.push(md(`<font color='grey'>归档人：${esc(input.filedByName)}</font>`));
   if (input.undoable)
     elements.push(buttonRow([button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')]));
+  if (input.askDescription)
+    elements.push(
+      hr(),
+      md(
+        '按档案规范（DA/T 50），照片要写明事由、地点、人物（时间取自照片本身）。可以不填，但会记为质量问题：',
+      ),
+      describeItemForm(input.itemId),
+    );
   return card('材料已归档', 'green', elements);
 }
 

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { archiveCliSetup } from '../archive/archive-cli-setup.js';
 import { findTaskByCode } from '../db/repos/archive-items.js';
-import { listPhotoGroups } from '../db/repos/archive-descriptions.js';
+import { listPhotoGroupGaps } from '../db/repos/archive-descriptions.js';
 import { getUnitByCode } from '../db/repos/units.js';
-import { photoGroupGaps } from '../domain/photo-description-gaps.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
@@ -105,14 +104,10 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   }
   if (sub === 'gaps') {
     const unit = await unitOf();
-    let n = 0;
-    for (const g of await listPhotoGroups(ctx.db, { unitPath: unit.path, year })) {
-      const gaps = photoGroupGaps(g);
-      if (gaps.length === 0) continue;
-      n++;
-      ctx.out(`${g.itemId}\t${g.unitName}\t${g.title}\t缺：${gaps.map((x) => GAP_LABELS[x]).join('、')}`);
-    }
-    ctx.out(`共 ${n} 组照片说明不完整`);
+    const gaps = await listPhotoGroupGaps(ctx.db, { unitPath: unit.path, year });
+    for (const g of gaps)
+      ctx.out(`${g.itemId}\t${g.unitName}\t${g.title}\t缺：${g.gaps.map((x) => GAP_LABELS[x]).join('、')}`);
+    ctx.out(`共 ${gaps.length} 组照片说明不完整`);
     return;
   }
   throw usage();

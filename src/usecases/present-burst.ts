@@ -63,7 +63,8 @@ export async function presentBurst(
     now,
   );
   const clear = clearKeywordMatch(suggestions);
-  if (auto && stored.length > 0 && clear && candidates === open) return autoFile(deps, view, clear.task.taskId, 'code');
+  if (auto && stored.length > 0 && clear && candidates === open)
+    return autoFile(deps, view, clear.task.taskId, 'code');
   const chosen = new Set(suggestions.map((s) => s.task.taskId));
   return asCard(
     filingCard({
@@ -71,7 +72,12 @@ export async function presentBurst(
       summary: view.summary,
       caption: view.caption,
       unitName: unit.name,
-      suggestions: suggestions.map((s) => choice(open.find((t) => t.taskId === s.task.taskId)!, s.reasons)),
+      suggestions: suggestions.map((s) =>
+        choice(
+          open.find((t) => t.taskId === s.task.taskId)!,
+          s.reasons,
+        ),
+      ),
       others: open.filter((t) => !chosen.has(t.taskId)).map((t) => choice(t)),
       timeZone: deps.timeZone,
     }),
@@ -84,7 +90,12 @@ async function autoFile(
   taskId: number,
   via: 'reply' | 'code',
 ): Promise<OutgoingMessage> {
-  const outcome = await fileBurst(deps, { burstId: view.burst.id, taskId, actorOpenId: view.burst.senderOpenId, via });
+  const outcome = await fileBurst(deps, {
+    burstId: view.burst.id,
+    taskId,
+    actorOpenId: view.burst.senderOpenId,
+    via,
+  });
   return asCard(resultCard(view.burst.id, view.summary, outcome, deps.clock.now()));
 }
 
@@ -100,6 +111,7 @@ export function resultCard(burstId: number, summary: string, outcome: FileBurstO
         outcome.progress.missing > 0 ? `还差 ${outcome.progress.missing}` : '已齐全'
       }`,
       undoable: outcome.undoUntil.getTime() > now.getTime(),
+      askDescription: outcome.kind === 'photo_group',
     });
   }
   if (outcome.status === 'already_filed') {

@@ -1,10 +1,4 @@
-import {
-  bindChoicesCard,
-  missingCard,
-  progressCard,
-  taskCard,
-  taskListCard,
-} from '../cards/unit-cards.js';
+import { bindChoicesCard, missingCard, progressCard, taskCard, taskListCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
@@ -151,4 +145,3 @@ export function unitCommands(opts: {
     },
   };
 }
-

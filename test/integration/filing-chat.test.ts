@@ -32,9 +32,14 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
         text: s.match(/"content":"([^"]*)"/)![1]!,
         value: JSON.parse(s.match(/"value":(\{[^}]*\})/)![1]!),
       })) ?? [];
-  const click = async (operator: string, value: Record<string, unknown>, messageId?: string) => {
+  const click = async (
+    operator: string,
+    value: Record<string, unknown>,
+    messageId?: string,
+    formValue?: Record<string, unknown>,
+  ) => {
     const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId, formValue }),
     );
     expect(res.status).toBe(200);
     return (await res.json()) as any;
@@ -147,6 +152,21 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select count(*)::int as n from audit_log where action = 'file' and item_id = ${items[0]!.id}`,
     );
     expect(audit?.n).toBe(1);
+
+    // The filed card asks for the DA/T 50 photo description; submitting the form records it.
+    const submit = JSON.stringify(res.card.data).match(/"value":(\{"a":"describe-item"[^}]*\})/);
+    expect(submit).not.toBeNull();
+    const described = await click(org.officer, JSON.parse(submit![1]!), undefined, {
+      reason: '识别结果公示',
+      place: '村委会公示栏',
+      people: '',
+    });
+    expect(described.toast.content).toContain('人物');
+    const [d] = await queryRows<{ reason: string; place: string }>(
+      h.db.db,
+      sql`select reason, place from item_descriptions where item_id = ${items[0]!.id}`,
+    );
+    expect(d).toEqual({ reason: '识别结果公示', place: '村委会公示栏' });
   });
 
   it('undoes within 24 hours by the filer and refuses undo by someone else', async () => {

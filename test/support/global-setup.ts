@@ -22,7 +22,9 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.TEST_DATABASE_URL;
-  console.log(`test run: node ${process.version}, database ${url ? 'PostgreSQL (TEST_DATABASE_URL)' : 'PGlite'}`);
+  console.log(
+    `test run: node ${process.version}, database ${url ? 'PostgreSQL (TEST_DATABASE_URL)' : 'PGlite'}`,
+  );
   if (url) {
     const name = `archive_bot_tmpl_${process.pid}_${Date.now()}`;
     const admin = postgres(url, { max: 1, onnotice: () => {} });

@@ -12,7 +12,11 @@ export interface BotMessage {
 
 export async function recordBotMessage(
   db: Db,
-  m: Omit<BotMessage, 'chatId' | 'unitId' | 'burstId'> & { chatId?: string; unitId?: number; burstId?: number },
+  m: Omit<BotMessage, 'chatId' | 'unitId' | 'burstId'> & {
+    chatId?: string;
+    unitId?: number;
+    burstId?: number;
+  },
   now: Date,
 ): Promise<void> {
   await db.execute(

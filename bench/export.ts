@@ -1,0 +1,153 @@
+/**
+ * npm run bench:export — how fast does the transfer-package export stream a year's files, compared
+ * with a raw `cp -r` of the same files on the same disk in the same run, and how much memory does it
+ * take? Targets: ≥ 80% of cp's speed, peak RSS < 300 MB.
+ *
+ * Env knobs:
+ *   BENCH_ITEMS (10000)        items (件), one PDF each
+ *   BENCH_ITEM_KB (200)        size of each PDF
+ *   BENCH_DB (auto)            pglite | postgres (auto: PostgreSQL when BENCH_PG_URL is reachable)
+ *   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test) admin URL for a throw-away database
+ *   BENCH_CONCURRENCY (8)      records in flight in the exporter (copy threads: CPUs + 1)
+ *   BENCH_KEEP (unset)         keep the temp folder (prints its path)
+ * The export runs in a child process (bench/lib/export-child.ts) so its peak RSS is its own.
+ * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openDb, openPostgres, type Database } from '../src/db/client.js';
+import { migrate, migratePostgresUrl } from '../src/db/migrate.js';
+import { generateExportData } from './lib/export-data.js';
+import { createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
+
+const run = promisify(execFile);
+const num = (name: string, def: number): number => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const items = num('BENCH_ITEMS', 10_000);
+const itemBytes = num('BENCH_ITEM_KB', 200) * 1024;
+const concurrency = num('BENCH_CONCURRENCY', 8);
+const pgAdmin = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = new URL(pgAdmin);
+const dbKind =
+  process.env.BENCH_DB === 'pglite' || process.env.BENCH_DB === 'postgres'
+    ? process.env.BENCH_DB
+    : (await reachable(pgUrl.hostname, Number(pgUrl.port || 5432)))
+      ? 'postgres'
+      : 'pglite';
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const mb = (n: number) => n / 1024 / 1024;
+
+async function timed(cmd: string, args: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await run(cmd, args, { maxBuffer: 1 << 20 });
+  return secs(t0);
+}
+
+function runChild(env: Record<string, string>): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/export-child.ts'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`export child exit ${code}`)),
+    );
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'bench-export-'));
+const dataDir = join(root, 'data');
+let pgName: string | undefined;
+try {
+  let database: Database;
+  let dbUrl: string | undefined;
+  if (dbKind === 'postgres') {
+    const u = new URL(pgAdmin);
+    if (!(await reachable(u.hostname, Number(u.port || 5432))))
+      throw new Error(`PostgreSQL not reachable at ${pgAdmin}`);
+    pgName = `bench_export_${process.pid}`;
+    await createDatabase(pgAdmin, pgName);
+    dbUrl = withDatabase(pgAdmin, pgName);
+    await migratePostgresUrl(dbUrl);
+    database = openPostgres(dbUrl, 4);
+  } else {
+    database = await openDb({ dataDir });
+    await migrate(database);
+  }
+  log(`generating ${items} items × ${itemBytes / 1024} KB in ${root} (${dbKind}) …`);
+  const t0 = process.hrtime.bigint();
+  const data = await generateExportData(database.db, join(dataDir, 'files'), {
+    items,
+    itemBytes,
+    onProgress: (n) => n % 2000 === 0 && log(`  ${n}`),
+  });
+  await database.close();
+  await run('sync', []);
+  log(`generated ${mb(data.bytes).toFixed(0)} MB and confirmed in ${secs(t0).toFixed(1)} s`);
+
+  // Each copy is timed twice: until the command returns (page cache) and until `sync` has put the
+  // bytes on the disk (durable) — the disk's raw copy speed.
+  const syncSecs = async () => timed('sync', []);
+  const cpTimes: { cache: number; durable: number }[] = [];
+  const cp = async (i: number) => {
+    const target = join(root, `cp-${i}`);
+    const cache = await timed('cp', ['-r', join(dataDir, 'files', 'blobs'), target]);
+    cpTimes.push({ cache, durable: cache + (await syncSecs()) });
+    rmSync(target, { recursive: true, force: true });
+    await syncSecs();
+  };
+  await cp(1);
+  const out = join(root, 'export');
+  const res = await runChild({
+    BENCH_DATA_DIR: dataDir,
+    BENCH_DB_URL: dbUrl ?? '',
+    BENCH_OUT: out,
+    BENCH_CONCURRENCY: String(concurrency),
+  });
+  const exportCache = res.ms / 1000;
+  const exportDurable = exportCache + (await syncSecs());
+  rmSync(out, { recursive: true, force: true });
+  await syncSecs();
+  await cp(2);
+
+  const cpCache = Math.min(...cpTimes.map((t) => t.cache));
+  const cpDurable = Math.min(...cpTimes.map((t) => t.durable));
+  const ratioCache = cpCache / exportCache;
+  const ratioDurable = cpDurable / exportDurable;
+  const peak = Math.max(res.peakRssMb, res.maxRssMb);
+  const ok = (b: boolean) => (b ? 'OK' : 'MISSED');
+  const rate = (s: number) =>
+    `${(data.items / s).toFixed(0)} items/s, ${(mb(data.bytes) / s).toFixed(0)} MB/s`;
+  const lines = [
+    `| measure | value |`,
+    `|---|---|`,
+    `| database | ${dbKind} |`,
+    `| items / data | ${data.items} / ${mb(data.bytes).toFixed(0)} MB |`,
+    `| export, until written (page cache) | ${exportCache.toFixed(2)} s — ${rate(exportCache)} |`,
+    `| export, until on disk (+ sync) | ${exportDurable.toFixed(2)} s — ${rate(exportDurable)} |`,
+    `| cp -r, page cache (best of ${cpTimes.length}) | ${cpCache.toFixed(2)} s — ${(mb(data.bytes) / cpCache).toFixed(0)} MB/s (${cpTimes.map((t) => t.cache.toFixed(2)).join(', ')}) |`,
+    `| cp -r, on disk (+ sync, best of ${cpTimes.length}) | ${cpDurable.toFixed(2)} s — ${(mb(data.bytes) / cpDurable).toFixed(0)} MB/s (${cpTimes.map((t) => t.durable.toFixed(2)).join(', ')}) |`,
+    `| export / cp speed, on disk | ${(ratioDurable * 100).toFixed(0)}% (target ≥ 80%: ${ok(ratioDurable >= 0.8)}) |`,
+    `| export / cp speed, page cache only | ${(ratioCache * 100).toFixed(0)}% (${ok(ratioCache >= 0.8)}) |`,
+    `| export peak RSS | ${peak.toFixed(0)} MB, of which ${res.rssBeforeMb.toFixed(0)} MB before the export started (target < 300 MB: ${ok(peak < 300)}) |`,
+    `| 四性 check in export | ${res.passed ? 'passed' : `failed (${res.failures}: ${res.firstFailure})`} |`,
+    `| load average (1 min) at end | ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs |`,
+  ];
+  console.log(lines.join('\n'));
+} finally {
+  if (pgName && !process.env.BENCH_KEEP) await dropDatabase(pgAdmin, pgName).catch(() => {});
+  if (process.env.BENCH_KEEP) log(`kept ${root}${pgName ? ` and database ${pgName}` : ''}`);
+  else rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { ArchivalCodeRules } from '../domain/archival-code.js';
+import { AppError } from '../errors.js';
+
+/** config/archive.yaml: numbering rules, allowed formats and the package's unit names. */
+export interface ArchiveConfig extends ArchivalCodeRules {
+  fonds: ArchivalCodeRules['fonds'] & { name: string };
+  secrecyDefault: string;
+  allowedFormats: string[];
+  package: { transferringUnit: string; receivingUnit: string; contact: string };
+  virusScanCommand?: string;
+  chatUploadLimitBytes: number;
+}
+
+const code = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z]{1,12}$/, '只能是字母和数字（1-12位）');
+const kinds = z.enum(['document', 'photo_group', 'audio', 'video']);
+
+const schema = z.object({
+  fonds: z.object({
+    code,
+    name: z.string().trim().default(''),
+    byUnit: z.record(z.string(), code).nullish(),
+  }),
+  category: z.object({ document: code, photo_group: code, audio: code, video: code }).partial().nullish(),
+  retention: z.object({ Y: code, D30: code, D10: code }).partial().nullish(),
+  orgCode: z
+    .object({
+      byClass: z.record(z.string(), code).nullish(),
+      byUnitKind: z.record(z.string(), code).nullish(),
+      default: code.nullish(),
+      omitFor: z.array(kinds).nullish(),
+    })
+    .nullish(),
+  pieceDigits: z.number().int().min(3).max(6).nullish(),
+  yearSeparator: z.string().max(3).nullish(),
+  secrecyDefault: z.string().nullish(),
+  allowedFormats: z.array(z.string().trim().min(3)).min(1).nullish(),
+  package: z
+    .object({
+      transferringUnit: z.string().nullish(),
+      receivingUnit: z.string().nullish(),
+      contact: z.string().nullish(),
+    })
+    .nullish(),
+  virusScanCommand: z.string().trim().min(1).nullish(),
+  chatUploadLimitMb: z.number().positive().max(30).nullish(),
+});
+
+export const DEFAULT_ALLOWED_FORMATS = [
+  'image/jpeg',
+  'image/png',
+  'image/tiff',
+  'application/pdf',
+  'application/ofd',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'audio/mpeg',
+  'audio/wav',
+  'video/mp4',
+];
+
+/** Validates a parsed archive.yaml (or a plain object in tests) and fills in the defaults. */
+export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): ArchiveConfig {
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AppError('bad_archive_config', `${source} 有误：\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  return {
+    fonds: { code: v.fonds.code, name: v.fonds.name, byUnit: v.fonds.byUnit ?? {} },
+    category: { document: 'WS', photo_group: 'ZP', audio: 'LY', video: 'LX', ...v.category },
+    retention: { Y: 'Y', D30: 'D30', D10: 'D10', ...v.retention },
+    orgCode: {
+      byClass: v.orgCode?.byClass ?? {},
+      byUnitKind: v.orgCode?.byUnitKind ?? {},
+      default: v.orgCode?.default ?? 'ZH',
+      omitFor: v.orgCode?.omitFor ?? ['photo_group', 'audio', 'video'],
+    },
+    pieceDigits: v.pieceDigits ?? 4,
+    yearSeparator: v.yearSeparator ?? '·',
+    secrecyDefault: v.secrecyDefault ?? '',
+    allowedFormats: v.allowedFormats ?? DEFAULT_ALLOWED_FORMATS,
+    package: {
+      transferringUnit: v.package?.transferringUnit ?? v.fonds.name,
+      receivingUnit: v.package?.receivingUnit ?? '',
+      contact: v.package?.contact ?? '',
+    },
+    ...(v.virusScanCommand ? { virusScanCommand: v.virusScanCommand } : {}),
+    chatUploadLimitBytes: Math.floor((v.chatUploadLimitMb ?? 30) * 1024 * 1024),
+  };
+}
+
+/** Reads config/archive.yaml (or `path`). */
+export function loadArchiveConfig(path = 'config/archive.yaml'): ArchiveConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AppError('archive_config_missing', `读不到档案设置文件 ${path}`, { cause: err });
+  }
+  return parseArchiveConfig(parseYaml(text), path);
+}

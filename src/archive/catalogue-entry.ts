@@ -1,0 +1,40 @@
+import type { RecordFacts } from '../db/repos/archive-catalogue.js';
+import {
+  buildCatalogueEntry,
+  withdrawnRemarks,
+  type CatalogueEntry,
+  type CatalogueRow,
+} from '../domain/catalogue.js';
+
+export interface CatalogueOptions {
+  timeZone: string;
+  secrecyDefault: string;
+}
+
+/** The catalogue fields of a record: defaults from task/unit/materials, what people entered wins. */
+export function catalogueEntryOf(r: RecordFacts, opts: CatalogueOptions): CatalogueEntry {
+  const entry = buildCatalogueEntry(
+    {
+      kind: r.kind,
+      itemTitle: r.itemTitle,
+      taskTitle: r.taskTitle,
+      householdName: r.householdName,
+      unitName: r.unitName,
+      senderName: r.senderName,
+      materials: r.materials,
+      description: r.description,
+      recordPages: r.pages,
+    },
+    opts,
+  );
+  if (r.status === 'withdrawn') {
+    const note = withdrawnRemarks(r.withdrawnAt ?? r.confirmedAt, opts.timeZone, r.reconfirmedAs);
+    return { ...entry, remarks: entry.remarks ? `${note}；${entry.remarks}` : note };
+  }
+  return entry;
+}
+
+export function catalogueRowOf(seq: number, r: RecordFacts, opts: CatalogueOptions): CatalogueRow {
+  const { photo: _photo, ...entry } = catalogueEntryOf(r, opts);
+  return { seq, archivalCode: r.archivalCode, ...entry };
+}

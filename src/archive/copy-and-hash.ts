@@ -1,0 +1,113 @@
+import { createHash, webcrypto } from 'node:crypto';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
+
+/** What one pass over a file learned: its SHA-256, size, first and last bytes (for format checks). */
+export interface FileProbe {
+  sha256: string;
+  size: number;
+  /** The first HEAD bytes (enough for magic-number sniffing). */
+  head: Buffer;
+  /** The last TAIL bytes (a PDF's trailer and usually its xref). */
+  tail: Buffer;
+}
+
+export const HEAD = 4100;
+export const TAIL = 4096;
+/** Files up to this size are read whole and hashed on the thread pool, in parallel with the write. */
+const WHOLE = 8 << 20;
+const CHUNK = 1 << 20;
+const pool: Buffer[] = [];
+
+/**
+ * Reads `src` once, hashing every byte (SHA-256), and (when `dest` is given) writes the same bytes
+ * to a new file `dest` (never overwriting). Small files are read whole and hashed off the main thread
+ * (WebCrypto digest runs on libuv's pool) while they are written; large ones stream in 1 MiB chunks,
+ * so memory stays bounded either way.
+ */
+export async function copyAndHash(src: string, dest?: string): Promise<FileProbe> {
+  const input = await open(src, 'r');
+  let size: number;
+  try {
+    size = (await input.stat()).size;
+    if (size <= WHOLE) {
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const { bytesRead } = await input.read(buf, got, size - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const bytes = got === size ? buf : buf.subarray(0, got);
+      const [digest] = await Promise.all([
+        webcrypto.subtle.digest('SHA-256', bytes),
+        dest ? writeFile(dest, bytes, { flag: 'wx', mode: 0o644 }) : undefined,
+      ]);
+      return {
+        sha256: Buffer.from(digest).toString('hex'),
+        size: bytes.length,
+        head: Buffer.from(bytes.subarray(0, HEAD)),
+        tail: Buffer.from(bytes.subarray(Math.max(0, bytes.length - TAIL))),
+      };
+    }
+    return await streamCopy(input, dest);
+  } finally {
+    await input.close();
+  }
+}
+
+async function streamCopy(input: FileHandle, dest: string | undefined): Promise<FileProbe> {
+  const buf = pool.pop() ?? Buffer.allocUnsafe(CHUNK);
+  const hash = createHash('sha256');
+  let output: FileHandle | undefined;
+  let size = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  try {
+    if (dest) output = await open(dest, 'wx', 0o644);
+    for (;;) {
+      const { bytesRead } = await input.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      hash.update(chunk);
+      if (output) {
+        let off = 0;
+        while (off < bytesRead) off += (await output.write(chunk, off, bytesRead - off)).bytesWritten;
+      }
+      if (size < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - size)]);
+      tail =
+        bytesRead >= TAIL
+          ? Buffer.from(chunk.subarray(bytesRead - TAIL))
+          : Buffer.concat([tail, chunk]).subarray(-TAIL);
+      size += bytesRead;
+    }
+  } finally {
+    pool.push(buf);
+    await output?.close();
+  }
+  return { sha256: hash.digest('hex'), size, head, tail };
+}
+
+/** Reads `length` bytes at `position` (e.g. what a PDF's startxref points at). */
+export async function readAt(path: string, position: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The bytes at `position` from the probe's tail when they are in it, else read from the file. */
+export async function bytesAt(
+  path: string,
+  probe: FileProbe,
+  position: number,
+  length: number,
+): Promise<Buffer> {
+  const tailStart = probe.size - probe.tail.length;
+  if (position >= tailStart) return probe.tail.subarray(position - tailStart, position - tailStart + length);
+  if (position + length <= probe.head.length) return probe.head.subarray(position, position + length);
+  return readAt(path, position, length);
+}

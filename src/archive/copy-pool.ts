@@ -1,0 +1,133 @@
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { copyAndHash, HEAD, TAIL, type FileProbe } from './copy-and-hash.js';
+import { writeHashed } from './hashing-writer.js';
+
+/** Copies and hashes files, and writes small generated ones (hashing what it writes). */
+export interface FileCopier {
+  copy(src: string, dest?: string): Promise<FileProbe>;
+  write(path: string, data: string | Uint8Array): Promise<{ sha256: string; size: number }>;
+  close(): Promise<void>;
+}
+
+/** The same on the main thread (libuv's pool does the I/O): for small jobs and as a fallback. */
+export const inProcessCopier: FileCopier = {
+  copy: (src, dest) => copyAndHash(src, dest),
+  write: (path, data) => writeHashed(path, data),
+  close: async () => {},
+};
+
+/**
+ * The worker's code (CommonJS, Node built-ins only), inlined so it runs the same under tsx, vitest
+ * and compiled JS. Each job: read a file once with plain blocking calls, SHA-256 every byte, write
+ * the bytes to a new file when asked (never overwriting), and report size, hash, first and last
+ * bytes. Blocking calls are right here: each worker is its own thread, and this is all it does.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const CHUNK = 1 << 20;
+const buf = Buffer.allocUnsafe(CHUNK);
+function copy(src, dest, head, tail) {
+  const hash = createHash('sha256');
+  const input = fs.openSync(src, 'r');
+  let output;
+  let size = 0;
+  let first = Buffer.alloc(0);
+  let last = Buffer.alloc(0);
+  try {
+    if (dest) output = fs.openSync(dest, 'wx', 0o644);
+    for (;;) {
+      const n = fs.readSync(input, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      const chunk = buf.subarray(0, n);
+      hash.update(chunk);
+      if (output !== undefined) { let off = 0; while (off < n) off += fs.writeSync(output, chunk, off, n - off); }
+      if (size < head) first = Buffer.concat([first, chunk.subarray(0, head - size)]);
+      last = n >= tail ? Buffer.from(chunk.subarray(n - tail)) : Buffer.concat([last, chunk]).subarray(-tail);
+      size += n;
+    }
+  } finally {
+    fs.closeSync(input);
+    if (output !== undefined) fs.closeSync(output);
+  }
+  return { sha256: hash.digest('hex'), size, head: first, tail: last };
+}
+function write(path, data) {
+  const bytes = Buffer.from(data);
+  fs.writeFileSync(path, bytes, { flag: 'wx', mode: 0o644 });
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
+parentPort.on('message', (m) => {
+  try {
+    const result = m.op === 'write' ? write(m.path, m.data) : copy(m.src, m.dest, m.head, m.tail);
+    parentPort.postMessage({ id: m.id, result });
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: { message: err.message, code: err.code, path: err.path } });
+  }
+});
+`;
+
+type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
+
+/**
+ * A few worker threads that copy-and-hash files in parallel (SHA-256 is the export's main cost;
+ * the main thread keeps the database, the catalogues and the manifest). Jobs go to the least busy
+ * worker. `close()` ends the threads.
+ */
+export class CopyPool implements FileCopier {
+  private readonly workers: { w: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(size = Math.max(2, Math.min(8, cpus().length + 1))) {
+    for (let i = 0; i < size; i++) {
+      // No inherited loaders (tsx, vitest): the worker is plain CommonJS and starts faster without them.
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      const slot = { w, busy: 0 };
+      w.on(
+        'message',
+        (m: { id: number; result?: any; error?: { message: string; code?: string; path?: string } }) => {
+          slot.busy--;
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (!p) return;
+          if (m.error)
+            p.reject(Object.assign(new Error(m.error.message), { code: m.error.code, path: m.error.path }));
+          else p.resolve(m.result);
+        },
+      );
+      w.on('error', (err) => {
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  /** Hashes `src` and (when given) copies it to the new file `dest`. */
+  async copy(src: string, dest?: string): Promise<FileProbe> {
+    const r = await this.send({ op: 'copy', src, dest, head: HEAD, tail: TAIL });
+    return { sha256: r.sha256, size: r.size, head: Buffer.from(r.head), tail: Buffer.from(r.tail) };
+  }
+
+  /** Writes a new small file and returns its hash and size. */
+  write(path: string, data: string | Uint8Array): Promise<{ sha256: string; size: number }> {
+    return this.send({ op: 'write', path, data });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((s) => s.w.terminate()));
+  }
+
+  private send(message: Record<string, unknown>): Promise<any> {
+    const id = this.nextId++;
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    slot.busy++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.w.postMessage({ ...message, id });
+    });
+  }
+}

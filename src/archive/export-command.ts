@@ -1,0 +1,53 @@
+import { enqueueJob } from '../db/repos/jobs.js';
+import { yearsWithRecords } from '../db/repos/archive-items.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import type { CommandHandler } from '../usecases/handle-command.js';
+import { replyText } from '../usecases/reply-text.js';
+import { commandTarget } from './command-target.js';
+
+export const EXPORT_JOB = 'archive-export';
+
+export interface ExportJobPayload {
+  unitId: number;
+  year: number;
+  chatId: string;
+  messageId: string;
+  actor: string;
+}
+
+/**
+ * `@bot 导出 [年度] [单位编码]` / `移交` (archivists): queues the transfer package as a job; the job
+ * answers with the file (when small enough for chat) or where it was written.
+ */
+export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
+  return async (deps, msg, cmd) => {
+    const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `export-${msg.messageId}`);
+    deps.metrics.inc('commands_total', { command: 'export' });
+    if (!msg.senderOpenId) return;
+    const target = await commandTarget(deps.db, msg, cmd.args);
+    if (!target.unit) return reply('请在单位工作群里发送，或写明单位编码，如「导出 V1 2025」');
+    if (!(await hasUnitRole(deps.db, msg.senderOpenId, target.unit, ['archivist', 'admin'])))
+      return reply(`只有${target.unit.name}或上级的档案员才能导出移交包`);
+    const years = await yearsWithRecords(deps.db, target.unit.path);
+    const year = target.year ?? years[0];
+    if (year === undefined || !years.includes(year))
+      return reply(`${target.unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先「确认归档」`);
+    const now = deps.clock.now();
+    const payload: ExportJobPayload = {
+      unitId: target.unit.id,
+      year,
+      chatId: msg.chatId,
+      messageId: msg.messageId,
+      actor: msg.senderOpenId,
+    };
+    await enqueueJob(
+      deps.db,
+      { kind: EXPORT_JOB, key: msg.messageId, payload, runAt: now, maxAttempts: 3 },
+      now,
+    );
+    opts.wakeJobs();
+    await reply(
+      `正在生成${target.unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），完成后发到这里。`,
+    );
+  };
+}

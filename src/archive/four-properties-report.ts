@@ -1,0 +1,91 @@
+import { writeFile } from 'node:fs/promises';
+import ExcelJS from 'exceljs';
+import {
+  CHECK_LABELS,
+  PROPERTIES,
+  PROPERTY_LABELS,
+  type FourPropertiesReport,
+} from '../domain/four-properties.js';
+
+export const REPORT_JSON = '四性检测报告.json';
+export const REPORT_XLSX = '四性检测报告.xlsx';
+
+export async function writeReportJson(path: string, report: FourPropertiesReport): Promise<void> {
+  await writeFile(path, JSON.stringify(report, null, 2) + '\n', 'utf8');
+}
+
+/** The report as a workbook: 汇总 (per property) and 问题清单 (every failure with its item). */
+export async function writeReportXlsx(path: string, report: FourPropertiesReport): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: path,
+    useSharedStrings: false,
+    useStyles: false,
+  });
+  const summary = wb.addWorksheet('汇总');
+  summary.columns = [
+    { header: '检测项', key: 'name', width: 16 },
+    { header: '检测数', key: 'checked', width: 12 },
+    { header: '不合格数', key: 'failed', width: 12 },
+    { header: '结论', key: 'verdict', width: 12 },
+  ];
+  for (const p of PROPERTIES) {
+    const s = report.summary[p];
+    summary
+      .addRow({
+        name: PROPERTY_LABELS[p],
+        checked: s.checked,
+        failed: s.failed,
+        verdict: s.failed ? '不通过' : '通过',
+      })
+      .commit();
+  }
+  summary.addRow({}).commit();
+  const scope = [
+    report.scope.unitName,
+    report.scope.year ? `${report.scope.year}年度` : '',
+    report.scope.package,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  summary.addRow({ name: '范围', checked: scope || '全部' }).commit();
+  summary.addRow({ name: '检测时间', checked: report.generatedAt }).commit();
+  summary
+    .addRow({
+      name: '条目/文件',
+      checked: `${report.totals.records} 条（停用 ${report.totals.withdrawn}）/ ${report.totals.files} 个`,
+    })
+    .commit();
+  summary.addRow({ name: '病毒检查', checked: report.virusScan === 'ran' ? '已执行' : '未配置' }).commit();
+  summary.addRow({ name: '总体结论', checked: report.passed ? '通过' : '不通过' }).commit();
+  summary.commit();
+
+  const list = wb.addWorksheet('问题清单');
+  list.columns = [
+    { header: '序号', key: 'seq', width: 8 },
+    { header: '性质', key: 'property', width: 10 },
+    { header: '检测项', key: 'check', width: 22 },
+    { header: '级别', key: 'severity', width: 8 },
+    { header: '档号', key: 'archivalCode', width: 28 },
+    { header: '条目ID', key: 'itemId', width: 10 },
+    { header: '材料ID', key: 'materialId', width: 10 },
+    { header: '文件', key: 'file', width: 40 },
+    { header: '说明', key: 'message', width: 60 },
+  ];
+  report.failures.forEach((f, i) =>
+    list
+      .addRow({
+        seq: i + 1,
+        property: PROPERTY_LABELS[f.property],
+        check: CHECK_LABELS[f.check],
+        severity: f.severity === 'error' ? '不合格' : '提示',
+        archivalCode: f.archivalCode ?? '',
+        itemId: f.itemId ?? '',
+        materialId: f.materialId ?? '',
+        file: f.file ?? '',
+        message: f.message,
+      })
+      .commit(),
+  );
+  list.commit();
+  await wb.commit();
+}

@@ -1,0 +1,145 @@
+/** Fixed texts of the transfer folder (说明文件.TXT and 其他/), as CRLF text for Windows readers. */
+import type { ArchiveConfig } from './archive-config.js';
+import { RETENTION_LABELS, RETENTION_ORDER } from '../domain/retention.js';
+
+export const PACKAGE_PATHS = {
+  readme: '说明文件.TXT',
+  catalogueXml: '文件目录.XML',
+  catalogueXlsx: '归档文件目录.xlsx',
+  records: '电子档案',
+  other: '其他',
+} as const;
+
+const crlf = (lines: string[]) => lines.join('\r\n') + '\r\n';
+const BOM = '\ufeff';
+
+export interface PackageSummary {
+  unitFullName: string;
+  year: number;
+  generatedAt: string;
+  records: number;
+  withdrawn: number;
+  files: number;
+  bytes: number;
+  formats: Map<string, number>;
+  unconfirmed: number;
+  fourPropertiesPassed: boolean;
+  fourPropertiesFailures: number;
+  software: string;
+}
+
+export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
+  const mb = (s.bytes / 1024 / 1024).toFixed(2);
+  const formats = [...s.formats.entries()].map(([m, n]) => `${m}（${n}个）`).join('、') || '无';
+  return (
+    BOM +
+    crlf([
+      '电子档案移交说明文件',
+      '',
+      `移交单位：${c.package.transferringUnit}`,
+      `接收单位：${c.package.receivingUnit}`,
+      `全宗号：${c.fonds.code}    全宗名称：${c.fonds.name}`,
+      `档案形成单位：${s.unitFullName}`,
+      `年度：${s.year}`,
+      `档案数量：${s.records - s.withdrawn} 件（另有停用件号 ${s.withdrawn} 个，目录中保留并注明），电子文件 ${s.files} 个，共 ${mb} MB`,
+      `文件格式：${formats}`,
+      `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}`,
+      ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
+      `制作时间：${s.generatedAt}`,
+      `制作软件：${s.software}`,
+      ...(c.package.contact ? [`联系人：${c.package.contact}`] : []),
+      '',
+      '目录结构：',
+      `  ${PACKAGE_PATHS.readme}        本说明`,
+      `  ${PACKAGE_PATHS.catalogueXml}        归档文件目录（XML，UTF-8）`,
+      `  ${PACKAGE_PATHS.catalogueXlsx}    归档文件目录（Excel）`,
+      `  ${PACKAGE_PATHS.records}/年度/门类代码/   电子文件（以档号命名）及每件的元数据（档号.xml）`,
+      `  ${PACKAGE_PATHS.other}/               分类方案、保管期限表、归档材料清单、移交与接收登记表`,
+      '  四性检测报告.json / 四性检测报告.xlsx',
+      '',
+      '校验方法：本移交包同时是 BagIt 1.0 包（上一级目录中的 bagit.txt、bag-info.txt、',
+      'manifest-sha256.txt、tagmanifest-sha256.txt），可用 bagit 等通用工具逐个文件核对 SHA-256。',
+      '所有电子文件均为原始文件，未经压缩、加密或格式转换。',
+      '所需软硬件环境：通用计算机；能打开 PDF、OFD、JPEG、PNG、TIFF、Office 文档、MP3、MP4 的阅读软件。',
+    ])
+  );
+}
+
+export function classificationSchemeText(c: ArchiveConfig): string {
+  const kinds = { document: '文书', photo_group: '照片', audio: '录音', video: '录像' } as const;
+  const example = `${c.fonds.code}-${c.category.document}${c.yearSeparator}2025-${c.retention.Y}-${c.orgCode.default}-${'1'.padStart(c.pieceDigits, '0')}`;
+  return (
+    BOM +
+    crlf([
+      '分类方案与档号编制规则（DA/T 22-2015）',
+      '',
+      `档号结构：全宗号-门类代码${c.yearSeparator}年度-保管期限代码-机构(问题)代码-件号，例：${example}`,
+      `件号：${c.pieceDigits} 位，在最低一级类目内从 1 起连续编号；撤销确认的件号停用、不再使用，目录中保留。`,
+      `${c.orgCode.omitFor.map((k) => kinds[k]).join('、') || '无'}类档案按“年度-保管期限”分类，档号不含机构(问题)代码。`,
+      '',
+      `全宗号：${c.fonds.code}（${c.fonds.name}）`,
+      ...Object.entries(c.fonds.byUnit).map(([unit, code]) => `  单位 ${unit} 使用全宗号 ${code}`),
+      '',
+      '门类代码：',
+      ...Object.entries(kinds).map(([k, label]) => `  ${c.category[k as keyof typeof kinds]}\t${label}`),
+      '',
+      '保管期限代码：',
+      ...RETENTION_ORDER.map((r) => `  ${c.retention[r]}\t${RETENTION_LABELS[r]}`),
+      '',
+      '机构(问题)代码：',
+      ...Object.entries(c.orgCode.byClass).map(([k, v]) => `  ${v}\t${k}`),
+      ...Object.entries(c.orgCode.byUnitKind).map(([k, v]) => `  ${v}\t单位层级：${k}`),
+      `  ${c.orgCode.default}\t其他`,
+    ])
+  );
+}
+
+export function checklistText(
+  rows: {
+    unitName: string;
+    code: string;
+    title: string;
+    householdName: string | null;
+    state: string;
+    confirmed: number;
+  }[],
+  year: number,
+): string {
+  const lines = [
+    `归档材料清单（${year}年度）`,
+    '',
+    ['单位', '编码', '归档材料', '户', '状态', '确认件数'].join('\t'),
+  ];
+  for (const r of rows)
+    lines.push(
+      [
+        r.unitName,
+        r.code,
+        r.title,
+        r.householdName ?? '',
+        r.state === 'waived' ? '免交' : '',
+        String(r.confirmed),
+      ].join('\t'),
+    );
+  return BOM + crlf(lines);
+}
+
+export function registrationFormText(c: ArchiveConfig, s: PackageSummary): string {
+  return (
+    BOM +
+    crlf([
+      '电子档案移交与接收登记表',
+      '',
+      `移交单位：${c.package.transferringUnit}`,
+      `接收单位：${c.package.receivingUnit}`,
+      `内容描述：${s.unitFullName} ${s.year}年度 归档文件`,
+      `移交数量：${s.records - s.withdrawn} 件，电子文件 ${s.files} 个，${s.bytes} 字节`,
+      '载体/方式：离线存储（BagIt 1.0 包，SHA-256 清单）',
+      `四性检测：${s.fourPropertiesPassed ? '通过' : '不通过'}`,
+      '',
+      '移交人（签名）：________    日期：________',
+      '接收人（签名）：________    日期：________',
+      '检验结论：________________________________',
+    ])
+  );
+}

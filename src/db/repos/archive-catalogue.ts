@@ -1,0 +1,222 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import type { ItemKind } from '../../domain/archival-code.js';
+import type { GivenDescription } from '../../domain/catalogue.js';
+import type { Retention } from '../../domain/checklist.js';
+
+/** Which records: a unit's subtree and/or a year (none: every record). */
+export interface RecordScope {
+  unitPath?: string;
+  year?: number;
+}
+
+export interface ScopeClass {
+  classKey: string;
+  fondsCode: string;
+  categoryCode: string;
+  year: number;
+  retentionCode: string;
+  orgCode: string;
+  records: number;
+}
+
+export interface MaterialFacts {
+  id: number;
+  position: number;
+  kind: string;
+  originalName: string | null;
+  declaredMime: string | null;
+  sniffedMime: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  storageKey: string | null;
+  status: string;
+  messageId: string;
+  senderOpenId: string | null;
+  sentAt: Date;
+  takenAt: Date | null;
+  gpsLat: number | null;
+  gpsLng: number | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** One 档号 row with everything the catalogue, the package and the checks need. */
+export interface RecordFacts {
+  id: number;
+  itemId: number;
+  classKey: string;
+  fondsCode: string;
+  categoryCode: string;
+  year: number;
+  retentionCode: string;
+  orgCode: string;
+  pieceNumber: number;
+  archivalCode: string;
+  pages: number | null;
+  status: 'confirmed' | 'withdrawn';
+  confirmedAt: Date;
+  confirmedBy: string;
+  confirmedByName: string | null;
+  withdrawnAt: Date | null;
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
+  /** For a withdrawn number: the item's current live 档号, if it was confirmed again. */
+  reconfirmedAs: string | null;
+  kind: ItemKind;
+  itemTitle: string;
+  filedBy: string;
+  filedByName: string | null;
+  filedAt: Date;
+  undoneAt: Date | null;
+  taskId: number;
+  taskCode: string;
+  itemCode: string;
+  taskTitle: string;
+  taskClass: string;
+  retention: Retention;
+  unitId: number;
+  unitCode: string;
+  unitName: string;
+  unitFullName: string;
+  householdName: string | null;
+  senderName: string | null;
+  description: GivenDescription | null;
+  /** Audit actions recorded for the item, with counts ({ file: 1, confirm: 1 }). */
+  audit: Record<string, number>;
+  materials: MaterialFacts[];
+}
+
+function scopeWhere(scope: RecordScope): SQL {
+  return sql`true
+    ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
+    ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}`;
+}
+
+/** The numbering classes that have records in the scope. */
+export async function listScopeClasses(db: Db, scope: RecordScope): Promise<ScopeClass[]> {
+  return queryRows<ScopeClass>(
+    db,
+    sql`select ar.class_key as "classKey", ar.fonds_code as "fondsCode", ar.category_code as "categoryCode",
+          ar.year::int as year, ar.retention_code as "retentionCode", ar.org_code as "orgCode",
+          count(*)::int as records
+        from archive_records ar join units u on u.id = ar.unit_id
+        where ${scopeWhere(scope)}
+        group by 1, 2, 3, 4, 5, 6 order by 1`,
+  );
+}
+
+/** Records of one class in the scope with 件号 > afterPiece, in 件号 order (keyset paging). */
+export async function listRecordsPage(
+  db: Db,
+  scope: RecordScope,
+  classKey: string,
+  afterPiece: number,
+  limit: number,
+): Promise<RecordFacts[]> {
+  const rows = await queryRows<any>(
+    db,
+    sql`select ar.id::int as id, ar.item_id::int as "itemId", ar.class_key as "classKey",
+          ar.fonds_code as "fondsCode", ar.category_code as "categoryCode", ar.year::int as year,
+          ar.retention_code as "retentionCode", ar.org_code as "orgCode", ar.piece_number::int as "pieceNumber",
+          ar.archival_code as "archivalCode", ar.pages::int as pages, ar.status, ar.confirmed_at as "confirmedAt",
+          ar.confirmed_by as "confirmedBy", pc.name as "confirmedByName", ar.withdrawn_at as "withdrawnAt",
+          ar.withdrawn_by as "withdrawnBy", ar.withdrawn_reason as "withdrawnReason",
+          (select l.archival_code from archive_records l
+            where l.item_id = ar.item_id and l.status = 'confirmed' and ar.status = 'withdrawn') as "reconfirmedAs",
+          fi.kind, fi.title as "itemTitle", fi.filed_by as "filedBy", pf.name as "filedByName",
+          fi.filed_at as "filedAt", fi.undone_at as "undoneAt",
+          t.id::int as "taskId", t.code as "taskCode", t.item_code as "itemCode", t.title as "taskTitle",
+          t.class as "taskClass", t.retention, u.id::int as "unitId", u.code as "unitCode", u.name as "unitName",
+          u.full_name as "unitFullName", h.head_name as "householdName",
+          row_to_json(d) as description,
+          (select coalesce(json_object_agg(a.action, a.n), '{}'::json)
+             from (select action, count(*)::int as n from audit_log where item_id = ar.item_id group by action) a) as audit
+        from archive_records ar
+        join units u on u.id = ar.unit_id
+        join filing_items fi on fi.id = ar.item_id
+        join tasks t on t.id = fi.task_id
+        left join households h on h.id = t.household_id
+        left join item_descriptions d on d.item_id = ar.item_id
+        left join people pc on pc.open_id = ar.confirmed_by
+        left join people pf on pf.open_id = fi.filed_by
+        where ${scopeWhere(scope)} and ar.class_key = ${classKey} and ar.piece_number > ${afterPiece}
+        order by ar.piece_number limit ${limit}`,
+  );
+  if (rows.length === 0) return [];
+  const materials = await materialsOfItems(
+    db,
+    rows.map((r) => Number(r.itemId)),
+  );
+  return rows.map((r) => {
+    const mats = materials.get(Number(r.itemId)) ?? [];
+    const first = mats[0];
+    return {
+      ...r,
+      confirmedAt: new Date(r.confirmedAt),
+      withdrawnAt: r.withdrawnAt ? new Date(r.withdrawnAt) : null,
+      filedAt: new Date(r.filedAt),
+      undoneAt: r.undoneAt ? new Date(r.undoneAt) : null,
+      description: r.description ? descriptionOf(r.description) : null,
+      audit: typeof r.audit === 'string' ? JSON.parse(r.audit) : (r.audit ?? {}),
+      senderName: first?.senderName ?? null,
+      materials: mats.map(({ senderName: _s, ...m }) => m),
+    };
+  });
+}
+
+const descriptionOf = (d: any): GivenDescription => ({
+  docNumber: d.doc_number,
+  responsible: d.responsible,
+  title: d.title,
+  date: d.date,
+  secrecy: d.secrecy,
+  pages: d.pages,
+  remarks: d.remarks,
+  reason: d.reason,
+  place: d.place,
+  people: d.people,
+  photographer: d.photographer,
+});
+
+/** Member materials of items, in filing order, with the sender's name. */
+export async function materialsOfItems(
+  db: Db,
+  itemIds: number[],
+): Promise<Map<number, (MaterialFacts & { senderName: string | null })[]>> {
+  const out = new Map<number, (MaterialFacts & { senderName: string | null })[]>();
+  if (itemIds.length === 0) return out;
+  const rows = await queryRows<any>(
+    db,
+    sql`select fim.item_id::int as "itemId", m.id::int as id, fim.position::int as position, m.kind,
+          m.original_name as "originalName", m.declared_mime as "declaredMime", m.sniffed_mime as "sniffedMime",
+          m.size_bytes::float8 as "sizeBytes", m.sha256, m.storage_key as "storageKey", m.status,
+          m.message_id as "messageId", m.sender_open_id as "senderOpenId", p.name as "senderName",
+          m.sent_at as "sentAt", m.taken_at as "takenAt", m.gps_lat as "gpsLat", m.gps_lng as "gpsLng",
+          m.camera_make as "cameraMake", m.camera_model as "cameraModel", m.width::int as width,
+          m.height::int as height
+        from filing_item_materials fim
+        join materials m on m.id = fim.material_id
+        left join people p on p.open_id = m.sender_open_id
+        where fim.item_id in (${sql.join(
+          itemIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})
+        order by fim.item_id, fim.position, m.id`,
+  );
+  for (const r of rows) {
+    const m = {
+      ...r,
+      sizeBytes: r.sizeBytes === null ? null : Number(r.sizeBytes),
+      sentAt: new Date(r.sentAt),
+      takenAt: r.takenAt ? new Date(r.takenAt) : null,
+    };
+    delete m.itemId;
+    const list = out.get(Number(r.itemId)) ?? [];
+    list.push(m);
+    out.set(Number(r.itemId), list);
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { queryRows, type Db, type Tx } from '../client.js';
+import { archiveRecords, auditLog } from '../schema/index.js';
+
+export type ArchiveRecordRow = typeof archiveRecords.$inferSelect;
+export type NewArchiveRecord = typeof archiveRecords.$inferInsert;
+
+/**
+ * Locks the counters of the given classes (creating missing ones at 0), in key order so two
+ * confirmations never deadlock. Must run inside the transaction that hands out the numbers.
+ */
+export async function lockClassCounters(
+  tx: Tx,
+  classKeys: string[],
+  now: Date,
+): Promise<Map<string, number>> {
+  const keys = [...new Set(classKeys)].sort();
+  const out = new Map<string, number>();
+  for (const key of keys) {
+    await tx.execute(
+      sql`insert into archive_counters (class_key, last_number, updated_at) values (${key}, 0, ${now})
+          on conflict (class_key) do nothing`,
+    );
+    const [row] = await queryRows<{ last: number }>(
+      tx,
+      sql`select last_number::int as last from archive_counters where class_key = ${key} for update`,
+    );
+    out.set(key, Number(row!.last));
+  }
+  return out;
+}
+
+export async function setClassCounter(tx: Tx, classKey: string, last: number, now: Date): Promise<void> {
+  await tx.execute(
+    sql`update archive_counters set last_number = ${last}, updated_at = ${now} where class_key = ${classKey}`,
+  );
+}
+
+export async function insertArchiveRecords(tx: Tx, rows: NewArchiveRecord[], chunk = 500): Promise<void> {
+  for (let i = 0; i < rows.length; i += chunk)
+    await tx.insert(archiveRecords).values(rows.slice(i, i + chunk));
+}
+
+export async function liveRecordOfItem(db: Db, itemId: number): Promise<ArchiveRecordRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(archiveRecords)
+    .where(and(eq(archiveRecords.itemId, itemId), eq(archiveRecords.status, 'confirmed')));
+  return row;
+}
+
+export async function recordByCode(db: Db, archivalCode: string): Promise<ArchiveRecordRow | undefined> {
+  const [row] = await db.select().from(archiveRecords).where(eq(archiveRecords.archivalCode, archivalCode));
+  return row;
+}
+
+/** Retires a live number; false when it was not live any more (a concurrent unconfirm). */
+export async function withdrawRecord(
+  tx: Tx,
+  id: number,
+  by: string,
+  at: Date,
+  reason: string | null,
+): Promise<boolean> {
+  const rows = await tx
+    .update(archiveRecords)
+    .set({ status: 'withdrawn', withdrawnAt: at, withdrawnBy: by, withdrawnReason: reason })
+    .where(and(eq(archiveRecords.id, id), eq(archiveRecords.status, 'confirmed')))
+    .returning({ id: archiveRecords.id });
+  return rows.length > 0;
+}
+
+/** Audit rows for archive actions (confirm / unconfirm / describe), written in the same transaction. */
+export async function insertArchiveAudit(
+  tx: Tx,
+  rows: {
+    at: Date;
+    actor: string;
+    action: 'confirm' | 'unconfirm' | 'describe';
+    source: 'chat' | 'card' | 'cli';
+    unitId: number | null;
+    taskId?: number | null;
+    itemId: number;
+    details: Record<string, unknown>;
+  }[],
+  chunk = 500,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += chunk) await tx.insert(auditLog).values(rows.slice(i, i + chunk));
+}
+
+/** The class's live and withdrawn numbers, and the counter, for the continuity check. */
+export async function classNumbers(db: Db, classKey: string): Promise<{ numbers: number[]; last: number }> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`select piece_number::int as n from archive_records where class_key = ${classKey} order by piece_number`,
+  );
+  const [counter] = await queryRows<{ last: number }>(
+    db,
+    sql`select last_number::int as last from archive_counters where class_key = ${classKey}`,
+  );
+  return { numbers: rows.map((r) => Number(r.n)), last: Number(counter?.last ?? 0) };
+}

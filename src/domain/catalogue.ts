@@ -1,0 +1,141 @@
+/**
+ * 归档文件目录 (DA/T 22-2015): 序号, 档号, 文号, 责任者, 题名, 日期 (YYYYMMDD), 密级, 页数, 备注.
+ * Defaults come from the task, the unit and the materials; what a person entered wins. Titles the
+ * bot or an officer made up (not the document's own) go in square brackets.
+ */
+import type { ItemKind } from './archival-code.js';
+import { isoDate, yyyymmdd } from './catalogue-date.js';
+import { describePhotoGroup, type PhotoDescription } from './photo-description.js';
+
+export const CATALOGUE_COLUMNS = [
+  { key: 'seq', header: '序号', width: 8 },
+  { key: 'archivalCode', header: '档号', width: 28 },
+  { key: 'docNumber', header: '文号', width: 18 },
+  { key: 'responsible', header: '责任者', width: 18 },
+  { key: 'title', header: '题名', width: 60 },
+  { key: 'date', header: '日期', width: 12 },
+  { key: 'secrecy', header: '密级', width: 8 },
+  { key: 'pages', header: '页数', width: 8 },
+  { key: 'remarks', header: '备注', width: 30 },
+] as const;
+
+export interface CatalogueRow {
+  seq: number;
+  archivalCode: string;
+  docNumber: string;
+  responsible: string;
+  title: string;
+  date: string;
+  secrecy: string;
+  pages: number | null;
+  remarks: string;
+}
+
+export interface CatalogueMaterialFacts {
+  kind: string;
+  originalName: string | null;
+  sentAt: Date;
+  takenAt: Date | null;
+  gpsLat: number | null;
+  gpsLng: number | null;
+}
+
+/** item_descriptions: null = use the default. */
+export interface GivenDescription {
+  docNumber?: string | null;
+  responsible?: string | null;
+  title?: string | null;
+  date?: string | null;
+  secrecy?: string | null;
+  pages?: number | null;
+  remarks?: string | null;
+  reason?: string | null;
+  place?: string | null;
+  people?: string | null;
+  photographer?: string | null;
+}
+
+export interface CatalogueItemFacts {
+  kind: ItemKind;
+  itemTitle: string;
+  taskTitle: string;
+  householdName: string | null;
+  unitName: string;
+  senderName: string | null;
+  materials: CatalogueMaterialFacts[];
+  description: GivenDescription | null;
+  /** Pages counted at confirmation. */
+  recordPages: number | null;
+}
+
+export type CatalogueEntry = Omit<CatalogueRow, 'seq' | 'archivalCode'> & { photo?: PhotoDescription };
+
+const GENERIC_NAME =
+  /^(新建|未命名|扫描|微信图片|微信截图|截图|屏幕截图|mmexport|img|dsc|screenshot|image|file|scan|doc)/i;
+const DOC_NUMBER = /[\u4e00-\u9fa5A-Za-z]{1,16}[〔［[(（]\d{4}[〕］\])）]\d{1,5}号/;
+
+/** The default 题名 a filing gets without a caption (mirrors filingTitle). */
+export const taskDefaultTitle = (f: Pick<CatalogueItemFacts, 'taskTitle' | 'householdName'>) =>
+  f.householdName ? `${f.householdName}户 ${f.taskTitle}` : f.taskTitle;
+
+export const bracketTitle = (t: string) => (/^\[.*\]$/.test(t) ? t : `[${t}]`);
+
+/** A document's own title, from a meaningful file name (`关于…的通知.pdf`), if it has one. */
+export function ownTitleOf(materials: CatalogueMaterialFacts[]): string | undefined {
+  const docs = materials.filter((m) => m.kind === 'document' && m.originalName);
+  if (docs.length !== 1) return undefined;
+  const base = docs[0]!.originalName!.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim();
+  if (GENERIC_NAME.test(base) || !/[\u4e00-\u9fff]{4,}/.test(base)) return undefined;
+  return base;
+}
+
+export function detectDocNumber(...texts: (string | null | undefined)[]): string {
+  for (const t of texts) {
+    const m = t ? DOC_NUMBER.exec(t.normalize('NFC')) : null;
+    if (m) return m[0];
+  }
+  return '';
+}
+
+export function buildCatalogueEntry(
+  f: CatalogueItemFacts,
+  opts: { timeZone: string; secrecyDefault: string },
+): CatalogueEntry {
+  const d = f.description ?? {};
+  const sentFirst = [...f.materials].sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime())[0];
+  const given = (v: string | null | undefined) => (v && v.trim() ? v.trim() : undefined);
+  let title: string;
+  let date = sentFirst ? yyyymmdd(sentFirst.sentAt, opts.timeZone) : '';
+  let photo: PhotoDescription | undefined;
+  if (f.kind === 'photo_group') {
+    const reasonFromCaption = f.itemTitle !== taskDefaultTitle(f);
+    photo = describePhotoGroup(
+      f.materials,
+      d,
+      { reason: f.itemTitle, reasonFromCaption, place: f.unitName, photographer: f.senderName },
+      opts.timeZone,
+    );
+    title = photo.title;
+    date = photo.date;
+  } else {
+    const own = f.kind === 'document' ? ownTitleOf(f.materials) : undefined;
+    title = own ?? bracketTitle(f.itemTitle);
+  }
+  const photos = f.materials.filter((m) => m.kind === 'photo').length;
+  const autoRemarks = f.kind === 'photo_group' ? `照片${photos}张` : '';
+  return {
+    docNumber: given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName)),
+    responsible: given(d.responsible) ?? (f.senderName?.trim() || f.unitName),
+    title: given(d.title) ?? title,
+    date: given(d.date) ?? date,
+    secrecy: given(d.secrecy) ?? opts.secrecyDefault,
+    pages: d.pages ?? f.recordPages ?? f.materials.length,
+    remarks: given(d.remarks) ?? autoRemarks,
+    ...(photo ? { photo } : {}),
+  };
+}
+
+/** 备注 of a retired number: the row stays in the catalogue so 件号 remain continuous. */
+export function withdrawnRemarks(at: Date, timeZone: string, newCode?: string | null): string {
+  return `件号停用：${isoDate(at, timeZone)}撤销归档确认${newCode ? `，现档号${newCode}` : ''}`;
+}

@@ -1,0 +1,165 @@
+/**
+ * DA/T 70 four-properties (四性) check: authenticity 真实性, integrity 完整性, usability 可用性,
+ * security 安全性. The report lists every failure with its item; nothing is ever "fixed".
+ */
+
+export type Property = 'authenticity' | 'integrity' | 'usability' | 'security';
+
+export const PROPERTIES: readonly Property[] = ['authenticity', 'integrity', 'usability', 'security'];
+
+export const PROPERTY_LABELS: Record<Property, string> = {
+  authenticity: '真实性',
+  integrity: '完整性',
+  usability: '可用性',
+  security: '安全性',
+};
+
+export type CheckCode =
+  // authenticity
+  | 'hash_mismatch'
+  | 'size_mismatch'
+  | 'type_mismatch'
+  | 'exif_time_mismatch'
+  // integrity
+  | 'file_missing'
+  | 'field_missing'
+  | 'field_invalid'
+  | 'number_gap'
+  | 'item_not_live'
+  | 'orphan_file'
+  | 'description_gap'
+  // usability
+  | 'file_unreadable'
+  | 'format_not_allowed'
+  | 'image_undecodable'
+  | 'pdf_unparseable'
+  // security
+  | 'audit_missing'
+  | 'virus_found'
+  | 'virus_scan_failed';
+
+export const CHECK_PROPERTY: Record<CheckCode, Property> = {
+  hash_mismatch: 'authenticity',
+  size_mismatch: 'authenticity',
+  type_mismatch: 'authenticity',
+  exif_time_mismatch: 'authenticity',
+  file_missing: 'integrity',
+  field_missing: 'integrity',
+  field_invalid: 'integrity',
+  number_gap: 'integrity',
+  item_not_live: 'integrity',
+  orphan_file: 'integrity',
+  description_gap: 'integrity',
+  file_unreadable: 'usability',
+  format_not_allowed: 'usability',
+  image_undecodable: 'usability',
+  pdf_unparseable: 'usability',
+  audit_missing: 'security',
+  virus_found: 'security',
+  virus_scan_failed: 'security',
+};
+
+export const CHECK_LABELS: Record<CheckCode, string> = {
+  hash_mismatch: '哈希值不符',
+  size_mismatch: '文件大小不符',
+  type_mismatch: '文件类型不符',
+  exif_time_mismatch: 'EXIF拍摄时间不符',
+  file_missing: '文件缺失',
+  field_missing: '必填著录项缺失',
+  field_invalid: '著录项格式错误',
+  number_gap: '件号不连续',
+  item_not_live: '已确认条目的归档已撤销',
+  orphan_file: '文件无对应条目',
+  description_gap: '照片说明不完整',
+  file_unreadable: '文件无法读取',
+  format_not_allowed: '格式不在允许范围',
+  image_undecodable: '图像无法解码',
+  pdf_unparseable: 'PDF结构无法解析',
+  audit_missing: '审计记录不完整',
+  virus_found: '发现病毒',
+  virus_scan_failed: '病毒检查失败',
+};
+
+export interface CheckFailure {
+  property: Property;
+  check: CheckCode;
+  /** `warning`s (e.g. photo description gaps) are listed but do not fail the check. */
+  severity: 'error' | 'warning';
+  itemId: number | null;
+  archivalCode: string | null;
+  materialId: number | null;
+  /** Storage key or package path of the file concerned. */
+  file: string | null;
+  message: string;
+}
+
+export function failure(
+  check: CheckCode,
+  message: string,
+  at: Partial<Pick<CheckFailure, 'itemId' | 'archivalCode' | 'materialId' | 'file' | 'severity'>> = {},
+): CheckFailure {
+  return {
+    property: CHECK_PROPERTY[check],
+    check,
+    severity: at.severity ?? 'error',
+    itemId: at.itemId ?? null,
+    archivalCode: at.archivalCode ?? null,
+    materialId: at.materialId ?? null,
+    file: at.file ?? null,
+    message,
+  };
+}
+
+export interface FourPropertiesReport {
+  generatedAt: string;
+  scope: { unitCode?: string; unitName?: string; year?: number; package?: string };
+  totals: { records: number; withdrawn: number; files: number; bytes: number };
+  /** Checks run (per item or file) and failures (errors only) per property. */
+  summary: Record<Property, { checked: number; failed: number }>;
+  passed: boolean;
+  virusScan: 'off' | 'ran';
+  failures: CheckFailure[];
+}
+
+/** Counts checks as they run and collects failures; `finish()` gives the report. */
+export class ReportBuilder {
+  readonly failures: CheckFailure[] = [];
+  readonly totals = { records: 0, withdrawn: 0, files: 0, bytes: 0 };
+  private readonly summary = Object.fromEntries(
+    PROPERTIES.map((p) => [p, { checked: 0, failed: 0 }]),
+  ) as Record<Property, { checked: number; failed: number }>;
+
+  checked(property: Property, n = 1): void {
+    this.summary[property].checked += n;
+  }
+
+  add(...failures: CheckFailure[]): void {
+    for (const f of failures) {
+      this.failures.push(f);
+      if (f.severity === 'error') this.summary[f.property].failed++;
+    }
+  }
+
+  finish(
+    generatedAt: Date,
+    scope: FourPropertiesReport['scope'],
+    virusScan: 'off' | 'ran',
+  ): FourPropertiesReport {
+    const order = (f: CheckFailure) => PROPERTIES.indexOf(f.property);
+    const failures = [...this.failures].sort(
+      (a, b) =>
+        order(a) - order(b) ||
+        (a.archivalCode ?? '').localeCompare(b.archivalCode ?? '') ||
+        (a.itemId ?? 0) - (b.itemId ?? 0),
+    );
+    return {
+      generatedAt: generatedAt.toISOString(),
+      scope,
+      totals: { ...this.totals },
+      summary: structuredClone(this.summary),
+      passed: failures.every((f) => f.severity !== 'error'),
+      virusScan,
+      failures,
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import sharp from 'sharp';
+import { bytesAt, type FileProbe } from '../archive/copy-and-hash.js';
+import { sniffFile } from '../archive/sniff-file.js';
+import type { VirusScanner } from '../archive/virus-scan.js';
+import type { MaterialFacts } from '../db/repos/archive-catalogue.js';
+import { failure, type ReportBuilder } from '../domain/four-properties.js';
+import {
+  exifTimeProblem,
+  formatProblem,
+  pdfTrailer,
+  xrefLooksValid,
+} from '../domain/four-properties-rules.js';
+import { errorMessage } from '../errors.js';
+import { inspectPhoto } from '../media/inspect-photo.js';
+
+export interface FileCheckContext {
+  allowedFormats: readonly string[];
+  timeZone: string;
+  virusScan?: VirusScanner;
+}
+
+/** Where the failures of one file point: its item, 档号, material and file name. */
+export interface FileRef {
+  itemId: number;
+  archivalCode: string;
+  materialId: number;
+  file: string;
+}
+
+/**
+ * Checks one file of a record: the bytes at `path` (hashed in `probe`) against what was recorded at
+ * capture (authenticity), its format, decodability and structure (usability) and, when a scanner is
+ * configured, viruses (security). Adds failures to the report; never changes anything.
+ */
+export async function checkFile(
+  path: string,
+  probe: FileProbe,
+  m: MaterialFacts,
+  ref: FileRef,
+  ctx: FileCheckContext,
+  report: ReportBuilder,
+): Promise<void> {
+  const at = ref;
+  report.checked('authenticity');
+  report.checked('usability');
+  if (m.sha256 && probe.sha256 !== m.sha256)
+    report.add(failure('hash_mismatch', `SHA-256 为 ${probe.sha256}，记录为 ${m.sha256}`, at));
+  if (m.sizeBytes !== null && probe.size !== m.sizeBytes)
+    report.add(failure('size_mismatch', `文件 ${probe.size} 字节，记录为 ${m.sizeBytes} 字节`, at));
+
+  const sniffed = await sniffFile(path, probe.head, {
+    declaredMime: m.declaredMime,
+    fileName: m.originalName,
+  });
+  if (m.sniffedMime && sniffed.mime !== m.sniffedMime)
+    report.add(failure('type_mismatch', `文件类型为 ${sniffed.mime}，记录为 ${m.sniffedMime}`, at));
+  const bytesMime = sniffed.bytesMime;
+  const formatIssue = formatProblem({ bytesMime, mime: sniffed.mime }, ctx.allowedFormats);
+  if (formatIssue) report.add(failure('format_not_allowed', formatIssue, at));
+
+  if (m.kind === 'photo' && bytesMime?.startsWith('image/')) {
+    const info = await inspectPhoto(path, { timeZone: ctx.timeZone });
+    const exifIssue = exifTimeProblem(m.takenAt, info.takenAt);
+    if (exifIssue) report.add(failure('exif_time_mismatch', exifIssue, at));
+  }
+  if (bytesMime && /^image\/(jpeg|png|tiff|webp|gif|avif|heif)$/.test(bytesMime)) {
+    try {
+      await sharp(path, { limitInputPixels: false }).resize(64, 64, { fit: 'inside' }).toBuffer();
+    } catch (err) {
+      report.add(failure('image_undecodable', `图像无法完整解码：${errorMessage(err)}`, at));
+    }
+  }
+  if (bytesMime === 'application/pdf' || sniffed.mime === 'application/pdf') {
+    const problem = await pdfProblem(path, probe);
+    if (problem) report.add(failure('pdf_unparseable', problem, at));
+  }
+  if (ctx.virusScan) {
+    report.checked('security');
+    const res = await ctx.virusScan(path);
+    if (res.verdict === 'infected') report.add(failure('virus_found', res.output || '病毒检查报告感染', at));
+    else if (res.verdict === 'error')
+      report.add(failure('virus_scan_failed', `病毒检查未能完成：${res.output}`, at));
+  }
+}
+
+async function pdfProblem(path: string, probe: FileProbe): Promise<string | undefined> {
+  const t = pdfTrailer(probe.head, probe.tail);
+  if ('problem' in t) return t.problem;
+  if (t.xrefOffset >= probe.size) return `startxref 指向文件之外（${t.xrefOffset}）`;
+  if (xrefLooksValid(await bytesAt(path, probe, t.xrefOffset, 32))) return undefined;
+  // Offsets count from %PDF- when junk precedes it.
+  const start = probe.head.indexOf('%PDF-');
+  if (start > 0 && xrefLooksValid(await bytesAt(path, probe, t.xrefOffset + start, 32))) return undefined;
+  return `startxref（${t.xrefOffset}）处不是交叉引用表`;
+}

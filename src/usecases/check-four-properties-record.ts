@@ -1,0 +1,72 @@
+import { catalogueEntryOf, type CatalogueOptions } from '../archive/catalogue-entry.js';
+import type { Db } from '../db/client.js';
+import type { RecordFacts, ScopeClass } from '../db/repos/archive-catalogue.js';
+import type { CatalogueEntry } from '../domain/catalogue.js';
+import { classNumbers } from '../db/repos/archive-records.js';
+import { formatArchivalCode, type ArchivalCodeRules } from '../domain/archival-code.js';
+import { failure, type ReportBuilder } from '../domain/four-properties.js';
+import { catalogueFieldProblems, findNumberGaps, gapText } from '../domain/four-properties-rules.js';
+import { GAP_LABELS } from '../domain/photo-description.js';
+
+/**
+ * Record-level checks (no file reads): required catalogue fields, the item still live, files
+ * recorded, the photo description (a warning), and the audit trail (file → confirm → unconfirm).
+ */
+export function checkRecord(
+  r: RecordFacts,
+  opts: CatalogueOptions,
+  report: ReportBuilder,
+  /** The record's catalogue entry, when the caller built it already. */
+  known?: CatalogueEntry,
+): void {
+  const at = { itemId: r.itemId, archivalCode: r.archivalCode };
+  report.totals.records++;
+  report.checked('integrity');
+  report.checked('security');
+  const has = (action: string) => (r.audit[action] ?? 0) > 0;
+  const missingTrail = ['file', 'confirm', ...(r.status === 'withdrawn' ? ['unconfirm'] : [])].filter(
+    (a) => !has(a),
+  );
+  if (missingTrail.length > 0)
+    report.add(failure('audit_missing', `缺少审计记录：${missingTrail.join('、')}`, at));
+  if (r.status === 'withdrawn') {
+    report.totals.withdrawn++;
+    return;
+  }
+  const entry = known ?? catalogueEntryOf(r, opts);
+  for (const p of catalogueFieldProblems({ ...entry, archivalCode: r.archivalCode }))
+    report.add(failure(p.check, p.message, at));
+  if (r.undoneAt) report.add(failure('item_not_live', '该件已确认归档，但其归档记录后来被撤销', at));
+  if (r.materials.length === 0) report.add(failure('file_missing', '该件没有任何电子文件', at));
+  if (entry.photo && entry.photo.gaps.length > 0)
+    report.add(
+      failure('description_gap', `照片说明缺少：${entry.photo.gaps.map((g) => GAP_LABELS[g]).join('、')}`, {
+        ...at,
+        severity: 'warning',
+      }),
+    );
+}
+
+/** 件号 continuity of a whole class (every number 1..N exists as a row, withdrawn ones included). */
+export async function checkClassNumbering(
+  db: Db,
+  cls: ScopeClass,
+  rules: ArchivalCodeRules,
+  report: ReportBuilder,
+): Promise<void> {
+  report.checked('integrity');
+  const { numbers, last } = await classNumbers(db, cls.classKey);
+  for (const gap of findNumberGaps(numbers, last)) {
+    const from = formatArchivalCode(cls, gap.from, rules);
+    const to = formatArchivalCode(cls, gap.to, rules);
+    report.add(
+      failure(
+        'number_gap',
+        `件号 ${gapText(gap)} 缺失（${gap.from === gap.to ? from : `${from} 至 ${to}`}）`,
+        {
+          archivalCode: from,
+        },
+      ),
+    );
+  }
+}

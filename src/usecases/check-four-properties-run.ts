@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  REPORT_JSON,
+  REPORT_XLSX,
+  writeReportJson,
+  writeReportXlsx,
+} from '../archive/four-properties-report.js';
+import type { Db } from '../db/client.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import type { FourPropertiesReport } from '../domain/four-properties.js';
+import {
+  checkFourProperties,
+  type FourPropertiesDeps,
+  type FourPropertiesScope,
+} from './check-four-properties.js';
+
+export const FOUR_PROPERTIES_JOB = 'four-properties-check';
+
+export interface FourPropertiesJobPayload {
+  unitId?: number;
+  year?: number;
+  /** Chat to tell the result (optional). */
+  chatId?: string;
+}
+
+export interface FourPropertiesRun {
+  report: FourPropertiesReport;
+  dir: string;
+  json: string;
+  xlsx: string;
+}
+
+/** Runs the check and writes 四性检测报告.json / .xlsx into `reportsDir/四性检测-<time>/`. */
+export async function runFourPropertiesCheck(
+  deps: FourPropertiesDeps,
+  scope: FourPropertiesScope,
+  reportsDir: string,
+): Promise<FourPropertiesRun> {
+  const report = await checkFourProperties(deps, scope);
+  const stamp = report.generatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const dir = join(reportsDir, `四性检测-${stamp}`);
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, REPORT_JSON);
+  const xlsx = join(dir, REPORT_XLSX);
+  await writeReportJson(json, report);
+  await writeReportXlsx(xlsx, report);
+  return { report, dir, json, xlsx };
+}
+
+/** ISO week of a date, `2026-W48`: the weekly check's idempotency key. */
+export function isoWeek(d: Date): string {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Enqueues the whole-archive check once per ISO week (for the weekly schedule); false if queued already. */
+export async function enqueueWeeklyFourPropertiesCheck(db: Db, now: Date, chatId?: string): Promise<boolean> {
+  const payload: FourPropertiesJobPayload = chatId ? { chatId } : {};
+  return enqueueJob(
+    db,
+    { kind: FOUR_PROPERTIES_JOB, key: isoWeek(now), payload, runAt: now, maxAttempts: 2 },
+    now,
+  );
+}

@@ -1,0 +1,184 @@
+import type { Db } from '../db/client.js';
+import type { ActionSource } from '../db/repos/audit.js';
+import { listConfirmCandidates, unitCodesByPath, type ConfirmCandidate } from '../db/repos/archive-items.js';
+import { materialsOfItems } from '../db/repos/archive-catalogue.js';
+import {
+  insertArchiveAudit,
+  insertArchiveRecords,
+  lockClassCounters,
+  setClassCounter,
+  type NewArchiveRecord,
+} from '../db/repos/archive-records.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getUnitById } from '../db/repos/units.js';
+import {
+  classKeyOf,
+  classPartsOf,
+  codeRangeText,
+  formatArchivalCode,
+  type ArchivalCodeRules,
+  type ClassParts,
+} from '../domain/archival-code.js';
+import { DomainError } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import { countPdfPages } from '../archive/pdf-pages.js';
+
+export interface ConfirmDeps {
+  db: Db;
+  clock: Clock;
+  rules: ArchivalCodeRules;
+  /** When given, PDF pages are counted from the stored files for 页数. */
+  blobs?: BlobStore;
+}
+
+export interface ConfirmInput {
+  unitId: number;
+  year: number;
+  taskId?: number;
+  actor: string;
+  source: ActionSource;
+}
+
+export interface ConfirmedClass {
+  classKey: string;
+  count: number;
+  codes: string[];
+}
+
+export type ConfirmOutcome =
+  | {
+      status: 'confirmed';
+      count: number;
+      classes: ConfirmedClass[];
+      records: { itemId: number; archivalCode: string }[];
+      message: string;
+    }
+  | { status: 'nothing'; message: string }
+  | { status: 'refused'; message: string };
+
+/**
+ * Confirms the live, unconfirmed items of a unit's subtree for a year (or one task) and gives each
+ * its 档号. Numbers are handed out under a row lock on each class counter, in one transaction with
+ * the records and the audit rows: concurrent confirmations queue, and a failure hands out nothing,
+ * so every class stays 1..N without gaps or duplicates.
+ */
+export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Promise<ConfirmOutcome> {
+  const { db, rules } = deps;
+  const unit = await getUnitById(db, input.unitId);
+  if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  if (input.source !== 'cli' && !(await hasUnitRole(db, input.actor, unit, ['archivist', 'admin'])))
+    return { status: 'refused', message: `只有${unit.name}或上级的档案员才能确认归档` };
+  const scope = { unitPath: unit.path, year: input.year, taskId: input.taskId };
+  const pre = await listConfirmCandidates(db, scope);
+  if (pre.length === 0)
+    return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
+
+  const codes = await unitCodesByPath(db, [...new Set(pre.map((c) => c.unitPath))]);
+  const partsOf = (c: ConfirmCandidate): ClassParts =>
+    classPartsOf(
+      {
+        kind: c.kind,
+        year: c.year,
+        retention: c.retention,
+        taskClass: c.taskClass,
+        unitKind: c.unitKind,
+        unitCodes: codes.get(c.unitPath) ?? [],
+      },
+      rules,
+    );
+  const pages = deps.blobs
+    ? await countPages(
+        db,
+        deps.blobs,
+        pre.map((c) => c.itemId),
+      )
+    : new Map<number, number>();
+  const now = deps.clock.now();
+
+  const assigned = await db.transaction(async (tx) => {
+    const counters = await lockClassCounters(
+      tx,
+      pre.map((c) => classKeyOf(partsOf(c))),
+      now,
+    );
+    // Re-read under the locks: a concurrent confirmation that got there first has committed.
+    const cands = await listConfirmCandidates(tx, { ...scope, itemIds: pre.map((c) => c.itemId) }, true);
+    const records: NewArchiveRecord[] = [];
+    for (const c of cands) {
+      const parts = partsOf(c);
+      const key = classKeyOf(parts);
+      const last = counters.get(key);
+      if (last === undefined) continue; // its class changed since the first read (refiled): next time
+      counters.set(key, last + 1);
+      records.push({
+        itemId: c.itemId,
+        unitId: c.unitId,
+        classKey: key,
+        ...parts,
+        pieceNumber: last + 1,
+        archivalCode: formatArchivalCode(parts, last + 1, rules),
+        pages: pages.get(c.itemId) ?? null,
+        status: 'confirmed',
+        confirmedAt: now,
+        confirmedBy: input.actor,
+      });
+    }
+    if (records.length === 0) return [];
+    await insertArchiveRecords(tx, records);
+    for (const [key, last] of counters) await setClassCounter(tx, key, last, now);
+    const byItem = new Map(cands.map((c) => [c.itemId, c]));
+    await insertArchiveAudit(
+      tx,
+      records.map((r) => ({
+        at: now,
+        actor: input.actor,
+        action: 'confirm' as const,
+        source: input.source,
+        unitId: r.unitId,
+        taskId: byItem.get(r.itemId)?.taskId ?? null,
+        itemId: r.itemId,
+        details: { archivalCode: r.archivalCode, classKey: r.classKey, pieceNumber: r.pieceNumber },
+      })),
+    );
+    return records;
+  });
+  if (assigned.length === 0)
+    return { status: 'nothing', message: `${unit.name}${input.year}年度的材料已由他人确认归档` };
+
+  const classes = new Map<string, ConfirmedClass>();
+  for (const r of assigned) {
+    const c = classes.get(r.classKey) ?? { classKey: r.classKey, count: 0, codes: [] };
+    c.count++;
+    c.codes.push(r.archivalCode);
+    classes.set(r.classKey, c);
+  }
+  const lines = [...classes.values()].map((c) => `${codeRangeText(c.codes)}（${c.count}件）`);
+  return {
+    status: 'confirmed',
+    count: assigned.length,
+    classes: [...classes.values()],
+    records: assigned.map((r) => ({ itemId: r.itemId, archivalCode: r.archivalCode })),
+    message: `已确认归档${unit.name}${input.year}年度 ${assigned.length} 件：\n${lines.join('\n')}`,
+  };
+}
+
+/** 页数: PDF pages counted from the file (one when unreadable), one per other file. */
+async function countPages(db: Db, blobs: BlobStore, itemIds: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < itemIds.length; i += 500) {
+    const mats = await materialsOfItems(db, itemIds.slice(i, i + 500));
+    for (const [itemId, list] of mats) {
+      let n = 0;
+      for (const m of list) {
+        const isPdf = m.sniffedMime === 'application/pdf' && m.storageKey;
+        const pdf = isPdf
+          ? await countPdfPages(blobs.pathOf(m.storageKey!)).catch(() => undefined)
+          : undefined;
+        n += pdf ?? 1;
+      }
+      out.set(itemId, n);
+    }
+  }
+  return out;
+}

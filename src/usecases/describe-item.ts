@@ -1,0 +1,111 @@
+import type { Db } from '../db/client.js';
+import type { ActionSource } from '../db/repos/audit.js';
+import { insertArchiveAudit } from '../db/repos/archive-records.js';
+import {
+  listPhotoGroups,
+  upsertDescription,
+  type DescriptionFields,
+} from '../db/repos/archive-descriptions.js';
+import { getFilingItem } from '../db/repos/filings.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext } from '../db/repos/tasks.js';
+import { isYyyymmdd } from '../domain/catalogue-date.js';
+import { photoGroupGaps } from '../domain/photo-description-gaps.js';
+import { GAP_LABELS, type DescriptionGap } from '../domain/photo-description.js';
+import { DomainError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface DescribeItemInput extends DescriptionFields {
+  itemId: number;
+  actor: string;
+  source?: ActionSource;
+}
+
+export type DescribeItemOutcome =
+  | { status: 'described'; itemId: number; gaps: DescriptionGap[]; message: string }
+  | { status: 'refused'; message: string };
+
+const MAX_TEXT = 200;
+
+/**
+ * Records an item's description (著录): DA/T 50 事由 / 地点 / 人物 for photo groups (the
+ * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were.
+ * Allowed for the filer and the unit's officers, archivists and admins. Audited.
+ */
+export async function describeItem(
+  deps: { db: Db; clock: Clock },
+  input: DescribeItemInput,
+): Promise<DescribeItemOutcome> {
+  const { db } = deps;
+  const item = await getFilingItem(db, input.itemId);
+  if (!item || item.undoneAt) throw new DomainError('item_not_found', '找不到这条归档记录（可能已撤销）');
+  const task = (await getTaskContext(db, item.taskId))!;
+  const source = input.source ?? 'card';
+  const allowed =
+    source === 'cli' ||
+    input.actor === item.filedBy ||
+    (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer', 'archivist', 'admin']));
+  if (!allowed) return { status: 'refused', message: '只有归档人或本单位工作人员可以填写说明' };
+
+  const fields = cleanFields(input);
+  if (Object.keys(fields).length === 0) throw new DomainError('nothing_to_describe', '请至少填写一项');
+  const now = deps.clock.now();
+  await db.transaction(async (tx) => {
+    await upsertDescription(tx, item.id, fields, input.actor, now);
+    await insertArchiveAudit(tx, [
+      {
+        at: now,
+        actor: input.actor,
+        action: 'describe',
+        source,
+        unitId: task.unitId,
+        taskId: task.id,
+        itemId: item.id,
+        details: { fields },
+      },
+    ]);
+  });
+  const [group] = item.kind === 'photo_group' ? await listPhotoGroups(db, { itemId: item.id }) : [];
+  const gaps = group ? photoGroupGaps(group) : [];
+  return {
+    status: 'described',
+    itemId: item.id,
+    gaps,
+    message:
+      gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明',
+  };
+}
+
+function cleanFields(input: DescribeItemInput): DescriptionFields {
+  const out: DescriptionFields = {};
+  const texts = [
+    'docNumber',
+    'responsible',
+    'title',
+    'secrecy',
+    'remarks',
+    'reason',
+    'place',
+    'people',
+    'photographer',
+  ] as const;
+  for (const key of texts) {
+    const v = input[key];
+    if (typeof v !== 'string') continue;
+    const s = v.replace(/\s+/g, ' ').trim();
+    if (!s) continue;
+    if (s.length > MAX_TEXT) throw new DomainError('too_long', `内容太长（最多 ${MAX_TEXT} 字）`);
+    out[key] = s;
+  }
+  if (typeof input.date === 'string' && input.date.trim()) {
+    const d = input.date.trim().replace(/[-./年月日]/g, '');
+    if (!isYyyymmdd(d)) throw new DomainError('bad_date', '日期请写成8位年月日，如 20250305');
+    out.date = d;
+  }
+  if (input.pages !== undefined && input.pages !== null) {
+    if (!Number.isInteger(input.pages) || input.pages < 1)
+      throw new DomainError('bad_pages', '页数须为正整数');
+    out.pages = input.pages;
+  }
+  return out;
+}

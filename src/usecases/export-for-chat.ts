@@ -1,0 +1,94 @@
+import { readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ArchiveConfig } from '../archive/archive-config.js';
+import type { ExportJobPayload } from '../archive/export-command.js';
+import type { VirusScanner } from '../archive/virus-scan.js';
+import { zipFolder } from '../archive/zip-store.js';
+import type { Db } from '../db/client.js';
+import { getUnitById } from '../db/repos/units.js';
+import { DomainError } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ChatGateway } from '../ports/chat-gateway.js';
+import type { Clock } from '../ports/clock.js';
+import { exportTransferPackage } from './export-transfer-package.js';
+import { replyText } from './reply-text.js';
+
+export interface ExportForChatDeps {
+  db: Db;
+  gateway: ChatGateway;
+  clock: Clock;
+  blobs: BlobStore;
+  config: ArchiveConfig;
+  timeZone: string;
+  /** Where chat-requested packages are written (DATA_DIR/exports). */
+  exportsDir: string;
+  virusScan?: VirusScanner;
+}
+
+export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean };
+
+const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+
+/**
+ * The `archive-export` job: writes the package under exportsDir, then answers in the chat with the
+ * package as a ZIP when it fits Lark's upload limit, and always with a summary saying where it is.
+ * A retry starts over in the same folder (only our own partial output is removed).
+ */
+export async function exportForChat(
+  deps: ExportForChatDeps,
+  p: ExportJobPayload,
+): Promise<ExportForChatOutcome> {
+  const unit = await getUnitById(deps.db, p.unitId);
+  if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  const name = `${deps.config.fonds.code}-${unit.code}-${p.year}-移交包-${p.messageId.slice(-8)}`;
+  const outDir = join(deps.exportsDir, name);
+  const zipPath = `${outDir}.zip`;
+  await rm(outDir, { recursive: true, force: true });
+  await rm(zipPath, { force: true });
+  let res;
+  try {
+    res = await exportTransferPackage(
+      { ...deps, software: 'lark-archive-bot（归档助手）' },
+      { unitId: unit.id, year: p.year, outDir },
+    );
+  } catch (err) {
+    if (err instanceof DomainError) {
+      await replyText(deps.gateway, p.messageId, `导出失败：${err.message}`, `export-done-${p.messageId}`);
+      return { outDir, sent: false };
+    }
+    throw err;
+  }
+  let sent = false;
+  let zip: string | undefined;
+  const limit = deps.config.chatUploadLimitBytes;
+  if (res.bytes < limit) {
+    const size = await zipFolder(outDir, zipPath, name, deps.clock.now());
+    zip = zipPath;
+    if (size <= limit) {
+      const { fileKey } = await deps.gateway.uploadFile({
+        fileName: basename(zipPath),
+        bytes: await readFile(zipPath),
+        fileType: 'stream',
+      });
+      await deps.gateway.reply({
+        messageId: p.messageId,
+        message: { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
+        uuid: `export-file-${p.messageId}`,
+      });
+      sent = true;
+    }
+  }
+  const verdict = res.report.passed
+    ? '通过'
+    : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内四性检测报告）`;
+  const lines = [
+    `${unit.name}${p.year}年度移交包已生成：${res.records - res.withdrawn} 件` +
+      `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
+    `四性检测：${verdict}。`,
+    ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已归档但未确认，未包含在内。`] : []),
+    sent ? '压缩包已发送在上方。' : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB）。`,
+    `保存位置：${outDir}`,
+  ];
+  await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);
+  return { outDir, zip, sent };
+}

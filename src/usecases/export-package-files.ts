@@ -1,0 +1,106 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArchiveConfig } from '../archive/archive-config.js';
+import type { BagWriter } from '../archive/bagit.js';
+import { copyAndHash } from '../archive/copy-and-hash.js';
+import { REPORT_JSON, REPORT_XLSX, writeReportXlsx } from '../archive/four-properties-report.js';
+import { writeHashed } from '../archive/hashing-writer.js';
+import {
+  checklistText,
+  classificationSchemeText,
+  PACKAGE_PATHS,
+  readmeText,
+  registrationFormText,
+  type PackageSummary,
+} from '../archive/transfer-package.js';
+import type { Db } from '../db/client.js';
+import { checklistRows, retentionRows } from '../db/repos/archive-checks.js';
+import { failure, type FourPropertiesReport, type ReportBuilder } from '../domain/four-properties.js';
+import { retentionTableText } from '../domain/retention.js';
+
+async function* walk(dir: string, rel: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) {
+    if (e.isDirectory()) yield* walk(join(dir, e.name), `${rel}/${e.name}`);
+    else yield `${rel}/${e.name}`;
+  }
+}
+
+/**
+ * "Every catalogue row has its file and every file its row", on the package as written: walks
+ * 电子档案/ and compares with what the export put there.
+ */
+export async function checkPackageFiles(
+  dataDir: string,
+  written: Set<string>,
+  report: ReportBuilder,
+): Promise<void> {
+  const root = PACKAGE_PATHS.records;
+  let found = 0;
+  for await (const rel of walk(join(dataDir, root), root)) {
+    report.checked('integrity');
+    if (written.has(rel)) found++;
+    else report.add(failure('orphan_file', '移交包中的文件在目录中没有对应条目', { file: rel }));
+  }
+  if (found === written.size) return;
+  const seen = new Set<string>();
+  for await (const rel of walk(join(dataDir, root), root)) seen.add(rel);
+  for (const rel of written)
+    if (!seen.has(rel)) report.add(failure('file_missing', '目录中的文件在移交包中找不到', { file: rel }));
+}
+
+/** 其他/: classification scheme, retention table, checklist and the hand-over form. */
+export async function writeOtherFiles(
+  db: Db,
+  bag: BagWriter,
+  config: ArchiveConfig,
+  unitPath: string,
+  year: number,
+): Promise<void> {
+  const other = PACKAGE_PATHS.other;
+  const files: [string, string][] = [
+    [`${other}/分类方案.TXT`, classificationSchemeText(config)],
+    [
+      `${other}/保管期限表.TXT`,
+      '\ufeff' +
+        retentionTableText(
+          await retentionRows(db, unitPath, year),
+          config.retention,
+          `归档范围与保管期限表（${year}年度）`,
+        ),
+    ],
+    [`${other}/归档材料清单.TXT`, checklistText(await checklistRows(db, unitPath, year), year)],
+  ];
+  for (const [rel, text] of files) await addText(bag, rel, text);
+}
+
+/** The 四性 report (JSON + Excel), the registration form and 说明文件.TXT, all payload. */
+export async function writeReadmeAndReport(
+  bag: BagWriter,
+  config: ArchiveConfig,
+  report: FourPropertiesReport,
+  summary: PackageSummary,
+): Promise<void> {
+  await addText(bag, REPORT_JSON, JSON.stringify(report, null, 2) + '\n');
+  const xlsxPath = await bag.payloadPath(REPORT_XLSX);
+  await writeReportXlsx(xlsxPath, report);
+  const xlsx = await copyAndHash(xlsxPath);
+  await bag.addPayload(REPORT_XLSX, xlsx.sha256, xlsx.size);
+  await addText(
+    bag,
+    `${PACKAGE_PATHS.other}/电子档案移交与接收登记表.TXT`,
+    registrationFormText(config, summary),
+  );
+  await addText(bag, PACKAGE_PATHS.readme, readmeText(config, summary));
+}
+
+async function addText(bag: BagWriter, rel: string, text: string): Promise<void> {
+  const h = await writeHashed(await bag.payloadPath(rel), text);
+  await bag.addPayload(rel, h.sha256, h.size);
+}

@@ -1,0 +1,144 @@
+import type { ArchiveConfig } from '../archive/archive-config.js';
+import type { BagWriter } from '../archive/bagit.js';
+import { catalogueEntryOf } from '../archive/catalogue-entry.js';
+import type { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
+import type { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
+import type { FileCopier } from '../archive/copy-pool.js';
+import { fileExtensionOf } from '../archive/file-extension.js';
+import { itemMetadataXml, type PackagedFile } from '../archive/item-metadata-xml.js';
+import type { Progress } from '../archive/progress.js';
+import { runPool } from '../archive/run-pool.js';
+import { PACKAGE_PATHS } from '../archive/transfer-package.js';
+import type { Db } from '../db/client.js';
+import {
+  listRecordsPage,
+  type RecordFacts,
+  type RecordScope,
+  type ScopeClass,
+} from '../db/repos/archive-catalogue.js';
+import { failure, type ReportBuilder } from '../domain/four-properties.js';
+import { RETENTION_LABELS } from '../domain/retention.js';
+import { errorMessage } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
+import { checkClassNumbering, checkRecord } from './check-four-properties-record.js';
+
+export interface RecordsExportContext {
+  db: Db;
+  blobs: BlobStore;
+  config: ArchiveConfig;
+  timeZone: string;
+  bag: BagWriter;
+  xml: CatalogueXmlWriter;
+  xlsx: CatalogueXlsxWriter;
+  report: ReportBuilder;
+  fileCtx: FileCheckContext;
+  progress: Progress;
+  concurrency: number;
+  /** Copies + hashes files (worker threads) and writes the per-item metadata. */
+  copier: FileCopier;
+  /** Package paths written under 电子档案/ (for the files-vs-rows check). */
+  written: Set<string>;
+  formats: Map<string, number>;
+  seq: number;
+}
+
+const PAGE = 200;
+
+/**
+ * Streams one class into the package, 件号 by 件号: each file copied from the blob store while
+ * hashed (the manifest gets the hash of the bytes actually written; a mismatch with the recorded
+ * hash is a failure in the report, never a silent fix), checked and named by 档号, then the item's
+ * metadata XML; several records at once. Catalogue rows (XML + Excel) follow in 件号 order. The next
+ * page is read while this one copies.
+ */
+export async function exportClass(
+  ctx: RecordsExportContext,
+  scope: RecordScope,
+  cls: ScopeClass,
+): Promise<void> {
+  await checkClassNumbering(ctx.db, cls, ctx.config, ctx.report);
+  const opts = { timeZone: ctx.timeZone, secrecyDefault: ctx.config.secrecyDefault };
+  let next = listRecordsPage(ctx.db, scope, cls.classKey, 0, PAGE);
+  for (;;) {
+    const page = await next;
+    if (page.length === 0) break;
+    next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
+    const entries = page.map((r) => catalogueEntryOf(r, opts));
+    page.forEach((r, i) => checkRecord(r, opts, ctx.report, entries[i]));
+    const packaged: PackagedFile[][] = page.map(() => []);
+    let bytes = 0;
+    await runPool([...page.keys()], ctx.concurrency, async (k) => {
+      const r = page[k]!;
+      if (r.status !== 'confirmed') return;
+      for (const [i, m] of r.materials.entries()) {
+        const file = await exportFile(ctx, r, m, i);
+        if (!file) continue;
+        bytes += file.size;
+        packaged[k]!.push(file);
+      }
+      const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
+      const meta = await ctx.copier.write(
+        await ctx.bag.payloadPath(metaRel),
+        itemMetadataXml(r, entries[k]!, packaged[k]!),
+      );
+      await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
+      ctx.written.add(metaRel);
+    });
+    for (const [k, r] of page.entries()) {
+      const { photo: _photo, ...fields } = entries[k]!;
+      const row = { seq: ++ctx.seq, archivalCode: r.archivalCode, ...fields };
+      ctx.xlsx.addRow(row);
+      await ctx.xml.add({
+        ...row,
+        retention: RETENTION_LABELS[r.retention],
+        status: r.status,
+        files: packaged[k]!.map((f) => `${recordDir(r)}/${f.name}`),
+      });
+    }
+    ctx.progress.tick(page.length, bytes);
+  }
+}
+
+const recordDir = (r: RecordFacts) => `${PACKAGE_PATHS.records}/${r.year}/${r.categoryCode}`;
+
+async function exportFile(
+  ctx: RecordsExportContext,
+  r: RecordFacts,
+  m: RecordFacts['materials'][number],
+  index: number,
+): Promise<PackagedFile | undefined> {
+  const ref = { itemId: r.itemId, archivalCode: r.archivalCode, materialId: m.id, file: m.storageKey ?? '' };
+  ctx.report.totals.files++;
+  if (m.status !== 'stored' || !m.storageKey) {
+    ctx.report.checked('authenticity');
+    ctx.report.add(failure('file_missing', `材料未保存（状态：${m.status}），未放入移交包`, ref));
+    return undefined;
+  }
+  const ext = fileExtensionOf(m.sniffedMime, m.originalName);
+  const single = r.materials.length === 1 && ext !== 'xml';
+  const digits = r.materials.length > 99 ? 3 : 2;
+  const name = `${r.archivalCode}${single ? '' : `-${String(index + 1).padStart(digits, '0')}`}.${ext}`;
+  const rel = `${recordDir(r)}/${name}`;
+  const dest = await ctx.bag.payloadPath(rel);
+  let probe;
+  try {
+    probe = await ctx.copier.copy(ctx.blobs.pathOf(m.storageKey), dest);
+  } catch (err) {
+    ctx.report.checked('authenticity');
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' && (err as any).path !== dest;
+    ctx.report.add(
+      missing
+        ? failure('file_missing', '存储中找不到该文件，未放入移交包', ref)
+        : failure('file_unreadable', `文件无法复制：${errorMessage(err)}`, ref),
+    );
+    return undefined;
+  }
+  await ctx.bag.addPayload(rel, probe.sha256, probe.size);
+  ctx.written.add(rel);
+  ctx.report.totals.bytes += probe.size;
+  const mime = m.sniffedMime ?? 'application/octet-stream';
+  ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
+  await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
+  return { name, material: m, sha256: probe.sha256, size: probe.size, mime };
+}

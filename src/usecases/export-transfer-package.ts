@@ -1,0 +1,183 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArchiveConfig } from '../archive/archive-config.js';
+import { BagWriter } from '../archive/bagit.js';
+import { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
+import { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
+import { copyAndHash } from '../archive/copy-and-hash.js';
+import { CopyPool } from '../archive/copy-pool.js';
+import { silentProgress, type Progress } from '../archive/progress.js';
+import { PACKAGE_PATHS } from '../archive/transfer-package.js';
+import type { VirusScanner } from '../archive/virus-scan.js';
+import type { Db } from '../db/client.js';
+import { listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
+import { countUnconfirmed } from '../db/repos/archive-checks.js';
+import { getUnitById } from '../db/repos/units.js';
+import { ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
+import { RETENTION_ORDER } from '../domain/retention.js';
+import { isoDate, localDateTime } from '../domain/catalogue-date.js';
+import { DomainError } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import { exportClass, type RecordsExportContext } from './export-records.js';
+import { checkPackageFiles, writeOtherFiles, writeReadmeAndReport } from './export-package-files.js';
+
+export interface ExportDeps {
+  db: Db;
+  blobs: BlobStore;
+  clock: Clock;
+  config: ArchiveConfig;
+  timeZone: string;
+  virusScan?: VirusScanner;
+  progress?: Progress;
+  /** Records copied at once (default 8). */
+  concurrency?: number;
+  /** Threads copying and hashing (default: CPUs + 1, 2 to 8). */
+  copyThreads?: number;
+  software?: string;
+}
+
+export interface ExportInput {
+  unitId: number;
+  year: number;
+  /** The bag's root folder; must not exist or be empty. */
+  outDir: string;
+}
+
+export interface ExportResult {
+  outDir: string;
+  records: number;
+  withdrawn: number;
+  files: number;
+  bytes: number;
+  unconfirmed: number;
+  payloadOxum: string;
+  report: FourPropertiesReport;
+  catalogueXlsx: string;
+}
+
+/**
+ * Writes the transfer package of a unit's subtree for a year: a BagIt 1.0 bag whose payload is
+ * the transfer folder (说明文件.TXT, 文件目录.XML, 归档文件目录.xlsx, 电子档案/ named by 档号 with
+ * per-item metadata XML, 其他/, and the 四性 report). Original bytes only, streamed with flat
+ * memory; the four-properties checks run on the copies as they are made.
+ */
+export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
+  const { db, config } = deps;
+  const unit = await getUnitById(db, input.unitId);
+  if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  await ensureEmptyDir(input.outDir);
+  const startedAt = deps.clock.now();
+  const generatedAt = `${localDateTime(startedAt, deps.timeZone)}（${deps.timeZone}）`;
+  const scope = { unitPath: unit.path, year: input.year };
+  const classes = sortClasses(await listScopeClasses(db, scope), config);
+  const bag = new BagWriter(input.outDir);
+  await bag.open();
+  const header = {
+    fondsCode: config.fonds.code,
+    fondsName: config.fonds.name,
+    unitName: unit.fullName,
+    year: input.year,
+    generatedAt,
+  };
+  const xmlPath = await bag.payloadPath(PACKAGE_PATHS.catalogueXml);
+  const xlsxPath = await bag.payloadPath(PACKAGE_PATHS.catalogueXlsx);
+  const ctx: RecordsExportContext = {
+    db,
+    blobs: deps.blobs,
+    config,
+    timeZone: deps.timeZone,
+    bag,
+    xml: await CatalogueXmlWriter.open(xmlPath, header),
+    xlsx: new CatalogueXlsxWriter(xlsxPath, header),
+    report: new ReportBuilder(),
+    fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
+    progress: deps.progress ?? silentProgress,
+    concurrency: deps.concurrency ?? 8,
+    copier: new CopyPool(deps.copyThreads),
+    written: new Set(),
+    formats: new Map(),
+    seq: 0,
+  };
+  ctx.progress.start(
+    '导出',
+    classes.reduce((n, c) => n + c.records, 0),
+  );
+  try {
+    for (const cls of classes) await exportClass(ctx, scope, cls);
+  } finally {
+    await ctx.copier.close();
+  }
+  ctx.progress.done();
+
+  const xml = await ctx.xml.close();
+  await bag.addPayload(PACKAGE_PATHS.catalogueXml, xml.sha256, xml.size);
+  await ctx.xlsx.close();
+  const xlsx = await copyAndHash(xlsxPath);
+  await bag.addPayload(PACKAGE_PATHS.catalogueXlsx, xlsx.sha256, xlsx.size);
+  await checkPackageFiles(join(input.outDir, 'data'), ctx.written, ctx.report);
+  await writeOtherFiles(db, bag, config, unit.path, input.year);
+
+  const report = ctx.report.finish(
+    deps.clock.now(),
+    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: input.outDir },
+    deps.virusScan ? 'ran' : 'off',
+  );
+  const unconfirmed = await countUnconfirmed(db, unit.path, input.year);
+  await writeReadmeAndReport(bag, config, report, {
+    unitFullName: unit.fullName,
+    year: input.year,
+    generatedAt,
+    records: report.totals.records,
+    withdrawn: report.totals.withdrawn,
+    files: ctx.written.size - (report.totals.records - report.totals.withdrawn),
+    bytes: report.totals.bytes,
+    formats: ctx.formats,
+    unconfirmed,
+    fourPropertiesPassed: report.passed,
+    fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
+    software: deps.software ?? 'lark-archive-bot',
+  });
+  const { payloadOxum } = await bag.finish(
+    {
+      'Source-Organization': config.package.transferringUnit,
+      'Contact-Name': config.package.contact,
+      'External-Identifier': `${config.fonds.code}-${unit.code}-${input.year}`,
+      'External-Description': `${unit.fullName} ${input.year}年度 归档文件移交包（DA/T 22-2015）`,
+      'Bag-Software-Agent': deps.software ?? 'lark-archive-bot',
+    },
+    isoDate(startedAt, deps.timeZone),
+  );
+  return {
+    outDir: input.outDir,
+    records: report.totals.records,
+    withdrawn: report.totals.withdrawn,
+    files: report.totals.files,
+    bytes: report.totals.bytes,
+    unconfirmed,
+    payloadOxum,
+    report,
+    catalogueXlsx: xlsxPath,
+  };
+}
+
+async function ensureEmptyDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0)
+    throw new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
+}
+
+/** Catalogue order: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */
+function sortClasses(classes: ScopeClass[], config: ArchiveConfig): ScopeClass[] {
+  const cat = Object.values(config.category);
+  const ret = RETENTION_ORDER.map((r) => config.retention[r]);
+  const rank = (list: string[], v: string) => (list.includes(v) ? list.indexOf(v) : list.length);
+  return [...classes].sort(
+    (a, b) =>
+      a.fondsCode.localeCompare(b.fondsCode) ||
+      rank(cat, a.categoryCode) - rank(cat, b.categoryCode) ||
+      a.year - b.year ||
+      rank(ret, a.retentionCode) - rank(ret, b.retentionCode) ||
+      a.orgCode.localeCompare(b.orgCode),
+  );
+}

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { loadArchiveConfig, type ArchiveConfig } from '../archive/archive-config.js';
+import { confirmCommand } from '../archive/confirm-command.js';
+import { DESCRIBE_ITEM_ACTION } from '../cards/describe-item-card.js';
+import { describeItemAction } from '../archive/describe-item-action.js';
+import { EXPORT_JOB, exportCommand, type ExportJobPayload } from '../archive/export-command.js';
+import { commandVirusScanner } from '../archive/virus-scan.js';
+import { PROPERTY_LABELS, PROPERTIES } from '../domain/four-properties.js';
+import { errorMessage } from '../errors.js';
+import type { FeatureContext, Stopper } from '../features.js';
+import type { CommandHandler } from '../usecases/handle-command.js';
+import { replyText } from '../usecases/reply-text.js';
+import {
+  FOUR_PROPERTIES_JOB,
+  runFourPropertiesCheck,
+  type FourPropertiesJobPayload,
+} from '../usecases/check-four-properties-run.js';
+import { exportForChat } from '../usecases/export-for-chat.js';
+
+export interface ArchiveOptions {
+  /** Already loaded settings (tests); otherwise read from `configPath`. */
+  archiveConfig?: ArchiveConfig;
+  /** Default config/archive.yaml (relative to the working directory). */
+  configPath?: string;
+  /** VIRUS_SCAN_COMMAND, e.g. `clamscan --no-summary {file}`; wins over archive.yaml. */
+  virusScanCommand?: string;
+}
+
+/**
+ * Archive-standard output (issue 6): chat commands 确认归档 and 导出/移交, the `describe-item` card
+ * form (DA/T 50 photo description), and the job kinds `archive-export` and `four-properties-check`
+ * (the weekly schedule enqueues the latter; see enqueueWeeklyFourPropertiesCheck). Without a
+ * readable archive.yaml the bot still runs, and the commands say what is missing.
+ */
+export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): () => Stopper {
+  const { config, deps, blobs, hooks, cards, jobHandlers } = ctx;
+  let archive: ArchiveConfig | undefined = opts.archiveConfig;
+  let problem: string | undefined;
+  if (!archive) {
+    try {
+      archive = loadArchiveConfig(opts.configPath ?? 'config/archive.yaml');
+    } catch (err) {
+      problem = errorMessage(err);
+      deps.logger.warn({ err: problem }, 'archive settings not loaded: 确认归档/导出 are off');
+    }
+  }
+  const scanCommand = opts.virusScanCommand ?? archive?.virusScanCommand;
+  const virusScan = scanCommand ? commandVirusScanner(scanCommand) : undefined;
+  const timeZone = config.timeZone;
+  const reportsDir = join(config.dataDir, 'reports');
+
+  const unavailable: CommandHandler = (d, msg) =>
+    replyText(
+      d.gateway,
+      msg.messageId,
+      `档案设置未配置，暂不能使用：${problem ?? ''}`,
+      `archive-off-${msg.messageId}`,
+    );
+  hooks.commands ??= {};
+  hooks.commands.confirm = archive ? confirmCommand({ config: archive, blobs }) : unavailable;
+  hooks.commands.export = archive ? exportCommand({ wakeJobs: ctx.wakeJobs }) : unavailable;
+  cards.register(DESCRIBE_ITEM_ACTION, describeItemAction);
+
+  jobHandlers[EXPORT_JOB] = async (payload: ExportJobPayload, log) => {
+    if (!archive) throw new Error(`archive settings not loaded: ${problem}`);
+    const res = await exportForChat(
+      {
+        db: deps.db,
+        gateway: deps.gateway,
+        clock: deps.clock,
+        blobs,
+        config: archive,
+        timeZone,
+        exportsDir: join(config.dataDir, 'exports'),
+        virusScan,
+      },
+      payload,
+    );
+    log.info(
+      { unitId: payload.unitId, year: payload.year, outDir: res.outDir, sent: res.sent },
+      'package exported',
+    );
+  };
+
+  jobHandlers[FOUR_PROPERTIES_JOB] = async (payload: FourPropertiesJobPayload, log) => {
+    if (!archive) throw new Error(`archive settings not loaded: ${problem}`);
+    const run = await runFourPropertiesCheck(
+      { db: deps.db, blobs, clock: deps.clock, config: archive, timeZone, virusScan },
+      { unitId: payload.unitId, year: payload.year },
+      reportsDir,
+    );
+    const errors = run.report.failures.filter((f) => f.severity === 'error').length;
+    deps.metrics.set(
+      'four_properties_failures',
+      errors,
+      {},
+      'Failures found by the last four-properties check',
+    );
+    (errors > 0 ? log.error.bind(log) : log.info.bind(log))(
+      { failures: errors, report: run.json },
+      'four-properties check finished',
+    );
+    if (payload.chatId) {
+      const lines = PROPERTIES.map(
+        (p) =>
+          `${PROPERTY_LABELS[p]}：${run.report.summary[p].failed ? `${run.report.summary[p].failed} 项不合格` : '通过'}`,
+      );
+      await deps.gateway.sendMessage({
+        receiveIdType: 'chat_id',
+        receiveId: payload.chatId,
+        message: {
+          msgType: 'text',
+          content: JSON.stringify({
+            text: `四性检测${run.report.passed ? '通过' : '未通过'}（${run.report.totals.records} 条，${run.report.totals.files} 个文件）\n${lines.join('\n')}\n报告：${run.dir}`,
+          }),
+        },
+        uuid: `4p-${run.report.generatedAt}`.slice(0, 50),
+      });
+    }
+  };
+
+  return () => async () => {};
+}

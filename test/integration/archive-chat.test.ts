@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import type { Command } from '../../src/domain/commands.js';
+import type { IncomingMessage } from '../../src/domain/incoming.js';
+import type { FeatureContext } from '../../src/features.js';
+import { silentLogger } from '../../src/logger.js';
+import { CardActionRouter } from '../../src/usecases/card-actions.js';
+import type { BotDeps } from '../../src/usecases/deps.js';
+import { installArchive } from '../../src/wiring/archive.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const msg = (id: string, sender: string, text: string): IncomingMessage => ({
+  messageId: id,
+  chatId: 'oc_v1',
+  chatType: 'group',
+  senderOpenId: sender,
+  senderType: 'user',
+  msgType: 'text',
+  content: JSON.stringify({ text }),
+  sentAt: new Date(),
+  mentions: [],
+});
+const cmd = (name: Command['name'], args: string): Command => ({ name, args, text: `${name} ${args}` });
+const texts = (h: Harness, replyTo: string) =>
+  h.fake
+    .sentMessages()
+    .filter((m) => m.replyTo === replyTo && m.msgType === 'text')
+    .map((m) => (m.content as { text: string }).text);
+
+describe('archive in chat: 确认归档, 导出, describe-item form, weekly check job', () => {
+  let f: ArchiveFixture;
+  let h: Harness;
+  let ctx: FeatureContext;
+  let photoItem: number;
+  let deps: BotDeps;
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    // The harness bot gives a real gateway to the fake Lark; its own database stays apart so its
+    // worker (which runs the installed archive feature too) cannot take this fixture's jobs.
+    h = await startHarness();
+    deps = { ...h.bot.deps, db: f.db, clock: f.clock };
+    ctx = {
+      config: { ...h.config, dataDir: f.dataDir },
+      deps,
+      blobs: f.blobs,
+      cards: new CardActionRouter(),
+      jobHandlers: {},
+      hooks: { commands: {} },
+      wakeJobs: () => {},
+      recordReconciled: async () => 'accepted',
+      presenters: {},
+    };
+    installArchive(ctx, { archiveConfig: f.config });
+    await f.fileItem(f.task.doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);
+    photoItem = await f.fileItem(f.task.photo, [
+      { bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' },
+    ]);
+  });
+  afterAll(async () => {
+    await h.close();
+    await f.close();
+  });
+
+  it('the describe-item card form records 事由 / 地点 / 人物', async () => {
+    const res = await ctx.cards.handle(deps, {
+      operatorOpenId: 'ou_officer',
+      value: { a: 'describe-item', i: photoItem },
+      formValue: { reason: '识别结果公示', place: '东村村委会公示栏', people: '' },
+    });
+    expect(res.toast?.content).toContain('人物');
+    const [d] = await queryRows<{ reason: string; place: string; people: string | null }>(
+      f.db,
+      sql`select reason, place, people from item_descriptions where item_id = ${photoItem}`,
+    );
+    expect(d).toEqual({ reason: '识别结果公示', place: '东村村委会公示栏', people: null });
+    const stranger = await ctx.cards.handle(deps, {
+      operatorOpenId: 'ou_nobody',
+      value: { a: 'describe-item', i: photoItem },
+      formValue: { people: '张三' },
+    });
+    expect(stranger.toast?.type).toBe('error');
+  });
+
+  it('确认归档 by an archivist gives 档号; an officer is refused', async () => {
+    await ctx.hooks.commands!.confirm!(
+      deps,
+      msg('om_c0', 'ou_officer', '确认归档'),
+      cmd('confirm', 'V1 2025'),
+    );
+    expect(texts(h, 'om_c0')[0]).toContain('档案员');
+    await ctx.hooks.commands!.confirm!(deps, msg('om_c1', 'ou_archivist', '确认归档'), cmd('confirm', 'V1'));
+    const reply = texts(h, 'om_c1')[0]!;
+    expect(reply).toContain('已确认归档东村2025年度 2 件');
+    expect(reply).toContain('A182-WS·2025-D30-ZH-0001');
+    expect(reply).toContain('A182-ZP·2025-Y-0001');
+  });
+
+  it('导出 queues a job that uploads the zipped package and says where it was written', async () => {
+    await ctx.hooks.commands!.export!(deps, msg('om_e1', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    expect(texts(h, 'om_e1')[0]).toContain('正在生成');
+    const [job] = await queryRows<{ kind: string; payload: any }>(
+      f.db,
+      sql`select kind, payload from jobs where kind = 'archive-export'`,
+    );
+    await ctx.jobHandlers['archive-export']!(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    const upload = h.fake.uploads().find((u) => u.kind === 'file')!;
+    expect(upload.fileName).toMatch(/^A182-V1-2025-移交包-.*\.zip$/);
+    expect(upload.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    const sent = h.fake.sentMessages().filter((m) => m.replyTo === 'om_e1');
+    expect(sent.some((m) => m.msgType === 'file')).toBe(true);
+    const done = texts(h, 'om_e1').at(-1)!;
+    expect(done).toContain('移交包已生成：2 件');
+    expect(done).toContain('四性检测：通过');
+    expect(done).toContain(f.dataDir);
+  });
+
+  it('the four-properties-check job writes its report and tells the chat', async () => {
+    await ctx.jobHandlers['four-properties-check']!({ chatId: 'oc_v1' }, silentLogger(), {
+      attempts: 1,
+      maxAttempts: 2,
+    });
+    const m = h.fake.sentMessages().find((s) => s.receiveId === 'oc_v1' && s.msgType === 'text')!;
+    expect((m.content as { text: string }).text).toContain('四性检测通过');
+  });
+});

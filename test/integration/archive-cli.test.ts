@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runArchiveCommand } from '../../src/cli/archive.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+describe('npm run cli -- archive …', () => {
+  let f: ArchiveFixture;
+  let lines: string[];
+  let photo: number;
+  const run = (...args: string[]) => {
+    lines = [];
+    return runArchiveCommand(args, { db: f.db, env: { DATA_DIR: f.dataDir }, out: (l) => lines.push(l) });
+  };
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    await f.fileItem(f.task.doc, [{ bytes: minimalPdf(2), kind: 'document', mime: 'application/pdf' }]);
+    photo = await f.fileItem(f.task.photo, [{ bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' }]);
+  });
+  afterAll(() => f.close());
+
+  it('lists photo description gaps, records a description, confirms and unconfirms', async () => {
+    await run('gaps', '--unit', 'T1');
+    expect(lines.join('\n')).toContain('缺：事由、地点、人物');
+    await run('describe', '--item', String(photo), '--reason', '公示', '--place', '东村', '--people', '张三');
+    expect(lines[0]).toBe('已保存说明');
+    await run('gaps', '--unit', 'T1');
+    expect(lines).toEqual(['共 0 组照片说明不完整']);
+    await run('confirm', '--unit', 'V1', '--year', '2025', '--task', 'C01');
+    expect(lines[0]).toContain('A182-WS·2025-D30-ZH-0001（1件）');
+    await run('unconfirm', '--code', 'A182-WS·2025-D30-ZH-0001', '--reason', '测试');
+    expect(lines[0]).toContain('停用');
+    await expect(run('confirm', '--unit', 'V1')).rejects.toMatchObject({ code: 'usage' });
+    await expect(run('nonsense')).rejects.toMatchObject({ code: 'usage' });
+  });
+});

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import ExcelJS from 'exceljs';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zipFolder } from '../../src/archive/zip-store.js';
+import { confirmArchive } from '../../src/usecases/confirm-archive.js';
+import { describeItem } from '../../src/usecases/describe-item.js';
+import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
+import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * An independent BagIt 1.0 validator (RFC 8493 §3): bagit.txt declaration, every payload file in the
+ * manifest with the right SHA-256 and nothing else listed, Payload-Oxum, and the tag manifest.
+ */
+function validateBag(root: string): string[] {
+  const problems: string[] = [];
+  const read = (name: string) => readFileSync(join(root, name), 'utf8');
+  if (read('bagit.txt') !== 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n')
+    problems.push('bagit.txt');
+  const parseManifest = (name: string) =>
+    new Map(
+      read(name)
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const m = /^([0-9a-f]{64})\s+(.+)$/.exec(line);
+          if (!m) problems.push(`${name}: bad line ${line}`);
+          const path = decodeURIComponent(m![2]!.replace(/%(?!0A|0D|25)/gi, '%25'));
+          return [path, m![1]!] as const;
+        }),
+    );
+  const manifest = parseManifest('manifest-sha256.txt');
+  const payload = filesUnder(join(root, 'data')).map((p) => relative(root, p).split(sep).join('/'));
+  let octets = 0;
+  for (const rel of payload) {
+    const bytes = readFileSync(join(root, rel));
+    octets += bytes.length;
+    const listed = manifest.get(rel);
+    if (!listed) problems.push(`not in manifest: ${rel}`);
+    else if (listed !== sha256(bytes)) problems.push(`checksum differs: ${rel}`);
+  }
+  for (const rel of manifest.keys()) if (!payload.includes(rel)) problems.push(`listed but missing: ${rel}`);
+  const info = Object.fromEntries(
+    read('bag-info.txt')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+  );
+  if (info['Payload-Oxum'] !== `${octets}.${payload.length}`)
+    problems.push(`Payload-Oxum ${info['Payload-Oxum']} != ${octets}.${payload.length}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(info['Bagging-Date'] ?? '')) problems.push('Bagging-Date');
+  const tags = parseManifest('tagmanifest-sha256.txt');
+  for (const name of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt']) {
+    if (tags.get(name) !== sha256(readFileSync(join(root, name)))) problems.push(`tagmanifest: ${name}`);
+  }
+  return problems;
+}
+
+describe('export: catalogue and transfer package', () => {
+  let f: ArchiveFixture;
+  let out: string;
+  let res: ExportResult;
+  const originals = new Map<string, Buffer>();
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    out = mkdtempSync(join(tmpdir(), 'archive-export-'));
+    const notice = minimalPdf(2);
+    originals.set('notice', notice);
+    await f.fileItem(f.task.doc, [
+      {
+        bytes: notice,
+        kind: 'document',
+        mime: 'application/pdf',
+        name: '关于开展脱贫攻坚普查工作的通知.pdf',
+      },
+    ]);
+    await f.fileItem(
+      f.task.doc,
+      [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf', name: 'scan01.pdf' }],
+      {
+        title: '2025年第一次村两委会议记录',
+      },
+    );
+    const p1 = await photoJpeg({ taken: '2025:05:20 10:30:00', gps: true });
+    const p2 = await photoJpeg({ taken: '2025:05:20 10:31:00', color: '#a86' });
+    originals.set('p1', p1);
+    const group = await f.fileItem(f.task.photo, [
+      {
+        bytes: p1,
+        kind: 'photo',
+        mime: 'image/jpeg',
+        takenAt: new Date('2025-05-20T02:30:00Z'),
+        gps: { lat: 25.125, lng: 99.17 },
+      },
+      { bytes: p2, kind: 'photo', mime: 'image/jpeg', takenAt: new Date('2025-05-20T02:31:00Z') },
+    ]);
+    await describeItem(
+      { db: f.db, clock: f.clock },
+      { itemId: group, reason: '识别结果公示', people: '王村干', actor: 'ou_officer' },
+    );
+    await f.fileItem(f.task.v2doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);
+    const deps = { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs };
+    await confirmArchive(deps, { unitId: f.unit.T1.id, year: 2025, actor: 'cli', source: 'cli' });
+    await unconfirmArchive(
+      { db: f.db, clock: f.clock },
+      { archivalCode: 'A182-WS·2025-D30-ZH-0002', actor: 'cli', source: 'cli' },
+    );
+    await confirmArchive(deps, { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' });
+    res = await exportTransferPackage(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'bag') },
+    );
+  });
+  afterAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    await f.close();
+  });
+
+  it('writes a valid BagIt bag (checked independently of the exporter)', () => {
+    expect(validateBag(join(out, 'bag'))).toEqual([]);
+    expect(res.payloadOxum).toMatch(/^\d+\.\d+$/);
+  });
+
+  it('has the transfer folder layout with files named by 档号, original bytes only', () => {
+    const data = join(out, 'bag', 'data');
+    for (const p of [
+      '说明文件.TXT',
+      '文件目录.XML',
+      '归档文件目录.xlsx',
+      '四性检测报告.json',
+      '四性检测报告.xlsx',
+    ])
+      expect(existsSync(join(data, p)), p).toBe(true);
+    for (const p of ['分类方案.TXT', '保管期限表.TXT', '归档材料清单.TXT', '电子档案移交与接收登记表.TXT'])
+      expect(existsSync(join(data, '其他', p)), p).toBe(true);
+    const ws = join(data, '电子档案', '2025', 'WS');
+    expect(readFileSync(join(ws, 'A182-WS·2025-D30-ZH-0001.pdf')).equals(originals.get('notice')!)).toBe(
+      true,
+    );
+    expect(existsSync(join(ws, 'A182-WS·2025-D30-ZH-0001.xml'))).toBe(true);
+    // The withdrawn number has no file; V2's item (0003, another village) is not in V1's package.
+    expect(existsSync(join(ws, 'A182-WS·2025-D30-ZH-0002.pdf'))).toBe(false);
+    const zp = join(data, '电子档案', '2025', 'ZP');
+    expect(readFileSync(join(zp, 'A182-ZP·2025-Y-0001-01.jpg')).equals(originals.get('p1')!)).toBe(true);
+    const report = JSON.parse(readFileSync(join(data, '四性检测报告.json'), 'utf8'));
+    expect(report.failures.filter((x: any) => x.severity === 'error')).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(readFileSync(join(data, '说明文件.TXT'), 'utf8')).toContain('A182');
+  });
+
+  it('the Excel catalogue read back has the 2015 columns and the right rows', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
+    const sheet = wb.getWorksheet('归档文件目录')!;
+    const rows: string[][] = [];
+    sheet.eachRow((row) =>
+      rows.push(
+        (row.values as unknown[]).slice(1).map((v) => (v === undefined || v === null ? '' : String(v))),
+      ),
+    );
+    expect(rows[0]).toEqual(COLUMNS);
+    const body = rows.slice(1);
+    expect(body.map((r) => r[1])).toEqual([
+      'A182-WS·2025-D30-ZH-0001',
+      'A182-WS·2025-D30-ZH-0002',
+      'A182-WS·2025-D30-ZH-0004',
+      'A182-ZP·2025-Y-0001',
+    ]);
+    expect(body.map((r) => r[0])).toEqual(['1', '2', '3', '4']);
+    const [notice, withdrawn, meeting, photos] = body as [string[], string[], string[], string[]];
+    expect(notice[4]).toBe('关于开展脱贫攻坚普查工作的通知');
+    expect(notice[3]).toBe('王村干');
+    expect(notice[5]).toBe('20250601');
+    expect(notice[7]).toBe('2');
+    expect(withdrawn[8]).toContain('件号停用');
+    expect(withdrawn[8]).toContain('A182-WS·2025-D30-ZH-0004');
+    expect(meeting[4]).toBe('[2025年第一次村两委会议记录]');
+    expect(photos[4]).toBe('识别结果公示（2025年5月20日，北纬25.12500°，东经99.17000°，王村干）');
+    expect(photos[5]).toBe('20250520');
+    expect(photos[8]).toBe('照片2张');
+    for (const r of body) expect(r[5]).toMatch(/^\d{8}$/);
+  });
+
+  it('the XML catalogue is well-formed and matches the Excel one', async () => {
+    const text = readFileSync(join(out, 'bag', 'data', '文件目录.XML'), 'utf8');
+    expect(XMLValidator.validate(text)).toBe(true);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      parseTagValue: false,
+      isArray: (n) => ['文件', '电子档案名称'].includes(n),
+    }).parse(text);
+    const files = doc['文件目录']['文件'] as any[];
+    expect(doc['文件目录']['@_全宗号']).toBe('A182');
+    expect(files.map((x) => x['档号'])).toEqual([
+      'A182-WS·2025-D30-ZH-0001',
+      'A182-WS·2025-D30-ZH-0002',
+      'A182-WS·2025-D30-ZH-0004',
+      'A182-ZP·2025-Y-0001',
+    ]);
+    expect(files[0]['题名']).toBe('关于开展脱贫攻坚普查工作的通知');
+    expect(files[0]['日期']).toBe('20250601');
+    expect(files[0]['电子档案名称']).toEqual(['电子档案/2025/WS/A182-WS·2025-D30-ZH-0001.pdf']);
+    expect(files[1]['状态']).toBe('停用');
+    expect(files[1]['电子档案名称']).toBeUndefined();
+    expect(files[3]['电子档案名称']).toHaveLength(2);
+    for (const name of files.flatMap((x) => x['电子档案名称'] ?? []))
+      expect(statSync(join(out, 'bag', 'data', name)).isFile()).toBe(true);
+    const meta = readFileSync(
+      join(out, 'bag', 'data', '电子档案', '2025', 'ZP', 'A182-ZP·2025-Y-0001.xml'),
+      'utf8',
+    );
+    expect(XMLValidator.validate(meta)).toBe(true);
+    expect(meta).toContain('<摄影者>王村干</摄影者>');
+  });
+
+  it('zips the package (stored, UTF-8 names) so standard unzip tools accept it', async () => {
+    const zip = join(out, 'bag.zip');
+    await zipFolder(join(out, 'bag'), zip, 'bag', f.clock.now());
+    let listing: string;
+    try {
+      listing = execFileSync('unzip', ['-t', zip], { encoding: 'utf8' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no unzip on this machine
+      throw err;
+    }
+    expect(listing).toContain('No errors detected');
+  });
+});

@@ -1,0 +1,178 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandVirusScanner } from '../../src/archive/virus-scan.js';
+import { queryRows } from '../../src/db/client.js';
+import type { CheckFailure, FourPropertiesReport } from '../../src/domain/four-properties.js';
+import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
+import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
+import { confirmArchive } from '../../src/usecases/confirm-archive.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const pdf = (tag: string) => ({
+  bytes: minimalPdf(1, Buffer.from(`BT (${tag}) Tj ET`)),
+  kind: 'document' as const,
+  mime: 'application/pdf',
+});
+
+describe('四性 check (DA/T 70)', () => {
+  let f: ArchiveFixture;
+  let reportsDir: string;
+  const items: Record<string, number> = {};
+  const codeOf = async (itemId: number) =>
+    (
+      await queryRows<{ code: string }>(
+        f.db,
+        sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+      )
+    )[0]!.code;
+  const keyOf = async (itemId: number) =>
+    (
+      await queryRows<{ key: string }>(
+        f.db,
+        sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
+            where fim.item_id = ${itemId} order by fim.position limit 1`,
+      )
+    )[0]!.key;
+  const check = (virus?: string): Promise<FourPropertiesReport> =>
+    checkFourProperties({
+      db: f.db,
+      blobs: f.blobs,
+      clock: f.clock,
+      config: f.config,
+      timeZone: 'Asia/Shanghai',
+      virusScan: virus ? commandVirusScanner(virus) : undefined,
+    });
+  const errors = (r: FourPropertiesReport) => r.failures.filter((x) => x.severity === 'error');
+  const find = (r: FourPropertiesReport, check: CheckFailure['check']) =>
+    r.failures.filter((x) => x.check === check);
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    reportsDir = mkdtempSync(join(tmpdir(), 'archive-4p-'));
+    for (const name of ['flip', 'gone', 'gap', 'after', 'audit', 'virus']) {
+      items[name] = await f.fileItem(f.task.doc, [pdf(name === 'virus' ? 'EICAR-TEST-SIGNATURE' : name)]);
+    }
+    items.photo = await f.fileItem(f.task.photo, [
+      {
+        bytes: await photoJpeg({ taken: '2025:05:20 10:30:00' }),
+        kind: 'photo',
+        mime: 'image/jpeg',
+        takenAt: new Date('2025-05-20T02:30:00Z'),
+      },
+    ]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+  });
+  afterAll(async () => {
+    rmSync(reportsDir, { recursive: true, force: true });
+    await f.close();
+  });
+
+  it('passes on an intact archive (photo description gaps are warnings only)', async () => {
+    const r = await check();
+    expect(errors(r)).toEqual([]);
+    expect(r.passed).toBe(true);
+    expect(r.totals).toMatchObject({ records: 7, files: 7 });
+    expect(find(r, 'description_gap').map((x) => x.itemId)).toEqual([items.photo]);
+  });
+
+  it('reports a flipped byte, a deleted file and a gap in 件号, each with its item; fixes nothing', async () => {
+    const flipPath = f.blobs.pathOf(await keyOf(items.flip!));
+    const bytes = readFileSync(flipPath);
+    bytes[bytes.length - 40]! ^= 0x01;
+    chmodSync(flipPath, 0o644);
+    writeFileSync(flipPath, bytes);
+    const gonePath = f.blobs.pathOf(await keyOf(items.gone!));
+    unlinkSync(gonePath);
+    const gapCode = await codeOf(items.gap!);
+    await f.db.execute(sql`delete from audit_log where item_id = ${items.gap} and action = 'confirm'`);
+    await f.db.execute(sql`delete from archive_records where item_id = ${items.gap}`);
+    await f.db.execute(sql`delete from audit_log where item_id = ${items.audit} and action = 'file'`);
+    const orphan = f.blobs.pathOf(`blobs/ff/ff/${'f'.repeat(64)}`);
+    mkdirSync(dirname(orphan), { recursive: true });
+    writeFileSync(orphan, 'stray');
+
+    const run = await runFourPropertiesCheck(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      {},
+      reportsDir,
+    );
+    const r = run.report;
+    expect(r.passed).toBe(false);
+    const flip = find(r, 'hash_mismatch');
+    expect(flip).toHaveLength(1);
+    expect(flip[0]).toMatchObject({
+      property: 'authenticity',
+      itemId: items.flip,
+      archivalCode: await codeOf(items.flip!),
+    });
+    const gone = find(r, 'file_missing');
+    expect(gone).toHaveLength(1);
+    expect(gone[0]).toMatchObject({
+      property: 'integrity',
+      itemId: items.gone,
+      archivalCode: await codeOf(items.gone!),
+    });
+    const gap = find(r, 'number_gap');
+    expect(gap).toHaveLength(1);
+    expect(gap[0]!.archivalCode).toBe(gapCode);
+    expect(gap[0]!.message).toContain(gapCode);
+    expect(find(r, 'audit_missing').map((x) => x.itemId)).toEqual([items.audit]);
+    expect(find(r, 'orphan_file').map((x) => x.file)).toEqual([`blobs/ff/ff/${'f'.repeat(64)}`]);
+    expect(r.summary.authenticity.failed).toBeGreaterThanOrEqual(1);
+
+    // The corrupt file is still corrupt and the missing one still missing: nothing was "fixed".
+    expect(readFileSync(flipPath).equals(bytes)).toBe(true);
+    expect(() => readFileSync(gonePath)).toThrow();
+
+    // Report files: JSON and Excel list every failure with its item.
+    const json = JSON.parse(readFileSync(run.json, 'utf8'));
+    expect(json.failures).toHaveLength(r.failures.length);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(run.xlsx);
+    const list = wb.getWorksheet('问题清单')!;
+    expect(list.rowCount).toBe(r.failures.length + 1);
+    const codes: string[] = [];
+    list.eachRow((row, n) => n > 1 && codes.push(String(row.getCell(5).value ?? '')));
+    expect(codes).toContain(await codeOf(items.flip!));
+    expect(codes).toContain(gapCode);
+  });
+
+  it('runs the virus-scan hook when configured and reports what it finds', async () => {
+    const r = await check('grep -q EICAR-TEST {file} && exit 1 || exit 0');
+    expect(r.virusScan).toBe('ran');
+    const found = find(r, 'virus_found');
+    expect(found.map((x) => x.itemId)).toEqual([items.virus]);
+    const broken = await check('exit 7');
+    expect(find(broken, 'virus_scan_failed').length).toBeGreaterThan(0);
+  });
+
+  it('flags formats off the allow-list, undecodable images and unparseable PDFs', async () => {
+    const png = await photoJpeg();
+    const truncated = png.subarray(0, Math.floor(png.length / 2));
+    const bad = await f.fileItem(f.task.doc, [
+      {
+        bytes: Buffer.from('just some text, not an archival format'),
+        kind: 'document',
+        mime: 'text/plain',
+        name: 'a.txt',
+      },
+      { bytes: minimalPdf(1).subarray(0, 200), kind: 'document', mime: 'application/pdf' },
+      { bytes: truncated, kind: 'photo', mime: 'image/jpeg' },
+    ]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    const r = await check();
+    expect(find(r, 'format_not_allowed').map((x) => x.itemId)).toEqual([bad]);
+    expect(find(r, 'pdf_unparseable').map((x) => x.itemId)).toEqual([bad]);
+    expect(find(r, 'image_undecodable').map((x) => x.itemId)).toEqual([bad]);
+  });
+});

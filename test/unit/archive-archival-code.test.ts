@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseArchiveConfig } from '../../src/archive/archive-config.js';
+import { loadArchiveConfig } from '../../src/archive/archive-config.js';
+import {
+  classKeyOf,
+  classPartsOf,
+  formatArchivalCode,
+  parseArchivalCode,
+} from '../../src/domain/archival-code.js';
+
+const rules = parseArchiveConfig({
+  fonds: { code: 'A182', byUnit: { T2: 'A190' } },
+  orgCode: { byClass: { 综合类: 'ZH' }, byUnitKind: { village: 'CW' }, default: 'QT' },
+});
+const facts = {
+  kind: 'document' as const,
+  year: 2025,
+  retention: 'Y' as const,
+  taskClass: '综合类',
+  unitKind: 'village',
+  unitCodes: ['V1', 'T1', 'X'],
+};
+
+describe('档号 (DA/T 22-2015)', () => {
+  it('formats 全宗号-门类代码·年度-保管期限-机构(问题)-件号 with a 4-digit 件号', () => {
+    const parts = classPartsOf(facts, rules);
+    expect(formatArchivalCode(parts, 1, rules)).toBe('A182-WS·2025-Y-ZH-0001');
+    expect(formatArchivalCode(parts, 12345, rules)).toBe('A182-WS·2025-Y-ZH-12345');
+    expect(classKeyOf(parts)).toBe('A182|WS|2025|Y|ZH');
+    expect(() => formatArchivalCode(parts, 0, rules)).toThrow();
+  });
+
+  it('drops 机构 for photos by default, maps retention codes and per-unit fonds', () => {
+    const photo = classPartsOf({ ...facts, kind: 'photo_group', retention: 'D10' }, rules);
+    expect(formatArchivalCode(photo, 7, rules)).toBe('A182-ZP·2025-D10-0007');
+    const other = classPartsOf({ ...facts, taskClass: '别的类', unitCodes: ['V9', 'T2', 'X'] }, rules);
+    expect(formatArchivalCode(other, 3, rules)).toBe('A190-WS·2025-Y-CW-0003');
+    const noOmit = parseArchiveConfig({
+      fonds: { code: 'B1' },
+      orgCode: { omitFor: [] },
+      retention: { D30: '30' },
+    });
+    const p = classPartsOf({ ...facts, kind: 'photo_group', retention: 'D30', taskClass: 'x' }, noOmit);
+    expect(formatArchivalCode(p, 1, noOmit)).toBe('B1-ZP·2025-30-ZH-0001');
+  });
+
+  it('parses codes back', () => {
+    expect(parseArchivalCode('A182-WS·2025-Y-ZH-0001', rules)).toEqual({
+      fondsCode: 'A182',
+      categoryCode: 'WS',
+      year: 2025,
+      retentionCode: 'Y',
+      orgCode: 'ZH',
+      pieceNumber: 1,
+    });
+    expect(parseArchivalCode('A182-ZP·2025-D10-0007', rules)).toMatchObject({ orgCode: '', pieceNumber: 7 });
+    expect(parseArchivalCode('nonsense', rules)).toBeUndefined();
+  });
+
+  it('loads config/archive.yaml and refuses bad codes', () => {
+    const c = loadArchiveConfig('config/archive.yaml');
+    expect(c.fonds.code).toMatch(/^[0-9A-Za-z]+$/);
+    expect(c.allowedFormats).toContain('application/pdf');
+    expect(c.chatUploadLimitBytes).toBe(30 * 1024 * 1024);
+    expect(() => parseArchiveConfig({ fonds: { code: 'A-1' } })).toThrow(/fonds.code/);
+    expect(() => parseArchiveConfig({})).toThrow();
+  });
+});

@@ -75,6 +75,10 @@ const schema = z.object({
   DOWNLOAD_IDLE_TIMEOUT_SECONDS: intFrom(30, 1),
   RECONCILE_INTERVAL_MINUTES: intFrom(30, 0),
   RECONCILE_LOOKBACK_HOURS: intFrom(12, 1, 24 * 14),
+  SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
+  SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
+  ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
+  VIRUS_SCAN_COMMAND: z.string().optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -112,6 +116,10 @@ export interface Config {
     reconcileIntervalMs: number;
     reconcileLookbackMs: number;
   };
+  /** Reminder and digest times, thresholds and quiet hours (YAML); `enabled: false` stops the timers. */
+  schedules: { file: string; enabled: boolean };
+  /** 全宗, codes, retention and package settings (YAML); an optional virus-scan command. */
+  archive: { configFile: string; virusScanCommand?: string };
 }
 
 export class ConfigError extends Error {
@@ -190,5 +198,7 @@ export function loadConfig(env: Env): Config {
       reconcileIntervalMs: v.RECONCILE_INTERVAL_MINUTES * 60_000,
       reconcileLookbackMs: v.RECONCILE_LOOKBACK_HOURS * 3_600_000,
     },
+    schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
+    archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
   };
 }

@@ -1,5 +1,6 @@
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
+import { archiveCommand } from './archive.js';
 import { campaignsCommand } from './campaigns.js';
 import { chatsCommand } from './chats.js';
 import { eventsCommand } from './events.js';
@@ -22,4 +23,5 @@ export const COMMANDS: Record<string, CliCommand> = {
   campaigns: campaignsCommand,
   chats: chatsCommand,
   events: eventsCommand,
+  archive: archiveCommand,
 };

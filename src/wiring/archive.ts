@@ -20,7 +20,7 @@ import { exportForChat } from '../usecases/export-for-chat.js';
 export interface ArchiveOptions {
   /** Already loaded settings (tests); otherwise read from `configPath`. */
   archiveConfig?: ArchiveConfig;
-  /** Default config/archive.yaml (relative to the working directory). */
+  /** Default ARCHIVE_CONFIG (config/archive.yaml, relative to the working directory). */
   configPath?: string;
   /** VIRUS_SCAN_COMMAND, e.g. `clamscan --no-summary {file}`; wins over archive.yaml. */
   virusScanCommand?: string;
@@ -38,13 +38,13 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
   let problem: string | undefined;
   if (!archive) {
     try {
-      archive = loadArchiveConfig(opts.configPath ?? 'config/archive.yaml');
+      archive = loadArchiveConfig(opts.configPath ?? config.archive.configFile);
     } catch (err) {
       problem = errorMessage(err);
       deps.logger.warn({ err: problem }, 'archive settings not loaded: 确认归档/导出 are off');
     }
   }
-  const scanCommand = opts.virusScanCommand ?? archive?.virusScanCommand;
+  const scanCommand = opts.virusScanCommand ?? config.archive.virusScanCommand ?? archive?.virusScanCommand;
   const virusScan = scanCommand ? commandVirusScanner(scanCommand) : undefined;
   const timeZone = config.timeZone;
   const reportsDir = join(config.dataDir, 'reports');

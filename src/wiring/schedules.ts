@@ -22,9 +22,6 @@ const running = new WeakMap<object, Scheduler>();
 /** The scheduler installed for a bot (`RunningBot.deps`), if schedules are installed. */
 export const botScheduler = (deps: object): Scheduler | undefined => running.get(deps);
 
-/** Optional settings src/config.ts may carry (SCHEDULES_FILE, SCHEDULER_ENABLED). */
-type ScheduleConfig = { schedules?: { file?: string; enabled?: boolean } };
-
 /**
  * Reminders, escalations, weekly digests and the weekly four-properties check (issue 5): node-cron
  * timers in every instance, slots and sends claimed in the database, deliveries through the job
@@ -32,8 +29,8 @@ type ScheduleConfig = { schedules?: { file?: string; enabled?: boolean } };
  */
 export function installSchedules(ctx: FeatureContext): () => Stopper {
   const { deps, jobHandlers } = ctx;
-  const cfg = (ctx.config as ScheduleConfig).schedules;
-  const settings = readSettings(cfg?.file, ctx.config.timeZone, deps.logger);
+  const cfg = ctx.config.schedules;
+  const settings = readSettings(cfg.file, ctx.config.timeZone, deps.logger);
   const calendar = workingCalendar(deps.logger);
   jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log) => {
     const outcome = await deliverScheduled(
@@ -56,7 +53,7 @@ export function installSchedules(ctx: FeatureContext): () => Stopper {
   });
   running.set(deps, scheduler);
   return () => {
-    if (cfg?.enabled === false) return async () => {};
+    if (!cfg.enabled) return async () => {};
     const stopTimers = startCronTimers(scheduler.jobs, {
       timeZone: settings.timeZone,
       logger: deps.logger,
@@ -102,10 +99,11 @@ export function workingCalendar(logger: Logger): WorkingCalendar {
   });
 }
 
-function readSettings(file: string | undefined, timeZone: string, logger: Logger): ScheduleSettings {
-  if (!file && !existsSync(DEFAULT_FILE)) {
-    logger.warn({ file: DEFAULT_FILE }, 'schedule settings file not found; using the defaults');
+/** The settings file; the shipped default path may be absent (defaults apply, with a warning). */
+function readSettings(file: string, timeZone: string, logger: Logger): ScheduleSettings {
+  if (file === DEFAULT_FILE && !existsSync(file)) {
+    logger.warn({ file }, 'schedule settings file not found; using the defaults');
     return parseScheduleSettings({}, timeZone);
   }
-  return loadScheduleSettings(file ?? DEFAULT_FILE, timeZone);
+  return loadScheduleSettings(file, timeZone);
 }

@@ -13,6 +13,21 @@ describe('loadConfig', () => {
     expect(c.timeZone).toBe('Asia/Shanghai');
     expect(c.databaseUrl).toBeUndefined();
     expect(c.webhook.maxAgeSeconds).toBe(8 * 3600);
+    expect(c.schedules).toEqual({ file: 'config/schedules.yaml', enabled: true });
+    expect(c.archive).toEqual({ configFile: 'config/archive.yaml', virusScanCommand: undefined });
+  });
+
+  it('reads the schedule and archive settings', () => {
+    const c = loadConfig({
+      ...base,
+      SCHEDULES_FILE: '/etc/bot/schedules.yaml',
+      SCHEDULER_ENABLED: 'false',
+      ARCHIVE_CONFIG: '/etc/bot/archive.yaml',
+      VIRUS_SCAN_COMMAND: 'clamscan --no-summary {file}',
+    });
+    expect(c.schedules).toEqual({ file: '/etc/bot/schedules.yaml', enabled: false });
+    expect(c.archive.virusScanCommand).toBe('clamscan --no-summary {file}');
+    expect(() => loadConfig({ ...base, SCHEDULER_ENABLED: 'no' })).toThrow(/SCHEDULER_ENABLED/);
   });
 
   it('lists every missing or bad variable at once, with hints', () => {

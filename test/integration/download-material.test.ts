@@ -357,7 +357,9 @@ describe('downloadMaterial', () => {
     expect(lark.calls).toHaveLength(Math.ceil((times * 1024 * 1024) / (8 * 1024 * 1024)));
     expect(lark.calls[1]!.range).toEqual({ start: 8 * 1024 * 1024, end: 16 * 1024 * 1024 - 1 });
     expect(await material(m.id)).toMatchObject({ sizeBytes: times * 1024 * 1024, sniffedMime: 'video/mp4' });
-    expect(peak - base).toBeLessThan(64 * 1024 * 1024);
+    // Buffering the file whole would take ≥ 150 MB; streaming stays at a few chunks. The margin
+    // absorbs GC timing, which differs between Node lines (Node 24 measured 66 MB here once).
+    expect(peak - base).toBeLessThan(100 * 1024 * 1024);
   }, 120_000);
 
   it('accepts a server that ignores Range (200 with the whole body), even after a cut', async () => {

@@ -22,7 +22,7 @@ const HINTS: Record<string, string> = {
 const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
-const isTimeZone = (tz: string) => {
+export const isTimeZone = (tz: string) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
@@ -66,7 +66,7 @@ const schema = z.object({
   WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
   LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
   JOB_CONCURRENCY: intFrom(16, 1, 128),
-  LARK_API_PER_SECOND: intFrom(45, 1, 1000),
+  LARK_API_PER_SECOND: intFrom(46, 1, 1000),
   LARK_API_PER_MINUTE: intFrom(900, 1, 100_000),
   BURST_QUIET_SECONDS: intFrom(20, 1, 3600),
   MAX_FILE_MB: intFrom(1024, 1),

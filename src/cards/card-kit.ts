@@ -75,6 +75,11 @@ export function shortDate(d: Date, timeZone: string): string {
   return parts;
 }
 
-/** Lark refuses cards over 30 KB: callers check before sending. */
+/** Lark refuses cards over 30 KB (230025): callers check before sending. */
 export const CARD_LIMIT_BYTES = 30 * 1024;
-export const cardBytes = (c: object): number => Buffer.byteLength(JSON.stringify(c));
+/**
+ * A card's size as it travels: the request carries it as the JSON string `content`, so every quote
+ * and backslash is escaped once more. Measuring that (not the bare card) keeps the check on the
+ * safe side whichever of the two Lark counts.
+ */
+export const cardBytes = (c: object): number => Buffer.byteLength(JSON.stringify(JSON.stringify(c)));

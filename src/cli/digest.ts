@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import { saveSnapshots } from '../db/repos/digest-snapshots.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { isoWeek, localDay, parseInstant } from '../domain/working-days.js';
 import { readEnv } from '../env.js';
 import { errorMessage } from '../errors.js';
 import { loadScheduleSettings } from '../scheduler/schedule-settings.js';
-import { buildDigests, digestSnapshotRows } from '../usecases/build-digest.js';
+import { buildDigests } from '../usecases/build-digest.js';
 import { openCliDb } from './open-cli-db.js';
 
 const USAGE = `用法: npm run digest -- [--dry-run] [--leader OPEN_ID] [--at ISO-TIME]
@@ -37,6 +36,12 @@ async function main(): Promise<number> {
   const env = readEnv();
   const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
   const tz = settings.timeZone;
+  if (args.at && !args['dry-run']) {
+    // Sending "as of" another time would claim that day's (or week's) messages now, and the real
+    // run would then find them taken.
+    console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${USAGE}`);
+    return 2;
+  }
   const at = args.at ? parseInstant(args.at, tz) : new Date();
   if (!at) {
     console.error(`--at ${args.at}: 不是有效的时间\n\n${USAGE}`);
@@ -61,7 +66,8 @@ async function main(): Promise<number> {
     }
     const now = new Date();
     const sends = await buildDigests(db, at, opts, args.leader);
-    await saveSnapshots(db, week, digestSnapshotRows(sends.map((s) => s.figures)), at);
+    // No snapshot here: "last week" is what the scheduled Monday run showed (it saves the week's
+    // snapshot even when this command already sent some digests).
     const claimed = await claimSends(db, sends, { now, startAt: now, perSecond: settings.sending.perSecond });
     console.log(
       `${week}：${sends.length} 份周报中新排入 ${claimed} 份（其余本周已排过），运行中的机器人会发送。`,

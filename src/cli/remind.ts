@@ -37,6 +37,12 @@ async function main(): Promise<number> {
   const env = readEnv();
   const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
   const tz = settings.timeZone;
+  if (args.at && !args['dry-run']) {
+    // Sending "as of" another time would claim that day's (or week's) messages now, and the real
+    // run would then find them taken.
+    console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${USAGE}`);
+    return 2;
+  }
   const at = args.at ? parseInstant(args.at, tz) : new Date();
   if (!at) {
     console.error(`--at ${args.at}: 不是有效的时间\n\n${USAGE}`);

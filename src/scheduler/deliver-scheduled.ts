@@ -19,6 +19,8 @@ export interface DeliverOptions {
   quietHours: { start: string; end: string } | null;
   /** Wakes the job worker after a deferral is enqueued. */
   wake?: () => void;
+  /** The queue's last attempt: a retryable failure now closes the send as failed. */
+  lastAttempt?: boolean;
 }
 
 /** Lark's idempotency key of a scheduled send: the same logical message always gets the same uuid. */
@@ -30,18 +32,20 @@ export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'pe
  * its `notAfter` → expired. In quiet hours → deferred to their end, or expired if that is too late.
  * Sent with uuid = sendKey(kind, target, period), so a retry after a crash or a 429 posts once;
  * then marked sent and recorded in bot_messages (a reply to a reminder files to its tasks).
- * Rate limits and network errors throw: the queue retries (at Lark's reset time for a 429).
+ * Rate limits and network errors throw: the queue retries (at Lark's reset time for a 429); on the
+ * last attempt the send is closed as failed with an error log instead.
  */
 export async function deliverScheduled(
   deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,
   sendId: number,
   opts: DeliverOptions,
   log: Logger,
-): Promise<'sent' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'missing'> {
+): Promise<'sent' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'failed' | 'missing' | 'closed'> {
   const { db, clock } = deps;
   const send = await getScheduledSend(db, sendId);
   if (!send) return 'missing';
-  if (send.status !== 'pending') return 'already-sent';
+  if (send.status === 'sent') return 'already-sent';
+  if (send.status !== 'pending') return 'closed';
   const now = clock.now();
   const l = log.child({ send: `${send.kind}:${send.target}:${send.period}` });
   if (now.getTime() > send.notAfter.getTime()) {
@@ -85,6 +89,12 @@ export async function deliverScheduled(
       await closeSend(db, send.id, 'failed', `${err.code}: ${err.message}`);
       l.warn({ err: errorMessage(err), code: err.larkCode }, 'Lark refused a scheduled message');
       return 'refused';
+    }
+    if (opts.lastAttempt) {
+      // The queue gives up after this attempt: say so on the send itself, not only on the job.
+      await closeSend(db, send.id, 'failed', `gave up: ${errorMessage(err)}`);
+      l.error({ err: errorMessage(err) }, 'scheduled message not sent: every attempt failed');
+      return 'failed';
     }
     throw err;
   }

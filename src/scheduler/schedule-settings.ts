@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { isTimeZone } from '../config.js';
 
 /** config/schedules.yaml, validated (times are wall-clock 'HH:MM' in `timeZone`). */
 export interface ScheduleSettings {
@@ -23,7 +24,7 @@ const weekday = z.number().int().min(1).max(7);
 const count = (def: number, max = 1000, min = 0) => z.number().int().min(min).max(max).default(def);
 
 const schema = z.object({
-  timeZone: z.string().optional(),
+  timeZone: z.string().refine(isTimeZone, '不是有效的时区，例如 Asia/Shanghai').optional(),
   reminders: z
     .object({
       time: time.default('09:00'),

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { claimSlot, failSlot, finishSlot, markSlotMissed } from '../db/repos/schedule-runs.js';
+import { claimSlot, failSlot, finishSlot, markSlotMissed, renewSlot } from '../db/repos/schedule-runs.js';
 import { localDay } from '../domain/working-days.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -86,12 +86,16 @@ export class Scheduler {
         log.warn({ day, reason }, 'scheduled run was missed (process down); skipped, not caught up');
       return { job: job.name, slot, result: 'missed' };
     }
-    const attempt = await claimSlot(db, {
-      ...base,
-      leaseMs: this.opts.leaseMs ?? 15 * 60_000,
-      maxAttempts: this.opts.maxAttempts ?? 3,
-    });
+    const leaseMs = this.opts.leaseMs ?? 15 * 60_000;
+    const attempt = await claimSlot(db, { ...base, leaseMs, maxAttempts: this.opts.maxAttempts ?? 3 });
     if (attempt === undefined) return { job: job.name, slot, result: 'claimed-elsewhere' };
+    // A province-wide run may outlast the lease: renew it while the run is alive.
+    const heartbeat = setInterval(() => {
+      renewSlot(db, { ...base, now: this.deps.clock.now() }).catch((err) =>
+        log.warn({ err: errorMessage(err) }, 'could not renew the schedule claim'),
+      );
+    }, leaseMs / 3);
+    heartbeat.unref();
     const lateMs = now.getTime() - slot.getTime();
     if (lateMs > 60_000)
       log.info({ reason, lateMinutes: Math.round(lateMs / 60_000), attempt }, 'catching up');
@@ -105,6 +109,8 @@ export class Scheduler {
       await failSlot(db, { ...base, now: this.deps.clock.now(), error }).catch(() => {});
       log.error({ err: error, attempt }, 'scheduled run failed; the next tick retries it');
       return { job: job.name, slot, result: 'failed', error };
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

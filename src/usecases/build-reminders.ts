@@ -64,11 +64,15 @@ export async function buildReminders(
     maxItems: opts.maxItems,
     escalationMaxItems: opts.escalation.maxItems,
   });
-  const chats = plan.chats.filter((c) => onlyUnitId === undefined || c.unitId === onlyUnitId);
-  const escalations = plan.escalations.filter(
-    (e) => onlyUnitId === undefined || e.unitIds.includes(onlyUnitId),
-  );
   const byId = new Map(tasks.map((t) => [t.taskId, t]));
+  const chats = plan.chats.filter((c) => onlyUnitId === undefined || c.unitId === onlyUnitId);
+  // --unit: a leader's escalation counts when it is for that unit or names that unit's tasks.
+  const escalations = plan.escalations.filter(
+    (e) =>
+      onlyUnitId === undefined ||
+      e.unitIds.includes(onlyUnitId) ||
+      e.items.some((i) => byId.get(i.taskId)?.unitId === onlyUnitId),
+  );
   const owners = new Set<string>();
   for (const e of escalations)
     for (const i of e.items) for (const o of splitList(byId.get(i.taskId)!.responsible)) owners.add(o);

@@ -32,11 +32,16 @@ export function installSchedules(ctx: FeatureContext): () => Stopper {
   const cfg = ctx.config.schedules;
   const settings = readSettings(cfg.file, ctx.config.timeZone, deps.logger);
   const calendar = workingCalendar(deps.logger);
-  jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log) => {
+  jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log, attempt) => {
     const outcome = await deliverScheduled(
       deps,
       Number(payload.sendId),
-      { timeZone: settings.timeZone, quietHours: settings.quietHours, wake: ctx.wakeJobs },
+      {
+        timeZone: settings.timeZone,
+        quietHours: settings.quietHours,
+        wake: ctx.wakeJobs,
+        lastAttempt: attempt.attempts >= attempt.maxAttempts,
+      },
       log,
     );
     deps.metrics.inc(

@@ -178,6 +178,38 @@ describe('Lark rate limiting', () => {
     expect(new Set(posts.map((c) => (c.json as any).uuid)).size).toBe(1);
   });
 
+  it('a send that fails on every attempt ends as failed (logged, counted), not pending forever', async () => {
+    const before = w.sentTo(w.chats.village1).length;
+    w.h.fake.inject({ method: 'POST', path: SEND_PATH, fault: { status: 503 } });
+    try {
+      await w.runAt('2026-11-27T09:00:00+08:00');
+      const key = `reminder:${w.chats.village1}:2026-11-27%`;
+      const [job] = await queryRows<{ attempts: number; max_attempts: number; status: string }>(
+        w.h.db.db,
+        sql`select attempts, max_attempts, status from jobs where kind = 'scheduled-send' and key like ${key}`,
+      );
+      expect(job).toMatchObject({ attempts: 1, status: 'pending' });
+      // Skip ahead to the queue's last attempt.
+      await w.h.db.db.execute(
+        sql`update jobs set attempts = max_attempts - 1, run_at = ${w.clock.now()}
+            where kind = 'scheduled-send' and key like ${key}`,
+      );
+      w.h.bot.jobWorker.wake();
+      await w.h.settle();
+      const [send] = await queryRows<{ status: string; last_error: string }>(
+        w.h.db.db,
+        sql`select status, last_error from scheduled_sends where kind = 'reminder' and target = ${w.chats.village1} and period = '2026-11-27'`,
+      );
+      expect(send?.status).toBe('failed');
+      expect(send?.last_error).toContain('gave up');
+      expect(w.sentTo(w.chats.village1)).toHaveLength(before);
+      const metrics = await (await fetch(`${w.h.bot.url}/metrics`)).text();
+      expect(metrics).toMatch(/scheduled_messages_total\{outcome="failed"\} 1/);
+    } finally {
+      w.h.fake.clearFaults();
+    }
+  });
+
   it('spreads many sends over time at the configured rate instead of sending them at once', async () => {
     const startAt = new Date('2026-11-26T09:10:00+08:00');
     const sends = Array.from({ length: 1000 }, (_, i) => ({

@@ -32,6 +32,17 @@ export async function claimSlot(db: Db, c: SlotClaim): Promise<number | undefine
   return row ? Number(row.attempts) : undefined;
 }
 
+/** Keeps a long run's claim fresh so no other instance takes it over as abandoned. */
+export async function renewSlot(
+  db: Db,
+  r: { job: string; slot: Date; instance: string; now: Date },
+): Promise<void> {
+  await db.execute(
+    sql`update schedule_runs set claimed_at = ${r.now}
+        where job = ${r.job} and slot = ${r.slot} and instance = ${r.instance} and status = 'running'`,
+  );
+}
+
 export async function finishSlot(
   db: Db,
   r: { job: string; slot: Date; instance: string; now: Date; outcome: unknown },

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
       const sends = await buildDigests(db, at, opts, args.leader);
       for (const s of sends) {
         console.log(
-          `\n── digest → open_id ${s.receiveId}（${s.period}，${Buffer.byteLength(s.content)} 字节）`,
+          `\n── digest → ${s.receiveIdType} ${s.receiveId}（${s.period}，${Buffer.byteLength(s.content)} 字节）`,
         );
         console.log(s.text);
         console.log(JSON.stringify(JSON.parse(s.content), null, 2));

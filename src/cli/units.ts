@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Db } from '../db/client.js';
-import { listUnits } from '../db/repos/units.js';
-import { AppError, DomainError } from '../errors.js';
+import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
+import { parseUnitSettings } from '../domain/unit-settings.js';
+import { AppError, DomainError, errorMessage } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { importHouseholds, importPeople, importUnits } from '../usecases/import-units.js';
 import type { CliCommand } from './commands.js';
@@ -19,7 +20,8 @@ export const UNITS_USAGE = `用法:
   units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
   units people import FILE          导入人员和角色（CSV: open_id,name,unit_code,role）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
-  units list                        列出单位树`;
+  units list                        列出单位树（含单位设置）
+  units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off`;
 
 /**
  * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
@@ -46,8 +48,23 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   if (sub === 'list') {
     for (const u of await listUnits(deps.db)) {
       const depth = u.path.split('/').filter(Boolean).length - 1;
-      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})`);
+      const settings = Object.keys(u.settings).length > 0 ? `  ${JSON.stringify(u.settings)}` : '';
+      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})${settings}`);
     }
+    return;
+  }
+  if (sub === 'set' && rest[0]) {
+    const unit = await getUnitByCode(deps.db, rest[0]);
+    if (!unit) throw new AppError('usage', `找不到单位 ${rest[0]}`);
+    let patch;
+    try {
+      patch = parseUnitSettings(rest.slice(1));
+    } catch (err) {
+      throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
+    }
+    await updateUnitSettings(deps.db, unit.id, patch.set, ctx.clock.now(), patch.remove);
+    const after = (await getUnitByCode(deps.db, unit.code))!;
+    deps.out(`${unit.name}（${unit.code}）的设置：${JSON.stringify(after.settings)}`);
     return;
   }
   throw new AppError('usage', UNITS_USAGE);
@@ -55,7 +72,8 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
 
 /** For the dispatcher's COMMANDS table: `units`. */
 export const unitsCommand: CliCommand = {
-  summary: 'units import FILE | people import FILE | households import FILE | list — the unit tree',
+  summary:
+    'units import FILE | people import FILE | households import FILE | list | set CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

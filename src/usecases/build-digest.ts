@@ -106,7 +106,7 @@ export async function buildDigest(
 
 /**
  * The digest sends of the week at `at`: one card per (leader, unit they lead), to the leader by
- * direct message, claimed under (digest, open_id:unit id, ISO week). Figures of a unit led by
+ * direct message, or one per unit to its leaders' chat; claimed under (digest, target, ISO week). Figures of a unit led by
  * several people are computed once.
  */
 export async function buildDigests(
@@ -131,16 +131,16 @@ export async function buildDigests(
     if (figures.scope.total === 0) continue;
     sends.push({
       kind: 'digest',
-      target: `${r.openId}:${r.unit.id}`,
+      target: r.to.type === 'open_id' ? `${r.to.id}:${r.unit.id}` : `chat:${r.to.id}:${r.unit.id}`,
       period: week,
-      receiveIdType: 'open_id',
-      receiveId: r.openId,
+      receiveIdType: r.to.type,
+      receiveId: r.to.id,
       msgType: 'interactive',
       content: JSON.stringify(digestCard(figures, opts.timeZone)),
       unitId: r.unit.id,
       taskIds: [],
       notAfter,
-      text: digestText(figures, r.name ?? r.openId),
+      text: digestText(figures, r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : r.to.id)),
       figures,
     });
   }

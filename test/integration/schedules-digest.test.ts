@@ -9,6 +9,7 @@ import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buildDigest, buildDigests } from '../../src/usecases/build-digest.js';
 import { digestRecipients } from '../../src/db/repos/digest-recipients.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { runUnitsCommand } from '../../src/cli/units.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
 /** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
@@ -142,6 +143,34 @@ describe('weekly digest', () => {
           where u.code = ${w.org.township} and s.week = '2026-W47'`,
     );
     expect(snap).toEqual({ total: 50, done: 3 });
+  });
+
+  it("goes to a unit's leaders' chat instead of each leader when the unit has one (units set)", async () => {
+    const lines: string[] = [];
+    const units = (...args: string[]) =>
+      runUnitsCommand(['set', ...args], { db: db(), out: (l) => lines.push(l), clock: w.clock });
+    const opts = { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 };
+    const at = new Date('2026-11-30T08:30:00+08:00');
+    await units(w.org.township, 'digestChat=oc_leaders_dg');
+    expect(lines.at(-1)).toContain('"digestChat":"oc_leaders_dg"');
+    const sends = await buildDigests(db(), at, opts);
+    const township = (await getUnitByCode(db(), w.org.township))!;
+    expect(sends.filter((x) => x.unitId === township.id).map((x) => [x.receiveIdType, x.receiveId])).toEqual([
+      ['chat_id', 'oc_leaders_dg'],
+    ]);
+    expect(sends.some((x) => x.receiveId === w.townshipLeader)).toBe(false);
+    expect(sends.some((x) => x.receiveId === w.org.leader)).toBe(true);
+    // One leader's view includes the chat digest of the unit they lead.
+    expect((await buildDigests(db(), at, opts, w.townshipLeader)).map((x) => x.receiveId)).toEqual([
+      'oc_leaders_dg',
+    ]);
+    await expect(units(w.org.township, 'digestChat=leaders')).rejects.toMatchObject({ code: 'usage' });
+    await expect(units(w.org.township, 'colour=red')).rejects.toMatchObject({ code: 'usage' });
+    await units(w.org.township, 'digestChat=off');
+    expect((await buildDigests(db(), at, opts, w.townshipLeader)).map((x) => x.receiveId)).toEqual([
+      w.townshipLeader,
+    ]);
+    expect((await getUnitByCode(db(), w.org.township))!.settings).toEqual({});
   });
 
   it('keeps the card under 30 KB for a township with 200 villages', async () => {

@@ -11,21 +11,33 @@ export interface DigestScope {
 }
 
 export interface DigestRecipient {
-  openId: string;
+  /** A leader by direct message, or the unit's leaders' chat (unit setting `digestChat`). */
+  to: { type: 'open_id' | 'chat_id'; id: string };
   name: string | null;
   unit: DigestScope;
 }
 
+const scopeOf = (r: any): DigestScope => ({
+  id: Number(r.id),
+  path: r.path,
+  code: r.code,
+  name: r.name,
+  fullName: r.full_name,
+  kind: r.kind,
+});
+
 /**
- * Every leader with each unit they lead: one digest per (leader, unit). A unit inside another unit
- * the same person leads is left out (the outer digest covers it); units with settings.digest ===
- * false are left out.
+ * Every leader with each unit they lead: one digest per (leader, unit), by direct message. A unit
+ * inside another unit the same person leads is left out (the outer digest covers it); units with
+ * settings.digest === false are left out. A unit with settings.digestChat (a leaders' chat) gets
+ * one digest in that chat instead of one per leader. `onlyOpenId`: that leader's digests (and the
+ * chats of the units they lead).
  */
 export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<DigestRecipient[]> {
   const rows = await queryRows<any>(
     db,
     sql`select r.open_id, p.name as person_name, u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind,
-          coalesce(u.settings->>'digest', '') = 'false' as off
+          coalesce(u.settings->>'digest', '') = 'false' as off, u.settings->>'digestChat' as digest_chat
         from unit_roles r join units u on u.id = r.unit_id left join people p on p.open_id = r.open_id
         where r.role = 'leader' ${onlyOpenId === undefined ? sql`` : sql`and r.open_id = ${onlyOpenId}`}
         order by r.open_id, u.path`,
@@ -33,6 +45,7 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
   const out: DigestRecipient[] = [];
   let kept: string[] = [];
   let current: string | undefined;
+  const chatUnits = new Set<number>();
   for (const r of rows) {
     if (r.open_id !== current) {
       current = r.open_id;
@@ -41,18 +54,22 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
     if (r.off === true || r.off === 't') continue;
     if (kept.some((p) => r.path.startsWith(p))) continue;
     kept.push(r.path);
-    out.push({
-      openId: r.open_id,
-      name: r.person_name ?? null,
-      unit: {
-        id: Number(r.id),
-        path: r.path,
-        code: r.code,
-        name: r.name,
-        fullName: r.full_name,
-        kind: r.kind,
-      },
-    });
+    if (r.digest_chat) {
+      chatUnits.add(Number(r.id));
+      continue;
+    }
+    out.push({ to: { type: 'open_id', id: r.open_id }, name: r.person_name ?? null, unit: scopeOf(r) });
+  }
+  const chats = await queryRows<any>(
+    db,
+    sql`select u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind, u.settings->>'digestChat' as digest_chat
+        from units u
+        where u.settings->>'digestChat' is not null and coalesce(u.settings->>'digest', '') <> 'false'
+        order by u.path`,
+  );
+  for (const r of chats) {
+    if (onlyOpenId !== undefined && !chatUnits.has(Number(r.id))) continue;
+    out.push({ to: { type: 'chat_id', id: r.digest_chat }, name: null, unit: scopeOf(r) });
   }
   return out;
 }

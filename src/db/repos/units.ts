@@ -132,10 +132,12 @@ export async function updateUnitSettings(
   unitId: number,
   patch: Record<string, unknown>,
   now: Date,
+  remove: readonly string[] = [],
 ): Promise<void> {
+  const removed = sql`(${units.settings} - ${`{${remove.join(',')}}`}::text[])`;
   await db
     .update(units)
-    .set({ settings: sql`${units.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: now })
+    .set({ settings: sql`${removed} || ${JSON.stringify(patch)}::jsonb`, updatedAt: now })
     .where(eq(units.id, unitId));
 }
 

@@ -26,6 +26,9 @@ import postgres from 'postgres';
 import { resolveDueAt } from '../../src/domain/checklist-due.js';
 import { parseChecklist } from '../../src/domain/checklist-parse.js';
 import type { ChecklistTemplate } from '../../src/domain/checklist.js';
+import { createWorkingCalendar } from '../../src/domain/working-days.js';
+
+const DUE_CTX = { timeZone: 'Asia/Shanghai', calendar: createWorkingCalendar() };
 
 export interface FilingDatasetOptions {
   /** Villages in the province (15,000 by default in the benchmark). */
@@ -102,8 +105,8 @@ export async function buildFilingDataset(url: string, opts: FilingDatasetOptions
     min_count: it.min_count,
     keywords: it.keywords,
     guidance: it.guidance,
-    due_2024: resolveDueAt(it.due, campaigns[0]!).toISOString(),
-    due_2025: resolveDueAt(it.due, campaigns[1]!).toISOString(),
+    due_2024: resolveDueAt(it.due, campaigns[0]!, DUE_CTX).toISOString(),
+    due_2025: resolveDueAt(it.due, campaigns[1]!, DUE_CTX).toISOString(),
   }));
 
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });

@@ -22,7 +22,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest);
   const clock = deps.clock ?? systemClock;
-  const ctx = { db: deps.db, clock };
+  const ctx = { db: deps.db, clock, timeZone: deps.env?.TZ || undefined };
   const now = clock.now();
   if (sub === 'load-checklists') {
     for (const c of await loadChecklists(ctx, { dir: positionals[0] }))

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
@@ -14,6 +15,8 @@ export interface OrgCliDeps {
   /** One line of output (stdout in the real CLI). */
   out(line: string): void;
   clock?: Clock;
+  /** The environment (TZ for due dates). */
+  env?: Env;
 }
 
 export const UNITS_USAGE = `用法:

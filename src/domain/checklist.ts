@@ -53,13 +53,20 @@ const kind = z.string().transform((v, ctx) => {
   return k ?? 'document';
 });
 
-/** When a task is due: relative to the campaign deadline, or a fixed date in the campaign year. */
+/**
+ * When a task is due: calendar or working days (Chinese calendar, 调休 included) before the campaign
+ * deadline, or a fixed date in the campaign year.
+ */
 export const dueRuleSchema = z.union(
   [
     z.strictObject({ days_before_campaign_deadline: z.number().int().min(0).max(366) }),
+    z.strictObject({ working_days_before_campaign_deadline: z.number().int().min(0).max(250) }),
     z.strictObject({ month: z.number().int().min(1).max(12), day: z.number().int().min(1).max(31) }),
   ],
-  { error: '必须是 { days_before_campaign_deadline: 天数 } 或 { month: 月, day: 日 }' },
+  {
+    error:
+      '必须是 { days_before_campaign_deadline: 天数 }、{ working_days_before_campaign_deadline: 工作日数 } 或 { month: 月, day: 日 }',
+  },
 );
 export type DueRule = z.infer<typeof dueRuleSchema>;
 

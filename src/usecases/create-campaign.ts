@@ -6,6 +6,7 @@ import { insertTasks, type NewTask } from '../db/repos/tasks.js';
 import { listHouseholds } from '../db/repos/units-households.js';
 import { getUnitByCode, listSubtreeUnits, type UnitRow } from '../db/repos/units.js';
 import { resolveDueAt } from '../domain/checklist-due.js';
+import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { taskCode } from '../domain/task-code.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -40,9 +41,13 @@ export interface CreateCampaignOutcome {
  * again (e.g. after importing more households) adds only the missing tasks.
  */
 export async function createCampaign(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; timeZone?: string; calendar?: WorkingCalendar },
   input: CreateCampaignInput,
 ): Promise<CreateCampaignOutcome> {
+  const due = {
+    timeZone: deps.timeZone ?? 'Asia/Shanghai',
+    calendar: deps.calendar ?? createWorkingCalendar(),
+  };
   const { db } = deps;
   const code = input.code ?? `${input.checklistCode}-${input.year}`;
   const existing = await getCampaignByCode(db, code);
@@ -95,7 +100,7 @@ export async function createCampaign(
       minCount: item.min_count,
       keywords: item.keywords,
       guidance: item.guidance || null,
-      dueAt: resolveDueAt(item.due, campaign),
+      dueAt: resolveDueAt(item.due, campaign, due),
       createdAt: now,
     });
     const villageItems = items.filter((i) => i.level === 'village');

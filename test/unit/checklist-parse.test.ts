@@ -4,6 +4,7 @@ import { resolveDueAt } from '../../src/domain/checklist-due.js';
 import { parseChecklist } from '../../src/domain/checklist-parse.js';
 import { missingText, percentDone, taskState } from '../../src/domain/checklist-task-state.js';
 import { DomainError } from '../../src/errors.js';
+import { createWorkingCalendar } from '../../src/domain/working-days.js';
 
 const load = (name: string) => {
   const path = `config/checklists/${name}`;
@@ -106,13 +107,33 @@ describe('checklist templates', () => {
 describe('due rules and task state', () => {
   const campaign = { year: 2025, deadline: new Date('2025-12-31T23:59:59+08:00') };
 
+  const ctx = { timeZone: 'Asia/Shanghai', calendar: createWorkingCalendar() };
+
   it('resolves relative and fixed due dates', () => {
-    expect(resolveDueAt({ days_before_campaign_deadline: 0 }, campaign)).toEqual(campaign.deadline);
-    expect(resolveDueAt({ days_before_campaign_deadline: 30 }, campaign)).toEqual(
+    expect(resolveDueAt({ days_before_campaign_deadline: 0 }, campaign, ctx)).toEqual(campaign.deadline);
+    expect(resolveDueAt({ days_before_campaign_deadline: 30 }, campaign, ctx)).toEqual(
       new Date('2025-12-01T23:59:59+08:00'),
     );
-    expect(resolveDueAt({ month: 6, day: 30 }, campaign)).toEqual(new Date('2025-06-30T23:59:59+08:00'));
-    expect(resolveDueAt({ month: 2, day: 31 }, campaign)).toEqual(new Date('2025-02-28T23:59:59+08:00'));
+    expect(resolveDueAt({ month: 6, day: 30 }, campaign, ctx)).toEqual(new Date('2025-06-30T23:59:59+08:00'));
+    expect(resolveDueAt({ month: 2, day: 31 }, campaign, ctx)).toEqual(new Date('2025-02-28T23:59:59+08:00'));
+    // Fixed dates end in the deployment's zone, not always UTC+8.
+    expect(resolveDueAt({ month: 6, day: 30 }, campaign, { timeZone: 'Asia/Urumqi' })).toEqual(
+      new Date('2025-06-30T23:59:59+06:00'),
+    );
+  });
+
+  it('counts working days back over holidays and 调休 Saturdays', () => {
+    // Deadline Fri 2026-10-16. 5 working days back: 10-15, 10-14, 10-13, 10-12 and Sat 10-10
+    // (a 调休 working day; 10-11 is a Sunday).
+    const oct = { year: 2026, deadline: new Date('2026-10-16T23:59:59+08:00') };
+    expect(resolveDueAt({ working_days_before_campaign_deadline: 5 }, oct, ctx)).toEqual(
+      new Date('2026-10-10T23:59:59+08:00'),
+    );
+    // 8 back: 10-09, 10-08, then across the 国庆 holiday (10-01 … 10-07) to 2026-09-30.
+    expect(resolveDueAt({ working_days_before_campaign_deadline: 8 }, oct, ctx)).toEqual(
+      new Date('2026-09-30T23:59:59+08:00'),
+    );
+    expect(resolveDueAt({ working_days_before_campaign_deadline: 0 }, oct, ctx)).toEqual(oct.deadline);
   });
 
   it('derives state, missing text and percent', () => {

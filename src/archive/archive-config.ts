@@ -37,7 +37,8 @@ const schema = z.object({
     })
     .nullish(),
   pieceDigits: z.number().int().min(3).max(6).nullish(),
-  yearSeparator: z.string().max(3).nullish(),
+  /** Part of every 档号 and of file names: only a safe punctuation mark (or none). */
+  yearSeparator: z.enum(['·', '-', '.', '_', '']).nullish(),
   secrecyDefault: z.string().nullish(),
   allowedFormats: z.array(z.string().trim().min(3)).min(1).nullish(),
   package: z

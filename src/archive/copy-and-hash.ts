@@ -1,5 +1,5 @@
 import { createHash, webcrypto } from 'node:crypto';
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 
 /** What one pass over a file learned: its SHA-256, size, first and last bytes (for format checks). */
 export interface FileProbe {
@@ -22,10 +22,12 @@ const pool: Buffer[] = [];
  * Reads `src` once, hashing every byte (SHA-256), and (when `dest` is given) writes the same bytes
  * to a new file `dest` (never overwriting). Small files are read whole and hashed off the main thread
  * (WebCrypto digest runs on libuv's pool) while they are written; large ones stream in 1 MiB chunks,
- * so memory stays bounded either way.
+ * so memory stays bounded either way. When the copy fails, the partial `dest` is removed (only a file
+ * this call created: an existing `dest` is never touched).
  */
 export async function copyAndHash(src: string, dest?: string): Promise<FileProbe> {
   const input = await open(src, 'r');
+  let output: FileHandle | undefined;
   let size: number;
   try {
     size = (await input.stat()).size;
@@ -38,10 +40,13 @@ export async function copyAndHash(src: string, dest?: string): Promise<FileProbe
         got += bytesRead;
       }
       const bytes = got === size ? buf : buf.subarray(0, got);
+      if (dest) output = await open(dest, 'wx', 0o644);
       const [digest] = await Promise.all([
         webcrypto.subtle.digest('SHA-256', bytes),
-        dest ? writeFile(dest, bytes, { flag: 'wx', mode: 0o644 }) : undefined,
+        output?.writeFile(bytes),
       ]);
+      await output?.close();
+      output = undefined;
       return {
         sha256: Buffer.from(digest).toString('hex'),
         size: bytes.length,
@@ -49,21 +54,29 @@ export async function copyAndHash(src: string, dest?: string): Promise<FileProbe
         tail: Buffer.from(bytes.subarray(Math.max(0, bytes.length - TAIL))),
       };
     }
-    return await streamCopy(input, dest);
+    if (dest) output = await open(dest, 'wx', 0o644);
+    const probe = await streamCopy(input, output);
+    await output?.close();
+    output = undefined;
+    return probe;
+  } catch (err) {
+    if (output) {
+      await output.close().catch(() => {});
+      await unlink(dest!).catch(() => {});
+    }
+    throw err;
   } finally {
     await input.close();
   }
 }
 
-async function streamCopy(input: FileHandle, dest: string | undefined): Promise<FileProbe> {
+async function streamCopy(input: FileHandle, output: FileHandle | undefined): Promise<FileProbe> {
   const buf = pool.pop() ?? Buffer.allocUnsafe(CHUNK);
   const hash = createHash('sha256');
-  let output: FileHandle | undefined;
   let size = 0;
   let head = Buffer.alloc(0);
   let tail = Buffer.alloc(0);
   try {
-    if (dest) output = await open(dest, 'wx', 0o644);
     for (;;) {
       const { bytesRead } = await input.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
@@ -82,7 +95,6 @@ async function streamCopy(input: FileHandle, dest: string | undefined): Promise<
     }
   } finally {
     pool.push(buf);
-    await output?.close();
   }
   return { sha256: hash.digest('hex'), size, head, tail };
 }

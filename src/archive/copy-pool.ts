@@ -20,8 +20,8 @@ export const inProcessCopier: FileCopier = {
 /**
  * The worker's code (CommonJS, Node built-ins only), inlined so it runs the same under tsx, vitest
  * and compiled JS. Each job: read a file once with plain blocking calls, SHA-256 every byte, write
- * the bytes to a new file when asked (never overwriting), and report size, hash, first and last
- * bytes. Blocking calls are right here: each worker is its own thread, and this is all it does.
+ * the bytes to a new file when asked (never overwriting; removed again when the copy fails), and
+ * report size, hash, first and last bytes. Blocking calls are right here: each worker is its own thread, and this is all it does.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -36,6 +36,7 @@ function copy(src, dest, head, tail) {
   let size = 0;
   let first = Buffer.alloc(0);
   let last = Buffer.alloc(0);
+  let done = false;
   try {
     if (dest) output = fs.openSync(dest, 'wx', 0o644);
     for (;;) {
@@ -48,9 +49,15 @@ function copy(src, dest, head, tail) {
       last = n >= tail ? Buffer.from(chunk.subarray(n - tail)) : Buffer.concat([last, chunk]).subarray(-tail);
       size += n;
     }
+    done = true;
   } finally {
     fs.closeSync(input);
-    if (output !== undefined) fs.closeSync(output);
+    if (output !== undefined) {
+      try { fs.closeSync(output); } finally {
+        // A failed copy leaves no partial file (only one this job created is removed).
+        if (!done) try { fs.unlinkSync(dest); } catch {}
+      }
+    }
   }
   return { sha256: hash.digest('hex'), size, head: first, tail: last };
 }

@@ -26,6 +26,8 @@ export interface PackageSummary {
   fourPropertiesPassed: boolean;
   fourPropertiesFailures: number;
   software: string;
+  /** Classes whose 件号 are shared with units outside the package (so its numbers show gaps). */
+  partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
 }
 
 export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
@@ -45,6 +47,15 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `文件格式：${formats}`,
       `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}`,
       ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
+      ...(s.partialClasses.length > 0
+        ? [
+            '说明：以下类目的件号由本单位与其他单位共用、统一连续编号，本包只含本单位的件，' +
+              '所缺件号在其他单位的移交包中接续：',
+            ...s.partialClasses.map(
+              (p) => `  ${p.code}（本包 ${p.inPackage} 个件号；${p.units}共 ${p.outside} 个）`,
+            ),
+          ]
+        : []),
       `制作时间：${s.generatedAt}`,
       `制作软件：${s.software}`,
       ...(c.package.contact ? [`联系人：${c.package.contact}`] : []),

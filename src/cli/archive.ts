@@ -40,6 +40,20 @@ const OPTIONS = {
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
 
+/** A positive whole number option (ids, 页数), or undefined when absent; anything else is a usage error. */
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new AppError('usage', `--${name} 须为正整数，收到 "${value}"`);
+  return n;
+}
+
+function yearOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{4}$/.test(value.trim())) throw new AppError('usage', `--year 须为四位年份，收到 "${value}"`);
+  return Number(value.trim());
+}
+
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
   const [sub, ...rest] = args;
@@ -55,7 +69,9 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     if (!unit) throw v.unit ? new AppError('usage', `找不到单位 ${v.unit}`) : usage();
     return unit;
   };
-  const year = v.year && /^\d{4}$/.test(v.year) ? Number(v.year) : undefined;
+  const year = yearOption(v.year);
+  const item = positiveInt('item', v.item);
+  const pages = positiveInt('pages', v.pages);
   if (sub === 'confirm') {
     const unit = await unitOf();
     if (year === undefined) throw usage();
@@ -70,9 +86,9 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     return;
   }
   if (sub === 'unconfirm') {
-    if (!v.item && !v.code) throw usage();
+    if (item === undefined && !v.code) throw usage();
     const res = await unconfirmArchive(deps, {
-      itemId: v.item ? Number(v.item) : undefined,
+      itemId: item,
       archivalCode: v.code,
       reason: v.reason,
       actor: 'cli',
@@ -82,9 +98,9 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     return;
   }
   if (sub === 'describe') {
-    if (!v.item) throw usage();
+    if (item === undefined) throw usage();
     const res = await describeItem(deps, {
-      itemId: Number(v.item),
+      itemId: item,
       reason: v.reason,
       place: v.place,
       people: v.people,
@@ -93,7 +109,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       responsible: v.responsible,
       date: v.date,
       secrecy: v.secrecy,
-      pages: v.pages !== undefined ? Number(v.pages) : undefined,
+      pages,
       remarks: v.remarks,
       photographer: v.photographer,
       actor: 'cli',

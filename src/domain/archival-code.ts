@@ -66,15 +66,19 @@ export function classKeyOf(p: ClassParts): string {
   return [p.fondsCode, p.categoryCode, p.year, p.retentionCode, p.orgCode].join('|');
 }
 
+/** The class part of a 档号 (everything before 件号), e.g. `A182-WS·2025-D30-ZH`. */
+export function classCodeText(p: ClassParts, rules: Pick<ArchivalCodeRules, 'yearSeparator'>): string {
+  const head = `${p.fondsCode}-${p.categoryCode}${rules.yearSeparator}${p.year}-${p.retentionCode}`;
+  return p.orgCode ? `${head}-${p.orgCode}` : head;
+}
+
 export function formatArchivalCode(
   p: ClassParts,
   pieceNumber: number,
   rules: Pick<ArchivalCodeRules, 'pieceDigits' | 'yearSeparator'>,
 ): string {
   if (!Number.isInteger(pieceNumber) || pieceNumber < 1) throw new Error(`bad 件号 ${pieceNumber}`);
-  const piece = String(pieceNumber).padStart(rules.pieceDigits, '0');
-  const head = `${p.fondsCode}-${p.categoryCode}${rules.yearSeparator}${p.year}-${p.retentionCode}`;
-  return p.orgCode ? `${head}-${p.orgCode}-${piece}` : `${head}-${piece}`;
+  return `${classCodeText(p, rules)}-${String(pieceNumber).padStart(rules.pieceDigits, '0')}`;
 }
 
 /** Splits a 档号 back into its parts (for checks and tests); undefined when it is not one. */

@@ -1,7 +1,8 @@
 /**
  * 归档文件目录 (DA/T 22-2015): 序号, 档号, 文号, 责任者, 题名, 日期 (YYYYMMDD), 密级, 页数, 备注.
  * Defaults come from the task, the unit and the materials; what a person entered wins. Titles the
- * bot or an officer made up (not the document's own) go in square brackets.
+ * bot or an officer made up (not the document's own) go in square brackets, photo groups' composed
+ * 题名 included; a 题名 typed into the description is used as written.
  */
 import type { ItemKind } from './archival-code.js';
 import { isoDate, yyyymmdd } from './catalogue-date.js';
@@ -115,7 +116,8 @@ export function buildCatalogueEntry(
       { reason: f.itemTitle, reasonFromCaption, place: f.unitName, photographer: f.senderName },
       opts.timeZone,
     );
-    title = photo.title;
+    // Composed by the bot from 事由/时间/地点/人物: a self-made title, bracketed like a document's.
+    title = bracketTitle(photo.title);
     date = photo.date;
   } else {
     const own = f.kind === 'document' ? ownTitleOf(f.materials) : undefined;

@@ -17,6 +17,7 @@ export const PROPERTY_LABELS: Record<Property, string> = {
 export type CheckCode =
   // authenticity
   | 'hash_mismatch'
+  | 'hash_missing'
   | 'size_mismatch'
   | 'type_mismatch'
   | 'exif_time_mismatch'
@@ -25,6 +26,7 @@ export type CheckCode =
   | 'field_missing'
   | 'field_invalid'
   | 'number_gap'
+  | 'partial_class'
   | 'item_not_live'
   | 'orphan_file'
   | 'description_gap'
@@ -40,6 +42,7 @@ export type CheckCode =
 
 export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   hash_mismatch: 'authenticity',
+  hash_missing: 'authenticity',
   size_mismatch: 'authenticity',
   type_mismatch: 'authenticity',
   exif_time_mismatch: 'authenticity',
@@ -47,6 +50,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   field_missing: 'integrity',
   field_invalid: 'integrity',
   number_gap: 'integrity',
+  partial_class: 'integrity',
   item_not_live: 'integrity',
   orphan_file: 'integrity',
   description_gap: 'integrity',
@@ -61,6 +65,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
 
 export const CHECK_LABELS: Record<CheckCode, string> = {
   hash_mismatch: '哈希值不符',
+  hash_missing: '未记录哈希值',
   size_mismatch: '文件大小不符',
   type_mismatch: '文件类型不符',
   exif_time_mismatch: 'EXIF拍摄时间不符',
@@ -68,6 +73,7 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   field_missing: '必填著录项缺失',
   field_invalid: '著录项格式错误',
   number_gap: '件号不连续',
+  partial_class: '类目跨单位（件号在其他包接续）',
   item_not_live: '已确认条目的归档已撤销',
   orphan_file: '文件无对应条目',
   description_gap: '照片说明不完整',

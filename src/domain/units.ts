@@ -27,6 +27,9 @@ export function parseUnitKind(word: string): UnitKind | undefined {
 
 export const UNIT_KIND_HINT = 'county、township、village 或 department（县、乡镇、村、部门）';
 
+/** Unit codes end up in 档号 prefixes, file and folder names: letters, digits, `_` and `-` only. */
+export const UNIT_CODE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** One unit as read from an import file; `line` is where it was written (for error messages). */
 export interface UnitRecord {
   code: string;
@@ -37,8 +40,8 @@ export interface UnitRecord {
 }
 
 /**
- * Checks an import against itself and the units already stored (code → parent code): duplicate
- * codes, unknown parents and cycles are reported together, each naming its line. Returns the
+ * Checks an import against itself and the units already stored (code → parent code): unsafe or
+ * duplicate codes, unknown parents and cycles are reported together, each naming its line. Returns the
  * records ordered parents first, ready to upsert.
  */
 export function validateUnitRecords(
@@ -49,6 +52,10 @@ export function validateUnitRecords(
   const errors: string[] = [];
   const byCode = new Map<string, UnitRecord>();
   for (const r of records) {
+    if (!UNIT_CODE_PATTERN.test(r.code))
+      errors.push(
+        `${fileName} 第 ${r.line} 行: 编码 "${r.code}" 不合规（只能用字母、数字、_ 和 -，1–32 位）`,
+      );
     const first = byCode.get(r.code);
     if (first) errors.push(`${fileName} 第 ${r.line} 行: 编码 ${r.code} 重复（第 ${first.line} 行已有）`);
     else byCode.set(r.code, r);

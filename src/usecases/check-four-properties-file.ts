@@ -43,7 +43,10 @@ export async function checkFile(
   const at = ref;
   report.checked('authenticity');
   report.checked('usability');
-  if (m.sha256 && probe.sha256 !== m.sha256)
+  // Without the hash recorded at capture the bytes cannot be shown to be the ones received.
+  if (!m.sha256)
+    report.add(failure('hash_missing', `采集时未记录 SHA-256，无法核对（现为 ${probe.sha256}）`, at));
+  else if (probe.sha256 !== m.sha256)
     report.add(failure('hash_mismatch', `SHA-256 为 ${probe.sha256}，记录为 ${m.sha256}`, at));
   if (m.sizeBytes !== null && probe.size !== m.sizeBytes)
     report.add(failure('size_mismatch', `文件 ${probe.size} 字节，记录为 ${m.sizeBytes} 字节`, at));

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { ActionSource } from '../db/repos/audit.js';
-import { insertArchiveAudit } from '../db/repos/archive-records.js';
+import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import {
   listPhotoGroups,
   upsertDescription,
@@ -30,7 +30,8 @@ const MAX_TEXT = 200;
 /**
  * Records an item's description (著录): DA/T 50 事由 / 地点 / 人物 for photo groups (the
  * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were.
- * Allowed for the filer and the unit's officers, archivists and admins. Audited.
+ * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
+ * 档号, only for archivists and admins (checked under the item's row lock). Audited.
  */
 export async function describeItem(
   deps: { db: Db; clock: Clock },
@@ -41,16 +42,20 @@ export async function describeItem(
   if (!item || item.undoneAt) throw new DomainError('item_not_found', '找不到这条归档记录（可能已撤销）');
   const task = (await getTaskContext(db, item.taskId))!;
   const source = input.source ?? 'card';
+  const archivist =
+    source === 'cli' || (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['archivist', 'admin']));
   const allowed =
-    source === 'cli' ||
+    archivist ||
     input.actor === item.filedBy ||
-    (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer', 'archivist', 'admin']));
+    (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer']));
   if (!allowed) return { status: 'refused', message: '只有归档人或本单位工作人员可以填写说明' };
 
   const fields = cleanFields(input);
   if (Object.keys(fields).length === 0) throw new DomainError('nothing_to_describe', '请至少填写一项');
   const now = deps.clock.now();
-  await db.transaction(async (tx) => {
+  const confirmedAs = await db.transaction(async (tx) => {
+    const record = await lockItemLiveRecord(tx, item.id);
+    if (record && !archivist) return record.archivalCode;
     await upsertDescription(tx, item.id, fields, input.actor, now);
     await insertArchiveAudit(tx, [
       {
@@ -64,7 +69,13 @@ export async function describeItem(
         details: { fields },
       },
     ]);
+    return undefined;
   });
+  if (confirmedAs)
+    return {
+      status: 'refused',
+      message: `该件已确认归档（档号 ${confirmedAs}），只有档案员可以修改说明`,
+    };
   const [group] = item.kind === 'photo_group' ? await listPhotoGroups(db, { itemId: item.id }) : [];
   const gaps = group ? photoGroupGaps(group) : [];
   return {

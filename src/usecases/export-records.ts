@@ -12,10 +12,12 @@ import { PACKAGE_PATHS } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
 import {
   listRecordsPage,
+  type ClassOutside,
   type RecordFacts,
   type RecordScope,
   type ScopeClass,
 } from '../db/repos/archive-catalogue.js';
+import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
 import { RETENTION_LABELS } from '../domain/retention.js';
 import { errorMessage } from '../errors.js';
@@ -56,8 +58,21 @@ export async function exportClass(
   ctx: RecordsExportContext,
   scope: RecordScope,
   cls: ScopeClass,
+  /** Set when units outside the package hold numbers of this class too. */
+  outside?: ClassOutside,
 ): Promise<void> {
-  await checkClassNumbering(ctx.db, cls, ctx.config, ctx.report);
+  if (!outside) await checkClassNumbering(ctx.db, cls, ctx.config, ctx.report);
+  else
+    // Its 件号 continue in other units' packages: gaps here are expected, so say so instead of
+    // checking continuity (the four-properties check of the whole archive covers the class).
+    ctx.report.add(
+      failure(
+        'partial_class',
+        `${classCodeText(cls, ctx.config)} 的件号与${outside.units}共用，本包 ${cls.records} 个件号，` +
+          `其余 ${outside.records} 个在其他单位的移交包中；本包不检查该类件号连续性`,
+        { severity: 'warning' },
+      ),
+    );
   const opts = { timeZone: ctx.timeZone, secrecyDefault: ctx.config.secrecyDefault };
   let next = listRecordsPage(ctx.db, scope, cls.classKey, 0, PAGE);
   for (;;) {

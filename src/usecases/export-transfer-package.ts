@@ -10,9 +10,10 @@ import { silentProgress, type Progress } from '../archive/progress.js';
 import { PACKAGE_PATHS } from '../archive/transfer-package.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import type { Db } from '../db/client.js';
-import { listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
+import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { getUnitById } from '../db/repos/units.js';
+import { classCodeText } from '../domain/archival-code.js';
 import { ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
 import { RETENTION_ORDER } from '../domain/retention.js';
 import { isoDate, localDateTime } from '../domain/catalogue-date.js';
@@ -71,6 +72,11 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const generatedAt = `${localDateTime(startedAt, deps.timeZone)}（${deps.timeZone}）`;
   const scope = { unitPath: unit.path, year: input.year };
   const classes = sortClasses(await listScopeClasses(db, scope), config);
+  const outside = await classesOutsideScope(
+    db,
+    unit.path,
+    classes.map((c) => c.classKey),
+  );
   const bag = new BagWriter(input.outDir);
   await bag.open();
   const header = {
@@ -104,7 +110,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     classes.reduce((n, c) => n + c.records, 0),
   );
   try {
-    for (const cls of classes) await exportClass(ctx, scope, cls);
+    for (const cls of classes) await exportClass(ctx, scope, cls, outside.get(cls.classKey));
   } finally {
     await ctx.copier.close();
   }
@@ -137,6 +143,12 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     fourPropertiesPassed: report.passed,
     fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
     software: deps.software ?? 'lark-archive-bot',
+    partialClasses: classes.flatMap((c) => {
+      const o = outside.get(c.classKey);
+      return o
+        ? [{ code: classCodeText(c, config), inPackage: c.records, outside: o.records, units: o.units }]
+        : [];
+    }),
   });
   const { payloadOxum } = await bag.finish(
     {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { confirmedRefusal, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { getFilingItem, markItemUndone, moveItem, type FilingItemRow } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
@@ -12,7 +13,7 @@ export type CorrectionOutcome =
   | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string }
   | { status: 'unfiled'; itemId: number; task: TaskRef; message: string }
   | { status: 'unchanged'; itemId: number; message: string }
-  | { status: 'refused'; reason: 'not_allowed'; message: string };
+  | { status: 'refused'; reason: 'not_allowed' | 'confirmed'; message: string };
 
 const isArchivist = (db: Db, openId: string, t: TaskContext) =>
   hasUnitRole(db, openId, { path: t.unitPath }, ['archivist', 'admin']);
@@ -26,7 +27,8 @@ async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; 
 
 /**
  * Moves a filed item to another task: an archivist/admin of both units at any time, or the filer
- * within the 24-hour undo window (if they may file to the new task). Audited.
+ * within the 24-hour undo window (if they may file to the new task). Refused while the item holds a
+ * live 档号 (checked under the item's row lock). Audited.
  */
 export async function refileItem(
   deps: FilingDeps,
@@ -59,6 +61,8 @@ export async function refileItem(
       message: '只有档案员（或 24 小时内的归档人）可以改归',
     };
   const moved = await db.transaction(async (tx) => {
+    const record = await lockItemLiveRecord(tx, item.id);
+    if (record) return { confirmed: record.archivalCode };
     if (!(await moveItem(tx, item.id, { taskId: to.id, unitId: to.unitId }, now))) return false;
     await insertAudit(tx, {
       at: now,
@@ -80,6 +84,8 @@ export async function refileItem(
     return true;
   });
   if (!moved) throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (typeof moved === 'object')
+    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(moved.confirmed) };
   const [a, b] = [taskRef(from), taskRef(to)];
   return {
     status: 'refiled',
@@ -90,7 +96,10 @@ export async function refileItem(
   };
 }
 
-/** Takes a filed item off its task at any time (archivist/admin or CLI), e.g. after the undo window. */
+/**
+ * Takes a filed item off its task at any time (archivist/admin or CLI), e.g. after the undo window;
+ * not while it holds a live 档号.
+ */
 export async function unfileItem(
   deps: { db: Db; clock: Clock },
   input: { itemId: number; actorOpenId: string; source: ActionSource; reason?: string },
@@ -101,6 +110,8 @@ export async function unfileItem(
     return { status: 'refused', reason: 'not_allowed', message: '只有档案员可以撤下已归档的材料' };
   const now = deps.clock.now();
   const done = await db.transaction(async (tx) => {
+    const record = await lockItemLiveRecord(tx, item.id);
+    if (record) return { confirmed: record.archivalCode };
     if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
     await insertAudit(tx, {
       at: now,
@@ -116,6 +127,8 @@ export async function unfileItem(
     return true;
   });
   if (!done) throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (typeof done === 'object')
+    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
   return { status: 'unfiled', itemId: item.id, task: ref, message: `已从${taskLabel(ref)}撤下这件材料` };
 }

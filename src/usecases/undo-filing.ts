@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { confirmedRefusal, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { getFilingItem, markItemUndone } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
@@ -11,12 +12,13 @@ import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
 export type UndoOutcome =
   | { status: 'undone'; itemId: number; task: TaskRef; message: string }
   | { status: 'already_undone'; itemId: number; message: string }
-  | { status: 'refused'; reason: 'expired' | 'not_allowed'; message: string };
+  | { status: 'refused'; reason: 'expired' | 'not_allowed' | 'confirmed'; message: string };
 
 /**
  * Undoes a filing within 24 hours, by the person who filed it or an archivist/admin of the unit.
  * Later corrections go through an archivist (refileItem / unfileItem). The burst can then be filed
- * again. Audited in the same transaction.
+ * again. Refused while the item holds a live 档号 (checked under the item's row lock). Audited in the
+ * same transaction.
  */
 export async function undoFiling(
   deps: { db: Db; clock: Clock },
@@ -40,6 +42,8 @@ export async function undoFiling(
     (await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'admin']));
   if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有归档人或档案员可以撤销' };
   const done = await db.transaction(async (tx) => {
+    const record = await lockItemLiveRecord(tx, item.id);
+    if (record) return { confirmed: record.archivalCode };
     if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
     await insertAudit(tx, {
       at: now,
@@ -55,6 +59,8 @@ export async function undoFiling(
     return true;
   });
   if (!done) return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  if (typeof done === 'object')
+    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
   return { status: 'undone', itemId: item.id, task: ref, message: `已撤销归档到${taskLabel(ref)}的材料` };
 }

@@ -6,8 +6,9 @@ import { describeItemAction } from '../archive/describe-item-action.js';
 import { EXPORT_JOB, exportCommand, type ExportJobPayload } from '../archive/export-command.js';
 import { commandVirusScanner } from '../archive/virus-scan.js';
 import { PROPERTY_LABELS, PROPERTIES } from '../domain/four-properties.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, PermanentError } from '../errors.js';
 import type { FeatureContext, Stopper } from '../features.js';
+import type { Logger } from '../logger.js';
 import type { CommandHandler } from '../usecases/handle-command.js';
 import { replyText } from '../usecases/reply-text.js';
 import {
@@ -61,25 +62,46 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
   hooks.commands.export = archive ? exportCommand({ wakeJobs: ctx.wakeJobs }) : unavailable;
   cards.register(DESCRIBE_ITEM_ACTION, describeItemAction);
 
-  jobHandlers[EXPORT_JOB] = async (payload: ExportJobPayload, log) => {
-    if (!archive) throw new Error(`archive settings not loaded: ${problem}`);
-    const res = await exportForChat(
-      {
-        db: deps.db,
-        gateway: deps.gateway,
-        clock: deps.clock,
-        blobs,
-        config: archive,
-        timeZone,
-        exportsDir: join(config.dataDir, 'exports'),
-        virusScan,
-      },
-      payload,
+  jobHandlers[EXPORT_JOB] = async (payload: ExportJobPayload, log, attempt) => {
+    try {
+      if (!archive) throw new Error(`archive settings not loaded: ${problem}`);
+      const res = await exportForChat(
+        {
+          db: deps.db,
+          gateway: deps.gateway,
+          clock: deps.clock,
+          blobs,
+          config: archive,
+          timeZone,
+          exportsDir: join(config.dataDir, 'exports'),
+          virusScan,
+        },
+        payload,
+      );
+      log.info(
+        { unitId: payload.unitId, year: payload.year, outDir: res.outDir, sent: res.sent },
+        'package exported',
+      );
+    } catch (err) {
+      // The last attempt (or one that cannot succeed): tell the requester instead of dying silently.
+      if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError)
+        await exportFailed(payload, err, log);
+      throw err;
+    }
+  };
+
+  const exportFailed = async (payload: ExportJobPayload, err: unknown, log: Logger) => {
+    log.error(
+      { unitId: payload.unitId, year: payload.year, err: errorMessage(err) },
+      'package export failed for good',
     );
-    log.info(
-      { unitId: payload.unitId, year: payload.year, outDir: res.outDir, sent: res.sent },
-      'package exported',
-    );
+    const reason = errorMessage(err).slice(0, 300);
+    await replyText(
+      deps.gateway,
+      payload.messageId,
+      `导出失败：${reason}，请联系管理员`,
+      `export-failed-${payload.messageId}`,
+    ).catch((e) => log.error({ err: errorMessage(e) }, 'could not report the failed export'));
   };
 
   jobHandlers[FOUR_PROPERTIES_JOB] = async (payload: FourPropertiesJobPayload, log) => {

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -115,6 +117,57 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(done).toContain('移交包已生成：2 件');
     expect(done).toContain('四性检测：通过');
     expect(done).toContain(f.dataDir);
+  });
+
+  it('a failing export job says so in the chat on its last attempt only', async () => {
+    await ctx.hooks.commands!.export!(deps, msg('om_e2', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = 'om_e2'`,
+    );
+    h.fake.inject({
+      method: 'POST',
+      path: '/open-apis/im/v1/files',
+      fault: { code: 234001, status: 400, msg: 'upload refused by fake-lark' },
+    });
+    try {
+      const run = (attempts: number) =>
+        ctx.jobHandlers['archive-export']!(job!.payload, silentLogger(), { attempts, maxAttempts: 3 });
+      await expect(run(1)).rejects.toThrow();
+      expect(texts(h, 'om_e2').filter((t) => t.startsWith('导出失败'))).toEqual([]);
+      await expect(run(3)).rejects.toThrow();
+    } finally {
+      h.fake.clearFaults();
+    }
+    const failed = texts(h, 'om_e2').filter((t) => t.startsWith('导出失败'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^导出失败：.+，请联系管理员$/);
+    const reply = h.fake
+      .sentMessages()
+      .find((m) => m.replyTo === 'om_e2' && m.uuid === 'export-failed-om_e2');
+    expect(reply).toBeDefined();
+  });
+
+  it('the export folder name stays one safe segment under exports/ whatever the unit code is', async () => {
+    const now = f.clock.now();
+    const [u] = await queryRows<{ id: number }>(
+      f.db,
+      sql`insert into units (code, name, kind, parent_id, path, full_name, created_at, updated_at)
+          values ('../../../逃逸', '逃逸村', 'village', ${f.unit.T1.id}, '', '逃逸村', ${now}, ${now})
+          returning id::int as id`,
+    );
+    const id = Number(u!.id);
+    await f.db.execute(sql`update units set path = ${`${f.unit.T1.path}${id}/`} where id = ${id}`);
+    const exportsDir = join(f.dataDir, 'exports');
+    const unsafe = join(exportsDir, 'A182-../../../逃逸-2025-移交包-om_e3');
+    await ctx.jobHandlers['archive-export']!(
+      { unitId: id, year: 2025, chatId: 'oc_v1', messageId: 'om_e3', actor: 'ou_archivist' },
+      silentLogger(),
+      { attempts: 1, maxAttempts: 3 },
+    );
+    expect(existsSync(unsafe)).toBe(false);
+    expect(readdirSync(exportsDir)).toContain('A182-_逃逸-2025-移交包-om_e3');
+    expect(texts(h, 'om_e3').at(-1)).toContain(join(exportsDir, 'A182-_逃逸-2025-移交包-om_e3'));
   });
 
   it('the four-properties-check job writes its report and tells the chat', async () => {

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
@@ -31,4 +35,37 @@ describe('npm run cli -- archive …', () => {
     await expect(run('confirm', '--unit', 'V1')).rejects.toMatchObject({ code: 'usage' });
     await expect(run('nonsense')).rejects.toMatchObject({ code: 'usage' });
   });
+
+  it('refuses non-numeric ids, 页数 and years as usage errors before touching the database', async () => {
+    for (const args of [
+      ['unconfirm', '--item', 'abc'],
+      ['unconfirm', '--item', '12abc'],
+      ['describe', '--item', '0', '--reason', '公示'],
+      ['describe', '--item', String(photo), '--pages', 'two'],
+      ['gaps', '--unit', 'T1', '--year', '20x5'],
+      ['confirm', '--unit', 'V1', '--year', '25'],
+    ])
+      await expect(run(...args), args.join(' ')).rejects.toMatchObject({ code: 'usage' });
+    await expect(run('unconfirm', '--item', 'abc')).rejects.toThrow('--item 须为正整数，收到 "abc"');
+  });
+
+  it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'archive-cli-'));
+    try {
+      const res = spawnSync(
+        join(process.cwd(), 'node_modules/.bin/tsx'),
+        [join(process.cwd(), 'src/cli/main.ts'), 'archive', 'unconfirm', '--item', 'abc'],
+        {
+          // Run from the empty data folder: no .env of the developer's is read.
+          cwd: dataDir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
+        },
+      );
+      expect(res.status).toBe(2);
+      expect(res.stderr).toContain('--item 须为正整数');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,7 +195,7 @@ describe('export: catalogue and transfer package', () => {
     expect(withdrawn[8]).toContain('件号停用');
     expect(withdrawn[8]).toContain('A182-WS·2025-D30-ZH-0004');
     expect(meeting[4]).toBe('[2025年第一次村两委会议记录]');
-    expect(photos[4]).toBe('识别结果公示（2025年5月20日，北纬25.12500°，东经99.17000°，王村干）');
+    expect(photos[4]).toBe('[识别结果公示（2025年5月20日，北纬25.12500°，东经99.17000°，王村干）]');
     expect(photos[5]).toBe('20250520');
     expect(photos[8]).toBe('照片2张');
     for (const r of body) expect(r[5]).toMatch(/^\d{8}$/);
@@ -230,6 +231,43 @@ describe('export: catalogue and transfer package', () => {
     );
     expect(XMLValidator.validate(meta)).toBe(true);
     expect(meta).toContain('<摄影者>王村干</摄影者>');
+  });
+
+  it('flags a class whose 件号 continue in another unit package, instead of checking its continuity', () => {
+    const data = join(out, 'bag', 'data');
+    const report = JSON.parse(readFileSync(join(data, '四性检测报告.json'), 'utf8'));
+    // V2 (西村) holds A182-WS·2025-D30-ZH-0003 of the same class; the photo class is V1's alone.
+    const partial = report.failures.filter((x: any) => x.check === 'partial_class');
+    expect(partial).toHaveLength(1);
+    expect(partial[0]).toMatchObject({ severity: 'warning', property: 'integrity' });
+    expect(partial[0].message).toContain('A182-WS·2025-D30-ZH');
+    expect(partial[0].message).toContain('西村');
+    expect(report.failures.filter((x: any) => x.check === 'number_gap')).toEqual([]);
+    expect(report.passed).toBe(true);
+    const readme = readFileSync(join(data, '说明文件.TXT'), 'utf8');
+    expect(readme).toContain('所缺件号在其他单位的移交包中接续');
+    expect(readme).toContain('A182-WS·2025-D30-ZH（本包 3 个件号；西村共 1 个）');
+    expect(readme).not.toContain('A182-ZP·2025-Y（');
+  });
+
+  it('checks continuity of classes the package holds whole (and finds a real gap)', async () => {
+    const exportTo = (unitId: number, dir: string) =>
+      exportTransferPackage(
+        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+        { unitId, year: 2025, outDir: join(out, dir) },
+      );
+    const town = await exportTo(f.unit.T1.id, 'town');
+    expect(town.report.failures.filter((x) => x.check === 'partial_class')).toEqual([]);
+    expect(town.report.failures.filter((x) => x.check === 'number_gap')).toEqual([]);
+    expect(readFileSync(join(out, 'town', 'data', '说明文件.TXT'), 'utf8')).not.toContain('接续');
+
+    // With V2's number gone, V1 holds the class whole again, and its gap is a real failure.
+    await f.db.execute(sql`delete from archive_records where archival_code = 'A182-WS·2025-D30-ZH-0003'`);
+    const v1 = await exportTo(f.unit.V1.id, 'v1-again');
+    expect(v1.report.failures.filter((x) => x.check === 'partial_class')).toEqual([]);
+    const gaps = v1.report.failures.filter((x) => x.check === 'number_gap');
+    expect(gaps.map((x) => x.archivalCode)).toEqual(['A182-WS·2025-D30-ZH-0003']);
+    expect(v1.report.passed).toBe(false);
   });
 
   it('zips the package (stored, UTF-8 names) so standard unzip tools accept it', async () => {

@@ -175,4 +175,26 @@ describe('四性 check (DA/T 70)', () => {
     expect(find(r, 'pdf_unparseable').map((x) => x.itemId)).toEqual([bad]);
     expect(find(r, 'image_undecodable').map((x) => x.itemId)).toEqual([bad]);
   });
+
+  it('reports a file whose hash was never recorded (hash_missing), instead of skipping it', async () => {
+    const item = await f.fileItem(f.task.doc, [pdf('no-hash')]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    await f.db.execute(
+      sql`update materials set sha256 = null
+          where id in (select material_id from filing_item_materials where item_id = ${item})`,
+    );
+    const r = await check();
+    const missing = find(r, 'hash_missing');
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatchObject({
+      property: 'authenticity',
+      severity: 'error',
+      itemId: item,
+      archivalCode: await codeOf(item),
+    });
+    expect(r.passed).toBe(false);
+  });
 });

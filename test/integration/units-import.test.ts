@@ -26,6 +26,16 @@ describe('units import', () => {
   });
   afterAll(() => tdb.close());
 
+  it('refuses an import with an unsafe unit code and stores nothing', async () => {
+    const err = await importUnits(deps(), {
+      text: 'code,name,kind,parent_code\nBAD,县,county,\n../V1,村,village,BAD\n',
+      fileName: 'bad.csv',
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err.message).toBe('bad.csv 第 3 行: 编码 "../V1" 不合规（只能用字母、数字、_ 和 -，1–32 位）');
+    expect(await snapshot()).toEqual([]);
+  });
+
   it('imports a CSV tree and re-importing it changes nothing', async () => {
     expect(await importUnits(deps(), { text: ORG_CSV, fileName: 'org.csv' })).toEqual({
       created: 7,

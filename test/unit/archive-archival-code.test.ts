@@ -64,5 +64,11 @@ describe('档号 (DA/T 22-2015)', () => {
     expect(c.chatUploadLimitBytes).toBe(30 * 1024 * 1024);
     expect(() => parseArchiveConfig({ fonds: { code: 'A-1' } })).toThrow(/fonds.code/);
     expect(() => parseArchiveConfig({})).toThrow();
+    for (const sep of ['/', '..', ' ', '\\', 'ab'])
+      expect(() => parseArchiveConfig({ fonds: { code: 'A1' }, yearSeparator: sep })).toThrow(
+        /yearSeparator/,
+      );
+    for (const sep of ['·', '-', '.', '_', ''])
+      expect(parseArchiveConfig({ fonds: { code: 'A1' }, yearSeparator: sep }).yearSeparator).toBe(sep);
   });
 });

@@ -96,9 +96,24 @@ describe('归档文件目录 fields (2015)', () => {
       opts,
     );
     expect(e.date).toBe('20250201');
-    expect(e.title).toBe('识别公示照片（2025年2月1日，东村）');
+    // Composed by the bot, so a self-made title in brackets (DA/T 22), like a document's.
+    expect(e.title).toBe('[识别公示照片（2025年2月1日，东村）]');
+    expect(e.photo?.title).toBe('识别公示照片（2025年2月1日，东村）');
     expect(e.remarks).toBe('照片2张');
     expect(e.photo?.gaps).toEqual(['reason', 'place', 'people']);
+    // A 题名 a person typed for the group is used as written.
+    const typed = buildCatalogueEntry(
+      {
+        ...base,
+        kind: 'photo_group',
+        itemTitle: '识别公示照片',
+        taskTitle: '识别公示照片',
+        materials: [mat({ kind: 'photo' })],
+        description: { title: '东村2025年识别结果公示现场' },
+      },
+      opts,
+    );
+    expect(typed.title).toBe('东村2025年识别结果公示现场');
   });
 
   it('dates are 8 digits in the deployment zone; withdrawn numbers say so', () => {

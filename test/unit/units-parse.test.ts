@@ -78,6 +78,21 @@ describe('units import parsing', () => {
     ]);
   });
 
+  it('refuses unit codes that are not letters, digits, _ or - (1–32), naming the line', () => {
+    const recs = parseUnitsCsv(
+      `code,name,kind,parent_code\n530521,县,county,\nT 1,镇,township,530521\nV/1,村,village,530521\n` +
+        `ok_-9,村,village,530521\n东村,村,village,530521\n${'A'.repeat(33)},村,village,530521\n`,
+      'u.csv',
+    );
+    const lines = messageOf(() => validateUnitRecords(recs, new Map(), 'u.csv')).split('\n');
+    expect(lines).toEqual([
+      'u.csv 第 3 行: 编码 "T 1" 不合规（只能用字母、数字、_ 和 -，1–32 位）',
+      'u.csv 第 4 行: 编码 "V/1" 不合规（只能用字母、数字、_ 和 -，1–32 位）',
+      'u.csv 第 6 行: 编码 "东村" 不合规（只能用字母、数字、_ 和 -，1–32 位）',
+      `u.csv 第 7 行: 编码 "${'A'.repeat(33)}" 不合规（只能用字母、数字、_ 和 -，1–32 位）`,
+    ]);
+  });
+
   it('detects a cycle through stored units and orders parents first', () => {
     const stored = new Map<string, string | null>([
       ['X', null],

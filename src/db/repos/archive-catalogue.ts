@@ -108,6 +108,38 @@ export async function listScopeClasses(db: Db, scope: RecordScope): Promise<Scop
   );
 }
 
+/** A class of the scope that also numbers 档号 of units outside it. */
+export interface ClassOutside {
+  /** 档号 (live or withdrawn) of the class held by units outside the scope. */
+  records: number;
+  /** Those units' names, joined with 、. */
+  units: string;
+}
+
+/**
+ * For the given classes of a unit's subtree: those that also hold 档号 of units outside the
+ * subtree (their 件号 are shared, so the subtree's own numbers show gaps).
+ */
+export async function classesOutsideScope(
+  db: Db,
+  unitPath: string,
+  classKeys: string[],
+): Promise<Map<string, ClassOutside>> {
+  if (classKeys.length === 0) return new Map();
+  const rows = await queryRows<{ classKey: string; records: number; units: string }>(
+    db,
+    sql`select ar.class_key as "classKey", count(*)::int as records,
+          string_agg(distinct u.name, '、' order by u.name) as units
+        from archive_records ar join units u on u.id = ar.unit_id
+        where ar.class_key in (${sql.join(
+          classKeys.map((k) => sql`${k}`),
+          sql`, `,
+        )}) and u.path not like ${`${unitPath}%`}
+        group by 1`,
+  );
+  return new Map(rows.map((r) => [r.classKey, { records: Number(r.records), units: r.units }]));
+}
+
 /** Records of one class in the scope with 件号 > afterPiece, in 件号 order (keyset paging). */
 export async function listRecordsPage(
   db: Db,

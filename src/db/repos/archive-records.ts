@@ -49,6 +49,20 @@ export async function liveRecordOfItem(db: Db, itemId: number): Promise<ArchiveR
   return row;
 }
 
+/**
+ * Locks the item's row (as confirmation does) and returns its live 档号, if any. Call inside the
+ * transaction that undoes, moves or re-describes the item: a confirmation either committed first
+ * (and its record is seen here) or waits for this transaction and then skips the changed item.
+ */
+export async function lockItemLiveRecord(tx: Tx, itemId: number): Promise<ArchiveRecordRow | undefined> {
+  await tx.execute(sql`select id from filing_items where id = ${itemId} for update`);
+  return liveRecordOfItem(tx, itemId);
+}
+
+/** The refusal for changing an item that holds a live 档号. */
+export const confirmedRefusal = (archivalCode: string): string =>
+  `该件已确认归档（档号 ${archivalCode}），请档案员先撤销确认`;
+
 export async function recordByCode(db: Db, archivalCode: string): Promise<ArchiveRecordRow | undefined> {
   const [row] = await db.select().from(archiveRecords).where(eq(archiveRecords.archivalCode, archivalCode));
   return row;

@@ -11,6 +11,8 @@ export interface ArchiveConfig extends ArchivalCodeRules {
   allowedFormats: string[];
   package: { transferringUnit: string; receivingUnit: string; contact: string };
   virusScanCommand?: string;
+  /** The archivists' chat that gets the weekly 四性 check result (optional). */
+  reportChat?: string;
   chatUploadLimitBytes: number;
 }
 
@@ -49,6 +51,10 @@ const schema = z.object({
     })
     .nullish(),
   virusScanCommand: z.string().trim().min(1).nullish(),
+  reportChat: z
+    .string()
+    .regex(/^oc_[0-9A-Za-z_-]+$/, '应为群的 chat_id（oc_ 开头）')
+    .nullish(),
   chatUploadLimitMb: z.number().positive().max(30).nullish(),
 });
 
@@ -95,6 +101,7 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
       contact: v.package?.contact ?? '',
     },
     ...(v.virusScanCommand ? { virusScanCommand: v.virusScanCommand } : {}),
+    ...(v.reportChat ? { reportChat: v.reportChat } : {}),
     chatUploadLimitBytes: Math.floor((v.chatUploadLimitMb ?? 30) * 1024 * 1024),
   };
 }

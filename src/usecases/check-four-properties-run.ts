@@ -20,8 +20,10 @@ export const FOUR_PROPERTIES_JOB = 'four-properties-check';
 export interface FourPropertiesJobPayload {
   unitId?: number;
   year?: number;
-  /** Chat to tell the result (optional). */
+  /** Chat to tell the result (optional; else the archive settings' reportChat). */
   chatId?: string;
+  /** The ISO week of a scheduled run. */
+  week?: string;
 }
 
 export interface FourPropertiesRun {

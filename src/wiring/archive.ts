@@ -122,21 +122,23 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
       { failures: errors, report: run.json },
       'four-properties check finished',
     );
-    if (payload.chatId) {
+    const chatId = payload.chatId ?? archive.reportChat;
+    if (chatId) {
       const lines = PROPERTIES.map(
         (p) =>
           `${PROPERTY_LABELS[p]}：${run.report.summary[p].failed ? `${run.report.summary[p].failed} 项不合格` : '通过'}`,
       );
       await deps.gateway.sendMessage({
         receiveIdType: 'chat_id',
-        receiveId: payload.chatId,
+        receiveId: chatId,
         message: {
           msgType: 'text',
           content: JSON.stringify({
             text: `四性检测${run.report.passed ? '通过' : '未通过'}（${run.report.totals.records} 条，${run.report.totals.files} 个文件）\n${lines.join('\n')}\n报告：${run.dir}`,
           }),
         },
-        uuid: `4p-${run.report.generatedAt}`.slice(0, 50),
+        // The weekly run is keyed by its ISO week, so a retry after a crash posts once.
+        uuid: `4p-${payload.week ?? run.report.generatedAt}-${chatId}`.slice(0, 50),
       });
     }
   };

@@ -178,4 +178,22 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const m = h.fake.sentMessages().find((s) => s.receiveId === 'oc_v1' && s.msgType === 'text')!;
     expect((m.content as { text: string }).text).toContain('四性检测通过');
   });
+
+  it("the weekly check (no chat in the job) reports to archive.yaml's reportChat, once per week", async () => {
+    const weekly: FeatureContext = {
+      ...ctx,
+      jobHandlers: {},
+      hooks: { commands: {} },
+      cards: new CardActionRouter(),
+    };
+    installArchive(weekly, { archiveConfig: { ...f.config, reportChat: 'oc_archivists' } });
+    for (let i = 0; i < 2; i++)
+      await weekly.jobHandlers['four-properties-check']!({ week: '2026-W02' }, silentLogger(), {
+        attempts: 1 + i,
+        maxAttempts: 3,
+      });
+    const sent = h.fake.sentMessages().filter((s) => s.receiveId === 'oc_archivists');
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.content as { text: string }).text).toMatch(/^四性检测(通过|未通过)/);
+  });
 });

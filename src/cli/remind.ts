@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { getUnitByCode } from '../db/repos/units.js';
-import { createWorkingCalendar, localDay, parseInstant } from '../domain/working-days.js';
-import { readEnv } from '../env.js';
+import { createWorkingCalendar, localDay } from '../domain/working-days.js';
 import { errorMessage } from '../errors.js';
-import { loadScheduleSettings } from '../scheduler/schedule-settings.js';
 import { buildReminders } from '../usecases/build-reminders.js';
 import { openCliDb } from './open-cli-db.js';
+import { parseScheduleCli } from './schedule-cli-args.js';
 
 const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIME]
   --dry-run   只打印将要发送的提醒和督办（文字 + 卡片 JSON），不发送、不写数据库
@@ -16,38 +14,10 @@ const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIM
 
 /** `npm run remind`: what today's reminders are, or send them now (once). Exit codes 0 / 1 / 2 usage. */
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        'dry-run': { type: 'boolean', default: false },
-        unit: { type: 'string' },
-        at: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const env = readEnv();
-  const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
+  const parsed = parseScheduleCli(USAGE, 'unit');
+  if (typeof parsed === 'number') return parsed;
+  const { env, settings, at } = parsed;
   const tz = settings.timeZone;
-  if (args.at && !args['dry-run']) {
-    // Sending "as of" another time would claim that day's (or week's) messages now, and the real
-    // run would then find them taken.
-    console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${USAGE}`);
-    return 2;
-  }
-  const at = args.at ? parseInstant(args.at, tz) : new Date();
-  if (!at) {
-    console.error(`--at ${args.at}: 不是有效的时间\n\n${USAGE}`);
-    return 2;
-  }
   const calendar = createWorkingCalendar({
     onUnknownYear: (y) => console.warn(`注意：节假日库还没有 ${y} 年的安排，按周一至周五计工作日`),
   });
@@ -61,16 +31,16 @@ async function main(): Promise<number> {
       );
       return 0;
     }
-    const unit = args.unit ? await getUnitByCode(db, args.unit) : undefined;
-    if (args.unit && !unit) {
-      console.error(`单位编码不存在: ${args.unit}`);
+    const unit = parsed.filter ? await getUnitByCode(db, parsed.filter) : undefined;
+    if (parsed.filter && !unit) {
+      console.error(`单位编码不存在: ${parsed.filter}`);
       return 1;
     }
     const sends = await buildReminders(db, at, { timeZone: tz, ...settings.reminders }, calendar, {
       unitId: unit?.id,
       text: true,
     });
-    if (args['dry-run']) {
+    if (parsed.dryRun) {
       for (const s of sends) {
         console.log(`\n── ${s.kind} → ${s.receiveIdType} ${s.receiveId}（${s.period}）`);
         console.log(s.text);

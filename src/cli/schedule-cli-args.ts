@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import type { Env } from '../config.js';
+import { parseInstant } from '../domain/working-days.js';
+import { readEnv } from '../env.js';
+import { errorMessage } from '../errors.js';
+import { loadScheduleSettings, type ScheduleSettings } from '../scheduler/schedule-settings.js';
+
+export interface ScheduleCliArgs {
+  dryRun: boolean;
+  /** The command's one filter option (--unit or --leader). */
+  filter?: string;
+  at: Date;
+  env: Env;
+  settings: ScheduleSettings;
+}
+
+/**
+ * The common command line of `npm run remind` and `npm run digest`: --dry-run, one filter option,
+ * --at (dry runs only: a real send always goes "now", so it cannot take another day's slots),
+ * --help. Returns the exit code when the command should stop here (0 help, 2 usage).
+ */
+export function parseScheduleCli(usage: string, filter: 'unit' | 'leader'): ScheduleCliArgs | number {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        [filter]: { type: 'string' },
+        at: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values as { 'dry-run': boolean; at?: string; help: boolean } & Record<string, string | undefined>;
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n\n${usage}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  const env = readEnv();
+  const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
+  if (args.at && !args['dry-run']) {
+    console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${usage}`);
+    return 2;
+  }
+  const at = args.at ? parseInstant(args.at, settings.timeZone) : new Date();
+  if (!at) {
+    console.error(`--at ${args.at}: 不是有效的时间\n\n${usage}`);
+    return 2;
+  }
+  return { dryRun: args['dry-run'], filter: args[filter], at, env, settings };
+}

@@ -52,7 +52,7 @@ async function timed(cmd: string, args: string[]): Promise<number> {
 
 function runChild(env: Record<string, string>): Promise<any> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/export-child.ts'], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/lib/export-child.ts'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -110,7 +110,7 @@ try {
   };
   await cp(1);
   const out = join(root, 'export');
-  const res = await runChild({
+  const res: any = await runChild({
     BENCH_DATA_DIR: dataDir,
     BENCH_DB_URL: dbUrl ?? '',
     BENCH_OUT: out,
@@ -142,6 +142,7 @@ try {
     `| export / cp speed, on disk | ${(ratioDurable * 100).toFixed(0)}% (target ≥ 80%: ${ok(ratioDurable >= 0.8)}) |`,
     `| export / cp speed, page cache only | ${(ratioCache * 100).toFixed(0)}% (${ok(ratioCache >= 0.8)}) |`,
     `| export peak RSS | ${peak.toFixed(0)} MB, of which ${res.rssBeforeMb.toFixed(0)} MB before the export started (target < 300 MB: ${ok(peak < 300)}) |`,
+    `| JS heap used after GC, before / after the export | ${res.heapBeforeMb} / ${res.heapAfterMb} MB (equal: nothing retained per item) |`,
     `| 四性 check in export | ${res.passed ? 'passed' : `failed (${res.failures}: ${res.firstFailure})`} |`,
     `| load average (1 min) at end | ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs |`,
   ];

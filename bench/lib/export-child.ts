@@ -19,6 +19,8 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss
 try {
   const unit = await getUnitByCode(database.db, env.BENCH_UNIT ?? 'BV');
   if (!unit) throw new Error('bench unit missing');
+  (globalThis as any).gc?.();
+  const memBefore = process.memoryUsage();
   const rssBefore = process.memoryUsage.rss();
   const started = process.hrtime.bigint();
   const res = await exportTransferPackage(
@@ -46,6 +48,8 @@ try {
       rssBeforeMb: rssBefore / 1024 / 1024,
       peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
+      heapBeforeMb: Math.round(memBefore.heapUsed / 1048576),
+      heapAfterMb: ((globalThis as any).gc?.(), Math.round(process.memoryUsage().heapUsed / 1048576)),
     }),
   );
 } finally {

@@ -1,6 +1,6 @@
 import type { MaterialFacts, RecordFacts } from '../db/repos/archive-catalogue.js';
-import { RETENTION_LABELS } from '../domain/retention.js';
 import type { CatalogueEntry } from '../domain/catalogue.js';
+import { KIND_LABELS, RETENTION_PERIOD_NAMES } from '../domain/catalogue-class.js';
 import { xmlElement, xmlEscape } from './xml-escape.js';
 
 export interface PackagedFile {
@@ -12,14 +12,24 @@ export interface PackagedFile {
   mime: string;
 }
 
-const KIND_LABELS = { document: '文书', photo_group: '照片', audio: '录音', video: '录像' } as const;
+/** Where the item stands in the package's 归档文件目录: the class's 目录 and its 序号 there. */
+export interface CataloguePlace {
+  code: string;
+  seq: number;
+}
 
 /**
- * The metadata that travels with one item (GB/T 18894 style): catalogue fields, classification,
+ * The metadata that travels with one item (GB/T 18894 style): catalogue fields, classification
+ * (and, in a package, the 目录 that lists the item with its 序号 there),
  * DA/T 50 photo description, each file (name, format, size, SHA-256, capture facts), and the
  * business trail (filed, confirmed).
  */
-export function itemMetadataXml(r: RecordFacts, entry: CatalogueEntry, files: PackagedFile[]): string {
+export function itemMetadataXml(
+  r: RecordFacts,
+  entry: CatalogueEntry,
+  files: PackagedFile[],
+  place?: CataloguePlace,
+): string {
   const e = (name: string, v: unknown, depth = 1) => xmlElement(name, v, '  '.repeat(depth));
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
   const lines = [
@@ -29,9 +39,10 @@ export function itemMetadataXml(r: RecordFacts, entry: CatalogueEntry, files: Pa
     e('全宗号', r.fondsCode),
     e('门类', `${KIND_LABELS[r.kind]}（${r.categoryCode}）`),
     e('年度', r.year),
-    e('保管期限', `${RETENTION_LABELS[r.retention]}（${r.retentionCode}）`),
+    e('保管期限', `${RETENTION_PERIOD_NAMES[r.retention]}（${r.retentionCode}）`),
     e('机构问题', r.orgCode),
     e('件号', r.pieceNumber),
+    ...(place ? [e('目录', place.code), e('目录序号', place.seq)] : []),
     e('题名', entry.title),
     e('文号', entry.docNumber),
     e('责任者', entry.responsible),

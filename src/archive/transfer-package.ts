@@ -1,6 +1,7 @@
 /** Fixed texts of the transfer folder (说明文件.TXT and 其他/), as CRLF text for Windows readers. */
 import type { ArchiveConfig } from './archive-config.js';
 import { RETENTION_LABELS, RETENTION_ORDER } from '../domain/retention.js';
+import { KIND_LABELS, orgText, retentionText, type CatalogueClass } from '../domain/catalogue-class.js';
 
 export const PACKAGE_PATHS = {
   readme: '说明文件.TXT',
@@ -26,6 +27,8 @@ export interface PackageSummary {
   fourPropertiesPassed: boolean;
   fourPropertiesFailures: number;
   software: string;
+  /** The package's 归档文件目录, one per class, in catalogue order. */
+  catalogues: CatalogueClass[];
   /** Classes whose 件号 are shared with units outside the package (so its numbers show gaps). */
   partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
 }
@@ -45,6 +48,9 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `年度：${s.year}`,
       `档案数量：${s.records - s.withdrawn} 件（另有停用件号 ${s.withdrawn} 个，目录中保留并注明），电子文件 ${s.files} 个，共 ${mb} MB`,
       `文件格式：${formats}`,
+      `归档文件目录：按类别（全宗-门类-年度-保管期限-机构(问题)）分别编制，共 ${s.catalogues.length} 个目录，` +
+        '各目录按件号排列、序号从 1 起：',
+      ...s.catalogues.map((c) => `  ${catalogueLine(c)}`),
       `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}`,
       ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
       ...(s.partialClasses.length > 0
@@ -62,8 +68,8 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       '',
       '目录结构：',
       `  ${PACKAGE_PATHS.readme}        本说明`,
-      `  ${PACKAGE_PATHS.catalogueXml}        归档文件目录（XML，UTF-8）`,
-      `  ${PACKAGE_PATHS.catalogueXlsx}    归档文件目录（Excel）`,
+      `  ${PACKAGE_PATHS.catalogueXml}        归档文件目录（XML，UTF-8；每个类别一个<目录>）`,
+      `  ${PACKAGE_PATHS.catalogueXlsx}    归档文件目录（Excel；“封面”表列出各目录，每个类别一张表）`,
       `  ${PACKAGE_PATHS.records}/年度/门类代码/   电子文件（以档号命名）及每件的元数据（档号.xml）`,
       `  ${PACKAGE_PATHS.other}/               分类方案、保管期限表、归档材料清单、移交与接收登记表`,
       '  四性检测报告.json / 四性检测报告.xlsx',
@@ -76,8 +82,15 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
   );
 }
 
+/** `WS·2025-D30-ZH  文书 2025年度 定期30年（D30） 综合类（ZH）：2 件，停用件号 1 个，件号 0001-0004`. */
+function catalogueLine(c: CatalogueClass): string {
+  const facts = [c.categoryName, `${c.year}年度`, retentionText(c), orgText(c)].filter(Boolean).join(' ');
+  const withdrawn = c.withdrawn > 0 ? `，停用件号 ${c.withdrawn} 个` : '';
+  return `${c.code}  ${facts}：${c.items} 件${withdrawn}，件号 ${c.pieceRange}`;
+}
+
 export function classificationSchemeText(c: ArchiveConfig): string {
-  const kinds = { document: '文书', photo_group: '照片', audio: '录音', video: '录像' } as const;
+  const kinds = KIND_LABELS;
   const example = `${c.fonds.code}-${c.category.document}${c.yearSeparator}2025-${c.retention.Y}-${c.orgCode.default}-${'1'.padStart(c.pieceDigits, '0')}`;
   return (
     BOM +

@@ -15,11 +15,10 @@ import {
   type ClassOutside,
   type RecordFacts,
   type RecordScope,
-  type ScopeClass,
 } from '../db/repos/archive-catalogue.js';
+import { RETENTION_PERIOD_NAMES, type CatalogueClass } from '../domain/catalogue-class.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
-import { RETENTION_LABELS } from '../domain/retention.js';
 import { errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
@@ -42,7 +41,6 @@ export interface RecordsExportContext {
   /** Package paths written under 电子档案/ (for the files-vs-rows check). */
   written: Set<string>;
   formats: Map<string, number>;
-  seq: number;
 }
 
 const PAGE = 200;
@@ -51,13 +49,14 @@ const PAGE = 200;
  * Streams one class into the package, 件号 by 件号: each file copied from the blob store while
  * hashed (the manifest gets the hash of the bytes actually written; a mismatch with the recorded
  * hash is a failure in the report, never a silent fix), checked and named by 档号, then the item's
- * metadata XML; several records at once. Catalogue rows (XML + Excel) follow in 件号 order. The next
- * page is read while this one copies.
+ * metadata XML; several records at once. The class has its own catalogue (an Excel sheet and a
+ * <目录> in the XML) whose rows follow in 件号 order, 序号 from 1. The next page is read while this
+ * one copies.
  */
 export async function exportClass(
   ctx: RecordsExportContext,
   scope: RecordScope,
-  cls: ScopeClass,
+  cls: CatalogueClass,
   /** Set when units outside the package hold numbers of this class too. */
   outside?: ClassOutside,
 ): Promise<void> {
@@ -74,12 +73,17 @@ export async function exportClass(
       ),
     );
   const opts = { timeZone: ctx.timeZone, secrecyDefault: ctx.config.secrecyDefault };
+  ctx.xlsx.beginClass(cls);
+  ctx.xml.beginClass(cls);
+  // Every 档号 of the class in the package is a row (withdrawn ones noted), so 序号 follows the page.
+  let seq = 0;
   let next = listRecordsPage(ctx.db, scope, cls.classKey, 0, PAGE);
   for (;;) {
     const page = await next;
     if (page.length === 0) break;
     next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
     const entries = page.map((r) => catalogueEntryOf(r, opts));
+    const seqs = page.map(() => ++seq);
     page.forEach((r, i) => checkRecord(r, opts, ctx.report, entries[i]));
     const packaged: PackagedFile[][] = page.map(() => []);
     let bytes = 0;
@@ -95,18 +99,18 @@ export async function exportClass(
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
       const meta = await ctx.copier.write(
         await ctx.bag.payloadPath(metaRel),
-        itemMetadataXml(r, entries[k]!, packaged[k]!),
+        itemMetadataXml(r, entries[k]!, packaged[k]!, { code: cls.code, seq: seqs[k]! }),
       );
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
       ctx.written.add(metaRel);
     });
     for (const [k, r] of page.entries()) {
       const { photo: _photo, ...fields } = entries[k]!;
-      const row = { seq: ++ctx.seq, archivalCode: r.archivalCode, ...fields };
+      const row = { seq: seqs[k]!, archivalCode: r.archivalCode, ...fields };
       ctx.xlsx.addRow(row);
       await ctx.xml.add({
         ...row,
-        retention: RETENTION_LABELS[r.retention],
+        retention: RETENTION_PERIOD_NAMES[r.retention],
         status: r.status,
         files: packaged[k]!.map((f) => `${recordDir(r)}/${f.name}`),
       });

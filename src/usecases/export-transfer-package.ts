@@ -14,6 +14,7 @@ import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/re
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { getUnitById } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
+import { catalogueClassesOf } from '../domain/catalogue-class.js';
 import { ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
 import { RETENTION_ORDER } from '../domain/retention.js';
 import { isoDate, localDateTime } from '../domain/catalogue-date.js';
@@ -60,7 +61,9 @@ export interface ExportResult {
 /**
  * Writes the transfer package of a unit's subtree for a year: a BagIt 1.0 bag whose payload is
  * the transfer folder (说明文件.TXT, 文件目录.XML, 归档文件目录.xlsx, 电子档案/ named by 档号 with
- * per-item metadata XML, 其他/, and the 四性 report). Original bytes only, streamed with flat
+ * per-item metadata XML, 其他/, and the 四性 report). The 归档文件目录 is compiled per class (one
+ * Excel sheet and one XML <目录> each, 序号 from 1, covers on the 封面 sheet), classes in
+ * sortClasses order. Original bytes only, streamed with flat
  * memory; the four-properties checks run on the copies as they are made.
  */
 export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
@@ -71,7 +74,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const startedAt = deps.clock.now();
   const generatedAt = `${localDateTime(startedAt, deps.timeZone)}（${deps.timeZone}）`;
   const scope = { unitPath: unit.path, year: input.year };
-  const classes = sortClasses(await listScopeClasses(db, scope), config);
+  const classes = catalogueClassesOf(sortClasses(await listScopeClasses(db, scope), config), config);
   const outside = await classesOutsideScope(
     db,
     unit.path,
@@ -95,7 +98,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     timeZone: deps.timeZone,
     bag,
     xml: await CatalogueXmlWriter.open(xmlPath, header),
-    xlsx: new CatalogueXlsxWriter(xlsxPath, header),
+    xlsx: new CatalogueXlsxWriter(xlsxPath, header, classes),
     report: new ReportBuilder(),
     fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
     progress: deps.progress ?? silentProgress,
@@ -103,7 +106,6 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     copier: new CopyPool(deps.copyThreads),
     written: new Set(),
     formats: new Map(),
-    seq: 0,
   };
   ctx.progress.start(
     '导出',
@@ -143,6 +145,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     fourPropertiesPassed: report.passed,
     fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
     software: deps.software ?? 'lark-archive-bot',
+    catalogues: classes,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o
@@ -179,7 +182,7 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     throw new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
 }
 
-/** Catalogue order: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */
+/** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */
 function sortClasses(classes: ScopeClass[], config: ArchiveConfig): ScopeClass[] {
   const cat = Object.values(config.category);
   const ret = RETENTION_ORDER.map((r) => config.retention[r]);

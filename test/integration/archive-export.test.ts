@@ -15,7 +15,32 @@ import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
+const COVER_COLUMNS = [
+  '目录（类别代码）',
+  '全宗号',
+  '门类',
+  '年度',
+  '保管期限',
+  '机构(问题)',
+  '件数',
+  '停用件号',
+  '起止件号',
+  '工作表',
+];
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A worksheet's cells as text, row by row (empty cells as ''). */
+function sheetRows(sheet: ExcelJS.Worksheet): string[][] {
+  const rows: string[][] = [];
+  sheet.eachRow((row) => {
+    const cells: string[] = [];
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = cell.value === null || cell.value === undefined ? '' : String(cell.value);
+    });
+    rows.push(Array.from(cells, (v) => v ?? ''));
+  });
+  return rows;
+}
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -168,26 +193,51 @@ describe('export: catalogue and transfer package', () => {
     expect(readFileSync(join(data, '说明文件.TXT'), 'utf8')).toContain('A182');
   });
 
-  it('the Excel catalogue read back has the 2015 columns and the right rows', async () => {
+  it('the Excel catalogue read back has a cover and one sheet per class with the 2015 columns', async () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
-    const sheet = wb.getWorksheet('归档文件目录')!;
-    const rows: string[][] = [];
-    sheet.eachRow((row) =>
-      rows.push(
-        (row.values as unknown[]).slice(1).map((v) => (v === undefined || v === null ? '' : String(v))),
-      ),
-    );
-    expect(rows[0]).toEqual(COLUMNS);
-    const body = rows.slice(1);
+    // 封面 first, then the classes in catalogue order (文书 before 照片).
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y']);
+
+    const cover = sheetRows(wb.getWorksheet('封面')!);
+    const value = (label: string) => cover.find((r) => r[0] === label)?.[1];
+    expect(value('全宗号')).toBe('A182');
+    expect(value('全宗名称')).toBe('测试县人民政府');
+    expect(value('年度')).toBe('2025');
+    const head = cover.findIndex((r) => r[0] === '目录（类别代码）');
+    expect(cover[head]).toEqual(COVER_COLUMNS);
+    expect(cover.slice(head + 1)).toEqual([
+      [
+        'WS·2025-D30-ZH',
+        'A182',
+        '文书（WS）',
+        '2025',
+        '定期30年（D30）',
+        '综合类（ZH）',
+        '2',
+        '1',
+        '0001-0004',
+        'WS·2025-D30-ZH',
+      ],
+      ['ZP·2025-Y', 'A182', '照片（ZP）', '2025', '永久（Y）', '', '1', '0', '0001', 'ZP·2025-Y'],
+    ]);
+
+    const ws = wb.getWorksheet('WS·2025-D30-ZH')!;
+    const docs = sheetRows(ws);
+    expect(docs[0]).toEqual(COLUMNS);
+    expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape', printTitlesRow: '1:1' });
+    expect(ws.headerFooter.oddFooter).toContain('&P');
+    expect(ws.headerFooter.oddHeader).toContain('WS·2025-D30-ZH');
+    expect(ws.headerFooter.oddHeader).toContain('定期30年');
+    const body = docs.slice(1);
+    // V2's 0003 (another village) is not in V1's package; the withdrawn 0002 keeps its row.
     expect(body.map((r) => r[1])).toEqual([
       'A182-WS·2025-D30-ZH-0001',
       'A182-WS·2025-D30-ZH-0002',
       'A182-WS·2025-D30-ZH-0004',
-      'A182-ZP·2025-Y-0001',
     ]);
-    expect(body.map((r) => r[0])).toEqual(['1', '2', '3', '4']);
-    const [notice, withdrawn, meeting, photos] = body as [string[], string[], string[], string[]];
+    expect(body.map((r) => r[0])).toEqual(['1', '2', '3']);
+    const [notice, withdrawn, meeting] = body as [string[], string[], string[]];
     expect(notice[4]).toBe('关于开展脱贫攻坚普查工作的通知');
     expect(notice[3]).toBe('王村干');
     expect(notice[5]).toBe('20250601');
@@ -195,42 +245,93 @@ describe('export: catalogue and transfer package', () => {
     expect(withdrawn[8]).toContain('件号停用');
     expect(withdrawn[8]).toContain('A182-WS·2025-D30-ZH-0004');
     expect(meeting[4]).toBe('[2025年第一次村两委会议记录]');
+
+    const zp = wb.getWorksheet('ZP·2025-Y')!;
+    const photoRows = sheetRows(zp);
+    expect(photoRows[0]).toEqual(COLUMNS);
+    expect(zp.pageSetup).toMatchObject({ orientation: 'landscape', printTitlesRow: '1:1' });
+    // 序号 starts again at 1 in the photo class's catalogue.
+    expect(photoRows.slice(1).map((r) => [r[0], r[1]])).toEqual([['1', 'A182-ZP·2025-Y-0001']]);
+    const photos = photoRows[1]!;
     expect(photos[4]).toBe('[识别结果公示（2025年5月20日，北纬25.12500°，东经99.17000°，王村干）]');
     expect(photos[5]).toBe('20250520');
     expect(photos[8]).toBe('照片2张');
-    for (const r of body) expect(r[5]).toMatch(/^\d{8}$/);
+    for (const r of [...body, photos]) expect(r[5]).toMatch(/^\d{8}$/);
   });
 
-  it('the XML catalogue is well-formed and matches the Excel one', async () => {
+  it('the XML catalogue is well-formed, one <目录> per class, and matches the Excel one', async () => {
     const text = readFileSync(join(out, 'bag', 'data', '文件目录.XML'), 'utf8');
     expect(XMLValidator.validate(text)).toBe(true);
     const doc = new XMLParser({
       ignoreAttributes: false,
       parseTagValue: false,
-      isArray: (n) => ['文件', '电子档案名称'].includes(n),
+      isArray: (n) => ['目录', '文件', '电子档案名称'].includes(n),
     }).parse(text);
-    const files = doc['文件目录']['文件'] as any[];
     expect(doc['文件目录']['@_全宗号']).toBe('A182');
-    expect(files.map((x) => x['档号'])).toEqual([
+    expect(doc['文件目录']['文件']).toBeUndefined();
+    const catalogues = doc['文件目录']['目录'] as any[];
+    expect(catalogues.map((c) => c['@_类别'])).toEqual(['WS·2025-D30-ZH', 'ZP·2025-Y']);
+    expect(catalogues[0]).toMatchObject({
+      '@_全宗号': 'A182',
+      '@_门类': '文书',
+      '@_年度': '2025',
+      '@_保管期限': 'D30',
+      '@_机构问题': 'ZH',
+      '@_件数': '2',
+      '@_起止件号': '0001-0004',
+    });
+    expect(catalogues[1]).toMatchObject({ '@_门类': '照片', '@_保管期限': 'Y', '@_件数': '1' });
+    expect(catalogues[1]['@_机构问题']).toBeUndefined();
+
+    const [docs, photos] = catalogues.map((c) => c['文件'] as any[]) as [any[], any[]];
+    expect(docs.map((x) => x['档号'])).toEqual([
       'A182-WS·2025-D30-ZH-0001',
       'A182-WS·2025-D30-ZH-0002',
       'A182-WS·2025-D30-ZH-0004',
-      'A182-ZP·2025-Y-0001',
     ]);
-    expect(files[0]['题名']).toBe('关于开展脱贫攻坚普查工作的通知');
-    expect(files[0]['日期']).toBe('20250601');
-    expect(files[0]['电子档案名称']).toEqual(['电子档案/2025/WS/A182-WS·2025-D30-ZH-0001.pdf']);
-    expect(files[1]['状态']).toBe('停用');
-    expect(files[1]['电子档案名称']).toBeUndefined();
-    expect(files[3]['电子档案名称']).toHaveLength(2);
-    for (const name of files.flatMap((x) => x['电子档案名称'] ?? []))
+    expect(docs.map((x) => x['顺序号'])).toEqual(['1', '2', '3']);
+    expect(photos.map((x) => [x['顺序号'], x['档号']])).toEqual([['1', 'A182-ZP·2025-Y-0001']]);
+    expect(docs[0]['题名']).toBe('关于开展脱贫攻坚普查工作的通知');
+    expect(docs[0]['日期']).toBe('20250601');
+    expect(docs[0]['电子档案名称']).toEqual(['电子档案/2025/WS/A182-WS·2025-D30-ZH-0001.pdf']);
+    expect(docs[1]['状态']).toBe('停用');
+    expect(docs[1]['电子档案名称']).toBeUndefined();
+    expect(photos[0]['电子档案名称']).toHaveLength(2);
+    for (const name of [...docs, ...photos].flatMap((x) => x['电子档案名称'] ?? []))
       expect(statSync(join(out, 'bag', 'data', name)).isFile()).toBe(true);
+
+    // Same rows, same order, same 序号 as the Excel sheets.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
+    for (const c of catalogues) {
+      const rows = sheetRows(wb.getWorksheet(c['@_类别'])!).slice(1);
+      expect((c['文件'] as any[]).map((x) => [x['顺序号'], x['档号'], x['题名']])).toEqual(
+        rows.map((r) => [r[0], r[1], r[4]]),
+      );
+    }
+
     const meta = readFileSync(
       join(out, 'bag', 'data', '电子档案', '2025', 'ZP', 'A182-ZP·2025-Y-0001.xml'),
       'utf8',
     );
     expect(XMLValidator.validate(meta)).toBe(true);
     expect(meta).toContain('<摄影者>王村干</摄影者>');
+    expect(meta).toContain('<目录>ZP·2025-Y</目录>');
+    expect(meta).toContain('<目录序号>1</目录序号>');
+    const meeting = readFileSync(
+      join(out, 'bag', 'data', '电子档案', '2025', 'WS', 'A182-WS·2025-D30-ZH-0004.xml'),
+      'utf8',
+    );
+    expect(meeting).toContain('<目录序号>3</目录序号>');
+  });
+
+  it('说明文件 lists each catalogue with its counts', () => {
+    const readme = readFileSync(join(out, 'bag', 'data', '说明文件.TXT'), 'utf8');
+    expect(readme).toContain('共 2 个目录');
+    expect(readme).toContain(
+      'WS·2025-D30-ZH  文书 2025年度 定期30年（D30） 综合类（ZH）：2 件，停用件号 1 个，件号 0001-0004',
+    );
+    expect(readme).toContain('ZP·2025-Y  照片 2025年度 永久（Y）：1 件，件号 0001');
   });
 
   it('flags a class whose 件号 continue in another unit package, instead of checking its continuity', () => {

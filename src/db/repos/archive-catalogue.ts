@@ -17,7 +17,13 @@ export interface ScopeClass {
   year: number;
   retentionCode: string;
   orgCode: string;
+  /** 档号 in the scope, live and withdrawn. */
   records: number;
+  /** Withdrawn (停用) numbers among them. */
+  withdrawn: number;
+  /** Lowest and highest 件号 in the scope. */
+  firstPiece: number;
+  lastPiece: number;
 }
 
 export interface MaterialFacts {
@@ -101,7 +107,8 @@ export async function listScopeClasses(db: Db, scope: RecordScope): Promise<Scop
     db,
     sql`select ar.class_key as "classKey", ar.fonds_code as "fondsCode", ar.category_code as "categoryCode",
           ar.year::int as year, ar.retention_code as "retentionCode", ar.org_code as "orgCode",
-          count(*)::int as records
+          count(*)::int as records, (count(*) filter (where ar.status = 'withdrawn'))::int as withdrawn,
+          min(ar.piece_number)::int as "firstPiece", max(ar.piece_number)::int as "lastPiece"
         from archive_records ar join units u on u.id = ar.unit_id
         where ${scopeWhere(scope)}
         group by 1, 2, 3, 4, 5, 6 order by 1`,

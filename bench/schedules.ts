@@ -14,7 +14,7 @@
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
  */
 import { sql } from 'drizzle-orm';
-import { openPostgres } from '../src/db/client.js';
+import { openPostgres, queryRows, type Db } from '../src/db/client.js';
 import { saveSnapshots } from '../src/db/repos/digest-snapshots.js';
 import { digestRecipients } from '../src/db/repos/digest-recipients.js';
 import { claimSends } from '../src/db/repos/schedule-sends.js';
@@ -61,6 +61,19 @@ async function repeat<T>(fn: () => Promise<T>): Promise<{ ms: number[]; value: T
     value = r.value;
   }
   return { ms, value };
+}
+
+/** CHECKPOINT, then wait (≤ 60 s) until no autovacuum worker runs. */
+async function settleDatabase(db: Db): Promise<void> {
+  await db.execute(sql`checkpoint`);
+  for (let i = 0; i < 120; i++) {
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`,
+    );
+    if (!row || Number(row.n) === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 async function main(): Promise<void> {
@@ -122,6 +135,9 @@ async function main(): Promise<void> {
     const escalations = sends.length - chats;
     sends.length = 0; // let the rendered cards go before the digests
     const rssAfterClaim = peakRss();
+    // The claim wrote 15,000 rows: let PostgreSQL's checkpoint and autovacuum of that finish first,
+    // so the digests are timed on their own (in production they run at another time of day).
+    await settleDatabase(db);
     const [county] = (await digestRecipients(db)).filter((r) => r.unit.kind === 'county');
     const [township] = (await digestRecipients(db)).filter((r) => r.unit.kind === 'township');
     const countyDigest = await repeat(() => buildDigest(db, county!.unit, digestAt, digestOpts));

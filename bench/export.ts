@@ -8,7 +8,7 @@
  *   BENCH_ITEM_KB (200)        size of each PDF
  *   BENCH_DB (auto)            pglite | postgres (auto: PostgreSQL when BENCH_PG_URL is reachable)
  *   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test) admin URL for a throw-away database
- *   BENCH_CONCURRENCY (8)      records in flight in the exporter (copy threads: CPUs + 1)
+ *   BENCH_CONCURRENCY (8)      records in flight in the exporter (copy threads: one per CPU, at least 2)
  *   BENCH_KEEP (unset)         keep the temp folder (prints its path)
  * The export runs in a child process (bench/lib/export-child.ts) so its peak RSS is its own.
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.

@@ -88,7 +88,8 @@ export class CopyPool implements FileCopier {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(size = Math.max(2, Math.min(8, cpus().length + 1))) {
+  // One thread per core: hashing is CPU-bound, and each thread costs memory (peak RSS is a target).
+  constructor(size = Math.max(2, Math.min(8, cpus().length))) {
     for (let i = 0; i < size; i++) {
       // No inherited loaders (tsx, vitest): the worker is plain CommonJS and starts faster without them.
       const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });

@@ -31,7 +31,7 @@ export interface FourPropertiesDeps {
   progress?: Progress;
   /** Files checked at once (default 8). */
   concurrency?: number;
-  /** Threads re-hashing files (default: CPUs + 1, 2 to 8). */
+  /** Threads re-hashing files (default: one per CPU, 2 to 8). */
   copyThreads?: number;
 }
 

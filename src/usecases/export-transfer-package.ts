@@ -34,7 +34,7 @@ export interface ExportDeps {
   progress?: Progress;
   /** Records copied at once (default 8). */
   concurrency?: number;
-  /** Threads copying and hashing (default: CPUs + 1, 2 to 8). */
+  /** Threads copying and hashing (default: one per CPU, 2 to 8). */
   copyThreads?: number;
   software?: string;
 }

@@ -28,7 +28,7 @@ import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
-import { installFeatures, type JobHandlers } from './features.js';
+import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
 
 export interface BotOverrides {
   /** An already migrated database (tests); otherwise opened from config and migrated. */
@@ -87,6 +87,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const workerId = `${process.pid}-${randomBytes(3).toString('hex')}`;
     const cards = new CardActionRouter();
     const jobHandlers: JobHandlers = {};
+    const deadJobHandlers: Record<string, DeadJobHandler> = {};
     const hooks: EventHooks = { commands: {} };
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
       minFreeBytes: config.capture.minFreeDiskBytes,
@@ -99,6 +100,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       blobs,
       cards,
       jobHandlers,
+      deadJobHandlers,
       hooks,
       presenters: {},
       wakeJobs: () => workers.jobs?.wake(),
@@ -143,6 +145,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
           maxAttempts: row.maxAttempts ?? config.worker.maxAttempts,
         });
       },
+      onDead: async (row, log) => deadJobHandlers[row.type]?.(row.payload, log),
     });
     workers.jobs = jobWorker;
     workers.events = eventWorker;
@@ -209,6 +212,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const stop = async () => {
       if (stopped) return;
       stopped = true;
+      // Claim nothing new first: work interrupted from here on is released, not counted as failed.
+      eventWorker.pause();
+      jobWorker.pause();
       await stopFeatures();
       await ws?.close().catch(() => {});
       await closeServer(server);

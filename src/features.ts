@@ -16,6 +16,8 @@ export interface JobAttempt {
 }
 export type JobHandler = (payload: any, log: Logger, attempt: JobAttempt) => Promise<void>;
 export type JobHandlers = Record<string, JobHandler>;
+/** Told when a job of its kind died with its worker on the last attempt (the handler never knew). */
+export type DeadJobHandler = (payload: any, log: Logger) => Promise<void>;
 
 export interface FeatureContext {
   config: Config;
@@ -23,6 +25,7 @@ export interface FeatureContext {
   blobs: BlobStore;
   cards: CardActionRouter;
   jobHandlers: JobHandlers;
+  deadJobHandlers: Record<string, DeadJobHandler>;
   hooks: EventHooks;
   /** Wakes the job worker after an enqueue (instead of waiting for its poll). */
   wakeJobs: () => void;

@@ -23,7 +23,7 @@ export function installCapture(
     recordReconciled: (item: LarkMessageItem, chatType: string) => Promise<'accepted' | 'duplicate'>;
   },
 ): () => Stopper {
-  const { config, deps, blobs, hooks, jobHandlers } = ctx;
+  const { config, deps, blobs, hooks, jobHandlers, deadJobHandlers } = ctx;
   const cap = config.capture;
   // Aborted when the bot stops: downloads in flight end at once (nothing half-written is kept)
   // instead of holding up the shutdown; their jobs are retried, by this or another instance.
@@ -62,6 +62,18 @@ export function installCapture(
       }
       throw err;
     }
+  };
+
+  // The process died during the last attempt (OOM on a hostile file, a kill): the sweeper buries the
+  // job, and the material must not wait as `pending` forever.
+  deadJobHandlers['download-material'] = async (payload, log) => {
+    await markDownloadFailed(
+      deps.db,
+      Number(payload.materialId),
+      new Error('the download was interrupted on its last attempt (process stopped)'),
+      deps.clock.now(),
+    );
+    log.error({ materialId: payload.materialId }, 'material download failed for good');
   };
 
   jobHandlers['expand-forward'] = async (payload) => {

@@ -2,6 +2,8 @@ import { boundCard, onboardingCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { chatAddedBy } from '../db/repos/chats.js';
 import { queryRows } from '../db/client.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getUnitById } from '../db/repos/units.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { DomainError } from '../errors.js';
 import { sendKey } from '../domain/send-key.js';
@@ -23,16 +25,26 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
   const isChatMember = async (chatId: string, openId: string) =>
     (await ctx.deps.gateway.listChatMembers(chatId)).some((m) => m.openId === openId);
 
-  /** Admins (any unit), or whoever added the bot to this chat, may bind it. */
-  const canBind = async (deps: BotDeps, chatId: string, openId: string) => {
-    const [admin] = await queryRows<{ n: number }>(
-      deps.db,
-      sql`select count(*)::int as n from unit_roles where open_id = ${openId} and role = 'admin'`,
-    );
-    if ((admin?.n ?? 0) > 0) return true;
-    if ((await chatAddedBy(deps.db, chatId)) === openId) return true;
-    const info = await deps.gateway.getChat(chatId).catch(() => undefined);
-    return info?.ownerId === openId;
+  /**
+   * Who may bind this chat. Without a unit (the 绑定 command, before a choice): an admin of some
+   * unit, or whoever added the bot / owns the chat. With the chosen unit (the button): an admin of
+   * that unit or above it; or the adder/owner if they also hold a role there (officer, archivist,
+   * leader) — a stranger's group can never be bound to a village and then file for it.
+   */
+  const canBind = async (deps: BotDeps, chatId: string, openId: string, unit?: { path: string }) => {
+    if (unit && (await hasUnitRole(deps.db, openId, unit, ['admin']))) return true;
+    if (!unit) {
+      const [admin] = await queryRows<{ n: number }>(
+        deps.db,
+        sql`select count(*)::int as n from unit_roles where open_id = ${openId} and role = 'admin'`,
+      );
+      if ((admin?.n ?? 0) > 0) return true;
+    }
+    const addedOrOwns =
+      (await chatAddedBy(deps.db, chatId)) === openId ||
+      (await deps.gateway.getChat(chatId).catch(() => undefined))?.ownerId === openId;
+    if (!addedOrOwns) return false;
+    return !unit || (await hasUnitRole(deps.db, openId, unit, ['officer', 'archivist', 'leader']));
   };
 
   ctx.presenters.burst = (deps, view) => presentBurst({ ...deps, isChatMember, timeZone }, view);
@@ -46,8 +58,15 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
 
   cards.register('bind', async (deps, a) => {
     if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');
-    if (!(await canBind(deps, a.chatId, a.operatorOpenId))) {
-      return { toast: { type: 'error', content: '只有管理员（或把我拉进群的人）可以绑定单位' } };
+    const unit = await getUnitById(deps.db, Number(a.value.u));
+    if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+    if (!(await canBind(deps, a.chatId, a.operatorOpenId, unit))) {
+      return {
+        toast: {
+          type: 'error',
+          content: `只有${unit.name}（或上级）的管理员，或把我拉进群且在${unit.name}任职的人，可以绑定到这个单位`,
+        },
+      };
     }
     const outcome = await bindChat(deps, {
       chatId: a.chatId,

@@ -5,7 +5,10 @@ import {
   finish,
   reclaimStale,
   release,
+  releaseRow,
+  renewLeases,
   type ClaimedRow,
+  type DeadRow,
   type QueueTable,
 } from '../db/repos/queue.js';
 import { errorMessage, LarkApiError, PermanentError } from '../errors.js';
@@ -28,6 +31,11 @@ export interface QueueWorkerOptions {
   leaseSeconds: number;
   pollMs?: number;
   handle: (row: ClaimedRow, log: Logger) => Promise<RowOutcome>;
+  /**
+   * A row the sweeper declared dead (its worker died on the last attempt): the handler never saw
+   * that it failed, so its owner is told here (e.g. a download marks its material failed).
+   */
+  onDead?: (row: DeadRow, log: Logger) => Promise<void>;
 }
 
 /**
@@ -42,6 +50,7 @@ export class QueueWorker {
   private stopped = true;
   private pollTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
+  private leaseTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: QueueWorkerOptions) {}
 
@@ -53,8 +62,17 @@ export class QueueWorker {
       () => void this.sweep().catch(() => {}),
       Math.max(1000, (this.o.leaseSeconds * 1000) / 2),
     );
+    // Work in flight renews its claims, so only a dead (or frozen) worker's rows ever expire.
+    this.leaseTimer = setInterval(
+      () =>
+        void (this.inflight.size > 0
+          ? renewLeases(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(() => {})
+          : undefined),
+      Math.max(1000, (this.o.leaseSeconds * 1000) / 3),
+    );
     this.pollTimer.unref();
     this.sweepTimer.unref();
+    this.leaseTimer.unref();
     void this.sweep()
       .catch(() => {})
       .then(() => this.wake());
@@ -79,27 +97,41 @@ export class QueueWorker {
 
   /** Reclaims rows whose worker died (lease expired). */
   async sweep(): Promise<number> {
-    const n = await reclaimStale(this.o.db, this.o.table, {
+    const { reclaimed, dead } = await reclaimStale(this.o.db, this.o.table, {
       now: this.o.clock.now(),
       leaseSeconds: this.o.leaseSeconds,
       maxAttempts: this.o.maxAttempts,
     });
-    if (n > 0) {
-      this.o.logger.warn({ table: this.o.table, rows: n }, 'sweeper reclaimed rows of a dead worker');
-      this.o.metrics.inc('queue_reclaimed_total', { table: this.o.table }, n);
+    if (reclaimed > 0) {
+      this.o.logger.warn({ table: this.o.table, rows: reclaimed }, 'sweeper reclaimed rows of a dead worker');
+      this.o.metrics.inc('queue_reclaimed_total', { table: this.o.table }, reclaimed);
     }
-    return n;
+    for (const row of dead) {
+      const log = this.o.logger.child({ table: this.o.table, rowId: row.id, type: row.type });
+      this.o.metrics.inc('queue_dead_total', { table: this.o.table });
+      log.error('row is dead: its worker died on the last attempt');
+      await this.o.onDead?.(row, log).catch((err) =>
+        log.error({ err: errorMessage(err) }, 'could not record what the dead row was for'),
+      );
+    }
+    return reclaimed;
+  }
+
+  /** Stops claiming new rows at once (shutdown: before in-flight work is interrupted). */
+  pause(): void {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearInterval(this.sweepTimer);
   }
 
   /** Stops claiming, waits for in-flight rows (up to timeoutMs), then releases what is left. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.pollTimer);
-    clearInterval(this.sweepTimer);
+    this.pause();
     const all = Promise.allSettled([...this.inflight]);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
+    clearInterval(this.leaseTimer);
     const released = await release(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(
       () => 0,
     );
@@ -144,18 +176,27 @@ export class QueueWorker {
         table,
       },
     );
+    const held = { id: row.id, attempts: row.attempts, workerId: this.o.workerId };
     try {
       const outcome = await this.o.handle(row, log);
-      await finish(db, table, row.id, outcome === 'ignored' ? 'ignored' : 'done', clock.now());
-      metrics.inc('queue_processed_total', { table, outcome: outcome === 'ignored' ? 'ignored' : 'done' });
+      const status = outcome === 'ignored' ? 'ignored' : 'done';
+      if (!(await finish(db, table, held, status, clock.now())))
+        log.warn('finished a row another worker had taken over (lease expired); its result stands');
+      metrics.inc('queue_processed_total', { table, outcome: status });
     } catch (err) {
       const now = clock.now();
+      if (this.stopped) {
+        // Shutting down: the work was interrupted, not wrong. Give the attempt back.
+        await releaseRow(db, table, held, now).catch(() => false);
+        log.info({ err: errorMessage(err) }, 'interrupted by shutdown; released for the next start');
+        return;
+      }
       const lark = err instanceof LarkApiError ? err : undefined;
       const retryAt =
         lark?.retryAfterSeconds !== undefined
           ? new Date(now.getTime() + lark.retryAfterSeconds * 1000)
           : undefined;
-      const status = await fail(db, table, row, {
+      const status = await fail(db, table, held, {
         error: `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}`,
         now,
         maxAttempts: row.maxAttempts ?? this.o.maxAttempts,
@@ -169,6 +210,8 @@ export class QueueWorker {
       if (status === 'dead') {
         metrics.inc('queue_dead_total', { table });
         log.error({ err: errorMessage(err) }, 'row is dead after its last attempt');
+      } else if (status === 'lost') {
+        log.warn({ err: errorMessage(err) }, 'attempt failed on a row another worker had taken over');
       } else {
         log.warn({ err: errorMessage(err) }, 'attempt failed; will retry');
       }

@@ -50,6 +50,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       blobs: f.blobs,
       cards: new CardActionRouter(),
       jobHandlers: {},
+      deadJobHandlers: {},
       hooks: { commands: {} },
       wakeJobs: () => {},
       recordReconciled: async () => 'accepted',

@@ -177,6 +177,27 @@ describe('capture: downloads survive faults, restarts and big files', () => {
     expect(blobFilesOf(h.dataDir, sha256(bytes))).toHaveLength(1);
   });
 
+  it('a download whose process died on its last attempt is failed and visible, not pending forever', async () => {
+    await h.bot.jobWorker.stop();
+    const { id } = await sendFile(randomBytes(1000), '会议记录.pdf');
+    await waitFor('the material', async () => (await materialsOf(h.db.db, id)).length === 1);
+    const [m0] = await materialsOf(h.db.db, id);
+    await h.db.db.execute(
+      sql`update jobs set attempts = max_attempts - 1 where kind = 'download-material' and key = ${String(m0!.id)}`,
+    );
+    const claimed = await claimDue(h.db.db, 'jobs', 'killed-on-last-attempt', 50, clock.now());
+    expect(claimed.some((j) => j.type === 'download-material')).toBe(true);
+    await h.restart();
+    clock.advance(61_000);
+    expect(await h.bot.jobWorker.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await jobOf(m0!.id)).toMatchObject({ status: 'dead' });
+    const [m] = await materialsOf(h.db.db, id);
+    expect(m).toMatchObject({ status: 'failed' });
+    expect(m!.last_error).toContain('interrupted on its last attempt');
+    const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/queue_dead_total\{table="jobs"\} [1-9]/);
+  });
+
   it('a file Lark refuses as too large (234037) is too_large and the sender is told how to send it', async () => {
     const { id } = await sendFile(Buffer.from('x'), '全村航拍原片.mp4', { errorCode: 234037 });
     await h.settle();

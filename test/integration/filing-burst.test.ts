@@ -63,6 +63,27 @@ describe('filing bursts', () => {
     });
   });
 
+  it("files a video without its cover image (the cover is no photo of the task's)", async () => {
+    const { burstId, materialIds } = await w.burst(['video', 'photo']);
+    await w.tdb.db.execute(sql`update materials set role = 'cover' where id = ${materialIds[1]!}`);
+    const before = await taskProgress(w.tdb.db, w.ids.get('V1/C02')!);
+    const r = await fileBurst(w.deps(), {
+      burstId,
+      taskId: w.ids.get('V1/C02')!,
+      actorOpenId: 'ou_villager',
+      via: 'card',
+    });
+    expect(r).toMatchObject({ status: 'filed', kind: 'video', materialCount: 1, notStored: 0 });
+    const [item] = await queryRows<any>(
+      w.tdb.db,
+      sql`select * from filing_items where burst_id = ${burstId}`,
+    );
+    expect(item).toMatchObject({ n_video: 1, n_photo: 0 });
+    expect((await taskProgress(w.tdb.db, w.ids.get('V1/C02')!))?.filed).toBe(before?.filed);
+    if (r.status === 'filed')
+      await w.tdb.db.execute(sql`update filing_items set undone_at = now() where id = ${r.itemId}`);
+  });
+
   it('a second click answers 已归档 and writes nothing', async () => {
     const { burstId } = await w.burst(['document']);
     const first = await fileBurst(w.deps(), {

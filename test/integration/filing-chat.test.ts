@@ -124,6 +124,43 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(binding?.code).toBe(org.village);
   });
 
+  it("refuses binding a stranger's group to a village: adding the bot gives no right over the unit", async () => {
+    const other = `oc_outsider_${Date.now()}`;
+    await h.post(
+      botMembershipEvent({
+        appId: h.fake.appId,
+        type: 'added',
+        chatId: other,
+        operatorOpenId: 'ou_outsider',
+      }),
+    );
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId: other,
+      senderOpenId: 'ou_outsider',
+      text: '绑定 城关',
+    });
+    await h.post(cmd);
+    const buttons = buttonsOf(cardOf(await replyTo(cmd.event.message.message_id)));
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: 'ou_outsider',
+        value: buttons[0]!.value,
+        chatId: other,
+      }),
+    );
+    const body = (await res.json()) as any;
+    expect(body.toast.type).toBe('error');
+    expect(body.toast.content).toContain('任职');
+    const bindings = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from chat_bindings where chat_id = ${other}`,
+    );
+    expect(bindings[0]?.n).toBe(0);
+  });
+
   it('files 5 captionless photos as one item with one tap on the filing card, updating the card', async () => {
     const ids = await postPhotos(5);
     const ack = await replyTo(ids[0]!);

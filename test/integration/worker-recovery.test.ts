@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { claimDue } from '../../src/db/repos/queue.js';
+import { claimDue, fail, finish, renewLeases } from '../../src/db/repos/queue.js';
 import { commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -46,6 +46,34 @@ describe('event worker: retries, dead letters and the sweeper', () => {
     expect(after?.status).toBe('done');
     expect(after?.last_error).toBeNull();
     expect(h.fake.sentMessages().filter((m) => m.replyTo === ev.event.message.message_id)).toHaveLength(1);
+  });
+
+  it('a worker whose lease was taken over cannot overwrite the new holder; live work renews its lease', async () => {
+    await h.bot.eventWorker.stop();
+    const ev = messageEvent({ appId: h.fake.appId, msgType: 'text', content: { text: '普通消息' } });
+    expect((await h.post(ev)).status).toBe(200);
+    const [a] = await claimDue(h.db.db, 'inbound_events', 'slow-worker', 1, clock.now());
+    // The slow worker renews while it works: the sweeper leaves the row alone.
+    clock.advance(45_000);
+    await renewLeases(h.db.db, 'inbound_events', 'slow-worker', clock.now());
+    clock.advance(45_000);
+    expect(await h.bot.eventWorker.sweep()).toBe(0);
+    // It stops renewing (frozen): the lease expires and another worker takes the row.
+    clock.advance(61_000);
+    expect(await h.bot.eventWorker.sweep()).toBe(1);
+    const [b] = await claimDue(h.db.db, 'inbound_events', 'new-holder', 1, clock.now());
+    expect(b?.id).toBe(a!.id);
+    // The frozen worker wakes up and reports: nothing of the new holder's claim is touched.
+    const late = { id: a!.id, attempts: a!.attempts, workerId: 'slow-worker' };
+    expect(
+      await fail(h.db.db, 'inbound_events', late, { error: 'late', now: clock.now(), maxAttempts: 3 }),
+    ).toBe('lost');
+    expect(await finish(h.db.db, 'inbound_events', late, 'done', clock.now())).toBe(false);
+    expect((await row(ev.header.event_id))?.status).toBe('processing');
+    expect(
+      await finish(h.db.db, 'inbound_events', { id: b!.id, workerId: 'new-holder' }, 'done', clock.now()),
+    ).toBe(true);
+    h.bot.eventWorker.start();
   });
 
   it('retries a failed reply with backoff, then succeeds once', async () => {

@@ -21,7 +21,10 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
   if (!burst) return undefined;
   const materials = await queryRows<any>(
     db,
-    sql`select id, kind, original_name, status from materials where burst_id = ${burstId} order by sent_at, id`,
+    // A video's cover image is kept with the video but is not material of its own: not filed, and
+    // never counted towards a photo task.
+    sql`select id, kind, original_name, status from materials
+        where burst_id = ${burstId} and role is distinct from 'cover' order by sent_at, id`,
   );
   const stored = materials.filter((m) => m.status === 'stored');
   return {

@@ -57,14 +57,27 @@ export async function claimDue(
   }));
 }
 
-/** Marks a claimed row finished (`done`, or `ignored` for events we do not act on). */
-export async function finish(db: Db, table: QueueTable, id: number, status: 'done' | 'ignored', now: Date) {
+/**
+ * Marks a claimed row finished (`done`, or `ignored` for events we do not act on). Only while this
+ * worker still holds it: a row whose lease expired and was taken over belongs to the new holder.
+ * Returns false when the row was no longer ours.
+ */
+export async function finish(
+  db: Db,
+  table: QueueTable,
+  row: { id: number; workerId: string },
+  status: 'done' | 'ignored',
+  now: Date,
+): Promise<boolean> {
   const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
-  await db.execute(
+  const rows = await queryRows<{ id: number }>(
+    db,
     sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
           last_error = null
-        where id = ${id}`,
+        where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+        returning id::int as id`,
   );
+  return rows.length > 0;
 }
 
 /** Exponential backoff with jitter: 5 s, 10 s, 20 s … capped at one hour. */
@@ -76,39 +89,73 @@ export function backoffSeconds(attempts: number, random = Math.random()): number
 /**
  * Records a failed attempt: back to `pending` after a backoff, or `dead` when attempts are used up
  * (or the error is permanent). `retryAt` overrides the backoff (e.g. Lark's rate-limit reset).
- * Returns the new status.
+ * Only while this worker holds the row. Returns the new status, or 'lost' when it was not ours.
  */
 export async function fail(
   db: Db,
   table: QueueTable,
-  row: { id: number; attempts: number },
+  row: { id: number; attempts: number; workerId: string },
   opts: { error: string; now: Date; maxAttempts: number; permanent?: boolean; retryAt?: Date },
-): Promise<'pending' | 'dead'> {
+): Promise<'pending' | 'dead' | 'lost'> {
   const dead = opts.permanent || row.attempts >= opts.maxAttempts;
   const next = opts.retryAt ?? new Date(opts.now.getTime() + backoffSeconds(row.attempts) * 1000);
   const status = dead ? 'dead' : 'pending';
   const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
-  await db.execute(
+  const rows = await queryRows<{ id: number }>(
+    db,
     sql`update ${t(table)} set status = ${status}, last_error = ${opts.error.slice(0, 2000)},
           locked_at = null, locked_by = null, ${due(table)} = ${next},
           ${finishedCol} = ${dead ? opts.now : null}
-        where id = ${row.id}`,
+        where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+        returning id::int as id`,
   );
-  return status;
+  return rows.length > 0 ? status : 'lost';
+}
+
+/** Keeps this worker's claims fresh while their work runs (a long download outlives the lease). */
+export async function renewLeases(db: Db, table: QueueTable, workerId: string, now: Date): Promise<void> {
+  await db.execute(
+    sql`update ${t(table)} set locked_at = ${now} where status = 'processing' and locked_by = ${workerId}`,
+  );
+}
+
+/** Gives one claimed row back without using up its attempt (its work was interrupted by a shutdown). */
+export async function releaseRow(
+  db: Db,
+  table: QueueTable,
+  row: { id: number; workerId: string },
+  now: Date,
+): Promise<boolean> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
+          locked_by = null, ${due(table)} = ${now}
+        where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+        returning id::int as id`,
+  );
+  return rows.length > 0;
+}
+
+/** A row the sweeper gave up on: its last worker died on its last attempt. */
+export interface DeadRow {
+  id: number;
+  type: string;
+  payload: any;
 }
 
 /**
  * The sweeper: rows stuck in `processing` longer than the lease belong to a worker that died.
- * They go back to `pending` (or `dead` if their attempts are used up). Returns how many.
+ * They go back to `pending` (or `dead` if their attempts are used up). Returns how many, and the
+ * rows that went dead (their owners mark what they were for as failed).
  */
 export async function reclaimStale(
   db: Db,
   table: QueueTable,
   opts: { now: Date; leaseSeconds: number; maxAttempts: number },
-): Promise<number> {
+): Promise<{ reclaimed: number; dead: DeadRow[] }> {
   const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
   const max: SQL = table === 'jobs' ? sql`max_attempts` : sql`${opts.maxAttempts}`;
-  const rows = await queryRows<{ id: number }>(
+  const rows = await queryRows<{ id: number; status: string; type: string; payload: any }>(
     db,
     sql`update ${t(table)} set
           status = case when attempts >= ${max} then 'dead' else 'pending' end,
@@ -116,9 +163,18 @@ export async function reclaimStale(
             || 'worker lease expired (worker died or hung)',
           locked_at = null, locked_by = null, ${due(table)} = ${opts.now}
         where status = 'processing' and locked_at < ${cutoff}
-        returning id::int as id`,
+        returning id::int as id, status, ${typeCol(table)} as type, payload`,
   );
-  return rows.length;
+  return {
+    reclaimed: rows.length,
+    dead: rows
+      .filter((r) => r.status === 'dead')
+      .map((r) => ({
+        id: Number(r.id),
+        type: r.type,
+        payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+      })),
+  };
 }
 
 /** Gives back rows this worker claimed but did not finish (graceful shutdown). */

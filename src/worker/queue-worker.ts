@@ -110,9 +110,9 @@ export class QueueWorker {
       const log = this.o.logger.child({ table: this.o.table, rowId: row.id, type: row.type });
       this.o.metrics.inc('queue_dead_total', { table: this.o.table });
       log.error('row is dead: its worker died on the last attempt');
-      await this.o.onDead?.(row, log).catch((err) =>
-        log.error({ err: errorMessage(err) }, 'could not record what the dead row was for'),
-      );
+      await this.o
+        .onDead?.(row, log)
+        .catch((err) => log.error({ err: errorMessage(err) }, 'could not record what the dead row was for'));
     }
     return reclaimed;
   }

@@ -47,8 +47,10 @@ export async function presentBurst(
     }
     const code = parseTaskCode(view.caption);
     if (code && candidates === open) {
+      // Newest campaign first: last year's C03 stays fileable from the card, but #C03 means this year's.
       const hits = (await findTasksByCode(deps.db, unit.id, code)).filter((t) => t.state === 'open');
-      if (hits.length === 1) return autoFile(deps, view, hits[0]!.id, 'code');
+      const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
+      if (newest.length === 1) return autoFile(deps, view, newest[0]!.id, 'code');
     }
   }
 

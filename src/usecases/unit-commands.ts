@@ -66,7 +66,10 @@ export function unitCommands(opts: {
       const tasks = await fileableTasksOfUnit(deps.db, unit.id);
       const code = rest ? normalizeTaskCode(rest) : undefined;
       if (code) {
-        const t = tasks.find((x) => x.code === code);
+        // The newest campaign's task when several years carry the same code.
+        const t = tasks
+          .filter((x) => x.code === code)
+          .sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime() || b.campaignId - a.campaignId)[0];
         if (!t)
           return replyText(
             deps.gateway,

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
@@ -304,5 +306,44 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(bad.toast.type).toBe('error');
     expect(await liveItems()).toHaveLength(before);
     void ev;
+  });
+  it("with next year's campaign out, #C05 and 任务 C05 mean the newest campaign's task", async () => {
+    await createCampaign(
+      { db: h.db.db, clock: systemClock },
+      {
+        checklistCode: 'village-jzfp',
+        year: 2027,
+        deadline: new Date('2027-12-31T00:00:00+08:00'),
+        unitCodes: [org.village],
+        createdBy: 'cli',
+        code: 'F-village-2027',
+      },
+    );
+    const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
+    await replyTo(ids[0]!);
+    const [filed] = await queryRows<{ campaign: string; via: string }>(
+      h.db.db,
+      sql`select c.code as campaign, fi.via from filing_items fi join tasks t on t.id = fi.task_id
+          join campaigns c on c.id = t.campaign_id
+          join filing_item_materials fim on fim.item_id = fi.id join materials m on m.id = fim.material_id
+          where m.message_id = ${ids[0]!}`,
+    );
+    expect(filed).toEqual({ campaign: 'F-village-2027', via: 'code' });
+
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '任务 C06',
+    });
+    await h.post(cmd);
+    const card = await replyTo(cmd.event.message.message_id);
+    const [shown] = await queryRows<{ campaign: string }>(
+      h.db.db,
+      sql`select c.code as campaign from bot_messages b join tasks t on b.task_ids @> to_jsonb(t.id)
+          join campaigns c on c.id = t.campaign_id where b.message_id = ${card.messageId}`,
+    );
+    expect(shown).toEqual({ campaign: 'F-village-2027' });
   });
 });

@@ -14,29 +14,48 @@ import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
 
 /**
- * Which unit a command is about: the chat's bound unit in a group; in a direct message the unit
- * named in the command, or the one unit the person works for (asks when ambiguous).
+ * Which unit a command is about. In a group: the chat's bound unit, or a unit named in the command
+ * inside it (a township chat asking about one of its villages). In a direct message: the unit named
+ * in the command if the person works for it or above it, else the one unit they work for (asks when
+ * ambiguous). Nobody reads a unit they have no role over.
  */
 async function resolveUnit(
   deps: BotDeps,
   msg: IncomingMessage,
   words: string,
 ): Promise<{ unit?: UnitRow; rest: string }> {
+  const named = async () => {
+    if (!words) return undefined;
+    const [best] = matchUnit(words, await listUnits(deps.db), 1);
+    return best && best.score >= 50 ? best.unit : undefined;
+  };
   if (msg.chatType !== 'p2p') {
     const unit = await unitOfChat(deps.db, msg.chatId);
-    if (!unit)
+    if (!unit) {
       await replyText(
         deps.gateway,
         msg.messageId,
         '本群还没有绑定单位。管理员可发送「@归档助手 绑定 村名」。',
         `nounit-${msg.messageId}`,
       );
+      return { rest: words };
+    }
+    const inside = await named();
+    if (inside && inside.id !== unit.id && inside.path.startsWith(unit.path))
+      return { unit: inside, rest: '' };
     return { unit, rest: words };
   }
   const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
-  if (words) {
-    const [best] = matchUnit(words, await listUnits(deps.db), 1);
-    if (best && best.score >= 50) return { unit: best.unit, rest: '' };
+  const asked = await named();
+  if (asked) {
+    if (mine.some((u) => asked.path.startsWith(u.path))) return { unit: asked, rest: '' };
+    await replyText(
+      deps.gateway,
+      msg.messageId,
+      `您不是${asked.name}或其上级单位的工作人员，不能查看它的归档情况。`,
+      `which-${msg.messageId}`,
+    );
+    return { rest: words };
   }
   if (mine.length === 1) return { unit: mine[0], rest: words };
   const list = mine

@@ -346,4 +346,23 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     expect(shown).toEqual({ campaign: 'F-village-2027' });
   });
+  it('in a direct message answers only about units the person works for (or below)', async () => {
+    const dm = (sender: string, text: string) =>
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: id('oc_dm_'),
+        chatType: 'p2p',
+        senderOpenId: sender,
+        content: { text },
+      });
+    const refused = dm(org.officer, '进度 河口村');
+    await h.post(refused);
+    const no = await replyTo(refused.event.message.message_id);
+    expect((no.content as { text: string }).text).toContain('不能查看');
+    const allowed = dm(org.leader, '进度 城关村');
+    await h.post(allowed);
+    const yes = await replyTo(allowed.event.message.message_id);
+    expect(yes.msgType).toBe('interactive');
+    expect(JSON.stringify(yes.content)).toContain('城关村');
+  });
 });

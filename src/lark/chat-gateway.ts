@@ -158,8 +158,8 @@ export class LarkChatGateway implements P.ChatGateway {
     return this.directory.getChat(chatId);
   }
 
-  listChatMembers(chatId: string): Promise<P.ChatMember[]> {
-    return this.directory.listChatMembers(chatId);
+  listChatMembers(chatId: string, opts?: { fresh?: boolean }): Promise<P.ChatMember[]> {
+    return this.directory.listChatMembers(chatId, opts);
   }
 
   getUser(openId: string): Promise<P.UserInfo | undefined> {

@@ -53,7 +53,8 @@ export class LarkDirectory {
     });
   }
 
-  listChatMembers(chatId: string): Promise<ChatMember[]> {
+  listChatMembers(chatId: string, opts: { fresh?: boolean } = {}): Promise<ChatMember[]> {
+    if (opts.fresh) this.members.delete(chatId);
     return this.members.getOrLoad(chatId, async () => {
       const api = 'im.chatMembers.get';
       const out: ChatMember[] = [];

@@ -24,7 +24,8 @@ export interface ChatGateway {
     fileType?: 'stream' | 'pdf' | 'doc' | 'xls' | 'mp4' | 'opus' | 'ppt';
   }): Promise<{ fileKey: string }>;
   getChat(chatId: string): Promise<ChatInfo>;
-  listChatMembers(chatId: string): Promise<ChatMember[]>;
+  /** Cached for a while; `fresh` reads Lark again (someone just joined). */
+  listChatMembers(chatId: string, opts?: { fresh?: boolean }): Promise<ChatMember[]>;
   getUser(openId: string): Promise<UserInfo | undefined>;
   getBotInfo(): Promise<{ openId: string; name: string }>;
 }

@@ -109,9 +109,13 @@ export function resultCard(burstId: number, summary: string, outcome: FileBurstO
       itemId: outcome.itemId,
       summary,
       taskLabel: taskLabel(outcome.task),
-      progressText: `进度 ${outcome.progress.filed}/${outcome.progress.minCount}，${
-        outcome.progress.missing > 0 ? `还差 ${outcome.progress.missing}` : '已齐全'
-      }`,
+      progressText:
+        `进度 ${outcome.progress.filed}/${outcome.progress.minCount}，${
+          outcome.progress.missing > 0 ? `还差 ${outcome.progress.missing}` : '已齐全'
+        }` +
+        (outcome.notStored > 0
+          ? `\n⚠️ 另有 ${outcome.notStored} 个文件没有保存成功，未归入本件，请重新发送`
+          : ''),
       undoable: outcome.undoUntil.getTime() > now.getTime(),
       askDescription: outcome.kind === 'photo_group',
     });

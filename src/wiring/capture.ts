@@ -98,13 +98,16 @@ export function installCapture(
     const stops = [
       every(Math.min(2000, Math.max(200, cap.quietWindowMs / 4)), 'close-bursts', deps.logger, async () => {
         const now = deps.clock.now();
-        for (const b of await closeDueBursts(deps.db, now, BURST_MAX_WAIT_MS)) {
-          await enqueueJob(
-            deps.db,
-            { kind: 'ack-burst', key: String(b.id), payload: { burstId: b.id }, runAt: now },
-            now,
-          );
-        }
+        // One transaction: a burst is closed only together with the job that answers it, so a crash
+        // in between cannot leave a closed burst that nobody ever acknowledges.
+        await deps.db.transaction(async (tx) => {
+          for (const b of await closeDueBursts(tx, now, BURST_MAX_WAIT_MS))
+            await enqueueJob(
+              tx,
+              { kind: 'ack-burst', key: String(b.id), payload: { burstId: b.id }, runAt: now },
+              now,
+            );
+        });
         ctx.wakeJobs();
       }),
     ];

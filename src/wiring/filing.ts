@@ -22,8 +22,15 @@ import { unitCommands } from '../usecases/unit-commands.js';
 export function installFiling(ctx: FeatureContext): () => Stopper {
   const { config, cards, hooks } = ctx;
   const timeZone = config.timeZone;
-  const isChatMember = async (chatId: string, openId: string) =>
-    (await ctx.deps.gateway.listChatMembers(chatId)).some((m) => m.openId === openId);
+  // The member list is cached; someone missing from it may have joined since: ask Lark once more.
+  const isChatMember = async (chatId: string, openId: string) => {
+    const has = (list: { openId: string }[]) => list.some((m) => m.openId === openId);
+    const gateway = ctx.deps.gateway;
+    return (
+      has(await gateway.listChatMembers(chatId)) ||
+      has(await gateway.listChatMembers(chatId, { fresh: true }))
+    );
+  };
 
   /**
    * Who may bind this chat. Without a unit (the 绑定 command, before a choice): an admin of some

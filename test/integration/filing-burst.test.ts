@@ -4,6 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { taskProgress } from '../../src/db/repos/completeness.js';
 import { DomainError } from '../../src/errors.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
+import { resultCard } from '../../src/usecases/present-burst.js';
 import { createFilingWorld, type FilingWorld } from './filing-world.js';
 
 const HOUR = 60 * 60 * 1000;
@@ -199,6 +200,9 @@ describe('filing bursts', () => {
       via: 'card',
     });
     expect(r).toMatchObject({ status: 'filed', kind: 'document', materialCount: 2, notStored: 1 });
+    // The result card says what was left out, so nobody believes the burst was filed whole.
+    const card = JSON.stringify(resultCard(mixed.burstId, '收到 3 份材料', r, w.clock.now()));
+    expect(card).toContain('另有 1 个文件没有保存成功，未归入本件');
     const pending = await w.burst(['photo'], { statuses: ['pending'] });
     const err = await fileBurst(w.deps(), {
       burstId: pending.burstId,

@@ -365,4 +365,39 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(yes.msgType).toBe('interactive');
     expect(JSON.stringify(yes.content)).toContain('城关村');
   });
+  it('a member who joined after the member list was cached can file at once', async () => {
+    const newbie = id('ou_newbie_');
+    // The list is cached now (earlier clicks checked membership); the newcomer joins afterwards.
+    h.fake.addChat({
+      chatId,
+      name: '城关村工作群',
+      members: [
+        { openId: org.officer, name: '王村官' },
+        { openId: newbie, name: '新村干' },
+      ],
+    });
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(4242), contentType: 'image/jpeg' });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: newbie,
+        msgType: 'image',
+        content: { image_key: key },
+      }),
+    );
+    await h.post(
+      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: newbie, content: { text: '#C05 会议照片' } }),
+    );
+    await replyTo(messageId);
+    const [filed] = await queryRows<{ filed_by: string; via: string }>(
+      h.db.db,
+      sql`select fi.filed_by, fi.via from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+          join materials m on m.id = fim.material_id where m.message_id = ${messageId}`,
+    );
+    expect(filed).toEqual({ filed_by: newbie, via: 'code' });
+  });
 });

@@ -338,6 +338,8 @@ describe('LarkChatGateway against the fake Lark', () => {
     await gateway.listChatMembers('oc_cached');
     expect(metrics.value('lark_api_calls_total', { api: 'im.chat.get' })).toBe(1);
     expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(3);
+    await gateway.listChatMembers('oc_cached', { fresh: true }); // someone joined: read Lark again
+    expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(6);
 
     expect(await gateway.getBotInfo()).toEqual({ openId: fake.botOpenId, name: '归档助手' });
     await gateway.getBotInfo();

@@ -63,6 +63,7 @@ export class QueueWorker {
       Math.max(1000, (this.o.leaseSeconds * 1000) / 2),
     );
     // Work in flight renews its claims, so only a dead (or frozen) worker's rows ever expire.
+    clearInterval(this.leaseTimer);
     this.leaseTimer = setInterval(
       () =>
         void (this.inflight.size > 0

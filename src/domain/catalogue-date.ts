@@ -1,16 +1,9 @@
+import { partsIn } from './working-days.js';
+
 /** Dates as archives write them, in the deployment's time zone. */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function partsOf(at: Date, timeZone: string): { year: string; month: string; day: string } {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(timeZone, f);
-  }
-  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
-  return { year: parts.year!, month: parts.month!, day: parts.day! };
-}
+const partsOf = (at: Date, timeZone: string) =>
+  partsIn(at, timeZone) as { year: string; month: string; day: string };
 
 /** `20250305` — the 8-digit 日期 of the 2015 catalogue. */
 export function yyyymmdd(at: Date, timeZone: string): string {
@@ -41,16 +34,6 @@ export function isYyyymmdd(s: string): boolean {
 
 /** `2025-03-05 14:30:00` in the zone (for documents people read, e.g. 说明文件). */
 export function localDateTime(at: Date, timeZone: string): string {
-  const f = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
+  const p = partsIn(at, timeZone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }

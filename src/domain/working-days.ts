@@ -72,7 +72,8 @@ export function createWorkingCalendar(
 const DAY_MS = 86_400_000;
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
-function partsIn(at: Date, timeZone: string): Record<string, string> {
+/** Wall-clock parts (year … second, 24-hour) of an instant in a time zone; formatters are cached. */
+export function partsIn(at: Date, timeZone: string): Record<string, string> {
   let f = dayFormats.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -1,3 +1,5 @@
+import { partsIn } from '../domain/working-days.js';
+
 /**
  * The instant of a wall-clock time in an IANA time zone (EXIF times carry no zone). Uses Intl, so
  * zones with daylight saving work too (times inside a DST gap shift by the gap).
@@ -14,17 +16,7 @@ export function localTimeToUtc(
 
 /** Offset of `timeZone` from UTC at an instant, in ms (Asia/Shanghai: +8 h). */
 function offsetMs(instant: number, timeZone: string): number {
-  const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const p = Object.fromEntries(fmt.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
+  const p = partsIn(new Date(instant), timeZone);
   const wall = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
   return wall - Math.floor(instant / 1000) * 1000;
 }

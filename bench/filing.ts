@@ -25,10 +25,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import postgres from 'postgres';
 import { openPostgres } from '../src/db/client.js';
 import { migratePostgresUrl } from '../src/db/migrate.js';
-import { fileableTasksOfUnit, type TaskStatus } from '../src/db/repos/completeness.js';
+import { fileableTasksOfUnit } from '../src/db/repos/completeness.js';
 import { missingForUnit } from '../src/db/repos/completeness-missing.js';
 import { unitProgress, type ProgressCounts } from '../src/db/repos/completeness-progress.js';
-import { suggestTasks, type BurstFacts, type CandidateTask } from '../src/domain/suggest-tasks.js';
+import { suggestTasks, type BurstFacts } from '../src/domain/suggest-tasks.js';
+import { toCandidate } from '../src/usecases/present-burst.js';
 import { cpuBetween, sampleCpu } from './lib/cpu-usage.js';
 import { buildFilingDataset } from './lib/filing-dataset.js';
 import { explainAnalyze, recordingDb } from './lib/filing-explain.js';
@@ -61,18 +62,6 @@ const BURST: BurstFacts = {
   fileNames: [],
   counts: { photo: 9 },
 };
-
-/** As src/usecases/present-burst.ts maps a task status to a suggestion candidate. */
-const toCandidate = (t: TaskStatus): CandidateTask => ({
-  taskId: t.taskId,
-  code: t.code,
-  title: t.title,
-  keywords: t.keywords,
-  kinds: t.kinds,
-  dueAt: t.dueAt,
-  missing: t.missing,
-  householdName: t.householdName,
-});
 
 interface Case {
   name: string;

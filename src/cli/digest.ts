@@ -1,8 +1,8 @@
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { isoWeek, localDay } from '../domain/working-days.js';
-import { errorMessage } from '../errors.js';
 import { buildDigests } from '../usecases/build-digest.js';
 import { openCliDb } from './open-cli-db.js';
+import { runMain } from './run-main.js';
 import { parseScheduleCli } from './schedule-cli-args.js';
 
 const USAGE = `用法: npm run digest -- [--dry-run] [--leader OPEN_ID] [--at ISO-TIME]
@@ -48,10 +48,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`Failed: ${errorMessage(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

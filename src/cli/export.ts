@@ -14,6 +14,7 @@ import { AppError, errorMessage } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { exportTransferPackage } from '../usecases/export-transfer-package.js';
 import { openCliDb } from './open-cli-db.js';
+import { runMain } from './run-main.js';
 
 const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--concurrency N]';
 
@@ -70,10 +71,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
-    process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
-  },
-);
+runMain(main);

@@ -1,9 +1,9 @@
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { createWorkingCalendar, localDay } from '../domain/working-days.js';
-import { errorMessage } from '../errors.js';
 import { buildReminders } from '../usecases/build-reminders.js';
 import { openCliDb } from './open-cli-db.js';
+import { runMain } from './run-main.js';
 import { parseScheduleCli } from './schedule-cli-args.js';
 
 const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIME]
@@ -59,10 +59,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`Failed: ${errorMessage(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -15,6 +15,7 @@ import { AppError, errorMessage } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
 import { openCliDb } from './open-cli-db.js';
+import { runMain } from './run-main.js';
 
 const USAGE = 'Usage: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]';
 
@@ -62,10 +63,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
-    process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
-  },
-);
+runMain(main);

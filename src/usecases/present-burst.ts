@@ -145,7 +145,8 @@ function countByKind(ms: { kind: string }[]): Record<string, number> {
   return out;
 }
 
-const toCandidate = (t: TaskStatus) => ({
+/** A task status as a suggestion candidate (bench/filing.ts times the same mapping). */
+export const toCandidate = (t: TaskStatus) => ({
   taskId: t.taskId,
   code: t.code,
   title: t.title,

@@ -1,13 +1,14 @@
 import type { Db } from '../db/client.js';
 import { confirmedRefusal, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
-import { getFilingItem, markItemUndone, moveItem, type FilingItemRow } from '../db/repos/filings.js';
+import { getFilingItem, moveItem, type FilingItemRow } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
+import { takeItemOff } from './take-item-off.js';
 
 export type CorrectionOutcome =
   | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string }
@@ -108,26 +109,17 @@ export async function unfileItem(
   const { item, task } = await liveItem(db, input.itemId);
   if (input.source !== 'cli' && !(await isArchivist(db, input.actorOpenId, task)))
     return { status: 'refused', reason: 'not_allowed', message: '只有档案员可以撤下已归档的材料' };
-  const now = deps.clock.now();
-  const done = await db.transaction(async (tx) => {
-    const record = await lockItemLiveRecord(tx, item.id);
-    if (record) return { confirmed: record.archivalCode };
-    if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
-    await insertAudit(tx, {
-      at: now,
-      actor: input.actorOpenId,
-      action: 'unfile',
-      source: input.source,
-      unitId: task.unitId,
-      taskId: task.id,
-      itemId: item.id,
-      burstId: item.burstId,
-      details: { reason: input.reason ?? null, filedBy: item.filedBy },
-    });
-    return true;
+  const done = await takeItemOff(db, {
+    item,
+    task,
+    actorOpenId: input.actorOpenId,
+    source: input.source,
+    action: 'unfile',
+    details: { reason: input.reason ?? null, filedBy: item.filedBy },
+    now: deps.clock.now(),
   });
-  if (!done) throw new DomainError('item_undone', '这条归档已经撤销了');
-  if (typeof done === 'object')
+  if (done === 'already') throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (done !== 'done')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
   return { status: 'unfiled', itemId: item.id, task: ref, message: `已从${taskLabel(ref)}撤下这件材料` };

@@ -1,13 +1,14 @@
 import type { Db } from '../db/client.js';
-import { confirmedRefusal, lockItemLiveRecord } from '../db/repos/archive-records.js';
-import { insertAudit, type ActionSource } from '../db/repos/audit.js';
-import { getFilingItem, markItemUndone } from '../db/repos/filings.js';
+import { confirmedRefusal } from '../db/repos/archive-records.js';
+import type { ActionSource } from '../db/repos/audit.js';
+import { getFilingItem } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
+import { takeItemOff } from './take-item-off.js';
 
 export type UndoOutcome =
   | { status: 'undone'; itemId: number; task: TaskRef; message: string }
@@ -41,25 +42,17 @@ export async function undoFiling(
     input.actorOpenId === item.filedBy ||
     (await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'admin']));
   if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有归档人或档案员可以撤销' };
-  const done = await db.transaction(async (tx) => {
-    const record = await lockItemLiveRecord(tx, item.id);
-    if (record) return { confirmed: record.archivalCode };
-    if (!(await markItemUndone(tx, item.id, input.actorOpenId, now))) return false;
-    await insertAudit(tx, {
-      at: now,
-      actor: input.actorOpenId,
-      action: 'undo',
-      source: input.source,
-      unitId: task.unitId,
-      taskId: task.id,
-      itemId: item.id,
-      burstId: item.burstId,
-      details: { filedBy: item.filedBy, filedAt: item.filedAt.toISOString() },
-    });
-    return true;
+  const done = await takeItemOff(db, {
+    item,
+    task,
+    actorOpenId: input.actorOpenId,
+    source: input.source,
+    action: 'undo',
+    details: { filedBy: item.filedBy, filedAt: item.filedAt.toISOString() },
+    now,
   });
-  if (!done) return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
-  if (typeof done === 'object')
+  if (done === 'already') return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  if (done !== 'done')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
   return { status: 'undone', itemId: item.id, task: ref, message: `已撤销归档到${taskLabel(ref)}的材料` };

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { openDb, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
+import { ensureInstallation } from './db/repos/installation.js';
 import { queueStats } from './db/repos/queue.js';
 import { AppError, errorMessage, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
@@ -74,7 +75,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       await migrate(database, config.databaseUrl);
       cleanup.push(() => database.close());
     }
-    const { gateway } = createLarkGateway(config, { logger, metrics, clock });
+    const install = await ensureInstallation(database.db, clock.now());
+    const { gateway } = createLarkGateway(config, { logger, metrics, clock, installId: install.installId });
     const botOpenId = await checkCredentials(gateway, logger);
     const deps: BotDeps = {
       db: database.db,

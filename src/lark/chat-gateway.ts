@@ -1,3 +1,4 @@
+import { installScopedUuid } from '../domain/send-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type * as P from '../ports/chat-gateway.js';
@@ -21,6 +22,8 @@ export interface LarkChatGatewayOptions extends Partial<LarkCallOptions> {
   idleTimeoutMs?: number;
   /** How long chats, members and users stay cached (Lark's free plan has a monthly API quota). */
   directoryTtlMs?: number;
+  /** Mixed into every send's `uuid` (Lark dedupes uuids per app, across installs). */
+  installId?: string;
 }
 
 /** The ChatGateway port over the Lark SDK (see lark-call.ts for limits, retries and errors). */
@@ -29,10 +32,12 @@ export class LarkChatGateway implements P.ChatGateway {
   private readonly caller: LarkCaller;
   private readonly idleTimeoutMs: number;
   private readonly directory: LarkDirectory;
+  private readonly wireUuid: (uuid: string) => string;
 
   constructor(deps: LarkChatGatewayDeps, options: LarkChatGatewayOptions = {}) {
-    const { idleTimeoutMs, directoryTtlMs, ...callOpts } = options;
+    const { idleTimeoutMs, directoryTtlMs, installId, ...callOpts } = options;
     this.client = deps.client;
+    this.wireUuid = (uuid) => (installId ? installScopedUuid(installId, uuid) : uuid);
     this.caller = new LarkCaller(deps.client, deps.metrics, deps.logger, {
       ...defaultCallOptions,
       ...callOpts,
@@ -50,7 +55,12 @@ export class LarkChatGateway implements P.ChatGateway {
         ensureOk(
           await this.client.im.message.create({
             params: { receive_id_type: input.receiveIdType },
-            data: { receive_id: input.receiveId, msg_type: msgType, content, uuid: input.uuid },
+            data: {
+              receive_id: input.receiveId,
+              msg_type: msgType,
+              content,
+              uuid: this.wireUuid(input.uuid),
+            },
           }),
           api,
         ),
@@ -70,7 +80,7 @@ export class LarkChatGateway implements P.ChatGateway {
           data: {
             msg_type: msgType,
             content,
-            uuid: input.uuid,
+            uuid: this.wireUuid(input.uuid),
             reply_in_thread: input.replyInThread ?? false,
           },
         }),

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
+import { findInstallation } from '../db/repos/installation.js';
 import { claimSlot, failSlot, finishSlot, markSlotMissed, renewSlot } from '../db/repos/schedule-runs.js';
 import { localDay } from '../domain/working-days.js';
 import { errorMessage } from '../errors.js';
@@ -40,6 +41,8 @@ export type SlotResult =
  */
 export class Scheduler {
   private chain: Promise<unknown> = Promise.resolve();
+  /** When this database's install began (slots before it were never missed). */
+  private installedAt?: Promise<Date | undefined>;
   readonly instance: string;
 
   constructor(
@@ -82,8 +85,17 @@ export class Scheduler {
     const base = { job: job.name, slot, instance: this.instance, now };
     const log = logger.child({ job: job.name, slot: slot.toISOString() });
     if (day !== localDay(now, timeZone)) {
-      if (await markSlotMissed(db, base))
-        log.warn({ day, reason }, 'scheduled run was missed (process down); skipped, not caught up');
+      if (await markSlotMissed(db, base)) {
+        this.installedAt ??= findInstallation(db).then(
+          (i) => i?.installedAt,
+          () => undefined,
+        );
+        const installedAt = await this.installedAt;
+        // A brand-new install has no process that was down: its earlier slots are simply not its own.
+        if (installedAt && slot < installedAt)
+          log.debug({ day, reason }, 'slot before this install; skipped');
+        else log.warn({ day, reason }, 'scheduled run was missed (process down); skipped, not caught up');
+      }
       return { job: job.name, slot, result: 'missed' };
     }
     const leaseMs = this.opts.leaseMs ?? 15 * 60_000;

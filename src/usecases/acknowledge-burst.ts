@@ -20,7 +20,8 @@ export type BurstPresenter = (deps: BotDeps, view: BurstView) => Promise<Outgoin
 
 /**
  * One reply per burst, to its first message: what arrived and what the sender must redo.
- * Idempotent: the reply carries a uuid derived from the burst, and a recorded ack is not resent.
+ * Idempotent: the reply carries a uuid derived from the burst (the gateway scopes it to this install),
+ * and a recorded ack is not resent.
  */
 export async function acknowledgeBurst(
   deps: BotDeps,

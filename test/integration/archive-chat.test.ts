@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { findInstallation } from '../../src/db/repos/installation.js';
+import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
 import type { FeatureContext } from '../../src/features.js';
@@ -143,9 +145,10 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const failed = texts(h, 'om_e2').filter((t) => t.startsWith('导出失败'));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(/^导出失败：.+，请联系管理员$/);
-    const reply = h.fake
-      .sentMessages()
-      .find((m) => m.replyTo === 'om_e2' && m.uuid === 'export-failed-om_e2');
+    // Lark sees the key scoped by this install (Lark keeps uuids per app, across installs).
+    const install = await findInstallation(h.db.db);
+    const uuid = installScopedUuid(install!.installId, 'export-failed-om_e2');
+    const reply = h.fake.sentMessages().find((m) => m.replyTo === 'om_e2' && m.uuid === uuid);
     expect(reply).toBeDefined();
   });
 

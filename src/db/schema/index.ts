@@ -7,3 +7,4 @@ export * from './tasks.js';
 export * from './schedules.js';
 export * from './archive.js';
 export * from './bot-messages.js';
+export * from './installation.js';

@@ -9,7 +9,7 @@ const noSdk = {
 const noCron = { name: 'node-cron', message: 'Only src/scheduler/ may import node-cron.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**', 'dist/**', 'dist.*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,6 +19,11 @@ export default tseslint.config(
       // Chinese text uses the ideographic space (U+3000) on purpose.
       'no-irregular-whitespace': ['error', { skipStrings: true, skipTemplates: true, skipComments: true }],
     },
+  },
+  {
+    // Plain Node scripts (build, launcher) run without TypeScript.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', SharedArrayBuffer: 'readonly' } },
   },
   {
     files: ['src/**/*.ts'],

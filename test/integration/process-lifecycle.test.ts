@@ -1,51 +1,44 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { openDb, queryRows } from '../../src/db/client.js';
+import { ensureBuilt, repoRoot, startProcess, type BotProcess } from '../support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { signedRequest } from '../support/lark-sign.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The bot's own shutdown limit (src/main.ts): after it, it exits 1. */
+const DRAIN_MS = 30_000;
 
-interface Child {
-  exit: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (signal: NodeJS.Signals) => void;
-}
+const unit = readFileSync(join(repoRoot, 'deploy/archive-bot.service'), 'utf8');
+const unitValue = (key: string) => unit.match(new RegExp(`^${key}=(.*)$`, 'm'))?.[1]?.trim() ?? '';
 
-/** `npm start` as a real process (node --import tsx src/main.ts) with only the given environment. */
-function startMain(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  return {
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (s) => child.kill(s),
-  };
-}
+/** How the bot is started: the compiled build directly, through npm, and as the systemd unit would. */
+const starters: { name: string; start: (env: Record<string, string>) => BotProcess }[] = [
+  { name: 'node dist/main.js', start: (env) => startProcess(process.execPath, ['dist/main.js'], env) },
+  { name: 'npm start', start: (env) => startProcess('npm', ['start', '--silent'], env) },
+  {
+    // ExecStart of deploy/archive-bot.service with the install folder replaced by this checkout.
+    name: 'the systemd unit’s ExecStart',
+    start: (env) => {
+      const [cmd, ...args] = unitValue('ExecStart').replaceAll('/opt/archive-bot', repoRoot).split(/\s+/);
+      return startProcess(existsSync(cmd!) ? cmd! : process.execPath, args, env);
+    },
+  },
+];
 
-async function until(check: () => boolean, what: () => string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-describe('the bot process (npm start)', () => {
+describe('the bot process', () => {
   let fake: FakeLark;
-  const dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-proc-'));
-  const base = () => ({
+  const dirs: string[] = [];
+  const newDataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archive-bot-proc-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const base = (dataDir: string) => ({
     LARK_APP_ID: fake.appId,
     LARK_APP_SECRET: fake.appSecret,
     LARK_DOMAIN: fake.baseUrl,
@@ -59,53 +52,120 @@ describe('the bot process (npm start)', () => {
     RECONCILE_INTERVAL_MINUTES: '0',
   });
   beforeAll(async () => {
+    ensureBuilt();
     fake = await startFakeLark();
-  });
+  }, 300_000);
   afterAll(async () => {
     await fake.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Posts a file message whose download the fake answers slowly: work in flight at the signal. */
+  const startSlowDownload = async (url: string) => {
+    const key = `file_${randomBytes(6).toString('hex')}`;
+    const ev = messageEvent({
+      appId: fake.appId,
+      msgType: 'file',
+      content: { file_key: key, file_name: 'a.pdf' },
+    });
+    fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes: randomBytes(50_000) });
+    fake.latencyMs = 120_000;
+    const req = signedRequest(ev, TEST_ENCRYPT_KEY);
+    expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
+    const end = Date.now() + 30_000;
+    while (fake.callsTo('GET', new RegExp(`/resources/${key}`)).length === 0) {
+      if (Date.now() > end) throw new Error('the download never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** Starts, checks health, signals, and checks the clean exit: logs, no process left, lock gone. */
+  const startAndStop = async (
+    start: (env: Record<string, string>) => BotProcess,
+    signal: NodeJS.Signals,
+    dataDir: string,
+    inFlight?: (url: string) => Promise<void>,
+  ) => {
+    const p = start(base(dataDir));
+    const { url } = await p.started();
+    expect(p.stderr()).not.toMatch(/already in use/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    await inFlight?.(url);
+
+    const signalled = Date.now();
+    p.kill(signal);
+    expect(await p.exit).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(DRAIN_MS);
+    const logs = p.logs();
+    expect(logs.find((l) => l.msg === 'shutting down')).toMatchObject({ signal });
+    expect(logs.some((l) => l.msg === 'bot stopped')).toBe(true);
+    expect(p.stdout()).not.toContain(fake.appSecret);
+    // No process of ours is left (npm's child included) and the folder lock is gone.
+    for (const pid of new Set(logs.map((l) => l.pid as number))) expect(() => process.kill(pid, 0)).toThrow();
+    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+  };
+
   it(
-    'starts, serves /healthz and /readyz, logs JSON, and exits 0 on SIGTERM',
-    { timeout: 120_000 },
+    'node dist/main.js: SIGTERM with a download in flight releases it and the lock, exits 0; a second start succeeds at once',
+    { timeout: 240_000 },
     async () => {
-      const p = startMain(base());
-      await until(
-        () => /"msg":"bot started"/.test(p.stdout()),
-        () =>
-          `the start-up log line (stdout: ${p.stdout().slice(0, 800)}; stderr: ${p.stderr().slice(0, 800)})`,
-      );
-      const started = JSON.parse(
-        p
-          .stdout()
-          .split('\n')
-          .find((l) => l.includes('"bot started"'))!,
-      );
-      expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
-      expect(p.stdout()).not.toContain(fake.appSecret);
-      p.kill('SIGTERM');
-      expect(await p.exit).toBe(0);
-      expect(p.stdout()).toContain('bot stopped');
+      const dataDir = newDataDir();
+      await startAndStop(starters[0]!.start, 'SIGTERM', dataDir, startSlowDownload);
+      fake.latencyMs = 0;
+      // The interrupted download was released for the next start, not counted as a failure.
+      const database = await openDb({ dataDir });
+      try {
+        const jobs = await queryRows<{ status: string; attempts: number }>(
+          database.db,
+          sql`select status, attempts from jobs where kind = 'download-material'`,
+        );
+        expect(jobs).toEqual([{ status: 'pending', attempts: 0 }]);
+      } finally {
+        await database.close();
+      }
+      // Started again on the same folder (no stale lock to wait for), then SIGINT (Ctrl-C).
+      await startAndStop(starters[0]!.start, 'SIGINT', dataDir);
     },
   );
 
+  for (const { name, start } of starters.slice(1)) {
+    const signal = name === 'npm start' ? 'SIGTERM' : (unitValue('KillSignal') as NodeJS.Signals);
+    it(`${name}: ${signal} reaches the bot, which stops cleanly and exits 0`, { timeout: 180_000 }, () =>
+      startAndStop(start, signal, newDataDir()),
+    );
+  }
+
+  it('the systemd unit stops the bot with SIGTERM and waits longer than the bot drains', () => {
+    expect(unitValue('KillSignal')).toBe('SIGTERM');
+    expect(Number(unitValue('TimeoutStopSec')) * 1000).toBeGreaterThan(DRAIN_MS);
+  });
+
   it('prints every configuration problem on one screen and exits 2', { timeout: 60_000 }, async () => {
-    const p = startMain({ LARK_EVENT_MODE: 'webhook', PORT: 'x', DATA_DIR: dataDir });
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      LARK_EVENT_MODE: 'webhook',
+      PORT: 'x',
+      DATA_DIR: newDataDir(),
+    });
     expect(await p.exit).toBe(2);
     for (const key of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'PORT'])
       expect(p.stderr()).toContain(key);
   });
 
   it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 60_000 }, async () => {
-    const p = startMain({ ...base(), LARK_APP_SECRET: 'wrong-secret' });
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      ...base(newDataDir()),
+      LARK_APP_SECRET: 'wrong-secret',
+    });
     expect(await p.exit).toBe(1);
     expect(p.stderr()).toMatch(/Cannot start: Lark refused the app credentials \(code 10014/);
   });
 
   it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 60_000 }, async () => {
-    const p = startMain({ ...base(), DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' });
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      ...base(newDataDir()),
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+    });
     expect(await p.exit).toBe(1);
     expect(p.stderr()).toMatch(/Cannot start: /);
     expect(p.stderr().trim().split('\n')).toHaveLength(1);

@@ -1,0 +1,84 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where package.json, dist/, config/ and drizzle/ are). */
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Builds dist/ when it is missing or older than src/ (scripts/build.mjs --if-stale; its lock lets
+ * several test files ask at once). Tests of the compiled program call this first.
+ */
+export function ensureBuilt(): void {
+  const res = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-stale'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (res.status !== 0) throw new Error(`build failed: ${res.stderr}${res.stdout}`);
+}
+
+export interface BotProcess {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  /** Parsed JSON log lines so far. */
+  logs: () => Record<string, any>[];
+  kill: (signal: NodeJS.Signals) => void;
+  /** Resolves with the `bot started` log line (its `url`), or rejects when the process exits first. */
+  started: (timeoutMs?: number) => Promise<{ url: string }>;
+}
+
+/** Runs a command as a real process with only PATH and the given environment. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = repoRoot,
+): BotProcess {
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exited = false;
+  void exit.then(() => (exited = true));
+  const logs = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, any>);
+  return {
+    child,
+    exit,
+    stdout: () => out,
+    stderr: () => err,
+    logs,
+    kill: (s) => child.kill(s),
+    started: async (timeoutMs = 90_000) => {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const line = logs().find((l) => l.msg === 'bot started');
+        if (line) return line as { url: string };
+        if (exited || Date.now() > end)
+          throw new Error(
+            `no "bot started" (${exited ? 'exited' : 'timed out'}); stdout: ${out.slice(-1500)}; stderr: ${err.slice(-1500)}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+/** Runs a command to its end (a CLI); resolves with its exit code and output. */
+export function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = repoRoot,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = startProcess(command, args, env, cwd);
+  return p.exit.then((code) => ({ code, stdout: p.stdout(), stderr: p.stderr() }));
+}

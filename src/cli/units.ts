@@ -1,13 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
-import { AppError, DomainError, errorMessage } from '../errors.js';
+import { AppError, errorMessage } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import { importHouseholds, importPeople, importUnits } from '../usecases/import-units.js';
+import { decodeTextFile } from '../domain/decode-text-file.js';
+import type { UserLookup } from '../ports/user-lookup.js';
+import { importPeople } from '../usecases/import-people.js';
+import { importHouseholds, importUnits } from '../usecases/import-units.js';
+import { cliUserLookup } from './cli-user-lookup.js';
 import type { CliCommand } from './commands.js';
+import { readFileCapped, readTableFile } from './read-table-file.js';
 
 /** What the org/campaign commands need (a subset of the dispatcher's CliContext, plus a clock). */
 export interface OrgCliDeps {
@@ -15,13 +19,16 @@ export interface OrgCliDeps {
   /** One line of output (stdout in the real CLI). */
   out(line: string): void;
   clock?: Clock;
-  /** The environment (TZ for due dates). */
+  /** The environment (TZ for due dates; LARK_* for finding people by mobile or email). */
   env?: Env;
+  /** Finds open_ids by mobile/email; default: Lark, configured from `env`. */
+  users?: UserLookup;
 }
 
 export const UNITS_USAGE = `用法:
   units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
-  units people import FILE          导入人员和角色（CSV: open_id,name,unit_code,role）
+  units people import FILE          导入人员和角色（.xlsx 或 CSV，UTF-8 或 GBK 均可）
+                                    列: open_id 或 手机号/mobile 或 邮箱/email, 姓名/name, 单位编码/unit_code, 角色/role
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off`;
@@ -39,8 +46,12 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     return;
   }
   if (sub === 'people' && rest[0] === 'import' && rest[1]) {
-    const r = await importPeople(ctx, await file(rest[1]));
-    deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}`);
+    const table = await readTableFile(rest[1]);
+    deps.out(`读取 ${table.fileName}（${table.source}）`);
+    const users = deps.users ?? cliUserLookup(deps.env ?? {});
+    const r = await importPeople({ ...ctx, users }, table);
+    const found = r.resolved > 0 ? `，其中 ${r.resolved} 行按手机号/邮箱在飞书找到` : '';
+    deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}${found}`);
     return;
   }
   if (sub === 'households' && rest[0] === 'import' && rest[1]) {
@@ -80,10 +91,8 @@ export const unitsCommand: CliCommand = {
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 
+/** A unit or household file as text: UTF-8 (with or without BOM) or GBK, size-capped. */
 async function file(path: string) {
-  try {
-    return { text: await readFile(path, 'utf8'), fileName: basename(path) };
-  } catch (err) {
-    throw new DomainError('file_unreadable', `读不到文件 ${path}: ${(err as Error).message}`);
-  }
+  const fileName = basename(path);
+  return { text: decodeTextFile(await readFileCapped(path), fileName).text, fileName };
 }

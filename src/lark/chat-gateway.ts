@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type * as P from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
+import type { UserLookup } from '../ports/user-lookup.js';
 import type { LarkClient } from './client.js';
 import { downloadResource } from './download-resource.js';
 import { defaultCallOptions, LarkCaller, type LarkCallOptions } from './lark-call.js';
@@ -27,7 +28,7 @@ export interface LarkChatGatewayOptions extends Partial<LarkCallOptions> {
 }
 
 /** The ChatGateway port over the Lark SDK (see lark-call.ts for limits, retries and errors). */
-export class LarkChatGateway implements P.ChatGateway {
+export class LarkChatGateway implements P.ChatGateway, UserLookup {
   private readonly client: LarkClient;
   private readonly caller: LarkCaller;
   private readonly idleTimeoutMs: number;
@@ -174,6 +175,10 @@ export class LarkChatGateway implements P.ChatGateway {
 
   getUser(openId: string): Promise<P.UserInfo | undefined> {
     return this.directory.getUser(openId);
+  }
+
+  findOpenIds(input: { mobiles: string[]; emails: string[] }) {
+    return this.directory.findOpenIds(input);
   }
 
   getBotInfo(): Promise<{ openId: string; name: string }> {

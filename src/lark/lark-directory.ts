@@ -9,6 +9,10 @@ import { TtlCache } from './ttl-cache.js';
 /** 41050: the user is outside the app's contact visibility — treated as "unknown user". */
 const USER_NOT_VISIBLE = new Set([41050]);
 
+/** batch_get_id takes at most 50 mobiles and 50 emails per call. */
+const BATCH_GET_ID_MAX = 50;
+const sameMobile = (a: string, b: string) => a.replace(/^\+86/, '') === b.replace(/^\+86/, '');
+
 export const required = (value: string | undefined, api: string): string => {
   if (!value) throw new LarkApiError(NO_LARK_CODE, `${api}: answer without the expected id`, 200);
   return value;
@@ -104,6 +108,45 @@ export class LarkDirectory {
         throw err;
       }
     });
+  }
+
+  /**
+   * POST /contact/v3/users/batch_get_id, at most 50 mobiles and 50 emails per call (Lark's limit);
+   * never cached (an import runs it once). Answers are matched to the request by the echoed
+   * mobile (ignoring a +86 prefix Lark may add or drop) or email (ignoring case), never by position:
+   * a wrong match would give a role to the wrong person.
+   */
+  async findOpenIds(input: { mobiles: string[]; emails: string[] }): Promise<{
+    byMobile: Map<string, string>;
+    byEmail: Map<string, string>;
+  }> {
+    const api = 'contact.user.batchGetId';
+    const byMobile = new Map<string, string>();
+    const byEmail = new Map<string, string>();
+    const mobiles = [...new Set(input.mobiles)];
+    const emails = [...new Set(input.emails)];
+    for (let i = 0; i < Math.max(mobiles.length, emails.length); i += BATCH_GET_ID_MAX) {
+      const m = mobiles.slice(i, i + BATCH_GET_ID_MAX);
+      const e = emails.slice(i, i + BATCH_GET_ID_MAX);
+      const res = await this.caller.call(api, async () =>
+        ensureOk(
+          await this.client.contact.user.batchGetId({
+            params: { user_id_type: 'open_id' },
+            data: { mobiles: m, emails: e, include_resigned: false },
+          }),
+          api,
+        ),
+      );
+      for (const u of res.data?.user_list ?? []) {
+        if (!u.user_id) continue;
+        const mobile = u.mobile === undefined ? undefined : m.find((x) => sameMobile(x, u.mobile!));
+        if (mobile) byMobile.set(mobile, u.user_id);
+        const email = u.email?.toLowerCase();
+        const asked = email === undefined ? undefined : e.find((x) => x.toLowerCase() === email);
+        if (asked) byEmail.set(asked, u.user_id);
+      }
+    }
+    return { byMobile, byEmail };
   }
 
   /** GET /open-apis/bot/v3/info — not generated in the SDK; its answer is `{code, msg, bot}`. */

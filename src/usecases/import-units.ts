@@ -1,18 +1,10 @@
 import { extname } from 'node:path';
 import type { Db } from '../db/client.js';
-import { addUnitRole, upsertPerson } from '../db/repos/people.js';
 import { upsertHousehold } from '../db/repos/units-households.js';
-import {
-  getUnitByCode,
-  listUnits,
-  unitParentCodes,
-  upsertUnits,
-  type UpsertUnitsResult,
-} from '../db/repos/units.js';
+import { getUnitByCode, unitParentCodes, upsertUnits, type UpsertUnitsResult } from '../db/repos/units.js';
 import { validateUnitRecords } from '../domain/units.js';
 import { parseUnitsCsv } from '../domain/units-csv.js';
 import { parseHouseholdsCsv } from '../domain/units-households.js';
-import { parsePeopleCsv } from '../domain/units-people.js';
 import { parseUnitsYaml } from '../domain/units-yaml.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -43,44 +35,6 @@ export async function importUnits(deps: ImportDeps, file: ImportFile): Promise<U
   return deps.db.transaction(async (tx) => {
     const ordered = validateUnitRecords(records, await unitParentCodes(tx), file.fileName);
     return upsertUnits(tx, ordered, now);
-  });
-}
-
-export interface ImportPeopleResult {
-  people: number;
-  rolesAdded: number;
-  rolesExisting: number;
-}
-
-/** People and their roles (CSV open_id,name,unit_code,role). Roles are only added, never removed. */
-export async function importPeople(deps: ImportDeps, file: ImportFile): Promise<ImportPeopleResult> {
-  const records = parsePeopleCsv(file.text, file.fileName);
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
-    const unitIds = new Map((await listUnits(tx)).map((u) => [u.code, u.id]));
-    const unknown = records.filter((r) => !unitIds.has(r.unitCode));
-    if (unknown.length > 0)
-      throw new DomainError(
-        'people_invalid',
-        unknown.map((r) => `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在`).join('\n'),
-      );
-    const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0 };
-    const seen = new Set<string>();
-    for (const r of records) {
-      if (!seen.has(r.openId)) {
-        seen.add(r.openId);
-        await upsertPerson(tx, r, now);
-        result.people++;
-      }
-      const added = await addUnitRole(
-        tx,
-        { unitId: unitIds.get(r.unitCode)!, openId: r.openId, role: r.role },
-        now,
-      );
-      if (added) result.rolesAdded++;
-      else result.rolesExisting++;
-    }
-    return result;
   });
 }
 

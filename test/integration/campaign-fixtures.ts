@@ -4,7 +4,8 @@ import { queryRows, type Db } from '../../src/db/client.js';
 import { insertChecklistVersion } from '../../src/db/repos/tasks-checklists.js';
 import { parseChecklist } from '../../src/domain/checklist-parse.js';
 import type { Clock } from '../../src/ports/clock.js';
-import { importHouseholds, importPeople, importUnits } from '../../src/usecases/import-units.js';
+import { importPeople } from '../../src/usecases/import-people.js';
+import { importHouseholds, importUnits } from '../../src/usecases/import-units.js';
 
 /** 县 → 2 乡镇 → 3 村 (+ a department), 2 households in V1, officers and an archivist. */
 export const ORG_CSV = `code,name,kind,parent_code

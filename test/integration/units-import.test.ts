@@ -5,7 +5,8 @@ import { queryRows } from '../../src/db/client.js';
 import { hasUnitRole, listUnitPeople } from '../../src/db/repos/people.js';
 import { getUnitByCode, listSubtreeUnits, updateUnitSettings } from '../../src/db/repos/units.js';
 import { AppError, DomainError } from '../../src/errors.js';
-import { importHouseholds, importPeople, importUnits } from '../../src/usecases/import-units.js';
+import { importPeople } from '../../src/usecases/import-people.js';
+import { importHouseholds, importUnits } from '../../src/usecases/import-units.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
@@ -120,9 +121,9 @@ describe('units import', () => {
 
   it('imports people and roles idempotently; roles hold for the subtree', async () => {
     const first = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
-    expect(first).toEqual({ people: 5, rolesAdded: 5, rolesExisting: 0 });
+    expect(first).toEqual({ people: 5, rolesAdded: 5, rolesExisting: 0, resolved: 0 });
     const again = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
-    expect(again).toEqual({ people: 5, rolesAdded: 0, rolesExisting: 5 });
+    expect(again).toEqual({ people: 5, rolesAdded: 0, rolesExisting: 5, resolved: 0 });
     const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
     expect((await listUnitPeople(tdb.db, v1.id)).map((p) => [p.name, p.role])).toEqual([
       ['李村干', 'officer'],

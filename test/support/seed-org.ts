@@ -1,7 +1,8 @@
 import type { Db } from '../../src/db/client.js';
 import { systemClock, type Clock } from '../../src/ports/clock.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
-import { importPeople, importUnits } from '../../src/usecases/import-units.js';
+import { importPeople } from '../../src/usecases/import-people.js';
+import { importUnits } from '../../src/usecases/import-units.js';
 import { loadChecklists } from '../../src/usecases/load-checklists.js';
 
 export interface SeededOrg {

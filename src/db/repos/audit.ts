@@ -12,7 +12,9 @@ export type AuditAction =
   | 'unbind'
   | 'pause'
   | 'resume'
-  | 'confirm';
+  | 'confirm'
+  | 'grant_role'
+  | 'revoke_role';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -185,7 +185,7 @@ export const auditLog = pgTable(
     at: timestamptz('at').notNull(),
     /** open_id, or 'cli' */
     actor: text('actor').notNull(),
-    /** file | undo | refile | unfile | waive | unwaive | bind | unbind | pause | resume | … */
+    /** file | undo | refile | unfile | waive | unwaive | bind | unbind | pause | resume | grant_role | … */
     action: text('action').notNull(),
     /** chat | card | cli */
     source: text('source').notNull(),

@@ -59,6 +59,11 @@ export interface FakeUser {
   openId: string;
   name: string;
   enName?: string;
+  /** Found by `contact/v3/users/batch_get_id` (as written here, e.g. 13800138000 or +8613800138000). */
+  mobile?: string;
+  email?: string;
+  /** Resigned users are found only with `include_resigned: true`. */
+  resigned?: boolean;
 }
 
 /** A create or a reply the bot made (deduplicated by uuid, like Lark). */

@@ -1,0 +1,301 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUnitsCommand } from '../../src/cli/units.js';
+import { openDb, queryRows, type Database } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { importUnits } from '../../src/usecases/import-units.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { ORG_CSV } from './campaign-fixtures.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const GBK_CSV = join(root, 'test/fixtures/people/people-gbk.csv');
+
+/** `npm run cli -- …` as a real process (node --import tsx src/cli/main.ts) with only `env`. */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
+
+const rolesOf = (db: Database['db']) =>
+  queryRows<{ name: string; code: string; role: string; open_id: string }>(
+    db,
+    sql`select p.name, u.code, r.role, r.open_id from unit_roles r join units u on u.id = r.unit_id
+        left join people p on p.open_id = r.open_id order by r.open_id, u.code, r.role`,
+  );
+const auditCount = async (db: Database['db']) =>
+  Number(
+    (
+      await queryRows<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from audit_log where action = 'grant_role'`,
+      )
+    )[0]!.n,
+  );
+
+async function writeXlsx(path: string, rows: unknown[][]): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('人员');
+  for (const r of rows) ws.addRow(r);
+  await wb.xlsx.writeFile(path);
+}
+
+describe('units people import as a process (xlsx, GBK CSV, mobiles and emails through Lark)', () => {
+  let fake: FakeLark;
+  let tdb: TestDb | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'archive-people-'));
+  const dataDir = join(dir, 'data');
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  const env = () => ({
+    LARK_APP_ID: fake.appId,
+    LARK_APP_SECRET: fake.appSecret,
+    LARK_DOMAIN: fake.baseUrl,
+    ...(tdb?.url ? { DATABASE_URL: tdb.url } : { DATA_DIR: dataDir }),
+    TZ: 'Asia/Shanghai',
+  });
+  /** The CLI's own database, opened between runs (PGlite: the folder, so only while no CLI runs). */
+  const withDb = async <T>(fn: (db: Database['db']) => Promise<T>): Promise<T> => {
+    if (tdb) return fn(tdb.db);
+    const database = await openDb({ dataDir });
+    try {
+      await migrate(database);
+      return await fn(database.db);
+    } finally {
+      await database.close();
+    }
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeLark();
+    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
+    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002', email: 'li.si@example.cn' });
+    fake.addUser({ openId: 'ou_zhao', name: '赵六', email: 'zhao@example.cn' });
+    if (process.env.TEST_DATABASE_URL) tdb = await createTestDb();
+    await withDb((db) => importUnits({ db, clock }, { text: ORG_CSV, fileName: 'org.csv' }));
+  }, 120_000);
+  afterAll(async () => {
+    await fake.close();
+    await tdb?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'imports an .xlsx naming people by mobile and email, once; a second run changes nothing',
+    { timeout: 120_000 },
+    async () => {
+      const file = join(dir, '人员.xlsx');
+      await writeXlsx(file, [
+        ['姓名', '手机号', '邮箱', '单位编码', '角色'],
+        ['张三', 13800138001, null, 'V1', '村干部'],
+        ['李四', null, { text: 'li.si@example.cn', hyperlink: 'mailto:li.si@example.cn' }, 'T1', '档案员'],
+        ['赵六', null, 'zhao@example.cn', 'X', 'leader'],
+      ]);
+      const first = await runCli(['units', 'people', 'import', file], env());
+      expect(first.err).toBe('');
+      expect(first.code).toBe(0);
+      expect(first.out).toContain('读取 人员.xlsx（Excel 工作表「人员」）');
+      expect(first.out).toContain('人员导入完成：3 人，新增角色 3，已有 0，其中 3 行按手机号/邮箱在飞书找到');
+      const lookups = fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
+      expect(lookups).toHaveLength(1);
+      expect(lookups[0]!.query).toEqual({ user_id_type: 'open_id' });
+      expect(lookups[0]!.json).toEqual({
+        mobiles: ['13800138001'],
+        emails: ['li.si@example.cn', 'zhao@example.cn'],
+        include_resigned: false,
+      });
+      const second = await runCli(['units', 'people', 'import', file], env());
+      expect(second.code).toBe(0);
+      expect(second.out).toContain('人员导入完成：3 人，新增角色 0，已有 3');
+      await withDb(async (db) => {
+        expect(await rolesOf(db)).toEqual([
+          { name: '李四', code: 'T1', role: 'archivist', open_id: 'ou_li' },
+          { name: '张三', code: 'V1', role: 'officer', open_id: 'ou_zhang' },
+          { name: '赵六', code: 'X', role: 'leader', open_id: 'ou_zhao' },
+        ]);
+        expect(await auditCount(db)).toBe(3);
+      });
+    },
+  );
+
+  it(
+    'refuses a GBK CSV with a mobile Lark does not know, naming its line, and writes nothing',
+    { timeout: 120_000 },
+    async () => {
+      const before = await withDb(rolesOf);
+      const run = await runCli(['units', 'people', 'import', GBK_CSV], env());
+      expect(run.code).toBe(1);
+      expect(run.out).toContain('读取 people-gbk.csv（CSV，GBK 编码）');
+      expect(run.err.trim()).toBe(
+        'people-gbk.csv 第 4 行: 飞书里找不到手机号 13900000009（王五）——号码不对、不在应用的通讯录范围内，或已离职',
+      );
+      expect(run.err + run.out).not.toContain(fake.appSecret);
+      await withDb(async (db) => expect(await rolesOf(db)).toEqual(before));
+    },
+  );
+});
+
+describe('units people import: every kind of bad file is refused, naming lines, nothing written', () => {
+  let fake: FakeLark;
+  let tdb: TestDb;
+  const dir = mkdtempSync(join(tmpdir(), 'archive-people-bad-'));
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  const run = async (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    const out: string[] = [];
+    const env = { LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.baseUrl };
+    try {
+      await runUnitsCommand(['people', 'import', path], { db: tdb.db, clock, env, out: (l) => out.push(l) });
+      return out.join('\n');
+    } catch (err) {
+      return `ERROR ${(err as Error).message}`;
+    }
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeLark();
+    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
+    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
+    fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
+    tdb = await createTestDb();
+    await importUnits({ db: tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await tdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses each bad file with a clear message', async () => {
+    const cases: [string, string | Buffer, string][] = [
+      [
+        'cols.csv',
+        'name,mobile,unit_code,role,部门\n张三,13800138001,V1,officer,办公室\n',
+        'ERROR cols.csv 第 1 行（表头）: 不认识的列 部门（可用的列: open_id 或 手机号/mobile 或 邮箱/email，姓名/name，单位编码/unit_code，角色/role）',
+      ],
+      [
+        'noid.csv',
+        'name,unit_code,role\n张三,V1,officer\n',
+        'ERROR noid.csv 第 1 行（表头）: 需要 open_id、手机号（mobile）或邮箱（email）中的一列来认人',
+      ],
+      [
+        'dup.csv',
+        'name,mobile,unit_code,role\n张三,13800138001,V1,officer\n李四,13800138002,T1,archivist\n张三,138-0013-8001,V1,村干部\n张三丰,13800138001,V2,officer\n',
+        'ERROR dup.csv 第 4 行: 与第 2 行重复（手机号 13800138001，V1，村干部）\n' +
+          'dup.csv 第 5 行: 手机号 13800138001 在第 2 行叫 张三，这里叫 张三丰',
+      ],
+      [
+        'same-person.csv',
+        'name,open_id,mobile,unit_code,role\n张三,ou_zhang,,V1,officer\n张三,,13800138001,V1,officer\n',
+        'ERROR same-person.csv 第 3 行: 与第 2 行是同一个人（张三）、同一单位、同一角色',
+      ],
+      [
+        'units.csv',
+        'name,mobile,unit_code,role\n张三,13800138001,V1,officer\n李四,13800138002,NOPE,officer\n',
+        'ERROR units.csv 第 3 行: 单位编码 NOPE 不存在',
+      ],
+      [
+        'role.csv',
+        'name,mobile,unit_code,role\n张三,13800138001,V1,村长\n李四,12ab,V1,officer\n',
+        'ERROR role.csv 第 2 行: 角色 "村长" 不对，应为 officer/村干部/经办人、archivist/档案员、leader/领导 或 admin/管理员\n' +
+          'role.csv 第 3 行: 手机号 "12ab" 不对',
+      ],
+      [
+        'binary.csv',
+        Buffer.concat([Buffer.from('name,mobile\n张三,1\n'), Buffer.from([0x00, 0x01, 0xff, 0x00])]),
+        'ERROR binary.csv 第 3 行: 含有二进制内容（NUL 字节），不是 CSV 文本文件',
+      ],
+      [
+        'mixed.csv',
+        Buffer.concat([
+          Buffer.from('name,mobile,unit_code,role\n张三,13800138001,V1,officer\n'),
+          Buffer.from([0xff, 0xfe, 0xfd, 0x0a]),
+        ]),
+        'ERROR mixed.csv 第 3 行: 既不是 UTF-8 也不是 GBK 编码的文本（是二进制文件，或混用了编码）',
+      ],
+      [
+        'old.xls',
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]),
+        'ERROR old.xls: 是旧版 Excel（.xls），请在 Excel/WPS 里另存为 .xlsx 或 CSV',
+      ],
+      [
+        'broken.xlsx',
+        Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]),
+        'ERROR broken.xlsx: 不是有效的 .xlsx 工作簿',
+      ],
+      [
+        'utf16.csv',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name\r\n', 'utf16le')]),
+        'ERROR utf16.csv: 是 UTF-16 编码（"Unicode 文本"），请在 Excel/WPS 里另存为 “CSV UTF-8” 或 .xlsx',
+      ],
+    ];
+    for (const [name, content, expected] of cases) {
+      const got = await run(name, content);
+      if (name === 'broken.xlsx') expect(got.startsWith(expected), got).toBe(true);
+      else expect(got, name).toBe(expected);
+    }
+    const big = join(dir, 'huge.csv');
+    writeFileSync(big, Buffer.alloc(50 * 1024 * 1024, 0x61));
+    const out: string[] = [];
+    const err = await runUnitsCommand(['people', 'import', big], {
+      db: tdb.db,
+      clock,
+      out: (l) => out.push(l),
+    }).catch((e) => e);
+    expect(err.message).toBe(
+      'huge.csv: 文件有 50.0 MB，超过 10 MB 的上限（人员表、单位表通常不到 1 MB，是不是选错了文件？）',
+    );
+    expect(await rolesOf(tdb.db)).toEqual([]);
+    expect(await auditCount(tdb.db)).toBe(0);
+  });
+
+  it('reads GBK and UTF-8 (with BOM) alike, says which, and looks up 50 mobiles per call', async () => {
+    expect(await run('people-gbk.csv', (await import('node:fs')).readFileSync(GBK_CSV))).toBe(
+      '读取 people-gbk.csv（CSV，GBK 编码）\n人员导入完成：3 人，新增角色 3，已有 0，其中 3 行按手机号/邮箱在飞书找到',
+    );
+    const lines = ['\uFEFF姓名,手机号,单位编码,角色'];
+    for (let i = 0; i < 60; i++) {
+      const mobile = `1370000${String(i).padStart(4, '0')}`;
+      fake.addUser({ openId: `ou_m${i}`, name: `人${i}`, mobile });
+      lines.push(`人${i},${mobile},V3,officer`);
+    }
+    fake.calls.length = 0;
+    expect(await run('many.csv', lines.join('\n'))).toBe(
+      '读取 many.csv（CSV，UTF-8 (BOM) 编码）\n人员导入完成：60 人，新增角色 60，已有 0，其中 60 行按手机号/邮箱在飞书找到',
+    );
+    const calls = fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
+    expect(calls.map((c) => (c.json as { mobiles: string[] }).mobiles.length)).toEqual([50, 10]);
+    expect((await rolesOf(tdb.db)).filter((r) => r.code === 'V3')).toHaveLength(60);
+  });
+
+  it('says which settings are missing when a file needs Lark and none is configured', async () => {
+    const path = join(dir, 'nolark.csv');
+    writeFileSync(path, 'name,email,unit_code,role\n某人,a@b.cn,V1,officer\n');
+    const err = await runUnitsCommand(['people', 'import', path], {
+      db: tdb.db,
+      clock,
+      env: {},
+      out: () => {},
+    }).catch((e) => e);
+    expect(err.message).toContain(
+      '按手机号或邮箱认人要调用飞书接口，但配置不全:\n  - LARK_APP_ID: is required',
+    );
+  });
+});

@@ -2,7 +2,18 @@ import type { IncomingMessage } from './incoming.js';
 
 /** A chat command addressed to the bot: `@bot 帮助`, or any text in a direct message. */
 export interface Command {
-  name: 'help' | 'tasks' | 'progress' | 'missing' | 'bind' | 'confirm' | 'export' | 'unknown';
+  name:
+    | 'help'
+    | 'tasks'
+    | 'progress'
+    | 'missing'
+    | 'bind'
+    | 'confirm'
+    | 'export'
+    | 'set_role'
+    | 'revoke_role'
+    | 'people'
+    | 'unknown';
   /** The words after the command (e.g. the unit name for 绑定). */
   args: string;
   text: string;
@@ -16,6 +27,9 @@ const NAMES: [Command['name'], RegExp][] = [
   ['bind', /^(绑定|bind)$/i],
   ['confirm', /^(确认归档|confirm)$/i],
   ['export', /^(导出|移交|export)$/i],
+  ['set_role', /^(设置|设置角色|设为)$/i],
+  ['revoke_role', /^(撤销角色|取消角色)$/i],
+  ['people', /^(人员|人员名单|people)$/i],
 ];
 
 /** Plain text of a text message with mention placeholders (@_user_1) removed. */

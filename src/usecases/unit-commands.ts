@@ -19,7 +19,7 @@ import { replyCard, replyText } from './reply-text.js';
  * in the command if the person works for it or above it, else the one unit they work for (asks when
  * ambiguous). Nobody reads a unit they have no role over.
  */
-async function resolveUnit(
+export async function resolveUnit(
   deps: BotDeps,
   msg: IncomingMessage,
   words: string,

@@ -13,11 +13,12 @@ import { bindChat, pauseChatBinding, resumeChatBinding } from '../usecases/bind-
 import type { BotDeps } from '../usecases/deps.js';
 import { registerFilingActions } from '../usecases/filing-actions.js';
 import { presentBurst } from '../usecases/present-burst.js';
+import { listPeopleCommand, revokeRoleCommand, setRoleCommand } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
 
 /**
  * Units, chat binding and filing in the chat: the burst acknowledgment becomes the filing card,
- * commands 任务/进度/缺什么/绑定, onboarding when the bot joins a group.
+ * commands 任务/进度/缺什么/绑定/设置/撤销角色/人员, onboarding when the bot joins a group.
  */
 export function installFiling(ctx: FeatureContext): () => Stopper {
   const { config, cards, hooks } = ctx;
@@ -61,7 +62,13 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
     quietWindowMs: config.capture.quietWindowMs,
     maxFileBytes: config.capture.maxFileBytes,
   });
-  hooks.commands = { ...hooks.commands, ...unitCommands({ timeZone, canBind }) };
+  hooks.commands = {
+    ...hooks.commands,
+    ...unitCommands({ timeZone, canBind }),
+    set_role: setRoleCommand,
+    revoke_role: revokeRoleCommand,
+    people: listPeopleCommand,
+  };
 
   cards.register('bind', async (deps, a) => {
     if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');

@@ -74,3 +74,15 @@ export async function listUnitPeople(db: Db, unitId: number): Promise<UnitPerson
     .orderBy(unitRoles.role, sql`${people.name} nulls last`, unitRoles.openId);
   return rows.map((r) => ({ ...r, role: r.role as UnitRole }));
 }
+
+/** Removes a role; returns false when the person did not have it. */
+export async function removeUnitRole(
+  tx: Db,
+  r: { unitId: number; openId: string; role: UnitRole },
+): Promise<boolean> {
+  const rows = await tx
+    .delete(unitRoles)
+    .where(and(eq(unitRoles.unitId, r.unitId), eq(unitRoles.openId, r.openId), eq(unitRoles.role, r.role)))
+    .returning({ id: unitRoles.id });
+  return rows.length > 0;
+}

@@ -1,15 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import type { UnitRole } from '../../domain/units-people.js';
 import type { UnitRow } from './units.js';
 
-/** Units a person holds any role on (for commands in direct messages). */
-export async function unitsOfPerson(db: Db, openId: string): Promise<UnitRow[]> {
+/** Units a person holds any role on, or `role` (for commands in direct messages). */
+export async function unitsOfPerson(db: Db, openId: string, role?: UnitRole): Promise<UnitRow[]> {
   const rows = await queryRows<any>(
     db,
     sql`select distinct u.id::int as id, u.code, u.name, u.kind, u.parent_id::int as parent_id, u.path,
           u.full_name, u.settings
         from unit_roles r join units u on u.id = r.unit_id
-        where r.open_id = ${openId} order by u.path`,
+        where r.open_id = ${openId} ${role ? sql`and r.role = ${role}` : sql``} order by u.path`,
   );
   return rows.map((r) => ({
     id: Number(r.id),

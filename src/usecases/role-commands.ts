@@ -1,0 +1,174 @@
+import { hasUnitRole, listUnitPeople } from '../db/repos/people.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { listUnits, type UnitRow } from '../db/repos/units.js';
+import { unitsOfPerson } from '../db/repos/person-units.js';
+import type { IncomingMessage, Mention } from '../domain/incoming.js';
+import { matchUnit } from '../domain/match-unit.js';
+import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/units-people.js';
+import { grantRole, revokeRole } from './change-role.js';
+import type { BotDeps } from './deps.js';
+import { replyText } from './reply-text.js';
+import { resolveUnit } from './unit-commands.js';
+
+/** What a role command handler is given (the declaration's `Command`). */
+interface RoleCommand {
+  args: string;
+}
+
+const ROLE_WORDS = UNIT_ROLES.map((r) => ROLE_LABEL[r]).join('、');
+/** Filler words people put between the name and the role: 设置 @张三 为 档案员. */
+const FILLER = new Set(['为', '成', '做', '当', '作为', '的', '角色']);
+
+interface RoleRequest {
+  people: Mention[];
+  role: UnitRole;
+  unit: UnitRow;
+}
+
+/**
+ * Reads `设置 @张三 档案员 [单位]` / `撤销角色 @张三 档案员 [单位]` and checks it: someone is @mentioned,
+ * the role exists, the unit is known (named like 进度 accepts it; else the chat's unit, or in a
+ * direct message the one unit the sender administers) and the sender is an admin of it or above.
+ * Replies with the reason and returns undefined when anything is missing.
+ */
+async function readRequest(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: RoleCommand,
+  verb: '设置' | '撤销角色',
+): Promise<RoleRequest | undefined> {
+  const say = (text: string) => replyText(deps.gateway, msg.messageId, text, `role-${msg.messageId}`);
+  const example = `例如「${verb} @张三 档案员」`;
+  const bot = await deps.botOpenId();
+  const people = msg.mentions.filter((m) => m.openId && m.openId !== bot);
+  const words = cmd.args.split(' ').filter((w) => w && !FILLER.has(w));
+  const roleAt = words.findIndex((w) => parseRole(w) !== undefined);
+  if (people.length === 0)
+    return void (await say(`请 @ 要${verb === '设置' ? '设置' : '撤销'}的人，${example}。`));
+  if (roleAt < 0)
+    return void (await say(
+      words[0]
+        ? `没有「${words[0]}」这个角色。可用的角色：${ROLE_WORDS}。`
+        : `请写上角色（${ROLE_WORDS}），${example}。`,
+    ));
+  const role = parseRole(words[roleAt]!)!;
+  const unitWords = words.filter((_, i) => i !== roleAt).join(' ');
+  const unit = await targetUnit(deps, msg, unitWords);
+  if (unit === 'unknown')
+    return void (await say(
+      `找不到单位「${unitWords}」。请写单位名称或代码，${example.slice(0, -1)} 东村」。`,
+    ));
+  if (!unit)
+    return void (await say(
+      msg.chatType === 'p2p'
+        ? `请写上单位，${example.slice(0, -1)} 东村」。`
+        : `本群还没有绑定单位，请写上单位，${example.slice(0, -1)} 东村」。`,
+    ));
+  if (!msg.senderOpenId || !(await hasUnitRole(deps.db, msg.senderOpenId, unit, ['admin'])))
+    return void (await say(
+      `只有${unit.name}或上级单位的管理员可以${verb === '设置' ? '设置' : '撤销'}角色。`,
+    ));
+  return { people, role, unit };
+}
+
+/** The unit named (best match, as 进度 matches), else the chat's unit, else the one the sender administers. */
+async function targetUnit(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  words: string,
+): Promise<UnitRow | 'unknown' | undefined> {
+  if (words) {
+    const [best] = matchUnit(words, await listUnits(deps.db), 1);
+    return best && best.score >= 50 ? best.unit : 'unknown';
+  }
+  if (msg.chatType !== 'p2p') return unitOfChat(deps.db, msg.chatId);
+  const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId, 'admin') : [];
+  return mine.length === 1 ? mine[0] : undefined;
+}
+
+const names = (people: Mention[]) => people.map((p) => p.name || '（未知）').join('、');
+
+/** `设置 @张三 档案员 [单位]`: gives the role (audited); an admin of the unit or above only. */
+export async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
+  const req = await readRequest(deps, msg, cmd, '设置');
+  if (!req) return;
+  const added: Mention[] = [];
+  const already: Mention[] = [];
+  for (const p of req.people) {
+    const ok = await grantRole(deps, {
+      unitId: req.unit.id,
+      person: { openId: p.openId!, name: p.name || undefined },
+      role: req.role,
+      actor: msg.senderOpenId!,
+      source: 'chat',
+      chatId: msg.chatId,
+    });
+    (ok ? added : already).push(p);
+  }
+  const label = ROLE_LABEL[req.role];
+  const lines = [
+    added.length > 0 ? `已把 ${names(added)} 设为${req.unit.name}的${label}。` : '',
+    already.length > 0 ? `${names(already)} 已经是${req.unit.name}的${label}。` : '',
+  ];
+  await replyText(deps.gateway, msg.messageId, lines.filter(Boolean).join('\n'), `role-${msg.messageId}`);
+}
+
+/** `撤销角色 @张三 档案员 [单位]`: takes the role away (audited); never an admin's own admin role. */
+export async function revokeRoleCommand(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: RoleCommand,
+): Promise<void> {
+  const req = await readRequest(deps, msg, cmd, '撤销角色');
+  if (!req) return;
+  if (req.role === 'admin' && req.people.some((p) => p.openId === msg.senderOpenId))
+    return replyText(
+      deps.gateway,
+      msg.messageId,
+      '不能撤销自己的管理员角色，请让其他管理员操作。',
+      `role-${msg.messageId}`,
+    );
+  const removed: Mention[] = [];
+  const absent: Mention[] = [];
+  for (const p of req.people) {
+    const ok = await revokeRole(deps, {
+      unitId: req.unit.id,
+      person: { openId: p.openId! },
+      role: req.role,
+      actor: msg.senderOpenId!,
+      source: 'chat',
+      chatId: msg.chatId,
+    });
+    (ok ? removed : absent).push(p);
+  }
+  const label = ROLE_LABEL[req.role];
+  const lines = [
+    removed.length > 0 ? `已撤销 ${names(removed)} 在${req.unit.name}的${label}角色。` : '',
+    absent.length > 0 ? `${names(absent)} 在${req.unit.name}没有${label}角色。` : '',
+  ];
+  await replyText(deps.gateway, msg.messageId, lines.filter(Boolean).join('\n'), `role-${msg.messageId}`);
+}
+
+/** `人员 [单位]`: who holds which role on the unit (readable by whoever may read its 进度). */
+export async function listPeopleCommand(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: RoleCommand,
+): Promise<void> {
+  const { unit } = await resolveUnit(deps, msg, cmd.args);
+  if (!unit) return;
+  const people = await listUnitPeople(deps.db, unit.id);
+  const lines = [...UNIT_ROLES].reverse().flatMap((role) => {
+    const holders = people
+      .filter((p) => p.role === role)
+      .map((p) => p.name ?? '（未登记姓名）')
+      .sort((a, b) => a.localeCompare(b, 'zh-CN'));
+    return holders.length > 0 ? [`${ROLE_LABEL[role]}：${holders.join('、')}`] : [];
+  });
+  const text = [
+    lines.length > 0 ? `${unit.name}的人员：` : `${unit.name}还没有设置人员。`,
+    ...lines,
+    '上级单位的人员也管本单位；绑定群的成员不用设置也能归档。',
+  ].join('\n');
+  await replyText(deps.gateway, msg.messageId, text, `people-${msg.messageId}`);
+}

@@ -22,7 +22,8 @@ export function buildApp(deps: AppDeps): Koa {
     try {
       await next();
     } catch (err) {
-      deps.logger.error({ err: errorMessage(err), path: ctx.path }, 'request failed');
+      // The error object goes to the logger's serializer (type, code, scrubbed message and stack only).
+      deps.logger.error({ err, path: ctx.path }, 'request failed');
       deps.metrics.inc('http_errors_total', { path: ctx.path });
       ctx.status = 500;
       ctx.body = { error: 'internal_error' };

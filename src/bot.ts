@@ -37,6 +37,8 @@ export interface BotOverrides {
   clock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
+  /** Where the logger created from config writes (default stdout); tests capture every line. */
+  logDestination?: NodeJS.WritableStream;
   /** Worker poll interval (tests use short ones). */
   pollMs?: number;
 }
@@ -64,7 +66,11 @@ export interface RunningBot {
  * database, the Lark client, the HTTP server and the workers. Tests call it with the fake Lark.
  */
 export async function startBot(config: Config, o: BotOverrides = {}): Promise<RunningBot> {
-  const logger = o.logger ?? createLogger(config.logLevel);
+  const logger =
+    o.logger ??
+    createLogger(config.logLevel, o.logDestination, {
+      secrets: [config.lark.appSecret, config.lark.encryptKey, config.lark.verificationToken],
+    });
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
   const ownsDb = !o.database;

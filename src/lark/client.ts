@@ -1,6 +1,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config.js';
+import { scrubText, serializeError } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
 
 export type LarkClient = lark.Client;
@@ -23,14 +24,39 @@ export function createLarkHttpInstance(timeoutMs: number): AxiosInstance {
 }
 
 /**
+ * What of an SDK log argument may be logged: strings scrubbed (its ws debug line ends in the
+ * event's JSON, its ws URL carries a ticket), errors and the SDK's `formatErrors` objects reduced
+ * to method, URL path, status and Lark's code/msg — never `config.data` (request bodies, the app
+ * secret of a token request) or headers (`Authorization: Bearer t-…`).
+ */
+export const summariseSdkArg = (m: unknown): unknown => {
+  if (typeof m === 'string') return scrubText(m);
+  if (m instanceof Error) return serializeError(m);
+  if (Array.isArray(m)) return m.slice(0, 5).map(summariseSdkArg);
+  if (m === null || typeof m !== 'object') return m;
+  const o = m as Record<string, any>;
+  const url = o.config?.url ?? o.url;
+  const data = o.response?.data;
+  const out = {
+    message: typeof o.message === 'string' ? scrubText(o.message) : undefined,
+    method: typeof (o.config?.method ?? o.method) === 'string' ? (o.config?.method ?? o.method) : undefined,
+    url: typeof url === 'string' ? scrubText(url.split('?')[0]!) : undefined,
+    status: typeof o.response?.status === 'number' ? o.response.status : undefined,
+    code: typeof (data?.code ?? o.code) === 'number' ? (data?.code ?? o.code) : undefined,
+    larkMsg: typeof (data?.msg ?? o.msg) === 'string' ? scrubText(data?.msg ?? o.msg) : undefined,
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+};
+
+/**
  * The SDK writes its own error log for every failed request (including 429s we retry).
- * We log once at the catch site, so SDK chatter goes to debug.
+ * We log once at the catch site, so SDK chatter goes to debug, summarised (summariseSdkArg).
  */
 const sdkLogger = (logger: Logger): lark.Logger => {
   const log =
     (level: 'debug' | 'trace') =>
     (...msg: unknown[]) =>
-      logger[level]({ sdk: true, msg: msg.map((m) => (m instanceof Error ? m.message : m)) }, 'lark sdk');
+      logger[level]({ sdk: true, said: msg.map(summariseSdkArg) }, 'lark sdk');
   return {
     error: log('debug'),
     warn: log('debug'),

@@ -1,6 +1,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
+import { scrubText } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
@@ -218,7 +219,7 @@ function bridgeSdkLogger(
   const text = (msg: unknown[]) =>
     msg
       .flat()
-      .map((m) => (typeof m === 'string' ? m : errorMessage(m)))
+      .map((m) => scrubText(typeof m === 'string' ? m : errorMessage(m)))
       .join(' ');
   return {
     error: (...msg) => {

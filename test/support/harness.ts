@@ -31,6 +31,8 @@ export interface HarnessOptions {
   /** Share a database (and fake) between harnesses, e.g. two instances. */
   db?: TestDb;
   fake?: FakeLark;
+  /** Every log line of the bot (the logger startBot builds from config, LOG_LEVEL from env). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 /** The whole bot, as `npm start` runs it, against the fake Lark and a throwaway database. */
@@ -55,7 +57,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     RECONCILE_INTERVAL_MINUTES: '0',
     ...o.env,
   });
-  const start = () => startBot(config, { database: db, clock: o.clock, pollMs: 50 });
+  const start = () =>
+    startBot(config, { database: db, clock: o.clock, pollMs: 50, logDestination: o.logDestination });
   const h: Harness = {
     fake,
     db,

@@ -65,6 +65,10 @@ export const applyFault = async (ctx: RouteContext, fault: Fault): Promise<boole
     await sleep(fault.delayMs);
     return false;
   }
+  if ('reset' in fault) {
+    ctx.res.socket?.destroy();
+    return true;
+  }
   if ('truncateAfterBytes' in fault) {
     ctx.truncateAfterBytes = fault.truncateAfterBytes;
     return false;

@@ -100,7 +100,9 @@ export type Fault =
   | { status: 500 | 502 | 503 }
   | { code: number; status?: number; msg?: string }
   | { delayMs: number }
-  | { truncateAfterBytes: number };
+  | { truncateAfterBytes: number }
+  /** Drop the connection without answering (ECONNRESET / socket hang up on the client). */
+  | { reset: true };
 
 export interface Injection {
   method?: string;

@@ -128,3 +128,15 @@ export function redactValue(value: unknown, secrets: readonly string[] = [], dep
   }
   return out;
 }
+
+/**
+ * One line for an error that is stored (a queue row's `last_error`): type and scrubbed message,
+ * and its cause's when there is one (drizzle's "Failed query" says less than the database's own).
+ */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return scrubText(String(err));
+  const own = `${err.name || 'Error'}: ${scrubText(err.message)}`;
+  const cause =
+    err.cause instanceof Error ? `; cause ${err.cause.name}: ${scrubText(err.cause.message)}` : '';
+  return own + cause;
+}

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
 import { COVER_SHEET, orgText, retentionText, type CatalogueClass } from '../domain/catalogue-class.js';
 import type { CatalogueHeader } from './catalogue-xml.js';
+import { xmlSafeRow, xmlText } from './xml-escape.js';
 
 /** Columns of the cover table: one row per catalogue (class) of the package. */
 export const COVER_COLUMNS = [
@@ -26,7 +27,7 @@ const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
 };
 
 /** Header/footer text is a format string: a literal & is written &&. */
-const hf = (s: string) => s.replace(/&/g, '&&');
+const hf = (s: string) => xmlText(s).replace(/&/g, '&&');
 
 /**
  * 归档文件目录 as an .xlsx written with exceljs's streaming writer (each row committed, so memory
@@ -55,7 +56,8 @@ export class CatalogueXlsxWriter {
       headerFooter: { oddFooter: '第 &P 页，共 &N 页' },
     });
     cover.columns = COVER_COLUMNS.map((c) => ({ key: c.key, width: c.width }));
-    const line = (label: string, value: string) => cover.addRow({ code: label, fonds: value }).commit();
+    const line = (label: string, value: string) =>
+      cover.addRow(xmlSafeRow({ code: label, fonds: value })).commit();
     cover.addRow({ code: '归档文件目录 封面' }).commit();
     line('全宗号', h.fondsCode);
     line('全宗名称', h.fondsName);
@@ -66,19 +68,21 @@ export class CatalogueXlsxWriter {
     cover.addRow(Object.fromEntries(COVER_COLUMNS.map((c) => [c.key, c.header]))).commit();
     for (const c of classes)
       cover
-        .addRow({
-          code: c.code,
-          fonds: c.fondsCode,
-          category:
-            c.categoryName === c.categoryCode ? c.categoryCode : `${c.categoryName}（${c.categoryCode}）`,
-          year: c.year,
-          retention: retentionText(c),
-          org: orgText(c),
-          items: c.items,
-          withdrawn: c.withdrawn,
-          range: c.pieceRange,
-          sheet: c.sheetName,
-        })
+        .addRow(
+          xmlSafeRow({
+            code: c.code,
+            fonds: c.fondsCode,
+            category:
+              c.categoryName === c.categoryCode ? c.categoryCode : `${c.categoryName}（${c.categoryCode}）`,
+            year: c.year,
+            retention: retentionText(c),
+            org: orgText(c),
+            items: c.items,
+            withdrawn: c.withdrawn,
+            range: c.pieceRange,
+            sheet: c.sheetName,
+          }),
+        )
         .commit();
     cover.commit();
   }
@@ -111,7 +115,8 @@ export class CatalogueXlsxWriter {
   addRow(row: CatalogueRow): void {
     if (!this.sheet) throw new Error('CatalogueXlsxWriter.addRow before beginClass');
     // 日期 stays text (YYYYMMDD), never a number or a date cell.
-    this.sheet.addRow({ ...row, pages: row.pages ?? '' }).commit();
+    // Every string through the XML writer's filter: U+FFFE in a caption would make the sheet malformed.
+    this.sheet.addRow(xmlSafeRow({ ...row, pages: row.pages ?? '' })).commit();
   }
 
   async close(): Promise<void> {

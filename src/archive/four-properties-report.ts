@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
+import { xmlSafeRow } from './xml-escape.js';
 import {
   CHECK_LABELS,
   PROPERTIES,
@@ -31,15 +32,17 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
   for (const p of PROPERTIES) {
     const s = report.summary[p];
     summary
-      .addRow({
-        name: PROPERTY_LABELS[p],
-        checked: s.checked,
-        failed: s.failed,
-        verdict: s.failed ? '不通过' : '通过',
-      })
+      .addRow(
+        xmlSafeRow({
+          name: PROPERTY_LABELS[p],
+          checked: s.checked,
+          failed: s.failed,
+          verdict: s.failed ? '不通过' : '通过',
+        }),
+      )
       .commit();
   }
-  summary.addRow({}).commit();
+  summary.addRow(xmlSafeRow({})).commit();
   const scope = [
     report.scope.unitName,
     report.scope.year ? `${report.scope.year}年度` : '',
@@ -47,16 +50,20 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
   ]
     .filter(Boolean)
     .join(' ');
-  summary.addRow({ name: '范围', checked: scope || '全部' }).commit();
-  summary.addRow({ name: '检测时间', checked: report.generatedAt }).commit();
+  summary.addRow(xmlSafeRow({ name: '范围', checked: scope || '全部' })).commit();
+  summary.addRow(xmlSafeRow({ name: '检测时间', checked: report.generatedAt })).commit();
   summary
-    .addRow({
-      name: '条目/文件',
-      checked: `${report.totals.records} 条（停用 ${report.totals.withdrawn}）/ ${report.totals.files} 个`,
-    })
+    .addRow(
+      xmlSafeRow({
+        name: '条目/文件',
+        checked: `${report.totals.records} 条（停用 ${report.totals.withdrawn}）/ ${report.totals.files} 个`,
+      }),
+    )
     .commit();
-  summary.addRow({ name: '病毒检查', checked: report.virusScan === 'ran' ? '已执行' : '未配置' }).commit();
-  summary.addRow({ name: '总体结论', checked: report.passed ? '通过' : '不通过' }).commit();
+  summary
+    .addRow(xmlSafeRow({ name: '病毒检查', checked: report.virusScan === 'ran' ? '已执行' : '未配置' }))
+    .commit();
+  summary.addRow(xmlSafeRow({ name: '总体结论', checked: report.passed ? '通过' : '不通过' })).commit();
   summary.commit();
 
   const list = wb.addWorksheet('问题清单');
@@ -73,17 +80,19 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
   ];
   report.failures.forEach((f, i) =>
     list
-      .addRow({
-        seq: i + 1,
-        property: PROPERTY_LABELS[f.property],
-        check: CHECK_LABELS[f.check],
-        severity: f.severity === 'error' ? '不合格' : '提示',
-        archivalCode: f.archivalCode ?? '',
-        itemId: f.itemId ?? '',
-        materialId: f.materialId ?? '',
-        file: f.file ?? '',
-        message: f.message,
-      })
+      .addRow(
+        xmlSafeRow({
+          seq: i + 1,
+          property: PROPERTY_LABELS[f.property],
+          check: CHECK_LABELS[f.check],
+          severity: f.severity === 'error' ? '不合格' : '提示',
+          archivalCode: f.archivalCode ?? '',
+          itemId: f.itemId ?? '',
+          materialId: f.materialId ?? '',
+          file: f.file ?? '',
+          message: f.message,
+        }),
+      )
       .commit(),
   );
   list.commit();

@@ -1,15 +1,23 @@
+import { withoutUnstorable } from '../domain/storable-text.js';
+
+/**
+ * Text without the characters XML 1.0 forbids (C0 controls but tab/newline/CR, U+FFFE, U+FFFF,
+ * unpaired surrogates). The XML writers and the Excel writers (an .xlsx is XML inside) both use it.
+ */
+export const xmlText = (value: string): string => withoutUnstorable(value);
+
+/** A row for an exceljs sheet with every string value passed through `xmlText`. */
+export const xmlSafeRow = <T extends object>(row: T): T =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? xmlText(v) : v])) as T;
+
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
 export function xmlEscape(value: unknown): string {
-  return (
-    String(value ?? '')
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-  );
+  return xmlText(String(value ?? ''))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** `<name>value</name>`, or `<name/>` when empty. */

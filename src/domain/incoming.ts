@@ -15,6 +15,8 @@ export interface IncomingMessage {
   rootId?: string;
   threadId?: string;
   mentions: Mention[];
+  /** Characters no store can hold (NUL, U+FFFE, …) replaced by U+FFFD while mapping (domain/storable-text.ts). */
+  replacedCharacters?: number;
 }
 
 export interface Mention {

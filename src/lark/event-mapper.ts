@@ -1,4 +1,5 @@
 import type { IncomingEvent, IncomingMessage, Mention } from '../domain/incoming.js';
+import { storableContent, storableValue } from '../domain/storable-text.js';
 import { PermanentError } from '../errors.js';
 import type { LarkMessageItem } from '../ports/chat-gateway.js';
 
@@ -12,15 +13,20 @@ const timeFromMs = (v: unknown, fallback?: Date): Date => {
   throw new PermanentError('malformed_event', `bad time value: ${String(v)}`);
 };
 
-/** Maps a stored v2 envelope to what the bot understands. Malformed payloads throw PermanentError. */
+/**
+ * Maps a stored v2 envelope to what the bot understands. Malformed payloads throw PermanentError.
+ * Every string is made storable first (NUL and other characters PostgreSQL or XML cannot hold
+ * become U+FFFD, counted on a message as `replacedCharacters`), including inside `content`.
+ */
 export function mapLarkEvent(envelope: unknown): IncomingEvent {
-  const env = rec(envelope);
+  const safe = storableValue(envelope);
+  const env = rec(safe.value);
   const type = str(rec(env.header).event_type) ?? 'unknown';
   const ev = rec(env.event);
   const at = timeFromMs(rec(env.header).create_time, new Date(0));
   switch (type) {
     case 'im.message.receive_v1':
-      return { kind: 'message', message: mapMessage(ev) };
+      return { kind: 'message', message: mapMessage(ev, safe.replaced) };
     case 'im.chat.member.bot.added_v1':
       return {
         kind: 'bot_added',
@@ -59,8 +65,12 @@ function required<T>(v: T | undefined, field: string): T {
   return v;
 }
 
-function mapMessage(ev: Record<string, any>): IncomingMessage {
+function mapMessage(ev: Record<string, any>, replacedInEnvelope: number): IncomingMessage {
   const m = rec(ev.message);
+  const content = storableContent(
+    typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? {}),
+  );
+  const replaced = replacedInEnvelope + content.replaced;
   const sender = rec(ev.sender);
   const mentions: Mention[] = Array.isArray(m.mentions)
     ? m.mentions.map((x: any) => ({
@@ -76,12 +86,13 @@ function mapMessage(ev: Record<string, any>): IncomingMessage {
     senderOpenId: str(rec(sender.sender_id).open_id),
     senderType: str(sender.sender_type) ?? 'user',
     msgType: required(str(m.message_type), 'event.message.message_type'),
-    content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? {}),
+    content: content.content,
     sentAt: timeFromMs(m.create_time),
     parentId: str(m.parent_id),
     rootId: str(m.root_id),
     threadId: str(m.thread_id),
     mentions,
+    ...(replaced > 0 ? { replacedCharacters: replaced } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export async function captureMessage(
       now,
     );
     deps.metrics.inc('messages_total', { class: cls, fresh: String(fresh) });
+    if (fresh && msg.replacedCharacters)
+      deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
     if (!fresh || !msg.senderOpenId || (cls !== 'material' && cls !== 'forward')) return { materialIds: [] };
 
     const burstId = await assignToBurst(

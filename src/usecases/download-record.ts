@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
+import { storable } from '../domain/storable-text.js';
 import type { PhotoInfo } from '../media/inspect-photo.js';
 
 export type MaterialRow = typeof materials.$inferSelect;
@@ -46,7 +47,7 @@ export async function recordUnstored(
     .set({
       status,
       ...(detail.sizeBytes !== undefined ? { sizeBytes: detail.sizeBytes } : {}),
-      lastError: detail.lastError ?? null,
+      lastError: detail.lastError === undefined ? null : storable(detail.lastError),
     })
     .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])));
 }
@@ -118,7 +119,10 @@ export async function markDownloadFailed(
   _now: Date,
 ): Promise<void> {
   const code = (error as { code?: unknown } | undefined)?.code;
-  const text = `${typeof code === 'string' ? `${code}: ` : ''}${errorMessage(error)}`.slice(0, 1000);
+  const text = storable(`${typeof code === 'string' ? `${code}: ` : ''}${errorMessage(error)}`).slice(
+    0,
+    1000,
+  );
   await db
     .update(materials)
     .set({ status: 'failed', lastError: text })

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { insertInboundEvent, type NewInboundEvent } from '../db/repos/inbound-events.js';
+import { storableValue } from '../domain/storable-text.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -20,7 +21,11 @@ export async function recordInboundEvent(
   event: NewInboundEvent,
 ): Promise<'accepted' | 'duplicate'> {
   const now = deps.clock.now();
-  const fresh = await insertInboundEvent(deps.db, event, now);
+  // jsonb refuses U+0000: an envelope carrying one is stored with it replaced (and counted).
+  const safe = storableValue(event.payload);
+  if (safe.replaced > 0)
+    deps.metrics.inc('text_characters_replaced_total', { where: 'event' }, safe.replaced);
+  const fresh = await insertInboundEvent(deps.db, { ...event, payload: safe.value }, now);
   deps.metrics.inc('lark_events_total', { result: fresh ? 'accepted' : 'duplicate', source: event.source });
   deps.metrics.set('lark_last_event_timestamp_seconds', Math.floor(now.getTime() / 1000));
   if (fresh) deps.onRecorded?.();

@@ -14,6 +14,7 @@ import {
 import { errorMessage, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { errorText } from '../log-redaction.js';
 import type { Clock } from '../ports/clock.js';
 
 export type RowOutcome = 'done' | 'ignored' | void;
@@ -198,7 +199,7 @@ export class QueueWorker {
           ? new Date(now.getTime() + lark.retryAfterSeconds * 1000)
           : undefined;
       const status = await fail(db, table, held, {
-        error: `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}`,
+        error: errorText(err),
         now,
         maxAttempts: row.maxAttempts ?? this.o.maxAttempts,
         permanent: err instanceof PermanentError,

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db, type Tx } from '../client.js';
 
 export interface NewMaterial {
@@ -23,8 +24,8 @@ export interface NewMaterial {
 
 const valuesOf = (m: NewMaterial, now: Date) =>
   sql`(${m.messageId}, ${m.resourceKey}, ${m.resourceType}, ${m.downloadMessageId ?? null}, ${m.chatId},
-      ${m.senderOpenId ?? null}, ${m.sentAt}, ${m.kind}, ${m.role ?? 'main'}, ${m.originalName ?? null},
-      ${m.declaredMime ?? null}, ${m.durationMs ?? null}, ${m.caption ?? null}, ${m.parentId ?? null},
+      ${m.senderOpenId ?? null}, ${m.sentAt}, ${m.kind}, ${m.role ?? 'main'}, ${m.originalName === undefined ? null : storable(m.originalName)},
+      ${m.declaredMime ?? null}, ${m.durationMs ?? null}, ${m.caption === undefined ? null : storable(m.caption)}, ${m.parentId ?? null},
       ${m.rootId ?? null}, ${m.forwardRootId ?? null}, ${m.burstId ?? null}, ${now})`;
 
 const COLUMNS =

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db, type Tx } from '../client.js';
 
 export interface NewMessage {
@@ -24,7 +25,7 @@ export async function insertMessage(db: Db | Tx, m: NewMessage, now: Date): Prom
     sql`insert into messages (message_id, chat_id, chat_type, sender_open_id, msg_type, sent_at, text, parent_id,
           root_id, forward_root_id, upper_message_id, disposition, mentions, recorded_at)
         values (${m.messageId}, ${m.chatId}, ${m.chatType}, ${m.senderOpenId ?? null}, ${m.msgType}, ${m.sentAt},
-          ${m.text ?? null}, ${m.parentId ?? null}, ${m.rootId ?? null}, ${m.forwardRootId ?? null},
+          ${m.text === undefined ? null : storable(m.text)}, ${m.parentId ?? null}, ${m.rootId ?? null}, ${m.forwardRootId ?? null},
           ${m.upperMessageId ?? null}, ${m.disposition}, ${m.mentions ? JSON.stringify(m.mentions) : null}::jsonb, ${now})
         on conflict (message_id) do nothing
         returning message_id`,

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
 
 /**
@@ -103,7 +104,7 @@ export async function fail(
   const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`update ${t(table)} set status = ${status}, last_error = ${opts.error.slice(0, 2000)},
+    sql`update ${t(table)} set status = ${status}, last_error = ${storable(opts.error).slice(0, 2000)},
           locked_at = null, locked_by = null, ${due(table)} = ${next},
           ${finishedCol} = ${dead ? opts.now : null}
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}

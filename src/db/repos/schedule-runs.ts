@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
 
 export interface SlotClaim {
@@ -59,7 +60,7 @@ export async function failSlot(
   r: { job: string; slot: Date; instance: string; now: Date; error: string },
 ): Promise<void> {
   await db.execute(
-    sql`update schedule_runs set status = 'failed', finished_at = ${r.now}, last_error = ${r.error.slice(0, 2000)}
+    sql`update schedule_runs set status = 'failed', finished_at = ${r.now}, last_error = ${storable(r.error).slice(0, 2000)}
         where job = ${r.job} and slot = ${r.slot} and instance = ${r.instance}`,
   );
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
 
 /** A scheduled message, rendered, about to be claimed under (kind, target, period). */
@@ -120,7 +121,7 @@ export async function closeSend(
   reason: string,
 ): Promise<void> {
   await db.execute(
-    sql`update scheduled_sends set status = ${status}, last_error = ${reason.slice(0, 2000)}
+    sql`update scheduled_sends set status = ${status}, last_error = ${storable(reason).slice(0, 2000)}
         where id = ${id} and status = 'pending'`,
   );
 }

@@ -29,6 +29,7 @@ import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
+import { installOpsAlerts } from './wiring/ops-alerts.js';
 import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
 
 export interface BotOverrides {
@@ -58,6 +59,8 @@ export interface RunningBot {
   eventWorker: QueueWorker;
   jobWorker: QueueWorker;
   ws?: WsIntake;
+  /** One round of the operations alerts (the timer runs it every ALERT_CHECK_MINUTES). */
+  checkAlerts(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -82,7 +85,12 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       cleanup.push(() => database.close());
     }
     const install = await ensureInstallation(database.db, clock.now());
-    const { gateway } = createLarkGateway(config, { logger, metrics, clock, installId: install.installId });
+    const { gateway, lastRefusal } = createLarkGateway(config, {
+      logger,
+      metrics,
+      clock,
+      installId: install.installId,
+    });
     const botOpenId = await checkCredentials(gateway, logger);
     const deps: BotDeps = {
       db: database.db,
@@ -214,6 +222,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       });
     }
     const stopFeatures = features.start();
+    const alerts = installOpsAlerts({ config, deps, logger, blobs, lastLarkRefusal: lastRefusal, ws });
     logger.info({ url, mode: config.lark.eventMode, database: database.kind }, 'bot started');
 
     let stopped = false;
@@ -224,6 +233,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       eventWorker.pause();
       jobWorker.pause();
       await stopFeatures();
+      await alerts.stop();
       await ws?.close().catch(() => {});
       await closeServer(server);
       await Promise.all([eventWorker.stop(), jobWorker.stop()]);
@@ -244,6 +254,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       eventWorker,
       jobWorker,
       ws,
+      checkAlerts: alerts.check,
       stop,
     };
   } catch (err) {

@@ -17,6 +17,8 @@ const HINTS: Record<string, string> = {
   HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   TZ: 'an IANA time zone such as Asia/Shanghai',
+  OPS_CHAT_ID:
+    'the operations chat (add the bot to it; `npm run cli -- chats list` shows its id); unset: admins get alerts by direct message',
 };
 
 const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -79,6 +81,13 @@ const schema = z.object({
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
   ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
   VIRUS_SCAN_COMMAND: z.string().optional(),
+  OPS_CHAT_ID: z
+    .string()
+    .regex(/^oc_\w+$/, 'must be a chat id such as oc_xxxxxxxx')
+    .optional(),
+  ALERT_CHECK_MINUTES: intFrom(5, 0, 24 * 60),
+  ALERT_INTERVAL_MINUTES: intFrom(60, 1, 7 * 24 * 60),
+  LARK_REFUSAL_ALERT_MINUTES: intFrom(30, 1, 24 * 60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -120,6 +129,8 @@ export interface Config {
   schedules: { file: string; enabled: boolean };
   /** 全宗, codes, retention and package settings (YAML); an optional virus-scan command. */
   archive: { configFile: string; virusScanCommand?: string };
+  /** Alerts to the operations chat (or the top admins): how often to check, at most one per kind per interval. */
+  alerts: { opsChatId?: string; checkMs: number; intervalMs: number; refusalWindowMs: number };
 }
 
 export class ConfigError extends Error {
@@ -200,5 +211,11 @@ export function loadConfig(env: Env): Config {
     },
     schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
     archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
+    alerts: {
+      opsChatId: v.OPS_CHAT_ID,
+      checkMs: v.ALERT_CHECK_MINUTES * 60_000,
+      intervalMs: v.ALERT_INTERVAL_MINUTES * 60_000,
+      refusalWindowMs: v.LARK_REFUSAL_ALERT_MINUTES * 60_000,
+    },
   };
 }

@@ -9,15 +9,22 @@ import { createLarkClient, type LarkClient } from './client.js';
 export function createLarkGateway(
   config: Config,
   deps: { logger: Logger; metrics: Metrics; clock: Clock; installId?: string },
-): { client: LarkClient; gateway: LarkChatGateway } {
+): {
+  client: LarkClient;
+  gateway: LarkChatGateway;
+  /** The last time Lark refused our credentials or a scope (any API), for the operations alert. */
+  lastRefusal: () => { api: string; code: number; at: Date } | undefined;
+} {
   const client = createLarkClient(config.lark, { logger: deps.logger });
+  let last: { api: string; code: number; at: Date } | undefined;
   const gateway = new LarkChatGateway(
     { client, ...deps },
     {
       perApiPerSecond: config.lark.perApiPerSecond,
       perApiPerMinute: config.lark.perApiPerMinute,
       ...(deps.installId ? { installId: deps.installId } : {}),
+      onRefused: (api: string, code: number) => (last = { api, code, at: deps.clock.now() }),
     },
   );
-  return { client, gateway };
+  return { client, gateway, lastRefusal: () => last };
 }

@@ -20,7 +20,16 @@ export interface LarkCallOptions {
   /** First backoff for 230020 (and 429 without a reset header); doubles per retry. */
   backoffBaseMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** Told when Lark refuses our credentials or a scope (for the operations alert). */
+  onRefused?: (api: string, code: number) => void;
 }
+
+/**
+ * Lark codes meaning "your app may not do this": credentials (10003 bad app id, 10014 bad secret,
+ * 99991663/99991664 token refused even after a fresh one, 99991401 IP not allowed) and scopes
+ * (99991672 app scope not granted, 99991679 user scope).
+ */
+export const REFUSAL_CODES = new Set([10003, 10014, 99991663, 99991664, 99991401, 99991672, 99991679]);
 
 export const defaultCallOptions: LarkCallOptions = {
   perApiPerSecond: 45,
@@ -72,6 +81,8 @@ export class LarkCaller {
       } catch (raw) {
         const err = await toLarkError(raw, api);
         if (!(err instanceof LarkApiError)) throw err;
+        if (REFUSAL_CODES.has(err.larkCode) && (!err.isStaleToken || staleRetried))
+          this.opts.onRefused?.(api, err.larkCode);
         if (err.isStaleToken && !staleRetried) {
           staleRetried = true;
           await clearTenantToken(this.client);

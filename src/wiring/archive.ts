@@ -7,6 +7,8 @@ import { EXPORT_JOB, exportCommand, type ExportJobPayload } from '../archive/exp
 import { commandVirusScanner } from '../archive/virus-scan.js';
 import { PROPERTY_LABELS, PROPERTIES } from '../domain/four-properties.js';
 import { errorMessage, PermanentError } from '../errors.js';
+import { reportAlert } from '../usecases/ops-alerts.js';
+import { opsAlertOptions } from './ops-alerts.js';
 import type { FeatureContext, Stopper } from '../features.js';
 import type { Logger } from '../logger.js';
 import type { CommandHandler } from '../usecases/handle-command.js';
@@ -122,6 +124,12 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
       { failures: errors, report: run.json },
       'four-properties check finished',
     );
+    await reportAlert(deps, opsAlertOptions(ctx.config), 'four_properties', {
+      firing: !run.report.passed,
+      detail: run.report.passed
+        ? `最近一次检测通过（${run.report.totals.records} 条）。`
+        : `${errors} 项不合格（${run.report.totals.records} 条，${run.report.totals.files} 个文件）。报告：${run.dir}`,
+    });
     const chatId = payload.chatId ?? archive.reportChat;
     if (chatId) {
       const lines = PROPERTIES.map(

@@ -55,6 +55,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     MIN_FREE_DISK_MB: '1',
     BURST_QUIET_SECONDS: '2',
     RECONCILE_INTERVAL_MINUTES: '0',
+    // Tests drive the alert checks with bot.checkAlerts() and their clock.
+    ALERT_CHECK_MINUTES: '0',
     ...o.env,
   });
   const start = () =>

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import { queryRows, type Db } from '../client.js';
 import { people, unitRoles } from '../schema/index.js';
 import type { UnitRole } from '../../domain/units-people.js';
 import { pathIds } from './units.js';
@@ -85,4 +85,15 @@ export async function removeUnitRole(
     .where(and(eq(unitRoles.unitId, r.unitId), eq(unitRoles.openId, r.openId), eq(unitRoles.role, r.role)))
     .returning({ id: unitRoles.id });
   return rows.length > 0;
+}
+
+/** open_ids of the admins of the top units (no parent); all admins when the top has none. */
+export async function topAdmins(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ open_id: string; top: boolean }>(
+    db,
+    sql`select distinct r.open_id, u.parent_id is null as top from unit_roles r join units u on u.id = r.unit_id
+        where r.role = 'admin' order by r.open_id`,
+  );
+  const top = rows.filter((r) => r.top).map((r) => r.open_id);
+  return [...new Set(top.length > 0 ? top : rows.map((r) => r.open_id))];
 }

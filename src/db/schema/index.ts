@@ -8,3 +8,4 @@ export * from './schedules.js';
 export * from './archive.js';
 export * from './bot-messages.js';
 export * from './installation.js';
+export * from './ops-alerts.js';

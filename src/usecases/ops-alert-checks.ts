@@ -1,0 +1,95 @@
+import type { Db } from '../db/client.js';
+import { queueStats } from '../db/repos/queue.js';
+import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { AlertKind, AlertState } from './ops-alerts.js';
+
+/** The last time Lark refused our credentials or a scope (kept by the Lark adapter). */
+export interface LarkRefusal {
+  api: string;
+  code: number;
+  at: Date;
+}
+
+export interface OpsAlertSources {
+  db: Db;
+  clock: Clock;
+  blobs: Pick<BlobStore, 'freeBytes'>;
+  minFreeBytes: number;
+  timeZone: string;
+  /** Long connection only: when Lark was last heard from, and how long silence may last. */
+  ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
+  lastLarkRefusal: () => LarkRefusal | undefined;
+  /** A refusal counts for this long after it happened (then the alert clears). */
+  refusalWindowMs: number;
+}
+
+const MB = 1024 * 1024;
+const minutes = (ms: number) => Math.round(ms / 60_000);
+
+/** The periodic checks: dead rows, a silent connection, low disk, Lark refusals, next year's holidays. */
+export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, () => Promise<AlertState>>> {
+  const calendar = createWorkingCalendar();
+  return {
+    dead_rows: async () => {
+      const now = s.clock.now();
+      const [events, jobs] = [
+        await queueStats(s.db, 'inbound_events', now),
+        await queueStats(s.db, 'jobs', now),
+      ];
+      const firing = events.dead + jobs.dead > 0;
+      return {
+        firing,
+        detail: firing
+          ? `失败的事件 ${events.dead} 条、后台任务 ${jobs.dead} 条，已停止重试。查看：npm run cli -- events dead`
+          : '失败的事件和任务已处理完。',
+      };
+    },
+    ...(s.ws
+      ? {
+          ws_silent: async () => {
+            const ws = s.ws!;
+            const last = ws.lastActivityAt() ?? ws.startedAt;
+            const silentMs = s.clock.now().getTime() - last.getTime();
+            const firing = silentMs >= ws.silenceMs;
+            return {
+              firing,
+              detail: firing
+                ? `已有 ${minutes(silentMs)} 分钟没有收到飞书的任何消息（长连接可能断了，或网络不通）。`
+                : '长连接又收到飞书的消息了。',
+            };
+          },
+        }
+      : {}),
+    disk_low: async () => {
+      const free = await s.blobs.freeBytes();
+      const firing = free < s.minFreeBytes;
+      return {
+        firing,
+        detail: `剩余磁盘空间 ${Math.floor(free / MB)} MB，下限 ${Math.floor(s.minFreeBytes / MB)} MB${firing ? '；新文件暂停下载，请清理磁盘。' : '。'}`,
+      };
+    },
+    lark_refused: async () => {
+      const r = s.lastLarkRefusal();
+      const firing = r !== undefined && s.clock.now().getTime() - r.at.getTime() < s.refusalWindowMs;
+      return {
+        firing,
+        detail: firing
+          ? `接口 ${r!.api} 被拒绝（错误码 ${r!.code}）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本。`
+          : `${minutes(s.refusalWindowMs)} 分钟内飞书没有再拒绝。`,
+      };
+    },
+    holidays: async () => {
+      const p = partsIn(s.clock.now(), s.timeZone);
+      const next = Number(p.year) + 1;
+      const firing = p.month === '12' && !calendar.knowsYear(next);
+      return {
+        firing,
+        detail: firing
+          ? `节假日表（chinese-days）还没有 ${next} 年的数据，催办会按周一到周五算工作日。请升级：npm update chinese-days，然后重启。`
+          : '节假日表已包含明年的数据。',
+      };
+    },
+  };
+}

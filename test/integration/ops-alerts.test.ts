@@ -1,0 +1,169 @@
+import holidayData from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { grantRole } from '../../src/usecases/change-role.js';
+import { importUnits } from '../../src/usecases/import-units.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const MINUTE = 60_000;
+
+/** Cards the bot sent for alerts: [receive id, title, body text]. */
+const alertCards = (h: Harness) =>
+  h.fake
+    .sentMessages()
+    .filter((m) => m.msgType === 'interactive')
+    .map((m) => m.content as any)
+    .filter((c) => /^(告警|恢复正常)：/.test(c.header?.title?.content ?? ''))
+    .map((c) => [c.header.title.content as string, c.body.elements[0].content as string]);
+const sentTo = (h: Harness) =>
+  h.fake
+    .sentMessages()
+    .filter((m) => /^(告警|恢复正常)：/.test((m.content as any)?.header?.title?.content ?? ''))
+    .map((m) => `${m.receiveIdType}:${m.receiveId}`);
+
+describe('operations alerts in the ops chat: one per kind per hour, one 恢复正常', () => {
+  let h: Harness;
+  const clock = new ManualClock('2026-06-10T10:00:00+08:00');
+  const check = async () => {
+    const before = alertCards(h).length;
+    await h.bot.checkAlerts();
+    return alertCards(h).slice(before);
+  };
+  const setDead = (status: 'dead' | 'done') =>
+    h.db.db.execute(sql`update jobs set status = ${status} where kind = 'test-alert'`);
+
+  beforeAll(async () => {
+    h = await startHarness({
+      clock,
+      env: { OPS_CHAT_ID: 'oc_ops_room', ALERT_CHECK_MINUTES: '0', LARK_REFUSAL_ALERT_MINUTES: '30' },
+    });
+  });
+  afterAll(() => h.close());
+
+  it('says nothing while all is well', async () => {
+    expect(await check()).toEqual([]);
+  });
+
+  it('alerts once when a job goes dead, not again while it stays dead, and says 恢复正常 when it is cleared', async () => {
+    await enqueueJob(
+      h.db.db,
+      { kind: 'test-alert', key: 'k1', payload: {}, runAt: clock.now() },
+      clock.now(),
+    );
+    await setDead('dead');
+    expect(await check()).toEqual([
+      [
+        '告警：有事件或任务处理失败',
+        '失败的事件 0 条、后台任务 1 条，已停止重试。查看：npm run cli -- events dead',
+      ],
+    ]);
+    expect(sentTo(h)).toEqual(['chat_id:oc_ops_room']);
+    clock.advance(5 * MINUTE);
+    expect(await check()).toEqual([]);
+    await setDead('done');
+    clock.advance(5 * MINUTE);
+    expect(await check()).toEqual([['恢复正常：有事件或任务处理失败', '失败的事件和任务已处理完。']]);
+    expect(await check()).toEqual([]);
+  });
+
+  it('a kind that fires again within the hour waits until the hour is over (state in the database)', async () => {
+    await setDead('dead');
+    clock.advance(10 * MINUTE);
+    expect(await check()).toEqual([]);
+    expect(
+      await queryRows(h.db.db, sql`select firing, notified from ops_alerts where kind = 'dead_rows'`),
+    ).toEqual([{ firing: true, notified: false }]);
+    clock.advance(45 * MINUTE);
+    expect((await check()).map((c) => c[0])).toEqual(['告警：有事件或任务处理失败']);
+    await setDead('done');
+    expect((await check()).map((c) => c[0])).toEqual(['恢复正常：有事件或任务处理失败']);
+  });
+
+  it('alerts when Lark refuses a scope (99991672), and clears after the refusal window', async () => {
+    h.fake.inject({
+      path: /^\/open-apis\/im\/v1\/chats\//,
+      times: 1,
+      fault: { code: 99991672, msg: 'Access denied' },
+    });
+    await expect(h.bot.deps.gateway.getChat('oc_some_chat')).rejects.toThrow();
+    clock.advance(2 * MINUTE);
+    expect(await check()).toEqual([
+      [
+        '告警：飞书拒绝了应用凭证或权限',
+        '接口 im.chat.get 被拒绝（错误码 99991672）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本。',
+      ],
+    ]);
+    clock.advance(29 * MINUTE);
+    expect(await check()).toEqual([['恢复正常：飞书拒绝了应用凭证或权限', '30 分钟内飞书没有再拒绝。']]);
+  });
+
+  it('an undelivered alert is sent on the next round', async () => {
+    await setDead('dead');
+    clock.advance(61 * MINUTE);
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', times: 1, fault: { status: 500 } });
+    expect(await check()).toEqual([]);
+    expect((await check()).map((c) => c[0])).toEqual(['告警：有事件或任务处理失败']);
+    await setDead('done');
+    await check();
+  });
+});
+
+describe('operations alerts without an ops chat: the top admins by direct message', () => {
+  let h: Harness;
+  const years = Object.keys((holidayData as { holidays: Record<string, string> }).holidays).map(
+    (d) => +d.slice(0, 4),
+  );
+  const lastYear = Math.max(...years);
+  // December of the last year the holiday table knows: next year is missing.
+  const clock = new ManualClock(`${lastYear}-12-05T10:00:00+08:00`);
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, env: { ALERT_CHECK_MINUTES: '0', MIN_FREE_DISK_MB: '1000000000' } });
+    await importUnits(
+      { db: h.db.db, clock },
+      {
+        fileName: 'u.csv',
+        text: 'code,name,kind,parent_code\nAL0,告警县,county,\nAL1,告警镇,township,AL0\n',
+      },
+    );
+    const deps = { db: h.db.db, clock };
+    const county = (await getUnitByCode(h.db.db, 'AL0'))!;
+    const township = (await getUnitByCode(h.db.db, 'AL1'))!;
+    await grantRole(deps, {
+      unitId: county.id,
+      person: { openId: 'ou_al_top' },
+      role: 'admin',
+      actor: 'cli',
+      source: 'cli',
+    });
+    await grantRole(deps, {
+      unitId: township.id,
+      person: { openId: 'ou_al_t' },
+      role: 'admin',
+      actor: 'cli',
+      source: 'cli',
+    });
+  });
+  afterAll(() => h.close());
+
+  it('tells the county admin about low disk and the missing holiday table in December', async () => {
+    await h.bot.checkAlerts();
+    const cards = alertCards(h);
+    expect(cards.map((c) => c[0]).sort()).toEqual(['告警：磁盘空间不足', '告警：节假日表缺少明年的数据']);
+    expect(cards.find((c) => c[0] === '告警：节假日表缺少明年的数据')![1]).toBe(
+      `节假日表（chinese-days）还没有 ${lastYear + 1} 年的数据，催办会按周一到周五算工作日。请升级：npm update chinese-days，然后重启。`,
+    );
+    expect(cards.find((c) => c[0] === '告警：磁盘空间不足')![1]).toMatch(
+      /^剩余磁盘空间 \d+ MB，下限 1000000000 MB；新文件暂停下载，请清理磁盘。$/,
+    );
+    expect(new Set(sentTo(h))).toEqual(new Set(['open_id:ou_al_top']));
+    // January: the table question is settled until next December.
+    clock.set(new Date(`${lastYear + 1}-01-02T10:00:00+08:00`));
+    await h.bot.checkAlerts();
+    expect(alertCards(h).map((c) => c[0])).toContain('恢复正常：节假日表缺少明年的数据');
+  });
+});

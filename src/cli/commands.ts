@@ -1,10 +1,5 @@
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
-import { archiveCommand } from './archive.js';
-import { campaignsCommand } from './campaigns.js';
-import { chatsCommand } from './chats.js';
-import { eventsCommand } from './events.js';
-import { unitsCommand } from './units.js';
 
 export interface CliContext {
   db: Db;
@@ -17,11 +12,26 @@ export interface CliCommand {
   run: (args: string[], ctx: CliContext) => Promise<void>;
 }
 
-/** Every `npm run cli` command group, in one list. */
-export const COMMANDS: Record<string, CliCommand> = {
-  units: unitsCommand,
-  campaigns: campaignsCommand,
-  chats: chatsCommand,
-  events: eventsCommand,
-  archive: archiveCommand,
+/**
+ * A command that must not open (and migrate) the database first: backup and restore handle the
+ * data folder themselves, doctor reports on a database it may not be able to open.
+ */
+export interface StandaloneCliCommand {
+  summary: string;
+  standalone: (args: string[], ctx: Omit<CliContext, 'db'>) => Promise<void>;
+}
+
+/**
+ * Every `npm run cli` command group, in one list. Each is loaded only when run (a command imports
+ * only what it needs: `units list` starts without the archive writers or the Lark SDK).
+ */
+export const COMMANDS: Record<string, () => Promise<CliCommand | StandaloneCliCommand>> = {
+  units: async () => (await import('./units.js')).unitsCommand,
+  campaigns: async () => (await import('./campaigns.js')).campaignsCommand,
+  chats: async () => (await import('./chats.js')).chatsCommand,
+  events: async () => (await import('./events.js')).eventsCommand,
+  archive: async () => (await import('./archive.js')).archiveCommand,
+  backup: async () => (await import('./backup.js')).backupCommand,
+  restore: async () => (await import('./backup.js')).restoreCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
 };

@@ -8,16 +8,26 @@ import { COMMANDS } from './commands.js';
  * Exit codes: 0 ok, 1 failure, 2 usage.
  */
 const [group, ...args] = process.argv.slice(2);
-const entry = group ? COMMANDS[group] : undefined;
-if (!entry) {
-  console.error(
-    `Usage: npm run cli -- <command> …\n\nCommands:\n${Object.entries(COMMANDS)
-      .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
-      .join('\n')}`,
+const load = group ? COMMANDS[group] : undefined;
+if (!load) {
+  const summaries = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, l]) => `  ${name.padEnd(12)} ${(await l()).summary}`),
   );
+  console.error(`Usage: npm run cli -- <command> …\n\nCommands:\n${summaries.join('\n')}`);
   process.exit(group ? 2 : 0);
 }
+const entry = await load();
 const env = readEnv();
+if ('standalone' in entry) {
+  try {
+    await entry.standalone(args, { env, out: (line) => console.log(line) });
+    process.exit(0);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.message)
+      console.error(err instanceof AppError ? `${err.message}` : `Failed: ${errorMessage(err)}`);
+    process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
+  }
+}
 const database = await openCliDb(env).catch((err) => {
   console.error(`Cannot open the database: ${errorMessage(err)}`);
   process.exit(1);

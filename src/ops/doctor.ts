@@ -1,0 +1,253 @@
+import { statfs } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
+import { openDb, queryRows, type Database } from '../db/client.js';
+import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
+import { queueStats } from '../db/repos/queue.js';
+import { createWorkingCalendar } from '../domain/working-days.js';
+import { AppError, errorMessage, LarkApiError } from '../errors.js';
+import { createLarkGateway } from '../lark/create-gateway.js';
+import { createLogger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import { systemClock } from '../ports/clock.js';
+import { APP_VERSION } from '../version.js';
+
+/** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
+export interface DoctorLine {
+  status: 'ok' | 'warn' | 'fail';
+  label: string;
+  detail: string;
+}
+
+const fmtAge = (seconds: number) =>
+  seconds < 120
+    ? `${Math.round(seconds)} 秒前`
+    : seconds < 7200
+      ? `${Math.round(seconds / 60)} 分钟前`
+      : seconds < 172800
+        ? `${Math.round(seconds / 3600)} 小时前`
+        : `${Math.round(seconds / 86400)} 天前`;
+
+/** The running bot's own view, when one answers on HOST:PORT (/readyz, /metrics). */
+interface RunningBot {
+  ready: { ok: boolean; checks: Record<string, boolean | string> };
+  metrics: Map<string, number>;
+}
+
+async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
+  if (config.port === 0) return undefined;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  try {
+    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    const metrics = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+      if (m) metrics.set(m[1]!, Number(m[2]));
+    }
+    return { ready: (await ready.json()) as RunningBot['ready'], metrics };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What an operator needs to know, checked one by one (each check reports its own failure and the
+ * others still run): version, configuration, the running bot, database and migrations, Lark
+ * credentials, event mode and connection, free disk, queues and dead rows, the last event, and the
+ * holiday table for this and next year.
+ */
+export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[]> {
+  const lines: DoctorLine[] = [];
+  const add = (status: DoctorLine['status'], label: string, detail: string) =>
+    lines.push({ status, label, detail });
+  add('ok', '版本', `归档助手 ${APP_VERSION}，Node.js ${process.version}`);
+
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env);
+    add('ok', '配置', '全部有效');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    add('fail', '配置', `有误：\n${err.problems.map((p) => `      - ${p}`).join('\n')}`);
+  }
+  const dataDir = config?.dataDir ?? env.DATA_DIR ?? './data';
+  const databaseUrl = config?.databaseUrl ?? (env.DATABASE_URL || undefined);
+
+  const bot = config ? await askRunningBot(config) : undefined;
+  if (bot)
+    add(
+      bot.ready.ok ? 'ok' : 'fail',
+      '机器人',
+      bot.ready.ok ? '正在运行，就绪' : `正在运行，但未就绪：${JSON.stringify(bot.ready.checks)}`,
+    );
+  else
+    add(
+      'fail',
+      '机器人',
+      config ? `未在运行（${config.host}:${config.port} 无应答）` : '无法判断（配置有误）',
+    );
+
+  await checkDatabase(add, { dataDir, databaseUrl, bot, now });
+
+  if (config) {
+    const logger = createLogger('silent');
+    const { gateway } = createLarkGateway(
+      { ...config, lark: { ...config.lark, httpTimeoutMs: Math.min(config.lark.httpTimeoutMs, 10_000) } },
+      { logger, metrics: new Metrics(), clock: systemClock },
+    );
+    try {
+      const info = await gateway.getBotInfo();
+      add('ok', '飞书凭证', `有效（机器人：${info.name}）`);
+    } catch (err) {
+      if (err instanceof LarkApiError && !err.isRetryable)
+        add(
+          'fail',
+          '飞书凭证',
+          `被拒绝（错误码 ${err.larkCode}）：检查 LARK_APP_ID / LARK_APP_SECRET，以及应用是否启用了机器人能力`,
+        );
+      else add('fail', '飞书凭证', `无法连接飞书：${errorMessage(err)}`);
+    }
+    const mode = config.lark.eventMode === 'ws' ? '长连接（ws）' : 'Webhook（POST /lark/events）';
+    if (config.lark.eventMode === 'ws') {
+      const connected = bot?.ready.checks.larkConnection;
+      add(
+        connected === true ? 'ok' : 'fail',
+        '事件接收',
+        `${mode}：${bot ? (connected === true ? '已连接' : '未连接') : '机器人未运行，无连接'}`,
+      );
+    } else add(bot ? 'ok' : 'fail', '事件接收', `${mode}：${bot ? '监听中' : '机器人未运行'}`);
+  }
+
+  if (existsSync(dataDir)) {
+    const s = await statfs(dataDir);
+    const free = s.bavail * s.bsize;
+    const floor = config?.capture.minFreeDiskBytes ?? 1024 ** 3;
+    const mb = (n: number) => `${Math.round(n / 1024 / 1024).toLocaleString('en-US')} MB`;
+    add(
+      free < floor ? 'fail' : free < 2 * floor ? 'warn' : 'ok',
+      '磁盘空间',
+      `${dataDir} 可用 ${mb(free)}（下限 ${mb(floor)}）`,
+    );
+  } else add('warn', '磁盘空间', `${dataDir} 还不存在（首次启动时创建）`);
+
+  const calendar = createWorkingCalendar();
+  const year = Number(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: config?.timeZone ?? 'Asia/Shanghai',
+      year: 'numeric',
+    }).format(now),
+  );
+  for (const y of [year, year + 1]) {
+    const known = calendar.knowsYear(y);
+    add(
+      known ? 'ok' : y === year ? 'fail' : 'warn',
+      `节假日表 ${y}`,
+      known
+        ? '已包含（chinese-days）'
+        : '缺失：按周一至周五计算工作日。请更新 chinese-days（npm update chinese-days，每年 12 月发布次年安排）',
+    );
+  }
+  return lines;
+}
+
+async function checkDatabase(
+  add: (status: DoctorLine['status'], label: string, detail: string) => void,
+  o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; now: Date },
+): Promise<void> {
+  const kind = o.databaseUrl
+    ? `PostgreSQL（${redact(o.databaseUrl)}）`
+    : `内置 PGlite（${join(o.dataDir, 'pglite')}）`;
+  if (!o.databaseUrl && !existsSync(join(o.dataDir, 'pglite'))) {
+    add('warn', '数据库', `${kind}：还没有创建（首次启动时创建并迁移）`);
+    return;
+  }
+  let database: Database;
+  try {
+    database = await openDb({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: 1 });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'data_dir_locked' && o.bot) {
+      // The running bot holds the embedded database: it migrated at start; its metrics tell the rest.
+      add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
+      reportQueues(add, fromMetrics(o.bot.metrics), o.bot.metrics.get('lark_seconds_since_last_event'));
+      return;
+    }
+    add('fail', '数据库', `${kind}：无法打开：${errorMessage(err)}`);
+    return;
+  }
+  try {
+    await database.db.execute(sql`select 1`);
+    const schema = compareSchema(await appliedMigrations(database.db), bundledMigrations());
+    add('ok', '数据库', `${kind}：可以连接`);
+    if (schema.kind === 'current') add('ok', '迁移', `已是最新（${schema.applied} 个）`);
+    else if (schema.kind === 'behind')
+      add(
+        'warn',
+        '迁移',
+        `已执行 ${schema.applied} 个，待执行 ${schema.pending.length} 个（${schema.pending.map((m) => m.tag).join('、')}）：机器人启动时自动执行`,
+      );
+    else
+      add(
+        'fail',
+        '迁移',
+        `数据库有 ${schema.applied} 个迁移，比本程序（${schema.known} 个）新：请安装新版本`,
+      );
+    const events = await queueStats(database.db, 'inbound_events', o.now);
+    const jobs = await queueStats(database.db, 'jobs', o.now);
+    const [last] = await queryRows<{ at: string | null }>(
+      database.db,
+      sql`select max(received_at)::text as at from inbound_events where source <> 'card'`,
+    );
+    const lastAt = last?.at ? (o.now.getTime() - new Date(last.at).getTime()) / 1000 : undefined;
+    reportQueues(add, { events, jobs }, lastAt);
+  } catch (err) {
+    add('fail', '数据库', `${kind}：查询失败：${errorMessage(err)}`);
+  } finally {
+    await database.close();
+  }
+}
+
+type Counts = { pending: number; processing: number; dead: number };
+
+function fromMetrics(m: Map<string, number>): { events: Counts; jobs: Counts } {
+  const of = (table: string): Counts => ({
+    pending: m.get(`queue_${table}_rows{status="pending"}`) ?? 0,
+    processing: m.get(`queue_${table}_rows{status="processing"}`) ?? 0,
+    dead: m.get(`queue_${table}_rows{status="dead"}`) ?? 0,
+  });
+  return { events: of('inbound_events'), jobs: of('jobs') };
+}
+
+function reportQueues(
+  add: (status: DoctorLine['status'], label: string, detail: string) => void,
+  q: { events: Counts; jobs: Counts },
+  secondsSinceLastEvent: number | undefined,
+): void {
+  for (const [label, c] of [
+    ['事件队列', q.events],
+    ['任务队列', q.jobs],
+  ] as const)
+    add(
+      c.dead > 0 ? 'fail' : 'ok',
+      label,
+      `待处理 ${c.pending}，处理中 ${c.processing}，失败（死信）${c.dead}${c.dead > 0 ? '：npm run cli -- events dead 查看' : ''}`,
+    );
+  add(
+    'ok',
+    '最近事件',
+    secondsSinceLastEvent === undefined ? '还没有收到过事件' : `${fmtAge(secondsSinceLastEvent)}收到`,
+  );
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
+}

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { openPostgres, queryRows } from '../db/client.js';
+import { lockDataDir } from '../db/lock-data-dir.js';
+import { bundledMigrations, compareSchema } from '../db/migration-state.js';
+import { AppError, errorMessage } from '../errors.js';
+import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
+import { listFiles, verifyManifest } from './backup-manifest.js';
+
+export interface RestoreInput {
+  from: string;
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+/**
+ * Restores a backup folder into an empty data folder (and, for a PostgreSQL backup, an empty
+ * database). Everything is checked before anything is written: the manifest (every file's SHA-256),
+ * the schema (not newer than this program's migrations), the kind of database, the empty target.
+ * Older schemas are fine: the bot migrates them at its next start.
+ */
+export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
+  const info = await readInfo(input.from);
+  const problems = await verifyManifest(input.from);
+  if (problems.length > 0)
+    throw new AppError(
+      'backup_damaged',
+      `备份已损坏，什么也没有恢复：\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  const schema = compareSchema(info.migrations, bundledMigrations());
+  if (schema.kind === 'newer')
+    throw new AppError(
+      'backup_newer_schema',
+      `备份来自更新版本的程序（数据库已有 ${schema.applied} 个迁移，本程序只认识 ${schema.known} 个）：请先安装新版本，再恢复`,
+    );
+  if (info.database === 'pglite' && input.databaseUrl)
+    throw new AppError('backup_kind', '这是内置数据库（PGlite）的备份：恢复时不要设置 DATABASE_URL');
+  if (info.database === 'postgres' && !input.databaseUrl)
+    throw new AppError('backup_kind', '这是 PostgreSQL 的备份：请设置 DATABASE_URL（一个空数据库）再恢复');
+  await refuseNonEmptyDir(input.dataDir);
+  if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
+
+  if (info.database === 'pglite')
+    await loadPglite(join(input.from, PGLITE_DUMP), join(input.dataDir, 'pglite'));
+  else pgRestore(join(input.from, POSTGRES_DUMP), input.databaseUrl!);
+  const files = join(input.from, 'files');
+  if (existsSync(files))
+    for (const rel of await listFiles(files)) {
+      const target = join(input.dataDir, 'files', rel);
+      await mkdir(dirname(target), { recursive: true });
+      await copyFile(join(files, rel), target);
+    }
+  return info;
+}
+
+async function readInfo(dir: string): Promise<BackupInfo> {
+  let info: BackupInfo;
+  try {
+    info = JSON.parse(await readFile(join(dir, BACKUP_INFO), 'utf8'));
+  } catch (err) {
+    throw new AppError(
+      'backup_unreadable',
+      `${dir} 不是可用的备份（读不了 ${BACKUP_INFO}：${errorMessage(err)}）`,
+    );
+  }
+  if (info.format !== 1)
+    throw new AppError(
+      'backup_newer_schema',
+      `备份格式 ${String(info.format)} 不认识：请用更新版本的程序恢复`,
+    );
+  return info;
+}
+
+async function refuseNonEmptyDir(dir: string): Promise<void> {
+  const entries = existsSync(dir) ? await readdir(dir) : [];
+  if (entries.length > 0)
+    throw new AppError(
+      'restore_target_not_empty',
+      `数据目录 ${dir} 不是空的（有 ${entries.slice(0, 5).join('、')}）：恢复只写入空目录，不会覆盖现有数据`,
+    );
+}
+
+async function refuseNonEmptyDatabase(url: string): Promise<void> {
+  const database = openPostgres(url, 1);
+  try {
+    const [row] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from information_schema.tables
+          where table_schema not in ('pg_catalog', 'information_schema')`,
+    );
+    if ((row?.n ?? 0) > 0)
+      throw new AppError(
+        'restore_target_not_empty',
+        `DATABASE_URL 指向的数据库不是空的（有 ${row!.n} 张表）：恢复只写入空数据库，不会覆盖现有数据`,
+      );
+  } finally {
+    await database.close();
+  }
+}
+
+async function loadPglite(dump: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const release = await lockDataDir(dir);
+  try {
+    const client = await PGlite.create(dir, { loadDataDir: new Blob([await readFile(dump)]) });
+    await client.query('select 1');
+    await client.close();
+  } finally {
+    await release();
+  }
+}
+
+function pgRestore(dump: string, url: string): void {
+  const res = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${url}`, dump], {
+    encoding: 'utf8',
+  });
+  if (res.error)
+    throw new AppError(
+      'pg_restore_missing',
+      `找不到 pg_restore（${errorMessage(res.error)}）：请安装 PostgreSQL 客户端工具（Debian: apt-get install postgresql-client）`,
+    );
+  if (res.status !== 0) throw new AppError('pg_restore_failed', `pg_restore 失败：${res.stderr.trim()}`);
+}

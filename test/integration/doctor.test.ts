@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPglite } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createWorkingCalendar } from '../../src/domain/working-days.js';
+import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
+import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+
+const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
+
+/** A port nothing listens on (taken and given back). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('npm run cli -- doctor', () => {
+  let fake: FakeLark;
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-doctor-'));
+  const year = Number(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()),
+  );
+  const holidaysOk = createWorkingCalendar().knowsYear(year);
+  const env = (dataDir: string, port: number, over: Record<string, string> = {}) => ({
+    LARK_APP_ID: fake.appId,
+    LARK_APP_SECRET: fake.appSecret,
+    LARK_DOMAIN: fake.baseUrl,
+    LARK_EVENT_MODE: 'webhook',
+    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+    LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MIN_FREE_DISK_MB: '1',
+    LOG_LEVEL: 'info',
+    RECONCILE_INTERVAL_MINUTES: '0',
+    ...over,
+  });
+  const doctor = (e: Record<string, string>) =>
+    runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'doctor'], e, tmp);
+
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+  }, 300_000);
+  afterAll(async () => {
+    await fake.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'with the bot stopped: reports the database, Lark, holidays, a dead job, and exits 1',
+    { timeout: 420_000 },
+    async () => {
+      const dataDir = join(tmp, 'stopped');
+      mkdirSync(join(dataDir, 'pglite'), { recursive: true });
+      const client = await PGlite.create(join(dataDir, 'pglite'));
+      const database = fromPglite(client);
+      await migrate(database);
+      await database.db
+        .execute(sql`insert into jobs (kind, key, payload, status, attempts, last_error, run_at, created_at)
+      values ('download-material', '1', '{}'::jsonb, 'dead', 8, 'gone', now(), now())`);
+      await client.close();
+
+      const res = await doctor(env(dataDir, await freePort()));
+      expect(res.code).toBe(1);
+      const out = res.stdout;
+      expect(out).toContain(`✓ 版本：归档助手 ${version}，Node.js ${process.version}`);
+      expect(out).toContain('✓ 配置：全部有效');
+      expect(out).toMatch(/✗ 机器人：未在运行/);
+      expect(out).toMatch(/✓ 数据库：内置 PGlite（.*）：可以连接/);
+      expect(out).toMatch(/✓ 迁移：已是最新（\d+ 个）/);
+      expect(out).toContain('✓ 飞书凭证：有效（机器人：');
+      expect(out).toContain('✗ 事件接收：Webhook（POST /lark/events）：机器人未运行');
+      expect(out).toMatch(/✓ 磁盘空间：.* 可用 [\d,]+ MB（下限 1 MB）/);
+      expect(out).toContain('✗ 任务队列：待处理 0，处理中 0，失败（死信）1');
+      expect(out).toContain('✓ 事件队列：待处理 0，处理中 0，失败（死信）0');
+      expect(out).toContain('✓ 最近事件：还没有收到过事件');
+      expect(out).toContain(`${holidaysOk ? '✓' : '✗'} 节假日表 ${year}：`);
+      expect(out).toContain(`节假日表 ${year + 1}：`);
+      expect(out).toMatch(/检查完毕：\d+ 项有问题（标 ✗）/);
+      expect(out + res.stderr).not.toContain(fake.appSecret);
+    },
+  );
+
+  it(
+    'reports credentials Lark refuses and a configuration error, without a secret',
+    { timeout: 420_000 },
+    async () => {
+      const dataDir = join(tmp, 'refused');
+      const res = await doctor(
+        env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret', PORT: 'x' }),
+      );
+      expect(res.code).toBe(1);
+      expect(res.stdout).toMatch(/✗ 配置：有误：\n\s+- PORT/);
+      const ok = await doctor(env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret' }));
+      expect(ok.stdout).toContain('✗ 飞书凭证：被拒绝（错误码 10014）');
+      expect(ok.stdout).toContain('! 数据库：内置 PGlite');
+      expect(ok.stdout + ok.stderr).not.toContain('wrong-secret');
+    },
+  );
+
+  it(
+    'with the bot running: asks the bot (it holds the embedded database) and passes',
+    { timeout: 420_000 },
+    async () => {
+      const dataDir = join(tmp, 'running');
+      const e = env(dataDir, await freePort());
+      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, tmp);
+      try {
+        await bot.started(240_000);
+        const res = await doctor(e);
+        expect(res.stdout).toContain('✓ 机器人：正在运行，就绪');
+        expect(res.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：由运行中的机器人使用/);
+        expect(res.stdout).toContain('✓ 事件接收：Webhook（POST /lark/events）：监听中');
+        expect(res.stdout).toContain('✓ 任务队列：待处理 0，处理中 0，失败（死信）0');
+        expect(res.code).toBe(holidaysOk ? 0 : 1);
+        if (holidaysOk) expect(res.stdout).toContain('检查完毕：一切正常');
+      } finally {
+        bot.kill('SIGTERM');
+        await bot.exit;
+      }
+    },
+  );
+});

@@ -1,0 +1,115 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
+import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
+import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
+import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
+import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { withDatabase } from '../support/global-setup.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+
+/** drizzle/ as the first release shipped it: only the first migration. */
+function firstMigrationOnly(dir: string): string {
+  const folder = join(dir, 'drizzle-first');
+  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = join(folder, 'meta/_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+  journal.entries = journal.entries.slice(0, 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return folder;
+}
+
+describe("the README's upgrade procedure (stop, back up, install, build, start)", () => {
+  let fake: FakeLark;
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-upgrade-'));
+  const dataDir = join(tmp, 'data');
+  let databaseUrl: string | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+  }, 300_000);
+  afterAll(async () => {
+    await fake.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'takes a database with only the first migration to today’s at start, keeping its data',
+    { timeout: 420_000 },
+    async () => {
+      // The older installation: first migration applied, one unit recorded.
+      const older = firstMigrationOnly(tmp);
+      const insertUnit = sql`insert into units (code, name, kind, path, full_name, created_at, updated_at)
+        values ('X', '测试县', 'county', '/1/', '测试县', now(), now())`;
+      if (pgUrl) {
+        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`create database "${name}"`);
+        await admin.end();
+        databaseUrl = withDatabase(pgUrl, name);
+        const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+        const db = drizzle(client);
+        await migratePostgres(db, { migrationsFolder: older });
+        await db.execute(insertUnit);
+        await client.end();
+      } else {
+        mkdirSync(join(dataDir, 'pglite'), { recursive: true });
+        const client = await PGlite.create(join(dataDir, 'pglite'));
+        await migratePglite(fromPglite(client).db as any, { migrationsFolder: older });
+        await fromPglite(client).db.execute(insertUnit);
+        await client.close();
+      }
+      const env = {
+        LARK_APP_ID: fake.appId,
+        LARK_APP_SECRET: fake.appSecret,
+        LARK_DOMAIN: fake.baseUrl,
+        LARK_EVENT_MODE: 'webhook',
+        LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+        LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
+        DATA_DIR: dataDir,
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RECONCILE_INTERVAL_MINUTES: '0',
+      };
+      const cli = (...args: string[]) =>
+        runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], env, tmp);
+
+      // 1. stopped (nothing runs). 2. Back up, with the installed program.
+      const backup = await cli('backup', '--out', join(tmp, 'backup-before-upgrade'));
+      expect(backup.stderr).toBe('');
+      expect(backup.stdout).toContain('已应用 1 个迁移');
+      // 3-4. Installed and built (ensureBuilt). The doctor sees what the start will do.
+      const doctor = await cli('doctor');
+      expect(doctor.stdout).toMatch(/! 迁移：已执行 1 个，待执行 \d+ 个/);
+      // 5. Start: migrations run under the advisory lock (PostgreSQL) or the folder lock (PGlite).
+      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      await bot.started(240_000);
+      bot.kill('SIGTERM');
+      expect(await bot.exit).toBe(0);
+
+      const database = await openDb({ databaseUrl, dataDir });
+      try {
+        expect((await appliedMigrations(database.db)).count).toBe(bundledMigrations().length);
+        expect(await queryRows(database.db, sql`select code, name from units`)).toEqual([
+          { code: 'X', name: '测试县' },
+        ]);
+      } finally {
+        await database.close();
+      }
+      const after = await cli('doctor');
+      expect(after.stdout).toMatch(/✓ 迁移：已是最新（\d+ 个）/);
+    },
+  );
+});

@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { errorMessage } from './errors.js';
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -10,6 +10,8 @@ export interface AppDeps {
   ready: () => Promise<{ ok: boolean; checks: Record<string, boolean | string> }>;
   /** Present in webhook mode. */
   larkWebhook?: Koa.Middleware;
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 /** The HTTP surface. Never listens by itself (the composition root does). */
@@ -37,12 +39,22 @@ export function buildApp(deps: AppDeps): Koa {
         ctx.body = { ok: true };
         return;
       case 'GET /readyz': {
-        const r = await deps.ready().catch((err) => ({ ok: false, checks: { error: errorMessage(err) } }));
+        // Reason codes only: raw errors (database hosts, SQL) are for the log, not for anyone asking.
+        const r = await deps.ready().catch((err) => {
+          deps.logger.warn({ err }, 'readiness check failed');
+          return { ok: false, checks: { error: 'check_failed' } };
+        });
         ctx.status = r.ok ? 200 : 503;
         ctx.body = r;
         return;
       }
       case 'GET /metrics':
+        if (deps.metricsToken && !bearerMatches(ctx.get('authorization'), deps.metricsToken)) {
+          ctx.status = 401;
+          ctx.set('WWW-Authenticate', 'Bearer');
+          ctx.body = { error: 'unauthorized' };
+          return;
+        }
         ctx.type = 'text/plain; version=0.0.4';
         ctx.body = await deps.metrics.render();
         return;
@@ -58,4 +70,10 @@ export function buildApp(deps: AppDeps): Koa {
     }
   });
   return app;
+}
+
+function bearerMatches(header: string, token: string): boolean {
+  const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -10,7 +10,6 @@ import { openDb, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
-import { queueStats } from './db/repos/queue.js';
 import { AppError, errorMessage, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
@@ -30,6 +29,8 @@ import { QueueWorker } from './worker/queue-worker.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { installOpsAlerts } from './wiring/ops-alerts.js';
+import { registerQueueMetrics } from './wiring/queue-metrics.js';
+import { installRetention } from './wiring/retention.js';
 import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
 
 export interface BotOverrides {
@@ -189,17 +190,22 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
               ),
           })
         : undefined;
-    registerQueueMetrics(metrics, database, clock);
+    registerQueueMetrics(metrics, database, clock, config.operations.metricsRefreshSeconds);
     const app = buildApp({
       logger,
       metrics,
       larkWebhook,
+      metricsToken: config.operations.metricsToken,
       ready: async () => {
         const checks: Record<string, boolean | string> = {};
+        // A reason code, never the database's own error text (readiness is public).
         checks.database = await database.db
           .execute(sql`select 1`)
-          .then(() => true)
-          .catch((e) => errorMessage(e));
+          .then(() => true as const)
+          .catch((err) => {
+            logger.warn({ err }, 'readiness: database check failed');
+            return 'database_unreachable';
+          });
         if (config.lark.eventMode === 'ws') checks.larkConnection = ws?.connected() ?? false;
         return { ok: Object.values(checks).every((v) => v === true), checks };
       },
@@ -223,6 +229,14 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     }
     const stopFeatures = features.start();
     const alerts = installOpsAlerts({ config, deps, logger, blobs, lastLarkRefusal: lastRefusal, ws });
+    const retention = installRetention({
+      db: database.db,
+      clock,
+      logger,
+      metrics,
+      retentionDays: config.operations.retentionDays,
+    });
+    void retention.runOnce().catch((err) => logger.error({ err }, 'pruning finished rows failed'));
     logger.info({ url, mode: config.lark.eventMode, database: database.kind }, 'bot started');
 
     let stopped = false;
@@ -234,6 +248,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       jobWorker.pause();
       await stopFeatures();
       await alerts.stop();
+      await retention.stop();
       await ws?.close().catch(() => {});
       await closeServer(server);
       await Promise.all([eventWorker.stop(), jobWorker.stop()]);
@@ -277,26 +292,6 @@ async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<s
     logger.warn({ err: errorMessage(err) }, 'Lark is unreachable at start-up; will keep trying');
     return undefined;
   }
-}
-
-function registerQueueMetrics(metrics: Metrics, database: Database, clock: Clock): void {
-  for (const table of ['inbound_events', 'jobs'] as const) {
-    metrics.collect(`queue_${table}_rows`, `Rows of ${table} by status`, async () => {
-      const s = await queueStats(database.db, table, clock.now());
-      return [
-        { labels: { status: 'pending' }, value: s.pending },
-        { labels: { status: 'processing' }, value: s.processing },
-        { labels: { status: 'dead' }, value: s.dead },
-      ];
-    });
-    metrics.collect(`queue_${table}_lag_seconds`, `Age of the oldest due row of ${table}`, async () => [
-      { labels: {}, value: (await queueStats(database.db, table, clock.now())).lagSeconds },
-    ]);
-  }
-  metrics.collect('lark_seconds_since_last_event', 'Seconds since the last accepted Lark event', () => {
-    const last = metrics.value('lark_last_event_timestamp_seconds');
-    return last ? [{ labels: {}, value: Math.round(clock.now().getTime() / 1000 - last) }] : [];
-  });
 }
 
 function listen(app: Koa, port: number, host: string): Promise<Server> {

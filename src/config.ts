@@ -75,6 +75,10 @@ const schema = z.object({
   MIN_FREE_DISK_MB: intFrom(1024, 0),
   DOWNLOAD_CHUNK_MB: intFrom(8, 1, 100),
   DOWNLOAD_IDLE_TIMEOUT_SECONDS: intFrom(30, 1),
+  // Lark redelivers a push for ~7.1 h: processed events must be kept at least a day.
+  RETENTION_DAYS: intFrom(30, 1, 36_500),
+  METRICS_REFRESH_SECONDS: intFrom(15, 1, 3600),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RECONCILE_INTERVAL_MINUTES: intFrom(30, 0),
   RECONCILE_LOOKBACK_HOURS: intFrom(12, 1, 24 * 14),
   SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
@@ -131,6 +135,8 @@ export interface Config {
   archive: { configFile: string; virusScanCommand?: string };
   /** Alerts to the operations chat (or the top admins): how often to check, at most one per kind per interval. */
   alerts: { opsChatId?: string; checkMs: number; intervalMs: number; refusalWindowMs: number };
+  /** Pruning of processed events and finished jobs; /metrics refresh and optional bearer token. */
+  operations: { retentionDays: number; metricsRefreshSeconds: number; metricsToken?: string };
 }
 
 export class ConfigError extends Error {
@@ -216,6 +222,11 @@ export function loadConfig(env: Env): Config {
       checkMs: v.ALERT_CHECK_MINUTES * 60_000,
       intervalMs: v.ALERT_INTERVAL_MINUTES * 60_000,
       refusalWindowMs: v.LARK_REFUSAL_ALERT_MINUTES * 60_000,
+    },
+    operations: {
+      retentionDays: v.RETENTION_DAYS,
+      metricsRefreshSeconds: v.METRICS_REFRESH_SECONDS,
+      metricsToken: v.METRICS_TOKEN,
     },
   };
 }

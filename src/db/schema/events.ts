@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
 
 /**
- * Every accepted Lark event, kept forever: it is the archive's intake log and the dedupe key store.
+ * Every accepted Lark event: the intake log and the dedupe key store. Processed rows are pruned after
+ * RETENTION_DAYS (wiring/retention.ts); message ids stay in `messages`.
  * The row is also the processing job (status/attempts/next_attempt_at), so accepting an event is
  * exactly one INSERT.
  */
@@ -36,5 +37,12 @@ export const inboundEvents = pgTable(
     index('inbound_events_processing_idx')
       .on(t.lockedAt)
       .where(sql`status = 'processing'`),
+    // /metrics counts dead rows and retention prunes finished ones without reading the whole table.
+    index('inbound_events_dead_idx')
+      .on(t.id)
+      .where(sql`status = 'dead'`),
+    index('inbound_events_finished_idx')
+      .on(t.processedAt)
+      .where(sql`status in ('done', 'ignored')`),
   ],
 );

@@ -31,5 +31,11 @@ export const jobs = pgTable(
     index('jobs_processing_idx')
       .on(t.lockedAt)
       .where(sql`status = 'processing'`),
+    index('jobs_dead_idx')
+      .on(t.id)
+      .where(sql`status = 'dead'`),
+    index('jobs_finished_idx')
+      .on(t.finishedAt)
+      .where(sql`status = 'done'`),
   ],
 );

@@ -75,6 +75,9 @@ export async function handleWebhookRequest(deps: WebhookDeps, req: WebhookReques
       return refuse(deps, signed ? 400 : 401, signed ? 'decrypt_failed' : 'unsigned');
     }
   }
+  // A correctly encrypted `null`, number or array is a malformed push, not a crash.
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return refuse(deps, signed ? 400 : 401, signed ? 'malformed_event' : 'unsigned');
 
   // The URL check is unsigned by design; it proves itself with the verification token.
   if (body.type === 'url_verification') {

@@ -141,6 +141,16 @@ describe('webhook intake (POST /lark/events)', () => {
     expect(h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_json' })).toBeGreaterThan(0);
   });
 
+  it('refuses a correctly signed and encrypted plaintext null, number or array with 400 (malformed)', async () => {
+    const before = h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' });
+    for (const plain of [null, 42, ['x']]) {
+      const res = await h.post(plain);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'malformed_event' });
+    }
+    expect(h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' })).toBe(before + 3);
+  });
+
   it('answers @bot 帮助 with a JSON 2.0 help card at the fake Lark', async () => {
     const ev = commandEvent({ appId: h.fake.appId, botOpenId: h.fake.botOpenId, text: '帮助' });
     expect((await h.post(ev)).status).toBe(200);

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
+import { runProcess } from '../support/run-process.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 describe('npm run cli -- archive …', () => {
@@ -49,16 +49,15 @@ describe('npm run cli -- archive …', () => {
     await expect(run('unconfirm', '--item', 'abc')).rejects.toThrow('--item 须为正整数，收到 "abc"');
   });
 
-  it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', () => {
+  it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'archive-cli-'));
     try {
-      const res = spawnSync(
+      const res = await runProcess(
         join(process.cwd(), 'node_modules/.bin/tsx'),
         [join(process.cwd(), 'src/cli/main.ts'), 'archive', 'unconfirm', '--item', 'abc'],
         {
           // Run from the empty data folder: no .env of the developer's is read.
           cwd: dataDir,
-          encoding: 'utf8',
           env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
         },
       );

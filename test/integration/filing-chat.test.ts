@@ -339,11 +339,15 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     });
     await h.post(cmd);
     const card = await replyTo(cmd.event.message.message_id);
-    const [shown] = await queryRows<{ campaign: string }>(
-      h.db.db,
-      sql`select c.code as campaign from bot_messages b join tasks t on b.task_ids @> to_jsonb(t.id)
-          join campaigns c on c.id = t.campaign_id where b.message_id = ${card.messageId}`,
-    );
+    // The bot records the card after Lark has answered the send: wait for the row, too.
+    const [shown] = await waitFor(async () => {
+      const rows = await queryRows<{ campaign: string }>(
+        h.db.db,
+        sql`select c.code as campaign from bot_messages b join tasks t on b.task_ids @> to_jsonb(t.id)
+            join campaigns c on c.id = t.campaign_id where b.message_id = ${card.messageId}`,
+      );
+      return rows.length > 0 && rows;
+    }, 'the task card recorded');
     expect(shown).toEqual({ campaign: 'F-village-2027' });
   });
   it('in a direct message answers only about units the person works for (or below)', async () => {

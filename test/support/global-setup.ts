@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { fromPglite } from '../../src/db/client.js';
-import { migrate, migratePostgresUrl } from '../../src/db/migrate.js';
+import { MIGRATIONS_FOLDER, migrate, migratePostgresUrl } from '../../src/db/migrate.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +18,7 @@ declare module 'vitest' {
 }
 
 /**
- * Builds the template database once from the real migrations; each test file clones it
+ * Provides the template database built from the real migrations; test files start from it
  * (test/support/test-db.ts). PGlite by default, PostgreSQL when TEST_DATABASE_URL is set.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -40,16 +41,50 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await admin.end();
     };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'archive-bot-tmpl-'));
-  const client = await PGlite.create();
-  await migrate(fromPglite(client));
-  const dump = await client.dumpDataDir('none');
-  const path = join(dir, 'template.tar');
-  writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
-  await client.close();
-  project.provide('pgliteTemplatePath', path);
+  project.provide('pgliteTemplatePath', await pgliteTemplate());
   project.provide('pgTemplateDb', '');
-  return async () => rmSync(dir, { recursive: true, force: true });
+  return async () => {};
+}
+
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/archive-bot-tests', import.meta.url));
+
+/**
+ * A data-dir dump of a freshly migrated PGlite, cached on disk under a hash of drizzle/ and the
+ * PGlite version: building it (initdb + migrations) costs seconds, so it is rebuilt only when a
+ * migration or PGlite changes.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const path = join(CACHE_DIR, `pglite-template-${templateKey()}.tar`);
+  if (existsSync(path)) return path;
+  const client = await PGlite.create();
+  try {
+    await migrate(fromPglite(client));
+    const dump = await client.dumpDataDir('none');
+    mkdirSync(CACHE_DIR, { recursive: true });
+    for (const old of readdirSync(CACHE_DIR)) rmSync(join(CACHE_DIR, old), { force: true });
+    // Write then rename: a concurrent run never reads a half-written template.
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, path);
+  } finally {
+    await client.close();
+  }
+  return path;
+}
+
+function templateKey(): string {
+  const hash = createHash('sha256');
+  const pglite = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+  hash.update(JSON.parse(readFileSync(pglite, 'utf8')).version);
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else hash.update(relative(MIGRATIONS_FOLDER, p)).update('\0').update(readFileSync(p)).update('\0');
+    }
+  };
+  walk(MIGRATIONS_FOLDER);
+  return hash.digest('hex').slice(0, 16);
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../support/run-process.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -40,15 +40,12 @@ describe('a failed copy leaves no partial file behind', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('removes the destination when writing fails part-way (in process and in the pool)', () => {
+  it('removes the destination when writing fails part-way (in process and in the pool)', async () => {
     const tsx = join(root, 'node_modules/.bin/tsx');
-    const res = spawnSync(
+    const res = await runProcess(
       'bash',
       ['-c', 'ulimit -f 1024 && exec "$0" "$@"', tsx, join(dir, 'run.mts'), dir],
-      {
-        encoding: 'utf8',
-        cwd: root,
-      },
+      { cwd: root },
     );
     expect(res.stderr).toBe('');
     expect(JSON.parse(res.stdout.trim())).toEqual({

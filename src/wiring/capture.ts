@@ -96,25 +96,31 @@ export function installCapture(
   return () => {
     void blobs.cleanupTemp(new Date(deps.clock.now().getTime() - 3_600_000)).catch(() => 0);
     const stops = [
-      every(Math.min(2000, Math.max(200, cap.quietWindowMs / 4)), 'close-bursts', deps.logger, async () => {
-        const now = deps.clock.now();
-        // One transaction: a burst is closed only together with the job that answers it, so a crash
-        // in between cannot leave a closed burst that nobody ever acknowledges.
-        await deps.db.transaction(async (tx) => {
-          for (const b of await closeDueBursts(tx, now, BURST_MAX_WAIT_MS))
-            await enqueueJob(
-              tx,
-              { kind: 'ack-burst', key: String(b.id), payload: { burstId: b.id }, runAt: now },
-              now,
-            );
-        });
-        ctx.wakeJobs();
-      }),
+      every(
+        deps.clock,
+        Math.min(2000, Math.max(200, cap.quietWindowMs / 4)),
+        'close-bursts',
+        deps.logger,
+        async () => {
+          const now = deps.clock.now();
+          // One transaction: a burst is closed only together with the job that answers it, so a crash
+          // in between cannot leave a closed burst that nobody ever acknowledges.
+          await deps.db.transaction(async (tx) => {
+            for (const b of await closeDueBursts(tx, now, BURST_MAX_WAIT_MS))
+              await enqueueJob(
+                tx,
+                { kind: 'ack-burst', key: String(b.id), payload: { burstId: b.id }, runAt: now },
+                now,
+              );
+          });
+          ctx.wakeJobs();
+        },
+      ),
     ];
     if (cap.reconcileIntervalMs > 0) {
       // One reconciliation per interval slot, whichever instance enqueues it first.
       stops.push(
-        every(Math.min(60_000, cap.reconcileIntervalMs), 'reconcile', deps.logger, async () => {
+        every(deps.clock, Math.min(60_000, cap.reconcileIntervalMs), 'reconcile', deps.logger, async () => {
           const now = deps.clock.now();
           const slot = Math.floor(now.getTime() / cap.reconcileIntervalMs);
           if (

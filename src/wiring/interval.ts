@@ -1,26 +1,28 @@
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Clock } from '../ports/clock.js';
 
 /**
- * Runs `fn` every `ms` (never overlapping itself); returns the stopper. Failures are logged and the
- * timer keeps going. Timers only trigger: what they do is claimed in the database.
+ * Runs `fn` every `ms` of the clock's time (never overlapping itself); returns the stopper.
+ * Failures are logged and the timer keeps going. Timers only trigger: what they do is claimed in
+ * the database.
  */
 export function every(
+  clock: Clock,
   ms: number,
   name: string,
   logger: Logger,
   fn: () => Promise<unknown>,
 ): () => Promise<void> {
   let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = fn()
+  const cancel = clock.every(ms, () => {
+    running ??= fn()
       .catch((err) => logger.error({ task: name, err: errorMessage(err) }, 'periodic task failed'))
       .finally(() => (running = undefined));
-  }, ms);
-  timer.unref();
+    return running;
+  });
   return async () => {
-    clearInterval(timer);
+    cancel();
     await running;
   };
 }

@@ -20,7 +20,8 @@ import {
 
 describe('capture: one acknowledgment per burst, duplicates stored once', () => {
   let h: Harness;
-  // The quiet window (2 s in tests) passes when the test says so; the burst closer runs every 500 ms.
+  // The quiet window (2 s in tests) passes when the test says so; the burst closer runs every 500 ms
+  // of this clock's time, so moving the clock runs it.
   const clock = new ManualClock(new Date());
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
@@ -45,8 +46,8 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     expect((await h.post(ev)).status).toBe(200);
     return ev.event.message.message_id;
   };
-  /** One run of the burst closer. */
-  const closerTick = () => new Promise((r) => setTimeout(r, 600));
+  /** One more period of the burst closer passes: it runs once. */
+  const closerTick = () => clock.advance(500);
   /** Lets the quiet window pass and waits for the burst's reply. */
   const replyAfterWindow = async (firstMessageId: string) => {
     await h.settle();
@@ -67,15 +68,13 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     await h.settle();
     const replies = () => h.fake.sentMessages().filter((m) => ids.includes(m.replyTo ?? ''));
     // The window counts from the last photo (t0 + 1.2 s): nothing is sent before it has passed.
-    clock.advance(2500);
-    await closerTick();
+    await clock.advance(2500); // the closer runs at this time
     expect(replies()).toEqual([]);
     clock.advance(1000);
     const reply = await waitFor('the burst reply', () => repliesTo(h.fake, ids[0]!)[0]);
     expect(replyText(reply)).toMatch(/收到 9 张照片\n有 9 张照片被压缩/);
     // Later rounds of the closer send nothing more for this burst.
-    clock.advance(3000);
-    await closerTick();
+    await clock.advance(3000);
     await h.settle();
     expect(replies()).toHaveLength(1);
     const bursts = await burstsOf(to.chatId);

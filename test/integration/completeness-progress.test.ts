@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/ports/clock.js';
 import { runCampaignsCommand } from '../../src/cli/campaigns.js';
 import { fileableTasksOfUnit, taskProgress } from '../../src/db/repos/completeness.js';
 import { missingForUnit } from '../../src/db/repos/completeness-missing.js';
@@ -131,7 +132,7 @@ describe('completeness (derived from filings)', () => {
 
   it('prints progress and gaps on the command line', async () => {
     const out: string[] = [];
-    const cli = { db: tdb.db, clock: { now: () => now }, out: (l: string) => out.push(l) };
+    const cli = { db: tdb.db, clock: { ...systemClock, now: () => now }, out: (l: string) => out.push(l) };
     await runCampaignsCommand(['progress', 'T1'], cli);
     expect(out).toEqual([
       '测试县/甲镇  66.7%  共 6：齐全 3，部分 1，未交 1，免交 1，逾期 0',

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/ports/clock.js';
 import { blobs as blobsTable, materials } from '../../src/db/schema/materials.js';
 import { LarkApiError, LarkNetworkError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
@@ -162,7 +163,7 @@ describe('downloadMaterial', () => {
       db: tdb.db,
       gateway: lark,
       blobs: store,
-      clock: { now: () => NOW },
+      clock: { ...systemClock, now: () => NOW },
       logger: silentLogger(),
       metrics: new Metrics(),
       options: { chunkRetryDelayMs: 0 },

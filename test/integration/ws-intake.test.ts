@@ -8,7 +8,7 @@ import type { InboundLarkEvent } from '../../src/lark/event-envelope.js';
 import { startWsIntake, type WsIntake } from '../../src/lark/ws-intake.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
-import type { Clock } from '../../src/ports/clock.js';
+import { systemClock, type Clock } from '../../src/ports/clock.js';
 import { startFakeLark } from '../support/fake-lark/server.js';
 import {
   attachWsGateway,
@@ -87,7 +87,7 @@ async function setup(
     },
     logger: createLogger('debug', sink),
     metrics,
-    clock: opts.clock ?? { now: () => new Date() },
+    clock: opts.clock ?? systemClock,
     onEvent: async (event) => {
       if (behaviour.failEvents) throw new Error('database is down');
       events.push(event);
@@ -240,7 +240,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
     let now = Date.parse('2025-03-01T08:00:00Z');
     // Lark's real ping cadence: one pong at connect, then quiet for 120 s.
     const s = await setup({
-      clock: { now: () => new Date(now) },
+      clock: { ...systemClock, now: () => new Date(now) },
       gateway: { clientConfig: { ...FAST, PingInterval: 120 } },
       lark: { wsSilenceAlertMinutes: 1 },
     });
@@ -287,7 +287,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
         config,
         logger: createLogger('silent'),
         metrics: new Metrics(),
-        clock: { now: () => new Date() },
+        clock: systemClock,
         onEvent: async () => {},
         onCardAction: async () => undefined,
       }),
@@ -327,6 +327,8 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Whatever happens below, the child does not outlive the test.
+    teardown.push(async () => void child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -1,18 +1,44 @@
 import type { Clock } from '../../src/ports/clock.js';
 
-/** A clock tests move by hand. */
+interface Timer {
+  ms: number;
+  next: number;
+  tick: () => unknown;
+}
+
+/**
+ * A clock tests move by hand. Its timers run when it is moved past their time (once per move,
+ * however far, as a busy timer would); `advance` and `set` resolve when those runs have finished.
+ */
 export class ManualClock implements Clock {
   private t: number;
+  private readonly timers = new Set<Timer>();
   constructor(start: Date | string = '2026-11-26T09:00:00+08:00') {
     this.t = new Date(start).getTime();
   }
   now(): Date {
     return new Date(this.t);
   }
-  set(at: Date | string): void {
-    this.t = new Date(at).getTime();
+  every(ms: number, tick: () => unknown): () => void {
+    const timer = { ms, next: this.t + ms, tick };
+    this.timers.add(timer);
+    return () => this.timers.delete(timer);
   }
-  advance(ms: number): void {
+  set(at: Date | string): Promise<void> {
+    this.t = new Date(at).getTime();
+    return this.runDue();
+  }
+  advance(ms: number): Promise<void> {
     this.t += ms;
+    return this.runDue();
+  }
+  private async runDue(): Promise<void> {
+    const runs: unknown[] = [];
+    for (const timer of this.timers) {
+      if (timer.next > this.t) continue;
+      timer.next = this.t + timer.ms;
+      runs.push(timer.tick());
+    }
+    await Promise.all(runs);
   }
 }

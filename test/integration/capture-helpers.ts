@@ -33,21 +33,7 @@ export function fixtureEvent(
   return ev;
 }
 
-/** Polls `fn` until `ok` holds (default: truthy), or fails after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T> | T,
-  ok: (v: T) => boolean = Boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../support/wait-for.js';
 
 export interface MaterialRow {
   id: number;

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
@@ -25,15 +26,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
   const cardOf = (m: { content: unknown }) => m.content as any;
-  const buttonsOf = (card: any): { text: string; value: any }[] =>
-    JSON.stringify(card)
-      .match(
-        /"content":"[^"]*"\},"type":"[a-z_]+","width":"default","behaviors":\[\{"type":"callback","value":\{[^}]*\}/g,
-      )
-      ?.map((s) => ({
-        text: s.match(/"content":"([^"]*)"/)![1]!,
-        value: JSON.parse(s.match(/"value":(\{[^}]*\})/)![1]!),
-      })) ?? [];
+  const buttonsOf = cardButtons;
   const click = async (
     operator: string,
     value: Record<string, unknown>,
@@ -82,7 +75,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     return ids;
   };
   const replyTo = (messageId: string) =>
-    waitFor(() => h.fake.sentMessages().find((m) => m.replyTo === messageId), `a reply to ${messageId}`);
+    waitFor(`a reply to ${messageId}`, () => h.fake.sentMessages().find((m) => m.replyTo === messageId));
   const liveItems = async () =>
     queryRows<{ id: number; task_code: string; n: number; via: string }>(
       h.db.db,
@@ -96,12 +89,8 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     await h.post(
       botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId, operatorOpenId: org.officer }),
     );
-    await waitFor(
-      () =>
-        h.fake
-          .sentMessages()
-          .find((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('绑定')),
-      'onboarding card',
+    await waitFor('onboarding card', () =>
+      h.fake.sentMessages().find((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('绑定')),
     );
 
     const cmd = commandEvent({
@@ -193,9 +182,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(audit?.n).toBe(1);
 
     // The filed card asks for the DA/T 50 photo description; submitting the form records it.
-    const submit = JSON.stringify(res.card.data).match(/"value":(\{"a":"describe-item"[^}]*\})/);
-    expect(submit).not.toBeNull();
-    const described = await click(org.officer, JSON.parse(submit![1]!), undefined, {
+    const described = await click(org.officer, buttonValue(res.card.data, 'describe-item'), undefined, {
       reason: '识别结果公示',
       place: '村委会公示栏',
       people: '',
@@ -340,14 +327,14 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     await h.post(cmd);
     const card = await replyTo(cmd.event.message.message_id);
     // The bot records the card after Lark has answered the send: wait for the row, too.
-    const [shown] = await waitFor(async () => {
+    const [shown] = await waitFor('the task card recorded', async () => {
       const rows = await queryRows<{ campaign: string }>(
         h.db.db,
         sql`select c.code as campaign from bot_messages b join tasks t on b.task_ids @> to_jsonb(t.id)
             join campaigns c on c.id = t.campaign_id where b.message_id = ${card.messageId}`,
       );
       return rows.length > 0 && rows;
-    }, 'the task card recorded');
+    });
     expect(shown).toEqual({ campaign: 'F-village-2027' });
   });
   it('in a direct message answers only about units the person works for (or below)', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { cardActionEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { buttonValue } from '../support/cards.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { jpeg } from '../support/photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -49,14 +50,13 @@ describe('undo of a filing after 24 hours', () => {
     );
     await h.settle();
     clock.advance(5_000);
-    const ack = await waitFor(
-      () => h.fake.sentMessages().find((m) => m.replyTo === messageId),
-      'filing card',
+    const ack = await waitFor('filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId),
     );
-    const fileValue = JSON.parse(JSON.stringify(ack.content).match(/"value":(\{"a":"file"[^}]*\})/)![1]!);
+    const fileValue = buttonValue(ack.content, 'file');
     const filed = await click(org.officer, fileValue);
     expect(filed.toast.type).toBe('success');
-    const undoValue = JSON.parse(JSON.stringify(filed.card.data).match(/"value":(\{"a":"undo"[^}]*\})/)![1]!);
+    const undoValue = buttonValue(filed.card.data, 'undo');
 
     clock.advance(25 * 3600_000);
     const late = await click(org.officer, undoValue);

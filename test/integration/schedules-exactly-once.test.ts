@@ -104,7 +104,7 @@ describe('restarts', () => {
   it('a restart at 10:00 catches up the 09:00 run once', async () => {
     w.clock.set('2026-11-26T10:00:00+08:00');
     await w.h.restart();
-    await waitFor(() => w.sentTo(w.chats.village1).length === 1, 'the caught-up reminder');
+    await waitFor('the caught-up reminder', () => w.sentTo(w.chats.village1).length === 1);
     await w.h.settle();
     await w.h.restart(); // stopping waits for the start-up tick of the instance stopped
     await w.h.restart();
@@ -135,13 +135,13 @@ describe('restarts', () => {
   it('a catch-up late in the evening sends nothing into quiet hours (the reminder expires)', async () => {
     w.clock.set('2026-12-01T20:30:00+08:00');
     await w.h.restart();
-    await waitFor(async () => {
+    await waitFor('the evening reminder to expire', async () => {
       const [r] = await queryRows<{ status: string }>(
         w.h.db.db,
         sql`select status from scheduled_sends where period = '2026-12-01' and kind = 'reminder'`,
       );
       return r?.status === 'expired';
-    }, 'the evening reminder to expire');
+    });
     expect(w.sentTo(w.chats.village1)).toHaveLength(2);
   });
 });

@@ -168,6 +168,7 @@ describe('scheduled reminders', () => {
     );
     expect(res.status).toBe(200);
     const filed = await waitFor(
+      'the reply to be filed',
       async () => {
         w.clock.advance(1_000); // the burst's quiet window passes on the manual clock
         const [r] = await queryRows<{ task_id: number; via: string }>(
@@ -176,9 +177,7 @@ describe('scheduled reminders', () => {
         );
         return r;
       },
-      'the reply to be filed',
-      20_000,
-      200,
+      { timeoutMs: 20_000, everyMs: 200 },
     );
     expect(filed).toEqual({ task_id: c04, via: 'reply' });
   });

@@ -43,9 +43,8 @@ describe('roles in chat: 设置 / 撤销角色 / 人员 (mentions carry the open
       mentions,
     });
     expect((await h.post(ev)).status).toBe(200);
-    const reply = await waitFor(
-      () => h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
-      `a reply to「${text}」`,
+    const reply = await waitFor(`a reply to「${text}」`, () =>
+      h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
     );
     return (reply.content as { text: string }).text;
   };

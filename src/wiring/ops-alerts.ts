@@ -1,3 +1,4 @@
+import { systemClock } from '../ports/clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -45,7 +46,7 @@ export function installOpsAlerts(ctx: {
   const check = () => checkOpsAlerts(deps, opsAlertOptions(config), checks);
   const stop =
     config.alerts.checkMs > 0
-      ? every(config.alerts.checkMs, 'ops-alerts', ctx.logger, check)
+      ? every(systemClock, config.alerts.checkMs, 'ops-alerts', ctx.logger, check)
       : async () => {};
   return { check, stop };
 }

@@ -1,3 +1,4 @@
+import { systemClock } from '../ports/clock.js';
 import { pruneFinished } from '../db/repos/retention.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -21,6 +22,6 @@ export function installRetention(deps: {
     deps.metrics.inc('retention_pruned_total', { table: 'jobs' }, n.jobs);
     if (n.inboundEvents + n.jobs > 0) deps.logger.info({ ...n, before }, 'pruned finished rows');
   };
-  const stop = every(deps.intervalMs ?? 3_600_000, 'retention', deps.logger, runOnce);
+  const stop = every(systemClock, deps.intervalMs ?? 3_600_000, 'retention', deps.logger, runOnce);
   return { stop, runOnce };
 }

@@ -70,6 +70,34 @@ describe('text safe for every store: NUL through the fake Lark and a real databa
     expect(h.bot.metrics.value('text_characters_replaced_total', { where: 'message' })).toBe(2);
   });
 
+  it('an HTML page sent as "报告.pdf" is recorded as text/html (the bytes win over the name)', async () => {
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      msgType: 'file',
+      content: { file_key: 'file_v3_html_0001', file_name: '报告.pdf' },
+    });
+    h.fake.addResource({
+      messageId: ev.event.message.message_id,
+      fileKey: 'file_v3_html_0001',
+      bytes: Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>'),
+      contentType: 'application/pdf',
+      fileName: '报告.pdf',
+    });
+    expect((await h.post(ev)).status).toBe(200);
+    const m = await waitFor(
+      'the material stored',
+      async () =>
+        (
+          await queryRows<{ sniffed_mime: string; status: string }>(
+            h.db.db,
+            sql`select sniffed_mime, status from materials where message_id = ${ev.event.message.message_id}`,
+          )
+        )[0],
+      (r) => r?.status === 'stored',
+    );
+    expect(m?.sniffed_mime).toBe('text/html');
+  });
+
   it('an envelope carrying a real NUL (jsonb refuses U+0000) is acknowledged and recorded', async () => {
     const ev = botMembershipEvent({
       appId: h.fake.appId,

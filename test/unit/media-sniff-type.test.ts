@@ -28,6 +28,7 @@ describe('sniffType', () => {
     ]);
     writeFileSync(file('clip.mp4'), Buffer.concat([ftyp, Buffer.alloc(256)]));
     writeFileSync(file('random.dat'), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    writeFileSync(file('page.pdf'), '<!DOCTYPE html><html><body>not a pdf</body></html>');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,6 +74,18 @@ describe('sniffType', () => {
     });
     expect(await sniffType(file('random.dat'), { declaredMime: 'application/octet-stream' })).toMatchObject({
       source: 'unknown',
+    });
+  });
+
+  it('does not believe a name or declared type the bytes contradict: an HTML page named .pdf is text/html', async () => {
+    expect(
+      await sniffType(file('page.pdf'), { declaredMime: 'application/pdf', fileName: 'report.pdf' }),
+    ).toMatchObject({ mime: 'text/html', source: 'bytes' });
+    expect(await sniffType(file('notes.txt'), { fileName: 'photo.jpg' })).toMatchObject({
+      mime: 'text/plain',
+    });
+    expect(await sniffType(file('random.dat'), { fileName: 'x.pdf' })).toMatchObject({
+      mime: 'text/plain',
     });
   });
 });

@@ -6,11 +6,16 @@ export function card(
   title: string,
   template: Template,
   elements: object[],
-  opts: { subtitle?: string } = {},
+  opts: { subtitle?: string; summary?: string } = {},
 ): object {
   return {
     schema: '2.0',
-    config: { update_multi: true, width_mode: 'fill' },
+    // The summary is what a notification shows: say what the card is about, not only its title.
+    config: {
+      update_multi: true,
+      width_mode: 'fill',
+      summary: { content: (opts.summary ?? title).slice(0, 100) },
+    },
     header: {
       template,
       title: { tag: 'plain_text', content: title },

@@ -57,7 +57,7 @@ export function filingCard(input: {
   return card('收到材料，请选择归档任务', 'blue', elements);
 }
 
-/** After a click: the result, with 撤销 (24 hours). */
+/** After a click: the result, with 撤销 (24 hours, asks first) and 更正 (an archivist's corrections, 申请更正 after). */
 export function filedCard(input: {
   burstId: number;
   itemId: number;
@@ -73,8 +73,12 @@ export function filedCard(input: {
     md(`${esc(input.summary)}\n\n✅ 已归档到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
   ];
   if (input.filedByName) elements.push(md(`<font color='grey'>归档人：${esc(input.filedByName)}</font>`));
-  if (input.undoable)
-    elements.push(buttonRow([button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')]));
+  elements.push(
+    buttonRow([
+      ...(input.undoable ? [button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')] : []),
+      button(input.undoable ? '更正' : '申请更正', { a: 'fix', i: input.itemId }),
+    ]),
+  );
   if (input.askDescription)
     elements.push(
       hr(),
@@ -84,6 +88,29 @@ export function filedCard(input: {
       describeItemForm(input.itemId),
     );
   return card('材料已归档', 'green', elements);
+}
+
+/** 撤销 asks once more: one stray tap must not take a filing back. */
+export function confirmUndoCard(input: {
+  burstId: number;
+  itemId: number;
+  summary: string;
+  taskLabel: string;
+}): object {
+  return card(
+    '确定撤销？',
+    'red',
+    [
+      md(
+        `${esc(input.summary)}\n\n撤销后这组材料不再算作 **${esc(input.taskLabel)}** 的材料，可以重新选择任务。`,
+      ),
+      buttonRow([
+        button('确定撤销', { a: 'undo', b: input.burstId, i: input.itemId, sure: 1 }, 'danger'),
+        button('不撤销', { a: 'filed-view', b: input.burstId }),
+      ]),
+    ],
+    { summary: `确定撤销提交到${input.taskLabel}的材料？` },
+  );
 }
 
 export function skippedCard(input: { burstId: number; summary: string }): object {

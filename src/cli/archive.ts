@@ -7,6 +7,7 @@ import { GAP_LABELS } from '../domain/photo-description.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
+import { runCorrection } from './archive-corrections.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import type { CliCommand, CliContext } from './commands.js';
@@ -17,7 +18,11 @@ export const ARCHIVE_USAGE = `用法:
   archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
                    [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
                    [--pages N] [--remarks 备注] [--photographer 摄影者]     著录
-  archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单`;
+  archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单
+  archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
+  archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
+  archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
+                                                                 免交（--reopen 恢复为需提交）`;
 
 const OPTIONS = {
   unit: { type: 'string' },
@@ -36,6 +41,7 @@ const OPTIONS = {
   pages: { type: 'string' },
   remarks: { type: 'string' },
   photographer: { type: 'string' },
+  reopen: { type: 'boolean' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -60,6 +66,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   let v: Record<string, string | undefined>;
   try {
     v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
+    if (v.reopen !== undefined && sub !== 'waive') throw usage();
   } catch {
     throw usage();
   }
@@ -118,6 +125,10 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     ctx.out(res.message);
     return;
   }
+  if (sub === 'refile' || sub === 'unfile' || sub === 'waive') {
+    await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
+    return;
+  }
   if (sub === 'gaps') {
     const unit = await unitOf();
     const gaps = await listPhotoGroupGaps(ctx.db, { unitPath: unit.path, year });
@@ -131,6 +142,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
 
 /** For the dispatcher's COMMANDS table: `archive`. */
 export const archiveCommand: CliCommand = {
-  summary: 'archive confirm | unconfirm | describe | gaps — 档号 and descriptions',
+  summary:
+    'archive confirm | unconfirm | describe | gaps | refile | unfile | waive — 档号, descriptions, corrections',
   run: runArchiveCommand,
 };

@@ -13,6 +13,7 @@ export interface Command {
     | 'set_role'
     | 'revoke_role'
     | 'people'
+    | 'find'
     | 'unknown';
   /** The words after the command (e.g. the unit name for 绑定). */
   args: string;
@@ -30,6 +31,7 @@ const NAMES: [Command['name'], RegExp][] = [
   ['set_role', /^(设置|设置角色|设为)$/i],
   ['revoke_role', /^(撤销角色|取消角色)$/i],
   ['people', /^(人员|人员名单|people)$/i],
+  ['find', /^(查|查找|查询|find)$/i],
 ];
 
 /** Plain text of a text message with mention placeholders (@_user_1) removed. */
@@ -61,6 +63,7 @@ export function parseCommand(msg: IncomingMessage, botOpenId: string | undefined
   }
   // Commands written without a space: 绑定城关村
   if (/^绑定./.test(first)) return { name: 'bind', args: `${first.slice(2)} ${args}`.trim(), text };
+  if (/^查[^看询找].*/.test(first)) return { name: 'find', args: `${first.slice(1)} ${args}`.trim(), text };
   if (text === '') return { name: 'help', args: '', text };
   return { name: 'unknown', args, text };
 }

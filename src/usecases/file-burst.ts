@@ -36,6 +36,8 @@ export interface TaskRef {
   unitName: string;
   householdName: string | null;
   campaignCode: string;
+  /** Kinds of evidence the task accepts (photo, document, audio, video). */
+  kinds?: string[];
 }
 
 export type FileBurstOutcome =
@@ -69,6 +71,7 @@ export const taskRef = (t: TaskContext): TaskRef => ({
   unitName: t.unitName,
   householdName: t.householdName,
   campaignCode: t.campaignCode,
+  kinds: t.kinds,
 });
 
 export const taskLabel = (t: TaskRef) =>

@@ -1,4 +1,12 @@
-import { skippedCard } from '../cards/filing-card.js';
+import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
+import { taskProgress } from '../db/repos/completeness.js';
+import { itemForCorrection } from '../db/repos/correction-items.js';
+import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { undoDeadline } from '../domain/checklist-filing.js';
+import { itemTaskLabel } from './item-facts.js';
+import { measureOf, progressText } from './present-burst.js';
 import { getBurst } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
@@ -72,6 +80,13 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
 
   router.register('skip', async (deps, a) => {
     const v = await view(deps, num(a.value.b));
+    // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
+    const unit = await unitOfChat(deps.db, v.burst.chatId);
+    if (
+      a.operatorOpenId !== v.burst.senderOpenId &&
+      !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+    )
+      return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不归档」' } };
     return {
       toast: { type: 'info', content: '已标记为不归档' },
       card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
@@ -84,7 +99,48 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
     return { card: { type: 'raw', data: JSON.parse(msg.content) } };
   });
 
+  // 不撤销 on the confirmation: the filed card again, as it is now.
+  router.register('filed-view', async (deps, a) => {
+    const v = await view(deps, num(a.value.b));
+    const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
+    if (!item) {
+      const msg = await presentBurst(present(deps), v, { auto: false });
+      return { card: { type: 'raw', data: JSON.parse(msg.content) } };
+    }
+    const facts = (await itemForCorrection(deps.db, item.id))!;
+    const p = (await taskProgress(deps.db, item.taskId))!;
+    return {
+      card: {
+        type: 'raw',
+        data: filedCard({
+          burstId: v.burst.id,
+          itemId: item.id,
+          summary: v.summary,
+          taskLabel: itemTaskLabel(facts),
+          progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
+          undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+        }),
+      },
+    };
+  });
+
   router.register('undo', async (deps, a) => {
+    if (a.value.sure !== 1) {
+      const item = await itemForCorrection(deps.db, num(a.value.i));
+      if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+      const v = await view(deps, num(a.value.b));
+      return {
+        card: {
+          type: 'raw',
+          data: confirmUndoCard({
+            burstId: v.burst.id,
+            itemId: item.id,
+            summary: v.summary,
+            taskLabel: itemTaskLabel(item),
+          }),
+        },
+      };
+    }
     const outcome = await undoFiling(deps, {
       itemId: num(a.value.i),
       actorOpenId: a.operatorOpenId,

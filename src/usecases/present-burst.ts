@@ -110,9 +110,7 @@ export function resultCard(burstId: number, summary: string, outcome: FileBurstO
       summary,
       taskLabel: taskLabel(outcome.task),
       progressText:
-        `进度 ${outcome.progress.filed}/${outcome.progress.minCount}，${
-          outcome.progress.missing > 0 ? `还差 ${outcome.progress.missing}` : '已齐全'
-        }` +
+        progressText(outcome.progress.filed, outcome.progress.minCount, measureOf(outcome.task.kinds)) +
         (outcome.notStored > 0
           ? `\n⚠️ 另有 ${outcome.notStored} 个文件没有保存成功，未归入本件，请重新发送`
           : ''),
@@ -132,6 +130,20 @@ export function resultCard(burstId: number, summary: string, outcome: FileBurstO
   }
   return unboundCard(`${summary}\n${outcome.message}`);
 }
+
+/** 「已交齐（要2张，交了5张）」 / 「要3张，交了1张，还差2张」: counts in words, never 5/2. */
+export function progressText(filed: number, minCount: number, unit = '份'): string {
+  if (filed >= minCount) return `已交齐（要${minCount}${unit}，交了${filed}${unit}）`;
+  return `要${minCount}${unit}，交了${filed}${unit}，还差${minCount - filed}${unit}`;
+}
+
+/** 张 for photo-only tasks, 段 for audio/video-only, 份 otherwise. */
+export const measureOf = (kinds: readonly string[] = []): string =>
+  kinds.length > 0 && kinds.every((k) => k === 'photo')
+    ? '张'
+    : kinds.length > 0 && kinds.every((k) => k === 'audio' || k === 'video')
+      ? '段'
+      : '份';
 
 /** One suggestion matched by a keyword and no other: the caption names the task unmistakably. */
 function clearKeywordMatch(s: Suggestion[]): Suggestion | undefined {

@@ -14,7 +14,7 @@ export type CorrectionOutcome =
   | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string }
   | { status: 'unfiled'; itemId: number; task: TaskRef; message: string }
   | { status: 'unchanged'; itemId: number; message: string }
-  | { status: 'refused'; reason: 'not_allowed' | 'confirmed'; message: string };
+  | { status: 'refused'; reason: 'not_allowed' | 'confirmed' | 'other_unit'; message: string };
 
 const isArchivist = (db: Db, openId: string, t: TaskContext) =>
   hasUnitRole(db, openId, { path: t.unitPath }, ['archivist', 'admin']);
@@ -27,7 +27,8 @@ async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; 
 }
 
 /**
- * Moves a filed item to another task: an archivist/admin of both units at any time, or the filer
+ * Moves a filed item to another task of the same unit (never across units): an archivist/admin of
+ * the unit at any time, or the filer
  * within the 24-hour undo window (if they may file to the new task). Refused while the item holds a
  * live 档号 (checked under the item's row lock). Audited.
  */
@@ -41,12 +42,18 @@ export async function refileItem(
     return { status: 'unchanged', itemId: item.id, message: '已经在这个任务下了' };
   const to = await getTaskContext(db, input.toTaskId);
   if (!to) throw new DomainError('task_not_found', '找不到目标归档任务');
+  if (to.unitId !== from.unitId)
+    return {
+      status: 'refused',
+      reason: 'other_unit',
+      message: `只能改归到${from.unitName}自己的任务，${taskLabel(taskRef(to))}属于${to.unitName}`,
+    };
   if (to.state === 'waived')
     throw new DomainError('task_waived', `${taskLabel(taskRef(to))}已免交，不能再归档`);
   const now = deps.clock.now();
   const allowed =
     input.source === 'cli' ||
-    ((await isArchivist(db, input.actorOpenId, from)) && (await isArchivist(db, input.actorOpenId, to))) ||
+    (await isArchivist(db, input.actorOpenId, from)) ||
     (input.actorOpenId === item.filedBy &&
       now.getTime() <= undoDeadline(item.filedAt).getTime() &&
       (await canFile(

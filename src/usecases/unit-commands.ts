@@ -1,3 +1,7 @@
+import { itemListCard } from '../cards/correction-cards.js';
+import { findItemsForCorrection } from '../db/repos/correction-items.js';
+import { parseFindQuery } from '../domain/find-query.js';
+import { itemFacts } from './item-facts.js';
 import { bindChoicesCard, missingCard, progressCard, taskCard, taskListCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
@@ -131,6 +135,25 @@ export function unitCommands(opts: {
         msg.messageId,
         missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
+      );
+    },
+    find: async (deps, msg, cmd) => {
+      // 查 张三 / 查 H01-02 / 查 5月6日: recent items of the unit, each with 更正.
+      const words = cmd.args;
+      const { unit } = await resolveUnit(deps, msg, msg.chatType === 'p2p' ? words : '');
+      if (!unit) return;
+      const now = deps.clock.now();
+      const q = parseFindQuery(words, now, tz);
+      const items = await findItemsForCorrection(deps.db, { unitPath: unit.path, ...q, limit: 11 });
+      await replyCard(
+        deps.gateway,
+        msg.messageId,
+        itemListCard(
+          `${unit.name}最近提交的材料${words ? `（${words.slice(0, 20)}）` : ''}`,
+          items.slice(0, 10).map((i) => itemFacts(i, now, tz)),
+          items.length > 10,
+        ),
+        `find-${msg.messageId}`,
       );
     },
     bind: async (deps, msg, cmd) => {

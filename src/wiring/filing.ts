@@ -11,7 +11,9 @@ import type { FeatureContext, Stopper } from '../features.js';
 import { sql } from 'drizzle-orm';
 import { bindChat, pauseChatBinding, resumeChatBinding } from '../usecases/bind-chat.js';
 import type { BotDeps } from '../usecases/deps.js';
+import { registerCorrectionActions } from '../usecases/correction-actions.js';
 import { registerFilingActions } from '../usecases/filing-actions.js';
+import { deliverNotify, NOTIFY_JOB, type NotifyPayload } from '../usecases/notify.js';
 import { presentBurst } from '../usecases/present-burst.js';
 import { listPeopleCommand, revokeRoleCommand, setRoleCommand } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
@@ -62,6 +64,8 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
     quietWindowMs: config.capture.quietWindowMs,
     maxFileBytes: config.capture.maxFileBytes,
   });
+  registerCorrectionActions(cards, { isChatMember, timeZone, wakeJobs: ctx.wakeJobs });
+  ctx.jobHandlers[NOTIFY_JOB] = (payload: NotifyPayload) => deliverNotify(ctx.deps.gateway, payload);
   hooks.commands = {
     ...hooks.commands,
     ...unitCommands({ timeZone, canBind }),

@@ -202,10 +202,16 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const filed = await click(org.officer, choice.value);
     const undo = buttonsOf(filed.card.data).find((b) => b.value.a === 'undo')!;
     const before = (await liveItems()).length;
-    const other = await click('ou_someone_else', undo.value);
+    // 撤销 asks first: the tap alone changes nothing.
+    const asked = await click(org.officer, undo.value);
+    expect(JSON.stringify(asked.card.data)).toContain('确定撤销');
+    expect(await liveItems()).toHaveLength(before);
+    const sure = buttonsOf(asked.card.data).find((b) => b.value.a === 'undo')!;
+    expect(sure.value.sure).toBe(1);
+    const other = await click('ou_someone_else', sure.value);
     expect(other.toast.type).toBe('error');
     expect(await liveItems()).toHaveLength(before);
-    const ok = await click(org.officer, undo.value);
+    const ok = await click(org.officer, sure.value);
     expect(ok.toast.type).toBe('success');
     expect(JSON.stringify(ok.card.data)).toContain('归档到哪项任务');
     expect(await liveItems()).toHaveLength(before - 1);

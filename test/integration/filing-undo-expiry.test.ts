@@ -59,7 +59,10 @@ describe('undo of a filing after 24 hours', () => {
     const undoValue = buttonValue(filed.card.data, 'undo');
 
     clock.advance(25 * 3600_000);
-    const late = await click(org.officer, undoValue);
+    const asked = await click(org.officer, undoValue);
+    const sure = JSON.parse(JSON.stringify(asked.card.data).match(/"value":(\{"a":"undo"[^}]*\})/)![1]!);
+    expect(sure.sure).toBe(1);
+    const late = await click(org.officer, sure);
     expect(late.toast.type).toBe('error');
     expect(late.toast.content).toContain('24 小时');
     const [row] = await queryRows<{ undone: boolean }>(

@@ -111,6 +111,8 @@ export function cardActionEvent(i: {
   messageId?: string;
   chatId?: string;
   formValue?: Record<string, unknown>;
+  /** The chosen option of a select menu. */
+  option?: string;
   eventId?: string;
 }) {
   return {
@@ -126,7 +128,12 @@ export function cardActionEvent(i: {
     event: {
       operator: { tenant_key: 'tenant_test', open_id: i.operatorOpenId },
       token: `c-${randomBytes(16).toString('hex')}`,
-      action: { value: i.value, tag: 'button', ...(i.formValue ? { form_value: i.formValue } : {}) },
+      action: {
+        value: i.value,
+        tag: i.option ? 'select_static' : 'button',
+        ...(i.formValue ? { form_value: i.formValue } : {}),
+        ...(i.option ? { option: i.option } : {}),
+      },
       host: 'im_message',
       context: { open_message_id: i.messageId ?? id('om_'), open_chat_id: i.chatId ?? id('oc_') },
     },

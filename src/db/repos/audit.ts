@@ -14,7 +14,9 @@ export type AuditAction =
   | 'resume'
   | 'confirm'
   | 'grant_role'
-  | 'revoke_role';
+  | 'revoke_role'
+  | 'correction_request'
+  | 'correction_answer';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 
@@ -32,7 +34,11 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Appends one audit row; call it inside the transaction that made the change. */
-export async function insertAudit(tx: Db, e: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values({ ...e, details: e.details ?? {} });
+/** Appends one audit row (returns its id); call it inside the transaction that made the change. */
+export async function insertAudit(tx: Db, e: AuditEntry): Promise<number> {
+  const [row] = await tx
+    .insert(auditLog)
+    .values({ ...e, details: e.details ?? {} })
+    .returning({ id: auditLog.id });
+  return row!.id;
 }

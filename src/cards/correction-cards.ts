@@ -1,0 +1,186 @@
+import { button, buttonRow, card, esc, hr, md, selectMenu } from './card-kit.js';
+
+/** What the correction cards say about one filed item (built from the item and its task). */
+export interface ItemFacts {
+  itemId: number;
+  /** 「C02 识别公示照片」 or 「H01-02 李四户 危房改造照片」 */
+  taskLabel: string;
+  /** 3张照片、1份文件 */
+  counts: string;
+  filedByName: string;
+  /** 5月6日 10:20 (with the year when not the current one) */
+  filedAt: string;
+  /** Its live 档号 (archivists only see this). */
+  archivalCode: string | null;
+}
+
+const factsLine = (f: ItemFacts) =>
+  `**${esc(f.taskLabel)}** · ${esc(f.counts)}\n<font color='grey'>${esc(f.filedByName)} ${esc(f.filedAt)} 提交</font>`;
+
+/** An open task an item can move to (改归). */
+export interface RefileChoice {
+  taskId: number;
+  label: string;
+}
+
+/**
+ * The archivist's correction card for one item: 改归 (a menu of the unit's other open tasks), 撤下
+ * (asks again first), 免交 (the item's task, with a reason). A confirmed item says to unconfirm first.
+ */
+export function correctionCard(f: ItemFacts, choices: RefileChoice[], opts: { note?: string } = {}): object {
+  const i = f.itemId;
+  const elements: object[] = [md(factsLine(f))];
+  if (opts.note) elements.push(md(esc(opts.note)));
+  if (f.archivalCode) {
+    elements.push(
+      md(
+        `已确认归档（档号 ${esc(f.archivalCode)}），不能直接更正。请先撤销确认：\`archive unconfirm --code ${esc(f.archivalCode)}\``,
+      ),
+    );
+    return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
+  }
+  if (choices.length > 0)
+    elements.push(
+      md('**改归**到本单位另一项任务：'),
+      selectMenu(
+        '选择任务…',
+        choices.slice(0, 100).map((c) => ({ text: c.label.slice(0, 60), value: String(c.taskId) })),
+        { a: 'fix-refile', i },
+      ),
+    );
+  elements.push(hr(), buttonRow([button('撤下这件材料', { a: 'fix-unfile', i }, 'danger')]), hr(), {
+    tag: 'form',
+    name: `waive_${i}`,
+    elements: [
+      {
+        tag: 'input',
+        name: 'reason',
+        label: { tag: 'plain_text', content: '免交原因' },
+        label_position: 'left',
+        placeholder: { tag: 'plain_text', content: '如：该户已搬迁，无需此项材料' },
+        max_length: 100,
+        width: 'fill',
+      },
+      {
+        tag: 'button',
+        text: { tag: 'plain_text', content: '这项任务免交' },
+        type: 'default',
+        width: 'fill',
+        form_action_type: 'submit',
+        name: 'waive',
+        behaviors: [{ type: 'callback', value: { a: 'fix-waive', i } }],
+      },
+    ],
+  });
+  return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
+}
+
+/** 撤下 asks once more: the materials stay saved and can be handed in again. */
+export function confirmUnfileCard(f: ItemFacts): object {
+  return card(
+    '确定撤下？',
+    'red',
+    [
+      md(factsLine(f)),
+      md('撤下后这件材料不再算作这项任务的材料；原件仍然保存，可以重新提交。'),
+      buttonRow([
+        button('确定撤下', { a: 'fix-unfile', i: f.itemId, sure: 1 }, 'danger'),
+        button('返回', { a: 'fix', i: f.itemId }),
+      ]),
+    ],
+    { summary: `确定撤下：${f.taskLabel}？` },
+  );
+}
+
+/** The outcome of a correction, in place of the card that asked for it. */
+export function correctionDoneCard(f: ItemFacts, text: string): object {
+  return card('已更正', 'green', [md(factsLine(f)), md(`✅ ${esc(text)}`)], { summary: text });
+}
+
+/** An officer after the 24-hour window: say what is wrong, the unit's archivists decide. */
+export function requestCorrectionCard(f: ItemFacts): object {
+  return card(
+    '申请更正',
+    'wathet',
+    [
+      md(factsLine(f)),
+      md('提交已超过 24 小时，不能自己撤销。写明需要怎么改，档案员同意后会帮您更正：'),
+      {
+        tag: 'form',
+        name: `request_${f.itemId}`,
+        elements: [
+          {
+            tag: 'input',
+            name: 'text',
+            label: { tag: 'plain_text', content: '怎么改' },
+            label_position: 'left',
+            placeholder: { tag: 'plain_text', content: '如：应该交到张三户的危房改造照片' },
+            max_length: 200,
+            width: 'fill',
+          },
+          {
+            tag: 'button',
+            text: { tag: 'plain_text', content: '申请更正' },
+            type: 'primary',
+            width: 'fill',
+            form_action_type: 'submit',
+            name: 'request',
+            behaviors: [{ type: 'callback', value: { a: 'fix-request', i: f.itemId } }],
+          },
+        ],
+      },
+    ],
+    { summary: `申请更正：${f.taskLabel}` },
+  );
+}
+
+/** After 申请更正: waiting for the archivist. */
+export function requestSentCard(f: ItemFacts, text: string): object {
+  return card(
+    '已申请更正',
+    'wathet',
+    [md(factsLine(f)), md(`您的申请：${esc(text)}\n已发给档案员，处理后会通知您。`)],
+    { summary: '已申请更正，等待档案员处理' },
+  );
+}
+
+/** Sent to each archivist of the unit: the item, the request, 同意 / 不同意. */
+export function correctionRequestCard(
+  f: ItemFacts,
+  x: { requestId: number; by: string; text: string },
+): object {
+  return card(
+    '更正申请',
+    'orange',
+    [
+      md(factsLine(f)),
+      md(`**${esc(x.by)}** 申请更正：${esc(x.text)}`),
+      buttonRow([
+        button('同意', { a: 'fix-answer', r: x.requestId, ok: 1 }, 'primary'),
+        button('不同意', { a: 'fix-answer', r: x.requestId, ok: 0 }),
+      ]),
+    ],
+    { summary: `${x.by}申请更正：${x.text}` },
+  );
+}
+
+/** The request after an archivist answered it. */
+export function requestAnsweredCard(f: ItemFacts, x: { approved: boolean; by: string }): object {
+  return card(x.approved ? '已同意更正申请' : '已不同意更正申请', x.approved ? 'green' : 'grey', [
+    md(factsLine(f)),
+    md(`${esc(x.by)}${x.approved ? '已同意，请在下方更正' : '已不同意'}`),
+  ]);
+}
+
+/** `查 …`: recent items with a 更正 button each. */
+export function itemListCard(title: string, items: ItemFacts[], more: boolean): object {
+  const elements: object[] = [];
+  if (items.length === 0)
+    elements.push(
+      md('没有找到符合条件的材料。可以写任务编号、户主姓名、关键词或日期，如「查 张三」「查 5月6日」。'),
+    );
+  for (const f of items)
+    elements.push(md(factsLine(f)), buttonRow([button('更正', { a: 'fix', i: f.itemId })]));
+  if (more) elements.push(md("<font color='grey'>只列出最近 10 件，写得更具体些可以找到更早的。</font>"));
+  return card(title, 'blue', elements, { summary: `${title}（${items.length}件）` });
+}

@@ -1,0 +1,140 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db, type Tx } from '../client.js';
+
+/** A filed item as the correction cards show it. */
+export interface ItemForCorrection {
+  id: number;
+  taskId: number;
+  taskCode: string;
+  taskTitle: string;
+  householdName: string | null;
+  unitId: number;
+  unitName: string;
+  unitPath: string;
+  title: string;
+  nPhoto: number;
+  nDocument: number;
+  nAudio: number;
+  nVideo: number;
+  filedBy: string;
+  filedByName: string | null;
+  filedAt: Date;
+  chatId: string | null;
+  burstId: number | null;
+  undone: boolean;
+  /** Its live 档号, when confirmed. */
+  archivalCode: string | null;
+}
+
+const select = (where: SQL, limit: number) => sql`
+  select fi.id::int as id, t.id::int as task_id, t.code as task_code, t.title as task_title,
+         h.head_name as household_name, u.id::int as unit_id, u.name as unit_name, u.path as unit_path,
+         fi.title, fi.n_photo::int as n_photo, fi.n_document::int as n_document, fi.n_audio::int as n_audio,
+         fi.n_video::int as n_video, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
+         fi.burst_id::int as burst_id, fi.undone_at is not null as undone,
+         (select ar.archival_code from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed'
+           limit 1) as archival_code
+  from filing_items fi
+  join tasks t on t.id = fi.task_id
+  join units u on u.id = t.unit_id
+  left join households h on h.id = t.household_id
+  left join people p on p.open_id = fi.filed_by
+  where ${where}
+  order by fi.filed_at desc, fi.id desc
+  limit ${limit}`;
+
+const toItem = (r: any): ItemForCorrection => ({
+  id: Number(r.id),
+  taskId: Number(r.task_id),
+  taskCode: r.task_code,
+  taskTitle: r.task_title,
+  householdName: r.household_name,
+  unitId: Number(r.unit_id),
+  unitName: r.unit_name,
+  unitPath: r.unit_path,
+  title: r.title,
+  nPhoto: Number(r.n_photo),
+  nDocument: Number(r.n_document),
+  nAudio: Number(r.n_audio),
+  nVideo: Number(r.n_video),
+  filedBy: r.filed_by,
+  filedByName: r.filed_by_name,
+  filedAt: new Date(r.filed_at),
+  chatId: r.chat_id,
+  burstId: r.burst_id === null ? null : Number(r.burst_id),
+  undone: r.undone === true || r.undone === 't',
+  archivalCode: r.archival_code,
+});
+
+export async function itemForCorrection(db: Db | Tx, itemId: number): Promise<ItemForCorrection | undefined> {
+  const [row] = await queryRows<any>(db, select(sql`fi.id = ${itemId}`, 1));
+  return row && toItem(row);
+}
+
+/**
+ * Live items of a unit (and below) filed recently, newest first, matching the words of a `查`
+ * command: a task code (C03, H01-02), a date range, and otherwise keywords found in the item's
+ * title, the task's title, the household's name or the filer's name.
+ */
+export async function findItemsForCorrection(
+  db: Db,
+  q: { unitPath: string; taskCode?: string; from?: Date; to?: Date; words: string[]; limit: number },
+): Promise<ItemForCorrection[]> {
+  const parts: SQL[] = [sql`fi.undone_at is null`, sql`u.path like ${`${q.unitPath}%`}`];
+  if (q.taskCode)
+    parts.push(sql`(upper(t.code) = upper(${q.taskCode}) or upper(t.item_code) = upper(${q.taskCode}))`);
+  if (q.from) parts.push(sql`fi.filed_at >= ${q.from}`);
+  if (q.to) parts.push(sql`fi.filed_at < ${q.to}`);
+  for (const w of q.words) {
+    const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push(
+      sql`(fi.title like ${like} or t.title like ${like} or coalesce(h.head_name, '') like ${like}
+           or coalesce(p.name, '') like ${like} or u.name like ${like})`,
+    );
+  }
+  const rows = await queryRows<any>(db, select(sql.join(parts, sql` and `), q.limit));
+  return rows.map(toItem);
+}
+
+/** Pending correction requests of an item (asked by an officer, not yet answered). */
+export async function pendingCorrectionRequest(
+  db: Db | Tx,
+  itemId: number,
+): Promise<{ id: number; actor: string; text: string } | undefined> {
+  const [row] = await queryRows<{ id: number; actor: string; text: string }>(
+    db,
+    sql`select r.id::int as id, r.actor, r.details->>'text' as text from audit_log r
+        where r.item_id = ${itemId} and r.action = 'correction_request'
+          and not exists (select 1 from audit_log a where a.item_id = ${itemId} and a.action = 'correction_answer'
+                            and (a.details->>'requestId')::bigint = r.id)
+        order by r.id desc limit 1`,
+  );
+  return row && { ...row, id: Number(row.id) };
+}
+
+/** A correction request by its audit row id. */
+export async function correctionRequest(
+  db: Db | Tx,
+  requestId: number,
+): Promise<{ id: number; itemId: number; actor: string; text: string; chatId: string | null } | undefined> {
+  const [row] = await queryRows<any>(
+    db,
+    sql`select id::int as id, item_id::int as item_id, actor, details->>'text' as text, chat_id from audit_log
+        where id = ${requestId} and action = 'correction_request'`,
+  );
+  return (
+    row && {
+      id: Number(row.id),
+      itemId: Number(row.item_id),
+      actor: row.actor,
+      text: row.text,
+      chatId: row.chat_id,
+    }
+  );
+}
+
+/** Locks a filing item's row for the rest of the transaction (one request or answer at a time). */
+export async function lockFilingItem(tx: Tx, itemId: number): Promise<boolean> {
+  const rows = await queryRows(tx, sql`select id from filing_items where id = ${itemId} for update`);
+  return rows.length > 0;
+}

@@ -1,0 +1,164 @@
+import { correctionRequestCard } from '../cards/correction-cards.js';
+import {
+  correctionRequest,
+  itemForCorrection,
+  lockFilingItem,
+  pendingCorrectionRequest,
+} from '../db/repos/correction-items.js';
+import { insertAudit } from '../db/repos/audit.js';
+import { hasUnitRole, roleHolders } from '../db/repos/people.js';
+import { pathIds } from '../db/repos/units.js';
+import { queryRows, type Db } from '../db/client.js';
+import { sql } from 'drizzle-orm';
+import { DomainError } from '../errors.js';
+import { canFile, type FilingDeps } from './file-burst.js';
+import { itemFacts, itemTaskLabel } from './item-facts.js';
+import { enqueueNotify, textContent } from './notify.js';
+
+export interface CorrectionRequestDeps extends FilingDeps {
+  timeZone: string;
+}
+
+export type RequestOutcome =
+  | { status: 'requested'; requestId: number; archivists: number; message: string }
+  | { status: 'refused'; message: string };
+
+/** The archivists closest to a unit: its own, else its parent's, and so on up. */
+export async function archivistsOf(db: Db, unitPath: string): Promise<string[]> {
+  const ids = pathIds(unitPath);
+  const holders = await roleHolders(db, ids, 'archivist');
+  for (const id of [...ids].reverse()) {
+    const list = holders.get(id);
+    if (list?.length) return list;
+  }
+  return [];
+}
+
+const nameOf = async (db: Db, openId: string) =>
+  (await queryRows<{ name: string }>(db, sql`select name from people where open_id = ${openId}`))[0]?.name ??
+  '群成员';
+
+/**
+ * An officer asks the unit's archivists to correct an item they can no longer undo themselves
+ * (past the 24-hour window). One open request per item; the request and its card to each archivist
+ * are one transaction (audited, notifications enqueued).
+ */
+export async function requestCorrection(
+  deps: CorrectionRequestDeps,
+  input: { itemId: number; actorOpenId: string; text: string; chatId?: string },
+): Promise<RequestOutcome> {
+  const { db } = deps;
+  const text = input.text.trim();
+  if (!text) throw new DomainError('request_text_required', '请写明需要怎么改');
+  const item = await itemForCorrection(db, input.itemId);
+  if (!item || item.undone) throw new DomainError('item_not_found', '这件材料已经撤下了，不需要更正');
+  const unit = { id: item.unitId, path: item.unitPath };
+  if (
+    input.actorOpenId !== item.filedBy &&
+    !(await canFile(deps, input.actorOpenId, unit, item.chatId ?? undefined))
+  )
+    return { status: 'refused', message: `只有${item.unitName}的工作群成员可以申请更正` };
+  const archivists = await archivistsOf(db, item.unitPath);
+  if (archivists.length === 0)
+    return { status: 'refused', message: `${item.unitName}还没有档案员，请联系管理员设置` };
+  const now = deps.clock.now();
+  const by = await nameOf(db, input.actorOpenId);
+  const facts = itemFacts(item, now, deps.timeZone);
+  const requestId = await db.transaction(async (tx) => {
+    await lockFilingItem(tx, item.id);
+    if (await pendingCorrectionRequest(tx, item.id)) return undefined;
+    const id = await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'correction_request',
+      source: 'card',
+      unitId: item.unitId,
+      taskId: item.taskId,
+      itemId: item.id,
+      chatId: input.chatId ?? item.chatId,
+      details: { text, archivists },
+    });
+    const card = JSON.stringify(correctionRequestCard(facts, { requestId: id, by, text }));
+    for (const a of archivists)
+      await enqueueNotify(
+        tx,
+        {
+          receiveIdType: 'open_id',
+          receiveId: a,
+          msgType: 'interactive',
+          content: card,
+          uuid: `fixreq-${id}-${a}`.slice(0, 50),
+        },
+        now,
+      );
+    return id;
+  });
+  if (requestId === undefined) return { status: 'refused', message: '已经申请过更正了，请等档案员处理' };
+  return {
+    status: 'requested',
+    requestId,
+    archivists: archivists.length,
+    message: '已发给档案员，处理后会通知您',
+  };
+}
+
+export type AnswerOutcome =
+  | { status: 'answered'; itemId: number; approved: boolean; requester: string; message: string }
+  | { status: 'refused'; message: string };
+
+/**
+ * An archivist answers a correction request (同意 / 不同意): audited, the requester told. Approving
+ * does not change the item by itself: the archivist then corrects it on the card that follows.
+ */
+export async function answerCorrectionRequest(
+  deps: CorrectionRequestDeps,
+  input: { requestId: number; actorOpenId: string; approve: boolean },
+): Promise<AnswerOutcome> {
+  const { db } = deps;
+  const req = await correctionRequest(db, input.requestId);
+  if (!req) throw new DomainError('request_not_found', '找不到这个更正申请');
+  const item = await itemForCorrection(db, req.itemId);
+  if (!item) throw new DomainError('item_not_found', '找不到这件材料');
+  if (!(await hasUnitRole(db, input.actorOpenId, { path: item.unitPath }, ['archivist', 'admin'])))
+    return { status: 'refused', message: `只有${item.unitName}的档案员可以处理更正申请` };
+  const now = deps.clock.now();
+  const label = itemTaskLabel(item);
+  const done = await db.transaction(async (tx) => {
+    await lockFilingItem(tx, item.id);
+    const pending = await pendingCorrectionRequest(tx, item.id);
+    if (pending?.id !== req.id) return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'correction_answer',
+      source: 'card',
+      unitId: item.unitId,
+      taskId: item.taskId,
+      itemId: item.id,
+      details: { requestId: req.id, approved: input.approve },
+    });
+    const outcome = input.approve
+      ? `档案员已同意您对${label}的更正申请（${req.text}），会帮您改好。`
+      : `档案员没有同意您对${label}的更正申请（${req.text}）。如有疑问请直接联系档案员。`;
+    await enqueueNotify(
+      tx,
+      {
+        receiveIdType: 'open_id',
+        receiveId: req.actor,
+        msgType: 'text',
+        content: textContent(outcome),
+        uuid: `fixans-${req.id}`,
+      },
+      now,
+    );
+    return true;
+  });
+  if (!done) return { status: 'refused', message: '这个申请已经处理过了' };
+  return {
+    status: 'answered',
+    itemId: item.id,
+    approved: input.approve,
+    requester: req.actor,
+    message: input.approve ? '已同意，请在卡片上更正' : '已告知申请人：不同意',
+  };
+}

@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, queryRows, type Database } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { fileBurst } from '../../src/usecases/file-burst.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { createTestDb } from '../support/test-db.js';
+import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
+
+/**
+ * `npm run cli -- archive refile | unfile | waive` as processes, on a real database: PostgreSQL when
+ * TEST_DATABASE_URL is set (the process gets the file's own database), else an embedded data folder
+ * (closed while the process runs: PGlite is one process only).
+ */
+describe('archive corrections from the command line', () => {
+  let dataDir: string;
+  let pgUrl: string | undefined;
+  let keep: Database | undefined;
+  let itemId: number;
+  let ids: Map<string, number>;
+
+  const open = async (): Promise<Database> => {
+    if (keep) return keep;
+    const d = await openDb({ dataDir });
+    await migrate(d);
+    return d;
+  };
+  const withDb = async <T>(fn: (d: Database) => Promise<T>): Promise<T> => {
+    const d = await open();
+    try {
+      return await fn(d);
+    } finally {
+      if (!keep) await d.close();
+    }
+  };
+  const cli = (...args: string[]) =>
+    spawnSync(
+      join(process.cwd(), 'node_modules/.bin/tsx'),
+      [join(process.cwd(), 'src/cli/main.ts'), 'archive', ...args],
+      {
+        cwd: dataDir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DATA_DIR: dataDir,
+          ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
+        },
+        timeout: 60_000,
+      },
+    );
+  const live = (id: number) =>
+    withDb(async (d) =>
+      queryRows<{ code: string; undone: boolean }>(
+        d.db,
+        sql`select t.code, fi.undone_at is not null as undone from filing_items fi join tasks t on t.id = fi.task_id
+            where fi.id = ${id}`,
+      ),
+    );
+  const audits = (action: string) =>
+    withDb(async (d) =>
+      queryRows<{ actor: string; source: string; details: any }>(
+        d.db,
+        sql`select actor, source, details from audit_log where action = ${action} order by id`,
+      ),
+    );
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'archive-corr-cli-'));
+    if (process.env.TEST_DATABASE_URL) {
+      const t = await createTestDb();
+      keep = t;
+      pgUrl = t.url;
+    }
+    await withDb(async ({ db }) => {
+      const clock = new ManualClock('2025-05-06T10:00:00+08:00');
+      await seedOrg(db, clock);
+      await storeChecklist(db, SMALL_CHECKLIST, clock.now());
+      await createCampaign(
+        { db, clock },
+        {
+          checklistCode: 'small',
+          year: 2025,
+          deadline: new Date('2025-12-31T23:59:59+08:00'),
+          parentUnitCode: 'X',
+          createdBy: 'cli',
+        },
+      );
+      const v1 = (await getUnitByCode(db, 'V1'))!;
+      await bindChat({ db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: 'ou_officer1' });
+      ids = await taskIds(db);
+      const b = await insertBurst(db, {
+        chatId: 'oc_v1',
+        sender: 'ou_officer1',
+        kinds: ['photo'],
+        at: clock.now(),
+      });
+      const filed = await fileBurst(
+        { db, clock, isChatMember: async () => true },
+        { burstId: b.burstId, taskId: ids.get('V1/C02')!, actorOpenId: 'ou_officer1', via: 'card' },
+      );
+      if (filed.status !== 'filed') throw new Error(filed.message);
+      itemId = filed.itemId;
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await keep?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refiles inside the unit, refuses another unit, and audits as cli', async () => {
+    const moved = cli('refile', '--item', String(itemId), '--task', 'H01-02');
+    expect(moved.status, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('已从「C02 识别公示照片」改归到「H01-02 李四户 危房改造照片」');
+    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
+    expect((await audits('refile')).map((a) => [a.actor, a.source, a.details.toCode])).toEqual([
+      ['cli', 'cli', 'H01-02'],
+    ]);
+
+    const other = cli('refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2');
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain('只能改归到东村自己的任务');
+    const unknown = cli('refile', '--item', String(itemId), '--task', 'Z99');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('东村没有任务 Z99');
+    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
+  }, 120_000);
+
+  it('waives only with a reason, reopens, and unfiles an item', async () => {
+    const bare = cli('waive', '--unit', 'V1', '--task', 'C01');
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toContain('免交须写明原因');
+    const waived = cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
+    expect(waived.status, waived.stderr).toBe(0);
+    expect(waived.stdout).toContain('已设为免交（本年未开会）');
+    const reopened = cli('waive', '--unit', 'V1', '--task', 'C01', '--reopen');
+    expect(reopened.status, reopened.stderr).toBe(0);
+    expect(reopened.stdout).toContain('已恢复为需归档');
+    expect((await audits('waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
+
+    const off = cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stdout).toContain('撤下');
+    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: true }]);
+    const twice = cli('unfile', '--item', String(itemId));
+    expect(twice.status).toBe(1);
+    expect(twice.stderr).toContain('已经撤销');
+    expect((await audits('unfile')).map((a) => a.details.reason)).toEqual(['照片拍错']);
+  }, 120_000);
+});

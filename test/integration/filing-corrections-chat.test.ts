@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const HOUR = 3600_000;
+
+/** Corrections in the chat (issue 14): 更正, 查, 撤销 asking first, 申请更正 → 同意/不同意. */
+describe('corrections from cards and the 查 command', () => {
+  const clock = new ManualClock(new Date());
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'K', clock });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          select ${chatId}, id, 'active', 'cli', ${clock.now()} from units where code = ${org.village}`,
+    );
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const click = async (
+    operator: string,
+    value: Record<string, unknown>,
+    extra: { formValue?: Record<string, unknown>; option?: string } = {},
+  ) =>
+    (await (
+      await h.post(
+        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
+      )
+    ).json()) as any;
+  const valueOf = (card: unknown, action: string): Record<string, unknown> => {
+    const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
+    if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
+    return JSON.parse(m[1]!);
+  };
+  const taskId = async (unit: string, code: string) =>
+    (
+      await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select t.id::int as id from tasks t join units u on u.id = t.unit_id where u.code = ${unit} and t.code = ${code}`,
+      )
+    )[0]!.id;
+  const itemRow = async (itemId: unknown) =>
+    (
+      await queryRows<{ code: string; undone: boolean }>(
+        h.db.db,
+        sql`select t.code, fi.undone_at is not null as undone from filing_items fi join tasks t on t.id = fi.task_id
+            where fi.id = ${Number(itemId)}`,
+      )
+    )[0];
+  const audits = async (itemId: unknown) =>
+    (
+      await queryRows<{ action: string; actor: string }>(
+        h.db.db,
+        sql`select action, actor from audit_log where item_id = ${Number(itemId)} order by id`,
+      )
+    ).map((r) => `${r.action}:${r.actor}`);
+
+  /** Posts a photo and files it from the card with one tap; the filed card's response. */
+  const fileOnePhoto = async (): Promise<any> => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    await h.settle();
+    clock.advance(5_000);
+    const ack = await waitFor(
+      () => h.fake.sentMessages().find((m) => m.replyTo === messageId),
+      'filing card',
+    );
+    const filed = await click(org.officer, valueOf(ack.content, 'file'));
+    expect(filed.toast.type).toBe('success');
+    return filed;
+  };
+
+  it('撤销 asks first; an archivist refiles, waives with a reason and unfiles from 更正; others are refused', async () => {
+    const filed = await fileOnePhoto();
+    const card = filed.card.data;
+    expect(card.config.summary.content).toBeTruthy();
+    const undo = valueOf(card, 'undo');
+    const fix = valueOf(card, 'fix');
+    const itemId = undo.i;
+    const before = await itemRow(itemId);
+
+    // One stray tap on 撤销 changes nothing: it asks, and 不撤销 brings the filed card back.
+    const asked = await click(org.officer, undo);
+    expect(JSON.stringify(asked.card.data)).toContain('确定撤销');
+    expect(await itemRow(itemId)).toEqual(before);
+    const back = await click(org.officer, valueOf(asked.card.data, 'filed-view'));
+    expect(JSON.stringify(back.card.data)).toContain('已归档到');
+
+    // The filer within 24 hours is pointed to 撤销; a stranger is refused.
+    expect((await click(org.officer, fix)).toast.content).toContain('撤销');
+    expect((await click('ou_stranger', fix)).toast.type).toBe('error');
+
+    // The archivist: 改归 to another task of the village (a forged task of the other village is refused).
+    const opened = await click(org.archivist, fix);
+    const menu = valueOf(opened.card.data, 'fix-refile');
+    const otherVillage = await taskId(`${org.township.slice(0, 1)}12`, before!.code);
+    const forged = await click(org.archivist, menu, { option: String(otherVillage) });
+    expect(forged.toast.type).toBe('error');
+    expect(forged.toast.content).toContain('只能改归到城关村自己的任务');
+    expect(await itemRow(itemId)).toEqual(before);
+    const target = await taskId(org.village, 'C01');
+    const moved = await click(org.archivist, menu, { option: String(target) });
+    expect(moved.toast.type).toBe('success');
+    expect((await itemRow(itemId))!.code).toBe('C01');
+    expect(
+      await click('ou_stranger', menu, { option: String(await taskId(org.village, 'C02')) }),
+    ).toMatchObject({
+      toast: { type: 'error' },
+    });
+    expect((await itemRow(itemId))!.code).toBe('C01');
+
+    // 免交 needs a reason.
+    const reopened = await click(org.archivist, fix);
+    const waive = valueOf(reopened.card.data, 'fix-waive');
+    const bare = await click(org.archivist, waive, { formValue: { reason: '  ' } });
+    expect(bare.toast).toEqual({ type: 'error', content: '请写明免交原因' });
+    const waived = await click(org.archivist, waive, { formValue: { reason: '本村没有此项' } });
+    expect(waived.toast.content).toContain('免交（本村没有此项）');
+    const [task] = await queryRows<{ state: string }>(
+      h.db.db,
+      sql`select state from tasks where id = ${target}`,
+    );
+    expect(task?.state).toBe('waived');
+
+    // 撤下 asks once more, then takes the item off.
+    const unfile = valueOf((await click(org.archivist, fix)).card.data, 'fix-unfile');
+    expect(await click(org.officer, unfile)).toMatchObject({ toast: { type: 'error' } });
+    const sure = await click(org.archivist, unfile);
+    expect(JSON.stringify(sure.card.data)).toContain('确定撤下');
+    expect((await itemRow(itemId))!.undone).toBe(false);
+    const off = await click(org.archivist, valueOf(sure.card.data, 'fix-unfile'));
+    expect(off.toast.type).toBe('success');
+    expect((await itemRow(itemId))!.undone).toBe(true);
+    expect(await audits(itemId)).toEqual([
+      `file:${org.officer}`,
+      `refile:${org.archivist}`,
+      `unfile:${org.archivist}`,
+    ]);
+  });
+
+  it('after 24 hours the officer asks (once); the archivists get 同意/不同意 and the officer hears the outcome', async () => {
+    const filed = await fileOnePhoto();
+    const fix = valueOf(filed.card.data, 'fix');
+    clock.advance(25 * HOUR);
+    const form = await click(org.officer, fix);
+    const request = valueOf(form.card.data, 'fix-request');
+    expect((await click(org.officer, request, { formValue: { text: '' } })).toast.content).toBe(
+      '请写明需要怎么改',
+    );
+    expect((await click('ou_stranger', request, { formValue: { text: '改到C03' } })).toast.type).toBe(
+      'error',
+    );
+    const sent = await click(org.officer, request, { formValue: { text: '应该交到 C03' } });
+    expect(sent.toast.type).toBe('success');
+    const twice = await click(org.officer, request, { formValue: { text: '再说一次' } });
+    expect(twice.toast).toEqual({ type: 'error', content: '已经申请过更正了，请等档案员处理' });
+    await h.settle();
+    const toArchivist = await waitFor(
+      () =>
+        h.fake
+          .sentMessages()
+          .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes('应该交到 C03')),
+      'the request card to the archivist',
+    );
+    const yes = valueOf(toArchivist.content, 'fix-answer');
+    expect((await click(org.officer, yes)).toast.type).toBe('error');
+    const answered = await click(org.archivist, yes);
+    expect(answered.toast.type).toBe('success');
+    expect(JSON.stringify(answered.card.data)).toContain('改归');
+    expect((await click(org.archivist, yes)).toast.content).toBe('这个申请已经处理过了');
+    await h.settle();
+    const told = await waitFor(
+      () =>
+        h.fake
+          .sentMessages()
+          .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('已同意')),
+      'the outcome to the officer',
+    );
+    expect(JSON.stringify(told.content)).toContain('应该交到 C03');
+    const itemId = Number(fix.i);
+    expect((await audits(itemId)).filter((a) => a.startsWith('correction'))).toEqual([
+      `correction_request:${org.officer}`,
+      `correction_answer:${org.archivist}`,
+    ]);
+  });
+
+  it('查 lists recent items of the unit with 更正 buttons', async () => {
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.archivist,
+      text: '查 王村官',
+    });
+    await h.post(cmd);
+    const reply = await waitFor(
+      () => h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
+      'the 查 reply',
+    );
+    const text = JSON.stringify(reply.content);
+    expect(text).toContain('城关村最近提交的材料');
+    expect(text).toContain('王村官');
+    const fix = valueOf(reply.content, 'fix');
+    const opened = await click(org.archivist, fix);
+    expect(JSON.stringify(opened.card.data)).toContain('撤下这件材料');
+    const none = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.archivist,
+      text: '查 没有这个人',
+    });
+    await h.post(none);
+    const empty = await waitFor(
+      () => h.fake.sentMessages().find((m) => m.replyTo === none.event.message.message_id),
+      'the empty 查 reply',
+    );
+    expect(JSON.stringify(empty.content)).toContain('没有找到');
+  });
+});

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { getUnitByCode, type UnitRow } from '../db/repos/units.js';
+import { getUnitByCode, listUnits, type UnitRow } from '../db/repos/units.js';
+import { matchUnit } from '../domain/match-unit.js';
+import { normalizeTaskCode } from '../domain/task-code.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 
 export interface CommandTarget {
@@ -10,8 +12,16 @@ export interface CommandTarget {
   rest: string[];
 }
 
+/** A unit by its code, else by its name as 进度 reads it (东村, 东村村委会, 城关). */
+async function unitNamed(db: Db, word: string): Promise<UnitRow | undefined> {
+  const byCode = await getUnitByCode(db, word);
+  if (byCode || normalizeTaskCode(word.replace(/^#/, ''))) return byCode;
+  const [best] = matchUnit(word, await listUnits(db), 1);
+  return best && best.score >= 50 ? best.unit : undefined;
+}
+
 /**
- * What `确认归档` / `导出` are about: a unit code among the words, else the unit the chat is bound to;
+ * What `确认归档` / `导出` are about: a unit code or name among the words, else the unit the chat is bound to;
  * a year (`2025` or `2025年`) when given.
  */
 export async function commandTarget(db: Db, msg: IncomingMessage, args: string): Promise<CommandTarget> {
@@ -23,7 +33,7 @@ export async function commandTarget(db: Db, msg: IncomingMessage, args: string):
       out.year = Number(year[1]);
       continue;
     }
-    const unit = out.unit ? undefined : await getUnitByCode(db, w);
+    const unit = out.unit ? undefined : await unitNamed(db, w);
     if (unit) out.unit = unit;
     else out.rest.push(w.replace(/^#/, ''));
   }

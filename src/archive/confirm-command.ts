@@ -1,29 +1,55 @@
+import {
+  confirmPreviewCard,
+  confirmResultCard,
+  type ConfirmArchiveValue,
+} from '../cards/confirm-preview-card.js';
 import { findTaskByCode, yearsWithUnconfirmed } from '../db/repos/archive-items.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getUnitById } from '../db/repos/units.js';
+import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { CardActionHandler } from '../usecases/card-actions.js';
+import type { BotDeps } from '../usecases/deps.js';
 import type { CommandHandler } from '../usecases/handle-command.js';
-import { replyText } from '../usecases/reply-text.js';
+import { previewConfirm } from '../usecases/preview-confirm.js';
+import { replyCard, replyText } from '../usecases/reply-text.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import type { ArchiveConfig } from './archive-config.js';
 import { commandTarget } from './command-target.js';
 
+export const CONFIRM_JOB = 'archive-confirm';
+
+export interface ConfirmJobPayload {
+  unitId: number;
+  year: number;
+  taskId?: number;
+  actor: string;
+  /** The preview card, replaced by the result. */
+  messageId?: string;
+}
+
 /**
- * `@bot 确认归档 [年度] [任务编号] [单位编码]` (archivists): gives the unit's filed items their 档号.
- * Without a year: the only year with unconfirmed items, or a question listing them.
+ * `@bot 确认归档 [年度] [任务编号] [单位]` (archivists): shows what would get its 档号 (per class,
+ * and what is not ready) with a 确认归档 button. Without a year: the only year with unconfirmed
+ * items, or a question listing them.
  */
-export function confirmCommand(opts: { config: ArchiveConfig; blobs: BlobStore }): CommandHandler {
+export function confirmCommand(): CommandHandler {
   return async (deps, msg, cmd) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `confirm-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'confirm' });
     if (!msg.senderOpenId) return;
     const target = await commandTarget(deps.db, msg, cmd.args);
-    if (!target.unit) return reply('请在单位工作群里发送，或写明单位编码，如「确认归档 V1 2025」');
+    if (!target.unit) return reply('请在单位工作群里发送，或写上单位名称，如「确认归档 东村 2025」');
+    if (!(await hasUnitRole(deps.db, msg.senderOpenId, target.unit, ['archivist', 'admin'])))
+      return reply(`只有${target.unit.name}或上级的档案员才能确认归档`);
     let year = target.year;
     if (year === undefined) {
       const years = await yearsWithUnconfirmed(deps.db, target.unit.path);
-      if (years.length === 0) return reply(`${target.unit.name}没有待确认的归档材料`);
+      if (years.length === 0) return reply(`${target.unit.name}没有待确认的材料`);
       if (years.length > 1)
         return reply(
-          `${target.unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n} 件`).join('，')}。` +
+          `${target.unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
             `请发送「确认归档 ${years[years.length - 1]!.year}」`,
         );
       year = years[0]!.year;
@@ -32,17 +58,94 @@ export function confirmCommand(opts: { config: ArchiveConfig; blobs: BlobStore }
     const code = target.rest[0];
     if (code) {
       const task = await findTaskByCode(deps.db, target.unit.id, code, year);
-      if (!task) return reply(`${target.unit.name}${year}年度没有编号为 ${code} 的归档任务`);
+      if (!task) return reply(`${target.unit.name}${year}年度没有编号为 ${code} 的任务`);
       taskId = task.id;
     }
-    const outcome = await confirmArchive(
-      { db: deps.db, clock: deps.clock, rules: opts.config, blobs: opts.blobs },
-      { unitId: target.unit.id, year, taskId, actor: msg.senderOpenId, source: 'chat' },
+    const preview = await previewConfirm(deps.db, { unitPath: target.unit.path, year, taskId });
+    if (preview.total === 0) return reply(`${target.unit.name}${year}年度没有待确认的材料`);
+    const value: ConfirmArchiveValue = {
+      a: 'confirm-archive',
+      u: target.unit.id,
+      y: year,
+      n: preview.total,
+      ...(taskId ? { t: taskId } : {}),
+    };
+    await replyCard(
+      deps.gateway,
+      msg.messageId,
+      confirmPreviewCard(target.unit.name, year, preview, value),
+      `confirm-${msg.messageId}`,
     );
-    const text =
-      outcome.status === 'confirmed' && outcome.message.length > 1500
-        ? `${outcome.message.slice(0, 1500)}…`
-        : outcome.message;
-    await reply(text);
   };
+}
+
+const num = (v: unknown) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new DomainError('bad_action', '这个按钮已失效，请重新发送「确认归档」');
+  return n;
+};
+
+/**
+ * The preview card's 确认归档 (archivists): queues the numbering as a job (it counts PDF pages, more
+ * than a callback's 3 seconds allow) and answers at once; the job replaces the card with the result.
+ */
+export function confirmArchiveAction(opts: { wakeJobs: () => void }): CardActionHandler {
+  return async (deps, a) => {
+    const unit = await getUnitById(deps.db, num(a.value.u));
+    if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+    if (!(await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+      return { toast: { type: 'error', content: `只有${unit.name}或上级的档案员才能确认归档` } };
+    const payload: ConfirmJobPayload = {
+      unitId: unit.id,
+      year: num(a.value.y),
+      ...(a.value.t !== undefined ? { taskId: num(a.value.t) } : {}),
+      actor: a.operatorOpenId,
+      messageId: a.messageId,
+    };
+    const now = deps.clock.now();
+    const fresh = await enqueueJob(
+      deps.db,
+      {
+        kind: CONFIRM_JOB,
+        key: a.messageId ?? `${unit.id}-${payload.year}-${now.getTime()}`,
+        payload,
+        runAt: now,
+        maxAttempts: 3,
+      },
+      now,
+    );
+    opts.wakeJobs();
+    if (!fresh) return { toast: { type: 'info', content: '已经在确认了，请稍候' } };
+    return {
+      toast: { type: 'info', content: '正在编档号…' },
+      card: {
+        type: 'raw',
+        data: confirmResultCard(
+          '正在确认归档',
+          `正在给${unit.name}${payload.year}年度的材料编档号，完成后更新这张卡片。`,
+          'blue',
+        ),
+      },
+    };
+  };
+}
+
+/** The job: numbers the items and puts the outcome on the preview card. */
+export async function runConfirmJob(
+  deps: BotDeps,
+  opts: { config: ArchiveConfig; blobs: BlobStore },
+  p: ConfirmJobPayload,
+): Promise<void> {
+  const outcome = await confirmArchive(
+    { db: deps.db, clock: deps.clock, rules: opts.config, blobs: opts.blobs },
+    { unitId: p.unitId, year: p.year, taskId: p.taskId, actor: p.actor, source: 'card' },
+  );
+  const text = outcome.message.length > 1500 ? `${outcome.message.slice(0, 1500)}…` : outcome.message;
+  const card = confirmResultCard(
+    outcome.status === 'confirmed' ? '已确认归档' : '确认归档',
+    text,
+    outcome.status === 'confirmed' ? 'green' : outcome.status === 'refused' ? 'red' : 'blue',
+  );
+  if (p.messageId) await deps.gateway.patchCard({ messageId: p.messageId, card });
 }

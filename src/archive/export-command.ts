@@ -25,7 +25,7 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
     deps.metrics.inc('commands_total', { command: 'export' });
     if (!msg.senderOpenId) return;
     const target = await commandTarget(deps.db, msg, cmd.args);
-    if (!target.unit) return reply('请在单位工作群里发送，或写明单位编码，如「导出 V1 2025」');
+    if (!target.unit) return reply('请在单位工作群里发送，或写上单位名称，如「导出 东村 2025」');
     if (!(await hasUnitRole(deps.db, msg.senderOpenId, target.unit, ['archivist', 'admin'])))
       return reply(`只有${target.unit.name}或上级的档案员才能导出移交包`);
     const years = await yearsWithRecords(deps.db, target.unit.path);

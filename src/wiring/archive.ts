@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { loadArchiveConfig, type ArchiveConfig } from '../archive/archive-config.js';
-import { confirmCommand } from '../archive/confirm-command.js';
+import {
+  confirmArchiveAction,
+  confirmCommand,
+  CONFIRM_JOB,
+  runConfirmJob,
+  type ConfirmJobPayload,
+} from '../archive/confirm-command.js';
 import { DESCRIBE_ITEM_ACTION } from '../cards/describe-item-card.js';
 import { describeItemAction } from '../archive/describe-item-action.js';
 import { EXPORT_JOB, exportCommand, type ExportJobPayload } from '../archive/export-command.js';
@@ -60,7 +66,12 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
       `archive-off-${msg.messageId}`,
     );
   hooks.commands ??= {};
-  hooks.commands.confirm = archive ? confirmCommand({ config: archive, blobs }) : unavailable;
+  hooks.commands.confirm = archive ? confirmCommand() : unavailable;
+  cards.register('confirm-archive', confirmArchiveAction({ wakeJobs: ctx.wakeJobs }));
+  jobHandlers[CONFIRM_JOB] = async (payload: ConfirmJobPayload) => {
+    if (!archive) throw new PermanentError('archive_off', `archive settings not loaded: ${problem}`);
+    await runConfirmJob(deps, { config: archive, blobs }, payload);
+  };
   hooks.commands.export = archive ? exportCommand({ wakeJobs: ctx.wakeJobs }) : unavailable;
   cards.register(DESCRIBE_ITEM_ACTION, describeItemAction);
 

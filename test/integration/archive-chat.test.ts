@@ -89,18 +89,53 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(stranger.toast?.type).toBe('error');
   });
 
-  it('确认归档 by an archivist gives 档号; an officer is refused', async () => {
+  it('确认归档 shows what will be numbered first; its button (archivists) gives 档号; an officer is refused', async () => {
     await ctx.hooks.commands!.confirm!(
       deps,
       msg('om_c0', 'ou_officer', '确认归档'),
       cmd('confirm', 'V1 2025'),
     );
     expect(texts(h, 'om_c0')[0]).toContain('档案员');
-    await ctx.hooks.commands!.confirm!(deps, msg('om_c1', 'ou_archivist', '确认归档'), cmd('confirm', 'V1'));
-    const reply = texts(h, 'om_c1')[0]!;
-    expect(reply).toContain('已确认归档东村2025年度 2 件');
-    expect(reply).toContain('A182-WS·2025-D30-ZH-0001');
-    expect(reply).toContain('A182-ZP·2025-Y-0001');
+    // A unit name works as well as a code.
+    await ctx.hooks.commands!.confirm!(
+      deps,
+      msg('om_c1', 'ou_archivist', '确认归档'),
+      cmd('confirm', '东村'),
+    );
+    const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_c1')!;
+    const text = JSON.stringify(preview.content);
+    expect(text).toContain('东村2025年度');
+    expect(text).toContain('综合类 · 2025年度 · 保管D30：1件');
+    expect(text).toContain('1组照片还没有写说明');
+    expect(await queryRows(f.db, sql`select 1 from archive_records`)).toHaveLength(0);
+    const value = JSON.parse(text.match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!);
+    const officer = await ctx.cards.handle(deps, {
+      operatorOpenId: 'ou_officer',
+      value,
+      messageId: preview.messageId,
+    });
+    expect(officer.toast?.type).toBe('error');
+    const tapped = await ctx.cards.handle(deps, {
+      operatorOpenId: 'ou_archivist',
+      value,
+      messageId: preview.messageId,
+    });
+    expect(tapped.toast?.content).toContain('正在编档号');
+    const again = await ctx.cards.handle(deps, {
+      operatorOpenId: 'ou_archivist',
+      value,
+      messageId: preview.messageId,
+    });
+    expect(again.toast?.content).toContain('已经在确认了');
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-confirm'`,
+    );
+    await ctx.jobHandlers['archive-confirm']!(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    const patched = JSON.stringify(h.fake.patches().find((p) => p.messageId === preview.messageId)!.content);
+    expect(patched).toContain('已确认归档东村2025年度 2 件');
+    expect(patched).toContain('A182-WS·2025-D30-ZH-0001');
+    expect(patched).toContain('A182-ZP·2025-Y-0001');
   });
 
   it('导出 queues a job that uploads the zipped package and says where it was written', async () => {

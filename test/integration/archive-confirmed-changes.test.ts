@@ -51,7 +51,7 @@ describe('a confirmed item (live 档号) cannot be undone, unfiled, refiled or r
     expect(
       await refileItem(
         { ...f, isChatMember: async () => true },
-        { itemId: item, toTaskId: f.task.v2doc, actorOpenId: 'ou_archivist', source: 'card' },
+        { itemId: item, toTaskId: f.task.photo, actorOpenId: 'ou_archivist', source: 'card' },
       ),
     ).toEqual({ status: 'refused', reason: 'confirmed', message: refusal });
     expect(await unfileItem(f, { itemId: item, actorOpenId: 'ou_archivist', source: 'card' })).toEqual({
@@ -74,7 +74,7 @@ describe('a confirmed item (live 档号) cannot be undone, unfiled, refiled or r
     expect(back.status).toBe('withdrawn');
     const moved = await refileItem(
       { ...f, isChatMember: async () => true },
-      { itemId: item, toTaskId: f.task.v2doc, actorOpenId: 'ou_archivist', source: 'card' },
+      { itemId: item, toTaskId: f.task.photo, actorOpenId: 'ou_archivist', source: 'card' },
     );
     expect(moved.status).toBe('refiled');
     expect(await undoFiling(f, { itemId: item, actorOpenId: 'ou_officer', source: 'card' })).toMatchObject({

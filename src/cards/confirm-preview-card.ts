@@ -1,0 +1,57 @@
+import type { ConfirmPreview } from '../usecases/preview-confirm.js';
+import { button, buttonRow, card, esc, md } from './card-kit.js';
+
+/** The value of the 确认归档 button (the archivist's second step). */
+export interface ConfirmArchiveValue {
+  a: 'confirm-archive';
+  u: number;
+  y: number;
+  t?: number;
+  n: number;
+}
+
+/**
+ * `确认归档` first shows what will get permanent numbers: per class the items, year and retention,
+ * and what is not ready yet. The numbers are given only after 确认归档 on this card.
+ */
+export function confirmPreviewCard(
+  unitName: string,
+  year: number,
+  p: ConfirmPreview,
+  value: ConfirmArchiveValue,
+): object {
+  const lines = p.classes.map(
+    (c) => `- ${esc(c.taskClass)} · ${c.year}年度 · 保管${esc(c.retention)}：${c.count}件`,
+  );
+  const elements: object[] = [
+    md(
+      `确认后将给 **${esc(unitName)}${year}年度** 的 **${p.total}件** 材料编上档号（编上后不再改动）：\n${lines.join('\n')}`,
+    ),
+  ];
+  if (p.notReadyCount > 0 || p.failedDownloads > 0) {
+    const notes = [
+      ...(p.notReadyCount > 0
+        ? [
+            `**${p.notReadyCount}组照片还没有写说明**（可以先补再确认）：`,
+            ...p.notReady.map((l) => `- ${esc(l)}`),
+          ]
+        : []),
+      ...(p.notReadyCount > p.notReady.length ? [`- 还有 ${p.notReadyCount - p.notReady.length} 组`] : []),
+      ...(p.failedDownloads > 0
+        ? [`**${p.failedDownloads}个文件没有保存成功**，需要重新发送，不在本次确认之内。`]
+        : []),
+    ];
+    elements.push(md(notes.join('\n')));
+  }
+  elements.push(
+    buttonRow([button(`确认归档 ${p.total}件`, value as unknown as Record<string, unknown>, 'primary')]),
+  );
+  return card('确认归档前请核对', 'orange', elements, {
+    summary: `确认归档：${unitName}${year}年度 ${p.total}件`,
+  });
+}
+
+/** After the tap: numbering runs in the background; the card says so, then the result. */
+export function confirmResultCard(title: string, text: string, template: 'blue' | 'green' | 'red'): object {
+  return card(title, template, [md(esc(text))], { summary: text.slice(0, 60) });
+}

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import { runArchiveCommand } from '../../src/cli/archive.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -56,6 +57,11 @@ describe('archive corrections from the command line', () => {
         timeout: 60_000,
       },
     );
+  const ctxOf = (d: Database, out: string[] = []) => ({
+    db: d.db,
+    env: { DATA_DIR: dataDir },
+    out: (l: string) => out.push(l),
+  });
   const live = (id: number) =>
     withDb(async (d) =>
       queryRows<{ code: string; undone: boolean }>(
@@ -127,11 +133,13 @@ describe('archive corrections from the command line', () => {
     const other = cli('refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2');
     expect(other.status).toBe(2);
     expect(other.stderr).toContain('只能改归到东村自己的任务');
-    const unknown = cli('refile', '--item', String(itemId), '--task', 'Z99');
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('东村没有任务 Z99');
+    await withDb(async (d) =>
+      expect(
+        runArchiveCommand(['refile', '--item', String(itemId), '--task', 'Z99'], ctxOf(d)),
+      ).rejects.toThrow('东村没有任务 Z99'),
+    );
     expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
-  }, 120_000);
+  }, 300_000);
 
   it('waives only with a reason, reopens, and unfiles an item', async () => {
     const bare = cli('waive', '--unit', 'V1', '--task', 'C01');
@@ -140,18 +148,20 @@ describe('archive corrections from the command line', () => {
     const waived = cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
     expect(waived.status, waived.stderr).toBe(0);
     expect(waived.stdout).toContain('已设为免交（本年未开会）');
-    const reopened = cli('waive', '--unit', 'V1', '--task', 'C01', '--reopen');
-    expect(reopened.status, reopened.stderr).toBe(0);
-    expect(reopened.stdout).toContain('已恢复为需归档');
+    const reopened: string[] = [];
+    await withDb((d) =>
+      runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01', '--reopen'], ctxOf(d, reopened)),
+    );
+    expect(reopened.join('\n')).toContain('已恢复为需归档');
     expect((await audits('waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
 
     const off = cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
     expect(off.status, off.stderr).toBe(0);
     expect(off.stdout).toContain('撤下');
     expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: true }]);
-    const twice = cli('unfile', '--item', String(itemId));
-    expect(twice.status).toBe(1);
-    expect(twice.stderr).toContain('已经撤销');
+    await withDb(async (d) =>
+      expect(runArchiveCommand(['unfile', '--item', String(itemId)], ctxOf(d))).rejects.toThrow('已经撤销'),
+    );
     expect((await audits('unfile')).map((a) => a.details.reason)).toEqual(['照片拍错']);
-  }, 120_000);
+  }, 300_000);
 });

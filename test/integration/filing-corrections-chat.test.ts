@@ -86,9 +86,8 @@ describe('corrections from cards and the 查 command', () => {
     );
     await h.settle();
     clock.advance(5_000);
-    const ack = await waitFor(
-      () => h.fake.sentMessages().find((m) => m.replyTo === messageId),
-      'filing card',
+    const ack = await waitFor('filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId),
     );
     const filed = await click(org.officer, valueOf(ack.content, 'file'));
     expect(filed.toast.type).toBe('success');
@@ -180,12 +179,10 @@ describe('corrections from cards and the 查 command', () => {
     const twice = await click(org.officer, request, { formValue: { text: '再说一次' } });
     expect(twice.toast).toEqual({ type: 'error', content: '已经申请过更正了，请等档案员处理' });
     await h.settle();
-    const toArchivist = await waitFor(
-      () =>
-        h.fake
-          .sentMessages()
-          .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes('应该交到 C03')),
-      'the request card to the archivist',
+    const toArchivist = await waitFor('the request card to the archivist', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes('应该交到 C03')),
     );
     const yes = valueOf(toArchivist.content, 'fix-answer');
     expect((await click(org.officer, yes)).toast.type).toBe('error');
@@ -194,12 +191,10 @@ describe('corrections from cards and the 查 command', () => {
     expect(JSON.stringify(answered.card.data)).toContain('改归');
     expect((await click(org.archivist, yes)).toast.content).toBe('这个申请已经处理过了');
     await h.settle();
-    const told = await waitFor(
-      () =>
-        h.fake
-          .sentMessages()
-          .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('已同意')),
-      'the outcome to the officer',
+    const told = await waitFor('the outcome to the officer', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('已同意')),
     );
     expect(JSON.stringify(told.content)).toContain('应该交到 C03');
     const itemId = Number(fix.i);
@@ -218,9 +213,8 @@ describe('corrections from cards and the 查 command', () => {
       text: '查 王村官',
     });
     await h.post(cmd);
-    const reply = await waitFor(
-      () => h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
-      'the 查 reply',
+    const reply = await waitFor('the 查 reply', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
     );
     const text = JSON.stringify(reply.content);
     expect(text).toContain('城关村最近提交的材料');
@@ -236,9 +230,8 @@ describe('corrections from cards and the 查 command', () => {
       text: '查 没有这个人',
     });
     await h.post(none);
-    const empty = await waitFor(
-      () => h.fake.sentMessages().find((m) => m.replyTo === none.event.message.message_id),
-      'the empty 查 reply',
+    const empty = await waitFor('the empty 查 reply', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === none.event.message.message_id),
     );
     expect(JSON.stringify(empty.content)).toContain('没有找到');
   });

@@ -342,7 +342,9 @@ describe('downloadMaterial', () => {
   });
 
   it('streams 150 MB in 8 MiB ranges with flat memory', async () => {
-    const block = randomBytes(1024 * 1024);
+    // An MP4 ftyp box first: the sniffed type must come from the bytes (a name alone is not believed).
+    const ftyp = Buffer.from('00000018667479706d703432000000006d70343269736f6d', 'hex');
+    const block = Buffer.concat([ftyp, randomBytes(1024 * 1024 - ftyp.length)]);
     const times = 150;
     const expected = sha(...Array.from({ length: times }, () => block));
     const m = await newMaterial({ originalName: '村委会换届选举全程录像.mp4', kind: 'video' });

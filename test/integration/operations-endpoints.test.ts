@@ -89,7 +89,7 @@ describe('operations endpoints and retention', () => {
   it('/readyz answers a reason code, never the database error', async () => {
     const ok = await fetch(`${h.bot.url}/readyz`);
     expect(ok.status).toBe(200);
-    await db.close();
+    await db.shutDown();
     const down = await fetch(`${h.bot.url}/readyz`);
     expect(down.status).toBe(503);
     const body = await down.text();

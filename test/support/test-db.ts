@@ -9,6 +9,11 @@ import { withDatabase } from './global-setup.js';
 export interface TestDb extends Database {
   /** Set on PostgreSQL: the URL of this file's own database (for a second "instance"). */
   url?: string;
+  /**
+   * A real outage: the connection is closed for good (on PGlite close() only hands the instance back
+   * to this worker, so queries would keep working). close() afterwards still cleans up.
+   */
+  shutDown(): Promise<void>;
 }
 
 /**
@@ -29,12 +34,19 @@ export async function createTestDb(): Promise<TestDb> {
       client = await PGlite.create({ loadDataDir: new Blob([bytes]) });
     }
     let open = true;
+    let broken = false;
     const reused = client;
-    return fromPglite(reused, async () => {
-      if (!open) return;
-      open = false;
-      free.push(reused);
-    });
+    return {
+      ...fromPglite(reused, async () => {
+        if (!open) return;
+        open = false;
+        if (!broken) free.push(reused);
+      }),
+      shutDown: async () => {
+        broken = true;
+        await reused.close();
+      },
+    };
   }
   const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -54,11 +66,16 @@ export async function createTestDb(): Promise<TestDb> {
   }
   const dbUrl = withDatabase(url, name);
   const database = openPostgres(dbUrl, 10);
+  let closed = false;
   return {
     ...database,
     url: dbUrl,
-    close: async () => {
+    shutDown: async () => {
+      closed = true;
       await database.close();
+    },
+    close: async () => {
+      if (!closed) await database.close();
       const drop = postgres(url, { max: 1, onnotice: () => {} });
       await drop.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
       await drop.end();

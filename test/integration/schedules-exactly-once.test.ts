@@ -19,7 +19,8 @@ describe('two schedulers on one database', () => {
   beforeAll(async () => {
     w = await schedulesWorld('X2', '2026-11-26T08:00:00+08:00');
     // On PostgreSQL the second instance has its own connection pool; PGlite is one process.
-    db2 = w.h.db.url ? openPostgres(w.h.db.url, 4) : undefined;
+    const second = w.h.db.url ? openPostgres(w.h.db.url, 4) : undefined;
+    db2 = second && { ...second, shutDown: second.close };
     h2 = await startHarness({
       mode: 'webhook',
       clock: w.clock,

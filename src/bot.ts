@@ -26,6 +26,8 @@ import type { BotDeps } from './usecases/deps.js';
 import { processEvent, type EventHooks } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
+import { Readiness } from './readiness.js';
+import type { ResourceReason } from './errors.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { installOpsAlerts } from './wiring/ops-alerts.js';
@@ -59,6 +61,8 @@ export interface RunningBot {
   url: string;
   eventWorker: QueueWorker;
   jobWorker: QueueWorker;
+  /** Work paused for a missing resource (what `/readyz` reports). */
+  readiness: Readiness;
   ws?: WsIntake;
   /** One round of the operations alerts (the timer runs it every ALERT_CHECK_MINUTES). */
   checkAlerts(): Promise<unknown>;
@@ -109,6 +113,23 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
       minFreeBytes: config.capture.minFreeDiskBytes,
     });
+    // Work waiting for a resource (disk, store, database) is reported here and re-checked by probes.
+    const readiness = new Readiness();
+    const probe = async (reason: ResourceReason): Promise<boolean> =>
+      reason === 'database_unreachable'
+        ? database.db.execute(sql`select 1`).then(
+            () => true,
+            () => false,
+          )
+        : blobs.ensureWritable().then(
+            () => true,
+            () => false,
+          );
+    const waiting = {
+      readiness,
+      probe,
+      recheckMaxMs: config.worker.recheckMaxMs,
+    };
     // Features are installed before the workers exist; they wake them through this holder.
     const workers: { jobs?: QueueWorker; events?: QueueWorker } = {};
     const features = installFeatures({
@@ -141,6 +162,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       maxAttempts: config.worker.maxAttempts,
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,
+      ...waiting,
       handle: (row, log) => processEvent(deps, mapLarkEvent(row.payload), log, hooks),
     });
     const jobWorker = new QueueWorker({
@@ -154,6 +176,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       maxAttempts: config.worker.maxAttempts,
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,
+      ...waiting,
       handle: async (row, log) => {
         const handler = jobHandlers[row.type];
         if (!handler) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
@@ -207,6 +230,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
             return 'database_unreachable';
           });
         if (config.lark.eventMode === 'ws') checks.larkConnection = ws?.connected() ?? false;
+        // Work paused for a missing resource: its reason codes (disk_low, store_unwritable, …).
+        const waits = readiness.reasons();
+        checks.resources = waits.length === 0 ? true : waits.join(',');
         return { ok: Object.values(checks).every((v) => v === true), checks };
       },
     });
@@ -228,7 +254,15 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       });
     }
     const stopFeatures = features.start();
-    const alerts = installOpsAlerts({ config, deps, logger, blobs, lastLarkRefusal: lastRefusal, ws });
+    const alerts = installOpsAlerts({
+      config,
+      deps,
+      logger,
+      blobs,
+      readiness,
+      lastLarkRefusal: lastRefusal,
+      ws,
+    });
     const retention = installRetention({
       db: database.db,
       clock,
@@ -268,6 +302,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       url,
       eventWorker,
       jobWorker,
+      readiness,
       ws,
       checkAlerts: alerts.check,
       stop,

@@ -64,6 +64,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: intFrom(4, 1, 64),
   WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
   WORKER_LEASE_SECONDS: intFrom(300, 5),
+  RESOURCE_RECHECK_SECONDS: intFrom(30, 1, 3600),
   WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
   WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
   LARK_HTTP_TIMEOUT_MS: intFrom(15_000, 100),
@@ -118,7 +119,14 @@ export interface Config {
   host: string;
   logLevel: string;
   timeZone: string;
-  worker: { concurrency: number; jobConcurrency: number; maxAttempts: number; leaseSeconds: number };
+  worker: {
+    concurrency: number;
+    jobConcurrency: number;
+    maxAttempts: number;
+    leaseSeconds: number;
+    /** Longest wait between two re-checks of a missing resource (disk, store, database). */
+    recheckMaxMs: number;
+  };
   capture: {
     quietWindowMs: number;
     maxFileBytes: number;
@@ -205,6 +213,7 @@ export function loadConfig(env: Env): Config {
       jobConcurrency: v.JOB_CONCURRENCY,
       maxAttempts: v.WORKER_MAX_ATTEMPTS,
       leaseSeconds: v.WORKER_LEASE_SECONDS,
+      recheckMaxMs: v.RESOURCE_RECHECK_SECONDS * 1000,
     },
     capture: {
       quietWindowMs: v.BURST_QUIET_SECONDS * 1000,

@@ -50,3 +50,60 @@ export const errorMessage = (err: unknown): string => (err instanceof Error ? er
 
 /** Retrying cannot help (malformed payload, unknown kind): the queue row goes straight to `dead`. */
 export class PermanentError extends AppError {}
+
+/** What a paused piece of work waits for (also `/readyz`'s reason codes). */
+export type ResourceReason = 'disk_low' | 'store_unwritable' | 'database_unreachable';
+
+/**
+ * A resource the work needs is missing right now (free disk below the floor, the file store not
+ * writable, the database unreachable). Not a failure: the queue worker gives the attempt back and
+ * pauses that kind of work until the resource returns.
+ */
+export class ResourceUnavailableError extends AppError {
+  constructor(
+    readonly reason: ResourceReason,
+    message: string,
+    options?: { cause?: unknown; code?: string },
+  ) {
+    super(options?.code ?? reason, message, options);
+  }
+}
+
+/** Connection-level failures of postgres.js / PGlite / the network to the database. */
+const DB_CONNECTION_CODES = new Set([
+  // Lark's network errors arrive wrapped (LarkNetworkError), so a bare refusal is the database's.
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+]);
+
+/**
+ * The resource problem behind an error, if it is one: a ResourceUnavailableError anywhere in its
+ * cause chain, or a database connection failure (drizzle wraps the driver's error as `cause`).
+ * Lark's network errors are not ours to wait for (they are retried as usual).
+ */
+export function resourceProblem(err: unknown): ResourceUnavailableError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof ResourceUnavailableError) return e;
+    if (e instanceof LarkApiError || e instanceof LarkNetworkError) return undefined;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_CONNECTION_CODES.has(code) && !(e instanceof AppError))
+      return new ResourceUnavailableError('database_unreachable', `database unreachable (${code})`, {
+        cause: e,
+      });
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AppError } from '../errors.js';
+import { ResourceUnavailableError } from '../errors.js';
 
 /**
  * Content-addressed storage of original bytes. A blob is written through a `BlobWriter` (hashing
@@ -18,6 +18,11 @@ export interface BlobStore {
   putDerived(key: string, bytes: Uint8Array): Promise<string>;
   /** Bytes available to us on the storage. */
   freeBytes(): Promise<number>;
+  /**
+   * Throws a ResourceUnavailableError (`disk_low`, `store_unwritable`) when a write would be refused
+   * now; waiting work calls it before it starts and to re-check whether it may resume.
+   */
+  ensureWritable(): Promise<void>;
   /** Removes temp files of writers that died (crash) before `olderThan`; returns how many. */
   cleanupTemp(olderThan: Date): Promise<number>;
 }
@@ -46,13 +51,32 @@ export interface CommittedBlob {
 }
 
 /** Storage below its free-space reserve: writing is refused until an operator frees space. */
-export class DiskFullError extends AppError {
+export class DiskFullError extends ResourceUnavailableError {
   constructor(
     message: string,
     readonly freeBytes: number,
   ) {
-    super('disk_full', message);
+    super('disk_low', message, { code: 'disk_full' });
   }
+}
+
+/** The store refuses writes (read-only, permissions, a file where a folder should be). */
+export class StoreUnwritableError extends ResourceUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unwritable', message, { ...options, code: 'store_unwritable' });
+  }
+}
+
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
+
+/** Maps a file-system error of a write into the store to what it means for waiting work. */
+export function storeWriteError(err: unknown): unknown {
+  if (err instanceof ResourceUnavailableError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new DiskFullError('no space left on device', 0);
+  if (code && UNWRITABLE.has(code))
+    return new StoreUnwritableError(`the file store refuses writes (${code})`, { cause: err });
+  return err;
 }
 
 /** `blobs/ab/cd/<sha256>`: two levels of fan-out keep directories small. */

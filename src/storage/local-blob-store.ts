@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { DiskFullError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
+import { DiskFullError, storeWriteError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
 import { fsyncDir } from './fsync-dir.js';
 import { LocalBlobWriter } from './local-blob-writer.js';
 
@@ -81,6 +81,28 @@ export class LocalBlobStore implements BlobStore {
     if (/^(blobs|tmp)\//.test(key))
       throw new AppError('bad_storage_key', `derived files cannot go to ${key}`);
     const target = this.pathOf(key);
+    return this.writeDerived(target, bytes).then(
+      () => key,
+      (err: unknown) => {
+        throw storeWriteError(err);
+      },
+    );
+  }
+
+  async ensureWritable(): Promise<void> {
+    try {
+      await this.ensureSpace(0);
+      await this.ensureTempDir();
+      // A real write: permission bits say nothing for root, nor for a read-only mount.
+      const probe = this.newTempPath();
+      await writeFile(probe, '');
+      await unlink(probe);
+    } catch (err) {
+      throw storeWriteError(err);
+    }
+  }
+
+  private async writeDerived(target: string, bytes: Uint8Array): Promise<void> {
     await this.ensureSpace(bytes.length);
     await this.ensureTempDir();
     const temp = this.newTempPath();
@@ -99,7 +121,6 @@ export class LocalBlobStore implements BlobStore {
       await unlink(temp).catch(() => {});
       throw err;
     }
-    return key;
   }
 
   async freeBytes(): Promise<number> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, link, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
-import { blobKeyOf, DiskFullError, type BlobWriter, type CommittedBlob } from '../ports/blob-store.js';
+import { blobKeyOf, storeWriteError, type BlobWriter, type CommittedBlob } from '../ports/blob-store.js';
 import { fsyncDir } from './fsync-dir.js';
 
 export interface WriterContext {
@@ -94,6 +94,8 @@ export class LocalBlobWriter implements BlobWriter {
         if (created) for (const d of [dirname(dirname(dir)), dirname(dir)]) await fsyncDir(d);
       }
       return { sha256, sizeBytes: this.written, storageKey, existed };
+    } catch (err) {
+      throw storeWriteError(err);
     } finally {
       await this.fh?.close().catch(() => {});
       await unlink(temp).catch(() => {});
@@ -113,10 +115,12 @@ export class LocalBlobWriter implements BlobWriter {
   private async file(): Promise<FileHandle> {
     if (this.state !== 'open') throw new AppError('blob_writer_closed', `blob writer is ${this.state}`);
     if (this.fh) return this.fh;
-    await this.ctx.ensureTempDir();
-    await this.guard(() => this.ctx.ensureSpace(0));
-    this.fh = await open(this.ctx.tempPath, 'wx', 0o644);
-    return this.fh;
+    await this.guard(async () => {
+      await this.ctx.ensureTempDir();
+      await this.ctx.ensureSpace(0);
+      this.fh = await open(this.ctx.tempPath, 'wx', 0o644);
+    });
+    return this.fh!;
   }
 
   /** Any failure while writing breaks the writer (its hash no longer matches the file): abort it. */
@@ -126,9 +130,8 @@ export class LocalBlobWriter implements BlobWriter {
     } catch (err) {
       await this.abort();
       this.state = 'broken';
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
-        throw new DiskFullError('no space left on device', 0);
-      throw err;
+      // No space, a read-only or forbidden folder: the work waits (ResourceUnavailableError).
+      throw storeWriteError(err);
     }
   }
 }

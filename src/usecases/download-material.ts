@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { LarkApiError, PermanentError } from '../errors.js';
+import { LarkApiError, PermanentError, resourceProblem } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import { inspectDownload } from './download-inspect.js';
 import {
   FINAL_STATUSES,
+  giveBackAttempt,
   recordStored,
   recordUnstored,
   startAttempt,
@@ -58,17 +59,33 @@ const TOO_LARGE = 234037;
  * One download attempt of a material: streams it into the blob store (Range chunks, hashed on the
  * way), inspects it (real type; photos: EXIF and a thumbnail) and records it. Message ids are tried
  * in order (a merged forward's parent first, then the child itself). Final outcomes are written and
- * returned; retryable problems (429, 5xx, network, disk full, truncation) are thrown for the job
- * runner, which calls `markDownloadFailed` after its last attempt.
+ * returned; retryable problems (429, 5xx, network, truncation) are thrown for the job runner, which
+ * calls `markDownloadFailed` after its last attempt. A missing resource (disk below the floor, store
+ * unwritable, database gone) throws a ResourceUnavailableError and costs no attempt: the store is
+ * checked before the attempt is counted, and an attempt cut short by one is given back.
  */
 export async function downloadMaterial(
   deps: DownloadMaterialDeps,
   materialId: number,
 ): Promise<DownloadMaterialResult> {
+  await deps.blobs.ensureWritable();
+  const m = await startAttempt(deps.db, materialId);
+  if (!m) throw new PermanentError('material_not_found', `material ${materialId} does not exist`);
+  try {
+    return await attempt(deps, materialId, m);
+  } catch (err) {
+    if (resourceProblem(err)) await giveBackAttempt(deps.db, materialId).catch(() => {});
+    throw err;
+  }
+}
+
+async function attempt(
+  deps: DownloadMaterialDeps,
+  materialId: number,
+  m: NonNullable<Awaited<ReturnType<typeof startAttempt>>>,
+): Promise<DownloadMaterialResult> {
   const { db, metrics } = deps;
   const o = deps.options ?? {};
-  const m = await startAttempt(db, materialId);
-  if (!m) throw new PermanentError('material_not_found', `material ${materialId} does not exist`);
   if (FINAL_STATUSES.has(m.status)) {
     return {
       status: m.status as MaterialStatus,

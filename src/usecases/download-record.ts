@@ -35,6 +35,14 @@ export async function startAttempt(db: Db, id: number): Promise<MaterialRow | un
   return row ?? (await loadMaterial(db, id));
 }
 
+/** An attempt that could not run (disk low, store unwritable, database gone) is not counted. */
+export async function giveBackAttempt(db: Db, id: number): Promise<void> {
+  await db
+    .update(materials)
+    .set({ attempts: sql`greatest(${materials.attempts} - 1, 0)` })
+    .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])));
+}
+
 /** Ends a material without bytes (too_large, empty, needs_reupload). */
 export async function recordUnstored(
   db: Db,

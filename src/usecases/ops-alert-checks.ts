@@ -3,7 +3,14 @@ import { queueStats } from '../db/repos/queue.js';
 import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { ResourceReason } from '../errors.js';
 import type { AlertKind, AlertState } from './ops-alerts.js';
+
+const WAIT_TEXT: Record<ResourceReason, string> = {
+  disk_low: '磁盘剩余空间低于下限',
+  store_unwritable: '文件目录不能写入',
+  database_unreachable: '数据库连不上',
+};
 
 /** The last time Lark refused our credentials or a scope (kept by the Lark adapter). */
 export interface LarkRefusal {
@@ -17,6 +24,8 @@ export interface OpsAlertSources {
   clock: Clock;
   blobs: Pick<BlobStore, 'freeBytes'>;
   minFreeBytes: number;
+  /** Work this process paused for a missing resource. */
+  readiness?: { reasons: () => readonly ResourceReason[] };
   timeZone: string;
   /** Long connection only: when Lark was last heard from, and how long silence may last. */
   ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
@@ -70,6 +79,20 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
         detail: `剩余磁盘空间 ${Math.floor(free / MB)} MB，下限 ${Math.floor(s.minFreeBytes / MB)} MB${firing ? '；新文件暂停下载，请清理磁盘。' : '。'}`,
       };
     },
+    ...(s.readiness
+      ? {
+          work_waiting: async () => {
+            const reasons = s.readiness!.reasons();
+            const firing = reasons.length > 0;
+            return {
+              firing,
+              detail: firing
+                ? `${reasons.map((r) => `${WAIT_TEXT[r]}（${r}）`).join('、')}：下载等后台工作已暂停，不算失败，恢复后自动继续。`
+                : '后台工作已恢复。',
+            };
+          },
+        }
+      : {}),
     lark_refused: async () => {
       const r = s.lastLarkRefusal();
       const firing = r !== undefined && s.clock.now().getTime() - r.at.getTime() < s.refusalWindowMs;

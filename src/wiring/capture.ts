@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { closeDueBursts } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { LarkApiError, PermanentError } from '../errors.js';
+import { LarkApiError, PermanentError, resourceProblem } from '../errors.js';
 import type { FeatureContext, Stopper } from '../features.js';
 import type { LarkMessageItem } from '../ports/chat-gateway.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
@@ -52,6 +52,8 @@ export function installCapture(
         Number(payload.materialId),
       );
     } catch (err) {
+      // Disk low, store unwritable, database gone: not a failure; the worker pauses downloads.
+      if (resourceProblem(err)) throw err;
       // Lark refusing for good (4xx with a code we cannot fix) or a broken row: no point retrying.
       const retryable = !(err instanceof PermanentError || (err instanceof LarkApiError && !err.isRetryable));
       if (attempt.attempts >= attempt.maxAttempts || !retryable) {

@@ -2,6 +2,7 @@ import { systemClock } from '../ports/clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { Readiness } from '../readiness.js';
 import type { BotDeps } from '../usecases/deps.js';
 import { opsAlertChecks, type LarkRefusal } from '../usecases/ops-alert-checks.js';
 import { checkOpsAlerts, type OpsAlertOptions } from '../usecases/ops-alerts.js';
@@ -23,6 +24,7 @@ export function installOpsAlerts(ctx: {
   deps: BotDeps;
   logger: Logger;
   blobs: BlobStore;
+  readiness?: Readiness;
   lastLarkRefusal: () => LarkRefusal | undefined;
   ws?: { lastActivityAt: () => Date | undefined };
 }): { check: () => Promise<unknown>; stop: () => Promise<void> } {
@@ -32,6 +34,7 @@ export function installOpsAlerts(ctx: {
     clock: deps.clock,
     blobs: ctx.blobs,
     minFreeBytes: config.capture.minFreeDiskBytes,
+    ...(ctx.readiness ? { readiness: ctx.readiness } : {}),
     timeZone: config.timeZone,
     ws: ctx.ws
       ? {

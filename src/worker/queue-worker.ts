@@ -11,11 +11,18 @@ import {
   type DeadRow,
   type QueueTable,
 } from '../db/repos/queue.js';
-import { errorMessage, LarkApiError, PermanentError } from '../errors.js';
+import {
+  errorMessage,
+  LarkApiError,
+  PermanentError,
+  resourceProblem,
+  type ResourceReason,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorText } from '../log-redaction.js';
 import type { Clock } from '../ports/clock.js';
+import type { Readiness } from '../readiness.js';
 
 export type RowOutcome = 'done' | 'ignored' | void;
 
@@ -37,7 +44,21 @@ export interface QueueWorkerOptions {
    * that it failed, so its owner is told here (e.g. a download marks its material failed).
    */
   onDead?: (row: DeadRow, log: Logger) => Promise<void>;
+  /** Where paused work is reported (`/readyz` answers 503 with the reason while any waits). */
+  readiness?: Readiness;
+  /** Re-checks a missing resource (true: it is back). Without one, the work itself is tried again. */
+  probe?: (reason: ResourceReason) => Promise<boolean>;
+  /** Longest wait between two re-checks of a missing resource (the first comes after 1 s). */
+  recheckMaxMs?: number;
 }
+
+/** Work paused for a resource: one job kind (disk, store) or the whole table (`*`, the database). */
+interface Wait {
+  reason: ResourceReason;
+  delayMs: number;
+  timer?: NodeJS.Timeout;
+}
+const ALL = '*';
 
 /**
  * Processes a durable queue table with bounded concurrency. The second catch site of the process
@@ -52,6 +73,9 @@ export class QueueWorker {
   private pollTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
+  private readonly waits = new Map<string, Wait>();
+  /** Rows whose release failed (database gone): released again when it is back. */
+  private unreleased: { id: number; workerId: string }[] = [];
 
   constructor(private readonly o: QueueWorkerOptions) {}
 
@@ -134,6 +158,7 @@ export class QueueWorker {
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     clearInterval(this.leaseTimer);
+    for (const w of this.waits.values()) clearTimeout(w.timer);
     const released = await release(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(
       () => 0,
     );
@@ -148,13 +173,66 @@ export class QueueWorker {
     }
   }
 
+  /** Job kinds (or `*`: everything) waiting for a resource, with the reason. */
+  waiting(): { kind: string; reason: ResourceReason }[] {
+    return [...this.waits].map(([kind, w]) => ({ kind, reason: w.reason }));
+  }
+
+  /**
+   * Pauses `scope` (a job kind, or `*`) until the resource is back: re-checked after 1 s, then with
+   * doubling delays up to `recheckMaxMs`. Reported to readiness and metrics while it lasts.
+   */
+  private waitFor(scope: string, reason: ResourceReason, log: Logger): void {
+    if (this.waits.has(scope)) return;
+    const { table, metrics } = this.o;
+    log.warn({ reason, kind: scope }, 'work paused: waiting for a resource (no attempt spent)');
+    metrics.inc('queue_waits_total', { table, reason });
+    metrics.set('queue_waiting', 1, { table, kind: scope === ALL ? 'all' : scope, reason });
+    this.o.readiness?.wait(`${table}:${scope}`, reason);
+    const w: Wait = { reason, delayMs: 1000 };
+    this.waits.set(scope, w);
+    this.scheduleRecheck(scope, w);
+  }
+
+  private scheduleRecheck(scope: string, w: Wait): void {
+    w.timer = setTimeout(() => void this.recheck(scope, w), w.delayMs);
+    w.timer.unref();
+  }
+
+  private async recheck(scope: string, w: Wait): Promise<void> {
+    if (this.waits.get(scope) !== w) return;
+    const back = this.o.probe ? await this.o.probe(w.reason).catch(() => false) : true;
+    if (this.waits.get(scope) !== w) return;
+    if (!back) {
+      w.delayMs = Math.min(w.delayMs * 2, Math.max(1000, this.o.recheckMaxMs ?? 30_000));
+      if (!this.stopped) this.scheduleRecheck(scope, w);
+      return;
+    }
+    const { table, metrics } = this.o;
+    this.waits.delete(scope);
+    this.o.readiness?.resume(`${table}:${scope}`);
+    metrics.set('queue_waiting', 0, { table, kind: scope === ALL ? 'all' : scope, reason: w.reason });
+    this.o.logger.info({ table, kind: scope, reason: w.reason }, 'resource is back; work resumes');
+    const pending = this.unreleased;
+    this.unreleased = [];
+    for (const held of pending)
+      await releaseRow(this.o.db, table, held, this.o.clock.now()).catch(
+        () => void this.unreleased.push(held),
+      );
+    this.wake();
+  }
+
   private async claimRound(): Promise<void> {
     const free = this.o.concurrency - this.inflight.size;
-    if (free <= 0) return;
+    if (free <= 0 || this.waits.has(ALL)) return;
     let rows: ClaimedRow[];
     try {
-      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, this.o.clock.now());
+      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, this.o.clock.now(), [
+        ...this.waits.keys(),
+      ]);
     } catch (err) {
+      const problem = resourceProblem(err);
+      if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
       this.o.logger.error({ table: this.o.table, err: errorMessage(err) }, 'claiming rows failed');
       return;
     }
@@ -191,6 +269,13 @@ export class QueueWorker {
         // Shutting down: the work was interrupted, not wrong. Give the attempt back.
         await releaseRow(db, table, held, now).catch(() => false);
         log.info({ err: errorMessage(err) }, 'interrupted by shutdown; released for the next start');
+        return;
+      }
+      const problem = resourceProblem(err);
+      if (problem) {
+        // Waiting is not failing: the attempt is given back and this kind of work pauses.
+        await releaseRow(db, table, held, now).catch(() => void this.unreleased.push(held));
+        this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
         return;
       }
       const lark = err instanceof LarkApiError ? err : undefined;

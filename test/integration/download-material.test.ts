@@ -468,12 +468,13 @@ describe('downloadMaterial', () => {
     lark.persistentFault = undefined;
 
     const full = new LocalBlobStore(root, { minFreeBytes: Number.MAX_SAFE_INTEGER });
+    // A full disk is waited for, not failed: the attempt is not counted.
     await expect(downloadMaterial({ ...deps, blobs: full }, m.id)).rejects.toBeInstanceOf(DiskFullError);
-    expect(await material(m.id)).toMatchObject({ status: 'pending', attempts: 3 });
+    expect(await material(m.id)).toMatchObject({ status: 'pending', attempts: 2 });
     expect(tempFiles()).toEqual([]);
 
     expect(await downloadMaterial(deps, m.id)).toMatchObject({ status: 'stored' });
-    expect((await material(m.id)).attempts).toBe(4);
+    expect((await material(m.id)).attempts).toBe(3);
   });
 
   it('a hostile original name never reaches the filesystem: storage is by hash under the root', async () => {

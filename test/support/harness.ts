@@ -19,8 +19,8 @@ export interface Harness {
   post(payload: unknown, opts?: { timestampSeconds?: number; encrypt?: boolean }): Promise<Response>;
   /** Waits until both workers have nothing left to do. */
   settle(): Promise<void>;
-  /** Restarts the bot process on the same database and data folder. */
-  restart(): Promise<void>;
+  /** Restarts the bot process on the same database and data folder (optionally with changed env). */
+  restart(env?: Env): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const fake = o.fake ?? (await startFakeLark());
   const db = o.db ?? (await createTestDb());
   const dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-data-'));
-  const config = loadConfig({
+  const baseEnv: Env = {
     LARK_APP_ID: fake.appId,
     LARK_APP_SECRET: fake.appSecret,
     LARK_DOMAIN: fake.baseUrl,
@@ -58,7 +58,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     // Tests drive the alert checks with bot.checkAlerts() and their clock.
     ALERT_CHECK_MINUTES: '0',
     ...o.env,
-  });
+  };
+  let config = loadConfig(baseEnv);
   const start = () =>
     startBot(config, { database: db, clock: o.clock, pollMs: 50, logDestination: o.logDestination });
   const h: Harness = {
@@ -83,8 +84,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    restart: async () => {
+    restart: async (env) => {
       await h.bot.stop();
+      if (env) h.config = config = loadConfig({ ...baseEnv, ...env });
       h.bot = await start();
     },
     close: async () => {

@@ -34,14 +34,23 @@ export async function claimDue(
   workerId: string,
   limit: number,
   now: Date,
+  /** Kinds whose work waits for a resource (not claimed until it returns). */
+  skipTypes: readonly string[] = [],
 ): Promise<ClaimedRow[]> {
+  const skip =
+    skipTypes.length > 0
+      ? sql`and ${typeCol(table)} not in (${sql.join(
+          skipTypes.map((k) => sql`${k}`),
+          sql`, `,
+        )})`
+      : sql``;
   const rows = await queryRows<any>(
     db,
     sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
           attempts = attempts + 1
         where id in (
           select id from ${t(table)}
-          where status = 'pending' and ${due(table)} <= ${now}
+          where status = 'pending' and ${due(table)} <= ${now} ${skip}
           order by ${due(table)}, id
           limit ${limit}
           for update skip locked)

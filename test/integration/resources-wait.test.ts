@@ -1,0 +1,133 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
+
+/**
+ * Waiting is not failing (issue 12, point 1): a disk below MIN_FREE_DISK_MB or a files/ folder that
+ * refuses writes pauses the downloads without spending attempts; /readyz says why (503 + reason), a
+ * metric and the operations alert report it, and the work resumes when the resource is back.
+ */
+describe('resource problems make downloads wait, never fail', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  const OPS = 'oc_ops_room';
+  const start = (env: Record<string, string>) =>
+    startHarness({
+      env: { OPS_CHAT_ID: OPS, RESOURCE_RECHECK_SECONDS: '1', BURST_QUIET_SECONDS: '1', ...env },
+    });
+
+  /** Posts `n` photo messages (the fake serves their bytes); returns ids and bytes. */
+  const postPhotos = async (n: number) => {
+    const out: { id: string; bytes: Buffer }[] = [];
+    for (let i = 0; i < n; i++) {
+      const bytes = await smallPhoto('png');
+      const key = `img_wait_${i}_${Date.now()}`;
+      const ev = messageEvent({ appId: h!.fake.appId, msgType: 'image', content: { image_key: key } });
+      const id = ev.event.message.message_id;
+      h!.fake.addResource({ messageId: id, fileKey: key, bytes });
+      // Acknowledged at once: recording does not need the disk.
+      expect((await h!.post(ev)).status).toBe(200);
+      out.push({ id, bytes });
+    }
+    return out;
+  };
+  const readyz = async () => {
+    const res = await fetch(`${h!.bot.url}/readyz`);
+    return { status: res.status, resources: ((await res.json()) as any).checks.resources };
+  };
+  const downloadJobs = () =>
+    queryRows<{ status: string; attempts: number }>(
+      h!.db.db,
+      sql`select status, attempts from jobs where kind = 'download-material' order by id`,
+    );
+  const materials = async (ids: string[]) =>
+    (await Promise.all(ids.map((id) => materialsOf(h!.db.db, id)))).flat();
+  const alertTitles = () =>
+    h!.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === OPS)
+      .map((m) => String((m.content as any)?.header?.title?.content ?? ''));
+  const resourceRequests = () => h!.fake.callsTo('GET', /\/resources\//).length;
+
+  it('free disk below the floor: pushes acknowledged, downloads wait with attempts unchanged, /readyz 503 disk_low; a lower floor stores everything', async () => {
+    // A floor far above any real disk's free space: the test needs no full disk.
+    h = await start({ MIN_FREE_DISK_MB: String(1024 ** 3) });
+    const sent = await postPhotos(3);
+    const ids = sent.map((s) => s.id);
+
+    expect(await waitFor('readyz 503 disk_low', readyz, (r) => r.resources === 'disk_low')).toEqual({
+      status: 503,
+      resources: 'disk_low',
+    });
+    await waitFor('three download jobs', downloadJobs, (rows) => rows.length === 3);
+    await h.settle();
+    expect(await downloadJobs()).toEqual(Array(3).fill({ status: 'pending', attempts: 0 }));
+    expect((await materials(ids)).map((m) => [m.status, m.attempts])).toEqual(Array(3).fill(['pending', 0]));
+    // Nothing was fetched from Lark while there is no room for it, and nobody was told to resend.
+    expect(resourceRequests()).toBe(0);
+    expect(h.fake.sentMessages().some((m) => /重新发送/.test(JSON.stringify(m.content)))).toBe(false);
+    expect(
+      h.bot.metrics.value('queue_waiting', { table: 'jobs', kind: 'download-material', reason: 'disk_low' }),
+    ).toBe(1);
+    expect(h.bot.metrics.value('queue_waits_total', { table: 'jobs', reason: 'disk_low' })).toBeGreaterThan(
+      0,
+    );
+    await h.bot.checkAlerts();
+    expect(alertTitles()).toContain('告警：后台工作在等待（磁盘、存储或数据库）');
+    expect(h.bot.jobWorker.waiting()).toEqual([{ kind: 'download-material', reason: 'disk_low' }]);
+
+    // The operator lowers the floor (or frees space) and restarts: everything is downloaded.
+    await h.restart({ MIN_FREE_DISK_MB: '1' });
+    const stored = await waitFor(
+      'all three stored',
+      () => materials(ids),
+      (ms) => ms.every((m) => m.status === 'stored'),
+    );
+    expect(stored.map((m) => m.sha256)).toEqual(sent.map((s) => sha256(s.bytes)));
+    expect(stored.map((m) => m.attempts)).toEqual([1, 1, 1]);
+    expect(await readyz()).toEqual({ status: 200, resources: true });
+  });
+
+  it('files/ refusing writes: downloads wait (store_unwritable) and resume by themselves once it is writable', async () => {
+    h = await start({ MIN_FREE_DISK_MB: '1' });
+    const files = join(h.dataDir, 'files');
+    mkdirSync(files, { recursive: true });
+    // As root, permission bits are not enforced (chmod 555 changes nothing), so there a file stands
+    // where the store's tmp/ folder must go: the same refusal (the store cannot write) by other means.
+    const root = process.getuid?.() === 0;
+    if (root) writeFileSync(join(files, 'tmp'), '');
+    else chmodSync(files, 0o555);
+
+    const sent = await postPhotos(2);
+    const ids = sent.map((s) => s.id);
+    await waitFor('readyz 503 store_unwritable', readyz, (r) => r.resources === 'store_unwritable');
+    await waitFor('two download jobs', downloadJobs, (rows) => rows.length === 2);
+    await h.settle();
+    expect(await downloadJobs()).toEqual(Array(2).fill({ status: 'pending', attempts: 0 }));
+    expect((await materials(ids)).map((m) => [m.status, m.attempts])).toEqual(Array(2).fill(['pending', 0]));
+    await h.bot.checkAlerts();
+    expect(alertTitles()).toContain('告警：后台工作在等待（磁盘、存储或数据库）');
+
+    // Writable again: no restart, no command; the re-check notices and the downloads run.
+    if (root) rmSync(join(files, 'tmp'));
+    else chmodSync(files, 0o755);
+    const stored = await waitFor(
+      'both stored without a restart',
+      () => materials(ids),
+      (ms) => ms.every((m) => m.status === 'stored'),
+    );
+    expect(stored.map((m) => m.attempts)).toEqual([1, 1]);
+    expect(await readyz()).toEqual({ status: 200, resources: true });
+    await h.bot.checkAlerts();
+    expect(alertTitles()).toContain('恢复正常：后台工作在等待（磁盘、存储或数据库）');
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
-import { runProcess } from '../support/run-process.js';
+import { runCli } from '../support/bot-process.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 describe('npm run cli -- archive …', () => {
@@ -52,16 +52,13 @@ describe('npm run cli -- archive …', () => {
   it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'archive-cli-'));
     try {
-      const res = await runProcess(
-        join(process.cwd(), 'node_modules/.bin/tsx'),
-        [join(process.cwd(), 'src/cli/main.ts'), 'archive', 'unconfirm', '--item', 'abc'],
-        {
-          // Run from the empty data folder: no .env of the developer's is read.
-          cwd: dataDir,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
-        },
+      // From the empty data folder: no .env of the developer's is read.
+      const res = await runCli(
+        ['archive', 'unconfirm', '--item', 'abc'],
+        { DATA_DIR: dataDir },
+        { cwd: dataDir },
       );
-      expect(res.status).toBe(2);
+      expect(res.code).toBe(2);
       expect(res.stderr).toContain('--item 须为正整数');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

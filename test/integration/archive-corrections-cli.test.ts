@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows, type Database } from '../../src/db/client.js';
@@ -11,6 +8,8 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
+import { runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb } from '../support/test-db.js';
 import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
@@ -42,19 +41,12 @@ describe('archive corrections from the command line', () => {
     }
   };
   const cli = (...args: string[]) =>
-    spawnSync(
-      join(process.cwd(), 'node_modules/.bin/tsx'),
-      [join(process.cwd(), 'src/cli/main.ts'), 'archive', ...args],
+    runCli(
+      ['archive', ...args],
+      { DATA_DIR: dataDir, ...(pgUrl ? { DATABASE_URL: pgUrl } : {}) },
       {
+        // From the data folder: no developer .env is read.
         cwd: dataDir,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DATA_DIR: dataDir,
-          ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
-        },
-        timeout: 60_000,
       },
     );
   const ctxOf = (d: Database, out: string[] = []) => ({
@@ -79,7 +71,7 @@ describe('archive corrections from the command line', () => {
     );
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'archive-corr-cli-'));
+    dataDir = await seededDataDir('archive-corr-cli', { onPostgres: 'empty' });
     if (process.env.TEST_DATABASE_URL) {
       const t = await createTestDb();
       keep = t;
@@ -122,16 +114,16 @@ describe('archive corrections from the command line', () => {
   });
 
   it('refiles inside the unit, refuses another unit, and audits as cli', async () => {
-    const moved = cli('refile', '--item', String(itemId), '--task', 'H01-02');
-    expect(moved.status, moved.stderr).toBe(0);
+    const moved = await cli('refile', '--item', String(itemId), '--task', 'H01-02');
+    expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toContain('已从「C02 识别公示照片」改归到「H01-02 李四户 危房改造照片」');
     expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
     expect((await audits('refile')).map((a) => [a.actor, a.source, a.details.toCode])).toEqual([
       ['cli', 'cli', 'H01-02'],
     ]);
 
-    const other = cli('refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2');
-    expect(other.status).toBe(2);
+    const other = await cli('refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2');
+    expect(other.code).toBe(2);
     expect(other.stderr).toContain('只能改归到东村自己的任务');
     await withDb(async (d) =>
       expect(
@@ -142,11 +134,11 @@ describe('archive corrections from the command line', () => {
   }, 300_000);
 
   it('waives only with a reason, reopens, and unfiles an item', async () => {
-    const bare = cli('waive', '--unit', 'V1', '--task', 'C01');
-    expect(bare.status).toBe(2);
+    const bare = await cli('waive', '--unit', 'V1', '--task', 'C01');
+    expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('免交须写明原因');
-    const waived = cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
-    expect(waived.status, waived.stderr).toBe(0);
+    const waived = await cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
+    expect(waived.code, waived.stderr).toBe(0);
     expect(waived.stdout).toContain('已设为免交（本年未开会）');
     const reopened: string[] = [];
     await withDb((d) =>
@@ -155,8 +147,8 @@ describe('archive corrections from the command line', () => {
     expect(reopened.join('\n')).toContain('已恢复为需归档');
     expect((await audits('waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
 
-    const off = cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
-    expect(off.status, off.stderr).toBe(0);
+    const off = await cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
+    expect(off.code, off.stderr).toBe(0);
     expect(off.stdout).toContain('撤下');
     expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: true }]);
     await withDb(async (d) =>

@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromPglite } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
+import { openDb } from '../../src/db/client.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 
@@ -61,15 +60,12 @@ describe('npm run cli -- doctor', () => {
     'with the bot stopped: reports the database, Lark, holidays, a dead job, and exits 1',
     { timeout: 420_000 },
     async () => {
-      const dataDir = join(tmp, 'stopped');
-      mkdirSync(join(dataDir, 'pglite'), { recursive: true });
-      const client = await PGlite.create(join(dataDir, 'pglite'));
-      const database = fromPglite(client);
-      await migrate(database);
+      const dataDir = await seededDataDir('stopped', { parent: tmp });
+      const database = await openDb({ dataDir });
       await database.db
         .execute(sql`insert into jobs (kind, key, payload, status, attempts, last_error, run_at, created_at)
       values ('download-material', '1', '{}'::jsonb, 'dead', 8, 'gone', now(), now())`);
-      await client.close();
+      await database.close();
 
       const res = await doctor(env(dataDir, await freePort()));
       expect(res.code).toBe(1);
@@ -113,7 +109,7 @@ describe('npm run cli -- doctor', () => {
     'with the bot running: asks the bot (it holds the embedded database) and passes',
     { timeout: 420_000 },
     async () => {
-      const dataDir = join(tmp, 'running');
+      const dataDir = await seededDataDir('running', { parent: tmp });
       const e = env(dataDir, await freePort());
       const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, tmp);
       try {

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-const run = (cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) =>
-  new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    execFile(cmd, args, { ...opts, encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) =>
-      resolve({ code: err ? ((err as any).code ?? null) : 0, stderr }),
-    );
-  });
+import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 
 describe('embedded PGlite data folder', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-lock-'));
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await seededDataDir('archive-bot-lock');
+    ensureBuilt();
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it(
@@ -26,17 +20,13 @@ describe('embedded PGlite data folder', () => {
       const first = await openDb({ dataDir });
       try {
         // Async: the lock holder (this process) must keep refreshing its lock meanwhile.
-        const child = await run(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH,
-            LARK_APP_ID: 'cli_a1b2c3d4e5f60718',
-            LARK_APP_SECRET: 'secret',
-            LARK_DOMAIN: 'http://127.0.0.1:9',
-            DATA_DIR: dataDir,
-            PORT: '0',
-            LOG_LEVEL: 'silent',
-          },
+        const child = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], {
+          LARK_APP_ID: 'cli_a1b2c3d4e5f60718',
+          LARK_APP_SECRET: 'secret',
+          LARK_DOMAIN: 'http://127.0.0.1:9',
+          DATA_DIR: dataDir,
+          PORT: '0',
+          LOG_LEVEL: 'silent',
         });
         expect(child.code).toBe(1);
         expect(child.stderr).toMatch(/Cannot start: .*already in use by another process/);

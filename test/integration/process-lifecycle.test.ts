@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows } from '../../src/db/client.js';
 import { ensureBuilt, repoRoot, startProcess, type BotProcess } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
@@ -33,7 +34,13 @@ const starters: { name: string; start: (env: Record<string, string>) => BotProce
 describe('the bot process', () => {
   let fake: FakeLark;
   const dirs: string[] = [];
-  const newDataDir = () => {
+  /** A migrated data folder: the start under test skips initdb and the migrations (seconds each). */
+  const newDataDir = async () => {
+    const dir = await seededDataDir('archive-bot-proc');
+    dirs.push(dir);
+    return dir;
+  };
+  const emptyDataDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'archive-bot-proc-'));
     dirs.push(dir);
     return dir;
@@ -110,7 +117,7 @@ describe('the bot process', () => {
     'node dist/main.js: SIGTERM with a download in flight releases it and the lock, exits 0; a second start succeeds at once',
     { timeout: 240_000 },
     async () => {
-      const dataDir = newDataDir();
+      const dataDir = await newDataDir();
       await startAndStop(starters[0]!.start, 'SIGTERM', dataDir, startSlowDownload);
       fake.latencyMs = 0;
       // The interrupted download was released for the next start, not counted as a failure.
@@ -131,8 +138,10 @@ describe('the bot process', () => {
 
   for (const { name, start } of starters.slice(1)) {
     const signal = name === 'npm start' ? 'SIGTERM' : (unitValue('KillSignal') as NodeJS.Signals);
-    it(`${name}: ${signal} reaches the bot, which stops cleanly and exits 0`, { timeout: 180_000 }, () =>
-      startAndStop(start, signal, newDataDir()),
+    it(
+      `${name}: ${signal} reaches the bot, which stops cleanly and exits 0`,
+      { timeout: 180_000 },
+      async () => startAndStop(start, signal, await newDataDir()),
     );
   }
 
@@ -145,7 +154,7 @@ describe('the bot process', () => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
       LARK_EVENT_MODE: 'webhook',
       PORT: 'x',
-      DATA_DIR: newDataDir(),
+      DATA_DIR: emptyDataDir(),
     });
     expect(await p.exit).toBe(2);
     for (const key of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'PORT'])
@@ -154,7 +163,7 @@ describe('the bot process', () => {
 
   it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 60_000 }, async () => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...base(newDataDir()),
+      ...base(await newDataDir()),
       LARK_APP_SECRET: 'wrong-secret',
     });
     expect(await p.exit).toBe(1);
@@ -163,7 +172,7 @@ describe('the bot process', () => {
 
   it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 60_000 }, async () => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...base(newDataDir()),
+      ...base(emptyDataDir()),
       DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
     });
     expect(await p.exit).toBe(1);

@@ -2,46 +2,41 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess } from '../support/run-process.js';
+import { repoRoot, runCli } from '../support/bot-process.js';
 
 /** `npm run remind` / `npm run digest` as processes, on a fresh embedded database. */
 describe('remind and digest command lines', () => {
   let dataDir: string;
   const run = (script: string, ...args: string[]) =>
-    runProcess(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), script), ...args], {
+    runCli(
+      args,
       // From the empty data folder: no developer .env is read.
-      cwd: dataDir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: dataDir,
-        SCHEDULES_FILE: join(process.cwd(), 'config/schedules.yaml'),
-      },
-      timeoutMs: 60_000,
-    });
+      { DATA_DIR: dataDir, SCHEDULES_FILE: join(repoRoot, 'config/schedules.yaml') },
+      { cwd: dataDir, script },
+    );
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'schedules-cli-'));
-    const migrated = await run('src/cli/migrate.ts');
-    expect(migrated.status, migrated.stderr).toBe(0);
+    const migrated = await run('migrate.js');
+    expect(migrated.code, migrated.stderr).toBe(0);
   }, 90_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('rehearses a day: a public holiday sends nothing', async () => {
-    const res = await run('src/cli/remind.ts', '--dry-run', '--at', '2026-10-01T09:00');
-    expect(res.status, res.stderr).toBe(0);
+    const res = await run('remind.js', '--dry-run', '--at', '2026-10-01T09:00');
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('2026-10-01 不是工作日（国庆节）');
   }, 60_000);
 
   it('refuses --at without --dry-run (a real send is always now)', async () => {
-    const res = await run('src/cli/digest.ts', '--at', '2026-11-30T08:30');
-    expect(res.status).toBe(2);
+    const res = await run('digest.js', '--at', '2026-11-30T08:30');
+    expect(res.code).toBe(2);
     expect(res.stderr).toContain('--at 只能和 --dry-run 一起用');
   }, 60_000);
 
   it('prints the week of a digest rehearsal', async () => {
-    const res = await run('src/cli/digest.ts', '--dry-run', '--at', '2026-11-30T08:30');
-    expect(res.status, res.stderr).toBe(0);
+    const res = await run('digest.js', '--dry-run', '--at', '2026-11-30T08:30');
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('2026-W49：0 份周报（演练，未发送）');
   }, 60_000);
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,8 @@ import { runUnitsCommand } from '../../src/cli/units.js';
 import { openDb, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -17,22 +18,6 @@ import { ORG_CSV } from './campaign-fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const GBK_CSV = join(root, 'test/fixtures/people/people-gbk.csv');
-
-/** `npm run cli -- …` as a real process (node --import tsx src/cli/main.ts) with only `env`. */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
 
 const rolesOf = (db: Database['db']) =>
   queryRows<{ name: string; code: string; role: string; open_id: string }>(
@@ -61,7 +46,7 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
   let fake: FakeLark;
   let tdb: TestDb | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'archive-people-'));
-  const dataDir = join(dir, 'data');
+  let dataDir: string;
   const clock = new ManualClock('2026-03-01T09:00:00+08:00');
   const env = () => ({
     LARK_APP_ID: fake.appId,
@@ -83,6 +68,7 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
   };
 
   beforeAll(async () => {
+    dataDir = await seededDataDir('archive-people', { onPostgres: 'empty' });
     fake = await startFakeLark();
     fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
     fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002', email: 'li.si@example.cn' });
@@ -94,6 +80,7 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
     await fake.close();
     await tdb?.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it(
@@ -108,10 +95,12 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
         ['赵六', null, 'zhao@example.cn', 'X', 'leader'],
       ]);
       const first = await runCli(['units', 'people', 'import', file], env());
-      expect(first.err).toBe('');
+      expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
-      expect(first.out).toContain('读取 人员.xlsx（Excel 工作表「人员」）');
-      expect(first.out).toContain('人员导入完成：3 人，新增角色 3，已有 0，其中 3 行按手机号/邮箱在飞书找到');
+      expect(first.stdout).toContain('读取 人员.xlsx（Excel 工作表「人员」）');
+      expect(first.stdout).toContain(
+        '人员导入完成：3 人，新增角色 3，已有 0，其中 3 行按手机号/邮箱在飞书找到',
+      );
       const lookups = fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
       expect(lookups).toHaveLength(1);
       expect(lookups[0]!.query).toEqual({ user_id_type: 'open_id' });
@@ -144,11 +133,11 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
       const before = await withDb(rolesOf);
       const run = await runCli(['units', 'people', 'import', GBK_CSV], env());
       expect(run.code).toBe(1);
-      expect(run.out).toContain('读取 people-gbk.csv（CSV，GBK 编码）');
-      expect(run.err.trim()).toBe(
+      expect(run.stdout).toContain('读取 people-gbk.csv（CSV，GBK 编码）');
+      expect(run.stderr.trim()).toBe(
         'people-gbk.csv 第 4 行: 飞书里找不到手机号 13900000009（王五）——号码不对、不在应用的通讯录范围内，或已离职',
       );
-      expect(run.err + run.out).not.toContain(fake.appSecret);
+      expect(run.stderr + run.stdout).not.toContain(fake.appSecret);
       await withDb(async (db) => expect(await rolesOf(db)).toEqual(before));
     },
   );

@@ -72,13 +72,48 @@ export function startProcess(
   };
 }
 
-/** Runs a command to its end (a CLI); resolves with its exit code and output. */
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command to its end (a CLI) without blocking the test worker meanwhile; resolves with its
+ * exit code and output. A process still running after `timeoutMs` is killed (it never outlives a test).
+ */
 export function runProcess(
   command: string,
   args: string[],
   env: Record<string, string>,
   cwd = repoRoot,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  timeoutMs = 60_000,
+): Promise<ProcessResult> {
   const p = startProcess(command, args, env, cwd);
-  return p.exit.then((code) => ({ code, stdout: p.stdout(), stderr: p.stderr() }));
+  const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+  return p.exit.then((code) => {
+    clearTimeout(timer);
+    return { code, stdout: p.stdout(), stderr: p.stderr() };
+  });
+}
+
+let built = false;
+
+/**
+ * `npm run cli -- …` as production runs it: plain node on the compiled dist/cli/<script> (built once
+ * per test process when stale). Starting node on JavaScript costs a fraction of tsx's transform.
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { cwd?: string; script?: string } = {},
+): Promise<ProcessResult> {
+  if (!built) ensureBuilt();
+  built = true;
+  return runProcess(
+    process.execPath,
+    [join(repoRoot, 'dist/cli', opts.script ?? 'main.js'), ...args],
+    env,
+    opts.cwd ?? repoRoot,
+  );
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess } from '../support/run-process.js';
+import { runProcess } from '../support/bot-process.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -45,7 +45,8 @@ describe('a failed copy leaves no partial file behind', () => {
     const res = await runProcess(
       'bash',
       ['-c', 'ulimit -f 1024 && exec "$0" "$@"', tsx, join(dir, 'run.mts'), dir],
-      { cwd: root },
+      { HOME: process.env.HOME ?? '' },
+      root,
     );
     expect(res.stderr).toBe('');
     expect(JSON.parse(res.stdout.trim())).toEqual({

@@ -28,6 +28,7 @@ import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { Readiness } from './readiness.js';
 import type { ResourceReason } from './errors.js';
+import { loadFileSettings, type FileSettings } from './settings.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { installOpsAlerts } from './wiring/ops-alerts.js';
@@ -36,6 +37,8 @@ import { installRetention } from './wiring/retention.js';
 import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
 
 export interface BotOverrides {
+  /** schedules.yaml and archive.yaml, already loaded (main.ts); otherwise read from config's paths. */
+  settings?: FileSettings;
   /** An already migrated database (tests); otherwise opened from config and migrated. */
   database?: Database;
   clock?: Clock;
@@ -49,6 +52,7 @@ export interface BotOverrides {
 
 export interface RunningBot {
   config: Config;
+  settings: FileSettings;
   database: Database;
   gateway: ChatGateway;
   blobs: BlobStore;
@@ -74,11 +78,14 @@ export interface RunningBot {
  * database, the Lark client, the HTTP server and the workers. Tests call it with the fake Lark.
  */
 export async function startBot(config: Config, o: BotOverrides = {}): Promise<RunningBot> {
+  // Before anything opens: a bad value names its file and field, and nothing is left to stop.
+  const settings = o.settings ?? loadFileSettings(config);
   const logger =
     o.logger ??
     createLogger(config.logLevel, o.logDestination, {
       secrets: [config.lark.appSecret, config.lark.encryptKey, config.lark.verificationToken],
     });
+  for (const warning of settings.warnings) logger.warn(warning);
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
   const ownsDb = !o.database;
@@ -134,6 +141,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const workers: { jobs?: QueueWorker; events?: QueueWorker } = {};
     const features = installFeatures({
       config,
+      settings,
       deps,
       blobs,
       cards,
@@ -291,6 +299,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     };
     return {
       config,
+      settings,
       database,
       gateway,
       blobs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLarkAppId, LARK_APP_ID_RULE } from './lark/app-id.js';
 
 /** Where an operator finds each value; shown next to every error. */
 const HINTS: Record<string, string> = {
@@ -33,8 +34,25 @@ export const isTimeZone = (tz: string) => {
   }
 };
 
-const schema = z.object({
-  LARK_APP_ID: z.string().regex(/^cli_[0-9a-zA-Z]+$/, 'must look like cli_xxxxxxxxxxxxxxxx'),
+/** What the bot and every command-line tool read: the database, the data folder, time zone, settings files. */
+const baseSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+      'must start with postgres:// or postgresql://',
+    ),
+  DATA_DIR: z.string().min(1).default('./data'),
+  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
+  SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
+  SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
+  ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
+  VIRUS_SCAN_COMMAND: z.string().optional(),
+});
+
+const schema = baseSchema.extend({
+  LARK_APP_ID: z.string().refine(isLarkAppId, LARK_APP_ID_RULE),
   LARK_APP_SECRET: z.string().min(1, 'is required'),
   LARK_DOMAIN: z
     .string()
@@ -46,18 +64,9 @@ const schema = z.object({
   LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
   LARK_ENCRYPT_KEY: z.string().optional(),
   LARK_VERIFICATION_TOKEN: z.string().optional(),
-  DATABASE_URL: z
-    .string()
-    .optional()
-    .refine(
-      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-      'must start with postgres:// or postgresql://',
-    ),
-  DATA_DIR: z.string().min(1).default('./data'),
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
   WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
   WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
@@ -82,10 +91,6 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RECONCILE_INTERVAL_MINUTES: intFrom(30, 0),
   RECONCILE_LOOKBACK_HOURS: intFrom(12, 1, 24 * 14),
-  SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
-  SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
-  ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
-  VIRUS_SCAN_COMMAND: z.string().optional(),
   OPS_CHAT_ID: z
     .string()
     .regex(/^oc_\w+$/, 'must be a chat id such as oc_xxxxxxxx')
@@ -159,22 +164,54 @@ const DOMAINS: Record<string, string> = {
   lark: 'https://open.larksuite.com',
 };
 
-/** Pure: validates `env` and lists every missing or bad variable at once. */
-export function loadConfig(env: Env): Config {
-  // Empty strings in .env files mean "not set".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(cleaned);
+/** The part of the configuration the command-line tools need too (no Lark credentials). */
+export type BaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive'>;
+
+// Empty strings in .env files mean "not set".
+const cleanEnv = (env: Env) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+
+function problemCollector(cleaned: Env) {
   const problems: string[] = [];
   const problem = (key: string, message: string) => {
     const hint = HINTS[key];
     problems.push(`${key}: ${message}${hint ? ` (${hint})` : ''}`);
   };
-  for (const issue of parsed.error?.issues ?? []) {
-    const key = String(issue.path[0] ?? '');
-    const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
-    const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
-    problem(key, missing ? 'is required' : notANumber ? 'must be a whole number' : issue.message);
-  }
+  const addIssues = (issues: z.core.$ZodIssue[] = []) => {
+    for (const issue of issues) {
+      const key = String(issue.path[0] ?? '');
+      const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
+      const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
+      problem(key, missing ? 'is required' : notANumber ? 'must be a whole number' : issue.message);
+    }
+  };
+  return { problems, problem, addIssues };
+}
+
+const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
+  databaseUrl: v.DATABASE_URL,
+  dataDir: v.DATA_DIR,
+  timeZone: v.TZ,
+  schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
+  archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
+});
+
+/** Pure: validates what the command-line tools read (database, data folder, time zone, settings files). */
+export function loadBaseConfig(env: Env): BaseConfig {
+  const cleaned = cleanEnv(env);
+  const parsed = baseSchema.safeParse(cleaned);
+  const { problems, addIssues } = problemCollector(cleaned);
+  addIssues(parsed.error?.issues);
+  if (!parsed.success) throw new ConfigError(problems);
+  return baseFrom(parsed.data);
+}
+
+/** Pure: validates `env` and lists every missing or bad variable at once. */
+export function loadConfig(env: Env): Config {
+  const cleaned = cleanEnv(env);
+  const parsed = schema.safeParse(cleaned);
+  const { problems, problem, addIssues } = problemCollector(cleaned);
+  addIssues(parsed.error?.issues);
   // Checked outside zod so it is reported together with every other problem.
   if (cleaned.LARK_EVENT_MODE === 'webhook') {
     for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) {
@@ -202,12 +239,10 @@ export function loadConfig(env: Env): Config {
       maxAheadSeconds: v.WEBHOOK_MAX_AHEAD_SECONDS,
       bodyLimitBytes: v.WEBHOOK_BODY_LIMIT_BYTES,
     },
-    databaseUrl: v.DATABASE_URL,
-    dataDir: v.DATA_DIR,
+    ...baseFrom(v),
     port: v.PORT,
     host: v.HOST,
     logLevel: v.LOG_LEVEL,
-    timeZone: v.TZ,
     worker: {
       concurrency: v.WORKER_CONCURRENCY,
       jobConcurrency: v.JOB_CONCURRENCY,
@@ -224,8 +259,6 @@ export function loadConfig(env: Env): Config {
       reconcileIntervalMs: v.RECONCILE_INTERVAL_MINUTES * 60_000,
       reconcileLookbackMs: v.RECONCILE_LOOKBACK_HOURS * 3_600_000,
     },
-    schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
-    archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
     alerts: {
       opsChatId: v.OPS_CHAT_ID,
       checkMs: v.ALERT_CHECK_MINUTES * 60_000,

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { FileSettings } from './settings.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { CardActionRouter } from './usecases/card-actions.js';
 import type { BotDeps } from './usecases/deps.js';
@@ -21,6 +22,8 @@ export type DeadJobHandler = (payload: any, log: Logger) => Promise<void>;
 
 export interface FeatureContext {
   config: Config;
+  /** schedules.yaml and archive.yaml, validated at start (settings.ts). */
+  settings: FileSettings;
   deps: BotDeps;
   blobs: BlobStore;
   cards: CardActionRouter;

@@ -1,21 +1,27 @@
 import { startBot } from './bot.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError } from './config.js';
 import { readEnv } from './env.js';
-import { errorMessage } from './errors.js';
+import { AppError, errorMessage } from './errors.js';
+import { loadSettings, type Settings } from './settings.js';
 
 /** The composition root: environment, signals, exit codes. Everything else is in startBot(). */
 async function main(): Promise<void> {
-  let config;
+  let settings: Settings;
   try {
-    config = loadConfig(readEnv());
+    settings = loadSettings(readEnv());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\nSee config/.env.example and README.md#configuration.`);
       process.exit(2);
     }
+    if (err instanceof AppError) {
+      // schedules.yaml / archive.yaml: the message names the file and the field.
+      console.error(err.message);
+      process.exit(2);
+    }
     throw err;
   }
-  const bot = await startBot(config).catch((err) => {
+  const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
     console.error(`Cannot start: ${errorMessage(err)}`);
     process.exit(1);
   });

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { archiveCliSetup } from '../archive/archive-cli-setup.js';
 import { findTaskByCode } from '../db/repos/archive-items.js';
 import { listPhotoGroupGaps } from '../db/repos/archive-descriptions.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
+import { loadCliSettings } from '../settings.js';
+import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import { runCorrection } from './archive-corrections.js';
 import { describeItem } from '../usecases/describe-item.js';
@@ -84,7 +85,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     if (year === undefined) throw usage();
     const task = v.task ? await findTaskByCode(ctx.db, unit.id, v.task, year) : undefined;
     if (v.task && !task) throw new AppError('usage', `${unit.name}${year}年度没有任务 ${v.task}`);
-    const setup = archiveCliSetup(ctx.env);
+    const setup = archiveCliSetup(loadCliSettings(ctx.env));
     const res = await confirmArchive(
       { ...deps, rules: setup.config, blobs: setup.blobs },
       { unitId: unit.id, year, taskId: task?.id, actor: 'cli', source: 'cli' },

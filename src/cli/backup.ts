@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AppError, errorMessage } from '../errors.js';
 import { backupData } from '../ops/backup.js';
 import { restoreData } from '../ops/restore.js';
+import { loadCliSettings } from '../settings.js';
 import type { StandaloneCliCommand } from './commands.js';
 
 const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR
@@ -28,9 +29,10 @@ export const backupCommand: StandaloneCliCommand = {
   summary: 'back up the database and stored files (--out DIR)',
   standalone: async (args, { env, out }) => {
     const dir = option(args, 'out', BACKUP_USAGE);
+    const { dataDir, databaseUrl } = loadCliSettings(env);
     const info = await backupData({
-      dataDir: env.DATA_DIR || './data',
-      databaseUrl: env.DATABASE_URL || undefined,
+      dataDir,
+      databaseUrl,
       out: dir,
       now: new Date(),
     });
@@ -45,8 +47,8 @@ export const restoreCommand: StandaloneCliCommand = {
   summary: 'restore a backup into an empty data folder (--from DIR)',
   standalone: async (args, { env, out }) => {
     const dir = option(args, 'from', RESTORE_USAGE);
-    const dataDir = env.DATA_DIR || './data';
-    const info = await restoreData({ from: dir, dataDir, databaseUrl: env.DATABASE_URL || undefined });
+    const { dataDir, databaseUrl } = loadCliSettings(env);
+    const info = await restoreData({ from: dir, dataDir, databaseUrl });
     out(
       `恢复完成：${dataDir}（备份时间 ${info.createdAt}，版本 ${info.version}）\n  文件：${info.files} 个，全部核对无误\n  下一步：npm run verify 做四性检测，然后启动机器人`,
     );

@@ -5,6 +5,7 @@ import { getCampaignByCode } from '../db/repos/campaigns.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { AppError, DomainError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
+import { loadCliSettings } from '../settings.js';
 import { createCampaign } from '../usecases/create-campaign.js';
 import { loadChecklists } from '../usecases/load-checklists.js';
 import type { CliCommand } from './commands.js';
@@ -22,7 +23,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest);
   const clock = deps.clock ?? systemClock;
-  const ctx = { db: deps.db, clock, timeZone: deps.env?.TZ || undefined };
+  const ctx = { db: deps.db, clock, timeZone: deps.env ? loadCliSettings(deps.env).timeZone : undefined };
   const now = clock.now();
   if (sub === 'load-checklists') {
     for (const c of await loadChecklists(ctx, { dir: positionals[0] }))

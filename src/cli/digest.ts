@@ -15,9 +15,9 @@ const USAGE = `用法: npm run digest -- [--dry-run] [--leader OPEN_ID] [--at IS
 async function main(): Promise<number> {
   const parsed = parseScheduleCli(USAGE, 'leader');
   if (typeof parsed === 'number') return parsed;
-  const { env, settings, at } = parsed;
+  const { cli, settings, at } = parsed;
   const tz = settings.timeZone;
-  const database = await openCliDb(env);
+  const database = await openCliDb(cli);
   try {
     const db = database.db;
     const week = isoWeek(localDay(at, tz));

@@ -6,10 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { archiveCliSetup } from '../archive/archive-cli-setup.js';
 import { terminalProgress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { readEnv } from '../env.js';
+import { loadCliSettings } from '../settings.js';
+import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError, errorMessage } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { exportTransferPackage } from '../usecases/export-transfer-package.js';
@@ -37,9 +38,9 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const env = readEnv();
-  const setup = archiveCliSetup(env);
-  const database = await openCliDb(env);
+  const settings = loadCliSettings(readEnv());
+  const setup = archiveCliSetup(settings);
+  const database = await openCliDb(settings);
   try {
     const unit = await getUnitByCode(database.db, values.unit);
     if (!unit) throw new AppError('usage', `找不到单位 ${values.unit}`);

@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js';
 import { AppError, errorMessage } from '../errors.js';
+import { loadCliSettings } from '../settings.js';
 import { openCliDb } from './open-cli-db.js';
 import { COMMANDS } from './commands.js';
 
@@ -28,7 +29,7 @@ if ('standalone' in entry) {
     process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
   }
 }
-const database = await openCliDb(env).catch((err) => {
+const database = await openCliDb(loadCliSettings(env)).catch((err) => {
   console.error(`Cannot open the database: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -16,12 +16,12 @@ const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIM
 async function main(): Promise<number> {
   const parsed = parseScheduleCli(USAGE, 'unit');
   if (typeof parsed === 'number') return parsed;
-  const { env, settings, at } = parsed;
+  const { cli, settings, at } = parsed;
   const tz = settings.timeZone;
   const calendar = createWorkingCalendar({
     onUnknownYear: (y) => console.warn(`注意：节假日库还没有 ${y} 年的安排，按周一至周五计工作日`),
   });
-  const database = await openCliDb(env);
+  const database = await openCliDb(cli);
   try {
     const db = database.db;
     const day = localDay(at, tz);

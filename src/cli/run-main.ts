@@ -1,3 +1,4 @@
+import { ConfigError } from '../config.js';
 import { AppError, errorMessage } from '../errors.js';
 
 /**
@@ -8,7 +9,9 @@ export function runMain(main: () => Promise<number>): void {
   main().then(
     (code) => process.exit(code),
     (err) => {
-      console.error(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
+      console.error(
+        err instanceof AppError || err instanceof ConfigError ? err.message : `Failed: ${errorMessage(err)}`,
+      );
       process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
     },
   );

@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
-import type { Env } from '../config.js';
 import { parseInstant } from '../domain/working-days.js';
 import { readEnv } from '../env.js';
 import { errorMessage } from '../errors.js';
-import { loadScheduleSettings, type ScheduleSettings } from '../scheduler/schedule-settings.js';
+import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
+import { loadCliSettings, type CliSettings } from '../settings.js';
 
 export interface ScheduleCliArgs {
   dryRun: boolean;
   /** The command's one filter option (--unit or --leader). */
   filter?: string;
   at: Date;
-  env: Env;
+  /** The validated environment (database, data folder). */
+  cli: CliSettings;
   settings: ScheduleSettings;
 }
 
@@ -38,8 +39,8 @@ export function parseScheduleCli(usage: string, filter: 'unit' | 'leader'): Sche
     console.log(usage);
     return 0;
   }
-  const env = readEnv();
-  const settings = loadScheduleSettings(env.SCHEDULES_FILE || undefined, env.TZ || 'Asia/Shanghai');
+  const cli = loadCliSettings(readEnv());
+  const settings = cli.schedules.settings();
   if (args.at && !args['dry-run']) {
     console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${usage}`);
     return 2;
@@ -49,5 +50,5 @@ export function parseScheduleCli(usage: string, filter: 'unit' | 'leader'): Sche
     console.error(`--at ${args.at}: 不是有效的时间\n\n${usage}`);
     return 2;
   }
-  return { dryRun: args['dry-run'], filter: args[filter], at, env, settings };
+  return { dryRun: args['dry-run'], filter: args[filter], at, cli, settings };
 }

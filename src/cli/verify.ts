@@ -6,11 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { archiveCliSetup } from '../archive/archive-cli-setup.js';
 import { terminalProgress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { CHECK_LABELS, PROPERTIES, PROPERTY_LABELS } from '../domain/four-properties.js';
 import { readEnv } from '../env.js';
+import { loadCliSettings } from '../settings.js';
+import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError, errorMessage } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
@@ -34,9 +35,9 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const env = readEnv();
-  const setup = archiveCliSetup(env);
-  const database = await openCliDb(env);
+  const settings = loadCliSettings(readEnv());
+  const setup = archiveCliSetup(settings);
+  const database = await openCliDb(settings);
   try {
     const unit = values.unit ? await getUnitByCode(database.db, values.unit) : undefined;
     if (values.unit && !unit) throw new AppError('usage', `找不到单位 ${values.unit}`);

@@ -1,4 +1,5 @@
 import * as lark from '@larksuiteoapi/node-sdk';
+import { isLarkAppId, LARK_APP_ID_RULE } from './app-id.js';
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { scrubText } from '../log-redaction.js';
@@ -58,11 +59,9 @@ export const IGNORED_EVENT_TYPES = ['im.message.message_read_v1'] as const;
  */
 export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
   const { config, logger, metrics, clock } = deps;
-  if (!/^cli_[0-9a-fA-F]{16}$/.test(config.appId)) {
-    // The SDK would log and silently never connect.
-    throw new Error(
-      `LARK_APP_ID ${config.appId} is not cli_ + 16 hex digits; the long connection refuses it`,
-    );
+  if (!isLarkAppId(config.appId)) {
+    // The SDK would log and silently never connect (loadConfig refuses it too; this guards other callers).
+    throw new Error(`LARK_APP_ID ${config.appId} ${LARK_APP_ID_RULE}; the long connection refuses it`);
   }
   const log = logger.child({ component: 'lark-ws' });
   const startedAt = clock.now();

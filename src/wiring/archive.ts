@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadArchiveConfig, type ArchiveConfig } from '../archive/archive-config.js';
+import type { ArchiveConfig } from '../archive/archive-config.js';
 import {
   confirmArchiveAction,
   confirmCommand,
@@ -27,10 +27,8 @@ import {
 import { exportForChat } from '../usecases/export-for-chat.js';
 
 export interface ArchiveOptions {
-  /** Already loaded settings (tests); otherwise read from `configPath`. */
+  /** Other settings than archive.yaml's (tests); otherwise `ctx.settings.archive`. */
   archiveConfig?: ArchiveConfig;
-  /** Default ARCHIVE_CONFIG (config/archive.yaml, relative to the working directory). */
-  configPath?: string;
   /** VIRUS_SCAN_COMMAND, e.g. `clamscan --no-summary {file}`; wins over archive.yaml. */
   virusScanCommand?: string;
 }
@@ -43,16 +41,8 @@ export interface ArchiveOptions {
  */
 export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): () => Stopper {
   const { config, deps, blobs, hooks, cards, jobHandlers } = ctx;
-  let archive: ArchiveConfig | undefined = opts.archiveConfig;
-  let problem: string | undefined;
-  if (!archive) {
-    try {
-      archive = loadArchiveConfig(opts.configPath ?? config.archive.configFile);
-    } catch (err) {
-      problem = errorMessage(err);
-      deps.logger.warn({ err: problem }, 'archive settings not loaded: 确认归档/导出 are off');
-    }
-  }
+  const archive = opts.archiveConfig ?? ctx.settings.archive;
+  const problem = archive ? undefined : ctx.settings.archiveProblem;
   const scanCommand = opts.virusScanCommand ?? config.archive.virusScanCommand ?? archive?.virusScanCommand;
   const virusScan = scanCommand ? commandVirusScanner(scanCommand) : undefined;
   const timeZone = config.timeZone;

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { SCHEDULED_SEND_JOB } from '../db/repos/schedule-sends.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import type { FeatureContext, Stopper } from '../features.js';
@@ -8,13 +7,7 @@ import { startCronTimers } from '../scheduler/cron-timers.js';
 import { deliverScheduled } from '../scheduler/deliver-scheduled.js';
 import { scheduledJobs } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import {
-  loadScheduleSettings,
-  parseScheduleSettings,
-  type ScheduleSettings,
-} from '../scheduler/schedule-settings.js';
-
-const DEFAULT_FILE = 'config/schedules.yaml';
+import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 
 /** Each running bot's scheduler, by its deps object (tests wait for its start-up and timer ticks). */
 const running = new WeakMap<object, Scheduler>();
@@ -30,7 +23,7 @@ export const botScheduler = (deps: object): Scheduler | undefined => running.get
 export function installSchedules(ctx: FeatureContext): () => Stopper {
   const { deps, jobHandlers } = ctx;
   const cfg = ctx.config.schedules;
-  const settings = readSettings(cfg.file, ctx.config.timeZone, deps.logger);
+  const settings = ctx.settings.schedules;
   const calendar = workingCalendar(deps.logger);
   jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log, attempt) => {
     const outcome = await deliverScheduled(
@@ -102,13 +95,4 @@ export function workingCalendar(logger: Logger): WorkingCalendar {
         'the holiday calendar does not cover this year yet; assuming Monday–Friday working days',
       ),
   });
-}
-
-/** The settings file; the shipped default path may be absent (defaults apply, with a warning). */
-function readSettings(file: string, timeZone: string, logger: Logger): ScheduleSettings {
-  if (file === DEFAULT_FILE && !existsSync(file)) {
-    logger.warn({ file }, 'schedule settings file not found; using the defaults');
-    return parseScheduleSettings({}, timeZone);
-  }
-  return loadScheduleSettings(file, timeZone);
 }

@@ -48,6 +48,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     deps = { ...h.bot.deps, db: f.db, clock: f.clock };
     ctx = {
       config: { ...h.config, dataDir: f.dataDir },
+      settings: h.bot.settings,
       deps,
       blobs: f.blobs,
       cards: new CardActionRouter(),

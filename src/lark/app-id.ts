@@ -1,0 +1,7 @@
+/**
+ * Lark app ids are `cli_` + 16 hex digits. One rule for the configuration check and the long
+ * connection (whose SDK would log and silently never connect with anything else).
+ */
+export const isLarkAppId = (appId: string): boolean => /^cli_[0-9a-f]{16}$/i.test(appId);
+
+export const LARK_APP_ID_RULE = 'must be cli_ + 16 hex digits, such as cli_a1b2c3d4e5f60718';

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { loadArchiveConfig, type ArchiveConfig } from './archive/archive-config.js';
+import { loadBaseConfig, loadConfig, type BaseConfig, type Config, type Env } from './config.js';
+import { errorMessage } from './errors.js';
+import {
+  loadScheduleSettings,
+  parseScheduleSettings,
+  type ScheduleSettings,
+} from './scheduler/schedule-settings.js';
+
+/**
+ * The one settings loader. `.env` below the environment (env.ts), validated by config.ts; then
+ * schedules.yaml and archive.yaml, validated by their schemas. The bot (main.ts → startBot) and every
+ * command-line tool go through here; a bad value names the variable, or the file and the field.
+ */
+
+/** The two YAML files, read and validated once per process. */
+export interface FileSettings {
+  schedules: ScheduleSettings;
+  /** Absent when archive.yaml cannot be read: the bot still runs and 确认归档/导出 say why. */
+  archive?: ArchiveConfig;
+  /** Why `archive` is absent (a missing file; a bad value refuses the start instead). */
+  archiveProblem?: string;
+  /** What the caller should log (e.g. the shipped schedules.yaml is missing, so defaults apply). */
+  warnings: string[];
+}
+
+const DEFAULT_SCHEDULES_FILE = 'config/schedules.yaml';
+
+/**
+ * Reads schedules.yaml and archive.yaml named by the configuration. A bad value throws an AppError
+ * naming the file and the field (`bad_schedule_config`, `bad_archive_config`); a missing archive.yaml
+ * leaves the archive features off; a missing default schedules.yaml means the defaults.
+ */
+export function loadFileSettings(config: BaseConfig): FileSettings {
+  const warnings: string[] = [];
+  const file = config.schedules.file;
+  let schedules: ScheduleSettings;
+  if (file === DEFAULT_SCHEDULES_FILE && !existsSync(file)) {
+    warnings.push(`schedule settings file ${file} not found; using the defaults`);
+    schedules = parseScheduleSettings({}, config.timeZone);
+  } else schedules = loadScheduleSettings(file, config.timeZone);
+  try {
+    return { schedules, archive: loadArchiveConfig(config.archive.configFile), warnings };
+  } catch (err) {
+    if (!existsSync(config.archive.configFile)) {
+      warnings.push(`archive settings not loaded (${errorMessage(err)}): 确认归档/导出 are off`);
+      return { schedules, archiveProblem: errorMessage(err), warnings };
+    }
+    throw err;
+  }
+}
+
+/** Everything the bot reads: the environment (with .env) and both YAML files. */
+export interface Settings {
+  config: Config;
+  files: FileSettings;
+}
+
+export function loadSettings(env: Env): Settings {
+  const config = loadConfig(env);
+  return { config, files: loadFileSettings(config) };
+}
+
+/**
+ * What a command-line tool reads: no Lark credentials needed. The YAML files are read on first use
+ * (a tool that does not number or export runs without archive.yaml) and validated like the bot's.
+ */
+export interface CliSettings extends BaseConfig {
+  schedules: BaseConfig['schedules'] & { settings(): ScheduleSettings };
+  archive: BaseConfig['archive'] & { settings(): ArchiveConfig };
+  /** VIRUS_SCAN_COMMAND, else archive.yaml's virusScanCommand. */
+  virusScanCommand(): string | undefined;
+}
+
+export function loadCliSettings(env: Env): CliSettings {
+  const base = loadBaseConfig(env);
+  let schedules: ScheduleSettings | undefined;
+  let archive: ArchiveConfig | undefined;
+  const archiveSettings = () => (archive ??= loadArchiveConfig(base.archive.configFile));
+  return {
+    ...base,
+    schedules: {
+      ...base.schedules,
+      settings: () => (schedules ??= loadScheduleSettings(base.schedules.file, base.timeZone)),
+    },
+    archive: { ...base.archive, settings: archiveSettings },
+    virusScanCommand: () => base.archive.virusScanCommand ?? archiveSettings().virusScanCommand,
+  };
+}

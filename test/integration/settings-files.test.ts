@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBot } from '../../src/bot.js';
+import { loadConfig } from '../../src/config.js';
+import { runProcess } from '../support/run-process.js';
+
+/** A bad value in schedules.yaml or archive.yaml names the file and the field: at bot start and in the CLIs. */
+describe('settings files (settings.ts)', () => {
+  let dir: string;
+  let badSchedules: string;
+  let badArchive: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'settings-files-'));
+    badSchedules = join(dir, 'bad-schedules.yaml');
+    writeFileSync(badSchedules, 'reminders:\n  time: "9 点"\n');
+    badArchive = join(dir, 'bad-archive.yaml');
+    writeFileSync(badArchive, 'fonds:\n  code: "全宗/1"\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const config = (env: Record<string, string>) =>
+    loadConfig({
+      LARK_APP_ID: 'cli_a1b2c3d4e5f60718',
+      LARK_APP_SECRET: 's',
+      // Nothing listens here: the settings are refused before anything is opened or called.
+      LARK_DOMAIN: 'http://127.0.0.1:9',
+      DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      ...env,
+    });
+
+  it('refuses to start the bot on a bad schedules.yaml value, naming the file and the field', async () => {
+    await expect(startBot(config({ SCHEDULES_FILE: badSchedules }))).rejects.toThrow(
+      /bad-schedules\.yaml 有误：\n\s+- reminders\.time: 应为 HH:MM/,
+    );
+  });
+
+  it('refuses to start the bot on a bad archive.yaml value, naming the file and the field', async () => {
+    await expect(startBot(config({ ARCHIVE_CONFIG: badArchive }))).rejects.toThrow(
+      /bad-archive\.yaml 有误：\n\s+- fonds\.code: 只能是字母和数字/,
+    );
+  });
+
+  const cli = (script: string, env: Record<string, string>, ...args: string[]) =>
+    runProcess(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), script), ...args], {
+      // From an empty folder: no developer .env is read.
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(dir, 'cli-data'), ...env },
+      timeoutMs: 60_000,
+    });
+
+  it('npm run remind names the file and the field of a bad schedules.yaml', async () => {
+    const res = await cli('src/cli/remind.ts', { SCHEDULES_FILE: badSchedules }, '--dry-run');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/bad-schedules\.yaml 有误：\n\s+- reminders\.time: 应为 HH:MM/);
+  }, 60_000);
+
+  it('npm run verify names the file and the field of a bad archive.yaml', async () => {
+    const res = await cli('src/cli/verify.ts', { ARCHIVE_CONFIG: badArchive });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/bad-archive\.yaml 有误：\n\s+- fonds\.code: 只能是字母和数字/);
+  }, 60_000);
+
+  it('the command-line tools validate the environment they read, without Lark credentials', async () => {
+    const res = await cli('src/cli/verify.ts', { TZ: 'Mars/Base' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('TZ: is not a known time zone');
+  }, 60_000);
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
-import { runProcess } from '../support/run-process.js';
+import { runCli } from '../support/bot-process.js';
 
 /** A bad value in schedules.yaml or archive.yaml names the file and the field: at bot start and in the CLIs. */
 describe('settings files (settings.ts)', () => {
@@ -44,28 +44,24 @@ describe('settings files (settings.ts)', () => {
   });
 
   const cli = (script: string, env: Record<string, string>, ...args: string[]) =>
-    runProcess(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), script), ...args], {
-      // From an empty folder: no developer .env is read.
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(dir, 'cli-data'), ...env },
-      timeoutMs: 60_000,
-    });
+    // From an empty folder: no developer .env is read.
+    runCli(args, { DATA_DIR: join(dir, 'cli-data'), ...env }, { cwd: dir, script });
 
   it('npm run remind names the file and the field of a bad schedules.yaml', async () => {
-    const res = await cli('src/cli/remind.ts', { SCHEDULES_FILE: badSchedules }, '--dry-run');
-    expect(res.status).toBe(1);
+    const res = await cli('remind.js', { SCHEDULES_FILE: badSchedules }, '--dry-run');
+    expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/bad-schedules\.yaml 有误：\n\s+- reminders\.time: 应为 HH:MM/);
   }, 60_000);
 
   it('npm run verify names the file and the field of a bad archive.yaml', async () => {
-    const res = await cli('src/cli/verify.ts', { ARCHIVE_CONFIG: badArchive });
-    expect(res.status).toBe(1);
+    const res = await cli('verify.js', { ARCHIVE_CONFIG: badArchive });
+    expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/bad-archive\.yaml 有误：\n\s+- fonds\.code: 只能是字母和数字/);
   }, 60_000);
 
   it('the command-line tools validate the environment they read, without Lark credentials', async () => {
-    const res = await cli('src/cli/verify.ts', { TZ: 'Mars/Base' });
-    expect(res.status).toBe(1);
+    const res = await cli('verify.js', { TZ: 'Mars/Base' });
+    expect(res.code).toBe(1);
     expect(res.stderr).toContain('TZ: is not a known time zone');
   }, 60_000);
 });

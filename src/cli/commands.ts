@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, () => Promise<CliCommand | StandaloneCliCo
   campaigns: async () => (await import('./campaigns.js')).campaignsCommand,
   chats: async () => (await import('./chats.js')).chatsCommand,
   events: async () => (await import('./events.js')).eventsCommand,
+  jobs: async () => (await import('./jobs.js')).jobsCommand,
   archive: async () => (await import('./archive.js')).archiveCommand,
   backup: async () => (await import('./backup.js')).backupCommand,
   restore: async () => (await import('./backup.js')).restoreCommand,

@@ -48,10 +48,14 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
         await queueStats(s.db, 'jobs', now),
       ];
       const firing = events.dead + jobs.dead > 0;
+      const how = [
+        ...(events.dead > 0 ? ['npm run cli -- events dead（重试：events retry all-dead）'] : []),
+        ...(jobs.dead > 0 ? ['npm run cli -- jobs dead（重试：jobs retry --all）'] : []),
+      ];
       return {
         firing,
         detail: firing
-          ? `失败的事件 ${events.dead} 条、后台任务 ${jobs.dead} 条，已停止重试。查看：npm run cli -- events dead`
+          ? `失败的事件 ${events.dead} 条、后台任务 ${jobs.dead} 条，已停止重试。查看：${how.join('；')}`
           : '失败的事件和任务已处理完。',
       };
     },

@@ -58,7 +58,7 @@ describe('operations alerts in the ops chat: one per kind per hour, one 恢复�
     expect(await check()).toEqual([
       [
         '告警：有事件或任务处理失败',
-        '失败的事件 0 条、后台任务 1 条，已停止重试。查看：npm run cli -- events dead',
+        '失败的事件 0 条、后台任务 1 条，已停止重试。查看：npm run cli -- jobs dead（重试：jobs retry --all）',
       ],
     ]);
     expect(sentTo(h)).toEqual(['chat_id:oc_ops_room']);

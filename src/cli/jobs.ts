@@ -1,0 +1,43 @@
+import { AppError } from '../errors.js';
+import { listDeadJobs, retryDeadJobs, type DeadJobFilter } from '../usecases/retry-dead-jobs.js';
+import type { CliCommand } from './commands.js';
+
+const USAGE = 'Usage: npm run cli -- jobs dead [--kind K] | jobs retry (--id N | --kind K | --all)';
+
+/** `--id N`, `--kind K` or `--all` (exactly one). */
+function filterOf(args: string[], required: boolean): DeadJobFilter {
+  const [flag, value, ...rest] = args;
+  if (rest.length > 0) throw new AppError('usage', USAGE);
+  if (flag === undefined && !required) return { all: true };
+  if (flag === '--all' && value === undefined) return { all: true };
+  if (flag === '--kind' && value) return { kind: value };
+  if (flag === '--id' && value && /^\d+$/.test(value)) return { id: Number(value) };
+  throw new AppError('usage', USAGE);
+}
+
+/**
+ * `jobs dead` lists background jobs that used up their attempts (downloads, replies, sends …);
+ * `jobs retry` queues them again (a dead download's material back to pending). On PGlite, stop the
+ * bot first (the data folder is locked); the bot picks the jobs up when it starts.
+ */
+export const jobsCommand: CliCommand = {
+  summary:
+    'jobs dead [--kind K] | retry (--id N | --kind K | --all) — inspect and re-queue dead background jobs',
+  run: async ([sub, ...args], { db, out }) => {
+    if (sub === 'dead') {
+      const rows = await listDeadJobs(db, filterOf(args, false));
+      for (const r of rows)
+        out(
+          `${r.id}\t${r.kind}\t${r.key}\t${r.attempts}\t${r.finishedAt?.toISOString() ?? ''}\t${(r.lastError ?? '').replace(/\s+/g, ' ').slice(0, 200)}`,
+        );
+      out(`${rows.length} dead job(s)`);
+      return;
+    }
+    if (sub === 'retry') {
+      const res = await retryDeadJobs(db, filterOf(args, true), new Date());
+      out(`${res.jobs} job(s) queued again; ${res.materials} material(s) back to pending`);
+      return;
+    }
+    throw new AppError('usage', USAGE);
+  },
+};

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +8,11 @@ import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { messageEvent } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { startHarness } from '../support/harness.js';
-import { runProcess } from '../support/run-process.js';
+import { runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * `npm run cli -- jobs dead | retry` as a real process: a download that died (Lark failing on its only
@@ -32,7 +28,7 @@ describe('jobs dead / jobs retry (command line)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLark();
-    dataDir = mkdtempSync(join(tmpdir(), 'jobs-cli-'));
+    dataDir = await seededDataDir('jobs-cli', { onPostgres: 'empty' });
     if (pgUrl) pg = await createTestDb();
   });
   afterAll(async () => {
@@ -49,15 +45,10 @@ describe('jobs dead / jobs retry (command line)', () => {
     return { ...d, shutDown: () => d.close() };
   };
   const cli = (...args: string[]) =>
-    runProcess(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'jobs', ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATA_DIR: dataDir,
-        ...(pg?.url ? { DATABASE_URL: pg.url } : {}),
-      },
-      timeoutMs: 120_000,
+    runCli(['jobs', ...args], {
+      HOME: process.env.HOME ?? '',
+      DATA_DIR: dataDir,
+      ...(pg?.url ? { DATABASE_URL: pg.url } : {}),
     });
   const withDb = async <T>(fn: (db: Database['db']) => Promise<T>): Promise<T> => {
     const d = await openShared();
@@ -108,7 +99,7 @@ describe('jobs dead / jobs retry (command line)', () => {
 
     // 2. The operator looks, then re-queues the download by id.
     const dead = await cli('dead');
-    expect(dead.status).toBe(0);
+    expect(dead.code).toBe(0);
     const lines = dead.stdout.trim().split('\n');
     expect(lines.at(-1)).toBe('2 dead job(s)');
     const download = lines.find((l) => l.split('\t')[1] === 'download-material');
@@ -117,7 +108,7 @@ describe('jobs dead / jobs retry (command line)', () => {
     const jobId = download!.split('\t')[0]!;
 
     const retried = await cli('retry', '--id', jobId);
-    expect(retried.status).toBe(0);
+    expect(retried.code).toBe(0);
     expect(retried.stdout.trim()).toBe('1 job(s) queued again; 1 material(s) back to pending');
     await withDb(async (db) => {
       expect((await materialsOf(db, messageId))[0]).toMatchObject({ status: 'pending', last_error: null });
@@ -133,7 +124,7 @@ describe('jobs dead / jobs retry (command line)', () => {
 
     // 3. A wrong flag is a usage error (exit 2); --all takes the rest.
     const bad = await cli('retry', '--everything');
-    expect(bad.status).toBe(2);
+    expect(bad.code).toBe(2);
     expect(bad.stderr + bad.stdout).toMatch(/jobs retry \(--id N \| --kind K \| --all\)/);
     const all = await cli('retry', '--all');
     expect(all.stdout.trim()).toBe('1 job(s) queued again; 0 material(s) back to pending');
@@ -152,5 +143,5 @@ describe('jobs dead / jobs retry (command line)', () => {
       await h2.close();
       await db2.close();
     }
-  });
+  }, 240_000);
 });

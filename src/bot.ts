@@ -10,7 +10,7 @@ import { openDb, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
-import { AppError, errorMessage, LarkApiError, PermanentError } from './errors.js';
+import { AppError, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
@@ -251,8 +251,14 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
 
     eventWorker.start();
     jobWorker.start();
+    // A failed start stops everything it started (cleanup runs in reverse: workers, server, database).
+    cleanup.push(async () => {
+      eventWorker.pause();
+      jobWorker.pause();
+      await Promise.all([eventWorker.stop(), jobWorker.stop()]);
+    });
     if (config.lark.eventMode === 'ws') {
-      ws = await startWsIntake({
+      const intake = await startWsIntake({
         config: config.lark,
         logger,
         metrics,
@@ -260,8 +266,11 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         onEvent: async (event) => void (await record(event)),
         onCardAction: async (payload) => onCardAction(payload as InboundLarkEvent),
       });
+      ws = intake;
+      cleanup.push(() => intake.close());
     }
     const stopFeatures = features.start();
+    cleanup.push(stopFeatures);
     const alerts = installOpsAlerts({
       config,
       deps,
@@ -271,6 +280,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       lastLarkRefusal: lastRefusal,
       ws,
     });
+    cleanup.push(() => alerts.stop());
     const retention = installRetention({
       db: database.db,
       clock,
@@ -278,6 +288,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       metrics,
       retentionDays: config.operations.retentionDays,
     });
+    cleanup.push(() => retention.stop());
     void retention.runOnce().catch((err) => logger.error({ err }, 'pruning finished rows failed'));
     logger.info({ url, mode: config.lark.eventMode, database: database.kind }, 'bot started');
 
@@ -333,7 +344,7 @@ async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<s
         `Lark refused the app credentials (code ${err.larkCode}: ${err.message}); check LARK_APP_ID / LARK_APP_SECRET and that the bot capability is enabled`,
       );
     }
-    logger.warn({ err: errorMessage(err) }, 'Lark is unreachable at start-up; will keep trying');
+    logger.warn({ err }, 'Lark is unreachable at start-up; will keep trying');
     return undefined;
   }
 }

@@ -129,14 +129,29 @@ export function redactValue(value: unknown, secrets: readonly string[] = [], dep
   return out;
 }
 
+const STORED_FRAMES = 12;
+
 /**
- * One line for an error that is stored (a queue row's `last_error`): type and scrubbed message,
- * and its cause's when there is one (drizzle's "Failed query" says less than the database's own).
+ * An error as it is stored (a queue row's `last_error`): type and scrubbed message, and its cause's
+ * when there is one (drizzle's "Failed query" says less than the database's own). With `stack`
+ * (unexpected errors), the scrubbed stack frames follow on the next lines, the cause's too.
  */
-export function errorText(err: unknown): string {
+export function errorText(err: unknown, o: { stack?: boolean } = {}): string {
   if (!(err instanceof Error)) return scrubText(String(err));
   const own = `${err.name || 'Error'}: ${scrubText(err.message)}`;
   const cause =
     err.cause instanceof Error ? `; cause ${err.cause.name}: ${scrubText(err.cause.message)}` : '';
-  return own + cause;
+  if (!o.stack) return own + cause;
+  const frames = (e: Error) =>
+    (e.stack ?? '')
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .slice(0, STORED_FRAMES)
+      .map((l) => scrubText(l.trim(), []));
+  const causeFrames = err.cause instanceof Error ? frames(err.cause) : [];
+  return [
+    own + cause,
+    ...frames(err).map((f) => `  ${f}`),
+    ...(causeFrames.length > 0 ? ['  cause:', ...causeFrames.map((f) => `    ${f}`)] : []),
+  ].join('\n');
 }

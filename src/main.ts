@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       .stop()
       .then(() => process.exit(0))
       .catch((err) => {
-        bot.logger.error({ err: errorMessage(err) }, 'shutdown failed');
+        bot.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       });
   };

@@ -1,7 +1,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { isLarkAppId, LARK_APP_ID_RULE } from './app-id.js';
 import type { Config } from '../config.js';
-import { errorMessage } from '../errors.js';
+import { AppError, errorMessage } from '../errors.js';
 import { scrubText } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -141,7 +141,23 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
     }
   };
 
-  const sdkLogger = bridgeSdkLogger(log, () => touch(false));
+  // The SDK's start() never fails: it connects in the background. Start-up waits for the first outcome:
+  // open (resolve), refused for good (reject: the bot must not run deaf), or a failure the SDK retries
+  // (resolve with a warning, like an unreachable Lark at start-up elsewhere).
+  let settleStart: (outcome: 'open' | 'retrying' | Error) => void = () => {};
+  const started = new Promise<'open' | 'retrying' | Error>((resolve) => {
+    let settled = false;
+    settleStart = (outcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+  });
+  const sdkLogger = bridgeSdkLogger(
+    log,
+    () => touch(false),
+    () => settleStart('retrying'),
+  );
   const dispatcher = new lark.EventDispatcher({ logger: sdkLogger, loggerLevel: lark.LoggerLevel.warn });
   const handlers: Record<string, (data: object) => Promise<unknown>> = {};
   for (const type of RECORDED_EVENT_TYPES) handlers[type] = tracked(record);
@@ -162,6 +178,7 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
     onReady: () => {
       touch(false);
       setConnected(true);
+      settleStart('open');
       log.info('long connection open');
     },
     onReconnecting: () => {
@@ -176,6 +193,7 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
     },
     onError: (err) => {
       setConnected(false);
+      settleStart(err);
       log.error({ err }, 'long connection gave up');
     },
   });
@@ -183,6 +201,18 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
   const timer = setInterval(checkSilence, Math.min(60_000, Math.max(20, silenceMs / 4)));
   timer.unref();
   await client.start({ eventDispatcher: dispatcher });
+  const startDeadline = setTimeout(() => settleStart('retrying'), config.httpTimeoutMs);
+  const outcome = await started;
+  clearTimeout(startDeadline);
+  if (outcome instanceof Error) {
+    clearInterval(timer);
+    client.close({ force: true });
+    throw new AppError(
+      'lark_ws_refused',
+      `Lark refused the long connection (${scrubText(outcome.message)}); check the app's 事件与回调 → 订阅方式 (长连接) and its credentials`,
+    );
+  }
+  if (outcome === 'retrying') log.warn('long connection not open yet at start-up; will keep trying');
 
   return {
     connected: () => client.getConnectionStatus().state === 'connected',
@@ -214,6 +244,7 @@ type SdkLog = (...msg: unknown[]) => void;
 function bridgeSdkLogger(
   log: Logger,
   onPong: () => void,
+  onConnectFailed: () => void,
 ): Record<'error' | 'warn' | 'info' | 'debug' | 'trace', SdkLog> {
   const text = (msg: unknown[]) =>
     msg
@@ -225,6 +256,8 @@ function bridgeSdkLogger(
       const line = text(msg);
       // Our handler already logged it with the event id.
       if (line.includes('invoke event failed')) return;
+      // A failure the SDK retries by itself (network, Lark busy).
+      if (line.includes('connect failed')) onConnectFailed();
       log.error({ sdk: true }, line);
     },
     warn: (...msg) => log.warn({ sdk: true }, text(msg)),

@@ -1,5 +1,4 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ScheduledJob } from './jobs.js';
 import { cronExpression } from './slots.js';
@@ -23,11 +22,11 @@ export function startCronTimers(
     info: (m: string) => log.debug({ source: 'node-cron' }, m),
     warn: (m: string) => log.warn({ source: 'node-cron' }, m),
     error: (m: string | Error, err?: Error) =>
-      log.error({ source: 'node-cron', err: errorMessage(err ?? m) }, 'node-cron error'),
+      log.error({ source: 'node-cron', err: err ?? m }, 'node-cron error'),
     debug: (m: string | Error) => log.debug({ source: 'node-cron' }, String(m)),
   };
   const fire = (reason: string) => () =>
-    opts.tick(reason).catch((err) => log.error({ reason, err: errorMessage(err) }, 'schedule tick failed'));
+    opts.tick(reason).catch((err) => log.error({ reason, err }, 'schedule tick failed'));
   const tasks: ScheduledTask[] = [
     ...jobs.map((job) => {
       const task = cron.createTask(cronExpression(job), fire(`cron:${job.name}`), {

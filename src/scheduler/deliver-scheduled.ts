@@ -87,13 +87,13 @@ export async function deliverScheduled(
     if (err instanceof LarkApiError && !err.isRetryable) {
       // The bot left the chat, the user cannot receive bot messages …: retrying cannot help.
       await closeSend(db, send.id, 'failed', `${err.code}: ${err.message}`);
-      l.warn({ err: errorMessage(err), code: err.larkCode }, 'Lark refused a scheduled message');
+      l.warn({ err, code: err.larkCode }, 'Lark refused a scheduled message');
       return 'refused';
     }
     if (opts.lastAttempt) {
       // The queue gives up after this attempt: say so on the send itself, not only on the job.
       await closeSend(db, send.id, 'failed', `gave up: ${errorMessage(err)}`);
-      l.error({ err: errorMessage(err) }, 'scheduled message not sent: every attempt failed');
+      l.error({ err }, 'scheduled message not sent: every attempt failed');
       return 'failed';
     }
     throw err;

@@ -72,7 +72,7 @@ export class Scheduler {
         results.push(await this.runJob(job, now, reason));
       } catch (err) {
         // The claim itself failed (database down): the next tick tries again.
-        this.deps.logger.error({ job: job.name, err: errorMessage(err) }, 'schedule tick failed');
+        this.deps.logger.error({ job: job.name, err }, 'schedule tick failed');
       }
     }
     return results;
@@ -104,7 +104,7 @@ export class Scheduler {
     // A province-wide run may outlast the lease: renew it while the run is alive.
     const heartbeat = setInterval(() => {
       renewSlot(db, { ...base, now: this.deps.clock.now() }).catch((err) =>
-        log.warn({ err: errorMessage(err) }, 'could not renew the schedule claim'),
+        log.warn({ err }, 'could not renew the schedule claim'),
       );
     }, leaseMs / 3);
     heartbeat.unref();

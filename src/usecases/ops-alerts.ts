@@ -2,7 +2,6 @@ import { opsAlertCard } from '../cards/ops-alert-card.js';
 import type { Db } from '../db/client.js';
 import { alertNotDelivered, transitionAlert } from '../db/repos/ops-alerts.js';
 import { topAdmins } from '../db/repos/people.js';
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
@@ -84,7 +83,7 @@ export async function reportAlert(
     deps.logger.warn({ kind, send: notice.send }, 'ops alert sent');
     return notice.send;
   } catch (err) {
-    deps.logger.error({ kind, err: errorMessage(err) }, 'ops alert not delivered; will retry');
+    deps.logger.error({ kind, err }, 'ops alert not delivered; will retry');
     await alertNotDelivered(deps.db, { kind, notice, now });
     return undefined;
   }
@@ -102,7 +101,7 @@ export async function checkOpsAlerts(
     try {
       state = await check();
     } catch (err) {
-      deps.logger.error({ kind, err: errorMessage(err) }, 'ops alert check failed');
+      deps.logger.error({ kind, err }, 'ops alert check failed');
       continue;
     }
     const r = await reportAlert(deps, opts, kind, state);

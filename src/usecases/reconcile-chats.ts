@@ -1,6 +1,5 @@
 import { listChats } from '../db/repos/chats.js';
 import { knownMessageIds } from '../db/repos/messages.js';
-import { errorMessage } from '../errors.js';
 import type { LarkMessageItem } from '../ports/chat-gateway.js';
 import type { BotDeps } from './deps.js';
 
@@ -54,7 +53,7 @@ export async function reconcileChats(
       } while (pageToken);
     } catch (err) {
       result.failedChats.push(chat.chatId);
-      deps.logger.warn({ chatId: chat.chatId, err: errorMessage(err) }, 'reconciliation of a chat failed');
+      deps.logger.warn({ chatId: chat.chatId, err }, 'reconciliation of a chat failed');
     }
   }
   deps.metrics.inc('reconcile_recovered_total', {}, result.recovered);

@@ -94,17 +94,14 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
   };
 
   const exportFailed = async (payload: ExportJobPayload, err: unknown, log: Logger) => {
-    log.error(
-      { unitId: payload.unitId, year: payload.year, err: errorMessage(err) },
-      'package export failed for good',
-    );
+    log.error({ unitId: payload.unitId, year: payload.year, err }, 'package export failed for good');
     const reason = errorMessage(err).slice(0, 300);
     await replyText(
       deps.gateway,
       payload.messageId,
       `导出失败：${reason}，请联系管理员`,
       `export-failed-${payload.messageId}`,
-    ).catch((e) => log.error({ err: errorMessage(e) }, 'could not report the failed export'));
+    ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
   };
 
   jobHandlers[FOUR_PROPERTIES_JOB] = async (payload: FourPropertiesJobPayload, log) => {

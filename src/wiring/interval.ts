@@ -1,4 +1,3 @@
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -17,7 +16,7 @@ export function every(
   let running: Promise<unknown> | undefined;
   const cancel = clock.every(ms, () => {
     running ??= fn()
-      .catch((err) => logger.error({ task: name, err: errorMessage(err) }, 'periodic task failed'))
+      .catch((err) => logger.error({ task: name, err }, 'periodic task failed'))
       .finally(() => (running = undefined));
     return running;
   });

@@ -11,13 +11,7 @@ import {
   type DeadRow,
   type QueueTable,
 } from '../db/repos/queue.js';
-import {
-  errorMessage,
-  LarkApiError,
-  PermanentError,
-  resourceProblem,
-  type ResourceReason,
-} from '../errors.js';
+import { AppError, LarkApiError, PermanentError, resourceProblem, type ResourceReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorText } from '../log-redaction.js';
@@ -138,7 +132,7 @@ export class QueueWorker {
       log.error('row is dead: its worker died on the last attempt');
       await this.o
         .onDead?.(row, log)
-        .catch((err) => log.error({ err: errorMessage(err) }, 'could not record what the dead row was for'));
+        .catch((err) => log.error({ err }, 'could not record what the dead row was for'));
     }
     return reclaimed;
   }
@@ -163,6 +157,7 @@ export class QueueWorker {
       () => 0,
     );
     if (released > 0) this.o.logger.warn({ table: this.o.table, rows: released }, 'released unfinished rows');
+    this.o.logger.debug({ table: this.o.table }, 'queue worker stopped');
   }
 
   /** Resolves when nothing is in flight (tests). */
@@ -233,7 +228,7 @@ export class QueueWorker {
     } catch (err) {
       const problem = resourceProblem(err);
       if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
-      this.o.logger.error({ table: this.o.table, err: errorMessage(err) }, 'claiming rows failed');
+      this.o.logger.error({ table: this.o.table, err }, 'claiming rows failed');
       return;
     }
     for (const row of rows) {
@@ -268,7 +263,7 @@ export class QueueWorker {
       if (this.stopped) {
         // Shutting down: the work was interrupted, not wrong. Give the attempt back.
         await releaseRow(db, table, held, now).catch(() => false);
-        log.info({ err: errorMessage(err) }, 'interrupted by shutdown; released for the next start');
+        log.info({ err }, 'interrupted by shutdown; released for the next start');
         return;
       }
       const problem = resourceProblem(err);
@@ -284,23 +279,24 @@ export class QueueWorker {
           ? new Date(now.getTime() + lark.retryAfterSeconds * 1000)
           : undefined;
       const status = await fail(db, table, held, {
-        error: errorText(err),
+        // Unexpected errors keep their stack; our own (DomainError, Lark refusals …) their plain message.
+        error: errorText(err, { stack: !(err instanceof AppError) }),
         now,
         maxAttempts: row.maxAttempts ?? this.o.maxAttempts,
         permanent: err instanceof PermanentError,
         retryAt,
       }).catch((e) => {
-        log.error({ err: errorMessage(e) }, 'recording a failure failed');
+        log.error({ err: e }, 'recording a failure failed');
         return 'pending' as const;
       });
       metrics.inc('queue_failures_total', { table, code: lark ? lark.larkCode : 'other' });
       if (status === 'dead') {
         metrics.inc('queue_dead_total', { table });
-        log.error({ err: errorMessage(err) }, 'row is dead after its last attempt');
+        log.error({ err }, 'row is dead after its last attempt');
       } else if (status === 'lost') {
-        log.warn({ err: errorMessage(err) }, 'attempt failed on a row another worker had taken over');
+        log.warn({ err }, 'attempt failed on a row another worker had taken over');
       } else {
-        log.warn({ err: errorMessage(err) }, 'attempt failed; will retry');
+        log.warn({ err }, 'attempt failed; will retry');
       }
     }
   }

@@ -36,6 +36,8 @@ export interface WsGatewayOptions {
   openDelayMs?: number;
   /** How long pushEvent waits for the client's answer frame. */
   ackTimeoutMs?: number;
+  /** Answer `POST /callback/ws/endpoint` with this refusal (e.g. 403 forbidden); read per request, so a test may lift it. */
+  endpointRefusal?: { code: number; msg: string };
 }
 
 export interface PushOptions {
@@ -113,6 +115,10 @@ export function attachWsGateway(host: FakeLarkHooks, opts: WsGatewayOptions = {}
     counts.endpoint++;
     const creds = JSON.parse(body.toString('utf8') || '{}') as { AppID?: string; AppSecret?: string };
     res.setHeader('content-type', 'application/json');
+    if (opts.endpointRefusal) {
+      res.end(JSON.stringify({ ...opts.endpointRefusal, data: {} }));
+      return true;
+    }
     if (creds.AppID !== host.appId || creds.AppSecret !== host.appSecret) {
       res.end(JSON.stringify({ code: 514, msg: 'auth failed', data: {} }));
       return true;

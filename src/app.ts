@@ -12,6 +12,8 @@ export interface AppDeps {
   larkWebhook?: Koa.Middleware;
   /** When set, /metrics answers only `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** The web pages (src/http/page-routes.ts); paths they do not declare fall through to 404. */
+  pages?: Koa.Middleware;
 }
 
 /** The HTTP surface. Never listens by itself (the composition root does). */
@@ -65,6 +67,12 @@ export function buildApp(deps: AppDeps): Koa {
         ctx.body = { error: 'webhook mode is off (LARK_EVENT_MODE=ws)' };
         return;
       default:
+        if (deps.pages) {
+          return deps.pages(ctx, async () => {
+            ctx.status = 404;
+            ctx.body = { error: 'not_found' };
+          });
+        }
         ctx.status = 404;
         ctx.body = { error: 'not_found' };
     }

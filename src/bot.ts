@@ -32,6 +32,7 @@ import { loadFileSettings, type FileSettings } from './settings.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { installOpsAlerts } from './wiring/ops-alerts.js';
+import { installPages } from './wiring/pages.js';
 import { registerQueueMetrics } from './wiring/queue-metrics.js';
 import { installRetention } from './wiring/retention.js';
 import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
@@ -83,7 +84,12 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const logger =
     o.logger ??
     createLogger(config.logLevel, o.logDestination, {
-      secrets: [config.lark.appSecret, config.lark.encryptKey, config.lark.verificationToken],
+      secrets: [
+        config.lark.appSecret,
+        config.lark.encryptKey,
+        config.lark.verificationToken,
+        config.web.sessionSecret,
+      ],
     });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = o.metrics ?? new Metrics();
@@ -222,7 +228,15 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
           })
         : undefined;
     registerQueueMetrics(metrics, database, clock, config.operations.metricsRefreshSeconds);
+    const pages = installPages({
+      config,
+      deps,
+      blobs,
+      schedules: settings.schedules,
+      wakeJobs: () => workers.jobs?.wake(),
+    });
     const app = buildApp({
+      pages,
       logger,
       metrics,
       larkWebhook,

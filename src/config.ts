@@ -18,6 +18,10 @@ const HINTS: Record<string, string> = {
   HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   TZ: 'an IANA time zone such as Asia/Shanghai',
+  PUBLIC_URL:
+    'the address people open the web pages at, e.g. https://archive.example.gov.cn (no trailing slash); also 网页应用 → 主页 and 重定向 URL',
+  SESSION_SECRET:
+    'at least 32 random characters; leave unset to have one generated in DATA_DIR/session-secret',
   OPS_CHAT_ID:
     'the operations chat (add the bot to it; `npm run cli -- chats list` shows its id); unset: admins get alerts by direct message',
 };
@@ -98,6 +102,12 @@ const schema = baseSchema.extend({
   ALERT_CHECK_MINUTES: intFrom(5, 0, 24 * 60),
   ALERT_INTERVAL_MINUTES: intFrom(60, 1, 7 * 24 * 60),
   LARK_REFUSAL_ALERT_MINUTES: intFrom(30, 1, 24 * 60),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/\s?#]+(\/[^\s?#]*[^/\s?#])?$/, 'must be an http(s) URL without a trailing slash')
+    .optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_HOURS: intFrom(12, 1, 24 * 30),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -150,6 +160,8 @@ export interface Config {
   alerts: { opsChatId?: string; checkMs: number; intervalMs: number; refusalWindowMs: number };
   /** Pruning of processed events and finished jobs; /metrics refresh and optional bearer token. */
   operations: { retentionDays: number; metricsRefreshSeconds: number; metricsToken?: string };
+  /** The web pages (查阅利用): where they are reachable, the cookie-signing secret, session length. */
+  web: { publicUrl?: string; sessionSecret?: string; sessionHours: number };
 }
 
 export class ConfigError extends Error {
@@ -270,5 +282,6 @@ export function loadConfig(env: Env): Config {
       metricsRefreshSeconds: v.METRICS_REFRESH_SECONDS,
       metricsToken: v.METRICS_TOKEN,
     },
+    web: { publicUrl: v.PUBLIC_URL, sessionSecret: v.SESSION_SECRET, sessionHours: v.SESSION_HOURS },
   };
 }

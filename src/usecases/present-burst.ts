@@ -39,7 +39,10 @@ export async function presentBurst(
   if (auto && stored.length > 0) {
     const target = await burstReplyTarget(deps.db, burst.id);
     const replied = target ? await findBotMessage(deps.db, target) : undefined;
-    if (replied && (replied.purpose === 'task_card' || replied.purpose === 'reminder')) {
+    if (
+      replied &&
+      (replied.purpose === 'task_card' || replied.purpose === 'reminder' || replied.purpose === 'urge')
+    ) {
       const ids = new Set(replied.taskIds);
       const named = open.filter((t) => ids.has(t.taskId));
       if (named.length === 1) return autoFile(deps, view, named[0]!.taskId, 'reply');

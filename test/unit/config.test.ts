@@ -69,3 +69,34 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
 });
+
+describe('web page settings', () => {
+  it('takes PUBLIC_URL without a trailing slash, a long SESSION_SECRET and SESSION_HOURS', () => {
+    const c = loadConfig({
+      ...base,
+      PUBLIC_URL: 'https://archive.example.gov.cn',
+      SESSION_SECRET: 'x'.repeat(32),
+      SESSION_HOURS: '8',
+    });
+    expect(c.web).toEqual({
+      publicUrl: 'https://archive.example.gov.cn',
+      sessionSecret: 'x'.repeat(32),
+      sessionHours: 8,
+    });
+    expect(loadConfig(base).web).toEqual({
+      publicUrl: undefined,
+      sessionSecret: undefined,
+      sessionHours: 12,
+    });
+  });
+
+  it('refuses a PUBLIC_URL with a trailing slash or query, and a short SESSION_SECRET, naming each', () => {
+    expect(() =>
+      loadConfig({ ...base, PUBLIC_URL: 'https://a.example/', SESSION_SECRET: 'short' }),
+    ).toThrowError(
+      /PUBLIC_URL: must be an http\(s\) URL without a trailing slash[\s\S]*SESSION_SECRET: must be at least 32/,
+    );
+    expect(() => loadConfig({ ...base, PUBLIC_URL: 'javascript:alert(1)' })).toThrowError(/PUBLIC_URL/);
+    expect(() => loadConfig({ ...base, PUBLIC_URL: 'https://a.example/x?y=1' })).toThrowError(/PUBLIC_URL/);
+  });
+});

@@ -16,7 +16,8 @@ export type AuditAction =
   | 'grant_role'
   | 'revoke_role'
   | 'correction_request'
-  | 'correction_answer';
+  | 'correction_answer'
+  | 'urge';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 
@@ -25,7 +26,8 @@ export interface AuditEntry {
   /** open_id, or 'cli' */
   actor: string;
   action: AuditAction;
-  source: ActionSource;
+  /** `page`: the web pages (督办). */
+  source: ActionSource | 'page';
   unitId?: number | null;
   taskId?: number | null;
   itemId?: number | null;

@@ -12,6 +12,8 @@ export interface MissingTask {
   title: string;
   unitId: number;
   unitName: string;
+  /** The unit's path ('/1/7/42/'): who may see or act on it. */
+  unitPath: string;
   householdName: string | null;
   campaignCode: string;
   kinds: string[];
@@ -58,7 +60,7 @@ export async function missingForUnit(
           order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code
           limit ${opts.limit ?? 100})
         select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.responsible, t.unit_id,
-          u.name as unit_name, h.head_name, c.code as campaign_code
+          u.name as unit_name, u.path as unit_path, h.head_name, c.code as campaign_code
         from m join tasks t on t.id = m.id
           join units u on u.id = t.unit_id
           join campaigns c on c.id = t.campaign_id
@@ -76,6 +78,7 @@ export async function missingForUnit(
       title: r.title,
       unitId: Number(r.unit_id),
       unitName: r.unit_name,
+      unitPath: r.unit_path,
       householdName: r.head_name ?? null,
       campaignCode: r.campaign_code,
       kinds: r.kinds,

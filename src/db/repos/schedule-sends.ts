@@ -4,7 +4,7 @@ import { queryRows, type Db } from '../client.js';
 
 /** A scheduled message, rendered, about to be claimed under (kind, target, period). */
 export interface NewScheduledSend {
-  kind: 'reminder' | 'escalation' | 'digest';
+  kind: 'reminder' | 'escalation' | 'digest' | 'urge';
   target: string;
   period: string;
   receiveIdType: 'chat_id' | 'open_id';

@@ -5,6 +5,7 @@ import { applyFault, Faults, rateLimitHeaders } from './faults.js';
 import { authRoutes, checkAuth } from './routes-auth.js';
 import { directoryRoutes } from './routes-directory.js';
 import { messageRoutes } from './routes-messages.js';
+import { oauthRoutes } from './routes-oauth.js';
 import { resourceRoutes } from './routes-resources.js';
 import { uploadRoutes } from './routes-uploads.js';
 import { FakeState } from './state.js';
@@ -22,6 +23,7 @@ export interface StartFakeLarkOptions {
 
 const ROUTES: Route[] = [
   ...authRoutes,
+  ...oauthRoutes,
   ...messageRoutes,
   ...resourceRoutes,
   ...uploadRoutes,
@@ -113,6 +115,13 @@ export class FakeLark {
   }
   addChat(chat: T.FakeChat): void {
     this.state.chats.set(chat.chatId, chat);
+  }
+  /** The Lark user the authorize page signs in (undefined: nobody is signed in to Lark). */
+  signInAs(user: { openId: string; name: string } | undefined): void {
+    this.state.oauth.user = user;
+  }
+  get oauth() {
+    return this.state.oauth;
   }
   addUser(user: T.FakeUser): void {
     this.state.users.set(user.openId, user);

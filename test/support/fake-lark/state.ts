@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { FakeOAuth } from './routes-oauth.js';
 import type {
   FakeChat,
   FakeMessageInput,
@@ -34,6 +35,7 @@ export class FakeState {
   readonly uuids = new Map<string, string>();
   readonly patches: PatchRecord[] = [];
   readonly uploads: UploadRecord[] = [];
+  readonly oauth = new FakeOAuth();
   private seq = 0;
 
   constructor(readonly opts: FakeStateOptions) {

@@ -1,0 +1,77 @@
+import { authCallback, authLogin, authLogout } from './auth-routes.js';
+import { fileOriginal, fileThumbnail } from './file-routes.js';
+import { homePage } from './pages/home-page.js';
+import { itemPage } from './pages/item-page.js';
+import { searchPage } from './pages/search-page.js';
+import { taskPage } from './pages/task-page.js';
+import { unitPage } from './pages/unit-page.js';
+import { urgeAction } from './urge-route.js';
+import type { PageHandler } from './web-context.js';
+
+/**
+ * Who may call a route: anyone (the sign-in steps), or a signed-in person — and then each handler
+ * checks that the unit, task, item or file is inside the person's units (404 otherwise).
+ */
+export type PageWho = 'public' | 'signed-in';
+
+export interface PageRoute {
+  method: 'GET' | 'POST';
+  /** '/units/:id' — every `:param` is a positive whole number. */
+  path: string;
+  who: PageWho;
+  /** What the route shows or does, for the feature list. */
+  summary: string;
+  handler: PageHandler;
+}
+
+/** Every page and action of the web pages (查阅利用), in one declared table. */
+export const PAGE_ROUTES: readonly PageRoute[] = [
+  { method: 'GET', path: '/auth/login', who: 'public', summary: '用飞书登录', handler: authLogin },
+  { method: 'GET', path: '/auth/callback', who: 'public', summary: '飞书登录回调', handler: authCallback },
+  { method: 'POST', path: '/auth/logout', who: 'signed-in', summary: '退出', handler: authLogout },
+  { method: 'GET', path: '/', who: 'signed-in', summary: '首页：我的单位', handler: homePage },
+  {
+    method: 'GET',
+    path: '/units/:id',
+    who: 'signed-in',
+    summary: '单位进度、逾期、质量问题、趋势',
+    handler: unitPage,
+  },
+  { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已归档的件', handler: taskPage },
+  {
+    method: 'GET',
+    path: '/items/:id',
+    who: 'signed-in',
+    summary: '一件：照片、文件、著录、档号、操作记录',
+    handler: itemPage,
+  },
+  { method: 'GET', path: '/files/:id', who: 'signed-in', summary: '原件下载', handler: fileOriginal },
+  { method: 'GET', path: '/thumbs/:id', who: 'signed-in', summary: '缩略图', handler: fileThumbnail },
+  { method: 'GET', path: '/search', who: 'signed-in', summary: '搜索', handler: searchPage },
+  { method: 'POST', path: '/urge', who: 'signed-in', summary: '督办：立即提醒', handler: urgeAction },
+];
+
+export interface RouteMatch {
+  route: PageRoute;
+  params: Record<string, number>;
+}
+
+const compiled = PAGE_ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/:(\w+)/g, (_, name: string) => {
+    names.push(name);
+    return '([1-9][0-9]{0,14})';
+  });
+  return { route, names, re: new RegExp(`^${source}$`) };
+});
+
+/** The route for a method and path, with its numeric params; undefined when none matches. */
+export function matchPageRoute(method: string, path: string): RouteMatch | undefined {
+  for (const c of compiled) {
+    if (c.route.method !== method && !(method === 'HEAD' && c.route.method === 'GET')) continue;
+    const m = c.re.exec(path);
+    if (!m) continue;
+    return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, Number(m[i + 1])])) };
+  }
+  return undefined;
+}

@@ -1,0 +1,109 @@
+import { itemDetail, type PageMaterial } from '../../db/repos/page-items.js';
+import { canSee, NotFound, type PageContext } from '../web-context.js';
+import { page } from '../web-app.js';
+import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
+import { html, type Html } from './html.js';
+import { layout } from './layout.js';
+import { crumbs } from './unit-view.js';
+
+const DESCRIPTION_FIELDS: [string, string][] = [
+  ['title', '题名'],
+  ['docNumber', '文号'],
+  ['responsible', '责任者'],
+  ['date', '日期'],
+  ['reason', '事由'],
+  ['place', '地点'],
+  ['people', '人物'],
+  ['photographer', '摄影者'],
+  ['remarks', '备注'],
+];
+
+/** item_descriptions as JSON (to_jsonb) has snake_case keys. */
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * GET /items/:id[?view=<material>] — thumbnails, a viewer for the chosen photo (<img>) or PDF
+ * (<embed>), the description (著录), 档号 and the audit trail.
+ */
+export async function itemPage(c: PageContext): Promise<void> {
+  const { db, timeZone } = c.deps;
+  const d = await itemDetail(db, c.params.id!);
+  if (!d || !canSee(c.viewer, d.unit.path)) throw new NotFound();
+  const wanted = Number(c.koa.query.view);
+  const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
+  const desc = d.description ?? {};
+  const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
+    <h1>${d.item.title}</h1>
+    <div class="card">
+      <dl>
+        <dt>档号</dt>
+        <dd id="archival-code">${d.item.archivalCode ?? '未确认归档'}</dd>
+        <dt>类型</dt>
+        <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.counts)}</dd>
+        <dt>任务</dt>
+        <dd><a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a> · ${d.task.class}</dd>
+        <dt>单位</dt>
+        <dd><a href="/units/${d.unit.id}">${d.unit.fullName}</a></dd>
+        <dt>归档</dt>
+        <dd>
+          ${d.item.filedByName ?? d.item.filedBy}
+          ${dateTime(d.item.filedAt, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}
+        </dd>
+        ${DESCRIPTION_FIELDS.filter(([k]) => desc[snake(k)] != null && desc[snake(k)] !== '').map(
+          ([k, label]) =>
+            html`<dt>${label}</dt>
+              <dd>${String(desc[snake(k)])}</dd>`,
+        )}
+      </dl>
+    </div>
+    ${shown ? html`<div class="card viewer" id="viewer">${viewer(shown)}</div>` : ''}
+    <h2>材料（${d.materials.length}）</h2>
+    <div class="thumbs" id="materials">${d.materials.map((m) => thumb(d.item.id, m))}</div>
+    <h2>操作记录</h2>
+    <div class="scroll">
+      <table id="audit">
+        <tr>
+          <th>时间</th>
+          <th>操作</th>
+          <th>人员</th>
+        </tr>
+        ${d.audit.map(
+          (a) =>
+            html`<tr>
+              <td>${dateTime(a.at, timeZone)}</td>
+              <td>${ACTION_LABEL[a.action] ?? a.action}</td>
+              <td>${a.actorName ?? a.actor}</td>
+            </tr>`,
+        )}
+      </table>
+    </div>`;
+  page(c.koa, 200, layout(d.item.title, c.viewer, body));
+}
+
+function thumb(itemId: number, m: PageMaterial): Html {
+  const label = m.originalName ?? KIND_LABEL[m.kind] ?? m.kind;
+  const pic = m.hasThumbnail
+    ? html`<img src="/thumbs/${m.id}" alt="${label}" loading="lazy" />`
+    : html`<span
+        style="display:flex;width:104px;height:104px;align-items:center;justify-content:center;background:#fff;border-radius:4px;font-size:12px;text-align:center;overflow:hidden"
+        >${label}</span
+      >`;
+  return html`<a href="/items/${itemId}?view=${m.id}#viewer" title="${label}" data-material="${m.id}"
+    >${pic}</a
+  >`;
+}
+
+function viewer(m: PageMaterial): Html {
+  const download = html`<p>
+    <a class="btn" href="/files/${m.id}">下载原件</a>${
+      m.quality === 'compressed' ? html` <span class="bad">照片可能被压缩</span>` : ''
+    }${m.caption ? html` <span class="muted">${m.caption}</span>` : ''}
+  </p>`;
+  if (m.status !== 'stored') return html`<p class="muted">这个文件还没有保存下来（${m.status}）。</p>`;
+  if (m.kind === 'photo' && m.mime && /^image\/(jpeg|png|gif|webp)$/.test(m.mime))
+    return html`<img src="/files/${m.id}?inline=1" alt="${m.originalName ?? '照片'}" />${download}`;
+  if (m.mime === 'application/pdf')
+    return html`<embed src="/files/${m.id}?inline=1" type="application/pdf" />${download}`;
+  return html`<p>${m.originalName ?? KIND_LABEL[m.kind] ?? m.kind}</p>
+    ${download}`;
+}

@@ -1,0 +1,99 @@
+import { searchItems } from '../../db/repos/page-search.js';
+import { getUnitById } from '../../db/repos/units.js';
+import { canSee, NotFound, type PageContext } from '../web-context.js';
+import { page } from '../web-app.js';
+import { html } from './html.js';
+import { itemList } from './item-list.js';
+import { layout, messagePage } from './layout.js';
+
+export const MAX_QUERY_CHARS = 200;
+const MAX_TERMS = 8;
+const LIMIT = 50;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const KINDS: Record<string, string> = {
+  photo_group: '照片组',
+  document: '文件',
+  audio: '录音',
+  video: '视频',
+};
+
+const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0] ?? '') : '');
+
+/** GET /search?q&unit&kind&class&from&to — items in the viewer's units; filters narrow it. */
+export async function searchPage(c: PageContext): Promise<void> {
+  const q = c.koa.query;
+  const text = one(q.q).trim();
+  if (text.length > MAX_QUERY_CHARS) {
+    return page(
+      c.koa,
+      400,
+      messagePage('搜索词太长', `搜索词最多 ${MAX_QUERY_CHARS} 个字，请缩短后再搜。`, c.viewer, '/search'),
+    );
+  }
+  const terms = text.split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
+  const unitId = one(q.unit);
+  let paths = c.viewer.roots.map((r) => r.path);
+  if (unitId) {
+    const unit = /^[1-9][0-9]{0,14}$/.test(unitId) ? await getUnitById(c.deps.db, Number(unitId)) : undefined;
+    if (!unit || !canSee(c.viewer, unit.path)) throw new NotFound();
+    paths = [unit.path];
+  }
+  const kind = KINDS[one(q.kind)] ? one(q.kind) : undefined;
+  const taskClass = one(q.class).slice(0, 50) || undefined;
+  const from = DAY.test(one(q.from)) ? one(q.from) : undefined;
+  const to = DAY.test(one(q.to)) ? one(q.to) : undefined;
+  const searched = terms.length > 0 || !!kind || !!taskClass || !!from || !!to;
+  const hits = searched
+    ? await searchItems(c.deps.db, {
+        terms,
+        paths,
+        kind,
+        taskClass,
+        from,
+        to,
+        timeZone: c.deps.timeZone,
+        limit: LIMIT + 1,
+      })
+    : [];
+  const units = c.viewer.roots;
+  const body = html`<h1>搜索</h1>
+    <form class="card filters" method="get" action="/search" id="search-form">
+      <input
+        type="search"
+        name="q"
+        value="${text}"
+        placeholder="标题、文号、档号、说明、发送人、单位、任务、日期"
+        maxlength="${MAX_QUERY_CHARS}"
+        style="flex:1;min-width:12em"
+      />
+      <select name="kind">
+        <option value="">全部类型</option>
+        ${Object.entries(KINDS).map(
+          ([k, label]) => html`<option value="${k}" ${k === kind ? html` selected` : ''}>${label}</option>`,
+        )}
+      </select>
+      ${
+        units.length > 1
+          ? html`<select name="unit">
+              <option value="">全部单位</option>
+              ${units.map((u) => html`<option value="${u.id}" ${String(u.id) === unitId ? html` selected` : ''}>${u.name}</option>`)}
+            </select>`
+          : unitId
+            ? html`<input type="hidden" name="unit" value="${unitId}" />`
+            : ''
+      }
+      <input name="class" value="${taskClass ?? ''}" placeholder="门类/类别" style="width:7em" />
+      <label>从 <input type="date" name="from" value="${from ?? ''}" /></label
+      ><label>到 <input type="date" name="to" value="${to ?? ''}" /></label>
+      <button type="submit">搜索</button>
+    </form>
+    ${
+      searched
+        ? html`<p class="muted" id="result-count">
+              ${hits.length > LIMIT ? `前 ${LIMIT} 条` : `共 ${hits.length} 条`}
+            </p>
+            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}`
+        : html`<p class="muted">输入关键词，或选择类型、日期后搜索。</p>`
+    }`;
+  page(c.koa, 200, layout('搜索', c.viewer, body));
+}

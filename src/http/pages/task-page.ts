@@ -1,0 +1,59 @@
+import { taskProgress } from '../../db/repos/completeness.js';
+import { itemsOfTask } from '../../db/repos/page-items.js';
+import { urgedUnits } from '../../db/repos/page-unit.js';
+import { personNames } from '../../db/repos/reminder-audience.js';
+import { holdsRole, NotFound, type PageContext } from '../web-context.js';
+import { page } from '../web-app.js';
+import { day, STATE_LABEL } from './format.js';
+import { html } from './html.js';
+import { itemList } from './item-list.js';
+import { layout } from './layout.js';
+import { crumbs, visibleUnit } from './unit-view.js';
+import { URGE_ROLES, urgeButton } from './unit-page.js';
+import { missingText } from '../../domain/checklist-task-state.js';
+
+/** GET /tasks/:id — what the task asks for, what is filed, owners, due date, 督办 when overdue. */
+export async function taskPage(c: PageContext): Promise<void> {
+  const { db, clock, timeZone } = c.deps;
+  const task = await taskProgress(db, c.params.id!);
+  if (!task) throw new NotFound();
+  const unit = await visibleUnit(c, task.unitId);
+  const now = clock.now();
+  const items = await itemsOfTask(db, task.taskId);
+  const names = await personNames(db, task.responsible);
+  const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
+  const urged = (await urgedUnits(db, [unit.id], day(now, timeZone))).has(unit.id);
+  const body = html`${await crumbs(c, unit.path, `${task.code} ${task.title}`)}
+    <h1>${task.code} ${task.title}</h1>
+    <div class="card">
+      <dl>
+        <dt>单位</dt>
+        <dd>
+          <a href="/units/${unit.id}">${unit.name}</a>${task.householdName ? ` · ${task.householdName}` : ''}
+        </dd>
+        <dt>状态</dt>
+        <dd id="task-state">
+          ${STATE_LABEL[task.state] ?? task.state}（已交 ${task.filed} / 应交
+          ${task.minCount}）${
+            task.missing > 0 ? html` · <span class="bad">${missingText(task.kinds, task.missing)}</span>` : ''
+          }
+        </dd>
+        <dt>截止</dt>
+        <dd>
+          ${day(task.dueAt, timeZone)}${
+            overdue
+              ? html` <span class="bad"
+                  >逾期 ${Math.floor((now.getTime() - task.dueAt.getTime()) / 86_400_000)} 天</span
+                >`
+              : ''
+          }
+        </dd>
+        <dt>负责人</dt>
+        <dd>${task.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</dd>
+      </dl>
+      ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId)}</p>` : ''}
+    </div>
+    <h2>已归档（${items.length}）</h2>
+    ${items.length > 0 ? itemList(items, timeZone) : html`<div class="card muted">还没有归档的材料。</div>`}`;
+  page(c.koa, 200, layout(task.title, c.viewer, body));
+}

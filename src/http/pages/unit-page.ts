@@ -1,0 +1,209 @@
+import { sql } from 'drizzle-orm';
+import { taskStatuses } from '../../db/repos/completeness.js';
+import { missingForUnit } from '../../db/repos/completeness-missing.js';
+import { unitProgress } from '../../db/repos/completeness-progress.js';
+import {
+  completenessTrend,
+  qualityProblems,
+  urgedUnits,
+  type QualityProblems,
+} from '../../db/repos/page-unit.js';
+import { personNames } from '../../db/repos/reminder-audience.js';
+import { holdsRole, type PageContext } from '../web-context.js';
+import { page } from '../web-app.js';
+import { day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
+import { html, type Html } from './html.js';
+import { layout } from './layout.js';
+import { trendSvg } from './trend-svg.js';
+import { bar, crumbs, visibleUnit } from './unit-view.js';
+
+export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
+
+/** A 督办 button (POST /urge with the CSRF token), or "今天已督办". */
+export function urgeButton(c: PageContext, unitId: number, urged: boolean, taskId?: number): Html {
+  if (urged) return html`<span class="sent">今天已督办</span>`;
+  return html`<form class="inline" method="post" action="/urge" data-confirm="立即在群里提醒？">
+    <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input
+      type="hidden"
+      name="unit"
+      value="${unitId}"
+    />
+    ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
+    <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">督办</button>
+  </form>`;
+}
+
+/** GET /units/:id — completeness, trend, children ranked, tasks (villages), overdue, quality. */
+export async function unitPage(c: PageContext): Promise<void> {
+  const { db, clock, timeZone } = c.deps;
+  const unit = await visibleUnit(c, c.params.id!);
+  const now = clock.now();
+  const progress = (await unitProgress(db, unit.id, now))!;
+  const trend = await completenessTrend(db, unit.id);
+  const missing = await missingForUnit(db, unit.id, now, { limit: 50 });
+  const overdue = missing.items.filter((m) => m.overdue);
+  const own = unit.kind === 'village' ? await taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [];
+  const quality = await qualityProblems(db, unit);
+  const today = day(now, timeZone);
+  const unitIds = [
+    ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
+  ];
+  const urged = await urgedUnits(db, unitIds, today);
+  const names = await personNames(
+    db,
+    overdue.flatMap((o) => o.responsible),
+  );
+  const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
+  const canUrgeHere = mayUrge(unit.path);
+  const k = progress.counts;
+  const ranked = [...progress.children].sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1));
+  const rank = new Map(ranked.map((ch, i) => [ch.unit.id, i + 1]));
+
+  const body = html`${await crumbs(c, unit.path)}
+    <h1>${unit.name} <span class="muted">${KIND_LABEL[unit.kind] ?? ''}</span></h1>
+    <div class="card">
+      <div>
+        完成率 <b id="percent">${percent(k.percent)}</b>（已齐 ${k.complete}、免交 ${k.waived} / 共 ${k.total}
+        项；部分 ${k.partly}，未交 ${k.open}）
+      </div>
+      ${bar(k.percent)}
+      <div>
+        逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
+        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.has(unit.id)) : ''}
+      </div>
+    </div>
+    ${
+      trend.length > 0
+        ? html`<h2>每周完成率</h2>
+            <div class="card">${trendSvg(trend)}</div>`
+        : html`<h2>每周完成率</h2>
+            <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
+    }
+    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge) : ''}
+    ${own.length > 0 ? tasksTable(own, timeZone) : ''}
+    <h2>
+      逾期（${missing.items.filter((m) => m.overdue).length}${missing.total > missing.items.length ? '+' : ''}）
+    </h2>
+    ${
+      overdue.length === 0
+        ? html`<div class="card muted">没有逾期的任务。</div>`
+        : html`<div class="scroll">
+            <table id="overdue">
+              <tr>
+                <th>单位</th>
+                <th>任务</th>
+                <th>缺</th>
+                <th class="hide">负责人</th>
+                <th class="n">逾期</th>
+                <th></th>
+              </tr>
+              ${overdue.map(
+                (o) =>
+                  html`<tr>
+                    <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
+                    <td>
+                      <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
+                      >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
+                    </td>
+                    <td>${o.missingText}</td>
+                    <td class="hide">${o.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</td>
+                    <td class="n bad">${o.daysOverdue} 天</td>
+                    <td>
+                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.has(o.unitId), o.taskId) : ''}
+                    </td>
+                  </tr>`,
+              )}
+            </table>
+          </div>`
+    }
+    ${qualitySection(quality, timeZone)}`;
+  page(c.koa, 200, layout(unit.name, c.viewer, body));
+}
+
+function childrenTable(
+  c: PageContext,
+  parentPath: string,
+  children: {
+    unit: { id: number; name: string; kind: string };
+    counts: { percent: number | null; total: number; complete: number; waived: number; overdue: number };
+  }[],
+  rank: Map<number, number>,
+  urged: Set<number>,
+  mayUrge: (path: string) => boolean,
+): Html {
+  return html`<h2>下级单位</h2>
+    <div class="scroll">
+      <table id="children">
+        <tr>
+          <th class="n">排名</th>
+          <th>单位</th>
+          <th>完成率</th>
+          <th class="n hide">已齐/共</th>
+          <th class="n">逾期</th>
+          <th></th>
+        </tr>
+        ${children.map(
+          (ch) =>
+            html`<tr>
+              <td class="n">${rank.get(ch.unit.id)}</td>
+              <td><a href="/units/${ch.unit.id}">${ch.unit.name}</a></td>
+              <td>${percent(ch.counts.percent)}${bar(ch.counts.percent)}</td>
+              <td class="n hide">${ch.counts.complete + ch.counts.waived}/${ch.counts.total}</td>
+              <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>
+              <td>
+                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.has(ch.unit.id)) : ''}
+              </td>
+            </tr>`,
+        )}
+      </table>
+    </div>`;
+}
+
+function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string): Html {
+  return html`<h2>任务（${tasks.length}）</h2>
+    <div class="scroll">
+      <table id="tasks">
+        <tr>
+          <th>任务</th>
+          <th class="n">已交/应交</th>
+          <th>状态</th>
+          <th class="hide">截止</th>
+        </tr>
+        ${tasks.map(
+          (t) =>
+            html`<tr>
+              <td>
+                <a href="/tasks/${t.taskId}">${t.code} ${t.title}</a
+                >${t.householdName ? html` <span class="muted">${t.householdName}</span>` : ''}
+              </td>
+              <td class="n">${t.filed}/${t.minCount}</td>
+              <td>${STATE_LABEL[t.state] ?? t.state}</td>
+              <td class="hide">${day(t.dueAt, tz)}</td>
+            </tr>`,
+        )}
+      </table>
+    </div>`;
+}
+
+function qualitySection(q: QualityProblems, tz: string): Html {
+  const list = (title: string, id: string, x: QualityProblems['compressed']) =>
+    html`<div class="card" id="${id}">
+      <b>${title}：${x.total}</b>${
+        x.items.length > 0
+          ? html`<ul>
+              ${x.items.map(
+                (i) =>
+                  html`<li>
+                    ${i.itemId ? html`<a href="/items/${i.itemId}">${i.title}</a>` : i.title}
+                    <span class="muted">${i.unitName} ${day(i.at, tz)}</span>
+                  </li>`,
+              )}
+            </ul>`
+          : ''
+      }
+    </div>`;
+  return html`<h2>质量问题</h2>
+    ${list('照片被压缩（无原始信息或不足 300 万像素）', 'q-compressed', q.compressed)}
+    ${list('照片组缺少说明（事由）', 'q-undescribed', q.undescribed)}
+    ${list('下载失败的材料', 'q-failed', q.failedDownloads)}`;
+}

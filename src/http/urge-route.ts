@@ -1,0 +1,45 @@
+import { getUnitById } from '../db/repos/units.js';
+import { taskProgress } from '../db/repos/completeness.js';
+import { messagePage } from './pages/layout.js';
+import { URGE_ROLES } from './pages/unit-page.js';
+import { safeReturnPath } from './web-session.js';
+import { canSee, holdsRole, NotFound, type PageContext } from './web-context.js';
+import { page } from './web-app.js';
+
+const POSITIVE = /^[1-9][0-9]{0,14}$/;
+
+/**
+ * POST /urge (unit, optional task, CSRF-checked by the dispatcher): 督办 — the unit's chats get
+ * the reminder now, once per chat per day. Leaders, archivists and admins of the unit or above.
+ */
+export async function urgeAction(c: PageContext): Promise<void> {
+  const { unit: unitField, task: taskField, back } = c.form;
+  if (
+    !POSITIVE.test(unitField ?? '') ||
+    (taskField !== undefined && taskField !== '' && !POSITIVE.test(taskField))
+  )
+    throw new NotFound();
+  const unit = await getUnitById(c.deps.db, Number(unitField));
+  if (!unit || !canSee(c.viewer, unit.path)) throw new NotFound();
+  let taskId: number | undefined;
+  if (taskField) {
+    const task = await taskProgress(c.deps.db, Number(taskField));
+    if (!task || task.unitId !== unit.id) throw new NotFound();
+    taskId = task.taskId;
+  }
+  if (!holdsRole(c.viewer, unit.path, URGE_ROLES)) {
+    return page(c.koa, 403, messagePage('不能督办', '只有领导、档案员或管理员可以督办。', c.viewer));
+  }
+  const outcome = await c.deps.urge({ unitId: unit.id, taskId, by: c.viewer.openId });
+  const text = {
+    sent: `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）。`,
+    already: `${unit.name}今天已经督办过，明天可以再次督办。`,
+    nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办。`,
+    no_chat: `${unit.name}还没有绑定群聊，无法督办。`,
+  }[outcome.status];
+  page(
+    c.koa,
+    200,
+    messagePage(outcome.status === 'sent' ? '已督办' : '督办', text, c.viewer, safeReturnPath(back)),
+  );
+}

@@ -1,0 +1,102 @@
+import type Koa from 'koa';
+import { getUnitById, type UnitRow } from '../db/repos/units.js';
+import { rolesOfPerson } from '../db/repos/viewer-roles.js';
+import { AppError } from '../errors.js';
+import { matchPageRoute } from './page-routes.js';
+import { messagePage } from './pages/layout.js';
+import { readRawBody } from './read-raw-body.js';
+import { sameText } from './signed-value.js';
+import { NotFound, type PageContext, type Viewer, type WebDeps } from './web-context.js';
+import { csrfToken, readSession, type Session } from './web-session.js';
+
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * The web pages as one Koa middleware: finds the declared route, resolves the session (signed
+ * cookie) and the viewer's units, checks the CSRF token of every POST, runs the handler. A path no
+ * route declares falls through (the app's 404); a unit, task, item or file outside the viewer's
+ * units is the same 404 page as one that does not exist.
+ */
+export function pagesMiddleware(deps: WebDeps): Koa.Middleware {
+  return async (ctx, next) => {
+    const match = matchPageRoute(ctx.method, ctx.path);
+    if (!match) return next();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'same-origin');
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; object-src 'self'; base-uri 'none'; form-action 'self'",
+    );
+    const c: PageContext = { koa: ctx, deps, params: match.params, viewer: undefined as never, form: {} };
+    if (match.route.who !== 'public') {
+      const session = readSession(ctx, deps.secret, deps.clock.now());
+      if (!session) return refuseSignedOut(ctx);
+      const viewer = await viewerOf(deps, session);
+      c.viewer = viewer;
+      if (viewer.roots.length === 0 && match.route.path !== '/auth/logout') {
+        return page(
+          ctx,
+          403,
+          messagePage('没有权限', '您在归档助手里还没有任何单位的角色，请联系管理员添加。', viewer),
+        );
+      }
+    }
+    if (ctx.method === 'POST') {
+      const form = await readForm(ctx);
+      if (!form) return page(ctx, 400, messagePage('请求无效', '提交的内容无法识别。', c.viewer));
+      if (c.viewer && !(typeof form._csrf === 'string' && sameText(form._csrf, c.viewer.csrf))) {
+        return page(
+          ctx,
+          403,
+          messagePage('请求无效', '页面已过期或缺少校验码，请刷新页面后重试。', c.viewer),
+        );
+      }
+      c.form = form;
+    }
+    try {
+      await match.route.handler(c);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      page(ctx, 404, messagePage('找不到', '没有这个页面，或者您无权查看。', c.viewer));
+    }
+  };
+}
+
+function refuseSignedOut(ctx: Koa.Context): void {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+    ctx.redirect(`/auth/login?next=${encodeURIComponent(ctx.originalUrl.slice(0, 1000))}`);
+    return;
+  }
+  page(ctx, 401, messagePage('请先登录', '登录已过期，请重新打开页面登录。'));
+}
+
+export function page(ctx: Koa.Context, status: number, body: { text: string }): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = body.text;
+}
+
+async function viewerOf(deps: WebDeps, s: Session): Promise<Viewer> {
+  const roles = await rolesOfPerson(deps.db, s.o);
+  const paths = [...new Set(roles.map((r) => r.path))];
+  const rootPaths = paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(q)));
+  const roots: UnitRow[] = [];
+  for (const p of rootPaths) {
+    const id = Number(p.split('/').filter(Boolean).pop());
+    const u = await getUnitById(deps.db, id);
+    if (u) roots.push(u);
+  }
+  return { openId: s.o, name: s.n || s.o, roots, roles, csrf: csrfToken(deps.secret, s) };
+}
+
+async function readForm(ctx: Koa.Context): Promise<Record<string, string> | undefined> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) return {};
+  try {
+    const raw = await readRawBody(ctx.req, FORM_LIMIT_BYTES);
+    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'body_too_large') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,62 @@
+import type Koa from 'koa';
+import type { Db } from '../db/client.js';
+import type { UnitRow } from '../db/repos/units.js';
+import type { UnitRole } from '../domain/units-people.js';
+import type { Logger } from '../logger.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { LarkOAuthConfig } from '../lark/oauth.js';
+import type { UrgeOutcome } from '../usecases/urge-now.js';
+
+/** What the page routes need from the bot. */
+export interface WebDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  blobs: BlobStore;
+  timeZone: string;
+  oauth: LarkOAuthConfig;
+  /** PUBLIC_URL, when configured; otherwise the request's own origin is used. */
+  publicUrl?: string;
+  secret: string;
+  sessionHours: number;
+  /** 督办: a reminder to the chat(s) of a unit now, at most once per chat per day. */
+  urge(input: { unitId: number; taskId?: number; by: string }): Promise<UrgeOutcome>;
+}
+
+/** The signed-in person and the units they may see (each with its subtree). */
+export interface Viewer {
+  openId: string;
+  name: string;
+  /** Units the person holds any role on, without units inside another root. */
+  roots: UnitRow[];
+  roles: { unitId: number; path: string; role: UnitRole }[];
+  csrf: string;
+}
+
+export interface PageContext {
+  koa: Koa.Context;
+  deps: WebDeps;
+  params: Record<string, number>;
+  /** Set on routes that are not public. */
+  viewer: Viewer;
+  /** The urlencoded body of a POST (CSRF already checked). */
+  form: Record<string, string>;
+}
+
+export type PageHandler = (c: PageContext) => Promise<void>;
+
+/** May the viewer see this unit (a unit path)? Roles hold for the unit and its whole subtree. */
+export const canSee = (viewer: Viewer, unitPath: string): boolean =>
+  viewer.roots.some((r) => unitPath.startsWith(r.path));
+
+/** Does the viewer hold one of `roles` on this unit or above it? */
+export const holdsRole = (viewer: Viewer, unitPath: string, roles: readonly UnitRole[]): boolean =>
+  viewer.roles.some((r) => roles.includes(r.role) && unitPath.startsWith(r.path));
+
+/** Thrown by a handler: the dispatcher answers the not-found page (same for "exists but not yours"). */
+export class NotFound extends Error {
+  constructor() {
+    super('not found');
+  }
+}

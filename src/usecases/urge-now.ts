@@ -1,0 +1,51 @@
+import type { Db } from '../db/client.js';
+import { insertAudit } from '../db/repos/audit.js';
+import { claimSends } from '../db/repos/schedule-sends.js';
+import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { localDay, type WorkingCalendar } from '../domain/working-days.js';
+import type { Clock } from '../ports/clock.js';
+import { buildReminders, type ReminderOptions } from './build-reminders.js';
+
+export interface UrgeOutcome {
+  /** sent: queued now · already: this chat got a 督办 today · nothing_due: nothing overdue or due soon · no_chat: the unit has no bound chat */
+  status: 'sent' | 'already' | 'nothing_due' | 'no_chat';
+  chats: number;
+}
+
+/**
+ * 督办 from the web page: the unit's chats get the daily reminder's card now (same wording, same
+ * @mentions), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
+ * it and however often, a chat gets at most one 督办 a day; the `scheduled-send` job delivers it.
+ */
+export async function urgeNow(
+  deps: { db: Db; clock: Clock; wakeJobs: () => void },
+  opts: { reminders: ReminderOptions; calendar: WorkingCalendar; perSecond: number },
+  input: { unitId: number; taskId?: number; by: string },
+): Promise<UrgeOutcome> {
+  const now = deps.clock.now();
+  const sends = await buildReminders(deps.db, now, opts.reminders, opts.calendar, { unitId: input.unitId });
+  // The unit's own chats (escalations to leaders stay with the daily run).
+  const chats = sends.filter((s) => s.kind === 'reminder');
+  if (chats.length === 0) {
+    const bound = await chatsOfUnit(deps.db, input.unitId);
+    return { status: bound.length === 0 ? 'no_chat' : 'nothing_due', chats: 0 };
+  }
+  const day = localDay(now, opts.reminders.timeZone);
+  const claimed = await claimSends(
+    deps.db,
+    chats.map(({ text: _text, ...s }) => ({ ...s, kind: 'urge' as const, period: day })),
+    { now, startAt: now, perSecond: opts.perSecond },
+  );
+  if (claimed === 0) return { status: 'already', chats: chats.length };
+  await insertAudit(deps.db, {
+    at: now,
+    actor: input.by,
+    action: 'urge',
+    source: 'page',
+    unitId: input.unitId,
+    taskId: input.taskId ?? null,
+    details: { chats: claimed },
+  });
+  deps.wakeJobs();
+  return { status: 'sent', chats: claimed };
+}

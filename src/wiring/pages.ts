@@ -1,0 +1,51 @@
+import type Koa from 'koa';
+import type { Config } from '../config.js';
+import { sessionSecret } from '../http/session-secret.js';
+import { pagesMiddleware } from '../http/web-app.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { BotDeps } from '../usecases/deps.js';
+import { urgeNow } from '../usecases/urge-now.js';
+import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
+import { workingCalendar } from './schedules.js';
+
+/**
+ * The web pages (查阅利用): sign-in with Lark, progress drill-down, items and files, search, 督办.
+ * The session secret comes from SESSION_SECRET or is generated once in the data folder.
+ */
+export function installPages(ctx: {
+  config: Config;
+  deps: BotDeps;
+  blobs: BlobStore;
+  schedules: ScheduleSettings;
+  wakeJobs: () => void;
+}): Koa.Middleware {
+  const { config, deps } = ctx;
+  const settings = ctx.schedules;
+  const calendar = workingCalendar(deps.logger);
+  return pagesMiddleware({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    blobs: ctx.blobs,
+    timeZone: settings.timeZone,
+    oauth: {
+      appId: config.lark.appId,
+      appSecret: config.lark.appSecret,
+      domain: config.lark.domain,
+      httpTimeoutMs: config.lark.httpTimeoutMs,
+    },
+    publicUrl: config.web.publicUrl,
+    secret: sessionSecret(config.web.sessionSecret, config.dataDir),
+    sessionHours: config.web.sessionHours,
+    urge: (input) =>
+      urgeNow(
+        { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },
+        {
+          reminders: { timeZone: settings.timeZone, ...settings.reminders },
+          calendar,
+          perSecond: settings.sending.perSecond,
+        },
+        input,
+      ),
+  });
+}

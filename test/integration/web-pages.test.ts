@@ -1,0 +1,296 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { signValue } from '../../src/http/signed-value.js';
+import { waitFor } from '../support/wait-for.js';
+import { createWebWorld, type WebWorld } from './web-world.js';
+
+const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+
+describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督办 and bad input', () => {
+  let w: WebWorld;
+  let leader: string;
+  let officer: string;
+  beforeAll(async () => {
+    w = await createWebWorld('WP');
+    leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    officer = await w.signIn({ openId: w.org.officer, name: '王村官' });
+  });
+  afterAll(() => w?.close());
+
+  it('signs in through Lark: login → authorize → callback → a signed HttpOnly cookie → back where the person started', async () => {
+    w.h.fake.signInAs({ openId: w.org.leader, name: '赵书记' });
+    const start = await w.get(`/units/${w.units.village.id}`);
+    expect(start.status).toBe(302);
+    const login = start.headers.get('location')!;
+    expect(login).toBe(`/auth/login?next=${encodeURIComponent(`/units/${w.units.village.id}`)}`);
+    const toLark = await w.get(login);
+    expect(toLark.status).toBe(302);
+    const authorize = new URL(toLark.headers.get('location')!);
+    expect(authorize.origin + authorize.pathname).toBe(`${w.h.fake.baseUrl}/open-apis/authen/v1/authorize`);
+    expect(authorize.searchParams.get('client_id')).toBe(w.h.fake.appId);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${w.h.bot.url}/auth/callback`);
+    const stateCookie = toLark.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect(toLark.headers.getSetCookie()[0]).toMatch(/HttpOnly; SameSite=Lax/);
+    const back = await fetch(authorize, { redirect: 'manual' });
+    const callback = new URL(back.headers.get('location')!);
+    const done = await w.get(callback.pathname + callback.search, stateCookie);
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe(`/units/${w.units.village.id}`);
+    const session = done.headers.getSetCookie().find((c) => c.startsWith('ab_session='))!;
+    expect(session).toMatch(/Max-Age=43200; HttpOnly; SameSite=Lax$/); // http: no Secure
+    const page = await w.get(`/units/${w.units.village.id}`, session.split(';')[0]);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('城关村');
+    // The person's name from Lark is kept.
+    const [p] = await queryRows<any>(w.h.db.db, sql`select name from people where open_id = ${w.org.leader}`);
+    expect(p.name).toBe('赵书记');
+
+    // The same callback again (replayed code, even with the state cookie): refused, no session.
+    const replay = await w.get(callback.pathname + callback.search, stateCookie);
+    expect(replay.status).toBe(400);
+    expect(
+      replay.headers.getSetCookie().some((c) => c.startsWith('ab_session=') && !c.startsWith('ab_session=;')),
+    ).toBe(false);
+    expect(await replay.text()).toContain('登录失败');
+  });
+
+  it('refuses a callback whose state does not match the browser, or that has no state cookie', async () => {
+    w.h.fake.signInAs({ openId: w.org.leader, name: '赵书记' });
+    const toLark = await w.get('/auth/login');
+    const stateCookie = toLark.headers.getSetCookie()[0]!.split(';')[0]!;
+    const back = await fetch(toLark.headers.get('location')!, { redirect: 'manual' });
+    const cb = new URL(back.headers.get('location')!);
+    const code = cb.searchParams.get('code')!;
+    const wrong = await w.get(`/auth/callback?code=${code}&state=forged`, stateCookie);
+    expect(wrong.status).toBe(400);
+    const none = await w.get(`/auth/callback?code=${code}&state=${cb.searchParams.get('state')}`);
+    expect(none.status).toBe(400);
+    expect(wrong.headers.getSetCookie().join()).not.toMatch(/ab_session=[^;]/);
+  });
+
+  it('sends the person back only to a path on this site (no open redirect)', async () => {
+    for (const next of [
+      '//evil.example/x',
+      'https://evil.example/',
+      '/\\evil.example',
+      'javascript:alert(1)',
+    ]) {
+      w.h.fake.signInAs({ openId: w.org.leader, name: '赵书记' });
+      const toLark = await w.get(`/auth/login?next=${encodeURIComponent(next)}`);
+      const stateCookie = toLark.headers.getSetCookie()[0]!.split(';')[0]!;
+      const back = await fetch(toLark.headers.get('location')!, { redirect: 'manual' });
+      const cb = new URL(back.headers.get('location')!);
+      const done = await w.get(cb.pathname + cb.search, stateCookie);
+      expect(done.headers.get('location'), next).toBe('/');
+    }
+  });
+
+  it('refuses a forged, altered or expired session cookie (back to sign-in)', async () => {
+    const value = leader.split('=')[1]!;
+    const [body, mac] = value.split('.');
+    const altered = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), o: 'ou_forged_admin' }),
+    ).toString('base64url');
+    const secret = readFileSync(join(w.h.dataDir, 'session-secret'), 'utf8').trim();
+    const expired = signValue(
+      secret,
+      'ab_session',
+      { o: w.org.leader, n: '赵书记', s: 'x' },
+      new Date(Date.now() - 1000),
+    );
+    for (const cookie of [
+      'ab_session=not-a-session',
+      `ab_session=${altered}.${mac}`,
+      `ab_session=${signValue('another-secret-that-is-long-enough-000', 'ab_session', { o: w.org.leader, n: 'x', s: 'x' }, new Date(Date.now() + 3600_000))}`,
+      `ab_session=${expired}`,
+    ]) {
+      const res = await w.get(`/units/${w.units.county.id}`, cookie);
+      expect(res.status, cookie).toBe(302);
+      expect(res.headers.get('location')).toMatch(/^\/auth\/login/);
+    }
+  });
+
+  it('shows a leader the county → township → village → task → item, with the photo and its thumbnail', async () => {
+    const county = await (await w.get(`/units/${w.units.county.id}`, leader)).text();
+    expect(county).toContain('城关镇');
+    expect(county).toMatch(/逾期/);
+    const village = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
+    expect(village).toContain(`/tasks/${w.taskC05}`);
+    expect(village).toContain('C01');
+    const task = await (await w.get(`/tasks/${w.taskC05}`, leader)).text();
+    expect(task).toContain(`/items/${w.itemId}`);
+    const item = await (await w.get(`/items/${w.itemId}`, leader)).text();
+    expect(item).toContain(`/thumbs/${w.materialId}`);
+    expect(item).toContain('归档'); // the audit trail's filing row
+    const thumb = await w.get(`/thumbs/${w.materialId}`, leader);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const original = await w.get(`/files/${w.materialId}`, leader);
+    expect(original.status).toBe(200);
+    expect(original.headers.get('content-disposition')).toMatch(/^attachment; filename=/);
+    const bytes = Buffer.from(await original.arrayBuffer());
+    const [m] = await queryRows<any>(
+      w.h.db.db,
+      sql`select size_bytes from materials where id = ${w.materialId}`,
+    );
+    expect(bytes.length).toBe(Number(m.size_bytes));
+    expect(bytes.subarray(0, 3).toString('hex')).toBe('ffd8ff');
+    const inline = await w.get(`/files/${w.materialId}?inline=1`, leader);
+    expect(inline.headers.get('content-type')).toBe('image/jpeg');
+    expect(inline.headers.get('content-disposition')).toMatch(/^inline/);
+  });
+
+  it("gives an officer their own village only: another village's unit, task, item or file is 404", async () => {
+    expect((await w.get(`/units/${w.units.village.id}`, officer)).status).toBe(200);
+    expect((await w.get(`/items/${w.itemId}`, officer)).status).toBe(200);
+    for (const path of [
+      `/units/${w.units.village2.id}`,
+      `/units/${w.units.township.id}`,
+      `/units/${w.units.county.id}`,
+    ]) {
+      expect((await w.get(path, officer)).status, path).toBe(404);
+    }
+    const [t2] = await queryRows<any>(
+      w.h.db.db,
+      sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} limit 1`,
+    );
+    const other = await w.get(`/tasks/${t2.id}`, officer);
+    expect(other.status).toBe(404);
+    // Not found and not allowed look the same.
+    const missing = await w.get('/tasks/999999999', officer);
+    expect(missing.status).toBe(404);
+    expect(await other.text()).toBe(await missing.text());
+    // A person with no role sees nothing.
+    const stranger = await w.signIn({ openId: 'ou_stranger_web', name: '路人' });
+    expect((await w.get(`/items/${w.itemId}`, stranger)).status).toBe(403);
+    expect((await w.get(`/files/${w.materialId}`, stranger)).status).toBe(403);
+  });
+
+  it('refuses path tricks in the file routes and never lists a folder', async () => {
+    for (const path of [
+      '/files/..%2F..%2Fetc%2Fpasswd',
+      '/files/../../etc/passwd',
+      `/files/${w.materialId}/../../session-secret`,
+      '/files/',
+      '/thumbs/',
+      '/files/0',
+      '/files/-1',
+      '/files/1e3',
+    ]) {
+      const res = await w.get(path, leader);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).not.toContain('ffd8');
+    }
+  });
+
+  it('searches captions, titles, tasks, units, senders and dates; long or odd input is refused or harmless', async () => {
+    const q = async (query: string, who = leader) => w.get(`/search?${query}`, who);
+    for (const term of ['村两委', 'C05', '城关村', '王村官']) {
+      const text = await (await q(`q=${encodeURIComponent(term)}`)).text();
+      expect(text, term).toContain(`/items/${w.itemId}`);
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await (await q(`q=&from=2000-01-01&to=2000-01-02`)).text()).not.toContain(`/items/${w.itemId}`);
+    expect(await (await q(`kind=photo_group&from=${today.slice(0, 4)}-01-01`)).text()).toContain(
+      `/items/${w.itemId}`,
+    );
+    const long = await q(`q=${'a'.repeat(10_000)}`);
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('搜索词太长');
+    // 10,000 Chinese characters are 90 KB of URL: Node refuses the request line before the bot sees it.
+    const longer = await q(`q=${encodeURIComponent('档'.repeat(10_000))}`);
+    expect(longer.status).toBe(431);
+    for (const odd of ["' or 1=1 --", '%', '_', '\\', "'; drop table materials; --", '村两委%']) {
+      const res = await q(`q=${encodeURIComponent(odd)}`);
+      expect(res.status, odd).toBe(200);
+      expect(await res.text(), odd).not.toContain(`/items/${w.itemId}`);
+    }
+    const [n] = await queryRows<any>(w.h.db.db, sql`select count(*)::int as n from materials`);
+    expect(Number(n.n)).toBeGreaterThan(0);
+    // The officer's search stays in their village; a unit filter outside it is 404.
+    expect((await q(`unit=${w.units.county.id}&q=C05`, officer)).status).toBe(404);
+  });
+
+  it('督办 needs the CSRF token: without it nothing is sent', async () => {
+    const before = w.h.fake.sentMessages().length;
+    const res = await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village.id}`,
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('校验码');
+    const forged = await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village.id}&_csrf=${csrfOf(await (await w.get(`/units/${w.units.village.id}`, leader)).text())}`,
+    });
+    expect(forged.status).toBe(403);
+    await w.h.settle();
+    expect(w.h.fake.sentMessages().length).toBe(before);
+  });
+
+  it('督办 sends the village chat the reminder once a day; an officer cannot press it', async () => {
+    const page = await (await w.get(`/units/${w.units.village2.id}`, leader)).text();
+    const csrf = csrfOf(page)!;
+    const press = () =>
+      fetch(`${w.h.bot.url}/urge`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `unit=${w.units.village2.id}&_csrf=${encodeURIComponent(csrf)}&back=/units/${w.units.village2.id}`,
+      });
+    const first = await press();
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain('已在河口村的群里发出提醒');
+    const sent = await waitFor('the 督办 in 河口村工作群', () => {
+      const list = w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2);
+      return list.length > 0 && list;
+    });
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0]!.content)).toContain('C01');
+    const second = await press();
+    expect(await second.text()).toContain('今天已经督办过');
+    await w.h.settle();
+    expect(w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2)).toHaveLength(1);
+    expect(await (await w.get(`/units/${w.units.village2.id}`, leader)).text()).toContain('今天已督办');
+    const [audit] = await queryRows<any>(
+      w.h.db.db,
+      sql`select actor, source from audit_log where action = 'urge' and unit_id = ${w.units.village2.id}`,
+    );
+    expect(audit).toEqual({ actor: w.org.leader, source: 'page' });
+
+    const officerPage = await (await w.get(`/units/${w.units.village.id}`, officer)).text();
+    expect(officerPage).not.toContain('action="/urge"');
+    const refused = await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrfOf(officerPage)!)}`,
+    });
+    expect(refused.status).toBe(403);
+  });
+
+  it('signs out with the CSRF token (the cookie is cleared)', async () => {
+    const page = await (await w.get(`/units/${w.units.village.id}`, officer)).text();
+    const noToken = await fetch(`${w.h.bot.url}/auth/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: officer },
+    });
+    expect(noToken.status).toBe(403);
+    const out = await fetch(`${w.h.bot.url}/auth/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${encodeURIComponent(csrfOf(page)!)}`,
+    });
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie()[0]).toMatch(/^ab_session=; Path=\/; Max-Age=0/);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.js';
+import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
+import { getUnitByCode, type UnitRow } from '../../src/db/repos/units.js';
+import { messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * The bot with the seeded county → township → 城关村 / 河口村, both villages' chats bound, one photo
+ * filed in 城关村 (#C05, through the chat), and task C01 overdue in both villages. No quiet hours, so
+ * a 督办 goes out at any time of day; the daily timers are off (tests press 督办 themselves).
+ */
+export interface WebWorld {
+  h: Harness;
+  org: SeededOrg;
+  units: { county: UnitRow; township: UnitRow; village: UnitRow; village2: UnitRow };
+  chats: { village: string; village2: string };
+  itemId: number;
+  materialId: number;
+  taskC05: number;
+  taskC01: number;
+  /** Signs in through the fake Lark's OAuth like a browser; returns the Cookie header value. */
+  signIn(user: { openId: string; name: string }): Promise<string>;
+  get(path: string, cookie?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const hex = (p: string) => `${p}${randomBytes(8).toString('hex')}`;
+
+export async function createWebWorld(prefix: string, env: Record<string, string> = {}): Promise<WebWorld> {
+  const dir = (await import('node:os')).tmpdir();
+  const schedules = join(dir, `${hex('schedules-')}.yaml`);
+  writeFileSync(schedules, 'quietHours: null\n');
+  const h = await startHarness({
+    mode: 'webhook',
+    env: { SCHEDULER_ENABLED: 'false', SCHEDULES_FILE: schedules, ...env },
+  });
+  const db = h.db.db;
+  const org = await seedOrg(db, { prefix });
+  const unit = async (code: string) => (await getUnitByCode(db, code))!;
+  const units = {
+    county: await unit(org.county),
+    township: await unit(org.township),
+    village: await unit(org.village),
+    village2: await unit(`${prefix}12`),
+  };
+  const chats = { village: hex('oc_v_'), village2: hex('oc_w_') };
+  await insertBinding(db, { chatId: chats.village, unitId: units.village.id, boundBy: null }, new Date());
+  await insertBinding(db, { chatId: chats.village2, unitId: units.village2.id, boundBy: null }, new Date());
+  h.fake.addChat({
+    chatId: chats.village,
+    name: '城关村工作群',
+    members: [{ openId: org.officer, name: '王村官' }],
+  });
+  h.fake.addChat({ chatId: chats.village2, name: '河口村工作群', members: [] });
+  // Everything is due far away except C01 (overdue since yesterday-ish).
+  await db.execute(sql`update tasks set due_at = now() + interval '200 days'
+    where unit_id in (${units.village.id}, ${units.village2.id})`);
+  await db.execute(sql`update tasks set due_at = now() - interval '3 days'
+    where unit_id in (${units.village.id}, ${units.village2.id}) and code = 'C01'`);
+
+  const messageId = hex('om_');
+  const key = hex('img_');
+  h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(7, 200), contentType: 'image/jpeg' });
+  await h.post(
+    messageEvent({
+      appId: h.fake.appId,
+      chatId: chats.village,
+      messageId,
+      senderOpenId: org.officer,
+      msgType: 'image',
+      content: { image_key: key },
+    }),
+  );
+  await h.post(
+    messageEvent({
+      appId: h.fake.appId,
+      chatId: chats.village,
+      senderOpenId: org.officer,
+      content: { text: '#C05 村两委会议照片' },
+    }),
+  );
+  const filed = await waitFor('the photo filed with a thumbnail', async () => {
+    const [r] = await queryRows<any>(
+      db,
+      sql`select fi.id::int as item_id, m.id::int as material_id, fi.task_id::int as task_id
+          from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+            join materials m on m.id = fim.material_id
+          where m.message_id = ${messageId} and fi.undone_at is null and m.thumbnail_key is not null`,
+    );
+    return r;
+  });
+  const [c01] = await queryRows<any>(
+    db,
+    sql`select id::int as id from tasks where unit_id = ${units.village.id} and code = 'C01'`,
+  );
+  await h.settle();
+
+  const w: WebWorld = {
+    h,
+    org,
+    units,
+    chats,
+    itemId: Number(filed.item_id),
+    materialId: Number(filed.material_id),
+    taskC05: Number(filed.task_id),
+    taskC01: Number(c01.id),
+    get: (path, cookie) =>
+      fetch(`${h.bot.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} }),
+    signIn: async (user) => {
+      h.fake.signInAs(user);
+      const jar = new Map<string, string>();
+      let url = `${h.bot.url}/auth/login?next=%2F`;
+      for (let i = 0; i < 6; i++) {
+        const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+        const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+        for (const sc of res.headers.getSetCookie()) {
+          const [pair] = sc.split(';');
+          const [k, v] = pair!.split('=');
+          if (v) jar.set(k!, v);
+          else jar.delete(k!);
+        }
+        const loc = res.headers.get('location');
+        if (res.status !== 302 || !loc) break;
+        url = new URL(loc, url).toString();
+        if (url.startsWith(h.bot.url) && !url.includes('/auth/')) break;
+      }
+      const session = jar.get('ab_session');
+      if (!session) throw new Error('sign-in did not set a session cookie');
+      return `ab_session=${session}`;
+    },
+    close: () => h.close(),
+  };
+  return w;
+}

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait-for.js';
 
 /**
  * The bot with the seeded county → township → 城关村 / 河口村, both villages' chats bound, one photo
- * filed in 城关村 (#C05, through the chat), and task C01 overdue in both villages. No quiet hours, so
+ * filed in each village (#C05, through the chat), and task C01 overdue in both villages. No quiet hours, so
  * a 督办 goes out at any time of day; the daily timers are off (tests press 督办 themselves).
  */
 export interface WebWorld {
@@ -23,6 +23,9 @@ export interface WebWorld {
   chats: { village: string; village2: string };
   itemId: number;
   materialId: number;
+  /** The same kind of photo filed in 河口村 (another village). */
+  item2Id: number;
+  material2Id: number;
   taskC05: number;
   taskC01: number;
   /** Signs in through the fake Lark's OAuth like a browser; returns the Cookie header value. */
@@ -58,44 +61,52 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
     name: '城关村工作群',
     members: [{ openId: org.officer, name: '王村官' }],
   });
-  h.fake.addChat({ chatId: chats.village2, name: '河口村工作群', members: [] });
+  h.fake.addChat({
+    chatId: chats.village2,
+    name: '河口村工作群',
+    members: [{ openId: org.officer, name: '王村官' }],
+  });
   // Everything is due far away except C01 (overdue since yesterday-ish).
   await db.execute(sql`update tasks set due_at = now() + interval '200 days'
     where unit_id in (${units.village.id}, ${units.village2.id})`);
   await db.execute(sql`update tasks set due_at = now() - interval '3 days'
     where unit_id in (${units.village.id}, ${units.village2.id}) and code = 'C01'`);
 
-  const messageId = hex('om_');
-  const key = hex('img_');
-  h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(7, 200), contentType: 'image/jpeg' });
-  await h.post(
-    messageEvent({
-      appId: h.fake.appId,
-      chatId: chats.village,
-      messageId,
-      senderOpenId: org.officer,
-      msgType: 'image',
-      content: { image_key: key },
-    }),
-  );
-  await h.post(
-    messageEvent({
-      appId: h.fake.appId,
-      chatId: chats.village,
-      senderOpenId: org.officer,
-      content: { text: '#C05 村两委会议照片' },
-    }),
-  );
-  const filed = await waitFor('the photo filed with a thumbnail', async () => {
-    const [r] = await queryRows<any>(
-      db,
-      sql`select fi.id::int as item_id, m.id::int as material_id, fi.task_id::int as task_id
-          from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
-            join materials m on m.id = fim.material_id
-          where m.message_id = ${messageId} and fi.undone_at is null and m.thumbnail_key is not null`,
+  const filePhoto = async (chatId: string, seed: number) => {
+    const messageId = hex('om_');
+    const key = hex('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(seed, 200), contentType: 'image/jpeg' });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+      }),
     );
-    return r;
-  });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        senderOpenId: org.officer,
+        content: { text: '#C05 村两委会议照片' },
+      }),
+    );
+    return waitFor('the photo filed with a thumbnail', async () => {
+      const [r] = await queryRows<any>(
+        db,
+        sql`select fi.id::int as item_id, m.id::int as material_id, fi.task_id::int as task_id
+            from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+              join materials m on m.id = fim.material_id
+            where m.message_id = ${messageId} and fi.undone_at is null and m.thumbnail_key is not null`,
+      );
+      return r;
+    });
+  };
+  const filed = await filePhoto(chats.village, 7);
+  const filed2 = await filePhoto(chats.village2, 8);
   const [c01] = await queryRows<any>(
     db,
     sql`select id::int as id from tasks where unit_id = ${units.village.id} and code = 'C01'`,
@@ -108,6 +119,8 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
     units,
     chats,
     itemId: Number(filed.item_id),
+    item2Id: Number(filed2.item_id),
+    material2Id: Number(filed2.material_id),
     materialId: Number(filed.material_id),
     taskC05: Number(filed.task_id),
     taskC01: Number(c01.id),

@@ -27,6 +27,7 @@ import { processEvent, type EventHooks } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { Readiness } from './readiness.js';
+import { identityText, selfIdentity } from './process-identity.js';
 import type { ResourceReason } from './errors.js';
 import { loadFileSettings, type FileSettings } from './settings.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
@@ -118,7 +119,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       metrics,
       botOpenId: async () => botOpenId ?? (await gateway.getBotInfo().catch(() => undefined))?.openId,
     };
-    const workerId = `${process.pid}-${randomBytes(3).toString('hex')}`;
+    // host:pid:start:random — a row held by a process that is gone is reclaimed at once (sweep).
+    const workerId = `${identityText(selfIdentity())}:${randomBytes(3).toString('hex')}`;
     const cards = new CardActionRouter();
     const jobHandlers: JobHandlers = {};
     const deadJobHandlers: Record<string, DeadJobHandler> = {};

@@ -1,13 +1,18 @@
+import { readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { AppError } from '../errors.js';
+import { identityText, isGone, parseIdentity, selfIdentity } from '../process-identity.js';
 
 /**
  * PGlite is single-process and two processes on one folder silently lose data, so the folder is
- * locked before it is opened. The lock is refreshed while held and goes stale 10 s after a crash.
+ * locked before it is opened. The lock is refreshed while held and goes stale 10 s after a crash;
+ * its holder (host, pid, process start time) is written next to it (`<dir>.owner`), so a lock whose
+ * process is gone (killed, the machine restarted, the pid now someone else's) is taken over at once.
  */
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(dir, {
+  const ownerFile = `${dir}.owner`;
+  const take = () =>
+    lockfile.lock(dir, {
       stale: 10_000,
       update: 3_000,
       retries: 0,
@@ -18,6 +23,16 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
         process.exit(70);
       },
     });
+  let release: () => Promise<void>;
+  try {
+    try {
+      release = await take();
+    } catch (err: any) {
+      if (err?.code !== 'ELOCKED' || !holderIsGone(ownerFile)) throw err;
+      // The holder died without releasing: its lock directory is ours to remove.
+      rmdirSync(`${dir}.lock`);
+      release = await take();
+    }
   } catch (err: any) {
     if (err?.code === 'ELOCKED') {
       throw new AppError(
@@ -28,4 +43,20 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     }
     throw err;
   }
+  writeFileSync(ownerFile, `${identityText(selfIdentity())}\n`);
+  return async () => {
+    rmSync(ownerFile, { force: true });
+    await release();
+  };
+}
+
+function holderIsGone(ownerFile: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(ownerFile, 'utf8').trim();
+  } catch {
+    return false; // no record of the holder (an older version): wait for the lock to go stale
+  }
+  const holder = parseIdentity(text);
+  return holder !== undefined && isGone(holder);
 }

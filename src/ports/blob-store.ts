@@ -23,7 +23,7 @@ export interface BlobStore {
    * now; waiting work calls it before it starts and to re-check whether it may resume.
    */
   ensureWritable(): Promise<void>;
-  /** Removes temp files of writers that died (crash) before `olderThan`; returns how many. */
+  /** Removes temp files older than `olderThan` or whose writer process is gone (killed); returns how many. */
   cleanupTemp(olderThan: Date): Promise<number>;
 }
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { DiskFullError, storeWriteError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
+import { isGone, selfIdentity } from '../process-identity.js';
 import { fsyncDir } from './fsync-dir.js';
 import { LocalBlobWriter } from './local-blob-writer.js';
 
@@ -145,7 +146,7 @@ export class LocalBlobStore implements BlobStore {
     for (const name of names) {
       const path = join(this.tmpDir, name);
       const s = await stat(path).catch(() => undefined);
-      if (s?.isFile() && s.mtime < olderThan) {
+      if (s?.isFile() && (s.mtime < olderThan || writerIsGone(name))) {
         await unlink(path).then(
           () => removed++,
           () => {},
@@ -179,7 +180,19 @@ export class LocalBlobStore implements BlobStore {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
+  /** `<host>~<pid>~<start>~<ms>-<random>.part`: who writes it, so a dead writer's file is known. */
   private newTempPath(): string {
-    return join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const me = selfIdentity();
+    return join(
+      this.tmpDir,
+      `${me.host}~${me.pid}~${me.start}~${Date.now()}-${randomBytes(8).toString('hex')}.part`,
+    );
   }
+}
+
+/** A temp file named by a writer process that is gone (killed mid-download): nobody will finish it. */
+function writerIsGone(name: string): boolean {
+  const [host, pid, start] = name.split('~');
+  if (!host || !pid || !/^\d+$/.test(pid) || !start) return false;
+  return isGone({ host, pid: Number(pid), start });
 }

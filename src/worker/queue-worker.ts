@@ -3,6 +3,8 @@ import {
   claimDue,
   fail,
   finish,
+  processingHolders,
+  reclaimHeldBy,
   reclaimStale,
   release,
   releaseRow,
@@ -17,6 +19,7 @@ import type { Metrics } from '../metrics.js';
 import { errorText } from '../log-redaction.js';
 import type { Clock } from '../ports/clock.js';
 import type { Readiness } from '../readiness.js';
+import { isGone, parseIdentity } from '../process-identity.js';
 
 export type RowOutcome = 'done' | 'ignored' | void;
 
@@ -115,26 +118,42 @@ export class QueueWorker {
     });
   }
 
-  /** Reclaims rows whose worker died (lease expired). */
+  /**
+   * Reclaims rows whose worker died: at once when its process is known to be gone (worker ids carry
+   * host, pid and process start time), otherwise when the lease expired.
+   */
   async sweep(): Promise<number> {
-    const { reclaimed, dead } = await reclaimStale(this.o.db, this.o.table, {
-      now: this.o.clock.now(),
-      leaseSeconds: this.o.leaseSeconds,
-      maxAttempts: this.o.maxAttempts,
+    const { db, table, clock, maxAttempts } = this.o;
+    const gone = (await processingHolders(db, table)).filter((holder) => {
+      const id = parseIdentity(holder);
+      return holder !== this.o.workerId && id !== undefined && isGone(id);
     });
-    if (reclaimed > 0) {
-      this.o.logger.warn({ table: this.o.table, rows: reclaimed }, 'sweeper reclaimed rows of a dead worker');
-      this.o.metrics.inc('queue_reclaimed_total', { table: this.o.table }, reclaimed);
+    const byGone = await reclaimHeldBy(db, table, gone, { now: clock.now(), maxAttempts });
+    const byLease = await reclaimStale(db, table, {
+      now: clock.now(),
+      leaseSeconds: this.o.leaseSeconds,
+      maxAttempts,
+    });
+    if (byGone.reclaimed > 0) {
+      this.o.logger.warn(
+        { table, rows: byGone.reclaimed },
+        'reclaimed rows of a worker process that is gone',
+      );
+      this.o.metrics.inc('queue_reclaimed_total', { table }, byGone.reclaimed);
     }
-    for (const row of dead) {
-      const log = this.o.logger.child({ table: this.o.table, rowId: row.id, type: row.type });
-      this.o.metrics.inc('queue_dead_total', { table: this.o.table });
+    if (byLease.reclaimed > 0) {
+      this.o.logger.warn({ table, rows: byLease.reclaimed }, 'sweeper reclaimed rows of a dead worker');
+      this.o.metrics.inc('queue_reclaimed_total', { table }, byLease.reclaimed);
+    }
+    for (const row of [...byGone.dead, ...byLease.dead]) {
+      const log = this.o.logger.child({ table, rowId: row.id, type: row.type });
+      this.o.metrics.inc('queue_dead_total', { table });
       log.error('row is dead: its worker died on the last attempt');
       await this.o
         .onDead?.(row, log)
         .catch((err) => log.error({ err }, 'could not record what the dead row was for'));
     }
-    return reclaimed;
+    return byGone.reclaimed + byLease.reclaimed;
   }
 
   /** Stops claiming new rows at once (shutdown: before in-flight work is interrupted). */

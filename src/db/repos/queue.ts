@@ -164,15 +164,58 @@ export async function reclaimStale(
   opts: { now: Date; leaseSeconds: number; maxAttempts: number },
 ): Promise<{ reclaimed: number; dead: DeadRow[] }> {
   const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
+  return reclaim(db, table, sql`locked_at < ${cutoff}`, 'worker lease expired (worker died or hung)', opts);
+}
+
+/** Holders (`locked_by`) of rows in `processing` right now. */
+export async function processingHolders(db: Db, table: QueueTable): Promise<string[]> {
+  const rows = await queryRows<{ locked_by: string }>(
+    db,
+    sql`select distinct locked_by from ${t(table)} where status = 'processing' and locked_by is not null`,
+  );
+  return rows.map((r) => r.locked_by);
+}
+
+/**
+ * Like the sweeper, at once: rows held by workers whose process is known to be gone (killed, crashed)
+ * go back to `pending` (or `dead` on their last attempt) without waiting for the lease to expire.
+ */
+export async function reclaimHeldBy(
+  db: Db,
+  table: QueueTable,
+  holders: readonly string[],
+  opts: { now: Date; maxAttempts: number },
+): Promise<{ reclaimed: number; dead: DeadRow[] }> {
+  if (holders.length === 0) return { reclaimed: 0, dead: [] };
+  const list = sql.join(
+    holders.map((h) => sql`${h}`),
+    sql`, `,
+  );
+  return reclaim(
+    db,
+    table,
+    sql`locked_by in (${list})`,
+    'its worker process is gone (killed or crashed)',
+    opts,
+  );
+}
+
+async function reclaim(
+  db: Db,
+  table: QueueTable,
+  where: SQL,
+  note: string,
+  opts: { now: Date; maxAttempts: number },
+): Promise<{ reclaimed: number; dead: DeadRow[] }> {
   const max: SQL = table === 'jobs' ? sql`max_attempts` : sql`${opts.maxAttempts}`;
   const rows = await queryRows<{ id: number; status: string; type: string; payload: any }>(
     db,
     sql`update ${t(table)} set
           status = case when attempts >= ${max} then 'dead' else 'pending' end,
           last_error = coalesce(last_error, '') || case when last_error is null then '' else '; ' end
-            || 'worker lease expired (worker died or hung)',
+            || ${note},
           locked_at = null, locked_by = null, ${due(table)} = ${opts.now}
-        where status = 'processing' and locked_at < ${cutoff}
+        where status = 'processing' and ${where}
         returning id::int as id, status, ${typeCol(table)} as type, payload`,
   );
   return {

@@ -7,6 +7,8 @@ export class RouteContext {
   params: Record<string, string> = {};
   /** Set by a `truncateAfterBytes` fault: announce the full length, send fewer bytes, cut the socket. */
   truncateAfterBytes?: number;
+  /** Set by a `stallAfterBytes` fault: send this many bytes, then nothing (the socket stays open). */
+  stallAfterBytes?: number;
 
   constructor(
     readonly req: IncomingMessage,
@@ -44,6 +46,10 @@ export class RouteContext {
   /** Sends bytes with an exact Content-Length, honouring a truncation fault. */
   send(status: number, headers: OutgoingHttpHeaders, buf: Buffer): void {
     this.res.writeHead(status, { ...headers, 'Content-Length': buf.length });
+    if (this.stallAfterBytes !== undefined && this.stallAfterBytes < buf.length) {
+      this.res.write(buf.subarray(0, this.stallAfterBytes));
+      return;
+    }
     const cut = this.truncateAfterBytes;
     if (cut === undefined || cut >= buf.length) {
       this.res.end(buf);

@@ -69,6 +69,10 @@ export const applyFault = async (ctx: RouteContext, fault: Fault): Promise<boole
     ctx.res.socket?.destroy();
     return true;
   }
+  if ('stallAfterBytes' in fault) {
+    ctx.stallAfterBytes = fault.stallAfterBytes;
+    return false;
+  }
   if ('truncateAfterBytes' in fault) {
     ctx.truncateAfterBytes = fault.truncateAfterBytes;
     return false;

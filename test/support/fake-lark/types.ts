@@ -101,6 +101,8 @@ export type Fault =
   | { code: number; status?: number; msg?: string }
   | { delayMs: number }
   | { truncateAfterBytes: number }
+  /** Send this many bytes of the body, then hold the connection open (a download hanging mid-way). */
+  | { stallAfterBytes: number }
   /** Drop the connection without answering (ECONNRESET / socket hang up on the client). */
   | { reset: true };
 

@@ -1,0 +1,138 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, queryRows } from '../../src/db/client.js';
+import { ensureBuilt, startProcess, type BotProcess } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { signedRequest } from '../support/lark-sign.js';
+import { repliesTo, replyText, sha256, smallPhoto, waitFor } from './capture-helpers.js';
+
+/**
+ * Fast recovery (issue 12, point 6) through a real process killed with SIGKILL mid-download, on an
+ * embedded data folder: the restart is not refused (the stale folder lock names a process that is
+ * gone), the rows the dead process held are reclaimed at start (not after the 300 s lease), its
+ * `.part` file is removed, and the burst reply follows.
+ */
+describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded PGlite)', () => {
+  let fake: FakeLark;
+  let dataDir: string;
+  const procs: BotProcess[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+    dataDir = await seededDataDir('archive-bot-crash');
+  }, 300_000);
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exit));
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = () => {
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      LARK_APP_ID: fake.appId,
+      LARK_APP_SECRET: fake.appSecret,
+      LARK_DOMAIN: fake.baseUrl,
+      LARK_EVENT_MODE: 'webhook',
+      LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      RECONCILE_INTERVAL_MINUTES: '0',
+      ALERT_CHECK_MINUTES: '0',
+      MIN_FREE_DISK_MB: '1',
+      BURST_QUIET_SECONDS: '1',
+      // The default lease: reclaiming by lease would take minutes.
+      WORKER_LEASE_SECONDS: '300',
+    });
+    procs.push(p);
+    return p;
+  };
+  const tempFiles = () => {
+    try {
+      return readdirSync(join(dataDir, 'files', 'tmp'));
+    } catch {
+      return [];
+    }
+  };
+
+  it(
+    'restart is accepted at once, the dead rows and .part file are reclaimed at start, and the burst reply comes',
+    { timeout: 240_000 },
+    async () => {
+      const first = start();
+      const { url } = await first.started();
+      const chatId = 'oc_crash_chat';
+      const photos = [await smallPhoto('png', 200), await smallPhoto('png', 200)];
+      const ids: string[] = [];
+      for (const [i, bytes] of photos.entries()) {
+        const key = `img_crash_${i}`;
+        const ev = messageEvent({ appId: fake.appId, chatId, msgType: 'image', content: { image_key: key } });
+        ids.push(ev.event.message.message_id);
+        fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+        // The second photo's download hangs after a few bytes: in flight, with a temp file, at the kill.
+        if (i === 1)
+          fake.inject({ path: /\/resources\/img_crash_1$/, times: 1, fault: { stallAfterBytes: 1000 } });
+        const req = signedRequest(ev, TEST_ENCRYPT_KEY);
+        expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
+      }
+      await waitFor('the hanging download with its temp file', () => tempFiles().length === 1, {
+        timeoutMs: 60_000,
+      });
+      const [part] = tempFiles();
+      expect(part).toMatch(/\.part$/);
+
+      first.kill('SIGKILL');
+      await first.exit;
+      // The dead process left its lock (fresh: not stale for seconds) and its temp file behind.
+      expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(true);
+      expect(existsSync(join(dataDir, 'pglite.owner'))).toBe(true);
+      expect(repliesTo(fake, ids[0]!)).toEqual([]);
+
+      const second = start();
+      await second.started();
+      expect(second.stderr()).not.toMatch(/already in use/);
+      const logs = () => second.logs();
+      await waitFor(
+        'the rows of the killed process reclaimed at start',
+        () => logs().find((l) => l.msg === 'reclaimed rows of a worker process that is gone'),
+        { timeoutMs: 60_000 },
+      );
+      const [reply] = await waitFor(
+        'the burst reply',
+        () => repliesTo(fake, ids[0]!),
+        (r) => r.length > 0,
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(replyText(reply)).toMatch(/收到 2 张照片/);
+      expect(replyText(reply)).not.toMatch(/重新发送/);
+      // The sweeper by lease never ran for them: no row waited for the 300 s lease.
+      expect(logs().some((l) => l.msg === 'sweeper reclaimed rows of a dead worker')).toBe(false);
+      expect(tempFiles()).toEqual([]);
+
+      second.kill('SIGTERM');
+      expect(await second.exit).toBe(0);
+      const database = await openDb({ dataDir });
+      try {
+        const mats = await queryRows<{ status: string; sha256: string }>(
+          database.db,
+          sql`select status, sha256 from materials order by id`,
+        );
+        expect(mats).toEqual(photos.map((b) => ({ status: 'stored', sha256: sha256(b) })));
+        expect(await queryRows(database.db, sql`select id from jobs where status not in ('done')`)).toEqual(
+          [],
+        );
+      } finally {
+        await database.close();
+      }
+    },
+  );
+});

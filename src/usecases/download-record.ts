@@ -9,7 +9,7 @@ import type { PhotoInfo } from '../media/inspect-photo.js';
 export type MaterialRow = typeof materials.$inferSelect;
 
 /** Outcomes a download can end in; `pending` and `failed` can be tried (again). */
-export type MaterialStatus = 'pending' | 'stored' | 'failed' | 'needs_reupload' | 'too_large' | 'empty';
+export type { MaterialStatus } from '../db/schema/column-types.js';
 export const FINAL_STATUSES: ReadonlySet<string> = new Set([
   'stored',
   'needs_reupload',

@@ -22,7 +22,14 @@ export async function listDeadJobs(
   f: DeadJobFilter = { all: true },
   limit = 200,
 ): Promise<DeadJob[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    id: number;
+    kind: string;
+    key: string;
+    attempts: number;
+    finished_at: Date | string | null;
+    last_error: string | null;
+  }>(
     db,
     sql`select id::int as id, kind, key, attempts, finished_at, last_error from jobs
         where status = 'dead' ${whereOf(f)} order by id limit ${limit}`,

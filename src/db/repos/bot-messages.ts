@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { botMessages } from '../schema/bot-messages.js';
 
 export interface BotMessage {
   messageId: string;
@@ -28,17 +29,19 @@ export async function recordBotMessage(
 }
 
 export async function findBotMessage(db: Db, messageId: string): Promise<BotMessage | undefined> {
-  const [r] = await queryRows<any>(db, sql`select * from bot_messages where message_id = ${messageId}`);
-  if (!r) return undefined;
-  const taskIds = typeof r.task_ids === 'string' ? JSON.parse(r.task_ids) : r.task_ids;
-  return {
-    messageId: r.message_id,
-    chatId: r.chat_id,
-    purpose: r.purpose,
-    unitId: r.unit_id == null ? null : Number(r.unit_id),
-    burstId: r.burst_id == null ? null : Number(r.burst_id),
-    taskIds: (taskIds as unknown[]).map(Number),
-  };
+  const m = botMessages;
+  const [r] = await db
+    .select({
+      messageId: m.messageId,
+      chatId: m.chatId,
+      purpose: m.purpose,
+      unitId: m.unitId,
+      burstId: m.burstId,
+      taskIds: m.taskIds,
+    })
+    .from(m)
+    .where(eq(m.messageId, messageId));
+  return r && { ...r, taskIds: (r.taskIds as unknown[]).map(Number) };
 }
 
 /** The message id a burst's messages replied to (the first one found), if any. */

@@ -1,6 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { decideBurst } from '../../domain/burst.js';
 import { queryRows, type Db, type Tx } from '../client.js';
+import type { BurstStatus } from '../schema/column-types.js';
+import { bursts } from '../schema/materials.js';
 
 /**
  * Puts an item into the sender's open burst in this chat, or starts one. Runs inside the caller's
@@ -57,27 +59,27 @@ export interface BurstRow {
   firstAt: Date;
   lastAt: Date;
   closesAt: Date;
-  status: string;
+  status: BurstStatus;
   caption: string | null;
   ackMessageId: string | null;
 }
 
-const toBurst = (r: any): BurstRow => ({
-  id: Number(r.id),
-  chatId: r.chat_id,
-  senderOpenId: r.sender_open_id,
-  firstMessageId: r.first_message_id,
-  firstAt: new Date(r.first_at),
-  lastAt: new Date(r.last_at),
-  closesAt: new Date(r.closes_at),
-  status: r.status,
-  caption: r.caption,
-  ackMessageId: r.ack_message_id,
-});
+const burstColumns = {
+  id: bursts.id,
+  chatId: bursts.chatId,
+  senderOpenId: bursts.senderOpenId,
+  firstMessageId: bursts.firstMessageId,
+  firstAt: bursts.firstAt,
+  lastAt: bursts.lastAt,
+  closesAt: bursts.closesAt,
+  status: bursts.status,
+  caption: bursts.caption,
+  ackMessageId: bursts.ackMessageId,
+};
 
 export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | undefined> {
-  const rows = await queryRows<any>(db, sql`select * from bursts where id = ${id}`);
-  return rows[0] ? toBurst(rows[0]) : undefined;
+  const [row] = await db.select(burstColumns).from(bursts).where(eq(bursts.id, id));
+  return row;
 }
 
 /**
@@ -89,20 +91,21 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
  */
 export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Promise<BurstRow[]> {
   const giveUp = new Date(now.getTime() - maxWaitMs);
-  const rows = await queryRows<any>(
-    db,
-    sql`update bursts b set status = 'closed'
-        where b.id in (
+  const b = bursts;
+  return db
+    .update(b)
+    .set({ status: 'closed' })
+    .where(
+      sql`${b.id} in (
           select id from bursts where status = 'open' and closes_at <= ${now}
           order by closes_at limit 200 for update skip locked)
-          and (greatest(b.closes_at, b.created_at,
-                 (select max(m.created_at) from materials m where m.burst_id = b.id)) <= ${giveUp} or (
-            not exists (select 1 from materials m where m.burst_id = b.id and m.status = 'pending')
+          and (greatest(${b.closesAt}, ${b.createdAt},
+                 (select max(m.created_at) from materials m where m.burst_id = ${b.id})) <= ${giveUp} or (
+            not exists (select 1 from materials m where m.burst_id = ${b.id} and m.status = 'pending')
             and not exists (select 1 from jobs j where j.kind = 'expand-forward'
-              and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = b.id)))
-        returning b.*`,
-  );
-  return rows.map(toBurst);
+              and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = ${b.id})))`,
+    )
+    .returning(burstColumns);
 }
 
 export async function setBurstAck(

@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { chats } from '../schema/chats.js';
 
 export async function recordChatJoined(
   db: Db,
@@ -40,18 +41,18 @@ export interface ChatRow {
 }
 
 export async function listChats(db: Db, opts: { activeOnly?: boolean } = {}): Promise<ChatRow[]> {
-  const rows = await queryRows<any>(
-    db,
-    sql`select chat_id, chat_type, name, active, last_message_at from chats
-        where ${opts.activeOnly ? sql`active` : sql`true`} order by chat_id`,
-  );
-  return rows.map((r) => ({
-    chatId: r.chat_id,
-    chatType: r.chat_type,
-    name: r.name,
-    active: r.active,
-    lastMessageAt: r.last_message_at ? new Date(r.last_message_at) : null,
-  }));
+  const c = chats;
+  return db
+    .select({
+      chatId: c.chatId,
+      chatType: c.chatType,
+      name: c.name,
+      active: c.active,
+      lastMessageAt: c.lastMessageAt,
+    })
+    .from(c)
+    .where(opts.activeOnly ? eq(c.active, true) : undefined)
+    .orderBy(c.chatId);
 }
 
 /** Who added the bot to the chat (they may bind it until admins are configured). */

@@ -4,7 +4,8 @@ import { filingItemMaterials, filingItems } from '../schema/index.js';
 import type { FilingKind } from '../../domain/checklist-filing.js';
 
 export type { FilingKind };
-export type FilingVia = 'reply' | 'code' | 'card' | 'cli';
+export type { FilingVia } from '../schema/column-types.js';
+import type { FilingVia } from '../schema/column-types.js';
 
 export interface FilingItemRow {
   id: number;

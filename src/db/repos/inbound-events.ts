@@ -1,12 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import type { InboundEventSource, InboundEventStatus } from '../schema/column-types.js';
+import { inboundEvents } from '../schema/events.js';
 
 export interface NewInboundEvent {
   eventId: string;
   eventType: string;
   /** Set for message events: Lark may redeliver one message under a new event id. */
   messageId?: string;
-  source: 'webhook' | 'ws' | 'reconcile' | 'card';
+  source: InboundEventSource;
   /** The v2 envelope as received (decrypted). */
   payload: object;
 }
@@ -38,29 +40,28 @@ export interface InboundEventRow {
   eventId: string;
   messageId: string | null;
   eventType: string;
-  status: string;
+  status: InboundEventStatus;
   attempts: number;
   lastError: string | null;
 }
 
 export async function listInboundEvents(
   db: Db,
-  filter: { status?: string; limit?: number } = {},
+  filter: { status?: InboundEventStatus; limit?: number } = {},
 ): Promise<InboundEventRow[]> {
-  const rows = await queryRows<any>(
-    db,
-    sql`select id::int as id, event_id, message_id, event_type, status, attempts, last_error
-        from inbound_events
-        where ${filter.status ? sql`status = ${filter.status}` : sql`true`}
-        order by id desc limit ${filter.limit ?? 50}`,
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    eventId: r.event_id,
-    messageId: r.message_id,
-    eventType: r.event_type,
-    status: r.status,
-    attempts: r.attempts,
-    lastError: r.last_error,
-  }));
+  const e = inboundEvents;
+  return db
+    .select({
+      id: e.id,
+      eventId: e.eventId,
+      messageId: e.messageId,
+      eventType: e.eventType,
+      status: e.status,
+      attempts: e.attempts,
+      lastError: e.lastError,
+    })
+    .from(e)
+    .where(filter.status ? eq(e.status, filter.status) : undefined)
+    .orderBy(desc(e.id))
+    .limit(filter.limit ?? 50);
 }

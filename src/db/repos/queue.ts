@@ -44,7 +44,15 @@ export async function claimDue(
           sql`, `,
         )})`
       : sql``;
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    id: number;
+    attempts: number;
+    /** jsonb: an object, or its text from a driver that does not parse it. */
+    payload: unknown;
+    type: string;
+    max_attempts: number | null;
+    due_at: Date | string;
+  }>(
     db,
     sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
           attempts = attempts + 1
@@ -255,7 +263,7 @@ export interface QueueStats {
  * dead): done rows, the bulk of a long-lived table, are never read.
  */
 export async function queueStats(db: Db, table: QueueTable, now: Date): Promise<QueueStats> {
-  const [r] = await queryRows<any>(
+  const [r] = await queryRows<{ pending: number; processing: number; dead: number; lag: number }>(
     db,
     sql`select (select count(*) from ${t(table)} where status = 'pending')::int as pending,
                (select count(*) from ${t(table)} where status = 'processing')::int as processing,

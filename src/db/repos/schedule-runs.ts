@@ -1,6 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
+import type { ScheduleRunStatus } from '../schema/column-types.js';
+import { scheduleRuns } from '../schema/schedules.js';
 
 export interface SlotClaim {
   job: string;
@@ -83,26 +85,26 @@ export async function markSlotMissed(
 export interface ScheduleRun {
   job: string;
   slot: Date;
-  status: 'running' | 'done' | 'failed' | 'missed';
+  status: ScheduleRunStatus;
   instance: string | null;
   attempts: number;
-  outcome: any;
+  outcome: unknown;
   lastError: string | null;
 }
 
 export async function listScheduleRuns(db: Db, job?: string): Promise<ScheduleRun[]> {
-  const rows = await queryRows<any>(
-    db,
-    sql`select job, slot, status, instance, attempts, outcome, last_error from schedule_runs
-        where ${job === undefined ? sql`true` : sql`job = ${job}`} order by slot, job`,
-  );
-  return rows.map((r) => ({
-    job: r.job,
-    slot: new Date(r.slot),
-    status: r.status,
-    instance: r.instance,
-    attempts: Number(r.attempts),
-    outcome: typeof r.outcome === 'string' ? JSON.parse(r.outcome) : r.outcome,
-    lastError: r.last_error,
-  }));
+  const r = scheduleRuns;
+  return db
+    .select({
+      job: r.job,
+      slot: r.slot,
+      status: r.status,
+      instance: r.instance,
+      attempts: r.attempts,
+      outcome: r.outcome,
+      lastError: r.lastError,
+    })
+    .from(r)
+    .where(job === undefined ? undefined : eq(r.job, job))
+    .orderBy(r.slot, r.job);
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
 import { filingItems } from './tasks.js';
 import { units } from './org.js';
+import type { ArchiveRecordStatus } from './column-types.js';
 
 /**
  * One row per numbering class (全宗 + 门类 + 年度 + 保管期限 + 机构(问题)): the last 件号 handed out.
@@ -40,7 +41,7 @@ export const archiveRecords = pgTable(
     /** Pages counted at confirmation (PDF pages, one per image); a description may override it. */
     pages: integer('pages'),
     /** confirmed | withdrawn */
-    status: text('status').notNull().default('confirmed'),
+    status: text('status').$type<ArchiveRecordStatus>().notNull().default('confirmed'),
     confirmedAt: timestamptz('confirmed_at').notNull(),
     confirmedBy: text('confirmed_by').notNull(),
     withdrawnAt: timestamptz('withdrawn_at'),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+import type { InboundEventSource, InboundEventStatus } from './column-types.js';
 
 /**
  * Every accepted Lark event: the intake log and the dedupe key store. Processed rows are pruned after
@@ -16,11 +17,11 @@ export const inboundEvents = pgTable(
     messageId: text('message_id'),
     eventType: text('event_type').notNull(),
     /** webhook | ws | reconcile | card */
-    source: text('source').notNull(),
+    source: text('source').$type<InboundEventSource>().notNull(),
     payload: jsonb('payload').notNull(),
     receivedAt: timestamptz('received_at').notNull(),
     /** pending | processing | done | ignored | dead */
-    status: text('status').notNull().default('pending'),
+    status: text('status').$type<InboundEventStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     nextAttemptAt: timestamptz('next_attempt_at').notNull(),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+import type { JobStatus } from './column-types.js';
 
 /**
  * Background work other than event processing (downloads, replies, sends …). `key` makes
@@ -13,7 +14,7 @@ export const jobs = pgTable(
     key: text('key').notNull(),
     payload: jsonb('payload').notNull(),
     /** pending | processing | done | dead */
-    status: text('status').notNull().default('pending'),
+    status: text('status').$type<JobStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(8),
     lastError: text('last_error'),

@@ -11,6 +11,7 @@ import {
   timestamptz,
   uniqueIndex,
 } from './columns.js';
+import type { BurstStatus, MaterialStatus } from './column-types.js';
 
 /**
  * Every message the bot saw in a chat (live, or found by reconciliation), including text (captions,
@@ -84,7 +85,7 @@ export const materials = pgTable(
     rootId: text('root_id'),
     forwardRootId: text('forward_root_id'),
     /** pending | stored | failed | needs_reupload | too_large | empty */
-    status: text('status').notNull().default('pending'),
+    status: text('status').$type<MaterialStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     burstId: bigint('burst_id', { mode: 'number' }),
@@ -129,7 +130,7 @@ export const bursts = pgTable(
     /** When the quiet window ends (last item + window). */
     closesAt: timestamptz('closes_at').notNull(),
     /** open | closed (acknowledged) */
-    status: text('status').notNull().default('open'),
+    status: text('status').$type<BurstStatus>().notNull().default('open'),
     /** Caption-like text sent right before/within/after the burst. */
     caption: text('caption'),
     ackMessageId: text('ack_message_id'),

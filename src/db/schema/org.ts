@@ -10,6 +10,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from './columns.js';
+import type { BindingStatus } from './column-types.js';
 
 /**
  * The administrative tree: county → township → village (and line departments). `path` is the
@@ -50,7 +51,7 @@ export const chatBindings = pgTable(
       .notNull()
       .references(() => units.id),
     /** active | paused | ended (replaced by a later binding) */
-    status: text('status').notNull(),
+    status: text('status').$type<BindingStatus>().notNull(),
     boundBy: text('bound_by'),
     boundAt: timestamptz('bound_at').notNull(),
     pausedAt: timestamptz('paused_at'),

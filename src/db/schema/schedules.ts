@@ -10,6 +10,7 @@ import {
   timestamptz,
   uniqueIndex,
 } from './columns.js';
+import type { ScheduledSendStatus, ScheduleRunStatus } from './column-types.js';
 
 /**
  * One row per (job, slot): node-cron fires in every instance, and the instance whose insert wins
@@ -25,7 +26,7 @@ export const scheduleRuns = pgTable(
     /** The scheduled instant (wall-clock time in the configured zone). */
     slot: timestamptz('slot').notNull(),
     /** running | done | failed | missed (the process was down that day: skipped, not caught up) */
-    status: text('status').notNull(),
+    status: text('status').$type<ScheduleRunStatus>().notNull(),
     /** Which process claimed it (host-pid-random). */
     instance: text('instance'),
     attempts: integer('attempts').notNull().default(1),
@@ -62,7 +63,7 @@ export const scheduledSends = pgTable(
     /** Tasks the message lists: a reply to a reminder files to them (bot_messages). */
     taskIds: jsonb('task_ids').notNull().default([]),
     /** pending | sent | expired | failed */
-    status: text('status').notNull().default('pending'),
+    status: text('status').$type<ScheduledSendStatus>().notNull().default('pending'),
     /** Not sent after this (a reminder belongs to its day). */
     notAfter: timestamptz('not_after').notNull(),
     messageId: text('message_id'),

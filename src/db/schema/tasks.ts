@@ -13,6 +13,7 @@ import {
 } from './columns.js';
 import { bursts, materials } from './materials.js';
 import { households, units } from './org.js';
+import type { FilingItemKind, FilingVia } from './column-types.js';
 
 /** Checklist templates as loaded from config/checklists/*.yaml; a changed file becomes a new version. */
 export const checklists = pgTable(
@@ -132,7 +133,7 @@ export const filingItems = pgTable(
       .references(() => units.id),
     burstId: bigint('burst_id', { mode: 'number' }).references(() => bursts.id),
     /** document | photo_group | audio | video */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<FilingItemKind>().notNull(),
     title: text('title').notNull(),
     nPhoto: integer('n_photo').notNull().default(0),
     nDocument: integer('n_document').notNull().default(0),
@@ -141,7 +142,7 @@ export const filingItems = pgTable(
     filedBy: text('filed_by').notNull(),
     filedAt: timestamptz('filed_at').notNull(),
     /** reply | code | card | cli */
-    via: text('via').notNull(),
+    via: text('via').$type<FilingVia>().notNull(),
     /** Chat the filing was done from, when it was. */
     chatId: text('chat_id'),
     refiledAt: timestamptz('refiled_at'),

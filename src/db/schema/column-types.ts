@@ -1,0 +1,29 @@
+import type { ItemKind } from '../../domain/archival-code.js';
+
+/**
+ * The values of the text columns that hold a status or a kind (typed with drizzle's `$type`, so a
+ * misspelt value fails the type check; the database column stays `text`, no migration).
+ */
+
+/** inbound_events.status: the row is also the processing job. */
+export type InboundEventStatus = 'pending' | 'processing' | 'done' | 'ignored' | 'dead';
+/** inbound_events.source: how the event reached us. */
+export type InboundEventSource = 'webhook' | 'ws' | 'reconcile' | 'card';
+/** jobs.status */
+export type JobStatus = 'pending' | 'processing' | 'done' | 'dead';
+/** materials.status: the download's outcome. */
+export type MaterialStatus = 'pending' | 'stored' | 'failed' | 'needs_reupload' | 'too_large' | 'empty';
+/** bursts.status: open until acknowledged. */
+export type BurstStatus = 'open' | 'closed';
+/** chat_bindings.status: ended = replaced by a later binding. */
+export type BindingStatus = 'active' | 'paused' | 'ended';
+/** filing_items.via: how the filing was made. */
+export type FilingVia = 'reply' | 'code' | 'card' | 'cli';
+/** filing_items.kind */
+export type FilingItemKind = ItemKind;
+/** schedule_runs.status: missed = the process was down that day (skipped, not caught up). */
+export type ScheduleRunStatus = 'running' | 'done' | 'failed' | 'missed';
+/** scheduled_sends.status */
+export type ScheduledSendStatus = 'pending' | 'sent' | 'expired' | 'failed';
+/** archive_records.status: a withdrawn number is never reused. */
+export type ArchiveRecordStatus = 'confirmed' | 'withdrawn';

@@ -117,6 +117,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       clock,
       logger,
       metrics,
+      pageUrl: config.web.publicUrl ? (path) => `${config.web.publicUrl}${path}` : undefined,
       botOpenId: async () => botOpenId ?? (await gateway.getBotInfo().catch(() => undefined))?.openId,
     };
     // host:pid:start:random — a row held by a process that is gone is reclaimed at once (sweep).

@@ -44,6 +44,20 @@ export function button(
   };
 }
 
+/**
+ * A button that opens a web page (Lark opens a plain https URL in its in-app browser; with the
+ * 网页应用 capability the page's Lark sign-in completes there without a prompt).
+ */
+export function linkButton(text: string, url: string, type: 'primary' | 'default' = 'default'): object {
+  return {
+    tag: 'button',
+    text: { tag: 'plain_text', content: text },
+    type,
+    width: 'default',
+    behaviors: [{ type: 'open_url', default_url: url, pc_url: '', ios_url: '', android_url: '' }],
+  };
+}
+
 /** Buttons side by side, wrapping on phones. */
 export function buttonRow(buttons: object[]): object {
   return {

@@ -1,5 +1,15 @@
 import type { DigestFigures, DigestUnitRow } from '../domain/digest.js';
-import { card, CARD_LIMIT_BYTES, cardBytes, esc, hr, md, shortDate } from './card-kit.js';
+import {
+  buttonRow,
+  card,
+  CARD_LIMIT_BYTES,
+  cardBytes,
+  esc,
+  hr,
+  linkButton,
+  md,
+  shortDate,
+} from './card-kit.js';
 
 /** Headroom under Lark's 30 KB for the message envelope. */
 const BUDGET = CARD_LIMIT_BYTES - 1024;
@@ -17,11 +27,11 @@ const num = (n: number) => n.toLocaleString('en-US');
  * week, quality problems and the next deadlines. It always fits Lark's 30 KB: with many children
  * the chart shows the best and worst 15, and the table is cut (worst kept) until it fits.
  */
-export function digestCard(f: DigestFigures, timeZone: string): object {
+export function digestCard(f: DigestFigures, timeZone: string, publicUrl?: string): object {
   let rows = f.children.length;
   let bars = Math.min(MAX_BARS, f.children.length);
   for (;;) {
-    const c = build(f, timeZone, rows, bars);
+    const c = build(f, timeZone, rows, bars, publicUrl);
     if (cardBytes(c) <= BUDGET || (rows === 0 && bars === 0)) return c;
     if (rows > 10) rows = Math.max(10, Math.floor(rows * 0.8));
     else if (bars > 10) bars = 10;
@@ -30,7 +40,13 @@ export function digestCard(f: DigestFigures, timeZone: string): object {
   }
 }
 
-function build(f: DigestFigures, timeZone: string, tableRows: number, bars: number): object {
+function build(
+  f: DigestFigures,
+  timeZone: string,
+  tableRows: number,
+  bars: number,
+  publicUrl: string | undefined,
+): object {
   const s = f.scope;
   const period = `${shortDate(f.from, timeZone)} ~ ${shortDate(new Date(f.to.getTime() - 1), timeZone)}`;
   const elements: object[] = [
@@ -90,6 +106,16 @@ function build(f: DigestFigures, timeZone: string, tableRows: number, bars: numb
         `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${d.day.slice(5)}：${num(d.open)} 项未齐`).join('\n')}`,
       ),
     );
+  if (publicUrl) {
+    // 查看详情 opens the scope's page; the three weakest units below it get a button each.
+    const worst = [...f.children].reverse().slice(0, 3);
+    elements.push(
+      buttonRow([
+        linkButton('查看详情', `${publicUrl}/units/${s.id}`, 'primary'),
+        ...worst.map((r) => linkButton(r.name.slice(0, 20), `${publicUrl}/units/${r.id}`)),
+      ]),
+    );
+  }
   return card(`📊 归档周报 · ${s.name}`, 'blue', elements, { subtitle: `${f.week}（${period}）` });
 }
 

@@ -1,4 +1,4 @@
-import { button, buttonRow, card, esc, hr, md, selectMenu, shortDate } from './card-kit.js';
+import { button, buttonRow, card, esc, hr, linkButton, md, selectMenu, shortDate } from './card-kit.js';
 import { describeItemForm } from './describe-item-card.js';
 
 export interface FilingChoice {
@@ -68,6 +68,8 @@ export function filedCard(input: {
   undoable: boolean;
   /** A photo group just filed: ask for its DA/T 50 description (事由 / 地点 / 人物), optional. */
   askDescription?: boolean;
+  /** The item's web page (PUBLIC_URL set): a 查看 button. */
+  pageUrl?: string;
 }): object {
   const elements: object[] = [
     md(`${esc(input.summary)}\n\n✅ 已归档到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
@@ -77,6 +79,7 @@ export function filedCard(input: {
     buttonRow([
       ...(input.undoable ? [button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')] : []),
       button(input.undoable ? '更正' : '申请更正', { a: 'fix', i: input.itemId }),
+      ...(input.pageUrl ? [linkButton('查看', input.pageUrl)] : []),
     ]),
   );
   if (input.askDescription)

@@ -1,4 +1,4 @@
-import { card, esc, hr, md } from './card-kit.js';
+import { buttonRow, card, esc, hr, linkButton, md } from './card-kit.js';
 
 /** One task line of a reminder or an escalation. */
 export interface ReminderLine {
@@ -26,6 +26,8 @@ export interface ReminderView {
   dueSoon: number;
   /** open_ids to @mention (the responsible officers). */
   mentions: string[];
+  /** The unit's web page (PUBLIC_URL set): a 查看缺什么 button. */
+  pageUrl?: string;
 }
 
 const what = (l: ReminderLine) =>
@@ -52,6 +54,7 @@ export function reminderCard(v: ReminderView): object {
     md(
       '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
     ),
+    ...(v.pageUrl ? [buttonRow([linkButton('查看缺什么', v.pageUrl)])] : []),
   ]);
 }
 
@@ -71,6 +74,8 @@ export interface EscalationView {
   scopeNames: string[];
   lines: ReminderLine[];
   total: number;
+  /** The first unit's web page (PUBLIC_URL set): a 查看详情 button (督办 from there). */
+  pageUrl?: string;
 }
 
 /** A leader's direct message: work overdue past the escalation threshold under their units. */
@@ -84,6 +89,7 @@ export function escalationCard(v: EscalationView): object {
   return card(`⚠️ 逾期归档督办 · ${v.scopeNames.join('、')}`, 'red', [
     md(`下列材料逾期已久仍未归档（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
     md(lines.join('\n')),
+    ...(v.pageUrl ? [buttonRow([linkButton('查看详情', v.pageUrl)])] : []),
   ]);
 }
 

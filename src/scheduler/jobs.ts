@@ -32,6 +32,8 @@ export interface ScheduleContext {
   wakeJobs: () => void;
   /** Whether some feature handles a job kind (the four-properties check is another feature's). */
   hasJobHandler: (kind: string) => boolean;
+  /** PUBLIC_URL: reminders and digests link to the web pages. */
+  publicUrl?: string;
 }
 
 /** Every scheduled job of the bot. Times and thresholds come from config/schedules.yaml. */
@@ -57,7 +59,12 @@ async function runReminders(ctx: ScheduleContext, r: JobRun): Promise<Record<str
     };
   }
   const s = ctx.settings;
-  const sends = await buildReminders(ctx.db, r.slot, { timeZone: s.timeZone, ...s.reminders }, ctx.calendar);
+  const sends = await buildReminders(
+    ctx.db,
+    r.slot,
+    { timeZone: s.timeZone, ...s.reminders, publicUrl: ctx.publicUrl },
+    ctx.calendar,
+  );
   const claimed = await claimSends(ctx.db, sends, {
     now: r.now,
     startAt: r.now,
@@ -86,7 +93,11 @@ async function runDigests(ctx: ScheduleContext, r: JobRun): Promise<Record<strin
   const due = digestDay(r.day, s.digest.weekday, ctx.calendar);
   if (due !== r.day) return { skipped: due ? `digest day is ${due}` : 'no working day left this week' };
   const week = isoWeek(r.day);
-  const sends = await buildDigests(ctx.db, r.slot, { timeZone: s.timeZone, ...s.digest });
+  const sends = await buildDigests(ctx.db, r.slot, {
+    timeZone: s.timeZone,
+    ...s.digest,
+    publicUrl: ctx.publicUrl,
+  });
   // What the digests showed becomes next week's "last week".
   const snapshots = await saveSnapshots(
     ctx.db,

@@ -24,6 +24,8 @@ export interface DigestOptions {
   oldestOverdue: number;
   /** A digest not delivered within this many days is dropped. */
   validDays: number;
+  /** PUBLIC_URL: 查看详情 and per-unit buttons open the web pages. */
+  publicUrl?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -136,7 +138,7 @@ export async function buildDigests(
       receiveIdType: r.to.type,
       receiveId: r.to.id,
       msgType: 'interactive',
-      content: JSON.stringify(digestCard(figures, opts.timeZone)),
+      content: JSON.stringify(digestCard(figures, opts.timeZone, opts.publicUrl)),
       unitId: r.unit.id,
       taskIds: [],
       notAfter,

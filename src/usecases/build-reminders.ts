@@ -19,6 +19,8 @@ export interface ReminderOptions {
   dueSoonDays: number;
   maxItems: number;
   escalation: { townshipAfterWorkingDays: number; countyAfterWorkingDays: number; maxItems: number };
+  /** PUBLIC_URL: cards link to the unit's web page. */
+  publicUrl?: string;
 }
 
 /** A rendered send, plus a plain-text rendition when asked for (dry runs print both). */
@@ -105,6 +107,7 @@ export async function buildReminders(
       overdue: c.overdue,
       dueSoon: c.dueSoon,
       mentions,
+      pageUrl: opts.publicUrl ? `${opts.publicUrl}/units/${c.unitId}` : undefined,
     };
     sends.push({
       kind: 'reminder',
@@ -122,6 +125,7 @@ export async function buildReminders(
   }
   for (const e of escalations) {
     const view = {
+      pageUrl: opts.publicUrl && e.unitIds[0] ? `${opts.publicUrl}/units/${e.unitIds[0]}` : undefined,
       scopeNames: e.unitIds.map(unitName),
       total: e.total,
       lines: e.items.map((i) => ({

@@ -13,4 +13,6 @@ export interface BotDeps {
   metrics: Metrics;
   /** The bot's own open_id (cached by the gateway), to tell whether a message @mentions it. */
   botOpenId: () => Promise<string | undefined>;
+  /** The web page URL of a path ('/items/3') when PUBLIC_URL is set; cards link to it then. */
+  pageUrl?: (path: string) => string | undefined;
 }

@@ -71,7 +71,7 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
     const v = await view(deps, burstId);
     return {
       toast: { type: outcome.status === 'filed' ? 'success' : 'info', content: outcome.message },
-      card: { type: 'raw', data: resultCard(burstId, v.summary, outcome, deps.clock.now()) },
+      card: { type: 'raw', data: resultCard(burstId, v.summary, outcome, deps.clock.now(), deps.pageUrl) },
     };
   };
 
@@ -119,6 +119,7 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
           taskLabel: itemTaskLabel(facts),
           progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
           undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+          pageUrl: deps.pageUrl?.(`/items/${item.id}`),
         }),
       },
     };

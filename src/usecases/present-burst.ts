@@ -101,13 +101,20 @@ async function autoFile(
     actorOpenId: view.burst.senderOpenId,
     via,
   });
-  return asCard(resultCard(view.burst.id, view.summary, outcome, deps.clock.now()));
+  return asCard(resultCard(view.burst.id, view.summary, outcome, deps.clock.now(), deps.pageUrl));
 }
 
 /** The card shown after a filing (auto or by click). */
-export function resultCard(burstId: number, summary: string, outcome: FileBurstOutcome, now: Date): object {
+export function resultCard(
+  burstId: number,
+  summary: string,
+  outcome: FileBurstOutcome,
+  now: Date,
+  pageUrl?: (path: string) => string | undefined,
+): object {
   if (outcome.status === 'filed') {
     return filedCard({
+      pageUrl: pageUrl?.(`/items/${outcome.itemId}`),
       burstId,
       itemId: outcome.itemId,
       summary,
@@ -123,6 +130,7 @@ export function resultCard(burstId: number, summary: string, outcome: FileBurstO
   }
   if (outcome.status === 'already_filed') {
     return filedCard({
+      pageUrl: pageUrl?.(`/items/${outcome.itemId}`),
       burstId,
       itemId: outcome.itemId,
       summary,

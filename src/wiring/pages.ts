@@ -41,7 +41,7 @@ export function installPages(ctx: {
       urgeNow(
         { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },
         {
-          reminders: { timeZone: settings.timeZone, ...settings.reminders },
+          reminders: { timeZone: settings.timeZone, ...settings.reminders, publicUrl: config.web.publicUrl },
           calendar,
           perSecond: settings.sending.perSecond,
         },

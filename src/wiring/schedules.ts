@@ -48,6 +48,7 @@ export function installSchedules(ctx: FeatureContext): () => Stopper {
     calendar,
     wakeJobs: ctx.wakeJobs,
     hasJobHandler: (kind) => kind in jobHandlers,
+    publicUrl: ctx.config.web.publicUrl,
   });
   running.set(deps, scheduler);
   return () => {
@@ -75,6 +76,7 @@ export function schedulerFor(
     wakeJobs?: () => void;
     hasJobHandler?: (kind: string) => boolean;
     instance?: string;
+    publicUrl?: string;
   } = {},
 ): Scheduler {
   const jobs = scheduledJobs({
@@ -83,6 +85,7 @@ export function schedulerFor(
     calendar: o.calendar ?? workingCalendar(deps.logger),
     wakeJobs: o.wakeJobs ?? (() => {}),
     hasJobHandler: o.hasJobHandler ?? (() => false),
+    publicUrl: o.publicUrl,
   });
   return new Scheduler(deps, jobs, { timeZone: settings.timeZone, instance: o.instance });
 }

@@ -141,7 +141,10 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
         }
         const loc = res.headers.get('location');
         if (res.status !== 302 || !loc) break;
+        // With PUBLIC_URL set (behind a proxy in real life), the callback comes back to that address.
         url = new URL(loc, url).toString();
+        if (env.PUBLIC_URL && url.startsWith(env.PUBLIC_URL))
+          url = h.bot.url + url.slice(env.PUBLIC_URL.length);
         if (url.startsWith(h.bot.url) && !url.includes('/auth/')) break;
       }
       const session = jar.get('ab_session');

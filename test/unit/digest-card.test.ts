@@ -52,6 +52,22 @@ const villages = (n: number, name: (i: number) => string) =>
   );
 
 describe('digest card', () => {
+  it('links to the web pages only when PUBLIC_URL is set: 查看详情 and the three weakest units', () => {
+    const f = figures(villages(200, (i) => `第${i}村`));
+    expect(JSON.stringify(digestCard(f, 'Asia/Shanghai'))).not.toContain('open_url');
+    const card = digestCard(f, 'Asia/Shanghai', 'https://a.example') as any;
+    expect(cardBytes(card)).toBeLessThan(CARD_LIMIT_BYTES);
+    const row = card.body.elements.at(-1);
+    const urls = row.columns.map((c: any) => c.elements[0].behaviors[0].default_url);
+    expect(urls[0]).toBe('https://a.example/units/1');
+    expect(urls.slice(1)).toEqual(
+      f.children
+        .slice(-3)
+        .reverse()
+        .map((r) => `https://a.example/units/${r.id}`),
+    );
+  });
+
   it('stays under 30 KB for 200 villages, with a chart and a paged table', () => {
     const card = digestCard(figures(villages(200, (i) => `第${i}村`)), 'Asia/Shanghai') as any;
     expect(cardBytes(card)).toBeLessThan(CARD_LIMIT_BYTES);

@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botScheduler } from '../../src/wiring/schedules.js';
+import { waitFor } from '../support/wait-for.js';
+import { createWebWorld, type WebWorld } from './web-world.js';
+
+const PUBLIC_URL = 'https://archive.example.test';
+const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+
+/** Every open_url button in a card (JSON 2.0), as [text, url]. */
+function links(card: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (x: any) => {
+    if (!x || typeof x !== 'object') return;
+    if (x.tag === 'button')
+      for (const b of x.behaviors ?? [])
+        if (b.type === 'open_url') out.push([x.text?.content, b.default_url]);
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(card);
+  return out;
+}
+
+describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
+  let w: WebWorld;
+  beforeAll(async () => {
+    w = await createWebWorld('WL', { PUBLIC_URL });
+  });
+  afterAll(() => w?.close());
+
+  it("the filing result card opens the item's page", async () => {
+    const cards = [
+      ...w.h.fake.sentMessages().map((m) => m.content),
+      ...w.h.fake.patches().map((p: any) => p.content ?? p),
+    ];
+    const all = cards.flatMap(links);
+    expect(all).toContainEqual(['查看', `${PUBLIC_URL}/items/${w.itemId}`]);
+  });
+
+  it("督办's reminder carries 查看缺什么 to the village page; the session cookie is Secure under https", async () => {
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const res = await w.get(`/units/${w.units.village.id}`, leader);
+    expect(res.status).toBe(200);
+    const csrf = csrfOf(await res.text())!;
+    await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrf)}`,
+    });
+    const [reminder] = await waitFor('the 督办 in 城关村工作群', () => {
+      const list = w.h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('归档提醒'));
+      return list.length > 0 && list;
+    });
+    expect(links(reminder!.content)).toEqual([['查看缺什么', `${PUBLIC_URL}/units/${w.units.village.id}`]]);
+
+    w.h.fake.signInAs({ openId: w.org.leader, name: '赵书记' });
+    const login = await w.get('/auth/login');
+    expect(new URL(login.headers.get('location')!).searchParams.get('redirect_uri')).toBe(
+      `${PUBLIC_URL}/auth/callback`,
+    );
+    expect(login.headers.getSetCookie()[0]).toMatch(/; Secure$/);
+  });
+
+  it("the weekly digest's 查看详情 opens the leader's unit and the weakest units get a button each", async () => {
+    const scheduler = botScheduler(w.h.bot.deps)!;
+    // Monday 2026-12-07 09:00 in Shanghai: the digest slot (08:30) is due.
+    await scheduler.runDue(new Date('2026-12-07T01:00:00Z'), 'tick');
+    // Its sends are queued for that Monday: let that time come for the queue (the clock is real here).
+    await w.h.db.db.execute(sql`update jobs set run_at = now() where kind = 'scheduled-send' and status = 'pending'`);
+    w.h.bot.jobWorker.wake();
+    const digest = await waitFor('the digest to the county leader', () =>
+      w.h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
+    );
+    const buttons = links(digest.content);
+    expect(buttons[0]).toEqual(['查看详情', `${PUBLIC_URL}/units/${w.units.county.id}`]);
+    expect(buttons.slice(1).map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}`);
+  });
+});

@@ -11,9 +11,8 @@ import { DESCRIBE_ITEM_ACTION } from '../cards/describe-item-card.js';
 import { describeItemAction } from '../archive/describe-item-action.js';
 import { EXPORT_JOB, exportCommand, type ExportJobPayload } from '../archive/export-command.js';
 import { commandVirusScanner } from '../archive/virus-scan.js';
-import { PROPERTY_LABELS, PROPERTIES } from '../domain/four-properties.js';
 import { errorMessage, PermanentError } from '../errors.js';
-import { reportAlert } from '../usecases/ops-alerts.js';
+import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
 import { opsAlertOptions } from './ops-alerts.js';
 import type { FeatureContext, Stopper } from '../features.js';
 import type { Logger } from '../logger.js';
@@ -111,42 +110,13 @@ export function installArchive(ctx: FeatureContext, opts: ArchiveOptions = {}): 
       { unitId: payload.unitId, year: payload.year },
       reportsDir,
     );
-    const errors = run.report.failures.filter((f) => f.severity === 'error').length;
-    deps.metrics.set(
-      'four_properties_failures',
-      errors,
-      {},
-      'Failures found by the last four-properties check',
+    await reportFourPropertiesRun(
+      deps,
+      { alerts: opsAlertOptions(ctx.config), reportChat: archive.reportChat },
+      payload,
+      run,
+      log,
     );
-    (errors > 0 ? log.error.bind(log) : log.info.bind(log))(
-      { failures: errors, report: run.json },
-      'four-properties check finished',
-    );
-    await reportAlert(deps, opsAlertOptions(ctx.config), 'four_properties', {
-      firing: !run.report.passed,
-      detail: run.report.passed
-        ? `最近一次检测通过（${run.report.totals.records} 条）。`
-        : `${errors} 项不合格（${run.report.totals.records} 条，${run.report.totals.files} 个文件）。报告：${run.dir}`,
-    });
-    const chatId = payload.chatId ?? archive.reportChat;
-    if (chatId) {
-      const lines = PROPERTIES.map(
-        (p) =>
-          `${PROPERTY_LABELS[p]}：${run.report.summary[p].failed ? `${run.report.summary[p].failed} 项不合格` : '通过'}`,
-      );
-      await deps.gateway.sendMessage({
-        receiveIdType: 'chat_id',
-        receiveId: chatId,
-        message: {
-          msgType: 'text',
-          content: JSON.stringify({
-            text: `四性检测${run.report.passed ? '通过' : '未通过'}（${run.report.totals.records} 条，${run.report.totals.files} 个文件）\n${lines.join('\n')}\n报告：${run.dir}`,
-          }),
-        },
-        // The weekly run is keyed by its ISO week, so a retry after a crash posts once.
-        uuid: `4p-${payload.week ?? run.report.generatedAt}-${chatId}`.slice(0, 50),
-      });
-    }
   };
 
   return () => async () => {};

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { closeDueBursts } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { LarkApiError, PermanentError, resourceProblem } from '../errors.js';
 import type { FeatureContext, Stopper } from '../features.js';
 import type { LarkMessageItem } from '../ports/chat-gateway.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { captureMessage } from '../usecases/capture-message.js';
-import { downloadMaterial, markDownloadFailed } from '../usecases/download-material.js';
+import { markDownloadFailed } from '../usecases/download-material.js';
+import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
 import { expandForward } from '../usecases/expand-forward.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import { every } from './interval.js';
@@ -35,36 +35,23 @@ export function installCapture(
     if (res.materialIds.length > 0 || res.burstId !== undefined) ctx.wakeJobs();
   };
 
-  jobHandlers['download-material'] = async (payload, log, attempt) => {
-    try {
-      await downloadMaterial(
-        {
-          ...deps,
-          blobs,
-          options: {
-            chunkBytes: cap.chunkBytes,
-            maxBytes: cap.maxFileBytes,
-            idleTimeoutMs: cap.idleTimeoutMs,
-            photoTimeZone: config.timeZone,
-            signal: shutdown.signal,
-          },
+  jobHandlers['download-material'] = (payload, log, attempt) =>
+    downloadMaterialAttempt(
+      {
+        ...deps,
+        blobs,
+        options: {
+          chunkBytes: cap.chunkBytes,
+          maxBytes: cap.maxFileBytes,
+          idleTimeoutMs: cap.idleTimeoutMs,
+          photoTimeZone: config.timeZone,
+          signal: shutdown.signal,
         },
-        Number(payload.materialId),
-      );
-    } catch (err) {
-      // Disk low, store unwritable, database gone: not a failure; the worker pauses downloads.
-      if (resourceProblem(err)) throw err;
-      // Lark refusing for good (4xx with a code we cannot fix) or a broken row: no point retrying.
-      const retryable = !(err instanceof PermanentError || (err instanceof LarkApiError && !err.isRetryable));
-      if (attempt.attempts >= attempt.maxAttempts || !retryable) {
-        // Last attempt (or hopeless): the material becomes `failed`, visible in the burst reply.
-        await markDownloadFailed(deps.db, Number(payload.materialId), err, deps.clock.now());
-        log.error({ materialId: payload.materialId }, 'material download failed for good');
-        if (!retryable) return;
-      }
-      throw err;
-    }
-  };
+      },
+      Number(payload.materialId),
+      attempt,
+      log,
+    );
 
   // The process died during the last attempt (OOM on a hostile file, a kill): the sweeper buries the
   // job, and the material must not wait as `pending` forever.

@@ -1,16 +1,13 @@
 import { boundCard, onboardingCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
-import { chatAddedBy } from '../db/repos/chats.js';
-import { queryRows } from '../db/client.js';
-import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { DomainError } from '../errors.js';
 import { sendKey } from '../domain/send-key.js';
 import type { FeatureContext, Stopper } from '../features.js';
-import { sql } from 'drizzle-orm';
 import { bindChat, pauseChatBinding, resumeChatBinding } from '../usecases/bind-chat.js';
-import type { BotDeps } from '../usecases/deps.js';
+import { canBindChat } from '../usecases/can-bind-chat.js';
+import { isChatMember as isChatMemberOf } from '../usecases/is-chat-member.js';
 import { registerCorrectionActions } from '../usecases/correction-actions.js';
 import { registerFilingActions } from '../usecases/filing-actions.js';
 import { deliverNotify, NOTIFY_JOB, type NotifyPayload } from '../usecases/notify.js';
@@ -25,37 +22,7 @@ import { unitCommands } from '../usecases/unit-commands.js';
 export function installFiling(ctx: FeatureContext): () => Stopper {
   const { config, cards, hooks } = ctx;
   const timeZone = config.timeZone;
-  // The member list is cached; someone missing from it may have joined since: ask Lark once more.
-  const isChatMember = async (chatId: string, openId: string) => {
-    const has = (list: { openId: string }[]) => list.some((m) => m.openId === openId);
-    const gateway = ctx.deps.gateway;
-    return (
-      has(await gateway.listChatMembers(chatId)) ||
-      has(await gateway.listChatMembers(chatId, { fresh: true }))
-    );
-  };
-
-  /**
-   * Who may bind this chat. Without a unit (the 绑定 command, before a choice): an admin of some
-   * unit, or whoever added the bot / owns the chat. With the chosen unit (the button): an admin of
-   * that unit or above it; or the adder/owner if they also hold a role there (officer, archivist,
-   * leader) — a stranger's group can never be bound to a village and then file for it.
-   */
-  const canBind = async (deps: BotDeps, chatId: string, openId: string, unit?: { path: string }) => {
-    if (unit && (await hasUnitRole(deps.db, openId, unit, ['admin']))) return true;
-    if (!unit) {
-      const [admin] = await queryRows<{ n: number }>(
-        deps.db,
-        sql`select count(*)::int as n from unit_roles where open_id = ${openId} and role = 'admin'`,
-      );
-      if ((admin?.n ?? 0) > 0) return true;
-    }
-    const addedOrOwns =
-      (await chatAddedBy(deps.db, chatId)) === openId ||
-      (await deps.gateway.getChat(chatId).catch(() => undefined))?.ownerId === openId;
-    if (!addedOrOwns) return false;
-    return !unit || (await hasUnitRole(deps.db, openId, unit, ['officer', 'archivist', 'leader']));
-  };
+  const isChatMember = (chatId: string, openId: string) => isChatMemberOf(ctx.deps.gateway, chatId, openId);
 
   ctx.presenters.burst = (deps, view) => presentBurst({ ...deps, isChatMember, timeZone }, view);
   registerFilingActions(cards, {
@@ -68,7 +35,7 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
   ctx.jobHandlers[NOTIFY_JOB] = (payload: NotifyPayload) => deliverNotify(ctx.deps.gateway, payload);
   hooks.commands = {
     ...hooks.commands,
-    ...unitCommands({ timeZone, canBind }),
+    ...unitCommands({ timeZone, canBind: canBindChat }),
     set_role: setRoleCommand,
     revoke_role: revokeRoleCommand,
     people: listPeopleCommand,
@@ -78,7 +45,7 @@ export function installFiling(ctx: FeatureContext): () => Stopper {
     if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');
     const unit = await getUnitById(deps.db, Number(a.value.u));
     if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
-    if (!(await canBind(deps, a.chatId, a.operatorOpenId, unit))) {
+    if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit))) {
       return {
         toast: {
           type: 'error',

@@ -46,6 +46,16 @@ export async function hasUnitRole(
   return rows.length > 0;
 }
 
+/** Is the person an admin of any unit? */
+export async function isAnyUnitAdmin(db: Db, openId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: unitRoles.id })
+    .from(unitRoles)
+    .where(and(eq(unitRoles.openId, openId), eq(unitRoles.role, 'admin')))
+    .limit(1);
+  return rows.length > 0;
+}
+
 /** open_ids holding `role` directly on each of the given units. */
 export async function roleHolders(db: Db, unitIds: number[], role: UnitRole): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();

@@ -27,6 +27,7 @@ import { processEvent, type EventHooks } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { Readiness } from './readiness.js';
+import { timeLimited } from './time-limit.js';
 import { identityText, selfIdentity } from './process-identity.js';
 import type { ResourceReason } from './errors.js';
 import { loadFileSettings, type FileSettings } from './settings.js';
@@ -96,7 +97,13 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
   const ownsDb = !o.database;
-  const database = o.database ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database =
+    o.database ??
+    (await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      statementTimeoutMs: config.statementTimeoutMs,
+    }));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
@@ -247,8 +254,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       ready: async () => {
         const checks: Record<string, boolean | string> = {};
         // A reason code, never the database's own error text (readiness is public).
-        checks.database = await database.db
-          .execute(sql`select 1`)
+        checks.database = await timeLimited(database.db.execute(sql`select 1`), 2000, 'readiness query')
           .then(() => true as const)
           .catch((err) => {
             logger.warn({ err }, 'readiness: database check failed');

@@ -74,6 +74,7 @@ const schema = baseSchema.extend({
   WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
   WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: intFrom(60, 0, 86_400),
   WORKER_CONCURRENCY: intFrom(4, 1, 64),
   WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
   WORKER_LEASE_SECONDS: intFrom(300, 5),
@@ -129,6 +130,8 @@ export interface Config {
   };
   webhook: { maxAgeSeconds: number; maxAheadSeconds: number; bodyLimitBytes: number };
   databaseUrl?: string;
+  /** PostgreSQL statement_timeout (0 = none). */
+  statementTimeoutMs: number;
   dataDir: string;
   port: number;
   host: string;
@@ -252,6 +255,7 @@ export function loadConfig(env: Env): Config {
       bodyLimitBytes: v.WEBHOOK_BODY_LIMIT_BYTES,
     },
     ...baseFrom(v),
+    statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
     port: v.PORT,
     host: v.HOST,
     logLevel: v.LOG_LEVEL,

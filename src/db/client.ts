@@ -27,10 +27,13 @@ export interface OpenDbOptions {
   dataDir: string;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /** PostgreSQL: statements running longer are cancelled by the server (0 = no limit). */
+  statementTimeoutMs?: number;
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
+  if (opts.databaseUrl)
+    return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0);
   const dir = join(opts.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const release = await lockDataDir(dir);
@@ -46,8 +49,17 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
   }
 }
 
-export function openPostgres(url: string, max = 10): Database {
-  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+/**
+ * postgres.js with a 3 s connect timeout (an unreachable server fails fast: the webhook answers 503
+ * within Lark's 3 s and work waits) and, when given, a server-side statement timeout.
+ */
+export function openPostgres(url: string, max = 10, statementTimeoutMs = 0): Database {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 3,
+    ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
+  });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   // drizzle makes postgres.js's date serializers transparent (it converts its own columns); a Date passed
   // as a raw sql`${date}` parameter must still reach the server as an ISO string, as it does on PGlite.

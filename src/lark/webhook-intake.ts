@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
+import { resourceProblem } from '../errors.js';
+import { TimeLimitExceeded, timeLimited } from '../time-limit.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './event-envelope.js';
 import { decryptEvent, safeEqual, signatureMatches } from './webhook-crypto.js';
 
@@ -25,6 +27,23 @@ export interface WebhookResponse {
   body: object;
   /** Set when refused: a stable reason for logs and metrics. */
   refused?: string;
+}
+
+/**
+ * Lark waits 3 s for an answer, then retries. A database that does not answer within this gets a 503
+ * (Lark delivers again later) instead of a hanging request; if the write lands after all, the retry is
+ * a duplicate and changes nothing.
+ */
+export const RECORD_TIME_LIMIT_MS = 2500;
+
+/** Runs a database step of the webhook within the time limit; unavailable → undefined (answer 503). */
+async function withDatabase<T>(p: Promise<T>): Promise<{ value: T } | undefined> {
+  try {
+    return { value: await timeLimited(p, RECORD_TIME_LIMIT_MS, 'recording the event') };
+  } catch (err) {
+    if (err instanceof TimeLimitExceeded || resourceProblem(err)) return undefined;
+    throw err;
+  }
 }
 
 const header = (h: WebhookRequest['headers'], name: string): string | undefined => {
@@ -106,8 +125,9 @@ export async function handleWebhookRequest(deps: WebhookDeps, req: WebhookReques
     return refuse(deps, 400, 'malformed_event');
   }
   if (event.eventType === 'card.action.trigger') {
-    return { status: 200, body: await deps.onCardAction(event) };
+    const answer = await withDatabase(deps.onCardAction(event));
+    return answer ? { status: 200, body: answer.value } : refuse(deps, 503, 'database_unavailable');
   }
-  await deps.record(event);
+  if (!(await withDatabase(deps.record(event)))) return refuse(deps, 503, 'database_unavailable');
   return { status: 200, body: {} };
 }

@@ -1,6 +1,6 @@
 import { summarizeBurst, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
-import { getBurst, setBurstAck, type BurstRow } from '../db/repos/bursts.js';
+import { claimBurstAck, getBurst, setBurstAck, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst, type BurstMaterial } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
@@ -15,13 +15,21 @@ export interface BurstView {
   summary: string;
 }
 
+/**
+ * Lark drops a repeated send `uuid` for an hour. A reply first claimed longer ago than this may have
+ * gone out (the process stopped between sending and recording it): sending it again could show the
+ * chat a second copy, so it is not sent again.
+ */
+export const REPLY_UUID_WINDOW_MS = 50 * 60_000;
+
 /** Turns a closed burst into the reply (the filing feature replaces the text with its card). */
 export type BurstPresenter = (deps: BotDeps, view: BurstView) => Promise<OutgoingMessage>;
 
 /**
  * One reply per burst, to its first message: what arrived and what the sender must redo.
- * Idempotent: the reply carries a uuid derived from the burst (the gateway scopes it to this install),
- * and a recorded ack is not resent.
+ * Sent at most once: the intent is recorded before the send (claim), the reply carries a uuid derived
+ * from the burst (the gateway scopes it to this install) so a retry within Lark's hour is dropped as a
+ * repeat, the sent reply is recorded (mark), and a claim older than that hour is never sent again.
  */
 export async function acknowledgeBurst(
   deps: BotDeps,
@@ -42,6 +50,16 @@ export async function acknowledgeBurst(
   const message = opts.present
     ? await opts.present(deps, view)
     : { msgType: 'text' as const, content: JSON.stringify({ text: view.summary }) };
+  const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now());
+  if (!claimedAt) return;
+  if (deps.clock.now().getTime() - claimedAt.getTime() > REPLY_UUID_WINDOW_MS) {
+    deps.metrics.inc('bursts_ack_abandoned_total');
+    deps.logger.warn(
+      { burstId, claimedAt },
+      'burst reply claimed long ago and never recorded as sent; not sent again (it may have gone out)',
+    );
+    return;
+  }
   const res = await deps.gateway.reply({
     messageId: burst.firstMessageId,
     message,

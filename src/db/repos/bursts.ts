@@ -108,6 +108,20 @@ export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Prom
     .returning(burstColumns);
 }
 
+/**
+ * Records that the burst's reply is about to be sent (before the send), once: returns when that was
+ * first recorded, or undefined when the reply is already recorded as sent.
+ */
+export async function claimBurstAck(db: Db, id: number, now: Date): Promise<Date | undefined> {
+  const [r] = await queryRows<{ at: string | Date }>(
+    db,
+    sql`update bursts set ack_claimed_at = coalesce(ack_claimed_at, ${now})
+        where id = ${id} and ack_message_id is null
+        returning ack_claimed_at as at`,
+  );
+  return r ? new Date(r.at) : undefined;
+}
+
 export async function setBurstAck(
   db: Db,
   id: number,

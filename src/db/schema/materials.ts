@@ -134,6 +134,8 @@ export const bursts = pgTable(
     /** Caption-like text sent right before/within/after the burst. */
     caption: text('caption'),
     ackMessageId: text('ack_message_id'),
+    /** When the reply was first about to be sent (written before the send; the uuid repeats it). */
+    ackClaimedAt: timestamptz('ack_claimed_at'),
     createdAt: timestamptz('created_at').notNull(),
   },
   (t) => [

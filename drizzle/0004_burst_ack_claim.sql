@@ -1,0 +1,1 @@
+ALTER TABLE "bursts" ADD COLUMN "ack_claimed_at" timestamp with time zone;

@@ -1,5 +1,7 @@
 import { authCallback, authLogin, authLogout } from './auth-routes.js';
 import { fileOriginal, fileThumbnail } from './file-routes.js';
+import { albumPage } from './pages/album-page.js';
+import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
 import { itemPage } from './pages/item-page.js';
 import { searchPage } from './pages/search-page.js';
@@ -36,6 +38,27 @@ export const PAGE_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '单位进度、逾期、质量问题、趋势',
     handler: unitPage,
+  },
+  {
+    method: 'GET',
+    path: '/units/:id/chronicle',
+    who: 'signed-in',
+    summary: '大事记（档案员可编辑，可打印）',
+    handler: chroniclePage,
+  },
+  {
+    method: 'POST',
+    path: '/units/:id/chronicle',
+    who: 'signed-in',
+    summary: '保存大事记条目',
+    handler: chronicleSave,
+  },
+  {
+    method: 'GET',
+    path: '/units/:id/album',
+    who: 'signed-in',
+    summary: '图册（A4 打印）',
+    handler: albumPage,
   },
   { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已归档的件', handler: taskPage },
   {

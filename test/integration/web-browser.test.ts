@@ -118,6 +118,27 @@ describe.skipIf(!hasChromium)(
       expect(w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2)).toHaveLength(1);
     });
 
+    it('opens the 图册 and its A4 print view (the page prints to PDF with the photos)', async () => {
+      const page = await session({ openId: w.org.leader, name: '赵书记' });
+      await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+      await page.waitForURL(`**/units/${w.units.township.id}`);
+      await page.locator('#link-album').click();
+      await page.waitForURL(`**/units/${w.units.township.id}/album`);
+      const photos = page.locator('#album img');
+      expect(await photos.count()).toBe(2);
+      for (let i = 0; i < 2; i++)
+        await waitFor(`album photo ${i} decoded`, () =>
+          photos.nth(i).evaluate((img: any) => img.complete && img.naturalWidth > 0),
+        );
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('header').isVisible()).toBe(false);
+      expect(await page.locator('.noprint').first().isVisible()).toBe(false);
+      expect(await page.locator('#album .group').first().isVisible()).toBe(true);
+      const pdf = await page.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdf.length).toBeGreaterThan(5_000);
+    });
+
     it("an officer sees their village but gets 找不到 (404) for another village's item by URL", async () => {
       const page = await session({ openId: w.org.officer, name: '王村官' });
       await page.goto(`${w.h.bot.url}/`);

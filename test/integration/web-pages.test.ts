@@ -276,6 +276,78 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     expect(refused.status).toBe(403);
   });
 
+  it('大事记: built from filed items; an archivist edits, hides and adds entries; others only read', async () => {
+    const year = new Date().getFullYear();
+    const base = `/units/${w.units.village.id}/chronicle`;
+    const read = await (await w.get(`${base}?year=${year}`, leader)).text();
+    expect(read).toContain(`data-item="${w.itemId}"`);
+    expect(read).not.toContain('<details');
+    const archivist = await w.signIn({ openId: w.org.archivist, name: '李档案' });
+    const page = await (await w.get(`${base}?year=${year}`, archivist)).text();
+    expect(page).toContain('<details');
+    const csrf = csrfOf(page)!;
+    const post = (body: string, cookie = archivist) =>
+      fetch(`${w.h.bot.url}${base}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    const saved = await post(
+      `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=${w.itemId}&day=${year}-03-05&event=${encodeURIComponent('召开村两委会议，部署档案整理')}`,
+    );
+    expect(saved.status).toBe(302);
+    const added = await post(
+      `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=&day=${year}-01-02&event=${encodeURIComponent('<b>新年走访</b>')}`,
+    );
+    expect(added.status).toBe(302);
+    const after = await (await w.get(`${base}?year=${year}`, leader)).text();
+    expect(after).toContain(`${year}-03-05`);
+    expect(after).toContain('召开村两委会议，部署档案整理');
+    expect(after).toContain('&lt;b&gt;新年走访&lt;/b&gt;');
+    expect(after.indexOf('新年走访')).toBeLessThan(after.indexOf('召开村两委会议'));
+    // Hidden: gone for readers, marked for the archivist.
+    await post(
+      `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=${w.itemId}&day=${year}-03-05&event=x&hidden=1`,
+    );
+    expect(await (await w.get(`${base}?year=${year}`, leader)).text()).not.toContain(
+      `data-item="${w.itemId}"`,
+    );
+    expect(await (await w.get(`${base}?year=${year}`, archivist)).text()).toContain('已隐藏');
+    // Refused: no token, a day outside the year, another village's item, a leader (not an archivist).
+    expect((await post(`year=${year}&item=&day=${year}-01-02&event=x`)).status).toBe(403);
+    expect(
+      (await post(`_csrf=${encodeURIComponent(csrf)}&year=${year}&item=&day=2001-01-02&event=x`)).status,
+    ).toBe(400);
+    expect(
+      (
+        await post(
+          `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=${w.item2Id}&day=${year}-01-02&event=x`,
+        )
+      ).status,
+    ).toBe(404);
+    const leaderCsrf = csrfOf(read)!;
+    expect(
+      (
+        await post(
+          `_csrf=${encodeURIComponent(leaderCsrf)}&year=${year}&item=&day=${year}-01-02&event=x`,
+          leader,
+        )
+      ).status,
+    ).toBe(403);
+    expect((await w.get(`/units/${w.units.village2.id}/chronicle`, archivist)).status).toBe(404);
+  });
+
+  it('图册: photo groups with their descriptions and the original photos, for A4 printing', async () => {
+    const year = new Date().getFullYear();
+    const album = await (await w.get(`/units/${w.units.township.id}/album?year=${year}`, leader)).text();
+    expect(album).toContain(`src="/files/${w.materialId}?inline=1"`);
+    expect(album).toContain(`src="/files/${w.material2Id}?inline=1"`);
+    expect(album).toContain('事由');
+    expect(album).toContain('@page{size:A4');
+    expect((await w.get(`/units/${w.units.village2.id}/album`, officer)).status).toBe(404);
+  });
+
   it('signs out with the CSRF token (the cookie is cleared)', async () => {
     const page = await (await w.get(`/units/${w.units.village.id}`, officer)).text();
     const noToken = await fetch(`${w.h.bot.url}/auth/logout`, {

@@ -9,3 +9,4 @@ export * from './archive.js';
 export * from './bot-messages.js';
 export * from './installation.js';
 export * from './ops-alerts.js';
+export * from './chronicle.js';

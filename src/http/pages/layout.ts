@@ -25,6 +25,10 @@ button.sec{background:#fff;color:#3370ff;border:1px solid #3370ff}.sent{color:#2
 form.inline{display:inline}dl{display:grid;grid-template-columns:6em 1fr;gap:2px 8px;margin:0}dt{color:#646a73}dd{margin:0;word-break:break-all}
 .filters{display:flex;flex-wrap:wrap;gap:6px;align-items:center}.filters input,.filters select{padding:4px;font-size:14px;max-width:100%}
 @media (max-width:480px){th.hide,td.hide{display:none}main{padding:8px}}
+.photos{display:grid;grid-template-columns:1fr 1fr;gap:6px}.photos figure{margin:0}.photos img{width:100%;height:auto;display:block}
+@media print{@page{size:A4;margin:15mm}header,.noprint,details{display:none!important}body{background:#fff;font-size:12pt}
+main{max-width:none;padding:0}.card{box-shadow:none;padding:0;margin:0 0 8mm}.group{break-inside:avoid;page-break-inside:avoid}
+a{color:inherit;text-decoration:none}th.hide,td.hide{display:table-cell}}
 `;
 
 /** The page frame: header with search and sign-out, the content, one small script (confirm on 督办). */

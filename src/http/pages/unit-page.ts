@@ -61,6 +61,11 @@ export async function unitPage(c: PageContext): Promise<void> {
 
   const body = html`${await crumbs(c, unit.path)}
     <h1>${unit.name} <span class="muted">${KIND_LABEL[unit.kind] ?? ''}</span></h1>
+    <p>
+      <a href="/units/${unit.id}/chronicle" id="link-chronicle">大事记</a> ·
+      <a href="/units/${unit.id}/album" id="link-album">图册</a> ·
+      <a href="/search?unit=${unit.id}">在本单位搜索</a>
+    </p>
     <div class="card">
       <div>
         完成率 <b id="percent">${percent(k.percent)}</b>（已齐 ${k.complete}、免交 ${k.waived} / 共 ${k.total}

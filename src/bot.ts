@@ -21,9 +21,9 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { ChatGateway } from './ports/chat-gateway.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import { CardActionRouter } from './usecases/card-actions.js';
 import type { BotDeps } from './usecases/deps.js';
-import { processEvent, type EventHooks } from './usecases/process-event.js';
+import { composeFeatures, type ComposedFeatures } from './usecases/feature-registry.js';
+import { processEvent } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
 import { Readiness } from './readiness.js';
@@ -33,11 +33,12 @@ import type { ResourceReason } from './errors.js';
 import { loadFileSettings, type FileSettings } from './settings.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
-import { installOpsAlerts } from './wiring/ops-alerts.js';
 import { installPages } from './wiring/pages.js';
 import { registerQueueMetrics } from './wiring/queue-metrics.js';
-import { installRetention } from './wiring/retention.js';
-import { installFeatures, type DeadJobHandler, type JobHandlers } from './features.js';
+import { allFeatures, type FeatureModule } from './features.js';
+import type { FeatureEnv } from './wiring/feature-env.js';
+import { every } from './wiring/interval.js';
+import { OPS_ALERTS_TIMER } from './wiring/ops-alerts.js';
 
 export interface BotOverrides {
   /** schedules.yaml and archive.yaml, already loaded (main.ts); otherwise read from config's paths. */
@@ -51,6 +52,8 @@ export interface BotOverrides {
   logDestination?: NodeJS.WritableStream;
   /** Worker poll interval (tests use short ones). */
   pollMs?: number;
+  /** The capabilities to run (default: all of them); a test may start the bot with a subset. */
+  features?: readonly FeatureModule[];
 }
 
 export interface RunningBot {
@@ -71,8 +74,14 @@ export interface RunningBot {
   /** Work paused for a missing resource (what `/readyz` reports). */
   readiness: Readiness;
   ws?: WsIntake;
+  /** What the running features declared (jobs, card actions, commands, timers). */
+  features: ComposedFeatures;
+  /** One round of a declared timer, now (the timer itself runs it every `everyMs`). */
+  runTimer(name: string): Promise<unknown>;
   /** One round of the operations alerts (the timer runs it every ALERT_CHECK_MINUTES). */
   checkAlerts(): Promise<unknown>;
+  /** Resolves when the features' services (the scheduler) have nothing in flight. */
+  servicesIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,10 +138,6 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     };
     // host:pid:start:random — a row held by a process that is gone is reclaimed at once (sweep).
     const workerId = `${identityText(selfIdentity())}:${randomBytes(3).toString('hex')}`;
-    const cards = new CardActionRouter();
-    const jobHandlers: JobHandlers = {};
-    const deadJobHandlers: Record<string, DeadJobHandler> = {};
-    const hooks: EventHooks = { commands: {} };
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
       minFreeBytes: config.capture.minFreeDiskBytes,
     });
@@ -153,18 +158,16 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       probe,
       recheckMaxMs: config.worker.recheckMaxMs,
     };
-    // Features are installed before the workers exist; they wake them through this holder.
+    // Features are declared before the workers and the long connection exist; they reach them
+    // through these holders, and ask the composed declarations what other features declared.
     const workers: { jobs?: QueueWorker; events?: QueueWorker } = {};
-    const features = installFeatures({
+    const late: { ws?: WsIntake; features?: ComposedFeatures } = {};
+    const env: FeatureEnv = {
       config,
       settings,
       deps,
       blobs,
-      cards,
-      jobHandlers,
-      deadJobHandlers,
-      hooks,
-      presenters: {},
+      readiness,
       wakeJobs: () => workers.jobs?.wake(),
       recordReconciled: (item, chatType) =>
         recordInboundEvent(
@@ -173,7 +176,13 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
             ...inboundFromEnvelope(envelopeFromApiMessage(item, chatType, config.lark.appId), 'reconcile'),
           },
         ),
-    });
+      burstPresenter: () => late.features?.presentBurst,
+      handlesJob: (type) => late.features?.jobs.has(type.name) ?? false,
+      lastLarkRefusal: lastRefusal,
+      wsLastActivityAt: () => late.ws?.lastActivityAt(),
+    };
+    const features = composeFeatures((o.features ?? allFeatures).map((declare) => declare(env)));
+    late.features = features;
 
     const eventWorker = new QueueWorker({
       db: database.db,
@@ -187,7 +196,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,
       ...waiting,
-      handle: (row, log) => processEvent(deps, mapLarkEvent(row.payload), log, hooks),
+      handle: (row, log) => processEvent(deps, mapLarkEvent(row.payload), log, features.hooks),
     });
     const jobWorker = new QueueWorker({
       db: database.db,
@@ -202,14 +211,14 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       pollMs: o.pollMs,
       ...waiting,
       handle: async (row, log) => {
-        const handler = jobHandlers[row.type];
-        if (!handler) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
-        await handler(row.payload, log, {
+        const job = features.jobs.get(row.type);
+        if (!job) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
+        await job.run(row.payload, log, {
           attempts: row.attempts,
           maxAttempts: row.maxAttempts ?? config.worker.maxAttempts,
         });
       },
-      onDead: async (row, log) => deadJobHandlers[row.type]?.(row.payload, log),
+      onDead: async (row, log) => features.jobs.get(row.type)?.dead(row.payload, log),
     });
     workers.jobs = jobWorker;
     workers.events = eventWorker;
@@ -220,7 +229,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       const mapped = mapLarkEvent(event.payload);
       if (mapped.kind !== 'card_action') return { toast: { type: 'error', content: '无法识别的回调' } };
       await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
-      return cards.handle(deps, mapped.action);
+      return features.cards.handle(deps, mapped.action);
     };
 
     let ws: WsIntake | undefined;
@@ -292,27 +301,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       ws = intake;
       cleanup.push(() => intake.close());
     }
-    const stopFeatures = features.start();
+    late.ws = ws;
+    const stopFeatures = startFeatures(features, clock, logger);
     cleanup.push(stopFeatures);
-    const alerts = installOpsAlerts({
-      config,
-      deps,
-      logger,
-      blobs,
-      readiness,
-      lastLarkRefusal: lastRefusal,
-      ws,
-    });
-    cleanup.push(() => alerts.stop());
-    const retention = installRetention({
-      db: database.db,
-      clock,
-      logger,
-      metrics,
-      retentionDays: config.operations.retentionDays,
-    });
-    cleanup.push(() => retention.stop());
-    void retention.runOnce().catch((err) => logger.error({ err }, 'pruning finished rows failed'));
     logger.info({ url, mode: config.lark.eventMode, database: database.kind }, 'bot started');
 
     let stopped = false;
@@ -323,8 +314,6 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       eventWorker.pause();
       jobWorker.pause();
       await stopFeatures();
-      await alerts.stop();
-      await retention.stop();
       await ws?.close().catch(() => {});
       await closeServer(server);
       await Promise.all([eventWorker.stop(), jobWorker.stop()]);
@@ -347,13 +336,45 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       jobWorker,
       readiness,
       ws,
-      checkAlerts: alerts.check,
+      features,
+      runTimer: (name) => runTimer(features, name),
+      checkAlerts: () => runTimer(features, OPS_ALERTS_TIMER),
+      servicesIdle: async () => {
+        for (const s of features.services) await s.idle?.();
+      },
       stop,
     };
   } catch (err) {
     for (const fn of cleanup.reverse()) await fn().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Starts the declared timers (on their clock; `everyMs` 0 is off) and services; returns the stopper
+ * (services first, in reverse order, then the timers, each waiting for its round in flight).
+ */
+function startFeatures(features: ComposedFeatures, clock: Clock, logger: Logger): () => Promise<void> {
+  const stops: (() => Promise<void>)[] = [];
+  for (const t of features.timers) {
+    if (t.everyMs <= 0) continue;
+    stops.push(every(t.clock ?? clock, t.everyMs, t.name, logger, t.run));
+    if (t.atStart)
+      void t.run().catch((err) => logger.error({ task: t.name, err }, 'periodic task failed at start'));
+  }
+  for (const s of features.services) stops.push(s.start());
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const stop of stops.reverse()) await stop();
+  };
+}
+
+function runTimer(features: ComposedFeatures, name: string): Promise<unknown> {
+  const timer = features.timers.find((t) => t.name === name);
+  if (!timer) return Promise.reject(new AppError('unknown_timer', `no timer named ${name} is declared`));
+  return timer.run();
 }
 
 /** Lark refusing our credentials is a start-up error; an unreachable Lark is only a warning. */

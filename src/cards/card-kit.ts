@@ -1,3 +1,4 @@
+import type { ButtonValue } from '../domain/card-action-type.js';
 /** Small builders for Lark card JSON 2.0 (schema 2.0 rejects unknown fields, so keep to these). */
 
 export type Template = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'turquoise' | 'indigo' | 'wathet';
@@ -32,7 +33,7 @@ export const hr = (): object => ({ tag: 'hr' });
 /** A button whose click reaches our card router with `value` (value.a names the action). */
 export function button(
   text: string,
-  value: Record<string, unknown>,
+  value: ButtonValue,
   type: 'primary' | 'default' | 'danger' | 'primary_filled' | 'laser' = 'default',
 ): object {
   return {
@@ -72,7 +73,7 @@ export function buttonRow(buttons: object[]): object {
 export function selectMenu(
   placeholder: string,
   options: { text: string; value: string }[],
-  value: object,
+  value: ButtonValue,
 ): object {
   return {
     tag: 'select_static',

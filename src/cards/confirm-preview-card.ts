@@ -1,14 +1,10 @@
+import type { CardActionValue } from '../domain/card-action-type.js';
+import { CONFIRM_ARCHIVE } from './actions.js';
 import type { ConfirmPreview } from '../usecases/preview-confirm.js';
 import { button, buttonRow, card, esc, md } from './card-kit.js';
 
 /** The value of the 确认归档 button (the archivist's second step). */
-export interface ConfirmArchiveValue {
-  a: 'confirm-archive';
-  u: number;
-  y: number;
-  t?: number;
-  n: number;
-}
+export type ConfirmArchiveValue = CardActionValue<typeof CONFIRM_ARCHIVE>;
 
 /**
  * `确认归档` first shows what will get permanent numbers: per class the items, year and retention,
@@ -43,9 +39,7 @@ export function confirmPreviewCard(
     ];
     elements.push(md(notes.join('\n')));
   }
-  elements.push(
-    buttonRow([button(`确认归档 ${p.total}件`, value as unknown as Record<string, unknown>, 'primary')]),
-  );
+  elements.push(buttonRow([button(`确认归档 ${p.total}件`, CONFIRM_ARCHIVE.value(value), 'primary')]));
   return card('确认归档前请核对', 'orange', elements, {
     summary: `确认归档：${unitName}${year}年度 ${p.total}件`,
   });

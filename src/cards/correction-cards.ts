@@ -1,3 +1,4 @@
+import { FIX, FIX_ANSWER, FIX_REFILE, FIX_REQUEST, FIX_UNFILE, FIX_WAIVE } from './actions.js';
 import { button, buttonRow, card, esc, hr, md, selectMenu } from './card-kit.js';
 
 /** What the correction cards say about one filed item (built from the item and its task). */
@@ -45,10 +46,10 @@ export function correctionCard(f: ItemFacts, choices: RefileChoice[], opts: { no
       selectMenu(
         '选择任务…',
         choices.slice(0, 100).map((c) => ({ text: c.label.slice(0, 60), value: String(c.taskId) })),
-        { a: 'fix-refile', i },
+        FIX_REFILE.value({ i }),
       ),
     );
-  elements.push(hr(), buttonRow([button('撤下这件材料', { a: 'fix-unfile', i }, 'danger')]), hr(), {
+  elements.push(hr(), buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i }), 'danger')]), hr(), {
     tag: 'form',
     name: `waive_${i}`,
     elements: [
@@ -68,7 +69,7 @@ export function correctionCard(f: ItemFacts, choices: RefileChoice[], opts: { no
         width: 'fill',
         form_action_type: 'submit',
         name: 'waive',
-        behaviors: [{ type: 'callback', value: { a: 'fix-waive', i } }],
+        behaviors: [{ type: 'callback', value: FIX_WAIVE.value({ i }) }],
       },
     ],
   });
@@ -84,8 +85,8 @@ export function confirmUnfileCard(f: ItemFacts): object {
       md(factsLine(f)),
       md('撤下后这件材料不再算作这项任务的材料；原件仍然保存，可以重新提交。'),
       buttonRow([
-        button('确定撤下', { a: 'fix-unfile', i: f.itemId, sure: 1 }, 'danger'),
-        button('返回', { a: 'fix', i: f.itemId }),
+        button('确定撤下', FIX_UNFILE.value({ i: f.itemId, sure: 1 }), 'danger'),
+        button('返回', FIX.value({ i: f.itemId })),
       ]),
     ],
     { summary: `确定撤下：${f.taskLabel}？` },
@@ -125,7 +126,7 @@ export function requestCorrectionCard(f: ItemFacts): object {
             width: 'fill',
             form_action_type: 'submit',
             name: 'request',
-            behaviors: [{ type: 'callback', value: { a: 'fix-request', i: f.itemId } }],
+            behaviors: [{ type: 'callback', value: FIX_REQUEST.value({ i: f.itemId }) }],
           },
         ],
       },
@@ -156,8 +157,8 @@ export function correctionRequestCard(
       md(factsLine(f)),
       md(`**${esc(x.by)}** 申请更正：${esc(x.text)}`),
       buttonRow([
-        button('同意', { a: 'fix-answer', r: x.requestId, ok: 1 }, 'primary'),
-        button('不同意', { a: 'fix-answer', r: x.requestId, ok: 0 }),
+        button('同意', FIX_ANSWER.value({ r: x.requestId, ok: 1 }), 'primary'),
+        button('不同意', FIX_ANSWER.value({ r: x.requestId, ok: 0 })),
       ]),
     ],
     { summary: `${x.by}申请更正：${x.text}` },
@@ -180,7 +181,7 @@ export function itemListCard(title: string, items: ItemFacts[], more: boolean): 
       md('没有找到符合条件的材料。可以写任务编号、户主姓名、关键词或日期，如「查 张三」「查 5月6日」。'),
     );
   for (const f of items)
-    elements.push(md(factsLine(f)), buttonRow([button('更正', { a: 'fix', i: f.itemId })]));
+    elements.push(md(factsLine(f)), buttonRow([button('更正', FIX.value({ i: f.itemId }))]));
   if (more) elements.push(md("<font color='grey'>只列出最近 10 件，写得更具体些可以找到更早的。</font>"));
   return card(title, 'blue', elements, { summary: `${title}（${items.length}件）` });
 }

@@ -1,5 +1,4 @@
-/** The action name the form's submit button carries (`value.a`); `value.i` is the item id. */
-export const DESCRIBE_ITEM_ACTION = 'describe-item';
+import { DESCRIBE_ITEM } from './actions.js';
 
 const input = (name: string, label: string, placeholder: string, value?: string | null): object => ({
   tag: 'input',
@@ -34,7 +33,7 @@ export function describeItemForm(
         width: 'default',
         form_action_type: 'submit',
         name: 'submit',
-        behaviors: [{ type: 'callback', value: { a: DESCRIBE_ITEM_ACTION, i: itemId } }],
+        behaviors: [{ type: 'callback', value: DESCRIBE_ITEM.value({ i: itemId }) }],
       },
     ],
   };

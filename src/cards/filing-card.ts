@@ -1,3 +1,4 @@
+import { FILE, FILE_SELECT, FILED_VIEW, FIX, REOPEN, SKIP, UNDO } from './actions.js';
 import { button, buttonRow, card, esc, hr, linkButton, md, selectMenu, shortDate } from './card-kit.js';
 import { describeItemForm } from './describe-item-card.js';
 
@@ -31,7 +32,7 @@ export function filingCard(input: {
     elements.push(md(`**归档到哪项任务？**（${esc(input.unitName)}）点一下即可`));
     for (const s of input.suggestions) {
       elements.push(
-        buttonRow([button(`${s.code} ${s.title}`.slice(0, 40), { a: 'file', b, t: s.taskId }, 'primary')]),
+        buttonRow([button(`${s.code} ${s.title}`.slice(0, 40), FILE.value({ b, t: s.taskId }), 'primary')]),
         md(
           `<font color='grey'>${esc(s.missingText)} · 截止 ${shortDate(s.dueAt, input.timeZone)}${
             s.reasons?.length ? ` · ${esc(s.reasons.join('、'))}` : ''
@@ -49,11 +50,11 @@ export function filingCard(input: {
         input.others
           .slice(0, 100)
           .map((o) => ({ text: `${o.code} ${o.title}`.slice(0, 60), value: String(o.taskId) })),
-        { a: 'file-select', b },
+        FILE_SELECT.value({ b }),
       ),
     );
   }
-  elements.push(hr(), buttonRow([button('不归档', { a: 'skip', b })]));
+  elements.push(hr(), buttonRow([button('不归档', SKIP.value({ b }))]));
   return card('收到材料，请选择归档任务', 'blue', elements);
 }
 
@@ -77,8 +78,10 @@ export function filedCard(input: {
   if (input.filedByName) elements.push(md(`<font color='grey'>归档人：${esc(input.filedByName)}</font>`));
   elements.push(
     buttonRow([
-      ...(input.undoable ? [button('撤销', { a: 'undo', b: input.burstId, i: input.itemId }, 'danger')] : []),
-      button(input.undoable ? '更正' : '申请更正', { a: 'fix', i: input.itemId }),
+      ...(input.undoable
+        ? [button('撤销', UNDO.value({ b: input.burstId, i: input.itemId }), 'danger')]
+        : []),
+      button(input.undoable ? '更正' : '申请更正', FIX.value({ i: input.itemId })),
       ...(input.pageUrl ? [linkButton('查看', input.pageUrl)] : []),
     ]),
   );
@@ -108,8 +111,8 @@ export function confirmUndoCard(input: {
         `${esc(input.summary)}\n\n撤销后这组材料不再算作 **${esc(input.taskLabel)}** 的材料，可以重新选择任务。`,
       ),
       buttonRow([
-        button('确定撤销', { a: 'undo', b: input.burstId, i: input.itemId, sure: 1 }, 'danger'),
-        button('不撤销', { a: 'filed-view', b: input.burstId }),
+        button('确定撤销', UNDO.value({ b: input.burstId, i: input.itemId, sure: 1 }), 'danger'),
+        button('不撤销', FILED_VIEW.value({ b: input.burstId })),
       ]),
     ],
     { summary: `确定撤销提交到${input.taskLabel}的材料？` },
@@ -119,7 +122,7 @@ export function confirmUndoCard(input: {
 export function skippedCard(input: { burstId: number; summary: string }): object {
   return card('材料已保存，未归档', 'grey', [
     md(`${esc(input.summary)}\n\n已标记为不归档（原件已保存）。`),
-    buttonRow([button('重新选择任务', { a: 'reopen', b: input.burstId })]),
+    buttonRow([button('重新选择任务', REOPEN.value({ b: input.burstId }))]),
   ]);
 }
 

@@ -1,3 +1,4 @@
+import { BIND } from './actions.js';
 import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
@@ -102,7 +103,7 @@ export function bindChoicesCard(
   return card('请确认要绑定的单位', 'blue', [
     md(`与“${esc(query)}”匹配的单位：`),
     ...choices.map((c) =>
-      buttonRow([button(`绑定 ${c.fullName}（${c.code}）`.slice(0, 60), { a: 'bind', u: c.id }, 'primary')]),
+      buttonRow([button(`绑定 ${c.fullName}（${c.code}）`.slice(0, 60), BIND.value({ u: c.id }), 'primary')]),
     ),
   ]);
 }

@@ -1,12 +1,7 @@
+import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import {
-  closeSend,
-  getScheduledSend,
-  markSendSent,
-  SCHEDULED_SEND_JOB,
-  type ScheduledSend,
-} from '../db/repos/schedule-sends.js';
+import { closeSend, getScheduledSend, markSendSent, type ScheduledSend } from '../db/repos/schedule-sends.js';
 import { sendKey } from '../domain/send-key.js';
 import { addDays, localDay, localMinutes, zonedInstant } from '../domain/working-days.js';
 import { errorMessage, LarkApiError } from '../errors.js';
@@ -63,7 +58,7 @@ export async function deliverScheduled(
     await enqueueJob(
       db,
       {
-        kind: SCHEDULED_SEND_JOB,
+        type: SCHEDULED_SEND_JOB,
         key: `${send.kind}:${send.target}:${send.period}@${resume.toISOString()}`,
         payload: { sendId: send.id },
         runAt: resume,

@@ -1,3 +1,5 @@
+import type { JobType } from '../domain/job-type.js';
+import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import type { Db } from '../db/client.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { saveSnapshots } from '../db/repos/digest-snapshots.js';
@@ -31,7 +33,7 @@ export interface ScheduleContext {
   /** Wakes the job worker after sends are enqueued. */
   wakeJobs: () => void;
   /** Whether some feature handles a job kind (the four-properties check is another feature's). */
-  hasJobHandler: (kind: string) => boolean;
+  hasJobHandler: (type: JobType<unknown>) => boolean;
   /** PUBLIC_URL: reminders and digests link to the web pages. */
   publicUrl?: string;
 }
@@ -115,15 +117,14 @@ async function runDigests(ctx: ScheduleContext, r: JobRun): Promise<Record<strin
 }
 
 async function enqueueFourPropertiesCheck(ctx: ScheduleContext, r: JobRun): Promise<Record<string, unknown>> {
-  const kind = 'four-properties-check';
-  if (!ctx.hasJobHandler(kind)) {
+  if (!ctx.hasJobHandler(FOUR_PROPERTIES_JOB)) {
     r.log.warn('no four-properties-check handler is installed; not enqueued');
     return { skipped: 'no handler' };
   }
   const week = isoWeek(r.day);
   const queued = await enqueueJob(
     ctx.db,
-    { kind, key: week, payload: { week }, runAt: r.now, maxAttempts: 3 },
+    { type: FOUR_PROPERTIES_JOB, key: week, payload: { week }, runAt: r.now, maxAttempts: 3 },
     r.now,
   );
   if (queued) ctx.wakeJobs();

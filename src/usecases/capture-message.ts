@@ -1,3 +1,4 @@
+import { EXPAND_FORWARD_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { assignToBurst } from '../db/repos/bursts.js';
@@ -61,7 +62,7 @@ export async function captureMessage(
       await enqueueJob(
         tx,
         {
-          kind: 'expand-forward',
+          type: EXPAND_FORWARD_JOB,
           key: msg.messageId,
           payload: { messageId: msg.messageId, chatId: msg.chatId, senderOpenId: msg.senderOpenId, burstId },
           runAt: now,

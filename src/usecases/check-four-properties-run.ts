@@ -1,3 +1,4 @@
+import { FOUR_PROPERTIES_JOB, type JobPayload } from '../domain/job-types.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -15,16 +16,7 @@ import {
   type FourPropertiesScope,
 } from './check-four-properties.js';
 
-export const FOUR_PROPERTIES_JOB = 'four-properties-check';
-
-export interface FourPropertiesJobPayload {
-  unitId?: number;
-  year?: number;
-  /** Chat to tell the result (optional; else the archive settings' reportChat). */
-  chatId?: string;
-  /** The ISO week of a scheduled run. */
-  week?: string;
-}
+export type FourPropertiesJobPayload = JobPayload<typeof FOUR_PROPERTIES_JOB>;
 
 export interface FourPropertiesRun {
   report: FourPropertiesReport;
@@ -65,7 +57,7 @@ export async function enqueueWeeklyFourPropertiesCheck(db: Db, now: Date, chatId
   const payload: FourPropertiesJobPayload = chatId ? { chatId } : {};
   return enqueueJob(
     db,
-    { kind: FOUR_PROPERTIES_JOB, key: isoWeek(now), payload, runAt: now, maxAttempts: 2 },
+    { type: FOUR_PROPERTIES_JOB, key: isoWeek(now), payload, runAt: now, maxAttempts: 2 },
     now,
   );
 }

@@ -15,9 +15,10 @@ import {
 } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
-import type { CardAction } from '../domain/incoming.js';
 import { DomainError } from '../errors.js';
-import type { CardActionRouter, CardResponse } from './card-actions.js';
+import { FIX, FIX_ANSWER, FIX_REFILE, FIX_REQUEST, FIX_UNFILE, FIX_WAIVE } from '../cards/actions.js';
+import type { CardResponse } from './card-response.js';
+import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { canFile, type FilingDeps } from './file-burst.js';
 import { itemFacts } from './item-facts.js';
@@ -45,10 +46,10 @@ const error = (content: string): CardResponse => ({ toast: { type: 'error', cont
  * correction card (改归 / 撤下 / 免交); anyone else past the 24-hour window gets 申请更正, which goes to
  * the unit's archivists as 同意 / 不同意. Every step goes through the audited use cases.
  */
-export function registerCorrectionActions(router: CardActionRouter, o: CorrectionActionDeps): void {
+export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[] {
   const filing = (deps: BotDeps) => ({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone });
-  const load = async (deps: BotDeps, a: CardAction): Promise<ItemForCorrection> => {
-    const item = await itemForCorrection(deps.db, num(a.value.i));
+  const load = async (deps: BotDeps, a: { value: { i: number } }): Promise<ItemForCorrection> => {
+    const item = await itemForCorrection(deps.db, a.value.i);
     if (!item) throw new DomainError('item_not_found', '找不到这件材料');
     if (item.undone) throw new DomainError('item_undone', '这件材料已经撤下了');
     return item;
@@ -75,95 +76,128 @@ export function registerCorrectionActions(router: CardActionRouter, o: Correctio
     card: { type: 'raw', data: correctionDoneCard(facts(deps, item), message) },
   });
 
-  router.register('fix', async (deps, a) => {
-    const item = await load(deps, a);
-    const who = a.operatorOpenId;
-    if (await isArchivist(deps, who, item)) return correction(deps, item);
-    if (
-      who !== item.filedBy &&
-      !(await canFile(filing(deps), who, { id: item.unitId, path: item.unitPath }, item.chatId ?? undefined))
-    )
-      return error(`只有${item.unitName}的工作群成员可以更正`);
-    if (deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime())
-      return {
-        toast: { type: 'info', content: '24 小时内可以直接点「撤销」，再重新提交到正确的任务' },
-      };
-    const pending = await pendingCorrectionRequest(deps.db, item.id);
-    if (pending)
-      return {
-        toast: { type: 'info', content: '已经申请过更正了，请等档案员处理' },
-        card: { type: 'raw', data: requestSentCard(facts(deps, item), pending.text) },
-      };
-    return { card: { type: 'raw', data: requestCorrectionCard(facts(deps, item)) } };
-  });
+  return [
+    cardAction({
+      type: FIX,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        const who = a.operatorOpenId;
+        if (await isArchivist(deps, who, item)) return correction(deps, item);
+        if (
+          who !== item.filedBy &&
+          !(await canFile(
+            filing(deps),
+            who,
+            { id: item.unitId, path: item.unitPath },
+            item.chatId ?? undefined,
+          ))
+        )
+          return error(`只有${item.unitName}的工作群成员可以更正`);
+        if (deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime())
+          return {
+            toast: { type: 'info', content: '24 小时内可以直接点「撤销」，再重新提交到正确的任务' },
+          };
+        const pending = await pendingCorrectionRequest(deps.db, item.id);
+        if (pending)
+          return {
+            toast: { type: 'info', content: '已经申请过更正了，请等档案员处理' },
+            card: { type: 'raw', data: requestSentCard(facts(deps, item), pending.text) },
+          };
+        return { card: { type: 'raw', data: requestCorrectionCard(facts(deps, item)) } };
+      },
+    }),
 
-  router.register('fix-refile', async (deps, a) => {
-    const item = await load(deps, a);
-    const res = await refileItem(filing(deps), {
-      itemId: item.id,
-      toTaskId: num(a.option),
-      actorOpenId: a.operatorOpenId,
-      source: 'card',
-    });
-    if (res.status === 'refused') return error(res.message);
-    return done(deps, (await itemForCorrection(deps.db, item.id))!, res.message);
-  });
+    cardAction({
+      type: FIX_REFILE,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        const res = await refileItem(filing(deps), {
+          itemId: item.id,
+          toTaskId: num(a.option),
+          actorOpenId: a.operatorOpenId,
+          source: 'card',
+        });
+        if (res.status === 'refused') return error(res.message);
+        return done(deps, (await itemForCorrection(deps.db, item.id))!, res.message);
+      },
+    }),
 
-  router.register('fix-unfile', async (deps, a) => {
-    const item = await load(deps, a);
-    if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以撤下已提交的材料');
-    if (a.value.sure !== 1) return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item)) } };
-    const res = await unfileItem(deps, { itemId: item.id, actorOpenId: a.operatorOpenId, source: 'card' });
-    if (res.status === 'refused') return error(res.message);
-    return done(deps, item, res.message);
-  });
+    cardAction({
+      type: FIX_UNFILE,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        if (!(await isArchivist(deps, a.operatorOpenId, item)))
+          return error('只有档案员可以撤下已提交的材料');
+        if (a.value.sure !== 1) return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item)) } };
+        const res = await unfileItem(deps, {
+          itemId: item.id,
+          actorOpenId: a.operatorOpenId,
+          source: 'card',
+        });
+        if (res.status === 'refused') return error(res.message);
+        return done(deps, item, res.message);
+      },
+    }),
 
-  router.register('fix-waive', async (deps, a) => {
-    const item = await load(deps, a);
-    const res = await waiveTask(deps, {
-      taskId: item.taskId,
-      actorOpenId: a.operatorOpenId,
-      reason: str(a.formValue?.reason),
-      source: 'card',
-    });
-    if (res.status === 'refused') return error(res.message);
-    return done(deps, item, res.message);
-  });
+    cardAction({
+      type: FIX_WAIVE,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        const res = await waiveTask(deps, {
+          taskId: item.taskId,
+          actorOpenId: a.operatorOpenId,
+          reason: str(a.formValue?.reason),
+          source: 'card',
+        });
+        if (res.status === 'refused') return error(res.message);
+        return done(deps, item, res.message);
+      },
+    }),
 
-  router.register('fix-request', async (deps, a) => {
-    const item = await load(deps, a);
-    const text = str(a.formValue?.text);
-    const res = await requestCorrection(filing(deps), {
-      itemId: item.id,
-      actorOpenId: a.operatorOpenId,
-      text,
-      chatId: a.chatId,
-    });
-    if (res.status === 'refused') return error(res.message);
-    o.wakeJobs();
-    return {
-      toast: { type: 'success', content: res.message },
-      card: { type: 'raw', data: requestSentCard(facts(deps, item), text.trim()) },
-    };
-  });
+    cardAction({
+      type: FIX_REQUEST,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        const text = str(a.formValue?.text);
+        const res = await requestCorrection(filing(deps), {
+          itemId: item.id,
+          actorOpenId: a.operatorOpenId,
+          text,
+          chatId: a.chatId,
+        });
+        if (res.status === 'refused') return error(res.message);
+        o.wakeJobs();
+        return {
+          toast: { type: 'success', content: res.message },
+          card: { type: 'raw', data: requestSentCard(facts(deps, item), text.trim()) },
+        };
+      },
+    }),
 
-  router.register('fix-answer', async (deps, a) => {
-    const approve = a.value.ok === 1;
-    const res = await answerCorrectionRequest(filing(deps), {
-      requestId: num(a.value.r),
-      actorOpenId: a.operatorOpenId,
-      approve,
-    });
-    if (res.status === 'refused') return error(res.message);
-    o.wakeJobs();
-    const item = (await itemForCorrection(deps.db, res.itemId))!;
-    if (approve && !item.undone) {
-      const r = await correction(deps, item, '已同意更正申请，请在下面改：');
-      return { toast: { type: 'success', content: res.message }, ...r };
-    }
-    return {
-      toast: { type: 'success', content: res.message },
-      card: { type: 'raw', data: requestAnsweredCard(facts(deps, item), { approved: approve, by: '您' }) },
-    };
-  });
+    cardAction({
+      type: FIX_ANSWER,
+      handle: async (deps, a) => {
+        const approve = a.value.ok === 1;
+        const res = await answerCorrectionRequest(filing(deps), {
+          requestId: a.value.r,
+          actorOpenId: a.operatorOpenId,
+          approve,
+        });
+        if (res.status === 'refused') return error(res.message);
+        o.wakeJobs();
+        const item = (await itemForCorrection(deps.db, res.itemId))!;
+        if (approve && !item.undone) {
+          const r = await correction(deps, item, '已同意更正申请，请在下面改：');
+          return { toast: { type: 'success', content: res.message }, ...r };
+        }
+        return {
+          toast: { type: 'success', content: res.message },
+          card: {
+            type: 'raw',
+            data: requestAnsweredCard(facts(deps, item), { approved: approve, by: '您' }),
+          },
+        };
+      },
+    }),
+  ];
 }

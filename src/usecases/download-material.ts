@@ -9,6 +9,7 @@ import { inspectDownload } from './download-inspect.js';
 import {
   FINAL_STATUSES,
   giveBackAttempt,
+  markDownloadFailed,
   recordStored,
   recordUnstored,
   startAttempt,
@@ -168,4 +169,19 @@ async function attempt(
   return finish('needs_reupload', {
     lastError: refusal ? `lark_${refusal.larkCode}: ${refusal.message}` : 'no message id',
   });
+}
+
+/** The download died with its worker on the last attempt: the material must not wait as `pending`. */
+export async function downloadDied(
+  deps: { db: Db; clock: Clock },
+  materialId: number,
+  log: Logger,
+): Promise<void> {
+  await markDownloadFailed(
+    deps.db,
+    materialId,
+    new Error('the download was interrupted on its last attempt (process stopped)'),
+    deps.clock.now(),
+  );
+  log.error({ materialId }, 'material download failed for good');
 }

@@ -1,12 +1,13 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
-import type { ExportJobPayload } from '../archive/export-command.js';
+import type { ExportJobPayload } from './export-command.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById } from '../db/repos/units.js';
-import { DomainError } from '../errors.js';
+import { DomainError, errorMessage, PermanentError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
@@ -95,4 +96,32 @@ export async function exportForChat(
   ];
   await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);
   return { outDir, zip, sent };
+}
+
+/**
+ * The job around exportForChat: on the last attempt (or one that cannot succeed) it tells the
+ * requester instead of dying silently, then fails the job.
+ */
+export async function exportForChatJob(
+  deps: ExportForChatDeps,
+  p: ExportJobPayload,
+  log: Logger,
+  attempt: { attempts: number; maxAttempts: number },
+): Promise<void> {
+  try {
+    const res = await exportForChat(deps, p);
+    log.info({ unitId: p.unitId, year: p.year, outDir: res.outDir, sent: res.sent }, 'package exported');
+  } catch (err) {
+    if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
+      log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');
+      const reason = errorMessage(err).slice(0, 300);
+      await replyText(
+        deps.gateway,
+        p.messageId,
+        `导出失败：${reason}，请联系管理员`,
+        `export-failed-${p.messageId}`,
+      ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
+    }
+    throw err;
+  }
 }

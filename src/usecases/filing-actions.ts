@@ -10,10 +10,11 @@ import { measureOf, progressText } from './present-burst.js';
 import { getBurst } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
-import type { CardAction } from '../domain/incoming.js';
 import { DomainError } from '../errors.js';
 import { burstSummary, type BurstView } from './acknowledge-burst.js';
-import type { CardActionRouter, CardResponse } from './card-actions.js';
+import type { CardResponse } from './card-response.js';
+import { FILE, FILE_SELECT, FILED_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
+import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, type PresentDeps } from './present-burst.js';
@@ -33,8 +34,8 @@ const num = (v: unknown): number => {
   return n;
 };
 
-/** Registers the filing card's buttons: file (button or menu), 不归档, 重新选择, 撤销. */
-export function registerFilingActions(router: CardActionRouter, o: FilingActionDeps): void {
+/** The filing card's buttons: file (button or menu), 不归档, 重新选择, 撤销. */
+export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
   const present = (deps: BotDeps): PresentDeps => ({
     ...deps,
     isChatMember: o.isChatMember,
@@ -59,8 +60,12 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
     };
   };
 
-  const file = async (deps: BotDeps, a: CardAction, taskId: number): Promise<CardResponse> => {
-    const burstId = num(a.value.b);
+  const file = async (
+    deps: BotDeps,
+    a: { operatorOpenId: string },
+    burstId: number,
+    taskId: number,
+  ): Promise<CardResponse> => {
     const outcome = await fileBurst(present(deps), {
       burstId,
       taskId,
@@ -75,84 +80,98 @@ export function registerFilingActions(router: CardActionRouter, o: FilingActionD
     };
   };
 
-  router.register('file', (deps, a) => file(deps, a, num(a.value.t)));
-  router.register('file-select', (deps, a) => file(deps, a, num(a.option)));
+  return [
+    cardAction({ type: FILE, handle: (deps, a) => file(deps, a, a.value.b, a.value.t) }),
+    cardAction({ type: FILE_SELECT, handle: (deps, a) => file(deps, a, a.value.b, num(a.option)) }),
 
-  router.register('skip', async (deps, a) => {
-    const v = await view(deps, num(a.value.b));
-    // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
-    const unit = await unitOfChat(deps.db, v.burst.chatId);
-    if (
-      a.operatorOpenId !== v.burst.senderOpenId &&
-      !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
-    )
-      return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不归档」' } };
-    return {
-      toast: { type: 'info', content: '已标记为不归档' },
-      card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
-    };
-  });
-
-  router.register('reopen', async (deps, a) => {
-    const v = await view(deps, num(a.value.b));
-    const msg = await presentBurst(present(deps), v, { auto: false });
-    return { card: { type: 'raw', data: JSON.parse(msg.content) } };
-  });
-
-  // 不撤销 on the confirmation: the filed card again, as it is now.
-  router.register('filed-view', async (deps, a) => {
-    const v = await view(deps, num(a.value.b));
-    const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
-    if (!item) {
-      const msg = await presentBurst(present(deps), v, { auto: false });
-      return { card: { type: 'raw', data: JSON.parse(msg.content) } };
-    }
-    const facts = (await itemForCorrection(deps.db, item.id))!;
-    const p = (await taskProgress(deps.db, item.taskId))!;
-    return {
-      card: {
-        type: 'raw',
-        data: filedCard({
-          burstId: v.burst.id,
-          itemId: item.id,
-          summary: v.summary,
-          taskLabel: itemTaskLabel(facts),
-          progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
-          undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
-          pageUrl: deps.pageUrl?.(`/items/${item.id}`),
-        }),
+    cardAction({
+      type: SKIP,
+      handle: async (deps, a) => {
+        const v = await view(deps, a.value.b);
+        // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
+        const unit = await unitOfChat(deps.db, v.burst.chatId);
+        if (
+          a.operatorOpenId !== v.burst.senderOpenId &&
+          !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+        )
+          return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不归档」' } };
+        return {
+          toast: { type: 'info', content: '已标记为不归档' },
+          card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
+        };
       },
-    };
-  });
+    }),
 
-  router.register('undo', async (deps, a) => {
-    if (a.value.sure !== 1) {
-      const item = await itemForCorrection(deps.db, num(a.value.i));
-      if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
-      const v = await view(deps, num(a.value.b));
-      return {
-        card: {
-          type: 'raw',
-          data: confirmUndoCard({
-            burstId: v.burst.id,
-            itemId: item.id,
-            summary: v.summary,
-            taskLabel: itemTaskLabel(item),
-          }),
-        },
-      };
-    }
-    const outcome = await undoFiling(deps, {
-      itemId: num(a.value.i),
-      actorOpenId: a.operatorOpenId,
-      source: 'card',
-    });
-    if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
-    const v = await view(deps, num(a.value.b));
-    const msg = await presentBurst(present(deps), v, { auto: false });
-    return {
-      toast: { type: 'success', content: outcome.message },
-      card: { type: 'raw', data: JSON.parse(msg.content) },
-    };
-  });
+    cardAction({
+      type: REOPEN,
+      handle: async (deps, a) => {
+        const v = await view(deps, a.value.b);
+        const msg = await presentBurst(present(deps), v, { auto: false });
+        return { card: { type: 'raw', data: JSON.parse(msg.content) } };
+      },
+    }),
+
+    // 不撤销 on the confirmation: the filed card again, as it is now.
+    cardAction({
+      type: FILED_VIEW,
+      handle: async (deps, a) => {
+        const v = await view(deps, a.value.b);
+        const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
+        if (!item) {
+          const msg = await presentBurst(present(deps), v, { auto: false });
+          return { card: { type: 'raw', data: JSON.parse(msg.content) } };
+        }
+        const facts = (await itemForCorrection(deps.db, item.id))!;
+        const p = (await taskProgress(deps.db, item.taskId))!;
+        return {
+          card: {
+            type: 'raw',
+            data: filedCard({
+              burstId: v.burst.id,
+              itemId: item.id,
+              summary: v.summary,
+              taskLabel: itemTaskLabel(facts),
+              progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
+              undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+              pageUrl: deps.pageUrl?.(`/items/${item.id}`),
+            }),
+          },
+        };
+      },
+    }),
+
+    cardAction({
+      type: UNDO,
+      handle: async (deps, a) => {
+        if (a.value.sure !== 1) {
+          const item = await itemForCorrection(deps.db, a.value.i);
+          if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+          const v = await view(deps, a.value.b);
+          return {
+            card: {
+              type: 'raw',
+              data: confirmUndoCard({
+                burstId: v.burst.id,
+                itemId: item.id,
+                summary: v.summary,
+                taskLabel: itemTaskLabel(item),
+              }),
+            },
+          };
+        }
+        const outcome = await undoFiling(deps, {
+          itemId: a.value.i,
+          actorOpenId: a.operatorOpenId,
+          source: 'card',
+        });
+        if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
+        const v = await view(deps, a.value.b);
+        const msg = await presentBurst(present(deps), v, { auto: false });
+        return {
+          toast: { type: 'success', content: outcome.message },
+          card: { type: 'raw', data: JSON.parse(msg.content) },
+        };
+      },
+    }),
+  ];
 }

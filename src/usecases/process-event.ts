@@ -1,13 +1,12 @@
-import { parseCommand } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
 import { recordChatJoined, recordChatLeft, touchChat } from '../db/repos/chats.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from './deps.js';
-import { handleCommand, type CommandHandlers } from './handle-command.js';
+import type { CommandRegistry } from './handle-command.js';
 
-/** Feature hooks: capture, onboarding … are plugged in by the composition root. */
+/** What the features do with events (composed from their declarations: feature-registry.ts). */
 export interface EventHooks {
-  commands?: CommandHandlers;
+  commands?: CommandRegistry;
   /** Called for every user message (capture of materials, captions, notes). */
   onMessage?: (deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean) => Promise<void>;
   onBotAdded?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_added' }>) => Promise<void>;
@@ -29,9 +28,9 @@ export async function processEvent(
       const msg = event.message;
       if (msg.senderType !== 'user') return 'ignored';
       await touchChat(deps.db, { chatId: msg.chatId, chatType: msg.chatType, at: msg.sentAt });
-      const cmd = parseCommand(msg, await deps.botOpenId());
+      const cmd = hooks.commands?.parse(msg, await deps.botOpenId());
       await hooks.onMessage?.(deps, msg, log, cmd !== undefined);
-      if (cmd) await handleCommand(deps, msg, cmd, hooks.commands);
+      if (cmd) await hooks.commands!.handle(deps, msg, cmd);
       return 'done';
     }
     case 'bot_added':

@@ -1,3 +1,4 @@
+import { DOWNLOAD_MATERIAL_JOB } from '../domain/job-types.js';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
 
@@ -63,7 +64,7 @@ export async function retryDeadJobs(
           returning id::int as id, kind, payload`,
     );
     const materialIds = rows
-      .filter((r) => r.kind === 'download-material')
+      .filter((r) => r.kind === DOWNLOAD_MATERIAL_JOB.name)
       .map((r) => Number((typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload)?.materialId))
       .filter((id) => Number.isSafeInteger(id));
     let materials = 0;

@@ -8,6 +8,7 @@ import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/unit
 import { grantRole, revokeRole } from './change-role.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
+import type { CommandDeclaration } from './feature.js';
 import { resolveUnit } from './unit-commands.js';
 
 /** What a role command handler is given (the declaration's `Command`). */
@@ -172,3 +173,31 @@ export async function listPeopleCommand(
   ].join('\n');
   await replyText(deps.gateway, msg.messageId, text, `people-${msg.messageId}`);
 }
+
+/** 设置, 撤销角色 and 人员: their words, help lines and handlers. */
+export const roleCommands: CommandDeclaration[] = [
+  {
+    name: 'set_role',
+    words: ['设置', '设置角色', '设为'],
+    who: 'admin',
+    usage: '设置 @某人 档案员 [单位]',
+    help: '给人设置角色',
+    handle: setRoleCommand,
+  },
+  {
+    name: 'revoke_role',
+    words: ['撤销角色', '取消角色'],
+    who: 'admin',
+    usage: '撤销角色 @某人 档案员 [单位]',
+    help: '撤销某人的角色',
+    handle: revokeRoleCommand,
+  },
+  {
+    name: 'people',
+    words: ['人员', '人员名单', 'people'],
+    who: 'everyone',
+    usage: '人员 [单位]',
+    help: '本单位的人员和角色',
+    handle: listPeopleCommand,
+  },
+];

@@ -13,7 +13,7 @@ import { listUnits, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
 import { normalizeTaskCode } from '../domain/task-code.js';
-import type { CommandHandlers } from './handle-command.js';
+import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
 
@@ -77,10 +77,63 @@ export async function resolveUnit(
   return { rest: words };
 }
 
+type UnitCommand = 'tasks' | 'progress' | 'missing' | 'find' | 'bind';
+
+/** 任务, 进度, 缺什么, 查 and 绑定: their words, help lines and handlers. */
 export function unitCommands(opts: {
   timeZone: string;
   canBind: (deps: BotDeps, chatId: string, openId: string) => Promise<boolean>;
-}): CommandHandlers {
+}): CommandDeclaration[] {
+  const handlers = unitCommandHandlers(opts);
+  const declare = (d: Omit<CommandDeclaration, 'handle'> & { name: UnitCommand }): CommandDeclaration => ({
+    ...d,
+    handle: handlers[d.name],
+  });
+  return [
+    declare({
+      name: 'tasks',
+      words: ['任务', '任务列表', 'task', 'tasks'],
+      who: 'everyone',
+      usage: '任务',
+      help: '本单位未完成的归档任务和进度',
+    }),
+    declare({
+      name: 'progress',
+      words: ['进度', '完成情况', 'progress'],
+      who: 'everyone',
+      usage: '进度',
+      help: '本单位（及下级单位）的完成情况',
+    }),
+    declare({
+      name: 'missing',
+      words: ['缺什么', '缺少什么', '还缺什么', '缺', 'missing'],
+      who: 'everyone',
+      usage: '缺什么',
+      help: '还缺哪些材料，最急的排在前面',
+    }),
+    declare({
+      name: 'bind',
+      words: ['绑定', 'bind'],
+      glued: { word: '绑定' },
+      who: 'admin',
+      usage: '绑定 单位名称',
+      help: '把本群绑定到村/乡镇/单位',
+    }),
+    declare({
+      name: 'find',
+      words: ['查', '查找', '查询', 'find'],
+      glued: { word: '查', except: /^查[看询找]/ },
+      who: 'everyone',
+      usage: '查 关键词/任务编号/日期',
+      help: '找最近提交的材料，可以更正',
+    }),
+  ];
+}
+
+function unitCommandHandlers(opts: {
+  timeZone: string;
+  canBind: (deps: BotDeps, chatId: string, openId: string) => Promise<boolean>;
+}): Record<UnitCommand, CommandHandler> {
   const tz = opts.timeZone;
   return {
     tasks: async (deps, msg, cmd) => {

@@ -1,12 +1,9 @@
-import { systemClock } from '../ports/clock.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { BlobStore } from '../ports/blob-store.js';
-import type { Readiness } from '../readiness.js';
-import type { BotDeps } from '../usecases/deps.js';
-import { opsAlertChecks, type LarkRefusal } from '../usecases/ops-alert-checks.js';
+import type { Feature } from '../usecases/feature.js';
+import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
 import { checkOpsAlerts, type OpsAlertOptions } from '../usecases/ops-alerts.js';
-import { every } from './interval.js';
+import type { FeatureEnv } from './feature-env.js';
+import { systemClock } from '../ports/clock.js';
 
 export const opsAlertOptions = (config: Config): OpsAlertOptions => ({
   opsChatId: config.alerts.opsChatId,
@@ -14,42 +11,43 @@ export const opsAlertOptions = (config: Config): OpsAlertOptions => ({
   timeZone: config.timeZone,
 });
 
+/** The timer's name (RunningBot.checkAlerts runs one round of it). */
+export const OPS_ALERTS_TIMER = 'ops-alerts';
+
 /**
  * The operations alerts timer (every ALERT_CHECK_MINUTES; 0 = off): dead rows, a silent long
  * connection, low disk, Lark refusing credentials or scopes, next year's holidays missing in
- * December. `check` runs one round (tests drive it with their clock).
+ * December.
  */
-export function installOpsAlerts(ctx: {
-  config: Config;
-  deps: BotDeps;
-  logger: Logger;
-  blobs: BlobStore;
-  readiness?: Readiness;
-  lastLarkRefusal: () => LarkRefusal | undefined;
-  ws?: { lastActivityAt: () => Date | undefined };
-}): { check: () => Promise<unknown>; stop: () => Promise<void> } {
-  const { config, deps } = ctx;
+export function opsAlertsFeature(env: FeatureEnv): Feature {
+  const { config, deps } = env;
   const checks = opsAlertChecks({
     db: deps.db,
     clock: deps.clock,
-    blobs: ctx.blobs,
+    blobs: env.blobs,
     minFreeBytes: config.capture.minFreeDiskBytes,
-    ...(ctx.readiness ? { readiness: ctx.readiness } : {}),
+    readiness: env.readiness,
     timeZone: config.timeZone,
-    ws: ctx.ws
-      ? {
-          lastActivityAt: ctx.ws.lastActivityAt,
-          startedAt: deps.clock.now(),
-          silenceMs: config.lark.wsSilenceAlertMinutes * 60_000,
-        }
-      : undefined,
-    lastLarkRefusal: ctx.lastLarkRefusal,
+    ws:
+      config.lark.eventMode === 'ws'
+        ? {
+            lastActivityAt: env.wsLastActivityAt,
+            startedAt: deps.clock.now(),
+            silenceMs: config.lark.wsSilenceAlertMinutes * 60_000,
+          }
+        : undefined,
+    lastLarkRefusal: env.lastLarkRefusal,
     refusalWindowMs: config.alerts.refusalWindowMs,
   });
-  const check = () => checkOpsAlerts(deps, opsAlertOptions(config), checks);
-  const stop =
-    config.alerts.checkMs > 0
-      ? every(systemClock, config.alerts.checkMs, 'ops-alerts', ctx.logger, check)
-      : async () => {};
-  return { check, stop };
+  return {
+    name: 'ops-alerts',
+    timers: [
+      {
+        name: OPS_ALERTS_TIMER,
+        everyMs: config.alerts.checkMs,
+        clock: systemClock,
+        run: () => checkOpsAlerts(deps, opsAlertOptions(config), checks),
+      },
+    ],
+  };
 }

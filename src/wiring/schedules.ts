@@ -1,6 +1,8 @@
-import { SCHEDULED_SEND_JOB } from '../db/repos/schedule-sends.js';
+import type { JobType } from '../domain/job-type.js';
+import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
-import type { FeatureContext, Stopper } from '../features.js';
+import { jobHandler, type Feature } from '../usecases/feature.js';
+import type { FeatureEnv } from './feature-env.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from '../usecases/deps.js';
 import { startCronTimers } from '../scheduler/cron-timers.js';
@@ -9,61 +11,69 @@ import { scheduledJobs } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 
-/** Each running bot's scheduler, by its deps object (tests wait for its start-up and timer ticks). */
-const running = new WeakMap<object, Scheduler>();
-
-/** The scheduler installed for a bot (`RunningBot.deps`), if schedules are installed. */
-export const botScheduler = (deps: object): Scheduler | undefined => running.get(deps);
-
 /**
  * Reminders, escalations, weekly digests and the weekly four-properties check (issue 5): node-cron
  * timers in every instance, slots and sends claimed in the database, deliveries through the job
  * queue. At start it catches up today's slots that were missed while the process was down.
  */
-export function installSchedules(ctx: FeatureContext): () => Stopper {
-  const { deps, jobHandlers } = ctx;
-  const cfg = ctx.config.schedules;
-  const settings = ctx.settings.schedules;
+export function schedulesFeature(env: FeatureEnv): Feature {
+  const { deps } = env;
+  const cfg = env.config.schedules;
+  const settings = env.settings.schedules;
   const calendar = workingCalendar(deps.logger);
-  jobHandlers[SCHEDULED_SEND_JOB] = async (payload, log, attempt) => {
-    const outcome = await deliverScheduled(
-      deps,
-      Number(payload.sendId),
-      {
-        timeZone: settings.timeZone,
-        quietHours: settings.quietHours,
-        wake: ctx.wakeJobs,
-        lastAttempt: attempt.attempts >= attempt.maxAttempts,
-      },
-      log,
-    );
-    deps.metrics.inc(
-      'scheduled_messages_total',
-      { outcome },
-      1,
-      'Scheduled messages (reminders, digests) by outcome',
-    );
-  };
   const scheduler = schedulerFor(deps, settings, {
     calendar,
-    wakeJobs: ctx.wakeJobs,
-    hasJobHandler: (kind) => kind in jobHandlers,
-    publicUrl: ctx.config.web.publicUrl,
+    wakeJobs: env.wakeJobs,
+    hasJobHandler: env.handlesJob,
+    publicUrl: env.config.web.publicUrl,
   });
-  running.set(deps, scheduler);
-  return () => {
-    if (!cfg.enabled) return async () => {};
-    const stopTimers = startCronTimers(scheduler.jobs, {
-      timeZone: settings.timeZone,
-      logger: deps.logger,
-      tick: (reason) => scheduler.runDue(deps.clock.now(), reason),
-    });
-    // Catch-up: today's slots that passed while the process was down run once now.
-    void scheduler.runDue(deps.clock.now(), 'start');
-    return async () => {
-      await stopTimers();
-      await scheduler.idle();
-    };
+  return {
+    name: 'schedules',
+    jobs: [
+      jobHandler({
+        type: SCHEDULED_SEND_JOB,
+        handle: async (payload, log, attempt) => {
+          const outcome = await deliverScheduled(
+            deps,
+            payload.sendId,
+            {
+              timeZone: settings.timeZone,
+              quietHours: settings.quietHours,
+              wake: env.wakeJobs,
+              lastAttempt: attempt.attempts >= attempt.maxAttempts,
+            },
+            log,
+          );
+          deps.metrics.inc(
+            'scheduled_messages_total',
+            { outcome },
+            1,
+            'Scheduled messages (reminders, digests) by outcome',
+          );
+        },
+      }),
+    ],
+    services: cfg.enabled
+      ? [
+          {
+            name: 'schedules',
+            start: () => {
+              const stopTimers = startCronTimers(scheduler.jobs, {
+                timeZone: settings.timeZone,
+                logger: deps.logger,
+                tick: (reason) => scheduler.runDue(deps.clock.now(), reason),
+              });
+              // Catch-up: today's slots that passed while the process was down run once now.
+              void scheduler.runDue(deps.clock.now(), 'start');
+              return async () => {
+                await stopTimers();
+                await scheduler.idle();
+              };
+            },
+            idle: () => scheduler.idle(),
+          },
+        ]
+      : [],
   };
 }
 
@@ -74,7 +84,7 @@ export function schedulerFor(
   o: {
     calendar?: WorkingCalendar;
     wakeJobs?: () => void;
-    hasJobHandler?: (kind: string) => boolean;
+    hasJobHandler?: (type: JobType<unknown>) => boolean;
     instance?: string;
     publicUrl?: string;
   } = {},

@@ -7,11 +7,12 @@ import { findInstallation } from '../../src/db/repos/installation.js';
 import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
-import type { FeatureContext } from '../../src/features.js';
 import { silentLogger } from '../../src/logger.js';
-import { CardActionRouter } from '../../src/usecases/card-actions.js';
+import { composeFeatures, type ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
-import { installArchive } from '../../src/wiring/archive.js';
+import type { ArchiveConfig } from '../../src/archive/archive-config.js';
+import { archiveFeature } from '../../src/wiring/archive.js';
+import type { FeatureEnv } from '../../src/wiring/feature-env.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -36,7 +37,11 @@ const texts = (h: Harness, replyTo: string) =>
 describe('archive in chat: 确认归档, 导出, describe-item form, weekly check job', () => {
   let f: ArchiveFixture;
   let h: Harness;
-  let ctx: FeatureContext;
+  let env: FeatureEnv;
+  let ctx: ComposedFeatures;
+  /** The archive feature alone, over the fixture's database, as startBot composes it. */
+  const archiveOnly = (archiveConfig: ArchiveConfig) =>
+    composeFeatures([archiveFeature(env, { archiveConfig })]);
   let photoItem: number;
   let deps: BotDeps;
 
@@ -46,20 +51,20 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // worker (which runs the installed archive feature too) cannot take this fixture's jobs.
     h = await startHarness();
     deps = { ...h.bot.deps, db: f.db, clock: f.clock };
-    ctx = {
+    env = {
       config: { ...h.config, dataDir: f.dataDir },
       settings: h.bot.settings,
+      readiness: h.bot.readiness,
       deps,
       blobs: f.blobs,
-      cards: new CardActionRouter(),
-      jobHandlers: {},
-      deadJobHandlers: {},
-      hooks: { commands: {} },
       wakeJobs: () => {},
       recordReconciled: async () => 'accepted',
-      presenters: {},
+      burstPresenter: () => undefined,
+      handlesJob: () => false,
+      lastLarkRefusal: () => undefined,
+      wsLastActivityAt: () => undefined,
     };
-    installArchive(ctx, { archiveConfig: f.config });
+    ctx = archiveOnly(f.config);
     await f.fileItem(f.task.doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);
     photoItem = await f.fileItem(f.task.photo, [
       { bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' },
@@ -91,18 +96,10 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   });
 
   it('确认归档 shows what will be numbered first; its button (archivists) gives 档号; an officer is refused', async () => {
-    await ctx.hooks.commands!.confirm!(
-      deps,
-      msg('om_c0', 'ou_officer', '确认归档'),
-      cmd('confirm', 'V1 2025'),
-    );
+    await ctx.commands.handle(deps, msg('om_c0', 'ou_officer', '确认归档'), cmd('confirm', 'V1 2025'));
     expect(texts(h, 'om_c0')[0]).toContain('档案员');
     // A unit name works as well as a code.
-    await ctx.hooks.commands!.confirm!(
-      deps,
-      msg('om_c1', 'ou_archivist', '确认归档'),
-      cmd('confirm', '东村'),
-    );
+    await ctx.commands.handle(deps, msg('om_c1', 'ou_archivist', '确认归档'), cmd('confirm', '东村'));
     const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_c1')!;
     const text = JSON.stringify(preview.content);
     expect(text).toContain('东村2025年度');
@@ -132,7 +129,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       f.db,
       sql`select payload from jobs where kind = 'archive-confirm'`,
     );
-    await ctx.jobHandlers['archive-confirm']!(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    await ctx.jobs.get('archive-confirm')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     const patched = JSON.stringify(h.fake.patches().find((p) => p.messageId === preview.messageId)!.content);
     expect(patched).toContain('已确认归档东村2025年度 2 件');
     expect(patched).toContain('A182-WS·2025-D30-ZH-0001');
@@ -140,13 +137,13 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   });
 
   it('导出 queues a job that uploads the zipped package and says where it was written', async () => {
-    await ctx.hooks.commands!.export!(deps, msg('om_e1', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    await ctx.commands.handle(deps, msg('om_e1', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
     expect(texts(h, 'om_e1')[0]).toContain('正在生成');
     const [job] = await queryRows<{ kind: string; payload: any }>(
       f.db,
       sql`select kind, payload from jobs where kind = 'archive-export'`,
     );
-    await ctx.jobHandlers['archive-export']!(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    await ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     const upload = h.fake.uploads().find((u) => u.kind === 'file')!;
     expect(upload.fileName).toMatch(/^A182-V1-2025-移交包-.*\.zip$/);
     expect(upload.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
@@ -159,7 +156,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   });
 
   it('a failing export job says so in the chat on its last attempt only', async () => {
-    await ctx.hooks.commands!.export!(deps, msg('om_e2', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    await ctx.commands.handle(deps, msg('om_e2', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
     const [job] = await queryRows<{ payload: any }>(
       f.db,
       sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = 'om_e2'`,
@@ -171,7 +168,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     });
     try {
       const run = (attempts: number) =>
-        ctx.jobHandlers['archive-export']!(job!.payload, silentLogger(), { attempts, maxAttempts: 3 });
+        ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts, maxAttempts: 3 });
       await expect(run(1)).rejects.toThrow();
       expect(texts(h, 'om_e2').filter((t) => t.startsWith('导出失败'))).toEqual([]);
       await expect(run(3)).rejects.toThrow();
@@ -200,18 +197,20 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.db.execute(sql`update units set path = ${`${f.unit.T1.path}${id}/`} where id = ${id}`);
     const exportsDir = join(f.dataDir, 'exports');
     const unsafe = join(exportsDir, 'A182-../../../逃逸-2025-移交包-om_e3');
-    await ctx.jobHandlers['archive-export']!(
-      { unitId: id, year: 2025, chatId: 'oc_v1', messageId: 'om_e3', actor: 'ou_archivist' },
-      silentLogger(),
-      { attempts: 1, maxAttempts: 3 },
-    );
+    await ctx.jobs
+      .get('archive-export')!
+      .run(
+        { unitId: id, year: 2025, chatId: 'oc_v1', messageId: 'om_e3', actor: 'ou_archivist' },
+        silentLogger(),
+        { attempts: 1, maxAttempts: 3 },
+      );
     expect(existsSync(unsafe)).toBe(false);
     expect(readdirSync(exportsDir)).toContain('A182-_逃逸-2025-移交包-om_e3');
     expect(texts(h, 'om_e3').at(-1)).toContain(join(exportsDir, 'A182-_逃逸-2025-移交包-om_e3'));
   });
 
   it('the four-properties-check job writes its report and tells the chat', async () => {
-    await ctx.jobHandlers['four-properties-check']!({ chatId: 'oc_v1' }, silentLogger(), {
+    await ctx.jobs.get('four-properties-check')!.run({ chatId: 'oc_v1' }, silentLogger(), {
       attempts: 1,
       maxAttempts: 2,
     });
@@ -220,15 +219,9 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   });
 
   it("the weekly check (no chat in the job) reports to archive.yaml's reportChat, once per week", async () => {
-    const weekly: FeatureContext = {
-      ...ctx,
-      jobHandlers: {},
-      hooks: { commands: {} },
-      cards: new CardActionRouter(),
-    };
-    installArchive(weekly, { archiveConfig: { ...f.config, reportChat: 'oc_archivists' } });
+    const weekly = archiveOnly({ ...f.config, reportChat: 'oc_archivists' });
     for (let i = 0; i < 2; i++)
-      await weekly.jobHandlers['four-properties-check']!({ week: '2026-W02' }, silentLogger(), {
+      await weekly.jobs.get('four-properties-check')!.run({ week: '2026-W02' }, silentLogger(), {
         attempts: 1 + i,
         maxAttempts: 3,
       });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { RECONCILE_JOB } from '../../src/domain/job-types.js';
 import { botMembershipEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import {
@@ -30,7 +31,7 @@ describe('capture: reconciliation picks up messages missed while the bot was off
   /** Runs one reconciliation job (as the periodic timer would enqueue it) and waits for its effects. */
   const sweep = async () => {
     const now = new Date();
-    await enqueueJob(h.db.db, { kind: 'reconcile', key: `test-${++sweeps}`, payload: {}, runAt: now }, now);
+    await enqueueJob(h.db.db, { type: RECONCILE_JOB, key: `test-${++sweeps}`, payload: {}, runAt: now }, now);
     await h.settle();
     await h.settle();
   };

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { z } from 'zod';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { defineJob } from '../../src/domain/job-type.js';
 import { DomainError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
@@ -19,7 +21,8 @@ describe('last_error of a dead row', () => {
   afterAll(() => db.close());
 
   const runOnce = async (kind: string, thrown: () => Error) => {
-    await enqueueJob(db.db, { kind, key: 'k', payload: {}, runAt: clock.now(), maxAttempts: 1 }, clock.now());
+    const type = defineJob({ name: kind, payload: z.object({}) });
+    await enqueueJob(db.db, { type, key: 'k', payload: {}, runAt: clock.now(), maxAttempts: 1 }, clock.now());
     const worker = new QueueWorker({
       db: db.db,
       table: 'jobs',

@@ -4,7 +4,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import { z } from 'zod';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { defineJob } from '../../src/domain/job-type.js';
 import { messageEvent } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { startHarness } from '../support/harness.js';
@@ -20,6 +22,9 @@ import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
  * PostgreSQL when TEST_DATABASE_URL is set (the process gets this file's database), else an embedded
  * data folder, closed while the process runs (PGlite is one process only).
  */
+/** A `notify` row with an empty payload (only its kind and status matter here). */
+const OLD_NOTIFY = defineJob({ name: 'notify', payload: z.object({}) });
+
 describe('jobs dead / jobs retry (command line)', () => {
   let fake: FakeLark;
   let dataDir: string;
@@ -90,7 +95,7 @@ describe('jobs dead / jobs retry (command line)', () => {
     fake.clearFaults();
     // Another dead job of another kind, for --all.
     const now = clock.now();
-    await enqueueJob(db1.db, { kind: 'notify', key: 'dead-notify', payload: {}, runAt: now }, now);
+    await enqueueJob(db1.db, { type: OLD_NOTIFY, key: 'dead-notify', payload: {}, runAt: now }, now);
     await db1.db.execute(
       sql`update jobs set status = 'dead', attempts = 8, last_error = 'gone' where key = 'dead-notify'`,
     );

@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { z } from 'zod';
+import { defineJob } from '../../src/domain/job-type.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { importUnits } from '../../src/usecases/import-units.js';
@@ -10,6 +12,8 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const MINUTE = 60_000;
+/** A job kind no feature handles (its row is made dead by hand). */
+const TEST_ALERT_JOB = defineJob({ name: 'test-alert', payload: z.object({}) });
 
 /** Cards the bot sent for alerts: [receive id, title, body text]. */
 const alertCards = (h: Harness) =>
@@ -51,7 +55,7 @@ describe('operations alerts in the ops chat: one per kind per hour, one 恢复�
   it('alerts once when a job goes dead, not again while it stays dead, and says 恢复正常 when it is cleared', async () => {
     await enqueueJob(
       h.db.db,
-      { kind: 'test-alert', key: 'k1', payload: {}, runAt: clock.now() },
+      { type: TEST_ALERT_JOB, key: 'k1', payload: {}, runAt: clock.now() },
       clock.now(),
     );
     await setDead('dead');

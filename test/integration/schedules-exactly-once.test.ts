@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, queryRows } from '../../src/db/client.js';
 import { listScheduleRuns } from '../../src/db/repos/schedule-runs.js';
 import { claimSends } from '../../src/db/repos/schedule-sends.js';
-import { botScheduler, schedulerFor } from '../../src/wiring/schedules.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import type { TestDb } from '../support/test-db.js';
 import { waitFor } from '../support/wait-for.js';
@@ -52,7 +52,7 @@ describe('two schedulers on one database', () => {
     ]);
     const ran = results.flat().filter((r) => r.job === 'daily-reminders' && r.result === 'ran');
     expect(ran.length).toBeLessThanOrEqual(1); // (a real node-cron tick may have won it)
-    await Promise.all([botScheduler(w.h.bot.deps)?.idle(), botScheduler(h2.bot.deps)?.idle()]);
+    await Promise.all([w.h.bot.servicesIdle(), h2.bot.servicesIdle()]);
     await Promise.all([w.h.settle(), h2.settle()]);
     await Promise.all([w.h.settle(), h2.settle()]);
     expect(w.sentTo(w.chats.village1)).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('restarts', () => {
     await w.h.settle();
     await w.h.restart(); // stopping waits for the start-up tick of the instance stopped
     await w.h.restart();
-    await botScheduler(w.h.bot.deps)?.idle();
+    await w.h.bot.servicesIdle();
     await w.h.settle();
     expect(w.sentTo(w.chats.village1)).toHaveLength(1);
     const runs = (await listScheduleRuns(w.h.db.db, 'daily-reminders')).filter(
@@ -123,7 +123,7 @@ describe('restarts', () => {
     w.clock.set('2026-11-30T07:00:00+08:00');
     await w.h.restart();
     await w.h.restart();
-    await botScheduler(w.h.bot.deps)?.idle();
+    await w.h.bot.servicesIdle();
     await w.h.settle();
     expect(w.sentTo(w.chats.village1)).toHaveLength(1);
     const runs = await listScheduleRuns(w.h.db.db, 'daily-reminders');

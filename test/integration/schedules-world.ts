@@ -6,7 +6,7 @@ import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { parseScheduleSettings, type ScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import { botScheduler, schedulerFor } from '../../src/wiring/schedules.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
 import { startHarness, type Harness, type HarnessOptions } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -109,7 +109,7 @@ export async function schedulesWorld(
       clock.set(iso);
       await s.runDue(clock.now());
       // The bot's own timers may have ticked meanwhile (and won the claim): let that run finish.
-      await botScheduler(h.bot.deps)?.idle();
+      await h.bot.servicesIdle();
       await h.settle();
     },
     sentTo: (receiveId) => h.fake.sentMessages().filter((m) => m.receiveId === receiveId),

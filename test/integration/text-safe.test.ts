@@ -6,6 +6,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { z } from 'zod';
+import { defineJob } from '../../src/domain/job-type.js';
 import { claimDue, fail } from '../../src/db/repos/queue.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
@@ -19,6 +21,9 @@ import { waitFor } from './capture-helpers.js';
  * message impossible to record, an error impossible to store or a sheet malformed. They become
  * U+FFFD where they arrive, and are counted.
  */
+/** A job kind no feature handles (claimed and failed by hand). */
+const TEST_NUL_JOB = defineJob({ name: 'test-nul', payload: z.object({}) });
+
 describe('text safe for every store: NUL through the fake Lark and a real database', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -119,7 +124,7 @@ describe('text safe for every store: NUL through the fake Lark and a real databa
     const now = new Date();
     h.bot.jobWorker.pause();
     try {
-      await enqueueJob(h.db.db, { kind: 'test-nul', key: 'k1', payload: {}, runAt: now }, now);
+      await enqueueJob(h.db.db, { type: TEST_NUL_JOB, key: 'k1', payload: {}, runAt: now }, now);
       const [row] = (await claimDue(h.db.db, 'jobs', 'test-worker', 10, now)).filter(
         (r) => r.type === 'test-nul',
       );

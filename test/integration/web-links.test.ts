@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botScheduler } from '../../src/wiring/schedules.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -64,7 +64,11 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
   });
 
   it("the weekly digest's 查看详情 opens the leader's unit and the weakest units get a button each", async () => {
-    const scheduler = botScheduler(w.h.bot.deps)!;
+    // A scheduler as the bot builds it (same settings, PUBLIC_URL and worker).
+    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+      publicUrl: w.h.bot.config.web.publicUrl,
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+    });
     // Monday 2026-12-07 09:00 in Shanghai: the digest slot (08:30) is due.
     await scheduler.runDue(new Date('2026-12-07T01:00:00Z'), 'tick');
     // Its sends are queued for that Monday: let that time come for the queue (the clock is real here).

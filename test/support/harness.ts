@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
+import type { FeatureModule } from '../../src/features.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { startFakeLark, type FakeLark } from './fake-lark/server.js';
 import { signedRequest } from './lark-sign.js';
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   fake?: FakeLark;
   /** Every log line of the bot (the logger startBot builds from config, LOG_LEVEL from env). */
   logDestination?: NodeJS.WritableStream;
+  /** The capabilities to run (default: all). */
+  features?: readonly FeatureModule[];
 }
 
 /** The whole bot, as `npm start` runs it, against the fake Lark and a throwaway database. */
@@ -61,7 +64,13 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   };
   let config = loadConfig(baseEnv);
   const start = () =>
-    startBot(config, { database: db, clock: o.clock, pollMs: 50, logDestination: o.logDestination });
+    startBot(config, {
+      database: db,
+      clock: o.clock,
+      pollMs: 50,
+      logDestination: o.logDestination,
+      features: o.features,
+    });
   const h: Harness = {
     fake,
     db,

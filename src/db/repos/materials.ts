@@ -1,3 +1,4 @@
+import { DOWNLOAD_MATERIAL_JOB } from '../../domain/job-types.js';
 import { sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db, type Tx } from '../client.js';
@@ -69,7 +70,7 @@ export async function insertMaterialsWithDownloads(
           on conflict (message_id, resource_key) do nothing
           returning id)
         insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
-        select 'download-material', fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
+        select ${DOWNLOAD_MATERIAL_JOB.name}, fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
           ${maxAttempts}, ${now}
         from fresh order by fresh.id
         on conflict (kind, key) do nothing

@@ -1,3 +1,4 @@
+import { SCHEDULED_SEND_JOB } from '../../domain/job-types.js';
 import { sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
@@ -21,9 +22,6 @@ export interface ScheduledSend extends NewScheduledSend {
   status: 'pending' | 'sent' | 'expired' | 'failed';
   messageId: string | null;
 }
-
-/** The `jobs` kind that delivers one scheduled_sends row. */
-export const SCHEDULED_SEND_JOB = 'scheduled-send';
 
 const BATCH = 500;
 
@@ -69,7 +67,7 @@ export async function claimSends(
               returning id, kind, target, period),
             queued as (
               insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
-              select ${SCHEDULED_SEND_JOB}, c.kind || ':' || c.target || ':' || c.period,
+              select ${SCHEDULED_SEND_JOB.name}, c.kind || ':' || c.target || ':' || c.period,
                 jsonb_build_object('sendId', c.id), i.run_at, 10, ${opts.now}
               from claimed c join input i using (kind, target, period)
               on conflict (kind, key) do nothing

@@ -1,3 +1,5 @@
+import { CONFIRM_ARCHIVE } from '../cards/actions.js';
+import { ARCHIVE_CONFIRM_JOB, type JobPayload } from '../domain/job-types.js';
 import {
   confirmPreviewCard,
   confirmResultCard,
@@ -9,25 +11,15 @@ import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { CardActionHandler } from '../usecases/card-actions.js';
-import type { BotDeps } from '../usecases/deps.js';
-import type { CommandHandler } from '../usecases/handle-command.js';
-import { previewConfirm } from '../usecases/preview-confirm.js';
-import { replyCard, replyText } from '../usecases/reply-text.js';
-import { confirmArchive } from '../usecases/confirm-archive.js';
-import type { ArchiveConfig } from './archive-config.js';
+import type { BotDeps } from './deps.js';
+import { cardAction, type CommandHandler, type DeclaredCardAction } from './feature.js';
+import { previewConfirm } from './preview-confirm.js';
+import { replyCard, replyText } from './reply-text.js';
+import { confirmArchive } from './confirm-archive.js';
+import type { ArchiveConfig } from '../archive/archive-config.js';
 import { commandTarget } from './command-target.js';
 
-export const CONFIRM_JOB = 'archive-confirm';
-
-export interface ConfirmJobPayload {
-  unitId: number;
-  year: number;
-  taskId?: number;
-  actor: string;
-  /** The preview card, replaced by the result. */
-  messageId?: string;
-}
+export type ConfirmJobPayload = JobPayload<typeof ARCHIVE_CONFIRM_JOB>;
 
 /**
  * `@bot 确认归档 [年度] [任务编号] [单位]` (archivists): shows what would get its 档号 (per class,
@@ -64,7 +56,6 @@ export function confirmCommand(): CommandHandler {
     const preview = await previewConfirm(deps.db, { unitPath: target.unit.path, year, taskId });
     if (preview.total === 0) return reply(`${target.unit.name}${year}年度没有待确认的材料`);
     const value: ConfirmArchiveValue = {
-      a: 'confirm-archive',
       u: target.unit.id,
       y: year,
       n: preview.total,
@@ -79,56 +70,52 @@ export function confirmCommand(): CommandHandler {
   };
 }
 
-const num = (v: unknown) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0)
-    throw new DomainError('bad_action', '这个按钮已失效，请重新发送「确认归档」');
-  return n;
-};
-
 /**
  * The preview card's 确认归档 (archivists): queues the numbering as a job (it counts PDF pages, more
  * than a callback's 3 seconds allow) and answers at once; the job replaces the card with the result.
  */
-export function confirmArchiveAction(opts: { wakeJobs: () => void }): CardActionHandler {
-  return async (deps, a) => {
-    const unit = await getUnitById(deps.db, num(a.value.u));
-    if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
-    if (!(await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
-      return { toast: { type: 'error', content: `只有${unit.name}或上级的档案员才能确认归档` } };
-    const payload: ConfirmJobPayload = {
-      unitId: unit.id,
-      year: num(a.value.y),
-      ...(a.value.t !== undefined ? { taskId: num(a.value.t) } : {}),
-      actor: a.operatorOpenId,
-      messageId: a.messageId,
-    };
-    const now = deps.clock.now();
-    const fresh = await enqueueJob(
-      deps.db,
-      {
-        kind: CONFIRM_JOB,
-        key: a.messageId ?? `${unit.id}-${payload.year}-${now.getTime()}`,
-        payload,
-        runAt: now,
-        maxAttempts: 3,
-      },
-      now,
-    );
-    opts.wakeJobs();
-    if (!fresh) return { toast: { type: 'info', content: '已经在确认了，请稍候' } };
-    return {
-      toast: { type: 'info', content: '正在编档号…' },
-      card: {
-        type: 'raw',
-        data: confirmResultCard(
-          '正在确认归档',
-          `正在给${unit.name}${payload.year}年度的材料编档号，完成后更新这张卡片。`,
-          'blue',
-        ),
-      },
-    };
-  };
+export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCardAction {
+  return cardAction({
+    type: CONFIRM_ARCHIVE,
+    handle: async (deps, a) => {
+      const unit = await getUnitById(deps.db, a.value.u);
+      if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+      if (!(await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+        return { toast: { type: 'error', content: `只有${unit.name}或上级的档案员才能确认归档` } };
+      const payload: ConfirmJobPayload = {
+        unitId: unit.id,
+        year: a.value.y,
+        ...(a.value.t !== undefined ? { taskId: a.value.t } : {}),
+        actor: a.operatorOpenId,
+        messageId: a.messageId,
+      };
+      const now = deps.clock.now();
+      const fresh = await enqueueJob(
+        deps.db,
+        {
+          type: ARCHIVE_CONFIRM_JOB,
+          key: a.messageId ?? `${unit.id}-${payload.year}-${now.getTime()}`,
+          payload,
+          runAt: now,
+          maxAttempts: 3,
+        },
+        now,
+      );
+      opts.wakeJobs();
+      if (!fresh) return { toast: { type: 'info', content: '已经在确认了，请稍候' } };
+      return {
+        toast: { type: 'info', content: '正在编档号…' },
+        card: {
+          type: 'raw',
+          data: confirmResultCard(
+            '正在确认归档',
+            `正在给${unit.name}${payload.year}年度的材料编档号，完成后更新这张卡片。`,
+            'blue',
+          ),
+        },
+      };
+    },
+  });
 }
 
 /** The job: numbers the items and puts the outcome on the preview card. */

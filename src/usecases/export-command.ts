@@ -1,19 +1,12 @@
+import { ARCHIVE_EXPORT_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { yearsWithRecords } from '../db/repos/archive-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
-import type { CommandHandler } from '../usecases/handle-command.js';
-import { replyText } from '../usecases/reply-text.js';
+import type { CommandHandler } from './feature.js';
+import { replyText } from './reply-text.js';
 import { commandTarget } from './command-target.js';
 
-export const EXPORT_JOB = 'archive-export';
-
-export interface ExportJobPayload {
-  unitId: number;
-  year: number;
-  chatId: string;
-  messageId: string;
-  actor: string;
-}
+export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
 
 /**
  * `@bot 导出 [年度] [单位编码]` / `移交` (archivists): queues the transfer package as a job; the job
@@ -42,7 +35,7 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
     };
     await enqueueJob(
       deps.db,
-      { kind: EXPORT_JOB, key: msg.messageId, payload, runAt: now, maxAttempts: 3 },
+      { type: ARCHIVE_EXPORT_JOB, key: msg.messageId, payload, runAt: now, maxAttempts: 3 },
       now,
     );
     opts.wakeJobs();

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { defineCardAction } from '../domain/card-action-type.js';
+
+/**
+ * Every card button the bot draws, with the value it carries. Builders take a button's value from
+ * here (`FILE.value({ b, t })`); the handler that declares the same type receives it parsed.
+ */
+
+const id = z.coerce.number().int().positive();
+const sure = z.literal(1).optional();
+const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
+const STALE = '这个按钮已失效';
+
+// The filing card (usecases/filing-actions.ts).
+export const FILE = defineCardAction({
+  name: 'file',
+  value: z.object({ b: id, t: id }),
+  stale: RESEND_MATERIALS,
+});
+/** The task menu: the chosen task arrives as the click's `option`. */
+export const FILE_SELECT = defineCardAction({
+  name: 'file-select',
+  value: z.object({ b: id }),
+  stale: RESEND_MATERIALS,
+});
+export const SKIP = defineCardAction({ name: 'skip', value: z.object({ b: id }), stale: RESEND_MATERIALS });
+export const REOPEN = defineCardAction({
+  name: 'reopen',
+  value: z.object({ b: id }),
+  stale: RESEND_MATERIALS,
+});
+export const FILED_VIEW = defineCardAction({
+  name: 'filed-view',
+  value: z.object({ b: id }),
+  stale: RESEND_MATERIALS,
+});
+export const UNDO = defineCardAction({
+  name: 'undo',
+  value: z.object({ b: id, i: id, sure }),
+  stale: RESEND_MATERIALS,
+});
+
+// Corrections (usecases/correction-actions.ts).
+export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });
+/** The task menu: the chosen task arrives as the click's `option`. */
+export const FIX_REFILE = defineCardAction({ name: 'fix-refile', value: z.object({ i: id }), stale: STALE });
+export const FIX_UNFILE = defineCardAction({
+  name: 'fix-unfile',
+  value: z.object({ i: id, sure }),
+  stale: STALE,
+});
+/** A form: the reason arrives in the click's `formValue`. */
+export const FIX_WAIVE = defineCardAction({ name: 'fix-waive', value: z.object({ i: id }), stale: STALE });
+/** A form: the request text arrives in the click's `formValue`. */
+export const FIX_REQUEST = defineCardAction({
+  name: 'fix-request',
+  value: z.object({ i: id }),
+  stale: STALE,
+});
+export const FIX_ANSWER = defineCardAction({
+  name: 'fix-answer',
+  value: z.object({ r: id, ok: z.union([z.literal(0), z.literal(1)]) }),
+  stale: STALE,
+});
+
+// Units (usecases/bind-chat-action.ts).
+export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }), stale: STALE });
+
+// Archive (usecases/confirm-command.ts, describe-item-action.ts).
+export const CONFIRM_ARCHIVE = defineCardAction({
+  name: 'confirm-archive',
+  value: z.object({ u: id, y: z.coerce.number().int(), n: z.number().int().optional(), t: id.optional() }),
+  stale: '这个按钮已失效，请重新发送「确认归档」',
+});
+/** A form: 事由 / 地点 / 人物 arrive in the click's `formValue`. */
+export const DESCRIBE_ITEM = defineCardAction({
+  name: 'describe-item',
+  value: z.object({ i: id }),
+  stale: '这个表单已失效，请重新打开',
+});

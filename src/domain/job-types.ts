@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { defineJob } from './job-type.js';
+
+/** Row ids arrive from SQL-built payloads as numbers (or numeric strings in old rows). */
+const id = z.coerce.number().int().positive();
+
+/** Downloads one material into the blob store (enqueued in SQL with the material rows). */
+export const DOWNLOAD_MATERIAL_JOB = defineJob({
+  name: 'download-material',
+  payload: z.object({ materialId: id }),
+});
+
+/** Lists a merged forward's children and captures them as materials of the same burst. */
+export const EXPAND_FORWARD_JOB = defineJob({
+  name: 'expand-forward',
+  payload: z.object({ messageId: z.string(), chatId: z.string(), senderOpenId: z.string(), burstId: id }),
+});
+
+/** Answers a closed burst once (the filing card, or a plain acknowledgment). */
+export const ACK_BURST_JOB = defineJob({ name: 'ack-burst', payload: z.object({ burstId: id }) });
+
+/** One reconciliation round over the active chats (one per interval slot). */
+export const RECONCILE_JOB = defineJob({ name: 'reconcile', payload: z.object({}) });
+
+/** One message to one person or chat, sent after the transaction that decided it. */
+export const NOTIFY_JOB = defineJob({
+  name: 'notify',
+  payload: z.object({
+    receiveIdType: z.enum(['chat_id', 'open_id', 'user_id', 'union_id', 'email']),
+    receiveId: z.string(),
+    msgType: z.enum(['text', 'interactive']),
+    /** Lark's `content` JSON string. */
+    content: z.string(),
+    /** Lark's idempotency key (≤ 50 chars); also the job key. */
+    uuid: z.string().max(50),
+  }),
+});
+
+/** Delivers one scheduled_sends row (enqueued in SQL when the sends are claimed). */
+export const SCHEDULED_SEND_JOB = defineJob({ name: 'scheduled-send', payload: z.object({ sendId: id }) });
+
+/** Numbers a unit's year (確认归档 on the preview card); replaces the card with the outcome. */
+export const ARCHIVE_CONFIRM_JOB = defineJob({
+  name: 'archive-confirm',
+  payload: z.object({
+    unitId: id,
+    year: z.number().int(),
+    taskId: id.optional(),
+    actor: z.string(),
+    /** The preview card, replaced by the result. */
+    messageId: z.string().optional(),
+  }),
+});
+
+/** Writes a unit's transfer package and answers in the chat that asked (导出). */
+export const ARCHIVE_EXPORT_JOB = defineJob({
+  name: 'archive-export',
+  payload: z.object({
+    unitId: id,
+    year: z.number().int(),
+    chatId: z.string(),
+    messageId: z.string(),
+    actor: z.string(),
+  }),
+});
+
+/** The four-properties check (weekly, or on request). */
+export const FOUR_PROPERTIES_JOB = defineJob({
+  name: 'four-properties-check',
+  payload: z.object({
+    unitId: id.optional(),
+    year: z.number().int().optional(),
+    /** Chat to tell the result (optional; else the archive settings' reportChat). */
+    chatId: z.string().optional(),
+    /** The ISO week of a scheduled run. */
+    week: z.string().optional(),
+  }),
+});
+
+export type JobPayload<J> = J extends { payload: z.ZodType<infer P> } ? P : never;

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { CardActionType } from '../domain/card-action-type.js';
+import type { Command } from '../domain/commands.js';
+import type { CardAction, IncomingEvent, IncomingMessage } from '../domain/incoming.js';
+import type { JobType } from '../domain/job-type.js';
+import { PermanentError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../ports/clock.js';
+import type { BurstPresenter } from './acknowledge-burst.js';
+import type { CardResponse } from './card-response.js';
+import type { BotDeps } from './deps.js';
+
+export interface JobAttempt {
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** A job kind a feature handles: its declared type, the handler, and what happens when it dies. */
+export interface JobDeclaration<P> {
+  type: JobType<P>;
+  handle(payload: P, log: Logger, attempt: JobAttempt): Promise<void>;
+  /** The job died with its worker on the last attempt (the handler never saw it fail). */
+  onDead?(payload: P, log: Logger): Promise<void>;
+}
+
+/** A job declaration with its payload type checked at the boundary (the row's JSON). */
+export interface DeclaredJob {
+  readonly name: string;
+  run(raw: unknown, log: Logger, attempt: JobAttempt): Promise<void>;
+  dead(raw: unknown, log: Logger): Promise<void>;
+}
+
+/**
+ * Declares a job handler. The claimed row's payload is parsed with the type's schema first: a row
+ * that does not match fails for good (PermanentError → `dead`, with the schema's complaint as
+ * `last_error`) instead of reaching the handler.
+ */
+export function jobHandler<P>(d: JobDeclaration<P>): DeclaredJob {
+  const parse = (raw: unknown): P => {
+    const res = d.type.payload.safeParse(raw);
+    if (!res.success)
+      throw new PermanentError(
+        'bad_job_payload',
+        `job ${d.type.name}: payload does not match its declaration: ${z.prettifyError(res.error)}`,
+      );
+    return res.data;
+  };
+  return {
+    name: d.type.name,
+    run: (raw, log, attempt) => d.handle(parse(raw), log, attempt),
+    dead: async (raw, log) => {
+      if (d.onDead) await d.onDead(parse(raw), log);
+    },
+  };
+}
+
+/** A card button's click with its value parsed by the action's schema. */
+export type TypedCardAction<V> = Omit<CardAction, 'value'> & { value: V };
+
+export interface CardActionDeclaration<V> {
+  type: CardActionType<V>;
+  handle(deps: BotDeps, action: TypedCardAction<V>): Promise<CardResponse>;
+}
+
+export interface DeclaredCardAction {
+  readonly name: string;
+  /** The toast for a click whose value does not match. */
+  readonly stale: string;
+  /** undefined: the value does not match the declaration (forged or from an older card). */
+  parse(action: CardAction): TypedCardAction<unknown> | undefined;
+  handle(deps: BotDeps, action: TypedCardAction<unknown>): Promise<CardResponse>;
+}
+
+export function cardAction<V>(d: CardActionDeclaration<V>): DeclaredCardAction {
+  return {
+    name: d.type.name,
+    stale: d.type.stale,
+    parse: (action) => {
+      const value = d.type.parse(action.value);
+      return value === undefined ? undefined : { ...action, value };
+    },
+    handle: (deps, action) => d.handle(deps, action as TypedCardAction<V>),
+  };
+}
+
+export type CommandHandler = (deps: BotDeps, msg: IncomingMessage, cmd: Command) => Promise<void>;
+
+/** Who a command is for (shown in the help card; each handler checks the roles it needs). */
+export type CommandAudience = 'everyone' | 'admin' | 'archivist';
+
+/** A chat command: the words that call it, who it is for, its line in the help card, the handler. */
+export interface CommandDeclaration {
+  name: string;
+  /** The words (case-insensitive) that call it; the first is the one the help card shows. */
+  words: string[];
+  /** Words that may be written glued to the argument (绑定城关村, 查公示); `except` starts are not. */
+  glued?: { word: string; except?: RegExp };
+  who: CommandAudience;
+  /** How it is written in the help card, e.g. `绑定 单位名称`. */
+  usage: string;
+  /** One line, Chinese, for the help card. */
+  help: string;
+  handle: CommandHandler;
+}
+
+/** Repeats `run` every `everyMs` of `clock` (default: the bot's clock). */
+export interface TimerDeclaration {
+  name: string;
+  everyMs: number;
+  /** The system clock for timers that must not follow a test's manual clock (hourly pruning). */
+  clock?: Clock;
+  /** Also run once when the bot starts. */
+  atStart?: boolean;
+  run(): Promise<unknown>;
+}
+
+/** Something that runs while the bot runs (the cron timers): started after the workers. */
+export interface ServiceDeclaration {
+  name: string;
+  start(): () => Promise<void>;
+  /** Resolves when nothing it started is in flight. */
+  idle?(): Promise<void>;
+}
+
+export type BotAddedEvent = Extract<IncomingEvent, { kind: 'bot_added' }>;
+export type BotRemovedEvent = Extract<IncomingEvent, { kind: 'bot_removed' }>;
+
+/** What one capability adds to the bot. */
+export interface Feature {
+  name: string;
+  jobs?: DeclaredJob[];
+  cardActions?: DeclaredCardAction[];
+  commands?: CommandDeclaration[];
+  timers?: TimerDeclaration[];
+  services?: ServiceDeclaration[];
+  /** Called for every user message (capture of materials, captions, notes). */
+  onMessage?(deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean): Promise<void>;
+  onBotAdded?(deps: BotDeps, e: BotAddedEvent): Promise<void>;
+  onBotRemoved?(deps: BotDeps, e: BotRemovedEvent): Promise<void>;
+  /** Turns a closed burst into its reply (at most one feature; else a plain acknowledgment). */
+  presentBurst?: BurstPresenter;
+}

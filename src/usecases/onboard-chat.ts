@@ -1,0 +1,32 @@
+import { onboardingCard } from '../cards/unit-cards.js';
+import { recordBotMessage } from '../db/repos/bot-messages.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { sendKey } from '../domain/send-key.js';
+import { pauseChatBinding, resumeChatBinding } from './bind-chat.js';
+import type { BotDeps } from './deps.js';
+import type { BotAddedEvent, BotRemovedEvent } from './feature.js';
+
+/** The bot joined a group: resume a paused binding, and post the onboarding card. */
+export async function onboardChat(deps: BotDeps, e: BotAddedEvent): Promise<void> {
+  const resumed = await resumeChatBinding(deps, { chatId: e.chatId, actorOpenId: e.operatorOpenId });
+  const unit = resumed ? await unitOfChat(deps.db, e.chatId) : undefined;
+  const res = await deps.gateway.sendMessage({
+    receiveIdType: 'chat_id',
+    receiveId: e.chatId,
+    message: {
+      msgType: 'interactive',
+      content: JSON.stringify(onboardingCard({ resumedUnit: unit?.fullName })),
+    },
+    uuid: sendKey('onboard', e.chatId, e.at.getTime()),
+  });
+  await recordBotMessage(
+    deps.db,
+    { messageId: res.messageId, chatId: e.chatId, purpose: 'onboarding', taskIds: [] },
+    deps.clock.now(),
+  );
+}
+
+/** The bot left a group: its binding pauses (resumed when it is added again). */
+export async function leaveChat(deps: BotDeps, e: BotRemovedEvent): Promise<void> {
+  await pauseChatBinding(deps, { chatId: e.chatId, actorOpenId: e.operatorOpenId });
+}

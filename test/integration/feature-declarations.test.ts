@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBot } from '../../src/bot.js';
+import { queryRows } from '../../src/db/client.js';
+import { unitsFeature } from '../../src/wiring/filing.js';
+import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/** The `- \`usage\`：help` lines of a help card. */
+const helpUsages = (card: unknown): string[] =>
+  JSON.stringify(card)
+    .split('\\n')
+    .flatMap((line) => /^- `([^`]+)`：/.exec(line)?.[1] ?? []);
+
+const ask = async (h: Harness, text: string) => {
+  const ev = commandEvent({ appId: h.fake.appId, botOpenId: h.fake.botOpenId, chatId: id('oc_'), text });
+  expect((await h.post(ev)).status).toBe(200);
+  return waitFor(`the answer to ${text}`, () =>
+    h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
+  );
+};
+const textOf = (m: { content: unknown }) => (m.content as { text?: string }).text ?? '';
+
+describe('features are declarations: commands, help, card actions and jobs from one registry', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  it('the help card lists every declared command, and every command it lists is answered', async () => {
+    const declared = h.bot.features.commands.commands;
+    const help = await ask(h, '帮助');
+    expect(helpUsages(help.content)).toEqual(declared.map((c) => c.usage));
+    for (const c of declared) {
+      for (const word of c.words) {
+        const parsed = h.bot.features.commands.parse(
+          {
+            messageId: 'om_x',
+            chatId: 'oc_x',
+            chatType: 'p2p',
+            senderOpenId: 'ou_x',
+            senderType: 'user',
+            msgType: 'text',
+            content: JSON.stringify({ text: `${word} 东村` }),
+            sentAt: new Date(),
+            mentions: [],
+          },
+          undefined,
+        );
+        expect(parsed?.name, word).toBe(c.name);
+      }
+      // Through the webhook: the first word reaches the declaring feature's handler (never 没有听懂).
+      const answer = await ask(h, c.words[0]!);
+      expect(textOf(answer), c.words[0]).not.toContain('没有听懂');
+    }
+  });
+
+  it('a card value that does not match its declaration gets a toast and changes nothing', async () => {
+    const click = async (value: Record<string, unknown>) => {
+      const res = await h.post(cardActionEvent({ appId: h.fake.appId, operatorOpenId: 'ou_someone', value }));
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { toast: { type: string; content: string } }).toast;
+    };
+    const audit = async () =>
+      (await queryRows<{ n: number }>(h.db.db, sql`select count(*)::int as n from audit_log`))[0]!.n;
+    const before = await audit();
+    expect(await click({ a: 'file', b: 'x', t: 1 })).toEqual({
+      type: 'error',
+      content: '这个按钮已失效，请重新发送材料',
+    });
+    expect(await click({ a: 'fix-answer', r: 1, ok: 5 })).toEqual({
+      type: 'error',
+      content: '这个按钮已失效',
+    });
+    expect(await click({ a: 'confirm-archive', u: -3, y: 2025 })).toEqual({
+      type: 'error',
+      content: '这个按钮已失效，请重新发送「确认归档」',
+    });
+    expect(await click({ a: 'no-such-action', b: 1 })).toEqual({
+      type: 'error',
+      content: '这个按钮已失效，请重新发送指令。',
+    });
+    expect(await click({ b: 1 })).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送指令。' });
+    expect(await audit()).toBe(before);
+    expect(h.bot.metrics.value('card_actions_total', { action: 'file', result: 'refused' })).toBe(1);
+  });
+
+  it('a claimed job whose payload does not match its declaration goes dead with a clear error; the worker goes on', async () => {
+    const now = new Date();
+    await h.db.db.execute(
+      sql`insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
+          values ('ack-burst', 'bad-payload', '{"burstId":"not-a-number"}'::jsonb, ${now}, 8, ${now})`,
+    );
+    h.bot.jobWorker.wake();
+    const [row] = await waitFor(
+      'the bad job to die',
+      () =>
+        queryRows<{ status: string; attempts: number; last_error: string }>(
+          h.db.db,
+          sql`select status, attempts, last_error from jobs where kind = 'ack-burst' and key = 'bad-payload'`,
+        ),
+      (rows) => rows[0]?.status === 'dead',
+    );
+    expect(row!.attempts).toBe(1);
+    expect(row!.last_error).toContain('job ack-burst: payload does not match its declaration');
+    expect(row!.last_error).toContain('burstId');
+    // The worker is alive: the next command is answered.
+    expect(textOf(await ask(h, '缺什么'))).not.toBe('');
+  });
+});
+
+describe('a bot started with a subset of the features', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ features: [unitsFeature] });
+  });
+  afterAll(() => h.close());
+
+  it('answers only its commands, lists only them in the help card, and captures nothing', async () => {
+    expect(h.bot.features.names).toEqual(['units']);
+    const help = await ask(h, '帮助');
+    expect(helpUsages(help.content)).toContain('绑定 单位名称');
+    expect(helpUsages(help.content)).not.toContain('导出 [单位] [年度]');
+    expect(textOf(await ask(h, '导出'))).toContain('没有听懂');
+
+    const chatId = id('oc_');
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(1), contentType: 'image/jpeg' });
+    await h.post(
+      messageEvent({ appId: h.fake.appId, chatId, messageId, msgType: 'image', content: { image_key: key } }),
+    );
+    await h.settle();
+    const rows = await queryRows(h.db.db, sql`select 1 from materials where message_id = ${messageId}`);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('refuses to start when two features declare the same name', async () => {
+    await expect(
+      startBot(h.config, { database: h.db, features: [unitsFeature, unitsFeature] }),
+    ).rejects.toThrow('feature "units" is declared twice');
+  });
+});

@@ -155,7 +155,29 @@ export async function listRecordsPage(
   afterPiece: number,
   limit: number,
 ): Promise<RecordFacts[]> {
-  const rows = await queryRows<any>(
+  type When = Date | string;
+  const rows = await queryRows<
+    Omit<
+      RecordFacts,
+      | 'confirmedAt'
+      | 'withdrawnAt'
+      | 'filedAt'
+      | 'undoneAt'
+      | 'description'
+      | 'audit'
+      | 'senderName'
+      | 'materials'
+    > & {
+      confirmedAt: When;
+      withdrawnAt: When | null;
+      filedAt: When;
+      undoneAt: When | null;
+      /** row_to_json of item_descriptions (snake_case keys). */
+      description: Record<string, string | number | null> | null;
+      /** json: an object, or its text from a driver that does not parse it. */
+      audit: Record<string, number> | string | null;
+    }
+  >(
     db,
     sql`select ar.id::int as id, ar.item_id::int as "itemId", ar.class_key as "classKey",
           ar.fonds_code as "fondsCode", ar.category_code as "categoryCode", ar.year::int as year,
@@ -206,7 +228,7 @@ export async function listRecordsPage(
   });
 }
 
-const descriptionOf = (d: any): GivenDescription => ({
+const descriptionOf = (d: Record<string, any>): GivenDescription => ({
   docNumber: d.doc_number,
   responsible: d.responsible,
   title: d.title,
@@ -227,7 +249,15 @@ export async function materialsOfItems(
 ): Promise<Map<number, (MaterialFacts & { senderName: string | null })[]>> {
   const out = new Map<number, (MaterialFacts & { senderName: string | null })[]>();
   if (itemIds.length === 0) return out;
-  const rows = await queryRows<any>(
+  const rows = await queryRows<
+    Omit<MaterialFacts, 'sizeBytes' | 'sentAt' | 'takenAt'> & {
+      itemId?: number;
+      senderName: string | null;
+      sizeBytes: number | string | null;
+      sentAt: Date | string;
+      takenAt: Date | string | null;
+    }
+  >(
     db,
     sql`select fim.item_id::int as "itemId", m.id::int as id, fim.position::int as position, m.kind,
           m.original_name as "originalName", m.declared_mime as "declaredMime", m.sniffed_mime as "sniffedMime",

@@ -67,7 +67,9 @@ export async function listPhotoGroups(
   db: Db,
   filter: { unitPath?: string; year?: number; itemId?: number },
 ): Promise<PhotoGroupFacts[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<
+    Omit<PhotoGroupFacts, 'hasGps' | 'filedAt'> & { hasGps: boolean | string; filedAt: Date | string }
+  >(
     db,
     sql`select fi.id::int as "itemId", fi.title, t.title as "taskTitle", h.head_name as "householdName",
           u.name as "unitName", d.reason, d.place, d.people, fi.filed_at as "filedAt",

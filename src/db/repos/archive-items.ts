@@ -38,7 +38,12 @@ export async function listConfirmCandidates(
   scope: CandidateScope,
   lock = false,
 ): Promise<ConfirmCandidate[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<
+    Omit<ConfirmCandidate, 'firstSentAt' | 'filedAt'> & {
+      firstSentAt: Date | string | null;
+      filedAt: Date | string;
+    }
+  >(
     db,
     sql`select fi.id::int as "itemId", fi.kind, t.id::int as "taskId", t.class as "taskClass",
           t.retention, t.position::int as "taskPosition", h.code as "householdCode",

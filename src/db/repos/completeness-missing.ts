@@ -50,7 +50,23 @@ export async function missingForUnit(
   const campaign = opts.campaignId === undefined ? sql`` : sql`and t.campaign_id = ${opts.campaignId}`;
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   // Rank on the narrow per-task rows first; fetch titles, names … only for the rows kept.
-  const rows = await queryRows<any>(
+  type Id = number | string;
+  const rows = await queryRows<{
+    id: Id;
+    total: number;
+    filed: number | string;
+    code: string;
+    title: string;
+    kinds: string[];
+    min_count: number;
+    due_at: Date | string;
+    responsible: string[];
+    unit_id: Id;
+    unit_name: string;
+    unit_path: string;
+    head_name: string | null;
+    campaign_code: string;
+  }>(
     db,
     sql`with m as (
           select p.id, p.due_at, p.position, p.code, p.filed, u.path, count(*) over ()::int as total
@@ -92,5 +108,5 @@ export async function missingForUnit(
       responsible: r.responsible,
     };
   });
-  return { total: rows.length > 0 ? Number(rows[0].total) : 0, items };
+  return { total: Number(rows[0]?.total ?? 0), items };
 }

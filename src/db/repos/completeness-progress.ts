@@ -48,7 +48,7 @@ export async function unitProgress(
   const root = await getUnitById(db, unitId);
   if (!root) return undefined;
   const campaign = opts.campaignId === undefined ? sql`true` : sql`t.campaign_id = ${opts.campaignId}`;
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{ unit_id: number } & Raw>(
     db,
     sql`select p.unit_id::int as unit_id, count(*)::int as total,
           count(*) filter (where p.state = 'waived')::int as waived,
@@ -83,7 +83,7 @@ export async function unitProgress(
   };
 }
 
-function add(into: Raw, r: any): void {
+function add(into: Raw, r: Raw): void {
   into.total += Number(r.total);
   into.complete += Number(r.complete);
   into.partly += Number(r.partly);

@@ -69,7 +69,23 @@ export interface TaskStatus {
 
 /** Status of every task matching `where` (a condition on `t`, the tasks table); for small sets. */
 export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
-  const rows = await queryRows<any>(
+  type Id = number | string;
+  const rows = await queryRows<{
+    id: Id;
+    campaign_id: Id;
+    unit_id: Id;
+    household_id: Id | null;
+    code: string;
+    title: string;
+    kinds: string[];
+    keywords: string[];
+    min_count: number;
+    due_at: Date | string;
+    responsible: string[];
+    state: string;
+    head_name: string | null;
+    filed: number | string;
+  }>(
     db,
     sql`select t.id, t.campaign_id, t.unit_id, t.household_id, t.code, t.title, t.kinds, t.keywords,
           t.min_count, t.due_at, t.responsible, t.state, h.head_name, ${FILED_SUM} as filed

@@ -43,7 +43,32 @@ const select = (where: SQL, limit: number) => sql`
   order by fi.filed_at desc, fi.id desc
   limit ${limit}`;
 
-const toItem = (r: any): ItemForCorrection => ({
+/** A row of `select` above. */
+interface ItemRow {
+  id: number;
+  task_id: number;
+  task_code: string;
+  task_title: string;
+  household_name: string | null;
+  unit_id: number;
+  unit_name: string;
+  unit_path: string;
+  title: string;
+  n_photo: number;
+  n_document: number;
+  n_audio: number;
+  n_video: number;
+  filed_by: string;
+  filed_by_name: string | null;
+  filed_at: Date | string;
+  chat_id: string | null;
+  burst_id: number | null;
+  /** A boolean, or 't'/'f' from a driver that leaves it as text. */
+  undone: boolean | string;
+  archival_code: string | null;
+}
+
+const toItem = (r: ItemRow): ItemForCorrection => ({
   id: Number(r.id),
   taskId: Number(r.task_id),
   taskCode: r.task_code,
@@ -67,7 +92,7 @@ const toItem = (r: any): ItemForCorrection => ({
 });
 
 export async function itemForCorrection(db: Db | Tx, itemId: number): Promise<ItemForCorrection | undefined> {
-  const [row] = await queryRows<any>(db, select(sql`fi.id = ${itemId}`, 1));
+  const [row] = await queryRows<ItemRow>(db, select(sql`fi.id = ${itemId}`, 1));
   return row && toItem(row);
 }
 
@@ -92,7 +117,7 @@ export async function findItemsForCorrection(
            or coalesce(p.name, '') like ${like} or u.name like ${like})`,
     );
   }
-  const rows = await queryRows<any>(db, select(sql.join(parts, sql` and `), q.limit));
+  const rows = await queryRows<ItemRow>(db, select(sql.join(parts, sql` and `), q.limit));
   return rows.map(toItem);
 }
 
@@ -117,7 +142,13 @@ export async function correctionRequest(
   db: Db | Tx,
   requestId: number,
 ): Promise<{ id: number; itemId: number; actor: string; text: string; chatId: string | null } | undefined> {
-  const [row] = await queryRows<any>(
+  const [row] = await queryRows<{
+    id: number;
+    item_id: number;
+    actor: string;
+    text: string;
+    chat_id: string | null;
+  }>(
     db,
     sql`select id::int as id, item_id::int as item_id, actor, details->>'text' as text, chat_id from audit_log
         where id = ${requestId} and action = 'correction_request'`,

@@ -43,7 +43,7 @@ export async function scopeRaw(
 async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['perUnit']> {
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   const rows = await withAnalyticSettings(db, (tx) =>
-    queryRows<any>(
+    queryRows<{ unit_id: number; path: string; total: number; done: number; overdue: number }>(
       tx,
       sql`with s as materialized (${units})
           select s.id::int as unit_id, s.path, c.* from s cross join lateral (
@@ -137,7 +137,7 @@ function scopeOldest(db: Db, units: SQL, now: Date, n: number): Promise<ScopeRaw
 /** Filings in [from, to) and quality problems of what was posted in the units' chats then. */
 async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<ScopeRaw['activity']> {
   const [[filed], [quality]] = await Promise.all([
-    queryRows<any>(
+    queryRows<{ items: number; materials: number }>(
       db,
       sql`with s as materialized (${units})
         select count(*)::int as items, coalesce(sum(i.n_photo + i.n_document + i.n_audio + i.n_video), 0)::int as materials
@@ -145,7 +145,7 @@ async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<
           select n_photo, n_document, n_audio, n_video from filing_items
           where undone_at is null and unit_id = s.id and filed_at >= ${from} and filed_at < ${to} offset 0) i`,
     ),
-    queryRows<any>(
+    queryRows<{ compressed: number; needs_reupload: number; failed: number }>(
       db,
       sql`with s as materialized (${units})
         select count(*) filter (where m.kind = 'photo' and m.quality = 'compressed')::int as compressed,

@@ -17,7 +17,17 @@ export interface DigestRecipient {
   unit: DigestScope;
 }
 
-const scopeOf = (r: any): DigestScope => ({
+interface UnitScopeRow {
+  id: number;
+  path: string;
+  code: DigestScope['code'];
+  name: DigestScope['name'];
+  full_name: DigestScope['fullName'];
+  kind: DigestScope['kind'];
+  digest_chat: string | null;
+}
+
+const scopeOf = (r: UnitScopeRow): DigestScope => ({
   id: Number(r.id),
   path: r.path,
   code: r.code,
@@ -34,7 +44,9 @@ const scopeOf = (r: any): DigestScope => ({
  * chats of the units they lead).
  */
 export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<DigestRecipient[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<
+    UnitScopeRow & { open_id: string; person_name: string | null; off: boolean | string }
+  >(
     db,
     sql`select r.open_id, p.name as person_name, u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind,
           coalesce(u.settings->>'digest', '') = 'false' as off, u.settings->>'digestChat' as digest_chat
@@ -60,7 +72,7 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
     }
     out.push({ to: { type: 'open_id', id: r.open_id }, name: r.person_name ?? null, unit: scopeOf(r) });
   }
-  const chats = await queryRows<any>(
+  const chats = await queryRows<UnitScopeRow & { digest_chat: string }>(
     db,
     sql`select u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind, u.settings->>'digestChat' as digest_chat
         from units u
@@ -79,7 +91,7 @@ export async function childUnits(
   db: Db,
   unitId: number,
 ): Promise<{ id: number; name: string; path: string }[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{ id: number; name: string; path: string }>(
     db,
     sql`select id::int as id, name, path from units where parent_id = ${unitId} order by code`,
   );

@@ -35,7 +35,7 @@ export async function saveSnapshots(
 /** The snapshot of the given units for a week (units without one are absent). */
 export async function snapshotsOf(db: Db, week: string, unitIds: number[]): Promise<Map<number, UnitCounts>> {
   if (unitIds.length === 0) return new Map();
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{ unit_id: number; total: number; done: number; overdue: number }>(
     db,
     sql`select unit_id::int as unit_id, total, done, overdue from completeness_snapshots
         where week = ${week} and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])`,

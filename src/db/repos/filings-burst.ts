@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import type { MaterialStatus } from '../schema/column-types.js';
 
 export interface BurstForFiling {
   id: number;
@@ -14,12 +15,19 @@ export interface BurstForFiling {
 
 /** A burst with the materials that can be filed. */
 export async function loadBurstForFiling(db: Db, burstId: number): Promise<BurstForFiling | undefined> {
-  const [burst] = await queryRows<any>(
-    db,
-    sql`select id, chat_id, sender_open_id, caption from bursts where id = ${burstId}`,
-  );
+  const [burst] = await queryRows<{
+    id: number | string;
+    chat_id: string;
+    sender_open_id: string;
+    caption: string | null;
+  }>(db, sql`select id, chat_id, sender_open_id, caption from bursts where id = ${burstId}`);
   if (!burst) return undefined;
-  const materials = await queryRows<any>(
+  const materials = await queryRows<{
+    id: number | string;
+    kind: BurstForFiling['materials'][number]['kind'];
+    original_name: string | null;
+    status: MaterialStatus;
+  }>(
     db,
     // A video's cover image is kept with the video but is not material of its own: not filed, and
     // never counted towards a photo task.

@@ -5,7 +5,16 @@ import type { UnitRow } from './units.js';
 
 /** Units a person holds any role on, or `role` (for commands in direct messages). */
 export async function unitsOfPerson(db: Db, openId: string, role?: UnitRole): Promise<UnitRow[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    id: number;
+    code: UnitRow['code'];
+    name: UnitRow['name'];
+    kind: UnitRow['kind'];
+    parent_id: number | null;
+    path: string;
+    full_name: UnitRow['fullName'];
+    settings: UnitRow['settings'] | null;
+  }>(
     db,
     sql`select distinct u.id::int as id, u.code, u.name, u.kind, u.parent_id::int as parent_id, u.path,
           u.full_name, u.settings

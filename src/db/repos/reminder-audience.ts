@@ -25,7 +25,17 @@ export interface ReminderAudience {
 
 /** Four small set-based reads (a province: ~15,000 units and chats). */
 export async function reminderAudience(db: Db): Promise<ReminderAudience> {
-  const units = await queryRows<any>(
+  const units = await queryRows<{
+    id: number;
+    parent_id: number | null;
+    path: string;
+    kind: string;
+    code: string;
+    name: string;
+    /** A boolean, or 't'/'f' from a driver that leaves it as text. */
+    reminders_off: boolean | string;
+    digest_off: boolean | string;
+  }>(
     db,
     sql`select id::int as id, parent_id::int as parent_id, path, kind, code, name,
           coalesce(settings->>'reminders', '') = 'false' as reminders_off,

@@ -84,7 +84,16 @@ export async function reminderTaskDetails(
 ): Promise<Map<number, ReminderTaskDetail>> {
   const out = new Map<number, ReminderTaskDetail>();
   if (taskIds.length === 0) return out;
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    id: number;
+    unit_id: number;
+    unit_name: string;
+    code: string;
+    title: string;
+    kinds: string[];
+    responsible: string[] | null;
+    head_name: string | null;
+  }>(
     db,
     sql`select t.id::int as id, t.unit_id::int as unit_id, u.name as unit_name, t.code, t.title, t.kinds, t.responsible,
           h.head_name

@@ -34,6 +34,7 @@ export type CheckCode =
   | 'file_unreadable'
   | 'format_not_allowed'
   | 'image_undecodable'
+  | 'image_too_large'
   | 'pdf_unparseable'
   // security
   | 'audit_missing'
@@ -57,6 +58,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   file_unreadable: 'usability',
   format_not_allowed: 'usability',
   image_undecodable: 'usability',
+  image_too_large: 'usability',
   pdf_unparseable: 'usability',
   audit_missing: 'security',
   virus_found: 'security',
@@ -80,6 +82,7 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   file_unreadable: '文件无法读取',
   format_not_allowed: '格式不在允许范围',
   image_undecodable: '图像无法解码',
+  image_too_large: '图像像素超过检测上限',
   pdf_unparseable: 'PDF结构无法解析',
   audit_missing: '审计记录不完整',
   virus_found: '发现病毒',

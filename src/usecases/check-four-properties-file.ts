@@ -67,11 +67,13 @@ export async function checkFile(
     if (exifIssue) report.add(failure('exif_time_mismatch', exifIssue, at));
   }
   if (bytesMime && /^image\/(jpeg|png|tiff|webp|gif|avif|heif)$/.test(bytesMime)) {
-    try {
-      await sharp(path, { limitInputPixels: false }).resize(64, 64, { fit: 'inside' }).toBuffer();
-    } catch (err) {
-      report.add(failure('image_undecodable', `图像无法完整解码：${errorMessage(err)}`, at));
-    }
+    const problem = await imageProblem(path);
+    if (problem)
+      report.add(
+        problem.tooLarge
+          ? failure('image_too_large', problem.text, at)
+          : failure('image_undecodable', problem.text, at),
+      );
   }
   if (bytesMime === 'application/pdf' || sniffed.mime === 'application/pdf') {
     const problem = await pdfProblem(path, probe);
@@ -83,6 +85,29 @@ export async function checkFile(
     if (res.verdict === 'infected') report.add(failure('virus_found', res.output || '病毒检查报告感染', at));
     else if (res.verdict === 'error')
       report.add(failure('virus_scan_failed', `病毒检查未能完成：${res.output}`, at));
+  }
+}
+
+/**
+ * Largest image the check decodes (sharp's own default, 16383²). A tiny file can declare a huge canvas
+ * (a 1 MB PNG of 100000² pixels costs seconds of CPU per check): its size is read from the header and it
+ * is reported instead of decoded.
+ */
+export const MAX_DECODE_PIXELS = 16383 * 16383;
+
+async function imageProblem(path: string): Promise<{ text: string; tooLarge?: true } | undefined> {
+  try {
+    const meta = await sharp(path, { limitInputPixels: false }).metadata();
+    const { width = 0, height = 0 } = meta;
+    if (width * height > MAX_DECODE_PIXELS)
+      return {
+        text: `图像为 ${width}×${height} 像素，超过 ${MAX_DECODE_PIXELS} 像素的检测上限，未解码`,
+        tooLarge: true,
+      };
+    await sharp(path, { limitInputPixels: MAX_DECODE_PIXELS }).resize(64, 64, { fit: 'inside' }).toBuffer();
+    return undefined;
+  } catch (err) {
+    return { text: `图像无法完整解码：${errorMessage(err)}` };
   }
 }
 

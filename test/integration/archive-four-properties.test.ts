@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,28 @@ import { checkFourProperties } from '../../src/usecases/check-four-properties.js
 import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+/** A PNG whose header declares width × height pixels, followed by no real image data (a few bytes). */
+function hugePng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 const pdf = (tag: string) => ({
   bytes: minimalPdf(1, Buffer.from(`BT (${tag}) Tj ET`)),
@@ -174,6 +197,22 @@ describe('四性 check (DA/T 70)', () => {
     expect(find(r, 'format_not_allowed').map((x) => x.itemId)).toEqual([bad]);
     expect(find(r, 'pdf_unparseable').map((x) => x.itemId)).toEqual([bad]);
     expect(find(r, 'image_undecodable').map((x) => x.itemId)).toEqual([bad]);
+  });
+
+  it('reports an image declaring 100000×100000 pixels instead of decoding it (image_too_large)', async () => {
+    const item = await f.fileItem(f.task.photo, [
+      { bytes: hugePng(100_000, 100_000), kind: 'photo', mime: 'image/png' },
+    ]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    const r = await check();
+    const huge = find(r, 'image_too_large');
+    expect(huge.map((x) => x.itemId)).toEqual([item]);
+    expect(huge[0]).toMatchObject({ property: 'usability', severity: 'error' });
+    expect(huge[0]!.message).toContain('100000×100000');
+    expect(find(r, 'image_undecodable').filter((x) => x.itemId === item)).toEqual([]);
   });
 
   it('reports a file whose hash was never recorded (hash_missing), instead of skipping it', async () => {

@@ -1,6 +1,7 @@
 import { startBot } from './bot.js';
 import { ConfigError } from './config.js';
 import { readEnv } from './env.js';
+import { checkDataDirWritable } from './data-dir-check.js';
 import { AppError, errorMessage } from './errors.js';
 import { loadSettings, type Settings } from './settings.js';
 
@@ -20,6 +21,13 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw err;
+  }
+  try {
+    checkDataDirWritable(settings.config.dataDir);
+  } catch (err) {
+    // A read-only or foreign data folder: one line, and the same exit code as a configuration error.
+    console.error(errorMessage(err));
+    process.exit(2);
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
     console.error(`Cannot start: ${errorMessage(err)}`);

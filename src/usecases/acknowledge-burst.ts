@@ -46,11 +46,8 @@ export async function acknowledgeBurst(
     to: burst.closesAt,
   });
   const caption = texts.length > 0 ? texts.join('\n').slice(0, 2000) : null;
-  const view: BurstView = { burst, materials, caption, summary: burstSummary(materials, opts.maxFileBytes) };
-  const message = opts.present
-    ? await opts.present(deps, view)
-    : { msgType: 'text' as const, content: JSON.stringify({ text: view.summary }) };
-  const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now());
+  // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
+  const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);
   if (!claimedAt) return;
   if (deps.clock.now().getTime() - claimedAt.getTime() > REPLY_UUID_WINDOW_MS) {
     deps.metrics.inc('bursts_ack_abandoned_total');
@@ -60,6 +57,15 @@ export async function acknowledgeBurst(
     );
     return;
   }
+  const view: BurstView = {
+    burst: { ...burst, caption },
+    materials,
+    caption,
+    summary: burstSummary(materials, opts.maxFileBytes),
+  };
+  const message = opts.present
+    ? await opts.present(deps, view)
+    : { msgType: 'text' as const, content: JSON.stringify({ text: view.summary }) };
   const res = await deps.gateway.reply({
     messageId: burst.firstMessageId,
     message,

@@ -224,6 +224,12 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     let items = await liveItems();
     expect(items).toHaveLength(before + 1);
     expect(items.at(-1)).toMatchObject({ task_code: 'C05', via: 'code' });
+    // The caption (without the code) is the item's 题名, not the task's title.
+    const [titled] = await queryRows<{ title: string }>(
+      h.db.db,
+      sql`select title from filing_items where id = ${items.at(-1)!.id}`,
+    );
+    expect(titled!.title).toBe('村两委会议照片');
 
     const cmd = commandEvent({
       appId: h.fake.appId,

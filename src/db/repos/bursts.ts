@@ -109,13 +109,19 @@ export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Prom
 }
 
 /**
- * Records that the burst's reply is about to be sent (before the send), once: returns when that was
- * first recorded, or undefined when the reply is already recorded as sent.
+ * Records that the burst's reply is about to be sent (before the send), once, with the burst's caption
+ * (filing it now, automatically by #code or keyword, takes the caption as 题名): returns when the claim
+ * was first recorded, or undefined when the reply is already recorded as sent.
  */
-export async function claimBurstAck(db: Db, id: number, now: Date): Promise<Date | undefined> {
+export async function claimBurstAck(
+  db: Db,
+  id: number,
+  now: Date,
+  caption: string | null,
+): Promise<Date | undefined> {
   const [r] = await queryRows<{ at: string | Date }>(
     db,
-    sql`update bursts set ack_claimed_at = coalesce(ack_claimed_at, ${now})
+    sql`update bursts set ack_claimed_at = coalesce(ack_claimed_at, ${now}), caption = ${caption}
         where id = ${id} and ack_message_id is null
         returning ack_claimed_at as at`,
   );

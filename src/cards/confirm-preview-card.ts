@@ -1,6 +1,6 @@
 import type { CardActionValue } from '../domain/card-action-type.js';
 import { CONFIRM_ARCHIVE } from './actions.js';
-import type { ConfirmPreview } from '../usecases/preview-confirm.js';
+import type { ConfirmPreview } from '../domain/confirm-preview.js';
 import { button, buttonRow, card, esc, md } from './card-kit.js';
 
 /** The value of the 确认归档 button (the archivist's second step). */

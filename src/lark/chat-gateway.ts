@@ -147,7 +147,7 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
   /**
    * Uploads go through `client.request` with the same multipart payload the typed
    * `im.image.create`/`im.file.create` send, because those return `null` on an HTTP-200 error and
-   * lose Lark's code (lark-platform.md §6.3).
+   * lose Lark's code.
    */
   async uploadImage(input: { bytes: Buffer }): Promise<{ imageKey: string }> {
     const data = { image_type: 'message', image: input.bytes };

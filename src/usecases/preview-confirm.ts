@@ -2,18 +2,10 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
 import { listConfirmCandidates } from '../db/repos/archive-items.js';
 import { listPhotoGroupGaps } from '../db/repos/archive-descriptions.js';
+import type { ConfirmPreview } from '../domain/confirm-preview.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
 
-export interface ConfirmPreview {
-  total: number;
-  /** One line per numbering class: 门类 (the checklist's class), 年度, 保管期限, 件数. */
-  classes: { taskClass: string; year: number; retention: string; count: number }[];
-  /** Items that are not ready (a photo group missing its description), first ten. */
-  notReady: string[];
-  notReadyCount: number;
-  /** Files of the unit's chats that year whose download failed (asked to be sent again). */
-  failedDownloads: number;
-}
+export type { ConfirmPreview } from '../domain/confirm-preview.js';
 
 /**
  * What `确认归档` would number, before it does: per class the items, year and retention, and the

@@ -120,6 +120,18 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     const village = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
     expect(village).toContain(`/tasks/${w.taskC05}`);
     expect(village).toContain('C01');
+    // Quality problems: the chat-compressed photo (200 px, no EXIF) and the group without 事由.
+    for (const id of ['q-compressed', 'q-undescribed']) {
+      const card = village.slice(
+        village.indexOf(`id="${id}"`),
+        village.indexOf('</div>', village.indexOf(`id="${id}"`)),
+      );
+      expect(card, id).toMatch(/：1<\/b>/);
+      expect(card, id).toContain(`href="/items/${w.itemId}"`);
+    }
+    expect(village.slice(village.indexOf(`id="q-failed"`), village.indexOf(`id="q-failed"`) + 80)).toMatch(
+      /：0<\/b>/,
+    );
     const task = await (await w.get(`/tasks/${w.taskC05}`, leader)).text();
     expect(task).toContain(`/items/${w.itemId}`);
     const item = await (await w.get(`/items/${w.itemId}`, leader)).text();

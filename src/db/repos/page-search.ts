@@ -26,36 +26,37 @@ export interface SearchHit extends PageItem {
 const contains = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * Live items matching every term, newest first. Plain ILIKE over the item's text (its title, the burst's caption, the
- * description's 题名/文号/事由/地点/人物, 档号, task code/title/class, unit names, who filed it, the filing
- * day) and over its materials (captions, original names, senders): substring matching suits Chinese
- * without a word segmenter, works the same on PGlite (no pg_trgm there by default) and PostgreSQL, and
- * the unit-subtree condition keeps the scanned rows to the viewer's units.
+ * Live items matching every term, newest first. Plain ILIKE (escaped) over the item's own text (its
+ * title, the description's 题名/文号/事由/地点/人物/date, 档号, who filed it, the filing day) and, found
+ * set-wise once per term, the items whose task (code, title, class), unit (name), burst caption or
+ * materials (captions, original names, senders) match. Substring matching suits Chinese without a
+ * word segmenter and runs the same on PGlite (no pg_trgm there by default) and PostgreSQL; the
+ * unit-subtree condition keeps the scanned rows to the viewer's units.
  */
 export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> {
   if (s.paths.length === 0) return [];
   const local = sql`(fi.filed_at at time zone ${s.timeZone})::date`;
-  const conds: SQL[] = [
-    sql`fi.undone_at is null`,
-    sql`fi.unit_id = any(array(select id from units where ${sql.join(
-      s.paths.map((p) => sql`path like ${`${p}%`}`),
-      sql` or `,
-    )}))`,
-  ];
+  const scope = sql`select id from units where ${sql.join(
+    s.paths.map((p) => sql`path like ${`${p}%`}`),
+    sql` or `,
+  )}`;
+  const conds: SQL[] = [sql`fi.undone_at is null`, sql`fi.unit_id = any(array(${scope}))`];
   if (s.kind) conds.push(sql`fi.kind = ${s.kind}`);
   if (s.taskClass) conds.push(sql`t.class = ${s.taskClass}`);
   if (s.from) conds.push(sql`${local} >= ${s.from}::date`);
   if (s.to) conds.push(sql`${local} <= ${s.to}::date`);
   for (const term of s.terms) {
-    const like = contains(term);
+    const like = sql`${contains(term)}`;
     conds.push(sql`(concat_ws(' ', fi.title, d.title, d.doc_number, d.reason, d.place, d.people, d.date,
-        ar.archival_code, t.code, t.title, t.class, u.name, u.full_name, p.name, to_char(${local}, 'YYYY-MM-DD'),
-        (select b.caption from bursts b where b.id = fi.burst_id))
-        ilike ${like} escape '\\'
-      or exists (select 1 from filing_item_materials fim join materials m on m.id = fim.material_id
+        ar.archival_code, p.name, to_char(${local}, 'YYYY-MM-DD')) ilike ${like} escape '\\'
+      or fi.task_id in (select id from tasks where unit_id = any(array(${scope}))
+        and concat_ws(' ', code, title, class) ilike ${like} escape '\\')
+      or fi.unit_id in (select id from units where concat_ws(' ', name, full_name) ilike ${like} escape '\\')
+      or fi.burst_id in (select id from bursts where caption ilike ${like} escape '\\')
+      or fi.id in (select fim.item_id from materials m
+          join filing_item_materials fim on fim.material_id = m.id
           left join people ps on ps.open_id = m.sender_open_id
-        where fim.item_id = fi.id
-          and concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
+        where concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
   }
   const rows = await queryRows<any>(
     db,

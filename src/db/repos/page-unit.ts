@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { subtreeUnitIds } from './completeness.js';
 
@@ -16,45 +16,56 @@ export interface QualityProblems {
 }
 
 const LIST = 10;
+/** Quality problems are those of the last 30 days (like the digest's week): what needs doing now. */
+export const QUALITY_WINDOW_DAYS = 30;
 
 /**
- * Quality problems under a unit: compressed photos (no EXIF or under 3 MP) in live items, photo
- * groups without a DA/T 50 description (事由), and materials whose download failed in the unit's chats.
+ * Quality problems under a unit in the last 30 days: compressed photos (no EXIF or under 3 MP) and
+ * failed downloads among what was posted in the units' chats, and photo groups filed without a
+ * DA/T 50 description (事由). Read like the digest's figures: per bound chat on (chat_id, sent_at),
+ * per unit on its live items, so a province costs one index range per chat and unit.
  */
-export async function qualityProblems(db: Db, root: { path: string }): Promise<QualityProblems> {
+export async function qualityProblems(db: Db, root: { path: string }, now: Date): Promise<QualityProblems> {
   const ids = subtreeUnitIds(root);
+  const since = new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
+  const posted = (where: SQL) => sql`with s as materialized (${ids})
+    select m.id, m.kind, m.original_name, m.sent_at, m.status, m.quality, u.name as unit_name
+    from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended' join units u on u.id = s.id
+      cross join lateral (
+        select id, kind, original_name, sent_at, status, quality from materials
+        where chat_id = b.chat_id and sent_at >= ${since} and ${where} offset 0) m`;
   const compressed = await queryRows<any>(
     db,
-    sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
-        from filing_items fi join units u on u.id = fi.unit_id
-        where fi.unit_id = any(array(${ids})) and fi.undone_at is null and exists (
-          select 1 from filing_item_materials fim join materials m on m.id = fim.material_id
-          where fim.item_id = fi.id and m.quality = 'compressed')
-        order by fi.filed_at desc limit ${LIST}`,
+    sql`select fim.item_id::int as item_id, fi.title, p.unit_name, p.sent_at as at, count(*) over ()::int as total
+        from (${posted(sql`kind = 'photo' and quality = 'compressed'`)}) p
+          left join filing_item_materials fim on fim.material_id = p.id
+          left join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
+        order by p.sent_at desc limit ${LIST}`,
   );
   const undescribed = await queryRows<any>(
     db,
-    sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
-        from filing_items fi join units u on u.id = fi.unit_id
+    sql`with s as materialized (${ids})
+        select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
+        from s join units u on u.id = s.id
+          cross join lateral (
+            select id, title, filed_at from filing_items
+            where unit_id = s.id and undone_at is null and kind = 'photo_group' and filed_at >= ${since} offset 0) fi
           left join item_descriptions d on d.item_id = fi.id
-        where fi.unit_id = any(array(${ids})) and fi.undone_at is null and fi.kind = 'photo_group'
-          and coalesce(d.reason, '') = ''
+        where coalesce(d.reason, '') = ''
         order by fi.filed_at desc limit ${LIST}`,
   );
   const failed = await queryRows<any>(
     db,
-    sql`select null::int as item_id, coalesce(m.original_name, m.kind) as title, u.name as unit_name, m.sent_at as at,
+    sql`select null::int as item_id, coalesce(p.original_name, p.kind) as title, p.unit_name, p.sent_at as at,
           count(*) over ()::int as total
-        from materials m join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
-          join units u on u.id = b.unit_id
-        where b.unit_id = any(array(${ids})) and m.status in ('failed', 'needs_reupload', 'too_large')
-        order by m.sent_at desc limit ${LIST}`,
+        from (${posted(sql`status in ('failed', 'needs_reupload', 'too_large')`)}) p
+        order by p.sent_at desc limit ${LIST}`,
   );
   const pack = (rows: any[]) => ({
     total: rows.length > 0 ? Number(rows[0].total) : 0,
     items: rows.map((r) => ({
       itemId: r.item_id == null ? null : Number(r.item_id),
-      title: r.title,
+      title: r.title ?? '（未归档）',
       unitName: r.unit_name,
       at: new Date(r.at),
     })),

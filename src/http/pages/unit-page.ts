@@ -4,6 +4,7 @@ import { missingForUnit } from '../../db/repos/completeness-missing.js';
 import { unitProgress } from '../../db/repos/completeness-progress.js';
 import {
   completenessTrend,
+  QUALITY_WINDOW_DAYS,
   qualityProblems,
   urgedUnits,
   type QualityProblems,
@@ -43,7 +44,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   const missing = await missingForUnit(db, unit.id, now, { limit: 50 });
   const overdue = missing.items.filter((m) => m.overdue);
   const own = unit.kind === 'village' ? await taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [];
-  const quality = await qualityProblems(db, unit);
+  const quality = await qualityProblems(db, unit, now);
   const today = day(now, timeZone);
   const unitIds = [
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
@@ -207,7 +208,7 @@ function qualitySection(q: QualityProblems, tz: string): Html {
           : ''
       }
     </div>`;
-  return html`<h2>质量问题</h2>
+  return html`<h2>质量问题 <span class="muted">近 ${QUALITY_WINDOW_DAYS} 天</span></h2>
     ${list('照片被压缩（无原始信息或不足 300 万像素）', 'q-compressed', q.compressed)}
     ${list('照片组缺少说明（事由）', 'q-undescribed', q.undescribed)}
     ${list('下载失败的材料', 'q-failed', q.failedDownloads)}`;

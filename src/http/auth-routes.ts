@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
 import { upsertPerson } from '../db/repos/people.js';
-import { errorMessage, LarkApiError } from '../errors.js';
+import { LarkApiError } from '../errors.js';
 import { larkUserFromCode } from '../lark/oauth.js';
 import { authorizeUrl } from '../lark/oauth.js';
 import { messagePage } from './pages/layout.js';
@@ -59,10 +59,7 @@ export async function authCallback({ koa: ctx, deps }: PageContext): Promise<voi
     user = await larkUserFromCode(deps.oauth, code, redirectUri(deps, ctx));
   } catch (err) {
     const refused = err instanceof LarkApiError && err.httpStatus !== undefined && err.httpStatus < 500;
-    deps.logger.warn(
-      { reason: refused ? 'code_refused' : 'lark_unreachable', err: errorMessage(err) },
-      'web sign-in failed',
-    );
+    deps.logger.warn({ reason: refused ? 'code_refused' : 'lark_unreachable', err }, 'web sign-in failed');
     return page(
       ctx,
       refused ? 400 : 502,

@@ -39,7 +39,16 @@ export async function chronicleOf(
   timeZone: string,
 ): Promise<ChronicleEntry[]> {
   const day = itemDay(timeZone);
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    item_id: number;
+    day: string;
+    event: string;
+    unit_name: string;
+    n_photo: number | string;
+    n_document: number | string;
+    archival_code: string | null;
+    thumb_id: number | null;
+  }>(
     db,
     sql`select * from (
           select fi.id::int as item_id, ${day} as day, coalesce(nullif(d.reason, ''), d.title, fi.title) as event,
@@ -54,7 +63,15 @@ export async function chronicleOf(
           select item_id from chronicle_entries where unit_id = ${root.id} and year = ${year} and item_id is not null)
         order by i.day, i.item_id limit ${MAX_ENTRIES}`,
   );
-  const edits = await queryRows<any>(
+  const edits = await queryRows<{
+    id: number;
+    item_id: number | null;
+    day: string;
+    event: string;
+    /** A boolean, or 't'/'f' from a driver that leaves it as text. */
+    hidden: boolean | string;
+    unit_name: string;
+  }>(
     db,
     sql`select e.id::int as id, e.item_id::int as item_id, e.day, e.event, e.hidden, u.name as unit_name
         from chronicle_entries e join units u on u.id = e.unit_id
@@ -136,7 +153,17 @@ export async function albumOf(
   year: number,
   timeZone: string,
 ): Promise<AlbumGroup[]> {
-  const groups = await queryRows<any>(
+  const groups = await queryRows<{
+    item_id: number;
+    day: string;
+    title: string;
+    unit_name: string;
+    archival_code: string | null;
+    reason: string | null;
+    place: string | null;
+    people: string | null;
+    photographer: string | null;
+  }>(
     db,
     sql`select * from (
           select fi.id::int as item_id, ${itemDay(timeZone)} as day, coalesce(d.title, fi.title) as title,
@@ -150,7 +177,13 @@ export async function albumOf(
   );
   if (groups.length === 0) return [];
   const ids = groups.map((g) => Number(g.item_id));
-  const photos = await queryRows<any>(
+  const photos = await queryRows<{
+    item_id: number;
+    id: number;
+    taken_at: Date | string | null;
+    width: number | null;
+    height: number | null;
+  }>(
     db,
     sql`select fim.item_id::int as item_id, m.id::int as id, m.taken_at, m.width, m.height
         from filing_item_materials fim join materials m on m.id = fim.material_id

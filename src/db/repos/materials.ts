@@ -2,6 +2,7 @@ import { DOWNLOAD_MATERIAL_JOB } from '../../domain/job-types.js';
 import { sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db, type Tx } from '../client.js';
+import type { MaterialStatus } from '../schema/column-types.js';
 
 export interface NewMaterial {
   messageId: string;
@@ -83,7 +84,7 @@ export interface BurstMaterial {
   id: number;
   kind: string;
   role: string;
-  status: string;
+  status: MaterialStatus;
   originalName: string | null;
   quality: string | null;
   sha256: string | null;
@@ -92,7 +93,17 @@ export interface BurstMaterial {
 }
 
 export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{
+    id: number;
+    kind: string;
+    role: string;
+    status: MaterialStatus;
+    original_name: string | null;
+    quality: string | null;
+    sha256: string | null;
+    duplicate_of: number | null;
+    size_bytes: number | null;
+  }>(
     db,
     sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of,
           size_bytes::float8 as size_bytes

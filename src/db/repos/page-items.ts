@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import type { MaterialStatus } from '../schema/column-types.js';
 
 /** A filed item (件 / 照片组) as the pages list it. */
 export interface PageItem {
@@ -27,7 +28,28 @@ export const ITEM_JOINS = sql`left join people p on p.open_id = fi.filed_by
   left join archive_records ar on ar.item_id = fi.id and ar.status = 'confirmed'
   left join item_descriptions d on d.item_id = fi.id`;
 
-export const toPageItem = (r: any): PageItem => ({
+type Id = number | string;
+type When = Date | string;
+
+/** A row of ITEM_COLUMNS (bigint sums and counts may arrive as text). */
+export interface PageItemRow {
+  id: number;
+  task_id: number;
+  unit_id: number;
+  kind: string;
+  title: string;
+  filed_at: When;
+  filed_by: string;
+  filed_by_name: string | null;
+  n_photo: Id;
+  n_document: Id;
+  n_audio: Id;
+  n_video: Id;
+  archival_code: string | null;
+  thumb_id: number | null;
+}
+
+export const toPageItem = (r: PageItemRow): PageItem => ({
   id: Number(r.id),
   taskId: Number(r.task_id),
   unitId: Number(r.unit_id),
@@ -48,7 +70,7 @@ export const toPageItem = (r: any): PageItem => ({
 
 /** Live items of a task, oldest first. */
 export async function itemsOfTask(db: Db, taskId: number): Promise<PageItem[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<PageItemRow>(
     db,
     sql`select ${ITEM_COLUMNS} from filing_items fi ${ITEM_JOINS}
         where fi.task_id = ${taskId} and fi.undone_at is null order by fi.filed_at, fi.id`,
@@ -89,7 +111,19 @@ export interface ItemDetail {
 
 /** Everything the item page shows; undefined when there is no such item. */
 export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | undefined> {
-  const [r] = await queryRows<any>(
+  const [r] = await queryRows<
+    PageItemRow & {
+      undone_at: When | null;
+      task_code: string;
+      task_title: string;
+      task_class: string;
+      unit_name: string;
+      unit_path: string;
+      unit_full_name: string;
+      /** jsonb: an object, or its text from a driver that does not parse it. */
+      description: ItemDetail['description'] | string;
+    }
+  >(
     db,
     sql`select ${ITEM_COLUMNS}, fi.undone_at, t.code as task_code, t.title as task_title, t.class as task_class,
           u.name as unit_name, u.path as unit_path, u.full_name as unit_full_name,
@@ -99,14 +133,32 @@ export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | u
         where fi.id = ${itemId}`,
   );
   if (!r) return undefined;
-  const materials = await queryRows<any>(
+  const materials = await queryRows<{
+    id: number;
+    kind: string;
+    original_name: string | null;
+    mime: string | null;
+    size_bytes: Id | null;
+    status: MaterialStatus;
+    quality: string | null;
+    has_thumb: boolean | string;
+    caption: string | null;
+    sent_at: When;
+    taken_at: When | null;
+  }>(
     db,
     sql`select m.id::int as id, m.kind, m.original_name, coalesce(m.sniffed_mime, m.declared_mime) as mime,
           m.size_bytes, m.status, m.quality, m.thumbnail_key is not null as has_thumb, m.caption, m.sent_at, m.taken_at
         from filing_item_materials fim join materials m on m.id = fim.material_id
         where fim.item_id = ${itemId} order by fim.position, m.id`,
   );
-  const audit = await queryRows<any>(
+  const audit = await queryRows<{
+    at: When;
+    actor: string;
+    actor_name: string | null;
+    action: string;
+    source: string;
+  }>(
     db,
     sql`select a.at, a.actor, p.name as actor_name, a.action, a.source from audit_log a
           left join people p on p.open_id = a.actor
@@ -159,7 +211,19 @@ export interface MaterialFile {
 
 /** A filed material with what the file routes need; undefined when it is in no item. */
 export async function materialFile(db: Db, materialId: number): Promise<MaterialFile | undefined> {
-  const [r] = await queryRows<any>(
+  const [r] = await queryRows<{
+    id: number;
+    kind: string;
+    storage_key: string | null;
+    thumbnail_key: string | null;
+    mime: string | null;
+    original_name: string | null;
+    status: MaterialStatus;
+    unit_path: string;
+    archival_code: string | null;
+    pos: number;
+    item_size: number;
+  }>(
     db,
     sql`select m.id::int as id, m.kind, m.storage_key, m.thumbnail_key, coalesce(m.sniffed_mime, m.declared_mime) as mime,
           m.original_name, m.status, u.path as unit_path, ar.archival_code,

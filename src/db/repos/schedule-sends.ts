@@ -1,16 +1,23 @@
 import { SCHEDULED_SEND_JOB } from '../../domain/job-types.js';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
+import type {
+  ReceiveIdType,
+  ScheduledSendKind,
+  ScheduledSendMsgType,
+  ScheduledSendStatus,
+} from '../schema/column-types.js';
+import { scheduledSends } from '../schema/schedules.js';
 
 /** A scheduled message, rendered, about to be claimed under (kind, target, period). */
 export interface NewScheduledSend {
-  kind: 'reminder' | 'escalation' | 'digest' | 'urge';
+  kind: ScheduledSendKind;
   target: string;
   period: string;
-  receiveIdType: 'chat_id' | 'open_id';
+  receiveIdType: ReceiveIdType;
   receiveId: string;
-  msgType: 'interactive' | 'text' | 'post';
+  msgType: ScheduledSendMsgType;
   content: string;
   unitId?: number;
   taskIds: number[];
@@ -19,7 +26,7 @@ export interface NewScheduledSend {
 
 export interface ScheduledSend extends NewScheduledSend {
   id: number;
-  status: 'pending' | 'sent' | 'expired' | 'failed';
+  status: ScheduledSendStatus;
   messageId: string | null;
 }
 
@@ -81,24 +88,27 @@ export async function claimSends(
 }
 
 export async function getScheduledSend(db: Db, id: number): Promise<ScheduledSend | undefined> {
-  const [r] = await queryRows<any>(db, sql`select * from scheduled_sends where id = ${id}`);
+  const s = scheduledSends;
+  const [r] = await db
+    .select({
+      id: s.id,
+      kind: s.kind,
+      target: s.target,
+      period: s.period,
+      receiveIdType: s.receiveIdType,
+      receiveId: s.receiveId,
+      msgType: s.msgType,
+      content: s.content,
+      unitId: s.unitId,
+      taskIds: s.taskIds,
+      notAfter: s.notAfter,
+      status: s.status,
+      messageId: s.messageId,
+    })
+    .from(s)
+    .where(eq(s.id, id));
   if (!r) return undefined;
-  const taskIds = typeof r.task_ids === 'string' ? JSON.parse(r.task_ids) : r.task_ids;
-  return {
-    id: Number(r.id),
-    kind: r.kind,
-    target: r.target,
-    period: r.period,
-    receiveIdType: r.receive_id_type,
-    receiveId: r.receive_id,
-    msgType: r.msg_type,
-    content: r.content,
-    unitId: r.unit_id == null ? undefined : Number(r.unit_id),
-    taskIds: (taskIds as unknown[]).map(Number),
-    notAfter: new Date(r.not_after),
-    status: r.status,
-    messageId: r.message_id,
-  };
+  return { ...r, unitId: r.unitId ?? undefined, taskIds: (r.taskIds as unknown[]).map(Number) };
 }
 
 /** pending → sent with Lark's message id (false when it was not pending any more). */
@@ -125,17 +135,18 @@ export async function closeSend(
 }
 
 export interface SendCounts {
-  kind: string;
-  status: string;
+  kind: ScheduledSendKind;
+  status: ScheduledSendStatus;
   n: number;
 }
 
 /** How many sends of a period are in each state (CLI, tests, metrics). */
 export async function sendCounts(db: Db, period: string): Promise<SendCounts[]> {
-  const rows = await queryRows<any>(
-    db,
-    sql`select kind, status, count(*)::int as n from scheduled_sends where period = ${period}
-        group by kind, status order by kind, status`,
-  );
-  return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+  const s = scheduledSends;
+  return db
+    .select({ kind: s.kind, status: s.status, n: sql<number>`count(*)::int` })
+    .from(s)
+    .where(eq(s.period, period))
+    .groupBy(s.kind, s.status)
+    .orderBy(s.kind, s.status);
 }

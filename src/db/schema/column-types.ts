@@ -23,6 +23,12 @@ export type FilingVia = 'reply' | 'code' | 'card' | 'cli';
 export type FilingItemKind = ItemKind;
 /** schedule_runs.status: missed = the process was down that day (skipped, not caught up). */
 export type ScheduleRunStatus = 'running' | 'done' | 'failed' | 'missed';
+/** scheduled_sends.kind */
+export type ScheduledSendKind = 'reminder' | 'escalation' | 'digest' | 'urge';
+/** scheduled_sends.receive_id_type: Lark's receive_id_type. */
+export type ReceiveIdType = 'chat_id' | 'open_id';
+/** scheduled_sends.msg_type: Lark's msg_type. */
+export type ScheduledSendMsgType = 'interactive' | 'text' | 'post';
 /** scheduled_sends.status */
 export type ScheduledSendStatus = 'pending' | 'sent' | 'expired' | 'failed';
 /** archive_records.status: a withdrawn number is never reused. */

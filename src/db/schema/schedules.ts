@@ -10,7 +10,13 @@ import {
   timestamptz,
   uniqueIndex,
 } from './columns.js';
-import type { ScheduledSendStatus, ScheduleRunStatus } from './column-types.js';
+import type {
+  ReceiveIdType,
+  ScheduledSendKind,
+  ScheduledSendMsgType,
+  ScheduledSendStatus,
+  ScheduleRunStatus,
+} from './column-types.js';
 
 /**
  * One row per (job, slot): node-cron fires in every instance, and the instance whose insert wins
@@ -49,14 +55,14 @@ export const scheduledSends = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     /** reminder | escalation | digest */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<ScheduledSendKind>().notNull(),
     /** A chat id (reminders), an open_id (escalations), open_id:unit id (digests). */
     target: text('target').notNull(),
     /** 2026-11-26 (a day) or 2026-W48 (an ISO week). */
     period: text('period').notNull(),
-    receiveIdType: text('receive_id_type').notNull(),
+    receiveIdType: text('receive_id_type').$type<ReceiveIdType>().notNull(),
     receiveId: text('receive_id').notNull(),
-    msgType: text('msg_type').notNull(),
+    msgType: text('msg_type').$type<ScheduledSendMsgType>().notNull(),
     /** Lark's `content` JSON string, rendered when the slot ran. */
     content: text('content').notNull(),
     unitId: bigint('unit_id', { mode: 'number' }),

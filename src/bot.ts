@@ -23,6 +23,8 @@ import type { ChatGateway } from './ports/chat-gateway.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { BotDeps } from './usecases/deps.js';
 import { composeFeatures, type ComposedFeatures } from './usecases/feature-registry.js';
+import { jobHandler } from './usecases/feature.js';
+import { CARD_ACTION_JOB } from './domain/job-types.js';
 import { processEvent } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
@@ -181,7 +183,19 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       lastLarkRefusal: lastRefusal,
       wsLastActivityAt: () => late.ws?.lastActivityAt(),
     };
-    const features = composeFeatures((o.features ?? allFeatures).map((declare) => declare(env)));
+    const features = composeFeatures([
+      ...(o.features ?? allFeatures).map((declare) => declare(env)),
+      // Built in: clicks that overran their answer deadline are finished by a job.
+      {
+        name: 'card-callbacks',
+        jobs: [
+          jobHandler({
+            type: CARD_ACTION_JOB,
+            handle: (payload, log) => late.features!.cards.finish(deps, payload, log),
+          }),
+        ],
+      },
+    ]);
     late.features = features;
 
     const eventWorker = new QueueWorker({
@@ -229,7 +243,10 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       const mapped = mapLarkEvent(event.payload);
       if (mapped.kind !== 'card_action') return { toast: { type: 'error', content: '无法识别的回调' } };
       await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
-      return features.cards.handle(deps, mapped.action);
+      return features.cards.handle(deps, mapped.action, {
+        callbackId: event.eventId,
+        wakeJobs: () => workers.jobs?.wake(),
+      });
     };
 
     let ws: WsIntake | undefined;

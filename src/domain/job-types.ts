@@ -78,3 +78,23 @@ export const FOUR_PROPERTIES_JOB = defineJob({
 });
 
 export type JobPayload<J> = J extends { payload: z.ZodType<infer P> } ? P : never;
+
+/**
+ * A card callback that overran its answer deadline: the click's work goes on, and this job puts its
+ * outcome on the card (or says it in the chat) when it is done.
+ */
+export const CARD_ACTION_JOB = defineJob({
+  name: 'card-action',
+  payload: z.object({
+    /** Lark's identity of the callback (its event id): the job key. */
+    callbackId: z.string(),
+    action: z.object({
+      operatorOpenId: z.string(),
+      value: z.record(z.string(), z.unknown()),
+      formValue: z.record(z.string(), z.unknown()).optional(),
+      option: z.string().optional(),
+      messageId: z.string(),
+      chatId: z.string().optional(),
+    }),
+  }),
+});

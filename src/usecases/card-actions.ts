@@ -1,25 +1,110 @@
 import { STALE_BUTTON } from '../domain/card-action-type.js';
 import type { CardAction } from '../domain/incoming.js';
+import { CARD_ACTION_JOB, type JobPayload } from '../domain/job-types.js';
+import { enqueueJob } from '../db/repos/jobs.js';
 import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
 import type { DeclaredCardAction } from './feature.js';
+import { replyText } from './reply-text.js';
 
 export type { CardResponse } from './card-response.js';
+
+/**
+ * How long a click's handler may run before the callback is answered with 「处理中」 instead. Lark
+ * waits 3 s for the answer; the webhook gives the database 2.5 s (RECORD_TIME_LIMIT_MS) in all, and
+ * the audit row is written before the handler starts.
+ */
+export const CARD_ANSWER_DEADLINE_MS = 2000;
+
+export const STILL_WORKING = '处理中，完成后会更新这张卡片';
+
+export interface CardCallback {
+  /** Lark's identity of this callback (its event id). */
+  callbackId: string;
+  /** Wakes the job worker after the overrun job is enqueued. */
+  wakeJobs(): void;
+  /** Default CARD_ANSWER_DEADLINE_MS. */
+  deadlineMs?: number;
+}
 
 /**
  * Answers card button clicks: finds the declared action by `value.a` (the name our cards put in
  * every button), parses the value with its schema and runs the handler. An unknown action or a
  * value that does not match (forged, or from an older card) gets a toast and changes nothing.
+ *
+ * Lark waits 3 s for the answer. Handlers mostly touch the database, but some ask Lark (is the
+ * clicker in the chat?) and a rate-limited Lark may take longer. A handler still running at the
+ * deadline keeps running; the click is answered 「处理中」, and a `card-action` job puts the outcome
+ * on the card when it is done (running the click again if this process died meanwhile: handlers are
+ * idempotent, e.g. a burst is filed at most once).
  */
 export class CardActions {
+  /** Handlers that overran their deadline, by callback id (the job awaits them). */
+  private readonly overrun = new Map<string, Promise<CardResponse>>();
+
   constructor(private readonly actions: ReadonlyMap<string, DeclaredCardAction>) {}
 
   has(name: string): boolean {
     return this.actions.has(name);
   }
 
-  async handle(deps: BotDeps, action: CardAction): Promise<CardResponse> {
+  /**
+   * Answers one click. With `callback`, a handler that overruns its deadline is answered 「处理中」
+   * and finished by a job; without, the answer waits for the handler.
+   */
+  async handle(deps: BotDeps, action: CardAction, callback?: CardCallback): Promise<CardResponse> {
+    const run = this.run(deps, action, deps.logger);
+    if (!callback || !action.messageId) return run;
+    const ms = callback.deadlineMs ?? CARD_ANSWER_DEADLINE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'overrun'>((resolve) => {
+      timer = setTimeout(() => resolve('overrun'), ms);
+      timer.unref();
+    });
+    const first = await Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+    if (first !== 'overrun') return first;
+    this.overrun.set(callback.callbackId, run);
+    const now = deps.clock.now();
+    await enqueueJob(
+      deps.db,
+      {
+        type: CARD_ACTION_JOB,
+        key: callback.callbackId,
+        payload: {
+          callbackId: callback.callbackId,
+          action: {
+            operatorOpenId: action.operatorOpenId,
+            value: action.value,
+            ...(action.formValue ? { formValue: action.formValue } : {}),
+            ...(action.option !== undefined ? { option: action.option } : {}),
+            messageId: action.messageId,
+            ...(action.chatId ? { chatId: action.chatId } : {}),
+          },
+        },
+        runAt: now,
+        maxAttempts: 3,
+      },
+      now,
+    );
+    callback.wakeJobs();
+    deps.metrics.inc('card_actions_deferred_total', {}, 1, 'Card clicks answered 处理中 (handler overran)');
+    deps.logger.warn({ callbackId: callback.callbackId, deadlineMs: ms }, 'card action overran its deadline');
+    return { toast: { type: 'info', content: STILL_WORKING } };
+  }
+
+  /**
+   * The `card-action` job: waits for the overrun handler (or, when this process no longer has it,
+   * runs the click again) and puts the outcome on the card.
+   */
+  async finish(deps: BotDeps, p: JobPayload<typeof CARD_ACTION_JOB>, log: Logger): Promise<void> {
+    const res = await (this.overrun.get(p.callbackId) ?? this.run(deps, p.action, log));
+    this.overrun.delete(p.callbackId);
+    await this.deliverLate(deps, p.action, p.callbackId, res);
+  }
+
+  private async run(deps: BotDeps, action: CardAction, log: Logger): Promise<CardResponse> {
     const name = typeof action.value.a === 'string' ? action.value.a : '';
     const declared = this.actions.get(name);
     if (!declared) {
@@ -38,8 +123,20 @@ export class CardActions {
     } catch (err) {
       deps.metrics.inc('card_actions_total', { action: name, result: 'error' });
       if (err instanceof DomainError) return { toast: { type: 'error', content: err.message } };
-      deps.logger.error({ action: name, err }, 'card action failed');
+      log.error({ action: name, err }, 'card action failed');
       return { toast: { type: 'error', content: '操作失败，请稍后再试。' } };
     }
+  }
+
+  /** The late outcome: the card replaced (Lark's card update), or the toast said in the chat. */
+  private async deliverLate(
+    deps: BotDeps,
+    action: { messageId: string },
+    callbackId: string,
+    res: CardResponse,
+  ): Promise<void> {
+    if (res.card) await deps.gateway.patchCard({ messageId: action.messageId, card: res.card.data });
+    else if (res.toast)
+      await replyText(deps.gateway, action.messageId, res.toast.content, `late-${callbackId}`.slice(0, 50));
   }
 }

@@ -124,7 +124,7 @@ describe('a bot started with a subset of the features', () => {
   afterAll(() => h.close());
 
   it('answers only its commands, lists only them in the help card, and captures nothing', async () => {
-    expect(h.bot.features.names).toEqual(['units']);
+    expect(h.bot.features.names).toEqual(['units', 'card-callbacks']);
     const help = await ask(h, '帮助');
     expect(helpUsages(help.content)).toContain('绑定 单位名称');
     expect(helpUsages(help.content)).not.toContain('导出 [单位] [年度]');

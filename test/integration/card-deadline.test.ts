@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { STILL_WORKING } from '../../src/usecases/card-actions.js';
+import { buttonValue } from '../support/cards.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+describe('card callbacks answer within 3 s, always', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    // The SDK's own timeout must outlast the fake's 5-second delay.
+    h = await startHarness({ env: { LARK_HTTP_TIMEOUT_MS: '15000' } });
+    org = await seedOrg(h.db.db, { prefix: 'D' });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    const unit = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+  });
+  afterAll(() => h.close());
+
+  it('a slow member lookup: the click is answered 处理中, then the burst is filed once and the card updated', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(777), contentType: 'image/jpeg' });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+      }),
+    );
+    const filingCard = await waitFor('the filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
+    );
+    // Someone who joined the chat after its member list was cached clicks; Lark answers the fresh
+    // member lookup only after 5 seconds.
+    const newcomer = id('ou_new_');
+    h.fake.addChat({
+      chatId,
+      name: '城关村工作群',
+      members: [
+        { openId: org.officer, name: '王村官' },
+        { openId: newcomer, name: '新村干' },
+      ],
+    });
+    h.fake.inject({
+      method: 'GET',
+      path: `/open-apis/im/v1/chats/${chatId}/members`,
+      times: 1,
+      fault: { delayMs: 5000 },
+    });
+    const value = buttonValue(filingCard.content, 'file');
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: newcomer,
+        value,
+        chatId,
+        messageId: filingCard.messageId,
+      }),
+    );
+    expect(res.status).toBe(200);
+    // The deadline was hit: the answer is 「处理中」, not the outcome.
+    expect(((await res.json()) as { toast: { content: string } }).toast.content).toBe(STILL_WORKING);
+
+    const patched = await waitFor(
+      'the card updated with the outcome',
+      () => h.fake.patches().find((p) => p.messageId === filingCard.messageId),
+      { timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(patched.content)).toContain('已归档到');
+    await h.settle();
+    const items = await queryRows<{ filed_by: string }>(
+      h.db.db,
+      sql`select fi.filed_by from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+          join materials m on m.id = fim.material_id where m.message_id = ${messageId}`,
+    );
+    expect(items).toEqual([{ filed_by: newcomer }]);
+    const [job] = await queryRows<{ status: string }>(
+      h.db.db,
+      sql`select status from jobs where kind = 'card-action'`,
+    );
+    expect(job?.status).toBe('done');
+    expect(h.bot.metrics.value('card_actions_deferred_total', {})).toBe(1);
+  });
+});

@@ -242,7 +242,12 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const onCardAction = async (event: InboundLarkEvent): Promise<object> => {
       const mapped = mapLarkEvent(event.payload);
       if (mapped.kind !== 'card_action') return { toast: { type: 'error', content: '无法识别的回调' } };
-      await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
+      // Each callback takes effect once: a replay of Lark's callback (same event id) changes nothing.
+      const first = await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
+      if (!first) {
+        metrics.inc('card_actions_total', { action: 'replayed', result: 'refused' });
+        return { toast: { type: 'info', content: '这个操作已经处理过了' } };
+      }
       return features.cards.handle(deps, mapped.action, {
         callbackId: event.eventId,
         wakeJobs: () => workers.jobs?.wake(),

@@ -11,16 +11,23 @@ const sure = z.literal(1).optional();
 const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
 const STALE = '这个按钮已失效';
 
+/**
+ * The burst's filing round when the card was drawn (how often it had been filed, undone filings
+ * included): a tap from a card older than the last filing or undo is stale. Cards drawn before the
+ * round existed carry none.
+ */
+const round = z.coerce.number().int().nonnegative().optional();
+
 // The filing card (usecases/filing-actions.ts).
 export const FILE = defineCardAction({
   name: 'file',
-  value: z.object({ b: id, t: id }),
+  value: z.object({ b: id, t: id, r: round }),
   stale: RESEND_MATERIALS,
 });
 /** The task menu: the chosen task arrives as the click's `option`. */
 export const FILE_SELECT = defineCardAction({
   name: 'file-select',
-  value: z.object({ b: id }),
+  value: z.object({ b: id, r: round }),
   stale: RESEND_MATERIALS,
 });
 export const SKIP = defineCardAction({ name: 'skip', value: z.object({ b: id }), stale: RESEND_MATERIALS });

@@ -17,6 +17,8 @@ export interface FilingChoice {
  */
 export function filingCard(input: {
   burstId: number;
+  /** The burst's filing round (filingRoundOfBurst): its buttons carry it. */
+  round: number;
   summary: string;
   caption: string | null;
   unitName: string;
@@ -32,7 +34,13 @@ export function filingCard(input: {
     elements.push(md(`**归档到哪项任务？**（${esc(input.unitName)}）点一下即可`));
     for (const s of input.suggestions) {
       elements.push(
-        buttonRow([button(`${s.code} ${s.title}`.slice(0, 40), FILE.value({ b, t: s.taskId }), 'primary')]),
+        buttonRow([
+          button(
+            `${s.code} ${s.title}`.slice(0, 40),
+            FILE.value({ b, t: s.taskId, r: input.round }),
+            'primary',
+          ),
+        ]),
         md(
           `<font color='grey'>${esc(s.missingText)} · 截止 ${shortDate(s.dueAt, input.timeZone)}${
             s.reasons?.length ? ` · ${esc(s.reasons.join('、'))}` : ''
@@ -50,7 +58,7 @@ export function filingCard(input: {
         input.others
           .slice(0, 100)
           .map((o) => ({ text: `${o.code} ${o.title}`.slice(0, 60), value: String(o.taskId) })),
-        FILE_SELECT.value({ b }),
+        FILE_SELECT.value({ b, r: input.round }),
       ),
     );
   }

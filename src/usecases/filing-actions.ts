@@ -1,13 +1,13 @@
 import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
-import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
-import { getBurst } from '../db/repos/bursts.js';
+import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
 import { DomainError } from '../errors.js';
@@ -27,6 +27,18 @@ export interface FilingActionDeps {
   maxFileBytes: number;
 }
 
+const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
+
+/** Where a click came from (Lark's context.open_chat_id / open_message_id). */
+type Where = { chatId?: string; messageId?: string };
+
+/**
+ * Whether a click came from the chat a value's object lives in and, when the card's message is
+ * known, from that card.
+ */
+const clickedIn = (a: Where, chatId: string, cardMessageId: string | null): boolean =>
+  a.chatId === chatId && !(cardMessageId && a.messageId && a.messageId !== cardMessageId);
+
 const num = (v: unknown): number => {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n <= 0)
@@ -42,9 +54,19 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     timeZone: o.timeZone,
   });
 
-  const view = async (deps: BotDeps, burstId: number): Promise<BurstView> => {
+  /**
+   * The burst a click names, only if the click came from that burst's chat and card: a value naming
+   * another chat's burst is refused without saying anything about it.
+   */
+  const clickedBurst = async (deps: BotDeps, a: Where, burstId: number): Promise<BurstRow> => {
     const burst = await getBurst(deps.db, burstId);
-    if (!burst) throw new DomainError('burst_not_found', '找不到这组材料');
+    if (!burst || !clickedIn(a, burst.chatId, burst.ackMessageId))
+      throw new DomainError('bad_action', RESEND_MATERIALS);
+    return burst;
+  };
+
+  const view = async (deps: BotDeps, a: Where, burstId: number): Promise<BurstView> => {
+    const burst = await clickedBurst(deps, a, burstId);
     const materials = await materialsOfBurst(deps.db, burstId);
     const texts = await textsBetween(deps.db, {
       chatId: burst.chatId,
@@ -62,10 +84,19 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
 
   const file = async (
     deps: BotDeps,
-    a: { operatorOpenId: string },
+    a: Where & { operatorOpenId: string },
     burstId: number,
     taskId: number,
+    round: number | undefined,
   ): Promise<CardResponse> => {
+    await clickedBurst(deps, a, burstId);
+    // A tap from a card drawn before the last filing or 撤销 (e.g. a replayed 「归档」) files nothing.
+    if (
+      round !== undefined &&
+      round !== (await filingRoundOfBurst(deps.db, burstId)) &&
+      !(await getLiveFilingOfBurst(deps.db, burstId))
+    )
+      return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
     const outcome = await fileBurst(present(deps), {
       burstId,
       taskId,
@@ -73,7 +104,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       via: 'card',
     });
     if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
-    const v = await view(deps, burstId);
+    const v = await view(deps, a, burstId);
     return {
       toast: { type: outcome.status === 'filed' ? 'success' : 'info', content: outcome.message },
       card: { type: 'raw', data: resultCard(burstId, v.summary, outcome, deps.clock.now(), deps.pageUrl) },
@@ -81,13 +112,16 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
   };
 
   return [
-    cardAction({ type: FILE, handle: (deps, a) => file(deps, a, a.value.b, a.value.t) }),
-    cardAction({ type: FILE_SELECT, handle: (deps, a) => file(deps, a, a.value.b, num(a.option)) }),
+    cardAction({ type: FILE, handle: (deps, a) => file(deps, a, a.value.b, a.value.t, a.value.r) }),
+    cardAction({
+      type: FILE_SELECT,
+      handle: (deps, a) => file(deps, a, a.value.b, num(a.option), a.value.r),
+    }),
 
     cardAction({
       type: SKIP,
       handle: async (deps, a) => {
-        const v = await view(deps, a.value.b);
+        const v = await view(deps, a, a.value.b);
         // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
         const unit = await unitOfChat(deps.db, v.burst.chatId);
         if (
@@ -105,7 +139,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     cardAction({
       type: REOPEN,
       handle: async (deps, a) => {
-        const v = await view(deps, a.value.b);
+        const v = await view(deps, a, a.value.b);
         const msg = await presentBurst(present(deps), v, { auto: false });
         return { card: { type: 'raw', data: JSON.parse(msg.content) } };
       },
@@ -115,7 +149,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     cardAction({
       type: FILED_VIEW,
       handle: async (deps, a) => {
-        const v = await view(deps, a.value.b);
+        const v = await view(deps, a, a.value.b);
         const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
         if (!item) {
           const msg = await presentBurst(present(deps), v, { auto: false });
@@ -145,8 +179,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       handle: async (deps, a) => {
         if (a.value.sure !== 1) {
           const item = await itemForCorrection(deps.db, a.value.i);
+          if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
           if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
-          const v = await view(deps, a.value.b);
+          const v = await view(deps, a, a.value.b);
           return {
             card: {
               type: 'raw',
@@ -159,13 +194,16 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
             },
           };
         }
+        await clickedBurst(deps, a, a.value.b);
+        const sureItem = await itemForCorrection(deps.db, a.value.i);
+        if (sureItem && sureItem.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
         const outcome = await undoFiling(deps, {
           itemId: a.value.i,
           actorOpenId: a.operatorOpenId,
           source: 'card',
         });
         if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
-        const v = await view(deps, a.value.b);
+        const v = await view(deps, a, a.value.b);
         const msg = await presentBurst(present(deps), v, { auto: false });
         return {
           toast: { type: 'success', content: outcome.message },

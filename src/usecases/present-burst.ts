@@ -1,6 +1,7 @@
 import { filedCard, filingCard, unboundCard, type FilingChoice } from '../cards/filing-card.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
+import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { missingText } from '../domain/checklist-task-state.js';
@@ -74,6 +75,7 @@ export async function presentBurst(
   return asCard(
     filingCard({
       burstId: burst.id,
+      round: await filingRoundOfBurst(deps.db, burst.id),
       summary: view.summary,
       caption: view.caption,
       unitName: unit.name,

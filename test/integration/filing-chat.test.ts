@@ -161,18 +161,18 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const choice = buttonsOf(card).find((b) => b.value.a === 'file')!;
     expect(choice).toBeTruthy();
 
-    const refused = await click('ou_not_a_member', choice.value);
+    const refused = await click('ou_not_a_member', choice.value, ack.messageId);
     expect(refused.toast.type).toBe('error');
     expect(refused.card).toBeUndefined();
     expect(await liveItems()).toHaveLength(0);
 
-    const res = await click(org.officer, choice.value);
+    const res = await click(org.officer, choice.value, ack.messageId);
     expect(res.toast.type).toBe('success');
     expect(JSON.stringify(res.card.data)).toContain('已归档到');
     const items = await liveItems();
     expect(items).toHaveLength(1);
     expect(items[0]?.n).toBe(5);
-    const again = await click(org.officer, choice.value);
+    const again = await click(org.officer, choice.value, ack.messageId);
     expect(again.toast.type).toBe('info');
     expect(await liveItems()).toHaveLength(1);
     const [audit] = await queryRows<{ n: number }>(
@@ -199,19 +199,19 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const ids = await postPhotos(2);
     const ack = await replyTo(ids[0]!);
     const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
-    const filed = await click(org.officer, choice.value);
+    const filed = await click(org.officer, choice.value, ack.messageId);
     const undo = buttonsOf(filed.card.data).find((b) => b.value.a === 'undo')!;
     const before = (await liveItems()).length;
     // 撤销 asks first: the tap alone changes nothing.
-    const asked = await click(org.officer, undo.value);
+    const asked = await click(org.officer, undo.value, ack.messageId);
     expect(JSON.stringify(asked.card.data)).toContain('确定撤销');
     expect(await liveItems()).toHaveLength(before);
     const sure = buttonsOf(asked.card.data).find((b) => b.value.a === 'undo')!;
     expect(sure.value.sure).toBe(1);
-    const other = await click('ou_someone_else', sure.value);
+    const other = await click('ou_someone_else', sure.value, ack.messageId);
     expect(other.toast.type).toBe('error');
     expect(await liveItems()).toHaveLength(before);
-    const ok = await click(org.officer, sure.value);
+    const ok = await click(org.officer, sure.value, ack.messageId);
     expect(ok.toast.type).toBe('success');
     expect(JSON.stringify(ok.card.data)).toContain('归档到哪项任务');
     expect(await liveItems()).toHaveLength(before - 1);

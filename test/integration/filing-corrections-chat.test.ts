@@ -33,7 +33,7 @@ describe('corrections from cards and the 查 command', () => {
   const click = async (
     operator: string,
     value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; option?: string } = {},
+    extra: { formValue?: Record<string, unknown>; option?: string; messageId?: string } = {},
   ) =>
     (await (
       await h.post(
@@ -89,9 +89,10 @@ describe('corrections from cards and the 查 command', () => {
     const ack = await waitFor('filing card', () =>
       h.fake.sentMessages().find((m) => m.replyTo === messageId),
     );
-    const filed = await click(org.officer, valueOf(ack.content, 'file'));
+    const filed = await click(org.officer, valueOf(ack.content, 'file'), { messageId: ack.messageId });
     expect(filed.toast.type).toBe('success');
-    return filed;
+    // The card the taps come from (the filing card, replaced in place).
+    return { ...filed, messageId: ack.messageId };
   };
 
   it('撤销 asks first; an archivist refiles, waives with a reason and unfiles from 更正; others are refused', async () => {
@@ -104,10 +105,12 @@ describe('corrections from cards and the 查 command', () => {
     const before = await itemRow(itemId);
 
     // One stray tap on 撤销 changes nothing: it asks, and 不撤销 brings the filed card back.
-    const asked = await click(org.officer, undo);
+    const asked = await click(org.officer, undo, { messageId: filed.messageId });
     expect(JSON.stringify(asked.card.data)).toContain('确定撤销');
     expect(await itemRow(itemId)).toEqual(before);
-    const back = await click(org.officer, valueOf(asked.card.data, 'filed-view'));
+    const back = await click(org.officer, valueOf(asked.card.data, 'filed-view'), {
+      messageId: filed.messageId,
+    });
     expect(JSON.stringify(back.card.data)).toContain('已归档到');
 
     // The filer within 24 hours is pointed to 撤销; a stranger is refused.

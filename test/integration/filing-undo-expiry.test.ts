@@ -28,9 +28,11 @@ describe('undo of a filing after 24 hours', () => {
   });
   afterAll(() => h.close());
 
-  const click = async (operator: string, value: Record<string, unknown>) =>
+  const click = async (operator: string, value: Record<string, unknown>, messageId?: string) =>
     (await (
-      await h.post(cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId }))
+      await h.post(
+        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
+      )
     ).json()) as any;
 
   it('is refused for the filer after 24 h (an archivist can still correct it)', async () => {
@@ -54,15 +56,15 @@ describe('undo of a filing after 24 hours', () => {
       h.fake.sentMessages().find((m) => m.replyTo === messageId),
     );
     const fileValue = buttonValue(ack.content, 'file');
-    const filed = await click(org.officer, fileValue);
+    const filed = await click(org.officer, fileValue, ack.messageId);
     expect(filed.toast.type).toBe('success');
     const undoValue = buttonValue(filed.card.data, 'undo');
 
     clock.advance(25 * 3600_000);
-    const asked = await click(org.officer, undoValue);
+    const asked = await click(org.officer, undoValue, ack.messageId);
     const sure = JSON.parse(JSON.stringify(asked.card.data).match(/"value":(\{"a":"undo"[^}]*\})/)![1]!);
     expect(sure.sure).toBe(1);
-    const late = await click(org.officer, sure);
+    const late = await click(org.officer, sure, ack.messageId);
     expect(late.toast.type).toBe('error');
     expect(late.toast.content).toContain('24 小时');
     const [row] = await queryRows<{ undone: boolean }>(

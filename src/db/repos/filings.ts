@@ -109,3 +109,15 @@ export async function moveItem(
     .returning({ id: filingItems.id });
   return rows.length > 0;
 }
+
+/**
+ * How many times the burst was filed (undone filings included): the filing card's buttons carry it,
+ * so a tap on a card drawn before the last filing (a replay after 撤销) is recognised as stale.
+ */
+export async function filingRoundOfBurst(db: Db, burstId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(filingItems)
+    .where(eq(filingItems.burstId, burstId));
+  return Number(row?.n ?? 0);
+}

@@ -33,7 +33,9 @@ describe('event worker: retries, dead letters and the sweeper', () => {
     await h.bot.eventWorker.stop();
     expect((await h.post(ev)).status).toBe(200);
     const claimed = await claimDue(h.db.db, 'inbound_events', 'crashed-worker', 10, clock.now());
-    expect(claimed.map((r) => r.payload.header.event_id)).toContain(ev.header.event_id);
+    expect(claimed.map((r) => (r.payload as { header: { event_id: string } }).header.event_id)).toContain(
+      ev.header.event_id,
+    );
     expect((await row(ev.header.event_id))?.status).toBe('processing');
     h.bot.eventWorker.start();
     await h.settle();

@@ -15,7 +15,7 @@ const DUE: Record<QueueTable, string> = { inbound_events: 'next_attempt_at', job
 export interface ClaimedRow {
   id: number;
   attempts: number;
-  payload: any;
+  payload: unknown;
   /** inbound_events.event_type or jobs.kind */
   type: string;
   maxAttempts?: number;
@@ -158,7 +158,7 @@ export async function releaseRow(
 export interface DeadRow {
   id: number;
   type: string;
-  payload: any;
+  payload: unknown;
 }
 
 /**

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { LarkNetworkError, resourceProblem } from '../../src/errors.js';
+import { DiskFullError, storeWriteError, StoreUnwritableError } from '../../src/ports/blob-store.js';
+
+const errno = (code: string) => Object.assign(new Error(code), { code });
+
+describe('resourceProblem: what waits instead of failing', () => {
+  it('recognises the store and the database, through cause chains (drizzle wraps driver errors)', () => {
+    expect(resourceProblem(new DiskFullError('full', 0))?.reason).toBe('disk_low');
+    expect(resourceProblem(storeWriteError(errno('EROFS')))?.reason).toBe('store_unwritable');
+    expect(storeWriteError(errno('EACCES'))).toBeInstanceOf(StoreUnwritableError);
+    expect(storeWriteError(errno('ENOSPC'))).toBeInstanceOf(DiskFullError);
+    expect(resourceProblem(errno('ECONNREFUSED'))?.reason).toBe('database_unreachable');
+    expect(resourceProblem(errno('CONNECT_TIMEOUT'))?.reason).toBe('database_unreachable');
+    const wrapped = new Error('Failed query: select 1', { cause: errno('57P01') });
+    expect(resourceProblem(wrapped)?.reason).toBe('database_unreachable');
+  });
+
+  it('leaves everything else to the usual retries: Lark network errors, a reset download stream, bugs', () => {
+    expect(resourceProblem(new LarkNetworkError('x', { cause: errno('ECONNREFUSED') }))).toBeUndefined();
+    expect(resourceProblem(errno('ECONNRESET'))).toBeUndefined();
+    expect(resourceProblem(new Error('a bug'))).toBeUndefined();
+    expect(resourceProblem(errno('23505'))).toBeUndefined(); // unique violation
+    expect(storeWriteError(errno('EIO'))).toMatchObject({ code: 'EIO' });
+  });
+});

@@ -21,6 +21,8 @@ export interface FileSettings {
   archive?: ArchiveConfig;
   /** Why `archive` is absent (a missing file; a bad value refuses the start instead). */
   archiveProblem?: string;
+  /** The shipped schedules.yaml is missing: the defaults apply. */
+  schedulesDefaulted: boolean;
   /** What the caller should log (e.g. the shipped schedules.yaml is missing, so defaults apply). */
   warnings: string[];
 }
@@ -35,17 +37,18 @@ const DEFAULT_SCHEDULES_FILE = 'config/schedules.yaml';
 export function loadFileSettings(config: BaseConfig): FileSettings {
   const warnings: string[] = [];
   const file = config.schedules.file;
+  const schedulesDefaulted = file === DEFAULT_SCHEDULES_FILE && !existsSync(file);
   let schedules: ScheduleSettings;
-  if (file === DEFAULT_SCHEDULES_FILE && !existsSync(file)) {
+  if (schedulesDefaulted) {
     warnings.push(`schedule settings file ${file} not found; using the defaults`);
     schedules = parseScheduleSettings({}, config.timeZone);
   } else schedules = loadScheduleSettings(file, config.timeZone);
   try {
-    return { schedules, archive: loadArchiveConfig(config.archive.configFile), warnings };
+    return { schedules, archive: loadArchiveConfig(config.archive.configFile), schedulesDefaulted, warnings };
   } catch (err) {
     if (!existsSync(config.archive.configFile)) {
       warnings.push(`archive settings not loaded (${errorMessage(err)}): 确认归档/导出 are off`);
-      return { schedules, archiveProblem: errorMessage(err), warnings };
+      return { schedules, archiveProblem: errorMessage(err), schedulesDefaulted, warnings };
     }
     throw err;
   }

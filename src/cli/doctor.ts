@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { runDoctor } from '../ops/doctor.js';
 import type { StandaloneCliCommand } from './commands.js';
+import { settingsFilesLine } from './doctor-settings.js';
 
 const MARK = { ok: '✓', warn: '!', fail: '✗' } as const;
 
@@ -9,6 +10,8 @@ export const doctorCommand: StandaloneCliCommand = {
   summary: 'check the installation: version, database, Lark, events, disk, queues, holidays',
   standalone: async (_args, { env, out }) => {
     const lines = await runDoctor(env);
+    // After 版本 and 配置: the YAML files the bot would load at start.
+    lines.splice(2, 0, settingsFilesLine(env));
     for (const l of lines) out(`${MARK[l.status]} ${l.label}：${l.detail}`);
     const failed = lines.filter((l) => l.status === 'fail').length;
     out(failed === 0 ? '\n检查完毕：一切正常' : `\n检查完毕：${failed} 项有问题（标 ✗）`);

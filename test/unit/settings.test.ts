@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { settingsFilesLine } from '../../src/cli/doctor-settings.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { isLarkAppId } from '../../src/lark/app-id.js';
 import { loadCliSettings, loadSettings } from '../../src/settings.js';
@@ -38,5 +42,27 @@ describe('settings', () => {
     expect(s.schedules.settings().reminders.time).toMatch(/^\d\d:\d\d$/);
     expect(() => s.archive.settings()).toThrow(/\/nonexistent\/archive\.yaml/);
     expect(() => loadCliSettings({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+  });
+
+  it('the doctor reports the YAML files as the bot would load them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settings-doctor-'));
+    try {
+      expect(settingsFilesLine({})).toEqual({
+        status: 'ok',
+        label: '设置文件',
+        detail: 'config/schedules.yaml 有效；config/archive.yaml 有效',
+      });
+      expect(settingsFilesLine({ ARCHIVE_CONFIG: join(dir, 'none.yaml') })).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('确认归档和导出暂不可用'),
+      });
+      const bad = join(dir, 'schedules.yaml');
+      writeFileSync(bad, 'digest:\n  weekday: 9\n');
+      const line = settingsFilesLine({ SCHEDULES_FILE: bad });
+      expect(line.status).toBe('fail');
+      expect(line.detail).toMatch(/schedules\.yaml 有误：\n\s+- digest\.weekday: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,20 +14,15 @@ import { replyText } from '../usecases/reply-text.js';
 import type { FeatureEnv } from './feature-env.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
-export interface ArchiveOptions {
-  /** Other settings than archive.yaml's (tests); otherwise `env.settings.archive`. */
-  archiveConfig?: ArchiveConfig;
-}
-
 /**
  * Archive-standard output (issue 6): chat commands 确认归档 and 导出/移交, the `describe-item` card
  * form (DA/T 50 photo description), and the job kinds `archive-confirm`, `archive-export` and
  * `four-properties-check` (the weekly schedule enqueues the latter). Without a readable
  * archive.yaml the bot still runs, and the commands say what is missing.
  */
-export function archiveFeature(env: FeatureEnv, opts: ArchiveOptions = {}): Feature {
+export function archiveFeature(env: FeatureEnv): Feature {
   const { config, deps, blobs } = env;
-  const archive = opts.archiveConfig ?? env.settings.archive;
+  const archive = env.settings.archive;
   const problem = archive ? undefined : env.settings.archiveProblem;
   const scanCommand = config.archive.virusScanCommand ?? archive?.virusScanCommand;
   const virusScan = scanCommand ? commandVirusScanner(scanCommand) : undefined;

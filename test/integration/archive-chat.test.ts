@@ -8,11 +8,10 @@ import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
 import { silentLogger } from '../../src/logger.js';
-import { composeFeatures, type ComposedFeatures } from '../../src/usecases/feature-registry.js';
+import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
+import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
-import type { ArchiveConfig } from '../../src/archive/archive-config.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
-import type { FeatureEnv } from '../../src/wiring/feature-env.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -37,34 +36,29 @@ const texts = (h: Harness, replyTo: string) =>
 describe('archive in chat: 确认归档, 导出, describe-item form, weekly check job', () => {
   let f: ArchiveFixture;
   let h: Harness;
-  let env: FeatureEnv;
   let ctx: ComposedFeatures;
-  /** The archive feature alone, over the fixture's database, as startBot composes it. */
-  const archiveOnly = (archiveConfig: ArchiveConfig) =>
-    composeFeatures([archiveFeature(env, { archiveConfig })]);
   let photoItem: number;
   let deps: BotDeps;
 
   beforeAll(async () => {
     f = await createArchiveFixture();
-    // The harness bot gives a real gateway to the fake Lark; its own database stays apart so its
-    // worker (which runs the installed archive feature too) cannot take this fixture's jobs.
-    h = await startHarness();
-    deps = { ...h.bot.deps, db: f.db, clock: f.clock };
-    env = {
-      config: { ...h.config, dataDir: f.dataDir },
-      settings: h.bot.settings,
-      readiness: h.bot.readiness,
-      deps,
-      blobs: f.blobs,
-      wakeJobs: () => {},
-      recordReconciled: async () => 'accepted',
-      burstPresenter: () => undefined,
-      handlesJob: () => false,
-      lastLarkRefusal: () => undefined,
-      wsLastActivityAt: () => undefined,
-    };
-    ctx = archiveOnly(f.config);
+    // The bot with the archive feature only, on the fixture's database, clock and data folder, and
+    // the fixture's archive settings (with a report chat for the weekly check).
+    h = await startHarness({
+      db: f.tdb,
+      clock: f.clock,
+      env: { DATA_DIR: f.dataDir },
+      settings: {
+        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
+        archive: { ...f.config, reportChat: 'oc_archivists' },
+        warnings: [],
+      },
+      features: [archiveFeature],
+    });
+    // The tests run the queued jobs themselves, attempt by attempt.
+    h.bot.jobWorker.pause();
+    deps = h.bot.deps;
+    ctx = h.bot.features;
     await f.fileItem(f.task.doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);
     photoItem = await f.fileItem(f.task.photo, [
       { bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' },
@@ -219,9 +213,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   });
 
   it("the weekly check (no chat in the job) reports to archive.yaml's reportChat, once per week", async () => {
-    const weekly = archiveOnly({ ...f.config, reportChat: 'oc_archivists' });
     for (let i = 0; i < 2; i++)
-      await weekly.jobs.get('four-properties-check')!.run({ week: '2026-W02' }, silentLogger(), {
+      await ctx.jobs.get('four-properties-check')!.run({ week: '2026-W02' }, silentLogger(), {
         attempts: 1 + i,
         maxAttempts: 3,
       });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import type { FeatureModule } from '../../src/features.js';
+import type { FileSettings } from '../../src/settings.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { startFakeLark, type FakeLark } from './fake-lark/server.js';
 import { signedRequest } from './lark-sign.js';
@@ -36,6 +37,8 @@ export interface HarnessOptions {
   logDestination?: NodeJS.WritableStream;
   /** The capabilities to run (default: all). */
   features?: readonly FeatureModule[];
+  /** schedules.yaml and archive.yaml as already loaded (default: read from the config's paths). */
+  settings?: FileSettings;
 }
 
 /** The whole bot, as `npm start` runs it, against the fake Lark and a throwaway database. */
@@ -70,6 +73,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       pollMs: 50,
       logDestination: o.logDestination,
       features: o.features,
+      settings: o.settings,
     });
   const h: Harness = {
     fake,

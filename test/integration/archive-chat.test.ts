@@ -50,6 +50,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       env: { DATA_DIR: f.dataDir },
       settings: {
         schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
+        schedulesDefaulted: true,
         archive: { ...f.config, reportChat: 'oc_archivists' },
         warnings: [],
       },

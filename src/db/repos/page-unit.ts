@@ -19,6 +19,15 @@ const LIST = 10;
 /** Quality problems are those of the last 30 days (like the digest's week): what needs doing now. */
 export const QUALITY_WINDOW_DAYS = 30;
 
+/** A row of the quality lists below (the window count comes with every row). */
+interface QualityRow {
+  item_id: number | null;
+  title: string | null;
+  unit_name: string;
+  at: Date | string;
+  total: number;
+}
+
 /**
  * Quality problems under a unit in the last 30 days: compressed photos (no EXIF or under 3 MP) and
  * failed downloads among what was posted in the units' chats, and photo groups filed without a
@@ -34,7 +43,7 @@ export async function qualityProblems(db: Db, root: { path: string }, now: Date)
       cross join lateral (
         select id, kind, original_name, sent_at, status, quality from materials
         where chat_id = b.chat_id and sent_at >= ${since} and ${where} offset 0) m`;
-  const compressed = await queryRows<any>(
+  const compressed = await queryRows<QualityRow>(
     db,
     sql`select fim.item_id::int as item_id, fi.title, p.unit_name, p.sent_at as at, count(*) over ()::int as total
         from (${posted(sql`kind = 'photo' and quality = 'compressed'`)}) p
@@ -42,7 +51,7 @@ export async function qualityProblems(db: Db, root: { path: string }, now: Date)
           left join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
         order by p.sent_at desc limit ${LIST}`,
   );
-  const undescribed = await queryRows<any>(
+  const undescribed = await queryRows<QualityRow>(
     db,
     sql`with s as materialized (${ids})
         select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
@@ -54,15 +63,15 @@ export async function qualityProblems(db: Db, root: { path: string }, now: Date)
         where coalesce(d.reason, '') = ''
         order by fi.filed_at desc limit ${LIST}`,
   );
-  const failed = await queryRows<any>(
+  const failed = await queryRows<QualityRow>(
     db,
     sql`select null::int as item_id, coalesce(p.original_name, p.kind) as title, p.unit_name, p.sent_at as at,
           count(*) over ()::int as total
         from (${posted(sql`status in ('failed', 'needs_reupload', 'too_large')`)}) p
         order by p.sent_at desc limit ${LIST}`,
   );
-  const pack = (rows: any[]) => ({
-    total: rows.length > 0 ? Number(rows[0].total) : 0,
+  const pack = (rows: QualityRow[]) => ({
+    total: Number(rows[0]?.total ?? 0),
     items: rows.map((r) => ({
       itemId: r.item_id == null ? null : Number(r.item_id),
       title: r.title ?? '（未归档）',
@@ -82,7 +91,7 @@ export interface TrendPoint {
 
 /** The unit's weekly completeness as the digests recorded it, oldest first (at most `weeks`). */
 export async function completenessTrend(db: Db, unitId: number, weeks = 12): Promise<TrendPoint[]> {
-  const rows = await queryRows<any>(
+  const rows = await queryRows<{ week: string; total: number; done: number; overdue: number }>(
     db,
     sql`select week, total, done, overdue from completeness_snapshots where unit_id = ${unitId}
         order by week desc limit ${weeks}`,

@@ -21,8 +21,8 @@ export interface FileSettings {
   archive?: ArchiveConfig;
   /** Why `archive` is absent (a missing file; a bad value refuses the start instead). */
   archiveProblem?: string;
-  /** The shipped schedules.yaml is missing: the defaults apply. */
-  schedulesDefaulted: boolean;
+  /** The shipped schedules.yaml is missing: the defaults apply (absent: read from the file). */
+  schedulesDefaulted?: boolean;
   /** What the caller should log (e.g. the shipped schedules.yaml is missing, so defaults apply). */
   warnings: string[];
 }

@@ -4,7 +4,8 @@
  * 750,000 tasks, 3,000,000 materials by default):
  * - the province and one county progress page (`/units/:id`: unitProgress, missingForUnit,
  *   quality problems, trend), a village page (its tasks too);
- * - search: a common word, a rare word, a 文号, a date range — over the whole province.
+ * - search: a common word, a rare word, a 文号, a date range — over the whole province; and a common
+ *   and a rare word within one county (what a county leader searches).
  * Each case is an HTTP request to the real pages middleware (signed session cookie of a leader of the
  * province root), timed from request to last byte on 127.0.0.1, after warm-up; median and p95
  * (nearest rank), next to a plain SELECT of the same rows as the floor. Target: p95 < 300 ms.
@@ -163,6 +164,18 @@ async function main(): Promise<void> {
         name: 'search: 文号 (村发〔2025〕3号)',
         path: q(`q=${encodeURIComponent('村发〔2025〕3号')}`),
         floor: sql`select item_id from item_descriptions where doc_number like '%3号%' limit 51`,
+        rows: 'first 51',
+      },
+      {
+        name: 'search in one county: common word (会议)',
+        path: q(`unit=${ds.countyId}&q=${encodeURIComponent('会议')}`),
+        floor: sql`select id, title from filing_items where undone_at is null and unit_id = any(array(${subtree(county!.path)})) order by filed_at desc limit 51`,
+        rows: 'first 51',
+      },
+      {
+        name: 'search in one county: rare word',
+        path: q(`unit=${ds.countyId}&q=${encodeURIComponent(rare!.name)}`),
+        floor: sql`select id, title from filing_items where undone_at is null and unit_id = any(array(${subtree(county!.path)})) order by filed_at desc limit 51`,
         rows: 'first 51',
       },
       {

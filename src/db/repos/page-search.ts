@@ -28,8 +28,8 @@ const contains = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}
 /**
  * Live items matching every term, newest first. Plain ILIKE (escaped) over the item's own text (its
  * title, the description's 题名/文号/事由/地点/人物/date, 档号, who filed it, the filing day) and, found
- * set-wise once per term, the items whose task (code, title, class), unit (name), burst caption or
- * materials (captions, original names, senders) match. Substring matching suits Chinese without a
+ * set-wise once per term within the same units, the items whose task (code, title, class), unit (name)
+ * or materials (captions, original names, senders) match; the burst's caption is read with the item. Substring matching suits Chinese without a
  * word segmenter and runs the same on PGlite (no pg_trgm there by default) and PostgreSQL; the
  * unit-subtree condition keeps the scanned rows to the viewer's units.
  */
@@ -48,15 +48,17 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
   for (const term of s.terms) {
     const like = sql`${contains(term)}`;
     conds.push(sql`(concat_ws(' ', fi.title, d.title, d.doc_number, d.reason, d.place, d.people, d.date,
-        ar.archival_code, p.name, to_char(${local}, 'YYYY-MM-DD')) ilike ${like} escape '\\'
+        ar.archival_code, p.name, to_char(${local}, 'YYYY-MM-DD'),
+        (select b.caption from bursts b where b.id = fi.burst_id)) ilike ${like} escape '\\'
       or fi.task_id in (select id from tasks where unit_id = any(array(${scope}))
         and concat_ws(' ', code, title, class) ilike ${like} escape '\\')
       or fi.unit_id in (select id from units where concat_ws(' ', name, full_name) ilike ${like} escape '\\')
-      or fi.burst_id in (select id from bursts where caption ilike ${like} escape '\\')
-      or fi.id in (select fim.item_id from materials m
-          join filing_item_materials fim on fim.material_id = m.id
+      or fi.id in (select x.id from filing_items x
+          join filing_item_materials fim on fim.item_id = x.id
+          join materials m on m.id = fim.material_id
           left join people ps on ps.open_id = m.sender_open_id
-        where concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
+        where x.unit_id = any(array(${scope})) and x.undone_at is null
+          and concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
   }
   const rows = await queryRows<any>(
     db,

@@ -66,6 +66,8 @@ export class CardActions {
     const first = await Promise.race([run, deadline]).finally(() => clearTimeout(timer));
     if (first !== 'overrun') return first;
     this.overrun.set(callback.callbackId, run);
+    // Another instance may take the job (and run the click again): forget the promise in time.
+    void run.finally(() => setTimeout(() => this.overrun.delete(callback.callbackId), 600_000).unref());
     const now = deps.clock.now();
     await enqueueJob(
       deps.db,

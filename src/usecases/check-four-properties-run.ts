@@ -7,8 +7,6 @@ import {
   writeReportJson,
   writeReportXlsx,
 } from '../archive/four-properties-report.js';
-import type { Db } from '../db/client.js';
-import { enqueueJob } from '../db/repos/jobs.js';
 import type { FourPropertiesReport } from '../domain/four-properties.js';
 import {
   checkFourProperties,
@@ -40,24 +38,4 @@ export async function runFourPropertiesCheck(
   await writeReportJson(json, report);
   await writeReportXlsx(xlsx, report);
   return { report, dir, json, xlsx };
-}
-
-/** ISO week of a date, `2026-W48`: the weekly check's idempotency key. */
-export function isoWeek(d: Date): string {
-  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-  const day = t.getUTCDay() || 7;
-  t.setUTCDate(t.getUTCDate() + 4 - day);
-  const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-
-/** Enqueues the whole-archive check once per ISO week (for the weekly schedule); false if queued already. */
-export async function enqueueWeeklyFourPropertiesCheck(db: Db, now: Date, chatId?: string): Promise<boolean> {
-  const payload: FourPropertiesJobPayload = chatId ? { chatId } : {};
-  return enqueueJob(
-    db,
-    { type: FOUR_PROPERTIES_JOB, key: isoWeek(now), payload, runAt: now, maxAttempts: 2 },
-    now,
-  );
 }

@@ -17,7 +17,7 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set([
   'empty',
 ]);
 
-export async function loadMaterial(db: Db, id: number): Promise<MaterialRow | undefined> {
+async function loadMaterial(db: Db, id: number): Promise<MaterialRow | undefined> {
   const [row] = await db.select().from(materials).where(eq(materials.id, id));
   return row;
 }

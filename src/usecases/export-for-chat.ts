@@ -36,10 +36,7 @@ const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
  * package as a ZIP when it fits Lark's upload limit, and always with a summary saying where it is.
  * A retry starts over in the same folder (only our own partial output is removed).
  */
-export async function exportForChat(
-  deps: ExportForChatDeps,
-  p: ExportJobPayload,
-): Promise<ExportForChatOutcome> {
+async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Promise<ExportForChatOutcome> {
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   // One safe path segment whatever the unit code holds: the folder is removed and rewritten below.

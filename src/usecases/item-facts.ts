@@ -3,7 +3,7 @@ import type { ItemForCorrection } from '../db/repos/correction-items.js';
 import { plainDateTime } from '../domain/plain-date.js';
 
 /** 「3张照片、1份文件」 */
-export function itemCounts(i: { nPhoto: number; nDocument: number; nAudio: number; nVideo: number }): string {
+function itemCounts(i: { nPhoto: number; nDocument: number; nAudio: number; nVideo: number }): string {
   const parts = [
     i.nPhoto && `${i.nPhoto}张照片`,
     i.nDocument && `${i.nDocument}份文件`,

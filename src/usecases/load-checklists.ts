@@ -19,7 +19,7 @@ export interface LoadedChecklist {
 }
 
 /** Reads and validates one checklist file (errors name the file and the field). */
-export async function readChecklistFile(path: string): Promise<ChecklistTemplate> {
+async function readChecklistFile(path: string): Promise<ChecklistTemplate> {
   return parseChecklist(await readFile(path, 'utf8'), path);
 }
 

@@ -24,7 +24,7 @@ export type RequestOutcome =
   | { status: 'refused'; message: string };
 
 /** The archivists closest to a unit: its own, else its parent's, and so on up. */
-export async function archivistsOf(db: Db, unitPath: string): Promise<string[]> {
+async function archivistsOf(db: Db, unitPath: string): Promise<string[]> {
   const ids = pathIds(unitPath);
   const holders = await roleHolders(db, ids, 'archivist');
   for (const id of [...ids].reverse()) {

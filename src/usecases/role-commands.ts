@@ -90,7 +90,7 @@ async function targetUnit(
 const names = (people: Mention[]) => people.map((p) => p.name || '（未知）').join('、');
 
 /** `设置 @张三 档案员 [单位]`: gives the role (audited); an admin of the unit or above only. */
-export async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
+async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
   const req = await readRequest(deps, msg, cmd, '设置');
   if (!req) return;
   const added: Mention[] = [];
@@ -115,11 +115,7 @@ export async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: R
 }
 
 /** `撤销角色 @张三 档案员 [单位]`: takes the role away (audited); never an admin's own admin role. */
-export async function revokeRoleCommand(
-  deps: BotDeps,
-  msg: IncomingMessage,
-  cmd: RoleCommand,
-): Promise<void> {
+async function revokeRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
   const req = await readRequest(deps, msg, cmd, '撤销角色');
   if (!req) return;
   if (req.role === 'admin' && req.people.some((p) => p.openId === msg.senderOpenId))
@@ -151,11 +147,7 @@ export async function revokeRoleCommand(
 }
 
 /** `人员 [单位]`: who holds which role on the unit (readable by whoever may read its 进度). */
-export async function listPeopleCommand(
-  deps: BotDeps,
-  msg: IncomingMessage,
-  cmd: RoleCommand,
-): Promise<void> {
+async function listPeopleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
   const { unit } = await resolveUnit(deps, msg, cmd.args);
   if (!unit) return;
   const people = await listUnitPeople(deps.db, unit.id);

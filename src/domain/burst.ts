@@ -5,6 +5,7 @@ export const DEFAULT_QUIET_WINDOW_MS = 20_000;
 export interface OpenBurst {
   chatId: string;
   senderOpenId: string;
+  firstAt: Date;
   lastAt: Date;
   closesAt: Date;
 }
@@ -17,13 +18,14 @@ export interface BurstItem {
 }
 
 export type BurstDecision =
-  | { action: 'join'; lastAt: Date; closesAt: Date }
+  | { action: 'join'; firstAt: Date; lastAt: Date; closesAt: Date; becomesFirst: boolean }
   | { action: 'start'; firstAt: Date; lastAt: Date; closesAt: Date };
 
 /**
  * Joins the item to the open burst of the same chat and sender when it arrives before the burst
- * closes (its quiet window has not passed), else starts a new burst. Items may arrive out of order:
- * `lastAt` only moves forward.
+ * closes (its quiet window has not passed), else starts a new burst. Items may arrive out of order
+ * (the reconciliation sweep, Lark's retries): `lastAt` only moves forward, and an item sent before the
+ * burst's first becomes its first, so the reply quotes the earliest message whatever was recorded first.
  */
 export function decideBurst(
   open: OpenBurst | undefined,
@@ -38,7 +40,14 @@ export function decideBurst(
     at <= open.closesAt.getTime()
   ) {
     const lastAt = Math.max(open.lastAt.getTime(), at);
-    return { action: 'join', lastAt: new Date(lastAt), closesAt: new Date(lastAt + quietWindowMs) };
+    const becomesFirst = at < open.firstAt.getTime();
+    return {
+      action: 'join',
+      firstAt: becomesFirst ? item.at : open.firstAt,
+      lastAt: new Date(lastAt),
+      closesAt: new Date(lastAt + quietWindowMs),
+      becomesFirst,
+    };
   }
   return { action: 'start', firstAt: item.at, lastAt: item.at, closesAt: new Date(at + quietWindowMs) };
 }

@@ -60,6 +60,17 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
       sql`select id::int as id, status, ack_message_id from bursts where chat_id = ${chatId}`,
     );
 
+  it('photos recorded out of order (a retry, the sweep) are answered on the one sent first', async () => {
+    const to = who();
+    const t0 = clock.now().getTime();
+    const later = await sendImage(to, await smallPhoto(), t0 + 1000);
+    await h.settle();
+    const earlier = await sendImage(to, await smallPhoto(), t0);
+    const reply = await replyAfterWindow(earlier);
+    expect(replyText(reply)).toContain('收到 2 张照片');
+    expect(repliesTo(h.fake, later)).toEqual([]);
+  });
+
   it('a burst of 9 photos gets exactly one reply, to its first message, after the quiet window', async () => {
     const to = who();
     const t0 = clock.now().getTime();

@@ -16,9 +16,9 @@ export async function assignToBurst(
   await tx.execute(
     sql`select pg_advisory_xact_lock(hashtext(${`burst:${item.chatId}:${item.senderOpenId}`}))`,
   );
-  const [open] = await queryRows<{ id: number; last_at: Date; closes_at: Date }>(
+  const [open] = await queryRows<{ id: number; first_at: Date; last_at: Date; closes_at: Date }>(
     tx,
-    sql`select id::int as id, last_at, closes_at from bursts
+    sql`select id::int as id, first_at, last_at, closes_at from bursts
         where chat_id = ${item.chatId} and sender_open_id = ${item.senderOpenId} and status = 'open'
         order by id desc limit 1`,
   );
@@ -27,6 +27,7 @@ export async function assignToBurst(
       ? {
           chatId: item.chatId,
           senderOpenId: item.senderOpenId,
+          firstAt: new Date(open.first_at),
           lastAt: new Date(open.last_at),
           closesAt: new Date(open.closes_at),
         }
@@ -35,8 +36,10 @@ export async function assignToBurst(
     item.quietWindowMs,
   );
   if (decision.action === 'join' && open) {
+    const first = decision.becomesFirst ? sql`, first_message_id = ${item.messageId}` : sql``;
     await tx.execute(
-      sql`update bursts set last_at = ${decision.lastAt}, closes_at = greatest(closes_at, ${decision.closesAt})
+      sql`update bursts set first_at = ${decision.firstAt}, last_at = ${decision.lastAt},
+            closes_at = greatest(closes_at, ${decision.closesAt}) ${first}
           where id = ${open.id}`,
     );
     return Number(open.id);

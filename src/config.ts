@@ -86,6 +86,10 @@ const schema = baseSchema.extend({
   LARK_API_PER_SECOND: intFrom(46, 1, 1000),
   LARK_API_PER_MINUTE: intFrom(900, 1, 100_000),
   BURST_QUIET_SECONDS: intFrom(20, 1, 3600),
+  STORED_REACTION: z
+    .string()
+    .regex(/^(off|[A-Za-z_]+)$/, 'must be an emoji key of Lark (such as DONE or OK) or off')
+    .default('DONE'),
   MAX_FILE_MB: intFrom(1024, 1),
   MIN_FREE_DISK_MB: intFrom(1024, 0),
   DOWNLOAD_CHUNK_MB: intFrom(8, 1, 100),
@@ -147,6 +151,8 @@ export interface Config {
   };
   capture: {
     quietWindowMs: number;
+    /** Emoji key of the reaction on a message once its file is stored; undefined = off. */
+    storedReaction?: string;
     maxFileBytes: number;
     minFreeDiskBytes: number;
     chunkBytes: number;
@@ -268,6 +274,7 @@ export function loadConfig(env: Env): Config {
     },
     capture: {
       quietWindowMs: v.BURST_QUIET_SECONDS * 1000,
+      ...(v.STORED_REACTION === 'off' ? {} : { storedReaction: v.STORED_REACTION }),
       maxFileBytes: v.MAX_FILE_MB * 1024 * 1024,
       minFreeDiskBytes: v.MIN_FREE_DISK_MB * 1024 * 1024,
       chunkBytes: v.DOWNLOAD_CHUNK_MB * 1024 * 1024,

@@ -10,6 +10,12 @@ export const DOWNLOAD_MATERIAL_JOB = defineJob({
   payload: z.object({ materialId: id }),
 });
 
+/** The bot's quick 「收到」 on a message whose file was stored (a reaction; keyed by the message). */
+export const REACT_STORED_JOB = defineJob({
+  name: 'react-stored',
+  payload: z.object({ messageId: z.string(), emojiType: z.string() }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

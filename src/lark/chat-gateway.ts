@@ -105,6 +105,19 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
     );
   }
 
+  async addReaction(input: { messageId: string; emojiType: string }): Promise<void> {
+    const api = 'im.messageReaction.create';
+    await this.caller.call(api, async () =>
+      ensureOk(
+        await this.client.im.messageReaction.create({
+          path: { message_id: input.messageId },
+          data: { reaction_type: { emoji_type: input.emojiType } },
+        }),
+        api,
+      ),
+    );
+  }
+
   async getMessage(messageId: string): Promise<P.LarkMessageItem[]> {
     const api = 'im.message.get';
     const res = await this.caller.call(api, async () =>

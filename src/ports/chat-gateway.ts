@@ -10,6 +10,8 @@ export interface ChatGateway {
   reply(input: ReplyInput): Promise<{ messageId: string }>;
   /** Replaces a card the bot sent (Lark: PATCH /im/v1/messages/:id, within 14 days). */
   patchCard(input: { messageId: string; card: object }): Promise<void>;
+  /** Adds the bot's reaction (an emoji key such as `DONE`) to a message: POST /im/v1/messages/:id/reactions. */
+  addReaction(input: { messageId: string; emojiType: string }): Promise<void>;
   /** GET /im/v1/messages/:id — for a merged forward, the parent followed by every descendant. */
   getMessage(messageId: string): Promise<LarkMessageItem[]>;
   listMessages(

@@ -32,6 +32,8 @@ export interface DownloadMaterialOptions {
   chunkRetryDelayMs?: number;
   /** Zone of EXIF capture times without offset (default Asia/Shanghai). */
   photoTimeZone?: string;
+  /** Emoji key of the reaction a message gets once its file is stored (e.g. DONE); none if unset. */
+  reaction?: string;
   /** Aborted at shutdown: the transfer stops at once and throws DownloadInterrupted. */
   signal?: AbortSignal;
 }
@@ -153,6 +155,7 @@ async function attempt(
       ...facts,
       blob: result.blob,
       now: deps.clock.now(),
+      ...(o.reaction ? { reaction: o.reaction } : {}),
     });
     metrics.inc('material_downloads_total', { status: 'stored' });
     metrics.inc('material_download_bytes_total', {}, result.blob.sizeBytes);

@@ -4,6 +4,8 @@ import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
 import { storable } from '../domain/storable-text.js';
+import { REACT_STORED_JOB } from '../domain/job-types.js';
+import { enqueueJob } from '../db/repos/jobs.js';
 import type { PhotoInfo } from '../media/inspect-photo.js';
 
 export type MaterialRow = typeof materials.$inferSelect;
@@ -66,6 +68,8 @@ export interface StoredFacts {
   photo?: PhotoInfo;
   thumbnailKey?: string;
   now: Date;
+  /** The reaction (emoji key) the message gets once its file is stored, if any. */
+  reaction?: string;
 }
 
 /**
@@ -111,7 +115,27 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         storedAt: f.now,
       })
       .where(and(eq(materials.id, id), ne(materials.status, 'stored')))
-      .returning({ duplicateOf: materials.duplicateOf });
+      .returning({
+        duplicateOf: materials.duplicateOf,
+        messageId: materials.messageId,
+        forwardRootId: materials.forwardRootId,
+      });
+    // The quick acknowledgment is its own job, committed with the stored row: it runs after the
+    // file is safe and whatever happens to it (Lark refusing, a crash) the material stays stored.
+    if (row && f.reaction) {
+      const messageId = row.forwardRootId ?? row.messageId;
+      await enqueueJob(
+        tx,
+        {
+          type: REACT_STORED_JOB,
+          key: messageId,
+          payload: { messageId, emojiType: f.reaction },
+          runAt: f.now,
+          maxAttempts: 3,
+        },
+        f.now,
+      );
+    }
     return row?.duplicateOf != null ? { duplicateOf: Number(row.duplicateOf) } : {};
   });
 }

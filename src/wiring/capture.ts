@@ -5,6 +5,7 @@ import {
   ACK_BURST_JOB,
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
+  REACT_STORED_JOB,
   RECONCILE_JOB,
 } from '../domain/job-types.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
@@ -13,6 +14,7 @@ import { downloadDied } from '../usecases/download-material.js';
 import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
 import { expandForward } from '../usecases/expand-forward.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
+import { reactToStored } from '../usecases/react-to-stored.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import type { FeatureEnv } from './feature-env.js';
 
@@ -50,6 +52,7 @@ export function captureFeature(env: FeatureEnv): Feature {
                 maxBytes: cap.maxFileBytes,
                 idleTimeoutMs: cap.idleTimeoutMs,
                 photoTimeZone: config.timeZone,
+                ...(cap.storedReaction ? { reaction: cap.storedReaction } : {}),
                 signal: shutdown.signal,
               },
             },
@@ -61,6 +64,7 @@ export function captureFeature(env: FeatureEnv): Feature {
         // the job, and the material must not wait as `pending` forever.
         onDead: (payload, log) => downloadDied(deps, payload.materialId, log),
       }),
+      jobHandler({ type: REACT_STORED_JOB, handle: (payload, log) => reactToStored(deps, payload, log) }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,
         handle: async (payload) => {

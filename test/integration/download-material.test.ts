@@ -118,6 +118,7 @@ class MemoryLark implements ChatGateway {
 
   sendMessage = notUsed;
   reply = notUsed;
+  addReaction = notUsed;
   patchCard = notUsed;
   getMessage = notUsed;
   listMessages = notUsed;

@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     expect(c.webhook.maxAgeSeconds).toBe(8 * 3600);
     expect(c.schedules).toEqual({ file: 'config/schedules.yaml', enabled: true });
     expect(c.archive).toEqual({ configFile: 'config/archive.yaml', virusScanCommand: undefined });
+    expect(c.capture.storedReaction).toBe('DONE');
+  });
+
+  it('STORED_REACTION: an emoji key, or off for none; anything else is refused', () => {
+    expect(loadConfig({ ...base, STORED_REACTION: 'THUMBSUP' }).capture.storedReaction).toBe('THUMBSUP');
+    expect(loadConfig({ ...base, STORED_REACTION: 'off' }).capture.storedReaction).toBeUndefined();
+    expect(() => loadConfig({ ...base, STORED_REACTION: '👍' })).toThrow(/STORED_REACTION/);
   });
 
   it('reads the schedule and archive settings', () => {

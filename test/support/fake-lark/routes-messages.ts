@@ -79,6 +79,23 @@ const patch = (ctx: RouteContext) => {
   ctx.ok({});
 };
 
+/** The bot's reaction on a message (Lark: one per emoji per operator; adding it again is harmless here). */
+const react = (ctx: RouteContext) => {
+  const emojiType = ctx.jsonBody.reaction_type?.emoji_type;
+  if (typeof emojiType !== 'string' || !emojiType) {
+    ctx.fail(231001, 'reaction type is invalid');
+    return;
+  }
+  const messageId = ctx.params.message_id!;
+  ctx.state.reactions.push({ messageId, emojiType });
+  ctx.ok({
+    reaction_id: ctx.state.nextId('rc_'),
+    operator: { operator_id: ctx.state.opts.appId, operator_type: 'app' },
+    action_time: String(Date.now()),
+    reaction_type: { emoji_type: emojiType },
+  });
+};
+
 const get = (ctx: RouteContext) => {
   const items = ctx.state.messageWithDescendants(ctx.params.message_id!);
   if (items.length === 0) {
@@ -110,5 +127,6 @@ export const messageRoutes: Route[] = [
   route('GET', '/open-apis/im/v1/messages', list),
   route('POST', '/open-apis/im/v1/messages/:message_id/reply', reply),
   route('PATCH', '/open-apis/im/v1/messages/:message_id', patch),
+  route('POST', '/open-apis/im/v1/messages/:message_id/reactions', react),
   route('GET', '/open-apis/im/v1/messages/:message_id', get),
 ];

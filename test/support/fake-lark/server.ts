@@ -132,6 +132,10 @@ export class FakeLark {
   patches(): T.PatchRecord[] {
     return [...this.state.patches];
   }
+  /** Reactions the bot added, in order. */
+  reactions(): T.ReactionRecord[] {
+    return [...this.state.reactions];
+  }
   uploads(): T.UploadRecord[] {
     return [...this.state.uploads];
   }

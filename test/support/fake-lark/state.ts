@@ -7,6 +7,7 @@ import type {
   FakeResource,
   FakeUser,
   PatchRecord,
+  ReactionRecord,
   SentMessage,
   UploadRecord,
 } from './types.js';
@@ -34,6 +35,7 @@ export class FakeState {
   readonly sent: SentMessage[] = [];
   readonly uuids = new Map<string, string>();
   readonly patches: PatchRecord[] = [];
+  readonly reactions: ReactionRecord[] = [];
   readonly uploads: UploadRecord[] = [];
   readonly oauth = new FakeOAuth();
   private seq = 0;

@@ -87,6 +87,11 @@ export interface PatchRecord {
   content: unknown;
 }
 
+export interface ReactionRecord {
+  messageId: string;
+  emojiType: string;
+}
+
 export interface UploadRecord {
   kind: 'image' | 'file';
   key: string;

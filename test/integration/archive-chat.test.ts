@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     h = await startHarness({
       db: f.tdb,
       clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
+      env: { DATA_DIR: f.dataDir, OPS_CHAT_ID: 'oc_ops_room' },
       settings: {
         schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
         schedulesDefaulted: true,
@@ -222,5 +222,35 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const sent = h.fake.sentMessages().filter((s) => s.receiveId === 'oc_archivists');
     expect(sent).toHaveLength(1);
     expect((sent[0]!.content as { text: string }).text).toMatch(/^四性检测(通过|未通过)/);
+  });
+  it('a failing check raises the 四性 alert in the operations chat, and 恢复正常 when the next one passes', async () => {
+    const opsCards = () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
+        .map((m) => (m.content as any).header.title.content as string);
+    const [{ key }] = await queryRows<{ key: string }>(
+      f.db,
+      sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
+          where fim.item_id = ${photoItem} order by fim.position limit 1`,
+    );
+    const path = f.blobs.pathOf(key);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    bad[bad.length - 40]! ^= 0x01;
+    chmodSync(path, 0o644);
+    writeFileSync(path, bad);
+    const check = () =>
+      ctx.jobs.get('four-properties-check')!.run({ chatId: 'oc_v1' }, silentLogger(), {
+        attempts: 1,
+        maxAttempts: 2,
+      });
+    await check();
+    expect(opsCards()).toEqual(['告警：四性检测未通过']);
+    await check(); // still failing: no second alert within the hour
+    expect(opsCards()).toEqual(['告警：四性检测未通过']);
+    writeFileSync(path, good);
+    await check();
+    expect(opsCards()).toEqual(['告警：四性检测未通过', '恢复正常：四性检测未通过']);
   });
 });

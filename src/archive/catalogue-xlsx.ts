@@ -90,7 +90,7 @@ export class CatalogueXlsxWriter {
   /** Starts the catalogue of the next class (commits the previous one). */
   beginClass(c: CatalogueClass): void {
     this.sheet?.commit();
-    const left = `全宗号：${c.fondsCode}  ${Array.from(this.h.fondsName).slice(0, 40).join('')}`;
+    const left = `全宗号：${c.fondsCode}  ${Array.from(c.fondsName).slice(0, 40).join('')}`;
     const center = `归档文件目录  ${c.code}`;
     const right = [`${c.year}年度`, c.retentionName || c.retentionCode, c.orgName || c.orgCode]
       .filter(Boolean)

@@ -4,6 +4,7 @@ import { HashingWriter } from './hashing-writer.js';
 import { xmlElement, xmlEscape } from './xml-escape.js';
 
 export interface CatalogueHeader {
+  /** The 全宗号 the package holds (several joined with '、'). */
   fondsCode: string;
   fondsName: string;
   unitName: string;
@@ -53,6 +54,7 @@ export class CatalogueXmlWriter {
     const attrs = [
       ...attr('类别', c.code),
       ...attr('全宗号', c.fondsCode),
+      ...attr('全宗名称', c.fondsName, c.fondsName !== ''),
       ...attr('门类', c.categoryName),
       ...attr('门类代码', c.categoryCode),
       ...attr('年度', c.year),

@@ -2,6 +2,7 @@
 import type { ArchiveConfig } from './archive-config.js';
 import { RETENTION_LABELS, RETENTION_ORDER } from '../domain/retention.js';
 import { KIND_LABELS, orgText, retentionText, type CatalogueClass } from '../domain/catalogue-class.js';
+import type { Fonds, UnitFonds } from '../domain/fonds.js';
 
 export const PACKAGE_PATHS = {
   readme: '说明文件.TXT',
@@ -15,6 +16,10 @@ const crlf = (lines: string[]) => lines.join('\r\n') + '\r\n';
 const BOM = '\ufeff';
 
 export interface PackageSummary {
+  /** The fonds the package's records hold. */
+  fonds: Fonds[];
+  /** 移交单位: the exported unit's fonds names it. */
+  transferringUnit: string;
   unitFullName: string;
   year: number;
   generatedAt: string;
@@ -41,9 +46,9 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
     crlf([
       '电子档案移交说明文件',
       '',
-      `移交单位：${c.package.transferringUnit}`,
+      `移交单位：${s.transferringUnit}`,
       `接收单位：${c.package.receivingUnit}`,
-      `全宗号：${c.fonds.code}    全宗名称：${c.fonds.name}`,
+      ...s.fonds.map((f) => `全宗号：${f.code}    全宗名称：${f.name}`),
       `档案形成单位：${s.unitFullName}`,
       `年度：${s.year}`,
       `档案数量：${s.records - s.withdrawn} 件（另有停用件号 ${s.withdrawn} 个，目录中保留并注明），电子文件 ${s.files} 个，共 ${mb} MB`,
@@ -89,7 +94,7 @@ function catalogueLine(c: CatalogueClass): string {
   return `${c.code}  ${facts}：${c.items} 件${withdrawn}，件号 ${c.pieceRange}`;
 }
 
-export function classificationSchemeText(c: ArchiveConfig): string {
+export function classificationSchemeText(c: ArchiveConfig, unitFonds: UnitFonds[] = []): string {
   const kinds = KIND_LABELS;
   const example = `${c.fonds.code}-${c.category.document}${c.yearSeparator}2025-${c.retention.Y}-${c.orgCode.default}-${'1'.padStart(c.pieceDigits, '0')}`;
   return (
@@ -103,6 +108,7 @@ export function classificationSchemeText(c: ArchiveConfig): string {
       '',
       `全宗号：${c.fonds.code}（${c.fonds.name}）`,
       ...Object.entries(c.fonds.byUnit).map(([unit, code]) => `  单位 ${unit} 使用全宗号 ${code}`),
+      ...unitFonds.map((f) => `  单位 ${f.unitCode} 及其下级：全宗号 ${f.code}（${f.name}）`),
       '',
       '门类代码：',
       ...Object.entries(kinds).map(([k, label]) => `  ${c.category[k as keyof typeof kinds]}\t${label}`),
@@ -154,9 +160,9 @@ export function registrationFormText(c: ArchiveConfig, s: PackageSummary): strin
     crlf([
       '电子档案移交与接收登记表',
       '',
-      `移交单位：${c.package.transferringUnit}`,
+      `移交单位：${s.transferringUnit}`,
       `接收单位：${c.package.receivingUnit}`,
-      `内容描述：${s.unitFullName} ${s.year}年度 归档文件`,
+      `内容描述：${s.fonds.map((f) => `${f.code} ${f.name}`.trim()).join('、')} ${s.unitFullName} ${s.year}年度 归档文件`,
       `移交数量：${s.records - s.withdrawn} 件，电子文件 ${s.files} 个，${s.bytes} 字节`,
       '载体/方式：离线存储（BagIt 1.0 包，SHA-256 清单）',
       `四性检测：${s.fourPropertiesPassed ? '通过' : '不通过'}`,

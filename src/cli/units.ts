@@ -3,6 +3,8 @@ import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
+import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
+import { parseFondsArgs } from '../domain/fonds.js';
 import { AppError, errorMessage } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { decodeTextFile } from '../domain/decode-text-file.js';
@@ -31,7 +33,11 @@ export const UNITS_USAGE = `用法:
                                     列: open_id 或 手机号/mobile 或 邮箱/email, 姓名/name, 单位编码/unit_code, 角色/role
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
-  units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off`;
+  units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
+  units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
+                                    该单位为立档单位、有自己的全宗（下级单位沿用，除非另设）
+  units fonds CODE off              取消该单位的全宗（改为沿用上级的）
+  units fonds                       列出各单位的全宗`;
 
 /**
  * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
@@ -60,10 +66,13 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     return;
   }
   if (sub === 'list') {
+    const fonds = await listUnitFonds(deps.db);
     for (const u of await listUnits(deps.db)) {
       const depth = u.path.split('/').filter(Boolean).length - 1;
       const settings = Object.keys(u.settings).length > 0 ? `  ${JSON.stringify(u.settings)}` : '';
-      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})${settings}`);
+      const own = fonds.get(u.code);
+      const f = own ? `  全宗 ${own.code}` : '';
+      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})${f}${settings}`);
     }
     return;
   }
@@ -81,13 +90,52 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     deps.out(`${unit.name}（${unit.code}）的设置：${JSON.stringify(after.settings)}`);
     return;
   }
+  if (sub === 'fonds') return fondsCommand(rest, deps, ctx.clock);
   throw new AppError('usage', UNITS_USAGE);
+}
+
+/** `units fonds [CODE code=… name=… | CODE off]`: a 立档单位's fonds, inherited by its subtree. */
+async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Promise<void> {
+  if (rest.length === 0) {
+    const set = [...(await listUnitFonds(deps.db)).values()];
+    if (set.length === 0) deps.out('没有单位设了自己的全宗（都用 archive.yaml 的默认全宗）');
+    for (const f of set)
+      deps.out(
+        `${f.unitCode}  全宗号 ${f.code}  ${f.name}${f.transferringUnit ? `  移交单位：${f.transferringUnit}` : ''}`,
+      );
+    return;
+  }
+  const unit = await getUnitByCode(deps.db, rest[0]!);
+  if (!unit) throw new AppError('usage', `找不到单位 ${rest[0]}`);
+  if (rest.length === 2 && /^(off|none|无)$/i.test(rest[1]!)) {
+    const had = await clearUnitFonds(deps.db, unit.id);
+    deps.out(
+      had
+        ? `${unit.name}（${unit.code}）不再有自己的全宗，沿用上级的`
+        : `${unit.name}（${unit.code}）本来就没有自己的全宗`,
+    );
+    return;
+  }
+  let f;
+  try {
+    f = parseFondsArgs(rest.slice(1));
+  } catch (err) {
+    throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
+  }
+  const holder = await unitHoldingFonds(deps.db, f.code);
+  if (holder && holder !== unit.code)
+    throw new AppError('usage', `全宗号 ${f.code} 已属于单位 ${holder}，一个全宗号只能给一个立档单位`);
+  await setUnitFonds(deps.db, unit.id, f, clock.now());
+  deps.out(
+    `${unit.name}（${unit.code}）的全宗：${f.code} ${f.name}，移交单位：${f.transferringUnit || f.name}` +
+      '（以后确认归档的件用此全宗号编档号；已有档号不变）',
+  );
 }
 
 /** For the dispatcher's COMMANDS table: `units`. */
 export const unitsCommand: CliCommand = {
   summary:
-    'units import FILE | people import FILE | households import FILE | list | set CODE k=v — the unit tree',
+    'units import FILE | people import FILE | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

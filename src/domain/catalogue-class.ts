@@ -43,6 +43,8 @@ export interface ClassCounts extends ClassParts {
 export interface CatalogueClass extends ClassCounts {
   /** 目录 (类别代码): the class part of its 档号 without the 全宗号, e.g. `WS·2025-D30-ZH`. */
   code: string;
+  /** 全宗名称 of its 全宗号 ('' when unknown). */
+  fondsName: string;
   /** Worksheet name in the Excel catalogue (unique, within Excel's rules). */
   sheetName: string;
   categoryName: string;
@@ -62,7 +64,11 @@ export const COVER_SHEET = '封面';
  * The catalogues of a package, in the order given. Their codes leave out the 全宗号 unless the
  * package spans several fonds (then two classes could otherwise share a code).
  */
-export function catalogueClassesOf(classes: ClassCounts[], rules: ArchivalCodeRules): CatalogueClass[] {
+export function catalogueClassesOf(
+  classes: ClassCounts[],
+  rules: ArchivalCodeRules,
+  fondsNameOf: (code: string) => string = () => '',
+): CatalogueClass[] {
   const manyFonds = new Set(classes.map((c) => c.fondsCode)).size > 1;
   const sheets = new Set([COVER_SHEET.toLowerCase()]);
   return classes.map((c) => {
@@ -72,6 +78,7 @@ export function catalogueClassesOf(classes: ClassCounts[], rules: ArchivalCodeRu
     return {
       ...c,
       code,
+      fondsName: fondsNameOf(c.fondsCode),
       sheetName: excelSheetName(code, sheets),
       categoryName: categoryNameOf(c.categoryCode, rules),
       retentionName: retentionNameOf(c.retentionCode, rules),

@@ -9,6 +9,7 @@ import {
   setClassCounter,
   type NewArchiveRecord,
 } from '../db/repos/archive-records.js';
+import { listUnitFonds } from '../db/repos/fonds.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import {
@@ -19,6 +20,7 @@ import {
   type ArchivalCodeRules,
   type ClassParts,
 } from '../domain/archival-code.js';
+import { withUnitFonds } from '../domain/fonds.js';
 import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -64,7 +66,7 @@ export type ConfirmOutcome =
  * so every class stays 1..N without gaps or duplicates.
  */
 export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Promise<ConfirmOutcome> {
-  const { db, rules } = deps;
+  const { db } = deps;
   const unit = await getUnitById(db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   if (input.source !== 'cli' && !(await hasUnitRole(db, input.actor, unit, ['archivist', 'admin'])))
@@ -75,6 +77,8 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
 
   const codes = await unitCodesByPath(db, [...new Set(pre.map((c) => c.unitPath))]);
+  // Each unit's items go to the fonds of the nearest unit (itself or above) that holds one.
+  const rules = withUnitFonds(deps.rules, await listUnitFonds(db));
   const partsOf = (c: ConfirmCandidate): ClassParts =>
     classPartsOf(
       {

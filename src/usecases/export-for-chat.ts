@@ -12,6 +12,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
+import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
 
@@ -40,9 +41,8 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   // One safe path segment whatever the unit code holds: the folder is removed and rewritten below.
-  const name = sanitizeFileName(
-    `${deps.config.fonds.code}-${unit.code}-${p.year}-移交包-${p.messageId.slice(-8)}`,
-  );
+  const fonds = await packageFondsOf(deps.db, deps.config, unit, []);
+  const name = sanitizeFileName(`${fonds.unit.code}-${unit.code}-${p.year}-移交包-${p.messageId.slice(-8)}`);
   const outDir = join(deps.exportsDir, name);
   const zipPath = `${outDir}.zip`;
   await rm(outDir, { recursive: true, force: true });

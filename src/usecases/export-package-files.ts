@@ -15,6 +15,7 @@ import {
 } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
 import { checklistRows, retentionRows } from '../db/repos/archive-checks.js';
+import { listUnitFonds } from '../db/repos/fonds.js';
 import { failure, type FourPropertiesReport, type ReportBuilder } from '../domain/four-properties.js';
 import { retentionTableText } from '../domain/retention.js';
 
@@ -65,7 +66,7 @@ export async function writeOtherFiles(
 ): Promise<void> {
   const other = PACKAGE_PATHS.other;
   const files: [string, string][] = [
-    [`${other}/分类方案.TXT`, classificationSchemeText(config)],
+    [`${other}/分类方案.TXT`, classificationSchemeText(config, [...(await listUnitFonds(db)).values()])],
     [
       `${other}/保管期限表.TXT`,
       '\ufeff' +

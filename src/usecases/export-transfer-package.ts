@@ -21,6 +21,7 @@ import { isoDate, localDateTime } from '../domain/catalogue-date.js';
 import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
+import { packageFondsOf } from './package-fonds.js';
 import { exportClass, type RecordsExportContext } from './export-records.js';
 import { checkPackageFiles, writeOtherFiles, writeReadmeAndReport } from './export-package-files.js';
 
@@ -74,7 +75,15 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const startedAt = deps.clock.now();
   const generatedAt = `${localDateTime(startedAt, deps.timeZone)}（${deps.timeZone}）`;
   const scope = { unitPath: unit.path, year: input.year };
-  const classes = catalogueClassesOf(sortClasses(await listScopeClasses(db, scope), config), config);
+  const scopeClasses = sortClasses(await listScopeClasses(db, scope), config);
+  // The fonds the records really hold (a village with its own fonds is named as such everywhere).
+  const fonds = await packageFondsOf(
+    db,
+    config,
+    unit,
+    scopeClasses.map((c) => c.fondsCode),
+  );
+  const classes = catalogueClassesOf(scopeClasses, config, fonds.nameOf);
   const outside = await classesOutsideScope(
     db,
     unit.path,
@@ -83,8 +92,8 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const bag = new BagWriter(input.outDir);
   await bag.open();
   const header = {
-    fondsCode: config.fonds.code,
-    fondsName: config.fonds.name,
+    fondsCode: fonds.codes,
+    fondsName: fonds.names,
     unitName: unit.fullName,
     year: input.year,
     generatedAt,
@@ -133,6 +142,8 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   );
   const unconfirmed = await countUnconfirmed(db, unit.path, input.year);
   await writeReadmeAndReport(bag, config, report, {
+    fonds: fonds.held,
+    transferringUnit: fonds.unit.transferringUnit,
     unitFullName: unit.fullName,
     year: input.year,
     generatedAt,
@@ -155,10 +166,12 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   });
   const { payloadOxum } = await bag.finish(
     {
-      'Source-Organization': config.package.transferringUnit,
+      'Source-Organization': fonds.unit.transferringUnit,
       'Contact-Name': config.package.contact,
-      'External-Identifier': `${config.fonds.code}-${unit.code}-${input.year}`,
-      'External-Description': `${unit.fullName} ${input.year}年度 归档文件移交包（DA/T 22-2015）`,
+      'External-Identifier': `${fonds.held.map((f) => f.code).join('-')}-${unit.code}-${input.year}`,
+      'External-Description':
+        `全宗 ${fonds.held.map((f) => `${f.code} ${f.name}`.trim()).join('、')}：` +
+        `${unit.fullName} ${input.year}年度 归档文件移交包（DA/T 22-2015）`,
       'Bag-Software-Agent': deps.software ?? 'lark-archive-bot',
     },
     isoDate(startedAt, deps.timeZone),

@@ -113,3 +113,26 @@ export const households = pgTable(
   },
   (t) => [uniqueIndex('households_unit_code_key').on(t.unitId, t.code)],
 );
+
+/**
+ * 全宗 per 立档单位: the unit that holds its own fonds (code given by the archive, its name, and the
+ * 移交单位 its packages name). Units below inherit the nearest ancestor's fonds unless they hold one.
+ */
+export const fonds = pgTable(
+  'fonds',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    unitId: bigint('unit_id', { mode: 'number' })
+      .notNull()
+      .references(() => units.id),
+    /** 全宗号, e.g. A183 (letters and digits). */
+    code: text('code').notNull(),
+    /** 全宗名称: the 立档单位's official name. */
+    name: text('name').notNull(),
+    /** 移交单位 on its packages ('' = the fonds name). */
+    transferringUnit: text('transferring_unit').notNull().default(''),
+    createdAt: timestamptz('created_at').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('fonds_unit_key').on(t.unitId), uniqueIndex('fonds_code_key').on(t.code)],
+);

@@ -229,12 +229,12 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
         .sentMessages()
         .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
         .map((m) => (m.content as any).header.title.content as string);
-    const [{ key }] = await queryRows<{ key: string }>(
+    const [row] = await queryRows<{ key: string }>(
       f.db,
       sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
           where fim.item_id = ${photoItem} order by fim.position limit 1`,
     );
-    const path = f.blobs.pathOf(key);
+    const path = f.blobs.pathOf(row!.key);
     const good = readFileSync(path);
     const bad = Buffer.from(good);
     bad[bad.length - 40]! ^= 0x01;

@@ -30,6 +30,27 @@ export const FILE_SELECT = defineCardAction({
   value: z.object({ b: id, r: round }),
   stale: RESEND_MATERIALS,
 });
+/**
+ * The task browser (a second state of the filing card): one household's open tasks (`h`), or the
+ * unit's own tasks (`h` = 0).
+ */
+export const FILE_BROWSE = defineCardAction({
+  name: 'file-browse',
+  value: z.object({ b: id, r: round, h: z.coerce.number().int().nonnegative() }),
+  stale: RESEND_MATERIALS,
+});
+/** The household menu: the chosen household arrives as the click's `option`. */
+export const FILE_HOUSEHOLD = defineCardAction({
+  name: 'file-household',
+  value: z.object({ b: id, r: round }),
+  stale: RESEND_MATERIALS,
+});
+/** A form: the search words (household name, task code, keyword) arrive in the click's `formValue`. */
+export const FILE_FIND = defineCardAction({
+  name: 'file-find',
+  value: z.object({ b: id, r: round }),
+  stale: RESEND_MATERIALS,
+});
 export const SKIP = defineCardAction({ name: 'skip', value: z.object({ b: id }), stale: RESEND_MATERIALS });
 export const REOPEN = defineCardAction({
   name: 'reopen',

@@ -45,6 +45,15 @@ export function button(
   };
 }
 
+/** A button as wide as the card (task choices: a phone shows the whole label, and each is easy to hit). */
+export function wideButton(
+  text: string,
+  value: ButtonValue,
+  type: 'primary' | 'default' | 'danger' = 'default',
+): object {
+  return { ...button(text, value, type), width: 'fill' };
+}
+
 /**
  * A button that opens a web page (Lark opens a plain https URL in its in-app browser; with the
  * 网页应用 capability the page's Lark sign-in completes there without a prompt).

@@ -1,19 +1,34 @@
-import { FILE, FILE_SELECT, FILED_VIEW, FIX, REOPEN, SKIP, UNDO } from './actions.js';
-import { button, buttonRow, card, esc, hr, linkButton, md, selectMenu, shortDate } from './card-kit.js';
+import { FILE_BROWSE, FILE_HOUSEHOLD, FILED_VIEW, FIX, REOPEN, SKIP, UNDO } from './actions.js';
+import {
+  button,
+  buttonRow,
+  card,
+  cardBytes,
+  CARD_LIMIT_BYTES,
+  esc,
+  hr,
+  linkButton,
+  md,
+  selectMenu,
+  wideButton,
+} from './card-kit.js';
 import { describeItemForm } from './describe-item-card.js';
+import {
+  findForm,
+  MAX_TASK_BUTTONS,
+  taskButton,
+  taskMenus,
+  type FilingChoice,
+  type HouseholdChoice,
+} from './task-browser-card.js';
 
-export interface FilingChoice {
-  taskId: number;
-  code: string;
-  title: string;
-  dueAt: Date;
-  missingText: string;
-  reasons?: string[];
-}
+export type { FilingChoice, HouseholdChoice } from './task-browser-card.js';
 
 /**
  * The burst's acknowledgment as a filing card: what arrived, up to five suggested tasks (one tap
- * files the whole burst), a menu with every other open task, and 不归档.
+ * files the whole burst), then every other open task within two taps: the households named in the
+ * caption, a menu of households (each opens that household's tasks), the unit's own tasks (a menu,
+ * or a button opening them when there are many), a search box, and 不归档.
  */
 export function filingCard(input: {
   burstId: number;
@@ -23,47 +38,58 @@ export function filingCard(input: {
   caption: string | null;
   unitName: string;
   suggestions: FilingChoice[];
-  others: FilingChoice[];
+  /** Households with open tasks, in code order. */
+  households: HouseholdChoice[];
+  /** Households whose head the caption or the sender's nearby text names. */
+  named: HouseholdChoice[];
+  /** The unit's own open tasks (not a household's) not among the suggestions. */
+  unitTasks: FilingChoice[];
   timeZone: string;
 }): object {
+  const full = filingCardOf(input, false);
+  return cardBytes(full) <= CARD_LIMIT_BYTES ? full : filingCardOf(input, true);
+}
+
+function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean): object {
   const b = input.burstId;
+  const at = { b, r: input.round };
   const lines = [esc(input.summary)];
   if (input.caption) lines.push(`说明：${esc(input.caption.slice(0, 200))}`);
   const elements: object[] = [md(lines.join('\n'))];
+  const others = input.households.length > 0 || input.unitTasks.length > 0;
   if (input.suggestions.length > 0) {
     elements.push(md(`**归档到哪项任务？**（${esc(input.unitName)}）点一下即可`));
-    for (const s of input.suggestions) {
-      elements.push(
-        buttonRow([
-          button(
-            `${s.code} ${s.title}`.slice(0, 40),
-            FILE.value({ b, t: s.taskId, r: input.round }),
-            'primary',
-          ),
-        ]),
-        md(
-          `<font color='grey'>${esc(s.missingText)} · 截止 ${shortDate(s.dueAt, input.timeZone)}${
-            s.reasons?.length ? ` · ${esc(s.reasons.join('、'))}` : ''
-          }</font>`,
-        ),
-      );
-    }
-  } else {
+    for (const s of input.suggestions) elements.push(...taskButton(s, at, input.timeZone, 'primary'));
+  } else if (!others) {
     elements.push(md('本单位暂时没有待归档的任务。'));
   }
-  if (input.others.length > 0) {
+  for (const h of input.named.slice(0, 3))
+    elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, FILE_BROWSE.value({ ...at, h: h.id })));
+  if (others) elements.push(md('**其他任务**'));
+  // Every household's tasks are two taps away: choose the household, then the task.
+  const menus = input.households.length > 100 ? Math.ceil(input.households.length / 100) : 1;
+  for (let i = 0; i < menus; i++) {
+    const part = input.households.slice(i * 100, i * 100 + 100);
+    if (part.length === 0) break;
     elements.push(
       selectMenu(
-        '其他任务…',
-        input.others
-          .slice(0, 100)
-          .map((o) => ({ text: `${o.code} ${o.title}`.slice(0, 60), value: String(o.taskId) })),
-        FILE_SELECT.value({ b, r: input.round }),
+        menus > 1 ? `按户选择（第${i + 1}页）…` : '按户选择…',
+        part.map((h) => ({ text: `${h.label}（${h.open}项）`, value: String(h.id) })),
+        FILE_HOUSEHOLD.value(at),
       ),
     );
   }
+  // The unit's own tasks: one menu (choosing files), or a button to their list when there are many.
+  const n = input.unitTasks.length;
+  if (n > 0 && n <= 100 && !compact)
+    elements.push(...taskMenus(`${input.unitName}的任务…`, input.unitTasks, at));
+  else if (n > 0)
+    elements.push(wideButton(`${input.unitName}的任务（${n}项）`, FILE_BROWSE.value({ ...at, h: 0 })));
+  if (input.households.length > 0 || n > MAX_TASK_BUTTONS) elements.push(findForm(at));
   elements.push(hr(), buttonRow([button('不归档', SKIP.value({ b }))]));
-  return card('收到材料，请选择归档任务', 'blue', elements);
+  return card('收到材料，请选择归档任务', 'blue', elements, {
+    summary: `收到材料，请选择归档任务（${input.unitName}）`,
+  });
 }
 
 /** After a click: the result, with 撤销 (24 hours, asks first) and 更正 (an archivist's corrections, 申请更正 after). */

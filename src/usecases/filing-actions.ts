@@ -7,11 +7,14 @@ import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
-import { getBurst, type BurstRow } from '../db/repos/bursts.js';
-import { materialsOfBurst } from '../db/repos/materials.js';
-import { textsBetween } from '../db/repos/messages.js';
 import { DomainError } from '../errors.js';
-import { burstSummary, type BurstView } from './acknowledge-burst.js';
+import type { BurstView } from './acknowledge-burst.js';
+import {
+  clickedBurst as burstOfClick,
+  clickedBurstView,
+  RESEND_MATERIALS,
+  type Where,
+} from './burst-click.js';
 import type { CardResponse } from './card-response.js';
 import { FILE, FILE_SELECT, FILED_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
@@ -26,18 +29,6 @@ export interface FilingActionDeps {
   quietWindowMs: number;
   maxFileBytes: number;
 }
-
-const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
-
-/** Where a click came from (Lark's context.open_chat_id / open_message_id). */
-type Where = { chatId?: string; messageId?: string };
-
-/**
- * Whether a click came from the chat a value's object lives in and, when the card's message is
- * known, from that card.
- */
-const clickedIn = (a: Where, chatId: string, cardMessageId: string | null): boolean =>
-  a.chatId === chatId && !(cardMessageId && a.messageId && a.messageId !== cardMessageId);
 
 const num = (v: unknown): number => {
   const n = Number(v);
@@ -54,33 +45,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     timeZone: o.timeZone,
   });
 
-  /**
-   * The burst a click names, only if the click came from that burst's chat and card: a value naming
-   * another chat's burst is refused without saying anything about it.
-   */
-  const clickedBurst = async (deps: BotDeps, a: Where, burstId: number): Promise<BurstRow> => {
-    const burst = await getBurst(deps.db, burstId);
-    if (!burst || !clickedIn(a, burst.chatId, burst.ackMessageId))
-      throw new DomainError('bad_action', RESEND_MATERIALS);
-    return burst;
-  };
-
-  const view = async (deps: BotDeps, a: Where, burstId: number): Promise<BurstView> => {
-    const burst = await clickedBurst(deps, a, burstId);
-    const materials = await materialsOfBurst(deps.db, burstId);
-    const texts = await textsBetween(deps.db, {
-      chatId: burst.chatId,
-      senderOpenId: burst.senderOpenId,
-      from: new Date(burst.firstAt.getTime() - o.quietWindowMs),
-      to: burst.closesAt,
-    });
-    return {
-      burst,
-      materials,
-      caption: burst.caption ?? (texts.length ? texts.join('\n') : null),
-      summary: burstSummary(materials, o.maxFileBytes),
-    };
-  };
+  const clickedBurst = burstOfClick;
+  const view = (deps: BotDeps, a: Where, burstId: number): Promise<BurstView> =>
+    clickedBurstView(deps, o, a, burstId);
 
   const file = async (
     deps: BotDeps,

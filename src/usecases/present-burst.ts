@@ -1,16 +1,17 @@
-import { filedCard, filingCard, unboundCard, type FilingChoice } from '../cards/filing-card.js';
+import { filedCard, filingCard, unboundCard } from '../cards/filing-card.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { missingText } from '../domain/checklist-task-state.js';
+import { householdsNamedIn } from '../domain/match-tasks.js';
 import { suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
 import { parseTaskCode } from '../domain/task-code.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst, taskLabel, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
+import { filingChoices, householdChoices } from './filing-choices.js';
 
 export interface PresentDeps extends BotDeps {
   isChatMember: FilingDeps['isChatMember'];
@@ -72,6 +73,8 @@ export async function presentBurst(
   if (auto && stored.length > 0 && clear && candidates === open)
     return autoFile(deps, view, clear.task.taskId, 'code');
   const chosen = new Set(suggestions.map((s) => s.task.taskId));
+  const households = householdChoices(open);
+  const byId = new Map(open.map((t) => [t.taskId, t]));
   return asCard(
     filingCard({
       burstId: burst.id,
@@ -79,13 +82,13 @@ export async function presentBurst(
       summary: view.summary,
       caption: view.caption,
       unitName: unit.name,
-      suggestions: suggestions.map((s) =>
-        choice(
-          open.find((t) => t.taskId === s.task.taskId)!,
-          s.reasons,
-        ),
+      suggestions: filingChoices(
+        suggestions.map((s) => byId.get(s.task.taskId)!),
+        new Map(suggestions.map((s) => [s.task.taskId, s.reasons])),
       ),
-      others: open.filter((t) => !chosen.has(t.taskId)).map((t) => choice(t)),
+      households,
+      named: householdsNamedIn(view.caption, households),
+      unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
       timeZone: deps.timeZone,
     }),
   );
@@ -180,13 +183,4 @@ export const toCandidate = (t: TaskStatus) => ({
   dueAt: t.dueAt,
   missing: t.missing,
   householdName: t.householdName,
-});
-
-const choice = (t: TaskStatus, reasons?: string[]): FilingChoice => ({
-  taskId: t.taskId,
-  code: t.code,
-  title: t.householdName ? `${t.householdName}户 ${t.title}` : t.title,
-  dueAt: t.dueAt,
-  missingText: missingText(t.kinds, t.missing),
-  reasons,
 });

@@ -1,4 +1,5 @@
 import { NOTIFY_JOB } from '../domain/job-types.js';
+import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
 import { bindChatAction } from '../usecases/bind-chat-action.js';
 import { canBindChat } from '../usecases/can-bind-chat.js';
 import { correctionActions } from '../usecases/correction-actions.js';
@@ -19,12 +20,19 @@ export function filingFeature(env: FeatureEnv): Feature {
   return {
     name: 'filing',
     presentBurst: (deps, view) => presentBurst({ ...deps, isChatMember, timeZone: config.timeZone }, view),
-    cardActions: filingActions({
-      isChatMember,
-      timeZone: config.timeZone,
-      quietWindowMs: config.capture.quietWindowMs,
-      maxFileBytes: config.capture.maxFileBytes,
-    }),
+    cardActions: [
+      ...filingActions({
+        isChatMember,
+        timeZone: config.timeZone,
+        quietWindowMs: config.capture.quietWindowMs,
+        maxFileBytes: config.capture.maxFileBytes,
+      }),
+      ...browseTasksActions({
+        timeZone: config.timeZone,
+        quietWindowMs: config.capture.quietWindowMs,
+        maxFileBytes: config.capture.maxFileBytes,
+      }),
+    ],
   };
 }
 

@@ -27,3 +27,51 @@ export function buttonValue(card: unknown, action: string): any {
   if (!b) throw new Error(`the card has no "${action}" button`);
   return b.value;
 }
+
+export interface CardMenu {
+  placeholder: string;
+  /** The value a choice sends back, with the chosen option's value as `option`. */
+  value: any;
+  options: { text: string; value: string }[];
+}
+
+/** Every select menu of a card (JSON 2.0), in order. */
+export function cardMenus(card: unknown): CardMenu[] {
+  const out: CardMenu[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, any>;
+    if (o.tag === 'select_static') {
+      const callback = (o.behaviors as any[] | undefined)?.find((b) => b?.type === 'callback');
+      out.push({
+        placeholder: String(o.placeholder?.content ?? ''),
+        value: callback?.value,
+        options: (o.options as any[]).map((x) => ({
+          text: String(x.text?.content ?? ''),
+          value: String(x.value),
+        })),
+      });
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(card);
+  return out;
+}
+
+/** Every button element of a card as drawn (text, width, callback value). */
+export function cardButtonElements(card: unknown): { text: string; width?: string; value?: any }[] {
+  const out: { text: string; width?: string; value?: any }[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, any>;
+    if (o.tag === 'button') {
+      const callback = (o.behaviors as any[] | undefined)?.find((b) => b?.type === 'callback');
+      out.push({ text: String(o.text?.content ?? ''), width: o.width, value: callback?.value });
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(card);
+  return out;
+}

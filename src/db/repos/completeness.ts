@@ -55,6 +55,7 @@ export interface TaskStatus {
   unitId: number;
   householdId: number | null;
   householdName: string | null;
+  householdCode: string | null;
   code: string;
   title: string;
   kinds: string[];
@@ -84,11 +85,13 @@ export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
     responsible: string[];
     state: string;
     head_name: string | null;
+    household_code: string | null;
     filed: number | string;
   }>(
     db,
     sql`select t.id, t.campaign_id, t.unit_id, t.household_id, t.code, t.title, t.kinds, t.keywords,
-          t.min_count, t.due_at, t.responsible, t.state, h.head_name, ${FILED_SUM} as filed
+          t.min_count, t.due_at, t.responsible, t.state, h.head_name, h.code as household_code,
+          ${FILED_SUM} as filed
         from tasks t ${LIVE_ITEMS_JOIN}
           left join households h on h.id = t.household_id
         where ${where}
@@ -103,6 +106,7 @@ export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
       unitId: Number(r.unit_id),
       householdId: r.household_id == null ? null : Number(r.household_id),
       householdName: r.head_name ?? null,
+      householdCode: r.household_code ?? null,
       code: r.code,
       title: r.title,
       kinds: r.kinds,
@@ -128,4 +132,21 @@ export async function taskProgress(db: Db, taskId: number): Promise<TaskStatus |
  */
 export async function fileableTasksOfUnit(db: Db, unitId: number): Promise<TaskStatus[]> {
   return taskStatuses(db, sql`t.unit_id = ${unitId} and t.state = 'open'`);
+}
+
+/**
+ * The fileable tasks of one household of the unit, or (`householdId` null) the unit's own tasks: the
+ * filing card's second state. A household of another unit has none here.
+ */
+export async function fileableTasksOfHousehold(
+  db: Db,
+  unitId: number,
+  householdId: number | null,
+): Promise<TaskStatus[]> {
+  return taskStatuses(
+    db,
+    householdId === null
+      ? sql`t.unit_id = ${unitId} and t.state = 'open' and t.household_id is null`
+      : sql`t.unit_id = ${unitId} and t.state = 'open' and t.household_id = ${householdId}`,
+  );
 }

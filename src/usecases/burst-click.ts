@@ -1,0 +1,52 @@
+import { getBurst, type BurstRow } from '../db/repos/bursts.js';
+import { materialsOfBurst } from '../db/repos/materials.js';
+import { textsBetween } from '../db/repos/messages.js';
+import { DomainError } from '../errors.js';
+import { burstSummary, type BurstView } from './acknowledge-burst.js';
+import type { BotDeps } from './deps.js';
+
+export const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
+
+/** Where a click came from (Lark's context.open_chat_id / open_message_id). */
+export type Where = { chatId?: string; messageId?: string };
+
+/**
+ * Whether a click came from the chat a value's object lives in and, when the card's message is
+ * known, from that card.
+ */
+export const clickedIn = (a: Where, chatId: string, cardMessageId: string | null): boolean =>
+  a.chatId === chatId && !(cardMessageId && a.messageId && a.messageId !== cardMessageId);
+
+/**
+ * The burst a click names, only if the click came from that burst's chat and card: a value naming
+ * another chat's burst is refused without saying anything about it.
+ */
+export async function clickedBurst(deps: BotDeps, a: Where, burstId: number): Promise<BurstRow> {
+  const burst = await getBurst(deps.db, burstId);
+  if (!burst || !clickedIn(a, burst.chatId, burst.ackMessageId))
+    throw new DomainError('bad_action', RESEND_MATERIALS);
+  return burst;
+}
+
+/** The clicked burst as its card shows it: materials, caption (or the sender's nearby text), summary. */
+export async function clickedBurstView(
+  deps: BotDeps,
+  o: { quietWindowMs: number; maxFileBytes: number },
+  a: Where,
+  burstId: number,
+): Promise<BurstView> {
+  const burst = await clickedBurst(deps, a, burstId);
+  const materials = await materialsOfBurst(deps.db, burstId);
+  const texts = await textsBetween(deps.db, {
+    chatId: burst.chatId,
+    senderOpenId: burst.senderOpenId,
+    from: new Date(burst.firstAt.getTime() - o.quietWindowMs),
+    to: burst.closesAt,
+  });
+  return {
+    burst,
+    materials,
+    caption: burst.caption ?? (texts.length ? texts.join('\n') : null),
+    summary: burstSummary(materials, o.maxFileBytes),
+  };
+}

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { TASK_LABEL_CHARS } from '../../src/domain/task-label.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importHouseholds } from '../../src/usecases/import-units.js';
+import { cardButtonElements, cardMenus } from '../support/cards.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+type Answer = { toast?: { type: string; content: string }; card?: { data: unknown } };
+
+const SURNAMES = [...'张王李赵刘陈杨黄周吴徐孙'];
+const GIVEN = [...'三四五六'];
+/** 48 households; the 48th head is another 张三 (two heads may share a name). */
+const HEADS = Array.from({ length: 48 }, (_, i) =>
+  i === 47 ? '张三' : `${SURNAMES[i % 12]}${GIVEN[Math.floor(i / 12)]}`,
+);
+
+/** Issue 14: every open task one tap away — a village of 48 households × the household checklist. */
+describe('filing card: every open task within three taps, none by typing', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness();
+    org = await seedOrg(h.db.db, { prefix: 'E' });
+    const clock = h.bot.deps.clock;
+    const csv = [
+      'village_code,code,head_name,group_name',
+      ...HEADS.map((name, i) => `${org.village},${String(i + 1).padStart(2, '0')},${name},${(i % 4) + 1}组`),
+      // A household of the other village: its id must not open anything in this chat.
+      `E12,01,外村户,一组`,
+    ].join('\n');
+    await importHouseholds({ db: h.db.db, clock }, { text: csv, fileName: 'households.csv' });
+    await createCampaign(
+      { db: h.db.db, clock },
+      {
+        checklistCode: 'household-jzfp',
+        year: 2026,
+        deadline: new Date('2026-12-31T00:00:00+08:00'),
+        unitCodes: [org.village, 'E12'],
+        createdBy: 'cli',
+        code: 'E-household-2026',
+      },
+    );
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    const unit = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const tap = async (
+    value: Record<string, unknown>,
+    where: { messageId: string; chatId?: string },
+    extra: { option?: string; formValue?: Record<string, unknown>; operator?: string } = {},
+  ): Promise<Answer> => {
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: extra.operator ?? org.officer,
+        value,
+        chatId: where.chatId ?? chatId,
+        messageId: where.messageId,
+        option: extra.option,
+        formValue: extra.formValue,
+      }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as Answer;
+  };
+  const photo = async (caption: string) => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+      }),
+    );
+    await h.post(
+      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: org.officer, content: { text: caption } }),
+    );
+    return waitFor('the filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
+    );
+  };
+  const openTasks = async () =>
+    queryRows<{ id: number; code: string; household: string | null }>(
+      h.db.db,
+      sql`select t.id::int as id, t.code, hh.head_name as household from tasks t
+          join units u on u.id = t.unit_id left join households hh on hh.id = t.household_id
+          where u.code = ${org.village} and t.state = 'open'`,
+    );
+  const liveItems = async () =>
+    queryRows<{ task_id: number }>(
+      h.db.db,
+      sql`select task_id::int as task_id from filing_items where chat_id = ${chatId} and undone_at is null`,
+    );
+
+  /**
+   * Walks the card as an officer would, tapping through the fake Lark: file buttons and task menus
+   * end a path (not tapped: that would file), browse buttons and the household menu open the next
+   * state. Returns each reachable task with the fewest taps that file it.
+   */
+  const reachable = async (card: unknown, where: { messageId: string }) => {
+    const taps = new Map<number, number>();
+    const reach = (taskId: number, n: number) => taps.set(taskId, Math.min(taps.get(taskId) ?? n, n));
+    let opened = 0;
+    const walk = async (c: unknown, depth: number): Promise<void> => {
+      for (const b of cardButtonElements(c)) {
+        if (b.value?.a === 'file') reach(Number(b.value.t), depth + 1);
+        if (b.value?.a === 'file-browse' && depth + 1 < 3) {
+          const next = await tap(b.value, where);
+          opened++;
+          await walk(next.card!.data, depth + 1);
+        }
+      }
+      for (const m of cardMenus(c)) {
+        if (m.value?.a === 'file-select') for (const o of m.options) reach(Number(o.value), depth + 1);
+        if (m.value?.a === 'file-household' && depth + 1 < 3)
+          for (const o of m.options) {
+            const next = await tap(m.value, where, { option: o.value });
+            expect(next.card, o.text).toBeDefined();
+            opened++;
+            await walk(next.card!.data, depth + 1);
+          }
+      }
+    };
+    await walk(card, 0);
+    return { taps, opened };
+  };
+
+  it('reaches all ~790 open tasks (25 village + 48 × 16 household) from the card, and files one', async () => {
+    const tasks = await openTasks();
+    expect(tasks).toHaveLength(25 + 48 * 16);
+    const sent = await photo('张三家的照片');
+    const card = sent.content as any;
+    const where = { messageId: sent.messageId };
+
+    // The households the caption names come first: both 张三 households, labelled apart.
+    const texts = cardButtonElements(card).map((b) => b.text);
+    expect(texts).toContain('张三户（01号）的全部任务（16项）');
+    expect(texts).toContain('张三户（48号）的全部任务（16项）');
+    const households = cardMenus(card).find((m) => m.value?.a === 'file-household')!;
+    expect(households.options).toHaveLength(48);
+    expect(households.options[1]!.text).toBe('王三户（16项）');
+
+    const { taps, opened } = await reachable(card, where);
+    const missing = tasks.filter((t) => !taps.has(t.id));
+    expect(missing.map((t) => `${t.code} ${t.household ?? ''}`)).toEqual([]);
+    expect(Math.max(...taps.values())).toBeLessThanOrEqual(3);
+    expect(opened).toBeGreaterThanOrEqual(48);
+
+    // Labels fit a phone and task buttons fill the card's width.
+    const household = await tap(households.value, where, { option: households.options[5]!.value });
+    const buttons = cardButtonElements(household.card!.data).filter((b) => b.value?.a === 'file');
+    expect(buttons).toHaveLength(16);
+    for (const b of [...buttons, ...cardButtonElements(card).filter((x) => x.value?.a === 'file')]) {
+      expect(b.width).toBe('fill');
+      expect([...b.text].length).toBeLessThanOrEqual(TASK_LABEL_CHARS);
+    }
+    expect(buttons[0]!.text).toMatch(/^陈三户·/);
+
+    // Two taps: the household, then its task. Filed, once.
+    const target = buttons.find((b) => b.text.includes('危房'))!;
+    const filed = await tap(target.value, where);
+    expect(filed.toast?.type).toBe('success');
+    expect(await liveItems()).toEqual([{ task_id: Number(target.value.t) }]);
+
+    // The card drawn before the filing no longer opens anything.
+    const stale = await tap(households.value, where, { option: households.options[0]!.value });
+    expect(stale.toast?.content).toBe('这张卡片已过期，请在最新的卡片上选择');
+  });
+
+  it('refuses forged households, other chats and other cards; finds by name when typed', async () => {
+    const sent = await photo('会议照片');
+    const card = sent.content as any;
+    const where = { messageId: sent.messageId };
+    const menu = cardMenus(card).find((m) => m.value?.a === 'file-household')!;
+    const [other] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select hh.id::int as id from households hh join units u on u.id = hh.unit_id where u.code = 'E12'`,
+    );
+    const forged = await tap(menu.value, where, { option: String(other!.id) });
+    expect(forged.toast).toEqual({ type: 'error', content: '这一户没有待交的任务' });
+    expect(forged.card).toBeUndefined();
+    const nonsense = await tap(menu.value, where, { option: 'abc' });
+    expect(nonsense.toast?.type).toBe('error');
+    const browse = { a: 'file-browse', b: menu.value.b, r: menu.value.r, h: 0 };
+    const elsewhere = await tap(browse, { messageId: id('om_'), chatId: id('oc_') });
+    expect(elsewhere.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    const otherCard = await tap(browse, { messageId: id('om_') });
+    expect(otherCard.toast?.type).toBe('error');
+    const badValue = await tap({ a: 'file-browse', b: menu.value.b, h: -1 }, where);
+    expect(badValue.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+
+    // The unit's own tasks, and the optional search box.
+    const own = await tap(browse, where);
+    expect(JSON.stringify(own.card!.data)).toContain('城关村的任务');
+    const found = await tap({ a: 'file-find', b: menu.value.b, r: menu.value.r }, where, {
+      formValue: { q: '张三 危房' },
+    });
+    const hits = cardButtonElements(found.card!.data).filter((b) => b.value?.a === 'file');
+    expect(hits.map((b) => b.text).sort()).toEqual([
+      '张三户·危房改造材料 H12-01',
+      '张三户·危房改造材料 H12-48',
+    ]);
+    expect(await liveItems()).toHaveLength(1);
+  });
+});

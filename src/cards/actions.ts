@@ -68,6 +68,13 @@ export const UNDO = defineCardAction({
   stale: RESEND_MATERIALS,
 });
 
+/** 未归档's list: send the burst's filing card again under its first message. */
+export const CARD_AGAIN = defineCardAction({
+  name: 'card-again',
+  value: z.object({ b: id }),
+  stale: RESEND_MATERIALS,
+});
+
 // Corrections (usecases/correction-actions.ts).
 export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });
 /** The task menu: the chosen task arrives as the click's `option`. */

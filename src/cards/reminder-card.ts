@@ -28,6 +28,19 @@ export interface ReminderView {
   mentions: string[];
   /** The unit's web page (PUBLIC_URL set): a 查看缺什么 button. */
   pageUrl?: string;
+  /** Bursts of the chat nobody filed for a working day, and how many get their card again. */
+  unfiled?: { total: number; cardsAgain: number };
+}
+
+/** 「还有 3 组材料没交到任务里」, and where to file them. */
+export function unfiledLine(u: { total: number; cardsAgain: number }): string {
+  return (
+    `📥 还有 ${u.total} 组材料没交到任务里` +
+    (u.cardsAgain > 0
+      ? `，${u.cardsAgain === u.total ? '' : `其中 ${u.cardsAgain} 组`}的选择卡片已重新发在原消息下面，点一下就能交`
+      : '') +
+    '。@我 发送「未归档」可以查看全部。'
+  );
 }
 
 const what = (l: ReminderLine) =>
@@ -47,9 +60,14 @@ export function reminderCard(v: ReminderView): object {
   const mentions = v.mentions.map((id) => `<at id=${id}></at>`).join(' ');
   const lines = v.lines.map((l) => `- ${what(l)}：${l.missingText}，${when(l)}`);
   if (v.more > 0) lines.push(`- …另有 ${v.more} 项，@我 发送「缺什么」查看全部`);
+  const unfiled = v.unfiled && v.unfiled.total > 0 ? [md(unfiledLine(v.unfiled))] : [];
+  const tasks =
+    v.lines.length > 0
+      ? [md(`${mentions ? `${mentions} ` : ''}以下材料还没交齐（${headline(v)}）：`), md(lines.join('\n'))]
+      : [];
   return card(`⏰ 归档提醒 · ${v.unitName}`, v.overdue > 0 ? 'red' : 'orange', [
-    md(`${mentions ? `${mentions} ` : ''}以下材料还没交齐（${headline(v)}）：`),
-    md(lines.join('\n')),
+    ...tasks,
+    ...unfiled,
     hr(),
     md(
       '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
@@ -66,6 +84,7 @@ export function reminderText(v: ReminderView, names: Map<string, string> = new M
       (l.overdueDays > 0 ? `已逾期 ${l.overdueDays} 天（${l.dueLabel} 截止）` : `${l.dueLabel} 截止`),
   );
   if (v.more > 0) lines.push(`  …另有 ${v.more} 项`);
+  if (v.unfiled && v.unfiled.total > 0) lines.push(`  ${unfiledLine(v.unfiled)}`);
   return [`归档提醒 · ${v.unitName}：${headline(v)} ${who}`.trim(), ...lines].join('\n');
 }
 

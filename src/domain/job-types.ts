@@ -16,6 +16,20 @@ export const REACT_STORED_JOB = defineJob({
   payload: z.object({ messageId: z.string(), emojiType: z.string() }),
 });
 
+/**
+ * A burst nobody filed gets its filing card again, as a reply to its first message: named in the
+ * chat's reminder, asked for with 未归档, or before Lark stops taking taps on the last card (14 days).
+ */
+export const FILING_CARD_AGAIN_JOB = defineJob({
+  name: 'filing-card-again',
+  payload: z.object({
+    burstId: id,
+    reason: z.enum(['reminder', 'expiring', 'asked']),
+    /** Lark's idempotency key of the send (≤ 50 chars). */
+    uuid: z.string().max(50),
+  }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

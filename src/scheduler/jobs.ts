@@ -1,5 +1,6 @@
 import type { JobType } from '../domain/job-type.js';
-import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
+import { FILING_CARD_AGAIN_JOB, FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
+import { cardAgainUuid } from '../usecases/filing-card-again.js';
 import type { Db } from '../db/client.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { saveSnapshots } from '../db/repos/digest-snapshots.js';
@@ -64,7 +65,12 @@ async function runReminders(ctx: ScheduleContext, r: JobRun): Promise<Record<str
   const sends = await buildReminders(
     ctx.db,
     r.slot,
-    { timeZone: s.timeZone, ...s.reminders, publicUrl: ctx.publicUrl },
+    {
+      timeZone: s.timeZone,
+      ...s.reminders,
+      publicUrl: ctx.publicUrl,
+      cardsAgain: ctx.hasJobHandler(FILING_CARD_AGAIN_JOB),
+    },
     ctx.calendar,
   );
   const claimed = await claimSends(ctx.db, sends, {
@@ -72,11 +78,31 @@ async function runReminders(ctx: ScheduleContext, r: JobRun): Promise<Record<str
     startAt: r.now,
     perSecond: s.sending.perSecond,
   });
-  if (claimed > 0) ctx.wakeJobs();
+  // The cards named by a reminder go out with it (one per burst and day, whatever the retries).
+  let cardsAgain = 0;
+  for (const burstId of sends.flatMap((x) => x.cardsAgain ?? [])) {
+    const occasion = `reminder:${r.day}`;
+    if (
+      await enqueueJob(
+        ctx.db,
+        {
+          type: FILING_CARD_AGAIN_JOB,
+          key: `${burstId}:${occasion}`,
+          payload: { burstId, reason: 'reminder', uuid: cardAgainUuid(burstId, occasion) },
+          runAt: r.now,
+          maxAttempts: 5,
+        },
+        r.now,
+      )
+    )
+      cardsAgain++;
+  }
+  if (claimed > 0 || cardsAgain > 0) ctx.wakeJobs();
   return {
     reminders: sends.filter((x) => x.kind === 'reminder').length,
     escalations: sends.filter((x) => x.kind === 'escalation').length,
     claimed,
+    cardsAgain,
   };
 }
 

@@ -10,7 +10,8 @@ import { personNames, reminderAudience } from '../db/repos/reminder-audience.js'
 import { reminderCandidates, splitList } from '../db/repos/reminder-candidates.js';
 import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
 import { missingText } from '../domain/checklist-task-state.js';
-import { planReminders } from '../domain/reminder-plan.js';
+import { planReminders, remindersOffFor } from '../domain/reminder-plan.js';
+import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
 
 export interface ReminderOptions {
@@ -21,10 +22,18 @@ export interface ReminderOptions {
   escalation: { townshipAfterWorkingDays: number; countyAfterWorkingDays: number; maxItems: number };
   /** PUBLIC_URL: cards link to the unit's web page. */
   publicUrl?: string;
+  /** Whether bursts named as unfiled get their filing card again (some feature sends it). */
+  cardsAgain?: boolean;
 }
 
-/** A rendered send, plus a plain-text rendition when asked for (dry runs print both). */
-export type RenderedSend = NewScheduledSend & { text?: string };
+/** At most this many bursts of one chat get their card again with one reminder (the rest: 未归档). */
+const CARDS_AGAIN_PER_CHAT = 5;
+
+/**
+ * A rendered send, plus a plain-text rendition when asked for (dry runs print both), and the bursts
+ * whose filing card goes out again with it.
+ */
+export type RenderedSend = NewScheduledSend & { text?: string; cardsAgain?: number[] };
 
 const DAY_MS = 86_400_000;
 
@@ -48,10 +57,18 @@ export async function buildReminders(
   const day = localDay(at, tz);
   const horizon = zonedInstant(addDays(day, opts.dueSoonDays + 1), '00:00', tz);
   const notAfter = zonedInstant(addDays(day, 1), '00:00', tz);
-  const [tasks, audience] = await Promise.all([
+  // A burst waiting since before the same time on the previous working day is chased.
+  const previous = calendar.addWorkingDays(day, -1);
+  const waitedSince = new Date(
+    at.getTime() - (Date.parse(`${day}T00:00:00Z`) - Date.parse(`${previous}T00:00:00Z`)),
+  );
+  const [tasks, audience, unfiled] = await Promise.all([
     reminderCandidates(db, { horizon, timeZone: tz }),
     reminderAudience(db),
+    unfiledBursts(db, { lastBefore: waitedSince, limit: 20_000 }),
   ]);
+  const unfiledByChat = new Map<string, UnfiledBurst[]>();
+  for (const b of unfiled) unfiledByChat.set(b.chatId, [...(unfiledByChat.get(b.chatId) ?? []), b]);
   const plan = planReminders({
     now: at,
     tasks,
@@ -96,8 +113,26 @@ export async function buildReminders(
     };
   };
 
+  // Chats with nothing due but materials nobody filed get a reminder for those alone.
+  const unitOfChatId = new Map<string, number>();
+  for (const [unitId, chatIds] of audience.chatsByUnit) for (const c of chatIds) unitOfChatId.set(c, unitId);
+  const listed = new Set(chats.map((c) => c.chatId));
+  const chaseOnly = [...unfiledByChat.keys()]
+    .filter((chatId) => !listed.has(chatId) && unitOfChatId.has(chatId))
+    .map((chatId) => ({ chatId, unitId: unitOfChatId.get(chatId)!, taskIds: [], overdue: 0, dueSoon: 0 }))
+    .filter((c) => onlyUnitId === undefined || c.unitId === onlyUnitId)
+    .filter((c) => {
+      const unit = audience.units.get(c.unitId);
+      return unit !== undefined && !remindersOffFor(unit, audience.units);
+    });
+
   const sends: RenderedSend[] = [];
-  for (const c of chats) {
+  for (const c of [...chats, ...chaseOnly]) {
+    const waiting = unfiledByChat.get(c.chatId) ?? [];
+    // Cards go out again for the oldest waiting bursts whose last card is a working day old.
+    const again = opts.cardsAgain
+      ? waiting.filter((b) => b.lastCardAt < waitedSince).slice(0, CARDS_AGAIN_PER_CHAT)
+      : [];
     const responsible = new Set(c.taskIds.flatMap((id) => splitList(byId.get(id)!.responsible)));
     const mentions = responsible.size > 0 ? [...responsible] : (audience.officersByUnit.get(c.unitId) ?? []);
     const view = {
@@ -108,6 +143,7 @@ export async function buildReminders(
       dueSoon: c.dueSoon,
       mentions,
       pageUrl: opts.publicUrl ? `${opts.publicUrl}/units/${c.unitId}` : undefined,
+      unfiled: { total: waiting.length, cardsAgain: again.length },
     };
     sends.push({
       kind: 'reminder',
@@ -121,6 +157,7 @@ export async function buildReminders(
       taskIds: c.taskIds,
       notAfter,
       text: only.text ? reminderText(view) : undefined,
+      ...(again.length > 0 ? { cardsAgain: again.map((b) => b.id) } : {}),
     });
   }
   for (const e of escalations) {

@@ -1,6 +1,7 @@
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
+import { isFilingCardOf } from '../db/repos/unfiled-bursts.js';
 import { DomainError } from '../errors.js';
 import { burstSummary, type BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
@@ -23,8 +24,12 @@ export const clickedIn = (a: Where, chatId: string, cardMessageId: string | null
  */
 export async function clickedBurst(deps: BotDeps, a: Where, burstId: number): Promise<BurstRow> {
   const burst = await getBurst(deps.db, burstId);
-  if (!burst || !clickedIn(a, burst.chatId, burst.ackMessageId))
-    throw new DomainError('bad_action', RESEND_MATERIALS);
+  if (!burst) throw new DomainError('bad_action', RESEND_MATERIALS);
+  // The burst's first card, or one sent again for it since (reminder, 未归档, before Lark's 14 days).
+  const onItsCard =
+    clickedIn(a, burst.chatId, burst.ackMessageId) ||
+    (a.chatId === burst.chatId && !!a.messageId && (await isFilingCardOf(deps.db, a.messageId, burst.id)));
+  if (!onItsCard) throw new DomainError('bad_action', RESEND_MATERIALS);
   return burst;
 }
 

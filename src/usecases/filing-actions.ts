@@ -7,6 +7,7 @@ import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
+import { insertAudit } from '../db/repos/audit.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
 import {
@@ -96,6 +97,16 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
         )
           return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不归档」' } };
+        // Recorded: a burst set aside is no longer chased by reminders or 未归档.
+        await insertAudit(deps.db, {
+          at: deps.clock.now(),
+          actor: a.operatorOpenId,
+          action: 'set_aside',
+          source: 'card',
+          unitId: unit?.id ?? null,
+          burstId: v.burst.id,
+          chatId: v.burst.chatId,
+        });
         return {
           toast: { type: 'info', content: '已标记为不归档' },
           card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
@@ -107,6 +118,14 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       type: REOPEN,
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
+        await insertAudit(deps.db, {
+          at: deps.clock.now(),
+          actor: a.operatorOpenId,
+          action: 'reopen',
+          source: 'card',
+          burstId: v.burst.id,
+          chatId: v.burst.chatId,
+        });
         const msg = await presentBurst(present(deps), v, { auto: false });
         return { card: { type: 'raw', data: JSON.parse(msg.content) } };
       },

@@ -1,5 +1,9 @@
-import { NOTIFY_JOB } from '../domain/job-types.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { FILING_CARD_AGAIN_JOB, NOTIFY_JOB } from '../domain/job-types.js';
 import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
+import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-again.js';
+import { cardAgainAction, unfiledCommand } from '../usecases/unfiled-command.js';
 import { bindChatAction } from '../usecases/bind-chat-action.js';
 import { canBindChat } from '../usecases/can-bind-chat.js';
 import { correctionActions } from '../usecases/correction-actions.js';
@@ -17,24 +21,71 @@ import type { FeatureEnv } from './feature-env.js';
 export function filingFeature(env: FeatureEnv): Feature {
   const { config } = env;
   const isChatMember = (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId);
+  const options = {
+    isChatMember,
+    timeZone: config.timeZone,
+    quietWindowMs: config.capture.quietWindowMs,
+    maxFileBytes: config.capture.maxFileBytes,
+  };
+  const { deps } = env;
   return {
     name: 'filing',
-    presentBurst: (deps, view) => presentBurst({ ...deps, isChatMember, timeZone: config.timeZone }, view),
+    presentBurst: (d, view) => presentBurst({ ...d, isChatMember, timeZone: config.timeZone }, view),
     cardActions: [
-      ...filingActions({
-        isChatMember,
-        timeZone: config.timeZone,
-        quietWindowMs: config.capture.quietWindowMs,
-        maxFileBytes: config.capture.maxFileBytes,
-      }),
+      ...filingActions(options),
       ...browseTasksActions({
         timeZone: config.timeZone,
         quietWindowMs: config.capture.quietWindowMs,
         maxFileBytes: config.capture.maxFileBytes,
       }),
+      cardAgainAction(options),
+    ],
+    commands: [unfiledCommand(options)],
+    jobs: [
+      jobHandler({
+        type: FILING_CARD_AGAIN_JOB,
+        handle: async (payload, log) => {
+          await sendFilingCardAgain({ ...deps, ...options }, payload, log);
+        },
+      }),
+    ],
+    timers: [
+      {
+        // Lark stops taking taps on a JSON 2.0 card 14 days after it was sent: a burst still waiting
+        // gets its card again a day before, so its materials never lose their way into a task.
+        name: 'filing-cards-expiring',
+        everyMs: CARD_CHECK_MS,
+        run: async () => {
+          const now = deps.clock.now();
+          const due = await unfiledBursts(deps.db, {
+            cardBefore: new Date(now.getTime() - CARD_RESEND_AFTER_MS),
+            limit: 500,
+          });
+          for (const b of due) {
+            const occasion = `expiring:${b.lastCardAt.getTime()}`;
+            await enqueueJob(
+              deps.db,
+              {
+                type: FILING_CARD_AGAIN_JOB,
+                key: `${b.id}:${occasion}`,
+                payload: { burstId: b.id, reason: 'expiring', uuid: cardAgainUuid(b.id, occasion) },
+                runAt: now,
+                maxAttempts: 5,
+              },
+              now,
+            );
+          }
+          if (due.length > 0) env.wakeJobs();
+        },
+      },
     ],
   };
 }
+
+/** How often the filing cards are checked for Lark's 14-day limit on taps. */
+const CARD_CHECK_MS = 3_600_000;
+/** A card this old is sent again (a day's margin before Lark's 14 days). */
+export const CARD_RESEND_AFTER_MS = 13 * 86_400_000;
 
 /** Corrections (更正, 申请更正 and the archivists' answers), and the notifications they send. */
 export function correctionsFeature(env: FeatureEnv): Feature {

@@ -17,7 +17,11 @@ export type AuditAction =
   | 'revoke_role'
   | 'correction_request'
   | 'correction_answer'
-  | 'urge';
+  | 'urge'
+  /** 不归档 on a filing card: the burst is kept but no longer chased. */
+  | 'set_aside'
+  /** 重新选择任务 after 不归档: the burst is chased again until it is filed. */
+  | 'reopen';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -201,5 +201,9 @@ export const auditLog = pgTable(
     index('audit_log_unit_at_idx').on(t.unitId, t.at),
     index('audit_log_item_idx').on(t.itemId),
     index('audit_log_task_idx').on(t.taskId),
+    // A burst's 不归档 / 重新选择任务 (the chase of unfiled bursts reads the newest).
+    index('audit_log_burst_idx')
+      .on(t.burstId)
+      .where(sql`burst_id is not null`),
   ],
 );

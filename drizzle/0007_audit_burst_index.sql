@@ -1,0 +1,1 @@
+CREATE INDEX "audit_log_burst_idx" ON "audit_log" USING btree ("burst_id") WHERE burst_id is not null;

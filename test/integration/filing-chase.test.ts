@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
+import { buttonValue, cardButtons } from '../support/cards.js';
+import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { jpeg } from '../support/photos.js';
+import { waitFor } from '../support/wait-for.js';
+import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+/**
+ * Chasing what nobody filed (issue 14): a burst unfiled for a working day is named in the chat's
+ * next reminder with its card sent again; 未归档 lists them on demand; a card about to pass Lark's
+ * 14-day limit for taps is sent again; the cards sent again file like the first one.
+ */
+describe('unfiled bursts are chased until they are filed or set aside', () => {
+  let w: SchedulesWorld;
+  let scheduler: Scheduler;
+  const id = (p: string) => `${p}${randomBytes(8).toString('hex')}`;
+  const text = (m: { content: unknown }) => JSON.stringify(m.content);
+
+  beforeAll(async () => {
+    // Monday 2026-11-23; every task is due far away, so reminders carry the chase alone.
+    w = await schedulesWorld('CH', '2026-11-23T10:00:00+08:00');
+    for (const chatId of [w.chats.village1, w.chats.village2])
+      w.h.fake.addChat({ chatId, name: '工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
+    scheduler = schedulerFor(w.h.bot.deps, w.settings, {
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+      hasJobHandler: () => true,
+      instance: 'test-chase',
+    });
+  });
+  afterAll(() => w?.close());
+
+  /** A photo from the officer; resolves with its message id once its filing card came back. */
+  const postPhoto = async (chatId: string) => {
+    const messageId = id('om_');
+    const key = id('img_');
+    w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+    const res = await w.h.post(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: w.org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    await waitFor(
+      'the filing card',
+      () => {
+        w.clock.advance(1_000); // the quiet window passes on the manual clock
+        return w.h.fake.sentMessages().find((m) => m.replyTo === messageId);
+      },
+      { timeoutMs: 20_000, everyMs: 200 },
+    );
+    return messageId;
+  };
+  const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
+  const tap = async (
+    chatId: string,
+    messageId: string,
+    value: Record<string, unknown>,
+    operator = w.org.officer,
+  ) => {
+    const res = await w.h.post(
+      cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as any;
+  };
+  const ask = async (chatId: string, chatType: 'group' | 'p2p' = 'group') => {
+    const cmd = commandEvent({
+      appId: w.h.fake.appId,
+      botOpenId: w.h.fake.botOpenId,
+      chatId,
+      chatType,
+      senderOpenId: w.org.officer,
+      text: '未归档',
+      createTimeMs: w.clock.now().getTime(),
+    });
+    expect((await w.h.post(cmd)).status).toBe(200);
+    return waitFor('the 未归档 answer', () =>
+      w.h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
+    );
+  };
+  const liveItems = (chatId: string) =>
+    queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from filing_items where chat_id = ${chatId} and undone_at is null`,
+    );
+
+  let photo: string;
+
+  it('未归档 lists the chat’s unfiled bursts, each with 选任务 (sends the card again under the photo)', async () => {
+    photo = await postPhoto(w.chats.village1);
+    const list = await ask(w.chats.village1);
+    expect(text(list)).toContain('本群还有 **1** 组材料没交到任务里');
+    expect(text(list)).toContain('王村官');
+    expect(text(list)).toContain('1张照片');
+    expect((list.content as any).config.summary.content).toBe('还有 1 组材料没交到任务里');
+    const again = await tap(w.chats.village1, list.messageId, buttonValue(list.content, 'card-again'));
+    expect(again.toast).toMatchObject({ type: 'success', content: '已在原消息下面发出选择卡片' });
+    await waitFor('the card again', () => (cardsUnder(photo).length === 2 ? true : undefined));
+    expect(text(cardsUnder(photo)[1]!)).toContain('还没交到任务里，请选一下');
+  });
+
+  it('the next reminder after one working day names it and sends its card again; that card files it', async () => {
+    // Tuesday 09:00: the burst (Monday 10:00) has not waited a working day yet.
+    await w.runAt('2026-11-24T09:00:00+08:00', scheduler);
+    expect(w.sentTo(w.chats.village1)).toHaveLength(0);
+    // Wednesday 09:00: it has.
+    await w.runAt('2026-11-25T09:00:00+08:00', scheduler);
+    const [reminder] = w.sentTo(w.chats.village1);
+    expect(text(reminder!)).toContain('还有 1 组材料没交到任务里');
+    expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+    await waitFor('the card again', () => (cardsUnder(photo).length === 3 ? true : undefined));
+    const fresh = cardsUnder(photo)[2]!;
+    // The card sent again works: a tap on it files the burst.
+    const file = cardButtons(fresh.content).find((b) => b.value?.a === 'file')!;
+    const res = await tap(w.chats.village1, fresh.messageId, file.value);
+    expect(res.toast?.type).toBe('success');
+    expect(await liveItems(w.chats.village1)).toEqual([{ n: 1 }]);
+    // Filed: nothing left to chase.
+    const list = await ask(w.chats.village1);
+    expect(text(list)).toContain('都已交到任务里了');
+    await w.runAt('2026-11-26T09:00:00+08:00', scheduler);
+    expect(w.sentTo(w.chats.village1)).toHaveLength(1);
+  });
+
+  it('不归档 stops the chase; 重新选择任务 starts it again', async () => {
+    const skipped = await postPhoto(w.chats.village1);
+    const card = cardsUnder(skipped)[0]!;
+    await tap(w.chats.village1, card.messageId, buttonValue(card.content, 'skip'));
+    expect(text(await ask(w.chats.village1))).toContain('都已交到任务里了');
+    const reopen = await tap(w.chats.village1, card.messageId, {
+      a: 'reopen',
+      b: buttonValue(card.content, 'skip').b,
+    });
+    expect(reopen.card).toBeDefined();
+    expect(text(await ask(w.chats.village1))).toContain('本群还有 **1** 组材料没交到任务里');
+  });
+
+  it('in a direct message, 未归档 lists the asker’s own bursts across chats', async () => {
+    const dm = await ask(`oc_p2p_${w.org.officer}`, 'p2p');
+    expect(text(dm)).toContain('您发的材料中，还有 **1** 组材料没交到任务里');
+  });
+
+  it('a card about to pass Lark’s 14 days is sent again, and only once', async () => {
+    const old = await postPhoto(w.chats.village2);
+    w.clock.advance(12 * 86_400_000);
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnder(old)).toHaveLength(1);
+    w.clock.advance(86_400_000 + 3_600_000); // 13 days and an hour after the card
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    await waitFor('the card again', () => (cardsUnder(old).length === 2 ? true : undefined));
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnder(old)).toHaveLength(2);
+    const fresh = cardsUnder(old)[1]!;
+    expect(text(fresh)).toContain('还没交到任务里');
+    const file = cardButtons(fresh.content).find((b) => b.value?.a === 'file')!;
+    expect((await tap(w.chats.village2, fresh.messageId, file.value)).toast?.type).toBe('success');
+    expect(await liveItems(w.chats.village2)).toEqual([{ n: 1 }]);
+  });
+});

@@ -9,7 +9,13 @@ export interface ArchiveConfig extends ArchivalCodeRules {
   fonds: ArchivalCodeRules['fonds'] & { name: string };
   secrecyDefault: string;
   allowedFormats: string[];
-  package: { transferringUnit: string; receivingUnit: string; contact: string };
+  package: {
+    transferringUnit: string;
+    receivingUnit: string;
+    contact: string;
+    /** 载体 fields of 说明文件 and the 登记表 ('' = derived: maker/checker the 移交单位, keeper the 接收单位). */
+    carrier: { type: string; spec: string; number: string; keeper: string; maker: string; checker: string };
+  };
   virusScanCommand?: string;
   /** The archivists' chat that gets the weekly 四性 check result (optional). */
   reportChat?: string;
@@ -48,6 +54,16 @@ const schema = z.object({
       transferringUnit: z.string().nullish(),
       receivingUnit: z.string().nullish(),
       contact: z.string().nullish(),
+      carrier: z
+        .object({
+          type: z.string().trim().nullish(),
+          spec: z.string().trim().nullish(),
+          number: z.string().trim().nullish(),
+          keeper: z.string().trim().nullish(),
+          maker: z.string().trim().nullish(),
+          checker: z.string().trim().nullish(),
+        })
+        .nullish(),
     })
     .nullish(),
   virusScanCommand: z.string().trim().min(1).nullish(),
@@ -99,6 +115,14 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
       transferringUnit: v.package?.transferringUnit ?? v.fonds.name,
       receivingUnit: v.package?.receivingUnit ?? '',
       contact: v.package?.contact ?? '',
+      carrier: {
+        type: v.package?.carrier?.type || '移动硬盘',
+        spec: v.package?.carrier?.spec ?? '',
+        number: v.package?.carrier?.number ?? '',
+        keeper: v.package?.carrier?.keeper ?? '',
+        maker: v.package?.carrier?.maker ?? '',
+        checker: v.package?.carrier?.checker ?? '',
+      },
     },
     ...(v.virusScanCommand ? { virusScanCommand: v.virusScanCommand } : {}),
     ...(v.reportChat ? { reportChat: v.reportChat } : {}),

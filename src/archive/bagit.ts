@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HashingWriter, writeHashed } from './hashing-writer.js';
+import type { PackageWriter } from './package-writer.js';
 
 /** BagIt 1.0 (RFC 8493) path encoding in manifests: only %, CR and LF are percent-encoded. */
 export const encodeBagPath = (p: string) =>
@@ -11,13 +12,17 @@ export const encodeBagPath = (p: string) =>
  * file is finished (flat memory), then `bagit.txt`, `bag-info.txt` (with Payload-Oxum and
  * Bagging-Date) and `tagmanifest-sha256.txt` over those tag files.
  */
-export class BagWriter {
+export class BagWriter implements PackageWriter {
   private manifest!: HashingWriter;
   private octets = 0;
   private streams = 0;
   private readonly dirs = new Set<string>();
 
   constructor(readonly root: string) {}
+
+  get payloadRoot(): string {
+    return join(this.root, 'data');
+  }
 
   async open(): Promise<void> {
     await mkdir(join(this.root, 'data'), { recursive: true });

@@ -1,7 +1,5 @@
-import type { CatalogueRow } from '../domain/catalogue.js';
-import type { CatalogueClass } from '../domain/catalogue-class.js';
 import { HashingWriter } from './hashing-writer.js';
-import { xmlElement, xmlEscape } from './xml-escape.js';
+import { xmlElement } from './xml-escape.js';
 
 export interface CatalogueHeader {
   /** The 全宗号 the package holds (several joined with '、'). */
@@ -12,98 +10,74 @@ export interface CatalogueHeader {
   generatedAt: string;
 }
 
-/** A catalogue row as the package lists it: the 2015 fields plus where its files are. */
-export interface CatalogueXmlRow extends CatalogueRow {
-  retention: string;
-  status: 'confirmed' | 'withdrawn';
-  /** Package paths of the item's files (电子档案名称), none for a withdrawn number. */
+/** One entry of 文件目录.XML (附件2 of the 电子档案移交与接收办法). */
+export interface CarrierCatalogueRow {
+  /** 顺序号: one sequence over the whole carrier, from 1. */
+  seq: number;
+  archivalCode: string;
+  responsible: string;
+  title: string;
+  date: string;
+  secrecy: string;
+  /** Carrier paths of the item's files (电子档案名称), one element each. */
   files: string[];
+  remarks: string;
 }
 
+/** The element order of a <文件> entry, as 附件2 lists it (the XSD in 其他/ says the same). */
+export const CARRIER_CATALOGUE_FIELDS = [
+  '顺序号',
+  '档号',
+  '责任者',
+  '题名',
+  '日期',
+  '密级',
+  '电子档案名称',
+  '备注',
+] as const;
+
 /**
- * 文件目录.XML / 归档文件目录 XML, written row by row (UTF-8): one <目录> per class (its cover as
- * attributes: 类别, 全宗号, 门类, 年度, 保管期限, 机构问题, 件数, 起止件号), holding one <文件> per 档号
- * in 件号 order with 顺序号 (from 1 in each 目录), 档号, 文号, 责任者, 题名, 日期, 密级, 页数, 保管期限,
- * 电子档案名称 (one per file), 备注. Classes are written one after the other: `beginClass`, its rows,
- * the next `beginClass` or `close`.
+ * 文件目录.XML in the flat form of the 电子档案移交与接收办法 (附件2): <文件目录> holding one <文件>
+ * per electronic record on the carrier, 顺序号 running from 1 over the whole carrier, then 档号, 责任者,
+ * 题名, 日期, 密级, 电子档案名称 (one per file of the 件) and 备注. Written row by row (UTF-8). The
+ * per-class catalogues (归档文件目录, with 停用 numbers) are the Excel file's.
  */
 export class CatalogueXmlWriter {
   private readonly out: HashingWriter;
   private buffer: string[] = [];
-  private open = false;
 
   private constructor(path: string) {
     this.out = new HashingWriter(path);
   }
 
-  static async open(path: string, h: CatalogueHeader): Promise<CatalogueXmlWriter> {
+  static async open(path: string): Promise<CatalogueXmlWriter> {
     const w = new CatalogueXmlWriter(path);
-    await w.out.write(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<文件目录 全宗号="${xmlEscape(h.fondsCode)}" 全宗名称="${xmlEscape(
-        h.fondsName,
-      )}" 单位="${xmlEscape(h.unitName)}" 年度="${h.year}" 生成时间="${xmlEscape(h.generatedAt)}">\n`,
-    );
+    await w.out.write('<?xml version="1.0" encoding="UTF-8"?>\n<文件目录>\n');
     return w;
   }
 
-  /** Starts the 目录 of the next class (closes the previous one). */
-  beginClass(c: CatalogueClass): void {
-    this.endClass();
-    // 机构问题 only for classes that have one (photo, audio and video classes usually do not).
-    const attr = (name: string, v: unknown, keep = true) => (keep ? [`${name}="${xmlEscape(v)}"`] : []);
-    const attrs = [
-      ...attr('类别', c.code),
-      ...attr('全宗号', c.fondsCode),
-      ...attr('全宗名称', c.fondsName, c.fondsName !== ''),
-      ...attr('门类', c.categoryName),
-      ...attr('门类代码', c.categoryCode),
-      ...attr('年度', c.year),
-      ...attr('保管期限', c.retentionCode),
-      ...attr('保管期限名称', c.retentionName, c.retentionName !== ''),
-      ...attr('机构问题', c.orgCode, c.orgCode !== ''),
-      ...attr('机构问题名称', c.orgName, c.orgName !== ''),
-      ...attr('件数', c.items),
-      ...attr('停用件号', c.withdrawn),
-      ...attr('起止件号', c.pieceRange),
-    ];
-    this.buffer.push(`  <目录 ${attrs.join(' ')}>\n`);
-    this.open = true;
-  }
-
-  /** A row of the current class's 目录. */
-  async add(row: CatalogueXmlRow): Promise<void> {
-    if (!this.open) throw new Error('CatalogueXmlWriter.add before beginClass');
-    const i = '      ';
+  async add(row: CarrierCatalogueRow): Promise<void> {
+    const i = '    ';
     const lines = [
-      '    <文件>',
+      '  <文件>',
       xmlElement('顺序号', row.seq, i),
       xmlElement('档号', row.archivalCode, i),
-      xmlElement('文号', row.docNumber, i),
       xmlElement('责任者', row.responsible, i),
       xmlElement('题名', row.title, i),
       xmlElement('日期', row.date, i),
       xmlElement('密级', row.secrecy, i),
-      xmlElement('页数', row.pages, i),
-      xmlElement('保管期限', row.retention, i),
-      xmlElement('状态', row.status === 'confirmed' ? '有效' : '停用', i),
       ...row.files.map((f) => xmlElement('电子档案名称', f, i)),
       xmlElement('备注', row.remarks, i),
-      '    </文件>',
+      '  </文件>',
     ];
     this.buffer.push(lines.join('\n'), '\n');
     if (this.buffer.length >= 200) await this.flush();
   }
 
   async close(): Promise<{ sha256: string; size: number }> {
-    this.endClass();
     this.buffer.push('</文件目录>\n');
     await this.flush();
     return this.out.close();
-  }
-
-  private endClass(): void {
-    if (this.open) this.buffer.push('  </目录>\n');
-    this.open = false;
   }
 
   private async flush(): Promise<void> {

@@ -16,6 +16,8 @@ export interface PackagedFile {
 export interface CataloguePlace {
   code: string;
   seq: number;
+  /** 顺序号 in 文件目录.XML (one sequence over the carrier). */
+  carrierSeq: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export function itemMetadataXml(
     e('保管期限', `${RETENTION_PERIOD_NAMES[r.retention]}（${r.retentionCode}）`),
     e('机构问题', r.orgCode),
     e('件号', r.pieceNumber),
-    ...(place ? [e('目录', place.code), e('目录序号', place.seq)] : []),
+    ...(place ? [e('目录', place.code), e('目录序号', place.seq), e('顺序号', place.carrierSeq)] : []),
     e('题名', entry.title),
     e('文号', entry.docNumber),
     e('责任者', entry.responsible),

@@ -7,13 +7,21 @@ import type { Fonds, UnitFonds } from '../domain/fonds.js';
 export const PACKAGE_PATHS = {
   readme: '说明文件.TXT',
   catalogueXml: '文件目录.XML',
-  catalogueXlsx: '归档文件目录.xlsx',
   records: '电子档案',
   other: '其他',
+  catalogueXlsx: '其他/归档文件目录.xlsx',
+  reportJson: '其他/四性检测报告.json',
+  reportXlsx: '其他/四性检测报告.xlsx',
+  registration: '其他/电子档案移交与接收登记表.docx',
+  fixity: '其他/数字摘要清单.TXT',
+  /** Only in a 预检包 (the 四性 check failed): says at the root that it must not be handed over. */
+  preCheck: '预检包-四性检测未通过-不得移交.TXT',
 } as const;
 
 const crlf = (lines: string[]) => lines.join('\r\n') + '\r\n';
 const BOM = '\ufeff';
+
+export type PackageLayout = 'carrier' | 'bag';
 
 export interface PackageSummary {
   /** The fonds the package's records hold. */
@@ -32,27 +40,66 @@ export interface PackageSummary {
   fourPropertiesPassed: boolean;
   fourPropertiesFailures: number;
   software: string;
+  layout: PackageLayout;
+  /** 顺序号 of 文件目录.XML: 1..carrierEntries. */
+  carrierEntries: number;
   /** The package's 归档文件目录, one per class, in catalogue order. */
   catalogues: CatalogueClass[];
   /** Classes whose 件号 are shared with units outside the package (so its numbers show gaps). */
   partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
 }
 
+/** The 载体 fields with their defaults filled in. */
+export function carrierOf(c: ArchiveConfig, s: Pick<PackageSummary, 'transferringUnit'>) {
+  const k = c.package.carrier;
+  return {
+    type: k.type,
+    spec: k.spec,
+    number: k.number || '（未编号）',
+    keeper: k.keeper || c.package.receivingUnit || '（未填）',
+    maker: k.maker || s.transferringUnit,
+    checker: k.checker || s.transferringUnit,
+  };
+}
+
+/** 数据量 in GB to three decimals, as the 登记表 asks. */
+export const gigabytes = (bytes: number) => (bytes / 1024 ** 3).toFixed(3);
+
+export const preCheckText = (s: PackageSummary) =>
+  BOM +
+  crlf([
+    '预检包：四性检测不通过，本包只供检查和整改，不得作为移交包移交。',
+    `不通过 ${s.fourPropertiesFailures} 项，见 ${PACKAGE_PATHS.reportXlsx}。整改后重新导出。`,
+  ]);
+
 export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
   const mb = (s.bytes / 1024 / 1024).toFixed(2);
   const formats = [...s.formats.entries()].map(([m, n]) => `${m}（${n}个）`).join('、') || '无';
+  const k = carrierOf(c, s);
+  const root = s.layout === 'bag' ? 'BagIt 包的 data/ 目录' : '载体根目录';
   return (
     BOM +
     crlf([
-      '电子档案移交说明文件',
+      ...(s.fourPropertiesPassed
+        ? ['电子档案移交说明文件']
+        : ['【预检包】电子档案移交说明文件', '本包四性检测不通过，只供检查和整改，不得作为移交包移交。']),
       '',
       `移交单位：${s.transferringUnit}`,
       `接收单位：${c.package.receivingUnit}`,
       ...s.fonds.map((f) => `全宗号：${f.code}    全宗名称：${f.name}`),
       `档案形成单位：${s.unitFullName}`,
       `年度：${s.year}`,
-      `档案数量：${s.records - s.withdrawn} 件（另有停用件号 ${s.withdrawn} 个，目录中保留并注明），电子文件 ${s.files} 个，共 ${mb} MB`,
+      `档案数量：${s.records - s.withdrawn} 件（另有停用件号 ${s.withdrawn} 个，归档文件目录中保留并注明），电子文件 ${s.files} 个，共 ${mb} MB`,
       `文件格式：${formats}`,
+      '',
+      `载体类型：${k.type}${k.spec ? `    规格：${k.spec}` : ''}`,
+      `载体编号：${k.number}`,
+      `载体保管单位：${k.keeper}`,
+      `载体制作单位：${k.maker}`,
+      `载体检查单位：${k.checker}`,
+      `载体内电子档案顺序号：${s.carrierEntries > 0 ? `1-${s.carrierEntries}` : '无'}（见 ${PACKAGE_PATHS.catalogueXml}）`,
+      `数据量：${gigabytes(s.bytes)} GB（${s.bytes} 字节）`,
+      '',
       `归档文件目录：按类别（全宗-门类-年度-保管期限-机构(问题)）分别编制，共 ${s.catalogues.length} 个目录，` +
         '各目录按件号排列、序号从 1 起：',
       ...s.catalogues.map((c) => `  ${catalogueLine(c)}`),
@@ -71,16 +118,21 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `制作软件：${s.software}`,
       ...(c.package.contact ? [`联系人：${c.package.contact}`] : []),
       '',
-      '目录结构：',
+      `存储结构（《电子档案移交与接收办法》附件2，位于${root}）：`,
       `  ${PACKAGE_PATHS.readme}        本说明`,
-      `  ${PACKAGE_PATHS.catalogueXml}        归档文件目录（XML，UTF-8；每个类别一个<目录>）`,
-      `  ${PACKAGE_PATHS.catalogueXlsx}    归档文件目录（Excel；“封面”表列出各目录，每个类别一张表）`,
+      `  ${PACKAGE_PATHS.catalogueXml}        文件目录（XML，UTF-8；每件一个<文件>，顺序号全载体连续）`,
       `  ${PACKAGE_PATHS.records}/年度/门类代码/   电子文件（以档号命名）及每件的元数据（档号.xml）`,
-      `  ${PACKAGE_PATHS.other}/               分类方案、保管期限表、归档材料清单、移交与接收登记表`,
-      '  四性检测报告.json / 四性检测报告.xlsx',
+      `  ${PACKAGE_PATHS.other}/               归档文件目录.xlsx（按类别，含停用件号）、四性检测报告、` +
+        '分类方案、保管期限表、归档材料清单、数字摘要清单、移交与接收登记表',
       '',
-      '校验方法：本移交包同时是 BagIt 1.0 包（上一级目录中的 bagit.txt、bag-info.txt、',
-      'manifest-sha256.txt、tagmanifest-sha256.txt），可用 bagit 等通用工具逐个文件核对 SHA-256。',
+      `校验方法：${PACKAGE_PATHS.fixity} 列出每个文件的 SHA-256；该清单本身的 SHA-256 即本包的数字摘要，` +
+        '写在移交与接收登记表中。',
+      ...(s.layout === 'bag'
+        ? [
+            '本包同时是 BagIt 1.0 包（上一级目录中的 bagit.txt、bag-info.txt、manifest-sha256.txt、',
+            'tagmanifest-sha256.txt），可用 bagit 等通用工具逐个文件核对。',
+          ]
+        : []),
       '所有电子文件均为原始文件，未经压缩、加密或格式转换。',
       '所需软硬件环境：通用计算机；能打开 PDF、OFD、JPEG、PNG、TIFF、Office 文档、MP3、MP4 的阅读软件。',
     ])
@@ -152,24 +204,4 @@ export function checklistText(
       ].join('\t'),
     );
   return BOM + crlf(lines);
-}
-
-export function registrationFormText(c: ArchiveConfig, s: PackageSummary): string {
-  return (
-    BOM +
-    crlf([
-      '电子档案移交与接收登记表',
-      '',
-      `移交单位：${s.transferringUnit}`,
-      `接收单位：${c.package.receivingUnit}`,
-      `内容描述：${s.fonds.map((f) => `${f.code} ${f.name}`.trim()).join('、')} ${s.unitFullName} ${s.year}年度 归档文件`,
-      `移交数量：${s.records - s.withdrawn} 件，电子文件 ${s.files} 个，${s.bytes} 字节`,
-      '载体/方式：离线存储（BagIt 1.0 包，SHA-256 清单）',
-      `四性检测：${s.fourPropertiesPassed ? '通过' : '不通过'}`,
-      '',
-      '移交人（签名）：________    日期：________',
-      '接收人（签名）：________    日期：________',
-      '检验结论：________________________________',
-    ])
-  );
 }

@@ -1,8 +1,9 @@
 /**
- * `npm run export -- --unit CODE --year YYYY --out DIR [--concurrency N]` — writes the transfer
- * package (a BagIt bag around the 移交 folder) of the unit's subtree for the year into DIR (new or
- * empty). Progress on a terminal (stderr). Exit codes: 0 written and the 四性 check passed, 1
- * written with 四性 failures (see the report in the package) or an error, 2 usage.
+ * `npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]` — writes the
+ * transfer package of the unit's subtree for the year into DIR (new or empty): the 移交 layout at
+ * DIR's root (the carrier), or with --bag inside a BagIt bag. Progress on a terminal (stderr). Exit
+ * codes: 0 written and the 四性 check passed, 1 written as a 预检包 (四性 failures, see the report in
+ * the package) or an error, 2 usage.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { exportTransferPackage } from '../usecases/export-transfer-package.js';
 import { openCliDb } from './open-cli-db.js';
 import { runMain } from './run-main.js';
 
-const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--concurrency N]';
+const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]';
 
 async function main(): Promise<number> {
   let values;
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
         year: { type: 'string' },
         out: { type: 'string' },
         concurrency: { type: 'string' },
+        bag: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -54,17 +56,22 @@ async function main(): Promise<number> {
         software: 'lark-archive-bot (npm run export)',
         ...setup,
       },
-      { unitId: unit.id, year: Number(values.year), outDir: resolve(values.out) },
+      {
+        unitId: unit.id,
+        year: Number(values.year),
+        outDir: resolve(values.out),
+        layout: values.bag ? 'bag' : 'carrier',
+      },
     );
     const secs = (Date.now() - started) / 1000;
     const errors = res.report.failures.filter((f) => f.severity === 'error').length;
     console.log(
-      `移交包：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
-        `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；Payload-Oxum ${res.payloadOxum}`,
+      `${res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'}：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
+        `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
     );
     if (res.unconfirmed > 0) console.log(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
     console.log(
-      `  四性检测：${res.report.passed ? '通过' : `不通过（${errors} 项，见 data/四性检测报告.xlsx）`}`,
+      `  四性检测：${res.report.passed ? '通过' : `不通过（${errors} 项，见 其他/四性检测报告.xlsx）`}`,
     );
     return res.report.passed ? 0 : 1;
   } finally {

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
@@ -13,7 +13,7 @@ import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
-import { exportTransferPackage } from './export-transfer-package.js';
+import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
 
 export interface ExportForChatDeps {
@@ -60,6 +60,27 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
     }
     throw err;
   }
+  if (res.preCheck) {
+    // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
+    const preName = name.replace('-移交包-', '-预检包-');
+    const pre = join(deps.exportsDir, preName);
+    await rm(pre, { recursive: true, force: true });
+    await rm(`${pre}.zip`, { force: true });
+    await rename(outDir, pre);
+    return finishForChat(deps, p, unit.name, res, pre, preName);
+  }
+  return finishForChat(deps, p, unit.name, res, outDir, name);
+}
+
+async function finishForChat(
+  deps: ExportForChatDeps,
+  p: ExportJobPayload,
+  unitName: string,
+  res: ExportResult,
+  outDir: string,
+  name: string,
+): Promise<ExportForChatOutcome> {
+  const zipPath = `${outDir}.zip`;
   let sent = false;
   let zip: string | undefined;
   const limit = deps.config.chatUploadLimitBytes;
@@ -83,8 +104,9 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   const verdict = res.report.passed
     ? '通过'
     : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内四性检测报告）`;
+  const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
   const lines = [
-    `${unit.name}${p.year}年度移交包已生成：${res.records - res.withdrawn} 件` +
+    `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
     `四性检测：${verdict}。`,
     ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已归档但未确认，未包含在内。`] : []),

@@ -1,16 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
-import type { BagWriter } from '../archive/bagit.js';
+import type { FixityListWriter, PackageWriter } from '../archive/package-writer.js';
+import { registrationForm, registrationFormDocx } from '../archive/registration-form.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
-import { REPORT_JSON, REPORT_XLSX, writeReportXlsx } from '../archive/four-properties-report.js';
+import { writeReportXlsx } from '../archive/four-properties-report.js';
 import { writeHashed } from '../archive/hashing-writer.js';
 import {
   checklistText,
   classificationSchemeText,
   PACKAGE_PATHS,
+  preCheckText,
   readmeText,
-  registrationFormText,
   type PackageSummary,
 } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
@@ -59,7 +60,7 @@ export async function checkPackageFiles(
 /** 其他/: classification scheme, retention table, checklist and the hand-over form. */
 export async function writeOtherFiles(
   db: Db,
-  bag: BagWriter,
+  bag: PackageWriter,
   config: ArchiveConfig,
   unitPath: string,
   year: number,
@@ -81,27 +82,34 @@ export async function writeOtherFiles(
   for (const [rel, text] of files) await addText(bag, rel, text);
 }
 
-/** The 四性 report (JSON + Excel), the registration form and 说明文件.TXT, all payload. */
+/**
+ * The end of the package: the 四性 report (JSON + Excel), the 预检包 notice when it failed, 说明文件,
+ * then the fixity list is closed and its SHA-256 (the package's 数字摘要) goes on the 移交与接收登记表
+ * (DOCX), which only a package that passed gets. Returns the 数字摘要.
+ */
 export async function writeReadmeAndReport(
-  bag: BagWriter,
+  pkg: FixityListWriter,
   config: ArchiveConfig,
   report: FourPropertiesReport,
   summary: PackageSummary,
-): Promise<void> {
-  await addText(bag, REPORT_JSON, JSON.stringify(report, null, 2) + '\n');
-  const xlsxPath = await bag.payloadPath(REPORT_XLSX);
+): Promise<string> {
+  await addText(pkg, PACKAGE_PATHS.reportJson, JSON.stringify(report, null, 2) + '\n');
+  const xlsxPath = await pkg.payloadPath(PACKAGE_PATHS.reportXlsx);
   await writeReportXlsx(xlsxPath, report);
   const xlsx = await copyAndHash(xlsxPath);
-  await bag.addPayload(REPORT_XLSX, xlsx.sha256, xlsx.size);
-  await addText(
-    bag,
-    `${PACKAGE_PATHS.other}/电子档案移交与接收登记表.TXT`,
-    registrationFormText(config, summary),
-  );
-  await addText(bag, PACKAGE_PATHS.readme, readmeText(config, summary));
+  await pkg.addPayload(PACKAGE_PATHS.reportXlsx, xlsx.sha256, xlsx.size);
+  if (!summary.fourPropertiesPassed) await addText(pkg, PACKAGE_PATHS.preCheck, preCheckText(summary));
+  await addText(pkg, PACKAGE_PATHS.readme, readmeText(config, summary));
+  const list = await pkg.closeList();
+  if (summary.fourPropertiesPassed) {
+    const docx = await registrationFormDocx(registrationForm(config, summary, report, list.sha256));
+    const h = await writeHashed(await pkg.payloadPath(PACKAGE_PATHS.registration), docx);
+    await pkg.addPayload(PACKAGE_PATHS.registration, h.sha256, h.size);
+  }
+  return list.sha256;
 }
 
-async function addText(bag: BagWriter, rel: string, text: string): Promise<void> {
-  const h = await writeHashed(await bag.payloadPath(rel), text);
-  await bag.addPayload(rel, h.sha256, h.size);
+async function addText(pkg: PackageWriter, rel: string, text: string): Promise<void> {
+  const h = await writeHashed(await pkg.payloadPath(rel), text);
+  await pkg.addPayload(rel, h.sha256, h.size);
 }

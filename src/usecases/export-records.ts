@@ -1,5 +1,5 @@
 import type { ArchiveConfig } from '../archive/archive-config.js';
-import type { BagWriter } from '../archive/bagit.js';
+import type { PackageWriter } from '../archive/package-writer.js';
 import { catalogueEntryOf } from '../archive/catalogue-entry.js';
 import type { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import type { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
@@ -16,7 +16,7 @@ import {
   type RecordFacts,
   type RecordScope,
 } from '../db/repos/archive-catalogue.js';
-import { RETENTION_PERIOD_NAMES, type CatalogueClass } from '../domain/catalogue-class.js';
+import type { CatalogueClass } from '../domain/catalogue-class.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
 import { errorMessage } from '../errors.js';
@@ -29,8 +29,10 @@ export interface RecordsExportContext {
   blobs: BlobStore;
   config: ArchiveConfig;
   timeZone: string;
-  bag: BagWriter;
+  bag: PackageWriter;
   xml: CatalogueXmlWriter;
+  /** 顺序号 of 文件目录.XML so far: one sequence over the carrier. */
+  carrierSeq: number;
   xlsx: CatalogueXlsxWriter;
   report: ReportBuilder;
   fileCtx: FileCheckContext;
@@ -74,7 +76,6 @@ export async function exportClass(
     );
   const opts = { timeZone: ctx.timeZone, secrecyDefault: ctx.config.secrecyDefault };
   ctx.xlsx.beginClass(cls);
-  ctx.xml.beginClass(cls);
   // Every 档号 of the class in the package is a row (withdrawn ones noted), so 序号 follows the page.
   let seq = 0;
   let next = listRecordsPage(ctx.db, scope, cls.classKey, 0, PAGE);
@@ -84,6 +85,7 @@ export async function exportClass(
     next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
     const entries = page.map((r) => catalogueEntryOf(r, opts));
     const seqs = page.map(() => ++seq);
+    const carrierSeqs = page.map((r) => (r.status === 'confirmed' ? ++ctx.carrierSeq : 0));
     page.forEach((r, i) => checkRecord(r, opts, ctx.report, entries[i]));
     const packaged: PackagedFile[][] = page.map(() => []);
     let bytes = 0;
@@ -99,7 +101,11 @@ export async function exportClass(
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
       const meta = await ctx.copier.write(
         await ctx.bag.payloadPath(metaRel),
-        itemMetadataXml(r, entries[k]!, packaged[k]!, { code: cls.code, seq: seqs[k]! }),
+        itemMetadataXml(r, entries[k]!, packaged[k]!, {
+          code: cls.code,
+          seq: seqs[k]!,
+          carrierSeq: carrierSeqs[k]!,
+        }),
       );
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
       ctx.written.add(metaRel);
@@ -108,12 +114,18 @@ export async function exportClass(
       const { photo: _photo, ...fields } = entries[k]!;
       const row = { seq: seqs[k]!, archivalCode: r.archivalCode, ...fields };
       ctx.xlsx.addRow(row);
-      await ctx.xml.add({
-        ...row,
-        retention: RETENTION_PERIOD_NAMES[r.retention],
-        status: r.status,
-        files: packaged[k]!.map((f) => `${recordDir(r)}/${f.name}`),
-      });
+      // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
+      if (r.status === 'confirmed')
+        await ctx.xml.add({
+          seq: carrierSeqs[k]!,
+          archivalCode: r.archivalCode,
+          responsible: row.responsible,
+          title: row.title,
+          date: row.date,
+          secrecy: row.secrecy,
+          files: packaged[k]!.map((f) => `${recordDir(r)}/${f.name}`),
+          remarks: row.remarks,
+        });
     }
     ctx.progress.tick(page.length, bytes);
   }

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
@@ -7,12 +7,13 @@ import { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
-import { PACKAGE_PATHS } from '../archive/transfer-package.js';
+import { CarrierFolderWriter, FixityListWriter } from '../archive/package-writer.js';
+import { PACKAGE_PATHS, type PackageLayout } from '../archive/transfer-package.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import type { Db } from '../db/client.js';
 import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
-import { getUnitById } from '../db/repos/units.js';
+import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
 import { ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
@@ -43,8 +44,10 @@ export interface ExportDeps {
 export interface ExportInput {
   unitId: number;
   year: number;
-  /** The bag's root folder; must not exist or be empty. */
+  /** The carrier's root folder (or the bag's); must not exist or be empty. */
   outDir: string;
+  /** 'carrier' (default): the 移交 layout at the root; 'bag': the same inside a BagIt bag. */
+  layout?: PackageLayout;
 }
 
 export interface ExportResult {
@@ -57,21 +60,41 @@ export interface ExportResult {
   payloadOxum: string;
   report: FourPropertiesReport;
   catalogueXlsx: string;
+  layout: PackageLayout;
+  /** The 四性 check failed: written as a 预检包 (not to be handed over, no 登记表). */
+  preCheck: boolean;
+  /** The package's 数字摘要: SHA-256 of 其他/数字摘要清单.TXT. */
+  digest: string;
 }
 
 /**
- * Writes the transfer package of a unit's subtree for a year: a BagIt 1.0 bag whose payload is
- * the transfer folder (说明文件.TXT, 文件目录.XML, 归档文件目录.xlsx, 电子档案/ named by 档号 with
- * per-item metadata XML, 其他/, and the 四性 report). The 归档文件目录 is compiled per class (one
- * Excel sheet and one XML <目录> each, 序号 from 1, covers on the 封面 sheet), classes in
- * sortClasses order. Original bytes only, streamed with flat
- * memory; the four-properties checks run on the copies as they are made.
+ * Writes the transfer package of a unit's subtree for a year in the layout of the 电子档案移交与
+ * 接收办法 (附件2): 说明文件.TXT, 文件目录.XML (flat, one 顺序号 sequence), 电子档案/ (files named by
+ * 档号 with per-item metadata XML) and 其他/ (归档文件目录.xlsx, the 四性 report, scheme, tables,
+ * the fixity list and the 移交与接收登记表 quoting its hash) at the root of `outDir`, or (layout
+ * 'bag') the same folder as the payload of a BagIt 1.0 bag. The 归档文件目录 is compiled per class
+ * (one Excel sheet each, 序号 from 1, covers on the 封面 sheet), classes in sortClasses order.
+ * Original bytes only, streamed with flat memory; the four-properties checks run on the copies as
+ * they are made. A package that fails them is written as a 预检包 (labelled at its root and in
+ * 说明文件, no 登记表). On an error the partial output is removed.
  */
 export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
-  const { db, config } = deps;
-  const unit = await getUnitById(db, input.unitId);
+  const unit = await getUnitById(deps.db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   await ensureEmptyDir(input.outDir);
+  try {
+    return await writePackage(deps, input, unit);
+  } catch (err) {
+    // Nothing half-written stays behind (the folder was empty when we started).
+    for (const name of await readdir(input.outDir).catch(() => []))
+      await rm(join(input.outDir, name), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow): Promise<ExportResult> {
+  const { db, config } = deps;
+  const layout = input.layout ?? 'carrier';
   const startedAt = deps.clock.now();
   const generatedAt = `${localDateTime(startedAt, deps.timeZone)}（${deps.timeZone}）`;
   const scope = { unitPath: unit.path, year: input.year };
@@ -89,8 +112,10 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     unit.path,
     classes.map((c) => c.classKey),
   );
-  const bag = new BagWriter(input.outDir);
-  await bag.open();
+  const bag = layout === 'bag' ? new BagWriter(input.outDir) : undefined;
+  await bag?.open();
+  const pkg = new FixityListWriter(bag ?? new CarrierFolderWriter(input.outDir), PACKAGE_PATHS.fixity);
+  await pkg.open();
   const header = {
     fondsCode: fonds.codes,
     fondsName: fonds.names,
@@ -98,15 +123,16 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     year: input.year,
     generatedAt,
   };
-  const xmlPath = await bag.payloadPath(PACKAGE_PATHS.catalogueXml);
-  const xlsxPath = await bag.payloadPath(PACKAGE_PATHS.catalogueXlsx);
+  const xmlPath = await pkg.payloadPath(PACKAGE_PATHS.catalogueXml);
+  const xlsxPath = await pkg.payloadPath(PACKAGE_PATHS.catalogueXlsx);
   const ctx: RecordsExportContext = {
     db,
     blobs: deps.blobs,
     config,
     timeZone: deps.timeZone,
-    bag,
-    xml: await CatalogueXmlWriter.open(xmlPath, header),
+    bag: pkg,
+    xml: await CatalogueXmlWriter.open(xmlPath),
+    carrierSeq: 0,
     xlsx: new CatalogueXlsxWriter(xlsxPath, header, classes),
     report: new ReportBuilder(),
     fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
@@ -128,12 +154,12 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   ctx.progress.done();
 
   const xml = await ctx.xml.close();
-  await bag.addPayload(PACKAGE_PATHS.catalogueXml, xml.sha256, xml.size);
+  await pkg.addPayload(PACKAGE_PATHS.catalogueXml, xml.sha256, xml.size);
   await ctx.xlsx.close();
   const xlsx = await copyAndHash(xlsxPath);
-  await bag.addPayload(PACKAGE_PATHS.catalogueXlsx, xlsx.sha256, xlsx.size);
-  await checkPackageFiles(join(input.outDir, 'data'), ctx.written, ctx.report);
-  await writeOtherFiles(db, bag, config, unit.path, input.year);
+  await pkg.addPayload(PACKAGE_PATHS.catalogueXlsx, xlsx.sha256, xlsx.size);
+  await checkPackageFiles(pkg.payloadRoot, ctx.written, ctx.report);
+  await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
   const report = ctx.report.finish(
     deps.clock.now(),
@@ -141,7 +167,9 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     deps.virusScan ? 'ran' : 'off',
   );
   const unconfirmed = await countUnconfirmed(db, unit.path, input.year);
-  await writeReadmeAndReport(bag, config, report, {
+  const digest = await writeReadmeAndReport(pkg, config, report, {
+    layout,
+    carrierEntries: ctx.carrierSeq,
     fonds: fonds.held,
     transferringUnit: fonds.unit.transferringUnit,
     unitFullName: unit.fullName,
@@ -164,18 +192,22 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
         : [];
     }),
   });
-  const { payloadOxum } = await bag.finish(
-    {
-      'Source-Organization': fonds.unit.transferringUnit,
-      'Contact-Name': config.package.contact,
-      'External-Identifier': `${fonds.held.map((f) => f.code).join('-')}-${unit.code}-${input.year}`,
-      'External-Description':
-        `全宗 ${fonds.held.map((f) => `${f.code} ${f.name}`.trim()).join('、')}：` +
-        `${unit.fullName} ${input.year}年度 归档文件移交包（DA/T 22-2015）`,
-      'Bag-Software-Agent': deps.software ?? 'lark-archive-bot',
-    },
-    isoDate(startedAt, deps.timeZone),
-  );
+  const payloadOxum = !bag
+    ? pkg.payloadOxum
+    : (
+        await bag.finish(
+          {
+            'Source-Organization': fonds.unit.transferringUnit,
+            'Contact-Name': config.package.contact,
+            'External-Identifier': `${fonds.held.map((f) => f.code).join('-')}-${unit.code}-${input.year}`,
+            'External-Description':
+              `全宗 ${fonds.held.map((f) => `${f.code} ${f.name}`.trim()).join('、')}：` +
+              `${unit.fullName} ${input.year}年度 归档文件移交包（DA/T 22-2015）`,
+            'Bag-Software-Agent': deps.software ?? 'lark-archive-bot',
+          },
+          isoDate(startedAt, deps.timeZone),
+        )
+      ).payloadOxum;
   return {
     outDir: input.outDir,
     records: report.totals.records,
@@ -186,6 +218,9 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     payloadOxum,
     report,
     catalogueXlsx: xlsxPath,
+    layout,
+    preCheck: !report.passed,
+    digest,
   };
 }
 

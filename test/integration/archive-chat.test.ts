@@ -247,6 +247,17 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       });
     await check();
     expect(opsCards()).toEqual(['告警：四性检测未通过']);
+    // 导出 while the file is damaged: only a 预检包, named as such in the chat and on the ZIP.
+    await ctx.commands.handle(deps, msg('om_e9', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    const [exportJob] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = 'om_e9'`,
+    );
+    await ctx.jobs
+      .get('archive-export')!
+      .run(exportJob!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    expect(h.fake.uploads().at(-1)!.fileName).toMatch(/^A182-V1-2025-预检包-.*\.zip$/);
+    expect(texts(h, 'om_e9').at(-1)).toContain('预检包（四性检测不通过，不得移交）已生成');
     await check(); // still failing: no second alert within the hour
     expect(opsCards()).toEqual(['告警：四性检测未通过']);
     writeFileSync(path, good);

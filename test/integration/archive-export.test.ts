@@ -6,6 +6,7 @@ import { join, relative, sep } from 'node:path';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipFolder } from '../../src/archive/zip-store.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
@@ -104,6 +105,7 @@ describe('export: catalogue and transfer package', () => {
   let f: ArchiveFixture;
   let out: string;
   let res: ExportResult;
+  let carrier: ExportResult;
   const originals = new Map<string, Buffer>();
 
   beforeAll(async () => {
@@ -153,7 +155,11 @@ describe('export: catalogue and transfer package', () => {
     await confirmArchive(deps, { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' });
     res = await exportTransferPackage(
       { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-      { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'bag') },
+      { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'bag'), layout: 'bag' },
+    );
+    carrier = await exportTransferPackage(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      { unitId: f.unit.T1.id, year: 2025, outDir: join(out, 'carrier') },
     );
   });
   afterAll(async () => {
@@ -168,15 +174,17 @@ describe('export: catalogue and transfer package', () => {
 
   it('has the transfer folder layout with files named by 档号, original bytes only', () => {
     const data = join(out, 'bag', 'data');
+    expect(readdirSync(data).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
     for (const p of [
-      '说明文件.TXT',
-      '文件目录.XML',
       '归档文件目录.xlsx',
       '四性检测报告.json',
       '四性检测报告.xlsx',
+      '分类方案.TXT',
+      '保管期限表.TXT',
+      '归档材料清单.TXT',
+      '数字摘要清单.TXT',
+      '电子档案移交与接收登记表.docx',
     ])
-      expect(existsSync(join(data, p)), p).toBe(true);
-    for (const p of ['分类方案.TXT', '保管期限表.TXT', '归档材料清单.TXT', '电子档案移交与接收登记表.TXT'])
       expect(existsSync(join(data, '其他', p)), p).toBe(true);
     const ws = join(data, '电子档案', '2025', 'WS');
     expect(readFileSync(join(ws, 'A182-WS·2025-D30-ZH-0001.pdf')).equals(originals.get('notice')!)).toBe(
@@ -187,15 +195,16 @@ describe('export: catalogue and transfer package', () => {
     expect(existsSync(join(ws, 'A182-WS·2025-D30-ZH-0002.pdf'))).toBe(false);
     const zp = join(data, '电子档案', '2025', 'ZP');
     expect(readFileSync(join(zp, 'A182-ZP·2025-Y-0001-01.jpg')).equals(originals.get('p1')!)).toBe(true);
-    const report = JSON.parse(readFileSync(join(data, '四性检测报告.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(data, '其他', '四性检测报告.json'), 'utf8'));
     expect(report.failures.filter((x: any) => x.severity === 'error')).toEqual([]);
     expect(report.passed).toBe(true);
     expect(readFileSync(join(data, '说明文件.TXT'), 'utf8')).toContain('A182');
+    expect(res.preCheck).toBe(false);
   });
 
   it('the Excel catalogue read back has a cover and one sheet per class with the 2015 columns', async () => {
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '归档文件目录.xlsx'));
     // 封面 first, then the classes in catalogue order (文书 before 照片).
     expect(wb.worksheets.map((w) => w.name)).toEqual(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y']);
 
@@ -259,56 +268,44 @@ describe('export: catalogue and transfer package', () => {
     for (const r of [...body, photos]) expect(r[5]).toMatch(/^\d{8}$/);
   });
 
-  it('the XML catalogue is well-formed, one <目录> per class, and matches the Excel one', async () => {
+  it('文件目录.XML is the flat 附件2 form: one <文件> per record on the carrier, one 顺序号 sequence', async () => {
     const text = readFileSync(join(out, 'bag', 'data', '文件目录.XML'), 'utf8');
     expect(XMLValidator.validate(text)).toBe(true);
     const doc = new XMLParser({
       ignoreAttributes: false,
       parseTagValue: false,
-      isArray: (n) => ['目录', '文件', '电子档案名称'].includes(n),
+      isArray: (n) => ['文件', '电子档案名称'].includes(n),
     }).parse(text);
-    expect(doc['文件目录']['@_全宗号']).toBe('A182');
-    expect(doc['文件目录']['文件']).toBeUndefined();
-    const catalogues = doc['文件目录']['目录'] as any[];
-    expect(catalogues.map((c) => c['@_类别'])).toEqual(['WS·2025-D30-ZH', 'ZP·2025-Y']);
-    expect(catalogues[0]).toMatchObject({
-      '@_全宗号': 'A182',
-      '@_门类': '文书',
-      '@_年度': '2025',
-      '@_保管期限': 'D30',
-      '@_机构问题': 'ZH',
-      '@_件数': '2',
-      '@_起止件号': '0001-0004',
-    });
-    expect(catalogues[1]).toMatchObject({ '@_门类': '照片', '@_保管期限': 'Y', '@_件数': '1' });
-    expect(catalogues[1]['@_机构问题']).toBeUndefined();
-
-    const [docs, photos] = catalogues.map((c) => c['文件'] as any[]) as [any[], any[]];
-    expect(docs.map((x) => x['档号'])).toEqual([
-      'A182-WS·2025-D30-ZH-0001',
-      'A182-WS·2025-D30-ZH-0002',
-      'A182-WS·2025-D30-ZH-0004',
+    expect(doc['文件目录']['目录']).toBeUndefined();
+    const entries = doc['文件目录']['文件'] as any[];
+    // The withdrawn 0002 has no file on the carrier: only the 归档文件目录 (Excel) keeps its row.
+    expect(entries.map((x) => [x['顺序号'], x['档号']])).toEqual([
+      ['1', 'A182-WS·2025-D30-ZH-0001'],
+      ['2', 'A182-WS·2025-D30-ZH-0004'],
+      ['3', 'A182-ZP·2025-Y-0001'],
     ]);
-    expect(docs.map((x) => x['顺序号'])).toEqual(['1', '2', '3']);
-    expect(photos.map((x) => [x['顺序号'], x['档号']])).toEqual([['1', 'A182-ZP·2025-Y-0001']]);
-    expect(docs[0]['题名']).toBe('关于开展脱贫攻坚普查工作的通知');
-    expect(docs[0]['日期']).toBe('20250601');
-    expect(docs[0]['电子档案名称']).toEqual(['电子档案/2025/WS/A182-WS·2025-D30-ZH-0001.pdf']);
-    expect(docs[1]['状态']).toBe('停用');
-    expect(docs[1]['电子档案名称']).toBeUndefined();
-    expect(photos[0]['电子档案名称']).toHaveLength(2);
-    for (const name of [...docs, ...photos].flatMap((x) => x['电子档案名称'] ?? []))
+    for (const x of entries)
+      expect(Object.keys(x).filter((k) => !k.startsWith('@_'))).toEqual(
+        ['顺序号', '档号', '责任者', '题名', '日期', '密级', '电子档案名称', '备注'].filter((k) => k in x),
+      );
+    const [notice, , photos] = entries as [any, any, any];
+    expect(notice['题名']).toBe('关于开展脱贫攻坚普查工作的通知');
+    expect(notice['日期']).toBe('20250601');
+    expect(notice['电子档案名称']).toEqual(['电子档案/2025/WS/A182-WS·2025-D30-ZH-0001.pdf']);
+    expect(photos['电子档案名称']).toHaveLength(2);
+    for (const name of entries.flatMap((x) => x['电子档案名称'] ?? []))
       expect(statSync(join(out, 'bag', 'data', name)).isFile()).toBe(true);
 
-    // Same rows, same order, same 序号 as the Excel sheets.
+    // Same titles as the Excel sheets' live rows, in the same order.
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
-    for (const c of catalogues) {
-      const rows = sheetRows(wb.getWorksheet(c['@_类别'])!).slice(1);
-      expect((c['文件'] as any[]).map((x) => [x['顺序号'], x['档号'], x['题名']])).toEqual(
-        rows.map((r) => [r[0], r[1], r[4]]),
-      );
-    }
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '归档文件目录.xlsx'));
+    const live = ['WS·2025-D30-ZH', 'ZP·2025-Y'].flatMap((name) =>
+      sheetRows(wb.getWorksheet(name)!)
+        .slice(1)
+        .filter((r) => !(r[8] ?? '').includes('件号停用'))
+        .map((r) => [r[1], r[4]]),
+    );
+    expect(entries.map((x) => [x['档号'], x['题名']])).toEqual(live);
 
     const meta = readFileSync(
       join(out, 'bag', 'data', '电子档案', '2025', 'ZP', 'A182-ZP·2025-Y-0001.xml'),
@@ -318,6 +315,7 @@ describe('export: catalogue and transfer package', () => {
     expect(meta).toContain('<摄影者>王村干</摄影者>');
     expect(meta).toContain('<目录>ZP·2025-Y</目录>');
     expect(meta).toContain('<目录序号>1</目录序号>');
+    expect(meta).toContain('<顺序号>3</顺序号>');
     const meeting = readFileSync(
       join(out, 'bag', 'data', '电子档案', '2025', 'WS', 'A182-WS·2025-D30-ZH-0004.xml'),
       'utf8',
@@ -336,7 +334,7 @@ describe('export: catalogue and transfer package', () => {
 
   it('flags a class whose 件号 continue in another unit package, instead of checking its continuity', () => {
     const data = join(out, 'bag', 'data');
-    const report = JSON.parse(readFileSync(join(data, '四性检测报告.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(data, '其他', '四性检测报告.json'), 'utf8'));
     // V2 (西村) holds A182-WS·2025-D30-ZH-0003 of the same class; the photo class is V1's alone.
     const partial = report.failures.filter((x: any) => x.check === 'partial_class');
     expect(partial).toHaveLength(1);
@@ -360,7 +358,7 @@ describe('export: catalogue and transfer package', () => {
     const town = await exportTo(f.unit.T1.id, 'town');
     expect(town.report.failures.filter((x) => x.check === 'partial_class')).toEqual([]);
     expect(town.report.failures.filter((x) => x.check === 'number_gap')).toEqual([]);
-    expect(readFileSync(join(out, 'town', 'data', '说明文件.TXT'), 'utf8')).not.toContain('接续');
+    expect(readFileSync(join(out, 'town', '说明文件.TXT'), 'utf8')).not.toContain('接续');
 
     // With V2's number gone, V1 holds the class whole again, and its gap is a real failure.
     await f.db.execute(sql`delete from archive_records where archival_code = 'A182-WS·2025-D30-ZH-0003'`);
@@ -369,6 +367,75 @@ describe('export: catalogue and transfer package', () => {
     const gaps = v1.report.failures.filter((x) => x.check === 'number_gap');
     expect(gaps.map((x) => x.archivalCode)).toEqual(['A182-WS·2025-D30-ZH-0003']);
     expect(v1.report.passed).toBe(false);
+    // A failed check gives a 预检包: labelled at its root and in 说明文件, and no 登记表 to sign.
+    expect(v1.preCheck).toBe(true);
+    const root = join(out, 'v1-again');
+    expect(readdirSync(root)).toContain('预检包-四性检测未通过-不得移交.TXT');
+    expect(readFileSync(join(root, '说明文件.TXT'), 'utf8')).toMatch(/^\ufeff【预检包】/);
+    expect(existsSync(join(root, '其他', '电子档案移交与接收登记表.docx'))).toBe(false);
+  });
+
+  it('writes the 移交 layout at the carrier root by default; the DOCX 登记表 quotes the package 数字摘要', async () => {
+    const root = join(out, 'carrier');
+    expect(carrier.layout).toBe('carrier');
+    expect(readdirSync(root).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
+    // The fixity list names every other file with its SHA-256; its own hash is the 数字摘要.
+    const listBytes = readFileSync(join(root, '其他', '数字摘要清单.TXT'));
+    expect(sha256(listBytes)).toBe(carrier.digest);
+    const listed = new Map(
+      listBytes
+        .toString('utf8')
+        .split('\r\n')
+        .filter((l) => /^[0-9a-f]{64} {2}/.test(l))
+        .map((l) => [l.slice(66), l.slice(0, 64)]),
+    );
+    const onDisk = filesUnder(root).map((p) => relative(root, p).split(sep).join('/'));
+    expect([...listed.keys()].sort()).toEqual(onDisk.filter((p) => !/数字摘要清单|登记表/.test(p)).sort());
+    for (const [rel, hash] of listed) expect(sha256(readFileSync(join(root, rel))), rel).toBe(hash);
+
+    const readme = readFileSync(join(root, '说明文件.TXT'), 'utf8');
+    for (const field of [
+      '载体类型：移动硬盘',
+      '载体编号：',
+      '载体保管单位：测试县档案馆',
+      '载体制作单位：测试县人民政府',
+      '载体检查单位：测试县人民政府',
+      '载体内电子档案顺序号：1-',
+    ])
+      expect(readme).toContain(field);
+
+    const docx = unzipSync(readFileSync(join(root, '其他', '电子档案移交与接收登记表.docx')));
+    const body = strFromU8(docx['word/document.xml']!);
+    expect(XMLValidator.validate(body)).toBe(true);
+    const text = body.replace(/<[^>]+>/g, '');
+    for (const field of [
+      '电子档案移交与接收登记表',
+      '交接工作名称',
+      '内容描述',
+      '移交电子档案数量',
+      '移交数据量',
+      '载体起止顺序号',
+      '移交载体类型、规格',
+      '检验内容',
+      '移交单位',
+      '接收单位',
+      '单位名称',
+      '准确性检验',
+      '完整性检验',
+      '可用性检验',
+      '安全性检验',
+      '载体外观检验',
+      '填表人（签名）',
+      '审核人（签名）',
+      '单位（印章）',
+      '数字摘要',
+      carrier.digest,
+      '病毒检查：未检',
+      '测试县档案馆',
+    ])
+      expect(text, field).toContain(field);
+    expect(body).toContain('宋体');
+    expect(body).toContain('<w:tblBorders>');
   });
 
   it('zips the package (stored, UTF-8 names) so standard unzip tools accept it', async () => {

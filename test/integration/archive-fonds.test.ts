@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
@@ -21,10 +22,10 @@ describe('fonds per 立档单位', () => {
     lines = [];
     return runArchiveCommand(args, { db: f.db, env: { DATA_DIR: f.dataDir }, out: (l) => lines.push(l) });
   };
-  const exportTo = (unitId: number, dir: string) =>
+  const exportTo = (unitId: number, dir: string, layout: 'bag' | 'carrier' = 'carrier') =>
     exportTransferPackage(
       { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-      { unitId, year: 2025, outDir: join(out, dir) },
+      { unitId, year: 2025, outDir: join(out, dir), layout },
     );
   const read = (dir: string, rel: string) => readFileSync(join(out, dir, rel), 'utf8');
 
@@ -67,7 +68,7 @@ describe('fonds per 立档单位', () => {
   });
 
   it("names the village's fonds in 说明文件, 目录, 封面, bag-info and the registration form", async () => {
-    const res = await exportTo(f.unit.V1.id, 'v1');
+    const res = await exportTo(f.unit.V1.id, 'v1', 'bag');
     expect(
       res.report.failures.filter((x) => x.check === 'partial_class' || x.check === 'number_gap'),
     ).toEqual([]);
@@ -77,19 +78,24 @@ describe('fonds per 立档单位', () => {
     expect(readme).toContain('全宗号：A183    全宗名称：东村村民委员会');
     expect(readme).not.toContain('A182');
     expect(readme).not.toContain('测试县人民政府');
-    const xml = read('v1', 'data/文件目录.XML');
-    expect(xml).toContain('全宗号="A183"');
-    expect(xml).toContain('全宗名称="东村村民委员会"');
-    expect(xml).not.toContain('A182');
+    expect(read('v1', 'data/文件目录.XML')).not.toContain('A182');
+    const meta = read('v1', 'data/电子档案/2025/WS/A183-WS·2025-D30-ZH-0001.xml');
+    expect(meta).toContain('<全宗号>A183</全宗号>');
     const info = read('v1', 'bag-info.txt');
     expect(info).toContain('Source-Organization: 甲镇东村村民委员会');
     expect(info).toContain('External-Identifier: A183-V1-2025');
     expect(info).not.toContain('测试县人民政府');
-    expect(read('v1', 'data/其他/电子档案移交与接收登记表.TXT')).toContain('移交单位：甲镇东村村民委员会');
+    const form = strFromU8(
+      unzipSync(readFileSync(join(out, 'v1', 'data/其他/电子档案移交与接收登记表.docx')))[
+        'word/document.xml'
+      ]!,
+    ).replace(/<[^>]+>/g, '');
+    expect(form).toContain('甲镇东村村民委员会');
+    expect(form).toContain('全宗 A183 东村村民委员会');
     expect(read('v1', 'data/其他/分类方案.TXT')).toContain('单位 V1 及其下级：全宗号 A183（东村村民委员会）');
 
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(join(out, 'v1', 'data', '归档文件目录.xlsx'));
+    await wb.xlsx.readFile(join(out, 'v1', 'data', '其他', '归档文件目录.xlsx'));
     const cover = wb.getWorksheet('封面')!;
     const value = (label: string) => {
       let v: unknown;
@@ -106,7 +112,7 @@ describe('fonds per 立档单位', () => {
   });
 
   it('a package over both fonds names both; the 移交单位 is the exporting unit’s fonds', async () => {
-    await exportTo(f.unit.T1.id, 't1');
+    await exportTo(f.unit.T1.id, 't1', 'bag');
     const readme = read('t1', 'data/说明文件.TXT');
     expect(readme).toContain('全宗号：A182    全宗名称：测试县人民政府');
     expect(readme).toContain('全宗号：A183    全宗名称：东村村民委员会');
@@ -114,6 +120,6 @@ describe('fonds per 立档单位', () => {
     expect(read('t1', 'bag-info.txt')).toContain('External-Identifier: A182-A183-T1-2025');
     const v2 = await exportTo(f.unit.V2.id, 'v2');
     expect(v2.report.failures.filter((x) => x.check === 'partial_class')).toEqual([]);
-    expect(read('v2', 'data/说明文件.TXT')).toContain('全宗号：A182    全宗名称：测试县人民政府');
+    expect(read('v2', '说明文件.TXT')).toContain('全宗号：A182    全宗名称：测试县人民政府');
   });
 });

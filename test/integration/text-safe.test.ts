@@ -172,7 +172,7 @@ describe('text safe for every format: the Excel catalogue gets the XML writer’
       { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'bag') },
     );
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(join(out, 'bag', 'data', '归档文件目录.xlsx'));
+    await wb.xlsx.readFile(join(out, 'bag', '其他', '归档文件目录.xlsx'));
     const cells: string[] = [];
     wb.eachSheet((sheet) =>
       sheet.eachRow((row) => row.eachCell((c) => void cells.push(String(c.value ?? '')))),

@@ -1,0 +1,160 @@
+/**
+ * 电子档案移交与接收登记表 (附件1 of the 电子档案移交与接收办法) as a printable DOCX: the transfer's
+ * description rows, then the 检验内容 table with a column each for the 移交单位 and the 接收单位, the
+ * package's 数字摘要, and the 填表人 / 审核人 / 单位（印章） lines to sign by hand. Built with `docx`
+ * (pure JavaScript, no native code, no download at install; actively maintained and widely used),
+ * so the form opens in WPS and Word and prints on A4.
+ */
+import {
+  AlignmentType,
+  Document,
+  Packer,
+  Paragraph,
+  Table,
+  TableCell,
+  TableRow,
+  TextRun,
+  VerticalAlign,
+  WidthType,
+} from 'docx';
+import type { ArchiveConfig } from './archive-config.js';
+import { carrierOf, gigabytes, PACKAGE_PATHS, type PackageSummary } from './transfer-package.js';
+import { xmlText } from './xml-escape.js';
+import type { FourPropertiesReport, Property } from '../domain/four-properties.js';
+
+export interface RegistrationForm {
+  title: string;
+  /** 交接工作名称 … 移交载体类型、规格: label and value. */
+  transfer: [string, string][];
+  /** 检验内容: label, the 移交单位's entry, the 接收单位's (blank: they fill it in). */
+  checks: [string, string, string][];
+  /** 数字摘要: the algorithm and the value. */
+  digest: string;
+}
+
+const CHECK_ROWS: [string, Property][] = [
+  ['准确性检验', 'authenticity'],
+  ['完整性检验', 'integrity'],
+  ['可用性检验', 'usability'],
+  ['安全性检验', 'security'],
+];
+
+const WHAT: Record<Property, string> = {
+  authenticity: '逐个文件重算 SHA-256 与采集时记录核对，档号与目录一一对应',
+  integrity: '目录与文件一一对应，件号连续，必填著录项齐全',
+  usability: '按文件头识别格式，图像解码、PDF 结构可解析',
+  security: '审计记录核对',
+};
+
+/** What the form says, from the package summary, the 四性 report and the fixity list's hash. */
+export function registrationForm(
+  c: ArchiveConfig,
+  s: PackageSummary,
+  report: FourPropertiesReport,
+  fixitySha256: string,
+): RegistrationForm {
+  const k = carrierOf(c, s);
+  const fonds = s.fonds.map((f) => `${f.code} ${f.name}`.trim()).join('、');
+  const kinds = [...new Set(s.catalogues.map((x) => x.categoryName))].join('、') || '无';
+  const formats = [...s.formats.keys()].join('、') || '无';
+  const verdict = (p: Property) => {
+    const r = report.summary[p];
+    const text = `${WHAT[p]}：检测 ${r.checked} 项，${r.failed ? `不通过 ${r.failed} 项` : '通过'}`;
+    if (p !== 'security') return text;
+    return report.virusScan === 'ran' ? `${text}；病毒检查已做` : `${text}；病毒检查：未检（未配置）`;
+  };
+  return {
+    title: '电子档案移交与接收登记表',
+    transfer: [
+      ['交接工作名称', `全宗 ${fonds} ${s.unitFullName} ${s.year}年度电子档案移交`],
+      [
+        '内容描述',
+        `${s.unitFullName} ${s.year}年度归档文件，门类：${kinds}；格式：${formats}；` +
+          `离线移交，存储结构按《电子档案移交与接收办法》附件2${s.layout === 'bag' ? '（外加 BagIt 1.0 封装）' : ''}`,
+      ],
+      [
+        '移交电子档案数量',
+        `${s.records - s.withdrawn} 件，电子文件 ${s.files} 个（另有停用件号 ${s.withdrawn} 个）`,
+      ],
+      ['移交数据量', `${gigabytes(s.bytes)} GB（${s.bytes} 字节）`],
+      [
+        '载体起止顺序号',
+        `载体 ${k.number}：${s.carrierEntries > 0 ? `1-${s.carrierEntries}` : '无'}（${PACKAGE_PATHS.catalogueXml} 顺序号）`,
+      ],
+      ['移交载体类型、规格', [k.type, k.spec].filter(Boolean).join('，')],
+    ],
+    checks: [
+      ['单位名称', s.transferringUnit, c.package.receivingUnit],
+      ...CHECK_ROWS.map(([label, p]): [string, string, string] => [label, verdict(p), '']),
+      ['载体外观检验', '', ''],
+      ['填表人（签名）', '\n\n年    月    日', '\n\n年    月    日'],
+      ['审核人（签名）', '\n\n年    月    日', '\n\n年    月    日'],
+      ['单位（印章）', '\n\n年    月    日', '\n\n年    月    日'],
+    ],
+    digest: `SHA-256：${fixitySha256}（对 ${PACKAGE_PATHS.fixity} 计算；该清单列出本包其余每个文件的 SHA-256）`,
+  };
+}
+
+const FONT = '宋体';
+
+function cell(text: string, opts: { span?: number; width?: number; bold?: boolean; center?: boolean } = {}) {
+  const lines = xmlText(text).split('\n');
+  return new TableCell({
+    columnSpan: opts.span,
+    width: opts.width ? { size: opts.width, type: WidthType.PERCENTAGE } : undefined,
+    verticalAlign: VerticalAlign.CENTER,
+    children: lines.map(
+      (line) =>
+        new Paragraph({
+          alignment: opts.center ? AlignmentType.CENTER : AlignmentType.LEFT,
+          children: [new TextRun({ text: line, font: FONT, size: 21, bold: opts.bold })],
+        }),
+    ),
+  });
+}
+
+/** The form as DOCX bytes (A4 portrait, 宋体, a bordered table). */
+export async function registrationFormDocx(form: RegistrationForm): Promise<Buffer> {
+  const rows = [
+    ...form.transfer.map(
+      ([label, value]) =>
+        new TableRow({ children: [cell(label, { width: 22, bold: true }), cell(value, { span: 2 })] }),
+    ),
+    new TableRow({
+      children: [
+        cell('检验内容', { width: 22, bold: true, center: true }),
+        cell('移交单位', { width: 39, bold: true, center: true }),
+        cell('接收单位', { width: 39, bold: true, center: true }),
+      ],
+    }),
+    ...form.checks.map(
+      ([label, ours, theirs]) =>
+        new TableRow({ children: [cell(label, { bold: true }), cell(ours), cell(theirs)] }),
+    ),
+    new TableRow({ children: [cell('数字摘要', { bold: true }), cell(form.digest, { span: 2 })] }),
+  ];
+  const doc = new Document({
+    creator: 'lark-archive-bot',
+    title: form.title,
+    styles: { default: { document: { run: { font: FONT, size: 21 } } } },
+    sections: [
+      {
+        properties: {
+          page: {
+            size: { width: 11906, height: 16838 },
+            margin: { top: 1440, bottom: 1440, left: 1304, right: 1304 },
+          },
+        },
+        children: [
+          new Paragraph({
+            alignment: AlignmentType.CENTER,
+            spacing: { after: 240 },
+            children: [new TextRun({ text: form.title, font: FONT, size: 32, bold: true })],
+          }),
+          new Table({ width: { size: 100, type: WidthType.PERCENTAGE }, rows }),
+        ],
+      },
+    ],
+  });
+  return Packer.toBuffer(doc);
+}

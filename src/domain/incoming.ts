@@ -30,6 +30,8 @@ export type IncomingEvent =
   | { kind: 'bot_added'; chatId: string; chatName?: string; operatorOpenId?: string; at: Date }
   | { kind: 'bot_removed'; chatId: string; operatorOpenId?: string; at: Date }
   | { kind: 'card_action'; action: CardAction }
+  /** A tap on the bot's custom menu (direct chat with the bot): `key` is the item's event_key. */
+  | { kind: 'menu'; eventId: string; operatorOpenId: string; key: string; at: Date }
   | { kind: 'other'; type: string };
 
 export interface CardAction {

@@ -55,6 +55,17 @@ export function mapLarkEvent(envelope: unknown): IncomingEvent {
           token: str(ev.token),
         },
       };
+    case 'application.bot.menu_v6':
+      return {
+        kind: 'menu',
+        eventId: required(str(rec(env.header).event_id), 'header.event_id'),
+        operatorOpenId: required(
+          str(rec(rec(ev.operator).operator_id).open_id),
+          'event.operator.operator_id.open_id',
+        ),
+        key: required(str(ev.event_key), 'event.event_key'),
+        at,
+      };
     default:
       return { kind: 'other', type };
   }

@@ -38,6 +38,7 @@ export const RECORDED_EVENT_TYPES = [
   'im.message.receive_v1',
   'im.chat.member.bot.added_v1',
   'im.chat.member.bot.deleted_v1',
+  'application.bot.menu_v6',
 ] as const;
 /** Subscribed in some consoles but of no use here: acknowledged and dropped. */
 export const IGNORED_EVENT_TYPES = ['im.message.message_read_v1'] as const;

@@ -1,6 +1,7 @@
 import { helpCard } from '../cards/help-card.js';
 import { parseCommand, type Command } from '../domain/commands.js';
-import type { IncomingMessage } from '../domain/incoming.js';
+import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
+import { answeringInDirectChat } from './direct-answers.js';
 import type { BotDeps } from './deps.js';
 import type { CommandDeclaration } from './feature.js';
 import { replyCard, replyText } from './reply-text.js';
@@ -45,6 +46,43 @@ export class CommandRegistry {
       `没有听懂“${cmd.text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
       `unknown-${msg.messageId}`,
     );
+  }
+
+  /**
+   * A tap on the bot's menu (a direct chat): the item's event_key names a command (its name, such as
+   * `progress`, or one of its words, such as 进度); it runs as if the person had typed it to the bot,
+   * its answers sent to them directly (there is no message to reply to).
+   */
+  async menu(deps: BotDeps, e: Extract<IncomingEvent, { kind: 'menu' }>): Promise<void> {
+    const key = e.key.trim().toLowerCase();
+    const declared = this.commands.find(
+      (c) => c.name.toLowerCase() === key || c.words.some((w) => w.toLowerCase() === key),
+    );
+    const msg: IncomingMessage = {
+      // Unique per tap, and short: handlers build their send keys (≤ 50 chars) from it.
+      messageId: `menu${e.eventId.slice(-32)}`,
+      chatId: '',
+      chatType: 'p2p',
+      senderOpenId: e.operatorOpenId,
+      senderType: 'user',
+      msgType: 'text',
+      content: JSON.stringify({ text: declared?.words[0] ?? e.key }),
+      sentAt: e.at,
+      mentions: [],
+    };
+    const direct = { ...deps, gateway: answeringInDirectChat(deps.gateway, e.operatorOpenId) };
+    deps.metrics.inc('menu_taps_total', { command: declared?.name ?? 'unknown' });
+    if (!declared) {
+      deps.logger.warn({ key: e.key.slice(0, 40) }, 'bot menu item names no command');
+      await replyText(
+        direct.gateway,
+        msg.messageId,
+        '这个菜单项还没有对应的功能。发送「帮助」查看我能做什么。',
+        `menu-${msg.messageId}`,
+      );
+      return;
+    }
+    await declared.handle(direct, msg, { name: declared.name, args: '', text: declared.words[0] ?? '' });
   }
 
   private async help(deps: BotDeps, msg: IncomingMessage): Promise<void> {

@@ -48,6 +48,10 @@ export async function processEvent(
       log.info({ chatId: event.chatId }, 'bot removed from chat');
       await hooks.onBotRemoved?.(deps, event);
       return 'done';
+    case 'menu':
+      if (!hooks.commands) return 'ignored';
+      await hooks.commands.menu(deps, event);
+      return 'done';
     case 'card_action':
       // Answered synchronously at intake; the stored row is the audit trail.
       return 'done';

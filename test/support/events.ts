@@ -139,3 +139,31 @@ export function cardActionEvent(i: {
     },
   };
 }
+
+/** A tap on the bot's custom menu (`application.bot.menu_v6`, a direct chat with the bot). */
+export function botMenuEvent(i: {
+  appId: string;
+  operatorOpenId: string;
+  eventKey: string;
+  eventId?: string;
+}) {
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      event_type: 'application.bot.menu_v6',
+      create_time: String(Date.now()),
+      token: TEST_VERIFICATION_TOKEN,
+      app_id: i.appId,
+      tenant_key: 'tenant_test',
+    },
+    event: {
+      operator: {
+        operator_name: '王村官',
+        operator_id: { open_id: i.operatorOpenId, union_id: 'on_menu_union', user_id: 'menu_user' },
+      },
+      event_key: i.eventKey,
+      timestamp: Math.floor(Date.now() / 1000),
+    },
+  };
+}

@@ -2,8 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects. Units need no database: no global set-up, and they run in worker threads that are
- * reused between files. Integration files each run in a process of their own (forks), starting
- * from a migrated PGlite template cached on disk (test/support/global-setup.ts).
+ * reused between files. Integration files run in worker processes (forks) that are also reused
+ * between files: a file pays neither a process start, nor the import of src/, nor a PGlite boot
+ * (test/support/test-db.ts hands the worker's PGlite, emptied, to the next file). The migrated
+ * template is cached on disk (test/support/global-setup.ts). vitest still hands out one file at a
+ * time, so a worker that dies fails only the file it was running.
  */
 export default defineConfig({
   test: {
@@ -13,7 +16,7 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     // Pool options are read once for all projects.
-    poolOptions: { threads: { isolate: false }, forks: { isolate: true } },
+    poolOptions: { threads: { isolate: false }, forks: { isolate: false } },
     projects: [
       {
         extends: true,

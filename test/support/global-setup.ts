@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** PGlite: a data-dir dump of a freshly migrated database. */
     pgliteTemplatePath: string;
+    /** PGlite: the same database unpacked as a data folder on disk (copied, never opened in place). */
+    pgliteTemplateDir: string;
     /** PostgreSQL: name of a migrated template database (when TEST_DATABASE_URL is set). */
     pgTemplateDb: string;
   }
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migratePostgresUrl(withDatabase(url, name));
     project.provide('pgTemplateDb', name);
     project.provide('pgliteTemplatePath', '');
+    project.provide('pgliteTemplateDir', '');
     return async () => {
       const leftovers = await admin<{ datname: string }[]>`
         select datname from pg_database where datname like ${`archive_bot_t_${process.pid}_%`} or datname = ${name}`;
@@ -41,7 +44,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await admin.end();
     };
   }
-  project.provide('pgliteTemplatePath', await pgliteTemplate());
+  const template = await pgliteTemplate();
+  project.provide('pgliteTemplatePath', template);
+  project.provide('pgliteTemplateDir', await unpackedTemplate(template));
   project.provide('pgTemplateDb', '');
   return async () => {};
 }
@@ -61,7 +66,7 @@ async function pgliteTemplate(): Promise<string> {
     await migrate(fromPglite(client));
     const dump = await client.dumpDataDir('none');
     mkdirSync(CACHE_DIR, { recursive: true });
-    for (const old of readdirSync(CACHE_DIR)) rmSync(join(CACHE_DIR, old), { force: true });
+    for (const old of readdirSync(CACHE_DIR)) rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
     // Write then rename: a concurrent run never reads a half-written template.
     const partial = `${path}.${process.pid}.partial`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
@@ -70,6 +75,28 @@ async function pgliteTemplate(): Promise<string> {
     await client.close();
   }
   return path;
+}
+
+/**
+ * The template unpacked into a PGlite data folder next to the dump (same key). A test that needs a
+ * data folder on disk copies it (a fraction of a second) instead of booting PGlite to unpack the
+ * dump (seconds of CPU per folder).
+ */
+async function unpackedTemplate(dump: string): Promise<string> {
+  const dir = dump.replace(/\.tar$/, '.dir');
+  if (existsSync(dir)) return dir;
+  const partial = `${dir}.${process.pid}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  const client = await PGlite.create({ dataDir: partial, loadDataDir: new Blob([readFileSync(dump)]) });
+  await client.close();
+  // Rename when whole: a concurrent run never copies a half-written folder.
+  try {
+    renameSync(partial, dir);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(dir)) throw err;
+  }
+  return dir;
 }
 
 function templateKey(): string {

@@ -5,6 +5,7 @@ import type { FixityListWriter, PackageWriter } from '../archive/package-writer.
 import { registrationForm, registrationFormDocx } from '../archive/registration-form.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { writeReportXlsx } from '../archive/four-properties-report.js';
+import { CARRIER_CATALOGUE_XSD, ITEM_METADATA_XSD, SCHEMA_PATHS } from '../archive/package-schemas.js';
 import { writeHashed } from '../archive/hashing-writer.js';
 import {
   checklistText,
@@ -78,6 +79,8 @@ export async function writeOtherFiles(
         ),
     ],
     [`${other}/归档材料清单.TXT`, checklistText(await checklistRows(db, unitPath, year), year)],
+    [SCHEMA_PATHS.carrierCatalogue, CARRIER_CATALOGUE_XSD],
+    [SCHEMA_PATHS.itemMetadata, ITEM_METADATA_XSD],
   ];
   for (const [rel, text] of files) await addText(bag, rel, text);
 }

@@ -105,6 +105,10 @@ export async function exportClass(
           code: cls.code,
           seq: seqs[k]!,
           carrierSeq: carrierSeqs[k]!,
+          fondsName: cls.fondsName || r.unitFullName,
+          archiveName: ctx.config.package.receivingUnit,
+          carrierNumber: ctx.config.package.carrier.number,
+          folder: recordDir(r),
         }),
       );
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
@@ -171,5 +175,5 @@ async function exportFile(
   const mime = m.sniffedMime ?? 'application/octet-stream';
   ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
   await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
-  return { name, material: m, sha256: probe.sha256, size: probe.size, mime };
+  return { name, material: m, sha256: probe.sha256, size: probe.size, mime, head: probe.head };
 }

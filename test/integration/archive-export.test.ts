@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
+import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipFolder } from '../../src/archive/zip-store.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
@@ -313,7 +314,7 @@ describe('export: catalogue and transfer package', () => {
     );
     expect(XMLValidator.validate(meta)).toBe(true);
     expect(meta).toContain('<摄影者>王村干</摄影者>');
-    expect(meta).toContain('<目录>ZP·2025-Y</目录>');
+    expect(meta).toContain('<目录号>ZP·2025-Y</目录号>');
     expect(meta).toContain('<目录序号>1</目录序号>');
     expect(meta).toContain('<顺序号>3</顺序号>');
     const meeting = readFileSync(
@@ -436,6 +437,72 @@ describe('export: catalogue and transfer package', () => {
       expect(text, field).toContain(field);
     expect(body).toContain('宋体');
     expect(body).toContain('<w:tblBorders>');
+  });
+
+  it('every XML of the package validates against the XSD shipped in its 其他/XML模式/ (libxml2)', async () => {
+    for (const root of [join(out, 'bag', 'data'), join(out, 'carrier')]) {
+      const schema = (name: string) => ({
+        fileName: name,
+        contents: readFileSync(join(root, '其他', 'XML模式', name), 'utf8'),
+      });
+      const xmls = filesUnder(root).filter((p) => /\.xml$/i.test(p));
+      const items = xmls.filter((p) => p.includes(`${sep}电子档案${sep}`));
+      expect(items.length).toBeGreaterThanOrEqual(3);
+      expect(xmls.length).toBe(items.length + 1); // and 文件目录.XML
+      const check = async (files: string[], xsd: string) => {
+        const res = await validateXML({
+          xml: files.map((p, i) => ({ fileName: `f${i}.xml`, contents: readFileSync(p, 'utf8') })),
+          schema: schema(xsd),
+        });
+        expect(res.errors.map((e) => e.rawMessage)).toEqual([]);
+        expect(res.valid).toBe(true);
+      };
+      await check([join(root, '文件目录.XML')], '文件目录.xsd');
+      await check(items, '电子文件元数据.xsd');
+    }
+    // The schema has teeth: a 文件 without 电子档案名称, or a bad 顺序号, is refused.
+    const bad = await validateXML({
+      xml: {
+        fileName: 'bad.xml',
+        contents:
+          '<?xml version="1.0" encoding="UTF-8"?><文件目录><文件><顺序号>0</顺序号><档号>A</档号>' +
+          '<责任者/><题名>t</题名><日期>2025</日期><密级/><备注/></文件></文件目录>',
+      },
+      schema: {
+        fileName: 's.xsd',
+        contents: readFileSync(join(out, 'carrier', '其他', 'XML模式', '文件目录.xsd'), 'utf8'),
+      },
+    });
+    expect(bad.valid).toBe(false);
+    expect(bad.errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('per-item metadata carries the DA/T 46 mandatory elements', () => {
+    const meta = readFileSync(
+      join(out, 'carrier', '电子档案', '2025', 'WS', 'A182-WS·2025-D30-ZH-0001.xml'),
+      'utf8',
+    );
+    for (const el of [
+      '<聚合层次>文件</聚合层次>',
+      '<档案馆名称>测试县档案馆</档案馆名称>',
+      '<全宗名称>测试县人民政府</全宗名称>',
+      '<立档单位名称>测试县人民政府</立档单位名称>',
+      '<电子文件号>A182-DZ-',
+      '<室编件号>1</室编件号>',
+      '<题名>关于开展脱贫攻坚普查工作的通知</题名>',
+      '<文件组合类型>单件</文件组合类型>',
+      '<语种>汉语</语种>',
+      '<稿本>正本</稿本>',
+      '<当前位置>电子档案/2025/WS</当前位置>',
+      '<控制标识>开放</控制标识>',
+      '<格式信息>application/pdf</格式信息>',
+      '<格式版本>PDF 1.4</格式版本>',
+      '<文档创建程序>',
+      '<生成方式>原生</生成方式>',
+      '<机构人员类型>单位</机构人员类型>',
+      '<行为>确认归档</行为>',
+    ])
+      expect(meta, el).toContain(el);
   });
 
   it('zips the package (stored, UTF-8 names) so standard unzip tools accept it', async () => {

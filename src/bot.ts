@@ -10,6 +10,7 @@ import { openDb, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
+import { databasePacingSlots } from './db/repos/lark-pacing.js';
 import { AppError, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
@@ -127,6 +128,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       metrics,
       clock,
       installId: install.installId,
+      // On PostgreSQL several instances may share the database: Lark's limits are kept there for all.
+      ...(database.kind === 'postgres' ? { pacingSlots: databasePacingSlots(database.db) } : {}),
     });
     const botOpenId = await checkCredentials(gateway, logger);
     const deps: BotDeps = {

@@ -4,11 +4,19 @@ import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
 import { LarkChatGateway } from './chat-gateway.js';
 import { createLarkClient, type LarkClient } from './client.js';
+import type { PacingSlots } from './shared-pacer.js';
 
 /** The SDK client and the chat gateway over it, as the composition root needs them. */
 export function createLarkGateway(
   config: Config,
-  deps: { logger: Logger; metrics: Metrics; clock: Clock; installId?: string },
+  deps: {
+    logger: Logger;
+    metrics: Metrics;
+    clock: Clock;
+    installId?: string;
+    /** Several instances on one PostgreSQL: Lark's limits kept there for all of them (unset: this process). */
+    pacingSlots?: PacingSlots;
+  },
 ): {
   client: LarkClient;
   gateway: LarkChatGateway;
@@ -18,11 +26,12 @@ export function createLarkGateway(
   const client = createLarkClient(config.lark, { logger: deps.logger });
   let last: { api: string; code: number; at: Date } | undefined;
   const gateway = new LarkChatGateway(
-    { client, ...deps },
+    { client, logger: deps.logger, metrics: deps.metrics, clock: deps.clock },
     {
       perApiPerSecond: config.lark.perApiPerSecond,
       perApiPerMinute: config.lark.perApiPerMinute,
       ...(deps.installId ? { installId: deps.installId } : {}),
+      ...(deps.pacingSlots ? { pacingSlots: deps.pacingSlots } : {}),
       onRefused: (api: string, code: number) => (last = { api, code, at: deps.clock.now() }),
     },
   );

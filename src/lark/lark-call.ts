@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { clearTenantToken, type LarkClient } from './client.js';
 import { toLarkError } from './lark-errors.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type BucketSpec } from './rate-limiter.js';
+import { SharedPacer, type Pacer, type PacingSlots } from './shared-pacer.js';
 
 export interface LarkCallOptions {
   /** Lark allows 50/s per API; stay below. */
@@ -22,6 +23,11 @@ export interface LarkCallOptions {
   sleep: (ms: number) => Promise<void>;
   /** Told when Lark refuses our credentials or a scope (for the operations alert). */
   onRefused?: (api: string, code: number) => void;
+  /**
+   * Several instances on one PostgreSQL database: the limits are kept in the database for all of
+   * them together (unset: this process keeps them alone, as on PGlite).
+   */
+  pacingSlots?: PacingSlots;
 }
 
 /**
@@ -47,7 +53,7 @@ export const defaultCallOptions: LarkCallOptions = {
  * token (clearing the SDK's cached token first) and bounded retries after rate limiting.
  */
 export class LarkCaller {
-  private readonly limiter: RateLimiter;
+  private readonly pacer: Pacer;
 
   constructor(
     private readonly client: LarkClient,
@@ -55,16 +61,24 @@ export class LarkCaller {
     private readonly logger: Logger,
     private readonly opts: LarkCallOptions,
   ) {
-    this.limiter = new RateLimiter((key) => {
-      const [kind] = key.split(':', 1);
-      // Burst + one second of refill stays within Lark's 50/s.
-      const apiBurst = Math.max(1, Math.min(opts.perApiPerSecond, 50 - opts.perApiPerSecond));
-      if (kind === 'api') return { perSecond: opts.perApiPerSecond, burst: apiBurst };
-      if (kind === 'apimin')
-        return { perSecond: opts.perApiPerMinute / 60, burst: Math.max(1, opts.perApiPerMinute / 10) };
-      if (kind === 'target') return { perSecond: opts.perChatPerSecond, burst: 1 };
-      return undefined;
-    });
+    // Shared by several instances, per-second keys are spaced evenly (burst 1): a call that resumes
+    // late must not join a burst another instance already took. The per-minute key keeps its burst.
+    const specFor =
+      (shared: boolean) =>
+      (key: string): BucketSpec | undefined => {
+        const [kind] = key.split(':', 1);
+        // Burst + one second of refill stays within Lark's 50/s.
+        const apiBurst = shared ? 1 : Math.max(1, Math.min(opts.perApiPerSecond, 50 - opts.perApiPerSecond));
+        if (kind === 'api') return { perSecond: opts.perApiPerSecond, burst: apiBurst };
+        if (kind === 'apimin')
+          return { perSecond: opts.perApiPerMinute / 60, burst: Math.max(1, opts.perApiPerMinute / 10) };
+        if (kind === 'target') return { perSecond: opts.perChatPerSecond, burst: 1 };
+        return undefined;
+      };
+    const local = new RateLimiter(specFor(false));
+    this.pacer = opts.pacingSlots
+      ? new SharedPacer(opts.pacingSlots, specFor(true), local, logger, metrics)
+      : local;
   }
 
   /** `targets`: per-target limiter keys (a chat id, a user id, a message being patched). */
@@ -74,7 +88,7 @@ export class LarkCaller {
     let rateRetries = 0;
     let waitedMs = 0;
     for (;;) {
-      await this.limiter.takeAll(keys);
+      await this.pacer.takeAll(keys);
       this.metrics.inc('lark_api_calls_total', { api }, 1, 'Lark API calls (attempts), per API');
       try {
         return await fn();

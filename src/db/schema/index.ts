@@ -10,3 +10,4 @@ export * from './bot-messages.js';
 export * from './installation.js';
 export * from './ops-alerts.js';
 export * from './chronicle.js';
+export * from './lark-pacing.js';

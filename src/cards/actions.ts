@@ -51,6 +51,12 @@ export const FILE_FIND = defineCardAction({
   value: z.object({ b: id, r: round }),
   stale: RESEND_MATERIALS,
 });
+/** 分开归档: each file of the burst gets its own filing card. */
+export const SPLIT = defineCardAction({
+  name: 'split',
+  value: z.object({ b: id, r: round }),
+  stale: RESEND_MATERIALS,
+});
 export const SKIP = defineCardAction({ name: 'skip', value: z.object({ b: id }), stale: RESEND_MATERIALS });
 export const REOPEN = defineCardAction({
   name: 'reopen',

@@ -1,4 +1,4 @@
-import { FILE_BROWSE, FILE_HOUSEHOLD, FILED_VIEW, FIX, REOPEN, SKIP, UNDO } from './actions.js';
+import { FILE_BROWSE, FILE_HOUSEHOLD, FILED_VIEW, FIX, REOPEN, SKIP, SPLIT, UNDO } from './actions.js';
 import {
   button,
   buttonRow,
@@ -44,6 +44,8 @@ export function filingCard(input: {
   named: HouseholdChoice[];
   /** The unit's own open tasks (not a household's) not among the suggestions. */
   unitTasks: FilingChoice[];
+  /** 2 to 9 files: 分开归档 offers one card per file. */
+  splittable?: boolean;
   timeZone: string;
 }): object {
   const full = filingCardOf(input, false);
@@ -86,7 +88,15 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   else if (n > 0)
     elements.push(wideButton(`${input.unitName}的任务（${n}项）`, FILE_BROWSE.value({ ...at, h: 0 })));
   if (input.households.length > 0 || n > MAX_TASK_BUTTONS) elements.push(findForm(at));
-  elements.push(hr(), buttonRow([button('不归档', SKIP.value({ b }))]));
+  elements.push(
+    hr(),
+    buttonRow([
+      ...(input.splittable ? [button('分开归档', SPLIT.value(at))] : []),
+      button('不归档', SKIP.value({ b })),
+    ]),
+  );
+  if (input.splittable)
+    elements.push(md("<font color='grey'>不是同一项任务的材料？点「分开归档」，每个文件单独选任务。</font>"));
   return card('收到材料，请选择归档任务', 'blue', elements, {
     summary: `收到材料，请选择归档任务（${input.unitName}）`,
   });
@@ -165,4 +175,18 @@ export function unboundCard(summary: string): object {
   return card('收到材料', 'blue', [
     md(`${esc(summary)}\n\n本群还没有绑定单位，暂时无法归档。管理员可发送「@归档助手 绑定 村名」完成绑定。`),
   ]);
+}
+
+/** 分开归档 done: each file gets its own card, as a reply to its own message. */
+export function splitCard(input: { summary: string; parts: number }): object {
+  return card(
+    '材料已分开',
+    'blue',
+    [
+      md(
+        `${esc(input.summary)}\n\n已分成 ${input.parts} 份：每个文件下面会单独收到一张卡片，请分别选择任务。`,
+      ),
+    ],
+    { summary: `材料已分成 ${input.parts} 份，请分别选择任务` },
+  );
 }

@@ -39,6 +39,9 @@ export const EXPAND_FORWARD_JOB = defineJob({
 /** Answers a closed burst once (the filing card, or a plain acknowledgment). */
 export const ACK_BURST_JOB = defineJob({ name: 'ack-burst', payload: z.object({ burstId: id }) });
 
+/** The filing card of one part of a split burst (分开归档), as a reply to its file's message. */
+export const SPLIT_CARD_JOB = defineJob({ name: 'split-card', payload: z.object({ burstId: id }) });
+
 /** One reconciliation round over the active chats (one per interval slot). */
 export const RECONCILE_JOB = defineJob({ name: 'reconcile', payload: z.object({}) });
 

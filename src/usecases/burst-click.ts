@@ -5,6 +5,7 @@ import { isFilingCardOf } from '../db/repos/unfiled-bursts.js';
 import { DomainError } from '../errors.js';
 import { burstSummary, type BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
+import { ALREADY_SPLIT } from './file-burst.js';
 
 export const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
 
@@ -30,6 +31,7 @@ export async function clickedBurst(deps: BotDeps, a: Where, burstId: number): Pr
     clickedIn(a, burst.chatId, burst.ackMessageId) ||
     (a.chatId === burst.chatId && !!a.messageId && (await isFilingCardOf(deps.db, a.messageId, burst.id)));
   if (!onItsCard) throw new DomainError('bad_action', RESEND_MATERIALS);
+  if (burst.status === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
   return burst;
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { taskProgress } from '../db/repos/completeness.js';
+import { lockBurstStatus } from '../db/repos/bursts.js';
 import { loadBurstForFiling } from '../db/repos/filings-burst.js';
 import {
   getLiveFilingOfBurst,
@@ -74,6 +75,9 @@ export const taskRef = (t: TaskContext): TaskRef => ({
   kinds: t.kinds,
 });
 
+/** A split burst (分开归档) files nothing itself: its files have cards of their own. */
+export const ALREADY_SPLIT = '这组材料已经分开了，请在每个文件下面的卡片上选择任务';
+
 export const taskLabel = (t: TaskRef) =>
   `「${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}」`;
 
@@ -129,6 +133,8 @@ export async function fileBurst(
   const counts = countKinds(kinds);
   const kind = filingKindOf(kinds);
   const item = await db.transaction(async (tx) => {
+    // Split meanwhile (分开归档): its files now belong to their own bursts.
+    if ((await lockBurstStatus(tx, burst.id)) === 'split') return 'split' as const;
     const inserted = await insertFilingItem(
       tx,
       {
@@ -163,6 +169,7 @@ export async function fileBurst(
     });
     return inserted;
   });
+  if (item === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
   if (!item) {
     const winner = await getLiveFilingOfBurst(db, burst.id);
     if (!winner) throw new Error(`fileBurst: burst ${burst.id} conflict without a live filing`);

@@ -1,5 +1,6 @@
 import { filedCard, filingCard, unboundCard } from '../cards/filing-card.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
+import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
@@ -89,6 +90,7 @@ export async function presentBurst(
       households,
       named: householdsNamedIn(view.caption, households),
       unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
+      splittable: stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
       timeZone: deps.timeZone,
     }),
   );

@@ -1,6 +1,7 @@
 import { enqueueJob } from '../db/repos/jobs.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
-import { FILING_CARD_AGAIN_JOB, NOTIFY_JOB } from '../domain/job-types.js';
+import { FILING_CARD_AGAIN_JOB, NOTIFY_JOB, SPLIT_CARD_JOB } from '../domain/job-types.js';
+import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
 import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-again.js';
 import { cardAgainAction, unfiledCommand } from '../usecases/unfiled-command.js';
@@ -13,6 +14,7 @@ import { isChatMember as isChatMemberOf } from '../usecases/is-chat-member.js';
 import { deliverNotify } from '../usecases/notify.js';
 import { leaveChat, onboardChat } from '../usecases/onboard-chat.js';
 import { presentBurst } from '../usecases/present-burst.js';
+import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
 import type { FeatureEnv } from './feature-env.js';
@@ -39,6 +41,12 @@ export function filingFeature(env: FeatureEnv): Feature {
         maxFileBytes: config.capture.maxFileBytes,
       }),
       cardAgainAction(options),
+      splitBurstAction({
+        isChatMember,
+        quietWindowMs: config.capture.quietWindowMs,
+        maxFileBytes: config.capture.maxFileBytes,
+        wakeJobs: env.wakeJobs,
+      }),
     ],
     commands: [unfiledCommand(options)],
     jobs: [
@@ -47,6 +55,17 @@ export function filingFeature(env: FeatureEnv): Feature {
         handle: async (payload, log) => {
           await sendFilingCardAgain({ ...deps, ...options }, payload, log);
         },
+      }),
+      // 分开归档: each part's filing card, a reply to its own file (never filed automatically).
+      jobHandler({
+        type: SPLIT_CARD_JOB,
+        handle: (payload) =>
+          acknowledgeBurst(env.deps, payload.burstId, {
+            quietWindowMs: config.capture.quietWindowMs,
+            maxFileBytes: config.capture.maxFileBytes,
+            present: (deps, view) =>
+              presentBurst({ ...deps, isChatMember, timeZone: config.timeZone }, view, { auto: false }),
+          }),
       }),
     ],
     timers: [

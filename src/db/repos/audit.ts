@@ -3,6 +3,7 @@ import { auditLog } from '../schema/index.js';
 
 export type AuditAction =
   | 'file'
+  | 'split'
   | 'undo'
   | 'refile'
   | 'unfile'

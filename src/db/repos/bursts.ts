@@ -141,3 +141,16 @@ export async function setBurstAck(
     sql`update bursts set ack_message_id = ${ackMessageId}, caption = ${caption} where id = ${id}`,
   );
 }
+
+/**
+ * Locks the burst's row in the caller's transaction and returns its status: a filing and a split
+ * (分开归档) of one burst take this lock, so never both happen.
+ */
+export async function lockBurstStatus(tx: Db, id: number): Promise<BurstStatus | undefined> {
+  const [row] = await tx
+    .select({ status: bursts.status })
+    .from(bursts)
+    .where(eq(bursts.id, id))
+    .for('update');
+  return row?.status;
+}

@@ -14,7 +14,8 @@ export type JobStatus = 'pending' | 'processing' | 'done' | 'dead';
 /** materials.status: the download's outcome. */
 export type MaterialStatus = 'pending' | 'stored' | 'failed' | 'needs_reupload' | 'too_large' | 'empty';
 /** bursts.status: open until acknowledged. */
-export type BurstStatus = 'open' | 'closed';
+/** `split`: its materials were moved to one burst each (分开归档); it files nothing itself. */
+export type BurstStatus = 'open' | 'closed' | 'split';
 /** chat_bindings.status: ended = replaced by a later binding. */
 export type BindingStatus = 'active' | 'paused' | 'ended';
 /** filing_items.via: how the filing was made. */

@@ -1,0 +1,70 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+import { bursts, materials as materialsTable } from '../schema/index.js';
+
+/** Most files one burst may be split into (one card each). */
+export const MAX_SPLIT_PARTS = 9;
+
+export type SplitRefusal = 'gone' | 'split' | 'filed' | 'too_few' | 'too_many';
+
+/**
+ * Splits a closed burst into one burst per stored file (a video's cover goes with its video),
+ * inside the caller's transaction: the burst row is locked first (fileBurst takes the same lock),
+ * so a filing and a split never both happen. Refused, changing nothing, when the burst is filed
+ * (its files would end up in two items), already split, or has fewer than 2 or more than
+ * MAX_SPLIT_PARTS files. Files not stored stay with the original burst, which is marked `split`.
+ */
+export async function splitBurstRows(
+  tx: Db,
+  burstId: number,
+  now: Date,
+): Promise<{ children: { burstId: number; materialIds: number[] }[] } | { refused: SplitRefusal }> {
+  const [burst] = await queryRows<{ status: string; live: boolean }>(
+    tx,
+    sql`select status,
+          exists (select 1 from filing_items fi where fi.burst_id = b.id and fi.undone_at is null) as live
+        from bursts b where id = ${burstId} for update`,
+  );
+  if (!burst) return { refused: 'gone' };
+  if (burst.status === 'split') return { refused: 'split' };
+  if (burst.live) return { refused: 'filed' };
+  const materials = await queryRows<{
+    id: number;
+    message_id: string;
+    role: string;
+    sent_at: Date | string;
+    live: boolean;
+  }>(
+    tx,
+    sql`select m.id::int as id, m.message_id, m.role, m.sent_at,
+          exists (select 1 from filing_item_materials fim join filing_items fi on fi.id = fim.item_id
+                  where fim.material_id = m.id and fi.undone_at is null) as live
+        from materials m where m.burst_id = ${burstId} and m.status = 'stored' order by m.sent_at, m.id`,
+  );
+  if (materials.some((m) => m.live)) return { refused: 'filed' };
+  const mains = materials.filter((m) => m.role !== 'cover');
+  if (mains.length < 2) return { refused: 'too_few' };
+  if (mains.length > MAX_SPLIT_PARTS) return { refused: 'too_many' };
+  const children: { burstId: number; materialIds: number[] }[] = [];
+  for (const m of mains) {
+    const covers = materials.filter((c) => c.role === 'cover' && c.message_id === m.message_id);
+    const at = new Date(m.sent_at).toISOString();
+    const [child] = await queryRows<{ id: number }>(
+      tx,
+      sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, status,
+            caption, created_at)
+          select chat_id, sender_open_id, ${m.message_id}, ${at}::timestamptz, ${at}::timestamptz, closes_at,
+            'closed', caption, ${now}
+          from bursts where id = ${burstId}
+          returning id::int as id`,
+    );
+    const ids = [m.id, ...covers.map((c) => c.id)];
+    await tx
+      .update(materialsTable)
+      .set({ burstId: Number(child!.id) })
+      .where(inArray(materialsTable.id, ids));
+    children.push({ burstId: Number(child!.id), materialIds: ids });
+  }
+  await tx.update(bursts).set({ status: 'split' }).where(eq(bursts.id, burstId));
+  return { children };
+}

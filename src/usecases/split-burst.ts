@@ -1,0 +1,67 @@
+import { insertAudit } from '../db/repos/audit.js';
+import { MAX_SPLIT_PARTS, splitBurstRows, type SplitRefusal } from '../db/repos/burst-split.js';
+import { getBurst } from '../db/repos/bursts.js';
+import { filingRoundOfBurst } from '../db/repos/filings.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { SPLIT_CARD_JOB } from '../domain/job-types.js';
+import { ALREADY_SPLIT, canFile, type FilingDeps } from './file-burst.js';
+
+const REFUSALS: Record<SplitRefusal, string> = {
+  gone: '这个按钮已失效，请重新发送材料',
+  split: ALREADY_SPLIT,
+  filed: '这组材料已经归档，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
+  too_few: '只有一个文件，不用分开',
+  too_many: `超过${MAX_SPLIT_PARTS}个文件，不能在卡片上分开；请分几次重新发送`,
+};
+
+export type SplitOutcome =
+  { status: 'split'; parts: number; message: string } | { status: 'refused'; message: string };
+
+/**
+ * 分开归档: the burst's files become one burst each, so each gets its own filing card (a reply to its
+ * own message, sent by a `split-card` job) and is filed as its own item. Only someone who may file
+ * for the chat's unit may split; a filed or already split burst, a card drawn before the last filing
+ * or 撤销, or fewer than 2 / more than 9 files are refused and nothing changes. The split, its audit
+ * row and the card jobs are one transaction.
+ */
+export async function splitBurst(
+  deps: FilingDeps,
+  input: { burstId: number; actorOpenId: string; round?: number },
+): Promise<SplitOutcome> {
+  const { db } = deps;
+  const burst = await getBurst(db, input.burstId);
+  if (!burst) return { status: 'refused', message: REFUSALS.gone };
+  if (burst.status === 'split') return { status: 'refused', message: ALREADY_SPLIT };
+  const unit = await unitOfChat(db, burst.chatId);
+  if (!unit) return { status: 'refused', message: '本群还没有绑定单位，暂时无法归档' };
+  if (!(await canFile(deps, input.actorOpenId, unit, burst.chatId)))
+    return { status: 'refused', message: `只有${unit.name}的工作群成员或工作人员才能分开归档` };
+  if (input.round !== undefined && input.round !== (await filingRoundOfBurst(db, burst.id)))
+    return { status: 'refused', message: '这张卡片已过期，请在最新的卡片上选择' };
+  const now = deps.clock.now();
+  const res = await db.transaction(async (tx) => {
+    const r = await splitBurstRows(tx, burst.id, now);
+    if ('refused' in r) return r;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'split',
+      source: 'card',
+      unitId: unit.id,
+      burstId: burst.id,
+      chatId: burst.chatId,
+      details: { parts: r.children.map((c) => ({ burstId: c.burstId, materialIds: c.materialIds })) },
+    });
+    for (const c of r.children)
+      await enqueueJob(
+        tx,
+        { type: SPLIT_CARD_JOB, key: String(c.burstId), payload: { burstId: c.burstId }, runAt: now },
+        now,
+      );
+    return r;
+  });
+  if ('refused' in res) return { status: 'refused', message: REFUSALS[res.refused] };
+  const n = res.children.length;
+  return { status: 'split', parts: n, message: `已分成 ${n} 份，请在每个文件下面的卡片上分别选择任务` };
+}

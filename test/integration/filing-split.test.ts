@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { buttonValue, cardButtonElements } from '../support/cards.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+type Answer = { toast?: { type: string; content: string }; card?: { data: unknown } };
+
+/** Issue 14: 分开归档 — a mixed burst split so that each file is filed to its own task. */
+describe('splitting a burst (分开归档)', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness();
+    org = await seedOrg(h.db.db, { prefix: 'S' });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    const unit = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const tap = async (
+    value: Record<string, unknown>,
+    messageId: string,
+    o: { operator?: string; chatId?: string } = {},
+  ): Promise<Answer> => {
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: o.operator ?? org.officer,
+        value,
+        chatId: o.chatId ?? chatId,
+        messageId,
+      }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as Answer;
+  };
+  /** n photos then a caption, as one burst; the filing card the bot answered with. */
+  const photos = async (n: number, caption: string) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const messageId = id('om_');
+      const key = id('img_');
+      h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+      await h.post(
+        messageEvent({
+          appId: h.fake.appId,
+          chatId,
+          messageId,
+          senderOpenId: org.officer,
+          msgType: 'image',
+          content: { image_key: key },
+        }),
+      );
+      ids.push(messageId);
+    }
+    await h.post(
+      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: org.officer, content: { text: caption } }),
+    );
+    const card = await waitFor('the filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === ids[0] && m.msgType === 'interactive'),
+    );
+    return { ids, card };
+  };
+  const itemsOf = async (messageIds: string[]) =>
+    queryRows<{ item: number; task: string; n: number }>(
+      h.db.db,
+      sql`select fi.id::int as item, t.code as task, count(*)::int as n from filing_items fi
+          join tasks t on t.id = fi.task_id join filing_item_materials fim on fim.item_id = fi.id
+          join materials m on m.id = fim.material_id
+          where fi.undone_at is null and m.message_id = any(${sql.raw(`array[${messageIds.map((x) => `'${x}'`).join(',')}]`)})
+          group by fi.id, t.code order by fi.id`,
+    );
+  const splitAudits = async (burstId: number) =>
+    queryRows<{ details: any }>(
+      h.db.db,
+      sql`select details from audit_log where action = 'split' and burst_id = ${burstId}`,
+    );
+
+  it('gives each photo its own card; each is filed as its own item, audited', async () => {
+    const { ids, card } = await photos(3, '今天拍的');
+    const split = buttonValue(card.content, 'split');
+    const burstId = Number(split.b);
+
+    // A tap by someone who is not in the chat nor works for the unit: refused, nothing changed.
+    const stranger = await tap(split, card.messageId, { operator: 'ou_stranger' });
+    expect(stranger.toast?.type).toBe('error');
+    expect(stranger.toast?.content).toContain('工作群成员');
+    // Forged values: another chat, a value that does not parse.
+    const elsewhere = await tap(split, id('om_'), { chatId: id('oc_') });
+    expect(elsewhere.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    const garbled = await tap({ a: 'split', b: 'x' }, card.messageId);
+    expect(garbled.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(await splitAudits(burstId)).toEqual([]);
+    const [before] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from materials where burst_id = ${burstId}`,
+    );
+    expect(before!.n).toBe(3);
+
+    const done = await tap(split, card.messageId);
+    expect(done.toast).toEqual({
+      type: 'success',
+      content: '已分成 3 份，请在每个文件下面的卡片上分别选择任务',
+    });
+    expect(JSON.stringify(done.card!.data)).toContain('已分成 3 份');
+
+    // One card per photo, each a reply to its own photo, offering every task but no further split.
+    const cards = await waitFor('a card under each photo', () => {
+      const cs = ids.slice(1).map((m) => h.fake.sentMessages().find((x) => x.replyTo === m));
+      const first = h.fake.sentMessages().filter((x) => x.replyTo === ids[0]);
+      return cs.every(Boolean) && first.length === 2 ? [first[1]!, ...cs.map((c) => c!)] : undefined;
+    });
+    for (const c of cards) {
+      const values = cardButtonElements(c.content).map((b) => b.value?.a);
+      expect(values).toContain('file');
+      expect(values).not.toContain('split');
+      expect(JSON.stringify(c.content)).toContain('收到 1 张照片');
+    }
+    const [audit] = await splitAudits(burstId);
+    expect(audit!.details.parts).toHaveLength(3);
+
+    // The old card files nothing now, and splitting again is refused.
+    const oldFile = await tap(buttonValue(card.content, 'file'), card.messageId);
+    expect(oldFile.toast).toEqual({
+      type: 'error',
+      content: '这组材料已经分开了，请在每个文件下面的卡片上选择任务',
+    });
+    const again = await tap(split, card.messageId);
+    expect(again.toast?.content).toBe('这组材料已经分开了，请在每个文件下面的卡片上选择任务');
+
+    // Two photos to one task, the third to another: three items of one photo each.
+    const fileOn = async (c: (typeof cards)[number], pick: (text: string) => boolean) => {
+      const b = cardButtonElements(c.content).find((x) => x.value?.a === 'file' && pick(x.text))!;
+      const r = await tap(b.value, c.messageId);
+      expect(r.toast?.type).toBe('success');
+      return b.text;
+    };
+    const first = cardButtonElements(cards[0]!.content).find((x) => x.value?.a === 'file')!.text;
+    await fileOn(cards[0]!, (t) => t === first);
+    await fileOn(cards[1]!, (t) => t === first);
+    await fileOn(cards[2]!, (t) => t !== first);
+    const items = await itemsOf(ids);
+    expect(items).toHaveLength(3);
+    expect(items.every((i) => i.n === 1)).toBe(true);
+    expect(new Set(items.map((i) => i.task)).size).toBe(2);
+    const [files] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'file' and item_id = any(array[${sql.raw(items.map((i) => i.item).join(','))}]::bigint[])`,
+    );
+    expect(files!.n).toBe(3);
+  });
+
+  it('refuses to split a filed burst (a photo would be in two items); after 撤销 it splits', async () => {
+    const { ids, card } = await photos(2, '下午拍的');
+    const filed = await tap(buttonValue(card.content, 'file'), card.messageId);
+    expect(filed.toast?.type).toBe('success');
+    const b = Number(buttonValue(card.content, 'split').b);
+    // A split value for the card as it is now (round 1): still refused while the filing is live.
+    const refused = await tap({ a: 'split', b, r: 1 }, card.messageId);
+    expect(refused.toast).toEqual({
+      type: 'error',
+      content: '这组材料已经归档，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
+    });
+    // The card drawn before the filing: stale.
+    const stale = await tap(buttonValue(card.content, 'split'), card.messageId);
+    expect(stale.toast?.content).toBe('这张卡片已过期，请在最新的卡片上选择');
+    expect(await splitAudits(b)).toEqual([]);
+    expect(await itemsOf(ids)).toEqual([expect.objectContaining({ n: 2 })]);
+
+    const undo = await tap(buttonValue(filed.card!.data, 'undo'), card.messageId);
+    const sure = cardButtonElements(undo.card!.data).find(
+      (x) => x.value?.a === 'undo' && x.value.sure === 1,
+    )!;
+    const undone = await tap(sure.value, card.messageId);
+    expect(undone.toast?.type).toBe('success');
+    const split = await tap(buttonValue(undone.card!.data, 'split'), card.messageId);
+    expect(split.toast?.type).toBe('success');
+    expect(await itemsOf(ids)).toEqual([]);
+  });
+});

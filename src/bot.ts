@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
@@ -34,7 +33,7 @@ import { timeLimited } from './time-limit.js';
 import { identityText, selfIdentity } from './process-identity.js';
 import type { ResourceReason } from './errors.js';
 import { loadFileSettings, type FileSettings } from './settings.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { installPages } from './wiring/pages.js';
 import { registerQueueMetrics } from './wiring/queue-metrics.js';
@@ -103,11 +102,16 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         config.lark.encryptKey,
         config.lark.verificationToken,
         config.web.sessionSecret,
+        config.blobStore.kind === 's3' ? config.blobStore.secretAccessKey : undefined,
       ],
     });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
+  // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before
+  // anything is opened.
+  const store = openBlobStore(config, { minFreeBytes: config.capture.minFreeDiskBytes });
+  await store.check();
   const ownsDb = !o.database;
   const database =
     o.database ??
@@ -143,9 +147,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     };
     // host:pid:start:random — a row held by a process that is gone is reclaimed at once (sweep).
     const workerId = `${identityText(selfIdentity())}:${randomBytes(3).toString('hex')}`;
-    const blobs = new LocalBlobStore(join(config.dataDir, 'files'), {
-      minFreeBytes: config.capture.minFreeDiskBytes,
-    });
+    const blobs = store.blobs;
     // Work waiting for a resource (disk, store, database) is reported here and re-checked by probes.
     const readiness = new Readiness();
     const probe = async (reason: ResourceReason): Promise<boolean> =>

@@ -22,6 +22,12 @@ const HINTS: Record<string, string> = {
     'the address people open the web pages at, e.g. https://archive.example.gov.cn (no trailing slash); also 网页应用 → 主页 and 重定向 URL',
   SESSION_SECRET:
     'at least 32 random characters; leave unset to have one generated in DATA_DIR/session-secret',
+  BLOB_STORE: 'local (files under DATA_DIR/files) or s3 (an S3-compatible bucket: MinIO, Ceph RGW, OSS, OBS)',
+  S3_ENDPOINT: 'the object store URL such as https://minio.example.gov.cn:9000; unset for AWS S3',
+  S3_BUCKET: 'an existing bucket name (lower-case letters, digits, dots and hyphens)',
+  S3_ACCESS_KEY_ID: 'the access key the object store issued for this bot; required when BLOB_STORE=s3',
+  S3_SECRET_ACCESS_KEY: 'the secret key paired with S3_ACCESS_KEY_ID; required when BLOB_STORE=s3',
+  S3_PREFIX: 'a folder inside the bucket such as archive/ (letters, digits, . _ - and /)',
   OPS_CHAT_ID:
     'the operations chat (add the bot to it; `npm run cli -- chats list` shows its id); unset: admins get alerts by direct message',
 };
@@ -53,6 +59,36 @@ const baseSchema = z.object({
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
   ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
   VIRUS_SCAN_COMMAND: z.string().optional(),
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z
+    .string()
+    .regex(
+      /^https?:\/\/[^/\s?#]+\/?$/,
+      'must be an http(s) URL with no path, such as https://minio.example:9000',
+    )
+    .optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1 or cn-north-1')
+    .default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'must be a bucket name (3-63 lower-case letters, digits, . and -)',
+    )
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\/?$/,
+      'must be a folder path such as archive/',
+    )
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  S3_TIMEOUT_SECONDS: intFrom(10, 1, 600),
 });
 
 const schema = baseSchema.extend({
@@ -137,6 +173,8 @@ export interface Config {
   /** PostgreSQL statement_timeout (0 = none). */
   statementTimeoutMs: number;
   dataDir: string;
+  /** BLOB_STORE and S3_*: where stored files live. */
+  blobStore: BlobStoreConfig;
   port: number;
   host: string;
   logLevel: string;
@@ -173,6 +211,25 @@ export interface Config {
   web: { publicUrl?: string; sessionSecret?: string; sessionHours: number };
 }
 
+/** An S3-compatible bucket for the stored files (BLOB_STORE=s3). */
+export interface S3Settings {
+  /** Unset: AWS S3 itself. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** '' or a folder ending in '/'. */
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** bucket in the path (MinIO, most 政务云 stores) rather than in the host name; default: with an endpoint. */
+  forcePathStyle: boolean;
+  /** Longest wait for a connection or an answer. */
+  timeoutMs: number;
+}
+
+/** Where the stored files live: DATA_DIR/files, or a bucket. */
+export type BlobStoreConfig = { kind: 'local' } | ({ kind: 's3' } & S3Settings);
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -186,7 +243,10 @@ const DOMAINS: Record<string, string> = {
 };
 
 /** The part of the configuration the command-line tools need too (no Lark credentials). */
-export type BaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive'>;
+export type BaseConfig = Pick<
+  Config,
+  'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive' | 'blobStore'
+>;
 
 // Empty strings in .env files mean "not set".
 const cleanEnv = (env: Env) =>
@@ -215,15 +275,39 @@ const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
   timeZone: v.TZ,
   schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
   archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
+  blobStore:
+    v.BLOB_STORE === 's3'
+      ? {
+          kind: 's3',
+          endpoint: v.S3_ENDPOINT?.replace(/\/$/, ''),
+          region: v.S3_REGION,
+          bucket: v.S3_BUCKET!,
+          prefix: v.S3_PREFIX ? v.S3_PREFIX.replace(/\/?$/, '/') : '',
+          accessKeyId: v.S3_ACCESS_KEY_ID!,
+          secretAccessKey: v.S3_SECRET_ACCESS_KEY!,
+          forcePathStyle: v.S3_FORCE_PATH_STYLE
+            ? v.S3_FORCE_PATH_STYLE === 'true'
+            : v.S3_ENDPOINT !== undefined,
+          timeoutMs: v.S3_TIMEOUT_SECONDS * 1000,
+        }
+      : { kind: 'local' },
 });
+
+/** BLOB_STORE=s3 needs its bucket and credentials (reported with every other problem). */
+function blobStoreProblems(cleaned: Env, problem: (key: string, message: string) => void): void {
+  if (cleaned.BLOB_STORE !== 's3') return;
+  for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'])
+    if (!cleaned[key]) problem(key, 'is required when BLOB_STORE=s3');
+}
 
 /** Pure: validates what the command-line tools read (database, data folder, time zone, settings files). */
 export function loadBaseConfig(env: Env): BaseConfig {
   const cleaned = cleanEnv(env);
   const parsed = baseSchema.safeParse(cleaned);
-  const { problems, addIssues } = problemCollector(cleaned);
+  const { problems, problem, addIssues } = problemCollector(cleaned);
   addIssues(parsed.error?.issues);
-  if (!parsed.success) throw new ConfigError(problems);
+  blobStoreProblems(cleaned, problem);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return baseFrom(parsed.data);
 }
 
@@ -233,6 +317,7 @@ export function loadConfig(env: Env): Config {
   const parsed = schema.safeParse(cleaned);
   const { problems, problem, addIssues } = problemCollector(cleaned);
   addIssues(parsed.error?.issues);
+  blobStoreProblems(cleaned, problem);
   // Checked outside zod so it is reported together with every other problem.
   if (cleaned.LARK_EVENT_MODE === 'webhook') {
     for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) {

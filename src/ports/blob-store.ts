@@ -1,19 +1,33 @@
 import type { Readable } from 'node:stream';
-import { ResourceUnavailableError } from '../errors.js';
+import { AppError, ResourceUnavailableError } from '../errors.js';
 
 /**
  * Content-addressed storage of original bytes. A blob is written through a `BlobWriter` (hashing
  * SHA-256 while it writes to a temp file) and committed under its hash, never overwritten; the same
- * bytes are stored once. Adapters: `LocalBlobStore` (src/storage/); an object store later.
+ * bytes are stored once. Adapters: `LocalBlobStore` and `S3BlobStore` (src/storage/), chosen by
+ * BLOB_STORE; both pass test/integration/blob-store-contract.test.ts.
  */
 export interface BlobStore {
   /** Starts a new blob. Nothing is visible until `commit()`. */
   beginWrite(): BlobWriter;
-  openRead(storageKey: string): Readable;
+  /**
+   * The stored bytes. A blob key (`blobs/…/<sha256>`) is verified while it streams: bytes that no
+   * longer match their hash end the stream with a `BlobDamagedError` (`verify: false` for callers
+   * that hash what they read themselves). A missing key ends it with a `BlobNotFoundError`.
+   */
+  openRead(storageKey: string, options?: { verify?: boolean }): Readable;
   exists(storageKey: string): Promise<boolean>;
   stat(storageKey: string): Promise<{ sizeBytes: number } | undefined>;
-  /** Filesystem path of a stored key (local adapters only; others throw). */
+  /**
+   * Filesystem path of a stored key where the store keeps its files on this machine (the local
+   * store); undefined elsewhere: read through `openRead` (usecases/blob-file.ts makes a temp copy
+   * for libraries that need a path).
+   */
+  localPath(storageKey: string): string | undefined;
+  /** Filesystem path of a stored key (local store only; others throw). Only the export uses it still. */
   pathOf(storageKey: string): string;
+  /** Every stored blob's key (`blobs/ab/cd/<name>`), a page at a time (flat memory; the 四性 orphan check). */
+  listBlobs(): AsyncIterable<string[]>;
   /** Stores derived bytes (thumbnails: `thumbs/<sha256>.jpg`) atomically under `key`; returns the key. */
   putDerived(key: string, bytes: Uint8Array): Promise<string>;
   /** Bytes available to us on the storage. */
@@ -23,7 +37,10 @@ export interface BlobStore {
    * now; waiting work calls it before it starts and to re-check whether it may resume.
    */
   ensureWritable(): Promise<void>;
-  /** Removes temp files older than `olderThan` or whose writer process is gone (killed); returns how many. */
+  /**
+   * Removes temp files older than `olderThan` or whose writer process is gone (killed), and an object
+   * store's unfinished multipart uploads begun before `olderThan`; returns how many.
+   */
   cleanupTemp(olderThan: Date): Promise<number>;
 }
 
@@ -60,6 +77,20 @@ export class DiskFullError extends ResourceUnavailableError {
   }
 }
 
+/** A stored key that is not there (a missing file, a missing object). */
+export class BlobNotFoundError extends AppError {
+  constructor(storageKey: string, options?: { cause?: unknown }) {
+    super('blob_missing', `stored file not found: ${storageKey}`, options);
+  }
+}
+
+/** A blob whose bytes no longer hash to its key (changed or damaged in the store). */
+export class BlobDamagedError extends AppError {
+  constructor(storageKey: string, actualSha256: string) {
+    super('blob_damaged', `stored file ${storageKey} is damaged: its bytes hash to ${actualSha256}`);
+  }
+}
+
 /** The store refuses writes (read-only, permissions, a file where a folder should be). */
 export class StoreUnwritableError extends ResourceUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -82,6 +113,11 @@ export function storeWriteError(err: unknown): unknown {
 /** `blobs/ab/cd/<sha256>`: two levels of fan-out keep directories small. */
 export function blobKeyOf(sha256: string): string {
   return `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+}
+
+/** The SHA-256 a blob key names, or undefined for other keys (thumbnails). */
+export function sha256OfBlobKey(storageKey: string): string | undefined {
+  return /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(storageKey)?.[1];
 }
 
 export function thumbnailKeyOf(sha256: string): string {

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readdir, rename, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { DiskFullError, storeWriteError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
 import { isGone, selfIdentity } from '../process-identity.js';
 import { fsyncDir } from './fsync-dir.js';
 import { LocalBlobWriter } from './local-blob-writer.js';
+import { missingAsNotFound, verifyBlob } from './verified-read.js';
 
 export interface LocalBlobStoreOptions {
   /** Refuse to write when less than this would remain free (default 1 GiB). */
@@ -47,8 +48,29 @@ export class LocalBlobStore implements BlobStore {
     });
   }
 
-  openRead(storageKey: string): Readable {
-    return createReadStream(this.pathOf(storageKey));
+  openRead(storageKey: string, options: { verify?: boolean } = {}): Readable {
+    const file = createReadStream(this.pathOf(storageKey));
+    const mapped = new PassThrough();
+    file.on('error', (err) => mapped.destroy(missingAsNotFound(storageKey, err) as Error));
+    file.pipe(mapped);
+    return options.verify === false ? mapped : verifyBlob(storageKey, mapped);
+  }
+
+  localPath(storageKey: string): string {
+    return this.pathOf(storageKey);
+  }
+
+  /** Walks `blobs/ab/cd/` one leaf folder at a time (flat memory). */
+  async *listBlobs(): AsyncIterable<string[]> {
+    const root = join(this.rootDir, 'blobs');
+    for (const a of await listDir(root)) {
+      if (!HEX2.test(a)) continue;
+      for (const b of await listDir(join(root, a))) {
+        if (!HEX2.test(b)) continue;
+        const names = await listDir(join(root, a, b));
+        if (names.length > 0) yield names.map((n) => `blobs/${a}/${b}/${n}`);
+      }
+    }
   }
 
   async exists(storageKey: string): Promise<boolean> {
@@ -156,7 +178,8 @@ export class LocalBlobStore implements BlobStore {
     return removed;
   }
 
-  private async ensureSpace(moreBytes: number): Promise<void> {
+  /** Throws DiskFullError when writing `moreBytes` would go below the reserve (S3BlobStore's spool uses it too). */
+  async ensureSpace(moreBytes: number): Promise<void> {
     const now = Date.now();
     // Read the disk again when the reading is old, or when the answer could be close to "no".
     if (
@@ -176,17 +199,28 @@ export class LocalBlobStore implements BlobStore {
     this.free.bytes -= moreBytes;
   }
 
-  private async ensureTempDir(): Promise<void> {
+  async ensureTempDir(): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
   /** `<host>~<pid>~<start>~<ms>-<random>.part`: who writes it, so a dead writer's file is known. */
-  private newTempPath(): string {
+  newTempPath(): string {
     const me = selfIdentity();
     return join(
       this.tmpDir,
       `${me.host}~${me.pid}~${me.start}~${Date.now()}-${randomBytes(8).toString('hex')}.part`,
     );
+  }
+}
+
+const HEX2 = /^[0-9a-f]{2}$/;
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
 

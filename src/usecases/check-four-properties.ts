@@ -15,7 +15,8 @@ import {
 import { getUnitById } from '../db/repos/units.js';
 import { failure, ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
 import { DomainError, errorMessage } from '../errors.js';
-import type { BlobStore } from '../ports/blob-store.js';
+import { BlobNotFoundError, type BlobStore } from '../ports/blob-store.js';
+import { withBlobFile } from './blob-file.js';
 import type { Clock } from '../ports/clock.js';
 import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
 import { checkOrphanFiles } from './check-four-properties-orphans.js';
@@ -131,13 +132,25 @@ async function checkStoredFile(
     report.add(failure('file_missing', `材料未保存（状态：${m.status}）`, ref));
     return 0;
   }
-  const path = blobs.pathOf(m.storageKey);
-  let probe;
+  // The bytes are hashed by the copier (verify: false: a damaged file is reported, not thrown).
+  let checking = false;
   try {
-    probe = await copier.copy(path);
+    return await withBlobFile(
+      blobs,
+      m.storageKey,
+      async (path) => {
+        const probe = await copier.copy(path);
+        checking = true;
+        report.totals.bytes += probe.size;
+        await checkFile(path, probe, m, ref, ctx, report);
+        return probe.size;
+      },
+      { verify: false },
+    );
   } catch (err) {
+    if (checking) throw err;
     report.checked('authenticity');
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const missing = err instanceof BlobNotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT';
     report.add(
       missing
         ? failure('file_missing', '存储中找不到该文件', ref)
@@ -145,7 +158,4 @@ async function checkStoredFile(
     );
     return 0;
   }
-  report.totals.bytes += probe.size;
-  await checkFile(path, probe, m, ref, ctx, report);
-  return probe.size;
 }

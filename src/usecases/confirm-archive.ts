@@ -25,6 +25,7 @@ import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import { countPdfPages } from '../archive/pdf-pages.js';
+import { withBlobFile } from './blob-file.js';
 
 export interface ConfirmDeps {
   db: Db;
@@ -177,7 +178,7 @@ async function countPages(db: Db, blobs: BlobStore, itemIds: number[]): Promise<
       for (const m of list) {
         const isPdf = m.sniffedMime === 'application/pdf' && m.storageKey;
         const pdf = isPdf
-          ? await countPdfPages(blobs.pathOf(m.storageKey!)).catch(() => undefined)
+          ? await withBlobFile(blobs, m.storageKey!, countPdfPages).catch(() => undefined)
           : undefined;
         n += pdf ?? 1;
       }

@@ -1,0 +1,271 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3Settings } from '../../src/config.js';
+import { ResourceUnavailableError } from '../../src/errors.js';
+import { blobKeyOf, type BlobStore } from '../../src/ports/blob-store.js';
+import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
+import { S3BlobStore } from '../../src/storage/s3-blob-store.js';
+import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
+
+interface Subject {
+  store: BlobStore;
+  /** Replaces a stored key's bytes behind the store's back (disk rot, a tampered object). */
+  damage(storageKey: string, bytes: Buffer): Promise<void>;
+  /** Spool or temp files left on this machine. */
+  tempFiles(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const PART = 5 * 1024 * 1024;
+
+const subjects: { name: string; make: () => Promise<Subject> }[] = [
+  {
+    name: 'local',
+    make: async () => {
+      const root = await mkdtemp(join(tmpdir(), 'blob-contract-'));
+      const store = new LocalBlobStore(root, { minFreeBytes: 0 });
+      return {
+        store,
+        damage: async (key, bytes) => {
+          await chmod(join(root, key), 0o644);
+          await writeFile(join(root, key), bytes);
+        },
+        tempFiles: () => countFiles(join(root, 'tmp')),
+        close: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 's3 (s3rver)',
+    make: async () => {
+      const s3 = await startLocalS3();
+      const spoolDir = await mkdtemp(join(tmpdir(), 'blob-contract-spool-'));
+      const store = new S3BlobStore(s3Settings(s3, 'village/'), {
+        spoolDir,
+        minFreeBytes: 0,
+        partSize: PART,
+      });
+      return {
+        store,
+        damage: async (key, bytes) => {
+          await store.client.send(
+            new PutObjectCommand({ Bucket: s3.bucket, Key: `village/${key}`, Body: bytes }),
+          );
+        },
+        tempFiles: () => countFiles(join(spoolDir, 'tmp')),
+        close: async () => {
+          await s3.close();
+          await rm(spoolDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+function s3Settings(s3: LocalS3, prefix: string, over: Partial<S3Settings> = {}): S3Settings {
+  return {
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    bucket: s3.bucket,
+    prefix,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+    timeoutMs: 5000,
+    ...over,
+  };
+}
+
+async function countFiles(dir: string): Promise<number> {
+  return (await readdir(dir).catch(() => [])).length;
+}
+
+async function store(blobs: BlobStore, bytes: Buffer, chunk = 64 * 1024) {
+  const w = blobs.beginWrite();
+  for (let off = 0; off < bytes.length; off += chunk) await w.write(bytes.subarray(off, off + chunk));
+  return w.commit({ sizeBytes: bytes.length });
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function listed(blobs: BlobStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of blobs.listBlobs()) keys.push(...page);
+  return keys.sort();
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
+  let s: Subject;
+  beforeAll(async () => {
+    s = await make();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('writes in pieces, commits under the SHA-256, reads back the same bytes', async () => {
+    const bytes = randomBytes(300_000);
+    const c = await store(s.store, bytes);
+    expect(c).toEqual({
+      sha256: sha(bytes),
+      sizeBytes: bytes.length,
+      storageKey: blobKeyOf(sha(bytes)),
+      existed: false,
+    });
+    expect(await s.store.exists(c.storageKey)).toBe(true);
+    expect(await s.store.stat(c.storageKey)).toEqual({ sizeBytes: bytes.length });
+    expect((await readAll(s.store.openRead(c.storageKey))).equals(bytes)).toBe(true);
+    expect(await s.tempFiles()).toBe(0);
+  });
+
+  it('stores the same bytes once: a second write says it existed', async () => {
+    const bytes = randomBytes(50_000);
+    const first = await store(s.store, bytes);
+    const again = await store(s.store, bytes, 7_000);
+    expect(again).toEqual({ ...first, existed: true });
+    expect((await listed(s.store)).filter((k) => k === first.storageKey)).toHaveLength(1);
+  });
+
+  it('concurrent writers of the same bytes: one stores them, the others find them', async () => {
+    const bytes = randomBytes(200_000);
+    const results = await Promise.all(Array.from({ length: 5 }, () => store(s.store, bytes, 16_384)));
+    expect(new Set(results.map((r) => r.storageKey)).size).toBe(1);
+    expect(results.filter((r) => !r.existed)).toHaveLength(1);
+    expect((await readAll(s.store.openRead(results[0]!.storageKey))).equals(bytes)).toBe(true);
+    expect(await s.tempFiles()).toBe(0);
+  });
+
+  it('a blob larger than one part (multipart upload) round-trips, and dedupes', async () => {
+    const bytes = randomBytes(2 * PART + 12_345);
+    const c = await store(s.store, bytes, 1024 * 1024);
+    expect(c.existed).toBe(false);
+    expect(await s.store.stat(c.storageKey)).toEqual({ sizeBytes: bytes.length });
+    expect(sha(await readAll(s.store.openRead(c.storageKey)))).toBe(c.sha256);
+    const both = await Promise.all([store(s.store, bytes, 1024 * 1024), store(s.store, bytes, 1024 * 1024)]);
+    expect(both.every((r) => r.existed)).toBe(true);
+  });
+
+  it('a truncated stream (size mismatch) stores nothing and leaves no temp file', async () => {
+    const bytes = randomBytes(40_000);
+    const w = s.store.beginWrite();
+    await w.write(bytes.subarray(0, 30_000));
+    await expect(w.commit({ sizeBytes: bytes.length })).rejects.toMatchObject({ code: 'blob_size_mismatch' });
+    expect(await s.store.exists(blobKeyOf(sha(bytes.subarray(0, 30_000))))).toBe(false);
+    expect(await s.tempFiles()).toBe(0);
+    // An abandoned writer: abort() removes what it spooled; writing after it is refused.
+    const w2 = s.store.beginWrite();
+    await w2.write(bytes);
+    await w2.abort();
+    await w2.abort();
+    await expect(w2.write(bytes)).rejects.toMatchObject({ code: 'blob_writer_closed' });
+    expect(await s.tempFiles()).toBe(0);
+  });
+
+  it('reads verify the hash: a flipped byte fails the stream; verify: false returns the bytes', async () => {
+    const bytes = randomBytes(120_000);
+    const c = await store(s.store, bytes);
+    const damaged = Buffer.from(bytes);
+    damaged[60_000] = damaged[60_000]! ^ 0x01;
+    await s.damage(c.storageKey, damaged);
+    await expect(readAll(s.store.openRead(c.storageKey))).rejects.toMatchObject({ code: 'blob_damaged' });
+    expect((await readAll(s.store.openRead(c.storageKey, { verify: false }))).equals(damaged)).toBe(true);
+  });
+
+  it('a missing object: not found on read, stat undefined, exists false', async () => {
+    const key = blobKeyOf('0'.repeat(64));
+    await expect(readAll(s.store.openRead(key))).rejects.toMatchObject({ code: 'blob_missing' });
+    expect(await s.store.stat(key)).toBeUndefined();
+    expect(await s.store.exists(key)).toBe(false);
+    expect(() => s.store.openRead('../etc/passwd')).toThrow(/not a storage key/);
+  });
+
+  it('lists every blob key for the 四性 orphan check, and no derived file', async () => {
+    const bytes = randomBytes(10_000);
+    const c = await store(s.store, bytes);
+    await s.store.putDerived(`thumbs/${c.sha256}.jpg`, Buffer.from('thumb'));
+    const keys = await listed(s.store);
+    expect(keys).toContain(c.storageKey);
+    expect(keys.every((k) => /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(k))).toBe(true);
+    expect((await readAll(s.store.openRead(`thumbs/${c.sha256}.jpg`))).toString()).toBe('thumb');
+    await expect(s.store.putDerived(`blobs/aa/bb/${'a'.repeat(64)}`, Buffer.from('x'))).rejects.toThrow(
+      /cannot go to/,
+    );
+  });
+
+  it('cleanupTemp removes what a writer left behind', async () => {
+    const w = s.store.beginWrite();
+    await w.write(randomBytes(1000));
+    expect(await s.tempFiles()).toBe(1);
+    expect(await s.store.cleanupTemp(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
+    expect(await s.tempFiles()).toBe(0);
+    await s.store.ensureWritable();
+  });
+});
+
+describe('S3 store specifics (s3rver)', () => {
+  let s3: LocalS3;
+  let spoolDir: string;
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    spoolDir = await mkdtemp(join(tmpdir(), 'blob-s3-spool-'));
+  });
+  afterAll(async () => {
+    await s3?.close();
+    await rm(spoolDir, { recursive: true, force: true });
+  });
+
+  it('cleanupTemp aborts stale multipart uploads under the prefix, and only those', async () => {
+    const store = new S3BlobStore(s3Settings(s3, 'a/'), { spoolDir, minFreeBytes: 0 });
+    const mine = await store.client.send(
+      new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'a/blobs/x' }),
+    );
+    await store.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'other/blobs/y' }));
+    // Not stale yet: begun after the cut-off.
+    expect(await store.cleanupTemp(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await store.cleanupTemp(new Date(Date.now() + 60_000))).toBe(1);
+    const left = await store.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+    expect(left.Uploads?.map((u) => u.Key)).toEqual(['other/blobs/y']);
+    expect(left.Uploads?.some((u) => u.UploadId === mine.UploadId)).toBe(false);
+  });
+
+  it('start-up check: wrong credentials and a missing bucket each give one clear sentence', async () => {
+    const wrongKey = new S3BlobStore(
+      s3Settings(s3, '', { accessKeyId: 'WRONGKEY', secretAccessKey: 'not-the-secret' }),
+      { spoolDir },
+    );
+    await expect(wrongKey.checkReachable()).rejects.toThrow(/refuses the credentials for bucket archive/);
+    const noBucket = new S3BlobStore(s3Settings(s3, '', { bucket: 'no-such-bucket' }), { spoolDir });
+    await expect(noBucket.checkReachable()).rejects.toThrow(/bucket no-such-bucket does not exist/);
+    await new S3BlobStore(s3Settings(s3, ''), { spoolDir }).checkReachable();
+  });
+
+  it('a store that is down makes writes wait (ResourceUnavailableError), leaving no spool file', async () => {
+    const down = new S3BlobStore(s3Settings(s3, '', { endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 }), {
+      spoolDir,
+      minFreeBytes: 0,
+    });
+    const w = down.beginWrite();
+    await w.write(randomBytes(1000));
+    const err = await w.commit().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResourceUnavailableError);
+    expect(err).toMatchObject({ reason: 'store_unwritable', code: 'store_unreachable' });
+    expect(String((err as Error).message)).toMatch(/cannot be reached/);
+    await expect(down.ensureWritable()).rejects.toBeInstanceOf(ResourceUnavailableError);
+    expect(await countFiles(join(spoolDir, 'tmp'))).toBe(0);
+  });
+});

@@ -34,6 +34,9 @@ const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
 /** An S3 client for the settings: bounded waits, and only the checksums every S3 clone understands. */
 export function createS3Client(s: S3Settings): S3Client {
+  // The SDK warns on stderr once per process that its 2027 releases need Node 22; the start-up line
+  // must stay one line (README, Requirements, says which Node the bot needs).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: s.region,
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
@@ -44,7 +47,13 @@ export function createS3Client(s: S3Settings): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: s.timeoutMs, requestTimeout: s.timeoutMs },
+    // requestTimeout runs until the answer's headers, so it includes sending a part (8 MiB): generous
+    // here; the start-up check and the probe ask for S3_TIMEOUT_SECONDS.
+    requestHandler: {
+      connectionTimeout: s.timeoutMs,
+      requestTimeout: Math.max(s.timeoutMs, 300_000),
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
@@ -60,6 +69,8 @@ export class S3BlobStore implements BlobStore {
   private readonly spool: LocalBlobStore;
   private readonly partSize: number;
   private readonly where: { endpoint: string; bucket: string };
+  /** Calls that carry no bytes: the answer must come within S3_TIMEOUT_SECONDS. */
+  private readonly quick: { requestTimeout: number };
 
   constructor(
     private readonly settings: S3Settings,
@@ -68,13 +79,14 @@ export class S3BlobStore implements BlobStore {
     this.client = createS3Client(settings);
     this.spool = new LocalBlobStore(options.spoolDir, { minFreeBytes: options.minFreeBytes });
     this.partSize = options.partSize ?? 8 * 1024 * 1024;
+    this.quick = { requestTimeout: settings.timeoutMs };
     this.where = { endpoint: settings.endpoint ?? `AWS S3 (${settings.region})`, bucket: settings.bucket };
   }
 
   /** Start-up check: the bucket is reachable with our credentials. Throws one clear sentence. */
   async checkReachable(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), this.quick);
     } catch (err) {
       throw new AppError('store_unreachable', describeS3Failure(err, this.where), { cause: err });
     }
@@ -179,8 +191,12 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.client.send(
         new PutObjectCommand({ Bucket: this.settings.bucket, Key: probe, Body: '', ContentLength: 0 }),
+        this.quick,
       );
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: probe }));
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: probe }),
+        this.quick,
+      );
     } catch (err) {
       throw s3Error(err, this.where);
     }
@@ -265,7 +281,10 @@ export class S3BlobStore implements BlobStore {
 
   private async head(key: string): Promise<{ sizeBytes: number } | undefined> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key }));
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key }),
+        this.quick,
+      );
       return { sizeBytes: res.ContentLength ?? 0 };
     } catch (err) {
       if (isNotFound(err)) return undefined;

@@ -107,6 +107,14 @@ export function captureFeature(env: FeatureEnv): Feature {
           env.wakeJobs();
         },
       },
+      // Temp files of dead writers and (object store) multipart uploads whose abort never reached it.
+      {
+        name: 'blob-temp-cleanup',
+        everyMs: 3_600_000,
+        run: async () => {
+          await blobs.cleanupTemp(new Date(deps.clock.now().getTime() - 3_600_000));
+        },
+      },
       // One reconciliation per interval slot, whichever instance enqueues it first (0 = off).
       {
         name: 'reconcile',

@@ -29,6 +29,7 @@ const SECRET_KEYS = new Set([
   'cookie',
   'setcookie',
   'password',
+  'secretaccesskey',
   'headers',
   'body',
   'rawbody',

@@ -12,6 +12,10 @@ export interface LocalS3 {
   secretAccessKey: string;
   /** Environment for a bot process or CLI using this store. */
   env(prefix?: string): Record<string, string>;
+  /** Stops answering (connections refused) and keeps the stored objects: the store is down. */
+  stop(): Promise<void>;
+  /** Back on the same port with the same objects. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,9 +28,48 @@ export interface LocalS3 {
  */
 export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
+  let server = await runS3rver(directory, bucket, 0);
+  const port = (server.httpServer.address() as { port: number }).port;
+  const endpoint = `http://127.0.0.1:${port}`;
+  let running = true;
+  return {
+    endpoint,
+    bucket,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    env: (prefix = '') => ({
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: endpoint,
+      S3_REGION: 'us-east-1',
+      S3_BUCKET: bucket,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+      ...(prefix ? { S3_PREFIX: prefix } : {}),
+    }),
+    stop: async () => {
+      running = false;
+      server.httpServer.closeAllConnections?.();
+      await server.close();
+    },
+    resume: async () => {
+      server = await runS3rver(directory, bucket, port);
+      running = true;
+    },
+    close: async () => {
+      if (running) {
+        server.httpServer.closeAllConnections?.();
+        await server.close();
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runS3rver(directory: string, bucket: string, port: number): Promise<any> {
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port,
     silent: true,
     // s3rver mis-canonicalises some signed queries (an encoded / in ListObjects' prefix) and then
     // refuses a correct signature; an unknown access key is still refused (InvalidAccessKeyId).
@@ -71,29 +114,8 @@ export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
   };
   // Koa runs middleware in order: ours goes right after s3rver's logger, before its router.
   server.middleware.splice(1, 0, extra);
-
-  const address = (await server.run()) as { port: number };
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  return {
-    endpoint,
-    bucket,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    env: (prefix = '') => ({
-      BLOB_STORE: 's3',
-      S3_ENDPOINT: endpoint,
-      S3_REGION: 'us-east-1',
-      S3_BUCKET: bucket,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
-      ...(prefix ? { S3_PREFIX: prefix } : {}),
-    }),
-    close: async () => {
-      await server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  await server.run();
+  return server;
 }
 
 function s3Fail(ctx: any, status: number, code: string): void {

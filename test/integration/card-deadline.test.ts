@@ -6,9 +6,9 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { buttonValue } from '../support/cards.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jpeg } from '../support/photos.js';
+import { postPhoto } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -29,19 +29,7 @@ describe('card callbacks answer within 3 s, always', () => {
   afterAll(() => h.close());
 
   it('a slow member lookup: the click is answered 处理中, then the burst is filed once and the card updated', async () => {
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(777), contentType: 'image/jpeg' });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-      }),
-    );
+    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed: 777 });
     const filingCard = await waitFor('the filing card', () =>
       h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
     );

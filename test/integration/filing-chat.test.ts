@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jpeg } from '../support/photos.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -17,8 +17,10 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
+  // Bursts close when the test moves this clock past their quiet window, not after real seconds.
+  const clock = new ManualClock(new Date());
   beforeAll(async () => {
-    h = await startHarness({ mode: 'webhook' });
+    h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'F' });
     h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
   });
@@ -41,39 +43,13 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   };
   const postPhotos = async (n: number, opts: { text?: string; parentId?: string } = {}) => {
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const messageId = id('om_');
-      const key = id('img_');
-      h.fake.addResource({
-        messageId,
-        fileKey: key,
-        bytes: await jpeg(Math.floor(Math.random() * 1e6)),
-        contentType: 'image/jpeg',
-      });
-      const ev = messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-        parentId: opts.parentId,
-      });
-      expect((await h.post(ev)).status).toBe(200);
-      ids.push(messageId);
-    }
-    if (opts.text) {
-      await h.post(
-        messageEvent({
-          appId: h.fake.appId,
-          chatId,
-          senderOpenId: org.officer,
-          content: { text: opts.text },
-        }),
-      );
-    }
+    for (let i = 0; i < n; i++)
+      ids.push(await postPhoto(h, { chatId, sender: org.officer, parentId: opts.parentId }));
+    if (opts.text) await postText(h, { chatId, sender: org.officer, text: opts.text });
     return ids;
   };
+  /** The burst's reply to its first photo, once its quiet window has passed on the test clock. */
+  const burstReply = (firstId: string) => replyAfterQuiet(h, clock, firstId);
   const replyTo = (messageId: string) =>
     waitFor(`a reply to ${messageId}`, () => h.fake.sentMessages().find((m) => m.replyTo === messageId));
   const liveItems = async () =>
@@ -154,7 +130,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
 
   it('files 5 captionless photos as one item with one tap on the filing card, updating the card', async () => {
     const ids = await postPhotos(5);
-    const ack = await replyTo(ids[0]!);
+    const ack = await burstReply(ids[0]!);
     expect(h.fake.sentMessages().filter((m) => ids.includes(m.replyTo ?? ''))).toHaveLength(1);
     const card = cardOf(ack);
     expect(JSON.stringify(card)).toContain('收到 5 张照片');
@@ -197,7 +173,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
 
   it('undoes within 24 hours by the filer and refuses undo by someone else', async () => {
     const ids = await postPhotos(2);
-    const ack = await replyTo(ids[0]!);
+    const ack = await burstReply(ids[0]!);
     const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
     const filed = await click(org.officer, choice.value, ack.messageId);
     const undo = buttonsOf(filed.card.data).find((b) => b.value.a === 'undo')!;
@@ -220,7 +196,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   it('files by #code in a caption and by replying to a task card', async () => {
     const before = (await liveItems()).length;
     const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
-    await replyTo(ids[0]!);
+    await burstReply(ids[0]!);
     let items = await liveItems();
     expect(items).toHaveLength(before + 1);
     expect(items.at(-1)).toMatchObject({ task_code: 'C05', via: 'code' });
@@ -241,7 +217,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     await h.post(cmd);
     const taskCard = await replyTo(cmd.event.message.message_id);
     const replyIds = await postPhotos(2, { parentId: taskCard.messageId });
-    await replyTo(replyIds[0]!);
+    await burstReply(replyIds[0]!);
     items = await liveItems();
     expect(items.at(-1)).toMatchObject({ task_code: 'C07', via: 'reply', n: 2 });
   });
@@ -308,7 +284,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   });
   it("with next year's campaign out, #C05 and 任务 C05 mean the newest campaign's task", async () => {
     await createCampaign(
-      { db: h.db.db, clock: systemClock },
+      { db: h.db.db, clock },
       {
         checklistCode: 'village-jzfp',
         year: 2027,
@@ -319,7 +295,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       },
     );
     const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
-    await replyTo(ids[0]!);
+    await burstReply(ids[0]!);
     const [filed] = await queryRows<{ campaign: string; via: string }>(
       h.db.db,
       sql`select c.code as campaign, fi.via from filing_items fi join tasks t on t.id = fi.task_id
@@ -379,23 +355,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
         { openId: newbie, name: '新村干' },
       ],
     });
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(4242), contentType: 'image/jpeg' });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: newbie,
-        msgType: 'image',
-        content: { image_key: key },
-      }),
-    );
-    await h.post(
-      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: newbie, content: { text: '#C05 会议照片' } }),
-    );
-    await replyTo(messageId);
+    const messageId = await postPhoto(h, { chatId, sender: newbie, seed: 4242 });
+    await postText(h, { chatId, sender: newbie, text: '#C05 会议照片' });
+    await burstReply(messageId);
     const [filed] = await queryRows<{ filed_by: string; via: string }>(
       h.db.db,
       sql`select fi.filed_by, fi.via from filing_items fi join filing_item_materials fim on fim.item_id = fi.id

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { cardActionEvent, commandEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { jpeg } from '../support/photos.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -70,25 +70,8 @@ describe('corrections from cards and the 查 command', () => {
 
   /** Posts a photo and files it from the card with one tap; the filed card's response. */
   const fileOnePhoto = async (): Promise<any> => {
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
-    await h.settle();
-    clock.advance(5_000);
-    const ack = await waitFor('filing card', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId),
-    );
+    const messageId = await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, messageId);
     const filed = await click(org.officer, valueOf(ack.content, 'file'), { messageId: ack.messageId });
     expect(filed.toast.type).toBe('success');
     // The card the taps come from (the filing card, replaced in place).

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { buttonValue } from '../support/cards.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { jpeg } from '../support/photos.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -36,25 +35,8 @@ describe('undo of a filing after 24 hours', () => {
     ).json()) as any;
 
   it('is refused for the filer after 24 h (an archivist can still correct it)', async () => {
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(7) });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
-    await h.settle();
-    clock.advance(5_000);
-    const ack = await waitFor('filing card', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId),
-    );
+    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed: 7 });
+    const ack = await replyAfterQuiet(h, clock, messageId);
     const fileValue = buttonValue(ack.content, 'file');
     const filed = await click(org.officer, fileValue, ack.messageId);
     expect(filed.toast.type).toBe('success');

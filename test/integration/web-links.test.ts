@@ -71,9 +71,9 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     });
     // Monday 2026-12-07 09:00 in Shanghai: the digest slot (08:30) is due.
     await scheduler.runDue(new Date('2026-12-07T01:00:00Z'), 'tick');
-    // Its sends are queued for that Monday: let that time come for the queue (the clock is real here).
+    // Its sends are queued for that Monday: let that time come for the queue (the bot's clock now).
     await w.h.db.db.execute(
-      sql`update jobs set run_at = now() where kind = 'scheduled-send' and status = 'pending'`,
+      sql`update jobs set run_at = ${w.h.bot.deps.clock.now()} where kind = 'scheduled-send' and status = 'pending'`,
     );
     w.h.bot.jobWorker.wake();
     const digest = await waitFor('the digest to the county leader', () =>

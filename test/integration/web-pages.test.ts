@@ -95,16 +95,18 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), o: 'ou_forged_admin' }),
     ).toString('base64url');
     const secret = readFileSync(join(w.h.dataDir, 'session-secret'), 'utf8').trim();
+    // Expiry is judged by the bot's clock (the world's test clock).
+    const now = w.h.bot.deps.clock.now().getTime();
     const expired = signValue(
       secret,
       'ab_session',
       { o: w.org.leader, n: '赵书记', s: 'x' },
-      new Date(Date.now() - 1000),
+      new Date(now - 1000),
     );
     for (const cookie of [
       'ab_session=not-a-session',
       `ab_session=${altered}.${mac}`,
-      `ab_session=${signValue('another-secret-that-is-long-enough-000', 'ab_session', { o: w.org.leader, n: 'x', s: 'x' }, new Date(Date.now() + 3600_000))}`,
+      `ab_session=${signValue('another-secret-that-is-long-enough-000', 'ab_session', { o: w.org.leader, n: 'x', s: 'x' }, new Date(now + 3600_000))}`,
       `ab_session=${expired}`,
     ]) {
       const res = await w.get(`/units/${w.units.county.id}`, cookie);

@@ -5,11 +5,10 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode, type UnitRow } from '../../src/db/repos/units.js';
-import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jpeg } from '../support/photos.js';
+import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { waitFor } from '../support/wait-for.js';
 
 /**
  * The bot with the seeded county → township → 城关村 / 河口村, both villages' chats bound, one photo
@@ -40,8 +39,11 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
   const dir = (await import('node:os')).tmpdir();
   const schedules = join(dir, `${hex('schedules-')}.yaml`);
   writeFileSync(schedules, 'quietHours: null\n');
+  // The photos' bursts close when this clock is moved past their quiet window, not after real seconds.
+  const clock = new ManualClock(new Date());
   const h = await startHarness({
     mode: 'webhook',
+    clock,
     env: { SCHEDULER_ENABLED: 'false', SCHEDULES_FILE: schedules, ...env },
   });
   const db = h.db.db;
@@ -73,28 +75,9 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
     where unit_id in (${units.village.id}, ${units.village2.id}) and code = 'C01'`);
 
   const filePhoto = async (chatId: string, seed: number) => {
-    const messageId = hex('om_');
-    const key = hex('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(seed, 200), contentType: 'image/jpeg' });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-      }),
-    );
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        senderOpenId: org.officer,
-        content: { text: '#C05 村两委会议照片' },
-      }),
-    );
-    return waitFor('the photo filed with a thumbnail', async () => {
+    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed, size: 200 });
+    await postText(h, { chatId, sender: org.officer, text: '#C05 村两委会议照片' });
+    return waitOnClock(h, clock, 'the photo filed with a thumbnail', async () => {
       const [r] = await queryRows<any>(
         db,
         sql`select fi.id::int as item_id, m.id::int as material_id, fi.task_id::int as task_id

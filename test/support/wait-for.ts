@@ -1,4 +1,4 @@
-type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
+export type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
 
 export interface WaitOptions {
   timeoutMs?: number;

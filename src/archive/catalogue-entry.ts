@@ -20,6 +20,7 @@ export function catalogueEntryOf(r: RecordFacts, opts: CatalogueOptions): Catalo
       taskTitle: r.taskTitle,
       householdName: r.householdName,
       unitName: r.unitName,
+      unitOfficialName: r.unitOfficialName,
       senderName: r.senderName,
       materials: r.materials,
       description: r.description,

@@ -1,6 +1,7 @@
 /**
  * 归档文件目录 (DA/T 22-2015): 序号, 档号, 文号, 责任者, 题名, 日期 (YYYYMMDD), 密级, 页数, 备注.
- * Defaults come from the task, the unit and the materials; what a person entered wins. Titles the
+ * Defaults come from the task, the unit and the materials; what a person entered wins. 责任者 is the
+ * unit that made the record (its official name), never the officer who forwarded it. Titles the
  * bot or an officer made up (not the document's own) go in square brackets, photo groups' composed
  * 题名 included; a 题名 typed into the description is used as written.
  */
@@ -62,6 +63,8 @@ export interface CatalogueItemFacts {
   taskTitle: string;
   householdName: string | null;
   unitName: string;
+  /** 责任者 by default: the unit's official name (the sender is a photo's 摄影者, not its 责任者). */
+  unitOfficialName?: string;
   senderName: string | null;
   materials: CatalogueMaterialFacts[];
   description: GivenDescription | null;
@@ -127,7 +130,7 @@ export function buildCatalogueEntry(
   const autoRemarks = f.kind === 'photo_group' ? `照片${photos}张` : '';
   return {
     docNumber: given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName)),
-    responsible: given(d.responsible) ?? (f.senderName?.trim() || f.unitName),
+    responsible: given(d.responsible) ?? (f.unitOfficialName?.trim() || f.unitName),
     title: given(d.title) ?? title,
     date: given(d.date) ?? date,
     secrecy: given(d.secrecy) ?? opts.secrecyDefault,

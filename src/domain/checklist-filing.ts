@@ -17,6 +17,23 @@ export function filingKindOf(kinds: readonly string[]): FilingKind {
   return 'document';
 }
 
+/**
+ * What a task's items are archived as when its checklist item does not say: 文书 whenever documents
+ * are accepted (a signed form may arrive photographed), else the one kind it takes.
+ */
+export function archiveAsOf(kinds: readonly string[]): EvidenceKind {
+  if (kinds.includes('document') || kinds.length === 0) return 'document';
+  return kinds[0] as EvidenceKind;
+}
+
+/**
+ * The item kind (门类) of a filing: a task archived as 文书 makes one 文书 件 of whatever was sent
+ * (photographed pages included); otherwise the materials decide (all photos: a 照片组).
+ */
+export function archiveKindOf(materialKinds: readonly string[], archiveAs: EvidenceKind): FilingKind {
+  return archiveAs === 'document' ? 'document' : filingKindOf(materialKinds);
+}
+
 /** Per-kind counts of a set of materials. */
 export function countKinds(kinds: readonly string[]): Record<EvidenceKind, number> {
   const out: Record<EvidenceKind, number> = { photo: 0, document: 0, audio: 0, video: 0 };

@@ -78,6 +78,8 @@ export const checklistItemSchema = z.strictObject({
   class: z.string().trim().min(1, { error: '不能为空' }),
   retention,
   kinds: z.array(kind).min(1, { error: '至少要有一种材料类型' }),
+  /** What an item is archived as (its 门类); default: document when documents are accepted. */
+  archive_as: kind.optional(),
   min_count: z.number().int().min(1, { error: '至少为 1' }).default(1),
   guidance: z.string().trim().default(''),
   keywords: z.array(z.string().trim().min(1)).default([]),

@@ -54,12 +54,6 @@ export interface PhotoDescription {
 
 const clean = (s: string | null | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
 
-export function gpsText(lat: number, lng: number): string {
-  const ns = lat >= 0 ? '北纬' : '南纬';
-  const ew = lng >= 0 ? '东经' : '西经';
-  return `${ns}${Math.abs(lat).toFixed(5)}°，${ew}${Math.abs(lng).toFixed(5)}°`;
-}
-
 export function describePhotoGroup(
   photos: PhotoFacts[],
   given: GivenPhotoDescription,
@@ -77,7 +71,8 @@ export function describePhotoGroup(
 
   const gps = photos.find((p) => typeof p.gpsLat === 'number' && typeof p.gpsLng === 'number');
   const givenPlace = clean(given.place);
-  const place = givenPlace || (gps ? gpsText(gps.gpsLat!, gps.gpsLng!) : clean(defaults.place));
+  // Coordinates stay in the metadata (GPS per file): a 题名's 地点 is a place name, never numbers.
+  const place = givenPlace || clean(defaults.place);
   const givenReason = clean(given.reason);
   const reason = givenReason || clean(defaults.reason);
   const people = clean(given.people);

@@ -7,6 +7,7 @@ import {
   insertArchiveRecords,
   lockClassCounters,
   setClassCounter,
+  setItemKinds,
   type NewArchiveRecord,
 } from '../db/repos/archive-records.js';
 import { listUnitFonds } from '../db/repos/fonds.js';
@@ -131,6 +132,14 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     }
     if (records.length === 0) return [];
     await insertArchiveRecords(tx, records);
+    const numbered = new Set(records.map((r) => r.itemId));
+    const regrouped = cands.filter((c) => numbered.has(c.itemId) && c.kind !== c.filedKind);
+    for (const kind of new Set(regrouped.map((c) => c.kind)))
+      await setItemKinds(
+        tx,
+        regrouped.filter((c) => c.kind === kind).map((c) => c.itemId),
+        kind,
+      );
     for (const [key, last] of counters) await setClassCounter(tx, key, last, now);
     const byItem = new Map(cands.map((c) => [c.itemId, c]));
     await insertArchiveAudit(

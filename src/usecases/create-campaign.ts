@@ -6,6 +6,7 @@ import { insertTasks, type NewTask } from '../db/repos/tasks.js';
 import { listHouseholds } from '../db/repos/units-households.js';
 import { getUnitByCode, listSubtreeUnits, type UnitRow } from '../db/repos/units.js';
 import { resolveDueAt } from '../domain/checklist-due.js';
+import { archiveAsOf } from '../domain/checklist-filing.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { taskCode } from '../domain/task-code.js';
 import { DomainError } from '../errors.js';
@@ -97,6 +98,7 @@ export async function createCampaign(
       class: item.class,
       retention: item.retention,
       kinds: item.kinds,
+      archiveAs: item.archive_as ?? archiveAsOf(item.kinds),
       minCount: item.min_count,
       keywords: item.keywords,
       guidance: item.guidance || null,

@@ -14,7 +14,8 @@ import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
 import {
   countKinds,
-  filingKindOf,
+  archiveAsOf,
+  archiveKindOf,
   filingTitle,
   undoDeadline,
   type FilingKind,
@@ -131,7 +132,7 @@ export async function fileBurst(
   const now = deps.clock.now();
   const kinds = burst.materials.map((m) => m.kind);
   const counts = countKinds(kinds);
-  const kind = filingKindOf(kinds);
+  const kind = archiveKindOf(kinds, task.archiveAs ?? archiveAsOf(task.kinds));
   const item = await db.transaction(async (tx) => {
     // Split meanwhile (分开归档): its files now belong to their own bursts.
     if ((await lockBurstStatus(tx, burst.id)) === 'split') return 'split' as const;

@@ -249,7 +249,8 @@ describe('export: catalogue and transfer package', () => {
     expect(body.map((r) => r[0])).toEqual(['1', '2', '3']);
     const [notice, withdrawn, meeting] = body as [string[], string[], string[]];
     expect(notice[4]).toBe('关于开展脱贫攻坚普查工作的通知');
-    expect(notice[3]).toBe('王村干');
+    // 责任者 is the unit (its official name: here its name), not the officer who sent the file.
+    expect(notice[3]).toBe('东村');
     expect(notice[5]).toBe('20250601');
     expect(notice[7]).toBe('2');
     expect(withdrawn[8]).toContain('件号停用');
@@ -263,7 +264,8 @@ describe('export: catalogue and transfer package', () => {
     // 序号 starts again at 1 in the photo class's catalogue.
     expect(photoRows.slice(1).map((r) => [r[0], r[1]])).toEqual([['1', 'A182-ZP·2025-Y-0001']]);
     const photos = photoRows[1]!;
-    expect(photos[4]).toBe('[识别结果公示（2025年5月20日，北纬25.12500°，东经99.17000°，王村干）]');
+    // GPS stays in the metadata; the 地点 in the 题名 is the unit (or what a person typed).
+    expect(photos[4]).toBe('[识别结果公示（2025年5月20日，东村，王村干）]');
     expect(photos[5]).toBe('20250520');
     expect(photos[8]).toBe('照片2张');
     for (const r of [...body, photos]) expect(r[5]).toMatch(/^\d{8}$/);

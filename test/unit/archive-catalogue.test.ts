@@ -33,13 +33,17 @@ describe('归档文件目录 fields (2015)', () => {
     const e = buildCatalogueEntry({ ...base, materials: [mat()] }, opts);
     expect(e).toMatchObject({
       title: '[村两委会议记录]',
-      responsible: '王村干',
+      // The unit made it: the officer who sent it is not its 责任者.
+      responsible: '东村',
       date: '20250305',
       pages: 1,
       secrecy: '',
     });
-    const noSender = buildCatalogueEntry({ ...base, senderName: null, materials: [mat(), mat()] }, opts);
-    expect(noSender).toMatchObject({ responsible: '东村', pages: 2 });
+    const official = buildCatalogueEntry(
+      { ...base, unitOfficialName: '东村村民委员会', materials: [mat(), mat()] },
+      opts,
+    );
+    expect(official).toMatchObject({ responsible: '东村村民委员会', pages: 2 });
   });
 
   it("uses a document's own title (a meaningful file name) unbracketed, and finds its 文号", () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { photoGroupGaps } from '../../src/domain/photo-description-gaps.js';
-import { describePhotoGroup, gpsText } from '../../src/domain/photo-description.js';
+import { describePhotoGroup } from '../../src/domain/photo-description.js';
 
 const TZ = 'Asia/Shanghai';
 const sentAt = new Date('2025-06-01T02:00:00Z');
 const defaults = { reason: '识别公示照片', reasonFromCaption: false, place: '东村', photographer: '王村干' };
 
 describe('DA/T 50 photo description', () => {
-  it('prefers EXIF capture time and GPS place over the chat defaults (send time, unit name)', () => {
+  it('prefers EXIF capture time over the send time; GPS never becomes the 地点 text of the 题名', () => {
     const d = describePhotoGroup(
       [
         { sentAt, takenAt: new Date('2025-05-20T02:31:00Z') },
@@ -19,7 +19,8 @@ describe('DA/T 50 photo description', () => {
     );
     expect(d.date).toBe('20250520');
     expect(d.timeText).toBe('2025年5月20日');
-    expect(d.place).toBe(gpsText(25.125, 99.17));
+    expect(d.place).toBe('东村');
+    expect(d.title).not.toMatch(/北纬|东经|25\.12/);
     expect(d.sources).toMatchObject({ time: 'exif', place: 'exif', reason: 'task', people: 'none' });
     expect(d.photographer).toBe('王村干');
     expect(d.gaps).toEqual(['reason', 'people']);

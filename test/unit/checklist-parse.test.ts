@@ -148,3 +148,25 @@ describe('due rules and task state', () => {
     expect(percentDone({ total: 0, complete: 0, waived: 0 })).toBeNull();
   });
 });
+
+describe('archive_as: what a checklist item is archived as', () => {
+  it('defaults to 文书 when documents are accepted; a photographed form becomes one 文书 件', async () => {
+    const { archiveAsOf, archiveKindOf } = await import('../../src/domain/checklist-filing.js');
+    expect(archiveAsOf(['document', 'photo'])).toBe('document');
+    expect(archiveAsOf(['photo'])).toBe('photo');
+    expect(archiveAsOf(['video', 'audio'])).toBe('video');
+    expect(archiveKindOf(['photo', 'photo'], 'document')).toBe('document');
+    expect(archiveKindOf(['photo', 'photo'], 'photo')).toBe('photo_group');
+    expect(archiveKindOf(['photo', 'document'], 'photo')).toBe('document');
+    expect(archiveKindOf(['audio'], 'video')).toBe('audio');
+  });
+});
+
+describe('archive_as in a checklist file', () => {
+  const yaml = (archiveAs: string) =>
+    `code: t\ntitle: T\nlevel: village\nitems:\n  - code: C01\n    title: 签字表\n    class: 综合类\n    retention: 永久\n    kinds: [document, photo]\n    archive_as: ${archiveAs}\n`;
+  it('accepts the kinds (and their Chinese words) and refuses anything else, naming the field', () => {
+    expect(parseChecklist(yaml('照片'), 'x.yaml').items[0]!.archive_as).toBe('photo');
+    expect(() => parseChecklist(yaml('paper'), 'x.yaml')).toThrow(/items\[0\]\.archive_as/);
+  });
+});

@@ -87,6 +87,8 @@ export interface RecordFacts {
   unitCode: string;
   unitName: string;
   unitFullName: string;
+  /** The unit's official name (责任者 default): its officialName setting, its own fonds' name, or its name. */
+  unitOfficialName: string;
   householdName: string | null;
   senderName: string | null;
   description: GivenDescription | null;
@@ -192,6 +194,8 @@ export async function listRecordsPage(
           t.id::int as "taskId", t.code as "taskCode", t.item_code as "itemCode", t.title as "taskTitle",
           t.class as "taskClass", t.retention, u.id::int as "unitId", u.code as "unitCode", u.name as "unitName",
           u.full_name as "unitFullName", h.head_name as "householdName",
+          coalesce(nullif(u.settings->>'officialName', ''), (select f.name from fonds f where f.unit_id = u.id), u.name)
+            as "unitOfficialName",
           row_to_json(d) as description,
           (select coalesce(json_object_agg(a.action, a.n), '{}'::json)
              from (select action, count(*)::int as n from audit_log where item_id = ar.item_id group by action) a) as audit

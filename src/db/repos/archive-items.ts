@@ -6,7 +6,10 @@ import type { Retention } from '../../domain/checklist.js';
 /** A live filed item that could be confirmed, with what decides its class and its order. */
 export interface ConfirmCandidate {
   itemId: number;
+  /** What it is archived as (the task's 门类 can make a filed photo group a 文书 件). */
   kind: ItemKind;
+  /** What it was filed as. */
+  filedKind: ItemKind;
   taskId: number;
   taskClass: string;
   retention: Retention;
@@ -45,7 +48,11 @@ export async function listConfirmCandidates(
     }
   >(
     db,
-    sql`select fi.id::int as "itemId", fi.kind, t.id::int as "taskId", t.class as "taskClass",
+    sql`select fi.id::int as "itemId", fi.kind as "filedKind",
+          -- A task archived as 文书 numbers its items as 文书 whatever they were filed as (a refiled photo group).
+          case when coalesce(t.archive_as, case when 'document' = any(t.kinds) then 'document' end) = 'document'
+            then 'document' else fi.kind end as kind,
+          t.id::int as "taskId", t.class as "taskClass",
           t.retention, t.position::int as "taskPosition", h.code as "householdCode",
           u.id::int as "unitId", u.kind as "unitKind", u.path as "unitPath", c.year::int as year,
           (select min(m.sent_at) from filing_item_materials fim join materials m on m.id = fim.material_id

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import { archiveRecords, auditLog } from '../schema/index.js';
+import type { ItemKind } from '../../domain/archival-code.js';
 
 export type ArchiveRecordRow = typeof archiveRecords.$inferSelect;
 export type NewArchiveRecord = typeof archiveRecords.$inferInsert;
@@ -113,4 +114,15 @@ export async function classNumbers(db: Db, classKey: string): Promise<{ numbers:
     sql`select last_number::int as last from archive_counters where class_key = ${classKey}`,
   );
   return { numbers: rows.map((r) => Number(r.n)), last: Number(counter?.last ?? 0) };
+}
+
+/** Items confirmed as another 门类 than they were filed as (a photographed form under a 文书 task). */
+export async function setItemKinds(tx: Tx, itemIds: number[], kind: ItemKind): Promise<void> {
+  if (itemIds.length === 0) return;
+  await tx.execute(
+    sql`update filing_items set kind = ${kind} where id in (${sql.join(
+      itemIds.map((id) => sql`${id}`),
+      sql`, `,
+    )}) and kind <> ${kind}`,
+  );
 }

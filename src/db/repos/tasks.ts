@@ -25,6 +25,7 @@ export interface TaskContext {
   itemCode: string;
   title: string;
   kinds: string[];
+  archiveAs: 'photo' | 'document' | 'audio' | 'video' | null;
   minCount: number;
   dueAt: Date;
   state: 'open' | 'waived';
@@ -46,6 +47,7 @@ const contextColumns = {
   itemCode: tasks.itemCode,
   title: tasks.title,
   kinds: tasks.kinds,
+  archiveAs: tasks.archiveAs,
   minCount: tasks.minCount,
   dueAt: tasks.dueAt,
   state: tasks.state,

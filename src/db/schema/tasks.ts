@@ -77,6 +77,11 @@ export const tasks = pgTable(
     /** Y | D30 | D10 */
     retention: text('retention').notNull(),
     kinds: text('kinds').array().notNull(),
+    /**
+     * What an item of this task is archived as (its 门类): photographed pages of a signed form are
+     * 文书 (`document`), not 照片. Null on tasks made before the column: derived from `kinds`.
+     */
+    archiveAs: text('archive_as').$type<'photo' | 'document' | 'audio' | 'video'>(),
     /** `kinds` as bits (photo 1, document 2, audio 4, video 8), generated: cheap to test in rollups. */
     kindMask: integer('kind_mask')
       .notNull()

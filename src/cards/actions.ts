@@ -39,6 +39,12 @@ export const FILE_BROWSE = defineCardAction({
   value: z.object({ b: id, r: round, h: z.coerce.number().int().nonnegative() }),
   stale: RESEND_MATERIALS,
 });
+/** A page of the household menu (villages whose menu would not fit on one card): page `p`, from 0. */
+export const FILE_HOUSEHOLDS = defineCardAction({
+  name: 'file-households',
+  value: z.object({ b: id, r: round, p: z.coerce.number().int().nonnegative() }),
+  stale: RESEND_MATERIALS,
+});
 /** The household menu: the chosen household arrives as the click's `option`. */
 export const FILE_HOUSEHOLD = defineCardAction({
   name: 'file-household',

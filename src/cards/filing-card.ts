@@ -1,4 +1,4 @@
-import { FILE_BROWSE, FILE_HOUSEHOLD, FILED_VIEW, FIX, REOPEN, SKIP, SPLIT, UNDO } from './actions.js';
+import { FILE_BROWSE, FILE_HOUSEHOLDS, FILED_VIEW, FIX, REOPEN, SKIP, SPLIT, UNDO } from './actions.js';
 import {
   button,
   buttonRow,
@@ -9,13 +9,15 @@ import {
   hr,
   linkButton,
   md,
-  selectMenu,
   wideButton,
 } from './card-kit.js';
 import { describeItemForm } from './describe-item-card.js';
 import {
   findForm,
+  householdMenus,
+  householdPageLabel,
   MAX_TASK_BUTTONS,
+  MENU_OPTIONS,
   taskButton,
   taskMenus,
   type FilingChoice,
@@ -48,6 +50,8 @@ export function filingCard(input: {
   splittable?: boolean;
   timeZone: string;
 }): object {
+  // Beyond two menus of households (or past Lark's card size), pages of 100 households instead.
+  if (input.households.length > 2 * MENU_OPTIONS) return filingCardOf(input, true);
   const full = filingCardOf(input, false);
   return cardBytes(full) <= CARD_LIMIT_BYTES ? full : filingCardOf(input, true);
 }
@@ -68,19 +72,14 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   for (const h of input.named.slice(0, 3))
     elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, FILE_BROWSE.value({ ...at, h: h.id })));
   if (others) elements.push(md('**其他任务**'));
-  // Every household's tasks are two taps away: choose the household, then the task.
-  const menus = input.households.length > 100 ? Math.ceil(input.households.length / 100) : 1;
-  for (let i = 0; i < menus; i++) {
-    const part = input.households.slice(i * 100, i * 100 + 100);
-    if (part.length === 0) break;
-    elements.push(
-      selectMenu(
-        menus > 1 ? `按户选择（第${i + 1}页）…` : '按户选择…',
-        part.map((h) => ({ text: `${h.label}（${h.open}项）`, value: String(h.id) })),
-        FILE_HOUSEHOLD.value(at),
-      ),
-    );
-  }
+  // Every household's tasks are two taps away: choose the household, then the task. A village whose
+  // household menu would not fit on the card shows pages of 100 instead (three taps).
+  if (!compact) elements.push(...householdMenus(input.households, at));
+  else
+    for (let p = 0; p * MENU_OPTIONS < input.households.length; p++) {
+      const page = input.households.slice(p * MENU_OPTIONS, (p + 1) * MENU_OPTIONS);
+      elements.push(wideButton(`按户选择：${householdPageLabel(page)}`, FILE_HOUSEHOLDS.value({ ...at, p })));
+    }
   // The unit's own tasks: one menu (choosing files), or a button to their list when there are many.
   const n = input.unitTasks.length;
   if (n > 0 && n <= 100 && !compact)

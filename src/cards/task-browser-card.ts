@@ -1,4 +1,4 @@
-import { FILE, FILE_FIND, FILE_SELECT, REOPEN } from './actions.js';
+import { FILE, FILE_FIND, FILE_HOUSEHOLD, FILE_SELECT, REOPEN } from './actions.js';
 import { button, buttonRow, card, esc, hr, md, selectMenu, shortDate, wideButton } from './card-kit.js';
 
 /** An open task as the filing card offers it. */
@@ -17,13 +17,15 @@ export interface HouseholdChoice {
   id: number;
   /** 「张三户」, with the household code when two heads share a name. */
   label: string;
+  /** The household's code in its village (12). */
+  code: string;
   open: number;
 }
 
 /** At most this many task buttons on one card (each ~0.4 KB); more go into menus. */
 export const MAX_TASK_BUTTONS = 30;
 /** Lark's select menus are read on a phone: keep each to 100 options, as many menus as needed. */
-const MENU_OPTIONS = 100;
+export const MENU_OPTIONS = 100;
 
 const chunks = <T>(xs: readonly T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
@@ -117,3 +119,49 @@ export function browseTasksCard(input: {
   );
   return card(input.heading, 'blue', elements, { summary: `收到材料，请选择任务：${input.heading}` });
 }
+
+/** Households as menus of up to 100 (choosing one opens its tasks). */
+export function householdMenus(
+  households: readonly HouseholdChoice[],
+  at: { b: number; r: number },
+): object[] {
+  const parts = chunks(households, MENU_OPTIONS);
+  return parts.map((part, i) =>
+    selectMenu(
+      parts.length > 1 ? `按户选择（第${i + 1}页）…` : '按户选择…',
+      part.map((h) => ({ text: `${h.label}（${h.open}项）`, value: String(h.id) })),
+      FILE_HOUSEHOLD.value(at),
+    ),
+  );
+}
+
+/**
+ * One page of a large village's households (the filing card shows only the pages when all its
+ * households would not fit): a menu of up to 100, each opening that household's tasks.
+ */
+export function householdPageCard(input: {
+  burstId: number;
+  round: number;
+  summary: string;
+  heading: string;
+  households: HouseholdChoice[];
+}): object {
+  const at = { b: input.burstId, r: input.round };
+  return card(
+    input.heading,
+    'blue',
+    [
+      md(esc(input.summary)),
+      md(`**${esc(input.heading)}**（${input.households.length}户）选一户，再选任务`),
+      ...householdMenus(input.households, at),
+      findForm(at),
+      hr(),
+      buttonRow([button('返回', REOPEN.value({ b: input.burstId }))]),
+    ],
+    { summary: `收到材料，请选择任务：${input.heading}` },
+  );
+}
+
+/** 「01–100号户」: a page of households by code. */
+export const householdPageLabel = (page: readonly HouseholdChoice[]): string =>
+  page.length === 0 ? '' : `${page[0]!.code}–${page[page.length - 1]!.code}号户`;

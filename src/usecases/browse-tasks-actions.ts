@@ -1,5 +1,10 @@
-import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD } from '../cards/actions.js';
-import { browseTasksCard } from '../cards/task-browser-card.js';
+import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD, FILE_HOUSEHOLDS } from '../cards/actions.js';
+import {
+  browseTasksCard,
+  householdPageCard,
+  householdPageLabel,
+  MENU_OPTIONS,
+} from '../cards/task-browser-card.js';
 import { fileableTasksOfHousehold, fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
@@ -70,6 +75,32 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
     });
 
   return [
+    cardAction({
+      type: FILE_HOUSEHOLDS,
+      handle: async (deps, a) => {
+        const view = await clickedBurstView(deps, o, a, a.value.b);
+        const round = await filingRoundOfBurst(deps.db, a.value.b);
+        if (a.value.r !== undefined && a.value.r !== round)
+          return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
+        const unit = await unitOfChat(deps.db, view.burst.chatId);
+        if (!unit) throw new DomainError('bad_action', RESEND_MATERIALS);
+        const all = householdChoices(await fileableTasksOfUnit(deps.db, unit.id));
+        const page = all.slice(a.value.p * MENU_OPTIONS, (a.value.p + 1) * MENU_OPTIONS);
+        if (page.length === 0) throw new DomainError('bad_action', RESEND_MATERIALS);
+        return {
+          card: {
+            type: 'raw',
+            data: householdPageCard({
+              burstId: a.value.b,
+              round,
+              summary: view.summary,
+              heading: householdPageLabel(page),
+              households: page,
+            }),
+          },
+        };
+      },
+    }),
     cardAction({ type: FILE_BROWSE, handle: (deps, a) => household(deps, a, a.value, a.value.h) }),
     cardAction({
       type: FILE_HOUSEHOLD,

@@ -45,6 +45,7 @@ export function householdChoices(tasks: readonly TaskStatus[]): (HouseholdChoice
   return list.map((h) => ({
     id: h.id,
     name: h.name,
+    code: h.code,
     open: h.open,
     label: named.get(h.name)! > 1 ? `${h.name}户（${h.code}号）` : `${h.name}户`,
   }));

@@ -7,7 +7,9 @@ import { TASK_LABEL_CHARS } from '../../src/domain/task-label.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
+import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
 import { cardButtonElements, cardMenus } from '../support/cards.js';
+import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
 import { cardActionEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
@@ -123,7 +125,7 @@ describe('filing card: every open task within three taps, none by typing', () =>
     const walk = async (c: unknown, depth: number): Promise<void> => {
       for (const b of cardButtonElements(c)) {
         if (b.value?.a === 'file') reach(Number(b.value.t), depth + 1);
-        if (b.value?.a === 'file-browse' && depth + 1 < 3) {
+        if ((b.value?.a === 'file-browse' || b.value?.a === 'file-households') && depth + 1 < 3) {
           const next = await tap(b.value, where);
           opened++;
           await walk(next.card!.data, depth + 1);
@@ -220,5 +222,107 @@ describe('filing card: every open task within three taps, none by typing', () =>
       '张三户·危房改造材料 H12-48',
     ]);
     expect(await liveItems()).toHaveLength(1);
+  });
+});
+
+/** A village too large for one household menu on the card: pages of 100 households, still ≤ 3 taps. */
+describe('filing card of a village with 250 households', () => {
+  let h: Harness;
+  const chatId = id('oc_');
+  let officer: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    const org = await seedOrg(h.db.db, { prefix: 'G' });
+    officer = org.officer;
+    const clock = h.bot.deps.clock;
+    const given = [...'一二三四五六七八九十明华强军平安宁静红梅兰'];
+    const csv = [
+      'village_code,code,head_name,group_name',
+      ...Array.from(
+        { length: 250 },
+        (_, i) =>
+          `${org.village},${String(i + 1).padStart(3, '0')},${SURNAMES[i % 12]}${given[Math.floor(i / 12)]},一组`,
+      ),
+    ].join('\n');
+    await importHouseholds({ db: h.db.db, clock }, { text: csv, fileName: 'households.csv' });
+    await storeChecklist(h.db.db, SMALL_CHECKLIST, clock.now());
+    await createCampaign(
+      { db: h.db.db, clock },
+      {
+        checklistCode: 'small',
+        year: 2026,
+        deadline: new Date('2026-12-31T00:00:00+08:00'),
+        unitCodes: [org.village],
+        createdBy: 'cli',
+        code: 'G-small-2026',
+      },
+    );
+    h.fake.addChat({ chatId, name: '大村工作群', members: [{ openId: officer, name: '王村官' }] });
+    const unit = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+  });
+  afterAll(() => h.close());
+
+  it('shows pages of households when one menu would not fit, and reaches every task in three taps', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: officer,
+        msgType: 'image',
+        content: { image_key: key },
+      }),
+    );
+    const sent = await waitFor('the filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
+    );
+    expect(cardBytes(sent.content as object)).toBeLessThanOrEqual(CARD_LIMIT_BYTES);
+    const pages = cardButtonElements(sent.content).filter((b) => b.value?.a === 'file-households');
+    expect(pages.map((p) => p.text)).toEqual([
+      '按户选择：001–100号户',
+      '按户选择：101–200号户',
+      '按户选择：201–250号户',
+    ]);
+
+    const open = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select t.id::int as id from tasks t join campaigns c on c.id = t.campaign_id
+          where c.code = 'G-small-2026' and t.state = 'open'`,
+    );
+    expect(open.length).toBeGreaterThanOrEqual(250);
+    const reached = new Map<number, number>();
+    const post = async (value: any, option?: string) => {
+      const res = await h.post(
+        cardActionEvent({
+          appId: h.fake.appId,
+          operatorOpenId: officer,
+          value,
+          chatId,
+          messageId: sent.messageId,
+          option,
+        }),
+      );
+      return ((await res.json()) as Answer).card!.data;
+    };
+    const files = (c: unknown, taps: number) => {
+      for (const b of cardButtonElements(c)) if (b.value?.a === 'file') reached.set(Number(b.value.t), taps);
+      for (const m of cardMenus(c))
+        if (m.value?.a === 'file-select') for (const o of m.options) reached.set(Number(o.value), taps);
+    };
+    files(sent.content, 1);
+    for (const p of pages) {
+      const page = await post(p.value);
+      const [menu] = cardMenus(page).filter((m) => m.value?.a === 'file-household');
+      for (const o of menu!.options) files(await post(menu!.value, o.value), 3);
+    }
+    const browse = cardButtonElements(sent.content).find(
+      (b) => b.value?.a === 'file-browse' && b.value.h === 0,
+    );
+    if (browse) files(await post(browse.value), 2);
+    expect(open.filter((t) => !reached.has(t.id))).toEqual([]);
   });
 });

@@ -36,6 +36,8 @@ export interface WsGatewayOptions {
   openDelayMs?: number;
   /** How long pushEvent waits for the client's answer frame. */
   ackTimeoutMs?: number;
+  /** Hand events to the live connections in turn (several instances connected), not to the newest. */
+  spread?: boolean;
   /** Answer `POST /callback/ws/endpoint` with this refusal (e.g. 403 forbidden); read per request, so a test may lift it. */
   endpointRefusal?: { code: number; msg: string };
 }
@@ -214,9 +216,10 @@ export function attachWsGateway(host: FakeLarkHooks, opts: WsGatewayOptions = {}
   async function pushEvent(event: object, push: PushOptions = {}): Promise<WsAck> {
     const timeoutMs = push.timeoutMs ?? ackTimeoutMs;
     await waitForConnection(timeoutMs);
-    // Cluster mode: Lark hands each event to one connection; the newest live one here.
-    const conn = live().at(-1)!;
+    // Cluster mode: Lark hands each event to one connection; the newest live one here, or in turn.
     const n = ++seq;
+    const candidates = live();
+    const conn = opts.spread ? candidates[n % candidates.length]! : candidates.at(-1)!;
     const messageId = `ws_msg_${n}_${randomBytes(4).toString('hex')}`;
     const bytes = Buffer.from(JSON.stringify(event));
     const parts = Math.max(1, push.fragments ?? 1);

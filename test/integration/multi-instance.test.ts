@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { ensureBuilt, startProcess, type BotProcess } from '../support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
+import { signedRequest } from '../support/lark-sign.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { smallPhoto, waitFor } from './capture-helpers.js';
+
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+if (!onPostgres)
+  console.warn('multi-instance: skipped (several instances need PostgreSQL: TEST_DATABASE_URL)');
+
+const CHATS = 6;
+const PHOTOS_PER_CHAT = 8;
+
+/**
+ * A grown deployment (issue 17): two bot processes on one PostgreSQL database and one file store,
+ * webhook pushes spread over both as a load balancer would; one is killed with SIGKILL mid-stream and
+ * Lark redelivers what it did not acknowledge to the other. Every event processed once, every photo
+ * stored once, every burst answered once, and Lark's limits kept by the pair (the fake refuses
+ * beyond 50/s per API).
+ */
+describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
+  let fake: FakeLark;
+  let tdb: TestDb;
+  let dataDir: string;
+  const procs: BotProcess[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+    tdb = await createTestDb();
+    dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-multi-'));
+  }, 300_000);
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exit));
+    await fake?.close();
+    await tdb?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = (mode: 'webhook' | 'ws' = 'webhook') => {
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      LARK_APP_ID: fake.appId,
+      LARK_APP_SECRET: fake.appSecret,
+      LARK_DOMAIN: fake.baseUrl,
+      LARK_EVENT_MODE: mode,
+      LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
+      DATABASE_URL: tdb.url!,
+      // One store for both (a shared folder here; object storage in a real set-up).
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      RECONCILE_INTERVAL_MINUTES: '0',
+      ALERT_CHECK_MINUTES: '0',
+      MIN_FREE_DISK_MB: '1',
+      BURST_QUIET_SECONDS: '1',
+      // The survivor takes over the killed instance's rows once their lease runs out.
+      WORKER_LEASE_SECONDS: '6',
+    });
+    procs.push(p);
+    return p;
+  };
+
+  /** Photos from several chats, each served by the fake. */
+  const photoPushes = async (tag: string) => {
+    const pushes: { body: object; messageId: string }[] = [];
+    for (let c = 0; c < CHATS; c++)
+      for (let i = 0; i < PHOTOS_PER_CHAT; i++) {
+        const key = `img_${tag}_${c}_${i}`;
+        const ev = messageEvent({
+          appId: fake.appId,
+          chatId: `oc_${tag}_${c}`,
+          senderOpenId: `ou_${tag}_${c}`,
+          msgType: 'image',
+          content: { image_key: key },
+        });
+        fake.addResource({
+          messageId: ev.event.message.message_id,
+          fileKey: key,
+          bytes: await smallPhoto('png', 64 + c * PHOTOS_PER_CHAT + i),
+        });
+        pushes.push({ body: ev, messageId: ev.event.message.message_id });
+      }
+    return pushes;
+  };
+
+  /** Every message recorded once and its photo stored once; every burst of them answered once. */
+  const expectAllOnce = async (ids: string[]) => {
+    const list = sql.raw(`('${ids.join("','")}')`);
+    const stored = () =>
+      queryRows<{ n: number }>(
+        tdb.db,
+        sql`select count(*)::int as n from materials where message_id in ${list} and status = 'stored'`,
+      ).then((r) => r[0]!.n);
+    await waitFor('every photo stored', stored, (n) => n === ids.length, { timeoutMs: 120_000 });
+    const answered = () =>
+      queryRows<{ n: number }>(
+        tdb.db,
+        sql`select count(*)::int as n from bursts where ack_message_id is null and first_message_id in ${list}`,
+      ).then((r) => r[0]!.n);
+    await waitFor('every burst answered', answered, (n) => n === 0, { timeoutMs: 120_000 });
+
+    const perMessage = await queryRows<{ message_id: string; events: number; materials: number }>(
+      tdb.db,
+      sql`select e.message_id, count(distinct e.id)::int as events, count(distinct m.id)::int as materials
+          from inbound_events e left join materials m on m.message_id = e.message_id
+          where e.message_id in ${list} group by e.message_id`,
+    );
+    expect(perMessage).toHaveLength(ids.length);
+    expect(perMessage.every((r) => r.events === 1 && r.materials === 1)).toBe(true);
+    const bursts = await queryRows<{ id: number; ack: string }>(
+      tdb.db,
+      sql`select id::int as id, ack_message_id as ack from bursts where first_message_id in ${list}`,
+    );
+    expect(bursts.length).toBeGreaterThanOrEqual(CHATS);
+    // Each burst's reply went out once: one reply message per burst, none repeated.
+    const replies = fake.sentMessages().filter((m) => m.replyTo && ids.includes(m.replyTo));
+    expect(replies).toHaveLength(bursts.length);
+    expect(new Set(replies.map((r) => r.replyTo)).size).toBe(bursts.length);
+  };
+
+  it(
+    'webhook pushes spread over both, one killed mid-stream: everything recorded, stored and answered once',
+    { timeout: 240_000 },
+    async () => {
+      fake.enforceRateLimit({ path: /\/resources\//, perSecond: 50 });
+      fake.enforceRateLimit({ method: 'POST', path: /^\/open-apis\/im\/v1\/messages/, perSecond: 50 });
+      const a = start();
+      const b = start();
+      const urls = [(await a.started()).url, (await b.started()).url];
+
+      const pushes = await photoPushes('wh');
+      const post = async (url: string, body: object) => {
+        try {
+          const req = signedRequest(body, TEST_ENCRYPT_KEY);
+          return (await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status === 200;
+        } catch {
+          return false; // the instance is gone: Lark retries later
+        }
+      };
+
+      // Spread over both; instance a is killed once a third has been pushed.
+      const failed: object[] = [];
+      for (const [i, p] of pushes.entries()) {
+        if (i === Math.floor(pushes.length / 3)) {
+          await waitFor('instance a at work', () => a.logs().some((l) => l.msg === 'material stored'));
+          a.kill('SIGKILL');
+          await a.exit;
+        }
+        if (!(await post(urls[i % 2]!, p.body))) failed.push(p.body);
+      }
+      // Lark redelivers what was not acknowledged (to whichever instance answers) and a few that were.
+      for (const body of [...failed, pushes[0]!.body, pushes[1]!.body])
+        expect(await post(urls[1]!, body)).toBe(true);
+
+      await expectAllOnce(pushes.map((p) => p.messageId));
+      expect(fake.rateLimited).toBe(0);
+      // Both instances stored photos (the survivor also those the killed one had taken).
+      for (const p of [a, b]) expect(p.logs().some((l) => l.msg === 'material stored')).toBe(true);
+    },
+  );
+
+  it(
+    'long connection with both connected, one killed mid-stream: everything recorded, stored and answered once',
+    { timeout: 240_000 },
+    async () => {
+      const gw: WsGateway = attachWsGateway(fake, { spread: true });
+      try {
+        const a = start('ws');
+        const b = start('ws');
+        await Promise.all([a.started(), b.started()]);
+        await waitFor('both connected', () => gw.connectionCount() === 2);
+        const pushes = await photoPushes('ws');
+        const unanswered: object[] = [];
+        for (const [i, p] of pushes.entries()) {
+          if (i === Math.floor(pushes.length / 3)) {
+            await waitFor('instance a at work', () => a.logs().some((l) => l.msg === 'material stored'));
+            a.kill('SIGKILL');
+            await a.exit;
+            await waitFor('the killed connection gone', () => gw.connectionCount() === 1);
+          }
+          const ack = await gw.pushEvent(p.body, { timeoutMs: 3000 }).catch(() => undefined);
+          if (ack?.code !== 200) unanswered.push(p.body);
+        }
+        // Lark pushes again what was not acknowledged (now to the one left).
+        for (const body of unanswered) expect((await gw.pushEvent(body)).code).toBe(200);
+        await expectAllOnce(pushes.map((p) => p.messageId));
+        for (const p of [a, b]) expect(p.logs().some((l) => l.msg === 'material stored')).toBe(true);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
+});

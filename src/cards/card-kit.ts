@@ -93,10 +93,29 @@ export function selectMenu(
   };
 }
 
-/** Escapes text for card markdown (user captions, file names). */
+/**
+ * Escapes text for card markdown (user captions, file names) the way Lark's card markdown wants it:
+ * HTML entities, not backslashes (which the card shows as they are). One pass: an entity someone
+ * typed (`&lt;`) stays visible as typed.
+ */
 export function esc(text: string): string {
-  return text.replace(/[\\*_~`[\]<>#|]/g, (c) => `\\${c}`);
+  return text.replace(/[&<>*_~`[\]#|\\]/g, (c) => ENTITIES[c] ?? c);
 }
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '*': '&#42;',
+  _: '&#95;',
+  '~': '&#126;',
+  '`': '&#96;',
+  '[': '&#91;',
+  ']': '&#93;',
+  '#': '&#35;',
+  '|': '&#124;',
+  '\\': '&#92;',
+};
 
 /** MM-DD in the deployment's zone (cards show short dates). */
 export function shortDate(d: Date, timeZone: string): string {

@@ -44,7 +44,9 @@ export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}
     lines.push(`以下文件多次下载失败，请重新发送：${list(problems.failed)}`);
   }
   if (problems.compressedPhotos) {
-    lines.push(`有 ${problems.compressedPhotos} 张照片被压缩，建议勾选“原图”或以文件形式发送`);
+    lines.push(
+      `有 ${problems.compressedPhotos} 张照片被压缩了。以后发照片时请勾选「原图」，或以文件形式发送，照片更清楚，也带拍摄时间和地点（今天只提醒这一次）`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,6 +1,12 @@
 import { summarizeBurst, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
-import { claimBurstAck, getBurst, setBurstAck, type BurstRow } from '../db/repos/bursts.js';
+import {
+  claimBurstAck,
+  compressedNoteGivenToday,
+  getBurst,
+  setBurstAck,
+  type BurstRow,
+} from '../db/repos/bursts.js';
 import { materialsOfBurst, type BurstMaterial } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
@@ -34,7 +40,7 @@ export type BurstPresenter = (deps: BotDeps, view: BurstView) => Promise<Outgoin
 export async function acknowledgeBurst(
   deps: BotDeps,
   burstId: number,
-  opts: { quietWindowMs: number; maxFileBytes: number; present?: BurstPresenter },
+  opts: { quietWindowMs: number; maxFileBytes: number; timeZone?: string; present?: BurstPresenter },
 ): Promise<void> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.ackMessageId) return;
@@ -61,7 +67,11 @@ export async function acknowledgeBurst(
     burst: { ...burst, caption },
     materials,
     caption,
-    summary: burstSummary(materials, opts.maxFileBytes),
+    // How to send originals (原图) is said once per sender and day, on the first card with a
+    // compressed photo; the cards drawn again later leave it out.
+    summary: burstSummary(materials, opts.maxFileBytes, {
+      compressedNote: !(await compressedNoteGivenToday(deps.db, burst, deps.clock.now(), opts.timeZone)),
+    }),
   };
   const message = opts.present
     ? await opts.present(deps, view)
@@ -75,7 +85,11 @@ export async function acknowledgeBurst(
   deps.metrics.inc('bursts_acknowledged_total');
 }
 
-export function burstSummary(materials: BurstMaterial[], maxFileBytes: number): string {
+export function burstSummary(
+  materials: BurstMaterial[],
+  maxFileBytes: number,
+  o: { compressedNote?: boolean } = {},
+): string {
   const counts: BurstCounts = {};
   const name = (m: BurstMaterial) => m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
   const pick = (status: string) => materials.filter((m) => m.status === status).map(name);
@@ -93,9 +107,12 @@ export function burstSummary(materials: BurstMaterial[], maxFileBytes: number): 
     ...(overOurLimit ? { maxMb: Math.round(maxFileBytes / 1024 / 1024) } : {}),
     empty: pick('empty'),
     failed: pick('failed'),
-    compressedPhotos: materials.filter(
-      (m) => m.status === 'stored' && m.kind === 'photo' && m.role !== 'cover' && m.quality === 'compressed',
-    ).length,
+    compressedPhotos: o.compressedNote
+      ? materials.filter(
+          (m) =>
+            m.status === 'stored' && m.kind === 'photo' && m.role !== 'cover' && m.quality === 'compressed',
+        ).length
+      : 0,
   });
   const duplicates = materials.filter((m) => m.duplicateOf !== null).length;
   if (duplicates > 0) text += `\n其中 ${duplicates} 个与之前收到的文件完全相同，只保存一份`;

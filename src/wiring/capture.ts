@@ -78,6 +78,7 @@ export function captureFeature(env: FeatureEnv): Feature {
           acknowledgeBurst(deps, payload.burstId, {
             quietWindowMs: cap.quietWindowMs,
             maxFileBytes: cap.maxFileBytes,
+            timeZone: config.timeZone,
             present: env.burstPresenter(),
           }),
       }),

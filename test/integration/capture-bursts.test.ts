@@ -101,12 +101,20 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     const first = await sendImage(to, original);
     const compressed = await sendImage(to, await smallPhoto('png'));
     const reply = await replyAfterWindow(first);
-    expect(replyText(reply)).toContain('收到 2 张照片\n有 1 张照片被压缩，建议勾选“原图”或以文件形式发送');
+    expect(replyText(reply)).toContain(
+      '收到 2 张照片\n有 1 张照片被压缩了。以后发照片时请勾选「原图」，或以文件形式发送',
+    );
     const [ok] = await materialsOf(h.db.db, first);
     expect(ok).toMatchObject({ quality: 'ok', width: 2048, height: 1536, camera_make: 'HUAWEI' });
     expect(ok!.sha256).toBe(sha256(original));
     const [bad] = await materialsOf(h.db.db, compressed);
     expect(bad).toMatchObject({ quality: 'compressed', sniffed_mime: 'image/png', width: 48 });
+    // Said once per sender and day: the same sender's next compressed photo today is not told again.
+    clock.advance(60_000);
+    const again = await sendImage(to, await smallPhoto('png'));
+    const second = await replyAfterWindow(again);
+    expect(replyText(second)).toContain('收到 1 张照片');
+    expect(replyText(second)).not.toContain('原图');
   });
 
   it('a zero-byte file is refused as empty and the sender is told', async () => {

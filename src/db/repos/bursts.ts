@@ -1,3 +1,4 @@
+import { localDay, zonedInstant } from '../../domain/working-days.js';
 import { eq, sql } from 'drizzle-orm';
 import { decideBurst } from '../../domain/burst.js';
 import { queryRows, type Db, type Tx } from '../client.js';
@@ -153,4 +154,27 @@ export async function lockBurstStatus(tx: Db, id: number): Promise<BurstStatus |
     .where(eq(bursts.id, id))
     .for('update');
   return row?.status;
+}
+
+/**
+ * Whether the sender already had a burst answered today (local day) with a compressed photo in it:
+ * its card said how to send originals (原图), so today's later cards need not say it again.
+ */
+export async function compressedNoteGivenToday(
+  db: Db,
+  burst: { id: number; senderOpenId: string },
+  now: Date,
+  timeZone = 'Asia/Shanghai',
+): Promise<boolean> {
+  const dayStart = zonedInstant(localDay(now, timeZone), '00:00', timeZone);
+  const rows = await queryRows<{ one: number }>(
+    db,
+    sql`select 1 as one from bursts b
+        where b.sender_open_id = ${burst.senderOpenId} and b.id <> ${burst.id}
+          and b.ack_claimed_at >= ${dayStart} and b.ack_claimed_at <= ${now}
+          and exists (select 1 from materials m where m.burst_id = b.id and m.status = 'stored'
+                        and m.kind = 'photo' and m.quality = 'compressed' and m.role is distinct from 'cover')
+        limit 1`,
+  );
+  return rows.length > 0;
 }

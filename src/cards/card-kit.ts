@@ -1,4 +1,5 @@
 import type { ButtonValue } from '../domain/card-action-type.js';
+import { plainDate } from '../domain/plain-date.js';
 /** Small builders for Lark card JSON 2.0 (schema 2.0 rejects unknown fields, so keep to these). */
 
 export type Template = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'turquoise' | 'indigo' | 'wathet';
@@ -117,10 +118,12 @@ const ENTITIES: Record<string, string> = {
   '\\': '&#92;',
 };
 
-/** MM-DD in the deployment's zone (cards show short dates). */
-export function shortDate(d: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit' }).format(d);
-  return parts;
+/**
+ * A date on a card: 「6月30日」, with the year when it is not the current one (「2027年2月2日」), so a
+ * deadline next year never sits beside this year's looking the same.
+ */
+export function shortDate(d: Date, timeZone: string, now: Date = new Date()): string {
+  return plainDate(d, now, timeZone);
 }
 
 /** Lark refuses cards over 30 KB (230025): callers check before sending. */

@@ -1,15 +1,7 @@
 import type { DigestFigures, DigestUnitRow } from '../domain/digest.js';
-import {
-  buttonRow,
-  card,
-  CARD_LIMIT_BYTES,
-  cardBytes,
-  esc,
-  hr,
-  linkButton,
-  md,
-  shortDate,
-} from './card-kit.js';
+import { buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
+import { plainDay } from '../domain/plain-date.js';
+import { localDay } from '../domain/working-days.js';
 
 /** Headroom under Lark's 30 KB for the message envelope. */
 const BUDGET = CARD_LIMIT_BYTES - 1024;
@@ -19,7 +11,8 @@ const MAX_BARS = 30;
 const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
 const change = (c: number | null) =>
   c === null ? '—' : c > 0 ? `▲${c.toFixed(1)}` : c < 0 ? `▼${Math.abs(c).toFixed(1)}` : '持平';
-const num = (n: number) => n.toLocaleString('en-US');
+/** Figures as written in Chinese text: no thousands separators. */
+const num = (n: number) => String(n);
 
 /**
  * The weekly digest card (JSON 2.0): headline figures, a VChart bar of the children's completeness,
@@ -48,7 +41,7 @@ function build(
   publicUrl: string | undefined,
 ): object {
   const s = f.scope;
-  const period = `${shortDate(f.from, timeZone)} ~ ${shortDate(new Date(f.to.getTime() - 1), timeZone)}`;
+  const today = localDay(f.to, timeZone);
   const elements: object[] = [
     md(
       `**完成率 ${pct(s.percent)}**（较上周 ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
@@ -57,7 +50,7 @@ function build(
     kpis([
       ['完成率', pct(s.percent)],
       ['逾期', num(s.overdue)],
-      ['本周归档', `${num(f.filed.materials)} 份`],
+      ['上周提交', `${num(f.filed.materials)} 份`],
       ['质量问题', num(f.quality.compressed + f.quality.needsReupload + f.quality.failed)],
     ]),
   ];
@@ -74,7 +67,7 @@ function build(
     if (tableRows < f.children.length)
       elements.push(
         md(
-          `<font color='grey'>共 ${f.children.length} 个下级单位，${tableRows > 0 ? `表中列出完成率最低的 ${tableRows} 个` : '明细从略'}；完整名单可运行 npm run digest 或在群里 @我 发送「进度」。</font>`,
+          `<font color='grey'>共 ${f.children.length} 个下级单位，${tableRows > 0 ? `表中列出完成率最低的 ${tableRows} 个` : '明细从略'}；${publicUrl ? '点「查看全部」看完整名单' : '完整名单请私聊我发送「进度」'}。</font>`,
         ),
       );
   }
@@ -82,8 +75,8 @@ function build(
   elements.push(
     md(
       f.oldest.length === 0
-        ? '✅ 没有逾期未归档的材料'
-        : `**最久未归档（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）**\n` +
+        ? '✅ 没有逾期未交的材料'
+        : `**最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）**\n` +
             f.oldest
               .map(
                 (o) =>
@@ -96,14 +89,14 @@ function build(
   const q = f.quality;
   elements.push(
     md(
-      `**近 7 天（${period}）** 新归档 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
+      `**${f.weekName}** 新提交 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
         `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
     ),
   );
   if (f.deadlines.length > 0)
     elements.push(
       md(
-        `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${d.day.slice(5)}：${num(d.open)} 项未齐`).join('\n')}`,
+        `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${plainDay(d.day, today)}：${num(d.open)} 项未齐`).join('\n')}`,
       ),
     );
   if (publicUrl) {
@@ -116,7 +109,10 @@ function build(
       ]),
     );
   }
-  return card(`📊 归档周报 · ${s.name}`, 'blue', elements, { subtitle: `${f.week}（${period}）` });
+  return card(`📊 归档周报 · ${s.name}`, 'blue', elements, {
+    subtitle: f.weekName,
+    summary: `归档周报 · ${s.name} · 完成率 ${pct(s.percent)}，逾期 ${num(s.overdue)} 项`,
+  });
 }
 
 function kpis(items: [string, string][]): object {

@@ -30,7 +30,7 @@ export type { FilingChoice, HouseholdChoice } from './task-browser-card.js';
  * The burst's acknowledgment as a filing card: what arrived, up to five suggested tasks (one tap
  * files the whole burst), then every other open task within two taps: the households named in the
  * caption, a menu of households (each opens that household's tasks), the unit's own tasks (a menu,
- * or a button opening them when there are many), a search box, and 不归档.
+ * or a button opening them when there are many), a search box, and 不用交.
  */
 export function filingCard(input: {
   burstId: number;
@@ -46,7 +46,7 @@ export function filingCard(input: {
   named: HouseholdChoice[];
   /** The unit's own open tasks (not a household's) not among the suggestions. */
   unitTasks: FilingChoice[];
-  /** 2 to 9 files: 分开归档 offers one card per file. */
+  /** 2 to 9 files: 分开交 offers one card per file. */
   splittable?: boolean;
   timeZone: string;
 }): object {
@@ -64,10 +64,10 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   const elements: object[] = [md(lines.join('\n'))];
   const others = input.households.length > 0 || input.unitTasks.length > 0;
   if (input.suggestions.length > 0) {
-    elements.push(md(`**归档到哪项任务？**（${esc(input.unitName)}）点一下即可`));
+    elements.push(md(`**交到哪项任务？**（${esc(input.unitName)}）点一下即可`));
     for (const s of input.suggestions) elements.push(...taskButton(s, at, input.timeZone, 'primary'));
   } else if (!others) {
-    elements.push(md('本单位暂时没有待归档的任务。'));
+    elements.push(md('本单位暂时没有要交材料的任务。'));
   }
   for (const h of input.named.slice(0, 3))
     elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, FILE_BROWSE.value({ ...at, h: h.id })));
@@ -90,14 +90,14 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   elements.push(
     hr(),
     buttonRow([
-      ...(input.splittable ? [button('分开归档', SPLIT.value(at))] : []),
-      button('不归档', SKIP.value({ b })),
+      ...(input.splittable ? [button('分开交', SPLIT.value(at))] : []),
+      button('不用交', SKIP.value({ b })),
     ]),
   );
   if (input.splittable)
-    elements.push(md("<font color='grey'>不是同一项任务的材料？点「分开归档」，每个文件单独选任务。</font>"));
-  return card('收到材料，请选择归档任务', 'blue', elements, {
-    summary: `收到材料，请选择归档任务（${input.unitName}）`,
+    elements.push(md("<font color='grey'>不是同一项任务的材料？点「分开交」，每个文件单独选任务。</font>"));
+  return card('收到材料，请选择交到哪项任务', 'blue', elements, {
+    summary: `收到材料，请选择交到哪项任务（${input.unitName}）`,
   });
 }
 
@@ -116,9 +116,9 @@ export function filedCard(input: {
   pageUrl?: string;
 }): object {
   const elements: object[] = [
-    md(`${esc(input.summary)}\n\n✅ 已归档到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
+    md(`${esc(input.summary)}\n\n✅ 已交到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
   ];
-  if (input.filedByName) elements.push(md(`<font color='grey'>归档人：${esc(input.filedByName)}</font>`));
+  if (input.filedByName) elements.push(md(`<font color='grey'>提交人：${esc(input.filedByName)}</font>`));
   elements.push(
     buttonRow([
       ...(input.undoable
@@ -131,12 +131,10 @@ export function filedCard(input: {
   if (input.askDescription)
     elements.push(
       hr(),
-      md(
-        '按档案规范（DA/T 50），照片要写明事由、地点、人物（时间取自照片本身）。可以不填，但会记为质量问题：',
-      ),
+      md('请写明照片的事由、地点、人物（时间取自照片本身）。可以不填，但会记为缺少说明：'),
       describeItemForm(input.itemId),
     );
-  return card('材料已归档', 'green', elements);
+  return card('材料已提交', 'green', elements);
 }
 
 /** 撤销 asks once more: one stray tap must not take a filing back. */
@@ -163,8 +161,8 @@ export function confirmUndoCard(input: {
 }
 
 export function skippedCard(input: { burstId: number; summary: string }): object {
-  return card('材料已保存，未归档', 'grey', [
-    md(`${esc(input.summary)}\n\n已标记为不归档（原件已保存）。`),
+  return card('材料已保存，没有交到任务里', 'grey', [
+    md(`${esc(input.summary)}\n\n已标记为不用交（原件已保存）。`),
     buttonRow([button('重新选择任务', REOPEN.value({ b: input.burstId }))]),
   ]);
 }
@@ -172,11 +170,13 @@ export function skippedCard(input: { burstId: number; summary: string }): object
 /** A chat not bound to a unit yet: the materials are safe, filing waits for the binding. */
 export function unboundCard(summary: string): object {
   return card('收到材料', 'blue', [
-    md(`${esc(summary)}\n\n本群还没有绑定单位，暂时无法归档。管理员可发送「@归档助手 绑定 村名」完成绑定。`),
+    md(
+      `${esc(summary)}\n\n本群还没有绑定单位，暂时不能交到任务里。管理员可发送「@归档助手 绑定 村名」完成绑定。`,
+    ),
   ]);
 }
 
-/** 分开归档 done: each file gets its own card, as a reply to its own message. */
+/** 分开交 done: each file gets its own card, as a reply to its own message. */
 export function splitCard(input: { summary: string; parts: number }): object {
   return card(
     '材料已分开',

@@ -27,7 +27,7 @@ export function helpCard(commands: readonly HelpLine[], opts: { botName?: string
           tag: 'markdown',
           content:
             '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记，' +
-            '然后请您点一下选择归档到哪项任务。',
+            '然后请您点一下选择交到哪项任务。',
         },
         {
           tag: 'markdown',
@@ -40,7 +40,7 @@ export function helpCard(commands: readonly HelpLine[], opts: { botName?: string
           tag: 'markdown',
           content:
             '**小提示**：照片请勾选“原图”发送，或以文件形式发送，以保留拍摄时间和地点；' +
-            '在说明文字里写任务编号（如 `#C03`）可以直接归档。',
+            '在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。',
         },
       ],
     },

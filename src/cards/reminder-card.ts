@@ -7,7 +7,7 @@ export interface ReminderLine {
   householdName: string | null;
   /** 还缺 3 张照片 */
   missingText: string;
-  /** MM-DD */
+  /** 「6月30日」, with the year when it is not this year's. */
   dueLabel: string;
   /** Calendar days past due (0: not yet due). */
   overdueDays: number;
@@ -47,8 +47,8 @@ const what = (l: ReminderLine) =>
   `**#${esc(l.code)} ${esc(l.title)}**${l.householdName ? `（${esc(l.householdName)}户）` : ''}`;
 const when = (l: ReminderLine) =>
   l.overdueDays > 0
-    ? `<font color='red'>已逾期 ${l.overdueDays} 天</font>（${l.dueLabel} 截止）`
-    : `${l.dueLabel} 截止`;
+    ? `<font color='red'>已逾期 ${l.overdueDays} 天</font>（${l.dueLabel}截止）`
+    : `${l.dueLabel}截止`;
 
 const headline = (v: { overdue: number; dueSoon: number }) =>
   [v.overdue > 0 ? `${v.overdue} 项已逾期` : '', v.dueSoon > 0 ? `${v.dueSoon} 项即将到期` : '']
@@ -81,7 +81,7 @@ export function reminderText(v: ReminderView, names: Map<string, string> = new M
   const lines = v.lines.map(
     (l) =>
       `  #${l.code} ${l.title}${l.householdName ? `（${l.householdName}户）` : ''}：${l.missingText}，` +
-      (l.overdueDays > 0 ? `已逾期 ${l.overdueDays} 天（${l.dueLabel} 截止）` : `${l.dueLabel} 截止`),
+      (l.overdueDays > 0 ? `已逾期 ${l.overdueDays} 天（${l.dueLabel}截止）` : `${l.dueLabel}截止`),
   );
   if (v.more > 0) lines.push(`  …另有 ${v.more} 项`);
   if (v.unfiled && v.unfiled.total > 0) lines.push(`  ${unfiledLine(v.unfiled)}`);
@@ -102,7 +102,7 @@ export function escalationCard(v: EscalationView): object {
   const lines = v.lines.map(
     (l) =>
       `- ${esc(l.unitName ?? '')} ${what(l)}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
-      `（${l.dueLabel} 截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
+      `（${l.dueLabel}截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
   );
   if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);
   return card(`⚠️ 逾期归档督办 · ${v.scopeNames.join('、')}`, 'red', [

@@ -40,7 +40,7 @@ export function missingCard(unitName: string, list: MissingList, timeZone: strin
   const more = list.total > list.items.length ? `\n… 还有 ${list.total - list.items.length} 项` : '';
   return card(`${unitName} · 还缺什么（${list.total} 项）`, 'orange', [
     md(rows.join('\n') + more),
-    md("<font color='grey'>发材料时在说明里写任务编号（如 #C03）即可直接归档。</font>"),
+    md("<font color='grey'>发材料时在说明里写任务编号（如 #C03）即可直接交到该任务。</font>"),
   ]);
 }
 
@@ -57,7 +57,7 @@ export function taskListCard(unitName: string, tasks: TaskStatus[], timeZone: st
     );
   return card(`${unitName} · 未完成的归档任务（${open.length} 项）`, 'blue', [
     md(rows.join('\n') + (open.length > 30 ? `\n… 还有 ${open.length - 30} 项` : '')),
-    md("<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可归档到该任务。</font>"),
+    md("<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可交到该任务。</font>"),
   ]);
 }
 
@@ -76,14 +76,14 @@ export function taskCard(
         .filter(Boolean)
         .join('\n'),
     ),
-    md('**回复本卡片**发送照片或文件，即可归档到这项任务。'),
+    md('**回复本卡片**发送照片或文件，即可交到这项任务。'),
   ]);
 }
 
 export function onboardingCard(opts: { resumedUnit?: string }): object {
   const body = opts.resumedUnit
     ? `欢迎回来！本群继续为 **${esc(opts.resumedUnit)}** 归档。`
-    : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家归档到材料清单。\n\n' +
+    : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家把材料交到对应的任务里。\n\n' +
       '**第一步**：管理员请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。';
   return card('归档助手已加入本群', 'turquoise', [
     md(body),

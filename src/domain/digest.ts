@@ -28,8 +28,11 @@ export interface DigestOverdueItem {
 }
 
 export interface DigestFigures {
+  /** The ISO week the activity figures cover ('2026-W19'), named for people in `weekName`. */
   week: string;
-  /** The 7 days the activity figures cover: [from, to). */
+  /** 「第19周（5月4日—10日）」 */
+  weekName: string;
+  /** That week, Monday 00:00 to the next Monday 00:00 (local): [from, to). */
   from: Date;
   to: Date;
   scope: DigestUnitRow;

@@ -15,7 +15,8 @@ import {
   type DigestFigures,
   type ScopeRaw,
 } from '../domain/digest.js';
-import { addDays, isoWeek, localDay } from '../domain/working-days.js';
+import { addDays, isoWeek, localDay, weekMonday, zonedInstant } from '../domain/working-days.js';
+import { weekName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 
 export interface DigestOptions {
@@ -46,19 +47,28 @@ export async function buildDigest(
 ): Promise<DigestFigures> {
   const tz = opts.timeZone;
   const day = localDay(at, tz);
-  const from = new Date(at.getTime() - 7 * DAY_MS);
+  // The last whole ISO week, Monday to Sunday (a Monday digest reports the week that just ended).
+  const monday = addDays(weekMonday(day), -7);
+  const from = zonedInstant(monday, '00:00', tz);
+  const to = zonedInstant(addDays(monday, 7), '00:00', tz);
   const childrenRead = childUnits(db, scope.id);
   let raw = cache?.get(scope.id);
   if (!raw && cache) {
     const children = await childrenRead;
     if (children.length > 0 && children.every((c) => cache.has(c.id)))
       raw = composeRaw(
-        await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from, selfOnly: true }),
+        await scopeRaw(db, scope, at, {
+          timeZone: tz,
+          oldest: opts.oldestOverdue,
+          from,
+          to,
+          selfOnly: true,
+        }),
         children.map((c) => cache.get(c.id)!),
         opts.oldestOverdue,
       );
   }
-  raw ??= await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from });
+  raw ??= await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from, to });
   cache?.set(scope.id, raw);
   const children = await childrenRead;
   const [lastWeek, details] = await Promise.all([
@@ -77,9 +87,10 @@ export async function buildDigest(
   );
   const a = raw.activity;
   return {
-    week: isoWeek(day),
+    week: isoWeek(monday),
+    weekName: weekName(monday, day),
     from,
-    to: at,
+    to,
     scope: unitRow(scope, rolled.total, lastWeek.get(scope.id)),
     children: ranked,
     ...bestAndWorst(ranked, 3),
@@ -164,7 +175,7 @@ function digestText(f: DigestFigures, who: string): string {
   const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
   const chg = (c: number | null) => (c === null ? '' : `（较上周 ${c >= 0 ? '+' : ''}${c.toFixed(1)}）`);
   return [
-    `归档周报 ${f.week} · ${f.scope.name} → ${who}`,
+    `归档周报 ${f.weekName} · ${f.scope.name} → ${who}`,
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
     `  本周新归档 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，需重传 ${f.quality.needsReupload}，下载失败 ${f.quality.failed}`,

@@ -10,6 +10,7 @@ import { personNames, reminderAudience } from '../db/repos/reminder-audience.js'
 import { reminderCandidates, splitList } from '../db/repos/reminder-candidates.js';
 import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
 import { missingText } from '../domain/checklist-task-state.js';
+import { plainDay } from '../domain/plain-date.js';
 import { planReminders, remindersOffFor } from '../domain/reminder-plan.js';
 import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
@@ -108,7 +109,7 @@ export async function buildReminders(
       title: t.title,
       householdName: t.householdName,
       missingText: missingText(splitList(t.kinds), t.missing),
-      dueLabel: t.dueDay.slice(5),
+      dueLabel: plainDay(t.dueDay, day),
       overdueDays: t.dueMs < at.getTime() ? Math.max(1, late) : 0,
     };
   };

@@ -39,7 +39,7 @@ export async function describeItem(
 ): Promise<DescribeItemOutcome> {
   const { db } = deps;
   const item = await getFilingItem(db, input.itemId);
-  if (!item || item.undoneAt) throw new DomainError('item_not_found', '找不到这条归档记录（可能已撤销）');
+  if (!item || item.undoneAt) throw new DomainError('item_not_found', '找不到这条提交记录（可能已撤销）');
   const task = (await getTaskContext(db, item.taskId))!;
   const source = input.source ?? 'card';
   const archivist =
@@ -48,7 +48,7 @@ export async function describeItem(
     archivist ||
     input.actor === item.filedBy ||
     (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer']));
-  if (!allowed) return { status: 'refused', message: '只有归档人或本单位工作人员可以填写说明' };
+  if (!allowed) return { status: 'refused', message: '只有提交人或本单位工作人员可以填写说明' };
 
   const fields = cleanFields(input);
   if (Object.keys(fields).length === 0) throw new DomainError('nothing_to_describe', '请至少填写一项');

@@ -109,9 +109,11 @@ async function finishForChat(
     `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
     `四性检测：${verdict}。`,
-    ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已归档但未确认，未包含在内。`] : []),
-    sent ? '压缩包已发送在上方。' : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB）。`,
-    `保存位置：${outDir}`,
+    ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内。`] : []),
+    // No server path in the chat: the job logs where the package is (outDir), for the operator.
+    sent
+      ? '压缩包已发送在上方。'
+      : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
   ];
   await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);
   return { outDir, zip, sent };

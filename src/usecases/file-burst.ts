@@ -112,7 +112,7 @@ export async function fileBurst(
 ): Promise<FileBurstOutcome> {
   const { db } = deps;
   const task = await getTaskContext(db, input.taskId);
-  if (!task) throw new DomainError('task_not_found', '找不到这个归档任务');
+  if (!task) throw new DomainError('task_not_found', '找不到这项任务');
   const burst = await loadBurstForFiling(db, input.burstId);
   if (!burst) throw new DomainError('burst_not_found', '找不到这组材料');
   const unit = { id: task.unitId, path: task.unitPath };
@@ -120,12 +120,12 @@ export async function fileBurst(
     return {
       status: 'refused',
       reason: 'not_allowed',
-      message: `只有${task.unitName}的工作群成员或工作人员才能归档`,
+      message: `只有${task.unitName}的工作群成员或工作人员才能交材料`,
     };
   const existing = await getLiveFilingOfBurst(db, burst.id);
   if (existing) return alreadyFiled(db, existing, task.id);
   if (task.state === 'waived')
-    throw new DomainError('task_waived', `${taskLabel(taskRef(task))}已免交，不能再归档`);
+    throw new DomainError('task_waived', `${taskLabel(taskRef(task))}已免交，不用再交材料`);
   if (burst.materials.length === 0)
     throw new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试');
 
@@ -189,7 +189,7 @@ export async function fileBurst(
     notStored: burst.notStored,
     undoUntil: undoDeadline(now),
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
-    message: `已归档到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。24 小时内可撤销。`,
+    message: `已交到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。24 小时内可撤销。`,
   };
 }
 
@@ -203,6 +203,6 @@ async function alreadyFiled(db: Db, item: FilingItemRow, requestedTaskId: number
     sameTask: item.taskId === requestedTaskId,
     filedBy: item.filedBy,
     filedAt: item.filedAt,
-    message: `已归档到${taskLabel(ref)}`,
+    message: `已交到${taskLabel(ref)}`,
   };
 }

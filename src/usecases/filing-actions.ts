@@ -96,7 +96,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           a.operatorOpenId !== v.burst.senderOpenId &&
           !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
         )
-          return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不归档」' } };
+          return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不用交」' } };
         // Recorded: a burst set aside is no longer chased by reminders or 未归档.
         await insertAudit(deps.db, {
           at: deps.clock.now(),
@@ -108,7 +108,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           chatId: v.burst.chatId,
         });
         return {
-          toast: { type: 'info', content: '已标记为不归档' },
+          toast: { type: 'info', content: '已标记为不用交' },
           card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
         };
       },

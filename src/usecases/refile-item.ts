@@ -22,7 +22,7 @@ const isArchivist = (db: Db, openId: string, t: TaskContext) =>
 async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; task: TaskContext }> {
   const item = await getFilingItem(db, itemId);
   if (!item) throw new DomainError('item_not_found', '找不到这条归档记录');
-  if (item.undoneAt) throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (item.undoneAt) throw new DomainError('item_undone', '这条提交已经撤销了');
   return { item, task: (await getTaskContext(db, item.taskId))! };
 }
 
@@ -49,7 +49,7 @@ export async function refileItem(
       message: `只能改归到${from.unitName}自己的任务，${taskLabel(taskRef(to))}属于${to.unitName}`,
     };
   if (to.state === 'waived')
-    throw new DomainError('task_waived', `${taskLabel(taskRef(to))}已免交，不能再归档`);
+    throw new DomainError('task_waived', `${taskLabel(taskRef(to))}已免交，不用再交材料`);
   const now = deps.clock.now();
   const allowed =
     input.source === 'cli' ||
@@ -91,7 +91,7 @@ export async function refileItem(
     });
     return true;
   });
-  if (!moved) throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (!moved) throw new DomainError('item_undone', '这条提交已经撤销了');
   if (typeof moved === 'object')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(moved.confirmed) };
   const [a, b] = [taskRef(from), taskRef(to)];
@@ -125,7 +125,7 @@ export async function unfileItem(
     details: { reason: input.reason ?? null, filedBy: item.filedBy },
     now: deps.clock.now(),
   });
-  if (done === 'already') throw new DomainError('item_undone', '这条归档已经撤销了');
+  if (done === 'already') throw new DomainError('item_undone', '这条提交已经撤销了');
   if (done !== 'done')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);

@@ -161,7 +161,7 @@ async function listPeopleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleC
   const text = [
     lines.length > 0 ? `${unit.name}的人员：` : `${unit.name}还没有设置人员。`,
     ...lines,
-    '上级单位的人员也管本单位；绑定群的成员不用设置也能归档。',
+    '上级单位的人员也管本单位；绑定群的成员不用设置也能交材料。',
   ].join('\n');
   await replyText(deps.gateway, msg.messageId, text, `people-${msg.messageId}`);
 }

@@ -27,21 +27,21 @@ export async function undoFiling(
 ): Promise<UndoOutcome> {
   const { db } = deps;
   const item = await getFilingItem(db, input.itemId);
-  if (!item) throw new DomainError('item_not_found', '找不到这条归档记录');
-  if (item.undoneAt) return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  if (!item) throw new DomainError('item_not_found', '找不到这条提交记录');
+  if (item.undoneAt) return { status: 'already_undone', itemId: item.id, message: '这条提交已经撤销了' };
   const task = (await getTaskContext(db, item.taskId))!;
   const now = deps.clock.now();
   if (now.getTime() > undoDeadline(item.filedAt).getTime())
     return {
       status: 'refused',
       reason: 'expired',
-      message: '归档已超过 24 小时，不能自行撤销；如需调整请联系档案员',
+      message: '提交已超过 24 小时，不能自行撤销；请点「申请更正」',
     };
   const allowed =
     input.source === 'cli' ||
     input.actorOpenId === item.filedBy ||
     (await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'admin']));
-  if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有归档人或档案员可以撤销' };
+  if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有提交人或档案员可以撤销' };
   const done = await takeItemOff(db, {
     item,
     task,
@@ -51,9 +51,9 @@ export async function undoFiling(
     details: { filedBy: item.filedBy, filedAt: item.filedAt.toISOString() },
     now,
   });
-  if (done === 'already') return { status: 'already_undone', itemId: item.id, message: '这条归档已经撤销了' };
+  if (done === 'already') return { status: 'already_undone', itemId: item.id, message: '这条提交已经撤销了' };
   if (done !== 'done')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
-  return { status: 'undone', itemId: item.id, task: ref, message: `已撤销归档到${taskLabel(ref)}的材料` };
+  return { status: 'undone', itemId: item.id, task: ref, message: `已撤销提交到${taskLabel(ref)}的材料` };
 }

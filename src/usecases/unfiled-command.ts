@@ -111,7 +111,7 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
       );
       return sent
         ? { toast: { type: 'success', content: '已在原消息下面发出选择卡片' } }
-        : { toast: { type: 'info', content: '这组材料已经交到任务里，或已标记为不归档' } };
+        : { toast: { type: 'info', content: '这组材料已经交到任务里，或已标记为不用交' } };
     },
   });
 }

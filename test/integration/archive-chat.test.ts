@@ -131,7 +131,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(patched).toContain('A182-ZP·2025-Y-0001');
   });
 
-  it('导出 queues a job that uploads the zipped package and says where it was written', async () => {
+  it('导出 queues a job that uploads the zipped package and shows no server path', async () => {
     await ctx.commands.handle(deps, msg('om_e1', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
     expect(texts(h, 'om_e1')[0]).toContain('正在生成');
     const [job] = await queryRows<{ kind: string; payload: any }>(
@@ -147,7 +147,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const done = texts(h, 'om_e1').at(-1)!;
     expect(done).toContain('移交包已生成：2 件');
     expect(done).toContain('四性检测：通过');
-    expect(done).toContain(f.dataDir);
+    // No server path in the chat (the job's log line says where the package is).
+    expect(done).not.toContain(f.dataDir);
   });
 
   it('a failing export job says so in the chat on its last attempt only', async () => {
@@ -201,7 +202,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       );
     expect(existsSync(unsafe)).toBe(false);
     expect(readdirSync(exportsDir)).toContain('A182-_逃逸-2025-移交包-om_e3');
-    expect(texts(h, 'om_e3').at(-1)).toContain(join(exportsDir, 'A182-_逃逸-2025-移交包-om_e3'));
+    expect(texts(h, 'om_e3').at(-1)).not.toContain(exportsDir);
   });
 
   it('the four-properties-check job writes its report and tells the chat', async () => {

@@ -69,7 +69,7 @@ describe('card callbacks answer within 3 s, always', () => {
       () => h.fake.patches().find((p) => p.messageId === filingCard.messageId),
       { timeoutMs: 20_000 },
     );
-    expect(JSON.stringify(patched.content)).toContain('已归档到');
+    expect(JSON.stringify(patched.content)).toContain('已交到');
     await h.settle();
     const items = await queryRows<{ filed_by: string }>(
       h.db.db,

@@ -34,7 +34,7 @@ describe('filing bursts', () => {
       task: { code: 'C02', title: '识别公示照片', unitName: '东村', campaignCode: 'small-2025' },
       progress: { filed: 5, minCount: 3, missing: 0, state: 'complete' },
       undoUntil: new Date(w.clock.now().getTime() + 24 * HOUR),
-      message: '已归档到「C02 识别公示照片」（照片 5 张），该项已齐全。24 小时内可撤销。',
+      message: '已交到「C02 识别公示照片」（照片 5 张），该项已齐全。24 小时内可撤销。',
     });
     if (r.status !== 'filed') throw new Error();
     const [item] = await queryRows<any>(
@@ -104,7 +104,7 @@ describe('filing bursts', () => {
     expect(again).toMatchObject({
       status: 'already_filed',
       sameTask: true,
-      message: '已归档到「C01 村两委会议记录」',
+      message: '已交到「C01 村两委会议记录」',
     });
     const other = await fileBurst(w.deps(), {
       burstId,
@@ -152,7 +152,7 @@ describe('filing bursts', () => {
     expect(r).toEqual({
       status: 'refused',
       reason: 'not_allowed',
-      message: '只有东村的工作群成员或工作人员才能归档',
+      message: '只有东村的工作群成员或工作人员才能交材料',
     });
     expect(w.memberChecks).toContain('oc_v1:ou_stranger');
     expect([

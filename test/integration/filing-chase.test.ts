@@ -133,7 +133,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(w.sentTo(w.chats.village1)).toHaveLength(1);
   });
 
-  it('不归档 stops the chase; 重新选择任务 starts it again', async () => {
+  it('不用交 stops the chase; 重新选择任务 starts it again', async () => {
     const skipped = await postPhoto(w.chats.village1);
     const card = cardsUnder(skipped)[0]!;
     await tap(w.chats.village1, card.messageId, buttonValue(card.content, 'skip'));
@@ -149,6 +149,46 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
   it('in a direct message, 未归档 lists the asker’s own bursts across chats', async () => {
     const dm = await ask(`oc_p2p_${w.org.officer}`, 'p2p');
     expect(text(dm)).toContain('您发的材料中，还有 **1** 组材料没交到任务里');
+  });
+
+  it('a caption with markdown characters reaches the card as Lark’s HTML entities (王_二*3<4>&)', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+    const at = w.clock.now().getTime();
+    const send = (ev: object) => w.h.post(ev).then((r) => expect(r.status).toBe(200));
+    await send(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId: w.chats.village2,
+        messageId,
+        senderOpenId: w.org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: at,
+      }),
+    );
+    await send(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId: w.chats.village2,
+        senderOpenId: w.org.officer,
+        content: { text: '王_二*3<4>&' },
+        createTimeMs: at + 500,
+      }),
+    );
+    const card = await waitFor(
+      'the filing card',
+      () => {
+        w.clock.advance(1_000);
+        return w.h.fake.sentMessages().find((m) => m.replyTo === messageId);
+      },
+      { timeoutMs: 20_000, everyMs: 200 },
+    );
+    expect(text(card)).toContain('说明：王&#95;二&#42;3&lt;4&gt;&amp;');
+    expect(text(card)).not.toContain('\\\\_');
+    // Set aside, so it does not count in the next test's chase.
+    await tap(w.chats.village2, card.messageId, buttonValue(card.content, 'skip'));
   });
 
   it('a card about to pass Lark’s 14 days is sent again, and only once', async () => {

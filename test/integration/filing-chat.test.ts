@@ -146,7 +146,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
 
     const res = await click(org.officer, choice.value, ack.messageId);
     expect(res.toast.type).toBe('success');
-    expect(JSON.stringify(res.card.data)).toContain('已归档到');
+    expect(JSON.stringify(res.card.data)).toContain('已交到');
     const items = await liveItems();
     expect(items).toHaveLength(1);
     expect(items[0]?.n).toBe(5);
@@ -191,7 +191,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(await liveItems()).toHaveLength(before);
     const ok = await click(org.officer, sure.value, ack.messageId);
     expect(ok.toast.type).toBe('success');
-    expect(JSON.stringify(ok.card.data)).toContain('归档到哪项任务');
+    expect(JSON.stringify(ok.card.data)).toContain('交到哪项任务');
     expect(await liveItems()).toHaveLength(before - 1);
   });
 

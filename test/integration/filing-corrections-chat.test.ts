@@ -94,7 +94,7 @@ describe('corrections from cards and the 查 command', () => {
     const back = await click(org.officer, valueOf(asked.card.data, 'filed-view'), {
       messageId: filed.messageId,
     });
-    expect(JSON.stringify(back.card.data)).toContain('已归档到');
+    expect(JSON.stringify(back.card.data)).toContain('已交到');
 
     // The filer within 24 hours is pointed to 撤销; a stranger is refused.
     expect((await click(org.officer, fix)).toast.content).toContain('撤销');

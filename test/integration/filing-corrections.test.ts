@@ -42,7 +42,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     });
     expect(undone).toMatchObject({
       status: 'undone',
-      message: '已撤销归档到「H01-02 李四户 危房改造照片」的材料',
+      message: '已撤销提交到「H01-02 李四户 危房改造照片」的材料',
     });
     expect((await taskProgress(w.tdb.db, taskId))!.state).toBe('open');
     expect(
@@ -70,7 +70,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     ).toEqual({
       status: 'refused',
       reason: 'expired',
-      message: '归档已超过 24 小时，不能自行撤销；如需调整请联系档案员',
+      message: '提交已超过 24 小时，不能自行撤销；请点「申请更正」',
     });
     expect(
       await undoFiling(w.deps(), { itemId: again.itemId, actorOpenId: 'ou_archivist', source: 'card' }),

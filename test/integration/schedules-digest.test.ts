@@ -10,6 +10,7 @@ import { buildDigest, buildDigests } from '../../src/usecases/build-digest.js';
 import { digestRecipients } from '../../src/db/repos/digest-recipients.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
+import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
 /** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
@@ -80,6 +81,10 @@ describe('weekly digest', () => {
 
   it('sends each leader one digest of their units whose figures match the database', async () => {
     await w.runAt('2026-11-16T08:30:00+08:00');
+    // Both sends are delivered by queued jobs: wait for them on a busy machine.
+    await waitFor('both digests', () =>
+      digestFor(w.townshipLeader).length > 0 && digestFor(w.org.leader).length > 0 ? true : undefined,
+    );
     const town = digestFor(w.townshipLeader);
     const county = digestFor(w.org.leader);
     expect(town).toHaveLength(1);
@@ -95,7 +100,9 @@ describe('weekly digest', () => {
       w.townshipLeader,
     );
     const f = send!.figures;
-    expect(f.week).toBe('2026-W47');
+    // The ISO week that just ended, Monday to Sunday, named plainly.
+    expect(f.week).toBe('2026-W46');
+    expect(f.weekName).toBe('第46周（11月9日—15日）');
     expect(f.scope).toMatchObject({ ...want, percent: 6, change: null });
     const v1 = await expected(V1, '2026-11-16T08:30:00+08:00');
     expect(f.children.find((c) => c.name === '城关村')).toMatchObject(v1);
@@ -110,6 +117,9 @@ describe('weekly digest', () => {
     expect(text).toContain('完成率 6.0%');
     expect(text).toContain('逾期 **3** 项');
     expect(text).toContain('压缩照片 2 张，需重新上传 1 个，下载失败 1 个');
+    expect(text).toContain('**第46周（11月9日—15日）** 新提交 2 件');
+    expect(text).toContain('11月20日：1 项未齐');
+    expect(text).not.toMatch(/npm run|W4\d|\d,\d{3}/);
     expect(text).toContain('王村官');
     expect(card.body.elements.some((e: any) => e.tag === 'chart')).toBe(true);
     expect(card.body.elements.some((e: any) => e.tag === 'table')).toBe(true);

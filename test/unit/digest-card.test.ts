@@ -13,7 +13,8 @@ import {
 const figures = (children: DigestUnitRow[]): DigestFigures => {
   const ranked = rank(children);
   return {
-    week: '2026-W49',
+    week: '2026-W48',
+    weekName: '第48周（11月23日—29日）',
     from: new Date('2026-11-23T00:30:00Z'),
     to: new Date('2026-11-30T00:30:00Z'),
     scope: unitRow(

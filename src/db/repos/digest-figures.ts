@@ -26,7 +26,7 @@ export async function scopeRaw(
   db: Db,
   root: { id: number; path: string },
   now: Date,
-  opts: { timeZone: string; oldest: number; from: Date; selfOnly?: boolean },
+  opts: { timeZone: string; oldest: number; from: Date; to?: Date; selfOnly?: boolean },
 ): Promise<ScopeRaw> {
   const units: SQL = opts.selfOnly
     ? sql`select id, path from units where id = ${root.id}`
@@ -35,7 +35,7 @@ export async function scopeRaw(
     scopeCounts(db, units, now),
     scopeDays(db, units, now, opts.timeZone),
     scopeOldest(db, units, now, opts.oldest),
-    scopeActivity(db, units, opts.from, now),
+    scopeActivity(db, units, opts.from, opts.to ?? now),
   ]);
   return { perUnit, days, oldest, activity };
 }

@@ -10,7 +10,7 @@ import { ALREADY_SPLIT, canFile, type FilingDeps } from './file-burst.js';
 const REFUSALS: Record<SplitRefusal, string> = {
   gone: '这个按钮已失效，请重新发送材料',
   split: ALREADY_SPLIT,
-  filed: '这组材料已经归档，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
+  filed: '这组材料已经交到任务里，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
   too_few: '只有一个文件，不用分开',
   too_many: `超过${MAX_SPLIT_PARTS}个文件，不能在卡片上分开；请分几次重新发送`,
 };
@@ -34,9 +34,9 @@ export async function splitBurst(
   if (!burst) return { status: 'refused', message: REFUSALS.gone };
   if (burst.status === 'split') return { status: 'refused', message: ALREADY_SPLIT };
   const unit = await unitOfChat(db, burst.chatId);
-  if (!unit) return { status: 'refused', message: '本群还没有绑定单位，暂时无法归档' };
+  if (!unit) return { status: 'refused', message: '本群还没有绑定单位，暂时不能交到任务里' };
   if (!(await canFile(deps, input.actorOpenId, unit, burst.chatId)))
-    return { status: 'refused', message: `只有${unit.name}的工作群成员或工作人员才能分开归档` };
+    return { status: 'refused', message: `只有${unit.name}的工作群成员或工作人员才能分开交` };
   if (input.round !== undefined && input.round !== (await filingRoundOfBurst(db, burst.id)))
     return { status: 'refused', message: '这张卡片已过期，请在最新的卡片上选择' };
   const now = deps.clock.now();

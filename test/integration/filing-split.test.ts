@@ -171,7 +171,7 @@ describe('splitting a burst (分开归档)', () => {
     const refused = await tap({ a: 'split', b, r: 1 }, card.messageId);
     expect(refused.toast).toEqual({
       type: 'error',
-      content: '这组材料已经归档，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
+      content: '这组材料已经交到任务里，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
     });
     // The card drawn before the filing: stale.
     const stale = await tap(buttonValue(card.content, 'split'), card.messageId);

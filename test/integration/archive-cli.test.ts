@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 describe('npm run cli -- archive …', () => {
@@ -50,12 +49,14 @@ describe('npm run cli -- archive …', () => {
   });
 
   it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'archive-cli-'));
+    // A migrated database (this file's PostgreSQL one, or a data folder): the process opens it before
+    // it reads the arguments, and need not run initdb and every migration first.
+    const dataDir = await seededDataDir('archive-cli', { onPostgres: 'empty' });
     try {
-      // From the empty data folder: no .env of the developer's is read.
+      // From the data folder: no .env of the developer's is read.
       const res = await runCli(
         ['archive', 'unconfirm', '--item', 'abc'],
-        { DATA_DIR: dataDir },
+        { DATA_DIR: dataDir, ...(f.tdb.url ? { DATABASE_URL: f.tdb.url } : {}) },
         { cwd: dataDir },
       );
       expect(res.code).toBe(2);

@@ -54,20 +54,16 @@ describe('archive corrections from the command line', () => {
     env: { DATA_DIR: dataDir },
     out: (l: string) => out.push(l),
   });
-  const live = (id: number) =>
-    withDb(async (d) =>
-      queryRows<{ code: string; undone: boolean }>(
-        d.db,
-        sql`select t.code, fi.undone_at is not null as undone from filing_items fi join tasks t on t.id = fi.task_id
-            where fi.id = ${id}`,
-      ),
+  const live = (d: Database, id: number) =>
+    queryRows<{ code: string; undone: boolean }>(
+      d.db,
+      sql`select t.code, fi.undone_at is not null as undone from filing_items fi join tasks t on t.id = fi.task_id
+          where fi.id = ${id}`,
     );
-  const audits = (action: string) =>
-    withDb(async (d) =>
-      queryRows<{ actor: string; source: string; details: any }>(
-        d.db,
-        sql`select actor, source, details from audit_log where action = ${action} order by id`,
-      ),
+  const audits = (d: Database, action: string) =>
+    queryRows<{ actor: string; source: string; details: any }>(
+      d.db,
+      sql`select actor, source, details from audit_log where action = ${action} order by id`,
     );
 
   beforeAll(async () => {
@@ -117,43 +113,52 @@ describe('archive corrections from the command line', () => {
     const moved = await cli('refile', '--item', String(itemId), '--task', 'H01-02');
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toContain('已从「C02 识别公示照片」改归到「H01-02 李四户 危房改造照片」');
-    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
-    expect((await audits('refile')).map((a) => [a.actor, a.source, a.details.toCode])).toEqual([
-      ['cli', 'cli', 'H01-02'],
-    ]);
-
-    const other = await cli('refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2');
-    expect(other.code).toBe(2);
-    expect(other.stderr).toContain('只能改归到东村自己的任务');
-    await withDb(async (d) =>
-      expect(
+    // The refusals in-process (the same command, on the same database; the CLI's exit 2 for a usage
+    // error is tested in archive-cli), each check on one opening of the folder.
+    await withDb(async (d) => {
+      expect(await live(d, itemId)).toEqual([{ code: 'H01-02', undone: false }]);
+      expect((await audits(d, 'refile')).map((a) => [a.actor, a.source, a.details.toCode])).toEqual([
+        ['cli', 'cli', 'H01-02'],
+      ]);
+      await expect(
+        runArchiveCommand(['refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2'], ctxOf(d)),
+      ).rejects.toMatchObject({
+        code: 'usage',
+        message: expect.stringContaining('只能改归到东村自己的任务'),
+      });
+      await expect(
         runArchiveCommand(['refile', '--item', String(itemId), '--task', 'Z99'], ctxOf(d)),
-      ).rejects.toThrow('东村没有任务 Z99'),
-    );
-    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: false }]);
+      ).rejects.toThrow('东村没有任务 Z99');
+      expect(await live(d, itemId)).toEqual([{ code: 'H01-02', undone: false }]);
+    });
   }, 300_000);
 
   it('waives only with a reason, reopens, and unfiles an item', async () => {
-    const bare = await cli('waive', '--unit', 'V1', '--task', 'C01');
-    expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain('免交须写明原因');
+    await withDb(async (d) =>
+      expect(runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01'], ctxOf(d))).rejects.toMatchObject({
+        code: 'usage',
+        message: expect.stringContaining('免交须写明原因'),
+      }),
+    );
     const waived = await cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
     expect(waived.code, waived.stderr).toBe(0);
     expect(waived.stdout).toContain('已设为免交（本年未开会）');
-    const reopened: string[] = [];
-    await withDb((d) =>
-      runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01', '--reopen'], ctxOf(d, reopened)),
-    );
-    expect(reopened.join('\n')).toContain('已恢复为需归档');
-    expect((await audits('waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
+    await withDb(async (d) => {
+      const reopened: string[] = [];
+      await runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01', '--reopen'], ctxOf(d, reopened));
+      expect(reopened.join('\n')).toContain('已恢复为需归档');
+      expect((await audits(d, 'waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
+    });
 
     const off = await cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
     expect(off.code, off.stderr).toBe(0);
     expect(off.stdout).toContain('撤下');
-    expect(await live(itemId)).toEqual([{ code: 'H01-02', undone: true }]);
-    await withDb(async (d) =>
-      expect(runArchiveCommand(['unfile', '--item', String(itemId)], ctxOf(d))).rejects.toThrow('已经撤销'),
-    );
-    expect((await audits('unfile')).map((a) => a.details.reason)).toEqual(['照片拍错']);
+    await withDb(async (d) => {
+      expect(await live(d, itemId)).toEqual([{ code: 'H01-02', undone: true }]);
+      await expect(runArchiveCommand(['unfile', '--item', String(itemId)], ctxOf(d))).rejects.toThrow(
+        '已经撤销',
+      );
+      expect((await audits(d, 'unfile')).map((a) => a.details.reason)).toEqual(['照片拍错']);
+    });
   }, 300_000);
 });

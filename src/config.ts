@@ -227,8 +227,8 @@ export interface S3Settings {
   timeoutMs: number;
 }
 
-/** Where the stored files live: DATA_DIR/files, or a bucket. */
-export type BlobStoreConfig = { kind: 'local' } | ({ kind: 's3' } & S3Settings);
+/** Where the stored files live: DATA_DIR/files (with the bucket S3_* name, if any: `storage migrate`'s target), or a bucket. */
+export type BlobStoreConfig = { kind: 'local'; migrateTo?: S3Settings } | ({ kind: 's3' } & S3Settings);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -275,23 +275,23 @@ const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
   timeZone: v.TZ,
   schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
   archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
-  blobStore:
-    v.BLOB_STORE === 's3'
-      ? {
-          kind: 's3',
-          endpoint: v.S3_ENDPOINT?.replace(/\/$/, ''),
-          region: v.S3_REGION,
-          bucket: v.S3_BUCKET!,
-          prefix: v.S3_PREFIX ? v.S3_PREFIX.replace(/\/?$/, '/') : '',
-          accessKeyId: v.S3_ACCESS_KEY_ID!,
-          secretAccessKey: v.S3_SECRET_ACCESS_KEY!,
-          forcePathStyle: v.S3_FORCE_PATH_STYLE
-            ? v.S3_FORCE_PATH_STYLE === 'true'
-            : v.S3_ENDPOINT !== undefined,
-          timeoutMs: v.S3_TIMEOUT_SECONDS * 1000,
-        }
-      : { kind: 'local' },
+  blobStore: v.BLOB_STORE === 's3' ? { kind: 's3', ...s3From(v)! } : { kind: 'local', migrateTo: s3From(v) },
 });
+
+/** The bucket the S3_* variables name, when they name one (the store, or `storage migrate`'s target). */
+function s3From(v: z.infer<typeof baseSchema>): S3Settings | undefined {
+  if (!v.S3_BUCKET || !v.S3_ACCESS_KEY_ID || !v.S3_SECRET_ACCESS_KEY) return undefined;
+  return {
+    endpoint: v.S3_ENDPOINT?.replace(/\/$/, ''),
+    region: v.S3_REGION,
+    bucket: v.S3_BUCKET,
+    prefix: v.S3_PREFIX ? v.S3_PREFIX.replace(/\/?$/, '/') : '',
+    accessKeyId: v.S3_ACCESS_KEY_ID,
+    secretAccessKey: v.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: v.S3_FORCE_PATH_STYLE ? v.S3_FORCE_PATH_STYLE === 'true' : v.S3_ENDPOINT !== undefined,
+    timeoutMs: v.S3_TIMEOUT_SECONDS * 1000,
+  };
+}
 
 /** BLOB_STORE=s3 needs its bucket and credentials (reported with every other problem). */
 function blobStoreProblems(cleaned: Env, problem: (key: string, message: string) => void): void {

@@ -35,4 +35,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand | StandaloneCliCo
   backup: async () => (await import('./backup.js')).backupCommand,
   restore: async () => (await import('./backup.js')).restoreCommand,
   doctor: async () => (await import('./doctor.js')).doctorCommand,
+  storage: async () => (await import('./storage.js')).storageCommand,
 };

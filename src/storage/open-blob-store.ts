@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStoreConfig } from '../config.js';
+import { AppError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { S3BlobStore } from './s3-blob-store.js';
@@ -7,7 +9,8 @@ import { S3BlobStore } from './s3-blob-store.js';
 /**
  * The configured store: DATA_DIR/files, or the bucket (spooling writes in DATA_DIR/s3-spool).
  * `check()` is the start-up check: for a bucket, it must answer our credentials (one clear
- * sentence otherwise: refused credentials, no such bucket, no answer in time).
+ * sentence otherwise: refused credentials, no such bucket, no answer in time); for the folder, it
+ * must not have been moved to a bucket already (`storage migrate` leaves MOVED-TO-S3.json).
  */
 export function openBlobStore(
   config: { dataDir: string; blobStore: BlobStoreConfig },
@@ -15,8 +18,33 @@ export function openBlobStore(
 ): { blobs: BlobStore; check(): Promise<void> } {
   if (config.blobStore.kind === 'local') {
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), options);
-    return { blobs, check: async () => {} };
+    return {
+      blobs,
+      // After `storage migrate` switched, new files must not go to the old folder.
+      check: async () => {
+        const to = await movedTo(config.dataDir);
+        if (to)
+          throw new AppError(
+            'store_moved',
+            `the stored files were moved to ${to} by \`storage migrate\`; set BLOB_STORE=s3 (and S3_*) to use them`,
+          );
+      },
+    };
   }
   const blobs = new S3BlobStore(config.blobStore, { spoolDir: join(config.dataDir, 's3-spool'), ...options });
   return { blobs, check: () => blobs.checkReachable() };
+}
+
+/** Written into DATA_DIR/files by `storage migrate` once every file is verified in the bucket: the switch. */
+export const MOVED_MARKER = 'MOVED-TO-S3.json';
+
+/** The switch, if `storage migrate` recorded one: where the files went. */
+export async function movedTo(dataDir: string): Promise<string | undefined> {
+  const text = await readFile(join(dataDir, 'files', MOVED_MARKER), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return String((JSON.parse(text) as { to?: unknown }).to ?? 'the object store');
+  } catch {
+    return 'the object store';
+  }
 }

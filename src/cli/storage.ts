@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { AppError, errorMessage } from '../errors.js';
+import { migrateBlobsToS3 } from '../ops/migrate-blobs.js';
+import { loadCliSettings } from '../settings.js';
+import type { StandaloneCliCommand } from './commands.js';
+
+const USAGE = `用法: npm run cli -- storage migrate --to s3 [--dry-run]
+  把 DATA_DIR/files 的全部文件（原件和缩略图）复制到 S3_* 指定的对象存储，逐个按 SHA-256 读回核对。
+  中断后再运行会从断点继续（DATA_DIR/files/migrate-s3.journal）。全部核对无误后才切换：
+  写入 DATA_DIR/files/MOVED-TO-S3.json，此后 BLOB_STORE=local 的机器人拒绝启动，请改为 BLOB_STORE=s3。
+  --dry-run 只统计，不复制。建议先在机器人运行时复制一遍，再停机器人运行一次收尾并切换。`;
+
+/** `npm run cli -- storage migrate --to s3 [--dry-run]` */
+export const storageCommand: StandaloneCliCommand = {
+  summary: 'move the stored files to the S3 bucket (migrate --to s3 [--dry-run])',
+  standalone: async (args, { env, out }) => {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: args.slice(1),
+        options: { to: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      }));
+    } catch (err) {
+      throw new AppError('usage', `${errorMessage(err)}\n${USAGE}`);
+    }
+    if (args[0] !== 'migrate' || values.to !== 's3') throw new AppError('usage', USAGE);
+    const settings = loadCliSettings(env);
+    const store = settings.blobStore;
+    if (store.kind === 's3')
+      throw new AppError('usage', 'BLOB_STORE 已是 s3：文件已在对象存储里，无需迁移。');
+    if (!store.migrateTo)
+      throw new AppError(
+        'usage',
+        `请先设置 S3_BUCKET、S3_ACCESS_KEY_ID、S3_SECRET_ACCESS_KEY（及 S3_ENDPOINT 等）。\n${USAGE}`,
+      );
+    const dryRun = values['dry-run'] === true;
+    const r = await migrateBlobsToS3({
+      dataDir: settings.dataDir,
+      s3: store.migrateTo,
+      dryRun,
+      progress: out,
+    });
+    const mb = (r.bytes / 1024 / 1024).toFixed(1);
+    out(`文件 ${r.files} 个，缩略图 ${r.thumbnails} 个，共 ${mb} MB；此前已核对 ${r.alreadyVerified} 个`);
+    if (dryRun) return out('（--dry-run：未复制）');
+    out(`本次复制并核对 ${r.copied} 个`);
+    if (r.failed.length > 0) {
+      for (const f of r.failed.slice(0, 20)) out(`  失败 ${f.key}：${f.error}`);
+      throw new AppError(
+        'migrate_incomplete',
+        `${r.failed.length} 个文件未能复制或核对，未切换；处理后再运行一次（从断点继续）。`,
+      );
+    }
+    out('全部核对无误，已切换（DATA_DIR/files/MOVED-TO-S3.json）。请设置 BLOB_STORE=s3 后启动机器人。');
+  },
+};

@@ -1,6 +1,12 @@
 import ExcelJS from 'exceljs';
 import { CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
-import { COVER_SHEET, orgText, retentionText, type CatalogueClass } from '../domain/catalogue-class.js';
+import {
+  COVER_SHEET,
+  NOTES_SHEET,
+  orgText,
+  retentionText,
+  type CatalogueClass,
+} from '../domain/catalogue-class.js';
 import type { CatalogueHeader } from './catalogue-xml.js';
 import { xmlSafeRow, xmlText } from './xml-escape.js';
 
@@ -24,14 +30,48 @@ const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
   fitToPage: true,
   fitToWidth: 1,
   fitToHeight: 0,
+  // Each catalogue (sheet) numbers its own pages from 1, also when the whole workbook is printed.
+  firstPageNumber: 1,
+  horizontalCentered: true,
+  margins: { left: 0.5, right: 0.5, top: 0.75, bottom: 0.75, header: 0.3, footer: 0.3 },
 };
+
+const FONT = { name: '宋体', size: 10 } as const;
+const thin = { style: 'thin' } as const;
+const BORDER = { top: thin, left: thin, bottom: thin, right: thin } as const;
+/** One shared style object per kind of cell (the streaming writer keeps a table of distinct styles). */
+const CELL: Partial<ExcelJS.Style> = {
+  font: FONT,
+  border: BORDER,
+  alignment: { vertical: 'middle', horizontal: 'left', wrapText: true },
+};
+const CENTERED: Partial<ExcelJS.Style> = {
+  ...CELL,
+  alignment: { vertical: 'middle', horizontal: 'center', wrapText: true },
+};
+const HEADER: Partial<ExcelJS.Style> = { ...CENTERED, font: { ...FONT, bold: true } };
+const TITLE: Partial<ExcelJS.Style> = {
+  font: { name: '宋体', size: 16, bold: true },
+  alignment: { vertical: 'middle', horizontal: 'center' },
+};
+const KEYS = CATALOGUE_COLUMNS.map((c) => c.key);
+/** Columns printed centred: 序号, 日期, 密级, 页数. */
+const CENTERED_KEYS = new Set(['seq', 'date', 'secrecy', 'pages']);
+
+function styleRow(row: ExcelJS.Row, keys: readonly string[], header = false): void {
+  keys.forEach((key, i) => {
+    row.getCell(i + 1).style = header ? HEADER : CENTERED_KEYS.has(key) ? CENTERED : CELL;
+  });
+}
 
 /** Header/footer text is a format string: a literal & is written &&. */
 const hf = (s: string) => xmlText(s).replace(/&/g, '&&');
 
 /**
  * 归档文件目录 as an .xlsx written with exceljs's streaming writer (each row committed, so memory
- * stays flat; no cell styles, which would cost more than the rows). Sheet 封面 first: the package
+ * stays flat), ready to print: 宋体, thin borders on every cell, long 题名 wrapped, column widths that
+ * fit A4 landscape, the header row repeated and page numbers from 1 in each catalogue (footer names
+ * the catalogue). Sheet 封面 first: the package
  * (全宗号, 全宗名称, 单位, 年度) and a table with one row per catalogue (目录, 门类, 年度, 保管期限,
  * 机构(问题), 件数, 起止件号). Then one sheet per class, named by its code, with the 2015 columns and 序号
  * from 1 (A4 landscape, header row repeated on every printed page, the cover facts in the page header).
@@ -49,43 +89,52 @@ export class CatalogueXlsxWriter {
     this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({
       filename: path,
       useSharedStrings: false,
-      useStyles: false,
+      useStyles: true,
     });
     const cover = this.wb.addWorksheet(COVER_SHEET, {
       pageSetup: PAGE_SETUP,
-      headerFooter: { oddFooter: '第 &P 页，共 &N 页' },
+      headerFooter: { oddFooter: `&L${COVER_SHEET}&C第 &P 页` },
     });
     cover.columns = COVER_COLUMNS.map((c) => ({ key: c.key, width: c.width }));
     const line = (label: string, value: string) =>
       cover.addRow(xmlSafeRow({ code: label, fonds: value })).commit();
-    cover.addRow({ code: '归档文件目录 封面' }).commit();
+    const title = cover.addRow({ code: '归档文件目录 封面' });
+    title.getCell(1).style = TITLE;
+    title.commit();
     line('全宗号', h.fondsCode);
     line('全宗名称', h.fondsName);
     line('单位', h.unitName);
     line('年度', String(h.year));
     line('生成时间', h.generatedAt);
     cover.addRow({}).commit();
-    cover.addRow(Object.fromEntries(COVER_COLUMNS.map((c) => [c.key, c.header]))).commit();
-    for (const c of classes)
-      cover
-        .addRow(
-          xmlSafeRow({
-            code: c.code,
-            fonds: c.fondsCode,
-            category:
-              c.categoryName === c.categoryCode ? c.categoryCode : `${c.categoryName}（${c.categoryCode}）`,
-            year: c.year,
-            retention: retentionText(c),
-            org: orgText(c),
-            items: c.items,
-            withdrawn: c.withdrawn,
-            range: c.pieceRange,
-            sheet: c.sheetName,
-          }),
-        )
-        .commit();
+    const coverKeys = COVER_COLUMNS.map((c) => c.key);
+    const head = cover.addRow(Object.fromEntries(COVER_COLUMNS.map((c) => [c.key, c.header])));
+    styleRow(head, coverKeys, true);
+    head.commit();
+    for (const c of classes) {
+      const row = cover.addRow(
+        xmlSafeRow({
+          code: c.code,
+          fonds: c.fondsCode,
+          category:
+            c.categoryName === c.categoryCode ? c.categoryCode : `${c.categoryName}（${c.categoryCode}）`,
+          year: c.year,
+          retention: retentionText(c),
+          org: orgText(c),
+          items: c.items,
+          withdrawn: c.withdrawn,
+          range: c.pieceRange,
+          sheet: c.sheetName,
+        }),
+      );
+      styleRow(row, coverKeys);
+      row.commit();
+    }
     cover.commit();
+    this.classes = classes;
   }
+
+  private readonly classes: CatalogueClass[];
 
   /** Starts the catalogue of the next class (commits the previous one). */
   beginClass(c: CatalogueClass): void {
@@ -99,16 +148,17 @@ export class CatalogueXlsxWriter {
       pageSetup: { ...PAGE_SETUP },
       headerFooter: {
         oddHeader: `&L${hf(left)}&C${hf(center)}&R${hf(right)}`,
-        oddFooter: '第 &P 页，共 &N 页',
+        // Page numbers per catalogue (firstPageNumber 1), the footer naming the catalogue.
+        oddFooter: `&L${hf(`目录 ${c.code}`)}&C第 &P 页`,
       },
       views: [{ state: 'frozen', ySplit: 1 }],
     });
     this.sheet.pageSetup.printTitlesRow = '1:1';
-    this.sheet.columns = CATALOGUE_COLUMNS.map((col) => ({
-      header: col.header,
-      key: col.key,
-      width: col.width,
-    }));
+    this.sheet.columns = CATALOGUE_COLUMNS.map((col) => ({ key: col.key, width: col.width }));
+    const head = this.sheet.addRow(Object.fromEntries(CATALOGUE_COLUMNS.map((col) => [col.key, col.header])));
+    head.height = 20;
+    styleRow(head, KEYS, true);
+    head.commit();
   }
 
   /** A row of the current class's catalogue. */
@@ -116,11 +166,61 @@ export class CatalogueXlsxWriter {
     if (!this.sheet) throw new Error('CatalogueXlsxWriter.addRow before beginClass');
     // 日期 stays text (YYYYMMDD), never a number or a date cell.
     // Every string through the XML writer's filter: U+FFFE in a caption would make the sheet malformed.
-    this.sheet.addRow(xmlSafeRow({ ...row, pages: row.pages ?? '' })).commit();
+    const added = this.sheet.addRow(xmlSafeRow({ ...row, pages: row.pages ?? '' }));
+    styleRow(added, KEYS);
+    added.commit();
   }
 
   async close(): Promise<void> {
     this.sheet?.commit();
+    this.writeNotes();
     await this.wb.commit();
+  }
+
+  /** 备考表: per catalogue what it holds (件数, 停用件号, 起止件号), then 整理人 / 检查人 / 日期 to sign. */
+  private writeNotes(): void {
+    const notes = this.wb.addWorksheet(NOTES_SHEET, {
+      pageSetup: { ...PAGE_SETUP, orientation: 'portrait' },
+      headerFooter: { oddFooter: `&L${hf(NOTES_SHEET)}&C第 &P 页` },
+    });
+    const keys = ['code', 'items', 'withdrawn', 'range', 'note'];
+    notes.columns = [
+      { key: 'code', width: 22 },
+      { key: 'items', width: 8 },
+      { key: 'withdrawn', width: 10 },
+      { key: 'range', width: 14 },
+      { key: 'note', width: 40 },
+    ];
+    const title = notes.addRow({ code: NOTES_SHEET });
+    title.getCell(1).style = TITLE;
+    title.commit();
+    const head = notes.addRow({
+      code: '目录',
+      items: '件数',
+      withdrawn: '停用件号',
+      range: '起止件号',
+      note: '情况说明',
+    });
+    styleRow(head, keys, true);
+    head.commit();
+    for (const c of this.classes) {
+      const row = notes.addRow(
+        xmlSafeRow({
+          code: c.code,
+          items: c.items,
+          withdrawn: c.withdrawn,
+          range: c.pieceRange,
+          note:
+            c.withdrawn > 0
+              ? `本目录 ${c.items} 件；停用件号 ${c.withdrawn} 个，目录中保留并在备注中说明`
+              : `本目录 ${c.items} 件，件号连续`,
+        }),
+      );
+      styleRow(row, keys);
+      row.commit();
+    }
+    notes.addRow({}).commit();
+    for (const label of ['整理人：', '检查人：', '日期：']) notes.addRow({ code: label }).commit();
+    notes.commit();
   }
 }

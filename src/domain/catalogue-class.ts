@@ -59,6 +59,8 @@ export interface CatalogueClass extends ClassCounts {
 
 /** The sheet holding the covers of all catalogues of a package. */
 export const COVER_SHEET = '封面';
+/** The last sheet: 备考表 (what the catalogues hold, who compiled and checked them). */
+export const NOTES_SHEET = '备考表';
 
 /**
  * The catalogues of a package, in the order given. Their codes leave out the 全宗号 unless the
@@ -70,7 +72,7 @@ export function catalogueClassesOf(
   fondsNameOf: (code: string) => string = () => '',
 ): CatalogueClass[] {
   const manyFonds = new Set(classes.map((c) => c.fondsCode)).size > 1;
-  const sheets = new Set([COVER_SHEET.toLowerCase()]);
+  const sheets = new Set([COVER_SHEET.toLowerCase(), NOTES_SHEET.toLowerCase()]);
   return classes.map((c) => {
     const head = `${c.categoryCode}${rules.yearSeparator}${c.year}-${c.retentionCode}`;
     const code = `${manyFonds ? `${c.fondsCode}-` : ''}${head}${c.orgCode ? `-${c.orgCode}` : ''}`;

@@ -9,16 +9,17 @@ import type { ItemKind } from './archival-code.js';
 import { isoDate, yyyymmdd } from './catalogue-date.js';
 import { describePhotoGroup, type PhotoDescription } from './photo-description.js';
 
+/** Widths in Excel character units: together 135, the printable width of A4 landscape at 100%. */
 export const CATALOGUE_COLUMNS = [
-  { key: 'seq', header: '序号', width: 8 },
-  { key: 'archivalCode', header: '档号', width: 28 },
-  { key: 'docNumber', header: '文号', width: 18 },
-  { key: 'responsible', header: '责任者', width: 18 },
-  { key: 'title', header: '题名', width: 60 },
-  { key: 'date', header: '日期', width: 12 },
-  { key: 'secrecy', header: '密级', width: 8 },
-  { key: 'pages', header: '页数', width: 8 },
-  { key: 'remarks', header: '备注', width: 30 },
+  { key: 'seq', header: '序号', width: 5 },
+  { key: 'archivalCode', header: '档号', width: 24 },
+  { key: 'docNumber', header: '文号', width: 14 },
+  { key: 'responsible', header: '责任者', width: 14 },
+  { key: 'title', header: '题名', width: 44 },
+  { key: 'date', header: '日期', width: 10 },
+  { key: 'secrecy', header: '密级', width: 5 },
+  { key: 'pages', header: '页数', width: 5 },
+  { key: 'remarks', header: '备注', width: 14 },
 ] as const;
 
 export interface CatalogueRow {

@@ -207,7 +207,7 @@ describe('export: catalogue and transfer package', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '归档文件目录.xlsx'));
     // 封面 first, then the classes in catalogue order (文书 before 照片).
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y', '备考表']);
 
     const cover = sheetRows(wb.getWorksheet('封面')!);
     const value = (label: string) => cover.find((r) => r[0] === label)?.[1];
@@ -269,6 +269,42 @@ describe('export: catalogue and transfer package', () => {
     expect(photos[5]).toBe('20250520');
     expect(photos[8]).toBe('照片2张');
     for (const r of [...body, photos]) expect(r[5]).toMatch(/^\d{8}$/);
+  });
+
+  it('the Excel catalogue prints: 宋体, borders, wrapped 题名, A4 landscape widths, pages per catalogue, 备考表', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '归档文件目录.xlsx'));
+    for (const name of ['WS·2025-D30-ZH', 'ZP·2025-Y']) {
+      const ws = wb.getWorksheet(name)!;
+      expect(ws.pageSetup).toMatchObject({
+        paperSize: 9,
+        orientation: 'landscape',
+        fitToWidth: 1,
+        firstPageNumber: 1,
+        printTitlesRow: '1:1',
+      });
+      // Each catalogue numbers its own pages and its footer names it.
+      expect(ws.headerFooter.oddFooter).toContain(`目录 ${name}`);
+      expect(ws.headerFooter.oddFooter).toContain('&P');
+      const widths = ws.columns.map((c) => c.width ?? 0);
+      expect(widths.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(140);
+      ws.eachRow((row, n) => {
+        for (let i = 1; i <= 9; i++) {
+          const cell = row.getCell(i);
+          expect(cell.font?.name, `${name} ${cell.address}`).toBe('宋体');
+          expect(cell.border?.top?.style).toBe('thin');
+          expect(cell.border?.left?.style).toBe('thin');
+          expect(cell.alignment?.wrapText).toBe(true);
+        }
+        if (n === 1) expect(row.getCell(1).font?.bold).toBe(true);
+      });
+    }
+    const notes = sheetRows(wb.getWorksheet('备考表')!);
+    expect(notes[0]![0]).toBe('备考表');
+    expect(notes[1]).toEqual(['目录', '件数', '停用件号', '起止件号', '情况说明']);
+    expect(notes[2]!.slice(0, 4)).toEqual(['WS·2025-D30-ZH', '2', '1', '0001-0004']);
+    expect(notes[2]![4]).toContain('停用件号 1 个');
+    expect(notes.map((r) => r[0])).toEqual(expect.arrayContaining(['整理人：', '检查人：', '日期：']));
   });
 
   it('文件目录.XML is the flat 附件2 form: one <文件> per record on the carrier, one 顺序号 sequence', async () => {

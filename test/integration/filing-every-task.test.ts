@@ -10,11 +10,11 @@ import { importHouseholds } from '../../src/usecases/import-units.js';
 import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
 import { cardButtonElements, cardMenus } from '../support/cards.js';
 import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jpeg } from '../support/photos.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 type Answer = { toast?: { type: string; content: string }; card?: { data: unknown } };
@@ -31,10 +31,10 @@ describe('filing card: every open task within three taps, none by typing', () =>
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
+  const clock = new ManualClock(new Date());
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'E' });
-    const clock = h.bot.deps.clock;
     const csv = [
       'village_code,code,head_name,group_name',
       ...HEADS.map((name, i) => `${org.village},${String(i + 1).padStart(2, '0')},${name},${(i % 4) + 1}组`),
@@ -80,25 +80,9 @@ describe('filing card: every open task within three taps, none by typing', () =>
     return (await res.json()) as Answer;
   };
   const photo = async (caption: string) => {
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-      }),
-    );
-    await h.post(
-      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: org.officer, content: { text: caption } }),
-    );
-    return waitFor('the filing card', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
-    );
+    const messageId = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: caption });
+    return replyAfterQuiet(h, clock, messageId);
   };
   const openTasks = async () =>
     queryRows<{ id: number; code: string; household: string | null }>(
@@ -229,12 +213,12 @@ describe('filing card: every open task within three taps, none by typing', () =>
 describe('filing card of a village with 250 households', () => {
   let h: Harness;
   const chatId = id('oc_');
+  const clock = new ManualClock(new Date());
   let officer: string;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ clock });
     const org = await seedOrg(h.db.db, { prefix: 'G' });
     officer = org.officer;
-    const clock = h.bot.deps.clock;
     const given = [...'一二三四五六七八九十明华强军平安宁静红梅兰'];
     const csv = [
       'village_code,code,head_name,group_name',
@@ -264,22 +248,8 @@ describe('filing card of a village with 250 households', () => {
   afterAll(() => h.close());
 
   it('shows pages of households when one menu would not fit, and reaches every task in three taps', async () => {
-    const messageId = id('om_');
-    const key = id('img_');
-    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: officer,
-        msgType: 'image',
-        content: { image_key: key },
-      }),
-    );
-    const sent = await waitFor('the filing card', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
-    );
+    const messageId = await postPhoto(h, { chatId, sender: officer });
+    const sent = await replyAfterQuiet(h, clock, messageId);
     expect(cardBytes(sent.content as object)).toBeLessThanOrEqual(CARD_LIMIT_BYTES);
     const pages = cardButtonElements(sent.content).filter((b) => b.value?.a === 'file-households');
     expect(pages.map((p) => p.text)).toEqual([

@@ -5,9 +5,10 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { buttonValue, cardButtonElements } from '../support/cards.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jpeg } from '../support/photos.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -19,8 +20,9 @@ describe('splitting a burst (分开归档)', () => {
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
+  const clock = new ManualClock(new Date());
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'S' });
     h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
     const unit = (await getUnitByCode(h.db.db, org.village))!;
@@ -49,28 +51,10 @@ describe('splitting a burst (分开归档)', () => {
   /** n photos then a caption, as one burst; the filing card the bot answered with. */
   const photos = async (n: number, caption: string) => {
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const messageId = id('om_');
-      const key = id('img_');
-      h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-      await h.post(
-        messageEvent({
-          appId: h.fake.appId,
-          chatId,
-          messageId,
-          senderOpenId: org.officer,
-          msgType: 'image',
-          content: { image_key: key },
-        }),
-      );
-      ids.push(messageId);
-    }
-    await h.post(
-      messageEvent({ appId: h.fake.appId, chatId, senderOpenId: org.officer, content: { text: caption } }),
-    );
-    const card = await waitFor('the filing card', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === ids[0] && m.msgType === 'interactive'),
-    );
+    for (let i = 0; i < n; i++) ids.push(await postPhoto(h, { chatId, sender: org.officer }));
+    await postText(h, { chatId, sender: org.officer, text: caption });
+    const card = await replyAfterQuiet(h, clock, ids[0]!);
+    expect(card.msgType).toBe('interactive');
     return { ids, card };
   };
   const itemsOf = async (messageIds: string[]) =>

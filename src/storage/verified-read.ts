@@ -4,21 +4,27 @@ import { BlobDamagedError, BlobNotFoundError, sha256OfBlobKey } from '../ports/b
 
 /**
  * Passes the bytes through unchanged while hashing them; at the end, bytes that do not hash to the
- * blob key's SHA-256 fail the stream with a BlobDamagedError (the reader sees an error, never a
- * silently wrong file). Keys that name no hash (thumbnails) pass as they are.
+ * blob key's SHA-256 fail the stream with a BlobDamagedError (the reader sees an error and misses the
+ * last chunk, never a silently wrong file). Keys that name no hash (thumbnails) pass as they are.
  */
 export function verifyBlob(storageKey: string, source: Readable): Readable {
   const expected = sha256OfBlobKey(storageKey);
   if (!expected) return source;
   const hash = createHash('sha256');
+  // The last chunk is held back until the hash is checked: a reader (an HTTP response with its
+  // Content-Length) never receives every byte of a damaged file, so it cannot take it for whole.
+  let held: Buffer | undefined;
   const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
-      done(null, chunk);
+      const previous = held;
+      held = chunk;
+      done(null, previous);
     },
     flush(done) {
       const actual = hash.digest('hex');
-      done(actual === expected ? null : new BlobDamagedError(storageKey, actual));
+      if (actual !== expected) return done(new BlobDamagedError(storageKey, actual));
+      done(null, held);
     },
   });
   source.on('error', (err) => check.destroy(err));

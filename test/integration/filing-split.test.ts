@@ -173,4 +173,23 @@ describe('splitting a burst (分开归档)', () => {
     expect(split.toast?.type).toBe('success');
     expect(await itemsOf(ids)).toEqual([]);
   });
+
+  it('a split and a filing tapped at once: exactly one of them happens', async () => {
+    for (const round of [0, 1]) {
+      const { ids, card } = await photos(2, round === 0 ? '上午拍的' : '晚上拍的');
+      const split = buttonValue(card.content, 'split');
+      const splitTap = () => tap(split, card.messageId);
+      const fileTap = () => tap(buttonValue(card.content, 'file'), card.messageId);
+      // Sent together, in either order.
+      const [s, f] =
+        round === 0
+          ? await Promise.all([splitTap(), fileTap()])
+          : (await Promise.all([fileTap(), splitTap()])).reverse();
+      const splits = (await splitAudits(Number(split.b))).length;
+      const items = await itemsOf(ids);
+      // Either split (no item holds both photos) or filed whole (and not split): never both.
+      expect(splits + (items.some((i) => i.n === 2) ? 1 : 0)).toBe(1);
+      expect([s!.toast?.type, f!.toast?.type].filter((t) => t === 'success')).toHaveLength(1);
+    }
+  });
 });

@@ -125,3 +125,9 @@ export const DESCRIBE_ITEM = defineCardAction({
   value: z.object({ i: id }),
   stale: '这个表单已失效，请重新打开',
 });
+/** 修改说明 on a saved description: the form again, filled with what was saved. */
+export const DESCRIBE_EDIT = defineCardAction({
+  name: 'describe-edit',
+  value: z.object({ i: id }),
+  stale: '这个按钮已失效',
+});

@@ -1,4 +1,14 @@
-import { FILE_BROWSE, FILE_HOUSEHOLDS, FILED_VIEW, FIX, REOPEN, SKIP, SPLIT, UNDO } from './actions.js';
+import {
+  DESCRIBE_EDIT,
+  FILE_BROWSE,
+  FILE_HOUSEHOLDS,
+  FILED_VIEW,
+  FIX,
+  REOPEN,
+  SKIP,
+  SPLIT,
+  UNDO,
+} from './actions.js';
 import {
   button,
   buttonRow,
@@ -112,6 +122,10 @@ export function filedCard(input: {
   undoable: boolean;
   /** A photo group just filed: ask for its DA/T 50 description (事由 / 地点 / 人物), optional. */
   askDescription?: boolean;
+  /** The form's values to start from (what the caption already says, or what was saved). */
+  descriptionDraft?: { reason?: string | null; place?: string | null; people?: string | null };
+  /** After 保存照片说明: the saved description as one line (the form is folded away). */
+  savedDescription?: string;
   /** The item's web page (PUBLIC_URL set): a 查看 button. */
   pageUrl?: string;
 }): object {
@@ -132,7 +146,13 @@ export function filedCard(input: {
     elements.push(
       hr(),
       md('请写明照片的事由、地点、人物（时间取自照片本身）。可以不填，但会记为缺少说明：'),
-      describeItemForm(input.itemId),
+      describeItemForm(input.itemId, input.descriptionDraft),
+    );
+  else if (input.savedDescription)
+    elements.push(
+      hr(),
+      md(`📝 ${esc(input.savedDescription)}`),
+      buttonRow([button('修改说明', DESCRIBE_EDIT.value({ i: input.itemId }))]),
     );
   return card('材料已提交', 'green', elements);
 }

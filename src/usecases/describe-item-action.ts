@@ -1,26 +1,105 @@
-import { DESCRIBE_ITEM } from '../cards/actions.js';
+import { DESCRIBE_EDIT, DESCRIBE_ITEM } from '../cards/actions.js';
+import { filedCard } from '../cards/filing-card.js';
+import { getDescription } from '../db/repos/archive-descriptions.js';
+import { taskProgress } from '../db/repos/completeness.js';
+import { itemForCorrection } from '../db/repos/correction-items.js';
+import { materialsOfBurst } from '../db/repos/materials.js';
+import { undoDeadline } from '../domain/checklist-filing.js';
+import { DomainError } from '../errors.js';
+import { burstSummary } from './acknowledge-burst.js';
+import type { CardResponse } from './card-response.js';
+import type { BotDeps } from './deps.js';
 import { describeItem } from './describe-item.js';
-import { cardAction } from './feature.js';
+import { cardAction, type DeclaredCardAction } from './feature.js';
+import { itemTaskLabel } from './item-facts.js';
+import { measureOf, progressText } from './present-burst.js';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+type Fields = { reason?: string | null; place?: string | null; people?: string | null };
+
+/** 「照片说明：事由 …；地点 …；人物 …」 with what is still missing. */
+function savedLine(d: Fields): string {
+  const parts = [
+    ['事由', d.reason],
+    ['地点', d.place],
+    ['人物', d.people],
+  ] as const;
+  const given = parts.filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
+  const missing = parts.filter(([, v]) => !v).map(([k]) => k);
+  return `照片说明：${given.join('；') || '（未填）'}${missing.length ? `（还缺${missing.join('、')}）` : ''}`;
+}
+
+/**
+ * The filed card of an item as it is now, either with the description folded into one line or with
+ * the form open again (修改说明), filled with what was saved. Only from the item's own chat.
+ */
+async function filedCardNow(
+  deps: BotDeps,
+  o: { maxFileBytes: number },
+  a: { chatId?: string },
+  itemId: number,
+  formOpen: boolean,
+): Promise<object | undefined> {
+  const item = await itemForCorrection(deps.db, itemId);
+  if (!item || item.undone || item.burstId === null) return undefined;
+  if (item.chatId !== null && a.chatId !== undefined && a.chatId !== item.chatId)
+    throw new DomainError('bad_action', '这个按钮已失效');
+  const [materials, p, d] = await Promise.all([
+    materialsOfBurst(deps.db, item.burstId),
+    taskProgress(deps.db, item.taskId),
+    getDescription(deps.db, item.id),
+  ]);
+  const fields: Fields = { reason: d?.reason, place: d?.place, people: d?.people };
+  return filedCard({
+    burstId: item.burstId,
+    itemId: item.id,
+    summary: burstSummary(materials, o.maxFileBytes),
+    taskLabel: itemTaskLabel(item),
+    progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
+    undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+    pageUrl: deps.pageUrl?.(`/items/${item.id}`),
+    ...(formOpen
+      ? { askDescription: true, descriptionDraft: fields }
+      : { savedDescription: savedLine(fields) }),
+  });
+}
+
 /**
  * Card action `describe-item` (the DA/T 50 form): value `{ i: itemId }`, form fields `reason`,
- * `place`, `people`. Answers with a toast naming what is still missing.
+ * `place`, `people`. Answers with a toast naming what is still missing, and folds the form into a
+ * line showing what was saved (with 修改说明 to open it again).
  */
-export const describeItemAction = cardAction({
-  type: DESCRIBE_ITEM,
-  handle: async (deps, action) => {
-    const form = action.formValue ?? {};
-    const outcome = await describeItem(deps, {
-      itemId: action.value.i,
-      reason: text(form.reason),
-      place: text(form.place),
-      people: text(form.people),
-      actor: action.operatorOpenId,
-      source: 'card',
-    });
-    if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
-    return { toast: { type: outcome.gaps.length > 0 ? 'info' : 'success', content: outcome.message } };
-  },
-});
+export function describeItemActions(o: { maxFileBytes: number }): DeclaredCardAction[] {
+  return [
+    cardAction({
+      type: DESCRIBE_ITEM,
+      handle: async (deps, action): Promise<CardResponse> => {
+        const form = action.formValue ?? {};
+        const outcome = await describeItem(deps, {
+          itemId: action.value.i,
+          reason: text(form.reason),
+          place: text(form.place),
+          people: text(form.people),
+          actor: action.operatorOpenId,
+          source: 'card',
+        });
+        if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
+        const card = await filedCardNow(deps, o, action, action.value.i, false);
+        return {
+          toast: { type: outcome.gaps.length > 0 ? 'info' : 'success', content: outcome.message },
+          ...(card ? { card: { type: 'raw' as const, data: card } } : {}),
+        };
+      },
+    }),
+    cardAction({
+      type: DESCRIBE_EDIT,
+      handle: async (deps, action): Promise<CardResponse> => {
+        const card = await filedCardNow(deps, o, action, action.value.i, true);
+        return card
+          ? { card: { type: 'raw', data: card } }
+          : { toast: { type: 'info', content: '这条提交已经撤销了' } };
+      },
+    }),
+  ];
+}

@@ -75,7 +75,10 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     const v = await view(deps, a, burstId);
     return {
       toast: { type: outcome.status === 'filed' ? 'success' : 'info', content: outcome.message },
-      card: { type: 'raw', data: resultCard(burstId, v.summary, outcome, deps.clock.now(), deps.pageUrl) },
+      card: {
+        type: 'raw',
+        data: resultCard(burstId, v.summary, outcome, deps.clock.now(), deps.pageUrl, v.caption),
+      },
     };
   };
 

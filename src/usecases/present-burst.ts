@@ -5,6 +5,7 @@ import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.j
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { draftFromCaption } from '../domain/caption-description.js';
 import { householdsNamedIn } from '../domain/match-tasks.js';
 import { suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
 import { parseTaskCode } from '../domain/task-code.js';
@@ -108,7 +109,9 @@ async function autoFile(
     actorOpenId: view.burst.senderOpenId,
     via,
   });
-  return asCard(resultCard(view.burst.id, view.summary, outcome, deps.clock.now(), deps.pageUrl));
+  return asCard(
+    resultCard(view.burst.id, view.summary, outcome, deps.clock.now(), deps.pageUrl, view.caption),
+  );
 }
 
 /** The card shown after a filing (auto or by click). */
@@ -118,6 +121,7 @@ export function resultCard(
   outcome: FileBurstOutcome,
   now: Date,
   pageUrl?: (path: string) => string | undefined,
+  caption?: string | null,
 ): object {
   if (outcome.status === 'filed') {
     return filedCard({
@@ -133,6 +137,8 @@ export function resultCard(
           : ''),
       undoable: outcome.undoUntil.getTime() > now.getTime(),
       askDescription: outcome.kind === 'photo_group',
+      // The form starts from what the caption already says (事由, 地点 …); the officer corrects it.
+      descriptionDraft: draftFromCaption(caption),
     });
   }
   if (outcome.status === 'already_filed') {

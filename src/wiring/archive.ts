@@ -4,7 +4,7 @@ import { commandVirusScanner } from '../archive/virus-scan.js';
 import { ARCHIVE_CONFIRM_JOB, ARCHIVE_EXPORT_JOB, FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import { PermanentError } from '../errors.js';
 import { confirmArchiveAction, confirmCommand, runConfirmJob } from '../usecases/confirm-command.js';
-import { describeItemAction } from '../usecases/describe-item-action.js';
+import { describeItemActions } from '../usecases/describe-item-action.js';
 import { exportCommand } from '../usecases/export-command.js';
 import { exportForChatJob } from '../usecases/export-for-chat.js';
 import { jobHandler, type CommandHandler, type Feature } from '../usecases/feature.js';
@@ -58,7 +58,10 @@ export function archiveFeature(env: FeatureEnv): Feature {
         handle: archive ? exportCommand({ wakeJobs: env.wakeJobs }) : unavailable,
       },
     ],
-    cardActions: [confirmArchiveAction({ wakeJobs: env.wakeJobs }), describeItemAction],
+    cardActions: [
+      confirmArchiveAction({ wakeJobs: env.wakeJobs }),
+      ...describeItemActions({ maxFileBytes: env.config.capture.maxFileBytes }),
+    ],
     jobs: [
       jobHandler({
         type: ARCHIVE_CONFIRM_JOB,

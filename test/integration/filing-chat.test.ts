@@ -171,6 +171,27 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select reason, place from item_descriptions where item_id = ${items[0]!.id}`,
     );
     expect(d).toEqual({ reason: '识别结果公示', place: '村委会公示栏' });
+    // The form folds into what was saved; 修改说明 opens it again, filled with it.
+    const folded = JSON.stringify(described.card.data);
+    expect(folded).toContain('照片说明：事由 识别结果公示；地点 村委会公示栏（还缺人物）');
+    expect(folded).not.toContain('"tag":"form"');
+    const edit = await click(org.officer, buttonValue(described.card.data, 'describe-edit'));
+    expect(JSON.stringify(edit.card.data)).toContain('"default_value":"识别结果公示"');
+  });
+
+  it('the description form starts from what the caption says (事由, 地点)', async () => {
+    const ids = await postPhotos(2, { text: '在东村三组开展危房改造入户核查' });
+    const ack = await burstReply(ids[0]!);
+    // The photo task of the first test: its filing is a photo group, which asks for the description.
+    const [photoTask] = await queryRows<{ t: number }>(
+      h.db.db,
+      sql`select task_id::int as t from filing_items where chat_id = ${chatId} and kind = 'photo_group' limit 1`,
+    );
+    const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
+    const filed = await click(org.officer, { ...choice.value, t: photoTask!.t }, ack.messageId);
+    const form = JSON.stringify(filed.card.data);
+    expect(form).toContain('"default_value":"在东村三组开展危房改造入户核查"');
+    expect(form).toContain('"default_value":"东村三组"');
   });
 
   it('undoes within 24 hours by the filer and refuses undo by someone else', async () => {

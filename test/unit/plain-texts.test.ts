@@ -5,6 +5,7 @@ import { reminderCard, reminderText } from '../../src/cards/reminder-card.js';
 import { unfiledCard } from '../../src/cards/unfiled-card.js';
 import { rank, bestAndWorst, unitRow, type DigestFigures } from '../../src/domain/digest.js';
 import { plainDay, weekName } from '../../src/domain/plain-date.js';
+import { draftFromCaption } from '../../src/domain/caption-description.js';
 
 /**
  * Plain Chinese on officers' and leaders' phones (issue 14): no commands, paths or standard numbers,
@@ -91,5 +92,18 @@ describe('plain texts', () => {
     expect(texts[0]).toContain('2027年2月2日：3 项未齐');
     expect(texts[1]).toContain('2027年2月2日截止');
     expect(texts[1]).toContain('还有 3 组材料没交到任务里');
+  });
+
+  it('prefills the photo description from the caption', () => {
+    expect(draftFromCaption('#C03 在东村三组开展危房改造入户核查')).toEqual({
+      reason: '在东村三组开展危房改造入户核查',
+      place: '东村三组',
+    });
+    expect(draftFromCaption('事由：识别结果公示\n地点：村委会公示栏\n人物：王村官、张三')).toEqual({
+      reason: '识别结果公示',
+      place: '村委会公示栏',
+      people: '王村官、张三',
+    });
+    expect(draftFromCaption(null)).toEqual({});
   });
 });

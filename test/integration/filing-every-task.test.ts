@@ -247,52 +247,57 @@ describe('filing card of a village with 250 households', () => {
   });
   afterAll(() => h.close());
 
-  it('shows pages of households when one menu would not fit, and reaches every task in three taps', async () => {
-    const messageId = await postPhoto(h, { chatId, sender: officer });
-    const sent = await replyAfterQuiet(h, clock, messageId);
-    expect(cardBytes(sent.content as object)).toBeLessThanOrEqual(CARD_LIMIT_BYTES);
-    const pages = cardButtonElements(sent.content).filter((b) => b.value?.a === 'file-households');
-    expect(pages.map((p) => p.text)).toEqual([
-      '按户选择：001–100号户',
-      '按户选择：101–200号户',
-      '按户选择：201–250号户',
-    ]);
+  it(
+    'shows pages of households when one menu would not fit, and reaches every task in three taps',
+    { timeout: 120_000 },
+    async () => {
+      const messageId = await postPhoto(h, { chatId, sender: officer });
+      const sent = await replyAfterQuiet(h, clock, messageId);
+      expect(cardBytes(sent.content as object)).toBeLessThanOrEqual(CARD_LIMIT_BYTES);
+      const pages = cardButtonElements(sent.content).filter((b) => b.value?.a === 'file-households');
+      expect(pages.map((p) => p.text)).toEqual([
+        '按户选择：001–100号户',
+        '按户选择：101–200号户',
+        '按户选择：201–250号户',
+      ]);
 
-    const open = await queryRows<{ id: number }>(
-      h.db.db,
-      sql`select t.id::int as id from tasks t join campaigns c on c.id = t.campaign_id
+      const open = await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select t.id::int as id from tasks t join campaigns c on c.id = t.campaign_id
           where c.code = 'G-small-2026' and t.state = 'open'`,
-    );
-    expect(open.length).toBeGreaterThanOrEqual(250);
-    const reached = new Map<number, number>();
-    const post = async (value: any, option?: string) => {
-      const res = await h.post(
-        cardActionEvent({
-          appId: h.fake.appId,
-          operatorOpenId: officer,
-          value,
-          chatId,
-          messageId: sent.messageId,
-          option,
-        }),
       );
-      return ((await res.json()) as Answer).card!.data;
-    };
-    const files = (c: unknown, taps: number) => {
-      for (const b of cardButtonElements(c)) if (b.value?.a === 'file') reached.set(Number(b.value.t), taps);
-      for (const m of cardMenus(c))
-        if (m.value?.a === 'file-select') for (const o of m.options) reached.set(Number(o.value), taps);
-    };
-    files(sent.content, 1);
-    for (const p of pages) {
-      const page = await post(p.value);
-      const [menu] = cardMenus(page).filter((m) => m.value?.a === 'file-household');
-      for (const o of menu!.options) files(await post(menu!.value, o.value), 3);
-    }
-    const browse = cardButtonElements(sent.content).find(
-      (b) => b.value?.a === 'file-browse' && b.value.h === 0,
-    );
-    if (browse) files(await post(browse.value), 2);
-    expect(open.filter((t) => !reached.has(t.id))).toEqual([]);
-  });
+      expect(open.length).toBeGreaterThanOrEqual(250);
+      const reached = new Map<number, number>();
+      const post = async (value: any, option?: string) => {
+        const res = await h.post(
+          cardActionEvent({
+            appId: h.fake.appId,
+            operatorOpenId: officer,
+            value,
+            chatId,
+            messageId: sent.messageId,
+            option,
+          }),
+        );
+        return ((await res.json()) as Answer).card!.data;
+      };
+      const files = (c: unknown, taps: number) => {
+        for (const b of cardButtonElements(c))
+          if (b.value?.a === 'file') reached.set(Number(b.value.t), taps);
+        for (const m of cardMenus(c))
+          if (m.value?.a === 'file-select') for (const o of m.options) reached.set(Number(o.value), taps);
+      };
+      files(sent.content, 1);
+      for (const p of pages) {
+        const page = await post(p.value);
+        const [menu] = cardMenus(page).filter((m) => m.value?.a === 'file-household');
+        for (const o of menu!.options) files(await post(menu!.value, o.value), 3);
+      }
+      const browse = cardButtonElements(sent.content).find(
+        (b) => b.value?.a === 'file-browse' && b.value.h === 0,
+      );
+      if (browse) files(await post(browse.value), 2);
+      expect(open.filter((t) => !reached.has(t.id))).toEqual([]);
+    },
+  );
 });

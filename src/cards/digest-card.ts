@@ -100,11 +100,11 @@ function build(
       ),
     );
   if (publicUrl) {
-    // 查看详情 opens the scope's page; the three weakest units below it get a button each.
+    // 查看全部 opens the scope's page (every unit); the three weakest units below it get a button each.
     const worst = [...f.children].reverse().slice(0, 3);
     elements.push(
       buttonRow([
-        linkButton('查看详情', `${publicUrl}/units/${s.id}`, 'primary'),
+        linkButton('查看全部', `${publicUrl}/units/${s.id}`, 'primary'),
         ...worst.map((r) => linkButton(r.name.slice(0, 20), `${publicUrl}/units/${r.id}`)),
       ]),
     );
@@ -129,23 +129,35 @@ function kpis(items: [string, string][]): object {
   };
 }
 
-/** VChart horizontal bars of completeness, best at the top; the best and worst halves when cut. */
+/** Height of one bar, and of the axes and margins, in px: the chart is as tall as its bars need. */
+const BAR_PX = 26;
+const AXES_PX = 60;
+
+/**
+ * VChart horizontal bars of completeness, best at the top, as tall as the bars need (a phone shows
+ * 30 bars readably, never squeezed into 16:9). When there are more units, the best and worst halves,
+ * with a visible gap row between them naming how many are left out.
+ */
 function chart(ranked: DigestUnitRow[], bars: number): object {
   const withTasks = ranked.filter((r) => r.percent !== null);
-  const shown =
-    withTasks.length <= bars
-      ? withTasks
-      : [
-          ...withTasks.slice(0, Math.ceil(bars / 2)),
-          ...withTasks.slice(withTasks.length - Math.floor(bars / 2)),
-        ];
+  const cut = withTasks.length > bars;
+  const top = withTasks.slice(0, Math.ceil(bars / 2));
+  const bottom = withTasks.slice(withTasks.length - Math.floor(bars / 2));
+  const left = withTasks.length - top.length - bottom.length;
+  const values = cut
+    ? [
+        ...top.map((r) => ({ unit: r.name, percent: r.percent })),
+        { unit: `⋯ 中间 ${left} 个从略 ⋯`, percent: null },
+        ...bottom.map((r) => ({ unit: r.name, percent: r.percent })),
+      ]
+    : withTasks.map((r) => ({ unit: r.name, percent: r.percent }));
   return {
     tag: 'chart',
-    aspect_ratio: shown.length > 12 ? '1:1' : '16:9',
+    height: `${AXES_PX + BAR_PX * values.length}px`,
     chart_spec: {
       type: 'bar',
       direction: 'horizontal',
-      data: { values: shown.map((r) => ({ unit: r.name, percent: r.percent })) },
+      data: { values },
       xField: 'percent',
       yField: 'unit',
       axes: [

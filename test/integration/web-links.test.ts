@@ -63,7 +63,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     expect(login.headers.getSetCookie()[0]).toMatch(/; Secure$/);
   });
 
-  it("the weekly digest's 查看详情 opens the leader's unit and the weakest units get a button each", async () => {
+  it("the weekly digest's 查看全部 opens the leader's unit and the weakest units get a button each", async () => {
     // A scheduler as the bot builds it (same settings, PUBLIC_URL and worker).
     const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
       publicUrl: w.h.bot.config.web.publicUrl,
@@ -82,7 +82,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
         .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
     );
     const buttons = links(digest.content);
-    expect(buttons[0]).toEqual(['查看详情', `${PUBLIC_URL}/units/${w.units.county.id}`]);
+    expect(buttons[0]).toEqual(['查看全部', `${PUBLIC_URL}/units/${w.units.county.id}`]);
     expect(buttons.slice(1).map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}`);
   });
 });

@@ -53,7 +53,7 @@ const villages = (n: number, name: (i: number) => string) =>
   );
 
 describe('digest card', () => {
-  it('links to the web pages only when PUBLIC_URL is set: 查看详情 and the three weakest units', () => {
+  it('links to the web pages only when PUBLIC_URL is set: 查看全部 and the three weakest units', () => {
     const f = figures(villages(200, (i) => `第${i}村`));
     expect(JSON.stringify(digestCard(f, 'Asia/Shanghai'))).not.toContain('open_url');
     const card = digestCard(f, 'Asia/Shanghai', 'https://a.example') as any;
@@ -77,7 +77,14 @@ describe('digest card', () => {
     expect(tags).toContain('table');
     const chart = card.body.elements.find((e: any) => e.tag === 'chart');
     expect(chart.chart_spec.type).toBe('bar');
-    expect(chart.chart_spec.data.values.length).toBeLessThanOrEqual(30);
+    // Best and worst only: a gap row says how many are left out; the height follows the bars.
+    const values = chart.chart_spec.data.values;
+    expect(values.length).toBeLessThanOrEqual(31);
+    expect(values.filter((v: any) => v.percent === null).map((v: any) => v.unit)).toEqual([
+      `⋯ 中间 ${200 - (values.length - 1)} 个从略 ⋯`,
+    ]);
+    expect(chart.height).toBe(`${60 + 26 * values.length}px`);
+    expect(chart.aspect_ratio).toBeUndefined();
     const table = card.body.elements.find((e: any) => e.tag === 'table');
     expect(table.page_size).toBeLessThanOrEqual(10);
     expect(table.rows.length).toBe(200);
@@ -118,5 +125,12 @@ describe('digest card', () => {
     expect(r.total).toEqual({ total: 16, done: 10, overdue: 2 });
     expect(r.byChild.get(2)).toEqual({ total: 10, done: 4, overdue: 2 });
     expect(r.byChild.get(4)).toEqual({ total: 5, done: 5, overdue: 0 });
+  });
+
+  it('a few units: every bar, no gap row, a short chart', () => {
+    const card = digestCard(figures(villages(4, (i) => `第${i}村`)), 'Asia/Shanghai') as any;
+    const chart = card.body.elements.find((e: any) => e.tag === 'chart');
+    expect(chart.chart_spec.data.values).toHaveLength(4);
+    expect(chart.height).toBe(`${60 + 26 * 4}px`);
   });
 });

@@ -6,6 +6,7 @@ import {
   PROPERTIES,
   PROPERTY_LABELS,
   type FourPropertiesReport,
+  type Property,
 } from '../domain/four-properties.js';
 
 export const REPORT_JSON = '四性检测报告.json';
@@ -15,13 +16,45 @@ export async function writeReportJson(path: string, report: FourPropertiesReport
   await writeFile(path, JSON.stringify(report, null, 2) + '\n', 'utf8');
 }
 
-/** The report as a workbook: 汇总 (per property) and 问题清单 (every failure with its item). */
+/**
+ * A property's verdict: 不通过 on any failure; 未检 when none of its 检测项目 ran, 部分未检 when some did
+ * not (e.g. 安全性 without a virus scanner), else 通过.
+ */
+function propertyVerdict(report: FourPropertiesReport, p: Property, failed: number): string {
+  if (failed) return '不通过';
+  const rows = report.table.filter((r) => r.property === p);
+  const unchecked = rows.filter((r) => r.result === '未检').length;
+  if (rows.length > 0 && unchecked === rows.length) return '未检';
+  return unchecked > 0 ? '部分未检' : '通过';
+}
+
+/**
+ * The report as a workbook: 检测表 (DA/T 70: one row per 检测项目, 检测依据, 通过/不通过/未检), 汇总 (per
+ * property) and 问题清单 (every failure and warning with its item).
+ */
 export async function writeReportXlsx(path: string, report: FourPropertiesReport): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: path,
     useSharedStrings: false,
     useStyles: false,
   });
+  const table = wb.addWorksheet('检测表', {
+    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  table.columns = [
+    { header: '序号', key: 'no', width: 6 },
+    { header: '性质', key: 'property', width: 8 },
+    { header: '检测项目', key: 'name', width: 30 },
+    { header: '检测依据', key: 'basis', width: 44 },
+    { header: '检测结果', key: 'result', width: 10 },
+    { header: '不合格数', key: 'failed', width: 10 },
+    { header: '提示数', key: 'warnings', width: 8 },
+    { header: '说明', key: 'note', width: 36 },
+  ];
+  for (const r of report.table)
+    table.addRow(xmlSafeRow({ ...r, property: PROPERTY_LABELS[r.property] })).commit();
+  table.commit();
+
   const summary = wb.addWorksheet('汇总');
   summary.columns = [
     { header: '检测项', key: 'name', width: 16 },
@@ -37,7 +70,7 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
           name: PROPERTY_LABELS[p],
           checked: s.checked,
           failed: s.failed,
-          verdict: s.failed ? '不通过' : '通过',
+          verdict: propertyVerdict(report, p, s.failed),
         }),
       )
       .commit();

@@ -1,3 +1,5 @@
+import { fourPropertiesTable, type TableRow } from './four-properties-table.js';
+
 /**
  * DA/T 70 four-properties (四性) check: authenticity 真实性, integrity 完整性, usability 可用性,
  * security 安全性. The report lists every failure with its item; nothing is ever "fixed".
@@ -36,6 +38,7 @@ export type CheckCode =
   | 'image_undecodable'
   | 'image_too_large'
   | 'pdf_unparseable'
+  | 'photo_compressed'
   // security
   | 'audit_missing'
   | 'virus_found'
@@ -60,6 +63,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   image_undecodable: 'usability',
   image_too_large: 'usability',
   pdf_unparseable: 'usability',
+  photo_compressed: 'usability',
   audit_missing: 'security',
   virus_found: 'security',
   virus_scan_failed: 'security',
@@ -84,6 +88,7 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   image_undecodable: '图像无法解码',
   image_too_large: '图像像素超过检测上限',
   pdf_unparseable: 'PDF结构无法解析',
+  photo_compressed: '照片被压缩或无EXIF',
   audit_missing: '审计记录不完整',
   virus_found: '发现病毒',
   virus_scan_failed: '病毒检查失败',
@@ -127,6 +132,8 @@ export interface FourPropertiesReport {
   summary: Record<Property, { checked: number; failed: number }>;
   passed: boolean;
   virusScan: 'off' | 'ran';
+  /** DA/T 70's table: one row per 检测项目 (通过 / 不通过 / 未检). */
+  table: TableRow[];
   failures: CheckFailure[];
 }
 
@@ -168,6 +175,7 @@ export class ReportBuilder {
       summary: structuredClone(this.summary),
       passed: failures.every((f) => f.severity !== 'error'),
       virusScan,
+      table: fourPropertiesTable(failures, virusScan),
       failures,
     };
   }

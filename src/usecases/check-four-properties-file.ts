@@ -65,6 +65,8 @@ export async function checkFile(
     const info = await inspectPhoto(path, { timeZone: ctx.timeZone });
     const exifIssue = exifTimeProblem(m.takenAt, info.takenAt);
     if (exifIssue) report.add(failure('exif_time_mismatch', exifIssue, at));
+    const compressed = photoQualityProblem(m, info);
+    if (compressed) report.add(failure('photo_compressed', compressed, { ...at, severity: 'warning' }));
   }
   if (bytesMime && /^image\/(jpeg|png|tiff|webp|gif|avif|heif)$/.test(bytesMime)) {
     const problem = await imageProblem(path);
@@ -120,4 +122,18 @@ async function pdfProblem(path: string, probe: FileProbe): Promise<string | unde
   const start = probe.head.indexOf('%PDF-');
   if (start > 0 && xrefLooksValid(await bytesAt(path, probe, t.xrefOffset + start, 32))) return undefined;
   return `startxref（${t.xrefOffset}）处不是交叉引用表`;
+}
+
+/** DA/T 50: a photo under 300万像素, compressed by the chat, or without EXIF is reported (a warning). */
+function photoQualityProblem(
+  m: MaterialFacts,
+  info: { width?: number; height?: number; takenAt?: Date | null },
+): string | undefined {
+  const problems: string[] = [];
+  if (m.quality === 'compressed') problems.push('经聊天压缩');
+  const width = info.width ?? m.width;
+  const height = info.height ?? m.height;
+  if (width && height && width * height < 3_000_000) problems.push(`${width}×${height}，不足 300 万像素`);
+  if (!info.takenAt && !m.takenAt && !m.cameraMake && !m.cameraModel) problems.push('无 EXIF 拍摄信息');
+  return problems.length > 0 ? `照片${problems.join('，')}（DA/T 50-2014 要求原图）` : undefined;
 }

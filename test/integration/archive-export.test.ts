@@ -307,6 +307,46 @@ describe('export: catalogue and transfer package', () => {
     expect(notes.map((r) => r[0])).toEqual(expect.arrayContaining(['整理人：', '检查人：', '日期：']));
   });
 
+  it('the 四性 report is DA/T 70’s table: a row per 检测项目, 未检 without a virus scan, small photos as warnings', async () => {
+    const report = JSON.parse(readFileSync(join(out, 'bag', 'data', '其他', '四性检测报告.json'), 'utf8'));
+    const row = (name: string) => report.table.find((r: any) => r.name === name);
+    expect(report.table.length).toBeGreaterThanOrEqual(12);
+    for (const r of report.table) {
+      expect(['通过', '不通过', '未检']).toContain(r.result);
+      expect(r.basis).not.toBe('');
+    }
+    expect(row('固化信息有效性检测').result).toBe('通过');
+    expect(row('病毒感染检测')).toMatchObject({ result: '未检', note: '未配置病毒检查命令' });
+    expect(row('电子签名、电子印章、时间戳有效性检测').result).toBe('未检');
+    // The test photos are 64×48: listed as warnings, which do not fail the package.
+    expect(row('照片质量检测')).toMatchObject({ result: '通过', failed: 0 });
+    expect(row('照片质量检测').warnings).toBeGreaterThanOrEqual(2);
+    const warn = report.failures.find((f: any) => f.check === 'photo_compressed');
+    expect(warn).toMatchObject({ severity: 'warning', property: 'usability' });
+    expect(warn.message).toContain('不足 300 万像素');
+
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '四性检测报告.xlsx'));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['检测表', '汇总', '问题清单']);
+    const table = sheetRows(wb.getWorksheet('检测表')!);
+    expect(table[0]).toEqual([
+      '序号',
+      '性质',
+      '检测项目',
+      '检测依据',
+      '检测结果',
+      '不合格数',
+      '提示数',
+      '说明',
+    ]);
+    expect(table.find((r) => r[2] === '病毒感染检测')![4]).toBe('未检');
+    const summary = sheetRows(wb.getWorksheet('汇总')!);
+    expect(summary.find((r) => r[0] === '安全性')![3]).toBe('部分未检');
+    // 真实性 has the unchecked signature row; 完整性 checked everything.
+    expect(summary.find((r) => r[0] === '真实性')![3]).toBe('部分未检');
+    expect(summary.find((r) => r[0] === '完整性')![3]).toBe('通过');
+  });
+
   it('文件目录.XML is the flat 附件2 form: one <文件> per record on the carrier, one 顺序号 sequence', async () => {
     const text = readFileSync(join(out, 'bag', 'data', '文件目录.XML'), 'utf8');
     expect(XMLValidator.validate(text)).toBe(true);

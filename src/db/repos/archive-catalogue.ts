@@ -47,6 +47,8 @@ export interface MaterialFacts {
   cameraModel: string | null;
   width: number | null;
   height: number | null;
+  /** 'compressed' when the photo came through chat compression (set at capture). */
+  quality?: string | null;
 }
 
 /** One 档号 row with everything the catalogue, the package and the checks need. */
@@ -269,7 +271,7 @@ export async function materialsOfItems(
           m.message_id as "messageId", m.sender_open_id as "senderOpenId", p.name as "senderName",
           m.sent_at as "sentAt", m.taken_at as "takenAt", m.gps_lat as "gpsLat", m.gps_lng as "gpsLng",
           m.camera_make as "cameraMake", m.camera_model as "cameraModel", m.width::int as width,
-          m.height::int as height
+          m.height::int as height, m.quality
         from filing_item_materials fim
         join materials m on m.id = fim.material_id
         left join people p on p.open_id = m.sender_open_id

@@ -3,12 +3,9 @@ import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { LarkApiError, LarkNetworkError } from '../../src/errors.js';
-import { LarkChatGateway, type LarkChatGatewayOptions } from '../../src/lark/chat-gateway.js';
-import { createLarkClient } from '../../src/lark/client.js';
-import { silentLogger } from '../../src/logger.js';
-import { Metrics } from '../../src/metrics.js';
-import { systemClock } from '../../src/ports/clock.js';
+import type { LarkChatGatewayOptions } from '../../src/lark/chat-gateway.js';
 import { startFakeLark, type FakeLark, type FakeMessageItem } from '../support/fake-lark/server.js';
+import { gatewayFor } from '../support/lark-gateway.js';
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 let fake: FakeLark;
@@ -26,25 +23,7 @@ afterEach(() => {
 });
 
 function makeGateway(options: LarkChatGatewayOptions = {}, lark: Partial<Config['lark']> = {}) {
-  const config: Config['lark'] = {
-    appId: fake.appId,
-    appSecret: fake.appSecret,
-    domain: fake.baseUrl,
-    perApiPerSecond: 40,
-    perApiPerMinute: 900,
-    eventMode: 'ws',
-    httpTimeoutMs: 5000,
-    ...lark,
-    wsPingTimeoutSeconds: 30,
-    wsSilenceAlertMinutes: 60,
-  };
-  const metrics = new Metrics();
-  const client = createLarkClient(config, { logger: silentLogger() });
-  const gateway = new LarkChatGateway(
-    { client, metrics, logger: silentLogger(), clock: systemClock },
-    options,
-  );
-  return { gateway, metrics };
+  return gatewayFor(fake, options, lark);
 }
 
 const text = (t: string) => ({ msgType: 'text' as const, content: JSON.stringify({ text: t }) });

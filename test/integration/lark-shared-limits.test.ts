@@ -1,12 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { LarkChatGateway, type LarkChatGatewayOptions } from '../../src/lark/chat-gateway.js';
-import { createLarkClient } from '../../src/lark/client.js';
 import { databasePacingSlots } from '../../src/db/repos/lark-pacing.js';
-import { silentLogger } from '../../src/logger.js';
-import { Metrics } from '../../src/metrics.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { gatewayFor } from '../support/lark-gateway.js';
 import { startHarness } from '../support/harness.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { queryRows } from '../../src/db/client.js';
@@ -35,34 +31,16 @@ describe.skipIf(!onPostgres)("Lark's limits kept across instances through Postgr
   });
   afterEach(() => fake.clearFaults());
 
-  const instance = (options: LarkChatGatewayOptions = {}) => {
-    const config: Config['lark'] = {
-      appId: fake.appId,
-      appSecret: fake.appSecret,
-      domain: fake.baseUrl,
+  // 35/s each: 70/s together without sharing, and 15/s of room for timers firing late on a busy
+  // machine when shared. Lark's per-minute ceiling is out of this test's way.
+  const instance = (options: LarkChatGatewayOptions = {}) =>
+    gatewayFor(fake, {
       perApiPerSecond: 35,
       perApiPerMinute: 100_000,
-      eventMode: 'ws',
-      httpTimeoutMs: 5000,
-      wsPingTimeoutSeconds: 30,
-      wsSilenceAlertMinutes: 60,
-    };
-    const metrics = new Metrics();
-    const client = createLarkClient(config, { logger: silentLogger() });
-    const gateway = new LarkChatGateway(
-      { client, metrics, logger: silentLogger(), clock: systemClock },
-      // 35/s each: 70/s together without sharing, and 15/s of room for timers firing late on a busy
-      // machine when shared. Lark's per-minute ceiling is out of this test's way.
-      {
-        perApiPerSecond: 35,
-        perApiPerMinute: 100_000,
-        rateLimitRetries: 10,
-        maxRetryWaitMs: 60_000,
-        ...options,
-      },
-    );
-    return { gateway, metrics };
-  };
+      rateLimitRetries: 10,
+      maxRetryWaitMs: 60_000,
+      ...options,
+    });
   const sendAll = (gateways: LarkChatGateway[], n: number, chat: (i: number) => string) =>
     Promise.all(
       Array.from({ length: n }, (_, i) =>

@@ -106,7 +106,7 @@ export function escalationCard(v: EscalationView): object {
   );
   if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);
   return card(`⚠️ 逾期归档督办 · ${v.scopeNames.join('、')}`, 'red', [
-    md(`下列材料逾期已久仍未归档（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
+    md(`下列材料逾期已久仍未交齐（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
     md(lines.join('\n')),
     ...(v.pageUrl ? [buttonRow([linkButton('查看详情', v.pageUrl)])] : []),
   ]);

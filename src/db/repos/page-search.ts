@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
-import { ITEM_COLUMNS, ITEM_JOINS, toPageItem, type PageItem } from './page-items.js';
+import { ITEM_COLUMNS, ITEM_JOINS, toPageItem, type PageItem, type PageItemRow } from './page-items.js';
 
 export interface SearchInput {
   /** Words that must all occur (each anywhere: title, 文号, 档号, captions, names, task, unit, date). */
@@ -14,6 +14,13 @@ export interface SearchInput {
   to?: string;
   timeZone: string;
   limit: number;
+}
+
+/** A row of the search: ITEM_COLUMNS and the item's unit and task. */
+interface SearchRow extends PageItemRow {
+  unit_name: string;
+  task_code: string;
+  task_title: string;
 }
 
 export interface SearchHit extends PageItem {
@@ -60,7 +67,7 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
         where x.unit_id = any(array(${scope})) and x.undone_at is null
           and concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
   }
-  const rows = await queryRows<any>(
+  const rows = await queryRows<SearchRow>(
     db,
     sql`select ${ITEM_COLUMNS}, u.name as unit_name, t.code as task_code, t.title as task_title
         from filing_items fi ${ITEM_JOINS}

@@ -31,7 +31,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { openDb, queryRows, type Database } from '../src/db/client.js';
-import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../test/support/events.js';
+import { webhookBotEnv } from '../test/support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../test/support/events.js';
 import { startFakeLark, type FakeLark } from '../test/support/fake-lark/server.js';
 import { signedRequest } from '../test/support/lark-sign.js';
 import { markdownTable } from './lib/markdown-table.js';
@@ -146,18 +147,8 @@ async function runOne(kind: 'pglite' | 'postgres'): Promise<Row> {
   const pgUrl = withDatabase(PG_URL, pgName);
   if (kind === 'postgres') await createDatabase(PG_URL, pgName);
   const env = {
-    LARK_APP_ID: fake.appId,
-    LARK_APP_SECRET: fake.appSecret,
-    LARK_DOMAIN: fake.baseUrl,
-    LARK_EVENT_MODE: 'webhook',
-    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
+    ...webhookBotEnv(fake, dataDir),
     BURST_QUIET_SECONDS: '1',
-    RECONCILE_INTERVAL_MINUTES: '0',
     ALERT_CHECK_MINUTES: '0',
     METRICS_REFRESH_SECONDS: '1',
     MIN_FREE_DISK_MB: '1',

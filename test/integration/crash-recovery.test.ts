@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows } from '../../src/db/client.js';
-import { ensureBuilt, startProcess, type BotProcess } from '../support/bot-process.js';
+import { ensureBuilt, startProcess, type BotProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
 import { repliesTo, replyText, sha256, smallPhoto, waitFor } from './capture-helpers.js';
@@ -34,17 +34,7 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
 
   const start = () => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
-      LARK_APP_ID: fake.appId,
-      LARK_APP_SECRET: fake.appSecret,
-      LARK_DOMAIN: fake.baseUrl,
-      LARK_EVENT_MODE: 'webhook',
-      LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-      LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      RECONCILE_INTERVAL_MINUTES: '0',
+      ...webhookBotEnv(fake, dataDir),
       ALERT_CHECK_MINUTES: '0',
       MIN_FREE_DISK_MB: '1',
       // Long enough that the two photos form one burst however slowly a busy machine posts them.

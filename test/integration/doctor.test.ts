@@ -6,9 +6,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
-import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
+import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
@@ -30,18 +29,9 @@ describe('npm run cli -- doctor', () => {
   );
   const holidaysOk = createWorkingCalendar().knowsYear(year);
   const env = (dataDir: string, port: number, over: Record<string, string> = {}) => ({
-    LARK_APP_ID: fake.appId,
-    LARK_APP_SECRET: fake.appSecret,
-    LARK_DOMAIN: fake.baseUrl,
-    LARK_EVENT_MODE: 'webhook',
-    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-    DATA_DIR: dataDir,
+    ...webhookBotEnv(fake, dataDir),
     PORT: String(port),
-    HOST: '127.0.0.1',
     MIN_FREE_DISK_MB: '1',
-    LOG_LEVEL: 'info',
-    RECONCILE_INTERVAL_MINUTES: '0',
     ...over,
   });
   const doctor = (e: Record<string, string>) =>

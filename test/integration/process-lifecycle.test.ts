@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows } from '../../src/db/client.js';
-import { ensureBuilt, repoRoot, startProcess, type BotProcess } from '../support/bot-process.js';
+import {
+  ensureBuilt,
+  repoRoot,
+  startProcess,
+  type BotProcess,
+  webhookBotEnv,
+} from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
 
@@ -45,19 +51,7 @@ describe('the bot process', () => {
     dirs.push(dir);
     return dir;
   };
-  const base = (dataDir: string) => ({
-    LARK_APP_ID: fake.appId,
-    LARK_APP_SECRET: fake.appSecret,
-    LARK_DOMAIN: fake.baseUrl,
-    LARK_EVENT_MODE: 'webhook',
-    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    RECONCILE_INTERVAL_MINUTES: '0',
-  });
+  const base = (dataDir: string) => webhookBotEnv(fake, dataDir);
   beforeAll(async () => {
     ensureBuilt();
     fake = await startFakeLark();

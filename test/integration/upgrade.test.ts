@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
-import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
-import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { withDatabase } from '../support/global-setup.js';
 
@@ -71,17 +70,8 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
         await client.close();
       }
       const env = {
-        LARK_APP_ID: fake.appId,
-        LARK_APP_SECRET: fake.appSecret,
-        LARK_DOMAIN: fake.baseUrl,
-        LARK_EVENT_MODE: 'webhook',
-        LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-        LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-        DATA_DIR: dataDir,
+        ...webhookBotEnv(fake, dataDir),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RECONCILE_INTERVAL_MINUTES: '0',
       };
       const cli = (...args: string[]) =>
         runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], env, tmp);

@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from './events.js';
+import type { FakeLark } from './fake-lark/server.js';
 
 /** The repository root (where package.json, dist/, config/ and drizzle/ are). */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,6 +18,30 @@ export function ensureBuilt(): void {
     timeout: 300_000,
   });
   if (res.status !== 0) throw new Error(`build failed: ${res.stderr}${res.stdout}`);
+}
+
+/**
+ * The environment of a bot process in webhook mode against the fake Lark, on `dataDir`: the app's
+ * credentials, the keys test events are signed and encrypted with, any free port on 127.0.0.1, info
+ * logs (JSON lines, read by `BotProcess.logs`), and no reconciliation. Callers add what they test.
+ */
+export function webhookBotEnv(
+  fake: Pick<FakeLark, 'appId' | 'appSecret' | 'baseUrl'>,
+  dataDir: string,
+): Record<string, string> {
+  return {
+    LARK_APP_ID: fake.appId,
+    LARK_APP_SECRET: fake.appSecret,
+    LARK_DOMAIN: fake.baseUrl,
+    LARK_EVENT_MODE: 'webhook',
+    LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
+    LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    RECONCILE_INTERVAL_MINUTES: '0',
+  };
 }
 
 export interface BotProcess {

@@ -141,8 +141,10 @@ const AXES_PX = 60;
 function chart(ranked: DigestUnitRow[], bars: number): object {
   const withTasks = ranked.filter((r) => r.percent !== null);
   const cut = withTasks.length > bars;
-  const top = withTasks.slice(0, Math.ceil(bars / 2));
-  const bottom = withTasks.slice(withTasks.length - Math.floor(bars / 2));
+  // When cut, the gap row takes one of the places: never more rows than `bars`.
+  const shown = cut ? bars - 1 : bars;
+  const top = withTasks.slice(0, Math.ceil(shown / 2));
+  const bottom = withTasks.slice(withTasks.length - Math.floor(shown / 2));
   const left = withTasks.length - top.length - bottom.length;
   const values = cut
     ? [

@@ -97,7 +97,7 @@ describe('roles in chat: 设置 / 撤销角色 / 人员 (mentions carry the open
         '城关村的人员：',
         '档案员：李档案、张三',
         '村干部：王村官',
-        '上级单位的人员也管本单位；绑定群的成员不用设置也能归档。',
+        '上级单位的人员也管本单位；绑定群的成员不用设置也能交材料。',
       ].join('\n'),
     );
     expect(await say(admin, '撤销角色 @张三 档案员', [zhang])).toBe('已撤销 张三 在城关村的档案员角色。');
@@ -141,7 +141,7 @@ describe('roles in chat: 设置 / 撤销角色 / 人员 (mentions carry the open
 
   it('works in a direct message: the unit is named, or is the one the admin administers', async () => {
     expect(await say(admin, '人员 河口村', [], { chatType: 'p2p' })).toBe(
-      ['河口村的人员：', '村干部：李四', '上级单位的人员也管本单位；绑定群的成员不用设置也能归档。'].join(
+      ['河口村的人员：', '村干部：李四', '上级单位的人员也管本单位；绑定群的成员不用设置也能交材料。'].join(
         '\n',
       ),
     );

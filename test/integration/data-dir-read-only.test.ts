@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,22 +11,33 @@ import { ensureBuilt, repoRoot } from '../support/bot-process.js';
  * the unprivileged user `nobody` (uid 65534), for whom the folder is read-only.
  */
 describe('a read-only data folder at start', () => {
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
   let dataDir: string;
+  let nodeDir: string | undefined;
+  let node = process.execPath;
   beforeAll(() => {
     ensureBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-ro-'));
     chmodSync(dataDir, 0o555);
+    // A Node that `nobody` may run: npx's (CI's Node 24 pass) lives under /root, closed to others.
+    if (asNobody && spawnSync(node, ['-e', ''], asNobody).error) {
+      nodeDir = mkdtempSync(join(tmpdir(), 'archive-bot-node-'));
+      chmodSync(nodeDir, 0o755);
+      node = join(nodeDir, 'node');
+      copyFileSync(process.execPath, node);
+      chmodSync(node, 0o755);
+    }
   }, 300_000);
   afterAll(() => {
     chmodSync(dataDir, 0o755);
     rmSync(dataDir, { recursive: true, force: true });
+    if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
   });
 
   it('says the folder is read-only in one line and exits 2', { timeout: 90_000 }, async () => {
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const child = spawn(process.execPath, [join(repoRoot, 'dist/main.js')], {
+    const child = spawn(node, [join(repoRoot, 'dist/main.js')], {
       cwd: repoRoot,
-      ...asNobody,
+      ...(asNobody ?? {}),
       env: {
         PATH: process.env.PATH ?? '',
         HOME: dataDir,
@@ -41,7 +52,10 @@ describe('a read-only data folder at start', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.stdout.resume();
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('exit', resolve);
+      child.on('error', reject);
+    });
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -11,7 +11,6 @@ import { decodeTextFile } from '../domain/decode-text-file.js';
 import type { UserLookup } from '../ports/user-lookup.js';
 import { importPeople } from '../usecases/import-people.js';
 import { importHouseholds, importUnits } from '../usecases/import-units.js';
-import { cliUserLookup } from './cli-user-lookup.js';
 import type { CliCommand } from './commands.js';
 import { readFileCapped, readTableFile } from './read-table-file.js';
 
@@ -54,7 +53,8 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   if (sub === 'people' && rest[0] === 'import' && rest[1]) {
     const table = await readTableFile(rest[1]);
     deps.out(`读取 ${table.fileName}（${table.source}）`);
-    const users = deps.users ?? cliUserLookup(deps.env ?? {});
+    // The Lark SDK is loaded only when people are imported (not for every `units` command).
+    const users = deps.users ?? (await import('./cli-user-lookup.js')).cliUserLookup(deps.env ?? {});
     const r = await importPeople({ ...ctx, users }, table);
     const found = r.resolved > 0 ? `，其中 ${r.resolved} 行按手机号/邮箱在飞书找到` : '';
     deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}${found}`);

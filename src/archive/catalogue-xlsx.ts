@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
 import {
   COVER_SHEET,
@@ -81,12 +81,23 @@ export class CatalogueXlsxWriter {
   private readonly wb: ExcelJS.stream.xlsx.WorkbookWriter;
   private sheet: ExcelJS.Worksheet | undefined;
 
-  constructor(
+  /** Loads exceljs when a catalogue is written (at start-up it would cost a quarter of a second). */
+  static async open(
+    path: string,
+    h: CatalogueHeader,
+    classes: CatalogueClass[],
+  ): Promise<CatalogueXlsxWriter> {
+    const { default: excel } = await import('exceljs');
+    return new CatalogueXlsxWriter(excel, path, h, classes);
+  }
+
+  private constructor(
+    excel: typeof ExcelJS,
     path: string,
     private readonly h: CatalogueHeader,
     classes: CatalogueClass[],
   ) {
-    this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    this.wb = new excel.stream.xlsx.WorkbookWriter({
       filename: path,
       useSharedStrings: false,
       useStyles: true,

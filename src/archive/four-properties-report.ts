@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import ExcelJS from 'exceljs';
 import { xmlSafeRow } from './xml-escape.js';
 import {
   CHECK_LABELS,
@@ -33,6 +32,8 @@ function propertyVerdict(report: FourPropertiesReport, p: Property, failed: numb
  * property) and 问题清单 (every failure and warning with its item).
  */
 export async function writeReportXlsx(path: string, report: FourPropertiesReport): Promise<void> {
+  // Loaded when a report is written, not at every start.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: path,
     useSharedStrings: false,

@@ -133,7 +133,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     bag: pkg,
     xml: await CatalogueXmlWriter.open(xmlPath),
     carrierSeq: 0,
-    xlsx: new CatalogueXlsxWriter(xlsxPath, header, classes),
+    xlsx: await CatalogueXlsxWriter.open(xlsxPath, header, classes),
     report: new ReportBuilder(),
     fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
     progress: deps.progress ?? silentProgress,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { ensureBuilt, startProcess, type BotProcess } from '../support/bot-process.js';
-import { messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
 import { signedRequest } from '../support/lark-sign.js';
@@ -47,19 +47,10 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
 
   const start = (mode: 'webhook' | 'ws' = 'webhook') => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
-      LARK_APP_ID: fake.appId,
-      LARK_APP_SECRET: fake.appSecret,
-      LARK_DOMAIN: fake.baseUrl,
-      LARK_EVENT_MODE: mode,
-      LARK_ENCRYPT_KEY: TEST_ENCRYPT_KEY,
-      LARK_VERIFICATION_TOKEN: TEST_VERIFICATION_TOKEN,
-      DATABASE_URL: tdb.url!,
       // One store for both (a shared folder here; object storage in a real set-up).
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      RECONCILE_INTERVAL_MINUTES: '0',
+      ...webhookBotEnv(fake, dataDir),
+      LARK_EVENT_MODE: mode,
+      DATABASE_URL: tdb.url!,
       ALERT_CHECK_MINUTES: '0',
       MIN_FREE_DISK_MB: '1',
       BURST_QUIET_SECONDS: '1',

@@ -153,7 +153,10 @@ async function runOne(kind: 'pglite' | 'postgres'): Promise<Row> {
     METRICS_REFRESH_SECONDS: '1',
     MIN_FREE_DISK_MB: '1',
     ...(kind === 'postgres' ? { DATABASE_URL: pgUrl } : {}),
-  };
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => /^(WORKER_|JOB_|NODE_OPTIONS$)/.test(k)),
+    ),
+  } as Record<string, string>;
   try {
     // The pushes: 20 chats, a sender each; every third a photo.
     const pushes: Push[] = [];
@@ -227,6 +230,24 @@ async function runOne(kind: 'pglite' | 'postgres'): Promise<Row> {
         }),
       );
     const lastPushAt = Date.now();
+    let trace: NodeJS.Timeout | undefined;
+    if (process.env.BENCH_TRACE && kind === 'postgres') {
+      const t0 = Date.now();
+      const peek = await openDb({ dataDir, databaseUrl: pgUrl });
+      const show = async () => {
+        const rows = await queryRows<{ k: string; n: number }>(
+          peek.db,
+          sql`select 'ev:' || status as k, count(*)::int as n from inbound_events where status in ('pending','processing') group by 1
+              union all select 'job:' || kind || ':' || status, count(*)::int from jobs where status in ('pending','processing') group by 1
+              union all select 'burst:' || status || (case when ack_message_id is null then '' else ':acked' end), count(*)::int from bursts group by 1
+              union all select 'mat:' || status, count(*)::int from materials group by 1`,
+        );
+        console.log(((Date.now() - t0) / 1000).toFixed(1), rows.map((r) => `${r.k}=${r.n}`).join(' '));
+      };
+      await show();
+      trace = setInterval(() => void show().catch(() => {}), 2000);
+      setTimeout(() => void peek.close(), 10 * 60_000).unref();
+    }
 
     // Quiet: queues empty and no send for 5 s (bursts close 1 s after their last item).
     let lastSends = -1;
@@ -242,6 +263,7 @@ async function runOne(kind: 'pglite' | 'postgres'): Promise<Row> {
       if (Date.now() > deadline) throw new Error('the bot did not settle within 20 minutes');
       await sleep(500);
     }
+    clearInterval(trace);
     const replies = fake.sentMessages().filter((m) => m.replyTo);
     const replyTimes = fake.callsTo('POST', /\/reply$/).map((c) => c.time);
     const lastReply = Math.max(...replyTimes, restartedAt);

@@ -13,6 +13,7 @@ export const DOWNLOAD_MATERIAL_JOB = defineJob({
 /** The bot's quick 「收到」 on a message whose file was stored (a reaction; keyed by the message). */
 export const REACT_STORED_JOB = defineJob({
   name: 'react-stored',
+  priority: 'last',
   payload: z.object({ messageId: z.string(), emojiType: z.string() }),
 });
 
@@ -22,6 +23,7 @@ export const REACT_STORED_JOB = defineJob({
  */
 export const FILING_CARD_AGAIN_JOB = defineJob({
   name: 'filing-card-again',
+  priority: 'first',
   payload: z.object({
     burstId: id,
     reason: z.enum(['reminder', 'expiring', 'asked']),
@@ -37,17 +39,26 @@ export const EXPAND_FORWARD_JOB = defineJob({
 });
 
 /** Answers a closed burst once (the filing card, or a plain acknowledgment). */
-export const ACK_BURST_JOB = defineJob({ name: 'ack-burst', payload: z.object({ burstId: id }) });
+export const ACK_BURST_JOB = defineJob({
+  name: 'ack-burst',
+  priority: 'first',
+  payload: z.object({ burstId: id }),
+});
 
 /** The filing card of one part of a split burst (分开归档), as a reply to its file's message. */
-export const SPLIT_CARD_JOB = defineJob({ name: 'split-card', payload: z.object({ burstId: id }) });
+export const SPLIT_CARD_JOB = defineJob({
+  name: 'split-card',
+  priority: 'first',
+  payload: z.object({ burstId: id }),
+});
 
 /** One reconciliation round over the active chats (one per interval slot). */
-export const RECONCILE_JOB = defineJob({ name: 'reconcile', payload: z.object({}) });
+export const RECONCILE_JOB = defineJob({ name: 'reconcile', priority: 'last', payload: z.object({}) });
 
 /** One message to one person or chat, sent after the transaction that decided it. */
 export const NOTIFY_JOB = defineJob({
   name: 'notify',
+  priority: 'first',
   payload: z.object({
     receiveIdType: z.enum(['chat_id', 'open_id', 'user_id', 'union_id', 'email']),
     receiveId: z.string(),
@@ -65,6 +76,7 @@ export const SCHEDULED_SEND_JOB = defineJob({ name: 'scheduled-send', payload: z
 /** Numbers a unit's year (確认归档 on the preview card); replaces the card with the outcome. */
 export const ARCHIVE_CONFIRM_JOB = defineJob({
   name: 'archive-confirm',
+  priority: 'first',
   payload: z.object({
     unitId: id,
     year: z.number().int(),
@@ -90,6 +102,7 @@ export const ARCHIVE_EXPORT_JOB = defineJob({
 /** The four-properties check (weekly, or on request). */
 export const FOUR_PROPERTIES_JOB = defineJob({
   name: 'four-properties-check',
+  priority: 'last',
   payload: z.object({
     unitId: id.optional(),
     year: z.number().int().optional(),
@@ -108,6 +121,7 @@ export type JobPayload<J> = J extends { payload: z.ZodType<infer P> } ? P : neve
  */
 export const CARD_ACTION_JOB = defineJob({
   name: 'card-action',
+  priority: 'first',
   payload: z.object({
     /** Lark's identity of the callback (its event id): the job key. */
     callbackId: z.string(),

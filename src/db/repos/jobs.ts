@@ -18,9 +18,9 @@ export interface NewJob<P> {
 export async function enqueueJob<P>(db: Db | Tx, job: NewJob<P>, now: Date): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
+    sql`insert into jobs (kind, key, payload, run_at, max_attempts, priority, created_at)
         values (${job.type.name}, ${job.key}, ${JSON.stringify(job.payload)}::jsonb, ${job.runAt},
-                ${job.maxAttempts ?? 8}, ${now})
+                ${job.maxAttempts ?? 8}, ${job.type.priority}, ${now})
         on conflict (kind, key) do nothing
         returning id::int as id`,
   );

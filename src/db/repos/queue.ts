@@ -26,6 +26,9 @@ export interface ClaimedRow {
 const t = (table: QueueTable) => sql.raw(`"${table}"`);
 const due = (table: QueueTable) => sql.raw(`"${DUE[table]}"`);
 const typeCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'kind' : 'event_type');
+/** Jobs: who waits for it first (JOB_PRIORITY), then oldest due; events strictly in order. */
+const claimOrder = (table: QueueTable) =>
+  table === 'jobs' ? sql.raw('priority, run_at, id') : sql.raw('next_attempt_at, id');
 const maxCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'max_attempts' : 'null::int');
 
 export async function claimDue(
@@ -59,7 +62,7 @@ export async function claimDue(
         where id in (
           select id from ${t(table)}
           where status = 'pending' and ${due(table)} <= ${now} ${skip}
-          order by ${due(table)}, id
+          order by ${claimOrder(table)}
           limit ${limit}
           for update skip locked)
         returning id::int as id, attempts, payload, ${typeCol(table)} as type, ${maxCol(table)} as max_attempts,

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamptz,
+  uniqueIndex,
+} from './columns.js';
 import type { JobStatus } from './column-types.js';
 
 /**
@@ -17,6 +27,8 @@ export const jobs = pgTable(
     status: text('status').$type<JobStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(8),
+    /** Due jobs are claimed by priority, then run_at (0 first: domain/job-type.ts JOB_PRIORITY). */
+    priority: smallint('priority').notNull().default(1),
     lastError: text('last_error'),
     runAt: timestamptz('run_at').notNull(),
     lockedAt: timestamptz('locked_at'),
@@ -27,7 +39,7 @@ export const jobs = pgTable(
   (t) => [
     uniqueIndex('jobs_kind_key_key').on(t.kind, t.key),
     index('jobs_due_idx')
-      .on(t.runAt)
+      .on(t.priority, t.runAt)
       .where(sql`status = 'pending'`),
     index('jobs_processing_idx')
       .on(t.lockedAt)

@@ -89,8 +89,33 @@ export const CARD_AGAIN = defineCardAction({
 
 // Corrections (usecases/correction-actions.ts).
 export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });
-/** The task menu: the chosen task arrives as the click's `option`. */
-export const FIX_REFILE = defineCardAction({ name: 'fix-refile', value: z.object({ i: id }), stale: STALE });
+/**
+ * 改归 item `i`: to task `t` (a button), or to the task chosen in a menu (the click's `option`). The
+ * task browser of the correction card (the filing card's, for an item): one household's open tasks
+ * (`h`; 0 = the unit's own), a page `p` of households, the household menu (its `option`), the search
+ * form (its `formValue`).
+ */
+export const FIX_REFILE = defineCardAction({
+  name: 'fix-refile',
+  value: z.object({ i: id, t: id.optional() }),
+  stale: STALE,
+});
+export const FIX_BROWSE = defineCardAction({
+  name: 'fix-browse',
+  value: z.object({ i: id, h: z.coerce.number().int().nonnegative() }),
+  stale: STALE,
+});
+export const FIX_HOUSEHOLDS = defineCardAction({
+  name: 'fix-households',
+  value: z.object({ i: id, p: z.coerce.number().int().nonnegative() }),
+  stale: STALE,
+});
+export const FIX_HOUSEHOLD = defineCardAction({
+  name: 'fix-household',
+  value: z.object({ i: id }),
+  stale: STALE,
+});
+export const FIX_FIND = defineCardAction({ name: 'fix-find', value: z.object({ i: id }), stale: STALE });
 export const FIX_UNFILE = defineCardAction({
   name: 'fix-unfile',
   value: z.object({ i: id, sure }),

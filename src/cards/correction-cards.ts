@@ -1,5 +1,23 @@
-import { FIX, FIX_ANSWER, FIX_REFILE, FIX_REQUEST, FIX_UNFILE, FIX_WAIVE } from './actions.js';
-import { button, buttonRow, card, esc, hr, md, selectMenu } from './card-kit.js';
+import {
+  FIX,
+  FIX_ANSWER,
+  FIX_BROWSE,
+  FIX_FIND,
+  FIX_HOUSEHOLD,
+  FIX_HOUSEHOLDS,
+  FIX_REFILE,
+  FIX_REQUEST,
+  FIX_UNFILE,
+  FIX_WAIVE,
+} from './actions.js';
+import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, md } from './card-kit.js';
+import {
+  needsHouseholdPages,
+  otherTasks,
+  type BrowserValues,
+  type FilingChoice,
+  type HouseholdChoice,
+} from './task-browser-card.js';
 
 /** What the correction cards say about one filed item (built from the item and its task). */
 export interface ItemFacts {
@@ -18,17 +36,51 @@ export interface ItemFacts {
 const factsLine = (f: ItemFacts) =>
   `**${esc(f.taskLabel)}** · ${esc(f.counts)}\n<font color='grey'>${esc(f.filedByName)} ${esc(f.filedAt)} 提交</font>`;
 
-/** An open task an item can move to (改归). */
-export interface RefileChoice {
-  taskId: number;
-  label: string;
+/**
+ * The task browser of the correction card: choosing a task refiles item `i` (改归); 返回 goes back to
+ * the correction card.
+ */
+export const refileBrowser = (i: number): BrowserValues => ({
+  task: (t) => FIX_REFILE.value({ i, t }),
+  taskMenu: FIX_REFILE.value({ i }),
+  householdMenu: FIX_HOUSEHOLD.value({ i }),
+  browse: (h) => FIX_BROWSE.value({ i, h }),
+  page: (p) => FIX_HOUSEHOLDS.value({ i, p }),
+  find: FIX_FIND.value({ i }),
+  back: FIX.value({ i }),
+  formName: `refile_${i}`,
+  prompt: '改归',
+});
+
+/** Where an item can move to (改归): the unit's other open tasks, by household and the unit's own. */
+export interface RefileChoices {
+  unitName: string;
+  /** Households with open tasks other than the item's, in code order. */
+  households: HouseholdChoice[];
+  /** The unit's own open tasks (not a household's) other than the item's. */
+  unitTasks: FilingChoice[];
 }
 
+/** The line at the top of the 改归 browser: what is being moved. */
+export const refileSummary = (f: ItemFacts): string => `改归：${f.taskLabel}（${f.counts}）`;
+
 /**
- * The archivist's correction card for one item: 改归 (a menu of the unit's other open tasks), 撤下
- * (asks again first), 免交 (the item's task, with a reason). A confirmed item says to unconfirm first.
+ * The archivist's correction card for one item: 改归 (every other open task of the unit within three
+ * taps, through the filing card's browser: household menu or pages, the unit's own tasks, search),
+ * 撤下 (asks again first), 免交 (the item's task, with a reason). A confirmed item says to unconfirm first.
  */
-export function correctionCard(f: ItemFacts, choices: RefileChoice[], opts: { note?: string } = {}): object {
+export function correctionCard(f: ItemFacts, choices: RefileChoices, opts: { note?: string } = {}): object {
+  if (needsHouseholdPages(choices.households)) return correctionCardOf(f, choices, opts, true);
+  const full = correctionCardOf(f, choices, opts, false);
+  return cardBytes(full) <= CARD_LIMIT_BYTES ? full : correctionCardOf(f, choices, opts, true);
+}
+
+function correctionCardOf(
+  f: ItemFacts,
+  choices: RefileChoices,
+  opts: { note?: string },
+  compact: boolean,
+): object {
   const i = f.itemId;
   const elements: object[] = [md(factsLine(f))];
   if (opts.note) elements.push(md(esc(opts.note)));
@@ -40,15 +92,8 @@ export function correctionCard(f: ItemFacts, choices: RefileChoice[], opts: { no
     );
     return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
   }
-  if (choices.length > 0)
-    elements.push(
-      md('**改归**到本单位另一项任务：'),
-      selectMenu(
-        '选择任务…',
-        choices.slice(0, 100).map((c) => ({ text: c.label.slice(0, 60), value: String(c.taskId) })),
-        FIX_REFILE.value({ i }),
-      ),
-    );
+  if (choices.households.length > 0 || choices.unitTasks.length > 0)
+    elements.push(md('**改归**到本单位另一项任务：'), ...otherTasks(choices, refileBrowser(i), compact));
   elements.push(hr(), buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i }), 'danger')]), hr(), {
     tag: 'form',
     name: `waive_${i}`,

@@ -1,14 +1,4 @@
-import {
-  DESCRIBE_EDIT,
-  FILE_BROWSE,
-  FILE_HOUSEHOLDS,
-  FILED_VIEW,
-  FIX,
-  REOPEN,
-  SKIP,
-  SPLIT,
-  UNDO,
-} from './actions.js';
+import { DESCRIBE_EDIT, FILED_VIEW, FIX, REOPEN, SKIP, SPLIT, UNDO } from './actions.js';
 import {
   button,
   buttonRow,
@@ -23,13 +13,10 @@ import {
 } from './card-kit.js';
 import { describeItemForm } from './describe-item-card.js';
 import {
-  findForm,
-  householdMenus,
-  householdPageLabel,
-  MAX_TASK_BUTTONS,
-  MENU_OPTIONS,
+  filingBrowser,
+  needsHouseholdPages,
+  otherTasks,
   taskButton,
-  taskMenus,
   type FilingChoice,
   type HouseholdChoice,
 } from './task-browser-card.js';
@@ -61,7 +48,7 @@ export function filingCard(input: {
   timeZone: string;
 }): object {
   // Beyond two menus of households (or past Lark's card size), pages of 100 households instead.
-  if (input.households.length > 2 * MENU_OPTIONS) return filingCardOf(input, true);
+  if (needsHouseholdPages(input.households)) return filingCardOf(input, true);
   const full = filingCardOf(input, false);
   return cardBytes(full) <= CARD_LIMIT_BYTES ? full : filingCardOf(input, true);
 }
@@ -69,34 +56,23 @@ export function filingCard(input: {
 function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean): object {
   const b = input.burstId;
   const at = { b, r: input.round };
+  const values = filingBrowser(at);
   const lines = [esc(input.summary)];
   if (input.caption) lines.push(`说明：${esc(input.caption.slice(0, 200))}`);
   const elements: object[] = [md(lines.join('\n'))];
   const others = input.households.length > 0 || input.unitTasks.length > 0;
   if (input.suggestions.length > 0) {
     elements.push(md(`**交到哪项任务？**（${esc(input.unitName)}）点一下即可`));
-    for (const s of input.suggestions) elements.push(...taskButton(s, at, input.timeZone, 'primary'));
+    for (const s of input.suggestions) elements.push(...taskButton(s, values, input.timeZone, 'primary'));
   } else if (!others) {
     elements.push(md('本单位暂时没有要交材料的任务。'));
   }
   for (const h of input.named.slice(0, 3))
-    elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, FILE_BROWSE.value({ ...at, h: h.id })));
+    elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, values.browse(h.id)));
   if (others) elements.push(md('**其他任务**'));
-  // Every household's tasks are two taps away: choose the household, then the task. A village whose
-  // household menu would not fit on the card shows pages of 100 instead (three taps).
-  if (!compact) elements.push(...householdMenus(input.households, at));
-  else
-    for (let p = 0; p * MENU_OPTIONS < input.households.length; p++) {
-      const page = input.households.slice(p * MENU_OPTIONS, (p + 1) * MENU_OPTIONS);
-      elements.push(wideButton(`按户选择：${householdPageLabel(page)}`, FILE_HOUSEHOLDS.value({ ...at, p })));
-    }
-  // The unit's own tasks: one menu (choosing files), or a button to their list when there are many.
-  const n = input.unitTasks.length;
-  if (n > 0 && n <= 100 && !compact)
-    elements.push(...taskMenus(`${input.unitName}的任务…`, input.unitTasks, at));
-  else if (n > 0)
-    elements.push(wideButton(`${input.unitName}的任务（${n}项）`, FILE_BROWSE.value({ ...at, h: 0 })));
-  if (input.households.length > 0 || n > MAX_TASK_BUTTONS) elements.push(findForm(at));
+  // Every household's tasks are two taps away: choose the household, then the task (three taps
+  // through pages of 100 households when the menus would not fit on the card).
+  elements.push(...otherTasks(input, values, compact));
   elements.push(
     hr(),
     buttonRow([

@@ -4,8 +4,10 @@ import {
   correctionDoneCard,
   requestAnsweredCard,
   requestCorrectionCard,
+  refileBrowser,
+  refileSummary,
   requestSentCard,
-  type RefileChoice,
+  type RefileChoices,
 } from '../cards/correction-cards.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import {
@@ -16,11 +18,24 @@ import {
 import { hasUnitRole } from '../db/repos/people.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
-import { FIX, FIX_ANSWER, FIX_REFILE, FIX_REQUEST, FIX_UNFILE, FIX_WAIVE } from '../cards/actions.js';
+import {
+  FIX,
+  FIX_ANSWER,
+  FIX_BROWSE,
+  FIX_FIND,
+  FIX_HOUSEHOLD,
+  FIX_HOUSEHOLDS,
+  FIX_REFILE,
+  FIX_REQUEST,
+  FIX_UNFILE,
+  FIX_WAIVE,
+} from '../cards/actions.js';
+import { browseTasks, chosenId, searchWords, type BrowseStep } from './browse-tasks.js';
 import type { CardResponse } from './card-response.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { canFile, type FilingDeps } from './file-burst.js';
+import { filingChoices, householdChoices } from './filing-choices.js';
 import { itemFacts } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
 import { answerCorrectionRequest, requestCorrection } from './request-correction.js';
@@ -33,11 +48,8 @@ export interface CorrectionActionDeps {
   wakeJobs: () => void;
 }
 
-const num = (v: unknown): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new DomainError('bad_action', '这个按钮已失效');
-  return n;
-};
+const STALE = '这个按钮已失效';
+const num = (v: unknown): number => chosenId(v, STALE);
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const error = (content: string): CardResponse => ({ toast: { type: 'error', content } });
 
@@ -57,13 +69,32 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   const isArchivist = (deps: BotDeps, openId: string, item: ItemForCorrection) =>
     hasUnitRole(deps.db, openId, { path: item.unitPath }, ['archivist', 'admin']);
   const facts = (deps: BotDeps, item: ItemForCorrection) => itemFacts(item, deps.clock.now(), o.timeZone);
-  const choices = async (deps: BotDeps, item: ItemForCorrection): Promise<RefileChoice[]> =>
-    (await fileableTasksOfUnit(deps.db, item.unitId))
-      .filter((t) => t.taskId !== item.taskId)
-      .map((t) => ({
-        taskId: t.taskId,
-        label: `${t.householdName ? `${t.householdName}户·` : ''}${t.title}（${t.code}）`,
-      }));
+  const choices = async (deps: BotDeps, item: ItemForCorrection): Promise<RefileChoices> => {
+    const tasks = (await fileableTasksOfUnit(deps.db, item.unitId)).filter((t) => t.taskId !== item.taskId);
+    return {
+      unitName: item.unitName,
+      households: householdChoices(tasks),
+      unitTasks: filingChoices(tasks.filter((t) => t.householdId == null)),
+    };
+  };
+  /** The 改归 browser's next state (archivists only; a confirmed item shows why it cannot move). */
+  const browse = async (
+    deps: BotDeps,
+    a: { value: { i: number }; operatorOpenId: string },
+    step: BrowseStep,
+  ): Promise<CardResponse> => {
+    const item = await load(deps, a);
+    if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以改归');
+    if (item.archivalCode) return correction(deps, item);
+    const data = await browseTasks(deps.db, { id: item.unitId, name: item.unitName }, step, {
+      values: refileBrowser(item.id),
+      summary: refileSummary(facts(deps, item)),
+      timeZone: o.timeZone,
+      stale: STALE,
+      except: item.taskId,
+    });
+    return { card: { type: 'raw', data } };
+  };
   const correction = async (
     deps: BotDeps,
     item: ItemForCorrection,
@@ -113,12 +144,27 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         const item = await load(deps, a);
         const res = await refileItem(filing(deps), {
           itemId: item.id,
-          toTaskId: num(a.option),
+          toTaskId: a.value.t ?? num(a.option),
           actorOpenId: a.operatorOpenId,
           source: 'card',
         });
         if (res.status === 'refused') return error(res.message);
         return done(deps, (await itemForCorrection(deps.db, item.id))!, res.message);
+      },
+    }),
+
+    cardAction({ type: FIX_BROWSE, handle: (deps, a) => browse(deps, a, { h: a.value.h }) }),
+    cardAction({ type: FIX_HOUSEHOLDS, handle: (deps, a) => browse(deps, a, { p: a.value.p }) }),
+    cardAction({
+      type: FIX_HOUSEHOLD,
+      handle: (deps, a) => browse(deps, a, { h: chosenId(a.option, STALE) }),
+    }),
+    cardAction({
+      type: FIX_FIND,
+      handle: async (deps, a) => {
+        const q = searchWords(a.formValue);
+        if (!q) return { toast: { type: 'info', content: '请输入户主姓名、编码或关键词' } };
+        return browse(deps, a, { q });
       },
     }),
 

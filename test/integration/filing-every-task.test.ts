@@ -97,29 +97,49 @@ describe('filing card: every open task within three taps, none by typing', () =>
       sql`select task_id::int as task_id from filing_items where chat_id = ${chatId} and undone_at is null`,
     );
 
+  /** The actions a card walk follows: the filing card's (files a burst) or the correction card's (改归). */
+  type Walk = { pick: string; pickMenu: string; open: string[]; openMenu: string; operator: string };
+  const FILING: Omit<Walk, 'operator'> = {
+    pick: 'file',
+    pickMenu: 'file-select',
+    open: ['file-browse', 'file-households'],
+    openMenu: 'file-household',
+  };
+  const REFILE: Omit<Walk, 'operator'> = {
+    pick: 'fix-refile',
+    pickMenu: 'fix-refile',
+    open: ['fix-browse', 'fix-households'],
+    openMenu: 'fix-household',
+  };
+
   /**
-   * Walks the card as an officer would, tapping through the fake Lark: file buttons and task menus
-   * end a path (not tapped: that would file), browse buttons and the household menu open the next
-   * state. Returns each reachable task with the fewest taps that file it.
+   * Walks the card as an officer (or archivist) would, tapping through the fake Lark: task buttons
+   * and task menus end a path (not tapped: that would file), browse buttons and the household menu
+   * open the next state. Returns each reachable task with the fewest taps that choose it.
    */
-  const reachable = async (card: unknown, where: { messageId: string }) => {
+  const reachable = async (
+    card: unknown,
+    where: { messageId: string },
+    w: Walk = { ...FILING, operator: '' },
+  ) => {
+    const operator = w.operator || org.officer;
     const taps = new Map<number, number>();
     const reach = (taskId: number, n: number) => taps.set(taskId, Math.min(taps.get(taskId) ?? n, n));
     let opened = 0;
     const walk = async (c: unknown, depth: number): Promise<void> => {
       for (const b of cardButtonElements(c)) {
-        if (b.value?.a === 'file') reach(Number(b.value.t), depth + 1);
-        if ((b.value?.a === 'file-browse' || b.value?.a === 'file-households') && depth + 1 < 3) {
-          const next = await tap(b.value, where);
+        if (b.value?.a === w.pick && b.value.t !== undefined) reach(Number(b.value.t), depth + 1);
+        if (w.open.includes(b.value?.a) && depth + 1 < 3) {
+          const next = await tap(b.value, where, { operator });
           opened++;
           await walk(next.card!.data, depth + 1);
         }
       }
       for (const m of cardMenus(c)) {
-        if (m.value?.a === 'file-select') for (const o of m.options) reach(Number(o.value), depth + 1);
-        if (m.value?.a === 'file-household' && depth + 1 < 3)
+        if (m.value?.a === w.pickMenu) for (const o of m.options) reach(Number(o.value), depth + 1);
+        if (m.value?.a === w.openMenu && depth + 1 < 3)
           for (const o of m.options) {
-            const next = await tap(m.value, where, { option: o.value });
+            const next = await tap(m.value, where, { option: o.value, operator });
             expect(next.card, o.text).toBeDefined();
             opened++;
             await walk(next.card!.data, depth + 1);
@@ -206,6 +226,66 @@ describe('filing card: every open task within three taps, none by typing', () =>
       '张三户·危房改造材料 H12-48',
     ]);
     expect(await liveItems()).toHaveLength(1);
+  });
+
+  it('改归: an archivist reaches every other open task from 更正 within three taps, none by typing', async () => {
+    const sent = await photo('村委会议照片');
+    const where = { messageId: sent.messageId };
+    // The caption names the task plainly: filed at once, the card offers 更正.
+    const fix = cardButtonElements(sent.content).find((b) => b.value?.a === 'fix')!;
+    const itemId = Number(fix.value.i);
+    const [{ first }] = (await queryRows<{ first: number }>(
+      h.db.db,
+      sql`select task_id::int as first from filing_items where id = ${itemId}`,
+    )) as [{ first: number }];
+    const correction = (await tap(fix.value, where, { operator: org.archivist })).card!.data;
+
+    // The same browser as the filing card: a menu of the 48 households, the village's own tasks.
+    const households = cardMenus(correction).find((m) => m.value?.a === 'fix-household')!;
+    expect(households.options).toHaveLength(48);
+    const { taps, opened } = await reachable(correction, where, { ...REFILE, operator: org.archivist });
+    const others = (await openTasks()).filter((t) => t.id !== first);
+    expect(others.length).toBeGreaterThan(100);
+    expect(others.filter((t) => !taps.has(t.id)).map((t) => `${t.code} ${t.household ?? ''}`)).toEqual([]);
+    expect(taps.has(first)).toBe(false);
+    expect(Math.max(...taps.values())).toBeLessThanOrEqual(2);
+    expect(opened).toBeGreaterThanOrEqual(48);
+
+    // Only an archivist browses; a household of the other village opens nothing.
+    expect((await tap(households.value, where, { option: households.options[0]!.value })).toast).toEqual({
+      type: 'error',
+      content: '只有档案员可以改归',
+    });
+    const [other] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select hh.id::int as id from households hh join units u on u.id = hh.unit_id where u.code = 'E12'`,
+    );
+    const forged = await tap(households.value, where, { option: String(other!.id), operator: org.archivist });
+    expect(forged.toast).toEqual({ type: 'error', content: '这一户没有待交的任务' });
+
+    // Two taps: the household, then its task. The item moves, audited.
+    const opened2 = await tap(households.value, where, {
+      option: households.options[9]!.value,
+      operator: org.archivist,
+    });
+    const target = cardButtonElements(opened2.card!.data).find(
+      (b) => b.value?.a === 'fix-refile' && b.text.includes('危房'),
+    )!;
+    expect(target.width).toBe('fill');
+    const moved = await tap(target.value, where, { operator: org.archivist });
+    expect(moved.toast?.type).toBe('success');
+    const [row] = await queryRows<{ task_id: number; refiles: number }>(
+      h.db.db,
+      sql`select fi.task_id::int as task_id,
+                 (select count(*)::int from audit_log a where a.item_id = fi.id and a.action = 'refile') as refiles
+          from filing_items fi where fi.id = ${itemId}`,
+    );
+    expect(row).toEqual({ task_id: Number(target.value.t), refiles: 1 });
+
+    // The search box finds by household head.
+    const find = cardButtonElements(correction).find((b) => b.value?.a === 'fix-find')!;
+    const found = await tap(find.value, where, { formValue: { q: '张三 危房' }, operator: org.archivist });
+    expect(cardButtonElements(found.card!.data).filter((b) => b.value?.a === 'fix-refile')).toHaveLength(2);
   });
 });
 

@@ -2,16 +2,11 @@
 export interface HelpLine {
   usage: string;
   help: string;
-  who: 'everyone' | 'admin' | 'archivist';
+  /** Who it is for, when not everyone: 「（档案员）」. */
+  audience: string;
 }
 
-const AUDIENCE: Record<HelpLine['who'], string> = {
-  everyone: '',
-  admin: '（管理员）',
-  archivist: '（档案员）',
-};
-
-/** The help card (JSON 2.0): what the bot does and the commands it understands (from the registry). */
+/** The help card (JSON 2.0): what the bot does and the commands the reader may run (from the registry). */
 export function helpCard(commands: readonly HelpLine[], opts: { botName?: string } = {}): object {
   const name = opts.botName ?? '归档助手';
   return {
@@ -33,7 +28,7 @@ export function helpCard(commands: readonly HelpLine[], opts: { botName?: string
           tag: 'markdown',
           content: [
             '**常用指令**（在群里先 @我，私聊直接发）',
-            ...commands.map((c) => `- \`${c.usage}\`：${c.help}${AUDIENCE[c.who]}`),
+            ...commands.map((c) => `- \`${c.usage}\`：${c.help}${c.audience}`),
           ].join('\n'),
         },
         {

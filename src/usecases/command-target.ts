@@ -4,6 +4,7 @@ import { getUnitByCode, listUnits, type UnitRow } from '../db/repos/units.js';
 import { matchUnit } from '../domain/match-unit.js';
 import { normalizeTaskCode } from '../domain/task-code.js';
 import type { IncomingMessage } from '../domain/incoming.js';
+import type { RoleAudience } from './feature.js';
 
 export interface CommandTarget {
   unit?: UnitRow;
@@ -40,3 +41,10 @@ export async function commandTarget(db: Db, msg: IncomingMessage, args: string):
   out.unit ??= await unitOfChat(db, msg.chatId);
   return out;
 }
+
+/** 确认归档 / 导出: archivists (and admins) of the unit the command names, or the chat's, or above. */
+export const archivistsOfTarget = (doing: string): RoleAudience => ({
+  roles: ['archivist', 'admin'],
+  doing,
+  unit: async (deps, msg, cmd) => (await commandTarget(deps.db, msg, cmd.args)).unit,
+});

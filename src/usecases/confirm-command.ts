@@ -27,21 +27,20 @@ export type ConfirmJobPayload = JobPayload<typeof ARCHIVE_CONFIRM_JOB>;
  * items, or a question listing them.
  */
 export function confirmCommand(): CommandHandler {
-  return async (deps, msg, cmd) => {
+  return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `confirm-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'confirm' });
-    if (!msg.senderOpenId) return;
     const target = await commandTarget(deps.db, msg, cmd.args);
-    if (!target.unit) return reply('请在单位工作群里发送，或写上单位名称，如「确认归档 东村 2025」');
-    if (!(await hasUnitRole(deps.db, msg.senderOpenId, target.unit, ['archivist', 'admin'])))
-      return reply(`只有${target.unit.name}或上级的档案员才能确认归档`);
+    // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
+    const unit = access.unit;
+    if (!unit) return reply('请在单位工作群里发送，或写上单位名称，如「确认归档 东村 2025」');
     let year = target.year;
     if (year === undefined) {
-      const years = await yearsWithUnconfirmed(deps.db, target.unit.path);
-      if (years.length === 0) return reply(`${target.unit.name}没有待确认的材料`);
+      const years = await yearsWithUnconfirmed(deps.db, unit.path);
+      if (years.length === 0) return reply(`${unit.name}没有待确认的材料`);
       if (years.length > 1)
         return reply(
-          `${target.unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
+          `${unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
             `请发送「确认归档 ${years[years.length - 1]!.year}」`,
         );
       year = years[0]!.year;
@@ -49,14 +48,14 @@ export function confirmCommand(): CommandHandler {
     let taskId: number | undefined;
     const code = target.rest[0];
     if (code) {
-      const task = await findTaskByCode(deps.db, target.unit.id, code, year);
-      if (!task) return reply(`${target.unit.name}${year}年度没有编号为 ${code} 的任务`);
+      const task = await findTaskByCode(deps.db, unit.id, code, year);
+      if (!task) return reply(`${unit.name}${year}年度没有编号为 ${code} 的任务`);
       taskId = task.id;
     }
-    const preview = await previewConfirm(deps.db, { unitPath: target.unit.path, year, taskId });
-    if (preview.total === 0) return reply(`${target.unit.name}${year}年度没有待确认的材料`);
+    const preview = await previewConfirm(deps.db, { unitPath: unit.path, year, taskId });
+    if (preview.total === 0) return reply(`${unit.name}${year}年度没有待确认的材料`);
     const value: ConfirmArchiveValue = {
-      u: target.unit.id,
+      u: unit.id,
       y: year,
       n: preview.total,
       ...(taskId ? { t: taskId } : {}),
@@ -64,7 +63,7 @@ export function confirmCommand(): CommandHandler {
     await replyCard(
       deps.gateway,
       msg.messageId,
-      confirmPreviewCard(target.unit.name, year, preview, value),
+      confirmPreviewCard(unit.name, year, preview, value),
       `confirm-${msg.messageId}`,
     );
   };

@@ -1,7 +1,6 @@
 import { ARCHIVE_EXPORT_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { yearsWithRecords } from '../db/repos/archive-items.js';
-import { hasUnitRole } from '../db/repos/people.js';
 import type { CommandHandler } from './feature.js';
 import { replyText } from './reply-text.js';
 import { commandTarget } from './command-target.js';
@@ -13,21 +12,21 @@ export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
  * answers with the file (when small enough for chat) or where it was written.
  */
 export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
-  return async (deps, msg, cmd) => {
+  return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `export-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'export' });
-    if (!msg.senderOpenId) return;
     const target = await commandTarget(deps.db, msg, cmd.args);
-    if (!target.unit) return reply('请在单位工作群里发送，或写上单位名称，如「导出 东村 2025」');
-    if (!(await hasUnitRole(deps.db, msg.senderOpenId, target.unit, ['archivist', 'admin'])))
-      return reply(`只有${target.unit.name}或上级的档案员才能导出移交包`);
-    const years = await yearsWithRecords(deps.db, target.unit.path);
+    // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
+    const unit = access.unit;
+    if (!unit || !msg.senderOpenId)
+      return reply('请在单位工作群里发送，或写上单位名称，如「导出 东村 2025」');
+    const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
     if (year === undefined || !years.includes(year))
-      return reply(`${target.unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先「确认归档」`);
+      return reply(`${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先「确认归档」`);
     const now = deps.clock.now();
     const payload: ExportJobPayload = {
-      unitId: target.unit.id,
+      unitId: unit.id,
       year,
       chatId: msg.chatId,
       messageId: msg.messageId,
@@ -39,8 +38,6 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
       now,
     );
     opts.wakeJobs();
-    await reply(
-      `正在生成${target.unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），完成后发到这里。`,
-    );
+    await reply(`正在生成${unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），完成后发到这里。`);
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CardActionType } from '../domain/card-action-type.js';
 import type { Command } from '../domain/commands.js';
+import type { UnitRow } from '../db/repos/units.js';
+import type { UnitRole } from '../domain/units-people.js';
 import type { CardAction, IncomingEvent, IncomingMessage } from '../domain/incoming.js';
 import type { JobType } from '../domain/job-type.js';
 import { PermanentError } from '../errors.js';
@@ -83,10 +85,39 @@ export function cardAction<V>(d: CardActionDeclaration<V>): DeclaredCardAction {
   };
 }
 
-export type CommandHandler = (deps: BotDeps, msg: IncomingMessage, cmd: Command) => Promise<void>;
+/** What the dispatcher found while admitting a command: the unit its roles were checked on. */
+export interface CommandAccess {
+  unit?: UnitRow;
+}
 
-/** Who a command is for (shown in the help card; each handler checks the roles it needs). */
-export type CommandAudience = 'everyone' | 'admin' | 'archivist';
+export type CommandHandler = (
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: Command,
+  access: CommandAccess,
+) => Promise<void>;
+
+/**
+ * Who may run a command. The dispatcher (`handle-command.ts`) checks it before the handler runs and
+ * refuses anyone else with one reply; handlers never check the roles a command needs themselves.
+ */
+export type CommandAudience = 'everyone' | RoleAudience;
+
+export interface RoleAudience {
+  /** The roles that may run it, held on the command's unit or a unit above it. */
+  roles: readonly UnitRole[];
+  /** What the refusal says others may not do: 「只有档案员或管理员可以确认归档。」 */
+  doing: string;
+  /**
+   * The unit the command acts on, read from the message (named in it, else the chat's): the roles
+   * must cover it, and the handler gets it as `access.unit`. undefined (none named, or the request is
+   * incomplete): a holder of one of the roles on any unit goes on to the handler, which says what is
+   * missing.
+   */
+  unit?(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<UnitRow | undefined>;
+  /** Someone without the roles who may run it too, named in the refusal (绑定: 把我拉进群的人). */
+  orElse?: { who: string; test(deps: BotDeps, msg: IncomingMessage): Promise<boolean> };
+}
 
 /** A chat command: the words that call it, who it is for, its line in the help card, the handler. */
 export interface CommandDeclaration {
@@ -95,6 +126,7 @@ export interface CommandDeclaration {
   words: string[];
   /** Words that may be written glued to the argument (绑定城关村, 查公示); `except` starts are not. */
   glued?: { word: string; except?: RegExp };
+  /** Who may run it (checked before the handler; the help card lists only what the reader may run). */
   who: CommandAudience;
   /** How it is written in the help card, e.g. `绑定 单位名称`. */
   usage: string;

@@ -1,6 +1,7 @@
 import { helpCard } from '../cards/help-card.js';
 import { parseCommand, type Command } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
+import { admitCommand, audienceLabel, commandsFor } from './command-audience.js';
 import { answeringInDirectChat } from './direct-answers.js';
 import type { BotDeps } from './deps.js';
 import type { CommandDeclaration } from './feature.js';
@@ -16,9 +17,10 @@ const HELP: Omit<CommandDeclaration, 'handle'> = {
 };
 
 /**
- * The chat commands of the running bot: recognised from the declared words, answered by the
- * declaring feature's handler; the help card is generated from the same list, so every command is
- * listed and nothing listed is missing.
+ * The chat commands of the running bot: recognised from the declared words, admitted by their
+ * declared audience (anyone else gets one refusal, before the handler runs), answered by the
+ * declaring feature's handler. The help card is generated from the same list, showing each reader
+ * the commands they may run: nothing listed is missing.
  */
 export class CommandRegistry {
   readonly commands: readonly CommandDeclaration[];
@@ -31,14 +33,16 @@ export class CommandRegistry {
     return parseCommand(msg, botOpenId, this.commands);
   }
 
-  helpCard(): object {
-    return helpCard(this.commands);
+  /** The help card for whoever sent `msg`: the commands they may run. */
+  async helpCard(deps: BotDeps, msg: IncomingMessage): Promise<object> {
+    const shown = await commandsFor(deps, msg, this.commands);
+    return helpCard(shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })));
   }
 
   /** Answers a chat command. Unknown words get a short hint, never silence. */
   async handle(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<void> {
     const declared = this.commands.find((c) => c.name === cmd.name);
-    if (declared) return declared.handle(deps, msg, cmd);
+    if (declared) return this.run(deps, msg, cmd, declared);
     deps.metrics.inc('commands_total', { command: 'unknown' });
     await replyText(
       deps.gateway,
@@ -82,11 +86,27 @@ export class CommandRegistry {
       );
       return;
     }
-    await declared.handle(direct, msg, { name: declared.name, args: '', text: declared.words[0] ?? '' });
+    await this.run(direct, msg, { name: declared.name, args: '', text: declared.words[0] ?? '' }, declared);
+  }
+
+  /** Runs the handler for someone the command's audience admits; refuses anyone else in one reply. */
+  private async run(
+    deps: BotDeps,
+    msg: IncomingMessage,
+    cmd: Command,
+    declared: CommandDeclaration,
+  ): Promise<void> {
+    const access = await admitCommand(deps, msg, cmd, declared.who);
+    if ('refusal' in access) {
+      deps.metrics.inc('commands_refused_total', { command: declared.name });
+      await replyText(deps.gateway, msg.messageId, access.refusal, `refused-${msg.messageId}`);
+      return;
+    }
+    await declared.handle(deps, msg, cmd, access);
   }
 
   private async help(deps: BotDeps, msg: IncomingMessage): Promise<void> {
-    await replyCard(deps.gateway, msg.messageId, this.helpCard(), `help-${msg.messageId}`);
+    await replyCard(deps.gateway, msg.messageId, await this.helpCard(deps, msg), `help-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'help' });
   }
 }

@@ -1,4 +1,4 @@
-import { hasUnitRole, listUnitPeople } from '../db/repos/people.js';
+import { listUnitPeople } from '../db/repos/people.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { listUnits, type UnitRow } from '../db/repos/units.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
@@ -8,7 +8,8 @@ import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/unit
 import { grantRole, revokeRole } from './change-role.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
-import type { CommandDeclaration } from './feature.js';
+import type { Command } from '../domain/commands.js';
+import type { CommandAccess, CommandDeclaration, RoleAudience } from './feature.js';
 import { resolveUnit } from './unit-commands.js';
 
 /** What a role command handler is given (the declaration's `Command`). */
@@ -26,50 +27,61 @@ interface RoleRequest {
   unit: UnitRow;
 }
 
+/** The request's words: the people @mentioned (not the bot), the role, the words naming a unit. */
+async function requestWords(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand) {
+  const bot = await deps.botOpenId();
+  const people = msg.mentions.filter((m) => m.openId && m.openId !== bot);
+  const words = cmd.args.split(' ').filter((w) => w && !FILLER.has(w));
+  const roleAt = words.findIndex((w) => parseRole(w) !== undefined);
+  const role = roleAt < 0 ? undefined : parseRole(words[roleAt]!);
+  return { people, words, role, unitWords: words.filter((_, i) => i !== roleAt).join(' ') };
+}
+
 /**
- * Reads `设置 @张三 档案员 [单位]` / `撤销角色 @张三 档案员 [单位]` and checks it: someone is @mentioned,
- * the role exists, the unit is known (named like 进度 accepts it; else the chat's unit, or in a
- * direct message the one unit the sender administers) and the sender is an admin of it or above.
+ * The unit a well-formed `设置` / `撤销角色` is about (someone @mentioned, a role named): the unit
+ * the dispatcher checks the sender administers. undefined otherwise (the handler says what is missing).
+ */
+async function requestUnit(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<UnitRow | undefined> {
+  const r = await requestWords(deps, msg, cmd);
+  if (r.people.length === 0 || !r.role) return undefined;
+  const unit = await targetUnit(deps, msg, r.unitWords);
+  return unit === 'unknown' ? undefined : unit;
+}
+
+/**
+ * Reads `设置 @张三 档案员 [单位]` / `撤销角色 @张三 档案员 [单位]`: someone is @mentioned, the role
+ * exists, the unit is known (named like 进度 accepts it; else the chat's unit, or in a direct message
+ * the one unit the sender administers; the dispatcher checked the sender administers it or above).
  * Replies with the reason and returns undefined when anything is missing.
  */
 async function readRequest(
   deps: BotDeps,
   msg: IncomingMessage,
   cmd: RoleCommand,
+  access: CommandAccess,
   verb: '设置' | '撤销角色',
 ): Promise<RoleRequest | undefined> {
   const say = (text: string) => replyText(deps.gateway, msg.messageId, text, `role-${msg.messageId}`);
   const example = `例如「${verb} @张三 档案员」`;
-  const bot = await deps.botOpenId();
-  const people = msg.mentions.filter((m) => m.openId && m.openId !== bot);
-  const words = cmd.args.split(' ').filter((w) => w && !FILLER.has(w));
-  const roleAt = words.findIndex((w) => parseRole(w) !== undefined);
+  const { people, words, role, unitWords } = await requestWords(deps, msg, cmd);
   if (people.length === 0)
     return void (await say(`请 @ 要${verb === '设置' ? '设置' : '撤销'}的人，${example}。`));
-  if (roleAt < 0)
+  if (!role)
     return void (await say(
       words[0]
         ? `没有「${words[0]}」这个角色。可用的角色：${ROLE_WORDS}。`
         : `请写上角色（${ROLE_WORDS}），${example}。`,
     ));
-  const role = parseRole(words[roleAt]!)!;
-  const unitWords = words.filter((_, i) => i !== roleAt).join(' ');
-  const unit = await targetUnit(deps, msg, unitWords);
-  if (unit === 'unknown')
+  if (access.unit) return { people, role, unit: access.unit };
+  if ((await targetUnit(deps, msg, unitWords)) === 'unknown')
     return void (await say(
       `找不到单位「${unitWords}」。请写单位名称或代码，${example.slice(0, -1)} 东村」。`,
     ));
-  if (!unit)
-    return void (await say(
-      msg.chatType === 'p2p'
-        ? `请写上单位，${example.slice(0, -1)} 东村」。`
-        : `本群还没有绑定单位，请写上单位，${example.slice(0, -1)} 东村」。`,
-    ));
-  if (!msg.senderOpenId || !(await hasUnitRole(deps.db, msg.senderOpenId, unit, ['admin'])))
-    return void (await say(
-      `只有${unit.name}或上级单位的管理员可以${verb === '设置' ? '设置' : '撤销'}角色。`,
-    ));
-  return { people, role, unit };
+  return void (await say(
+    msg.chatType === 'p2p'
+      ? `请写上单位，${example.slice(0, -1)} 东村」。`
+      : `本群还没有绑定单位，请写上单位，${example.slice(0, -1)} 东村」。`,
+  ));
 }
 
 /** The unit named (best match, as 进度 matches), else the chat's unit, else the one the sender administers. */
@@ -90,8 +102,13 @@ async function targetUnit(
 const names = (people: Mention[]) => people.map((p) => p.name || '（未知）').join('、');
 
 /** `设置 @张三 档案员 [单位]`: gives the role (audited); an admin of the unit or above only. */
-async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
-  const req = await readRequest(deps, msg, cmd, '设置');
+async function setRoleCommand(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: RoleCommand,
+  access: CommandAccess,
+): Promise<void> {
+  const req = await readRequest(deps, msg, cmd, access, '设置');
   if (!req) return;
   const added: Mention[] = [];
   const already: Mention[] = [];
@@ -115,8 +132,13 @@ async function setRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleComm
 }
 
 /** `撤销角色 @张三 档案员 [单位]`: takes the role away (audited); never an admin's own admin role. */
-async function revokeRoleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleCommand): Promise<void> {
-  const req = await readRequest(deps, msg, cmd, '撤销角色');
+async function revokeRoleCommand(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: RoleCommand,
+  access: CommandAccess,
+): Promise<void> {
+  const req = await readRequest(deps, msg, cmd, access, '撤销角色');
   if (!req) return;
   if (req.role === 'admin' && req.people.some((p) => p.openId === msg.senderOpenId))
     return replyText(
@@ -166,12 +188,15 @@ async function listPeopleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleC
   await replyText(deps.gateway, msg.messageId, text, `people-${msg.messageId}`);
 }
 
-/** 设置, 撤销角色 and 人员: their words, help lines and handlers. */
+/** Admins of the request's unit or above. */
+const admins = (doing: string): RoleAudience => ({ roles: ['admin'], doing, unit: requestUnit });
+
+/** 设置, 撤销角色 and 人员: their words, audiences, help lines and handlers. */
 export const roleCommands: CommandDeclaration[] = [
   {
     name: 'set_role',
     words: ['设置', '设置角色', '设为'],
-    who: 'admin',
+    who: admins('设置角色'),
     usage: '设置 @某人 档案员 [单位]',
     help: '给人设置角色',
     handle: setRoleCommand,
@@ -179,7 +204,7 @@ export const roleCommands: CommandDeclaration[] = [
   {
     name: 'revoke_role',
     words: ['撤销角色', '取消角色'],
-    who: 'admin',
+    who: admins('撤销角色'),
     usage: '撤销角色 @某人 档案员 [单位]',
     help: '撤销某人的角色',
     handle: revokeRoleCommand,

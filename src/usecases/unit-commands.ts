@@ -16,6 +16,7 @@ import { normalizeTaskCode } from '../domain/task-code.js';
 import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
+import { addedOrOwnsChat } from './can-bind-chat.js';
 
 /**
  * Which unit a command is about. In a group: the chat's bound unit, or a unit named in the command
@@ -79,11 +80,8 @@ export async function resolveUnit(
 
 type UnitCommand = 'tasks' | 'progress' | 'missing' | 'find' | 'bind';
 
-/** 任务, 进度, 缺什么, 查 and 绑定: their words, help lines and handlers. */
-export function unitCommands(opts: {
-  timeZone: string;
-  canBind: (deps: BotDeps, chatId: string, openId: string) => Promise<boolean>;
-}): CommandDeclaration[] {
+/** 任务, 进度, 缺什么, 查 and 绑定: their words, audiences, help lines and handlers. */
+export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
   const handlers = unitCommandHandlers(opts);
   const declare = (d: Omit<CommandDeclaration, 'handle'> & { name: UnitCommand }): CommandDeclaration => ({
     ...d,
@@ -115,7 +113,18 @@ export function unitCommands(opts: {
       name: 'bind',
       words: ['绑定', 'bind'],
       glued: { word: '绑定' },
-      who: 'admin',
+      // The unit is chosen on the card that follows (bind-chat-action checks that unit).
+      who: {
+        roles: ['admin'],
+        doing: '绑定单位',
+        orElse: {
+          who: '把我拉进群的人',
+          test: async (deps, msg) =>
+            msg.chatType !== 'p2p' &&
+            msg.senderOpenId !== undefined &&
+            (await addedOrOwnsChat(deps, msg.chatId, msg.senderOpenId)),
+        },
+      },
       usage: '绑定 单位名称',
       help: '把本群绑定到村/乡镇/单位',
     }),
@@ -130,10 +139,7 @@ export function unitCommands(opts: {
   ];
 }
 
-function unitCommandHandlers(opts: {
-  timeZone: string;
-  canBind: (deps: BotDeps, chatId: string, openId: string) => Promise<boolean>;
-}): Record<UnitCommand, CommandHandler> {
+function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, CommandHandler> {
   const tz = opts.timeZone;
   return {
     tasks: async (deps, msg, cmd) => {
@@ -215,14 +221,6 @@ function unitCommandHandlers(opts: {
           deps.gateway,
           msg.messageId,
           '请在要绑定的群里 @我 发送「绑定 村名」。',
-          `bind-${msg.messageId}`,
-        );
-      }
-      if (!msg.senderOpenId || !(await opts.canBind(deps, msg.chatId, msg.senderOpenId))) {
-        return replyText(
-          deps.gateway,
-          msg.messageId,
-          '只有管理员（或把我拉进群的人）可以绑定单位。',
           `bind-${msg.messageId}`,
         );
       }

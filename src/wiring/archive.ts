@@ -3,6 +3,7 @@ import type { ArchiveConfig } from '../archive/archive-config.js';
 import { commandVirusScanner } from '../archive/virus-scan.js';
 import { ARCHIVE_CONFIRM_JOB, ARCHIVE_EXPORT_JOB, FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import { PermanentError } from '../errors.js';
+import { archivistsOfTarget } from '../usecases/command-target.js';
 import { confirmArchiveAction, confirmCommand, runConfirmJob } from '../usecases/confirm-command.js';
 import { describeItemActions } from '../usecases/describe-item-action.js';
 import { exportCommand } from '../usecases/export-command.js';
@@ -44,7 +45,7 @@ export function archiveFeature(env: FeatureEnv): Feature {
       {
         name: 'confirm',
         words: ['确认归档', 'confirm'],
-        who: 'archivist',
+        who: archivistsOfTarget('确认归档'),
         usage: '确认归档 [单位] [年度]',
         help: '先核对再确认归档，编上档号',
         handle: archive ? confirmCommand() : unavailable,
@@ -52,7 +53,7 @@ export function archiveFeature(env: FeatureEnv): Feature {
       {
         name: 'export',
         words: ['导出', '移交', 'export'],
-        who: 'archivist',
+        who: archivistsOfTarget('导出移交包'),
         usage: '导出 [单位] [年度]',
         help: '生成归档文件目录、四性检测报告和移交包',
         handle: archive ? exportCommand({ wakeJobs: env.wakeJobs }) : unavailable,

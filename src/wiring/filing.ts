@@ -6,7 +6,6 @@ import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
 import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-again.js';
 import { cardAgainAction, unfiledCommand } from '../usecases/unfiled-command.js';
 import { bindChatAction } from '../usecases/bind-chat-action.js';
-import { canBindChat } from '../usecases/can-bind-chat.js';
 import { correctionActions } from '../usecases/correction-actions.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { filingActions } from '../usecases/filing-actions.js';
@@ -126,7 +125,7 @@ export function correctionsFeature(env: FeatureEnv): Feature {
 export function unitsFeature(env: FeatureEnv): Feature {
   return {
     name: 'units',
-    commands: [...unitCommands({ timeZone: env.config.timeZone, canBind: canBindChat }), ...roleCommands],
+    commands: [...unitCommands({ timeZone: env.config.timeZone }), ...roleCommands],
     cardActions: [bindChatAction],
     onBotAdded: onboardChat,
     onBotRemoved: leaveChat,

@@ -3,10 +3,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../src/bot.js';
 import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { UNIT_ROLES } from '../../src/domain/units-people.js';
+import { grantRole } from '../../src/usecases/change-role.js';
 import { unitsFeature } from '../../src/wiring/filing.js';
 import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
+import { seedOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -17,8 +21,14 @@ const helpUsages = (card: unknown): string[] =>
     .split('\\n')
     .flatMap((line) => /^- `([^`]+)`：/.exec(line)?.[1] ?? []);
 
-const ask = async (h: Harness, text: string) => {
-  const ev = commandEvent({ appId: h.fake.appId, botOpenId: h.fake.botOpenId, chatId: id('oc_'), text });
+const ask = async (h: Harness, text: string, senderOpenId?: string) => {
+  const ev = commandEvent({
+    appId: h.fake.appId,
+    botOpenId: h.fake.botOpenId,
+    chatId: id('oc_'),
+    text,
+    ...(senderOpenId ? { senderOpenId } : {}),
+  });
   expect((await h.post(ev)).status).toBe(200);
   return waitFor(`the answer to ${text}`, () =>
     h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
@@ -26,18 +36,35 @@ const ask = async (h: Harness, text: string) => {
 };
 const textOf = (m: { content: unknown }) => (m.content as { text?: string }).text ?? '';
 
+/** Someone holding every role on a county: every command is theirs to run. */
+const grantAllRoles = async (h: Harness, openId: string, prefix: string) => {
+  const org = await seedOrg(h.db.db, { prefix });
+  const county = (await getUnitByCode(h.db.db, org.county))!;
+  for (const role of UNIT_ROLES)
+    await grantRole(
+      { db: h.db.db, clock: h.bot.deps.clock },
+      { unitId: county.id, person: { openId, name: '全能' }, role, actor: 'cli', source: 'cli' },
+    );
+};
+
 describe('features are declarations: commands, help, card actions and jobs from one registry', () => {
   let h: Harness;
+  const everyRole = 'ou_decl_every_role';
   beforeAll(async () => {
     h = await startHarness();
+    await grantAllRoles(h, everyRole, 'FD');
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
   it('the help card lists every declared command, and every command it lists is answered', async () => {
     const declared = h.bot.features.commands.commands;
-    const help = await ask(h, '帮助');
+    const help = await ask(h, '帮助', everyRole);
     expect(helpUsages(help.content)).toEqual(declared.map((c) => c.usage));
+    // Someone with no role sees only the commands for everyone.
+    expect(helpUsages((await ask(h, '帮助')).content)).toEqual(
+      declared.filter((c) => c.who === 'everyone').map((c) => c.usage),
+    );
     for (const c of declared) {
       for (const word of c.words) {
         const parsed = h.bot.features.commands.parse(
@@ -57,8 +84,9 @@ describe('features are declarations: commands, help, card actions and jobs from 
         expect(parsed?.name, word).toBe(c.name);
       }
       // Through the webhook: the first word reaches the declaring feature's handler (never 没有听懂).
-      const answer = await ask(h, c.words[0]!);
+      const answer = await ask(h, c.words[0]!, everyRole);
       expect(textOf(answer), c.words[0]).not.toContain('没有听懂');
+      expect(textOf(answer), c.words[0]).not.toMatch(/^只有/);
     }
   });
 
@@ -118,17 +146,19 @@ describe('features are declarations: commands, help, card actions and jobs from 
 
 describe('a bot started with a subset of the features', () => {
   let h: Harness;
+  const everyRole = 'ou_decl_subset_every_role';
   beforeAll(async () => {
     h = await startHarness({ features: [unitsFeature] });
+    await grantAllRoles(h, everyRole, 'FS');
   });
   afterAll(() => h.close());
 
   it('answers only its commands, lists only them in the help card, and captures nothing', async () => {
     expect(h.bot.features.names).toEqual(['units', 'card-callbacks']);
-    const help = await ask(h, '帮助');
+    const help = await ask(h, '帮助', everyRole);
     expect(helpUsages(help.content)).toContain('绑定 单位名称');
     expect(helpUsages(help.content)).not.toContain('导出 [单位] [年度]');
-    expect(textOf(await ask(h, '导出'))).toContain('没有听懂');
+    expect(textOf(await ask(h, '导出', everyRole))).toContain('没有听懂');
 
     const chatId = id('oc_');
     const messageId = id('om_');

@@ -46,14 +46,13 @@ export async function hasUnitRole(
   return rows.length > 0;
 }
 
-/** Is the person an admin of any unit? */
-export async function isAnyUnitAdmin(db: Db, openId: string): Promise<boolean> {
+/** The roles a person holds on any unit. */
+export async function rolesHeld(db: Db, openId: string): Promise<Set<UnitRole>> {
   const rows = await db
-    .select({ id: unitRoles.id })
+    .selectDistinct({ role: unitRoles.role })
     .from(unitRoles)
-    .where(and(eq(unitRoles.openId, openId), eq(unitRoles.role, 'admin')))
-    .limit(1);
-  return rows.length > 0;
+    .where(eq(unitRoles.openId, openId));
+  return new Set(rows.map((r) => r.role as UnitRole));
 }
 
 /** open_ids holding `role` directly on each of the given units. */

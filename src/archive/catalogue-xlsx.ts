@@ -1,5 +1,6 @@
 import type ExcelJS from 'exceljs';
-import { CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
+import { CATALOGUE_COLUMNS, PHOTO_CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
+import type { PhotoEntry } from '../domain/photo-entries.js';
 import {
   COVER_SHEET,
   NOTES_SHEET,
@@ -80,6 +81,9 @@ const hf = (s: string) => xmlText(s).replace(/&/g, '&&');
 export class CatalogueXlsxWriter {
   private readonly wb: ExcelJS.stream.xlsx.WorkbookWriter;
   private sheet: ExcelJS.Worksheet | undefined;
+  private current: CatalogueClass | undefined;
+  /** The current photo class's 照片目录 rows, written as its own sheet after the class's. */
+  private photoRows: Record<string, string | number>[] = [];
 
   /** Loads exceljs when a catalogue is written (at start-up it would cost a quarter of a second). */
   static async open(
@@ -150,26 +154,84 @@ export class CatalogueXlsxWriter {
   /** Starts the catalogue of the next class (commits the previous one). */
   beginClass(c: CatalogueClass): void {
     this.sheet?.commit();
+    this.writePhotoSheet();
+    this.current = c;
     const left = `全宗号：${c.fondsCode}  ${Array.from(c.fondsName).slice(0, 40).join('')}`;
     const center = `归档文件目录  ${c.code}`;
     const right = [`${c.year}年度`, c.retentionName || c.retentionCode, c.orgName || c.orgCode]
       .filter(Boolean)
       .join('  ');
-    this.sheet = this.wb.addWorksheet(c.sheetName, {
+    this.sheet = this.addCatalogueSheet(
+      c.sheetName,
+      [left, center, right],
+      `目录 ${c.code}`,
+      CATALOGUE_COLUMNS,
+    );
+  }
+
+  private addCatalogueSheet(
+    name: string,
+    [left, center, right]: string[],
+    footer: string,
+    columns: readonly { key: string; header: string; width: number }[],
+  ): ExcelJS.Worksheet {
+    const sheet = this.wb.addWorksheet(name, {
       pageSetup: { ...PAGE_SETUP },
       headerFooter: {
-        oddHeader: `&L${hf(left)}&C${hf(center)}&R${hf(right)}`,
+        oddHeader: `&L${hf(left!)}&C${hf(center!)}&R${hf(right!)}`,
         // Page numbers per catalogue (firstPageNumber 1), the footer naming the catalogue.
-        oddFooter: `&L${hf(`目录 ${c.code}`)}&C第 &P 页`,
+        oddFooter: `&L${hf(footer)}&C第 &P 页`,
       },
       views: [{ state: 'frozen', ySplit: 1 }],
     });
-    this.sheet.pageSetup.printTitlesRow = '1:1';
-    this.sheet.columns = CATALOGUE_COLUMNS.map((col) => ({ key: col.key, width: col.width }));
-    const head = this.sheet.addRow(Object.fromEntries(CATALOGUE_COLUMNS.map((col) => [col.key, col.header])));
+    sheet.pageSetup.printTitlesRow = '1:1';
+    sheet.columns = columns.map((col) => ({ key: col.key, width: col.width }));
+    const head = sheet.addRow(Object.fromEntries(columns.map((col) => [col.key, col.header])));
     head.height = 20;
-    styleRow(head, KEYS, true);
+    styleRow(
+      head,
+      columns.map((col) => col.key),
+      true,
+    );
     head.commit();
+    return sheet;
+  }
+
+  /** A photo of the current (photo) class, for its 照片目录. */
+  addPhotoRow(p: PhotoEntry): void {
+    this.photoRows.push({
+      seq: this.photoRows.length + 1,
+      photoNumber: p.photoNumber,
+      note: p.note,
+      date: p.date,
+      photographer: p.photographer,
+      background: p.background,
+      seeAlso: p.seeAlso.join('；'),
+    });
+  }
+
+  private writePhotoSheet(): void {
+    const c = this.current;
+    const rows = this.photoRows;
+    this.photoRows = [];
+    if (!c || rows.length === 0) return;
+    const keys = PHOTO_CATALOGUE_COLUMNS.map((col) => col.key);
+    const sheet = this.addCatalogueSheet(
+      c.photoSheetName ?? `${c.sheetName}-照片`,
+      [
+        `全宗号：${c.fondsCode}`,
+        `照片目录  ${c.code}`,
+        `${c.year}年度  ${c.retentionName || c.retentionCode}`,
+      ],
+      `照片目录 ${c.code}`,
+      PHOTO_CATALOGUE_COLUMNS,
+    );
+    for (const r of rows) {
+      const added = sheet.addRow(xmlSafeRow(r));
+      styleRow(added, keys);
+      added.commit();
+    }
+    sheet.commit();
   }
 
   /** A row of the current class's catalogue. */
@@ -184,6 +246,7 @@ export class CatalogueXlsxWriter {
 
   async close(): Promise<void> {
     this.sheet?.commit();
+    this.writePhotoSheet();
     this.writeNotes();
     await this.wb.commit();
   }

@@ -1,5 +1,6 @@
 import type { MaterialFacts, RecordFacts } from '../db/repos/archive-catalogue.js';
 import type { CatalogueEntry } from '../domain/catalogue.js';
+import type { PhotoEntry } from '../domain/photo-entries.js';
 import { KIND_LABELS, RETENTION_PERIOD_NAMES } from '../domain/catalogue-class.js';
 import { xmlElement, xmlEscape } from './xml-escape.js';
 
@@ -12,6 +13,8 @@ export interface PackagedFile {
   mime: string;
   /** The first bytes of the file (format version). */
   head?: Buffer;
+  /** A photo of a group: its 照片号 and DA/T 50 说明. */
+  photo?: PhotoEntry;
 }
 
 /** Where the item stands in the package and what the package says about its source. */
@@ -29,6 +32,8 @@ export interface ItemMetadataContext {
   carrierNumber: string;
   /** Folder of the item's files in the package (存储位置/当前位置). */
   folder: string;
+  /** 参见号: 档号 of related records in other 门类 (same task). */
+  seeAlso: string[];
 }
 
 /** 电子文件号: stable for the item whatever its 档号 (the bot's item id within the fonds). */
@@ -117,6 +122,7 @@ export function itemMetadataXml(
     e('附注', entry.remarks, 3),
     e('类别', r.taskClass, 3),
     e('归档事项', `${r.taskCode} ${r.taskTitle}`, 3),
+    ...ctx.seeAlso.map((code) => e('参见号', code, 3)),
   ];
   if (entry.photo) {
     const p = entry.photo;
@@ -126,9 +132,26 @@ export function itemMetadataXml(
       e('时间', p.timeText, 4),
       e('地点', p.place, 4),
       e('人物', p.people, 4),
+      ...(p.background ? [e('背景', p.background, 4)] : []),
       e('摄影者', p.photographer, 4),
-      close('照片说明', 3),
     );
+    for (const f of files) {
+      const ph = f.photo;
+      if (!ph) continue;
+      lines.push(
+        open('照片', 4),
+        e('照片号', ph.photoNumber, 5),
+        e('张号', ph.number, 5),
+        e('计算机文件名', f.name, 5),
+        e('说明', ph.note, 5),
+        e('时间', ph.timeText, 5),
+        e('摄影者', ph.photographer, 5),
+        ...(ph.background ? [e('背景', ph.background, 5)] : []),
+        ...ph.seeAlso.map((code) => e('参见号', code, 5)),
+        close('照片', 4),
+      );
+    }
+    lines.push(close('照片说明', 3));
   }
   lines.push(
     close('内容描述', 2),

@@ -18,7 +18,10 @@ export const ARCHIVE_USAGE = `用法:
   archive unconfirm (--item ID | --code 档号) [--reason 原因]   撤销确认（件号停用，不再使用）
   archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
                    [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
-                   [--pages N] [--remarks 备注] [--photographer 摄影者]     著录
+                   [--pages N] [--remarks 备注] [--photographer 摄影者] [--background 背景]
+                                                                 著录
+  archive describe --item ID --photo 张号 [--note 说明] [--background 背景]
+                                                                 一张照片的说明（DA/T 50）
   archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
@@ -42,6 +45,9 @@ const OPTIONS = {
   pages: { type: 'string' },
   remarks: { type: 'string' },
   photographer: { type: 'string' },
+  background: { type: 'string' },
+  photo: { type: 'string' },
+  note: { type: 'string' },
   reopen: { type: 'boolean' },
 } as const;
 
@@ -120,6 +126,9 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       pages,
       remarks: v.remarks,
       photographer: v.photographer,
+      background: v.background,
+      photo: positiveInt('photo', v.photo),
+      note: v.note,
       actor: 'cli',
       source: 'cli',
     });

@@ -47,6 +47,8 @@ export interface CatalogueClass extends ClassCounts {
   fondsName: string;
   /** Worksheet name in the Excel catalogue (unique, within Excel's rules). */
   sheetName: string;
+  /** Photo classes: the worksheet of their 照片目录 (one row per photo). */
+  photoSheetName?: string;
   categoryName: string;
   retentionName: string;
   /** 机构(问题) name when the configuration names the code; '' otherwise or without 机构(问题). */
@@ -82,6 +84,9 @@ export function catalogueClassesOf(
       code,
       fondsName: fondsNameOf(c.fondsCode),
       sheetName: excelSheetName(code, sheets),
+      ...(c.categoryCode === rules.category.photo_group
+        ? { photoSheetName: excelSheetName(`${code} 照片目录`, sheets) }
+        : {}),
       categoryName: categoryNameOf(c.categoryCode, rules),
       retentionName: retentionNameOf(c.retentionCode, rules),
       orgName: c.orgCode ? orgNameOf(c.orgCode, rules) : '',

@@ -22,6 +22,17 @@ export const CATALOGUE_COLUMNS = [
   { key: 'remarks', header: '备注', width: 14 },
 ] as const;
 
+/** 照片目录 of a photo class (DA/T 50): one row per photo; widths again sum to 135. */
+export const PHOTO_CATALOGUE_COLUMNS = [
+  { key: 'seq', header: '序号', width: 5 },
+  { key: 'photoNumber', header: '照片号', width: 26 },
+  { key: 'note', header: '说明', width: 42 },
+  { key: 'date', header: '时间', width: 10 },
+  { key: 'photographer', header: '摄影者', width: 10 },
+  { key: 'background', header: '背景', width: 14 },
+  { key: 'seeAlso', header: '参见号', width: 28 },
+] as const;
+
 export interface CatalogueRow {
   seq: number;
   archivalCode: string;
@@ -56,6 +67,7 @@ export interface GivenDescription {
   place?: string | null;
   people?: string | null;
   photographer?: string | null;
+  background?: string | null;
 }
 
 export interface CatalogueItemFacts {

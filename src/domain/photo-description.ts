@@ -18,6 +18,8 @@ export interface GivenPhotoDescription {
   place?: string | null;
   people?: string | null;
   photographer?: string | null;
+  /** 背景: what led to the event, when someone knows it. */
+  background?: string | null;
 }
 
 export interface PhotoDefaults {
@@ -42,6 +44,8 @@ export interface PhotoDescription {
   place: string;
   people: string;
   photographer: string;
+  /** 背景 ('' when nobody said). */
+  background: string;
   title: string;
   sources: {
     reason: 'given' | 'caption' | 'task';
@@ -96,6 +100,7 @@ export function describePhotoGroup(
     place,
     people,
     photographer,
+    background: clean(given.background),
     title: `${reason}（${details}）`,
     sources,
     gaps,

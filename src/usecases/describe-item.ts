@@ -3,7 +3,9 @@ import type { ActionSource } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import {
   listPhotoGroups,
+  photoMaterialOf,
   upsertDescription,
+  upsertPhotoNote,
   type DescriptionFields,
 } from '../db/repos/archive-descriptions.js';
 import { getFilingItem } from '../db/repos/filings.js';
@@ -17,6 +19,12 @@ import type { Clock } from '../ports/clock.js';
 
 export interface DescribeItemInput extends DescriptionFields {
   itemId: number;
+  /**
+   * One photo of a group (its 张号, from 1): `note` (its own 说明) and `background` then describe
+   * that photo, not the group.
+   */
+  photo?: number;
+  note?: string | null;
   actor: string;
   source?: ActionSource;
 }
@@ -50,13 +58,26 @@ export async function describeItem(
     (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer']));
   if (!allowed) return { status: 'refused', message: '只有提交人或本单位工作人员可以填写说明' };
 
-  const fields = cleanFields(input);
-  if (Object.keys(fields).length === 0) throw new DomainError('nothing_to_describe', '请至少填写一项');
+  const photo = input.photo === undefined ? undefined : await photoOf(db, item, input.photo);
+  const note = cleanText(input.note);
+  const fields = cleanFields(
+    photo ? { itemId: item.id, actor: input.actor, background: input.background } : input,
+  );
+  if (Object.keys(fields).length === 0 && !(photo && note))
+    throw new DomainError('nothing_to_describe', '请至少填写一项');
   const now = deps.clock.now();
   const confirmedAs = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
     if (record && !archivist) return record.archivalCode;
-    await upsertDescription(tx, item.id, fields, input.actor, now);
+    if (photo)
+      await upsertPhotoNote(
+        tx,
+        { itemId: item.id, materialId: photo.materialId },
+        { note, background: fields.background ?? undefined },
+        input.actor,
+        now,
+      );
+    else await upsertDescription(tx, item.id, fields, input.actor, now);
     await insertArchiveAudit(tx, [
       {
         at: now,
@@ -66,7 +87,9 @@ export async function describeItem(
         unitId: task.unitId,
         taskId: task.id,
         itemId: item.id,
-        details: { fields },
+        details: photo
+          ? { photo: photo.number, fields: { ...fields, ...(note ? { note } : {}) } }
+          : { fields },
       },
     ]);
     return undefined;
@@ -87,6 +110,27 @@ export async function describeItem(
   };
 }
 
+async function photoOf(
+  db: Db,
+  item: { id: number; kind: string },
+  n: number,
+): Promise<{ number: number; materialId: number }> {
+  const materialId =
+    item.kind === 'photo_group' && Number.isInteger(n) && n >= 1
+      ? await photoMaterialOf(db, item.id, n)
+      : undefined;
+  if (materialId === undefined) throw new DomainError('photo_not_found', `这组照片没有第 ${n} 张`);
+  return { number: n, materialId };
+}
+
+function cleanText(v: string | null | undefined): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const s = v.replace(/\s+/g, ' ').trim();
+  if (!s) return undefined;
+  if (s.length > MAX_TEXT) throw new DomainError('too_long', `内容太长（最多 ${MAX_TEXT} 字）`);
+  return s;
+}
+
 function cleanFields(input: DescribeItemInput): DescriptionFields {
   const out: DescriptionFields = {};
   const texts = [
@@ -99,14 +143,11 @@ function cleanFields(input: DescribeItemInput): DescriptionFields {
     'place',
     'people',
     'photographer',
+    'background',
   ] as const;
   for (const key of texts) {
-    const v = input[key];
-    if (typeof v !== 'string') continue;
-    const s = v.replace(/\s+/g, ' ').trim();
-    if (!s) continue;
-    if (s.length > MAX_TEXT) throw new DomainError('too_long', `内容太长（最多 ${MAX_TEXT} 字）`);
-    out[key] = s;
+    const s = cleanText(input[key]);
+    if (s) out[key] = s;
   }
   if (typeof input.date === 'string' && input.date.trim()) {
     const d = input.date.trim().replace(/[-./年月日]/g, '');

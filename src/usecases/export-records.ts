@@ -12,6 +12,7 @@ import { PACKAGE_PATHS } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
 import {
   listRecordsPage,
+  liveRecordsOfTasks,
   type ClassOutside,
   type RecordFacts,
   type RecordScope,
@@ -19,6 +20,9 @@ import {
 import type { CatalogueClass } from '../domain/catalogue-class.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
+import { photoEntriesOf, type PhotoEntry } from '../domain/photo-entries.js';
+import { seeAlsoOf } from '../domain/see-also.js';
+import { yyyymmdd } from '../domain/catalogue-date.js';
 import { errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
@@ -84,6 +88,22 @@ export async function exportClass(
     if (page.length === 0) break;
     next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
     const entries = page.map((r) => catalogueEntryOf(r, opts));
+    const related = await liveRecordsOfTasks(
+      ctx.db,
+      page.map((r) => r.taskId),
+      ctx.timeZone,
+    );
+    const seeAlso = page.map((r) => seeAlsoOf({ ...r, day: recordDay(r, ctx.timeZone) }, related));
+    const photos = page.map((r, k) => {
+      const p = entries[k]!.photo;
+      return p
+        ? photoEntriesOf(r.archivalCode, p, r.materials, {
+            groupCaption: r.itemTitle,
+            seeAlso: seeAlso[k]!,
+            timeZone: ctx.timeZone,
+          })
+        : r.materials.map(() => undefined);
+    });
     const seqs = page.map(() => ++seq);
     const carrierSeqs = page.map((r) => (r.status === 'confirmed' ? ++ctx.carrierSeq : 0));
     page.forEach((r, i) => checkRecord(r, opts, ctx.report, entries[i]));
@@ -93,7 +113,7 @@ export async function exportClass(
       const r = page[k]!;
       if (r.status !== 'confirmed') return;
       for (const [i, m] of r.materials.entries()) {
-        const file = await exportFile(ctx, r, m, i);
+        const file = await exportFile(ctx, r, m, i, photos[k]![i]);
         if (!file) continue;
         bytes += file.size;
         packaged[k]!.push(file);
@@ -109,6 +129,7 @@ export async function exportClass(
           archiveName: ctx.config.package.receivingUnit,
           carrierNumber: ctx.config.package.carrier.number,
           folder: recordDir(r),
+          seeAlso: seeAlso[k]!,
         }),
       );
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
@@ -118,6 +139,7 @@ export async function exportClass(
       const { photo: _photo, ...fields } = entries[k]!;
       const row = { seq: seqs[k]!, archivalCode: r.archivalCode, ...fields };
       ctx.xlsx.addRow(row);
+      for (const p of photos[k]!) if (p) ctx.xlsx.addPhotoRow(p);
       // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
       if (r.status === 'confirmed')
         await ctx.xml.add({
@@ -135,6 +157,12 @@ export async function exportClass(
   }
 }
 
+/** Local day of a record's earliest capture (as liveRecordsOfTasks computes it for the others). */
+function recordDay(r: RecordFacts, timeZone: string): string {
+  const times = r.materials.map((m) => (m.takenAt ?? m.sentAt).getTime());
+  return times.length ? yyyymmdd(new Date(Math.min(...times)), timeZone) : '';
+}
+
 const recordDir = (r: RecordFacts) => `${PACKAGE_PATHS.records}/${r.year}/${r.categoryCode}`;
 
 async function exportFile(
@@ -142,6 +170,7 @@ async function exportFile(
   r: RecordFacts,
   m: RecordFacts['materials'][number],
   index: number,
+  photo: PhotoEntry | undefined,
 ): Promise<PackagedFile | undefined> {
   const ref = { itemId: r.itemId, archivalCode: r.archivalCode, materialId: m.id, file: m.storageKey ?? '' };
   ctx.report.totals.files++;
@@ -153,7 +182,11 @@ async function exportFile(
   const ext = fileExtensionOf(m.sniffedMime, m.originalName);
   const single = r.materials.length === 1 && ext !== 'xml';
   const digits = r.materials.length > 99 ? 3 : 2;
-  const name = `${r.archivalCode}${single ? '' : `-${String(index + 1).padStart(digits, '0')}`}.${ext}`;
+  // A photo of a group is named by its 照片号 (组号-张号, DA/T 50); other files by 档号 (-01… when several).
+  const base = photo
+    ? photo.photoNumber
+    : `${r.archivalCode}${single ? '' : `-${String(index + 1).padStart(digits, '0')}`}`;
+  const name = `${base}.${ext}`;
   const rel = `${recordDir(r)}/${name}`;
   const dest = await ctx.bag.payloadPath(rel);
   let probe;
@@ -175,5 +208,5 @@ async function exportFile(
   const mime = m.sniffedMime ?? 'application/octet-stream';
   ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
   await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
-  return { name, material: m, sha256: probe.sha256, size: probe.size, mime, head: probe.head };
+  return { name, material: m, sha256: probe.sha256, size: probe.size, mime, head: probe.head, photo };
 }

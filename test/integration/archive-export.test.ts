@@ -195,7 +195,9 @@ describe('export: catalogue and transfer package', () => {
     // The withdrawn number has no file; V2's item (0003, another village) is not in V1's package.
     expect(existsSync(join(ws, 'A182-WS·2025-D30-ZH-0002.pdf'))).toBe(false);
     const zp = join(data, '电子档案', '2025', 'ZP');
-    expect(readFileSync(join(zp, 'A182-ZP·2025-Y-0001-01.jpg')).equals(originals.get('p1')!)).toBe(true);
+    // Each photo of a 组 is named by its 照片号 (组号-张号, DA/T 50).
+    expect(readFileSync(join(zp, 'A182-ZP·2025-Y-0001-0001.jpg')).equals(originals.get('p1')!)).toBe(true);
+    expect(existsSync(join(zp, 'A182-ZP·2025-Y-0001-0002.jpg'))).toBe(true);
     const report = JSON.parse(readFileSync(join(data, '其他', '四性检测报告.json'), 'utf8'));
     expect(report.failures.filter((x: any) => x.severity === 'error')).toEqual([]);
     expect(report.passed).toBe(true);
@@ -207,7 +209,14 @@ describe('export: catalogue and transfer package', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(out, 'bag', 'data', '其他', '归档文件目录.xlsx'));
     // 封面 first, then the classes in catalogue order (文书 before 照片).
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y', '备考表']);
+    // A photo class's 照片目录 (one row per photo) follows its catalogue.
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      '封面',
+      'WS·2025-D30-ZH',
+      'ZP·2025-Y',
+      'ZP·2025-Y 照片目录',
+      '备考表',
+    ]);
 
     const cover = sheetRows(wb.getWorksheet('封面')!);
     const value = (label: string) => cover.find((r) => r[0] === label)?.[1];

@@ -3,6 +3,7 @@ import { queryRows, type Db } from '../client.js';
 import type { ItemKind } from '../../domain/archival-code.js';
 import type { GivenDescription } from '../../domain/catalogue.js';
 import type { Retention } from '../../domain/checklist.js';
+import type { RelatedRecord } from '../../domain/see-also.js';
 
 /** Which records: a unit's subtree and/or a year (none: every record). */
 export interface RecordScope {
@@ -49,6 +50,11 @@ export interface MaterialFacts {
   height: number | null;
   /** 'compressed' when the photo came through chat compression (set at capture). */
   quality?: string | null;
+  /** The text of the message that carried it. */
+  caption?: string | null;
+  /** A photo's own 说明 / 背景 (photo_notes). */
+  note?: string | null;
+  noteBackground?: string | null;
 }
 
 /** One 档号 row with everything the catalogue, the package and the checks need. */
@@ -246,6 +252,7 @@ const descriptionOf = (d: Record<string, any>): GivenDescription => ({
   place: d.place,
   people: d.people,
   photographer: d.photographer,
+  background: d.background,
 });
 
 /** Member materials of items, in filing order, with the sender's name. */
@@ -271,10 +278,11 @@ export async function materialsOfItems(
           m.message_id as "messageId", m.sender_open_id as "senderOpenId", p.name as "senderName",
           m.sent_at as "sentAt", m.taken_at as "takenAt", m.gps_lat as "gpsLat", m.gps_lng as "gpsLng",
           m.camera_make as "cameraMake", m.camera_model as "cameraModel", m.width::int as width,
-          m.height::int as height, m.quality
+          m.height::int as height, m.quality, m.caption, pn.note, pn.background as "noteBackground"
         from filing_item_materials fim
         join materials m on m.id = fim.material_id
         left join people p on p.open_id = m.sender_open_id
+        left join photo_notes pn on pn.item_id = fim.item_id and pn.material_id = m.id
         where fim.item_id in (${sql.join(
           itemIds.map((id) => sql`${id}`),
           sql`, `,
@@ -294,4 +302,29 @@ export async function materialsOfItems(
     out.set(Number(r.itemId), list);
   }
   return out;
+}
+
+/**
+ * The live records of the given tasks (for 参见号), with the local day of each one's earliest
+ * capture (EXIF time, else sent).
+ */
+export async function liveRecordsOfTasks(
+  db: Db,
+  taskIds: number[],
+  timeZone: string,
+): Promise<RelatedRecord[]> {
+  if (taskIds.length === 0) return [];
+  const rows = await queryRows<RelatedRecord>(
+    db,
+    sql`select ar.item_id::int as "itemId", fi.task_id::int as "taskId", fi.kind, ar.archival_code as "archivalCode",
+          to_char((select min(coalesce(m.taken_at, m.sent_at)) from filing_item_materials fim
+                     join materials m on m.id = fim.material_id where fim.item_id = fi.id)
+                  at time zone ${timeZone}, 'YYYYMMDD') as day
+        from archive_records ar join filing_items fi on fi.id = ar.item_id
+        where ar.status = 'confirmed' and fi.task_id in (${sql.join(
+          [...new Set(taskIds)].map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+  );
+  return rows.map((r) => ({ ...r, itemId: Number(r.itemId), taskId: Number(r.taskId), day: r.day ?? '' }));
 }

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
-import { itemDescriptions } from '../schema/index.js';
+import { itemDescriptions, photoNotes } from '../schema/index.js';
 import { photoGroupGaps } from '../../domain/photo-description-gaps.js';
 import type { DescriptionGap } from '../../domain/photo-description.js';
 
@@ -18,6 +18,7 @@ export type DescriptionFields = Partial<
     | 'place'
     | 'people'
     | 'photographer'
+    | 'background'
   >
 >;
 
@@ -46,6 +47,38 @@ export async function upsertDescription(
     })
     .returning();
   return row!;
+}
+
+/**
+ * The material of a group's n-th photo (张号 n, from 1, in filing order: the order of 照片号), or
+ * undefined when the item has fewer photos.
+ */
+export async function photoMaterialOf(db: Db | Tx, itemId: number, n: number): Promise<number | undefined> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`select m.id::int as id from filing_item_materials fim join materials m on m.id = fim.material_id
+        where fim.item_id = ${itemId} and m.kind = 'photo'
+        order by fim.position, m.id offset ${n - 1} limit 1`,
+  );
+  return rows[0] ? Number(rows[0].id) : undefined;
+}
+
+/** Sets a photo's own 说明 / 背景 (undefined = leave as is). */
+export async function upsertPhotoNote(
+  tx: Tx,
+  key: { itemId: number; materialId: number },
+  fields: { note?: string; background?: string },
+  by: string,
+  at: Date,
+): Promise<void> {
+  const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  await tx
+    .insert(photoNotes)
+    .values({ ...key, ...set, describedBy: by, describedAt: at })
+    .onConflictDoUpdate({
+      target: [photoNotes.itemId, photoNotes.materialId],
+      set: { ...set, describedBy: by, describedAt: at },
+    });
 }
 
 /** A live photo group and what is known about its description (for the quality-gap list). */

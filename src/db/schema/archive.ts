@@ -1,6 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, pgTable, text, timestamptz, uniqueIndex } from './columns.js';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamptz,
+  uniqueIndex,
+} from './columns.js';
 import { filingItems } from './tasks.js';
+import { materials } from './materials.js';
 import { units } from './org.js';
 import type { ArchiveRecordStatus } from './column-types.js';
 
@@ -81,6 +92,29 @@ export const itemDescriptions = pgTable('item_descriptions', {
   place: text('place'),
   people: text('people'),
   photographer: text('photographer'),
+  /** DA/T 50 背景 of the group (what led to the event), when someone knows it. */
+  background: text('background'),
   describedBy: text('described_by').notNull(),
   describedAt: timestamptz('described_at').notNull(),
 });
+
+/**
+ * DA/T 50 per-photo 说明 and 背景 of one photo of a group (by its material); what is not given
+ * falls back to the photo's own caption, then to the group's description.
+ */
+export const photoNotes = pgTable(
+  'photo_notes',
+  {
+    itemId: bigint('item_id', { mode: 'number' })
+      .notNull()
+      .references(() => filingItems.id),
+    materialId: bigint('material_id', { mode: 'number' })
+      .notNull()
+      .references(() => materials.id),
+    note: text('note'),
+    background: text('background'),
+    describedBy: text('described_by').notNull(),
+    describedAt: timestamptz('described_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.materialId] })],
+);

@@ -122,6 +122,7 @@ const schema = baseSchema.extend({
   LARK_API_PER_SECOND: intFrom(46, 1, 1000),
   LARK_API_PER_MINUTE: intFrom(900, 1, 100_000),
   BURST_QUIET_SECONDS: intFrom(20, 1, 3600),
+  BURST_DOWNLOAD_WAIT_SECONDS: intFrom(10, 0, 3600),
   STORED_REACTION: z
     .string()
     .regex(/^(off|[A-Za-z_]+)$/, 'must be an emoji key of Lark (such as DONE or OK) or off')
@@ -189,6 +190,8 @@ export interface Config {
   };
   capture: {
     quietWindowMs: number;
+    /** A closed burst is answered at most this long after its last file arrived, downloads done or not. */
+    downloadWaitMs: number;
     /** Emoji key of the reaction on a message once its file is stored; undefined = off. */
     storedReaction?: string;
     maxFileBytes: number;
@@ -359,6 +362,7 @@ export function loadConfig(env: Env): Config {
     },
     capture: {
       quietWindowMs: v.BURST_QUIET_SECONDS * 1000,
+      downloadWaitMs: v.BURST_DOWNLOAD_WAIT_SECONDS * 1000,
       ...(v.STORED_REACTION === 'off' ? {} : { storedReaction: v.STORED_REACTION }),
       maxFileBytes: v.MAX_FILE_MB * 1024 * 1024,
       minFreeDiskBytes: v.MIN_FREE_DISK_MB * 1024 * 1024,

@@ -29,6 +29,18 @@ const UNITS: [MaterialKind, string][] = [
 export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}): string {
   const parts = UNITS.filter(([k]) => (counts[k] ?? 0) > 0).map(([k, unit]) => `${counts[k]} ${unit}`);
   const lines = [parts.length > 0 ? `收到 ${parts.join('、')}` : '没有收到可保存的材料'];
+  lines.push(...unsavedLines(problems));
+  if (problems.compressedPhotos) {
+    lines.push(
+      `有 ${problems.compressedPhotos} 张照片被压缩了。以后发照片时请勾选「原图」，或以文件形式发送，照片更清楚，也带拍摄时间和地点（今天只提醒这一次）`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One line per kind of unsaved file, saying what the sender should do (also sent on its own later). */
+export function unsavedLines(problems: Omit<BurstProblems, 'compressedPhotos'>): string[] {
+  const lines: string[] = [];
   const list = (names: string[]) => names.map((n) => n || '（未命名）').join('、');
   if (problems.needsReupload?.length) {
     lines.push(`以下合并转发中的文件机器人无法下载，请直接发送原文件：${list(problems.needsReupload)}`);
@@ -43,10 +55,5 @@ export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}
   if (problems.failed?.length) {
     lines.push(`以下文件多次下载失败，请重新发送：${list(problems.failed)}`);
   }
-  if (problems.compressedPhotos) {
-    lines.push(
-      `有 ${problems.compressedPhotos} 张照片被压缩了。以后发照片时请勾选「原图」，或以文件形式发送，照片更清楚，也带拍摄时间和地点（今天只提醒这一次）`,
-    );
-  }
-  return lines.join('\n');
+  return lines;
 }

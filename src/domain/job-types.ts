@@ -32,6 +32,13 @@ export const FILING_CARD_AGAIN_JOB = defineJob({
   }),
 });
 
+/** A file that ended unsaved after its burst's reply went out: one short notice to the sender. */
+export const UNSAVED_NOTICE_JOB = defineJob({
+  name: 'unsaved-notice',
+  priority: 'first',
+  payload: z.object({ materialId: id }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

@@ -44,7 +44,6 @@ export async function acknowledgeBurst(
 ): Promise<void> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.ackMessageId) return;
-  const materials = await materialsOfBurst(deps.db, burstId);
   const texts = await textsBetween(deps.db, {
     chatId: burst.chatId,
     senderOpenId: burst.senderOpenId,
@@ -55,6 +54,9 @@ export async function acknowledgeBurst(
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
   const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);
   if (!claimedAt) return;
+  // Read after the claim: a file that ends unsaved from now on is told in a notice of its own
+  // (download-record.ts), one that ended before is in this reply.
+  const materials = await materialsOfBurst(deps.db, burstId);
   if (deps.clock.now().getTime() - claimedAt.getTime() > REPLY_UUID_WINDOW_MS) {
     deps.metrics.inc('bursts_ack_abandoned_total');
     deps.logger.warn(
@@ -121,7 +123,7 @@ export function burstSummary(
   return text;
 }
 
-const KIND_NAMES: Record<MaterialKind, string> = {
+export const KIND_NAMES: Record<MaterialKind, string> = {
   photo: '照片',
   document: '文件',
   audio: '语音',

@@ -105,7 +105,7 @@ async function attempt(
     status: 'too_large' | 'empty' | 'needs_reupload',
     detail: { sizeBytes?: number; lastError?: string },
   ): Promise<DownloadMaterialResult> => {
-    await recordUnstored(db, materialId, status, detail);
+    await recordUnstored(db, materialId, status, detail, deps.clock.now());
     metrics.inc('material_downloads_total', { status });
     log.info({ status, ...detail }, 'material not stored');
     return { status };

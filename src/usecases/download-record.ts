@@ -1,11 +1,13 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { queryRows, type Db } from '../db/client.js';
 import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
 import { storable } from '../domain/storable-text.js';
-import { REACT_STORED_JOB } from '../domain/job-types.js';
+import { REACT_STORED_JOB, UNSAVED_NOTICE_JOB } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
+import { insertAudit } from '../db/repos/audit.js';
+import { joinLiveFiling } from '../db/repos/filings.js';
 import type { PhotoInfo } from '../media/inspect-photo.js';
 
 export type MaterialRow = typeof materials.$inferSelect;
@@ -51,15 +53,40 @@ export async function recordUnstored(
   id: number,
   status: 'too_large' | 'empty' | 'needs_reupload',
   detail: { sizeBytes?: number; lastError?: string },
+  now: Date,
 ): Promise<void> {
-  await db
-    .update(materials)
-    .set({
-      status,
-      ...(detail.sizeBytes !== undefined ? { sizeBytes: detail.sizeBytes } : {}),
-      lastError: detail.lastError === undefined ? null : storable(detail.lastError),
-    })
-    .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])));
+  await db.transaction(async (tx) => {
+    const changed = await tx
+      .update(materials)
+      .set({
+        status,
+        ...(detail.sizeBytes !== undefined ? { sizeBytes: detail.sizeBytes } : {}),
+        lastError: detail.lastError === undefined ? null : storable(detail.lastError),
+      })
+      .where(and(eq(materials.id, id), inArray(materials.status, ['pending', 'failed'])))
+      .returning({ id: materials.id });
+    if (changed.length > 0) await noticeIfAnswered(tx, id, now);
+  });
+}
+
+/**
+ * A file that ends unsaved after its burst's reply went out (the reply does not wait for slow
+ * downloads) gets its own short notice, so the sender knows to send it again. The burst's row is locked:
+ * the reply claims it before reading its files, so no unsaved file goes untold: it is in the
+ * reply or in a notice.
+ */
+async function noticeIfAnswered(tx: Db, materialId: number, now: Date): Promise<void> {
+  const [row] = await queryRows<{ answered: boolean }>(
+    tx,
+    sql`select b.ack_claimed_at is not null as answered from materials m join bursts b on b.id = m.burst_id
+        where m.id = ${materialId} and m.role is distinct from 'cover' for update of b`,
+  );
+  if (row?.answered)
+    await enqueueJob(
+      tx,
+      { type: UNSAVED_NOTICE_JOB, key: String(materialId), payload: { materialId }, runAt: now },
+      now,
+    );
 }
 
 export interface StoredFacts {
@@ -119,7 +146,27 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         duplicateOf: materials.duplicateOf,
         messageId: materials.messageId,
         forwardRootId: materials.forwardRootId,
+        burstId: materials.burstId,
+        kind: materials.kind,
+        role: materials.role,
       });
+    // Filed while this file was still downloading: it joins the item now, in this transaction.
+    if (row?.burstId != null && row.role !== 'cover') {
+      const joined = await joinLiveFiling(tx, { materialId: id, burstId: row.burstId, kind: row.kind });
+      if (joined)
+        await insertAudit(tx, {
+          at: f.now,
+          actor: 'bot',
+          action: 'join_late',
+          source: 'chat',
+          unitId: joined.unitId,
+          taskId: joined.taskId,
+          itemId: joined.itemId,
+          burstId: row.burstId,
+          chatId: joined.chatId,
+          details: { materialId: id },
+        });
+    }
     // The quick acknowledgment is its own job, committed with the stored row: it runs after the
     // file is safe and whatever happens to it (Lark refusing, a crash) the material stays stored.
     if (row && f.reaction) {
@@ -142,21 +189,25 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
 
 /**
  * Called by the job runner after the last attempt failed: the material becomes `failed` with the
- * error, unless it reached a final state meanwhile. (`now` is kept for a future `failed_at`.)
+ * error, unless it reached a final state meanwhile; told on its own when the burst was answered already.
  */
 export async function markDownloadFailed(
   db: Db,
   materialId: number,
   error: unknown,
-  _now: Date,
+  now: Date,
 ): Promise<void> {
   const code = (error as { code?: unknown } | undefined)?.code;
   const text = storable(`${typeof code === 'string' ? `${code}: ` : ''}${errorMessage(error)}`).slice(
     0,
     1000,
   );
-  await db
-    .update(materials)
-    .set({ status: 'failed', lastError: text })
-    .where(and(eq(materials.id, materialId), inArray(materials.status, ['pending', 'failed'])));
+  await db.transaction(async (tx) => {
+    const changed = await tx
+      .update(materials)
+      .set({ status: 'failed', lastError: text })
+      .where(and(eq(materials.id, materialId), eq(materials.status, 'pending')))
+      .returning({ id: materials.id });
+    if (changed.length > 0) await noticeIfAnswered(tx, materialId, now);
+  });
 }

@@ -49,8 +49,10 @@ export type FileBurstOutcome =
       task: TaskRef;
       kind: FilingKind;
       materialCount: number;
-      /** Materials of the burst that were not stored yet and so were not filed. */
+      /** Materials of the burst that ended unsaved and so were not filed. */
       notStored: number;
+      /** Materials still downloading: they join this item once stored. */
+      stillSaving: number;
       undoUntil: Date;
       progress: { filed: number; minCount: number; missing: number; state: TaskState };
       message: string;
@@ -130,12 +132,18 @@ export async function fileBurst(
     throw new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试');
 
   const now = deps.clock.now();
-  const kinds = burst.materials.map((m) => m.kind);
-  const counts = countKinds(kinds);
-  const kind = archiveKindOf(kinds, task.archiveAs ?? archiveAsOf(task.kinds));
-  const item = await db.transaction(async (tx) => {
+  const filed = await db.transaction(async (tx) => {
     // Split meanwhile (分开归档): its files now belong to their own bursts.
     if ((await lockBurstStatus(tx, burst.id)) === 'split') return 'split' as const;
+    // Read again under the burst's lock: a download that finished since is filed with the rest, and
+    // one finishing later waits for this lock and then joins the item (download-record.ts).
+    const fresh = (await loadBurstForFiling(tx, burst.id))!;
+    const ids = fresh.materials.map((m) => m.id);
+    const counts = countKinds(fresh.materials.map((m) => m.kind));
+    const kind = archiveKindOf(
+      fresh.materials.map((m) => m.kind),
+      task.archiveAs ?? archiveAsOf(task.kinds),
+    );
     const inserted = await insertFilingItem(
       tx,
       {
@@ -153,7 +161,7 @@ export async function fileBurst(
         via: input.via,
         chatId: burst.chatId,
       },
-      burst.materials.map((m) => m.id),
+      ids,
     );
     if (!inserted) return undefined;
     await insertAudit(tx, {
@@ -166,27 +174,29 @@ export async function fileBurst(
       itemId: inserted.id,
       burstId: burst.id,
       chatId: burst.chatId,
-      details: { via: input.via, kind, materialIds: burst.materials.map((m) => m.id), taskCode: task.code },
+      details: { via: input.via, kind, materialIds: ids, taskCode: task.code },
     });
-    return inserted;
+    return { item: inserted, fresh, counts, kind };
   });
-  if (item === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
-  if (!item) {
+  if (filed === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
+  if (!filed) {
     const winner = await getLiveFilingOfBurst(db, burst.id);
     if (!winner) throw new Error(`fileBurst: burst ${burst.id} conflict without a live filing`);
     return alreadyFiled(db, winner, task.id);
   }
+  const { item, fresh, counts, kind } = filed;
   const p = (await taskProgress(db, task.id))!;
   const ref = taskRef(task);
-  const what =
-    counts.photo === burst.materials.length ? `照片 ${counts.photo} 张` : `材料 ${burst.materials.length} 份`;
+  const n = fresh.materials.length;
+  const what = counts.photo === n ? `照片 ${counts.photo} 张` : `材料 ${n} 份`;
   return {
     status: 'filed',
     itemId: item.id,
     task: ref,
     kind,
-    materialCount: burst.materials.length,
-    notStored: burst.notStored,
+    materialCount: n,
+    notStored: fresh.notStored,
+    stillSaving: fresh.stillSaving,
     undoUntil: undoDeadline(now),
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
     message: `已交到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。24 小时内可撤销。`,

@@ -132,6 +132,9 @@ export function resultCard(
       taskLabel: taskLabel(outcome.task),
       progressText:
         progressText(outcome.progress.filed, outcome.progress.minCount, measureOf(outcome.task.kinds)) +
+        (outcome.stillSaving > 0
+          ? `\n另有 ${outcome.stillSaving} 个文件还在保存，保存好后自动归入本件`
+          : '') +
         (outcome.notStored > 0
           ? `\n⚠️ 另有 ${outcome.notStored} 个文件没有保存成功，未归入本件，请重新发送`
           : ''),

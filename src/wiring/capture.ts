@@ -7,6 +7,7 @@ import {
   EXPAND_FORWARD_JOB,
   REACT_STORED_JOB,
   RECONCILE_JOB,
+  UNSAVED_NOTICE_JOB,
 } from '../domain/job-types.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { captureMessage } from '../usecases/capture-message.js';
@@ -14,12 +15,10 @@ import { downloadDied } from '../usecases/download-material.js';
 import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
 import { expandForward } from '../usecases/expand-forward.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
+import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import type { FeatureEnv } from './feature-env.js';
-
-/** Bursts wait at most this long for their downloads before they are acknowledged anyway. */
-const BURST_MAX_WAIT_MS = 10 * 60_000;
 
 /**
  * Capture of materials (issue: capture every material): messages → materials + download jobs;
@@ -66,6 +65,10 @@ export function captureFeature(env: FeatureEnv): Feature {
       }),
       jobHandler({ type: REACT_STORED_JOB, handle: (payload, log) => reactToStored(deps, payload, log) }),
       jobHandler({
+        type: UNSAVED_NOTICE_JOB,
+        handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),
+      }),
+      jobHandler({
         type: EXPAND_FORWARD_JOB,
         handle: async (payload) => {
           await expandForward(deps, payload);
@@ -98,7 +101,7 @@ export function captureFeature(env: FeatureEnv): Feature {
           // One transaction: a burst is closed only together with the job that answers it, so a crash
           // in between cannot leave a closed burst that nobody ever acknowledges.
           await deps.db.transaction(async (tx) => {
-            for (const b of await closeDueBursts(tx, now, BURST_MAX_WAIT_MS))
+            for (const b of await closeDueBursts(tx, now, cap.downloadWaitMs))
               await enqueueJob(
                 tx,
                 { type: ACK_BURST_JOB, key: String(b.id), payload: { burstId: b.id }, runAt: now },

@@ -15,6 +15,8 @@ export interface PhotoPost {
   size?: number;
   /** The message this one replies to. */
   parentId?: string;
+  /** The message id (default: random), e.g. to inject a fault on its download first. */
+  messageId?: string;
 }
 
 const lastCreateTime = new WeakMap<Harness, number>();
@@ -35,7 +37,7 @@ function createTime(h: Harness): number {
  * message's create_time is the bot's clock (see createTime). Resolves with the message id once the webhook took it.
  */
 export async function postPhoto(h: Harness, p: PhotoPost): Promise<string> {
-  const messageId = `om_${randomBytes(10).toString('hex')}`;
+  const messageId = p.messageId ?? `om_${randomBytes(10).toString('hex')}`;
   const key = `img_${randomBytes(10).toString('hex')}`;
   const bytes = await jpeg(p.seed ?? randomInt(1_000_000), p.size);
   h.fake.addResource({ messageId, fileKey: key, bytes, contentType: 'image/jpeg' });

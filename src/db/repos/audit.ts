@@ -22,13 +22,15 @@ export type AuditAction =
   /** 不归档 on a filing card: the burst is kept but no longer chased. */
   | 'set_aside'
   /** 重新选择任务 after 不归档: the burst is chased again until it is filed. */
-  | 'reopen';
+  | 'reopen'
+  /** A file of a filed burst stored after the filing joined its item (actor `bot`). */
+  | 'join_late';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 
 export interface AuditEntry {
   at: Date;
-  /** open_id, or 'cli' */
+  /** open_id, 'cli', or 'bot' (the bot's own follow-ups) */
   actor: string;
   action: AuditAction;
   /** `page`: the web pages (督办). */

@@ -89,7 +89,7 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 /**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
  * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
- * regardless. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
+ * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
  * reconciliation sweep — still waits for its download.) Returns the closed bursts (each closed
  * exactly once, whatever the number of instances).
  */

@@ -9,8 +9,10 @@ export interface BurstForFiling {
   caption: string | null;
   /** Stored materials only, in the order they were sent. */
   materials: { id: number; kind: string; originalName: string | null }[];
-  /** Materials of the burst not stored (yet): pending, failed, too large … */
+  /** Materials of the burst that ended unsaved: failed, too large, empty, not downloadable. */
   notStored: number;
+  /** Materials still downloading: each joins the burst's filing once stored (download-record.ts). */
+  stillSaving: number;
 }
 
 /** A burst with the materials that can be filed. */
@@ -41,6 +43,7 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     senderOpenId: burst.sender_open_id,
     caption: burst.caption,
     materials: stored.map((m) => ({ id: Number(m.id), kind: m.kind, originalName: m.original_name })),
-    notStored: materials.length - stored.length,
+    notStored: materials.filter((m) => m.status !== 'stored' && m.status !== 'pending').length,
+    stillSaving: materials.filter((m) => m.status === 'pending').length,
   };
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import { queryRows, type Db } from '../client.js';
 import { filingItemMaterials, filingItems } from '../schema/index.js';
 import type { FilingKind } from '../../domain/checklist-filing.js';
 
@@ -120,4 +120,45 @@ export async function filingRoundOfBurst(db: Db, burstId: number): Promise<numbe
     .from(filingItems)
     .where(eq(filingItems.burstId, burstId));
   return Number(row?.n ?? 0);
+}
+
+/**
+ * A file of a filed burst that finished downloading after the filing (the burst's reply does not wait
+ * for slow downloads) joins the burst's live item, its count included. The burst's row is locked first,
+ * as fileBurst does, so a filing and a download finishing at the same moment cannot both miss the file.
+ * An item that already has its 档号 is left as confirmed. Returns the item joined, if any.
+ */
+export async function joinLiveFiling(
+  tx: Db,
+  m: { materialId: number; burstId: number; kind: string },
+): Promise<{ itemId: number; unitId: number; taskId: number; chatId: string | null } | undefined> {
+  await queryRows(tx, sql`select id from bursts where id = ${m.burstId} for update`);
+  const one = (k: string) => (m.kind === k ? 1 : 0);
+  const [row] = await queryRows<{ id: number; unit_id: number; task_id: number; chat_id: string | null }>(
+    tx,
+    sql`with item as (
+          select fi.id from filing_items fi
+          where fi.burst_id = ${m.burstId} and fi.undone_at is null
+            and not exists (select 1 from archive_records ar
+                            where ar.item_id = fi.id and ar.status = 'confirmed')),
+        added as (
+          insert into filing_item_materials (item_id, material_id, position)
+          select item.id, ${m.materialId},
+                 coalesce((select max(x.position) + 1 from filing_item_materials x where x.item_id = item.id), 0)
+          from item
+          on conflict do nothing
+          returning item_id)
+        update filing_items set n_photo = n_photo + ${one('photo')}, n_document = n_document + ${one('document')},
+               n_audio = n_audio + ${one('audio')}, n_video = n_video + ${one('video')}
+        where id in (select item_id from added)
+        returning id::int as id, unit_id::int as unit_id, task_id::int as task_id, chat_id`,
+  );
+  return row
+    ? {
+        itemId: Number(row.id),
+        unitId: Number(row.unit_id),
+        taskId: Number(row.task_id),
+        chatId: row.chat_id,
+      }
+    : undefined;
 }

@@ -121,3 +121,39 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
   }));
 }
+
+/** A material with what its unsaved notice needs: how it ended and the message its burst answers. */
+export async function materialForNotice(
+  db: Db,
+  id: number,
+): Promise<
+  | {
+      kind: string;
+      status: MaterialStatus;
+      originalName: string | null;
+      sizeBytes: number | null;
+      replyTo: string;
+    }
+  | undefined
+> {
+  const [r] = await queryRows<{
+    kind: string;
+    status: MaterialStatus;
+    original_name: string | null;
+    size_bytes: number | null;
+    reply_to: string;
+  }>(
+    db,
+    sql`select m.kind, m.status, m.original_name, m.size_bytes::float8 as size_bytes, b.first_message_id as reply_to
+        from materials m join bursts b on b.id = m.burst_id where m.id = ${id}`,
+  );
+  return r
+    ? {
+        kind: r.kind,
+        status: r.status,
+        originalName: r.original_name,
+        sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
+        replyTo: r.reply_to,
+      }
+    : undefined;
+}

@@ -122,8 +122,9 @@ export const tasks = pgTable(
 );
 
 /**
- * 件 / 照片组: what one filing put against a task. Per-kind counts are fixed at filing time (the
- * member materials never change), so completeness needs no join to materials.
+ * 件 / 照片组: what one filing put against a task. Per-kind counts are kept with the members (set at
+ * filing, raised when a file of the burst finishes downloading afterwards: joinLiveFiling), so
+ * completeness needs no join to materials.
  */
 export const filingItems = pgTable(
   'filing_items',

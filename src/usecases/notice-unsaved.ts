@@ -1,0 +1,39 @@
+import { materialForNotice } from '../db/repos/materials.js';
+import { unsavedLines } from '../domain/burst-summary.js';
+import type { MaterialKind } from '../domain/material-kind.js';
+import { KIND_NAMES } from './acknowledge-burst.js';
+import type { BotDeps } from './deps.js';
+
+/**
+ * Tells the sender that one file of an already answered burst could not be saved, and what to do
+ * (the same words as the burst's reply would have used), as a reply to the burst's first message.
+ * Sent once: the job is keyed by the material and the send carries a uuid derived from it.
+ */
+export async function noticeUnsaved(
+  deps: Pick<BotDeps, 'db' | 'gateway' | 'metrics'>,
+  materialId: number,
+  opts: { maxFileBytes: number },
+): Promise<void> {
+  const m = await materialForNotice(deps.db, materialId);
+  if (!m) return;
+  const name = m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
+  const lines = unsavedLines({
+    ...(m.status === 'needs_reupload' ? { needsReupload: [name] } : {}),
+    ...(m.status === 'too_large' ? { tooLarge: [name] } : {}),
+    ...(m.status === 'too_large' && m.sizeBytes !== null && m.sizeBytes > opts.maxFileBytes
+      ? { maxMb: Math.round(opts.maxFileBytes / 1024 / 1024) }
+      : {}),
+    ...(m.status === 'empty' ? { empty: [name] } : {}),
+    ...(m.status === 'failed' ? { failed: [name] } : {}),
+  });
+  if (lines.length === 0) return; // saved after all (a retried download)
+  await deps.gateway.reply({
+    messageId: m.replyTo,
+    message: {
+      msgType: 'text',
+      content: JSON.stringify({ text: `刚才的材料中有文件没能保存。\n${lines.join('\n')}` }),
+    },
+    uuid: `unsaved-${materialId}`,
+  });
+  deps.metrics.inc('unsaved_notices_total');
+}

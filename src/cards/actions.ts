@@ -135,6 +135,14 @@ export const FIX_ANSWER = defineCardAction({
   stale: STALE,
 });
 
+// Reminders and digests (usecases/unit-detail-action.ts).
+/** 查看全部 / a unit's own button on a reminder, escalation or digest: unit `u`'s detail card. */
+export const UNIT_DETAIL = defineCardAction({
+  name: 'unit-detail',
+  value: z.object({ u: id }),
+  stale: STALE,
+});
+
 // Units (usecases/bind-chat-action.ts).
 export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }), stale: STALE });
 

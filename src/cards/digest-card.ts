@@ -1,5 +1,6 @@
 import type { DigestFigures, DigestUnitRow } from '../domain/digest.js';
-import { buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
+import { UNIT_DETAIL } from './actions.js';
+import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
 import { plainDay } from '../domain/plain-date.js';
 import { localDay } from '../domain/working-days.js';
 
@@ -67,7 +68,7 @@ function build(
     if (tableRows < f.children.length)
       elements.push(
         md(
-          `<font color='grey'>共 ${f.children.length} 个下级单位，${tableRows > 0 ? `表中列出完成率最低的 ${tableRows} 个` : '明细从略'}；${publicUrl ? '点「查看全部」看完整名单' : '完整名单请私聊我发送「进度」'}。</font>`,
+          `<font color='grey'>共 ${f.children.length} 个下级单位，${tableRows > 0 ? `表中列出完成率最低的 ${tableRows} 个` : '明细从略'}；点「查看全部」看完整名单。</font>`,
         ),
       );
   }
@@ -99,19 +100,19 @@ function build(
         `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${plainDay(d.day, today)}：${num(d.open)} 项未齐`).join('\n')}`,
       ),
     );
-  if (publicUrl) {
-    // 查看全部 opens the scope's page (every unit); the three weakest units below it get a button each.
-    const worst = [...f.children].reverse().slice(0, 3);
-    elements.push(
-      buttonRow([
-        linkButton('查看全部', `${publicUrl}/units/${s.id}`, 'primary'),
-        ...worst.map((r) => linkButton(r.name.slice(0, 20), `${publicUrl}/units/${r.id}`)),
-      ]),
-    );
-  }
-  return card(`📊 归档周报 · ${s.name}`, 'blue', elements, {
+  // 查看全部 opens the scope's page (every unit), the three weakest units below it a button each; without
+  // web pages (PUBLIC_URL unset) they send the unit's detail card (the full table) into this chat.
+  const worst = [...f.children].reverse().slice(0, 3);
+  const open = (text: string, id: number, type: 'primary' | 'default' = 'default') =>
+    publicUrl
+      ? linkButton(text, `${publicUrl}/units/${id}`, type)
+      : button(text, UNIT_DETAIL.value({ u: id }), type);
+  elements.push(
+    buttonRow([open('查看全部', s.id, 'primary'), ...worst.map((r) => open(r.name.slice(0, 20), r.id))]),
+  );
+  return card(`📊 进度周报 · ${s.name}`, 'blue', elements, {
     subtitle: f.weekName,
-    summary: `归档周报 · ${s.name} · 完成率 ${pct(s.percent)}，逾期 ${num(s.overdue)} 项`,
+    summary: `进度周报 · ${s.name} · 完成率 ${pct(s.percent)}，逾期 ${num(s.overdue)} 项`,
   });
 }
 

@@ -1,4 +1,5 @@
-import { buttonRow, card, esc, hr, linkButton, md } from './card-kit.js';
+import { UNIT_DETAIL } from './actions.js';
+import { button, buttonRow, card, esc, hr, linkButton, md } from './card-kit.js';
 
 /** One task line of a reminder or an escalation. */
 export interface ReminderLine {
@@ -12,12 +13,14 @@ export interface ReminderLine {
   /** Calendar days past due (0: not yet due). */
   overdueDays: number;
   /** Escalations: which village, whose task, how many working days late. */
+  unitId?: number;
   unitName?: string;
   owners?: string[];
   workingDaysLate?: number;
 }
 
 export interface ReminderView {
+  unitId: number;
   unitName: string;
   lines: ReminderLine[];
   /** Tasks due but not listed (over the item limit). */
@@ -26,7 +29,7 @@ export interface ReminderView {
   dueSoon: number;
   /** open_ids to @mention (the responsible officers). */
   mentions: string[];
-  /** The unit's web page (PUBLIC_URL set): a 查看缺什么 button. */
+  /** The unit's web page (PUBLIC_URL set): 查看全部 opens it (else it sends the unit's detail card). */
   pageUrl?: string;
   /** Bursts of the chat nobody filed for a working day, and how many get their card again. */
   unfiled?: { total: number; cardsAgain: number };
@@ -59,22 +62,29 @@ const headline = (v: { overdue: number; dueSoon: number }) =>
 export function reminderCard(v: ReminderView): object {
   const mentions = v.mentions.map((id) => `<at id=${id}></at>`).join(' ');
   const lines = v.lines.map((l) => `- ${what(l)}：${l.missingText}，${when(l)}`);
-  if (v.more > 0) lines.push(`- …另有 ${v.more} 项，@我 发送「缺什么」查看全部`);
+  if (v.more > 0) lines.push(`- …另有 ${v.more} 项，点「查看全部」`);
   const unfiled = v.unfiled && v.unfiled.total > 0 ? [md(unfiledLine(v.unfiled))] : [];
   const tasks =
     v.lines.length > 0
       ? [md(`${mentions ? `${mentions} ` : ''}以下材料还没交齐（${headline(v)}）：`), md(lines.join('\n'))]
       : [];
-  return card(`⏰ 归档提醒 · ${v.unitName}`, v.overdue > 0 ? 'red' : 'orange', [
+  return card(`⏰ 交材料提醒 · ${v.unitName}`, v.overdue > 0 ? 'red' : 'orange', [
     ...tasks,
     ...unfiled,
     hr(),
     md(
       '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
     ),
-    ...(v.pageUrl ? [buttonRow([linkButton('查看缺什么', v.pageUrl)])] : []),
+    buttonRow([detail('查看全部', v.unitId, v.pageUrl, 'primary')]),
   ]);
 }
+
+/**
+ * A unit's detail: its web page when there is one (PUBLIC_URL), else a button that sends its detail
+ * card (usecases/unit-detail-action.ts) into the chat.
+ */
+const detail = (text: string, unitId: number, url?: string, type: 'primary' | 'default' = 'default') =>
+  url ? linkButton(text, url, type) : button(text, UNIT_DETAIL.value({ u: unitId }), type);
 
 export function reminderText(v: ReminderView, names: Map<string, string> = new Map()): string {
   const who = v.mentions.map((id) => `@${names.get(id) ?? id}`).join(' ');
@@ -85,16 +95,16 @@ export function reminderText(v: ReminderView, names: Map<string, string> = new M
   );
   if (v.more > 0) lines.push(`  …另有 ${v.more} 项`);
   if (v.unfiled && v.unfiled.total > 0) lines.push(`  ${unfiledLine(v.unfiled)}`);
-  return [`归档提醒 · ${v.unitName}：${headline(v)} ${who}`.trim(), ...lines].join('\n');
+  return [`交材料提醒 · ${v.unitName}：${headline(v)} ${who}`.trim(), ...lines].join('\n');
 }
 
 export interface EscalationView {
   /** The townships/counties the leader is told about. */
-  scopeNames: string[];
+  scopes: { id: number; name: string }[];
   lines: ReminderLine[];
   total: number;
-  /** The first unit's web page (PUBLIC_URL set): a 查看详情 button (督办 from there). */
-  pageUrl?: string;
+  /** The web pages' root (PUBLIC_URL set): the buttons open units' pages (督办 from there). */
+  publicUrl?: string;
 }
 
 /** A leader's direct message: work overdue past the escalation threshold under their units. */
@@ -105,16 +115,39 @@ export function escalationCard(v: EscalationView): object {
       `（${l.dueLabel}截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
   );
   if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);
-  return card(`⚠️ 逾期归档督办 · ${v.scopeNames.join('、')}`, 'red', [
-    md(`下列材料逾期已久仍未交齐（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
-    md(lines.join('\n')),
-    ...(v.pageUrl ? [buttonRow([linkButton('查看详情', v.pageUrl)])] : []),
-  ]);
+  const names = v.scopes.map((x) => x.name).join('、');
+  const page = (id: number) => (v.publicUrl ? `${v.publicUrl}/units/${id}` : undefined);
+  // 查看全部 for each unit the leader leads, then the (up to three) units the first lines name.
+  const units = [
+    ...new Map(
+      v.lines.filter((l) => l.unitId !== undefined).map((l) => [l.unitId!, l.unitName ?? '']),
+    ).entries(),
+  ].slice(0, 3);
+  return card(
+    `⚠️ 逾期未交齐 · ${names}`,
+    'red',
+    [
+      md(`下列材料逾期已久仍未交齐（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
+      md(lines.join('\n')),
+      buttonRow([
+        ...v.scopes.map((x) =>
+          detail(
+            v.scopes.length > 1 ? `${x.name.slice(0, 16)}全部` : '查看全部',
+            x.id,
+            page(x.id),
+            'primary',
+          ),
+        ),
+        ...units.map(([id, name]) => detail(name.slice(0, 20), id, page(id))),
+      ]),
+    ],
+    { summary: `逾期未交齐 · ${names}：共 ${v.total} 项` },
+  );
 }
 
 export function escalationText(v: EscalationView): string {
   return [
-    `逾期归档督办 · ${v.scopeNames.join('、')}：共 ${v.total} 项`,
+    `逾期未交齐 · ${v.scopes.map((x) => x.name).join('、')}：共 ${v.total} 项`,
     ...v.lines.map(
       (l) =>
         `  ${l.unitName ?? ''} #${l.code} ${l.title}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +

@@ -26,7 +26,7 @@ export function progressCard(p: UnitProgress): object {
       md(`**下级单位**\n${rows.join('\n')}${p.children.length > 40 ? `\n… 共 ${p.children.length} 个` : ''}`),
     );
   }
-  return card(`${p.unit.name} · 归档进度`, c.overdue > 0 ? 'orange' : 'green', elements);
+  return card(`${p.unit.name} · 进度`, c.overdue > 0 ? 'orange' : 'green', elements);
 }
 
 export function missingCard(unitName: string, list: MissingList, timeZone: string): object {

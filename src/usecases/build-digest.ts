@@ -175,9 +175,9 @@ function digestText(f: DigestFigures, who: string): string {
   const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
   const chg = (c: number | null) => (c === null ? '' : `（较上周 ${c >= 0 ? '+' : ''}${c.toFixed(1)}）`);
   return [
-    `归档周报 ${f.weekName} · ${f.scope.name} → ${who}`,
+    `进度周报 ${f.weekName} · ${f.scope.name} → ${who}`,
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
-    `  本周新归档 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，需重传 ${f.quality.needsReupload}，下载失败 ${f.quality.failed}`,
+    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，需重传 ${f.quality.needsReupload}，下载失败 ${f.quality.failed}`,
   ].join('\n');
 }

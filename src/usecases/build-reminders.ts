@@ -137,6 +137,7 @@ export async function buildReminders(
     const responsible = new Set(c.taskIds.flatMap((id) => splitList(byId.get(id)!.responsible)));
     const mentions = responsible.size > 0 ? [...responsible] : (audience.officersByUnit.get(c.unitId) ?? []);
     const view = {
+      unitId: c.unitId,
       unitName: unitName(c.unitId),
       lines: c.taskIds.map(line),
       more: c.overdue + c.dueSoon - c.taskIds.length,
@@ -163,11 +164,12 @@ export async function buildReminders(
   }
   for (const e of escalations) {
     const view = {
-      pageUrl: opts.publicUrl && e.unitIds[0] ? `${opts.publicUrl}/units/${e.unitIds[0]}` : undefined,
-      scopeNames: e.unitIds.map(unitName),
+      publicUrl: opts.publicUrl,
+      scopes: e.unitIds.map((id) => ({ id, name: unitName(id) })),
       total: e.total,
       lines: e.items.map((i) => ({
         ...line(i.taskId),
+        unitId: i.unitId,
         unitName: unitName(i.unitId),
         workingDaysLate: i.workingDaysLate,
         owners: splitList(byId.get(i.taskId)!.responsible).map((o) => names.get(o) ?? o),

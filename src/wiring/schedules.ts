@@ -2,6 +2,7 @@ import type { JobType } from '../domain/job-type.js';
 import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
+import { unitDetailAction } from '../usecases/unit-detail-action.js';
 import type { FeatureEnv } from './feature-env.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from '../usecases/deps.js';
@@ -29,6 +30,8 @@ export function schedulesFeature(env: FeatureEnv): Feature {
   });
   return {
     name: 'schedules',
+    // 查看全部 / a unit's button on reminders and digests without web pages (sent by the notify job).
+    cardActions: [unitDetailAction({ timeZone: settings.timeZone, wakeJobs: env.wakeJobs })],
     jobs: [
       jobHandler({
         type: SCHEDULED_SEND_JOB,

@@ -11,6 +11,8 @@ import { digestRecipients } from '../../src/db/repos/digest-recipients.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { waitFor } from '../support/wait-for.js';
+import { cardActionEvent } from '../support/events.js';
+import { cardButtons } from '../support/cards.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
 /** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
@@ -58,7 +60,7 @@ describe('weekly digest', () => {
     return { total: Number(r.total), done: Number(r.done), overdue: Number(r.overdue) };
   };
   const digestFor = (openId: string) =>
-    w.sentTo(openId).filter((m) => JSON.stringify(m.content).includes('归档周报'));
+    w.sentTo(openId).filter((m) => JSON.stringify(m.content).includes('进度周报'));
 
   beforeAll(async () => {
     w = await schedulesWorld('DG', '2026-11-16T07:00:00+08:00');
@@ -131,8 +133,43 @@ describe('weekly digest', () => {
     expect(composed).toEqual(await buildDigest(db(), countyScope, at, opts));
     expect(composed.scope).toMatchObject(await expected(w.org.county, '2026-11-16T08:30:00+08:00'));
     const countyCard = JSON.stringify(county[0]!.content);
-    expect(countyCard).toContain('归档周报 · DG县');
+    expect(countyCard).toContain('进度周报 · DG县');
     expect(countyCard).toContain('城关镇');
+  });
+
+  it("without web pages, 查看全部 and the weakest units' buttons send the full table into the chat", async () => {
+    const [digest] = digestFor(w.org.leader);
+    const buttons = cardButtons(digest!.content);
+    expect(buttons[0]).toMatchObject({ text: '查看全部', value: { a: 'unit-detail' } });
+    expect(JSON.stringify(digest!.content)).not.toContain('发送「进度」');
+    const dm = 'oc_dm_county_leader';
+    const tap = async (value: unknown, operator = w.org.leader) =>
+      (await (
+        await w.h.post(
+          cardActionEvent({
+            appId: w.h.fake.appId,
+            operatorOpenId: operator,
+            value: value as any,
+            chatId: dm,
+          }),
+        )
+      ).json()) as any;
+    expect((await tap(buttons[0]!.value)).toast.type).toBe('success');
+    const county = await waitFor('the county detail', () =>
+      w.sentTo(dm).find((m) => JSON.stringify(m.content).includes('DG县 · 明细')),
+    );
+    // Every unit below (here one township), worst first, then what is missing, and one level down.
+    const text = JSON.stringify(county.content);
+    expect(text).toContain('下级单位（1 个，完成率从低到高）');
+    expect(text).toContain('还没交齐');
+    const down = cardButtons(county.content).find((b) => b.text === '城关镇')!;
+    expect((await tap(down.value)).toast.type).toBe('success');
+    const town = await waitFor('the township detail', () =>
+      w.sentTo(dm).find((m) => JSON.stringify(m.content).includes('城关镇 · 明细')),
+    );
+    expect(JSON.stringify(town.content)).toContain('城关村');
+    // The township leader may not read the county.
+    expect((await tap(buttons[0]!.value, w.townshipLeader)).toast.type).toBe('error');
   });
 
   it('shows the change since last week from the stored snapshot, once a week', async () => {

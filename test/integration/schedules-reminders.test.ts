@@ -4,7 +4,8 @@ import { queryRows } from '../../src/db/client.js';
 import { findBotMessage } from '../../src/db/repos/bot-messages.js';
 import { getUnitByCode, updateUnitSettings } from '../../src/db/repos/units.js';
 import { listScheduleRuns } from '../../src/db/repos/schedule-runs.js';
-import { messageEvent } from '../support/events.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
+import { cardButtons } from '../support/cards.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
@@ -114,6 +115,54 @@ describe('scheduled reminders', () => {
     // Village 2 now has due work too: its chat got its own reminder, without mentions (no officer).
     expect(w.sentTo(w.chats.village2)).toHaveLength(1);
     expect(text(w.sentTo(w.chats.village2)[0]!)).not.toContain('<at id=');
+  });
+
+  it("查看全部 and the escalation's unit buttons send that unit's detail into the chat; others are refused", async () => {
+    const tap = async (operator: string, value: unknown, chatId: string) =>
+      (await (
+        await w.h.post(
+          cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value: value as any, chatId }),
+        )
+      ).json()) as any;
+    const detailIn = (chatId: string, title: string) =>
+      waitFor(`${title} in ${chatId}`, () =>
+        w.sentTo(chatId).find((m) => text(m).includes(title) && text(m).includes('明细')),
+      );
+
+    // The village chat's reminder: 查看全部 (no web pages here) sends the village's detail, for anyone there.
+    const [reminder] = w.sentTo(w.chats.village1);
+    const all = cardButtons(reminder!.content).find((b) => b.text === '查看全部')!;
+    expect(all.value.a).toBe('unit-detail');
+    const answer = await tap('ou_member_without_role', all.value, w.chats.village1);
+    expect(answer.toast.type).toBe('success');
+    const village = text(await detailIn(w.chats.village1, '城关村 · 明细'));
+    expect(village).toContain('还没交齐');
+    expect(village).toContain('逾期');
+    expect(village).not.toMatch(/npm run|\d,\d{3}/);
+
+    // The township leader's escalation: 查看全部 (the township: every village, worst first) and a button
+    // for the village its lines name; sent into the chat tapped in (here the leader's direct chat).
+    const dm = 'oc_dm_township_leader';
+    const escalation = w.sentTo(w.townshipLeader).find((m) => text(m).includes('逾期未交齐'))!;
+    const buttons = cardButtons(escalation.content);
+    const v2 = (await getUnitByCode(w.h.db.db, V2))!;
+    expect(buttons.map((b) => b.text)).toEqual(['查看全部', v2.name]);
+    expect((await tap(w.townshipLeader, buttons[0]!.value, dm)).toast.type).toBe('success');
+    const township = text(await detailIn(dm, '· 明细'));
+    expect(township).toContain('下级单位（2 个，完成率从低到高）');
+    expect(township).toContain('城关村');
+    expect((await tap(w.townshipLeader, buttons[1]!.value, dm)).toast.type).toBe('success');
+    await detailIn(dm, `${buttons[1]!.text} · 明细`);
+
+    // The village officer may not read the township; nobody reads a unit through a forged value.
+    const refused = await tap(w.org.officer, buttons[0]!.value, 'oc_dm_officer');
+    expect(refused.toast.type).toBe('error');
+    expect(refused.toast.content).toContain('不能查看');
+    expect((await tap(w.org.officer, { a: 'unit-detail', u: 'x' }, 'oc_dm_officer')).toast.type).toBe(
+      'error',
+    );
+    await w.h.settle();
+    expect(w.sentTo('oc_dm_officer')).toHaveLength(0);
   });
 
   it('honours the per-unit off switch (settings.reminders === false)', async () => {

@@ -65,6 +65,7 @@ describe('plain texts', () => {
       JSON.stringify(digestCard(digest(), 'Asia/Shanghai')),
       JSON.stringify(
         reminderCard({
+          unitId: 7,
           unitName: '城关村',
           lines: [
             {
@@ -83,7 +84,15 @@ describe('plain texts', () => {
           unfiled: { total: 3, cardsAgain: 3 },
         }),
       ),
-      reminderText({ unitName: '城关村', lines: [], more: 0, overdue: 0, dueSoon: 0, mentions: [] }),
+      reminderText({
+        unitId: 7,
+        unitName: '城关村',
+        lines: [],
+        more: 0,
+        overdue: 0,
+        dueSoon: 0,
+        mentions: [],
+      }),
       JSON.stringify(unfiledCard({ lines: [], total: 0, scope: '本群' })),
     ];
     for (const t of texts) for (const bad of NOT_FOR_OFFICERS) expect(t).not.toMatch(bad);

@@ -22,6 +22,7 @@ const EXT_BY_MIME: Record<string, string> = {
   'audio/x-wav': 'wav',
   'audio/mp4': 'm4a',
   'audio/ogg': 'ogg',
+  'audio/ogg; codecs=opus': 'opus',
   'audio/opus': 'opus',
   'audio/amr': 'amr',
   'video/mp4': 'mp4',

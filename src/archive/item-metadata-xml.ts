@@ -15,6 +15,10 @@ export interface PackagedFile {
   head?: Buffer;
   /** A photo of a group: its 照片号 and DA/T 50 说明. */
   photo?: PhotoEntry;
+  /** An original off the allowed list: the name of its archival copy beside it. */
+  archivalCopy?: string;
+  /** An archival copy: what it was made from, by what, when. */
+  conversion?: { from: string; tool: string; at: Date; detail: string; durationMs: number };
 }
 
 /** Where the item stands in the package and what the package says about its source. */
@@ -199,6 +203,14 @@ export function itemMetadataXml(
       ...(m.takenAt ? [e('拍摄时间', iso(m.takenAt), 4)] : []),
       ...(m.gpsLat !== null && m.gpsLng !== null ? [e('GPS', `${m.gpsLat},${m.gpsLng}`, 4)] : []),
       ...(made === '原生' && m.width && m.height ? [e('像素', `${m.width}x${m.height}`, 4)] : []),
+      ...(f.archivalCopy ? [e('文件用途', '原件', 4), e('归档副本', f.archivalCopy, 4)] : []),
+      ...(f.conversion
+        ? [
+            e('文件用途', '归档副本', 4),
+            e('转换自', f.conversion.from, 4),
+            e('时长', `PT${(f.conversion.durationMs / 1000).toFixed(3)}S`, 4),
+          ]
+        : []),
       close('计算机文件', 3),
     );
   }
@@ -208,11 +220,12 @@ export function itemMetadataXml(
     e('机构人员名称', name, 3),
     close('机构人员', 2),
   ];
-  const act = (what: string, at: Date, who: string) => [
+  const act = (what: string, at: Date, who: string, detail?: string) => [
     open('业务行为', 2),
     e('行为', what, 3),
     e('行为时间', iso(at), 3),
     e('机构人员名称', who, 3),
+    ...(detail ? [e('行为描述', detail, 3)] : []),
     close('业务行为', 2),
   ];
   lines.push(
@@ -226,6 +239,16 @@ export function itemMetadataXml(
     open('业务实体', 1),
     ...act('归档', r.filedAt, filer),
     ...act('确认归档', r.confirmedAt, confirmer),
+    ...files.flatMap((f) =>
+      f.conversion
+        ? act(
+            '格式转换',
+            f.conversion.at,
+            f.conversion.tool,
+            `${f.conversion.from} → ${f.name}：${f.conversion.detail}；原件保留`,
+          )
+        : [],
+    ),
     close('业务实体', 1),
     '</电子文件>',
     '',

@@ -70,12 +70,16 @@ const FILE_ITEMS = [
   el('拍摄时间', 'xs:dateTime', opt),
   el('GPS', 'xs:string', opt),
   el('像素', 'xs:string', opt),
+  el('文件用途', '文件用途', opt),
+  el('归档副本', '非空文本', opt),
+  el('转换自', '非空文本', opt),
+  el('时长', 'xs:duration', opt),
 ];
 
 export const ITEM_METADATA_XSD = `${HEAD}${enumType('聚合层次', ['文件', '案卷'])}${enumType('控制标识', [
   '开放',
   '控制',
-])}${enumType('生成方式', ['原生', '数字化'])}${enumType('文件组合类型', ['单件', '组合文件'])}  <xs:simpleType name="哈希值"><xs:restriction base="xs:string"><xs:pattern value="[0-9a-f]{64}"/></xs:restriction></xs:simpleType>
+])}${enumType('生成方式', ['原生', '数字化'])}${enumType('文件用途', ['原件', '归档副本'])}${enumType('文件组合类型', ['单件', '组合文件'])}  <xs:simpleType name="哈希值"><xs:restriction base="xs:string"><xs:pattern value="[0-9a-f]{64}"/></xs:restriction></xs:simpleType>
   <xs:element name="电子文件">
     <xs:complexType>
       <xs:sequence>
@@ -164,7 +168,12 @@ export const ITEM_METADATA_XSD = `${HEAD}${enumType('聚合层次', ['文件', '
           complex(
             '业务行为',
             '            ',
-            [el('行为', '非空文本'), el('行为时间', 'xs:dateTime'), el('机构人员名称', '非空文本')],
+            [
+              el('行为', '非空文本'),
+              el('行为时间', 'xs:dateTime'),
+              el('机构人员名称', '非空文本'),
+              el('行为描述', '非空文本', opt),
+            ],
             ' maxOccurs="unbounded"',
           ),
         ])}

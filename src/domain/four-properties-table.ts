@@ -82,8 +82,9 @@ export const TEST_ITEMS: readonly TestItem[] = [
     no: '3-1',
     property: 'usability',
     name: '内容数据格式检测',
-    basis: 'archive.yaml 允许的归档格式（按文件头识别）',
-    codes: ['format_not_allowed'],
+    basis:
+      'archive.yaml 允许的归档格式（按文件头识别）；非归档格式的录音另存 WAV 归档副本（GB/T 18894-2016）',
+    codes: ['format_not_allowed', 'format_converted', 'conversion_failed'],
   },
   {
     no: '3-2',

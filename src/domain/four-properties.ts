@@ -35,6 +35,8 @@ export type CheckCode =
   // usability
   | 'file_unreadable'
   | 'format_not_allowed'
+  | 'format_converted'
+  | 'conversion_failed'
   | 'image_undecodable'
   | 'image_too_large'
   | 'pdf_unparseable'
@@ -60,6 +62,8 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   description_gap: 'integrity',
   file_unreadable: 'usability',
   format_not_allowed: 'usability',
+  format_converted: 'usability',
+  conversion_failed: 'usability',
   image_undecodable: 'usability',
   image_too_large: 'usability',
   pdf_unparseable: 'usability',
@@ -85,6 +89,8 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   description_gap: '照片说明不完整',
   file_unreadable: '文件无法读取',
   format_not_allowed: '格式不在允许范围',
+  format_converted: '原件非归档格式，另存归档副本',
+  conversion_failed: '归档格式转换失败',
   image_undecodable: '图像无法解码',
   image_too_large: '图像像素超过检测上限',
   pdf_unparseable: 'PDF结构无法解析',

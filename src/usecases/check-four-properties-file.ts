@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { bytesAt, type FileProbe } from '../archive/copy-and-hash.js';
+import { OPUS_MIMES } from '../archive/opus-to-wav.js';
 import { sniffFile } from '../archive/sniff-file.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import type { MaterialFacts } from '../db/repos/archive-catalogue.js';
@@ -30,7 +31,9 @@ export interface FileRef {
 /**
  * Checks one file of a record: the bytes at `path` (hashed in `probe`) against what was recorded at
  * capture (authenticity), its format, decodability and structure (usability) and, when a scanner is
- * configured, viruses (security). Adds failures to the report; never changes anything.
+ * configured, viruses (security). Adds failures to the report; never changes anything. An Ogg
+ * Opus voice note off the allowed list is a warning (`format_converted`): a transfer package carries
+ * a WAV archival copy beside it; the result says so (`archivalCopy`).
  */
 export async function checkFile(
   path: string,
@@ -39,7 +42,8 @@ export async function checkFile(
   ref: FileRef,
   ctx: FileCheckContext,
   report: ReportBuilder,
-): Promise<void> {
+): Promise<{ archivalCopy?: 'wav' }> {
+  const result: { archivalCopy?: 'wav' } = {};
   const at = ref;
   report.checked('authenticity');
   report.checked('usability');
@@ -59,7 +63,15 @@ export async function checkFile(
     report.add(failure('type_mismatch', `文件类型为 ${sniffed.mime}，记录为 ${m.sniffedMime}`, at));
   const bytesMime = sniffed.bytesMime;
   const formatIssue = formatProblem({ bytesMime, mime: sniffed.mime }, ctx.allowedFormats);
-  if (formatIssue) report.add(failure('format_not_allowed', formatIssue, at));
+  if (formatIssue && OPUS_MIMES.has(bytesMime ?? sniffed.mime)) {
+    result.archivalCopy = 'wav';
+    report.add(
+      failure('format_converted', `${formatIssue}；移交包中另存 WAV 归档副本，原件保留`, {
+        ...at,
+        severity: 'warning',
+      }),
+    );
+  } else if (formatIssue) report.add(failure('format_not_allowed', formatIssue, at));
 
   if (m.kind === 'photo' && bytesMime?.startsWith('image/')) {
     const info = await inspectPhoto(path, { timeZone: ctx.timeZone });
@@ -88,6 +100,7 @@ export async function checkFile(
     else if (res.verdict === 'error')
       report.add(failure('virus_scan_failed', `病毒检查未能完成：${res.output}`, at));
   }
+  return result;
 }
 
 /**

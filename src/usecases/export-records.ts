@@ -25,7 +25,9 @@ import { seeAlsoOf } from '../domain/see-also.js';
 import { yyyymmdd } from '../domain/catalogue-date.js';
 import { errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
+import { checkFile, type FileCheckContext, type FileRef } from './check-four-properties-file.js';
+import { opusToWav } from '../archive/opus-to-wav.js';
+import { rm } from 'node:fs/promises';
 import { checkClassNumbering, checkRecord } from './check-four-properties-record.js';
 
 export interface RecordsExportContext {
@@ -46,6 +48,8 @@ export interface RecordsExportContext {
   copier: FileCopier;
   /** Package paths written under 电子档案/ (for the files-vs-rows check). */
   written: Set<string>;
+  /** When the export runs (业务行为 of a format conversion). */
+  startedAt: Date;
   formats: Map<string, number>;
 }
 
@@ -113,10 +117,10 @@ export async function exportClass(
       const r = page[k]!;
       if (r.status !== 'confirmed') return;
       for (const [i, m] of r.materials.entries()) {
-        const file = await exportFile(ctx, r, m, i, photos[k]![i]);
-        if (!file) continue;
-        bytes += file.size;
-        packaged[k]!.push(file);
+        for (const file of await exportFile(ctx, r, m, i, photos[k]![i])) {
+          bytes += file.size;
+          packaged[k]!.push(file);
+        }
       }
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
       const meta = await ctx.copier.write(
@@ -171,13 +175,13 @@ async function exportFile(
   m: RecordFacts['materials'][number],
   index: number,
   photo: PhotoEntry | undefined,
-): Promise<PackagedFile | undefined> {
+): Promise<PackagedFile[]> {
   const ref = { itemId: r.itemId, archivalCode: r.archivalCode, materialId: m.id, file: m.storageKey ?? '' };
   ctx.report.totals.files++;
   if (m.status !== 'stored' || !m.storageKey) {
     ctx.report.checked('authenticity');
     ctx.report.add(failure('file_missing', `材料未保存（状态：${m.status}），未放入移交包`, ref));
-    return undefined;
+    return [];
   }
   const ext = fileExtensionOf(m.sniffedMime, m.originalName);
   const single = r.materials.length === 1 && ext !== 'xml';
@@ -200,13 +204,67 @@ async function exportFile(
         ? failure('file_missing', '存储中找不到该文件，未放入移交包', ref)
         : failure('file_unreadable', `文件无法复制：${errorMessage(err)}`, ref),
     );
-    return undefined;
+    return [];
   }
   await ctx.bag.addPayload(rel, probe.sha256, probe.size);
   ctx.written.add(rel);
   ctx.report.totals.bytes += probe.size;
   const mime = m.sniffedMime ?? 'application/octet-stream';
   ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
-  await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
-  return { name, material: m, sha256: probe.sha256, size: probe.size, mime, head: probe.head, photo };
+  const checked = await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
+  const original: PackagedFile = {
+    name,
+    material: m,
+    sha256: probe.sha256,
+    size: probe.size,
+    mime,
+    head: probe.head,
+    photo,
+  };
+  if (checked.archivalCopy !== 'wav') return [original];
+  const copy = await writeWavCopy(ctx, r, { ...ref, file: rel }, original, dest, base);
+  return copy ? [{ ...original, archivalCopy: copy.name }, copy] : [original];
+}
+
+/**
+ * The archival copy of an off-list voice note: a WAV beside the original (which stays, as 原件),
+ * named like it. A file the decoder cannot read is a 四性 failure naming the item, never a crash.
+ */
+async function writeWavCopy(
+  ctx: RecordsExportContext,
+  r: RecordFacts,
+  ref: FileRef,
+  original: PackagedFile,
+  src: string,
+  base: string,
+): Promise<PackagedFile | undefined> {
+  const name = `${base}.wav`;
+  const rel = `${recordDir(r)}/${name}`;
+  const dest = await ctx.bag.payloadPath(rel);
+  let wav;
+  try {
+    wav = await opusToWav(src, dest);
+  } catch (err) {
+    await rm(dest, { force: true });
+    ctx.report.add(failure('conversion_failed', `录音无法转为 WAV 归档副本：${errorMessage(err)}`, ref));
+    return undefined;
+  }
+  await ctx.bag.addPayload(rel, wav.sha256, wav.size);
+  ctx.written.add(rel);
+  ctx.report.totals.bytes += wav.size;
+  ctx.formats.set('audio/wav', (ctx.formats.get('audio/wav') ?? 0) + 1);
+  return {
+    name,
+    material: original.material,
+    sha256: wav.sha256,
+    size: wav.size,
+    mime: 'audio/wav',
+    conversion: {
+      from: original.name,
+      tool: wav.tool,
+      at: ctx.startedAt,
+      detail: `${original.mime} → audio/wav（PCM 16 位，${wav.sampleRate} Hz，${wav.channels === 1 ? '单声道' : `${wav.channels} 声道`}）`,
+      durationMs: wav.durationMs,
+    },
+  };
 }

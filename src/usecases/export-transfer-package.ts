@@ -140,6 +140,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     concurrency: deps.concurrency ?? 8,
     copier: new CopyPool(deps.copyThreads),
     written: new Set(),
+    startedAt,
     formats: new Map(),
   };
   ctx.progress.start(

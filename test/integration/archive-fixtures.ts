@@ -95,7 +95,11 @@ export interface ArchiveFixture {
   config: ArchiveConfig;
   unit: Record<'X' | 'T1' | 'V1' | 'V2', { id: number; path: string }>;
   task: Record<'doc' | 'photo' | 'v2doc', number>;
-  fileItem(taskId: number, files: FixtureFile[], opts?: { title?: string; sender?: string }): Promise<number>;
+  fileItem(
+    taskId: number,
+    files: FixtureFile[],
+    opts?: { title?: string; sender?: string; kind?: 'audio' | 'video' },
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -176,7 +180,7 @@ export async function createArchiveFixture(): Promise<ArchiveFixture> {
       materialIds.push(Number(m!.id));
     }
     const kinds = files.map((f) => f.kind);
-    const kind = kinds.every((k) => k === 'photo') ? 'photo_group' : 'document';
+    const kind = opts.kind ?? (kinds.every((k) => k === 'photo') ? 'photo_group' : 'document');
     const [t] = await queryRows<{ unitId: number; title: string }>(
       db,
       sql`select unit_id::int as "unitId", title from tasks where id = ${taskId}`,

@@ -77,6 +77,26 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     expect(repliesTo(h.fake, later)).toEqual([]);
   });
 
+  it('after a backlog (photos recorded but not yet taken in), one sender still gets one card', async () => {
+    const to = who();
+    const t0 = clock.now().getTime();
+    const first = await sendImage(to, await smallPhoto(), t0);
+    await h.settle();
+    // The bot falls behind (a restart, a flood): four more photos, sent within the quiet window of the
+    // first, wait in the event queue while the first one's window passes.
+    await h.bot.eventWorker.stop();
+    const rest: string[] = [];
+    for (let i = 1; i <= 4; i++) rest.push(await sendImage(to, await smallPhoto(), t0 + i * 300));
+    await clock.advance(10_000);
+    await clock.advance(500);
+    expect(repliesTo(h.fake, first)).toEqual([]);
+    h.bot.eventWorker.start();
+    const reply = await replyAfterWindow(first);
+    expect(replyText(reply)).toContain('收到 5 张照片');
+    for (const id of rest) expect(repliesTo(h.fake, id)).toEqual([]);
+    expect(await burstsOf(to.chatId)).toHaveLength(1);
+  });
+
   it('a burst of 9 photos gets exactly one reply, to its first message, after the quiet window', async () => {
     const to = who();
     const t0 = clock.now().getTime();

@@ -89,7 +89,9 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 /**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
  * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
- * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
+ * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). While
+ * events received before a burst's end still wait to be taken in, it stays open: after a restart or a
+ * flood, one sender's photos still make one burst (one card), not one card each. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
  * reconciliation sweep — still waits for its download.) Returns the closed bursts (each closed
  * exactly once, whatever the number of instances).
  */
@@ -107,7 +109,13 @@ export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Prom
                  (select max(m.created_at) from materials m where m.burst_id = ${b.id})) <= ${giveUp} or (
             not exists (select 1 from materials m where m.burst_id = ${b.id} and m.status = 'pending')
             and not exists (select 1 from jobs j where j.kind = 'expand-forward'
-              and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = ${b.id})))`,
+              and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = ${b.id})
+            -- A backlog (a restart, a flood): events received before the burst's end and not taken in yet
+            -- may be more of it. Only first attempts count, so one failing event holds nothing up.
+            and not exists (select 1 from inbound_events e where e.status = 'pending' and e.attempts = 0
+              and e.next_attempt_at <= ${b.closesAt})
+            and not exists (select 1 from inbound_events e where e.status = 'processing' and e.attempts = 1
+              and e.received_at <= ${b.closesAt})))`,
     )
     .returning(burstColumns);
 }

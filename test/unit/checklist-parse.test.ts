@@ -57,6 +57,18 @@ describe('checklist templates', () => {
     expect(village.items.find((i) => i.code === 'C14')?.due).toEqual({ month: 6, day: 30 });
   });
 
+  it('retention reviewed against 国家档案局令第8号: 一户一卷 has one period, meetings and annual summaries are 永久', () => {
+    const village = load('village-jzfp.yaml');
+    const household = load('household-jzfp.yaml');
+    // A household's papers make one volume (一户一卷), which has a single 保管期限.
+    expect(new Set(household.items.map((i) => i.retention))).toEqual(new Set(['Y']));
+    const ret = (code: string) => village.items.find((i) => i.code === code)?.retention;
+    expect([ret('C03'), ret('C24')]).toEqual(['Y', 'Y']); // 村两委会议记录, 年度总结
+    // Photos and recordings are kept as long as the work they record: no 10年 photo of a 永久 meeting.
+    expect(ret('C05')).toBe(ret('C03'));
+    expect(ret('C25')).not.toBe('D10');
+  });
+
   it('normalizes retention words, kinds and defaults', () => {
     const c = parseChecklist(VALID, 'x.yaml');
     expect(c.items[0]).toMatchObject({

@@ -9,6 +9,13 @@
  * - compute completeness for the whole province: `unitProgress` (< 2 s)?
  * Each case runs warm (after warm-up runs) on one connection pool; median and p95 (nearest rank).
  *
+ * Then (issue 14; bench/lib/filing-taps.ts) the bot itself on that database against the fake Lark:
+ * BENCH_TAPS officers post a photo each into the suggestion village's chat at once, then tap their
+ * filing cards all at once — a household's tasks (read only), then filing — next to a callback the
+ * router refuses at once (the floor every tap pays), measured in the same run: callback answer
+ * p50/p99 (target p99 < 1 s; Lark gives up at 3 s), and material stored → reaction at Lark (< 3 s),
+ * next to push → stored.
+ *
  * Env knobs:
  *   BENCH_VILLAGES (15000)     villages in the province (50 tasks, 200 materials each)
  *   BENCH_RUNS (20)            timed runs for suggestions and the county
@@ -18,6 +25,8 @@
  *   BENCH_EXPLAIN (missed)     missed | always | never: print EXPLAIN (ANALYZE, BUFFERS) of the SQL
  *                              the timed code sent
  *   BENCH_KEEP (unset)         keep the database (prints its name)
+ *   BENCH_TAPS (50)            concurrent officers tapping their cards (0: no taps phase)
+ *   BENCH_TAP_ROUNDS (5)       rounds of concurrent read-only taps (and of the baseline)
  * Skips (exit 0) when PostgreSQL is unreachable. Exit code 0 even when a target is missed (printed
  * as MISSED); non-zero only on errors.
  */
@@ -33,6 +42,7 @@ import { toCandidate } from '../src/usecases/present-burst.js';
 import { cpuBetween, sampleCpu } from './lib/cpu-usage.js';
 import { buildFilingDataset } from './lib/filing-dataset.js';
 import { explainAnalyze, recordingDb } from './lib/filing-explain.js';
+import { measureTaps, type TapTimes } from './lib/filing-taps.js';
 import { markdownTable } from './lib/markdown-table.js';
 import { backendPids, createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
 
@@ -51,7 +61,10 @@ const S = {
   pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   explain: (process.env.BENCH_EXPLAIN ?? 'missed') as 'missed' | 'always' | 'never',
   keep: !!process.env.BENCH_KEEP,
+  taps: process.env.BENCH_TAPS === '0' ? 0 : Math.round(num('BENCH_TAPS', 50)),
+  tapRounds: Math.round(num('BENCH_TAP_ROUNDS', 5)),
 };
+const TAP_TARGET_MS = { callbackP99: 1000, reactionP99: 3000 };
 const TARGET_MS = { suggestions: 20, county: 100, province: 2000 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -81,10 +94,12 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const p95 = (xs: number[]) => {
+const quantile = (q: number) => (xs: number[]) => {
   const s = sorted(xs);
-  return s[Math.max(0, Math.ceil(0.95 * s.length) - 1)]!;
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)]!;
 };
+const p95 = quantile(0.95);
+const p99 = quantile(0.99);
 
 interface CpuUse {
   /** CPU time per run of this process and the database's backends (ms; /proc tick resolution). */
@@ -247,6 +262,12 @@ async function main(): Promise<void> {
         ...pmRuns,
       });
 
+      let taps: TapTimes | undefined;
+      if (S.taps > 0) {
+        log(`timing card taps (${S.taps} at once, ${S.tapRounds} rounds) and reactions …`);
+        taps = await measureTaps(url, { unitId: ds.suggestUnitId, taps: S.taps, rounds: S.tapRounds, log });
+      }
+
       if (province!.total !== ds.counts.tasks)
         throw new Error(
           `province progress counts ${province!.total} tasks, the database has ${ds.counts.tasks}`,
@@ -314,6 +335,8 @@ async function main(): Promise<void> {
             .join(' ')}.`,
       );
 
+      if (taps) printTaps(taps);
+
       if (S.explain !== 'never') {
         for (const k of cases) {
           if (!k.explain || k.target === undefined) continue;
@@ -333,6 +356,63 @@ async function main(): Promise<void> {
     if (S.keep) log(`kept database ${dbName} (${url})`);
     else await dropDatabase(S.pgUrl, dbName);
   }
+}
+
+/** The taps table: p50/p99 of each kind of callback and of the reaction, with ratios from this run. */
+function printTaps(t: TapTimes): void {
+  const base = median(t.baseline);
+  const stored = median(t.stored);
+  const row = (name: string, xs: number[], ratio: string, target?: number): string[] => [
+    name,
+    String(xs.length),
+    fmt(median(xs)),
+    fmt(p99(xs)),
+    fmt(Math.max(...xs)),
+    ratio,
+    target === undefined ? '—' : `p99 < ${target} ms`,
+    target === undefined ? '—' : p99(xs) < target ? 'PASS' : 'MISSED',
+  ];
+  console.log(`\nCard taps (${S.taps} officers at once) and reactions, on the same database:`);
+  console.log(
+    markdownTable(
+      ['case', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p50 ratio', 'target', 'result'],
+      [
+        row(
+          'callback refused at once (baseline: verify, decrypt, record, answer)',
+          t.baseline,
+          '1.00× baseline',
+        ),
+        row(
+          "tap: a household's tasks (file-household, reads)",
+          t.browse,
+          `${fmt(median(t.browse) / base, 2)}× baseline`,
+          TAP_TARGET_MS.callbackP99,
+        ),
+        row(
+          'tap: file the burst (file, one transaction)',
+          t.file,
+          `${fmt(median(t.file) / base, 2)}× baseline`,
+          TAP_TARGET_MS.callbackP99,
+        ),
+        row('push → material stored (download, hash, write)', t.stored, '1.00× stored'),
+        row(
+          'material stored → reaction at Lark',
+          t.reaction,
+          `${fmt(median(t.reaction) / stored, 2)}× stored`,
+          TAP_TARGET_MS.reactionP99,
+        ),
+      ],
+      [false, true, true, true, true, true, false, false],
+    ),
+  );
+  if (t.deferred > 0)
+    console.log(
+      `\n${t.deferred} of ${t.file.length} filing taps were answered 「处理中」 (the answer deadline passed; the card is updated when the filing is done).`,
+    );
+  if (t.failures.length > 0)
+    console.log(
+      `\n${t.failures.length} taps were not answered as expected, e.g. ${t.failures.slice(0, 3).join(' | ')}`,
+    );
 }
 
 await main();

@@ -23,6 +23,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { openPostgres, queryRows } from '../src/db/client.js';
 import { migratePostgresUrl } from '../src/db/migrate.js';
+import { BROWSING_ROUTES, SIGN_IN_ROUTES } from '../src/http/page-routes.js';
 import { pagesMiddleware } from '../src/http/web-app.js';
 import { sessionCookieValue, SESSION_COOKIE } from '../src/http/web-session.js';
 import { createLogger } from '../src/logger.js';
@@ -94,22 +95,25 @@ async function main(): Promise<void> {
       logger: createLogger('error'),
       metrics: new Metrics(),
       ready: async () => ({ ok: true, checks: {} }),
-      pages: pagesMiddleware({
-        db,
-        clock: clock as never,
-        logger: createLogger('error'),
-        blobs: new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 }),
-        timeZone: 'Asia/Shanghai',
-        oauth: {
-          appId: 'cli_0000000000000000',
-          appSecret: 'x',
-          domain: 'http://127.0.0.1:9',
-          httpTimeoutMs: 1000,
+      pages: pagesMiddleware(
+        {
+          db,
+          clock: clock as never,
+          logger: createLogger('error'),
+          blobs: new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 }),
+          timeZone: 'Asia/Shanghai',
+          oauth: {
+            appId: 'cli_0000000000000000',
+            appSecret: 'x',
+            domain: 'http://127.0.0.1:9',
+            httpTimeoutMs: 1000,
+          },
+          secret,
+          sessionHours: 12,
+          urge: async () => ({ status: 'nothing_due', chats: 0 }),
         },
-        secret,
-        sessionHours: 12,
-        urge: async () => ({ status: 'nothing_due', chats: 0 }),
-      }),
+        [...SIGN_IN_ROUTES, ...BROWSING_ROUTES],
+      ),
     });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -275,6 +275,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         : undefined;
     registerQueueMetrics(metrics, database, clock, config.operations.metricsRefreshSeconds);
     const pages = installPages({
+      routes: features.routes,
       config,
       deps,
       blobs,

@@ -3,6 +3,7 @@ import { captureFeature } from './wiring/capture.js';
 import type { FeatureModule } from './wiring/feature-env.js';
 import { correctionsFeature, filingFeature, unitsFeature } from './wiring/filing.js';
 import { opsAlertsFeature } from './wiring/ops-alerts.js';
+import { pagesFeature } from './wiring/pages.js';
 import { retentionFeature } from './wiring/retention.js';
 import { schedulesFeature } from './wiring/schedules.js';
 
@@ -10,7 +11,7 @@ export type { FeatureModule } from './wiring/feature-env.js';
 
 /**
  * Every capability of the bot, each a module returning its declarations (jobs, card actions,
- * commands, timers, event hooks). startBot composes them; a test may start the bot with a subset.
+ * commands, timers, page routes, event hooks). startBot composes them; a test may start the bot with a subset.
  */
 export const allFeatures: readonly FeatureModule[] = [
   captureFeature,
@@ -21,4 +22,5 @@ export const allFeatures: readonly FeatureModule[] = [
   archiveFeature,
   opsAlertsFeature,
   retentionFeature,
+  pagesFeature,
 ];

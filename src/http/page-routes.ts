@@ -26,11 +26,15 @@ export interface PageRoute {
   handler: PageHandler;
 }
 
-/** Every page and action of the web pages (查阅利用), in one declared table. */
-export const PAGE_ROUTES: readonly PageRoute[] = [
+/** Signing in and out with Lark (the pages feature). */
+export const SIGN_IN_ROUTES: readonly PageRoute[] = [
   { method: 'GET', path: '/auth/login', who: 'public', summary: '用飞书登录', handler: authLogin },
   { method: 'GET', path: '/auth/callback', who: 'public', summary: '飞书登录回调', handler: authCallback },
   { method: 'POST', path: '/auth/logout', who: 'signed-in', summary: '退出', handler: authLogout },
+];
+
+/** Progress drill-down, items, files and search (the pages feature). */
+export const BROWSING_ROUTES: readonly PageRoute[] = [
   { method: 'GET', path: '/', who: 'signed-in', summary: '首页：我的单位', handler: homePage },
   {
     method: 'GET',
@@ -39,6 +43,21 @@ export const PAGE_ROUTES: readonly PageRoute[] = [
     summary: '单位进度、逾期、质量问题、趋势',
     handler: unitPage,
   },
+  { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已归档的件', handler: taskPage },
+  {
+    method: 'GET',
+    path: '/items/:id',
+    who: 'signed-in',
+    summary: '一件：照片、文件、著录、档号、操作记录',
+    handler: itemPage,
+  },
+  { method: 'GET', path: '/files/:id', who: 'signed-in', summary: '原件下载', handler: fileOriginal },
+  { method: 'GET', path: '/thumbs/:id', who: 'signed-in', summary: '缩略图', handler: fileThumbnail },
+  { method: 'GET', path: '/search', who: 'signed-in', summary: '搜索', handler: searchPage },
+];
+
+/** 编研: the chronicle and the album (the archive feature). */
+export const COMPILATION_ROUTES: readonly PageRoute[] = [
   {
     method: 'GET',
     path: '/units/:id/chronicle',
@@ -60,17 +79,10 @@ export const PAGE_ROUTES: readonly PageRoute[] = [
     summary: '图册（A4 打印）',
     handler: albumPage,
   },
-  { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已归档的件', handler: taskPage },
-  {
-    method: 'GET',
-    path: '/items/:id',
-    who: 'signed-in',
-    summary: '一件：照片、文件、著录、档号、操作记录',
-    handler: itemPage,
-  },
-  { method: 'GET', path: '/files/:id', who: 'signed-in', summary: '原件下载', handler: fileOriginal },
-  { method: 'GET', path: '/thumbs/:id', who: 'signed-in', summary: '缩略图', handler: fileThumbnail },
-  { method: 'GET', path: '/search', who: 'signed-in', summary: '搜索', handler: searchPage },
+];
+
+/** 督办 from a unit or task page (the schedules feature: it is a reminder sent now). */
+export const URGE_ROUTES: readonly PageRoute[] = [
   { method: 'POST', path: '/urge', who: 'signed-in', summary: '督办：立即提醒', handler: urgeAction },
 ];
 
@@ -79,22 +91,35 @@ export interface RouteMatch {
   params: Record<string, number>;
 }
 
-const compiled = PAGE_ROUTES.map((route) => {
-  const names: string[] = [];
-  const source = route.path.replace(/:(\w+)/g, (_, name: string) => {
-    names.push(name);
-    return '([1-9][0-9]{0,14})';
-  });
-  return { route, names, re: new RegExp(`^${source}$`) };
-});
+/** Matches requests against the routes the features declared (composeFeatures refused duplicates). */
+export interface PageRouteTable {
+  readonly routes: readonly PageRoute[];
+  /** The route for a method and path, with its numeric params; undefined when none matches. */
+  match(method: string, path: string): RouteMatch | undefined;
+}
 
-/** The route for a method and path, with its numeric params; undefined when none matches. */
-export function matchPageRoute(method: string, path: string): RouteMatch | undefined {
-  for (const c of compiled) {
-    if (c.route.method !== method && !(method === 'HEAD' && c.route.method === 'GET')) continue;
-    const m = c.re.exec(path);
-    if (!m) continue;
-    return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, Number(m[i + 1])])) };
-  }
-  return undefined;
+export function pageRouteTable(routes: readonly PageRoute[]): PageRouteTable {
+  const compiled = routes.map((route) => {
+    const names: string[] = [];
+    const source = route.path.replace(/:(\w+)/g, (_, name: string) => {
+      names.push(name);
+      return '([1-9][0-9]{0,14})';
+    });
+    return { route, names, re: new RegExp(`^${source}$`) };
+  });
+  return {
+    routes,
+    match(method, path) {
+      for (const c of compiled) {
+        if (c.route.method !== method && !(method === 'HEAD' && c.route.method === 'GET')) continue;
+        const m = c.re.exec(path);
+        if (!m) continue;
+        return {
+          route: c.route,
+          params: Object.fromEntries(c.names.map((n, i) => [n, Number(m[i + 1])])),
+        };
+      }
+      return undefined;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { rolesOfPerson } from '../db/repos/viewer-roles.js';
 import { AppError } from '../errors.js';
-import { matchPageRoute } from './page-routes.js';
+import { pageRouteTable, type PageRoute } from './page-routes.js';
 import { messagePage } from './pages/layout.js';
 import { readRawBody } from './read-raw-body.js';
 import { sameText } from './signed-value.js';
@@ -12,14 +12,15 @@ import { csrfToken, readSession, type Session } from './web-session.js';
 const FORM_LIMIT_BYTES = 16 * 1024;
 
 /**
- * The web pages as one Koa middleware: finds the declared route, resolves the session (signed
+ * The web pages as one Koa middleware over the routes the features declared: finds the route, resolves the session (signed
  * cookie) and the viewer's units, checks the CSRF token of every POST, runs the handler. A path no
  * route declares falls through (the app's 404); a unit, task, item or file outside the viewer's
  * units is the same 404 page as one that does not exist.
  */
-export function pagesMiddleware(deps: WebDeps): Koa.Middleware {
+export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Koa.Middleware {
+  const table = pageRouteTable(routes);
   return async (ctx, next) => {
-    const match = matchPageRoute(ctx.method, ctx.path);
+    const match = table.match(ctx.method, ctx.path);
     if (!match) return next();
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -5,6 +5,7 @@ import type {
   DeclaredCardAction,
   DeclaredJob,
   Feature,
+  RouteDeclaration,
   ServiceDeclaration,
   TimerDeclaration,
 } from './feature.js';
@@ -12,7 +13,7 @@ import { CommandRegistry } from './handle-command.js';
 import type { EventHooks } from './process-event.js';
 
 /** Everything the features declared, merged: what the bot's workers, intake and timers run. */
-export interface ComposedFeatures {
+export interface ComposedFeatures<Route extends RouteDeclaration = RouteDeclaration> {
   names: string[];
   jobs: ReadonlyMap<string, DeclaredJob>;
   cards: CardActions;
@@ -20,18 +21,25 @@ export interface ComposedFeatures {
   hooks: EventHooks;
   timers: TimerDeclaration[];
   services: ServiceDeclaration[];
+  /** The web page routes, in the features' order. */
+  routes: Route[];
   presentBurst?: BurstPresenter;
 }
 
+/** A route's identity: method and path with parameter names dropped (`GET /units/:`). */
+const routeKey = (r: RouteDeclaration) => `${r.method.toUpperCase()} ${r.path.replace(/:\w+/g, ':')}`;
+
 /**
  * Merges the features' declarations. Names are unique per kind (feature, job, card action,
- * command and each word that calls one, timer, service): a duplicate fails start-up, naming both
- * features, instead of one silently replacing the other.
+ * command and each word that calls one, timer, service, page route by method and path): a duplicate
+ * fails start-up, naming both features, instead of one silently replacing the other.
  */
-export function composeFeatures(features: readonly Feature[]): ComposedFeatures {
+export function composeFeatures<Route extends RouteDeclaration = RouteDeclaration>(
+  features: readonly Feature<Route>[],
+): ComposedFeatures<Route> {
   const owners = new Map<string, string>();
-  const claim = (kind: string, name: string, feature: string) => {
-    const key = `${kind}\u0000${name.toLowerCase()}`;
+  const claim = (kind: string, name: string, feature: string, identity = name.toLowerCase()) => {
+    const key = `${kind}\u0000${identity}`;
     const other = owners.get(key);
     if (other !== undefined)
       throw new AppError(
@@ -45,6 +53,7 @@ export function composeFeatures(features: readonly Feature[]): ComposedFeatures 
   const commands: Feature['commands'] & object = [];
   const timers: TimerDeclaration[] = [];
   const services: ServiceDeclaration[] = [];
+  const routes: Route[] = [];
   const onMessage: NonNullable<Feature['onMessage']>[] = [];
   const onBotAdded: NonNullable<Feature['onBotAdded']>[] = [];
   const onBotRemoved: NonNullable<Feature['onBotRemoved']>[] = [];
@@ -79,6 +88,10 @@ export function composeFeatures(features: readonly Feature[]): ComposedFeatures 
       claim('service', s.name, f.name);
       services.push(s);
     }
+    for (const r of f.routes ?? []) {
+      claim('page route', `${r.method} ${r.path}`, f.name, routeKey(r));
+      routes.push(r);
+    }
     if (f.presentBurst) {
       claim('burst presenter', 'presentBurst', f.name);
       presentBurst = f.presentBurst;
@@ -107,6 +120,7 @@ export function composeFeatures(features: readonly Feature[]): ComposedFeatures 
     },
     timers,
     services,
+    routes,
     presentBurst,
   };
 }

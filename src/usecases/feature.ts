@@ -157,14 +157,26 @@ export interface ServiceDeclaration {
 export type BotAddedEvent = Extract<IncomingEvent, { kind: 'bot_added' }>;
 export type BotRemovedEvent = Extract<IncomingEvent, { kind: 'bot_removed' }>;
 
-/** What one capability adds to the bot. */
-export interface Feature {
+/**
+ * A web page route (查阅利用) as the registry sees it: what makes it unique. The full declaration
+ * (who may call it, its handler) is `PageRoute` in `http/page-routes.ts`, which this layer cannot name.
+ */
+export interface RouteDeclaration {
+  method: string;
+  /** '/units/:id' */
+  path: string;
+}
+
+/** What one capability adds to the bot (`Route`: the composition root's page route type; none by default). */
+export interface Feature<Route extends RouteDeclaration = never> {
   name: string;
   jobs?: DeclaredJob[];
   cardActions?: DeclaredCardAction[];
   commands?: CommandDeclaration[];
   timers?: TimerDeclaration[];
   services?: ServiceDeclaration[];
+  /** Web page routes it serves; the composition root mounts them. */
+  routes?: readonly Route[];
   /** Called for every user message (capture of materials, captions, notes). */
   onMessage?(deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean): Promise<void>;
   onBotAdded?(deps: BotDeps, e: BotAddedEvent): Promise<void>;

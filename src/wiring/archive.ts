@@ -13,15 +13,16 @@ import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js
 import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
 import { replyText } from '../usecases/reply-text.js';
 import type { FeatureEnv } from './feature-env.js';
+import { COMPILATION_ROUTES, type PageRoute } from '../http/page-routes.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
 /**
- * Archive-standard output (issue 6): chat commands 确认归档 and 导出/移交, the `describe-item` card
+ * Archive-standard output (issue 6): chat commands 确认归档 and 导出/移交, the 编研 pages (大事记, 图册), the `describe-item` card
  * form (DA/T 50 photo description), and the job kinds `archive-confirm`, `archive-export` and
  * `four-properties-check` (the weekly schedule enqueues the latter). Without a readable
  * archive.yaml the bot still runs, and the commands say what is missing.
  */
-export function archiveFeature(env: FeatureEnv): Feature {
+export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
   const { config, deps, blobs } = env;
   const archive = env.settings.archive;
   const problem = archive ? undefined : env.settings.archiveProblem;
@@ -41,6 +42,7 @@ export function archiveFeature(env: FeatureEnv): Feature {
     );
   return {
     name: 'archive',
+    routes: COMPILATION_ROUTES,
     commands: [
       {
         name: 'confirm',

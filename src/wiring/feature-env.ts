@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { PageRoute } from '../http/page-routes.js';
 import type { JobType } from '../domain/job-type.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Readiness } from '../readiness.js';
@@ -37,5 +38,5 @@ export interface FeatureEnv {
   wsLastActivityAt(): Date | undefined;
 }
 
-/** A capability: given the environment, it returns its declarations. */
-export type FeatureModule = (env: FeatureEnv) => Feature;
+/** A capability: given the environment, it returns its declarations (its page routes typed for http/). */
+export type FeatureModule = (env: FeatureEnv) => Feature<PageRoute>;

@@ -1,18 +1,26 @@
 import type Koa from 'koa';
 import type { Config } from '../config.js';
 import { sessionSecret } from '../http/session-secret.js';
+import { BROWSING_ROUTES, SIGN_IN_ROUTES, type PageRoute } from '../http/page-routes.js';
 import { pagesMiddleware } from '../http/web-app.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
+import type { Feature } from '../usecases/feature.js';
 import { urgeNow } from '../usecases/urge-now.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 import { workingCalendar } from './schedules.js';
 
+/** The web pages' own routes (查阅利用): sign-in with Lark, progress drill-down, items and files, search. */
+export function pagesFeature(): Feature<PageRoute> {
+  return { name: 'pages', routes: [...SIGN_IN_ROUTES, ...BROWSING_ROUTES] };
+}
+
 /**
- * The web pages (查阅利用): sign-in with Lark, progress drill-down, items and files, search, 督办.
- * The session secret comes from SESSION_SECRET or is generated once in the data folder.
+ * Serves the page routes the features declared (the pages feature's, the archive's 编研 pages, the
+ * schedules' 督办). The session secret comes from SESSION_SECRET or is generated once in the data folder.
  */
 export function installPages(ctx: {
+  routes: readonly PageRoute[];
   config: Config;
   deps: BotDeps;
   blobs: BlobStore;
@@ -22,30 +30,37 @@ export function installPages(ctx: {
   const { config, deps } = ctx;
   const settings = ctx.schedules;
   const calendar = workingCalendar(deps.logger);
-  return pagesMiddleware({
-    db: deps.db,
-    clock: deps.clock,
-    logger: deps.logger,
-    blobs: ctx.blobs,
-    timeZone: settings.timeZone,
-    oauth: {
-      appId: config.lark.appId,
-      appSecret: config.lark.appSecret,
-      domain: config.lark.domain,
-      httpTimeoutMs: config.lark.httpTimeoutMs,
+  return pagesMiddleware(
+    {
+      db: deps.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      blobs: ctx.blobs,
+      timeZone: settings.timeZone,
+      oauth: {
+        appId: config.lark.appId,
+        appSecret: config.lark.appSecret,
+        domain: config.lark.domain,
+        httpTimeoutMs: config.lark.httpTimeoutMs,
+      },
+      publicUrl: config.web.publicUrl,
+      secret: sessionSecret(config.web.sessionSecret, config.dataDir),
+      sessionHours: config.web.sessionHours,
+      urge: (input) =>
+        urgeNow(
+          { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },
+          {
+            reminders: {
+              timeZone: settings.timeZone,
+              ...settings.reminders,
+              publicUrl: config.web.publicUrl,
+            },
+            calendar,
+            perSecond: settings.sending.perSecond,
+          },
+          input,
+        ),
     },
-    publicUrl: config.web.publicUrl,
-    secret: sessionSecret(config.web.sessionSecret, config.dataDir),
-    sessionHours: config.web.sessionHours,
-    urge: (input) =>
-      urgeNow(
-        { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },
-        {
-          reminders: { timeZone: settings.timeZone, ...settings.reminders, publicUrl: config.web.publicUrl },
-          calendar,
-          perSecond: settings.sending.perSecond,
-        },
-        input,
-      ),
-  });
+    ctx.routes,
+  );
 }

@@ -4,6 +4,7 @@ import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-d
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { unitDetailAction } from '../usecases/unit-detail-action.js';
 import type { FeatureEnv } from './feature-env.js';
+import { URGE_ROUTES, type PageRoute } from '../http/page-routes.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from '../usecases/deps.js';
 import { startCronTimers } from '../scheduler/cron-timers.js';
@@ -15,9 +16,10 @@ import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 /**
  * Reminders, escalations, weekly digests and the weekly four-properties check (issue 5): node-cron
  * timers in every instance, slots and sends claimed in the database, deliveries through the job
- * queue. At start it catches up today's slots that were missed while the process was down.
+ * queue, and the pages' 督办 (a reminder sent now). At start it catches up today's slots that were
+ * missed while the process was down.
  */
-export function schedulesFeature(env: FeatureEnv): Feature {
+export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
   const { deps } = env;
   const cfg = env.config.schedules;
   const settings = env.settings.schedules;
@@ -32,6 +34,7 @@ export function schedulesFeature(env: FeatureEnv): Feature {
     name: 'schedules',
     // 查看全部 / a unit's button on reminders and digests without web pages (sent by the notify job).
     cardActions: [unitDetailAction({ timeZone: settings.timeZone, wakeJobs: env.wakeJobs })],
+    routes: URGE_ROUTES,
     jobs: [
       jobHandler({
         type: SCHEDULED_SEND_JOB,

@@ -6,7 +6,10 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { UNIT_ROLES } from '../../src/domain/units-people.js';
 import { grantRole } from '../../src/usecases/change-role.js';
+import type { FeatureModule } from '../../src/features.js';
+import type { PageRoute } from '../../src/http/page-routes.js';
 import { unitsFeature } from '../../src/wiring/filing.js';
+import { pagesFeature } from '../../src/wiring/pages.js';
 import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
@@ -170,6 +173,34 @@ describe('a bot started with a subset of the features', () => {
     await h.settle();
     const rows = await queryRows(h.db.db, sql`select 1 from materials where message_id = ${messageId}`);
     expect(rows).toHaveLength(0);
+  });
+
+  it('serves the page routes its features declare; two features declaring one route refuse to start', async () => {
+    // This subset has no pages feature: its sign-in page is not there.
+    expect((await fetch(`${h.bot.url}/auth/login`, { redirect: 'manual' })).status).toBe(404);
+    const route = (path: string, body: string): PageRoute => ({
+      method: 'GET',
+      path,
+      who: 'public',
+      summary: body,
+      handler: async (c) => {
+        c.koa.body = `${body} ${c.params.id ?? ''}`.trim();
+      },
+    });
+    const hello: FeatureModule = () => ({ name: 'hello', routes: [route('/hello/:id', '你好')] });
+    const bot = await startBot(h.config, { database: h.db, features: [pagesFeature, hello] });
+    try {
+      expect(await (await fetch(`${bot.url}/hello/7`)).text()).toBe('你好 7');
+      expect((await fetch(`${bot.url}/auth/login`, { redirect: 'manual' })).status).toBe(302);
+      // The archive feature's 编研 pages come with that feature only.
+      expect((await fetch(`${bot.url}/units/1/album`, { redirect: 'manual' })).status).toBe(404);
+    } finally {
+      await bot.stop();
+    }
+    const again: FeatureModule = () => ({ name: 'search-again', routes: [route('/search', '搜索')] });
+    await expect(startBot(h.config, { database: h.db, features: [pagesFeature, again] })).rejects.toThrow(
+      'page route "GET /search" is declared twice (features "pages" and "search-again")',
+    );
   });
 
   it('refuses to start when two features declare the same name', async () => {

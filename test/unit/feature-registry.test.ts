@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCardAction } from '../../src/domain/card-action-type.js';
 import { defineJob } from '../../src/domain/job-type.js';
-import { cardAction, jobHandler, type CommandDeclaration, type Feature } from '../../src/usecases/feature.js';
+import {
+  cardAction,
+  jobHandler,
+  type CommandDeclaration,
+  type Feature,
+  type RouteDeclaration,
+} from '../../src/usecases/feature.js';
 import { composeFeatures } from '../../src/usecases/feature-registry.js';
 
 const command = (name: string, words: string[]): CommandDeclaration => ({
@@ -29,9 +35,10 @@ describe('composeFeatures: one registry, duplicate names refused', () => {
     expect(composed.commands.commands.map((c) => c.name)).toEqual(['one', 'help']);
     expect([...composed.jobs.keys()]).toEqual(['thing']);
     expect(composed.cards.has('press')).toBe(true);
+    expect(composed.routes).toEqual([]);
   });
 
-  it.each<[string, Feature[], string]>([
+  it.each<[string, Feature<RouteDeclaration>[], string]>([
     ['feature', [{ name: 'a' }, { name: 'a' }], 'feature "a" is declared twice (features "a" and "a")'],
     [
       'command word',
@@ -61,6 +68,20 @@ describe('composeFeatures: one registry, duplicate names refused', () => {
         { name: 'b', cardActions: [cardAction({ type: ACTION, handle: async () => ({}) })] },
       ],
       'card action "press" is declared twice (features "a" and "b")',
+    ],
+    [
+      'page route (the same shape under another parameter name)',
+      [
+        { name: 'a', routes: [{ method: 'GET', path: '/units/:id' }] },
+        {
+          name: 'b',
+          routes: [
+            { method: 'POST', path: '/units/:id' },
+            { method: 'GET', path: '/units/:unit' },
+          ],
+        },
+      ],
+      'page route "GET /units/:unit" is declared twice (features "a" and "b")',
     ],
   ])('a duplicate %s fails with a clear message', (_kind, features, message) => {
     expect(() => composeFeatures(features)).toThrow(message);

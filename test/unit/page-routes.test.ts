@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { matchPageRoute, PAGE_ROUTES } from '../../src/http/page-routes.js';
+import {
+  BROWSING_ROUTES,
+  COMPILATION_ROUTES,
+  pageRouteTable,
+  SIGN_IN_ROUTES,
+  URGE_ROUTES,
+} from '../../src/http/page-routes.js';
+
+/** Every route the features declare (pages, archive, schedules). */
+const PAGE_ROUTES = [...SIGN_IN_ROUTES, ...BROWSING_ROUTES, ...COMPILATION_ROUTES, ...URGE_ROUTES];
+const table = pageRouteTable(PAGE_ROUTES);
+const matchPageRoute = (method: string, path: string) => table.match(method, path);
 
 describe('the declared page routes', () => {
   it('are unique by method and path, and only the sign-in steps are public', () => {

@@ -133,6 +133,12 @@ function kpis(items: [string, string][]): object {
 /** Height of one bar, and of the axes and margins, in px: the chart is as tall as its bars need. */
 const BAR_PX = 26;
 const AXES_PX = 60;
+/**
+ * Lark's chart `height` is `auto` (from `aspect_ratio`) or a fixed `[1,999]px`, which then overrides
+ * `aspect_ratio` (card JSON 2.0 chart component). MAX_BARS keeps us at 840 px; the clamp keeps a
+ * larger MAX_BARS from producing a height Lark refuses.
+ */
+const MAX_HEIGHT_PX = 999;
 
 /**
  * VChart horizontal bars of completeness, best at the top, as tall as the bars need (a phone shows
@@ -156,7 +162,7 @@ function chart(ranked: DigestUnitRow[], bars: number): object {
     : withTasks.map((r) => ({ unit: r.name, percent: r.percent }));
   return {
     tag: 'chart',
-    height: `${AXES_PX + BAR_PX * values.length}px`,
+    height: `${Math.min(MAX_HEIGHT_PX, AXES_PX + BAR_PX * values.length)}px`,
     chart_spec: {
       type: 'bar',
       direction: 'horizontal',

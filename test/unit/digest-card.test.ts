@@ -84,6 +84,8 @@ describe('digest card', () => {
       `⋯ 中间 ${200 - (values.length - 1)} 个从略 ⋯`,
     ]);
     expect(chart.height).toBe(`${60 + 26 * values.length}px`);
+    // Lark takes `auto` or a fixed [1,999]px (which overrides aspect_ratio, so none is sent).
+    expect(Number.parseInt(chart.height, 10)).toBeLessThanOrEqual(999);
     expect(chart.aspect_ratio).toBeUndefined();
     const table = card.body.elements.find((e: any) => e.tag === 'table');
     expect(table.page_size).toBeLessThanOrEqual(10);

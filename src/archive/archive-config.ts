@@ -8,6 +8,8 @@ import { AppError } from '../errors.js';
 export interface ArchiveConfig extends ArchivalCodeRules {
   fonds: ArchivalCodeRules['fonds'] & { name: string };
   secrecyDefault: string;
+  /** 机关代字 → 发文机关 (archive.yaml `issuers`), on top of the national ones built in. */
+  issuers: Record<string, string>;
   allowedFormats: string[];
   package: {
     transferringUnit: string;
@@ -48,6 +50,8 @@ const schema = z.object({
   /** Part of every 档号 and of file names: only a safe punctuation mark (or none). */
   yearSeparator: z.enum(['·', '-', '.', '_', '']).nullish(),
   secrecyDefault: z.string().nullish(),
+  /** 机关代字 of 文号 → 发文机关 (责任者 of received documents), e.g. 县政办发: 某县人民政府办公室. */
+  issuers: z.record(z.string().trim().min(1).max(16), z.string().trim().min(1)).nullish(),
   allowedFormats: z.array(z.string().trim().min(3)).min(1).nullish(),
   package: z
     .object({
@@ -110,6 +114,7 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
     pieceDigits: v.pieceDigits ?? 4,
     yearSeparator: v.yearSeparator ?? '·',
     secrecyDefault: v.secrecyDefault ?? '',
+    issuers: v.issuers ?? {},
     allowedFormats: v.allowedFormats ?? DEFAULT_ALLOWED_FORMATS,
     package: {
       transferringUnit: v.package?.transferringUnit ?? v.fonds.name,

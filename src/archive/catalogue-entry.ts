@@ -9,6 +9,8 @@ import {
 export interface CatalogueOptions {
   timeZone: string;
   secrecyDefault: string;
+  /** 机关代字 → 发文机关 (archive.yaml `issuers`). */
+  issuers?: Readonly<Record<string, string>>;
 }
 
 /** The catalogue fields of a record: defaults from task/unit/materials, what people entered wins. */

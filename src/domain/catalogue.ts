@@ -7,6 +7,7 @@
  */
 import type { ItemKind } from './archival-code.js';
 import { isoDate, yyyymmdd } from './catalogue-date.js';
+import { issuerOf } from './doc-issuer.js';
 import { describePhotoGroup, type PhotoDescription } from './photo-description.js';
 
 /** Widths in Excel character units: together 135, the printable width of A4 landscape at 100%. */
@@ -116,7 +117,7 @@ export function detectDocNumber(...texts: (string | null | undefined)[]): string
 
 export function buildCatalogueEntry(
   f: CatalogueItemFacts,
-  opts: { timeZone: string; secrecyDefault: string },
+  opts: { timeZone: string; secrecyDefault: string; issuers?: Readonly<Record<string, string>> },
 ): CatalogueEntry {
   const d = f.description ?? {};
   const sentFirst = [...f.materials].sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime())[0];
@@ -141,9 +142,13 @@ export function buildCatalogueEntry(
   }
   const photos = f.materials.filter((m) => m.kind === 'photo').length;
   const autoRemarks = f.kind === 'photo_group' ? `照片${photos}张` : '';
+  const docNumber =
+    given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName));
+  // A received document's 责任者 is the body its 文号 names (档发〔2016〕13号: 国家档案局), when known.
+  const issuer = f.kind === 'document' ? issuerOf(docNumber, opts.issuers) : undefined;
   return {
-    docNumber: given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName)),
-    responsible: given(d.responsible) ?? (f.unitOfficialName?.trim() || f.unitName),
+    docNumber,
+    responsible: given(d.responsible) ?? issuer ?? (f.unitOfficialName?.trim() || f.unitName),
     title: given(d.title) ?? title,
     date: given(d.date) ?? date,
     secrecy: given(d.secrecy) ?? opts.secrecyDefault,

@@ -98,7 +98,11 @@ async function checkClass(
   run: ClassRun,
 ): Promise<void> {
   const { db } = deps;
-  const opts = { timeZone: deps.timeZone, secrecyDefault: deps.config.secrecyDefault };
+  const opts = {
+    timeZone: deps.timeZone,
+    secrecyDefault: deps.config.secrecyDefault,
+    issuers: deps.config.issuers,
+  };
   await checkClassNumbering(db, cls, deps.config, run.report);
   for (let after = 0; ;) {
     const page = await listRecordsPage(db, recordScope, cls.classKey, after, PAGE);

@@ -82,7 +82,11 @@ export async function exportClass(
         { severity: 'warning' },
       ),
     );
-  const opts = { timeZone: ctx.timeZone, secrecyDefault: ctx.config.secrecyDefault };
+  const opts = {
+    timeZone: ctx.timeZone,
+    secrecyDefault: ctx.config.secrecyDefault,
+    issuers: ctx.config.issuers,
+  };
   ctx.xlsx.beginClass(cls);
   // Every 档号 of the class in the package is a row (withdrawn ones noted), so 序号 follows the page.
   let seq = 0;

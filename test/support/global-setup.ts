@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -60,13 +70,16 @@ const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/archive-bot-t
  */
 async function pgliteTemplate(): Promise<string> {
   const path = join(CACHE_DIR, `pglite-template-${templateKey()}.tar`);
-  if (existsSync(path)) return path;
+  if (existsSync(path)) {
+    markUsed(path);
+    return path;
+  }
   const client = await PGlite.create();
   try {
     await migrate(fromPglite(client));
     const dump = await client.dumpDataDir('none');
     mkdirSync(CACHE_DIR, { recursive: true });
-    for (const old of readdirSync(CACHE_DIR)) rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
+    pruneUnusedTemplates();
     // Write then rename: a concurrent run never reads a half-written template.
     const partial = `${path}.${process.pid}.partial`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
@@ -75,6 +88,31 @@ async function pgliteTemplate(): Promise<string> {
     await client.close();
   }
   return path;
+}
+
+/** A template is kept while some run used it in the last day (its mtime says when). */
+const KEEP_UNUSED_MS = 24 * 3600_000;
+
+function markUsed(path: string): void {
+  const now = new Date();
+  utimesSync(path, now, now);
+}
+
+/**
+ * Removes the templates no run used for a day. Other keys are not simply deleted: worktrees of this
+ * repository share node_modules, and a run on another branch (another migration) may be copying its
+ * template right now.
+ */
+function pruneUnusedTemplates(): void {
+  const cutoff = Date.now() - KEEP_UNUSED_MS;
+  for (const name of readdirSync(CACHE_DIR)) {
+    const path = join(CACHE_DIR, name);
+    // A template (with its unpacked folder), or what a killed run left half-written.
+    if (!name.endsWith('.tar') && !name.includes('.partial')) continue;
+    if (statSync(path).mtimeMs >= cutoff) continue;
+    rmSync(path, { recursive: true, force: true });
+    if (name.endsWith('.tar')) rmSync(path.replace(/\.tar$/, '.dir'), { recursive: true, force: true });
+  }
 }
 
 /**

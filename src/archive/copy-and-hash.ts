@@ -99,6 +99,46 @@ async function streamCopy(input: FileHandle, output: FileHandle | undefined): Pr
   return { sha256: hash.digest('hex'), size, head, tail };
 }
 
+/**
+ * The same as `copyAndHash` for bytes that arrive as a stream (a blob read from an object store):
+ * every chunk hashed and, when `dest` is given, written to the new file `dest` (never overwriting);
+ * memory stays at one chunk. A stream that fails removes the partial `dest`.
+ */
+export async function copyStreamAndHash(
+  source: AsyncIterable<Uint8Array>,
+  dest?: string,
+): Promise<FileProbe> {
+  const output = dest ? await open(dest, 'wx', 0o644) : undefined;
+  const hash = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  try {
+    for await (const piece of source) {
+      const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+      hash.update(chunk);
+      if (output) {
+        let off = 0;
+        while (off < chunk.length) off += (await output.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
+      if (size < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - size)]);
+      tail =
+        chunk.length >= TAIL
+          ? Buffer.from(chunk.subarray(chunk.length - TAIL))
+          : Buffer.concat([tail, chunk]).subarray(-TAIL);
+      size += chunk.length;
+    }
+    await output?.close();
+  } catch (err) {
+    if (output) {
+      await output.close().catch(() => {});
+      await unlink(dest!).catch(() => {});
+    }
+    throw err;
+  }
+  return { sha256: hash.digest('hex'), size, head, tail };
+}
+
 /** Reads `length` bytes at `position` (e.g. what a PDF's startxref points at). */
 export async function readAt(path: string, position: number, length: number): Promise<Buffer> {
   const fh = await open(path, 'r');

@@ -1,43 +1,73 @@
 import { parseArgs } from 'node:util';
 import { AppError, errorMessage } from '../errors.js';
 import { backupData } from '../ops/backup.js';
+import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
-import { loadCliSettings } from '../settings.js';
+import { loadCliSettings, type CliSettings } from '../settings.js';
+import { openBlobStore } from '../storage/open-blob-store.js';
 import type { StandaloneCliCommand } from './commands.js';
 
-const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR
+const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
   备份数据库和已存文件到一个新的空目录 DIR，附 SHA-256 清单（manifest-sha256.txt）。
-  内置数据库（PGlite）：请先停止机器人。PostgreSQL：用 pg_dump，机器人可以继续运行。`;
+  内置数据库（PGlite）：请先停止机器人。PostgreSQL：用 pg_dump，机器人可以继续运行。
+  文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt），文件留在存储桶；
+  加 --include-files 把每个文件核对后复制进备份。`;
 const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
-  先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。`;
+  先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
+  只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在。`;
 
-function option(args: string[], name: string, usage: string): string {
+function parse(args: string[], name: string, usage: string, flags: string[] = []) {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { [name]: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        [name]: { type: 'string' },
+        ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])),
+      },
+    }));
   } catch (err) {
     throw new AppError('usage', `${errorMessage(err)}\n${usage}`);
   }
   const value = values[name];
   if (typeof value !== 'string' || !value) throw new AppError('usage', usage);
-  return value;
+  return { value, flags: values as Record<string, unknown> };
+}
+
+/** The bucket when BLOB_STORE=s3 (its files are backed up through the port), else undefined. */
+function objectStoreOf(settings: CliSettings) {
+  const config = settings.blobStore;
+  if (config.kind !== 's3') return undefined;
+  return { blobs: openBlobStore(settings, { minFreeBytes: 0 }).blobs, name: s3TargetName(config) };
 }
 
 /** `npm run cli -- backup --out DIR` */
 export const backupCommand: StandaloneCliCommand = {
-  summary: 'back up the database and stored files (--out DIR)',
+  summary: 'back up the database and stored files (--out DIR [--include-files])',
   standalone: async (args, { env, out }) => {
-    const dir = option(args, 'out', BACKUP_USAGE);
-    const { dataDir, databaseUrl } = loadCliSettings(env);
+    const { value: dir, flags } = parse(args, 'out', BACKUP_USAGE, ['include-files']);
+    const settings = loadCliSettings(env);
+    const objectStore = objectStoreOf(settings);
+    if (flags['include-files'] && !objectStore)
+      throw new AppError(
+        'usage',
+        `--include-files 只用于存储桶（BLOB_STORE=s3）：本地文件总是备份\n${BACKUP_USAGE}`,
+      );
     const info = await backupData({
-      dataDir,
-      databaseUrl,
+      dataDir: settings.dataDir,
+      databaseUrl: settings.databaseUrl,
       out: dir,
       now: new Date(),
+      objectStore,
+      includeFiles: flags['include-files'] === true,
     });
+    const files =
+      info.store && !info.store.filesIncluded
+        ? `${info.files} 个，留在存储桶 ${info.store.name}（未复制，清单 blobs-sha256.txt；要复制请加 --include-files）`
+        : `${info.files} 个，${(info.bytes / 1024 / 1024).toFixed(1)} MB`;
     out(
-      `备份完成：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${info.files} 个，${(info.bytes / 1024 / 1024).toFixed(1)} MB\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）`,
+      `备份完成：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）`,
     );
   },
 };
@@ -46,11 +76,16 @@ export const backupCommand: StandaloneCliCommand = {
 export const restoreCommand: StandaloneCliCommand = {
   summary: 'restore a backup into an empty data folder (--from DIR)',
   standalone: async (args, { env, out }) => {
-    const dir = option(args, 'from', RESTORE_USAGE);
-    const { dataDir, databaseUrl } = loadCliSettings(env);
-    const info = await restoreData({ from: dir, dataDir, databaseUrl });
+    const { value: dir } = parse(args, 'from', RESTORE_USAGE);
+    const settings = loadCliSettings(env);
+    const { dataDir, databaseUrl } = settings;
+    const objectStore = objectStoreOf(settings);
+    const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore });
+    const files = objectStore
+      ? `${info.files} 个，都在存储桶 ${objectStore.name}`
+      : `${info.files} 个，全部核对无误`;
     out(
-      `恢复完成：${dataDir}（备份时间 ${info.createdAt}，版本 ${info.version}）\n  文件：${info.files} 个，全部核对无误\n  下一步：npm run verify 做四性检测，然后启动机器人`,
+      `恢复完成：${dataDir}（备份时间 ${info.createdAt}，版本 ${info.version}）\n  文件：${files}\n  下一步：npm run verify 做四性检测，然后启动机器人`,
     );
   },
 };

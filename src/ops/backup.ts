@@ -7,18 +7,23 @@ import { fromPglite, openPostgres, type Db } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { appliedMigrations, type AppliedMigrations } from '../db/migration-state.js';
 import { AppError, errorMessage } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import { APP_VERSION } from '../version.js';
 import { listFiles, writeManifest } from './backup-manifest.js';
+import { BLOB_LIST, copyStoreFiles, writeBlobList } from './backup-object-store.js';
 
 /** backup.json: what a backup holds, read by restore before anything is written. */
 export interface BackupInfo {
-  format: 1;
+  /** 2: the files are not in the backup, they stay in the object store (older programs refuse it). */
+  format: 1 | 2;
   version: string;
   createdAt: string;
   database: 'pglite' | 'postgres';
   migrations: AppliedMigrations;
   files: number;
   bytes: number;
+  /** Set when the files were in an object store (BLOB_STORE=s3); absent: DATA_DIR/files. */
+  store?: { kind: 's3'; name: string; filesIncluded: boolean };
 }
 
 export const BACKUP_INFO = 'backup.json';
@@ -30,13 +35,18 @@ export interface BackupInput {
   databaseUrl?: string;
   out: string;
   now: Date;
+  /** The configured store when it is an object store (BLOB_STORE=s3), and a name for it. */
+  objectStore?: { blobs: BlobStore; name: string };
+  /** Object store only: copy every file into the backup (else only list the blobs). */
+  includeFiles?: boolean;
 }
 
 /**
  * Writes a backup folder: the database (PGlite: its own dump of the data folder, taken while this
  * process holds the folder lock, so the bot must be stopped; PostgreSQL: `pg_dump`, a consistent
- * snapshot while the bot runs), then the stored files, then backup.json and a SHA-256 manifest.
- * The database comes first: every file a dumped row names is already on disk when it is copied.
+ * snapshot while the bot runs), then the stored files (DATA_DIR/files copied; an object store's
+ * blobs listed, or copied with `includeFiles`), then backup.json and a SHA-256 manifest.
+ * The database comes first: every file a dumped row names is already stored when it is copied or listed.
  */
 export async function backupData(input: BackupInput): Promise<BackupInfo> {
   if (existsSync(input.out) && (await readdir(input.out)).length > 0)
@@ -48,15 +58,20 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
   const migrations = input.databaseUrl
     ? await dumpPostgres(input.databaseUrl, join(input.out, POSTGRES_DUMP))
     : await dumpPglite(join(input.dataDir, 'pglite'), join(input.out, PGLITE_DUMP));
-  const { files, bytes } = await copyStoredFiles(join(input.dataDir, 'files'), join(input.out, 'files'));
+  const store = input.objectStore;
+  const { files, bytes } = store
+    ? await backupObjectStore(store.blobs, input.out, input.includeFiles ?? false)
+    : await copyStoredFiles(join(input.dataDir, 'files'), join(input.out, 'files'));
+  const listedOnly = store !== undefined && !input.includeFiles;
   const info: BackupInfo = {
-    format: 1,
+    format: listedOnly ? 2 : 1,
     version: APP_VERSION,
     createdAt: input.now.toISOString(),
     database: input.databaseUrl ? 'postgres' : 'pglite',
     migrations,
     files,
     bytes,
+    ...(store ? { store: { kind: 's3', name: store.name, filesIncluded: !listedOnly } } : {}),
   };
   await writeFile(join(input.out, BACKUP_INFO), `${JSON.stringify(info, null, 2)}\n`);
   await writeManifest(input.out);
@@ -106,6 +121,29 @@ async function dumpPostgres(url: string, file: string): Promise<AppliedMigration
     );
   if (res.status !== 0) throw new AppError('pg_dump_failed', `pg_dump 失败：${res.stderr.trim()}`);
   return migrations;
+}
+
+/**
+ * An object store's files: by default listed (BLOB_LIST; the bucket keeps them, with its own
+ * replication or versioning), with `includeFiles` copied through the port into files/ (verified;
+ * a damaged or vanished object fails the backup, naming every one).
+ */
+async function backupObjectStore(
+  blobs: BlobStore,
+  out: string,
+  includeFiles: boolean,
+): Promise<{ files: number; bytes: number }> {
+  if (!includeFiles) return { files: await writeBlobList(blobs, join(out, BLOB_LIST)), bytes: 0 };
+  const r = await copyStoreFiles(blobs, join(out, 'files'));
+  if (r.damaged.length > 0)
+    throw new AppError(
+      'backup_store_damaged',
+      `备份未完成：存储桶里 ${r.damaged.length} 个文件已损坏或不见了（npm run verify 可查出对应的件）：\n${r.damaged
+        .slice(0, 20)
+        .map((k) => `  - ${k}`)
+        .join('\n')}`,
+    );
+  return r;
 }
 
 /** Copies DATA_DIR/files (but writes in progress, tmp/). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -24,7 +24,9 @@ export interface MigrateResult {
 }
 
 /** Where a store's files are, as the journal and the marker name it (never the credentials). */
-const targetName = (s: S3Settings) => `s3://${s.bucket}/${s.prefix} at ${s.endpoint ?? `AWS ${s.region}`}`;
+/** How a bucket is named to operators: s3://bucket/prefix at the endpoint. */
+export const s3TargetName = (s: S3Settings) =>
+  `s3://${s.bucket}/${s.prefix} at ${s.endpoint ?? `AWS ${s.region}`}`;
 
 /**
  * Copies every stored file of DATA_DIR/files (blobs and thumbnails) into the bucket, verifying each:
@@ -46,11 +48,12 @@ export async function migrateBlobsToS3(o: {
   const source = new LocalBlobStore(root, { minFreeBytes: 0 });
   const keys: string[] = [];
   for await (const page of source.listBlobs()) keys.push(...page);
-  const thumbs = (await readdir(join(root, 'thumbs')).catch(() => [] as string[])).map((n) => `thumbs/${n}`);
+  const thumbs: string[] = [];
+  for await (const page of source.listDerived()) thumbs.push(...page);
   let bytes = 0;
   for (const k of [...keys, ...thumbs]) bytes += (await source.stat(k))?.sizeBytes ?? 0;
   const journalPath = join(root, 'migrate-s3.journal');
-  const journal = await readJournal(journalPath, targetName(o.s3));
+  const journal = await readJournal(journalPath, s3TargetName(o.s3));
   const result: MigrateResult = {
     files: keys.length,
     thumbnails: thumbs.length,
@@ -64,7 +67,7 @@ export async function migrateBlobsToS3(o: {
 
   const target = new S3BlobStore(o.s3, { spoolDir: join(o.dataDir, 's3-spool'), minFreeBytes: 0 });
   await target.checkReachable();
-  if (journal.size === 0) await writeFile(journalPath, `# ${targetName(o.s3)}\n`);
+  if (journal.size === 0) await writeFile(journalPath, `# ${s3TargetName(o.s3)}\n`);
   const todo = [...keys, ...thumbs].filter((k) => !journal.has(k));
   await runPool(todo, o.concurrency ?? 4, async (key) => {
     try {
@@ -79,7 +82,7 @@ export async function migrateBlobsToS3(o: {
   if (result.failed.length === 0) {
     await writeFile(
       join(root, MOVED_MARKER),
-      `${JSON.stringify({ to: targetName(o.s3), files: keys.length, thumbnails: thumbs.length, at: new Date().toISOString() }, null, 2)}\n`,
+      `${JSON.stringify({ to: s3TargetName(o.s3), files: keys.length, thumbnails: thumbs.length, at: new Date().toISOString() }, null, 2)}\n`,
     );
     result.switched = true;
   }
@@ -102,7 +105,7 @@ async function copyBlob(source: BlobStore, target: S3BlobStore, key: string): Pr
 }
 
 /** A thumbnail (named by its original's hash, not its own): copied, read back byte for byte. */
-async function copyDerived(source: BlobStore, target: S3BlobStore, key: string): Promise<void> {
+async function copyDerived(source: LocalBlobStore, target: S3BlobStore, key: string): Promise<void> {
   const bytes = await readFile(source.pathOf(key));
   await target.putDerived(key, bytes);
   const back = createHash('sha256');

@@ -8,13 +8,17 @@ import { openPostgres, queryRows } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { AppError, errorMessage } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
 import { listFiles, verifyManifest } from './backup-manifest.js';
+import { BLOB_LIST, missingFromStore } from './backup-object-store.js';
 
 export interface RestoreInput {
   from: string;
   dataDir: string;
   databaseUrl?: string;
+  /** The configured store when it is an object store (BLOB_STORE=s3). */
+  objectStore?: { blobs: BlobStore; name: string };
 }
 
 /**
@@ -43,6 +47,7 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
     throw new AppError('backup_kind', '这是 PostgreSQL 的备份：请设置 DATABASE_URL（一个空数据库）再恢复');
   await refuseNonEmptyDir(input.dataDir);
   if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
+  await checkFilesTarget(input, info);
 
   if (info.database === 'pglite')
     await loadPglite(join(input.from, PGLITE_DUMP), join(input.dataDir, 'pglite'));
@@ -57,6 +62,37 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   return info;
 }
 
+/**
+ * Where the files go. A backup that holds them restores them into DATA_DIR/files (a local store);
+ * one that only lists them (an object store's backup without --include-files) needs that store
+ * configured, holding every blob it lists.
+ */
+async function checkFilesTarget(input: RestoreInput, info: BackupInfo): Promise<void> {
+  const listedOnly = info.store !== undefined && !info.store.filesIncluded;
+  if (!listedOnly) {
+    if (input.objectStore)
+      throw new AppError(
+        'backup_has_files',
+        '这个备份里有文件：请用 BLOB_STORE=local 恢复到 DATA_DIR/files（之后可以用 storage migrate --to s3 迁到存储桶）',
+      );
+    return;
+  }
+  if (!input.objectStore)
+    throw new AppError(
+      'backup_needs_store',
+      `这个备份不含文件，文件在存储桶 ${info.store!.name}：请设置 BLOB_STORE=s3 和 S3_* 指向它，再恢复`,
+    );
+  const missing = await missingFromStore(input.objectStore.blobs, join(input.from, BLOB_LIST));
+  if (missing.length > 0)
+    throw new AppError(
+      'backup_store_incomplete',
+      `存储桶 ${input.objectStore.name} 里缺少备份清单上的 ${missing.length} 个文件，什么也没有恢复：\n${missing
+        .slice(0, 20)
+        .map((k) => `  - ${k}`)
+        .join('\n')}`,
+    );
+}
+
 async function readInfo(dir: string): Promise<BackupInfo> {
   let info: BackupInfo;
   try {
@@ -67,7 +103,7 @@ async function readInfo(dir: string): Promise<BackupInfo> {
       `${dir} 不是可用的备份（读不了 ${BACKUP_INFO}：${errorMessage(err)}）`,
     );
   }
-  if (info.format !== 1)
+  if (info.format !== 1 && info.format !== 2)
     throw new AppError(
       'backup_newer_schema',
       `备份格式 ${String(info.format)} 不认识：请用更新版本的程序恢复`,

@@ -24,10 +24,10 @@ export interface BlobStore {
    * for libraries that need a path).
    */
   localPath(storageKey: string): string | undefined;
-  /** Filesystem path of a stored key (local store only; others throw). Only the export uses it still. */
-  pathOf(storageKey: string): string;
   /** Every stored blob's key (`blobs/ab/cd/<name>`), a page at a time (flat memory; the 四性 orphan check). */
   listBlobs(): AsyncIterable<string[]>;
+  /** Every derived key (`thumbs/<sha256>.jpg`), a page at a time (backup and migration copy them). */
+  listDerived(): AsyncIterable<string[]>;
   /** Stores derived bytes (thumbnails: `thumbs/<sha256>.jpg`) atomically under `key`; returns the key. */
   putDerived(key: string, bytes: Uint8Array): Promise<string>;
   /** Bytes available to us on the storage. */

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, open, readdir, rename, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  rename,
+  stat,
+  statfs,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
@@ -71,6 +82,25 @@ export class LocalBlobStore implements BlobStore {
         if (names.length > 0) yield names.map((n) => `blobs/${a}/${b}/${n}`);
       }
     }
+  }
+
+  /** `thumbs/` read through a directory handle, 1,000 names a page (flat memory). */
+  async *listDerived(): AsyncIterable<string[]> {
+    const dir = await opendir(join(this.rootDir, 'thumbs')).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!dir) return;
+    let page: string[] = [];
+    for await (const e of dir) {
+      if (!e.isFile()) continue;
+      page.push(`thumbs/${e.name}`);
+      if (page.length === 1000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   async exists(storageKey: string): Promise<boolean> {

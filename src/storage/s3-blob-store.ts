@@ -136,12 +136,16 @@ export class S3BlobStore implements BlobStore {
     return undefined;
   }
 
-  pathOf(storageKey: string): string {
-    throw new AppError('no_local_path', `${storageKey} is in the object store, not on this machine`);
+  listBlobs(): AsyncIterable<string[]> {
+    return this.listUnder('blobs/');
   }
 
-  async *listBlobs(): AsyncIterable<string[]> {
-    const prefix = `${this.settings.prefix}blobs/`;
+  listDerived(): AsyncIterable<string[]> {
+    return this.listUnder('thumbs/');
+  }
+
+  private async *listUnder(folder: string): AsyncIterable<string[]> {
+    const prefix = `${this.settings.prefix}${folder}`;
     let token: string | undefined;
     do {
       const page = await this.client

@@ -4,6 +4,7 @@ import { catalogueEntryOf } from '../archive/catalogue-entry.js';
 import type { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import type { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
 import type { FileCopier } from '../archive/copy-pool.js';
+import { copyStreamAndHash } from '../archive/copy-and-hash.js';
 import { fileExtensionOf } from '../archive/file-extension.js';
 import { itemMetadataXml, type PackagedFile } from '../archive/item-metadata-xml.js';
 import type { Progress } from '../archive/progress.js';
@@ -23,8 +24,8 @@ import { failure, type ReportBuilder } from '../domain/four-properties.js';
 import { photoEntriesOf, type PhotoEntry } from '../domain/photo-entries.js';
 import { seeAlsoOf } from '../domain/see-also.js';
 import { yyyymmdd } from '../domain/catalogue-date.js';
-import { errorMessage } from '../errors.js';
-import type { BlobStore } from '../ports/blob-store.js';
+import { errorMessage, resourceProblem } from '../errors.js';
+import { BlobNotFoundError, type BlobStore } from '../ports/blob-store.js';
 import { checkFile, type FileCheckContext, type FileRef } from './check-four-properties-file.js';
 import { opusToWav } from '../archive/opus-to-wav.js';
 import { rm } from 'node:fs/promises';
@@ -199,10 +200,14 @@ async function exportFile(
   const dest = await ctx.bag.payloadPath(rel);
   let probe;
   try {
-    probe = await ctx.copier.copy(ctx.blobs.pathOf(m.storageKey), dest);
+    probe = await copyStored(ctx, m.storageKey, dest);
   } catch (err) {
+    // A store that is down is not a fact about the file: the export fails whole (and is retried).
+    if (resourceProblem(err)) throw err;
     ctx.report.checked('authenticity');
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' && (err as any).path !== dest;
+    const missing =
+      err instanceof BlobNotFoundError ||
+      ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as any).path !== dest);
     ctx.report.add(
       missing
         ? failure('file_missing', '存储中找不到该文件，未放入移交包', ref)
@@ -271,4 +276,17 @@ async function writeWavCopy(
       durationMs: wav.durationMs,
     },
   };
+}
+
+/**
+ * Copies a stored file into the package, hashing the bytes written: a file the store keeps on this
+ * machine goes through the copier's threads; any other (an object store) streams through the port.
+ * The read is not verified on the way (`verify: false`): the hash of what was written is compared
+ * with the one recorded at capture by checkFile, so a damaged file is named in the report (and
+ * makes the package a 预检包) exactly as on the local disk, instead of breaking off the copy.
+ */
+function copyStored(ctx: RecordsExportContext, storageKey: string, dest: string) {
+  const local = ctx.blobs.localPath(storageKey);
+  if (local !== undefined) return ctx.copier.copy(local, dest);
+  return copyStreamAndHash(ctx.blobs.openRead(storageKey, { verify: false }), dest);
 }

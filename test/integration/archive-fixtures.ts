@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { parseArchiveConfig, type ArchiveConfig } from '../../src/archive/archive-config.js';
 import { queryRows, type Db } from '../../src/db/client.js';
+import type { BlobStore } from '../../src/ports/blob-store.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -86,10 +87,10 @@ export interface FixtureFile {
   sentAt?: Date;
 }
 
-export interface ArchiveFixture {
+export interface ArchiveFixture<B extends BlobStore = LocalBlobStore> {
   tdb: TestDb;
   db: Db;
-  blobs: LocalBlobStore;
+  blobs: B;
   dataDir: string;
   clock: ManualClock;
   config: ArchiveConfig;
@@ -105,15 +106,25 @@ export interface ArchiveFixture {
 
 let seq = 0;
 
-/** 县 X → 镇 T1 → 村 V1, V2; a 2025 campaign with a document task and a photo task in V1. */
-export async function createArchiveFixture(): Promise<ArchiveFixture> {
+/**
+ * 县 X → 镇 T1 → 村 V1, V2; a 2025 campaign with a document task and a photo task in V1. Files go
+ * to DATA_DIR/files, or to the store `openStore(dataDir)` makes (an S3 store on s3rver).
+ */
+export async function createArchiveFixture(): Promise<ArchiveFixture>;
+export async function createArchiveFixture<B extends BlobStore>(options: {
+  openStore: (dataDir: string) => B;
+}): Promise<ArchiveFixture<B>>;
+export async function createArchiveFixture(
+  options: { openStore?: (dataDir: string) => BlobStore } = {},
+): Promise<ArchiveFixture<BlobStore>> {
   const tdb = await createTestDb();
   const db = tdb.db;
   const dataDir = mkdtempSync(join(tmpdir(), 'archive-test-'));
-  const blobs = new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 });
+  const blobs =
+    options.openStore?.(dataDir) ?? new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 });
   const clock = new ManualClock('2026-01-10T09:00:00+08:00');
   const now = clock.now();
-  const unit: ArchiveFixture['unit'] = {} as never;
+  const unit: ArchiveFixture<BlobStore>['unit'] = {} as never;
   for (const [code, name, kind, parent] of [
     ['X', '测试县', 'county', null],
     ['T1', '甲镇', 'township', 'X'],
@@ -140,7 +151,7 @@ export async function createArchiveFixture(): Promise<ArchiveFixture> {
     sql`insert into campaigns (code, title, checklist_code, checklist_version, year, deadline, created_at, created_by)
         values ('JZFP2025', '2025年度', 'small', 1, 2025, ${now}, ${now}, 'cli') returning id::int as id`,
   );
-  const task = {} as ArchiveFixture['task'];
+  const task = {} as ArchiveFixture<BlobStore>['task'];
   for (const [key, unitKey, code, title, cls, retention, kinds, pos] of [
     ['doc', 'V1', 'C01', '村两委会议记录', '综合类', 'D30', '{document}', 1],
     ['photo', 'V1', 'C02', '识别公示照片', '精准识别类', 'Y', '{photo}', 2],
@@ -156,7 +167,7 @@ export async function createArchiveFixture(): Promise<ArchiveFixture> {
     task[key] = Number(t!.id);
   }
 
-  const fileItem: ArchiveFixture['fileItem'] = async (taskId, files, opts = {}) => {
+  const fileItem: ArchiveFixture<BlobStore>['fileItem'] = async (taskId, files, opts = {}) => {
     const sender = opts.sender ?? 'ou_officer';
     const materialIds: number[] = [];
     for (const f of files) {

@@ -127,7 +127,7 @@ describe('capture: downloads survive faults, restarts and big files', () => {
     await afterBackoff();
     const [m] = await materialsOf(h.db.db, id);
     expect(m).toMatchObject({ status: 'stored', sha256: sha256(bytes), size_bytes: 2 * MB });
-    expect(statSync(h.bot.blobs.pathOf(m!.storage_key!)).size).toBe(2 * MB);
+    expect(statSync(h.bot.blobs.localPath(m!.storage_key!)!).size).toBe(2 * MB);
   });
 
   it('a bot stopped mid-download resumes after the restart and stores the file once', async () => {
@@ -230,7 +230,7 @@ describe('capture: downloads survive faults, restarts and big files', () => {
     await h.settle();
     const [m] = await materialsOf(h.db.db, id);
     expect(m).toMatchObject({ status: 'stored', sha256: sha256(bytes), size_bytes: 150 * MB, attempts: 1 });
-    expect(statSync(h.bot.blobs.pathOf(m!.storage_key!)).size).toBe(150 * MB);
+    expect(statSync(h.bot.blobs.localPath(m!.storage_key!)!).size).toBe(150 * MB);
     const calls = downloadsOf(h.fake, key);
     expect(calls).toHaveLength(Math.ceil(150 / 8));
     expect(calls.every((c) => /^bytes=\d+-\d+$/.test(String(c.headers.range)))).toBe(true);

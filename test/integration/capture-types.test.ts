@@ -196,7 +196,7 @@ describe('capture: every message type becomes the right materials', () => {
     const [m] = await materialsOf(h.db.db, ev.event.message.message_id);
     expect(m).toMatchObject({ status: 'stored', original_name: hostile, kind: 'photo' });
     const store = resolve(h.dataDir, 'files');
-    const path = h.bot.blobs.pathOf(m!.storage_key!);
+    const path = h.bot.blobs.localPath(m!.storage_key!)!;
     expect(path.startsWith(store + sep)).toBe(true);
     expect(basename(path)).toBe(m!.sha256);
     expect(filesUnder(h.dataDir).filter((p) => /passwd/.test(p))).toEqual([]);

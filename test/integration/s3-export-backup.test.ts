@@ -1,0 +1,246 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runArchiveCommand } from '../../src/cli/archive.js';
+import { loadBaseConfig } from '../../src/config.js';
+import { queryRows } from '../../src/db/client.js';
+import { thumbnailKeyOf } from '../../src/ports/blob-store.js';
+import { openBlobStore } from '../../src/storage/open-blob-store.js';
+import type { S3BlobStore } from '../../src/storage/s3-blob-store.js';
+import { repoRoot, runCli } from '../support/bot-process.js';
+import { withDatabase } from '../support/global-setup.js';
+import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const hasPgTools = spawnSync('pg_dump', ['--version']).status === 0;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** An empty PostgreSQL database for a restore (dropped with the test run's other databases). */
+async function emptyPgDatabase(): Promise<string> {
+  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  return withDatabase(pgUrl!, name);
+}
+
+/**
+ * A deployment whose files are in an S3-compatible store (s3rver), through the compiled CLI: the
+ * 移交 package is written from the bucket (every hash in 数字摘要清单 verifies, the originals byte for
+ * byte; a damaged object makes a 预检包 naming it), the 四性 check passes, and backup works both ways —
+ * by default the database plus a list of the bucket's blobs (restore needs that bucket and checks it
+ * holds them), with --include-files the files copied into the backup (restored as a local store).
+ */
+describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-s3-export-'));
+  let s3: LocalS3;
+  let f: ArchiveFixture<S3BlobStore>;
+  let env: Record<string, string>;
+  const originals: Record<string, Buffer> = {};
+
+  const cli = (args: string[], over: Record<string, string> = {}, script = 'main.js') =>
+    runCli(
+      args,
+      { ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'), TZ: 'Asia/Shanghai', ...env, ...over },
+      { cwd: tmp, script },
+    );
+  const fourProperties = async (over: Record<string, string>) => {
+    const res = await cli(
+      ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)],
+      over,
+      'verify.js',
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    return res.stdout.split('\n').filter((l) => l.startsWith('四性检测'));
+  };
+  const storageKeys = () =>
+    queryRows<{ key: string; kind: string }>(
+      f.db,
+      sql`select storage_key as key, kind from materials where status = 'stored' order by id`,
+    );
+  let before: string[];
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    f = await createArchiveFixture({
+      openStore: (dataDir) =>
+        openBlobStore({
+          dataDir,
+          blobStore: loadBaseConfig({ ...s3.env('county/'), DATA_DIR: dataDir }).blobStore,
+        }).blobs as S3BlobStore,
+    });
+    env = { ...s3.env('county/'), DATA_DIR: f.dataDir, ...(pgUrl ? { DATABASE_URL: f.tdb.url! } : {}) };
+    originals.pdf = minimalPdf(2);
+    originals.photo = await photoJpeg();
+    await f.fileItem(f.task.doc, [{ bytes: originals.pdf, kind: 'document', mime: 'application/pdf' }]);
+    await f.fileItem(f.task.photo, [{ bytes: originals.photo, kind: 'photo', mime: 'image/jpeg' }]);
+    await f.blobs.putDerived(thumbnailKeyOf(sha256(originals.photo)), Buffer.from('thumbnail bytes'));
+    await runArchiveCommand(['confirm', '--unit', 'V1', '--year', '2025'], {
+      db: f.db,
+      env,
+      out: () => {},
+    });
+    if (!pgUrl) {
+      const dump = await (f.db as any).$client.dumpDataDir('none');
+      const onDisk = await PGlite.create(join(f.dataDir, 'pglite'), {
+        loadDataDir: new Blob([await dump.arrayBuffer()]),
+      });
+      await onDisk.close();
+    }
+    // Nothing of the files is on this machine: DATA_DIR/files does not exist.
+    expect(existsSync(join(f.dataDir, 'files'))).toBe(false);
+    before = await fourProperties({});
+    expect(before[0]).toMatch(/^四性检测：通过（2 条，2 个文件）/);
+  }, 300_000);
+  afterAll(async () => {
+    await f?.close();
+    await s3?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'exports a 移交 package from the bucket: every hash in 数字摘要清单 verifies, originals byte for byte',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const out = join(tmp, 'package');
+      const res = await cli(['--unit', 'V1', '--year', '2025', '--out', out], {}, 'export.js');
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('四性检测：通过');
+      const list = readFileSync(join(out, '其他', '数字摘要清单.TXT'), 'utf8')
+        .split('\r\n')
+        .filter((l) => /^[0-9a-f]{64} {2}/.test(l))
+        .map((l) => [l.slice(0, 64), l.slice(66)] as const);
+      const packaged = list.filter(([, rel]) => rel.startsWith('电子档案/') && !rel.endsWith('.xml'));
+      expect(packaged.map(([hash]) => hash).sort()).toEqual(
+        [sha256(originals.pdf!), sha256(originals.photo!)].sort(),
+      );
+      for (const [hash, rel] of list) expect(sha256(readFileSync(join(out, rel))), rel).toBe(hash);
+    },
+  );
+
+  it(
+    "backs up the database and the list of the bucket's blobs; restores against the same bucket",
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const backup = join(tmp, 'backup-listed');
+      const res = await cli(['backup', '--out', backup]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(/文件：2 个，留在存储桶 s3:\/\/archive\/county\//);
+      expect(existsSync(join(backup, 'files'))).toBe(false);
+      const keys = (await storageKeys()).map((k) => k.key).sort();
+      expect(readFileSync(join(backup, 'blobs-sha256.txt'), 'utf8')).toBe(
+        keys.map((k) => `${k.slice(-64)}  ${k}\n`).join(''),
+      );
+      expect(readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8')).toContain('  blobs-sha256.txt\n');
+      expect(JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8'))).toMatchObject({
+        format: 2,
+        files: 2,
+        store: { kind: 's3', filesIncluded: false },
+      });
+
+      // Without the bucket configured the restore says where the files are and writes nothing.
+      const target = join(tmp, 'restored-listed');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
+      const local = await cli(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
+      expect(local.code).toBe(1);
+      expect(local.stderr).toContain('这个备份不含文件，文件在存储桶 s3://archive/county/');
+      expect(existsSync(target)).toBe(false);
+
+      const restored = await cli(['restore', '--from', backup], targetEnv);
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(restored.stdout).toContain('文件：2 个，都在存储桶');
+      expect(await fourProperties(targetEnv)).toEqual(before);
+    },
+  );
+
+  it(
+    'with --include-files copies every blob and thumbnail, verified; restored as a local store',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const backup = join(tmp, 'backup-files');
+      const res = await cli(['backup', '--out', backup, '--include-files']);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const manifest = readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8');
+      for (const { key } of await storageKeys())
+        expect(manifest).toContain(`${key.slice(-64)}  files/${key}\n`);
+      expect(manifest).toContain(`  files/${thumbnailKeyOf(sha256(originals.photo!))}\n`);
+
+      const target = join(tmp, 'restored-files');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
+      // Files in the backup go to DATA_DIR/files: restoring them "into" a bucket is refused.
+      const intoBucket = await cli(['restore', '--from', backup], targetEnv);
+      expect(intoBucket.code).toBe(1);
+      expect(intoBucket.stderr).toContain('这个备份里有文件：请用 BLOB_STORE=local');
+      const restored = await cli(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(readdirSync(join(target, 'files'))).toEqual(expect.arrayContaining(['blobs', 'thumbs']));
+      expect(await fourProperties({ ...targetEnv, BLOB_STORE: 'local' })).toEqual(before);
+    },
+  );
+
+  it(
+    'a damaged object: the export is a 预检包 naming it, --include-files refuses; a vanished one stops the restore',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const listed = join(tmp, 'backup-before-damage');
+      expect((await cli(['backup', '--out', listed])).code).toBe(0);
+      const pdfKey = (await storageKeys()).find((k) => k.kind === 'document')!.key;
+      const damaged = Buffer.from(originals.pdf!);
+      damaged[20] = damaged[20]! ^ 0x01;
+      await f.blobs.client.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: `county/${pdfKey}`, Body: damaged }),
+      );
+
+      const out = join(tmp, 'package-damaged');
+      const exported = await cli(['--unit', 'V1', '--year', '2025', '--out', out], {}, 'export.js');
+      expect(exported.code).toBe(1);
+      expect(exported.stdout).toContain('预检包');
+      const report = JSON.parse(readFileSync(join(out, '其他', '四性检测报告.json'), 'utf8'));
+      const mismatch = report.failures.filter((x: any) => x.check === 'hash_mismatch');
+      expect(mismatch).toHaveLength(1);
+      expect(mismatch[0].message).toContain(sha256(damaged));
+      expect(mismatch[0].archivalCode).toMatch(/WS/);
+
+      const copy = await cli(['backup', '--out', join(tmp, 'backup-damaged'), '--include-files']);
+      expect(copy.code).toBe(1);
+      expect(copy.stderr).toContain('备份未完成：存储桶里 1 个文件已损坏或不见了');
+      expect(copy.stderr).toContain(pdfKey);
+
+      await f.blobs.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `county/${pdfKey}` }));
+      const target = join(tmp, 'restored-vanished');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const res = await cli(['restore', '--from', listed], {
+        DATA_DIR: target,
+        ...(targetUrl ? { DATABASE_URL: targetUrl } : {}),
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('里缺少备份清单上的 1 个文件，什么也没有恢复');
+      expect(res.stderr).toContain(pdfKey);
+      expect(existsSync(target)).toBe(false);
+    },
+  );
+});

@@ -18,7 +18,8 @@ import { AppError } from '../errors.js';
 import { DiskFullError, storeWriteError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
 import { isGone, selfIdentity } from '../process-identity.js';
 import { fsyncDir } from './fsync-dir.js';
-import { LocalBlobWriter } from './local-blob-writer.js';
+import { placeBlob } from './local-blob-writer.js';
+import { SpoolBlobWriter } from './spool-blob-writer.js';
 import { missingAsNotFound, verifyBlob } from './verified-read.js';
 
 export interface LocalBlobStoreOptions {
@@ -51,11 +52,13 @@ export class LocalBlobStore implements BlobStore {
   }
 
   beginWrite(): BlobWriter {
-    return new LocalBlobWriter({
-      rootDir: this.rootDir,
+    return new SpoolBlobWriter({
       tempPath: this.newTempPath(),
+      mode: 0o644,
+      sync: true,
       ensureSpace: (more) => this.ensureSpace(more),
       ensureTempDir: () => this.ensureTempDir(),
+      store: (temp, sha256) => placeBlob(this.rootDir, temp, sha256),
     });
   }
 

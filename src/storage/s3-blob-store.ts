@@ -17,7 +17,7 @@ import type { S3Settings } from '../config.js';
 import { AppError } from '../errors.js';
 import { BlobNotFoundError, blobKeyOf, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
-import { S3BlobWriter } from './s3-blob-writer.js';
+import { SpoolBlobWriter } from './spool-blob-writer.js';
 import { describeS3Failure, isAlreadyThere, isNotFound, s3Error } from './s3-errors.js';
 import { verifyBlob } from './verified-read.js';
 
@@ -60,7 +60,7 @@ export function createS3Client(s: S3Settings): S3Client {
 /**
  * Blobs in an S3-compatible bucket under `prefix`: `blobs/ab/cd/<sha256>` (never overwritten: a
  * conditional put, `If-None-Match: *`), `thumbs/…` for derived files. A write is spooled to a
- * local temp file while it is hashed, then uploaded under its hash (S3BlobWriter). Reads stream
+ * local temp file while it is hashed, then uploaded under its hash (SpoolBlobWriter). Reads stream
  * from the bucket and are verified against the key's hash. A store that is down, refuses our
  * credentials or lacks its bucket raises StoreUnreachableError: the work waits, nothing fails.
  */
@@ -93,11 +93,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   beginWrite(): BlobWriter {
-    return new S3BlobWriter({
+    return new SpoolBlobWriter({
       tempPath: this.spool.newTempPath(),
+      // The spool file only waits for its upload: private, and not fsynced (the bucket keeps the bytes).
+      mode: 0o600,
+      sync: false,
       ensureSpace: (more) => this.spool.ensureSpace(more),
       ensureTempDir: () => this.spool.ensureTempDir(),
-      upload: (path, sha256, size) => this.upload(path, sha256, size),
+      store: (path, sha256, size) => this.upload(path, sha256, size),
     });
   }
 

@@ -100,7 +100,10 @@ export class Scheduler {
     }
     const leaseMs = this.opts.leaseMs ?? 15 * 60_000;
     const attempt = await claimSlot(db, { ...base, leaseMs, maxAttempts: this.opts.maxAttempts ?? 3 });
-    if (attempt === undefined) return { job: job.name, slot, result: 'claimed-elsewhere' };
+    if (attempt === undefined) {
+      log.debug({ reason }, 'slot already claimed (by this or another instance)');
+      return { job: job.name, slot, result: 'claimed-elsewhere' };
+    }
     // A province-wide run may outlast the lease: renew it while the run is alive.
     const heartbeat = setInterval(() => {
       renewSlot(db, { ...base, now: this.deps.clock.now() }).catch((err) =>

@@ -1,14 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { createWorkingCalendar, localDay, localMinutes } from '../../src/domain/working-days.js';
 import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
 import { signedRequest } from '../support/lark-sign.js';
+import { seedOrg } from '../support/seed-org.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { smallPhoto, waitFor } from './capture-helpers.js';
 
@@ -45,7 +50,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = (mode: 'webhook' | 'ws' = 'webhook') => {
+  const start = (mode: 'webhook' | 'ws' = 'webhook', env: Record<string, string> = {}) => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
       // One store for both (a shared folder here; object storage in a real set-up).
       ...webhookBotEnv(fake, dataDir),
@@ -56,6 +61,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       BURST_QUIET_SECONDS: '1',
       // The survivor takes over the killed instance's rows once their lease runs out.
       WORKER_LEASE_SECONDS: '6',
+      ...env,
     });
     procs.push(p);
     return p;
@@ -191,4 +197,101 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       }
     },
   );
+
+  it('a reminder due in both instances when they start is sent once', { timeout: 240_000 }, async () => {
+    // Only this test's two instances run now (the others' schedulers share the database).
+    const began = new Date();
+    const earlier = procs.splice(0);
+    for (const p of earlier) p.kill('SIGKILL');
+    await Promise.all(earlier.map((p) => p.exit));
+    // The processes run on the system clock: a zone where it is a working day, and not near midnight.
+    const zone = workingZone(new Date());
+    if (!zone) {
+      console.warn(
+        'multi-instance: no time zone has a working day now (a long holiday); reminder test skipped',
+      );
+      return;
+    }
+    const db = tdb.db;
+    const org = await seedOrg(db, { prefix: 'SCH', year: Number(zone.day.slice(0, 4)) });
+    const village = (await getUnitByCode(db, org.village))!;
+    // The village's tasks are due within the hour (a reminder for its chat); the rest far away.
+    await db.execute(sql`update tasks set due_at = '2099-06-30T00:00:00Z'
+      where unit_id in (select id from units where code like 'SCH%')`);
+    await db.execute(
+      sql`update tasks set due_at = ${new Date(Date.now() + 3_600_000)} where unit_id = ${village.id}`,
+    );
+    const chat = `oc_sched_${randomBytes(6).toString('hex')}`;
+    await insertBinding(db, { chatId: chat, unitId: village.id, boundBy: null }, new Date());
+    // Reminders at 00:00 in that zone: today's slot has passed, so each instance runs it at start
+    // (the catch-up); the digest and the 四性 check are not due (their slots are yesterday's).
+    const schedules = join(dataDir, 'schedules-multi.yaml');
+    writeFileSync(
+      schedules,
+      [
+        `timeZone: ${zone.name}`,
+        "reminders: { time: '00:00' }",
+        "digest: { weekday: 1, time: '23:59' }",
+        "fourPropertiesCheck: { weekday: 1, time: '23:59' }",
+        'quietHours: null',
+      ].join('\n'),
+    );
+    const env = { SCHEDULES_FILE: schedules, TZ: zone.name, LOG_LEVEL: 'debug' };
+    const pair = [start('webhook', env), start('webhook', env)];
+    await Promise.all(pair.map((p) => p.started()));
+
+    const turns = (p: BotProcess) =>
+      p
+        .logs()
+        .filter(
+          (l) => l.job === 'daily-reminders' && /^(scheduled run done|slot already claimed)/.test(l.msg),
+        )
+        .map((l) => String(l.msg));
+    const taken = await waitFor(
+      'both instances at the slot',
+      () => pair.map(turns),
+      (t) => t.every((x) => x.length > 0),
+      { timeoutMs: 120_000 },
+    );
+    // One ran it, the other found it claimed.
+    expect(taken.flat().sort()).toEqual([
+      'scheduled run done',
+      'slot already claimed (by this or another instance)',
+    ]);
+    const sends = await waitFor(
+      'the reminder delivered',
+      () =>
+        queryRows<{ kind: string; status: string }>(
+          db,
+          sql`select kind, status from scheduled_sends where target = ${chat}`,
+        ),
+      (rows) => rows.length > 0 && rows.every((r) => r.status !== 'pending'),
+      { timeoutMs: 120_000 },
+    );
+    expect(sends).toEqual([{ kind: 'reminder', status: 'sent' }]);
+    expect(fake.sentMessages().filter((m) => m.receiveId === chat)).toHaveLength(1);
+    const runs = await queryRows<{ status: string }>(
+      db,
+      sql`select status from schedule_runs
+          where job = 'daily-reminders' and status <> 'missed' and claimed_at >= ${began}`,
+    );
+    expect(runs).toEqual([{ status: 'done' }]);
+  });
 });
+
+/**
+ * A zone where the system clock's day is a working day (chinese-days) and it is between 00:05 and
+ * 22:00 there; Asia/Shanghai when it qualifies, else a fixed-offset zone (Etc/GMT±N).
+ */
+function workingZone(now: Date): { name: string; day: string } | undefined {
+  const calendar = createWorkingCalendar();
+  const zones = ['Asia/Shanghai'];
+  for (let n = -12; n <= 14; n++)
+    zones.push(n === 0 ? 'Etc/GMT' : `Etc/GMT${n > 0 ? '-' : '+'}${Math.abs(n)}`);
+  for (const name of zones) {
+    const day = localDay(now, name);
+    const minutes = localMinutes(now, name);
+    if (minutes >= 5 && minutes <= 22 * 60 && calendar.isWorkingDay(day)) return { name, day };
+  }
+  return undefined;
+}

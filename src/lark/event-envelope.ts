@@ -7,6 +7,8 @@ export interface InboundLarkEvent {
   eventType: string;
   /** Set for `im.message.receive_v1` only: Lark says to dedupe messages on message_id (not event_id). */
   messageId?: string;
+  /** The message's chat (message events only): a burst stays open while its chat has events queued. */
+  chatId?: string;
   /** The v2 envelope `{schema:'2.0', header:{…}, event:{…}}`, as Lark sent it. */
   payload: object;
   source: 'webhook' | 'ws' | 'reconcile';
@@ -51,7 +53,16 @@ export function inboundFromEnvelope(envelope: unknown, source: InboundLarkEvent[
     eventType === 'im.message.receive_v1' && typeof message?.message_id === 'string'
       ? message.message_id
       : undefined;
-  return { eventId, eventType, messageId, payload: envelope, source, createTimeMs: createTimeMs(createTime) };
+  const chatId = messageId !== undefined && typeof message?.chat_id === 'string' ? message.chat_id : undefined;
+  return {
+    eventId,
+    eventType,
+    messageId,
+    ...(chatId !== undefined ? { chatId } : {}),
+    payload: envelope,
+    source,
+    createTimeMs: createTimeMs(createTime),
+  };
 }
 
 /** `"1608725989000"` (ms) or `"1603977298000000"` (µs, seen in callback samples) → ms. */

@@ -89,9 +89,9 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 /**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
  * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
- * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). While
- * events received before a burst's end still wait to be taken in, it stays open: after a restart or a
- * flood, one sender's photos still make one burst (one card), not one card each. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
+ * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). While its
+ * chat's events wait to be taken in, a burst stays open: after a restart or a flood (Lark redelivering
+ * with the original send times), one sender's photos still make one burst (one card), not one each. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
  * reconciliation sweep — still waits for its download.) Returns the closed bursts (each closed
  * exactly once, whatever the number of instances).
  */
@@ -110,12 +110,11 @@ export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Prom
             not exists (select 1 from materials m where m.burst_id = ${b.id} and m.status = 'pending')
             and not exists (select 1 from jobs j where j.kind = 'expand-forward'
               and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = ${b.id})
-            -- A backlog (a restart, a flood): events received before the burst's end and not taken in yet
-            -- may be more of it. Only first attempts count, so one failing event holds nothing up.
-            and not exists (select 1 from inbound_events e where e.status = 'pending' and e.attempts = 0
-              and e.next_attempt_at <= ${b.closesAt})
-            and not exists (select 1 from inbound_events e where e.status = 'processing' and e.attempts = 1
-              and e.received_at <= ${b.closesAt})))`,
+            -- A backlog (a restart, a flood): the chat's messages not taken in yet may be more of it.
+            -- Only first attempts count, so one failing event holds nothing up.
+            and not exists (select 1 from inbound_events e where e.chat_id = ${b.chatId}
+              and e.status in ('pending', 'processing') and e.chat_id is not null
+              and e.attempts <= (case when e.status = 'pending' then 0 else 1 end))))`,
     )
     .returning(burstColumns);
 }

@@ -8,6 +8,8 @@ export interface NewInboundEvent {
   eventType: string;
   /** Set for message events: Lark may redeliver one message under a new event id. */
   messageId?: string;
+  /** Message events: their chat (bursts wait while their chat has events queued: bursts.ts). */
+  chatId?: string;
   source: InboundEventSource;
   /** The v2 envelope as received (decrypted). */
   payload: object;
@@ -25,9 +27,9 @@ export async function insertInboundEvent(
 ): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`insert into inbound_events (event_id, message_id, event_type, source, payload, received_at, status,
+    sql`insert into inbound_events (event_id, message_id, chat_id, event_type, source, payload, received_at, status,
           next_attempt_at, processed_at)
-        values (${e.eventId}, ${e.messageId ?? null}, ${e.eventType}, ${e.source}, ${JSON.stringify(e.payload)}::jsonb,
+        values (${e.eventId}, ${e.messageId ?? null}, ${e.chatId ?? null}, ${e.eventType}, ${e.source}, ${JSON.stringify(e.payload)}::jsonb,
           ${now}, ${status}, ${now}, ${status === 'done' ? now : null})
         on conflict do nothing
         returning id::int as id`,

@@ -15,6 +15,8 @@ export const inboundEvents = pgTable(
     eventId: text('event_id').notNull(),
     /** Lark says to dedupe message events on message_id (retries may carry a new event_id). */
     messageId: text('message_id'),
+    /** Message events: their chat. A burst stays open while its chat has events waiting (bursts.ts). */
+    chatId: text('chat_id'),
     eventType: text('event_type').notNull(),
     /** webhook | ws | reconcile | card */
     source: text('source').$type<InboundEventSource>().notNull(),
@@ -35,6 +37,9 @@ export const inboundEvents = pgTable(
     index('inbound_events_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`status = 'pending'`),
+    index('inbound_events_queued_chat_idx')
+      .on(t.chatId)
+      .where(sql`status in ('pending', 'processing') and chat_id is not null`),
     index('inbound_events_processing_idx')
       .on(t.lockedAt)
       .where(sql`status = 'processing'`),

@@ -1,0 +1,2 @@
+ALTER TABLE "inbound_events" ADD COLUMN "chat_id" text;--> statement-breakpoint
+CREATE INDEX "inbound_events_queued_chat_idx" ON "inbound_events" USING btree ("chat_id") WHERE status in ('pending', 'processing') and chat_id is not null;

@@ -107,19 +107,24 @@ export interface ArchiveFixture<B extends BlobStore = LocalBlobStore> {
 let seq = 0;
 
 /**
+/**
  * 县 X → 镇 T1 → 村 V1, V2; a 2025 campaign with a document task and a photo task in V1. Files go
- * to DATA_DIR/files, or to the store `openStore(dataDir)` makes (an S3 store on s3rver).
+ * to DATA_DIR/files, or to the store `openStore(dataDir)` makes (an S3 store on s3rver). By default
+ * on this file's test database and a new data folder; `on` puts it into a given (migrated) database
+ * and data folder instead (a process under test then opens them).
  */
-export async function createArchiveFixture(): Promise<ArchiveFixture>;
+export async function createArchiveFixture(options?: {
+  on?: { database: TestDb; dataDir: string };
+}): Promise<ArchiveFixture>;
 export async function createArchiveFixture<B extends BlobStore>(options: {
   openStore: (dataDir: string) => B;
 }): Promise<ArchiveFixture<B>>;
 export async function createArchiveFixture(
-  options: { openStore?: (dataDir: string) => BlobStore } = {},
+  options: { openStore?: (dataDir: string) => BlobStore; on?: { database: TestDb; dataDir: string } } = {},
 ): Promise<ArchiveFixture<BlobStore>> {
-  const tdb = await createTestDb();
+  const tdb = options.on?.database ?? (await createTestDb());
   const db = tdb.db;
-  const dataDir = mkdtempSync(join(tmpdir(), 'archive-test-'));
+  const dataDir = options.on?.dataDir ?? mkdtempSync(join(tmpdir(), 'archive-test-'));
   const blobs =
     options.openStore?.(dataDir) ?? new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 });
   const clock = new ManualClock('2026-01-10T09:00:00+08:00');

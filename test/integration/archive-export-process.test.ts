@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import ExcelJS from 'exceljs';
+import { validateXML } from 'xmllint-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPglite } from '../../src/db/client.js';
+import { confirmArchive } from '../../src/usecases/confirm-archive.js';
+import { describeItem } from '../../src/usecases/describe-item.js';
+import { runCli, type ProcessResult } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { filesUnder, validateBag } from '../support/validate-bag.js';
+import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const VOICE = readFileSync(new URL('../fixtures/audio/lark-voice-note.opus', import.meta.url));
+
+/** archive.yaml as TEST_ARCHIVE_CONFIG says it. */
+const ARCHIVE_YAML = `fonds: { code: A182, name: 测试县人民政府 }
+orgCode: { byClass: { 综合类: ZH, 精准识别类: SB }, default: QT }
+package: { transferringUnit: 测试县人民政府, receivingUnit: 测试县档案馆 }
+`;
+
+/**
+ * `npm run export -- --unit V1 --year 2025 --out DIR --bag` as the operator runs it: the compiled CLI
+ * (dist/cli/export.js, what the npm script starts) in its own process on a data folder holding a
+ * database and stored files, then the package read back: the bag validated independently, every XML
+ * against the shipped XSDs, the catalogue opened, every file hashed against the originals.
+ */
+describe('npm run export --bag, as a process', () => {
+  let f: ArchiveFixture;
+  let dataDir: string;
+  let out: string;
+  let res: ProcessResult;
+  const originals = new Map<string, Buffer>();
+
+  beforeAll(async () => {
+    const postgres = Boolean(process.env.TEST_DATABASE_URL);
+    dataDir = await seededDataDir('export-process', { onPostgres: 'empty' });
+    // PGlite: the fixture goes into the data folder's own database, closed before the process opens it.
+    let database: TestDb;
+    if (postgres) database = await createTestDb();
+    else {
+      const client = await PGlite.create(join(dataDir, 'pglite'));
+      database = { ...fromPglite(client), shutDown: () => client.close() };
+    }
+    f = await createArchiveFixture({ on: { database, dataDir } });
+    originals.set('notice', minimalPdf(2));
+    await f.fileItem(f.task.doc, [
+      {
+        bytes: originals.get('notice')!,
+        kind: 'document',
+        mime: 'application/pdf',
+        name: '关于开展普查的通知.pdf',
+      },
+    ]);
+    originals.set('p1', await photoJpeg({ taken: '2025:05:20 10:30:00', color: '#123' }));
+    originals.set('p2', await photoJpeg({ taken: '2025:05:20 10:31:00', color: '#456' }));
+    const group = await f.fileItem(f.task.photo, [
+      {
+        bytes: originals.get('p1')!,
+        kind: 'photo',
+        mime: 'image/jpeg',
+        takenAt: new Date('2025-05-20T02:30:00Z'),
+      },
+      {
+        bytes: originals.get('p2')!,
+        kind: 'photo',
+        mime: 'image/jpeg',
+        takenAt: new Date('2025-05-20T02:31:00Z'),
+      },
+    ]);
+    await describeItem(
+      { db: f.db, clock: f.clock },
+      { itemId: group, reason: '识别结果公示', people: '王村干', actor: 'cli', source: 'cli' },
+    );
+    originals.set('voice', VOICE);
+    await f.fileItem(f.task.doc, [{ bytes: VOICE, kind: 'audio', mime: 'audio/ogg; codecs=opus' }], {
+      title: '村两委会议录音',
+    });
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    const url = f.tdb.url;
+    if (!postgres) await f.tdb.close();
+    writeFileSync(join(dataDir, 'archive.yaml'), ARCHIVE_YAML);
+    out = mkdtempSync(join(tmpdir(), 'export-process-out-'));
+    res = await runCli(
+      ['--unit', 'V1', '--year', '2025', '--out', join(out, 'bag'), '--bag'],
+      {
+        DATA_DIR: dataDir,
+        ARCHIVE_CONFIG: join(dataDir, 'archive.yaml'),
+        TZ: 'Asia/Shanghai',
+        ...(url ? { DATABASE_URL: url } : {}),
+      },
+      { cwd: dataDir, script: 'export.js' },
+    );
+  }, 240_000);
+  afterAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    if (process.env.TEST_DATABASE_URL) await f.close();
+    else rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('exits 0 and says where the package is, with its 数字摘要', () => {
+    expect(res.stderr).not.toMatch(/Error|错误/);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`移交包：${join(out, 'bag')}`);
+    expect(res.stdout).toMatch(/数字摘要（SHA-256）[0-9a-f]{64}/);
+    expect(res.stdout).toContain('四性检测：通过');
+  });
+
+  it('is a valid BagIt bag whose payload is the 移交 layout', () => {
+    expect(validateBag(join(out, 'bag'))).toEqual([]);
+    const payload = filesUnder(join(out, 'bag', 'data')).map((p) =>
+      p.slice(join(out, 'bag', 'data').length + 1),
+    );
+    expect(payload).toEqual(
+      expect.arrayContaining(['说明文件.TXT', '文件目录.XML', `其他${sep}电子档案移交与接收登记表.docx`]),
+    );
+  });
+
+  it('holds every original byte for byte, and the voice note’s WAV copy', () => {
+    const data = join(out, 'bag', 'data', '电子档案', '2025');
+    const files = filesUnder(data);
+    const hashes = new Set(files.map((p) => sha256(readFileSync(p))));
+    for (const [name, bytes] of originals) expect(hashes.has(sha256(bytes)), name).toBe(true);
+    expect(files.some((p) => p.endsWith('-0001-0002.jpg'))).toBe(true);
+    expect(files.filter((p) => p.endsWith('.wav'))).toHaveLength(1);
+  });
+
+  it('every XML validates against its XSD; the catalogue reads back', async () => {
+    const root = join(out, 'bag', 'data');
+    const schema = (name: string) => ({
+      fileName: name,
+      contents: readFileSync(join(root, '其他', 'XML模式', name), 'utf8'),
+    });
+    const items = filesUnder(join(root, '电子档案')).filter((p) => p.endsWith('.xml'));
+    expect(items).toHaveLength(3);
+    for (const [xmls, xsd] of [
+      [[join(root, '文件目录.XML')], '文件目录.xsd'],
+      [items, '电子文件元数据.xsd'],
+    ] as const) {
+      const check = await validateXML({
+        xml: xmls.map((p, i) => ({ fileName: `f${i}.xml`, contents: readFileSync(p, 'utf8') })),
+        schema: schema(xsd),
+      });
+      expect(check.errors.map((e) => e.rawMessage)).toEqual([]);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(root, '其他', '归档文件目录.xlsx'));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(
+      expect.arrayContaining(['封面', 'WS·2025-D30-ZH', 'ZP·2025-Y', 'ZP·2025-Y 照片目录', '备考表']),
+    );
+    const list = readFileSync(join(root, '其他', '数字摘要清单.TXT'), 'utf8');
+    for (const p of filesUnder(join(root, '电子档案'))) expect(list).toContain(sha256(readFileSync(p)));
+  });
+});

@@ -62,7 +62,7 @@ const TOWNSHIPS_PER_COUNTY = 10;
 const SUGGEST_HOUSEHOLDS = 30;
 const SUGGEST_HOUSEHOLD_ITEMS = 15;
 /** Tables whose secondary (non-constraint) indexes are rebuilt after the load. */
-const BULK_TABLES = ['tasks', 'materials', 'filing_items', 'filing_item_materials'];
+const BULK_TABLES = ['tasks', 'materials', 'filing_items', 'filing_item_materials', 'item_search'];
 
 const CHECKLIST_DIR = new URL('../../config/checklists/', import.meta.url);
 
@@ -397,6 +397,13 @@ export async function buildFilingDataset(url: string, opts: FilingDatasetOptions
          order by p.item_id, g`,
       );
     });
+
+    // The load runs with triggers off (replica): write what migration 0013's triggers would have.
+    await step('search text (item_search)', () =>
+      q(
+        `insert into item_search (item_id, doc) select id, doc from item_search_docs on conflict (item_id) do nothing`,
+      ),
+    );
 
     await step(`rebuild ${dropped.length} indexes (2 connections)`, async () => {
       // The big table's indexes first, so the two connections finish together.

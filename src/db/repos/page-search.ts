@@ -14,6 +14,8 @@ export interface SearchInput {
   to?: string;
   timeZone: string;
   limit: number;
+  /** How many of the newest items in scope the first pass reads (RECENT; tests make it small). */
+  recent?: number;
 }
 
 /** A row of the search: ITEM_COLUMNS and the item's unit and task. */
@@ -31,50 +33,85 @@ export interface SearchHit extends PageItem {
 
 /** `%term%` with LIKE's own metacharacters escaped. */
 const contains = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** Terms that may match the filing day as written (YYYY-MM-DD): digits and hyphens only. */
+const DATE_LIKE = /^[0-9-]+$/;
+
+/** How many of the newest items in scope the first pass reads. */
+const RECENT = 2000;
 
 /**
- * Live items matching every term, newest first. Plain ILIKE (escaped) over the item's own text (its
- * title, the description's 题名/文号/事由/地点/人物/date, 档号, who filed it, the filing day) and, found
- * set-wise once per term within the same units, the items whose task (code, title, class), unit (name)
- * or materials (captions, original names, senders) match; the burst's caption is read with the item. Substring matching suits Chinese without a
- * word segmenter and runs the same on PGlite (no pg_trgm there by default) and PostgreSQL; the
- * unit-subtree condition keeps the scanned rows to the viewer's units.
+ * Live items matching every term, newest first. Each term must occur (ILIKE, escaped) in the item's
+ * search text (`item_search.doc`: its title and description, 档号, who filed it, the burst's caption,
+ * its task, its unit and its materials' captions, file names and senders), or, for a term of digits and
+ * hyphens, in the filing day (YYYY-MM-DD in the installation's time zone).
+ *
+ * Two passes, because no single plan suits both a common and a rare word: first the newest RECENT items
+ * in scope (filing_items_live_filed_idx, or the scope's items when it is small) are matched as they
+ * are, which fills the page for a common word; if it does not, the terms' character pairs
+ * (`search_query_grams`; a single character for a one-character term) must all be among the item's
+ * (`search_grams(doc)`, GIN-indexed), which finds the few candidates of a rare word. The planner's
+ * estimate for several pairs at once is too low to choose between the two by itself. Runs the same on
+ * PGlite and PostgreSQL (arrays and GIN are core; no pg_trgm, no word segmenter).
  */
 export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> {
   if (s.paths.length === 0) return [];
+  const recent = s.recent ?? RECENT;
   const local = sql`(fi.filed_at at time zone ${s.timeZone})::date`;
-  const scope = sql`select id from units where ${sql.join(
-    s.paths.map((p) => sql`path like ${`${p}%`}`),
+  /** The instant a local day starts. */
+  const dayStart = (day: string, plus = 0) =>
+    sql`((${day}::date + ${plus}::int)::timestamp at time zone ${s.timeZone})`;
+  // The scope as a condition on the item's unit (not `unit_id = any(array(…))`): the planner then knows
+  // how much of the province it covers.
+  const scope = sql.join(
+    s.paths.map((p) => sql`u.path like ${`${p}%`}`),
     sql` or `,
-  )}`;
-  const conds: SQL[] = [sql`fi.undone_at is null`, sql`fi.unit_id = any(array(${scope}))`];
-  if (s.kind) conds.push(sql`fi.kind = ${s.kind}`);
-  if (s.taskClass) conds.push(sql`t.class = ${s.taskClass}`);
-  if (s.from) conds.push(sql`${local} >= ${s.from}::date`);
-  if (s.to) conds.push(sql`${local} <= ${s.to}::date`);
-  for (const term of s.terms) {
-    const like = sql`${contains(term)}`;
-    conds.push(sql`(concat_ws(' ', fi.title, d.title, d.doc_number, d.reason, d.place, d.people, d.date,
-        ar.archival_code, p.name, to_char(${local}, 'YYYY-MM-DD'),
-        (select b.caption from bursts b where b.id = fi.burst_id)) ilike ${like} escape '\\'
-      or fi.task_id in (select id from tasks where unit_id = any(array(${scope}))
-        and concat_ws(' ', code, title, class) ilike ${like} escape '\\')
-      or fi.unit_id in (select id from units where concat_ws(' ', name, full_name) ilike ${like} escape '\\')
-      or fi.id in (select x.id from filing_items x
-          join filing_item_materials fim on fim.item_id = x.id
-          join materials m on m.id = fim.material_id
-          left join people ps on ps.open_id = m.sender_open_id
-        where x.unit_id = any(array(${scope})) and x.undone_at is null
-          and concat_ws(' ', m.caption, m.original_name, ps.name) ilike ${like} escape '\\'))`);
-  }
-  const rows = await queryRows<SearchRow>(
-    db,
-    sql`select ${ITEM_COLUMNS}, u.name as unit_name, t.code as task_code, t.title as task_title
-        from filing_items fi ${ITEM_JOINS}
-          join tasks t on t.id = fi.task_id join units u on u.id = fi.unit_id
-        where ${sql.join(conds, sql` and `)}
-        order by fi.filed_at desc, fi.id desc limit ${s.limit}`,
   );
+  const where: SQL[] = [sql`fi.undone_at is null`, sql`(${scope})`];
+  if (s.kind) where.push(sql`fi.kind = ${s.kind}`);
+  if (s.taskClass) where.push(sql`t.class = ${s.taskClass}`);
+  if (s.from) where.push(sql`fi.filed_at >= ${dayStart(s.from)}`);
+  if (s.to) where.push(sql`fi.filed_at < ${dayStart(s.to, 1)}`);
+  const matches = s.terms.map((term) => {
+    const like = sql`${contains(term)}`;
+    return DATE_LIKE.test(term)
+      ? sql`(s.doc ilike ${like} escape '\\' or to_char(${local}, 'YYYY-MM-DD') ilike ${like} escape '\\')`
+      : sql`s.doc ilike ${like} escape '\\'`;
+  });
+  const select = (from: SQL, conds: SQL[], recent = sql`null::int`) =>
+    queryRows<SearchRow & { recent: number | null }>(
+      db,
+      sql`select ${ITEM_COLUMNS}, u.name as unit_name, t.code as task_code, t.title as task_title,
+            ${recent} as recent
+          from ${from} join item_search s on s.item_id = fi.id ${ITEM_JOINS}
+            join tasks t on t.id = fi.task_id join units u on u.id = fi.unit_id
+          where ${sql.join(conds.length > 0 ? conds : [sql`true`], sql` and `)}
+          order by fi.filed_at desc, fi.id desc limit ${s.limit}`,
+    );
+  let rows: (SearchRow & { recent: number | null })[];
+  if (matches.length === 0) {
+    rows = await select(sql`filing_items fi`, where);
+  } else {
+    // The newest items in scope: ids only (index-only on filing_items_live_unit_filed_idx for a few units).
+    const taskJoin = s.taskClass ? sql`join tasks t on t.id = fi.task_id` : sql``;
+    rows = await select(
+      sql`(select w.id, count(*) over () as n from (
+            select fi.id, fi.filed_at from filing_items fi join units u on u.id = fi.unit_id ${taskJoin}
+            where ${sql.join(where, sql` and `)} order by fi.filed_at desc, fi.id desc limit ${recent}) w) r
+          join filing_items fi on fi.id = r.id`,
+      matches,
+      sql`r.n::int`,
+    );
+    const exhaustive = rows.length > 0 && Number(rows[0]!.recent) < recent;
+    if (rows.length < s.limit && !exhaustive) {
+      const indexed = s.terms.filter((t) => !DATE_LIKE.test(t));
+      const pairs = indexed.map((t) => sql`search_query_grams(${t})`);
+      rows = await select(sql`filing_items fi`, [
+        ...where,
+        ...(pairs.length > 0 ? [sql`search_grams(s.doc) @> (${sql.join(pairs, sql` || `)})`] : []),
+        ...matches,
+      ]);
+    }
+  }
   return rows.map((r) => ({
     ...toPageItem(r),
     unitName: r.unit_name,

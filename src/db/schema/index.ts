@@ -11,3 +11,4 @@ export * from './installation.js';
 export * from './ops-alerts.js';
 export * from './chronicle.js';
 export * from './lark-pacing.js';
+export * from './search.js';

@@ -108,6 +108,8 @@ export const materials = pgTable(
     index('materials_chat_sent_idx').on(t.chatId, t.sentAt),
     index('materials_sha256_idx').on(t.sha256),
     index('materials_burst_idx').on(t.burstId),
+    // A sender renamed: the search text (item_search) of the items holding their materials is rewritten.
+    index('materials_sender_idx').on(t.senderOpenId),
     index('materials_unfinished_idx')
       .on(t.createdAt)
       .where(sql`status = 'pending'`),

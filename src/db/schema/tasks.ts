@@ -164,6 +164,15 @@ export const filingItems = pgTable(
       .on(t.unitId, t.taskId, t.nPhoto, t.nDocument, t.nAudio, t.nVideo)
       .where(sql`undone_at is null`),
     index('filing_items_task_idx').on(t.taskId),
+    // Search and its date filters: live items newest first, over the province or within some units.
+    index('filing_items_live_filed_idx')
+      .on(t.filedAt, t.id)
+      .where(sql`undone_at is null`),
+    index('filing_items_live_unit_filed_idx')
+      .on(t.unitId, t.filedAt, t.id)
+      .where(sql`undone_at is null`),
+    // A person renamed: their items' search text (item_search) is rewritten.
+    index('filing_items_filed_by_idx').on(t.filedBy),
   ],
 );
 

@@ -16,7 +16,7 @@ export interface JobType<P> {
  * Which due jobs are taken first when work queues up (a backlog after a restart, a flood of photos):
  * `first` — a person is waiting for it (a burst's reply, a card's outcome, a message);
  * `normal` — the work itself (downloads, scheduled sends; SQL-side enqueues get this);
- * `last` — what only decorates or re-checks (reactions, reconciliation, the 四性 check).
+ * `last` — re-checks nobody waits for (reconciliation, the 四性 check).
  */
 export const JOB_PRIORITY = { first: 0, normal: 1, last: 2 } as const;
 export type JobPriority = keyof typeof JOB_PRIORITY;

@@ -10,10 +10,13 @@ export const DOWNLOAD_MATERIAL_JOB = defineJob({
   payload: z.object({ materialId: id }),
 });
 
-/** The bot's quick 「收到」 on a message whose file was stored (a reaction; keyed by the message). */
+/**
+ * The bot's quick 「收到」 on a message whose file was stored (a reaction; keyed by the message). The
+ * sender waits for it (within 3 s of storing), so it is not put last; in a backlog the downloads,
+ * enqueued earlier, still go first.
+ */
 export const REACT_STORED_JOB = defineJob({
   name: 'react-stored',
-  priority: 'last',
   payload: z.object({ messageId: z.string(), emojiType: z.string() }),
 });
 

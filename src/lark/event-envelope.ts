@@ -53,7 +53,8 @@ export function inboundFromEnvelope(envelope: unknown, source: InboundLarkEvent[
     eventType === 'im.message.receive_v1' && typeof message?.message_id === 'string'
       ? message.message_id
       : undefined;
-  const chatId = messageId !== undefined && typeof message?.chat_id === 'string' ? message.chat_id : undefined;
+  const chatId =
+    messageId !== undefined && typeof message?.chat_id === 'string' ? message.chat_id : undefined;
   return {
     eventId,
     eventType,

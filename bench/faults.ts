@@ -21,7 +21,9 @@
  * Targets (issue 12): 0 lost, 0 duplicated, 0 temp files, every reply within 30 s of the restart
  * (read as: of the last push, when pushes continue after the restart).
  * Env: BENCH_DBS (pglite,postgres), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; a fresh
- * database is created and dropped), BENCH_KILLS (2), BENCH_SEED.
+ * database is created and dropped), BENCH_KILLS (2); BENCH_TRACE=1 prints the queues,
+ * bursts and materials every 2 s after the last push (PostgreSQL); WORKER_* and JOB_* settings are
+ * passed to the bot, to compare concurrency settings.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

@@ -11,14 +11,16 @@ import { messageEvent } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { startHarness } from '../support/harness.js';
 import { runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
 
 /**
- * `npm run cli -- jobs dead | retry` as a real process: a download that died (Lark failing on its only
- * attempt) is listed, re-queued with its material back to pending, and stored by the next start.
+ * `npm run cli -- jobs dead | retry`: a download that died (Lark failing on its only attempt) is
+ * listed by the compiled CLI as a real process, re-queued (in this process, through the same runCli)
+ * with its material back to pending, and stored by the next start.
  * PostgreSQL when TEST_DATABASE_URL is set (the process gets this file's database), else an embedded
  * data folder, closed while the process runs (PGlite is one process only).
  */
@@ -49,21 +51,13 @@ describe('jobs dead / jobs retry (command line)', () => {
     await migrate(d);
     return { ...d, shutDown: () => d.close() };
   };
-  const cli = (...args: string[]) =>
-    runCli(['jobs', ...args], {
-      HOME: process.env.HOME ?? '',
-      DATA_DIR: dataDir,
-      ...(pg?.url ? { DATABASE_URL: pg.url } : {}),
-    });
-  const withDb = async <T>(fn: (db: Database['db']) => Promise<T>): Promise<T> => {
-    const d = await openShared();
-    try {
-      return await fn(d.db);
-    } finally {
-      await d.close();
-    }
-  };
-
+  const cliEnv = () => ({
+    HOME: process.env.HOME ?? '',
+    DATA_DIR: dataDir,
+    ...(pg?.url ? { DATABASE_URL: pg.url } : {}),
+  });
+  /** The compiled CLI as a real process. */
+  const cli = (...args: string[]) => runCli(['jobs', ...args], cliEnv());
   it('lists the dead download, re-queues it (material back to pending) and the next start stores it', async () => {
     const bytes = await smallPhoto('png');
     const key = `img_dead_${randomBytes(4).toString('hex')}`;
@@ -112,30 +106,32 @@ describe('jobs dead / jobs retry (command line)', () => {
     expect(lines.some((l) => l.split('\t')[1] === 'notify' && l.endsWith('gone'))).toBe(true);
     const jobId = download!.split('\t')[0]!;
 
-    const retried = await cli('retry', '--id', jobId);
+    // The rest of the commands in this process (the same runCli), on one open database that the
+    // next start then uses: no process start and no database boot per command.
+    const db2 = await openShared();
+    const inProcess = (...args: string[]) => cliInProcess(['jobs', ...args], cliEnv(), db2);
+    const retried = await inProcess('retry', '--id', jobId);
     expect(retried.code).toBe(0);
     expect(retried.stdout.trim()).toBe('1 job(s) queued again; 1 material(s) back to pending');
-    await withDb(async (db) => {
-      expect((await materialsOf(db, messageId))[0]).toMatchObject({ status: 'pending', last_error: null });
-      const rows = await queryRows<{ kind: string; status: string; attempts: number }>(
-        db,
-        sql`select kind, status, attempts from jobs order by kind`,
-      );
-      expect(rows.filter((r) => r.kind !== 'ack-burst')).toEqual([
-        { kind: 'download-material', status: 'pending', attempts: 0 },
-        { kind: 'notify', status: 'dead', attempts: 8 },
-      ]);
-    });
+    expect((await materialsOf(db2.db, messageId))[0]).toMatchObject({ status: 'pending', last_error: null });
+    const rows = await queryRows<{ kind: string; status: string; attempts: number }>(
+      db2.db,
+      sql`select kind, status, attempts from jobs order by kind`,
+    );
+    // The two dead rows (the burst's reply and notice jobs ran and are done).
+    expect(rows.filter((r) => r.kind === 'download-material' || r.kind === 'notify')).toEqual([
+      { kind: 'download-material', status: 'pending', attempts: 0 },
+      { kind: 'notify', status: 'dead', attempts: 8 },
+    ]);
 
     // 3. A wrong flag is a usage error (exit 2); --all takes the rest.
-    const bad = await cli('retry', '--everything');
+    const bad = await inProcess('retry', '--everything');
     expect(bad.code).toBe(2);
     expect(bad.stderr + bad.stdout).toMatch(/jobs retry \(--id N \| --kind K \| --all\)/);
-    const all = await cli('retry', '--all');
+    const all = await inProcess('retry', '--all');
     expect(all.stdout.trim()).toBe('1 job(s) queued again; 0 material(s) back to pending');
 
     // 4. The next start downloads it (Lark answers now).
-    const db2 = await openShared();
     const h2 = await startHarness({ db: db2, fake });
     try {
       const [stored] = await waitFor(

@@ -1,0 +1,60 @@
+import type { Env } from '../config.js';
+import type { Database } from '../db/client.js';
+import { AppError, errorMessage } from '../errors.js';
+import { loadCliSettings } from '../settings.js';
+import { COMMANDS } from './commands.js';
+import { openCliDb } from './open-cli-db.js';
+
+export interface CliIo {
+  env: Env;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** The database to run on, already open (tests); by default it is opened from `env` and closed after. */
+  database?: Database;
+}
+
+/**
+ * `npm run cli -- <group> <command> [args]` (`argv` without node and the script): runs the command
+ * and returns the exit code — 0 ok, 1 failure, 2 usage. main.ts exits with it; a test may call it
+ * directly to run several commands in one process.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [group, ...args] = argv;
+  const load = group ? COMMANDS[group] : undefined;
+  if (!load) {
+    const summaries = await Promise.all(
+      Object.entries(COMMANDS).map(async ([name, l]) => `  ${name.padEnd(12)} ${(await l()).summary}`),
+    );
+    io.err(`Usage: npm run cli -- <command> …\n\nCommands:\n${summaries.join('\n')}`);
+    return group ? 2 : 0;
+  }
+  const failed = (err: unknown, quietIfEmpty: boolean) => {
+    if (!(quietIfEmpty && err instanceof AppError && !err.message))
+      io.err(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
+    return err instanceof AppError && err.code === 'usage' ? 2 : 1;
+  };
+  const entry = await load();
+  if ('standalone' in entry) {
+    try {
+      await entry.standalone(args, { env: io.env, out: io.out });
+      return 0;
+    } catch (err) {
+      return failed(err, true);
+    }
+  }
+  let database: Database;
+  try {
+    database = io.database ?? (await openCliDb(loadCliSettings(io.env)));
+  } catch (err) {
+    io.err(`Cannot open the database: ${errorMessage(err)}`);
+    return 1;
+  }
+  try {
+    await entry.run(args, { db: database.db, env: io.env, out: io.out });
+    return 0;
+  } catch (err) {
+    return failed(err, false);
+  } finally {
+    if (!io.database) await database.close().catch(() => {});
+  }
+}

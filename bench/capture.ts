@@ -12,17 +12,30 @@
  * caps sustained downloads near 15/s whatever the per-second limit. The fake enforces only the 50/s
  * limit, so the main runs lift the bot's per-minute bucket; BENCH_MINUTE_IMAGES adds a run that keeps it.
  *
+ * Then the grown deployment (issue 17): BENCH_INSTANCES (2) bot processes (`node dist/main.js`) on
+ * one PostgreSQL database, pushes spread over them round-robin, first with the files in one shared
+ * folder (BLOB_STORE=local), then in a bucket on s3rver (BLOB_STORE=s3), the same photos through the
+ * same 50/s fake: stored/s (and its share of Lark's limit), push → stored p50/p99, lost and
+ * duplicated photos, 429s, and S3 against the local store measured in the same run.
+ *
  * Env knobs: BENCH_IMAGES (2000), BENCH_CHATS (50), BENCH_IMAGE_KB (200), BENCH_VIDEO_MB (100),
- * BENCH_CONCURRENCY (16: WORKER_CONCURRENCY), BENCH_DBS (pglite,postgres), BENCH_PG_URL
+ * BENCH_CONCURRENCY (16: WORKER_CONCURRENCY), BENCH_DBS (pglite,postgres; '' for none), BENCH_PG_URL
  * (postgres://postgres@127.0.0.1:5432/test; a fresh database is created and dropped),
- * BENCH_MINUTE_IMAGES (0: off; e.g. 300 adds the per-minute-limited run), BENCH_LOG_LEVEL (error).
+ * BENCH_MINUTE_IMAGES (0: off; e.g. 300 adds the per-minute-limited run), BENCH_LOG_LEVEL (error),
+ * BENCH_PAIR_STORES (local,s3; '' skips the instances' runs), BENCH_INSTANCES (2).
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
  */
 import { loadavg } from 'node:os';
+import { runCapturePair, type PairRun } from './lib/capture-pair.js';
 import { runCaptureVariant, type CaptureRun, type CaptureVariant } from './lib/capture-run.js';
 import { markdownTable } from './lib/markdown-table.js';
 import { reachable } from './lib/postgres-admin.js';
 
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const num = (name: string, def: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
@@ -40,10 +53,12 @@ const S = {
   latencyMs: num('BENCH_LATENCY_MS', 100),
   rate: num('BENCH_RATE', 50),
   minuteImages: num('BENCH_MINUTE_IMAGES', 0),
-  dbs: (process.env.BENCH_DBS ?? 'pglite,postgres').split(',').map((s) => s.trim()),
+  dbs: list(process.env.BENCH_DBS ?? 'pglite,postgres'),
+  pairStores: list(process.env.BENCH_PAIR_STORES ?? 'local,s3'),
+  instances: Math.max(1, num('BENCH_INSTANCES', 2)),
   pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 };
-const TARGET = { perSecond: 45, growthMb: 64 };
+const TARGET = { perSecond: 45, growthMb: 64, pairShare: 0.9, s3Ratio: 0.9 };
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const mark = (ok: boolean) => (ok ? 'OK' : 'MISSED');
@@ -107,6 +122,12 @@ async function main(): Promise<void> {
       console.log(`  ! ${p}`);
   }
 
+  if (runs.length > 0) printInProcess(runs);
+  const pairs = await runPairs();
+  if (pairs.length > 0) printPairs(pairs);
+}
+
+function printInProcess(runs: CaptureRun[]): void {
   console.log('\nPhotos');
   console.log(
     markdownTable(
@@ -199,6 +220,100 @@ async function main(): Promise<void> {
         `exactly once with the right SHA-256 ${mark(images.verify.ok && (video?.verify.ok ?? true))}`,
     );
   }
+}
+
+/** The grown deployment: several processes on one PostgreSQL, one store per run. */
+async function runPairs(): Promise<PairRun[]> {
+  if (S.pairStores.length === 0) return [];
+  const u = new URL(S.pgUrl);
+  if (!(await reachable(u.hostname, Number(u.port || 5432)))) {
+    console.log(`PostgreSQL not reachable at ${S.pgUrl}: the instances' runs are skipped`);
+    return [];
+  }
+  const runs: PairRun[] = [];
+  for (const store of S.pairStores) {
+    if (store !== 'local' && store !== 's3') throw new Error(`unknown store ${store}`);
+    const name = `${S.instances} instances, postgres, ${store === 's3' ? 'S3 (s3rver)' : 'local folder'}`;
+    process.stdout.write(`running ${name} … `);
+    const load = loadavg()[0]!;
+    const started = Date.now();
+    const run = await runCapturePair({
+      name,
+      store,
+      instances: S.instances,
+      pgUrl: S.pgUrl,
+      images: S.images,
+      chats: S.chats,
+      imageBytes: S.imageBytes,
+      concurrency: S.concurrency,
+      latencyMs: S.latencyMs,
+      downloadsPerSecond: S.rate,
+      timeoutMs: 600_000,
+    });
+    runs.push(run);
+    console.log(
+      `${((Date.now() - started) / 1000).toFixed(0)} s (1-min load average ${fmt(load)} → ${fmt(loadavg()[0]!)})`,
+    );
+    for (const p of run.verify.problems) console.log(`  ! ${p}`);
+  }
+  return runs;
+}
+
+function printPairs(pairs: PairRun[]): void {
+  console.log(`\nSeveral instances (fake Lark: ${S.rate} downloads/s enforced)`);
+  const local = pairs.find((r) => r.variant.store === 'local');
+  console.log(
+    markdownTable(
+      [
+        'run',
+        'photos',
+        'seconds',
+        'stored/s',
+        `share of ${S.rate}/s`,
+        'p50 push→stored ms',
+        'p99 push→stored ms',
+        'lost',
+        'duplicated',
+        '429s',
+        'stored per instance',
+        'stored/s vs local',
+        'right SHA-256',
+      ],
+      pairs.map((r) => [
+        r.variant.name,
+        String(r.variant.images),
+        fmt(r.seconds),
+        fmt(r.storedPerSecond),
+        `${fmt((100 * r.storedPerSecond) / S.rate, 0)} %`,
+        fmt(r.p50Ms, 0),
+        fmt(r.p99Ms, 0),
+        String(r.lost),
+        String(r.duplicated),
+        String(r.refused429),
+        r.perInstance.join(' / '),
+        local ? `${fmt(r.storedPerSecond / local.storedPerSecond, 2)}×` : '–',
+        r.verify.ok ? 'yes' : 'NO',
+      ]),
+      [false, true, true, true, true, true, true, true, true, true, false, true, false],
+    ),
+  );
+  console.log('\nTargets (several instances)');
+  for (const r of pairs)
+    console.log(
+      `  ${r.variant.name}: ≥ ${fmt(TARGET.pairShare * 100, 0)} % of ${S.rate}/s ${mark(
+        r.storedPerSecond >= TARGET.pairShare * S.rate,
+      )}; zero 429s ${mark(r.refused429 === 0)}; nothing lost or duplicated ${mark(
+        r.lost === 0 && r.duplicated === 0 && r.verify.ok,
+      )}`,
+    );
+  const s3 = pairs.find((r) => r.variant.store === 's3');
+  if (local && s3)
+    console.log(
+      `  S3 ≥ ${fmt(TARGET.s3Ratio * 100, 0)} % of the local store's stored/s: ` +
+        `${fmt((100 * s3.storedPerSecond) / local.storedPerSecond, 0)} % ${mark(
+          s3.storedPerSecond >= TARGET.s3Ratio * local.storedPerSecond,
+        )}`,
+    );
 }
 
 main().then(

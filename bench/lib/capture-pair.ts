@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { loadBaseConfig } from '../../src/config.js';
+import { openPostgres, queryRows } from '../../src/db/client.js';
+import { openBlobStore } from '../../src/storage/open-blob-store.js';
+import {
+  ensureBuilt,
+  repoRoot,
+  startProcess,
+  webhookBotEnv,
+  type BotProcess,
+} from '../../test/support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../../test/support/events.js';
+import { startFakeLark } from '../../test/support/fake-lark/server.js';
+import { signedRequest } from '../../test/support/lark-sign.js';
+import { makeBenchPhotos } from './capture-photos.js';
+import { verifyStored, type ExpectedMaterial, type VerifyResult } from './capture-verify.js';
+import { createDatabase, dropDatabase, withDatabase } from './postgres-admin.js';
+
+export interface PairVariant {
+  name: string;
+  store: 'local' | 's3';
+  /** Bot processes (`node dist/main.js`) on the one database and store. */
+  instances: number;
+  pgUrl: string;
+  images: number;
+  chats: number;
+  imageBytes: number;
+  concurrency: number;
+  latencyMs: number;
+  downloadsPerSecond: number;
+  timeoutMs: number;
+}
+
+export interface PairRun {
+  variant: PairVariant;
+  /** From the first push to the last photo stored. */
+  seconds: number;
+  storedPerSecond: number;
+  /** Push sent → material stored (the database's stored_at), per photo. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Expected photos with no stored row, and rows beyond one per photo. */
+  lost: number;
+  duplicated: number;
+  /** Downloads the fake refused with 429 (the instances together went over Lark's 50/s). */
+  refused429: number;
+  /** Photos stored by each instance (from its log), to show both worked. */
+  perInstance: number[];
+  verify: VerifyResult;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/**
+ * Several bot processes on one PostgreSQL database and one file store (a shared folder, or a bucket
+ * on s3rver) behind a round-robin "load balancer": photos pushed through the webhook, spread over
+ * the instances, downloaded from the fake Lark that refuses more than `downloadsPerSecond`.
+ */
+export async function runCapturePair(v: PairVariant): Promise<PairRun> {
+  ensureBuilt();
+  const fake = await startFakeLark({ latencyMs: v.latencyMs });
+  fake.enforceRateLimit({ path: /\/resources\//, perSecond: v.downloadsPerSecond });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-capture-pair-'));
+  const dbName = `archive_bot_bench_pair_${process.pid}_${Date.now()}`;
+  await createDatabase(v.pgUrl, dbName);
+  const dbUrl = withDatabase(v.pgUrl, dbName);
+  let s3: ChildProcess | undefined;
+  const procs: BotProcess[] = [];
+  const database = openPostgres(dbUrl, 2);
+  try {
+    let storeEnv: Record<string, string> = {};
+    if (v.store === 's3') ({ child: s3, env: storeEnv } = await startS3Process());
+    for (let i = 0; i < v.instances; i++)
+      procs.push(
+        startProcess(process.execPath, ['dist/main.js'], {
+          ...webhookBotEnv(fake, dataDir),
+          ...storeEnv,
+          DATABASE_URL: dbUrl,
+          // Log lines of stored photos count each instance's share; nothing else below warn.
+          LOG_LEVEL: 'info',
+          JOB_CONCURRENCY: String(v.concurrency),
+          LARK_API_PER_MINUTE: '100000',
+          MIN_FREE_DISK_MB: '1',
+          BURST_QUIET_SECONDS: '2',
+          ALERT_CHECK_MINUTES: '0',
+          SCHEDULER_ENABLED: 'false',
+        }),
+      );
+    const urls = (await Promise.all(procs.map((p) => p.started(180_000)))).map((s) => s.url);
+
+    const photos = await makeBenchPhotos(v.images, v.imageBytes);
+    const expected: ExpectedMaterial[] = [];
+    const events = photos.map((p, i) => {
+      const chat = i % v.chats;
+      const key = `img_pair_${i}`;
+      const ev = messageEvent({
+        appId: fake.appId,
+        chatId: `oc_pair_chat_${chat}`,
+        senderOpenId: `ou_pair_officer_${chat}`,
+        msgType: 'image',
+        content: { image_key: key },
+      });
+      fake.addResource({
+        messageId: ev.event.message.message_id,
+        fileKey: key,
+        bytes: p.bytes,
+        contentType: 'image/jpeg',
+      });
+      expected.push({ messageId: ev.event.message.message_id, resourceKey: key, sha256: p.sha256 });
+      return ev;
+    });
+    const pushedAt = new Map<string, number>();
+    const refusedBefore = fake.rateLimited;
+    const t0 = Date.now();
+    let next = 0;
+    // 16 pushes in flight, round-robin over the instances as a load balancer would.
+    const pushing = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < events.length) {
+          const i = next++;
+          const ev = events[i]!;
+          pushedAt.set(ev.event.message.message_id, Date.now());
+          await push(urls[i % urls.length]!, ev);
+        }
+      }),
+    );
+    const list = sql.raw(`('${expected.map((e) => e.messageId).join("','")}')`);
+    const storedRows = () =>
+      queryRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from materials where message_id in ${list} and status = 'stored'`,
+      ).then((r) => r[0]!.n);
+    const deadline = Date.now() + v.timeoutMs;
+    while ((await storedRows()) < v.images) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${await storedRows()} of ${v.images} stored`);
+      await sleep(200);
+    }
+    await pushing;
+    const rows = await queryRows<{ message_id: string; resource_key: string; stored_at: Date }>(
+      database.db,
+      sql`select message_id, resource_key, stored_at from materials where message_id in ${list}`,
+    );
+    const lastStored = Math.max(...rows.map((r) => new Date(r.stored_at).getTime()));
+    const seconds = (lastStored - t0) / 1000;
+    const latencies = rows
+      .map((r) => new Date(r.stored_at).getTime() - pushedAt.get(r.message_id)!)
+      .sort((a, b) => a - b);
+    const distinct = new Set(rows.map((r) => `${r.message_id}/${r.resource_key}`));
+    const blobs = openBlobStore({
+      dataDir,
+      blobStore: loadBaseConfig({ DATA_DIR: dataDir, ...storeEnv }).blobStore,
+    }).blobs;
+    const verify = await verifyStored(database.db, blobs, expected);
+    return {
+      variant: v,
+      seconds,
+      storedPerSecond: v.images / seconds,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      lost: expected.length - distinct.size,
+      duplicated: rows.length - distinct.size,
+      refused429: fake.rateLimited - refusedBefore,
+      perInstance: procs.map((p) => p.logs().filter((l) => l.msg === 'material stored').length),
+      verify,
+    };
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => p.exit));
+    await database.close();
+    await fake.close();
+    if (s3) {
+      s3.kill('SIGTERM');
+      if (s3.exitCode === null) await once(s3, 'exit');
+    }
+    await dropDatabase(v.pgUrl, dbName).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function push(url: string, payload: unknown): Promise<void> {
+  const req = signedRequest(payload, TEST_ENCRYPT_KEY);
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${url}/lark/events`, { method: 'POST', headers: req.headers, body: req.body });
+    if (res.ok) return;
+    if (attempt >= 5) throw new Error(`webhook answered ${res.status}`);
+    await sleep(200); // Lark retries too
+  }
+}
+
+/** s3rver in its own process (bench/lib/s3-server-child.ts), so it does not share the bench's event loop. */
+async function startS3Process(): Promise<{ child: ChildProcess; env: Record<string, string> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/s3-server-child.ts'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    if (line.startsWith('{')) return { child, env: JSON.parse(line) as Record<string, string> };
+  }
+  throw new Error('the s3rver process ended before it said where it listens');
+}

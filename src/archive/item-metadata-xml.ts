@@ -15,6 +15,10 @@ export interface PackagedFile {
   head?: Buffer;
   /** A photo of a group: its 照片号 and DA/T 50 说明. */
   photo?: PhotoEntry;
+  /** What a PDF's XMP claims (`PDF/A-2b`), not validated. */
+  pdfa?: string;
+  /** A 版式 file (PDF/A or OFD). */
+  fixedLayout?: boolean;
   /** An original off the allowed list: the name of its archival copy beside it. */
   archivalCopy?: string;
   /** An archival copy: what it was made from, by what, when. */
@@ -62,7 +66,7 @@ function formatVersion(f: PackagedFile): string {
   if (!head) return '';
   const text = head.subarray(0, 16).toString('latin1');
   const pdf = /^%PDF-(\d\.\d)/.exec(text);
-  if (pdf) return `PDF ${pdf[1]}`;
+  if (pdf) return `PDF ${pdf[1]}${f.pdfa ? `（${f.pdfa}，据 XMP 声明）` : ''}`;
   if (head[0] === 0xff && head[1] === 0xd8)
     return head.subarray(0, 64).includes(Buffer.from('Exif')) ? 'JPEG（Exif）' : 'JPEG（JFIF）';
   if (text.startsWith('\x89PNG')) return 'PNG 1.2';

@@ -90,8 +90,24 @@ export const TEST_ITEMS: readonly TestItem[] = [
     no: '3-2',
     property: 'usability',
     name: '内容数据可读性检测',
-    basis: '图像可解码、PDF 结构可解析、文件可读取',
-    codes: ['file_unreadable', 'image_undecodable', 'image_too_large', 'pdf_unparseable'],
+    basis:
+      '图像可解码、PDF 结构可解析、DOCX/XLSX/PPTX/OFD 容器与必需部件、MP4 盒结构、MP3 音频帧、文件可读取',
+    codes: ['file_unreadable', 'image_undecodable', 'image_too_large', 'pdf_unparseable', 'container_broken'],
+  },
+  {
+    no: '3-4',
+    property: 'usability',
+    name: '加密检测',
+    basis: '《电子档案移交与接收办法》：移交的电子档案不得加密（PDF /Encrypt、Office 加密包、ZIP 加密部件）',
+    codes: ['encrypted'],
+  },
+  {
+    no: '3-5',
+    property: 'usability',
+    name: '版式文件检测',
+    basis: 'GB/T 18894-2016：文书以版式文件（PDF/A、OFD）归档（未满足的列为提示）',
+    codes: ['not_fixed_layout'],
+    note: '只识别 PDF 的 PDF/A 声明（XMP pdfaid），未做 PDF/A 符合性验证；本软件不把 DOCX、照片转为版式文件',
   },
   {
     no: '3-3',

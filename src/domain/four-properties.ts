@@ -37,6 +37,9 @@ export type CheckCode =
   | 'format_not_allowed'
   | 'format_converted'
   | 'conversion_failed'
+  | 'container_broken'
+  | 'encrypted'
+  | 'not_fixed_layout'
   | 'image_undecodable'
   | 'image_too_large'
   | 'pdf_unparseable'
@@ -64,6 +67,9 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   format_not_allowed: 'usability',
   format_converted: 'usability',
   conversion_failed: 'usability',
+  container_broken: 'usability',
+  encrypted: 'usability',
+  not_fixed_layout: 'usability',
   image_undecodable: 'usability',
   image_too_large: 'usability',
   pdf_unparseable: 'usability',
@@ -91,6 +97,9 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   format_not_allowed: '格式不在允许范围',
   format_converted: '原件非归档格式，另存归档副本',
   conversion_failed: '归档格式转换失败',
+  container_broken: '文件容器无法解析',
+  encrypted: '文件已加密',
+  not_fixed_layout: '文书无版式（PDF/A、OFD）文件',
   image_undecodable: '图像无法解码',
   image_too_large: '图像像素超过检测上限',
   pdf_unparseable: 'PDF结构无法解析',

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { bytesAt, type FileProbe } from '../archive/copy-and-hash.js';
+import { probeContainer } from '../archive/container-probe.js';
 import { OPUS_MIMES } from '../archive/opus-to-wav.js';
 import { sniffFile } from '../archive/sniff-file.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
@@ -13,6 +14,15 @@ import {
 } from '../domain/four-properties-rules.js';
 import { errorMessage } from '../errors.js';
 import { inspectPhoto } from '../media/inspect-photo.js';
+
+export interface FileCheckResult {
+  /** An off-list voice note: the package carries a WAV archival copy. */
+  archivalCopy?: 'wav';
+  /** What the PDF's XMP claims (`PDF/A-2b`). */
+  pdfa?: string;
+  /** A 版式 file: PDF/A or OFD (for the 文书 版式 check of the record). */
+  fixedLayout?: boolean;
+}
 
 export interface FileCheckContext {
   allowedFormats: readonly string[];
@@ -42,8 +52,8 @@ export async function checkFile(
   ref: FileRef,
   ctx: FileCheckContext,
   report: ReportBuilder,
-): Promise<{ archivalCopy?: 'wav' }> {
-  const result: { archivalCopy?: 'wav' } = {};
+): Promise<FileCheckResult> {
+  const result: FileCheckResult = {};
   const at = ref;
   report.checked('authenticity');
   report.checked('usability');
@@ -93,6 +103,15 @@ export async function checkFile(
     const problem = await pdfProblem(path, probe);
     if (problem) report.add(failure('pdf_unparseable', problem, at));
   }
+  const container = await probeContainer(path, probe, sniffed.mime, bytesMime).catch((err) => ({
+    broken: `容器无法读取：${errorMessage(err)}`,
+    encrypted: undefined,
+    pdfa: undefined,
+  }));
+  if (container.encrypted) report.add(failure('encrypted', container.encrypted, at));
+  if (container.broken) report.add(failure('container_broken', container.broken, at));
+  if (container.pdfa) result.pdfa = container.pdfa;
+  result.fixedLayout = Boolean(container.pdfa) || sniffed.mime === 'application/ofd';
   if (ctx.virusScan) {
     report.checked('security');
     const res = await ctx.virusScan(path);

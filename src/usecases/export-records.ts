@@ -127,6 +127,7 @@ export async function exportClass(
           packaged[k]!.push(file);
         }
       }
+      layoutCheck(ctx, r, packaged[k]!);
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
       const meta = await ctx.copier.write(
         await ctx.bag.payloadPath(metaRel),
@@ -164,6 +165,32 @@ export async function exportClass(
     }
     ctx.progress.tick(page.length, bytes);
   }
+}
+
+/**
+ * GB/T 18894: a 文书 is archived as a 版式 file (PDF/A, OFD). One without any is a warning naming
+ * what it has: this software identifies PDF/A (XMP pdfaid) but converts nothing into it.
+ */
+function layoutCheck(ctx: RecordsExportContext, r: RecordFacts, files: PackagedFile[]): void {
+  if (r.kind !== 'document' || files.length === 0 || files.some((f) => f.fixedLayout)) return;
+  const has = [
+    ...new Set(
+      files.map((f) =>
+        f.mime === 'application/pdf' ? 'PDF（未声明 PDF/A）' : f.name.split('.').pop()!.toUpperCase(),
+      ),
+    ),
+  ];
+  ctx.report.add(
+    failure(
+      'not_fixed_layout',
+      `文书没有版式文件（PDF/A 或 OFD），现有：${has.join('、')}；本软件不做格式转换`,
+      {
+        itemId: r.itemId,
+        archivalCode: r.archivalCode,
+        severity: 'warning',
+      },
+    ),
+  );
 }
 
 /** Local day of a record's earliest capture (as liveRecordsOfTasks computes it for the others). */
@@ -222,6 +249,8 @@ async function exportFile(
   ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
   const checked = await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
   const original: PackagedFile = {
+    ...(checked.pdfa ? { pdfa: checked.pdfa } : {}),
+    fixedLayout: checked.fixedLayout ?? false,
     name,
     material: m,
     sha256: probe.sha256,

@@ -9,13 +9,15 @@ import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb } from '../support/test-db.js';
 import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
 
 /**
- * `npm run cli -- archive refile | unfile | waive` as processes, on a real database: PostgreSQL when
+ * `npm run cli -- archive refile | unfile | waive` (refile as a process, the others through the same
+ * runCli in this process), on a real database: PostgreSQL when
  * TEST_DATABASE_URL is set (the process gets the file's own database), else an embedded data folder
  * (closed while the process runs: PGlite is one process only).
  */
@@ -134,26 +136,24 @@ describe('archive corrections from the command line', () => {
   }, 300_000);
 
   it('waives only with a reason, reopens, and unfiles an item', async () => {
-    await withDb(async (d) =>
-      expect(runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01'], ctxOf(d))).rejects.toMatchObject({
-        code: 'usage',
-        message: expect.stringContaining('免交须写明原因'),
-      }),
-    );
-    const waived = await cli('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
-    expect(waived.code, waived.stderr).toBe(0);
-    expect(waived.stdout).toContain('已设为免交（本年未开会）');
+    // The commands in this process (the same runCli as dist/cli/main.js, its exit code and output),
+    // on one opening of the folder: refile above ran as a process.
     await withDb(async (d) => {
+      const cliHere = (...args: string[]) => cliInProcess(['archive', ...args], { DATA_DIR: dataDir }, d);
+      const noReason = await cliHere('waive', '--unit', 'V1', '--task', 'C01');
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toContain('免交须写明原因');
+      const waived = await cliHere('waive', '--unit', 'V1', '--task', 'C01', '--reason', '本年未开会');
+      expect(waived.code, waived.stderr).toBe(0);
+      expect(waived.stdout).toContain('已设为免交（本年未开会）');
       const reopened: string[] = [];
       await runArchiveCommand(['waive', '--unit', 'V1', '--task', 'C01', '--reopen'], ctxOf(d, reopened));
       expect(reopened.join('\n')).toContain('已恢复为需归档');
       expect((await audits(d, 'waive')).map((a) => a.details.reason)).toEqual(['本年未开会']);
-    });
 
-    const off = await cli('unfile', '--item', String(itemId), '--reason', '照片拍错');
-    expect(off.code, off.stderr).toBe(0);
-    expect(off.stdout).toContain('撤下');
-    await withDb(async (d) => {
+      const off = await cliHere('unfile', '--item', String(itemId), '--reason', '照片拍错');
+      expect(off.code, off.stderr).toBe(0);
+      expect(off.stdout).toContain('撤下');
       expect(await live(d, itemId)).toEqual([{ code: 'H01-02', undone: true }]);
       await expect(runArchiveCommand(['unfile', '--item', String(itemId)], ctxOf(d))).rejects.toThrow(
         '已经撤销',

@@ -398,12 +398,14 @@ export async function buildFilingDataset(url: string, opts: FilingDatasetOptions
       );
     });
 
-    // The load runs with triggers off (replica): write what migration 0013's triggers would have.
+    // The load runs with triggers off (replica): write what the triggers of migrations 0013
+    // (search text) and 0014 (progress counts) would have.
     await step('search text (item_search)', () =>
       q(
         `insert into item_search (item_id, doc) select id, doc from item_search_docs on conflict (item_id) do nothing`,
       ),
     );
+    await step('progress counts (unit_progress_counts)', () => q(`select progress_counts_rebuild()`));
 
     await step(`rebuild ${dropped.length} indexes (2 connections)`, async () => {
       // The big table's indexes first, so the two connections finish together.

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { signValue } from '../../src/http/signed-value.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
@@ -134,6 +135,13 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     expect(village.slice(village.indexOf(`id="q-failed"`), village.indexOf(`id="q-failed"`) + 80)).toMatch(
       /：0<\/b>/,
     );
+    // A province's page reads them all at once (past 500 chats); the same problems either way.
+    for (const unit of [w.units.county, w.units.village]) {
+      const now = new Date();
+      expect(await qualityProblems(w.h.db.db, unit, now, { wide: true })).toEqual(
+        await qualityProblems(w.h.db.db, unit, now, { wide: false }),
+      );
+    }
     const task = await (await w.get(`/tasks/${w.taskC05}`, leader)).text();
     expect(task).toContain(`/items/${w.itemId}`);
     const item = await (await w.get(`/items/${w.itemId}`, leader)).text();

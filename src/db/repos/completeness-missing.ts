@@ -38,16 +38,32 @@ export interface MissingList {
 /**
  * What is still missing under a unit (itself and its subtree), most urgent first: overdue tasks
  * first, then by due date. Waived and complete tasks are left out.
+ *
+ * Which tasks can be among the first `limit` comes from unit_progress_counts (migration 0014): the
+ * earliest due times with something missing, and for each the first units in path order with
+ * something missing then — so a province reads the tasks of a few villages, not all of them. `direct`
+ * reads every task of the subtree instead (what the counts must agree with; tests compare them).
  */
 export async function missingForUnit(
   db: Db,
   unitId: number,
   now: Date,
-  opts: { limit?: number; campaignId?: number } = {},
+  opts: { limit?: number; campaignId?: number; direct?: boolean } = {},
 ): Promise<MissingList> {
   const root = await getUnitById(db, unitId);
   if (!root) return { total: 0, items: [] };
+  const limit = opts.limit ?? 100;
   const campaign = opts.campaignId === undefined ? sql`` : sql`and t.campaign_id = ${opts.campaignId}`;
+  let units = subtreeUnitIds(root);
+  let due = sql``;
+  let counted: number | undefined;
+  if (!opts.direct) {
+    const c = await candidates(db, root, limit, opts.campaignId);
+    if (c.total === 0) return { total: 0, items: [] };
+    counted = c.total;
+    units = sql`select unnest(${`{${c.unitIds.join(',')}}`}::bigint[])`;
+    due = sql`and t.due_at = any(${`{${c.dues.map((d) => `"${d}"`).join(',')}}`}::timestamptz[])`;
+  }
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   // Rank on the narrow per-task rows first; fetch titles, names … only for the rows kept.
   type Id = number | string;
@@ -70,11 +86,11 @@ export async function missingForUnit(
     db,
     sql`with m as (
           select p.id, p.due_at, p.position, p.code, p.filed, u.path, count(*) over ()::int as total
-          from (${perTaskFiled(subtreeUnitIds(root), sql`t.state = 'open' ${campaign}`)}) p
+          from (${perTaskFiled(units, sql`t.state = 'open' ${campaign} ${due}`)}) p
             join units u on u.id = p.unit_id
           where p.filed < p.min_count
           order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code
-          limit ${opts.limit ?? 100})
+          limit ${limit})
         select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.responsible, t.unit_id,
           u.name as unit_name, u.path as unit_path, h.head_name, c.code as campaign_code
         from m join tasks t on t.id = m.id
@@ -108,5 +124,44 @@ export async function missingForUnit(
       responsible: r.responsible,
     };
   });
-  return { total: Number(rows[0]?.total ?? 0), items };
+  return { total: counted ?? Number(rows[0]?.total ?? 0), items };
+}
+
+/**
+ * From the counts: how many tasks are missing under the root, and the due times and units whose tasks
+ * hold the first `limit` of them in (due time, unit path) order — each unit listed has at least one.
+ */
+async function candidates(
+  db: Db,
+  root: { id: number; path: string },
+  limit: number,
+  campaignId: number | undefined,
+): Promise<{ total: number; dues: string[]; unitIds: number[] }> {
+  const campaign = campaignId === undefined ? sql`` : sql`and c.campaign_id = ${campaignId}`;
+  const buckets = await queryRows<{ due_at: string; n: number }>(
+    db,
+    sql`select c.due_at::text as due_at, sum(c.total - c.waived - c.complete)::int as n
+        from unit_progress_counts c where c.unit_id = ${root.id} and c.subtree ${campaign}
+        group by c.due_at having sum(c.total - c.waived - c.complete) > 0 order by c.due_at`,
+  );
+  const total = buckets.reduce((sum, b) => sum + Number(b.n), 0);
+  const dues: string[] = [];
+  const unitIds = new Set<number>();
+  let left = limit;
+  for (const b of buckets) {
+    if (left <= 0) break;
+    dues.push(b.due_at);
+    const rows = await queryRows<{ id: number; n: number }>(
+      db,
+      sql`select u.id::int as id, sum(c.total - c.waived - c.complete)::int as n
+          from units u join unit_progress_counts c on c.unit_id = u.id and not c.subtree
+            and c.due_at = ${b.due_at}::timestamptz ${campaign}
+          where u.path like ${`${root.path}%`}
+          group by u.id, u.path having sum(c.total - c.waived - c.complete) > 0
+          order by u.path limit ${left}`,
+    );
+    for (const r of rows) unitIds.add(Number(r.id));
+    left -= Math.min(Number(b.n), left);
+  }
+  return { total, dues, unitIds: [...unitIds] };
 }

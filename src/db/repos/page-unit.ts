@@ -16,6 +16,8 @@ export interface QualityProblems {
 }
 
 const LIST = 10;
+/** Bound chats above which a unit page reads quality problems province-style (see qualityProblems). */
+const WIDE = 500;
 /** Quality problems are those of the last 30 days (like the digest's week): what needs doing now. */
 export const QUALITY_WINDOW_DAYS = 30;
 
@@ -34,10 +36,31 @@ interface QualityRow {
  * DA/T 50 description (事由). Read like the digest's figures: per bound chat on (chat_id, sent_at),
  * per unit on its live items, so a province costs one index range per chat and unit.
  */
-export async function qualityProblems(db: Db, root: { path: string }, now: Date): Promise<QualityProblems> {
+export async function qualityProblems(
+  db: Db,
+  root: { path: string },
+  now: Date,
+  opts: { wide?: boolean } = {},
+): Promise<QualityProblems> {
   const ids = subtreeUnitIds(root);
   const since = new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
-  const posted = (where: SQL) => sql`with s as materialized (${ids})
+  const [{ chats }] = (await queryRows<{ chats: number }>(
+    db,
+    sql`select count(*)::int as chats from chat_bindings b join units u on u.id = b.unit_id
+        where b.status <> 'ended' and u.path like ${`${root.path}%`}`,
+  )) as [{ chats: number }];
+  // Past WIDE chats (a province) the recent problems of every chat are read at once on their own
+  // partial indexes and kept when their chat's unit is in the subtree; below it, chat by chat.
+  const wide = opts.wide ?? Number(chats) > WIDE;
+  const posted = (where: SQL) =>
+    wide
+      ? sql`select m.id, m.kind, m.original_name, m.sent_at, m.status, m.quality, u.name as unit_name
+          from (select id, chat_id, kind, original_name, sent_at, status, quality from materials
+              where sent_at >= ${since} and ${where}) m
+            join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
+            join units u on u.id = b.unit_id
+          where u.path like ${`${root.path}%`}`
+      : sql`with s as materialized (${ids})
     select m.id, m.kind, m.original_name, m.sent_at, m.status, m.quality, u.name as unit_name
     from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended' join units u on u.id = s.id
       cross join lateral (
@@ -53,7 +76,14 @@ export async function qualityProblems(db: Db, root: { path: string }, now: Date)
   );
   const undescribed = await queryRows<QualityRow>(
     db,
-    sql`with s as materialized (${ids})
+    wide
+      ? sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
+          from filing_items fi join units u on u.id = fi.unit_id
+            left join item_descriptions d on d.item_id = fi.id
+          where fi.undone_at is null and fi.kind = 'photo_group' and fi.filed_at >= ${since}
+            and u.path like ${`${root.path}%`} and coalesce(d.reason, '') = ''
+          order by fi.filed_at desc limit ${LIST}`
+      : sql`with s as materialized (${ids})
         select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
         from s join units u on u.id = s.id
           cross join lateral (

@@ -57,6 +57,13 @@ export async function listSubtreeUnits(db: Db, root: { path: string }): Promise<
   return rows.map(toRow);
 }
 
+/** The unit's direct children. */
+export async function listChildUnits(db: Db, parentId: number): Promise<UnitRow[]> {
+  return (
+    await db.select(columns).from(units).where(eq(units.parentId, parentId)).orderBy(asc(units.path))
+  ).map(toRow);
+}
+
 export interface UpsertUnitsResult {
   created: number;
   updated: number;

@@ -12,3 +12,4 @@ export * from './ops-alerts.js';
 export * from './chronicle.js';
 export * from './lark-pacing.js';
 export * from './search.js';
+export * from './progress.js';

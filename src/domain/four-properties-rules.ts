@@ -40,6 +40,47 @@ export function catalogueFieldProblems(
   return out;
 }
 
+/** Length limits of the catalogue fields (characters). */
+export const FIELD_LIMITS = { title: 300, responsible: 100, docNumber: 50, remarks: 300 } as const;
+/** 密级 a record handled by this bot may carry (classified records never belong in a chat). */
+const OPEN_SECRECY = new Set(['', '无', '公开', '内部', '限制', '非密']);
+const ODD_CHARACTERS = new RegExp('[\\uFFFD\\u0000-\\u001F\\u007F\\u200B-\\u200F\\u2028\\u2029]', 'u');
+
+/**
+ * DA/T 70 真实性: value range, length and special characters of the catalogue fields. 日期 between 1949
+ * and the day of confirmation (not in the future), fields within FIELD_LIMITS, a 文号 shaped like one
+ * (机关代字〔年份〕序号号), 密级 not a state-secret level, 页数 plausible, and no control characters,
+ * invisible marks or U+FFFD (what replaced bytes no format could hold) in any field.
+ */
+export function fieldRangeProblems(
+  row: Pick<CatalogueRow, 'responsible' | 'title' | 'date' | 'pages' | 'docNumber' | 'secrecy' | 'remarks'>,
+  confirmedOn: string,
+): string[] {
+  const out: string[] = [];
+  if (isYyyymmdd(row.date) && (row.date < '19491001' || row.date > confirmedOn))
+    out.push(`日期“${row.date}”超出合理范围（1949年10月1日至确认归档之日 ${confirmedOn}）`);
+  for (const [key, label] of [
+    ['title', '题名'],
+    ['responsible', '责任者'],
+    ['docNumber', '文号'],
+    ['remarks', '备注'],
+  ] as const) {
+    const v = row[key] ?? '';
+    const len = Array.from(v).length;
+    if (len > FIELD_LIMITS[key]) out.push(`${label}长 ${len} 字，超过 ${FIELD_LIMITS[key]} 字`);
+    if (ODD_CHARACTERS.test(v)) out.push(`${label}含控制字符、不可见字符或替换符（U+FFFD）`);
+  }
+  if (
+    row.docNumber &&
+    !/^[\u4e00-\u9fa5A-Za-z]{1,16}[〔［[(（]\d{4}[〕］\])）]\d{1,5}号$/.test(row.docNumber)
+  )
+    out.push(`文号“${row.docNumber}”不符合“机关代字〔年份〕序号号”的格式`);
+  if (!OPEN_SECRECY.has(row.secrecy.trim())) out.push(`密级“${row.secrecy}”：涉密文件不得经本系统归档移交`);
+  if (row.pages !== null && row.pages !== undefined && row.pages > 10_000)
+    out.push(`页数 ${row.pages} 超出合理范围`);
+  return out;
+}
+
 /** Containers whose magic bytes file-type reports instead of the format inside. */
 const CONTAINER_OF: Record<string, string> = {
   'application/ofd': 'application/zip',

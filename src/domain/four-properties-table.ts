@@ -51,6 +51,14 @@ export const TEST_ITEMS: readonly TestItem[] = [
     note: '本软件不验证电子签名、印章和时间戳；有签章的文件须由接收方另行验证',
   },
   {
+    no: '1-5',
+    property: 'authenticity',
+    name: '元数据项值域、长度及特殊字符检测',
+    basis:
+      '日期在 1949-10-01 至确认归档之日，题名≤300字、责任者≤100字，文号格式，密级非涉密，无控制字符和替换符',
+    codes: ['field_out_of_range'],
+  },
+  {
     no: '2-1',
     property: 'integrity',
     name: '总件数相符性检测',

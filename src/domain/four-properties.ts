@@ -23,6 +23,7 @@ export type CheckCode =
   | 'size_mismatch'
   | 'type_mismatch'
   | 'exif_time_mismatch'
+  | 'field_out_of_range'
   // integrity
   | 'file_missing'
   | 'field_missing'
@@ -55,6 +56,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   size_mismatch: 'authenticity',
   type_mismatch: 'authenticity',
   exif_time_mismatch: 'authenticity',
+  field_out_of_range: 'authenticity',
   file_missing: 'integrity',
   field_missing: 'integrity',
   field_invalid: 'integrity',
@@ -85,6 +87,7 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   size_mismatch: '文件大小不符',
   type_mismatch: '文件类型不符',
   exif_time_mismatch: 'EXIF拍摄时间不符',
+  field_out_of_range: '著录项超出值域、长度或含特殊字符',
   file_missing: '文件缺失',
   field_missing: '必填著录项缺失',
   field_invalid: '著录项格式错误',

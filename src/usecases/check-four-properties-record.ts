@@ -5,7 +5,13 @@ import type { CatalogueEntry } from '../domain/catalogue.js';
 import { classNumbers } from '../db/repos/archive-records.js';
 import { formatArchivalCode, type ArchivalCodeRules } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
-import { catalogueFieldProblems, findNumberGaps, gapText } from '../domain/four-properties-rules.js';
+import { yyyymmdd } from '../domain/catalogue-date.js';
+import {
+  catalogueFieldProblems,
+  fieldRangeProblems,
+  findNumberGaps,
+  gapText,
+} from '../domain/four-properties-rules.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
 
 /**
@@ -36,6 +42,8 @@ export function checkRecord(
   const entry = known ?? catalogueEntryOf(r, opts);
   for (const p of catalogueFieldProblems({ ...entry, archivalCode: r.archivalCode }))
     report.add(failure(p.check, p.message, at));
+  for (const message of fieldRangeProblems(entry, yyyymmdd(r.confirmedAt, opts.timeZone)))
+    report.add(failure('field_out_of_range', message, at));
   if (r.undoneAt) report.add(failure('item_not_live', '该件已确认归档，但其归档记录后来被撤销', at));
   if (r.materials.length === 0) report.add(failure('file_missing', '该件没有任何电子文件', at));
   if (entry.photo && entry.photo.gaps.length > 0)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fieldRangeProblems,
   catalogueFieldProblems,
   exifTimeProblem,
   findNumberGaps,
@@ -74,5 +75,41 @@ describe('four-properties rules', () => {
     const r = b.finish(new Date(0), {}, 'off');
     expect(r.passed).toBe(false);
     expect(r.failures[0]).toMatchObject({ property: 'authenticity', check: 'hash_mismatch' });
+  });
+});
+
+describe('metadata value ranges, lengths and special characters (DA/T 70 1-5)', () => {
+  const row = {
+    responsible: '东村村民委员会',
+    title: '关于开展普查的通知',
+    date: '20250601',
+    pages: 2,
+    docNumber: '县乡振发〔2025〕3号',
+    secrecy: '',
+    remarks: '',
+  };
+  it('passes a plain row', () => {
+    expect(fieldRangeProblems(row, '20260110')).toEqual([]);
+  });
+  it('names each problem', () => {
+    const problems = fieldRangeProblems(
+      {
+        ...row,
+        date: '20270101',
+        title: '题'.repeat(301),
+        responsible: '东村\uFFFD委员会',
+        docNumber: '第3号',
+        secrecy: '机密',
+        pages: 20000,
+      },
+      '20260110',
+    );
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/日期“20270101”超出合理范围/);
+    expect(problems.join('\n')).toMatch(/题名长 301 字/);
+    expect(problems.join('\n')).toMatch(/责任者含控制字符/);
+    expect(problems.join('\n')).toMatch(/文号“第3号”/);
+    expect(problems.join('\n')).toMatch(/涉密/);
+    expect(fieldRangeProblems({ ...row, date: '19000101' }, '20260110')).toHaveLength(1);
   });
 });

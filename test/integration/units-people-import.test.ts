@@ -10,6 +10,7 @@ import { openDb, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -56,12 +57,12 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
     TZ: 'Asia/Shanghai',
   });
   /** The CLI's own database, opened between runs (PGlite: the folder, so only while no CLI runs). */
-  const withDb = async <T>(fn: (db: Database['db']) => Promise<T>): Promise<T> => {
-    if (tdb) return fn(tdb.db);
+  const withDb = async <T>(fn: (db: Database['db'], database: Database) => Promise<T>): Promise<T> => {
+    if (tdb) return fn(tdb.db, tdb);
     const database = await openDb({ dataDir });
     try {
       await migrate(database);
-      return await fn(database.db);
+      return await fn(database.db, database);
     } finally {
       await database.close();
     }
@@ -109,13 +110,17 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
         emails: ['li.si@example.cn', 'zhao@example.cn'],
         include_resigned: false,
       });
-      // The second run in-process (the same command on the same database), to spare a process start.
-      const second: string[] = [];
-      await withDb((db) =>
-        runUnitsCommand(['people', 'import', file], { db, clock, env: env(), out: (l) => second.push(l) }),
-      );
-      expect(second).toContain('人员导入完成：3 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到');
+      // The second run in-process (the same command on the same database), to spare a process start,
+      // and the checks on the same opening of the folder.
       await withDb(async (db) => {
+        const second: string[] = [];
+        await runUnitsCommand(['people', 'import', file], {
+          db,
+          clock,
+          env: env(),
+          out: (l) => second.push(l),
+        });
+        expect(second).toContain('人员导入完成：3 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到');
         expect(await rolesOf(db)).toEqual([
           { name: '李四', code: 'T1', role: 'archivist', open_id: 'ou_li' },
           { name: '张三', code: 'V1', role: 'officer', open_id: 'ou_zhang' },
@@ -130,15 +135,18 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
     'refuses a GBK CSV with a mobile Lark does not know, naming its line, and writes nothing',
     { timeout: 120_000 },
     async () => {
-      const before = await withDb(rolesOf);
-      const run = await runCli(['units', 'people', 'import', GBK_CSV], env());
-      expect(run.code).toBe(1);
-      expect(run.stdout).toContain('读取 people-gbk.csv（CSV，GBK 编码）');
-      expect(run.stderr.trim()).toBe(
-        'people-gbk.csv 第 4 行: 飞书里找不到手机号 13900000009（王五）——号码不对、不在应用的通讯录范围内，或已离职',
-      );
-      expect(run.stderr + run.stdout).not.toContain(fake.appSecret);
-      await withDb(async (db) => expect(await rolesOf(db)).toEqual(before));
+      // Through the same runCli as the process above, in this process, on one opening of the folder.
+      await withDb(async (db, database) => {
+        const before = await rolesOf(db);
+        const run = await cliInProcess(['units', 'people', 'import', GBK_CSV], env(), database);
+        expect(run.code).toBe(1);
+        expect(run.stdout).toContain('读取 people-gbk.csv（CSV，GBK 编码）');
+        expect(run.stderr.trim()).toBe(
+          'people-gbk.csv 第 4 行: 飞书里找不到手机号 13900000009（王五）——号码不对、不在应用的通讯录范围内，或已离职',
+        );
+        expect(run.stderr + run.stdout).not.toContain(fake.appSecret);
+        expect(await rolesOf(db)).toEqual(before);
+      });
     },
   );
 });

@@ -44,7 +44,14 @@ export function catalogueFieldProblems(
 export const FIELD_LIMITS = { title: 300, responsible: 100, docNumber: 50, remarks: 300 } as const;
 /** 密级 a record handled by this bot may carry (classified records never belong in a chat). */
 const OPEN_SECRECY = new Set(['', '无', '公开', '内部', '限制', '非密']);
-const ODD_CHARACTERS = new RegExp('[\\uFFFD\\u0000-\\u001F\\u007F\\u200B-\\u200F\\u2028\\u2029]', 'u');
+/** Control characters, zero-width and line-separator marks, and U+FFFD. */
+const hasOddCharacters = (v: string) =>
+  Array.from(v).some((ch) => {
+    const c = ch.codePointAt(0)!;
+    return (
+      c < 0x20 || c === 0x7f || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0xfffd
+    );
+  });
 
 /**
  * DA/T 70 真实性: value range, length and special characters of the catalogue fields. 日期 between 1949
@@ -68,7 +75,7 @@ export function fieldRangeProblems(
     const v = row[key] ?? '';
     const len = Array.from(v).length;
     if (len > FIELD_LIMITS[key]) out.push(`${label}长 ${len} 字，超过 ${FIELD_LIMITS[key]} 字`);
-    if (ODD_CHARACTERS.test(v)) out.push(`${label}含控制字符、不可见字符或替换符（U+FFFD）`);
+    if (hasOddCharacters(v)) out.push(`${label}含控制字符、不可见字符或替换符（U+FFFD）`);
   }
   if (
     row.docNumber &&

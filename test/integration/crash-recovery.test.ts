@@ -39,6 +39,9 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
       MIN_FREE_DISK_MB: '1',
       // Long enough that the two photos form one burst however slowly a busy machine posts them.
       BURST_QUIET_SECONDS: '5',
+      // The reply waits for the hanging download however long the machine takes to reach the kill, so it
+      // can only come after the restart (by default it would say 「还有 1 个正在下载」 after 10 s).
+      BURST_DOWNLOAD_WAIT_SECONDS: '600',
       // The default lease: reclaiming by lease would take minutes.
       WORKER_LEASE_SECONDS: '300',
     });

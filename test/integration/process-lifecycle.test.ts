@@ -130,47 +130,53 @@ describe('the bot process', () => {
     },
   );
 
-  for (const { name, start } of starters.slice(1)) {
-    const signal = name === 'npm start' ? 'SIGTERM' : (unitValue('KillSignal') as NodeJS.Signals);
-    it(
-      `${name}: ${signal} reaches the bot, which stops cleanly and exits 0`,
-      { timeout: 180_000 },
-      async () => startAndStop(start, signal, await newDataDir()),
-    );
-  }
+  // Through npm and as the unit starts it, each on its own folder, side by side.
+  describe.concurrent('started by npm and by systemd', () => {
+    for (const { name, start } of starters.slice(1)) {
+      const signal = name === 'npm start' ? 'SIGTERM' : (unitValue('KillSignal') as NodeJS.Signals);
+      it(
+        `${name}: ${signal} reaches the bot, which stops cleanly and exits 0`,
+        { timeout: 180_000 },
+        async () => startAndStop(start, signal, await newDataDir()),
+      );
+    }
+  });
 
   it('the systemd unit stops the bot with SIGTERM and waits longer than the bot drains', () => {
     expect(unitValue('KillSignal')).toBe('SIGTERM');
     expect(Number(unitValue('TimeoutStopSec')) * 1000).toBeGreaterThan(DRAIN_MS);
   });
 
-  it('prints every configuration problem on one screen and exits 2', { timeout: 60_000 }, async () => {
-    const p = startProcess(process.execPath, ['dist/main.js'], {
-      LARK_EVENT_MODE: 'webhook',
-      PORT: 'x',
-      DATA_DIR: emptyDataDir(),
+  // Starts that stop at once, each on its own folder: they run side by side.
+  describe.concurrent('a start that cannot go on', () => {
+    it('prints every configuration problem on one screen and exits 2', { timeout: 60_000 }, async () => {
+      const p = startProcess(process.execPath, ['dist/main.js'], {
+        LARK_EVENT_MODE: 'webhook',
+        PORT: 'x',
+        DATA_DIR: emptyDataDir(),
+      });
+      expect(await p.exit).toBe(2);
+      for (const key of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'PORT'])
+        expect(p.stderr()).toContain(key);
     });
-    expect(await p.exit).toBe(2);
-    for (const key of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'PORT'])
-      expect(p.stderr()).toContain(key);
-  });
 
-  it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 60_000 }, async () => {
-    const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...base(await newDataDir()),
-      LARK_APP_SECRET: 'wrong-secret',
+    it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 60_000 }, async () => {
+      const p = startProcess(process.execPath, ['dist/main.js'], {
+        ...base(await newDataDir()),
+        LARK_APP_SECRET: 'wrong-secret',
+      });
+      expect(await p.exit).toBe(1);
+      expect(p.stderr()).toMatch(/Cannot start: Lark refused the app credentials \(code 10014/);
     });
-    expect(await p.exit).toBe(1);
-    expect(p.stderr()).toMatch(/Cannot start: Lark refused the app credentials \(code 10014/);
-  });
 
-  it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 60_000 }, async () => {
-    const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...base(emptyDataDir()),
-      DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+    it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 60_000 }, async () => {
+      const p = startProcess(process.execPath, ['dist/main.js'], {
+        ...base(emptyDataDir()),
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+      });
+      expect(await p.exit).toBe(1);
+      expect(p.stderr()).toMatch(/Cannot start: /);
+      expect(p.stderr().trim().split('\n')).toHaveLength(1);
     });
-    expect(await p.exit).toBe(1);
-    expect(p.stderr()).toMatch(/Cannot start: /);
-    expect(p.stderr().trim().split('\n')).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { FixityListWriter, PackageWriter } from '../archive/package-writer.js';
-import { registrationForm, registrationFormDocx } from '../archive/registration-form.js';
+import { registrationForm } from '../archive/registration-form.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { writeReportXlsx } from '../archive/four-properties-report.js';
 import { CARRIER_CATALOGUE_XSD, ITEM_METADATA_XSD, SCHEMA_PATHS } from '../archive/package-schemas.js';
@@ -105,6 +105,8 @@ export async function writeReadmeAndReport(
   await addText(pkg, PACKAGE_PATHS.readme, readmeText(config, summary));
   const list = await pkg.closeList();
   if (summary.fourPropertiesPassed) {
+    // docx is loaded here only, not at start-up.
+    const { registrationFormDocx } = await import('../archive/registration-form-docx.js');
     const docx = await registrationFormDocx(registrationForm(config, summary, report, list.sha256));
     const h = await writeHashed(await pkg.payloadPath(PACKAGE_PATHS.registration), docx);
     await pkg.addPayload(PACKAGE_PATHS.registration, h.sha256, h.size);

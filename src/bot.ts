@@ -110,7 +110,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const clock = o.clock ?? systemClock;
   // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before
   // anything is opened.
-  const store = openBlobStore(config, { minFreeBytes: config.capture.minFreeDiskBytes });
+  const store = await openBlobStore(config, { minFreeBytes: config.capture.minFreeDiskBytes });
   await store.check();
   const ownsDb = !o.database;
   const database =

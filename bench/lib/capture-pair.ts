@@ -154,10 +154,12 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       .map((r) => new Date(r.stored_at).getTime() - pushedAt.get(r.message_id)!)
       .sort((a, b) => a - b);
     const distinct = new Set(rows.map((r) => `${r.message_id}/${r.resource_key}`));
-    const blobs = openBlobStore({
-      dataDir,
-      blobStore: loadBaseConfig({ DATA_DIR: dataDir, ...storeEnv }).blobStore,
-    }).blobs;
+    const blobs = (
+      await openBlobStore({
+        dataDir,
+        blobStore: loadBaseConfig({ DATA_DIR: dataDir, ...storeEnv }).blobStore,
+      })
+    ).blobs;
     const verify = await verifyStored(database.db, blobs, expected);
     return {
       variant: v,

@@ -14,11 +14,11 @@ export interface ArchiveCliSetup {
 }
 
 /** The stored files (DATA_DIR/files, or the bucket of BLOB_STORE=s3), archive.yaml (ARCHIVE_CONFIG), TZ and the virus-scan command. */
-export function archiveCliSetup(settings: CliSettings): ArchiveCliSetup {
+export async function archiveCliSetup(settings: CliSettings): Promise<ArchiveCliSetup> {
   const scan = settings.virusScanCommand();
   return {
     dataDir: settings.dataDir,
-    blobs: openBlobStore(settings, { minFreeBytes: 0 }).blobs,
+    blobs: (await openBlobStore(settings, { minFreeBytes: 0 })).blobs,
     config: settings.archive.settings(),
     timeZone: settings.timeZone,
     ...(scan ? { virusScan: commandVirusScanner(scan) } : {}),

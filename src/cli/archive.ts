@@ -91,7 +91,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     if (year === undefined) throw usage();
     const task = v.task ? await findTaskByCode(ctx.db, unit.id, v.task, year) : undefined;
     if (v.task && !task) throw new AppError('usage', `${unit.name}${year}年度没有任务 ${v.task}`);
-    const setup = archiveCliSetup(loadCliSettings(ctx.env));
+    const setup = await archiveCliSetup(loadCliSettings(ctx.env));
     const res = await confirmArchive(
       { ...deps, rules: setup.config, blobs: setup.blobs },
       { unitId: unit.id, year, taskId: task?.id, actor: 'cli', source: 'cli' },

@@ -36,10 +36,10 @@ function parse(args: string[], name: string, usage: string, flags: string[] = []
 }
 
 /** The bucket when BLOB_STORE=s3 (its files are backed up through the port), else undefined. */
-function objectStoreOf(settings: CliSettings) {
+async function objectStoreOf(settings: CliSettings) {
   const config = settings.blobStore;
   if (config.kind !== 's3') return undefined;
-  return { blobs: openBlobStore(settings, { minFreeBytes: 0 }).blobs, name: s3TargetName(config) };
+  return { blobs: (await openBlobStore(settings, { minFreeBytes: 0 })).blobs, name: s3TargetName(config) };
 }
 
 /** `npm run cli -- backup --out DIR` */
@@ -48,7 +48,7 @@ export const backupCommand: StandaloneCliCommand = {
   standalone: async (args, { env, out }) => {
     const { value: dir, flags } = parse(args, 'out', BACKUP_USAGE, ['include-files']);
     const settings = loadCliSettings(env);
-    const objectStore = objectStoreOf(settings);
+    const objectStore = await objectStoreOf(settings);
     if (flags['include-files'] && !objectStore)
       throw new AppError(
         'usage',
@@ -79,7 +79,7 @@ export const restoreCommand: StandaloneCliCommand = {
     const { value: dir } = parse(args, 'from', RESTORE_USAGE);
     const settings = loadCliSettings(env);
     const { dataDir, databaseUrl } = settings;
-    const objectStore = objectStoreOf(settings);
+    const objectStore = await objectStoreOf(settings);
     const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore });
     const files = objectStore
       ? `${info.files} 个，都在存储桶 ${objectStore.name}`

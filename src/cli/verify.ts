@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const settings = loadCliSettings(readEnv());
-  const setup = archiveCliSetup(settings);
+  const setup = await archiveCliSetup(settings);
   const database = await openCliDb(settings);
   try {
     const unit = values.unit ? await getUnitByCode(database.db, values.unit) : undefined;

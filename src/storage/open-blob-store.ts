@@ -4,7 +4,6 @@ import type { BlobStoreConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
 
 /**
  * The configured store: DATA_DIR/files, or the bucket (spooling writes in DATA_DIR/s3-spool).
@@ -12,10 +11,10 @@ import { S3BlobStore } from './s3-blob-store.js';
  * sentence otherwise: refused credentials, no such bucket, no answer in time); for the folder, it
  * must not have been moved to a bucket already (`storage migrate` leaves MOVED-TO-S3.json).
  */
-export function openBlobStore(
+export async function openBlobStore(
   config: { dataDir: string; blobStore: BlobStoreConfig },
   options: { minFreeBytes?: number } = {},
-): { blobs: BlobStore; check(): Promise<void> } {
+): Promise<{ blobs: BlobStore; check(): Promise<void> }> {
   if (config.blobStore.kind === 'local') {
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), options);
     return {
@@ -31,6 +30,8 @@ export function openBlobStore(
       },
     };
   }
+  // The AWS SDK (~0.2 s to load) only when the files are in a bucket.
+  const { S3BlobStore } = await import('./s3-blob-store.js');
   const blobs = new S3BlobStore(config.blobStore, { spoolDir: join(config.dataDir, 's3-spool'), ...options });
   return { blobs, check: () => blobs.checkReachable() };
 }

@@ -117,16 +117,19 @@ export async function createArchiveFixture(options?: {
   on?: { database: TestDb; dataDir: string };
 }): Promise<ArchiveFixture>;
 export async function createArchiveFixture<B extends BlobStore>(options: {
-  openStore: (dataDir: string) => B;
+  openStore: (dataDir: string) => B | Promise<B>;
 }): Promise<ArchiveFixture<B>>;
 export async function createArchiveFixture(
-  options: { openStore?: (dataDir: string) => BlobStore; on?: { database: TestDb; dataDir: string } } = {},
+  options: {
+    openStore?: (dataDir: string) => BlobStore | Promise<BlobStore>;
+    on?: { database: TestDb; dataDir: string };
+  } = {},
 ): Promise<ArchiveFixture<BlobStore>> {
   const tdb = options.on?.database ?? (await createTestDb());
   const db = tdb.db;
   const dataDir = options.on?.dataDir ?? mkdtempSync(join(tmpdir(), 'archive-test-'));
   const blobs =
-    options.openStore?.(dataDir) ?? new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 });
+    (await options.openStore?.(dataDir)) ?? new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 });
   const clock = new ManualClock('2026-01-10T09:00:00+08:00');
   const now = clock.now();
   const unit: ArchiveFixture<BlobStore>['unit'] = {} as never;

@@ -72,11 +72,13 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   beforeAll(async () => {
     s3 = await startLocalS3();
     f = await createArchiveFixture({
-      openStore: (dataDir) =>
-        openBlobStore({
-          dataDir,
-          blobStore: loadBaseConfig({ ...s3.env('county/'), DATA_DIR: dataDir }).blobStore,
-        }).blobs as S3BlobStore,
+      openStore: async (dataDir) =>
+        (
+          await openBlobStore({
+            dataDir,
+            blobStore: loadBaseConfig({ ...s3.env('county/'), DATA_DIR: dataDir }).blobStore,
+          })
+        ).blobs as S3BlobStore,
     });
     env = { ...s3.env('county/'), DATA_DIR: f.dataDir, ...(pgUrl ? { DATABASE_URL: f.tdb.url! } : {}) };
     originals.pdf = minimalPdf(2);

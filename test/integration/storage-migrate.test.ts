@@ -40,11 +40,13 @@ describe('storage migrate --to s3', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const bucket = () =>
-    openBlobStore({
-      dataDir,
-      blobStore: loadBaseConfig({ ...env, BLOB_STORE: 's3' }).blobStore,
-    }).blobs;
+  const bucket = async () =>
+    (
+      await openBlobStore({
+        dataDir,
+        blobStore: loadBaseConfig({ ...env, BLOB_STORE: 's3' }).blobStore,
+      })
+    ).blobs;
   const readAll = async (s: Readable) => {
     const parts: Buffer[] = [];
     for await (const c of s) parts.push(c as Buffer);
@@ -52,7 +54,7 @@ describe('storage migrate --to s3', () => {
   };
   const inBucket = async () => {
     const keys: string[] = [];
-    for await (const page of bucket().listBlobs()) keys.push(...page);
+    for await (const page of (await bucket()).listBlobs()) keys.push(...page);
     return keys.sort();
   };
 
@@ -91,8 +93,11 @@ describe('storage migrate --to s3', () => {
       expect(second.stdout).toMatch(/本次复制并核对 1 个/);
       expect(second.stdout).toMatch(/已切换/);
       expect(await inBucket()).toEqual(blobs.map((b) => b.key).sort());
-      for (const b of blobs) expect((await readAll(bucket().openRead(b.key))).equals(b.bytes)).toBe(true);
-      expect((await readAll(bucket().openRead(`thumbs/${'a'.repeat(64)}.jpg`))).toString()).toBe('thumbnail');
+      for (const b of blobs)
+        expect((await readAll((await bucket()).openRead(b.key))).equals(b.bytes)).toBe(true);
+      expect((await readAll((await bucket()).openRead(`thumbs/${'a'.repeat(64)}.jpg`))).toString()).toBe(
+        'thumbnail',
+      );
       const marker = JSON.parse(await readFile(join(dataDir, 'files', 'MOVED-TO-S3.json'), 'utf8'));
       expect(marker).toMatchObject({
         to: expect.stringMatching(/^s3:\/\/archive\/county\//),
@@ -102,12 +107,14 @@ describe('storage migrate --to s3', () => {
       expect(JSON.stringify(marker)).not.toContain('S3RVER');
 
       // The folder is no longer the store: a bot set to BLOB_STORE=local refuses to start.
-      const local = openBlobStore({ dataDir, blobStore: loadBaseConfig(env).blobStore });
+      const local = await openBlobStore({ dataDir, blobStore: loadBaseConfig(env).blobStore });
       await expect(local.check()).rejects.toThrow(/moved to s3:\/\/archive\/county\/ .*set BLOB_STORE=s3/);
-      await openBlobStore({
-        dataDir,
-        blobStore: loadBaseConfig({ ...env, BLOB_STORE: 's3' }).blobStore,
-      }).check();
+      await (
+        await openBlobStore({
+          dataDir,
+          blobStore: loadBaseConfig({ ...env, BLOB_STORE: 's3' }).blobStore,
+        })
+      ).check();
       expect(createHash('sha256').update(blobs[2]!.bytes).digest('hex')).toBe(blobs[2]!.key.split('/').pop());
     },
   );

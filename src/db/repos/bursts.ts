@@ -89,11 +89,12 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 /**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
  * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
- * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). While its
- * chat's events wait to be taken in, a burst stays open: after a restart or a flood (Lark redelivering
- * with the original send times), one sender's photos still make one burst (one card), not one each. (Recorded, not sent: a message that reaches the bot hours late — a Lark retry, the
- * reconciliation sweep — still waits for its download.) Returns the closed bursts (each closed
- * exactly once, whatever the number of instances).
+ * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). (Recorded,
+ * not sent: a message that reaches the bot hours late — a Lark retry, the reconciliation sweep — still
+ * waits for its download.) While its chat's events wait to be taken in, a burst stays open: after a
+ * restart or a flood (Lark redelivering with the original send times), one sender's photos still make
+ * one burst (one card), not one each. Returns the closed bursts (each closed exactly once, whatever
+ * the number of instances).
  */
 export async function closeDueBursts(db: Db, now: Date, maxWaitMs: number): Promise<BurstRow[]> {
   const giveUp = new Date(now.getTime() - maxWaitMs);

@@ -20,7 +20,7 @@ import { digestRecipients } from '../src/db/repos/digest-recipients.js';
 import { claimSends } from '../src/db/repos/schedule-sends.js';
 import { createWorkingCalendar, isoWeek, zonedInstant } from '../src/domain/working-days.js';
 import { loadScheduleSettings } from '../src/scheduler/schedule-settings.js';
-import { buildDigest, buildDigests, digestSnapshotRows } from '../src/usecases/build-digest.js';
+import { buildDigests, digestSnapshotRows } from '../src/usecases/build-digest.js';
 import { buildReminders } from '../src/usecases/build-reminders.js';
 import { markdownTable } from './lib/markdown-table.js';
 import { createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
@@ -140,8 +140,11 @@ async function main(): Promise<void> {
     await settleDatabase(db);
     const [county] = (await digestRecipients(db)).filter((r) => r.unit.kind === 'county');
     const [township] = (await digestRecipients(db)).filter((r) => r.unit.kind === 'township');
-    const countyDigest = await repeat(() => buildDigest(db, county!.unit, digestAt, digestOpts));
-    const townshipDigest = await repeat(() => buildDigest(db, township!.unit, digestAt, digestOpts));
+    // One leader's digest (figures and card), as `npm run digest` builds it for one person.
+    const oneDigest = async (r: typeof county) =>
+      (await buildDigests(db, digestAt, digestOpts, r!.to.id)).find((d) => d.unitId === r!.unit.id)!.figures;
+    const countyDigest = await repeat(() => oneDigest(county));
+    const townshipDigest = await repeat(() => oneDigest(township));
     const digests = await repeat(() => buildDigests(db, digestAt, digestOpts));
     const snapshot = await timed(() =>
       saveSnapshots(db, week, digestSnapshotRows(digests.value.map((d) => d.figures)), digestAt),

@@ -38,7 +38,7 @@ const DAY_MS = 86_400_000;
  * next deadlines. Reads only (dry runs may call it any time). With a `cache` (one run over many
  * units), a unit whose children are all cached is composed from them instead of read again.
  */
-export async function buildDigest(
+async function buildDigest(
   db: Db,
   scope: DigestScope,
   at: Date,

@@ -93,7 +93,7 @@ export function burstSummary(
   o: { compressedNote?: boolean } = {},
 ): string {
   const counts: BurstCounts = {};
-  const name = (m: BurstMaterial) => m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
+  const name = materialName;
   const pick = (status: string) => materials.filter((m) => m.status === status).map(name);
   for (const m of materials) {
     if ((m.status === 'stored' || m.status === 'pending') && m.role !== 'cover') {
@@ -123,9 +123,14 @@ export function burstSummary(
   return text;
 }
 
-export const KIND_NAMES: Record<MaterialKind, string> = {
+const KIND_NAMES: Record<MaterialKind, string> = {
   photo: '照片',
   document: '文件',
   audio: '语音',
   video: '视频',
 };
+
+/** How a file is named to its sender: its original name, else its kind (照片, 文件 …). */
+export function materialName(m: { originalName: string | null; kind: string }): string {
+  return m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
+}

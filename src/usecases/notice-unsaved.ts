@@ -1,7 +1,6 @@
 import { materialForNotice } from '../db/repos/materials.js';
 import { unsavedLines } from '../domain/burst-summary.js';
-import type { MaterialKind } from '../domain/material-kind.js';
-import { KIND_NAMES } from './acknowledge-burst.js';
+import { materialName } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 
 /**
@@ -16,7 +15,7 @@ export async function noticeUnsaved(
 ): Promise<void> {
   const m = await materialForNotice(deps.db, materialId);
   if (!m) return;
-  const name = m.originalName ?? KIND_NAMES[m.kind as MaterialKind] ?? '文件';
+  const name = materialName(m);
   const lines = unsavedLines({
     ...(m.status === 'needs_reupload' ? { needsReupload: [name] } : {}),
     ...(m.status === 'too_large' ? { tooLarge: [name] } : {}),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { smallPhoto } from './capture-helpers.js';
 
 /**
@@ -13,7 +13,7 @@ import { smallPhoto } from './capture-helpers.js';
  */
 describe('a burst reply is sent at most once, even when recording it fails', () => {
   let h: Harness;
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ clock, env: { BURST_QUIET_SECONDS: '2' } });
   });

@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { claimDue, release } from '../../src/db/repos/queue.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import {
   blobFilesOf,
   cameraPhoto,
@@ -23,7 +23,7 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
   let h: Harness;
   // The quiet window (2 s in tests) passes when the test says so; the burst closer runs every 500 ms
   // of this clock's time, so moving the clock runs it.
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
   });

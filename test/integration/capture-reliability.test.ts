@@ -6,7 +6,7 @@ import { queryRows } from '../../src/db/client.js';
 import { claimDue } from '../../src/db/repos/queue.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import {
   blobFilesOf,
   downloadsOf,
@@ -22,7 +22,7 @@ const MB = 1024 * 1024;
 
 describe('capture: downloads survive faults, restarts and big files', () => {
   let h: Harness;
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock, env: { WORKER_LEASE_SECONDS: '60' } });
   });

@@ -8,7 +8,7 @@ import { cardButtons } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -22,7 +22,7 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     // A download's 8 attempts back off 5 s, 10 s, 20 s …: still downloading when the reply goes out.
     h = await startHarness({

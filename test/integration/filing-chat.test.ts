@@ -7,7 +7,7 @@ import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -18,7 +18,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   let org: SeededOrg;
   const chatId = id('oc_');
   // Bursts close when the test moves this clock past their quiet window, not after real seconds.
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'F' });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { cardActionEvent, commandEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
@@ -14,7 +14,7 @@ const HOUR = 3600_000;
 
 /** Corrections in the chat (issue 14): 更正, 查, 撤销 asking first, 申请更正 → 同意/不同意. */
 describe('corrections from cards and the 查 command', () => {
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');

@@ -13,7 +13,7 @@ import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -31,7 +31,7 @@ describe('filing card: every open task within three taps, none by typing', () =>
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'E' });
@@ -293,7 +293,7 @@ describe('filing card: every open task within three taps, none by typing', () =>
 describe('filing card of a village with 250 households', () => {
   let h: Harness;
   const chatId = id('oc_');
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   let officer: string;
   beforeAll(async () => {
     h = await startHarness({ clock });

@@ -8,7 +8,7 @@ import { buttonValue, cardButtonElements } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -20,7 +20,7 @@ describe('splitting a burst (分开归档)', () => {
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'S' });

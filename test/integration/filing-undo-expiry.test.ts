@@ -5,14 +5,14 @@ import { queryRows } from '../../src/db/client.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { buttonValue } from '../support/cards.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
 describe('undo of a filing after 24 hours', () => {
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');

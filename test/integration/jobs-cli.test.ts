@@ -14,7 +14,7 @@ import { runCli } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
 
 /**
@@ -67,7 +67,7 @@ describe('jobs dead / jobs retry (command line)', () => {
 
     // 1. The bot; Lark answers 500 to every try, until the download's 8 attempts are used up (the
     //    manual clock lets each backoff pass).
-    const clock = new ManualClock(new Date());
+    const clock = new ManualClock(awakeNow());
     const db1 = await openShared();
     const h1 = await startHarness({ db: db1, fake, clock });
     fake.inject({ path: new RegExp(`/resources/${key}$`), times: 1000, fault: { status: 500 } });

@@ -11,7 +11,7 @@ import { schedulerFor } from '../../src/wiring/schedules.js';
 import { messageEvent } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { repliesTo, smallPhoto, waitFor } from './capture-helpers.js';
 
@@ -20,7 +20,7 @@ describe('send keys are unique across installs', () => {
   let fake: FakeLark;
   let a: Harness;
   let b: Harness;
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     fake = await startFakeLark();
     a = await startHarness({ fake, clock });

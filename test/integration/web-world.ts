@@ -7,7 +7,7 @@ import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode, type UnitRow } from '../../src/db/repos/units.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 /**
@@ -40,7 +40,7 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
   const schedules = join(dir, `${hex('schedules-')}.yaml`);
   writeFileSync(schedules, 'quietHours: null\n');
   // The photos' bursts close when this clock is moved past their quiet window, not after real seconds.
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   const h = await startHarness({
     mode: 'webhook',
     clock,

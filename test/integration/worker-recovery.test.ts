@@ -4,11 +4,11 @@ import { queryRows } from '../../src/db/client.js';
 import { claimDue, fail, finish, renewLeases } from '../../src/db/repos/queue.js';
 import { commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
 
 describe('event worker: retries, dead letters and the sweeper', () => {
   let h: Harness;
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
     h = await startHarness({
       mode: 'webhook',

@@ -10,6 +10,15 @@ interface Timer {
  * A clock tests move by hand. Its timers run when it is moved past their time (once per move,
  * however far, as a busy timer would); `advance` and `set` resolve when those runs have finished.
  */
+/**
+ * Real time, but never in the last two hours of a Beijing day: tests that start from "now" and move
+ * minutes ahead (once-a-day notices, today's counts) must not cross midnight when the suite runs late.
+ */
+export function awakeNow(real = new Date()): Date {
+  const beijingHour = (real.getUTCHours() + 8) % 24;
+  return beijingHour >= 22 ? new Date(real.getTime() - 3 * 3600_000) : real;
+}
+
 export class ManualClock implements Clock {
   private t: number;
   private readonly timers = new Set<Timer>();

@@ -214,7 +214,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       const text = await (await q(`q=${encodeURIComponent(term)}`)).text();
       expect(text, term).toContain(`/items/${w.itemId}`);
     }
-    const today = new Date().toISOString().slice(0, 10);
+    const today = beijingDay(w.h.bot.deps.clock.now());
     expect(await (await q(`q=&from=2000-01-01&to=2000-01-02`)).text()).not.toContain(`/items/${w.itemId}`);
     expect(await (await q(`kind=photo_group&from=${today.slice(0, 4)}-01-01`)).text()).toContain(
       `/items/${w.itemId}`,
@@ -299,7 +299,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
   });
 
   it('大事记: built from filed items; an archivist edits, hides and adds entries; others only read', async () => {
-    const year = new Date().getFullYear();
+    const year = beijingDay(w.h.bot.deps.clock.now()).slice(0, 4);
     const base = `/units/${w.units.village.id}/chronicle`;
     const read = await (await w.get(`${base}?year=${year}`, leader)).text();
     expect(read).toContain(`data-item="${w.itemId}"`);
@@ -361,7 +361,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
   });
 
   it('图册: photo groups with their descriptions and the original photos, for A4 printing', async () => {
-    const year = new Date().getFullYear();
+    const year = beijingDay(w.h.bot.deps.clock.now()).slice(0, 4);
     const album = await (await w.get(`/units/${w.units.township.id}/album?year=${year}`, leader)).text();
     expect(album).toContain(`src="/files/${w.materialId}?inline=1"`);
     expect(album).toContain(`src="/files/${w.material2Id}?inline=1"`);
@@ -388,3 +388,8 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     expect(out.headers.getSetCookie()[0]).toMatch(/^ab_session=; Path=\/; Max-Age=0/);
   });
 });
+
+/** The filing's year is the bot's local (Beijing) year, not the machine's. */
+function beijingDay(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at);
+}

@@ -9,7 +9,8 @@ import {
   type CatalogueClass,
 } from '../domain/catalogue-class.js';
 import type { CatalogueHeader } from './catalogue-xml.js';
-import { xmlSafeRow, xmlText } from './xml-escape.js';
+import { xmlSafeRow } from './xml-escape.js';
+import { CATALOGUE_PAGE_SETUP as PAGE_SETUP, hf, styleRow, TITLE } from './xlsx-print-style.js';
 
 /** Columns of the cover table: one row per catalogue (class) of the package. */
 export const COVER_COLUMNS = [
@@ -25,48 +26,7 @@ export const COVER_COLUMNS = [
   { key: 'sheet', header: '工作表', width: 22 },
 ] as const;
 
-const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
-  paperSize: 9,
-  orientation: 'landscape',
-  fitToPage: true,
-  fitToWidth: 1,
-  fitToHeight: 0,
-  // Each catalogue (sheet) numbers its own pages from 1, also when the whole workbook is printed.
-  firstPageNumber: 1,
-  horizontalCentered: true,
-  margins: { left: 0.5, right: 0.5, top: 0.75, bottom: 0.75, header: 0.3, footer: 0.3 },
-};
-
-const FONT = { name: '宋体', size: 10 } as const;
-const thin = { style: 'thin' } as const;
-const BORDER = { top: thin, left: thin, bottom: thin, right: thin } as const;
-/** One shared style object per kind of cell (the streaming writer keeps a table of distinct styles). */
-const CELL: Partial<ExcelJS.Style> = {
-  font: FONT,
-  border: BORDER,
-  alignment: { vertical: 'middle', horizontal: 'left', wrapText: true },
-};
-const CENTERED: Partial<ExcelJS.Style> = {
-  ...CELL,
-  alignment: { vertical: 'middle', horizontal: 'center', wrapText: true },
-};
-const HEADER: Partial<ExcelJS.Style> = { ...CENTERED, font: { ...FONT, bold: true } };
-const TITLE: Partial<ExcelJS.Style> = {
-  font: { name: '宋体', size: 16, bold: true },
-  alignment: { vertical: 'middle', horizontal: 'center' },
-};
 const KEYS = CATALOGUE_COLUMNS.map((c) => c.key);
-/** Columns printed centred: 序号, 日期, 密级, 页数. */
-const CENTERED_KEYS = new Set(['seq', 'date', 'secrecy', 'pages']);
-
-function styleRow(row: ExcelJS.Row, keys: readonly string[], header = false): void {
-  keys.forEach((key, i) => {
-    row.getCell(i + 1).style = header ? HEADER : CENTERED_KEYS.has(key) ? CENTERED : CELL;
-  });
-}
-
-/** Header/footer text is a format string: a literal & is written &&. */
-const hf = (s: string) => xmlText(s).replace(/&/g, '&&');
 
 /**
  * 归档文件目录 as an .xlsx written with exceljs's streaming writer (each row committed, so memory

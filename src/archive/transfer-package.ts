@@ -10,6 +10,8 @@ export const PACKAGE_PATHS = {
   records: '电子档案',
   other: '其他',
   catalogueXlsx: '其他/归档文件目录.xlsx',
+  /** 一户一卷: a 卷内目录 per household (only when the package holds household records). */
+  householdVolumesXlsx: '其他/一户一卷卷内目录.xlsx',
   reportJson: '其他/四性检测报告.json',
   reportXlsx: '其他/四性检测报告.xlsx',
   registration: '其他/电子档案移交与接收登记表.docx',
@@ -45,6 +47,8 @@ export interface PackageSummary {
   carrierEntries: number;
   /** The package's 归档文件目录, one per class, in catalogue order. */
   catalogues: CatalogueClass[];
+  /** Households whose records the package holds: one virtual volume (一户一卷) each. */
+  householdVolumes: number;
   /** Classes whose 件号 are shared with units outside the package (so its numbers show gaps). */
   partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
 }
@@ -103,6 +107,12 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `归档文件目录：按类别（全宗-门类-年度-保管期限-机构(问题)）分别编制，共 ${s.catalogues.length} 个目录，` +
         '各目录按件号排列、序号从 1 起：',
       ...s.catalogues.map((c) => `  ${catalogueLine(c)}`),
+      ...(s.householdVolumes > 0
+        ? [
+            `一户一卷：${s.householdVolumes} 户，每户的各门类文件组成一卷（虚拟卷，各件保留原档号），` +
+              `卷内目录见 ${PACKAGE_PATHS.householdVolumesXlsx}（每户一个工作表）`,
+          ]
+        : []),
       `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}`,
       ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
       ...(s.partialClasses.length > 0
@@ -123,7 +133,8 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `  ${PACKAGE_PATHS.catalogueXml}        文件目录（XML，UTF-8；每件一个<文件>，顺序号全载体连续）`,
       `  ${PACKAGE_PATHS.records}/年度/门类代码/   电子文件（以档号命名）及每件的元数据（档号.xml）`,
       `  ${PACKAGE_PATHS.other}/               归档文件目录.xlsx（按类别，含停用件号）、四性检测报告、` +
-        '分类方案、保管期限表、归档材料清单、数字摘要清单、移交与接收登记表',
+        '分类方案、保管期限表、归档材料清单、数字摘要清单、移交与接收登记表' +
+        (s.householdVolumes > 0 ? '、一户一卷卷内目录.xlsx' : ''),
       '',
       `校验方法：${PACKAGE_PATHS.fixity} 列出每个文件的 SHA-256；该清单本身的 SHA-256 即本包的数字摘要，` +
         '写在移交与接收登记表中。',

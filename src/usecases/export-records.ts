@@ -19,6 +19,7 @@ import {
   type RecordScope,
 } from '../db/repos/archive-catalogue.js';
 import type { CatalogueClass } from '../domain/catalogue-class.js';
+import type { VolumeRecord } from '../domain/household-volume.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
 import { photoEntriesOf, type PhotoEntry } from '../domain/photo-entries.js';
@@ -52,6 +53,8 @@ export interface RecordsExportContext {
   /** When the export runs (业务行为 of a format conversion). */
   startedAt: Date;
   formats: Map<string, number>;
+  /** Live records of households, gathered for the 一户一卷 卷内目录 written after the classes. */
+  volumes: VolumeRecord[];
 }
 
 const PAGE = 200;
@@ -150,6 +153,23 @@ export async function exportClass(
       const row = { seq: seqs[k]!, archivalCode: r.archivalCode, ...fields };
       ctx.xlsx.addRow(row);
       for (const p of photos[k]!) if (p) ctx.xlsx.addPhotoRow(p);
+      if (r.status === 'confirmed' && r.householdId !== null)
+        ctx.volumes.push({
+          householdId: r.householdId,
+          householdCode: r.householdCode ?? String(r.householdId),
+          headName: r.householdName ?? '',
+          groupName: r.householdGroup,
+          unitName: r.unitName,
+          taskPosition: r.taskPosition,
+          archivalCode: r.archivalCode,
+          category: cls.categoryName,
+          retention: r.retention,
+          responsible: row.responsible,
+          title: row.title,
+          date: row.date,
+          pages: row.pages,
+          remarks: row.remarks,
+        });
       // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
       if (r.status === 'confirmed')
         await ctx.xml.add({

@@ -4,6 +4,7 @@ import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
 import { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
 import { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
+import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -16,6 +17,7 @@ import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
+import { householdVolumes } from '../domain/household-volume.js';
 import { ReportBuilder, type FourPropertiesReport } from '../domain/four-properties.js';
 import { RETENTION_ORDER } from '../domain/retention.js';
 import { isoDate, localDateTime } from '../domain/catalogue-date.js';
@@ -142,6 +144,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     written: new Set(),
     startedAt,
     formats: new Map(),
+    volumes: [],
   };
   ctx.progress.start(
     '导出',
@@ -159,6 +162,14 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
   await ctx.xlsx.close();
   const xlsx = await copyAndHash(xlsxPath);
   await pkg.addPayload(PACKAGE_PATHS.catalogueXlsx, xlsx.sha256, xlsx.size);
+  const volumes = householdVolumes(ctx.volumes, new Set());
+  ctx.volumes.length = 0;
+  if (volumes.length > 0) {
+    const path = await pkg.payloadPath(PACKAGE_PATHS.householdVolumesXlsx);
+    await writeHouseholdVolumesXlsx(path, header, volumes);
+    const h = await copyAndHash(path);
+    await pkg.addPayload(PACKAGE_PATHS.householdVolumesXlsx, h.sha256, h.size);
+  }
   await checkPackageFiles(pkg.payloadRoot, ctx.written, ctx.report);
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
@@ -186,6 +197,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
     software: deps.software ?? 'lark-archive-bot',
     catalogues: classes,
+    householdVolumes: volumes.length,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o

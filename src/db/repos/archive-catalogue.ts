@@ -98,6 +98,12 @@ export interface RecordFacts {
   /** The unit's official name (责任者 default): its officialName setting, its own fonds' name, or its name. */
   unitOfficialName: string;
   householdName: string | null;
+  /** The household of a household task (一户一卷), its 户号 and 村民小组. */
+  householdId: number | null;
+  householdCode: string | null;
+  householdGroup: string | null;
+  /** The task's position in its checklist (a household volume lists its records in that order). */
+  taskPosition: number;
   senderName: string | null;
   description: GivenDescription | null;
   /** Audit actions recorded for the item, with counts ({ file: 1, confirm: 1 }). */
@@ -202,6 +208,8 @@ export async function listRecordsPage(
           t.id::int as "taskId", t.code as "taskCode", t.item_code as "itemCode", t.title as "taskTitle",
           t.class as "taskClass", t.retention, u.id::int as "unitId", u.code as "unitCode", u.name as "unitName",
           u.full_name as "unitFullName", h.head_name as "householdName",
+          h.id::int as "householdId", h.code as "householdCode", h.group_name as "householdGroup",
+          t.position::int as "taskPosition",
           coalesce(nullif(u.settings->>'officialName', ''), (select f.name from fonds f where f.unit_id = u.id), u.name)
             as "unitOfficialName",
           row_to_json(d) as description,

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { upsertDescription } from '../../src/db/repos/archive-descriptions.js';
+import { upsertDescription, upsertPhotoNote } from '../../src/db/repos/archive-descriptions.js';
 import { searchItems } from '../../src/db/repos/page-search.js';
 import { upsertPerson } from '../../src/db/repos/people.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -22,7 +22,7 @@ import {
 
 /**
  * item_search is written by triggers only: after any write to a text the search reads (item,
- * description, 档号, burst caption, material, task, unit, person), every item's stored search text must
+ * description, a photo's own 说明 / 背景, 档号, burst caption, material, task, unit, person), every item's stored search text must
  * equal the one computed from the tables now, and search must find the new text and not the old.
  */
 describe('search text (item_search) follows every write', () => {
@@ -187,5 +187,21 @@ describe('search text (item_search) follows every write', () => {
       limit: 50,
     });
     expect(none).toEqual([]);
+  });
+
+  it("follows a photo's own 说明 and 背景 (photo_notes)", async () => {
+    const { itemId, materialIds } = await file('V2/C02', ['photo', 'photo']);
+    const key = { itemId, materialId: materialIds[1]! };
+    await tdb.db.transaction((tx) =>
+      upsertPhotoNote(tx, key, { note: '老支书讲解村史', background: '建党百年' }, 'cli', clock.now()),
+    );
+    expect(await found('老支书')).toEqual([itemId]);
+    expect(await found('建党百年')).toEqual([itemId]);
+    await tdb.db.transaction((tx) => upsertPhotoNote(tx, key, { note: '新修的水渠' }, 'cli', clock.now()));
+    expect(await found('老支书')).toEqual([]);
+    expect(await found('水渠')).toEqual([itemId]);
+    await tdb.db.execute(sql`delete from photo_notes where item_id = ${itemId}`);
+    expect(await found('水渠')).toEqual([]);
+    expect(await stale()).toEqual([]);
   });
 });

@@ -12,7 +12,10 @@
  *
  * Env knobs: BENCH_VILLAGES (15000), BENCH_RUNS (10), BENCH_PG_URL
  * (postgres://postgres@127.0.0.1:5432/test: a throw-away database is created and dropped),
- * BENCH_KEEP (keep it). Skips (exit 0) when PostgreSQL is unreachable; exit 0 when a target is missed.
+ * BENCH_KEEP (keep it and print its name), BENCH_DB (time on that kept database instead of
+ * building one — the build takes minutes; it is migrated first and kept), BENCH_CASES (only the
+ * cases whose name contains this text). Skips (exit 0) when PostgreSQL is unreachable; exit 0 when
+ * a target is missed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +32,7 @@ import { sessionCookieValue, SESSION_COOKIE } from '../src/http/web-session.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics.js';
 import { LocalBlobStore } from '../src/storage/local-blob-store.js';
-import { buildFilingDataset } from './lib/filing-dataset.js';
+import { buildFilingDataset, describeFilingDataset } from './lib/filing-dataset.js';
 import { markdownTable } from './lib/markdown-table.js';
 import { createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
 
@@ -43,6 +46,8 @@ const S = {
   runs: num('BENCH_RUNS', 10),
   pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   keep: !!process.env.BENCH_KEEP,
+  reuse: process.env.BENCH_DB,
+  only: process.env.BENCH_CASES,
 };
 const TARGET_MS = 300;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -66,21 +71,24 @@ async function main(): Promise<void> {
     console.log(`bench:page — PostgreSQL not reachable at ${admin.host}: skipped (nothing measured).`);
     return;
   }
-  const dbName = `bench_page_${process.pid}`;
+  const dbName = S.reuse ?? `bench_page_${process.pid}`;
   const url = withDatabase(S.pgUrl, dbName);
-  await createDatabase(S.pgUrl, dbName);
+  if (!S.reuse) await createDatabase(S.pgUrl, dbName);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-page-'));
   let server: Server | undefined;
   try {
     await migratePostgresUrl(url);
-    const ds = await buildFilingDataset(url, { villages: S.villages, log });
-    log(`dataset built in ${(ds.buildMs / 1000).toFixed(1)} s`);
+    const ds = S.reuse
+      ? await describeFilingDataset(url)
+      : await buildFilingDataset(url, { villages: S.villages, log });
+    if (!S.reuse) log(`dataset built in ${(ds.buildMs / 1000).toFixed(1)} s`);
     const database = openPostgres(url, 4);
     const { db } = database;
     const leader = 'ou_bench_leader';
-    await db.execute(sql`insert into people (open_id, name, updated_at) values (${leader}, '省领导', now())`);
+    await db.execute(sql`insert into people (open_id, name, updated_at) values (${leader}, '省领导', now())
+      on conflict do nothing`);
     await db.execute(sql`insert into unit_roles (unit_id, open_id, role, created_at)
-      values (${ds.provinceId}, ${leader}, 'leader', now())`);
+      values (${ds.provinceId}, ${leader}, 'leader', now()) on conflict do nothing`);
     const [village] = await queryRows<{ id: number; name: string; path: string }>(
       db,
       sql`select id::int as id, name, path from units where id = ${ds.suggestUnitId}`,
@@ -190,7 +198,7 @@ async function main(): Promise<void> {
       },
     ];
     const rows: string[][] = [];
-    for (const c of cases) {
+    for (const c of cases.filter((x) => !S.only || x.name.includes(S.only))) {
       log(`timing ${c.name} …`);
       const page = await timed(S.runs, () => get(c.path));
       const base = await timed(S.runs, floor(c.floor));
@@ -222,7 +230,7 @@ async function main(): Promise<void> {
   } finally {
     if (server) await new Promise((r) => server!.close(() => r(undefined)));
     rmSync(dataDir, { recursive: true, force: true });
-    if (S.keep) log(`kept database ${dbName}`);
+    if (S.keep || S.reuse) log(`kept database ${dbName}`);
     else await dropDatabase(S.pgUrl, dbName);
   }
 }

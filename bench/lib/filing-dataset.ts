@@ -71,17 +71,87 @@ function loadTemplate(file: string): { template: ChecklistTemplate; text: string
   return { template: parseChecklist(text, `config/checklists/${file}`), text };
 }
 
-export async function buildFilingDataset(url: string, opts: FilingDatasetOptions): Promise<FilingDataset> {
-  const log = opts.log ?? (() => {});
-  const V = Math.max(VILLAGES_PER_TOWNSHIP, Math.floor(opts.villages));
+/** Unit ids of a dataset of `villages` villages (they follow from the count alone). */
+function datasetShape(villages: number) {
+  const V = Math.max(VILLAGES_PER_TOWNSHIP, Math.floor(villages));
   const T = Math.ceil(V / VILLAGES_PER_TOWNSHIP);
   const C = Math.ceil(T / TOWNSHIPS_PER_COUNTY);
-  const materialsTotal = Math.round(V * (opts.materialsPerVillage ?? 200));
   const countyIdx = Math.floor((C - 1) / 2);
-  const countyId = 2 + countyIdx;
   const villageId = (v: number) => 2 + C + T + v;
-  const suggestUnitId = villageId(countyIdx * VILLAGES_PER_TOWNSHIP * TOWNSHIPS_PER_COUNTY);
-  const now = new Date('2025-11-20T10:00:00+08:00');
+  return {
+    V,
+    T,
+    C,
+    countyId: 2 + countyIdx,
+    villageId,
+    suggestUnitId: villageId(countyIdx * VILLAGES_PER_TOWNSHIP * TOWNSHIPS_PER_COUNTY),
+  };
+}
+
+const DATASET_NOW = new Date('2025-11-20T10:00:00+08:00');
+
+/**
+ * The dataset already in `url` (built by an earlier run kept with BENCH_KEEP), described without
+ * building anything: its village count is read from the database.
+ */
+export async function describeFilingDataset(url: string): Promise<FilingDataset> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const [v] = await sql<{ n: number }[]>`select count(*)::int as n from units where kind = 'village'`;
+    if (!v || v.n === 0) throw new Error(`no filing dataset in ${url}`);
+    const shape = datasetShape(v.n);
+    return {
+      provinceId: 1,
+      countyId: shape.countyId,
+      suggestUnitId: shape.suggestUnitId,
+      now: DATASET_NOW,
+      ...(await datasetCounts(sql, shape.countyId)),
+      buildMs: 0,
+      steps: [],
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function datasetCounts(
+  sql: postgres.Sql,
+  countyId: number,
+): Promise<Pick<FilingDataset, 'countyVillages' | 'counts' | 'sizesMb'>> {
+  const [c] = await sql.unsafe(
+    `select (select count(*)::int from units) as units, (select count(*)::int from units where kind = 'village') as villages,
+       (select count(*)::int from tasks) as tasks, (select count(*)::int from materials) as materials,
+       (select count(*)::int from filing_items) as filing_items,
+       (select count(*)::int from filing_item_materials) as fim, (select count(*)::int from households) as households,
+       (select count(*)::int from units where path like (select path from units where id = $1) || '%' and kind = 'village')
+         as county_villages`,
+    [countyId],
+  );
+  const sizes = await sql.unsafe(
+    `select relname as t, round(pg_total_relation_size(oid) / 1048576.0)::int as mb from pg_class
+     where relname = any($1) and relnamespace = 'public'::regnamespace`,
+    [['units', 'tasks', 'materials', 'filing_items', 'filing_item_materials']],
+  );
+  return {
+    countyVillages: c!.county_villages,
+    counts: {
+      units: c!.units,
+      villages: c!.villages,
+      tasks: c!.tasks,
+      materials: c!.materials,
+      filingItems: c!.filing_items,
+      filingItemMaterials: c!.fim,
+      households: c!.households,
+    },
+    sizesMb: Object.fromEntries(sizes.map((r: any) => [r.t, r.mb])),
+  };
+}
+
+export async function buildFilingDataset(url: string, opts: FilingDatasetOptions): Promise<FilingDataset> {
+  const log = opts.log ?? (() => {});
+  const { V, T, C, countyId, villageId, suggestUnitId } = datasetShape(opts.villages);
+  const materialsTotal = Math.round(V * (opts.materialsPerVillage ?? 200));
+  const now = DATASET_NOW;
 
   const village = loadTemplate('village-jzfp.yaml');
   const household = loadTemplate('household-jzfp.yaml');
@@ -448,36 +518,12 @@ export async function buildFilingDataset(url: string, opts: FilingDatasetOptions
         throw new Error(`dataset inconsistent: ${JSON.stringify(bad)}`);
     });
 
-    const [c] = await q(
-      `select (select count(*)::int from units) as units, (select count(*)::int from units where kind = 'village') as villages,
-         (select count(*)::int from tasks) as tasks, (select count(*)::int from materials) as materials,
-         (select count(*)::int from filing_items) as filing_items,
-         (select count(*)::int from filing_item_materials) as fim, (select count(*)::int from households) as households,
-         (select count(*)::int from units where path like (select path from units where id = $1) || '%' and kind = 'village')
-           as county_villages`,
-      [countyId],
-    );
-    const sizes = await q(
-      `select relname as t, round(pg_total_relation_size(oid) / 1048576.0)::int as mb from pg_class
-       where relname = any($1) and relnamespace = 'public'::regnamespace`,
-      [['units', 'tasks', 'materials', 'filing_items', 'filing_item_materials']],
-    );
     return {
       provinceId: 1,
       countyId,
-      countyVillages: c!.county_villages,
       suggestUnitId,
       now,
-      counts: {
-        units: c!.units,
-        villages: c!.villages,
-        tasks: c!.tasks,
-        materials: c!.materials,
-        filingItems: c!.filing_items,
-        filingItemMaterials: c!.fim,
-        households: c!.households,
-      },
-      sizesMb: Object.fromEntries(sizes.map((r: any) => [r.t, r.mb])),
+      ...(await datasetCounts(sql, countyId)),
       buildMs: performance.now() - started,
       steps,
     };

@@ -4,6 +4,7 @@ import type { FeatureModule } from './wiring/feature-env.js';
 import { correctionsFeature, filingFeature, unitsFeature } from './wiring/filing.js';
 import { opsAlertsFeature } from './wiring/ops-alerts.js';
 import { pagesFeature } from './wiring/pages.js';
+import { progressCountsFeature } from './wiring/progress-counts.js';
 import { retentionFeature } from './wiring/retention.js';
 import { schedulesFeature } from './wiring/schedules.js';
 
@@ -22,5 +23,6 @@ export const allFeatures: readonly FeatureModule[] = [
   archiveFeature,
   opsAlertsFeature,
   retentionFeature,
+  progressCountsFeature,
   pagesFeature,
 ];

@@ -2,7 +2,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { missingForUnit } from '../../src/db/repos/completeness-missing.js';
-import { unitProgress, unitProgressDirect } from '../../src/db/repos/completeness-progress.js';
+import {
+  foldProgressDeltas,
+  unitProgress,
+  unitProgressDirect,
+} from '../../src/db/repos/completeness-progress.js';
 import { listUnits } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
@@ -22,9 +26,10 @@ import {
 } from './campaign-fixtures.js';
 
 /**
- * unit_progress_counts is written by triggers only. After each kind of write, every unit's progress
- * read from the counts equals the one computed from tasks and items (at several moments, so overdue
- * is checked either side of each due time), the missing lists agree, and the table equals a rebuild.
+ * unit_progress_counts and its pending deltas are written by triggers only. After each kind of write,
+ * every unit's progress read from them equals the one computed from tasks and items (at several
+ * moments, so overdue is checked either side of each due time), the missing lists agree, and the
+ * figures stay the same when the deltas are folded in and equal a rebuild.
  */
 describe('progress counts (unit_progress_counts) equal the direct computation', () => {
   let tdb: TestDb;
@@ -52,8 +57,17 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
       tdb.db,
       sql`select unit_id::int as unit_id, subtree, campaign_id::int as campaign_id, due_at::text as due_at,
             total, waived, complete, partly
-          from unit_progress_counts where total <> 0 or waived <> 0 or complete <> 0 or partly <> 0
+          from (select unit_id, subtree, campaign_id, due_at, sum(total)::int as total,
+                  sum(waived)::int as waived, sum(complete)::int as complete, sum(partly)::int as partly
+                from unit_progress_rows group by 1, 2, 3, 4) c
+          where total <> 0 or waived <> 0 or complete <> 0 or partly <> 0
           order by 1, 2, 3, 4`,
+    );
+
+  const pendingDeltas = async () =>
+    Number(
+      (await queryRows<{ n: number }>(tdb.db, sql`select count(*)::int as n from unit_progress_deltas`))[0]!
+        .n,
     );
 
   const expectCountsRight = async (step: string) => {
@@ -75,6 +89,10 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
       }
     }
     const kept = await rows();
+    // Folding the pending deltas in changes no figure and leaves none pending.
+    await foldProgressDeltas(tdb.db);
+    expect(await rows(), `${step}: folded`).toEqual(kept);
+    expect(await pendingDeltas(), `${step}: pending after the fold`).toBe(0);
     await tdb.db.execute(sql`select progress_counts_rebuild()`);
     expect(kept, `${step}: rebuilt`).toEqual(await rows());
   };
@@ -124,7 +142,10 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
     ids = await taskIds(tdb.db);
     await expectCountsRight('second campaign');
 
-    // 南村 (V3) moves from 乙乡 to 甲镇: its tasks now count under 甲镇, not 乙乡.
+    // 南村 (V3) moves from 乙乡 to 甲镇: its tasks now count under 甲镇, not 乙乡, including a filing
+    // whose delta is not folded in yet.
+    await file('V3/C01', ['document']);
+    expect(await pendingDeltas()).toBeGreaterThan(0);
     await importUnits(
       { db: tdb.db, clock },
       { text: ORG_CSV.replace('V3,南村,village,T2', 'V3,南村,village,T1'), fileName: 'org.csv' },
@@ -135,5 +156,14 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
     );
     await tdb.db.execute(sql`update tasks set due_at = due_at + interval '40 days' where code = 'C02'`);
     await expectCountsRight('tasks changed');
+  }, 300_000);
+
+  it('adds up when many filings and folds run at once (on PostgreSQL, truly concurrently)', async () => {
+    const tasks = ['V1/C01', 'V1/C02', 'V2/C02', 'V3/C01', 'V3/C02', 'V1/H01-01']; // V2/C01 is waived
+    await Promise.all([
+      ...Array.from({ length: 21 }, (_, i) => file(tasks[i % tasks.length]!, ['photo', 'document'])),
+      ...Array.from({ length: 5 }, () => foldProgressDeltas(tdb.db)),
+    ]);
+    await expectCountsRight('concurrent filings and folds');
   }, 300_000);
 });

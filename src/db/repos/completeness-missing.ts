@@ -141,7 +141,7 @@ async function candidates(
   const buckets = await queryRows<{ due_at: string; n: number }>(
     db,
     sql`select c.due_at::text as due_at, sum(c.total - c.waived - c.complete)::int as n
-        from unit_progress_counts c where c.unit_id = ${root.id} and c.subtree ${campaign}
+        from unit_progress_rows c where c.unit_id = ${root.id} and c.subtree ${campaign}
         group by c.due_at having sum(c.total - c.waived - c.complete) > 0 order by c.due_at`,
   );
   const total = buckets.reduce((sum, b) => sum + Number(b.n), 0);
@@ -154,7 +154,7 @@ async function candidates(
     const rows = await queryRows<{ id: number; n: number }>(
       db,
       sql`select u.id::int as id, sum(c.total - c.waived - c.complete)::int as n
-          from units u join unit_progress_counts c on c.unit_id = u.id and not c.subtree
+          from units u join unit_progress_rows c on c.unit_id = u.id and not c.subtree
             and c.due_at = ${b.due_at}::timestamptz ${campaign}
           where u.path like ${`${root.path}%`}
           group by u.id, u.path having sum(c.total - c.waived - c.complete) > 0

@@ -14,8 +14,11 @@ export interface TestItem {
   basis: string;
   /** The checks whose failures decide the row. */
   codes: CheckCode[];
-  /** Why the row is not checked: always ('manual' / 'absent'), or only without a virus scanner. */
-  unchecked?: 'manual' | 'absent' | 'no_scanner';
+  /**
+   * Why the row is not checked: always ('manual' / 'absent'), only without a virus scanner, or
+   * when the check is not of a package (`npm run verify` checks the archive, not a package's files).
+   */
+  unchecked?: 'manual' | 'absent' | 'no_scanner' | 'package_only';
   note?: string;
 }
 
@@ -57,6 +60,16 @@ export const TEST_ITEMS: readonly TestItem[] = [
     basis:
       '日期在 1949-10-01 至确认归档之日，题名≤300字、责任者≤100字，文号格式，密级非涉密，无控制字符和替换符',
     codes: ['field_out_of_range'],
+  },
+  {
+    no: '1-6',
+    property: 'authenticity',
+    name: '说明文件和目录文件规范性检测',
+    basis:
+      '文件目录.XML 与每件元数据 XML 按包内 其他/XML模式/ 的 XSD 校验（libxml2）；说明文件含《电子档案移交与接收办法》附件2 的必备项',
+    codes: ['schema_invalid', 'readme_incomplete'],
+    unchecked: 'package_only',
+    note: '只在导出移交包时检测（本次检测未生成移交包）',
   },
   {
     no: '2-1',
@@ -163,8 +176,15 @@ export interface TableRow {
   note: string;
 }
 
-/** The table for a report's failures; `virusScan` says whether the scanner ran. */
-export function fourPropertiesTable(failures: CheckFailure[], virusScan: 'off' | 'ran'): TableRow[] {
+/**
+ * The table for a report's failures; `virusScan` says whether the scanner ran, `ofPackage` whether
+ * the report is of a transfer package (its 说明文件 and XML files were checked).
+ */
+export function fourPropertiesTable(
+  failures: CheckFailure[],
+  virusScan: 'off' | 'ran',
+  ofPackage = false,
+): TableRow[] {
   return TEST_ITEMS.map((t) => {
     const mine = failures.filter((f) => t.codes.includes(f.check));
     const failed = mine.filter((f) => f.severity === 'error').length;
@@ -172,7 +192,8 @@ export function fourPropertiesTable(failures: CheckFailure[], virusScan: 'off' |
     const skipped =
       t.unchecked === 'absent' ||
       t.unchecked === 'manual' ||
-      (t.unchecked === 'no_scanner' && virusScan === 'off');
+      (t.unchecked === 'no_scanner' && virusScan === 'off') ||
+      (t.unchecked === 'package_only' && !ofPackage);
     const result: ItemResult = skipped ? '未检' : failed > 0 ? '不通过' : '通过';
     const note = skipped ? (t.note ?? '') : warnings > 0 ? `提示 ${warnings} 项，见问题清单` : '';
     return { no: t.no, property: t.property, name: t.name, basis: t.basis, result, failed, warnings, note };

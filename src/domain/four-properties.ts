@@ -24,6 +24,8 @@ export type CheckCode =
   | 'type_mismatch'
   | 'exif_time_mismatch'
   | 'field_out_of_range'
+  | 'schema_invalid'
+  | 'readme_incomplete'
   // integrity
   | 'file_missing'
   | 'field_missing'
@@ -57,6 +59,8 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   type_mismatch: 'authenticity',
   exif_time_mismatch: 'authenticity',
   field_out_of_range: 'authenticity',
+  schema_invalid: 'authenticity',
+  readme_incomplete: 'authenticity',
   file_missing: 'integrity',
   field_missing: 'integrity',
   field_invalid: 'integrity',
@@ -88,6 +92,8 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   type_mismatch: '文件类型不符',
   exif_time_mismatch: 'EXIF拍摄时间不符',
   field_out_of_range: '著录项超出值域、长度或含特殊字符',
+  schema_invalid: 'XML 未通过模式（XSD）校验',
+  readme_incomplete: '说明文件缺少必备项',
   file_missing: '文件缺失',
   field_missing: '必填著录项缺失',
   field_invalid: '著录项格式错误',
@@ -193,7 +199,7 @@ export class ReportBuilder {
       summary: structuredClone(this.summary),
       passed: failures.every((f) => f.severity !== 'error'),
       virusScan,
-      table: fourPropertiesTable(failures, virusScan),
+      table: fourPropertiesTable(failures, virusScan, scope.package !== undefined),
       failures,
     };
   }

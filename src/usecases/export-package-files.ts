@@ -7,6 +7,7 @@ import { copyAndHash } from '../archive/copy-and-hash.js';
 import { writeReportXlsx } from '../archive/four-properties-report.js';
 import { CARRIER_CATALOGUE_XSD, ITEM_METADATA_XSD, SCHEMA_PATHS } from '../archive/package-schemas.js';
 import { writeHashed } from '../archive/hashing-writer.js';
+import { validateFilesAgainstSchema } from '../archive/package-schema-check.js';
 import {
   checklistText,
   classificationSchemeText,
@@ -56,6 +57,79 @@ export async function checkPackageFiles(
   for await (const rel of walk(join(dataDir, root), root)) seen.add(rel);
   for (const rel of written)
     if (!seen.has(rel)) report.add(failure('file_missing', '目录中的文件在移交包中找不到', { file: rel }));
+}
+
+/**
+ * The package's own XML against the schemas it ships (DA/T 70 row 1-6): 文件目录.XML and every item's
+ * metadata XML (`metadata`: package paths under 电子档案/), read back as written and validated with
+ * libxml2; each file that fails is a `schema_invalid` failure naming it and libxml2's first error.
+ */
+export async function checkPackageSchemas(
+  dataDir: string,
+  metadata: readonly string[],
+  report: ReportBuilder,
+): Promise<void> {
+  const runs: [readonly string[], string, string][] = [
+    [[PACKAGE_PATHS.catalogueXml], CARRIER_CATALOGUE_XSD, SCHEMA_PATHS.carrierCatalogue],
+    [metadata, ITEM_METADATA_XSD, SCHEMA_PATHS.itemMetadata],
+  ];
+  for (const [rels, xsd, schemaPath] of runs) {
+    report.checked('authenticity', rels.length);
+    const problems = await validateFilesAgainstSchema(
+      rels.map((rel) => ({ path: join(dataDir, rel), name: rel })),
+      xsd,
+    );
+    for (const p of problems) {
+      const code = /^电子档案\/.+\/([^/]+)\.xml$/.exec(p.file)?.[1];
+      report.add(
+        failure('schema_invalid', `${p.file} 不符合 ${schemaPath}：${p.message}`, {
+          file: p.file,
+          ...(code ? { archivalCode: code } : {}),
+        }),
+      );
+    }
+  }
+}
+
+/** Lines 说明文件 must have with a value (附件2 of the 电子档案移交与接收办法: 载体 and units). */
+const README_FIELDS = [
+  '移交单位',
+  '接收单位',
+  '全宗号',
+  '档案形成单位',
+  '年度',
+  '档案数量',
+  '载体类型',
+  '载体编号',
+  '载体保管单位',
+  '载体制作单位',
+  '载体检查单位',
+  '数据量',
+  '制作时间',
+  '所需软硬件环境',
+];
+
+/**
+ * 说明文件 as it will be written has each required line with a value (row 1-6): a missing line or an
+ * empty value is a failure, a placeholder the configuration left (（未编号）, （未填）) a warning.
+ */
+export function checkReadme(text: string, report: ReportBuilder): void {
+  report.checked('authenticity');
+  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
+  for (const field of README_FIELDS) {
+    const line = lines.find((l) => l.startsWith(`${field}：`));
+    const value = line?.slice(field.length + 1).trim() ?? '';
+    const at = { file: PACKAGE_PATHS.readme };
+    if (!line) report.add(failure('readme_incomplete', `说明文件缺少「${field}」`, at));
+    else if (!value) report.add(failure('readme_incomplete', `说明文件的「${field}」为空`, at));
+    else if (/^（未(编号|填)）/.test(value))
+      report.add(
+        failure('readme_incomplete', `说明文件的「${field}」未填写（archive.yaml package）`, {
+          ...at,
+          severity: 'warning',
+        }),
+      );
+  }
 }
 
 /** 其他/: classification scheme, retention table, checklist and the hand-over form. */

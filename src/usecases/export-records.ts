@@ -55,6 +55,8 @@ export interface RecordsExportContext {
   formats: Map<string, number>;
   /** Live records of households, gathered for the 一户一卷 卷内目录 written after the classes. */
   volumes: VolumeRecord[];
+  /** Package paths of the items' metadata XML (validated against their XSD at the end). */
+  metadata: string[];
 }
 
 const PAGE = 200;
@@ -147,6 +149,7 @@ export async function exportClass(
       );
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
       ctx.written.add(metaRel);
+      ctx.metadata.push(metaRel);
     });
     for (const [k, r] of page.entries()) {
       const { photo: _photo, ...fields } = entries[k]!;

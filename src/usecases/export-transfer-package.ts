@@ -9,7 +9,12 @@ import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { CarrierFolderWriter, FixityListWriter } from '../archive/package-writer.js';
-import { PACKAGE_PATHS, type PackageLayout } from '../archive/transfer-package.js';
+import {
+  PACKAGE_PATHS,
+  readmeText,
+  type PackageLayout,
+  type PackageSummary,
+} from '../archive/transfer-package.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import type { Db } from '../db/client.js';
 import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
@@ -26,7 +31,13 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportClass, type RecordsExportContext } from './export-records.js';
-import { checkPackageFiles, writeOtherFiles, writeReadmeAndReport } from './export-package-files.js';
+import {
+  checkPackageFiles,
+  checkPackageSchemas,
+  checkReadme,
+  writeOtherFiles,
+  writeReadmeAndReport,
+} from './export-package-files.js';
 
 export interface ExportDeps {
   db: Db;
@@ -145,6 +156,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     startedAt,
     formats: new Map(),
     volumes: [],
+    metadata: [],
   };
   ctx.progress.start(
     '导出',
@@ -171,15 +183,11 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     await pkg.addPayload(PACKAGE_PATHS.householdVolumesXlsx, h.sha256, h.size);
   }
   await checkPackageFiles(pkg.payloadRoot, ctx.written, ctx.report);
+  await checkPackageSchemas(pkg.payloadRoot, ctx.metadata, ctx.report);
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
-  const report = ctx.report.finish(
-    deps.clock.now(),
-    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: input.outDir },
-    deps.virusScan ? 'ran' : 'off',
-  );
-  const unconfirmed = await countUnconfirmed(db, unit.path, input.year);
-  const digest = await writeReadmeAndReport(pkg, config, report, {
+  const totals = ctx.report.totals;
+  const summary: Omit<PackageSummary, 'fourPropertiesPassed' | 'fourPropertiesFailures'> = {
     layout,
     carrierEntries: ctx.carrierSeq,
     fonds: fonds.held,
@@ -187,14 +195,12 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     unitFullName: unit.fullName,
     year: input.year,
     generatedAt,
-    records: report.totals.records,
-    withdrawn: report.totals.withdrawn,
-    files: ctx.written.size - (report.totals.records - report.totals.withdrawn),
-    bytes: report.totals.bytes,
+    records: totals.records,
+    withdrawn: totals.withdrawn,
+    files: ctx.written.size - (totals.records - totals.withdrawn),
+    bytes: totals.bytes,
     formats: ctx.formats,
-    unconfirmed,
-    fourPropertiesPassed: report.passed,
-    fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
+    unconfirmed: await countUnconfirmed(db, unit.path, input.year),
     software: deps.software ?? 'lark-archive-bot',
     catalogues: classes,
     householdVolumes: volumes.length,
@@ -204,6 +210,22 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
         ? [{ code: classCodeText(c, config), inPackage: c.records, outside: o.records, units: o.units }]
         : [];
     }),
+  };
+  // 说明文件 is written last (it states the result), so its required lines are checked on its text now.
+  checkReadme(
+    readmeText(config, { ...summary, fourPropertiesPassed: true, fourPropertiesFailures: 0 }),
+    ctx.report,
+  );
+  const report = ctx.report.finish(
+    deps.clock.now(),
+    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: input.outDir },
+    deps.virusScan ? 'ran' : 'off',
+  );
+  const unconfirmed = summary.unconfirmed;
+  const digest = await writeReadmeAndReport(pkg, config, report, {
+    ...summary,
+    fourPropertiesPassed: report.passed,
+    fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
   });
   const payloadOxum = !bag
     ? pkg.payloadOxum

@@ -1,17 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBaseConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/client.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createWorkingCalendar, localDay, localMinutes } from '../../src/domain/working-days.js';
+import type { BlobStore } from '../../src/ports/blob-store.js';
+import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
+import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { signedRequest } from '../support/lark-sign.js';
 import { seedOrg } from '../support/seed-org.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -25,35 +29,51 @@ const CHATS = 6;
 const PHOTOS_PER_CHAT = 8;
 
 /**
- * A grown deployment (issue 17): two bot processes on one PostgreSQL database and one file store,
- * webhook pushes spread over both as a load balancer would; one is killed with SIGKILL mid-stream and
- * Lark redelivers what it did not acknowledge to the other. Every event processed once, every photo
- * stored once, every burst answered once, and Lark's limits kept by the pair (the fake refuses
+ * A grown deployment (issue 17): two bot processes on one PostgreSQL database and one S3 bucket
+ * (s3rver), each with a data folder of its own (only its spool); webhook pushes spread over both as a
+ * load balancer would, or both on Lark's long connection; one is killed with SIGKILL mid-stream and
+ * Lark delivers again what it did not acknowledge, to the other. Every event processed once, every
+ * photo stored once (its bytes read back from the bucket hash right; one object per photo, nothing
+ * half-uploaded left), every burst answered once, and Lark's limits kept by the pair (the fake refuses
  * beyond 50/s per API).
  */
 describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
   let fake: FakeLark;
   let tdb: TestDb;
+  let s3: LocalS3;
+  /** The bucket as the bots see it (reads verify every blob against its hash). */
+  let bucket: BlobStore;
   let dataDir: string;
   const procs: BotProcess[] = [];
+  /** SHA-256 of each photo the fake serves, by message id. */
+  const served = new Map<string, string>();
   beforeAll(async () => {
     ensureBuilt();
     fake = await startFakeLark();
     tdb = await createTestDb();
+    s3 = await startLocalS3();
     dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-multi-'));
+    bucket = (
+      await openBlobStore({
+        dataDir: join(dataDir, 'reader'),
+        blobStore: loadBaseConfig({ ...s3.env('multi/'), DATA_DIR: dataDir }).blobStore,
+      })
+    ).blobs;
   }, 300_000);
   afterAll(async () => {
     for (const p of procs) p.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exit));
     await fake?.close();
     await tdb?.close();
+    await s3?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   const start = (mode: 'webhook' | 'ws' = 'webhook', env: Record<string, string> = {}) => {
     const p = startProcess(process.execPath, ['dist/main.js'], {
-      // One store for both (a shared folder here; object storage in a real set-up).
-      ...webhookBotEnv(fake, dataDir),
+      // One store for both: the bucket. Each instance has a folder of its own (its spool only).
+      ...webhookBotEnv(fake, mkdtempSync(join(dataDir, 'instance-'))),
+      ...s3.env('multi/'),
       LARK_EVENT_MODE: mode,
       DATABASE_URL: tdb.url!,
       ALERT_CHECK_MINUTES: '0',
@@ -80,11 +100,9 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
           msgType: 'image',
           content: { image_key: key },
         });
-        fake.addResource({
-          messageId: ev.event.message.message_id,
-          fileKey: key,
-          bytes: await smallPhoto('png', 64 + c * PHOTOS_PER_CHAT + i),
-        });
+        const bytes = await smallPhoto('png', 64 + c * PHOTOS_PER_CHAT + i);
+        fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+        served.set(ev.event.message.message_id, createHash('sha256').update(bytes).digest('hex'));
         pushes.push({ body: ev, messageId: ev.event.message.message_id });
       }
     return pushes;
@@ -123,6 +141,28 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
     const replies = fake.sentMessages().filter((m) => m.replyTo && ids.includes(m.replyTo));
     expect(replies).toHaveLength(bursts.length);
     expect(new Set(replies.map((r) => r.replyTo)).size).toBe(bursts.length);
+
+    // Each photo's bytes are in the bucket under its hash, as served (read back and hashed).
+    const rows = await queryRows<{ message_id: string; sha256: string; storage_key: string }>(
+      tdb.db,
+      sql`select message_id, sha256, storage_key from materials where message_id in ${list}`,
+    );
+    for (const r of rows) {
+      expect(r.sha256).toBe(served.get(r.message_id));
+      const hash = createHash('sha256');
+      for await (const chunk of bucket.openRead(r.storage_key, { verify: false }))
+        hash.update(chunk as Buffer);
+      expect(hash.digest('hex')).toBe(r.sha256);
+    }
+    // One object per stored photo (every photo is distinct), none without its row, no upload left open.
+    const keys: string[] = [];
+    for await (const page of bucket.listBlobs()) keys.push(...page);
+    const all = await queryRows<{ key: string }>(
+      tdb.db,
+      sql`select distinct storage_key as key from materials where status = 'stored'`,
+    );
+    expect(keys.sort()).toEqual(all.map((r) => r.key).sort());
+    expect(await bucket.cleanupTemp(new Date())).toBe(0);
   };
 
   it(

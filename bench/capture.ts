@@ -22,7 +22,8 @@
  * BENCH_CONCURRENCY (16: WORKER_CONCURRENCY), BENCH_DBS (pglite,postgres; '' for none), BENCH_PG_URL
  * (postgres://postgres@127.0.0.1:5432/test; a fresh database is created and dropped),
  * BENCH_MINUTE_IMAGES (0: off; e.g. 300 adds the per-minute-limited run), BENCH_LOG_LEVEL (error),
- * BENCH_PAIR_STORES (local,s3; '' skips the instances' runs), BENCH_INSTANCES (2).
+ * BENCH_PAIR_STORES (local,s3; '' skips the instances' runs), BENCH_INSTANCES (2), BENCH_BOT_NODE_ARGS
+ * (node options of the instances, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
  */
 import { loadavg } from 'node:os';
@@ -277,6 +278,8 @@ function printPairs(pairs: PairRun[]): void {
         '429s',
         'stored per instance',
         'stored/s vs local',
+        'CPU ms/photo: bots / PG / s3rver / fake Lark',
+        'other load (cores)',
         'right SHA-256',
       ],
       pairs.map((r) => [
@@ -292,9 +295,11 @@ function printPairs(pairs: PairRun[]): void {
         String(r.refused429),
         r.perInstance.join(' / '),
         local ? `${fmt(r.storedPerSecond / local.storedPerSecond, 2)}×` : '–',
+        [r.cpu.bots, r.cpu.postgres, r.cpu.s3, r.cpu.bench].map((x) => fmt(x, 0)).join(' / '),
+        fmt(r.cpu.othersCores),
         r.verify.ok ? 'yes' : 'NO',
       ]),
-      [false, true, true, true, true, true, true, true, true, true, false, true, false],
+      [false, true, true, true, true, true, true, true, true, true, false, true, false, true, false],
     ),
   );
   console.log('\nTargets (several instances)');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { loadBaseConfig } from '../../src/config.js';
@@ -20,7 +20,8 @@ import { startFakeLark } from '../../test/support/fake-lark/server.js';
 import { signedRequest } from '../../test/support/lark-sign.js';
 import { makeBenchPhotos } from './capture-photos.js';
 import { verifyStored, type ExpectedMaterial, type VerifyResult } from './capture-verify.js';
-import { createDatabase, dropDatabase, withDatabase } from './postgres-admin.js';
+import { procTicks, sampleCpu } from './cpu-usage.js';
+import { backendPids, createDatabase, dropDatabase, withDatabase } from './postgres-admin.js';
 
 export interface PairVariant {
   name: string;
@@ -52,6 +53,12 @@ export interface PairRun {
   refused429: number;
   /** Photos stored by each instance (from its log), to show both worked. */
   perInstance: number[];
+  /**
+   * CPU per stored photo (ms, user + system, from /proc) from the first push to the last photo
+   * stored: the bot processes together, their PostgreSQL backends, s3rver, and this process (the fake
+   * Lark and the pushes); `othersCores`: cores other processes on the machine used meanwhile.
+   */
+  cpu: { bots: number; postgres: number; s3: number; bench: number; othersCores: number };
   verify: VerifyResult;
 }
 
@@ -80,7 +87,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
     if (v.store === 's3') ({ child: s3, env: storeEnv } = await startS3Process());
     for (let i = 0; i < v.instances; i++)
       procs.push(
-        startProcess(process.execPath, ['dist/main.js'], {
+        startProcess(process.execPath, [...botNodeArgs(), 'dist/main.js'], {
           ...webhookBotEnv(fake, dataDir),
           ...storeEnv,
           DATABASE_URL: dbUrl,
@@ -119,6 +126,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
     });
     const pushedAt = new Map<string, number>();
     const refusedBefore = fake.rateLimited;
+    const cpuBefore = await cpuSnapshot(v.pgUrl, dbName, procs, s3);
     const t0 = Date.now();
     let next = 0;
     // 16 pushes in flight, round-robin over the instances as a load balancer would.
@@ -143,6 +151,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       if (Date.now() > deadline) throw new Error(`timed out: ${await storedRows()} of ${v.images} stored`);
       await sleep(200);
     }
+    const cpuAfter = await cpuSnapshot(v.pgUrl, dbName, procs, s3);
     await pushing;
     const rows = await queryRows<{ message_id: string; resource_key: string; stored_at: Date }>(
       database.db,
@@ -171,6 +180,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       duplicated: rows.length - distinct.size,
       refused429: fake.rateLimited - refusedBefore,
       perInstance: procs.map((p) => p.logs().filter((l) => l.msg === 'material stored').length),
+      cpu: cpuPerPhoto(cpuBefore, cpuAfter, v.images),
       verify,
     };
   } finally {
@@ -185,6 +195,56 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
     await dropDatabase(v.pgUrl, dbName).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+interface CpuSnapshot {
+  bots: number;
+  /** Ticks per PostgreSQL backend of the bench database. */
+  postgres: Map<number, number>;
+  s3: number;
+  bench: number;
+  machine: ReturnType<typeof sampleCpu>;
+}
+
+async function cpuSnapshot(
+  pgUrl: string,
+  dbName: string,
+  procs: BotProcess[],
+  s3: ChildProcess | undefined,
+): Promise<CpuSnapshot> {
+  const pids = await backendPids(pgUrl, dbName);
+  const bench = process.cpuUsage();
+  return {
+    bots: procs.reduce((sum, p) => sum + procTicks(p.child.pid!), 0),
+    postgres: new Map(pids.map((pid) => [pid, procTicks(pid)])),
+    s3: s3?.pid ? procTicks(s3.pid) : 0,
+    bench: (bench.user + bench.system) / 10_000,
+    machine: sampleCpu([]),
+  };
+}
+
+/** Milliseconds per photo (ticks are 10 ms); backends that connected meanwhile count from 0. */
+function cpuPerPhoto(a: CpuSnapshot, b: CpuSnapshot, photos: number): PairRun['cpu'] {
+  let pg = 0;
+  for (const [pid, t] of b.postgres) pg += t - (a.postgres.get(pid) ?? 0);
+  const per = (ticks: number) => (ticks * 10) / photos;
+  const ours = b.bots - a.bots + pg + (b.s3 - a.s3) + (b.bench - a.bench);
+  const wallTicks = (b.machine.total - a.machine.total) / availableParallelism();
+  return {
+    bots: per(b.bots - a.bots),
+    postgres: per(pg),
+    s3: per(b.s3 - a.s3),
+    bench: per(b.bench - a.bench),
+    othersCores: Math.max(0, (b.machine.busy - a.machine.busy - ours) / wallTicks),
+  };
+}
+
+/**
+ * Extra node options for the bot processes (BENCH_BOT_NODE_ARGS, split on spaces), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each instance (written when it exits).
+ */
+function botNodeArgs(): string[] {
+  return (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
 async function push(url: string, payload: unknown): Promise<void> {

@@ -14,7 +14,8 @@ export interface CpuSample {
   ours: number;
 }
 
-const procTicks = (pid: number | 'self'): number => {
+/** CPU ticks (user + system) a process used so far; 0 when it is gone or not on Linux. */
+export const procTicks = (pid: number | 'self'): number => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

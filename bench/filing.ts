@@ -27,6 +27,8 @@
  *   BENCH_KEEP (unset)         keep the database (prints its name)
  *   BENCH_TAPS (50)            concurrent officers tapping their cards (0: no taps phase)
  *   BENCH_TAP_ROUNDS (5)       rounds of concurrent read-only taps (and of the baseline)
+ *   BENCH_TAP_SAME_TASK (unset) every officer files to the same task (the worst case) instead of each
+ *                              to a different one
  * Skips (exit 0) when PostgreSQL is unreachable. Exit code 0 even when a target is missed (printed
  * as MISSED); non-zero only on errors.
  */
@@ -63,6 +65,7 @@ const S = {
   keep: !!process.env.BENCH_KEEP,
   taps: process.env.BENCH_TAPS === '0' ? 0 : Math.round(num('BENCH_TAPS', 50)),
   tapRounds: Math.round(num('BENCH_TAP_ROUNDS', 5)),
+  tapSameTask: !!process.env.BENCH_TAP_SAME_TASK,
 };
 const TAP_TARGET_MS = { callbackP99: 1000, reactionP99: 3000 };
 const TARGET_MS = { suggestions: 20, county: 100, province: 2000 };
@@ -265,7 +268,13 @@ async function main(): Promise<void> {
       let taps: TapTimes | undefined;
       if (S.taps > 0) {
         log(`timing card taps (${S.taps} at once, ${S.tapRounds} rounds) and reactions …`);
-        taps = await measureTaps(url, { unitId: ds.suggestUnitId, taps: S.taps, rounds: S.tapRounds, log });
+        taps = await measureTaps(url, {
+          unitId: ds.suggestUnitId,
+          taps: S.taps,
+          rounds: S.tapRounds,
+          sameTask: S.tapSameTask,
+          log,
+        });
       }
 
       if (province!.total !== ds.counts.tasks)
@@ -389,7 +398,9 @@ function printTaps(t: TapTimes): void {
           TAP_TARGET_MS.callbackP99,
         ),
         row(
-          'tap: file the burst (file, one transaction)',
+          S.tapSameTask
+            ? 'tap: file the burst, all to one task (file, one transaction)'
+            : 'tap: file the burst, each to its own task (file, one transaction)',
           t.file,
           `${fmt(median(t.file) / base, 2)}× baseline`,
           TAP_TARGET_MS.callbackP99,

@@ -5,7 +5,9 @@
  * - a card callback the router refuses at once (an unknown action): signature, decryption, the
  *   event-id record and the answer — the floor every tap pays (baseline);
  * - each officer opens a household's tasks on their own card (`file-household`: reads only), `rounds` times;
- * - each officer files their burst with the card's first task button (`file`: the filing transaction);
+ * - each officer files their burst (`file`: the filing transaction): officer i picks the i-th task of
+ *   the card's task list, or (sameTask) all take the first suggestion, the worst case: filings to one
+ *   task take its row lock in turn, so its counts stay exact;
  * and, for every photo, the time from the material stored (`materials.stored_at`) to the fake Lark
  * receiving the bot's reaction on its message, next to the time from the push to the material stored.
  * Latency is the wall time of the webhook POST as the client sees it (Lark shows the toast or the new
@@ -75,7 +77,7 @@ async function post(bot: RunningBot, payload: unknown): Promise<{ ms: number; st
 
 export async function measureTaps(
   url: string,
-  o: { unitId: number; taps: number; rounds: number; log: (s: string) => void },
+  o: { unitId: number; taps: number; rounds: number; sameTask: boolean; log: (s: string) => void },
 ): Promise<TapTimes> {
   const fake: FakeLark = await startFakeLark();
   const chatId = `oc_v${o.unitId}`;
@@ -212,9 +214,13 @@ export async function measureTaps(
     await tapAll(
       out.file,
       (i) => {
+        // Officer i picks the i-th task of the card's task list (different tasks, as a village's
+        // officers filing at the same moment would); with sameTask all take the first suggestion.
+        const menu = cardMenus(cards[i]!.content).find((m) => m.value?.a === 'file-select');
+        if (menu && !o.sameTask)
+          return { value: menu.value, option: menu.options[i % menu.options.length]!.value };
         const b = cardButtons(cards[i]!.content).find((x) => x.value?.a === 'file');
         if (b) return { value: b.value };
-        const menu = cardMenus(cards[i]!.content).find((m) => m.value?.a === 'file-select');
         return menu && { value: menu.value, option: menu.options[0]!.value };
       },
       (b) => {

@@ -55,6 +55,46 @@ export function checkRecord(
     );
 }
 
+/** A file of a record as the 版式 check sees it. */
+export interface LayoutFile {
+  mime: string;
+  /** Its extension in the package (DOCX, JPG …), named in the warning. */
+  ext: string;
+  /** PDF/A (XMP pdfaid claim) or OFD. */
+  fixedLayout: boolean;
+}
+
+/**
+ * GB/T 18894: a 文书 is archived as a 版式 file (PDF/A, OFD). One without any is a warning naming
+ * what it has: this software identifies PDF/A (XMP pdfaid) but converts nothing into it. The export
+ * runs it on the package's files, `npm run verify` on the stored ones (the same files).
+ */
+export function checkFixedLayout(
+  r: Pick<RecordFacts, 'kind' | 'itemId' | 'archivalCode'>,
+  files: readonly LayoutFile[],
+  report: ReportBuilder,
+): void {
+  if (r.kind !== 'document' || files.length === 0) return;
+  report.checked('usability');
+  if (files.some((f) => f.fixedLayout)) return;
+  const has = [
+    ...new Set(
+      files.map((f) => (f.mime === 'application/pdf' ? 'PDF（未声明 PDF/A）' : f.ext.toUpperCase())),
+    ),
+  ];
+  report.add(
+    failure(
+      'not_fixed_layout',
+      `文书没有版式文件（PDF/A 或 OFD），现有：${has.join('、')}；本软件不做格式转换`,
+      {
+        itemId: r.itemId,
+        archivalCode: r.archivalCode,
+        severity: 'warning',
+      },
+    ),
+  );
+}
+
 /** 件号 continuity of a whole class (every number 1..N exists as a row, withdrawn ones included). */
 export async function checkClassNumbering(
   db: Db,

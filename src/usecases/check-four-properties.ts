@@ -20,7 +20,13 @@ import { withBlobFile } from './blob-file.js';
 import type { Clock } from '../ports/clock.js';
 import { checkFile, type FileCheckContext } from './check-four-properties-file.js';
 import { checkOrphanFiles } from './check-four-properties-orphans.js';
-import { checkClassNumbering, checkRecord } from './check-four-properties-record.js';
+import {
+  checkClassNumbering,
+  checkFixedLayout,
+  checkRecord,
+  type LayoutFile,
+} from './check-four-properties-record.js';
+import { fileExtensionOf } from '../archive/file-extension.js';
 
 export interface FourPropertiesDeps {
   db: Db;
@@ -113,14 +119,22 @@ async function checkClass(
       .filter((r) => r.status === 'confirmed')
       .flatMap((r) => r.materials.map((m) => ({ r, m })));
     let bytes = 0;
+    const layout = new Map<RecordFacts, LayoutFile[]>();
     await runPool(files, deps.concurrency ?? 8, async ({ r, m }) => {
-      bytes += await checkStoredFile(deps.blobs, run.copier, r, m, run.fileCtx, run.report);
+      const checked = await checkStoredFile(deps.blobs, run.copier, r, m, run.fileCtx, run.report);
+      bytes += checked.bytes;
+      if (!checked.layout) return;
+      const list = layout.get(r);
+      if (list) list.push(checked.layout);
+      else layout.set(r, [checked.layout]);
     });
+    // The 版式 row (3-5) as the export reports it: a 文书 whose stored files include no PDF/A or OFD.
+    for (const [r, list] of layout) checkFixedLayout(r, list, run.report);
     run.progress.tick(page.length, bytes);
   }
 }
 
-/** Re-hashes and validates one stored file of a record; returns the bytes read. */
+/** Re-hashes and validates one stored file of a record; returns the bytes read and, when it was read, its 版式 facts. */
 async function checkStoredFile(
   blobs: BlobStore,
   copier: FileCopier,
@@ -128,13 +142,13 @@ async function checkStoredFile(
   m: MaterialFacts,
   ctx: FileCheckContext,
   report: ReportBuilder,
-): Promise<number> {
+): Promise<{ bytes: number; layout?: LayoutFile }> {
   const ref = { itemId: r.itemId, archivalCode: r.archivalCode, materialId: m.id, file: m.storageKey ?? '' };
   report.totals.files++;
   if (m.status !== 'stored' || !m.storageKey) {
     report.checked('authenticity');
     report.add(failure('file_missing', `材料未保存（状态：${m.status}）`, ref));
-    return 0;
+    return { bytes: 0 };
   }
   // The bytes are hashed by the copier (verify: false: a damaged file is reported, not thrown).
   let checking = false;
@@ -146,8 +160,13 @@ async function checkStoredFile(
         const probe = await copier.copy(path);
         checking = true;
         report.totals.bytes += probe.size;
-        await checkFile(path, probe, m, ref, ctx, report);
-        return probe.size;
+        const checked = await checkFile(path, probe, m, ref, ctx, report);
+        const layout = {
+          mime: m.sniffedMime ?? 'application/octet-stream',
+          ext: fileExtensionOf(m.sniffedMime, m.originalName),
+          fixedLayout: checked.fixedLayout ?? false,
+        };
+        return { bytes: probe.size, layout };
       },
       { verify: false },
     );
@@ -160,6 +179,6 @@ async function checkStoredFile(
         ? failure('file_missing', '存储中找不到该文件', ref)
         : failure('file_unreadable', `文件无法读取：${errorMessage(err)}`, ref),
     );
-    return 0;
+    return { bytes: 0 };
   }
 }

@@ -30,7 +30,7 @@ import { BlobNotFoundError, type BlobStore } from '../ports/blob-store.js';
 import { checkFile, type FileCheckContext, type FileRef } from './check-four-properties-file.js';
 import { opusToWav } from '../archive/opus-to-wav.js';
 import { rm } from 'node:fs/promises';
-import { checkClassNumbering, checkRecord } from './check-four-properties-record.js';
+import { checkClassNumbering, checkFixedLayout, checkRecord } from './check-four-properties-record.js';
 
 export interface RecordsExportContext {
   db: Db;
@@ -132,7 +132,15 @@ export async function exportClass(
           packaged[k]!.push(file);
         }
       }
-      layoutCheck(ctx, r, packaged[k]!);
+      checkFixedLayout(
+        r,
+        packaged[k]!.map((f) => ({
+          mime: f.mime,
+          ext: f.name.split('.').pop()!,
+          fixedLayout: f.fixedLayout ?? false,
+        })),
+        ctx.report,
+      );
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
       const meta = await ctx.copier.write(
         await ctx.bag.payloadPath(metaRel),
@@ -188,32 +196,6 @@ export async function exportClass(
     }
     ctx.progress.tick(page.length, bytes);
   }
-}
-
-/**
- * GB/T 18894: a 文书 is archived as a 版式 file (PDF/A, OFD). One without any is a warning naming
- * what it has: this software identifies PDF/A (XMP pdfaid) but converts nothing into it.
- */
-function layoutCheck(ctx: RecordsExportContext, r: RecordFacts, files: PackagedFile[]): void {
-  if (r.kind !== 'document' || files.length === 0 || files.some((f) => f.fixedLayout)) return;
-  const has = [
-    ...new Set(
-      files.map((f) =>
-        f.mime === 'application/pdf' ? 'PDF（未声明 PDF/A）' : f.name.split('.').pop()!.toUpperCase(),
-      ),
-    ),
-  ];
-  ctx.report.add(
-    failure(
-      'not_fixed_layout',
-      `文书没有版式文件（PDF/A 或 OFD），现有：${has.join('、')}；本软件不做格式转换`,
-      {
-        itemId: r.itemId,
-        archivalCode: r.archivalCode,
-        severity: 'warning',
-      },
-    ),
-  );
 }
 
 /** Local day of a record's earliest capture (as liveRecordsOfTasks computes it for the others). */

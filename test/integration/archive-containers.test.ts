@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
@@ -153,6 +154,41 @@ describe('四性: containers, encryption and 版式 files', () => {
     expect(row('3-5')).toMatchObject({ name: '版式文件检测', result: '通过' });
     expect(row('3-5').warnings).toBeGreaterThanOrEqual(2);
     expect(res.preCheck).toBe(true);
+  });
+
+  it('npm run verify runs the same 版式 check on the stored files (its row used to read 通过 with nothing checked)', async () => {
+    const deps = { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' };
+    const verify = await checkFourProperties(deps, { unitId: f.unit.V1.id, year: 2025 });
+    const layout = (r: { failures: typeof verify.failures }) =>
+      r.failures
+        .filter((x) => x.check === 'not_fixed_layout')
+        .map((x) => [x.itemId, x.severity, x.message])
+        .sort();
+    expect(layout(verify)).toEqual(layout(res.report));
+    expect(layout(verify).map((x) => x[0])).not.toContain(ids.pdfa);
+    expect(layout(verify).map((x) => x[0])).toContain(ids.docx);
+    const row = verify.table.find((r) => r.no === '3-5')!;
+    expect(row).toMatchObject({ result: '通过', failed: 0, warnings: layout(verify).length });
+    expect(row.note).toBe(`提示 ${layout(verify).length} 项，见问题清单`);
+
+    // A unit whose only 文书 is a DOCX: no 版式 file at all. The row says so instead of a bare 通过.
+    await f.fileItem(f.task.v2doc, [
+      { bytes: zipOf(docxParts()), kind: 'document', mime: DOCX, name: '西村村规民约.docx' },
+    ]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs },
+      { unitId: f.unit.V2.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    const v2 = await checkFourProperties(deps, { unitId: f.unit.V2.id, year: 2025 });
+    expect(v2.passed).toBe(true);
+    expect(v2.table.find((r) => r.no === '3-5')).toMatchObject({
+      result: '通过',
+      warnings: 1,
+      note: '提示 1 项，见问题清单',
+    });
+    expect(v2.failures.find((x) => x.check === 'not_fixed_layout')?.message).toBe(
+      '文书没有版式文件（PDF/A 或 OFD），现有：DOCX；本软件不做格式转换',
+    );
   });
 
   it('the metadata gives a PDF/A its claimed part and conformance in 格式版本', () => {

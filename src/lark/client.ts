@@ -1,10 +1,10 @@
-import * as lark from '@larksuiteoapi/node-sdk';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { Config } from '../config.js';
 import { scrubText, serializeError } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
+import { axios, lark, type LarkSdk } from './sdk.js';
 
-export type LarkClient = lark.Client;
+export type LarkClient = LarkSdk.Client;
 
 /**
  * An axios instance shaped like the SDK's `defaultHttpInstance` (lib/index.js:185-205): the
@@ -52,7 +52,7 @@ export const summariseSdkArg = (m: unknown): unknown => {
  * The SDK writes its own error log for every failed request (including 429s we retry).
  * We log once at the catch site, so SDK chatter goes to debug, summarised (summariseSdkArg).
  */
-const sdkLogger = (logger: Logger): lark.Logger => {
+const sdkLogger = (logger: Logger): LarkSdk.Logger => {
   const log =
     (level: 'debug' | 'trace') =>
     (...msg: unknown[]) =>
@@ -79,7 +79,7 @@ export function createLarkClient(config: Config['lark'], opts: { logger?: Logger
     appType: lark.AppType.SelfBuild,
     disableTokenCache: false,
     cache: new lark.DefaultCache(),
-    httpInstance: createLarkHttpInstance(config.httpTimeoutMs) as unknown as lark.HttpInstance,
+    httpInstance: createLarkHttpInstance(config.httpTimeoutMs) as unknown as LarkSdk.HttpInstance,
     loggerLevel: lark.LoggerLevel.error,
     ...(opts.logger ? { logger: sdkLogger(opts.logger) } : {}),
   });

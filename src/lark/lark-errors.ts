@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import axios from 'axios';
 import { LarkApiError, LarkNetworkError } from '../errors.js';
+import { axios } from './sdk.js';
 
 /** Lark answered without a Lark code of its own (e.g. an HTML 502 from a proxy). */
 export const NO_LARK_CODE = -1;

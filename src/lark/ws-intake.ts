@@ -1,4 +1,3 @@
-import * as lark from '@larksuiteoapi/node-sdk';
 import { isLarkAppId, LARK_APP_ID_RULE } from './app-id.js';
 import type { Config } from '../config.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
 import { toInboundEvent, type InboundLarkEvent } from './event-envelope.js';
+import { lark } from './sdk.js';
 
 export interface WsIntakeDeps {
   config: Config['lark'];

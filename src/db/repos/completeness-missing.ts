@@ -130,6 +130,12 @@ export async function missingForUnit(
 /**
  * From the counts: how many tasks are missing under the root, and the due times and units whose tasks
  * hold the first `limit` of them in (due time, unit path) order — each unit listed has at least one.
+ *
+ * Per due time, the units are found walking down from the root rather than reading every unit of the
+ * subtree: a unit's children in path order with their subtrees' missing counts tell which children
+ * are needed whole (all their units with something missing: one query at the end for all of them) and
+ * which one only in part (walked into next). So a province costs a query per level, not its 15,000
+ * villages' rows.
  */
 async function candidates(
   db: Db,
@@ -138,11 +144,12 @@ async function candidates(
   campaignId: number | undefined,
 ): Promise<{ total: number; dues: string[]; unitIds: number[] }> {
   const campaign = campaignId === undefined ? sql`` : sql`and c.campaign_id = ${campaignId}`;
+  const missing = sql`(c.total - c.waived - c.complete)`;
   const buckets = await queryRows<{ due_at: string; n: number }>(
     db,
-    sql`select c.due_at::text as due_at, sum(c.total - c.waived - c.complete)::int as n
+    sql`select c.due_at::text as due_at, sum(${missing})::int as n
         from unit_progress_rows c where c.unit_id = ${root.id} and c.subtree ${campaign}
-        group by c.due_at having sum(c.total - c.waived - c.complete) > 0 order by c.due_at`,
+        group by c.due_at having sum(${missing}) > 0 order by c.due_at`,
   );
   const total = buckets.reduce((sum, b) => sum + Number(b.n), 0);
   const dues: string[] = [];
@@ -151,16 +158,48 @@ async function candidates(
   for (const b of buckets) {
     if (left <= 0) break;
     dues.push(b.due_at);
-    const rows = await queryRows<{ id: number; n: number }>(
-      db,
-      sql`select u.id::int as id, sum(c.total - c.waived - c.complete)::int as n
-          from units u join unit_progress_rows c on c.unit_id = u.id and not c.subtree
-            and c.due_at = ${b.due_at}::timestamptz ${campaign}
-          where u.path like ${`${root.path}%`}
-          group by u.id, u.path having sum(c.total - c.waived - c.complete) > 0
-          order by u.path limit ${left}`,
-    );
-    for (const r of rows) unitIds.add(Number(r.id));
+    const due = sql`c.due_at = ${b.due_at}::timestamptz ${campaign}`;
+    const whole: string[] = [];
+    let need = Math.min(Number(b.n), left);
+    // The unit walked into and its children, in path order (the unit first: its path is their prefix).
+    for (let at: number | undefined = root.id; at !== undefined && need > 0;) {
+      const rows: { id: number; path: string; own: number; sub: number }[] = await queryRows(
+        db,
+        sql`select u.id::int as id, u.path,
+              coalesce(sum(${missing}) filter (where not c.subtree), 0)::int as own,
+              coalesce(sum(${missing}) filter (where c.subtree), 0)::int as sub
+            from units u join unit_progress_rows c on c.unit_id = u.id and ${due}
+            where u.id = ${at} or u.parent_id = ${at}
+            group by u.id, u.path order by u.path`,
+      );
+      const parent = at;
+      at = undefined;
+      for (const r of rows) {
+        if (need <= 0) break;
+        if (Number(r.id) === parent) {
+          if (Number(r.own) > 0) {
+            unitIds.add(Number(r.id));
+            need -= Number(r.own);
+          }
+        } else if (Number(r.sub) > 0 && Number(r.sub) <= need) {
+          whole.push(r.path);
+          need -= Number(r.sub);
+        } else if (Number(r.sub) > 0) {
+          at = Number(r.id);
+          break;
+        }
+      }
+    }
+    if (whole.length > 0) {
+      const rows = await queryRows<{ id: number }>(
+        db,
+        sql`select u.id::int as id
+            from units u join unit_progress_rows c on c.unit_id = u.id and not c.subtree and ${due}
+            where u.path like any(${`{${whole.map((p) => `"${p}%"`).join(',')}}`}::text[])
+            group by u.id having sum(${missing}) > 0`,
+      );
+      for (const r of rows) unitIds.add(Number(r.id));
+    }
     left -= Math.min(Number(b.n), left);
   }
   return { total, dues, unitIds: [...unitIds] };

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { subtreeUnitIds } from './completeness.js';
+import { pathIds } from './units.js';
 
 export interface QualityProblem {
   itemId: number | null;
@@ -21,20 +22,34 @@ const WIDE = 500;
 /** Quality problems are those of the last 30 days (like the digest's week): what needs doing now. */
 export const QUALITY_WINDOW_DAYS = 30;
 
-/** A row of the quality lists below (the window count comes with every row). */
-interface QualityRow {
-  item_id: number | null;
-  title: string | null;
+/** A material posted in a chat of the subtree (the compressed-photo and failed-download lists). */
+interface PostedRow {
+  id: number | string;
+  kind: string;
+  original_name: string | null;
+  sent_at: Date | string;
+  unit_name: string;
+}
+
+/** A photo group without 事由 (the undescribed list). */
+interface UndescribedRow {
+  item_id: number;
+  title: string;
   unit_name: string;
   at: Date | string;
-  total: number;
 }
+
+type Listed<T> = { rows: T[]; total: number };
 
 /**
  * Quality problems under a unit in the last 30 days: compressed photos (no EXIF or under 3 MP) and
  * failed downloads among what was posted in the units' chats, and photo groups filed without a
  * DA/T 50 description (事由). Read like the digest's figures: per bound chat on (chat_id, sent_at),
- * per unit on its live items, so a province costs one index range per chat and unit.
+ * per unit on its live items. Past WIDE chats (a province) each list walks its problem's own partial
+ * index newest first and stops at LIST in the subtree, and each total counts on that index alone
+ * (index-only) grouped by chat or unit before looking those up — or not at all when the unit is the
+ * only root of the tree (everything is in it). A total counts materials (a photo in two items once);
+ * a listed photo links to its live item.
  */
 export async function qualityProblems(
   db: Db,
@@ -44,72 +59,143 @@ export async function qualityProblems(
 ): Promise<QualityProblems> {
   const ids = subtreeUnitIds(root);
   const since = new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
-  const [{ chats }] = (await queryRows<{ chats: number }>(
+  const [{ chats, roots }] = (await queryRows<{ chats: number; roots: number }>(
     db,
-    sql`select count(*)::int as chats from chat_bindings b join units u on u.id = b.unit_id
-        where b.status <> 'ended' and u.path like ${`${root.path}%`}`,
-  )) as [{ chats: number }];
-  // Past WIDE chats (a province) the recent problems of every chat are read at once on their own
-  // partial indexes and kept when their chat's unit is in the subtree; below it, chat by chat.
+    sql`select (select count(*)::int from (select 1 from chat_bindings b join units u on u.id = b.unit_id
+          where b.status <> 'ended' and u.path like ${`${root.path}%`} limit ${WIDE + 1}) x) as chats,
+          (select count(*)::int from units where parent_id is null) as roots`,
+  )) as [{ chats: number; roots: number }];
   const wide = opts.wide ?? Number(chats) > WIDE;
-  const posted = (where: SQL) =>
-    wide
-      ? sql`select m.id, m.kind, m.original_name, m.sent_at, m.status, m.quality, u.name as unit_name
-          from (select id, chat_id, kind, original_name, sent_at, status, quality from materials
-              where sent_at >= ${since} and ${where}) m
-            join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
-            join units u on u.id = b.unit_id
-          where u.path like ${`${root.path}%`}`
-      : sql`with s as materialized (${ids})
-    select m.id, m.kind, m.original_name, m.sent_at, m.status, m.quality, u.name as unit_name
-    from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended' join units u on u.id = s.id
-      cross join lateral (
-        select id, kind, original_name, sent_at, status, quality from materials
-        where chat_id = b.chat_id and sent_at >= ${since} and ${where} offset 0) m`;
-  const compressed = await queryRows<QualityRow>(
+  // The only root of the tree holds every unit: no scope condition needed for the totals.
+  const whole = pathIds(root.path).length === 1 && Number(roots) === 1;
+  const inScope = sql`u.path like ${`${root.path}%`}`;
+
+  const posted = async (where: SQL): Promise<Listed<PostedRow>> => {
+    if (!wide) {
+      const rows = await queryRows<PostedRow & { total: number }>(
+        db,
+        sql`with s as materialized (${ids})
+          select m.id, m.kind, m.original_name, m.sent_at, u.name as unit_name, count(*) over ()::int as total
+          from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended' join units u on u.id = s.id
+            cross join lateral (
+              select id, kind, original_name, sent_at from materials
+              where chat_id = b.chat_id and sent_at >= ${since} and ${where} offset 0) m
+          order by m.sent_at desc, m.id desc limit ${LIST}`,
+      );
+      return { rows, total: Number(rows[0]?.total ?? 0) };
+    }
+    const recent = sql`(select id, chat_id, kind, original_name, sent_at from materials
+      where sent_at >= ${since} and ${where})`;
+    const byChat = sql`(select chat_id, count(*) as n from materials where sent_at >= ${since} and ${where}
+      group by chat_id)`;
+    const [rows, [count]] = await Promise.all([
+      queryRows<PostedRow>(
+        db,
+        sql`select m.id, m.kind, m.original_name, m.sent_at, u.name as unit_name
+            from ${recent} m
+              join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
+              join units u on u.id = b.unit_id
+            where ${inScope}
+            order by m.sent_at desc, m.id desc limit ${LIST}`,
+      ),
+      queryRows<{ total: number }>(
+        db,
+        whole
+          ? sql`select coalesce(sum(m.n), 0)::int as total from ${byChat} m
+              where exists (select 1 from chat_bindings b where b.chat_id = m.chat_id and b.status <> 'ended')`
+          : sql`select coalesce(sum(m.n), 0)::int as total from ${byChat} m
+              join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
+              join units u on u.id = b.unit_id
+            where ${inScope}`,
+      ),
+    ]);
+    return { rows, total: Number(count?.total ?? 0) };
+  };
+
+  const undescribed = async (): Promise<Listed<UndescribedRow>> => {
+    const noReason = sql`not exists (select 1 from item_descriptions d where d.item_id = fi.id and coalesce(d.reason, '') <> '')`;
+    if (!wide) {
+      const rows = await queryRows<UndescribedRow & { total: number }>(
+        db,
+        sql`with s as materialized (${ids})
+          select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
+          from s join units u on u.id = s.id
+            cross join lateral (
+              select id, title, filed_at from filing_items
+              where unit_id = s.id and undone_at is null and kind = 'photo_group' and filed_at >= ${since} offset 0) fi
+          where ${noReason}
+          order by fi.filed_at desc, fi.id desc limit ${LIST}`,
+      );
+      return { rows, total: Number(rows[0]?.total ?? 0) };
+    }
+    const recent = sql`fi.undone_at is null and fi.kind = 'photo_group' and fi.filed_at >= ${since} and ${noReason}`;
+    const [rows, [count]] = await Promise.all([
+      queryRows<UndescribedRow>(
+        db,
+        sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at
+            from filing_items fi join units u on u.id = fi.unit_id
+            where ${recent} and ${inScope}
+            order by fi.filed_at desc, fi.id desc limit ${LIST}`,
+      ),
+      queryRows<{ total: number }>(
+        db,
+        whole
+          ? sql`select count(*)::int as total from filing_items fi where ${recent}`
+          : sql`select coalesce(sum(x.n), 0)::int as total
+              from (select fi.unit_id, count(*) as n from filing_items fi where ${recent} group by fi.unit_id) x
+                join units u on u.id = x.unit_id
+              where ${inScope}`,
+      ),
+    ]);
+    return { rows, total: Number(count?.total ?? 0) };
+  };
+
+  const [compressed, noDescription, failed] = await Promise.all([
+    posted(sql`kind = 'photo' and quality = 'compressed'`),
+    undescribed(),
+    posted(sql`status in ('failed', 'needs_reupload', 'too_large')`),
+  ]);
+  // The live item holding each listed photo (if any), for its link and title.
+  const compressedItems = await queryRows<{ id: number; item_id: number; title: string }>(
     db,
-    sql`select fim.item_id::int as item_id, fi.title, p.unit_name, p.sent_at as at, count(*) over ()::int as total
-        from (${posted(sql`kind = 'photo' and quality = 'compressed'`)}) p
-          left join filing_item_materials fim on fim.material_id = p.id
-          left join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
-        order by p.sent_at desc limit ${LIST}`,
+    sql`select m.id::bigint as id, fi.id::int as item_id, fi.title
+        from unnest(${`{${compressed.rows.map((r) => Number(r.id)).join(',')}}`}::bigint[]) m(id)
+          join filing_item_materials fim on fim.material_id = m.id
+          join filing_items fi on fi.id = fim.item_id and fi.undone_at is null`,
   );
-  const undescribed = await queryRows<QualityRow>(
-    db,
-    wide
-      ? sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
-          from filing_items fi join units u on u.id = fi.unit_id
-            left join item_descriptions d on d.item_id = fi.id
-          where fi.undone_at is null and fi.kind = 'photo_group' and fi.filed_at >= ${since}
-            and u.path like ${`${root.path}%`} and coalesce(d.reason, '') = ''
-          order by fi.filed_at desc limit ${LIST}`
-      : sql`with s as materialized (${ids})
-        select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
-        from s join units u on u.id = s.id
-          cross join lateral (
-            select id, title, filed_at from filing_items
-            where unit_id = s.id and undone_at is null and kind = 'photo_group' and filed_at >= ${since} offset 0) fi
-          left join item_descriptions d on d.item_id = fi.id
-        where coalesce(d.reason, '') = ''
-        order by fi.filed_at desc limit ${LIST}`,
-  );
-  const failed = await queryRows<QualityRow>(
-    db,
-    sql`select null::int as item_id, coalesce(p.original_name, p.kind) as title, p.unit_name, p.sent_at as at,
-          count(*) over ()::int as total
-        from (${posted(sql`status in ('failed', 'needs_reupload', 'too_large')`)}) p
-        order by p.sent_at desc limit ${LIST}`,
-  );
-  const pack = (rows: QualityRow[]) => ({
-    total: Number(rows[0]?.total ?? 0),
-    items: rows.map((r) => ({
-      itemId: r.item_id == null ? null : Number(r.item_id),
-      title: r.title ?? '（未归档）',
-      unitName: r.unit_name,
-      at: new Date(r.at),
-    })),
-  });
-  return { compressed: pack(compressed), undescribed: pack(undescribed), failedDownloads: pack(failed) };
+  const itemOf = new Map(compressedItems.map((r) => [Number(r.id), r]));
+  return {
+    compressed: {
+      total: compressed.total,
+      items: compressed.rows.map((r) => {
+        const item = itemOf.get(Number(r.id));
+        return {
+          itemId: item ? Number(item.item_id) : null,
+          title: item?.title ?? '（未归档）',
+          unitName: r.unit_name,
+          at: new Date(r.sent_at),
+        };
+      }),
+    },
+    undescribed: {
+      total: noDescription.total,
+      items: noDescription.rows.map((r) => ({
+        itemId: Number(r.item_id),
+        title: r.title,
+        unitName: r.unit_name,
+        at: new Date(r.at),
+      })),
+    },
+    failedDownloads: {
+      total: failed.total,
+      items: failed.rows.map((r) => ({
+        itemId: null,
+        title: r.original_name ?? r.kind,
+        unitName: r.unit_name,
+        at: new Date(r.sent_at),
+      })),
+    },
+  };
 }
 
 export interface TrendPoint {

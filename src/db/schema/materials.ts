@@ -110,12 +110,13 @@ export const materials = pgTable(
     index('materials_burst_idx').on(t.burstId),
     // A sender renamed: the search text (item_search) of the items holding their materials is rewritten.
     index('materials_sender_idx').on(t.senderOpenId),
-    // A wide unit page's quality problems (a province's thousands of chats): the recent ones at once.
+    // A wide unit page's quality problems (a province's thousands of chats): the recent ones at once,
+    // counted by chat without reading the rows (chat_id in the index: index-only).
     index('materials_compressed_sent_idx')
-      .on(t.sentAt)
+      .on(t.sentAt, t.chatId)
       .where(sql`kind = 'photo' and quality = 'compressed'`),
     index('materials_failed_sent_idx')
-      .on(t.sentAt)
+      .on(t.sentAt, t.chatId)
       .where(sql`status in ('failed', 'needs_reupload', 'too_large')`),
     index('materials_unfinished_idx')
       .on(t.createdAt)

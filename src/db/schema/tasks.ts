@@ -173,6 +173,10 @@ export const filingItems = pgTable(
       .where(sql`undone_at is null`),
     // A person renamed: their items' search text (item_search) is rewritten.
     index('filing_items_filed_by_idx').on(t.filedBy),
+    // A wide unit page's quality problems: the recent live photo groups, counted by unit (index-only).
+    index('filing_items_live_photo_groups_filed_idx')
+      .on(t.filedAt, t.unitId, t.id)
+      .where(sql`undone_at is null and kind = 'photo_group'`),
   ],
 );
 

@@ -39,28 +39,35 @@ export async function unitPage(c: PageContext): Promise<void> {
   const { db, clock, timeZone } = c.deps;
   const unit = await visibleUnit(c, c.params.id!);
   const now = clock.now();
-  const progress = (await unitProgress(db, unit.id, now))!;
-  const trend = await completenessTrend(db, unit.id);
-  const missing = await missingForUnit(db, unit.id, now, { limit: 50 });
+  // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
+  const [progressOrNone, trend, missing, own, quality, crumbsHtml] = await Promise.all([
+    unitProgress(db, unit.id, now),
+    completenessTrend(db, unit.id),
+    missingForUnit(db, unit.id, now, { limit: 50 }),
+    unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
+    qualityProblems(db, unit, now),
+    crumbs(c, unit.path),
+  ]);
+  const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
-  const own = unit.kind === 'village' ? await taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [];
-  const quality = await qualityProblems(db, unit, now);
   const today = day(now, timeZone);
   const unitIds = [
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
-  const urged = await urgedUnits(db, unitIds, today);
-  const names = await personNames(
-    db,
-    overdue.flatMap((o) => o.responsible),
-  );
+  const [urged, names] = await Promise.all([
+    urgedUnits(db, unitIds, today),
+    personNames(
+      db,
+      overdue.flatMap((o) => o.responsible),
+    ),
+  ]);
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);
   const k = progress.counts;
   const ranked = [...progress.children].sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1));
   const rank = new Map(ranked.map((ch, i) => [ch.unit.id, i + 1]));
 
-  const body = html`${await crumbs(c, unit.path)}
+  const body = html`${crumbsHtml}
     <h1>${unit.name} <span class="muted">${KIND_LABEL[unit.kind] ?? ''}</span></h1>
     <p>
       <a href="/units/${unit.id}/chronicle" id="link-chronicle">大事记</a> ·

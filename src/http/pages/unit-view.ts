@@ -11,9 +11,9 @@ export async function visibleUnit(c: PageContext, id: number): Promise<UnitRow> 
 
 /** Breadcrumbs: the units above `path` that the viewer may open, then `last`. */
 export async function crumbs(c: PageContext, path: string, last?: Html | string): Promise<Html> {
+  const units = await Promise.all(pathIds(path).map((id) => getUnitById(c.deps.db, id)));
   const links: Html[] = [];
-  for (const id of pathIds(path)) {
-    const u = await getUnitById(c.deps.db, id);
+  for (const u of units) {
     if (u && canSee(c.viewer, u.path)) links.push(html`<a href="/units/${u.id}">${u.name}</a>`);
   }
   if (last !== undefined) links.push(html`<span>${last}</span>`);

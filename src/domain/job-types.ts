@@ -11,6 +11,17 @@ export const DOWNLOAD_MATERIAL_JOB = defineJob({
 });
 
 /**
+ * A stored photo's thumbnail (`thumbs/<sha256>.jpg`, for the web pages), queued with the stored row.
+ * Nobody waits for it, and making one costs more CPU than storing the photo: it goes after the
+ * downloads, so a flood of photos is stored (and acknowledged) first.
+ */
+export const MAKE_THUMBNAIL_JOB = defineJob({
+  name: 'make-thumbnail',
+  priority: 'last',
+  payload: z.object({ materialId: id }),
+});
+
+/**
  * The bot's quick 「收到」 on a message whose file was stored (a reaction; keyed by the message). The
  * sender waits for it (within 3 s of storing), so it is not put last; in a backlog the downloads,
  * enqueued earlier, still go first.

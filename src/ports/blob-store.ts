@@ -54,8 +54,14 @@ export interface BlobWriter {
   /**
    * Makes the blob durable (fsync), moves it to `blobs/ab/cd/<sha256>` unless that exists already
    * (`existed: true`, the temp file is discarded). Throws (and aborts) on a size mismatch.
+   * `inspect`, when given, runs on the finished local temp file (every byte written, the hash known)
+   * before the blob is stored, and its answer comes back as `inspected`: what the bytes are is read
+   * from this copy, never read back from the store (a bucket would send them all again).
    */
-  commit(expected?: { sizeBytes?: number }): Promise<CommittedBlob>;
+  commit<T = never>(
+    expected?: { sizeBytes?: number },
+    inspect?: (file: string, sha256: string) => Promise<T>,
+  ): Promise<CommittedBlob & { inspected?: T }>;
   /** Discards the temp file. Safe to call more than once and after commit. */
   abort(): Promise<void>;
 }

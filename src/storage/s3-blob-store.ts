@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
 import {
@@ -18,7 +19,13 @@ import { AppError } from '../errors.js';
 import { BlobNotFoundError, blobKeyOf, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { SpoolBlobWriter } from './spool-blob-writer.js';
-import { describeS3Failure, isAlreadyThere, isNotFound, s3Error } from './s3-errors.js';
+import {
+  describeS3Failure,
+  isAlreadyThere,
+  isNotFound,
+  s3Error,
+  StoreUnreachableError,
+} from './s3-errors.js';
 import { verifyBlob } from './verified-read.js';
 
 export interface S3BlobStoreOptions {
@@ -31,6 +38,8 @@ export interface S3BlobStoreOptions {
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+/** A write probe that passed this recently is trusted (every download asks before it starts). */
+const PROBE_FRESH_MS = 5000;
 
 /** An S3 client for the settings: bounded waits, and only the checksums every S3 clone understands. */
 export function createS3Client(s: S3Settings): S3Client {
@@ -71,6 +80,8 @@ export class S3BlobStore implements BlobStore {
   private readonly where: { endpoint: string; bucket: string };
   /** Calls that carry no bytes: the answer must come within S3_TIMEOUT_SECONDS. */
   private readonly quick: { requestTimeout: number };
+  /** When the last write probe passed; forgotten as soon as a call finds the store down. */
+  private probedAt = -Infinity;
 
   constructor(
     private readonly settings: S3Settings,
@@ -114,14 +125,14 @@ export class S3BlobStore implements BlobStore {
       .then(
         (res) => {
           const body = res.Body as Readable;
-          body.on('error', (err) => out.destroy(s3Error(err, this.where) as Error));
+          body.on('error', (err) => out.destroy(this.failure(err) as Error));
           body.pipe(out);
         },
         (err: unknown) =>
           out.destroy(
             (isNotFound(err)
               ? new BlobNotFoundError(storageKey, { cause: err })
-              : s3Error(err, this.where)) as Error,
+              : this.failure(err)) as Error,
           ),
       );
     return options.verify === false ? out : verifyBlob(storageKey, out);
@@ -181,7 +192,7 @@ export class S3BlobStore implements BlobStore {
         }),
       )
       .catch((err: unknown) => {
-        throw s3Error(err, this.where);
+        throw this.failure(err);
       });
     return key;
   }
@@ -191,9 +202,14 @@ export class S3BlobStore implements BlobStore {
     return this.spool.freeBytes();
   }
 
-  /** Room to spool, and a real write into the bucket (a probe object, removed again). */
+  /**
+   * Room to spool, and a real write into the bucket (a probe object, removed again). A probe that
+   * passed within PROBE_FRESH_MS stands, unless a call found the store down since: a write that
+   * fails meanwhile waits all the same (StoreUnreachableError), and the re-check then probes again.
+   */
   async ensureWritable(): Promise<void> {
     await this.spool.ensureWritable();
+    if (Date.now() - this.probedAt < PROBE_FRESH_MS) return;
     const probe = this.objectKey(`tmp/probe-${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`);
     try {
       await this.client.send(
@@ -204,8 +220,9 @@ export class S3BlobStore implements BlobStore {
         new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: probe }),
         this.quick,
       );
+      this.probedAt = Date.now();
     } catch (err) {
-      throw s3Error(err, this.where);
+      throw this.failure(err);
     }
   }
 
@@ -252,10 +269,33 @@ export class S3BlobStore implements BlobStore {
   /**
    * Uploads a spooled file under its hash unless the object is there; true when it was. Two
    * writers of the same bytes race safely: the conditional put lets one win, the other gets 412.
-   * A failed multipart upload is aborted (lib-storage; cleanupTemp catches one whose abort failed).
+   * A file of one part is one conditional PutObject (a 412 says it was there); a larger one is
+   * looked for first (its bytes are not sent again) and goes up in parts (lib-storage aborts a failed
+   * multipart upload; cleanupTemp catches one whose abort failed). Either way the object's size is
+   * checked after the upload before the blob counts as stored.
    */
   private async upload(path: string, sha256: string, sizeBytes: number): Promise<boolean> {
     const key = this.objectKey(blobKeyOf(sha256));
+    if (sizeBytes <= this.partSize) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.settings.bucket,
+            Key: key,
+            // In memory (as lib-storage holds a part): a retry of the request can send it again.
+            Body: await readFile(path),
+            ContentLength: sizeBytes,
+            ContentType: 'application/octet-stream',
+            IfNoneMatch: '*',
+          }),
+        );
+      } catch (err) {
+        if (isAlreadyThere(err)) return true;
+        throw this.failure(err);
+      }
+      await this.checkLanded(key, sizeBytes);
+      return false;
+    }
     if ((await this.head(key)) !== undefined) return true;
     const upload = new Upload({
       client: this.client,
@@ -275,15 +315,27 @@ export class S3BlobStore implements BlobStore {
       await upload.done();
     } catch (err) {
       if (isAlreadyThere(err)) return true;
-      throw s3Error(err, this.where);
+      throw this.failure(err);
     }
+    await this.checkLanded(key, sizeBytes);
+    return false;
+  }
+
+  /** The bucket holds `sizeBytes` under `key` (what a successful upload must have left). */
+  private async checkLanded(key: string, sizeBytes: number): Promise<void> {
     const landed = await this.head(key);
     if (landed?.sizeBytes !== sizeBytes)
       throw new AppError(
         'blob_upload_mismatch',
         `uploaded ${sizeBytes} bytes to ${key}; the store holds ${landed?.sizeBytes ?? 'nothing'}`,
       );
-    return false;
+  }
+
+  /** Maps a failed call (s3Error); a store found down is probed afresh before work resumes. */
+  private failure(err: unknown): unknown {
+    const mapped = s3Error(err, this.where);
+    if (mapped instanceof StoreUnreachableError) this.probedAt = -Infinity;
+    return mapped;
   }
 
   private async head(key: string): Promise<{ sizeBytes: number } | undefined> {
@@ -295,7 +347,7 @@ export class S3BlobStore implements BlobStore {
       return { sizeBytes: res.ContentLength ?? 0 };
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw s3Error(err, this.where);
+      throw this.failure(err);
     }
   }
 

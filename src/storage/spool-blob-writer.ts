@@ -81,7 +81,10 @@ export class SpoolBlobWriter implements BlobWriter {
     await this.guard(() => this.ctx.ensureSpace(moreBytes));
   }
 
-  async commit(expected?: { sizeBytes?: number }): Promise<CommittedBlob> {
+  async commit<T = never>(
+    expected?: { sizeBytes?: number },
+    inspect?: (file: string, sha256: string) => Promise<T>,
+  ): Promise<CommittedBlob & { inspected?: T }> {
     await this.flush();
     const fh = await this.file();
     if (expected?.sizeBytes !== undefined && expected.sizeBytes !== this.written) {
@@ -99,8 +102,9 @@ export class SpoolBlobWriter implements BlobWriter {
       }
       this.fh = undefined;
       const sha256 = this.hash.digest('hex');
+      const inspected = inspect ? { inspected: await inspect(temp, sha256) } : {};
       const existed = await this.ctx.store(temp, sha256, this.written);
-      return { sha256, sizeBytes: this.written, storageKey: blobKeyOf(sha256), existed };
+      return { sha256, sizeBytes: this.written, storageKey: blobKeyOf(sha256), existed, ...inspected };
     } finally {
       await this.fh?.close().catch(() => {});
       await unlink(temp).catch(() => {});

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
-import { inspectDownload } from './download-inspect.js';
+import { inspectDownloadedFile } from './download-inspect.js';
 import {
   FINAL_STATUSES,
   giveBackAttempt,
@@ -60,7 +60,8 @@ const TOO_LARGE = 234037;
 
 /**
  * One download attempt of a material: streams it into the blob store (Range chunks, hashed on the
- * way), inspects it (real type; photos: EXIF and a thumbnail) and records it. Message ids are tried
+ * way), inspects it before committing it (real type; photos: EXIF) and records it (a photo's
+ * thumbnail job is queued with the stored row). Message ids are tried
  * in order (a merged forward's parent first, then the child itself). Final outcomes are written and
  * returned; retryable problems (429, 5xx, network, truncation) are thrown for the job runner, which
  * calls `markDownloadFailed` after its last attempt. A missing resource (disk below the floor, store
@@ -98,6 +99,7 @@ async function attempt(
   }
   const log = deps.logger.child({ materialId, resourceKey: m.resourceKey });
   const maxBytes = o.maxBytes ?? 1024 ** 3;
+  const timeZone = o.photoTimeZone ?? 'Asia/Shanghai';
   const ids = [
     ...new Set([m.downloadMessageId, m.forwardRootId, m.messageId].filter((x): x is string => !!x)),
   ];
@@ -126,6 +128,7 @@ async function attempt(
           chunkRetryDelayMs: o.chunkRetryDelayMs ?? 500,
           ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
+          inspect: (file, said) => inspectDownloadedFile(file, m, said, timeZone),
         },
       );
     } catch (err) {
@@ -150,9 +153,11 @@ async function attempt(
     }
     if (result.outcome === 'empty') return finish('empty', { sizeBytes: 0 });
 
-    const facts = await inspectDownload(deps.blobs, m, result, o.photoTimeZone ?? 'Asia/Shanghai');
+    const facts = result.inspected!;
     const { duplicateOf } = await recordStored(db, materialId, {
-      ...facts,
+      sniffedMime: facts.sniffedMime,
+      ...(facts.photo ? { photo: facts.photo } : {}),
+      thumbnail: facts.thumbnail,
       blob: result.blob,
       now: deps.clock.now(),
       ...(o.reaction ? { reaction: o.reaction } : {}),

@@ -4,7 +4,7 @@ import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
 import { storable } from '../domain/storable-text.js';
-import { REACT_STORED_JOB, UNSAVED_NOTICE_JOB } from '../domain/job-types.js';
+import { MAKE_THUMBNAIL_JOB, REACT_STORED_JOB, UNSAVED_NOTICE_JOB } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { joinLiveFiling } from '../db/repos/filings.js';
@@ -93,7 +93,8 @@ export interface StoredFacts {
   blob: CommittedBlob;
   sniffedMime: string;
   photo?: PhotoInfo;
-  thumbnailKey?: string;
+  /** Queue the make-thumbnail job with the stored row (a photo in an image format). */
+  thumbnail?: boolean;
   now: Date;
   /** The reaction (emoji key) the message gets once its file is stored, if any. */
   reaction?: string;
@@ -137,7 +138,6 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         width: photo?.width ?? null,
         height: photo?.height ?? null,
         quality: photo?.quality ?? null,
-        thumbnailKey: f.thumbnailKey ?? null,
         lastError: null,
         storedAt: f.now,
       })
@@ -167,6 +167,12 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
           details: { materialId: id },
         });
     }
+    if (row && f.thumbnail)
+      await enqueueJob(
+        tx,
+        { type: MAKE_THUMBNAIL_JOB, key: String(id), payload: { materialId: id }, runAt: f.now },
+        f.now,
+      );
     // The quick acknowledgment is its own job, committed with the stored row: it runs after the
     // file is safe and whatever happens to it (Lark refusing, a crash) the material stays stored.
     if (row && f.reaction) {

@@ -3,7 +3,7 @@ import { AppError, LarkApiError, LarkNetworkError } from '../errors.js';
 import type { BlobStore, CommittedBlob } from '../ports/blob-store.js';
 import type { ChatGateway, ResourceDownload } from '../ports/chat-gateway.js';
 
-export interface TransferOptions {
+export interface TransferOptions<T = never> {
   /** Bytes asked for per Range request. */
   chunkBytes: number;
   /** Larger resources are not downloaded (`too_large`). */
@@ -15,6 +15,11 @@ export interface TransferOptions {
   chunkRetryDelayMs: number;
   /** Shutdown: stops the transfer at once (the temp file is discarded, nothing is committed). */
   signal?: AbortSignal;
+  /**
+   * Reads what the bytes are from the finished local file before it is committed (the writer's
+   * `inspect`), with what the responses said of the file; the answer is the result's `inspected`.
+   */
+  inspect?: (file: string, said: { contentType?: string; fileName?: string }) => Promise<T>;
 }
 
 export interface TransferRequest {
@@ -23,8 +28,8 @@ export interface TransferRequest {
   type: 'image' | 'file';
 }
 
-export type TransferResult =
-  | { outcome: 'stored'; blob: CommittedBlob; contentType?: string; fileName?: string }
+export type TransferResult<T = never> =
+  | { outcome: 'stored'; blob: CommittedBlob; contentType?: string; fileName?: string; inspected?: T }
   | { outcome: 'too_large'; sizeBytes?: number }
   | { outcome: 'empty' };
 
@@ -45,12 +50,12 @@ export class DownloadInterrupted extends AppError {
  * server that ignores Range (200 with the whole body) is accepted. Nothing is committed unless every
  * byte arrived; Lark's refusals (LarkApiError) propagate to the caller.
  */
-export async function transferResource(
+export async function transferResource<T = never>(
   gateway: ChatGateway,
   blobs: BlobStore,
   req: TransferRequest,
-  opts: TransferOptions,
-): Promise<TransferResult> {
+  opts: TransferOptions<T>,
+): Promise<TransferResult<T>> {
   const { signal } = opts;
   if (signal?.aborted) throw new DownloadInterrupted();
   const writer = blobs.beginWrite();
@@ -135,14 +140,14 @@ export async function transferResource(
       }
     }
     if (total === 0) return { outcome: 'empty' };
-    const blob = await writer.commit({ sizeBytes: total });
+    const said = { ...(contentType ? { contentType } : {}), ...(fileName ? { fileName } : {}) };
+    const inspect = opts.inspect;
+    const { inspected, ...blob } = await writer.commit(
+      { sizeBytes: total },
+      inspect ? (file) => inspect(file, said) : undefined,
+    );
     committed = true;
-    return {
-      outcome: 'stored',
-      blob,
-      ...(contentType ? { contentType } : {}),
-      ...(fileName ? { fileName } : {}),
-    };
+    return { outcome: 'stored', blob, ...said, ...(inspect ? { inspected: inspected as T } : {}) };
   } catch (err) {
     throw signal?.aborted ? new DownloadInterrupted() : err;
   } finally {

@@ -5,6 +5,7 @@ import {
   ACK_BURST_JOB,
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
+  MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   RECONCILE_JOB,
   UNSAVED_NOTICE_JOB,
@@ -15,6 +16,7 @@ import { downloadDied } from '../usecases/download-material.js';
 import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
 import { expandForward } from '../usecases/expand-forward.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
+import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
@@ -64,6 +66,13 @@ export function captureFeature(env: FeatureEnv): Feature {
         onDead: (payload, log) => downloadDied(deps, payload.materialId, log),
       }),
       jobHandler({ type: REACT_STORED_JOB, handle: (payload, log) => reactToStored(deps, payload, log) }),
+      jobHandler({
+        type: MAKE_THUMBNAIL_JOB,
+        handle: async (payload, log) => {
+          const outcome = await makeMaterialThumbnail({ db: deps.db, blobs }, payload.materialId);
+          log.debug({ materialId: payload.materialId, outcome }, 'thumbnail');
+        },
+      }),
       jobHandler({
         type: UNSAVED_NOTICE_JOB,
         handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),

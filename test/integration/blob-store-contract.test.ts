@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -130,6 +130,42 @@ describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
     expect(await s.store.exists(c.storageKey)).toBe(true);
     expect(await s.store.stat(c.storageKey)).toEqual({ sizeBytes: bytes.length });
     expect((await readAll(s.store.openRead(c.storageKey))).equals(bytes)).toBe(true);
+    expect(await s.tempFiles()).toBe(0);
+  });
+
+  it('inspect runs on the finished local file with its hash before the commit, and its answer comes back', async () => {
+    const bytes = randomBytes(100_000);
+    const w = s.store.beginWrite();
+    await w.write(bytes);
+    const seen: { sha256: string; same: boolean; stored: boolean }[] = [];
+    const c = await w.commit({ sizeBytes: bytes.length }, async (file, sha256) => {
+      seen.push({
+        sha256,
+        same: (await readFile(file)).equals(bytes),
+        stored: await s.store.exists(blobKeyOf(sha256)),
+      });
+      return 'inspected';
+    });
+    // Read from the writer's own copy, before the store holds the blob.
+    expect(seen).toEqual([{ sha256: sha(bytes), same: true, stored: false }]);
+    expect(c).toEqual({
+      sha256: sha(bytes),
+      sizeBytes: bytes.length,
+      storageKey: blobKeyOf(sha(bytes)),
+      existed: false,
+      inspected: 'inspected',
+    });
+    expect((await readAll(s.store.openRead(c.storageKey))).equals(bytes)).toBe(true);
+    expect(await s.tempFiles()).toBe(0);
+
+    // An inspection that throws stores nothing and leaves no temp file.
+    const other = randomBytes(1000);
+    const broken = s.store.beginWrite();
+    await broken.write(other);
+    await expect(broken.commit({}, () => Promise.reject(new Error('cannot read it')))).rejects.toThrow(
+      'cannot read it',
+    );
+    expect(await s.store.exists(blobKeyOf(sha(other)))).toBe(false);
     expect(await s.tempFiles()).toBe(0);
   });
 
@@ -277,5 +313,29 @@ describe('S3 store specifics (s3rver)', () => {
     expect(String((err as Error).message)).toMatch(/cannot be reached/);
     await expect(down.ensureWritable()).rejects.toBeInstanceOf(ResourceUnavailableError);
     expect(await countFiles(join(spoolDir, 'tmp'))).toBe(0);
+  });
+
+  it('a passed write probe stands for a few seconds, unless a call finds the store down meanwhile', async () => {
+    const local = await startLocalS3();
+    try {
+      const bucket = new S3BlobStore(s3Settings(local, '', { timeoutMs: 2000 }), {
+        spoolDir,
+        minFreeBytes: 0,
+      });
+      await bucket.ensureWritable();
+      await local.stop();
+      // Every download asks before it starts: the fresh probe answers without a request.
+      await bucket.ensureWritable();
+      // The write itself then finds the store down and waits (the attempt is given back) …
+      const w = bucket.beginWrite();
+      await w.write(randomBytes(1000));
+      await expect(w.commit()).rejects.toMatchObject({ reason: 'store_unwritable' });
+      // … and the re-check probes again.
+      await expect(bucket.ensureWritable()).rejects.toMatchObject({ reason: 'store_unwritable' });
+      await local.resume();
+      await bucket.ensureWritable();
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -62,10 +62,16 @@ describe('capture into an S3-compatible store', () => {
     expect(m!.sha256).toBe(sha256(bytes));
     expect(m!.storage_key).toBe(`blobs/${m!.sha256!.slice(0, 2)}/${m!.sha256!.slice(2, 4)}/${m!.sha256}`);
     expect(m!.sniffed_mime).toBe('image/jpeg');
-    expect(m!.thumbnail_key).toBe(`thumbs/${m!.sha256}.jpg`);
+    // The thumbnail follows (a job behind the downloads), made from the bucket's copy.
+    const [t] = await waitFor(
+      'thumbnail',
+      () => materialsOf(h.db.db, id),
+      (ms) => ms[0]?.thumbnail_key != null,
+    );
+    expect(t!.thumbnail_key).toBe(`thumbs/${m!.sha256}.jpg`);
     // Read back through the running bot's store (the bucket, verified against the hash).
     expect((await readAll(h.bot.blobs.openRead(m!.storage_key!))).equals(bytes)).toBe(true);
-    expect(await h.bot.blobs.exists(m!.thumbnail_key!)).toBe(true);
+    expect(await h.bot.blobs.exists(t!.thumbnail_key!)).toBe(true);
     const keys: string[] = [];
     for await (const page of h.bot.blobs.listBlobs()) keys.push(...page);
     expect(keys).toEqual([m!.storage_key]);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/ports/clock.js';
@@ -12,6 +12,10 @@ import { LarkApiError, LarkNetworkError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { DiskFullError } from '../../src/ports/blob-store.js';
+import { jobs } from '../../src/db/schema/jobs.js';
+import { JOB_PRIORITY } from '../../src/domain/job-type.js';
+import { MAKE_THUMBNAIL_JOB } from '../../src/domain/job-types.js';
+import { makeMaterialThumbnail } from '../../src/usecases/make-material-thumbnail.js';
 import type { ChatGateway, DownloadInput, ResourceDownload } from '../../src/ports/chat-gateway.js';
 import { sanitizeFileName } from '../../src/storage/sanitize-file-name.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
@@ -196,9 +200,15 @@ describe('downloadMaterial', () => {
     (existsSync(join(root, 'blobs')) ? readdirSync(join(root, 'blobs'), { recursive: true }) : []).filter(
       (p) => String(p).split(sep).length === 3,
     );
+  /** The thumbnail jobs of these materials. */
+  const thumbnailJobs = (...ids: number[]) =>
+    tdb.db
+      .select({ key: jobs.key, priority: jobs.priority })
+      .from(jobs)
+      .where(and(eq(jobs.kind, MAKE_THUMBNAIL_JOB.name), inArray(jobs.key, ids.map(String))));
   const tempFiles = () => (existsSync(join(root, 'tmp')) ? readdirSync(join(root, 'tmp')) : []);
 
-  it('stores an image with its SHA-256, EXIF facts and a thumbnail', async () => {
+  it('stores an image with its SHA-256 and EXIF facts; its thumbnail job makes the thumbnail', async () => {
     const jpeg = await sharp({ create: { width: 2400, height: 1600, channels: 3, background: '#7a5' } })
       .jpeg()
       .withExif({
@@ -232,7 +242,7 @@ describe('downloadMaterial', () => {
       width: 2400,
       height: 1600,
       quality: 'ok',
-      thumbnailKey: `thumbs/${sha(jpeg)}.jpg`,
+      thumbnailKey: null,
       storedAt: NOW,
       duplicateOf: null,
       lastError: null,
@@ -240,7 +250,13 @@ describe('downloadMaterial', () => {
     expect(row.gpsLat).toBeCloseTo(30.5, 6);
     expect(row.gpsLng).toBeCloseTo(114.3, 6);
     expect(readFileSync(store.pathOf(row.storageKey!)).equals(jpeg)).toBe(true);
-    expect((await sharp(store.pathOf(row.thumbnailKey!)).metadata()).width).toBe(320);
+    // The thumbnail is a job of its own, queued with the stored row, behind the downloads.
+    expect(await thumbnailJobs(m.id)).toEqual([{ key: String(m.id), priority: JOB_PRIORITY.last }]);
+    expect(await makeMaterialThumbnail(deps, m.id)).toBe('made');
+    const thumbKey = (await material(m.id)).thumbnailKey;
+    expect(thumbKey).toBe(`thumbs/${sha(jpeg)}.jpg`);
+    expect((await sharp(store.pathOf(thumbKey!)).metadata()).width).toBe(320);
+    expect(await makeMaterialThumbnail(deps, m.id)).toBe('skipped');
     const [blob] = await tdb.db
       .select()
       .from(blobsTable)
@@ -284,6 +300,8 @@ describe('downloadMaterial', () => {
     });
     expect(blobFiles()).toHaveLength(1);
     expect((await material(b.id)).duplicateOf).toBe(a.id);
+    // Not photos: no thumbnail job.
+    expect(await thumbnailJobs(a.id, b.id, c.id)).toEqual([]);
     expect(
       await tdb.db
         .select()
@@ -492,7 +510,8 @@ describe('downloadMaterial', () => {
       sniffedMime: 'image/png',
       quality: 'compressed',
     });
-    for (const key of [row.storageKey!, row.thumbnailKey!]) {
+    expect(await makeMaterialThumbnail(deps, m.id)).toBe('made');
+    for (const key of [row.storageKey!, (await material(m.id)).thumbnailKey!]) {
       expect(resolve(store.pathOf(key)).startsWith(resolve(root) + sep)).toBe(true);
     }
     const everything = readdirSync(root, { recursive: true }).map(String);

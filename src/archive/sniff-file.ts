@@ -1,4 +1,4 @@
-import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
+import { loadFileType } from '../media/load-on-first-use.js';
 import { sniffType } from '../media/sniff-type.js';
 
 export interface SniffedFile {
@@ -29,6 +29,7 @@ export async function sniffFile(
   head: Uint8Array,
   hints: { declaredMime?: string | null; fileName?: string | null },
 ): Promise<SniffedFile> {
+  const { fileTypeFromBuffer, fileTypeFromFile } = await loadFileType();
   const quick = await fileTypeFromBuffer(head).catch(() => undefined);
   if (quick && DECISIVE.has(quick.mime)) return { mime: quick.mime, source: 'bytes', bytesMime: quick.mime };
   const s = await sniffType(path, hints);

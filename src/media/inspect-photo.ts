@@ -1,5 +1,4 @@
-import exifr from 'exifr';
-import sharp from 'sharp';
+import { loadExifr, loadSharp } from './load-on-first-use.js';
 import { localTimeToUtc, parseExifDateTime } from './local-time-to-utc.js';
 
 export interface PhotoInfo {
@@ -45,6 +44,7 @@ const EXIF_OPTIONS = {
 
 /** Reads capture time, place, camera and size of a stored photo. Never throws: unknown stays undefined. */
 export async function inspectPhoto(path: string, options: InspectPhotoOptions = {}): Promise<PhotoInfo> {
+  const [exifr, sharp] = await Promise.all([loadExifr(), loadSharp()]);
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const tags: Record<string, unknown> = (await exifr.parse(path, EXIF_OPTIONS).catch(() => undefined)) ?? {};
   const info: PhotoInfo = { hasExif: false, quality: 'compressed' };

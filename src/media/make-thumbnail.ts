@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './load-on-first-use.js';
 
 export interface ThumbnailOptions {
   /** Target width in px (never enlarged). */
@@ -14,6 +14,7 @@ export interface ThumbnailOptions {
  * anything sharp cannot or should not decode (unsupported format, corrupt, too many pixels).
  */
 export async function makeThumbnail(path: string, options: ThumbnailOptions = {}): Promise<Buffer | null> {
+  const sharp = await loadSharp();
   try {
     return await sharp(path, {
       limitInputPixels: options.limitInputPixels ?? 100_000_000,

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { fileTypeFromFile, supportedMimeTypes } from 'file-type';
 import { kindOfMime, mimeOfFileName, type MaterialKind } from '../domain/material-kind.js';
+import { loadFileType } from './load-on-first-use.js';
 
 export interface SniffedType {
   /** Best MIME type: from the bytes, else declared, else from the name, else octet-stream. */
@@ -22,6 +22,7 @@ export async function sniffType(
   path: string,
   hints: { declaredMime?: string | null; fileName?: string | null } = {},
 ): Promise<SniffedType> {
+  const { fileTypeFromFile, supportedMimeTypes } = await loadFileType();
   const detected = await fileTypeFromFile(path).catch(() => undefined);
   const declared =
     hints.declaredMime && hints.declaredMime !== 'application/octet-stream' ? hints.declaredMime : undefined;

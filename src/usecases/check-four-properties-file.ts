@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { bytesAt, type FileProbe } from '../archive/copy-and-hash.js';
 import { probeContainer } from '../archive/container-probe.js';
 import { OPUS_MIMES } from '../archive/opus-to-wav.js';
@@ -14,6 +13,7 @@ import {
 } from '../domain/four-properties-rules.js';
 import { errorMessage } from '../errors.js';
 import { inspectPhoto } from '../media/inspect-photo.js';
+import { loadSharp } from '../media/load-on-first-use.js';
 
 export interface FileCheckResult {
   /** An off-list voice note: the package carries a WAV archival copy. */
@@ -130,6 +130,7 @@ export async function checkFile(
 export const MAX_DECODE_PIXELS = 16383 * 16383;
 
 async function imageProblem(path: string): Promise<{ text: string; tooLarge?: true } | undefined> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(path, { limitInputPixels: false }).metadata();
     const { width = 0, height = 0 } = meta;

@@ -1,0 +1,13 @@
+import type Sharp from 'sharp';
+import type Exifr from 'exifr';
+
+// Image and type-sniffing libraries, loaded when first needed rather than when the bot or a command starts:
+// sharp (libvips, and semver for its version checks) alone is about 0.35 s of CPU to load, and a start,
+// /healthz or a command that never touches a file does not need any of them. Each is loaded once.
+let sharp: Promise<typeof Sharp> | undefined;
+let exifr: Promise<typeof Exifr> | undefined;
+let fileType: Promise<typeof import('file-type')> | undefined;
+
+export const loadSharp = (): Promise<typeof Sharp> => (sharp ??= import('sharp').then((m) => m.default));
+export const loadExifr = (): Promise<typeof Exifr> => (exifr ??= import('exifr').then((m) => m.default));
+export const loadFileType = (): Promise<typeof import('file-type')> => (fileType ??= import('file-type'));

@@ -1,19 +1,23 @@
-import { fileURLToPath } from 'node:url';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import type { Database } from './client.js';
+import type { Database, Db } from './client.js';
+import { appliedMigrations, compareSchema } from './migration-state.js';
+import { MIGRATIONS_FOLDER } from './migrations-folder.js';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export { MIGRATIONS_FOLDER };
 
 /**
- * Applies drizzle/ migrations. drizzle's migrate() takes no lock, so on PostgreSQL it runs on one
- * dedicated connection holding an advisory lock: instances starting together migrate one at a time.
- * PGlite is already single-process (its folder is locked).
+ * Applies drizzle/ migrations. A database that already records the newest shipped migration (the usual
+ * start) is left alone after one look at drizzle's table: the migrator would read and hash every
+ * migration file and open a transaction to find nothing to do. drizzle's migrate() takes no lock, so on
+ * PostgreSQL it runs on one dedicated connection holding an advisory lock: instances starting together
+ * migrate one at a time (the migrator itself skips what another instance applied meanwhile). PGlite is
+ * already single-process (its folder is locked).
  */
 export async function migrate(database: Database, databaseUrl?: string): Promise<void> {
+  if (await upToDate(database.db)) return;
   if (database.kind === 'pglite') {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }
@@ -21,7 +25,19 @@ export async function migrate(database: Database, databaseUrl?: string): Promise
   await migratePostgresUrl(databaseUrl);
 }
 
+/** The newest shipped migration is recorded (or a newer program's: drizzle would not touch it either). */
+async function upToDate(db: Db): Promise<boolean> {
+  try {
+    return compareSchema(await appliedMigrations(db)).kind !== 'behind';
+  } catch (err) {
+    // drizzle wraps the driver's error ("Failed query: …" and the parameters on a second line); a start
+    // that cannot reach the database says the driver's one line (connect ECONNREFUSED …).
+    throw (err as { cause?: unknown }).cause ?? err;
+  }
+}
+
 export async function migratePostgresUrl(databaseUrl: string): Promise<void> {
+  const { migrate: migratePostgres } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     await client`select pg_advisory_lock(hashtext('archive_bot_drizzle_migrations'))`;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client.js';
-import { MIGRATIONS_FOLDER } from './migrate.js';
+import { MIGRATIONS_FOLDER } from './migrations-folder.js';
 
 /** A migration shipped in drizzle/ (its journal entry). `when` is what drizzle records as created_at. */
 export interface BundledMigration {

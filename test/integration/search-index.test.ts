@@ -189,6 +189,39 @@ describe('search text (item_search) follows every write', () => {
     expect(none).toEqual([]);
   });
 
+  it('keeps to the scope: a unit, the only root (read without a scope condition), a class', async () => {
+    const search = async (paths: string[], taskClass?: string) =>
+      (
+        await searchItems(tdb.db, {
+          terms: ['村'],
+          paths,
+          taskClass,
+          timeZone: 'Asia/Shanghai',
+          limit: 50,
+        })
+      ).map((h) => h.id);
+    const units = await queryRows<{ path: string; top: boolean; items: number[] }>(
+      tdb.db,
+      sql`select u.path, u.parent_id is null as top,
+            array(select fi.id::int from filing_items fi join units v on v.id = fi.unit_id
+              where fi.undone_at is null and v.path like u.path || '%' order by fi.filed_at desc, fi.id desc) as items
+          from units u`,
+    );
+    const all = await search(['/']);
+    expect(all.length).toBeGreaterThan(1);
+    for (const u of units) {
+      expect(await search([u.path]), u.path).toEqual(u.items.map(Number));
+      if (u.top) expect(await search([u.path])).toEqual(all);
+    }
+    expect(units.some((u) => u.top)).toBe(true);
+    const classes = await queryRows<{ id: number }>(
+      tdb.db,
+      sql`select fi.id::int as id from filing_items fi join tasks t on t.id = fi.task_id
+          where fi.undone_at is null and t.class = '精准识别类' order by fi.filed_at desc, fi.id desc`,
+    );
+    expect(await search(['/'], '精准识别类')).toEqual(classes.map((r) => Number(r.id)));
+  });
+
   it("follows a photo's own 说明 and 背景 (photo_notes)", async () => {
     const { itemId, materialIds } = await file('V2/C02', ['photo', 'photo']);
     const key = { itemId, materialId: materialIds[1]! };

@@ -61,12 +61,16 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
   const dayStart = (day: string, plus = 0) =>
     sql`((${day}::date + ${plus}::int)::timestamp at time zone ${s.timeZone})`;
   // The scope as a condition on the item's unit (not `unit_id = any(array(…))`): the planner then knows
-  // how much of the province it covers.
-  const scope = sql.join(
-    s.paths.map((p) => sql`u.path like ${`${p}%`}`),
-    sql` or `,
-  );
-  const where: SQL[] = [sql`fi.undone_at is null`, sql`(${scope})`];
+  // how much of the province it covers. None when a path is the only root of the tree (everything).
+  const whole = await coversEverything(db, s.paths);
+  const scope = whole
+    ? undefined
+    : sql.join(
+        s.paths.map((p) => sql`u.path like ${`${p}%`}`),
+        sql` or `,
+      );
+  const where: SQL[] = [sql`fi.undone_at is null`];
+  if (scope) where.push(sql`(${scope})`);
   if (s.kind) where.push(sql`fi.kind = ${s.kind}`);
   if (s.taskClass) where.push(sql`t.class = ${s.taskClass}`);
   if (s.from) where.push(sql`fi.filed_at >= ${dayStart(s.from)}`);
@@ -77,25 +81,30 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
       ? sql`(s.doc ilike ${like} escape '\\' or to_char(${local}, 'YYYY-MM-DD') ilike ${like} escape '\\')`
       : sql`s.doc ilike ${like} escape '\\'`;
   });
+  // Joins the conditions need (the scope reads the unit's path, the class the task's).
+  const unitJoin = scope ? sql`join units u on u.id = fi.unit_id` : sql``;
+  const taskJoin = s.taskClass ? sql`join tasks t on t.id = fi.task_id` : sql``;
+  /** The first `limit` matching items, found on narrow rows; only they are then shown in full. */
   const select = (from: SQL, conds: SQL[], recent = sql`null::int`) =>
     queryRows<SearchRow & { recent: number | null }>(
       db,
-      sql`select ${ITEM_COLUMNS}, u.name as unit_name, t.code as task_code, t.title as task_title,
-            ${recent} as recent
-          from ${from} join item_search s on s.item_id = fi.id ${ITEM_JOINS}
+      sql`select ${ITEM_COLUMNS}, u.name as unit_name, t.code as task_code, t.title as task_title, k.recent
+          from (select fi.id, fi.filed_at, ${recent} as recent
+                from ${from} join item_search s on s.item_id = fi.id ${unitJoin} ${taskJoin}
+                where ${sql.join(conds.length > 0 ? conds : [sql`true`], sql` and `)}
+                order by fi.filed_at desc, fi.id desc limit ${s.limit}) k
+            join filing_items fi on fi.id = k.id ${ITEM_JOINS}
             join tasks t on t.id = fi.task_id join units u on u.id = fi.unit_id
-          where ${sql.join(conds.length > 0 ? conds : [sql`true`], sql` and `)}
-          order by fi.filed_at desc, fi.id desc limit ${s.limit}`,
+          order by k.filed_at desc, k.id desc`,
     );
   let rows: (SearchRow & { recent: number | null })[];
   if (matches.length === 0) {
     rows = await select(sql`filing_items fi`, where);
   } else {
     // The newest items in scope: ids only (index-only on filing_items_live_unit_filed_idx for a few units).
-    const taskJoin = s.taskClass ? sql`join tasks t on t.id = fi.task_id` : sql``;
     rows = await select(
       sql`(select w.id, count(*) over () as n from (
-            select fi.id, fi.filed_at from filing_items fi join units u on u.id = fi.unit_id ${taskJoin}
+            select fi.id, fi.filed_at from filing_items fi ${unitJoin} ${taskJoin}
             where ${sql.join(where, sql` and `)} order by fi.filed_at desc, fi.id desc limit ${recent}) w) r
           join filing_items fi on fi.id = r.id`,
       matches,
@@ -118,4 +127,15 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
     taskCode: r.task_code,
     taskTitle: r.task_title,
   }));
+}
+
+/** True when one of `paths` is the path of the only root unit: the scope is every unit. */
+async function coversEverything(db: Db, paths: string[]): Promise<boolean> {
+  const tops = paths.filter((p) => /^\/\d+\/$/.test(p));
+  if (tops.length === 0) return false;
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from units where parent_id is null limit 2) x`,
+  );
+  return Number(row?.n) === 1;
 }

@@ -15,6 +15,7 @@ import { thumbnailKeyOf } from '../../src/ports/blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import type { S3BlobStore } from '../../src/storage/s3-blob-store.js';
 import { repoRoot, runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { withDatabase } from '../support/global-setup.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
@@ -33,7 +34,8 @@ async function emptyPgDatabase(): Promise<string> {
 }
 
 /**
- * A deployment whose files are in an S3-compatible store (s3rver), through the compiled CLI: the
+ * A deployment whose files are in an S3-compatible store (s3rver), through the CLI (verify, export
+ * and one refused restore as compiled processes; backup and restore in this process): the
  * 移交 package is written from the bucket (every hash in 数字摘要清单 verifies, the originals byte for
  * byte; a damaged object makes a 预检包 naming it), the 四性 check passes, and backup works both ways —
  * by default the database plus a list of the bucket's blobs (restore needs that bucket and checks it
@@ -46,12 +48,20 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   let env: Record<string, string>;
   const originals: Record<string, Buffer> = {};
 
+  const cliEnv = (over: Record<string, string>) => ({
+    ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'),
+    TZ: 'Asia/Shanghai',
+    ...env,
+    ...over,
+  });
+  /** The compiled CLI as a real process: verify.js and export.js, and one `restore` through main.js. */
   const cli = (args: string[], over: Record<string, string> = {}, script = 'main.js') =>
-    runCli(
-      args,
-      { ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'), TZ: 'Asia/Shanghai', ...env, ...over },
-      { cwd: tmp, script },
-    );
+    runCli(args, cliEnv(over), { cwd: tmp, script });
+  /**
+   * `npm run cli -- backup | restore` in this process through the same runCli as main.js: no process
+   * start and no module load per command (each still opens its own database, as the process does).
+   */
+  const cliHere = (args: string[], over: Record<string, string> = {}) => cliInProcess(args, cliEnv(over));
   const fourProperties = async (over: Record<string, string>) => {
     const res = await cli(
       ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)],
@@ -139,7 +149,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     },
     async () => {
       const backup = join(tmp, 'backup-listed');
-      const res = await cli(['backup', '--out', backup]);
+      const res = await cliHere(['backup', '--out', backup]);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       expect(res.stdout).toMatch(/文件：2 个，留在存储桶 s3:\/\/archive\/county\//);
@@ -159,12 +169,13 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       const target = join(tmp, 'restored-listed');
       const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
       const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
+      // The compiled CLI as a real process: its exit code and standard error.
       const local = await cli(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
       expect(local.code).toBe(1);
       expect(local.stderr).toContain('这个备份不含文件，文件在存储桶 s3://archive/county/');
       expect(existsSync(target)).toBe(false);
 
-      const restored = await cli(['restore', '--from', backup], targetEnv);
+      const restored = await cliHere(['restore', '--from', backup], targetEnv);
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('文件：2 个，都在存储桶');
@@ -179,7 +190,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     },
     async () => {
       const backup = join(tmp, 'backup-files');
-      const res = await cli(['backup', '--out', backup, '--include-files']);
+      const res = await cliHere(['backup', '--out', backup, '--include-files']);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       const manifest = readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8');
@@ -191,10 +202,10 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
       const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
       // Files in the backup go to DATA_DIR/files: restoring them "into" a bucket is refused.
-      const intoBucket = await cli(['restore', '--from', backup], targetEnv);
+      const intoBucket = await cliHere(['restore', '--from', backup], targetEnv);
       expect(intoBucket.code).toBe(1);
       expect(intoBucket.stderr).toContain('这个备份里有文件：请用 BLOB_STORE=local');
-      const restored = await cli(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
+      const restored = await cliHere(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(readdirSync(join(target, 'files'))).toEqual(expect.arrayContaining(['blobs', 'thumbs']));
@@ -209,7 +220,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     },
     async () => {
       const listed = join(tmp, 'backup-before-damage');
-      expect((await cli(['backup', '--out', listed])).code).toBe(0);
+      expect((await cliHere(['backup', '--out', listed])).code).toBe(0);
       const pdfKey = (await storageKeys()).find((k) => k.kind === 'document')!.key;
       const damaged = Buffer.from(originals.pdf!);
       damaged[20] = damaged[20]! ^ 0x01;
@@ -227,7 +238,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       expect(mismatch[0].message).toContain(sha256(damaged));
       expect(mismatch[0].archivalCode).toMatch(/WS/);
 
-      const copy = await cli(['backup', '--out', join(tmp, 'backup-damaged'), '--include-files']);
+      const copy = await cliHere(['backup', '--out', join(tmp, 'backup-damaged'), '--include-files']);
       expect(copy.code).toBe(1);
       expect(copy.stderr).toContain('备份未完成：存储桶里 1 个文件已损坏或不见了');
       expect(copy.stderr).toContain(pdfKey);
@@ -235,7 +246,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       await f.blobs.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `county/${pdfKey}` }));
       const target = join(tmp, 'restored-vanished');
       const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
-      const res = await cli(['restore', '--from', listed], {
+      const res = await cliHere(['restore', '--from', listed], {
         DATA_DIR: target,
         ...(targetUrl ? { DATABASE_URL: targetUrl } : {}),
       });

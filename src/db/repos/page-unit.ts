@@ -150,20 +150,26 @@ export async function qualityProblems(
     return { rows, total: Number(count?.total ?? 0) };
   };
 
-  const [compressed, noDescription, failed] = await Promise.all([
-    posted(sql`kind = 'photo' and quality = 'compressed'`),
+  /** The live item holding each listed photo (if any), for its link and title. */
+  const itemsOf = async (rows: PostedRow[]) =>
+    new Map(
+      (
+        await queryRows<{ id: number; item_id: number; title: string }>(
+          db,
+          sql`select m.id::bigint as id, fi.id::int as item_id, fi.title
+              from unnest(${`{${rows.map((r) => Number(r.id)).join(',')}}`}::bigint[]) m(id)
+                join filing_item_materials fim on fim.material_id = m.id
+                join filing_items fi on fi.id = fim.item_id and fi.undone_at is null`,
+        )
+      ).map((r) => [Number(r.id), r]),
+    );
+  const [[compressed, itemOf], noDescription, failed] = await Promise.all([
+    posted(sql`kind = 'photo' and quality = 'compressed'`).then(
+      async (c) => [c, await itemsOf(c.rows)] as const,
+    ),
     undescribed(),
     posted(sql`status in ('failed', 'needs_reupload', 'too_large')`),
   ]);
-  // The live item holding each listed photo (if any), for its link and title.
-  const compressedItems = await queryRows<{ id: number; item_id: number; title: string }>(
-    db,
-    sql`select m.id::bigint as id, fi.id::int as item_id, fi.title
-        from unnest(${`{${compressed.rows.map((r) => Number(r.id)).join(',')}}`}::bigint[]) m(id)
-          join filing_item_materials fim on fim.material_id = m.id
-          join filing_items fi on fi.id = fim.item_id and fi.undone_at is null`,
-  );
-  const itemOf = new Map(compressedItems.map((r) => [Number(r.id), r]));
   return {
     compressed: {
       total: compressed.total,

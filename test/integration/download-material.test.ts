@@ -278,6 +278,12 @@ describe('downloadMaterial', () => {
     // Running again (a duplicate job) is a no-op.
     expect(await downloadMaterial(deps, m.id)).toEqual({ status: 'stored', sha256: sha(jpeg) });
     expect(lark.calls).toHaveLength(1);
+    // The same bytes again: that thumbnail is taken, none is made.
+    const again = await newMaterial({ resourceType: 'image', kind: 'photo', resourceKey: 'img_v3_again' });
+    lark.serve([again.messageId], 'img_v3_again', bytesSource(jpeg));
+    await downloadMaterial(deps, again.id);
+    expect(await makeMaterialThumbnail(deps, again.id)).toBe('found');
+    expect((await material(again.id)).thumbnailKey).toBe(thumbKey);
   });
 
   it('stores the same bytes once; later materials point at the first', async () => {

@@ -10,6 +10,7 @@ import { runArchiveCommand } from '../../src/cli/archive.js';
 import { openDb } from '../../src/db/client.js';
 import { sha256File } from '../../src/ops/backup-manifest.js';
 import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { withDatabase } from '../support/global-setup.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -33,18 +34,22 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
   let dataDir: string;
   let sourceUrl: string | undefined;
 
-  /** The compiled CLI, run from an empty folder (no developer .env), with the repository's settings. */
+  const settingsEnv = (env: Record<string, string>) => ({
+    ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'),
+    TZ: 'Asia/Shanghai',
+    ...env,
+  });
+  /**
+   * The compiled CLI as a real process, run from an empty folder (no developer .env), with the
+   * repository's settings: verify.js, and one backup through main.js (the bot as another process).
+   */
   const cli = (script: string, args: string[], env: Record<string, string>) =>
-    runProcess(
-      process.execPath,
-      [join(repoRoot, 'dist/cli', script), ...args],
-      {
-        ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'),
-        TZ: 'Asia/Shanghai',
-        ...env,
-      },
-      tmp,
-    );
+    runProcess(process.execPath, [join(repoRoot, 'dist/cli', script), ...args], settingsEnv(env), tmp);
+  /**
+   * `npm run cli -- backup | restore` in this process through the same runCli as main.js, on only
+   * the given environment (no .env): no process start and no module load per command.
+   */
+  const cliHere = (args: string[], env: Record<string, string>) => cliInProcess(args, settingsEnv(env));
   const envFor = (dir: string, url?: string): Record<string, string> => ({
     DATA_DIR: dir,
     ...(url ? { DATABASE_URL: url } : {}),
@@ -97,7 +102,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     'backs up, restores into an empty folder, and the restored data passes the 四性 check with the same counts',
     { timeout: 300_000 },
     async () => {
-      const res = await cli('main.js', ['backup', '--out', backup], envFor(dataDir, sourceUrl));
+      const res = await cliHere(['backup', '--out', backup], envFor(dataDir, sourceUrl));
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       expect(res.stdout).toContain('备份完成');
@@ -112,20 +117,20 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
         expect(await sha256File(join(backup, file!))).toBe(hash);
       }
       // Backing up into a folder that has something in it is refused.
-      const again = await cli('main.js', ['backup', '--out', backup], envFor(dataDir, sourceUrl));
+      const again = await cliHere(['backup', '--out', backup], envFor(dataDir, sourceUrl));
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('不是空的');
 
       const target = join(tmp, 'restored');
       const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
-      const restored = await cli('main.js', ['restore', '--from', backup], envFor(target, targetUrl));
+      const restored = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
       expect(await fourProperties(target, targetUrl)).toEqual(before);
 
       // Restoring over it again is refused: nothing is overwritten.
-      const over = await cli('main.js', ['restore', '--from', backup], envFor(target, targetUrl));
+      const over = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
       expect(over.code).toBe(1);
       expect(over.stderr).toMatch(/不是空的.*不会覆盖现有数据/);
     },
@@ -141,8 +146,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     bytes[100] = bytes[100]! ^ 0x01;
     writeFileSync(join(damaged, blob), bytes);
     const target = join(tmp, 'from-damaged');
-    const res = await cli(
-      'main.js',
+    const res = await cliHere(
       ['restore', '--from', damaged],
       envFor(target, pgUrl ? await emptyPgDatabase() : undefined),
     );
@@ -165,8 +169,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     );
     writeFileSync(join(newer, 'manifest-sha256.txt'), manifest);
     const target = join(tmp, 'from-newer');
-    const res = await cli(
-      'main.js',
+    const res = await cliHere(
       ['restore', '--from', newer],
       envFor(target, pgUrl ? await emptyPgDatabase() : undefined),
     );
@@ -181,6 +184,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     async () => {
       const running = await openDb({ dataDir });
       try {
+        // The compiled CLI as a real process, beside the bot holding the folder.
         const res = await cli('main.js', ['backup', '--out', join(tmp, 'while-running')], envFor(dataDir));
         expect(res.code).toBe(1);
         expect(res.stderr).toContain('请先停止机器人');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 
@@ -34,8 +35,17 @@ describe('npm run cli -- doctor', () => {
     MIN_FREE_DISK_MB: '1',
     ...over,
   });
-  const doctor = (e: Record<string, string>) =>
+  /**
+   * The compiled CLI as a real process, run from an empty folder: its exit code, and everything it
+   * prints (the secret checks).
+   */
+  const doctorProcess = (e: Record<string, string>) =>
     runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'doctor'], e, tmp);
+  /**
+   * The same command in this process through the same runCli as main.js, on only the given
+   * environment: no process start and no module load (the bot, when running, is still a process).
+   */
+  const doctor = (e: Record<string, string>) => cliInProcess(['doctor'], e);
 
   beforeAll(async () => {
     ensureBuilt();
@@ -57,7 +67,7 @@ describe('npm run cli -- doctor', () => {
       values ('download-material', '1', '{}'::jsonb, 'dead', 8, 'gone', now(), now())`);
       await database.close();
 
-      const res = await doctor(env(dataDir, await freePort()));
+      const res = await doctorProcess(env(dataDir, await freePort()));
       expect(res.code).toBe(1);
       const out = res.stdout;
       expect(out).toContain(`✓ 版本：归档助手 ${version}，Node.js ${process.version}`);
@@ -88,7 +98,8 @@ describe('npm run cli -- doctor', () => {
       );
       expect(res.code).toBe(1);
       expect(res.stdout).toMatch(/✗ 配置：有误：\n\s+- PORT/);
-      const ok = await doctor(env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret' }));
+      // A real process: nothing it prints anywhere (stdout or stderr) may hold the secret.
+      const ok = await doctorProcess(env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret' }));
       expect(ok.stdout).toContain('✗ 飞书凭证：被拒绝（错误码 10014）');
       expect(ok.stdout).toContain('! 数据库：内置 PGlite');
       expect(ok.stdout + ok.stderr).not.toContain('wrong-secret');

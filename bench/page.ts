@@ -76,13 +76,14 @@ async function main(): Promise<void> {
   if (!S.reuse) await createDatabase(S.pgUrl, dbName);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-page-'));
   let server: Server | undefined;
+  let database: ReturnType<typeof openPostgres> | undefined;
   try {
     await migratePostgresUrl(url);
     const ds = S.reuse
       ? await describeFilingDataset(url)
       : await buildFilingDataset(url, { villages: S.villages, log });
     if (!S.reuse) log(`dataset built in ${(ds.buildMs / 1000).toFixed(1)} s`);
-    const database = openPostgres(url, 4);
+    database = openPostgres(url, 4);
     const { db } = database;
     const leader = 'ou_bench_leader';
     await db.execute(sql`insert into people (open_id, name, updated_at) values (${leader}, '省领导', now())
@@ -226,9 +227,10 @@ async function main(): Promise<void> {
         false,
       ]),
     );
-    await database.close();
   } finally {
     if (server) await new Promise((r) => server!.close(() => r(undefined)));
+    // Closed on failure too: an open pool would keep the process alive after the error is printed.
+    await database?.close();
     rmSync(dataDir, { recursive: true, force: true });
     if (S.keep || S.reuse) log(`kept database ${dbName}`);
     else await dropDatabase(S.pgUrl, dbName);

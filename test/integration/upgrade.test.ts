@@ -13,6 +13,7 @@ import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { withDatabase } from '../support/global-setup.js';
 
@@ -73,15 +74,18 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
         ...webhookBotEnv(fake, dataDir),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       };
+      /** The compiled CLI as a real process (the last doctor). */
       const cli = (...args: string[]) =>
         runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], env, tmp);
+      /** The same runCli in the test's process: no process start and no module load. */
+      const cliHere = (...args: string[]) => cliInProcess(args, env);
 
       // 1. stopped (nothing runs). 2. Back up, with the installed program.
-      const backup = await cli('backup', '--out', join(tmp, 'backup-before-upgrade'));
+      const backup = await cliHere('backup', '--out', join(tmp, 'backup-before-upgrade'));
       expect(backup.stderr).toBe('');
       expect(backup.stdout).toContain('已应用 1 个迁移');
       // 3-4. Installed and built (ensureBuilt). The doctor sees what the start will do.
-      const doctor = await cli('doctor');
+      const doctor = await cliHere('doctor');
       expect(doctor.stdout).toMatch(/! 迁移：已执行 1 个，待执行 \d+ 个/);
       // 5. Start: migrations run under the advisory lock (PostgreSQL) or the folder lock (PGlite).
       const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);

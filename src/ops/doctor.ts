@@ -10,6 +10,7 @@ import { createWorkingCalendar } from '../domain/working-days.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
 import { createLarkGateway } from '../lark/create-gateway.js';
 import { createLogger } from '../logger.js';
+import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { APP_VERSION } from '../version.js';
@@ -65,6 +66,18 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   const add = (status: DoctorLine['status'], label: string, detail: string) =>
     lines.push({ status, label, detail });
   add('ok', '版本', `归档助手 ${APP_VERSION}，Node.js ${process.version}`);
+  // sharp is loaded on first use, not at start: a missing native part would otherwise only show when
+  // the first photo's thumbnail job fails.
+  try {
+    const sharp = await loadSharp();
+    add('ok', '图片组件', `sharp ${sharp.versions.sharp}（libvips ${sharp.versions.vips}）可以使用`);
+  } catch (err) {
+    add(
+      'fail',
+      '图片组件',
+      `sharp 无法加载（${errorMessage(err)}）：照片的缩略图和检查会失败；请在本机重新运行 npm ci`,
+    );
+  }
 
   let config: Config | undefined;
   try {

@@ -37,6 +37,12 @@ export interface ScheduleContext {
   hasJobHandler: (type: JobType<unknown>) => boolean;
   /** PUBLIC_URL: reminders and digests link to the web pages. */
   publicUrl?: string;
+  /**
+   * Why archive.yaml is not loaded, when it is not: the 四性 check needs its rules, so the weekly run
+   * is skipped (a queued job would only go dead and alert every week on a bot that files but does
+   * not archive yet); the doctor and the start-up log already say the file is missing.
+   */
+  archiveOff?: string;
 }
 
 /** Every scheduled job of the bot. Times and thresholds come from config/schedules.yaml. */
@@ -146,6 +152,10 @@ async function enqueueFourPropertiesCheck(ctx: ScheduleContext, r: JobRun): Prom
   if (!ctx.hasJobHandler(FOUR_PROPERTIES_JOB)) {
     r.log.warn('no four-properties-check handler is installed; not enqueued');
     return { skipped: 'no handler' };
+  }
+  if (ctx.archiveOff !== undefined) {
+    r.log.warn({ reason: ctx.archiveOff }, 'archive settings not loaded; four-properties check not enqueued');
+    return { skipped: 'archive settings not loaded' };
   }
   const week = isoWeek(r.day);
   const queued = await enqueueJob(

@@ -29,6 +29,7 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
     wakeJobs: env.wakeJobs,
     hasJobHandler: env.handlesJob,
     publicUrl: env.config.web.publicUrl,
+    archiveOff: env.settings.archive ? undefined : (env.settings.archiveProblem ?? 'archive.yaml not loaded'),
   });
   return {
     name: 'schedules',
@@ -93,6 +94,8 @@ export function schedulerFor(
     hasJobHandler?: (type: JobType<unknown>) => boolean;
     instance?: string;
     publicUrl?: string;
+    /** Why the archive settings are not loaded, when they are not (the 四性 check is not queued). */
+    archiveOff?: string;
   } = {},
 ): Scheduler {
   const jobs = scheduledJobs({
@@ -102,6 +105,7 @@ export function schedulerFor(
     wakeJobs: o.wakeJobs ?? (() => {}),
     hasJobHandler: o.hasJobHandler ?? (() => false),
     publicUrl: o.publicUrl,
+    archiveOff: o.archiveOff,
   });
   return new Scheduler(deps, jobs, { timeZone: settings.timeZone, instance: o.instance });
 }

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateFilesAgainstSchema } from '../../src/archive/package-schema-check.js';
 import { CARRIER_CATALOGUE_XSD } from '../../src/archive/package-schemas.js';
+import { queryRows } from '../../src/db/client.js';
 import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
@@ -38,11 +39,10 @@ describe('四性: the package XML against its schemas (row 1-6)', () => {
     await confirmArchive(deps, { unitId: f.unit.T1.id, year: 2025, actor: 'cli', source: 'cli' });
     await f.db.execute(sql`insert into item_descriptions (item_id, date, described_at, described_by)
       values (${bad}, '2025-05-20', ${f.clock.now()}, 'cli')`);
-    const [row] = (
-      await f.db.execute(
-        sql`select archival_code as code from archive_records where item_id = ${bad} and status = 'confirmed'`,
-      )
-    ).rows as { code: string }[];
+    const [row] = await queryRows<{ code: string }>(
+      f.db,
+      sql`select archival_code as code from archive_records where item_id = ${bad} and status = 'confirmed'`,
+    );
     brokenCode = row!.code;
     const exportDeps = {
       db: f.db,

@@ -72,6 +72,7 @@ describe('npm run cli -- doctor', () => {
       const out = res.stdout;
       expect(out).toContain(`✓ 版本：归档助手 ${version}，Node.js ${process.version}`);
       expect(out).toContain('✓ 配置：全部有效');
+      expect(out).toMatch(/✓ 图片组件：sharp [\d.]+（libvips [\d.]+）可以使用/);
       expect(out).toMatch(/✗ 机器人：未在运行/);
       expect(out).toMatch(/✓ 数据库：内置 PGlite（.*）：可以连接/);
       expect(out).toMatch(/✓ 迁移：已是最新（\d+ 个）/);

@@ -293,11 +293,17 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       (t) => t.every((x) => x.length > 0),
       { timeoutMs: 120_000 },
     );
-    // One ran it, the other found it claimed.
-    expect(taken.flat().sort()).toEqual([
-      'scheduled run done',
-      'slot already claimed (by this or another instance)',
-    ]);
+    // One ran it, the other found it claimed (on a loaded machine a later tick may find it claimed
+    // again: still never a second run).
+    const lines = taken.flat();
+    expect(
+      lines.filter((m) => m === 'scheduled run done'),
+      lines.join(' | '),
+    ).toHaveLength(1);
+    expect(
+      lines.filter((m) => m !== 'scheduled run done'),
+      lines.join(' | '),
+    ).toEqual(lines.slice(1).map(() => 'slot already claimed (by this or another instance)'));
     const sends = await waitFor(
       'the reminder delivered',
       () =>

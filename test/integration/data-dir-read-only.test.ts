@@ -53,7 +53,7 @@ describe('a read-only data folder at start', () => {
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.stdout.resume();
     const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('exit', resolve);
+      child.on('close', resolve); // after stderr is read to the end
       child.on('error', reject);
     });
     expect(code).toBe(2);

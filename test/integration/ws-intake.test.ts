@@ -332,7 +332,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     await gateway.waitForConnection(10_000);
     const sent = fixture('im.message.receive_v1.text.json');
     expect(await gateway.pushEvent(sent)).toEqual({ code: 200 });

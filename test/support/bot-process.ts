@@ -68,7 +68,9 @@ export function startProcess(
   let err = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of the child's stderr has been read (on a
+  // loaded machine a start's one "Cannot start" line was missing from what the test saw).
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   let exited = false;
   void exit.then(() => (exited = true));
   const logs = () =>

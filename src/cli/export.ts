@@ -1,82 +1,16 @@
 /**
  * `npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]` — writes the
- * transfer package of the unit's subtree for the year into DIR (new or empty): the 移交 layout at
- * DIR's root (the carrier), or with --bag inside a BagIt bag. Progress on a terminal (stderr). Exit
- * codes: 0 written and the 四性 check passed, 1 written as a 预检包 (四性 failures, see the report in
- * the package) or an error, 2 usage.
+ * transfer package (run-export.ts), with progress on a terminal (stderr). Exit codes: 0 written and
+ * the 四性 check passed, 1 written as a 预检包 or an error, 2 usage.
  */
-import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { terminalProgress } from '../archive/progress.js';
-import { getUnitByCode } from '../db/repos/units.js';
 import { readEnv } from '../env.js';
-import { loadCliSettings } from '../settings.js';
-import { archiveCliSetup } from './archive-cli-setup.js';
-import { AppError, errorMessage } from '../errors.js';
-import { systemClock } from '../ports/clock.js';
-import { exportTransferPackage } from '../usecases/export-transfer-package.js';
-import { openCliDb } from './open-cli-db.js';
-import { runMain } from './run-main.js';
+import { runExport } from './run-export.js';
 
-const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]';
-
-async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        unit: { type: 'string' },
-        year: { type: 'string' },
-        out: { type: 'string' },
-        concurrency: { type: 'string' },
-        bag: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) {
-    console.error(USAGE);
-    return 2;
-  }
-  const settings = loadCliSettings(readEnv());
-  const setup = await archiveCliSetup(settings);
-  const database = await openCliDb(settings);
-  try {
-    const unit = await getUnitByCode(database.db, values.unit);
-    if (!unit) throw new AppError('usage', `找不到单位 ${values.unit}`);
-    const started = Date.now();
-    const res = await exportTransferPackage(
-      {
-        db: database.db,
-        clock: systemClock,
-        progress: terminalProgress(),
-        concurrency: values.concurrency ? Math.max(1, Number(values.concurrency)) : undefined,
-        software: 'lark-archive-bot (npm run export)',
-        ...setup,
-      },
-      {
-        unitId: unit.id,
-        year: Number(values.year),
-        outDir: resolve(values.out),
-        layout: values.bag ? 'bag' : 'carrier',
-      },
-    );
-    const secs = (Date.now() - started) / 1000;
-    const errors = res.report.failures.filter((f) => f.severity === 'error').length;
-    console.log(
-      `${res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'}：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
-        `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
-    );
-    if (res.unconfirmed > 0) console.log(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
-    console.log(
-      `  四性检测：${res.report.passed ? '通过' : `不通过（${errors} 项，见 其他/四性检测报告.xlsx）`}`,
-    );
-    return res.report.passed ? 0 : 1;
-  } finally {
-    await database.close();
-  }
-}
-
-runMain(main);
+const code = await runExport(process.argv.slice(2), {
+  env: readEnv(),
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  progress: terminalProgress(),
+});
+process.exit(code);

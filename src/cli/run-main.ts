@@ -2,17 +2,20 @@ import { ConfigError } from '../config.js';
 import { AppError, errorMessage } from '../errors.js';
 
 /**
- * Runs a command-line entry point and exits with its code. A thrown AppError prints its message
- * (exit 2 for usage errors, else 1); anything else prints `Failed: …` and exits 1.
+ * The exit code of a command-line entry point, its failure printed through `err`: a thrown
+ * AppError or ConfigError prints its message (exit 2 for usage errors, else 1); anything else prints
+ * `Failed: …` and exits 1. Used in the process (runMain) and in a test's process (runVerify, runExport).
  */
+export async function exitCodeOf(main: () => Promise<number>, err: (line: string) => void): Promise<number> {
+  try {
+    return await main();
+  } catch (e) {
+    err(e instanceof AppError || e instanceof ConfigError ? e.message : `Failed: ${errorMessage(e)}`);
+    return e instanceof AppError && e.code === 'usage' ? 2 : 1;
+  }
+}
+
+/** Runs a command-line entry point and exits with its code (see exitCodeOf). */
 export function runMain(main: () => Promise<number>): void {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(
-        err instanceof AppError || err instanceof ConfigError ? err.message : `Failed: ${errorMessage(err)}`,
-      );
-      process.exit(err instanceof AppError && err.code === 'usage' ? 2 : 1);
-    },
-  );
+  void exitCodeOf(main, (line) => console.error(line)).then((code) => process.exit(code));
 }

@@ -10,7 +10,7 @@ import { runArchiveCommand } from '../../src/cli/archive.js';
 import { openDb } from '../../src/db/client.js';
 import { sha256File } from '../../src/ops/backup-manifest.js';
 import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
-import { cliInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, verifyInProcess } from '../support/cli-in-process.js';
 import { withDatabase } from '../support/global-setup.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -41,7 +41,8 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
   });
   /**
    * The compiled CLI as a real process, run from an empty folder (no developer .env), with the
-   * repository's settings: verify.js, and one backup through main.js (the bot as another process).
+   * repository's settings: verify.js on the source folder, and one backup through main.js (the bot
+   * as another process).
    */
   const cli = (script: string, args: string[], env: Record<string, string>) =>
     runProcess(process.execPath, [join(repoRoot, 'dist/cli', script), ...args], settingsEnv(env), tmp);
@@ -54,12 +55,13 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     DATA_DIR: dir,
     ...(url ? { DATABASE_URL: url } : {}),
   });
-  const fourProperties = async (dir: string, url?: string) => {
-    const res = await cli(
-      'verify.js',
-      ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)],
-      envFor(dir, url),
-    );
+  /** `npm run verify` on the folder: the compiled verify.js as a process, or `here` through the same runVerify. */
+  const fourProperties = async (dir: string, url: string | undefined, where: 'process' | 'here') => {
+    const args = ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)];
+    const res =
+      where === 'process'
+        ? await cli('verify.js', args, envFor(dir, url))
+        : await verifyInProcess(args, settingsEnv(envFor(dir, url)));
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     return res.stdout
@@ -90,7 +92,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       });
       await onDisk.close();
     }
-    before = await fourProperties(dataDir, sourceUrl);
+    before = await fourProperties(dataDir, sourceUrl, 'process');
     expect(before[0]).toMatch(/^四性检测：通过（2 条，2 个文件）/);
   }, 300_000);
   afterAll(async () => {
@@ -127,7 +129,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
-      expect(await fourProperties(target, targetUrl)).toEqual(before);
+      expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
 
       // Restoring over it again is refused: nothing is overwritten.
       const over = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));

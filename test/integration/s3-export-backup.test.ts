@@ -15,7 +15,7 @@ import { thumbnailKeyOf } from '../../src/ports/blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import type { S3BlobStore } from '../../src/storage/s3-blob-store.js';
 import { repoRoot, runCli } from '../support/bot-process.js';
-import { cliInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, exportInProcess, verifyInProcess } from '../support/cli-in-process.js';
 import { withDatabase } from '../support/global-setup.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
@@ -34,8 +34,8 @@ async function emptyPgDatabase(): Promise<string> {
 }
 
 /**
- * A deployment whose files are in an S3-compatible store (s3rver), through the CLI (verify, export
- * and one refused restore as compiled processes; backup and restore in this process): the
+ * A deployment whose files are in an S3-compatible store (s3rver), through the CLI (one refused
+ * restore as a compiled process; verify, export, backup and restore in this process): the
  * 移交 package is written from the bucket (every hash in 数字摘要清单 verifies, the originals byte for
  * byte; a damaged object makes a 预检包 naming it), the 四性 check passes, and backup works both ways —
  * by default the database plus a list of the bucket's blobs (restore needs that bucket and checks it
@@ -54,19 +54,19 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     ...env,
     ...over,
   });
-  /** The compiled CLI as a real process: verify.js and export.js, and one `restore` through main.js. */
-  const cli = (args: string[], over: Record<string, string> = {}, script = 'main.js') =>
-    runCli(args, cliEnv(over), { cwd: tmp, script });
+  /** The compiled CLI as a real process: one `restore` through main.js. */
+  const cli = (args: string[], over: Record<string, string> = {}) => runCli(args, cliEnv(over), { cwd: tmp });
   /**
-   * `npm run cli -- backup | restore` in this process through the same runCli as main.js: no process
+   * `npm run cli -- backup | restore`, `npm run verify` and `npm run export` in this process through
+   * the same runCli, runVerify and runExport as dist/cli/main.js, verify.js and export.js: no process
    * start and no module load per command (each still opens its own database, as the process does).
    */
   const cliHere = (args: string[], over: Record<string, string> = {}) => cliInProcess(args, cliEnv(over));
+  const exportHere = (args: string[]) => exportInProcess(args, cliEnv({}));
   const fourProperties = async (over: Record<string, string>) => {
-    const res = await cli(
+    const res = await verifyInProcess(
       ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)],
-      over,
-      'verify.js',
+      cliEnv(over),
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
@@ -126,7 +126,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     },
     async () => {
       const out = join(tmp, 'package');
-      const res = await cli(['--unit', 'V1', '--year', '2025', '--out', out], {}, 'export.js');
+      const res = await exportHere(['--unit', 'V1', '--year', '2025', '--out', out]);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       expect(res.stdout).toContain('四性检测：通过');
@@ -229,7 +229,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       );
 
       const out = join(tmp, 'package-damaged');
-      const exported = await cli(['--unit', 'V1', '--year', '2025', '--out', out], {}, 'export.js');
+      const exported = await exportHere(['--unit', 'V1', '--year', '2025', '--out', out]);
       expect(exported.code).toBe(1);
       expect(exported.stdout).toContain('预检包');
       const report = JSON.parse(readFileSync(join(out, '其他', '四性检测报告.json'), 'utf8'));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { runCli } from '../support/bot-process.js';
+import { verifyInProcess } from '../support/cli-in-process.js';
 
 /** A bad value in schedules.yaml or archive.yaml names the file and the field: at bot start and in the CLIs. */
 describe('settings files (settings.ts)', () => {
@@ -47,6 +48,10 @@ describe('settings files (settings.ts)', () => {
     // From an empty folder: no developer .env is read.
     runCli(args, { DATA_DIR: join(dir, 'cli-data'), ...env }, { cwd: dir, script });
 
+  /** `npm run verify` in this process through the same runVerify as dist/cli/verify.js, on only `env`. */
+  const verifyHere = (env: Record<string, string>) =>
+    verifyInProcess([], { DATA_DIR: join(dir, 'cli-data'), ...env });
+
   it('npm run remind names the file and the field of a bad schedules.yaml', async () => {
     const res = await cli('remind.js', { SCHEDULES_FILE: badSchedules }, '--dry-run');
     expect(res.code).toBe(1);
@@ -54,13 +59,13 @@ describe('settings files (settings.ts)', () => {
   }, 60_000);
 
   it('npm run verify names the file and the field of a bad archive.yaml', async () => {
-    const res = await cli('verify.js', { ARCHIVE_CONFIG: badArchive });
+    const res = await verifyHere({ ARCHIVE_CONFIG: badArchive });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/bad-archive\.yaml 有误：\n\s+- fonds\.code: 只能是字母和数字/);
   }, 60_000);
 
   it('the command-line tools validate the environment they read, without Lark credentials', async () => {
-    const res = await cli('verify.js', { TZ: 'Mars/Base' });
+    const res = await verifyHere({ TZ: 'Mars/Base' });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('TZ: is not a known time zone');
   }, 60_000);

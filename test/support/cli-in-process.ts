@@ -1,6 +1,29 @@
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli, type CliIo } from '../../src/cli/run-cli.js';
+import { runExport } from '../../src/cli/run-export.js';
+import { runVerify } from '../../src/cli/run-verify.js';
 import type { Database } from '../../src/db/client.js';
 import type { ProcessResult } from './bot-process.js';
+
+/** A command-line entry point as a function: argv without node and the script, its output as lines. */
+type Entry = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+async function inProcess(
+  entry: Entry,
+  args: string[],
+  env: Record<string, string>,
+  database?: Database,
+): Promise<ProcessResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await entry(args, {
+    env,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    ...(database ? { database } : {}),
+  });
+  const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
+  return { code, stdout: text(out), stderr: text(err) };
+}
 
 /**
  * `npm run cli -- …` run in this process through the same `runCli` that dist/cli/main.js runs (its
@@ -9,19 +32,28 @@ import type { ProcessResult } from './bot-process.js';
  * commands then cost no process start and no second database boot. runCli (bot-process.ts) is the
  * compiled CLI as a real process.
  */
-export async function cliInProcess(
+export function cliInProcess(
   args: string[],
   env: Record<string, string>,
   database?: Database,
 ): Promise<ProcessResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    env,
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    ...(database ? { database } : {}),
-  });
-  const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
-  return { code, stdout: text(out), stderr: text(err) };
+  return inProcess(runCli, args, env, database);
+}
+
+/** `npm run verify -- …` in this process through the same `runVerify` that dist/cli/verify.js runs (as cliInProcess). */
+export function verifyInProcess(
+  args: string[],
+  env: Record<string, string>,
+  database?: Database,
+): Promise<ProcessResult> {
+  return inProcess(runVerify, args, env, database);
+}
+
+/** `npm run export -- …` in this process through the same `runExport` that dist/cli/export.js runs (as cliInProcess). */
+export function exportInProcess(
+  args: string[],
+  env: Record<string, string>,
+  database?: Database,
+): Promise<ProcessResult> {
+  return inProcess(runExport, args, env, database);
 }

@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { silentProgress, type Progress } from '../archive/progress.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { CHECK_LABELS, PROPERTIES, PROPERTY_LABELS } from '../domain/four-properties.js';
+import { loadCliSettings } from '../settings.js';
+import { archiveCliSetup } from './archive-cli-setup.js';
+import { AppError, errorMessage } from '../errors.js';
+import { systemClock } from '../ports/clock.js';
+import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
+import { openCliDb } from './open-cli-db.js';
+import { exitCodeOf } from './run-main.js';
+import type { CliIo } from './run-cli.js';
+
+const USAGE = 'Usage: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]';
+
+/**
+ * `npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]` (`argv` without node and the script):
+ * the DA/T 70 four-properties check — re-hashes every archived file, checks formats, numbering,
+ * fields and the audit trail, and writes 四性检测报告.json / .xlsx (default under DATA_DIR/reports).
+ * Never changes anything. Returns the exit code: 0 passed, 1 failures found (or an error), 2 usage.
+ * verify.ts exits with it; a test may call it in its own process (on `io.database` when given).
+ */
+export function runVerify(argv: readonly string[], io: CliIo & { progress?: Progress }): Promise<number> {
+  return exitCodeOf(async () => {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: { unit: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } },
+      }));
+    } catch (err) {
+      io.err(`${errorMessage(err)}\n${USAGE}`);
+      return 2;
+    }
+    const year = values.year !== undefined ? Number(values.year) : undefined;
+    if (year !== undefined && !/^\d{4}$/.test(values.year!)) {
+      io.err(USAGE);
+      return 2;
+    }
+    const settings = loadCliSettings(io.env);
+    const setup = await archiveCliSetup(settings);
+    const database = io.database ?? (await openCliDb(settings));
+    try {
+      const unit = values.unit ? await getUnitByCode(database.db, values.unit) : undefined;
+      if (values.unit && !unit) throw new AppError('usage', `找不到单位 ${values.unit}`);
+      const run = await runFourPropertiesCheck(
+        { db: database.db, clock: systemClock, progress: io.progress ?? silentProgress, ...setup },
+        { unitId: unit?.id, year },
+        values.out ?? join(setup.dataDir, 'reports'),
+      );
+      const r = run.report;
+      io.out(`四性检测：${r.passed ? '通过' : '不通过'}（${r.totals.records} 条，${r.totals.files} 个文件）`);
+      for (const p of PROPERTIES)
+        io.out(`  ${PROPERTY_LABELS[p]}：检测 ${r.summary[p].checked}，不合格 ${r.summary[p].failed}`);
+      for (const f of r.failures.slice(0, 50))
+        io.out(
+          `  - [${PROPERTY_LABELS[f.property]}/${CHECK_LABELS[f.check]}] ${f.archivalCode ?? f.file ?? ''} ${f.message}`,
+        );
+      if (r.failures.length > 50) io.out(`  …另有 ${r.failures.length - 50} 项，见报告`);
+      io.out(`报告：${run.json}\n      ${run.xlsx}`);
+      return r.passed ? 0 : 1;
+    } finally {
+      if (!io.database) await database.close();
+    }
+  }, io.err);
+}

@@ -10,6 +10,7 @@
  *   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test) admin URL for a throw-away database
  *   BENCH_CONCURRENCY (8)      records in flight in the exporter (copy threads: one per CPU, at least 2)
  *   BENCH_KEEP (unset)         keep the temp folder (prints its path)
+ *   BENCH_PDF_ITEMS, BENCH_PDF_PAGES, BENCH_WAV_ITEMS: the conversion costs (bench/lib/conversion-costs.ts)
  * The export runs in a child process (bench/lib/export-child.ts) so its peak RSS is its own.
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
  */
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openDb, openPostgres, type Database } from '../src/db/client.js';
 import { migrate, migratePostgresUrl } from '../src/db/migrate.js';
+import { conversionCostLines } from './lib/conversion-costs.js';
 import { generateExportData } from './lib/export-data.js';
 import { createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
 
@@ -147,6 +149,7 @@ try {
     `| load average (1 min) at end | ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs |`,
   ];
   console.log(lines.join('\n'));
+  console.log(await conversionCostLines(root));
 } finally {
   if (pgName && !process.env.BENCH_KEEP) await dropDatabase(pgAdmin, pgName).catch(() => {});
   if (process.env.BENCH_KEEP) log(`kept ${root}${pgName ? ` and database ${pgName}` : ''}`);

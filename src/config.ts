@@ -59,6 +59,10 @@ const baseSchema = z.object({
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
   ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
   VIRUS_SCAN_COMMAND: z.string().optional(),
+  DOCX_TO_PDF_COMMAND: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined),
   BLOB_STORE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z
     .string()
@@ -204,8 +208,8 @@ export interface Config {
   };
   /** Reminder and digest times, thresholds and quiet hours (YAML); `enabled: false` stops the timers. */
   schedules: { file: string; enabled: boolean };
-  /** 全宗, codes, retention and package settings (YAML); an optional virus-scan command. */
-  archive: { configFile: string; virusScanCommand?: string };
+  /** 全宗, codes, retention and package settings (YAML); optional virus-scan and DOCX → PDF commands. */
+  archive: { configFile: string; virusScanCommand?: string; docxToPdfCommand?: string };
   /** Alerts to the operations chat (or the top admins): how often to check, at most one per kind per interval. */
   alerts: { opsChatId?: string; checkMs: number; intervalMs: number; refusalWindowMs: number };
   /** Pruning of processed events and finished jobs; /metrics refresh and optional bearer token. */
@@ -277,7 +281,11 @@ const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
   dataDir: v.DATA_DIR,
   timeZone: v.TZ,
   schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
-  archive: { configFile: v.ARCHIVE_CONFIG, virusScanCommand: v.VIRUS_SCAN_COMMAND },
+  archive: {
+    configFile: v.ARCHIVE_CONFIG,
+    virusScanCommand: v.VIRUS_SCAN_COMMAND,
+    docxToPdfCommand: v.DOCX_TO_PDF_COMMAND,
+  },
   blobStore: v.BLOB_STORE === 's3' ? { kind: 's3', ...s3From(v)! } : { kind: 'local', migrateTo: s3From(v) },
 });
 

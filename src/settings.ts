@@ -74,6 +74,8 @@ export interface CliSettings extends BaseConfig {
   archive: BaseConfig['archive'] & { settings(): ArchiveConfig };
   /** VIRUS_SCAN_COMMAND, else archive.yaml's virusScanCommand. */
   virusScanCommand(): string | undefined;
+  /** DOCX_TO_PDF_COMMAND, else archive.yaml's docxToPdfCommand. */
+  docxToPdfCommand(): string | undefined;
 }
 
 export function loadCliSettings(env: Env): CliSettings {
@@ -89,5 +91,6 @@ export function loadCliSettings(env: Env): CliSettings {
     },
     archive: { ...base.archive, settings: archiveSettings },
     virusScanCommand: () => base.archive.virusScanCommand ?? archiveSettings().virusScanCommand,
+    docxToPdfCommand: () => base.archive.docxToPdfCommand ?? archiveSettings().docxToPdfCommand,
   };
 }

@@ -19,6 +19,8 @@ export interface ArchiveConfig extends ArchivalCodeRules {
     carrier: { type: string; spec: string; number: string; keeper: string; maker: string; checker: string };
   };
   virusScanCommand?: string;
+  /** DOCX → PDF converter command (`{in}`, `{out}`): DOCX 文书 and the 登记表 get a PDF. */
+  docxToPdfCommand?: string;
   /** The archivists' chat that gets the weekly 四性 check result (optional). */
   reportChat?: string;
   chatUploadLimitBytes: number;
@@ -71,6 +73,7 @@ const schema = z.object({
     })
     .nullish(),
   virusScanCommand: z.string().trim().min(1).nullish(),
+  docxToPdfCommand: z.string().trim().min(1).nullish(),
   reportChat: z
     .string()
     .regex(/^oc_[0-9A-Za-z_-]+$/, '应为群的 chat_id（oc_ 开头）')
@@ -130,6 +133,7 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
       },
     },
     ...(v.virusScanCommand ? { virusScanCommand: v.virusScanCommand } : {}),
+    ...(v.docxToPdfCommand ? { docxToPdfCommand: v.docxToPdfCommand } : {}),
     ...(v.reportChat ? { reportChat: v.reportChat } : {}),
     chatUploadLimitBytes: Math.floor((v.chatUploadLimitMb ?? 30) * 1024 * 1024),
   };

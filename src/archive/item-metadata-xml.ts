@@ -15,14 +15,26 @@ export interface PackagedFile {
   head?: Buffer;
   /** A photo of a group: its 照片号 and DA/T 50 说明. */
   photo?: PhotoEntry;
-  /** What a PDF's XMP claims (`PDF/A-2b`), not validated. */
+  /** What a PDF's XMP claims (`PDF/A-2b`). */
   pdfa?: string;
+  /** The claim held under the PDF/A clause check (`archive/pdfa-check.ts`). */
+  pdfaChecked?: boolean;
   /** A 版式 file (PDF/A or OFD). */
   fixedLayout?: boolean;
-  /** An original off the allowed list: the name of its archival copy beside it. */
+  /** An original with an archival or 版式 copy beside it: the copy's name. */
   archivalCopy?: string;
-  /** An archival copy: what it was made from, by what, when. */
-  conversion?: { from: string; tool: string; at: Date; detail: string; durationMs: number };
+  /**
+   * An archival or 版式 copy: what it was made from (the originals' names), by what, when; `digitized`
+   * when the sources are photographed paper (生成方式 数字化).
+   */
+  conversion?: {
+    from: string[];
+    tool: string;
+    at: Date;
+    detail: string;
+    durationMs?: number;
+    digitized?: boolean;
+  };
 }
 
 /** Where the item stands in the package and what the package says about its source. */
@@ -56,6 +68,7 @@ const SCANNED_NAME = /(扫描|scan|camscanner|全能扫描|复印)/i;
  */
 function generation(r: RecordFacts, f: PackagedFile): '原生' | '数字化' {
   if (r.kind === 'document' && f.mime.startsWith('image/')) return '数字化';
+  if (f.conversion?.digitized) return '数字化';
   if (f.mime === 'application/pdf' && SCANNED_NAME.test(f.material.originalName ?? '')) return '数字化';
   return '原生';
 }
@@ -66,7 +79,8 @@ function formatVersion(f: PackagedFile): string {
   if (!head) return '';
   const text = head.subarray(0, 16).toString('latin1');
   const pdf = /^%PDF-(\d\.\d)/.exec(text);
-  if (pdf) return `PDF ${pdf[1]}${f.pdfa ? `（${f.pdfa}，据 XMP 声明）` : ''}`;
+  if (pdf)
+    return `PDF ${pdf[1]}${f.pdfa ? `（${f.pdfa}，${f.pdfaChecked ? '按 ISO 19005-2 条款检查通过' : '据 XMP 声明'}）` : ''}`;
   if (head[0] === 0xff && head[1] === 0xd8)
     return head.subarray(0, 64).includes(Buffer.from('Exif')) ? 'JPEG（Exif）' : 'JPEG（JFIF）';
   if (text.startsWith('\x89PNG')) return 'PNG 1.2';
@@ -183,16 +197,18 @@ export function itemMetadataXml(
     const m = f.material;
     const device = [m.cameraMake, m.cameraModel].filter(Boolean).join(' ');
     const made = generation(r, f);
+    // A copy the export made: its program is the converter; capture facts belong to its originals.
+    const copy = f.conversion;
     lines.push(
       open('计算机文件', 3),
       e('计算机文件名', f.name, 4),
       e('计算机文件大小', f.size, 4),
       e('格式信息', f.mime, 4),
       e('格式版本', formatVersion(f), 4),
-      e('文档创建程序', device || '不详（经飞书消息接收）', 4),
+      e('文档创建程序', copy ? copy.tool : device || '不详（经飞书消息接收）', 4),
       e('哈希算法', 'SHA-256', 4),
       e('哈希值', f.sha256, 4),
-      e('原始文件名', m.originalName, 4),
+      e('原始文件名', copy ? '' : m.originalName, 4),
       e('接收时间', iso(m.sentAt), 4),
       e('生成方式', made, 4),
       ...(made === '数字化'
@@ -200,19 +216,21 @@ export function itemMetadataXml(
             open('数字化属性', 4),
             e('数字化对象形态', '纸质', 5),
             e('数字化设备', device, 5),
-            e('像素', m.width && m.height ? `${m.width}x${m.height}` : '', 5),
+            e('像素', !copy && m.width && m.height ? `${m.width}x${m.height}` : '', 5),
             close('数字化属性', 4),
           ]
         : []),
-      ...(m.takenAt ? [e('拍摄时间', iso(m.takenAt), 4)] : []),
-      ...(m.gpsLat !== null && m.gpsLng !== null ? [e('GPS', `${m.gpsLat},${m.gpsLng}`, 4)] : []),
-      ...(made === '原生' && m.width && m.height ? [e('像素', `${m.width}x${m.height}`, 4)] : []),
+      ...(!copy && m.takenAt ? [e('拍摄时间', iso(m.takenAt), 4)] : []),
+      ...(!copy && m.gpsLat !== null && m.gpsLng !== null ? [e('GPS', `${m.gpsLat},${m.gpsLng}`, 4)] : []),
+      ...(!copy && made === '原生' && m.width && m.height ? [e('像素', `${m.width}x${m.height}`, 4)] : []),
       ...(f.archivalCopy ? [e('文件用途', '原件', 4), e('归档副本', f.archivalCopy, 4)] : []),
       ...(f.conversion
         ? [
             e('文件用途', '归档副本', 4),
-            e('转换自', f.conversion.from, 4),
-            e('时长', `PT${(f.conversion.durationMs / 1000).toFixed(3)}S`, 4),
+            ...f.conversion.from.map((name) => e('转换自', name, 4)),
+            ...(f.conversion.durationMs !== undefined
+              ? [e('时长', `PT${(f.conversion.durationMs / 1000).toFixed(3)}S`, 4)]
+              : []),
           ]
         : []),
       close('计算机文件', 3),
@@ -249,7 +267,7 @@ export function itemMetadataXml(
             '格式转换',
             f.conversion.at,
             f.conversion.tool,
-            `${f.conversion.from} → ${f.name}：${f.conversion.detail}；原件保留`,
+            `${f.conversion.from.join('、')} → ${f.name}：${f.conversion.detail}；原件保留`,
           )
         : [],
     ),

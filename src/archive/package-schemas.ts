@@ -72,7 +72,7 @@ const FILE_ITEMS = [
   el('像素', 'xs:string', opt),
   el('文件用途', '文件用途', opt),
   el('归档副本', '非空文本', opt),
-  el('转换自', '非空文本', opt),
+  el('转换自', '非空文本', ' minOccurs="0" maxOccurs="unbounded"'),
   el('时长', 'xs:duration', opt),
 ];
 

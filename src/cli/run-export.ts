@@ -73,6 +73,12 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
           `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
       );
       if (res.unconfirmed > 0) io.out(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
+      if (res.registrationPdf)
+        io.out(
+          'path' in res.registrationPdf
+            ? `  登记表 PDF：${res.registrationPdf.path}`
+            : `  登记表 PDF 未生成（DOCX_TO_PDF_COMMAND）：${res.registrationPdf.problem}`,
+        );
       io.out(
         `  四性检测：${res.report.passed ? '通过' : `不通过（${errors} 项，见 其他/四性检测报告.xlsx）`}`,
       );

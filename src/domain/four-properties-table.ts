@@ -126,9 +126,11 @@ export const TEST_ITEMS: readonly TestItem[] = [
     no: '3-5',
     property: 'usability',
     name: '版式文件检测',
-    basis: 'GB/T 18894-2016：文书以版式文件（PDF/A、OFD）归档（未满足的列为提示）',
-    codes: ['not_fixed_layout'],
-    note: '只识别 PDF 的 PDF/A 声明（XMP pdfaid），未做 PDF/A 符合性验证；本软件不把 DOCX、照片转为版式文件',
+    basis:
+      'GB/T 18894-2016：文书以版式文件（PDF/A、OFD）归档；拍照的文书页另存 PDF/A-2b 版式副本（照片原样嵌入），' +
+      '配置了转换命令时 DOCX 另存 PDF；声明 PDF/A-2 的 PDF 按 ISO 19005-2 条款 6.1.2、6.1.3、6.2.3、6.2.11.4.1、6.5.1、6.6.2.1、6.6.4 检查' +
+      '（未做完整符合性验证；缺版式文件、转换失败的列为提示）',
+    codes: ['not_fixed_layout', 'layout_copy_failed', 'pdfa_nonconforming'],
   },
   {
     no: '3-3',

@@ -43,6 +43,8 @@ export type CheckCode =
   | 'container_broken'
   | 'encrypted'
   | 'not_fixed_layout'
+  | 'layout_copy_failed'
+  | 'pdfa_nonconforming'
   | 'image_undecodable'
   | 'image_too_large'
   | 'pdf_unparseable'
@@ -76,6 +78,8 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   container_broken: 'usability',
   encrypted: 'usability',
   not_fixed_layout: 'usability',
+  layout_copy_failed: 'usability',
+  pdfa_nonconforming: 'usability',
   image_undecodable: 'usability',
   image_too_large: 'usability',
   pdf_unparseable: 'usability',
@@ -109,6 +113,8 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   container_broken: '文件容器无法解析',
   encrypted: '文件已加密',
   not_fixed_layout: '文书无版式（PDF/A、OFD）文件',
+  layout_copy_failed: '版式副本生成失败',
+  pdfa_nonconforming: 'PDF/A 声明不符合所检条款',
   image_undecodable: '图像无法解码',
   image_too_large: '图像像素超过检测上限',
   pdf_unparseable: 'PDF结构无法解析',

@@ -12,6 +12,7 @@ import {
   xrefLooksValid,
 } from '../domain/four-properties-rules.js';
 import { errorMessage } from '../errors.js';
+import { checkPdfaFile } from './check-pdfa-file.js';
 import { inspectPhoto } from '../media/inspect-photo.js';
 import { loadSharp } from '../media/load-on-first-use.js';
 
@@ -20,6 +21,8 @@ export interface FileCheckResult {
   archivalCopy?: 'wav';
   /** What the PDF's XMP claims (`PDF/A-2b`). */
   pdfa?: string;
+  /** A PDF/A-2 claim that held under every clause of the PDF/A-2b check. */
+  pdfaChecked?: boolean;
   /** A 版式 file: PDF/A or OFD (for the 文书 版式 check of the record). */
   fixedLayout?: boolean;
 }
@@ -112,6 +115,19 @@ export async function checkFile(
   if (container.broken) report.add(failure('container_broken', container.broken, at));
   if (container.pdfa) result.pdfa = container.pdfa;
   result.fixedLayout = Boolean(container.pdfa) || sniffed.mime === 'application/ofd';
+  if (container.pdfa?.startsWith('PDF/A-2')) {
+    // The claim is checked clause by clause (a PDF/A-1 or -3 claim is taken as declared).
+    const pdfa = await checkPdfaFile(path, probe.size);
+    if (pdfa.broken) {
+      result.fixedLayout = false;
+      report.add(
+        failure('pdfa_nonconforming', `声明 ${container.pdfa}，但不符合：${pdfa.broken}`, {
+          ...at,
+          severity: 'warning',
+        }),
+      );
+    } else if (pdfa.checked && pdfa.results.every((r) => r.ok === true)) result.pdfaChecked = true;
+  }
   if (ctx.virusScan) {
     report.checked('security');
     const res = await ctx.virusScan(path);

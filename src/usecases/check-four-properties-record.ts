@@ -66,8 +66,9 @@ export interface LayoutFile {
 
 /**
  * GB/T 18894: a 文书 is archived as a 版式 file (PDF/A, OFD). One without any is a warning naming
- * what it has: this software identifies PDF/A (XMP pdfaid) but converts nothing into it. The export
- * runs it on the package's files, `npm run verify` on the stored ones (the same files).
+ * what it has. A PDF/A-2 claim counts when it holds under the clause check (`archive/pdfa-check.ts`).
+ * The export runs it on the package's files, including the 版式 copies it makes (photographed pages,
+ * DOCX through DOCX_TO_PDF_COMMAND); `npm run verify` on the stored ones (no copies).
  */
 export function checkFixedLayout(
   r: Pick<RecordFacts, 'kind' | 'itemId' | 'archivalCode'>,
@@ -83,15 +84,11 @@ export function checkFixedLayout(
     ),
   ];
   report.add(
-    failure(
-      'not_fixed_layout',
-      `文书没有版式文件（PDF/A 或 OFD），现有：${has.join('、')}；本软件不做格式转换`,
-      {
-        itemId: r.itemId,
-        archivalCode: r.archivalCode,
-        severity: 'warning',
-      },
-    ),
+    failure('not_fixed_layout', `文书没有版式文件（PDF/A 或 OFD），现有：${has.join('、')}`, {
+      itemId: r.itemId,
+      archivalCode: r.archivalCode,
+      severity: 'warning',
+    }),
   );
 }
 

@@ -2,6 +2,7 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
+import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
@@ -26,6 +27,7 @@ export interface ExportForChatDeps {
   /** Where chat-requested packages are written (DATA_DIR/exports). */
   exportsDir: string;
   virusScan?: VirusScanner;
+  docxToPdf?: DocxToPdf;
 }
 
 export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean };

@@ -1,4 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import type { DocxToPdf } from '../archive/docx-to-pdf.js';
+import { errorMessage } from '../errors.js';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { FixityListWriter, PackageWriter } from '../archive/package-writer.js';
@@ -162,14 +164,17 @@ export async function writeOtherFiles(
 /**
  * The end of the package: the 四性 report (JSON + Excel), the 预检包 notice when it failed, 说明文件,
  * then the fixity list is closed and its SHA-256 (the package's 数字摘要) goes on the 移交与接收登记表
- * (DOCX), which only a package that passed gets. Returns the 数字摘要.
+ * (DOCX), which only a package that passed gets, and its PDF when a DOCX_TO_PDF_COMMAND is
+ * configured (a converter that fails leaves the DOCX alone and says why: the 四性 report is written
+ * by then). Returns the 数字摘要.
  */
 export async function writeReadmeAndReport(
   pkg: FixityListWriter,
   config: ArchiveConfig,
   report: FourPropertiesReport,
   summary: PackageSummary,
-): Promise<string> {
+  docxToPdf?: DocxToPdf,
+): Promise<{ digest: string; registrationPdf?: { path: string } | { problem: string } }> {
   await addText(pkg, PACKAGE_PATHS.reportJson, JSON.stringify(report, null, 2) + '\n');
   const xlsxPath = await pkg.payloadPath(PACKAGE_PATHS.reportXlsx);
   await writeReportXlsx(xlsxPath, report);
@@ -182,10 +187,23 @@ export async function writeReadmeAndReport(
     // docx is loaded here only, not at start-up.
     const { registrationFormDocx } = await import('../archive/registration-form-docx.js');
     const docx = await registrationFormDocx(registrationForm(config, summary, report, list.sha256));
-    const h = await writeHashed(await pkg.payloadPath(PACKAGE_PATHS.registration), docx);
+    const docxPath = await pkg.payloadPath(PACKAGE_PATHS.registration);
+    const h = await writeHashed(docxPath, docx);
     await pkg.addPayload(PACKAGE_PATHS.registration, h.sha256, h.size);
+    if (docxToPdf) {
+      const rel = PACKAGE_PATHS.registration.replace(/\.docx$/i, '.pdf');
+      const pdfPath = await pkg.payloadPath(rel);
+      try {
+        const p = await docxToPdf(docxPath, pdfPath);
+        await pkg.addPayload(rel, p.sha256, p.size);
+        return { digest: list.sha256, registrationPdf: { path: rel } };
+      } catch (err) {
+        await rm(pdfPath, { force: true });
+        return { digest: list.sha256, registrationPdf: { problem: errorMessage(err) } };
+      }
+    }
   }
-  return list.sha256;
+  return { digest: list.sha256 };
 }
 
 async function addText(pkg: PackageWriter, rel: string, text: string): Promise<void> {

@@ -30,6 +30,8 @@ import { BlobNotFoundError, type BlobStore } from '../ports/blob-store.js';
 import { checkFile, type FileCheckContext, type FileRef } from './check-four-properties-file.js';
 import { opusToWav } from '../archive/opus-to-wav.js';
 import { rm } from 'node:fs/promises';
+import type { DocxToPdf } from '../archive/docx-to-pdf.js';
+import { DOCX_MIME, writeDocxPdf, writePhotoPagesPdf, type ConversionCosts } from './export-layout-copies.js';
 import { checkClassNumbering, checkFixedLayout, checkRecord } from './check-four-properties-record.js';
 
 export interface RecordsExportContext {
@@ -57,6 +59,11 @@ export interface RecordsExportContext {
   volumes: VolumeRecord[];
   /** Package paths of the items' metadata XML (validated against their XSD at the end). */
   metadata: string[];
+  /** DOCX_TO_PDF_COMMAND, when configured. */
+  docxToPdf?: DocxToPdf;
+  /** Conversions (版式 copies, WAV) one at a time. */
+  oneAtATime: <T>(fn: () => Promise<T>) => Promise<T>;
+  costs: ConversionCosts;
 }
 
 const PAGE = 200;
@@ -131,6 +138,12 @@ export async function exportClass(
           bytes += file.size;
           packaged[k]!.push(file);
         }
+      }
+      // Photographed pages of a 文书 without a 版式 file: a PDF/A-2b of them beside the originals.
+      const pages = packaged[k]!.filter((f) => f.mime.startsWith('image/') && !f.conversion);
+      if (r.kind === 'document' && pages.length > 0 && !packaged[k]!.some((f) => f.fixedLayout)) {
+        const pdf = await writePhotoPagesPdf(ctx, r, recordDir(r), pages);
+        if (pdf) packaged[k]!.push(pdf);
       }
       checkFixedLayout(
         r,
@@ -254,7 +267,7 @@ async function exportFile(
   ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
   const checked = await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
   const original: PackagedFile = {
-    ...(checked.pdfa ? { pdfa: checked.pdfa } : {}),
+    ...(checked.pdfa ? { pdfa: checked.pdfa, pdfaChecked: checked.pdfaChecked ?? false } : {}),
     fixedLayout: checked.fixedLayout ?? false,
     name,
     material: m,
@@ -264,8 +277,11 @@ async function exportFile(
     head: probe.head,
     photo,
   };
-  if (checked.archivalCopy !== 'wav') return [original];
-  const copy = await writeWavCopy(ctx, r, { ...ref, file: rel }, original, dest, base);
+  let copy: PackagedFile | undefined;
+  if (checked.archivalCopy === 'wav')
+    copy = await writeWavCopy(ctx, r, { ...ref, file: rel }, original, dest, base);
+  else if (r.kind === 'document' && mime === DOCX_MIME && !original.fixedLayout)
+    copy = await writeDocxPdf(ctx, { ...ref, file: rel }, original, recordDir(r), base);
   return copy ? [{ ...original, archivalCopy: copy.name }, copy] : [original];
 }
 
@@ -285,8 +301,11 @@ async function writeWavCopy(
   const rel = `${recordDir(r)}/${name}`;
   const dest = await ctx.bag.payloadPath(rel);
   let wav;
+  const t0 = process.hrtime.bigint();
   try {
-    wav = await opusToWav(src, dest);
+    wav = await ctx.oneAtATime(() => opusToWav(src, dest));
+    ctx.costs.wav.items++;
+    ctx.costs.wav.ms += Number(process.hrtime.bigint() - t0) / 1e6;
   } catch (err) {
     await rm(dest, { force: true });
     ctx.report.add(failure('conversion_failed', `录音无法转为 WAV 归档副本：${errorMessage(err)}`, ref));
@@ -303,7 +322,7 @@ async function writeWavCopy(
     size: wav.size,
     mime: 'audio/wav',
     conversion: {
-      from: original.name,
+      from: [original.name],
       tool: wav.tool,
       at: ctx.startedAt,
       detail: `${original.mime} → audio/wav（PCM 16 位，${wav.sampleRate} Hz，${wav.channels === 1 ? '单声道' : `${wav.channels} 声道`}）`,

@@ -16,6 +16,9 @@ import {
   type PackageSummary,
 } from '../archive/transfer-package.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
+import type { DocxToPdf } from '../archive/docx-to-pdf.js';
+import { oneAtATime } from '../archive/run-pool.js';
+import { noConversionCosts, type ConversionCosts } from './export-layout-copies.js';
 import type { Db } from '../db/client.js';
 import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
@@ -46,6 +49,8 @@ export interface ExportDeps {
   config: ArchiveConfig;
   timeZone: string;
   virusScan?: VirusScanner;
+  /** DOCX_TO_PDF_COMMAND: DOCX 文书 and the 登记表 get a PDF beside them. */
+  docxToPdf?: DocxToPdf;
   progress?: Progress;
   /** Records copied at once (default 8). */
   concurrency?: number;
@@ -78,6 +83,10 @@ export interface ExportResult {
   preCheck: boolean;
   /** The package's 数字摘要: SHA-256 of 其他/数字摘要清单.TXT. */
   digest: string;
+  /** What the conversions (版式 copies, WAV) cost. */
+  conversions: ConversionCosts;
+  /** The 登记表's PDF through DOCX_TO_PDF_COMMAND: its package path, or why it failed. */
+  registrationPdf?: { path: string } | { problem: string };
 }
 
 /**
@@ -157,6 +166,9 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     formats: new Map(),
     volumes: [],
     metadata: [],
+    ...(deps.docxToPdf ? { docxToPdf: deps.docxToPdf } : {}),
+    oneAtATime: oneAtATime(),
+    costs: noConversionCosts(),
   };
   ctx.progress.start(
     '导出',
@@ -222,11 +234,17 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     deps.virusScan ? 'ran' : 'off',
   );
   const unconfirmed = summary.unconfirmed;
-  const digest = await writeReadmeAndReport(pkg, config, report, {
-    ...summary,
-    fourPropertiesPassed: report.passed,
-    fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
-  });
+  const { digest, registrationPdf } = await writeReadmeAndReport(
+    pkg,
+    config,
+    report,
+    {
+      ...summary,
+      fourPropertiesPassed: report.passed,
+      fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
+    },
+    deps.docxToPdf,
+  );
   const payloadOxum = !bag
     ? pkg.payloadOxum
     : (
@@ -256,6 +274,8 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     layout,
     preCheck: !report.passed,
     digest,
+    conversions: ctx.costs,
+    ...(registrationPdf ? { registrationPdf } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { commandVirusScanner } from '../archive/virus-scan.js';
+import { commandDocxToPdf } from '../archive/docx-to-pdf.js';
 import { ARCHIVE_CONFIRM_JOB, ARCHIVE_EXPORT_JOB, FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import { PermanentError } from '../errors.js';
 import { archivistsOfTarget } from '../usecases/command-target.js';
@@ -28,6 +29,8 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
   const problem = archive ? undefined : env.settings.archiveProblem;
   const scanCommand = config.archive.virusScanCommand ?? archive?.virusScanCommand;
   const virusScan = scanCommand ? commandVirusScanner(scanCommand) : undefined;
+  const docxCommand = config.archive.docxToPdfCommand ?? archive?.docxToPdfCommand;
+  const docxToPdf = docxCommand ? commandDocxToPdf(docxCommand) : undefined;
   const settings = (): ArchiveConfig => {
     if (!archive) throw new PermanentError('archive_off', `archive settings not loaded: ${problem}`);
     return archive;
@@ -85,6 +88,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
               timeZone: config.timeZone,
               exportsDir: join(config.dataDir, 'exports'),
               virusScan,
+              docxToPdf,
             },
             payload,
             log,

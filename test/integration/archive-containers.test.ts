@@ -137,8 +137,13 @@ describe('四性: containers, encryption and 版式 files', () => {
     expect(of('pdfEncrypted')).toContain('encrypted');
     expect(of('pdf')).not.toContain('encrypted');
     expect(of('mp4')).toContain('container_broken');
-    // 版式: the PDF/A passes; a plain PDF and a DOCX are warnings that say what they are.
-    expect(of('pdfa')).not.toContain('not_fixed_layout');
+    // 版式: a claim of PDF/A-2b is checked clause by clause: this bare one (no output intent, no
+    // trailer ID) does not count as 版式; a plain PDF and a DOCX are warnings that say what they are.
+    const claim = res.report.failures.find((x) => x.itemId === ids.pdfa && x.check === 'pdfa_nonconforming');
+    expect(claim).toMatchObject({ severity: 'warning' });
+    expect(claim?.message).toContain('6.2.3');
+    expect(claim?.message).toContain('6.1.3');
+    expect(of('pdfa')).toContain('not_fixed_layout');
     const plain = res.report.failures.find((x) => x.itemId === ids.pdf && x.check === 'not_fixed_layout');
     expect(plain).toMatchObject({ severity: 'warning' });
     expect(plain?.message).toContain('PDF（未声明 PDF/A）');
@@ -161,11 +166,11 @@ describe('四性: containers, encryption and 版式 files', () => {
     const verify = await checkFourProperties(deps, { unitId: f.unit.V1.id, year: 2025 });
     const layout = (r: { failures: typeof verify.failures }) =>
       r.failures
-        .filter((x) => x.check === 'not_fixed_layout')
+        .filter((x) => x.check === 'not_fixed_layout' || x.check === 'pdfa_nonconforming')
         .map((x) => [x.itemId, x.severity, x.message])
         .sort();
     expect(layout(verify)).toEqual(layout(res.report));
-    expect(layout(verify).map((x) => x[0])).not.toContain(ids.pdfa);
+    expect(layout(verify).map((x) => x[0])).toContain(ids.pdfa);
     expect(layout(verify).map((x) => x[0])).toContain(ids.docx);
     const row = verify.table.find((r) => r.no === '3-5')!;
     expect(row).toMatchObject({ result: '通过', failed: 0, warnings: layout(verify).length });
@@ -187,7 +192,7 @@ describe('四性: containers, encryption and 版式 files', () => {
       note: '提示 1 项，见问题清单',
     });
     expect(v2.failures.find((x) => x.check === 'not_fixed_layout')?.message).toBe(
-      '文书没有版式文件（PDF/A 或 OFD），现有：DOCX；本软件不做格式转换',
+      '文书没有版式文件（PDF/A 或 OFD），现有：DOCX',
     );
   });
 

@@ -14,7 +14,11 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeUndefined();
     expect(c.webhook.maxAgeSeconds).toBe(8 * 3600);
     expect(c.schedules).toEqual({ file: 'config/schedules.yaml', enabled: true });
-    expect(c.archive).toEqual({ configFile: 'config/archive.yaml', virusScanCommand: undefined });
+    expect(c.archive).toEqual({
+      configFile: 'config/archive.yaml',
+      virusScanCommand: undefined,
+      docxToPdfCommand: undefined,
+    });
     expect(c.capture.storedReaction).toBe('DONE');
   });
 
@@ -34,6 +38,13 @@ describe('loadConfig', () => {
     });
     expect(c.schedules).toEqual({ file: '/etc/bot/schedules.yaml', enabled: false });
     expect(c.archive.virusScanCommand).toBe('clamscan --no-summary {file}');
+    expect(c.archive.docxToPdfCommand).toBeUndefined();
+    const docx = (v: string) => loadConfig({ ...base, DOCX_TO_PDF_COMMAND: v }).archive.docxToPdfCommand;
+    expect(docx(' soffice --convert-to pdf --outdir {out} {in} ')).toBe(
+      'soffice --convert-to pdf --outdir {out} {in}',
+    );
+    // Left empty as in .env.example: off.
+    expect(docx('  ')).toBeUndefined();
     expect(() => loadConfig({ ...base, SCHEDULER_ENABLED: 'no' })).toThrow(/SCHEDULER_ENABLED/);
   });
 

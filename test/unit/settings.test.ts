@@ -44,6 +44,23 @@ describe('settings', () => {
     expect(() => loadCliSettings({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
   });
 
+  it('DOCX_TO_PDF_COMMAND wins over archive.yaml docxToPdfCommand, as for the virus scanner', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settings-docx-'));
+    try {
+      const file = join(dir, 'archive.yaml');
+      writeFileSync(file, 'fonds: { code: A1 }\ndocxToPdfCommand: yaml-convert {in} {out}\n');
+      expect(loadCliSettings({ ARCHIVE_CONFIG: file }).docxToPdfCommand()).toBe('yaml-convert {in} {out}');
+      expect(
+        loadCliSettings({
+          ARCHIVE_CONFIG: file,
+          DOCX_TO_PDF_COMMAND: 'env-convert {in} {out}',
+        }).docxToPdfCommand(),
+      ).toBe('env-convert {in} {out}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the doctor reports the YAML files as the bot would load them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'settings-doctor-'));
     try {

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { copyAndHash, type FileProbe } from './copy-and-hash.js';
+
+/**
+ * A DOCX → PDF converter: writes the PDF of `src` at `dest` (a new file) and returns its probe, or
+ * throws an Error whose message says why (exit code, timeout, no PDF made). `tool` names it for the
+ * 业务行为 record.
+ */
+export interface DocxToPdf {
+  (src: string, dest: string): Promise<FileProbe>;
+  tool: string;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A converter from a command line template (DOCX_TO_PDF_COMMAND), such as
+ * `soffice --headless --convert-to pdf --outdir {out} {in}`: `{in}` becomes the shell-quoted path of
+ * a copy of the DOCX in a temporary folder (appended when the template has none), `{out}` that
+ * folder's output directory, where the command must leave one `.pdf`. Runs under /bin/sh in its own
+ * process group, killed whole at the timeout; the temporary folder is always removed, and `dest` is
+ * only written once the command has succeeded.
+ */
+export function commandDocxToPdf(template: string, timeoutMs = 5 * 60_000): DocxToPdf {
+  const convert = async (src: string, dest: string): Promise<FileProbe> => {
+    const work = await mkdtemp(join(tmpdir(), 'docx-to-pdf-'));
+    try {
+      const input = join(work, 'document.docx');
+      const outDir = join(work, 'out');
+      await copyFile(src, input);
+      await mkdir(outDir);
+      const command = (template.includes('{in}') ? template : `${template} {in}`)
+        .split('{in}')
+        .join(quote(input))
+        .split('{out}')
+        .join(quote(outDir));
+      await run(command, timeoutMs);
+      const pdfs = (await readdir(outDir)).filter((n) => n.toLowerCase().endsWith('.pdf'));
+      if (pdfs.length === 0) throw new Error('转换命令没有生成 PDF');
+      const made = join(outDir, pdfs.includes('document.pdf') ? 'document.pdf' : pdfs[0]!);
+      const probe = await copyAndHash(made, dest);
+      if (!probe.head.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
+        await rm(dest, { force: true });
+        throw new Error('转换命令生成的文件不是 PDF');
+      }
+      return probe;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+  return Object.assign(convert, { tool: `DOCX_TO_PDF_COMMAND（${programOf(template)}）` });
+}
+
+/** The program a command template runs (`soffice` of `soffice --headless …`). */
+function programOf(template: string): string {
+  const first = template.trim().split(/\s+/)[0] ?? '';
+  return basename(first.replace(/^['"]|['"]$/g, '')) || template.trim();
+}
+
+function run(command: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    const keep = (d: Buffer) => {
+      if (output.length < 2000) output += d.toString('utf8');
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // The whole group: a shell's children (soffice) must not outlive the timeout.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`转换命令无法启动：${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const text = output.trim().slice(0, 300);
+      if (timedOut) reject(new Error(`转换超时（${Math.round(timeoutMs / 1000)} 秒），已终止`));
+      else if (code !== 0) reject(new Error(`转换命令失败（${code ?? signal}）${text ? `：${text}` : ''}`));
+      else resolve();
+    });
+  });
+}

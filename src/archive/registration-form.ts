@@ -28,7 +28,7 @@ const CHECK_ROWS: [string, Property][] = [
 const WHAT: Record<Property, string> = {
   authenticity: '逐个文件重算 SHA-256 与采集时记录核对，档号与目录一一对应',
   integrity: '目录与文件一一对应，件号连续，必填著录项齐全',
-  usability: '按文件头识别格式，图像解码、PDF 结构可解析',
+  usability: '按文件头识别格式，图像解码、PDF 结构可解析，版式文件检测（PDF/A 按 ISO 19005-2 部分条款）',
   security: '审计记录核对',
 };
 

@@ -14,6 +14,7 @@ import { queryRows } from '../../src/db/client.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
 import { dctImages } from '../support/pdf-images.js';
+import { validateBag } from '../support/validate-bag.js';
 import { createArchiveFixture, type ArchiveFixture } from './archive-fixtures.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -55,12 +56,12 @@ describe('export: 版式 copies of 文书 (PDF/A-2b of photographed pages, DOCX 
     writeFileSync(path, script);
     return commandDocxToPdf(`'${process.execPath}' '${path}' {in} {out}`, timeoutMs);
   };
-  const exportWith = async (docxToPdf: DocxToPdf) => {
+  const exportWith = async (docxToPdf: DocxToPdf, layout: 'carrier' | 'bag' = 'carrier') => {
     const dir = mkdtempSync(join(tmpdir(), 'archive-layout-'));
     outs.push(dir);
     const r = await exportTransferPackage(
       { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai', docxToPdf },
-      { unitId: f.unit.V1.id, year: 2025, outDir: dir },
+      { unitId: f.unit.V1.id, year: 2025, outDir: dir, layout },
     );
     return { r, dir };
   };
@@ -203,6 +204,14 @@ describe('export: 版式 copies of 文书 (PDF/A-2b of photographed pages, DOCX 
         .subarray(0, 5)
         .toString(),
     ).toBe('%PDF-');
+  });
+
+  it('in the bag form the copies are payload like any file: the bag validates', async () => {
+    const { r, dir } = await exportWith(converter(CONVERTER), 'bag');
+    expect(r.preCheck).toBe(false);
+    const manifest = readFileSync(join(dir, 'manifest-sha256.txt'), 'utf8');
+    expect(manifest.match(/data\/电子档案\/2025\/WS\/[^\n]+\.pdf/g)).toHaveLength(2);
+    expect(validateBag(dir)).toEqual([]);
   });
 
   it('a converter that fails or hangs is a warning naming the DOCX item; nothing half-written stays', async () => {

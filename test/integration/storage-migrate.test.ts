@@ -9,6 +9,7 @@ import { loadBaseConfig } from '../../src/config.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import { runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 
 /**
@@ -52,6 +53,10 @@ describe('storage migrate --to s3', () => {
     for await (const c of s) parts.push(c as Buffer);
     return Buffer.concat(parts);
   };
+  /** The compiled CLI as a real process: the run a damaged file stops (its exit code and stderr). */
+  const cli = (...args: string[]) => runCli(['storage', ...args], env);
+  /** The same runCli in this process (the dry run, the resumed run): no process start and no module load. */
+  const cliHere = (...args: string[]) => cliInProcess(['storage', ...args], env);
   const inBucket = async () => {
     const keys: string[] = [];
     for await (const page of (await bucket()).listBlobs()) keys.push(...page);
@@ -59,7 +64,7 @@ describe('storage migrate --to s3', () => {
   };
 
   it('--dry-run counts and copies nothing', { timeout: 120_000 }, async () => {
-    const res = await runCli(['storage', 'migrate', '--to', 's3', '--dry-run'], env);
+    const res = await cliHere('migrate', '--to', 's3', '--dry-run');
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/文件 3 个，缩略图 1 个/);
@@ -77,7 +82,7 @@ describe('storage migrate --to s3', () => {
       await chmod(path, 0o644);
       await writeFile(path, flipped);
 
-      const first = await runCli(['storage', 'migrate', '--to', 's3'], env);
+      const first = await cli('migrate', '--to', 's3');
       expect(first.code).toBe(1);
       expect(first.stdout).toContain(`失败 ${damaged.key}`);
       expect(first.stderr).toMatch(/1 个文件未能复制或核对，未切换/);
@@ -86,7 +91,7 @@ describe('storage migrate --to s3', () => {
 
       // Repaired (e.g. from a backup): only what is left is copied.
       await writeFile(path, damaged.bytes);
-      const second = await runCli(['storage', 'migrate', '--to', 's3'], env);
+      const second = await cliHere('migrate', '--to', 's3');
       expect(second.stderr).toBe('');
       expect(second.code).toBe(0);
       expect(second.stdout).toMatch(/此前已核对 3 个/);

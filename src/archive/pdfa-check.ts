@@ -1,8 +1,8 @@
 /**
  * A structural check of a PDF that claims PDF/A-2b, clause by clause (ISO 19005-2:2011). It is not a
- * full validator (no veraPDF can run here: it needs a Java runtime): it reads the file's own object
- * syntax and checks the clauses below, the ones a PDF made from photographed pages or converted from
- * DOCX could get wrong. Pure: bytes in, one result per clause out.
+ * full validator (veraPDF cannot be installed here: it is neither an npm nor a Debian package): it
+ * reads the file's own object syntax and checks the clauses below, the ones a PDF made from
+ * photographed pages or converted from DOCX could get wrong. Pure: bytes in, one result per clause out.
  *
  * Objects inside compressed object streams (/ObjStm, PDF 1.5+) are not visible to it: a clause that
  * needs such an object is reported as not checked (`ok: undefined`), never as passed.

@@ -62,6 +62,31 @@ describe('PDF/A-2b: the PDF of photographed pages and the clause check', () => {
     expect(reencoded).toEqual(['p2']);
   });
 
+  it('converts a CMYK JPEG and a WebP page to sRGB JPEG (DeviceCMYK would break the sRGB output intent)', async () => {
+    const cmyk = await sharp({ create: { width: 40, height: 60, channels: 3, background: '#369' } })
+      .toColourspace('cmyk')
+      .jpeg()
+      .toBuffer();
+    const webp = await sharp({ create: { width: 40, height: 60, channels: 3, background: '#963' } })
+      .webp()
+      .toBuffer();
+    const files = [cmyk, webp].map((b, i) => {
+      const path = join(dir, `q${i}`);
+      writeFileSync(path, b);
+      return { path, name: `q${i}` };
+    });
+    const res = await photoPagesToPdf(files, join(dir, 'converted.pdf'), {
+      title: 't',
+      createdAt: new Date('2026-01-10T01:00:00Z'),
+      creator: 'test',
+    });
+    expect(res.reencoded).toEqual(['q0', 'q1']);
+    const out = readFileSync(join(dir, 'converted.pdf'));
+    expect(out.toString('latin1')).not.toContain('/DeviceCMYK');
+    expect(dctImages(out)).toHaveLength(2);
+    expect(broken(out)).toEqual([]);
+  });
+
   it('passes every clause it checks', () => {
     const results = checkPdfA2b(pdf);
     expect(results.map((r) => [r.clause, r.ok])).toEqual(

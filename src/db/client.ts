@@ -52,15 +52,24 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
 /**
  * postgres.js with a 3 s connect timeout (an unreachable server fails fast: the webhook answers 503
  * within Lark's 3 s and work waits) and, when given, a server-side statement timeout.
+ *
+ * Statements are prepared (per connection, once per SQL text; see `preparedStatements`): drizzle sends
+ * its queries unprepared, and postgres.js then asks the server for the parameter types of every
+ * statement before running it, two round trips and a parse each time. The plans stay those of an
+ * unprepared statement (`plan_cache_mode=force_custom_plan`: planned for each call's values, so partial
+ * indexes and skewed columns are planned as before); only the parsing and the extra round trip go.
  */
 export function openPostgres(url: string, max = 10, statementTimeoutMs = 0): Database {
   const client = postgres(url, {
     max,
     onnotice: () => {},
     connect_timeout: 3,
-    ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
+    connection: {
+      plan_cache_mode: 'force_custom_plan',
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzlePostgres(preparedStatements(client), { schema }) as unknown as Db;
   // drizzle makes postgres.js's date serializers transparent (it converts its own columns); a Date passed
   // as a raw sql`${date}` parameter must still reach the server as an ISO string, as it does on PGlite.
   const toIso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
@@ -70,6 +79,28 @@ export function openPostgres(url: string, max = 10, statementTimeoutMs = 0): Dat
     kind: 'postgres',
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * The client as drizzle sees it, with every statement that has parameters prepared: drizzle asks
+ * postgres.js for unprepared ones (`unsafe(text, params, { prepare: false })`), in transactions and
+ * savepoints too. postgres.js keeps a connection's prepared statements until the connection is
+ * recycled (`max_lifetime`, 30–60 min), and prepares a statement again when the server dropped it.
+ */
+function preparedStatements(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe')
+        return (text: string, args?: any[], options?: object) =>
+          target.unsafe(text, args, { ...options, prepare: true });
+      if (prop === 'begin' || prop === 'savepoint')
+        return (...a: any[]) => {
+          const fn = a.pop() as (tx: postgres.Sql) => unknown;
+          return (target as any)[prop](...a, (tx: postgres.Sql) => fn(preparedStatements(tx)));
+        };
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 export function fromPglite(client: PGlite, close: () => Promise<void> = () => client.close()): Database {

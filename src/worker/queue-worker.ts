@@ -47,6 +47,11 @@ export interface QueueWorkerOptions {
   probe?: (reason: ResourceReason) => Promise<boolean>;
   /** Longest wait between two re-checks of a missing resource (the first comes after 1 s). */
   recheckMaxMs?: number;
+  /**
+   * Longest a due job of priority `last` waits while this worker runs work somebody waits for
+   * (default 5 min): a thumbnail would take the CPU a flood of downloads needs.
+   */
+  backgroundHoldMs?: number;
 }
 
 /** Work paused for a resource: one job kind (disk, store) or the whole table (`*`, the database). */
@@ -64,6 +69,8 @@ const ALL = '*';
  */
 export class QueueWorker {
   private readonly inflight = new Set<Promise<void>>();
+  /** Rows in flight that are not background work (priority `last`). */
+  private foreground = 0;
   private claiming = false;
   private again = false;
   private stopped = true;
@@ -187,6 +194,11 @@ export class QueueWorker {
     }
   }
 
+  /** Resolves when no claim round is running (tests: what a wake-up claimed is in flight). */
+  async claimsDone(): Promise<void> {
+    while (this.claiming) await new Promise((r) => setImmediate(r));
+  }
+
   /** Job kinds (or `*`: everything) waiting for a resource, with the reason. */
   waiting(): { kind: string; reason: ResourceReason }[] {
     return [...this.waits].map(([kind, w]) => ({ kind, reason: w.reason }));
@@ -240,10 +252,15 @@ export class QueueWorker {
     const free = this.o.concurrency - this.inflight.size;
     if (free <= 0 || this.waits.has(ALL)) return;
     let rows: ClaimedRow[];
+    const now = this.o.clock.now();
     try {
-      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, this.o.clock.now(), [
-        ...this.waits.keys(),
-      ]);
+      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, {
+        skipTypes: [...this.waits.keys()],
+        // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
+        ...(this.foreground > 0
+          ? { lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)) }
+          : {}),
+      });
     } catch (err) {
       const problem = resourceProblem(err);
       if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
@@ -251,7 +268,9 @@ export class QueueWorker {
       return;
     }
     for (const row of rows) {
+      if (!row.background) this.foreground++;
       const p = this.run(row).finally(() => {
+        if (!row.background) this.foreground--;
         this.inflight.delete(p);
         this.wake();
       });

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { JOB_PRIORITY } from '../../domain/job-type.js';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db } from '../client.js';
 
@@ -21,6 +22,8 @@ export interface ClaimedRow {
   maxAttempts?: number;
   /** When the row became due (for queue-lag metrics). */
   dueAt: Date;
+  /** A job of priority `last` (thumbnails, re-checks): nobody waits for it (see `claimDue`'s `lastDueBy`). */
+  background: boolean;
 }
 
 const t = (table: QueueTable) => sql.raw(`"${table}"`);
@@ -30,6 +33,18 @@ const typeCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'kind' : 'even
 const claimOrder = (table: QueueTable) =>
   table === 'jobs' ? sql.raw('priority, run_at, id') : sql.raw('next_attempt_at, id');
 const maxCol = (table: QueueTable) => sql.raw(table === 'jobs' ? 'max_attempts' : 'null::int');
+const LAST = JOB_PRIORITY.last;
+const backgroundCol = (table: QueueTable) => (table === 'jobs' ? sql`priority >= ${LAST}` : sql.raw('false'));
+
+export interface ClaimOptions {
+  /** Kinds whose work waits for a resource (not claimed until it returns). */
+  skipTypes?: readonly string[];
+  /**
+   * Jobs of priority `last` are claimed only when due by then (the worker is busy with work somebody
+   * waits for, e.g. a flood of downloads: a thumbnail would take the CPU they need). Unset: any due.
+   */
+  lastDueBy?: Date;
+}
 
 export async function claimDue(
   db: Db,
@@ -37,9 +52,11 @@ export async function claimDue(
   workerId: string,
   limit: number,
   now: Date,
-  /** Kinds whose work waits for a resource (not claimed until it returns). */
-  skipTypes: readonly string[] = [],
+  opts: ClaimOptions = {},
 ): Promise<ClaimedRow[]> {
+  const skipTypes = opts.skipTypes ?? [];
+  const held =
+    table === 'jobs' && opts.lastDueBy ? sql`and (priority < ${LAST} or run_at <= ${opts.lastDueBy})` : sql``;
   const skip =
     skipTypes.length > 0
       ? sql`and ${typeCol(table)} not in (${sql.join(
@@ -55,18 +72,19 @@ export async function claimDue(
     type: string;
     max_attempts: number | null;
     due_at: Date | string;
+    background: boolean;
   }>(
     db,
     sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
           attempts = attempts + 1
         where id in (
           select id from ${t(table)}
-          where status = 'pending' and ${due(table)} <= ${now} ${skip}
+          where status = 'pending' and ${due(table)} <= ${now} ${skip} ${held}
           order by ${claimOrder(table)}
           limit ${limit}
           for update skip locked)
         returning id::int as id, attempts, payload, ${typeCol(table)} as type, ${maxCol(table)} as max_attempts,
-          ${due(table)} as due_at`,
+          ${due(table)} as due_at, ${backgroundCol(table)} as background`,
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -75,6 +93,7 @@ export async function claimDue(
     type: r.type,
     maxAttempts: r.max_attempts == null ? undefined : Number(r.max_attempts),
     dueAt: new Date(r.due_at),
+    background: r.background === true,
   }));
 }
 

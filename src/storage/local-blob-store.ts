@@ -29,6 +29,9 @@ export interface LocalBlobStoreOptions {
   freeSpaceTtlMs?: number;
 }
 
+/** A write probe that passed this recently is trusted (every download asks before it starts). */
+const PROBE_FRESH_MS = 5000;
+
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
 /**
@@ -43,6 +46,10 @@ export class LocalBlobStore implements BlobStore {
   /** The last free-space reading, less the bytes reserved since (a busy store reads it once a second). */
   private free?: { bytes: number; at: number };
   private rootReady?: Promise<unknown>;
+  /** When the last write probe passed; forgotten when a write into the store fails. */
+  private probedAt = -Infinity;
+  /** tmp/ was made (or found); forgotten with the probe. */
+  private tmpReady = false;
 
   constructor(rootDir: string, options: LocalBlobStoreOptions = {}) {
     this.rootDir = resolve(rootDir);
@@ -57,8 +64,13 @@ export class LocalBlobStore implements BlobStore {
       mode: 0o644,
       sync: true,
       ensureSpace: (more) => this.ensureSpace(more),
-      ensureTempDir: () => this.ensureTempDir(),
-      store: (temp, sha256) => placeBlob(this.rootDir, temp, sha256),
+      ensureTempDir: (again) => this.ensureTempDir(again),
+      store: (temp, sha256) =>
+        placeBlob(this.rootDir, temp, sha256).catch((err: unknown) => {
+          this.forgetProbe();
+          throw err;
+        }),
+      failed: () => this.forgetProbe(),
     });
   }
 
@@ -145,17 +157,30 @@ export class LocalBlobStore implements BlobStore {
     );
   }
 
+  /**
+   * Room to write (read at most once a second), and a real write: permission bits say nothing for
+   * root, nor for a read-only mount. A probe that passed within PROBE_FRESH_MS stands, unless a write
+   * into the store failed since (that write waits all the same, and the re-check probes again).
+   */
   async ensureWritable(): Promise<void> {
     try {
       await this.ensureSpace(0);
-      await this.ensureTempDir();
-      // A real write: permission bits say nothing for root, nor for a read-only mount.
+      if (Date.now() - this.probedAt < PROBE_FRESH_MS) return;
+      await this.ensureTempDir(true);
       const probe = this.newTempPath();
       await writeFile(probe, '');
       await unlink(probe);
+      this.probedAt = Date.now();
     } catch (err) {
+      this.forgetProbe();
       throw storeWriteError(err);
     }
+  }
+
+  /** A write into the store failed: the next `ensureWritable` probes again. */
+  forgetProbe(): void {
+    this.probedAt = -Infinity;
+    this.tmpReady = false;
   }
 
   private async writeDerived(target: string, bytes: Uint8Array): Promise<void> {
@@ -232,8 +257,11 @@ export class LocalBlobStore implements BlobStore {
     this.free.bytes -= moreBytes;
   }
 
-  async ensureTempDir(): Promise<void> {
+  /** Makes tmp/ once (`again`: it went away since, make it again). */
+  async ensureTempDir(again = false): Promise<void> {
+    if (this.tmpReady && !again) return;
     await mkdir(this.tmpDir, { recursive: true });
+    this.tmpReady = true;
   }
 
   /** `<host>~<pid>~<start>~<ms>-<random>.part`: who writes it, so a dead writer's file is known. */

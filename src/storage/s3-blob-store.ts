@@ -110,8 +110,9 @@ export class S3BlobStore implements BlobStore {
       mode: 0o600,
       sync: false,
       ensureSpace: (more) => this.spool.ensureSpace(more),
-      ensureTempDir: () => this.spool.ensureTempDir(),
+      ensureTempDir: (again) => this.spool.ensureTempDir(again),
       store: (path, sha256, size) => this.upload(path, sha256, size),
+      failed: () => this.spool.forgetProbe(),
     });
   }
 

@@ -12,12 +12,15 @@ export interface SpoolContext {
   sync: boolean;
   /** Throws DiskFullError when fewer than `moreBytes` + the reserve are free. */
   ensureSpace(moreBytes: number): Promise<void>;
-  ensureTempDir(): Promise<void>;
+  /** Makes the temp folder if need be (`again`: it was there, but a file could not be opened in it). */
+  ensureTempDir(again?: boolean): Promise<void>;
   /**
    * Stores the finished temp file under its hash unless that is there already (true: it was); the
    * temp file is removed afterwards whatever happens.
    */
   store(tempPath: string, sha256: string, sizeBytes: number): Promise<boolean>;
+  /** Told when writing the temp file failed (the store forgets a passed write probe). */
+  failed?(): void;
 }
 
 /** Re-check free space after this many bytes (a long download may fill the disk meanwhile). */
@@ -98,6 +101,7 @@ export class SpoolBlobWriter implements BlobWriter {
         if (this.ctx.sync) await fh.sync();
         await fh.close();
       } catch (err) {
+        this.ctx.failed?.();
         throw storeWriteError(err);
       }
       this.fh = undefined;
@@ -127,7 +131,12 @@ export class SpoolBlobWriter implements BlobWriter {
     await this.guard(async () => {
       await this.ctx.ensureTempDir();
       await this.ctx.ensureSpace(0);
-      this.fh = await open(this.ctx.tempPath, 'wx', this.ctx.mode);
+      this.fh = await open(this.ctx.tempPath, 'wx', this.ctx.mode).catch(async (err: unknown) => {
+        // The folder was removed since the store made it: make it again, once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await this.ctx.ensureTempDir(true);
+        return open(this.ctx.tempPath, 'wx', this.ctx.mode);
+      });
     });
     return this.fh!;
   }
@@ -137,6 +146,7 @@ export class SpoolBlobWriter implements BlobWriter {
     try {
       return await fn();
     } catch (err) {
+      this.ctx.failed?.();
       await this.abort();
       this.state = 'broken';
       // No space, a read-only or forbidden folder: the work waits (ResourceUnavailableError).

@@ -80,6 +80,34 @@ describe('LocalBlobStore', () => {
     expect(existsSync(join(root, 'blobs'))).toBe(false);
   });
 
+  it('a passed write probe stands for a few seconds, unless a write into the store fails meanwhile', async () => {
+    await store.ensureWritable();
+    // The store stops taking writes (a file where tmp/ must be: refused even for root).
+    rmSync(join(root, 'tmp'), { recursive: true, force: true });
+    writeFileSync(join(root, 'tmp'), '');
+    // Every download asks before it starts: the fresh probe answers without touching the disk …
+    await store.ensureWritable();
+    // … the write itself finds the store refusing and waits (store_unwritable) …
+    const w = store.beginWrite();
+    await expect(w.write(Buffer.from('x'))).rejects.toMatchObject({ reason: 'store_unwritable' });
+    // … and the re-check probes for real, until the store takes writes again.
+    await expect(store.ensureWritable()).rejects.toMatchObject({ reason: 'store_unwritable' });
+    rmSync(join(root, 'tmp'));
+    await store.ensureWritable();
+  });
+
+  it('tmp/ removed while the store runs is made again by the next write', async () => {
+    const a = store.beginWrite();
+    await a.write(Buffer.from('one'));
+    await a.commit();
+    rmSync(join(root, 'tmp'), { recursive: true, force: true });
+    const b = store.beginWrite();
+    await b.write(Buffer.from('two'));
+    const c = await b.commit();
+    expect(readFileSync(join(root, c.storageKey), 'utf8')).toBe('two');
+    expect(tempFiles()).toEqual([]);
+  });
+
   it('refuses to write below the free-space reserve (disk_full)', async () => {
     const full = new LocalBlobStore(root, { minFreeBytes: Number.MAX_SAFE_INTEGER });
     const w = full.beginWrite();

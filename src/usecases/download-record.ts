@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
 import { storable } from '../domain/storable-text.js';
 import { MAKE_THUMBNAIL_JOB, REACT_STORED_JOB, UNSAVED_NOTICE_JOB } from '../domain/job-types.js';
-import { enqueueJob } from '../db/repos/jobs.js';
+import { enqueueJob, enqueueJobs, type NewJob } from '../db/repos/jobs.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { joinLiveFiling } from '../db/repos/filings.js';
 import type { PhotoInfo } from '../media/inspect-photo.js';
@@ -167,28 +167,23 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
           details: { materialId: id },
         });
     }
+    // Queued with the stored row, in one statement: the thumbnail (behind the downloads), and the
+    // quick acknowledgment, which runs after the file is safe; whatever happens to it (Lark refusing,
+    // a crash) the material stays stored.
+    const follow: NewJob<any>[] = [];
     if (row && f.thumbnail)
-      await enqueueJob(
-        tx,
-        { type: MAKE_THUMBNAIL_JOB, key: String(id), payload: { materialId: id }, runAt: f.now },
-        f.now,
-      );
-    // The quick acknowledgment is its own job, committed with the stored row: it runs after the
-    // file is safe and whatever happens to it (Lark refusing, a crash) the material stays stored.
+      follow.push({ type: MAKE_THUMBNAIL_JOB, key: String(id), payload: { materialId: id }, runAt: f.now });
     if (row && f.reaction) {
       const messageId = row.forwardRootId ?? row.messageId;
-      await enqueueJob(
-        tx,
-        {
-          type: REACT_STORED_JOB,
-          key: messageId,
-          payload: { messageId, emojiType: f.reaction },
-          runAt: f.now,
-          maxAttempts: 3,
-        },
-        f.now,
-      );
+      follow.push({
+        type: REACT_STORED_JOB,
+        key: messageId,
+        payload: { messageId, emojiType: f.reaction },
+        runAt: f.now,
+        maxAttempts: 3,
+      });
     }
+    await enqueueJobs(tx, follow, f.now);
     return row?.duplicateOf != null ? { duplicateOf: Number(row.duplicateOf) } : {};
   });
 }

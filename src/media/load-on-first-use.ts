@@ -11,3 +11,13 @@ let fileType: Promise<typeof import('file-type')> | undefined;
 export const loadSharp = (): Promise<typeof Sharp> => (sharp ??= import('sharp').then((m) => m.default));
 export const loadExifr = (): Promise<typeof Exifr> => (exifr ??= import('exifr').then((m) => m.default));
 export const loadFileType = (): Promise<typeof import('file-type')> => (fileType ??= import('file-type'));
+
+/**
+ * Starts loading what inspecting a downloaded file needs (type sniffing, EXIF, image size) without
+ * waiting: called when the first materials are recorded, so the loading overlaps their downloads
+ * instead of holding up the first one stored. A library that fails to load fails the job that needs
+ * it, as before.
+ */
+export function warmInspectLibraries(): void {
+  for (const load of [loadFileType, loadExifr, loadSharp]) void load().catch(() => {});
+}

@@ -16,6 +16,7 @@ import { downloadDied } from '../usecases/download-material.js';
 import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
 import { expandForward } from '../usecases/expand-forward.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
+import { warmInspectLibraries } from '../media/load-on-first-use.js';
 import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
@@ -38,6 +39,7 @@ export function captureFeature(env: FeatureEnv): Feature {
     name: 'capture',
     onMessage: async (d, msg, _log, isCommand) => {
       const res = await captureMessage(d, msg, { quietWindowMs: cap.quietWindowMs, isCommand });
+      if (res.materialIds.length > 0) warmInspectLibraries();
       if (res.materialIds.length > 0 || res.burstId !== undefined) env.wakeJobs();
     },
     jobs: [

@@ -76,9 +76,20 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
         const req = signedRequest(ev, TEST_ENCRYPT_KEY);
         expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
       }
-      await waitFor('the hanging download with its temp file', () => tempFiles().length === 1, {
-        timeoutMs: 60_000,
-      });
+      // The hanging request reached the fake Lark (its fault is spent: the restart downloads at once),
+      // and one temp file is there on two looks in a row: a download's, not the write probe each
+      // download writes and deletes just before its request.
+      let seen: string | undefined;
+      await waitFor(
+        'the hanging download with its temp file',
+        () => {
+          const files = tempFiles();
+          const stable = files.length === 1 && files[0] === seen;
+          seen = files.length === 1 ? files[0] : undefined;
+          return stable && fake.callsTo('GET', /\/resources\/img_crash_1$/).length === 1;
+        },
+        { timeoutMs: 60_000 },
+      );
       const [part] = tempFiles();
       expect(part).toMatch(/\.part$/);
 

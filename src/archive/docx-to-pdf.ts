@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { toolEnvironment } from '../child-environment.js';
 import { copyAndHash, type FileProbe } from './copy-and-hash.js';
 
 /**
@@ -62,7 +63,11 @@ function programOf(template: string): string {
 
 function run(command: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: toolEnvironment(),
+    });
     let output = '';
     const keep = (d: Buffer) => {
       if (output.length < 2000) output += d.toString('utf8');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { toolEnvironment } from '../child-environment.js';
 
 export interface VirusScanResult {
   /** clean: exit 0; infected: exit 1 (clamscan's convention); error: anything else. */
@@ -21,7 +22,10 @@ export function commandVirusScanner(template: string, timeoutMs = 10 * 60_000): 
       const command = template.includes('{file}')
         ? template.split('{file}').join(quote(path))
         : `${template} ${quote(path)}`;
-      const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('/bin/sh', ['-c', command], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: toolEnvironment(),
+      });
       let output = '';
       const keep = (d: Buffer) => {
         if (output.length < 2000) output += d.toString('utf8');

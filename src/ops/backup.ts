@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { fromPglite, openPostgres, type Db } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { appliedMigrations, type AppliedMigrations } from '../db/migration-state.js';
+import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { APP_VERSION } from '../version.js';
@@ -111,9 +112,15 @@ async function dumpPostgres(url: string, file: string): Promise<AppliedMigration
   } finally {
     await database.close();
   }
-  const res = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${url}`], {
-    encoding: 'utf8',
-  });
+  const conn = libpqConnection(url);
+  const res = spawnSync(
+    'pg_dump',
+    ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${conn.dbname}`],
+    {
+      encoding: 'utf8',
+      env: conn.env,
+    },
+  );
   if (res.error)
     throw new AppError(
       'pg_dump_missing',

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { bundledMigrations, compareSchema } from '../db/migration-state.js';
+import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
@@ -151,8 +152,10 @@ async function loadPglite(dump: string, dir: string): Promise<void> {
 }
 
 function pgRestore(dump: string, url: string): void {
-  const res = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${url}`, dump], {
+  const conn = libpqConnection(url);
+  const res = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${conn.dbname}`, dump], {
     encoding: 'utf8',
+    env: conn.env,
   });
   if (res.error)
     throw new AppError(

@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import { readJpegHeader } from './jpeg-header.js';
 import { loadExifr, loadSharp } from './load-on-first-use.js';
 import { localTimeToUtc, parseExifDateTime } from './local-time-to-utc.js';
 
@@ -42,11 +44,24 @@ const EXIF_OPTIONS = {
   mergeOutput: true,
 };
 
-/** Reads capture time, place, camera and size of a stored photo. Never throws: unknown stays undefined. */
+/** A JPEG's marker segments (EXIF at most 64 KiB, ICC profiles …) nearly always end within this. */
+const HEAD_BYTES = 128 * 1024;
+/** EXIF orientations that turn the picture a quarter: its upright width is its stored height. */
+const QUARTER_TURNS = new Set([5, 6, 7, 8]);
+
+/**
+ * Reads capture time, place, camera and size of a stored photo. Never throws: unknown stays undefined.
+ * A JPEG (nearly every photo) is read once: its first bytes hold the EXIF segment and the frame size,
+ * so neither exifr nor sharp opens the file; anything else goes through exifr and sharp's metadata.
+ */
 export async function inspectPhoto(path: string, options: InspectPhotoOptions = {}): Promise<PhotoInfo> {
-  const [exifr, sharp] = await Promise.all([loadExifr(), loadSharp()]);
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
-  const tags: Record<string, unknown> = (await exifr.parse(path, EXIF_OPTIONS).catch(() => undefined)) ?? {};
+  const head = await readHead(path, HEAD_BYTES).catch(() => undefined);
+  const jpeg = head ? readJpegHeader(head) : undefined;
+  const exifr = await loadExifr();
+  const source = jpeg ? head!.subarray(0, jpeg.headerBytes) : path;
+  const tags: Record<string, unknown> =
+    (await exifr.parse(source, EXIF_OPTIONS).catch(() => undefined)) ?? {};
   const info: PhotoInfo = { hasExif: false, quality: 'compressed' };
 
   const takenAt =
@@ -65,11 +80,20 @@ export async function inspectPhoto(path: string, options: InspectPhotoOptions = 
   }
   info.hasExif = Boolean(takenAt || make || model);
 
-  const meta = await sharp(path, { limitInputPixels: false })
-    .metadata()
-    .catch(() => undefined);
-  const width = meta?.autoOrient?.width ?? meta?.width ?? positive(tags.ExifImageWidth);
-  const height = meta?.autoOrient?.height ?? meta?.height ?? positive(tags.ExifImageHeight);
+  let width: number | undefined;
+  let height: number | undefined;
+  if (jpeg) {
+    const turned = QUARTER_TURNS.has(Number(tags.Orientation));
+    width = turned ? jpeg.height : jpeg.width;
+    height = turned ? jpeg.width : jpeg.height;
+  } else {
+    const sharp = await loadSharp();
+    const meta = await sharp(path, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
+    width = meta?.autoOrient?.width ?? meta?.width ?? positive(tags.ExifImageWidth);
+    height = meta?.autoOrient?.height ?? meta?.height ?? positive(tags.ExifImageHeight);
+  }
   if (width && height) {
     info.width = width;
     info.height = height;
@@ -77,6 +101,18 @@ export async function inspectPhoto(path: string, options: InspectPhotoOptions = 
   const bigEnough = width && height ? width * height >= (options.minPixels ?? 3_000_000) : true;
   info.quality = info.hasExif && bigEnough ? 'ok' : 'compressed';
   return info;
+}
+
+/** The file's first `max` bytes (fewer for a smaller file). */
+async function readHead(path: string, max: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(max);
+    const { bytesRead } = await fh.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 function exifTime(value: unknown, offset: unknown, timeZone: string): Date | undefined {

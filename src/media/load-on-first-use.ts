@@ -13,11 +13,11 @@ export const loadExifr = (): Promise<typeof Exifr> => (exifr ??= import('exifr')
 export const loadFileType = (): Promise<typeof import('file-type')> => (fileType ??= import('file-type'));
 
 /**
- * Starts loading what inspecting a downloaded file needs (type sniffing, EXIF, image size) without
- * waiting: called when the first materials are recorded, so the loading overlaps their downloads
- * instead of holding up the first one stored. A library that fails to load fails the job that needs
- * it, as before.
+ * Starts loading what inspecting a downloaded file needs (type sniffing, EXIF) without waiting: called
+ * when the first materials are recorded, so the loading overlaps their downloads instead of holding up
+ * the first one stored. sharp is not among them: a JPEG's size comes from its header, and thumbnails
+ * wait until the downloads are done. A library that fails to load fails the job that needs it, as before.
  */
 export function warmInspectLibraries(): void {
-  for (const load of [loadFileType, loadExifr, loadSharp]) void load().catch(() => {});
+  for (const load of [loadFileType, loadExifr]) void load().catch(() => {});
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectPhoto } from '../../src/media/inspect-photo.js';
+import { readJpegHeader } from '../../src/media/jpeg-header.js';
 import { localTimeToUtc, parseExifDateTime } from '../../src/media/local-time-to-utc.js';
 
 const GPS = {
@@ -83,6 +84,45 @@ describe('inspectPhoto', () => {
       height: 3000,
       quality: 'ok',
     });
+  });
+
+  it("a JPEG's size and EXIF come from its first bytes, as sharp and exifr read them from the whole file", async () => {
+    const base = await sharp({ create: { width: 1500, height: 1000, channels: 3, background: '#68a' } })
+      .jpeg()
+      .withMetadata({ orientation: 8 })
+      .withExifMerge({ IFD0: { Make: 'OPPO' }, IFD2: { DateTimeOriginal: '2024:06:01 08:00:00' } })
+      .toBuffer();
+    // 200 KiB of APP15 segments before everything else: the header no longer fits the first bytes read.
+    const pad = Buffer.concat(
+      Array.from({ length: 4 }, () =>
+        Buffer.concat([Buffer.from([0xff, 0xef, 0xc8, 0x02]), Buffer.alloc(0xc800)]),
+      ),
+    );
+    writeFileSync(file('padded.jpg'), Buffer.concat([base.subarray(0, 2), pad, base.subarray(2)]));
+    await sharp(base).jpeg({ progressive: true }).keepMetadata().toFile(file('progressive.jpg'));
+    writeFileSync(file('rotated-8.jpg'), base);
+    for (const name of ['camera.jpg', 'rotated.jpg', 'rotated-8.jpg', 'progressive.jpg', 'padded.jpg']) {
+      const meta = await sharp(file(name)).metadata();
+      const info = await inspectPhoto(file(name));
+      expect([name, info.width, info.height]).toEqual([name, meta.autoOrient.width, meta.autoOrient.height]);
+    }
+    expect(await inspectPhoto(file('rotated-8.jpg'))).toMatchObject({
+      cameraMake: 'OPPO',
+      width: 1000,
+      height: 1500,
+    });
+  });
+
+  it('readJpegHeader: the frame size and where the scan starts, or nothing when the bytes cannot say', async () => {
+    const jpg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#000' } })
+      .jpeg()
+      .toBuffer();
+    const h = readJpegHeader(jpg)!;
+    expect(h).toMatchObject({ width: 64, height: 48 });
+    expect([jpg[h.headerBytes], jpg[h.headerBytes + 1]]).toEqual([0xff, 0xda]);
+    expect(readJpegHeader(jpg.subarray(0, h.headerBytes))).toBeUndefined();
+    expect(readJpegHeader(Buffer.from('not a jpeg'))).toBeUndefined();
+    expect(readJpegHeader(await sharp(jpg).png().toBuffer())).toBeUndefined();
   });
 
   it('never throws on garbage or a missing file', async () => {

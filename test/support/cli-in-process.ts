@@ -1,6 +1,4 @@
 import { runCli, type CliIo } from '../../src/cli/run-cli.js';
-import { runExport } from '../../src/cli/run-export.js';
-import { runVerify } from '../../src/cli/run-verify.js';
 import type { Database } from '../../src/db/client.js';
 import type { ProcessResult } from './bot-process.js';
 
@@ -40,20 +38,25 @@ export function cliInProcess(
   return inProcess(runCli, args, env, database);
 }
 
-/** `npm run verify -- …` in this process through the same `runVerify` that dist/cli/verify.js runs (as cliInProcess). */
-export function verifyInProcess(
+/**
+ * `npm run verify -- …` in this process through the same `runVerify` that dist/cli/verify.js runs
+ * (as cliInProcess). Imported on first use: files that only run `npm run cli` do not load the check.
+ */
+export async function verifyInProcess(
   args: string[],
   env: Record<string, string>,
   database?: Database,
 ): Promise<ProcessResult> {
+  const { runVerify } = await import('../../src/cli/run-verify.js');
   return inProcess(runVerify, args, env, database);
 }
 
-/** `npm run export -- …` in this process through the same `runExport` that dist/cli/export.js runs (as cliInProcess). */
-export function exportInProcess(
+/** `npm run export -- …` in this process through the same `runExport` that dist/cli/export.js runs (as verifyInProcess). */
+export async function exportInProcess(
   args: string[],
   env: Record<string, string>,
   database?: Database,
 ): Promise<ProcessResult> {
+  const { runExport } = await import('../../src/cli/run-export.js');
   return inProcess(runExport, args, env, database);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -272,29 +273,34 @@ export class S3BlobStore implements BlobStore {
    * writers of the same bytes race safely: the conditional put lets one win, the other gets 412.
    * A file of one part is one conditional PutObject (a 412 says it was there); a larger one is
    * looked for first (its bytes are not sent again) and goes up in parts (lib-storage aborts a failed
-   * multipart upload; cleanupTemp catches one whose abort failed). Either way the object's size is
-   * checked after the upload before the blob counts as stored.
+   * multipart upload; cleanupTemp catches one whose abort failed). Before the blob counts as stored,
+   * the store must show it holds those bytes: a one-part PUT answered with the MD5 of the bytes sent as
+   * its ETag (what S3 and its clones answer for a plain object) has; otherwise, and after a multipart
+   * upload, a HEAD checks the object's size.
    */
   private async upload(path: string, sha256: string, sizeBytes: number): Promise<boolean> {
     const key = this.objectKey(blobKeyOf(sha256));
     if (sizeBytes <= this.partSize) {
+      // In memory (as lib-storage holds a part): a retry of the request can send it again.
+      const body = await readFile(path);
+      let etag: string | undefined;
       try {
-        await this.client.send(
+        ({ ETag: etag } = await this.client.send(
           new PutObjectCommand({
             Bucket: this.settings.bucket,
             Key: key,
-            // In memory (as lib-storage holds a part): a retry of the request can send it again.
-            Body: await readFile(path),
+            Body: body,
             ContentLength: sizeBytes,
             ContentType: 'application/octet-stream',
             IfNoneMatch: '*',
           }),
-        );
+        ));
       } catch (err) {
         if (isAlreadyThere(err)) return true;
         throw this.failure(err);
       }
-      await this.checkLanded(key, sizeBytes);
+      const md5 = createHash('md5').update(body).digest('hex');
+      if (etag?.replace(/"/g, '').toLowerCase() !== md5) await this.checkLanded(key, sizeBytes);
       return false;
     }
     if ((await this.head(key)) !== undefined) return true;

@@ -315,6 +315,38 @@ describe('S3 store specifics (s3rver)', () => {
     expect(await countFiles(join(spoolDir, 'tmp'))).toBe(0);
   });
 
+  it('a one-part upload the store answers with the MD5 of the bytes needs no HEAD; any other answer gets one', async () => {
+    const store = new S3BlobStore(s3Settings(s3, 'etag/'), { spoolDir, minFreeBytes: 0 });
+    const commands: string[] = [];
+    let etagOverride: string | undefined;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        const out = await next(args);
+        if (context.commandName === 'PutObjectCommand' && etagOverride !== undefined)
+          (out.output as { ETag?: string }).ETag = etagOverride;
+        return out;
+      },
+      { step: 'initialize' },
+    );
+    const put = async (bytes: Buffer) => {
+      commands.length = 0;
+      const w = store.beginWrite();
+      await w.write(bytes);
+      return w.commit({ sizeBytes: bytes.length });
+    };
+    const a = randomBytes(5000);
+    expect(await put(a)).toMatchObject({ existed: false });
+    expect(commands).toEqual(['PutObjectCommand']);
+    // An ETag that is not the MD5 (e.g. encryption with a managed key): the size is checked with a HEAD.
+    etagOverride = '"not-an-md5"';
+    const b = randomBytes(5000);
+    expect(await put(b)).toMatchObject({ existed: false });
+    expect(commands).toEqual(['PutObjectCommand', 'HeadObjectCommand']);
+    etagOverride = undefined;
+    for (const bytes of [a, b]) expect(await readAll(store.openRead(blobKeyOf(sha(bytes))))).toEqual(bytes);
+  });
+
   it('a passed write probe stands for a few seconds, unless a call finds the store down meanwhile', async () => {
     const local = await startLocalS3();
     try {

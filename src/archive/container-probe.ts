@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { bytesAt, type FileProbe } from './copy-and-hash.js';
+import { pdfaIdScanner } from './pdfa-id-scan.js';
 
 /**
  * Opens the containers a 四性 check must look inside (DA/T 70 可用性: the file opens; 安全性 / the 移交
@@ -112,37 +113,24 @@ async function pdfFindings(path: string, probe: FileProbe): Promise<ContainerFin
   const tailText = probe.tail.toString('latin1');
   if (/\/Encrypt\s+\d+\s+\d+\s+R/.test(tailText) || /\/Encrypt\s*<</.test(tailText))
     out.encrypted = 'PDF 已加密（trailer 含 /Encrypt）';
-  const pdfa = await scanPdfaId(path);
+  // Found as the bytes were hashed when the probe scanned them; else read once more for it.
+  const pdfa = probe.pdfaId !== undefined ? probe.pdfaId : await scanPdfaId(path);
   if (pdfa) out.pdfa = pdfa;
   return out;
 }
 
-const PDFAID =
-  /pdfaid:part(?:>|\s*=\s*["'])\s*(\d)[\s\S]{0,200}?pdfaid:conformance(?:>|\s*=\s*["'])\s*([ABUabu])/;
-const PDFAID_REVERSED =
-  /pdfaid:conformance(?:>|\s*=\s*["'])\s*([ABUabu])[\s\S]{0,200}?pdfaid:part(?:>|\s*=\s*["'])\s*(\d)/;
-
-/**
- * The PDF/A part and conformance its XMP metadata claims. PDF/A requires the metadata stream to be
- * unfiltered, so the bytes are searched as they are (1 MiB at a time, overlapping). A claim is not
- * validation: no veraPDF runs here.
- */
+/** The PDF/A part and conformance the file's XMP claims (pdfa-id-scan.ts), reading it 1 MiB at a time. */
 export async function scanPdfaId(path: string): Promise<string | undefined> {
   const fh = await open(path, 'r');
   try {
-    const size = 1 << 20;
-    const buf = Buffer.alloc(size);
-    let carry = '';
+    const scanner = pdfaIdScanner();
+    const buf = Buffer.allocUnsafe(1 << 20);
     for (let pos = 0; ;) {
-      const { bytesRead } = await fh.read(buf, 0, size, pos);
-      if (bytesRead === 0) return undefined;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return scanner.result() ?? undefined;
       pos += bytesRead;
-      const text = carry + buf.toString('latin1', 0, bytesRead);
-      const m = PDFAID.exec(text);
-      if (m) return `PDF/A-${m[1]}${m[2]!.toLowerCase()}`;
-      const r = PDFAID_REVERSED.exec(text);
-      if (r) return `PDF/A-${r[2]}${r[1]!.toLowerCase()}`;
-      carry = text.slice(-512);
+      scanner.update(buf.subarray(0, bytesRead));
+      if (scanner.result()) return scanner.result()!;
     }
   } finally {
     await fh.close();

@@ -1,5 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { pdfaIdScanner } from './pdfa-id-scan.js';
 
 /** What one pass over a file learned: its SHA-256, size, first and last bytes (for format checks). */
 export interface FileProbe {
@@ -9,6 +10,11 @@ export interface FileProbe {
   head: Buffer;
   /** The last TAIL bytes (a PDF's trailer and usually its xref). */
   tail: Buffer;
+  /**
+   * The PDF/A claim of the XMP found in the bytes as they passed (`PDF/A-2b`; null: none). Absent
+   * when the producer did not scan: the check then reads the file for it.
+   */
+  pdfaId?: string | null;
 }
 
 export const HEAD = 4100;
@@ -47,11 +53,14 @@ export async function copyAndHash(src: string, dest?: string): Promise<FileProbe
       ]);
       await output?.close();
       output = undefined;
+      const pdfa = pdfaIdScanner();
+      pdfa.update(bytes);
       return {
         sha256: Buffer.from(digest).toString('hex'),
         size: bytes.length,
         head: Buffer.from(bytes.subarray(0, HEAD)),
         tail: Buffer.from(bytes.subarray(Math.max(0, bytes.length - TAIL))),
+        pdfaId: pdfa.result(),
       };
     }
     if (dest) output = await open(dest, 'wx', 0o644);
@@ -73,6 +82,7 @@ export async function copyAndHash(src: string, dest?: string): Promise<FileProbe
 async function streamCopy(input: FileHandle, output: FileHandle | undefined): Promise<FileProbe> {
   const buf = pool.pop() ?? Buffer.allocUnsafe(CHUNK);
   const hash = createHash('sha256');
+  const pdfa = pdfaIdScanner();
   let size = 0;
   let head = Buffer.alloc(0);
   let tail = Buffer.alloc(0);
@@ -82,6 +92,7 @@ async function streamCopy(input: FileHandle, output: FileHandle | undefined): Pr
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);
+      pdfa.update(chunk);
       if (output) {
         let off = 0;
         while (off < bytesRead) off += (await output.write(chunk, off, bytesRead - off)).bytesWritten;
@@ -96,7 +107,7 @@ async function streamCopy(input: FileHandle, output: FileHandle | undefined): Pr
   } finally {
     pool.push(buf);
   }
-  return { sha256: hash.digest('hex'), size, head, tail };
+  return { sha256: hash.digest('hex'), size, head, tail, pdfaId: pdfa.result() };
 }
 
 /**
@@ -110,6 +121,7 @@ export async function copyStreamAndHash(
 ): Promise<FileProbe> {
   const output = dest ? await open(dest, 'wx', 0o644) : undefined;
   const hash = createHash('sha256');
+  const pdfa = pdfaIdScanner();
   let size = 0;
   let head = Buffer.alloc(0);
   let tail = Buffer.alloc(0);
@@ -117,6 +129,7 @@ export async function copyStreamAndHash(
     for await (const piece of source) {
       const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
       hash.update(chunk);
+      pdfa.update(chunk);
       if (output) {
         let off = 0;
         while (off < chunk.length) off += (await output.write(chunk, off, chunk.length - off)).bytesWritten;
@@ -136,7 +149,7 @@ export async function copyStreamAndHash(
     }
     throw err;
   }
-  return { sha256: hash.digest('hex'), size, head, tail };
+  return { sha256: hash.digest('hex'), size, head, tail, pdfaId: pdfa.result() };
 }
 
 /** Reads `length` bytes at `position` (e.g. what a PDF's startxref points at). */

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { copyAndHash, HEAD, TAIL, type FileProbe } from './copy-and-hash.js';
 import { writeHashed } from './hashing-writer.js';
+import { PDFA_ID_SCANNER_SOURCE } from './pdfa-id-scan.js';
 
 /** Copies and hashes files, and writes small generated ones (hashing what it writes). */
 export interface FileCopier {
@@ -21,7 +22,7 @@ export const inProcessCopier: FileCopier = {
  * The worker's code (CommonJS, Node built-ins only), inlined so it runs the same under tsx, vitest
  * and compiled JS. Each job: read a file once with plain blocking calls, SHA-256 every byte, write
  * the bytes to a new file when asked (never overwriting; removed again when the copy fails), and
- * report size, hash, first and last bytes. Blocking calls are right here: each worker is its own thread, and this is all it does.
+ * report size, hash, first and last bytes and the PDF/A claim in them (pdfa-id-scan.ts). Blocking calls are right here: each worker is its own thread, and this is all it does.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -29,8 +30,10 @@ const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const CHUNK = 1 << 20;
 const buf = Buffer.allocUnsafe(CHUNK);
+${PDFA_ID_SCANNER_SOURCE}
 function copy(src, dest, head, tail) {
   const hash = createHash('sha256');
+  const pdfa = pdfaIdScanner();
   const input = fs.openSync(src, 'r');
   let output;
   let size = 0;
@@ -44,6 +47,7 @@ function copy(src, dest, head, tail) {
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
       hash.update(chunk);
+      pdfa.update(chunk);
       if (output !== undefined) { let off = 0; while (off < n) off += fs.writeSync(output, chunk, off, n - off); }
       if (size < head) first = Buffer.concat([first, chunk.subarray(0, head - size)]);
       last = n >= tail ? Buffer.from(chunk.subarray(n - tail)) : Buffer.concat([last, chunk]).subarray(-tail);
@@ -59,7 +63,7 @@ function copy(src, dest, head, tail) {
       }
     }
   }
-  return { sha256: hash.digest('hex'), size, head: first, tail: last };
+  return { sha256: hash.digest('hex'), size, head: first, tail: last, pdfaId: pdfa.result() };
 }
 function write(path, data) {
   const bytes = Buffer.from(data);
@@ -117,7 +121,13 @@ export class CopyPool implements FileCopier {
   /** Hashes `src` and (when given) copies it to the new file `dest`. */
   async copy(src: string, dest?: string): Promise<FileProbe> {
     const r = await this.send({ op: 'copy', src, dest, head: HEAD, tail: TAIL });
-    return { sha256: r.sha256, size: r.size, head: Buffer.from(r.head), tail: Buffer.from(r.tail) };
+    return {
+      sha256: r.sha256,
+      size: r.size,
+      head: Buffer.from(r.head),
+      tail: Buffer.from(r.tail),
+      pdfaId: r.pdfaId,
+    };
   }
 
   /** Writes a new small file and returns its hash and size. */

@@ -3,15 +3,20 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 
+/** Text gathered before it is hashed and written (the fixity list adds one short line per file). */
+const FLUSH_CHARS = 64 * 1024;
+
 /**
  * A new file written piece by piece with back-pressure, hashing (SHA-256) what it writes, so
- * generated payload files need no second read for the bag manifest.
+ * generated payload files need no second read for the bag manifest. Text pieces are gathered and
+ * written 64 KiB at a time.
  */
 export class HashingWriter {
   private readonly out: WriteStream;
   private readonly hash = createHash('sha256');
   private size = 0;
   private failed: Error | undefined;
+  private text = '';
 
   constructor(readonly path: string) {
     this.out = createWriteStream(path, { flags: 'wx', mode: 0o644 });
@@ -20,17 +25,35 @@ export class HashingWriter {
 
   async write(data: string | Uint8Array): Promise<void> {
     if (this.failed) throw this.failed;
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.hash.update(buf);
-    this.size += buf.length;
-    if (!this.out.write(buf)) await once(this.out, 'drain');
+    if (typeof data === 'string') {
+      this.text += data;
+      if (this.text.length >= FLUSH_CHARS) await this.flush();
+      return;
+    }
+    await this.flush();
+    await this.put(data);
   }
 
   async close(): Promise<{ sha256: string; size: number }> {
+    await this.flush();
     if (this.failed) throw this.failed;
     this.out.end();
     await once(this.out, 'finish');
     return { sha256: this.hash.digest('hex'), size: this.size };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.text === '') return;
+    const buf = Buffer.from(this.text, 'utf8');
+    this.text = '';
+    await this.put(buf);
+  }
+
+  private async put(buf: Uint8Array): Promise<void> {
+    this.hash.update(buf);
+    this.size += buf.length;
+    if (!this.out.write(buf)) await once(this.out, 'drain');
+    if (this.failed) throw this.failed;
   }
 }
 

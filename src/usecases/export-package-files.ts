@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import { errorMessage } from '../errors.js';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import { registrationForm } from '../archive/registration-form.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { writeReportXlsx } from '../archive/four-properties-report.js';
 import { CARRIER_CATALOGUE_XSD, ITEM_METADATA_XSD, SCHEMA_PATHS } from '../archive/package-schemas.js';
+import type { SchemaValidator } from '../archive/package-schema-check.js';
 import { writeHashed } from '../archive/hashing-writer.js';
-import { validateFilesAgainstSchema } from '../archive/package-schema-check.js';
 import {
   checklistText,
   classificationSchemeText,
@@ -62,34 +62,32 @@ export async function checkPackageFiles(
 }
 
 /**
- * The package's own XML against the schemas it ships (DA/T 70 row 1-6): 文件目录.XML and every item's
- * metadata XML (`metadata`: package paths under 电子档案/), read back as written and validated with
- * libxml2; each file that fails is a `schema_invalid` failure naming it and libxml2's first error.
+ * The package's own XML against the schemas it ships (DA/T 70 row 1-6): every item's metadata XML
+ * (handed to `schemas` by the export as it wrote each one: the bytes written and hashed) and
+ * 文件目录.XML, read back as written; all validated with libxml2. Each file that fails is a
+ * `schema_invalid` failure naming it and libxml2's first error. Ends the validator's thread.
  */
 export async function checkPackageSchemas(
   dataDir: string,
-  metadata: readonly string[],
+  schemas: SchemaValidator,
   report: ReportBuilder,
 ): Promise<void> {
-  const runs: [readonly string[], string, string][] = [
-    [[PACKAGE_PATHS.catalogueXml], CARRIER_CATALOGUE_XSD, SCHEMA_PATHS.carrierCatalogue],
-    [metadata, ITEM_METADATA_XSD, SCHEMA_PATHS.itemMetadata],
-  ];
-  for (const [rels, xsd, schemaPath] of runs) {
-    report.checked('authenticity', rels.length);
-    const problems = await validateFilesAgainstSchema(
-      rels.map((rel) => ({ path: join(dataDir, rel), name: rel })),
-      xsd,
+  report.checked('authenticity', schemas.added);
+  const catalogue = PACKAGE_PATHS.catalogueXml;
+  await schemas.add(catalogue, await readFile(join(dataDir, catalogue)), CARRIER_CATALOGUE_XSD);
+  report.checked('authenticity');
+  const problems = await schemas.finish();
+  // 文件目录.XML first, then the items in the order they were written.
+  problems.sort((a, b) => Number(b.file === catalogue) - Number(a.file === catalogue));
+  for (const p of problems) {
+    const schemaPath = p.file === catalogue ? SCHEMA_PATHS.carrierCatalogue : SCHEMA_PATHS.itemMetadata;
+    const code = /^电子档案\/.+\/([^/]+)\.xml$/.exec(p.file)?.[1];
+    report.add(
+      failure('schema_invalid', `${p.file} 不符合 ${schemaPath}：${p.message}`, {
+        file: p.file,
+        ...(code ? { archivalCode: code } : {}),
+      }),
     );
-    for (const p of problems) {
-      const code = /^电子档案\/.+\/([^/]+)\.xml$/.exec(p.file)?.[1];
-      report.add(
-        failure('schema_invalid', `${p.file} 不符合 ${schemaPath}：${p.message}`, {
-          file: p.file,
-          ...(code ? { archivalCode: code } : {}),
-        }),
-      );
-    }
   }
 }
 

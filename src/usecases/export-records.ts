@@ -8,6 +8,7 @@ import { copyStreamAndHash } from '../archive/copy-and-hash.js';
 import { fileExtensionOf } from '../archive/file-extension.js';
 import { itemMetadataXml, type PackagedFile } from '../archive/item-metadata-xml.js';
 import type { Progress } from '../archive/progress.js';
+import type { SchemaValidator } from '../archive/package-schema-check.js';
 import { runPool } from '../archive/run-pool.js';
 import { PACKAGE_PATHS } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
@@ -57,8 +58,8 @@ export interface RecordsExportContext {
   formats: Map<string, number>;
   /** Live records of households, gathered for the 一户一卷 卷内目录 written after the classes. */
   volumes: VolumeRecord[];
-  /** Package paths of the items' metadata XML (validated against their XSD at the end). */
-  metadata: string[];
+  /** Validates each item's metadata XML against its XSD as it is written (on its own thread). */
+  schemas: SchemaValidator;
   /** DOCX_TO_PDF_COMMAND, when configured. */
   docxToPdf?: DocxToPdf;
   /** Conversions (版式 copies, WAV) one at a time. */
@@ -155,8 +156,7 @@ export async function exportClass(
         ctx.report,
       );
       const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
-      const meta = await ctx.copier.write(
-        await ctx.bag.payloadPath(metaRel),
+      const metaXml = Buffer.from(
         itemMetadataXml(r, entries[k]!, packaged[k]!, {
           code: cls.code,
           seq: seqs[k]!,
@@ -167,10 +167,13 @@ export async function exportClass(
           folder: recordDir(r),
           seeAlso: seeAlso[k]!,
         }),
+        'utf8',
       );
+      const meta = await ctx.copier.write(await ctx.bag.payloadPath(metaRel), metaXml);
       await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
       ctx.written.add(metaRel);
-      ctx.metadata.push(metaRel);
+      // The bytes just written and hashed: the fixity list vouches that the file holds exactly these.
+      await ctx.schemas.add(metaRel, metaXml);
     });
     for (const [k, r] of page.entries()) {
       const { photo: _photo, ...fields } = entries[k]!;

@@ -7,6 +7,8 @@ import { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
+import { SchemaValidator } from '../archive/package-schema-check.js';
+import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { CarrierFolderWriter, FixityListWriter } from '../archive/package-writer.js';
 import {
@@ -104,17 +106,26 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const unit = await getUnitById(deps.db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   await ensureEmptyDir(input.outDir);
+  // Item XMLs are validated on their own thread as they are written.
+  const schemas = new SchemaValidator(ITEM_METADATA_XSD);
   try {
-    return await writePackage(deps, input, unit);
+    return await writePackage(deps, input, unit, schemas);
   } catch (err) {
     // Nothing half-written stays behind (the folder was empty when we started).
     for (const name of await readdir(input.outDir).catch(() => []))
       await rm(join(input.outDir, name), { recursive: true, force: true });
     throw err;
+  } finally {
+    await schemas.close();
   }
 }
 
-async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow): Promise<ExportResult> {
+async function writePackage(
+  deps: ExportDeps,
+  input: ExportInput,
+  unit: UnitRow,
+  schemas: SchemaValidator,
+): Promise<ExportResult> {
   const { db, config } = deps;
   const layout = input.layout ?? 'carrier';
   const startedAt = deps.clock.now();
@@ -165,7 +176,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     startedAt,
     formats: new Map(),
     volumes: [],
-    metadata: [],
+    schemas,
     ...(deps.docxToPdf ? { docxToPdf: deps.docxToPdf } : {}),
     oneAtATime: oneAtATime(),
     costs: noConversionCosts(),
@@ -195,7 +206,7 @@ async function writePackage(deps: ExportDeps, input: ExportInput, unit: UnitRow)
     await pkg.addPayload(PACKAGE_PATHS.householdVolumesXlsx, h.sha256, h.size);
   }
   await checkPackageFiles(pkg.payloadRoot, ctx.written, ctx.report);
-  await checkPackageSchemas(pkg.payloadRoot, ctx.metadata, ctx.report);
+  await checkPackageSchemas(pkg.payloadRoot, ctx.schemas, ctx.report);
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
   const totals = ctx.report.totals;

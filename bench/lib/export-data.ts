@@ -13,15 +13,19 @@ import { blobKeyOf } from '../../src/ports/blob-store.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 
-/** The 说明文件 check (四性 row 1-6) needs the units and the carrier: without them the package is a 预检包. */
-export const BENCH_ARCHIVE_CONFIG = parseArchiveConfig({
+/**
+ * The bench's archive.yaml (written beside the data for the export process). The 说明文件 check (四性
+ * row 1-6) needs the units and the carrier: without them the package is a 预检包.
+ */
+export const BENCH_ARCHIVE_YAML = {
   fonds: { code: 'A001', name: '基准测试县' },
   package: {
     transferringUnit: '基准测试县',
     receivingUnit: '基准测试县档案馆',
     carrier: { number: 'BENCH-001' },
   },
-});
+};
+export const BENCH_ARCHIVE_CONFIG = parseArchiveConfig(BENCH_ARCHIVE_YAML);
 
 /** A well-formed one-page PDF whose content stream carries `filler` (random bytes). */
 export function benchPdf(filler: Buffer): Buffer {

@@ -229,12 +229,13 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,
       ...waiting,
-      handle: async (row, log) => {
+      handle: async (row, log, done) => {
         const job = features.jobs.get(row.type);
         if (!job) throw new PermanentError('unknown_job', `no handler for job kind ${row.type}`);
         await job.run(row.payload, log, {
           attempts: row.attempts,
           maxAttempts: row.maxAttempts ?? config.worker.maxAttempts,
+          finishIn: done.finishIn,
         });
       },
       onDead: async (row, log) => features.jobs.get(row.type)?.dead(row.payload, log),

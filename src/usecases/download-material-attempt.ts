@@ -1,3 +1,4 @@
+import type { Db } from '../db/client.js';
 import { LarkApiError, PermanentError, resourceProblem } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { downloadMaterial, markDownloadFailed, type DownloadMaterialDeps } from './download-material.js';
@@ -11,11 +12,11 @@ import { downloadMaterial, markDownloadFailed, type DownloadMaterialDeps } from 
 export async function downloadMaterialAttempt(
   deps: DownloadMaterialDeps,
   materialId: number,
-  attempt: { attempts: number; maxAttempts: number },
+  attempt: { attempts: number; maxAttempts: number; finishIn?: (tx: Db) => Promise<void> },
   log: Logger,
 ): Promise<void> {
   try {
-    await downloadMaterial(deps, materialId);
+    await downloadMaterial(deps, materialId, attempt);
   } catch (err) {
     if (resourceProblem(err)) throw err;
     const retryable = !(err instanceof PermanentError || (err instanceof LarkApiError && !err.isRetryable));

@@ -71,12 +71,14 @@ const TOO_LARGE = 234037;
 export async function downloadMaterial(
   deps: DownloadMaterialDeps,
   materialId: number,
+  /** Marks the download's job done in the transaction that records the stored file (JobAttempt). */
+  job: { finishIn?: (tx: Db) => Promise<void> } = {},
 ): Promise<DownloadMaterialResult> {
   await deps.blobs.ensureWritable();
   const m = await startAttempt(deps.db, materialId);
   if (!m) throw new PermanentError('material_not_found', `material ${materialId} does not exist`);
   try {
-    return await attempt(deps, materialId, m);
+    return await attempt(deps, materialId, m, job);
   } catch (err) {
     if (resourceProblem(err)) await giveBackAttempt(deps.db, materialId).catch(() => {});
     throw err;
@@ -87,6 +89,7 @@ async function attempt(
   deps: DownloadMaterialDeps,
   materialId: number,
   m: NonNullable<Awaited<ReturnType<typeof startAttempt>>>,
+  job: { finishIn?: (tx: Db) => Promise<void> },
 ): Promise<DownloadMaterialResult> {
   const { db, metrics } = deps;
   const o = deps.options ?? {};
@@ -161,6 +164,7 @@ async function attempt(
       blob: result.blob,
       now: deps.clock.now(),
       ...(o.reaction ? { reaction: o.reaction } : {}),
+      ...(job.finishIn ? { finishIn: job.finishIn } : {}),
     });
     metrics.inc('material_downloads_total', { status: 'stored' });
     metrics.inc('material_download_bytes_total', {}, result.blob.sizeBytes);

@@ -98,6 +98,8 @@ export interface StoredFacts {
   now: Date;
   /** The reaction (emoji key) the message gets once its file is stored, if any. */
   reaction?: string;
+  /** Marks the download's job done in this transaction (the worker then does not finish it again). */
+  finishIn?: (tx: Db) => Promise<void>;
 }
 
 /**
@@ -184,6 +186,7 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
       });
     }
     await enqueueJobs(tx, follow, f.now);
+    await f.finishIn?.(tx);
     return row?.duplicateOf != null ? { duplicateOf: Number(row.duplicateOf) } : {};
   });
 }

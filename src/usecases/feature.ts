@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CardActionType } from '../domain/card-action-type.js';
 import type { Command } from '../domain/commands.js';
+import type { Db } from '../db/client.js';
 import type { UnitRow } from '../db/repos/units.js';
 import type { UnitRole } from '../domain/units-people.js';
 import type { CardAction, IncomingEvent, IncomingMessage } from '../domain/incoming.js';
@@ -15,6 +16,11 @@ import type { BotDeps } from './deps.js';
 export interface JobAttempt {
   attempts: number;
   maxAttempts: number;
+  /**
+   * Marks the job done inside the handler's last transaction (its row changes with the result); the
+   * worker then does not finish it again. Only in a transaction whose failure the handler throws on.
+   */
+  finishIn?: (tx: Db) => Promise<void>;
 }
 
 /** A job kind a feature handles: its declared type, the handler, and what happens when it dies. */

@@ -23,6 +23,15 @@ import { isGone, parseIdentity } from '../process-identity.js';
 
 export type RowOutcome = 'done' | 'ignored' | void;
 
+/**
+ * Lets a handler mark its row `done` inside its own last transaction, so the row changes together
+ * with the result (one statement and one commit fewer); the worker then does not finish it again. Only
+ * in a transaction whose failure the handler throws on: a rolled-back `finishIn` must not pass for done.
+ */
+export interface RowDone {
+  finishIn(tx: Db): Promise<void>;
+}
+
 export interface QueueWorkerOptions {
   db: Db;
   table: QueueTable;
@@ -35,7 +44,7 @@ export interface QueueWorkerOptions {
   maxAttempts: number;
   leaseSeconds: number;
   pollMs?: number;
-  handle: (row: ClaimedRow, log: Logger) => Promise<RowOutcome>;
+  handle: (row: ClaimedRow, log: Logger, done: RowDone) => Promise<RowOutcome>;
   /**
    * A row the sweeper declared dead (its worker died on the last attempt): the handler never saw
    * that it failed, so its owner is told here (e.g. a download marks its material failed).
@@ -290,10 +299,17 @@ export class QueueWorker {
       },
     );
     const held = { id: row.id, attempts: row.attempts, workerId: this.o.workerId };
+    /** Set by `finishIn`: the row was marked done in the handler's transaction (false: not ours). */
+    let finishedInTx: boolean | undefined;
+    const done: RowDone = {
+      finishIn: async (tx) => {
+        finishedInTx = await finish(tx, table, held, 'done', clock.now());
+      },
+    };
     try {
-      const outcome = await this.o.handle(row, log);
-      const status = outcome === 'ignored' ? 'ignored' : 'done';
-      if (!(await finish(db, table, held, status, clock.now())))
+      const outcome = await this.o.handle(row, log, done);
+      const status = finishedInTx !== undefined ? 'done' : outcome === 'ignored' ? 'ignored' : 'done';
+      if (!(finishedInTx ?? (await finish(db, table, held, status, clock.now()))))
         log.warn('finished a row another worker had taken over (lease expired); its result stands');
       metrics.inc('queue_processed_total', { table, outcome: status });
     } catch (err) {

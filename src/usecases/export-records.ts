@@ -67,7 +67,7 @@ export interface RecordsExportContext {
   costs: ConversionCosts;
 }
 
-const PAGE = 200;
+const PAGE = 100;
 
 /**
  * Streams one class into the package, 件号 by 件号: each file copied from the blob store while

@@ -35,4 +35,23 @@ describe('SchemaValidator: libxml2 on one thread, in batches, as documents are a
       await v.close();
     }
   });
+
+  it('a document over 1 MiB is validated as it is read (--stream), its error still named with the line', async () => {
+    const entries = Array.from({ length: 6000 }, (_, i) => {
+      const entry = ENTRY.replace('<顺序号>1<', `<顺序号>${i + 1}<`).replace('A-1<', `A-${i + 1}<`);
+      return i === 5000 ? entry.replace('20250101', '2025-xx') : entry;
+    });
+    const big = doc(`<文件目录>\n${entries.join('\n')}\n</文件目录>`);
+    expect(big.length).toBeGreaterThan(1 << 20);
+    const v = new SchemaValidator(CARRIER_CATALOGUE_XSD);
+    try {
+      await v.add('文件目录.XML', big);
+      const problems = await v.finish();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.file).toBe('文件目录.XML');
+      expect(problems[0]!.message).toMatch(/^第 5003 行：.*日期/);
+    } finally {
+      await v.close();
+    }
+  });
 });

@@ -1,51 +1,10 @@
-import { claimSends } from '../db/repos/schedule-sends.js';
-import { isoWeek, localDay } from '../domain/working-days.js';
-import { buildDigests } from '../usecases/build-digest.js';
-import { openCliDb } from './open-cli-db.js';
-import { runMain } from './run-main.js';
-import { parseScheduleCli } from './schedule-cli-args.js';
+/** `npm run digest`: the leaders' weekly digests, printed or sent now (run-digest.ts). Exit codes 0 / 1 / 2 usage. */
+import { readEnv } from '../env.js';
+import { runDigest } from './run-digest.js';
 
-const USAGE = `用法: npm run digest -- [--dry-run] [--leader OPEN_ID] [--at ISO-TIME]
-  --dry-run   只打印周报（文字 + 卡片 JSON），不发送、不写数据库
-  --leader    只看这位领导（open_id）的周报
-  --at        按这个时刻计算（默认现在；不带时区按 TZ，默认 Asia/Shanghai），如 2026-11-30T08:30
-不带 --dry-run：认领并排入本周周报（每位领导或领导群每周一次），由运行中的机器人发送。`;
-
-/** `npm run digest`: the leaders' weekly digests, printed or sent now (once a week). */
-async function main(): Promise<number> {
-  const parsed = parseScheduleCli(USAGE, 'leader');
-  if (typeof parsed === 'number') return parsed;
-  const { cli, settings, at } = parsed;
-  const tz = settings.timeZone;
-  const database = await openCliDb(cli);
-  try {
-    const db = database.db;
-    const week = isoWeek(localDay(at, tz));
-    const opts = { timeZone: tz, ...settings.digest };
-    if (parsed.dryRun) {
-      const sends = await buildDigests(db, at, opts, parsed.filter);
-      for (const s of sends) {
-        console.log(
-          `\n── digest → ${s.receiveIdType} ${s.receiveId}（${s.period}，${Buffer.byteLength(s.content)} 字节）`,
-        );
-        console.log(s.text);
-        console.log(JSON.stringify(JSON.parse(s.content), null, 2));
-      }
-      console.log(`\n${week}：${sends.length} 份周报（演练，未发送）`);
-      return 0;
-    }
-    const now = new Date();
-    const sends = await buildDigests(db, at, opts, parsed.filter);
-    // No snapshot here: "last week" is what the scheduled Monday run showed (it saves the week's
-    // snapshot even when this command already sent some digests).
-    const claimed = await claimSends(db, sends, { now, startAt: now, perSecond: settings.sending.perSecond });
-    console.log(
-      `${week}：${sends.length} 份周报中新排入 ${claimed} 份（其余本周已排过），运行中的机器人会发送。`,
-    );
-    return 0;
-  } finally {
-    await database.close();
-  }
-}
-
-runMain(main);
+const code = await runDigest(process.argv.slice(2), {
+  env: readEnv(),
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+});
+process.exit(code);

@@ -3,8 +3,9 @@ import { AppError, errorMessage } from '../errors.js';
 
 /**
  * The exit code of a command-line entry point, its failure printed through `err`: a thrown
- * AppError or ConfigError prints its message (exit 2 for usage errors, else 1); anything else prints
- * `Failed: …` and exits 1. Used in the process (runMain) and in a test's process (runVerify, runExport).
+ * AppError or ConfigError prints its message (exit 2 for usage errors, else 1); anything else
+ * prints `Failed: …` and exits 1. Used by runVerify, runExport, runRemind and runDigest, which their
+ * scripts exit with and tests call in their own process.
  */
 export async function exitCodeOf(main: () => Promise<number>, err: (line: string) => void): Promise<number> {
   try {
@@ -13,9 +14,4 @@ export async function exitCodeOf(main: () => Promise<number>, err: (line: string
     err(e instanceof AppError || e instanceof ConfigError ? e.message : `Failed: ${errorMessage(e)}`);
     return e instanceof AppError && e.code === 'usage' ? 2 : 1;
   }
-}
-
-/** Runs a command-line entry point and exits with its code (see exitCodeOf). */
-export function runMain(main: () => Promise<number>): void {
-  void exitCodeOf(main, (line) => console.error(line)).then((code) => process.exit(code));
 }

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { parseInstant } from '../domain/working-days.js';
-import { readEnv } from '../env.js';
 import { errorMessage } from '../errors.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 import { loadCliSettings, type CliSettings } from '../settings.js';
+import type { CliIo } from './run-cli.js';
 
 export interface ScheduleCliArgs {
   dryRun: boolean;
@@ -20,10 +20,16 @@ export interface ScheduleCliArgs {
  * --at (dry runs only: a real send always goes "now", so it cannot take another day's slots),
  * --help. Returns the exit code when the command should stop here (0 help, 2 usage).
  */
-export function parseScheduleCli(usage: string, filter: 'unit' | 'leader'): ScheduleCliArgs | number {
+export function parseScheduleCli(
+  argv: readonly string[],
+  io: Pick<CliIo, 'env' | 'out' | 'err'>,
+  usage: string,
+  filter: 'unit' | 'leader',
+): ScheduleCliArgs | number {
   let args;
   try {
     args = parseArgs({
+      args: [...argv],
       options: {
         'dry-run': { type: 'boolean', default: false },
         [filter]: { type: 'string' },
@@ -32,22 +38,22 @@ export function parseScheduleCli(usage: string, filter: 'unit' | 'leader'): Sche
       },
     }).values as { 'dry-run': boolean; at?: string; help: boolean } & Record<string, string | undefined>;
   } catch (err) {
-    console.error(`${errorMessage(err)}\n\n${usage}`);
+    io.err(`${errorMessage(err)}\n\n${usage}`);
     return 2;
   }
   if (args.help) {
-    console.log(usage);
+    io.out(usage);
     return 0;
   }
-  const cli = loadCliSettings(readEnv());
+  const cli = loadCliSettings(io.env);
   const settings = cli.schedules.settings();
   if (args.at && !args['dry-run']) {
-    console.error(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${usage}`);
+    io.err(`--at 只能和 --dry-run 一起用（演练）；发送总是按现在的时间。\n\n${usage}`);
     return 2;
   }
   const at = args.at ? parseInstant(args.at, settings.timeZone) : new Date();
   if (!at) {
-    console.error(`--at ${args.at}: 不是有效的时间\n\n${usage}`);
+    io.err(`--at ${args.at}: 不是有效的时间\n\n${usage}`);
     return 2;
   }
   return { dryRun: args['dry-run'], filter: args[filter], at, cli, settings };

@@ -60,3 +60,23 @@ export async function exportInProcess(
   const { runExport } = await import('../../src/cli/run-export.js');
   return inProcess(runExport, args, env, database);
 }
+
+/** `npm run remind -- …` in this process through the same `runRemind` that dist/cli/remind.js runs (as verifyInProcess). */
+export async function remindInProcess(
+  args: string[],
+  env: Record<string, string>,
+  database?: Database,
+): Promise<ProcessResult> {
+  const { runRemind } = await import('../../src/cli/run-remind.js');
+  return inProcess(runRemind, args, env, database);
+}
+
+/** `npm run digest -- …` in this process through the same `runDigest` that dist/cli/digest.js runs (as verifyInProcess). */
+export async function digestInProcess(
+  args: string[],
+  env: Record<string, string>,
+  database?: Database,
+): Promise<ProcessResult> {
+  const { runDigest } = await import('../../src/cli/run-digest.js');
+  return inProcess(runDigest, args, env, database);
+}

@@ -1,0 +1,71 @@
+import { claimSends } from '../db/repos/schedule-sends.js';
+import { getUnitByCode } from '../db/repos/units.js';
+import { createWorkingCalendar, localDay } from '../domain/working-days.js';
+import { buildReminders } from '../usecases/build-reminders.js';
+import { openCliDb } from './open-cli-db.js';
+import type { CliIo } from './run-cli.js';
+import { exitCodeOf } from './run-main.js';
+import { parseScheduleCli } from './schedule-cli-args.js';
+
+const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIME]
+  --dry-run   只打印将要发送的提醒和督办（文字 + 卡片 JSON），不发送、不写数据库
+  --unit      只看这个单位的群提醒和它的领导收到的督办
+  --at        按这个时刻计算（默认现在；不带时区按 TZ，默认 Asia/Shanghai），如 2026-11-26T09:00
+不带 --dry-run：认领并排入今天的提醒（与定时任务同一认领，不会重复发送），由运行中的机器人发送。`;
+
+/**
+ * `npm run remind` (`argv` without node and the script): what today's reminders are, or send them
+ * now (once). Returns the exit code: 0, 1, 2 usage. remind.ts exits with it; a test may call it in
+ * its own process (on `io.database` when given).
+ */
+export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
+  return exitCodeOf(async () => {
+    const parsed = parseScheduleCli(argv, io, USAGE, 'unit');
+    if (typeof parsed === 'number') return parsed;
+    const { cli, settings, at } = parsed;
+    const tz = settings.timeZone;
+    const calendar = createWorkingCalendar({
+      onUnknownYear: (y) => io.err(`注意：节假日库还没有 ${y} 年的安排，按周一至周五计工作日`),
+    });
+    const database = io.database ?? (await openCliDb(cli));
+    try {
+      const db = database.db;
+      const day = localDay(at, tz);
+      if (!calendar.isWorkingDay(day)) {
+        io.out(
+          `${day} 不是工作日${calendar.dayName(day) ? `（${calendar.dayName(day)}）` : ''}：这天不发提醒。`,
+        );
+        return 0;
+      }
+      const unit = parsed.filter ? await getUnitByCode(db, parsed.filter) : undefined;
+      if (parsed.filter && !unit) {
+        io.err(`单位编码不存在: ${parsed.filter}`);
+        return 1;
+      }
+      const sends = await buildReminders(db, at, { timeZone: tz, ...settings.reminders }, calendar, {
+        unitId: unit?.id,
+        text: true,
+      });
+      if (parsed.dryRun) {
+        for (const s of sends) {
+          io.out(`\n── ${s.kind} → ${s.receiveIdType} ${s.receiveId}（${s.period}）`);
+          io.out(s.text ?? '');
+          io.out(JSON.stringify(JSON.parse(s.content), null, 2));
+        }
+        const n = (k: string) => sends.filter((s) => s.kind === k).length;
+        io.out(`\n${day}：${n('reminder')} 条群提醒，${n('escalation')} 条督办（演练，未发送）`);
+        return 0;
+      }
+      const now = new Date();
+      const claimed = await claimSends(db, sends, {
+        now,
+        startAt: now,
+        perSecond: settings.sending.perSecond,
+      });
+      io.out(`${day}：${sends.length} 条中新排入 ${claimed} 条（其余今天已排过），运行中的机器人会发送。`);
+      return 0;
+    } finally {
+      if (!io.database) await database.close();
+    }
+  }, io.err);
+}

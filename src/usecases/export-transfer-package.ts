@@ -7,6 +7,7 @@ import { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js';
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
+import { flushToDisk } from '../archive/flush-to-disk.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -109,7 +110,10 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   // Item XMLs are validated on their own thread as they are written.
   const schemas = new SchemaValidator(ITEM_METADATA_XSD);
   try {
-    return await writePackage(deps, input, unit, schemas);
+    const result = await writePackage(deps, input, unit, schemas);
+    // On the carrier before the command says it is written (a USB disk is unplugged at once).
+    await flushToDisk(input.outDir);
+    return result;
   } catch (err) {
     // Nothing half-written stays behind (the folder was empty when we started).
     for (const name of await readdir(input.outDir).catch(() => []))

@@ -27,7 +27,7 @@ const lock = join(root, '.dist-building');
 /** Newest modification time of what the build reads. */
 function newestSource() {
   let newest = 0;
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json'])
+  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'])
     newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
   for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
@@ -64,10 +64,11 @@ function writeLarkSdk(out) {
   const sdkMain = req.resolve('@larksuiteoapi/node-sdk');
   const vendor = join(out, 'vendor');
   mkdirSync(vendor, { recursive: true });
+  let code;
   try {
-    esbuild.buildSync({
+    [{ text: code }] = esbuild.buildSync({
       entryPoints: [sdkMain],
-      outfile: join(vendor, 'lark-sdk.cjs'),
+      write: false,
       platform: 'node',
       format: 'cjs',
       bundle: false,
@@ -76,11 +77,19 @@ function writeLarkSdk(out) {
       charset: 'ascii',
       legalComments: 'none',
       logLevel: 'error',
-    });
+    }).outputFiles;
   } catch {
     console.error('Build failed: could not write the minified Lark SDK (see the errors above).');
     return false;
   }
+  // The copy's own require() resolves from the SDK's folder, as the original's does (its dependencies
+  // may be nested there, in versions other than the project's), wherever dist/ and node_modules are.
+  // It goes after "use strict", which must stay the first statement.
+  const strict = '"use strict";';
+  const body = code.startsWith(strict) ? code.slice(strict.length) : code;
+  const ownRequire =
+    "var require = (function (r) { return r('node:module').createRequire(r.resolve('@larksuiteoapi/node-sdk')); })(require);";
+  writeFileSync(join(vendor, 'lark-sdk.cjs'), `${code.startsWith(strict) ? strict : ''}${ownRequire}${body}`);
   copyFileSync(join(dirname(sdkMain), '..', 'LICENSE'), join(vendor, 'lark-sdk.LICENSE'));
   return true;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { toolEnvironment } from '../child-environment.js';
 import { copyAndHash, type FileProbe } from './copy-and-hash.js';
 
@@ -21,7 +22,10 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * A converter from a command line template (DOCX_TO_PDF_COMMAND), such as
  * `soffice --headless --convert-to pdf --outdir {out} {in}`: `{in}` becomes the shell-quoted path of
  * a copy of the DOCX in a temporary folder (appended when the template has none), `{out}` that
- * folder's output directory, where the command must leave one `.pdf`. Runs under /bin/sh in its own
+ * folder's output directory, where the command must leave one `.pdf`, and `{profile}` the file URL of a
+ * settings folder of this run's own (LibreOffice's `-env:UserInstallation=`: two conversions sharing
+ * one profile hand their work to each other or stop on its lock, and exit 0 with no PDF made).
+ * Runs under /bin/sh in its own
  * process group, killed whole at the timeout; the temporary folder is always removed, and `dest` is
  * only written once the command has succeeded.
  */
@@ -37,7 +41,9 @@ export function commandDocxToPdf(template: string, timeoutMs = 5 * 60_000): Docx
         .split('{in}')
         .join(quote(input))
         .split('{out}')
-        .join(quote(outDir));
+        .join(quote(outDir))
+        .split('{profile}')
+        .join(quote(pathToFileURL(join(work, 'profile')).href));
       await run(command, timeoutMs);
       const pdfs = (await readdir(outDir)).filter((n) => n.toLowerCase().endsWith('.pdf'));
       if (pdfs.length === 0) throw new Error('转换命令没有生成 PDF');

@@ -54,14 +54,20 @@ function indexObjects(text: string): Map<number, PdfObject> {
   const re = /(?:^|[\r\n\s])(\d+)\s+(\d+)\s+obj\b/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const start = m.index + m[0].length;
-    const end = text.indexOf('endobj', start);
-    const body = text.slice(start, end < 0 ? undefined : end);
+    let end = text.indexOf('endobj', start);
+    if (end < 0) {
+      // No endobj (a torn or crafted file): the object ends where the next one starts, so the scan
+      // stays linear instead of reading to the end of the file again for every later object.
+      const next = /[\r\n\s]\d+\s+\d+\s+obj\b/.exec(text.slice(start));
+      end = next ? start + next.index : text.length;
+    }
+    const body = text.slice(start, end);
     const s = /\bstream(\r\n|\n|\r)/.exec(body);
     objects.set(
       Number(m[1]),
       s ? { dict: body.slice(0, s.index), streamAt: start + s.index + s[0].length } : { dict: body },
     );
-    if (end > 0) re.lastIndex = end;
+    re.lastIndex = end;
   }
   return objects;
 }
@@ -87,7 +93,8 @@ function lastTrailer(text: string, objects: Map<number, PdfObject>): string | un
 function metadataText(bytes: Buffer, o: PdfObject): string | { problem: string } {
   if (o.streamAt === undefined) return { problem: '元数据对象不是流' };
   if (/\/Filter\b/.test(o.dict)) return { problem: '元数据流经过压缩（含 Filter），本检查不解压' };
-  const len = /\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(o.dict);
+  // \b: without it, `/Length 12 0 R` (an indirect length) would match as a direct length of 1.
+  const len = /\/Length\s+(\d+)\b(?!\s+\d+\s+R)/.exec(o.dict);
   const end = len ? o.streamAt + Number(len[1]) : bytes.indexOf('endstream', o.streamAt);
   return bytes.toString('utf8', o.streamAt, Math.max(o.streamAt, end));
 }

@@ -81,6 +81,10 @@ export async function photoPagesToPdf(
     },
   });
   const out = createWriteStream(dest, { flags: 'wx', mode: 0o644 });
+  // Listened to from the start: a write error (disk full, the file already there) while pages are
+  // added would otherwise be re-emitted by pipe() with no listener and end the whole process.
+  const written = finished(out);
+  written.catch(() => undefined);
   const hash = createHash('sha256');
   let size = 0;
   doc.on('data', (chunk: Buffer) => {
@@ -107,11 +111,11 @@ export async function photoPagesToPdf(
     }
   } catch (err) {
     doc.end();
-    await finished(out).catch(() => undefined);
+    await written.catch(() => undefined);
     throw err instanceof Error ? err : new Error(String(err));
   }
   doc.end();
-  await finished(out);
+  await written;
   return { sha256: hash.digest('hex'), size, pages: pages.length, reencoded, tool: await pdfToolName() };
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type * as LarkSdk from '@larksuiteoapi/node-sdk';
 import type { AxiosStatic } from 'axios';
 
@@ -11,10 +12,8 @@ const requireCjs = createRequire(import.meta.url);
 
 // The compiled bot loads the build's minified copy of the same SDK (scripts/build.mjs says why: about
 // 25 MB less memory for as long as the bot runs); from the sources (tsx, tests) there is none beside us.
-const minified = new URL('../vendor/lark-sdk.cjs', import.meta.url);
+const minified = fileURLToPath(new URL('../vendor/lark-sdk.cjs', import.meta.url));
 
-export const lark = requireCjs(
-  existsSync(minified) ? minified.pathname : '@larksuiteoapi/node-sdk',
-) as typeof LarkSdk;
+export const lark = requireCjs(existsSync(minified) ? minified : '@larksuiteoapi/node-sdk') as typeof LarkSdk;
 export const axios = requireCjs('axios') as AxiosStatic;
 export type { LarkSdk };

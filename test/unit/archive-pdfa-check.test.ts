@@ -47,6 +47,15 @@ describe('PDF/A-2b: the PDF of photographed pages and the clause check', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('a file it cannot write is an error for the caller, not a crash of the process', async () => {
+    const page = { path: join(dir, 'p0'), name: 'p0' };
+    const info = { title: 't', createdAt: new Date('2026-01-10T01:00:00Z'), creator: 'test' };
+    await expect(photoPagesToPdf([page], join(dir, 'no-such-folder', 'x.pdf'), info)).rejects.toThrow(
+      /ENOENT/,
+    );
+    await expect(photoPagesToPdf([page], join(dir, 'out.pdf'), info)).rejects.toThrow(/EEXIST/);
+  });
+
   it('embeds each JPEG byte for byte and turns the page, not the pixels, for EXIF orientation', () => {
     const images = dctImages(pdf);
     expect(images).toHaveLength(3);
@@ -113,6 +122,20 @@ describe('PDF/A-2b: the PDF of photographed pages and the clause check', () => {
       (r) => r.key === 'fontsEmbedded',
     );
     expect(detail).toMatchObject({ clause: '6.2.11.4.1', ok: false, detail: '未嵌入：SimSun' });
+  });
+
+  it('reads the XMP of a metadata stream whose length is an indirect object, and objects after a torn one', () => {
+    const text = pdf.toString('latin1');
+    const meta = /\d+ 0 obj\s*<<[^>]*\/Type \/Metadata[^>]*>>/.exec(text)?.[0];
+    expect(meta).toMatch(/\/Length \d+/);
+    const indirect = Buffer.from(
+      text.replace(meta!, meta!.replace(/\/Length \d+/, '/Length 12 0 R')),
+      'latin1',
+    );
+    expect(broken(indirect)).toEqual([]);
+    // The first object loses its endobj: every later object is still found.
+    const torn = Buffer.from(text.replace('endobj', 'endob_'), 'latin1');
+    expect(broken(torn)).toEqual([]);
   });
 
   it('does not pass what it cannot see: objects in a compressed object stream are unchecked', () => {

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { defineJob } from '../../src/domain/job-type.js';
-import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-worker.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -32,11 +32,12 @@ describe('a job finished inside its handler transaction', () => {
       clock.now(),
     );
     const metrics = new Metrics();
+    const warnings: string[] = [];
     const worker = new QueueWorker({
       db: tdb.db,
       table: 'jobs',
       clock,
-      logger: silentLogger(),
+      logger: pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line).msg) }),
       metrics,
       workerId: `w-${kind}`,
       concurrency: 1,
@@ -57,11 +58,11 @@ describe('a job finished inside its handler transaction', () => {
       tdb.db,
       sql`select key as job from jobs where kind = ${RESULT.name} and key = ${kind}`,
     );
-    return { row: row!, probes: probes.length, metrics };
+    return { row: row!, probes: probes.length, metrics, warnings };
   };
 
   it('commits the result and the done row together, and the worker does not finish it again', async () => {
-    const { row, probes, metrics } = await runOnce('in-tx-ok', async (_row, _log, done) => {
+    const { row, probes, metrics, warnings } = await runOnce('in-tx-ok', async (_row, _log, done) => {
       await tdb.db.transaction(async (tx) => {
         await writeResult(tx, 'in-tx-ok');
         await done.finishIn(tx);
@@ -70,6 +71,8 @@ describe('a job finished inside its handler transaction', () => {
     expect(row).toEqual({ status: 'done', attempts: 1, locked_by: null });
     expect(probes).toBe(1);
     expect(metrics.value('queue_processed_total', { table: 'jobs', outcome: 'done' })).toBe(1);
+    // A second finish by the worker would find the row no longer its own, and say so.
+    expect(warnings).toEqual([]);
   });
 
   it('a transaction that rolls back after finishIn leaves the job to be retried, its result unwritten', async () => {

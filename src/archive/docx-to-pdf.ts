@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { toolEnvironment } from '../child-environment.js';
 import { copyAndHash, type FileProbe } from './copy-and-hash.js';
+import { runToolCommand, shellQuote } from './tool-command.js';
 
 /**
  * A DOCX → PDF converter: writes the PDF of `src` at `dest` (a new file) and returns its probe, or
@@ -15,8 +14,6 @@ export interface DocxToPdf {
   (src: string, dest: string): Promise<FileProbe>;
   tool: string;
 }
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * A converter from a command line template (DOCX_TO_PDF_COMMAND), such as
@@ -39,11 +36,11 @@ export function commandDocxToPdf(template: string, timeoutMs = 5 * 60_000): Docx
       await mkdir(outDir);
       const command = (template.includes('{in}') ? template : `${template} {in}`)
         .split('{in}')
-        .join(quote(input))
+        .join(shellQuote(input))
         .split('{out}')
-        .join(quote(outDir))
+        .join(shellQuote(outDir))
         .split('{profile}')
-        .join(quote(pathToFileURL(join(work, 'profile')).href));
+        .join(shellQuote(pathToFileURL(join(work, 'profile')).href));
       await run(command, timeoutMs);
       const pdfs = (await readdir(outDir)).filter((n) => n.toLowerCase().endsWith('.pdf'));
       if (pdfs.length === 0) throw new Error('转换命令没有生成 PDF');
@@ -67,39 +64,10 @@ function programOf(template: string): string {
   return basename(first.replace(/^['"]|['"]$/g, '')) || template.trim();
 }
 
-function run(command: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env: toolEnvironment(),
-    });
-    let output = '';
-    const keep = (d: Buffer) => {
-      if (output.length < 2000) output += d.toString('utf8');
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      // The whole group: a shell's children (soffice) must not outlive the timeout.
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`转换命令无法启动：${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const text = output.trim().slice(0, 300);
-      if (timedOut) reject(new Error(`转换超时（${Math.round(timeoutMs / 1000)} 秒），已终止`));
-      else if (code !== 0) reject(new Error(`转换命令失败（${code ?? signal}）${text ? `：${text}` : ''}`));
-      else resolve();
-    });
-  });
+async function run(command: string, timeoutMs: number): Promise<void> {
+  const r = await runToolCommand(command, timeoutMs);
+  if (r.kind === 'not-started') throw new Error(`转换命令无法启动：${r.message}`);
+  if (r.kind === 'timed-out') throw new Error(`转换超时（${Math.round(timeoutMs / 1000)} 秒），已终止`);
+  const text = r.output.slice(0, 300);
+  if (r.code !== 0) throw new Error(`转换命令失败（${r.code ?? r.signal}）${text ? `：${text}` : ''}`);
 }

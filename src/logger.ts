@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { redactValue, scrubTokens, serializeError } from './log-redaction.js';
 
 export type Logger = PinoLogger;
@@ -14,11 +14,7 @@ export interface LoggerOptions {
  * scrubbed message and stack), and each finished line is scrubbed once more for token shapes and
  * the configured secret values, so a message string cannot carry them either.
  */
-export function createLogger(
-  level: string,
-  destination?: NodeJS.WritableStream,
-  o: LoggerOptions = {},
-): Logger {
+export function createLogger(level: string, destination?: DestinationStream, o: LoggerOptions = {}): Logger {
   const secrets = (o.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 4);
   return pino(
     {
@@ -28,7 +24,7 @@ export function createLogger(
       formatters: { log: (obj) => redactValue(obj, secrets) as Record<string, unknown> },
       hooks: { streamWrite: (line) => scrubTokens(line, secrets) },
     },
-    destination as any,
+    destination,
   );
 }
 

@@ -172,7 +172,7 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
     // Queued with the stored row, in one statement: the thumbnail (behind the downloads), and the
     // quick acknowledgment, which runs after the file is safe; whatever happens to it (Lark refusing,
     // a crash) the material stays stored.
-    const follow: NewJob<any>[] = [];
+    const follow: NewJob<unknown>[] = [];
     if (row && f.thumbnail)
       follow.push({ type: MAKE_THUMBNAIL_JOB, key: String(id), payload: { materialId: id }, runAt: f.now });
     if (row && f.reaction) {

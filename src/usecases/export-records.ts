@@ -255,7 +255,7 @@ async function exportFile(
     ctx.report.checked('authenticity');
     const missing =
       err instanceof BlobNotFoundError ||
-      ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as any).path !== dest);
+      ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path !== dest);
     ctx.report.add(
       missing
         ? failure('file_missing', '存储中找不到该文件，未放入移交包', ref)

@@ -56,7 +56,7 @@ export async function retryDeadJobs(
   now: Date,
 ): Promise<{ jobs: number; materials: number }> {
   return db.transaction(async (tx) => {
-    const rows = await queryRows<{ id: number; kind: string; payload: any }>(
+    const rows = await queryRows<{ id: number; kind: string; payload: unknown }>(
       tx,
       sql`update jobs set status = 'pending', attempts = 0, run_at = ${now}, finished_at = null,
             locked_at = null, locked_by = null
@@ -65,7 +65,10 @@ export async function retryDeadJobs(
     );
     const materialIds = rows
       .filter((r) => r.kind === DOWNLOAD_MATERIAL_JOB.name)
-      .map((r) => Number((typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload)?.materialId))
+      .map((r) => {
+        const payload: unknown = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
+        return Number((payload as { materialId?: unknown } | null)?.materialId);
+      })
       .filter((id) => Number.isSafeInteger(id));
     let materials = 0;
     if (materialIds.length > 0) {

@@ -20,7 +20,7 @@ export async function enqueueJob<P>(db: Db | Tx, job: NewJob<P>, now: Date): Pro
 }
 
 /** Several jobs (of any declared types) in one statement; returns how many were new. */
-export async function enqueueJobs(db: Db | Tx, jobs: readonly NewJob<any>[], now: Date): Promise<number> {
+export async function enqueueJobs(db: Db | Tx, jobs: readonly NewJob<unknown>[], now: Date): Promise<number> {
   if (jobs.length === 0) return 0;
   const values = sql.join(
     jobs.map(

@@ -238,7 +238,7 @@ async function reclaim(
   opts: { now: Date; maxAttempts: number },
 ): Promise<{ reclaimed: number; dead: DeadRow[] }> {
   const max: SQL = table === 'jobs' ? sql`max_attempts` : sql`${opts.maxAttempts}`;
-  const rows = await queryRows<{ id: number; status: string; type: string; payload: any }>(
+  const rows = await queryRows<{ id: number; status: string; type: string; payload: unknown }>(
     db,
     sql`update ${t(table)} set
           status = case when attempts >= ${max} then 'dead' else 'pending' end,

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { AppError, errorMessage } from '../errors.js';
+import { parseCliOptions } from './cli-options.js';
+import { AppError } from '../errors.js';
 import { backupData } from '../ops/backup.js';
 import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
@@ -18,18 +18,14 @@ const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在。`;
 
 function parse(args: string[], name: string, usage: string, flags: string[] = []) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        [name]: { type: 'string' },
-        ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])),
-      },
-    }));
-  } catch (err) {
-    throw new AppError('usage', `${errorMessage(err)}\n${usage}`);
-  }
+  const values = parseCliOptions(
+    args,
+    {
+      [name]: { type: 'string' as const },
+      ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])),
+    },
+    usage,
+  );
   const value = values[name];
   if (typeof value !== 'string' || !value) throw new AppError('usage', usage);
   return { value, flags: values as Record<string, unknown> };

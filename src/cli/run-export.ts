@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
+import { parseCliOptions } from './cli-options.js';
 import { resolve } from 'node:path';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { exportTransferPackage } from '../usecases/export-transfer-package.js';
 import { openCliDb } from './open-cli-db.js';
@@ -23,26 +23,18 @@ const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag
  */
 export function runExport(argv: readonly string[], io: CliIo & { progress?: Progress }): Promise<number> {
   return exitCodeOf(async () => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          unit: { type: 'string' },
-          year: { type: 'string' },
-          out: { type: 'string' },
-          concurrency: { type: 'string' },
-          bag: { type: 'boolean' },
-        },
-      }));
-    } catch (err) {
-      io.err(`${errorMessage(err)}\n${USAGE}`);
-      return 2;
-    }
-    if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) {
-      io.err(USAGE);
-      return 2;
-    }
+    const values = parseCliOptions(
+      argv,
+      {
+        unit: { type: 'string' },
+        year: { type: 'string' },
+        out: { type: 'string' },
+        concurrency: { type: 'string' },
+        bag: { type: 'boolean' },
+      },
+      USAGE,
+    );
+    if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) throw new AppError('usage', USAGE);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
     const database = io.database ?? (await openCliDb(settings));

@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
+import { parseCliOptions } from './cli-options.js';
 import { join } from 'node:path';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { CHECK_LABELS, PROPERTIES, PROPERTY_LABELS } from '../domain/four-properties.js';
 import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
 import { openCliDb } from './open-cli-db.js';
@@ -23,21 +23,13 @@ const USAGE = 'Usage: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]'
  */
 export function runVerify(argv: readonly string[], io: CliIo & { progress?: Progress }): Promise<number> {
   return exitCodeOf(async () => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: { unit: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } },
-      }));
-    } catch (err) {
-      io.err(`${errorMessage(err)}\n${USAGE}`);
-      return 2;
-    }
+    const values = parseCliOptions(
+      argv,
+      { unit: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } },
+      USAGE,
+    );
     const year = values.year !== undefined ? Number(values.year) : undefined;
-    if (year !== undefined && !/^\d{4}$/.test(values.year!)) {
-      io.err(USAGE);
-      return 2;
-    }
+    if (year !== undefined && !/^\d{4}$/.test(values.year!)) throw new AppError('usage', USAGE);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
     const database = io.database ?? (await openCliDb(settings));

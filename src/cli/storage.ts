@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { AppError, errorMessage } from '../errors.js';
+import { parseCliOptions } from './cli-options.js';
+import { AppError } from '../errors.js';
 import { migrateBlobsToS3 } from '../ops/migrate-blobs.js';
 import { loadCliSettings } from '../settings.js';
 import type { StandaloneCliCommand } from './commands.js';
@@ -14,15 +14,11 @@ const USAGE = `用法: npm run cli -- storage migrate --to s3 [--dry-run]
 export const storageCommand: StandaloneCliCommand = {
   summary: 'move the stored files to the S3 bucket (migrate --to s3 [--dry-run])',
   standalone: async (args, { env, out }) => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: args.slice(1),
-        options: { to: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-      }));
-    } catch (err) {
-      throw new AppError('usage', `${errorMessage(err)}\n${USAGE}`);
-    }
+    const values = parseCliOptions(
+      args.slice(1),
+      { to: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      USAGE,
+    );
     if (args[0] !== 'migrate' || values.to !== 's3') throw new AppError('usage', USAGE);
     const settings = loadCliSettings(env);
     const store = settings.blobStore;

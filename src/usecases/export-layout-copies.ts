@@ -39,6 +39,22 @@ export interface LayoutCopyContext {
   costs: ConversionCosts;
 }
 
+/**
+ * Counts a file just written into the package: its line in the fixity list (and bag manifest), the
+ * files-vs-rows check, the package's bytes and its format tally. Originals and copies alike.
+ */
+export async function addPackagedPayload(
+  ctx: Pick<LayoutCopyContext, 'bag' | 'written' | 'report' | 'formats'>,
+  rel: string,
+  h: { sha256: string; size: number },
+  mime: string,
+): Promise<void> {
+  await ctx.bag.addPayload(rel, h.sha256, h.size);
+  ctx.written.add(rel);
+  ctx.report.totals.bytes += h.size;
+  ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
+}
+
 const msSince = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 /**
@@ -182,10 +198,7 @@ async function added(
   material: PackagedFile['material'],
   dest: string,
 ): Promise<PackagedFile> {
-  await ctx.bag.addPayload(rel, h.sha256, h.size);
-  ctx.written.add(rel);
-  ctx.report.totals.bytes += h.size;
-  ctx.formats.set('application/pdf', (ctx.formats.get('application/pdf') ?? 0) + 1);
+  await addPackagedPayload(ctx, rel, h, 'application/pdf');
   return {
     name,
     material,

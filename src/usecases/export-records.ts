@@ -32,7 +32,13 @@ import { checkFile, type FileCheckContext, type FileRef } from './check-four-pro
 import { opusToWav } from '../archive/opus-to-wav.js';
 import { rm } from 'node:fs/promises';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
-import { DOCX_MIME, writeDocxPdf, writePhotoPagesPdf, type ConversionCosts } from './export-layout-copies.js';
+import {
+  addPackagedPayload,
+  DOCX_MIME,
+  writeDocxPdf,
+  writePhotoPagesPdf,
+  type ConversionCosts,
+} from './export-layout-copies.js';
 import { checkClassNumbering, checkFixedLayout, checkRecord } from './check-four-properties-record.js';
 
 export interface RecordsExportContext {
@@ -263,11 +269,8 @@ async function exportFile(
     );
     return [];
   }
-  await ctx.bag.addPayload(rel, probe.sha256, probe.size);
-  ctx.written.add(rel);
-  ctx.report.totals.bytes += probe.size;
   const mime = m.sniffedMime ?? 'application/octet-stream';
-  ctx.formats.set(mime, (ctx.formats.get(mime) ?? 0) + 1);
+  await addPackagedPayload(ctx, rel, probe, mime);
   const checked = await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
   const original: PackagedFile = {
     ...(checked.pdfa ? { pdfa: checked.pdfa, pdfaChecked: checked.pdfaChecked ?? false } : {}),
@@ -314,10 +317,7 @@ async function writeWavCopy(
     ctx.report.add(failure('conversion_failed', `录音无法转为 WAV 归档副本：${errorMessage(err)}`, ref));
     return undefined;
   }
-  await ctx.bag.addPayload(rel, wav.sha256, wav.size);
-  ctx.written.add(rel);
-  ctx.report.totals.bytes += wav.size;
-  ctx.formats.set('audio/wav', (ctx.formats.get('audio/wav') ?? 0) + 1);
+  await addPackagedPayload(ctx, rel, wav, 'audio/wav');
   return {
     name,
     material: original.material,

@@ -14,7 +14,13 @@ import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
 import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
-import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  createArchiveFixture,
+  minimalPdf,
+  photoJpeg,
+  validateAgainstPackageSchema,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 import { filesUnder, validateBag } from '../support/validate-bag.js';
 
 const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
@@ -471,19 +477,12 @@ describe('export: catalogue and transfer package', () => {
 
   it('every XML of the package validates against the XSD shipped in its 其他/XML模式/ (libxml2)', async () => {
     for (const root of [join(out, 'bag', 'data'), join(out, 'carrier')]) {
-      const schema = (name: string) => ({
-        fileName: name,
-        contents: readFileSync(join(root, '其他', 'XML模式', name), 'utf8'),
-      });
       const xmls = filesUnder(root).filter((p) => /\.xml$/i.test(p));
       const items = xmls.filter((p) => p.includes(`${sep}电子档案${sep}`));
       expect(items.length).toBeGreaterThanOrEqual(3);
       expect(xmls.length).toBe(items.length + 1); // and 文件目录.XML
       const check = async (files: string[], xsd: string) => {
-        const res = await validateXML({
-          xml: files.map((p, i) => ({ fileName: `f${i}.xml`, contents: readFileSync(p, 'utf8') })),
-          schema: schema(xsd),
-        });
+        const res = await validateAgainstPackageSchema(root, xsd, files);
         expect(res.errors.map((e) => e.rawMessage)).toEqual([]);
         expect(res.valid).toBe(true);
       };

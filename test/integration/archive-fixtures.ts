@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
+import { validateXML } from 'xmllint-wasm';
 import { parseArchiveConfig, type ArchiveConfig } from '../../src/archive/archive-config.js';
 import { queryRows, type Db } from '../../src/db/client.js';
 import type { BlobStore } from '../../src/ports/blob-store.js';
@@ -45,6 +46,14 @@ export function minimalPdf(pages = 1, filler: Buffer = Buffer.from('BT /F1 12 Tf
   for (let n = 1; n < count; n++) push(`${String(offsets[n]).padStart(10, '0')} 00000 n \n`);
   push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return Buffer.concat(parts);
+}
+
+/** XML files validated (libxml2) against an XSD the package at `root` ships in 其他/XML模式/. */
+export function validateAgainstPackageSchema(root: string, xsd: string, files: readonly string[]) {
+  return validateXML({
+    xml: files.map((p, i) => ({ fileName: `f${i}.xml`, contents: readFileSync(p, 'utf8') })),
+    schema: { fileName: xsd, contents: readFileSync(join(root, '其他', 'XML模式', xsd), 'utf8') },
+  });
 }
 
 export const GPS = {

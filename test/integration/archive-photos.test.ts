@@ -5,13 +5,18 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { XMLParser } from 'fast-xml-parser';
-import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
-import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  createArchiveFixture,
+  minimalPdf,
+  photoJpeg,
+  validateAgainstPackageSchema,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -150,16 +155,10 @@ describe('export: photos per DA/T 50', () => {
     const other = readFileSync(join(out, '电子档案', '2025', 'WS', 'A182-WS·2025-D30-ZH-0001.xml'), 'utf8');
     expect(other).not.toContain('<参见号>');
 
-    const res = await validateXML({
-      xml: [metaPath, join(out, '电子档案', '2025', 'WS', 'A182-WS·2025-Y-SB-0001.xml')].map((p, i) => ({
-        fileName: `m${i}.xml`,
-        contents: readFileSync(p, 'utf8'),
-      })),
-      schema: {
-        fileName: 's.xsd',
-        contents: readFileSync(join(out, '其他', 'XML模式', '电子文件元数据.xsd'), 'utf8'),
-      },
-    });
+    const res = await validateAgainstPackageSchema(out, '电子文件元数据.xsd', [
+      metaPath,
+      join(out, '电子档案', '2025', 'WS', 'A182-WS·2025-Y-SB-0001.xml'),
+    ]);
     expect(res.errors.map((e) => e.rawMessage)).toEqual([]);
   });
 

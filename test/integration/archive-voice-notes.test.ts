@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { fileTypeFromFile } from 'file-type';
-import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
-import { createArchiveFixture, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  createArchiveFixture,
+  validateAgainstPackageSchema,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** A real Lark-style voice note: 2 s of Opus (mono, recorded at 16 kHz) in Ogg, made with opusenc. */
@@ -96,13 +99,7 @@ describe('export: voice notes get a WAV archival copy', () => {
     expect(xml).toContain('<时长>PT2.000S</时长>');
     expect(xml).toContain('<行为>格式转换</行为>');
     expect(xml).toMatch(/<机构人员名称>ogg-opus-decoder \d+\.\d+\.\d+（WebAssembly）<\/机构人员名称>/);
-    const check = await validateXML({
-      xml: { fileName: 'm.xml', contents: xml },
-      schema: {
-        fileName: 's.xsd',
-        contents: readFileSync(join(out, '其他', 'XML模式', '电子文件元数据.xsd'), 'utf8'),
-      },
-    });
+    const check = await validateAgainstPackageSchema(out, '电子文件元数据.xsd', [path]);
     expect(check.errors.map((e) => e.rawMessage)).toEqual([]);
     const catalogue = readFileSync(join(out, '文件目录.XML'), 'utf8');
     expect(catalogue).toContain('<电子档案名称>电子档案/2025/LY/A182-LY·2025-D30-0001.wav</电子档案名称>');

@@ -38,45 +38,30 @@ export function cliInProcess(
   return inProcess(runCli, args, env, database);
 }
 
-/**
- * `npm run verify -- …` in this process through the same `runVerify` that dist/cli/verify.js runs
- * (as cliInProcess). Imported on first use: files that only run `npm run cli` do not load the check.
- */
-export async function verifyInProcess(
-  args: string[],
-  env: Record<string, string>,
-  database?: Database,
-): Promise<ProcessResult> {
-  const { runVerify } = await import('../../src/cli/run-verify.js');
-  return inProcess(runVerify, args, env, database);
-}
+type InProcess = (args: string[], env: Record<string, string>, database?: Database) => Promise<ProcessResult>;
 
-/** `npm run export -- …` in this process through the same `runExport` that dist/cli/export.js runs (as verifyInProcess). */
-export async function exportInProcess(
-  args: string[],
-  env: Record<string, string>,
-  database?: Database,
-): Promise<ProcessResult> {
-  const { runExport } = await import('../../src/cli/run-export.js');
-  return inProcess(runExport, args, env, database);
-}
+/** An entry point imported on first use: files that only run `npm run cli` do not load the others. */
+const onFirstUse =
+  (load: () => Promise<Entry>): InProcess =>
+  async (args, env, database) =>
+    inProcess(await load(), args, env, database);
 
-/** `npm run remind -- …` in this process through the same `runRemind` that dist/cli/remind.js runs (as verifyInProcess). */
-export async function remindInProcess(
-  args: string[],
-  env: Record<string, string>,
-  database?: Database,
-): Promise<ProcessResult> {
-  const { runRemind } = await import('../../src/cli/run-remind.js');
-  return inProcess(runRemind, args, env, database);
-}
+/** `npm run verify -- …` in this process through the same `runVerify` that dist/cli/verify.js runs (as cliInProcess). */
+export const verifyInProcess = onFirstUse(
+  async () => (await import('../../src/cli/run-verify.js')).runVerify,
+);
 
-/** `npm run digest -- …` in this process through the same `runDigest` that dist/cli/digest.js runs (as verifyInProcess). */
-export async function digestInProcess(
-  args: string[],
-  env: Record<string, string>,
-  database?: Database,
-): Promise<ProcessResult> {
-  const { runDigest } = await import('../../src/cli/run-digest.js');
-  return inProcess(runDigest, args, env, database);
-}
+/** `npm run export -- …` in this process through the same `runExport` that dist/cli/export.js runs. */
+export const exportInProcess = onFirstUse(
+  async () => (await import('../../src/cli/run-export.js')).runExport,
+);
+
+/** `npm run remind -- …` in this process through the same `runRemind` that dist/cli/remind.js runs. */
+export const remindInProcess = onFirstUse(
+  async () => (await import('../../src/cli/run-remind.js')).runRemind,
+);
+
+/** `npm run digest -- …` in this process through the same `runDigest` that dist/cli/digest.js runs. */
+export const digestInProcess = onFirstUse(
+  async () => (await import('../../src/cli/run-digest.js')).runDigest,
+);

@@ -4,13 +4,8 @@
  * the 四性 check passed, 1 written as a 预检包 or an error, 2 usage.
  */
 import { terminalProgress } from '../archive/progress.js';
-import { readEnv } from '../env.js';
+import { consoleIo } from './console-io.js';
 import { runExport } from './run-export.js';
 
-const code = await runExport(process.argv.slice(2), {
-  env: readEnv(),
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  progress: terminalProgress(),
-});
+const code = await runExport(process.argv.slice(2), { ...consoleIo(), progress: terminalProgress() });
 process.exit(code);

@@ -4,13 +4,8 @@
  * an error), 2 usage.
  */
 import { terminalProgress } from '../archive/progress.js';
-import { readEnv } from '../env.js';
+import { consoleIo } from './console-io.js';
 import { runVerify } from './run-verify.js';
 
-const code = await runVerify(process.argv.slice(2), {
-  env: readEnv(),
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  progress: terminalProgress(),
-});
+const code = await runVerify(process.argv.slice(2), { ...consoleIo(), progress: terminalProgress() });
 process.exit(code);

@@ -65,8 +65,8 @@ export class LocalBlobStore implements BlobStore {
       sync: true,
       ensureSpace: (more) => this.ensureSpace(more),
       ensureTempDir: (again) => this.ensureTempDir(again),
-      store: (temp, sha256) =>
-        placeBlob(this.rootDir, temp, sha256).catch((err: unknown) => {
+      store: (temp, sha256, sizeBytes) =>
+        placeBlob(this.rootDir, temp, sha256, sizeBytes).catch((err: unknown) => {
           this.forgetProbe();
           throw err;
         }),

@@ -276,34 +276,56 @@ export class S3BlobStore implements BlobStore {
    * multipart upload; cleanupTemp catches one whose abort failed). Before the blob counts as stored,
    * the store must show it holds those bytes: a one-part PUT answered with the MD5 of the bytes sent as
    * its ETag (what S3 and its clones answer for a plain object) has; otherwise, and after a multipart
-   * upload, a HEAD checks the object's size.
+   * upload, a HEAD checks the object's size. An object found there counts only at the right size: a
+   * store that is not atomic per key keeps what a writer killed mid-PUT had sent, and the next writer
+   * of those bytes (the material's retried download) must not take that stub for the blob.
    */
   private async upload(path: string, sha256: string, sizeBytes: number): Promise<boolean> {
     const key = this.objectKey(blobKeyOf(sha256));
-    if (sizeBytes <= this.partSize) {
-      // In memory (as lib-storage holds a part): a retry of the request can send it again.
-      const body = await readFile(path);
-      let etag: string | undefined;
-      try {
-        ({ ETag: etag } = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.settings.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: sizeBytes,
-            ContentType: 'application/octet-stream',
-            IfNoneMatch: '*',
-          }),
-        ));
-      } catch (err) {
-        if (isAlreadyThere(err)) return true;
-        throw this.failure(err);
-      }
-      const md5 = createHash('md5').update(body).digest('hex');
-      if (etag?.replace(/"/g, '').toLowerCase() !== md5) await this.checkLanded(key, sizeBytes);
-      return false;
+    if (sizeBytes > this.partSize) {
+      const found = await this.head(key);
+      if (found?.sizeBytes === sizeBytes) return true;
+      return this.uploadParts(key, path, sizeBytes, found === undefined);
     }
-    if ((await this.head(key)) !== undefined) return true;
+    // In memory (as lib-storage holds a part): a retry of the request can send it again.
+    const body = await readFile(path);
+    let etag = await this.putWhole(key, body, true).catch((err: unknown) => {
+      if (isAlreadyThere(err)) return null;
+      throw this.failure(err);
+    });
+    if (etag === null) {
+      if ((await this.head(key))?.sizeBytes === sizeBytes) return true;
+      // A stub of another size under our hash: the bytes the key names replace it.
+      etag = await this.putWhole(key, body, false).catch((err: unknown) => {
+        throw this.failure(err);
+      });
+    }
+    if (etag !== createHash('md5').update(body).digest('hex')) await this.checkLanded(key, sizeBytes);
+    return false;
+  }
+
+  /** One PutObject of the whole blob (`ifAbsent`: conditional); the ETag it was answered with. */
+  private async putWhole(key: string, body: Buffer, ifAbsent: boolean): Promise<string | undefined> {
+    const { ETag: etag } = await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.settings.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: 'application/octet-stream',
+        ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
+      }),
+    );
+    return etag?.replace(/"/g, '').toLowerCase();
+  }
+
+  /** A multipart upload (`ifAbsent`: conditional; false replaces a stub of another size). */
+  private async uploadParts(
+    key: string,
+    path: string,
+    sizeBytes: number,
+    ifAbsent: boolean,
+  ): Promise<boolean> {
     const upload = new Upload({
       client: this.client,
       params: {
@@ -312,7 +334,7 @@ export class S3BlobStore implements BlobStore {
         Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
         ContentLength: sizeBytes,
         ContentType: 'application/octet-stream',
-        IfNoneMatch: '*',
+        ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
       },
       partSize: this.partSize,
       queueSize: 2,
@@ -321,8 +343,9 @@ export class S3BlobStore implements BlobStore {
     try {
       await upload.done();
     } catch (err) {
-      if (isAlreadyThere(err)) return true;
-      throw this.failure(err);
+      if (!isAlreadyThere(err)) throw this.failure(err);
+      if ((await this.head(key))?.sizeBytes === sizeBytes) return true;
+      return this.uploadParts(key, path, sizeBytes, false);
     }
     await this.checkLanded(key, sizeBytes);
     return false;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   CreateMultipartUploadCommand,
@@ -36,7 +36,8 @@ const subjects: { name: string; make: () => Promise<Subject> }[] = [
       return {
         store,
         damage: async (key, bytes) => {
-          await chmod(join(root, key), 0o644);
+          await mkdir(dirname(join(root, key)), { recursive: true });
+          await chmod(join(root, key), 0o644).catch(() => {});
           await writeFile(join(root, key), bytes);
         },
         tempFiles: () => countFiles(join(root, 'tmp')),
@@ -194,6 +195,21 @@ describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
     expect(sha(await readAll(s.store.openRead(c.storageKey)))).toBe(c.sha256);
     const both = await Promise.all([store(s.store, bytes, 1024 * 1024), store(s.store, bytes, 1024 * 1024)]);
     expect(both.every((r) => r.existed)).toBe(true);
+  });
+
+  it('a stub of another size under a hash (a writer cut off mid-PUT) is replaced by the next writer of those bytes', async () => {
+    for (const size of [90_000, 2 * PART + 777]) {
+      const bytes = randomBytes(size);
+      const key = blobKeyOf(sha(bytes));
+      await s.damage(key, Buffer.alloc(0));
+      const c = await store(s.store, bytes, 1024 * 1024);
+      expect(c.existed).toBe(false);
+      expect(await s.store.stat(key)).toEqual({ sizeBytes: size });
+      expect((await readAll(s.store.openRead(key))).equals(bytes)).toBe(true);
+      // At the right size it is the blob: kept, never overwritten.
+      expect((await store(s.store, bytes, 1024 * 1024)).existed).toBe(true);
+    }
+    expect(await s.tempFiles()).toBe(0);
   });
 
   it('a truncated stream (size mismatch) stores nothing and leaves no temp file', async () => {

@@ -24,7 +24,9 @@ export interface LocalS3 {
  * folder, one account S3RVER/S3RVER: other access keys are refused). It lacks three
  * operations the S3 store relies on; they are added here in front of its routes, as S3 specifies
  * them: conditional writes (`If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 when
- * the key exists, atomic per key), ListMultipartUploads and AbortMultipartUpload.
+ * the key exists, atomic per key), ListMultipartUploads and AbortMultipartUpload. Left as it is: a
+ * PUT cut off mid-body (its writer killed) leaves what had arrived under the key, where S3 keeps
+ * nothing; S3BlobStore replaces such a stub, and the multi-instance test's SIGKILL exercises that.
  */
 export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));

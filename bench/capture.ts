@@ -53,6 +53,8 @@ const S = {
   concurrency: num('BENCH_CONCURRENCY', 16),
   latencyMs: num('BENCH_LATENCY_MS', 100),
   rate: num('BENCH_RATE', 50),
+  /** The bots' own per-API pace (their LARK_API_PER_SECOND; the bot's default when unset). */
+  paced: num('LARK_API_PER_SECOND', 46),
   minuteImages: num('BENCH_MINUTE_IMAGES', 0),
   dbs: list(process.env.BENCH_DBS ?? 'pglite,postgres'),
   pairStores: list(process.env.BENCH_PAIR_STORES ?? 'local,s3'),
@@ -249,11 +251,18 @@ async function runPairs(): Promise<PairRun[]> {
       concurrency: S.concurrency,
       latencyMs: S.latencyMs,
       downloadsPerSecond: S.rate,
+      pacedPerSecond: S.paced,
       timeoutMs: 600_000,
     });
     runs.push(run);
     console.log(
       `${((Date.now() - started) / 1000).toFixed(0)} s (1-min load average ${fmt(load)} → ${fmt(loadavg()[0]!)})`,
+    );
+    const t = run.timeline;
+    console.log(
+      `  downloads at the fake Lark: first ${fmt(t.toFirst, 2)} s after the first push; first → last ` +
+        `${fmt(t.spread, 2)} s (at ${S.paced}/s: ${fmt(t.ideal, 2)} s; ${fmt(t.gaps, 2)} s in pauses over two slots); ` +
+        `last download → last stored ${fmt(t.tail, 2)} s`,
     );
     for (const p of run.verify.problems) console.log(`  ! ${p}`);
   }

@@ -35,6 +35,8 @@ export interface PairVariant {
   concurrency: number;
   latencyMs: number;
   downloadsPerSecond: number;
+  /** The bots' own pace (LARK_API_PER_SECOND), for the timeline's ideal. */
+  pacedPerSecond: number;
   timeoutMs: number;
 }
 
@@ -53,6 +55,12 @@ export interface PairRun {
   refused429: number;
   /** Photos stored by each instance (from its log), to show both worked. */
   perInstance: number[];
+  /**
+   * Where the seconds went, from the fake Lark's own record of the downloads it answered: first push →
+   * first download, first → last download (against the pacing's ideal for that many), and last
+   * download → last photo stored; `gaps`: seconds lost in pauses longer than two slots between downloads.
+   */
+  timeline: { toFirst: number; spread: number; ideal: number; tail: number; gaps: number };
   /**
    * CPU per stored photo (ms, user + system, from /proc) from the first push to the last photo
    * stored: the bot processes together, their PostgreSQL backends, s3rver, and this process (the fake
@@ -94,6 +102,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
           // Log lines of stored photos count each instance's share; nothing else below warn.
           LOG_LEVEL: 'info',
           JOB_CONCURRENCY: String(v.concurrency),
+          LARK_API_PER_SECOND: String(v.pacedPerSecond),
           LARK_API_PER_MINUTE: '100000',
           MIN_FREE_DISK_MB: '1',
           BURST_QUIET_SECONDS: '2',
@@ -163,6 +172,21 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       .map((r) => new Date(r.stored_at).getTime() - pushedAt.get(r.message_id)!)
       .sort((a, b) => a - b);
     const distinct = new Set(rows.map((r) => `${r.message_id}/${r.resource_key}`));
+    const served = fake
+      .callsTo('GET', /\/resources\//)
+      .map((c) => c.time)
+      .filter((t) => t >= t0)
+      .sort((a, b) => a - b);
+    const slotMs = 1000 / v.pacedPerSecond;
+    let gapMs = 0;
+    for (let i = 1; i < served.length; i++) gapMs += Math.max(0, served[i]! - served[i - 1]! - 2 * slotMs);
+    const timeline = {
+      toFirst: (served[0]! - t0) / 1000,
+      spread: (served.at(-1)! - served[0]!) / 1000,
+      ideal: ((served.length - 1) * slotMs) / 1000,
+      tail: (lastStored - served.at(-1)!) / 1000,
+      gaps: gapMs / 1000,
+    };
     const blobs = (
       await openBlobStore({
         dataDir,
@@ -180,6 +204,7 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       duplicated: rows.length - distinct.size,
       refused429: fake.rateLimited - refusedBefore,
       perInstance: procs.map((p) => p.logs().filter((l) => l.msg === 'material stored').length),
+      timeline,
       cpu: cpuPerPhoto(cpuBefore, cpuAfter, v.images),
       verify,
     };

@@ -37,6 +37,8 @@ export interface PairVariant {
   downloadsPerSecond: number;
   /** The bots' own pace (LARK_API_PER_SECOND), for the timeline's ideal. */
   pacedPerSecond: number;
+  /** Webhook pushes in flight at once (how fast the 2,000 events arrive). */
+  pushesInFlight: number;
   timeoutMs: number;
 }
 
@@ -45,6 +47,10 @@ export interface PairRun {
   /** From the first push to the last photo stored. */
   seconds: number;
   storedPerSecond: number;
+  /** Between 10 % and 90 % of the photos stored (as bench:capture's one-instance "sustained"). */
+  sustainedPerSecond: number;
+  /** When the last push was answered (s after the first). */
+  pushedAfter: number;
   /** Push sent → material stored (the database's stored_at), per photo. */
   p50Ms: number;
   p99Ms: number;
@@ -138,9 +144,9 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
     const cpuBefore = await cpuSnapshot(v.pgUrl, dbName, procs, s3);
     const t0 = Date.now();
     let next = 0;
-    // 16 pushes in flight, round-robin over the instances as a load balancer would.
+    // `pushesInFlight` pushes at once, round-robin over the instances as a load balancer would.
     const pushing = Promise.all(
-      Array.from({ length: 16 }, async () => {
+      Array.from({ length: v.pushesInFlight }, async () => {
         while (next < events.length) {
           const i = next++;
           const ev = events[i]!;
@@ -162,11 +168,15 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
     }
     const cpuAfter = await cpuSnapshot(v.pgUrl, dbName, procs, s3);
     await pushing;
+    const pushedAfter = (Math.max(...pushedAt.values()) - t0) / 1000;
     const rows = await queryRows<{ message_id: string; resource_key: string; stored_at: Date }>(
       database.db,
       sql`select message_id, resource_key, stored_at from materials where message_id in ${list}`,
     );
-    const lastStored = Math.max(...rows.map((r) => new Date(r.stored_at).getTime()));
+    const storedTimes = rows.map((r) => new Date(r.stored_at).getTime()).sort((a, b) => a - b);
+    const lastStored = storedTimes.at(-1)!;
+    const t10 = storedTimes[Math.floor(0.1 * storedTimes.length)]!;
+    const t90 = storedTimes[Math.floor(0.9 * storedTimes.length) - 1]!;
     const seconds = (lastStored - t0) / 1000;
     const latencies = rows
       .map((r) => new Date(r.stored_at).getTime() - pushedAt.get(r.message_id)!)
@@ -198,6 +208,8 @@ export async function runCapturePair(v: PairVariant): Promise<PairRun> {
       variant: v,
       seconds,
       storedPerSecond: v.images / seconds,
+      sustainedPerSecond: t90 > t10 ? (0.8 * v.images) / ((t90 - t10) / 1000) : NaN,
+      pushedAfter,
       p50Ms: quantile(latencies, 0.5),
       p99Ms: quantile(latencies, 0.99),
       lost: expected.length - distinct.size,

@@ -71,9 +71,52 @@ export function createWorkingCalendar(
 
 const DAY_MS = 86_400_000;
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
+/** Per zone, each UTC day's offset (ms), or NaN for a day in which the offset changes. */
+const dayOffsets = new Map<string, Map<number, number>>();
+const DAYS_KEPT = 50_000;
 
-/** Wall-clock parts (year … second, 24-hour) of an instant in a time zone; formatters are cached. */
+/**
+ * Wall-clock parts (year … second, 24-hour) of an instant in a time zone. Intl's formatToParts is
+ * slow (an export of 10,000 items spent 0.4 s in it), so each UTC day's offset is learnt from it
+ * once (its first and last second agree) and the parts come from the shifted instant; a day in which
+ * the zone's offset changes (DST, a zone's history) is formatted instant by instant.
+ */
 export function partsIn(at: Date, timeZone: string): Record<string, string> {
+  const ms = at.getTime();
+  const offset = dayOffset(Math.floor(ms / DAY_MS), timeZone);
+  if (Number.isNaN(offset)) return formattedParts(at, timeZone);
+  const wall = new Date(ms + offset);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return {
+    year: String(wall.getUTCFullYear()),
+    month: two(wall.getUTCMonth() + 1),
+    day: two(wall.getUTCDate()),
+    hour: two(wall.getUTCHours()),
+    minute: two(wall.getUTCMinutes()),
+    second: two(wall.getUTCSeconds()),
+  };
+}
+
+function dayOffset(day: number, timeZone: string): number {
+  let zone = dayOffsets.get(timeZone);
+  if (!zone) dayOffsets.set(timeZone, (zone = new Map()));
+  let offset = zone.get(day);
+  if (offset === undefined) {
+    const start = offsetAt(day * DAY_MS, timeZone);
+    offset = start === offsetAt((day + 1) * DAY_MS - 1000, timeZone) ? start : NaN;
+    if (zone.size >= DAYS_KEPT) zone.clear();
+    zone.set(day, offset);
+  }
+  return offset;
+}
+
+/** Wall clock minus UTC at a whole-second instant, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  const p = formattedParts(new Date(instant), timeZone);
+  return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - instant;
+}
+
+function formattedParts(at: Date, timeZone: string): Record<string, string> {
   let f = dayFormats.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -88,7 +131,9 @@ export function partsIn(at: Date, timeZone: string): Record<string, string> {
     });
     dayFormats.set(timeZone, f);
   }
-  return Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+  const p: Record<string, string> = {};
+  for (const { type, value } of f.formatToParts(at)) if (type !== 'literal') p[type] = value;
+  return p;
 }
 
 /** The calendar date of an instant in a time zone: 'YYYY-MM-DD'. */
@@ -108,10 +153,7 @@ export function zonedInstant(day: string, time: string, timeZone: string): Date 
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const [hh, mm] = time.split(':').map(Number) as [number, number];
   const asUtc = Date.UTC(y, m - 1, d, hh, mm);
-  const offset = (instant: number) => {
-    const p = partsIn(new Date(instant), timeZone);
-    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - instant;
-  };
+  const offset = (instant: number) => offsetAt(instant, timeZone);
   const guess = asUtc - offset(asUtc);
   return new Date(asUtc - offset(guess));
 }

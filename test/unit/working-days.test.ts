@@ -6,6 +6,7 @@ import {
   isoWeekday,
   localDay,
   localMinutes,
+  partsIn,
   weekMonday,
   zonedInstant,
 } from '../../src/domain/working-days.js';
@@ -70,5 +71,58 @@ describe('working days (Chinese calendar, chinese-days table)', () => {
     expect(isoWeek('2027-01-01')).toBe('2026-W53');
     expect(isoWeek('2024-12-30')).toBe('2025-W01');
     expect(weekMonday('2026-12-03')).toBe('2026-11-30');
+  });
+});
+
+describe('partsIn (wall-clock parts of an instant in a zone)', () => {
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const reference = (at: Date, timeZone: string) => {
+    const f =
+      formats.get(timeZone) ??
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+    formats.set(timeZone, f);
+    const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
+    return { year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute, second: p.second };
+  };
+  // Zones with DST, half- and quarter-hour offsets, and offset changes in the middle of a UTC hour.
+  const zones = [
+    'Asia/Shanghai',
+    'Europe/London',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'UTC',
+  ];
+
+  it('agrees with Intl for every zone, across DST changes and mid-hour offset changes', () => {
+    const instants = [
+      Date.UTC(2026, 2, 29, 0, 59, 59), // London: the last second before BST
+      Date.UTC(2026, 2, 29, 1, 0, 0), // London: the first second of BST
+      Date.UTC(2026, 3, 4, 15, 29, 59), // Lord Howe: 30 minutes back at 15:00 UTC
+      Date.UTC(2026, 3, 4, 15, 0, 0),
+      Date.UTC(2026, 3, 4, 15, 45, 30),
+      Date.UTC(1985, 11, 31, 18, 15, 0), // Kathmandu: +5:30 → +5:45 at 18:30 UTC
+      Date.UTC(1985, 11, 31, 18, 45, 0),
+      Date.UTC(1988, 3, 17, 17, 59, 59), // Shanghai's DST of 1988
+      Date.UTC(1988, 3, 17, 18, 0, 0),
+    ];
+    // And a thousand instants spread over 60 years, with milliseconds.
+    for (let i = 0; i < 1000; i++) instants.push(Date.UTC(1970, 0, 1) + Math.floor(i * 1_893_456_789.123));
+    for (const timeZone of zones)
+      for (const ms of instants) {
+        const at = new Date(ms);
+        expect(partsIn(at, timeZone), `${timeZone} ${at.toISOString()}`).toEqual(reference(at, timeZone));
+        // Asked again (from the learnt hour this time), the same answer.
+        expect(partsIn(at, timeZone)).toEqual(reference(at, timeZone));
+      }
   });
 });

@@ -62,7 +62,10 @@ export interface BlobWriter {
     expected?: { sizeBytes?: number },
     inspect?: (file: string, sha256: string) => Promise<T>,
   ): Promise<CommittedBlob & { inspected?: T }>;
-  /** Discards the temp file. Safe to call more than once and after commit. */
+  /**
+   * Discards the temp file. Safe to call more than once and after commit, and while a write is still
+   * opening the file (that write is refused; the file is closed and removed before abort resolves).
+   */
   abort(): Promise<void>;
 }
 

@@ -36,6 +36,8 @@ const FLUSH_BYTES = 256 * 1024;
  */
 export class SpoolBlobWriter implements BlobWriter {
   private fh?: FileHandle;
+  /** The temp file being opened (the first write's open() while it is pending; abort() waits for it). */
+  private opening?: Promise<FileHandle>;
   private readonly hash = createHash('sha256');
   private written = 0;
   private sinceCheck = 0;
@@ -117,6 +119,15 @@ export class SpoolBlobWriter implements BlobWriter {
 
   async abort(): Promise<void> {
     this.state = 'closed';
+    // abort() while a write() still opens the temp file (not awaited, e.g. on a timeout): without this
+    // wait the open() resolves after abort() returned, its handle is left to the garbage collector and
+    // the file it creates (after abort's unlink) stays in tmp/. Once opened, discard() closes both.
+    await this.opening?.catch(() => {});
+    await this.discard();
+  }
+
+  /** Drops the gathered chunks, closes the temp file and removes it. */
+  private async discard(): Promise<void> {
     this.pending = [];
     this.pendingBytes = 0;
     const fh = this.fh;
@@ -128,7 +139,7 @@ export class SpoolBlobWriter implements BlobWriter {
   private async file(): Promise<FileHandle> {
     if (this.state !== 'open') throw new AppError('blob_writer_closed', `blob writer is ${this.state}`);
     if (this.fh) return this.fh;
-    await this.guard(async () => {
+    this.opening ??= this.guard(async () => {
       await this.ctx.ensureTempDir();
       await this.ctx.ensureSpace(0);
       this.fh = await open(this.ctx.tempPath, 'wx', this.ctx.mode).catch(async (err: unknown) => {
@@ -137,17 +148,23 @@ export class SpoolBlobWriter implements BlobWriter {
         await this.ctx.ensureTempDir(true);
         return open(this.ctx.tempPath, 'wx', this.ctx.mode);
       });
-    });
-    return this.fh!;
+      return this.fh;
+    }).finally(() => (this.opening = undefined));
+    const fh = await this.opening;
+    // Aborted while it opened: abort() closes and removes it; this write must not go on.
+    if (this.state !== 'open') throw new AppError('blob_writer_closed', `blob writer is ${this.state}`);
+    return fh;
   }
 
-  /** Any failure while writing breaks the writer (its hash no longer matches the file): abort it. */
+  /** Any failure while writing breaks the writer (its hash no longer matches the file): discard it. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       this.ctx.failed?.();
-      await this.abort();
+      // Not abort(): a failure while opening would wait for its own open.
+      this.state = 'closed';
+      await this.discard();
       this.state = 'broken';
       // No space, a read-only or forbidden folder: the work waits (ResourceUnavailableError).
       throw storeWriteError(err);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -22,6 +22,8 @@ interface Subject {
   damage(storageKey: string, bytes: Buffer): Promise<void>;
   /** Spool or temp files left on this machine. */
   tempFiles(): Promise<number>;
+  /** Where those are. */
+  tempDir: string;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ const subjects: { name: string; make: () => Promise<Subject> }[] = [
           await writeFile(join(root, key), bytes);
         },
         tempFiles: () => countFiles(join(root, 'tmp')),
+        tempDir: join(root, 'tmp'),
         close: () => rm(root, { recursive: true, force: true }),
       };
     },
@@ -63,6 +66,7 @@ const subjects: { name: string; make: () => Promise<Subject> }[] = [
           );
         },
         tempFiles: () => countFiles(join(spoolDir, 'tmp')),
+        tempDir: join(spoolDir, 'tmp'),
         close: async () => {
           await s3.close();
           await rm(spoolDir, { recursive: true, force: true });
@@ -88,6 +92,14 @@ function s3Settings(s3: LocalS3, prefix: string, over: Partial<S3Settings> = {})
 
 async function countFiles(dir: string): Promise<number> {
   return (await readdir(dir).catch(() => [])).length;
+}
+
+/** This process's open file descriptors on files under `dir` (Linux: /proc/self/fd). */
+async function openFilesUnder(dir: string): Promise<string[]> {
+  const targets = await Promise.all(
+    (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return targets.filter((t) => t.startsWith(`${dir}/`));
 }
 
 async function store(blobs: BlobStore, bytes: Buffer, chunk = 64 * 1024) {
@@ -228,6 +240,21 @@ describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
     expect(await s.tempFiles()).toBe(0);
   });
 
+  it('abort() while the first write still opens the temp file: the file is closed and removed, the write refused', async () => {
+    const w = s.store.beginWrite();
+    const writing = w.write(randomBytes(1000)).then(
+      () => 'written',
+      (err: { code?: string }) => err.code,
+    );
+    await w.abort();
+    // Nothing left to the garbage collector ("Closing file descriptor … on garbage collection").
+    expect({
+      write: await writing,
+      openFiles: await openFilesUnder(s.tempDir),
+      tempFiles: await s.tempFiles(),
+    }).toEqual({ write: 'blob_writer_closed', openFiles: [], tempFiles: 0 });
+  });
+
   it('reads verify the hash: a flipped byte fails the stream; verify: false returns the bytes', async () => {
     const bytes = randomBytes(120_000);
     const c = await store(s.store, bytes);
@@ -276,6 +303,10 @@ describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
     expect(await s.store.cleanupTemp(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
     expect(await s.tempFiles()).toBe(0);
     await s.store.ensureWritable();
+    // The left-behind writer stands for a killed process's, whose file descriptor died with it: ours
+    // still holds one, closed here rather than by the garbage collector.
+    await w.abort();
+    expect(await openFilesUnder(s.tempDir)).toEqual([]);
   });
 });
 

@@ -93,6 +93,10 @@ const baseSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   S3_TIMEOUT_SECONDS: intFrom(10, 1, 600),
+  // Read by command-line tools too: how `storage migrate` asks whether the bot is running.
+  PORT: intFrom(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  WORKER_LEASE_SECONDS: intFrom(300, 5),
 });
 
 const schema = baseSchema.extend({
@@ -108,8 +112,6 @@ const schema = baseSchema.extend({
   LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
   LARK_ENCRYPT_KEY: z.string().optional(),
   LARK_VERIFICATION_TOKEN: z.string().optional(),
-  PORT: intFrom(3000, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
@@ -117,7 +119,6 @@ const schema = baseSchema.extend({
   DATABASE_STATEMENT_TIMEOUT_SECONDS: intFrom(60, 0, 86_400),
   WORKER_CONCURRENCY: intFrom(4, 1, 64),
   WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
-  WORKER_LEASE_SECONDS: intFrom(300, 5),
   RESOURCE_RECHECK_SECONDS: intFrom(30, 1, 3600),
   WS_PING_TIMEOUT_SECONDS: intFrom(30, 1),
   WS_SILENCE_ALERT_MINUTES: intFrom(60, 1),
@@ -252,8 +253,8 @@ const DOMAINS: Record<string, string> = {
 /** The part of the configuration the command-line tools need too (no Lark credentials). */
 export type BaseConfig = Pick<
   Config,
-  'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive' | 'blobStore'
->;
+  'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive' | 'blobStore' | 'port' | 'host'
+> & { worker: Pick<Config['worker'], 'leaseSeconds'> };
 
 // Empty strings in .env files mean "not set".
 const cleanEnv = (env: Env) =>
@@ -287,6 +288,9 @@ const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
     docxToPdfCommand: v.DOCX_TO_PDF_COMMAND,
   },
   blobStore: v.BLOB_STORE === 's3' ? { kind: 's3', ...s3From(v)! } : { kind: 'local', migrateTo: s3From(v) },
+  port: v.PORT,
+  host: v.HOST,
+  worker: { leaseSeconds: v.WORKER_LEASE_SECONDS },
 });
 
 /** The bucket the S3_* variables name, when they name one (the store, or `storage migrate`'s target). */

@@ -6,9 +6,10 @@ import type { StandaloneCliCommand } from './commands.js';
 
 const USAGE = `用法: npm run cli -- storage migrate --to s3 [--dry-run]
   把 DATA_DIR/files 的全部文件（原件和缩略图）复制到 S3_* 指定的对象存储，逐个按 SHA-256 读回核对。
-  中断后再运行会从断点继续（DATA_DIR/files/migrate-s3.journal）。全部核对无误后才切换：
-  写入 DATA_DIR/files/MOVED-TO-S3.json，此后 BLOB_STORE=local 的机器人拒绝启动，请改为 BLOB_STORE=s3。
-  --dry-run 只统计，不复制。建议先在机器人运行时复制一遍，再停机器人运行一次收尾并切换。`;
+  中断后再运行会从断点继续（DATA_DIR/files/migrate-s3.journal）。
+  机器人运行时只复制、不切换；停止机器人后再运行一次：补齐期间新增的文件，核对数据库里的每个文件都已在
+  对象存储里，才切换：写入 DATA_DIR/files/MOVED-TO-S3.json，此后 BLOB_STORE=local 的机器人拒绝启动，
+  请改为 BLOB_STORE=s3。--dry-run 只统计，不复制。`;
 
 /** `npm run cli -- storage migrate --to s3 [--dry-run]` */
 export const storageCommand: StandaloneCliCommand = {
@@ -32,6 +33,8 @@ export const storageCommand: StandaloneCliCommand = {
     const dryRun = values['dry-run'] === true;
     const r = await migrateBlobsToS3({
       dataDir: settings.dataDir,
+      databaseUrl: settings.databaseUrl,
+      bot: settings,
       s3: store.migrateTo,
       dryRun,
       progress: out,
@@ -45,6 +48,20 @@ export const storageCommand: StandaloneCliCommand = {
       throw new AppError(
         'migrate_incomplete',
         `${r.failed.length} 个文件未能复制或核对，未切换；处理后再运行一次（从断点继续）。`,
+      );
+    }
+    if (r.botRunning)
+      return out(
+        `已复制并核对全部文件，但机器人正在运行（${r.botRunning}），未切换。\n请停止机器人（systemctl stop archive-bot）后再运行一次本命令：补齐新文件并切换。`,
+      );
+    if (r.missing) {
+      for (const m of r.missing.slice(0, 20))
+        out(
+          `  缺少 ${m.key}（数据库记录的${m.kind === 'file' ? '文件' : '缩略图'}${m.local ? '' : '；本地 DATA_DIR/files 也没有'}）`,
+        );
+      throw new AppError(
+        'migrate_incomplete',
+        `数据库记录的 ${r.missing.length} 个文件不在对象存储里，未切换；补回这些文件（如从备份）后再运行一次。`,
       );
     }
     out('全部核对无误，已切换（DATA_DIR/files/MOVED-TO-S3.json）。请设置 BLOB_STORE=s3 后启动机器人。');

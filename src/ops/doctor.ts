@@ -14,6 +14,7 @@ import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { APP_VERSION } from '../version.js';
+import { botBaseUrl } from './bot-running.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
 export interface DoctorLine {
@@ -38,9 +39,8 @@ interface RunningBot {
 }
 
 async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
-  if (config.port === 0) return undefined;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  const base = botBaseUrl(config);
+  if (!base) return undefined;
   try {
     const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3000) });
     const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000) })).text();

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import { runPool } from '../archive/run-pool.js';
 import type { S3Settings } from '../config.js';
+import { openDb, queryRows, type Database, type Db } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
 import { AppError, errorMessage } from '../errors.js';
 import { sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
-import { LocalBlobStore } from '../storage/local-blob-store.js';
-import { MOVED_MARKER } from '../storage/open-blob-store.js';
+import { LocalBlobStore, MOVED_MARKER } from '../storage/local-blob-store.js';
 import { S3BlobStore } from '../storage/s3-blob-store.js';
+import { runningBotOnPostgres } from './bot-running.js';
 
 export interface MigrateResult {
   files: number;
@@ -21,6 +24,10 @@ export interface MigrateResult {
   /** Keys that could not be copied or verified, with why. */
   failed: { key: string; error: string }[];
   switched: boolean;
+  /** Every file was copied but the bot is running (what shows it): no switch. */
+  botRunning?: string;
+  /** Keys the database names that are not verified in the bucket (no switch): a file, or a thumbnail; `local`: DATA_DIR/files has it. */
+  missing?: { key: string; kind: 'file' | 'thumbnail'; local: boolean }[];
 }
 
 /** Where a store's files are, as the journal and the marker name it (never the credentials). */
@@ -28,28 +35,40 @@ export interface MigrateResult {
 export const s3TargetName = (s: S3Settings) =>
   `s3://${s.bucket}/${s.prefix} at ${s.endpoint ?? `AWS ${s.region}`}`;
 
+/** Rounds of "list again, copy what is new" before the switch; files still arriving after them mean a writer is at work. */
+const SETTLE_ROUNDS = 5;
+
 /**
  * Copies every stored file of DATA_DIR/files (blobs and thumbnails) into the bucket, verifying each:
  * the local bytes are checked against their hash as they are read, uploaded through the S3 store
  * (same key, conditional put: an object already there is kept), then read back from the bucket and
  * hashed again. Each verified key is appended to a journal (DATA_DIR/files/migrate-s3.journal), so a
- * run that was interrupted goes on where it stopped. Only when every file is verified is the switch
- * recorded: MOVED-TO-S3.json in DATA_DIR/files, after which a bot still set to BLOB_STORE=local
- * refuses to start (openBlobStore). `dryRun` only counts.
+ * run that was interrupted goes on where it stopped.
+ *
+ * The switch (MOVED-TO-S3.json in DATA_DIR/files, after which a bot set to BLOB_STORE=local refuses to
+ * start, and one already running refuses every write) is recorded only when, after every file copied:
+ * the bot is not running (PGlite: this run takes the data-folder lock and holds it to the end, so the
+ * bot cannot start meanwhile; PostgreSQL: no live worker holds queue rows and nothing answers on
+ * HOST:PORT); listing the folder again finds nothing new (what is new is copied, again until nothing
+ * is); and every key the database names (blobs.storage_key, materials.storage_key and thumbnail_key) is
+ * in the journal. After the marker the folder is listed once more, for a write that was already past
+ * its check. `dryRun` only counts.
  */
 export async function migrateBlobsToS3(o: {
   dataDir: string;
+  /** PostgreSQL; absent: the embedded database in DATA_DIR/pglite. */
+  databaseUrl?: string;
+  /** How to tell the bot is running on PostgreSQL (HOST, PORT, WORKER_LEASE_SECONDS). */
+  bot: { host: string; port: number; worker: { leaseSeconds: number } };
   s3: S3Settings;
   dryRun: boolean;
   concurrency?: number;
-  progress?: (line: string) => void;
+  /** Progress lines (awaited). */
+  progress?: (line: string) => void | Promise<void>;
 }): Promise<MigrateResult> {
   const root = join(o.dataDir, 'files');
   const source = new LocalBlobStore(root, { minFreeBytes: 0 });
-  const keys: string[] = [];
-  for await (const page of source.listBlobs()) keys.push(...page);
-  const thumbs: string[] = [];
-  for await (const page of source.listDerived()) thumbs.push(...page);
+  const { keys, thumbs } = await listLocal(source);
   let bytes = 0;
   for (const k of [...keys, ...thumbs]) bytes += (await source.stat(k))?.sizeBytes ?? 0;
   const journalPath = join(root, 'migrate-s3.journal');
@@ -68,25 +87,122 @@ export async function migrateBlobsToS3(o: {
   const target = new S3BlobStore(o.s3, { spoolDir: join(o.dataDir, 's3-spool'), minFreeBytes: 0 });
   await target.checkReachable();
   if (journal.size === 0) await writeFile(journalPath, `# ${s3TargetName(o.s3)}\n`);
-  const todo = [...keys, ...thumbs].filter((k) => !journal.has(k));
-  await runPool(todo, o.concurrency ?? 4, async (key) => {
-    try {
-      await (sha256OfBlobKey(key) ? copyBlob(source, target, key) : copyDerived(source, target, key));
-      await appendFile(journalPath, `${key}\n`);
-      result.copied++;
-      if (result.copied % 100 === 0) o.progress?.(`已核对 ${result.copied} / ${todo.length}`);
-    } catch (err) {
-      result.failed.push({ key, error: errorMessage(err) });
-    }
-  });
-  if (result.failed.length === 0) {
-    await writeFile(
-      join(root, MOVED_MARKER),
-      `${JSON.stringify({ to: s3TargetName(o.s3), files: keys.length, thumbnails: thumbs.length, at: new Date().toISOString() }, null, 2)}\n`,
-    );
-    result.switched = true;
+  const copyAll = async (todo: string[]) => {
+    let done = 0;
+    await runPool(todo, o.concurrency ?? 4, async (key) => {
+      try {
+        await (sha256OfBlobKey(key) ? copyBlob(source, target, key) : copyDerived(source, target, key));
+        await appendFile(journalPath, `${key}\n`);
+        journal.add(key);
+        result.copied++;
+        if (++done % 100 === 0) await o.progress?.(`已核对 ${done} / ${todo.length}`);
+      } catch (err) {
+        result.failed.push({ key, error: errorMessage(err) });
+      }
+    });
+  };
+  /** Lists the folder again and copies what is not journaled yet; true when nothing was new. */
+  const copyNew = async () => {
+    const now = await listLocal(source);
+    const todo = [...now.keys, ...now.thumbs].filter((k) => !journal.has(k));
+    result.files = now.keys.length;
+    result.thumbnails = now.thumbs.length;
+    if (todo.length > 0) await copyAll(todo);
+    return todo.length === 0;
+  };
+
+  await copyAll([...keys, ...thumbs].filter((k) => !journal.has(k)));
+  if (result.failed.length > 0) return result;
+
+  const gate = await openUnlessRunning(o);
+  if ('running' in gate) {
+    result.botRunning = gate.running;
+    return result;
   }
-  return result;
+  try {
+    await o.progress?.('机器人未在运行：再列一遍本地文件，核对数据库记录后切换');
+    let settled = false;
+    for (let round = 0; round < SETTLE_ROUNDS && !settled && result.failed.length === 0; round++)
+      settled = await copyNew();
+    if (result.failed.length > 0) return result;
+    if (!settled) {
+      result.botRunning = '复制期间仍不断有新文件写入';
+      return result;
+    }
+    const missing = await unverifiedKeys(gate.database.db, journal);
+    if (missing.length > 0) {
+      result.missing = await Promise.all(
+        missing.map(async (m) => ({ ...m, local: await source.exists(m.key).catch(() => false) })),
+      );
+      return result;
+    }
+    const marker = join(root, MOVED_MARKER);
+    await writeFile(
+      marker,
+      `${JSON.stringify({ to: s3TargetName(o.s3), files: result.files, thumbnails: result.thumbnails, at: new Date().toISOString() }, null, 2)}\n`,
+    );
+    // A write already past its check of the marker (PostgreSQL, a bot we could not see) lands now.
+    await copyNew();
+    if (result.failed.length > 0) {
+      await unlink(marker);
+      return result;
+    }
+    result.switched = true;
+    return result;
+  } finally {
+    await gate.database.close();
+  }
+}
+
+async function listLocal(source: LocalBlobStore): Promise<{ keys: string[]; thumbs: string[] }> {
+  const keys: string[] = [];
+  for await (const page of source.listBlobs()) keys.push(...page);
+  const thumbs: string[] = [];
+  for await (const page of source.listDerived()) thumbs.push(...page);
+  return { keys, thumbs };
+}
+
+/**
+ * The database, unless the bot is running. PGlite: the data-folder lock the bot holds while it runs
+ * (taken here, so the bot cannot start until the database is closed). PostgreSQL: runningBotOnPostgres.
+ */
+async function openUnlessRunning(o: {
+  dataDir: string;
+  databaseUrl?: string;
+  bot: { host: string; port: number; worker: { leaseSeconds: number } };
+}): Promise<{ database: Database } | { running: string }> {
+  let database: Database;
+  try {
+    database = await openDb({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, maxConnections: 2 });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'data_dir_locked')
+      return { running: '内置数据库正被机器人使用（数据目录已加锁）' };
+    throw err;
+  }
+  try {
+    await migrate(database, o.databaseUrl);
+    const running = database.kind === 'postgres' ? await runningBotOnPostgres(database.db, o.bot) : undefined;
+    if (running === undefined) return { database };
+    await database.close();
+    return { running };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** Keys the database names (blobs, materials, thumbnails) that the journal does not hold. */
+async function unverifiedKeys(
+  db: Db,
+  journal: Set<string>,
+): Promise<{ key: string; kind: 'file' | 'thumbnail' }[]> {
+  const rows = await queryRows<{ key: string; kind: 'file' | 'thumbnail' }>(
+    db,
+    sql`select storage_key as key, 'file' as kind from blobs
+        union select storage_key, 'file' from materials where storage_key is not null
+        union select thumbnail_key, 'thumbnail' from materials where thumbnail_key is not null`,
+  );
+  return rows.filter((r) => !journal.has(r.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 /** A blob: read verified, written through the S3 store under the same key, read back verified. */

@@ -15,7 +15,13 @@ import {
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { DiskFullError, storeWriteError, type BlobStore, type BlobWriter } from '../ports/blob-store.js';
+import {
+  DiskFullError,
+  StoreUnwritableError,
+  storeWriteError,
+  type BlobStore,
+  type BlobWriter,
+} from '../ports/blob-store.js';
 import { isGone, selfIdentity } from '../process-identity.js';
 import { fsyncDir } from './fsync-dir.js';
 import { placeBlob } from './local-blob-writer.js';
@@ -31,6 +37,12 @@ export interface LocalBlobStoreOptions {
 
 /** A write probe that passed this recently is trusted (every download asks before it starts). */
 const PROBE_FRESH_MS = 5000;
+
+/**
+ * Written into the store's folder by `storage migrate` once every file is verified in the bucket: the
+ * switch. From then on the folder is no longer the store and refuses writes.
+ */
+export const MOVED_MARKER = 'MOVED-TO-S3.json';
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
@@ -66,10 +78,12 @@ export class LocalBlobStore implements BlobStore {
       ensureSpace: (more) => this.ensureSpace(more),
       ensureTempDir: (again) => this.ensureTempDir(again),
       store: (temp, sha256, sizeBytes) =>
-        placeBlob(this.rootDir, temp, sha256, sizeBytes).catch((err: unknown) => {
-          this.forgetProbe();
-          throw err;
-        }),
+        this.refuseIfMoved()
+          .then(() => placeBlob(this.rootDir, temp, sha256, sizeBytes))
+          .catch((err: unknown) => {
+            this.forgetProbe();
+            throw err;
+          }),
       failed: () => this.forgetProbe(),
     });
   }
@@ -164,6 +178,7 @@ export class LocalBlobStore implements BlobStore {
    */
   async ensureWritable(): Promise<void> {
     try {
+      await this.refuseIfMoved();
       await this.ensureSpace(0);
       if (Date.now() - this.probedAt < PROBE_FRESH_MS) return;
       await this.ensureTempDir(true);
@@ -177,6 +192,23 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * After `storage migrate` switched (MOVED_MARKER), a bot still running on this folder must not go on
+   * storing into it: every write fails as a store that refuses writes (downloads give their attempt
+   * back and wait, /readyz says store_unwritable, the alert goes out) until it is restarted with
+   * BLOB_STORE=s3. Asked before each download and again before each file is placed.
+   */
+  private async refuseIfMoved(): Promise<void> {
+    const moved = await access(join(this.rootDir, MOVED_MARKER)).then(
+      () => true,
+      () => false,
+    );
+    if (moved)
+      throw new StoreUnwritableError(
+        `the stored files were moved to the object store by \`storage migrate\` (${MOVED_MARKER}); restart with BLOB_STORE=s3`,
+      );
+  }
+
   /** A write into the store failed: the next `ensureWritable` probes again. */
   forgetProbe(): void {
     this.probedAt = -Infinity;
@@ -184,6 +216,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private async writeDerived(target: string, bytes: Uint8Array): Promise<void> {
+    await this.refuseIfMoved();
     await this.ensureSpace(bytes.length);
     await this.ensureTempDir();
     const temp = this.newTempPath();

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { BlobStoreConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import { LocalBlobStore } from './local-blob-store.js';
+import { LocalBlobStore, MOVED_MARKER } from './local-blob-store.js';
+
+export { MOVED_MARKER };
 
 /**
  * The configured store: DATA_DIR/files, or the bucket (spooling writes in DATA_DIR/s3-spool).
@@ -19,7 +21,8 @@ export async function openBlobStore(
     const blobs = new LocalBlobStore(join(config.dataDir, 'files'), options);
     return {
       blobs,
-      // After `storage migrate` switched, new files must not go to the old folder.
+      // After `storage migrate` switched, new files must not go to the old folder (a bot that was
+      // already running finds every write refused: LocalBlobStore).
       check: async () => {
         const to = await movedTo(config.dataDir);
         if (to)
@@ -35,9 +38,6 @@ export async function openBlobStore(
   const blobs = new S3BlobStore(config.blobStore, { spoolDir: join(config.dataDir, 's3-spool'), ...options });
   return { blobs, check: () => blobs.checkReachable() };
 }
-
-/** Written into DATA_DIR/files by `storage migrate` once every file is verified in the bucket: the switch. */
-export const MOVED_MARKER = 'MOVED-TO-S3.json';
 
 /** The switch, if `storage migrate` recorded one: where the files went. */
 export async function movedTo(dataDir: string): Promise<string | undefined> {

@@ -207,6 +207,19 @@ export async function processingHolders(db: Db, table: QueueTable): Promise<stri
 }
 
 /**
+ * Holders of rows in `processing` whose lease is fresh (claimed or renewed since `since`): workers
+ * that were alive then. A holder on this host whose process is gone is the caller's to drop (isGone).
+ */
+export async function freshHolders(db: Db, since: Date): Promise<string[]> {
+  const rows = await queryRows<{ locked_by: string }>(
+    db,
+    sql`select locked_by from inbound_events where status = 'processing' and locked_at >= ${since}
+        union select locked_by from jobs where status = 'processing' and locked_at >= ${since}`,
+  );
+  return rows.map((r) => r.locked_by).filter(Boolean);
+}
+
+/**
  * Like the sweeper, at once: rows held by workers whose process is known to be gone (killed, crashed)
  * go back to `pending` (or `dead` on their last attempt) without waiting for the lease to expire.
  */

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
@@ -21,13 +21,21 @@ async function listFiles(dir: string, rel = ''): Promise<string[]> {
 /**
  * Packs a folder into a ZIP under the folder name `prefix/`, with yazl: no compression (STORED: the
  * archive's files are already the original bytes; nothing is re-encoded), UTF-8 names, ZIP64 when a
- * package needs it, streamed file by file. Returns the ZIP's size.
+ * package needs it, streamed file by file, into `<zipPath>.partial` renamed to zipPath when whole (a
+ * killed process leaves no truncated ZIP under the finished name). Returns the ZIP's size.
  */
 export async function zipFolder(dir: string, zipPath: string, prefix: string, at: Date): Promise<number> {
   const zip = new yazl.ZipFile();
   for (const rel of await listFiles(dir))
     zip.addFile(join(dir, rel), `${prefix}/${rel}`, { compress: false, mtime: at, mode: 0o100644 });
   zip.end();
-  await pipeline(zip.outputStream, createWriteStream(zipPath));
+  const partial = `${zipPath}.partial`;
+  try {
+    await pipeline(zip.outputStream, createWriteStream(partial));
+    await rename(partial, zipPath);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
   return (await stat(zipPath)).size;
 }

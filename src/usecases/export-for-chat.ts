@@ -1,4 +1,4 @@
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
@@ -6,7 +6,7 @@ import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
-import { getUnitById } from '../db/repos/units.js';
+import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { DomainError, errorMessage, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -14,7 +14,7 @@ import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
-import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
+import { exportTransferPackage, inProgressDir, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
 
 export interface ExportForChatDeps {
@@ -34,26 +34,42 @@ export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
+/** The folders of a chat-requested package under exportsDir: as a 移交包, and as a 预检包. */
+async function packageDirs(
+  deps: Pick<ExportForChatDeps, 'db' | 'config' | 'exportsDir'>,
+  unit: UnitRow,
+  p: ExportJobPayload,
+): Promise<{ name: string; outDir: string; preName: string; preDir: string }> {
+  // One safe path segment whatever the unit code holds: the folder is removed and rewritten below.
+  const fonds = await packageFondsOf(deps.db, deps.config, unit, []);
+  const name = sanitizeFileName(`${fonds.unit.code}-${unit.code}-${p.year}-移交包-${p.messageId.slice(-8)}`);
+  const preName = name.replace('-移交包-', '-预检包-');
+  return { name, outDir: join(deps.exportsDir, name), preName, preDir: join(deps.exportsDir, preName) };
+}
+
+/** What an attempt of this export may have left: its folders, their ZIPs, and the unfinished ones. */
+async function removeOutputs(outDir: string, preDir: string): Promise<void> {
+  for (const dir of [outDir, preDir, inProgressDir(outDir)]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [outDir, preDir])
+    for (const zip of [`${dir}.zip`, `${dir}.zip.partial`]) await rm(zip, { force: true });
+}
+
 /**
- * The `archive-export` job: writes the package under exportsDir, then answers in the chat with the
- * package as a ZIP when it fits Lark's upload limit, and always with a summary saying where it is.
- * A retry starts over in the same folder (only our own partial output is removed).
+ * The `archive-export` job: writes the package under exportsDir (into `<name>.partial`, renamed when
+ * whole: to `…-预检包-…` when the 四性 check fails), then answers in the chat with the package as a ZIP
+ * when it fits Lark's upload limit, and always with a summary saying where it is. A retry starts
+ * over (this export's earlier output, finished or not, is removed first).
  */
 async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Promise<ExportForChatOutcome> {
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
-  // One safe path segment whatever the unit code holds: the folder is removed and rewritten below.
-  const fonds = await packageFondsOf(deps.db, deps.config, unit, []);
-  const name = sanitizeFileName(`${fonds.unit.code}-${unit.code}-${p.year}-移交包-${p.messageId.slice(-8)}`);
-  const outDir = join(deps.exportsDir, name);
-  const zipPath = `${outDir}.zip`;
-  await rm(outDir, { recursive: true, force: true });
-  await rm(zipPath, { force: true });
+  const { name, outDir, preName, preDir } = await packageDirs(deps, unit, p);
+  await removeOutputs(outDir, preDir);
   let res;
   try {
     res = await exportTransferPackage(
       { ...deps, software: 'lark-archive-bot（归档助手）' },
-      { unitId: unit.id, year: p.year, outDir },
+      { unitId: unit.id, year: p.year, outDir, preCheckOutDir: preDir },
     );
   } catch (err) {
     if (err instanceof DomainError) {
@@ -62,16 +78,8 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
     }
     throw err;
   }
-  if (res.preCheck) {
-    // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
-    const preName = name.replace('-移交包-', '-预检包-');
-    const pre = join(deps.exportsDir, preName);
-    await rm(pre, { recursive: true, force: true });
-    await rm(`${pre}.zip`, { force: true });
-    await rename(outDir, pre);
-    return finishForChat(deps, p, unit.name, res, pre, preName);
-  }
-  return finishForChat(deps, p, unit.name, res, outDir, name);
+  // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
+  return finishForChat(deps, p, unit.name, res, res.outDir, res.preCheck ? preName : name);
 }
 
 async function finishForChat(
@@ -147,4 +155,34 @@ export async function exportForChatJob(
     }
     throw err;
   }
+}
+
+/**
+ * The export job died with its process on the last attempt (SIGKILL, OOM): its handler never saw it
+ * fail. The unfinished folder and ZIP are removed (a finished package stays: it is whole) and the
+ * requester is told, once (the same reply key as a last attempt that failed).
+ */
+export async function exportDied(
+  deps: Pick<ExportForChatDeps, 'db' | 'gateway' | 'config' | 'exportsDir'>,
+  p: ExportJobPayload,
+  log: Logger,
+): Promise<void> {
+  try {
+    const unit = await getUnitById(deps.db, p.unitId);
+    if (unit) {
+      const { outDir, preDir } = await packageDirs(deps, unit, p);
+      await rm(inProgressDir(outDir), { recursive: true, force: true });
+      for (const dir of [outDir, preDir]) await rm(`${dir}.zip.partial`, { force: true });
+    }
+  } catch (err) {
+    // The requester is told all the same; the next export of this message would remove it.
+    log.error({ err }, 'could not remove the unfinished export');
+  }
+  log.error({ unitId: p.unitId, year: p.year }, 'package export died with its process');
+  await replyText(
+    deps.gateway,
+    p.messageId,
+    '导出失败：生成移交包时服务中断，未生成完整的包。请重新发送「导出 单位 年度」再试一次。',
+    `export-failed-${p.messageId}`,
+  );
 }

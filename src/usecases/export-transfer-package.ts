@@ -1,5 +1,5 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
 import { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
@@ -65,8 +65,13 @@ export interface ExportDeps {
 export interface ExportInput {
   unitId: number;
   year: number;
-  /** The carrier's root folder (or the bag's); must not exist or be empty. */
+  /**
+   * The carrier's root folder (or the bag's); must not exist or be empty. The package is written into
+   * `<outDir>.partial` and renamed to outDir once it is complete and on disk (see inProgressDir).
+   */
   outDir: string;
+  /** Where the package goes instead when it is a 预检包 (default outDir). */
+  preCheckOutDir?: string;
   /** 'carrier' (default): the 移交 layout at the root; 'bag': the same inside a BagIt bag. */
   layout?: PackageLayout;
 }
@@ -101,34 +106,64 @@ export interface ExportResult {
  * (one Excel sheet each, 序号 from 1, covers on the 封面 sheet), classes in sortClasses order.
  * Original bytes only, streamed with flat memory; the four-properties checks run on the copies as
  * they are made. A package that fails them is written as a 预检包 (labelled at its root and in
- * 说明文件, no 登记表). On an error the partial output is removed.
+ * 说明文件, no 登记表). It is written into `<outDir>.partial` and renamed to outDir (or
+ * preCheckOutDir) only once complete and flushed to disk; on an error the partial output is removed.
  */
 export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
   const unit = await getUnitById(deps.db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
-  await ensureEmptyDir(input.outDir);
+  const finalDirs = [...new Set([input.outDir, input.preCheckOutDir ?? input.outDir])];
+  for (const dir of finalDirs) await ensureFreeDir(dir);
+  // A mounted carrier's root cannot be renamed into: the package is written in place there.
+  const inPlace = await isMountPoint(input.outDir);
+  const workDir = inPlace ? input.outDir : inProgressDir(input.outDir);
+  // A stale `.partial` of this package (a killed run) is ours to remove.
+  if (!inPlace) await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
   // Item XMLs are validated on their own thread as they are written.
   const schemas = new SchemaValidator(ITEM_METADATA_XSD);
   try {
-    const result = await writePackage(deps, input, unit, schemas);
+    const result = await writePackage(deps, { ...input, outDir: workDir }, unit, schemas, input.outDir);
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
-    await flushToDisk(input.outDir);
-    return result;
+    await flushToDisk(workDir);
+    const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
+    if (workDir !== finalDir) {
+      // One rename of the top folder: the final name exists only for a whole package, on disk.
+      await rmEmptyDir(finalDir);
+      await rename(workDir, finalDir);
+      await fsyncDir(dirname(finalDir));
+    }
+    return {
+      ...result,
+      outDir: finalDir,
+      catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
+    };
   } catch (err) {
     // Nothing half-written stays behind (the folder was empty when we started).
-    for (const name of await readdir(input.outDir).catch(() => []))
-      await rm(join(input.outDir, name), { recursive: true, force: true });
+    if (inPlace)
+      for (const name of await readdir(workDir).catch(() => []))
+        await rm(join(workDir, name), { recursive: true, force: true });
+    else await rm(workDir, { recursive: true, force: true });
     throw err;
   } finally {
     await schemas.close();
   }
 }
 
+/**
+ * The folder a package is written into before it is complete: `<outDir>.partial`, next to it on the
+ * same disk, renamed to outDir at the end. A killed export (SIGKILL, OOM, power) leaves only this
+ * obviously unfinished name; the next export to the same folder removes it first.
+ */
+export const inProgressDir = (outDir: string) => `${outDir}.partial`;
+
 async function writePackage(
   deps: ExportDeps,
   input: ExportInput,
   unit: UnitRow,
   schemas: SchemaValidator,
+  /** The package's final path, as its 四性 report names it. */
+  packagePath: string,
 ): Promise<ExportResult> {
   const { db, config } = deps;
   const layout = input.layout ?? 'carrier';
@@ -245,7 +280,7 @@ async function writePackage(
   );
   const report = ctx.report.finish(
     deps.clock.now(),
-    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: input.outDir },
+    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: packagePath },
     deps.virusScan ? 'ran' : 'off',
   );
   const unconfirmed = summary.unconfirmed;
@@ -294,10 +329,39 @@ async function writePackage(
   };
 }
 
-async function ensureEmptyDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  if ((await readdir(dir)).length > 0)
+/** An output folder may exist only empty (it is not created before the package is whole). */
+async function ensureFreeDir(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  if (entries.length > 0)
     throw new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
+}
+
+/** An existing folder on another file system than its parent (a mounted USB disk's root). */
+async function isMountPoint(dir: string): Promise<boolean> {
+  const own = await stat(dir).catch(() => undefined);
+  if (!own) return false;
+  const parent = await stat(dirname(dir));
+  return own.dev !== parent.dev || own.ino === parent.ino;
+}
+
+/** An empty output folder made beforehand gives way to the package (rmdir fails on one that is not empty). */
+async function rmEmptyDir(dir: string): Promise<void> {
+  await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+/** Makes a rename inside `dir` durable (the carrier may be unplugged as soon as the command returns). */
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */

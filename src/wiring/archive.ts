@@ -8,7 +8,7 @@ import { archivistsOfTarget } from '../usecases/command-target.js';
 import { confirmArchiveAction, confirmCommand, runConfirmJob } from '../usecases/confirm-command.js';
 import { describeItemActions } from '../usecases/describe-item-action.js';
 import { exportCommand } from '../usecases/export-command.js';
-import { exportForChatJob } from '../usecases/export-for-chat.js';
+import { exportDied, exportForChatJob, type ExportForChatDeps } from '../usecases/export-for-chat.js';
 import { jobHandler, type CommandHandler, type Feature } from '../usecases/feature.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
 import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
@@ -34,6 +34,20 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
   const settings = (): ArchiveConfig => {
     if (!archive) throw new PermanentError('archive_off', `archive settings not loaded: ${problem}`);
     return archive;
+  };
+
+  const exportDeps: ExportForChatDeps = {
+    db: deps.db,
+    gateway: deps.gateway,
+    clock: deps.clock,
+    blobs,
+    get config() {
+      return settings();
+    },
+    timeZone: config.timeZone,
+    exportsDir: join(config.dataDir, 'exports'),
+    virusScan,
+    docxToPdf,
   };
 
   const unavailable: CommandHandler = (d, msg) =>
@@ -75,25 +89,10 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
       }),
       jobHandler({
         type: ARCHIVE_EXPORT_JOB,
-        handle: (payload, log, attempt) =>
-          exportForChatJob(
-            {
-              db: deps.db,
-              gateway: deps.gateway,
-              clock: deps.clock,
-              blobs,
-              get config() {
-                return settings();
-              },
-              timeZone: config.timeZone,
-              exportsDir: join(config.dataDir, 'exports'),
-              virusScan,
-              docxToPdf,
-            },
-            payload,
-            log,
-            attempt,
-          ),
+        handle: (payload, log, attempt) => exportForChatJob(exportDeps, payload, log, attempt),
+        // The process died during the last attempt (OOM on a big package, a kill): the sweeper buries
+        // the job; its unfinished folder goes and the requester hears that it failed.
+        onDead: (payload, log) => exportDied(exportDeps, payload, log),
       }),
       jobHandler({
         type: FOUR_PROPERTIES_JOB,

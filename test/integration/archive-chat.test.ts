@@ -1,13 +1,18 @@
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { claimDue } from '../../src/db/repos/queue.js';
 import { findInstallation } from '../../src/db/repos/installation.js';
 import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
 import { silentLogger } from '../../src/logger.js';
+import { processStartOf } from '../../src/process-identity.js';
 import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
@@ -138,7 +143,21 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       f.db,
       sql`select kind, payload from jobs where kind = 'archive-export'`,
     );
+    // What an earlier attempt killed mid-write left: the retry removes it first.
+    const exportsDir = join(f.dataDir, 'exports');
+    const stale = join(exportsDir, 'A182-V1-2025-移交包-om_e1.partial');
+    mkdirSync(join(stale, '电子档案'), { recursive: true });
+    writeFileSync(join(stale, '电子档案', 'half.pdf'), 'half');
     await ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    // The package ends under its final name, whole; nothing unfinished is left beside it.
+    const names = readdirSync(exportsDir);
+    expect(names).toEqual(
+      expect.arrayContaining(['A182-V1-2025-移交包-om_e1', 'A182-V1-2025-移交包-om_e1.zip']),
+    );
+    expect(names.filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(join(exportsDir, 'A182-V1-2025-移交包-om_e1')).sort()).toEqual(
+      ['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort(),
+    );
     const upload = h.fake.uploads().find((u) => u.kind === 'file')!;
     expect(upload.fileName).toMatch(/^A182-V1-2025-移交包-.*\.zip$/);
     expect(upload.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
@@ -202,7 +221,40 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       );
     expect(existsSync(unsafe)).toBe(false);
     expect(readdirSync(exportsDir)).toContain('A182-_逃逸-2025-移交包-om_e3');
+    expect(readdirSync(exportsDir).filter((n) => n.endsWith('.partial'))).toEqual([]);
     expect(texts(h, 'om_e3').at(-1)).not.toContain(exportsDir);
+  });
+
+  it('an export whose process died on its last attempt: its unfinished folder goes, the requester is told', async () => {
+    await ctx.commands.handle(deps, msg('om_e4', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    await f.db.execute(
+      sql`update jobs set attempts = max_attempts - 1 where kind = 'archive-export' and key = 'om_e4'`,
+    );
+    // A bot process claims the job on its last attempt, starts the package, and is SIGKILLed.
+    const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await once(victim, 'spawn');
+    const identity = `${hostname()}:${victim.pid}:${processStartOf(victim.pid!)}`;
+    const claimed = await claimDue(f.db, 'jobs', identity, 50, f.clock.now());
+    expect(claimed.map((j) => (j.payload as { messageId?: string }).messageId)).toContain('om_e4');
+    const exportsDir = join(f.dataDir, 'exports');
+    const partial = join(exportsDir, 'A182-V1-2025-移交包-om_e4.partial');
+    mkdirSync(join(partial, '其他'), { recursive: true });
+    writeFileSync(join(partial, '其他', '数字摘要清单.TXT'), 'a fixity list of a package never finished');
+    victim.kill('SIGKILL');
+    await once(victim, 'exit');
+    // The sweeper sees the holder gone: the row is dead, and the job's onDead runs.
+    await h.bot.jobWorker.sweep();
+    const [row] = await queryRows<{ status: string }>(
+      f.db,
+      sql`select status from jobs where kind = 'archive-export' and key = 'om_e4'`,
+    );
+    expect(row!.status).toBe('dead');
+    expect(existsSync(partial)).toBe(false);
+    expect(readdirSync(exportsDir).filter((n) => n.includes('om_e4'))).toEqual([]);
+    const failed = texts(h, 'om_e4').filter((t) => t.startsWith('导出失败'));
+    expect(failed).toEqual([
+      '导出失败：生成移交包时服务中断，未生成完整的包。请重新发送「导出 单位 年度」再试一次。',
+    ]);
   });
 
   it('the four-properties-check job writes its report and tells the chat', async () => {
@@ -258,6 +310,9 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       .get('archive-export')!
       .run(exportJob!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     expect(h.fake.uploads().at(-1)!.fileName).toMatch(/^A182-V1-2025-预检包-.*\.zip$/);
+    // Renamed once, from the unfinished folder straight to its 预检包 name: never a 移交包 on disk.
+    const om9 = readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_e9'));
+    expect(om9.sort()).toEqual(['A182-V1-2025-预检包-om_e9', 'A182-V1-2025-预检包-om_e9.zip']);
     expect(texts(h, 'om_e9').at(-1)).toContain('预检包（四性检测不通过，不得移交）已生成');
     await check(); // still failing: no second alert within the hour
     expect(opsCards()).toEqual(['告警：四性检测未通过']);

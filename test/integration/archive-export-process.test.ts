@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -35,6 +43,7 @@ describe('npm run export --bag, as a process', () => {
   let dataDir: string;
   let out: string;
   let res: ProcessResult;
+  let env: Record<string, string>;
   const originals = new Map<string, Buffer>();
 
   beforeAll(async () => {
@@ -89,16 +98,16 @@ describe('npm run export --bag, as a process', () => {
     if (!postgres) await f.tdb.close();
     writeFileSync(join(dataDir, 'archive.yaml'), ARCHIVE_YAML);
     out = mkdtempSync(join(tmpdir(), 'export-process-out-'));
-    res = await runCli(
-      ['--unit', 'V1', '--year', '2025', '--out', join(out, 'bag'), '--bag'],
-      {
-        DATA_DIR: dataDir,
-        ARCHIVE_CONFIG: join(dataDir, 'archive.yaml'),
-        TZ: 'Asia/Shanghai',
-        ...(url ? { DATABASE_URL: url } : {}),
-      },
-      { cwd: dataDir, script: 'export.js' },
-    );
+    env = {
+      DATA_DIR: dataDir,
+      ARCHIVE_CONFIG: join(dataDir, 'archive.yaml'),
+      TZ: 'Asia/Shanghai',
+      ...(url ? { DATABASE_URL: url } : {}),
+    };
+    res = await runCli(['--unit', 'V1', '--year', '2025', '--out', join(out, 'bag'), '--bag'], env, {
+      cwd: dataDir,
+      script: 'export.js',
+    });
   }, 240_000);
   afterAll(async () => {
     rmSync(out, { recursive: true, force: true });
@@ -159,4 +168,30 @@ describe('npm run export --bag, as a process', () => {
     const list = readFileSync(join(root, '其他', '数字摘要清单.TXT'), 'utf8');
     for (const p of filesUnder(join(root, '电子档案'))) expect(list).toContain(sha256(readFileSync(p)));
   });
+
+  it('a CLI killed mid-export leaves only `<out>.partial`; the next run removes it and writes the package', async () => {
+    expect(readdirSync(out)).toEqual(['bag']);
+    const carrier = join(out, 'carrier');
+    mkdirSync(carrier); // an empty folder made beforehand (as the README allows)
+    // The "virus scanner" SIGKILLs the export process (its parent) at the first file: a kill mid-write.
+    const killed = await runCli(
+      ['--unit', 'V1', '--year', '2025', '--out', carrier],
+      { ...env, VIRUS_SCAN_COMMAND: 'kill -9 $PPID # {file}' },
+      { cwd: dataDir, script: 'export.js' },
+    );
+    expect(killed.code).toBeNull();
+    expect(readdirSync(carrier)).toEqual([]);
+    expect(existsSync(`${carrier}.partial`)).toBe(true);
+    expect(readdirSync(`${carrier}.partial`).length).toBeGreaterThan(0);
+    expect(readdirSync(`${carrier}.partial`)).not.toContain('说明文件.TXT');
+    const again = await runCli(['--unit', 'V1', '--year', '2025', '--out', carrier], env, {
+      cwd: dataDir,
+      script: 'export.js',
+    });
+    expect(again.stderr).not.toMatch(/Error|错误/);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`移交包：${carrier}`);
+    expect(existsSync(`${carrier}.partial`)).toBe(false);
+    expect(readdirSync(carrier).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
+  }, 180_000);
 });

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -410,6 +419,56 @@ describe('export: catalogue and transfer package', () => {
     expect(readdirSync(root)).toContain('预检包-四性检测未通过-不得移交.TXT');
     expect(readFileSync(join(root, '说明文件.TXT'), 'utf8')).toMatch(/^\ufeff【预检包】/);
     expect(existsSync(join(root, '其他', '电子档案移交与接收登记表.docx'))).toBe(false);
+  });
+
+  it('is written as `<out>.partial` and renamed whole: a 预检包 straight to its own name, a stale partial removed', async () => {
+    // Both packages of beforeAll ended under their names, nothing unfinished beside them.
+    expect(readdirSync(out).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(res.outDir).toBe(join(out, 'bag'));
+    expect(carrier.catalogueXlsx).toBe(join(out, 'carrier', '其他', '归档文件目录.xlsx'));
+    // V1 still has its gap (previous test): a 预检包, given its own folder name.
+    mkdirSync(join(out, 'v1-pkg.partial', '电子档案'), { recursive: true });
+    writeFileSync(join(out, 'v1-pkg.partial', '电子档案', 'killed.pdf'), 'half');
+    const pre = await exportTransferPackage(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'v1-pkg'), preCheckOutDir: join(out, 'v1-pre') },
+    );
+    expect(pre.preCheck).toBe(true);
+    expect(pre.outDir).toBe(join(out, 'v1-pre'));
+    expect(existsSync(join(out, 'v1-pkg'))).toBe(false);
+    expect(existsSync(join(out, 'v1-pkg.partial'))).toBe(false);
+    expect(readdirSync(join(out, 'v1-pre'))).toContain('预检包-四性检测未通过-不得移交.TXT');
+    expect(filesUnder(join(out, 'v1-pre')).some((p) => p.endsWith('killed.pdf'))).toBe(false);
+  });
+
+  it('an export that fails leaves neither its folder nor a partial one; an empty folder made beforehand stays empty', async () => {
+    const dir = join(out, 'scanner-broke');
+    mkdirSync(dir);
+    await expect(
+      exportTransferPackage(
+        {
+          db: f.db,
+          blobs: f.blobs,
+          clock: f.clock,
+          config: f.config,
+          timeZone: 'Asia/Shanghai',
+          virusScan: () => Promise.reject(new Error('scanner crashed')),
+        },
+        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+      ),
+    ).rejects.toThrow('scanner crashed');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(`${dir}.partial`)).toBe(false);
+    // A folder that is not empty is refused before anything is written.
+    writeFileSync(join(dir, 'mine.txt'), 'not ours');
+    await expect(
+      exportTransferPackage(
+        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+      ),
+    ).rejects.toThrow('不是空的');
+    expect(readdirSync(dir)).toEqual(['mine.txt']);
+    expect(existsSync(`${dir}.partial`)).toBe(false);
   });
 
   it('writes the 移交 layout at the carrier root by default; the DOCX 登记表 quotes the package 数字摘要', async () => {

@@ -4,6 +4,7 @@ import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
+import { inProgressDir } from '../archive/package-folder.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
@@ -14,7 +15,7 @@ import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
-import { exportTransferPackage, inProgressDir, type ExportResult } from './export-transfer-package.js';
+import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
 
 export interface ExportForChatDeps {

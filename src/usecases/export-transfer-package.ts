@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
@@ -8,6 +8,13 @@ import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js'
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
+import {
+  ensureFreeDir,
+  fsyncDir,
+  inProgressDir,
+  isMountPoint,
+  rmEmptyDir,
+} from '../archive/package-folder.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -149,13 +156,6 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     await schemas.close();
   }
 }
-
-/**
- * The folder a package is written into before it is complete: `<outDir>.partial`, next to it on the
- * same disk, renamed to outDir at the end. A killed export (SIGKILL, OOM, power) leaves only this
- * obviously unfinished name; the next export to the same folder removes it first.
- */
-export const inProgressDir = (outDir: string) => `${outDir}.partial`;
 
 async function writePackage(
   deps: ExportDeps,
@@ -327,41 +327,6 @@ async function writePackage(
     conversions: ctx.costs,
     ...(registrationPdf ? { registrationPdf } : {}),
   };
-}
-
-/** An output folder may exist only empty (it is not created before the package is whole). */
-async function ensureFreeDir(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    throw err;
-  });
-  if (entries.length > 0)
-    throw new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
-}
-
-/** An existing folder on another file system than its parent (a mounted USB disk's root). */
-async function isMountPoint(dir: string): Promise<boolean> {
-  const own = await stat(dir).catch(() => undefined);
-  if (!own) return false;
-  const parent = await stat(dirname(dir));
-  return own.dev !== parent.dev || own.ino === parent.ino;
-}
-
-/** An empty output folder made beforehand gives way to the package (rmdir fails on one that is not empty). */
-async function rmEmptyDir(dir: string): Promise<void> {
-  await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
-}
-
-/** Makes a rename inside `dir` durable (the carrier may be unplugged as soon as the command returns). */
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */

@@ -8,14 +8,15 @@ import { openBlobStore } from '../storage/open-blob-store.js';
 import type { StandaloneCliCommand } from './commands.js';
 
 const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
-  备份数据库和已存文件到一个新的空目录 DIR，附 SHA-256 清单（manifest-sha256.txt）。
+  备份数据库和已存文件到一个新的空目录 DIR，附 SHA-256 清单（manifest-sha256.txt），完成前写入磁盘。
+  每个文件都按数据库记录核对（SHA-256 或大小）：有损坏或缺少的文件时备份失败，并列出它们。
   内置数据库（PGlite）：请先停止机器人。PostgreSQL：用 pg_dump，机器人可以继续运行。
-  文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt），文件留在存储桶；
+  文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt、blobs-size.txt），文件留在存储桶；
   加 --include-files 把每个文件核对后复制进备份。`;
 const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
   先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
-  只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在。`;
+  只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在、大小相符。`;
 
 function parse(args: string[], name: string, usage: string, flags: string[] = []) {
   const values = parseCliOptions(

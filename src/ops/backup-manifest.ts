@@ -22,12 +22,16 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Hashes every file of the backup (but the manifest) and writes the manifest last. */
-export async function writeManifest(dir: string): Promise<number> {
+/**
+ * Hashes every file of the backup (but the manifest) and writes the manifest last. `known`: hashes
+ * of files taken while they were written (a blob copied through a verified read: the bytes written
+ * hashed to its name), not read again.
+ */
+export async function writeManifest(dir: string, known?: Map<string, string>): Promise<number> {
   const lines: string[] = [];
   for (const file of await listFiles(dir)) {
     if (file === MANIFEST) continue;
-    lines.push(`${await sha256File(join(dir, file))}  ${file}`);
+    lines.push(`${known?.get(file) ?? (await sha256File(join(dir, file)))}  ${file}`);
   }
   await writeFile(join(dir, MANIFEST), lines.map((l) => `${l}\n`).join(''));
   return lines.length;

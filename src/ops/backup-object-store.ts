@@ -12,28 +12,58 @@ import { BlobDamagedError, BlobNotFoundError, sha256OfBlobKey, type BlobStore } 
  */
 export const BLOB_LIST = 'blobs-sha256.txt';
 
-/** Lists every blob of the store into `file`; returns how many. */
-export async function writeBlobList(blobs: BlobStore, file: string): Promise<number> {
-  const lines: string[] = [];
-  for await (const page of blobs.listBlobs())
-    for (const key of page) {
-      const sha = sha256OfBlobKey(key);
-      if (sha) lines.push(`${sha}  ${key}\n`);
-    }
-  lines.sort();
-  await writeFile(file, lines.join(''));
-  return lines.length;
+/**
+ * `blobs-size.txt` beside it: `<bytes>  blobs/ab/cd/<sha256>` per listed blob, the size the bucket held
+ * (checked against the database's record when the backup was made). Restore refuses a bucket whose
+ * object under a listed key has another size (a 0-byte stub is not the file). Backups made before
+ * this file existed have only BLOB_LIST: their restore checks that the keys exist.
+ */
+export const BLOB_SIZES = 'blobs-size.txt';
+
+/** Every blob key of the store with the size it holds. */
+export async function storeBlobSizes(blobs: BlobStore): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for await (const page of blobs.listBlobSizes())
+    for (const { key, sizeBytes } of page) if (sha256OfBlobKey(key)) sizes.set(key, sizeBytes);
+  return sizes;
 }
 
-/** The keys of a backup's blob list that the store no longer holds (empty when all are there). */
-export async function missingFromStore(blobs: BlobStore, file: string): Promise<string[]> {
-  const listed = (await readFile(file, 'utf8'))
+/** Writes BLOB_LIST and BLOB_SIZES into `dir` for the blobs `sizes` names; returns how many. */
+export async function writeBlobList(sizes: Map<string, number>, dir: string): Promise<number> {
+  const keys = [...sizes.keys()].sort();
+  await writeFile(join(dir, BLOB_LIST), keys.map((k) => `${sha256OfBlobKey(k)}  ${k}\n`).join(''));
+  await writeFile(join(dir, BLOB_SIZES), keys.map((k) => `${sizes.get(k)}  ${k}\n`).join(''));
+  return keys.length;
+}
+
+/**
+ * The blobs of a backup's list that the store no longer holds as they were, each as `key（why）`:
+ * absent, or (where the backup recorded sizes) of another size. Empty when all are there.
+ */
+export async function missingFromStore(blobs: BlobStore, dir: string): Promise<string[]> {
+  const listed = (await readFile(join(dir, BLOB_LIST), 'utf8'))
     .split('\n')
     .filter(Boolean)
     .map((l) => l.slice(l.indexOf('  ') + 2));
-  const held = new Set<string>();
-  for await (const page of blobs.listBlobs()) for (const key of page) held.add(key);
-  return listed.filter((k) => !held.has(k));
+  const recorded = new Map<string, number>();
+  const sizesFile = await readFile(join(dir, BLOB_SIZES), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  for (const line of sizesFile.split('\n').filter(Boolean)) {
+    const at = line.indexOf('  ');
+    recorded.set(line.slice(at + 2), Number(line.slice(0, at)));
+  }
+  const held = await storeBlobSizes(blobs);
+  const problems: string[] = [];
+  for (const key of listed) {
+    const size = held.get(key);
+    const expected = recorded.get(key);
+    if (size === undefined) problems.push(`${key}（存储桶里没有）`);
+    else if (expected !== undefined && size !== expected)
+      problems.push(`${key}（存储桶里是 ${size} 字节，备份时是 ${expected} 字节）`);
+  }
+  return problems;
 }
 
 /**
@@ -45,8 +75,8 @@ export async function copyStoreFiles(
   blobs: BlobStore,
   to: string,
   concurrency = 4,
-): Promise<{ files: number; bytes: number; damaged: string[] }> {
-  const result = { files: 0, bytes: 0, damaged: [] as string[] };
+): Promise<{ files: number; bytes: number; damaged: string[]; sizes: Map<string, number> }> {
+  const result = { files: 0, bytes: 0, damaged: [] as string[], sizes: new Map<string, number>() };
   const copy = async (key: string) => {
     const target = join(to, key);
     await mkdir(dirname(target), { recursive: true });
@@ -60,8 +90,10 @@ export async function copyStoreFiles(
       }
       throw err;
     }
+    const size = (await stat(target)).size;
     result.files += 1;
-    result.bytes += (await stat(target)).size;
+    result.bytes += size;
+    if (sha256OfBlobKey(key)) result.sizes.set(key, size);
   };
   for await (const page of blobs.listBlobs()) await runPool(page, concurrency, copy);
   for await (const page of blobs.listDerived()) await runPool(page, concurrency, copy);

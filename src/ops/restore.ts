@@ -9,10 +9,11 @@ import { lockDataDir } from '../db/lock-data-dir.js';
 import { bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
+import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
 import { listFiles, verifyManifest } from './backup-manifest.js';
-import { BLOB_LIST, missingFromStore } from './backup-object-store.js';
+import { missingFromStore } from './backup-object-store.js';
 
 export interface RestoreInput {
   from: string;
@@ -60,6 +61,7 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
       await mkdir(dirname(target), { recursive: true });
       await copyFile(join(files, rel), target);
     }
+  if (existsSync(input.dataDir)) await flushToDisk(input.dataDir);
   return info;
 }
 
@@ -83,7 +85,7 @@ async function checkFilesTarget(input: RestoreInput, info: BackupInfo): Promise<
       'backup_needs_store',
       `这个备份不含文件，文件在存储桶 ${info.store!.name}：请设置 BLOB_STORE=s3 和 S3_* 指向它，再恢复`,
     );
-  const missing = await missingFromStore(input.objectStore.blobs, join(input.from, BLOB_LIST));
+  const missing = await missingFromStore(input.objectStore.blobs, input.from);
   if (missing.length > 0)
     throw new AppError(
       'backup_store_incomplete',

@@ -26,6 +26,11 @@ export interface BlobStore {
   localPath(storageKey: string): string | undefined;
   /** Every stored blob's key (`blobs/ab/cd/<name>`), a page at a time (flat memory; the 四性 orphan check). */
   listBlobs(): AsyncIterable<string[]>;
+  /**
+   * Every stored blob's key with the size the store holds under it, a page at a time (a backup
+   * records the sizes; a 0-byte stub left by a writer cut off mid-PUT is told from the blob by it).
+   */
+  listBlobSizes(): AsyncIterable<{ key: string; sizeBytes: number }[]>;
   /** Every derived key (`thumbs/<sha256>.jpg`), a page at a time (backup and migration copy them). */
   listDerived(): AsyncIterable<string[]>;
   /** Stores derived bytes (thumbnails: `thumbs/<sha256>.jpg`) atomically under `key`; returns the key. */

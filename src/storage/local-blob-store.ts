@@ -113,6 +113,18 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** listBlobs with each file's size (one stat per file). */
+  async *listBlobSizes(): AsyncIterable<{ key: string; sizeBytes: number }[]> {
+    for await (const keys of this.listBlobs()) {
+      const page: { key: string; sizeBytes: number }[] = [];
+      for (const key of keys) {
+        const s = await this.stat(key);
+        if (s) page.push({ key, sizeBytes: s.sizeBytes });
+      }
+      if (page.length > 0) yield page;
+    }
+  }
+
   /** `thumbs/` read through a directory handle, 1,000 names a page (flat memory). */
   async *listDerived(): AsyncIterable<string[]> {
     const dir = await opendir(join(this.rootDir, 'thumbs')).catch((err: NodeJS.ErrnoException) => {

@@ -152,15 +152,20 @@ export class S3BlobStore implements BlobStore {
     return undefined;
   }
 
-  listBlobs(): AsyncIterable<string[]> {
+  async *listBlobs(): AsyncIterable<string[]> {
+    for await (const page of this.listUnder('blobs/')) yield page.map((o) => o.key);
+  }
+
+  /** The sizes come with the listing (ListObjectsV2 `Size`): no request per object. */
+  listBlobSizes(): AsyncIterable<{ key: string; sizeBytes: number }[]> {
     return this.listUnder('blobs/');
   }
 
-  listDerived(): AsyncIterable<string[]> {
-    return this.listUnder('thumbs/');
+  async *listDerived(): AsyncIterable<string[]> {
+    for await (const page of this.listUnder('thumbs/')) yield page.map((o) => o.key);
   }
 
-  private async *listUnder(folder: string): AsyncIterable<string[]> {
+  private async *listUnder(folder: string): AsyncIterable<{ key: string; sizeBytes: number }[]> {
     const prefix = `${this.settings.prefix}${folder}`;
     let token: string | undefined;
     do {
@@ -175,7 +180,10 @@ export class S3BlobStore implements BlobStore {
         .catch((err: unknown) => {
           throw s3Error(err, this.where);
         });
-      const keys = (page.Contents ?? []).map((o) => o.Key!.slice(this.settings.prefix.length));
+      const keys = (page.Contents ?? []).map((o) => ({
+        key: o.Key!.slice(this.settings.prefix.length),
+        sizeBytes: o.Size ?? 0,
+      }));
       if (keys.length > 0) yield keys;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -157,6 +167,86 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     expect(res.stderr).toContain(`文件已损坏（SHA-256 不符）：${blob}`);
     expect(() => readdirSync(target)).toThrow();
   });
+
+  it(
+    'a damaged file in DATA_DIR/files (cut short, one flipped byte) fails the backup naming each, and leaves no backup',
+    { timeout: 300_000 },
+    async () => {
+      // A copy of the data folder whose two stored originals have rotted on the disk.
+      const source = join(tmp, 'rotted-source');
+      cpSync(dataDir, source, { recursive: true });
+      const blobs = readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8')
+        .split('\n')
+        .map((l) => / {2}files\/(blobs\/\S+)$/.exec(l)?.[1])
+        .filter((k): k is string => k !== undefined);
+      expect(blobs).toHaveLength(2);
+      const [cut, flipped] = blobs.map((k) => join(source, 'files', k));
+      chmodSync(cut!, 0o644);
+      writeFileSync(cut!, readFileSync(cut!).subarray(0, 100));
+      const bytes = readFileSync(flipped!);
+      bytes[50] = bytes[50]! ^ 0x01;
+      chmodSync(flipped!, 0o644);
+      writeFileSync(flipped!, bytes);
+
+      const out = join(tmp, 'from-rotted');
+      const res = await cliHere(['backup', '--out', out], envFor(source, sourceUrl));
+      expect(res.code).toBe(1);
+      expect(res.stdout).not.toContain('备份完成');
+      expect(res.stderr).toContain('备份未完成：文件存储里 2 个文件已损坏或不见了');
+      for (const key of blobs) expect(res.stderr).toContain(key);
+      expect(res.stderr).toContain('100 字节');
+      // No backup.json, no manifest: nothing that restore (or sha256sum -c) could take for a good backup.
+      expect(existsSync(join(out, 'backup.json'))).toBe(false);
+      expect(existsSync(join(out, 'manifest-sha256.txt'))).toBe(false);
+      const restore = await cliHere(['restore', '--from', out], envFor(join(tmp, 'from-rotted-restored')));
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toContain('不是可用的备份');
+
+      // A file the database records that is gone from the store fails it too.
+      rmSync(cut!);
+      writeFileSync(flipped!, readFileSync(join(dataDir, 'files', blobs[1]!)));
+      const gone = await cliHere(['backup', '--out', join(tmp, 'from-gone')], envFor(source, sourceUrl));
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toContain('备份未完成：文件存储里 1 个文件已损坏或不见了');
+      expect(gone.stderr).toMatch(new RegExp(`${blobs[0]}（不见了`));
+    },
+  );
+
+  it(
+    'the backup and the restore are flushed to their disks (sync -f) before they say they are done',
+    { timeout: 300_000 },
+    async () => {
+      // A `sync` first on PATH that notes what it was asked to flush (and whether the manifest was
+      // written by then), then runs the real one: the compiled CLI as a real process finds it.
+      const realSync = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
+      const bin = join(tmp, 'bin');
+      const log = join(tmp, 'sync.log');
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, 'sync'),
+        `#!/bin/sh\nfor a; do last="$a"; done\nm=no-manifest; [ -f "$last/manifest-sha256.txt" ] && m=manifest\necho "$* $m" >> '${log}'\nexec '${realSync}' "$@"\n`,
+        { mode: 0o755 },
+      );
+      const withSync = (env: Record<string, string>) => ({
+        ...env,
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+      });
+      const out = join(tmp, 'flushed');
+      const res = await cli('main.js', ['backup', '--out', out], withSync(envFor(dataDir, sourceUrl)));
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('备份完成');
+      expect(readFileSync(log, 'utf8')).toBe(`-f ${out} manifest\n`);
+
+      const target = join(tmp, 'flushed-restored');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const restored = await cli('main.js', ['restore', '--from', out], withSync(envFor(target, targetUrl)));
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(restored.stdout).toContain('恢复完成');
+      expect(readFileSync(log, 'utf8')).toBe(`-f ${out} manifest\n-f ${target} no-manifest\n`);
+    },
+  );
 
   it('refuses a backup from a newer schema', { timeout: 300_000 }, async () => {
     const newer = join(tmp, 'newer');

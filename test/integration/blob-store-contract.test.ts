@@ -291,6 +291,14 @@ describe.each(subjects)('BlobStore contract: $name', ({ make }) => {
     for await (const page of s.store.listDerived()) derived.push(...page);
     expect(derived).toContain(`thumbs/${c.sha256}.jpg`);
     expect(derived.every((k) => k.startsWith('thumbs/'))).toBe(true);
+    // With their sizes (a backup records them): a stub left under a hash shows its own size.
+    const stub = blobKeyOf(sha(randomBytes(500)));
+    await s.damage(stub, Buffer.alloc(0));
+    const sizes = new Map<string, number>();
+    for await (const page of s.store.listBlobSizes()) for (const o of page) sizes.set(o.key, o.sizeBytes);
+    expect(sizes.get(c.storageKey)).toBe(10_000);
+    expect(sizes.get(stub)).toBe(0);
+    expect([...sizes.keys()].sort()).toEqual(await listed(s.store));
     await expect(s.store.putDerived(`blobs/aa/bb/${'a'.repeat(64)}`, Buffer.from('x'))).rejects.toThrow(
       /cannot go to/,
     );

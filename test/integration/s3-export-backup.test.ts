@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -159,6 +159,15 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
         keys.map((k) => `${k.slice(-64)}  ${k}\n`).join(''),
       );
       expect(readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8')).toContain('  blobs-sha256.txt\n');
+      // Each blob's size as the bucket holds it, which is the size the database records.
+      const recorded = await queryRows<{ key: string; size: number }>(
+        f.db,
+        sql`select storage_key as key, size_bytes::int as size from blobs order by storage_key`,
+      );
+      expect(readFileSync(join(backup, 'blobs-size.txt'), 'utf8')).toBe(
+        recorded.map((r) => `${r.size}  ${r.key}\n`).join(''),
+      );
+      expect(readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8')).toContain('  blobs-size.txt\n');
       expect(JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8'))).toMatchObject({
         format: 2,
         files: 2,
@@ -210,6 +219,64 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       expect(restored.code).toBe(0);
       expect(readdirSync(join(target, 'files'))).toEqual(expect.arrayContaining(['blobs', 'thumbs']));
       expect(await fourProperties({ ...targetEnv, BLOB_STORE: 'local' })).toEqual(before);
+    },
+  );
+
+  it(
+    'a stub of another size under a key (a PUT cut off) fails the backup, and the restore of a backup listing the blob',
+    { timeout: 300_000 },
+    async () => {
+      const listed = join(tmp, 'backup-before-stub');
+      expect((await cliHere(['backup', '--out', listed])).code).toBe(0);
+      const photoKey = (await storageKeys()).find((k) => k.kind === 'photo')!.key;
+      const put = (body: Buffer) =>
+        f.blobs.client.send(
+          new PutObjectCommand({ Bucket: s3.bucket, Key: `county/${photoKey}`, Body: body }),
+        );
+      await put(Buffer.alloc(0));
+      try {
+        const res = await cliHere(['backup', '--out', join(tmp, 'backup-stub')]);
+        expect(res.code).toBe(1);
+        expect(res.stdout).not.toContain('备份完成');
+        expect(res.stderr).toContain('备份未完成：存储桶里 1 个文件已损坏或不见了');
+        expect(res.stderr).toContain(`${photoKey}（0 字节，数据库记录 ${originals.photo!.length} 字节）`);
+        expect(existsSync(join(tmp, 'backup-stub', 'backup.json'))).toBe(false);
+
+        const target = join(tmp, 'restored-stub');
+        const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+        const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
+        const restored = await cliHere(['restore', '--from', listed], targetEnv);
+        expect(restored.code).toBe(1);
+        expect(restored.stderr).toContain('里缺少备份清单上的 1 个文件，什么也没有恢复');
+        expect(restored.stderr).toContain(
+          `${photoKey}（存储桶里是 0 字节，备份时是 ${originals.photo!.length} 字节）`,
+        );
+        expect(existsSync(target)).toBe(false);
+      } finally {
+        await put(originals.photo!);
+      }
+
+      // A backup made before sizes were recorded (no blobs-size.txt) still restores: its keys are checked.
+      const older = join(tmp, 'backup-without-sizes');
+      cpSync(listed, older, { recursive: true });
+      rmSync(join(older, 'blobs-size.txt'));
+      const manifest = join(older, 'manifest-sha256.txt');
+      writeFileSync(
+        manifest,
+        readFileSync(manifest, 'utf8')
+          .split('\n')
+          .filter((l) => !l.endsWith('  blobs-size.txt'))
+          .join('\n'),
+      );
+      const target = join(tmp, 'restored-older');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const res = await cliHere(['restore', '--from', older], {
+        DATA_DIR: target,
+        ...(targetUrl ? { DATABASE_URL: targetUrl } : {}),
+      });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('文件：2 个，都在存储桶');
     },
   );
 

@@ -19,7 +19,11 @@ import { copyStoreFiles, storeBlobSizes, writeBlobList } from './backup-object-s
 
 /** backup.json: what a backup holds, read by restore before anything is written. */
 export interface BackupInfo {
-  /** 2: the files are not in the backup, they stay in the object store (older programs refuse it). */
+  /**
+   * 2: the files are not in the backup, they stay in the object store (older programs refuse it);
+   * listed in blobs-sha256.txt, with their sizes in blobs-size.txt (added within format 2: a format 2
+   * backup without it is restored on its keys alone, and older programs ignore the file).
+   */
   format: 1 | 2;
   version: string;
   createdAt: string;

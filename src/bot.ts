@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
 import { databasePacingSlots } from './db/repos/lark-pacing.js';
+import { checkNoUnfinishedRestore } from './data-dir-check.js';
 import { AppError, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
@@ -92,7 +93,9 @@ export interface RunningBot {
  * database, the Lark client, the HTTP server and the workers. Tests call it with the fake Lark.
  */
 export async function startBot(config: Config, o: BotOverrides = {}): Promise<RunningBot> {
-  // Before anything opens: a bad value names its file and field, and nothing is left to stop.
+  // Before anything opens: a restore that did not finish (main.ts says so first, exit 2), a bad value
+  // (naming its file and field); nothing is left to stop.
+  checkNoUnfinishedRestore(config.dataDir);
   const settings = o.settings ?? loadFileSettings(config);
   const logger =
     o.logger ??

@@ -1,7 +1,7 @@
 import { startBot } from './bot.js';
 import { ConfigError } from './config.js';
 import { readEnv } from './env.js';
-import { checkDataDirWritable } from './data-dir-check.js';
+import { checkDataDirWritable, checkNoUnfinishedRestore } from './data-dir-check.js';
 import { AppError, errorMessage } from './errors.js';
 import { loadSettings, type Settings } from './settings.js';
 
@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   }
   try {
     checkDataDirWritable(settings.config.dataDir);
+    checkNoUnfinishedRestore(settings.config.dataDir);
   } catch (err) {
-    // A read-only or foreign data folder: one line, and the same exit code as a configuration error.
+    // A read-only or foreign data folder, or a restore that did not finish: one line, and the same
+    // exit code as a configuration error.
     console.error(errorMessage(err));
     process.exit(2);
   }

@@ -15,6 +15,7 @@ import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
+import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
 export interface DoctorLine {
@@ -89,6 +90,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   }
   const dataDir = config?.dataDir ?? env.DATA_DIR ?? './data';
   const databaseUrl = config?.databaseUrl ?? (env.DATABASE_URL || undefined);
+
+  const unfinished = readRestoreMarker(dataDir);
+  if (unfinished)
+    add(
+      'fail',
+      '恢复',
+      `${unfinishedRestoreText(dataDir, unfinished)}：机器人不会启动，${restoreAgainText(unfinished)}`,
+    );
 
   const bot = config ? await askRunningBot(config) : undefined;
   if (bot)

@@ -1,19 +1,29 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { bundledMigrations, compareSchema } from '../db/migration-state.js';
-import { libpqConnection } from '../child-environment.js';
-import { AppError, errorMessage } from '../errors.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
+import { libpqConnection, toolEnvironment } from '../child-environment.js';
+import { AppError, errorMessage } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
-import { listFiles, verifyManifest } from './backup-manifest.js';
+import { listFiles, MANIFEST, sha256File, verifyManifest } from './backup-manifest.js';
 import { missingFromStore } from './backup-object-store.js';
+import {
+  readRestoreMarker,
+  removeRestoreMarker,
+  RESTORE_MARKER,
+  unfinishedRestoreText,
+  writeRestoreMarker,
+  type DumpObject,
+  type RestoreMarker,
+} from './restore-marker.js';
 
 export interface RestoreInput {
   from: string;
@@ -28,6 +38,12 @@ export interface RestoreInput {
  * database). Everything is checked before anything is written: the manifest (every file's SHA-256),
  * the schema (not newer than this program's migrations), the kind of database, the empty target.
  * Older schemas are fine: the bot migrates them at its next start.
+ *
+ * Before the first write, DATA_DIR/RESTORE-INCOMPLETE records what this restore is about to create; it
+ * is removed only after every file is copied, verified against the manifest and flushed. A restore
+ * that dies part-way (killed, power cut) leaves it: the bot refuses to start, and the next restore into
+ * the folder first removes exactly what the marker names (on PostgreSQL the objects the dump created).
+ * A failure this restore catches removes what it wrote at once.
  */
 export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   const info = await readInfo(input.from);
@@ -47,22 +63,204 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
     throw new AppError('backup_kind', '这是内置数据库（PGlite）的备份：恢复时不要设置 DATABASE_URL');
   if (info.database === 'postgres' && !input.databaseUrl)
     throw new AppError('backup_kind', '这是 PostgreSQL 的备份：请设置 DATABASE_URL（一个空数据库）再恢复');
-  await refuseNonEmptyDir(input.dataDir);
-  if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
+  const unfinished = readRestoreMarker(input.dataDir);
+  if (unfinished === 'unreadable')
+    throw new AppError(
+      'restore_marker_unreadable',
+      `${unfinishedRestoreText(input.dataDir, unfinished)}，不知道它写了什么：请手动检查并清空数据目录${input.databaseUrl ? '和数据库' : ''}，再恢复`,
+    );
+  const target = input.databaseUrl ? databaseTarget(input.databaseUrl) : undefined;
+  const earlierDb = unfinished?.created.database;
+  if (earlierDb && earlierDb.target !== target)
+    throw new AppError(
+      'restore_marker_other_database',
+      `${unfinishedRestoreText(input.dataDir, unfinished!)}，那次写入了 PostgreSQL 数据库 ${earlierDb.target}：请让 DATABASE_URL 指向它，用 PostgreSQL 备份再恢复（会先清除那次写入的内容）`,
+    );
+  await refuseNonEmptyDir(input.dataDir, unfinished ? [RESTORE_MARKER, ...unfinished.created.entries] : []);
+  if (input.databaseUrl && !earlierDb) await refuseNonEmptyDatabase(input.databaseUrl);
   await checkFilesTarget(input, info);
+  const dump = join(input.from, info.database === 'pglite' ? PGLITE_DUMP : POSTGRES_DUMP);
+  const objects = input.databaseUrl ? dumpObjects(dump) : [];
 
-  if (info.database === 'pglite')
-    await loadPglite(join(input.from, PGLITE_DUMP), join(input.dataDir, 'pglite'));
-  else pgRestore(join(input.from, POSTGRES_DUMP), input.databaseUrl!);
+  if (unfinished) {
+    await undo(input, unfinished);
+    if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
+  }
   const files = join(input.from, 'files');
-  if (existsSync(files))
-    for (const rel of await listFiles(files)) {
-      const target = join(input.dataDir, 'files', rel);
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(join(files, rel), target);
+  const hasFiles = existsSync(files);
+  const marker: RestoreMarker = {
+    from: resolve(input.from),
+    startedAt: new Date().toISOString(),
+    host: hostname(),
+    pid: process.pid,
+    backup: { createdAt: info.createdAt, version: info.version, database: info.database },
+    created: {
+      dataDir: unfinished ? unfinished.created.dataDir : !existsSync(input.dataDir),
+      entries: [
+        ...(info.database === 'pglite' ? ['pglite', 'pglite.lock', 'pglite.owner'] : []),
+        ...(hasFiles ? ['files'] : []),
+      ],
+      ...(target ? { database: { target, objects, loaded: false } } : {}),
+    },
+  };
+  await mkdir(input.dataDir, { recursive: true });
+  await writeRestoreMarker(input.dataDir, marker);
+  try {
+    if (info.database === 'pglite') await loadPglite(dump, join(input.dataDir, 'pglite'));
+    else {
+      pgRestore(dump, input.databaseUrl!);
+      // pg_restore committed (one transaction): from now on the database holds what this restore made.
+      marker.created.database!.loaded = true;
+      await writeRestoreMarker(input.dataDir, marker);
     }
-  if (existsSync(input.dataDir)) await flushToDisk(input.dataDir);
+    if (hasFiles) await copyFiles(input.from, join(input.dataDir, 'files'));
+    await flushToDisk(input.dataDir);
+  } catch (err) {
+    throw await undoAfterFailure(input, marker, err);
+  }
+  await removeRestoreMarker(input.dataDir);
   return info;
+}
+
+/**
+ * Copies files/ from the backup, each copy read back and checked against the manifest's SHA-256 (the
+ * backup's files were checked before anything was written).
+ */
+async function copyFiles(from: string, to: string): Promise<void> {
+  const expected = new Map<string, string>();
+  for (const line of (await readFile(join(from, MANIFEST), 'utf8')).split('\n')) {
+    const m = /^([0-9a-f]{64}) {2}files\/(.+)$/.exec(line);
+    if (m) expected.set(m[2]!, m[1]!);
+  }
+  for (const rel of await listFiles(join(from, 'files'))) {
+    const target = join(to, rel);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(from, 'files', rel), target);
+    if ((await sha256File(target)) !== expected.get(rel))
+      throw new AppError('restore_copy_damaged', `复制后的文件与清单不符：files/${rel}`);
+  }
+}
+
+/**
+ * A failure this restore caught: what it wrote is removed (the target was empty before) and the
+ * marker with it; the error says so. When the undoing fails too, the marker stays (the bot will not
+ * start, and the next restore starts over).
+ */
+async function undoAfterFailure(input: RestoreInput, marker: RestoreMarker, err: unknown): Promise<Error> {
+  const reason = errorMessage(err);
+  try {
+    await undo(input, marker);
+    await removeRestoreMarker(input.dataDir);
+    if (marker.created.dataDir) await rmdir(input.dataDir);
+  } catch (undoErr) {
+    return new AppError(
+      'restore_failed',
+      `恢复失败：${reason}\n撤销这次恢复写入的内容也失败了（${errorMessage(undoErr)}）：${RESTORE_MARKER} 留在数据目录里，机器人不会启动；问题解决后重新运行恢复即可（会先清除那次写入的内容）`,
+      { cause: err },
+    );
+  }
+  return new AppError(
+    'restore_failed',
+    `恢复失败：${reason}\n这次恢复写入的内容已经清除，数据目录${input.databaseUrl ? '和数据库' : ''}回到了恢复前的样子`,
+    { cause: err },
+  );
+}
+
+/** Removes what `marker` says its restore created: entries of DATA_DIR, the objects its dump made. */
+async function undo(input: RestoreInput, marker: RestoreMarker): Promise<void> {
+  for (const entry of marker.created.entries) {
+    if (entry.includes('/') || entry.includes('\\') || entry === '..' || entry === '.') continue;
+    const path = join(input.dataDir, entry);
+    // The blob store's files are read-only: make them removable first.
+    if (existsSync(path)) await makeWritable(path);
+    await rm(path, { recursive: true, force: true });
+  }
+  const database = marker.created.database;
+  if (database?.loaded && input.databaseUrl) await dropObjects(input.databaseUrl, database.objects);
+}
+
+async function makeWritable(path: string): Promise<void> {
+  const s = await lstat(path);
+  if (s.isSymbolicLink()) return;
+  if (s.isDirectory()) {
+    await chmod(path, s.mode | 0o700);
+    for (const name of await readdir(path)) await makeWritable(join(path, name));
+  } else if (!(s.mode & 0o200)) await chmod(path, s.mode | 0o200);
+}
+
+/** host:port/database of a PostgreSQL URL (no user, no password): which database a marker means. */
+function databaseTarget(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname || 'localhost'}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`;
+}
+
+const DROPPED_KINDS = [
+  'MATERIALIZED VIEW',
+  'VIEW',
+  'TABLE',
+  'SEQUENCE',
+  'FUNCTION',
+  'PROCEDURE',
+  'AGGREGATE',
+  'TYPE',
+  'DOMAIN',
+  'SCHEMA',
+] as const;
+
+/**
+ * The top-level objects a custom-format dump creates, from `pg_restore --list` (lines
+ * `id; catalog oid KIND schema name owner`); what else it creates (indexes, constraints, triggers,
+ * defaults, data) goes with them.
+ */
+function dumpObjects(dump: string): DumpObject[] {
+  const res = spawnSync('pg_restore', ['--list', dump], { encoding: 'utf8', env: toolEnvironment() });
+  if (res.error)
+    throw new AppError(
+      'pg_restore_missing',
+      `找不到 pg_restore（${errorMessage(res.error)}）：请安装 PostgreSQL 客户端工具（Debian: apt-get install postgresql-client）`,
+    );
+  if (res.status !== 0)
+    throw new AppError('pg_restore_failed', `pg_restore --list 失败：${res.stderr.trim()}`);
+  const objects: DumpObject[] = [];
+  for (const line of res.stdout.split('\n')) {
+    const m = /^\d+; (\d+) \d+ (.+)$/.exec(line);
+    if (!m || m[1] === '0') continue;
+    const kind = DROPPED_KINDS.find((k) => m[2]!.startsWith(`${k} `));
+    if (!kind) continue;
+    const rest = m[2]!.slice(kind.length + 1).split(' ');
+    if (rest.length < 3) continue;
+    const [schema, ...tail] = rest;
+    tail.pop(); // the owner
+    objects.push({ kind, schema: schema!, name: tail.join(' ') });
+  }
+  return objects;
+}
+
+/** Drops the objects a restore's dump created (if they exist), in one transaction. */
+async function dropObjects(url: string, objects: DumpObject[]): Promise<void> {
+  const quote = (id: string) => `"${id.replaceAll('"', '""')}"`;
+  const order = (o: DumpObject) => DROPPED_KINDS.indexOf(o.kind as (typeof DROPPED_KINDS)[number]);
+  const statements = objects
+    .filter((o) => order(o) >= 0 && !(o.kind === 'SCHEMA' && o.name === 'public'))
+    .sort((a, b) => order(a) - order(b))
+    .map((o) => {
+      if (o.kind === 'SCHEMA') return `drop schema if exists ${quote(o.name)} cascade`;
+      const routine = ['FUNCTION', 'PROCEDURE', 'AGGREGATE'].includes(o.kind);
+      // A routine's name carries its argument types: `name(type, type)`.
+      const open = o.name.indexOf('(');
+      const name =
+        routine && open > 0 ? `${quote(o.name.slice(0, open))}${o.name.slice(open)}` : quote(o.name);
+      return `drop ${o.kind.toLowerCase()} if exists ${quote(o.schema)}.${name} cascade`;
+    });
+  if (statements.length === 0) return;
+  const database = openPostgres(url, 1);
+  try {
+    await database.db.transaction(async (tx) => {
+      for (const s of statements) await tx.execute(sql.raw(s));
+    });
+  } finally {
+    await database.close();
+  }
 }
 
 /**
@@ -114,8 +312,9 @@ async function readInfo(dir: string): Promise<BackupInfo> {
   return info;
 }
 
-async function refuseNonEmptyDir(dir: string): Promise<void> {
-  const entries = existsSync(dir) ? await readdir(dir) : [];
+/** Refuses a data folder holding anything but `allowed` (what an unfinished restore's marker names). */
+async function refuseNonEmptyDir(dir: string, allowed: string[]): Promise<void> {
+  const entries = (existsSync(dir) ? await readdir(dir) : []).filter((e) => !allowed.includes(e));
   if (entries.length > 0)
     throw new AppError(
       'restore_target_not_empty',
@@ -155,7 +354,9 @@ async function loadPglite(dump: string, dir: string): Promise<void> {
 
 function pgRestore(dump: string, url: string): void {
   const conn = libpqConnection(url);
-  const res = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${conn.dbname}`, dump], {
+  // One transaction: a pg_restore that fails or is killed leaves the database as it was.
+  const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${conn.dbname}`, dump];
+  const res = spawnSync('pg_restore', args, {
     encoding: 'utf8',
     env: conn.env,
   });

@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,6 +270,118 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     expect(res.stderr).toMatch(/备份来自更新版本的程序.*请先安装新版本/);
     expect(() => readdirSync(target)).toThrow();
   });
+
+  it(
+    'a restore killed after the database step leaves RESTORE-INCOMPLETE: the bot refuses to start, doctor reports it, and restoring again starts over and completes',
+    { timeout: 300_000 },
+    async () => {
+      const target = join(tmp, 'interrupted');
+      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      // The restore flushes the folder with `sync -f` once the database is loaded and the files are
+      // copied: a `sync` that kills its caller is a power cut at that moment.
+      const fakeBin = join(tmp, 'fake-bin');
+      mkdirSync(fakeBin, { recursive: true });
+      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
+      const killed = await cli('main.js', ['restore', '--from', backup], {
+        ...envFor(target, targetUrl),
+        PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+      });
+      expect(killed.code).toBeNull();
+      expect(killed.stdout).not.toContain('恢复完成');
+      const marker = JSON.parse(readFileSync(join(target, 'RESTORE-INCOMPLETE'), 'utf8'));
+      expect(marker.from).toBe(backup);
+      expect(marker.created.entries).toEqual(
+        pgUrl ? ['files'] : ['pglite', 'pglite.lock', 'pglite.owner', 'files'],
+      );
+      if (pgUrl) expect(marker.created.database).toMatchObject({ loaded: true });
+      expect(readdirSync(target).sort()).toEqual(
+        pgUrl ? ['RESTORE-INCOMPLETE', 'files'] : ['RESTORE-INCOMPLETE', 'files', 'pglite'],
+      );
+
+      // The bot refuses to start on it: one line, exit 2, before it opens anything.
+      const bot = await runProcess(
+        process.execPath,
+        [join(repoRoot, 'dist/main.js')],
+        settingsEnv({
+          LARK_APP_ID: 'cli_a1b2c3d4e5f60718',
+          LARK_APP_SECRET: 'secret',
+          LARK_DOMAIN: 'http://127.0.0.1:9',
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          ...envFor(target, targetUrl),
+        }),
+        tmp,
+      );
+      expect(bot.code).toBe(2);
+      const lines = bot.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(
+        `数据目录 ${target} 里有一次没有完成的恢复（RESTORE-INCOMPLETE：从 ${backup} 恢复`,
+      );
+      expect(lines[0]).toContain(`请重新运行 npm run cli -- restore --from ${backup}`);
+      expect(lines[0]).toMatch(/holds a restore that did not finish \(RESTORE-INCOMPLETE\)/);
+
+      // The doctor reports it.
+      const doctor = await cliHere(['doctor'], envFor(target, targetUrl));
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toContain(`✗ 恢复：数据目录 ${target} 里有一次没有完成的恢复`);
+
+      // Restoring again clears what the killed restore wrote (on PostgreSQL the loaded database) and
+      // completes; the marker is gone and the data is the source's.
+      const again = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('恢复完成');
+      expect(readdirSync(target)).not.toContain('RESTORE-INCOMPLETE');
+      expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
+      const doctorAfter = await cliHere(['doctor'], envFor(target, targetUrl));
+      expect(doctorAfter.stdout).not.toContain('恢复：');
+    },
+  );
+
+  it(
+    'a restore that fails after it began writing removes what it wrote (and nothing it did not)',
+    { timeout: 300_000 },
+    async () => {
+      const target = join(tmp, 'failing');
+      if (!pgUrl) {
+        // An embedded database dump PGlite cannot load (gzip of no tar), consistent with its manifest.
+        const broken = join(tmp, 'broken-dump');
+        cpSync(backup, broken, { recursive: true });
+        writeFileSync(join(broken, 'database/pglite.tar.gz'), gzipSync(randomBytes(4096)));
+        const manifest = readFileSync(join(broken, 'manifest-sha256.txt'), 'utf8').replace(
+          /^[0-9a-f]{64}( {2}database\/pglite\.tar\.gz)$/m,
+          `${await sha256File(join(broken, 'database/pglite.tar.gz'))}$1`,
+        );
+        writeFileSync(join(broken, 'manifest-sha256.txt'), manifest);
+        const res = await cliHere(['restore', '--from', broken], envFor(target));
+        expect(res.code).toBe(1);
+        expect(res.stderr).toMatch(/^恢复失败：.*\n这次恢复写入的内容已经清除，数据目录回到了恢复前的样子/);
+        expect(() => readdirSync(target)).toThrow();
+        return;
+      }
+      // An "empty" database (no tables) that already has a function the dump creates: pg_restore
+      // fails part-way, in one transaction; the function, which this restore did not create, stays.
+      const targetUrl = await emptyPgDatabase();
+      const sqlTarget = postgres(targetUrl, { max: 1, onnotice: () => {} });
+      try {
+        await sqlTarget.unsafe(
+          `create function search_grams(doc text) returns text[] language sql as $$ select array[doc] $$`,
+        );
+        const res = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
+        expect(res.code).toBe(1);
+        expect(res.stderr).toMatch(/^恢复失败：pg_restore 失败：.*search_grams/s);
+        expect(res.stderr).toContain('这次恢复写入的内容已经清除，数据目录和数据库回到了恢复前的样子');
+        expect(() => readdirSync(target)).toThrow();
+        const [left] = await sqlTarget<{ tables: number; fn: string }[]>`
+          select (select count(*)::int from information_schema.tables where table_schema = 'public') as tables,
+                 (select search_grams('x'))::text as fn`;
+        expect(left).toEqual({ tables: 0, fn: '{x}' });
+      } finally {
+        await sqlTarget.end();
+      }
+    },
+  );
 
   it.skipIf(pgUrl)(
     'refuses to back up the embedded database while the bot holds it',

@@ -16,7 +16,8 @@ const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
 const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
   先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
-  只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在、大小相符。`;
+  只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在、大小相符。
+  恢复中断（数据目录里留有 RESTORE-INCOMPLETE）时，再运行一次即可：先清除那次写入的内容，再完整恢复。`;
 
 function parse(args: string[], name: string, usage: string, flags: string[] = []) {
   const values = parseCliOptions(

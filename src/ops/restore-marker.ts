@@ -22,8 +22,8 @@ export interface RestoreMarker {
   /** The backup folder being restored (absolute). */
   from: string;
   startedAt: string;
-  host: string;
-  pid: number;
+  /** The restoring process (host:pid:start, process-identity.ts). */
+  by: string;
   backup: { createdAt: string; version: string; database: 'pglite' | 'postgres' };
   /**
    * What this restore writes; the target was empty before, so all of it is the restore's own and is

@@ -11,6 +11,7 @@ import { bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import { libpqConnection, toolEnvironment } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
+import { identityText, isGone, parseIdentity, selfIdentity } from '../process-identity.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
 import { listFiles, MANIFEST, sha256File, verifyManifest } from './backup-manifest.js';
@@ -69,6 +70,12 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
       'restore_marker_unreadable',
       `${unfinishedRestoreText(input.dataDir, unfinished)}，不知道它写了什么：请手动检查并清空数据目录${input.databaseUrl ? '和数据库' : ''}，再恢复`,
     );
+  const holder = unfinished?.by ? parseIdentity(unfinished.by) : undefined;
+  if (holder && holder.host === hostname() && !isGone(holder))
+    throw new AppError(
+      'restore_in_progress',
+      `${unfinishedRestoreText(input.dataDir, unfinished!)}，它的进程 ${holder.pid} 还在运行：请等它结束（或停止它）再恢复`,
+    );
   const target = input.databaseUrl ? databaseTarget(input.databaseUrl) : undefined;
   const earlierDb = unfinished?.created.database;
   if (earlierDb && earlierDb.target !== target)
@@ -91,8 +98,7 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   const marker: RestoreMarker = {
     from: resolve(input.from),
     startedAt: new Date().toISOString(),
-    host: hostname(),
-    pid: process.pid,
+    by: identityText(selfIdentity()),
     backup: { createdAt: info.createdAt, version: info.version, database: info.database },
     created: {
       dataDir: unfinished ? unfinished.created.dataDir : !existsSync(input.dataDir),

@@ -121,7 +121,7 @@ describe('partsIn (wall-clock parts of an instant in a zone)', () => {
       for (const ms of instants) {
         const at = new Date(ms);
         expect(partsIn(at, timeZone), `${timeZone} ${at.toISOString()}`).toEqual(reference(at, timeZone));
-        // Asked again (from the learnt hour this time), the same answer.
+        // Asked again (from the learnt day this time), the same answer.
         expect(partsIn(at, timeZone)).toEqual(reference(at, timeZone));
       }
   });

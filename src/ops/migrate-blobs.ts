@@ -3,11 +3,14 @@ import { appendFile, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { runPool } from '../archive/run-pool.js';
 import type { S3Settings } from '../config.js';
 import { openDb, queryRows, type Database, type Db } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { enqueueJobs } from '../db/repos/jobs.js';
+import { materials } from '../db/schema/materials.js';
+import { MAKE_THUMBNAIL_JOB } from '../domain/job-types.js';
 import { AppError, errorMessage } from '../errors.js';
 import { sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
 import { LocalBlobStore, MOVED_MARKER } from '../storage/local-blob-store.js';
@@ -26,8 +29,14 @@ export interface MigrateResult {
   switched: boolean;
   /** Every file was copied but the bot is running (what shows it): no switch. */
   botRunning?: string;
-  /** Keys the database names that are not verified in the bucket (no switch): a file, or a thumbnail; `local`: DATA_DIR/files has it. */
-  missing?: { key: string; kind: 'file' | 'thumbnail'; local: boolean }[];
+  /** Files (originals) the database names that are not verified in the bucket (no switch); `local`: DATA_DIR/files has it (written after the last listing). */
+  missing?: { key: string; local: boolean }[];
+  /**
+   * At the switch: thumbnails the database names that were not in the bucket. Nothing blocks on them:
+   * their materials' thumbnail_key is cleared and a make-thumbnail job queued for each, so the bot
+   * on the bucket makes them again from the originals.
+   */
+  thumbnailsCleared?: { thumbnails: number; materials: number };
 }
 
 /** Where a store's files are, as the journal and the marker name it (never the credentials). */
@@ -50,9 +59,11 @@ const SETTLE_ROUNDS = 5;
  * the bot is not running (PGlite: this run takes the data-folder lock and holds it to the end, so the
  * bot cannot start meanwhile; PostgreSQL: no live worker holds queue rows and nothing answers on
  * HOST:PORT); listing the folder again finds nothing new (what is new is copied, again until nothing
- * is); and every key the database names (blobs.storage_key, materials.storage_key and thumbnail_key) is
- * in the journal. After the marker the folder is listed once more, for a write that was already past
- * its check. `dryRun` only counts.
+ * is); and every original the database names (blobs.storage_key, materials.storage_key) is in the
+ * journal. A thumbnail (materials.thumbnail_key) that is not does not block: it can be made again from
+ * its original, so just before the marker its materials' thumbnail_key is cleared and a make-thumbnail
+ * job queued for each (one transaction). After the marker the folder is listed once more, for a write
+ * that was already past its check. `dryRun` only counts.
  */
 export async function migrateBlobsToS3(o: {
   dataDir: string;
@@ -129,13 +140,21 @@ export async function migrateBlobsToS3(o: {
       result.botRunning = '复制期间仍不断有新文件写入';
       return result;
     }
+    await o.progress?.('已无新文件：核对数据库记录的文件是否都在对象存储里');
     const missing = await unverifiedKeys(gate.database.db, journal);
-    if (missing.length > 0) {
+    const files = missing.filter((m) => m.kind === 'file');
+    if (files.length > 0) {
       result.missing = await Promise.all(
-        missing.map(async (m) => ({ ...m, local: await source.exists(m.key).catch(() => false) })),
+        files.map(async (m) => ({ key: m.key, local: await source.exists(m.key).catch(() => false) })),
       );
       return result;
     }
+    const thumbs = missing.filter((m) => m.kind === 'thumbnail').map((m) => m.key);
+    if (thumbs.length > 0)
+      result.thumbnailsCleared = {
+        thumbnails: thumbs.length,
+        materials: await clearThumbnails(gate.database.db, thumbs, new Date()),
+      };
     const marker = join(root, MOVED_MARKER);
     await writeFile(
       marker,
@@ -203,6 +222,37 @@ async function unverifiedKeys(
         union select thumbnail_key, 'thumbnail' from materials where thumbnail_key is not null`,
   );
   return rows.filter((r) => !journal.has(r.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * Materials whose thumbnail is not in the bucket: thumbnail_key cleared and a make-thumbnail job
+ * queued for each (as the capture path queues it; keyed apart from that first job, which may still be
+ * kept as done), in one transaction. Returns how many materials.
+ */
+async function clearThumbnails(db: Db, keys: string[], now: Date): Promise<number> {
+  let count = 0;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const ids = await tx
+        .update(materials)
+        .set({ thumbnailKey: null })
+        .where(inArray(materials.thumbnailKey, keys.slice(i, i + 1000)))
+        .returning({ id: materials.id });
+      for (let j = 0; j < ids.length; j += 1000)
+        await enqueueJobs(
+          tx,
+          ids.slice(j, j + 1000).map(({ id }) => ({
+            type: MAKE_THUMBNAIL_JOB,
+            key: `${id}:remake`,
+            payload: { materialId: id },
+            runAt: now,
+          })),
+          now,
+        );
+      count += ids.length;
+    }
+  });
+  return count;
 }
 
 /** A blob: read verified, written through the S3 store under the same key, read back verified. */

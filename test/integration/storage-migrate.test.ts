@@ -1,20 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCliDb } from '../../src/cli/open-cli-db.js';
+import { runCli as runCliHere } from '../../src/cli/run-cli.js';
 import { loadBaseConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
 import { blobs as blobRows, jobs, materials } from '../../src/db/schema/index.js';
+import { MAKE_THUMBNAIL_JOB } from '../../src/domain/job-types.js';
 import { resourceProblem } from '../../src/errors.js';
-import { migrateBlobsToS3 } from '../../src/ops/migrate-blobs.js';
+import { thumbnailKeyOf } from '../../src/ports/blob-store.js';
 import { identityText, selfIdentity } from '../../src/process-identity.js';
-import { loadCliSettings } from '../../src/settings.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import { runCli } from '../support/bot-process.js';
@@ -26,10 +27,12 @@ import { createTestDb, type TestDb } from '../support/test-db.js';
  * `npm run cli -- storage migrate --to s3`: counts with --dry-run; copies and verifies every blob and
  * thumbnail; a damaged local file stops the switch (the others are journaled); a run while the bot
  * runs (PGlite: its folder lock held; PostgreSQL: a worker holding a job) copies but does not switch; a
- * database row whose file is not in the bucket stops the switch, naming it; a file stored after the
- * first listing is copied before the switch (MOVED-TO-S3.json), after which BLOB_STORE=local refuses
- * to start and a local store still open refuses writes. On PGlite (DATA_DIR/pglite) or PostgreSQL
- * (TEST_DATABASE_URL: the file's own database).
+ * database row whose file is not in the bucket stops the switch, naming it (to be put back, or, when
+ * the folder has it, copied by running again); a file stored after the first listing is copied before
+ * the switch (MOVED-TO-S3.json), a thumbnail missing everywhere does not stop it (its key is cleared
+ * and the make-thumbnail job queued), after which BLOB_STORE=local refuses to start and a local store
+ * still open refuses writes. On PGlite (DATA_DIR/pglite) or PostgreSQL (TEST_DATABASE_URL: the file's
+ * own database).
  */
 describe('storage migrate --to s3', () => {
   let s3: LocalS3;
@@ -116,6 +119,32 @@ describe('storage migrate --to s3', () => {
   const cli = (...args: string[]) => runCli(['storage', ...args], env);
   /** The same runCli in this process (the dry run, the resumed run): no process start and no module load. */
   const cliHere = (...args: string[]) => cliInProcess(['storage', ...args], env);
+  /**
+   * `storage migrate --to s3` through the same runCli in this process, `onLine` called with each
+   * output line as it is written (a writer acting at that point of the run).
+   */
+  const migrateWatching = async (onLine: (line: string) => void) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCliHere(['storage', 'migrate', '--to', 's3'], {
+      env,
+      out: (line) => {
+        out.push(line);
+        onLine(line);
+      },
+      err: (line) => err.push(line),
+    });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  };
+  /** A blob written into DATA_DIR/files the way the local store lays it out (synchronously, from an output line). */
+  const placeLocal = (bytes: Buffer) => {
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const key = `blobs/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`;
+    const path = join(dataDir, 'files', key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+    return key;
+  };
   const inBucket = async () => {
     const keys: string[] = [];
     for await (const page of (await bucket()).listBlobs()) keys.push(...page);
@@ -212,30 +241,117 @@ describe('storage migrate --to s3', () => {
   );
 
   it(
-    'a file stored after the first listing is copied before the switch; then the folder refuses writes',
+    'a file the folder has but that arrived after the last listing stops the switch, saying to run again; running again copies it',
     { timeout: 120_000 },
     async () => {
+      const bytes = randomBytes(4000);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      const key = `blobs/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`;
+      await withDb((db) =>
+        db
+          .insert(blobRows)
+          .values({ sha256: sha, sizeBytes: bytes.length, storageKey: key, storedAt: new Date() }),
+      );
+      // The file lands once the folder was listed for the last time, before the database is checked.
+      const res = await migrateWatching((line) => {
+        if (/^已无新文件/.test(line)) placeLocal(bytes);
+      });
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain(`缺少 ${key}（数据库记录的文件；本地 DATA_DIR/files 里有，尚未复制）`);
+      expect(res.stderr).toMatch(
+        /数据库记录的 1 个文件不在对象存储里，未切换；.*再运行一次本命令即可复制并切换/,
+      );
+      expect(res.stderr).not.toMatch(/补回/);
+      expect(existsSync(join(dataDir, 'files', 'MOVED-TO-S3.json'))).toBe(false);
+
+      // Running again copies it (the bot is up, so this run stops before switching).
+      const stopBot = await botRunning();
+      let again;
+      try {
+        again = await cliHere('migrate', '--to', 's3');
+      } finally {
+        await stopBot();
+      }
+      expect(again.stderr).toBe('');
+      expect(again.stdout).toMatch(/本次复制并核对 1 个/);
+      expect(await inBucket()).toContain(key);
+      blobs.push({ key, bytes });
+    },
+  );
+
+  it(
+    'a file stored after the first listing is copied before the switch; a thumbnail missing everywhere does not stop it; then the folder refuses writes',
+    { timeout: 120_000 },
+    async () => {
+      // Two photos with the same bytes whose thumbnail is neither in the folder nor in the bucket.
+      const sha1 = blobs[1]!.key.split('/').pop()!;
+      const lostThumb = thumbnailKeyOf(sha1);
+      let photoIds: number[] = [];
+      await withDb(async (db) => {
+        const rows = await db
+          .insert(materials)
+          .values(
+            ['img_2', 'img_3'].map((resourceKey, i) => ({
+              messageId: `om_${i + 2}`,
+              resourceKey,
+              resourceType: 'image',
+              chatId: 'oc_village',
+              sentAt: new Date(),
+              kind: 'photo' as const,
+              status: 'stored' as const,
+              sha256: sha1,
+              storageKey: blobs[1]!.key,
+              thumbnailKey: lostThumb,
+              createdAt: new Date(),
+            })),
+          )
+          .returning({ id: materials.id });
+        photoIds = rows.map((r) => r.id);
+      });
       const late = randomBytes(3000);
       let lateKey = '';
-      const settings = loadCliSettings(env);
-      const store = settings.blobStore;
-      if (store.kind !== 'local' || !store.migrateTo) throw new Error('S3_* should name the target');
-      const r = await migrateBlobsToS3({
-        dataDir,
-        databaseUrl: settings.databaseUrl,
-        bot: settings,
-        s3: store.migrateTo,
-        dryRun: false,
-        // After the first listing and the copy: a file the bot stored just before it stopped.
-        progress: async (line) => {
-          if (lateKey || !/再列一遍/.test(line)) return;
-          const w = new LocalBlobStore(join(dataDir, 'files'), { minFreeBytes: 0 }).beginWrite();
-          await w.write(late);
-          lateKey = (await w.commit()).storageKey;
-        },
+      // After the first listing and the copy: a file the bot stored just before it stopped.
+      const res = await migrateWatching((line) => {
+        if (!lateKey && /再列一遍/.test(line)) lateKey = placeLocal(late);
       });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
       expect(lateKey).not.toBe('');
-      expect(r).toMatchObject({ switched: true, copied: 1, failed: [], files: 4, thumbnails: 1 });
+      expect(res.stdout).toMatch(/本次复制并核对 1 个/);
+      expect(res.stdout).toContain(
+        '1 个缩略图不在对象存储里：已清除 2 个文件的缩略图记录，机器人启动后按原件重新生成。',
+      );
+      expect(res.stdout).toMatch(/全部核对无误，已切换/);
+      expect(res.stdout).toMatch(new RegExp(`文件 ${blobs.length + 1} 个，缩略图 1 个`));
+      await withDb(async (db) => {
+        const rows = await db
+          .select({ id: materials.id, thumbnailKey: materials.thumbnailKey })
+          .from(materials)
+          .where(eq(materials.sha256, sha1));
+        expect(rows.map((r) => r.thumbnailKey)).toEqual([null, null]);
+        const queued = await db
+          .select({ key: jobs.key, payload: jobs.payload, status: jobs.status })
+          .from(jobs)
+          .where(
+            and(
+              eq(jobs.kind, MAKE_THUMBNAIL_JOB.name),
+              inArray(
+                jobs.key,
+                photoIds.map((id) => `${id}:remake`),
+              ),
+            ),
+          );
+        expect(queued.map((j) => j.payload)).toEqual(
+          expect.arrayContaining(photoIds.map((id) => ({ materialId: id }))),
+        );
+        expect(queued.map((j) => j.status)).toEqual(['pending', 'pending']);
+        // The photo whose thumbnail is in the bucket keeps it.
+        const [kept] = await db
+          .select({ thumbnailKey: materials.thumbnailKey })
+          .from(materials)
+          .where(eq(materials.resourceKey, 'img_1'));
+        expect(kept?.thumbnailKey).toBe(thumb);
+      });
       expect(await inBucket()).toEqual([...blobs.map((b) => b.key), lateKey].sort());
       expect((await readAll((await bucket()).openRead(lateKey))).equals(late)).toBe(true);
       for (const b of blobs)
@@ -244,7 +360,7 @@ describe('storage migrate --to s3', () => {
       const marker = JSON.parse(await readFile(join(dataDir, 'files', 'MOVED-TO-S3.json'), 'utf8'));
       expect(marker).toMatchObject({
         to: expect.stringMatching(/^s3:\/\/archive\/county\//),
-        files: 4,
+        files: blobs.length + 1,
         thumbnails: 1,
       });
       expect(JSON.stringify(marker)).not.toContain('S3RVER');

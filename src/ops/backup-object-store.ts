@@ -20,6 +20,9 @@ export const BLOB_LIST = 'blobs-sha256.txt';
  */
 export const BLOB_SIZES = 'blobs-size.txt';
 
+/** A blob's copy in a backup is read-only, as the local store keeps it (a thumbnail is not). */
+export const BLOB_MODE = 0o444;
+
 /** Every blob key of the store with the size it holds. */
 export async function storeBlobSizes(blobs: BlobStore): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
@@ -81,7 +84,10 @@ export async function copyStoreFiles(
     const target = join(to, key);
     await mkdir(dirname(target), { recursive: true });
     try {
-      await pipeline(blobs.openRead(key), createWriteStream(target, { flags: 'wx', mode: 0o644 }));
+      await pipeline(
+        blobs.openRead(key),
+        createWriteStream(target, { flags: 'wx', mode: sha256OfBlobKey(key) ? BLOB_MODE : 0o644 }),
+      );
     } catch (err) {
       await rm(target, { force: true });
       if (err instanceof BlobDamagedError || err instanceof BlobNotFoundError) {

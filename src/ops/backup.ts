@@ -15,7 +15,7 @@ import { BlobDamagedError, sha256OfBlobKey, type BlobStore } from '../ports/blob
 import { verifyBlob } from '../storage/verified-read.js';
 import { APP_VERSION } from '../version.js';
 import { listFiles, writeManifest } from './backup-manifest.js';
-import { copyStoreFiles, storeBlobSizes, writeBlobList } from './backup-object-store.js';
+import { BLOB_MODE, copyStoreFiles, storeBlobSizes, writeBlobList } from './backup-object-store.js';
 
 /** backup.json: what a backup holds, read by restore before anything is written. */
 export interface BackupInfo {
@@ -236,7 +236,7 @@ async function copyStoredFiles(from: string, to: string): Promise<StoredFiles> {
       try {
         await pipeline(
           verifyBlob(rel, createReadStream(join(from, rel))),
-          createWriteStream(target, { flags: 'wx', mode: 0o644 }),
+          createWriteStream(target, { flags: 'wx', mode: BLOB_MODE }),
         );
       } catch (err) {
         await rm(target, { force: true });

@@ -12,7 +12,7 @@ import { flushToDisk } from '../archive/flush-to-disk.js';
 import { libpqConnection, toolEnvironment } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
 import { identityText, isGone, parseIdentity, selfIdentity } from '../process-identity.js';
-import type { BlobStore } from '../ports/blob-store.js';
+import { sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
 import { BACKUP_INFO, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo } from './backup.js';
 import { listFiles, MANIFEST, sha256File, verifyManifest } from './backup-manifest.js';
 import { missingFromStore } from './backup-object-store.js';
@@ -90,7 +90,7 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   const objects = input.databaseUrl ? dumpObjects(dump) : [];
 
   if (unfinished) {
-    await undo(input, unfinished);
+    await undo(input, unfinished, 'retry');
     if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
   }
   const files = join(input.from, 'files');
@@ -142,6 +142,8 @@ async function copyFiles(from: string, to: string): Promise<void> {
     const target = join(to, rel);
     await mkdir(dirname(target), { recursive: true });
     await copyFile(join(from, 'files', rel), target);
+    // A blob is read-only in the store (as LocalBlobStore places it), whatever mode the backup's copy has.
+    if (sha256OfBlobKey(rel)) await chmod(target, 0o444);
     if ((await sha256File(target)) !== expected.get(rel))
       throw new AppError('restore_copy_damaged', `复制后的文件与清单不符：files/${rel}`);
   }
@@ -172,8 +174,19 @@ async function undoAfterFailure(input: RestoreInput, marker: RestoreMarker, err:
   );
 }
 
-/** Removes what `marker` says its restore created: entries of DATA_DIR, the objects its dump made. */
-async function undo(input: RestoreInput, marker: RestoreMarker): Promise<void> {
+/**
+ * Removes what `marker` says its restore created: entries of DATA_DIR, the objects its dump made. A
+ * failure this restore caught drops them only once pg_restore committed (`loaded`; before that it
+ * rolled back, and an object of that name in the database is not ours). On a `retry` after a restore
+ * that died, `loaded: false` may only mean it died between pg_restore's commit and rewriting the marker:
+ * the database had no tables before that restore's load, so tables there now are its load, and the
+ * dump's objects are dropped (`if exists`).
+ */
+async function undo(
+  input: RestoreInput,
+  marker: RestoreMarker,
+  when: 'caught' | 'retry' = 'caught',
+): Promise<void> {
   for (const entry of marker.created.entries) {
     if (entry.includes('/') || entry.includes('\\') || entry === '..' || entry === '.') continue;
     const path = join(input.dataDir, entry);
@@ -182,7 +195,9 @@ async function undo(input: RestoreInput, marker: RestoreMarker): Promise<void> {
     await rm(path, { recursive: true, force: true });
   }
   const database = marker.created.database;
-  if (database?.loaded && input.databaseUrl) await dropObjects(input.databaseUrl, database.objects);
+  if (!database || !input.databaseUrl) return;
+  if (database.loaded || (when === 'retry' && (await tableCount(input.databaseUrl)) > 0))
+    await dropObjects(input.databaseUrl, database.objects);
 }
 
 async function makeWritable(path: string): Promise<void> {
@@ -214,9 +229,23 @@ const DROPPED_KINDS = [
 ] as const;
 
 /**
+ * Entry kinds of `pg_restore --list` that begin with a dropped kind's words but are something else
+ * (data, sequence values, ownership, partitions): a line's kind is the longest of these that matches.
+ */
+const OTHER_KINDS = [
+  'TABLE DATA',
+  'TABLE ATTACH',
+  'SEQUENCE SET',
+  'SEQUENCE OWNED BY',
+  'MATERIALIZED VIEW DATA',
+  'DOMAIN CONSTRAINT',
+  'TYPE CONSTRAINT',
+] as const;
+
+/**
  * The top-level objects a custom-format dump creates, from `pg_restore --list` (lines
  * `id; catalog oid KIND schema name owner`); what else it creates (indexes, constraints, triggers,
- * defaults, data) goes with them.
+ * defaults, data) goes with them. Kinds match whole (`TABLE DATA public t` is not a TABLE in schema `DATA`).
  */
 function dumpObjects(dump: string): DumpObject[] {
   const res = spawnSync('pg_restore', ['--list', dump], { encoding: 'utf8', env: toolEnvironment() });
@@ -231,7 +260,10 @@ function dumpObjects(dump: string): DumpObject[] {
   for (const line of res.stdout.split('\n')) {
     const m = /^\d+; (\d+) \d+ (.+)$/.exec(line);
     if (!m || m[1] === '0') continue;
-    const kind = DROPPED_KINDS.find((k) => m[2]!.startsWith(`${k} `));
+    const matched = [...DROPPED_KINDS, ...OTHER_KINDS]
+      .filter((k) => m[2]!.startsWith(`${k} `))
+      .sort((a, b) => b.length - a.length)[0];
+    const kind = DROPPED_KINDS.find((k) => k === matched);
     if (!kind) continue;
     const rest = m[2]!.slice(kind.length + 1).split(' ');
     if (rest.length < 3) continue;
@@ -328,7 +360,8 @@ async function refuseNonEmptyDir(dir: string, allowed: string[]): Promise<void> 
     );
 }
 
-async function refuseNonEmptyDatabase(url: string): Promise<void> {
+/** How many tables (and views) the database at `url` has outside the system schemas. */
+async function tableCount(url: string): Promise<number> {
   const database = openPostgres(url, 1);
   try {
     const [row] = await queryRows<{ n: number }>(
@@ -336,14 +369,19 @@ async function refuseNonEmptyDatabase(url: string): Promise<void> {
       sql`select count(*)::int as n from information_schema.tables
           where table_schema not in ('pg_catalog', 'information_schema')`,
     );
-    if ((row?.n ?? 0) > 0)
-      throw new AppError(
-        'restore_target_not_empty',
-        `DATABASE_URL 指向的数据库不是空的（有 ${row!.n} 张表）：恢复只写入空数据库，不会覆盖现有数据`,
-      );
+    return row?.n ?? 0;
   } finally {
     await database.close();
   }
+}
+
+async function refuseNonEmptyDatabase(url: string): Promise<void> {
+  const n = await tableCount(url);
+  if (n > 0)
+    throw new AppError(
+      'restore_target_not_empty',
+      `DATABASE_URL 指向的数据库不是空的（有 ${n} 张表）：恢复只写入空数据库，不会覆盖现有数据`,
+    );
 }
 
 async function loadPglite(dump: string, dir: string): Promise<void> {

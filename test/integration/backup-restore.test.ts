@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,12 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
       expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
+      // Blobs stay read-only, in the backup and restored (as the store places them).
+      for (const line of manifest.filter((l) => / {2}files\/blobs\//.test(l))) {
+        const rel = line.split('  ')[1]!;
+        expect(statSync(join(backup, rel)).mode & 0o777, rel).toBe(0o444);
+        expect(statSync(join(target, rel)).mode & 0o777, rel).toBe(0o444);
+      }
 
       // Restoring over it again is refused: nothing is overwritten.
       const over = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
@@ -157,6 +164,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     )![1]!;
     const bytes = readFileSync(join(damaged, blob));
     bytes[100] = bytes[100]! ^ 0x01;
+    chmodSync(join(damaged, blob), 0o644);
     writeFileSync(join(damaged, blob), bytes);
     const target = join(tmp, 'from-damaged');
     const res = await cliHere(
@@ -219,7 +227,9 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     async () => {
       // A `sync` first on PATH that notes what it was asked to flush (and whether the manifest was
       // written by then), then runs the real one: the compiled CLI as a real process finds it.
-      const realSync = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
+      const realSync = spawnSync('sh', ['-c', 'command -v sync'], {
+        encoding: 'utf8',
+      }).stdout.trim();
       const bin = join(tmp, 'bin');
       const log = join(tmp, 'sync.log');
       mkdirSync(bin);
@@ -253,7 +263,10 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     const newer = join(tmp, 'newer');
     cpSync(backup, newer, { recursive: true });
     const info = JSON.parse(readFileSync(join(newer, 'backup.json'), 'utf8'));
-    info.migrations = { count: info.migrations.count + 1, lastWhen: info.migrations.lastWhen + 1000 };
+    info.migrations = {
+      count: info.migrations.count + 1,
+      lastWhen: info.migrations.lastWhen + 1000,
+    };
     writeFileSync(join(newer, 'backup.json'), JSON.stringify(info));
     // A consistent backup of a newer program: its manifest matches.
     const manifest = readFileSync(join(newer, 'manifest-sha256.txt'), 'utf8').replace(
@@ -281,7 +294,9 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       // copied: a `sync` that kills its caller is a power cut at that moment.
       const fakeBin = join(tmp, 'fake-bin');
       mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
+      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', {
+        mode: 0o755,
+      });
       const killed = await cli('main.js', ['restore', '--from', backup], {
         ...envFor(target, targetUrl),
         PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
@@ -336,6 +351,49 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
       const doctorAfter = await cliHere(['doctor'], envFor(target, targetUrl));
       expect(doctorAfter.stdout).not.toContain('恢复：');
+    },
+  );
+
+  it.skipIf(!pgUrl)(
+    "a restore killed between pg_restore's commit and the marker saying so (loaded: false) is cleared by the next restore",
+    { timeout: 300_000 },
+    async () => {
+      const target = join(tmp, 'interrupted-unmarked');
+      const targetUrl = await emptyPgDatabase();
+      const fakeBin = join(tmp, 'fake-bin-unmarked');
+      mkdirSync(fakeBin, { recursive: true });
+      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', {
+        mode: 0o755,
+      });
+      const killed = await cli('main.js', ['restore', '--from', backup], {
+        ...envFor(target, targetUrl),
+        PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+      });
+      expect(killed.code).toBeNull();
+      // The state of a restore killed right after pg_restore committed, before the marker said so.
+      const markerPath = join(target, 'RESTORE-INCOMPLETE');
+      const marker = JSON.parse(readFileSync(markerPath, 'utf8'));
+      // The dump's top-level objects, each of its real kind and schema (no `TABLE DATA`, `SEQUENCE SET`
+      // or `SEQUENCE OWNED BY` line taken for a table or sequence in a schema named after a word of it).
+      const objects = marker.created.database.objects as {
+        kind: string;
+        schema: string;
+        name: string;
+      }[];
+      expect(objects.some((o) => o.kind === 'TABLE' && o.name === 'blobs')).toBe(true);
+      for (const o of objects) {
+        if (o.kind === 'SCHEMA') expect(o.schema).toBe('-');
+        else expect(['public', 'drizzle']).toContain(o.schema);
+        if (o.kind === 'TABLE' || o.kind === 'SEQUENCE') expect(o.name).not.toMatch(/ /);
+      }
+      marker.created.database.loaded = false;
+      writeFileSync(markerPath, JSON.stringify(marker));
+
+      const again = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('恢复完成');
+      expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
     },
   );
 

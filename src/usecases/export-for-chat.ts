@@ -1,10 +1,10 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
-import { inProgressDir } from '../archive/package-folder.js';
+import { removeStalePartial } from '../archive/package-folder.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
@@ -48,12 +48,46 @@ async function packageDirs(
   return { name, outDir: join(deps.exportsDir, name), preName, preDir: join(deps.exportsDir, preName) };
 }
 
-/** What an attempt of this export may have left: its folders, their ZIPs, and the unfinished ones. */
+/**
+ * What an attempt of this export may have left: its folders and their ZIPs. Its `.partial` folder is
+ * left to exportTransferPackage, which removes it only once the process that wrote it is gone.
+ */
 async function removeOutputs(outDir: string, preDir: string): Promise<void> {
-  for (const dir of [outDir, preDir, inProgressDir(outDir)]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [outDir, preDir]) await rm(dir, { recursive: true, force: true });
   for (const dir of [outDir, preDir])
     for (const zip of [`${dir}.zip`, `${dir}.zip.partial`]) await rm(zip, { force: true });
 }
+
+type OutputPaths = { outDir: string; preDir: string };
+
+/**
+ * Where an attempt writes, recorded under exportsDir as it starts (`.export-<message>.json`): if its
+ * process dies, exportDied cleans up these paths, not ones rebuilt from fonds settings that may have
+ * changed since. Removed when the job ends.
+ */
+const attemptRecord = (exportsDir: string, messageId: string) =>
+  join(exportsDir, `.export-${sanitizeFileName(messageId)}.json`);
+
+export async function recordAttemptOutputs(exportsDir: string, messageId: string, paths: OutputPaths) {
+  await mkdir(exportsDir, { recursive: true });
+  await writeFile(attemptRecord(exportsDir, messageId), JSON.stringify(paths));
+}
+
+async function recordedOutputs(exportsDir: string, messageId: string): Promise<OutputPaths | undefined> {
+  try {
+    const v = JSON.parse(
+      await readFile(attemptRecord(exportsDir, messageId), 'utf8'),
+    ) as Partial<OutputPaths>;
+    return typeof v.outDir === 'string' && typeof v.preDir === 'string'
+      ? { outDir: v.outDir, preDir: v.preDir }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const forgetAttempt = (exportsDir: string, messageId: string) =>
+  rm(attemptRecord(exportsDir, messageId), { force: true });
 
 /**
  * The `archive-export` job: writes the package under exportsDir (into `<name>.partial`, renamed when
@@ -65,6 +99,7 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   const { name, outDir, preName, preDir } = await packageDirs(deps, unit, p);
+  await recordAttemptOutputs(deps.exportsDir, p.messageId, { outDir, preDir });
   await removeOutputs(outDir, preDir);
   let res;
   try {
@@ -75,6 +110,7 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   } catch (err) {
     if (err instanceof DomainError) {
       await replyText(deps.gateway, p.messageId, `导出失败：${err.message}`, `export-done-${p.messageId}`);
+      await forgetAttempt(deps.exportsDir, p.messageId);
       return { outDir, sent: false };
     }
     throw err;
@@ -127,6 +163,7 @@ async function finishForChat(
       : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
   ];
   await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);
+  await forgetAttempt(deps.exportsDir, p.messageId);
   return { outDir, zip, sent };
 }
 
@@ -153,6 +190,7 @@ export async function exportForChatJob(
         `导出失败：${reason}，请联系管理员`,
         `export-failed-${p.messageId}`,
       ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
+      await forgetAttempt(deps.exportsDir, p.messageId).catch(() => undefined);
     }
     throw err;
   }
@@ -160,7 +198,8 @@ export async function exportForChatJob(
 
 /**
  * The export job died with its process on the last attempt (SIGKILL, OOM): its handler never saw it
- * fail. The unfinished folder and ZIP are removed (a finished package stays: it is whole) and the
+ * fail. The unfinished folder (once its owner process is gone) and ZIP are removed, found from the
+ * paths the attempt recorded as it started (a finished package stays: it is whole), and the
  * requester is told, once (the same reply key as a last attempt that failed).
  */
 export async function exportDied(
@@ -169,12 +208,17 @@ export async function exportDied(
   log: Logger,
 ): Promise<void> {
   try {
-    const unit = await getUnitById(deps.db, p.unitId);
-    if (unit) {
-      const { outDir, preDir } = await packageDirs(deps, unit, p);
-      await rm(inProgressDir(outDir), { recursive: true, force: true });
-      for (const dir of [outDir, preDir]) await rm(`${dir}.zip.partial`, { force: true });
+    let paths = await recordedOutputs(deps.exportsDir, p.messageId);
+    if (!paths) {
+      // Died before recording (or an older attempt): the names the current settings give.
+      const unit = await getUnitById(deps.db, p.unitId);
+      if (unit) paths = await packageDirs(deps, unit, p);
     }
+    if (paths) {
+      await removeStalePartial(paths.outDir);
+      for (const dir of [paths.outDir, paths.preDir]) await rm(`${dir}.zip.partial`, { force: true });
+    }
+    await forgetAttempt(deps.exportsDir, p.messageId);
   } catch (err) {
     // The requester is told all the same; the next export of this message would remove it.
     log.error({ err }, 'could not remove the unfinished export');
@@ -183,7 +227,8 @@ export async function exportDied(
   await replyText(
     deps.gateway,
     p.messageId,
-    '导出失败：生成移交包时服务中断，未生成完整的包。请重新发送「导出 单位 年度」再试一次。',
+    '导出失败：生成移交包时服务中断，未生成完整的包。' +
+      '可以再发送一次导出指令（如「导出 东村 2025」）；如果再次中断，请联系管理员。',
     `export-failed-${p.messageId}`,
   );
 }

@@ -1,5 +1,5 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
 import { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
@@ -8,13 +8,7 @@ import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js'
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
-import {
-  ensureFreeDir,
-  fsyncDir,
-  inProgressDir,
-  isMountPoint,
-  rmEmptyDir,
-} from '../archive/package-folder.js';
+import { claimWorkDir, ensureFreeDir, inProgressDir, publishPackage } from '../archive/package-folder.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -74,7 +68,9 @@ export interface ExportInput {
   year: number;
   /**
    * The carrier's root folder (or the bag's); must not exist or be empty. The package is written into
-   * `<outDir>.partial` and renamed to outDir once it is complete and on disk (see inProgressDir).
+   * `<outDir>.partial/package` and renamed to outDir once it is complete and on disk (see
+   * claimWorkDir: a mounted disk's root, or a folder made beforehand in a parent this user cannot
+   * write, is written in place).
    */
   outDir: string;
   /** Where the package goes instead when it is a 预检包 (default outDir). */
@@ -113,20 +109,17 @@ export interface ExportResult {
  * (one Excel sheet each, 序号 from 1, covers on the 封面 sheet), classes in sortClasses order.
  * Original bytes only, streamed with flat memory; the four-properties checks run on the copies as
  * they are made. A package that fails them is written as a 预检包 (labelled at its root and in
- * 说明文件, no 登记表). It is written into `<outDir>.partial` and renamed to outDir (or
+ * 说明文件, no 登记表). It is written into `<outDir>.partial/package` and renamed to outDir (or
  * preCheckOutDir) only once complete and flushed to disk; on an error the partial output is removed.
+ * A second export to the same folder while this one runs is refused (`.partial` has a live owner).
  */
 export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
   const unit = await getUnitById(deps.db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   const finalDirs = [...new Set([input.outDir, input.preCheckOutDir ?? input.outDir])];
   for (const dir of finalDirs) await ensureFreeDir(dir);
-  // A mounted carrier's root cannot be renamed into: the package is written in place there.
-  const inPlace = await isMountPoint(input.outDir);
-  const workDir = inPlace ? input.outDir : inProgressDir(input.outDir);
-  // A stale `.partial` of this package (a killed run) is ours to remove.
-  if (!inPlace) await rm(workDir, { recursive: true, force: true });
-  await mkdir(workDir, { recursive: true });
+  // `<out>.partial/package`, or the folder itself (a mounted carrier, an administrator's folder).
+  const { dir: workDir, inPlace } = await claimWorkDir(input.outDir);
   // Item XMLs are validated on their own thread as they are written.
   const schemas = new SchemaValidator(ITEM_METADATA_XSD);
   try {
@@ -134,23 +127,19 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
     await flushToDisk(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
-    if (workDir !== finalDir) {
-      // One rename of the top folder: the final name exists only for a whole package, on disk.
-      await rmEmptyDir(finalDir);
-      await rename(workDir, finalDir);
-      await fsyncDir(dirname(finalDir));
-    }
+    // One rename of the package folder: the final name exists only for a whole package, on disk.
+    if (!inPlace) await publishPackage(input.outDir, workDir, finalDir);
     return {
       ...result,
       outDir: finalDir,
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
     };
   } catch (err) {
-    // Nothing half-written stays behind (the folder was empty when we started).
+    // Nothing half-written stays behind (the folder was empty when we started; `.partial` is ours).
     if (inPlace)
       for (const name of await readdir(workDir).catch(() => []))
         await rm(join(workDir, name), { recursive: true, force: true });
-    else await rm(workDir, { recursive: true, force: true });
+    else await rm(inProgressDir(input.outDir), { recursive: true, force: true });
     throw err;
   } finally {
     await schemas.close();

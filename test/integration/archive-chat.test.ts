@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,6 +17,7 @@ import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
+import { recordAttemptOutputs } from '../../src/usecases/export-for-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -146,8 +147,11 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // What an earlier attempt killed mid-write left: the retry removes it first.
     const exportsDir = join(f.dataDir, 'exports');
     const stale = join(exportsDir, 'A182-V1-2025-移交包-om_e1.partial');
-    mkdirSync(join(stale, '电子档案'), { recursive: true });
-    writeFileSync(join(stale, '电子档案', 'half.pdf'), 'half');
+    mkdirSync(join(stale, 'package', '电子档案'), { recursive: true });
+    writeFileSync(join(stale, 'package', '电子档案', 'half.pdf'), 'half');
+    // Its owner, a process on this host, has exited.
+    const killed = spawnSync('true').pid!;
+    writeFileSync(join(stale, 'owner'), `${hostname()}:${killed}:1\n`);
     await ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     // The package ends under its final name, whole; nothing unfinished is left beside it.
     const names = readdirSync(exportsDir);
@@ -155,6 +159,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       expect.arrayContaining(['A182-V1-2025-移交包-om_e1', 'A182-V1-2025-移交包-om_e1.zip']),
     );
     expect(names.filter((n) => n.endsWith('.partial'))).toEqual([]);
+    // The attempt's record of its paths is gone with the job.
+    expect(names.filter((n) => n.startsWith('.export-'))).toEqual([]);
     expect(readdirSync(join(exportsDir, 'A182-V1-2025-移交包-om_e1')).sort()).toEqual(
       ['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort(),
     );
@@ -236,10 +242,22 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const identity = `${hostname()}:${victim.pid}:${processStartOf(victim.pid!)}`;
     const claimed = await claimDue(f.db, 'jobs', identity, 50, f.clock.now());
     expect(claimed.map((j) => (j.payload as { messageId?: string }).messageId)).toContain('om_e4');
+    // The attempt recorded its paths as it started, under the fonds code of then (since changed),
+    // and wrote half a package into its `.partial`, owned by the victim.
     const exportsDir = join(f.dataDir, 'exports');
-    const partial = join(exportsDir, 'A182-V1-2025-移交包-om_e4.partial');
-    mkdirSync(join(partial, '其他'), { recursive: true });
-    writeFileSync(join(partial, '其他', '数字摘要清单.TXT'), 'a fixity list of a package never finished');
+    const outDir = join(exportsDir, 'OLD-V1-2025-移交包-om_e4');
+    await recordAttemptOutputs(exportsDir, 'om_e4', {
+      outDir,
+      preDir: join(exportsDir, 'OLD-V1-2025-预检包-om_e4'),
+    });
+    const partial = `${outDir}.partial`;
+    mkdirSync(join(partial, 'package', '其他'), { recursive: true });
+    writeFileSync(
+      join(partial, 'package', '其他', '数字摘要清单.TXT'),
+      'a fixity list of a package never finished',
+    );
+    writeFileSync(join(partial, 'owner'), `${identity}\n`);
+    writeFileSync(`${outDir}.zip.partial`, 'half a zip');
     victim.kill('SIGKILL');
     await once(victim, 'exit');
     // The sweeper sees the holder gone: the row is dead, and the job's onDead runs.
@@ -253,7 +271,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(readdirSync(exportsDir).filter((n) => n.includes('om_e4'))).toEqual([]);
     const failed = texts(h, 'om_e4').filter((t) => t.startsWith('导出失败'));
     expect(failed).toEqual([
-      '导出失败：生成移交包时服务中断，未生成完整的包。请重新发送「导出 单位 年度」再试一次。',
+      '导出失败：生成移交包时服务中断，未生成完整的包。可以再发送一次导出指令（如「导出 东村 2025」）；如果再次中断，请联系管理员。',
     ]);
   });
 

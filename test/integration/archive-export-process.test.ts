@@ -15,6 +15,7 @@ import ExcelJS from 'exceljs';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPglite } from '../../src/db/client.js';
+import { identityText, selfIdentity } from '../../src/process-identity.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { runCli, type ProcessResult } from '../support/bot-process.js';
@@ -182,8 +183,22 @@ describe('npm run export --bag, as a process', () => {
     expect(killed.code).toBeNull();
     expect(readdirSync(carrier)).toEqual([]);
     expect(existsSync(`${carrier}.partial`)).toBe(true);
-    expect(readdirSync(`${carrier}.partial`).length).toBeGreaterThan(0);
-    expect(readdirSync(`${carrier}.partial`)).not.toContain('说明文件.TXT');
+    // `.partial` holds the owner (the killed process) and the package tree, unfinished.
+    expect(readdirSync(`${carrier}.partial`).sort()).toEqual(['owner', 'package']);
+    expect(readFileSync(join(`${carrier}.partial`, 'owner'), 'utf8')).toMatch(/^[^:]+:\d+:\d+\n$/);
+    expect(readdirSync(join(`${carrier}.partial`, 'package')).length).toBeGreaterThan(0);
+    expect(readdirSync(join(`${carrier}.partial`, 'package'))).not.toContain('说明文件.TXT');
+    // While a live process owns `.partial` (here: this test's), another export there is refused.
+    const owner = readFileSync(join(`${carrier}.partial`, 'owner'), 'utf8');
+    writeFileSync(join(`${carrier}.partial`, 'owner'), `${identityText(selfIdentity())}\n`);
+    const refused = await runCli(['--unit', 'V1', '--year', '2025', '--out', carrier], env, {
+      cwd: dataDir,
+      script: 'export.js',
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr + refused.stdout).toContain(`另一个导出正在写入输出目录 ${carrier}`);
+    expect(readdirSync(join(`${carrier}.partial`, 'package')).length).toBeGreaterThan(0);
+    writeFileSync(join(`${carrier}.partial`, 'owner'), owner);
     const again = await runCli(['--unit', 'V1', '--year', '2025', '--out', carrier], env, {
       cwd: dataDir,
       script: 'export.js',

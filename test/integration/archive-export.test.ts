@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -10,7 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
@@ -18,7 +18,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimWorkDir } from '../../src/archive/package-folder.js';
 import { zipFolder } from '../../src/archive/zip-store.js';
+import { identityText } from '../../src/process-identity.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
@@ -427,8 +429,11 @@ describe('export: catalogue and transfer package', () => {
     expect(res.outDir).toBe(join(out, 'bag'));
     expect(carrier.catalogueXlsx).toBe(join(out, 'carrier', '其他', '归档文件目录.xlsx'));
     // V1 still has its gap (previous test): a 预检包, given its own folder name.
-    mkdirSync(join(out, 'v1-pkg.partial', '电子档案'), { recursive: true });
-    writeFileSync(join(out, 'v1-pkg.partial', '电子档案', 'killed.pdf'), 'half');
+    // Left by a killed export: its owner (a process on this host that has exited) is gone.
+    mkdirSync(join(out, 'v1-pkg.partial', 'package', '电子档案'), { recursive: true });
+    writeFileSync(join(out, 'v1-pkg.partial', 'package', '电子档案', 'killed.pdf'), 'half');
+    const gone = { host: hostname(), pid: spawnSync('true').pid!, start: '1' };
+    writeFileSync(join(out, 'v1-pkg.partial', 'owner'), `${identityText(gone)}\n`);
     const pre = await exportTransferPackage(
       { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
       { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'v1-pkg'), preCheckOutDir: join(out, 'v1-pre') },
@@ -439,6 +444,99 @@ describe('export: catalogue and transfer package', () => {
     expect(existsSync(join(out, 'v1-pkg.partial'))).toBe(false);
     expect(readdirSync(join(out, 'v1-pre'))).toContain('预检包-四性检测未通过-不得移交.TXT');
     expect(filesUnder(join(out, 'v1-pre')).some((p) => p.endsWith('killed.pdf'))).toBe(false);
+  });
+
+  it('a second export to the same folder while the first runs is refused; the first finishes whole', async () => {
+    const dir = join(out, 'cron-and-manual');
+    let entered!: () => void;
+    const inFirst = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const deps = { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' };
+    // The first export stops at its first file's virus scan, its `.partial` half-written.
+    const first = exportTransferPackage(
+      {
+        ...deps,
+        virusScan: async () => {
+          entered();
+          await held;
+          return { verdict: 'clean', output: '' };
+        },
+      },
+      { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+    );
+    await inFirst;
+    expect(readFileSync(join(`${dir}.partial`, 'owner'), 'utf8')).toMatch(`:${process.pid}:`);
+    const before = filesUnder(`${dir}.partial`);
+    await expect(
+      exportTransferPackage(deps, { unitId: f.unit.T1.id, year: 2025, outDir: dir }),
+    ).rejects.toThrow(`另一个导出正在写入输出目录 ${dir}`);
+    expect(filesUnder(`${dir}.partial`)).toEqual(before);
+    release();
+    const done = await first;
+    expect(done.outDir).toBe(dir);
+    expect(existsSync(`${dir}.partial`)).toBe(false);
+    // The owner file stayed outside the package; the package is whole.
+    expect(readdirSync(dir)).not.toContain('owner');
+    expect(readdirSync(dir)).toContain('说明文件.TXT');
+    expect(filesUnder(dir).some((p) => p.endsWith('owner'))).toBe(false);
+  });
+
+  it('a `.partial` without an owner file is not deleted: the export is refused with what to do', async () => {
+    const dir = join(out, 'unowned');
+    mkdirSync(join(`${dir}.partial`, '电子档案'), { recursive: true });
+    writeFileSync(join(`${dir}.partial`, '电子档案', 'x.pdf'), 'someone else');
+    await expect(
+      exportTransferPackage(
+        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+      ),
+    ).rejects.toThrow('没有记录是哪个进程写的');
+    expect(readFileSync(join(`${dir}.partial`, '电子档案', 'x.pdf'), 'utf8')).toBe('someone else');
+    rmSync(`${dir}.partial`, { recursive: true });
+  });
+
+  it('a folder made beforehand in a parent it cannot write is written in place (keeps the folder itself)', async (t) => {
+    const parent = join(out, 'admin-made');
+    const dir = join(parent, 'carrier');
+    mkdirSync(dir, { recursive: true });
+    const ino = statSync(dir).ino;
+    // As root, an immutable parent refuses a new entry the way a non-writable one refuses the service user.
+    try {
+      execFileSync('chattr', ['+i', parent], { stdio: 'ignore' });
+    } catch {
+      t.skip();
+    }
+    try {
+      expect(await claimWorkDir(dir)).toEqual({ dir, inPlace: true });
+      const res = await exportTransferPackage(
+        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+      );
+      expect(res.outDir).toBe(dir);
+      expect(statSync(dir).ino).toBe(ino);
+      expect(readdirSync(dir)).toContain('说明文件.TXT');
+      expect(existsSync(`${dir}.partial`)).toBe(false);
+      // In place, an export that throws removes what it wrote and leaves the folder, empty.
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true });
+      await expect(
+        exportTransferPackage(
+          {
+            db: f.db,
+            blobs: f.blobs,
+            clock: f.clock,
+            config: f.config,
+            timeZone: 'Asia/Shanghai',
+            virusScan: () => Promise.reject(new Error('scanner crashed')),
+          },
+          { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+        ),
+      ).rejects.toThrow('scanner crashed');
+      expect(readdirSync(dir)).toEqual([]);
+      expect(statSync(dir).ino).toBe(ino);
+    } finally {
+      execFileSync('chattr', ['-i', parent]);
+    }
   });
 
   it('an export that fails leaves neither its folder nor a partial one; an empty folder made beforehand stays empty', async () => {

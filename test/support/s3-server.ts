@@ -80,6 +80,17 @@ async function runS3rver(directory: string, bucket: string, port: number): Promi
     configureBuckets: [{ name: bucket }],
   });
   const store = server.store;
+  // s3rver's deleteObject then removes the key's folders that look empty: a readdir, then an async
+  // rm(recursive) that also takes an object another request placed under them meanwhile (the bucket's
+  // first blobs vanished when a write probe under tmp/ was deleted: S3 has no folders). Objects are
+  // deleted here without that clean-up.
+  store.deleteObject = async (b: string, key: string) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((kind) =>
+        rm(store.getResourcePath(b, key, kind) as string, { force: true }),
+      ),
+    );
+  };
   const locks = new Map<string, Promise<unknown>>();
   const uploadsDir = (b: string) => store.getResourcePath(b, undefined, 'uploads') as string;
 

@@ -64,7 +64,7 @@ export async function claimWorkDir(outDir: string): Promise<{ dir: string; inPla
       await writeFile(join(partial, OWNER_FILE), `${identityText(selfIdentity())}\n`);
       await mkdir(join(partial, TREE));
     } catch (err) {
-      await rm(partial, { recursive: true, force: true });
+      await releaseClaim(outDir);
       throw err;
     }
     return { dir: join(partial, TREE), inPlace: false };
@@ -77,34 +77,57 @@ const runningElsewhere = (outDir: string, owner: string | undefined) =>
     `另一个导出正在写入输出目录 ${outDir}${owner ? `（${owner}）` : ''}，请等它完成后再试，或换一个输出目录`,
   );
 
+const readOwner = (partial: string) =>
+  readFile(join(partial, OWNER_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+    throw err;
+  });
+
 /**
  * Removes `<outDir>.partial` when the export that made it is gone (its owner file names a process on
  * this host that no longer runs). While that export may still run (alive, or on another host) it is
  * refused; one without an owner file (being made this instant, or left by something else) is
- * refused too unless it is empty: nothing is deleted that may be another export's work.
+ * refused too: nothing is deleted that may be another export's work. The stale folder is first
+ * renamed aside and its owner read again, so of two exports taking it over at once, the one that
+ * would move the other's fresh claim aside gives it back and is refused.
  */
 export async function removeStalePartial(outDir: string): Promise<void> {
   const partial = inProgressDir(outDir);
-  const text = await readFile(join(partial, OWNER_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-    throw err;
-  });
+  const text = await readOwner(partial);
   if (text === undefined) {
-    const entries = await readdir(partial).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (entries === undefined) return;
-    if (entries.length === 0) return rmEmptyDir(partial);
+    if (!(await stat(partial).catch(() => undefined))) return;
     throw new DomainError(
       'export_partial_unowned',
-      `${partial} 是一个未完成的导出，但没有记录是哪个进程写的；确认没有其他导出在运行后请删除它，再试一次`,
+      `${partial} 是一个未完成的导出，但没有记录是哪个进程写的（也可能另一个导出正在创建它）；` +
+        '确认没有其他导出在运行后请删除它，再试一次',
     );
   }
   const owner = parseIdentity(text.trim());
   if (!owner || !isGone(owner))
     throw runningElsewhere(outDir, owner ? `${owner.host} 上的进程 ${owner.pid}` : undefined);
-  await rm(partial, { recursive: true, force: true });
+  const aside = `${partial}.stale-${identityText(selfIdentity()).replaceAll(':', '-')}`;
+  try {
+    await rename(partial, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another export removed it
+    throw err;
+  }
+  if ((await readOwner(aside)) !== text) {
+    await rename(aside, partial).catch(() => undefined);
+    throw runningElsewhere(outDir, undefined);
+  }
+  await rm(aside, { recursive: true, force: true });
+}
+
+/** Removes `<outDir>.partial` if it is this process's claim (never another export's). */
+export async function releaseClaim(outDir: string): Promise<void> {
+  const partial = inProgressDir(outDir);
+  const text = await readOwner(partial).catch(() => undefined);
+  if (text === undefined) {
+    await rmEmptyDir(partial).catch(() => undefined); // made, owner not yet written
+    return;
+  }
+  if (text.trim() === identityText(selfIdentity())) await rm(partial, { recursive: true, force: true });
 }
 
 /**
@@ -114,7 +137,7 @@ export async function removeStalePartial(outDir: string): Promise<void> {
 export async function publishPackage(outDir: string, treeDir: string, finalDir: string): Promise<void> {
   await rmEmptyDir(finalDir);
   await rename(treeDir, finalDir);
-  await rm(inProgressDir(outDir), { recursive: true, force: true });
+  await releaseClaim(outDir);
   await fsyncDir(dirname(finalDir));
 }
 

@@ -8,7 +8,7 @@ import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js'
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
-import { claimWorkDir, ensureFreeDir, inProgressDir, publishPackage } from '../archive/package-folder.js';
+import { claimWorkDir, ensureFreeDir, publishPackage, releaseClaim } from '../archive/package-folder.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -139,7 +139,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     if (inPlace)
       for (const name of await readdir(workDir).catch(() => []))
         await rm(join(workDir, name), { recursive: true, force: true });
-    else await rm(inProgressDir(input.outDir), { recursive: true, force: true });
+    else await releaseClaim(input.outDir);
     throw err;
   } finally {
     await schemas.close();

@@ -1,6 +1,6 @@
 import { parseCliOptions } from './cli-options.js';
 import { AppError } from '../errors.js';
-import { backupData } from '../ops/backup.js';
+import { backupData, DAMAGED_LIST, type DamagedFile } from '../ops/backup.js';
 import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
 import { loadCliSettings, type CliSettings } from '../settings.js';
@@ -9,7 +9,8 @@ import type { StandaloneCliCommand } from './commands.js';
 
 const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
   备份数据库和已存文件到一个新的空目录 DIR，附 SHA-256 清单（manifest-sha256.txt），完成前写入磁盘。
-  每个文件都按数据库记录核对（SHA-256 或大小）：有损坏或缺少的文件时备份失败，并列出它们。
+  每个文件都按数据库记录核对（SHA-256 或大小）：损坏或缺少的文件不进入备份，其余照常备份，
+  它们列在备份里的 DAMAGED.txt，并以退出码 3 结束（备份可用但不完整）。其他失败：退出码 1，删除没写完的目录。
   内置数据库（PGlite）：请先停止机器人。PostgreSQL：用 pg_dump，机器人可以继续运行。
   文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt、blobs-size.txt），文件留在存储桶；
   加 --include-files 把每个文件核对后复制进备份。`;
@@ -17,7 +18,30 @@ const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
   先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
   只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在、大小相符。
-  恢复中断（数据目录里留有 RESTORE-INCOMPLETE）时，再运行一次即可：先清除那次写入的内容，再完整恢复。`;
+  恢复中断（数据目录里留有 RESTORE-INCOMPLETE）时，再运行一次即可：先清除那次写入的内容，再完整恢复。
+  备份时缺少的文件（DAMAGED.txt）恢复不了：其余照常恢复，列出它们并以退出码 3 结束。`;
+
+/**
+ * Exit code of a backup that left out damaged or missing files (DAMAGED.txt), and of a restore of
+ * such a backup: done, usable, incomplete (cron mails it; 1 is a failure, 2 a usage error).
+ */
+export const EXIT_FILES_MISSING = 3;
+
+/** The warning for files a backup left out (zh-CN, several lines): which, why, what to do. */
+function damagedWarning(damaged: DamagedFile[], restoring: boolean): string {
+  const shown = damaged.slice(0, 20).map((d) => {
+    const materials =
+      d.materials.length > 0
+        ? `，材料 ${d.materials.slice(0, 5).join('、')}${d.materials.length > 5 ? ' 等' : ''}`
+        : '';
+    return `  - ${d.key}（${d.reason}${materials}）`;
+  });
+  if (damaged.length > 20) shown.push(`  …（共 ${damaged.length} 个，全部列在备份目录的 ${DAMAGED_LIST}）`);
+  const head = restoring
+    ? `警告：这个备份缺少 ${damaged.length} 个文件（备份时已损坏或不见了，见备份目录的 ${DAMAGED_LIST}），它们没有恢复，其余都已恢复：`
+    : `警告：${damaged.length} 个文件已损坏或不见了，没有进入这个备份（数据库和其余文件都已备份；清单见备份目录的 ${DAMAGED_LIST}）：`;
+  return `${head}\n${shown.join('\n')}\n  请运行 npm run verify 查出对应的件，从更早的备份、存储桶的旧版本或原始飞书消息找回这些文件（退出码 ${EXIT_FILES_MISSING}）`;
+}
 
 function parse(args: string[], name: string, usage: string, flags: string[] = []) {
   const values = parseCliOptions(
@@ -43,7 +67,7 @@ async function objectStoreOf(settings: CliSettings) {
 /** `npm run cli -- backup --out DIR` */
 export const backupCommand: StandaloneCliCommand = {
   summary: 'back up the database and stored files (--out DIR [--include-files])',
-  standalone: async (args, { env, out }) => {
+  standalone: async (args, { env, out, err }) => {
     const { value: dir, flags } = parse(args, 'out', BACKUP_USAGE, ['include-files']);
     const settings = loadCliSettings(env);
     const objectStore = await objectStoreOf(settings);
@@ -64,26 +88,36 @@ export const backupCommand: StandaloneCliCommand = {
       info.store && !info.store.filesIncluded
         ? `${info.files} 个，留在存储桶 ${info.store.name}（未复制，清单 blobs-sha256.txt；要复制请加 --include-files）`
         : `${info.files} 个，${(info.bytes / 1024 / 1024).toFixed(1)} MB`;
+    const missing = info.damaged?.length ?? 0;
     out(
-      `备份完成：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）`,
+      `备份完成${missing > 0 ? `（缺少 ${missing} 个已损坏或不见了的文件）` : ''}：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）`,
     );
+    if (missing === 0) return 0;
+    err(damagedWarning(info.damaged!, false));
+    return EXIT_FILES_MISSING;
   },
 };
 
 /** `npm run cli -- restore --from DIR` */
 export const restoreCommand: StandaloneCliCommand = {
   summary: 'restore a backup into an empty data folder (--from DIR)',
-  standalone: async (args, { env, out }) => {
+  standalone: async (args, { env, out, err }) => {
     const { value: dir } = parse(args, 'from', RESTORE_USAGE);
     const settings = loadCliSettings(env);
     const { dataDir, databaseUrl } = settings;
     const objectStore = await objectStoreOf(settings);
     const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore });
-    const files = objectStore
-      ? `${info.files} 个，都在存储桶 ${objectStore.name}`
-      : `${info.files} 个，全部核对无误`;
+    const missing = info.damaged?.length ?? 0;
+    const files =
+      (objectStore
+        ? `${info.files} 个，都在存储桶 ${objectStore.name}`
+        : `${info.files} 个，${missing > 0 ? '都已核对' : '全部核对无误'}`) +
+      (missing > 0 ? `；另有 ${missing} 个备份时已缺少，没有恢复（见下）` : '');
     out(
       `恢复完成：${dataDir}（备份时间 ${info.createdAt}，版本 ${info.version}）\n  文件：${files}\n  下一步：npm run verify 做四性检测，然后启动机器人`,
     );
+    if (missing === 0) return 0;
+    err(damagedWarning(info.damaged!, true));
+    return EXIT_FILES_MISSING;
   },
 };

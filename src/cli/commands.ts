@@ -18,7 +18,11 @@ export interface CliCommand {
  */
 export interface StandaloneCliCommand {
   summary: string;
-  standalone: (args: string[], ctx: Omit<CliContext, 'db'>) => Promise<void>;
+  /** Resolves to the exit code when it is not 0 without being a failure (backup: files left out). */
+  standalone: (
+    args: string[],
+    ctx: Omit<CliContext, 'db'> & { err: (line: string) => void },
+  ) => Promise<void | number>;
 }
 
 /**

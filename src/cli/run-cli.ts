@@ -15,7 +15,7 @@ export interface CliIo {
 
 /**
  * `npm run cli -- <group> <command> [args]` (`argv` without node and the script): runs the command
- * and returns the exit code — 0 ok, 1 failure, 2 usage. main.ts exits with it; a test may call it
+ * and returns the exit code — 0 ok, 1 failure, 2 usage (backup and restore: 3, done without some files). main.ts exits with it; a test may call it
  * directly to run several commands in one process.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -36,8 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const entry = await load();
   if ('standalone' in entry) {
     try {
-      await entry.standalone(args, { env: io.env, out: io.out });
-      return 0;
+      return (await entry.standalone(args, { env: io.env, out: io.out, err: io.err })) ?? 0;
     } catch (err) {
       return failed(err, true);
     }

@@ -33,11 +33,25 @@ export interface BackupInfo {
   bytes: number;
   /** Set when the files were in an object store (BLOB_STORE=s3); absent: DATA_DIR/files. */
   store?: { kind: 's3'; name: string; filesIncluded: boolean };
+  /**
+   * Files the database records that were damaged or missing when the backup was made: left out of the
+   * backup (and of its blob list), listed in DAMAGED.txt too. Absent: none (and in older backups).
+   */
+  damaged?: DamagedFile[];
+}
+
+/** A file left out of a backup: its key, why (zh-CN), and the ids of the materials stored in it. */
+export interface DamagedFile {
+  key: string;
+  reason: string;
+  materials: number[];
 }
 
 export const BACKUP_INFO = 'backup.json';
 export const PGLITE_DUMP = 'database/pglite.tar.gz';
 export const POSTGRES_DUMP = 'database/postgres.dump';
+/** In a backup that left out damaged or missing files: one line per file (BackupInfo.damaged). */
+export const DAMAGED_LIST = 'DAMAGED.txt';
 
 export interface BackupInput {
   dataDir: string;
@@ -57,9 +71,12 @@ export interface BackupInput {
  * against its hash as it is copied; an object store's blobs listed with their sizes, or copied with
  * `includeFiles`, verified), then backup.json and a SHA-256 manifest, and flushes it all to its disk.
  * The database comes first: every file a dumped row names is already stored when it is copied or
- * listed, and every row of `blobs` must find its file there at the recorded size. A damaged, missing
- * or short file fails the backup naming every one, before backup.json and the manifest are written:
- * a folder without them is no backup (restore refuses it).
+ * listed, and every row of `blobs` must find its file there at the recorded size.
+ *
+ * A damaged, missing or short file does not stop the backup (the database and every other file are
+ * still backed up, night after night): it is left out and named, with the materials stored in it, in
+ * DAMAGED.txt and `damaged` of backup.json; the caller warns. Any other failure removes what this
+ * backup wrote (the folder, if it made it; else what it put in the empty folder).
  */
 export async function backupData(input: BackupInput): Promise<BackupInfo> {
   if (existsSync(input.out) && (await readdir(input.out)).length > 0)
@@ -67,63 +84,132 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
       'backup_out_not_empty',
       `备份目录 ${input.out} 不是空的：请换一个新目录（备份不覆盖已有内容）`,
     );
-  await mkdir(join(input.out, 'database'), { recursive: true });
-  const { migrations, blobRows } = input.databaseUrl
-    ? await dumpPostgres(input.databaseUrl, join(input.out, POSTGRES_DUMP))
-    : await dumpPglite(join(input.dataDir, 'pglite'), join(input.out, PGLITE_DUMP));
-  const store = input.objectStore;
-  const copied = store
-    ? await backupObjectStore(store.blobs, input.out, input.includeFiles ?? false)
-    : await copyStoredFiles(join(input.dataDir, 'files'), join(input.out, 'files'));
-  const problems = [...copied.damaged, ...unmatchedRows(blobRows, copied.sizes, copied.damaged)];
-  if (problems.length > 0)
-    throw new AppError(
-      'backup_store_damaged',
-      `备份未完成：${store ? '存储桶' : '文件存储'}里 ${problems.length} 个文件已损坏或不见了（npm run verify 可查出对应的件）：\n${problems
-        .slice(0, 20)
-        .map((k) => `  - ${k}`)
-        .join('\n')}${problems.length > 20 ? `\n  …（共 ${problems.length} 个）` : ''}`,
-    );
-  const listedOnly = store !== undefined && !input.includeFiles;
-  const info: BackupInfo = {
-    format: listedOnly ? 2 : 1,
-    version: APP_VERSION,
-    createdAt: input.now.toISOString(),
-    database: input.databaseUrl ? 'postgres' : 'pglite',
-    migrations,
-    files: copied.files,
-    bytes: copied.bytes,
-    ...(store ? { store: { kind: 's3', name: store.name, filesIncluded: !listedOnly } } : {}),
-  };
-  await writeFile(join(input.out, BACKUP_INFO), `${JSON.stringify(info, null, 2)}\n`);
-  await writeManifest(input.out, copied.hashes);
-  // The backup often goes to a disk that is unplugged (or a machine switched off) as soon as the
-  // command says it is done.
-  await flushToDisk(input.out);
-  return info;
+  const made = await mkdir(input.out, { recursive: true });
+  try {
+    return await writeBackup(input);
+  } catch (err) {
+    // The folder was empty (or not there): everything in it is this backup's.
+    try {
+      if (made) await rm(made, { recursive: true, force: true });
+      else
+        for (const e of await readdir(input.out))
+          await rm(join(input.out, e), { recursive: true, force: true });
+    } catch (rmErr) {
+      throw new AppError(
+        'backup_failed',
+        `${errorMessage(err)}\n没有写完的备份目录 ${input.out} 没能删除（${errorMessage(rmErr)}）：它不是备份，可以删除`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
 }
 
-/** What the store holds of the files: counts, blob key -> size, and the keys found damaged (`key（why）`). */
+async function writeBackup(input: BackupInput): Promise<BackupInfo> {
+  await mkdir(join(input.out, 'database'), { recursive: true });
+  const afterDump = async ({ migrations, blobRows }: Dumped, db: Db): Promise<BackupInfo> => {
+    const store = input.objectStore;
+    const filesDir = join(input.dataDir, 'files');
+    if (!store && blobRows.size > 0 && !existsSync(filesDir))
+      throw new AppError(
+        'backup_no_files',
+        `备份未完成：文件目录 ${filesDir} 不存在，而数据库记录了 ${blobRows.size} 个文件：请检查 DATA_DIR 是否指向机器人的数据目录（文件在存储桶时要设置 BLOB_STORE=s3 和 S3_*）`,
+      );
+    const copied = store
+      ? await backupObjectStore(store.blobs, input.out, input.includeFiles ?? false, blobRows)
+      : await copyStoredFiles(filesDir, join(input.out, 'files'));
+    const found = [...copied.damaged, ...unmatchedRows(blobRows, copied.sizes, copied.damaged)].sort(
+      (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    const damaged = await withMaterials(db, found);
+    const listedOnly = store !== undefined && !input.includeFiles;
+    const info: BackupInfo = {
+      format: listedOnly ? 2 : 1,
+      version: APP_VERSION,
+      createdAt: input.now.toISOString(),
+      database: input.databaseUrl ? 'postgres' : 'pglite',
+      migrations,
+      files: copied.files,
+      bytes: copied.bytes,
+      ...(store ? { store: { kind: 's3', name: store.name, filesIncluded: !listedOnly } } : {}),
+      ...(damaged.length > 0 ? { damaged } : {}),
+    };
+    if (damaged.length > 0) await writeFile(join(input.out, DAMAGED_LIST), damagedListText(damaged));
+    await writeFile(join(input.out, BACKUP_INFO), `${JSON.stringify(info, null, 2)}\n`);
+    await writeManifest(input.out, copied.hashes);
+    // The backup often goes to a disk that is unplugged (or a machine switched off) as soon as the
+    // command says it is done.
+    await flushToDisk(input.out);
+    return info;
+  };
+  return input.databaseUrl
+    ? dumpPostgres(input.databaseUrl, join(input.out, POSTGRES_DUMP), afterDump)
+    : dumpPglite(join(input.dataDir, 'pglite'), join(input.out, PGLITE_DUMP), afterDump);
+}
+
+/** DAMAGED.txt: a header, then `key<TAB>why<TAB>材料 id、id` per left-out file. */
+function damagedListText(damaged: DamagedFile[]): string {
+  const header =
+    '# 备份时已损坏或不见了的文件，没有进入这个备份（其余内容完整）。每行：存储键、原因、存在其中的材料 id。\n' +
+    '# 用 npm run verify 查出对应的件；文件可从更早的备份、存储桶的旧版本或原始飞书消息找回。\n';
+  return (
+    header +
+    damaged
+      .map(
+        (d) => `${d.key}\t${d.reason}\t${d.materials.length > 0 ? `材料 ${d.materials.join('、')}` : '-'}\n`,
+      )
+      .join('')
+  );
+}
+
+/** The ids of the materials stored in each left-out file (a thumbnail's key names none). */
+async function withMaterials(db: Db, found: Omit<DamagedFile, 'materials'>[]): Promise<DamagedFile[]> {
+  const byKey = new Map<string, number[]>();
+  const keys = found.map((d) => d.key);
+  const [exists] = await queryRows<{ present: boolean }>(
+    db,
+    sql`select to_regclass('materials') is not null as present`,
+  );
+  for (let i = 0; exists?.present && i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    for (const r of await queryRows<{ id: number; key: string }>(
+      db,
+      sql`select id::float8 as id, storage_key as key from materials
+          where storage_key in (${sql.join(
+            chunk.map((k) => sql`${k}`),
+            sql`, `,
+          )}) order by id`,
+    ))
+      byKey.set(r.key, [...(byKey.get(r.key) ?? []), Number(r.id)]);
+  }
+  return found.map((d) => ({ ...d, materials: byKey.get(d.key) ?? [] }));
+}
+
+/** What the store holds of the files: counts, blob key -> size, and the files found damaged. */
 interface StoredFiles {
   files: number;
   bytes: number;
   sizes: Map<string, number>;
-  damaged: string[];
+  damaged: Omit<DamagedFile, 'materials'>[];
   /** Manifest lines already known (`files/…` -> SHA-256): a verified blob's hash is its name. */
   hashes?: Map<string, string>;
 }
 
 /** The rows of `blobs` whose file is not in `sizes` at the recorded size (but those already named damaged). */
-function unmatchedRows(rows: Map<string, number>, sizes: Map<string, number>, damaged: string[]): string[] {
-  const named = new Set(damaged.map((d) => d.replace(/（.*$/, '')));
-  const out: string[] = [];
+function unmatchedRows(
+  rows: Map<string, number>,
+  sizes: Map<string, number>,
+  damaged: { key: string }[],
+): Omit<DamagedFile, 'materials'>[] {
+  const named = new Set(damaged.map((d) => d.key));
+  const out: Omit<DamagedFile, 'materials'>[] = [];
   for (const [key, expected] of rows) {
     if (named.has(key)) continue;
     const size = sizes.get(key);
-    if (size === undefined) out.push(`${key}（不见了，数据库记录 ${expected} 字节）`);
-    else if (size !== expected) out.push(`${key}（${size} 字节，数据库记录 ${expected} 字节）`);
+    if (size === undefined) out.push({ key, reason: `不见了，数据库记录 ${expected} 字节` });
+    else if (size !== expected) out.push({ key, reason: `${size} 字节，数据库记录 ${expected} 字节` });
   }
-  return out.sort();
+  return out;
 }
 
 /** Every row of `blobs`: storage key -> recorded size (none before the table existed). */
@@ -147,7 +233,7 @@ interface Dumped {
   blobRows: Map<string, number>;
 }
 
-async function dumpPglite(dir: string, file: string): Promise<Dumped> {
+async function dumpPglite<T>(dir: string, file: string, then: (d: Dumped, db: Db) => Promise<T>): Promise<T> {
   if (!existsSync(dir)) throw new AppError('backup_no_database', `${dir} 里没有数据库，没有可备份的内容`);
   const release = await lockDataDir(dir).catch((err) => {
     if (err instanceof AppError && err.code === 'data_dir_locked')
@@ -164,7 +250,9 @@ async function dumpPglite(dir: string, file: string): Promise<Dumped> {
       const migrations = await appliedMigrations(db);
       const dump = await client.dumpDataDir('gzip');
       await writeFile(file, Buffer.from(await dump.arrayBuffer()));
-      return { migrations, blobRows: await blobRowsOf(db) };
+      // The rest of the backup runs with the database still open (and locked): the materials of a
+      // damaged file are looked up in it.
+      return await then({ migrations, blobRows: await blobRowsOf(db) }, db);
     } finally {
       await client.close();
     }
@@ -173,7 +261,11 @@ async function dumpPglite(dir: string, file: string): Promise<Dumped> {
   }
 }
 
-async function dumpPostgres(url: string, file: string): Promise<Dumped> {
+async function dumpPostgres<T>(
+  url: string,
+  file: string,
+  then: (d: Dumped, db: Db) => Promise<T>,
+): Promise<T> {
   const database = openPostgres(url, 1);
   let migrations: AppliedMigrations;
   try {
@@ -199,7 +291,7 @@ async function dumpPostgres(url: string, file: string): Promise<Dumped> {
   // Read after the dump: every row it holds is here (rows are never deleted; the bot may add more).
   const after = openPostgres(url, 1);
   try {
-    return { migrations, blobRows: await blobRowsOf(after.db as Db) };
+    return await then({ migrations, blobRows: await blobRowsOf(after.db as Db) }, after.db as Db);
   } finally {
     await after.close();
   }
@@ -210,13 +302,21 @@ async function dumpPostgres(url: string, file: string): Promise<Dumped> {
  * keeps them, with its own replication or versioning), with `includeFiles` copied through the port
  * into files/ (verified; a damaged or vanished object is named).
  */
-async function backupObjectStore(blobs: BlobStore, out: string, includeFiles: boolean): Promise<StoredFiles> {
+async function backupObjectStore(
+  blobs: BlobStore,
+  out: string,
+  includeFiles: boolean,
+  rows: Map<string, number>,
+): Promise<StoredFiles> {
   if (!includeFiles) {
     const sizes = await storeBlobSizes(blobs);
-    return { files: await writeBlobList(sizes, out), bytes: 0, sizes, damaged: [] };
+    // An object not of its recorded size (a stub) is left out of the list: restore checks the list.
+    const bad = new Set(unmatchedRows(rows, sizes, []).map((d) => d.key));
+    const listed = new Map([...sizes].filter(([key]) => !bad.has(key)));
+    return { files: await writeBlobList(listed, out), bytes: 0, sizes, damaged: [] };
   }
   const r = await copyStoreFiles(blobs, join(out, 'files'));
-  return { ...r, damaged: r.damaged.map((k) => `${k}（已损坏或不见了）`) };
+  return { ...r, damaged: r.damaged.map((key) => ({ key, reason: '已损坏或不见了' })) };
 }
 
 /**
@@ -242,7 +342,7 @@ async function copyStoredFiles(from: string, to: string): Promise<StoredFiles> {
         await rm(target, { force: true });
         if (!(err instanceof BlobDamagedError)) throw err;
         const size = (await stat(join(from, rel))).size;
-        result.damaged.push(`${rel}（已损坏：${size} 字节，内容与文件名的 SHA-256 不符）`);
+        result.damaged.push({ key: rel, reason: `已损坏：${size} 字节，内容与文件名的 SHA-256 不符` });
         continue;
       }
       result.hashes!.set(`files/${rel}`, sha256);

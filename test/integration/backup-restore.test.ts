@@ -178,7 +178,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
   });
 
   it(
-    'a damaged file in DATA_DIR/files (cut short, one flipped byte) fails the backup naming each, and leaves no backup',
+    'damaged files in DATA_DIR/files (cut short, one flipped byte, gone) are left out and listed: the backup completes with exit 3, and its restore restores the rest with the same warning',
     { timeout: 300_000 },
     async () => {
       // A copy of the data folder whose two stored originals have rotted on the disk.
@@ -199,25 +199,75 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
 
       const out = join(tmp, 'from-rotted');
       const res = await cliHere(['backup', '--out', out], envFor(source, sourceUrl));
-      expect(res.code).toBe(1);
-      expect(res.stdout).not.toContain('备份完成');
-      expect(res.stderr).toContain('备份未完成：文件存储里 2 个文件已损坏或不见了');
+      expect(res.code).toBe(3);
+      expect(res.stdout).toContain(`备份完成（缺少 2 个已损坏或不见了的文件）：${out}`);
+      expect(res.stderr).toContain('警告：2 个文件已损坏或不见了，没有进入这个备份');
+      expect(res.stderr).toContain('npm run verify');
       for (const key of blobs) expect(res.stderr).toContain(key);
       expect(res.stderr).toContain('100 字节');
-      // No backup.json, no manifest: nothing that restore (or sha256sum -c) could take for a good backup.
-      expect(existsSync(join(out, 'backup.json'))).toBe(false);
-      expect(existsSync(join(out, 'manifest-sha256.txt'))).toBe(false);
-      const restore = await cliHere(['restore', '--from', out], envFor(join(tmp, 'from-rotted-restored')));
-      expect(restore.code).toBe(1);
-      expect(restore.stderr).toContain('不是可用的备份');
+      // The list is in the backup, covered by its manifest; the damaged copies are not.
+      const list = readFileSync(join(out, 'DAMAGED.txt'), 'utf8');
+      for (const key of blobs)
+        expect(list).toMatch(new RegExp(`^${key}\t已损坏：\\d+ 字节.*\t材料 \\d+`, 'm'));
+      const info = JSON.parse(readFileSync(join(out, 'backup.json'), 'utf8'));
+      expect(info.damaged.map((d: { key: string }) => d.key)).toEqual([...blobs].sort());
+      expect(info.damaged[0].materials).toHaveLength(1);
+      const manifest = readFileSync(join(out, 'manifest-sha256.txt'), 'utf8');
+      expect(manifest).toContain('  DAMAGED.txt\n');
+      expect(manifest).not.toContain('  files/blobs/');
+      const restore = await cliHere(
+        ['restore', '--from', out],
+        envFor(join(tmp, 'from-rotted-restored'), pgUrl ? await emptyPgDatabase() : undefined),
+      );
+      expect(restore.code).toBe(3);
+      expect(restore.stdout).toContain('恢复完成');
+      expect(restore.stdout).not.toContain('全部核对无误');
+      expect(restore.stderr).toContain('警告：这个备份缺少 2 个文件');
+      for (const key of blobs) expect(restore.stderr).toContain(key);
 
-      // A file the database records that is gone from the store fails it too.
+      // A file the database records that is gone from the store: the other one is backed up and restored.
       rmSync(cut!);
       writeFileSync(flipped!, readFileSync(join(dataDir, 'files', blobs[1]!)));
-      const gone = await cliHere(['backup', '--out', join(tmp, 'from-gone')], envFor(source, sourceUrl));
-      expect(gone.code).toBe(1);
-      expect(gone.stderr).toContain('备份未完成：文件存储里 1 个文件已损坏或不见了');
-      expect(gone.stderr).toMatch(new RegExp(`${blobs[0]}（不见了`));
+      const goneOut = join(tmp, 'from-gone');
+      const gone = await cliHere(['backup', '--out', goneOut], envFor(source, sourceUrl));
+      expect(gone.code).toBe(3);
+      expect(gone.stderr).toContain('警告：1 个文件已损坏或不见了');
+      expect(gone.stderr).toMatch(new RegExp(`${blobs[0]}（不见了，数据库记录 \\d+ 字节，材料 \\d+）`));
+      const goneTarget = join(tmp, 'from-gone-restored');
+      const goneRestore = await cliHere(
+        ['restore', '--from', goneOut],
+        envFor(goneTarget, pgUrl ? await emptyPgDatabase() : undefined),
+      );
+      expect(goneRestore.code).toBe(3);
+      expect(goneRestore.stderr).toContain(`警告：这个备份缺少 1 个文件`);
+      expect(goneRestore.stderr).toContain(blobs[0]);
+      expect(existsSync(join(goneTarget, 'files', blobs[0]!))).toBe(false);
+      expect(statSync(join(goneTarget, 'files', blobs[1]!)).mode & 0o777).toBe(0o444);
+      expect(readdirSync(goneTarget)).not.toContain('RESTORE-INCOMPLETE');
+    },
+  );
+
+  it(
+    'DATA_DIR/files missing while the database records files: one line saying so, exit 1, and no folder left behind',
+    { timeout: 300_000 },
+    async () => {
+      const source = join(tmp, 'no-files-source');
+      cpSync(dataDir, source, { recursive: true });
+      rmSync(join(source, 'files'), { recursive: true, force: true });
+      const out = join(tmp, 'from-no-files');
+      const res = await cliHere(['backup', '--out', out], envFor(source, sourceUrl));
+      expect(res.code).toBe(1);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`文件目录 ${join(source, 'files')} 不存在，而数据库记录了 2 个文件`);
+      expect(res.stderr).not.toContain('不见了');
+      // Removed: the folder was this backup's.
+      expect(existsSync(out)).toBe(false);
+      // An empty folder given to it is emptied again, and stays.
+      const empty = join(tmp, 'empty-out');
+      mkdirSync(empty);
+      expect((await cliHere(['backup', '--out', empty], envFor(source, sourceUrl))).code).toBe(1);
+      expect(readdirSync(empty)).toEqual([]);
     },
   );
 
@@ -227,9 +277,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     async () => {
       // A `sync` first on PATH that notes what it was asked to flush (and whether the manifest was
       // written by then), then runs the real one: the compiled CLI as a real process finds it.
-      const realSync = spawnSync('sh', ['-c', 'command -v sync'], {
-        encoding: 'utf8',
-      }).stdout.trim();
+      const realSync = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
       const bin = join(tmp, 'bin');
       const log = join(tmp, 'sync.log');
       mkdirSync(bin);
@@ -263,10 +311,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     const newer = join(tmp, 'newer');
     cpSync(backup, newer, { recursive: true });
     const info = JSON.parse(readFileSync(join(newer, 'backup.json'), 'utf8'));
-    info.migrations = {
-      count: info.migrations.count + 1,
-      lastWhen: info.migrations.lastWhen + 1000,
-    };
+    info.migrations = { count: info.migrations.count + 1, lastWhen: info.migrations.lastWhen + 1000 };
     writeFileSync(join(newer, 'backup.json'), JSON.stringify(info));
     // A consistent backup of a newer program: its manifest matches.
     const manifest = readFileSync(join(newer, 'manifest-sha256.txt'), 'utf8').replace(
@@ -294,9 +339,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       // copied: a `sync` that kills its caller is a power cut at that moment.
       const fakeBin = join(tmp, 'fake-bin');
       mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', {
-        mode: 0o755,
-      });
+      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
       const killed = await cli('main.js', ['restore', '--from', backup], {
         ...envFor(target, targetUrl),
         PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
@@ -362,9 +405,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       const targetUrl = await emptyPgDatabase();
       const fakeBin = join(tmp, 'fake-bin-unmarked');
       mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', {
-        mode: 0o755,
-      });
+      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
       const killed = await cli('main.js', ['restore', '--from', backup], {
         ...envFor(target, targetUrl),
         PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
@@ -375,11 +416,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       const marker = JSON.parse(readFileSync(markerPath, 'utf8'));
       // The dump's top-level objects, each of its real kind and schema (no `TABLE DATA`, `SEQUENCE SET`
       // or `SEQUENCE OWNED BY` line taken for a table or sequence in a schema named after a word of it).
-      const objects = marker.created.database.objects as {
-        kind: string;
-        schema: string;
-        name: string;
-      }[];
+      const objects = marker.created.database.objects as { kind: string; schema: string; name: string }[];
       expect(objects.some((o) => o.kind === 'TABLE' && o.name === 'blobs')).toBe(true);
       for (const o of objects) {
         if (o.kind === 'SCHEMA') expect(o.schema).toBe('-');

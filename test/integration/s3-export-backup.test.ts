@@ -223,7 +223,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   );
 
   it(
-    'a stub of another size under a key (a PUT cut off) fails the backup, and the restore of a backup listing the blob',
+    'a stub of another size under a key (a PUT cut off) is left out of the backup and listed (exit 3; its restore warns), and the restore of a backup listing the blob refuses',
     { timeout: 300_000 },
     async () => {
       const listed = join(tmp, 'backup-before-stub');
@@ -235,12 +235,33 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
         );
       await put(Buffer.alloc(0));
       try {
-        const res = await cliHere(['backup', '--out', join(tmp, 'backup-stub')]);
-        expect(res.code).toBe(1);
-        expect(res.stdout).not.toContain('备份完成');
-        expect(res.stderr).toContain('备份未完成：存储桶里 1 个文件已损坏或不见了');
-        expect(res.stderr).toContain(`${photoKey}（0 字节，数据库记录 ${originals.photo!.length} 字节）`);
-        expect(existsSync(join(tmp, 'backup-stub', 'backup.json'))).toBe(false);
+        const stubbed = join(tmp, 'backup-stub');
+        const res = await cliHere(['backup', '--out', stubbed]);
+        expect(res.code).toBe(3);
+        expect(res.stdout).toContain('备份完成（缺少 1 个已损坏或不见了的文件）');
+        expect(res.stderr).toContain('警告：1 个文件已损坏或不见了，没有进入这个备份');
+        expect(res.stderr).toMatch(
+          new RegExp(`${photoKey}（0 字节，数据库记录 ${originals.photo!.length} 字节，材料 \\d+）`),
+        );
+        expect(res.stderr).toContain('npm run verify');
+        expect(readFileSync(join(stubbed, 'DAMAGED.txt'), 'utf8')).toContain(`${photoKey}\t0 字节`);
+        // The stub is not in the list a restore checks the bucket against; the other blob is.
+        expect(readFileSync(join(stubbed, 'blobs-sha256.txt'), 'utf8')).not.toContain(photoKey);
+        expect(readFileSync(join(stubbed, 'blobs-size.txt'), 'utf8').trim().split('\n')).toHaveLength(1);
+        expect(JSON.parse(readFileSync(join(stubbed, 'backup.json'), 'utf8')).damaged).toEqual([
+          expect.objectContaining({ key: photoKey }),
+        ]);
+        const fromStubbed = join(tmp, 'restored-from-stubbed');
+        const fromStubbedUrl = pgUrl ? await emptyPgDatabase() : undefined;
+        const partial = await cliHere(['restore', '--from', stubbed], {
+          DATA_DIR: fromStubbed,
+          ...(fromStubbedUrl ? { DATABASE_URL: fromStubbedUrl } : {}),
+        });
+        expect(partial.code).toBe(3);
+        expect(partial.stdout).toContain('文件：1 个，都在存储桶');
+        expect(partial.stderr).toContain('警告：这个备份缺少 1 个文件');
+        expect(partial.stderr).toContain(photoKey);
+        expect(existsSync(join(fromStubbed, 'RESTORE-INCOMPLETE'))).toBe(false);
 
         const target = join(tmp, 'restored-stub');
         const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
@@ -281,7 +302,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   );
 
   it(
-    'a damaged object: the export is a 预检包 naming it, --include-files refuses; a vanished one stops the restore',
+    'a damaged object: the export is a 预检包 naming it, --include-files leaves it out and lists it (exit 3); a vanished one stops the restore',
     {
       timeout: 300_000,
     },
@@ -305,10 +326,15 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       expect(mismatch[0].message).toContain(sha256(damaged));
       expect(mismatch[0].archivalCode).toMatch(/WS/);
 
-      const copy = await cliHere(['backup', '--out', join(tmp, 'backup-damaged'), '--include-files']);
-      expect(copy.code).toBe(1);
-      expect(copy.stderr).toContain('备份未完成：存储桶里 1 个文件已损坏或不见了');
+      const copied = join(tmp, 'backup-damaged');
+      const copy = await cliHere(['backup', '--out', copied, '--include-files']);
+      expect(copy.code).toBe(3);
+      expect(copy.stderr).toContain('警告：1 个文件已损坏或不见了，没有进入这个备份');
       expect(copy.stderr).toContain(pdfKey);
+      expect(readFileSync(join(copied, 'DAMAGED.txt'), 'utf8')).toMatch(
+        new RegExp(`^${pdfKey}\t已损坏或不见了\t材料 \\d+$`, 'm'),
+      );
+      expect(existsSync(join(copied, 'files', pdfKey))).toBe(false);
 
       await f.blobs.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `county/${pdfKey}` }));
       const target = join(tmp, 'restored-vanished');

@@ -36,7 +36,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const entry = await load();
   if ('standalone' in entry) {
     try {
-      return (await entry.standalone(args, { env: io.env, out: io.out, err: io.err })) ?? 0;
+      const code = await entry.standalone(args, { env: io.env, out: io.out, err: io.err });
+      // Only a number is an exit code (a command ending in `return out(…)` returned what out returned).
+      return typeof code === 'number' ? code : 0;
     } catch (err) {
       return failed(err, true);
     }

@@ -42,7 +42,10 @@ export const storageCommand: StandaloneCliCommand = {
     });
     const mb = (r.bytes / 1024 / 1024).toFixed(1);
     out(`文件 ${r.files} 个，缩略图 ${r.thumbnails} 个，共 ${mb} MB；此前已核对 ${r.alreadyVerified} 个`);
-    if (dryRun) return out('（--dry-run：未复制）');
+    if (dryRun) {
+      out('（--dry-run：未复制）');
+      return;
+    }
     out(`本次复制并核对 ${r.copied} 个`);
     if (r.thumbnailsCleared)
       out(
@@ -55,10 +58,12 @@ export const storageCommand: StandaloneCliCommand = {
         `${r.failed.length} 个文件未能复制或核对，未切换；处理后再运行一次（从断点继续）。`,
       );
     }
-    if (r.botRunning)
-      return out(
+    if (r.botRunning) {
+      out(
         `已复制并核对全部文件，但机器人正在运行（${r.botRunning}），未切换。\n请停止机器人（systemctl stop archive-bot）后再运行一次本命令：补齐新文件并切换。`,
       );
+      return;
+    }
     if (r.missing) {
       for (const m of r.missing.slice(0, 20))
         out(

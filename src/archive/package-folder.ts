@@ -13,6 +13,7 @@ import { fsyncDir } from '../storage/fsync-dir.js';
  */
 export const inProgressDir = (outDir: string) => `${outDir}.partial`;
 const OWNER_FILE = 'owner';
+const OWNER_TMP = 'owner.tmp';
 const TREE = 'package';
 
 /** An output folder may exist only empty (it is not created before the package is whole). */
@@ -61,9 +62,12 @@ export async function claimWorkDir(outDir: string): Promise<{ dir: string; inPla
       throw err;
     }
     try {
-      await writeFile(join(partial, OWNER_FILE), `${identityText(selfIdentity())}\n`);
+      // Written aside and renamed: a process killed mid-write leaves no empty or half owner file.
+      await writeFile(join(partial, OWNER_TMP), `${identityText(selfIdentity())}\n`);
+      await rename(join(partial, OWNER_TMP), join(partial, OWNER_FILE));
       await mkdir(join(partial, TREE));
     } catch (err) {
+      await rm(join(partial, OWNER_TMP), { force: true }).catch(() => undefined);
       await releaseClaim(outDir);
       throw err;
     }
@@ -86,15 +90,17 @@ const readOwner = (partial: string) =>
 /**
  * Removes `<outDir>.partial` when the export that made it is gone (its owner file names a process on
  * this host that no longer runs). While that export may still run (alive, or on another host) it is
- * refused; one without an owner file (being made this instant, or left by something else) is
- * refused too: nothing is deleted that may be another export's work. The stale folder is first
+ * refused; one without an owner file naming a process (being made this instant, or left by something
+ * else) is refused too: nothing is deleted that may be another export's work. The stale folder is first
  * renamed aside and its owner read again, so of two exports taking it over at once, the one that
  * would move the other's fresh claim aside gives it back and is refused.
  */
 export async function removeStalePartial(outDir: string): Promise<void> {
   const partial = inProgressDir(outDir);
   const text = await readOwner(partial);
-  if (text === undefined) {
+  // An owner file that names no process (empty or garbled: not written by this version) is no owner.
+  const owner = text === undefined ? undefined : parseIdentity(text.trim());
+  if (!owner) {
     if (!(await stat(partial).catch(() => undefined))) return;
     throw new DomainError(
       'export_partial_unowned',
@@ -102,9 +108,7 @@ export async function removeStalePartial(outDir: string): Promise<void> {
         '确认没有其他导出在运行后请删除它，再试一次',
     );
   }
-  const owner = parseIdentity(text.trim());
-  if (!owner || !isGone(owner))
-    throw runningElsewhere(outDir, owner ? `${owner.host} 上的进程 ${owner.pid}` : undefined);
+  if (!isGone(owner)) throw runningElsewhere(outDir, `${owner.host} 上的进程 ${owner.pid}`);
   const aside = `${partial}.stale-${identityText(selfIdentity()).replaceAll(':', '-')}`;
   try {
     await rename(partial, aside);

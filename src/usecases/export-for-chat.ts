@@ -31,7 +31,7 @@ export interface ExportForChatDeps {
   docxToPdf?: DocxToPdf;
 }
 
-export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean };
+export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean; refused?: string };
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
@@ -109,15 +109,31 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
     );
   } catch (err) {
     if (err instanceof DomainError) {
-      await replyText(deps.gateway, p.messageId, `导出失败：${err.message}`, `export-done-${p.messageId}`);
+      await replyText(
+        deps.gateway,
+        p.messageId,
+        `导出失败：${chatReason(err)}`,
+        `export-done-${p.messageId}`,
+      );
       await forgetAttempt(deps.exportsDir, p.messageId);
-      return { outDir, sent: false };
+      return { outDir, sent: false, refused: err.message };
     }
     throw err;
   }
   // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
   return finishForChat(deps, p, unit.name, res, res.outDir, res.preCheck ? preName : name);
 }
+
+/**
+ * The chat wording of a refused export: the CLI's messages for a folder in use name server paths and
+ * ask to delete a folder, which a chat user can neither see nor do (the job logs the full message).
+ */
+const chatReason = (err: DomainError) =>
+  err.code === 'export_running'
+    ? '另一个导出正在写入同一个输出目录，本次导出没有开始；请等它完成后再试'
+    : err.code === 'export_partial_unowned'
+      ? '服务器上留有一个未完成的导出，需要管理员清理后才能导出，请联系管理员'
+      : err.message;
 
 async function finishForChat(
   deps: ExportForChatDeps,
@@ -179,7 +195,9 @@ export async function exportForChatJob(
 ): Promise<void> {
   try {
     const res = await exportForChat(deps, p);
-    log.info({ unitId: p.unitId, year: p.year, outDir: res.outDir, sent: res.sent }, 'package exported');
+    if (res.refused)
+      log.warn({ unitId: p.unitId, year: p.year, reason: res.refused }, 'package export refused');
+    else log.info({ unitId: p.unitId, year: p.year, outDir: res.outDir, sent: res.sent }, 'package exported');
   } catch (err) {
     if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
       log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');

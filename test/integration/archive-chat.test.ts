@@ -12,7 +12,7 @@ import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
 import { silentLogger } from '../../src/logger.js';
-import { processStartOf } from '../../src/process-identity.js';
+import { identityText, processStartOf, selfIdentity } from '../../src/process-identity.js';
 import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
@@ -229,6 +229,35 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(readdirSync(exportsDir)).toContain('A182-_逃逸-2025-移交包-om_e3');
     expect(readdirSync(exportsDir).filter((n) => n.endsWith('.partial'))).toEqual([]);
     expect(texts(h, 'om_e3').at(-1)).not.toContain(exportsDir);
+  });
+
+  it('an export refused for a folder in use says so in the chat without server paths', async () => {
+    const exportsDir = join(f.dataDir, 'exports');
+    const run = async (messageId: string, owner: string) => {
+      await ctx.commands.handle(deps, msg(messageId, 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+      const [job] = await queryRows<{ payload: any }>(
+        f.db,
+        sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = ${messageId}`,
+      );
+      const partial = join(exportsDir, `A182-V1-2025-移交包-${messageId}.partial`);
+      mkdirSync(partial, { recursive: true });
+      // A live export's claim, or one whose process died before writing its owner (an empty file).
+      writeFileSync(join(partial, 'owner'), owner);
+      await ctx.jobs
+        .get('archive-export')!
+        .run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+      expect(existsSync(partial)).toBe(true); // nothing deleted
+      const reply = texts(h, messageId).at(-1)!;
+      expect(reply).not.toContain(f.dataDir);
+      expect(reply).not.toContain('删除');
+      return reply;
+    };
+    expect(await run('om_e5', `${identityText(selfIdentity())}\n`)).toBe(
+      '导出失败：另一个导出正在写入同一个输出目录，本次导出没有开始；请等它完成后再试',
+    );
+    expect(await run('om_e6', '')).toBe(
+      '导出失败：服务器上留有一个未完成的导出，需要管理员清理后才能导出，请联系管理员',
+    );
   });
 
   it('an export whose process died on its last attempt: its unfinished folder goes, the requester is told', async () => {

@@ -498,6 +498,20 @@ describe('export: catalogue and transfer package', () => {
     rmSync(`${dir}.partial`, { recursive: true });
   });
 
+  it('a `.partial` whose owner file is empty (killed before writing it) is refused with what to do, not as running', async () => {
+    const dir = join(out, 'emptyowner');
+    mkdirSync(join(`${dir}.partial`, 'package'), { recursive: true });
+    writeFileSync(join(`${dir}.partial`, 'owner'), '');
+    await expect(
+      exportTransferPackage(
+        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
+      ),
+    ).rejects.toThrow('确认没有其他导出在运行后请删除它');
+    expect(existsSync(join(`${dir}.partial`, 'owner'))).toBe(true);
+    rmSync(`${dir}.partial`, { recursive: true });
+  });
+
   it('a folder made beforehand in a parent it cannot write is written in place (keeps the folder itself)', async (t) => {
     const parent = join(out, 'admin-made');
     const dir = join(parent, 'carrier');

@@ -234,18 +234,12 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
   it('an export refused for a folder in use says so in the chat without server paths', async () => {
     const exportsDir = join(f.dataDir, 'exports');
     const run = async (messageId: string, owner: string) => {
-      await ctx.commands.handle(deps, msg(messageId, 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
-      const [job] = await queryRows<{ payload: any }>(
-        f.db,
-        sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = ${messageId}`,
-      );
+      const payload = { unitId: f.unit.V1.id, year: 2025, chatId: 'oc_v1', messageId, actor: 'ou_archivist' };
       const partial = join(exportsDir, `A182-V1-2025-移交包-${messageId}.partial`);
       mkdirSync(partial, { recursive: true });
       // A live export's claim, or one whose process died before writing its owner (an empty file).
       writeFileSync(join(partial, 'owner'), owner);
-      await ctx.jobs
-        .get('archive-export')!
-        .run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+      await ctx.jobs.get('archive-export')!.run(payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
       expect(existsSync(partial)).toBe(true); // nothing deleted
       const reply = texts(h, messageId).at(-1)!;
       expect(reply).not.toContain(f.dataDir);

@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { runPool } from '../archive/run-pool.js';
-import { BlobDamagedError, BlobNotFoundError, sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
+import { sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
+import { readSide, SourceReadError } from './source-read.js';
 
 /**
  * `blobs-sha256.txt` in a backup of an object store: `<sha256>  blobs/ab/cd/<sha256>` per blob the
@@ -85,12 +86,13 @@ export async function copyStoreFiles(
     await mkdir(dirname(target), { recursive: true });
     try {
       await pipeline(
-        blobs.openRead(key),
+        readSide(() => blobs.openRead(key)),
         createWriteStream(target, { flags: 'wx', mode: sha256OfBlobKey(key) ? BLOB_MODE : 0o644 }),
       );
     } catch (err) {
       await rm(target, { force: true });
-      if (err instanceof BlobDamagedError || err instanceof BlobNotFoundError) {
+      // Any error reading the object (damaged, gone, a failed GET) names it; writing fails the backup.
+      if (err instanceof SourceReadError) {
         result.damaged.push(key);
         return;
       }

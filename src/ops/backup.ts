@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -14,7 +14,8 @@ import { AppError, errorMessage } from '../errors.js';
 import { BlobDamagedError, sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
 import { verifyBlob } from '../storage/verified-read.js';
 import { APP_VERSION } from '../version.js';
-import { listFiles, writeManifest } from './backup-manifest.js';
+import { writeManifest } from './backup-manifest.js';
+import { readSide, SourceReadError } from './source-read.js';
 import { BLOB_MODE, copyStoreFiles, storeBlobSizes, writeBlobList } from './backup-object-store.js';
 
 /** backup.json: what a backup holds, read by restore before anything is written. */
@@ -327,7 +328,7 @@ async function backupObjectStore(
 async function copyStoredFiles(from: string, to: string): Promise<StoredFiles> {
   const result: StoredFiles = { files: 0, bytes: 0, sizes: new Map(), damaged: [], hashes: new Map() };
   if (!existsSync(from)) return result;
-  for (const rel of await listFiles(from)) {
+  for (const rel of await listStoredFiles(from)) {
     if (rel.startsWith('tmp/')) continue;
     const target = join(to, rel);
     await mkdir(dirname(target), { recursive: true });
@@ -335,14 +336,19 @@ async function copyStoredFiles(from: string, to: string): Promise<StoredFiles> {
     if (sha256) {
       try {
         await pipeline(
-          verifyBlob(rel, createReadStream(join(from, rel))),
+          readSide(() => verifyBlob(rel, createReadStream(join(from, rel)))),
           createWriteStream(target, { flags: 'wx', mode: BLOB_MODE }),
         );
       } catch (err) {
         await rm(target, { force: true });
-        if (!(err instanceof BlobDamagedError)) throw err;
-        const size = (await stat(join(from, rel))).size;
-        result.damaged.push({ key: rel, reason: `已损坏：${size} 字节，内容与文件名的 SHA-256 不符` });
+        // Only the source's errors (damaged, unreadable, vanished) name the file; the target's
+        // (ENOSPC, EACCES on the backup folder) fail the backup.
+        if (!(err instanceof SourceReadError)) throw err;
+        const reason =
+          err.cause instanceof BlobDamagedError
+            ? `已损坏：${(await stat(join(from, rel))).size} 字节，内容与文件名的 SHA-256 不符`
+            : `读取失败：${errorMessage(err.cause)}`;
+        result.damaged.push({ key: rel, reason });
         continue;
       }
       result.hashes!.set(`files/${rel}`, sha256);
@@ -353,4 +359,13 @@ async function copyStoredFiles(from: string, to: string): Promise<StoredFiles> {
     if (sha256) result.sizes.set(rel, size);
   }
   return result;
+}
+
+/** DATA_DIR/files' files and symlinks (a symlinked blob whose target is gone is read, and named). */
+async function listStoredFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
 }

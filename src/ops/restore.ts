@@ -179,14 +179,32 @@ async function undoAfterFailure(input: RestoreInput, marker: RestoreMarker, err:
  * failure this restore caught drops them only once pg_restore committed (`loaded`; before that it
  * rolled back, and an object of that name in the database is not ours). On a `retry` after a restore
  * that died, `loaded: false` may only mean it died between pg_restore's commit and rewriting the marker:
- * the database had no tables before that restore's load, so tables there now are its load, and the
- * dump's objects are dropped (`if exists`).
+ * the database had no tables before that restore's load, so tables there now may be its load: the
+ * dump's objects are dropped (`if exists`) only when every table there is one the dump creates; a
+ * table it does not (someone's migrations or bot since) makes the retry refuse, dropping nothing.
  */
 async function undo(
   input: RestoreInput,
   marker: RestoreMarker,
   when: 'caught' | 'retry' = 'caught',
 ): Promise<void> {
+  const database = marker.created.database;
+  let drop = database !== undefined && input.databaseUrl !== undefined && database.loaded;
+  if (database && input.databaseUrl && !database.loaded && when === 'retry') {
+    const tables = await tablesIn(input.databaseUrl);
+    // Tables the dump does not create are someone else's (migrations, another bot run since): the
+    // dump's objects are dropped only when every table there is one of them.
+    const ours = new Set(
+      database.objects.filter((o) => TABLE_KINDS.includes(o.kind)).map((o) => `${o.schema}.${o.name}`),
+    );
+    const others = tables.filter((t) => !ours.has(t));
+    if (others.length > 0)
+      throw new AppError(
+        'restore_target_not_empty',
+        `DATABASE_URL 指向的数据库不是空的：除了上次没有完成的恢复可能写入的表，还有 ${others.length} 张别的表（${others.slice(0, 5).join('、')}${others.length > 5 ? '…' : ''}），不是这个备份创建的：恢复不会删除它们，也只写入空数据库；请换一个空数据库，或确认这些表可以删除并删除后再恢复`,
+      );
+    drop = tables.length > 0;
+  }
   for (const entry of marker.created.entries) {
     if (entry.includes('/') || entry.includes('\\') || entry === '..' || entry === '.') continue;
     const path = join(input.dataDir, entry);
@@ -194,10 +212,25 @@ async function undo(
     if (existsSync(path)) await makeWritable(path);
     await rm(path, { recursive: true, force: true });
   }
-  const database = marker.created.database;
-  if (!database || !input.databaseUrl) return;
-  if (database.loaded || (when === 'retry' && (await tableCount(input.databaseUrl)) > 0))
-    await dropObjects(input.databaseUrl, database.objects);
+  if (drop && database && input.databaseUrl) await dropObjects(input.databaseUrl, database.objects);
+}
+
+/** Kinds of dump objects listed in information_schema.tables. */
+const TABLE_KINDS: string[] = ['TABLE', 'VIEW'];
+
+/** `schema.name` of the database's tables and views (but the system catalogs'). */
+async function tablesIn(url: string): Promise<string[]> {
+  const database = openPostgres(url, 1);
+  try {
+    const rows = await queryRows<{ schema: string; name: string }>(
+      database.db,
+      sql`select table_schema as schema, table_name as name from information_schema.tables
+          where table_schema not in ('pg_catalog', 'information_schema') order by 1, 2`,
+    );
+    return rows.map((r) => `${r.schema}.${r.name}`);
+  } finally {
+    await database.close();
+  }
 }
 
 async function makeWritable(path: string): Promise<void> {

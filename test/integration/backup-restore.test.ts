@@ -9,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -244,6 +245,19 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(existsSync(join(goneTarget, 'files', blobs[0]!))).toBe(false);
       expect(statSync(join(goneTarget, 'files', blobs[1]!)).mode & 0o777).toBe(0o444);
       expect(readdirSync(goneTarget)).not.toContain('RESTORE-INCOMPLETE');
+
+      // A file that cannot be read (here a symlink to a disk that is gone: ENOENT, for root too) is
+      // named like a damaged one, with the read error: the backup completes with exit 3.
+      symlinkSync(join(tmp, 'unmounted-disk', 'blob'), cut!);
+      const unreadableOut = join(tmp, 'from-unreadable');
+      const unreadable = await cliHere(['backup', '--out', unreadableOut], envFor(source, sourceUrl));
+      expect(unreadable.code).toBe(3);
+      expect(unreadable.stderr).toContain('警告：1 个文件已损坏或不见了');
+      expect(unreadable.stderr).toContain(blobs[0]);
+      expect(readFileSync(join(unreadableOut, 'DAMAGED.txt'), 'utf8')).toMatch(
+        new RegExp(`^${blobs[0]}\t读取失败：.*ENOENT.*\t材料 \\d+`, 'm'),
+      );
+      expect(existsSync(join(unreadableOut, 'backup.json'))).toBe(true);
     },
   );
 
@@ -425,6 +439,27 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       }
       marker.created.database.loaded = false;
       writeFileSync(markerPath, JSON.stringify(marker));
+
+      // Meanwhile someone else's table appeared there: the retry refuses and drops nothing.
+      const sqlTarget = postgres(targetUrl, { max: 1, onnotice: () => {} });
+      try {
+        await sqlTarget`create table someone_elses (id int)`;
+        await sqlTarget`insert into someone_elses values (7)`;
+        const tablesBefore =
+          await sqlTarget`select count(*)::int as n from information_schema.tables where table_schema = 'public'`;
+        const refused = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('public.someone_elses');
+        expect(refused.stderr).toContain('恢复不会删除它们');
+        expect(await sqlTarget`select id from someone_elses`).toEqual([{ id: 7 }]);
+        expect(
+          await sqlTarget`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+        ).toEqual(tablesBefore);
+        expect(existsSync(markerPath)).toBe(true);
+        await sqlTarget`drop table someone_elses`;
+      } finally {
+        await sqlTarget.end();
+      }
 
       const again = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
       expect(again.stderr).toBe('');

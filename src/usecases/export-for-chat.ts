@@ -68,7 +68,7 @@ type OutputPaths = { outDir: string; preDir: string };
 const attemptRecord = (exportsDir: string, messageId: string) =>
   join(exportsDir, `.export-${sanitizeFileName(messageId)}.json`);
 
-export async function recordAttemptOutputs(exportsDir: string, messageId: string, paths: OutputPaths) {
+async function recordAttemptOutputs(exportsDir: string, messageId: string, paths: OutputPaths) {
   await mkdir(exportsDir, { recursive: true });
   await writeFile(attemptRecord(exportsDir, messageId), JSON.stringify(paths));
 }

@@ -17,7 +17,6 @@ import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
-import { recordAttemptOutputs } from '../../src/usecases/export-for-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -269,10 +268,12 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // and wrote half a package into its `.partial`, owned by the victim.
     const exportsDir = join(f.dataDir, 'exports');
     const outDir = join(exportsDir, 'OLD-V1-2025-移交包-om_e4');
-    await recordAttemptOutputs(exportsDir, 'om_e4', {
-      outDir,
-      preDir: join(exportsDir, 'OLD-V1-2025-预检包-om_e4'),
-    });
+    // The record as an attempt writes it (`exports/.export-<message>.json`; a restarted bot reads it).
+    mkdirSync(exportsDir, { recursive: true });
+    writeFileSync(
+      join(exportsDir, '.export-om_e4.json'),
+      JSON.stringify({ outDir, preDir: join(exportsDir, 'OLD-V1-2025-预检包-om_e4') }),
+    );
     const partial = `${outDir}.partial`;
     mkdirSync(join(partial, 'package', '其他'), { recursive: true });
     writeFileSync(

@@ -69,6 +69,13 @@ describe('export: catalogue and transfer package', () => {
   let carrier: ExportResult;
   const originals = new Map<string, Buffer>();
 
+  /** The town's 2025 package into `outDir` (`more`: other dependencies, e.g. a virus scanner). */
+  const exportT1 = (outDir: string, more: { virusScan?: () => Promise<never> } = {}) =>
+    exportTransferPackage(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai', ...more },
+      { unitId: f.unit.T1.id, year: 2025, outDir },
+    );
+
   beforeAll(async () => {
     f = await createArchiveFixture();
     out = mkdtempSync(join(tmpdir(), 'archive-export-'));
@@ -488,12 +495,7 @@ describe('export: catalogue and transfer package', () => {
     const dir = join(out, 'unowned');
     mkdirSync(join(`${dir}.partial`, '电子档案'), { recursive: true });
     writeFileSync(join(`${dir}.partial`, '电子档案', 'x.pdf'), 'someone else');
-    await expect(
-      exportTransferPackage(
-        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-      ),
-    ).rejects.toThrow('没有记录是哪个进程写的');
+    await expect(exportT1(dir)).rejects.toThrow('没有记录是哪个进程写的');
     expect(readFileSync(join(`${dir}.partial`, '电子档案', 'x.pdf'), 'utf8')).toBe('someone else');
     rmSync(`${dir}.partial`, { recursive: true });
   });
@@ -502,12 +504,7 @@ describe('export: catalogue and transfer package', () => {
     const dir = join(out, 'emptyowner');
     mkdirSync(join(`${dir}.partial`, 'package'), { recursive: true });
     writeFileSync(join(`${dir}.partial`, 'owner'), '');
-    await expect(
-      exportTransferPackage(
-        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-      ),
-    ).rejects.toThrow('确认没有其他导出在运行后请删除它');
+    await expect(exportT1(dir)).rejects.toThrow('确认没有其他导出在运行后请删除它');
     expect(existsSync(join(`${dir}.partial`, 'owner'))).toBe(true);
     rmSync(`${dir}.partial`, { recursive: true });
   });
@@ -525,10 +522,7 @@ describe('export: catalogue and transfer package', () => {
     }
     try {
       expect(await claimWorkDir(dir)).toEqual({ dir, inPlace: true });
-      const res = await exportTransferPackage(
-        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-      );
+      const res = await exportT1(dir);
       expect(res.outDir).toBe(dir);
       expect(statSync(dir).ino).toBe(ino);
       expect(readdirSync(dir)).toContain('说明文件.TXT');
@@ -536,17 +530,7 @@ describe('export: catalogue and transfer package', () => {
       // In place, an export that throws removes what it wrote and leaves the folder, empty.
       for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true });
       await expect(
-        exportTransferPackage(
-          {
-            db: f.db,
-            blobs: f.blobs,
-            clock: f.clock,
-            config: f.config,
-            timeZone: 'Asia/Shanghai',
-            virusScan: () => Promise.reject(new Error('scanner crashed')),
-          },
-          { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-        ),
+        exportT1(dir, { virusScan: () => Promise.reject(new Error('scanner crashed')) }),
       ).rejects.toThrow('scanner crashed');
       expect(readdirSync(dir)).toEqual([]);
       expect(statSync(dir).ino).toBe(ino);
@@ -559,28 +543,13 @@ describe('export: catalogue and transfer package', () => {
     const dir = join(out, 'scanner-broke');
     mkdirSync(dir);
     await expect(
-      exportTransferPackage(
-        {
-          db: f.db,
-          blobs: f.blobs,
-          clock: f.clock,
-          config: f.config,
-          timeZone: 'Asia/Shanghai',
-          virusScan: () => Promise.reject(new Error('scanner crashed')),
-        },
-        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-      ),
+      exportT1(dir, { virusScan: () => Promise.reject(new Error('scanner crashed')) }),
     ).rejects.toThrow('scanner crashed');
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(`${dir}.partial`)).toBe(false);
     // A folder that is not empty is refused before anything is written.
     writeFileSync(join(dir, 'mine.txt'), 'not ours');
-    await expect(
-      exportTransferPackage(
-        { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
-        { unitId: f.unit.T1.id, year: 2025, outDir: dir },
-      ),
-    ).rejects.toThrow('不是空的');
+    await expect(exportT1(dir)).rejects.toThrow('不是空的');
     expect(readdirSync(dir)).toEqual(['mine.txt']);
     expect(existsSync(`${dir}.partial`)).toBe(false);
   });

@@ -69,6 +69,18 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     ...(url ? { DATABASE_URL: url } : {}),
   });
   /** `npm run verify` on the folder: the compiled verify.js as a process, or `here` through the same runVerify. */
+  /**
+   * `restore --from backup` into `target` as a real process, killed (SIGKILL) when it flushes the folder
+   * with `sync -f` once the database is loaded and the files are copied: a power cut at that moment.
+   */
+  const restoreKilledAtFlush = async (target: string, targetUrl: string | undefined) => {
+    const fakeBin = mkdtempSync(join(tmp, 'fake-bin-'));
+    writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
+    return cli('main.js', ['restore', '--from', backup], {
+      ...envFor(target, targetUrl),
+      PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+    });
+  };
   const fourProperties = async (dir: string, url: string | undefined, where: 'process' | 'here') => {
     const args = ['--out', join(tmp, `report-${randomBytes(3).toString('hex')}`)];
     const res =
@@ -349,15 +361,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     async () => {
       const target = join(tmp, 'interrupted');
       const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
-      // The restore flushes the folder with `sync -f` once the database is loaded and the files are
-      // copied: a `sync` that kills its caller is a power cut at that moment.
-      const fakeBin = join(tmp, 'fake-bin');
-      mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
-      const killed = await cli('main.js', ['restore', '--from', backup], {
-        ...envFor(target, targetUrl),
-        PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
-      });
+      const killed = await restoreKilledAtFlush(target, targetUrl);
       expect(killed.code).toBeNull();
       expect(killed.stdout).not.toContain('恢复完成');
       const marker = JSON.parse(readFileSync(join(target, 'RESTORE-INCOMPLETE'), 'utf8'));
@@ -417,13 +421,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     async () => {
       const target = join(tmp, 'interrupted-unmarked');
       const targetUrl = await emptyPgDatabase();
-      const fakeBin = join(tmp, 'fake-bin-unmarked');
-      mkdirSync(fakeBin, { recursive: true });
-      writeFileSync(join(fakeBin, 'sync'), '#!/bin/sh\nkill -KILL $PPID\n', { mode: 0o755 });
-      const killed = await cli('main.js', ['restore', '--from', backup], {
-        ...envFor(target, targetUrl),
-        PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
-      });
+      const killed = await restoreKilledAtFlush(target, targetUrl);
       expect(killed.code).toBeNull();
       // The state of a restore killed right after pg_restore committed, before the marker said so.
       const markerPath = join(target, 'RESTORE-INCOMPLETE');

@@ -1,6 +1,7 @@
 import { parseCliOptions } from './cli-options.js';
 import { AppError } from '../errors.js';
-import { backupData, DAMAGED_LIST, type DamagedFile } from '../ops/backup.js';
+import { backupData } from '../ops/backup.js';
+import { DAMAGED_LIST, type DamagedFile } from '../ops/backup-info.js';
 import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
 import { loadCliSettings, type CliSettings } from '../settings.js';

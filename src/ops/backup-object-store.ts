@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { runPool } from '../archive/run-pool.js';
 import { sha256OfBlobKey, type BlobStore } from '../ports/blob-store.js';
+import { unmatchedRows, type StoredFiles } from './backup-damaged.js';
 import { readSide, SourceReadError } from './source-read.js';
 
 /**
@@ -23,6 +24,28 @@ export const BLOB_SIZES = 'blobs-size.txt';
 
 /** A blob's copy in a backup is read-only, as the local store keeps it (a thumbnail is not). */
 export const BLOB_MODE = 0o444;
+
+/**
+ * An object store's files: by default listed with their sizes (BLOB_LIST, BLOB_SIZES; the bucket
+ * keeps them, with its own replication or versioning), with `includeFiles` copied through the port
+ * into files/ (verified; a damaged or vanished object is named).
+ */
+export async function backupObjectStore(
+  blobs: BlobStore,
+  out: string,
+  includeFiles: boolean,
+  rows: Map<string, number>,
+): Promise<StoredFiles> {
+  if (!includeFiles) {
+    const sizes = await storeBlobSizes(blobs);
+    // An object not of its recorded size (a stub) is left out of the list: restore checks the list.
+    const bad = new Set(unmatchedRows(rows, sizes, []).map((d) => d.key));
+    const listed = new Map([...sizes].filter(([key]) => !bad.has(key)));
+    return { files: await writeBlobList(listed, out), bytes: 0, sizes, damaged: [] };
+  }
+  const r = await copyStoreFiles(blobs, join(out, 'files'));
+  return { ...r, damaged: r.damaged.map((key) => ({ key, reason: '已损坏或不见了' })) };
+}
 
 /** Every blob key of the store with the size it holds. */
 export async function storeBlobSizes(blobs: BlobStore): Promise<Map<string, number>> {

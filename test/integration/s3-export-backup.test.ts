@@ -302,6 +302,51 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   );
 
   it(
+    'with --include-files, the store going down while objects are read fails the backup (exit 1, the store named, nothing left behind); one object whose read fails is named in DAMAGED.txt (exit 3)',
+    { timeout: 300_000 },
+    async () => {
+      const objectRead = (folder: string) => (r: { method: string; key: string }) =>
+        r.method === 'GET' && r.key.startsWith(`county/${folder}/`);
+      const keys = (await storageKeys()).map((k) => k.key);
+
+      // One object deleted after it was listed (404 on its read): named, the rest backed up.
+      s3.failNext(objectRead('blobs'), 'gone');
+      const one = join(tmp, 'backup-one-unreadable');
+      const res = await cliHere(['backup', '--out', one, '--include-files']);
+      expect(res.code).toBe(3);
+      expect(res.stderr).toContain('警告：1 个文件已损坏或不见了，没有进入这个备份');
+      const named = readFileSync(join(one, 'DAMAGED.txt'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split('\t'));
+      expect(named).toHaveLength(1);
+      expect(keys).toContain(named[0]![0]);
+      expect(named[0]![1]).toBe('已损坏或不见了');
+      const other = keys.find((k) => k !== named[0]![0])!;
+      expect(readFileSync(join(one, 'manifest-sha256.txt'), 'utf8')).toContain(`  files/${other}\n`);
+
+      // The store stops answering while the thumbnail, the last object, is read (every listing done):
+      // not a damaged thumbnail in a finished backup, a failed backup.
+      s3.failNext(objectRead('thumbs'), 'down');
+      const out = join(tmp, 'backup-store-down');
+      try {
+        const down = await cliHere(['backup', '--out', out, '--include-files']);
+        expect(down.code).toBe(1);
+        expect(down.stderr).toContain(`the object store at ${s3.endpoint} cannot be reached`);
+        expect(down.stderr).not.toContain('已损坏或不见了');
+        expect(down.stdout).not.toContain('备份完成');
+        expect(existsSync(out)).toBe(false);
+      } finally {
+        await s3.resume();
+      }
+      // The same backup with the store back completes.
+      const again = await cliHere(['backup', '--out', out, '--include-files']);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+    },
+  );
+
+  it(
     'a damaged object: the export is a 预检包 naming it, --include-files leaves it out and lists it (exit 3); a vanished one stops the restore',
     {
       timeout: 300_000,

@@ -16,6 +16,13 @@ export interface LocalS3 {
   stop(): Promise<void>;
   /** Back on the same port with the same objects. */
   resume(): Promise<void>;
+  /**
+   * The next request that `matches` (its method and `bucket/…`-less key, prefix included) fails:
+   * `down` stops the server right there (that request's connection dropped, later ones refused: the
+   * store went down mid-request; `resume` brings it back), `gone` answers 404 NoSuchKey (an object
+   * deleted after it was listed).
+   */
+  failNext(matches: (request: { method: string; key: string }) => boolean, how: 'down' | 'gone'): void;
   close(): Promise<void>;
 }
 
@@ -30,10 +37,23 @@ export interface LocalS3 {
  */
 export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
-  let server = await runS3rver(directory, bucket, 0);
+  let failing: { matches: (r: { method: string; key: string }) => boolean; how: 'down' | 'gone' } | undefined;
+  const fails: FailHook = (request) => {
+    if (!failing?.matches(request)) return undefined;
+    const { how } = failing;
+    failing = undefined;
+    if (how === 'down') void stop();
+    return how;
+  };
+  let server = await runS3rver(directory, bucket, 0, fails);
   const port = (server.httpServer.address() as { port: number }).port;
   const endpoint = `http://127.0.0.1:${port}`;
   let running = true;
+  const stop = async () => {
+    running = false;
+    server.httpServer.closeAllConnections?.();
+    await server.close();
+  };
   return {
     endpoint,
     bucket,
@@ -49,14 +69,13 @@ export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
       S3_FORCE_PATH_STYLE: 'true',
       ...(prefix ? { S3_PREFIX: prefix } : {}),
     }),
-    stop: async () => {
-      running = false;
-      server.httpServer.closeAllConnections?.();
-      await server.close();
-    },
+    stop,
     resume: async () => {
-      server = await runS3rver(directory, bucket, port);
+      server = await runS3rver(directory, bucket, port, fails);
       running = true;
+    },
+    failNext: (matches, how) => {
+      failing = { matches, how };
     },
     close: async () => {
       if (running) {
@@ -68,7 +87,10 @@ export async function startLocalS3(bucket = 'archive'): Promise<LocalS3> {
   };
 }
 
-async function runS3rver(directory: string, bucket: string, port: number): Promise<any> {
+/** Whether (and how) a request is to fail instead of being served (LocalS3.failNext). */
+type FailHook = (request: { method: string; key: string }) => 'down' | 'gone' | undefined;
+
+async function runS3rver(directory: string, bucket: string, port: number, fails: FailHook): Promise<any> {
   const server = new S3rver({
     address: '127.0.0.1',
     port,
@@ -98,6 +120,9 @@ async function runS3rver(directory: string, bucket: string, port: number): Promi
     const [, b, ...rest] = (ctx.path as string).split('/');
     const key = rest.map(decodeURIComponent).join('/');
     const q = ctx.query as Record<string, string | undefined>;
+    const failure = fails({ method: ctx.method as string, key });
+    if (failure === 'gone') return s3Fail(ctx, 404, 'NoSuchKey');
+    if (failure === 'down') return; // its connection is already closed
     if (ctx.method === 'GET' && b && !key && 'uploads' in q) {
       ctx.type = 'application/xml';
       ctx.body = await listUploads(uploadsDir(b), b, q.prefix ?? '');

@@ -1,8 +1,19 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { DomainError } from '../errors.js';
-import { identityText, isGone, parseIdentity, selfIdentity } from '../process-identity.js';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isGone } from '../process-identity.js';
 import { fsyncDir } from '../storage/fsync-dir.js';
+import {
+  isMine,
+  notEmpty,
+  ownerOf,
+  ownerText,
+  readOwnerFile,
+  runningElsewhere,
+  staleSuffix,
+  takerOf,
+  unownedClaim,
+} from './claim-owner.js';
+import { claimInPlace, holdsInPlaceClaim, unclaimedEntries } from './in-place-claim.js';
 
 /**
  * The folder a package is written in before it is complete: `<outDir>.partial`, next to it on the
@@ -16,14 +27,20 @@ const OWNER_FILE = 'owner';
 const OWNER_TMP = 'owner.tmp';
 const TREE = 'package';
 
-/** An output folder may exist only empty (it is not created before the package is whole). */
+/** Told each leftover of a dead export that a claim removes (its path). */
+export type RemovedLeftover = (path: string) => void;
+const noReport: RemovedLeftover = () => undefined;
+
+/**
+ * An output folder may exist only empty (it is not created before the package is whole). An
+ * in-place claim in it (a dead or running in-place export's) is left to claimWorkDir to judge.
+ */
 export async function ensureFreeDir(dir: string): Promise<void> {
   const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw err;
   });
-  if (entries.length > 0)
-    throw new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
+  if (entries.length > 0 && unclaimedEntries(entries).length === entries.length) throw notEmpty(dir);
 }
 
 /** An existing folder on another file system than its parent (a mounted USB disk's root). */
@@ -37,33 +54,57 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 const isDir = async (dir: string) => (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
 
 /**
- * Where an export writes: `<outDir>.partial/package/` (claimed: `.partial` is made exclusively and
- * its owner file written), or outDir itself ("in place") when outDir is a mounted disk's root (it
- * cannot be renamed into), or when it was made beforehand (empty) in a parent this user cannot write
- * (an administrator's folder: `.partial` cannot be made beside it, and writing into it keeps the
- * owner, mode and ACLs it was given). A stale `.partial` whose owner is gone is removed first.
+ * Whether a folder made beforehand carries something a rename would lose: its owner, group or mode
+ * (with set-gid and sticky bits) differ from those of `fresh`, a folder this process just made beside
+ * it (so the umask, a set-gid parent and a parent's default ACL are accounted for).
  */
-export async function claimWorkDir(outDir: string): Promise<{ dir: string; inPlace: boolean }> {
-  if (await isMountPoint(outDir)) return { dir: outDir, inPlace: true };
+async function madeBySomeoneElse(dir: string, fresh: string): Promise<boolean> {
+  const made = await stat(dir).catch(() => undefined);
+  if (!made?.isDirectory()) return false;
+  const mine = await stat(fresh);
+  return made.uid !== mine.uid || made.gid !== mine.gid || (made.mode & 0o7777) !== (mine.mode & 0o7777);
+}
+
+/**
+ * Where an export writes: `<outDir>.partial/package/` (claimed: `.partial` is made exclusively and
+ * its owner file written), or outDir itself ("in place", claimed by `.export-in-progress` inside it:
+ * in-place-claim.ts) when outDir is a mounted disk's root (it cannot be renamed into), when it was
+ * made beforehand (empty) in a parent this user cannot write (an administrator's folder: `.partial`
+ * cannot be made beside it), when it was made beforehand by someone else or with another group or
+ * mode than the export's own folder would have (the rename would replace the folder, its owner, mode
+ * and ACLs with the export's), or when it holds an in-place export's claim. Leftovers of dead exports
+ * are removed first, each told to `removed`: a stale `.partial` whose owner is gone, and
+ * `.partial.stale-*` folders left by a takeover that was killed.
+ */
+export async function claimWorkDir(
+  outDir: string,
+  removed: RemovedLeftover = noReport,
+): Promise<{ dir: string; inPlace: boolean }> {
+  const inPlace = async () => {
+    await claimInPlace(outDir, removed);
+    return { dir: outDir, inPlace: true };
+  };
+  if ((await isMountPoint(outDir)) || (await holdsInPlaceClaim(outDir))) return inPlace();
   const partial = inProgressDir(outDir);
   await mkdir(dirname(partial), { recursive: true });
+  await removeDeadAsides(outDir, removed);
   for (let attempt = 0; ; attempt++) {
     try {
       await mkdir(partial); // not recursive: only one export makes it
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && attempt === 0) {
-        await removeStalePartial(outDir);
+        await removeStalePartial(outDir, removed);
         continue;
       }
-      if (code === 'EEXIST') throw runningElsewhere(outDir, undefined);
+      if (code === 'EEXIST') throw runningElsewhere(outDir);
       if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && (await isDir(outDir)))
-        return { dir: outDir, inPlace: true };
+        return inPlace();
       throw err;
     }
     try {
       // Written aside and renamed: a process killed mid-write leaves no empty or half owner file.
-      await writeFile(join(partial, OWNER_TMP), `${identityText(selfIdentity())}\n`);
+      await writeFile(join(partial, OWNER_TMP), ownerText());
       await rename(join(partial, OWNER_TMP), join(partial, OWNER_FILE));
       await mkdir(join(partial, TREE));
     } catch (err) {
@@ -71,21 +112,13 @@ export async function claimWorkDir(outDir: string): Promise<{ dir: string; inPla
       await releaseClaim(outDir);
       throw err;
     }
+    if (await madeBySomeoneElse(outDir, partial)) {
+      await releaseClaim(outDir);
+      return inPlace();
+    }
     return { dir: join(partial, TREE), inPlace: false };
   }
 }
-
-const runningElsewhere = (outDir: string, owner: string | undefined) =>
-  new DomainError(
-    'export_running',
-    `另一个导出正在写入输出目录 ${outDir}${owner ? `（${owner}）` : ''}，请等它完成后再试，或换一个输出目录`,
-  );
-
-const readOwner = (partial: string) =>
-  readFile(join(partial, OWNER_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-    throw err;
-  });
 
 /**
  * Removes `<outDir>.partial` when the export that made it is gone (its owner file names a process on
@@ -93,50 +126,85 @@ const readOwner = (partial: string) =>
  * refused; one without an owner file naming a process (being made this instant, or left by something
  * else) is refused too: nothing is deleted that may be another export's work. The stale folder is first
  * renamed aside and its owner read again, so of two exports taking it over at once, the one that
- * would move the other's fresh claim aside gives it back and is refused.
+ * would move the other's fresh claim aside gives it back and is refused. Its tree is removed before
+ * its owner file, so an aside left by a kill mid-removal still names its dead owner (removeDeadAsides).
  */
-export async function removeStalePartial(outDir: string): Promise<void> {
+export async function removeStalePartial(outDir: string, removed: RemovedLeftover = noReport): Promise<void> {
   const partial = inProgressDir(outDir);
-  const text = await readOwner(partial);
+  const text = await readOwnerFile(join(partial, OWNER_FILE));
   // An owner file that names no process (empty or garbled: not written by this version) is no owner.
-  const owner = text === undefined ? undefined : parseIdentity(text.trim());
+  const owner = ownerOf(text);
   if (!owner) {
     if (!(await stat(partial).catch(() => undefined))) return;
-    throw new DomainError(
-      'export_partial_unowned',
-      `${partial} 是一个未完成的导出，但没有记录是哪个进程写的（也可能另一个导出正在创建它）；` +
-        '确认没有其他导出在运行后请删除它，再试一次',
-    );
+    throw unownedClaim(partial, '删除它');
   }
-  if (!isGone(owner)) throw runningElsewhere(outDir, `${owner.host} 上的进程 ${owner.pid}`);
-  const aside = `${partial}.stale-${identityText(selfIdentity()).replaceAll(':', '-')}`;
+  if (!isGone(owner)) throw runningElsewhere(outDir, owner);
+  const aside = `${partial}${staleSuffix()}`;
   try {
     await rename(partial, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another export removed it
     throw err;
   }
-  if ((await readOwner(aside)) !== text) {
+  if ((await readOwnerFile(join(aside, OWNER_FILE))) !== text) {
     await rename(aside, partial).catch(() => undefined);
-    throw runningElsewhere(outDir, undefined);
+    throw runningElsewhere(outDir);
   }
+  await removeAside(aside);
+  removed(partial);
+}
+
+const removeAside = async (aside: string) => {
+  await rm(join(aside, TREE), { recursive: true, force: true });
   await rm(aside, { recursive: true, force: true });
+};
+
+/**
+ * Removes `<outDir>.partial.stale-<taker>` folders (a stale `.partial` renamed aside by a takeover
+ * that was killed before it had removed it) that are provably dead: their owner file names a process
+ * that is gone, or, with the owner file already removed, the taker named in the folder's name is
+ * gone. One whose owner may still run (a live claim a killed taker moved aside) is left alone.
+ */
+async function removeDeadAsides(outDir: string, removed: RemovedLeftover): Promise<void> {
+  const parent = dirname(outDir);
+  const partialName = basename(inProgressDir(outDir));
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const taker = takerOf(name, partialName);
+    if (!taker) continue;
+    const aside = join(parent, name);
+    const text = await readOwnerFile(join(aside, OWNER_FILE));
+    const owner = ownerOf(text);
+    const dead = owner ? isGone(owner) : text === undefined && isGone(taker);
+    if (!dead) continue;
+    await removeAside(aside);
+    removed(aside);
+  }
+}
+
+/**
+ * What a dead export left beside outDir: its `.partial` (once its owner is gone; refused while it may
+ * run) and dead `.partial.stale-*` folders. For a job whose process died (exportDied).
+ */
+export async function removeDeadLeftovers(outDir: string, removed: RemovedLeftover): Promise<void> {
+  await removeDeadAsides(outDir, removed);
+  await removeStalePartial(outDir, removed);
 }
 
 /** Removes `<outDir>.partial` if it is this process's claim (never another export's). */
 export async function releaseClaim(outDir: string): Promise<void> {
   const partial = inProgressDir(outDir);
-  const text = await readOwner(partial).catch(() => undefined);
+  const text = await readOwnerFile(join(partial, OWNER_FILE)).catch(() => undefined);
   if (text === undefined) {
     await rmEmptyDir(partial).catch(() => undefined); // made, owner not yet written
     return;
   }
-  if (text.trim() === identityText(selfIdentity())) await rm(partial, { recursive: true, force: true });
+  if (isMine(text)) await rm(partial, { recursive: true, force: true });
 }
 
 /**
- * Publishes a claimed package: its tree is renamed to finalDir (an empty folder made beforehand gives
- * way), then `.partial` with its owner file goes, and the parent is flushed so the rename is on disk.
+ * Publishes a claimed package: its tree is renamed to finalDir (an empty folder made beforehand with
+ * the export's own owner, group and mode gives way), then `.partial` with its owner file goes, and
+ * the parent is flushed so the rename is on disk.
  */
 export async function publishPackage(outDir: string, treeDir: string, finalDir: string): Promise<void> {
   await rmEmptyDir(finalDir);

@@ -17,7 +17,9 @@ const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag
  * `npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]` (`argv` without
  * node and the script): writes the transfer package of the unit's subtree for the year into DIR (new
  * or empty): the 移交 layout at DIR's root (the carrier), or with --bag inside a BagIt bag; written as
- * DIR.partial and renamed to DIR once whole (a killed run leaves no DIR holding a package). Returns
+ * DIR.partial and renamed to DIR once whole (a killed run leaves no DIR holding a package; see
+ * claimWorkDir for the folders written in place, under DIR/.export-in-progress); what dead exports
+ * left there is removed first and named on standard output. Returns
  * the exit code: 0 written and the 四性 check passed, 1 written as a 预检包 (四性 failures, see the
  * report in the package) or an error, 2 usage. export.ts exits with it; a test may call it in its
  * own process (on `io.database` when given).
@@ -50,6 +52,7 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
           progress: io.progress ?? silentProgress,
           concurrency: values.concurrency ? Math.max(1, Number(values.concurrency)) : undefined,
           software: 'lark-archive-bot (npm run export)',
+          removedLeftover: (path) => io.out(`已删除中断的导出留下的 ${path}（写它的进程已不在运行）`),
           ...setup,
         },
         {

@@ -4,7 +4,7 @@ import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { ExportJobPayload } from './export-command.js';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
-import { removeStalePartial } from '../archive/package-folder.js';
+import { removeDeadLeftovers } from '../archive/package-folder.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
@@ -95,7 +95,11 @@ const forgetAttempt = (exportsDir: string, messageId: string) =>
  * when it fits Lark's upload limit, and always with a summary saying where it is. A retry starts
  * over (this export's earlier output, finished or not, is removed first).
  */
-async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Promise<ExportForChatOutcome> {
+async function exportForChat(
+  deps: ExportForChatDeps,
+  p: ExportJobPayload,
+  log: Logger,
+): Promise<ExportForChatOutcome> {
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   const { name, outDir, preName, preDir } = await packageDirs(deps, unit, p);
@@ -104,7 +108,7 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   let res;
   try {
     res = await exportTransferPackage(
-      { ...deps, software: 'lark-archive-bot（归档助手）' },
+      { ...deps, software: 'lark-archive-bot（归档助手）', removedLeftover: logRemoved(log) },
       { unitId: unit.id, year: p.year, outDir, preCheckOutDir: preDir },
     );
   } catch (err) {
@@ -123,6 +127,10 @@ async function exportForChat(deps: ExportForChatDeps, p: ExportJobPayload): Prom
   // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
   return finishForChat(deps, p, unit.name, res, res.outDir, res.preCheck ? preName : name);
 }
+
+/** Leftovers of dead exports removed before a chat export are logged (the chat is not told: no server paths). */
+const logRemoved = (log: Logger) => (path: string) =>
+  log.info({ path }, 'removed what a dead export left (its process is gone)');
 
 /**
  * The chat wording of a refused export: the CLI's messages for a folder in use name server paths and
@@ -194,7 +202,7 @@ export async function exportForChatJob(
   attempt: { attempts: number; maxAttempts: number },
 ): Promise<void> {
   try {
-    const res = await exportForChat(deps, p);
+    const res = await exportForChat(deps, p, log);
     if (res.refused)
       log.warn({ unitId: p.unitId, year: p.year, reason: res.refused }, 'package export refused');
     else log.info({ unitId: p.unitId, year: p.year, outDir: res.outDir, sent: res.sent }, 'package exported');
@@ -216,7 +224,8 @@ export async function exportForChatJob(
 
 /**
  * The export job died with its process on the last attempt (SIGKILL, OOM): its handler never saw it
- * fail. The unfinished folder (once its owner process is gone) and ZIP are removed, found from the
+ * fail. The unfinished folder (once its owner process is gone; with any `.partial.stale-*` a killed
+ * takeover left, once provably dead) and ZIP are removed, each logged, found from the
  * paths the attempt recorded as it started (a finished package stays: it is whole), and the
  * requester is told, once (the same reply key as a last attempt that failed).
  */
@@ -233,7 +242,7 @@ export async function exportDied(
       if (unit) paths = await packageDirs(deps, unit, p);
     }
     if (paths) {
-      await removeStalePartial(paths.outDir);
+      await removeDeadLeftovers(paths.outDir, logRemoved(log));
       for (const dir of [paths.outDir, paths.preDir]) await rm(`${dir}.zip.partial`, { force: true });
     }
     await forgetAttempt(deps.exportsDir, p.messageId);

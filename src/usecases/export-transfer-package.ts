@@ -1,4 +1,3 @@
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { BagWriter } from '../archive/bagit.js';
@@ -8,6 +7,7 @@ import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js'
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
+import { abandonInPlace, releaseInPlace } from '../archive/in-place-claim.js';
 import { claimWorkDir, ensureFreeDir, publishPackage, releaseClaim } from '../archive/package-folder.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
@@ -61,6 +61,8 @@ export interface ExportDeps {
   /** Threads copying and hashing (default: one per CPU, 2 to 8). */
   copyThreads?: number;
   software?: string;
+  /** Told each leftover of a dead export removed before this one starts (a stale `.partial`, …). */
+  removedLeftover?: (path: string) => void;
 }
 
 export interface ExportInput {
@@ -69,8 +71,9 @@ export interface ExportInput {
   /**
    * The carrier's root folder (or the bag's); must not exist or be empty. The package is written into
    * `<outDir>.partial/package` and renamed to outDir once it is complete and on disk (see
-   * claimWorkDir: a mounted disk's root, or a folder made beforehand in a parent this user cannot
-   * write, is written in place).
+   * claimWorkDir: a mounted disk's root, a folder made beforehand in a parent this user cannot
+   * write, or one made beforehand by someone else or with another group or mode, is written in place
+   * under a claim file inside it).
    */
   outDir: string;
   /** Where the package goes instead when it is a 预检包 (default outDir). */
@@ -111,7 +114,8 @@ export interface ExportResult {
  * they are made. A package that fails them is written as a 预检包 (labelled at its root and in
  * 说明文件, no 登记表). It is written into `<outDir>.partial/package` and renamed to outDir (or
  * preCheckOutDir) only once complete and flushed to disk; on an error the partial output is removed.
- * A second export to the same folder while this one runs is refused (`.partial` has a live owner).
+ * A second export to the same folder while this one runs is refused (`.partial`, or the in-place
+ * claim, has a live owner); leftovers of dead exports there are removed first (told to removedLeftover).
  */
 export async function exportTransferPackage(deps: ExportDeps, input: ExportInput): Promise<ExportResult> {
   const unit = await getUnitById(deps.db, input.unitId);
@@ -119,7 +123,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   const finalDirs = [...new Set([input.outDir, input.preCheckOutDir ?? input.outDir])];
   for (const dir of finalDirs) await ensureFreeDir(dir);
   // `<out>.partial/package`, or the folder itself (a mounted carrier, an administrator's folder).
-  const { dir: workDir, inPlace } = await claimWorkDir(input.outDir);
+  const { dir: workDir, inPlace } = await claimWorkDir(input.outDir, deps.removedLeftover);
   // Item XMLs are validated on their own thread as they are written.
   const schemas = new SchemaValidator(ITEM_METADATA_XSD);
   try {
@@ -129,16 +133,15 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
     // One rename of the package folder: the final name exists only for a whole package, on disk.
     if (!inPlace) await publishPackage(input.outDir, workDir, finalDir);
+    else await releaseInPlace(input.outDir);
     return {
       ...result,
       outDir: finalDir,
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
     };
   } catch (err) {
-    // Nothing half-written stays behind (the folder was empty when we started; `.partial` is ours).
-    if (inPlace)
-      for (const name of await readdir(workDir).catch(() => []))
-        await rm(join(workDir, name), { recursive: true, force: true });
+    // Nothing half-written stays behind (the folder was empty when we claimed it; `.partial` is ours).
+    if (inPlace) await abandonInPlace(input.outDir);
     else await releaseClaim(input.outDir);
     throw err;
   } finally {

@@ -151,6 +151,10 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // Its owner, a process on this host, has exited.
     const killed = spawnSync('true').pid!;
     writeFileSync(join(stale, 'owner'), `${hostname()}:${killed}:1\n`);
+    // And one an earlier takeover renamed aside and was killed before removing (its owner is gone too).
+    const aside = `${stale}.stale-${hostname()}-${spawnSync('true').pid!}-1`;
+    mkdirSync(join(aside, 'package', '其他'), { recursive: true });
+    writeFileSync(join(aside, 'owner'), `${hostname()}:${killed}:1\n`);
     await ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     // The package ends under its final name, whole; nothing unfinished is left beside it.
     const names = readdirSync(exportsDir);
@@ -158,6 +162,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       expect.arrayContaining(['A182-V1-2025-移交包-om_e1', 'A182-V1-2025-移交包-om_e1.zip']),
     );
     expect(names.filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(names.filter((n) => n.includes('.partial'))).toEqual([]);
     // The attempt's record of its paths is gone with the job.
     expect(names.filter((n) => n.startsWith('.export-'))).toEqual([]);
     expect(readdirSync(join(exportsDir, 'A182-V1-2025-移交包-om_e1')).sort()).toEqual(
@@ -282,6 +287,10 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     );
     writeFileSync(join(partial, 'owner'), `${identity}\n`);
     writeFileSync(`${outDir}.zip.partial`, 'half a zip');
+    // An earlier attempt's takeover of a `.partial`, killed before it had removed it.
+    const aside = `${partial}.stale-${hostname()}-${spawnSync('true').pid!}-1`;
+    mkdirSync(join(aside, 'package'), { recursive: true });
+    writeFileSync(join(aside, 'owner'), `${hostname()}:${spawnSync('true').pid!}:1\n`);
     victim.kill('SIGKILL');
     await once(victim, 'exit');
     // The sweeper sees the holder gone: the row is dead, and the job's onDead runs.
@@ -292,6 +301,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     );
     expect(row!.status).toBe('dead');
     expect(existsSync(partial)).toBe(false);
+    expect(existsSync(aside)).toBe(false);
     expect(readdirSync(exportsDir).filter((n) => n.includes('om_e4'))).toEqual([]);
     const failed = texts(h, 'om_e4').filter((t) => t.startsWith('导出失败'));
     expect(failed).toEqual([

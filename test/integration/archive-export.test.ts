@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -18,9 +20,10 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseInPlace } from '../../src/archive/in-place-claim.js';
 import { claimWorkDir } from '../../src/archive/package-folder.js';
 import { zipFolder } from '../../src/archive/zip-store.js';
-import { identityText } from '../../src/process-identity.js';
+import { identityText, selfIdentity } from '../../src/process-identity.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
@@ -32,6 +35,7 @@ import {
   validateAgainstPackageSchema,
   type ArchiveFixture,
 } from './archive-fixtures.js';
+import { exportInProcess } from '../support/cli-in-process.js';
 import { filesUnder, validateBag } from '../support/validate-bag.js';
 
 const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
@@ -48,6 +52,42 @@ const COVER_COLUMNS = [
   '工作表',
 ];
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const CARRIER_ROOT = ['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort();
+/** What a carrier package's root holds (a 预检包's label aside: the town's package is one by these tests). */
+const carrierRoot = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n !== '预检包-四性检测未通过-不得移交.TXT')
+    .sort();
+
+/** archive.yaml as TEST_ARCHIVE_CONFIG says it (for the CLI). */
+const ARCHIVE_YAML = `fonds: { code: A182, name: 测试县人民政府 }
+orgCode: { byClass: { 综合类: ZH, 精准识别类: SB }, default: QT }
+package: { transferringUnit: 测试县人民政府, receivingUnit: 测试县档案馆 }
+`;
+
+/** A carrier package's files that its fixity list does not match (missing, extra or changed). */
+function fixityProblems(root: string): string[] {
+  const list = readFileSync(join(root, '其他', '数字摘要清单.TXT'), 'utf8');
+  const listed = new Map(
+    list
+      .split('\r\n')
+      .filter((l) => /^[0-9a-f]{64} {2}/.test(l))
+      .map((l) => [l.slice(66), l.slice(0, 64)]),
+  );
+  const onDisk = filesUnder(root)
+    .map((p) => relative(root, p).split(sep).join('/'))
+    .filter((p) => !/数字摘要清单|登记表/.test(p));
+  return [
+    ...onDisk.filter((p) => !listed.has(p)).map((p) => `not listed: ${p}`),
+    ...[...listed]
+      .filter(([p, h]) => !existsSync(join(root, p)) || sha256(readFileSync(join(root, p))) !== h)
+      .map(([p]) => `changed or missing: ${p}`),
+  ];
+}
+
+/** The name a takeover gives a stale claim it renames aside: `<claim>.stale-host-pid-start`. */
+const asideOf = (claim: string, taker: { host: string; pid: number; start: string }) =>
+  `${claim}.stale-${identityText(taker).replaceAll(':', '-')}`;
 
 /** A worksheet's cells as text, row by row (empty cells as ''). */
 function sheetRows(sheet: ExcelJS.Worksheet): string[][] {
@@ -69,6 +109,16 @@ describe('export: catalogue and transfer package', () => {
   let carrier: ExportResult;
   const originals = new Map<string, Buffer>();
 
+  /** `npm run export -- --unit T1 --year 2025 --out DIR` through the CLI's own runExport, on this test's database. */
+  const exportCli = (outDir: string) =>
+    exportInProcess(
+      ['--unit', 'T1', '--year', '2025', '--out', outDir],
+      { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: join(f.dataDir, 'archive.yaml'), TZ: 'Asia/Shanghai' },
+      f.tdb,
+    );
+  /** A process on this host that has exited (a killed export). */
+  const goneProcess = () => ({ host: hostname(), pid: spawnSync('true').pid!, start: '1' });
+
   /** The town's 2025 package into `outDir` (`more`: other dependencies, e.g. a virus scanner). */
   const exportT1 = (outDir: string, more: { virusScan?: () => Promise<never> } = {}) =>
     exportTransferPackage(
@@ -79,6 +129,7 @@ describe('export: catalogue and transfer package', () => {
   beforeAll(async () => {
     f = await createArchiveFixture();
     out = mkdtempSync(join(tmpdir(), 'archive-export-'));
+    writeFileSync(join(f.dataDir, 'archive.yaml'), ARCHIVE_YAML);
     const notice = minimalPdf(2);
     originals.set('notice', notice);
     await f.fileItem(f.task.doc, [
@@ -522,6 +573,9 @@ describe('export: catalogue and transfer package', () => {
     }
     try {
       expect(await claimWorkDir(dir)).toEqual({ dir, inPlace: true });
+      // Claimed by a file inside it (this process's), given back when the export ends.
+      expect(readdirSync(dir)).toEqual(['.export-in-progress']);
+      await releaseInPlace(dir);
       const res = await exportT1(dir);
       expect(res.outDir).toBe(dir);
       expect(statSync(dir).ino).toBe(ino);
@@ -537,6 +591,141 @@ describe('export: catalogue and transfer package', () => {
     } finally {
       execFileSync('chattr', ['-i', parent]);
     }
+  });
+
+  it('two exports started at once into a folder written in place: one writes it whole, the other is refused by its claim', async (t) => {
+    const parent = join(out, 'admin-made-twice');
+    const dir = join(parent, 'carrier');
+    mkdirSync(dir, { recursive: true });
+    try {
+      execFileSync('chattr', ['+i', parent], { stdio: 'ignore' });
+    } catch {
+      t.skip();
+    }
+    try {
+      const both = await Promise.all([exportCli(dir), exportCli(dir)]);
+      const refused = both.filter((r) => r.stderr.includes(`另一个导出正在写入输出目录 ${dir}`));
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.code).toBe(1);
+      const written = both.find((r) => r !== refused[0])!;
+      expect(written.stderr).toBe('');
+      expect(written.stdout).toContain(`：${dir}\n`);
+      // One package, whole: every file as its fixity list says, and the claim file gone with the export.
+      expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+      expect(fixityProblems(dir)).toEqual([]);
+      expect(existsSync(`${dir}.partial`)).toBe(false);
+    } finally {
+      execFileSync('chattr', ['-i', parent]);
+    }
+  });
+
+  it('an empty folder made beforehand with a mode of its own is written in place (the folder and its mode stay)', async () => {
+    const dir = join(out, 'made-2750');
+    mkdirSync(dir);
+    chmodSync(dir, 0o2750);
+    const ino = statSync(dir).ino;
+    const r = await exportCli(dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`：${dir}\n`);
+    expect(statSync(dir).ino).toBe(ino);
+    expect(statSync(dir).mode & 0o7777).toBe(0o2750);
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(fixityProblems(dir)).toEqual([]);
+    expect(existsSync(`${dir}.partial`)).toBe(false);
+  });
+
+  it('an empty folder made beforehand by another user is written in place (its owner stays)', async (t) => {
+    if (process.getuid?.() !== 0) t.skip(); // only root gives a folder away
+    const dir = join(out, 'made-by-nobody');
+    mkdirSync(dir);
+    chownSync(dir, 65534, 65534);
+    const ino = statSync(dir).ino;
+    const r = await exportCli(dir);
+    expect(r.stderr).toBe('');
+    expect(statSync(dir)).toMatchObject({ ino, uid: 65534, gid: 65534 });
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+  });
+
+  it('a folder written in place by an export that died: the next export removes what it left, says so, and writes it whole', async () => {
+    const dir = join(out, 'in-place-died');
+    mkdirSync(dir);
+    chmodSync(dir, 0o750); // written in place (not the mode the export's own folder gets)
+    const claim = join(dir, '.export-in-progress');
+    // The dead export's claim and half its package; and a claim a takeover set aside before it was killed too.
+    writeFileSync(claim, `${identityText(goneProcess())}\n`);
+    mkdirSync(join(dir, '电子档案'));
+    writeFileSync(join(dir, '电子档案', 'half.pdf'), 'half');
+    const aside = asideOf(claim, goneProcess());
+    writeFileSync(aside, `${identityText(goneProcess())}\n`);
+    const r = await exportCli(dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`已删除中断的导出留下的 ${join(dir, '电子档案')}`);
+    expect(r.stdout).toContain(`已删除中断的导出留下的 ${aside}`);
+    expect(r.stdout).toContain(`：${dir}\n`);
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(fixityProblems(dir)).toEqual([]);
+    expect(filesUnder(dir).some((p) => p.endsWith('half.pdf'))).toBe(false);
+  });
+
+  it('a folder written in place whose claim names a live process, or none, is refused and nothing in it is deleted', async () => {
+    const dir = join(out, 'in-place-live');
+    mkdirSync(dir);
+    chmodSync(dir, 0o750);
+    const claim = join(dir, '.export-in-progress');
+    writeFileSync(join(dir, 'half.pdf'), 'being written');
+    // A live export's claim (this process), then one set aside by a takeover while its export still ran.
+    writeFileSync(claim, `${identityText(selfIdentity())}\n`);
+    let r = await exportCli(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`另一个导出正在写入输出目录 ${dir}`);
+    expect(readdirSync(dir).sort()).toEqual(['.export-in-progress', 'half.pdf']);
+    const aside = asideOf(claim, goneProcess());
+    writeFileSync(aside, `${identityText(selfIdentity())}\n`);
+    rmSync(claim);
+    r = await exportCli(dir);
+    expect(r.stderr).toContain(`另一个导出正在写入输出目录 ${dir}`);
+    expect(readdirSync(dir).sort()).toEqual([aside.slice(dir.length + 1), 'half.pdf'].sort());
+    // A claim file that stays empty (its process killed between making and writing it): what to do.
+    rmSync(aside);
+    writeFileSync(claim, '');
+    r = await exportCli(dir);
+    expect(r.stderr).toContain('没有记录是哪个进程写的');
+    expect(r.stderr).toContain('清空输出目录');
+    expect(readdirSync(dir).sort()).toEqual(['.export-in-progress', 'half.pdf']);
+  });
+
+  it('what a `.partial` takeover killed mid-way left beside the folder is removed when provably dead, and named', async () => {
+    const dir = join(out, 'takeover-killed');
+    const partial = `${dir}.partial`;
+    const me = selfIdentity();
+    // Set aside by killed takeovers: one still holding its dead owner's file and half its tree, one whose
+    // removal had taken the owner file already (its taker is gone); then two that may be live work.
+    const deadOwner = asideOf(partial, goneProcess());
+    mkdirSync(join(deadOwner, 'package', '电子档案'), { recursive: true });
+    writeFileSync(join(deadOwner, 'package', '电子档案', 'half.pdf'), 'half');
+    writeFileSync(join(deadOwner, 'owner'), `${identityText(goneProcess())}\n`);
+    const ownerRemoved = asideOf(partial, goneProcess());
+    mkdirSync(join(ownerRemoved, 'package'), { recursive: true });
+    // A live export's claim moved aside by a taker killed before giving it back: its owner still runs.
+    const liveOwner = asideOf(partial, goneProcess());
+    mkdirSync(join(liveOwner, 'package'), { recursive: true });
+    writeFileSync(join(liveOwner, 'owner'), `${identityText(me)}\n`);
+    // One being removed this instant by a live taker (this process).
+    const liveTaker = asideOf(partial, me);
+    mkdirSync(join(liveTaker, 'package'), { recursive: true });
+    const r = await exportCli(dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`已删除中断的导出留下的 ${deadOwner}`);
+    expect(r.stdout).toContain(`已删除中断的导出留下的 ${ownerRemoved}`);
+    expect(r.stdout).not.toContain(liveOwner);
+    expect(r.stdout).not.toContain(liveTaker);
+    expect(existsSync(deadOwner)).toBe(false);
+    expect(existsSync(ownerRemoved)).toBe(false);
+    expect(existsSync(join(liveOwner, 'owner'))).toBe(true);
+    expect(existsSync(liveTaker)).toBe(true);
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    rmSync(liveOwner, { recursive: true });
+    rmSync(liveTaker, { recursive: true });
   });
 
   it('an export that fails leaves neither its folder nor a partial one; an empty folder made beforehand stays empty', async () => {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -11,7 +12,7 @@ import { findInstallation } from '../../src/db/repos/installation.js';
 import { installScopedUuid } from '../../src/domain/send-key.js';
 import type { Command } from '../../src/domain/commands.js';
 import type { IncomingMessage } from '../../src/domain/incoming.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { identityText, processStartOf, selfIdentity } from '../../src/process-identity.js';
 import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
@@ -155,7 +156,19 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const aside = `${stale}.stale-${hostname()}-${spawnSync('true').pid!}-1`;
     mkdirSync(join(aside, 'package', '其他'), { recursive: true });
     writeFileSync(join(aside, 'owner'), `${hostname()}:${killed}:1\n`);
-    await ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    const logs: { msg: string; path?: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+        done();
+      },
+    });
+    await ctx.jobs
+      .get('archive-export')!
+      .run(job!.payload, createLogger('info', sink), { attempts: 1, maxAttempts: 3 });
+    // What it removed is logged for the operator (the chat is told no server path).
+    const removed = logs.filter((l) => l.msg === 'removed what a dead export left (its process is gone)');
+    expect(removed.map((l) => l.path).sort()).toEqual([stale, aside].sort());
     // The package ends under its final name, whole; nothing unfinished is left beside it.
     const names = readdirSync(exportsDir);
     expect(names).toEqual(

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,5 +210,33 @@ describe('npm run export --bag, as a process', () => {
     expect(again.stdout).toContain(`移交包：${carrier}`);
     expect(existsSync(`${carrier}.partial`)).toBe(false);
     expect(readdirSync(carrier).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
+  }, 180_000);
+
+  it('a CLI killed while writing in place leaves its claim in the folder; the next run removes what it left, names it, and writes the package', async () => {
+    // Made beforehand with a mode of its own (a set-gid group folder): written in place, the folder kept.
+    const dir = join(out, 'group-folder');
+    mkdirSync(dir);
+    chmodSync(dir, 0o2750);
+    const run = (more: Record<string, string> = {}) =>
+      runCli(
+        ['--unit', 'V1', '--year', '2025', '--out', dir],
+        { ...env, ...more },
+        { cwd: dataDir, script: 'export.js' },
+      );
+    const killed = await run({ VIRUS_SCAN_COMMAND: 'kill -9 $PPID # {file}' });
+    expect(killed.code).toBeNull();
+    expect(existsSync(`${dir}.partial`)).toBe(false);
+    // The claim names the killed process; beside it, the half-written package.
+    expect(readFileSync(join(dir, '.export-in-progress'), 'utf8')).toMatch(/^[^:]+:\d+:\d+\n$/);
+    const left = readdirSync(dir).filter((n) => n !== '.export-in-progress');
+    expect(left.length).toBeGreaterThan(0);
+    expect(left).not.toContain('说明文件.TXT');
+    const again = await run();
+    expect(again.stderr).not.toMatch(/Error|错误/);
+    expect(again.code).toBe(0);
+    for (const name of left) expect(again.stdout).toContain(`已删除中断的导出留下的 ${join(dir, name)}`);
+    expect(again.stdout).toContain(`移交包：${dir}`);
+    expect(readdirSync(dir).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
+    expect(statSync(dir).mode & 0o7777).toBe(0o2750);
   }, 180_000);
 });

@@ -107,7 +107,7 @@ export const restoreCommand: StandaloneCliCommand = {
     const settings = loadCliSettings(env);
     const { dataDir, databaseUrl } = settings;
     const objectStore = await objectStoreOf(settings);
-    const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore });
+    const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore, report: out });
     const missing = info.damaged?.length ?? 0;
     const files =
       (objectStore

@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
+import { identityText, processStartOf } from '../process-identity.js';
 
 /** pg_restore could not be started (not installed, not on PATH). */
 export function pgRestoreMissing(err: unknown): AppError {
@@ -10,15 +12,46 @@ export function pgRestoreMissing(err: unknown): AppError {
   );
 }
 
-/** Loads a custom-format dump into the database at `url` with `pg_restore`, in one transaction. */
-export function pgRestore(dump: string, url: string): void {
+/**
+ * Loads a custom-format dump into the database at `url` with `pg_restore`, in one transaction. Its
+ * connection carries `applicationName` (pg_stat_activity.application_name), and `started` is told the
+ * child's identity (host:pid:start) as soon as it runs, before the load can commit: a restore killed
+ * meanwhile leaves pg_restore running, and the next restore finds it by both (restore-leftover.ts).
+ */
+export async function pgRestore(
+  dump: string,
+  url: string,
+  applicationName: string,
+  started: (child: string) => Promise<void>,
+): Promise<void> {
   const conn = libpqConnection(url);
+  // The connection parameter, not PGAPPNAME: a DATABASE_URL's own application_name would win over that.
+  const dbname = new URL(conn.dbname);
+  dbname.searchParams.set('application_name', applicationName);
   // One transaction: a pg_restore that fails or is killed leaves the database as it was.
-  const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${conn.dbname}`, dump];
-  const res = spawnSync('pg_restore', args, {
-    encoding: 'utf8',
-    env: conn.env,
+  const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${dbname}`, dump];
+  const child = spawn('pg_restore', args, { env: conn.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err) => reject(pgRestoreMissing(err)));
+    child.on('close', (code) => resolve(code));
   });
-  if (res.error) throw pgRestoreMissing(res.error);
-  if (res.status !== 0) throw new AppError('pg_restore_failed', `pg_restore 失败：${res.stderr.trim()}`);
+  await new Promise<void>((resolve) => {
+    child.on('spawn', resolve);
+    child.on('error', () => resolve());
+  });
+  if (child.pid !== undefined) {
+    const identity = { host: hostname(), pid: child.pid, start: processStartOf(child.pid) ?? '-' };
+    try {
+      await started(identityText(identity));
+    } catch (err) {
+      // Unrecorded, it must not go on by itself.
+      child.kill('SIGKILL');
+      await exited.catch(() => undefined);
+      throw err;
+    }
+  }
+  const code = await exited;
+  if (code !== 0) throw new AppError('pg_restore_failed', `pg_restore 失败：${stderr.trim()}`);
 }

@@ -38,7 +38,17 @@ export interface RestoreMarker {
      * The PostgreSQL database (host:port/name, no password), the objects its dump creates, and whether
      * pg_restore committed them (one transaction: before that, the database holds none of them).
      */
-    database?: { target: string; objects: DumpObject[]; loaded: boolean };
+    database?: {
+      target: string;
+      objects: DumpObject[];
+      loaded: boolean;
+      /**
+       * The pg_restore child: the application_name of its connection (set before it starts) and its
+       * process (host:pid:start, once it runs). Killed with its parent, it would go on holding its
+       * transaction's locks: the next restore ends it first (restore-leftover.ts).
+       */
+      pgRestore?: { applicationName: string; process?: string };
+    };
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import { AppError } from '../errors.js';
@@ -13,6 +14,7 @@ import { dumpObjects } from './pg-dump-objects.js';
 import { pgRestore } from './pg-restore.js';
 import { loadPgliteDump } from './pglite-load.js';
 import { copyBackupFiles } from './restore-copy-files.js';
+import { endLeftoverRestore } from './restore-leftover.js';
 import {
   readRestoreMarker,
   removeRestoreMarker,
@@ -35,6 +37,8 @@ export interface RestoreInput {
   databaseUrl?: string;
   /** The configured store when it is an object store (BLOB_STORE=s3). */
   objectStore?: { blobs: BlobStore; name: string };
+  /** Told, one line each (zh-CN), what a retry did before it restored (the CLI prints it). */
+  report?: (line: string) => void;
 }
 
 /**
@@ -46,7 +50,8 @@ export interface RestoreInput {
  * Before the first write, DATA_DIR/RESTORE-INCOMPLETE records what this restore is about to create; it
  * is removed only after every file is copied, verified against the manifest and flushed. A restore
  * that dies part-way (killed, power cut) leaves it: the bot refuses to start, and the next restore into
- * the folder first removes exactly what the marker names (on PostgreSQL the objects the dump created).
+ * the folder first removes exactly what the marker names (on PostgreSQL the objects the dump created),
+ * after ending the pg_restore it may have left running and that pg_restore's connection.
  * A failure this restore catches removes what it wrote at once.
  */
 export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
@@ -93,8 +98,11 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   const objects = input.databaseUrl ? dumpObjects(dump) : [];
 
   if (unfinished) {
+    const ended = input.databaseUrl ? await endLeftoverRestore(unfinished, input.databaseUrl) : [];
+    for (const line of ended) input.report?.(line);
     await undoRestore(input, unfinished, 'retry');
     if (input.databaseUrl) await refuseNonEmptyDatabase(input.databaseUrl);
+    input.report?.(`已清除上次没有完成的恢复（开始于 ${unfinished.startedAt}）写入的内容，重新恢复`);
   }
   const files = join(input.from, 'files');
   const hasFiles = existsSync(files);
@@ -109,7 +117,16 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
         ...(info.database === 'pglite' ? ['pglite', 'pglite.lock', 'pglite.owner'] : []),
         ...(hasFiles ? ['files'] : []),
       ],
-      ...(target ? { database: { target, objects, loaded: false } } : {}),
+      ...(target
+        ? {
+            database: {
+              target,
+              objects,
+              loaded: false,
+              pgRestore: { applicationName: `archive-bot-restore:${randomBytes(6).toString('hex')}` },
+            },
+          }
+        : {}),
     },
   };
   await mkdir(input.dataDir, { recursive: true });
@@ -117,9 +134,13 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
   try {
     if (info.database === 'pglite') await loadPgliteDump(dump, join(input.dataDir, 'pglite'));
     else {
-      pgRestore(dump, input.databaseUrl!);
+      const database = marker.created.database!;
+      await pgRestore(dump, input.databaseUrl!, database.pgRestore!.applicationName, async (child) => {
+        database.pgRestore!.process = child;
+        await writeRestoreMarker(input.dataDir, marker);
+      });
       // pg_restore committed (one transaction): from now on the database holds what this restore made.
-      marker.created.database!.loaded = true;
+      database.loaded = true;
       await writeRestoreMarker(input.dataDir, marker);
     }
     if (hasFiles) await copyBackupFiles(input.from, join(input.dataDir, 'files'));

@@ -22,9 +22,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { openDb } from '../../src/db/client.js';
 import { sha256File } from '../../src/ops/backup-manifest.js';
-import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+import { parseIdentity, processStartOf } from '../../src/process-identity.js';
+import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
 import { cliInProcess, verifyInProcess } from '../support/cli-in-process.js';
 import { withDatabase } from '../support/global-setup.js';
+import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -463,6 +465,76 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(again.stderr).toBe('');
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('恢复完成');
+      expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
+    },
+  );
+
+  it.skipIf(!pgUrl)(
+    'a restore killed while pg_restore runs leaves pg_restore holding its transaction: the next restore ends it and its connection, says so, and completes',
+    { timeout: 300_000 },
+    async () => {
+      const target = join(tmp, 'killed-during-load');
+      const targetUrl = await emptyPgDatabase();
+      const sqlTarget = postgres(targetUrl, { max: 2, onnotice: () => {} });
+      // Another session's schema of the dump's name, not committed: pg_restore waits for it inside
+      // its one transaction, as it would behind any lock.
+      const blocker = await sqlTarget.reserve();
+      const restoresWaiting = () =>
+        sqlTarget<{ pid: number; app: string }[]>`
+          select pid, application_name as app from pg_stat_activity
+          where datname = current_database() and application_name like 'archive-bot-restore:%'
+            and wait_event_type = 'Lock'`;
+      try {
+        await blocker`begin`;
+        await blocker`create schema drizzle`;
+        // The compiled CLI as a real process, killed (SIGKILL: no handler runs) while pg_restore waits.
+        const first = startProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/main.js'), 'restore', '--from', backup],
+          settingsEnv(envFor(target, targetUrl)),
+          tmp,
+        );
+        // pg_restore waits on the lock, and the marker names it (its process and connection).
+        const markerPath = join(target, 'RESTORE-INCOMPLETE');
+        const { waiting, marker } = await waitFor(
+          'the first pg_restore waiting on the lock, named in the marker',
+          async () => ({
+            waiting: await restoresWaiting(),
+            marker: existsSync(markerPath) ? JSON.parse(readFileSync(markerPath, 'utf8')) : undefined,
+          }),
+          (s) => s.waiting.length === 1 && s.marker?.created.database.pgRestore.process !== undefined,
+          { timeoutMs: 60_000 },
+        ).then((s) => ({ waiting: s.waiting[0]!, marker: s.marker }));
+        expect(marker.created.database.pgRestore.applicationName).toBe(waiting.app);
+        const child = parseIdentity(marker.created.database.pgRestore.process)!;
+        first.kill('SIGKILL');
+        expect(await first.exit).toBeNull();
+        // Its pg_restore is still there, in the database too.
+        expect(processStartOf(child.pid)).toBe(child.start);
+        expect((await restoresWaiting()).map((r) => r.pid)).toEqual([waiting.pid]);
+
+        const retry = cliHere(['restore', '--from', backup], envFor(target, targetUrl));
+        // The retry ended the old pg_restore and its connection; its own pg_restore now waits.
+        await waitFor(
+          "the retry's own pg_restore, alone",
+          async () => ({ old: processStartOf(child.pid) === child.start, waiting: await restoresWaiting() }),
+          (s) => !s.old && s.waiting.length === 1 && s.waiting[0]!.app !== waiting.app,
+          { timeoutMs: 60_000 },
+        );
+        await blocker`rollback`;
+        const again = await retry;
+        expect(again.stderr).toBe('');
+        expect(again.code).toBe(0);
+        expect(again.stdout).toContain(
+          `上次没有完成的恢复留下的 pg_restore（进程 ${child.pid}）还在运行：已结束它`,
+        );
+        expect(again.stdout).toContain('上次没有完成的恢复的 pg_restore 在数据库里还有 1 个连接：已断开');
+        expect(again.stdout).toContain('恢复完成');
+        expect(existsSync(join(target, 'RESTORE-INCOMPLETE'))).toBe(false);
+      } finally {
+        blocker.release();
+        await sqlTarget.end();
+      }
       expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
     },
   );

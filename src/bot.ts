@@ -26,6 +26,7 @@ import type { BotDeps } from './usecases/deps.js';
 import { composeFeatures, type ComposedFeatures } from './usecases/feature-registry.js';
 import { jobHandler } from './usecases/feature.js';
 import { CARD_ACTION_JOB } from './domain/job-types.js';
+import { ChatActivity } from './usecases/chat-activity.js';
 import { processEvent } from './usecases/process-event.js';
 import { recordInboundEvent } from './usecases/record-inbound-event.js';
 import { QueueWorker } from './worker/queue-worker.js';
@@ -206,6 +207,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     ]);
     late.features = features;
 
+    // Chat rows are written at most once per chat per minute by this process (usecases/chat-activity.ts).
+    const chatActivity = new ChatActivity();
     const eventWorker = new QueueWorker({
       db: database.db,
       table: 'inbound_events',
@@ -218,7 +221,11 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       leaseSeconds: config.worker.leaseSeconds,
       pollMs: o.pollMs,
       ...waiting,
-      handle: (row, log) => processEvent(deps, mapLarkEvent(row.payload), log, features.hooks),
+      handle: (row, log, done) =>
+        processEvent(deps, mapLarkEvent(row.payload), log, features.hooks, {
+          finishIn: done.finishIn,
+          chats: chatActivity,
+        }),
     });
     const jobWorker = new QueueWorker({
       db: database.db,

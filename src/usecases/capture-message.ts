@@ -1,9 +1,10 @@
 import { EXPAND_FORWARD_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
-import { assignToBurst } from '../db/repos/bursts.js';
+import type { Db, Tx } from '../db/client.js';
+import { burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { insertMaterialsWithDownloads } from '../db/repos/materials.js';
+import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import type { BotDeps } from './deps.js';
 
@@ -15,16 +16,26 @@ export interface CaptureOptions {
  * Records a message the bot saw: its text (captions, notes), and for photos, files, audio, video
  * and rich-text posts one `materials` row per resource with a download job; a merged forward gets
  * an expansion job. Everything in one transaction, idempotent on message id: a replay adds nothing.
+ * `finishIn` (the event's row marked done) runs last in that transaction, so the event is done exactly
+ * when its message is recorded.
  */
 export async function captureMessage(
   deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
   msg: IncomingMessage,
-  opts: CaptureOptions & { isCommand?: boolean },
+  opts: CaptureOptions & { isCommand?: boolean; finishIn?: (tx: Db) => Promise<void> },
 ): Promise<{ materialIds: number[]; burstId?: number }> {
   const now = deps.clock.now();
   const cls = classifyMessage(msg.msgType);
   const caption = captionOf(msg.msgType, msg.content, msg.mentions);
+  const inBurst = !!msg.senderOpenId && (cls === 'material' || cls === 'forward');
   return deps.db.transaction(async (tx) => {
+    const res = await record(tx);
+    await opts.finishIn?.(tx);
+    return res;
+  });
+
+  async function record(tx: Tx): Promise<{ materialIds: number[]; burstId?: number }> {
+    // A new message that goes into a burst takes the (chat, sender) lock in the same statement.
     const fresh = await insertMessage(
       tx,
       {
@@ -41,44 +52,43 @@ export async function captureMessage(
         mentions: msg.mentions.length > 0 ? msg.mentions : undefined,
       },
       now,
+      inBurst ? { lock: burstLockKey(msg.chatId, msg.senderOpenId!) } : {},
     );
     deps.metrics.inc('messages_total', { class: cls, fresh: String(fresh) });
     if (fresh && msg.replacedCharacters)
       deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
-    if (!fresh || !msg.senderOpenId || (cls !== 'material' && cls !== 'forward')) return { materialIds: [] };
+    if (!fresh || !inBurst) return { materialIds: [] };
 
-    const burstId = await assignToBurst(
-      tx,
-      {
-        chatId: msg.chatId,
-        senderOpenId: msg.senderOpenId,
-        messageId: msg.messageId,
-        at: msg.sentAt,
-        quietWindowMs: opts.quietWindowMs,
-      },
-      now,
-    );
+    const item = {
+      chatId: msg.chatId,
+      senderOpenId: msg.senderOpenId!,
+      messageId: msg.messageId,
+      at: msg.sentAt,
+      quietWindowMs: opts.quietWindowMs,
+    };
     if (cls === 'forward') {
+      const burstId = await placeInBurst(tx, item, now);
       await enqueueJob(
         tx,
         {
           type: EXPAND_FORWARD_JOB,
           key: msg.messageId,
-          payload: { messageId: msg.messageId, chatId: msg.chatId, senderOpenId: msg.senderOpenId, burstId },
+          payload: { messageId: msg.messageId, chatId: msg.chatId, senderOpenId: msg.senderOpenId!, burstId },
           runAt: now,
         },
         now,
       );
       return { materialIds: [], burstId };
     }
-    const ids = await insertMaterialsWithDownloads(
+    // The burst's update (or insert) goes with the materials and their download jobs: one statement.
+    const { burstId, materialIds } = await insertMaterialsInBurst(
       tx,
       resourcesOf(msg.msgType, msg.content).map((r) => ({
         messageId: msg.messageId,
         resourceKey: r.resourceKey,
         resourceType: r.resourceType,
         chatId: msg.chatId,
-        senderOpenId: msg.senderOpenId,
+        senderOpenId: msg.senderOpenId!,
         sentAt: msg.sentAt,
         kind: r.kind,
         role: r.role,
@@ -88,11 +98,11 @@ export async function captureMessage(
         caption,
         parentId: msg.parentId,
         rootId: msg.rootId,
-        burstId,
       })),
+      await burstPlacement(tx, item, now),
       now,
     );
-    deps.metrics.inc('materials_captured_total', {}, ids.length);
-    return { materialIds: ids, burstId };
-  });
+    deps.metrics.inc('materials_captured_total', {}, materialIds.length);
+    return { materialIds, burstId };
+  }
 }

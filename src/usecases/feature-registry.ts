@@ -108,8 +108,10 @@ export function composeFeatures<Route extends RouteDeclaration = RouteDeclaratio
     commands: registry,
     hooks: {
       commands: registry,
-      onMessage: async (deps, msg, log, isCommand) => {
-        for (const fn of onMessage) await fn(deps, msg, log, isCommand);
+      // Only the last hook may mark the event done: nothing may run after it.
+      onMessage: async (deps, msg, log, isCommand, finishIn) => {
+        for (const [i, fn] of onMessage.entries())
+          await fn(deps, msg, log, isCommand, i === onMessage.length - 1 ? finishIn : undefined);
       },
       onBotAdded: async (deps, e) => {
         for (const fn of onBotAdded) await fn(deps, e);

@@ -183,8 +183,18 @@ export interface Feature<Route extends RouteDeclaration = never> {
   services?: ServiceDeclaration[];
   /** Web page routes it serves; the composition root mounts them. */
   routes?: readonly Route[];
-  /** Called for every user message (capture of materials, captions, notes). */
-  onMessage?(deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean): Promise<void>;
+  /**
+   * Called for every user message (capture of materials, captions, notes). `finishIn`, when given,
+   * marks the message's event done: the hook calls it last in the transaction that records the
+   * message (given only to the last hook, and never for a command, whose handler runs after).
+   */
+  onMessage?(
+    deps: BotDeps,
+    msg: IncomingMessage,
+    log: Logger,
+    isCommand: boolean,
+    finishIn?: (tx: Db) => Promise<void>,
+  ): Promise<void>;
   onBotAdded?(deps: BotDeps, e: BotAddedEvent): Promise<void>;
   onBotRemoved?(deps: BotDeps, e: BotRemovedEvent): Promise<void>;
   /** Turns a closed burst into its reply (at most one feature; else a plain acknowledgment). */

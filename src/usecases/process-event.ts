@@ -1,16 +1,37 @@
+import type { Db } from '../db/client.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
-import { recordChatJoined, recordChatLeft, touchChat } from '../db/repos/chats.js';
+import { recordChatJoined, recordChatLeft } from '../db/repos/chats.js';
 import type { Logger } from '../logger.js';
+import { ChatActivity } from './chat-activity.js';
 import type { BotDeps } from './deps.js';
 import type { CommandRegistry } from './handle-command.js';
 
 /** What the features do with events (composed from their declarations: feature-registry.ts). */
 export interface EventHooks {
   commands?: CommandRegistry;
-  /** Called for every user message (capture of materials, captions, notes). */
-  onMessage?: (deps: BotDeps, msg: IncomingMessage, log: Logger, isCommand: boolean) => Promise<void>;
+  /**
+   * Called for every user message (capture of materials, captions, notes); `finishIn` marks the event
+   * done in the transaction that records the message (see `Feature.onMessage`).
+   */
+  onMessage?: (
+    deps: BotDeps,
+    msg: IncomingMessage,
+    log: Logger,
+    isCommand: boolean,
+    finishIn?: (tx: Db) => Promise<void>,
+  ) => Promise<void>;
   onBotAdded?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_added' }>) => Promise<void>;
   onBotRemoved?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_removed' }>) => Promise<void>;
+}
+
+export interface EventRow {
+  /**
+   * Marks the event's row done inside a transaction of its handling (the worker's `RowDone`): a
+   * message's event goes done with the transaction that records the message, unless it is a command.
+   */
+  finishIn?: (tx: Db) => Promise<void>;
+  /** This process's record of chat activity (a new one per call when not given: every message writes). */
+  chats?: ChatActivity;
 }
 
 /**
@@ -22,14 +43,20 @@ export async function processEvent(
   event: IncomingEvent,
   log: Logger,
   hooks: EventHooks = {},
+  row: EventRow = {},
 ): Promise<'done' | 'ignored'> {
   switch (event.kind) {
     case 'message': {
       const msg = event.message;
       if (msg.senderType !== 'user') return 'ignored';
-      await touchChat(deps.db, { chatId: msg.chatId, chatType: msg.chatType, at: msg.sentAt });
+      await (row.chats ?? new ChatActivity()).note(deps.db, deps.clock, {
+        chatId: msg.chatId,
+        chatType: msg.chatType,
+        at: msg.sentAt,
+      });
       const cmd = hooks.commands?.parse(msg, await deps.botOpenId());
-      await hooks.onMessage?.(deps, msg, log, cmd !== undefined);
+      // A command is done only after its handler ran: its event is finished by the worker afterwards.
+      await hooks.onMessage?.(deps, msg, log, cmd !== undefined, cmd ? undefined : row.finishIn);
       if (cmd) await hooks.commands!.handle(deps, msg, cmd);
       return 'done';
     }

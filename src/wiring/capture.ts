@@ -37,8 +37,12 @@ export function captureFeature(env: FeatureEnv): Feature {
 
   return {
     name: 'capture',
-    onMessage: async (d, msg, _log, isCommand) => {
-      const res = await captureMessage(d, msg, { quietWindowMs: cap.quietWindowMs, isCommand });
+    onMessage: async (d, msg, _log, isCommand, finishIn) => {
+      const res = await captureMessage(d, msg, {
+        quietWindowMs: cap.quietWindowMs,
+        isCommand,
+        ...(finishIn ? { finishIn } : {}),
+      });
       if (res.materialIds.length > 0) warmInspectLibraries();
       if (res.materialIds.length > 0 || res.burstId !== undefined) env.wakeJobs();
     },

@@ -92,6 +92,96 @@ describe('event worker: retries, dead letters and the sweeper', () => {
     expect(h.fake.sentMessages().filter((m) => m.replyTo === ev.event.message.message_id)).toHaveLength(1);
   });
 
+  it('a photo whose recording fails is not done: its event is retried and records it once', async () => {
+    // The database refuses the first material (a trigger, once): the message, its burst, the material,
+    // its download job and the event's own "done" are one transaction, so none of them stays.
+    await h.db.db.execute(sql`create sequence refuse_material_once`);
+    await h.db.db.execute(
+      sql.raw(`create function refuse_material_once() returns trigger language plpgsql as $$
+        begin
+          if nextval('refuse_material_once') = 1 then raise exception 'refused for the test'; end if;
+          return new;
+        end $$`),
+    );
+    await h.db.db.execute(
+      sql`create trigger refuse_material_once before insert on materials
+          for each row execute function refuse_material_once()`,
+    );
+    try {
+      const key = 'img_refused_once';
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        createTimeMs: clock.now().getTime(),
+        msgType: 'image',
+        content: { image_key: key },
+      });
+      const messageId = ev.event.message.message_id;
+      h.fake.addResource({
+        messageId,
+        fileKey: key,
+        bytes: Buffer.from('photo bytes'),
+        contentType: 'image/jpeg',
+      });
+      const recorded = () =>
+        queryRows<{ messages: number; materials: number; jobs: number; stored: number }>(
+          h.db.db,
+          sql`select (select count(*) from messages where message_id = ${messageId})::int as messages,
+                (select count(*) from materials where message_id = ${messageId})::int as materials,
+                (select count(*) from jobs j join materials m on j.kind = 'download-material' and j.key = m.id::text
+                  where m.message_id = ${messageId})::int as jobs,
+                (select count(*) from materials where message_id = ${messageId} and status = 'stored')::int as stored`,
+        ).then((r) => r[0]!);
+      expect((await h.post(ev)).status).toBe(200);
+      await h.settle();
+      const failed = await row(ev.header.event_id);
+      expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(failed?.last_error).toMatch(/refused for the test/);
+      expect(await recorded()).toEqual({ messages: 0, materials: 0, jobs: 0, stored: 0 });
+
+      clock.advance(3_600_000);
+      await h.settle();
+      expect(await row(ev.header.event_id)).toMatchObject({ status: 'done', attempts: 2, last_error: null });
+      expect(await recorded()).toEqual({ messages: 1, materials: 1, jobs: 1, stored: 1 });
+    } finally {
+      await h.db.db.execute(sql`drop trigger refuse_material_once on materials`);
+      await h.db.db.execute(sql`drop function refuse_material_once()`);
+      await h.db.db.execute(sql`drop sequence refuse_material_once`);
+    }
+  });
+
+  it("a chat's first message records the chat; its last message time is written at most once a minute", async () => {
+    const chatId = 'oc_activity_chat';
+    const say = async (text: string) => {
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        createTimeMs: clock.now().getTime(),
+        msgType: 'text',
+        content: { text },
+      });
+      expect((await h.post(ev)).status).toBe(200);
+      await h.settle();
+      expect((await row(ev.header.event_id))?.status).toBe('done');
+    };
+    const lastMessageAt = async () =>
+      (
+        await queryRows<{ at: Date | string }>(
+          h.db.db,
+          sql`select last_message_at as at from chats where chat_id = ${chatId} and active`,
+        )
+      ).map((r) => new Date(r.at).getTime());
+    const first = clock.now().getTime();
+    await say('第一条');
+    expect(await lastMessageAt()).toEqual([first]);
+    clock.advance(30_000);
+    await say('半分钟后'); // within the minute: the chat's row is not written again
+    expect(await lastMessageAt()).toEqual([first]);
+    clock.advance(31_000);
+    const third = clock.now().getTime();
+    await say('一分钟后');
+    expect(await lastMessageAt()).toEqual([third]);
+  });
+
   it('puts a malformed event in the dead-letter state at once, visible on /metrics', async () => {
     const ev = messageEvent({ appId: h.fake.appId });
     delete (ev.event.message as any).chat_id;

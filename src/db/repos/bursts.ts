@@ -1,22 +1,42 @@
 import { localDay, zonedInstant } from '../../domain/working-days.js';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { decideBurst } from '../../domain/burst.js';
 import { queryRows, type Db, type Tx } from '../client.js';
 import type { BurstStatus } from '../schema/column-types.js';
 import { bursts } from '../schema/materials.js';
 
+/** The advisory lock (per chat and sender) under which an item is placed in a burst. */
+export const burstLockKey = (chatId: string, senderOpenId: string) => `burst:${chatId}:${senderOpenId}`;
+
+export interface BurstItem {
+  chatId: string;
+  senderOpenId: string;
+  messageId: string;
+  at: Date;
+  quietWindowMs: number;
+}
+
 /**
- * Puts an item into the sender's open burst in this chat, or starts one. Runs inside the caller's
- * transaction under an advisory lock per (chat, sender), so concurrent workers agree on one burst.
+ * Puts an item into the sender's open burst in this chat, or starts one; returns the burst's id. The
+ * caller holds the (chat, sender) advisory lock in this transaction (see `burstPlacement`).
  */
-export async function assignToBurst(
-  tx: Tx,
-  item: { chatId: string; senderOpenId: string; messageId: string; at: Date; quietWindowMs: number },
-  now: Date,
-): Promise<number> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtext(${`burst:${item.chatId}:${item.senderOpenId}`}))`,
+export async function placeInBurst(tx: Tx, item: BurstItem, now: Date): Promise<number> {
+  const [row] = await queryRows<{ id: number }>(
+    tx,
+    sql`with burst as (${await burstPlacement(tx, item, now)}) select id::int as id from burst`,
   );
+  return Number(row!.id);
+}
+
+/**
+ * Decides which burst an item goes into: the sender's open burst in this chat, or a new one
+ * (`decideBurst`). Returns the statement that records it (the open burst updated, or a new one
+ * inserted) `returning id`, for the caller to run as a CTE of its next statement. The caller holds the
+ * (chat, sender) advisory lock (`burstLockKey`) in this transaction, taken in an earlier statement, so
+ * concurrent workers agree on one burst: this read's snapshot is taken after the lock is held and sees
+ * the placement of whoever held it before.
+ */
+export async function burstPlacement(tx: Tx, item: BurstItem, now: Date): Promise<SQL> {
   const [open] = await queryRows<{ id: number; first_at: Date; last_at: Date; closes_at: Date }>(
     tx,
     sql`select id::int as id, first_at, last_at, closes_at from bursts
@@ -38,21 +58,15 @@ export async function assignToBurst(
   );
   if (decision.action === 'join' && open) {
     const first = decision.becomesFirst ? sql`, first_message_id = ${item.messageId}` : sql``;
-    await tx.execute(
-      sql`update bursts set first_at = ${decision.firstAt}, last_at = ${decision.lastAt},
-            closes_at = greatest(closes_at, ${decision.closesAt}) ${first}
-          where id = ${open.id}`,
-    );
-    return Number(open.id);
+    return sql`update bursts set first_at = ${decision.firstAt}, last_at = ${decision.lastAt},
+          closes_at = greatest(closes_at, ${decision.closesAt}) ${first}
+        where id = ${Number(open.id)}
+        returning id`;
   }
-  const [row] = await queryRows<{ id: number }>(
-    tx,
-    sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, created_at)
-        values (${item.chatId}, ${item.senderOpenId}, ${item.messageId}, ${decision.lastAt}, ${decision.lastAt},
-          ${decision.closesAt}, ${now})
-        returning id::int as id`,
-  );
-  return Number(row!.id);
+  return sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, created_at)
+      values (${item.chatId}, ${item.senderOpenId}, ${item.messageId}, ${decision.lastAt}, ${decision.lastAt},
+        ${decision.closesAt}, ${now})
+      returning id`;
 }
 
 export interface BurstRow {

@@ -1,5 +1,5 @@
 import { DOWNLOAD_MATERIAL_JOB } from '../../domain/job-types.js';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
 import { queryRows, type Db, type Tx } from '../client.js';
 import type { MaterialStatus } from '../schema/column-types.js';
@@ -24,11 +24,11 @@ export interface NewMaterial {
   burstId?: number;
 }
 
-const valuesOf = (m: NewMaterial, now: Date) =>
+const valuesOf = (m: NewMaterial, now: Date, burstId: SQL = sql`${m.burstId ?? null}`) =>
   sql`(${m.messageId}, ${m.resourceKey}, ${m.resourceType}, ${m.downloadMessageId ?? null}, ${m.chatId},
       ${m.senderOpenId ?? null}, ${m.sentAt}, ${m.kind}, ${m.role ?? 'main'}, ${m.originalName === undefined ? null : storable(m.originalName)},
       ${m.declaredMime ?? null}, ${m.durationMs ?? null}, ${m.caption === undefined ? null : storable(m.caption)}, ${m.parentId ?? null},
-      ${m.rootId ?? null}, ${m.forwardRootId ?? null}, ${m.burstId ?? null}, ${now})`;
+      ${m.rootId ?? null}, ${m.forwardRootId ?? null}, ${burstId}, ${now})`;
 
 const COLUMNS =
   sql.raw(`message_id, resource_key, resource_type, download_message_id, chat_id, sender_open_id,
@@ -63,22 +63,55 @@ export async function insertMaterialsWithDownloads(
   if (rows.length === 0) return [];
   const r = await queryRows<{ id: number }>(
     db,
-    sql`with fresh as (
-          insert into materials (${COLUMNS}) values ${sql.join(
-            rows.map((m) => valuesOf(m, now)),
-            sql`, `,
-          )}
-          on conflict (message_id, resource_key) do nothing
-          returning id)
-        insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
-        select ${DOWNLOAD_MATERIAL_JOB.name}, fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
-          ${maxAttempts}, ${now}
-        from fresh order by fresh.id
-        on conflict (kind, key) do nothing
-        returning key::int as id`,
+    sql`with ${materialsWithDownloads(rows, now, maxAttempts)} select id from queued`,
   );
   return r.map((x) => Number(x.id)).sort((a, b) => a - b);
 }
+
+/**
+ * The same in one statement with the burst they belong to: `burstWrite` (bursts.ts `burstPlacement`:
+ * the update or insert of the burst, `returning id`) runs as its first part and the materials take its
+ * id. Returns the burst's id and the ids of the new materials.
+ */
+export async function insertMaterialsInBurst(
+  tx: Tx,
+  rows: NewMaterial[],
+  burstWrite: SQL,
+  now: Date,
+  maxAttempts = 8,
+): Promise<{ burstId: number; materialIds: number[] }> {
+  const r = await queryRows<{ burst_id: number; id: number | null }>(
+    tx,
+    rows.length === 0
+      ? sql`with burst as (${burstWrite}) select id::int as burst_id, null::int as id from burst`
+      : sql`with burst as (${burstWrite}), ${materialsWithDownloads(rows, now, maxAttempts, sql`(select id from burst)`)}
+            select (select id::int from burst) as burst_id, queued.id from (select 1) one left join queued on true`,
+  );
+  return {
+    burstId: Number(r[0]!.burst_id),
+    materialIds: r
+      .filter((x) => x.id != null)
+      .map((x) => Number(x.id))
+      .sort((a, b) => a - b),
+  };
+}
+
+/** The CTEs `fresh` (new materials) and `queued` (their download jobs: `id` is the material's). */
+const materialsWithDownloads = (rows: NewMaterial[], now: Date, maxAttempts: number, burstId?: SQL) =>
+  sql`fresh as (
+          insert into materials (${COLUMNS}) values ${sql.join(
+            rows.map((m) => valuesOf(m, now, burstId)),
+            sql`, `,
+          )}
+          on conflict (message_id, resource_key) do nothing
+          returning id),
+        queued as (
+          insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
+          select ${DOWNLOAD_MATERIAL_JOB.name}, fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
+            ${maxAttempts}, ${now}
+          from fresh order by fresh.id
+          on conflict (kind, key) do nothing
+          returning key::int as id)`;
 
 export interface BurstMaterial {
   id: number;

@@ -18,17 +18,31 @@ export interface NewMessage {
   mentions?: unknown;
 }
 
-/** Records a message once (replays and reconciliation insert nothing). Returns whether it is new. */
-export async function insertMessage(db: Db | Tx, m: NewMessage, now: Date): Promise<boolean> {
-  const rows = await queryRows<{ message_id: string }>(
-    db,
-    sql`insert into messages (message_id, chat_id, chat_type, sender_open_id, msg_type, sent_at, text, parent_id,
+/**
+ * Records a message once (replays and reconciliation insert nothing). Returns whether it is new.
+ * `lock`: when the message is new, the transaction-scoped advisory lock of that key is taken in the
+ * same statement (a round trip fewer than a statement of its own; the next statement's snapshot is
+ * taken after the lock is held).
+ */
+export async function insertMessage(
+  db: Db | Tx,
+  m: NewMessage,
+  now: Date,
+  opts: { lock?: string } = {},
+): Promise<boolean> {
+  const insert = sql`insert into messages (message_id, chat_id, chat_type, sender_open_id, msg_type, sent_at, text, parent_id,
           root_id, forward_root_id, upper_message_id, disposition, mentions, recorded_at)
         values (${m.messageId}, ${m.chatId}, ${m.chatType}, ${m.senderOpenId ?? null}, ${m.msgType}, ${m.sentAt},
           ${m.text === undefined ? null : storable(m.text)}, ${m.parentId ?? null}, ${m.rootId ?? null}, ${m.forwardRootId ?? null},
           ${m.upperMessageId ?? null}, ${m.disposition}, ${m.mentions ? JSON.stringify(m.mentions) : null}::jsonb, ${now})
         on conflict (message_id) do nothing
-        returning message_id`,
+        returning message_id`;
+  const rows = await queryRows<{ message_id: string }>(
+    db,
+    opts.lock === undefined
+      ? insert
+      : sql`with fresh as (${insert})
+            select message_id, pg_advisory_xact_lock(hashtext(${opts.lock})) is null as locked from fresh`,
   );
   return rows.length > 0;
 }

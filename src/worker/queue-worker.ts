@@ -3,12 +3,14 @@ import {
   claimDue,
   fail,
   finish,
+  finishAndClaim,
   processingHolders,
   reclaimHeldBy,
   reclaimStale,
   release,
   releaseRow,
   renewLeases,
+  type ClaimOptions,
   type ClaimedRow,
   type DeadRow,
   type QueueTable,
@@ -263,32 +265,87 @@ export class QueueWorker {
     let rows: ClaimedRow[];
     const now = this.o.clock.now();
     try {
-      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, {
-        skipTypes: [...this.waits.keys()],
-        // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
-        ...(this.foreground > 0
-          ? { lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)) }
-          : {}),
-      });
+      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, this.claimOptions(now, 0));
     } catch (err) {
       const problem = resourceProblem(err);
       if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
       this.o.logger.error({ table: this.o.table, err }, 'claiming rows failed');
       return;
     }
-    for (const row of rows) {
-      if (!row.background) this.foreground++;
-      const p = this.run(row).finally(() => {
-        if (!row.background) this.foreground--;
-        this.inflight.delete(p);
-        this.wake();
-      });
-      this.inflight.add(p);
-    }
+    this.startRows(rows);
     if (rows.length === free) this.again = true;
   }
 
-  private async run(row: ClaimedRow): Promise<void> {
+  /** `leaving`: foreground rows in flight that are about to finish (not counted as busy). */
+  private claimOptions(now: Date, leaving: number): ClaimOptions {
+    return {
+      skipTypes: [...this.waits.keys()],
+      // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
+      ...(this.foreground - leaving > 0
+        ? { lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)) }
+        : {}),
+    };
+  }
+
+  private startRows(rows: ClaimedRow[]): void {
+    for (const row of rows) {
+      if (!row.background) this.foreground++;
+      let refilled = false;
+      const p = this.run(row)
+        .then((r) => void (refilled = r))
+        .finally(() => {
+          if (!row.background) this.foreground--;
+          this.inflight.delete(p);
+          if (!refilled) this.wake();
+        });
+      this.inflight.add(p);
+    }
+  }
+
+  /**
+   * Finishes a row and, in the same statement, claims due rows into the slot it leaves (one round trip
+   * instead of a finish and a claim), and into the other free slots unless a claim round is running
+   * (that round fills them). Returns whether the row was still ours, and whether the claim took every
+   * due row there was (then no claim round is needed after this row). A plain `finish` when claiming
+   * is off (stopping, or the database is away).
+   */
+  private async finishRow(
+    row: ClaimedRow,
+    held: { id: number; workerId: string },
+    status: 'done' | 'ignored',
+  ): Promise<{ ours: boolean; refilled: boolean }> {
+    const { db, table, clock } = this.o;
+    if (this.stopped || this.waits.has(ALL))
+      return { ours: await finish(db, table, held, status, clock.now()), refilled: false };
+    const round = !this.claiming;
+    const limit = round ? this.o.concurrency - this.inflight.size + 1 : 1;
+    const now = clock.now();
+    if (round) this.claiming = true;
+    try {
+      const { finished, claimed } = await finishAndClaim(
+        db,
+        table,
+        held,
+        status,
+        now,
+        limit,
+        this.claimOptions(now, row.background ? 0 : 1),
+      );
+      this.startRows(claimed);
+      return { ours: finished, refilled: claimed.length < limit };
+    } finally {
+      if (round) {
+        this.claiming = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      }
+    }
+  }
+
+  /** Runs a claimed row to its outcome; true when its finish also refilled the free slots (`finishRow`). */
+  private async run(row: ClaimedRow): Promise<boolean> {
     const { db, table, clock, metrics } = this.o;
     const log = this.o.logger.child({ table, rowId: row.id, type: row.type, attempt: row.attempts });
     metrics.set(
@@ -309,23 +366,27 @@ export class QueueWorker {
     try {
       const outcome = await this.o.handle(row, log, done);
       const status = finishedInTx !== undefined ? 'done' : outcome === 'ignored' ? 'ignored' : 'done';
-      if (!(finishedInTx ?? (await finish(db, table, held, status, clock.now()))))
-        log.warn('finished a row another worker had taken over (lease expired); its result stands');
+      const { ours, refilled } =
+        finishedInTx !== undefined
+          ? { ours: finishedInTx, refilled: false }
+          : await this.finishRow(row, held, status);
+      if (!ours) log.warn('finished a row another worker had taken over (lease expired); its result stands');
       metrics.inc('queue_processed_total', { table, outcome: status });
+      return refilled;
     } catch (err) {
       const now = clock.now();
       if (this.stopped) {
         // Shutting down: the work was interrupted, not wrong. Give the attempt back.
         await releaseRow(db, table, held, now).catch(() => false);
         log.info({ err }, 'interrupted by shutdown; released for the next start');
-        return;
+        return false;
       }
       const problem = resourceProblem(err);
       if (problem) {
         // Waiting is not failing: the attempt is given back and this kind of work pauses.
         await releaseRow(db, table, held, now).catch(() => void this.unreleased.push(held));
         this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
-        return;
+        return false;
       }
       const lark = err instanceof LarkApiError ? err : undefined;
       const retryAt =
@@ -352,6 +413,7 @@ export class QueueWorker {
       } else {
         log.warn({ err }, 'attempt failed; will retry');
       }
+      return false;
     }
   }
 }

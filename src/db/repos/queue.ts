@@ -54,6 +54,55 @@ export async function claimDue(
   now: Date,
   opts: ClaimOptions = {},
 ): Promise<ClaimedRow[]> {
+  const rows = await queryRows<ClaimedColumns>(db, claimStatement(table, workerId, limit, now, opts));
+  return rows.map(claimedRow);
+}
+
+/**
+ * Marks a claimed row finished (as `finish`) and, in the same statement, claims up to `limit` due rows
+ * for the same worker (as `claimDue`): a worker refills the slot its row leaves with one round trip.
+ * `finished` is false when the row was no longer ours.
+ */
+export async function finishAndClaim(
+  db: Db,
+  table: QueueTable,
+  row: { id: number; workerId: string },
+  status: 'done' | 'ignored',
+  now: Date,
+  limit: number,
+  opts: ClaimOptions = {},
+): Promise<{ finished: boolean; claimed: ClaimedRow[] }> {
+  const rows = await queryRows<{ finished: number } & Partial<ClaimedColumns>>(
+    db,
+    sql`with finished as (${finishStatement(table, row, status, now)}),
+          claimed as (${claimStatement(table, row.workerId, limit, now, opts)})
+        select (select count(*) from finished)::int as finished, claimed.*
+        from (select 1) one left join claimed on true`,
+  );
+  return {
+    finished: Number(rows[0]?.finished ?? 0) > 0,
+    claimed: rows.filter((r) => r.id != null).map((r) => claimedRow(r as ClaimedColumns)),
+  };
+}
+
+interface ClaimedColumns {
+  id: number;
+  attempts: number;
+  /** jsonb: an object, or its text from a driver that does not parse it. */
+  payload: unknown;
+  type: string;
+  max_attempts: number | null;
+  due_at: Date | string;
+  background: boolean;
+}
+
+function claimStatement(
+  table: QueueTable,
+  workerId: string,
+  limit: number,
+  now: Date,
+  opts: ClaimOptions,
+): SQL {
   const skipTypes = opts.skipTypes ?? [];
   const held =
     table === 'jobs' && opts.lastDueBy ? sql`and (priority < ${LAST} or run_at <= ${opts.lastDueBy})` : sql``;
@@ -64,18 +113,7 @@ export async function claimDue(
           sql`, `,
         )})`
       : sql``;
-  const rows = await queryRows<{
-    id: number;
-    attempts: number;
-    /** jsonb: an object, or its text from a driver that does not parse it. */
-    payload: unknown;
-    type: string;
-    max_attempts: number | null;
-    due_at: Date | string;
-    background: boolean;
-  }>(
-    db,
-    sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
+  return sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
           attempts = attempts + 1
         where id in (
           select id from ${t(table)}
@@ -84,17 +122,30 @@ export async function claimDue(
           limit ${limit}
           for update skip locked)
         returning id::int as id, attempts, payload, ${typeCol(table)} as type, ${maxCol(table)} as max_attempts,
-          ${due(table)} as due_at, ${backgroundCol(table)} as background`,
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    attempts: Number(r.attempts),
-    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-    type: r.type,
-    maxAttempts: r.max_attempts == null ? undefined : Number(r.max_attempts),
-    dueAt: new Date(r.due_at),
-    background: r.background === true,
-  }));
+          ${due(table)} as due_at, ${backgroundCol(table)} as background`;
+}
+
+const claimedRow = (r: ClaimedColumns): ClaimedRow => ({
+  id: Number(r.id),
+  attempts: Number(r.attempts),
+  payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+  type: r.type,
+  maxAttempts: r.max_attempts == null ? undefined : Number(r.max_attempts),
+  dueAt: new Date(r.due_at),
+  background: r.background === true,
+});
+
+function finishStatement(
+  table: QueueTable,
+  row: { id: number; workerId: string },
+  status: 'done' | 'ignored',
+  now: Date,
+): SQL {
+  const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
+  return sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
+          last_error = null
+        where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+        returning id::int as id`;
 }
 
 /**
@@ -109,14 +160,7 @@ export async function finish(
   status: 'done' | 'ignored',
   now: Date,
 ): Promise<boolean> {
-  const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
-  const rows = await queryRows<{ id: number }>(
-    db,
-    sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
-          last_error = null
-        where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
-        returning id::int as id`,
-  );
+  const rows = await queryRows<{ id: number }>(db, finishStatement(table, row, status, now));
   return rows.length > 0;
 }
 

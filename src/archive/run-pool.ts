@@ -1,17 +1,27 @@
-/** Runs `fn` over `items` with at most `concurrency` at a time; rejects with the first error. */
+/**
+ * Runs `fn` over `items` with at most `concurrency` at a time. On the first error no new item starts,
+ * and the promise rejects with that error only once the items already running have settled: a caller
+ * that cleans up after a failure (removes the folder being written) must not race a copy still writing.
+ */
 export async function runPool<T>(
   items: readonly T[],
   concurrency: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++]!;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (error) {
+        failed ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  if (failed) throw failed.error;
 }
 
 /** A queue of one: each call's `fn` starts when the previous one has settled (memory-heavy work, one at a time). */

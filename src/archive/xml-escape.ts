@@ -10,14 +10,25 @@ export const xmlText = (value: string): string => withoutUnstorable(value);
 export const xmlSafeRow = <T extends object>(row: T): T =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? xmlText(v) : v])) as T;
 
+/**
+ * Any character `xmlEscape` changes: the five it escapes and every one `xmlText` may drop (all
+ * surrogates, paired ones too, go the long way). Most values have none and are returned as they are.
+ */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPING = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]/;
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
 export function xmlEscape(value: unknown): string {
-  return xmlText(String(value ?? ''))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  const text = String(value ?? '');
+  if (!NEEDS_ESCAPING.test(text)) return text;
+  return xmlText(text).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 /** `<name>value</name>`, or `<name/>` when empty. */

@@ -116,10 +116,14 @@ export async function exportClass(
     if (page.length === 0) break;
     next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
     const entries = page.map((r) => catalogueEntryOf(r, opts));
+    // 参见号 name records of other kinds only: a page of one kind (the usual case, a class being one
+    // 门类) reads none of its own kind (the records of its tasks were read again for every page).
+    const kinds = new Set(page.map((r) => r.kind));
     const related = await liveRecordsOfTasks(
       ctx.db,
       page.map((r) => r.taskId),
       ctx.timeZone,
+      kinds.size === 1 ? page[0]!.kind : undefined,
     );
     const seeAlso = page.map((r) => seeAlsoOf({ ...r, day: recordDay(r, ctx.timeZone) }, related));
     const photos = page.map((r, k) => {

@@ -297,29 +297,31 @@ export async function materialsOfItems(
         )})
         order by fim.item_id, fim.position, m.id`,
   );
-  for (const r of rows) {
+  for (const { itemId, ...r } of rows) {
+    // Without `delete` (an object that loses a property becomes a slow dictionary for every later read).
     const m = {
       ...r,
       sizeBytes: r.sizeBytes === null ? null : Number(r.sizeBytes),
       sentAt: new Date(r.sentAt),
       takenAt: r.takenAt ? new Date(r.takenAt) : null,
     };
-    delete m.itemId;
-    const list = out.get(Number(r.itemId)) ?? [];
+    const list = out.get(Number(itemId)) ?? [];
     list.push(m);
-    out.set(Number(r.itemId), list);
+    out.set(Number(itemId), list);
   }
   return out;
 }
 
 /**
  * The live records of the given tasks (for 参见号), with the local day of each one's earliest
- * capture (EXIF time, else sent).
+ * capture (EXIF time, else sent); with `otherThan`, only those of another 门类 kind (a record
+ * refers to none of its own kind, so a page of one kind needs no others).
  */
 export async function liveRecordsOfTasks(
   db: Db,
   taskIds: number[],
   timeZone: string,
+  otherThan?: ItemKind,
 ): Promise<RelatedRecord[]> {
   if (taskIds.length === 0) return [];
   const rows = await queryRows<RelatedRecord>(
@@ -332,7 +334,7 @@ export async function liveRecordsOfTasks(
         where ar.status = 'confirmed' and fi.task_id in (${sql.join(
           [...new Set(taskIds)].map((id) => sql`${id}`),
           sql`, `,
-        )})`,
+        )})${otherThan ? sql` and fi.kind <> ${otherThan}` : sql``}`,
   );
   return rows.map((r) => ({ ...r, itemId: Number(r.itemId), taskId: Number(r.taskId), day: r.day ?? '' }));
 }

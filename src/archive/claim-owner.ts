@@ -69,6 +69,12 @@ export const unownedClaim = (what: string, todo: string): DomainError =>
       `确认没有其他导出在运行后请${todo}，再试一次`,
   );
 
-/** An output folder that holds something that is not a dead export's. */
-export const notEmpty = (dir: string): DomainError =>
-  new DomainError('out_dir_not_empty', `输出目录 ${dir} 不是空的，请换一个新目录`);
+/** An output folder that holds something that is not a dead export's (`foreign`: what, when known). */
+export const notEmpty = (dir: string, foreign: string[] = []): DomainError =>
+  new DomainError(
+    'out_dir_not_empty',
+    `输出目录 ${dir} 不是空的` +
+      (foreign.length > 0
+        ? `：${foreign.slice(0, 5).join('、')}${foreign.length > 5 ? ` 等 ${foreign.length} 项` : ''} 不是导出写的，请手工移走后再试，或换一个新目录`
+        : '，请换一个新目录'),
+  );

@@ -1,5 +1,7 @@
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { link, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DomainError } from '../errors.js';
+import { PACKAGE_PATHS } from './transfer-package.js';
 import { isGone } from '../process-identity.js';
 import { fsyncDir } from '../storage/fsync-dir.js';
 import {
@@ -41,7 +43,9 @@ export const unclaimedEntries = (names: string[]): string[] => names.filter((n) 
  * that moved the other's fresh claim gives it back and is refused), and this process's claim made.
  * Then the folder must be empty, unless claims set aside name only processes that are gone: what it
  * holds is then theirs (a claim is only kept on an empty folder) and is removed, each path told to
- * `removed`.
+ * `removed`, as long as it is only names a package has; anything else (a file someone put there
+ * since, `.Spotlight-V100` on a USB disk) makes it refused, naming what to remove by hand. A folder
+ * this user cannot write is refused saying so.
  */
 export async function claimInPlace(outDir: string, removed: (path: string) => void): Promise<void> {
   const claim = join(outDir, IN_PLACE_CLAIM);
@@ -50,7 +54,9 @@ export async function claimInPlace(outDir: string, removed: (path: string) => vo
     try {
       file = await open(claim, 'wx'); // only one export creates it
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw notWritable(outDir);
+      if (code !== 'EEXIST') throw err;
       if (attempt > 0) throw runningElsewhere(outDir);
       await setStaleClaimAside(outDir);
       continue;
@@ -88,10 +94,50 @@ async function setStaleClaimAside(outDir: string): Promise<void> {
     throw err;
   }
   if ((await readOwnerFile(aside)) !== text) {
-    await rename(aside, claim).catch(() => undefined);
+    await putBack(aside, claim);
     throw runningElsewhere(outDir);
   }
 }
+
+/**
+ * Gives back a claim this process moved aside that was not the stale one it read (another export's,
+ * made meanwhile): linked back under its name, never over a claim made since (link fails on an
+ * existing name; the aside then stays, naming its live owner, and is judged like any set-aside claim).
+ */
+async function putBack(aside: string, claim: string): Promise<void> {
+  try {
+    await link(aside, claim);
+  } catch {
+    return;
+  }
+  await unlink(aside).catch(() => undefined);
+}
+
+/** The folder cannot be written by this user (made by an administrator for someone else, read-only). */
+const notWritable = (outDir: string): DomainError =>
+  new DomainError(
+    'out_dir_not_writable',
+    `输出目录 ${outDir} 不能由运行导出的用户写入，它所在的目录也不能写入（无法在旁边生成后改名）；` +
+      '请让这个用户可以写入该目录，或换一个输出目录',
+  );
+
+/**
+ * The names an export writes at the top of its folder (either layout), with the claims: only these
+ * are removed as a dead export's; anything else is someone else's and the folder is refused.
+ */
+const PACKAGE_TOP = new Set<string>([
+  PACKAGE_PATHS.readme,
+  PACKAGE_PATHS.catalogueXml,
+  PACKAGE_PATHS.records,
+  PACKAGE_PATHS.other,
+  PACKAGE_PATHS.preCheck,
+  'data',
+  'bagit.txt',
+  'bag-info.txt',
+  'manifest-sha256.txt',
+  'tagmanifest-sha256.txt',
+]);
+const isPackageName = (name: string) => PACKAGE_TOP.has(name) || isClaimName(name);
 
 async function clearDeadExport(outDir: string, removed: (path: string) => void): Promise<void> {
   const names = (await readdir(outDir)).filter((n) => n !== IN_PLACE_CLAIM);
@@ -105,6 +151,8 @@ async function clearDeadExport(outDir: string, removed: (path: string) => void):
     if (!owner) throw unownedClaim(join(outDir, name), '清空输出目录');
     if (!isGone(owner)) throw runningElsewhere(outDir, owner);
   }
+  const foreign = names.filter((n) => !isPackageName(n));
+  if (foreign.length > 0) throw notEmpty(outDir, foreign);
   for (const name of names) {
     await rm(join(outDir, name), { recursive: true, force: true });
     removed(join(outDir, name));
@@ -119,9 +167,13 @@ export async function releaseInPlace(outDir: string): Promise<void> {
   await fsyncDir(outDir);
 }
 
-/** After a failed in-place export: everything but the claim is removed, then the claim (the folder stays, empty). */
+/**
+ * After a failed in-place export: what it wrote is removed (names a package has; anything put there
+ * meanwhile stays), then the claim (the folder stays).
+ */
 export async function abandonInPlace(outDir: string): Promise<void> {
   for (const name of await readdir(outDir).catch(() => [] as string[]))
-    if (name !== IN_PLACE_CLAIM) await rm(join(outDir, name), { recursive: true, force: true });
+    if (name !== IN_PLACE_CLAIM && isPackageName(name))
+      await rm(join(outDir, name), { recursive: true, force: true });
   await releaseInPlace(outDir);
 }

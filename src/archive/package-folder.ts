@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isGone } from '../process-identity.js';
 import { fsyncDir } from '../storage/fsync-dir.js';
@@ -54,15 +55,16 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 const isDir = async (dir: string) => (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
 
 /**
- * Whether a folder made beforehand carries something a rename would lose: its owner, group or mode
- * (with set-gid and sticky bits) differ from those of `fresh`, a folder this process just made beside
- * it (so the umask, a set-gid parent and a parent's default ACL are accounted for).
+ * Whether the rename could not replace a folder made beforehand: its parent is sticky (`/tmp`-like)
+ * and neither the parent nor the folder is this user's (only root removes another's entry there).
  */
-async function madeBySomeoneElse(dir: string, fresh: string): Promise<boolean> {
+async function stuckInStickyParent(dir: string): Promise<boolean> {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return false;
   const made = await stat(dir).catch(() => undefined);
   if (!made?.isDirectory()) return false;
-  const mine = await stat(fresh);
-  return made.uid !== mine.uid || made.gid !== mine.gid || (made.mode & 0o7777) !== (mine.mode & 0o7777);
+  const parent = await stat(dirname(dir));
+  return (parent.mode & 0o1000) !== 0 && parent.uid !== uid && made.uid !== uid;
 }
 
 /**
@@ -70,9 +72,10 @@ async function madeBySomeoneElse(dir: string, fresh: string): Promise<boolean> {
  * its owner file written), or outDir itself ("in place", claimed by `.export-in-progress` inside it:
  * in-place-claim.ts) when outDir is a mounted disk's root (it cannot be renamed into), when it was
  * made beforehand (empty) in a parent this user cannot write (an administrator's folder: `.partial`
- * cannot be made beside it), when it was made beforehand by someone else or with another group or
- * mode than the export's own folder would have (the rename would replace the folder, its owner, mode
- * and ACLs with the export's), or when it holds an in-place export's claim. Leftovers of dead exports
+ * cannot be made beside it) or cannot remove it from (a sticky parent), or when it holds an in-place
+ * export's claim. A folder made beforehand in a writable parent is replaced by the rename whoever
+ * made it (the final name never holds half a package); publishPackage gives the package its mode,
+ * owner and group back. Leftovers of dead exports
  * are removed first, each told to `removed`: a stale `.partial` whose owner is gone, and
  * `.partial.stale-*` folders left by a takeover that was killed.
  */
@@ -84,7 +87,12 @@ export async function claimWorkDir(
     await claimInPlace(outDir, removed);
     return { dir: outDir, inPlace: true };
   };
-  if ((await isMountPoint(outDir)) || (await holdsInPlaceClaim(outDir))) return inPlace();
+  if (
+    (await isMountPoint(outDir)) ||
+    (await holdsInPlaceClaim(outDir)) ||
+    (await stuckInStickyParent(outDir))
+  )
+    return inPlace();
   const partial = inProgressDir(outDir);
   await mkdir(dirname(partial), { recursive: true });
   await removeDeadAsides(outDir, removed);
@@ -111,10 +119,6 @@ export async function claimWorkDir(
       await rm(join(partial, OWNER_TMP), { force: true }).catch(() => undefined);
       await releaseClaim(outDir);
       throw err;
-    }
-    if (await madeBySomeoneElse(outDir, partial)) {
-      await releaseClaim(outDir);
-      return inPlace();
     }
     return { dir: join(partial, TREE), inPlace: false };
   }
@@ -201,16 +205,43 @@ export async function releaseClaim(outDir: string): Promise<void> {
   if (isMine(text)) await rm(partial, { recursive: true, force: true });
 }
 
+/** A folder made beforehand whose owner and group the package could not be given (chown: EPERM). */
+export type OwnerNotKept = { uid: number; gid: number };
+
 /**
- * Publishes a claimed package: its tree is renamed to finalDir (an empty folder made beforehand with
- * the export's own owner, group and mode gives way), then `.partial` with its owner file goes, and
- * the parent is flushed so the rename is on disk.
+ * Publishes a claimed package: its tree is renamed to finalDir (an empty folder made beforehand gives
+ * way), then `.partial` with its owner file goes, and the parent is flushed so the rename is on disk.
+ * A folder made beforehand lends the package its permission bits (with set-gid and sticky) and, when
+ * this user may give them (root, or a group of its own), its owner and group; what could not be given
+ * back is returned (ACLs of the folder are not carried over).
  */
-export async function publishPackage(outDir: string, treeDir: string, finalDir: string): Promise<void> {
+export async function publishPackage(
+  outDir: string,
+  treeDir: string,
+  finalDir: string,
+): Promise<OwnerNotKept | undefined> {
+  const made = await stat(finalDir).catch(() => undefined);
   await rmEmptyDir(finalDir);
   await rename(treeDir, finalDir);
+  const notKept = made?.isDirectory() ? await takeOver(finalDir, made) : undefined;
   await releaseClaim(outDir);
   await fsyncDir(dirname(finalDir));
+  return notKept;
+}
+
+/** Gives `dir` the owner, group and permission bits of `made` (chown before chmod: chown may clear set-gid). */
+async function takeOver(dir: string, made: Stats): Promise<OwnerNotKept | undefined> {
+  let notKept: OwnerNotKept | undefined;
+  const now = await stat(dir);
+  if (now.uid !== made.uid || now.gid !== made.gid) {
+    await chown(dir, made.uid, made.gid).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPERM') throw err;
+      notKept = { uid: made.uid, gid: made.gid };
+      await chown(dir, now.uid, made.gid).catch(() => undefined); // a group of this user's own
+    });
+  }
+  await chmod(dir, made.mode & 0o7777);
+  return notKept;
 }
 
 /** An empty output folder made beforehand gives way to the package (rmdir fails on one that is not empty). */

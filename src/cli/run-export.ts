@@ -68,6 +68,11 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
         `${res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'}：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
           `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
       );
+      if (res.ownerNotKept)
+        io.out(
+          `  输出目录原来的所有者 ${res.ownerNotKept.uid}:${res.ownerNotKept.gid} 未能保留（本用户无权 chown），` +
+            `需要时请管理员执行 chown ${res.ownerNotKept.uid}:${res.ownerNotKept.gid} ${res.outDir}`,
+        );
       if (res.unconfirmed > 0) io.out(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
       if (res.registrationPdf)
         io.out(

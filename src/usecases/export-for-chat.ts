@@ -141,7 +141,9 @@ const chatReason = (err: DomainError) =>
     ? '另一个导出正在写入同一个输出目录，本次导出没有开始；请等它完成后再试'
     : err.code === 'export_partial_unowned'
       ? '服务器上留有一个未完成的导出，需要管理员清理后才能导出，请联系管理员'
-      : err.message;
+      : err.code === 'out_dir_not_empty' || err.code === 'out_dir_not_writable'
+        ? '服务器上的导出目录不能使用（不是空的或不能写入），请联系管理员'
+        : err.message;
 
 async function finishForChat(
   deps: ExportForChatDeps,

@@ -8,7 +8,13 @@ import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import { abandonInPlace, releaseInPlace } from '../archive/in-place-claim.js';
-import { claimWorkDir, ensureFreeDir, publishPackage, releaseClaim } from '../archive/package-folder.js';
+import {
+  claimWorkDir,
+  ensureFreeDir,
+  publishPackage,
+  releaseClaim,
+  type OwnerNotKept,
+} from '../archive/package-folder.js';
 import { SchemaValidator } from '../archive/package-schema-check.js';
 import { ITEM_METADATA_XSD } from '../archive/package-schemas.js';
 import { silentProgress, type Progress } from '../archive/progress.js';
@@ -71,9 +77,9 @@ export interface ExportInput {
   /**
    * The carrier's root folder (or the bag's); must not exist or be empty. The package is written into
    * `<outDir>.partial/package` and renamed to outDir once it is complete and on disk (see
-   * claimWorkDir: a mounted disk's root, a folder made beforehand in a parent this user cannot
-   * write, or one made beforehand by someone else or with another group or mode, is written in place
-   * under a claim file inside it).
+   * claimWorkDir: a mounted disk's root or a folder made beforehand in a parent this user cannot
+   * write is written in place under a claim file inside it; a folder made beforehand elsewhere is
+   * replaced by the rename, the package taking its mode, owner and group).
    */
   outDir: string;
   /** Where the package goes instead when it is a 预检包 (default outDir). */
@@ -101,6 +107,8 @@ export interface ExportResult {
   conversions: ConversionCosts;
   /** The 登记表's PDF through DOCX_TO_PDF_COMMAND: its package path, or why it failed. */
   registrationPdf?: { path: string } | { problem: string };
+  /** The folder was made beforehand by an owner (or group) this user cannot give it back to (chown). */
+  ownerNotKept?: OwnerNotKept;
 }
 
 /**
@@ -132,10 +140,11 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     await flushToDisk(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
     // One rename of the package folder: the final name exists only for a whole package, on disk.
-    if (!inPlace) await publishPackage(input.outDir, workDir, finalDir);
-    else await releaseInPlace(input.outDir);
+    const ownerNotKept = inPlace ? undefined : await publishPackage(input.outDir, workDir, finalDir);
+    if (inPlace) await releaseInPlace(input.outDir);
     return {
       ...result,
+      ...(ownerNotKept ? { ownerNotKept } : {}),
       outDir: finalDir,
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
     };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -15,7 +16,7 @@ import { join, sep } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import ExcelJS from 'exceljs';
 import { validateXML } from 'xmllint-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fromPglite } from '../../src/db/client.js';
 import { identityText, selfIdentity } from '../../src/process-identity.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
@@ -212,11 +213,20 @@ describe('npm run export --bag, as a process', () => {
     expect(readdirSync(carrier).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());
   }, 180_000);
 
-  it('a CLI killed while writing in place leaves its claim in the folder; the next run removes what it left, names it, and writes the package', async () => {
-    // Made beforehand with a mode of its own (a set-gid group folder): written in place, the folder kept.
-    const dir = join(out, 'group-folder');
-    mkdirSync(dir);
+  it('a CLI killed while writing in place leaves its claim in the folder; the next run removes what it left, names it, and writes the package', async (t) => {
+    // A set-gid group folder made beforehand in a parent this user cannot write (immutable): written in place.
+    const parent = join(out, 'group-parent');
+    const dir = join(parent, 'group-folder');
+    mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o2750);
+    try {
+      execFileSync('chattr', ['+i', parent], { stdio: 'ignore' });
+    } catch {
+      t.skip(); // no immutable flag here (not root, or a file system without it)
+    }
+    onTestFinished(() => {
+      execFileSync('chattr', ['-i', parent]);
+    });
     const run = (more: Record<string, string> = {}) =>
       runCli(
         ['--unit', 'V1', '--year', '2025', '--out', dir],

@@ -22,6 +22,7 @@ import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseInPlace } from '../../src/archive/in-place-claim.js';
 import { claimWorkDir } from '../../src/archive/package-folder.js';
+import type { VirusScanner } from '../../src/archive/virus-scan.js';
 import { zipFolder } from '../../src/archive/zip-store.js';
 import { identityText, selfIdentity } from '../../src/process-identity.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
@@ -120,7 +121,7 @@ describe('export: catalogue and transfer package', () => {
   const goneProcess = () => ({ host: hostname(), pid: spawnSync('true').pid!, start: '1' });
 
   /** The town's 2025 package into `outDir` (`more`: other dependencies, e.g. a virus scanner). */
-  const exportT1 = (outDir: string, more: { virusScan?: () => Promise<never> } = {}) =>
+  const exportT1 = (outDir: string, more: { virusScan?: VirusScanner } = {}) =>
     exportTransferPackage(
       { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai', ...more },
       { unitId: f.unit.T1.id, year: 2025, outDir },
@@ -619,31 +620,105 @@ describe('export: catalogue and transfer package', () => {
     }
   });
 
-  it('an empty folder made beforehand with a mode of its own is written in place (the folder and its mode stay)', async () => {
+  it('an empty folder made beforehand with a mode of its own is replaced whole by the rename and keeps its mode', async () => {
     const dir = join(out, 'made-2750');
     mkdirSync(dir);
     chmodSync(dir, 0o2750);
-    const ino = statSync(dir).ino;
     const r = await exportCli(dir);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`：${dir}\n`);
-    expect(statSync(dir).ino).toBe(ino);
+    expect(r.stdout).not.toContain('未能保留');
     expect(statSync(dir).mode & 0o7777).toBe(0o2750);
     expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
     expect(fixityProblems(dir)).toEqual([]);
     expect(existsSync(`${dir}.partial`)).toBe(false);
   });
 
-  it('an empty folder made beforehand by another user is written in place (its owner stays)', async (t) => {
+  it('a folder made beforehand is never half-written under its name, whatever the umask (002 or 022)', async () => {
+    for (const umask of [0o002, 0o022]) {
+      const dir = join(out, `made-umask-${umask.toString(8)}`);
+      mkdirSync(dir, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      const seen: string[][] = [];
+      const old = process.umask(umask);
+      try {
+        await exportT1(dir, {
+          virusScan: async () => {
+            seen.push(readdirSync(dir));
+            return { verdict: 'clean', output: '' };
+          },
+        });
+      } finally {
+        process.umask(old);
+      }
+      // While files were written the folder under the final name stayed empty: the package came by rename.
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.flat()).toEqual([]);
+      expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+      expect(statSync(dir).mode & 0o7777).toBe(0o755);
+    }
+  });
+
+  it('an empty folder made beforehand by another user is replaced by the rename and keeps its owner (root gives it back)', async (t) => {
     if (process.getuid?.() !== 0) t.skip(); // only root gives a folder away
     const dir = join(out, 'made-by-nobody');
     mkdirSync(dir);
     chownSync(dir, 65534, 65534);
-    const ino = statSync(dir).ino;
     const r = await exportCli(dir);
     expect(r.stderr).toBe('');
-    expect(statSync(dir)).toMatchObject({ ino, uid: 65534, gid: 65534 });
+    expect(statSync(dir)).toMatchObject({ uid: 65534, gid: 65534 });
+    expect(statSync(dir).mode & 0o7777).toBe(0o755);
     expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(existsSync(join(dir, '.export-in-progress'))).toBe(false);
+  });
+
+  /** Runs `run` with this process's effective user and group `nobody` (root only; given back after). */
+  const asNobody = async <T>(run: () => Promise<T>): Promise<T> => {
+    process.setegid!(65534);
+    process.seteuid!(65534);
+    try {
+      return await run();
+    } finally {
+      process.seteuid!(0);
+      process.setegid!(0);
+    }
+  };
+  /** A parent folder owned by nobody (`sudo mkdir` of `2025` in it comes next), readable data for nobody. */
+  const nobodyParent = (name: string) => {
+    for (const d of [out, f.dataDir]) execFileSync('chmod', ['-R', 'o+rX', d]);
+    const parent = join(out, name);
+    mkdirSync(parent);
+    chownSync(parent, 65534, 65534);
+    return parent;
+  };
+
+  it('run as a service user: the root-owned empty folder in a parent the user can write is replaced by the rename, and the owner it could not keep is named', async (t) => {
+    if (process.getuid?.() !== 0) t.skip(); // a test of another user's folder needs root to make it (and to become nobody)
+    const dir = join(nobodyParent('srv-exports'), '2025'); // sudo mkdir /srv/exports/2025
+    mkdirSync(dir, { mode: 0o755 });
+    const r = await asNobody(() => exportCli(dir));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('EACCES');
+    expect(r.stdout).toContain(`：${dir}\n`);
+    expect(r.stdout).toContain(`输出目录原来的所有者 0:0 未能保留`);
+    expect(r.stdout).toContain(`chown 0:0 ${dir}`);
+    expect(statSync(dir)).toMatchObject({ uid: 65534 });
+    expect(statSync(dir).mode & 0o7777).toBe(0o755);
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(fixityProblems(dir)).toEqual([]);
+  });
+
+  it('run as a service user: the root-owned folder in a parent it cannot write either is refused, saying it cannot be written', async (t) => {
+    if (process.getuid?.() !== 0) t.skip();
+    const parent = nobodyParent('srv-readonly');
+    chownSync(parent, 0, 0); // root's parent, 0755: nobody can neither write it nor the folder
+    const dir = join(parent, '2025');
+    mkdirSync(dir, { mode: 0o755 });
+    const r = await asNobody(() => exportCli(dir));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`输出目录 ${dir} 不能由运行导出的用户写入`);
+    expect(r.stderr).not.toContain('EACCES');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a folder written in place by an export that died: the next export removes what it left, says so, and writes it whole', async () => {
@@ -665,6 +740,36 @@ describe('export: catalogue and transfer package', () => {
     expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
     expect(fixityProblems(dir)).toEqual([]);
     expect(filesUnder(dir).some((p) => p.endsWith('half.pdf'))).toBe(false);
+  });
+
+  it('a folder written in place by an export that died, holding files no package has: refused naming them, nothing deleted', async () => {
+    const dir = join(out, 'in-place-died-usb');
+    mkdirSync(dir);
+    const claim = join(dir, '.export-in-progress');
+    writeFileSync(claim, `${identityText(goneProcess())}\n`);
+    mkdirSync(join(dir, '电子档案'));
+    writeFileSync(join(dir, '电子档案', 'half.pdf'), 'half');
+    // Put on the carrier after the kill: a desktop's index folder and someone's document.
+    mkdirSync(join(dir, '.Spotlight-V100'));
+    writeFileSync(join(dir, '会议纪要.docx'), "someone else's");
+    const r = await exportCli(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`输出目录 ${dir} 不是空的`);
+    expect(r.stderr).toContain('.Spotlight-V100');
+    expect(r.stderr).toContain('会议纪要.docx');
+    expect(r.stderr).toContain('请手工移走');
+    expect(r.stderr).not.toContain('电子档案');
+    expect(readFileSync(join(dir, '会议纪要.docx'), 'utf8')).toBe("someone else's");
+    expect(existsSync(join(dir, '.Spotlight-V100'))).toBe(true);
+    expect(existsSync(join(dir, '电子档案', 'half.pdf'))).toBe(true);
+    // Once they are moved away, the next export clears what the dead one left and writes the package.
+    rmSync(join(dir, '.Spotlight-V100'), { recursive: true });
+    rmSync(join(dir, '会议纪要.docx'));
+    const again = await exportCli(dir);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain(`已删除中断的导出留下的 ${join(dir, '电子档案')}`);
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(fixityProblems(dir)).toEqual([]);
   });
 
   it('a folder written in place whose claim names a live process, or none, is refused and nothing in it is deleted', async () => {

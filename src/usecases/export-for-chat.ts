@@ -5,6 +5,7 @@ import type { ExportJobPayload } from './export-command.js';
 import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import { removeDeadLeftovers } from '../archive/package-folder.js';
+import { outputLockPath, removeDeadOutputLock, takeOutputLock } from '../archive/output-lock.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
@@ -93,7 +94,9 @@ const forgetAttempt = (exportsDir: string, messageId: string) =>
  * The `archive-export` job: writes the package under exportsDir (into `<name>.partial`, renamed when
  * whole: to `…-预检包-…` when the 四性 check fails), then answers in the chat with the package as a ZIP
  * when it fits Lark's upload limit, and always with a summary saying where it is. A retry starts
- * over (this export's earlier output, finished or not, is removed first).
+ * over (this export's earlier output, finished or not, is removed first), holding the folders'
+ * lock (archive/output-lock.ts) from before that removal until the answer is sent: a second run of
+ * the same folders meanwhile is refused with its own chat message and removes nothing.
  */
 async function exportForChat(
   deps: ExportForChatDeps,
@@ -103,6 +106,32 @@ async function exportForChat(
   const unit = await getUnitById(deps.db, p.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
   const { name, outDir, preName, preDir } = await packageDirs(deps, unit, p);
+  // Held until the ZIP is sent: a second export of these folders must not remove them meanwhile.
+  await mkdir(deps.exportsDir, { recursive: true });
+  const lock = await takeOutputLock(outputLockPath(deps.exportsDir, name));
+  if (!lock) {
+    await replyText(
+      deps.gateway,
+      p.messageId,
+      '导出失败：同一个导出正在进行（上一次的导出还没有完成），本次没有开始；请等它完成后再看结果',
+      `export-busy-${p.messageId}`,
+    );
+    return { outDir, sent: false, refused: 'another export holds these output folders' };
+  }
+  try {
+    return await exportLocked(deps, p, log, unit, { name, outDir, preName, preDir });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function exportLocked(
+  deps: ExportForChatDeps,
+  p: ExportJobPayload,
+  log: Logger,
+  unit: UnitRow,
+  { name, outDir, preName, preDir }: { name: string; outDir: string; preName: string; preDir: string },
+): Promise<ExportForChatOutcome> {
   await recordAttemptOutputs(deps.exportsDir, p.messageId, { outDir, preDir });
   await removeOutputs(outDir, preDir);
   let res;
@@ -245,6 +274,7 @@ export async function exportDied(
     }
     if (paths) {
       await removeDeadLeftovers(paths.outDir, logRemoved(log));
+      await removeDeadOutputLock(outputLockPath(deps.exportsDir, basename(paths.outDir)));
       for (const dir of [paths.outDir, paths.preDir]) await rm(`${dir}.zip.partial`, { force: true });
     }
     await forgetAttempt(deps.exportsDir, p.messageId);

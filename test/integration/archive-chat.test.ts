@@ -1,6 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,6 +27,7 @@ import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js'
 import type { BotDeps } from '../../src/usecases/deps.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 const msg = (id: string, sender: string, text: string): IncomingMessage => ({
@@ -193,6 +202,36 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(done).not.toContain(f.dataDir);
   });
 
+  it('a second run of the same export while the first uploads is refused in the chat and removes nothing of the first', async () => {
+    await ctx.commands.handle(deps, msg('om_e7', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = 'om_e7'`,
+    );
+    const outDir = join(f.dataDir, 'exports', 'A182-V1-2025-移交包-om_e7');
+    const run = () =>
+      ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    // The first run's upload is held by Lark for a while: it has published and zipped its package.
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/files', times: 1, fault: { delayMs: 3000 } });
+    const first = run();
+    await waitFor('the first run zipped its package', () => existsSync(`${outDir}.zip`));
+    const ino = statSync(outDir).ino;
+    // The same job run again meanwhile (a lease taken over while the first still runs).
+    await run();
+    expect(texts(h, 'om_e7')).toContain(
+      '导出失败：同一个导出正在进行（上一次的导出还没有完成），本次没有开始；请等它完成后再看结果',
+    );
+    expect(statSync(outDir).ino).toBe(ino);
+    expect(existsSync(`${outDir}.zip`)).toBe(true);
+    await first;
+    const sent = h.fake.sentMessages().filter((m) => m.replyTo === 'om_e7');
+    expect(sent.filter((m) => m.msgType === 'file')).toHaveLength(1);
+    expect(texts(h, 'om_e7').at(-1)).toContain('移交包已生成');
+    expect(statSync(outDir).ino).toBe(ino);
+    expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_e7.lock'))).toEqual([]);
+    for (const t of texts(h, 'om_e7')) expect(t).not.toContain(f.dataDir);
+  });
+
   it('a failing export job says so in the chat on its last attempt only', async () => {
     await ctx.commands.handle(deps, msg('om_e2', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
     const [job] = await queryRows<{ payload: any }>(
@@ -304,6 +343,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const aside = `${partial}.stale-${hostname()}-${spawnSync('true').pid!}-1`;
     mkdirSync(join(aside, 'package'), { recursive: true });
     writeFileSync(join(aside, 'owner'), `${hostname()}:${spawnSync('true').pid!}:1\n`);
+    // The attempt's lock on its folders (owner, then the lock's token).
+    writeFileSync(join(exportsDir, '.export-OLD-V1-2025-移交包-om_e4.lock'), `${identity}\nthe-token\n`);
     victim.kill('SIGKILL');
     await once(victim, 'exit');
     // The sweeper sees the holder gone: the row is dead, and the job's onDead runs.

@@ -67,6 +67,7 @@ function layerRules() {
         'process-identity',
         'time-limit',
         'version',
+        'package-root',
       ].map((m) => `src/${m}.ts`),
       rules: {
         'no-restricted-imports': [

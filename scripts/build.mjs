@@ -1,4 +1,6 @@
-// Compiles src/ into dist/ with tsc (tsconfig.build.json). Plain Node, no dependencies but TypeScript.
+// Builds dist/ from src/: tsc checks the types, esbuild bundles each program (the bot, the CLI commands)
+// with the dependencies it loads at start (see bundle() below). Plain Node, no dependencies but the
+// project's dev dependencies TypeScript and esbuild.
 //   node scripts/build.mjs             build now
 //   node scripts/build.mjs --if-stale  build only when dist/ is missing or older than a source file
 // The new build is written beside dist/ and swapped in, so a running process keeps its files, and a
@@ -7,8 +9,10 @@ import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -47,20 +51,87 @@ function tscPath() {
   }
 }
 
+function loadEsbuild() {
+  try {
+    return createRequire(join(root, 'package.json'))('esbuild');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The programs dist/ holds: what `node dist/<name>.js` and the npm scripts run. */
+const ENTRIES = ['main', 'cli/main', 'cli/export', 'cli/verify', 'cli/remind', 'cli/digest', 'cli/migrate'];
+
+/**
+ * Dependencies left in node_modules, loaded from there: native or WebAssembly code and data files found
+ * beside their own modules (PGlite, sharp, pdfkit's fonts, the Opus decoder, xmllint, node-cron's daemon),
+ * the Lark SDK and axios (required at run time, see src/lark/sdk.ts), and big libraries only some commands
+ * load (exceljs, docx, the AWS SDK, exifr, file-type).
+ */
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite/*',
+  'sharp',
+  'pdfkit',
+  'ogg-opus-decoder',
+  'xmllint-wasm',
+  'xmllint-wasm/*',
+  'node-cron',
+  '@larksuiteoapi/node-sdk',
+  'axios',
+  'exceljs',
+  'docx',
+  '@aws-sdk/*',
+  'exifr',
+  'file-type',
+];
+
+/**
+ * One bundle per program, minified (names kept, ASCII-escaped), with the other dependencies it imports
+ * (drizzle-orm, zod, koa, pino, postgres, yaml, …) inside; code shared by several programs, and what the
+ * code imports only when needed (`await import(…)`), goes to dist/chunks/ and still loads only then.
+ * The bot loads ~70 files at start instead of ~850 and holds about 13 MB less memory at idle (README,
+ * Start-up). Source maps (dist/**\/*.js.map) point into src/.
+ */
+function bundle(esbuild, out) {
+  try {
+    esbuild.buildSync({
+      entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, join(root, 'src', `${e}.ts`)])),
+      outdir: out,
+      chunkNames: 'chunks/[name]-[hash]',
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20.19',
+      external: EXTERNAL,
+      minify: true,
+      keepNames: true,
+      charset: 'ascii',
+      legalComments: 'none',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      // CommonJS dependencies inside an ES module bundle call require() (for node: modules).
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      logLevel: 'error',
+    });
+    return true;
+  } catch {
+    console.error('Build failed: esbuild could not bundle src/ (see the errors above).');
+    return false;
+  }
+}
+
 /**
  * The Lark SDK is one 6 MB CommonJS file, mostly comments, some in Chinese, so V8 keeps its whole source
  * as a two-byte string (11 MB) for as long as the bot runs. The build writes a minified, ASCII-escaped
- * copy beside the compiled code (dist/vendor/, with the SDK's licence); dist/lark/sdk.js loads it when
+ * copy beside the compiled code (dist/vendor/, with the SDK's licence); src/lark/sdk.ts loads it when
  * present. The idle bot holds about 25 MB less. Names are kept, so stack traces and behaviour match.
  */
-function writeLarkSdk(out) {
+function writeLarkSdk(esbuild, out) {
   const req = createRequire(join(root, 'package.json'));
-  let esbuild;
-  try {
-    esbuild = req('esbuild');
-  } catch {
-    return true; // without esbuild the bot loads the SDK from node_modules, as in development
-  }
   const sdkMain = req.resolve('@larksuiteoapi/node-sdk');
   const vendor = join(out, 'vendor');
   mkdirSync(vendor, { recursive: true });
@@ -94,6 +165,34 @@ function writeLarkSdk(out) {
   return true;
 }
 
+/**
+ * Chunk names carry a hash of their content, and a running bot imports some chunks only when first
+ * needed (an export, a spreadsheet). So that a bot started from the build before still finds them after
+ * a rebuild, the new dist/chunks/ keeps the previous build's own chunks beside its own (hard links);
+ * dist/chunks/.own lists a build's own, so only one build back is kept.
+ */
+export function keepPreviousChunks(next, current = dist) {
+  const chunks = join(next, 'chunks');
+  mkdirSync(chunks, { recursive: true });
+  const own = readdirSync(chunks);
+  writeFileSync(join(chunks, '.own'), `${own.join('\n')}\n`);
+  const previous = join(current, 'chunks');
+  let names = [];
+  try {
+    names = readFileSync(join(previous, '.own'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return; // no earlier bundled build
+  }
+  for (const name of names) {
+    if (own.includes(name) || !existsSync(join(previous, name))) continue;
+    try {
+      linkSync(join(previous, name), join(chunks, name));
+    } catch {
+      copyFileSync(join(previous, name), join(chunks, name));
+    }
+  }
+}
+
 function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -115,39 +214,36 @@ function takeLock() {
   }
 }
 
-/** Builds dist/ (when `onlyIfStale`, only if needed). Returns false when TypeScript is missing. */
+/** Builds dist/ (when `onlyIfStale`, only if needed). Returns false when it fails or TypeScript or esbuild is missing. */
 export function build({ onlyIfStale = false, quiet = false } = {}) {
   if (onlyIfStale && !isStale()) return true;
   const tsc = tscPath();
-  if (!tsc) {
+  const esbuild = loadEsbuild();
+  if (!tsc || !esbuild) {
     console.error(
-      'Cannot build dist/: TypeScript is not installed. Run `npm ci` (with dev dependencies), then `npm run build`.',
+      `Cannot build dist/: ${tsc ? 'esbuild' : 'TypeScript'} is not installed. Run \`npm ci\` (with dev dependencies), then \`npm run build\`.`,
     );
     return false;
   }
   takeLock();
   try {
     if (onlyIfStale && !isStale()) return true; // built by the command we waited for
-    if (!quiet) console.error('Building dist/ (tsc)…');
+    if (!quiet) console.error('Building dist/ (tsc, esbuild)…');
     const next = join(root, 'dist.next');
     rmSync(next, { recursive: true, force: true });
-    const res = spawnSync(
-      process.execPath,
-      [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', next],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
+    const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noEmit'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (res.status !== 0) {
-      rmSync(next, { recursive: true, force: true });
       console.error('Build failed (see the errors above).');
       return false;
     }
-    if (!writeLarkSdk(next)) {
+    if (!bundle(esbuild, next) || !writeLarkSdk(esbuild, next)) {
       rmSync(next, { recursive: true, force: true });
       return false;
     }
+    keepPreviousChunks(next);
     writeFileSync(join(next, '.build-stamp'), `${new Date().toISOString()}\n`);
     const old = join(root, 'dist.old');
     rmSync(old, { recursive: true, force: true });

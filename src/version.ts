@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 
-/** package.json's version (read from the repository root: src/ and dist/ are both one level down). */
+/** package.json's version (read from the project's folder, whether running from src/ or dist/). */
 export const APP_VERSION: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'),
 ).version;

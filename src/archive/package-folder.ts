@@ -59,7 +59,7 @@ const isDir = async (dir: string) => (await stat(dir).catch(() => undefined))?.i
  * and neither the parent nor the folder is this user's (only root removes another's entry there).
  */
 async function stuckInStickyParent(dir: string): Promise<boolean> {
-  const uid = process.getuid?.();
+  const uid = process.geteuid?.();
   if (uid === undefined || uid === 0) return false;
   const made = await stat(dir).catch(() => undefined);
   if (!made?.isDirectory()) return false;

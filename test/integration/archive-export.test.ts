@@ -708,6 +708,24 @@ describe('export: catalogue and transfer package', () => {
     expect(fixityProblems(dir)).toEqual([]);
   });
 
+  it('run as a service user: a folder another user made in a sticky parent (it could not be replaced) is written in place', async (t) => {
+    if (process.getuid?.() !== 0) t.skip();
+    const parent = nobodyParent('srv-sticky');
+    chownSync(parent, 0, 0);
+    chmodSync(parent, 0o1777); // like /tmp: nobody may add entries but not remove root's
+    const dir = join(parent, '2025');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const ino = statSync(dir).ino;
+    const r = await asNobody(() => exportCli(dir));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`：${dir}\n`);
+    expect(statSync(dir)).toMatchObject({ ino, uid: 0 });
+    expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
+    expect(fixityProblems(dir)).toEqual([]);
+    expect(existsSync(`${dir}.partial`)).toBe(false);
+  });
+
   it('run as a service user: the root-owned folder in a parent it cannot write either is refused, saying it cannot be written', async (t) => {
     if (process.getuid?.() !== 0) t.skip();
     const parent = nobodyParent('srv-readonly');

@@ -151,11 +151,26 @@ export async function removeStalePartial(outDir: string, removed: RemovedLeftove
     throw err;
   }
   if ((await readOwnerFile(join(aside, OWNER_FILE))) !== text) {
-    await rename(aside, partial).catch(() => undefined);
+    await putBack(aside, partial);
     throw runningElsewhere(outDir);
   }
   await removeAside(aside);
   removed(partial);
+}
+
+/**
+ * Gives back a `.partial` this process moved aside that was another export's fresh claim, never over
+ * one made since: a placeholder is made exclusively (mkdir) and the aside renamed onto it (a rename
+ * replaces only an empty folder: ours). When a `.partial` exists again the aside stays where it is,
+ * naming its live owner (removeDeadAsides leaves it until that process is gone).
+ */
+async function putBack(aside: string, partial: string): Promise<void> {
+  try {
+    await mkdir(partial);
+  } catch {
+    return;
+  }
+  await rename(aside, partial).catch(() => rmEmptyDir(partial).catch(() => undefined));
 }
 
 const removeAside = async (aside: string) => {

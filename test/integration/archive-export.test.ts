@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  lstatSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -19,6 +20,7 @@ import ExcelJS from 'exceljs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
 import { validateXML } from 'xmllint-wasm';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseInPlace } from '../../src/archive/in-place-claim.js';
 import { claimWorkDir } from '../../src/archive/package-folder.js';
@@ -38,6 +40,7 @@ import {
 } from './archive-fixtures.js';
 import { exportInProcess } from '../support/cli-in-process.js';
 import { filesUnder, validateBag } from '../support/validate-bag.js';
+import { waitFor } from '../support/wait-for.js';
 
 const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
 const COVER_COLUMNS = [
@@ -815,6 +818,64 @@ describe('export: catalogue and transfer package', () => {
     expect(r.stderr).toContain('没有记录是哪个进程写的');
     expect(r.stderr).toContain('清空输出目录');
     expect(readdirSync(dir).sort()).toEqual(['.export-in-progress', 'half.pdf']);
+  });
+
+  /**
+   * A stale claim whose owner file is a FIFO: each read of it by the export waits for the test to
+   * write it, so the test sees the takeover between its two reads. It answers a dead owner first, then
+   * (once the claim is aside and a new claim was made meanwhile) a live one: the claim moved was not
+   * the stale one read, and the taker must give it back without touching the new claim.
+   */
+  const raceTakeover = async (ownerFifo: string, asideOwner: () => string, makeNewClaim: () => void) => {
+    execFileSync('mkfifo', [ownerFifo]);
+    const dead = `${identityText(goneProcess())}\n`;
+    return async (exporting: Promise<unknown>) => {
+      await writeFile(ownerFifo, dead); // the first read: a dead owner, so it is renamed aside
+      await waitFor('the claim moved aside', () => existsSync(asideOwner()));
+      makeNewClaim();
+      await writeFile(asideOwner(), `${identityText(selfIdentity())}\n`); // read again: not what it read
+      await expect(exporting).rejects.toThrow(`另一个导出正在写入输出目录`);
+    };
+  };
+
+  it('a `.partial` takeover that moved the fresh claim aside never puts it back over a claim made since', async () => {
+    const dir = join(out, 'partial-put-back');
+    const partial = `${dir}.partial`;
+    mkdirSync(partial);
+    const aside = asideOf(partial, selfIdentity());
+    let fresh = 0;
+    const race = await raceTakeover(
+      join(partial, 'owner'),
+      () => join(aside, 'owner'),
+      () => {
+        mkdirSync(partial); // a third export's claim, made this instant (its owner not yet written)
+        fresh = statSync(partial).ino;
+      },
+    );
+    await race(exportT1(dir));
+    expect(statSync(partial).ino).toBe(fresh);
+    expect(readdirSync(partial)).toEqual([]);
+    expect(existsSync(join(aside, 'owner'))).toBe(true); // left aside, naming its live owner
+    rmSync(aside, { recursive: true });
+    rmSync(partial, { recursive: true });
+  });
+
+  it('an in-place takeover that moved the fresh claim aside never puts it back over a claim made since', async () => {
+    const dir = join(out, 'in-place-put-back');
+    mkdirSync(dir);
+    const claim = join(dir, '.export-in-progress');
+    const aside = asideOf(claim, selfIdentity());
+    const third = 'host-of-a-third-export:1:1\n';
+    const race = await raceTakeover(
+      claim,
+      () => aside,
+      () => writeFileSync(claim, third, { flag: 'wx' }),
+    );
+    await race(exportCli(dir).then((r) => (r.code === 0 ? r : Promise.reject(new Error(r.stderr)))));
+    expect(lstatSync(claim).isFIFO()).toBe(false); // (reading a FIFO put back would block)
+    expect(readFileSync(claim, 'utf8')).toBe(third);
+    expect(existsSync(aside)).toBe(true);
+    rmSync(dir, { recursive: true });
   });
 
   it('what a `.partial` takeover killed mid-way left beside the folder is removed when provably dead, and named', async () => {

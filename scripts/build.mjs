@@ -28,12 +28,22 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
 const lock = join(root, '.dist-building');
 
-/** Newest modification time of what the build reads. */
-function newestSource() {
+/**
+ * Newest modification time of what the build reads: the configuration, src/, and this script itself (a
+ * change to how dist/ is built makes it stale too). scripts/run-dist.mjs only runs dist/, which does not
+ * depend on it.
+ */
+export function newestSource(base = root) {
   let newest = 0;
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'])
-    newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
-  for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
+  for (const file of [
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package.json',
+    'package-lock.json',
+    join('scripts', 'build.mjs'),
+  ])
+    newest = Math.max(newest, statSync(join(base, file)).mtimeMs);
+  for (const entry of readdirSync(join(base, 'src'), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
@@ -165,32 +175,54 @@ function writeLarkSdk(esbuild, out) {
   return true;
 }
 
+/** How long a chunk no build owns any more is kept: a running bot rarely lives through a week of rebuilds. */
+export const KEEP_CHUNKS_MS = 7 * 24 * 3600 * 1000;
+
 /**
  * Chunk names carry a hash of their content, and a running bot imports some chunks only when first
- * needed (an export, a spreadsheet). So that a bot started from the build before still finds them after
- * a rebuild, the new dist/chunks/ keeps the previous build's own chunks beside its own (hard links);
- * dist/chunks/.own lists a build's own, so only one build back is kept.
+ * needed (an export, a spreadsheet). So that a bot started from an earlier build still finds them after
+ * rebuilds (each `npm run cli …` after a `git pull` rebuilds), the new dist/chunks/ keeps, beside its own
+ * chunks, the previous build's own and those it carried itself (hard links), each until
+ * KEEP_CHUNKS_MS after the last build that owned it. dist/chunks/.own lists a build's own chunks (its
+ * modification time is that build's time); dist/chunks/.carried lists the others, each with the time
+ * (ms) the last build that owned it was made. The first bundled build over a dist/ without .own (one
+ * built by tsc alone, which had no chunks/) carries nothing: a bot started from that dist/ loads its
+ * files from dist/ itself, which the swap removes, so it must be restarted after that upgrade anyway.
  */
-export function keepPreviousChunks(next, current = dist) {
+export function keepPreviousChunks(next, current = dist, now = Date.now()) {
   const chunks = join(next, 'chunks');
   mkdirSync(chunks, { recursive: true });
   const own = readdirSync(chunks);
   writeFileSync(join(chunks, '.own'), `${own.join('\n')}\n`);
   const previous = join(current, 'chunks');
-  let names = [];
+  /** Chunk → when the last build that owned it was made. */
+  const ownedAt = new Map();
   try {
-    names = readFileSync(join(previous, '.own'), 'utf8').split('\n').filter(Boolean);
+    const builtAt = statSync(join(previous, '.own')).mtimeMs;
+    for (const name of readFileSync(join(previous, '.own'), 'utf8').split('\n').filter(Boolean))
+      ownedAt.set(name, builtAt);
   } catch {
-    return; // no earlier bundled build
+    // no earlier bundled build
   }
-  for (const name of names) {
-    if (own.includes(name) || !existsSync(join(previous, name))) continue;
+  try {
+    for (const line of readFileSync(join(previous, '.carried'), 'utf8').split('\n').filter(Boolean)) {
+      const [name, at] = line.split('\t');
+      if (name && !ownedAt.has(name) && Number.isFinite(Number(at))) ownedAt.set(name, Number(at));
+    }
+  } catch {
+    // the previous build carried nothing (or predates .carried)
+  }
+  const carried = [];
+  for (const [name, at] of ownedAt) {
+    if (own.includes(name) || now - at > KEEP_CHUNKS_MS || !existsSync(join(previous, name))) continue;
     try {
       linkSync(join(previous, name), join(chunks, name));
     } catch {
       copyFileSync(join(previous, name), join(chunks, name));
     }
+    carried.push(`${name}\t${Math.round(at)}`);
   }
+  writeFileSync(join(chunks, '.carried'), carried.length ? `${carried.join('\n')}\n` : '');
 }
 
 function sleep(ms) {

@@ -1,9 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript build script, no type declarations
-import { keepPreviousChunks } from '../../scripts/build.mjs';
+import { KEEP_CHUNKS_MS, keepPreviousChunks, newestSource } from '../../scripts/build.mjs';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -17,8 +26,8 @@ function build(root: string, name: string, chunks: Record<string, string>): stri
   return dir;
 }
 
-describe('a rebuild keeps the chunks of the build before (a running bot imports some only when needed)', () => {
-  it('carries the previous build’s own chunks, not older ones, and lists only its own', () => {
+describe('a rebuild keeps the chunks of the builds before (a running bot imports some only when needed)', () => {
+  it('carries the previous build’s own chunks and lists only its own', () => {
     const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
     dirs.push(root);
     const first = build(root, 'first', { 'export-AAA.js': 'a', 'shared-BBB.js': 'b' });
@@ -32,10 +41,72 @@ describe('a rebuild keeps the chunks of the build before (a running bot imports 
         .filter(Boolean)
         .sort(),
     ).toEqual(['export-CCC.js', 'shared-BBB.js']);
+  });
+
+  it('after two rebuilds, a bot started from the first build still finds its chunks', () => {
+    const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
+    dirs.push(root);
+    const first = build(root, 'first', { 'export-AAA.js': 'a', 'shared-BBB.js': 'b' });
+    keepPreviousChunks(first, join(root, 'none'));
+    const second = build(root, 'second', { 'export-CCC.js': 'c', 'shared-BBB.js': 'b' });
+    keepPreviousChunks(second, first);
     const third = build(root, 'third', { 'export-DDD.js': 'd' });
     keepPreviousChunks(third, second);
+    expect(readFileSync(join(third, 'chunks', 'export-AAA.js'), 'utf8')).toBe('a');
     expect(existsSync(join(third, 'chunks', 'export-CCC.js'))).toBe(true);
     expect(existsSync(join(third, 'chunks', 'shared-BBB.js'))).toBe(true);
-    expect(existsSync(join(third, 'chunks', 'export-AAA.js'))).toBe(false);
+    const fourth = build(root, 'fourth', { 'export-EEE.js': 'e' });
+    keepPreviousChunks(fourth, third);
+    expect(readFileSync(join(fourth, 'chunks', 'export-AAA.js'), 'utf8')).toBe('a');
+    expect(readFileSync(join(fourth, 'chunks', 'export-DDD.js'), 'utf8')).toBe('d');
+  });
+
+  it('drops a chunk once no build has owned it for a week', () => {
+    const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
+    dirs.push(root);
+    const first = build(root, 'first', { 'export-AAA.js': 'a' });
+    keepPreviousChunks(first, join(root, 'none'));
+    const builtAt = statSync(join(first, 'chunks', '.own')).mtimeMs;
+    /** A build made at `at` (its .own carries that time, as a real build's does). */
+    const rebuild = (name: string, chunks: Record<string, string>, previous: string, at: number) => {
+      const dir = build(root, name, chunks);
+      keepPreviousChunks(dir, previous, at);
+      utimesSync(join(dir, 'chunks', '.own'), new Date(at), new Date(at));
+      return dir;
+    };
+    const second = rebuild('second', { 'export-CCC.js': 'c' }, first, builtAt + 1000);
+    // A week after the first build (the last that owned it), less a second: still kept.
+    const third = rebuild('third', { 'export-DDD.js': 'd' }, second, builtAt + KEEP_CHUNKS_MS - 1000);
+    expect(existsSync(join(third, 'chunks', 'export-AAA.js'))).toBe(true);
+    // Over a week: dropped; the chunks later builds owned are kept.
+    const fourth = rebuild('fourth', { 'export-EEE.js': 'e' }, third, builtAt + KEEP_CHUNKS_MS + 1000);
+    expect(existsSync(join(fourth, 'chunks', 'export-AAA.js'))).toBe(false);
+    expect(existsSync(join(fourth, 'chunks', 'export-DDD.js'))).toBe(true);
+  });
+});
+
+describe('dist/ is stale when what builds it changes', () => {
+  it('counts the build script itself as a source', () => {
+    const root = mkdtempSync(join(tmpdir(), 'build-sources-'));
+    dirs.push(root);
+    mkdirSync(join(root, 'src'));
+    mkdirSync(join(root, 'scripts'));
+    const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000); // whole seconds: exact in mtimes
+    for (const f of [
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'package.json',
+      'package-lock.json',
+      'src/main.ts',
+      'scripts/build.mjs',
+    ]) {
+      writeFileSync(join(root, f), '');
+      utimesSync(join(root, f), old, old);
+    }
+    const before = newestSource(root);
+    const later = new Date(old.getTime() + 60_000);
+    utimesSync(join(root, 'scripts', 'build.mjs'), later, later);
+    expect(newestSource(root)).toBe(later.getTime());
+    expect(newestSource(root)).toBeGreaterThan(before);
   });
 });

@@ -23,18 +23,21 @@ export interface BurstItem {
 export async function placeInBurst(tx: Tx, item: BurstItem, now: Date): Promise<number> {
   const [row] = await queryRows<{ id: number }>(
     tx,
-    sql`with burst as (${await burstPlacement(tx, item, now)}) select id::int as id from burst`,
+    sql`with ${await burstPlacement(tx, item, now)} select id::int as id from burst`,
   );
   return Number(row!.id);
 }
 
 /**
  * Decides which burst an item goes into: the sender's open burst in this chat, or a new one
- * (`decideBurst`). Returns the statement that records it (the open burst updated, or a new one
- * inserted) `returning id`, for the caller to run as a CTE of its next statement. The caller holds the
+ * (`decideBurst`). Returns CTEs (for the caller's `with`, before its own) that record it, the last named
+ * `burst` with the burst's `id`: the open burst updated, or a new one inserted. The caller holds the
  * (chat, sender) advisory lock (`burstLockKey`) in this transaction, taken in an earlier statement, so
  * concurrent workers agree on one burst: this read's snapshot is taken after the lock is held and sees
- * the placement of whoever held it before.
+ * the placement of whoever held it before. The closer (`closeDueBursts`) does not take that lock: it may
+ * close the burst between this read and the update. The update then matches nothing (it requires the
+ * burst still open), and the item starts a new burst, as if none had been open, so it is never put into
+ * a burst whose reply is already on its way without it.
  */
 export async function burstPlacement(tx: Tx, item: BurstItem, now: Date): Promise<SQL> {
   const [open] = await queryRows<{ id: number; first_at: Date; last_at: Date; closes_at: Date }>(
@@ -43,6 +46,7 @@ export async function burstPlacement(tx: Tx, item: BurstItem, now: Date): Promis
         where chat_id = ${item.chatId} and sender_open_id = ${item.senderOpenId} and status = 'open'
         order by id desc limit 1`,
   );
+  const incoming = { chatId: item.chatId, senderOpenId: item.senderOpenId, at: item.at };
   const decision = decideBurst(
     open
       ? {
@@ -53,20 +57,26 @@ export async function burstPlacement(tx: Tx, item: BurstItem, now: Date): Promis
           closesAt: new Date(open.closes_at),
         }
       : undefined,
-    { chatId: item.chatId, senderOpenId: item.senderOpenId, at: item.at },
+    incoming,
     item.quietWindowMs,
   );
+  const start = decideBurst(undefined, incoming, item.quietWindowMs);
+  const insert = (when: SQL) =>
+    sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, created_at)
+      select ${item.chatId}, ${item.senderOpenId}, ${item.messageId}, ${start.lastAt}::timestamptz,
+        ${start.lastAt}::timestamptz, ${start.closesAt}::timestamptz, ${now}::timestamptz ${when}
+      returning id`;
   if (decision.action === 'join' && open) {
     const first = decision.becomesFirst ? sql`, first_message_id = ${item.messageId}` : sql``;
-    return sql`update bursts set first_at = ${decision.firstAt}, last_at = ${decision.lastAt},
+    return sql`joined as (
+        update bursts set first_at = ${decision.firstAt}, last_at = ${decision.lastAt},
           closes_at = greatest(closes_at, ${decision.closesAt}) ${first}
-        where id = ${Number(open.id)}
-        returning id`;
+        where id = ${Number(open.id)} and status = 'open'
+        returning id),
+      started as (${insert(sql`where not exists (select 1 from joined)`)}),
+      burst as (select id from joined union all select id from started)`;
   }
-  return sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, created_at)
-      values (${item.chatId}, ${item.senderOpenId}, ${item.messageId}, ${decision.lastAt}, ${decision.lastAt},
-        ${decision.closesAt}, ${now})
-      returning id`;
+  return sql`burst as (${insert(sql``)})`;
 }
 
 export interface BurstRow {

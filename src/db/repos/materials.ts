@@ -70,8 +70,8 @@ export async function insertMaterialsWithDownloads(
 
 /**
  * The same in one statement with the burst they belong to: `burstWrite` (bursts.ts `burstPlacement`:
- * the update or insert of the burst, `returning id`) runs as its first part and the materials take its
- * id. Returns the burst's id and the ids of the new materials.
+ * CTEs that update or insert the burst, the last, `burst`, with its id) runs as its first part and the
+ * materials take its id. Returns the burst's id and the ids of the new materials.
  */
 export async function insertMaterialsInBurst(
   tx: Tx,
@@ -83,8 +83,8 @@ export async function insertMaterialsInBurst(
   const r = await queryRows<{ burst_id: number; id: number | null }>(
     tx,
     rows.length === 0
-      ? sql`with burst as (${burstWrite}) select id::int as burst_id, null::int as id from burst`
-      : sql`with burst as (${burstWrite}), ${materialsWithDownloads(rows, now, maxAttempts, sql`(select id from burst)`)}
+      ? sql`with ${burstWrite} select id::int as burst_id, null::int as id from burst`
+      : sql`with ${burstWrite}, ${materialsWithDownloads(rows, now, maxAttempts, sql`(select id from burst)`)}
             select (select id::int from burst) as burst_id, queued.id from (select 1) one left join queued on true`,
   );
   return {

@@ -9,7 +9,6 @@ import {
   reclaimStale,
   release,
   releaseRow,
-  releaseStranded,
   renewLeases,
   type ClaimOptions,
   type ClaimedRow,
@@ -81,12 +80,6 @@ const ALL = '*';
  */
 export class QueueWorker {
   private readonly inflight = new Set<Promise<void>>();
-  /** Ids of the rows whose work runs now: only their leases are renewed. */
-  private readonly running = new Set<number>();
-  /** A claim held background jobs back while foreground work ran: wake once that work is over. */
-  private backgroundHeld = false;
-  /** The sweep and first wake-up `start` runs. */
-  private starting?: Promise<void>;
   /** Rows in flight that are not background work (priority `last`). */
   private foreground = 0;
   private claiming = false;
@@ -112,13 +105,16 @@ export class QueueWorker {
     // Work in flight renews its claims, so only a dead (or frozen) worker's rows ever expire.
     clearInterval(this.leaseTimer);
     this.leaseTimer = setInterval(
-      () => void this.renew().catch(() => {}),
+      () =>
+        void (this.inflight.size > 0
+          ? renewLeases(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(() => {})
+          : undefined),
       Math.max(1000, (this.o.leaseSeconds * 1000) / 3),
     );
     this.pollTimer.unref();
     this.sweepTimer.unref();
     this.leaseTimer.unref();
-    this.starting = this.sweep()
+    void this.sweep()
       .catch(() => {})
       .then(() => this.wake());
   }
@@ -141,30 +137,11 @@ export class QueueWorker {
   }
 
   /**
-   * Renews the leases of the rows whose work runs now (the lease timer). Only theirs: a row claimed under
-   * this worker id that runs nowhere (the reply to its claim was lost) expires, and `sweep` gives it back.
-   */
-  async renew(): Promise<void> {
-    if (this.running.size === 0) return;
-    await renewLeases(this.o.db, this.o.table, this.o.workerId, [...this.running], this.o.clock.now());
-  }
-
-  /**
    * Reclaims rows whose worker died: at once when its process is known to be gone (worker ids carry
-   * host, pid and process start time), otherwise when the lease expired. Rows claimed under this
-   * worker's own id whose lease expired while no work of it ran them (a claim whose reply was lost)
-   * are given back with their attempt: they never ran.
+   * host, pid and process start time), otherwise when the lease expired.
    */
   async sweep(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
-    const stranded = await releaseStranded(db, table, this.o.workerId, [...this.running], {
-      now: clock.now(),
-      leaseSeconds: this.o.leaseSeconds,
-    });
-    if (stranded > 0) {
-      this.o.logger.warn({ table, rows: stranded }, 'gave back rows claimed by this worker that never ran');
-      this.o.metrics.inc('queue_reclaimed_total', { table }, stranded);
-    }
     const gone = (await processingHolders(db, table)).filter((holder) => {
       const id = parseIdentity(holder);
       return holder !== this.o.workerId && id !== undefined && isGone(id);
@@ -194,7 +171,7 @@ export class QueueWorker {
         .onDead?.(row, log)
         .catch((err) => log.error({ err }, 'could not record what the dead row was for'));
     }
-    return stranded + byGone.reclaimed + byLease.reclaimed;
+    return byGone.reclaimed + byLease.reclaimed;
   }
 
   /** Stops claiming new rows at once (shutdown: before in-flight work is interrupted). */
@@ -204,17 +181,12 @@ export class QueueWorker {
     clearInterval(this.sweepTimer);
   }
 
-  /**
-   * Stops claiming, waits until nothing is in flight (up to timeoutMs; rows a claim still in flight
-   * brings in are given back, not run: `startRows`), then releases what is left.
-   */
+  /** Stops claiming, waits for in-flight rows (up to timeoutMs), then releases what is left. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.pause();
-    const drained = (async () => {
-      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    })();
+    const all = Promise.allSettled([...this.inflight]);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     clearInterval(this.leaseTimer);
     for (const w of this.waits.values()) clearTimeout(w.timer);
@@ -233,12 +205,8 @@ export class QueueWorker {
     }
   }
 
-  /**
-   * Resolves when the start's sweep and wake-up have run and no claim round is running (tests: what a
-   * wake-up claimed is in flight).
-   */
+  /** Resolves when no claim round is running (tests: what a wake-up claimed is in flight). */
   async claimsDone(): Promise<void> {
-    await this.starting;
     while (this.claiming) await new Promise((r) => setImmediate(r));
   }
 
@@ -310,46 +278,25 @@ export class QueueWorker {
 
   /** `leaving`: foreground rows in flight that are about to finish (not counted as busy). */
   private claimOptions(now: Date, leaving: number): ClaimOptions {
-    // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
-    if (this.foreground - leaving <= 0) return { skipTypes: [...this.waits.keys()] };
-    this.backgroundHeld = true;
     return {
       skipTypes: [...this.waits.keys()],
-      lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)),
+      // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
+      ...(this.foreground - leaving > 0
+        ? { lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)) }
+        : {}),
     };
   }
 
-  /**
-   * Runs claimed rows, or gives them back (attempt returned) when the worker is stopping: a claim that
-   * was in flight when `stop` began must not start work that `stop` would release under it.
-   */
   private startRows(rows: ClaimedRow[]): void {
     for (const row of rows) {
-      if (this.stopped) {
-        const held = { id: row.id, workerId: this.o.workerId };
-        const p = releaseRow(this.o.db, this.o.table, held, this.o.clock.now())
-          .then(
-            () => undefined,
-            () => void this.unreleased.push(held),
-          )
-          .finally(() => this.inflight.delete(p));
-        this.inflight.add(p);
-        continue;
-      }
       if (!row.background) this.foreground++;
-      this.running.add(row.id);
       let refilled = false;
       const p = this.run(row)
         .then((r) => void (refilled = r))
         .finally(() => {
           if (!row.background) this.foreground--;
-          this.running.delete(row.id);
           this.inflight.delete(p);
-          // A claim that found nothing more due may have held background jobs back while this
-          // foreground work ran: once none runs, they are due now.
-          const heldBack = this.backgroundHeld && this.foreground === 0;
-          if (heldBack) this.backgroundHeld = false;
-          if (!refilled || heldBack) this.wake();
+          if (!refilled) this.wake();
         });
       this.inflight.add(p);
     }

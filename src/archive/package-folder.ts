@@ -235,6 +235,13 @@ export async function publishPackage(
   treeDir: string,
   finalDir: string,
 ): Promise<OwnerNotKept | undefined> {
+  // A takeover race can set this export's `.partial` aside while it writes by path, and another
+  // export's claim take its place: publish only a tree whose claim is still ours, never a mix of two.
+  const partial = inProgressDir(outDir);
+  if (dirname(treeDir) === partial) {
+    const owner = await readOwnerFile(join(partial, OWNER_FILE)).catch(() => undefined);
+    if (!isMine(owner)) throw runningElsewhere(outDir);
+  }
   const made = await stat(finalDir).catch(() => undefined);
   await rmEmptyDir(finalDir);
   await rename(treeDir, finalDir);

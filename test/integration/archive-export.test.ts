@@ -23,7 +23,7 @@ import { validateXML } from 'xmllint-wasm';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseInPlace } from '../../src/archive/in-place-claim.js';
-import { claimWorkDir } from '../../src/archive/package-folder.js';
+import { claimWorkDir, publishPackage } from '../../src/archive/package-folder.js';
 import type { VirusScanner } from '../../src/archive/virus-scan.js';
 import { zipFolder } from '../../src/archive/zip-store.js';
 import { identityText, selfIdentity } from '../../src/process-identity.js';
@@ -561,6 +561,19 @@ describe('export: catalogue and transfer package', () => {
     writeFileSync(join(`${dir}.partial`, 'owner'), '');
     await expect(exportT1(dir)).rejects.toThrow('确认没有其他导出在运行后请删除它');
     expect(existsSync(join(`${dir}.partial`, 'owner'))).toBe(true);
+    rmSync(`${dir}.partial`, { recursive: true });
+  });
+
+  it('a `.partial` whose claim another export took meanwhile is not published: refused, nothing under the final name', async () => {
+    const dir = join(out, 'claim-taken-meanwhile');
+    const { dir: tree, inPlace } = await claimWorkDir(dir);
+    expect(inPlace).toBe(false);
+    writeFileSync(join(tree, 'half.txt'), 'half of a package');
+    // A takeover race set this export's folder aside and another export's claim took its place.
+    writeFileSync(join(`${dir}.partial`, 'owner'), 'other-host:4242:1700000000000\n');
+    await expect(publishPackage(dir, tree, dir)).rejects.toMatchObject({ code: 'export_running' });
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(tree)).toEqual(['half.txt']);
     rmSync(`${dir}.partial`, { recursive: true });
   });
 

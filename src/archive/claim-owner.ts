@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { link, readFile, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DomainError } from '../errors.js';
 import { identityText, parseIdentity, selfIdentity, type ProcessIdentity } from '../process-identity.js';
@@ -31,13 +31,31 @@ export const ownerOf = (text: string | undefined): ProcessIdentity | undefined =
  * file made with 'wx' is empty until its write lands): read it again a few times (up to about a
  * second) before taking it as what it says. Returns the last text read (undefined: it went away).
  */
-export async function readSettledOwner(path: string, tries = 40): Promise<string | undefined> {
+export async function readSettledOwner(
+  path: string,
+  owner: (text: string) => ProcessIdentity | undefined = ownerOf,
+  tries = 40,
+): Promise<string | undefined> {
   let text = await readOwnerFile(path);
-  for (let i = 1; i < tries && text !== undefined && !ownerOf(text); i++) {
+  for (let i = 1; i < tries && text !== undefined && !owner(text); i++) {
     await delay(25);
     text = await readOwnerFile(path);
   }
   return text;
+}
+
+/**
+ * Gives back a claim this process moved aside that was not the stale one it read (another export's,
+ * made meanwhile): linked back under its name, never over a claim made since (link fails on an
+ * existing name; the aside then stays, naming its live owner, and is judged like any set-aside claim).
+ */
+export async function putBack(aside: string, claim: string): Promise<void> {
+  try {
+    await link(aside, claim);
+  } catch {
+    return;
+  }
+  await unlink(aside).catch(() => undefined);
 }
 
 /** The suffix a claim is renamed aside with by this process when it takes over a stale one. */

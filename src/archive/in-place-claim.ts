@@ -1,4 +1,4 @@
-import { link, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError } from '../errors.js';
 import { PACKAGE_PATHS } from './transfer-package.js';
@@ -9,6 +9,7 @@ import {
   notEmpty,
   ownerOf,
   ownerText,
+  putBack,
   readOwnerFile,
   readSettledOwner,
   runningElsewhere,
@@ -97,20 +98,6 @@ async function setStaleClaimAside(outDir: string): Promise<void> {
     await putBack(aside, claim);
     throw runningElsewhere(outDir);
   }
-}
-
-/**
- * Gives back a claim this process moved aside that was not the stale one it read (another export's,
- * made meanwhile): linked back under its name, never over a claim made since (link fails on an
- * existing name; the aside then stays, naming its live owner, and is judged like any set-aside claim).
- */
-async function putBack(aside: string, claim: string): Promise<void> {
-  try {
-    await link(aside, claim);
-  } catch {
-    return;
-  }
-  await unlink(aside).catch(() => undefined);
 }
 
 /** The folder cannot be written by this user (made by an administrator for someone else, read-only). */

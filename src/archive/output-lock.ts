@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, rename, rm, unlink } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isGone } from '../process-identity.js';
-import { setTimeout as delay } from 'node:timers/promises';
-import { ownerOf, ownerText, readOwnerFile, staleSuffix } from './claim-owner.js';
+import { ownerOf, ownerText, putBack, readOwnerFile, readSettledOwner, staleSuffix } from './claim-owner.js';
 
 /**
  * An exclusive lock on a chat export's output folders, held from before its earlier output is
@@ -48,11 +47,7 @@ export async function takeOutputLock(path: string): Promise<OutputLock | undefin
 /** Moves a lock whose owner is gone out of the way (true), or says it is held (false). */
 async function setDeadLockAside(path: string): Promise<boolean> {
   // Made with 'wx' and written at once: one naming no process may be being written; read again up to a second.
-  let text = await readOwnerFile(path);
-  for (let i = 1; i < 40 && text !== undefined && !lockOwner(text); i++) {
-    await delay(25);
-    text = await readOwnerFile(path);
-  }
+  const text = await readSettledOwner(path, lockOwner);
   if (text === undefined) return true; // released meanwhile
   // Still empty after a second: its process was killed between making and writing it.
   const owner = lockOwner(text);
@@ -65,13 +60,9 @@ async function setDeadLockAside(path: string): Promise<boolean> {
     throw err;
   }
   if ((await readOwnerFile(aside)) !== text) {
-    // Another export's fresh lock: given back, never over one made since (then it stays aside).
-    try {
-      await link(aside, path);
-      await unlink(aside);
-    } catch {
-      // left as it is: a name no export takes for its lock
-    }
+    // Another export's fresh lock: given back, never over one made since (then it stays aside, a name
+    // no export takes for its lock).
+    await putBack(aside, path);
     return false;
   }
   await rm(aside, { force: true });

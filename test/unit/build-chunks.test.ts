@@ -26,14 +26,20 @@ function build(root: string, name: string, chunks: Record<string, string>): stri
   return dir;
 }
 
+/** A first build (export-AAA, shared-BBB) and a rebuild over it (export-CCC, shared-BBB). */
+function twoBuilds(): { root: string; first: string; second: string } {
+  const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
+  dirs.push(root);
+  const first = build(root, 'first', { 'export-AAA.js': 'a', 'shared-BBB.js': 'b' });
+  keepPreviousChunks(first, join(root, 'none'));
+  const second = build(root, 'second', { 'export-CCC.js': 'c', 'shared-BBB.js': 'b' });
+  keepPreviousChunks(second, first);
+  return { root, first, second };
+}
+
 describe('a rebuild keeps the chunks of the builds before (a running bot imports some only when needed)', () => {
   it('carries the previous build’s own chunks and lists only its own', () => {
-    const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
-    dirs.push(root);
-    const first = build(root, 'first', { 'export-AAA.js': 'a', 'shared-BBB.js': 'b' });
-    keepPreviousChunks(first, join(root, 'none'));
-    const second = build(root, 'second', { 'export-CCC.js': 'c', 'shared-BBB.js': 'b' });
-    keepPreviousChunks(second, first);
+    const { second } = twoBuilds();
     expect(readFileSync(join(second, 'chunks', 'export-AAA.js'), 'utf8')).toBe('a');
     expect(
       readFileSync(join(second, 'chunks', '.own'), 'utf8')
@@ -44,12 +50,7 @@ describe('a rebuild keeps the chunks of the builds before (a running bot imports
   });
 
   it('after two rebuilds, a bot started from the first build still finds its chunks', () => {
-    const root = mkdtempSync(join(tmpdir(), 'build-chunks-'));
-    dirs.push(root);
-    const first = build(root, 'first', { 'export-AAA.js': 'a', 'shared-BBB.js': 'b' });
-    keepPreviousChunks(first, join(root, 'none'));
-    const second = build(root, 'second', { 'export-CCC.js': 'c', 'shared-BBB.js': 'b' });
-    keepPreviousChunks(second, first);
+    const { root, second } = twoBuilds();
     const third = build(root, 'third', { 'export-DDD.js': 'd' });
     keepPreviousChunks(third, second);
     expect(readFileSync(join(third, 'chunks', 'export-AAA.js'), 'utf8')).toBe('a');

@@ -101,42 +101,17 @@ describe('finishing a queue row and claiming the next in one statement', () => {
     const [row] = await claimDue(tdb.db, 'jobs', 'w3', 1, clock.now(), { skipTypes: ['fac-a', 'fac-b'] });
     expect(row?.payload).toEqual({ n: 'busy' });
     // Still busy with foreground work: only due-long-ago background jobs may be claimed.
-    const held = await finishAndClaim(
-      tdb.db,
-      'jobs',
-      { id: row!.id, workerId: 'w3' },
-      'done',
-      clock.now(),
-      5,
-      {
+    /** Worker w3 finishes row `id` and claims up to 5 (never the other tests' types). */
+    const finish = (id: number, lastDueBy?: Date) =>
+      finishAndClaim(tdb.db, 'jobs', { id, workerId: 'w3' }, 'done', clock.now(), 5, {
         skipTypes: ['fac-a', 'fac-b'],
-        lastDueBy: new Date(clock.now().getTime() - 300_000),
-      },
-    );
+        ...(lastDueBy ? { lastDueBy } : {}),
+      });
+    const held = await finish(row!.id, new Date(clock.now().getTime() - 300_000));
     expect(held.claimed.map((r) => r.payload)).toEqual([{ n: 'next' }]);
-    const free = await finishAndClaim(
-      tdb.db,
-      'jobs',
-      { id: held.claimed[0]!.id, workerId: 'w3' },
-      'done',
-      clock.now(),
-      5,
-      {
-        skipTypes: ['fac-a', 'fac-b'],
-      },
-    );
+    const free = await finish(held.claimed[0]!.id);
     expect(free.claimed.map((r) => [r.payload, r.background])).toEqual([[{ n: 'bg' }, true]]);
-    const last = await finishAndClaim(
-      tdb.db,
-      'jobs',
-      { id: free.claimed[0]!.id, workerId: 'w3' },
-      'done',
-      clock.now(),
-      5,
-      {
-        skipTypes: ['fac-a', 'fac-b'],
-      },
-    );
+    const last = await finish(free.claimed[0]!.id);
     expect(last).toEqual({ finished: true, claimed: [] });
   });
 

@@ -33,3 +33,87 @@ export function oneAtATime(): <T>(fn: () => Promise<T>) => Promise<T> {
     return run;
   };
 }
+
+/**
+ * Runs `work` over the items `source` yields (pulled in order, only as a slot frees) with at most
+ * `concurrency` at a time, and `commit` over each result in the source's order, as soon as it and
+ * every item before it are done: a slow item never holds the others back, only their commits. At most
+ * `window` items are started and not yet committed, so memory stays bounded behind a slow item.
+ * Failures behave as runPool's: on the first (of `work`, `commit` or the source) nothing new starts
+ * and the promise rejects only once the items already running have settled; the source is closed.
+ */
+export async function runOrdered<T, R>(
+  source: AsyncIterable<T>,
+  limits: { concurrency: number; window: number },
+  work: (item: T) => Promise<R>,
+  commit: (item: T, result: R) => Promise<void> | void,
+): Promise<void> {
+  const it = source[Symbol.asyncIterator]();
+  let failed: { error: unknown } | undefined;
+  let exhausted = false;
+  let pulled = 0;
+  let committed = 0;
+  const done = new Map<number, { item: T; result: R }>();
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const fail = (error: unknown) => {
+    failed ??= { error };
+    wake();
+  };
+  // One pull at a time, so items keep the source's order and indexes.
+  let pulling: Promise<unknown> = Promise.resolve();
+  const pull = (): Promise<{ index: number; item: T } | undefined> => {
+    const next = pulling.then(async () => {
+      while (!failed && !exhausted && pulled - committed >= limits.window)
+        await new Promise<void>((r) => waiters.push(r));
+      if (failed || exhausted) return undefined;
+      const r = await it.next();
+      if (r.done) {
+        exhausted = true;
+        return undefined;
+      }
+      return { index: pulled++, item: r.value };
+    });
+    pulling = next.catch(() => undefined);
+    return next;
+  };
+  // Commits one at a time, in order; a worker does not wait for them (it takes its next item).
+  let committing: Promise<void> = Promise.resolve();
+  const commitReady = async () => {
+    while (!failed && done.has(committed)) {
+      const { item, result } = done.get(committed)!;
+      done.delete(committed);
+      await commit(item, result);
+      committed++;
+      wake();
+    }
+  };
+  const worker = async () => {
+    for (;;) {
+      let got;
+      try {
+        got = await pull();
+      } catch (error) {
+        fail(error);
+      }
+      if (!got || failed) return;
+      try {
+        done.set(got.index, { item: got.item, result: await work(got.item) });
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      committing = committing.then(commitReady).catch(fail);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limits.concurrency) }, worker));
+  await committing;
+  if (failed) {
+    await it.return?.()?.catch(() => undefined);
+    throw failed.error;
+  }
+}

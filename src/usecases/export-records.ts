@@ -1,6 +1,7 @@
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { PackageWriter } from '../archive/package-writer.js';
 import { catalogueEntryOf } from '../archive/catalogue-entry.js';
+import type { CatalogueEntry } from '../domain/catalogue.js';
 import type { CatalogueXmlWriter } from '../archive/catalogue-xml.js';
 import type { CatalogueXlsxWriter } from '../archive/catalogue-xlsx.js';
 import type { FileCopier } from '../archive/copy-pool.js';
@@ -9,7 +10,7 @@ import { fileExtensionOf } from '../archive/file-extension.js';
 import { itemMetadataXml, type PackagedFile } from '../archive/item-metadata-xml.js';
 import type { Progress } from '../archive/progress.js';
 import type { SchemaValidator } from '../archive/package-schema-check.js';
-import { runPool } from '../archive/run-pool.js';
+import { runOrdered } from '../archive/run-pool.js';
 import { PACKAGE_PATHS } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
 import {
@@ -55,6 +56,8 @@ export interface RecordsExportContext {
   fileCtx: FileCheckContext;
   progress: Progress;
   concurrency: number;
+  /** Records read from the database at a time. */
+  pageSize: number;
   /** Copies + hashes files (worker threads) and writes the per-item metadata. */
   copier: FileCopier;
   /** Package paths written under 电子档案/ (for the files-vs-rows check). */
@@ -73,15 +76,26 @@ export interface RecordsExportContext {
   costs: ConversionCosts;
 }
 
-const PAGE = 100;
+/** One record of a class, numbered and described, ready to be copied into the package. */
+interface RecordJob {
+  r: RecordFacts;
+  entry: CatalogueEntry;
+  seeAlso: string[];
+  photos: (PhotoEntry | undefined)[];
+  /** 序号 in the class's catalogue. */
+  seq: number;
+  /** 顺序号 on the carrier (0: a retired number, not on the carrier). */
+  carrierSeq: number;
+}
 
 /**
  * Streams one class into the package, 件号 by 件号: each file copied from the blob store while
  * hashed (the manifest gets the hash of the bytes actually written; a mismatch with the recorded
  * hash is a failure in the report, never a silent fix), checked and named by 档号, then the item's
- * metadata XML; several records at once. The class has its own catalogue (an Excel sheet and a
- * <目录> in the XML) whose rows follow in 件号 order, 序号 from 1. The next page is read while this
- * one copies.
+ * metadata XML; several records at once, across page boundaries (the next page is read and described
+ * while this one copies, so the copy threads never run dry at the end of a page). The class has its own
+ * catalogue (an Excel sheet and a <目录> in the XML) whose rows follow in 件号 order, 序号 from 1: each
+ * record's rows are written once it and every record before it are in the package.
  */
 export async function exportClass(
   ctx: RecordsExportContext,
@@ -102,19 +116,32 @@ export async function exportClass(
         { severity: 'warning' },
       ),
     );
+  ctx.xlsx.beginClass(cls);
+  await runOrdered(
+    recordJobs(ctx, scope, cls),
+    { concurrency: ctx.concurrency, window: Math.max(ctx.pageSize, 4 * ctx.concurrency) },
+    (job) => packageRecord(ctx, cls, job),
+    (job, packaged) => catalogueRecord(ctx, cls, job, packaged),
+  );
+}
+
+/**
+ * The class's records in 件号 order, page by page, each numbered (序号, 顺序号), described and
+ * checked in that order. The next page is read and described while the records of this one are taken.
+ */
+async function* recordJobs(
+  ctx: RecordsExportContext,
+  scope: RecordScope,
+  cls: CatalogueClass,
+): AsyncGenerator<RecordJob> {
   const opts = {
     timeZone: ctx.timeZone,
     secrecyDefault: ctx.config.secrecyDefault,
     issuers: ctx.config.issuers,
   };
-  ctx.xlsx.beginClass(cls);
   // Every 档号 of the class in the package is a row (withdrawn ones noted), so 序号 follows the page.
   let seq = 0;
-  let next = listRecordsPage(ctx.db, scope, cls.classKey, 0, PAGE);
-  for (;;) {
-    const page = await next;
-    if (page.length === 0) break;
-    next = listRecordsPage(ctx.db, scope, cls.classKey, page[page.length - 1]!.pieceNumber, PAGE);
+  const describe = async (page: RecordFacts[]): Promise<RecordJob[]> => {
     const entries = page.map((r) => catalogueEntryOf(r, opts));
     // 参见号 name records of other kinds only: a page of one kind (the usual case, a class being one
     // 门类) reads none of its own kind (the records of its tasks were read again for every page).
@@ -125,103 +152,131 @@ export async function exportClass(
       ctx.timeZone,
       kinds.size === 1 ? page[0]!.kind : undefined,
     );
-    const seeAlso = page.map((r) => seeAlsoOf({ ...r, day: recordDay(r, ctx.timeZone) }, related));
-    const photos = page.map((r, k) => {
-      const p = entries[k]!.photo;
-      return p
-        ? photoEntriesOf(r.archivalCode, p, r.materials, {
+    return page.map((r, k) => {
+      const entry = entries[k]!;
+      const seeAlso = seeAlsoOf({ ...r, day: recordDay(r, ctx.timeZone) }, related);
+      const photos = entry.photo
+        ? photoEntriesOf(r.archivalCode, entry.photo, r.materials, {
             groupCaption: r.itemTitle,
-            seeAlso: seeAlso[k]!,
+            seeAlso,
             timeZone: ctx.timeZone,
           })
         : r.materials.map(() => undefined);
-    });
-    const seqs = page.map(() => ++seq);
-    const carrierSeqs = page.map((r) => (r.status === 'confirmed' ? ++ctx.carrierSeq : 0));
-    page.forEach((r, i) => checkRecord(r, opts, ctx.report, entries[i]));
-    const packaged: PackagedFile[][] = page.map(() => []);
-    let bytes = 0;
-    await runPool([...page.keys()], ctx.concurrency, async (k) => {
-      const r = page[k]!;
-      if (r.status !== 'confirmed') return;
-      for (const [i, m] of r.materials.entries()) {
-        for (const file of await exportFile(ctx, r, m, i, photos[k]![i])) {
-          bytes += file.size;
-          packaged[k]!.push(file);
-        }
-      }
-      // Photographed pages of a 文书 without a 版式 file: a PDF/A-2b of them beside the originals.
-      const pages = packaged[k]!.filter((f) => f.mime.startsWith('image/') && !f.conversion);
-      if (r.kind === 'document' && pages.length > 0 && !packaged[k]!.some((f) => f.fixedLayout)) {
-        const pdf = await writePhotoPagesPdf(ctx, r, recordDir(r), pages);
-        if (pdf) packaged[k]!.push(pdf);
-      }
-      checkFixedLayout(
+      checkRecord(r, opts, ctx.report, entry);
+      return {
         r,
-        packaged[k]!.map((f) => ({
-          mime: f.mime,
-          ext: f.name.split('.').pop()!,
-          fixedLayout: f.fixedLayout ?? false,
-        })),
-        ctx.report,
-      );
-      const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
-      const metaXml = Buffer.from(
-        itemMetadataXml(r, entries[k]!, packaged[k]!, {
-          code: cls.code,
-          seq: seqs[k]!,
-          carrierSeq: carrierSeqs[k]!,
-          fondsName: cls.fondsName || r.unitFullName,
-          archiveName: ctx.config.package.receivingUnit,
-          carrierNumber: ctx.config.package.carrier.number,
-          folder: recordDir(r),
-          seeAlso: seeAlso[k]!,
-        }),
-        'utf8',
-      );
-      const meta = await ctx.copier.write(await ctx.bag.payloadPath(metaRel), metaXml);
-      await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
-      ctx.written.add(metaRel);
-      // The bytes just written and hashed: the fixity list vouches that the file holds exactly these.
-      await ctx.schemas.add(metaRel, metaXml);
+        entry,
+        seeAlso,
+        photos,
+        seq: ++seq,
+        carrierSeq: r.status === 'confirmed' ? ++ctx.carrierSeq : 0,
+      };
     });
-    for (const [k, r] of page.entries()) {
-      const { photo: _photo, ...fields } = entries[k]!;
-      const row = { seq: seqs[k]!, archivalCode: r.archivalCode, ...fields };
-      ctx.xlsx.addRow(row);
-      for (const p of photos[k]!) if (p) ctx.xlsx.addPhotoRow(p);
-      if (r.status === 'confirmed' && r.householdId !== null)
-        ctx.volumes.push({
-          householdId: r.householdId,
-          householdCode: r.householdCode ?? String(r.householdId),
-          headName: r.householdName ?? '',
-          groupName: r.householdGroup,
-          unitName: r.unitName,
-          taskPosition: r.taskPosition,
-          archivalCode: r.archivalCode,
-          category: cls.categoryName,
-          retention: r.retention,
-          responsible: row.responsible,
-          title: row.title,
-          date: row.date,
-          pages: row.pages,
-          remarks: row.remarks,
-        });
-      // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
-      if (r.status === 'confirmed')
-        await ctx.xml.add({
-          seq: carrierSeqs[k]!,
-          archivalCode: r.archivalCode,
-          responsible: row.responsible,
-          title: row.title,
-          date: row.date,
-          secrecy: row.secrecy,
-          files: packaged[k]!.map((f) => `${recordDir(r)}/${f.name}`),
-          remarks: row.remarks,
-        });
-    }
-    ctx.progress.tick(page.length, bytes);
+  };
+  const pageAfter = (pieceNumber: number) =>
+    listRecordsPage(ctx.db, scope, cls.classKey, pieceNumber, ctx.pageSize);
+  let jobs = await describe(await pageAfter(0));
+  while (jobs.length > 0) {
+    const last = jobs[jobs.length - 1]!.r.pieceNumber;
+    // Numbered only after this page was (described in order); its failure surfaces when awaited.
+    const upcoming = pageAfter(last).then((page) => (page.length > 0 ? describe(page) : []));
+    upcoming.catch(() => undefined);
+    for (const job of jobs) yield job;
+    jobs = await upcoming;
   }
+}
+
+/** Copies a record's files into the package, with its 版式 copy and metadata XML. */
+async function packageRecord(
+  ctx: RecordsExportContext,
+  cls: CatalogueClass,
+  { r, entry, seeAlso, photos, seq, carrierSeq }: RecordJob,
+): Promise<PackagedFile[]> {
+  const packaged: PackagedFile[] = [];
+  if (r.status !== 'confirmed') return packaged;
+  for (const [i, m] of r.materials.entries())
+    for (const file of await exportFile(ctx, r, m, i, photos[i])) packaged.push(file);
+  // Photographed pages of a 文书 without a 版式 file: a PDF/A-2b of them beside the originals.
+  const pages = packaged.filter((f) => f.mime.startsWith('image/') && !f.conversion);
+  if (r.kind === 'document' && pages.length > 0 && !packaged.some((f) => f.fixedLayout)) {
+    const pdf = await writePhotoPagesPdf(ctx, r, recordDir(r), pages);
+    if (pdf) packaged.push(pdf);
+  }
+  checkFixedLayout(
+    r,
+    packaged.map((f) => ({
+      mime: f.mime,
+      ext: f.name.split('.').pop()!,
+      fixedLayout: f.fixedLayout ?? false,
+    })),
+    ctx.report,
+  );
+  const metaRel = `${recordDir(r)}/${r.archivalCode}.xml`;
+  const metaXml = Buffer.from(
+    itemMetadataXml(r, entry, packaged, {
+      code: cls.code,
+      seq,
+      carrierSeq,
+      fondsName: cls.fondsName || r.unitFullName,
+      archiveName: ctx.config.package.receivingUnit,
+      carrierNumber: ctx.config.package.carrier.number,
+      folder: recordDir(r),
+      seeAlso,
+    }),
+    'utf8',
+  );
+  const meta = await ctx.copier.write(await ctx.bag.payloadPath(metaRel), metaXml);
+  await ctx.bag.addPayload(metaRel, meta.sha256, meta.size);
+  ctx.written.add(metaRel);
+  // The bytes just written and hashed: the fixity list vouches that the file holds exactly these.
+  await ctx.schemas.add(metaRel, metaXml);
+  return packaged;
+}
+
+/** A record's rows in the catalogues (Excel, 文件目录.XML) and the household volumes, in 件号 order. */
+async function catalogueRecord(
+  ctx: RecordsExportContext,
+  cls: CatalogueClass,
+  { r, entry, photos, seq, carrierSeq }: RecordJob,
+  packaged: PackagedFile[],
+): Promise<void> {
+  const { photo: _photo, ...fields } = entry;
+  const row = { seq, archivalCode: r.archivalCode, ...fields };
+  ctx.xlsx.addRow(row);
+  for (const p of photos) if (p) ctx.xlsx.addPhotoRow(p);
+  if (r.status === 'confirmed' && r.householdId !== null)
+    ctx.volumes.push({
+      householdId: r.householdId,
+      householdCode: r.householdCode ?? String(r.householdId),
+      headName: r.householdName ?? '',
+      groupName: r.householdGroup,
+      unitName: r.unitName,
+      taskPosition: r.taskPosition,
+      archivalCode: r.archivalCode,
+      category: cls.categoryName,
+      retention: r.retention,
+      responsible: row.responsible,
+      title: row.title,
+      date: row.date,
+      pages: row.pages,
+      remarks: row.remarks,
+    });
+  // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
+  if (r.status === 'confirmed')
+    await ctx.xml.add({
+      seq: carrierSeq,
+      archivalCode: r.archivalCode,
+      responsible: row.responsible,
+      title: row.title,
+      date: row.date,
+      secrecy: row.secrecy,
+      files: packaged.map((f) => `${recordDir(r)}/${f.name}`),
+      remarks: row.remarks,
+    });
+  ctx.progress.tick(
+    1,
+    packaged.reduce((n, f) => n + f.size, 0),
+  );
 }
 
 /** Local day of a record's earliest capture (as liveRecordsOfTasks computes it for the others). */

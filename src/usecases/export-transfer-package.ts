@@ -64,6 +64,8 @@ export interface ExportDeps {
   progress?: Progress;
   /** Records copied at once (default 8). */
   concurrency?: number;
+  /** Records read from the database at a time (default 100). */
+  pageSize?: number;
   /** Threads copying and hashing (default: one per CPU, 2 to 8). */
   copyThreads?: number;
   software?: string;
@@ -211,6 +213,7 @@ async function writePackage(
     fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
     progress: deps.progress ?? silentProgress,
     concurrency: deps.concurrency ?? 8,
+    pageSize: deps.pageSize ?? 100,
     copier: new CopyPool(deps.copyThreads),
     written: new Set(),
     startedAt,

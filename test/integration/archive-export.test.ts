@@ -195,6 +195,36 @@ describe('export: catalogue and transfer package', () => {
     expect(res.payloadOxum).toMatch(/^\d+\.\d+$/);
   });
 
+  it('read a record per page, three copied at once: the same numbering, catalogues and files as one page', async () => {
+    const paged = join(out, 'paged');
+    await exportTransferPackage(
+      {
+        db: f.db,
+        blobs: f.blobs,
+        clock: f.clock,
+        config: f.config,
+        timeZone: 'Asia/Shanghai',
+        pageSize: 1,
+        concurrency: 3,
+      },
+      { unitId: f.unit.T1.id, year: 2025, outDir: paged },
+    );
+    const whole = join(out, 'carrier');
+    // Every item file and metadata XML (序号, 顺序号, 参见号) and 文件目录.XML, byte for byte.
+    const records = (root: string) =>
+      filesUnder(join(root, '电子档案')).map((p) => relative(root, p).split(sep).join('/'));
+    expect(records(paged)).toEqual(records(whole));
+    expect(records(whole).length).toBeGreaterThan(4);
+    for (const rel of [...records(whole), '文件目录.XML'])
+      expect(readFileSync(join(paged, rel)).equals(readFileSync(join(whole, rel))), rel).toBe(true);
+    const rows = async (root: string) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(root, '其他', '归档文件目录.xlsx'));
+      return wb.worksheets.map((w) => [w.name, sheetRows(w)]);
+    };
+    expect(await rows(paged)).toEqual(await rows(whole));
+  });
+
   it('has the transfer folder layout with files named by 档号, original bytes only', () => {
     const data = join(out, 'bag', 'data');
     expect(readdirSync(data).sort()).toEqual(['其他', '文件目录.XML', '电子档案', '说明文件.TXT'].sort());

@@ -9,6 +9,7 @@ import {
   reclaimStale,
   release,
   releaseRow,
+  releaseStranded,
   renewLeases,
   type ClaimOptions,
   type ClaimedRow,
@@ -80,6 +81,16 @@ const ALL = '*';
  */
 export class QueueWorker {
   private readonly inflight = new Set<Promise<void>>();
+  /** Ids of the rows whose work runs now: only their leases are renewed. */
+  private readonly running = new Set<number>();
+  /** A claim held background jobs back while foreground work ran: wake once that work is over. */
+  private backgroundHeld = false;
+  /** The sweep and first wake-up `start` runs. */
+  private starting?: Promise<void>;
+  /** The claim round in flight (`wake`): `stop` waits for it, so what it claims is given back in time. */
+  private round?: Promise<void>;
+  /** Claim statements (a round's, a finish's) whose reply has not been handled yet. */
+  private claims = 0;
   /** Rows in flight that are not background work (priority `last`). */
   private foreground = 0;
   private claiming = false;
@@ -105,16 +116,13 @@ export class QueueWorker {
     // Work in flight renews its claims, so only a dead (or frozen) worker's rows ever expire.
     clearInterval(this.leaseTimer);
     this.leaseTimer = setInterval(
-      () =>
-        void (this.inflight.size > 0
-          ? renewLeases(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(() => {})
-          : undefined),
+      () => void this.renew().catch(() => {}),
       Math.max(1000, (this.o.leaseSeconds * 1000) / 3),
     );
     this.pollTimer.unref();
     this.sweepTimer.unref();
     this.leaseTimer.unref();
-    void this.sweep()
+    this.starting = this.sweep()
       .catch(() => {})
       .then(() => this.wake());
   }
@@ -127,21 +135,47 @@ export class QueueWorker {
       return;
     }
     this.claiming = true;
-    void this.claimRound().finally(() => {
+    const round = this.claimRound().finally(() => {
       this.claiming = false;
+      if (this.round === round) this.round = undefined;
       if (this.again) {
         this.again = false;
         this.wake();
       }
     });
+    this.round = round;
+  }
+
+  /**
+   * Renews the leases of the rows whose work runs now (the lease timer). Only theirs: a row claimed under
+   * this worker id that runs nowhere (the reply to its claim was lost) expires, and `sweep` gives it back.
+   */
+  async renew(): Promise<void> {
+    if (this.running.size === 0) return;
+    await renewLeases(this.o.db, this.o.table, this.o.workerId, [...this.running], this.o.clock.now());
   }
 
   /**
    * Reclaims rows whose worker died: at once when its process is known to be gone (worker ids carry
-   * host, pid and process start time), otherwise when the lease expired.
+   * host, pid and process start time), otherwise when the lease expired. Rows claimed under this
+   * worker's own id whose lease expired while no work of it ran them (a claim whose reply was lost)
+   * are given back with their attempt: they never ran.
    */
   async sweep(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
+    // Not while a claim's reply is on its way: the rows it brings in run, but are not in `running` yet.
+    // A claim sent after this point stamps its rows with a later time than `now`, never before the cutoff.
+    const stranded =
+      this.claims > 0
+        ? 0
+        : await releaseStranded(db, table, this.o.workerId, [...this.running], {
+            now: clock.now(),
+            leaseSeconds: this.o.leaseSeconds,
+          });
+    if (stranded > 0) {
+      this.o.logger.warn({ table, rows: stranded }, 'gave back rows claimed by this worker that never ran');
+      this.o.metrics.inc('queue_reclaimed_total', { table }, stranded);
+    }
     const gone = (await processingHolders(db, table)).filter((holder) => {
       const id = parseIdentity(holder);
       return holder !== this.o.workerId && id !== undefined && isGone(id);
@@ -171,7 +205,7 @@ export class QueueWorker {
         .onDead?.(row, log)
         .catch((err) => log.error({ err }, 'could not record what the dead row was for'));
     }
-    return byGone.reclaimed + byLease.reclaimed;
+    return stranded + byGone.reclaimed + byLease.reclaimed;
   }
 
   /** Stops claiming new rows at once (shutdown: before in-flight work is interrupted). */
@@ -181,12 +215,19 @@ export class QueueWorker {
     clearInterval(this.sweepTimer);
   }
 
-  /** Stops claiming, waits for in-flight rows (up to timeoutMs), then releases what is left. */
+  /**
+   * Stops claiming, waits until nothing is in flight (up to timeoutMs): the rows that ran when it was
+   * called, and the claims then on their way (the rows they bring in are given back, not run:
+   * `startRows`); then releases what is left.
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.pause();
-    const all = Promise.allSettled([...this.inflight]);
+    const drained = (async () => {
+      while (this.inflight.size > 0 || this.round)
+        await Promise.allSettled([...this.inflight, ...(this.round ? [this.round] : [])]);
+    })();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     clearInterval(this.leaseTimer);
     for (const w of this.waits.values()) clearTimeout(w.timer);
@@ -205,8 +246,12 @@ export class QueueWorker {
     }
   }
 
-  /** Resolves when no claim round is running (tests: what a wake-up claimed is in flight). */
+  /**
+   * Resolves when the start's sweep and wake-up have run and no claim round is running (tests: what a
+   * wake-up claimed is in flight).
+   */
   async claimsDone(): Promise<void> {
+    await this.starting;
     while (this.claiming) await new Promise((r) => setImmediate(r));
   }
 
@@ -264,39 +309,63 @@ export class QueueWorker {
     if (free <= 0 || this.waits.has(ALL)) return;
     let rows: ClaimedRow[];
     const now = this.o.clock.now();
+    this.claims++;
     try {
       rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, this.claimOptions(now, 0));
     } catch (err) {
+      this.claims--;
       const problem = resourceProblem(err);
       if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
       this.o.logger.error({ table: this.o.table, err }, 'claiming rows failed');
       return;
     }
+    this.claims--;
     this.startRows(rows);
     if (rows.length === free) this.again = true;
   }
 
   /** `leaving`: foreground rows in flight that are about to finish (not counted as busy). */
   private claimOptions(now: Date, leaving: number): ClaimOptions {
+    // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
+    if (this.foreground - leaving <= 0) return { skipTypes: [...this.waits.keys()] };
+    this.backgroundHeld = true;
     return {
       skipTypes: [...this.waits.keys()],
-      // Busy with work somebody waits for: background jobs wait (at most backgroundHoldMs).
-      ...(this.foreground - leaving > 0
-        ? { lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)) }
-        : {}),
+      lastDueBy: new Date(now.getTime() - (this.o.backgroundHoldMs ?? 300_000)),
     };
   }
 
+  /**
+   * Runs claimed rows, or gives them back (attempt returned) when the worker is stopping: a claim that
+   * was in flight when `stop` began must not start work that `stop` would release under it.
+   */
   private startRows(rows: ClaimedRow[]): void {
     for (const row of rows) {
+      if (this.stopped) {
+        const held = { id: row.id, workerId: this.o.workerId };
+        const p = releaseRow(this.o.db, this.o.table, held, this.o.clock.now())
+          .then(
+            () => undefined,
+            () => void this.unreleased.push(held),
+          )
+          .finally(() => this.inflight.delete(p));
+        this.inflight.add(p);
+        continue;
+      }
       if (!row.background) this.foreground++;
+      this.running.add(row.id);
       let refilled = false;
       const p = this.run(row)
         .then((r) => void (refilled = r))
         .finally(() => {
           if (!row.background) this.foreground--;
+          this.running.delete(row.id);
           this.inflight.delete(p);
-          if (!refilled) this.wake();
+          // A claim that found nothing more due may have held background jobs back while this
+          // foreground work ran: once none runs, they are due now.
+          const heldBack = this.backgroundHeld && this.foreground === 0;
+          if (heldBack) this.backgroundHeld = false;
+          if (!refilled || heldBack) this.wake();
         });
       this.inflight.add(p);
     }
@@ -321,6 +390,7 @@ export class QueueWorker {
     const limit = round ? this.o.concurrency - this.inflight.size + 1 : 1;
     const now = clock.now();
     if (round) this.claiming = true;
+    this.claims++;
     try {
       const { finished, claimed } = await finishAndClaim(
         db,
@@ -331,8 +401,13 @@ export class QueueWorker {
         limit,
         this.claimOptions(now, row.background ? 0 : 1),
       );
+      this.claims--;
       this.startRows(claimed);
       return { ours: finished, refilled: claimed.length < limit };
+    } catch (err) {
+      // What the statement claimed, if it committed, runs nowhere: left to expire (`sweep`).
+      this.claims--;
+      throw err;
     } finally {
       if (round) {
         this.claiming = false;

@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { queryRows } from '../../src/db/client.js';
+import { queryRows, type Db } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { claimDue, finishAndClaim } from '../../src/db/repos/queue.js';
 import { defineJob } from '../../src/domain/job-type.js';
 import { Metrics } from '../../src/metrics.js';
-import { QueueWorker } from '../../src/worker/queue-worker.js';
+import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-worker.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
@@ -146,5 +146,141 @@ describe('finishing a queue row and claiming the next in one statement', () => {
     expect((await rowsOf('fac-run')).map((r) => [r.status, r.attempts, r.locked_by])).toEqual(
       keys.map(() => ['done', 1, null]),
     );
+  });
+  /** A worker on `db` (default: the test's) with no polling: only wake-ups and refills claim. */
+  const workerFor = (workerId: string, concurrency: number, handle: QueueWorkerOptions['handle'], db?: Db) =>
+    new QueueWorker({
+      db: db ?? tdb.db,
+      table: 'jobs',
+      clock,
+      logger: pino({ level: 'silent' }),
+      metrics: new Metrics(),
+      workerId,
+      concurrency,
+      maxAttempts: 3,
+      leaseSeconds: 60,
+      pollMs: 3_600_000,
+      handle,
+    });
+  /** Rows left by earlier tests are not this test's: out of the way. */
+  const only = (kinds: string[]) =>
+    tdb.db.execute(
+      sql`update jobs set status = 'done', locked_by = null
+          where status <> 'done' and kind not in (${sql.join(
+            kinds.map((k) => sql`${k}`),
+            sql`, `,
+          )})`,
+    );
+  const gate = () => {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    return { open, opened };
+  };
+
+  it('rows claimed by a finish that was under way when stop() began are given back, not run', async () => {
+    await only(['fac-stop']);
+    await enqueue('fac-stop', ['a', 'b']);
+    const ran: string[] = [];
+    const bGate = gate();
+    let stopping: Promise<void> | undefined;
+    const stopBegan = gate();
+    // stop() begins while the statement that finishes 'a' and claims 'b' is on its way to the database.
+    const racing = new Proxy(tdb.db, {
+      get(target, prop) {
+        if (prop !== 'execute') return Reflect.get(target, prop, target);
+        return (q: Parameters<Db['execute']>[0]) => {
+          const text = (
+            target as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }
+          ).dialect.sqlToQuery(q).sql;
+          if (!stopping && text.includes('with finished as')) {
+            stopping = worker.stop();
+            stopBegan.open();
+          }
+          return target.execute(q);
+        };
+      },
+    });
+    const worker = workerFor(
+      'w-stop',
+      1,
+      async (row) => {
+        ran.push((row.payload as { n: string }).n);
+        if ((row.payload as { n: string }).n === 'b') await bGate.opened;
+      },
+      racing,
+    );
+    worker.start();
+    worker.wake();
+    await stopBegan.opened;
+    await stopping;
+    // Nothing runs after stop(): 'b' went back with its attempt, for the next start.
+    expect(ran).toEqual(['a']);
+    expect((await rowsOf('fac-stop')).map((r) => [r.key, r.status, r.attempts, r.locked_by])).toEqual([
+      ['a', 'done', 1, null],
+      ['b', 'pending', 0, null],
+    ]);
+    bGate.open();
+    await worker.idle();
+  });
+
+  it('a row claimed under the worker id that runs nowhere (a lost reply) is not renewed: it expires and runs once', async () => {
+    await only(['fac-strand']);
+    const ran: string[] = [];
+    const started = gate();
+    const finishRun = gate();
+    const worker = workerFor('w-strand', 2, async (row) => {
+      const n = (row.payload as { n: string }).n;
+      ran.push(n);
+      if (n === 'run') {
+        started.open();
+        await finishRun.opened;
+      }
+    });
+    // A finish-and-claim whose reply was lost left 'lost' claimed under this worker, in no work in flight.
+    await enqueue('fac-strand', ['lost']);
+    const [lost] = await claimDue(tdb.db, 'jobs', 'w-strand', 1, clock.now(), {});
+    expect(lost?.payload).toEqual({ n: 'lost' });
+    await enqueue('fac-strand', ['run']);
+    worker.start();
+    worker.wake();
+    await started.opened;
+    await worker.claimsDone();
+    await clock.advance(61_000);
+    await worker.renew();
+    // The work in flight kept its lease; the stranded row expired and went back with its attempt.
+    expect(await worker.sweep()).toBe(1);
+    expect((await rowsOf('fac-strand')).map((r) => [r.key, r.status, r.attempts, r.locked_by])).toEqual([
+      ['lost', 'pending', 0, null],
+      ['run', 'processing', 1, 'w-strand'],
+    ]);
+    finishRun.open();
+    await worker.idle();
+    await worker.stop();
+    expect(ran).toEqual(['run', 'lost']);
+    expect((await rowsOf('fac-strand')).map((r) => [r.key, r.status, r.attempts, r.locked_by])).toEqual([
+      ['lost', 'done', 1, null],
+      ['run', 'done', 1, null],
+    ]);
+  });
+
+  it('background jobs held back while foreground rows ran are claimed when the last of them finishes', async () => {
+    await only(['fac-fg', 'fac-bg']);
+    await enqueue('fac-fg', ['1', '2']);
+    await enqueue('fac-bg', ['g'], 'last');
+    const ran: string[] = [];
+    const fg = gate();
+    const worker = workerFor('w-bg', 2, async (row) => {
+      if (row.type === 'fac-fg') await fg.opened;
+      ran.push((row.payload as { n: string }).n);
+    });
+    worker.start();
+    worker.wake();
+    await worker.claimsDone();
+    // Both foreground rows finish together; each finish's claim holds the thumbnail back (the other runs).
+    fg.open();
+    await worker.idle();
+    await worker.stop();
+    expect(ran.sort()).toEqual(['1', '2', 'g']);
+    expect((await rowsOf('fac-bg')).map((r) => [r.status, r.attempts])).toEqual([['done', 1]]);
   });
 });

@@ -57,7 +57,7 @@ describe('event worker: retries, dead letters and the sweeper', () => {
     const [a] = await claimDue(h.db.db, 'inbound_events', 'slow-worker', 1, clock.now());
     // The slow worker renews while it works: the sweeper leaves the row alone.
     clock.advance(45_000);
-    await renewLeases(h.db.db, 'inbound_events', 'slow-worker', clock.now());
+    await renewLeases(h.db.db, 'inbound_events', 'slow-worker', [a!.id], clock.now());
     clock.advance(45_000);
     expect(await h.bot.eventWorker.sweep()).toBe(0);
     // It stops renewing (frozen): the lease expires and another worker takes the row.

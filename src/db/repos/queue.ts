@@ -196,11 +196,52 @@ export async function fail(
   return rows.length > 0 ? status : 'lost';
 }
 
-/** Keeps this worker's claims fresh while their work runs (a long download outlives the lease). */
-export async function renewLeases(db: Db, table: QueueTable, workerId: string, now: Date): Promise<void> {
+/**
+ * Keeps this worker's claims on `ids` (its work in flight) fresh while their work runs (a long download
+ * outlives the lease). Only those: a row claimed under this worker id that no work runs (a claim whose
+ * reply was lost) is left to expire and be reclaimed.
+ */
+export async function renewLeases(
+  db: Db,
+  table: QueueTable,
+  workerId: string,
+  ids: readonly number[],
+  now: Date,
+): Promise<void> {
+  if (ids.length === 0) return;
   await db.execute(
-    sql`update ${t(table)} set locked_at = ${now} where status = 'processing' and locked_by = ${workerId}`,
+    sql`update ${t(table)} set locked_at = ${now}
+        where status = 'processing' and locked_by = ${workerId} and id in (${idList(ids)})`,
   );
+}
+
+const idList = (ids: readonly number[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
+/**
+ * Gives back, without using up their attempt, rows claimed under this worker id whose lease expired
+ * and that no work of this worker runs (`running`): their claim's reply was lost, so they never ran.
+ */
+export async function releaseStranded(
+  db: Db,
+  table: QueueTable,
+  workerId: string,
+  running: readonly number[],
+  opts: { now: Date; leaseSeconds: number },
+): Promise<number> {
+  const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
+          locked_by = null, ${due(table)} = ${opts.now}
+        where status = 'processing' and locked_by = ${workerId} and locked_at < ${cutoff}
+          ${running.length > 0 ? sql`and id not in (${idList(running)})` : sql``}
+        returning id::int as id`,
+  );
+  return rows.length;
 }
 
 /** Gives one claimed row back without using up its attempt (its work was interrupted by a shutdown). */

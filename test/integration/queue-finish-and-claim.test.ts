@@ -174,7 +174,7 @@ describe('finishing a queue row and claiming the next in one statement', () => {
   const gate = () => {
     let open!: () => void;
     const opened = new Promise<void>((r) => (open = r));
-    return { open, opened };
+    return { open, opened, done: false };
   };
 
   it('rows claimed by a finish that was under way when stop() began are given back, not run', async () => {
@@ -221,6 +221,59 @@ describe('finishing a queue row and claiming the next in one statement', () => {
     ]);
     bGate.open();
     await worker.idle();
+  });
+
+  it('stop() waits for a claim round on its way; the rows it brings in are given back, not run', async () => {
+    await only(['fac-round']);
+    await enqueue('fac-round', ['a']);
+    const ran: string[] = [];
+    const claimSent = gate();
+    const reply = gate();
+    /** Statements sent after stop() was called, while the round's reply was held back. */
+    const sentWhileHeld: string[] = [];
+    let held = false;
+    // The reply to the round's claim is held back until stop() has had its chance to release too early.
+    const slowClaim = new Proxy(tdb.db, {
+      get(target, prop) {
+        if (prop !== 'execute') return Reflect.get(target, prop, target);
+        return (q: Parameters<Db['execute']>[0]) => {
+          const text = (
+            target as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }
+          ).dialect.sqlToQuery(q).sql;
+          if (held) sentWhileHeld.push(text);
+          const result = target.execute(q);
+          if (!claimSent.done && text.includes("set status = 'processing'")) {
+            claimSent.done = true;
+            held = true;
+            claimSent.open();
+            return result.then(async (r) => {
+              await reply.opened;
+              held = false;
+              return r;
+            });
+          }
+          return result;
+        };
+      },
+    });
+    const worker = workerFor(
+      'w-round',
+      1,
+      async (row) => void ran.push((row.payload as { n: string }).n),
+      slowClaim,
+    );
+    worker.start();
+    await claimSent.opened;
+    const stopping = worker.stop();
+    await new Promise((r) => setImmediate(r));
+    // stop() has not released anything under the round: it waits for the round's reply.
+    expect(sentWhileHeld).toEqual([]);
+    reply.open();
+    await stopping;
+    expect(ran).toEqual([]);
+    expect((await rowsOf('fac-round')).map((r) => [r.key, r.status, r.attempts, r.locked_by])).toEqual([
+      ['a', 'pending', 0, null],
+    ]);
   });
 
   it('a row claimed under the worker id that runs nowhere (a lost reply) is not renewed: it expires and runs once', async () => {

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { fromPglite, openPostgres, queryRows, type Db } from '../db/client.js';
@@ -67,21 +68,7 @@ export async function dumpPostgres<T>(
   } finally {
     await database.close();
   }
-  const conn = libpqConnection(url);
-  const res = spawnSync(
-    'pg_dump',
-    ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${conn.dbname}`],
-    {
-      encoding: 'utf8',
-      env: conn.env,
-    },
-  );
-  if (res.error)
-    throw new AppError(
-      'pg_dump_missing',
-      `找不到 pg_dump（${errorMessage(res.error)}）：请安装与数据库服务器同版本的 PostgreSQL 客户端工具（Debian: apt-get install postgresql-client）`,
-    );
-  if (res.status !== 0) throw new AppError('pg_dump_failed', `pg_dump 失败：${res.stderr.trim()}`);
+  await pgDump(url, file);
   // Read after the dump: every row it holds is here (rows are never deleted; the bot may add more).
   const after = openPostgres(url, 1);
   try {
@@ -89,6 +76,49 @@ export async function dumpPostgres<T>(
   } finally {
     await after.close();
   }
+}
+
+/**
+ * Runs `pg_dump --format=custom` with the dump on its standard output, which this process streams into
+ * `file` (made durable with the rest of the backup by its final flush). Not pg_dump's own --file: a
+ * backup killed meanwhile would leave pg_dump holding its snapshot and writing the dump to the end by
+ * itself; through the pipe, this process takes the reading end with it and pg_dump's next write fails
+ * (SIGPIPE), so it stops. The event loop goes on meanwhile. A failed pg_dump (or write) removes `file`.
+ */
+async function pgDump(url: string, file: string): Promise<void> {
+  const conn = libpqConnection(url);
+  const child = spawn('pg_dump', ['--format=custom', '--no-owner', `--dbname=${conn.dbname}`], {
+    env: conn.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let startError: Error | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', (err) => (startError ??= err));
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  // A write that fails (the backup's disk full) ends pg_dump too, rather than leave it dumping.
+  const written = pipeline(child.stdout, createWriteStream(file, { flags: 'wx' })).then(
+    () => undefined,
+    (err: unknown) => {
+      child.kill();
+      return err;
+    },
+  );
+  const [{ code, signal }, writeError] = await Promise.all([exited, written]);
+  if (startError || writeError !== undefined || code !== 0) await rm(file, { force: true });
+  if (startError)
+    throw new AppError(
+      'pg_dump_missing',
+      `找不到 pg_dump（${errorMessage(startError)}）：请安装与数据库服务器同版本的 PostgreSQL 客户端工具（Debian: apt-get install postgresql-client）`,
+    );
+  if (writeError !== undefined) throw writeError;
+  if (code !== 0)
+    throw new AppError(
+      'pg_dump_failed',
+      `pg_dump 失败：${stderr.trim() || (signal ? `被信号 ${signal} 结束` : `退出码 ${code}`)}`,
+    );
 }
 
 /** Every row of `blobs`: storage key -> recorded size (none before the table existed). */

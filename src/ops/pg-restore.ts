@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { hostname } from 'node:os';
 import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -15,8 +17,11 @@ export function pgRestoreMissing(err: unknown): AppError {
 /**
  * Loads a custom-format dump into the database at `url` with `pg_restore`, in one transaction. Its
  * connection carries `applicationName` (pg_stat_activity.application_name), and `started` is told the
- * child's identity (host:pid:start) as soon as it runs, before the load can commit: a restore killed
- * meanwhile leaves pg_restore running, and the next restore finds it by both (restore-leftover.ts).
+ * child's identity (host:pid:start) as soon as it runs. pg_restore reads the dump on its standard
+ * input, from this process, which begins to send it only once `started` has resolved: a restore killed
+ * before that leaves a pg_restore that reads end of file at once and stops, having committed nothing.
+ * Killed later, it may leave pg_restore running (waiting on a lock while the pipe still holds dump
+ * data), and the next restore finds it by both (restore-leftover.ts).
  */
 export async function pgRestore(
   dump: string,
@@ -28,9 +33,10 @@ export async function pgRestore(
   // The connection parameter, not PGAPPNAME: a DATABASE_URL's own application_name would win over that.
   const dbname = new URL(conn.dbname);
   dbname.searchParams.set('application_name', applicationName);
-  // One transaction: a pg_restore that fails or is killed leaves the database as it was.
-  const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${dbname}`, dump];
-  const child = spawn('pg_restore', args, { env: conn.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // One transaction: a pg_restore that fails or is killed leaves the database as it was. No file
+  // argument: the dump comes on standard input.
+  const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${dbname}`];
+  const child = spawn('pg_restore', args, { env: conn.env, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve, reject) => {
@@ -41,17 +47,28 @@ export async function pgRestore(
     child.on('spawn', resolve);
     child.on('error', () => resolve());
   });
-  if (child.pid !== undefined) {
-    const identity = { host: hostname(), pid: child.pid, start: processStartOf(child.pid) ?? '-' };
-    try {
-      await started(identityText(identity));
-    } catch (err) {
-      // Unrecorded, it must not go on by itself.
-      child.kill('SIGKILL');
-      await exited.catch(() => undefined);
-      throw err;
-    }
+  if (child.pid === undefined) {
+    await exited; // rejects: it did not start
+    throw pgRestoreMissing(new Error('no process'));
   }
+  const identity = { host: hostname(), pid: child.pid, start: processStartOf(child.pid) ?? '-' };
+  try {
+    await started(identityText(identity));
+  } catch (err) {
+    // Unrecorded, it must not go on by itself (it has had nothing to read yet).
+    child.kill('SIGKILL');
+    await exited.catch(() => undefined);
+    throw err;
+  }
+  // pg_restore may stop reading early (it failed: its exit code and message say why); a dump that
+  // cannot be read here ends its input short, and that is the cause to report.
+  let readError: unknown;
+  const source = createReadStream(dump).on('error', (err) => (readError ??= err));
+  const fed = pipeline(source, child.stdin).catch(() => undefined);
   const code = await exited;
-  if (code !== 0) throw new AppError('pg_restore_failed', `pg_restore 失败：${stderr.trim()}`);
+  await fed;
+  if (code === 0) return;
+  if (readError !== undefined)
+    throw new AppError('pg_restore_failed', `读不出备份的数据库文件 ${dump}：${errorMessage(readError)}`);
+  throw new AppError('pg_restore_failed', `pg_restore 失败：${stderr.trim()}`);
 }

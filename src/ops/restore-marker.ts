@@ -10,6 +10,11 @@ import { fsyncDir } from '../storage/fsync-dir.js';
  * the doctor reports it, and a new restore clears what the marker says the failed one wrote and starts over.
  */
 export const RESTORE_MARKER = 'RESTORE-INCOMPLETE';
+/**
+ * Where the marker is written before it is renamed into place: a restore killed while writing it leaves
+ * this (and nothing else it wrote since), which the next restore writes over.
+ */
+export const RESTORE_MARKER_TMP = `${RESTORE_MARKER}.tmp`;
 
 /** One object a PostgreSQL dump creates (from `pg_restore --list`), dropped when a restore is undone. */
 export interface DumpObject {
@@ -68,7 +73,7 @@ export function readRestoreMarker(dataDir: string): RestoreMarker | 'unreadable'
 /** Writes the marker durably (a flushed temporary file renamed into place, then the folder flushed). */
 export async function writeRestoreMarker(dataDir: string, marker: RestoreMarker): Promise<void> {
   const path = join(dataDir, RESTORE_MARKER);
-  const tmp = `${path}.tmp`;
+  const tmp = join(dataDir, RESTORE_MARKER_TMP);
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(`${JSON.stringify(marker, null, 2)}\n`);

@@ -19,6 +19,7 @@ import {
   readRestoreMarker,
   removeRestoreMarker,
   RESTORE_MARKER,
+  RESTORE_MARKER_TMP,
   unfinishedRestoreText,
   writeRestoreMarker,
   type RestoreMarker,
@@ -91,7 +92,10 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
       'restore_marker_other_database',
       `${unfinishedRestoreText(input.dataDir, unfinished!)}，那次写入了 PostgreSQL 数据库 ${earlierDb.target}：请让 DATABASE_URL 指向它，用 PostgreSQL 备份再恢复（会先清除那次写入的内容）`,
     );
-  await refuseNonEmptyDir(input.dataDir, unfinished ? [RESTORE_MARKER, ...unfinished.created.entries] : []);
+  await refuseNonEmptyDir(input.dataDir, [
+    RESTORE_MARKER_TMP,
+    ...(unfinished ? [RESTORE_MARKER, ...unfinished.created.entries] : []),
+  ]);
   if (input.databaseUrl && !earlierDb) await refuseNonEmptyDatabase(input.databaseUrl);
   await checkFilesTarget(input.from, info, input.objectStore);
   const dump = join(input.from, info.database === 'pglite' ? PGLITE_DUMP : POSTGRES_DUMP);

@@ -541,6 +541,91 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     },
   );
 
+  it.skipIf(!pgUrl)(
+    'a backup killed while pg_dump runs does not leave pg_dump dumping by itself: it stops at its first write, and no dump is written',
+    { timeout: 300_000 },
+    async () => {
+      const out = join(tmp, 'killed-backup');
+      const source = postgres(sourceUrl!, { max: 2, onnotice: () => {} });
+      const dumps = (waiting: boolean) =>
+        source<{ pid: number }[]>`
+          select pid from pg_stat_activity
+          where datname = current_database() and application_name = 'pg_dump'
+            and (not ${waiting} or wait_event_type = 'Lock')`;
+      // Another session's lock on a table: pg_dump waits for it, as it would behind a long migration.
+      const holder = await source.reserve();
+      try {
+        await holder`begin`;
+        await holder`lock table blobs in access exclusive mode`;
+        // The compiled CLI as a real process, killed (SIGKILL: no handler runs) while pg_dump waits.
+        const killed = startProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out],
+          settingsEnv(envFor(dataDir, sourceUrl)),
+          tmp,
+        );
+        await waitFor(
+          'pg_dump waiting on the lock',
+          () => dumps(true),
+          (w) => w.length === 1,
+          {
+            timeoutMs: 60_000,
+          },
+        );
+        killed.kill('SIGKILL');
+        expect(await killed.exit).toBeNull();
+        await holder`rollback`;
+        // pg_dump goes on once the lock is gone, and ends at its first write into the pipe nobody reads.
+        await waitFor(
+          'pg_dump gone',
+          () => dumps(false),
+          (d) => d.length === 0,
+          { timeoutMs: 60_000 },
+        );
+      } finally {
+        holder.release();
+        await source.end();
+      }
+      // The killed backup's folder is no backup (no manifest), and holds no dump a restore could take.
+      const dump = join(out, 'database/postgres.dump');
+      expect(existsSync(join(out, 'manifest-sha256.txt'))).toBe(false);
+      expect(statSync(dump).size).toBe(0);
+      expect(spawnSync('pg_restore', ['--list', dump]).status).not.toBe(0);
+    },
+  );
+
+  it.skipIf(!pgUrl)(
+    'a pg_dump that fails (its message shown) or cannot be started fails the backup and leaves no folder',
+    { timeout: 300_000 },
+    async () => {
+      // A `pg_dump` first on PATH that writes part of a dump, says why it fails, and exits 1.
+      const bin = mkdtempSync(join(tmp, 'failing-pg-dump-'));
+      writeFileSync(
+        join(bin, 'pg_dump'),
+        "#!/bin/sh\nprintf 'PGDMP partial'\necho 'pg_dump: error: query failed: out of memory' >&2\nexit 1\n",
+        { mode: 0o755 },
+      );
+      const failed = join(tmp, 'pg-dump-failed');
+      const res = await cli('main.js', ['backup', '--out', failed], {
+        ...envFor(dataDir, sourceUrl),
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('pg_dump 失败：pg_dump: error: query failed: out of memory');
+      expect(existsSync(failed)).toBe(false);
+
+      // No pg_dump on PATH at all.
+      const missing = join(tmp, 'pg-dump-missing');
+      const none = await cli('main.js', ['backup', '--out', missing], {
+        ...envFor(dataDir, sourceUrl),
+        PATH: mkdtempSync(join(tmp, 'empty-bin-')),
+      });
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('找不到 pg_dump');
+      expect(existsSync(missing)).toBe(false);
+    },
+  );
+
   it(
     'a restore that fails after it began writing removes what it wrote (and nothing it did not)',
     { timeout: 300_000 },

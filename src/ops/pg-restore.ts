@@ -20,8 +20,9 @@ export function pgRestoreMissing(err: unknown): AppError {
  * child's identity (host:pid:start) as soon as it runs. pg_restore reads the dump on its standard
  * input, from this process, which begins to send it only once `started` has resolved: a restore killed
  * before that leaves a pg_restore that reads end of file at once and stops, having committed nothing.
- * Killed later, it may leave pg_restore running (waiting on a lock while the pipe still holds dump
- * data), and the next restore finds it by both (restore-leftover.ts).
+ * Killed later, it may leave pg_restore running, waiting on a lock or reading what the pipe still holds
+ * (a small dump fits in it whole, and may then be committed): the next restore finds it by both
+ * (restore-leftover.ts).
  */
 export async function pgRestore(
   dump: string,

@@ -8,6 +8,7 @@ export async function runPool<T>(
   concurrency: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
+  checkConcurrency(concurrency);
   let next = 0;
   let failed: { error: unknown } | undefined;
   const worker = async () => {
@@ -22,6 +23,14 @@ export async function runPool<T>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   if (failed) throw failed.error;
+}
+
+/**
+ * A pool of NaN workers (a mistyped option) would be no workers: nothing run, and success reported.
+ * Callers check what the user typed; this refuses what slipped through.
+ */
+function checkConcurrency(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`concurrency must be a positive integer, not ${n}`);
 }
 
 /** A queue of one: each call's `fn` starts when the previous one has settled (memory-heavy work, one at a time). */
@@ -48,6 +57,8 @@ export async function runOrdered<T, R>(
   work: (item: T) => Promise<R>,
   commit: (item: T, result: R) => Promise<void> | void,
 ): Promise<void> {
+  checkConcurrency(limits.concurrency);
+  checkConcurrency(limits.window);
   const it = source[Symbol.asyncIterator]();
   let failed: { error: unknown } | undefined;
   let exhausted = false;
@@ -110,7 +121,7 @@ export async function runOrdered<T, R>(
       committing = committing.then(commitReady).catch(fail);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, limits.concurrency) }, worker));
+  await Promise.all(Array.from({ length: limits.concurrency }, worker));
   await committing;
   if (failed) {
     await it.return?.()?.catch(() => undefined);

@@ -38,6 +38,7 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
       USAGE,
     );
     if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) throw new AppError('usage', USAGE);
+    const concurrency = values.concurrency === undefined ? undefined : concurrencyOf(values.concurrency);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
     const database = io.database ?? (await openCliDb(settings));
@@ -50,7 +51,7 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
           db: database.db,
           clock: systemClock,
           progress: io.progress ?? silentProgress,
-          concurrency: values.concurrency ? Math.max(1, Number(values.concurrency)) : undefined,
+          concurrency,
           software: 'lark-archive-bot (npm run export)',
           removedLeftover: (path) => io.out(`已删除中断的导出留下的 ${path}（写它的进程已不在运行）`),
           ...setup,
@@ -88,4 +89,11 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
       if (!io.database) await database.close();
     }
   }, io.err);
+}
+
+/** `--concurrency N`: records copied at once, 1 to 64 (the copy threads are one per CPU anyway). */
+function concurrencyOf(text: string): number {
+  if (!/^[1-9]\d*$/.test(text) || Number(text) > 64)
+    throw new AppError('usage', `--concurrency 须为 1 到 64 之间的整数（收到「${text}」）\n${USAGE}`);
+  return Number(text);
 }

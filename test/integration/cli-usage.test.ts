@@ -24,6 +24,18 @@ describe('command lines the CLIs refuse (exit 2, the usage printed)', () => {
     );
   });
 
+  it('npm run export: a --concurrency that is not a whole number from 1 to 64 (a typo must not export nothing)', async () => {
+    for (const typed of ['8x', '0', '4,', '1e9', '65']) {
+      const res = await exportInProcess(
+        ['--unit', 'V1', '--year', '2025', '--out', join(dir, 'out'), '--concurrency', typed],
+        env,
+      );
+      expect(res.code, typed).toBe(2);
+      expect(res.stderr).toContain(`--concurrency 须为 1 到 64 之间的整数（收到「${typed}」）`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('npm run verify: a year that is not four digits', async () => {
     const res = await verifyInProcess(['--year', '25'], env);
     expect(res.code).toBe(2);

@@ -196,3 +196,26 @@ describe('runOrdered', () => {
     expect(state.closed).toBe(true);
   });
 });
+
+describe('pool sizes', () => {
+  it('a concurrency that is not a positive whole number is refused, never a pool of no workers', async () => {
+    for (const n of [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+      let ran = 0;
+      await expect(
+        runPool([1, 2], n, async () => void ran++),
+        String(n),
+      ).rejects.toThrow(RangeError);
+      const { iterable } = source([1, 2]);
+      await expect(
+        runOrdered(
+          iterable,
+          { concurrency: n, window: 4 },
+          async () => void ran++,
+          () => {},
+        ),
+        String(n),
+      ).rejects.toThrow(RangeError);
+      expect(ran).toBe(0);
+    }
+  });
+});

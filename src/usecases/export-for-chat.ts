@@ -9,7 +9,7 @@ import { outputLockPath, removeDeadOutputLock, takeOutputLock } from '../archive
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
-import { DomainError, errorMessage, PermanentError } from '../errors.js';
+import { DomainError, errorMessage, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
@@ -174,6 +174,19 @@ const chatReason = (err: DomainError) =>
         ? '服务器上的导出目录不能使用（不是空的或不能写入），请联系管理员'
         : err.message;
 
+/**
+ * What the chat is told of an export that failed for good: what kind of problem, never a server path
+ * or a system's raw message (the job's log has the whole error).
+ */
+function failedReason(err: unknown): string {
+  if (err instanceof LarkApiError) return `飞书拒绝了发送（错误码 ${err.larkCode}）`;
+  if (err instanceof DomainError) return chatReason(err);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return '服务器磁盘已满';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return '服务器上的导出目录不能写入';
+  return '服务器出错，未能完成导出';
+}
+
 async function finishForChat(
   deps: ExportForChatDeps,
   p: ExportJobPayload,
@@ -240,11 +253,10 @@ export async function exportForChatJob(
   } catch (err) {
     if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
       log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');
-      const reason = errorMessage(err).slice(0, 300);
       await replyText(
         deps.gateway,
         p.messageId,
-        `导出失败：${reason}，请联系管理员`,
+        `导出失败：${failedReason(err)}，请联系管理员`,
         `export-failed-${p.messageId}`,
       ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
       await forgetAttempt(deps.exportsDir, p.messageId).catch(() => undefined);

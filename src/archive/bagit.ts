@@ -51,6 +51,11 @@ export class BagWriter implements PackageWriter {
     return `${this.octets}.${this.streams}`;
   }
 
+  /** Gives up the manifest (the export failed). */
+  abort(): void {
+    (this.manifest as HashingWriter | undefined)?.abort();
+  }
+
   async finish(info: Record<string, string>, baggingDate: string): Promise<{ payloadOxum: string }> {
     const tags: [string, { sha256: string }][] = [];
     tags.push(['manifest-sha256.txt', await this.manifest.close()]);

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type ExcelJS from 'exceljs';
 import { CATALOGUE_COLUMNS, PHOTO_CATALOGUE_COLUMNS, type CatalogueRow } from '../domain/catalogue.js';
 import type { PhotoEntry } from '../domain/photo-entries.js';
@@ -40,6 +41,9 @@ const KEYS = CATALOGUE_COLUMNS.map((c) => c.key);
  */
 export class CatalogueXlsxWriter {
   private readonly wb: ExcelJS.stream.xlsx.WorkbookWriter;
+  private readonly out: WriteStream;
+  /** The file could not be made or written (told at close: exceljs listens only once it commits). */
+  private failed: Error | undefined;
   private sheet: ExcelJS.Worksheet | undefined;
   private current: CatalogueClass | undefined;
   /** The current photo class's 照片目录 rows, written as its own sheet after the class's. */
@@ -61,8 +65,11 @@ export class CatalogueXlsxWriter {
     private readonly h: CatalogueHeader,
     classes: CatalogueClass[],
   ) {
+    // Our own stream: a new file (never over another), and one an export that fails can close.
+    this.out = createWriteStream(path, { flags: 'wx', mode: 0o644 });
+    this.out.on('error', (err) => (this.failed ??= err));
     this.wb = new excel.stream.xlsx.WorkbookWriter({
-      filename: path,
+      stream: this.out,
       useSharedStrings: false,
       useStyles: true,
     });
@@ -208,7 +215,13 @@ export class CatalogueXlsxWriter {
     this.sheet?.commit();
     this.writePhotoSheet();
     this.writeNotes();
+    if (this.failed) throw this.failed;
     await this.wb.commit();
+  }
+
+  /** Gives up the workbook (the export failed): its file's descriptor is closed. */
+  abort(): void {
+    this.out.destroy();
   }
 
   /** 备考表: per catalogue what it holds (件数, 停用件号, 起止件号), then 整理人 / 检查人 / 日期 to sign. */

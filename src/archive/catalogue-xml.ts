@@ -80,6 +80,12 @@ export class CatalogueXmlWriter {
     return this.out.close();
   }
 
+  /** Gives up the file (the export failed). */
+  abort(): void {
+    this.buffer = [];
+    this.out.abort();
+  }
+
   private async flush(): Promise<void> {
     const text = this.buffer.join('');
     this.buffer = [];

@@ -42,6 +42,12 @@ export class HashingWriter {
     return { sha256: this.hash.digest('hex'), size: this.size };
   }
 
+  /** Gives up the file (an export that failed): its descriptor is closed, nothing more is written. */
+  abort(): void {
+    this.text = '';
+    this.out.destroy();
+  }
+
   private async flush(): Promise<void> {
     if (this.text === '') return;
     const buf = Buffer.from(this.text, 'utf8');

@@ -81,6 +81,11 @@ export class FixityListWriter implements PackageWriter {
     if (!this.closed) await this.list!.write(`${sha256}  ${rel}\r\n`);
   }
 
+  /** Gives up the list (the export failed). */
+  abort(): void {
+    this.list?.abort();
+  }
+
   /** Closes the list (it becomes a payload file itself) and returns its hash: the 数字摘要. */
   async closeList(): Promise<{ sha256: string; size: number }> {
     this.closed = true;

@@ -75,8 +75,8 @@ export const TEST_ITEMS: readonly TestItem[] = [
     no: '2-1',
     property: 'integrity',
     name: '总件数相符性检测',
-    basis: '归档文件目录条目与电子档案文件一一对应',
-    codes: ['file_missing', 'orphan_file'],
+    basis: '归档文件目录条目与电子档案文件一一对应；目录条数与封面、备考表的件数相符',
+    codes: ['file_missing', 'orphan_file', 'count_mismatch'],
   },
   {
     no: '2-2',

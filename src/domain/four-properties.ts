@@ -35,6 +35,7 @@ export type CheckCode =
   | 'item_not_live'
   | 'orphan_file'
   | 'description_gap'
+  | 'count_mismatch'
   // usability
   | 'file_unreadable'
   | 'format_not_allowed'
@@ -71,6 +72,7 @@ export const CHECK_PROPERTY: Record<CheckCode, Property> = {
   item_not_live: 'integrity',
   orphan_file: 'integrity',
   description_gap: 'integrity',
+  count_mismatch: 'integrity',
   file_unreadable: 'usability',
   format_not_allowed: 'usability',
   format_converted: 'usability',
@@ -106,6 +108,7 @@ export const CHECK_LABELS: Record<CheckCode, string> = {
   item_not_live: '已确认条目的归档已撤销',
   orphan_file: '文件无对应条目',
   description_gap: '照片说明不完整',
+  count_mismatch: '目录条数与封面件数不符',
   file_unreadable: '文件无法读取',
   format_not_allowed: '格式不在允许范围',
   format_converted: '原件非归档格式，另存归档副本',

@@ -117,12 +117,28 @@ export async function exportClass(
       ),
     );
   ctx.xlsx.beginClass(cls);
+  const rows = { all: 0, withdrawn: 0 };
   await runOrdered(
     recordJobs(ctx, scope, cls),
     { concurrency: ctx.concurrency, window: Math.max(ctx.pageSize, 4 * ctx.concurrency) },
     (job) => packageRecord(ctx, cls, job),
-    (job, packaged) => catalogueRecord(ctx, cls, job, packaged),
+    async (job, packaged) => {
+      await catalogueRecord(ctx, cls, job, packaged);
+      rows.all++;
+      if (job.r.status === 'withdrawn') rows.withdrawn++;
+    },
   );
+  // The covers, 备考表, 说明文件 and 登记表 state the counts read when the export began: a number
+  // withdrawn or restored since would make them disagree with the rows written.
+  ctx.report.checked('integrity');
+  if (rows.all !== cls.records || rows.withdrawn !== cls.withdrawn)
+    ctx.report.add(
+      failure(
+        'count_mismatch',
+        `${classCodeText(cls, ctx.config)} 的目录写入 ${rows.all} 条（停用 ${rows.withdrawn}），` +
+          `封面与备考表为 ${cls.records} 条（停用 ${cls.withdrawn}）：导出期间档号有变动，请重新导出`,
+      ),
+    );
 }
 
 /**
@@ -175,11 +191,17 @@ async function* recordJobs(
   };
   const pageAfter = (pieceNumber: number) =>
     listRecordsPage(ctx.db, scope, cls.classKey, pieceNumber, ctx.pageSize);
-  let jobs = await describe(await pageAfter(0));
+  // Only the numbers the class held when the export began (the covers count those): one confirmed
+  // meanwhile waits for the next export.
+  const held = async (after: number) => {
+    const page = after >= cls.lastPiece ? [] : await pageAfter(after);
+    return page.filter((r) => r.pieceNumber <= cls.lastPiece);
+  };
+  let jobs = await describe(await held(0));
   while (jobs.length > 0) {
     const last = jobs[jobs.length - 1]!.r.pieceNumber;
     // Numbered only after this page was (described in order); its failure surfaces when awaited.
-    const upcoming = pageAfter(last).then((page) => (page.length > 0 ? describe(page) : []));
+    const upcoming = held(last).then((page) => (page.length > 0 ? describe(page) : []));
     upcoming.catch(() => undefined);
     for (const job of jobs) yield job;
     jobs = await upcoming;

@@ -134,10 +134,13 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   for (const dir of finalDirs) await ensureFreeDir(dir);
   // `<out>.partial/package`, or the folder itself (a mounted carrier, an administrator's folder).
   const { dir: workDir, inPlace } = await claimWorkDir(input.outDir, deps.removedLeftover);
-  // Item XMLs are validated on their own thread as they are written.
-  const schemas = new SchemaValidator(ITEM_METADATA_XSD);
+  let schemas: SchemaValidator | undefined;
+  // The package's streamed files (catalogues, fixity list, manifest): closed when the export fails.
+  const opened: { abort(): void }[] = [];
   try {
-    const result = await writePackage(deps, { ...input, outDir: workDir }, unit, schemas, input.outDir);
+    // Item XMLs are validated on their own thread as they are written.
+    schemas = new SchemaValidator(ITEM_METADATA_XSD);
+    const result = await writePackage(deps, { ...input, outDir: workDir }, unit, schemas, input.outDir, opened);
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
     await flushToDisk(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
@@ -151,12 +154,13 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
     };
   } catch (err) {
+    for (const w of opened) w.abort();
     // Nothing half-written stays behind (the folder was empty when we claimed it; `.partial` is ours).
     if (inPlace) await abandonInPlace(input.outDir);
     else await releaseClaim(input.outDir);
     throw err;
   } finally {
-    await schemas.close();
+    await schemas?.close();
   }
 }
 
@@ -167,6 +171,8 @@ async function writePackage(
   schemas: SchemaValidator,
   /** The package's final path, as its 四性 report names it. */
   packagePath: string,
+  /** Told each streamed file as it is opened. */
+  opened: { abort(): void }[],
 ): Promise<ExportResult> {
   const { db, config } = deps;
   const layout = input.layout ?? 'carrier';
@@ -188,8 +194,10 @@ async function writePackage(
     classes.map((c) => c.classKey),
   );
   const bag = layout === 'bag' ? new BagWriter(input.outDir) : undefined;
+  if (bag) opened.push(bag);
   await bag?.open();
   const pkg = new FixityListWriter(bag ?? new CarrierFolderWriter(input.outDir), PACKAGE_PATHS.fixity);
+  opened.push(pkg);
   await pkg.open();
   const header = {
     fondsCode: fonds.codes,
@@ -200,15 +208,19 @@ async function writePackage(
   };
   const xmlPath = await pkg.payloadPath(PACKAGE_PATHS.catalogueXml);
   const xlsxPath = await pkg.payloadPath(PACKAGE_PATHS.catalogueXlsx);
+  const xmlWriter = await CatalogueXmlWriter.open(xmlPath);
+  opened.push(xmlWriter);
+  const xlsxWriter = await CatalogueXlsxWriter.open(xlsxPath, header, classes);
+  opened.push(xlsxWriter);
   const ctx: RecordsExportContext = {
     db,
     blobs: deps.blobs,
     config,
     timeZone: deps.timeZone,
     bag: pkg,
-    xml: await CatalogueXmlWriter.open(xmlPath),
+    xml: xmlWriter,
     carrierSeq: 0,
-    xlsx: await CatalogueXlsxWriter.open(xlsxPath, header, classes),
+    xlsx: xlsxWriter,
     report: new ReportBuilder(),
     fileCtx: { allowedFormats: config.allowedFormats, timeZone: deps.timeZone, virusScan: deps.virusScan },
     progress: deps.progress ?? silentProgress,

@@ -30,7 +30,8 @@ export async function runPool<T>(
  * Callers check what the user typed; this refuses what slipped through.
  */
 function checkConcurrency(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`concurrency must be a positive integer, not ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`concurrency must be a positive integer, not ${n}`);
 }
 
 /** A queue of one: each call's `fn` starts when the previous one has settled (memory-heavy work, one at a time). */

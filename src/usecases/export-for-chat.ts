@@ -9,7 +9,7 @@ import { outputLockPath, removeDeadOutputLock, takeOutputLock } from '../archive
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
-import { DomainError, errorMessage, LarkApiError, PermanentError } from '../errors.js';
+import { DomainError, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';

@@ -140,7 +140,14 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
   try {
     // Item XMLs are validated on their own thread as they are written.
     schemas = new SchemaValidator(ITEM_METADATA_XSD);
-    const result = await writePackage(deps, { ...input, outDir: workDir }, unit, schemas, input.outDir, opened);
+    const result = await writePackage(
+      deps,
+      { ...input, outDir: workDir },
+      unit,
+      schemas,
+      input.outDir,
+      opened,
+    );
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
     await flushToDisk(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;

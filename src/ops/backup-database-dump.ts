@@ -91,13 +91,23 @@ async function pgDump(url: string, file: string): Promise<void> {
     env: conn.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Listening first: a spawn that fails (not installed, EMFILE) is told by an 'error' event, and a
+  // child made without its pipes (EMFILE) has none to read.
   let startError: Error | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('error', (err) => (startError ??= err));
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
+  if (!child.stdout || !child.stderr) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new AppError(
+      'pg_dump_failed',
+      `pg_dump 无法启动：${errorMessage(startError ?? new Error('no pipes'))}`,
+    );
+  }
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   // A write that fails (the backup's disk full) ends pg_dump too, rather than leave it dumping.
   const written = pipeline(child.stdout, createWriteStream(file, { flags: 'wx' })).then(
     () => undefined,

@@ -24,6 +24,9 @@ export function pgRestoreMissing(err: unknown): AppError {
  * (a small dump fits in it whole, and may then be committed): the next restore finds it by both
  * (restore-leftover.ts).
  */
+/** What the pipe to pg_restore fails with once pg_restore has stopped reading. */
+const PIPE_CODES = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+
 export async function pgRestore(
   dump: string,
   url: string,
@@ -38,17 +41,20 @@ export async function pgRestore(
   // argument: the dump comes on standard input.
   const args = ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${dbname}`];
   const child = spawn('pg_restore', args, { env: conn.env, stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Listening first: a spawn that fails (not installed, EMFILE) is told by an 'error' event, and a
+  // child made without its pipes (EMFILE) has no stderr to read.
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', (err) => reject(pgRestoreMissing(err)));
     child.on('close', (code) => resolve(code));
   });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   await new Promise<void>((resolve) => {
     child.on('spawn', resolve);
     child.on('error', () => resolve());
   });
-  if (child.pid === undefined) {
+  if (child.pid === undefined || !child.stdin) {
+    child.kill('SIGKILL');
     await exited; // rejects: it did not start
     throw pgRestoreMissing(new Error('no process'));
   }
@@ -62,9 +68,15 @@ export async function pgRestore(
     throw err;
   }
   // pg_restore may stop reading early (it failed: its exit code and message say why); a dump that
-  // cannot be read here ends its input short, and that is the cause to report.
+  // cannot be read here ends its input short, and that is the cause to report. The pipe's own error
+  // (EPIPE once pg_restore stopped) reaches the file's stream too: that one is not the file's fault.
   let readError: unknown;
-  const source = createReadStream(dump).on('error', (err) => (readError ??= err));
+  const stdinErrors = new Set<unknown>();
+  child.stdin.on('error', (err) => stdinErrors.add(err));
+  const source = createReadStream(dump).on('error', (err) => {
+    if (!stdinErrors.has(err) && !PIPE_CODES.has((err as NodeJS.ErrnoException).code ?? ''))
+      readError ??= err;
+  });
   const fed = pipeline(source, child.stdin).catch(() => undefined);
   const code = await exited;
   await fed;

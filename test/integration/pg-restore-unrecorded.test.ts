@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pgRestore } from '../../src/ops/pg-restore.js';
 import { parseIdentity, processStartOf } from '../../src/process-identity.js';
 import { withDatabase } from '../support/global-setup.js';
 import { waitFor } from '../support/wait-for.js';
@@ -91,6 +92,35 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
       } finally {
         restoring.kill('SIGKILL');
       }
+    },
+  );
+
+  it(
+    'a pg_restore that fails part-way through a dump larger than the pipe holds is reported with its own message, not as an unreadable backup file',
+    { timeout: 120_000 },
+    async () => {
+      const sourceUrl = await newPgDatabase();
+      const source = postgres(sourceUrl, { max: 1, onnotice: () => {} });
+      await source`create table big (id int primary key, note text)`;
+      await source`insert into big select g, md5(g::text) || md5((g * 7)::text) from generate_series(1, 60000) g`;
+      await source.end();
+      const dump = join(tmp, 'big.dump');
+      const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${dump}`, sourceUrl], {
+        encoding: 'utf8',
+      });
+      expect(dumped.status, dumped.stderr).toBe(0);
+      expect(statSync(dump).size).toBeGreaterThan(1_000_000);
+      // The target already has the table: pg_restore stops at its CREATE TABLE, with most of the dump unsent.
+      const targetUrl = await newPgDatabase();
+      const target = postgres(targetUrl, { max: 1, onnotice: () => {} });
+      await target`create table big (id int)`;
+      await target.end();
+      const failure = await pgRestore(dump, targetUrl, 'archive-bot-restore:exists', async () => {}).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
+      expect(failure?.message).toMatch(/^pg_restore 失败：[\s\S]*already exists/);
+      expect(failure?.message).not.toContain('读不出');
     },
   );
 });

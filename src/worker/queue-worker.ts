@@ -159,7 +159,8 @@ export class QueueWorker {
    * Reclaims rows whose worker died: at once when its process is known to be gone (worker ids carry
    * host, pid and process start time), otherwise when the lease expired. Rows claimed under this
    * worker's own id whose lease expired while no work of it ran them (a claim whose reply was lost)
-   * are given back with their attempt: they never ran.
+   * are given back with their attempt: they never ran. Never reclaims this worker's own rows as a dead
+   * worker's: those that run are renewed, the others are given back here once no claim is on its way.
    */
   async sweep(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
@@ -185,6 +186,7 @@ export class QueueWorker {
       now: clock.now(),
       leaseSeconds: this.o.leaseSeconds,
       maxAttempts,
+      exceptHolder: this.o.workerId,
     });
     if (byGone.reclaimed > 0) {
       this.o.logger.warn(

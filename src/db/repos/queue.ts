@@ -271,15 +271,23 @@ export interface DeadRow {
 /**
  * The sweeper: rows stuck in `processing` longer than the lease belong to a worker that died.
  * They go back to `pending` (or `dead` if their attempts are used up). Returns how many, and the
- * rows that went dead (their owners mark what they were for as failed).
+ * rows that went dead (their owners mark what they were for as failed). Not the sweeping worker's own
+ * (`exceptHolder`): those it renews while they run, or gives back with their attempt (`releaseStranded`).
  */
 export async function reclaimStale(
   db: Db,
   table: QueueTable,
-  opts: { now: Date; leaseSeconds: number; maxAttempts: number },
+  opts: { now: Date; leaseSeconds: number; maxAttempts: number; exceptHolder?: string },
 ): Promise<{ reclaimed: number; dead: DeadRow[] }> {
   const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
-  return reclaim(db, table, sql`locked_at < ${cutoff}`, 'worker lease expired (worker died or hung)', opts);
+  const others = opts.exceptHolder ? sql`and locked_by <> ${opts.exceptHolder}` : sql``;
+  return reclaim(
+    db,
+    table,
+    sql`locked_at < ${cutoff} ${others}`,
+    'worker lease expired (worker died or hung)',
+    opts,
+  );
 }
 
 /** Holders (`locked_by`) of rows in `processing` right now. */

@@ -14,6 +14,7 @@ import {
   type ClaimOptions,
   type ClaimedRow,
   type DeadRow,
+  type HeldClaim,
   type QueueTable,
 } from '../db/repos/queue.js';
 import { AppError, LarkApiError, PermanentError, resourceProblem, type ResourceReason } from '../errors.js';
@@ -100,8 +101,11 @@ export class QueueWorker {
   private sweepTimer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private readonly waits = new Map<string, Wait>();
-  /** Rows whose release failed (database gone): released again when it is back. */
-  private unreleased: { id: number; workerId: string }[] = [];
+  /**
+   * Rows whose release failed (database gone): released again when it is back (only that claim of
+   * each: `lockedBy`), and forgotten when the sweep gives them back or a claim brings them in again.
+   */
+  private unreleased: HeldClaim[] = [];
 
   constructor(private readonly o: QueueWorkerOptions) {}
 
@@ -166,13 +170,15 @@ export class QueueWorker {
     const { db, table, clock, maxAttempts } = this.o;
     // Not while a claim's reply is on its way: the rows it brings in run, but are not in `running` yet.
     // A claim sent after this point stamps its rows with a later time than `now`, never before the cutoff.
-    const stranded =
+    const strandedIds =
       this.claims > 0
-        ? 0
+        ? []
         : await releaseStranded(db, table, this.o.workerId, [...this.running], {
             now: clock.now(),
             leaseSeconds: this.o.leaseSeconds,
           });
+    this.forgetUnreleased(strandedIds);
+    const stranded = strandedIds.length;
     if (stranded > 0) {
       this.o.logger.warn({ table, rows: stranded }, 'gave back rows claimed by this worker that never ran');
       this.o.metrics.inc('queue_reclaimed_total', { table }, stranded);
@@ -300,9 +306,7 @@ export class QueueWorker {
     const pending = this.unreleased;
     this.unreleased = [];
     for (const held of pending)
-      await releaseRow(this.o.db, table, held, this.o.clock.now()).catch(
-        () => void this.unreleased.push(held),
-      );
+      await releaseRow(this.o.db, table, held, this.o.clock.now()).catch(() => this.unreleased.push(held));
     this.wake();
   }
 
@@ -322,7 +326,7 @@ export class QueueWorker {
       return;
     }
     this.claims--;
-    this.startRows(rows);
+    this.startRows(rows, now);
     if (rows.length === free) this.again = true;
   }
 
@@ -341,14 +345,15 @@ export class QueueWorker {
    * Runs claimed rows, or gives them back (attempt returned) when the worker is stopping: a claim that
    * was in flight when `stop` began must not start work that `stop` would release under it.
    */
-  private startRows(rows: ClaimedRow[]): void {
+  private startRows(rows: ClaimedRow[], claimedAt: Date): void {
+    this.forgetUnreleased(rows.map((r) => r.id));
     for (const row of rows) {
       if (this.stopped) {
-        const held = { id: row.id, workerId: this.o.workerId };
+        const held = { id: row.id, workerId: this.o.workerId, attempts: row.attempts };
         const p = releaseRow(this.o.db, this.o.table, held, this.o.clock.now())
           .then(
             () => undefined,
-            () => void this.unreleased.push(held),
+            () => this.keepUnreleased(held, claimedAt),
           )
           .finally(() => this.inflight.delete(p));
         this.inflight.add(p);
@@ -357,7 +362,7 @@ export class QueueWorker {
       if (!row.background) this.foreground++;
       this.running.add(row.id);
       let refilled = false;
-      const p = this.run(row)
+      const p = this.run(row, claimedAt)
         .then((r) => void (refilled = r))
         .finally(() => {
           if (!row.background) this.foreground--;
@@ -374,6 +379,24 @@ export class QueueWorker {
   }
 
   /**
+   * Remembers a claim (stamped `claimedAt`) whose release failed, to be released when the database is
+   * back. It runs nowhere (it is out of `running`), so its lease is not renewed from now on. A later claim
+   * of the row by this worker comes after the sweep gave it back, so after the lease expired and after
+   * this point: it is stamped later than `lockedBy`, and the late release leaves it alone.
+   */
+  private keepUnreleased(held: HeldClaim, claimedAt: Date): void {
+    const stopped = this.o.clock.now().getTime() - 1;
+    this.unreleased.push({ ...held, lockedBy: new Date(Math.max(claimedAt.getTime(), stopped)) });
+  }
+
+  /** Rows given back or claimed again: an old claim's release must not be sent for them. */
+  private forgetUnreleased(ids: readonly number[]): void {
+    if (ids.length === 0 || this.unreleased.length === 0) return;
+    const gone = new Set(ids);
+    this.unreleased = this.unreleased.filter((held) => !gone.has(held.id));
+  }
+
+  /**
    * Finishes a row and, in the same statement, claims due rows into the slot it leaves (one round trip
    * instead of a finish and a claim), and into the other free slots unless a claim round is running
    * (that round fills them). Returns whether the row was still ours, and whether the claim took every
@@ -382,7 +405,7 @@ export class QueueWorker {
    */
   private async finishRow(
     row: ClaimedRow,
-    held: { id: number; workerId: string },
+    held: HeldClaim,
     status: 'done' | 'ignored',
   ): Promise<{ ours: boolean; refilled: boolean }> {
     const { db, table, clock } = this.o;
@@ -404,7 +427,7 @@ export class QueueWorker {
         this.claimOptions(now, row.background ? 0 : 1),
       );
       this.claims--;
-      this.startRows(claimed);
+      this.startRows(claimed, now);
       return { ours: finished, refilled: claimed.length < limit };
     } catch (err) {
       // What the statement claimed, if it committed, runs nowhere: left to expire (`sweep`).
@@ -422,7 +445,7 @@ export class QueueWorker {
   }
 
   /** Runs a claimed row to its outcome; true when its finish also refilled the free slots (`finishRow`). */
-  private async run(row: ClaimedRow): Promise<boolean> {
+  private async run(row: ClaimedRow, claimedAt: Date): Promise<boolean> {
     const { db, table, clock, metrics } = this.o;
     const log = this.o.logger.child({ table, rowId: row.id, type: row.type, attempt: row.attempts });
     metrics.set(
@@ -461,7 +484,10 @@ export class QueueWorker {
       const problem = resourceProblem(err);
       if (problem) {
         // Waiting is not failing: the attempt is given back and this kind of work pauses.
-        await releaseRow(db, table, held, now).catch(() => void this.unreleased.push(held));
+        await releaseRow(db, table, held, now).catch(() => {
+          this.running.delete(row.id); // not renewed from here on (`keepUnreleased`)
+          this.keepUnreleased(held, claimedAt);
+        });
         this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
         return false;
       }

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { queryRows, type Db } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
-import { claimDue } from '../../src/db/repos/queue.js';
+import { claimDue, fail, finish, reclaimStale, releaseRow } from '../../src/db/repos/queue.js';
 import { defineJob } from '../../src/domain/job-type.js';
+import { ResourceUnavailableError } from '../../src/errors.js';
 import { Metrics } from '../../src/metrics.js';
 import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-worker.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -14,7 +15,7 @@ import { createTestDb, type TestDb } from '../support/test-db.js';
 /**
  * A worker's sweep and its own rows (architecture §4.2): it never reclaims them as a dead worker's (a
  * stranded row goes back with its attempt, a running one stays), other workers still do once the lease
- * expired.
+ * expired; and a release sent late (the database was away) never gives back a newer claim of its row.
  */
 describe('queue worker: its own rows', () => {
   let tdb: TestDb;
@@ -182,5 +183,152 @@ describe('queue worker: its own rows', () => {
     });
     expect(await row('b')).toMatchObject({ status: 'dead', attempts: 1 });
     expect(dead).toEqual([claimed.find((r) => (r.payload as { n: string }).n === 'b')!.id]);
+  });
+
+  /**
+   * x waits for a missing resource and its release failed (database away): it is left to release when
+   * the resource is back. `late`: that release is held on its way until `releaseGo`.
+   */
+  const unreleasedRow = async (kind: string, workerId: string) => {
+    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
+    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
+    const s = {
+      failRelease: true,
+      holdRelease: false,
+      releases: 0,
+      probeOk: false,
+      attempts: [] as number[],
+      running: 0,
+      maxRunning: 0,
+      releaseSent: gate(),
+      releaseGo: gate(),
+      releaseDone: gate(),
+      second: gate(),
+      finish: gate(),
+    };
+    const isRelease = (text: string) =>
+      text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
+    const db = new Proxy(tdb.db, {
+      get(target, prop) {
+        if (prop !== 'execute') return Reflect.get(target, prop, target);
+        return async (q: Parameters<Db['execute']>[0]) => {
+          const text = textOf(target, q);
+          if (!isRelease(text)) return target.execute(q);
+          if (s.failRelease) throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+          s.releases++;
+          if (!s.holdRelease) return target.execute(q);
+          s.holdRelease = false;
+          s.releaseSent.open();
+          await s.releaseGo.opened;
+          const r = await target.execute(q);
+          s.releaseDone.open();
+          return r;
+        };
+      },
+    }) as Db;
+    const w = worker({
+      db,
+      workerId,
+      concurrency: 3,
+      maxAttempts: 5,
+      recheckMaxMs: 1000,
+      probe: async () => s.probeOk,
+      handle: async (r) => {
+        s.attempts.push(r.attempts);
+        if (s.attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
+        s.running++;
+        s.maxRunning = Math.max(s.maxRunning, s.running);
+        if (s.attempts.length === 2) s.second.open();
+        await s.finish.opened;
+        s.running--;
+      },
+    });
+    w.start();
+    await w.claimsDone();
+    await w.idle();
+    expect(w.waiting().map((x) => x.kind)).toEqual([kind]);
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: workerId, attempts: 1 });
+    s.failRelease = false;
+    return { w, s };
+  };
+
+  it('a row whose release failed is given back with its attempt when the resource is back, and runs again', async () => {
+    const { w, s } = await unreleasedRow('own-x0', 'w-x0');
+    // The clock has not moved since x was claimed: the retried release still matches that claim.
+    s.probeOk = true;
+    await s.second.opened;
+    expect(s.releases).toBe(1);
+    expect(s.attempts).toEqual([1, 1]);
+    s.finish.open();
+    await w.idle();
+    expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
+    await w.stop();
+  });
+
+  it('a row whose release failed and that the sweep gave back is not released again when the resource is back', async () => {
+    const { w, s } = await unreleasedRow('own-x1', 'w-x1');
+    // The wait lasts longer than the lease: the sweep gives x back (its claim ran nowhere any more).
+    await clock.advance(61_000);
+    expect(await w.sweep()).toBe(1);
+    expect(await row('x')).toMatchObject({ status: 'pending', attempts: 0 });
+    // The resource is back: the re-check sends no release for x, and its wake-up runs x again, once.
+    s.probeOk = true;
+    await s.second.opened;
+    expect(s.releases).toBe(0);
+    expect(s.attempts).toEqual([1, 1]);
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-x1', attempts: 1 });
+    s.finish.open();
+    await w.idle();
+    expect(s.maxRunning).toBe(1);
+    expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
+    await w.stop();
+  });
+
+  it('a release that failed, sent again late, does not give back a newer claim of the row by the same worker', async () => {
+    const { w, s } = await unreleasedRow('own-x2', 'w-x2');
+    await clock.advance(61_000);
+    // The resource is back; the re-check's release of x is slow to reach the database …
+    s.holdRelease = true;
+    s.probeOk = true;
+    await s.releaseSent.opened;
+    // … and meanwhile the sweep gives x back (its lease expired) and a claim runs it again.
+    expect(await w.sweep()).toBe(1);
+    w.wake();
+    await s.second.opened;
+    expect(s.attempts).toEqual([1, 1]);
+    s.releaseGo.open();
+    await s.releaseDone.opened;
+    // The late release belonged to the first claim: the one that runs x now keeps it.
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-x2', attempts: 1 });
+    w.wake();
+    await w.claimsDone();
+    expect(s.attempts).toEqual([1, 1]);
+    s.finish.open();
+    await w.idle();
+    expect(s.maxRunning).toBe(1);
+    expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
+    await w.stop();
+  });
+
+  it("a claim's late release, finish or failure leaves a newer claim of the row by the same worker alone", async () => {
+    await enqueue('own-again', ['again']);
+    const [first] = await claimDue(tdb.db, 'jobs', 'w-again', 1, clock.now(), {});
+    // Its renewals did not get through: another worker reclaimed the row, then this one claimed it again.
+    await clock.advance(61_000);
+    await reclaimStale(tdb.db, 'jobs', {
+      now: clock.now(),
+      leaseSeconds: 60,
+      maxAttempts: 3,
+      exceptHolder: 'w-b',
+    });
+    const [second] = await claimDue(tdb.db, 'jobs', 'w-again', 1, clock.now(), {});
+    expect([first?.attempts, second?.attempts]).toEqual([1, 2]);
+    const old = { id: first!.id, workerId: 'w-again', attempts: first!.attempts };
+    expect(await releaseRow(tdb.db, 'jobs', old, clock.now())).toBe(false);
+    expect(await finish(tdb.db, 'jobs', old, 'done', clock.now())).toBe(false);
+    expect(await fail(tdb.db, 'jobs', old, { error: 'old', now: clock.now(), maxAttempts: 3 })).toBe('lost');
+    expect(await row('again')).toMatchObject({ status: 'processing', locked_by: 'w-again', attempts: 2 });
+    const current = { id: second!.id, workerId: 'w-again', attempts: second!.attempts };
+    expect(await finish(tdb.db, 'jobs', current, 'done', clock.now())).toBe(true);
   });
 });

@@ -66,7 +66,7 @@ export async function claimDue(
 export async function finishAndClaim(
   db: Db,
   table: QueueTable,
-  row: { id: number; workerId: string },
+  row: { id: number; workerId: string; attempts?: number },
   status: 'done' | 'ignored',
   now: Date,
   limit: number,
@@ -137,7 +137,7 @@ const claimedRow = (r: ClaimedColumns): ClaimedRow => ({
 
 function finishStatement(
   table: QueueTable,
-  row: { id: number; workerId: string },
+  row: { id: number; workerId: string; attempts?: number },
   status: 'done' | 'ignored',
   now: Date,
 ): SQL {
@@ -145,18 +145,19 @@ function finishStatement(
   return sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
           last_error = null
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+          ${row.attempts === undefined ? sql`` : sql`and attempts = ${row.attempts}`}
         returning id::int as id`;
 }
 
 /**
  * Marks a claimed row finished (`done`, or `ignored` for events we do not act on). Only while this
- * worker still holds it: a row whose lease expired and was taken over belongs to the new holder.
- * Returns false when the row was no longer ours.
+ * worker still holds it (with `attempts`: that claim of it): a row whose lease expired and was taken
+ * over belongs to the new holder. Returns false when the row was no longer ours.
  */
 export async function finish(
   db: Db,
   table: QueueTable,
-  row: { id: number; workerId: string },
+  row: { id: number; workerId: string; attempts?: number },
   status: 'done' | 'ignored',
   now: Date,
 ): Promise<boolean> {
@@ -173,7 +174,8 @@ export function backoffSeconds(attempts: number, random = Math.random()): number
 /**
  * Records a failed attempt: back to `pending` after a backoff, or `dead` when attempts are used up
  * (or the error is permanent). `retryAt` overrides the backoff (e.g. Lark's rate-limit reset).
- * Only while this worker holds the row. Returns the new status, or 'lost' when it was not ours.
+ * Only while this worker holds that claim of the row (`attempts`). Returns the new status, or 'lost'
+ * when it was not ours.
  */
 export async function fail(
   db: Db,
@@ -191,6 +193,7 @@ export async function fail(
           locked_at = null, locked_by = null, ${due(table)} = ${next},
           ${finishedCol} = ${dead ? opts.now : null}
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+          and attempts = ${row.attempts}
         returning id::int as id`,
   );
   return rows.length > 0 ? status : 'lost';
@@ -231,7 +234,7 @@ export async function releaseStranded(
   workerId: string,
   running: readonly number[],
   opts: { now: Date; leaseSeconds: number },
-): Promise<number> {
+): Promise<number[]> {
   const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
   const rows = await queryRows<{ id: number }>(
     db,
@@ -241,21 +244,34 @@ export async function releaseStranded(
           ${running.length > 0 ? sql`and id not in (${idList(running)})` : sql``}
         returning id::int as id`,
   );
-  return rows.length;
+  return rows.map((r) => Number(r.id));
 }
 
-/** Gives one claimed row back without using up its attempt (its work was interrupted by a shutdown). */
-export async function releaseRow(
-  db: Db,
-  table: QueueTable,
-  row: { id: number; workerId: string },
-  now: Date,
-): Promise<boolean> {
+/**
+ * One claim of a row: its holder and the attempt count the claim gave it. `lockedBy`, when known: the
+ * claim's lease was last stamped (claimed or renewed) no later than this.
+ */
+export interface HeldClaim {
+  id: number;
+  workerId: string;
+  attempts: number;
+  lockedBy?: Date;
+}
+
+/**
+ * Gives one claimed row back without using up its attempt (its work was interrupted by a shutdown, or
+ * waits for a resource). Only that claim: a release sent late (the database was away) must not give back
+ * a newer claim of the same row by the same worker. A claim taken over by another worker counts another
+ * attempt; one given back (`releaseStranded`) and claimed again has the same count, but a later
+ * `locked_at` than `lockedBy`. False when the claim was no longer there.
+ */
+export async function releaseRow(db: Db, table: QueueTable, row: HeldClaim, now: Date): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(
     db,
     sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
           locked_by = null, ${due(table)} = ${now}
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
+          and attempts = ${row.attempts} ${row.lockedBy ? sql`and locked_at <= ${row.lockedBy}` : sql``}
         returning id::int as id`,
   );
   return rows.length > 0;

@@ -99,7 +99,7 @@ async function pgDump(url: string, file: string): Promise<void> {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   if (!child.stdout || !child.stderr) {
-    child.kill('SIGKILL');
+    // No kill here: the failed child has no pid yet, and kill() would signal our own process group.
     await exited;
     throw new AppError(
       'pg_dump_failed',

@@ -54,7 +54,8 @@ export async function pgRestore(
     child.on('error', () => resolve());
   });
   if (child.pid === undefined || !child.stdin) {
-    child.kill('SIGKILL');
+    // Never kill() a child without a pid: it would signal our own process group.
+    if (child.pid !== undefined) child.kill('SIGKILL');
     await exited; // rejects: it did not start
     throw pgRestoreMissing(new Error('no process'));
   }

@@ -9,6 +9,7 @@ import { defineJob } from '../../src/domain/job-type.js';
 import { Metrics } from '../../src/metrics.js';
 import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-worker.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { interceptStatements } from '../support/intercept-statements.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
 /** A worker refills the slot a finishing row leaves in the statement that finishes it. */
@@ -185,20 +186,12 @@ describe('finishing a queue row and claiming the next in one statement', () => {
     let stopping: Promise<void> | undefined;
     const stopBegan = gate();
     // stop() begins while the statement that finishes 'a' and claims 'b' is on its way to the database.
-    const racing = new Proxy(tdb.db, {
-      get(target, prop) {
-        if (prop !== 'execute') return Reflect.get(target, prop, target);
-        return (q: Parameters<Db['execute']>[0]) => {
-          const text = (
-            target as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }
-          ).dialect.sqlToQuery(q).sql;
-          if (!stopping && text.includes('with finished as')) {
-            stopping = worker.stop();
-            stopBegan.open();
-          }
-          return target.execute(q);
-        };
-      },
+    const racing = interceptStatements(tdb.db, (text, run) => {
+      if (!stopping && text.includes('with finished as')) {
+        stopping = worker.stop();
+        stopBegan.open();
+      }
+      return run();
     });
     const worker = workerFor(
       'w-stop',
@@ -233,28 +226,20 @@ describe('finishing a queue row and claiming the next in one statement', () => {
     const sentWhileHeld: string[] = [];
     let held = false;
     // The reply to the round's claim is held back until stop() has had its chance to release too early.
-    const slowClaim = new Proxy(tdb.db, {
-      get(target, prop) {
-        if (prop !== 'execute') return Reflect.get(target, prop, target);
-        return (q: Parameters<Db['execute']>[0]) => {
-          const text = (
-            target as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }
-          ).dialect.sqlToQuery(q).sql;
-          if (held) sentWhileHeld.push(text);
-          const result = target.execute(q);
-          if (!claimSent.done && text.includes("set status = 'processing'")) {
-            claimSent.done = true;
-            held = true;
-            claimSent.open();
-            return result.then(async (r) => {
-              await reply.opened;
-              held = false;
-              return r;
-            });
-          }
-          return result;
-        };
-      },
+    const slowClaim = interceptStatements(tdb.db, (text, run) => {
+      if (held) sentWhileHeld.push(text);
+      const result = run();
+      if (!claimSent.done && text.includes("set status = 'processing'")) {
+        claimSent.done = true;
+        held = true;
+        claimSent.open();
+        return result.then(async (r) => {
+          await reply.opened;
+          held = false;
+          return r;
+        });
+      }
+      return result;
     });
     const worker = workerFor(
       'w-round',

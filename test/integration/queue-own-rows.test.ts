@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { queryRows, type Db } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { claimDue, fail, finish, reclaimStale, releaseRow } from '../../src/db/repos/queue.js';
 import { defineJob } from '../../src/domain/job-type.js';
@@ -10,6 +10,7 @@ import { ResourceUnavailableError } from '../../src/errors.js';
 import { Metrics } from '../../src/metrics.js';
 import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-worker.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { interceptStatements } from '../support/intercept-statements.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
 /**
@@ -51,9 +52,6 @@ describe('queue worker: its own rows', () => {
     }>(tdb.db, sql`select status, attempts, locked_by, last_error from jobs where key = ${key}`);
     return r;
   };
-  /** The SQL text a statement sends (to recognise it in a proxied database). */
-  const textOf = (target: Db, q: Parameters<Db['execute']>[0]) =>
-    (target as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }).dialect.sqlToQuery(q).sql;
   const worker = (o: Partial<QueueWorkerOptions> & Pick<QueueWorkerOptions, 'workerId' | 'handle'>) =>
     new QueueWorker({
       db: tdb.db,
@@ -75,23 +73,18 @@ describe('queue worker: its own rows', () => {
     const claimSent = gate();
     const reply = gate();
     let hold = false;
-    const db = new Proxy(tdb.db, {
-      get(target, prop) {
-        if (prop !== 'execute') return Reflect.get(target, prop, target);
-        return (q: Parameters<Db['execute']>[0]) => {
-          const result = target.execute(q);
-          if (hold && textOf(target, q).includes('with finished as')) {
-            hold = false;
-            claimSent.open();
-            return result.then(async (r) => {
-              await reply.opened;
-              return r;
-            });
-          }
-          return result;
-        };
-      },
-    }) as Db;
+    const db = interceptStatements(tdb.db, (text, run) => {
+      const result = run();
+      if (hold && text.includes('with finished as')) {
+        hold = false;
+        claimSent.open();
+        return result.then(async (r) => {
+          await reply.opened;
+          return r;
+        });
+      }
+      return result;
+    });
     const dead: number[] = [];
     const ran: string[] = [];
     const w = worker({
@@ -208,24 +201,18 @@ describe('queue worker: its own rows', () => {
     };
     const isRelease = (text: string) =>
       text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
-    const db = new Proxy(tdb.db, {
-      get(target, prop) {
-        if (prop !== 'execute') return Reflect.get(target, prop, target);
-        return async (q: Parameters<Db['execute']>[0]) => {
-          const text = textOf(target, q);
-          if (!isRelease(text)) return target.execute(q);
-          if (s.failRelease) throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-          s.releases++;
-          if (!s.holdRelease) return target.execute(q);
-          s.holdRelease = false;
-          s.releaseSent.open();
-          await s.releaseGo.opened;
-          const r = await target.execute(q);
-          s.releaseDone.open();
-          return r;
-        };
-      },
-    }) as Db;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      if (!isRelease(text)) return run();
+      if (s.failRelease) throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      s.releases++;
+      if (!s.holdRelease) return run();
+      s.holdRelease = false;
+      s.releaseSent.open();
+      await s.releaseGo.opened;
+      const r = await run();
+      s.releaseDone.open();
+      return r;
+    });
     const w = worker({
       db,
       workerId,

@@ -12,6 +12,42 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   return { promise, resolve, reject };
 }
 
+/**
+ * The failure contract both pools keep, for a pool of two over items 0–3 that `start` begins with
+ * `work`: item 0 fails while item 1 still runs; the caller hears of it only once 1 has settled, and
+ * 2 never starts.
+ */
+async function expectStopsAfterFailure(
+  start: (work: (n: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const gates = [0, 1, 2, 3].map(() => deferred());
+  const started: number[] = [];
+  const settled: number[] = [];
+  let rejectedWith: unknown;
+  const outcome = start(async (n) => {
+    started.push(n);
+    try {
+      await gates[n]!.promise;
+    } finally {
+      settled.push(n);
+    }
+  }).catch((e: unknown) => {
+    rejectedWith = e;
+  });
+  await new Promise((r) => setImmediate(r));
+  expect(started).toEqual([0, 1]);
+  gates[0]!.reject(new Error('disk full'));
+  await new Promise((r) => setImmediate(r));
+  // Item 1 is still writing: the caller must not hear of the failure yet, and item 2 must not start.
+  expect(rejectedWith).toBeUndefined();
+  expect(started).toEqual([0, 1]);
+  gates[1]!.resolve();
+  await outcome;
+  expect((rejectedWith as Error).message).toBe('disk full');
+  expect(settled.sort()).toEqual([0, 1]);
+  expect(started).toEqual([0, 1]);
+}
+
 describe('runPool', () => {
   it('runs every item, at most `concurrency` at a time', async () => {
     let running = 0;
@@ -29,34 +65,7 @@ describe('runPool', () => {
   });
 
   it('after a failure starts nothing new and rejects only once the running items have settled', async () => {
-    const items = [0, 1, 2, 3];
-    const gates = items.map(() => deferred());
-    const started: number[] = [];
-    const settled: number[] = [];
-    const pool = runPool(items, 2, async (n) => {
-      started.push(n);
-      try {
-        await gates[n]!.promise;
-      } finally {
-        settled.push(n);
-      }
-    });
-    let rejectedWith: unknown;
-    const outcome = pool.catch((e: unknown) => {
-      rejectedWith = e;
-    });
-    await new Promise((r) => setImmediate(r));
-    expect(started).toEqual([0, 1]);
-    gates[0]!.reject(new Error('disk full'));
-    await new Promise((r) => setImmediate(r));
-    // Item 1 is still writing: the caller must not hear of the failure yet, and item 2 must not start.
-    expect(rejectedWith).toBeUndefined();
-    expect(started).toEqual([0, 1]);
-    gates[1]!.resolve();
-    await outcome;
-    expect((rejectedWith as Error).message).toBe('disk full');
-    expect(settled.sort()).toEqual([0, 1]);
-    expect(started).toEqual([0, 1]);
+    await expectStopsAfterFailure((work) => runPool([0, 1, 2, 3], 2, work));
   });
 });
 
@@ -144,36 +153,10 @@ describe('runOrdered', () => {
   });
 
   it('after a failure starts nothing new, closes the source and rejects once running items settle', async () => {
-    const gates = [0, 1, 2, 3].map(() => deferred());
-    const started: number[] = [];
-    const settled: number[] = [];
     const { iterable, state } = source([0, 1, 2, 3]);
-    let rejectedWith: unknown;
-    const outcome = runOrdered(
-      iterable,
-      { concurrency: 2, window: 10 },
-      async (n) => {
-        started.push(n);
-        try {
-          await gates[n]!.promise;
-        } finally {
-          settled.push(n);
-        }
-      },
-      () => {},
-    ).catch((e: unknown) => {
-      rejectedWith = e;
-    });
-    await turn();
-    gates[0]!.reject(new Error('disk full'));
-    await turn();
-    expect(rejectedWith).toBeUndefined();
-    expect(started).toEqual([0, 1]);
-    gates[1]!.resolve();
-    await outcome;
-    expect((rejectedWith as Error).message).toBe('disk full');
-    expect(settled.sort()).toEqual([0, 1]);
-    expect(started).toEqual([0, 1]);
+    await expectStopsAfterFailure((work) =>
+      runOrdered(iterable, { concurrency: 2, window: 10 }, work, () => {}),
+    );
     expect(state.closed).toBe(true);
   });
 

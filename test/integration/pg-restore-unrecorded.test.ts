@@ -24,6 +24,16 @@ async function newPgDatabase(): Promise<string> {
   return withDatabase(pgUrl!, name);
 }
 
+/** A custom-format dump of the database at `url` written to `file` (what a backup holds); returns `file`. */
+function customDump(url: string, file: string): string {
+  const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, url], {
+    encoding: 'utf8',
+  });
+  expect(dumped.stderr).toBe('');
+  expect(dumped.status).toBe(0);
+  return file;
+}
+
 const tableCount = async (url: string) => {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -50,12 +60,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
       await source`create table kept (id int primary key)`;
       await source`insert into kept values (1)`;
       await source.end();
-      const dump = join(tmp, 'source.dump');
-      const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${dump}`, sourceUrl], {
-        encoding: 'utf8',
-      });
-      expect(dumped.stderr).toBe('');
-      expect(dumped.status).toBe(0);
+      const dump = customDump(sourceUrl, join(tmp, 'source.dump'));
 
       // pgRestore in a process of its own, whose recording step prints the identity it is given and
       // never finishes (as a restore stopped while it writes its marker); then that process is killed.
@@ -104,11 +109,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
       await source`create table big (id int primary key, note text)`;
       await source`insert into big select g, md5(g::text) || md5((g * 7)::text) from generate_series(1, 60000) g`;
       await source.end();
-      const dump = join(tmp, 'big.dump');
-      const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${dump}`, sourceUrl], {
-        encoding: 'utf8',
-      });
-      expect(dumped.status, dumped.stderr).toBe(0);
+      const dump = customDump(sourceUrl, join(tmp, 'big.dump'));
       expect(statSync(dump).size).toBeGreaterThan(1_000_000);
       // The target already has the table: pg_restore stops at its CREATE TABLE, with most of the dump unsent.
       const targetUrl = await newPgDatabase();

@@ -8,7 +8,7 @@ export async function runPool<T>(
   concurrency: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
-  checkConcurrency(concurrency);
+  checkCount('concurrency', concurrency);
   let next = 0;
   let failed: { error: unknown } | undefined;
   const worker = async () => {
@@ -29,9 +29,8 @@ export async function runPool<T>(
  * A pool of NaN workers (a mistyped option) would be no workers: nothing run, and success reported.
  * Callers check what the user typed; this refuses what slipped through.
  */
-function checkConcurrency(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new RangeError(`concurrency must be a positive integer, not ${n}`);
+function checkCount(name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, not ${n}`);
 }
 
 /** A queue of one: each call's `fn` starts when the previous one has settled (memory-heavy work, one at a time). */
@@ -58,8 +57,8 @@ export async function runOrdered<T, R>(
   work: (item: T) => Promise<R>,
   commit: (item: T, result: R) => Promise<void> | void,
 ): Promise<void> {
-  checkConcurrency(limits.concurrency);
-  checkConcurrency(limits.window);
+  checkCount('concurrency', limits.concurrency);
+  checkCount('window', limits.window);
   const it = source[Symbol.asyncIterator]();
   let failed: { error: unknown } | undefined;
   let exhausted = false;

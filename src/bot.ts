@@ -123,12 +123,20 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       statementTimeoutMs: config.statementTimeoutMs,
+      maxConnections: config.databasePoolSize,
     }));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
       await migrate(database, config.databaseUrl);
       cleanup.push(() => database.close());
+      const pool = await database.openPool?.();
+      // The bot runs on fewer connections (work waits its turn), but the IT person should know why.
+      if (pool && pool.open < pool.size)
+        logger.warn(
+          { open: pool.open, size: pool.size, refusal: pool.refusal },
+          "PostgreSQL accepted fewer connections than DATABASE_POOL_SIZE; raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE",
+        );
     }
     const install = await ensureInstallation(database.db, clock.now());
     const { gateway, lastRefusal } = createLarkGateway(config, {

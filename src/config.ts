@@ -117,6 +117,7 @@ const schema = baseSchema.extend({
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
   WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: intFrom(60, 0, 86_400),
+  DATABASE_POOL_SIZE: intFrom(10, 1, 200),
   WORKER_CONCURRENCY: intFrom(4, 1, 64),
   WORKER_MAX_ATTEMPTS: intFrom(8, 1, 100),
   RESOURCE_RECHECK_SECONDS: intFrom(30, 1, 3600),
@@ -178,6 +179,8 @@ export interface Config {
   databaseUrl?: string;
   /** PostgreSQL statement_timeout (0 = none). */
   statementTimeoutMs: number;
+  /** PostgreSQL connections this instance keeps open (all opened at start). */
+  databasePoolSize: number;
   dataDir: string;
   /** BLOB_STORE and S3_*: where stored files live. */
   blobStore: BlobStoreConfig;
@@ -362,6 +365,7 @@ export function loadConfig(env: Env): Config {
     },
     ...baseFrom(v),
     statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     port: v.PORT,
     host: v.HOST,
     logLevel: v.LOG_LEVEL,

@@ -20,6 +20,16 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Closes connections (and releases the PGlite folder lock). */
   close(): Promise<void>;
+  /** PostgreSQL: opens every connection of the pool now (see `openPostgres`). */
+  openPool?(): Promise<PoolOpening>;
+}
+
+/** How many of the pool's connections the server accepted, and why not the rest. */
+export interface PoolOpening {
+  open: number;
+  size: number;
+  /** The first refusal's SQLSTATE (53300: too many connections) or error code, when one was refused. */
+  refusal?: string;
 }
 
 export interface OpenDbOptions {
@@ -78,6 +88,18 @@ export function openPostgres(url: string, max = 10, statementTimeoutMs = 0): Dat
     db,
     kind: 'postgres',
     close: () => client.end({ timeout: 5 }),
+    // postgres.js connects on demand, so the first burst after a start would pay for every
+    // connection (and a server short of max_connections would only show then): all are opened here.
+    openPool: async () => {
+      const tries = await Promise.allSettled(Array.from({ length: max }, () => client`select 1`));
+      const refused = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+      const code = refused ? (refused.reason as { code?: unknown })?.code : undefined;
+      return {
+        open: tries.length - tries.filter((t) => t.status === 'rejected').length,
+        size: max,
+        ...(refused ? { refusal: typeof code === 'string' ? code : 'error' } : {}),
+      };
+    },
   };
 }
 

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+if (!onPostgres)
+  console.warn('database-pool: skipped (the connection pool is PostgreSQL only: TEST_DATABASE_URL)');
+
+/**
+ * DATABASE_POOL_SIZE: a bot process opens all its PostgreSQL connections at start, and a server that
+ * refuses some (here a role's CONNECTION LIMIT, as max_connections would) is a warning at start while
+ * the bot runs on those it got. The bot logs in as a role of its own (a member of the test's superuser
+ * role, so it may use every table, but not a superuser: the limit holds for it).
+ */
+describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
+  let fake: FakeLark;
+  let tdb: TestDb;
+  let admin: postgres.Sql;
+  let dataDir: string;
+  const role = `pool_bot_${randomBytes(4).toString('hex')}`;
+  const procs: BotProcess[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+    tdb = await createTestDb();
+    admin = postgres(tdb.url!, { max: 1, onnotice: () => {} });
+    const owner = (await admin<{ u: string }[]>`select current_user as u`)[0]!.u;
+    await admin.unsafe(`create role ${role} login`);
+    await admin.unsafe(`grant "${owner}" to ${role}`);
+    dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-pool-'));
+  }, 300_000);
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exit));
+    await fake?.close();
+    await admin?.unsafe(`drop role if exists ${role}`).catch(() => {});
+    await admin?.end();
+    await tdb?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = (poolSize: number) => {
+    const url = new URL(tdb.url!);
+    url.username = role;
+    const p = startProcess(process.execPath, ['dist/main.js'], {
+      ...webhookBotEnv(fake, mkdtempSync(join(dataDir, 'instance-'))),
+      DATABASE_URL: url.toString(),
+      DATABASE_POOL_SIZE: String(poolSize),
+      ALERT_CHECK_MINUTES: '0',
+      MIN_FREE_DISK_MB: '1',
+    });
+    procs.push(p);
+    return p;
+  };
+  const connections = async () =>
+    (
+      await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where usename = ${role}`
+    )[0]!.n;
+  const stop = async (p: BotProcess) => {
+    p.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+  };
+
+  it('opens every connection at start, before any event arrives', async () => {
+    await admin.unsafe(`alter role ${role} connection limit -1`);
+    const bot = start(12);
+    await bot.started();
+    expect(await connections()).toBe(12);
+    expect(bot.logs().filter((l) => l.level >= 40)).toEqual([]);
+    await stop(bot);
+    expect(await connections()).toBe(0);
+  }, 120_000);
+
+  it('warns at start when the server refuses some, and runs on the rest', async () => {
+    await admin.unsafe(`alter role ${role} connection limit 2`);
+    const bot = start(5);
+    const { url } = await bot.started();
+    const warning = bot.logs().find((l) => /fewer connections than DATABASE_POOL_SIZE/.test(l.msg));
+    expect(warning).toMatchObject({ level: 40, open: 2, size: 5, refusal: '53300' });
+    expect(await connections()).toBe(2);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    await stop(bot);
+  }, 120_000);
+});

@@ -82,8 +82,14 @@ const ALL = '*';
  */
 export class QueueWorker {
   private readonly inflight = new Set<Promise<void>>();
-  /** Ids of the rows whose work runs now: only their leases are renewed. */
-  private readonly running = new Set<number>();
+  /**
+   * The rows whose work runs now (only their leases are renewed), each with the newest lease stamp
+   * sent for that run (its claim's or a renewal's). One entry object per run: a run that ends removes
+   * its own entry, never that of a newer claim of the same row.
+   */
+  private readonly running = new Map<number, { stamp: number }>();
+  /** The newest lease stamp this worker sent (`stamp`). */
+  private lastStamp = 0;
   /** A claim held background jobs back while foreground work ran: wake once that work is over. */
   private backgroundHeld = false;
   /** The sweep and first wake-up `start` runs. */
@@ -156,7 +162,21 @@ export class QueueWorker {
    */
   async renew(): Promise<void> {
     if (this.running.size === 0) return;
-    await renewLeases(this.o.db, this.o.table, this.o.workerId, [...this.running], this.o.clock.now());
+    const at = this.stamp();
+    // Stamped before it is sent: if its reply is lost, the rows may carry it.
+    for (const run of this.running.values()) run.stamp = at.getTime();
+    await renewLeases(this.o.db, this.o.table, this.o.workerId, [...this.running.keys()], at);
+  }
+
+  /**
+   * A lease stamp (`locked_at` of a claim or a renewal) later than every one this worker sent before,
+   * even when the clock stands still or steps back. So a claim is stamped later than everything an
+   * earlier claim of the same row was stamped with, and a late release of that earlier claim
+   * (`releaseRow` with `lockedBy`) or a late renewal (`renewLeases`) leaves the newer claim alone.
+   */
+  private stamp(): Date {
+    this.lastStamp = Math.max(this.o.clock.now().getTime(), this.lastStamp + 1);
+    return new Date(this.lastStamp);
   }
 
   /**
@@ -173,7 +193,7 @@ export class QueueWorker {
     const strandedIds =
       this.claims > 0
         ? []
-        : await releaseStranded(db, table, this.o.workerId, [...this.running], {
+        : await releaseStranded(db, table, this.o.workerId, [...this.running.keys()], {
             now: clock.now(),
             leaseSeconds: this.o.leaseSeconds,
           });
@@ -314,7 +334,7 @@ export class QueueWorker {
     const free = this.o.concurrency - this.inflight.size;
     if (free <= 0 || this.waits.has(ALL)) return;
     let rows: ClaimedRow[];
-    const now = this.o.clock.now();
+    const now = this.stamp();
     this.claims++;
     try {
       rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, this.claimOptions(now, 0));
@@ -353,20 +373,21 @@ export class QueueWorker {
         const p = releaseRow(this.o.db, this.o.table, held, this.o.clock.now())
           .then(
             () => undefined,
-            () => this.keepUnreleased(held, claimedAt),
+            () => this.keepUnreleased(held, claimedAt.getTime()),
           )
           .finally(() => this.inflight.delete(p));
         this.inflight.add(p);
         continue;
       }
       if (!row.background) this.foreground++;
-      this.running.add(row.id);
+      const lease = { stamp: claimedAt.getTime() };
+      this.running.set(row.id, lease);
       let refilled = false;
-      const p = this.run(row, claimedAt)
+      const p = this.run(row, lease)
         .then((r) => void (refilled = r))
         .finally(() => {
           if (!row.background) this.foreground--;
-          this.running.delete(row.id);
+          this.endRun(row.id, lease);
           this.inflight.delete(p);
           // A claim that found nothing more due may have held background jobs back while this
           // foreground work ran: once none runs, they are due now.
@@ -378,15 +399,20 @@ export class QueueWorker {
     }
   }
 
+  /** A run is over: its entry goes (not that of a newer claim of the same row, which has its own). */
+  private endRun(id: number, lease: { stamp: number }): void {
+    if (this.running.get(id) === lease) this.running.delete(id);
+  }
+
   /**
-   * Remembers a claim (stamped `claimedAt`) whose release failed, to be released when the database is
-   * back. It runs nowhere (it is out of `running`), so its lease is not renewed from now on. A later claim
-   * of the row by this worker comes after the sweep gave it back, so after the lease expired and after
-   * this point: it is stamped later than `lockedBy`, and the late release leaves it alone.
+   * Remembers a claim whose release failed, to be released when the database is back: `lastStamp`, the
+   * newest lease stamp sent for it. It runs nowhere (it is out of `running`), so its lease is not renewed
+   * from now on. The release may have committed with only its reply lost, and this worker may have
+   * claimed the row again before hearing so: that claim is stamped later (`stamp`), and the late
+   * release leaves it alone.
    */
-  private keepUnreleased(held: HeldClaim, claimedAt: Date): void {
-    const stopped = this.o.clock.now().getTime() - 1;
-    this.unreleased.push({ ...held, lockedBy: new Date(Math.max(claimedAt.getTime(), stopped)) });
+  private keepUnreleased(held: HeldClaim, lastStamp: number): void {
+    this.unreleased.push({ ...held, lockedBy: new Date(lastStamp) });
   }
 
   /** Rows given back or claimed again: an old claim's release must not be sent for them. */
@@ -413,7 +439,7 @@ export class QueueWorker {
       return { ours: await finish(db, table, held, status, clock.now()), refilled: false };
     const round = !this.claiming;
     const limit = round ? this.o.concurrency - this.inflight.size + 1 : 1;
-    const now = clock.now();
+    const now = this.stamp();
     if (round) this.claiming = true;
     this.claims++;
     try {
@@ -445,7 +471,7 @@ export class QueueWorker {
   }
 
   /** Runs a claimed row to its outcome; true when its finish also refilled the free slots (`finishRow`). */
-  private async run(row: ClaimedRow, claimedAt: Date): Promise<boolean> {
+  private async run(row: ClaimedRow, lease: { stamp: number }): Promise<boolean> {
     const { db, table, clock, metrics } = this.o;
     const log = this.o.logger.child({ table, rowId: row.id, type: row.type, attempt: row.attempts });
     metrics.set(
@@ -485,8 +511,8 @@ export class QueueWorker {
       if (problem) {
         // Waiting is not failing: the attempt is given back and this kind of work pauses.
         await releaseRow(db, table, held, now).catch(() => {
-          this.running.delete(row.id); // not renewed from here on (`keepUnreleased`)
-          this.keepUnreleased(held, claimedAt);
+          this.endRun(row.id, lease); // not renewed from here on (`keepUnreleased`)
+          this.keepUnreleased(held, lease.stamp);
         });
         this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
         return false;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
-import { claimDue, fail, finish, reclaimStale, releaseRow } from '../../src/db/repos/queue.js';
+import { claimDue, fail, finish, reclaimStale, releaseRow, renewLeases } from '../../src/db/repos/queue.js';
 import { defineJob } from '../../src/domain/job-type.js';
 import { ResourceUnavailableError } from '../../src/errors.js';
 import { Metrics } from '../../src/metrics.js';
@@ -12,6 +12,7 @@ import { QueueWorker, type QueueWorkerOptions } from '../../src/worker/queue-wor
 import { ManualClock } from '../support/manual-clock.js';
 import { interceptStatements } from '../support/intercept-statements.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * A worker's sweep and its own rows (architecture §4.2): it never reclaims them as a dead worker's (a
@@ -317,5 +318,91 @@ describe('queue worker: its own rows', () => {
     expect(await row('again')).toMatchObject({ status: 'processing', locked_by: 'w-again', attempts: 2 });
     const current = { id: second!.id, workerId: 'w-again', attempts: second!.attempts };
     expect(await finish(tdb.db, 'jobs', current, 'done', clock.now())).toBe(true);
+  });
+  it("a release that committed but whose reply was lost, the row claimed again by the same worker before the loss was heard: the release sent again leaves the new claim alone, and the new claim's lease is renewed", async () => {
+    const kind = 'own-lost-reply';
+    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
+    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
+    const released = gate();
+    const replyLost = gate();
+    const resent = gate();
+    const second = gate();
+    const finishSecond = gate();
+    let loseReply = true;
+    let probeOk = false;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      const isRelease = text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
+      if (!isRelease) return run();
+      const result = await run();
+      if (loseReply) {
+        // It committed; the connection drops before its reply arrives.
+        loseReply = false;
+        released.open();
+        await replyLost.opened;
+        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      }
+      resent.open();
+      return result;
+    });
+    const attempts: number[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const w = worker({
+      db,
+      workerId: 'w-lost-reply',
+      concurrency: 3,
+      maxAttempts: 5,
+      recheckMaxMs: 1000,
+      probe: async () => probeOk,
+      handle: async (r) => {
+        attempts.push(r.attempts);
+        if (attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        second.open();
+        await finishSecond.opened;
+        running--;
+      },
+    });
+    w.start();
+    await released.opened;
+    // x is given back (attempt returned) and due: a claim of this worker runs it again at once.
+    expect(await row('x')).toMatchObject({ status: 'pending', attempts: 0 });
+    w.wake();
+    await second.opened;
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
+    // Only now (a second later) does the first run hear that its release failed: x's kind waits.
+    await clock.advance(1_000);
+    replyLost.open();
+    await waitFor('the kind waits', () => w.waiting().some((x) => x.kind === kind));
+    // The run of the new claim goes on: its lease is renewed, and the sweep leaves it alone.
+    await clock.advance(61_000);
+    await w.renew();
+    expect(await w.sweep()).toBe(0);
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
+    // The resource is back: the first claim's release is sent again and finds that claim gone.
+    probeOk = true;
+    await resent.opened;
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
+    finishSecond.open();
+    await w.idle();
+    expect(attempts).toEqual([1, 1]);
+    expect(maxRunning).toBe(1);
+    expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
+    await w.stop();
+  });
+  it("a claim's renewal that arrives late does not stamp a newer claim of the row with its older time (which its late release would then match)", async () => {
+    await enqueue('own-renew', ['r']);
+    const at = (ms: number) => new Date(clock.now().getTime() + ms);
+    const [first] = await claimDue(tdb.db, 'jobs', 'w-renew', 1, at(0), {});
+    const held = { id: first!.id, workerId: 'w-renew', attempts: first!.attempts };
+    // Its work waits for a resource: the release commits (its reply is lost) and a claim takes r again …
+    expect(await releaseRow(tdb.db, 'jobs', held, at(0))).toBe(true);
+    const [second] = await claimDue(tdb.db, 'jobs', 'w-renew', 1, at(2), {});
+    expect(second?.attempts).toBe(first!.attempts);
+    // … and a renewal the worker sent for the first claim (stamped in between) reaches the database only now.
+    await renewLeases(tdb.db, 'jobs', 'w-renew', [held.id], at(1));
+    expect(await releaseRow(tdb.db, 'jobs', { ...held, lockedBy: at(1) }, at(3))).toBe(false);
+    expect(await row('r')).toMatchObject({ status: 'processing', locked_by: 'w-renew', attempts: 1 });
   });
 });

@@ -202,7 +202,8 @@ export async function fail(
 /**
  * Keeps this worker's claims on `ids` (its work in flight) fresh while their work runs (a long download
  * outlives the lease). Only those: a row claimed under this worker id that no work runs (a claim whose
- * reply was lost) is left to expire and be reclaimed.
+ * reply was lost) is left to expire and be reclaimed. Stamps only move forward: a renewal that arrives
+ * late never stamps a newer claim of the row (stamped later by the worker) with its older time.
  */
 export async function renewLeases(
   db: Db,
@@ -214,7 +215,8 @@ export async function renewLeases(
   if (ids.length === 0) return;
   await db.execute(
     sql`update ${t(table)} set locked_at = ${now}
-        where status = 'processing' and locked_by = ${workerId} and id in (${idList(ids)})`,
+        where status = 'processing' and locked_by = ${workerId} and locked_at < ${now}
+          and id in (${idList(ids)})`,
   );
 }
 

@@ -334,10 +334,14 @@ export class QueueWorker {
     const free = this.o.concurrency - this.inflight.size;
     if (free <= 0 || this.waits.has(ALL)) return;
     let rows: ClaimedRow[];
-    const now = this.stamp();
+    const now = this.o.clock.now();
+    const stamp = this.stamp();
     this.claims++;
     try {
-      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, this.claimOptions(now, 0));
+      rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, {
+        ...this.claimOptions(now, 0),
+        leaseStamp: stamp,
+      });
     } catch (err) {
       this.claims--;
       const problem = resourceProblem(err);
@@ -346,7 +350,7 @@ export class QueueWorker {
       return;
     }
     this.claims--;
-    this.startRows(rows, now);
+    this.startRows(rows, stamp);
     if (rows.length === free) this.again = true;
   }
 
@@ -439,21 +443,17 @@ export class QueueWorker {
       return { ours: await finish(db, table, held, status, clock.now()), refilled: false };
     const round = !this.claiming;
     const limit = round ? this.o.concurrency - this.inflight.size + 1 : 1;
-    const now = this.stamp();
+    const now = clock.now();
+    const stamp = this.stamp();
     if (round) this.claiming = true;
     this.claims++;
     try {
-      const { finished, claimed } = await finishAndClaim(
-        db,
-        table,
-        held,
-        status,
-        now,
-        limit,
-        this.claimOptions(now, row.background ? 0 : 1),
-      );
+      const { finished, claimed } = await finishAndClaim(db, table, held, status, now, limit, {
+        ...this.claimOptions(now, row.background ? 0 : 1),
+        leaseStamp: stamp,
+      });
       this.claims--;
-      this.startRows(claimed, now);
+      this.startRows(claimed, stamp);
       return { ours: finished, refilled: claimed.length < limit };
     } catch (err) {
       // What the statement claimed, if it committed, runs nowhere: left to expire (`sweep`).

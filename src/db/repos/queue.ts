@@ -44,6 +44,8 @@ export interface ClaimOptions {
    * waits for, e.g. a flood of downloads: a thumbnail would take the CPU they need). Unset: any due.
    */
   lastDueBy?: Date;
+  /** The claim's lease stamp (`locked_at`) when not `now` (the worker's own, strictly increasing). */
+  leaseStamp?: Date;
 }
 
 export async function claimDue(
@@ -113,7 +115,7 @@ function claimStatement(
           sql`, `,
         )})`
       : sql``;
-  return sql`update ${t(table)} set status = 'processing', locked_at = ${now}, locked_by = ${workerId},
+  return sql`update ${t(table)} set status = 'processing', locked_at = ${opts.leaseStamp ?? now}, locked_by = ${workerId},
           attempts = attempts + 1
         where id in (
           select id from ${t(table)}

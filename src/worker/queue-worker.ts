@@ -96,8 +96,8 @@ export class QueueWorker {
   private starting?: Promise<void>;
   /** The claim round in flight (`wake`): `stop` waits for it, so what it claims is given back in time. */
   private round?: Promise<void>;
-  /** Claim statements (a round's, a finish's) whose reply has not been handled yet. */
-  private claims = 0;
+  /** The stamps of the claim statements (a round's, a finish's) whose reply has not been handled yet. */
+  private readonly claimsOnTheirWay = new Set<number>();
   /** Rows in flight that are not background work (priority `last`). */
   private foreground = 0;
   private claiming = false;
@@ -184,19 +184,20 @@ export class QueueWorker {
    * host, pid and process start time), otherwise when the lease expired. Rows claimed under this
    * worker's own id whose lease expired while no work of it ran them (a claim whose reply was lost)
    * are given back with their attempt: they never ran. Never reclaims this worker's own rows as a dead
-   * worker's: those that run are renewed, the others are given back here once no claim is on its way.
+   * worker's: those that run are renewed, the others are given back here (not those of a claim still on
+   * its way, even one slower than the lease).
    */
   async sweep(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
-    // Not while a claim's reply is on its way: the rows it brings in run, but are not in `running` yet.
-    // A claim sent after this point stamps its rows with a later time than `now`, never before the cutoff.
-    const strandedIds =
-      this.claims > 0
-        ? []
-        : await releaseStranded(db, table, this.o.workerId, [...this.running.keys()], {
-            now: clock.now(),
-            leaseSeconds: this.o.leaseSeconds,
-          });
+    // The rows a claim on its way brings in run, but are not in `running` yet: they carry its stamp, so
+    // only rows stamped before the oldest claim on its way are given back (stamps increase). A claim sent
+    // after this point stamps its rows later than `now`, never before the cutoff.
+    const oldestClaim = Math.min(...this.claimsOnTheirWay);
+    const strandedIds = await releaseStranded(db, table, this.o.workerId, [...this.running.keys()], {
+      now: clock.now(),
+      leaseSeconds: this.o.leaseSeconds,
+      ...(Number.isFinite(oldestClaim) ? { stampedBefore: new Date(oldestClaim) } : {}),
+    });
     this.forgetUnreleased(strandedIds);
     const stranded = strandedIds.length;
     if (stranded > 0) {
@@ -336,20 +337,20 @@ export class QueueWorker {
     let rows: ClaimedRow[];
     const now = this.o.clock.now();
     const stamp = this.stamp();
-    this.claims++;
+    this.claimsOnTheirWay.add(stamp.getTime());
     try {
       rows = await claimDue(this.o.db, this.o.table, this.o.workerId, free, now, {
         ...this.claimOptions(now, 0),
         leaseStamp: stamp,
       });
     } catch (err) {
-      this.claims--;
+      this.claimsOnTheirWay.delete(stamp.getTime());
       const problem = resourceProblem(err);
       if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
       this.o.logger.error({ table: this.o.table, err }, 'claiming rows failed');
       return;
     }
-    this.claims--;
+    this.claimsOnTheirWay.delete(stamp.getTime());
     this.startRows(rows, stamp);
     if (rows.length === free) this.again = true;
   }
@@ -446,18 +447,18 @@ export class QueueWorker {
     const now = clock.now();
     const stamp = this.stamp();
     if (round) this.claiming = true;
-    this.claims++;
+    this.claimsOnTheirWay.add(stamp.getTime());
     try {
       const { finished, claimed } = await finishAndClaim(db, table, held, status, now, limit, {
         ...this.claimOptions(now, row.background ? 0 : 1),
         leaseStamp: stamp,
       });
-      this.claims--;
+      this.claimsOnTheirWay.delete(stamp.getTime());
       this.startRows(claimed, stamp);
       return { ours: finished, refilled: claimed.length < limit };
     } catch (err) {
       // What the statement claimed, if it committed, runs nowhere: left to expire (`sweep`).
-      this.claims--;
+      this.claimsOnTheirWay.delete(stamp.getTime());
       throw err;
     } finally {
       if (round) {

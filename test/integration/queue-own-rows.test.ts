@@ -67,7 +67,7 @@ describe('queue worker: its own rows', () => {
       ...o,
     });
 
-  it("a stranded row on its last attempt swept while one of the worker's own claims is on its way is not declared dead; the next sweep gives it back with its attempt", async () => {
+  it("a stranded row on its last attempt swept while one of the worker's own claims is on its way is given back at once with its attempt, not declared dead", async () => {
     await enqueue('own-run', ['run']);
     const started = gate();
     const finishRun = gate();
@@ -115,16 +115,13 @@ describe('queue worker: its own rows', () => {
     hold = true;
     finishRun.open();
     await claimSent.opened;
-    expect(await w.sweep()).toBe(0);
-    expect(await row('lost')).toMatchObject({ status: 'processing', locked_by: 'w-own', last_error: null });
-    expect(dead).toEqual([]);
-    reply.open();
-    await w.idle();
-    // No claim on its way now: the sweep gives it back, its attempt returned (it never ran).
+    // 'lost' was stamped before that claim was sent: it is not one of the rows the claim brings in.
     w.pause();
     expect(await w.sweep()).toBe(1);
     expect(await row('lost')).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
     expect(dead).toEqual([]);
+    reply.open();
+    await w.idle();
     expect(ran).toEqual(['run']);
     await w.stop();
   });
@@ -404,5 +401,40 @@ describe('queue worker: its own rows', () => {
     await renewLeases(tdb.db, 'jobs', 'w-renew', [held.id], at(1));
     expect(await releaseRow(tdb.db, 'jobs', { ...held, lockedBy: at(1) }, at(3))).toBe(false);
     expect(await row('r')).toMatchObject({ status: 'processing', locked_by: 'w-renew', attempts: 1 });
+  });
+  it('a claim on its way for longer than the lease: the sweep leaves the rows it brings in alone, and they run once', async () => {
+    await enqueue('own-slow-claim', ['late']);
+    const sent = gate();
+    const reply = gate();
+    let hold = true;
+    const db = interceptStatements(tdb.db, (text, run) => {
+      const result = run();
+      if (hold && text.includes("set status = 'processing'")) {
+        // The claim commits; its reply is slow to come back (a stalled connection).
+        hold = false;
+        sent.open();
+        return result.then(async (r) => {
+          await reply.opened;
+          return r;
+        });
+      }
+      return result;
+    });
+    const ran: string[] = [];
+    const w = worker({
+      db,
+      workerId: 'w-slow-claim',
+      handle: async (r) => void ran.push((r.payload as { n: string }).n),
+    });
+    w.start();
+    await sent.opened;
+    await clock.advance(61_000);
+    expect(await w.sweep()).toBe(0);
+    expect(await row('late')).toMatchObject({ status: 'processing', locked_by: 'w-slow-claim', attempts: 1 });
+    reply.open();
+    await w.idle();
+    expect(ran).toEqual(['late']);
+    expect(await row('late')).toMatchObject({ status: 'done', attempts: 1 });
+    await w.stop();
   });
 });

@@ -231,15 +231,18 @@ const idList = (ids: readonly number[]) =>
 /**
  * Gives back, without using up their attempt, rows claimed under this worker id whose lease expired
  * and that no work of this worker runs (`running`): their claim's reply was lost, so they never ran.
+ * `stampedBefore`: only rows stamped earlier (the worker's oldest claim still on its way: its rows are
+ * about to run).
  */
 export async function releaseStranded(
   db: Db,
   table: QueueTable,
   workerId: string,
   running: readonly number[],
-  opts: { now: Date; leaseSeconds: number },
+  opts: { now: Date; leaseSeconds: number; stampedBefore?: Date },
 ): Promise<number[]> {
-  const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
+  const expired = opts.now.getTime() - opts.leaseSeconds * 1000;
+  const cutoff = new Date(Math.min(expired, opts.stampedBefore?.getTime() ?? Infinity));
   const rows = await queryRows<{ id: number }>(
     db,
     sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,

@@ -96,6 +96,14 @@ export class QueueWorker {
   private starting?: Promise<void>;
   /** The claim round in flight (`wake`): `stop` waits for it, so what it claims is given back in time. */
   private round?: Promise<void>;
+  /**
+   * The sweeps in flight (the sweep timer's, the start's, a caller's): `stop` waits for them, so none
+   * gives back or reclaims rows, or tells an `onDead` hook, after the worker stopped (and its database
+   * may be closed).
+   */
+  private readonly sweeps = new Set<Promise<number>>();
+  /** `stop` began (until the next `start`): a sweep does nothing from here on. */
+  private stopping = false;
   /** The stamps of the claim statements (a round's, a finish's) whose reply has not been handled yet. */
   private readonly claimsOnTheirWay = new Set<number>();
   /** Rows in flight that are not background work (priority `last`). */
@@ -118,6 +126,7 @@ export class QueueWorker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs ?? 1000);
     this.sweepTimer = setInterval(
       () => void this.sweep().catch(() => {}),
@@ -185,9 +194,17 @@ export class QueueWorker {
    * worker's own id whose lease expired while no work of it ran them (a claim whose reply was lost)
    * are given back with their attempt: they never ran. Never reclaims this worker's own rows as a dead
    * worker's: those that run are renewed, the others are given back here (not those of a claim still on
-   * its way, even one slower than the lease).
+   * its way, even one slower than the lease). Does nothing once `stop` began (it waits for a sweep in
+   * flight then, which sends no further statement: what is left waits for the next start's sweep).
    */
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    if (this.stopping) return Promise.resolve(0);
+    const p: Promise<number> = this.sweepOnce().finally(() => this.sweeps.delete(p));
+    this.sweeps.add(p);
+    return p;
+  }
+
+  private async sweepOnce(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
     // The rows a claim on its way brings in run, but are not in `running` yet: they carry its stamp, so
     // only rows stamped before the oldest claim on its way are given back (stamps increase). A claim sent
@@ -204,17 +221,22 @@ export class QueueWorker {
       this.o.logger.warn({ table, rows: stranded }, 'gave back rows claimed by this worker that never ran');
       this.o.metrics.inc('queue_reclaimed_total', { table }, stranded);
     }
+    if (this.stopping) return stranded;
     const gone = (await processingHolders(db, table)).filter((holder) => {
       const id = parseIdentity(holder);
       return holder !== this.o.workerId && id !== undefined && isGone(id);
     });
+    if (this.stopping) return stranded;
     const byGone = await reclaimHeldBy(db, table, gone, { now: clock.now(), maxAttempts });
-    const byLease = await reclaimStale(db, table, {
-      now: clock.now(),
-      leaseSeconds: this.o.leaseSeconds,
-      maxAttempts,
-      exceptHolder: this.o.workerId,
-    });
+    // Rows already declared dead are still told to their owners below (`stop` waits for that).
+    const byLease = this.stopping
+      ? { reclaimed: 0, dead: [] }
+      : await reclaimStale(db, table, {
+          now: clock.now(),
+          leaseSeconds: this.o.leaseSeconds,
+          maxAttempts,
+          exceptHolder: this.o.workerId,
+        });
     if (byGone.reclaimed > 0) {
       this.o.logger.warn(
         { table, rows: byGone.reclaimed },
@@ -237,7 +259,10 @@ export class QueueWorker {
     return stranded + byGone.reclaimed + byLease.reclaimed;
   }
 
-  /** Stops claiming new rows at once (shutdown: before in-flight work is interrupted). */
+  /**
+   * Stops claiming new rows at once (shutdown: before in-flight work is interrupted), and the sweep
+   * timer (a sweep already running goes on: `stop` waits for it).
+   */
   pause(): void {
     this.stopped = true;
     clearInterval(this.pollTimer);
@@ -245,15 +270,17 @@ export class QueueWorker {
   }
 
   /**
-   * Stops claiming, waits until nothing is in flight (up to timeoutMs): the rows that ran when it was
-   * called, and the claims then on their way (the rows they bring in are given back, not run:
-   * `startRows`); then releases what is left.
+   * Stops claiming and sweeping, waits until nothing is in flight (up to timeoutMs): the rows that ran
+   * when it was called, the claims then on their way (the rows they bring in are given back, not run:
+   * `startRows`) and the sweep then running (a sweep started from here on does nothing); then releases
+   * what is left.
    */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.pause();
+    this.stopping = true;
     const drained = (async () => {
-      while (this.inflight.size > 0 || this.round)
-        await Promise.allSettled([...this.inflight, ...(this.round ? [this.round] : [])]);
+      while (this.inflight.size > 0 || this.round || this.sweeps.size > 0)
+        await Promise.allSettled([...this.inflight, ...(this.round ? [this.round] : []), ...this.sweeps]);
     })();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);

@@ -402,6 +402,54 @@ describe('queue worker: its own rows', () => {
     expect(await releaseRow(tdb.db, 'jobs', { ...held, lockedBy: at(1) }, at(3))).toBe(false);
     expect(await row('r')).toMatchObject({ status: 'processing', locked_by: 'w-renew', attempts: 1 });
   });
+
+  it('stop() waits for the sweep in flight before it releases and resolves, and a sweep called after stop() began sends no statement', async () => {
+    const isGiveBack = (text: string) => text.includes('attempts = greatest(attempts - 1, 0)');
+    const isStranded = (text: string) => isGiveBack(text) && text.includes('locked_at <');
+    const isRelease = (text: string) =>
+      isGiveBack(text) && !text.includes('locked_at <') && !text.includes('where id =');
+    const sent = gate();
+    const go = gate();
+    let hold = false;
+    const texts: string[] = [];
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      texts.push(text);
+      if (hold && isStranded(text)) {
+        hold = false;
+        sent.open();
+        await go.opened;
+      }
+      return run();
+    });
+    const w = worker({ db, workerId: 'w-stop-sweep', handle: async () => {} });
+    w.start();
+    await w.claimsDone();
+    await w.idle();
+    // A claim of this worker whose reply was lost: 's' runs nowhere, and its lease expires.
+    await enqueue('own-stop-sweep', ['s']);
+    await claimDue(tdb.db, 'jobs', 'w-stop-sweep', 1, clock.now(), {});
+    await clock.advance(61_000);
+    // The sweep timer's sweep: its statement giving 's' back is on its way when the bot shuts down.
+    hold = true;
+    const swept = w.sweep();
+    await sent.opened;
+    let stopped = false;
+    const stopping = w.stop().then(() => void (stopped = true));
+    // Everything stop() could do without the sweep's reply happens before the next turn of the loop.
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    expect(texts.filter(isRelease)).toEqual([]);
+    go.open();
+    await stopping;
+    expect(await swept).toBe(1);
+    expect(texts.filter(isRelease)).toHaveLength(1);
+    expect(await row('s')).toMatchObject({ status: 'pending', attempts: 0, locked_by: null });
+    // Stopped: a sweep (a timer's that fired late, or anybody's) sends nothing to the database.
+    texts.length = 0;
+    expect(await w.sweep()).toBe(0);
+    expect(texts).toEqual([]);
+  });
+
   it('a claim on its way for longer than the lease: the sweep leaves the rows it brings in alone, and they run once', async () => {
     await enqueue('own-slow-claim', ['late']);
     const sent = gate();

@@ -51,7 +51,9 @@ describe('event worker: retries, dead letters and the sweeper', () => {
   });
 
   it('a worker whose lease was taken over cannot overwrite the new holder; live work renews its lease', async () => {
-    await h.bot.eventWorker.stop();
+    // The live worker claims nothing (paused, not stopped: a stopped worker's sweep does nothing), and
+    // its sweep stands for another worker's.
+    h.bot.eventWorker.pause();
     const ev = messageEvent({ appId: h.fake.appId, msgType: 'text', content: { text: '普通消息' } });
     expect((await h.post(ev)).status).toBe(200);
     const [a] = await claimDue(h.db.db, 'inbound_events', 'slow-worker', 1, clock.now());

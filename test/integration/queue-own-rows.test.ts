@@ -78,8 +78,9 @@ describe('queue worker: its own rows', () => {
       const result = run();
       if (hold && text.includes('with finished as')) {
         hold = false;
-        claimSent.open();
+        // Committed (so the sweep below comes after it on any connection); its reply is held.
         return result.then(async (r) => {
+          claimSent.open();
           await reply.opened;
           return r;
         });
@@ -460,8 +461,8 @@ describe('queue worker: its own rows', () => {
       if (hold && text.includes("set status = 'processing'")) {
         // The claim commits; its reply is slow to come back (a stalled connection).
         hold = false;
-        sent.open();
         return result.then(async (r) => {
+          sent.open();
           await reply.opened;
           return r;
         });

@@ -537,11 +537,17 @@ export class QueueWorker {
       }
       const problem = resourceProblem(err);
       if (problem) {
-        // Waiting is not failing: the attempt is given back and this kind of work pauses.
-        await releaseRow(db, table, held, now).catch(() => {
-          this.endRun(row.id, lease); // not renewed from here on (`keepUnreleased`)
-          this.keepUnreleased(held, lease.stamp);
-        });
+        // Waiting is not failing: the attempt is given back and this kind of work pauses. Not renewed
+        // from the moment its release is sent: a renewal sent later may be stamped after a new claim of
+        // the row by this worker, and must not raise the stamp the release is retried with.
+        // And below every claim then on its way: one may bring the row in again once the release commits.
+        this.endRun(row.id, lease);
+        const lastStamp = Math.min(lease.stamp, Math.min(...this.claimsOnTheirWay) - 1);
+        // Scoped to this claim from the first send: out of `running`, the sweep may give the row back
+        // meanwhile and a claim take it again.
+        await releaseRow(db, table, { ...held, lockedBy: new Date(lastStamp) }, now).catch(() =>
+          this.keepUnreleased(held, lastStamp),
+        );
         this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
         return false;
       }

@@ -486,4 +486,85 @@ describe('queue worker: its own rows', () => {
     expect(await row('late')).toMatchObject({ status: 'done', attempts: 1 });
     await w.stop();
   });
+
+  it("a renewal sent while a released row's new claim by the same worker is on its way does not let the old claim's retried release give back the new claim", async () => {
+    const kind = 'own-renewal-window';
+    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
+    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
+    const released = gate();
+    const replyLost = gate();
+    const resent = gate();
+    const claimSent = gate();
+    const claimReply = gate();
+    const second = gate();
+    const finishSecond = gate();
+    let loseReply = true;
+    let holdClaim = false;
+    let probeOk = false;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      const isRelease = text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
+      if (holdClaim && text.includes("set status = 'processing'")) {
+        holdClaim = false;
+        const r = await run();
+        claimSent.open();
+        await claimReply.opened;
+        return r;
+      }
+      if (!isRelease) return run();
+      const result = await run();
+      if (loseReply) {
+        loseReply = false;
+        released.open();
+        await replyLost.opened;
+        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      }
+      resent.open();
+      return result;
+    });
+    const attempts: number[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const w = worker({
+      db,
+      workerId: 'w-window',
+      concurrency: 3,
+      maxAttempts: 5,
+      recheckMaxMs: 1000,
+      probe: async () => probeOk,
+      handle: async (r) => {
+        attempts.push(r.attempts);
+        if (attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        if (attempts.length === 2) second.open();
+        await finishSecond.opened;
+        running--;
+      },
+    });
+    w.start();
+    // The first run's release committed; its reply is lost (heard later).
+    await released.opened;
+    // The worker claims x again (committed, reply on its way) ...
+    holdClaim = true;
+    w.wake();
+    await claimSent.opened;
+    // ... and its lease timer fires now: the old run is still in `running`, so this renewal (stamped
+    // after the new claim) is booked on the old run and moves the new claim's locked_at to its stamp.
+    await w.renew();
+    claimReply.open();
+    await second.opened;
+    // Only now is the release's loss heard: x's kind waits, and the old claim's release is kept.
+    replyLost.open();
+    await waitFor('the kind waits', () => w.waiting().some((x) => x.kind === kind));
+    // The resource is back before the next renewal: the old claim's release is sent again.
+    probeOk = true;
+    await resent.opened;
+    await w.claimsDone();
+    expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-window', attempts: 1 });
+    finishSecond.open();
+    await w.idle();
+    expect(maxRunning).toBe(1);
+    expect(attempts).toEqual([1, 1]);
+    await w.stop();
+  });
 });

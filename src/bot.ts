@@ -117,26 +117,35 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const store = await openBlobStore(config, { minFreeBytes: config.capture.minFreeDiskBytes });
   await store.check();
   const ownsDb = !o.database;
-  const database =
-    o.database ??
-    (await openDb({
+  const openOwn = (maxConnections: number) =>
+    openDb({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       statementTimeoutMs: config.statementTimeoutMs,
-      maxConnections: config.databasePoolSize,
-    }));
+      maxConnections,
+    });
+  let database = o.database ?? (await openOwn(config.databasePoolSize));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
       await migrate(database, config.databaseUrl);
       cleanup.push(() => database.close());
       const pool = await database.openPool?.();
-      // The bot runs on fewer connections (work waits its turn), but the IT person should know why.
-      if (pool && pool.open < pool.size)
+      if (pool && pool.open < pool.size) {
+        if (pool.open === 0)
+          throw new Error(
+            `PostgreSQL refused every connection (${pool.refusal}): raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE`,
+          );
+        // postgres.js sends a statement to a slot it has not connected rather than wait for a busy
+        // connection, and the server would refuse it again (53300): run on the connections it accepted.
+        await database.close();
+        database = await openOwn(pool.open);
+        const again = await database.openPool?.();
         logger.warn(
-          { open: pool.open, size: pool.size, refusal: pool.refusal },
-          "PostgreSQL accepted fewer connections than DATABASE_POOL_SIZE; raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE",
+          { asked: pool.size, open: again?.open ?? pool.open, refusal: pool.refusal },
+          "PostgreSQL accepted fewer connections than DATABASE_POOL_SIZE; the bot runs on those it accepted. Raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE",
         );
+      }
     }
     const install = await ensureInstallation(database.db, clock.now());
     const { gateway, lastRefusal } = createLarkGateway(config, {

@@ -86,6 +86,7 @@ const DB_CONNECTION_CODES = new Set([
   '08003', // connection_does_not_exist
   '08006', // connection_failure
   '08001', // sqlclient_unable_to_establish_sqlconnection
+  '53300', // too_many_connections: max_connections or a CONNECTION LIMIT is reached; it frees up
 ]);
 
 /**

@@ -3,10 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
 import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { signedRequest } from '../support/lark-sign.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { waitFor } from '../support/wait-for.js';
+import { smallPhoto } from './capture-helpers.js';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 if (!onPostgres)
@@ -15,7 +21,7 @@ if (!onPostgres)
 /**
  * DATABASE_POOL_SIZE: a bot process opens all its PostgreSQL connections at start, and a server that
  * refuses some (here a role's CONNECTION LIMIT, as max_connections would) is a warning at start while
- * the bot runs on those it got. The bot logs in as a role of its own (a member of the test's superuser
+ * the bot runs on those it got (postgres.js would otherwise send statements to the refused slots). The bot logs in as a role of its own (a member of the test's superuser
  * role, so it may use every table, but not a superuser: the limit holds for it).
  */
 describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
@@ -78,15 +84,52 @@ describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
     expect(await connections()).toBe(0);
   }, 120_000);
 
-  it('warns at start when the server refuses some, and runs on the rest', async () => {
+  it('warns at start when the server refuses some, and does all its work on the rest', async () => {
     await admin.unsafe(`alter role ${role} connection limit 2`);
     const bot = start(5);
     const { url } = await bot.started();
     const warning = bot.logs().find((l) => /fewer connections than DATABASE_POOL_SIZE/.test(l.msg));
-    expect(warning).toMatchObject({ level: 40, open: 2, size: 5, refusal: '53300' });
+    expect(warning).toMatchObject({ level: 40, asked: 5, open: 2, refusal: '53300' });
     expect(await connections()).toBe(2);
-    const ready = await fetch(`${url}/readyz`);
-    expect(ready.status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // A burst of photos from two chats: every one stored, no statement refused on the way.
+    const events = [];
+    for (let i = 0; i < 12; i++) {
+      const key = `img_pool_${i}`;
+      const ev = messageEvent({
+        appId: fake.appId,
+        chatId: `oc_pool_${i % 2}`,
+        senderOpenId: `ou_pool_${i % 2}`,
+        msgType: 'image',
+        content: { image_key: key },
+      });
+      const bytes = await smallPhoto('png', 40 + i);
+      fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+      events.push(ev);
+    }
+    const statuses = await Promise.all(
+      events.map(async (ev) => {
+        const req = signedRequest(ev, TEST_ENCRYPT_KEY);
+        return (await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status;
+      }),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const list = sql.raw(`('${events.map((e) => e.event.message.message_id).join("','")}')`);
+    const stored = async () =>
+      (
+        await queryRows<{ n: number }>(
+          tdb.db,
+          sql`select count(*)::int as n from materials where message_id in ${list} and status = 'stored'`,
+        )
+      )[0]!.n;
+    await waitFor('every photo stored', stored, (n) => n === events.length, { timeoutMs: 60_000 });
+    const refused = await queryRows<{ n: number }>(
+      tdb.db,
+      sql`select (select count(*) from jobs where last_error is not null)::int
+           + (select count(*) from inbound_events where last_error is not null)::int as n`,
+    );
+    expect(refused[0]!.n).toBe(0);
+    expect(await connections()).toBe(2);
     await stop(bot);
   }, 120_000);
 });

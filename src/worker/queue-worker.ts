@@ -73,6 +73,11 @@ interface Wait {
   delayMs: number;
   timer?: NodeJS.Timeout;
 }
+/** One run of a claimed row: its claim's stamp (`claimed_at`), which the run's statements match. */
+interface Run {
+  claimedAt: Date;
+}
+
 const ALL = '*';
 
 /**
@@ -83,12 +88,11 @@ const ALL = '*';
 export class QueueWorker {
   private readonly inflight = new Set<Promise<void>>();
   /**
-   * The rows whose work runs now (only their leases are renewed), each with the newest lease stamp
-   * sent for that run (its claim's or a renewal's). One entry object per run: a run that ends removes
-   * its own entry, never that of a newer claim of the same row.
+   * The rows whose work runs now (only their leases are renewed), each with its claim's stamp. One
+   * entry object per run: a run that ends removes its own entry, never that of a newer claim of the row.
    */
-  private readonly running = new Map<number, { stamp: number }>();
-  /** The newest lease stamp this worker sent (`stamp`). */
+  private readonly running = new Map<number, Run>();
+  /** The newest stamp this worker gave a claim or a renewal (`stamp`). */
   private lastStamp = 0;
   /** A claim held background jobs back while foreground work ran: wake once that work is over. */
   private backgroundHeld = false;
@@ -171,17 +175,14 @@ export class QueueWorker {
    */
   async renew(): Promise<void> {
     if (this.running.size === 0) return;
-    const at = this.stamp();
-    // Stamped before it is sent: if its reply is lost, the rows may carry it.
-    for (const run of this.running.values()) run.stamp = at.getTime();
-    await renewLeases(this.o.db, this.o.table, this.o.workerId, [...this.running.keys()], at);
+    const runs = [...this.running].map(([id, run]) => ({ id, claimedAt: run.claimedAt }));
+    await renewLeases(this.o.db, this.o.table, this.o.workerId, runs, this.stamp());
   }
 
   /**
-   * A lease stamp (`locked_at` of a claim or a renewal) later than every one this worker sent before,
-   * even when the clock stands still or steps back. So a claim is stamped later than everything an
-   * earlier claim of the same row was stamped with, and a late release of that earlier claim
-   * (`releaseRow` with `lockedBy`) or a late renewal (`renewLeases`) leaves the newer claim alone.
+   * A stamp later than every one this worker gave before, even when the clock stands still or steps
+   * back: each claim's stamp (`claimed_at`) is its own, and every statement of that claim (finish, fail,
+   * release, renewal) matches it, so a late one never touches a newer claim of the row by this worker.
    */
   private stamp(): Date {
     this.lastStamp = Math.max(this.o.clock.now().getTime(), this.lastStamp + 1);
@@ -206,14 +207,12 @@ export class QueueWorker {
 
   private async sweepOnce(): Promise<number> {
     const { db, table, clock, maxAttempts } = this.o;
-    // The rows a claim on its way brings in run, but are not in `running` yet: they carry its stamp, so
-    // only rows stamped before the oldest claim on its way are given back (stamps increase). A claim sent
-    // after this point stamps its rows later than `now`, never before the cutoff.
-    const oldestClaim = Math.min(...this.claimsOnTheirWay);
+    // The rows a claim on its way brings in run, but are not in `running` yet: they carry that claim's
+    // stamp, and are left alone. A claim sent after this point stamps its rows later than `now`.
     const strandedIds = await releaseStranded(db, table, this.o.workerId, [...this.running.keys()], {
       now: clock.now(),
       leaseSeconds: this.o.leaseSeconds,
-      ...(Number.isFinite(oldestClaim) ? { stampedBefore: new Date(oldestClaim) } : {}),
+      claimsOnTheirWay: [...this.claimsOnTheirWay].map((ms) => new Date(ms)),
     });
     this.forgetUnreleased(strandedIds);
     const stranded = strandedIds.length;
@@ -400,26 +399,26 @@ export class QueueWorker {
   private startRows(rows: ClaimedRow[], claimedAt: Date): void {
     this.forgetUnreleased(rows.map((r) => r.id));
     for (const row of rows) {
+      const held = { id: row.id, workerId: this.o.workerId, attempts: row.attempts, claimedAt };
       if (this.stopped) {
-        const held = { id: row.id, workerId: this.o.workerId, attempts: row.attempts };
         const p = releaseRow(this.o.db, this.o.table, held, this.o.clock.now())
           .then(
             () => undefined,
-            () => this.keepUnreleased(held, claimedAt.getTime()),
+            () => this.keepUnreleased(held),
           )
           .finally(() => this.inflight.delete(p));
         this.inflight.add(p);
         continue;
       }
       if (!row.background) this.foreground++;
-      const lease = { stamp: claimedAt.getTime() };
-      this.running.set(row.id, lease);
+      const run: Run = { claimedAt };
+      this.running.set(row.id, run);
       let refilled = false;
-      const p = this.run(row, lease)
+      const p = this.run(row, held, run)
         .then((r) => void (refilled = r))
         .finally(() => {
           if (!row.background) this.foreground--;
-          this.endRun(row.id, lease);
+          this.endRun(row.id, run);
           this.inflight.delete(p);
           // A claim that found nothing more due may have held background jobs back while this
           // foreground work ran: once none runs, they are due now.
@@ -432,19 +431,18 @@ export class QueueWorker {
   }
 
   /** A run is over: its entry goes (not that of a newer claim of the same row, which has its own). */
-  private endRun(id: number, lease: { stamp: number }): void {
-    if (this.running.get(id) === lease) this.running.delete(id);
+  private endRun(id: number, run: Run): void {
+    if (this.running.get(id) === run) this.running.delete(id);
   }
 
   /**
-   * Remembers a claim whose release failed, to be released when the database is back: `lastStamp`, the
-   * newest lease stamp sent for it. It runs nowhere (it is out of `running`), so its lease is not renewed
-   * from now on. The release may have committed with only its reply lost, and this worker may have
-   * claimed the row again before hearing so: that claim is stamped later (`stamp`), and the late
-   * release leaves it alone.
+   * Remembers a claim whose release failed, to be released when the database is back. It runs nowhere
+   * (it is out of `running`), so its lease is not renewed from now on. The release may have committed
+   * with only its reply lost, and this worker may have claimed the row again before hearing so: the
+   * retried release names its own claim (`claimedAt`), and leaves that newer one alone.
    */
-  private keepUnreleased(held: HeldClaim, lastStamp: number): void {
-    this.unreleased.push({ ...held, lockedBy: new Date(lastStamp) });
+  private keepUnreleased(held: HeldClaim): void {
+    this.unreleased.push(held);
   }
 
   /** Rows given back or claimed again: an old claim's release must not be sent for them. */
@@ -499,7 +497,7 @@ export class QueueWorker {
   }
 
   /** Runs a claimed row to its outcome; true when its finish also refilled the free slots (`finishRow`). */
-  private async run(row: ClaimedRow, lease: { stamp: number }): Promise<boolean> {
+  private async run(row: ClaimedRow, held: HeldClaim, run: Run): Promise<boolean> {
     const { db, table, clock, metrics } = this.o;
     const log = this.o.logger.child({ table, rowId: row.id, type: row.type, attempt: row.attempts });
     metrics.set(
@@ -509,7 +507,6 @@ export class QueueWorker {
         table,
       },
     );
-    const held = { id: row.id, attempts: row.attempts, workerId: this.o.workerId };
     /** Set by `finishIn`: the row was marked done in the handler's transaction (false: not ours). */
     let finishedInTx: boolean | undefined;
     const done: RowDone = {
@@ -537,17 +534,11 @@ export class QueueWorker {
       }
       const problem = resourceProblem(err);
       if (problem) {
-        // Waiting is not failing: the attempt is given back and this kind of work pauses. Not renewed
-        // from the moment its release is sent: a renewal sent later may be stamped after a new claim of
-        // the row by this worker, and must not raise the stamp the release is retried with.
-        // And below every claim then on its way: one may bring the row in again once the release commits.
-        this.endRun(row.id, lease);
-        const lastStamp = Math.min(lease.stamp, Math.min(...this.claimsOnTheirWay) - 1);
-        // Scoped to this claim from the first send: out of `running`, the sweep may give the row back
-        // meanwhile and a claim take it again.
-        await releaseRow(db, table, { ...held, lockedBy: new Date(lastStamp) }, now).catch(() =>
-          this.keepUnreleased(held, lastStamp),
-        );
+        // Waiting is not failing: the attempt is given back and this kind of work pauses. No longer
+        // renewed once its release is sent (if the release fails, the lease runs out and the sweep or
+        // the retried release gives the row back).
+        this.endRun(row.id, run);
+        await releaseRow(db, table, held, now).catch(() => this.keepUnreleased(held));
         this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
         return false;
       }

@@ -389,19 +389,30 @@ describe('queue worker: its own rows', () => {
     expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
     await w.stop();
   });
-  it("a claim's renewal that arrives late does not stamp a newer claim of the row with its older time (which its late release would then match)", async () => {
+  it("a claim's renewal, finish, failure or release that arrives late leaves a newer claim of the row by the same worker alone (with the same attempt count)", async () => {
     await enqueue('own-renew', ['r']);
     const at = (ms: number) => new Date(clock.now().getTime() + ms);
     const [first] = await claimDue(tdb.db, 'jobs', 'w-renew', 1, at(0), {});
-    const held = { id: first!.id, workerId: 'w-renew', attempts: first!.attempts };
+    const old = { id: first!.id, workerId: 'w-renew', attempts: first!.attempts, claimedAt: at(0) };
     // Its work waits for a resource: the release commits (its reply is lost) and a claim takes r again …
-    expect(await releaseRow(tdb.db, 'jobs', held, at(0))).toBe(true);
-    const [second] = await claimDue(tdb.db, 'jobs', 'w-renew', 1, at(2), {});
+    expect(await releaseRow(tdb.db, 'jobs', old, at(0))).toBe(true);
+    const [second] = await claimDue(tdb.db, 'jobs', 'w-renew', 1, at(1), { leaseStamp: at(2) });
     expect(second?.attempts).toBe(first!.attempts);
-    // … and a renewal the worker sent for the first claim (stamped in between) reaches the database only now.
-    await renewLeases(tdb.db, 'jobs', 'w-renew', [held.id], at(1));
-    expect(await releaseRow(tdb.db, 'jobs', { ...held, lockedBy: at(1) }, at(3))).toBe(false);
-    expect(await row('r')).toMatchObject({ status: 'processing', locked_by: 'w-renew', attempts: 1 });
+    // … and the first claim's statements reach the database only now, stamped later than that claim.
+    await renewLeases(tdb.db, 'jobs', 'w-renew', [{ id: old.id, claimedAt: old.claimedAt }], at(3));
+    expect(await releaseRow(tdb.db, 'jobs', old, at(4))).toBe(false);
+    expect(await finish(tdb.db, 'jobs', old, 'done', at(4))).toBe(false);
+    expect(await fail(tdb.db, 'jobs', old, { error: 'old', now: at(4), maxAttempts: 3 })).toBe('lost');
+    const [r] = await queryRows<{ status: string; attempts: number; locked_at: Date }>(
+      tdb.db,
+      sql`select status, attempts, locked_at from jobs where key = 'r'`,
+    );
+    expect(r).toMatchObject({ status: 'processing', attempts: 1 });
+    expect(new Date(r!.locked_at).getTime()).toBe(at(2).getTime());
+    // The new claim's own statements still match it.
+    await renewLeases(tdb.db, 'jobs', 'w-renew', [{ id: old.id, claimedAt: at(2) }], at(5));
+    const current = { ...old, claimedAt: at(2) };
+    expect(await finish(tdb.db, 'jobs', current, 'done', at(6))).toBe(true);
   });
 
   it('stop() waits for the sweep in flight before it releases and resolves, and a sweep called after stop() began sends no statement', async () => {
@@ -565,6 +576,69 @@ describe('queue worker: its own rows', () => {
     await w.idle();
     expect(maxRunning).toBe(1);
     expect(attempts).toEqual([1, 1]);
+    await w.stop();
+  });
+
+  it('a run waiting for a resource is given back even when a renewal committed after a claim still on its way', async () => {
+    await enqueue('own-wait', ['r'], 1);
+    const started = gate();
+    const throwNow = gate();
+    const claimSent = gate();
+    const claimReply = gate();
+    let holdClaim = false;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      if (holdClaim && text.includes("set status = 'processing'")) {
+        holdClaim = false;
+        const r = await run();
+        claimSent.open();
+        await claimReply.opened;
+        return r;
+      }
+      return run();
+    });
+    const w = worker({
+      db,
+      workerId: 'w-a',
+      concurrency: 3,
+      maxAttempts: 1,
+      probe: async () => false,
+      handle: async () => {
+        started.open();
+        await throwNow.opened;
+        throw new ResourceUnavailableError('disk_low', 'disk low');
+      },
+    });
+    w.start();
+    await started.opened;
+    await w.claimsDone();
+    // A claim round is on its way (slow reply) ...
+    holdClaim = true;
+    w.wake();
+    await claimSent.opened;
+    // ... when the lease timer renews r (stamped after that claim; committed).
+    await clock.advance(20_000);
+    await w.renew();
+    // r's work now waits for the disk: its attempt should be given back at once.
+    throwNow.open();
+    await waitFor('the kind waits', () => w.waiting().some((x) => x.kind === 'own-wait'));
+    const afterRelease = await row('r');
+    claimReply.open();
+    await w.claimsDone();
+    // Another instance's sweep once the lease is over.
+    await clock.advance(61_000);
+    const dead: number[] = [];
+    const other = worker({
+      workerId: 'w-b',
+      maxAttempts: 1,
+      handle: async () => {},
+      onDead: async (r) => void dead.push(r.id),
+    });
+    await other.sweep();
+    expect({ afterRelease, dead, now: await row('r') }).toEqual({
+      afterRelease: expect.objectContaining({ status: 'pending', attempts: 0 }),
+      dead: [],
+      now: expect.objectContaining({ status: 'pending', attempts: 0 }),
+    });
     await w.stop();
   });
 });

@@ -56,10 +56,11 @@ describe('event worker: retries, dead letters and the sweeper', () => {
     h.bot.eventWorker.pause();
     const ev = messageEvent({ appId: h.fake.appId, msgType: 'text', content: { text: '普通消息' } });
     expect((await h.post(ev)).status).toBe(200);
-    const [a] = await claimDue(h.db.db, 'inbound_events', 'slow-worker', 1, clock.now());
+    const claimedAt = clock.now();
+    const [a] = await claimDue(h.db.db, 'inbound_events', 'slow-worker', 1, claimedAt);
     // The slow worker renews while it works: the sweeper leaves the row alone.
     clock.advance(45_000);
-    await renewLeases(h.db.db, 'inbound_events', 'slow-worker', [a!.id], clock.now());
+    await renewLeases(h.db.db, 'inbound_events', 'slow-worker', [{ id: a!.id, claimedAt }], clock.now());
     clock.advance(45_000);
     expect(await h.bot.eventWorker.sweep()).toBe(0);
     // It stops renewing (frozen): the lease expires and another worker takes the row.

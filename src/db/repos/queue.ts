@@ -44,7 +44,10 @@ export interface ClaimOptions {
    * waits for, e.g. a flood of downloads: a thumbnail would take the CPU they need). Unset: any due.
    */
   lastDueBy?: Date;
-  /** The claim's lease stamp (`locked_at`) when not `now` (the worker's own, strictly increasing). */
+  /**
+   * The claim's stamp (`claimed_at`, and the first `locked_at`) when not `now`: the worker's own,
+   * strictly increasing, so it names this claim among all of the worker's.
+   */
   leaseStamp?: Date;
 }
 
@@ -68,7 +71,7 @@ export async function claimDue(
 export async function finishAndClaim(
   db: Db,
   table: QueueTable,
-  row: { id: number; workerId: string; attempts?: number },
+  row: ClaimRef,
   status: 'done' | 'ignored',
   now: Date,
   limit: number,
@@ -115,8 +118,9 @@ function claimStatement(
           sql`, `,
         )})`
       : sql``;
-  return sql`update ${t(table)} set status = 'processing', locked_at = ${opts.leaseStamp ?? now}, locked_by = ${workerId},
-          attempts = attempts + 1
+  const stamp = opts.leaseStamp ?? now;
+  return sql`update ${t(table)} set status = 'processing', locked_at = ${stamp}, claimed_at = ${stamp},
+          locked_by = ${workerId}, attempts = attempts + 1
         where id in (
           select id from ${t(table)}
           where status = 'pending' and ${due(table)} <= ${now} ${skip} ${held}
@@ -137,19 +141,26 @@ const claimedRow = (r: ClaimedColumns): ClaimedRow => ({
   background: r.background === true,
 });
 
-function finishStatement(
-  table: QueueTable,
-  row: { id: number; workerId: string; attempts?: number },
-  status: 'done' | 'ignored',
-  now: Date,
-): SQL {
+function finishStatement(table: QueueTable, row: ClaimRef, status: 'done' | 'ignored', now: Date): SQL {
   const finishedCol = sql.raw(table === 'jobs' ? 'finished_at' : 'processed_at');
   return sql`update ${t(table)} set status = ${status}, ${finishedCol} = ${now}, locked_at = null, locked_by = null,
           last_error = null
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
-          ${row.attempts === undefined ? sql`` : sql`and attempts = ${row.attempts}`}
+          ${row.attempts === undefined ? sql`` : sql`and attempts = ${row.attempts}`} ${sameClaim(row)}
         returning id::int as id`;
 }
+
+/** A claimed row as a statement names it: its holder, and (when known) that claim's attempt count and stamp. */
+export interface ClaimRef {
+  id: number;
+  workerId: string;
+  attempts?: number;
+  /** The claim's stamp (`claimed_at`): when given, only that claim matches, not a later one of the row. */
+  claimedAt?: Date;
+}
+
+const sameClaim = (row: { claimedAt?: Date }) =>
+  row.claimedAt ? sql`and claimed_at = ${row.claimedAt}` : sql``;
 
 /**
  * Marks a claimed row finished (`done`, or `ignored` for events we do not act on). Only while this
@@ -159,7 +170,7 @@ function finishStatement(
 export async function finish(
   db: Db,
   table: QueueTable,
-  row: { id: number; workerId: string; attempts?: number },
+  row: ClaimRef,
   status: 'done' | 'ignored',
   now: Date,
 ): Promise<boolean> {
@@ -182,7 +193,7 @@ export function backoffSeconds(attempts: number, random = Math.random()): number
 export async function fail(
   db: Db,
   table: QueueTable,
-  row: { id: number; attempts: number; workerId: string },
+  row: ClaimRef & { attempts: number },
   opts: { error: string; now: Date; maxAttempts: number; permanent?: boolean; retryAt?: Date },
 ): Promise<'pending' | 'dead' | 'lost'> {
   const dead = opts.permanent || row.attempts >= opts.maxAttempts;
@@ -195,30 +206,33 @@ export async function fail(
           locked_at = null, locked_by = null, ${due(table)} = ${next},
           ${finishedCol} = ${dead ? opts.now : null}
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
-          and attempts = ${row.attempts}
+          and attempts = ${row.attempts} ${sameClaim(row)}
         returning id::int as id`,
   );
   return rows.length > 0 ? status : 'lost';
 }
 
 /**
- * Keeps this worker's claims on `ids` (its work in flight) fresh while their work runs (a long download
- * outlives the lease). Only those: a row claimed under this worker id that no work runs (a claim whose
- * reply was lost) is left to expire and be reclaimed. Stamps only move forward: a renewal that arrives
- * late never stamps a newer claim of the row (stamped later by the worker) with its older time.
+ * Keeps this worker's claims of `runs` (its work in flight: each row with its claim's stamp) fresh while
+ * their work runs (a long download outlives the lease). Only those claims: a row claimed under this
+ * worker id that no work runs (a claim whose reply was lost) is left to expire and be reclaimed, and a
+ * renewal that arrives late never touches a newer claim of the row.
  */
 export async function renewLeases(
   db: Db,
   table: QueueTable,
   workerId: string,
-  ids: readonly number[],
+  runs: readonly { id: number; claimedAt: Date }[],
   now: Date,
 ): Promise<void> {
-  if (ids.length === 0) return;
+  if (runs.length === 0) return;
+  const claims = sql.join(
+    runs.map((r) => sql`(id = ${r.id} and claimed_at = ${r.claimedAt})`),
+    sql` or `,
+  );
   await db.execute(
     sql`update ${t(table)} set locked_at = ${now}
-        where status = 'processing' and locked_by = ${workerId} and locked_at < ${now}
-          and id in (${idList(ids)})`,
+        where status = 'processing' and locked_by = ${workerId} and (${claims})`,
   );
 }
 
@@ -231,46 +245,45 @@ const idList = (ids: readonly number[]) =>
 /**
  * Gives back, without using up their attempt, rows claimed under this worker id whose lease expired
  * and that no work of this worker runs (`running`): their claim's reply was lost, so they never ran.
- * `stampedBefore`: only rows stamped earlier (the worker's oldest claim still on its way: its rows are
- * about to run).
+ * Not the rows of `claimsOnTheirWay` (claims whose reply is still awaited, by their stamps): they are
+ * about to run, even when that claim took longer than the lease.
  */
 export async function releaseStranded(
   db: Db,
   table: QueueTable,
   workerId: string,
   running: readonly number[],
-  opts: { now: Date; leaseSeconds: number; stampedBefore?: Date },
+  opts: { now: Date; leaseSeconds: number; claimsOnTheirWay?: readonly Date[] },
 ): Promise<number[]> {
-  const expired = opts.now.getTime() - opts.leaseSeconds * 1000;
-  const cutoff = new Date(Math.min(expired, opts.stampedBefore?.getTime() ?? Infinity));
+  const cutoff = new Date(opts.now.getTime() - opts.leaseSeconds * 1000);
+  const onTheirWay = opts.claimsOnTheirWay ?? [];
+  // A row claimed before claimed_at existed has none: it belongs to no claim on its way.
+  const notOnTheirWay =
+    onTheirWay.length > 0
+      ? sql`and (claimed_at is null or claimed_at not in (${sql.join(
+          onTheirWay.map((d) => sql`${d}`),
+          sql`, `,
+        )}))`
+      : sql``;
   const rows = await queryRows<{ id: number }>(
     db,
     sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
           locked_by = null, ${due(table)} = ${opts.now}
-        where status = 'processing' and locked_by = ${workerId} and locked_at < ${cutoff}
+        where status = 'processing' and locked_by = ${workerId} and locked_at < ${cutoff} ${notOnTheirWay}
           ${running.length > 0 ? sql`and id not in (${idList(running)})` : sql``}
         returning id::int as id`,
   );
   return rows.map((r) => Number(r.id));
 }
 
-/**
- * One claim of a row: its holder and the attempt count the claim gave it. `lockedBy`, when known: the
- * claim's lease was last stamped (claimed or renewed) no later than this.
- */
-export interface HeldClaim {
-  id: number;
-  workerId: string;
-  attempts: number;
-  lockedBy?: Date;
-}
+/** One claim of a row: its holder, the attempt count the claim gave it and (when known) its stamp. */
+export type HeldClaim = ClaimRef & { attempts: number };
 
 /**
  * Gives one claimed row back without using up its attempt (its work was interrupted by a shutdown, or
- * waits for a resource). Only that claim: a release sent late (the database was away) must not give back
- * a newer claim of the same row by the same worker. A claim taken over by another worker counts another
- * attempt; one given back (`releaseStranded`) and claimed again has the same count, but a later
- * `locked_at` than `lockedBy`. False when the claim was no longer there.
+ * waits for a resource). Only that claim: a release sent late (the database was away, or its reply was
+ * lost) must not give back a newer claim of the same row, by this worker or another (`attempts`, and
+ * `claimedAt` when given). False when the claim was no longer there.
  */
 export async function releaseRow(db: Db, table: QueueTable, row: HeldClaim, now: Date): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(
@@ -278,7 +291,7 @@ export async function releaseRow(db: Db, table: QueueTable, row: HeldClaim, now:
     sql`update ${t(table)} set status = 'pending', attempts = greatest(attempts - 1, 0), locked_at = null,
           locked_by = null, ${due(table)} = ${now}
         where id = ${row.id} and status = 'processing' and locked_by = ${row.workerId}
-          and attempts = ${row.attempts} ${row.lockedBy ? sql`and locked_at <= ${row.lockedBy}` : sql``}
+          and attempts = ${row.attempts} ${sameClaim(row)}
         returning id::int as id`,
   );
   return rows.length > 0;

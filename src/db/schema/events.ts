@@ -29,6 +29,8 @@ export const inboundEvents = pgTable(
     nextAttemptAt: timestamptz('next_attempt_at').notNull(),
     lockedAt: timestamptz('locked_at'),
     lockedBy: text('locked_by'),
+    /** The claim's own stamp (set by the claim, not by renewals): a statement of that claim matches it exactly. */
+    claimedAt: timestamptz('claimed_at'),
     processedAt: timestamptz('processed_at'),
   },
   (t) => [

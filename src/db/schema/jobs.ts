@@ -33,6 +33,8 @@ export const jobs = pgTable(
     runAt: timestamptz('run_at').notNull(),
     lockedAt: timestamptz('locked_at'),
     lockedBy: text('locked_by'),
+    /** The claim's own stamp (set by the claim, not by renewals): a statement of that claim matches it exactly. */
+    claimedAt: timestamptz('claimed_at'),
     createdAt: timestamptz('created_at').notNull(),
     finishedAt: timestamptz('finished_at'),
   },

@@ -17,7 +17,14 @@ import {
   type HeldClaim,
   type QueueTable,
 } from '../db/repos/queue.js';
-import { AppError, LarkApiError, PermanentError, resourceProblem, type ResourceReason } from '../errors.js';
+import {
+  AppError,
+  isDatabaseReason,
+  LarkApiError,
+  PermanentError,
+  resourceProblem,
+  type ResourceReason,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorText } from '../log-redaction.js';
@@ -121,7 +128,7 @@ export class QueueWorker {
   private readonly waits = new Map<string, Wait>();
   /**
    * Rows whose release failed (database gone): released again when it is back (only that claim of
-   * each: `lockedBy`), and forgotten when the sweep gives them back or a claim brings them in again.
+   * each: `claimedAt`), and forgotten when the sweep gives them back or a claim brings them in again.
    */
   private unreleased: HeldClaim[] = [];
 
@@ -539,7 +546,7 @@ export class QueueWorker {
         // the retried release gives the row back).
         this.endRun(row.id, run);
         await releaseRow(db, table, held, now).catch(() => this.keepUnreleased(held));
-        this.waitFor(problem.reason === 'database_unreachable' ? ALL : row.type, problem.reason, log);
+        this.waitFor(isDatabaseReason(problem.reason) ? ALL : row.type, problem.reason, log);
         return false;
       }
       const lark = err instanceof LarkApiError ? err : undefined;

@@ -50,7 +50,8 @@ describe('queue worker: its own rows', () => {
       attempts: number;
       locked_by: string | null;
       last_error: string | null;
-    }>(tdb.db, sql`select status, attempts, locked_by, last_error from jobs where key = ${key}`);
+      locked_at: Date | null;
+    }>(tdb.db, sql`select status, attempts, locked_by, last_error, locked_at from jobs where key = ${key}`);
     return r;
   };
   const worker = (o: Partial<QueueWorkerOptions> & Pick<QueueWorkerOptions, 'workerId' | 'handle'>) =>
@@ -640,5 +641,65 @@ describe('queue worker: its own rows', () => {
       now: expect.objectContaining({ status: 'pending', attempts: 0 }),
     });
     await w.stop();
+  });
+
+  it('a late renewal of a claim never moves its lease back behind a renewal sent after it', async () => {
+    await enqueue('own-renew-order', ['r']);
+    const t0 = clock.now().getTime();
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const [c] = await claimDue(tdb.db, 'jobs', 'w', 1, at(0), { leaseStamp: at(0) });
+    const run = [{ id: c!.id, claimedAt: at(0) }];
+    await renewLeases(tdb.db, 'jobs', 'w', run, at(40));
+    await renewLeases(tdb.db, 'jobs', 'w', run, at(20)); // sent at 20, arrives after the one sent at 40
+    expect(new Date((await row('r'))!.locked_at!).getTime()).toBe(at(40).getTime());
+  });
+
+  it("a renewal delayed behind later ones does not let another worker's sweep reclaim a row whose work still runs", async () => {
+    await enqueue('own-renew-run', ['r']);
+    const started = gate();
+    const finishRun = gate();
+    const delayed = gate();
+    const releaseDelayed = gate();
+    let holdNext = false;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      if (holdNext && text.includes('set locked_at =')) {
+        holdNext = false;
+        delayed.open();
+        await releaseDelayed.opened; // e.g. a stalled connection of the pool
+      }
+      return run();
+    });
+    const w = worker({
+      db,
+      workerId: 'w-a',
+      handle: async () => {
+        started.open();
+        await finishRun.opened;
+      },
+    });
+    w.start();
+    await started.opened;
+    await w.claimsDone();
+    // t+20: the lease timer's renewal is sent, and stalls.
+    await clock.advance(20_000);
+    holdNext = true;
+    const late = w.renew();
+    await delayed.opened;
+    // t+40, t+60, t+80: the next renewals go through.
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(20_000);
+      await w.renew();
+    }
+    // t+85: the stalled renewal (stamped t+20) lands.
+    await clock.advance(5_000);
+    releaseDelayed.open();
+    await late;
+    // Another instance sweeps: the row's work still runs and was renewed at t+80.
+    const other = worker({ workerId: 'w-b', handle: async () => {} });
+    await other.sweep();
+    const now = await row('r');
+    finishRun.open();
+    await w.stop();
+    expect(now).toMatchObject({ status: 'processing', locked_by: 'w-a' });
   });
 });

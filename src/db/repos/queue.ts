@@ -216,7 +216,8 @@ export async function fail(
  * Keeps this worker's claims of `runs` (its work in flight: each row with its claim's stamp) fresh while
  * their work runs (a long download outlives the lease). Only those claims: a row claimed under this
  * worker id that no work runs (a claim whose reply was lost) is left to expire and be reclaimed, and a
- * renewal that arrives late never touches a newer claim of the row.
+ * renewal that arrives late never touches a newer claim of the row, nor moves the lease back behind a
+ * renewal sent after it (its stamps increase).
  */
 export async function renewLeases(
   db: Db,
@@ -232,7 +233,7 @@ export async function renewLeases(
   );
   await db.execute(
     sql`update ${t(table)} set locked_at = ${now}
-        where status = 'processing' and locked_by = ${workerId} and (${claims})`,
+        where status = 'processing' and locked_by = ${workerId} and locked_at < ${now} and (${claims})`,
   );
 }
 

@@ -6,12 +6,13 @@ import type Koa from 'koa';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './db/client.js';
+import { fitPool } from './db/fit-pool.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
 import { databasePacingSlots } from './db/repos/lark-pacing.js';
 import { checkNoUnfinishedRestore } from './data-dir-check.js';
-import { AppError, LarkApiError, PermanentError } from './errors.js';
+import { AppError, isDatabaseReason, LarkApiError, PermanentError } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
@@ -130,22 +131,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     if (ownsDb) {
       await migrate(database, config.databaseUrl);
       cleanup.push(() => database.close());
-      const pool = await database.openPool?.();
-      if (pool && pool.open < pool.size) {
-        if (pool.open === 0)
-          throw new Error(
-            `PostgreSQL refused every connection (${pool.refusal}): raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE`,
-          );
-        // postgres.js sends a statement to a slot it has not connected rather than wait for a busy
-        // connection, and the server would refuse it again (53300): run on the connections it accepted.
-        await database.close();
-        database = await openOwn(pool.open);
-        const again = await database.openPool?.();
-        logger.warn(
-          { asked: pool.size, open: again?.open ?? pool.open, refusal: pool.refusal },
-          "PostgreSQL accepted fewer connections than DATABASE_POOL_SIZE; the bot runs on those it accepted. Raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE",
-        );
-      }
+      database = await fitPool(database, openOwn, logger);
     }
     const install = await ensureInstallation(database.db, clock.now());
     const { gateway, lastRefusal } = createLarkGateway(config, {
@@ -172,7 +158,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     // Work waiting for a resource (disk, store, database) is reported here and re-checked by probes.
     const readiness = new Readiness();
     const probe = async (reason: ResourceReason): Promise<boolean> =>
-      reason === 'database_unreachable'
+      isDatabaseReason(reason)
         ? database.db.execute(sql`select 1`).then(
             () => true,
             () => false,

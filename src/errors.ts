@@ -52,7 +52,11 @@ export const errorMessage = (err: unknown): string => (err instanceof Error ? er
 export class PermanentError extends AppError {}
 
 /** What a paused piece of work waits for (also `/readyz`'s reason codes). */
-export type ResourceReason = 'disk_low' | 'store_unwritable' | 'database_unreachable';
+export type ResourceReason = 'disk_low' | 'store_unwritable' | 'database_unreachable' | 'database_busy';
+
+/** Reasons that are the database's: all work waits for them, not one kind. */
+export const isDatabaseReason = (r: ResourceReason): boolean =>
+  r === 'database_unreachable' || r === 'database_busy';
 
 /**
  * A resource the work needs is missing right now (free disk below the floor, the file store not
@@ -86,8 +90,9 @@ const DB_CONNECTION_CODES = new Set([
   '08003', // connection_does_not_exist
   '08006', // connection_failure
   '08001', // sqlclient_unable_to_establish_sqlconnection
-  '53300', // too_many_connections: max_connections or a CONNECTION LIMIT is reached; it frees up
 ]);
+/** too_many_connections: max_connections or a CONNECTION LIMIT is reached for now (it frees up). */
+const DB_BUSY = '53300';
 
 /**
  * The resource problem behind an error, if it is one: a ResourceUnavailableError anywhere in its
@@ -100,6 +105,12 @@ export function resourceProblem(err: unknown): ResourceUnavailableError | undefi
     if (e instanceof ResourceUnavailableError) return e;
     if (e instanceof LarkApiError || e instanceof LarkNetworkError) return undefined;
     const code = (e as { code?: unknown }).code;
+    if (code === DB_BUSY && !(e instanceof AppError))
+      return new ResourceUnavailableError(
+        'database_busy',
+        `database has no connection to spare (${code}: max_connections)`,
+        { cause: e },
+      );
     if (typeof code === 'string' && DB_CONNECTION_CODES.has(code) && !(e instanceof AppError))
       return new ResourceUnavailableError('database_unreachable', `database unreachable (${code})`, {
         cause: e,

@@ -10,6 +10,7 @@ const WAIT_TEXT: Record<ResourceReason, string> = {
   disk_low: '磁盘剩余空间低于下限',
   store_unwritable: '文件目录不能写入',
   database_unreachable: '数据库连不上',
+  database_busy: '数据库连接数已满（max_connections）',
 };
 
 /** The last time Lark refused our credentials or a scope (kept by the Lark adapter). */

@@ -15,7 +15,7 @@ describe('resourceProblem: what waits instead of failing', () => {
     const wrapped = new Error('Failed query: select 1', { cause: errno('57P01') });
     expect(resourceProblem(wrapped)?.reason).toBe('database_unreachable');
     // The server has no connection to spare (max_connections, a role's CONNECTION LIMIT) for now.
-    expect(resourceProblem(errno('53300'))?.reason).toBe('database_unreachable');
+    expect(resourceProblem(errno('53300'))?.reason).toBe('database_busy');
   });
 
   it('leaves everything else to the usual retries: Lark network errors, a reset download stream, bugs', () => {

@@ -12,7 +12,7 @@ import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { ensureInstallation } from './db/repos/installation.js';
 import { databasePacingSlots } from './db/repos/lark-pacing.js';
 import { checkNoUnfinishedRestore } from './data-dir-check.js';
-import { AppError, isDatabaseReason, LarkApiError, PermanentError } from './errors.js';
+import { AppError, isDatabaseReason, LarkApiError, PermanentError, resourceProblem } from './errors.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
@@ -309,7 +309,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
           .then(() => true as const)
           .catch((err) => {
             logger.warn({ err }, 'readiness: database check failed');
-            return 'database_unreachable';
+            return resourceProblem(err)?.reason === 'database_busy'
+              ? 'database_busy'
+              : 'database_unreachable';
           });
         if (config.lark.eventMode === 'ws') checks.larkConnection = ws?.connected() ?? false;
         // Work paused for a missing resource: its reason codes (disk_low, store_unwritable, …).

@@ -20,17 +20,23 @@ export async function fitPool(
 ): Promise<Database> {
   const pool = await database.openPool?.();
   if (!pool || pool.open === pool.size) return database;
-  if (pool.open === 0) throw refusedEvery(pool.refusal);
-  await database.close();
-  const smaller = await reopen(pool.open);
-  const again = await smaller.openPool?.();
-  if (again && again.open === 0) {
-    await smaller.close();
-    throw refusedEvery(again.refusal);
+  let current = database;
+  let last = pool;
+  // The room may shrink again between a close and the reopen (another instance starting): fit again,
+  // a few times at most (each round only shrinks the pool).
+  for (let round = 0; last.open < last.size; round++) {
+    if (last.open === 0 || round === 3) {
+      // The database passed in is the caller's to close; one opened here is closed here.
+      if (current !== database) await current.close();
+      throw refusedEvery(last.refusal);
+    }
+    await current.close();
+    current = await reopen(last.open);
+    last = (await current.openPool?.()) ?? { open: last.open, size: last.open };
   }
   logger.warn(
-    { asked: pool.size, open: again?.open ?? pool.open, refusal: pool.refusal },
+    { asked: pool.size, open: last.open, refusal: pool.refusal },
     "PostgreSQL accepted fewer connections than DATABASE_POOL_SIZE; the bot runs on those it accepted. Raise its max_connections (or the role's CONNECTION LIMIT) or lower DATABASE_POOL_SIZE",
   );
-  return smaller;
+  return current;
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/db/client.js';
+import { openPostgres, queryRows, type Database } from '../../src/db/client.js';
+import { fitPool } from '../../src/db/fit-pool.js';
+import { createLogger } from '../../src/logger.js';
 import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
@@ -132,4 +134,36 @@ describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
     expect(await connections()).toBe(2);
     await stop(bot);
   }, 120_000);
+  it('fits the pool again when another client takes room between the close and the reopen', async () => {
+    await admin.unsafe(`alter role ${role} connection limit 3`);
+    const url = new URL(tdb.url!);
+    url.username = role;
+    let squatter: postgres.Sql | undefined;
+    const reopened: Database[] = [];
+    const fitted = await fitPool(
+      openPostgres(url.toString(), 5),
+      async (size) => {
+        // Another instance starting at the same moment takes one of the 3.
+        if (!squatter) {
+          squatter = postgres(url.toString(), { max: 1, onnotice: () => {} });
+          await squatter`select 1`;
+        }
+        const d = openPostgres(url.toString(), size);
+        reopened.push(d);
+        return d;
+      },
+      createLogger('silent'),
+    );
+    expect(reopened).toHaveLength(2);
+    expect(fitted).toBe(reopened[1]);
+    expect(await connections()).toBe(3);
+    // Every statement finds a connection: none is sent to a slot the server refuses.
+    const tries = await Promise.allSettled(
+      Array.from({ length: 8 }, () => fitted.db.execute(sql`select pg_sleep(0.05)`)),
+    );
+    expect(tries.filter((t) => t.status === 'rejected')).toEqual([]);
+    await fitted.close();
+    await squatter!.end();
+    expect(await connections()).toBe(0);
+  }, 60_000);
 });

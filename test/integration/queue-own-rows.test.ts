@@ -239,6 +239,70 @@ describe('queue worker: its own rows', () => {
     return { w, s };
   };
 
+  /**
+   * x's work waits for a missing resource; its release commits but its reply is lost (`released`: it
+   * committed; `replyLost`: the connection resets). `holdClaim`: the next claim commits and its reply
+   * waits for `claimReply`. x's second run waits for `finishSecond`; `resent`: the release sent again.
+   */
+  const lostReleaseRow = async (kind: string, workerId: string) => {
+    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
+    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
+    const s = {
+      released: gate(),
+      replyLost: gate(),
+      resent: gate(),
+      claimSent: gate(),
+      claimReply: gate(),
+      second: gate(),
+      finishSecond: gate(),
+      holdClaim: false,
+      probeOk: false,
+      attempts: [] as number[],
+      running: 0,
+      maxRunning: 0,
+    };
+    let loseReply = true;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      if (s.holdClaim && text.includes("set status = 'processing'")) {
+        s.holdClaim = false;
+        const r = await run();
+        s.claimSent.open();
+        await s.claimReply.opened;
+        return r;
+      }
+      const isRelease = text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
+      if (!isRelease) return run();
+      const result = await run();
+      if (loseReply) {
+        // It committed; the connection drops before its reply arrives.
+        loseReply = false;
+        s.released.open();
+        await s.replyLost.opened;
+        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      }
+      s.resent.open();
+      return result;
+    });
+    const w = worker({
+      db,
+      workerId,
+      concurrency: 3,
+      maxAttempts: 5,
+      recheckMaxMs: 1000,
+      probe: async () => s.probeOk,
+      handle: async (r) => {
+        s.attempts.push(r.attempts);
+        if (s.attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
+        s.running++;
+        s.maxRunning = Math.max(s.maxRunning, s.running);
+        s.second.open();
+        await s.finishSecond.opened;
+        s.running--;
+      },
+    });
+    return { w, s };
+  };
+
   it('a row whose release failed is given back with its attempt when the resource is back, and runs again', async () => {
     const { w, s } = await unreleasedRow('own-x0', 'w-x0');
     // The clock has not moved since x was claimed: the retried release still matches that claim.
@@ -320,59 +384,17 @@ describe('queue worker: its own rows', () => {
   });
   it("a release that committed but whose reply was lost, the row claimed again by the same worker before the loss was heard: the release sent again leaves the new claim alone, and the new claim's lease is renewed", async () => {
     const kind = 'own-lost-reply';
-    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
-    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
-    const released = gate();
-    const replyLost = gate();
-    const resent = gate();
-    const second = gate();
-    const finishSecond = gate();
-    let loseReply = true;
-    let probeOk = false;
-    const db = interceptStatements(tdb.db, async (text, run) => {
-      const isRelease = text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
-      if (!isRelease) return run();
-      const result = await run();
-      if (loseReply) {
-        // It committed; the connection drops before its reply arrives.
-        loseReply = false;
-        released.open();
-        await replyLost.opened;
-        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-      }
-      resent.open();
-      return result;
-    });
-    const attempts: number[] = [];
-    let running = 0;
-    let maxRunning = 0;
-    const w = worker({
-      db,
-      workerId: 'w-lost-reply',
-      concurrency: 3,
-      maxAttempts: 5,
-      recheckMaxMs: 1000,
-      probe: async () => probeOk,
-      handle: async (r) => {
-        attempts.push(r.attempts);
-        if (attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        second.open();
-        await finishSecond.opened;
-        running--;
-      },
-    });
+    const { w, s } = await lostReleaseRow(kind, 'w-lost-reply');
     w.start();
-    await released.opened;
+    await s.released.opened;
     // x is given back (attempt returned) and due: a claim of this worker runs it again at once.
     expect(await row('x')).toMatchObject({ status: 'pending', attempts: 0 });
     w.wake();
-    await second.opened;
+    await s.second.opened;
     expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
     // Only now (a second later) does the first run hear that its release failed: x's kind waits.
     await clock.advance(1_000);
-    replyLost.open();
+    s.replyLost.open();
     await waitFor('the kind waits', () => w.waiting().some((x) => x.kind === kind));
     // The run of the new claim goes on: its lease is renewed, and the sweep leaves it alone.
     await clock.advance(61_000);
@@ -380,13 +402,13 @@ describe('queue worker: its own rows', () => {
     expect(await w.sweep()).toBe(0);
     expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
     // The resource is back: the first claim's release is sent again and finds that claim gone.
-    probeOk = true;
-    await resent.opened;
+    s.probeOk = true;
+    await s.resent.opened;
     expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-lost-reply', attempts: 1 });
-    finishSecond.open();
+    s.finishSecond.open();
     await w.idle();
-    expect(attempts).toEqual([1, 1]);
-    expect(maxRunning).toBe(1);
+    expect(s.attempts).toEqual([1, 1]);
+    expect(s.maxRunning).toBe(1);
     expect(await row('x')).toMatchObject({ status: 'done', attempts: 1 });
     await w.stop();
   });
@@ -501,82 +523,31 @@ describe('queue worker: its own rows', () => {
 
   it("a renewal sent while a released row's new claim by the same worker is on its way does not let the old claim's retried release give back the new claim", async () => {
     const kind = 'own-renewal-window';
-    const type = defineJob({ name: kind, payload: z.object({ n: z.string() }) });
-    await enqueueJob(tdb.db, { type, key: 'x', payload: { n: 'x' }, runAt: clock.now() }, clock.now());
-    const released = gate();
-    const replyLost = gate();
-    const resent = gate();
-    const claimSent = gate();
-    const claimReply = gate();
-    const second = gate();
-    const finishSecond = gate();
-    let loseReply = true;
-    let holdClaim = false;
-    let probeOk = false;
-    const db = interceptStatements(tdb.db, async (text, run) => {
-      const isRelease = text.includes('attempts = greatest(attempts - 1, 0)') && text.includes('where id =');
-      if (holdClaim && text.includes("set status = 'processing'")) {
-        holdClaim = false;
-        const r = await run();
-        claimSent.open();
-        await claimReply.opened;
-        return r;
-      }
-      if (!isRelease) return run();
-      const result = await run();
-      if (loseReply) {
-        loseReply = false;
-        released.open();
-        await replyLost.opened;
-        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-      }
-      resent.open();
-      return result;
-    });
-    const attempts: number[] = [];
-    let running = 0;
-    let maxRunning = 0;
-    const w = worker({
-      db,
-      workerId: 'w-window',
-      concurrency: 3,
-      maxAttempts: 5,
-      recheckMaxMs: 1000,
-      probe: async () => probeOk,
-      handle: async (r) => {
-        attempts.push(r.attempts);
-        if (attempts.length === 1) throw new ResourceUnavailableError('disk_low', 'disk low');
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        if (attempts.length === 2) second.open();
-        await finishSecond.opened;
-        running--;
-      },
-    });
+    const { w, s } = await lostReleaseRow(kind, 'w-window');
     w.start();
     // The first run's release committed; its reply is lost (heard later).
-    await released.opened;
+    await s.released.opened;
     // The worker claims x again (committed, reply on its way) ...
-    holdClaim = true;
+    s.holdClaim = true;
     w.wake();
-    await claimSent.opened;
-    // ... and its lease timer fires now: the old run is still in `running`, so this renewal (stamped
-    // after the new claim) is booked on the old run and moves the new claim's locked_at to its stamp.
+    await s.claimSent.opened;
+    // ... and its lease timer fires now, while the old run's release is still unheard: this renewal is
+    // stamped after the new claim, and must not become what the old claim's retried release matches.
     await w.renew();
-    claimReply.open();
-    await second.opened;
+    s.claimReply.open();
+    await s.second.opened;
     // Only now is the release's loss heard: x's kind waits, and the old claim's release is kept.
-    replyLost.open();
+    s.replyLost.open();
     await waitFor('the kind waits', () => w.waiting().some((x) => x.kind === kind));
     // The resource is back before the next renewal: the old claim's release is sent again.
-    probeOk = true;
-    await resent.opened;
+    s.probeOk = true;
+    await s.resent.opened;
     await w.claimsDone();
     expect(await row('x')).toMatchObject({ status: 'processing', locked_by: 'w-window', attempts: 1 });
-    finishSecond.open();
+    s.finishSecond.open();
     await w.idle();
-    expect(maxRunning).toBe(1);
-    expect(attempts).toEqual([1, 1]);
+    expect(s.maxRunning).toBe(1);
+    expect(s.attempts).toEqual([1, 1]);
     await w.stop();
   });
 

@@ -121,6 +121,15 @@ export const FIX_UNFILE = defineCardAction({
   value: z.object({ i: id, sure }),
   stale: STALE,
 });
+/**
+ * A form on the correction card of a confirmed item: takes back its 档号 (the reason, required,
+ * arrives in the click's `formValue`), so it can be corrected.
+ */
+export const FIX_UNCONFIRM = defineCardAction({
+  name: 'fix-unconfirm',
+  value: z.object({ i: id }),
+  stale: STALE,
+});
 /** A form: the reason arrives in the click's `formValue`. */
 export const FIX_WAIVE = defineCardAction({ name: 'fix-waive', value: z.object({ i: id }), stale: STALE });
 /** A form: the request text arrives in the click's `formValue`. */

@@ -7,6 +7,7 @@ import {
   FIX_HOUSEHOLDS,
   FIX_REFILE,
   FIX_REQUEST,
+  FIX_UNCONFIRM,
   FIX_UNFILE,
   FIX_WAIVE,
 } from './actions.js';
@@ -67,7 +68,8 @@ export const refileSummary = (f: ItemFacts): string => `改归：${f.taskLabel}�
 /**
  * The archivist's correction card for one item: 改归 (every other open task of the unit within three
  * taps, through the filing card's browser: household menu or pages, the unit's own tasks, search),
- * 撤下 (asks again first), 免交 (the item's task, with a reason). A confirmed item says to unconfirm first.
+ * 撤下 (asks again first), 免交 (the item's task, with a reason). A confirmed item cannot be corrected:
+ * its card offers 撤销确认 instead (a form with the reason), after which the item can be corrected.
  */
 export function correctionCard(f: ItemFacts, choices: RefileChoices, opts: { note?: string } = {}): object {
   if (needsHouseholdPages(choices.households)) return correctionCardOf(f, choices, opts, true);
@@ -87,38 +89,65 @@ function correctionCardOf(
   if (f.archivalCode) {
     elements.push(
       md(
-        `已确认归档（档号 ${esc(f.archivalCode)}），不能直接更正。请先撤销确认：\`archive unconfirm --code ${esc(f.archivalCode)}\``,
+        `已确认归档（档号 ${esc(f.archivalCode)}），不能直接改归、撤下或免交。` +
+          '需要更正时先撤销确认：这个档号停用（目录中保留并注明，不再使用），改好后再确认归档时编新档号。',
       ),
+      reasonForm({
+        form: `unconfirm_${i}`,
+        label: '撤销原因',
+        placeholder: '如：交错了任务，需要改归',
+        button: { name: 'unconfirm', text: '撤销确认', type: 'danger', value: FIX_UNCONFIRM.value({ i }) },
+      }),
     );
     return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
   }
   if (choices.households.length > 0 || choices.unitTasks.length > 0)
     elements.push(md('**改归**到本单位另一项任务：'), ...otherTasks(choices, refileBrowser(i), compact));
-  elements.push(hr(), buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i }), 'danger')]), hr(), {
+  elements.push(
+    hr(),
+    buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i }), 'danger')]),
+    hr(),
+    reasonForm({
+      form: `waive_${i}`,
+      label: '免交原因',
+      placeholder: '如：该户已搬迁，无需此项材料',
+      button: { name: 'waive', text: '这项任务免交', type: 'default', value: FIX_WAIVE.value({ i }) },
+    }),
+  );
+  return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
+}
+
+/** A form of one reason field and its submit button (免交, 撤销确认): the reason arrives as `reason`. */
+function reasonForm(o: {
+  form: string;
+  label: string;
+  placeholder: string;
+  button: { name: string; text: string; type: 'default' | 'danger'; value: object };
+}): object {
+  return {
     tag: 'form',
-    name: `waive_${i}`,
+    name: o.form,
     elements: [
       {
         tag: 'input',
         name: 'reason',
-        label: { tag: 'plain_text', content: '免交原因' },
+        label: { tag: 'plain_text', content: o.label },
         label_position: 'left',
-        placeholder: { tag: 'plain_text', content: '如：该户已搬迁，无需此项材料' },
+        placeholder: { tag: 'plain_text', content: o.placeholder },
         max_length: 100,
         width: 'fill',
       },
       {
         tag: 'button',
-        text: { tag: 'plain_text', content: '这项任务免交' },
-        type: 'default',
+        text: { tag: 'plain_text', content: o.button.text },
+        type: o.button.type,
         width: 'fill',
         form_action_type: 'submit',
-        name: 'waive',
-        behaviors: [{ type: 'callback', value: FIX_WAIVE.value({ i }) }],
+        name: o.button.name,
+        behaviors: [{ type: 'callback', value: o.button.value }],
       },
     ],
-  });
-  return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
+  };
 }
 
 /** 撤下 asks once more: the materials stay saved and can be handed in again. */

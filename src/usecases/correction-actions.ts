@@ -27,6 +27,7 @@ import {
   FIX_HOUSEHOLDS,
   FIX_REFILE,
   FIX_REQUEST,
+  FIX_UNCONFIRM,
   FIX_UNFILE,
   FIX_WAIVE,
 } from '../cards/actions.js';
@@ -39,6 +40,7 @@ import { filingChoices, householdChoices } from './filing-choices.js';
 import { itemFacts } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
 import { answerCorrectionRequest, requestCorrection } from './request-correction.js';
+import { unconfirmArchive } from './unconfirm-archive.js';
 import { waiveTask } from './waive-task.js';
 
 export interface CorrectionActionDeps {
@@ -56,7 +58,8 @@ const error = (content: string): CardResponse => ({ toast: { type: 'error', cont
 /**
  * Corrections on cards (issue 14): 更正 on a filing result or a `查` list opens the archivist's
  * correction card (改归 / 撤下 / 免交); anyone else past the 24-hour window gets 申请更正, which goes to
- * the unit's archivists as 同意 / 不同意. Every step goes through the audited use cases.
+ * the unit's archivists as 同意 / 不同意. A confirmed item's card offers 撤销确认 (with a reason) instead
+ * of the corrections. Every step goes through the audited use cases.
  */
 export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[] {
   const filing = (deps: BotDeps) => ({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone });
@@ -182,6 +185,31 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         });
         if (res.status === 'refused') return error(res.message);
         return done(deps, item, res.message);
+      },
+    }),
+
+    cardAction({
+      type: FIX_UNCONFIRM,
+      handle: async (deps, a) => {
+        const item = await load(deps, a);
+        if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以撤销确认');
+        // Already taken back (a second tap, another archivist): the card as it is now.
+        if (!item.archivalCode) return correction(deps, item);
+        const reason = str(a.formValue?.reason).trim();
+        if (!reason) return error('请写明撤销确认的原因');
+        const res = await unconfirmArchive(deps, {
+          itemId: item.id,
+          reason,
+          actor: a.operatorOpenId,
+          source: 'card',
+        });
+        if (res.status === 'refused') return error(res.message);
+        const now = (await itemForCorrection(deps.db, item.id))!;
+        if (res.status === 'not_confirmed') return correction(deps, now);
+        return {
+          toast: { type: 'success', content: res.message },
+          ...(await correction(deps, now, `${res.message}。现在可以在下面更正：`)),
+        };
       },
     }),
 

@@ -221,4 +221,89 @@ describe('corrections from cards and the 查 command', () => {
     );
     expect(JSON.stringify(empty.content)).toContain('没有找到');
   });
+  it('a confirmed item: 更正 offers the archivist 撤销确认 with a reason (no server command); the 档号 is retired, audited, and the item can be corrected again', async () => {
+    const filed = await fileOnePhoto();
+    const fix = valueOf(filed.card.data, 'fix');
+    const itemId = Number(fix.i);
+    // The archivist confirms in the chat: 确认归档, then the preview card's button (a job numbers).
+    const confirmCmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.archivist,
+      text: '确认归档',
+    });
+    await h.post(confirmCmd);
+    const preview = await waitFor('the 确认归档 preview', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === confirmCmd.event.message.message_id),
+    );
+    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    const [record] = await waitFor('the 档号', async () => {
+      const rows = await queryRows<{ code: string }>(
+        h.db.db,
+        sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+      );
+      return rows.length ? rows : undefined;
+    });
+    const code = record!.code;
+
+    // 更正 on the confirmed item: it says why it cannot move, and offers 撤销确认 in the card itself.
+    const opened = await click(org.archivist, fix);
+    const text = JSON.stringify(opened.card.data);
+    expect(text).toContain(code);
+    expect(text).not.toContain('archive unconfirm');
+    expect(text).not.toContain('撤下这件材料');
+    const unconfirm = valueOf(opened.card.data, 'fix-unconfirm');
+
+    // Nobody but an archivist; never without a reason.
+    expect(await click(org.officer, unconfirm, { formValue: { reason: '改错了' } })).toMatchObject({
+      toast: { type: 'error' },
+    });
+    expect((await click(org.archivist, unconfirm, { formValue: { reason: ' ' } })).toast).toEqual({
+      type: 'error',
+      content: '请写明撤销确认的原因',
+    });
+    const live = await queryRows(
+      h.db.db,
+      sql`select 1 from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+    );
+    expect(live).toHaveLength(1);
+
+    const done = await click(org.archivist, unconfirm, { formValue: { reason: '交错了任务，要改归' } });
+    expect(done.toast.type).toBe('success');
+    expect(done.toast.content).toContain(`档号 ${code} 停用`);
+    // The card is the correction card again: 改归 and 撤下 work now.
+    expect(JSON.stringify(done.card.data)).toContain('撤下这件材料');
+    const [row] = await queryRows<{ status: string; reason: string | null }>(
+      h.db.db,
+      sql`select status, withdrawn_reason as reason from archive_records where archival_code = ${code}`,
+    );
+    expect(row).toEqual({ status: 'withdrawn', reason: '交错了任务，要改归' });
+    const [audit] = await queryRows<{ actor: string; source: string; details: any }>(
+      h.db.db,
+      sql`select actor, source, details from audit_log where item_id = ${itemId} and action = 'unconfirm'`,
+    );
+    expect(audit).toMatchObject({
+      actor: org.archivist,
+      source: 'card',
+      details: { archivalCode: code, reason: '交错了任务，要改归' },
+    });
+    // A second tap on the old card changes nothing more.
+    const again = await click(org.archivist, unconfirm, { formValue: { reason: '再来一次' } });
+    expect(JSON.stringify(again.card.data)).toContain('撤下这件材料');
+    expect(
+      await queryRows(
+        h.db.db,
+        sql`select 1 from audit_log where item_id = ${itemId} and action = 'unconfirm'`,
+      ),
+    ).toHaveLength(1);
+
+    const to = (await itemRow(itemId))!.code === 'C02' ? 'C03' : 'C02';
+    const moved = await click(org.archivist, valueOf(done.card.data, 'fix-refile'), {
+      option: String(await taskId(org.village, to)),
+    });
+    expect(moved.toast.type).toBe('success');
+    expect((await itemRow(itemId))!.code).toBe(to);
+  });
 });

@@ -172,6 +172,19 @@ export function unboundCard(summary: string): object {
   ]);
 }
 
+/**
+ * A burst of which nothing was saved (empty, too large, not downloadable, failed): what to send again,
+ * and no task to choose, since there is nothing to hand in.
+ */
+export function nothingSavedCard(summary: string): object {
+  return card(
+    '材料没有保存成功',
+    'orange',
+    [md(`${esc(summary)}\n\n请按上面的提示重新发送，保存好后再选择交到哪项任务。`)],
+    { summary: '材料没有保存成功，请重新发送' },
+  );
+}
+
 /** 分开交 done: each file gets its own card, as a reply to its own message. */
 export function splitCard(input: { summary: string; parts: number }): object {
   return card(

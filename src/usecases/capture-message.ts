@@ -27,7 +27,12 @@ export async function captureMessage(
   const now = deps.clock.now();
   const cls = classifyMessage(msg.msgType);
   const caption = captionOf(msg.msgType, msg.content, msg.mentions);
-  const inBurst = !!msg.senderOpenId && (cls === 'material' || cls === 'forward');
+  const resources = cls === 'material' ? resourcesOf(msg.msgType, msg.content) : [];
+  // A rich-text post without a picture or video is text (a caption, a note), as a text message is:
+  // a burst of its own would answer it with a card offering tasks for nothing. (A photo or file
+  // message without a key still makes a burst: its answer says nothing could be saved.)
+  const textOnlyPost = msg.msgType === 'post' && resources.length === 0;
+  const inBurst = !!msg.senderOpenId && (cls === 'material' || cls === 'forward') && !textOnlyPost;
   return deps.db.transaction(async (tx) => {
     const res = await record(tx);
     await opts.finishIn?.(tx);
@@ -83,7 +88,7 @@ export async function captureMessage(
     // The burst's update (or insert) goes with the materials and their download jobs: one statement.
     const { burstId, materialIds } = await insertMaterialsInBurst(
       tx,
-      resourcesOf(msg.msgType, msg.content).map((r) => ({
+      resources.map((r) => ({
         messageId: msg.messageId,
         resourceKey: r.resourceKey,
         resourceType: r.resourceType,

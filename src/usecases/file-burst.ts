@@ -129,7 +129,9 @@ export async function fileBurst(
   if (task.state === 'waived')
     throw new DomainError('task_waived', `${taskLabel(taskRef(task))}已免交，不用再交材料`);
   if (burst.materials.length === 0)
-    throw new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试');
+    throw burst.stillSaving > 0
+      ? new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试')
+      : new DomainError('burst_nothing_stored', '这组材料没有保存成功，不能交到任务里，请重新发送');
 
   const now = deps.clock.now();
   const filed = await db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { filedCard, filingCard, unboundCard } from '../cards/filing-card.js';
+import { filedCard, filingCard, nothingSavedCard, unboundCard } from '../cards/filing-card.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
@@ -34,9 +34,12 @@ export async function presentBurst(
 ): Promise<OutgoingMessage> {
   const auto = opts.auto ?? true;
   const { burst } = view;
+  const stored = view.materials.filter((m) => m.status === 'stored' && m.role !== 'cover');
+  // Nothing saved and nothing still downloading: a task chosen now could only be refused.
+  if (stored.length === 0 && !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover'))
+    return asCard(nothingSavedCard(view.summary));
   const unit = await unitOfChat(deps.db, burst.chatId);
   if (!unit) return asCard(unboundCard(view.summary));
-  const stored = view.materials.filter((m) => m.status === 'stored' && m.role !== 'cover');
   const open = await fileableTasksOfUnit(deps.db, unit.id);
   let candidates = open;
 

@@ -220,5 +220,15 @@ describe('filing bursts', () => {
     }).catch((e) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err.code).toBe('burst_not_stored');
+    // Downloads that all ended unsaved after the card went out: not 「还在保存中」 (that never ends).
+    const lost = await w.burst(['photo', 'document'], { statuses: ['failed', 'empty'] });
+    const none = await fileBurst(w.deps(), {
+      burstId: lost.burstId,
+      taskId: w.ids.get('V1/C01')!,
+      actorOpenId: 'ou_officer1',
+      via: 'card',
+    }).catch((e) => e);
+    expect(none).toBeInstanceOf(DomainError);
+    expect(none.message).toBe('这组材料没有保存成功，不能交到任务里，请重新发送');
   });
 });

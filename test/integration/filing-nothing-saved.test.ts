@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { cardButtons, cardMenus } from '../support/cards.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { replyText } from './capture-helpers.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+describe('a burst with nothing saved, and a rich-text post without pictures, in a bound chat', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'N' });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock }, { chatId, unitId: village.id, actorOpenId: org.officer });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const post = async (ev: ReturnType<typeof messageEvent>) => {
+    expect((await h.post(ev)).status).toBe(200);
+    return ev.event.message.message_id;
+  };
+  const burstsOf = (firstMessageId: string) =>
+    queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from bursts where first_message_id = ${firstMessageId}`,
+    );
+
+  it('an empty file alone: the reply says what to send again and offers no task to hand in nothing', async () => {
+    const messageId = id('om_');
+    h.fake.addResource({ messageId, fileKey: 'file_blank', bytes: Buffer.alloc(0), fileName: '签到表.xlsx' });
+    await post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'file',
+        content: { file_key: 'file_blank', file_name: '签到表.xlsx' },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const reply = await replyAfterQuiet(h, clock, messageId);
+    const text = replyText(reply);
+    expect(text).toContain('以下文件是空的（0 字节），请检查后重新发送：签到表.xlsx');
+    expect(text).toContain('材料没有保存成功');
+    expect(text).not.toContain('点一下即可');
+    // A task button here filed nothing: every tap answered 「这组材料还在保存中」, for good.
+    expect(cardButtons(reply.content).filter((b) => b.value?.a?.startsWith('file'))).toEqual([]);
+    expect(cardMenus(reply.content)).toEqual([]);
+  });
+
+  it('a rich-text post without pictures is text: no card of its own, and the caption of the photos after it', async () => {
+    const postId = await post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        senderOpenId: org.officer,
+        msgType: 'post',
+        content: { zh_cn: { title: '现场', content: [[{ tag: 'text', text: '下午拍的' }]] } },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const photoId = await postPhoto(h, { chatId, sender: org.officer });
+    const reply = await replyAfterQuiet(h, clock, photoId);
+    const text = replyText(reply);
+    expect(text).toContain('收到 1 张照片');
+    expect(text).toContain('说明：现场\n下午拍的');
+    expect(await burstsOf(postId)).toEqual([]);
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === postId)).toEqual([]);
+
+    // Alone, it gets no answer at all (a text does not either).
+    const lonely = await post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        senderOpenId: org.officer,
+        msgType: 'post',
+        content: { title: '', content: [[{ tag: 'text', text: '明天上午开会' }]] },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    await h.settle();
+    await clock.advance(5_000);
+    await h.settle();
+    expect(await burstsOf(lonely)).toEqual([]);
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === lonely)).toEqual([]);
+    const [row] = await queryRows<{ text: string; disposition: string }>(
+      h.db.db,
+      sql`select text, disposition from messages where message_id = ${lonely}`,
+    );
+    expect(row).toEqual({ text: '明天上午开会', disposition: 'captured' });
+  });
+});

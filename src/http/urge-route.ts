@@ -1,5 +1,6 @@
 import { getUnitById } from '../db/repos/units.js';
 import { taskProgress } from '../db/repos/completeness.js';
+import { comingTime } from './pages/format.js';
 import { messagePage } from './pages/layout.js';
 import { URGE_ROLES } from './pages/unit-page.js';
 import { safeReturnPath } from './web-session.js';
@@ -31,9 +32,18 @@ export async function urgeAction(c: PageContext): Promise<void> {
     return page(c.koa, 403, messagePage('不能督办', '只有领导、档案员或管理员可以督办。', c.viewer));
   }
   const outcome = await c.deps.urge({ unitId: unit.id, taskId, by: c.viewer.openId });
+  const now = c.deps.clock.now();
+  // Pressed in quiet hours, it waits for their end: say when, not that it was sent.
+  const sendsAt = outcome.sendsAt ?? now;
+  const later = sendsAt.getTime() > now.getTime();
+  const when = comingTime(sendsAt, now, c.deps.timeZone);
   const text = {
-    sent: `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）。`,
-    already: `${unit.name}今天已经督办过，明天可以再次督办。`,
+    sent: later
+      ? `现在是免打扰时段，提醒将在${when}发到${unit.name}的群里（${outcome.chats} 个群）。`
+      : `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）。`,
+    already: later
+      ? `${unit.name}已经安排了督办，${when}发出，不用再按。`
+      : `${unit.name}今天已经督办过，明天可以再次督办。`,
     nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办。`,
     no_chat: `${unit.name}还没有绑定群聊，无法督办。`,
   }[outcome.status];

@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { Db } from '../db/client.js';
 import type { UnitRow } from '../db/repos/units.js';
+import type { QuietHours } from '../domain/quiet-hours.js';
 import type { UnitRole } from '../domain/units-people.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -15,6 +16,8 @@ export interface WebDeps {
   logger: Logger;
   blobs: BlobStore;
   timeZone: string;
+  /** schedules.yaml quietHours: a 督办 pressed inside them goes out at their end (none when absent). */
+  quietHours?: QuietHours;
   oauth: LarkOAuthConfig;
   /** PUBLIC_URL, when configured; otherwise the request's own origin is used. */
   publicUrl?: string;

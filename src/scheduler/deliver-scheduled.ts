@@ -3,11 +3,11 @@ import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { closeSend, getScheduledSend, markSendSent, type ScheduledSend } from '../db/repos/schedule-sends.js';
 import { sendKey } from '../domain/send-key.js';
-import { addDays, localDay, localMinutes, zonedInstant } from '../domain/working-days.js';
+import { localMinutes } from '../domain/working-days.js';
 import { errorMessage, LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from '../usecases/deps.js';
-import { inQuietHours } from './schedule-settings.js';
+import { inQuietHours, quietEnd } from '../domain/quiet-hours.js';
 
 export interface DeliverOptions {
   timeZone: string;
@@ -109,11 +109,4 @@ export async function deliverScheduled(
     );
   });
   return 'sent';
-}
-
-/** The next end of quiet hours after `now`. */
-function quietEnd(now: Date, timeZone: string, end: string): Date {
-  const today = localDay(now, timeZone);
-  const atEnd = zonedInstant(today, end, timeZone);
-  return atEnd.getTime() > now.getTime() ? atEnd : zonedInstant(addDays(today, 1), end, timeZone);
 }

@@ -3,6 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { isTimeZone } from '../config.js';
+import { inQuietHours, toMinutes } from '../domain/quiet-hours.js';
+
+export { inQuietHours, toMinutes };
 
 /** config/schedules.yaml, validated (times are wall-clock 'HH:MM' in `timeZone`). */
 export interface ScheduleSettings {
@@ -97,18 +100,4 @@ export function loadScheduleSettings(
     throw new AppError('bad_schedule_config', `cannot read ${path}: ${(err as Error).message}`);
   }
   return parseScheduleSettings(parseYaml(text), defaultTimeZone, path);
-}
-
-export const toMinutes = (hhmm: string): number => {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  return h * 60 + m;
-};
-
-/** Is a local time (minutes since midnight) inside quiet hours (which may cross midnight)? */
-export function inQuietHours(minutes: number, quiet: { start: string; end: string } | null): boolean {
-  if (!quiet) return false;
-  const s = toMinutes(quiet.start);
-  const e = toMinutes(quiet.end);
-  if (s === e) return false;
-  return s < e ? minutes >= s && minutes < e : minutes >= s || minutes < e;
 }

@@ -2,41 +2,59 @@ import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
 import { localDay, type WorkingCalendar } from '../domain/working-days.js';
 import type { Clock } from '../ports/clock.js';
 import { buildReminders, type ReminderOptions } from './build-reminders.js';
 
 export interface UrgeOutcome {
-  /** sent: queued now · already: this chat got a 督办 today · nothing_due: nothing overdue or due soon · no_chat: the unit has no bound chat */
+  /** sent: queued now · already: this chat got a 督办 that day · nothing_due: nothing overdue or due soon · no_chat: the unit has no bound chat */
   status: 'sent' | 'already' | 'nothing_due' | 'no_chat';
   chats: number;
+  /** When it goes out: later than now when pressed in quiet hours (their end); absent: now. */
+  sendsAt?: Date;
+}
+
+/**
+ * The local day a 督办 pressed at `now` counts for: the day it goes out (pressed in quiet hours, the
+ * morning they end). The page marks a unit 已督办 for this day.
+ */
+export function urgeDay(now: Date, timeZone: string, quietHours: QuietHours): string {
+  return localDay(firstSendable(now, timeZone, quietHours), timeZone);
 }
 
 /**
  * 督办 from the web page: the unit's chats get the daily reminder's card now (same wording, same
  * @mentions), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
  * it and however often, a chat gets at most one 督办 a day; the `scheduled-send` job delivers it.
+ * Pressed in quiet hours, it is built and queued for their end and counts for that day (a card kept
+ * to the pressing day would expire unsent overnight).
  */
 export async function urgeNow(
   deps: { db: Db; clock: Clock; wakeJobs: () => void },
-  opts: { reminders: ReminderOptions; calendar: WorkingCalendar; perSecond: number },
+  opts: { reminders: ReminderOptions; calendar: WorkingCalendar; perSecond: number; quietHours: QuietHours },
   input: { unitId: number; taskId?: number; by: string },
 ): Promise<UrgeOutcome> {
   const now = deps.clock.now();
-  const sends = await buildReminders(deps.db, now, opts.reminders, opts.calendar, { unitId: input.unitId });
+  const tz = opts.reminders.timeZone;
+  const sendsAt = firstSendable(now, tz, opts.quietHours);
+  // The card as of the morning it is read (days overdue, due soon), valid through that day.
+  const sends = await buildReminders(deps.db, sendsAt, opts.reminders, opts.calendar, {
+    unitId: input.unitId,
+  });
   // The unit's own chats (escalations to leaders stay with the daily run).
   const chats = sends.filter((s) => s.kind === 'reminder');
   if (chats.length === 0) {
     const bound = await chatsOfUnit(deps.db, input.unitId);
-    return { status: bound.length === 0 ? 'no_chat' : 'nothing_due', chats: 0 };
+    return { status: bound.length === 0 ? 'no_chat' : 'nothing_due', chats: 0, sendsAt };
   }
-  const day = localDay(now, opts.reminders.timeZone);
+  const day = localDay(sendsAt, tz);
   const claimed = await claimSends(
     deps.db,
     chats.map(({ text: _text, ...s }) => ({ ...s, kind: 'urge' as const, period: day })),
-    { now, startAt: now, perSecond: opts.perSecond },
+    { now, startAt: sendsAt, perSecond: opts.perSecond },
   );
-  if (claimed === 0) return { status: 'already', chats: chats.length };
+  if (claimed === 0) return { status: 'already', chats: chats.length, sendsAt };
   await insertAudit(deps.db, {
     at: now,
     actor: input.by,
@@ -47,5 +65,5 @@ export async function urgeNow(
     details: { chats: claimed },
   });
   deps.wakeJobs();
-  return { status: 'sent', chats: claimed };
+  return { status: 'sent', chats: claimed, sendsAt };
 }

@@ -37,6 +37,7 @@ export function installPages(ctx: {
       logger: deps.logger,
       blobs: ctx.blobs,
       timeZone: settings.timeZone,
+      quietHours: settings.quietHours,
       oauth: {
         appId: config.lark.appId,
         appSecret: config.lark.appSecret,
@@ -57,6 +58,7 @@ export function installPages(ctx: {
             },
             calendar,
             perSecond: settings.sending.perSecond,
+            quietHours: settings.quietHours,
           },
           input,
         ),

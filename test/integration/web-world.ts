@@ -12,12 +12,15 @@ import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 /**
  * The bot with the seeded county → township → 城关村 / 河口村, both villages' chats bound, one photo
- * filed in each village (#C05, through the chat), and task C01 overdue in both villages. No quiet hours, so
- * a 督办 goes out at any time of day; the daily timers are off (tests press 督办 themselves).
+ * filed in each village (#C05, through the chat), and task C01 overdue in both villages. No quiet hours
+ * unless asked for, so a 督办 goes out at any time of day; the daily timers are off (tests press 督办
+ * themselves).
  */
 export interface WebWorld {
   h: Harness;
   org: SeededOrg;
+  /** The bot's clock (tests move it: an evening 督办, the next morning). */
+  clock: ManualClock;
   units: { county: UnitRow; township: UnitRow; village: UnitRow; village2: UnitRow };
   chats: { village: string; village2: string };
   itemId: number;
@@ -35,10 +38,18 @@ export interface WebWorld {
 
 const hex = (p: string) => `${p}${randomBytes(8).toString('hex')}`;
 
-export async function createWebWorld(prefix: string, env: Record<string, string> = {}): Promise<WebWorld> {
+export async function createWebWorld(
+  prefix: string,
+  env: Record<string, string> = {},
+  o: { quietHours?: { start: string; end: string } } = {},
+): Promise<WebWorld> {
   const dir = (await import('node:os')).tmpdir();
   const schedules = join(dir, `${hex('schedules-')}.yaml`);
-  writeFileSync(schedules, 'quietHours: null\n');
+  const q = o.quietHours;
+  writeFileSync(
+    schedules,
+    q ? `quietHours:\n  start: '${q.start}'\n  end: '${q.end}'\n` : 'quietHours: null\n',
+  );
   // The photos' bursts close when this clock is moved past their quiet window, not after real seconds.
   const clock = new ManualClock(awakeNow());
   const h = await startHarness({
@@ -98,6 +109,7 @@ export async function createWebWorld(prefix: string, env: Record<string, string>
 
   const w: WebWorld = {
     h,
+    clock,
     org,
     units,
     chats,

@@ -1,6 +1,13 @@
-import { localDay } from '../../domain/working-days.js';
+import { localDay, partsIn } from '../../domain/working-days.js';
 
 export const day = (d: Date, tz: string): string => localDay(d, tz);
+
+/** A time later today or tomorrow as people say it: 「今天 18:30」, 「明天 8:00」. */
+export function comingTime(at: Date, now: Date, tz: string): string {
+  const p = partsIn(at, tz);
+  const when = localDay(at, tz) === localDay(now, tz) ? '今天' : '明天';
+  return `${when} ${Number(p.hour)}:${p.minute}`;
+}
 
 export function dateTime(d: Date, tz: string): string {
   const f = new Intl.DateTimeFormat('zh-CN', {

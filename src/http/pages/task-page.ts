@@ -9,7 +9,7 @@ import { html } from './html.js';
 import { itemList } from './item-list.js';
 import { layout } from './layout.js';
 import { crumbs, visibleUnit } from './unit-view.js';
-import { URGE_ROLES, urgeButton } from './unit-page.js';
+import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 
 /** GET /tasks/:id — what the task asks for, what is filed, owners, due date, 督办 when overdue. */
@@ -22,7 +22,8 @@ export async function taskPage(c: PageContext): Promise<void> {
   const items = await itemsOfTask(db, task.taskId);
   const names = await personNames(db, task.responsible);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
-  const urged = (await urgedUnits(db, [unit.id], day(now, timeZone))).has(unit.id);
+  const { urgeDay, later } = urgeTiming(c, now);
+  const urged = (await urgedUnits(db, [unit.id], urgeDay)).has(unit.id);
   const body = html`${await crumbs(c, unit.path, `${task.code} ${task.title}`)}
     <h1>${task.code} ${task.title}</h1>
     <div class="card">
@@ -51,7 +52,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         <dt>负责人</dt>
         <dd>${task.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</dd>
       </dl>
-      ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId)}</p>` : ''}
+      ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
     </div>
     <h2>已归档（${items.length}）</h2>
     ${items.length > 0 ? itemList(items, timeZone) : html`<div class="card muted">还没有归档的材料。</div>`}`;

@@ -10,9 +10,10 @@ import {
   type QualityProblems,
 } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
+import { firstSendable } from '../../domain/quiet-hours.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
-import { day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
+import { comingTime, day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { trendSvg } from './trend-svg.js';
@@ -20,9 +21,18 @@ import { bar, crumbs, visibleUnit } from './unit-view.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
-/** A 督办 button (POST /urge with the CSRF token), or "今天已督办". */
-export function urgeButton(c: PageContext, unitId: number, urged: boolean, taskId?: number): Html {
-  if (urged) return html`<span class="sent">今天已督办</span>`;
+/**
+ * A 督办 button (POST /urge with the CSRF token), or "今天已督办" — or, in quiet hours, "已督办" with
+ * the time it goes out (`later`).
+ */
+export function urgeButton(
+  c: PageContext,
+  unitId: number,
+  urged: boolean,
+  taskId?: number,
+  later?: string,
+): Html {
+  if (urged) return html`<span class="sent">${later ? `已督办（${later}发出）` : '今天已督办'}</span>`;
   return html`<form class="inline" method="post" action="/urge" data-confirm="立即在群里提醒？">
     <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input
       type="hidden"
@@ -32,6 +42,16 @@ export function urgeButton(c: PageContext, unitId: number, urged: boolean, taskI
     ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
     <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">督办</button>
   </form>`;
+}
+
+/**
+ * The day a 督办 pressed now counts for — the day it goes out: today, or in quiet hours the morning
+ * they end — and then (`later`) when it goes out, 「明天 8:00」.
+ */
+export function urgeTiming(c: PageContext, now: Date): { urgeDay: string; later?: string } {
+  const sendsAt = firstSendable(now, c.deps.timeZone, c.deps.quietHours ?? null);
+  const later = sendsAt.getTime() > now.getTime() ? comingTime(sendsAt, now, c.deps.timeZone) : undefined;
+  return { urgeDay: day(sendsAt, c.deps.timeZone), later };
 }
 
 /** GET /units/:id — completeness, trend, children ranked, tasks (villages), overdue, quality. */
@@ -50,12 +70,12 @@ export async function unitPage(c: PageContext): Promise<void> {
   ]);
   const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
-  const today = day(now, timeZone);
+  const { urgeDay, later } = urgeTiming(c, now);
   const unitIds = [
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
   const [urged, names] = await Promise.all([
-    urgedUnits(db, unitIds, today),
+    urgedUnits(db, unitIds, urgeDay),
     personNames(
       db,
       overdue.flatMap((o) => o.responsible),
@@ -82,7 +102,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       ${bar(k.percent)}
       <div>
         逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
-        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.has(unit.id)) : ''}
+        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.has(unit.id), undefined, later) : ''}
       </div>
     </div>
     ${
@@ -92,7 +112,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge) : ''}
+    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone) : ''}
     <h2>
       逾期（${missing.items.filter((m) => m.overdue).length}${missing.total > missing.items.length ? '+' : ''}）
@@ -122,7 +142,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                     <td class="hide">${o.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</td>
                     <td class="n bad">${o.daysOverdue} 天</td>
                     <td>
-                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.has(o.unitId), o.taskId) : ''}
+                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.has(o.unitId), o.taskId, later) : ''}
                     </td>
                   </tr>`,
               )}
@@ -143,6 +163,7 @@ function childrenTable(
   rank: Map<number, number>,
   urged: Set<number>,
   mayUrge: (path: string) => boolean,
+  later: string | undefined,
 ): Html {
   return html`<h2>下级单位</h2>
     <div class="scroll">
@@ -164,7 +185,7 @@ function childrenTable(
               <td class="n hide">${ch.counts.complete + ch.counts.waived}/${ch.counts.total}</td>
               <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>
               <td>
-                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.has(ch.unit.id)) : ''}
+                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.has(ch.unit.id), undefined, later) : ''}
               </td>
             </tr>`,
         )}

@@ -173,6 +173,18 @@ export function unboundCard(summary: string): object {
 }
 
 /**
+ * Materials sent to the bot in a direct chat: kept, but a direct chat belongs to no unit (and cannot be
+ * bound), so the way to hand them in is to forward them to the unit's work group.
+ */
+export function directChatCard(summary: string): object {
+  return card('收到材料', 'blue', [
+    md(
+      `${esc(summary)}\n\n材料已保存。私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。`,
+    ),
+  ]);
+}
+
+/**
  * A burst of which nothing was saved (empty, too large, not downloadable, failed): what to send again,
  * and no task to choose, since there is nothing to hand in.
  */

@@ -1,4 +1,11 @@
-import { filedCard, filingCard, nothingSavedCard, unboundCard } from '../cards/filing-card.js';
+import {
+  directChatCard,
+  filedCard,
+  filingCard,
+  nothingSavedCard,
+  unboundCard,
+} from '../cards/filing-card.js';
+import { chatTypeOf } from '../db/repos/chats.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
@@ -39,7 +46,12 @@ export async function presentBurst(
   if (stored.length === 0 && !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover'))
     return asCard(nothingSavedCard(view.summary));
   const unit = await unitOfChat(deps.db, burst.chatId);
-  if (!unit) return asCard(unboundCard(view.summary));
+  if (!unit)
+    return asCard(
+      (await chatTypeOf(deps.db, burst.chatId)) === 'p2p'
+        ? directChatCard(view.summary)
+        : unboundCard(view.summary),
+    );
   const open = await fileableTasksOfUnit(deps.db, unit.id);
   let candidates = open;
 

@@ -55,6 +55,15 @@ export async function listChats(db: Db, opts: { activeOnly?: boolean } = {}): Pr
     .orderBy(c.chatId);
 }
 
+/** The chat's type as Lark named it (group, p2p …); undefined for a chat never recorded. */
+export async function chatTypeOf(db: Db, chatId: string): Promise<string | undefined> {
+  const [r] = await queryRows<{ chat_type: string }>(
+    db,
+    sql`select chat_type from chats where chat_id = ${chatId}`,
+  );
+  return r?.chat_type;
+}
+
 /** Who added the bot to the chat (they may bind it until admins are configured). */
 export async function chatAddedBy(db: Db, chatId: string): Promise<string | undefined> {
   const [r] = await queryRows<{ added_by: string | null }>(

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { replyAfterQuiet } from '../support/chat-photos.js';
+import { messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { jpeg } from '../support/photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { materialsOf, replyText } from './capture-helpers.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+describe('photos sent to the bot in a direct chat', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'D' });
+    // The officer's village has its work group bound; the direct chat is never bound (绑定 is refused there).
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat(
+      { db: h.db.db, clock },
+      { chatId: id('oc_'), unitId: village.id, actorOpenId: org.officer },
+    );
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  it('are kept, and the answer says how to hand them in, not that 「本群」 needs binding', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    const bytes = await jpeg(77);
+    h.fake.addResource({ messageId, fileKey: key, bytes, contentType: 'image/jpeg' });
+    const res = await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: id('oc_dm_'),
+        chatType: 'p2p',
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const reply = await replyAfterQuiet(h, clock, messageId);
+    const [m] = await materialsOf(h.db.db, messageId);
+    expect(m).toMatchObject({ status: 'stored' });
+    const text = replyText(reply);
+    expect(text).toContain('收到 1 张照片');
+    // There is no 「群」 here, and 绑定 in a direct chat is refused: that advice was a dead end.
+    expect(text).not.toContain('本群');
+    expect(text).not.toContain('绑定');
+    expect(text).toContain('转发到本村（本单位）的工作群');
+  });
+});

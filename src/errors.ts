@@ -46,7 +46,16 @@ export class LarkNetworkError extends AppError {
   }
 }
 
-export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/**
+ * An error's message as a person reads it. drizzle wraps the database's own error as "Failed query:
+ * <SQL>\nparams: <values>" (the values may be anyone's data); the database's (connect ECONNREFUSED …,
+ * database "x" does not exist) is the one that says what is wrong, so that one is given.
+ */
+export const errorMessage = (err: unknown): string => {
+  if (!(err instanceof Error)) return String(err);
+  if (err.message.startsWith('Failed query: ') && err.cause instanceof Error) return errorMessage(err.cause);
+  return err.message;
+};
 
 /** Retrying cannot help (malformed payload, unknown kind): the queue row goes straight to `dead`. */
 export class PermanentError extends AppError {}

@@ -1,4 +1,4 @@
-import type { Env } from '../config.js';
+import { ConfigError, type Env } from '../config.js';
 import type { Database } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
@@ -30,7 +30,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const failed = (err: unknown, quietIfEmpty: boolean) => {
     if (!(quietIfEmpty && err instanceof AppError && !err.message))
-      io.err(err instanceof AppError ? err.message : `Failed: ${errorMessage(err)}`);
+      io.err(
+        err instanceof AppError || err instanceof ConfigError ? err.message : `Failed: ${errorMessage(err)}`,
+      );
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
   const entry = await load();
@@ -47,7 +49,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     database = io.database ?? (await openCliDb(loadCliSettings(io.env)));
   } catch (err) {
-    io.err(`Cannot open the database: ${errorMessage(err)}`);
+    // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
+    io.err(err instanceof ConfigError ? err.message : `Cannot open the database: ${errorMessage(err)}`);
     return 1;
   }
   try {

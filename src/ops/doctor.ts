@@ -201,9 +201,20 @@ async function checkDatabase(
     return;
   }
   try {
-    await database.db.execute(sql`select 1`);
+    try {
+      await database.db.execute(sql`select 1`);
+    } catch (err) {
+      // postgres.js connects on the first statement: a wrong host, port, password or database name shows here.
+      add('fail', '数据库', `${kind}：连不上：${errorMessage(err)}`);
+      return;
+    }
     const schema = compareSchema(await appliedMigrations(database.db), bundledMigrations());
     add('ok', '数据库', `${kind}：可以连接`);
+    if (schema.kind === 'behind' && schema.applied === 0) {
+      // Nothing has set it up yet (before the first start): there are no queues to read.
+      add('warn', '迁移', `数据库还是空的（待执行 ${schema.pending.length} 个迁移）：机器人第一次启动时建表`);
+      return;
+    }
     if (schema.kind === 'current') add('ok', '迁移', `已是最新（${schema.applied} 个）`);
     else if (schema.kind === 'behind')
       add(

@@ -1,0 +1,184 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledMigrations } from '../../src/db/migration-state.js';
+import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
+import { withDatabase } from '../support/global-setup.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const PASSWORD = 'Db-Pa55word-never-printed';
+
+/** A port nothing listens on (taken and given back). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * A PostgreSQL backup folder as `backup` writes it (backup.json naming today's migrations, a dump,
+ * the manifest covering both): restore checks it and goes on to the database.
+ */
+function postgresBackup(dir: string): string {
+  const folder = join(dir, 'backup-pg');
+  mkdirSync(join(folder, 'database'), { recursive: true });
+  const migrations = bundledMigrations();
+  const info = {
+    format: 1,
+    version: '0.1.0',
+    createdAt: new Date().toISOString(),
+    database: 'postgres',
+    migrations: { count: migrations.length, lastWhen: migrations.at(-1)!.when },
+    files: 0,
+    bytes: 0,
+  };
+  writeFileSync(join(folder, 'backup.json'), JSON.stringify(info, null, 2));
+  writeFileSync(join(folder, 'database/postgres.dump'), 'PGDMP');
+  const sha = (rel: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(folder, rel)))
+      .digest('hex');
+  writeFileSync(
+    join(folder, 'manifest-sha256.txt'),
+    ['backup.json', 'database/postgres.dump'].map((f) => `${sha(f)}  ${f}\n`).join(''),
+  );
+  return folder;
+}
+
+/**
+ * The IT person's commands on a database that is not what DATABASE_URL or DATA_DIR should name: each
+ * says the database's own reason (connection refused, no such database) in terms they can act on, never
+ * drizzle's "Failed query: <SQL> params: …", and never the password in the URL.
+ */
+describe('backup, restore and doctor on a database that is missing or not yet set up', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-cli-db-'));
+  let backupDir: string;
+  beforeAll(() => {
+    ensureBuilt();
+    backupDir = postgresBackup(tmp);
+  }, 300_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const expectPlainReason = (text: string, reason: RegExp) => {
+    expect(text).toMatch(reason);
+    expect(text).not.toContain('Failed query');
+    expect(text).not.toContain('params:');
+    expect(text).not.toContain(PASSWORD);
+  };
+
+  it(
+    'DATABASE_URL pointing at a port nothing listens on: the refused connection, one line each',
+    { timeout: 120_000 },
+    async () => {
+      const url = `postgres://archive:${PASSWORD}@127.0.0.1:${await freePort()}/archive`;
+      const env = { DATA_DIR: join(tmp, 'refused'), DATABASE_URL: url };
+      // The compiled CLI as a real process: everything it prints, on both streams.
+      const backup = await runProcess(
+        process.execPath,
+        [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', join(tmp, 'backup-out')],
+        env,
+        tmp,
+      );
+      expect(backup.code).toBe(1);
+      expectPlainReason(backup.stdout + backup.stderr, /ECONNREFUSED/);
+      expect(backup.stderr.trim().split('\n')).toHaveLength(1);
+
+      const restore = await cliInProcess(['restore', '--from', backupDir], env);
+      expect(restore.code).toBe(1);
+      expectPlainReason(restore.stdout + restore.stderr, /ECONNREFUSED/);
+      expect(restore.stderr.trim().split('\n')).toHaveLength(1);
+
+      const doctor = await cliInProcess(['doctor'], env);
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toMatch(
+        /✗ 数据库：PostgreSQL（postgres:\/\/archive:\*\*\*@.*）：连不上：.*ECONNREFUSED/,
+      );
+      expectPlainReason(doctor.stdout + doctor.stderr, /ECONNREFUSED/);
+    },
+  );
+
+  it.skipIf(!pgUrl)(
+    'DATABASE_URL naming a database that does not exist: says so',
+    { timeout: 120_000 },
+    async () => {
+      const missing = `archive_bot_missing_${randomBytes(6).toString('hex')}`;
+      const env = { DATA_DIR: join(tmp, 'missing'), DATABASE_URL: withDatabase(pgUrl!, missing) };
+      for (const args of [
+        ['backup', '--out', join(tmp, 'backup-missing')],
+        ['restore', '--from', backupDir],
+      ]) {
+        const res = await cliInProcess(args, env);
+        expect(res.code, args[0]).toBe(1);
+        expectPlainReason(res.stderr, new RegExp(`database "${missing}" does not exist`));
+      }
+      const doctor = await cliInProcess(['doctor'], env);
+      expectPlainReason(
+        doctor.stdout,
+        new RegExp(`✗ 数据库：.*：连不上：database "${missing}" does not exist`),
+      );
+    },
+  );
+
+  it(
+    'doctor on a database nothing has set up yet (before the first start): migrations to run, no ✗ for the database',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = join(tmp, 'fresh');
+      let env: Record<string, string> = { DATA_DIR: dataDir };
+      let drop: (() => Promise<void>) | undefined;
+      if (pgUrl) {
+        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`create database "${name}"`);
+        env = { ...env, DATABASE_URL: withDatabase(pgUrl, name) };
+        drop = async () => {
+          await admin.unsafe(`drop database if exists "${name}" with (force)`);
+          await admin.end();
+        };
+      } else {
+        // An embedded database created but never migrated (a start that stopped before its migrations).
+        mkdirSync(join(dataDir, 'pglite'), { recursive: true });
+        await (await PGlite.create(join(dataDir, 'pglite'))).close();
+      }
+      try {
+        const doctor = await cliInProcess(['doctor'], env);
+        const out = doctor.stdout;
+        expect(out).toMatch(/✓ 数据库：.*：可以连接/);
+        expect(out).toContain(
+          `! 迁移：数据库还是空的（待执行 ${bundledMigrations().length} 个迁移）：机器人第一次启动时建表`,
+        );
+        expect(out).not.toMatch(/✗ 数据库/);
+        expect(out).not.toContain('Failed query');
+        expect(out).not.toContain('事件队列');
+      } finally {
+        await drop?.();
+      }
+    },
+  );
+});
+
+describe('a bad variable is not called a database problem', () => {
+  it('units list and backup with TZ misspelt: the configuration error, exit 1', async () => {
+    const env = {
+      DATA_DIR: join(tmpdir(), `archive-bot-never-made-${randomBytes(4).toString('hex')}`),
+      TZ: 'Asia/Shangai',
+    };
+    for (const args of [
+      ['units', 'list'],
+      ['backup', '--out', join(tmpdir(), 'never')],
+    ]) {
+      const res = await cliInProcess(args, env);
+      expect(res.code, args[0]).toBe(1);
+      expect(res.stderr, args[0]).toMatch(/^Invalid configuration:\n {2}- TZ: is not a known time zone/);
+      expect(res.stderr, args[0]).not.toMatch(/Cannot open the database|Failed:/);
+    }
+  });
+});

@@ -6,6 +6,8 @@ export type BurstCounts = Partial<Record<MaterialKind, number>>;
 export interface BurstProblems {
   /** Inside merged forwards, not downloadable by the bot. */
   needsReupload?: string[];
+  /** Sent directly, but Lark refuses the bot the file (recalled meanwhile, or not given to bots). */
+  refused?: string[];
   tooLarge?: string[];
   /** The size limit, in MB, for the too-large line. */
   maxMb?: number;
@@ -44,6 +46,9 @@ export function unsavedLines(problems: Omit<BurstProblems, 'compressedPhotos'>):
   const list = (names: string[]) => names.map((n) => n || '（未命名）').join('、');
   if (problems.needsReupload?.length) {
     lines.push(`以下合并转发中的文件机器人无法下载，请直接发送原文件：${list(problems.needsReupload)}`);
+  }
+  if (problems.refused?.length) {
+    lines.push(`以下文件机器人无法下载（消息可能已撤回），请重新发送：${list(problems.refused)}`);
   }
   if (problems.tooLarge?.length) {
     const limit = problems.maxMb ? `（超过 ${problems.maxMb} MB）` : '';

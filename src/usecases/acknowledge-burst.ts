@@ -104,7 +104,8 @@ export function burstSummary(
   const tooLarge = materials.filter((m) => m.status === 'too_large');
   const overOurLimit = tooLarge.every((m) => m.sizeBytes !== null && m.sizeBytes > maxFileBytes);
   let text = summarizeBurst(counts, {
-    needsReupload: pick('needs_reupload'),
+    needsReupload: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded !== false).map(name),
+    refused: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded === false).map(name),
     tooLarge: tooLarge.map(name),
     ...(overOurLimit ? { maxMb: Math.round(maxFileBytes / 1024 / 1024) } : {}),
     empty: pick('empty'),

@@ -17,7 +17,7 @@ export async function noticeUnsaved(
   if (!m) return;
   const name = materialName(m);
   const lines = unsavedLines({
-    ...(m.status === 'needs_reupload' ? { needsReupload: [name] } : {}),
+    ...(m.status === 'needs_reupload' ? { [m.forwarded ? 'needsReupload' : 'refused']: [name] } : {}),
     ...(m.status === 'too_large' ? { tooLarge: [name] } : {}),
     ...(m.status === 'too_large' && m.sizeBytes !== null && m.sizeBytes > opts.maxFileBytes
       ? { maxMb: Math.round(opts.maxFileBytes / 1024 / 1024) }

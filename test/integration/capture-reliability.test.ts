@@ -227,6 +227,17 @@ describe('capture: downloads survive faults, restarts and big files', () => {
     );
   });
 
+  it('a file sent directly that Lark refuses (234003, e.g. recalled) is not called part of a merged forward', async () => {
+    const { id } = await sendFile(Buffer.from('x'), '入户核查表.xlsx', { errorCode: 234003 });
+    await h.settle();
+    const [m] = await materialsOf(h.db.db, id);
+    expect(m).toMatchObject({ status: 'needs_reupload', sha256: null, attempts: 1 });
+    clock.advance(3000); // past the burst's quiet window
+    const reply = replyText(await waitFor('the burst reply', () => repliesTo(h.fake, id)[0]));
+    expect(reply).toContain('以下文件机器人无法下载（消息可能已撤回），请重新发送：入户核查表.xlsx');
+    expect(reply).not.toContain('合并转发');
+  });
+
   it('a 150 MB file, refused whole above 100 MB, arrives in Range chunks and is stored whole', async () => {
     const bytes = randomBytes(150 * MB);
     const { id, key } = await sendFile(bytes, '验收全过程.mp4', { maxWhole: 100 * MB });

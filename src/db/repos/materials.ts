@@ -123,6 +123,8 @@ export interface BurstMaterial {
   sha256: string | null;
   duplicateOf: number | null;
   sizeBytes: number | null;
+  /** Inside a merged forward (its message is the forward's child). */
+  forwarded?: boolean;
 }
 
 export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
@@ -136,10 +138,11 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     sha256: string | null;
     duplicate_of: number | null;
     size_bytes: number | null;
+    forwarded: boolean;
   }>(
     db,
     sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of,
-          size_bytes::float8 as size_bytes
+          size_bytes::float8 as size_bytes, forward_root_id is not null as forwarded
         from materials where burst_id = ${burstId} order by sent_at, id`,
   );
   return rows.map((r) => ({
@@ -152,6 +155,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     sha256: r.sha256,
     duplicateOf: r.duplicate_of == null ? null : Number(r.duplicate_of),
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
+    forwarded: !!r.forwarded,
   }));
 }
 
@@ -165,6 +169,7 @@ export async function materialForNotice(
       status: MaterialStatus;
       originalName: string | null;
       sizeBytes: number | null;
+      forwarded: boolean;
       replyTo: string;
     }
   | undefined
@@ -174,10 +179,12 @@ export async function materialForNotice(
     status: MaterialStatus;
     original_name: string | null;
     size_bytes: number | null;
+    forwarded: boolean;
     reply_to: string;
   }>(
     db,
-    sql`select m.kind, m.status, m.original_name, m.size_bytes::float8 as size_bytes, b.first_message_id as reply_to
+    sql`select m.kind, m.status, m.original_name, m.size_bytes::float8 as size_bytes,
+          m.forward_root_id is not null as forwarded, b.first_message_id as reply_to
         from materials m join bursts b on b.id = m.burst_id where m.id = ${id}`,
   );
   return r
@@ -186,6 +193,7 @@ export async function materialForNotice(
         status: r.status,
         originalName: r.original_name,
         sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
+        forwarded: !!r.forwarded,
         replyTo: r.reply_to,
       }
     : undefined;

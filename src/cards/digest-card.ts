@@ -100,9 +100,12 @@ function build(
         `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${plainDay(d.day, today)}：${num(d.open)} 项未齐`).join('\n')}`,
       ),
     );
-  // 查看全部 opens the scope's page (every unit), the three weakest units below it a button each; without
+  // 查看全部 opens the scope's page (every unit), the three weakest units below it a button each (units
+  // without tasks have nothing to chase: they are never the weakest); without
   // web pages (PUBLIC_URL unset) they send the unit's detail card (the full table) into this chat.
-  const worst = [...f.children].reverse().slice(0, 3);
+  const worst = worstFirst(f.children)
+    .filter((r) => r.percent !== null)
+    .slice(0, 3);
   const open = (text: string, id: number, type: 'primary' | 'default' = 'default') =>
     publicUrl
       ? linkButton(text, `${publicUrl}/units/${id}`, type)
@@ -178,9 +181,18 @@ function chart(ranked: DigestUnitRow[], bars: number): object {
   };
 }
 
+/**
+ * The ranking turned round for chasing: the worst unit with tasks first, units without tasks (ranked
+ * last, nothing to chase) at the end.
+ */
+function worstFirst(ranked: DigestUnitRow[]): DigestUnitRow[] {
+  const withTasks = ranked.filter((r) => r.percent !== null);
+  return [...withTasks.reverse(), ...ranked.filter((r) => r.percent === null)];
+}
+
 /** Every child, worst first (the ones to chase), paged 10 a page in the client. */
 function table(ranked: DigestUnitRow[], n: number): object {
-  const worstFirst = [...ranked].reverse().slice(0, n);
+  const rows = worstFirst(ranked).slice(0, n);
   return {
     tag: 'table',
     page_size: 10,
@@ -192,7 +204,7 @@ function table(ranked: DigestUnitRow[], n: number): object {
       { name: 'chg', display_name: '较上周', data_type: 'text' },
       { name: 'od', display_name: '逾期', data_type: 'number' },
     ],
-    rows: worstFirst.map((r) => ({
+    rows: rows.map((r) => ({
       unit: r.name,
       pct: pct(r.percent),
       chg: change(r.change),

@@ -222,6 +222,32 @@ describe('weekly digest', () => {
     expect((await getUnitByCode(db(), w.org.township))!.settings).toEqual({});
   });
 
+  it('names as weakest, and lists first, the worst units that have tasks, not a village without any', async () => {
+    // A village added after the campaign: no tasks yet, so no completeness to rank.
+    await importUnits(
+      { db: db(), clock: w.clock },
+      { text: 'code,name,kind,parent_code\nDG13,新建村,village,DG10', fileName: 'units.csv' },
+    );
+    const [send] = await buildDigests(
+      db(),
+      new Date('2026-11-30T08:30:00+08:00'),
+      { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 },
+      w.townshipLeader,
+    );
+    const f = send!.figures;
+    expect(f.children.map((c) => c.name)).toContain('新建村');
+    const card = JSON.parse(send!.content);
+    const buttons = cardButtons(card).map((b) => b.text);
+    expect(buttons[0]).toBe('查看全部');
+    // The villages the card calls weakest (⚠️ 最差) are the ones with a button.
+    const withTasks = f.children.filter((c) => c.percent !== null);
+    expect(buttons.slice(1)).toEqual(withTasks.reverse().map((c) => c.name));
+    expect(buttons).not.toContain('新建村');
+    const rows = card.body.elements.find((e: any) => e.tag === 'table').rows;
+    expect(rows[0].unit).not.toBe('新建村');
+    expect(rows.at(-1)).toMatchObject({ unit: '新建村', pct: '—' });
+  });
+
   it('keeps the card under 30 KB for a township with 200 villages', async () => {
     const clock = { db: db(), clock: w.clock };
     const csv = [

@@ -75,8 +75,10 @@ const ENTRIES = ['main', 'cli/main', 'cli/export', 'cli/verify', 'cli/remind', '
 /**
  * Dependencies left in node_modules, loaded from there: native or WebAssembly code and data files found
  * beside their own modules (PGlite, sharp, pdfkit's fonts, the Opus decoder, xmllint, node-cron's daemon),
- * the Lark SDK and axios (required at run time, see src/lark/sdk.ts), and big libraries only some commands
- * load (exceljs, docx, the AWS SDK, exifr, file-type).
+ * the Lark SDK and axios (required at run time, see src/lark/sdk.ts), big libraries only some commands
+ * load (exceljs, docx, the AWS SDK, exifr, file-type), and the holiday table (chinese-days), which the
+ * IT person updates every December with `npm update chinese-days` and a restart, with no rebuild (a
+ * server that ran `npm prune --omit=dev` cannot rebuild).
  */
 const EXTERNAL = [
   '@electric-sql/pglite',
@@ -94,6 +96,8 @@ const EXTERNAL = [
   '@aws-sdk/*',
   'exifr',
   'file-type',
+  'chinese-days',
+  'chinese-days/*',
 ];
 
 /**

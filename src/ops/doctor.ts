@@ -170,7 +170,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       `节假日表 ${y}`,
       known
         ? '已包含（chinese-days）'
-        : '缺失：按周一至周五计算工作日。请更新 chinese-days（npm update chinese-days，每年 12 月发布次年安排）',
+        : '缺失：按周一至周五计算工作日。请在程序目录运行 npm update chinese-days（每年 12 月发布次年安排），然后重启机器人',
     );
   }
   return lines;

@@ -1,0 +1,65 @@
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+
+/**
+ * Every December the IT person updates the holiday table as the doctor and the alert say
+ * (`npm update chinese-days`, then a restart). A server runs `node dist/…` under systemd and may have
+ * dropped the build tools (`npm prune --omit=dev`), so the compiled program must read the table that is
+ * in node_modules now, not one copied into dist/ when it was built.
+ */
+describe('the holiday table after `npm update chinese-days` (no rebuild)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-holidays-'));
+  const install = join(tmp, 'opt-archive-bot');
+  const year = Number(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()),
+  );
+
+  beforeAll(() => {
+    ensureBuilt();
+    // An installation as on the server: the compiled program, its package.json, drizzle/ and config/,
+    // and node_modules holding every installed package, chinese-days in a newer release.
+    mkdirSync(join(install, 'node_modules'), { recursive: true });
+    for (const entry of ['package.json', 'dist', 'drizzle', 'config'])
+      cpSync(join(repoRoot, entry), join(install, entry), { recursive: true });
+    for (const pkg of readdirSync(join(repoRoot, 'node_modules'))) {
+      if (pkg === 'chinese-days' || pkg.startsWith('.')) continue;
+      symlinkSync(join(repoRoot, 'node_modules', pkg), join(install, 'node_modules', pkg));
+    }
+    const updated = join(install, 'node_modules/chinese-days');
+    cpSync(join(repoRoot, 'node_modules/chinese-days'), updated, { recursive: true });
+    // The "newer release": it has next year's 元旦, and (so the test does not depend on which release
+    // is installed today) nothing of this year.
+    const tablePath = join(updated, 'dist/chinese-days.json');
+    const table = JSON.parse(readFileSync(tablePath, 'utf8')) as Record<string, Record<string, string>>;
+    for (const kind of ['holidays', 'workdays', 'inLieuDays'] as const)
+      for (const day of Object.keys(table[kind] ?? {}))
+        if (day.startsWith(`${year}-`) || day.startsWith(`${year + 1}-`)) delete table[kind]![day];
+    table.holidays![`${year + 1}-01-01`] = "New Year's Day,元旦,1";
+    writeFileSync(tablePath, JSON.stringify(table));
+  }, 300_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('the compiled doctor reports the table installed now', { timeout: 120_000 }, async () => {
+    const res = await runProcess(
+      process.execPath,
+      [join(install, 'dist/cli/main.js'), 'doctor'],
+      { DATA_DIR: join(tmp, 'data') },
+      install,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toContain(`✓ 节假日表 ${year + 1}：已包含（chinese-days）`);
+    expect(res.stdout).toContain(`✗ 节假日表 ${year}：缺失`);
+  });
+});

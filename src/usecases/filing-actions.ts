@@ -93,6 +93,15 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       type: SKIP,
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
+        // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
+        const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
+        if (live) {
+          const filed = await filedNow(deps, v, live);
+          return {
+            toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动请先撤销` },
+            card: { type: 'raw', data: filed.card },
+          };
+        }
         // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
         const unit = await unitOfChat(deps.db, v.burst.chatId);
         if (
@@ -144,22 +153,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           const msg = await presentBurst(present(deps), v, { auto: false });
           return { card: { type: 'raw', data: JSON.parse(msg.content) } };
         }
-        const facts = (await itemForCorrection(deps.db, item.id))!;
-        const p = (await taskProgress(deps.db, item.taskId))!;
-        return {
-          card: {
-            type: 'raw',
-            data: filedCard({
-              burstId: v.burst.id,
-              itemId: item.id,
-              summary: v.summary,
-              taskLabel: itemTaskLabel(facts),
-              progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
-              undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
-              pageUrl: deps.pageUrl?.(`/items/${item.id}`),
-            }),
-          },
-        };
+        return { card: { type: 'raw', data: (await filedNow(deps, v, item)).card } };
       },
     }),
 
@@ -201,4 +195,27 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       },
     }),
   ];
+}
+
+/** The filed card of a burst's live filing, as it is now. */
+async function filedNow(
+  deps: BotDeps,
+  v: BurstView,
+  item: { id: number; taskId: number; filedAt: Date },
+): Promise<{ card: object; taskLabel: string }> {
+  const facts = (await itemForCorrection(deps.db, item.id))!;
+  const p = (await taskProgress(deps.db, item.taskId))!;
+  const label = itemTaskLabel(facts);
+  return {
+    taskLabel: label,
+    card: filedCard({
+      burstId: v.burst.id,
+      itemId: item.id,
+      summary: v.summary,
+      taskLabel: label,
+      progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
+      undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+      pageUrl: deps.pageUrl?.(`/items/${item.id}`),
+    }),
+  };
 }

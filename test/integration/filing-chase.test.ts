@@ -133,6 +133,23 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(w.sentTo(w.chats.village1)).toHaveLength(1);
   });
 
+  it('不用交 on an older copy of a card filed meanwhile sets nothing aside: the copy shows the filing', async () => {
+    const [first] = cardsUnder(photo);
+    const res = await tap(w.chats.village1, first!.messageId, buttonValue(first!.content, 'skip'));
+    expect(res.toast).toMatchObject({ type: 'info' });
+    expect(res.toast.content).toMatch(/^这组材料已经交到「.+」，如要改动请先撤销$/);
+    // The copy now says where it went (with 撤销), not 「已标记为不用交」 beside a live filing.
+    expect(JSON.stringify(res.card.data)).toContain('已交到');
+    expect(buttonValue(res.card.data, 'undo')).toMatchObject({ b: buttonValue(first!.content, 'skip').b });
+    const [asides] = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'set_aside'
+          and burst_id = ${buttonValue(first!.content, 'skip').b}`,
+    );
+    expect(asides).toEqual({ n: 0 });
+    expect(await liveItems(w.chats.village1)).toEqual([{ n: 1 }]);
+  });
+
   it('不用交 stops the chase; 重新选择任务 starts it again', async () => {
     const skipped = await postPhoto(w.chats.village1);
     const card = cardsUnder(skipped)[0]!;

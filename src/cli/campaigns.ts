@@ -64,6 +64,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
       const m = await missingForUnit(deps.db, unit.id, now, {
         campaignId: campaign?.id,
         limit: Number(values.limit ?? 50),
+        timeZone: ctx.timeZone,
       });
       deps.out(`${unit.fullName} 还缺 ${m.total} 项`);
       for (const t of m.items)

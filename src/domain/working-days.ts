@@ -194,3 +194,18 @@ export function parseInstant(text: string, timeZone: string): Date | undefined {
   const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d)(?::\d\d)?)?$/.exec(t);
   return m ? zonedInstant(m[1]!, m[2] ?? '00:00', timeZone) : undefined;
 }
+
+/**
+ * 「逾期 N 天」: whole calendar days from the due day to `now`'s day in the zone, at least 1 once past
+ * due (a task due at the end of yesterday is 1 day overdue this morning, never 「逾期 0 天」), 0
+ * before. The one rule of every card, page and digest.
+ */
+export function daysOverdue(dueAt: Date, now: Date, timeZone: string): number {
+  if (now.getTime() <= dueAt.getTime()) return 0;
+  const days = Math.round(
+    (Date.parse(`${localDay(now, timeZone)}T00:00:00Z`) -
+      Date.parse(`${localDay(dueAt, timeZone)}T00:00:00Z`)) /
+      DAY_MS,
+  );
+  return Math.max(1, days);
+}

@@ -15,7 +15,7 @@ import {
   type DigestFigures,
   type ScopeRaw,
 } from '../domain/digest.js';
-import { addDays, isoWeek, localDay, weekMonday, zonedInstant } from '../domain/working-days.js';
+import { addDays, daysOverdue, isoWeek, localDay, weekMonday, zonedInstant } from '../domain/working-days.js';
 import { weekName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 
@@ -96,7 +96,8 @@ async function buildDigest(
     ...bestAndWorst(ranked, 3),
     oldest: raw.oldest.map((o) => {
       const d = details.get(o.taskId);
-      const dueDay = localDay(new Date(o.dueMs), tz);
+      const dueAt = new Date(o.dueMs);
+      const dueDay = localDay(dueAt, tz);
       return {
         unitName: d?.unitName ?? '',
         code: d?.code ?? '',
@@ -104,10 +105,7 @@ async function buildDigest(
         householdName: d?.householdName ?? null,
         missingText: missingText(d?.kinds ?? [], o.missing),
         dueDay,
-        overdueDays: Math.max(
-          1,
-          Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${dueDay}T00:00:00Z`)) / DAY_MS),
-        ),
+        overdueDays: daysOverdue(dueAt, at, tz),
         owners: (d?.responsible ?? []).map((id) => names.get(id) ?? id),
       };
     }),

@@ -188,7 +188,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
     missing: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);
       if (!unit) return;
-      const list = await missingForUnit(deps.db, unit.id, deps.clock.now(), { limit: 30 });
+      const list = await missingForUnit(deps.db, unit.id, deps.clock.now(), { limit: 30, timeZone: tz });
       await replyCard(
         deps.gateway,
         msg.messageId,

@@ -41,7 +41,10 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
         };
       const now = deps.clock.now();
       const progress = await unitProgress(deps.db, unit.id, now);
-      const missing = await missingForUnit(deps.db, unit.id, now, { limit: MISSING_LISTED });
+      const missing = await missingForUnit(deps.db, unit.id, now, {
+        limit: MISSING_LISTED,
+        timeZone: o.timeZone,
+      });
       const minute = Math.floor(now.getTime() / 60_000);
       const uuid = `detail-${createHash('sha256')
         .update(`${unit.id}:${a.operatorOpenId}:${a.chatId}:${a.messageId ?? ''}:${minute}`)

@@ -119,7 +119,8 @@ describe('completeness (derived from filings)', () => {
     expect(
       m.items.map((i) => [i.unitName, i.code, i.overdue, i.daysOverdue, i.missingText, i.householdName]),
     ).toEqual([
-      ['南村', 'C01', true, 13, '还缺 1 份文件', null], // due 12-01 23:59:59
+      // Due 12-01 23:59:59: 14 calendar days to 12-15, as the reminders and the digest count them.
+      ['南村', 'C01', true, 14, '还缺 1 份文件', null],
       ['东村', 'C02', false, 0, '还缺 1 张照片', null],
       ['东村', 'H01-02', false, 0, '还缺 2 张照片', '李四'],
     ]);
@@ -143,7 +144,7 @@ describe('completeness (derived from filings)', () => {
     await runCampaignsCommand(['missing', 'X', '--limit', '2'], cli);
     expect(out).toEqual([
       '测试县 还缺 3 项',
-      '  逾期13天  南村 #C01 村两委会议记录：还缺 1 份文件',
+      '  逾期14天  南村 #C01 村两委会议记录：还缺 1 份文件',
       '  截止2025-12-31  东村 #C02 识别公示照片：还缺 1 张照片',
     ]);
   });

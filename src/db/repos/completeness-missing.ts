@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { missingText } from '../../domain/checklist-task-state.js';
+import { daysOverdue } from '../../domain/working-days.js';
 import { perTaskFiled, subtreeUnitIds } from './completeness.js';
 import { getUnitById } from './units.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** The bot's default TZ, for callers that name none (benchmarks, tests). */
+const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 export interface MissingTask {
   taskId: number;
@@ -48,7 +50,7 @@ export async function missingForUnit(
   db: Db,
   unitId: number,
   now: Date,
-  opts: { limit?: number; campaignId?: number; direct?: boolean } = {},
+  opts: { limit?: number; campaignId?: number; direct?: boolean; timeZone?: string } = {},
 ): Promise<MissingList> {
   const root = await getUnitById(db, unitId);
   if (!root) return { total: 0, items: [] };
@@ -116,7 +118,7 @@ export async function missingForUnit(
       kinds: r.kinds,
       dueAt,
       overdue: lateMs > 0,
-      daysOverdue: lateMs > 0 ? Math.floor(lateMs / DAY_MS) : 0,
+      daysOverdue: daysOverdue(dueAt, now, opts.timeZone ?? DEFAULT_TIME_ZONE),
       filed,
       minCount,
       missing: minCount - filed,

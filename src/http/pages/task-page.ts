@@ -4,6 +4,7 @@ import { urgedUnits } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
+import { daysOverdue } from '../../domain/working-days.js';
 import { day, STATE_LABEL } from './format.js';
 import { html } from './html.js';
 import { itemList } from './item-list.js';
@@ -42,11 +43,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         <dt>截止</dt>
         <dd>
           ${day(task.dueAt, timeZone)}${
-            overdue
-              ? html` <span class="bad"
-                  >逾期 ${Math.floor((now.getTime() - task.dueAt.getTime()) / 86_400_000)} 天</span
-                >`
-              : ''
+            overdue ? html` <span class="bad">逾期 ${daysOverdue(task.dueAt, now, timeZone)} 天</span>` : ''
           }
         </dd>
         <dt>负责人</dt>

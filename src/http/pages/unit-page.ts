@@ -63,7 +63,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   const [progressOrNone, trend, missing, own, quality, crumbsHtml] = await Promise.all([
     unitProgress(db, unit.id, now),
     completenessTrend(db, unit.id),
-    missingForUnit(db, unit.id, now, { limit: 50 }),
+    missingForUnit(db, unit.id, now, { limit: 50, timeZone }),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
     qualityProblems(db, unit, now),
     crumbs(c, unit.path),

@@ -167,7 +167,7 @@ export function skippedCard(input: { burstId: number; summary: string }): object
 export function unboundCard(summary: string): object {
   return card('收到材料', 'blue', [
     md(
-      `${esc(summary)}\n\n本群还没有绑定单位，暂时不能交到任务里。管理员可发送「@归档助手 绑定 村名」完成绑定。`,
+      `${esc(summary)}\n\n本群还没有绑定单位，暂时不能交到任务里。把我拉进群的人（或管理员）发送「@归档助手 绑定 村名」即可绑定。`,
     ),
   ]);
 }

@@ -84,7 +84,7 @@ export function onboardingCard(opts: { resumedUnit?: string }): object {
   const body = opts.resumedUnit
     ? `欢迎回来！本群继续为 **${esc(opts.resumedUnit)}** 归档。`
     : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家把材料交到对应的任务里。\n\n' +
-      '**第一步**：管理员请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。';
+      '**第一步**：把我拉进群的人（或管理员）请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。';
   return card('归档助手已加入本群', 'turquoise', [
     md(body),
     md('发送「@归档助手 帮助」查看全部指令。照片请勾选“原图”发送，以保留拍摄时间和地点。'),

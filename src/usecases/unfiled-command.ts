@@ -70,7 +70,7 @@ export function unfiledCommand(o: UnfiledOptions): CommandDeclaration {
           return replyText(
             deps.gateway,
             msg.messageId,
-            '本群还没有绑定单位，绑定后才能把材料交到任务里。管理员可发送「@归档助手 绑定 村名」。',
+            '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
             uuid,
           );
         bursts = await unfiledBursts(deps.db, { chatIds: [msg.chatId], limit: 200 });

@@ -65,9 +65,11 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     await h.post(
       botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId, operatorOpenId: org.officer }),
     );
-    await waitFor('onboarding card', () =>
+    const onboarding = await waitFor('onboarding card', () =>
       h.fake.sentMessages().find((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('绑定')),
     );
+    // The officer who added the bot may bind (below): the card must not send them to wait for 管理员.
+    expect(JSON.stringify(onboarding.content)).toContain('把我拉进群的人（或管理员）请发送「@归档助手 绑定');
 
     const cmd = commandEvent({
       appId: h.fake.appId,

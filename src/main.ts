@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
     console.error(`Cannot start: ${errorMessage(err)}`);
-    process.exit(1);
+    // A database a newer program migrated stays so: restarting cannot help (systemd: RestartPreventExitStatus=2).
+    process.exit(err instanceof AppError && err.code === 'database_newer_schema' ? 2 : 1);
   });
   let stopping = false;
   const shutdown = (signal: string) => {

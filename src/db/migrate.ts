@@ -1,7 +1,8 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Database, Db } from './client.js';
-import { appliedMigrations, compareSchema } from './migration-state.js';
+import { AppError } from '../errors.js';
+import { appliedMigrations, compareSchema, type SchemaStatus } from './migration-state.js';
 import { MIGRATIONS_FOLDER } from './migrations-folder.js';
 
 export { MIGRATIONS_FOLDER };
@@ -25,15 +26,26 @@ export async function migrate(database: Database, databaseUrl?: string): Promise
   await migratePostgresUrl(databaseUrl);
 }
 
-/** The newest shipped migration is recorded (or a newer program's: drizzle would not touch it either). */
+/**
+ * The newest shipped migration is recorded. A database a newer program migrated (this program put back
+ * without restoring the backup taken before the upgrade) is refused: this code does not know the tables
+ * and triggers it would write to.
+ */
 async function upToDate(db: Db): Promise<boolean> {
+  let schema: SchemaStatus;
   try {
-    return compareSchema(await appliedMigrations(db)).kind !== 'behind';
+    schema = compareSchema(await appliedMigrations(db));
   } catch (err) {
     // drizzle wraps the driver's error ("Failed query: …" and the parameters on a second line); a start
     // that cannot reach the database says the driver's one line (connect ECONNREFUSED …).
     throw (err as { cause?: unknown }).cause ?? err;
   }
+  if (schema.kind === 'newer')
+    throw new AppError(
+      'database_newer_schema',
+      `数据库已由更新版本的程序迁移（${schema.applied} 个迁移，本程序只认识 ${schema.known} 个）：请安装那个版本，或停用后用升级前的备份恢复到空的数据目录/数据库 (the database was migrated by a newer version of the program: install that version, or restore the backup taken before the upgrade)`,
+    );
+  return schema.kind === 'current';
 }
 
 export async function migratePostgresUrl(databaseUrl: string): Promise<void> {

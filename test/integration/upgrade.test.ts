@@ -10,10 +10,11 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
-import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
+import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { withDatabase } from '../support/global-setup.js';
 
@@ -104,6 +105,70 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
       }
       const after = await cli('doctor');
       expect(after.stdout).toMatch(/✓ 迁移：已是最新（\d+ 个）/);
+    },
+  );
+});
+
+describe('going back to an older program without restoring the backup', () => {
+  let fake: FakeLark;
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-downgrade-'));
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+  }, 300_000);
+  afterAll(async () => {
+    await fake.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'the bot refuses a database a newer program migrated (one line, exit 2), and so does db:migrate; nothing is written',
+    { timeout: 420_000 },
+    async () => {
+      const dataDir = await seededDataDir('data', { parent: tmp, onPostgres: 'empty' });
+      let databaseUrl: string | undefined;
+      if (pgUrl) {
+        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`create database "${name}"`);
+        await admin.end();
+        databaseUrl = withDatabase(pgUrl, name);
+      }
+      // Today's schema, then the newer program's one more migration recorded as drizzle records it.
+      const known = bundledMigrations();
+      let database = await openDb({ databaseUrl, dataDir });
+      try {
+        await migrate(database, databaseUrl);
+        await database.db.execute(sql`insert into drizzle.__drizzle_migrations (hash, created_at)
+          values ('a-newer-program', ${known.at(-1)!.when + 60_000})`);
+      } finally {
+        await database.close();
+      }
+      const env = { ...webhookBotEnv(fake, dataDir), ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+      const refusal = `数据库已由更新版本的程序迁移（${known.length + 1} 个迁移，本程序只认识 ${known.length} 个）`;
+
+      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      try {
+        const outcome = await Promise.race([bot.exit, bot.started(240_000).then(() => 'started' as const)]);
+        expect(outcome).toBe(2);
+        expect(bot.stderr().trim().split('\n')).toEqual([
+          expect.stringContaining(`Cannot start: ${refusal}`),
+        ]);
+      } finally {
+        bot.kill('SIGKILL');
+        await bot.exit;
+      }
+      const migrated = await runProcess(process.execPath, [join(repoRoot, 'dist/cli/migrate.js')], env, tmp);
+      expect(migrated.code).toBe(1);
+      expect(migrated.stderr).toContain(`Migration failed: ${refusal}`);
+      expect(migrated.stdout).toBe('');
+
+      database = await openDb({ databaseUrl, dataDir });
+      try {
+        expect((await appliedMigrations(database.db)).count).toBe(known.length + 1);
+      } finally {
+        await database.close();
+      }
     },
   );
 });

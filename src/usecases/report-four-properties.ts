@@ -1,4 +1,11 @@
-import { PROPERTIES, PROPERTY_LABELS } from '../domain/four-properties.js';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import {
+  CHECK_LABELS,
+  PROPERTIES,
+  PROPERTY_LABELS,
+  type FourPropertiesReport,
+} from '../domain/four-properties.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { FourPropertiesJobPayload, FourPropertiesRun } from './check-four-properties-run.js';
@@ -6,12 +13,14 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
 
 /**
  * Tells the result of a four-properties check: the failures gauge, the log, the `four_properties`
- * operations alert (firing while the last check failed), and a short message to the chat that asked
- * (or archive.yaml's reportChat), once per weekly run.
+ * operations alert (firing while the last check failed, with the report's server path), and a short
+ * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
+ * passed or how many failed, the first failing items by 档号 and what is wrong, and, when it failed,
+ * the Excel report as a file (under the chat upload limit). No server path in the chat.
  */
 export async function reportFourPropertiesRun(
   deps: OpsAlertDeps & { metrics: Metrics },
-  o: { alerts: OpsAlertOptions; reportChat?: string },
+  o: { alerts: OpsAlertOptions; reportChat?: string; uploadLimitBytes: number },
   payload: FourPropertiesJobPayload,
   run: FourPropertiesRun,
   log: Logger,
@@ -37,20 +46,57 @@ export async function reportFourPropertiesRun(
   });
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
+  const week = payload.week ?? report.generatedAt;
+  const fits = !report.passed && (await stat(run.xlsx)).size < o.uploadLimitBytes;
+  await deps.gateway.sendMessage({
+    receiveIdType: 'chat_id',
+    receiveId: chatId,
+    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, counts, fits) }) },
+    // The weekly run is keyed by its ISO week, so a retry after a crash posts once.
+    uuid: `4p-${week}-${chatId}`.slice(0, 50),
+  });
+  if (!fits) return;
+  const { fileKey } = await deps.gateway.uploadFile({
+    fileName: `${basename(run.xlsx, '.xlsx')}-${basename(run.dir).replace(/^四性检测-/, '')}.xlsx`,
+    bytes: await readFile(run.xlsx),
+    fileType: 'xls',
+  });
+  await deps.gateway.sendMessage({
+    receiveIdType: 'chat_id',
+    receiveId: chatId,
+    message: { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
+    uuid: `4pf-${week}-${chatId}`.slice(0, 50),
+  });
+}
+
+/** How many failing items the chat message names (the Excel report lists them all). */
+const NAMED = 5;
+
+/** The chat's text: per property, then the first failing items (档号, or the item, and what is wrong). */
+function chatText(report: FourPropertiesReport, counts: string, fileFollows: boolean): string {
   const lines = PROPERTIES.map(
     (p) =>
       `${PROPERTY_LABELS[p]}：${report.summary[p].failed ? `${report.summary[p].failed} 项不合格` : '通过'}`,
   );
-  await deps.gateway.sendMessage({
-    receiveIdType: 'chat_id',
-    receiveId: chatId,
-    message: {
-      msgType: 'text',
-      content: JSON.stringify({
-        text: `四性检测${report.passed ? '通过' : '未通过'}（${counts}）\n${lines.join('\n')}\n报告：${run.dir}`,
-      }),
-    },
-    // The weekly run is keyed by its ISO week, so a retry after a crash posts once.
-    uuid: `4p-${payload.week ?? report.generatedAt}-${chatId}`.slice(0, 50),
-  });
+  if (report.passed) return `四性检测通过（${counts}）\n${lines.join('\n')}`;
+  const named = [
+    ...new Set(
+      report.failures
+        .filter((f) => f.severity === 'error')
+        .map(
+          (f) =>
+            `${f.archivalCode ?? (f.itemId !== null ? `条目 ${f.itemId}` : '存储中的文件')}：${CHECK_LABELS[f.check]}`,
+        ),
+    ),
+  ];
+  return [
+    `四性检测未通过（${counts}）`,
+    ...lines,
+    '不合格的有：',
+    ...named.slice(0, NAMED).map((l) => `· ${l}`),
+    ...(named.length > NAMED ? [`· 另有 ${named.length - NAMED} 项`] : []),
+    fileFollows
+      ? '完整的检测报告见下方的 Excel 文件。'
+      : '检测报告较大，未通过聊天发送，已保存在服务器上，请联系系统管理员取用。',
+  ].join('\n');
 }

@@ -105,7 +105,11 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
           );
           await reportFourPropertiesRun(
             deps,
-            { alerts: opsAlertOptions(config), reportChat: rules.reportChat },
+            {
+              alerts: opsAlertOptions(config),
+              reportChat: rules.reportChat,
+              uploadLimitBytes: rules.chatUploadLimitBytes,
+            },
             payload,
             run,
             log,

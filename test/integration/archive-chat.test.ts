@@ -405,8 +405,24 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
         attempts: 1,
         maxAttempts: 2,
       });
+    const before = h.fake.sentMessages().length;
+    f.clock.advance(60_000); // a run of its own (the earlier on-demand check ran at the same instant)
     await check();
     expect(opsCards()).toEqual(['告警：四性检测未通过']);
+    // The chat that asked hears which item is damaged, and gets the Excel report; no server path.
+    const told = h.fake
+      .sentMessages()
+      .slice(before)
+      .filter((m) => m.receiveId === 'oc_v1');
+    const text = (told.find((m) => m.msgType === 'text')!.content as { text: string }).text;
+    expect(text).toContain('四性检测未通过');
+    expect(text).toContain('A182-ZP·2025-Y-0001：哈希值不符');
+    expect(text).not.toContain(f.dataDir);
+    expect(text).not.toContain('/');
+    const file = told.find((m) => m.msgType === 'file')!;
+    const upload = h.fake.uploads().find((u) => u.key === (file.content as { file_key: string }).file_key)!;
+    expect(upload.fileName).toMatch(/^四性检测报告.*\.xlsx$/);
+    expect(upload.bytes.subarray(0, 2).toString()).toBe('PK');
     // 导出 while the file is damaged: only a 预检包, named as such in the chat and on the ZIP.
     await ctx.commands.handle(deps, msg('om_e9', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
     const [exportJob] = await queryRows<{ payload: any }>(

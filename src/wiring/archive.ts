@@ -8,6 +8,7 @@ import { archivistsOfTarget } from '../usecases/command-target.js';
 import { confirmArchiveAction, confirmCommand, runConfirmJob } from '../usecases/confirm-command.js';
 import { describeItemActions } from '../usecases/describe-item-action.js';
 import { exportCommand } from '../usecases/export-command.js';
+import { fourPropertiesCommand } from '../usecases/four-properties-command.js';
 import { exportDied, exportForChatJob, type ExportForChatDeps } from '../usecases/export-for-chat.js';
 import { jobHandler, type CommandHandler, type Feature } from '../usecases/feature.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
@@ -18,7 +19,7 @@ import { COMPILATION_ROUTES, type PageRoute } from '../http/page-routes.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
 /**
- * Archive-standard output (issue 6): chat commands 确认归档 and 导出/移交, the 编研 pages (大事记, 图册), the `describe-item` card
+ * Archive-standard output (issue 6): chat commands 确认归档, 导出/移交 and 四性检测, the 编研 pages (大事记, 图册), the `describe-item` card
  * form (DA/T 50 photo description), and the job kinds `archive-confirm`, `archive-export` and
  * `four-properties-check` (the weekly schedule enqueues the latter). Without a readable
  * archive.yaml the bot still runs, and the commands say what is missing.
@@ -76,6 +77,14 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
         usage: '导出 [单位] [年度]',
         help: '生成归档文件目录、四性检测报告和移交包',
         handle: archive ? exportCommand({ wakeJobs: env.wakeJobs }) : unavailable,
+      },
+      {
+        name: 'four-properties',
+        words: ['四性检测', '四性'],
+        who: archivistsOfTarget('做四性检测'),
+        usage: '四性检测 [单位] [年度]',
+        help: '检查已确认归档材料的真实性、完整性、可用性和安全性（不生成移交包）',
+        handle: archive ? fourPropertiesCommand({ wakeJobs: env.wakeJobs }) : unavailable,
       },
     ],
     cardActions: [

@@ -443,4 +443,37 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await check();
     expect(opsCards()).toEqual(['告警：四性检测未通过', '恢复正常：四性检测未通过']);
   });
+  it("四性检测 in chat (archivists): checks the unit's confirmed year without a package and tells this chat", async () => {
+    await ctx.commands.handle(deps, msg('om_4p0', 'ou_officer', '四性检测'), cmd('four-properties', '东村'));
+    expect(texts(h, 'om_4p0')[0]).toContain('档案员');
+    await ctx.commands.handle(
+      deps,
+      msg('om_4p1', 'ou_archivist', '四性检测'),
+      cmd('four-properties', '东村 2024'),
+    );
+    expect(texts(h, 'om_4p1')[0]).toContain('东村2024年度还没有确认归档的材料');
+    await ctx.commands.handle(
+      deps,
+      msg('om_4p2', 'ou_archivist', '四性检测'),
+      cmd('four-properties', '东村'),
+    );
+    expect(texts(h, 'om_4p2')[0]).toContain('正在对东村2025年度已确认归档的材料做四性检测');
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_4p2'`,
+    );
+    expect(job!.payload).toEqual({ unitId: f.unit.V1.id, year: 2025, chatId: 'oc_v1' });
+    f.clock.advance(60_000);
+    const before = h.fake.sentMessages().length;
+    await ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), {
+      attempts: 1,
+      maxAttempts: 2,
+    });
+    const told = h.fake.sentMessages().slice(before);
+    expect(told.map((m) => [m.receiveId, (m.content as { text: string }).text.split('\n')[0]])).toEqual([
+      ['oc_v1', '四性检测通过（2 条，2 个文件）'],
+    ]);
+    // No package was written for it.
+    expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_4p'))).toEqual([]);
+  });
 });

@@ -1,0 +1,40 @@
+import { yearsWithRecords } from '../db/repos/archive-items.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
+import type { FourPropertiesJobPayload } from './check-four-properties-run.js';
+import { commandTarget } from './command-target.js';
+import type { CommandHandler } from './feature.js';
+import { replyText } from './reply-text.js';
+
+/**
+ * `@bot 四性检测 [单位] [年度]` (archivists): queues the four-properties check of the unit's confirmed
+ * records for a year (default: the latest year with any) as a `four-properties-check` job, which posts
+ * the result into this chat (reportFourPropertiesRun) — the check without writing a package.
+ */
+export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHandler {
+  return async (deps, msg, cmd, access) => {
+    const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `4p-cmd-${msg.messageId}`);
+    deps.metrics.inc('commands_total', { command: 'four-properties' });
+    const target = await commandTarget(deps.db, msg, cmd.args);
+    // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
+    const unit = access.unit;
+    if (!unit) return reply('请在单位工作群里发送，或写上单位名称，如「四性检测 东村 2025」');
+    const years = await yearsWithRecords(deps.db, unit.path);
+    const year = target.year ?? years[0];
+    if (year === undefined || !years.includes(year))
+      return reply(
+        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料；四性检测查的是已确认归档的材料，请先「确认归档」`,
+      );
+    const now = deps.clock.now();
+    const payload: FourPropertiesJobPayload = { unitId: unit.id, year, chatId: msg.chatId };
+    await enqueueJob(
+      deps.db,
+      { type: FOUR_PROPERTIES_JOB, key: `chat-${msg.messageId}`, payload, runAt: now, maxAttempts: 2 },
+      now,
+    );
+    opts.wakeJobs();
+    await reply(
+      `正在对${unit.name}${year}年度已确认归档的材料做四性检测（真实性、完整性、可用性、安全性），完成后把结果发到这里。`,
+    );
+  };
+}

@@ -213,3 +213,24 @@ export class ReportBuilder {
     };
   }
 }
+
+/**
+ * What failed, for a chat message: one line per failing item and kind of problem (「A182-ZP·2025-Y-0001：
+ * 哈希值不符」; errors only, the report's order), the first `max`, then how many more.
+ */
+export function failingItemLines(report: FourPropertiesReport, max: number): string[] {
+  const lines = [
+    ...new Set(
+      report.failures
+        .filter((f) => f.severity === 'error')
+        .map(
+          (f) =>
+            `${f.archivalCode ?? (f.itemId !== null ? `条目 ${f.itemId}` : '存储中的文件')}：${CHECK_LABELS[f.check]}`,
+        ),
+    ),
+  ];
+  return [
+    ...lines.slice(0, max).map((l) => `· ${l}`),
+    ...(lines.length > max ? [`· 另有 ${lines.length - max} 项`] : []),
+  ];
+}

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
+import { failingItemLines } from '../domain/four-properties.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
@@ -218,12 +219,20 @@ async function finishForChat(
   }
   const verdict = res.report.passed
     ? '通过'
-    : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内四性检测报告）`;
+    : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内 其他/四性检测报告.xlsx）`;
   const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
   const lines = [
     `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
     `四性检测：${verdict}。`,
+    // A 预检包 says what failed and what to do, not only that it failed.
+    ...(res.report.passed
+      ? []
+      : [
+          '不合格的有：',
+          ...failingItemLines(res.report, 5),
+          '这个包不能移交。文件损坏或缺失的，请系统管理员从备份恢复；其他问题按报告处理。处理好后重新发送「导出」。',
+        ]),
     ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内。`] : []),
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
     sent

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  CHECK_LABELS,
+  failingItemLines,
   PROPERTIES,
   PROPERTY_LABELS,
   type FourPropertiesReport,
@@ -79,22 +79,11 @@ function chatText(report: FourPropertiesReport, counts: string, fileFollows: boo
       `${PROPERTY_LABELS[p]}：${report.summary[p].failed ? `${report.summary[p].failed} 项不合格` : '通过'}`,
   );
   if (report.passed) return `四性检测通过（${counts}）\n${lines.join('\n')}`;
-  const named = [
-    ...new Set(
-      report.failures
-        .filter((f) => f.severity === 'error')
-        .map(
-          (f) =>
-            `${f.archivalCode ?? (f.itemId !== null ? `条目 ${f.itemId}` : '存储中的文件')}：${CHECK_LABELS[f.check]}`,
-        ),
-    ),
-  ];
   return [
     `四性检测未通过（${counts}）`,
     ...lines,
     '不合格的有：',
-    ...named.slice(0, NAMED).map((l) => `· ${l}`),
-    ...(named.length > NAMED ? [`· 另有 ${named.length - NAMED} 项`] : []),
+    ...failingItemLines(report, NAMED),
     fileFollows
       ? '完整的检测报告见下方的 Excel 文件。'
       : '检测报告较大，未通过聊天发送，已保存在服务器上，请联系系统管理员取用。',

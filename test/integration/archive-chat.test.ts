@@ -436,7 +436,12 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // Renamed once, from the unfinished folder straight to its 预检包 name: never a 移交包 on disk.
     const om9 = readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_e9'));
     expect(om9.sort()).toEqual(['A182-V1-2025-预检包-om_e9', 'A182-V1-2025-预检包-om_e9.zip']);
-    expect(texts(h, 'om_e9').at(-1)).toContain('预检包（四性检测不通过，不得移交）已生成');
+    const preCheck = texts(h, 'om_e9').at(-1)!;
+    expect(preCheck).toContain('预检包（四性检测不通过，不得移交）已生成');
+    // It names the damaged item and says what to do next.
+    expect(preCheck).toContain('· A182-ZP·2025-Y-0001：哈希值不符');
+    expect(preCheck).toContain('从备份恢复');
+    expect(preCheck).toContain('重新发送「导出」');
     await check(); // still failing: no second alert within the hour
     expect(opsCards()).toEqual(['告警：四性检测未通过']);
     writeFileSync(path, good);

@@ -6,6 +6,7 @@ import {
   insertArchiveAudit,
   insertArchiveRecords,
   lockClassCounters,
+  recordsOfConfirmBatch,
   setClassCounter,
   setItemKinds,
   type NewArchiveRecord,
@@ -42,6 +43,11 @@ export interface ConfirmInput {
   taskId?: number;
   actor: string;
   source: ActionSource;
+  /**
+   * Names this confirmation (the preview card's message) in its audit rows: when a retry of the
+   * card's job finds nothing left to number, it reports what the batch numbered.
+   */
+  batch?: string;
 }
 
 export interface ConfirmedClass {
@@ -65,7 +71,8 @@ export type ConfirmOutcome =
  * Confirms the live, unconfirmed items of a unit's subtree for a year (or one task) and gives each
  * its 档号. Numbers are handed out under a row lock on each class counter, in one transaction with
  * the records and the audit rows: concurrent confirmations queue, and a failure hands out nothing,
- * so every class stays 1..N without gaps or duplicates.
+ * so every class stays 1..N without gaps or duplicates. With a `batch` that already numbered (the
+ * earlier attempt committed, then failed to say so), the outcome is that batch's records.
  */
 export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Promise<ConfirmOutcome> {
   const { db } = deps;
@@ -75,8 +82,12 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     return { status: 'refused', message: `只有${unit.name}或上级的档案员才能确认归档` };
   const scope = { unitPath: unit.path, year: input.year, taskId: input.taskId };
   const pre = await listConfirmCandidates(db, scope);
-  if (pre.length === 0)
+  const earlier = async () => (input.batch ? await recordsOfConfirmBatch(db, input.batch) : []);
+  if (pre.length === 0) {
+    const done = await earlier();
+    if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
     return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
+  }
 
   const codes = await unitCodesByPath(db, [...new Set(pre.map((c) => c.unitPath))]);
   // Each unit's items go to the fonds of the nearest unit (itself or above) that holds one.
@@ -152,14 +163,30 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
         unitId: r.unitId,
         taskId: byItem.get(r.itemId)?.taskId ?? null,
         itemId: r.itemId,
-        details: { archivalCode: r.archivalCode, classKey: r.classKey, pieceNumber: r.pieceNumber },
+        details: {
+          archivalCode: r.archivalCode,
+          classKey: r.classKey,
+          pieceNumber: r.pieceNumber,
+          ...(input.batch ? { batch: input.batch } : {}),
+        },
       })),
     );
     return records;
   });
-  if (assigned.length === 0)
+  if (assigned.length === 0) {
+    const done = await earlier();
+    if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
     return { status: 'nothing', message: `${unit.name}${input.year}年度的材料已由他人确认归档` };
+  }
+  return confirmedOutcome(unit.name, input.year, assigned);
+}
 
+/** The outcome naming what was numbered, per class the range of 档号 and the count. */
+function confirmedOutcome(
+  unitName: string,
+  year: number,
+  assigned: { itemId: number; archivalCode: string; classKey: string }[],
+): ConfirmOutcome {
   const classes = new Map<string, ConfirmedClass>();
   for (const r of assigned) {
     const c = classes.get(r.classKey) ?? { classKey: r.classKey, count: 0, codes: [] };
@@ -173,7 +200,7 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     count: assigned.length,
     classes: [...classes.values()],
     records: assigned.map((r) => ({ itemId: r.itemId, archivalCode: r.archivalCode })),
-    message: `已确认归档${unit.name}${input.year}年度 ${assigned.length} 件：\n${lines.join('\n')}`,
+    message: `已确认归档${unitName}${year}年度 ${assigned.length} 件：\n${lines.join('\n')}`,
   };
 }
 

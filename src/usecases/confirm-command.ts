@@ -125,7 +125,15 @@ export async function runConfirmJob(
 ): Promise<void> {
   const outcome = await confirmArchive(
     { db: deps.db, clock: deps.clock, rules: opts.config, blobs: opts.blobs },
-    { unitId: p.unitId, year: p.year, taskId: p.taskId, actor: p.actor, source: 'card' },
+    {
+      unitId: p.unitId,
+      year: p.year,
+      taskId: p.taskId,
+      actor: p.actor,
+      source: 'card',
+      // A retry after the numbering committed (the card update failed) reports what it numbered.
+      ...(p.messageId ? { batch: p.messageId } : {}),
+    },
   );
   const text = outcome.message.length > 1500 ? `${outcome.message.slice(0, 1500)}…` : outcome.message;
   const card = confirmResultCard(

@@ -481,4 +481,47 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // No package was written for it.
     expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_4p'))).toEqual([]);
   });
+  it('确认归档 whose card update failed after numbering: the retry shows the 档号 it gave, not 「没有待确认」', async () => {
+    await f.fileItem(f.task.doc, [
+      {
+        bytes: minimalPdf(1, Buffer.from('retry-after-numbering')),
+        kind: 'document',
+        mime: 'application/pdf',
+      },
+    ]);
+    await ctx.commands.handle(deps, msg('om_cr', 'ou_archivist', '确认归档'), cmd('confirm', '东村 2025'));
+    const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_cr')!;
+    const value = JSON.parse(
+      JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
+    );
+    await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
+    );
+    // Lark refuses the card update once, after the numbers were committed: the job's attempt fails.
+    h.fake.inject({
+      method: 'PATCH',
+      path: new RegExp(`/im/v1/messages/${preview.messageId}$`),
+      times: 1,
+      fault: { code: 230099, status: 400, msg: 'refused once' },
+    });
+    const run = (attempts: number) =>
+      ctx.jobs.get('archive-confirm')!.run(job!.payload, silentLogger(), { attempts, maxAttempts: 3 });
+    await expect(run(1)).rejects.toThrow();
+    const [rec] = await queryRows<{ code: string }>(
+      f.db,
+      sql`select archival_code as code from archive_records where status = 'confirmed' order by id desc limit 1`,
+    );
+    await run(2);
+    const patched = JSON.stringify(
+      h.fake
+        .patches()
+        .filter((p) => p.messageId === preview.messageId)
+        .at(-1)!.content,
+    );
+    expect(patched).toContain('已确认归档东村2025年度 1 件');
+    expect(patched).toContain(rec!.code);
+    expect(patched).not.toContain('没有待确认');
+  });
 });

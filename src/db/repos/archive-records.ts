@@ -126,3 +126,22 @@ export async function setItemKinds(tx: Tx, itemIds: number[], kind: ItemKind): P
     )}) and kind <> ${kind}`,
   );
 }
+
+/**
+ * The live records one confirmation batch numbered (its audit rows carry `details.batch`, the preview
+ * card's message), in class and 件号 order: what a retry of that card's job reports.
+ */
+export async function recordsOfConfirmBatch(
+  db: Db,
+  batch: string,
+): Promise<{ itemId: number; archivalCode: string; classKey: string }[]> {
+  const rows = await queryRows<{ itemId: number; archivalCode: string; classKey: string }>(
+    db,
+    sql`select ar.item_id::int as "itemId", ar.archival_code as "archivalCode", ar.class_key as "classKey"
+        from audit_log al
+        join archive_records ar on ar.item_id = al.item_id and ar.archival_code = al.details->>'archivalCode'
+        where al.action = 'confirm' and al.details->>'batch' = ${batch} and ar.status = 'confirmed'
+        order by ar.class_key, ar.piece_number`,
+  );
+  return rows.map((r) => ({ ...r, itemId: Number(r.itemId) }));
+}

@@ -30,6 +30,12 @@ function savedLine(d: Fields): string {
   return `照片说明：${given.join('；') || '（未填）'}${missing.length ? `（还缺${missing.join('、')}）` : ''}`;
 }
 
+/** The form and its card act only in the item's own chat: a value carried into another is refused. */
+function refuseFromOtherChat(item: { chatId: string | null }, a: { chatId?: string }): void {
+  if (item.chatId !== null && a.chatId !== undefined && a.chatId !== item.chatId)
+    throw new DomainError('bad_action', '这个按钮已失效');
+}
+
 /**
  * The filed card of an item as it is now, either with the description folded into one line or with
  * the form open again (修改说明), filled with what was saved. Only from the item's own chat.
@@ -43,8 +49,7 @@ async function filedCardNow(
 ): Promise<object | undefined> {
   const item = await itemForCorrection(deps.db, itemId);
   if (!item || item.undone || item.burstId === null) return undefined;
-  if (item.chatId !== null && a.chatId !== undefined && a.chatId !== item.chatId)
-    throw new DomainError('bad_action', '这个按钮已失效');
+  refuseFromOtherChat(item, a);
   const [materials, p, d] = await Promise.all([
     materialsOfBurst(deps.db, item.burstId),
     taskProgress(deps.db, item.taskId),
@@ -76,6 +81,9 @@ export function describeItemActions(o: { maxFileBytes: number }): DeclaredCardAc
       type: DESCRIBE_ITEM,
       handle: async (deps, action): Promise<CardResponse> => {
         const form = action.formValue ?? {};
+        // Checked before anything is written (the card drawn afterwards checks it too).
+        const item = await itemForCorrection(deps.db, action.value.i);
+        if (item) refuseFromOtherChat(item, action);
         const outcome = await describeItem(deps, {
           itemId: action.value.i,
           reason: text(form.reason),

@@ -173,6 +173,22 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select reason, place from item_descriptions where item_id = ${items[0]!.id}`,
     );
     expect(d).toEqual({ reason: '识别结果公示', place: '村委会公示栏' });
+    // The same form value carried into another chat is refused before anything is written.
+    const elsewhere = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: buttonValue(res.card.data, 'describe-item'),
+        chatId: id('oc_other_'),
+        formValue: { reason: '别处写的', place: '别处', people: '' },
+      }),
+    );
+    expect(((await elsewhere.json()) as any).toast.type).toBe('error');
+    const [still] = await queryRows<{ reason: string; place: string }>(
+      h.db.db,
+      sql`select reason, place from item_descriptions where item_id = ${items[0]!.id}`,
+    );
+    expect(still).toEqual({ reason: '识别结果公示', place: '村委会公示栏' });
     // The form folds into what was saved; 修改说明 opens it again, filled with it.
     const folded = JSON.stringify(described.card.data);
     expect(folded).toContain('照片说明：事由 识别结果公示；地点 村委会公示栏（还缺人物）');

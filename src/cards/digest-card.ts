@@ -94,6 +94,15 @@ function build(
         `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
     ),
   );
+  // What was handed in that week, item by item: the search page over the unit for those seven days
+  // (the same live items the figure counts). Only with web pages: the detail card has no such list.
+  if (publicUrl && f.filed.items > 0) {
+    const monday = localDay(f.from, timeZone);
+    const sunday = localDay(new Date(f.to.getTime() - 1), timeZone);
+    elements.push(
+      buttonRow([linkButton('查看上周提交', `${publicUrl}/search?unit=${s.id}&from=${monday}&to=${sunday}`)]),
+    );
+  }
   if (f.deadlines.length > 0)
     elements.push(
       md(

@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
 const PUBLIC_URL = 'https://archive.example.test';
+const TZ = 'Asia/Shanghai';
 const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
 
 /** Every open_url button in a card (JSON 2.0), as [text, url]. */
@@ -63,14 +65,16 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     expect(login.headers.getSetCookie()[0]).toMatch(/; Secure$/);
   });
 
-  it("the weekly digest's 查看全部 opens the leader's unit and the weakest units get a button each", async () => {
+  it("the weekly digest's 查看全部 opens the leader's unit, the weakest units get a button each, and 查看上周提交 lists the week's filings", async () => {
     // A scheduler as the bot builds it (same settings, PUBLIC_URL and worker).
     const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
       publicUrl: w.h.bot.config.web.publicUrl,
       wakeJobs: () => w.h.bot.jobWorker.wake(),
     });
-    // Monday 2026-12-07 09:00 in Shanghai: the digest slot (08:30) is due.
-    await scheduler.runDue(new Date('2026-12-07T01:00:00Z'), 'tick');
+    // The Monday after the photos were filed, 09:00 in Shanghai: the digest slot (08:30) is due, and
+    // the week it reports holds the two filings.
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    await scheduler.runDue(zonedInstant(monday, '09:00', TZ), 'tick');
     // Its sends are queued for that Monday: let that time come for the queue (the bot's clock now).
     await w.h.db.db.execute(
       sql`update jobs set run_at = ${w.h.bot.deps.clock.now()} where kind = 'scheduled-send' and status = 'pending'`,
@@ -82,7 +86,23 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
         .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
     );
     const buttons = links(digest.content);
-    expect(buttons[0]).toEqual(['查看全部', `${PUBLIC_URL}/units/${w.units.county.id}`]);
-    expect(buttons.slice(1).map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}`);
+    const all = buttons.find(([text]) => text === '查看全部');
+    expect(all).toEqual(['查看全部', `${PUBLIC_URL}/units/${w.units.county.id}`]);
+    expect(buttons.map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}`);
+
+    // The week's 新提交 figure opens its list, and the list holds as many items as the figure says.
+    const text = JSON.stringify(digest.content);
+    const filed = Number(/新提交 (\d+) 件/.exec(text)![1]);
+    expect(filed).toBe(2);
+    const week = buttons.find(([t]) => t === '查看上周提交')!;
+    const sunday = addDays(monday, -1);
+    expect(week[1]).toBe(
+      `${PUBLIC_URL}/search?unit=${w.units.county.id}&from=${addDays(monday, -7)}&to=${sunday}`,
+    );
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const list = await (await w.get(week[1].slice(PUBLIC_URL.length), leader)).text();
+    expect(/id="result-count">\s*共 (\d+) 条/.exec(list)?.[1]).toBe(String(filed));
+    expect(list).toContain(`/items/${w.itemId}`);
+    expect(list).toContain(`/items/${w.item2Id}`);
   });
 });

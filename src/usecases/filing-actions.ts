@@ -3,6 +3,7 @@ import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
@@ -57,7 +58,12 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     taskId: number,
     round: number | undefined,
   ): Promise<CardResponse> => {
-    await clickedBurst(deps, a, burstId);
+    const burst = await clickedBurst(deps, a, burstId);
+    // The card offers the chat's unit's tasks only: a value naming another unit's task (forged, or
+    // from a card drawn before the chat was bound elsewhere) files nothing, whoever taps it.
+    const task = await getTaskContext(deps.db, taskId);
+    if (!task || task.unitId !== (await unitOfChat(deps.db, burst.chatId))?.id)
+      throw new DomainError('bad_action', RESEND_MATERIALS);
     // A tap from a card drawn before the last filing or 撤销 (e.g. a replayed 「归档」) files nothing.
     if (
       round !== undefined &&

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
@@ -405,5 +406,35 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
           join materials m on m.id = fim.material_id where m.message_id = ${messageId}`,
     );
     expect(filed).toEqual({ filed_by: newbie, via: 'code' });
+  });
+  it('a task of another village carried in a forged value files nothing, even for a member of both chats', async () => {
+    // 河口村 has its own bound group, and the officer is in it too (a township officer would be).
+    const other = id('oc_hekou_');
+    h.fake.addChat({
+      chatId: other,
+      name: '河口村工作群',
+      members: [{ openId: org.officer, name: '王村官' }],
+    });
+    const [hekou] = await queryRows<{ unit: number; task: number }>(
+      h.db.db,
+      sql`select u.id::int as unit, min(t.id)::int as task from units u join tasks t on t.unit_id = u.id
+          where u.code = ${org.village.replace(/11$/, '12')} and t.state = 'open' group by u.id`,
+    );
+    await bindChat({ db: h.db.db, clock }, { chatId: other, unitId: hekou!.unit, actorOpenId: org.officer });
+    const ids = await postPhotos(1);
+    const ack = await burstReply(ids[0]!);
+    const own = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
+    const before = (await liveItems()).length;
+    const forged = await click(org.officer, { ...own.value, t: hekou!.task }, ack.messageId);
+    expect(forged.toast.type).toBe('error');
+    expect(forged.card).toBeUndefined();
+    expect(await liveItems()).toHaveLength(before);
+    const [filed] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from filing_items where task_id = ${hekou!.task}`,
+    );
+    expect(filed).toEqual({ n: 0 });
+    // The card's own buttons still file.
+    expect((await click(org.officer, own.value, ack.messageId)).toast.type).toBe('success');
   });
 });

@@ -2,17 +2,29 @@ import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { getUnitById, pathIds } from '../db/repos/units.js';
 import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
 import { localDay, type WorkingCalendar } from '../domain/working-days.js';
 import type { Clock } from '../ports/clock.js';
 import { buildReminders, type ReminderOptions } from './build-reminders.js';
 
 export interface UrgeOutcome {
-  /** sent: queued now · already: this chat got a 督办 that day · nothing_due: nothing overdue or due soon · no_chat: the unit has no bound chat */
-  status: 'sent' | 'already' | 'nothing_due' | 'no_chat';
+  /**
+   * sent: queued · already: this chat got a 督办 that day · nothing_due: nothing overdue or due soon ·
+   * no_chat: the unit has no bound chat · off: reminders (and so 督办) are turned off for the unit or above
+   */
+  status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'off';
   chats: number;
   /** When it goes out: later than now when pressed in quiet hours (their end); absent: now. */
   sendsAt?: Date;
+}
+
+/** Whether the unit or a unit above it has `reminders: false` (units set … reminders=off). */
+async function remindersOff(db: Db, unitId: number): Promise<boolean> {
+  const unit = await getUnitById(db, unitId);
+  if (!unit) return false;
+  const line = await Promise.all(pathIds(unit.path).map((id) => getUnitById(db, id)));
+  return line.some((u) => String(u?.settings.reminders) === 'false');
 }
 
 /**
@@ -46,7 +58,8 @@ export async function urgeNow(
   const chats = sends.filter((s) => s.kind === 'reminder');
   if (chats.length === 0) {
     const bound = await chatsOfUnit(deps.db, input.unitId);
-    return { status: bound.length === 0 ? 'no_chat' : 'nothing_due', chats: 0, sendsAt };
+    if (bound.length === 0) return { status: 'no_chat', chats: 0, sendsAt };
+    return { status: (await remindersOff(deps.db, input.unitId)) ? 'off' : 'nothing_due', chats: 0, sendsAt };
   }
   const day = localDay(sendsAt, tz);
   const claimed = await claimSends(

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { qualityProblems } from '../../src/db/repos/page-unit.js';
+import { runUnitsCommand } from '../../src/cli/units.js';
 import { signValue } from '../../src/http/signed-value.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
@@ -386,6 +387,34 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     });
     expect(out.status).toBe(200);
     expect(out.headers.getSetCookie()[0]).toMatch(/^ab_session=; Path=\/; Max-Age=0/);
+  });
+
+  it('督办 on a unit whose reminders are turned off says so (not 「没有逾期」) and sends nothing', async () => {
+    // The township switches reminders (and so 督办) off for itself and everything below.
+    await runUnitsCommand(['set', w.org.township, 'reminders=off'], {
+      db: w.h.db.db,
+      out: () => {},
+      clock: w.h.bot.deps.clock,
+    });
+    const before = w.h.fake.sentMessages().length;
+    const page = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
+    expect(page).toContain('C01'); // still overdue
+    const res = await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrfOf(page)!)}`,
+    });
+    const text = await res.text();
+    expect(text).toContain('已关闭提醒');
+    expect(text).not.toContain('没有逾期');
+    await w.h.settle();
+    expect(w.h.fake.sentMessages().length).toBe(before);
+    await runUnitsCommand(['set', w.org.township, 'reminders=on'], {
+      db: w.h.db.db,
+      out: () => {},
+      clock: w.h.bot.deps.clock,
+    });
   });
 });
 

@@ -13,7 +13,8 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
 
 /**
  * Tells the result of a four-properties check: the failures gauge, the log, the `four_properties`
- * operations alert (firing while the last check failed, with the report's server path), and a short
+ * operations alert (firing while the last check failed, with the report's server path; a check of one
+ * unit's year raises it but never clears it, nor sets the gauge: only the whole archive's check does), and a short
  * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
  * passed or how many failed, the first failing items by 档号 and what is wrong, and, when it failed,
  * the Excel report as a file (under the chat upload limit). No server path in the chat.
@@ -27,23 +28,28 @@ export async function reportFourPropertiesRun(
 ): Promise<void> {
   const { report } = run;
   const errors = report.failures.filter((f) => f.severity === 'error').length;
-  deps.metrics.set(
-    'four_properties_failures',
-    errors,
-    {},
-    'Failures found by the last four-properties check',
-  );
+  // A check of one unit's year (四性检测 in chat) speaks for that part only: a failure there raises the
+  // alert, but a pass neither clears an alert the whole-archive check raised nor resets its gauge.
+  const whole = payload.unitId === undefined && payload.year === undefined;
+  if (whole)
+    deps.metrics.set(
+      'four_properties_failures',
+      errors,
+      {},
+      'Failures found by the last four-properties check of the whole archive',
+    );
   (errors > 0 ? log.error.bind(log) : log.info.bind(log))(
-    { failures: errors, report: run.json },
+    { failures: errors, report: run.json, unitId: payload.unitId, year: payload.year },
     'four-properties check finished',
   );
   const counts = `${report.totals.records} 条，${report.totals.files} 个文件`;
-  await reportAlert(deps, o.alerts, 'four_properties', {
-    firing: !report.passed,
-    detail: report.passed
-      ? `最近一次检测通过（${report.totals.records} 条）。`
-      : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
-  });
+  if (whole || !report.passed)
+    await reportAlert(deps, o.alerts, 'four_properties', {
+      firing: !report.passed,
+      detail: report.passed
+        ? `最近一次检测通过（${report.totals.records} 条）。`
+        : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
+    });
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
   const week = payload.week ?? report.generatedAt;

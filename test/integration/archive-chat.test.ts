@@ -524,4 +524,71 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(patched).toContain(rec!.code);
     expect(patched).not.toContain('没有待确认');
   });
+  it("a unit's own 四性检测 that passes does not clear the whole archive's failing 四性 alert", async () => {
+    const opsCards = () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
+        .map((m) => (m.content as any).header.title.content as string);
+    // 西村 has a confirmed year of its own, undamaged.
+    await f.fileItem(f.task.v2doc, [
+      { bytes: minimalPdf(1, Buffer.from('west-village')), kind: 'document', mime: 'application/pdf' },
+    ]);
+    await ctx.commands.handle(deps, msg('om_w0', 'ou_archivist', '确认归档'), cmd('confirm', '西村 2025'));
+    const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_w0')!;
+    const value = JSON.parse(
+      JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
+    );
+    await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
+    const [confirmJob] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
+    );
+    await ctx.jobs
+      .get('archive-confirm')!
+      .run(confirmJob!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+
+    // 东村's photo is damaged: the weekly check of the whole archive fails and raises the alert.
+    const [row] = await queryRows<{ key: string }>(
+      f.db,
+      sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
+          where fim.item_id = ${photoItem} order by fim.position limit 1`,
+    );
+    const path = f.blobs.pathOf(row!.key);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    bad[bad.length - 40]! ^= 0x01;
+    writeFileSync(path, bad);
+    f.clock.advance(3 * 3_600_000); // past the alert interval of the earlier alert
+    const before = opsCards().length;
+    await ctx.jobs
+      .get('four-properties-check')!
+      .run({ week: '2026-W03' }, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    expect(opsCards().slice(before)).toEqual(['告警：四性检测未通过']);
+
+    // 西村's archivist checks 西村: it passes, and says so in that chat, but 东村 is still damaged.
+    await ctx.commands.handle(deps, msg('om_w1', 'ou_archivist', '四性检测'), cmd('four-properties', '西村'));
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_w1'`,
+    );
+    f.clock.advance(60_000);
+    const sent = h.fake.sentMessages().length;
+    await ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), {
+      attempts: 1,
+      maxAttempts: 2,
+    });
+    const told = h.fake
+      .sentMessages()
+      .slice(sent)
+      .filter((m) => m.receiveId === 'oc_v1' && m.msgType === 'text');
+    expect((told[0]!.content as { text: string }).text).toMatch(/^四性检测通过/);
+    expect(opsCards().slice(before)).toEqual(['告警：四性检测未通过']);
+    const [alert] = await queryRows<{ firing: boolean }>(
+      f.db,
+      sql`select firing from ops_alerts where kind = 'four_properties'`,
+    );
+    expect(alert!.firing).toBe(true);
+    writeFileSync(path, good);
+  });
 });

@@ -101,13 +101,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
         const v = await view(deps, a, a.value.b);
         // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
         const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
-        if (live) {
-          const filed = await filedNow(deps, v, live);
-          return {
-            toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动请先撤销` },
-            card: { type: 'raw', data: filed.card },
-          };
-        }
+        if (live) return alreadyFiledAnswer(deps, v, live);
         // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
         const unit = await unitOfChat(deps.db, v.burst.chatId);
         if (
@@ -136,6 +130,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       type: REOPEN,
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
+        // Filed meanwhile on another copy of its card: nothing to choose again.
+        const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
+        if (live) return alreadyFiledAnswer(deps, v, live);
         await insertAudit(deps.db, {
           at: deps.clock.now(),
           actor: a.operatorOpenId,
@@ -201,6 +198,19 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       },
     }),
   ];
+}
+
+/** A tap that would set aside or choose again a burst filed meanwhile: where it went, on its filed card. */
+async function alreadyFiledAnswer(
+  deps: BotDeps,
+  v: BurstView,
+  item: { id: number; taskId: number; filedAt: Date },
+): Promise<CardResponse> {
+  const filed = await filedNow(deps, v, item);
+  return {
+    toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动请先撤销` },
+    card: { type: 'raw', data: filed.card },
+  };
 }
 
 /** The filed card of a burst's live filing, as it is now. */

@@ -150,6 +150,32 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(await liveItems(w.chats.village1)).toEqual([{ n: 1 }]);
   });
 
+  it('重新选择任务 on a set-aside copy of a card filed meanwhile shows the filing, not tasks to choose again', async () => {
+    const sent = await postPhoto(w.chats.village1);
+    const first = cardsUnder(sent)[0]!;
+    const burst = buttonValue(first.content, 'skip').b;
+    // A second copy (选任务 on the 未归档 list), then 不用交 on the first, then filed on the second.
+    const list = await ask(w.chats.village1);
+    await tap(w.chats.village1, list.messageId, buttonValue(list.content, 'card-again'));
+    const second = await waitFor('the card again', () => cardsUnder(sent)[1]);
+    await tap(w.chats.village1, first.messageId, buttonValue(first.content, 'skip'));
+    const file = cardButtons(second.content).find((b) => b.value?.a === 'file')!;
+    expect((await tap(w.chats.village1, second.messageId, file.value)).toast?.type).toBe('success');
+    const res = await tap(w.chats.village1, first.messageId, { a: 'reopen', b: burst });
+    expect(res.toast.content).toMatch(/^这组材料已经交到「.+」，如要改动请先撤销$/);
+    expect(JSON.stringify(res.card.data)).toContain('已交到');
+    expect(cardButtons(res.card.data).filter((b) => b.value?.a === 'file')).toEqual([]);
+    const [reopened] = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'reopen' and burst_id = ${burst}`,
+    );
+    expect(reopened).toEqual({ n: 0 });
+    // Undo it again, so the tests below start from the same chat as before.
+    const undo = buttonValue(res.card.data, 'undo');
+    await tap(w.chats.village1, first.messageId, { ...undo, sure: 1 });
+    await tap(w.chats.village1, first.messageId, buttonValue(first.content, 'skip'));
+  });
+
   it('不用交 stops the chase; 重新选择任务 starts it again', async () => {
     const skipped = await postPhoto(w.chats.village1);
     const card = cardsUnder(skipped)[0]!;

@@ -67,6 +67,7 @@ async function objectStoreOf(settings: CliSettings) {
 
 /** `npm run cli -- backup --out DIR` */
 export const backupCommand: StandaloneCliCommand = {
+  usage: BACKUP_USAGE,
   summary: 'back up the database and stored files (--out DIR [--include-files])',
   standalone: async (args, { env, out, err }) => {
     const { value: dir, flags } = parse(args, 'out', BACKUP_USAGE, ['include-files']);
@@ -101,6 +102,7 @@ export const backupCommand: StandaloneCliCommand = {
 
 /** `npm run cli -- restore --from DIR` */
 export const restoreCommand: StandaloneCliCommand = {
+  usage: RESTORE_USAGE,
   summary: 'restore a backup into an empty data folder (--from DIR)',
   standalone: async (args, { env, out, err }) => {
     const { value: dir } = parse(args, 'from', RESTORE_USAGE);

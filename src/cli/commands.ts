@@ -9,6 +9,8 @@ export interface CliContext {
 
 export interface CliCommand {
   summary: string;
+  /** Printed for `--help` (exit 0) or no subcommand (exit 2), before the database is opened. */
+  usage: string;
   run: (args: string[], ctx: CliContext) => Promise<void>;
 }
 
@@ -18,6 +20,8 @@ export interface CliCommand {
  */
 export interface StandaloneCliCommand {
   summary: string;
+  /** Printed for `--help` (exit 0). */
+  usage: string;
   /** Resolves to the exit code when it is not 0 without being a failure (backup: files left out). */
   standalone: (
     args: string[],

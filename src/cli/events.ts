@@ -4,7 +4,10 @@ import { AppError } from '../errors.js';
 import type { CliCommand } from './commands.js';
 
 /** `events dead` lists dead-lettered events; `events retry ID|all-dead` puts them back in the queue. */
+const EVENTS_USAGE = 'Usage: npm run cli -- events list | dead | retry <id|all-dead>';
+
 export const eventsCommand: CliCommand = {
+  usage: EVENTS_USAGE,
   summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',
   run: async ([sub, arg], { db, out }) => {
     if (sub === 'list' || sub === 'dead') {
@@ -28,6 +31,6 @@ export const eventsCommand: CliCommand = {
       out(`${res.count ?? res.affectedRows ?? 0} event(s) queued again`);
       return;
     }
-    throw new AppError('usage', 'Usage: npm run cli -- events list | dead | retry <id|all-dead>');
+    throw new AppError('usage', EVENTS_USAGE);
   },
 };

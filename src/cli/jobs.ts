@@ -21,6 +21,7 @@ function filterOf(args: string[], required: boolean): DeadJobFilter {
  * bot first (the data folder is locked); the bot picks the jobs up when it starts.
  */
 export const jobsCommand: CliCommand = {
+  usage: USAGE,
   summary:
     'jobs dead [--kind K] | retry (--id N | --kind K | --all) — inspect and re-queue dead background jobs',
   run: async ([sub, ...args], { db, out }) => {

@@ -5,6 +5,8 @@ import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
 import { openCliDb } from './open-cli-db.js';
 
+const HELP = new Set(['--help', '-h', 'help']);
+
 export interface CliIo {
   env: Env;
   out: (line: string) => void;
@@ -25,7 +27,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const summaries = await Promise.all(
       Object.entries(COMMANDS).map(async ([name, l]) => `  ${name.padEnd(12)} ${(await l()).summary}`),
     );
-    io.err(`Usage: npm run cli -- <command> …\n\nCommands:\n${summaries.join('\n')}`);
+    const list = `Usage: npm run cli -- <command> …  (npm run cli -- <command> --help)\n\nCommands:\n${summaries.join('\n')}`;
+    if (group && HELP.has(group)) {
+      io.out(list);
+      return 0;
+    }
+    io.err(list);
     return group ? 2 : 0;
   }
   const failed = (err: unknown, quietIfEmpty: boolean) => {
@@ -36,6 +43,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
   const entry = await load();
+  // Help, and a group without its subcommand, before anything is opened: on the embedded database the
+  // running bot holds the folder, and opening migrates (a newer program's help would upgrade the database).
+  if (args.includes('--help') || (args[0] !== undefined && HELP.has(args[0]))) {
+    io.out(entry.usage);
+    return 0;
+  }
+  if (!('standalone' in entry) && args.length === 0) {
+    io.err(entry.usage);
+    return 2;
+  }
   if ('standalone' in entry) {
     try {
       const code = await entry.standalone(args, { env: io.env, out: io.out, err: io.err });

@@ -14,6 +14,7 @@ const USAGE = `用法: npm run cli -- storage migrate --to s3 [--dry-run]
 
 /** `npm run cli -- storage migrate --to s3 [--dry-run]` */
 export const storageCommand: StandaloneCliCommand = {
+  usage: USAGE,
   summary: 'move the stored files to the S3 bucket (migrate --to s3 [--dry-run])',
   standalone: async (args, { env, out }) => {
     const values = parseCliOptions(

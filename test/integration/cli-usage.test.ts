@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
 import { cliInProcess, exportInProcess, verifyInProcess } from '../support/cli-in-process.js';
+import { withDatabase } from '../support/global-setup.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
 
 /**
  * A mistyped command line is answered with what is wrong and the usage, exit 2, before anything is
@@ -52,4 +59,70 @@ describe('command lines the CLIs refuse (exit 2, the usage printed)', () => {
     // Nothing was opened: no data folder made.
     expect(readdirSync(dir)).toEqual([]);
   });
+});
+
+/**
+ * `--help` answers before anything is opened: on the embedded database a running bot holds the folder
+ * (a help that opens it fails with "already in use"), and opening one migrates it (the help of a newer
+ * program, installed but not yet started, would upgrade the database under the running bot).
+ */
+describe('npm run cli -- <command> --help', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-help-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(
+    'prints each command’s usage, exit 0, and neither makes nor migrates a database',
+    { timeout: 120_000 },
+    async () => {
+      let env: Record<string, string> = { DATA_DIR: join(dir, 'data') };
+      let tables: (() => Promise<number>) | undefined;
+      let drop: (() => Promise<void>) | undefined;
+      if (pgUrl) {
+        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`create database "${name}"`);
+        const url = withDatabase(pgUrl, name);
+        env = { ...env, DATABASE_URL: url };
+        tables = async () => {
+          const client = postgres(url, { max: 1, onnotice: () => {} });
+          const [row] = await client`select count(*)::int as n from information_schema.tables
+          where table_schema not in ('pg_catalog', 'information_schema')`;
+          await client.end();
+          return row!.n as number;
+        };
+        drop = async () => {
+          await admin.unsafe(`drop database if exists "${name}" with (force)`);
+          await admin.end();
+        };
+      }
+      try {
+        for (const group of Object.keys(COMMANDS)) {
+          const res = await cliInProcess([group, '--help'], env);
+          expect(res.code, group).toBe(0);
+          expect(res.stderr, group).toBe('');
+          expect(res.stdout, group).toMatch(new RegExp(`(用法|Usage):[\\s\\S]*${group}`));
+          expect(res.stdout, group).not.toContain('Unknown option');
+        }
+        // A group without its subcommand: the usage, exit 2.
+        const bare = await cliInProcess(['units'], env);
+        expect(bare.code).toBe(2);
+        expect(bare.stderr).toContain('units import FILE');
+        // The compiled CLI as a process: the list of commands.
+        ensureBuilt();
+        const list = await runProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/main.js'), '--help'],
+          env,
+          dir,
+        );
+        expect(list.code).toBe(0);
+        expect(list.stdout).toMatch(/Commands:[\s\S]*backup[\s\S]*doctor/);
+
+        expect(readdirSync(dir)).toEqual([]);
+        if (tables) expect(await tables()).toBe(0);
+      } finally {
+        await drop?.();
+      }
+    },
+  );
 });

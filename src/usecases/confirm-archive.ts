@@ -182,7 +182,7 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
 }
 
 /** The outcome naming what was numbered, per class the range of 档号 and the count. */
-function confirmedOutcome(
+export function confirmedOutcome(
   unitName: string,
   year: number,
   assigned: { itemId: number; archivalCode: string; classKey: string }[],

@@ -9,13 +9,15 @@ import { findTaskByCode, yearsWithUnconfirmed } from '../db/repos/archive-items.
 import { enqueueJob } from '../db/repos/jobs.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
-import { DomainError } from '../errors.js';
+import { recordsOfConfirmBatch } from '../db/repos/archive-records.js';
+import { DomainError, PermanentError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from './deps.js';
-import { cardAction, type CommandHandler, type DeclaredCardAction } from './feature.js';
+import { cardAction, type CommandHandler, type DeclaredCardAction, type JobAttempt } from './feature.js';
 import { previewConfirm } from './preview-confirm.js';
 import { replyCard, replyText } from './reply-text.js';
-import { confirmArchive } from './confirm-archive.js';
+import { confirmArchive, confirmedOutcome } from './confirm-archive.js';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { commandTarget } from './command-target.js';
 
@@ -117,8 +119,29 @@ export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCa
   });
 }
 
-/** The job: numbers the items and puts the outcome on the preview card. */
+/**
+ * The job: numbers the items and puts the outcome on the preview card. On its last attempt (or one
+ * that cannot succeed) a failure is put on the card too, instead of leaving it at 「正在确认归档」.
+ */
 export async function runConfirmJob(
+  deps: BotDeps,
+  opts: { config: ArchiveConfig; blobs: BlobStore },
+  p: ConfirmJobPayload,
+  log: Logger,
+  attempt: JobAttempt,
+): Promise<void> {
+  try {
+    await confirmAndTell(deps, opts, p);
+  } catch (err) {
+    if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
+      log.error({ unitId: p.unitId, year: p.year, err }, 'archive confirmation failed for good');
+      await confirmJobFailed(deps, p, log);
+    }
+    throw err;
+  }
+}
+
+async function confirmAndTell(
   deps: BotDeps,
   opts: { config: ArchiveConfig; blobs: BlobStore },
   p: ConfirmJobPayload,
@@ -142,4 +165,28 @@ export async function runConfirmJob(
     outcome.status === 'confirmed' ? 'green' : outcome.status === 'refused' ? 'red' : 'blue',
   );
   if (p.messageId) await deps.gateway.patchCard({ messageId: p.messageId, card });
+}
+
+/**
+ * The confirmation failed for good, or its process died on the last attempt (the job's onDead): the
+ * card says what happened — the 档号 its batch gave if the numbering committed, else that none were
+ * given and to send 确认归档 again — instead of 「正在确认归档」 for ever.
+ */
+export async function confirmJobFailed(deps: BotDeps, p: ConfirmJobPayload, log: Logger): Promise<void> {
+  if (!p.messageId) return;
+  try {
+    const done = await recordsOfConfirmBatch(deps.db, p.messageId);
+    const unit = await getUnitById(deps.db, p.unitId);
+    const card =
+      done.length > 0 && unit
+        ? confirmResultCard('已确认归档', confirmedOutcome(unit.name, p.year, done).message, 'green')
+        : confirmResultCard(
+            '确认归档没有完成',
+            '确认归档没有完成，没有编任何档号。可以再发送一次「确认归档」；如果再次失败，请联系管理员。',
+            'red',
+          );
+    await deps.gateway.patchCard({ messageId: p.messageId, card });
+  } catch (err) {
+    log.error({ err }, 'could not tell the card that the confirmation failed');
+  }
 }

@@ -5,7 +5,12 @@ import { commandDocxToPdf } from '../archive/docx-to-pdf.js';
 import { ARCHIVE_CONFIRM_JOB, ARCHIVE_EXPORT_JOB, FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import { PermanentError } from '../errors.js';
 import { archivistsOfTarget } from '../usecases/command-target.js';
-import { confirmArchiveAction, confirmCommand, runConfirmJob } from '../usecases/confirm-command.js';
+import {
+  confirmArchiveAction,
+  confirmCommand,
+  confirmJobFailed,
+  runConfirmJob,
+} from '../usecases/confirm-command.js';
 import { describeItemActions } from '../usecases/describe-item-action.js';
 import { exportCommand } from '../usecases/export-command.js';
 import { fourPropertiesCommand } from '../usecases/four-properties-command.js';
@@ -94,7 +99,10 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
     jobs: [
       jobHandler({
         type: ARCHIVE_CONFIRM_JOB,
-        handle: (payload) => runConfirmJob(deps, { config: settings(), blobs }, payload),
+        handle: (payload, log, attempt) =>
+          runConfirmJob(deps, { config: settings(), blobs }, payload, log, attempt),
+        // The process died during the last attempt: the card says so instead of 「正在确认归档」.
+        onDead: (payload, log) => confirmJobFailed(deps, payload, log),
       }),
       jobHandler({
         type: ARCHIVE_EXPORT_JOB,

@@ -591,4 +591,41 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(alert!.firing).toBe(true);
     writeFileSync(path, good);
   });
+
+  it('确认归档 that fails for good, or whose process died, says so on the card instead of 「正在确认归档」', async () => {
+    await f.fileItem(f.task.doc, [
+      { bytes: minimalPdf(1, Buffer.from('confirm-fails')), kind: 'document', mime: 'application/pdf' },
+    ]);
+    const tap = async (id: string) => {
+      await ctx.commands.handle(deps, msg(id, 'ou_archivist', '确认归档'), cmd('confirm', '东村 2025'));
+      const preview = h.fake.sentMessages().find((m) => m.replyTo === id)!;
+      const value = JSON.parse(
+        JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
+      );
+      await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
+      const [job] = await queryRows<{ payload: any }>(
+        f.db,
+        sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
+      );
+      const card = () =>
+        JSON.stringify(
+          h.fake
+            .patches()
+            .filter((p) => p.messageId === preview.messageId)
+            .at(-1)!.content,
+        );
+      return { payload: job!.payload, card };
+    };
+    const failing = { attempts: 3, maxAttempts: 3 };
+    // The last attempt fails (here: its unit is gone): the card says nothing was numbered.
+    const one = await tap('om_cf1');
+    await expect(
+      ctx.jobs.get('archive-confirm')!.run({ ...one.payload, unitId: 999_999 }, silentLogger(), failing),
+    ).rejects.toThrow();
+    expect(one.card()).toContain('确认归档没有完成，没有编任何档号');
+    // The process died on the last attempt: the same, from the job's onDead.
+    const two = await tap('om_cf2');
+    await ctx.jobs.get('archive-confirm')!.dead(two.payload, silentLogger());
+    expect(two.card()).toContain('确认归档没有完成');
+  });
 });

@@ -263,6 +263,44 @@ export type BaseConfig = Pick<
 const cleanEnv = (env: Env) =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 
+/** A whole-number variable's bounds and default, as the schema holds them (the docs test reads them too). */
+export interface ConfigVariable {
+  name: string;
+  default?: string;
+  min?: number;
+  /** Unset: no upper bound. */
+  max?: number;
+}
+
+/** Every variable the bot reads, with its default and, for whole numbers, its range. */
+export function configVariables(): ConfigVariable[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const f = field as z.ZodType & { def: { type: string; defaultValue?: unknown; innerType?: z.ZodType } };
+    const inner = (f.def.type === 'default' ? f.def.innerType : f) as z.ZodType & {
+      minValue?: number | null;
+      maxValue?: number | null;
+    };
+    const dflt = f.def.type === 'default' ? String(f.def.defaultValue) : undefined;
+    if (!(inner instanceof z.ZodNumber)) return { name, ...(dflt === undefined ? {} : { default: dflt }) };
+    const max = inner.maxValue ?? undefined;
+    return {
+      name,
+      ...(dflt === undefined ? {} : { default: dflt }),
+      min: inner.minValue ?? undefined,
+      ...(max !== undefined && max < Number.MAX_SAFE_INTEGER ? { max } : {}),
+    };
+  });
+}
+
+/** "must be a whole number from 1 to 64" (or "of at least 5"), for a number out of its range. */
+function rangeText(key: string): string | undefined {
+  const v = configVariables().find((c) => c.name === key);
+  if (v?.min === undefined) return undefined;
+  return v.max === undefined
+    ? `must be a whole number of at least ${v.min}`
+    : `must be a whole number from ${v.min} to ${v.max}`;
+}
+
 function problemCollector(cleaned: Env) {
   const problems: string[] = [];
   const problem = (key: string, message: string) => {
@@ -274,7 +312,11 @@ function problemCollector(cleaned: Env) {
       const key = String(issue.path[0] ?? '');
       const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
       const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
-      problem(key, missing ? 'is required' : notANumber ? 'must be a whole number' : issue.message);
+      const outOfRange = issue.code === 'too_big' || issue.code === 'too_small' ? rangeText(key) : undefined;
+      problem(
+        key,
+        missing ? 'is required' : notANumber ? 'must be a whole number' : (outOfRange ?? issue.message),
+      );
     }
   };
   return { problems, problem, addIssues };

@@ -5,7 +5,7 @@ import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { getUnitById, type UnitRow } from '../db/repos/units.js';
+import { getUnitById, pathIds, type UnitRow } from '../db/repos/units.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { enqueueNotify } from './notify.js';
@@ -14,19 +14,26 @@ import { enqueueNotify } from './notify.js';
 const MISSING_LISTED = 20;
 
 /**
- * Whether someone may read a unit's detail: they work for it or a unit above it, or they tapped in
- * a chat bound to it or to a unit above it (a village chat's members read their village's).
+ * Whether a chat's members may all read a unit's detail: the chat is bound to the unit or a unit
+ * above it (a village chat reads its village's), or it is the leaders' chat (`digestChat`) of such a unit.
  */
-async function mayRead(deps: BotDeps, openId: string, chatId: string | undefined, unit: UnitRow) {
-  const chatUnit = chatId ? await unitOfChat(deps.db, chatId) : undefined;
+async function chatMayRead(deps: BotDeps, chatId: string, unit: UnitRow): Promise<boolean> {
+  const chatUnit = await unitOfChat(deps.db, chatId);
   if (chatUnit && unit.path.startsWith(chatUnit.path)) return true;
+  const line = await Promise.all(pathIds(unit.path).map((id) => getUnitById(deps.db, id)));
+  return line.some((u) => u?.settings.digestChat === chatId);
+}
+
+/** Whether someone may read a unit's detail: they work for it or a unit above it. */
+async function personMayRead(deps: BotDeps, openId: string, unit: UnitRow): Promise<boolean> {
   return (await unitsOfPerson(deps.db, openId)).some((u) => unit.path.startsWith(u.path));
 }
 
 /**
  * 查看全部 and the per-unit buttons of the reminder, escalation and digest cards (issue 14), when there
  * is no web page to open: the unit's detail card (unitDetailCard) is sent into the chat where the
- * button was tapped, the card tapped stays as it was. Sent through the job queue (the answer to the
+ * button was tapped when that chat may read the unit, else to the tapper by direct message; the card
+ * tapped stays as it was. Sent through the job queue (the answer to the
  * tap does not wait for Lark); the same person tapping the same button within a minute gets one card.
  */
 export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }): DeclaredCardAction {
@@ -35,7 +42,8 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
     handle: async (deps, a) => {
       const unit = await getUnitById(deps.db, a.value.u);
       if (!unit || !a.chatId) return { toast: { type: 'error', content: '这个按钮已失效' } };
-      if (!(await mayRead(deps, a.operatorOpenId, a.chatId, unit)))
+      const inChat = await chatMayRead(deps, a.chatId, unit);
+      if (!inChat && !(await personMayRead(deps, a.operatorOpenId, unit)))
         return {
           toast: { type: 'error', content: `您不是${unit.name}或其上级单位的工作人员，不能查看它的情况` },
         };
@@ -50,11 +58,13 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
         .update(`${unit.id}:${a.operatorOpenId}:${a.chatId}:${a.messageId ?? ''}:${minute}`)
         .digest('hex')
         .slice(0, 40)}`;
+      // Into the chat only when all its members may read the unit; otherwise (a card forwarded into a
+      // village chat, a group of mixed units) to the person who tapped, by direct message.
       await enqueueNotify(
         deps.db,
         {
-          receiveIdType: 'chat_id',
-          receiveId: a.chatId,
+          receiveIdType: inChat ? 'chat_id' : 'open_id',
+          receiveId: inChat ? a.chatId : a.operatorOpenId,
           msgType: 'interactive',
           content: JSON.stringify(unitDetailCard(progress!, missing, o.timeZone)),
           uuid,
@@ -62,7 +72,12 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
         now,
       );
       o.wakeJobs();
-      return { toast: { type: 'success', content: `${unit.name}的明细马上发到这里` } };
+      return {
+        toast: {
+          type: 'success',
+          content: inChat ? `${unit.name}的明细马上发到这里` : `${unit.name}的明细马上私信发给您`,
+        },
+      };
     },
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNIT_DETAIL } from '../../src/cards/actions.js';
 import { CARD_LIMIT_BYTES } from '../../src/cards/card-kit.js';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
@@ -157,8 +158,9 @@ describe('weekly digest', () => {
         )
       ).json()) as any;
     expect((await tap(buttons[0]!.value)).toast.type).toBe('success');
+    // The leader's chat with the bot is bound to no unit: the detail comes to them by direct message.
     const county = await waitFor('the county detail', () =>
-      w.sentTo(dm).find((m) => JSON.stringify(m.content).includes('DG县 · 明细')),
+      w.sentTo(w.org.leader).find((m) => JSON.stringify(m.content).includes('DG县 · 明细')),
     );
     // Every unit below (here one township), worst first, then what is missing, and one level down.
     const text = JSON.stringify(county.content);
@@ -167,11 +169,53 @@ describe('weekly digest', () => {
     const down = cardButtons(county.content).find((b) => b.text === '城关镇')!;
     expect((await tap(down.value)).toast.type).toBe('success');
     const town = await waitFor('the township detail', () =>
-      w.sentTo(dm).find((m) => JSON.stringify(m.content).includes('城关镇 · 明细')),
+      w.sentTo(w.org.leader).find((m) => JSON.stringify(m.content).includes('城关镇 · 明细')),
     );
     expect(JSON.stringify(town.content)).toContain('城关村');
     // The township leader may not read the county.
     expect((await tap(buttons[0]!.value, w.townshipLeader)).toast.type).toBe('error');
+  });
+
+  it("a unit's detail goes only into a chat entitled to it: tapped elsewhere, to the tapper by direct message", async () => {
+    // The county leader forwarded the digest into 城关村's chat and taps 查看全部 (the county) there: the
+    // county's detail (every township's and village's gaps, households named) must not go to that chat.
+    const [digest] = digestFor(w.org.leader);
+    const all = cardButtons(digest!.content).find((b) => b.text === '查看全部')!;
+    const villageChat = w.chats.village1;
+    const before = w.sentTo(villageChat).length;
+    const dmBefore = w
+      .sentTo(w.org.leader)
+      .filter((m) => JSON.stringify(m.content).includes('DG县 · 明细')).length;
+    const tap = async (value: unknown, operator: string, chatId: string) =>
+      (await (
+        await w.h.post(
+          cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value: value as any, chatId }),
+        )
+      ).json()) as any;
+    const toast = (await tap(all.value, w.org.leader, villageChat)).toast;
+    expect(toast.type).toBe('success');
+    expect(toast.content).toContain('私信');
+    await waitFor('the county detail by direct message', () =>
+      w.sentTo(w.org.leader).filter((m) => JSON.stringify(m.content).includes('DG县 · 明细')).length >
+      dmBefore
+        ? true
+        : undefined,
+    );
+    await w.h.settle();
+    expect(
+      w
+        .sentTo(villageChat)
+        .slice(before)
+        .map((m) => JSON.stringify(m.content)),
+    ).not.toContainEqual(expect.stringContaining('明细'));
+    // The village's own detail, tapped in its chat, still goes into that chat.
+    const village = (await getUnitByCode(db(), V1))!;
+    expect((await tap(UNIT_DETAIL.value({ u: village.id }), w.org.officer, villageChat)).toast.type).toBe(
+      'success',
+    );
+    await waitFor('the village detail in its chat', () =>
+      w.sentTo(villageChat).find((m) => JSON.stringify(m.content).includes('城关村 · 明细')),
+    );
   });
 
   it('shows the change since last week from the stored snapshot, once a week', async () => {

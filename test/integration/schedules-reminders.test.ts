@@ -141,7 +141,8 @@ describe('scheduled reminders', () => {
     expect(village).not.toMatch(/npm run|\d,\d{3}/);
 
     // The township leader's escalation: 查看全部 (the township: every village, worst first) and a button
-    // for the village its lines name; sent into the chat tapped in (here the leader's direct chat).
+    // for the village its lines name; tapped in a chat bound to no unit (here the leader's direct chat
+    // with the bot), the detail comes to the leader by direct message.
     const dm = 'oc_dm_township_leader';
     // (The escalation of the test before, about village 2; the leader's earlier messages name others.)
     const escalation = w
@@ -151,11 +152,11 @@ describe('scheduled reminders', () => {
     const v2 = (await getUnitByCode(w.h.db.db, V2))!;
     expect(buttons.map((b) => b.text)).toEqual(['查看全部', v2.name]);
     expect((await tap(w.townshipLeader, buttons[0]!.value, dm)).toast.type).toBe('success');
-    const township = text(await detailIn(dm, '· 明细'));
+    const township = text(await detailIn(w.townshipLeader, '· 明细'));
     expect(township).toContain('下级单位（2 个，完成率从低到高）');
     expect(township).toContain('城关村');
     expect((await tap(w.townshipLeader, buttons[1]!.value, dm)).toast.type).toBe('success');
-    await detailIn(dm, `${buttons[1]!.text} · 明细`);
+    await detailIn(w.townshipLeader, `${buttons[1]!.text} · 明细`);
 
     // The village officer may not read the township; nobody reads a unit through a forged value.
     const refused = await tap(w.org.officer, buttons[0]!.value, 'oc_dm_officer');

@@ -129,7 +129,7 @@ export async function fileBurst(
   if (task.state === 'waived')
     throw new DomainError('task_waived', `${taskLabel(taskRef(task))}已免交，不用再交材料`);
   if (burst.materials.length === 0)
-    throw burst.stillSaving > 0
+    throw burst.stillSaving > 0 || burst.forwardsReading > 0
       ? new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试')
       : new DomainError('burst_nothing_stored', '这组材料没有保存成功，不能交到任务里，请重新发送');
 

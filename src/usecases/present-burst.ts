@@ -7,6 +7,7 @@ import {
 } from '../cards/filing-card.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
+import { forwardsBeingRead } from '../db/repos/bursts.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
@@ -42,8 +43,16 @@ export async function presentBurst(
   const auto = opts.auto ?? true;
   const { burst } = view;
   const stored = view.materials.filter((m) => m.status === 'stored' && m.role !== 'cover');
+  // A merged forward still being read (Lark refused its contents for now; the job retries) has no
+  // materials yet, but will: its card offers the tasks, and its files join the filing once read.
+  const reading = stored.length === 0 ? await forwardsBeingRead(deps.db, burst.id) : 0;
+  if (reading > 0) view = { ...view, summary: readingSummary(view) };
   // Nothing saved and nothing still downloading: a task chosen now could only be refused.
-  if (stored.length === 0 && !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover'))
+  if (
+    stored.length === 0 &&
+    reading === 0 &&
+    !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover')
+  )
     return asCard(nothingSavedCard(view.summary));
   const unit = await unitOfChat(deps.db, burst.chatId);
   if (!unit)
@@ -110,6 +119,12 @@ export async function presentBurst(
       timeZone: deps.timeZone,
     }),
   );
+}
+
+/** The summary of a burst whose merged forward is still being read (no file of it is known yet). */
+function readingSummary(view: BurstView): string {
+  const note = '合并转发的消息还在读取中，其中的文件读取后自动保存';
+  return view.materials.length === 0 ? `收到合并转发的消息。${note}` : `${view.summary}\n${note}`;
 }
 
 async function autoFile(

@@ -5,12 +5,12 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { cardButtons, cardMenus } from '../support/cards.js';
-import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
-import { messageEvent } from '../support/events.js';
+import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
+import { cardActionEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { replyText } from './capture-helpers.js';
+import { materialsOf, replyText, smallPhoto } from './capture-helpers.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -103,5 +103,69 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
       sql`select text, disposition from messages where message_id = ${lonely}`,
     );
     expect(row).toEqual({ text: '明天上午开会', disposition: 'captured' });
+  });
+
+  it('a merged forward still being read when its burst closes is not 「没有保存成功」: its card offers tasks, and files once read', async () => {
+    const root = id('om_');
+    const add = (messageId: string, upper: string | undefined, msgType: string, content: object) =>
+      h.fake.addMessage({
+        message_id: messageId,
+        chat_id: 'oc_source_chat',
+        msg_type: msgType,
+        create_time: String(clock.now().getTime() - 60_000),
+        sender: { id: org.officer, id_type: 'open_id', sender_type: 'user' },
+        body: { content: JSON.stringify(content) },
+        ...(upper ? { upper_message_id: upper } : {}),
+      });
+    add(root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' });
+    add(`${root}_c1`, root, 'image', { image_key: 'img_fwd_slow' });
+    h.fake.addResource({ messageId: root, fileKey: 'img_fwd_slow', bytes: await smallPhoto() });
+    // Lark does not give the forward's children yet: the expansion is retried later.
+    h.fake.inject({
+      method: 'GET',
+      path: new RegExp(`/im/v1/messages/${root}$`),
+      fault: { code: 230099, status: 400, msg: 'not now' },
+    });
+    await post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId: root,
+        senderOpenId: org.officer,
+        msgType: 'merge_forward',
+        content: { content: 'Merged and Forwarded Message' },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const reply = await replyAfterQuiet(h, clock, root);
+    const text = replyText(reply);
+    expect(text).not.toContain('没有保存成功');
+    expect(text).not.toContain('没有收到可保存的材料');
+    expect(text).toContain('合并转发');
+    const fileButton = cardButtons(reply.content).find((b) => b.value?.a === 'file');
+    expect(fileButton).toBeDefined();
+
+    const tap = async () =>
+      (await (
+        await h.post(
+          cardActionEvent({
+            appId: h.fake.appId,
+            operatorOpenId: org.officer,
+            value: fileButton!.value,
+            chatId,
+            messageId: reply.messageId,
+          }),
+        )
+      ).json()) as any;
+    // A tap while it is still being read waits for it; it is not told to send it again.
+    expect((await tap()).toast).toMatchObject({ content: '这组材料还在保存中，请稍后再试' });
+
+    // Lark answers again: the forward is read and its photo stored; the card's button files it.
+    h.fake.clearFaults();
+    await waitOnClock(h, clock, 'the forwarded photo stored', async () => {
+      const rows = await materialsOf(h.db.db, root);
+      return rows.length > 0 && rows.every((m) => m.status === 'stored');
+    });
+    expect((await tap()).toast).toMatchObject({ type: 'success' });
   });
 });

@@ -111,6 +111,19 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 }
 
 /**
+ * Merged forwards of the burst whose contents are still being read (their `expand-forward` job waits
+ * for a retry or runs): their files are not materials yet, but will be.
+ */
+export async function forwardsBeingRead(db: Db | Tx, burstId: number): Promise<number> {
+  const [r] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from jobs j where j.kind = 'expand-forward'
+          and j.status in ('pending', 'processing') and (j.payload->>'burstId')::bigint = ${burstId}`,
+  );
+  return Number(r?.n ?? 0);
+}
+
+/**
  * Closes bursts whose quiet window has passed and whose items are all settled (downloaded or
  * finally refused, forwards expanded), or whose last item was recorded more than `maxWaitMs` ago
  * regardless (BURST_DOWNLOAD_WAIT_SECONDS: the reply then says what is still downloading). (Recorded,

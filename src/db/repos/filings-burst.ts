@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import type { MaterialStatus } from '../schema/column-types.js';
+import { forwardsBeingRead } from './bursts.js';
 
 export interface BurstForFiling {
   id: number;
@@ -13,6 +14,8 @@ export interface BurstForFiling {
   notStored: number;
   /** Materials still downloading: each joins the burst's filing once stored (download-record.ts). */
   stillSaving: number;
+  /** Merged forwards whose files are still being read: they join the burst once read. */
+  forwardsReading: number;
 }
 
 /** A burst with the materials that can be filed. */
@@ -45,5 +48,6 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     materials: stored.map((m) => ({ id: Number(m.id), kind: m.kind, originalName: m.original_name })),
     notStored: materials.filter((m) => m.status !== 'stored' && m.status !== 'pending').length,
     stillSaving: materials.filter((m) => m.status === 'pending').length,
+    forwardsReading: stored.length === 0 ? await forwardsBeingRead(db, Number(burst.id)) : 0,
   };
 }

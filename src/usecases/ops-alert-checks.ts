@@ -6,12 +6,17 @@ import type { Clock } from '../ports/clock.js';
 import type { ResourceReason } from '../errors.js';
 import type { AlertKind, AlertState } from './ops-alerts.js';
 
-const WAIT_TEXT: Record<ResourceReason, string> = {
-  disk_low: '磁盘剩余空间低于下限',
-  store_unwritable: '文件目录不能写入',
-  database_unreachable: '数据库连不上',
-  database_busy: '数据库连接数已满（max_connections）',
-};
+/** What a reason means where the files are kept: the IT person looks at the folder, or at the object store. */
+const waitText = (reason: ResourceReason, storeKind: 'local' | 's3'): string =>
+  ({
+    disk_low: '磁盘剩余空间低于下限',
+    store_unwritable:
+      storeKind === 's3'
+        ? '对象存储连不上或拒绝写入（检查存储服务、S3_ENDPOINT、S3_BUCKET 和密钥）'
+        : '文件目录 DATA_DIR/files 不能写入（只读、没有权限或磁盘出错）',
+    database_unreachable: '数据库连不上',
+    database_busy: '数据库连接数已满（max_connections）',
+  })[reason];
 
 /** The last time Lark refused our credentials or a scope (kept by the Lark adapter). */
 export interface LarkRefusal {
@@ -24,6 +29,8 @@ export interface OpsAlertSources {
   db: Db;
   clock: Clock;
   blobs: Pick<BlobStore, 'freeBytes'>;
+  /** Where stored files live (BLOB_STORE): what a store that refuses writes means. */
+  storeKind: 'local' | 's3';
   minFreeBytes: number;
   /** Work this process paused for a missing resource. */
   readiness?: { reasons: () => readonly ResourceReason[] };
@@ -92,7 +99,7 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
             return {
               firing,
               detail: firing
-                ? `${reasons.map((r) => `${WAIT_TEXT[r]}（${r}）`).join('、')}：下载等后台工作已暂停，不算失败，恢复后自动继续。`
+                ? `${reasons.map((r) => `${waitText(r, s.storeKind)}（${r}）`).join('、')}：下载等后台工作已暂停，不算失败，恢复后自动继续。`
                 : '后台工作已恢复。',
             };
           },

@@ -25,6 +25,7 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     db: deps.db,
     clock: deps.clock,
     blobs: env.blobs,
+    storeKind: config.blobStore.kind,
     minFreeBytes: config.capture.minFreeDiskBytes,
     readiness: env.readiness,
     timeZone: config.timeZone,

@@ -16,12 +16,18 @@ import { materialsOf, sha256, smallPhoto, waitFor } from './capture-helpers.js';
  * back, then they finish by themselves.
  */
 describe('capture into an S3-compatible store', () => {
+  const OPS = 'oc_ops_room';
   let s3: LocalS3;
   let h: Harness;
   beforeAll(async () => {
     s3 = await startLocalS3();
     h = await startHarness({
-      env: { ...s3.env('county/'), RESOURCE_RECHECK_SECONDS: '1', BURST_QUIET_SECONDS: '1' },
+      env: {
+        ...s3.env('county/'),
+        RESOURCE_RECHECK_SECONDS: '1',
+        BURST_QUIET_SECONDS: '1',
+        OPS_CHAT_ID: OPS,
+      },
     });
   });
   afterAll(async () => {
@@ -89,6 +95,16 @@ describe('capture into an S3-compatible store', () => {
     expect(await downloadJobs()).toEqual(Array(2).fill({ status: 'pending', attempts: 0 }));
     const pending = (await Promise.all(sent.map((s) => materialsOf(h.db.db, s.id)))).flat();
     expect(pending.map((m) => [m.status, m.attempts])).toEqual(Array(2).fill(['pending', 0]));
+    // The operations alert says where to look: the object store, not a folder on this server.
+    await h.bot.checkAlerts();
+    const alert = JSON.stringify(
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === OPS)
+        .map((m) => m.content),
+    );
+    expect(alert).toContain('对象存储连不上或拒绝写入');
+    expect(alert).not.toContain('DATA_DIR/files');
 
     await s3.resume();
     const stored = await waitFor(

@@ -116,6 +116,9 @@ describe('resource problems make downloads wait, never fail', () => {
     expect((await materials(ids)).map((m) => [m.status, m.attempts])).toEqual(Array(2).fill(['pending', 0]));
     await h.bot.checkAlerts();
     expect(alertTitles()).toContain('告警：后台工作在等待（磁盘、存储或数据库）');
+    expect(JSON.stringify(h.fake.sentMessages().map((m) => m.content))).toContain(
+      '文件目录 DATA_DIR/files 不能写入',
+    );
 
     // Writable again: no restart, no command; the re-check notices and the downloads run.
     if (root) rmSync(join(files, 'tmp'));

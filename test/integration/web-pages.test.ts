@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { saveSnapshots } from '../../src/db/repos/digest-snapshots.js';
 import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { signValue } from '../../src/http/signed-value.js';
@@ -387,6 +388,26 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     });
     expect(out.status).toBe(200);
     expect(out.headers.getSetCookie()[0]).toMatch(/^ab_session=; Path=\/; Max-Age=0/);
+  });
+
+  it('the weekly trend names each point by the day its digest went out, never an ISO week code', async () => {
+    await saveSnapshots(
+      w.h.db.db,
+      '2026-W48',
+      [{ unitId: w.units.village.id, total: 20, done: 5, overdue: 2 }],
+      new Date('2026-11-23T08:30:00+08:00'),
+    );
+    await saveSnapshots(
+      w.h.db.db,
+      '2026-W49',
+      [{ unitId: w.units.village.id, total: 20, done: 9, overdue: 1 }],
+      new Date('2026-11-30T08:30:00+08:00'),
+    );
+    const page = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
+    const svg = /<svg class="trend"[\s\S]*?<\/svg>/.exec(page)![0];
+    expect(svg).not.toMatch(/W\d\d/);
+    expect(svg).toContain('11月23日');
+    expect(svg).toContain('11月30日：45.0%（9/20），逾期 1');
   });
 
   it('督办 on a unit whose reminders are turned off says so (not 「没有逾期」) and sends nothing', async () => {

@@ -206,6 +206,8 @@ export async function qualityProblems(
 
 export interface TrendPoint {
   week: string;
+  /** When the digest recorded it (people read the point by this day, not by the ISO week). */
+  takenAt: Date;
   total: number;
   done: number;
   overdue: number;
@@ -213,13 +215,25 @@ export interface TrendPoint {
 
 /** The unit's weekly completeness as the digests recorded it, oldest first (at most `weeks`). */
 export async function completenessTrend(db: Db, unitId: number, weeks = 12): Promise<TrendPoint[]> {
-  const rows = await queryRows<{ week: string; total: number; done: number; overdue: number }>(
+  const rows = await queryRows<{
+    week: string;
+    taken_at: Date | string;
+    total: number;
+    done: number;
+    overdue: number;
+  }>(
     db,
-    sql`select week, total, done, overdue from completeness_snapshots where unit_id = ${unitId}
+    sql`select week, taken_at, total, done, overdue from completeness_snapshots where unit_id = ${unitId}
         order by week desc limit ${weeks}`,
   );
   return rows
-    .map((r) => ({ week: r.week, total: Number(r.total), done: Number(r.done), overdue: Number(r.overdue) }))
+    .map((r) => ({
+      week: r.week,
+      takenAt: new Date(r.taken_at),
+      total: Number(r.total),
+      done: Number(r.done),
+      overdue: Number(r.overdue),
+    }))
     .reverse();
 }
 

@@ -1,11 +1,17 @@
 import type { TrendPoint } from '../../db/repos/page-unit.js';
+import { plainDay } from '../../domain/plain-date.js';
+import { localDay } from '../../domain/working-days.js';
 import { escapeHtml, trusted, type Html } from './html.js';
 
 /**
  * The weekly completeness line (done / total per digest snapshot) as a small inline SVG: a dozen
  * points need no charting library (VChart or ECharts would add ~1 MB of script to every phone).
  */
-export function trendSvg(points: TrendPoint[]): Html {
+export function trendSvg(points: TrendPoint[], timeZone: string, today: string): Html {
+  // Each point is the day its digest went out (「11月30日」), never the ISO week code.
+  const name = (p: TrendPoint) => plainDay(localDay(p.takenAt, timeZone), today);
+  // The end labels are as wide as a date: they grow inwards, inside the picture.
+  const anchor = (i: number) => (points.length === 1 ? 'middle' : i === 0 ? 'start' : 'end');
   const w = 320;
   const h = 120;
   const pad = { l: 32, r: 8, t: 8, b: 22 };
@@ -18,14 +24,14 @@ export function trendSvg(points: TrendPoint[]): Html {
     .map(
       (p, i) =>
         `<circle cx="${xs(i).toFixed(1)}" cy="${ys(pct(p)).toFixed(1)}" r="3" fill="#3370ff"><title>${escapeHtml(
-          `${p.week}：${pct(p).toFixed(1)}%（${p.done}/${p.total}），逾期 ${p.overdue}`,
+          `${name(p)}：${pct(p).toFixed(1)}%（${p.done}/${p.total}），逾期 ${p.overdue}`,
         )}</title></circle>`,
     )
     .join('');
   const labels = points
     .map((p, i) =>
       i === 0 || i === points.length - 1
-        ? `<text x="${xs(i).toFixed(1)}" y="${h - 6}" font-size="10" text-anchor="middle" fill="#8f959e">${escapeHtml(p.week.slice(5))}</text>`
+        ? `<text x="${xs(i).toFixed(1)}" y="${h - 6}" font-size="10" text-anchor="${anchor(i)}" fill="#8f959e">${escapeHtml(name(p))}</text>`
         : '',
     )
     .join('');

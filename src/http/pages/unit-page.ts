@@ -108,7 +108,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     ${
       trend.length > 0
         ? html`<h2>每周完成率</h2>
-            <div class="card">${trendSvg(trend)}</div>`
+            <div class="card">${trendSvg(trend, timeZone, day(now, timeZone))}</div>`
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }

@@ -188,13 +188,16 @@ export function directChatCard(summary: string): object {
  * A burst of which nothing was saved (empty, too large, not downloadable, failed): what to send again,
  * and no task to choose, since there is nothing to hand in.
  */
-export function nothingSavedCard(summary: string): object {
-  return card(
-    '材料没有保存成功',
-    'orange',
-    [md(`${esc(summary)}\n\n请按上面的提示重新发送，保存好后再选择交到哪项任务。`)],
-    { summary: '材料没有保存成功，请重新发送' },
-  );
+export function nothingSavedCard(summary: string, o: { hints?: boolean } = {}): object {
+  // Without a file at all (a merged forward of texts only, or one whose contents could not be read)
+  // the summary has no line to follow: say what to send instead.
+  const next =
+    (o.hints ?? true)
+      ? '请按上面的提示重新发送，保存好后再选择交到哪项任务。'
+      : '这条消息里没有可以保存的照片或文件。要交材料，请直接发送照片或文件。';
+  return card('材料没有保存成功', 'orange', [md(`${esc(summary)}\n\n${next}`)], {
+    summary: '材料没有保存成功，请重新发送',
+  });
 }
 
 /** 分开交 done: each file gets its own card, as a reply to its own message. */

@@ -53,7 +53,7 @@ export async function presentBurst(
     reading === 0 &&
     !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover')
   )
-    return asCard(nothingSavedCard(view.summary));
+    return asCard(nothingSavedCard(view.summary, { hints: view.materials.length > 0 }));
   const unit = await unitOfChat(deps.db, burst.chatId);
   if (!unit)
     return asCard(

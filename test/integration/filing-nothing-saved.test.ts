@@ -168,4 +168,36 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
     });
     expect((await tap()).toast).toMatchObject({ type: 'success' });
   });
+
+  it('a merged forward without any file: the reply says what to send, not 「按上面的提示」 with nothing above', async () => {
+    const root = id('om_');
+    for (const [messageId, upper, msgType, content] of [
+      [root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' }],
+      [`${root}_t1`, root, 'text', { text: '明天上午九点开会' }],
+    ] as const)
+      h.fake.addMessage({
+        message_id: messageId,
+        chat_id: 'oc_source_chat',
+        msg_type: msgType,
+        create_time: String(clock.now().getTime() - 60_000),
+        sender: { id: org.officer, id_type: 'open_id', sender_type: 'user' },
+        body: { content: JSON.stringify(content) },
+        ...(upper ? { upper_message_id: upper } : {}),
+      });
+    await post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId: root,
+        senderOpenId: org.officer,
+        msgType: 'merge_forward',
+        content: { content: 'Merged and Forwarded Message' },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const text = replyText(await replyAfterQuiet(h, clock, root));
+    expect(text).toContain('没有收到可保存的材料');
+    expect(text).not.toContain('按上面的提示');
+    expect(text).toContain('要交材料，请直接发送照片或文件');
+  });
 });

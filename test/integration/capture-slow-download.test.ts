@@ -128,4 +128,23 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
     await h.settle();
     expect(notices()).toHaveLength(1);
   });
+
+  it('a photo sent directly that Lark refuses after the reply went out (234003, recalled) is not called part of a merged forward', async () => {
+    const slow = await postSlowPhoto();
+    const ack = await replyAfterQuiet(h, clock, slow);
+    expect(textOf(ack)).toContain('还有 1 个正在下载');
+    // Meanwhile the message was recalled: Lark now refuses the file to the bot.
+    h.fake.clearFaults();
+    h.fake.inject({
+      path: new RegExp(`/messages/${slow}/resources/`),
+      fault: { code: 234003, status: 400, msg: 'file not in message' },
+    });
+    clock.advance(10 * 60_000);
+    await h.settle();
+    expect(await materialStatus(slow)).toBe('needs_reupload');
+    const notices = h.fake.sentMessages().filter((m) => m.replyTo === slow && m !== ack);
+    expect(notices).toHaveLength(1);
+    expect(textOf(notices[0]!)).toContain('以下文件机器人无法下载（消息可能已撤回），请重新发送：照片');
+    expect(textOf(notices[0]!)).not.toContain('合并转发');
+  });
 });

@@ -117,6 +117,23 @@ describe('npm run cli -- <command> --help', () => {
         );
         expect(list.code).toBe(0);
         expect(list.stdout).toMatch(/Commands:[\s\S]*backup[\s\S]*doctor/);
+        // npm run db:migrate -- --help: its usage, and no migration.
+        const migrate = await runProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/migrate.js'), '--help'],
+          env,
+          dir,
+        );
+        expect(migrate.code).toBe(0);
+        expect(migrate.stdout).toContain('Usage: npm run db:migrate');
+        const typo = await runProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/migrate.js'), '--hlep'],
+          env,
+          dir,
+        );
+        expect(typo.code).toBe(2);
+        expect(typo.stderr).toContain("Unknown argument '--hlep'");
 
         expect(readdirSync(dir)).toEqual([]);
         if (tables) expect(await tables()).toBe(0);

@@ -28,14 +28,6 @@ async function remindersOff(db: Db, unitId: number): Promise<boolean> {
 }
 
 /**
- * The local day a 督办 pressed at `now` counts for: the day it goes out (pressed in quiet hours, the
- * morning they end). The page marks a unit 已督办 for this day.
- */
-export function urgeDay(now: Date, timeZone: string, quietHours: QuietHours): string {
-  return localDay(firstSendable(now, timeZone, quietHours), timeZone);
-}
-
-/**
  * 督办 from the web page: the unit's chats get the daily reminder's card now (same wording, same
  * @mentions), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
  * it and however often, a chat gets at most one 督办 a day; the `scheduled-send` job delivers it.

@@ -182,6 +182,11 @@ export class ReportBuilder {
     this.summary[property].checked += n;
   }
 
+  /** No error so far: what `finish()` will say unless more failures are added. */
+  get passing(): boolean {
+    return this.failures.every((f) => f.severity !== 'error');
+  }
+
   add(...failures: CheckFailure[]): void {
     for (const f of failures) {
       this.failures.push(f);

@@ -145,7 +145,11 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
       { ...input, outDir: workDir },
       unit,
       schemas,
-      input.outDir,
+      {
+        handedOver: input.outDir,
+        // A package written in place keeps its folder, 预检包 or not.
+        preCheck: inPlace ? input.outDir : (input.preCheckOutDir ?? input.outDir),
+      },
       opened,
     );
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
@@ -176,8 +180,8 @@ async function writePackage(
   input: ExportInput,
   unit: UnitRow,
   schemas: SchemaValidator,
-  /** The package's final path, as its 四性 report names it. */
-  packagePath: string,
+  /** The package's final path, as its 四性 report names it: a 预检包 goes to a folder of its own. */
+  packagePaths: { handedOver: string; preCheck: string },
   /** Told each streamed file as it is opened. */
   opened: { abort(): void }[],
 ): Promise<ExportResult> {
@@ -303,7 +307,12 @@ async function writePackage(
   );
   const report = ctx.report.finish(
     deps.clock.now(),
-    { unitCode: unit.code, unitName: unit.fullName, year: input.year, package: packagePath },
+    {
+      unitCode: unit.code,
+      unitName: unit.fullName,
+      year: input.year,
+      package: ctx.report.passing ? packagePaths.handedOver : packagePaths.preCheck,
+    },
     deps.virusScan ? 'ran' : 'off',
   );
   const unconfirmed = summary.unconfirmed;

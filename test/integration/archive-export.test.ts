@@ -532,6 +532,8 @@ describe('export: catalogue and transfer package', () => {
     );
     expect(pre.preCheck).toBe(true);
     expect(pre.outDir).toBe(join(out, 'v1-pre'));
+    // Its 四性 report names the folder it is in, not the 移交包's that was never written.
+    expect(pre.report.scope.package).toBe(join(out, 'v1-pre'));
     expect(existsSync(join(out, 'v1-pkg'))).toBe(false);
     expect(existsSync(join(out, 'v1-pkg.partial'))).toBe(false);
     expect(readdirSync(join(out, 'v1-pre'))).toContain('预检包-四性检测未通过-不得移交.TXT');

@@ -176,10 +176,10 @@ export function unboundCard(summary: string): object {
  * Materials sent to the bot in a direct chat: kept, but a direct chat belongs to no unit (and cannot be
  * bound), so the way to hand them in is to forward them to the unit's work group.
  */
-export function directChatCard(summary: string): object {
+export function directChatCard(summary: string, o: { saving?: boolean } = {}): object {
   return card('收到材料', 'blue', [
     md(
-      `${esc(summary)}\n\n材料已保存。私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。`,
+      `${esc(summary)}\n\n${o.saving ? '材料正在保存。' : '材料已保存。'}私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。`,
     ),
   ]);
 }
@@ -188,13 +188,18 @@ export function directChatCard(summary: string): object {
  * A burst of which nothing was saved (empty, too large, not downloadable, failed): what to send again,
  * and no task to choose, since there is nothing to hand in.
  */
-export function nothingSavedCard(summary: string, o: { hints?: boolean } = {}): object {
+export function nothingSavedCard(summary: string, o: { hints?: boolean; direct?: boolean } = {}): object {
   // Without a file at all (a merged forward of texts only, or one whose contents could not be read)
-  // the summary has no line to follow: say what to send instead.
+  // the summary has no line to follow: say what to send instead. In a direct chat nothing can be
+  // handed in (there is no task to choose): the files go to the work group.
   const next =
     (o.hints ?? true)
-      ? '请按上面的提示重新发送，保存好后再选择交到哪项任务。'
-      : '这条消息里没有可以保存的照片或文件。要交材料，请直接发送照片或文件。';
+      ? o.direct
+        ? '请按上面的提示，把材料重新发到本村（本单位）的工作群，再在群里选择交到哪项任务。'
+        : '请按上面的提示重新发送，保存好后再选择交到哪项任务。'
+      : o.direct
+        ? '这条消息里没有可以保存的照片或文件。要交材料，请把照片或文件直接发到本村（本单位）的工作群。'
+        : '这条消息里没有可以保存的照片或文件。要交材料，请直接发送照片或文件。';
   return card('材料没有保存成功', 'orange', [md(`${esc(summary)}\n\n${next}`)], {
     summary: '材料没有保存成功，请重新发送',
   });

@@ -47,18 +47,20 @@ export async function presentBurst(
   // materials yet, but will: its card offers the tasks, and its files join the filing once read.
   const reading = stored.length === 0 ? await forwardsBeingRead(deps.db, burst.id) : 0;
   if (reading > 0) view = { ...view, summary: readingSummary(view) };
+  const pending = view.materials.some((m) => m.status === 'pending' && m.role !== 'cover');
   // Nothing saved and nothing still downloading: a task chosen now could only be refused.
-  if (
-    stored.length === 0 &&
-    reading === 0 &&
-    !view.materials.some((m) => m.status === 'pending' && m.role !== 'cover')
-  )
-    return asCard(nothingSavedCard(view.summary, { hints: view.materials.length > 0 }));
+  if (stored.length === 0 && reading === 0 && !pending)
+    return asCard(
+      nothingSavedCard(view.summary, {
+        hints: view.materials.length > 0,
+        direct: (await chatTypeOf(deps.db, burst.chatId)) === 'p2p',
+      }),
+    );
   const unit = await unitOfChat(deps.db, burst.chatId);
   if (!unit)
     return asCard(
       (await chatTypeOf(deps.db, burst.chatId)) === 'p2p'
-        ? directChatCard(view.summary)
+        ? directChatCard(view.summary, { saving: pending })
         : unboundCard(view.summary),
     );
   const open = await fileableTasksOfUnit(deps.db, unit.id);

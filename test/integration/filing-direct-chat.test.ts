@@ -57,4 +57,53 @@ describe('photos sent to the bot in a direct chat', () => {
     expect(text).not.toContain('绑定');
     expect(text).toContain('转发到本村（本单位）的工作群');
   });
+
+  it('an empty file sent there is answered with where to send it again, not with choosing a task', async () => {
+    const messageId = id('om_');
+    const key = id('file_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: Buffer.alloc(0), fileName: '签到表.xlsx' });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: id('oc_dm_'),
+        chatType: 'p2p',
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'file',
+        content: { file_key: key, file_name: '签到表.xlsx' },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const text = replyText(await replyAfterQuiet(h, clock, messageId));
+    expect(text).toContain('材料没有保存成功');
+    expect(text).toContain('以下文件是空的（0 字节），请检查后重新发送：签到表.xlsx');
+    // A task cannot be chosen in a direct chat: 「保存好后再选择交到哪项任务」 was a detour.
+    expect(text).not.toContain('保存好后再选择');
+    expect(text).toContain('把材料重新发到本村（本单位）的工作群');
+  });
+
+  it('a photo still downloading when the answer goes out is not called saved', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(78), contentType: 'image/jpeg' });
+    // Lark answers 503 until the faults are cleared: the download is still retrying at the reply.
+    h.fake.inject({ path: new RegExp(`/messages/${messageId}/resources/`), fault: { status: 503 } });
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: id('oc_dm_'),
+        chatType: 'p2p',
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
+    const text = replyText(await replyAfterQuiet(h, clock, messageId));
+    h.fake.clearFaults();
+    expect((await materialsOf(h.db.db, messageId))[0]).toMatchObject({ status: 'pending' });
+    expect(text).toContain('材料正在保存');
+    expect(text).not.toContain('材料已保存');
+  });
 });

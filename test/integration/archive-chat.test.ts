@@ -85,6 +85,31 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.close();
   });
 
+  /**
+   * 确认归档 in chat for `unitYear` (message `id`), then the preview card's button tapped: its queued
+   * job's payload, and the card as last updated.
+   */
+  const confirmByCard = async (id: string, unitYear: string) => {
+    await ctx.commands.handle(deps, msg(id, 'ou_archivist', '确认归档'), cmd('confirm', unitYear));
+    const preview = h.fake.sentMessages().find((m) => m.replyTo === id)!;
+    const value = JSON.parse(
+      JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
+    );
+    await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
+    );
+    const card = () =>
+      JSON.stringify(
+        h.fake
+          .patches()
+          .filter((p) => p.messageId === preview.messageId)
+          .at(-1)!.content,
+      );
+    return { preview, payload: job!.payload, card };
+  };
+
   it('the describe-item card form records 事由 / 地点 / 人物', async () => {
     const res = await ctx.cards.handle(deps, {
       operatorOpenId: 'ou_officer',
@@ -489,16 +514,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
         mime: 'application/pdf',
       },
     ]);
-    await ctx.commands.handle(deps, msg('om_cr', 'ou_archivist', '确认归档'), cmd('confirm', '东村 2025'));
-    const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_cr')!;
-    const value = JSON.parse(
-      JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
-    );
-    await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
-    const [job] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
-    );
+    const { preview, payload, card } = await confirmByCard('om_cr', '东村 2025');
     // Lark refuses the card update once, after the numbers were committed: the job's attempt fails.
     h.fake.inject({
       method: 'PATCH',
@@ -507,19 +523,14 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       fault: { code: 230099, status: 400, msg: 'refused once' },
     });
     const run = (attempts: number) =>
-      ctx.jobs.get('archive-confirm')!.run(job!.payload, silentLogger(), { attempts, maxAttempts: 3 });
+      ctx.jobs.get('archive-confirm')!.run(payload, silentLogger(), { attempts, maxAttempts: 3 });
     await expect(run(1)).rejects.toThrow();
     const [rec] = await queryRows<{ code: string }>(
       f.db,
       sql`select archival_code as code from archive_records where status = 'confirmed' order by id desc limit 1`,
     );
     await run(2);
-    const patched = JSON.stringify(
-      h.fake
-        .patches()
-        .filter((p) => p.messageId === preview.messageId)
-        .at(-1)!.content,
-    );
+    const patched = card();
     expect(patched).toContain('已确认归档东村2025年度 1 件');
     expect(patched).toContain(rec!.code);
     expect(patched).not.toContain('没有待确认');
@@ -534,19 +545,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.fileItem(f.task.v2doc, [
       { bytes: minimalPdf(1, Buffer.from('west-village')), kind: 'document', mime: 'application/pdf' },
     ]);
-    await ctx.commands.handle(deps, msg('om_w0', 'ou_archivist', '确认归档'), cmd('confirm', '西村 2025'));
-    const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_w0')!;
-    const value = JSON.parse(
-      JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
-    );
-    await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
-    const [confirmJob] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
-    );
-    await ctx.jobs
-      .get('archive-confirm')!
-      .run(confirmJob!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    const west = await confirmByCard('om_w0', '西村 2025');
+    await ctx.jobs.get('archive-confirm')!.run(west.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
 
     // 东村's photo is damaged: the weekly check of the whole archive fails and raises the alert.
     const [row] = await queryRows<{ key: string }>(
@@ -596,26 +596,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.fileItem(f.task.doc, [
       { bytes: minimalPdf(1, Buffer.from('confirm-fails')), kind: 'document', mime: 'application/pdf' },
     ]);
-    const tap = async (id: string) => {
-      await ctx.commands.handle(deps, msg(id, 'ou_archivist', '确认归档'), cmd('confirm', '东村 2025'));
-      const preview = h.fake.sentMessages().find((m) => m.replyTo === id)!;
-      const value = JSON.parse(
-        JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
-      );
-      await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
-      const [job] = await queryRows<{ payload: any }>(
-        f.db,
-        sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
-      );
-      const card = () =>
-        JSON.stringify(
-          h.fake
-            .patches()
-            .filter((p) => p.messageId === preview.messageId)
-            .at(-1)!.content,
-        );
-      return { payload: job!.payload, card };
-    };
+    const tap = (id: string) => confirmByCard(id, '东村 2025');
     const failing = { attempts: 3, maxAttempts: 3 };
     // The last attempt fails (here: its unit is gone): the card says nothing was numbered.
     const one = await tap('om_cf1');

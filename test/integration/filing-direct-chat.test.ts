@@ -29,23 +29,27 @@ describe('photos sent to the bot in a direct chat', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  it('are kept, and the answer says how to hand them in, not that 「本群」 needs binding', async () => {
-    const messageId = id('om_');
-    const key = id('img_');
-    const bytes = await jpeg(77);
-    h.fake.addResource({ messageId, fileKey: key, bytes, contentType: 'image/jpeg' });
-    const res = await h.post(
+  /** A message from the officer in a direct chat of its own, through the webhook. */
+  const postDirect = (messageId: string, msgType: string, content: Record<string, string>) =>
+    h.post(
       messageEvent({
         appId: h.fake.appId,
         chatId: id('oc_dm_'),
         chatType: 'p2p',
         messageId,
         senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
+        msgType,
+        content,
         createTimeMs: clock.now().getTime(),
       }),
     );
+
+  it('are kept, and the answer says how to hand them in, not that 「本群」 needs binding', async () => {
+    const messageId = id('om_');
+    const key = id('img_');
+    const bytes = await jpeg(77);
+    h.fake.addResource({ messageId, fileKey: key, bytes, contentType: 'image/jpeg' });
+    const res = await postDirect(messageId, 'image', { image_key: key });
     expect(res.status).toBe(200);
     const reply = await replyAfterQuiet(h, clock, messageId);
     const [m] = await materialsOf(h.db.db, messageId);
@@ -62,18 +66,7 @@ describe('photos sent to the bot in a direct chat', () => {
     const messageId = id('om_');
     const key = id('file_');
     h.fake.addResource({ messageId, fileKey: key, bytes: Buffer.alloc(0), fileName: '签到表.xlsx' });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId: id('oc_dm_'),
-        chatType: 'p2p',
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'file',
-        content: { file_key: key, file_name: '签到表.xlsx' },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
+    await postDirect(messageId, 'file', { file_key: key, file_name: '签到表.xlsx' });
     const text = replyText(await replyAfterQuiet(h, clock, messageId));
     expect(text).toContain('材料没有保存成功');
     expect(text).toContain('以下文件是空的（0 字节），请检查后重新发送：签到表.xlsx');
@@ -88,18 +81,7 @@ describe('photos sent to the bot in a direct chat', () => {
     h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(78), contentType: 'image/jpeg' });
     // Lark answers 503 until the faults are cleared: the download is still retrying at the reply.
     h.fake.inject({ path: new RegExp(`/messages/${messageId}/resources/`), fault: { status: 503 } });
-    await h.post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId: id('oc_dm_'),
-        chatType: 'p2p',
-        messageId,
-        senderOpenId: org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
+    await postDirect(messageId, 'image', { image_key: key });
     const text = replyText(await replyAfterQuiet(h, clock, messageId));
     h.fake.clearFaults();
     expect((await materialsOf(h.db.db, messageId))[0]).toMatchObject({ status: 'pending' });

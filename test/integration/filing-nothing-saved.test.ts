@@ -33,6 +33,19 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
     expect((await h.post(ev)).status).toBe(200);
     return ev.event.message.message_id;
   };
+  /** The merged forward `root` (its messages added to the fake beforehand) posted to the chat. */
+  const postForward = (root: string) =>
+    post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId: root,
+        senderOpenId: org.officer,
+        msgType: 'merge_forward',
+        content: { content: 'Merged and Forwarded Message' },
+        createTimeMs: clock.now().getTime(),
+      }),
+    );
   const burstsOf = (firstMessageId: string) =>
     queryRows<{ id: number }>(
       h.db.db,
@@ -126,17 +139,7 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
       path: new RegExp(`/im/v1/messages/${root}$`),
       fault: { code: 230099, status: 400, msg: 'not now' },
     });
-    await post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId: root,
-        senderOpenId: org.officer,
-        msgType: 'merge_forward',
-        content: { content: 'Merged and Forwarded Message' },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
+    await postForward(root);
     const reply = await replyAfterQuiet(h, clock, root);
     const text = replyText(reply);
     expect(text).not.toContain('没有保存成功');
@@ -184,17 +187,7 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
         body: { content: JSON.stringify(content) },
         ...(upper ? { upper_message_id: upper } : {}),
       });
-    await post(
-      messageEvent({
-        appId: h.fake.appId,
-        chatId,
-        messageId: root,
-        senderOpenId: org.officer,
-        msgType: 'merge_forward',
-        content: { content: 'Merged and Forwarded Message' },
-        createTimeMs: clock.now().getTime(),
-      }),
-    );
+    await postForward(root);
     const text = replyText(await replyAfterQuiet(h, clock, root));
     expect(text).toContain('没有收到可保存的材料');
     expect(text).not.toContain('按上面的提示');

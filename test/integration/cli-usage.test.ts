@@ -109,29 +109,16 @@ describe('npm run cli -- <command> --help', () => {
         expect(bare.stderr).toContain('units import FILE');
         // The compiled CLI as a process: the list of commands.
         ensureBuilt();
-        const list = await runProcess(
-          process.execPath,
-          [join(repoRoot, 'dist/cli/main.js'), '--help'],
-          env,
-          dir,
-        );
+        const compiled = (entry: string, arg: string) =>
+          runProcess(process.execPath, [join(repoRoot, 'dist', entry), arg], env, dir);
+        const list = await compiled('cli/main.js', '--help');
         expect(list.code).toBe(0);
         expect(list.stdout).toMatch(/Commands:[\s\S]*backup[\s\S]*doctor/);
         // npm run db:migrate -- --help: its usage, and no migration.
-        const migrate = await runProcess(
-          process.execPath,
-          [join(repoRoot, 'dist/cli/migrate.js'), '--help'],
-          env,
-          dir,
-        );
+        const migrate = await compiled('cli/migrate.js', '--help');
         expect(migrate.code).toBe(0);
         expect(migrate.stdout).toContain('Usage: npm run db:migrate');
-        const typo = await runProcess(
-          process.execPath,
-          [join(repoRoot, 'dist/cli/migrate.js'), '--hlep'],
-          env,
-          dir,
-        );
+        const typo = await compiled('cli/migrate.js', '--hlep');
         expect(typo.code).toBe(2);
         expect(typo.stderr).toContain("Unknown argument '--hlep'");
 

@@ -40,6 +40,20 @@ describe('corrections from cards and the 查 command', () => {
         cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
       )
     ).json()) as any;
+  /** The archivist's command `text` in the chat, through the webhook; the bot's reply to it. */
+  const archivistSays = async (text: string) => {
+    const ev = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.archivist,
+      text,
+    });
+    await h.post(ev);
+    return waitFor(`the reply to ${text}`, () =>
+      h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
+    );
+  };
   const valueOf = (card: unknown, action: string): Record<string, unknown> => {
     const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
     if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
@@ -191,34 +205,14 @@ describe('corrections from cards and the 查 command', () => {
   });
 
   it('查 lists recent items of the unit with 更正 buttons', async () => {
-    const cmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text: '查 王村官',
-    });
-    await h.post(cmd);
-    const reply = await waitFor('the 查 reply', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
-    );
+    const reply = await archivistSays('查 王村官');
     const text = JSON.stringify(reply.content);
     expect(text).toContain('城关村最近提交的材料');
     expect(text).toContain('王村官');
     const fix = valueOf(reply.content, 'fix');
     const opened = await click(org.archivist, fix);
     expect(JSON.stringify(opened.card.data)).toContain('撤下这件材料');
-    const none = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text: '查 没有这个人',
-    });
-    await h.post(none);
-    const empty = await waitFor('the empty 查 reply', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === none.event.message.message_id),
-    );
+    const empty = await archivistSays('查 没有这个人');
     expect(JSON.stringify(empty.content)).toContain('没有找到');
   });
   it('a confirmed item: 更正 offers the archivist 撤销确认 with a reason (no server command); the 档号 is retired, audited, and the item can be corrected again', async () => {
@@ -226,17 +220,7 @@ describe('corrections from cards and the 查 command', () => {
     const fix = valueOf(filed.card.data, 'fix');
     const itemId = Number(fix.i);
     // The archivist confirms in the chat: 确认归档, then the preview card's button (a job numbers).
-    const confirmCmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text: '确认归档',
-    });
-    await h.post(confirmCmd);
-    const preview = await waitFor('the 确认归档 preview', () =>
-      h.fake.sentMessages().find((m) => m.replyTo === confirmCmd.event.message.message_id),
-    );
+    const preview = await archivistSays('确认归档');
     await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
     await h.settle();
     const [record] = await waitFor('the 档号', async () => {

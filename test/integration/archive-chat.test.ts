@@ -85,6 +85,28 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.close();
   });
 
+  /** The titles of the cards sent to the operations chat (its alerts), in order. */
+  const opsCards = () =>
+    h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
+      .map((m) => (m.content as any).header.title.content as string);
+  /** One bit of the photo item's stored file flipped; the test writes `good` back when done. */
+  const damagePhoto = async () => {
+    const [row] = await queryRows<{ key: string }>(
+      f.db,
+      sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
+          where fim.item_id = ${photoItem} order by fim.position limit 1`,
+    );
+    const path = f.blobs.pathOf(row!.key);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    bad[bad.length - 40]! ^= 0x01;
+    chmodSync(path, 0o644);
+    writeFileSync(path, bad);
+    return { path, good };
+  };
+
   /**
    * 确认归档 in chat for `unitYear` (message `id`), then the preview card's button tapped: its queued
    * job's payload, and the card as last updated.
@@ -409,22 +431,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect((sent[0]!.content as { text: string }).text).toMatch(/^四性检测(通过|未通过)/);
   });
   it('a failing check raises the 四性 alert in the operations chat, and 恢复正常 when the next one passes', async () => {
-    const opsCards = () =>
-      h.fake
-        .sentMessages()
-        .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
-        .map((m) => (m.content as any).header.title.content as string);
-    const [row] = await queryRows<{ key: string }>(
-      f.db,
-      sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
-          where fim.item_id = ${photoItem} order by fim.position limit 1`,
-    );
-    const path = f.blobs.pathOf(row!.key);
-    const good = readFileSync(path);
-    const bad = Buffer.from(good);
-    bad[bad.length - 40]! ^= 0x01;
-    chmodSync(path, 0o644);
-    writeFileSync(path, bad);
+    const { path, good } = await damagePhoto();
     const check = () =>
       ctx.jobs.get('four-properties-check')!.run({ chatId: 'oc_v1' }, silentLogger(), {
         attempts: 1,
@@ -536,11 +543,6 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(patched).not.toContain('没有待确认');
   });
   it("a unit's own 四性检测 that passes does not clear the whole archive's failing 四性 alert", async () => {
-    const opsCards = () =>
-      h.fake
-        .sentMessages()
-        .filter((m) => m.receiveId === 'oc_ops_room' && m.msgType === 'interactive')
-        .map((m) => (m.content as any).header.title.content as string);
     // 西村 has a confirmed year of its own, undamaged.
     await f.fileItem(f.task.v2doc, [
       { bytes: minimalPdf(1, Buffer.from('west-village')), kind: 'document', mime: 'application/pdf' },
@@ -549,16 +551,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await ctx.jobs.get('archive-confirm')!.run(west.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
 
     // 东村's photo is damaged: the weekly check of the whole archive fails and raises the alert.
-    const [row] = await queryRows<{ key: string }>(
-      f.db,
-      sql`select m.storage_key as key from filing_item_materials fim join materials m on m.id = fim.material_id
-          where fim.item_id = ${photoItem} order by fim.position limit 1`,
-    );
-    const path = f.blobs.pathOf(row!.key);
-    const good = readFileSync(path);
-    const bad = Buffer.from(good);
-    bad[bad.length - 40]! ^= 0x01;
-    writeFileSync(path, bad);
+    const { path, good } = await damagePhoto();
     f.clock.advance(3 * 3_600_000); // past the alert interval of the earlier alert
     const before = opsCards().length;
     await ctx.jobs

@@ -33,6 +33,17 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
     expect((await h.post(ev)).status).toBe(200);
     return ev.event.message.message_id;
   };
+  /** A message of a merged forward (its root, or a child under `upper`), as Lark gives it to the bot. */
+  const addForwarded = (messageId: string, upper: string | undefined, msgType: string, content: object) =>
+    h.fake.addMessage({
+      message_id: messageId,
+      chat_id: 'oc_source_chat',
+      msg_type: msgType,
+      create_time: String(clock.now().getTime() - 60_000),
+      sender: { id: org.officer, id_type: 'open_id', sender_type: 'user' },
+      body: { content: JSON.stringify(content) },
+      ...(upper ? { upper_message_id: upper } : {}),
+    });
   /** The merged forward `root` (its messages added to the fake beforehand) posted to the chat. */
   const postForward = (root: string) =>
     post(
@@ -120,18 +131,8 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
 
   it('a merged forward still being read when its burst closes is not 「没有保存成功」: its card offers tasks, and files once read', async () => {
     const root = id('om_');
-    const add = (messageId: string, upper: string | undefined, msgType: string, content: object) =>
-      h.fake.addMessage({
-        message_id: messageId,
-        chat_id: 'oc_source_chat',
-        msg_type: msgType,
-        create_time: String(clock.now().getTime() - 60_000),
-        sender: { id: org.officer, id_type: 'open_id', sender_type: 'user' },
-        body: { content: JSON.stringify(content) },
-        ...(upper ? { upper_message_id: upper } : {}),
-      });
-    add(root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' });
-    add(`${root}_c1`, root, 'image', { image_key: 'img_fwd_slow' });
+    addForwarded(root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' });
+    addForwarded(`${root}_c1`, root, 'image', { image_key: 'img_fwd_slow' });
     h.fake.addResource({ messageId: root, fileKey: 'img_fwd_slow', bytes: await smallPhoto() });
     // Lark does not give the forward's children yet: the expansion is retried later.
     h.fake.inject({
@@ -178,15 +179,7 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
       [root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' }],
       [`${root}_t1`, root, 'text', { text: '明天上午九点开会' }],
     ] as const)
-      h.fake.addMessage({
-        message_id: messageId,
-        chat_id: 'oc_source_chat',
-        msg_type: msgType,
-        create_time: String(clock.now().getTime() - 60_000),
-        sender: { id: org.officer, id_type: 'open_id', sender_type: 'user' },
-        body: { content: JSON.stringify(content) },
-        ...(upper ? { upper_message_id: upper } : {}),
-      });
+      addForwarded(messageId, upper, msgType, content);
     await postForward(root);
     const text = replyText(await replyAfterQuiet(h, clock, root));
     expect(text).toContain('没有收到可保存的材料');

@@ -211,7 +211,7 @@ export class ReportBuilder {
       scope,
       totals: { ...this.totals },
       summary: structuredClone(this.summary),
-      passed: failures.every((f) => f.severity !== 'error'),
+      passed: this.passing,
       virusScan,
       table: fourPropertiesTable(failures, virusScan, scope.package !== undefined),
       failures,

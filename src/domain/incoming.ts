@@ -32,6 +32,8 @@ export type IncomingEvent =
   | { kind: 'card_action'; action: CardAction }
   /** A tap on the bot's custom menu (direct chat with the bot): `key` is the item's event_key. */
   | { kind: 'menu'; eventId: string; operatorOpenId: string; key: string; at: Date }
+  /** A message recalled (撤回) in a chat the bot is in. */
+  | { kind: 'recall'; recall: MessageRecall }
   | { kind: 'other'; type: string };
 
 export interface CardAction {
@@ -44,4 +46,13 @@ export interface CardAction {
   chatId?: string;
   /** Callback token for a delayed card update. */
   token?: string;
+}
+
+export interface MessageRecall {
+  messageId: string;
+  /** The chat the recall names (checked against the message's own chat before anything changes). */
+  chatId: string;
+  recalledAt: Date;
+  /** Who recalled it, as Lark says: message_owner | group_owner | group_manager | enterprise_manager. */
+  recallType?: string;
 }

@@ -53,6 +53,23 @@ export const UNSAVED_NOTICE_JOB = defineJob({
   payload: z.object({ materialId: id }),
 });
 
+/**
+ * One short reply under a burst's card after one of its messages was recalled (撤回): the recalled files
+ * are not filed. Into the chat when the card's message id was never recorded.
+ */
+export const RECALL_NOTICE_JOB = defineJob({
+  name: 'recall-notice',
+  priority: 'first',
+  payload: z.object({
+    chatId: z.string(),
+    /** The burst's card. */
+    replyTo: z.string().optional(),
+    text: z.string(),
+    /** Lark's idempotency key of the send (≤ 50 chars). */
+    uuid: z.string().max(50),
+  }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

@@ -43,7 +43,9 @@ export async function fileOriginal(c: PageContext): Promise<void> {
 /** GET /thumbs/:id — the small JPEG made at download (photos and video covers). */
 export async function fileThumbnail(c: PageContext): Promise<void> {
   const m = await visibleMaterial(c);
-  if (!m.thumbnailKey || !(await c.deps.blobs.stat(m.thumbnailKey))) throw new NotFound();
+  // A recalled (撤回) photo is not shown, even from an item undone before its recall.
+  if (m.status === 'recalled' || !m.thumbnailKey || !(await c.deps.blobs.stat(m.thumbnailKey)))
+    throw new NotFound();
   c.koa.type = 'image/jpeg';
   c.koa.set('Cache-Control', 'private, max-age=86400');
   c.koa.body = c.deps.blobs.openRead(m.thumbnailKey);

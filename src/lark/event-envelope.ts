@@ -7,7 +7,7 @@ export interface InboundLarkEvent {
   eventType: string;
   /** Set for `im.message.receive_v1` only: Lark says to dedupe messages on message_id (not event_id). */
   messageId?: string;
-  /** The message's chat (message events only): a burst stays open while its chat has events queued. */
+  /** The message's chat (message and recall events): a burst stays open while its chat has events queued. */
   chatId?: string;
   /** The v2 envelope `{schema:'2.0', header:{…}, event:{…}}`, as Lark sent it. */
   payload: object;
@@ -53,8 +53,14 @@ export function inboundFromEnvelope(envelope: unknown, source: InboundLarkEvent[
     eventType === 'im.message.receive_v1' && typeof message?.message_id === 'string'
       ? message.message_id
       : undefined;
+  // A recall names its chat at the top of the event: queued, it holds the chat's open burst back like a
+  // message does, so a card is not drawn with a file that is being recalled.
   const chatId =
-    messageId !== undefined && typeof message?.chat_id === 'string' ? message.chat_id : undefined;
+    messageId !== undefined && typeof message?.chat_id === 'string'
+      ? message.chat_id
+      : eventType === 'im.message.recalled_v1' && typeof event.chat_id === 'string'
+        ? event.chat_id
+        : undefined;
   return {
     eventId,
     eventType,

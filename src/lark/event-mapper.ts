@@ -42,6 +42,16 @@ export function mapLarkEvent(envelope: unknown): IncomingEvent {
         operatorOpenId: str(rec(ev.operator_id).open_id),
         at,
       };
+    case 'im.message.recalled_v1':
+      return {
+        kind: 'recall',
+        recall: {
+          messageId: required(str(ev.message_id), 'event.message_id'),
+          chatId: required(str(ev.chat_id), 'event.chat_id'),
+          recalledAt: timeFromMs(ev.recall_time, at),
+          ...(str(ev.recall_type) ? { recallType: str(ev.recall_type)! } : {}),
+        },
+      };
     case 'card.action.trigger':
       return {
         kind: 'card_action',

@@ -36,6 +36,7 @@ export interface WsIntake {
 /** Events written to inbound_events. */
 export const RECORDED_EVENT_TYPES = [
   'im.message.receive_v1',
+  'im.message.recalled_v1',
   'im.chat.member.bot.added_v1',
   'im.chat.member.bot.deleted_v1',
   'application.bot.menu_v6',

@@ -8,6 +8,7 @@ import {
   type BurstRow,
 } from '../db/repos/bursts.js';
 import { materialsOfBurst, type BurstMaterial } from '../db/repos/materials.js';
+import { burstWhollyRecalled, replyTargetOfBurst } from '../db/repos/message-recalls.js';
 import { textsBetween } from '../db/repos/messages.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BotDeps } from './deps.js';
@@ -57,6 +58,11 @@ export async function acknowledgeBurst(
   // Read after the claim: a file that ends unsaved from now on is told in a notice of its own
   // (download-record.ts), one that ended before is in this reply.
   const materials = await materialsOfBurst(deps.db, burstId);
+  // Everything in it was recalled (撤回): there is nothing to file and nothing to say.
+  if (materials.length === 0 && (await burstWhollyRecalled(deps.db, burstId))) {
+    deps.logger.info({ burstId }, 'burst recalled before its reply; no reply');
+    return;
+  }
   if (deps.clock.now().getTime() - claimedAt.getTime() > REPLY_UUID_WINDOW_MS) {
     deps.metrics.inc('bursts_ack_abandoned_total');
     deps.logger.warn(
@@ -79,7 +85,7 @@ export async function acknowledgeBurst(
     ? await opts.present(deps, view)
     : { msgType: 'text' as const, content: JSON.stringify({ text: view.summary }) };
   const res = await deps.gateway.reply({
-    messageId: burst.firstMessageId,
+    messageId: (await replyTargetOfBurst(deps.db, burstId)) ?? burst.firstMessageId,
     message,
     uuid: `burst-${burstId}`,
   });

@@ -157,7 +157,7 @@ async function attempt(
     if (result.outcome === 'empty') return finish('empty', { sizeBytes: 0 });
 
     const facts = result.inspected!;
-    const { duplicateOf } = await recordStored(db, materialId, {
+    const { duplicateOf, recalled } = await recordStored(db, materialId, {
       sniffedMime: facts.sniffedMime,
       ...(facts.photo ? { photo: facts.photo } : {}),
       thumbnail: facts.thumbnail,
@@ -166,6 +166,11 @@ async function attempt(
       ...(o.reaction ? { reaction: o.reaction } : {}),
       ...(job.finishIn ? { finishIn: job.finishIn } : {}),
     });
+    if (recalled) {
+      metrics.inc('material_downloads_total', { status: 'recalled' });
+      log.info('message recalled while its file was downloading; not filed');
+      return { status: 'recalled' };
+    }
     metrics.inc('material_downloads_total', { status: 'stored' });
     metrics.inc('material_download_bytes_total', {}, result.blob.sizeBytes);
     log.info(

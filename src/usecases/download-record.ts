@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
+import type { MaterialStatus } from '../db/schema/column-types.js';
 import { blobs, materials } from '../db/schema/materials.js';
 import { errorMessage } from '../errors.js';
 import type { CommittedBlob } from '../ports/blob-store.js';
@@ -19,6 +20,8 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set([
   'needs_reupload',
   'too_large',
   'empty',
+  // Its message was recalled (撤回): a download still queued or retried does not run.
+  'recalled',
 ]);
 
 async function loadMaterial(db: Db, id: number): Promise<MaterialRow | undefined> {
@@ -108,7 +111,11 @@ export interface StoredFacts {
  * row decides who is first: a concurrent storer of the same bytes waits on its key until the first
  * transaction commits, and then sees that material stored.
  */
-export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<{ duplicateOf?: number }> {
+export async function recordStored(
+  db: Db,
+  id: number,
+  f: StoredFacts,
+): Promise<{ duplicateOf?: number; recalled?: boolean }> {
   const { blob, photo } = f;
   return db.transaction(async (tx) => {
     await tx
@@ -124,7 +131,9 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
     const [row] = await tx
       .update(materials)
       .set({
-        status: 'stored',
+        // Recalled while downloading: it stays recalled (the bytes are recorded, so the file in the
+        // content-addressed store has its material, but nothing files, shows or counts it).
+        status: sql<MaterialStatus>`case when ${materials.status} = 'recalled' then 'recalled' else 'stored' end`,
         sha256: blob.sha256,
         storageKey: blob.storageKey,
         sizeBytes: blob.sizeBytes,
@@ -151,7 +160,12 @@ export async function recordStored(db: Db, id: number, f: StoredFacts): Promise<
         burstId: materials.burstId,
         kind: materials.kind,
         role: materials.role,
+        status: materials.status,
       });
+    if (row?.status === 'recalled') {
+      await f.finishIn?.(tx);
+      return { recalled: true };
+    }
     // Filed while this file was still downloading: it joins the item now, in this transaction.
     if (row?.burstId != null && row.role !== 'cover') {
       const joined = await joinLiveFiling(tx, { materialId: id, burstId: row.burstId, kind: row.kind });

@@ -131,7 +131,9 @@ export async function fileBurst(
   if (burst.materials.length === 0)
     throw burst.stillSaving > 0 || burst.forwardsReading > 0
       ? new DomainError('burst_not_stored', '这组材料还在保存中，请稍后再试')
-      : new DomainError('burst_nothing_stored', '这组材料没有保存成功，不能交到任务里，请重新发送');
+      : burst.recalled > 0 && burst.notStored === 0
+        ? new DomainError('burst_recalled', '这组材料已撤回，不再归档')
+        : new DomainError('burst_nothing_stored', '这组材料没有保存成功，不能交到任务里，请重新发送');
 
   const now = deps.clock.now();
   const filed = await db.transaction(async (tx) => {
@@ -140,6 +142,8 @@ export async function fileBurst(
     // Read again under the burst's lock: a download that finished since is filed with the rest, and
     // one finishing later waits for this lock and then joins the item (download-record.ts).
     const fresh = (await loadBurstForFiling(tx, burst.id))!;
+    // Recalled (撤回) meanwhile: nothing is left to file.
+    if (fresh.materials.length === 0) return 'recalled' as const;
     const ids = fresh.materials.map((m) => m.id);
     const counts = countKinds(fresh.materials.map((m) => m.kind));
     const kind = archiveKindOf(
@@ -181,6 +185,7 @@ export async function fileBurst(
     return { item: inserted, fresh, counts, kind };
   });
   if (filed === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
+  if (filed === 'recalled') throw new DomainError('burst_recalled', '这组材料已撤回，不再归档');
   if (!filed) {
     const winner = await getLiveFilingOfBurst(db, burst.id);
     if (!winner) throw new Error(`fileBurst: burst ${burst.id} conflict without a live filing`);

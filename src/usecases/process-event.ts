@@ -3,6 +3,7 @@ import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
 import { recordChatJoined, recordChatLeft } from '../db/repos/chats.js';
 import type { Logger } from '../logger.js';
 import { ChatActivity } from './chat-activity.js';
+import { recallMessage } from './recall-message.js';
 import type { BotDeps } from './deps.js';
 import type { CommandRegistry } from './handle-command.js';
 
@@ -74,6 +75,9 @@ export async function processEvent(
       await recordChatLeft(deps.db, { chatId: event.chatId, at: event.at });
       log.info({ chatId: event.chatId }, 'bot removed from chat');
       await hooks.onBotRemoved?.(deps, event);
+      return 'done';
+    case 'recall':
+      await recallMessage(deps, event.recall, log);
       return 'done';
     case 'menu':
       if (!hooks.commands) return 'ignored';

@@ -7,6 +7,7 @@ import {
   EXPAND_FORWARD_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
+  RECALL_NOTICE_JOB,
   RECONCILE_JOB,
   UNSAVED_NOTICE_JOB,
 } from '../domain/job-types.js';
@@ -20,6 +21,7 @@ import { warmInspectLibraries } from '../media/load-on-first-use.js';
 import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
+import { sendRecallNotice } from '../usecases/recall-notice.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import type { FeatureEnv } from './feature-env.js';
 
@@ -83,6 +85,7 @@ export function captureFeature(env: FeatureEnv): Feature {
         type: UNSAVED_NOTICE_JOB,
         handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),
       }),
+      jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,
         handle: async (payload) => {

@@ -122,7 +122,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
     await until('a pong', () => s.gateway.pings() >= 2 && s.intake.lastActivityAt()!.getTime() > before);
   });
 
-  it('hands messages and bot membership events to onEvent in their original v2 envelope', async () => {
+  it('hands messages, recalls and bot membership events to onEvent in their original v2 envelope', async () => {
     const s = await setup();
     const names = [
       'im.message.receive_v1.text.json',
@@ -130,6 +130,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
       'im.message.receive_v1.post.json',
       'im.chat.member.bot.added_v1.json',
       'im.chat.member.bot.deleted_v1.json',
+      'im.message.recalled_v1.json',
     ];
     for (const name of names) expect(await s.gateway.pushEvent(fixture(name))).toEqual({ code: 200 });
     expect(s.events).toHaveLength(names.length);
@@ -144,6 +145,12 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
       expect(got.createTimeMs).toBe(Number(sent.header.create_time));
     }
     expect(s.events[0]!.messageId).toBe('om_5ce6d572455d361153b7cb51da133945');
+    // A recall is not deduped on its message's id (that would drop it as a repeat of the message), and
+    // names its chat (a queued recall holds the chat's open burst back).
+    const recall = s.events.find((e) => e.eventType === 'im.message.recalled_v1')!;
+    expect(recall.messageId).toBeUndefined();
+    expect(recall.chatId).toBe('oc_5ad11d72b830411d72b836c20');
+    expect(s.metrics.value('lark_ws_events_total', { event_type: 'im.message.recalled_v1' })).toBe(1);
     expect(s.intake.lastEventAt()).toBeInstanceOf(Date);
     expect(s.metrics.value('lark_ws_events_total', { event_type: 'im.message.receive_v1' })).toBe(3);
   });

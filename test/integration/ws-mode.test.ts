@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { botMembershipEvent, cardActionEvent, commandEvent } from '../support/events.js';
+import {
+  botMembershipEvent,
+  cardActionEvent,
+  commandEvent,
+  messageEvent,
+  recallEvent,
+} from '../support/events.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -85,5 +91,32 @@ describe('long-connection mode: the whole bot through the fake WebSocket gateway
       sql`select name, active from chats where chat_id = 'oc_ws_chat_1'`,
     );
     expect(chat[0]).toEqual({ name: '城关村工作群', active: false });
+  });
+
+  it('follows a message recalled in the chat (im.message.recalled_v1 over the socket)', async () => {
+    const sent = messageEvent({
+      appId: fake.appId,
+      chatId: 'oc_ws_chat_2',
+      senderOpenId: 'ou_ws_officer',
+      content: { text: '张三户 身份证 430000000000000000' },
+    });
+    expect((await gw.pushEvent(sent)).code).toBe(200);
+    await h.settle();
+    const messageId = sent.event.message.message_id;
+    const recalled = recallEvent({ appId: fake.appId, messageId, chatId: 'oc_ws_chat_2' });
+    expect((await gw.pushEvent(recalled)).code).toBe(200);
+    await h.settle();
+    const [row] = await queryRows<{ text: string | null }>(
+      h.db.db,
+      sql`select text from messages where message_id = ${messageId}`,
+    );
+    expect(row).toEqual({ text: null });
+    const audit = await queryRows<{ actor: string; status: string }>(
+      h.db.db,
+      sql`select a.actor, e.status from audit_log a, inbound_events e
+          where a.action = 'recall' and a.details->>'messageId' = ${messageId}
+            and e.event_id = ${recalled.header.event_id}`,
+    );
+    expect(audit).toEqual([{ actor: 'ou_ws_officer', status: 'done' }]);
   });
 });

@@ -167,3 +167,35 @@ export function botMenuEvent(i: {
     },
   };
 }
+
+/**
+ * A message recalled (撤回) in a chat: `im.message.recalled_v1`, shaped as test/fixtures/lark/im.message.recalled_v1.json
+ * (`recall_time` in ms; `recall_type` message_owner | group_owner | group_manager | enterprise_manager).
+ */
+export function recallEvent(i: {
+  appId: string;
+  messageId: string;
+  chatId: string;
+  recallType?: 'message_owner' | 'group_owner' | 'group_manager' | 'enterprise_manager';
+  recallTimeMs?: number;
+  eventId?: string;
+}) {
+  const at = String(i.recallTimeMs ?? Date.now());
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      event_type: 'im.message.recalled_v1',
+      create_time: at,
+      token: TEST_VERIFICATION_TOKEN,
+      app_id: i.appId,
+      tenant_key: 'tenant_test',
+    },
+    event: {
+      message_id: i.messageId,
+      chat_id: i.chatId,
+      recall_time: at,
+      recall_type: i.recallType ?? 'message_owner',
+    },
+  };
+}

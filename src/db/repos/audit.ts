@@ -24,7 +24,12 @@ export type AuditAction =
   /** 重新选择任务 after 不归档: the burst is chased again until it is filed. */
   | 'reopen'
   /** A file of a filed burst stored after the filing joined its item (actor `bot`). */
-  | 'join_late';
+  | 'join_late'
+  /**
+   * A message recalled (撤回) in the chat: its materials left the archive path (actor: the sender when
+   * they recalled it, else `lark:<recall_type>`); details name ids and times, never content.
+   */
+  | 'recall';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -12,6 +12,8 @@ export interface BurstForFiling {
   materials: { id: number; kind: string; originalName: string | null }[];
   /** Materials of the burst that ended unsaved: failed, too large, empty, not downloadable. */
   notStored: number;
+  /** Materials whose message was recalled (撤回): never filed. */
+  recalled: number;
   /** Materials still downloading: each joins the burst's filing once stored (download-record.ts). */
   stillSaving: number;
   /** Merged forwards whose files are still being read: they join the burst once read. */
@@ -46,7 +48,8 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     senderOpenId: burst.sender_open_id,
     caption: burst.caption,
     materials: stored.map((m) => ({ id: Number(m.id), kind: m.kind, originalName: m.original_name })),
-    notStored: materials.filter((m) => m.status !== 'stored' && m.status !== 'pending').length,
+    notStored: materials.filter((m) => !['stored', 'pending', 'recalled'].includes(m.status)).length,
+    recalled: materials.filter((m) => m.status === 'recalled').length,
     stillSaving: materials.filter((m) => m.status === 'pending').length,
     forwardsReading: stored.length === 0 ? await forwardsBeingRead(db, Number(burst.id)) : 0,
   };

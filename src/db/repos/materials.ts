@@ -96,7 +96,11 @@ export async function insertMaterialsInBurst(
   };
 }
 
-/** The CTEs `fresh` (new materials) and `queued` (their download jobs: `id` is the material's). */
+/**
+ * The CTEs `fresh` (new materials) and `queued` (their download jobs: `id` is the material's). A material
+ * of a message recalled before it arrived is inserted `recalled` (the insert trigger of migration 0019)
+ * and gets no download.
+ */
 const materialsWithDownloads = (rows: NewMaterial[], now: Date, maxAttempts: number, burstId?: SQL) =>
   sql`fresh as (
           insert into materials (${COLUMNS}) values ${sql.join(
@@ -104,12 +108,12 @@ const materialsWithDownloads = (rows: NewMaterial[], now: Date, maxAttempts: num
             sql`, `,
           )}
           on conflict (message_id, resource_key) do nothing
-          returning id),
+          returning id, status),
         queued as (
           insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
           select ${DOWNLOAD_MATERIAL_JOB.name}, fresh.id::text, jsonb_build_object('materialId', fresh.id), ${now},
             ${maxAttempts}, ${now}
-          from fresh order by fresh.id
+          from fresh where fresh.status = 'pending' order by fresh.id
           on conflict (kind, key) do nothing
           returning key::int as id)`;
 
@@ -127,6 +131,7 @@ export interface BurstMaterial {
   forwarded?: boolean;
 }
 
+/** The burst's materials as its card shows them: a recalled one is left out (it is not the burst's any more). */
 export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
   const rows = await queryRows<{
     id: number;
@@ -143,7 +148,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     db,
     sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of,
           size_bytes::float8 as size_bytes, forward_root_id is not null as forwarded
-        from materials where burst_id = ${burstId} order by sent_at, id`,
+        from materials where burst_id = ${burstId} and status <> 'recalled' order by sent_at, id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),

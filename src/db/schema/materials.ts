@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamptz,
   uniqueIndex,
@@ -84,7 +85,7 @@ export const materials = pgTable(
     parentId: text('parent_id'),
     rootId: text('root_id'),
     forwardRootId: text('forward_root_id'),
-    /** pending | stored | failed | needs_reupload | too_large | empty */
+    /** pending | stored | failed | needs_reupload | too_large | empty | recalled */
     status: text('status').$type<MaterialStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
@@ -156,4 +157,25 @@ export const bursts = pgTable(
       .on(t.closesAt)
       .where(sql`status = 'open'`),
   ],
+);
+
+/**
+ * Messages recalled (撤回) in a chat, as Lark told us (`im.message.recalled_v1`): kept whether or not the
+ * bot saw the message, since a recall may arrive before the message's own event. Keyed by message and
+ * chat: a recall naming another chat than the message's applies to nothing (and cannot block the real
+ * one). Materials and messages inserted after the recall are marked by triggers (migration 0019):
+ * materials `recalled`, no download; a message's text dropped.
+ */
+export const messageRecalls = pgTable(
+  'message_recalls',
+  {
+    messageId: text('message_id').notNull(),
+    chatId: text('chat_id').notNull(),
+    /** Lark's recall_time. */
+    recalledAt: timestamptz('recalled_at').notNull(),
+    /** message_owner | group_owner | group_manager | enterprise_manager (Lark's recall_type) */
+    recallType: text('recall_type'),
+    recordedAt: timestamptz('recorded_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'message_recalls_pkey', columns: [t.messageId, t.chatId] })],
 );

@@ -1,0 +1,178 @@
+import { withdrawRecord, insertArchiveAudit } from '../db/repos/archive-records.js';
+import { insertAudit } from '../db/repos/audit.js';
+import { markItemUndone } from '../db/repos/filings.js';
+import {
+  dropQueuedWork,
+  insertRecall,
+  lockRecallBursts,
+  lockRecallOf,
+  markRecalled,
+  messageForRecall,
+  takeOffLiveItems,
+  type ItemTakenOff,
+} from '../db/repos/message-recalls.js';
+import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
+import { RECALL_NOTICE_JOB } from '../domain/job-types.js';
+import type { MessageRecall } from '../domain/incoming.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import type { Tx } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { BotDeps } from './deps.js';
+
+export type RecallOutcome =
+  /** The message's materials left the archive path (or it had none: a text, a caption). */
+  | { status: 'recalled'; materials: number; items: number }
+  /** The bot has not seen the message (yet): kept, so it is marked when it arrives (out of order). */
+  | { status: 'unseen' }
+  /** Recorded before (Lark delivered it again under another event id). */
+  | { status: 'repeat' }
+  /** The recall names another chat than the message's: refused, nothing changes. */
+  | { status: 'refused' };
+
+/** What the officer reads under the card of the burst (short, plain). */
+export const RECALLED_TEXT = '已撤回的材料不再归档。';
+
+/**
+ * An officer (or the group's owner) recalled (撤回) a message: what the bot kept of it leaves the
+ * archive path, in one transaction, under the lock the message's capture takes too (so the order the
+ * two events arrive in does not matter):
+ * - the recall is recorded (message, chat, time, Lark's recall_type), once: a repeat changes nothing;
+ * - its materials become `recalled` (never offered for filing, exported, checked or counted) and
+ *   queued work for them is dropped (downloads are not retried); the texts kept of it are dropped;
+ * - a live filing holding them loses them, its counts too (tasks are recounted); a filing left empty is
+ *   undone, and a 档号 it held is withdrawn (the number is retired, as 撤销确认 does);
+ * - the audit trail says who (Lark's recall_type; the sender when they recalled it) and when, never what;
+ * - when the burst was answered, one short reply under its card says the recalled files are not filed.
+ * A recall naming another chat than the message's is refused. Stored bytes are never deleted: blobs
+ * are content-addressed and may be shared by another material with the same bytes.
+ */
+export async function recallMessage(
+  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
+  recall: MessageRecall,
+  log: Logger,
+): Promise<RecallOutcome> {
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction(async (tx): Promise<RecallOutcome> => {
+    await lockRecallOf(tx, recall.messageId);
+    const message = await messageForRecall(tx, recall.messageId);
+    if (message && message.chatId !== recall.chatId) return { status: 'refused' };
+    if (!(await insertRecall(tx, recall, now))) return { status: 'repeat' };
+    const binding = await getLiveBinding(tx, recall.chatId);
+    const who =
+      recall.recallType === 'message_owner' && message?.senderOpenId
+        ? message.senderOpenId
+        : `lark:${recall.recallType ?? 'unknown'}`;
+    const audit = {
+      at: now,
+      actor: who,
+      action: 'recall' as const,
+      source: 'chat' as const,
+      chatId: recall.chatId,
+    };
+    const facts = {
+      messageId: recall.messageId,
+      recallType: recall.recallType ?? null,
+      recalledAt: recall.recalledAt.toISOString(),
+    };
+    if (!message) {
+      await insertAudit(tx, {
+        ...audit,
+        unitId: binding?.unitId ?? null,
+        details: { ...facts, seen: false },
+      });
+      return { status: 'unseen' };
+    }
+    // Materials first, then their bursts: the order a download that finishes takes them in.
+    const materials = await markRecalled(tx, recall.messageId);
+    const ids = materials.map((m) => m.id);
+    const dropped = await dropQueuedWork(tx, recall.messageId, ids, now);
+    const bursts = await lockRecallBursts(tx, [
+      ...new Set(materials.map((m) => m.burstId).filter((b): b is number => b !== null)),
+    ]);
+    const items = await takeOffLiveItems(tx, ids);
+    for (const item of items) await closeEmptiedItem(tx, item, who, now);
+    const item = items[0];
+    await insertAudit(tx, {
+      ...audit,
+      unitId: item?.unitId ?? binding?.unitId ?? null,
+      taskId: item?.taskId ?? null,
+      itemId: item?.itemId ?? null,
+      burstId: bursts[0]?.id ?? null,
+      details: {
+        ...facts,
+        materialIds: ids,
+        queuedWorkDropped: dropped,
+        ...(items.length > 0
+          ? {
+              takenOff: items.map((x) => ({
+                itemId: x.itemId,
+                materialIds: x.materialIds,
+                remaining: x.remaining,
+                ...(x.archivalCode ? { archivalCode: x.archivalCode } : {}),
+              })),
+            }
+          : {}),
+      },
+    });
+    // Said under the burst's card when one went out (or is going out); an unanswered burst's card
+    // is drawn later without the recalled files.
+    const burst = bursts.find((b) => b.answered);
+    if (burst && ids.length > 0)
+      await enqueueJob(
+        tx,
+        {
+          type: RECALL_NOTICE_JOB,
+          key: `${recall.messageId}:${recall.chatId}`,
+          payload: {
+            chatId: burst.chatId,
+            ...(burst.ackMessageId ? { replyTo: burst.ackMessageId } : {}),
+            text: recallNoticeText(items),
+            uuid: `recall-${ids[0]}`,
+          },
+          runAt: now,
+        },
+        now,
+      );
+    return { status: 'recalled', materials: ids.length, items: items.length };
+  });
+  deps.metrics.inc('message_recalls_total', { result: outcome.status }, 1, 'Recalled messages by outcome');
+  const at = { messageId: recall.messageId, chatId: recall.chatId, recallType: recall.recallType };
+  if (outcome.status === 'refused')
+    log.warn(at, "recall refused: it names another chat than the message's; nothing changed");
+  else log.info({ ...at, ...outcome }, 'message recalled');
+  return outcome;
+}
+
+/**
+ * A filing the recall left without any file is undone (actor: who recalled), and a 档号 it held is
+ * withdrawn with the reason, audited like 撤销确认: an item with no electronic file cannot stay in the
+ * archive. An item that still holds files keeps its filing and its number.
+ */
+async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Date): Promise<void> {
+  if (item.remaining > 0) return;
+  if (item.archiveRecordId !== null && item.archivalCode !== null) {
+    if (await withdrawRecord(tx, item.archiveRecordId, who, now, '材料已撤回'))
+      await insertArchiveAudit(tx, [
+        {
+          at: now,
+          actor: who,
+          action: 'unconfirm',
+          source: 'chat',
+          unitId: item.unitId,
+          taskId: item.taskId,
+          itemId: item.itemId,
+          details: { archivalCode: item.archivalCode, reason: '材料已撤回' },
+        },
+      ]);
+  }
+  await markItemUndone(tx, item.itemId, who, now);
+}
+
+/** One short line: the recalled files are not filed, and what happened to the filing they were in. */
+export function recallNoticeText(items: ItemTakenOff[]): string {
+  const item = items[0];
+  if (!item) return RECALLED_TEXT;
+  return item.remaining > 0
+    ? `已撤回的材料不再归档，已从「${item.taskTitle}」中去掉。`
+    : `已撤回的材料不再归档，交到「${item.taskTitle}」的这次提交已取消。`;
+}

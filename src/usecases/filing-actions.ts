@@ -8,7 +8,6 @@ import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
-import { insertAudit } from '../db/repos/audit.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
 import {
@@ -23,6 +22,7 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, type PresentDeps } from './present-burst.js';
+import { recordUnlessFiled } from './record-unless-filed.js';
 import { undoFiling } from './undo-filing.js';
 
 export interface FilingActionDeps {
@@ -100,8 +100,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
         // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
-        const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
-        if (live) return alreadyFiledAnswer(deps, v, live);
+        const filed = await getLiveFilingOfBurst(deps.db, v.burst.id);
+        if (filed) return alreadyFiledAnswer(deps, v, filed);
         // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
         const unit = await unitOfChat(deps.db, v.burst.chatId);
         if (
@@ -109,8 +109,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
         )
           return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不用交」' } };
-        // Recorded: a burst set aside is no longer chased by reminders or 未归档.
-        await insertAudit(deps.db, {
+        // Recorded: a burst set aside is no longer chased by reminders or 未归档. Checked again under
+        // the burst's lock: a filing on another copy that got in first wins (recordUnlessFiled).
+        const live = await recordUnlessFiled(deps, {
           at: deps.clock.now(),
           actor: a.operatorOpenId,
           action: 'set_aside',
@@ -119,6 +120,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           burstId: v.burst.id,
           chatId: v.burst.chatId,
         });
+        if (live) return alreadyFiledAnswer(deps, v, live);
         return {
           toast: { type: 'info', content: '已标记为不用交' },
           card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
@@ -130,10 +132,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       type: REOPEN,
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
-        // Filed meanwhile on another copy of its card: nothing to choose again.
-        const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
-        if (live) return alreadyFiledAnswer(deps, v, live);
-        await insertAudit(deps.db, {
+        // Filed meanwhile on another copy of its card (before this tap, or racing it under the
+        // burst's lock: recordUnlessFiled): nothing to choose again.
+        const live = await recordUnlessFiled(deps, {
           at: deps.clock.now(),
           actor: a.operatorOpenId,
           action: 'reopen',
@@ -141,6 +142,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           burstId: v.burst.id,
           chatId: v.burst.chatId,
         });
+        if (live) return alreadyFiledAnswer(deps, v, live);
         const msg = await presentBurst(present(deps), v, { auto: false });
         return { card: { type: 'raw', data: JSON.parse(msg.content) } };
       },

@@ -9,6 +9,8 @@ import { withDatabase } from './global-setup.js';
 export interface TestDb extends Database {
   /** Set on PostgreSQL: the URL of this file's own database (for a second "instance"). */
   url?: string;
+  /** Set on PGlite: the instance itself (gated-db.ts sends statements through it). */
+  pglite?: PGlite;
   /**
    * A real outage: the connection is closed for good (on PGlite close() only hands the instance back
    * to this worker, so queries would keep working). close() afterwards still cleans up.
@@ -37,6 +39,7 @@ export async function createTestDb(): Promise<TestDb> {
     let broken = false;
     const reused = client;
     return {
+      pglite: reused,
       ...fromPglite(reused, async () => {
         if (!open) return;
         open = false;

@@ -10,7 +10,8 @@ import { buildReminders, type ReminderOptions } from './build-reminders.js';
 
 export interface UrgeOutcome {
   /**
-   * sent: queued · already: this chat got a 督办 that day · nothing_due: nothing overdue or due soon ·
+   * sent: queued (or queued again after that day's 督办 was not delivered) · already: each chat has a
+   * 督办 that day, sent or still queued · nothing_due: nothing overdue or due soon ·
    * no_chat: the unit has no bound chat · off: reminders (and so 督办) are turned off for the unit or above
    */
   status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'off';
@@ -31,6 +32,8 @@ async function remindersOff(db: Db, unitId: number): Promise<boolean> {
  * 督办 from the web page: the unit's chats get the daily reminder's card now (same wording, same
  * @mentions), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
  * it and however often, a chat gets at most one 督办 a day; the `scheduled-send` job delivers it.
+ * One that was not delivered (Lark refused it, every attempt failed, or it expired) does not count:
+ * pressing again claims it again (`claimSends` `again`), so the page's 「督办未送达」 can be acted on.
  * Pressed in quiet hours, it is built and queued for their end and counts for that day (a card kept
  * to the pressing day would expire unsent overnight).
  */
@@ -57,7 +60,7 @@ export async function urgeNow(
   const claimed = await claimSends(
     deps.db,
     chats.map(({ text: _text, ...s }) => ({ ...s, kind: 'urge' as const, period: day })),
-    { now, startAt: sendsAt, perSecond: opts.perSecond },
+    { now, startAt: sendsAt, perSecond: opts.perSecond, again: true },
   );
   if (claimed === 0) return { status: 'already', chats: chats.length, sendsAt };
   await insertAudit(deps.db, {

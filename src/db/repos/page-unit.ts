@@ -237,13 +237,23 @@ export async function completenessTrend(db: Db, unitId: number, weeks = 12): Pro
     .reverse();
 }
 
-/** Units (among those given) whose chats got a 督办 on `period` (a local day). */
-export async function urgedUnits(db: Db, unitIds: number[], period: string): Promise<Set<number>> {
-  if (unitIds.length === 0) return new Set();
-  const rows = await queryRows<{ unit_id: number }>(
+/**
+ * The 督办 of `period` (a local day) of each unit among those given that has one: `arranged` (sent, or
+ * queued to go out) or `undelivered` (one of its chats' was closed without reaching it: Lark refused
+ * it, every attempt failed, or it expired; pressing again sends that chat's again, urge-now.ts).
+ */
+export async function urgeStates(db: Db, unitIds: number[], period: string): Promise<Map<number, UrgeState>> {
+  if (unitIds.length === 0) return new Map();
+  const rows = await queryRows<{ unit_id: number; undelivered: boolean }>(
     db,
-    sql`select distinct unit_id::int as unit_id from scheduled_sends where kind = 'urge' and period = ${period}
-          and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])`,
+    sql`select unit_id::int as unit_id, bool_or(status in ('failed', 'expired')) as undelivered
+        from scheduled_sends where kind = 'urge' and period = ${period}
+          and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
+        group by unit_id`,
   );
-  return new Set(rows.map((r) => Number(r.unit_id)));
+  return new Map<number, UrgeState>(
+    rows.map((r) => [Number(r.unit_id), r.undelivered ? 'undelivered' : 'arranged']),
+  );
 }
+
+export type UrgeState = 'arranged' | 'undelivered';

@@ -37,11 +37,18 @@ const BATCH = 500;
  * transaction per batch (a crash leaves no claim without a job). Deliveries are spread at
  * `perSecond` from `startAt`, so 10,000 reminders take minutes, whichever instance sends them.
  * Already-claimed sends are skipped; returns how many were new.
+ *
+ * `again` (督办): a send of the same key that was closed undelivered (`failed`: Lark refused it or
+ * every attempt failed; `expired`) is claimed again — rendered anew, `pending`, with a delivery job of
+ * its own — and counted; one sent or still pending is skipped as before. The update re-checks the
+ * status under the row's lock, so two presses at once claim it once. The Lark uuid stays the send's
+ * key: Lark keeps a uuid only for a message it delivered, so the new attempt posts, and a first
+ * attempt that did reach Lark unseen is answered with that message instead of a second one.
  */
 export async function claimSends(
   db: Db,
   sends: NewScheduledSend[],
-  opts: { now: Date; startAt: Date; perSecond: number },
+  opts: { now: Date; startAt: Date; perSecond: number; again?: boolean },
 ): Promise<number> {
   let claimed = 0;
   for (let i = 0; i < sends.length; i += BATCH) {
@@ -72,11 +79,24 @@ export async function claimSends(
                 not_after, ${opts.now} from input
               on conflict (kind, target, period) do nothing
               returning id, kind, target, period),
+            again as (
+              update scheduled_sends s set receive_id_type = i.receive_id_type, receive_id = i.receive_id,
+                msg_type = i.msg_type, content = i.content, unit_id = i.unit_id, task_ids = i.task_ids,
+                not_after = i.not_after, status = 'pending', message_id = null, sent_at = null,
+                last_error = null, created_at = ${opts.now}
+              from input i
+              where ${sql.raw(opts.again ? 'true' : 'false')} and s.status in ('failed', 'expired')
+                and s.kind = i.kind and s.target = i.target and s.period = i.period
+              returning s.id, s.kind, s.target, s.period),
             queued as (
               insert into jobs (kind, key, payload, run_at, max_attempts, created_at)
-              select ${SCHEDULED_SEND_JOB.name}, c.kind || ':' || c.target || ':' || c.period,
+              select ${SCHEDULED_SEND_JOB.name}, c.kind || ':' || c.target || ':' || c.period || c.round,
                 jsonb_build_object('sendId', c.id), i.run_at, 10, ${opts.now}
-              from claimed c join input i using (kind, target, period)
+              from (select id, kind, target, period, '' as round from claimed
+                    union all
+                    -- Claimed again: a job key of its own (the first job keeps its key, done or dead).
+                    select id, kind, target, period, '@again-' || gen_random_uuid()::text from again) c
+                join input i using (kind, target, period)
               on conflict (kind, key) do nothing
               returning id)
             select count(*)::int as n from queued`,

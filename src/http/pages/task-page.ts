@@ -1,6 +1,6 @@
 import { taskProgress } from '../../db/repos/completeness.js';
 import { itemsOfTask } from '../../db/repos/page-items.js';
-import { urgedUnits } from '../../db/repos/page-unit.js';
+import { urgeStates } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -24,7 +24,7 @@ export async function taskPage(c: PageContext): Promise<void> {
   const names = await personNames(db, task.responsible);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
-  const urged = (await urgedUnits(db, [unit.id], urgeDay)).has(unit.id);
+  const urged = (await urgeStates(db, [unit.id], urgeDay)).get(unit.id);
   const body = html`${await crumbs(c, unit.path, `${task.code} ${task.title}`)}
     <h1>${task.code} ${task.title}</h1>
     <div class="card">

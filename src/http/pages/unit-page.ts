@@ -6,8 +6,9 @@ import {
   completenessTrend,
   QUALITY_WINDOW_DAYS,
   qualityProblems,
-  urgedUnits,
+  urgeStates,
   type QualityProblems,
+  type UrgeState,
 } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
@@ -23,25 +24,30 @@ export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
 /**
  * A 督办 button (POST /urge with the CSRF token), or "今天已督办" — or, in quiet hours, "已督办" with
- * the time it goes out (`later`).
+ * the time it goes out (`later`). A 督办 that did not reach a chat says so (「督办未送达」) beside the
+ * button, which sends it again.
  */
 export function urgeButton(
   c: PageContext,
   unitId: number,
-  urged: boolean,
+  urged: UrgeState | undefined,
   taskId?: number,
   later?: string,
 ): Html {
-  if (urged) return html`<span class="sent">${later ? `已督办（${later}发出）` : '今天已督办'}</span>`;
-  return html`<form class="inline" method="post" action="/urge" data-confirm="立即在群里提醒？">
+  if (urged === 'arranged')
+    return html`<span class="sent">${later ? `已督办（${later}发出）` : '今天已督办'}</span>`;
+  const form = html`<form class="inline" method="post" action="/urge" data-confirm="立即在群里提醒？">
     <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input
       type="hidden"
       name="unit"
       value="${unitId}"
     />
     ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
-    <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">督办</button>
+    <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">
+      ${urged === 'undelivered' ? '再次督办' : '督办'}
+    </button>
   </form>`;
+  return urged === 'undelivered' ? html`<span class="bad undelivered">督办未送达</span> ${form}` : form;
 }
 
 /**
@@ -75,7 +81,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
   const [urged, names] = await Promise.all([
-    urgedUnits(db, unitIds, urgeDay),
+    urgeStates(db, unitIds, urgeDay),
     personNames(
       db,
       overdue.flatMap((o) => o.responsible),
@@ -102,7 +108,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       ${bar(k.percent)}
       <div>
         逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
-        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.has(unit.id), undefined, later) : ''}
+        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
       </div>
     </div>
     ${
@@ -142,7 +148,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                     <td class="hide">${o.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</td>
                     <td class="n bad">${o.daysOverdue} 天</td>
                     <td>
-                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.has(o.unitId), o.taskId, later) : ''}
+                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
                     </td>
                   </tr>`,
               )}
@@ -161,7 +167,7 @@ function childrenTable(
     counts: { percent: number | null; total: number; complete: number; waived: number; overdue: number };
   }[],
   rank: Map<number, number>,
-  urged: Set<number>,
+  urged: Map<number, UrgeState>,
   mayUrge: (path: string) => boolean,
   later: string | undefined,
 ): Html {
@@ -185,7 +191,7 @@ function childrenTable(
               <td class="n hide">${ch.counts.complete + ch.counts.waived}/${ch.counts.total}</td>
               <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>
               <td>
-                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.has(ch.unit.id), undefined, later) : ''}
+                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.get(ch.unit.id), undefined, later) : ''}
               </td>
             </tr>`,
         )}

@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { waitFor } from '../support/wait-for.js';
+import { createWebWorld, type WebWorld } from './web-world.js';
+
+const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+
+/**
+ * A 督办 that Lark refuses for good (the bot is out of the chat) is not 「今天已督办」: the pages say
+ * it did not arrive and offer it again, and pressing again the same day sends it. One that went out
+ * still blocks a second.
+ */
+describe('督办 that was not delivered', () => {
+  let w: WebWorld;
+  let leader: string;
+  beforeAll(async () => {
+    w = await createWebWorld('WU');
+    leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+  });
+  afterAll(() => w?.close());
+
+  const inVillageChat = () => w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2);
+  const page = async (path: string) => (await w.get(path, leader)).text();
+  const press = async () => {
+    const csrf = csrfOf(await page(`/units/${w.units.village2.id}`))!;
+    const res = await fetch(`${w.h.bot.url}/urge`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `unit=${w.units.village2.id}&_csrf=${encodeURIComponent(csrf)}&back=/units/${w.units.village2.id}`,
+    });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  const urgeStatus = async () =>
+    (
+      await queryRows<{ status: string }>(
+        w.h.db.db,
+        sql`select status from scheduled_sends where kind = 'urge' and target = ${w.chats.village2}`,
+      )
+    ).map((r) => r.status);
+
+  it('shows 督办未送达 after Lark refused it, and a second press the same day sends it', async () => {
+    const [task] = await queryRows<{ id: number }>(
+      w.h.db.db,
+      sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = 'C01'`,
+    );
+    // Lark refuses the 督办 for good: the bot was taken out of the chat (230002).
+    w.h.fake.inject({
+      method: 'POST',
+      path: '/open-apis/im/v1/messages',
+      times: 1,
+      fault: { code: 230002, status: 400, msg: 'Bot/User can NOT be out of the chat.' },
+    });
+    expect(await press()).toContain('已在河口村的群里发出提醒');
+    expect(await waitFor('the 督办 closed as failed', urgeStatus, (s) => s[0] === 'failed')).toEqual([
+      'failed',
+    ]);
+    expect(inVillageChat()).toHaveLength(0);
+
+    // Every page that offers 督办 for 河口村 says it did not arrive, and offers it again.
+    for (const path of [
+      `/units/${w.units.village2.id}`,
+      `/units/${w.units.township.id}`,
+      `/tasks/${task!.id}`,
+    ]) {
+      const html = await page(path);
+      expect(html, path).toContain('督办未送达');
+      expect(html, path).toContain('再次督办');
+      expect(html, path).not.toContain('今天已督办');
+    }
+
+    // The bot is back in the chat: pressing again the same day sends it (not 「今天已经督办过」).
+    const again = await press();
+    expect(again).toContain('已在河口村的群里发出提醒');
+    const sent = await waitFor('the 督办 in 河口村工作群', () => {
+      const list = inVillageChat();
+      return list.length > 0 && list;
+    });
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0]!.content)).toContain('C01');
+    expect(await waitFor('the 督办 marked sent', urgeStatus, (s) => s[0] === 'sent')).toEqual(['sent']);
+    const after = await page(`/units/${w.units.village2.id}`);
+    expect(after).toContain('今天已督办');
+    expect(after).not.toContain('督办未送达');
+    expect(after).not.toContain('action="/urge"');
+
+    // Delivered now: a third press is the same day's 督办, and nothing more goes out.
+    expect(await press()).toContain('今天已经督办过');
+    await w.h.settle();
+    expect(inVillageChat()).toHaveLength(1);
+    const audits = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'urge' and unit_id = ${w.units.village2.id}`,
+    );
+    expect(audits).toEqual([{ n: 2 }]);
+  });
+});

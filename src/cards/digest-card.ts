@@ -94,13 +94,20 @@ function build(
         `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
     ),
   );
+  // The week's days: every page link carries them, so what it opens counts what the figures counted.
+  const week = `from=${localDay(f.from, timeZone)}&to=${localDay(new Date(f.to.getTime() - 1), timeZone)}`;
   // What was handed in that week, item by item: the search page over the unit for those seven days
-  // (the same live items the figure counts). Only with web pages: the detail card has no such list.
-  if (publicUrl && f.filed.items > 0) {
-    const monday = localDay(f.from, timeZone);
-    const sunday = localDay(new Date(f.to.getTime() - 1), timeZone);
+  // (the same live items the figure counts); its quality problems: the unit page's over that week.
+  // Only with web pages: the detail card has no such lists.
+  const problems = q.compressed + q.needsReupload + q.failed;
+  if (publicUrl && (f.filed.items > 0 || problems > 0)) {
     elements.push(
-      buttonRow([linkButton('查看上周提交', `${publicUrl}/search?unit=${s.id}&from=${monday}&to=${sunday}`)]),
+      buttonRow([
+        ...(f.filed.items > 0
+          ? [linkButton('查看上周提交', `${publicUrl}/search?unit=${s.id}&${week}`)]
+          : []),
+        ...(problems > 0 ? [linkButton('查看质量问题', `${publicUrl}/units/${s.id}?${week}#quality`)] : []),
+      ]),
     );
   }
   if (f.deadlines.length > 0)
@@ -109,15 +116,15 @@ function build(
         `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${plainDay(d.day, today)}：${num(d.open)} 项未齐`).join('\n')}`,
       ),
     );
-  // 查看全部 opens the scope's page (every unit), the three weakest units below it a button each (units
-  // without tasks have nothing to chase: they are never the weakest); without
+  // 查看全部 opens the scope's page (every unit; its quality problems over the digest's week), the three
+  // weakest units below it a button each (units without tasks have nothing to chase: they are never the weakest); without
   // web pages (PUBLIC_URL unset) they send the unit's detail card (the full table) into this chat.
   const worst = worstFirst(f.children)
     .filter((r) => r.percent !== null)
     .slice(0, 3);
   const open = (text: string, id: number, type: 'primary' | 'default' = 'default') =>
     publicUrl
-      ? linkButton(text, `${publicUrl}/units/${id}`, type)
+      ? linkButton(text, `${publicUrl}/units/${id}?${week}`, type)
       : button(text, UNIT_DETAIL.value({ u: id }), type);
   elements.push(
     buttonRow([open('查看全部', s.id, 'primary'), ...worst.map((r) => open(r.name.slice(0, 20), r.id))]),

@@ -87,8 +87,10 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     );
     const buttons = links(digest.content);
     const all = buttons.find(([text]) => text === '查看全部');
-    expect(all).toEqual(['查看全部', `${PUBLIC_URL}/units/${w.units.county.id}`]);
-    expect(buttons.map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}`);
+    // The unit pages it opens count quality problems over the digest's week (web-digest-quality.test.ts).
+    const days = `from=${addDays(monday, -7)}&to=${addDays(monday, -1)}`;
+    expect(all).toEqual(['查看全部', `${PUBLIC_URL}/units/${w.units.county.id}?${days}`]);
+    expect(buttons.map(([, url]) => url)).toContain(`${PUBLIC_URL}/units/${w.units.township.id}?${days}`);
 
     // The week's 新提交 figure opens its list, and the list holds as many items as the figure says.
     const text = JSON.stringify(digest.content);

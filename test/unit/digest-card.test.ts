@@ -15,8 +15,9 @@ const figures = (children: DigestUnitRow[]): DigestFigures => {
   return {
     week: '2026-W48',
     weekName: '第48周（11月23日—29日）',
-    from: new Date('2026-11-23T00:30:00Z'),
-    to: new Date('2026-11-30T00:30:00Z'),
+    // Monday 23 November 00:00 to the next Monday 00:00 in Shanghai.
+    from: new Date('2026-11-22T16:00:00Z'),
+    to: new Date('2026-11-29T16:00:00Z'),
     scope: unitRow(
       { id: 1, name: '某某县' },
       { total: 10_000, done: 6_250, overdue: 420 },
@@ -53,20 +54,27 @@ const villages = (n: number, name: (i: number) => string) =>
   );
 
 describe('digest card', () => {
-  it('links to the web pages only when PUBLIC_URL is set: 查看全部 and the three weakest units', () => {
+  it('links to the web pages only when PUBLIC_URL is set: 查看全部 and the three weakest units, over the week', () => {
     const f = figures(villages(200, (i) => `第${i}村`));
     expect(JSON.stringify(digestCard(f, 'Asia/Shanghai'))).not.toContain('open_url');
     const card = digestCard(f, 'Asia/Shanghai', 'https://a.example') as any;
     expect(cardBytes(card)).toBeLessThan(CARD_LIMIT_BYTES);
     const row = card.body.elements.at(-1);
     const urls = row.columns.map((c: any) => c.elements[0].behaviors[0].default_url);
-    expect(urls[0]).toBe('https://a.example/units/1');
+    // The pages count quality problems over the digest's week, as its figures do.
+    const week = 'from=2026-11-23&to=2026-11-29';
+    expect(urls[0]).toBe(`https://a.example/units/1?${week}`);
     expect(urls.slice(1)).toEqual(
       f.children
         .slice(-3)
         .reverse()
-        .map((r) => `https://a.example/units/${r.id}`),
+        .map((r) => `https://a.example/units/${r.id}?${week}`),
     );
+    const lists = card.body.elements.at(-3).columns.map((c: any) => c.elements[0].behaviors[0].default_url);
+    expect(lists).toEqual([
+      `https://a.example/search?unit=1&${week}`,
+      `https://a.example/units/1?${week}#quality`,
+    ]);
   });
 
   it('stays under 30 KB for 200 villages, with a chart and a paged table', () => {

@@ -13,7 +13,20 @@ export interface QualityProblem {
 export interface QualityProblems {
   compressed: { total: number; items: QualityProblem[] };
   undescribed: { total: number; items: QualityProblem[] };
-  failedDownloads: { total: number; items: QualityProblem[] };
+  /** With the total by status, named as the weekly digest names them (需重新上传, 下载失败). */
+  failedDownloads: {
+    total: number;
+    items: QualityProblem[];
+    needsReupload: number;
+    failed: number;
+    tooLarge: number;
+  };
+}
+
+/** A period quality problems cover instead of the last 30 days: [from, to). */
+export interface QualityPeriod {
+  from: Date;
+  to: Date;
 }
 
 const LIST = 10;
@@ -40,9 +53,20 @@ interface UndescribedRow {
 }
 
 type Listed<T> = { rows: T[]; total: number };
+/** How many of the listed materials are in each status (the failed downloads' breakdown). */
+type ByStatus = { needs_reupload: number; failed: number; too_large: number };
+const BY_STATUS = sql.raw(`count(*) filter (where status = 'needs_reupload') as needs_reupload,
+  count(*) filter (where status = 'failed') as failed, count(*) filter (where status = 'too_large') as too_large`);
+const counts = (c: (ByStatus & { total: number }) | undefined): { total: number } & ByStatus => ({
+  total: Number(c?.total ?? 0),
+  needs_reupload: Number(c?.needs_reupload ?? 0),
+  failed: Number(c?.failed ?? 0),
+  too_large: Number(c?.too_large ?? 0),
+});
 
 /**
- * Quality problems under a unit in the last 30 days: compressed photos (no EXIF or under 3 MP) and
+ * Quality problems under a unit in the last 30 days (or in `period`: the digest's week, when the page
+ * was opened from it, so its figures are the digest's): compressed photos (no EXIF or under 3 MP) and
  * failed downloads among what was posted in the units' chats, and photo groups filed without a
  * DA/T 50 description (事由). Read like the digest's figures: per bound chat on (chat_id, sent_at),
  * per unit on its live items. Past WIDE chats (a province) each list walks its problem's own partial
@@ -55,10 +79,16 @@ export async function qualityProblems(
   db: Db,
   root: { path: string },
   now: Date,
-  opts: { wide?: boolean } = {},
+  opts: { wide?: boolean; period?: QualityPeriod } = {},
 ): Promise<QualityProblems> {
   const ids = subtreeUnitIds(root);
-  const since = new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
+  const since = opts.period?.from ?? new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
+  const until = opts.period?.to;
+  const within = (column: string) =>
+    until
+      ? sql`${sql.raw(column)} >= ${since} and ${sql.raw(column)} < ${until}`
+      : sql`${sql.raw(column)} >= ${since}`;
+  const sentIn = within('sent_at');
   const [{ chats, roots }] = (await queryRows<{ chats: number; roots: number }>(
     db,
     sql`select (select count(*)::int from (select 1 from chat_bindings b join units u on u.id = b.unit_id
@@ -70,46 +100,58 @@ export async function qualityProblems(
   const whole = pathIds(root.path).length === 1 && Number(roots) === 1;
   const inScope = sql`u.path like ${`${root.path}%`}`;
 
-  const posted = async (where: SQL): Promise<Listed<PostedRow>> => {
+  // `byStatus` (failed downloads): also counted per status. Not for compressed photos, whose wide
+  // count stays on its partial index alone (status is not in it).
+  const posted = async (where: SQL, byStatus = false): Promise<Listed<PostedRow> & ByStatus> => {
     if (!wide) {
-      const rows = await queryRows<PostedRow & { total: number }>(
+      const rows = await queryRows<PostedRow & ByStatus & { total: number }>(
         db,
         sql`with s as materialized (${ids})
-          select m.id, m.kind, m.original_name, m.sent_at, u.name as unit_name, count(*) over ()::int as total
+          select m.id, m.kind, m.status, m.original_name, m.sent_at, u.name as unit_name,
+            count(*) over ()::int as total,
+            count(*) filter (where m.status = 'needs_reupload') over ()::int as needs_reupload,
+            count(*) filter (where m.status = 'failed') over ()::int as failed,
+            count(*) filter (where m.status = 'too_large') over ()::int as too_large
           from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended' join units u on u.id = s.id
             cross join lateral (
-              select id, kind, original_name, sent_at from materials
-              where chat_id = b.chat_id and sent_at >= ${since} and ${where} offset 0) m
+              select id, kind, status, original_name, sent_at from materials
+              where chat_id = b.chat_id and ${sentIn} and ${where} offset 0) m
           order by m.sent_at desc, m.id desc limit ${LIST}`,
       );
-      return { rows, total: Number(rows[0]?.total ?? 0) };
+      return { rows, ...counts(rows[0]) };
     }
-    const recent = sql`(select id, chat_id, kind, original_name, sent_at from materials
-      where sent_at >= ${since} and ${where})`;
-    const byChat = sql`(select chat_id, count(*) as n from materials where sent_at >= ${since} and ${where}
-      group by chat_id)`;
+    const recent = sql`(select id, chat_id, kind, status, original_name, sent_at from materials
+      where ${sentIn} and ${where})`;
+    const byChat = sql`(select chat_id, count(*) as n ${byStatus ? sql`, ${BY_STATUS}` : sql``} from materials
+      where ${sentIn} and ${where} group by chat_id)`;
+    const sums = sql.raw(
+      byStatus
+        ? `coalesce(sum(m.n), 0)::int as total, coalesce(sum(m.needs_reupload), 0)::int as needs_reupload,
+          coalesce(sum(m.failed), 0)::int as failed, coalesce(sum(m.too_large), 0)::int as too_large`
+        : 'coalesce(sum(m.n), 0)::int as total',
+    );
     const [rows, [count]] = await Promise.all([
       queryRows<PostedRow>(
         db,
-        sql`select m.id, m.kind, m.original_name, m.sent_at, u.name as unit_name
+        sql`select m.id, m.kind, m.status, m.original_name, m.sent_at, u.name as unit_name
             from ${recent} m
               join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
               join units u on u.id = b.unit_id
             where ${inScope}
             order by m.sent_at desc, m.id desc limit ${LIST}`,
       ),
-      queryRows<{ total: number }>(
+      queryRows<ByStatus & { total: number }>(
         db,
         whole
-          ? sql`select coalesce(sum(m.n), 0)::int as total from ${byChat} m
+          ? sql`select ${sums} from ${byChat} m
               where exists (select 1 from chat_bindings b where b.chat_id = m.chat_id and b.status <> 'ended')`
-          : sql`select coalesce(sum(m.n), 0)::int as total from ${byChat} m
+          : sql`select ${sums} from ${byChat} m
               join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
               join units u on u.id = b.unit_id
             where ${inScope}`,
       ),
     ]);
-    return { rows, total: Number(count?.total ?? 0) };
+    return { rows, ...counts(count) };
   };
 
   const undescribed = async (): Promise<Listed<UndescribedRow>> => {
@@ -122,13 +164,13 @@ export async function qualityProblems(
           from s join units u on u.id = s.id
             cross join lateral (
               select id, title, filed_at from filing_items
-              where unit_id = s.id and undone_at is null and kind = 'photo_group' and filed_at >= ${since} offset 0) fi
+              where unit_id = s.id and undone_at is null and kind = 'photo_group' and ${within('filed_at')} offset 0) fi
           where ${noReason}
           order by fi.filed_at desc, fi.id desc limit ${LIST}`,
       );
       return { rows, total: Number(rows[0]?.total ?? 0) };
     }
-    const recent = sql`fi.undone_at is null and fi.kind = 'photo_group' and fi.filed_at >= ${since} and ${noReason}`;
+    const recent = sql`fi.undone_at is null and fi.kind = 'photo_group' and ${within('fi.filed_at')} and ${noReason}`;
     const [rows, [count]] = await Promise.all([
       queryRows<UndescribedRow>(
         db,
@@ -168,7 +210,7 @@ export async function qualityProblems(
       async (c) => [c, await itemsOf(c.rows)] as const,
     ),
     undescribed(),
-    posted(sql`status in ('failed', 'needs_reupload', 'too_large')`),
+    posted(sql`status in ('failed', 'needs_reupload', 'too_large')`, true),
   ]);
   return {
     compressed: {
@@ -194,6 +236,9 @@ export async function qualityProblems(
     },
     failedDownloads: {
       total: failed.total,
+      needsReupload: failed.needs_reupload,
+      failed: failed.failed,
+      tooLarge: failed.too_large,
       items: failed.rows.map((r) => ({
         itemId: null,
         title: r.original_name ?? r.kind,

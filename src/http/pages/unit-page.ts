@@ -17,6 +17,7 @@ import { page } from '../web-app.js';
 import { comingTime, day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
+import { qualityPeriod } from './quality-period.js';
 import { trendSvg } from './trend-svg.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
 
@@ -60,18 +61,22 @@ export function urgeTiming(c: PageContext, now: Date): { urgeDay: string; later?
   return { urgeDay: day(sendsAt, c.deps.timeZone), later };
 }
 
-/** GET /units/:id — completeness, trend, children ranked, tasks (villages), overdue, quality. */
+/**
+ * GET /units/:id — completeness, trend, children ranked, tasks (villages), overdue, quality (of the
+ * last 30 days, or of `?from&to`: the digest's week when opened from it).
+ */
 export async function unitPage(c: PageContext): Promise<void> {
   const { db, clock, timeZone } = c.deps;
   const unit = await visibleUnit(c, c.params.id!);
   const now = clock.now();
+  const { period, label } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
   const [progressOrNone, trend, missing, own, quality, crumbsHtml] = await Promise.all([
     unitProgress(db, unit.id, now),
     completenessTrend(db, unit.id),
     missingForUnit(db, unit.id, now, { limit: 50, timeZone }),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
-    qualityProblems(db, unit, now),
+    qualityProblems(db, unit, now, { period }),
     crumbs(c, unit.path),
   ]);
   const progress = progressOrNone!;
@@ -155,7 +160,7 @@ export async function unitPage(c: PageContext): Promise<void> {
             </table>
           </div>`
     }
-    ${qualitySection(quality, timeZone)}`;
+    ${qualitySection(quality, timeZone, label, period ? unit.id : undefined)}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
 }
 
@@ -225,10 +230,11 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string)
     </div>`;
 }
 
-function qualitySection(q: QualityProblems, tz: string): Html {
-  const list = (title: string, id: string, x: QualityProblems['compressed']) =>
+/** `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days. */
+function qualitySection(q: QualityProblems, tz: string, label: string, periodOf?: number): Html {
+  const list = (title: string, id: string, x: QualityProblems['compressed'], more: Html | string = '') =>
     html`<div class="card" id="${id}">
-      <b>${title}：${x.total}</b>${
+      <b>${title}：${x.total}</b>${more}${
         x.items.length > 0
           ? html`<ul>
               ${x.items.map(
@@ -242,8 +248,24 @@ function qualitySection(q: QualityProblems, tz: string): Html {
           : ''
       }
     </div>`;
-  return html`<h2>质量问题 <span class="muted">近 ${QUALITY_WINDOW_DAYS} 天</span></h2>
+  const f = q.failedDownloads;
+  // Named as the weekly digest names them, so its 需重新上传 and 下载失败 are found here.
+  const byStatus =
+    f.total > 0
+      ? html`<div class="muted" id="q-failed-kinds">
+          需重新上传 <span id="q-needs-reupload">${f.needsReupload}</span> 个，下载失败
+          <span id="q-download-failed">${f.failed}</span>
+          个${f.tooLarge > 0 ? `，文件太大 ${f.tooLarge} 个` : ''}
+        </div>`
+      : '';
+  return html`<h2 id="quality">
+      质量问题 <span class="muted" id="quality-period">${label}</span>${
+        periodOf
+          ? html` <a class="muted" href="/units/${periodOf}#quality">看近 ${QUALITY_WINDOW_DAYS} 天</a>`
+          : ''
+      }
+    </h2>
     ${list('照片被压缩（无原始信息或不足 300 万像素）', 'q-compressed', q.compressed)}
     ${list('照片组缺少说明（事由）', 'q-undescribed', q.undescribed)}
-    ${list('下载失败的材料', 'q-failed', q.failedDownloads)}`;
+    ${list('下载失败的材料', 'q-failed', f, byStatus)}`;
 }

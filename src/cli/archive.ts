@@ -153,6 +153,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
 /** For the dispatcher's COMMANDS table: `archive`. */
 export const archiveCommand: CliCommand = {
   usage: ARCHIVE_USAGE,
+  subcommands: ['confirm', 'unconfirm', 'describe', 'refile', 'unfile', 'waive', 'gaps'],
   summary:
     'archive confirm | unconfirm | describe | gaps | refile | unfile | waive — 档号, descriptions, corrections',
   run: runArchiveCommand,

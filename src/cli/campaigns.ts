@@ -81,6 +81,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
 /** For the dispatcher's COMMANDS table: `campaigns`. */
 export const campaignsCommand: CliCommand = {
   usage: CAMPAIGNS_USAGE,
+  subcommands: ['load-checklists', 'create', 'progress', 'missing'],
   summary: 'campaigns load-checklists | create | progress UNIT | missing UNIT — checklists and tasks',
   run: (args, ctx) => runCampaignsCommand(args, ctx),
 };

@@ -13,6 +13,7 @@ const USAGE = `用法:
 /** `npm run cli -- chats …`: the command-line equivalent of binding a chat in Lark. */
 export const chatsCommand: CliCommand = {
   usage: USAGE,
+  subcommands: ['list', 'bind'],
   summary: 'chats list | bind CHAT_ID UNIT_CODE — chats the bot is in and their units',
   run: async ([sub, a, b], { db, out }) => {
     if (sub === 'list') {

@@ -11,6 +11,11 @@ export interface CliCommand {
   summary: string;
   /** Printed for `--help` (exit 0) or no subcommand (exit 2), before the database is opened. */
   usage: string;
+  /**
+   * The words `run` accepts first (`units list`, `jobs retry` …): any other is refused with the usage
+   * (exit 2) before the database is opened, so a typo neither waits for the data folder nor migrates it.
+   */
+  subcommands: readonly string[];
   run: (args: string[], ctx: CliContext) => Promise<void>;
 }
 

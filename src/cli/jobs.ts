@@ -22,6 +22,7 @@ function filterOf(args: string[], required: boolean): DeadJobFilter {
  */
 export const jobsCommand: CliCommand = {
   usage: USAGE,
+  subcommands: ['dead', 'retry'],
   summary:
     'jobs dead [--kind K] | retry (--id N | --kind K | --all) — inspect and re-queue dead background jobs',
   run: async ([sub, ...args], { db, out }) => {

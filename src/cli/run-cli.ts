@@ -22,7 +22,8 @@ export interface CliIo {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [group, ...args] = argv;
-  const load = group ? COMMANDS[group] : undefined;
+  // Own entries only: 'constructor' or 'toString' is a mistyped command too, not Object's.
+  const load = group && Object.hasOwn(COMMANDS, group) ? COMMANDS[group] : undefined;
   if (!load) {
     const summaries = await Promise.all(
       Object.entries(COMMANDS).map(async ([name, l]) => `  ${name.padEnd(12)} ${(await l()).summary}`),
@@ -32,7 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(list);
       return 0;
     }
-    io.err(list);
+    io.err(group ? `Unknown command '${group}'.\n\n${list}` : list);
     return group ? 2 : 0;
   }
   const failed = (err: unknown, quietIfEmpty: boolean) => {
@@ -43,14 +44,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
   const entry = await load();
-  // Help, and a group without its subcommand, before anything is opened: on the embedded database the
-  // running bot holds the folder, and opening migrates (a newer program's help would upgrade the database).
+  // Help, and a group without its subcommand or with one it does not have, before anything is opened:
+  // on the embedded database the running bot holds the folder, and opening migrates (a newer program's
+  // help would upgrade the database).
   if (args.includes('--help') || (args[0] !== undefined && HELP.has(args[0]))) {
     io.out(entry.usage);
     return 0;
   }
   if (!('standalone' in entry) && args.length === 0) {
     io.err(entry.usage);
+    return 2;
+  }
+  // A mistyped subcommand, likewise before anything is opened.
+  if (!('standalone' in entry) && !entry.subcommands.includes(args[0]!)) {
+    io.err(`Unknown command '${group} ${args[0]}'.\n\n${entry.usage}`);
     return 2;
   }
   if ('standalone' in entry) {

@@ -135,6 +135,7 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
 /** For the dispatcher's COMMANDS table: `units`. */
 export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
+  subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
   summary:
     'units import FILE | people import FILE | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),

@@ -71,7 +71,7 @@ describe('npm run cli -- <command> --help', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it(
-    'prints each command’s usage, exit 0, and neither makes nor migrates a database',
+    'prints each command’s usage (exit 0), refuses a mistyped command or subcommand (exit 2), and neither makes nor migrates a database',
     { timeout: 120_000 },
     async () => {
       let env: Record<string, string> = { DATA_DIR: join(dir, 'data') };
@@ -107,20 +107,41 @@ describe('npm run cli -- <command> --help', () => {
         const bare = await cliInProcess(['units'], env);
         expect(bare.code).toBe(2);
         expect(bare.stderr).toContain('units import FILE');
+        // A mistyped subcommand of every group: named, the group's usage, exit 2.
+        for (const group of Object.keys(COMMANDS)) {
+          const entry = await COMMANDS[group]!();
+          if ('standalone' in entry) continue;
+          const res = await cliInProcess([group, 'lsit'], env);
+          expect(res.code, group).toBe(2);
+          expect(res.stderr, group).toContain(`Unknown command '${group} lsit'.`);
+          expect(res.stderr, group).toContain(entry.usage);
+        }
+        // Not one of Object's own names either.
+        const proto = await cliInProcess(['constructor'], env);
+        expect(proto.code).toBe(2);
+        expect(proto.stderr).toMatch(/^Unknown command 'constructor'\.[\s\S]*Commands:/);
         // The compiled CLI as a process: the list of commands.
         ensureBuilt();
-        const compiled = (entry: string, arg: string) =>
-          runProcess(process.execPath, [join(repoRoot, 'dist', entry), arg], env, dir);
+        const compiled = (entry: string, ...args: string[]) =>
+          runProcess(process.execPath, [join(repoRoot, 'dist', entry), ...args], env, dir);
         const list = await compiled('cli/main.js', '--help');
         expect(list.code).toBe(0);
         expect(list.stdout).toMatch(/Commands:[\s\S]*backup[\s\S]*doctor/);
+        // A mistyped command, and a mistyped subcommand: named with the usage, exit 2, nothing opened.
+        const typo = await compiled('cli/main.js', 'bakup');
+        expect(typo.code).toBe(2);
+        expect(typo.stderr).toMatch(/^Unknown command 'bakup'\.\n\nUsage: npm run cli[\s\S]*backup/);
+        const subTypo = await compiled('cli/main.js', 'units', 'lsit');
+        expect(subTypo.code).toBe(2);
+        expect(subTypo.stderr).toMatch(/^Unknown command 'units lsit'\.\n\n用法:[\s\S]*units list/);
+        expect(readdirSync(dir)).toEqual([]);
         // npm run db:migrate -- --help: its usage, and no migration.
         const migrate = await compiled('cli/migrate.js', '--help');
         expect(migrate.code).toBe(0);
         expect(migrate.stdout).toContain('Usage: npm run db:migrate');
-        const typo = await compiled('cli/migrate.js', '--hlep');
-        expect(typo.code).toBe(2);
-        expect(typo.stderr).toContain("Unknown argument '--hlep'");
+        const migrateTypo = await compiled('cli/migrate.js', '--hlep');
+        expect(migrateTypo.code).toBe(2);
+        expect(migrateTypo.stderr).toContain("Unknown argument '--hlep'");
 
         expect(readdirSync(dir)).toEqual([]);
         if (tables) expect(await tables()).toBe(0);

@@ -2,10 +2,11 @@
 // with the dependencies it loads at start (see bundle() below). Plain Node, no dependencies but the
 // project's dev dependencies TypeScript and esbuild.
 //   node scripts/build.mjs             build now
-//   node scripts/build.mjs --if-stale  build only when dist/ is missing or older than a source file
+//   node scripts/build.mjs --if-stale  build only when dist/ is missing or out of date (isStale below)
 // The new build is written beside dist/ and swapped in, so a running process keeps its files, and a
 // lock folder lets two commands that find dist/ stale at once build it once.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -25,23 +26,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-const stamp = join(dist, '.build-stamp');
 const lock = join(root, '.dist-building');
 
 /**
- * Newest modification time of what the build reads: the configuration, src/, and this script itself (a
- * change to how dist/ is built makes it stale too). scripts/run-dist.mjs only runs dist/, which does not
- * depend on it.
+ * Newest modification time of our own files the build reads: the TypeScript configuration, src/, and
+ * this script itself (a change to how dist/ is built makes it stale too). Not package.json or
+ * package-lock.json: `npm update chinese-days` rewrites the lock, but what dist/ holds of the
+ * dependencies is judged by the installed versions (isStale). scripts/run-dist.mjs only runs dist/,
+ * which does not depend on it.
  */
 export function newestSource(base = root) {
   let newest = 0;
-  for (const file of [
-    'tsconfig.json',
-    'tsconfig.build.json',
-    'package.json',
-    'package-lock.json',
-    join('scripts', 'build.mjs'),
-  ])
+  for (const file of ['tsconfig.json', 'tsconfig.build.json', join('scripts', 'build.mjs')])
     newest = Math.max(newest, statSync(join(base, file)).mtimeMs);
   for (const entry of readdirSync(join(base, 'src'), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
@@ -49,8 +45,88 @@ export function newestSource(base = root) {
   return newest;
 }
 
-export function isStale() {
-  return !existsSync(stamp) || statSync(stamp).mtimeMs < newestSource();
+/** package.json without its dependency lists (those are judged by what is installed), as a hash. */
+export function packageJsonHash(base = root) {
+  const pkg = JSON.parse(readFileSync(join(base, 'package.json'), 'utf8'));
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'])
+    delete pkg[field];
+  return createHash('sha256').update(JSON.stringify(pkg)).digest('hex');
+}
+
+/**
+ * The installed packages a build copied into dist/ (bundled, or the minified Lark SDK), from esbuild's
+ * list of inputs: their folder under node_modules ('zod', 'koa/node_modules/debug'). External
+ * packages (EXTERNAL: chinese-days, PGlite, sharp …) are loaded from node_modules at run time, so
+ * updating them never makes dist/ stale.
+ */
+export function bundledPackages(inputPaths) {
+  const found = new Set(['@larksuiteoapi/node-sdk']);
+  for (const path of inputPaths) {
+    const p = path.replaceAll('\\', '/');
+    const at = p.indexOf('node_modules/');
+    if (at < 0) continue;
+    const segments = p.slice(at + 'node_modules/'.length).split('/');
+    const parts = [];
+    for (let i = 0; i < segments.length;) {
+      const scoped = segments[i].startsWith('@');
+      parts.push(segments.slice(i, i + (scoped ? 2 : 1)).join('/'));
+      i += scoped ? 2 : 1;
+      if (segments[i] !== 'node_modules') break;
+      parts.push('node_modules');
+      i += 1;
+    }
+    found.add(parts.join('/'));
+  }
+  return [...found].sort();
+}
+
+/** The version installed in `base`'s node_modules at `pkg` (a bundledPackages entry), if any. */
+function installedVersion(base, pkg) {
+  try {
+    return JSON.parse(readFileSync(join(base, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What dist/.build-stamp records: the build's inputs that are not our own files' times. */
+export function stampFor(base, packages) {
+  return {
+    builtAt: new Date().toISOString(),
+    packageJson: packageJsonHash(base),
+    packages: Object.fromEntries(packages.map((p) => [p, installedVersion(base, p)])),
+  };
+}
+
+/**
+ * Why dist/ must be rebuilt, or undefined when it is current: no build yet, one of our own files
+ * newer than the build (newestSource), package.json changed other than in its dependency lists, or a
+ * package the build copied into dist/ installed in another version now (`npm ci` after a pull that
+ * updated one). A package removed since (`npm prune`) is not a reason: dist/ holds its copy.
+ */
+export function staleReason(base = root) {
+  const stampFile = join(base, 'dist', '.build-stamp');
+  if (!existsSync(stampFile)) return 'dist/ has not been built';
+  if (statSync(stampFile).mtimeMs < newestSource(base)) return 'src/ or the build settings changed since';
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+  } catch {
+    return 'dist/ was built by an earlier version of this script';
+  }
+  if (!stamp || typeof stamp.packages !== 'object' || typeof stamp.packageJson !== 'string')
+    return 'dist/ was built by an earlier version of this script';
+  if (stamp.packageJson !== packageJsonHash(base)) return 'package.json changed since';
+  for (const [pkg, built] of Object.entries(stamp.packages)) {
+    const now = installedVersion(base, pkg);
+    if (now !== undefined && now !== built)
+      return `${pkg} ${built ?? '?'} was built in, ${now} is installed now`;
+  }
+  return undefined;
+}
+
+export function isStale(base = root) {
+  return staleReason(base) !== undefined;
 }
 
 function tscPath() {
@@ -105,11 +181,14 @@ const EXTERNAL = [
  * (drizzle-orm, zod, koa, pino, postgres, yaml, …) inside; code shared by several programs, and what the
  * code imports only when needed (`await import(…)`), goes to dist/chunks/ and still loads only then.
  * The bot loads ~70 files at start instead of ~850 and holds about 13 MB less memory at idle (README,
- * Start-up). Source maps (dist/**\/*.js.map) point into src/.
+ * Start-up). Source maps (dist/**\/*.js.map) point into src/. Returns the installed packages it bundled
+ * (bundledPackages), or undefined when it failed.
  */
 function bundle(esbuild, out) {
   try {
-    esbuild.buildSync({
+    const { metafile } = esbuild.buildSync({
+      absWorkingDir: root,
+      metafile: true,
       entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, join(root, 'src', `${e}.ts`)])),
       outdir: out,
       chunkNames: 'chunks/[name]-[hash]',
@@ -131,10 +210,10 @@ function bundle(esbuild, out) {
       },
       logLevel: 'error',
     });
-    return true;
+    return bundledPackages(Object.keys(metafile.inputs));
   } catch {
     console.error('Build failed: esbuild could not bundle src/ (see the errors above).');
-    return false;
+    return undefined;
   }
 }
 
@@ -252,19 +331,21 @@ function takeLock() {
 
 /** Builds dist/ (when `onlyIfStale`, only if needed). Returns false when it fails or TypeScript or esbuild is missing. */
 export function build({ onlyIfStale = false, quiet = false } = {}) {
-  if (onlyIfStale && !isStale()) return true;
+  const reason = staleReason();
+  if (onlyIfStale && !reason) return true;
   const tsc = tscPath();
   const esbuild = loadEsbuild();
   if (!tsc || !esbuild) {
     console.error(
-      `Cannot build dist/: ${tsc ? 'esbuild' : 'TypeScript'} is not installed. Run \`npm ci\` (with dev dependencies), then \`npm run build\`.`,
+      `Cannot build dist/${onlyIfStale ? ` (${reason})` : ''}: ${tsc ? 'esbuild' : 'TypeScript'} is not installed ` +
+        `(npm prune --omit=dev, or npm ci --omit=dev, removes it). In ${root} run:\n  npm ci && npm run build`,
     );
     return false;
   }
   takeLock();
   try {
     if (onlyIfStale && !isStale()) return true; // built by the command we waited for
-    if (!quiet) console.error('Building dist/ (tsc, esbuild)…');
+    if (!quiet) console.error(`Building dist/ (${onlyIfStale ? `${reason}; ` : ''}tsc, esbuild)…`);
     const next = join(root, 'dist.next');
     rmSync(next, { recursive: true, force: true });
     const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noEmit'], {
@@ -275,12 +356,13 @@ export function build({ onlyIfStale = false, quiet = false } = {}) {
       console.error('Build failed (see the errors above).');
       return false;
     }
-    if (!bundle(esbuild, next) || !writeLarkSdk(esbuild, next)) {
+    const packages = bundle(esbuild, next);
+    if (!packages || !writeLarkSdk(esbuild, next)) {
       rmSync(next, { recursive: true, force: true });
       return false;
     }
     keepPreviousChunks(next);
-    writeFileSync(join(next, '.build-stamp'), `${new Date().toISOString()}\n`);
+    writeFileSync(join(next, '.build-stamp'), `${JSON.stringify(stampFor(root, packages), null, 2)}\n`);
     const old = join(root, 'dist.old');
     rmSync(old, { recursive: true, force: true });
     if (existsSync(dist)) renameSync(dist, old);

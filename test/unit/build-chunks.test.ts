@@ -11,8 +11,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error -- plain JavaScript build script, no type declarations
-import { KEEP_CHUNKS_MS, keepPreviousChunks, newestSource } from '../../scripts/build.mjs';
+import {
+  bundledPackages,
+  KEEP_CHUNKS_MS,
+  keepPreviousChunks,
+  newestSource,
+  staleReason,
+  stampFor,
+  // @ts-expect-error -- plain JavaScript build script, no type declarations
+} from '../../scripts/build.mjs';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -109,5 +116,69 @@ describe('dist/ is stale when what builds it changes', () => {
     utimesSync(join(root, 'scripts', 'build.mjs'), later, later);
     expect(newestSource(root)).toBe(later.getTime());
     expect(newestSource(root)).toBeGreaterThan(before);
+  });
+
+  it('lists the installed packages a build copied into dist/ (nested and scoped too), by their node_modules folder', () => {
+    expect(
+      bundledPackages([
+        'src/main.ts',
+        'node_modules/zod/v4/classic/external.js',
+        '../../main/node_modules/koa/node_modules/debug/src/index.js',
+        'node_modules/@smithy/util/dist/a.js',
+        'node_modules/@scope/a/node_modules/@scope/b/index.js',
+      ]),
+    ).toEqual([
+      '@larksuiteoapi/node-sdk', // the minified copy in dist/vendor/
+      '@scope/a/node_modules/@scope/b',
+      '@smithy/util',
+      'koa/node_modules/debug',
+      'zod',
+    ]);
+  });
+
+  it('`npm update` of a package loaded from node_modules (chinese-days) leaves dist/ current; a built-in one, package.json or src/ do not', () => {
+    const root = mkdtempSync(join(tmpdir(), 'build-stale-'));
+    dirs.push(root);
+    const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    const write = (f: string, text: string, at?: Date) => {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), text);
+      if (at) utimesSync(join(root, f), at, at);
+    };
+    const pkg = { name: 'bot', version: '1.0.0', type: 'module', dependencies: { 'chinese-days': '^1.5.7' } };
+    for (const f of ['tsconfig.json', 'tsconfig.build.json', 'src/main.ts', 'scripts/build.mjs'])
+      write(f, '', old);
+    write('package.json', JSON.stringify(pkg), old);
+    write('package-lock.json', '{}', old);
+    write('node_modules/zod/package.json', '{"version":"4.0.0"}');
+    write('node_modules/chinese-days/package.json', '{"version":"1.5.7"}');
+    write('dist/.build-stamp', JSON.stringify(stampFor(root, ['zod'])));
+    expect(staleReason(root)).toBeUndefined();
+
+    // npm update chinese-days: a new version installed, the lock (and the range) rewritten.
+    write('node_modules/chinese-days/package.json', '{"version":"1.6.0"}');
+    write('package-lock.json', '{"changed":true}');
+    write('package.json', JSON.stringify({ ...pkg, dependencies: { 'chinese-days': '^1.6.0' } }));
+    expect(staleReason(root)).toBeUndefined();
+    // A package the build bundled, installed in another version: stale, naming it.
+    write('node_modules/zod/package.json', '{"version":"4.1.0"}');
+    expect(staleReason(root)).toBe('zod 4.0.0 was built in, 4.1.0 is installed now');
+    // Removed (a pruned install): dist/ holds its copy.
+    rmSync(join(root, 'node_modules/zod'), { recursive: true });
+    expect(staleReason(root)).toBeUndefined();
+    // package.json itself changed (not its dependency lists).
+    write('package.json', JSON.stringify({ ...pkg, type: 'commonjs' }));
+    expect(staleReason(root)).toBe('package.json changed since');
+    write('package.json', JSON.stringify(pkg));
+    expect(staleReason(root)).toBeUndefined();
+    // Our own source, newer than the build.
+    write('src/main.ts', 'changed');
+    expect(staleReason(root)).toBe('src/ or the build settings changed since');
+    // A stamp from before this script recorded packages.
+    write('dist/.build-stamp', '2026-12-01T00:00:00.000Z\n');
+    utimesSync(join(root, 'src/main.ts'), old, old);
+    expect(staleReason(root)).toBe('dist/ was built by an earlier version of this script');
+    rmSync(join(root, 'dist'), { recursive: true });
+    expect(staleReason(root)).toBe('dist/ has not been built');
   });
 });

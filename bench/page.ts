@@ -26,6 +26,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { openPostgres, queryRows } from '../src/db/client.js';
 import { migratePostgresUrl } from '../src/db/migrate.js';
+import { startWebSession } from '../src/db/repos/web-sessions.js';
 import { BROWSING_ROUTES, SIGN_IN_ROUTES } from '../src/http/page-routes.js';
 import { pagesMiddleware } from '../src/http/web-app.js';
 import { sessionCookieValue, SESSION_COOKIE } from '../src/http/web-session.js';
@@ -128,7 +129,11 @@ async function main(): Promise<void> {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const cookie = `${SESSION_COOKIE}=${sessionCookieValue(secret, { o: leader, n: '省领导', s: 'bench' }, new Date(ds.now.getTime() + 86_400_000))}`;
+    // A signed-in leader: the session recorded as a sign-in records it, and its signed cookie.
+    const session = { o: leader, n: '省领导', s: `bench-${Date.now()}` };
+    const expiresAt = new Date(ds.now.getTime() + 86_400_000);
+    await startWebSession(db, { id: session.s, openId: leader, createdAt: ds.now, expiresAt });
+    const cookie = `${SESSION_COOKIE}=${sessionCookieValue(secret, session, expiresAt)}`;
     const get = async (path: string) => {
       const res = await fetch(`${base}${path}`, { headers: { cookie } });
       const body = await res.text();

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import { decodeTextFile } from '../domain/decode-text-file.js';
 import type { UserLookup } from '../ports/user-lookup.js';
 import { importPeople } from '../usecases/import-people.js';
+import { removePerson } from '../usecases/remove-person.js';
 import { importHouseholds, importUnits } from '../usecases/import-units.js';
 import type { CliCommand } from './commands.js';
 import { readFileCapped, readTableFile } from './read-table-file.js';
@@ -30,6 +31,7 @@ export const UNITS_USAGE = `用法:
   units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
   units people import FILE          导入人员和角色（.xlsx 或 CSV，UTF-8 或 GBK 均可）
                                     列: open_id 或 手机号/mobile 或 邮箱/email, 姓名/name, 单位编码/unit_code, 角色/role
+  units people remove OPEN_ID|姓名   移除此人（收回全部角色，并立即结束其网页登录）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
@@ -58,6 +60,13 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     const r = await importPeople({ ...ctx, users }, table);
     const found = r.resolved > 0 ? `，其中 ${r.resolved} 行按手机号/邮箱在飞书找到` : '';
     deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}${found}`);
+    return;
+  }
+  if (sub === 'people' && rest[0] === 'remove' && rest[1] && rest.length === 2) {
+    const r = await removePerson(ctx, rest[1]);
+    deps.out(
+      `已移除 ${r.name ?? r.openId}（${r.openId}）：收回角色 ${r.rolesRemoved} 个，结束网页登录 ${r.sessionsEnded} 个`,
+    );
     return;
   }
   if (sub === 'households' && rest[0] === 'import' && rest[1]) {
@@ -137,7 +146,7 @@ export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
   subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
   summary:
-    'units import FILE | people import FILE | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
+    'units import FILE | people import FILE | people remove WHO | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

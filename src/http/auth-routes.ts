@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
 import { upsertPerson } from '../db/repos/people.js';
+import { endWebSession, startWebSession } from '../db/repos/web-sessions.js';
 import { LarkApiError } from '../errors.js';
 import { larkUserFromCode } from '../lark/oauth.js';
 import { authorizeUrl } from '../lark/oauth.js';
@@ -72,21 +73,22 @@ export async function authCallback({ koa: ctx, deps }: PageContext): Promise<voi
   if (user.name) await upsertPerson(deps.db, user, now);
   const maxAge = deps.sessionHours * 3600;
   const session = { o: user.openId, n: user.name, s: newSessionId() };
-  setCookie(
-    ctx,
-    SESSION_COOKIE,
-    sessionCookieValue(deps.secret, session, new Date(now.getTime() + maxAge * 1000)),
-    {
-      secure: secure(deps, ctx),
-      maxAgeSeconds: maxAge,
-    },
-  );
+  const expiresAt = new Date(now.getTime() + maxAge * 1000);
+  await startWebSession(deps.db, { id: session.s, openId: user.openId, createdAt: now, expiresAt });
+  setCookie(ctx, SESSION_COOKIE, sessionCookieValue(deps.secret, session, expiresAt), {
+    secure: secure(deps, ctx),
+    maxAgeSeconds: maxAge,
+  });
   deps.logger.info('web sign-in');
   ctx.redirect(safeReturnPath(kept.next));
 }
 
-/** POST /auth/logout (CSRF-checked): the cookie is dropped. */
-export async function authLogout({ koa: ctx, deps }: PageContext): Promise<void> {
+/**
+ * POST /auth/logout (CSRF-checked): the session is ended on the server (a copy of the cookie no longer
+ * works) and the cookie is dropped.
+ */
+export async function authLogout({ koa: ctx, deps, viewer }: PageContext): Promise<void> {
+  await endWebSession(deps.db, viewer.sessionId, deps.clock.now());
   clearCookie(ctx, SESSION_COOKIE, secure(deps, ctx));
   page(ctx, 200, messagePage('已退出', '您已退出归档助手网页。'));
 }

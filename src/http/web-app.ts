@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { rolesOfPerson } from '../db/repos/viewer-roles.js';
+import { webSessionLive } from '../db/repos/web-sessions.js';
 import { AppError } from '../errors.js';
 import { pageRouteTable, type PageRoute } from './page-routes.js';
 import { messagePage } from './pages/layout.js';
@@ -13,9 +14,9 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 
 /**
  * The web pages as one Koa middleware over the routes the features declared: finds the route, resolves the session (signed
- * cookie) and the viewer's units, checks the CSRF token of every POST, runs the handler. A path no
- * route declares falls through (the app's 404); a unit, task, item or file outside the viewer's
- * units is the same 404 page as one that does not exist.
+ * cookie, its session recorded and not ended in web_sessions) and the viewer's units, checks the CSRF
+ * token of every POST, runs the handler. A path no route declares falls through (the app's 404); a
+ * unit, task, item or file outside the viewer's units is the same 404 page as one that does not exist.
  */
 export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Koa.Middleware {
   const table = pageRouteTable(routes);
@@ -31,8 +32,11 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
     );
     const c: PageContext = { koa: ctx, deps, params: match.params, viewer: undefined as never, form: {} };
     if (match.route.who !== 'public') {
-      const session = readSession(ctx, deps.secret, deps.clock.now());
-      if (!session) return refuseSignedOut(ctx);
+      const now = deps.clock.now();
+      const session = readSession(ctx, deps.secret, now);
+      // The signature alone is not enough: 退出 or the person's removal ended the session on the server.
+      if (!session || !(await webSessionLive(deps.db, session.s, session.o, now)))
+        return refuseSignedOut(ctx);
       const viewer = await viewerOf(deps, session);
       c.viewer = viewer;
       if (viewer.roots.length === 0 && match.route.path !== '/auth/logout') {
@@ -88,7 +92,7 @@ async function viewerOf(deps: WebDeps, s: Session): Promise<Viewer> {
     const u = await getUnitById(deps.db, id);
     if (u) roots.push(u);
   }
-  return { openId: s.o, name: s.n || s.o, roots, roles, csrf: csrfToken(deps.secret, s) };
+  return { openId: s.o, name: s.n || s.o, roots, roles, csrf: csrfToken(deps.secret, s), sessionId: s.s };
 }
 
 async function readForm(ctx: Koa.Context): Promise<Record<string, string> | undefined> {

@@ -35,6 +35,8 @@ export interface Viewer {
   roots: UnitRow[];
   roles: { unitId: number; path: string; role: UnitRole }[];
   csrf: string;
+  /** The session's id (its row in web_sessions): 退出 ends it. */
+  sessionId: string;
 }
 
 export interface PageContext {

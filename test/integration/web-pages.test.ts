@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -372,22 +373,67 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     expect((await w.get(`/units/${w.units.village2.id}/album`, officer)).status).toBe(404);
   });
 
-  it('signs out with the CSRF token (the cookie is cleared)', async () => {
-    const page = await (await w.get(`/units/${w.units.village.id}`, officer)).text();
-    const noToken = await fetch(`${w.h.bot.url}/auth/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: officer },
-    });
-    expect(noToken.status).toBe(403);
-    const out = await fetch(`${w.h.bot.url}/auth/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `_csrf=${encodeURIComponent(csrfOf(page)!)}`,
-    });
+  it('signs out with the CSRF token: the session ends on the server, so a copy of the cookie no longer works', async () => {
+    // A second sign-in of the officer (another browser); the first stays signed in for the tests below.
+    const session = await w.signIn({ openId: w.org.officer, name: '王村官' });
+    const page = await (await w.get(`/units/${w.units.village.id}`, session)).text();
+    const logout = (cookie: string, body?: string) =>
+      fetch(`${w.h.bot.url}/auth/logout`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: body ? { cookie, 'content-type': 'application/x-www-form-urlencoded' } : { cookie },
+        body,
+      });
+    expect((await logout(session)).status).toBe(403);
+    const csrf = `_csrf=${encodeURIComponent(csrfOf(page)!)}`;
+    const out = await logout(session, csrf);
     expect(out.status).toBe(200);
     expect(out.headers.getSetCookie()[0]).toMatch(/^ab_session=; Path=\/; Max-Age=0/);
+    // The same cookie sent again (copied before 退出, still signed and unexpired): signed out.
+    const again = await w.get(`/units/${w.units.village.id}`, session);
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toMatch(/^\/auth\/login/);
+    expect((await logout(session, csrf)).status).toBe(401);
+    // Only that session ended: the officer's other browser is still signed in.
+    expect((await w.get(`/units/${w.units.village.id}`, officer)).status).toBe(200);
+  });
+
+  it('`units people remove` takes the person’s roles and ends all their web sessions at once', async () => {
+    const openId = 'ou_WP_removed';
+    const db = w.h.db.db;
+    const cli = { db, out: () => {}, clock: w.h.bot.deps.clock };
+    const dir = mkdtempSync(join(tmpdir(), 'web-people-'));
+    const file = join(dir, 'people.csv');
+    writeFileSync(file, `open_id,姓名,单位编码,角色\n${openId},李档案,${w.org.village},archivist\n`);
+    await runUnitsCommand(['people', 'import', file], cli);
+    rmSync(dir, { recursive: true, force: true });
+    const phone = await w.signIn({ openId, name: '李档案' });
+    const desk = await w.signIn({ openId, name: '李档案' });
+    for (const c of [phone, desk]) expect((await w.get(`/units/${w.units.village.id}`, c)).status).toBe(200);
+
+    // The village's archivist has the same name: a name two people share is refused, naming both.
+    await expect(runUnitsCommand(['people', 'remove', '李档案'], cli)).rejects.toThrow(
+      `有 2 人叫「李档案」，请用 open_id：${w.org.archivist}，${openId}`,
+    );
+    for (const c of [phone, desk]) expect((await w.get(`/units/${w.units.village.id}`, c)).status).toBe(200);
+    const lines: string[] = [];
+    await runUnitsCommand(['people', 'remove', openId], { ...cli, out: (l) => lines.push(l) });
+    expect(lines).toEqual([`已移除 李档案（${openId}）：收回角色 1 个，结束网页登录 2 个`]);
+    for (const c of [phone, desk]) {
+      const res = await w.get(`/units/${w.units.village.id}`, c);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toMatch(/^\/auth\/login/);
+    }
+    const roles = await queryRows<any>(db, sql`select 1 from unit_roles where open_id = ${openId}`);
+    expect(roles).toEqual([]);
+    const [audit] = await queryRows<any>(
+      db,
+      sql`select actor, source, details from audit_log where action = 'revoke_role' and details->>'openId' = ${openId}`,
+    );
+    expect(audit).toMatchObject({ actor: 'cli', source: 'cli', details: { role: 'archivist' } });
+    // Signing in again gets a session, but no roles: nothing to see.
+    const back = await w.signIn({ openId, name: '李档案' });
+    expect((await w.get(`/units/${w.units.village.id}`, back)).status).toBe(403);
   });
 
   it('the weekly trend names each point by the day its digest went out, never an ISO week code', async () => {

@@ -106,3 +106,35 @@ export async function topAdmins(db: Db): Promise<string[]> {
   const top = rows.filter((r) => r.top).map((r) => r.open_id);
   return [...new Set(top.length > 0 ? top : rows.map((r) => r.open_id))];
 }
+
+/** Removes every role a person holds; returns what was removed. */
+export async function removeAllUnitRoles(
+  tx: Db,
+  openId: string,
+): Promise<{ unitId: number; role: UnitRole }[]> {
+  const rows = await tx
+    .delete(unitRoles)
+    .where(eq(unitRoles.openId, openId))
+    .returning({ unitId: unitRoles.unitId, role: unitRoles.role });
+  return rows.map((r) => ({ unitId: r.unitId, role: r.role as UnitRole }));
+}
+
+/** People known under exactly this name (names are not unique). */
+export async function peopleNamed(db: Db, name: string): Promise<{ openId: string; name: string }[]> {
+  return db
+    .select({ openId: people.openId, name: people.name })
+    .from(people)
+    .where(eq(people.name, name))
+    .orderBy(people.openId);
+}
+
+export async function personByOpenId(
+  db: Db,
+  openId: string,
+): Promise<{ openId: string; name: string } | undefined> {
+  const [row] = await db
+    .select({ openId: people.openId, name: people.name })
+    .from(people)
+    .where(eq(people.openId, openId));
+  return row;
+}

@@ -13,3 +13,4 @@ export * from './chronicle.js';
 export * from './lark-pacing.js';
 export * from './search.js';
 export * from './progress.js';
+export * from './web-sessions.js';

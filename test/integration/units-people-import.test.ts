@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -283,6 +285,53 @@ describe('units people import: every kind of bad file is refused, naming lines, 
     const calls = fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
     expect(calls.map((c) => (c.json as { mobiles: string[] }).mobiles.length)).toEqual([50, 10]);
     expect((await rolesOf(tdb.db)).filter((r) => r.code === 'V3')).toHaveLength(60);
+  });
+
+  /**
+   * The IT person imports on a server that cannot reach Lark, or for an app not yet granted the
+   * contact scope: one plain line saying nothing was imported and what to check, not the SDK's
+   * "contact.user.batchGetId: ENOTFOUND: getaddrinfo ENOTFOUND open.feishu.cn".
+   */
+  it('says plainly when Lark cannot be reached or refuses the lookup, and writes nothing', async () => {
+    const path = join(dir, 'bymobile.csv');
+    writeFileSync(path, 'name,mobile,unit_code,role\n张三,13800138001,V1,officer\n');
+    const before = await rolesOf(tdb.db);
+    const attempt = (env: Record<string, string>) =>
+      runUnitsCommand(['people', 'import', path], { db: tdb.db, clock, env, out: () => {} }).then(
+        () => 'imported',
+        (e: Error) => e.message,
+      );
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const unreachable = await attempt({
+      LARK_APP_ID: fake.appId,
+      LARK_APP_SECRET: fake.appSecret,
+      LARK_DOMAIN: deadUrl,
+    });
+    expect(unreachable).toBe(
+      `连不上飞书（${deadUrl}），按手机号或邮箱认人没有做成，没有导入任何人：请检查这台服务器能否访问飞书，或在表里用 open_id 列代替手机号/邮箱`,
+    );
+
+    fake.inject({
+      method: 'POST',
+      path: '/open-apis/contact/v3/users/batch_get_id',
+      fault: {
+        code: 99991672,
+        msg: 'Access denied. One of the following scopes is required: [contact:user.id:readonly]',
+      },
+      times: 1,
+    });
+    const refused = await attempt({
+      LARK_APP_ID: fake.appId,
+      LARK_APP_SECRET: fake.appSecret,
+      LARK_DOMAIN: fake.baseUrl,
+    });
+    expect(refused).toBe(
+      '飞书拒绝了按手机号或邮箱认人（错误码 99991672），没有导入任何人：请在开发者后台为应用开通权限 contact:user.id:readonly 并发布版本（通讯录权限范围要包含这些人），再检查 LARK_APP_ID / LARK_APP_SECRET',
+    );
+    expect(await rolesOf(tdb.db)).toEqual(before);
   });
 
   it('says which settings are missing when a file needs Lark and none is configured', async () => {

@@ -1,5 +1,6 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { Db } from '../db/client.js';
@@ -44,7 +45,7 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
       'backup_out_not_empty',
       `备份目录 ${input.out} 不是空的：请换一个新目录（备份不覆盖已有内容）`,
     );
-  const made = await mkdir(input.out, { recursive: true });
+  const made = await makeOutFolder(input.out);
   try {
     return await writeBackup(input);
   } catch (err) {
@@ -62,6 +63,40 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
       );
     }
     throw err;
+  }
+}
+
+/**
+ * Makes the backup folder (and its parents), or finds it writable; returns the topmost folder it
+ * made. A folder the backup's user may not make or write into (a server's /srv/backup made by root
+ * while the backup runs as the service user) is one line naming it and what to do, not EACCES.
+ */
+async function makeOutFolder(out: string): Promise<string | undefined> {
+  try {
+    const made = await mkdir(out, { recursive: true });
+    await access(out, constants.W_OK | constants.X_OK);
+    return made;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+    const where = (err as NodeJS.ErrnoException).path ?? out;
+    const user = userName();
+    throw new AppError(
+      'backup_out_unwritable',
+      code === 'EROFS'
+        ? `备份目录 ${out} 写不进去：${where} 所在的磁盘是只读的，请换一个目录`
+        : `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${where === out ? out : `${where} 的上级目录`}（${code}）。请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${where}，或换一个目录`,
+      { cause: err },
+    );
+  }
+}
+
+/** Who runs this process, for a message ('uid 1001' when the user has no name). */
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 

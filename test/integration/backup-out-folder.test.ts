@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, repoRoot } from '../support/bot-process.js';
+
+/**
+ * On a server the backup runs as the service user (README: sudo -u archive-bot … backup --out
+ * /srv/backup/archive-DATE), and /srv belongs to root: the backup could not make its folder and said
+ * only "Failed: EACCES: permission denied, mkdir '/srv/backup'". Root ignores permission bits, so as
+ * root the compiled CLI runs as `nobody` (uid 65534), for whom the parent is not writable.
+ */
+describe('a backup folder the backup’s user may not make', () => {
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  const user = asNobody ? 'nobody' : userInfo().username;
+  let tmp: string;
+  let srv: string;
+  beforeAll(() => {
+    ensureBuilt();
+    tmp = mkdtempSync(join(tmpdir(), 'archive-bot-backup-out-'));
+    chmodSync(tmp, 0o755);
+    srv = join(tmp, 'srv');
+    mkdirSync(srv, { mode: 0o755 });
+    if (!asNobody) chmodSync(srv, 0o555);
+  }, 300_000);
+  afterAll(() => {
+    chmodSync(srv, 0o755);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'says which folder, why, and what to do, in one line; exit 1, nothing made',
+    { timeout: 90_000 },
+    async () => {
+      const out = join(srv, 'backup', 'archive-2026-12-05');
+      const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
+        cwd: repoRoot,
+        ...(asNobody ?? {}),
+        env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: join(tmp, 'data') },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      child.stdout.resume();
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.on('close', resolve);
+        child.on('error', reject);
+      });
+      expect(stderr.trim()).toBe(
+        `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${join(srv, 'backup')} 的上级目录（EACCES）。` +
+          `请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${join(srv, 'backup')}，或换一个目录`,
+      );
+      expect(code).toBe(1);
+      expect(readdirSync(srv)).toEqual([]);
+      expect(existsSync(join(tmp, 'data'))).toBe(false);
+    },
+  );
+});

@@ -56,6 +56,11 @@ describe("README's command lines for the service user", () => {
   const asServiceUser = (command: string) =>
     runProcess('sh', ['-c', command.replaceAll(SERVICE_ENV, envFile)], {}, repoRoot);
 
+  it('the install step installs sudo, which these lines need (a minimal Debian has none)', () => {
+    expect(serviceCommands.length).toBeGreaterThanOrEqual(2);
+    expect(readme).toMatch(/^apt-get install -y [^\n]*\bsudo\b/m);
+  });
+
   it('every value reaches the program whole', async () => {
     expect(serviceCommands.length).toBeGreaterThanOrEqual(2);
     const printer = join(tmp, 'print-env.mjs');
@@ -65,7 +70,7 @@ describe("README's command lines for the service user", () => {
     );
     for (const command of serviceCommands) {
       // The same launcher, running a program that shows what it was given.
-      const res = await asServiceUser(command.replace(/dist\/cli\/main\.js[^']*/, printer));
+      const res = await asServiceUser(command.replace(/dist\/cli\/\w+\.js[^']*/, printer));
       expect(res.stderr, command).toBe('');
       expect(JSON.parse(res.stdout), command).toEqual([scanner, docxToPdf, dataDir]);
     }

@@ -1,4 +1,5 @@
-import { DOWNLOAD_MATERIAL_JOB } from '../domain/job-types.js';
+import { DOWNLOAD_MATERIAL_JOB, SCHEDULED_SEND_JOB } from '../domain/job-types.js';
+import { reopenDeadSends } from '../db/repos/schedule-sends.js';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
 
@@ -48,7 +49,8 @@ export async function listDeadJobs(
 /**
  * Puts dead jobs back in the queue with fresh attempts (due now). What a dead job had given up on is
  * reopened in the same transaction: a dead download's material goes from `failed` back to `pending`,
- * so its download runs again and the burst shows it as arriving. Returns the jobs re-queued.
+ * so its download runs again and the burst shows it as arriving; a scheduled message closed because its
+ * job died (`closeDeadSend`) goes back to `pending`, so the job sends it. Returns the jobs re-queued.
  */
 export async function retryDeadJobs(
   db: Db,
@@ -63,13 +65,16 @@ export async function retryDeadJobs(
           where status = 'dead' ${whereOf(f)}
           returning id::int as id, kind, payload`,
     );
-    const materialIds = rows
-      .filter((r) => r.kind === DOWNLOAD_MATERIAL_JOB.name)
-      .map((r) => {
-        const payload: unknown = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
-        return Number((payload as { materialId?: unknown } | null)?.materialId);
-      })
-      .filter((id) => Number.isSafeInteger(id));
+    const idsOf = (kind: string, field: string) =>
+      rows
+        .filter((r) => r.kind === kind)
+        .map((r) => {
+          const payload: unknown = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
+          return Number((payload as Record<string, unknown> | null)?.[field]);
+        })
+        .filter((id) => Number.isSafeInteger(id));
+    await reopenDeadSends(tx, idsOf(SCHEDULED_SEND_JOB.name, 'sendId'));
+    const materialIds = idsOf(DOWNLOAD_MATERIAL_JOB.name, 'materialId');
     let materials = 0;
     if (materialIds.length > 0) {
       const reopened = await queryRows<{ id: number }>(

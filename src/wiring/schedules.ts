@@ -1,5 +1,6 @@
 import type { JobType } from '../domain/job-type.js';
 import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
+import { closeDeadSend } from '../db/repos/schedule-sends.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { unitDetailAction } from '../usecases/unit-detail-action.js';
@@ -57,6 +58,15 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
             1,
             'Scheduled messages (reminders, digests) by outcome',
           );
+        },
+        // Its process died on the last attempt: the send is closed as failed (「督办未送达」, and a
+        // press sends it again) instead of pending for good; `jobs retry` reopens it.
+        onDead: async (payload, log) => {
+          if (await closeDeadSend(deps.db, payload.sendId))
+            log.error(
+              { sendId: payload.sendId },
+              'scheduled message not sent: its process died on the last attempt',
+            );
         },
       }),
     ],

@@ -154,6 +154,39 @@ export async function closeSend(
   );
 }
 
+/** What `closeDeadSend` leaves in `last_error`: `jobs retry` reopens only such a send. */
+export const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)';
+
+/**
+ * pending → failed when its delivery job died with its process on the last attempt (the job's onDead).
+ * A send another job still holds (a quiet-hours deferral, a 督办 pressed again) is left to that job.
+ * True when it was closed.
+ */
+export async function closeDeadSend(db: Db, id: number): Promise<boolean> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update scheduled_sends set status = 'failed', last_error = ${DIED_ON_LAST_ATTEMPT}
+        where id = ${id} and status = 'pending'
+          and not exists (select 1 from jobs where kind = ${SCHEDULED_SEND_JOB.name}
+            and status in ('pending', 'processing') and payload->>'sendId' = ${String(id)})
+        returning id::int as id`,
+  );
+  return rows.length > 0;
+}
+
+/** failed → pending for the sends whose delivery job died (`closeDeadSend`) and is retried now. */
+export async function reopenDeadSends(db: Db, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`update scheduled_sends set status = 'pending', last_error = null
+        where status = 'failed' and last_error = ${DIED_ON_LAST_ATTEMPT}
+          and id = any(${`{${ids.map(Number).join(',')}}`}::bigint[])
+        returning id::int as id`,
+  );
+  return rows.length;
+}
+
 export interface SendCounts {
   kind: ScheduledSendKind;
   status: ScheduledSendStatus;

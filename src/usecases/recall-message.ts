@@ -18,6 +18,11 @@ import { enqueueJob } from '../db/repos/jobs.js';
 import type { Tx } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from './deps.js';
+import { archivistsOf } from './archivists-of.js';
+import { enqueueNotify, textContent } from './notify.js';
+import { getUnitById } from '../db/repos/units.js';
+import { topAdmins } from '../db/repos/people.js';
+import { sendKey } from '../domain/send-key.js';
 
 export type RecallOutcome =
   /** The message's materials left the archive path (or it had none: a text, a caption). */
@@ -42,7 +47,8 @@ export const RECALLED_TEXT = '已撤回的材料不再归档。';
  * - a live filing holding them loses them, its counts too (tasks are recounted); a filing left empty is
  *   undone, and a 档号 it held is withdrawn (the number is retired, as 撤销确认 does);
  * - the audit trail says who (Lark's recall_type; the sender when they recalled it) and when, never what;
- * - when the burst was answered, one short reply under its card says the recalled files are not filed.
+ * - when the burst was answered, one short reply under its card says the recalled files are not filed;
+ * - a confirmed 件 changed (a file taken off, or its 档号 withdrawn) is told to the unit's archivists.
  * A recall naming another chat than the message's is refused. Stored bytes are never deleted: blobs
  * are content-addressed and may be shared by another material with the same bytes.
  */
@@ -91,6 +97,8 @@ export async function recallMessage(
     ]);
     const items = await takeOffLiveItems(tx, ids);
     for (const item of items) await closeEmptiedItem(tx, item, who, now);
+    for (const item of items)
+      if (item.archivalCode !== null) await tellArchivists(tx, item, recall.recallType, now);
     const item = items[0];
     await insertAudit(tx, {
       ...audit,
@@ -166,6 +174,47 @@ async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Da
       ]);
   }
   await markItemUndone(tx, item.itemId, who, now);
+}
+
+/**
+ * A recall changed a confirmed 件 (a file taken off it, or its 档号 withdrawn): its unit's archivists
+ * (the closest up the tree, as for 申请更正; else the top admins) get a direct message in the recall's
+ * transaction, like the correction cards, so the archive does not change without them knowing.
+ */
+async function tellArchivists(tx: Tx, item: ItemTakenOff, recallType: string | undefined, now: Date) {
+  const unit = await getUnitById(tx, item.unitId);
+  if (!unit) return;
+  const archivists = await archivistsOf(tx, unit.path);
+  const to = archivists.length > 0 ? archivists : (await topAdmins(tx)).slice(0, 20);
+  const content = textContent(recallArchivistText(unit.name, item, recallType));
+  for (const openId of to)
+    await enqueueNotify(
+      tx,
+      {
+        receiveIdType: 'open_id',
+        receiveId: openId,
+        msgType: 'text',
+        content,
+        uuid: sendKey('recall-archivist', item.itemId, item.materialIds[0] ?? 0, openId),
+      },
+      now,
+    );
+}
+
+const RECALLED_BY: Record<string, string> = {
+  message_owner: '发送人',
+  group_owner: '群主',
+  group_manager: '群管理员',
+  enterprise_manager: '企业管理员',
+};
+
+/** What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed. */
+function recallArchivistText(unitName: string, item: ItemTakenOff, recallType?: string): string {
+  const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
+  const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
+  return item.remaining > 0
+    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变。`
+    : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
 }
 
 /** One short line: the recalled files are not filed, and what happened to the filing they were in. */

@@ -6,11 +6,11 @@ import {
   pendingCorrectionRequest,
 } from '../db/repos/correction-items.js';
 import { insertAudit } from '../db/repos/audit.js';
-import { hasUnitRole, roleHolders } from '../db/repos/people.js';
-import { pathIds } from '../db/repos/units.js';
+import { hasUnitRole } from '../db/repos/people.js';
 import { queryRows, type Db } from '../db/client.js';
 import { sql } from 'drizzle-orm';
 import { DomainError } from '../errors.js';
+import { archivistsOf } from './archivists-of.js';
 import { canFile, type FilingDeps } from './file-burst.js';
 import { itemFacts, itemTaskLabel } from './item-facts.js';
 import { enqueueNotify, textContent } from './notify.js';
@@ -22,17 +22,6 @@ export interface CorrectionRequestDeps extends FilingDeps {
 export type RequestOutcome =
   | { status: 'requested'; requestId: number; archivists: number; message: string }
   | { status: 'refused'; message: string };
-
-/** The archivists closest to a unit: its own, else its parent's, and so on up. */
-async function archivistsOf(db: Db, unitPath: string): Promise<string[]> {
-  const ids = pathIds(unitPath);
-  const holders = await roleHolders(db, ids, 'archivist');
-  for (const id of [...ids].reverse()) {
-    const list = holders.get(id);
-    if (list?.length) return list;
-  }
-  return [];
-}
 
 const nameOf = async (db: Db, openId: string) =>
   (await queryRows<{ name: string }>(db, sql`select name from people where open_id = ${openId}`))[0]?.name ??

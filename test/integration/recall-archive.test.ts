@@ -9,6 +9,7 @@ import { checkFourProperties } from '../../src/usecases/check-four-properties.js
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
+import { correctionsFeature } from '../../src/wiring/filing.js';
 import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
@@ -50,6 +51,19 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
   const errorChecks = (r: Awaited<ReturnType<typeof check>>) =>
     [...new Set(r.failures.filter((x) => x.severity === 'error').map((x) => x.check))].sort();
   let before: { files: number; checked: number; errors: string[] };
+  /** The direct messages the archivist (钱档案, of the township above 东村) got. */
+  const toArchivist = () =>
+    h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === 'ou_archivist')
+      .map((m) => (m.content as { text: string }).text);
+  const codeOf = async (itemId: number) =>
+    (
+      await queryRows<{ code: string }>(
+        f.db,
+        sql`select archival_code as code from archive_records where item_id = ${itemId} order by id desc limit 1`,
+      )
+    )[0]!.code;
 
   beforeAll(async () => {
     f = await createArchiveFixture();
@@ -64,7 +78,8 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
         archive: f.config,
         warnings: [],
       },
-      features: [archiveFeature],
+      // corrections: its notify job carries the archivist's message.
+      features: [archiveFeature, correctionsFeature],
     });
     photoItem = await f.fileItem(f.task.photo, [
       { bytes: await photoJpeg({ color: '#468' }), kind: 'photo', mime: 'image/jpeg' },
@@ -106,6 +121,14 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
       sql`select n_photo, undone_at is not null as undone from filing_items where id = ${photoItem}`,
     );
     expect(counts).toEqual({ n_photo: 1, undone: false });
+    // The archivist learns that a confirmed 件 changed, and which.
+    expect(toArchivist()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `已确认归档的 ${await codeOf(photoItem)}（.+）有 1 个文件被发送人撤回，.*还剩 1 个文件，档号不变`,
+        ),
+      ),
+    ]);
 
     const report = await check();
     expect(report.totals.files).toBe(2);
@@ -144,6 +167,9 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
       sql`select status, withdrawn_reason as reason from archive_records where archival_code = ${record!.code}`,
     );
     expect(withdrawn).toEqual({ status: 'withdrawn', reason: '材料已撤回' });
+    expect(toArchivist()).toHaveLength(2);
+    expect(toArchivist()[1]).toContain(`已确认归档的 ${record!.code}`);
+    expect(toArchivist()[1]).toContain('的文件都被群管理员撤回，这件已撤下，档号已停用');
     const audit = await queryRows<{ action: string }>(
       f.db,
       sql`select action from audit_log where item_id = ${docItem} and action in ('recall', 'unconfirm') order by id`,

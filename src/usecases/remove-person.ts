@@ -33,6 +33,9 @@ export async function removePerson(deps: { db: Db; clock: Clock }, who: string):
         details: { openId: person.openId, role: r.role },
       });
     const sessionsEnded = await endPersonWebSessions(tx, person.openId, now);
+    // A mistyped open_id is not 「已移除」: the real person would keep their roles unnoticed.
+    if (person.name === undefined && removed.length === 0 && sessionsEnded === 0)
+      throw new DomainError('person_unknown', `找不到 open_id 为「${who}」的人，没有做任何改动`);
     return { openId: person.openId, name: person.name, rolesRemoved: removed.length, sessionsEnded };
   });
 }

@@ -416,6 +416,10 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       `有 2 人叫「李档案」，请用 open_id：${w.org.archivist}，${openId}`,
     );
     for (const c of [phone, desk]) expect((await w.get(`/units/${w.units.village.id}`, c)).status).toBe(200);
+    // A mistyped open_id is refused, not reported as removed.
+    await expect(runUnitsCommand(['people', 'remove', `${openId}x`], cli)).rejects.toThrow(
+      `找不到 open_id 为「${openId}x」的人，没有做任何改动`,
+    );
     const lines: string[] = [];
     await runUnitsCommand(['people', 'remove', openId], { ...cli, out: (l) => lines.push(l) });
     expect(lines).toEqual([`已移除 李档案（${openId}）：收回角色 1 个，结束网页登录 2 个`]);

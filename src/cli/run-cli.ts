@@ -33,7 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(list);
       return 0;
     }
-    io.err(group ? `Unknown command '${group}'.\n\n${list}` : list);
+    io.err(group ? `没有这个命令：${group}\n\n${list}` : list);
     return group ? 2 : 0;
   }
   const failed = (err: unknown, quietIfEmpty: boolean) => {
@@ -57,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   // A mistyped subcommand, likewise before anything is opened.
   if (!('standalone' in entry) && !entry.subcommands.includes(args[0]!)) {
-    io.err(`Unknown command '${group} ${args[0]}'.\n\n${entry.usage}`);
+    io.err(`没有这个命令：${group} ${args[0]}\n\n${entry.usage}`);
     return 2;
   }
   if ('standalone' in entry) {

@@ -113,13 +113,13 @@ describe('npm run cli -- <command> --help', () => {
           if ('standalone' in entry) continue;
           const res = await cliInProcess([group, 'lsit'], env);
           expect(res.code, group).toBe(2);
-          expect(res.stderr, group).toContain(`Unknown command '${group} lsit'.`);
+          expect(res.stderr, group).toContain(`没有这个命令：${group} lsit\n`);
           expect(res.stderr, group).toContain(entry.usage);
         }
         // Not one of Object's own names either.
         const proto = await cliInProcess(['constructor'], env);
         expect(proto.code).toBe(2);
-        expect(proto.stderr).toMatch(/^Unknown command 'constructor'\.[\s\S]*Commands:/);
+        expect(proto.stderr).toMatch(/^没有这个命令：constructor\n[\s\S]*Commands:/);
         // The compiled CLI as a process: the list of commands.
         ensureBuilt();
         const compiled = (entry: string, ...args: string[]) =>
@@ -130,10 +130,10 @@ describe('npm run cli -- <command> --help', () => {
         // A mistyped command, and a mistyped subcommand: named with the usage, exit 2, nothing opened.
         const typo = await compiled('cli/main.js', 'bakup');
         expect(typo.code).toBe(2);
-        expect(typo.stderr).toMatch(/^Unknown command 'bakup'\.\n\nUsage: npm run cli[\s\S]*backup/);
+        expect(typo.stderr).toMatch(/^没有这个命令：bakup\n\nUsage: npm run cli[\s\S]*backup/);
         const subTypo = await compiled('cli/main.js', 'units', 'lsit');
         expect(subTypo.code).toBe(2);
-        expect(subTypo.stderr).toMatch(/^Unknown command 'units lsit'\.\n\n用法:[\s\S]*units list/);
+        expect(subTypo.stderr).toMatch(/^没有这个命令：units lsit\n\n用法:[\s\S]*units list/);
         expect(readdirSync(dir)).toEqual([]);
         // npm run db:migrate -- --help: its usage, and no migration.
         const migrate = await compiled('cli/migrate.js', '--help');

@@ -5,6 +5,9 @@ import { checkDataDirWritable, checkNoUnfinishedRestore } from './data-dir-check
 import { AppError, errorMessage } from './errors.js';
 import { loadSettings, type Settings } from './settings.js';
 
+/** Start-up failures a restart cannot fix (exit 2, like a configuration error). */
+const EXIT_2_CODES = new Set(['database_newer_schema', 'data_dir_other_owner', 'data_dir_foreign_files']);
+
 /** The composition root: environment, signals, exit codes. Everything else is in startBot(). */
 async function main(): Promise<void> {
   let settings: Settings;
@@ -33,8 +36,9 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
     console.error(`Cannot start: ${errorMessage(err)}`);
-    // A database a newer program migrated stays so: restarting cannot help (systemd: RestartPreventExitStatus=2).
-    process.exit(err instanceof AppError && err.code === 'database_newer_schema' ? 2 : 1);
+    // A database a newer program migrated stays so, and so does a data folder holding another user's
+    // files: restarting cannot help (systemd: RestartPreventExitStatus=2).
+    process.exit(err instanceof AppError && EXIT_2_CODES.has(err.code) ? 2 : 1);
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { fromPglite, openPostgres, queryRows, type Db } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
+import { checkPgliteOwner } from '../db/pglite-owner.js';
 import { appliedMigrations, type AppliedMigrations } from '../db/migration-state.js';
 import { libpqConnection } from '../child-environment.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -28,6 +30,7 @@ export async function dumpPglite<T>(
   then: (d: Dumped, db: Db) => Promise<T>,
 ): Promise<T> {
   if (!existsSync(dir)) throw new AppError('backup_no_database', `${dir} 里没有数据库，没有可备份的内容`);
+  checkPgliteOwner(dirname(dir));
   const release = await lockDataDir(dir).catch((err) => {
     if (err instanceof AppError && err.code === 'data_dir_locked')
       throw new AppError(

@@ -11,6 +11,7 @@ import { reminderCandidates, splitList } from '../db/repos/reminder-candidates.j
 import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
 import { missingText } from '../domain/checklist-task-state.js';
 import { plainDay } from '../domain/plain-date.js';
+import { currentOwners } from '../domain/task-owners.js';
 import { planReminders, remindersOffFor } from '../domain/reminder-plan.js';
 import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
@@ -93,9 +94,24 @@ export async function buildReminders(
       e.unitIds.includes(onlyUnitId) ||
       e.items.some((i) => byId.get(i.taskId)?.unitId === onlyUnitId),
   );
+  // A role held at a unit covers its subtree: an owner still counts with a role at the task's unit or above.
+  const holdsRoleAt = (unitId: number) => (openId: string) => {
+    for (let id: number | null = unitId; id !== null; id = audience.units.get(id)?.parentId ?? null) {
+      if (audience.officersByUnit.get(id)?.includes(openId)) return true;
+      if (audience.leadersByUnit.get(id)?.includes(openId)) return true;
+    }
+    return false;
+  };
+  const ownersOf = (taskId: number): string[] => {
+    const t = byId.get(taskId)!;
+    return currentOwners(
+      splitList(t.responsible),
+      holdsRoleAt(t.unitId),
+      audience.officersByUnit.get(t.unitId) ?? [],
+    );
+  };
   const owners = new Set<string>();
-  for (const e of escalations)
-    for (const i of e.items) for (const o of splitList(byId.get(i.taskId)!.responsible)) owners.add(o);
+  for (const e of escalations) for (const i of e.items) for (const o of ownersOf(i.taskId)) owners.add(o);
   const names = await personNames(db, owners);
   const unitName = (id: number) => audience.units.get(id)?.name ?? String(id);
   const line = (taskId: number): ReminderLine => {
@@ -134,7 +150,7 @@ export async function buildReminders(
     const again = opts.cardsAgain
       ? waiting.filter((b) => b.lastCardAt < waitedSince).slice(0, CARDS_AGAIN_PER_CHAT)
       : [];
-    const responsible = new Set(c.taskIds.flatMap((id) => splitList(byId.get(id)!.responsible)));
+    const responsible = new Set(c.taskIds.flatMap(ownersOf));
     const mentions = responsible.size > 0 ? [...responsible] : (audience.officersByUnit.get(c.unitId) ?? []);
     const view = {
       unitId: c.unitId,
@@ -172,7 +188,7 @@ export async function buildReminders(
         unitId: i.unitId,
         unitName: unitName(i.unitId),
         workingDaysLate: i.workingDaysLate,
-        owners: splitList(byId.get(i.taskId)!.responsible).map((o) => names.get(o) ?? o),
+        owners: ownersOf(i.taskId).map((o) => names.get(o) ?? o),
       })),
     };
     sends.push({

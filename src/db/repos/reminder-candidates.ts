@@ -74,10 +74,15 @@ export interface ReminderTaskDetail {
   title: string;
   kinds: string[];
   householdName: string | null;
+  /** The owners named when the task was made. */
   responsible: string[];
+  /** Those of them who still hold an officer's or leader's role at the task's unit or above. */
+  stillHolding: string[];
+  /** The unit's officers now. */
+  officers: string[];
 }
 
-/** Titles, kinds and owners of the tasks a message will list. */
+/** Titles, kinds and owners of the tasks a message will list (domain/task-owners.ts picks who to name). */
 export async function reminderTaskDetails(
   db: Db,
   taskIds: number[],
@@ -92,10 +97,17 @@ export async function reminderTaskDetails(
     title: string;
     kinds: string[];
     responsible: string[] | null;
+    still_holding: string[] | null;
+    officers: string[] | null;
     head_name: string | null;
   }>(
     db,
     sql`select t.id::int as id, t.unit_id::int as unit_id, u.name as unit_name, t.code, t.title, t.kinds, t.responsible,
+          array(select o from unnest(t.responsible) as o
+            where exists (select 1 from unit_roles ur join units a on a.id = ur.unit_id
+              where ur.open_id = o and ur.role in ('officer', 'leader') and u.path like a.path || '%')) as still_holding,
+          array(select ur.open_id from unit_roles ur where ur.unit_id = t.unit_id and ur.role = 'officer'
+            order by ur.open_id) as officers,
           h.head_name
         from tasks t join units u on u.id = t.unit_id left join households h on h.id = t.household_id
         where t.id = any(${`{${taskIds.map(Number).join(',')}}`}::bigint[])`,
@@ -110,6 +122,8 @@ export async function reminderTaskDetails(
       kinds: r.kinds,
       householdName: r.head_name ?? null,
       responsible: r.responsible ?? [],
+      stillHolding: r.still_holding ?? [],
+      officers: r.officers ?? [],
     });
   return out;
 }

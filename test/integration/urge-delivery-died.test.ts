@@ -4,9 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { claimDue } from '../../src/db/repos/queue.js';
 import { retryDeadJobs } from '../../src/usecases/retry-dead-jobs.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 /**
  * A 督办 whose delivery job died with its process on the last attempt (the job row goes dead, the
@@ -28,22 +26,11 @@ function diedDelivery(name: string, prefix: string, after: (t: Tools) => Promise
     const page = async (path: string) => (await w.get(path, leader)).text();
     const press = async () => {
       const csrf = csrfOf(await page(`/units/${village()}`))!;
-      const res = await fetch(`${w.h.bot.url}/urge`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `unit=${village()}&_csrf=${encodeURIComponent(csrf)}&back=/units/${village()}`,
-      });
+      const res = await w.postUrge(leader, { unit: village(), _csrf: csrf, back: `/units/${village()}` });
       expect(res.status).toBe(200);
       return res.text();
     };
-    const urgeStatus = async () =>
-      (
-        await queryRows<{ status: string }>(
-          w.h.db.db,
-          sql`select status from scheduled_sends where kind = 'urge' and target = ${w.chats.village2}`,
-        )
-      ).map((r) => r.status);
+    const urgeStatus = () => w.urgeStatuses(w.chats.village2);
 
     /** Pressed while the job worker is down; a process claims the delivery on its last attempt and dies. */
     const pressAndDie = async () => {

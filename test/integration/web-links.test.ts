@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 const PUBLIC_URL = 'https://archive.example.test';
 const TZ = 'Asia/Shanghai';
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
 
 /** Every open_url button in a card (JSON 2.0), as [text, url]. */
 function links(card: unknown): [string, string][] {
@@ -44,11 +43,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     const res = await w.get(`/units/${w.units.village.id}`, leader);
     expect(res.status).toBe(200);
     const csrf = csrfOf(await res.text())!;
-    await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrf)}`,
-    });
+    await w.postUrge(leader, { unit: w.units.village.id, _csrf: csrf });
     const [reminder] = await waitFor('the 督办 in 城关村工作群', () => {
       const list = w.h.fake
         .sentMessages()

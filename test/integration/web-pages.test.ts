@@ -9,9 +9,7 @@ import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { signValue } from '../../src/http/signed-value.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督办 and bad input', () => {
   let w: WebWorld;
@@ -241,19 +239,12 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
 
   it('督办 needs the CSRF token: without it nothing is sent', async () => {
     const before = w.h.fake.sentMessages().length;
-    const res = await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village.id}`,
-    });
+    const res = await w.postUrge(leader, { unit: w.units.village.id });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('校验码');
-    const forged = await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village.id}&_csrf=${csrfOf(await (await w.get(`/units/${w.units.village.id}`, leader)).text())}`,
+    const forged = await w.postUrge(officer, {
+      unit: w.units.village.id,
+      _csrf: csrfOf(await (await w.get(`/units/${w.units.village.id}`, leader)).text())!,
     });
     expect(forged.status).toBe(403);
     await w.h.settle();
@@ -264,12 +255,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     const page = await (await w.get(`/units/${w.units.village2.id}`, leader)).text();
     const csrf = csrfOf(page)!;
     const press = () =>
-      fetch(`${w.h.bot.url}/urge`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `unit=${w.units.village2.id}&_csrf=${encodeURIComponent(csrf)}&back=/units/${w.units.village2.id}`,
-      });
+      w.postUrge(leader, { unit: w.units.village2.id, _csrf: csrf, back: `/units/${w.units.village2.id}` });
     const first = await press();
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('已在河口村的群里发出提醒');
@@ -292,12 +278,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
 
     const officerPage = await (await w.get(`/units/${w.units.village.id}`, officer)).text();
     expect(officerPage).not.toContain('action="/urge"');
-    const refused = await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrfOf(officerPage)!)}`,
-    });
+    const refused = await w.postUrge(officer, { unit: w.units.village.id, _csrf: csrfOf(officerPage)! });
     expect(refused.status).toBe(403);
   });
 
@@ -470,12 +451,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     const before = w.h.fake.sentMessages().length;
     const page = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
     expect(page).toContain('C01'); // still overdue
-    const res = await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village.id}&_csrf=${encodeURIComponent(csrfOf(page)!)}`,
-    });
+    const res = await w.postUrge(leader, { unit: w.units.village.id, _csrf: csrfOf(page)! });
     const text = await res.text();
     expect(text).toContain('已关闭提醒');
     expect(text).not.toContain('没有逾期');

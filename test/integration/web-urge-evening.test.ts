@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDay, zonedInstant } from '../../src/domain/working-days.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
 
 /**
  * A leader presses 督办 in the evening, inside quiet hours (20:00–08:00): the page says when the
@@ -19,12 +18,7 @@ describe('督办 pressed during quiet hours', () => {
 
   const inVillageChat = () => w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2);
   const press = (cookie: string, csrf: string) =>
-    fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village2.id}&_csrf=${encodeURIComponent(csrf)}&back=/units/${w.units.village2.id}`,
-    });
+    w.postUrge(cookie, { unit: w.units.village2.id, _csrf: csrf, back: `/units/${w.units.village2.id}` });
 
   it('tells the leader it goes out at 08:00, sends it then (not dropped), and once that day', async () => {
     // The next 21:00 in Shanghai after the bot's now.

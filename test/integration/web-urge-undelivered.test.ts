@@ -2,9 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 /**
  * A 督办 that Lark refuses for good (the bot is out of the chat) is not 「今天已督办」: the pages say
@@ -24,22 +22,15 @@ describe('督办 that was not delivered', () => {
   const page = async (path: string) => (await w.get(path, leader)).text();
   const press = async () => {
     const csrf = csrfOf(await page(`/units/${w.units.village2.id}`))!;
-    const res = await fetch(`${w.h.bot.url}/urge`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `unit=${w.units.village2.id}&_csrf=${encodeURIComponent(csrf)}&back=/units/${w.units.village2.id}`,
+    const res = await w.postUrge(leader, {
+      unit: w.units.village2.id,
+      _csrf: csrf,
+      back: `/units/${w.units.village2.id}`,
     });
     expect(res.status).toBe(200);
     return res.text();
   };
-  const urgeStatus = async () =>
-    (
-      await queryRows<{ status: string }>(
-        w.h.db.db,
-        sql`select status from scheduled_sends where kind = 'urge' and target = ${w.chats.village2}`,
-      )
-    ).map((r) => r.status);
+  const urgeStatus = () => w.urgeStatuses(w.chats.village2);
 
   it('shows 督办未送达 after Lark refused it, and a second press the same day sends it', async () => {
     const [task] = await queryRows<{ id: number }>(

@@ -33,8 +33,15 @@ export interface WebWorld {
   /** Signs in through the fake Lark's OAuth like a browser; returns the Cookie header value. */
   signIn(user: { openId: string; name: string }): Promise<string>;
   get(path: string, cookie?: string): Promise<Response>;
+  /** POSTs the 督办 form as a browser would (its fields as given: unit, _csrf, back). */
+  postUrge(cookie: string, form: Record<string, string | number>): Promise<Response>;
+  /** The statuses of the 督办 sends to a chat (scheduled_sends), oldest first. */
+  urgeStatuses(chatId: string): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** The CSRF token of a page's forms. */
+export const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
 
 const hex = (p: string) => `${p}${randomBytes(8).toString('hex')}`;
 
@@ -121,6 +128,22 @@ export async function createWebWorld(
     taskC01: Number(c01.id),
     get: (path, cookie) =>
       fetch(`${h.bot.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} }),
+    postUrge: (cookie, form) =>
+      fetch(`${h.bot.url}/urge`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(
+          Object.entries(form).map(([k, v]): [string, string] => [k, String(v)]),
+        ).toString(),
+      }),
+    urgeStatuses: async (chatId) =>
+      (
+        await queryRows<{ status: string }>(
+          db,
+          sql`select status from scheduled_sends where kind = 'urge' and target = ${chatId} order by id`,
+        )
+      ).map((r) => r.status),
     signIn: async (user) => {
       h.fake.signInAs(user);
       const jar = new Map<string, string>();

@@ -114,8 +114,8 @@ describe('a message recalled in the chat leaves the archive path', () => {
     );
   const downloadsOf = (messageId: string) =>
     h.fake.callsTo('GET', new RegExp(`/messages/${messageId}/resources/`)).length;
-  /** Taps the card's first photo task; the item it filed. */
-  const fileByCard = async (ack: { content: unknown; messageId: string }) => {
+  /** Taps the card's first photo task as the officer; the callback's answer. */
+  const tapPhotoTask = async (ack: { content: unknown; messageId: string }) => {
     const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
     const res = await h.post(
       cardActionEvent({
@@ -126,8 +126,11 @@ describe('a message recalled in the chat leaves the archive path', () => {
         messageId: ack.messageId,
       }),
     );
-    const body = (await res.json()) as { toast: { type: string } };
-    expect(body.toast.type).toBe('success');
+    return (await res.json()) as { toast: { type: string } };
+  };
+  /** Files the burst by its card's first photo task. */
+  const fileByCard = async (ack: { content: unknown; messageId: string }) => {
+    expect((await tapPhotoTask(ack)).toast.type).toBe('success');
   };
   const repliesTo = (messageId: string) => h.fake.sentMessages().filter((m) => m.replyTo === messageId);
   const eventsNotDone = async () =>
@@ -284,17 +287,7 @@ describe('a message recalled in the chat leaves the archive path', () => {
     expect(repliesTo(ack.messageId)).toHaveLength(1);
     expect(h.bot.deps.metrics.value('message_recalls_total', { result: 'repeat' })).toBe(1);
     // A tap on its card files nothing and says why.
-    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: org.officer,
-        value: choice.value,
-        chatId,
-        messageId: ack.messageId,
-      }),
-    );
-    expect(JSON.stringify(await res.json())).toContain('这组材料已撤回，不再归档');
+    expect(JSON.stringify(await tapPhotoTask(ack))).toContain('这组材料已撤回，不再归档');
     expect(await liveItem(photo)).toBeUndefined();
     expect(await eventsNotDone()).toBe(0);
   });

@@ -5,25 +5,12 @@ import { queryRows } from '../../src/db/client.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { postPhoto, waitOnClock } from '../support/chat-photos.js';
+import { cardLinks } from '../support/cards.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
 const PUBLIC_URL = 'https://archive.example.test';
 const TZ = 'Asia/Shanghai';
-
-/** Every open_url button in a card (JSON 2.0), as [text, url]. */
-function links(card: unknown): [string, string][] {
-  const out: [string, string][] = [];
-  const walk = (x: any) => {
-    if (!x || typeof x !== 'object') return;
-    if (x.tag === 'button')
-      for (const b of x.behaviors ?? [])
-        if (b.type === 'open_url') out.push([x.text?.content, b.default_url]);
-    for (const v of Object.values(x)) walk(v);
-  };
-  walk(card);
-  return out;
-}
 
 /** The quality figures of a unit page, as the digest names them. */
 function pageFigures(html: string) {
@@ -98,7 +85,7 @@ describe("the digest's quality figures and the page they open", () => {
 
     const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
     const open = async (url: string) => (await w.get(url.slice(PUBLIC_URL.length), leader)).text();
-    const buttons = links(digest.content);
+    const buttons = cardLinks(digest.content);
     for (const name of ['查看全部', '查看质量问题']) {
       const [, url] = buttons.find(([t]) => t === name) ?? [name, ''];
       expect(url, name).toContain(`${PUBLIC_URL}/units/${w.units.county.id}`);

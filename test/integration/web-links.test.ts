@@ -2,25 +2,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
+import { cardLinks } from '../support/cards.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 const PUBLIC_URL = 'https://archive.example.test';
 const TZ = 'Asia/Shanghai';
-
-/** Every open_url button in a card (JSON 2.0), as [text, url]. */
-function links(card: unknown): [string, string][] {
-  const out: [string, string][] = [];
-  const walk = (x: any) => {
-    if (!x || typeof x !== 'object') return;
-    if (x.tag === 'button')
-      for (const b of x.behaviors ?? [])
-        if (b.type === 'open_url') out.push([x.text?.content, b.default_url]);
-    for (const v of Object.values(x)) walk(v);
-  };
-  walk(card);
-  return out;
-}
 
 describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
   let w: WebWorld;
@@ -34,7 +21,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
       ...w.h.fake.sentMessages().map((m) => m.content),
       ...w.h.fake.patches().map((p: any) => p.content ?? p),
     ];
-    const all = cards.flatMap(links);
+    const all = cards.flatMap(cardLinks);
     expect(all).toContainEqual(['查看', `${PUBLIC_URL}/items/${w.itemId}`]);
   });
 
@@ -50,7 +37,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
         .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('交材料提醒'));
       return list.length > 0 && list;
     });
-    expect(links(reminder!.content)).toEqual([['查看全部', `${PUBLIC_URL}/units/${w.units.village.id}`]]);
+    expect(cardLinks(reminder!.content)).toEqual([['查看全部', `${PUBLIC_URL}/units/${w.units.village.id}`]]);
 
     w.h.fake.signInAs({ openId: w.org.leader, name: '赵书记' });
     const login = await w.get('/auth/login');
@@ -80,7 +67,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
         .sentMessages()
         .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
     );
-    const buttons = links(digest.content);
+    const buttons = cardLinks(digest.content);
     const all = buttons.find(([text]) => text === '查看全部');
     // The unit pages it opens count quality problems over the digest's week (web-digest-quality.test.ts).
     const days = `from=${addDays(monday, -7)}&to=${addDays(monday, -1)}`;

@@ -75,3 +75,17 @@ export function cardButtonElements(card: unknown): { text: string; width?: strin
   walk(card);
   return out;
 }
+
+/** Every open_url button in a card (JSON 2.0), as [text, url]. */
+export function cardLinks(card: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (x: any) => {
+    if (!x || typeof x !== 'object') return;
+    if (x.tag === 'button')
+      for (const b of x.behaviors ?? [])
+        if (b.type === 'open_url') out.push([x.text?.content, b.default_url]);
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(card);
+  return out;
+}

@@ -103,6 +103,23 @@ const DB_CONNECTION_CODES = new Set([
 /** too_many_connections: max_connections or a CONNECTION LIMIT is reached for now (it frees up). */
 const DB_BUSY = '53300';
 
+/** deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back, nothing of it kept. */
+const DB_CONFLICT_CODES = new Set(['40P01', '40001']);
+
+/**
+ * Whether the error is PostgreSQL rolling back a transaction that collided with another (a deadlock
+ * or a serialization failure) anywhere in its cause chain: running the same work again is safe.
+ */
+export function transactionConflict(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_CONFLICT_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The resource problem behind an error, if it is one: a ResourceUnavailableError anywhere in its
  * cause chain, or a database connection failure (drizzle wraps the driver's error as `cause`).

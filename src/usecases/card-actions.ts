@@ -2,7 +2,7 @@ import { STALE_BUTTON } from '../domain/card-action-type.js';
 import type { CardAction } from '../domain/incoming.js';
 import { CARD_ACTION_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { DomainError } from '../errors.js';
+import { DomainError, transactionConflict } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
@@ -17,6 +17,8 @@ export type { CardResponse } from './card-response.js';
  * the audit row is written before the handler starts.
  */
 export const CARD_ANSWER_DEADLINE_MS = 2000;
+/** Runs of one click when PostgreSQL rolls it back for colliding with another transaction. */
+const CONFLICT_ATTEMPTS = 3;
 
 export const STILL_WORKING = '处理中，完成后会更新这张卡片';
 
@@ -118,15 +120,33 @@ export class CardActions {
       deps.metrics.inc('card_actions_total', { action: name, result: 'refused' });
       return { toast: { type: 'error', content: declared.stale } };
     }
-    try {
-      const res = await declared.handle(deps, parsed);
-      deps.metrics.inc('card_actions_total', { action: name, result: 'ok' });
-      return res;
-    } catch (err) {
-      deps.metrics.inc('card_actions_total', { action: name, result: 'error' });
-      if (err instanceof DomainError) return { toast: { type: 'error', content: err.message } };
-      log.error({ action: name, err }, 'card action failed');
-      return { toast: { type: 'error', content: '操作失败，请稍后再试。' } };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await declared.handle(deps, parsed);
+        deps.metrics.inc('card_actions_total', { action: name, result: 'ok' });
+        return res;
+      } catch (err) {
+        // A tap and other work (a recall, another tap) locking the same rows in opposite orders:
+        // PostgreSQL rolls one transaction back. Handlers are idempotent (see above), so the tap
+        // runs again instead of answering 操作失败 for a collision the officer cannot see.
+        if (attempt < CONFLICT_ATTEMPTS && transactionConflict(err)) {
+          deps.metrics.inc(
+            'card_actions_retried_total',
+            { action: name },
+            1,
+            'Card clicks run again after a database deadlock or serialization failure',
+          );
+          log.warn(
+            { action: name, attempt },
+            'card action collided with another transaction; running it again',
+          );
+          continue;
+        }
+        deps.metrics.inc('card_actions_total', { action: name, result: 'error' });
+        if (err instanceof DomainError) return { toast: { type: 'error', content: err.message } };
+        log.error({ action: name, err }, 'card action failed');
+        return { toast: { type: 'error', content: '操作失败，请稍后再试。' } };
+      }
     }
   }
 

@@ -35,7 +35,7 @@ export type RecallOutcome =
   | { status: 'refused' };
 
 /** What the officer reads under the card of the burst (short, plain). */
-export const RECALLED_TEXT = '已撤回的材料不再归档。';
+const RECALLED_TEXT = '已撤回的材料不再归档。';
 
 /**
  * An officer (or the group's owner) recalled (撤回) a message: what the bot kept of it leaves the
@@ -218,7 +218,7 @@ function recallArchivistText(unitName: string, item: ItemTakenOff, recallType?: 
 }
 
 /** One short line: the recalled files are not filed, and what happened to the filing they were in. */
-export function recallNoticeText(items: ItemTakenOff[]): string {
+function recallNoticeText(items: ItemTakenOff[]): string {
   const item = items[0];
   if (!item) return RECALLED_TEXT;
   return item.remaining > 0

@@ -155,7 +155,7 @@ export async function closeSend(
 }
 
 /** What `closeDeadSend` leaves in `last_error`: `jobs retry` reopens only such a send. */
-export const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)';
+const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)';
 
 /**
  * pending → failed when its delivery job died with its process on the last attempt (the job's onDead).

@@ -12,7 +12,7 @@ import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
 import { missingText } from '../domain/checklist-task-state.js';
 import { plainDay } from '../domain/plain-date.js';
 import { currentOwners } from '../domain/task-owners.js';
-import { planReminders, remindersOffFor } from '../domain/reminder-plan.js';
+import { pathIdsOf, planReminders, remindersOffFor } from '../domain/reminder-plan.js';
 import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
 
@@ -95,12 +95,15 @@ export async function buildReminders(
       e.items.some((i) => byId.get(i.taskId)?.unitId === onlyUnitId),
   );
   // A role held at a unit covers its subtree: an owner still counts with a role at the task's unit or above.
-  const holdsRoleAt = (unitId: number) => (openId: string) => {
-    for (let id: number | null = unitId; id !== null; id = audience.units.get(id)?.parentId ?? null) {
-      if (audience.officersByUnit.get(id)?.includes(openId)) return true;
-      if (audience.leadersByUnit.get(id)?.includes(openId)) return true;
-    }
-    return false;
+  const holdsRoleAt = (unitId: number) => {
+    const path = audience.units.get(unitId)?.path;
+    const line = path ? pathIdsOf(path) : [unitId];
+    return (openId: string) =>
+      line.some(
+        (id) =>
+          audience.officersByUnit.get(id)?.includes(openId) ||
+          audience.leadersByUnit.get(id)?.includes(openId),
+      );
   };
   const ownersOf = (taskId: number): string[] => {
     const t = byId.get(taskId)!;

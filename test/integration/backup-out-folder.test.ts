@@ -4,6 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
+import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
 
 /**
  * On a server the backup runs as the service user (README: sudo -u archive-bot … backup --out
@@ -12,12 +13,15 @@ import { ensureBuilt, repoRoot } from '../support/bot-process.js';
  * root the compiled CLI runs as `nobody` (uid 65534), for whom the parent is not writable.
  */
 describe('a backup folder the backup’s user may not make', () => {
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  const asNobody = process.getuid?.() === 0 ? NOBODY : undefined;
   const user = asNobody ? 'nobody' : userInfo().username;
   let tmp: string;
   let srv: string;
+  let node = process.execPath;
+  let cleanup = () => {};
   beforeAll(() => {
     ensureBuilt();
+    if (asNobody) ({ node, cleanup } = nodeForNobody());
     tmp = mkdtempSync(join(tmpdir(), 'archive-bot-backup-out-'));
     chmodSync(tmp, 0o755);
     srv = join(tmp, 'srv');
@@ -27,6 +31,7 @@ describe('a backup folder the backup’s user may not make', () => {
   afterAll(() => {
     chmodSync(srv, 0o755);
     rmSync(tmp, { recursive: true, force: true });
+    cleanup();
   });
 
   it(
@@ -34,7 +39,7 @@ describe('a backup folder the backup’s user may not make', () => {
     { timeout: 90_000 },
     async () => {
       const out = join(srv, 'backup', 'archive-2026-12-05');
-      const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
+      const child = spawn(node, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
         cwd: repoRoot,
         ...(asNobody ?? {}),
         env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: join(tmp, 'data') },

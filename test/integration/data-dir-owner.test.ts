@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
+import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
 
 const isRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
 
 /** Every path under `dir` (itself included) owned by `uid`. */
 function ownedBy(dir: string, uid: number): string[] {
@@ -22,11 +22,11 @@ function chownTree(dir: string, uid: number): void {
     chownSync(p, uid, uid);
 }
 
-/** The compiled bot or CLI as a process (as `nobody` when asked), with only these variables. */
-function run(entry: string, args: string[], env: Record<string, string>, asNobody = false) {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', entry), ...args], {
+/** The compiled bot or CLI as a process (as `nobody`, on the Node given, when asked), with only these variables. */
+function run(entry: string, args: string[], env: Record<string, string>, asNobody?: string) {
+  const child = spawn(asNobody ?? process.execPath, [join(repoRoot, 'dist', entry), ...args], {
     cwd: repoRoot,
-    ...(asNobody ? { uid: NOBODY, gid: NOBODY } : {}),
+    ...(asNobody ? NOBODY : {}),
     env: { PATH: process.env.PATH ?? '', ...env },
   });
   let stderr = '';
@@ -48,14 +48,19 @@ function run(entry: string, args: string[], env: Record<string, string>, asNobod
  */
 describe.skipIf(!isRoot)('the embedded database of another user', () => {
   let dataDir: string;
+  let nobodyNode: ReturnType<typeof nodeForNobody>;
   beforeAll(async () => {
     ensureBuilt();
+    nobodyNode = nodeForNobody();
     const parent = mkdtempSync(join(tmpdir(), 'archive-bot-owner-'));
     chmodSync(parent, 0o755);
     dataDir = await seededDataDir('data', { parent });
-    chownTree(dataDir, NOBODY);
+    chownTree(dataDir, NOBODY.uid);
   }, 300_000);
-  afterAll(() => rmSync(join(dataDir, '..'), { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(join(dataDir, '..'), { recursive: true, force: true });
+    nobodyNode.cleanup();
+  });
 
   it('root is refused it in one line, and writes nothing there', { timeout: 90_000 }, async () => {
     const res = await run('cli/main.js', ['units', 'list'], { DATA_DIR: dataDir });
@@ -86,7 +91,7 @@ describe.skipIf(!isRoot)('the embedded database of another user', () => {
           PORT: '0',
           LOG_LEVEL: 'silent',
         },
-        true,
+        nobodyNode.node,
       );
       expect(res.stderr.trim()).toBe(
         `Cannot start: 数据目录 ${dataDir} 里有 nobody 读写不了的文件（pglite/global/pg_control 属于 root），数据库打不开：多半是以 root 运行过命令行工具。` +

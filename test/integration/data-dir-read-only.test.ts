@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
+import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
 
 /**
  * A read-only data folder at start (issue 12, point 8): one clear line (Chinese and English) and exit
@@ -11,27 +12,20 @@ import { ensureBuilt, repoRoot } from '../support/bot-process.js';
  * the unprivileged user `nobody` (uid 65534), for whom the folder is read-only.
  */
 describe('a read-only data folder at start', () => {
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  const asNobody = process.getuid?.() === 0 ? NOBODY : undefined;
   let dataDir: string;
-  let nodeDir: string | undefined;
   let node = process.execPath;
+  let cleanup = () => {};
   beforeAll(() => {
     ensureBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-ro-'));
     chmodSync(dataDir, 0o555);
-    // A Node that `nobody` may run: npx's (CI's Node 24 pass) lives under /root, closed to others.
-    if (asNobody && spawnSync(node, ['-e', ''], asNobody).error) {
-      nodeDir = mkdtempSync(join(tmpdir(), 'archive-bot-node-'));
-      chmodSync(nodeDir, 0o755);
-      node = join(nodeDir, 'node');
-      copyFileSync(process.execPath, node);
-      chmodSync(node, 0o755);
-    }
+    if (asNobody) ({ node, cleanup } = nodeForNobody());
   }, 300_000);
   afterAll(() => {
     chmodSync(dataDir, 0o755);
     rmSync(dataDir, { recursive: true, force: true });
-    if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
+    cleanup();
   });
 
   it('says the folder is read-only in one line and exits 2', { timeout: 90_000 }, async () => {

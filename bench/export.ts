@@ -10,6 +10,7 @@
  *   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test) admin URL for a throw-away database
  *   BENCH_CONCURRENCY (unset)  --concurrency of the export (records in flight; its default when unset)
  *   BENCH_KEEP (unset)         keep the temp folder (prints its path)
+ *   BENCH_EXPORT_NODE_ARGS     extra Node options for the export process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
  *   BENCH_PDF_ITEMS, BENCH_PDF_PAGES, BENCH_WAV_ITEMS: the conversion costs (bench/lib/conversion-costs.ts)
  * The export runs as the operator runs it: `node dist/cli/export.js` (what `npm run export` starts;
  * dist/ is built first when stale) in a process of its own, timed from its start to its exit; its

@@ -38,7 +38,7 @@ export function runExportCli(
 ): Promise<ExportRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, 'dist/cli/export.js'), ...args], {
+    const child = spawn(process.execPath, [...exportNodeArgs(), join(root, 'dist/cli/export.js'), ...args], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,4 +71,9 @@ export function runExportCli(
       });
     });
   });
+}
+
+/** Extra Node options for the export process (BENCH_EXPORT_NODE_ARGS, e.g. --cpu-prof): how to profile it. */
+function exportNodeArgs(): string[] {
+  return (process.env.BENCH_EXPORT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }

@@ -1,6 +1,7 @@
 import { enqueueJob } from '../db/repos/jobs.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { FILING_CARD_AGAIN_JOB, NOTIFY_JOB, SPLIT_CARD_JOB } from '../domain/job-types.js';
+import { firstSendable } from '../domain/quiet-hours.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
 import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-again.js';
@@ -79,6 +80,12 @@ export function filingFeature(env: FeatureEnv): Feature {
             cardBefore: new Date(now.getTime() - CARD_RESEND_AFTER_MS),
             limit: 500,
           });
+          // Nobody asked for these cards: like every scheduled message they wait for the end of the
+          // quiet hours (this hourly check sent them at any hour, so a card first sent at 19:30 came
+          // back into the group at 20:00 or at 3:00). The 13 days leave a day, more than any quiet
+          // hours, before Lark's 14.
+          const { timeZone, quietHours } = env.settings.schedules;
+          const runAt = firstSendable(now, timeZone, quietHours);
           for (const b of due) {
             const occasion = `expiring:${b.lastCardAt.getTime()}`;
             await enqueueJob(
@@ -87,7 +94,7 @@ export function filingFeature(env: FeatureEnv): Feature {
                 type: FILING_CARD_AGAIN_JOB,
                 key: `${b.id}:${occasion}`,
                 payload: { burstId: b.id, reason: 'expiring', uuid: cardAgainUuid(b.id, occasion) },
-                runAt: now,
+                runAt,
                 maxAttempts: 5,
               },
               now,

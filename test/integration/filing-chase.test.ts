@@ -253,4 +253,25 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect((await tap(w.chats.village2, fresh.messageId, file.value)).toast?.type).toBe('success');
     expect(await liveItems(w.chats.village2)).toEqual([{ n: 1 }]);
   });
+
+  it('a card due again during the quiet hours (20:00–08:00) waits for their end', async () => {
+    // Thursday 19:30: sent in the evening, its 13 days run out at 19:30, and the hourly check finds
+    // it at 20:30, inside the quiet hours.
+    await w.clock.set('2026-12-10T19:30:00+08:00');
+    const late = await postPhoto(w.chats.village2);
+    await w.clock.set('2026-12-23T20:30:00+08:00');
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    await w.clock.set('2026-12-24T03:00:00+08:00');
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnder(late)).toHaveLength(1);
+    await w.clock.set('2026-12-24T08:00:30+08:00');
+    await w.h.settle();
+    const again = await waitFor('the card again in the morning', () => cardsUnder(late)[1]);
+    expect(text(again)).toContain('还没交到任务里');
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnder(late)).toHaveLength(2);
+  });
 });

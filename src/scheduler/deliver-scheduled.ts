@@ -1,13 +1,20 @@
 import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { closeSend, getScheduledSend, markSendSent, type ScheduledSend } from '../db/repos/schedule-sends.js';
+import {
+  closeSend,
+  getScheduledSend,
+  markSendSent,
+  markSendUnsure,
+  type ScheduledSend,
+} from '../db/repos/schedule-sends.js';
 import { sendKey } from '../domain/send-key.js';
 import { localMinutes } from '../domain/working-days.js';
 import { errorMessage, LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from '../usecases/deps.js';
 import { inQuietHours, quietEnd } from '../domain/quiet-hours.js';
+import { findEarlierPost, LARK_UUID_MEMORY_MS } from './find-earlier-post.js';
 
 export interface DeliverOptions {
   timeZone: string;
@@ -16,7 +23,13 @@ export interface DeliverOptions {
   wake?: () => void;
   /** The queue's last attempt: a retryable failure now closes the send as failed. */
   lastAttempt?: boolean;
+  /** The bot's app id: its own messages in a chat's history are sent by it. */
+  appId?: string;
 }
+
+/** Lark may have taken a post whose answer was this error (not a refusal it gave before acting). */
+const mayHaveLanded = (err: unknown): boolean =>
+  !(err instanceof LarkApiError) || (err.httpStatus !== undefined && err.httpStatus >= 500);
 
 /** Lark's idempotency key of a scheduled send: the same logical message always gets the same uuid. */
 export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'period'>): string =>
@@ -28,14 +41,19 @@ export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'pe
  * Sent with uuid = sendKey(kind, target, period), so a retry after a crash or a 429 posts once;
  * then marked sent and recorded in bot_messages (a reply to a reminder files to its tasks).
  * Rate limits and network errors throw: the queue retries (at Lark's reset time for a 429); on the
- * last attempt the send is closed as failed with an error log instead.
+ * last attempt the send is closed as failed with an error log instead. A post whose answer was lost
+ * marks the send unsure; once Lark has forgotten the uuid (an hour), the next attempt — a retry, or a
+ * 督办 pressed again after it failed — first looks for that message in the chat and takes it as sent
+ * (`found`) instead of posting the same message a second time.
  */
 export async function deliverScheduled(
   deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,
   sendId: number,
   opts: DeliverOptions,
   log: Logger,
-): Promise<'sent' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'failed' | 'missing' | 'closed'> {
+): Promise<
+  'sent' | 'found' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'failed' | 'missing' | 'closed'
+> {
   const { db, clock } = deps;
   const send = await getScheduledSend(db, sendId);
   if (!send) return 'missing';
@@ -71,14 +89,26 @@ export async function deliverScheduled(
     return 'deferred';
   }
   let messageId: string;
+  let outcome: 'sent' | 'found' = 'sent';
+  const triedAt = clock.now();
   try {
-    ({ messageId } = await deps.gateway.sendMessage({
-      receiveIdType: send.receiveIdType,
-      receiveId: send.receiveId,
-      message: { msgType: send.msgType, content: send.content },
-      uuid: scheduledSendUuid(send),
-    }));
+    const earlier =
+      send.unsureSince && now.getTime() - send.unsureSince.getTime() >= LARK_UUID_MEMORY_MS
+        ? await findEarlierPost(deps, send, opts.appId)
+        : undefined;
+    if (earlier) {
+      messageId = earlier;
+      outcome = 'found';
+      l.warn('an earlier post whose answer was lost had arrived: taken as sent, not posted again');
+    } else
+      ({ messageId } = await deps.gateway.sendMessage({
+        receiveIdType: send.receiveIdType,
+        receiveId: send.receiveId,
+        message: { msgType: send.msgType, content: send.content },
+        uuid: scheduledSendUuid(send),
+      }));
   } catch (err) {
+    if (mayHaveLanded(err)) await markSendUnsure(db, send.id, triedAt);
     if (err instanceof LarkApiError && !err.isRetryable) {
       // The bot left the chat, the user cannot receive bot messages …: retrying cannot help.
       await closeSend(db, send.id, 'failed', `${err.code}: ${err.message}`);
@@ -108,5 +138,5 @@ export async function deliverScheduled(
       sentAt,
     );
   });
-  return 'sent';
+  return outcome;
 }

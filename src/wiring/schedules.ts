@@ -49,6 +49,7 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
               quietHours: settings.quietHours,
               wake: env.wakeJobs,
               lastAttempt: attempt.attempts >= attempt.maxAttempts,
+              appId: env.config.lark.appId,
             },
             log,
           );

@@ -57,3 +57,17 @@ export async function burstReplyTarget(db: Db, burstId: number): Promise<string 
   );
   return r?.parent_id;
 }
+
+/** Which of these message ids the bot recorded as its own sends. */
+export async function knownBotMessageIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select message_id as id from bot_messages where message_id in (${list})`,
+  );
+  return new Set(rows.map((r) => r.id));
+}

@@ -284,21 +284,24 @@ export async function completenessTrend(db: Db, unitId: number, weeks = 12): Pro
 
 /**
  * The 督办 of `period` (a local day) of each unit among those given that has one: `arranged` (sent, or
- * queued to go out) or `undelivered` (one of its chats' was closed without reaching it: Lark refused
- * it, every attempt failed, or it expired; pressing again sends that chat's again, urge-now.ts).
+ * queued to go out), `undelivered` (one of its chats' was closed without reaching it: Lark refused
+ * it, it expired unposted; pressing again sends that chat's again, urge-now.ts) or `unsure` (closed
+ * after a post whose answer was lost: it may be in the chat; pressing again looks before posting).
  */
 export async function urgeStates(db: Db, unitIds: number[], period: string): Promise<Map<number, UrgeState>> {
   if (unitIds.length === 0) return new Map();
-  const rows = await queryRows<{ unit_id: number; undelivered: boolean }>(
+  const rows = await queryRows<{ unit_id: number; undelivered: boolean; unsure: boolean }>(
     db,
-    sql`select unit_id::int as unit_id, bool_or(status in ('failed', 'expired')) as undelivered
+    sql`select unit_id::int as unit_id,
+          bool_or(status in ('failed', 'expired') and unsure_since is null) as undelivered,
+          bool_or(status in ('failed', 'expired')) as unsure
         from scheduled_sends where kind = 'urge' and period = ${period}
           and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
         group by unit_id`,
   );
   return new Map<number, UrgeState>(
-    rows.map((r) => [Number(r.unit_id), r.undelivered ? 'undelivered' : 'arranged']),
+    rows.map((r) => [Number(r.unit_id), r.undelivered ? 'undelivered' : r.unsure ? 'unsure' : 'arranged']),
   );
 }
 
-export type UrgeState = 'arranged' | 'undelivered';
+export type UrgeState = 'arranged' | 'undelivered' | 'unsure';

@@ -28,6 +28,8 @@ export interface ScheduledSend extends NewScheduledSend {
   id: number;
   status: ScheduledSendStatus;
   messageId: string | null;
+  /** When a post may first have reached Lark unanswered (`markSendUnsure`); null: none did. */
+  unsureSince: Date | null;
 }
 
 const BATCH = 500;
@@ -42,8 +44,9 @@ const BATCH = 500;
  * every attempt failed; `expired`) is claimed again — rendered anew, `pending`, with a delivery job of
  * its own — and counted; one sent or still pending is skipped as before. The update re-checks the
  * status under the row's lock, so two presses at once claim it once. The Lark uuid stays the send's
- * key: Lark keeps a uuid only for a message it delivered, so the new attempt posts, and a first
- * attempt that did reach Lark unseen is answered with that message instead of a second one.
+ * key and `unsure_since` is kept: a first attempt that did reach Lark unseen is answered with that
+ * message within Lark's de-dup hour, and found in the chat's history after it (`deliverScheduled`),
+ * instead of the officers getting the 督办 twice.
  */
 export async function claimSends(
   db: Db,
@@ -124,6 +127,7 @@ export async function getScheduledSend(db: Db, id: number): Promise<ScheduledSen
       notAfter: s.notAfter,
       status: s.status,
       messageId: s.messageId,
+      unsureSince: s.unsureSince,
     })
     .from(s)
     .where(eq(s.id, id));
@@ -139,6 +143,16 @@ export async function markSendSent(db: Db, id: number, messageId: string, now: D
         where id = ${id} and status = 'pending' returning id::int as id`,
   );
   return rows.length > 0;
+}
+
+/**
+ * A post of the send whose answer was lost (network failure, 5xx): Lark may have delivered it. The
+ * first such time is kept, through later attempts and a 督办 claimed again.
+ */
+export async function markSendUnsure(db: Db, id: number, triedAt: Date): Promise<void> {
+  await db.execute(
+    sql`update scheduled_sends set unsure_since = coalesce(unsure_since, ${triedAt}) where id = ${id}`,
+  );
 }
 
 /** pending → expired (too late to be useful) or failed (Lark refused for good). */
@@ -160,12 +174,14 @@ const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)
 /**
  * pending → failed when its delivery job died with its process on the last attempt (the job's onDead).
  * A send another job still holds (a quiet-hours deferral, a 督办 pressed again) is left to that job.
+ * It may have died after Lark took the post, so it is unsure since its claim at the latest.
  * True when it was closed.
  */
 export async function closeDeadSend(db: Db, id: number): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`update scheduled_sends set status = 'failed', last_error = ${DIED_ON_LAST_ATTEMPT}
+    sql`update scheduled_sends set status = 'failed', last_error = ${DIED_ON_LAST_ATTEMPT},
+          unsure_since = coalesce(unsure_since, created_at)
         where id = ${id} and status = 'pending'
           and not exists (select 1 from jobs where kind = ${SCHEDULED_SEND_JOB.name}
             and status in ('pending', 'processing') and payload->>'sendId' = ${String(id)})

@@ -76,6 +76,12 @@ export const scheduledSends = pgTable(
     lastError: text('last_error'),
     createdAt: timestamptz('created_at').notNull(),
     sentAt: timestamptz('sent_at'),
+    /**
+     * When a post of this send first may have reached Lark without the bot learning its message id (the
+     * answer lost: a network failure, a 5xx, the process died mid-attempt). Kept when a 督办 is claimed
+     * again: past Lark's uuid de-dup window the delivery looks for that message before posting.
+     */
+    unsureSince: timestamptz('unsure_since'),
   },
   (t) => [
     uniqueIndex('scheduled_sends_kind_target_period_key').on(t.kind, t.target, t.period),

@@ -26,7 +26,8 @@ export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 /**
  * A 督办 button (POST /urge with the CSRF token), or "今天已督办" — or, in quiet hours, "已督办" with
  * the time it goes out (`later`). A 督办 that did not reach a chat says so (「督办未送达」) beside the
- * button, which sends it again.
+ * button, which sends it again; one whose answer from Lark was lost may be in the chat
+ * (「督办可能已送达」): the button first looks there, so it is not posted twice.
  */
 export function urgeButton(
   c: PageContext,
@@ -45,10 +46,14 @@ export function urgeButton(
     />
     ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
     <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">
-      ${urged === 'undelivered' ? '再次督办' : '督办'}
+      ${urged === 'undelivered' || urged === 'unsure' ? '再次督办' : '督办'}
     </button>
   </form>`;
-  return urged === 'undelivered' ? html`<span class="bad undelivered">督办未送达</span> ${form}` : form;
+  if (urged === 'undelivered') return html`<span class="bad undelivered">督办未送达</span> ${form}`;
+  // Sent while the network failed: Lark may have delivered it (a press checks the chat first).
+  if (urged === 'unsure')
+    return html`<span class="bad undelivered">督办可能已送达，发送时网络中断，未能确认</span> ${form}`;
+  return form;
 }
 
 /**

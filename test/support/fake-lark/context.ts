@@ -9,6 +9,8 @@ export class RouteContext {
   truncateAfterBytes?: number;
   /** Set by a `stallAfterBytes` fault: send this many bytes, then nothing (the socket stays open). */
   stallAfterBytes?: number;
+  /** Set by a `dropResponse` fault: the route did its work; its answer never leaves. */
+  dropResponse?: boolean;
 
   constructor(
     readonly req: IncomingMessage,
@@ -45,6 +47,10 @@ export class RouteContext {
 
   /** Sends bytes with an exact Content-Length, honouring a truncation fault. */
   send(status: number, headers: OutgoingHttpHeaders, buf: Buffer): void {
+    if (this.dropResponse) {
+      this.res.socket?.destroy();
+      return;
+    }
     this.res.writeHead(status, { ...headers, 'Content-Length': buf.length });
     if (this.stallAfterBytes !== undefined && this.stallAfterBytes < buf.length) {
       this.res.write(buf.subarray(0, this.stallAfterBytes));

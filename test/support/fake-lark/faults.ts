@@ -65,6 +65,10 @@ export const applyFault = async (ctx: RouteContext, fault: Fault): Promise<boole
     await sleep(fault.delayMs);
     return false;
   }
+  if ('dropResponse' in fault) {
+    ctx.dropResponse = true;
+    return false;
+  }
   if ('reset' in fault) {
     ctx.res.socket?.destroy();
     return true;

@@ -126,6 +126,14 @@ export class FakeLark {
   addUser(user: T.FakeUser): void {
     this.state.users.set(user.openId, user);
   }
+  /** Messages are created at this clock's time (the bot's test clock) instead of the real one. */
+  useClock(now: () => Date): void {
+    this.state.now = () => now().getTime();
+  }
+  /** Lark keeps a send's uuid about an hour: after it, the same uuid posts a new message. */
+  forgetUuids(): void {
+    this.state.uuids.clear();
+  }
   sentMessages(): T.SentMessage[] {
     return [...this.state.sent];
   }

@@ -38,6 +38,8 @@ export class FakeState {
   readonly reactions: ReactionRecord[] = [];
   readonly uploads: UploadRecord[] = [];
   readonly oauth = new FakeOAuth();
+  /** The time messages are created at (a test sets the bot's clock, so history and clock agree). */
+  now: () => number = Date.now;
   private seq = 0;
 
   constructor(readonly opts: FakeStateOptions) {
@@ -64,7 +66,7 @@ export class FakeState {
   }
 
   addMessage(input: FakeMessageInput): FakeMessageItem {
-    const now = String(Date.now());
+    const now = String(this.now());
     const item: FakeMessageItem = {
       msg_type: 'text',
       create_time: now,

@@ -109,7 +109,9 @@ export type Fault =
   /** Send this many bytes of the body, then hold the connection open (a download hanging mid-way). */
   | { stallAfterBytes: number }
   /** Drop the connection without answering (ECONNRESET / socket hang up on the client). */
-  | { reset: true };
+  | { reset: true }
+  /** Do the work (a message is sent), then drop the connection instead of answering: the answer is lost. */
+  | { dropResponse: true };
 
 export interface Injection {
   method?: string;

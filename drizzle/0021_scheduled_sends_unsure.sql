@@ -1,0 +1,1 @@
+ALTER TABLE "scheduled_sends" ADD COLUMN "unsure_since" timestamp with time zone;

@@ -197,13 +197,16 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     };
     const features = composeFeatures([
       ...(o.features ?? allFeatures).map((declare) => declare(env)),
-      // Built in: clicks that overran their answer deadline are finished by a job.
+      // Built in: clicks that overran their answer deadline, or failed for a moment, are finished by a job.
       {
         name: 'card-callbacks',
         jobs: [
           jobHandler({
             type: CARD_ACTION_JOB,
-            handle: (payload, log) => late.features!.cards.finish(deps, payload, log),
+            handle: (payload, log, attempt) =>
+              late.features!.cards.finish(deps, payload, log, {
+                last: attempt.attempts >= attempt.maxAttempts,
+              }),
           }),
         ],
       },

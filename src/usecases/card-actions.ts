@@ -2,9 +2,15 @@ import { STALE_BUTTON } from '../domain/card-action-type.js';
 import type { CardAction } from '../domain/incoming.js';
 import { CARD_ACTION_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { DomainError, transactionConflict } from '../errors.js';
+import {
+  DomainError,
+  LarkApiError,
+  LarkNetworkError,
+  resourceProblem,
+  transactionConflict,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CardResponse } from './card-response.js';
+import { toast, type CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
 import type { DeclaredCardAction } from './feature.js';
 import { replyText } from './reply-text.js';
@@ -21,6 +27,23 @@ export const CARD_ANSWER_DEADLINE_MS = 2000;
 const CONFLICT_ATTEMPTS = 3;
 
 export const STILL_WORKING = '处理中，完成后会更新这张卡片';
+/** A click that could not wait for a passing failure (nothing to record it in): said plainly, no 操作失败. */
+const TRY_AGAIN = '网络不稳定，这次没有办成，请稍后再点一次';
+
+/**
+ * A failure that passes by itself: the database briefly unreachable or out of connections, Lark's
+ * network or a 5xx / rate limit. Such a click waits and runs again; it is not the officer's mistake
+ * and not a bug, so it never answers 「操作失败」.
+ */
+function passing(err: unknown): boolean {
+  if (resourceProblem(err)) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof LarkNetworkError) return true;
+    if (e instanceof LarkApiError) return e.isRetryable;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 export interface CardCallback {
   /** Lark's identity of this callback (its event id). */
@@ -58,53 +81,100 @@ export class CardActions {
    */
   async handle(deps: BotDeps, action: CardAction, callback?: CardCallback): Promise<CardResponse> {
     const run = this.run(deps, action, deps.logger);
-    if (!callback || !action.messageId) return run;
+    if (!callback || !action.messageId) return run.catch(() => toast('error', TRY_AGAIN));
     const ms = callback.deadlineMs ?? CARD_ANSWER_DEADLINE_MS;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'overrun'>((resolve) => {
       timer = setTimeout(() => resolve('overrun'), ms);
       timer.unref();
     });
-    const first = await Promise.race([run, deadline]).finally(() => clearTimeout(timer));
-    if (first !== 'overrun') return first;
-    this.overrun.set(callback.callbackId, run);
-    // Another instance may take the job (and run the click again): forget the promise in time.
-    void run.finally(() => setTimeout(() => this.overrun.delete(callback.callbackId), 600_000).unref());
-    const now = deps.clock.now();
-    await enqueueJob(
-      deps.db,
-      {
-        type: CARD_ACTION_JOB,
-        key: callback.callbackId,
-        payload: {
-          callbackId: callback.callbackId,
-          action: {
-            operatorOpenId: action.operatorOpenId,
-            value: action.value,
-            ...(action.formValue ? { formValue: action.formValue } : {}),
-            ...(action.option !== undefined ? { option: action.option } : {}),
-            messageId: action.messageId,
-            ...(action.chatId ? { chatId: action.chatId } : {}),
-          },
-        },
-        runAt: now,
-        maxAttempts: 3,
-      },
-      now,
+    const first = await Promise.race([run.catch(() => 'passing' as const), deadline]).finally(() =>
+      clearTimeout(timer),
     );
+    if (first !== 'overrun' && first !== 'passing') return first;
+    if (first === 'overrun') {
+      this.overrun.set(callback.callbackId, run);
+      // Another instance may take the job (and run the click again): forget the promise in time.
+      const forget = () => setTimeout(() => this.overrun.delete(callback.callbackId), 600_000).unref();
+      void run.then(forget, forget);
+    }
+    const now = deps.clock.now();
+    try {
+      await enqueueJob(
+        deps.db,
+        {
+          type: CARD_ACTION_JOB,
+          key: callback.callbackId,
+          payload: {
+            callbackId: callback.callbackId,
+            action: {
+              operatorOpenId: action.operatorOpenId,
+              value: action.value,
+              ...(action.formValue ? { formValue: action.formValue } : {}),
+              ...(action.option !== undefined ? { option: action.option } : {}),
+              messageId: action.messageId,
+              ...(action.chatId ? { chatId: action.chatId } : {}),
+            },
+          },
+          runAt: now,
+          maxAttempts: 3,
+        },
+        now,
+      );
+    } catch (err) {
+      // The database is gone altogether: the click cannot wait anywhere. An overrun still finishes
+      // in this process; a passing failure is said as what it is.
+      if (first === 'overrun' || !passing(err)) throw err;
+      deps.logger.warn({ callbackId: callback.callbackId, err }, 'card action could not be queued to wait');
+      return toast('error', TRY_AGAIN);
+    }
     callback.wakeJobs();
-    deps.metrics.inc('card_actions_deferred_total', {}, 1, 'Card clicks answered 处理中 (handler overran)');
-    deps.logger.warn({ callbackId: callback.callbackId, deadlineMs: ms }, 'card action overran its deadline');
-    return { toast: { type: 'info', content: STILL_WORKING } };
+    if (first === 'passing') {
+      deps.metrics.inc(
+        'card_actions_waiting_total',
+        {},
+        1,
+        'Card clicks answered 处理中 because the database or Lark failed for a moment (run again by a job)',
+      );
+      deps.logger.warn(
+        { callbackId: callback.callbackId },
+        'card action failed for a moment; queued to run again',
+      );
+    } else {
+      deps.metrics.inc('card_actions_deferred_total', {}, 1, 'Card clicks answered 处理中 (handler overran)');
+      deps.logger.warn(
+        { callbackId: callback.callbackId, deadlineMs: ms },
+        'card action overran its deadline',
+      );
+    }
+    return toast('info', STILL_WORKING);
   }
 
   /**
-   * The `card-action` job: waits for the overrun handler (or, when this process no longer has it,
-   * runs the click again) and puts the outcome on the card.
+   * The `card-action` job: waits for the overrun handler (or, when this process no longer has it or
+   * it failed for a moment, runs the click again) and puts the outcome on the card. A passing failure
+   * throws, so the job is tried again (the worker waits for the database); on the last attempt the
+   * officer is told to tap again instead.
    */
-  async finish(deps: BotDeps, p: JobPayload<typeof CARD_ACTION_JOB>, log: Logger): Promise<void> {
-    const res = await (this.overrun.get(p.callbackId) ?? this.run(deps, p.action, log));
+  async finish(
+    deps: BotDeps,
+    p: JobPayload<typeof CARD_ACTION_JOB>,
+    log: Logger,
+    attempt: { last: boolean } = { last: false },
+  ): Promise<void> {
+    const running = this.overrun.get(p.callbackId);
     this.overrun.delete(p.callbackId);
+    let res: CardResponse;
+    try {
+      res = await (running ?? this.run(deps, p.action, log));
+    } catch (err) {
+      if (!attempt.last || resourceProblem(err)) throw err;
+      log.warn(
+        { callbackId: p.callbackId, err },
+        'card action kept failing; the officer is asked to tap again',
+      );
+      res = toast('error', TRY_AGAIN);
+    }
     await this.deliverLate(deps, p.action, p.callbackId, res);
   }
 
@@ -144,6 +214,8 @@ export class CardActions {
         }
         deps.metrics.inc('card_actions_total', { action: name, result: 'error' });
         if (err instanceof DomainError) return { toast: { type: 'error', content: err.message } };
+        // Waits and runs again (handle, finish): the officer hears 「处理中」, then the outcome.
+        if (passing(err)) throw err;
         log.error({ action: name, err }, 'card action failed');
         return { toast: { type: 'error', content: '操作失败，请稍后再试。' } };
       }

@@ -84,4 +84,54 @@ describe('card callbacks answer within 3 s, always', () => {
     expect(job?.status).toBe('done');
     expect(h.bot.metrics.value('card_actions_deferred_total', {})).toBe(1);
   });
+
+  it('Lark failing for a moment (a 500 on the member lookup): 处理中, not 操作失败; the click runs again and files', async () => {
+    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed: 778 });
+    const filingCard = await waitFor('the filing card', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
+    );
+    const joined = id('ou_joined_');
+    h.fake.addChat({
+      chatId,
+      name: '城关村工作群',
+      members: [
+        { openId: org.officer, name: '王村官' },
+        { openId: joined, name: '刚进群的村干' },
+      ],
+    });
+    h.fake.inject({
+      method: 'GET',
+      path: `/open-apis/im/v1/chats/${chatId}/members`,
+      times: 1,
+      fault: { status: 500 },
+    });
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: joined,
+        value: buttonValue(filingCard.content, 'file'),
+        chatId,
+        messageId: filingCard.messageId,
+      }),
+    );
+    expect(res.status).toBe(200);
+    const answer = ((await res.json()) as { toast: { content: string } }).toast.content;
+    expect(answer).not.toContain('操作失败');
+    expect(answer).toBe(STILL_WORKING);
+    const patched = await waitFor(
+      'the card updated with the outcome',
+      () => h.fake.patches().find((p) => p.messageId === filingCard.messageId),
+      { timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(patched.content)).toContain('已交到');
+    const items = await queryRows<{ filed_by: string }>(
+      h.db.db,
+      sql`select fi.filed_by from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+          join materials m on m.id = fim.material_id where m.message_id = ${messageId}`,
+    );
+    expect(items).toEqual([{ filed_by: joined }]);
+    expect(h.bot.metrics.value('card_actions_waiting_total', {})).toBe(1);
+    // Nothing was said in the chat about a failure.
+    expect(h.fake.sentMessages().filter((m) => JSON.stringify(m.content).includes('操作失败'))).toEqual([]);
+  });
 });

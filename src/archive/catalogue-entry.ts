@@ -5,6 +5,7 @@ import {
   type CatalogueEntry,
   type CatalogueRow,
 } from '../domain/catalogue.js';
+import { recalledPhotosRemarks } from '../domain/photo-entries.js';
 
 export interface CatalogueOptions {
   timeZone: string;
@@ -34,6 +35,9 @@ export function catalogueEntryOf(r: RecordFacts, opts: CatalogueOptions): Catalo
     const note = withdrawnRemarks(r.withdrawnAt ?? r.confirmedAt, opts.timeZone, r.reconfirmedAs);
     return { ...entry, remarks: entry.remarks ? `${note}；${entry.remarks}` : note };
   }
+  // A confirmed group's 照片号 are never renumbered: the 张号 a recall left unused are stated here.
+  const gap = entry.photo ? recalledPhotosRemarks(r.recalledPhotos, opts.timeZone) : '';
+  if (gap) return { ...entry, remarks: entry.remarks ? `${entry.remarks}；${gap}` : gap };
   return entry;
 }
 

@@ -6,6 +6,7 @@ import {
   insertArchiveAudit,
   insertArchiveRecords,
   lockClassCounters,
+  numberRecordPhotos,
   recordsOfConfirmBatch,
   setClassCounter,
   setItemKinds,
@@ -143,6 +144,11 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     }
     if (records.length === 0) return [];
     await insertArchiveRecords(tx, records);
+    // 照片号 (档号-张号) are confirmed with the 档号: a later recall must not renumber them.
+    await numberRecordPhotos(
+      tx,
+      records.map((r) => r.itemId),
+    );
     const numbered = new Set(records.map((r) => r.itemId));
     const regrouped = cands.filter((c) => numbered.has(c.itemId) && c.kind !== c.filedKind);
     for (const kind of new Set(regrouped.map((c) => c.kind)))

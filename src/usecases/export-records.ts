@@ -24,7 +24,7 @@ import type { CatalogueClass } from '../domain/catalogue-class.js';
 import type { VolumeRecord } from '../domain/household-volume.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
-import { photoEntriesOf, type PhotoEntry } from '../domain/photo-entries.js';
+import { photoEntriesOf, photoNumber, recalledPhotoNote, type PhotoEntry } from '../domain/photo-entries.js';
 import { seeAlsoOf } from '../domain/see-also.js';
 import { yyyymmdd } from '../domain/catalogue-date.js';
 import { errorMessage, resourceProblem } from '../errors.js';
@@ -176,6 +176,7 @@ async function* recordJobs(
             groupCaption: r.itemTitle,
             seeAlso,
             timeZone: ctx.timeZone,
+            recalled: r.recalledPhotos.map((p) => p.number),
           })
         : r.materials.map(() => undefined);
       checkRecord(r, opts, ctx.report, entry);
@@ -265,7 +266,7 @@ async function catalogueRecord(
   const { photo: _photo, ...fields } = entry;
   const row = { seq, archivalCode: r.archivalCode, ...fields };
   ctx.xlsx.addRow(row);
-  for (const p of photos) if (p) ctx.xlsx.addPhotoRow(p);
+  if (r.status === 'confirmed' && entry.photo) catalogPhotos(ctx, r, photos);
   if (r.status === 'confirmed' && r.householdId !== null)
     ctx.volumes.push({
       householdId: r.householdId,
@@ -299,6 +300,27 @@ async function catalogueRecord(
     1,
     packaged.reduce((n, f) => n + f.size, 0),
   );
+}
+
+/**
+ * The group's rows in the 照片目录, in 张号 order: its photos (only a live 档号's: a retired number's
+ * photos are not on the carrier), and a row for each 张号 a recall left unused, so the 照片号 read on
+ * without a silent gap.
+ */
+function catalogPhotos(ctx: RecordsExportContext, r: RecordFacts, photos: (PhotoEntry | undefined)[]) {
+  const present = photos.filter((p): p is PhotoEntry => p !== undefined);
+  const gaps: PhotoEntry[] = r.recalledPhotos.map((g) => ({
+    number: g.number,
+    photoNumber: photoNumber(r.archivalCode, g.number),
+    note: recalledPhotoNote(g.at, ctx.timeZone),
+    noteSource: 'group',
+    timeText: '',
+    date: '',
+    photographer: '',
+    background: '',
+    seeAlso: [],
+  }));
+  for (const p of [...present, ...gaps].sort((a, b) => a.number - b.number)) ctx.xlsx.addPhotoRow(p);
 }
 
 /** Local day of a record's earliest capture (as liveRecordsOfTasks computes it for the others). */

@@ -1,4 +1,4 @@
-import { withdrawRecord, insertArchiveAudit } from '../db/repos/archive-records.js';
+import { insertArchiveAudit, markPhotoNumbersRecalled, withdrawRecord } from '../db/repos/archive-records.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { markItemUndone } from '../db/repos/filings.js';
 import {
@@ -96,7 +96,12 @@ export async function recallMessage(
       ...new Set(materials.map((m) => m.burstId).filter((b): b is number => b !== null)),
     ]);
     const items = await takeOffLiveItems(tx, ids);
-    for (const item of items) await closeEmptiedItem(tx, item, who, now);
+    for (const item of items) {
+      // The photos after it keep their confirmed 照片号; the catalogue states the unused 张号.
+      if (item.archiveRecordId !== null)
+        await markPhotoNumbersRecalled(tx, item.archiveRecordId, item.materialIds, now);
+      await closeEmptiedItem(tx, item, who, now);
+    }
     for (const item of items)
       if (item.archivalCode !== null) await tellArchivists(tx, item, recall.recallType, now);
     const item = items[0];

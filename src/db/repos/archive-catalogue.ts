@@ -55,6 +55,14 @@ export interface MaterialFacts {
   /** A photo's own 说明 / 背景 (photo_notes). */
   note?: string | null;
   noteBackground?: string | null;
+  /** 张号 fixed when the item's live 档号 was confirmed (archive_photo_numbers), for a photo. */
+  photoNumber?: number | null;
+}
+
+/** 张号 of a confirmed group whose photo a recall took off: left unused, stated in the catalogue. */
+export interface RecalledPhoto {
+  number: number;
+  at: Date;
 }
 
 /** One 档号 row with everything the catalogue, the package and the checks need. */
@@ -79,6 +87,8 @@ export interface RecordFacts {
   withdrawnReason: string | null;
   /** For a withdrawn number: the item's current live 档号, if it was confirmed again. */
   reconfirmedAs: string | null;
+  /** Photos of the group recalled after confirmation, by 张号. */
+  recalledPhotos: RecalledPhoto[];
   kind: ItemKind;
   itemTitle: string;
   filedBy: string;
@@ -183,6 +193,7 @@ export async function listRecordsPage(
       | 'audit'
       | 'senderName'
       | 'materials'
+      | 'recalledPhotos'
     > & {
       confirmedAt: When;
       withdrawnAt: When | null;
@@ -192,6 +203,8 @@ export async function listRecordsPage(
       description: Record<string, string | number | null> | null;
       /** json: an object, or its text from a driver that does not parse it. */
       audit: Record<string, number> | string | null;
+      /** json: [{ n, at }], or its text. */
+      recalledPhotos: { n: number; at: string }[] | string | null;
     }
   >(
     db,
@@ -214,7 +227,9 @@ export async function listRecordsPage(
             as "unitOfficialName",
           row_to_json(d) as description,
           (select coalesce(json_object_agg(a.action, a.n), '{}'::json)
-             from (select action, count(*)::int as n from audit_log where item_id = ar.item_id group by action) a) as audit
+             from (select action, count(*)::int as n from audit_log where item_id = ar.item_id group by action) a) as audit,
+          (select json_agg(json_build_object('n', pn.photo_number, 'at', pn.recalled_at) order by pn.photo_number)
+             from archive_photo_numbers pn where pn.record_id = ar.id and pn.recalled_at is not null) as "recalledPhotos"
         from archive_records ar
         join units u on u.id = ar.unit_id
         join filing_items fi on fi.id = ar.item_id
@@ -242,6 +257,9 @@ export async function listRecordsPage(
       undoneAt: r.undoneAt ? new Date(r.undoneAt) : null,
       description: r.description ? descriptionOf(r.description) : null,
       audit: typeof r.audit === 'string' ? JSON.parse(r.audit) : (r.audit ?? {}),
+      recalledPhotos: (
+        (typeof r.recalledPhotos === 'string' ? JSON.parse(r.recalledPhotos) : r.recalledPhotos) ?? []
+      ).map((p: { n: number; at: string }) => ({ number: Number(p.n), at: new Date(p.at) })),
       senderName: first?.senderName ?? null,
       materials: mats.map(({ senderName: _s, ...m }) => m),
     };
@@ -277,6 +295,7 @@ export async function materialsOfItems(
       sizeBytes: number | string | null;
       sentAt: Date | string;
       takenAt: Date | string | null;
+      photoNumber: number | null;
     }
   >(
     db,
@@ -286,11 +305,14 @@ export async function materialsOfItems(
           m.message_id as "messageId", m.sender_open_id as "senderOpenId", p.name as "senderName",
           m.sent_at as "sentAt", m.taken_at as "takenAt", m.gps_lat as "gpsLat", m.gps_lng as "gpsLng",
           m.camera_make as "cameraMake", m.camera_model as "cameraModel", m.width::int as width,
-          m.height::int as height, m.quality, m.caption, pn.note, pn.background as "noteBackground"
+          m.height::int as height, m.quality, m.caption, pn.note, pn.background as "noteBackground",
+          apn.photo_number::int as "photoNumber"
         from filing_item_materials fim
         join materials m on m.id = fim.material_id
         left join people p on p.open_id = m.sender_open_id
         left join photo_notes pn on pn.item_id = fim.item_id and pn.material_id = m.id
+        left join archive_photo_numbers apn on apn.material_id = m.id and apn.record_id =
+          (select ar.id from archive_records ar where ar.item_id = fim.item_id and ar.status = 'confirmed')
         where fim.item_id in (${sql.join(
           itemIds.map((id) => sql`${id}`),
           sql`, `,
@@ -304,6 +326,7 @@ export async function materialsOfItems(
       sizeBytes: r.sizeBytes === null ? null : Number(r.sizeBytes),
       sentAt: new Date(r.sentAt),
       takenAt: r.takenAt ? new Date(r.takenAt) : null,
+      photoNumber: r.photoNumber === null ? null : Number(r.photoNumber),
     };
     const list = out.get(Number(itemId)) ?? [];
     list.push(m);

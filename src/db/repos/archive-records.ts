@@ -42,6 +42,39 @@ export async function insertArchiveRecords(tx: Tx, rows: NewArchiveRecord[], chu
     await tx.insert(archiveRecords).values(rows.slice(i, i + chunk));
 }
 
+/**
+ * Fixes the 张号 of the photos of the items' live records: their order in the group now (filing
+ * order), from 1. Run in the confirming transaction; a later recall leaves its number unused.
+ */
+export async function numberRecordPhotos(tx: Tx, itemIds: number[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await tx.execute(
+    sql`insert into archive_photo_numbers (record_id, material_id, photo_number)
+        select ar.id, fim.material_id, row_number() over (partition by ar.id order by fim.position, m.id)
+        from archive_records ar
+        join filing_item_materials fim on fim.item_id = ar.item_id
+        join materials m on m.id = fim.material_id
+        where ar.item_id = any(${`{${itemIds.join(',')}}`}::bigint[]) and ar.status = 'confirmed'
+          and m.kind = 'photo'
+        on conflict do nothing`,
+  );
+}
+
+/** Photos recalled off a live record: their 张号 stay unused (the catalogue says so). */
+export async function markPhotoNumbersRecalled(
+  tx: Tx,
+  recordId: number,
+  materialIds: number[],
+  at: Date,
+): Promise<void> {
+  if (materialIds.length === 0) return;
+  await tx.execute(
+    sql`update archive_photo_numbers set recalled_at = ${at}
+        where record_id = ${recordId} and material_id = any(${`{${materialIds.join(',')}}`}::bigint[])
+          and recalled_at is null`,
+  );
+}
+
 export async function liveRecordOfItem(db: Db, itemId: number): Promise<ArchiveRecordRow | undefined> {
   const [row] = await db
     .select()

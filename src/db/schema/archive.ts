@@ -118,3 +118,28 @@ export const photoNotes = pgTable(
   },
   (t) => [primaryKey({ columns: [t.itemId, t.materialId] })],
 );
+
+/**
+ * 张号 of each photo of a confirmed group, fixed at confirmation (DA/T 50 照片号 = 档号-张号): a recall
+ * taking a photo off the group afterwards leaves its number unused (`recalled_at`, stated in the
+ * catalogue) instead of renumbering the photos after it, whose 照片号 the archivist already confirmed.
+ */
+export const archivePhotoNumbers = pgTable(
+  'archive_photo_numbers',
+  {
+    recordId: bigint('record_id', { mode: 'number' })
+      .notNull()
+      .references(() => archiveRecords.id),
+    materialId: bigint('material_id', { mode: 'number' })
+      .notNull()
+      .references(() => materials.id),
+    /** 张号, from 1. */
+    photoNumber: integer('photo_number').notNull(),
+    /** When a recall took the photo off the group: its 张号 stays unused. */
+    recalledAt: timestamptz('recalled_at'),
+  },
+  (t) => [
+    primaryKey({ name: 'archive_photo_numbers_pkey', columns: [t.recordId, t.photoNumber] }),
+    uniqueIndex('archive_photo_numbers_material_key').on(t.recordId, t.materialId),
+  ],
+);

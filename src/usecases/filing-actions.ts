@@ -209,8 +209,10 @@ async function alreadyFiledAnswer(
   item: { id: number; taskId: number; filedAt: Date },
 ): Promise<CardResponse> {
   const filed = await filedNow(deps, v, item);
+  // After 24 hours the card offers 申请更正, not 撤销: the toast names the button the officer sees.
+  const change = filed.undoable ? '请先撤销' : '请点「申请更正」';
   return {
-    toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动请先撤销` },
+    toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动${change}` },
     card: { type: 'raw', data: filed.card },
   };
 }
@@ -220,19 +222,21 @@ async function filedNow(
   deps: BotDeps,
   v: BurstView,
   item: { id: number; taskId: number; filedAt: Date },
-): Promise<{ card: object; taskLabel: string }> {
+): Promise<{ card: object; taskLabel: string; undoable: boolean }> {
   const facts = (await itemForCorrection(deps.db, item.id))!;
   const p = (await taskProgress(deps.db, item.taskId))!;
   const label = itemTaskLabel(facts);
+  const undoable = deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime();
   return {
     taskLabel: label,
+    undoable,
     card: filedCard({
       burstId: v.burst.id,
       itemId: item.id,
       summary: v.summary,
       taskLabel: label,
       progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
-      undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+      undoable,
       pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     }),
   };

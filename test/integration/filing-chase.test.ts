@@ -176,6 +176,29 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     await tap(w.chats.village1, first.messageId, buttonValue(first.content, 'skip'));
   });
 
+  it('不用交 on an older copy a day after the filing points to 申请更正, the only button left, not to 撤销', async () => {
+    const sent = await postPhoto(w.chats.village1);
+    const first = cardsUnder(sent)[0]!;
+    const list = await ask(w.chats.village1);
+    await tap(w.chats.village1, list.messageId, buttonValue(list.content, 'card-again'));
+    const second = await waitFor('the card again', () => cardsUnder(sent)[1]);
+    const file = cardButtons(second.content).find((b) => b.value?.a === 'file')!;
+    expect((await tap(w.chats.village1, second.messageId, file.value)).toast?.type).toBe('success');
+    await w.clock.advance(25 * 3_600_000); // 撤销 is offered for 24 hours
+    const res = await tap(w.chats.village1, first.messageId, buttonValue(first.content, 'skip'));
+    expect(res.toast.content).toMatch(/^这组材料已经交到「.+」，如要改动请点「申请更正」$/);
+    const buttons = cardButtons(res.card.data).map((b) => b.text);
+    expect(buttons).toContain('申请更正');
+    expect(buttons).not.toContain('撤销');
+    // The same answer for 重新选择任务 on that copy.
+    const reopen = await tap(w.chats.village1, first.messageId, {
+      a: 'reopen',
+      b: buttonValue(first.content, 'skip').b,
+    });
+    expect(reopen.toast.content).toContain('如要改动请点「申请更正」');
+    expect(await liveItems(w.chats.village1)).toEqual([{ n: 2 }]);
+  });
+
   it('不用交 stops the chase; 重新选择任务 starts it again', async () => {
     const skipped = await postPhoto(w.chats.village1);
     const card = cardsUnder(skipped)[0]!;

@@ -108,9 +108,26 @@ export function bindChoicesCard(
   ]);
 }
 
-export function boundCard(message: string): object {
+/**
+ * The chat is bound. `earlier`: bursts sent before, still to be handed in; the cards of the first
+ * `resent` of them were sent again under their messages.
+ */
+export function boundCard(message: string, o: { earlier?: number; resent?: number } = {}): object {
+  const earlier = o.earlier ?? 0;
+  const resent = o.resent ?? 0;
+  const before =
+    earlier === 0
+      ? []
+      : [
+          md(
+            resent >= earlier
+              ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里，选择卡片已重新发在原消息下面，点一下即可交。`
+              : `绑定前发到本群的 **${earlier}** 组材料还没交到任务里：最早的 ${resent} 组的选择卡片已重新发在原消息下面，其余的发送「@归档助手 未归档」查看。`,
+          ),
+        ];
   return card('绑定成功', 'green', [
     md(esc(message)),
+    ...before,
     md('现在发送到本群的材料都会归入该单位的任务。发送「@归档助手 任务」查看任务。'),
   ]);
 }

@@ -40,7 +40,8 @@ export const FILING_CARD_AGAIN_JOB = defineJob({
   priority: 'first',
   payload: z.object({
     burstId: id,
-    reason: z.enum(['reminder', 'expiring', 'asked']),
+    /** `bound`: sent before the chat was bound, offered once it is. */
+    reason: z.enum(['reminder', 'expiring', 'asked', 'bound']),
     /** Lark's idempotency key of the send (≤ 50 chars). */
     uuid: z.string().max(50),
   }),

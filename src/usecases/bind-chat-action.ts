@@ -1,36 +1,82 @@
 import { BIND } from '../cards/actions.js';
 import { boundCard } from '../cards/unit-cards.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { getUnitById } from '../db/repos/units.js';
+import { FILING_CARD_AGAIN_JOB } from '../domain/job-types.js';
 import { DomainError } from '../errors.js';
 import { bindChat } from './bind-chat.js';
 import { canBindChat } from './can-bind-chat.js';
-import { cardAction } from './feature.js';
+import type { BotDeps } from './deps.js';
+import { cardAction, type DeclaredCardAction } from './feature.js';
+import { cardAgainUuid } from './filing-card-again.js';
 
-/** The 绑定 card's button: binds the chat it was clicked in to the chosen unit. */
-export const bindChatAction = cardAction({
-  type: BIND,
-  handle: async (deps, a) => {
-    if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');
-    const unit = await getUnitById(deps.db, a.value.u);
-    if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
-    if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit))) {
+/** Cards sent again at once for what the chat received before it was bound (the rest: 未归档, reminders). */
+const RESEND_AT_BIND = 5;
+
+/**
+ * The 绑定 card's button: binds the chat it was clicked in to the chosen unit. `cardsAgain`: whether
+ * the running bot sends filing cards again (the filing feature); then what the chat received before
+ * it was bound — answered 「本群还没有绑定单位」, with nothing to choose — gets its card now.
+ */
+export const bindChatAction = (o: { cardsAgain: () => boolean }): DeclaredCardAction =>
+  cardAction({
+    type: BIND,
+    handle: async (deps, a) => {
+      if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');
+      const unit = await getUnitById(deps.db, a.value.u);
+      if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+      if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit))) {
+        return {
+          toast: {
+            type: 'error',
+            content: `只有${unit.name}（或上级）的管理员，或把我拉进群且在${unit.name}任职的人，可以绑定到这个单位`,
+          },
+        };
+      }
+      const outcome = await bindChat(deps, {
+        chatId: a.chatId,
+        unitId: a.value.u,
+        actorOpenId: a.operatorOpenId,
+        source: 'card',
+      });
+      if (outcome.status === 'busy') return { toast: { type: 'error', content: outcome.message } };
+      const earlier =
+        outcome.status !== 'already_bound' && o.cardsAgain()
+          ? await offerEarlierBursts(deps, a.chatId)
+          : { earlier: 0, resent: 0 };
       return {
-        toast: {
-          type: 'error',
-          content: `只有${unit.name}（或上级）的管理员，或把我拉进群且在${unit.name}任职的人，可以绑定到这个单位`,
-        },
+        toast: { type: 'success', content: outcome.message },
+        card: { type: 'raw', data: boundCard(outcome.message, earlier) },
       };
-    }
-    const outcome = await bindChat(deps, {
-      chatId: a.chatId,
-      unitId: a.value.u,
-      actorOpenId: a.operatorOpenId,
-      source: 'card',
-    });
-    if (outcome.status === 'busy') return { toast: { type: 'error', content: outcome.message } };
-    return {
-      toast: { type: 'success', content: outcome.message },
-      card: { type: 'raw', data: boundCard(outcome.message) },
-    };
-  },
-});
+    },
+  });
+
+/**
+ * Materials sent ahead of the binding were answered 「本群还没有绑定单位」 with nothing to choose, and
+ * then waited for the reminder a working day later (or for someone to think of 未归档): sending them
+ * again looked like the only way. Their cards (the chat's unit's tasks now) go out under them at once.
+ */
+async function offerEarlierBursts(
+  deps: BotDeps,
+  chatId: string,
+): Promise<{ earlier: number; resent: number }> {
+  const waiting = await unfiledBursts(deps.db, { chatIds: [chatId], limit: 200 });
+  const now = deps.clock.now();
+  const resend = waiting.slice(0, RESEND_AT_BIND);
+  for (const b of resend) {
+    const occasion = `bound:${now.getTime()}`;
+    await enqueueJob(
+      deps.db,
+      {
+        type: FILING_CARD_AGAIN_JOB,
+        key: `${b.id}:${occasion}`,
+        payload: { burstId: b.id, reason: 'bound', uuid: cardAgainUuid(b.id, occasion) },
+        runAt: now,
+        maxAttempts: 5,
+      },
+      now,
+    );
+  }
+  return { earlier: waiting.length, resent: resend.length };
+}

@@ -133,7 +133,7 @@ export function unitsFeature(env: FeatureEnv): Feature {
   return {
     name: 'units',
     commands: [...unitCommands({ timeZone: env.config.timeZone }), ...roleCommands],
-    cardActions: [bindChatAction],
+    cardActions: [bindChatAction({ cardsAgain: () => env.handlesJob(FILING_CARD_AGAIN_JOB) })],
     onBotAdded: onboardChat,
     onBotRemoved: leaveChat,
   };

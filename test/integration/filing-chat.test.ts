@@ -94,6 +94,62 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(binding?.code).toBe(org.village);
   });
 
+  it('photos sent before the chat was bound get their filing card as soon as it is bound', async () => {
+    const early = id('oc_early_');
+    h.fake.addChat({ chatId: early, name: '城关村新群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.post(
+      botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId: early, operatorOpenId: org.officer }),
+    );
+    const photo = await postPhoto(h, { chatId: early, sender: org.officer });
+    const unbound = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(unbound.content)).toContain('本群还没有绑定单位');
+    expect(cardButtons(unbound.content)).toEqual([]);
+
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId: early,
+      senderOpenId: org.officer,
+      text: '绑定 城关',
+    });
+    await h.post(cmd);
+    const choices = await replyTo(cmd.event.message.message_id);
+    const bind = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: buttonsOf(cardOf(choices))[0]!.value,
+        chatId: early,
+        messageId: choices.messageId,
+      }),
+    );
+    const bound = (await bind.json()) as any;
+    expect(bound.toast.type).toBe('success');
+    expect(JSON.stringify(bound.card.data)).toContain(
+      '绑定前发到本群的 **1** 组材料还没交到任务里，选择卡片已重新发在原消息下面',
+    );
+    const again = await waitFor(
+      'the filing card under the early photo',
+      () => h.fake.sentMessages().filter((m) => m.replyTo === photo)[1],
+    );
+    const choice = buttonsOf(cardOf(again)).find((b) => b.value.a === 'file')!;
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: choice.value,
+        chatId: early,
+        messageId: again.messageId,
+      }),
+    );
+    expect(((await res.json()) as any).toast.type).toBe('success');
+    const [filed] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from filing_items where chat_id = ${early} and undone_at is null`,
+    );
+    expect(filed).toEqual({ n: 1 });
+  });
+
   it("refuses binding a stranger's group to a village: adding the bot gives no right over the unit", async () => {
     const other = `oc_outsider_${Date.now()}`;
     await h.post(

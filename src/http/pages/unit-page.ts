@@ -38,6 +38,9 @@ export function urgeButton(
 ): Html {
   if (urged === 'arranged')
     return html`<span class="sent">${later ? `已督办（${later}发出）` : '今天已督办'}</span>`;
+  // 返回 comes back to the page as it was opened: from the digest, over its week (?from&to), so its
+  // figures stay the card's (the bare path showed the last 30 days' quality problems instead).
+  const back = c.koa.originalUrl.length <= 1000 ? c.koa.originalUrl : c.koa.path;
   const form = html`<form class="inline" method="post" action="/urge" data-confirm="立即在群里提醒？">
     <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input
       type="hidden"
@@ -45,7 +48,7 @@ export function urgeButton(
       value="${unitId}"
     />
     ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
-    <input type="hidden" name="back" value="${c.koa.path}" /><button type="submit">
+    <input type="hidden" name="back" value="${back}" /><button type="submit">
       ${urged === 'undelivered' || urged === 'unsure' ? '再次督办' : '督办'}
     </button>
   </form>`;

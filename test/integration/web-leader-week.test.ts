@@ -1,0 +1,146 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { cardLinks } from '../support/cards.js';
+import { waitFor } from '../support/wait-for.js';
+import { createWebWorld, type WebWorld } from './web-world.js';
+
+const TZ = 'Asia/Shanghai';
+const PHONE = { width: 360, height: 740 };
+
+/**
+ * A township leader's Monday in a real browser at phone size: the digest card's buttons each open a
+ * page of the leader's own units showing the card's figures (same week, same scope), 督办 from a page
+ * the card opened comes back to that page (the week kept), and the county above is not shown.
+ */
+describe.skipIf(!hasChromium)("a township leader's week: digest card → pages → 督办", () => {
+  let w: WebWorld;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const tleader = { openId: 'ou_WK_tleader', name: '钱镇长' };
+  beforeAll(async () => {
+    w = await createWebWorld('WK');
+    const now = w.clock.now();
+    await upsertPerson(w.h.db.db, tleader, now);
+    await addUnitRole(
+      w.h.db.db,
+      { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' },
+      now,
+    );
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await w?.close();
+  });
+
+  const phone = async (user: { openId: string; name: string }): Promise<Page> => {
+    w.h.fake.signInAs(user);
+    const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    contexts.push(ctx);
+    return ctx.newPage();
+  };
+  /** What a unit page shows, as the card names it. */
+  const figures = async (page: Page) => {
+    const text = await page.locator('body').innerText();
+    const children = await page
+      .locator('#children tr')
+      .evaluateAll((rows) =>
+        rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
+      );
+    return {
+      percent: await page.locator('#percent').innerText(),
+      overdue: Number(/逾期 (\d+) 项/.exec(text)?.[1]),
+      children: children.map(([, unit, pct, , od]) => ({ unit, pct, od: Number(od) })),
+      compressed: Number(/照片被压缩[^：]*：(\d+)/.exec(text)?.[1]),
+      period: await page.locator('#quality-period').innerText(),
+      width: await page.evaluate<number>('document.documentElement.scrollWidth'),
+    };
+  };
+
+  it("every button of the card opens the leader's unit with the card's figures; 督办 comes back to it", async () => {
+    // Monday 09:00: the digest of the week just ended, with links to the pages (PUBLIC_URL: the bot's).
+    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+      publicUrl: w.h.bot.url,
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+    });
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    await w.clock.set(zonedInstant(monday, '09:00', TZ));
+    await scheduler.runDue(w.clock.now(), 'tick');
+    w.h.bot.jobWorker.wake();
+    const digest = await waitFor('the digest to the township leader', () =>
+      w.h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报')),
+    );
+    const card = digest.content as any;
+    const weekName = card.header.subtitle.content as string;
+    const text = JSON.stringify(card);
+    const head = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
+    const compressed = Number(/压缩照片 (\d+) 张/.exec(text)![1]);
+    const filed = Number(/新提交 (\d+) 件/.exec(text)![1]);
+    const table = (card.body.elements as any[]).find((e) => e.tag === 'table').rows as {
+      unit: string;
+      pct: string;
+      od: number;
+    }[];
+    const links = new Map(cardLinks(card));
+    const week = `from=${addDays(monday, -7)}&to=${addDays(monday, -1)}`;
+
+    const page = await phone(tleader);
+    // 查看全部 and 查看质量问题: the township, its figures, its villages' rows, the week's problems.
+    for (const name of ['查看全部', '查看质量问题']) {
+      await page.goto(links.get(name)!);
+      await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.search === `?${week}`);
+      const f = await figures(page);
+      expect(f, name).toMatchObject({
+        percent: head[1],
+        overdue: Number(head[2]),
+        compressed,
+        period: weekName,
+      });
+      expect(
+        f.children.sort((a, b) => a.unit!.localeCompare(b.unit!)),
+        name,
+      ).toEqual(
+        table.map(({ unit, pct, od }) => ({ unit, pct, od })).sort((a, b) => a.unit.localeCompare(b.unit)),
+      );
+      expect(f.width, name).toBeLessThanOrEqual(PHONE.width);
+    }
+    // Each village's button: that village, with its row's figures.
+    for (const row of table) {
+      await page.goto(links.get(row.unit)!);
+      await page.waitForLoadState('load');
+      const f = await figures(page);
+      expect(await page.locator('h1').innerText()).toContain(row.unit);
+      expect(f, row.unit).toMatchObject({ percent: row.pct, overdue: row.od, period: weekName });
+      expect(f.width, row.unit).toBeLessThanOrEqual(PHONE.width);
+    }
+    // 查看上周提交: the week's items, as many as the card counts.
+    await page.goto(links.get('查看上周提交')!);
+    expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 条`);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+
+    // 督办 from the village page the card opened; 返回 comes back to that page, still over the week.
+    await page.goto(links.get('河口村')!);
+    page.on('dialog', (d) => void d.accept());
+    await page.locator('button', { hasText: '督办' }).first().click();
+    await page.waitForURL((u) => u.pathname === '/urge');
+    expect(await page.locator('#message').innerText()).toContain('已在河口村的群里发出提醒');
+    await page.locator('#back').click();
+    await page.waitForURL((u) => u.pathname === `/units/${w.units.village2.id}` && u.search === `?${week}`, {
+      timeout: 5000,
+    });
+    expect(await figures(page)).toMatchObject({ period: weekName });
+    expect(await page.locator('body').innerText()).toContain('今天已督办');
+
+    // The county above the township is not the township leader's to see.
+    expect((await page.goto(`${w.h.bot.url}/units/${w.units.county.id}`))!.status()).toBe(404);
+  });
+});

@@ -156,7 +156,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
     const workerId = `${identityText(selfIdentity())}:${randomBytes(3).toString('hex')}`;
     const blobs = store.blobs;
     // Work waiting for a resource (disk, store, database) is reported here and re-checked by probes.
-    const readiness = new Readiness();
+    const readiness = new Readiness(() => clock.now());
     const probe = async (reason: ResourceReason): Promise<boolean> =>
       isDatabaseReason(reason)
         ? database.db.execute(sql`select 1`).then(

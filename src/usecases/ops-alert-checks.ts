@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { queueStats } from '../db/repos/queue.js';
+import { heldSignal } from '../domain/held-signal.js';
 import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -33,7 +34,10 @@ export interface OpsAlertSources {
   storeKind: 'local' | 's3';
   minFreeBytes: number;
   /** Work this process paused for a missing resource. */
-  readiness?: { reasons: () => readonly ResourceReason[] };
+  readiness?: {
+    reasons: () => readonly ResourceReason[];
+    seenSince: (reason: ResourceReason, since: Date | undefined) => boolean;
+  };
   timeZone: string;
   /** Long connection only: when Lark was last heard from, and how long silence may last. */
   ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
@@ -43,11 +47,20 @@ export interface OpsAlertSources {
 }
 
 const MB = 1024 * 1024;
+
+/**
+ * `database_busy` comes and goes (another instance takes the last connections, then frees them): it
+ * is reported once it has held for 10 minutes, and cleared once it has not been seen for 30, so the
+ * operations chat gets one alert and one 恢复正常 instead of a pair every hour.
+ */
+const DATABASE_BUSY_RAISE_MS = 10 * 60_000;
+const DATABASE_BUSY_CLEAR_MS = 30 * 60_000;
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
 /** The periodic checks: dead rows, a silent connection, low disk, Lark refusals, next year's holidays. */
 export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, () => Promise<AlertState>>> {
   const calendar = createWorkingCalendar();
+  const databaseBusy = heldSignal({ raiseMs: DATABASE_BUSY_RAISE_MS, clearMs: DATABASE_BUSY_CLEAR_MS });
   return {
     dead_rows: async () => {
       const now = s.clock.now();
@@ -94,7 +107,12 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
     ...(s.readiness
       ? {
           work_waiting: async () => {
-            const reasons = s.readiness!.reasons();
+            const readiness = s.readiness!;
+            const busy = databaseBusy(s.clock.now(), (since) => readiness.seenSince('database_busy', since));
+            const reasons = [
+              ...readiness.reasons().filter((r) => r !== 'database_busy'),
+              ...(busy ? (['database_busy'] as const) : []),
+            ].sort();
             const firing = reasons.length > 0;
             return {
               firing,

@@ -113,6 +113,12 @@ export class QueueWorker {
    * may be closed).
    */
   private readonly sweeps = new Set<Promise<number>>();
+  /**
+   * The lease renewals in flight: `stop` waits for them, so none is still running when the rows are
+   * released and the database is closed (it failed then with an error in the log, or renewed a row
+   * the release had just given back).
+   */
+  private readonly renewals = new Set<Promise<void>>();
   /** `stop` began (until the next `start`): a sweep does nothing from here on. */
   private stopping = false;
   /** The stamps of the claim statements (a round's, a finish's) whose reply has not been handled yet. */
@@ -180,10 +186,18 @@ export class QueueWorker {
    * Renews the leases of the rows whose work runs now (the lease timer). Only theirs: a row claimed under
    * this worker id that runs nowhere (the reply to its claim was lost) expires, and `sweep` gives it back.
    */
-  async renew(): Promise<void> {
-    if (this.running.size === 0) return;
+  renew(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
     const runs = [...this.running].map(([id, run]) => ({ id, claimedAt: run.claimedAt }));
-    await renewLeases(this.o.db, this.o.table, this.o.workerId, runs, this.stamp());
+    const p: Promise<void> = renewLeases(
+      this.o.db,
+      this.o.table,
+      this.o.workerId,
+      runs,
+      this.stamp(),
+    ).finally(() => this.renewals.delete(p));
+    this.renewals.add(p);
+    return p;
   }
 
   /**
@@ -278,8 +292,8 @@ export class QueueWorker {
   /**
    * Stops claiming and sweeping, waits until nothing is in flight (up to timeoutMs): the rows that ran
    * when it was called, the claims then on their way (the rows they bring in are given back, not run:
-   * `startRows`) and the sweep then running (a sweep started from here on does nothing); then releases
-   * what is left.
+   * `startRows`) and the sweep then running (a sweep started from here on does nothing); then, after the
+   * lease renewal in flight if any, releases what is left.
    */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.pause();
@@ -293,6 +307,7 @@ export class QueueWorker {
     clearTimeout(timer);
     clearInterval(this.leaseTimer);
     for (const w of this.waits.values()) clearTimeout(w.timer);
+    await Promise.allSettled([...this.renewals]);
     const released = await release(this.o.db, this.o.table, this.o.workerId, this.o.clock.now()).catch(
       () => 0,
     );

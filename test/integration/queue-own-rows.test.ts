@@ -673,4 +673,54 @@ describe('queue worker: its own rows', () => {
     await w.stop();
     expect(now).toMatchObject({ status: 'processing', locked_by: 'w-a' });
   });
+
+  it('stop waits for a lease renewal in flight before it gives rows back (the bot closes the database next)', async () => {
+    await enqueue('own-stop-renew', ['r']);
+    const started = gate();
+    const finishRun = gate();
+    const stopCalled = gate();
+    const order: string[] = [];
+    let hold = false;
+    let stopping = false;
+    const db = interceptStatements(tdb.db, async (text, run) => {
+      if (hold && text.includes('set locked_at =')) {
+        hold = false;
+        // Held until stop has begun and had every chance to go on without it (a turn of the event loop).
+        await stopCalled.opened;
+        await new Promise((r) => setImmediate(r));
+        const r = await run();
+        order.push('renewal answered');
+        return r;
+      }
+      // The release of what is left (the start's sweep sends one like it).
+      if (stopping && text.includes("set status = 'pending', attempts = greatest(attempts - 1, 0)"))
+        order.push('release sent');
+      return run();
+    });
+    const w = worker({
+      db,
+      workerId: 'w-stop-renew',
+      handle: async () => {
+        started.open();
+        await finishRun.opened;
+      },
+    });
+    w.start();
+    w.wake();
+    await started.opened;
+    await w.claimsDone();
+    // The lease timer's renewal is on its way when the run ends and shutdown begins.
+    await clock.advance(20_000);
+    hold = true;
+    const renewal = w.renew();
+    finishRun.open();
+    await w.idle();
+    stopping = true;
+    const stopped = w.stop();
+    stopCalled.open();
+    await stopped;
+    expect(order).toEqual(['renewal answered', 'release sent']);
+    await renewal;
+    expect(await row('r')).toMatchObject({ status: 'done', locked_by: null });
+  });
 });

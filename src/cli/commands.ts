@@ -16,6 +16,11 @@ export interface CliCommand {
    * (exit 2) before the database is opened, so a typo neither waits for the data folder nor migrates it.
    */
   subcommands: readonly string[];
+  /**
+   * Whether the words carry what the subcommand needs (`units set` needs a unit code): a line without
+   * it gets the usage (exit 2) before the database is opened, as a mistyped subcommand does.
+   */
+  wellFormed?: (args: readonly string[]) => boolean;
   run: (args: string[], ctx: CliContext) => Promise<void>;
 }
 

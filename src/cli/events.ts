@@ -9,6 +9,7 @@ const EVENTS_USAGE = 'Usage: npm run cli -- events list | dead | retry <id|all-d
 export const eventsCommand: CliCommand = {
   usage: EVENTS_USAGE,
   subcommands: ['list', 'dead', 'retry'],
+  wellFormed: ([sub, arg]) => sub !== 'retry' || arg !== undefined,
   summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',
   run: async ([sub, arg], { db, out }) => {
     if (sub === 'list' || sub === 'dead') {

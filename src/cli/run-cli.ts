@@ -60,6 +60,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`没有这个命令：${group} ${args[0]}\n\n${entry.usage}`);
     return 2;
   }
+  // A subcommand without what it needs (`units set` with no unit code), likewise.
+  if (!('standalone' in entry) && entry.wellFormed && !entry.wellFormed(args)) {
+    io.err(entry.usage);
+    return 2;
+  }
   if ('standalone' in entry) {
     try {
       const code = await entry.standalone(args, { env: io.env, out: io.out, err: io.err });

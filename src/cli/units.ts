@@ -40,6 +40,16 @@ export const UNITS_USAGE = `用法:
   units fonds CODE off              取消该单位的全宗（改为沿用上级的）
   units fonds                       列出各单位的全宗`;
 
+/** The command lines `runUnitsCommand` runs (any other gets the usage before the database is opened). */
+const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
+  (sub === 'import' && rest[0] !== undefined) ||
+  (sub === 'people' && rest[0] === 'import' && rest[1] !== undefined) ||
+  (sub === 'people' && rest[0] === 'remove' && rest.length === 2) ||
+  (sub === 'households' && rest[0] === 'import' && rest[1] !== undefined) ||
+  sub === 'list' ||
+  (sub === 'set' && rest[0] !== undefined) ||
+  sub === 'fonds';
+
 /**
  * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
  * and line); a wrong command line throws AppError('usage').
@@ -145,6 +155,7 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
 export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
   subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
+  wellFormed: unitsWellFormed,
   summary:
     'units import FILE | people import FILE | people remove WHO | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),

@@ -116,6 +116,17 @@ describe('npm run cli -- <command> --help', () => {
           expect(res.stderr, group).toContain(`没有这个命令：${group} lsit\n`);
           expect(res.stderr, group).toContain(entry.usage);
         }
+        // A subcommand without what it needs (units set with no unit code): the usage, exit 2.
+        for (const line of [
+          ['units', 'set'],
+          ['units', 'import'],
+          ['chats', 'bind', 'oc_x'],
+          ['events', 'retry'],
+        ]) {
+          const res = await cliInProcess(line, env);
+          expect(res.code, line.join(' ')).toBe(2);
+          expect(res.stderr.trim(), line.join(' ')).toBe((await COMMANDS[line[0]!]!()).usage);
+        }
         // Not one of Object's own names either.
         const proto = await cliInProcess(['constructor'], env);
         expect(proto.code).toBe(2);
@@ -134,6 +145,9 @@ describe('npm run cli -- <command> --help', () => {
         const subTypo = await compiled('cli/main.js', 'units', 'lsit');
         expect(subTypo.code).toBe(2);
         expect(subTypo.stderr).toMatch(/^没有这个命令：units lsit\n\n用法:[\s\S]*units list/);
+        const noCode = await compiled('cli/main.js', 'units', 'set');
+        expect(noCode.code).toBe(2);
+        expect(noCode.stderr).toMatch(/^用法:[\s\S]*units set CODE key=value/);
         expect(readdirSync(dir)).toEqual([]);
         // npm run db:migrate -- --help: its usage, and no migration.
         const migrate = await compiled('cli/migrate.js', '--help');

@@ -1,4 +1,4 @@
-import { listChats } from '../db/repos/chats.js';
+import { chatTypeOf, listChats } from '../db/repos/chats.js';
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { getUnitByCode, getUnitById } from '../db/repos/units.js';
 import { AppError, DomainError } from '../errors.js';
@@ -30,7 +30,7 @@ export const chatsCommand: CliCommand = {
     }
     if (sub === 'bind' && a && b) {
       // A mistyped id would bind a chat that does not exist (and leave the real one unbound).
-      if (!(await listChats(db)).some((c) => c.chatId === a))
+      if ((await chatTypeOf(db, a)) === undefined)
         throw new DomainError(
           'chat_not_found',
           `机器人不在群 ${a} 里（没有记录）：先把机器人加进这个群，再用 npm run cli -- chats list 查群的 ID`,

@@ -2,8 +2,9 @@ import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
-import { getUnitById, pathIds } from '../db/repos/units.js';
+import { audienceUnitsOnPath } from '../db/repos/reminder-audience.js';
 import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
+import { remindersOffFor } from '../domain/reminder-plan.js';
 import { localDay, type WorkingCalendar } from '../domain/working-days.js';
 import type { Clock } from '../ports/clock.js';
 import { buildReminders, type ReminderOptions } from './build-reminders.js';
@@ -20,12 +21,11 @@ export interface UrgeOutcome {
   sendsAt?: Date;
 }
 
-/** Whether the unit or a unit above it has `reminders: false` (units set … reminders=off). */
+/** Whether the unit or a unit above it has reminders off (units set … reminders=off), as the daily run reads it. */
 async function remindersOff(db: Db, unitId: number): Promise<boolean> {
-  const unit = await getUnitById(db, unitId);
-  if (!unit) return false;
-  const line = await Promise.all(pathIds(unit.path).map((id) => getUnitById(db, id)));
-  return line.some((u) => String(u?.settings.reminders) === 'false');
+  const line = await audienceUnitsOnPath(db, unitId);
+  const unit = line.get(unitId);
+  return unit !== undefined && remindersOffFor(unit, line);
 }
 
 /**

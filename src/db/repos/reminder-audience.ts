@@ -23,25 +23,48 @@ export interface ReminderAudience {
   officersByUnit: Map<number, string[]>;
 }
 
+interface AudienceUnitRow {
+  id: number;
+  parent_id: number | null;
+  path: string;
+  kind: string;
+  code: string;
+  name: string;
+  /** A boolean, or 't'/'f' from a driver that leaves it as text. */
+  reminders_off: boolean | string;
+  digest_off: boolean | string;
+}
+
+/** The one reading of a unit's switches (units set … reminders=off, digest=off). */
+const audienceUnitColumns = sql`id::int as id, parent_id::int as parent_id, path, kind, code, name,
+  coalesce(settings->>'reminders', '') = 'false' as reminders_off,
+  coalesce(settings->>'digest', '') = 'false' as digest_off`;
+
+const toAudienceUnit = (u: AudienceUnitRow): AudienceUnit => ({
+  id: Number(u.id),
+  parentId: u.parent_id == null ? null : Number(u.parent_id),
+  path: u.path,
+  kind: u.kind,
+  code: u.code,
+  name: u.name,
+  remindersOff: u.reminders_off === true || u.reminders_off === 't',
+  digestOff: u.digest_off === true || u.digest_off === 't',
+});
+
+/** The unit and the units above it, by id (empty: no such unit). */
+export async function audienceUnitsOnPath(db: Db, unitId: number): Promise<Map<number, AudienceUnit>> {
+  const rows = await queryRows<AudienceUnitRow>(
+    db,
+    sql`select ${audienceUnitColumns} from units
+        where id in (select p::bigint from units u, unnest(string_to_array(u.path, '/')) p
+                     where u.id = ${unitId} and p <> '')`,
+  );
+  return new Map(rows.map((u) => [Number(u.id), toAudienceUnit(u)]));
+}
+
 /** Four small set-based reads (a province: ~15,000 units and chats). */
 export async function reminderAudience(db: Db): Promise<ReminderAudience> {
-  const units = await queryRows<{
-    id: number;
-    parent_id: number | null;
-    path: string;
-    kind: string;
-    code: string;
-    name: string;
-    /** A boolean, or 't'/'f' from a driver that leaves it as text. */
-    reminders_off: boolean | string;
-    digest_off: boolean | string;
-  }>(
-    db,
-    sql`select id::int as id, parent_id::int as parent_id, path, kind, code, name,
-          coalesce(settings->>'reminders', '') = 'false' as reminders_off,
-          coalesce(settings->>'digest', '') = 'false' as digest_off
-        from units`,
-  );
+  const units = await queryRows<AudienceUnitRow>(db, sql`select ${audienceUnitColumns} from units`);
   const chats = await queryRows<{ unit_id: number; chat_id: string }>(
     db,
     sql`select unit_id::int as unit_id, chat_id from chat_bindings where status = 'active' order by bound_at, chat_id`,
@@ -57,21 +80,7 @@ export async function reminderAudience(db: Db): Promise<ReminderAudience> {
     else m.set(k, [v]);
   };
   const audience: ReminderAudience = {
-    units: new Map(
-      units.map((u) => [
-        Number(u.id),
-        {
-          id: Number(u.id),
-          parentId: u.parent_id == null ? null : Number(u.parent_id),
-          path: u.path,
-          kind: u.kind,
-          code: u.code,
-          name: u.name,
-          remindersOff: u.reminders_off === true || u.reminders_off === 't',
-          digestOff: u.digest_off === true || u.digest_off === 't',
-        },
-      ]),
-    ),
+    units: new Map(units.map((u) => [Number(u.id), toAudienceUnit(u)])),
     chatsByUnit: new Map(),
     leadersByUnit: new Map(),
     officersByUnit: new Map(),

@@ -1,3 +1,4 @@
+import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
 import { summarizeBurst, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
 import {
@@ -51,7 +52,7 @@ export async function acknowledgeBurst(
     from: new Date(burst.firstAt.getTime() - opts.quietWindowMs),
     to: burst.closesAt,
   });
-  const caption = texts.length > 0 ? texts.join('\n').slice(0, 2000) : null;
+  const caption = texts.length > 0 ? texts.join('\n').slice(0, CAPTION_MAX_CHARS) : null;
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
   const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);
   if (!claimedAt) return;

@@ -23,6 +23,9 @@ import { enqueueNotify, textContent } from './notify.js';
 import { getUnitById } from '../db/repos/units.js';
 import { topAdmins } from '../db/repos/people.js';
 import { sendKey } from '../domain/send-key.js';
+import { recalledTextOf } from '../db/repos/recalled-captions.js';
+import { dropRecalledCaption, type CaptionOutcome } from './recall-caption.js';
+import type { BurstItemTitle } from '../db/repos/recalled-captions.js';
 
 export type RecallOutcome =
   /** The message's materials left the archive path (or it had none: a text, a caption). */
@@ -88,6 +91,8 @@ export async function recallMessage(
       });
       return { status: 'unseen' };
     }
+    // Read before it is dropped: the captions and 题名 it was copied into lose it below.
+    const text = await recalledTextOf(tx, recall.messageId);
     // Materials first, then their bursts: the order a download that finishes takes them in.
     const materials = await markRecalled(tx, recall.messageId);
     const ids = materials.map((m) => m.id);
@@ -95,6 +100,7 @@ export async function recallMessage(
     const bursts = await lockRecallBursts(tx, [
       ...new Set(materials.map((m) => m.burstId).filter((b): b is number => b !== null)),
     ]);
+    const captions = text ? await dropRecalledCaption(tx, text) : undefined;
     const items = await takeOffLiveItems(tx, ids);
     for (const item of items) {
       // The photos after it keep their confirmed 照片号; the catalogue states the unused 张号.
@@ -103,7 +109,23 @@ export async function recallMessage(
       await closeEmptiedItem(tx, item, who, now);
     }
     for (const item of items)
-      if (item.archivalCode !== null) await tellArchivists(tx, item, recall.recallType, now);
+      if (item.archivalCode !== null)
+        await tellArchivists(
+          tx,
+          item.unitId,
+          (unit) => recallArchivistText(unit, item, recall.recallType),
+          ['recall-archivist', item.itemId, item.materialIds[0] ?? 0],
+          now,
+        );
+    // Whose confirmed 题名 keeps the recalled words: the archivists correct it, nothing is rewritten.
+    for (const { item, title } of captions?.confirmed ?? [])
+      await tellArchivists(
+        tx,
+        item.unitId,
+        (unit) => recalledTitleText(unit, item, title, recall.recallType),
+        ['recall-title', item.itemId, recall.messageId],
+        now,
+      );
     const item = items[0];
     await insertAudit(tx, {
       ...audit,
@@ -125,6 +147,7 @@ export async function recallMessage(
               })),
             }
           : {}),
+        ...captionFacts(captions),
       },
     });
     // Said under the burst's card when one went out (or is going out); an unanswered burst's card
@@ -182,16 +205,23 @@ async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Da
 }
 
 /**
- * A recall changed a confirmed 件 (a file taken off it, or its 档号 withdrawn): its unit's archivists
- * (the closest up the tree, as for 申请更正; else the top admins) get a direct message in the recall's
- * transaction, like the correction cards, so the archive does not change without them knowing.
+ * A recall changed a confirmed 件 (a file taken off it, its 档号 withdrawn, or its 题名 holds recalled
+ * words): its unit's archivists (the closest up the tree, as for 申请更正; else the top admins) get a
+ * direct message in the recall's transaction, like the correction cards, so the archive does not change
+ * without them knowing.
  */
-async function tellArchivists(tx: Tx, item: ItemTakenOff, recallType: string | undefined, now: Date) {
-  const unit = await getUnitById(tx, item.unitId);
+async function tellArchivists(
+  tx: Tx,
+  unitId: number,
+  text: (unitName: string) => string,
+  key: (string | number)[],
+  now: Date,
+) {
+  const unit = await getUnitById(tx, unitId);
   if (!unit) return;
   const archivists = await archivistsOf(tx, unit.path);
   const to = archivists.length > 0 ? archivists : (await topAdmins(tx)).slice(0, 20);
-  const content = textContent(recallArchivistText(unit.name, item, recallType));
+  const content = textContent(text(unit.name));
   for (const openId of to)
     await enqueueNotify(
       tx,
@@ -200,10 +230,20 @@ async function tellArchivists(tx: Tx, item: ItemTakenOff, recallType: string | u
         receiveId: openId,
         msgType: 'text',
         content,
-        uuid: sendKey('recall-archivist', item.itemId, item.materialIds[0] ?? 0, openId),
+        uuid: sendKey(...key, openId),
       },
       now,
     );
+}
+
+/** The audit row's record of the captions and 题名 the recalled text left (ids only, never words). */
+function captionFacts(c: CaptionOutcome | undefined) {
+  if (!c || c.bursts.length === 0) return {};
+  return {
+    captionOf: c.bursts,
+    ...(c.retitled.length > 0 ? { retitled: c.retitled } : {}),
+    ...(c.confirmed.length > 0 ? { confirmedTitleKept: c.confirmed.map((x) => x.item.itemId) } : {}),
+  };
 }
 
 const RECALLED_BY: Record<string, string> = {
@@ -220,6 +260,24 @@ function recallArchivistText(unitName: string, item: ItemTakenOff, recallType?: 
   return item.remaining > 0
     ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变。`
     : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
+}
+
+/**
+ * What the archivist reads when a confirmed 件's 题名 was taken from a recalled message: which 件, that
+ * the 题名 was left as confirmed, what it would be without the recalled words, and how to correct it.
+ * The recalled words themselves are not repeated.
+ */
+function recalledTitleText(
+  unitName: string,
+  item: BurstItemTitle,
+  title: string,
+  recallType?: string,
+): string {
+  const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
+  return (
+    `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）的题名取自一条${by}的消息，题名没有自动修改。` +
+    `去掉撤回的内容后为「${title}」。请核对后更正题名（archive describe --item ${item.itemId} --title 题名）。`
+  );
 }
 
 /** One short line: the recalled files are not filed, and what happened to the filing they were in. */

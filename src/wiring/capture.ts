@@ -15,7 +15,9 @@ import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { captureMessage } from '../usecases/capture-message.js';
 import { downloadDied } from '../usecases/download-material.js';
 import { downloadMaterialAttempt } from '../usecases/download-material-attempt.js';
+import { resourceProblem } from '../errors.js';
 import { expandForward } from '../usecases/expand-forward.js';
+import { noticeForwardUnread } from '../usecases/forward-unread.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { warmInspectLibraries } from '../media/load-on-first-use.js';
 import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
@@ -88,10 +90,20 @@ export function captureFeature(env: FeatureEnv): Feature {
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,
-        handle: async (payload) => {
-          await expandForward(deps, payload);
+        handle: async (payload, log, attempt) => {
+          try {
+            await expandForward(deps, payload);
+          } catch (err) {
+            // Given up (a missing database only waits): the sender hears of it instead of waiting.
+            if (attempt.attempts >= attempt.maxAttempts && !resourceProblem(err)) {
+              log.error({ err, messageId: payload.messageId }, 'merged forward could not be read; giving up');
+              await noticeForwardUnread(deps, payload);
+            }
+            throw err;
+          }
           env.wakeJobs();
         },
+        onDead: (payload) => noticeForwardUnread(deps, payload),
       }),
       jobHandler({
         type: ACK_BURST_JOB,

@@ -10,7 +10,7 @@ import { cardActionEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { materialsOf, replyText, smallPhoto } from './capture-helpers.js';
+import { materialsOf, replyText, smallPhoto, waitFor } from './capture-helpers.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -171,6 +171,43 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
       return rows.length > 0 && rows.every((m) => m.status === 'stored');
     });
     expect((await tap()).toast).toMatchObject({ type: 'success' });
+  });
+
+  it('a merged forward Lark never gives: once the reading is given up, the sender is told under it', async () => {
+    const root = id('om_');
+    addForwarded(root, undefined, 'merge_forward', { content: 'Merged and Forwarded Message' });
+    addForwarded(`${root}_c1`, root, 'image', { image_key: 'img_fwd_never' });
+    h.fake.addResource({ messageId: root, fileKey: 'img_fwd_never', bytes: await smallPhoto() });
+    h.fake.inject({
+      method: 'GET',
+      path: new RegExp(`/im/v1/messages/${root}$`),
+      fault: { code: 230099, status: 400, msg: 'not now' },
+    });
+    await postForward(root);
+    const card = await replyAfterQuiet(h, clock, root);
+    expect(replyText(card)).toContain('合并转发的消息还在读取中');
+    // The expansion is retried with growing waits until its attempts are used up.
+    const dead = async () =>
+      (
+        await queryRows<{ n: number }>(
+          h.db.db,
+          sql`select count(*)::int as n from jobs where kind = 'expand-forward' and status = 'dead'
+                and payload->>'messageId' = ${root}`,
+        )
+      )[0]!.n === 1;
+    for (let i = 0; i < 60 && !(await dead()); i++) {
+      await clock.advance(60_000);
+      await h.settle();
+    }
+    expect(await dead()).toBe(true);
+    const notice = await waitFor('the notice under the forward', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === root && m.messageId !== card.messageId),
+    );
+    expect(replyText(notice)).toBe(
+      '这条合并转发的消息没能读取，里面的照片和文件没有保存。请把原文件直接发到本群，再选择交到哪项任务。',
+    );
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === root)).toHaveLength(2);
+    h.fake.clearFaults();
   });
 
   it('a merged forward without any file: the reply says what to send, not 「按上面的提示」 with nothing above', async () => {

@@ -110,6 +110,12 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
   return row;
 }
 
+/** Whether the burst's reply was claimed: its card went out, or is going out now. */
+export async function burstReplyClaimed(db: Db | Tx, id: number): Promise<boolean> {
+  const [row] = await db.select({ at: bursts.ackClaimedAt }).from(bursts).where(eq(bursts.id, id));
+  return !!row?.at;
+}
+
 /**
  * Merged forwards of the burst whose contents are still being read (their `expand-forward` job waits
  * for a retry or runs): their files are not materials yet, but will be.

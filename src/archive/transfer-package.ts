@@ -51,6 +51,8 @@ export interface PackageSummary {
   householdVolumes: number;
   /** Classes whose 件号 are shared with units outside the package (so its numbers show gaps). */
   partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
+  /** Archival copies the export made by format conversion (WAV of a voice note, 版式 PDF). */
+  archivalCopies: number;
 }
 
 /** The 载体 fields with their defaults filled in. */
@@ -144,7 +146,11 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
             'tagmanifest-sha256.txt），可用 bagit 等通用工具逐个文件核对。',
           ]
         : []),
-      '所有电子文件均为原始文件，未经压缩、加密或格式转换。',
+      // The metadata records each conversion (格式转换): the 说明文件 must not say there was none.
+      s.archivalCopies > 0
+        ? `电子文件均未经压缩或加密。除原始文件外，另有 ${s.archivalCopies} 个归档副本由原件格式转换生成` +
+          '（录音的 WAV、文书的版式 PDF），与原件一同移交；每件的元数据标明原件、归档副本及格式转换过程。'
+        : '所有电子文件均为原始文件，未经压缩、加密或格式转换。',
       '所需软硬件环境：通用计算机；能打开 PDF、OFD、JPEG、PNG、TIFF、Office 文档、MP3、MP4 的阅读软件。',
     ])
   );

@@ -293,6 +293,7 @@ async function writePackage(
     software: deps.software ?? 'lark-archive-bot',
     catalogues: classes,
     householdVolumes: volumes.length,
+    archivalCopies: ctx.costs.wav.items + ctx.costs.photoPdf.items + ctx.costs.docxPdf.items,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o

@@ -105,6 +105,12 @@ describe('export: voice notes get a WAV archival copy', () => {
     expect(catalogue).toContain('<电子档案名称>电子档案/2025/LY/A182-LY·2025-D30-0001.wav</电子档案名称>');
   });
 
+  it('说明文件 says the package holds an archival copy made by format conversion, not that nothing was converted', () => {
+    const readme = readFileSync(join(out, '说明文件.TXT'), 'utf8');
+    expect(readme).not.toContain('未经压缩、加密或格式转换');
+    expect(readme).toContain('另有 1 个归档副本由原件格式转换生成');
+  });
+
   it('a voice note the decoder cannot read fails the check naming the item; no copy is left', async () => {
     const broken = Buffer.concat([VOICE.subarray(0, 200), Buffer.alloc(3000, 0x55)]);
     const g = await createArchiveFixture();

@@ -36,7 +36,9 @@ const fmtAge = (seconds: number) =>
 /** The running bot's own view, when one answers on HOST:PORT (/readyz, /metrics). */
 interface RunningBot {
   ready: { ok: boolean; checks: Record<string, boolean | string> };
-  metrics: Map<string, number>;
+  /** Undefined: /metrics did not answer with its figures (the HTTP status says why). */
+  metrics: Map<string, number> | undefined;
+  metricsStatus: number;
 }
 
 async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
@@ -44,13 +46,21 @@ async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
   if (!base) return undefined;
   try {
     const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3000) });
-    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    const metrics = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-      if (m) metrics.set(m[1]!, Number(m[2]));
-    }
-    return { ready: (await ready.json()) as RunningBot['ready'], metrics };
+    // With METRICS_TOKEN set, /metrics answers 401 to a request without it: read as no figures, that
+    // made every queue 0 and hid the dead rows.
+    const token = config.operations.metricsToken;
+    const res = await fetch(`${base}/metrics`, {
+      signal: AbortSignal.timeout(3000),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    const text = await res.text();
+    const metrics = res.ok ? new Map<string, number>() : undefined;
+    if (metrics)
+      for (const line of text.split('\n')) {
+        const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+        if (m) metrics.set(m[1]!, Number(m[2]));
+      }
+    return { ready: (await ready.json()) as RunningBot['ready'], metrics, metricsStatus: res.status };
   } catch {
     return undefined;
   }
@@ -194,7 +204,14 @@ async function checkDatabase(
     if (err instanceof AppError && err.code === 'data_dir_locked' && o.bot) {
       // The running bot holds the embedded database: it migrated at start; its metrics tell the rest.
       add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
-      reportQueues(add, fromMetrics(o.bot.metrics), o.bot.metrics.get('lark_seconds_since_last_event'));
+      if (o.bot.metrics)
+        reportQueues(add, fromMetrics(o.bot.metrics), o.bot.metrics.get('lark_seconds_since_last_event'));
+      else
+        add(
+          'fail',
+          '队列',
+          `机器人的 /metrics 答复 HTTP ${o.bot.metricsStatus}，看不到事件和任务队列（METRICS_TOKEN 与机器人的设置不同？）`,
+        );
       return;
     }
     add('fail', '数据库', `${kind}：无法打开：${errorMessage(err)}`);
@@ -259,14 +276,14 @@ function reportQueues(
   q: { events: Counts; jobs: Counts },
   secondsSinceLastEvent: number | undefined,
 ): void {
-  for (const [label, c] of [
-    ['事件队列', q.events],
-    ['任务队列', q.jobs],
+  for (const [label, c, list] of [
+    ['事件队列', q.events, 'events dead'],
+    ['任务队列', q.jobs, 'jobs dead'],
   ] as const)
     add(
       c.dead > 0 ? 'fail' : 'ok',
       label,
-      `待处理 ${c.pending}，处理中 ${c.processing}，失败（死信）${c.dead}${c.dead > 0 ? '：npm run cli -- events dead 查看' : ''}`,
+      `待处理 ${c.pending}，处理中 ${c.processing}，失败（死信）${c.dead}${c.dead > 0 ? `：npm run cli -- ${list} 查看` : ''}`,
     );
   add(
     'ok',

@@ -1,6 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
@@ -21,6 +23,10 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const tleader = { openId: 'ou_WK_tleader', name: '钱镇长' };
+  /** The Monday digest's buttons and headline, for the days after. */
+  let links: Map<string, string>;
+  let head: { percent: string; overdue: number };
+  let leaderPage: Page;
   beforeAll(async () => {
     w = await createWebWorld('WK');
     const now = w.clock.now();
@@ -80,7 +86,8 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     const card = digest.content as any;
     const weekName = card.header.subtitle.content as string;
     const text = JSON.stringify(card);
-    const head = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
+    const [, pct, od] = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
+    head = { percent: pct!, overdue: Number(od) };
     const compressed = Number(/压缩照片 (\d+) 张/.exec(text)![1]);
     const filed = Number(/新提交 (\d+) 件/.exec(text)![1]);
     const table = (card.body.elements as any[]).find((e) => e.tag === 'table').rows as {
@@ -88,21 +95,19 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
       pct: string;
       od: number;
     }[];
-    const links = new Map(cardLinks(card));
+    links = new Map(cardLinks(card));
     const week = `from=${addDays(monday, -7)}&to=${addDays(monday, -1)}`;
 
-    const page = await phone(tleader);
+    const page = (leaderPage = await phone(tleader));
     // 查看全部 and 查看质量问题: the township, its figures, its villages' rows, the week's problems.
     for (const name of ['查看全部', '查看质量问题']) {
       await page.goto(links.get(name)!);
       await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.search === `?${week}`);
       const f = await figures(page);
-      expect(f, name).toMatchObject({
-        percent: head[1],
-        overdue: Number(head[2]),
-        compressed,
-        period: weekName,
-      });
+      expect(f, name).toMatchObject({ ...head, compressed, period: weekName });
+      expect(await page.locator('#digest-figures').innerText({ timeout: 3000 }), name).toContain(
+        `完成率 ${head.percent}，逾期 ${head.overdue} 项`,
+      );
       expect(
         f.children.sort((a, b) => a.unit!.localeCompare(b.unit!)),
         name,
@@ -142,5 +147,26 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
 
     // The county above the township is not the township leader's to see.
     expect((await page.goto(`${w.h.bot.url}/units/${w.units.county.id}`))!.status()).toBe(404);
+  });
+
+  it("opened on Wednesday, when a deadline has passed since, the page still shows the card's figures beside today's", async () => {
+    const monday = localDay(w.clock.now(), TZ);
+    await w.clock.set(zonedInstant(addDays(monday, 2), '10:00', TZ));
+    // C02 of 城关村 fell due on Tuesday: one more overdue now than the card says.
+    await w.h.db.db.execute(
+      sql`update tasks set due_at = ${zonedInstant(addDays(monday, 1), '18:00', TZ)}
+          where unit_id = ${w.units.village.id} and code = 'C02'`,
+    );
+    const page = leaderPage;
+    await page.goto(links.get('查看全部')!);
+    await page.waitForLoadState('load');
+    const text = await page.locator('body').innerText();
+    expect(Number(/逾期 (\d+) 项/.exec(text)?.[1])).toBe(head.overdue + 1);
+    expect(await page.locator('#digest-figures').innerText({ timeout: 3000 })).toContain(
+      `${plainDay(monday, localDay(w.clock.now(), TZ))}周报里：完成率 ${head.percent}，逾期 ${head.overdue} 项`,
+    );
+    // Without the digest's week (the page's own link), no such line.
+    await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+    expect(await page.locator('#digest-figures').count()).toBe(0);
   });
 });

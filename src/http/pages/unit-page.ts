@@ -19,6 +19,7 @@ import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { qualityPeriod } from './quality-period.js';
 import { trendSvg } from './trend-svg.js';
+import { digestFiguresLine } from './digest-figures-line.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
@@ -123,6 +124,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
         ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
       </div>
+      ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
     </div>
     ${
       trend.length > 0

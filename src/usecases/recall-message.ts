@@ -1,4 +1,9 @@
-import { insertArchiveAudit, markPhotoNumbersRecalled, withdrawRecord } from '../db/repos/archive-records.js';
+import {
+  insertArchiveAudit,
+  lowerRecordPages,
+  markPhotoNumbersRecalled,
+  withdrawRecord,
+} from '../db/repos/archive-records.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { markItemUndone } from '../db/repos/filings.js';
 import {
@@ -102,10 +107,14 @@ export async function recallMessage(
     ]);
     const captions = text ? await dropRecalledCaption(tx, text) : undefined;
     const items = await takeOffLiveItems(tx, ids);
+    const pages = new Map<number, { pages: number | null; pdfs: number }>();
     for (const item of items) {
-      // The photos after it keep their confirmed 照片号; the catalogue states the unused 张号.
-      if (item.archiveRecordId !== null)
+      if (item.archiveRecordId !== null) {
+        // The photos after it keep their confirmed 照片号; the catalogue states the unused 张号.
         await markPhotoNumbersRecalled(tx, item.archiveRecordId, item.materialIds, now);
+        if (item.remaining > 0)
+          pages.set(item.itemId, await lowerRecordPages(tx, item.archiveRecordId, item.materialIds));
+      }
       await closeEmptiedItem(tx, item, who, now);
     }
     for (const item of items)
@@ -113,7 +122,7 @@ export async function recallMessage(
         await tellArchivists(
           tx,
           item.unitId,
-          (unit) => recallArchivistText(unit, item, recall.recallType),
+          (unit) => recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId)),
           ['recall-archivist', item.itemId, item.materialIds[0] ?? 0],
           now,
         );
@@ -254,11 +263,21 @@ const RECALLED_BY: Record<string, string> = {
 };
 
 /** What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed. */
-function recallArchivistText(unitName: string, item: ItemTakenOff, recallType?: string): string {
+function recallArchivistText(
+  unitName: string,
+  item: ItemTakenOff,
+  recallType?: string,
+  pages?: { pages: number | null; pdfs: number },
+): string {
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
   const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
+  const pagesNote = pages?.pdfs
+    ? '，去掉的文件中有 PDF，请核对页数'
+    : pages?.pages != null
+      ? `，页数改为 ${pages.pages}`
+      : '';
   return item.remaining > 0
-    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变。`
+    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。`
     : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
 }
 

@@ -125,7 +125,7 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
     expect(toArchivist()).toEqual([
       expect.stringMatching(
         new RegExp(
-          `已确认归档的 ${await codeOf(photoItem)}（.+）有 1 个文件被发送人撤回，.*还剩 1 个文件，档号不变`,
+          `已确认归档的 ${await codeOf(photoItem)}（.+）有 1 个文件被发送人撤回，.*还剩 1 个文件，档号不变，页数改为 1`,
         ),
       ),
     ]);

@@ -123,6 +123,8 @@ describe('a photo recalled from a confirmed group leaves its 张号 unused', () 
       [`${code}-0003`, 3],
     ]);
     expect(desc['附注']).toBe('照片2张；已撤回照片：张号0002（2026-01-10），张号空缺不补');
+    // 页数 (one per photo, counted at confirmation) follows the photos the group still holds.
+    expect(doc['电子文件']['文件实体']['形式特征']['页数']).toBe(2);
     const res = await validateAgainstPackageSchema(out, '电子文件元数据.xsd', [path]);
     expect(res.errors.map((e) => e.rawMessage)).toEqual([]);
   });

@@ -60,6 +60,30 @@ export async function numberRecordPhotos(tx: Tx, itemIds: number[]): Promise<voi
   );
 }
 
+/**
+ * Files recalled off a live record: its 页数 (counted at confirmation, one per file that is not a PDF)
+ * loses one per such file, so the catalogue does not count pages the 件 no longer has. A PDF's pages
+ * were counted from its bytes, which this does not read: how many PDFs left is returned instead.
+ */
+export async function lowerRecordPages(
+  tx: Tx,
+  recordId: number,
+  materialIds: number[],
+): Promise<{ pages: number | null; pdfs: number }> {
+  const ids = `{${materialIds.join(',')}}`;
+  const [row] = await queryRows<{ pages: number | null; pdfs: number }>(
+    tx,
+    sql`with gone as (
+          select count(*) filter (where coalesce(sniffed_mime, '') <> 'application/pdf')::int as others,
+                 count(*) filter (where sniffed_mime = 'application/pdf')::int as pdfs
+          from materials where id = any(${ids}::bigint[]))
+        update archive_records ar set pages = greatest(ar.pages - gone.others, 1)
+        from gone where ar.id = ${recordId}
+        returning ar.pages::int as pages, gone.pdfs as pdfs`,
+  );
+  return { pages: row?.pages == null ? null : Number(row.pages), pdfs: Number(row?.pdfs ?? 0) };
+}
+
 /** Photos recalled off a live record: their 张号 stay unused (the catalogue says so). */
 export async function markPhotoNumbersRecalled(
   tx: Tx,

@@ -100,6 +100,12 @@ const DB_CONNECTION_CODES = new Set([
   '08006', // connection_failure
   '08001', // sqlclient_unable_to_establish_sqlconnection
 ]);
+/**
+ * The socket to the database broke under a query (a restart, a failover, a backend terminated:
+ * postgres.js reports the server's RST as `read ECONNRESET`). Only under a query drizzle wrapped
+ * ("Failed query: …"): a bare ECONNRESET is a download stream's, retried as usual.
+ */
+const DB_QUERY_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 /** too_many_connections: max_connections or a CONNECTION LIMIT is reached for now (it frees up). */
 const DB_BUSY = '53300';
 
@@ -127,10 +133,16 @@ export function transactionConflict(err: unknown): boolean {
  */
 export function resourceProblem(err: unknown): ResourceUnavailableError | undefined {
   let e: unknown = err;
+  let underQuery = false;
   for (let depth = 0; e && depth < 5; depth++) {
     if (e instanceof ResourceUnavailableError) return e;
     if (e instanceof LarkApiError || e instanceof LarkNetworkError) return undefined;
     const code = (e as { code?: unknown }).code;
+    if (underQuery && typeof code === 'string' && DB_QUERY_SOCKET_CODES.has(code))
+      return new ResourceUnavailableError('database_unreachable', `database connection broke (${code})`, {
+        cause: e,
+      });
+    if (e instanceof Error && e.message.startsWith('Failed query: ')) underQuery = true;
     if (code === DB_BUSY && !(e instanceof AppError))
       return new ResourceUnavailableError(
         'database_busy',

@@ -14,6 +14,9 @@ describe('resourceProblem: what waits instead of failing', () => {
     expect(resourceProblem(errno('CONNECT_TIMEOUT'))?.reason).toBe('database_unreachable');
     const wrapped = new Error('Failed query: select 1', { cause: errno('57P01') });
     expect(resourceProblem(wrapped)?.reason).toBe('database_unreachable');
+    // The server's end of a connection gone under a query (restart, failover, a terminated backend).
+    const reset = new Error('Failed query: select 1', { cause: errno('ECONNRESET') });
+    expect(resourceProblem(reset)?.reason).toBe('database_unreachable');
     // The server has no connection to spare (max_connections, a role's CONNECTION LIMIT) for now.
     expect(resourceProblem(errno('53300'))?.reason).toBe('database_busy');
   });

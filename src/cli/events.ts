@@ -9,7 +9,8 @@ const EVENTS_USAGE = 'Usage: npm run cli -- events list | dead | retry <id|all-d
 export const eventsCommand: CliCommand = {
   usage: EVENTS_USAGE,
   subcommands: ['list', 'dead', 'retry'],
-  wellFormed: ([sub, arg]) => sub !== 'retry' || arg !== undefined,
+  // A mistyped id (retry all-dea, retry 12a) is a usage error, not a failed query on an opened database.
+  wellFormed: ([sub, arg]) => sub !== 'retry' || arg === 'all-dead' || /^\d+$/.test(arg ?? ''),
   summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',
   run: async ([sub, arg], { db, out }) => {
     if (sub === 'list' || sub === 'dead') {

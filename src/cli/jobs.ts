@@ -23,6 +23,14 @@ function filterOf(args: string[], required: boolean): DeadJobFilter {
 export const jobsCommand: CliCommand = {
   usage: USAGE,
   subcommands: ['dead', 'retry'],
+  wellFormed: ([sub, ...args]) => {
+    try {
+      filterOf([...args], sub === 'retry');
+      return true;
+    } catch {
+      return false;
+    }
+  },
   summary:
     'jobs dead [--kind K] | retry (--id N | --kind K | --all) — inspect and re-queue dead background jobs',
   run: async ([sub, ...args], { db, out }) => {

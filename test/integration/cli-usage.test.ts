@@ -122,6 +122,9 @@ describe('npm run cli -- <command> --help', () => {
           ['units', 'import'],
           ['chats', 'bind', 'oc_x'],
           ['events', 'retry'],
+          ['events', 'retry', 'all-dea'],
+          ['jobs', 'retry'],
+          ['jobs', 'retry', '--id', '12a'],
         ]) {
           const res = await cliInProcess(line, env);
           expect(res.code, line.join(' ')).toBe(2);

@@ -46,7 +46,13 @@ export function registrationForm(
   const verdict = (p: Property) => {
     const r = report.summary[p];
     const text = `${WHAT[p]}：检测 ${r.checked} 项，${r.failed ? `不通过 ${r.failed} 项` : '通过'}`;
-    if (p !== 'security') return text;
+    // A row of the report that was not checked (1-4 signatures) is named, as the report names it: the
+    // form must not read 通过 for what nobody checked.
+    const unchecked = report.table
+      .filter((row) => row.property === p && row.result === '未检')
+      .map((row) => `；${row.name}：未检`)
+      .join('');
+    if (p !== 'security') return text + unchecked;
     return report.virusScan === 'ran' ? `${text}；病毒检查已做` : `${text}；病毒检查：未检（未配置）`;
   };
   return {

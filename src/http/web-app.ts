@@ -8,7 +8,7 @@ import { messagePage } from './pages/layout.js';
 import { readRawBody } from './read-raw-body.js';
 import { sameText } from './signed-value.js';
 import { NotFound, type PageContext, type Viewer, type WebDeps } from './web-context.js';
-import { csrfToken, readSession, type Session } from './web-session.js';
+import { csrfToken, readSession, safeReturnPath, type Session } from './web-session.js';
 
 const FORM_LIMIT_BYTES = 16 * 1024;
 
@@ -73,7 +73,29 @@ function refuseSignedOut(ctx: Koa.Context): void {
     ctx.redirect(`/auth/login?next=${encodeURIComponent(ctx.originalUrl.slice(0, 1000))}`);
     return;
   }
-  page(ctx, 401, messagePage('请先登录', '登录已过期，请重新打开页面登录。'));
+  // A form sent after the session ended (a 督办 pressed on a page left open): nothing was done. Sign in
+  // again back to the page it was sent from, which only had 「返回首页」 (the leader lost the unit).
+  page(
+    ctx,
+    401,
+    messagePage(
+      '请先登录',
+      '登录已过期，刚才的操作没有完成。请重新登录，再做一次。',
+      undefined,
+      `/auth/login?next=${encodeURIComponent(sentFrom(ctx))}`,
+      '重新登录',
+    ),
+  );
+}
+
+/** The same-site page a form was sent from (the Referer: Referrer-Policy same-origin), else the home page. */
+function sentFrom(ctx: Koa.Context): string {
+  try {
+    const ref = new URL(ctx.get('referer'));
+    return ref.host === ctx.host ? safeReturnPath(`${ref.pathname}${ref.search}`) : '/';
+  } catch {
+    return '/';
+  }
 }
 
 export function page(ctx: Koa.Context, status: number, body: { text: string }): void {

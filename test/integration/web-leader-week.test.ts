@@ -169,4 +169,29 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
     expect(await page.locator('#digest-figures').count()).toBe(0);
   });
+
+  it('the login ran out while the page was open: 督办 says nothing was done, and 重新登录 comes back to the page', async () => {
+    const page = leaderPage;
+    const villageUrl = links.get('城关村')!;
+    await page.goto(villageUrl);
+    await page.waitForLoadState('load');
+    await w.clock.advance((w.h.bot.config.web.sessionHours + 1) * 3600_000);
+    const urges = () =>
+      w.h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('交材料提醒'));
+    const before = urges().length;
+    await page.locator('#overdue button', { hasText: '督办' }).first().click();
+    await page.waitForURL((u) => u.pathname === '/urge');
+    expect(await page.locator('#message').innerText()).toContain('刚才的操作没有完成');
+    await w.h.settle();
+    expect(urges()).toHaveLength(before);
+    // 重新登录: Lark's sign-in, then the same page, still over the digest's week; pressed again, it goes.
+    await page.locator('#back', { hasText: '重新登录' }).click();
+    await page.waitForURL((u) => villageUrl.endsWith(`${u.pathname}${u.search}`), { timeout: 5000 });
+    await page.locator('#overdue button', { hasText: '督办' }).first().click();
+    await page.waitForURL((u) => u.pathname === '/urge');
+    expect(await page.locator('#message').innerText()).toContain('已在城关村的群里发出提醒');
+    await waitFor('the 督办 in 城关村工作群', () => urges().length === before + 1);
+  });
 });

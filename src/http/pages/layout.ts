@@ -76,12 +76,18 @@ export function layout(title: string, viewer: LayoutViewer | undefined, body: Ht
 }
 
 /** A plain page with a message (errors, not found, refused). */
-export function messagePage(title: string, message: string, viewer?: LayoutViewer, back?: string): Html {
+export function messagePage(
+  title: string,
+  message: string,
+  viewer?: LayoutViewer,
+  back?: string,
+  backLabel = '返回',
+): Html {
   return layout(
     title,
     viewer,
     html`<h1>${title}</h1>
       <div class="card" id="message">${message}</div>
-      <p>${back ? html`<a id="back" href="${back}">返回</a>` : html`<a href="/">返回首页</a>`}</p>`,
+      <p>${back ? html`<a id="back" href="${back}">${backLabel}</a>` : html`<a href="/">返回首页</a>`}</p>`,
   );
 }

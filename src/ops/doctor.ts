@@ -41,16 +41,25 @@ interface RunningBot {
   metricsStatus: number;
 }
 
-async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
+/**
+ * A bot busy with a flood of photos, or stalled, may take seconds to answer: such a wait is not "not
+ * running" (the report said 未在运行 and its database line told the operator to stop the process).
+ */
+const BOT_ANSWER_MS = 10_000;
+
+/** A listener on HOST:PORT that accepted the request but did not answer within BOT_ANSWER_MS. */
+const SILENT = 'silent';
+
+async function askRunningBot(config: Config): Promise<RunningBot | typeof SILENT | undefined> {
   const base = botBaseUrl(config);
   if (!base) return undefined;
   try {
-    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(BOT_ANSWER_MS) });
     // With METRICS_TOKEN set, /metrics answers 401 to a request without it: read as no figures, that
     // made every queue 0 and hid the dead rows.
     const token = config.operations.metricsToken;
     const res = await fetch(`${base}/metrics`, {
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(BOT_ANSWER_MS),
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
     const text = await res.text();
@@ -61,8 +70,8 @@ async function askRunningBot(config: Config): Promise<RunningBot | undefined> {
         if (m) metrics.set(m[1]!, Number(m[2]));
       }
     return { ready: (await ready.json()) as RunningBot['ready'], metrics, metricsStatus: res.status };
-  } catch {
-    return undefined;
+  } catch (err) {
+    return err instanceof DOMException && err.name === 'TimeoutError' ? SILENT : undefined;
   }
 }
 
@@ -109,12 +118,20 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       `${unfinishedRestoreText(dataDir, unfinished)}：机器人不会启动，${restoreAgainText(unfinished)}`,
     );
 
-  const bot = config ? await askRunningBot(config) : undefined;
+  const answer = config ? await askRunningBot(config) : undefined;
+  const bot = answer === SILENT ? undefined : answer;
   if (bot)
     add(
       bot.ready.ok ? 'ok' : 'fail',
       '机器人',
       bot.ready.ok ? '正在运行，就绪' : `正在运行，但未就绪：${JSON.stringify(bot.ready.checks)}`,
+    );
+  else if (answer === SILENT && config)
+    add(
+      'fail',
+      '机器人',
+      `${config.host}:${config.port} 有程序在监听，但 ${BOT_ANSWER_MS / 1000} 秒内没有应答：机器人可能正忙或卡住了。` +
+        '过几分钟再运行 doctor；一直这样就看日志（journalctl -u archive-bot）并重启服务（systemctl restart archive-bot）',
     );
   else
     add(
@@ -123,7 +140,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       config ? `未在运行（${config.host}:${config.port} 无应答）` : '无法判断（配置有误）',
     );
 
-  await checkDatabase(add, { dataDir, databaseUrl, bot, now });
+  await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
 
   if (config) {
     const logger = createLogger('silent');
@@ -149,9 +166,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       add(
         connected === true ? 'ok' : 'fail',
         '事件接收',
-        `${mode}：${bot ? (connected === true ? '已连接' : '未连接') : '机器人未运行，无连接'}`,
+        `${mode}：${bot ? (connected === true ? '已连接' : '未连接') : answer === SILENT ? '机器人没有应答，看不到连接' : '机器人未运行，无连接'}`,
       );
-    } else add(bot ? 'ok' : 'fail', '事件接收', `${mode}：${bot ? '监听中' : '机器人未运行'}`);
+    } else
+      add(
+        bot ? 'ok' : 'fail',
+        '事件接收',
+        `${mode}：${bot ? '监听中' : answer === SILENT ? '机器人没有及时应答，飞书推送的事件可能超时' : '机器人未运行'}`,
+      );
   }
 
   if (existsSync(dataDir)) {
@@ -188,7 +210,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
 
 async function checkDatabase(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
-  o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; now: Date },
+  o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; silent: boolean; now: Date },
 ): Promise<void> {
   const kind = o.databaseUrl
     ? `PostgreSQL（${redact(o.databaseUrl)}）`
@@ -212,6 +234,11 @@ async function checkDatabase(
           '队列',
           `机器人的 /metrics 答复 HTTP ${o.bot.metricsStatus}，看不到事件和任务队列（METRICS_TOKEN 与机器人的设置不同？）`,
         );
+      return;
+    }
+    if (err instanceof AppError && err.code === 'data_dir_locked' && o.silent) {
+      // Held by the process that did not answer: "stop it first" would be the wrong advice.
+      add('warn', '数据库', `${kind}：由那个没有应答的程序使用，看不到事件和任务队列`);
       return;
     }
     add('fail', '数据库', `${kind}：无法打开：${errorMessage(err)}`);

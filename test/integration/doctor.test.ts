@@ -108,6 +108,35 @@ describe('npm run cli -- doctor', () => {
   );
 
   it(
+    'a listener on the port that does not answer (a busy or stalled bot): says so, not 未在运行',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = await seededDataDir('silent', { parent: tmp });
+      // Accepts connections and never answers, as a bot whose event loop is stuck does.
+      const held: import('node:net').Socket[] = [];
+      const silent = createServer((socket) => held.push(socket));
+      const port = await new Promise<number>((resolve) =>
+        silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+      );
+      try {
+        const res = await doctor(env(dataDir, port));
+        expect(res.stdout).toContain(
+          `✗ 机器人：127.0.0.1:${port} 有程序在监听，但 10 秒内没有应答：机器人可能正忙或卡住了。` +
+            '过几分钟再运行 doctor；一直这样就看日志（journalctl -u archive-bot）并重启服务（systemctl restart archive-bot）',
+        );
+        expect(res.stdout).not.toContain('未在运行');
+        expect(res.stdout).toContain(
+          '✗ 事件接收：Webhook（POST /lark/events）：机器人没有及时应答，飞书推送的事件可能超时',
+        );
+        expect(res.code).toBe(1);
+      } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    },
+  );
+
+  it(
     'with the bot running (METRICS_TOKEN set): asks the bot (it holds the embedded database), with the token, and reports its dead job',
     { timeout: 420_000 },
     async () => {

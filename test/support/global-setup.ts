@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -38,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(
     `test run: node ${process.version}, database ${url ? 'PostgreSQL (TEST_DATABASE_URL)' : 'PGlite'}`,
   );
+  await buildDistIfStale();
   if (url) {
     const name = `archive_bot_tmpl_${process.pid}_${Date.now()}`;
     const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -59,6 +61,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('pgliteTemplateDir', await unpackedTemplate(template));
   project.provide('pgTemplateDb', '');
   return async () => {};
+}
+
+/**
+ * dist/ built once, here, before any test file runs: the files that start the compiled bot call
+ * ensureBuilt() (spawnSync), and a build there blocks that worker's thread for a minute on a busy
+ * machine, long enough for vitest's worker calls to time out ("Timeout calling onTaskUpdate", exit 1
+ * with every test passed).
+ */
+async function buildDistIfStale(): Promise<void> {
+  const script = fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, '--if-stale'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('close', resolve);
+    child.on('error', reject);
+  });
+  if (code !== 0) throw new Error(`building dist/ failed (exit ${code}): see the output above`);
 }
 
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/archive-bot-tests', import.meta.url));

@@ -41,6 +41,8 @@ export interface PackageSummary {
   unconfirmed: number;
   fourPropertiesPassed: boolean;
   fourPropertiesFailures: number;
+  /** The 四性 report's rows left 未检 (`1-4 电子签名…`): 说明文件 names them beside 通过. */
+  fourPropertiesUnchecked?: string[];
   software: string;
   layout: PackageLayout;
   /** 顺序号 of 文件目录.XML: 1..carrierEntries. */
@@ -115,7 +117,10 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
               `卷内目录见 ${PACKAGE_PATHS.householdVolumesXlsx}（每户一个工作表）`,
           ]
         : []),
-      `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}`,
+      `四性检测：${s.fourPropertiesPassed ? '通过' : `不通过（${s.fourPropertiesFailures} 项，见四性检测报告）`}` +
+        (s.fourPropertiesUnchecked?.length
+          ? `；未检：${s.fourPropertiesUnchecked.join('、')}（见四性检测报告）`
+          : ''),
       ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
       ...(s.partialClasses.length > 0
         ? [

@@ -325,6 +325,10 @@ async function writePackage(
       ...summary,
       fourPropertiesPassed: report.passed,
       fourPropertiesFailures: report.failures.filter((f) => f.severity === 'error').length,
+      // What nobody checked is said beside the verdict, never folded into 通过.
+      fourPropertiesUnchecked: report.table
+        .filter((r) => r.result === '未检')
+        .map((r) => `${r.no} ${r.name}`),
     },
     deps.docxToPdf,
   );

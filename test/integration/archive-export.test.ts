@@ -998,6 +998,8 @@ describe('export: catalogue and transfer package', () => {
       '载体制作单位：测试县人民政府',
       '载体检查单位：测试县人民政府',
       '载体内电子档案顺序号：1-',
+      // 通过 with what was not checked named beside it, as the report's rows say.
+      '四性检测：通过；未检：1-4 电子签名、电子印章、时间戳有效性检测、4-1 病毒感染检测、4-3 载体外观、读取检测',
     ])
       expect(readme).toContain(field);
 

@@ -170,6 +170,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
           if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
           const v = await view(deps, a, a.value.b);
+          const expired = await pastUndo(deps, v);
+          if (expired) return expired;
           return {
             card: {
               type: 'raw',
@@ -190,7 +192,11 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           actorOpenId: a.operatorOpenId,
           source: 'card',
         });
-        if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
+        if (outcome.status === 'refused') {
+          const expired =
+            outcome.reason === 'expired' && (await pastUndo(deps, await view(deps, a, a.value.b)));
+          return expired || { toast: { type: 'error', content: outcome.message } };
+        }
         const v = await view(deps, a, a.value.b);
         const msg = await presentBurst(present(deps), v, { auto: false });
         return {
@@ -200,6 +206,21 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       },
     }),
   ];
+}
+
+/**
+ * 撤销 tapped on a card drawn within the 24 hours, or 确定撤销 on its question, once they are over: the
+ * toast said 「请点「申请更正」」 while the card still showed 撤销 or 确定撤销 / 不撤销, and no 申请更正. The
+ * filed card as it is now (with 申请更正) comes with the toast.
+ */
+async function pastUndo(deps: BotDeps, v: BurstView): Promise<CardResponse | undefined> {
+  const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
+  if (!item || deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime()) return undefined;
+  const filed = await filedNow(deps, v, item);
+  return {
+    toast: { type: 'error', content: '提交已超过 24 小时，不能自行撤销；如要改动请点「申请更正」' },
+    card: { type: 'raw', data: filed.card },
+  };
 }
 
 /** A tap that would set aside or choose again a burst filed meanwhile: where it went, on its filed card. */

@@ -493,4 +493,27 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     // The card's own buttons still file.
     expect((await click(org.officer, own.value, ack.messageId)).toast.type).toBe('success');
   });
+  it('撤销 or 确定撤销 tapped after the 24 hours: the card turns into the filed card with 申请更正, which the toast names', async () => {
+    const ids = await postPhotos(1);
+    const ack = await burstReply(ids[0]!);
+    const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
+    const filed = await click(org.officer, choice.value, ack.messageId);
+    const undo = buttonsOf(filed.card.data).find((b) => b.value.a === 'undo')!;
+    await clock.advance(23 * 3_600_000);
+    const asked = await click(org.officer, undo.value, ack.messageId);
+    const sure = buttonsOf(asked.card.data).find((b) => b.value.a === 'undo')!;
+    await clock.advance(2 * 3_600_000); // past the 24 hours while the question is open
+    const late = await click(org.officer, sure.value, ack.messageId);
+    expect(late.toast.content).toContain('请点「申请更正」');
+    // Before, the toast alone: the question stayed, with no 申请更正 on it.
+    expect(late.card).toBeDefined();
+    const shown = buttonsOf(late.card.data).map((b) => b.text);
+    expect(shown).toContain('申请更正');
+    expect(shown).not.toContain('确定撤销');
+    // The filed card drawn within the 24 hours still shows 撤销: a tap on it answers the same.
+    const again = await click(org.officer, undo.value, ack.messageId);
+    expect(again.toast.content).toContain('请点「申请更正」');
+    expect(buttonsOf(again.card.data).map((b) => b.text)).toContain('申请更正');
+    expect(JSON.stringify(again.card.data)).not.toContain('确定撤销');
+  });
 });

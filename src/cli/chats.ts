@@ -14,6 +14,7 @@ const USAGE = `用法:
 export const chatsCommand: CliCommand = {
   usage: USAGE,
   subcommands: ['list', 'bind'],
+  readsOnly: ([sub]) => sub === 'list',
   wellFormed: ([sub, a, b]) => sub === 'list' || (sub === 'bind' && a !== undefined && b !== undefined),
   summary: 'chats list | bind CHAT_ID UNIT_CODE — chats the bot is in and their units',
   run: async ([sub, a, b], { db, out }) => {

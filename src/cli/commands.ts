@@ -21,6 +21,12 @@ export interface CliCommand {
    * it gets the usage (exit 2) before the database is opened, as a mistyped subcommand does.
    */
   wellFormed?: (args: readonly string[]) => boolean;
+  /**
+   * Whether the line only reads (`jobs dead`, `units list`): on an embedded database that does not
+   * exist it is refused, creating nothing, instead of answering «0» from a new empty one (root running
+   * `npm run cli -- jobs dead` on a server, where DATA_DIR is only in the service's settings).
+   */
+  readsOnly?: (args: readonly string[]) => boolean;
   run: (args: string[], ctx: CliContext) => Promise<void>;
 }
 

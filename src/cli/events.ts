@@ -9,6 +9,7 @@ const EVENTS_USAGE = 'Usage: npm run cli -- events list | dead | retry <id|all-d
 export const eventsCommand: CliCommand = {
   usage: EVENTS_USAGE,
   subcommands: ['list', 'dead', 'retry'],
+  readsOnly: ([sub]) => sub === 'list' || sub === 'dead',
   // A mistyped id (retry all-dea, retry 12a) is a usage error, not a failed query on an opened database.
   wellFormed: ([sub, arg]) => sub !== 'retry' || arg === 'all-dead' || /^\d+$/.test(arg ?? ''),
   summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',

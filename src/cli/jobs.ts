@@ -23,6 +23,7 @@ function filterOf(args: string[], required: boolean): DeadJobFilter {
 export const jobsCommand: CliCommand = {
   usage: USAGE,
   subcommands: ['dead', 'retry'],
+  readsOnly: ([sub]) => sub === 'dead',
   wellFormed: ([sub, ...args]) => {
     try {
       filterOf([...args], sub === 'retry');

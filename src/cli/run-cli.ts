@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError, type Env } from '../config.js';
 import type { Database } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -76,7 +78,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let database: Database;
   try {
-    database = io.database ?? (await openCliDb(loadCliSettings(io.env)));
+    const settings = loadCliSettings(io.env);
+    if (
+      !io.database &&
+      entry.readsOnly?.(args) &&
+      !settings.databaseUrl &&
+      !existsSync(join(settings.dataDir, 'pglite'))
+    ) {
+      io.err(
+        `没有数据库可读：${resolve(settings.dataDir, 'pglite')} 不存在（DATA_DIR=${settings.dataDir}），什么也没有创建。` +
+          '服务器上请以服务用户、用服务的设置运行（README「Running as a service」）：\n' +
+          `  sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/main.js ${argv.join(' ')}`,
+      );
+      return 1;
+    }
+    database = io.database ?? (await openCliDb(settings));
   } catch (err) {
     // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
     io.err(err instanceof ConfigError ? err.message : `Cannot open the database: ${errorMessage(err)}`);

@@ -156,6 +156,7 @@ export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
   subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
   wellFormed: unitsWellFormed,
+  readsOnly: ([sub, ...rest]) => sub === 'list' || (sub === 'fonds' && rest.length === 0),
   summary:
     'units import FILE | people import FILE | people remove WHO | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
   run: (args, ctx) => runUnitsCommand(args, ctx),

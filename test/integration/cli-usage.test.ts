@@ -168,3 +168,42 @@ describe('npm run cli -- <command> --help', () => {
     },
   );
 });
+
+/**
+ * A command that only reads, run where there is no database: root on a server running the alert's
+ * `npm run cli -- jobs dead` in /opt/archive-bot (DATA_DIR is only in the service's settings) got
+ * «0 dead job(s)» from a new, empty ./data it had just made, while the service's jobs were dead.
+ */
+describe('a read-only command without a database to read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-no-db-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(
+    'is refused, naming the folder and the service-user line, and creates nothing',
+    { timeout: 120_000 },
+    async () => {
+      ensureBuilt();
+      for (const args of [
+        ['jobs', 'dead'],
+        ['events', 'dead'],
+        ['units', 'list'],
+        ['chats', 'list'],
+      ]) {
+        const res = await runProcess(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/main.js'), ...args],
+          {},
+          dir,
+        );
+        expect(res.code, args.join(' ')).toBe(1);
+        expect(res.stderr, args.join(' ')).toContain(
+          `没有数据库可读：${join(dir, 'data', 'pglite')} 不存在（DATA_DIR=./data）`,
+        );
+        expect(res.stderr, args.join(' ')).toContain(
+          `sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/main.js ${args.join(' ')}`,
+        );
+        expect(readdirSync(dir), args.join(' ')).toEqual([]);
+      }
+    },
+  );
+});

@@ -46,6 +46,11 @@ export interface CardAction {
   chatId?: string;
   /** Callback token for a delayed card update. */
   token?: string;
+  /**
+   * Lark's identity of the tap (its callback's event id), the same when its `card-action` job runs it
+   * again: a send the tap makes is keyed by it, so a re-run after a lost answer does not post twice.
+   */
+  callbackId?: string;
 }
 
 export interface MessageRecall {

@@ -80,7 +80,11 @@ export class CardActions {
    * and finished by a job; without, the answer waits for the handler.
    */
   async handle(deps: BotDeps, action: CardAction, callback?: CardCallback): Promise<CardResponse> {
-    const run = this.run(deps, action, deps.logger);
+    const run = this.run(
+      deps,
+      callback ? { ...action, callbackId: callback.callbackId } : action,
+      deps.logger,
+    );
     if (!callback || !action.messageId) return run.catch(() => toast('error', TRY_AGAIN));
     const ms = callback.deadlineMs ?? CARD_ANSWER_DEADLINE_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -166,7 +170,7 @@ export class CardActions {
     this.overrun.delete(p.callbackId);
     let res: CardResponse;
     try {
-      res = await (running ?? this.run(deps, p.action, log));
+      res = await (running ?? this.run(deps, { ...p.action, callbackId: p.callbackId }, log));
     } catch (err) {
       if (!attempt.last || resourceProblem(err)) throw err;
       log.warn(

@@ -105,7 +105,11 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
         {
           burstId: burst.id,
           reason: 'asked',
-          uuid: cardAgainUuid(burst.id, `asked:${a.messageId ?? ''}:${deps.clock.now().getTime()}`),
+          // Keyed by the tap: its job running it again after a lost answer gets Lark's first card back.
+          uuid: cardAgainUuid(
+            burst.id,
+            `asked:${a.messageId ?? ''}:${a.callbackId ?? deps.clock.now().getTime()}`,
+          ),
         },
         deps.logger,
       );

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
@@ -296,5 +297,34 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     await w.h.bot.runTimer('filing-cards-expiring');
     await w.h.settle();
     expect(cardsUnder(late)).toHaveLength(2);
+  });
+
+  it('选任务 whose answer from Lark is lost is run again by its job without a second card', async () => {
+    const sent = await postPhoto(w.chats.village1);
+    const burst = buttonValue(cardsUnder(sent)[0]!.content, 'skip').b;
+    const list = await ask(w.chats.village1);
+    const again = cardButtons(list.content).find((b) => b.value?.a === 'card-again' && b.value?.b === burst)!;
+    // Lark posts the card but its answer is lost, for the tap and for the job's first run.
+    w.h.fake.inject({
+      method: 'POST',
+      path: `/open-apis/im/v1/messages/${sent}/reply`,
+      fault: { dropResponse: true },
+      times: 2,
+    });
+    const res = await tap(w.chats.village1, list.messageId, again.value);
+    expect(res.toast).toMatchObject({ type: 'info', content: STILL_WORKING });
+    const job = () =>
+      queryRows<{ attempts: number; status: string }>(
+        w.h.db.db,
+        sql`select attempts, status from jobs where kind = 'card-action' order by id desc limit 1`,
+      ).then(([j]) => j);
+    await waitFor('the job tried once', job, (j) => j?.status === 'pending' && j.attempts === 1);
+    // Its retry comes later (a later time: the old uuid held the time of the run).
+    await w.clock.advance(10 * 60_000);
+    w.h.bot.jobWorker.wake();
+    await waitFor('the job done', job, (j) => j?.status === 'done');
+    await w.h.settle();
+    expect(cardsUnder(sent)).toHaveLength(2);
+    w.h.fake.clearFaults();
   });
 });

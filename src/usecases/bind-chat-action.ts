@@ -2,6 +2,7 @@ import { BIND } from '../cards/actions.js';
 import { boundCard } from '../cards/unit-cards.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { getLiveBinding, type ChatBindingRow } from '../db/repos/units-chat-bindings.js';
 import { getUnitById } from '../db/repos/units.js';
 import { FILING_CARD_AGAIN_JOB } from '../domain/job-types.js';
 import { DomainError } from '../errors.js';
@@ -41,9 +42,13 @@ export const bindChatAction = (o: { cardsAgain: () => boolean }): DeclaredCardAc
         source: 'card',
       });
       if (outcome.status === 'busy') return { toast: { type: 'error', content: outcome.message } };
+      // Also when the chat is bound already: that is how this tap's card-action job finds it when the
+      // first run bound it and then failed for a moment (the database, 4091742). The offer is keyed by
+      // the binding, so a second run (or a second tap) sends no card twice.
+      const binding = o.cardsAgain() ? await getLiveBinding(deps.db, a.chatId) : undefined;
       const earlier =
-        outcome.status !== 'already_bound' && o.cardsAgain()
-          ? await offerEarlierBursts(deps, a.chatId)
+        binding?.unitId === unit.id
+          ? await offerEarlierBursts(deps, binding, outcome.status === 'already_bound')
           : { earlier: 0, resent: 0 };
       return {
         toast: { type: 'success', content: outcome.message },
@@ -59,13 +64,16 @@ export const bindChatAction = (o: { cardsAgain: () => boolean }): DeclaredCardAc
  */
 async function offerEarlierBursts(
   deps: BotDeps,
-  chatId: string,
+  binding: ChatBindingRow,
+  onlyBefore: boolean,
 ): Promise<{ earlier: number; resent: number }> {
-  const waiting = await unfiledBursts(deps.db, { chatIds: [chatId], limit: 200 });
+  const unfiled = await unfiledBursts(deps.db, { chatIds: [binding.chatId], limit: 200 });
+  // A chat bound before this tap: only what came before its binding (the rest is not 「绑定前」).
+  const waiting = onlyBefore ? unfiled.filter((b) => b.firstAt < binding.boundAt) : unfiled;
   const now = deps.clock.now();
   const resend = waiting.slice(0, RESEND_AT_BIND);
   for (const b of resend) {
-    const occasion = `bound:${now.getTime()}`;
+    const occasion = `bound:${binding.id}`;
     await enqueueJob(
       deps.db,
       {

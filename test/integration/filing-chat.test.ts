@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
@@ -148,6 +149,69 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select count(*)::int as n from filing_items where chat_id = ${early} and undone_at is null`,
     );
     expect(filed).toEqual({ n: 1 });
+  });
+
+  it('a 绑定 whose earlier cards could not be queued for a moment is run again: the cards go out, the card says so', async () => {
+    const early = id('oc_early_');
+    h.fake.addChat({ chatId: early, name: '城关村二群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.post(
+      botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId: early, operatorOpenId: org.officer }),
+    );
+    const photo = await postPhoto(h, { chatId: early, sender: org.officer });
+    await replyAfterQuiet(h, clock, photo);
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId: early,
+      senderOpenId: org.officer,
+      text: '绑定 城关',
+    });
+    await h.post(cmd);
+    const choices = await replyTo(cmd.event.message.message_id);
+    // The binding commits, then the database refuses the next statement once (out of connections,
+    // 53300): the tap is answered 处理中 and its card-action job runs it again.
+    // (A sequence counts the tries: its nextval is not rolled back with the refused statement.)
+    await h.db.db.execute(sql`create sequence card_again_tries`);
+    await h.db.db.execute(
+      sql.raw(`create function fail_card_again() returns trigger language plpgsql as $$
+      begin
+        if new.kind = 'filing-card-again' and nextval('card_again_tries') = 1 then
+          raise exception 'sorry, too many clients already' using errcode = '53300';
+        end if;
+        return new;
+      end $$`),
+    );
+    await h.db.db.execute(
+      sql`create trigger fail_card_again before insert on jobs for each row execute function fail_card_again()`,
+    );
+    try {
+      const bind = await h.post(
+        cardActionEvent({
+          appId: h.fake.appId,
+          operatorOpenId: org.officer,
+          value: buttonsOf(cardOf(choices))[0]!.value,
+          chatId: early,
+          messageId: choices.messageId,
+        }),
+      );
+      expect(((await bind.json()) as any).toast.content).toBe(STILL_WORKING);
+      const patched = await waitFor('the bound card', () =>
+        h.fake.patches().find((p) => p.messageId === choices.messageId),
+      );
+      expect(JSON.stringify(patched.content)).toContain(
+        '绑定前发到本群的 **1** 组材料还没交到任务里，选择卡片已重新发在原消息下面',
+      );
+      await waitFor(
+        'the filing card under the early photo',
+        () => h.fake.sentMessages().filter((m) => m.replyTo === photo)[1],
+      );
+      await h.settle();
+      expect(h.fake.sentMessages().filter((m) => m.replyTo === photo)).toHaveLength(2);
+    } finally {
+      await h.db.db.execute(sql`drop trigger fail_card_again on jobs`);
+      await h.db.db.execute(sql`drop function fail_card_again()`);
+      await h.db.db.execute(sql`drop sequence card_again_tries`);
+    }
   });
 
   it("refuses binding a stranger's group to a village: adding the bot gives no right over the unit", async () => {

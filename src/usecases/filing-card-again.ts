@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { burstSummary } from './acknowledge-burst.js';
 import { presentBurst, type PresentDeps } from './present-burst.js';
 
-export type CardAgainReason = 'reminder' | 'expiring' | 'asked' | 'bound';
+type CardAgainReason = 'reminder' | 'expiring' | 'asked' | 'bound';
 
 export interface CardAgainDeps extends PresentDeps {
   quietWindowMs: number;

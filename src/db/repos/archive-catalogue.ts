@@ -60,7 +60,7 @@ export interface MaterialFacts {
 }
 
 /** 张号 of a confirmed group whose photo a recall took off: left unused, stated in the catalogue. */
-export interface RecalledPhoto {
+interface RecalledPhoto {
   number: number;
   at: Date;
 }

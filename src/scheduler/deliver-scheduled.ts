@@ -27,9 +27,22 @@ export interface DeliverOptions {
   appId?: string;
 }
 
+/**
+ * No connection was made (refused, no route, no name): the post never left, so Lark cannot have taken
+ * it. The county's network down all day made every 督办 say 「可能已送达」 instead of 「督办未送达」.
+ */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
 /** Lark may have taken a post whose answer was this error (not a refusal it gave before acting). */
-const mayHaveLanded = (err: unknown): boolean =>
-  !(err instanceof LarkApiError) || (err.httpStatus !== undefined && err.httpStatus >= 500);
+function mayHaveLanded(err: unknown): boolean {
+  if (err instanceof LarkApiError) return err.httpStatus !== undefined && err.httpStatus >= 500;
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_SENT.has(code)) return false;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return true;
+}
 
 /** Lark's idempotency key of a scheduled send: the same logical message always gets the same uuid. */
 export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'period'>): string =>

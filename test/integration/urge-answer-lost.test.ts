@@ -117,3 +117,61 @@ describe('督办 whose answer from Lark was lost', () => {
     expect(inChat(w.chats.village2)).toHaveLength(1);
   });
 });
+
+/** Lark out of reach from the start (connection refused): nothing can have been posted. */
+describe('督办 that could not reach Lark at all', () => {
+  let w: WebWorld;
+  let leader: string;
+  beforeAll(async () => {
+    w = await createWebWorld('WR');
+    leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+  });
+  afterAll(async () => {
+    await w?.h.fake.acceptConnections();
+    await w?.close();
+  });
+
+  it('says 督办未送达, not that it may have arrived', async () => {
+    const { village } = w.units;
+    const page = async () => (await w.get(`/units/${village.id}`, leader)).text();
+    const csrf = csrfOf(await page())!;
+    await w.h.fake.refuseConnections();
+    // Connections the bot kept open from before end with a reset, not a refusal: use them up first.
+    await waitFor('Lark refusing connections', async () => {
+      const err = await w.h.bot.deps.gateway.getMessage('om_none').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+        if (e.code === 'ECONNREFUSED') return true;
+      return undefined;
+    });
+    const res = await w.postUrge(leader, { unit: village.id, _csrf: csrf, back: `/units/${village.id}` });
+    expect(res.status).toBe(200);
+    const jobKey = `urge:${w.chats.village}:%`;
+    await waitFor('the first attempt failed', async () => {
+      const [j] = await queryRows<{ attempts: number; status: string }>(
+        w.h.db.db,
+        sql`select attempts, status from jobs where kind = 'scheduled-send' and key like ${jobKey}`,
+      );
+      return j?.status === 'pending' && j.attempts === 1;
+    });
+    await w.h.db.db.execute(
+      sql`update jobs set attempts = max_attempts - 1, run_at = ${w.clock.now()}
+          where kind = 'scheduled-send' and key like ${jobKey} and status = 'pending'`,
+    );
+    w.h.bot.jobWorker.wake();
+    await waitFor('the 督办 closed', async () => {
+      const [s] = await queryRows<{ status: string }>(
+        w.h.db.db,
+        sql`select status from scheduled_sends where kind = 'urge' and target = ${w.chats.village}`,
+      );
+      return s?.status === 'failed';
+    });
+    await w.h.fake.acceptConnections();
+    expect(w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village)).toEqual([]);
+    const html = await page();
+    expect(html).toContain('督办未送达');
+    expect(html).not.toContain('督办可能已送达');
+  });
+});

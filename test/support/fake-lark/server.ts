@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RouteContext, type Route } from './context.js';
 import { applyFault, Faults, rateLimitHeaders } from './faults.js';
@@ -158,6 +159,31 @@ export class FakeLark {
   clearFaults(): void {
     this.faults.clear();
   }
+
+  /** Lark out of reach before any request is sent: connections are refused until `acceptConnections`. */
+  async refuseConnections(): Promise<void> {
+    const port = (this.httpServer.address() as AddressInfo).port;
+    this.refusedPort = port;
+    await new Promise<void>((resolve) => {
+      this.httpServer.close(() => resolve());
+      this.httpServer.closeAllConnections();
+    });
+  }
+
+  async acceptConnections(): Promise<void> {
+    const port = this.refusedPort;
+    if (port === undefined) return;
+    this.refusedPort = undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(port, '127.0.0.1', () => {
+        this.httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  private refusedPort: number | undefined;
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {

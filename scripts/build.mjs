@@ -29,8 +29,8 @@ const dist = join(root, 'dist');
 const lock = join(root, '.dist-building');
 
 /**
- * Newest modification time of our own files the build reads: the TypeScript configuration, src/, and
- * this script itself (a change to how dist/ is built makes it stale too). Not package.json or
+ * Newest modification time of our own files the build reads: the TypeScript configuration, src/,
+ * patches/, and this script itself (a change to how dist/ is built makes it stale too). Not package.json or
  * package-lock.json: `npm update chinese-days` rewrites the lock, but what dist/ holds of the
  * dependencies is judged by the installed versions (isStale). scripts/run-dist.mjs only runs dist/,
  * which does not depend on it.
@@ -42,6 +42,10 @@ export function newestSource(base = root) {
   for (const entry of readdirSync(join(base, 'src'), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
+  // patches/ (patch-package, applied at install) changes bundled packages without changing their version.
+  if (existsSync(join(base, 'patches')))
+    for (const name of readdirSync(join(base, 'patches')))
+      newest = Math.max(newest, statSync(join(base, 'patches', name)).mtimeMs);
   return newest;
 }
 

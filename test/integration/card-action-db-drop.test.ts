@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceProblem } from '../../src/errors.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
@@ -50,8 +52,7 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
 
     let tapping: Promise<Response> | undefined;
     await other.begin(async (tx) => {
-      // Outside any transaction of the tap's (a dropped transaction's ROLLBACK meets postgres.js 3.4.9's
-      // unguarded write to a closed socket, porsager/postgres#1208): its first read of the burst waits.
+      // Outside any transaction of the tap's: its first read of the burst waits.
       await tx`lock table bursts in access exclusive mode`;
       tapping = h.post(
         cardActionEvent({
@@ -89,5 +90,47 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
       and undone_at is null`;
     expect(items[0]!.n).toBe(1);
     expect(h.fake.sentMessages().filter((m) => JSON.stringify(m.content).includes('操作失败'))).toEqual([]);
+  });
+
+  /**
+   * Dropped inside a transaction (waiting for a row lock): postgres.js 3.4.9 then sent the
+   * transaction's ROLLBACK to the closed socket from a timer and threw out of it (porsager/postgres#1154,
+   * #1208), which no catch can reach: the whole bot process exited (seen in database-outage on CI).
+   * patches/postgres+3.4.9.patch refuses a query on a closed connection and drops its bytes instead.
+   */
+  it('dropped inside a transaction: the transaction fails as the database being unreachable, the process goes on', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let failed: unknown;
+      await other.begin(async (tx) => {
+        await tx`select id from units where code = ${org.village} for update`;
+        const running = h.db.db
+          .transaction(async (t) => {
+            await t.execute(sql`select 1`);
+            await t.execute(sql`select id from units where code = ${org.village} for update`);
+          })
+          .catch((err: unknown) => (failed = err));
+        const [waiting] = await waitFor(
+          'the transaction waiting for the row',
+          async () => {
+            const rows = await tx`select pid from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+            return rows.length > 0 ? rows : undefined;
+          },
+          { everyMs: 20 },
+        );
+        await tx`select pg_terminate_backend(${waiting!.pid})`;
+        await running;
+      });
+      expect(resourceProblem(failed)?.code).toBe('database_unreachable');
+      // Past the turn where the driver flushed the ROLLBACK, and the pool still answers.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await h.db.db.execute(sql`select 1 as one`)).toBeTruthy();
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 });

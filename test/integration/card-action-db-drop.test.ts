@@ -19,6 +19,20 @@ if (!onPostgres)
   console.warn('card-action-db-drop: skipped (needs TEST_DATABASE_URL: PGlite has no connection to drop)');
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
+/** Once another connection waits for a lock `tx` holds, drops it (pg_terminate_backend). */
+async function dropWaitingConnection(tx: postgres.TransactionSql, what: string): Promise<void> {
+  const [waiting] = await waitFor(
+    what,
+    async () => {
+      const rows = await tx`select pid from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+      return rows.length > 0 ? rows : undefined;
+    },
+    { everyMs: 20 },
+  );
+  await tx`select pg_terminate_backend(${waiting!.pid})`;
+}
+
 /**
  * The database drops the connection a tap is using (a restart, a failover: here pg_terminate_backend)
  * in the middle of filing. That is not the officer's doing: the tap is answered 「处理中」, its job files
@@ -64,16 +78,7 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
         }),
       );
       // The tap waits for the table; its connection is then dropped under it.
-      const [waiting] = await waitFor(
-        'the tap waiting for the burst',
-        async () => {
-          const rows = await tx`select pid from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
-          return rows.length > 0 ? rows : undefined;
-        },
-        { everyMs: 20 },
-      );
-      await tx`select pg_terminate_backend(${waiting!.pid})`;
+      await dropWaitingConnection(tx, 'the tap waiting for the burst');
     });
     const res = await tapping!;
     expect(res.status).toBe(200);
@@ -112,16 +117,7 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
             await t.execute(sql`select id from units where code = ${org.village} for update`);
           })
           .catch((err: unknown) => (failed = err));
-        const [waiting] = await waitFor(
-          'the transaction waiting for the row',
-          async () => {
-            const rows = await tx`select pid from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
-            return rows.length > 0 ? rows : undefined;
-          },
-          { everyMs: 20 },
-        );
-        await tx`select pg_terminate_backend(${waiting!.pid})`;
+        await dropWaitingConnection(tx, 'the transaction waiting for the row');
         await running;
       });
       expect(resourceProblem(failed)?.code).toBe('database_unreachable');

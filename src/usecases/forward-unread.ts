@@ -2,8 +2,9 @@ import { burstReplyClaimed } from '../db/repos/bursts.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
 
+// 发过来, not 发到本群: the forward may have come in a direct chat with the bot.
 const FORWARD_UNREAD =
-  '这条合并转发的消息没能读取，里面的照片和文件没有保存。请把原文件直接发到本群，再选择交到哪项任务。';
+  '这条合并转发的消息没能读取，里面的照片和文件没有保存。请把原文件直接发过来，再选择交到哪项任务。';
 
 /**
  * A merged forward whose contents Lark never gave (its `expand-forward` job gave up, or died with its

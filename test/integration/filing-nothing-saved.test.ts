@@ -204,7 +204,7 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
       h.fake.sentMessages().find((m) => m.replyTo === root && m.messageId !== card.messageId),
     );
     expect(replyText(notice)).toBe(
-      '这条合并转发的消息没能读取，里面的照片和文件没有保存。请把原文件直接发到本群，再选择交到哪项任务。',
+      '这条合并转发的消息没能读取，里面的照片和文件没有保存。请把原文件直接发过来，再选择交到哪项任务。',
     );
     expect(h.fake.sentMessages().filter((m) => m.replyTo === root)).toHaveLength(2);
     h.fake.clearFaults();

@@ -3,12 +3,11 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceProblem } from '../../src/errors.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { buttonValue } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -48,9 +47,7 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
   beforeAll(async () => {
     h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'DD' });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    const unit = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    await bindVillageChat(h, org, chatId);
     other = postgres(h.db.url!, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { buttonValue } from '../support/cards.js';
 import { cardActionEvent } from '../support/events.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -22,9 +21,7 @@ describe('card callbacks answer within 3 s, always', () => {
     // The SDK's own timeout must outlast the fake's 5-second delay.
     h = await startHarness({ env: { LARK_HTTP_TIMEOUT_MS: '15000' } });
     org = await seedOrg(h.db.db, { prefix: 'D' });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    const unit = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    await bindVillageChat(h, org, chatId);
   });
   afterAll(() => h.close());
 

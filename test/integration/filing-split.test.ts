@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
 import { buttonValue, cardButtonElements } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -24,9 +23,7 @@ describe('splitting a burst (分开归档)', () => {
   beforeAll(async () => {
     h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'S' });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    const unit = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    await bindVillageChat(h, org, chatId);
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());

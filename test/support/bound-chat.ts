@@ -1,0 +1,11 @@
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import type { Harness } from './harness.js';
+import type { SeededOrg } from './seed-org.js';
+
+/** The village's work group: known to the fake Lark with its officer, and bound to the village (as `chats bind` does). */
+export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string): Promise<void> {
+  h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+  const unit = (await getUnitByCode(h.db.db, org.village))!;
+  await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+}

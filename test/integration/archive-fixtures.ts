@@ -8,6 +8,10 @@ import { parseArchiveConfig, type ArchiveConfig } from '../../src/archive/archiv
 import { queryRows, type Db } from '../../src/db/client.js';
 import type { BlobStore } from '../../src/ports/blob-store.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
+import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
+import { archiveFeature } from '../../src/wiring/archive.js';
+import { correctionsFeature } from '../../src/wiring/filing.js';
+import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
@@ -245,4 +249,23 @@ export async function createArchiveFixture(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The bot over an archive fixture's database, clock and data folder, with the archive's features and
+ * the corrections feature (its notify job carries the archivists' messages); default schedules.
+ */
+export function startArchiveHarness(f: ArchiveFixture): Promise<Harness> {
+  return startHarness({
+    db: f.tdb,
+    clock: f.clock,
+    env: { DATA_DIR: f.dataDir },
+    settings: {
+      schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
+      schedulesDefaulted: true,
+      archive: f.config,
+      warnings: [],
+    },
+    features: [archiveFeature, correctionsFeature],
+  });
 }

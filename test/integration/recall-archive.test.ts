@@ -4,15 +4,18 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
-import { archiveFeature } from '../../src/wiring/archive.js';
-import { correctionsFeature } from '../../src/wiring/filing.js';
 import { recallEvent } from '../support/events.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import type { Harness } from '../support/harness.js';
+import {
+  createArchiveFixture,
+  startArchiveHarness,
+  minimalPdf,
+  photoJpeg,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 /**
  * A recalled file of a confirmed 件 leaves the archive: the county's package, the 四性 check's counts
@@ -68,19 +71,7 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
   beforeAll(async () => {
     f = await createArchiveFixture();
     out = mkdtempSync(join(tmpdir(), 'recall-archive-'));
-    h = await startHarness({
-      db: f.tdb,
-      clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
-      settings: {
-        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
-        schedulesDefaulted: true,
-        archive: f.config,
-        warnings: [],
-      },
-      // corrections: its notify job carries the archivist's message.
-      features: [archiveFeature, correctionsFeature],
-    });
+    h = await startArchiveHarness(f);
     photoItem = await f.fileItem(f.task.photo, [
       { bytes: await photoJpeg({ color: '#468' }), kind: 'photo', mime: 'image/jpeg' },
       { bytes: await photoJpeg({ color: '#a42' }), kind: 'photo', mime: 'image/jpeg' },

@@ -6,16 +6,14 @@ import ExcelJS from 'exceljs';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
-import { archiveFeature } from '../../src/wiring/archive.js';
-import { correctionsFeature } from '../../src/wiring/filing.js';
 import { recallEvent } from '../support/events.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import {
   createArchiveFixture,
+  startArchiveHarness,
   photoJpeg,
   validateAgainstPackageSchema,
   type ArchiveFixture,
@@ -57,18 +55,7 @@ describe('a photo recalled from a confirmed group leaves its 张号 unused', () 
   beforeAll(async () => {
     f = await createArchiveFixture();
     out = mkdtempSync(join(tmpdir(), 'recall-photo-numbers-'));
-    h = await startHarness({
-      db: f.tdb,
-      clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
-      settings: {
-        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
-        schedulesDefaulted: true,
-        archive: f.config,
-        warnings: [],
-      },
-      features: [archiveFeature, correctionsFeature],
-    });
+    h = await startArchiveHarness(f);
     const photos = [];
     for (const color of ['#123', '#456', '#789']) photos.push(await photoJpeg({ color }));
     group = await f.fileItem(

@@ -4,9 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
-import { cardButtons } from '../support/cards.js';
-import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
-import { cardActionEvent } from '../support/events.js';
+import { postPhoto, replyAfterQuiet, tapPhotoTask, waitOnClock } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -64,19 +62,9 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
     expect(textOf(ack)).toContain('还有 1 个正在下载，完成后自动保存');
     expect(await materialStatus(slow)).toBe('pending');
 
-    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: org.officer,
-        value: choice.value,
-        chatId,
-        messageId: ack.messageId,
-      }),
-    );
-    const body = (await res.json()) as { toast: { type: string }; card: { data: unknown } };
+    const body = await tapPhotoTask(h, ack, { operator: org.officer, chatId });
     expect(body.toast.type).toBe('success');
-    expect(JSON.stringify(body.card.data)).toContain('另有 1 个文件还在保存，保存好后自动归入本件');
+    expect(JSON.stringify(body.card?.data)).toContain('另有 1 个文件还在保存，保存好后自动归入本件');
     const item = async () =>
       (
         await queryRows<{ id: number; n_photo: number; members: number }>(

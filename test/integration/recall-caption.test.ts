@@ -5,9 +5,8 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
-import { cardButtons } from '../support/cards.js';
-import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent, recallEvent } from '../support/events.js';
+import { postPhoto, postText, replyAfterQuiet, tapPhotoTask } from '../support/chat-photos.js';
+import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -51,17 +50,7 @@ describe('a recalled text leaves the caption and 题名 it was copied into', () 
     await postPhoto(h, { chatId, sender: org.officer });
     const wrong = await postText(h, { chatId, sender: org.officer, text: secret });
     const ack = await replyAfterQuiet(h, clock, first);
-    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: org.officer,
-        value: choice.value,
-        chatId,
-        messageId: ack.messageId,
-      }),
-    );
-    expect(((await res.json()) as { toast: { type: string } }).toast.type).toBe('success');
+    expect((await tapPhotoTask(h, ack, { operator: org.officer, chatId })).toast.type).toBe('success');
     await h.settle();
     return { first, wrong };
   };

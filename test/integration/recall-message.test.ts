@@ -10,9 +10,8 @@ import { itemDetail } from '../../src/db/repos/page-items.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
-import { cardButtons } from '../support/cards.js';
-import { postPhoto, postText, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
-import { cardActionEvent, recallEvent } from '../support/events.js';
+import { postPhoto, postText, replyAfterQuiet, tapPhotoTask, waitOnClock } from '../support/chat-photos.js';
+import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -115,22 +114,11 @@ describe('a message recalled in the chat leaves the archive path', () => {
   const downloadsOf = (messageId: string) =>
     h.fake.callsTo('GET', new RegExp(`/messages/${messageId}/resources/`)).length;
   /** Taps the card's first photo task as the officer; the callback's answer. */
-  const tapPhotoTask = async (ack: { content: unknown; messageId: string }) => {
-    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: org.officer,
-        value: choice.value,
-        chatId,
-        messageId: ack.messageId,
-      }),
-    );
-    return (await res.json()) as { toast: { type: string } };
-  };
+  const tapAsOfficer = (ack: { content: unknown; messageId: string }) =>
+    tapPhotoTask(h, ack, { operator: org.officer, chatId });
   /** Files the burst by its card's first photo task. */
   const fileByCard = async (ack: { content: unknown; messageId: string }) => {
-    expect((await tapPhotoTask(ack)).toast.type).toBe('success');
+    expect((await tapAsOfficer(ack)).toast.type).toBe('success');
   };
   const repliesTo = (messageId: string) => h.fake.sentMessages().filter((m) => m.replyTo === messageId);
   const eventsNotDone = async () =>
@@ -287,7 +275,7 @@ describe('a message recalled in the chat leaves the archive path', () => {
     expect(repliesTo(ack.messageId)).toHaveLength(1);
     expect(h.bot.deps.metrics.value('message_recalls_total', { result: 'repeat' })).toBe(1);
     // A tap on its card files nothing and says why.
-    expect(JSON.stringify(await tapPhotoTask(ack))).toContain('这组材料已撤回，不再归档');
+    expect(JSON.stringify(await tapAsOfficer(ack))).toContain('这组材料已撤回，不再归档');
     expect(await liveItem(photo)).toBeUndefined();
     expect(await eventsNotDone()).toBe(0);
   });

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { messageEvent } from './events.js';
+import { cardButtons } from './cards.js';
+import { cardActionEvent, messageEvent } from './events.js';
 import type { Harness } from './harness.js';
 import type { ManualClock } from './manual-clock.js';
 import { jpeg } from './photos.js';
@@ -98,4 +99,29 @@ export function replyAfterQuiet(h: Harness, clock: ManualClock, messageId: strin
   return waitOnClock(h, clock, `the reply to ${messageId}`, () =>
     h.fake.sentMessages().find((m) => m.replyTo === messageId),
   );
+}
+
+/** The answer to a card tap: its toast, and the card it puts in place, if any. */
+export interface TapAnswer {
+  toast: { type: string; content?: string };
+  card?: { data: unknown };
+}
+
+/** Taps the first photo task on a burst's card, as `operator` in `chatId`; the callback's answer. */
+export async function tapPhotoTask(
+  h: Harness,
+  ack: { content: unknown; messageId: string },
+  at: { operator: string; chatId: string },
+): Promise<TapAnswer> {
+  const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
+  const res = await h.post(
+    cardActionEvent({
+      appId: h.fake.appId,
+      operatorOpenId: at.operator,
+      value: choice.value,
+      chatId: at.chatId,
+      messageId: ack.messageId,
+    }),
+  );
+  return (await res.json()) as TapAnswer;
 }

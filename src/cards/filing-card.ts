@@ -35,6 +35,8 @@ export function filingCard(input: {
   round: number;
   summary: string;
   caption: string | null;
+  /** Why the card was drawn again (a tap on a task waived meanwhile): shown under the summary. */
+  notice?: string;
   unitName: string;
   suggestions: FilingChoice[];
   /** Households with open tasks, in code order. */
@@ -59,6 +61,7 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   const values = filingBrowser(at);
   const lines = [esc(input.summary)];
   if (input.caption) lines.push(`说明：${esc(input.caption.slice(0, 200))}`);
+  if (input.notice) lines.push(`<font color='orange'>${esc(input.notice)}</font>`);
   const elements: object[] = [md(lines.join('\n'))];
   const others = input.households.length > 0 || input.unitTasks.length > 0;
   if (input.suggestions.length > 0) {

@@ -20,7 +20,7 @@ import type { CardResponse } from './card-response.js';
 import { FILE, FILE_SELECT, FILED_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
-import { fileBurst } from './file-burst.js';
+import { fileBurst, taskLabel, taskRef } from './file-burst.js';
 import { presentBurst, resultCard, type PresentDeps } from './present-burst.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
 import { undoFiling } from './undo-filing.js';
@@ -71,12 +71,30 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       !(await getLiveFilingOfBurst(deps.db, burstId))
     )
       return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
-    const outcome = await fileBurst(present(deps), {
-      burstId,
-      taskId,
-      actorOpenId: a.operatorOpenId,
-      via: 'card',
-    });
+    let outcome;
+    try {
+      outcome = await fileBurst(present(deps), {
+        burstId,
+        taskId,
+        actorOpenId: a.operatorOpenId,
+        via: 'card',
+      });
+    } catch (err) {
+      // Waived (免交) after this card was drawn: not the officer's mistake. Said plainly, with the
+      // card drawn again as it is now, without that task (the materials stay kept either way).
+      if (err instanceof DomainError && err.code === 'task_waived') {
+        const notice = `${taskLabel(taskRef(task))}已免交，不用再交。请另选任务；都不是就点「不用交」。`;
+        const msg = await presentBurst(present(deps), await view(deps, a, burstId), {
+          auto: false,
+          notice,
+        });
+        return {
+          toast: { type: 'info', content: notice },
+          card: { type: 'raw', data: JSON.parse(msg.content) },
+        };
+      }
+      throw err;
+    }
     if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
     const v = await view(deps, a, burstId);
     return {

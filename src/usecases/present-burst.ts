@@ -38,7 +38,7 @@ const asCard = (c: object): OutgoingMessage => ({ msgType: 'interactive', conten
 export async function presentBurst(
   deps: PresentDeps,
   view: BurstView,
-  opts: { auto?: boolean } = {},
+  opts: { auto?: boolean; notice?: string } = {},
 ): Promise<OutgoingMessage> {
   const auto = opts.auto ?? true;
   const { burst } = view;
@@ -109,6 +109,7 @@ export async function presentBurst(
       round: await filingRoundOfBurst(deps.db, burst.id),
       summary: view.summary,
       caption: view.caption,
+      notice: opts.notice,
       unitName: unit.name,
       suggestions: filingChoices(
         suggestions.map((s) => byId.get(s.task.taskId)!),

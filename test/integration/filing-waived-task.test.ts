@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { bindVillageChat } from '../support/bound-chat.js';
+import { cardButtons } from '../support/cards.js';
+import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
+import { cliInProcess } from '../support/cli-in-process.js';
+import { cardActionEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * A task waived (免交) after a burst's card went out: the card still offered it. A tap on it then
+ * answered only 「…已免交，不用再交材料」 in red and left the card as it was, button and all, so the
+ * officer tapped it again, or took it to mean the photos were not wanted.
+ */
+describe('a task waived after the filing card was sent', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const clock = new ManualClock(awakeNow());
+  const chatId = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'W', clock });
+    await bindVillageChat(h, org, chatId);
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const tap = async (value: Record<string, unknown>, messageId: string): Promise<TapAnswer> =>
+    (await (
+      await h.post(
+        cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
+      )
+    ).json()) as TapAnswer;
+  const taskCode = async (taskId: number) =>
+    (await queryRows<{ code: string }>(h.db.db, sql`select code from tasks where id = ${taskId}`))[0]!.code;
+  const liveItems = async () =>
+    (
+      await queryRows<{ n: number }>(
+        h.db.db,
+        sql`select count(*)::int as n from filing_items where chat_id = ${chatId} and undone_at is null`,
+      )
+    )[0]!.n;
+
+  it('a tap on it says plainly that it is waived and what to do, and the card comes back without it', async () => {
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, photo);
+    const offered = cardButtons(ack.content).find((b) => b.value.a === 'file')!;
+    const code = await taskCode(offered.value.t);
+
+    // The archivist waives that task on the server meanwhile.
+    const waived = await cliInProcess(
+      ['archive', 'waive', '--unit', org.village, '--task', code, '--reason', '本年度未开展'],
+      { DATA_DIR: h.dataDir },
+      h.db,
+    );
+    expect(waived.code, waived.stderr).toBe(0);
+
+    const answer = await tap(offered.value, ack.messageId);
+    // Not an error the officer made: said as information, naming the task and the next step.
+    expect(answer.toast.type).toBe('info');
+    expect(answer.toast.content).toContain(code);
+    expect(answer.toast.content).toContain('已免交');
+    expect(answer.toast.content).toContain('请另选任务');
+    expect(answer.toast.content).toContain('不用交');
+    // The card is drawn again as it is now: the waived task is no longer offered; the others are.
+    const card = answer.card!.data;
+    const buttons = cardButtons(card);
+    expect(buttons.filter((b) => b.value.t === offered.value.t)).toEqual([]);
+    expect(JSON.stringify(card)).toContain('已免交');
+    expect(buttons.some((b) => b.value.a === 'skip')).toBe(true);
+    expect(await liveItems()).toBe(0);
+
+    // Another task on the card drawn again files the photo with one tap.
+    const other = buttons.find((b) => b.value.a === 'file')!;
+    const filed = await tap(other.value, ack.messageId);
+    expect(filed.toast.type).toBe('success');
+    expect(await liveItems()).toBe(1);
+  });
+});

@@ -107,7 +107,7 @@ export async function recallMessage(
     ]);
     const captions = text ? await dropRecalledCaption(tx, text) : undefined;
     const items = await takeOffLiveItems(tx, ids);
-    const pages = new Map<number, { pages: number | null; pdfs: number }>();
+    const pages = new Map<number, RecordPages>();
     for (const item of items) {
       if (item.archiveRecordId !== null) {
         // The photos after it keep their confirmed 照片号; the catalogue states the unused 张号.
@@ -255,6 +255,8 @@ function captionFacts(c: CaptionOutcome | undefined) {
   };
 }
 
+type RecordPages = Awaited<ReturnType<typeof lowerRecordPages>>;
+
 const RECALLED_BY: Record<string, string> = {
   message_owner: '发送人',
   group_owner: '群主',
@@ -267,15 +269,18 @@ function recallArchivistText(
   unitName: string,
   item: ItemTakenOff,
   recallType?: string,
-  pages?: { pages: number | null; pdfs: number },
+  pages?: RecordPages,
 ): string {
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
   const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
-  const pagesNote = pages?.pdfs
-    ? '，去掉的文件中有 PDF，请核对页数'
-    : pages?.pages != null
-      ? `，页数改为 ${pages.pages}`
-      : '';
+  const pagesNote =
+    pages?.described != null
+      ? `，著录的页数 ${pages.described} 没有自动修改，请核对页数（archive describe --item ${item.itemId} --pages 页数）`
+      : pages?.pdfs
+        ? '，去掉的文件中有 PDF，请核对页数'
+        : pages?.pages != null
+          ? `，页数改为 ${pages.pages}`
+          : '';
   return item.remaining > 0
     ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。`
     : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;

@@ -63,25 +63,35 @@ export async function numberRecordPhotos(tx: Tx, itemIds: number[]): Promise<voi
 /**
  * Files recalled off a live record: its 页数 (counted at confirmation, one per file that is not a PDF)
  * loses one per such file, so the catalogue does not count pages the 件 no longer has. A PDF's pages
- * were counted from its bytes, which this does not read: how many PDFs left is returned instead.
+ * were counted from its bytes, which this does not read: how many PDFs left is returned instead. A
+ * record without a count (none was made at confirmation) keeps none: the catalogue then counts the
+ * files the 件 still holds, which is right, where a number written now (1) would not be. The 页数 an
+ * archivist entered (著录, which the catalogue prints instead) is returned, never changed: only they know
+ * what it counted.
  */
 export async function lowerRecordPages(
   tx: Tx,
   recordId: number,
   materialIds: number[],
-): Promise<{ pages: number | null; pdfs: number }> {
+): Promise<{ pages: number | null; pdfs: number; described: number | null }> {
   const ids = `{${materialIds.join(',')}}`;
-  const [row] = await queryRows<{ pages: number | null; pdfs: number }>(
+  const [row] = await queryRows<{ pages: number | null; pdfs: number; described: number | null }>(
     tx,
     sql`with gone as (
           select count(*) filter (where coalesce(sniffed_mime, '') <> 'application/pdf')::int as others,
                  count(*) filter (where sniffed_mime = 'application/pdf')::int as pdfs
           from materials where id = any(${ids}::bigint[]))
-        update archive_records ar set pages = greatest(ar.pages - gone.others, 1)
+        update archive_records ar
+        set pages = case when ar.pages is null then null else greatest(ar.pages - gone.others, 1) end
         from gone where ar.id = ${recordId}
-        returning ar.pages::int as pages, gone.pdfs as pdfs`,
+        returning ar.pages::int as pages, gone.pdfs as pdfs,
+          (select d.pages::int from item_descriptions d where d.item_id = ar.item_id) as described`,
   );
-  return { pages: row?.pages == null ? null : Number(row.pages), pdfs: Number(row?.pdfs ?? 0) };
+  return {
+    pages: row?.pages == null ? null : Number(row.pages),
+    pdfs: Number(row?.pdfs ?? 0),
+    described: row?.described == null ? null : Number(row.described),
+  };
 }
 
 /** Photos recalled off a live record: their 张号 stay unused (the catalogue says so). */

@@ -14,8 +14,8 @@ export const doctorCommand: StandaloneCliCommand = {
   只读：不建数据库、不执行迁移；机器人在运行（内置数据库）时向它询问。`,
   standalone: async (_args, { env, out }) => {
     const lines = await runDoctor(env);
-    // After 版本 and 配置: the YAML files the bot would load at start.
-    lines.splice(2, 0, settingsFilesLine(env));
+    // Right after 配置: the YAML files the bot would load at start.
+    lines.splice(lines.findIndex((l) => l.label === '配置') + 1, 0, settingsFilesLine(env));
     for (const l of lines) out(`${MARK[l.status]} ${l.label}：${l.detail}`);
     const failed = lines.filter((l) => l.status === 'fail').length;
     out(failed === 0 ? '\n检查完毕：一切正常' : `\n检查完毕：${failed} 项有问题（标 ✗）`);

@@ -97,7 +97,12 @@ export function loadScheduleSettings(
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new AppError('bad_schedule_config', `cannot read ${path}: ${(err as Error).message}`);
+    // A service whose SCHEDULES_FILE names /etc/archive-bot/schedules.yaml before it was copied there.
+    throw new AppError(
+      'bad_schedule_config',
+      `读不到提醒设置文件 ${path}（${(err as Error).message}）：检查 SCHEDULES_FILE，` +
+        '或把程序目录里的 config/schedules.yaml 复制到那里（README → Running as a service）',
+    );
   }
   return parseScheduleSettings(parseYaml(text), defaultTimeZone, path);
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingsFilesLine } from '../../src/cli/doctor-settings.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { isLarkAppId } from '../../src/lark/app-id.js';
 import { loadCliSettings, loadSettings } from '../../src/settings.js';
+import { repoRoot } from '../support/bot-process.js';
 
 describe('settings', () => {
   it('one app-id rule: cli_ + 16 hex digits, for the configuration and the long connection', () => {
@@ -41,6 +42,12 @@ describe('settings', () => {
     expect(s).toMatchObject({ dataDir: './data', timeZone: 'Asia/Shanghai', databaseUrl: undefined });
     expect(s.schedules.settings().reminders.time).toMatch(/^\d\d:\d\d$/);
     expect(() => s.archive.settings()).toThrow(/\/nonexistent\/archive\.yaml/);
+    // The service names /etc/archive-bot/schedules.yaml: one not copied there yet says what to do.
+    expect(() =>
+      loadCliSettings({ SCHEDULES_FILE: '/nonexistent/schedules.yaml' }).schedules.settings(),
+    ).toThrow(
+      /读不到提醒设置文件 \/nonexistent\/schedules\.yaml（.*）：检查 SCHEDULES_FILE，或把程序目录里的 config\/schedules\.yaml 复制到那里/,
+    );
     expect(() => loadCliSettings({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
   });
 
@@ -64,22 +71,67 @@ describe('settings', () => {
   it('the doctor reports the YAML files as the bot would load them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'settings-doctor-'));
     try {
-      expect(settingsFilesLine({})).toEqual({
+      const schedules = join(dir, 'schedules.yaml');
+      const archive = join(dir, 'archive.yaml');
+      copyFileSync(join(repoRoot, 'config/schedules.yaml'), schedules);
+      copyFileSync(join(repoRoot, 'config/archive.yaml'), archive);
+      expect(settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: archive })).toEqual({
         status: 'ok',
         label: '设置文件',
-        detail: 'config/schedules.yaml 有效；config/archive.yaml 有效',
+        detail: `${schedules} 有效；${archive} 有效`,
       });
-      expect(settingsFilesLine({ ARCHIVE_CONFIG: join(dir, 'none.yaml') })).toMatchObject({
+      expect(
+        settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: join(dir, 'none.yaml') }),
+      ).toMatchObject({
         status: 'warn',
         detail: expect.stringContaining('确认归档和导出暂不可用'),
       });
-      const bad = join(dir, 'schedules.yaml');
+      const bad = join(dir, 'bad-schedules.yaml');
       writeFileSync(bad, 'digest:\n  weekday: 9\n');
       const line = settingsFilesLine({ SCHEDULES_FILE: bad });
       expect(line.status).toBe('fail');
       expect(line.detail).toMatch(/schedules\.yaml 有误：\n\s+- digest\.weekday: /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * A county that edited config/schedules.yaml and config/archive.yaml in the program's folder found the
+   * next upgrade's `git pull` stopped on the local changes, and nothing had told it to keep them elsewhere.
+   */
+  it('the doctor warns while the settings files are still in the program folder, saying where they go', () => {
+    const root = mkdtempSync(join(tmpdir(), 'settings-checkout-'));
+    try {
+      mkdirSync(join(root, 'config'));
+      const schedules = join(root, 'config/schedules.yaml');
+      copyFileSync(join(repoRoot, 'config/schedules.yaml'), schedules);
+      const outside = join(tmpdir(), `settings-outside-${process.pid}.yaml`);
+      copyFileSync(join(repoRoot, 'config/archive.yaml'), outside);
+      try {
+        const line = settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: outside }, root);
+        expect(line.status).toBe('warn');
+        expect(line.detail).toContain(`${schedules} 有效；${outside} 有效`);
+        expect(line.detail).toContain(`${schedules} 在程序目录（${root}）里`);
+        expect(line.detail).toContain('git pull');
+        expect(line.detail).toContain(`install -m 640 -g archive-bot ${schedules} /etc/archive-bot/`);
+        expect(line.detail).toContain('SCHEDULES_FILE=/etc/archive-bot/schedules.yaml');
+        // Only the file that is inside is named.
+        expect(line.detail).not.toContain('ARCHIVE_CONFIG=');
+      } finally {
+        rmSync(outside, { force: true });
+      }
+      // The shipped defaults, relative to the program's folder (as a PC's quick start runs them).
+      const shipped = settingsFilesLine({}, process.cwd());
+      expect(shipped.status).toBe('warn');
+      expect(shipped.detail).toContain(
+        'install -m 640 -g archive-bot config/schedules.yaml config/archive.yaml /etc/archive-bot/',
+      );
+      expect(shipped.detail).toContain(
+        'SCHEDULES_FILE=/etc/archive-bot/schedules.yaml、ARCHIVE_CONFIG=/etc/archive-bot/archive.yaml',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -207,6 +207,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
               late.features!.cards.finish(deps, payload, log, {
                 last: attempt.attempts >= attempt.maxAttempts,
               }),
+            onDead: (payload, log) => late.features!.cards.died(deps, payload, log),
           }),
         ],
       },

@@ -29,6 +29,11 @@ const CONFLICT_ATTEMPTS = 3;
 export const STILL_WORKING = '处理中，完成后会更新这张卡片';
 /** A click that could not wait for a passing failure (nothing to record it in): said plainly, no 操作失败. */
 const TRY_AGAIN = '网络不稳定，这次没有办成，请稍后再点一次';
+/**
+ * A tap answered 「处理中」 whose job died with its process on the last attempt: whether the work was
+ * done is not known here, and tapping again is safe (handlers are idempotent).
+ */
+export const TAP_INTERRUPTED = '刚才的操作被中断，请再点一次（已办成的不会重复办理）';
 
 /**
  * A failure that passes by itself: the database briefly unreachable or out of connections, Lark's
@@ -179,7 +184,30 @@ export class CardActions {
       );
       res = toast('error', TRY_AGAIN);
     }
-    await this.deliverLate(deps, p.action, p.callbackId, res);
+    try {
+      await this.deliverLate(deps, p.action, p.callbackId, res);
+    } catch (err) {
+      // Lark refuses the update for good (the card too old, recalled …) on the last attempt: the card
+      // would say 「处理中」 forever, so the officer is told in the chat instead.
+      if (!attempt.last || resourceProblem(err)) throw err;
+      log.warn(
+        { callbackId: p.callbackId, err },
+        'card action outcome could not be shown; asked to tap again',
+      );
+      await replyText(deps.gateway, p.action.messageId, TAP_INTERRUPTED, `died-${p.callbackId}`.slice(0, 50));
+    }
+  }
+
+  /**
+   * The `card-action` job died with its worker on the last attempt (killed or crashed each time): the
+   * card still says 「处理中」, so the officer is told in the chat to tap again.
+   */
+  async died(deps: BotDeps, p: JobPayload<typeof CARD_ACTION_JOB>, log: Logger): Promise<void> {
+    log.warn(
+      { callbackId: p.callbackId },
+      'card action died with its process; the officer is asked to tap again',
+    );
+    await replyText(deps.gateway, p.action.messageId, TAP_INTERRUPTED, `died-${p.callbackId}`.slice(0, 50));
   }
 
   private async run(deps: BotDeps, action: CardAction, log: Logger): Promise<CardResponse> {

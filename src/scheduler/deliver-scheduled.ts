@@ -5,6 +5,7 @@ import {
   closeSend,
   getScheduledSend,
   markSendSent,
+  HISTORY_UNREADABLE,
   markSendUnsure,
   type ScheduledSend,
 } from '../db/repos/schedule-sends.js';
@@ -57,7 +58,9 @@ export const scheduledSendUuid = (s: Pick<ScheduledSend, 'kind' | 'target' | 'pe
  * last attempt the send is closed as failed with an error log instead. A post whose answer was lost
  * marks the send unsure; once Lark has forgotten the uuid (an hour), the next attempt — a retry, or a
  * 督办 pressed again after it failed — first looks for that message in the chat and takes it as sent
- * (`found`) instead of posting the same message a second time.
+ * (`found`) instead of posting the same message a second time. When Lark refuses to show the chat's
+ * history, the send is closed `unconfirmed` (last_error HISTORY_UNREADABLE): the page tells the leader
+ * to look in the chat, and pressing again posts it without looking.
  */
 export async function deliverScheduled(
   deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,
@@ -65,7 +68,16 @@ export async function deliverScheduled(
   opts: DeliverOptions,
   log: Logger,
 ): Promise<
-  'sent' | 'found' | 'already-sent' | 'deferred' | 'expired' | 'refused' | 'failed' | 'missing' | 'closed'
+  | 'sent'
+  | 'found'
+  | 'already-sent'
+  | 'deferred'
+  | 'expired'
+  | 'refused'
+  | 'unconfirmed'
+  | 'failed'
+  | 'missing'
+  | 'closed'
 > {
   const { db, clock } = deps;
   const send = await getScheduledSend(db, sendId);
@@ -105,10 +117,24 @@ export async function deliverScheduled(
   let outcome: 'sent' | 'found' = 'sent';
   const triedAt = clock.now();
   try {
-    const earlier =
-      send.unsureSince && now.getTime() - send.unsureSince.getTime() >= LARK_UUID_MEMORY_MS
-        ? await findEarlierPost(deps, send, opts.appId)
-        : undefined;
+    let earlier: string | undefined;
+    if (send.unsureSince && now.getTime() - send.unsureSince.getTime() >= LARK_UUID_MEMORY_MS) {
+      try {
+        earlier = await findEarlierPost(deps, send, opts.appId);
+      } catch (err) {
+        if (!(err instanceof LarkApiError) || err.isRetryable) throw err;
+        // Lark will not let the bot read the chat (a scope not granted, history hidden): whether the
+        // lost post arrived cannot be known. Pressed 再次督办 every time, it failed the same way and
+        // the page said 「可能已送达」 for good; now it says to look in the chat, and the next press
+        // posts it (claimSends clears unsure_since for it).
+        await closeSend(db, send.id, 'failed', `${HISTORY_UNREADABLE}${err.code}: ${err.message}`);
+        l.warn(
+          { err, code: err.larkCode },
+          'the chat history cannot be read: the lost post cannot be confirmed',
+        );
+        return 'unconfirmed';
+      }
+    }
     if (earlier) {
       messageId = earlier;
       outcome = 'found';

@@ -16,10 +16,10 @@ const SKEW_MS = 2 * 60_000;
  * post with the same uuid would be a second message (the officers got the 督办 twice). It is the bot's
  * own message of the send's type in the send's chat, posted since the first unsure attempt, not a
  * reply, and not one the bot knows it sent (those are recorded in bot_messages). Only chats can be
- * read back; for other targets it answers undefined. A failure to read throws (the job retries).
- * The bot's cards that are not recorded (a `notify` job's unit detail card tapped for in that chat)
- * would be taken for it too: Lark's history gives no uuid, and a 2.0 card's content is not reliably
- * the JSON sent, so the two cannot be told apart here.
+ * read back; for other targets it answers undefined. A failure to read throws (the job retries; a
+ * refusal closes the send, deliver-scheduled.ts). Lark's history gives no uuid, and a 2.0 card's
+ * content is not reliably the JSON sent, so every post of the bot into a chat must be recorded for this
+ * to tell them apart: the `notify` job's (a unit's detail card tapped for there) and ops alerts are too.
  */
 export async function findEarlierPost(
   deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,

@@ -1,7 +1,9 @@
 import { NOTIFY_JOB, type JobPayload } from '../domain/job-types.js';
 import type { Db, Tx } from '../db/client.js';
+import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import type { ChatGateway, ReceiveIdType } from '../ports/chat-gateway.js';
+import type { ReceiveIdType } from '../ports/chat-gateway.js';
+import type { BotDeps } from './deps.js';
 
 export type NotifyPayload = JobPayload<typeof NOTIFY_JOB> & { receiveIdType: ReceiveIdType };
 
@@ -15,12 +17,26 @@ export async function enqueueNotify(tx: Db | Tx, p: NotifyPayload, now: Date): P
 
 export const textContent = (text: string) => JSON.stringify({ text });
 
-/** The job handler: sends it (Lark dedupes a retry by uuid). */
-export async function deliverNotify(gateway: ChatGateway, p: NotifyPayload): Promise<void> {
-  await gateway.sendMessage({
+/**
+ * The job handler: sends it (Lark dedupes a retry by uuid). One sent into a chat is recorded in
+ * bot_messages (purpose `notify`): a 督办 whose answer was lost looks in that chat's history for the
+ * bot's unrecorded cards (find-earlier-post.ts), and took a unit's detail card tapped for there as
+ * the 督办 — the officers never got it.
+ */
+export async function deliverNotify(
+  deps: Pick<BotDeps, 'db' | 'gateway' | 'clock'>,
+  p: NotifyPayload,
+): Promise<void> {
+  const { messageId } = await deps.gateway.sendMessage({
     receiveIdType: p.receiveIdType,
     receiveId: p.receiveId,
     message: { msgType: p.msgType, content: p.content },
     uuid: p.uuid,
   });
+  if (p.receiveIdType === 'chat_id')
+    await recordBotMessage(
+      deps.db,
+      { messageId, chatId: p.receiveId, purpose: 'notify', taskIds: [] },
+      deps.clock.now(),
+    );
 }

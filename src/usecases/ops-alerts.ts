@@ -1,5 +1,6 @@
 import { opsAlertCard } from '../cards/ops-alert-card.js';
 import type { Db } from '../db/client.js';
+import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { alertNotDelivered, transitionAlert } from '../db/repos/ops-alerts.js';
 import { topAdmins } from '../db/repos/people.js';
 import type { Logger } from '../logger.js';
@@ -78,8 +79,21 @@ export async function reportAlert(
           .map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
     if (to.length === 0)
       deps.logger.warn({ kind }, 'ops alert with nobody to tell: set OPS_CHAT_ID or import an admin');
-    for (const [i, target] of to.entries())
-      await deps.gateway.sendMessage({ ...target, message, uuid: `${key}-${i}`.slice(0, 50) });
+    for (const [i, target] of to.entries()) {
+      const { messageId } = await deps.gateway.sendMessage({
+        ...target,
+        message,
+        uuid: `${key}-${i}`.slice(0, 50),
+      });
+      // Known as the bot's own: a 督办 whose answer was lost does not take it for itself
+      // (find-earlier-post.ts). Not recorded (the database is what the alert is about) is no reason to send it again.
+      if (target.receiveIdType === 'chat_id')
+        await recordBotMessage(
+          deps.db,
+          { messageId, chatId: target.receiveId, purpose: 'ops_alert', taskIds: [] },
+          deps.clock.now(),
+        ).catch((err: unknown) => deps.logger.warn({ kind, err }, 'ops alert sent but not recorded'));
+    }
     deps.logger.warn({ kind, send: notice.send }, 'ops alert sent');
     return notice.send;
   } catch (err) {

@@ -121,7 +121,7 @@ export function correctionsFeature(env: FeatureEnv): Feature {
       timeZone: env.config.timeZone,
       wakeJobs: env.wakeJobs,
     }),
-    jobs: [jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps.gateway, payload) })],
+    jobs: [jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) })],
   };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { cardActionEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
@@ -115,6 +116,136 @@ describe('督办 whose answer from Lark was lost', () => {
     expect(await press(village2.id)).toContain('今天已经督办过');
     await w.h.settle();
     expect(inChat(w.chats.village2)).toHaveLength(1);
+  });
+});
+
+/**
+ * A 督办 Lark answered 502 without posting it (so the bot cannot know it was not delivered), while other
+ * cards of the bot reached the same chat: the lost 督办 is not mistaken for them, and when Lark will
+ * not show the chat's history the leader is told to look instead of 「可能已送达」 for good.
+ */
+describe('督办 whose answer was lost, and other cards in the chat', () => {
+  let w: WebWorld;
+  let leader: string;
+  beforeAll(async () => {
+    w = await createWebWorld('WU');
+    leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    w.h.fake.useClock(() => w.clock.now());
+  });
+  afterAll(() => w?.close());
+
+  const inChat = (chatId: string) => w.h.fake.sentMessages().filter((m) => m.receiveId === chatId);
+  const page = async (path: string) => (await w.get(path, leader)).text();
+  const press = async (unitId: number) => {
+    const csrf = csrfOf(await page(`/units/${unitId}`))!;
+    const res = await w.postUrge(leader, { unit: unitId, _csrf: csrf, back: `/units/${unitId}` });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  const sendOf = async (chatId: string) => {
+    const [s] = await queryRows<{ status: string; message_id: string | null }>(
+      w.h.db.db,
+      sql`select status, message_id from scheduled_sends where kind = 'urge' and target = ${chatId}`,
+    );
+    return s;
+  };
+
+  /** Pressed; every post is answered 502 without Lark posting it, until the queue gives up. */
+  const pressAndFailUnsure = async (unitId: number, chatId: string) => {
+    w.h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', fault: { status: 502 } });
+    expect(await press(unitId)).toContain('群里发出提醒');
+    const jobKey = `urge:${chatId}:%`;
+    await waitFor('the first attempt failed', async () => {
+      const [j] = await queryRows<{ attempts: number; status: string }>(
+        w.h.db.db,
+        sql`select attempts, status from jobs where kind = 'scheduled-send' and key like ${jobKey}`,
+      );
+      return j?.status === 'pending' && j.attempts === 1;
+    });
+    await w.h.db.db.execute(
+      sql`update jobs set attempts = max_attempts - 1, run_at = ${w.clock.now()}
+          where kind = 'scheduled-send' and key like ${jobKey} and status = 'pending'`,
+    );
+    w.h.bot.jobWorker.wake();
+    await waitFor(
+      'the 督办 closed',
+      () => sendOf(chatId),
+      (s) => s?.status === 'failed',
+    );
+    w.h.fake.clearFaults();
+    expect(inChat(chatId)).toEqual([]);
+    expect(await page(`/units/${unitId}`)).toContain('督办可能已送达');
+  };
+
+  it("a unit's detail card tapped for in the chat meanwhile is not taken for the lost 督办", async () => {
+    const { village } = w.units;
+    await pressAndFailUnsure(village.id, w.chats.village);
+    // An officer taps 查看全部 on an older reminder card (no web pages then): the village's detail card
+    // goes into the chat, from the bot, not as a reply — like the 督办 would have been.
+    const res = await w.h.post(
+      cardActionEvent({
+        appId: w.h.fake.appId,
+        operatorOpenId: w.org.officer,
+        value: { a: 'unit-detail', u: village.id },
+        chatId: w.chats.village,
+      }),
+    );
+    expect(((await res.json()) as any).toast.type).toBe('success');
+    const detail = await waitFor('the detail card in the chat', () => inChat(w.chats.village)[0]);
+    expect(JSON.stringify(detail.content)).toContain('明细');
+    await w.h.settle();
+    await w.clock.advance(61 * 60_000);
+    w.h.fake.forgetUuids();
+    expect(await press(village.id)).toContain('已在城关村的群里发出提醒');
+    const sent = await waitFor(
+      'the 督办 marked sent',
+      () => sendOf(w.chats.village),
+      (s) => s?.status === 'sent',
+    );
+    await w.h.settle();
+    // The officers get the 督办 now; the detail card is not it.
+    const messages = inChat(w.chats.village);
+    expect(messages).toHaveLength(2);
+    expect(sent!.message_id).not.toBe(detail.messageId);
+    expect(sent!.message_id).toBe(messages[1]!.messageId);
+    expect(JSON.stringify(messages[1]!.content)).toContain('交材料提醒');
+  });
+
+  it('Lark will not show the chat: the leader is told to look, and pressing again sends it once', async () => {
+    const { village2 } = w.units;
+    await pressAndFailUnsure(village2.id, w.chats.village2);
+    await w.clock.advance(61 * 60_000);
+    w.h.fake.forgetUuids();
+    // The app was not granted the scope to read group history.
+    w.h.fake.inject({
+      method: 'GET',
+      path: '/open-apis/im/v1/messages',
+      fault: { code: 99991672, status: 400, msg: 'Access denied. One of the following scopes is required' },
+    });
+    expect(await press(village2.id)).toContain('已在河口村的群里发出提醒');
+    await waitFor(
+      'the 督办 closed again',
+      () => sendOf(w.chats.village2),
+      (s) => s?.status === 'failed',
+    );
+    await w.h.settle();
+    expect(inChat(w.chats.village2)).toEqual([]);
+    const html = await page(`/units/${village2.id}`);
+    expect(html).toContain('机器人无法查看群消息确认；请到群里看一看，没有收到再按');
+    expect(html).toContain('再次督办');
+    // The leader looked: not there. Pressed again, it is posted (without reading the history).
+    expect(await press(village2.id)).toContain('已在河口村的群里发出提醒');
+    const sent = await waitFor(
+      'the 督办 marked sent',
+      () => sendOf(w.chats.village2),
+      (s) => s?.status === 'sent',
+    );
+    await w.h.settle();
+    expect(inChat(w.chats.village2)).toHaveLength(1);
+    expect(sent!.message_id).toBe(inChat(w.chats.village2)[0]!.messageId);
+    const after = await page(`/units/${village2.id}`);
+    expect(after).toContain('今天已督办');
+    expect(after).not.toContain('督办可能已送达');
   });
 });
 

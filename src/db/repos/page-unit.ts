@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { subtreeUnitIds } from './completeness.js';
 import { pathIds } from './units.js';
+import { HISTORY_UNREADABLE } from './schedule-sends.js';
 
 export interface QualityProblem {
   itemId: number | null;
@@ -285,23 +286,33 @@ export async function completenessTrend(db: Db, unitId: number, weeks = 12): Pro
 /**
  * The 督办 of `period` (a local day) of each unit among those given that has one: `arranged` (sent, or
  * queued to go out), `undelivered` (one of its chats' was closed without reaching it: Lark refused
- * it, it expired unposted; pressing again sends that chat's again, urge-now.ts) or `unsure` (closed
- * after a post whose answer was lost: it may be in the chat; pressing again looks before posting).
+ * it, it expired unposted; pressing again sends that chat's again, urge-now.ts), `unsure` (closed
+ * after a post whose answer was lost: it may be in the chat; pressing again looks before posting) or
+ * `unconfirmed` (such a one, and Lark would not show the chat's history: the leader looks; pressing again posts).
  */
 export async function urgeStates(db: Db, unitIds: number[], period: string): Promise<Map<number, UrgeState>> {
   if (unitIds.length === 0) return new Map();
-  const rows = await queryRows<{ unit_id: number; undelivered: boolean; unsure: boolean }>(
+  const rows = await queryRows<{
+    unit_id: number;
+    undelivered: boolean;
+    unconfirmed: boolean;
+    unsure: boolean;
+  }>(
     db,
     sql`select unit_id::int as unit_id,
           bool_or(status in ('failed', 'expired') and unsure_since is null) as undelivered,
+          bool_or(status = 'failed' and last_error like ${`${HISTORY_UNREADABLE}%`}) as unconfirmed,
           bool_or(status in ('failed', 'expired')) as unsure
         from scheduled_sends where kind = 'urge' and period = ${period}
           and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
         group by unit_id`,
   );
   return new Map<number, UrgeState>(
-    rows.map((r) => [Number(r.unit_id), r.undelivered ? 'undelivered' : r.unsure ? 'unsure' : 'arranged']),
+    rows.map((r) => [
+      Number(r.unit_id),
+      r.undelivered ? 'undelivered' : r.unconfirmed ? 'unconfirmed' : r.unsure ? 'unsure' : 'arranged',
+    ]),
   );
 }
 
-export type UrgeState = 'arranged' | 'undelivered' | 'unsure';
+export type UrgeState = 'arranged' | 'undelivered' | 'unconfirmed' | 'unsure';

@@ -35,6 +35,12 @@ export interface ScheduledSend extends NewScheduledSend {
 const BATCH = 500;
 
 /**
+ * The start of `last_error` of a send closed because Lark would not show the chat's history, so a post
+ * whose answer was lost could not be looked for (`deliverScheduled`): the pages say 「无法确认」.
+ */
+export const HISTORY_UNREADABLE = 'chat history unreadable: ';
+
+/**
  * Claims each send under its unique (kind, target, period) and enqueues its delivery job, in one
  * transaction per batch (a crash leaves no claim without a job). Deliveries are spread at
  * `perSecond` from `startAt`, so 10,000 reminders take minutes, whichever instance sends them.
@@ -46,7 +52,9 @@ const BATCH = 500;
  * status under the row's lock, so two presses at once claim it once. The Lark uuid stays the send's
  * key and `unsure_since` is kept: a first attempt that did reach Lark unseen is answered with that
  * message within Lark's de-dup hour, and found in the chat's history after it (`deliverScheduled`),
- * instead of the officers getting the 督办 twice.
+ * instead of the officers getting the 督办 twice — unless the chat's history could not be read
+ * (HISTORY_UNREADABLE): the page asked the leader to look in the chat, so a press means it is not
+ * there, and it is posted without looking.
  */
 export async function claimSends(
   db: Db,
@@ -86,7 +94,9 @@ export async function claimSends(
               update scheduled_sends s set receive_id_type = i.receive_id_type, receive_id = i.receive_id,
                 msg_type = i.msg_type, content = i.content, unit_id = i.unit_id, task_ids = i.task_ids,
                 not_after = i.not_after, status = 'pending', message_id = null, sent_at = null,
-                last_error = null, created_at = ${opts.now}
+                last_error = null, created_at = ${opts.now},
+                unsure_since = case when s.last_error like ${`${HISTORY_UNREADABLE}%`} then null
+                  else s.unsure_since end
               from input i
               where ${sql.raw(opts.again ? 'true' : 'false')} and s.status in ('failed', 'expired')
                 and s.kind = i.kind and s.target = i.target and s.period = i.period

@@ -24,11 +24,14 @@ import { bar, crumbs, visibleUnit } from './unit-view.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
+const UNCONFIRMED = '督办可能已送达，发送时网络中断，机器人无法查看群消息确认；请到群里看一看，没有收到再按';
+
 /**
  * A 督办 button (POST /urge with the CSRF token), or "今天已督办" — or, in quiet hours, "已督办" with
  * the time it goes out (`later`). A 督办 that did not reach a chat says so (「督办未送达」) beside the
  * button, which sends it again; one whose answer from Lark was lost may be in the chat
- * (「督办可能已送达」): the button first looks there, so it is not posted twice.
+ * (「督办可能已送达」): the button first looks there, so it is not posted twice — unless Lark would not
+ * show the chat (`unconfirmed`): then the leader is asked to look, and the button posts it.
  */
 export function urgeButton(
   c: PageContext,
@@ -50,13 +53,15 @@ export function urgeButton(
     />
     ${taskId ? html`<input type="hidden" name="task" value="${taskId}" />` : ''}
     <input type="hidden" name="back" value="${back}" /><button type="submit">
-      ${urged === 'undelivered' || urged === 'unsure' ? '再次督办' : '督办'}
+      ${urged ? '再次督办' : '督办'}
     </button>
   </form>`;
   if (urged === 'undelivered') return html`<span class="bad undelivered">督办未送达</span> ${form}`;
   // Sent while the network failed: Lark may have delivered it (a press checks the chat first).
   if (urged === 'unsure')
     return html`<span class="bad undelivered">督办可能已送达，发送时网络中断，未能确认</span> ${form}`;
+  // … and Lark would not let the bot read the chat to find out: the leader looks (a press posts it).
+  if (urged === 'unconfirmed') return html`<span class="bad undelivered">${UNCONFIRMED}</span> ${form}`;
   return form;
 }
 

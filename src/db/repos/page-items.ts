@@ -100,8 +100,16 @@ export interface PageAudit {
   source: string;
 }
 
+/** A 档号 the item held and lost (撤销确认, or its files recalled): the latest, when none is live. */
+export interface PageWithdrawnCode {
+  archivalCode: string;
+  at: Date;
+  reason: string | null;
+}
+
 export interface ItemDetail {
   item: PageItem & { undoneAt: Date | null };
+  withdrawn: PageWithdrawnCode | null;
   task: { id: number; code: string; title: string; class: string };
   unit: { id: number; name: string; path: string; fullName: string };
   description: Record<string, string | number | null> | null;
@@ -164,9 +172,23 @@ export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | u
           left join people p on p.open_id = a.actor
         where a.item_id = ${itemId} order by a.at, a.id limit 200`,
   );
+  const [withdrawn] = r.archival_code
+    ? []
+    : await queryRows<{ archival_code: string; withdrawn_at: When; withdrawn_reason: string | null }>(
+        db,
+        sql`select archival_code, withdrawn_at, withdrawn_reason from archive_records
+            where item_id = ${itemId} and status = 'withdrawn' order by withdrawn_at desc, id desc limit 1`,
+      );
   const description = typeof r.description === 'string' ? JSON.parse(r.description) : r.description;
   return {
     item: { ...toPageItem(r), undoneAt: r.undone_at ? new Date(r.undone_at) : null },
+    withdrawn: withdrawn
+      ? {
+          archivalCode: withdrawn.archival_code,
+          at: new Date(withdrawn.withdrawn_at),
+          reason: withdrawn.withdrawn_reason ?? null,
+        }
+      : null,
     task: { id: Number(r.task_id), code: r.task_code, title: r.task_title, class: r.task_class },
     unit: { id: Number(r.unit_id), name: r.unit_name, path: r.unit_path, fullName: r.unit_full_name },
     description: description ?? null,

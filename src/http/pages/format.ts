@@ -54,6 +54,7 @@ export const ACTION_LABEL: Record<string, string> = {
   correction_request: '申请更正',
   correction_answer: '答复更正',
   urge: '督办',
+  recall: '撤回',
 };
 
 export function counts(c: { photo: number; document: number; audio: number; video: number }): string {

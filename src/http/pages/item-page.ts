@@ -1,4 +1,4 @@
-import { itemDetail, type PageMaterial } from '../../db/repos/page-items.js';
+import { itemDetail, type ItemDetail, type PageMaterial } from '../../db/repos/page-items.js';
 import { canSee, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
@@ -37,7 +37,7 @@ export async function itemPage(c: PageContext): Promise<void> {
     <div class="card">
       <dl>
         <dt>档号</dt>
-        <dd id="archival-code">${d.item.archivalCode ?? '未确认归档'}</dd>
+        <dd id="archival-code">${archivalCodeLine(d, timeZone)}</dd>
         <dt>类型</dt>
         <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.counts)}</dd>
         <dt>任务</dt>
@@ -72,13 +72,39 @@ export async function itemPage(c: PageContext): Promise<void> {
             html`<tr>
               <td>${dateTime(a.at, timeZone)}</td>
               <td>${ACTION_LABEL[a.action] ?? a.action}</td>
-              <td>${a.actorName ?? a.actor}</td>
+              <td>${a.actorName ?? actorLabel(a.actor)}</td>
             </tr>`,
         )}
       </table>
     </div>`;
   page(c.koa, 200, layout(d.item.title, c.viewer, body));
 }
+
+/**
+ * The live 档号; else the one the item lost, marked 停用 with when and why (its files recalled: the
+ * archivist needs to see that the number went, not only 「未确认归档」); else 未确认归档.
+ */
+function archivalCodeLine(d: ItemDetail, timeZone: string): Html | string {
+  if (d.item.archivalCode) return d.item.archivalCode;
+  const w = d.withdrawn;
+  if (!w) return '未确认归档';
+  const why = [w.reason, dateTime(w.at, timeZone)].filter(Boolean).join('，');
+  return html`<s>${w.archivalCode}</s> <span class="bad">档号已停用（${why}）</span>`;
+}
+
+/** Who did it, when no person's name is known: Lark itself for a recall by a group's owner or manager. */
+function actorLabel(actor: string): string {
+  if (actor === 'cli') return '命令行';
+  const lark = /^lark:(.+)$/.exec(actor)?.[1];
+  return lark ? `飞书（${LARK_ACTOR[lark] ?? lark}）` : actor;
+}
+
+const LARK_ACTOR: Record<string, string> = {
+  group_owner: '群主',
+  group_manager: '群管理员',
+  enterprise_manager: '企业管理员',
+  message_owner: '发送人',
+};
 
 function thumb(itemId: number, m: PageMaterial): Html {
   const label = m.originalName ?? KIND_LABEL[m.kind] ?? m.kind;

@@ -71,6 +71,16 @@ export const RECALL_NOTICE_JOB = defineJob({
   }),
 });
 
+/**
+ * A folder sent in a chat (Lark gives bots no way to download one): one short reply saying that its
+ * files were not kept and how to send them. Keyed by the message.
+ */
+export const FOLDER_NOTICE_JOB = defineJob({
+  name: 'folder-notice',
+  priority: 'first',
+  payload: z.object({ chatId: z.string(), messageId: z.string(), direct: z.boolean() }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

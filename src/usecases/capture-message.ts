@@ -1,4 +1,4 @@
-import { EXPAND_FORWARD_JOB } from '../domain/job-types.js';
+import { EXPAND_FORWARD_JOB, FOLDER_NOTICE_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import type { Db, Tx } from '../db/client.js';
@@ -23,7 +23,7 @@ export async function captureMessage(
   deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
   msg: IncomingMessage,
   opts: CaptureOptions & { isCommand?: boolean; finishIn?: (tx: Db) => Promise<void> },
-): Promise<{ materialIds: number[]; burstId?: number }> {
+): Promise<{ materialIds: number[]; burstId?: number; notice?: boolean }> {
   const now = deps.clock.now();
   const cls = classifyMessage(msg.msgType);
   const caption = captionOf(msg.msgType, msg.content, msg.mentions);
@@ -39,7 +39,7 @@ export async function captureMessage(
     return res;
   });
 
-  async function record(tx: Tx): Promise<{ materialIds: number[]; burstId?: number }> {
+  async function record(tx: Tx): Promise<{ materialIds: number[]; burstId?: number; notice?: boolean }> {
     // A new message that goes into a burst takes the (chat, sender) lock in the same statement.
     const fresh = await insertMessage(
       tx,
@@ -62,6 +62,20 @@ export async function captureMessage(
     deps.metrics.inc('messages_total', { class: cls, fresh: String(fresh) });
     if (fresh && msg.replacedCharacters)
       deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
+    // A folder's files cannot be downloaded by a bot: without a word the sender would take them as kept.
+    if (fresh && msg.msgType === 'folder' && msg.senderOpenId && !opts.isCommand) {
+      await enqueueJob(
+        tx,
+        {
+          type: FOLDER_NOTICE_JOB,
+          key: msg.messageId,
+          payload: { chatId: msg.chatId, messageId: msg.messageId, direct: msg.chatType === 'p2p' },
+          runAt: now,
+        },
+        now,
+      );
+      return { materialIds: [], notice: true };
+    }
     if (!fresh || !inBurst) return { materialIds: [] };
 
     const item = {

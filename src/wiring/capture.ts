@@ -5,6 +5,7 @@ import {
   ACK_BURST_JOB,
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
+  FOLDER_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   RECALL_NOTICE_JOB,
@@ -21,6 +22,7 @@ import { noticeForwardUnread } from '../usecases/forward-unread.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { warmInspectLibraries } from '../media/load-on-first-use.js';
 import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
+import { noticeFolder } from '../usecases/folder-notice.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
@@ -48,7 +50,7 @@ export function captureFeature(env: FeatureEnv): Feature {
         ...(finishIn ? { finishIn } : {}),
       });
       if (res.materialIds.length > 0) warmInspectLibraries();
-      if (res.materialIds.length > 0 || res.burstId !== undefined) env.wakeJobs();
+      if (res.materialIds.length > 0 || res.burstId !== undefined || res.notice) env.wakeJobs();
     },
     jobs: [
       jobHandler({
@@ -87,6 +89,7 @@ export function captureFeature(env: FeatureEnv): Feature {
         type: UNSAVED_NOTICE_JOB,
         handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),
       }),
+      jobHandler({ type: FOLDER_NOTICE_JOB, handle: (payload) => noticeFolder(deps.gateway, payload) }),
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,

@@ -142,7 +142,7 @@ describe('capture: every message type becomes the right materials', () => {
     expect(replyText(reply)).toMatch(/收到 2 张照片、1 个视频\n有 2 张照片被压缩/);
   });
 
-  it('text is kept; sticker, folder, share_chat and share_user are recorded as ignored', async () => {
+  it('text is kept; sticker, folder, share_chat and share_user are recorded as ignored, a folder answered', async () => {
     const text = fixtureEvent('text', h.fake.appId);
     const p2p = fixtureEvent('p2p_text', h.fake.appId);
     const ignored = ['sticker', 'folder', 'share_chat', 'share_user'].map((t) =>
@@ -168,7 +168,31 @@ describe('capture: every message type becomes the right materials', () => {
       )})`,
     );
     expect(events.map((e) => e.status).sort()).toEqual(Array(6).fill('done'));
-    for (const ev of ignored) expect(repliesTo(h.fake, ev.event.message.message_id)).toEqual([]);
+    // A folder's files cannot be downloaded by a bot: its sender is told they were not kept and what
+    // to do (it used to get no answer at all, as if the folder had been handed in).
+    const folder = ignored[1]!.event.message.message_id;
+    const [notice] = await waitFor('the answer to the folder', () => {
+      const r = repliesTo(h.fake, folder);
+      return r.length > 0 && r;
+    });
+    expect(replyText(notice)).toBe(
+      '文件夹我打不开，里面的文件没有保存。请打开文件夹，选中里面的照片或文件，直接发到群里。',
+    );
+    for (const ev of ignored.filter((e) => e.event.message.message_id !== folder))
+      expect(repliesTo(h.fake, ev.event.message.message_id)).toEqual([]);
+    // Sent to the bot directly, the files are to go to the work group.
+    const direct = fixtureEvent('folder', h.fake.appId, { chatId: 'oc_p2p_folder_0001' });
+    direct.event.message.chat_type = 'p2p';
+    await post(direct);
+    await h.settle();
+    const answer = await waitFor('the answer in the direct chat', () =>
+      repliesTo(h.fake, direct.event.message.message_id).at(0),
+    );
+    expect(replyText(answer)).toContain('直接发到本村（本单位）的工作群');
+    // Taken in again (Lark's redelivery, reconciliation): answered once.
+    await post(fixtureEvent('folder', h.fake.appId, { messageId: folder }));
+    await h.settle();
+    expect(repliesTo(h.fake, folder)).toHaveLength(1);
   });
 
   it('a direct message to the bot counts too', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
+  FOLDER_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   UNSAVED_NOTICE_JOB,
@@ -98,7 +99,8 @@ export async function dropQueuedWork(
         where status = 'pending' and (
           (kind in (${DOWNLOAD_MATERIAL_JOB.name}, ${MAKE_THUMBNAIL_JOB.name}, ${UNSAVED_NOTICE_JOB.name})
             and key = any(${keys}::text[]))
-          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}) and key = ${messageId}))
+          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${FOLDER_NOTICE_JOB.name})
+            and key = ${messageId}))
         returning id::int as id`,
   );
   return rows.length;

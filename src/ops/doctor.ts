@@ -13,6 +13,7 @@ import { createLogger } from '../logger.js';
 import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
+import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNRECORDED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
@@ -141,6 +142,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     );
 
   await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
+  if (bot?.metrics) reportAlertRound(add, bot.metrics);
 
   if (config) {
     const logger = createLogger('silent');
@@ -316,6 +318,26 @@ function reportQueues(
     'ok',
     '最近事件',
     secondsSinceLastEvent === undefined ? '还没有收到过事件' : `${fmtAge(secondsSinceLastEvent)}收到`,
+  );
+}
+
+/** The running bot's last ops-alert round, when it runs them: cut short by the database, alerts held back. */
+function reportAlertRound(
+  add: (status: DoctorLine['status'], label: string, detail: string) => void,
+  m: Map<string, number>,
+): void {
+  const cutShort = m.get(OPS_ALERT_ROUND_CUT_SHORT);
+  if (cutShort === undefined) return;
+  const unrecorded = m.get(OPS_ALERTS_UNRECORDED) ?? 0;
+  if (cutShort === 0 && unrecorded === 0) {
+    add('ok', '运维告警', '上一轮检查已完成');
+    return;
+  }
+  add(
+    'fail',
+    '运维告警',
+    '上一轮检查没有做完：数据库拒绝了连接或连不上（日志：ops alert state not recorded）' +
+      (unrecorded > 0 ? `；${unrecorded} 条告警没有送达，数据库恢复后下一轮重发` : '，下一轮再检查'),
   );
 }
 

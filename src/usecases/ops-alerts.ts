@@ -1,8 +1,9 @@
 import { opsAlertCard } from '../cards/ops-alert-card.js';
 import type { Db } from '../db/client.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
-import { alertNotDelivered, transitionAlert } from '../db/repos/ops-alerts.js';
+import { alertNotDelivered, transitionAlert, type AlertNotice } from '../db/repos/ops-alerts.js';
 import { topAdmins } from '../db/repos/people.js';
+import { resourceProblem, type ResourceReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
@@ -41,16 +42,35 @@ export interface OpsAlertOptions {
   timeZone: string;
 }
 
+/** Gauges on /metrics that the doctor reads: the last round was cut short; notices not yet recorded. */
+export const OPS_ALERT_ROUND_CUT_SHORT = 'ops_alert_round_cut_short';
+export const OPS_ALERTS_UNRECORDED = 'ops_alerts_unrecorded';
+
+/**
+ * What one process remembers between alert rounds: notices it could neither deliver nor record as
+ * undelivered (the database refused that statement, e.g. 53300 too many connections), recorded at the
+ * next round so they are sent again; and what cut the last round short, if anything (on /metrics,
+ * which the doctor reads).
+ */
+export class OpsAlertMemory {
+  readonly unrecorded = new Map<AlertKind, { notice: NonNullable<AlertNotice>; at: Date }>();
+  cutShort: ResourceReason | undefined;
+}
+
 /**
  * Records a kind's state (in the database, shared by all instances) and sends the card it calls
  * for: an alert when it starts firing (at most one per interval), one 恢复正常 when it clears. A
- * failed delivery is forgotten, so the next check sends it again (Lark's uuid prevents doubles).
+ * failed delivery is forgotten, so the next check sends it again; its uuid names the notice (kind,
+ * alert or 恢复正常, and the spell's start), so a recipient who got it the first time (one of several
+ * admins) does not get it twice. When even forgetting it is refused by the database, `memory` keeps it
+ * for the next round (without one, the refusal is thrown).
  */
 export async function reportAlert(
   deps: OpsAlertDeps,
   opts: OpsAlertOptions,
   kind: AlertKind,
   state: AlertState,
+  memory?: OpsAlertMemory,
 ): Promise<'alert' | 'recovered' | undefined> {
   const now = deps.clock.now();
   const notice = await transitionAlert(deps.db, {
@@ -70,7 +90,7 @@ export async function reportAlert(
     timeZone: opts.timeZone,
   });
   const message = { msgType: 'interactive' as const, content: JSON.stringify(card) };
-  const key = `ops-${kind}-${notice.send === 'alert' ? 'a' : 'r'}-${now.getTime()}`;
+  const key = `ops-${kind}-${notice.send === 'alert' ? 'a' : 'r'}-${notice.since.getTime()}`;
   try {
     const to = opts.opsChatId
       ? [{ receiveIdType: 'chat_id' as const, receiveId: opts.opsChatId }]
@@ -98,19 +118,55 @@ export async function reportAlert(
     return notice.send;
   } catch (err) {
     deps.logger.error({ kind, err }, 'ops alert not delivered; will retry');
-    await alertNotDelivered(deps.db, { kind, notice, now });
+    await alertNotDelivered(deps.db, { kind, notice, now }).catch((e: unknown) => {
+      if (!memory) throw e;
+      // Recorded as told but not delivered: without this, the alert would never be sent.
+      memory.unrecorded.set(kind, { notice, at: now });
+      throw e;
+    });
     return undefined;
   }
 }
 
-/** One periodic round: every check (a failing check is logged and skipped), then its card if any. */
+/** Records the notices an earlier round could not record as undelivered (they are sent again below). */
+async function recordUnrecorded(deps: OpsAlertDeps, memory: OpsAlertMemory): Promise<void> {
+  for (const [kind, u] of [...memory.unrecorded]) {
+    await alertNotDelivered(deps.db, { kind, notice: u.notice, now: u.at });
+    memory.unrecorded.delete(kind);
+    deps.logger.info({ kind }, 'ops alert recorded as undelivered; sending it again');
+  }
+}
+
+/**
+ * One periodic round: first what an earlier round could not record, then every check (a failing check
+ * is logged and skipped), then its card if any. A kind whose state the database refuses to record
+ * (53300, unreachable) is left for the next round; the others still run. What cut the round short is
+ * kept in `memory`.
+ */
 export async function checkOpsAlerts(
   deps: OpsAlertDeps,
   opts: OpsAlertOptions,
   checks: Partial<Record<AlertKind, () => Promise<AlertState>>>,
+  memory = new OpsAlertMemory(),
 ): Promise<Partial<Record<AlertKind, 'alert' | 'recovered'>>> {
   const sent: Partial<Record<AlertKind, 'alert' | 'recovered'>> = {};
+  let cutShort: ResourceReason | undefined;
+  const refused = (err: unknown, kind?: AlertKind): void => {
+    const problem = resourceProblem(err);
+    if (!problem) return deps.logger.error({ kind, err }, 'ops alert could not be reported');
+    cutShort ??= problem.reason;
+    deps.logger.warn(
+      { kind, reason: problem.reason },
+      'ops alert state not recorded; next round tries again',
+    );
+  };
+  try {
+    await recordUnrecorded(deps, memory);
+  } catch (err) {
+    refused(err);
+  }
   for (const [kind, check] of Object.entries(checks) as [AlertKind, () => Promise<AlertState>][]) {
+    if (memory.unrecorded.has(kind)) continue;
     let state: AlertState;
     try {
       state = await check();
@@ -118,8 +174,13 @@ export async function checkOpsAlerts(
       deps.logger.error({ kind, err }, 'ops alert check failed');
       continue;
     }
-    const r = await reportAlert(deps, opts, kind, state);
-    if (r) sent[kind] = r;
+    try {
+      const r = await reportAlert(deps, opts, kind, state, memory);
+      if (r) sent[kind] = r;
+    } catch (err) {
+      refused(err, kind);
+    }
   }
+  memory.cutShort = cutShort;
   return sent;
 }

@@ -1,7 +1,13 @@
 import type { Config } from '../config.js';
 import type { Feature } from '../usecases/feature.js';
 import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
-import { checkOpsAlerts, type OpsAlertOptions } from '../usecases/ops-alerts.js';
+import {
+  checkOpsAlerts,
+  OPS_ALERT_ROUND_CUT_SHORT,
+  OPS_ALERTS_UNRECORDED,
+  OpsAlertMemory,
+  type OpsAlertOptions,
+} from '../usecases/ops-alerts.js';
 import type { FeatureEnv } from './feature-env.js';
 import { systemClock } from '../ports/clock.js';
 
@@ -40,6 +46,7 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     lastLarkRefusal: env.lastLarkRefusal,
     refusalWindowMs: config.alerts.refusalWindowMs,
   });
+  const memory = new OpsAlertMemory();
   return {
     name: 'ops-alerts',
     timers: [
@@ -47,7 +54,25 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
         name: OPS_ALERTS_TIMER,
         everyMs: config.alerts.checkMs,
         clock: systemClock,
-        run: () => checkOpsAlerts(deps, opsAlertOptions(config), checks),
+        run: async () => {
+          try {
+            return await checkOpsAlerts(deps, opsAlertOptions(config), checks, memory);
+          } finally {
+            // What the doctor reads: a round the database cut short, and alerts not yet recorded.
+            deps.metrics.set(
+              OPS_ALERT_ROUND_CUT_SHORT,
+              memory.cutShort ? 1 : 0,
+              {},
+              'The last ops-alert round could not record every state (the database refused or was unreachable)',
+            );
+            deps.metrics.set(
+              OPS_ALERTS_UNRECORDED,
+              memory.unrecorded.size,
+              {},
+              'Ops alerts neither delivered nor recorded as undelivered (sent again once the database takes it)',
+            );
+          }
+        },
       },
     ],
   };

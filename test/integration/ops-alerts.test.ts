@@ -6,6 +6,7 @@ import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { z } from 'zod';
 import { defineJob } from '../../src/domain/job-type.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { runDoctor } from '../../src/ops/doctor.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -169,5 +170,133 @@ describe('operations alerts without an ops chat: the top admins by direct messag
     clock.set(new Date(`${lastYear + 1}-01-02T10:00:00+08:00`));
     await h.bot.checkAlerts();
     expect(alertCards(h).map((c) => c[0])).toContain('恢复正常：节假日表缺少明年的数据');
+  });
+});
+
+/**
+ * An alert round cut short by the database (53300 too many connections) while it records that an
+ * alert could not be delivered: the state said 「told」 for an alert nobody got, so it was never sent;
+ * the round stopped there; and a send whose answer was lost was sent again under a new uuid (twice).
+ */
+describe('an ops-alert round the database cuts short', () => {
+  let h: Harness;
+  const clock = new ManualClock('2026-06-10T10:00:00+08:00');
+  const OPS = 'oc_ops_cut_short';
+  const opsCards = () =>
+    h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === OPS)
+      .map((m) => String((m.content as any)?.header?.title?.content ?? ''));
+  const gauge = (name: string) => h.bot.metrics.value(name, {});
+  const doctorLine = async () => {
+    const lines = await runDoctor({
+      LARK_APP_ID: h.fake.appId,
+      LARK_APP_SECRET: h.fake.appSecret,
+      LARK_DOMAIN: h.fake.baseUrl,
+      DATA_DIR: h.dataDir,
+      HOST: '127.0.0.1',
+      PORT: new URL(h.bot.url).port,
+    });
+    return lines.find((l) => l.label === '运维告警');
+  };
+  /** The database refuses to record an alert as undelivered (firing, told → not told). */
+  const refuseForgetting = async (on: boolean) => {
+    if (on) {
+      await h.db.db.execute(
+        sql.raw(`create or replace function refuse_53300() returns trigger language plpgsql as $$
+          begin raise exception 'sorry, too many clients already' using errcode = '53300'; end $$`),
+      );
+      await h.db.db.execute(
+        sql`create trigger refuse_forgetting before update on ops_alerts for each row
+            when (old.notified and not new.notified and new.firing) execute function refuse_53300()`,
+      );
+    } else await h.db.db.execute(sql`drop trigger refuse_forgetting on ops_alerts`);
+  };
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, env: { OPS_CHAT_ID: OPS, ALERT_CHECK_MINUTES: '0' } });
+  });
+  afterAll(() => h.close());
+
+  it('an undelivered alert the database refused to record is sent once, next round; the doctor shows the round was cut short', async () => {
+    await enqueueJob(
+      h.db.db,
+      { type: TEST_ALERT_JOB, key: 'cut-1', payload: {}, runAt: clock.now() },
+      clock.now(),
+    );
+    await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', times: 1, fault: { status: 500 } });
+    await refuseForgetting(true);
+    await h.bot.checkAlerts();
+    expect(opsCards()).toEqual([]);
+    expect(gauge('ops_alert_round_cut_short')).toBe(1);
+    expect(gauge('ops_alerts_unrecorded')).toBe(1);
+    const line = await doctorLine();
+    expect(line?.status).toBe('fail');
+    expect(line?.detail).toContain('1 条告警没有送达');
+
+    // The database takes it again: the alert is sent, once.
+    await refuseForgetting(false);
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
+    expect(gauge('ops_alert_round_cut_short')).toBe(0);
+    expect(gauge('ops_alerts_unrecorded')).toBe(0);
+    expect((await doctorLine())?.status).toBe('ok');
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
+  });
+
+  it('an alert whose answer was lost is not sent twice when the next round tries again', async () => {
+    await h.db.db.execute(sql`update jobs set status = 'done' where kind = 'test-alert'`);
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards().at(-1)).toBe('恢复正常：有事件或任务处理失败');
+    const before = opsCards().length;
+    await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
+    clock.advance(61 * MINUTE);
+    // Lark posts the card, but its answer never reaches the bot.
+    h.fake.inject({
+      method: 'POST',
+      path: '/open-apis/im/v1/messages',
+      times: 1,
+      fault: { dropResponse: true },
+    });
+    await h.bot.checkAlerts();
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards().slice(before)).toEqual(['告警：有事件或任务处理失败']);
+  });
+
+  it('a kind whose state the database refuses is left for the next round; the other kinds still run', async () => {
+    await h.db.db.execute(sql`update jobs set status = 'done' where kind = 'test-alert'`);
+    const before = opsCards().length;
+    // Lark refuses a scope: the lark_refused kind fires; dead_rows clears, but its row cannot be written.
+    h.fake.inject({
+      path: /^\/open-apis\/im\/v1\/chats\//,
+      times: 1,
+      fault: { code: 99991672, msg: 'Access denied' },
+    });
+    await expect(h.bot.deps.gateway.getChat('oc_some_chat')).rejects.toThrow();
+    await h.db.db.execute(
+      sql`create trigger refuse_dead_rows before update on ops_alerts for each row
+          when (old.kind = 'dead_rows') execute function refuse_53300()`,
+    );
+    try {
+      clock.advance(MINUTE);
+      await h.bot.checkAlerts();
+    } finally {
+      await h.db.db.execute(sql`drop trigger refuse_dead_rows on ops_alerts`);
+    }
+    expect(opsCards().slice(before)).toEqual(['告警：飞书拒绝了应用凭证或权限']);
+    expect(gauge('ops_alert_round_cut_short')).toBe(1);
+    clock.advance(MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards().slice(before)).toEqual([
+      '告警：飞书拒绝了应用凭证或权限',
+      '恢复正常：有事件或任务处理失败',
+    ]);
+    expect(gauge('ops_alert_round_cut_short')).toBe(0);
   });
 });

@@ -3,7 +3,14 @@ import type { Db } from '../client.js';
 import { opsAlerts } from '../schema/index.js';
 
 /** What the operations chat should be told now: nothing, an alert, or 恢复正常. */
-export type AlertNotice = { send: 'alert' | 'recovered'; previousSentAt: Date | null } | undefined;
+export type AlertNotice =
+  | {
+      send: 'alert' | 'recovered';
+      previousSentAt: Date | null;
+      /** When the spell the notice is about began: with the kind, the notice's identity (its send's uuid). */
+      since: Date;
+    }
+  | undefined;
 
 /**
  * Records whether `kind` fires now and decides, under the row's lock (so several instances agree),
@@ -30,14 +37,16 @@ export async function transitionAlert(
       const due = !row.lastSentAt || now.getTime() - row.lastSentAt.getTime() >= input.minIntervalMs;
       if (!row.notified && due) {
         await set({ firing: true, notified: true, since, detail, lastSentAt: now });
-        return { send: 'alert', previousSentAt: row.lastSentAt };
+        return { send: 'alert', previousSentAt: row.lastSentAt, since: since ?? now };
       }
       await set({ firing: true, since, detail });
       return undefined;
     }
     if (!row.firing) return undefined;
     await set({ firing: false, notified: false, since: null, detail });
-    return row.notified ? { send: 'recovered', previousSentAt: row.lastSentAt } : undefined;
+    return row.notified
+      ? { send: 'recovered', previousSentAt: row.lastSentAt, since: row.since ?? row.lastSentAt ?? now }
+      : undefined;
   });
 }
 
@@ -51,7 +60,7 @@ export async function alertNotDelivered(
     .set(
       input.notice.send === 'alert'
         ? { notified: false, lastSentAt: input.notice.previousSentAt, updatedAt: input.now }
-        : { firing: true, notified: true, updatedAt: input.now },
+        : { firing: true, notified: true, since: input.notice.since, updatedAt: input.now },
     )
     .where(eq(opsAlerts.kind, input.kind));
 }

@@ -19,7 +19,7 @@ export const ARCHIVE_USAGE = `用法:
   archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
                    [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
                    [--pages N] [--remarks 备注] [--photographer 摄影者] [--background 背景]
-                                                                 著录
+                                                                 著录（--doc-number "" 为没有文号）
   archive describe --item ID --photo 张号 [--note 说明] [--background 背景]
                                                                  一张照片的说明（DA/T 50）
   archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单

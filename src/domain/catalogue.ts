@@ -142,8 +142,11 @@ export function buildCatalogueEntry(
   }
   const photos = f.materials.filter((m) => m.kind === 'photo').length;
   const autoRemarks = f.kind === 'photo_group' ? `照片${photos}张` : '';
+  // '' entered: the document has no 文号 (not one read out of its caption or file name).
   const docNumber =
-    given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName));
+    d.docNumber === ''
+      ? ''
+      : (given(d.docNumber) ?? detectDocNumber(f.itemTitle, ...f.materials.map((m) => m.originalName)));
   // A received document's 责任者 is the body its 文号 names (档发〔2016〕13号: 国家档案局), when known.
   const issuer = f.kind === 'document' ? issuerOf(docNumber, opts.issuers) : undefined;
   return {

@@ -37,7 +37,8 @@ const MAX_TEXT = 200;
 
 /**
  * Records an item's description (著录): DA/T 50 事由 / 地点 / 人物 for photo groups (the
- * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were.
+ * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were, except
+ * a 文号 given blank: the document has none.
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited.
  */
@@ -149,6 +150,9 @@ function cleanFields(input: DescribeItemInput): DescriptionFields {
     const s = cleanText(input[key]);
     if (s) out[key] = s;
   }
+  // A 文号 given as blank: the document has none (the catalogue prints none instead of one it would
+  // read out of the caption or file name, which no other value could take back).
+  if (typeof input.docNumber === 'string' && !input.docNumber.trim()) out.docNumber = '';
   if (typeof input.date === 'string' && input.date.trim()) {
     const d = input.date.trim().replace(/[-./年月日]/g, '');
     if (!isYyyymmdd(d)) throw new DomainError('bad_date', '日期请写成8位年月日，如 20250305');

@@ -148,7 +148,13 @@ export async function recordStored(
         cameraModel: photo?.cameraModel ?? null,
         width: photo?.width ?? null,
         height: photo?.height ?? null,
-        quality: photo?.quality ?? null,
+        // A video's cover is Lark's poster image (small, no EXIF): judged as a photo it was always
+        // 「压缩」, and every video added a 压缩照片 to the digest and the unit page. A recalled one
+        // is not counted at all (message-recalls.ts clears it too).
+        quality: photo?.quality
+          ? sql<string>`case when ${materials.role} = 'cover' or ${materials.status} = 'recalled' then null
+              else ${photo.quality} end`
+          : null,
         lastError: null,
         storedAt: f.now,
       })

@@ -6,6 +6,8 @@ import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/wo
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { postPhoto, waitOnClock } from '../support/chat-photos.js';
 import { cardLinks } from '../support/cards.js';
+import { messageEvent, recallEvent } from '../support/events.js';
+import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -103,5 +105,88 @@ describe("the digest's quality figures and the page they open", () => {
       failed: 0,
       period: '近 30 天',
     });
+  });
+});
+
+/**
+ * What the bot does not count as a photo is no 压缩照片 in the digest or on its page: a video's cover
+ * (Lark's poster image, small and without EXIF) and a photo the officer recalled (撤回).
+ */
+describe('the digest’s compressed photos leave out video covers and recalled photos', () => {
+  let w: WebWorld;
+  beforeAll(async () => {
+    w = await createWebWorld('WV', { PUBLIC_URL });
+  });
+  afterAll(() => w?.close());
+
+  const statuses = (messageId: string) =>
+    queryRows<{ role: string; status: string; quality: string | null; sha256: string | null }>(
+      w.h.db.db,
+      sql`select role, status, quality, sha256 from materials where message_id = ${messageId} order by id`,
+    );
+
+  it('counts only the photos still kept', async () => {
+    // A video with its cover, posted in the digest's week.
+    const video = `om_${randomBytes(10).toString('hex')}`;
+    w.h.fake.addResource({ messageId: video, fileKey: 'file_v', bytes: Buffer.from('a fake video') });
+    w.h.fake.addResource({ messageId: video, fileKey: 'img_v_cover', bytes: await jpeg(3) });
+    const res = await w.h.post(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId: w.chats.village,
+        messageId: video,
+        senderOpenId: w.org.officer,
+        msgType: 'media',
+        content: { file_key: 'file_v', image_key: 'img_v_cover' },
+        createTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    await waitOnClock(w.h, w.clock, 'the video and its cover stored', async () => {
+      const rows = await statuses(video);
+      return rows.length === 2 && rows.every((r) => r.status === 'stored');
+    });
+    // The cover is Lark's poster of the video, not a photo of the archive: not judged as one.
+    expect((await statuses(video)).find((r) => r.role === 'cover')?.quality).toBeNull();
+    // A chat-compressed photo the officer recalled while the bot was still downloading it.
+    const photo = `om_${randomBytes(10).toString('hex')}`;
+    const resources = new RegExp(`/messages/${photo}/resources/`);
+    w.h.fake.inject({ path: resources, fault: { delayMs: 1500 }, times: 1 });
+    await postPhoto(w.h, { chatId: w.chats.village, sender: w.org.officer, size: 100, messageId: photo });
+    await waitFor('its download under way', () => w.h.fake.callsTo('GET', resources).length === 1);
+    await w.h.post(
+      recallEvent({
+        appId: w.h.fake.appId,
+        messageId: photo,
+        chatId: w.chats.village,
+        recallTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    await waitFor('the photo recalled', async () => (await statuses(photo))[0]?.status === 'recalled');
+    // The download finishes after the recall: its bytes are recorded, the photo stays recalled.
+    await waitFor('its download recorded', async () => (await statuses(photo))[0]?.sha256 != null);
+    expect((await statuses(photo))[0]).toMatchObject({ status: 'recalled', quality: null });
+    await w.h.settle();
+
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+      publicUrl: w.h.bot.config.web.publicUrl,
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+    });
+    await w.clock.set(zonedInstant(monday, '09:00', TZ));
+    await scheduler.runDue(w.clock.now(), 'tick');
+    w.h.bot.jobWorker.wake();
+    const digest = await waitFor('the digest to the county leader', () =>
+      w.h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
+    );
+    // The world's two photos filed as #C05, and nothing else.
+    const compressed = Number(/压缩照片 (\d+) 张/.exec(JSON.stringify(digest.content))![1]);
+    expect(compressed).toBe(2);
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const [, url] = cardLinks(digest.content).find(([t]) => t === '查看质量问题')!;
+    const html = await (await w.get(url.slice(PUBLIC_URL.length), leader)).text();
+    expect(pageFigures(html).compressed).toBe(2);
   });
 });

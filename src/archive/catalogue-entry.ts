@@ -32,7 +32,12 @@ export function catalogueEntryOf(r: RecordFacts, opts: CatalogueOptions): Catalo
     opts,
   );
   if (r.status === 'withdrawn') {
-    const note = withdrawnRemarks(r.withdrawnAt ?? r.confirmedAt, opts.timeZone, r.reconfirmedAs);
+    const note = withdrawnRemarks(
+      r.withdrawnAt ?? r.confirmedAt,
+      opts.timeZone,
+      r.reconfirmedAs,
+      r.withdrawnReason,
+    );
     return { ...entry, remarks: entry.remarks ? `${note}；${entry.remarks}` : note };
   }
   // A confirmed group's 照片号 are never renumbered: the 张号 a recall left unused are stated here.

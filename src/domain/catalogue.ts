@@ -161,7 +161,20 @@ export function buildCatalogueEntry(
   };
 }
 
-/** 备注 of a retired number: the row stays in the catalogue so 件号 remain continuous. */
-export function withdrawnRemarks(at: Date, timeZone: string, newCode?: string | null): string {
-  return `件号停用：${isoDate(at, timeZone)}撤销归档确认${newCode ? `，现档号${newCode}` : ''}`;
+/** The reason a 档号 is withdrawn with when the 件's files were all recalled (撤回) by their sender. */
+export const RECALLED_REASON = '材料已撤回';
+
+/**
+ * 备注 of a retired number: the row stays in the catalogue so 件号 remain continuous. One the bot
+ * withdrew because the 件's files were all recalled says so (the receiving archive reads why the
+ * number has no file); an archivist's own reason for 撤销确认 is theirs and is not printed.
+ */
+export function withdrawnRemarks(
+  at: Date,
+  timeZone: string,
+  newCode?: string | null,
+  reason?: string | null,
+): string {
+  const why = reason === RECALLED_REASON ? `${RECALLED_REASON}，` : '';
+  return `件号停用：${isoDate(at, timeZone)}${why}撤销归档确认${newCode ? `，现档号${newCode}` : ''}`;
 }

@@ -18,6 +18,7 @@ import {
 } from '../db/repos/message-recalls.js';
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { RECALL_NOTICE_JOB } from '../domain/job-types.js';
+import { RECALLED_REASON } from '../domain/catalogue.js';
 import type { MessageRecall } from '../domain/incoming.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import type { Tx } from '../db/client.js';
@@ -196,7 +197,7 @@ export async function recallMessage(
 async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Date): Promise<void> {
   if (item.remaining > 0) return;
   if (item.archiveRecordId !== null && item.archivalCode !== null) {
-    if (await withdrawRecord(tx, item.archiveRecordId, who, now, '材料已撤回'))
+    if (await withdrawRecord(tx, item.archiveRecordId, who, now, RECALLED_REASON))
       await insertArchiveAudit(tx, [
         {
           at: now,
@@ -206,7 +207,7 @@ async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Da
           unitId: item.unitId,
           taskId: item.taskId,
           itemId: item.itemId,
-          details: { archivalCode: item.archivalCode, reason: '材料已撤回' },
+          details: { archivalCode: item.archivalCode, reason: RECALLED_REASON },
         },
       ]);
   }

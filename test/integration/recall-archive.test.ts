@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
@@ -175,5 +176,12 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
     expect(pkg).toMatchObject({ records: 2, withdrawn: 1 });
     expect(pkg.files).toBeLessThan(before.files - 1);
     expect(packaged(pkg)).not.toContain(doc!.sha256);
+    // Its 备注 says why the number has no file: the bot withdrew it because the files were recalled.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(pkg.catalogueXlsx);
+    const rows: string[][] = [];
+    for (const ws of wb.worksheets)
+      ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => String(v ?? ''))));
+    expect(rows.find((r) => r[1] === record!.code)?.[8]).toBe('件号停用：2026-01-10材料已撤回，撤销归档确认');
   });
 });

@@ -17,11 +17,18 @@ export type UnfiledOptions = Omit<CardAgainDeps, keyof BotDeps>;
 
 const LIST_MAX = 10;
 
-/** 「3张照片、1个文件」 */
-const what = (b: UnfiledBurst): string =>
-  [b.photos > 0 ? `${b.photos}张照片` : '', b.stored > b.photos ? `${b.stored - b.photos}个文件` : '']
+/** 「3张照片、1个文件」, 「1段语音」, 「1个视频」: each kind in the words the burst's card used. */
+const what = (b: UnfiledBurst): string => {
+  const files = b.stored - b.photos - b.audio - b.videos;
+  return [
+    b.photos > 0 ? `${b.photos}张照片` : '',
+    files > 0 ? `${files}个文件` : '',
+    b.audio > 0 ? `${b.audio}段语音` : '',
+    b.videos > 0 ? `${b.videos}个视频` : '',
+  ]
     .filter(Boolean)
     .join('、');
+};
 
 async function lines(deps: BotDeps, bursts: UnfiledBurst[], timeZone: string, withChat: boolean) {
   const names = await personNames(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -326,5 +327,48 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     await w.h.settle();
     expect(cardsUnder(sent)).toHaveLength(2);
     w.h.fake.clearFaults();
+  });
+
+  it('未归档 names a voice note and a video as such, not as 「2个文件」', async () => {
+    const chatId = w.chats.village2;
+    const voice = id('om_');
+    const video = id('om_');
+    const opus = readFileSync(new URL('../fixtures/audio/lark-voice-note.opus', import.meta.url));
+    w.h.fake.addResource({ messageId: voice, fileKey: 'au_chase', bytes: opus });
+    const mp4 = Buffer.concat([Buffer.from('000000186674797069736f6d', 'hex'), Buffer.alloc(500, 7)]);
+    w.h.fake.addResource({ messageId: video, fileKey: 'v_chase', bytes: mp4 });
+    w.h.fake.addResource({ messageId: video, fileKey: 'img_v_chase', bytes: await jpeg(4242) });
+    const at = w.clock.now().getTime();
+    for (const [messageId, msgType, content, t] of [
+      [voice, 'audio', { file_key: 'au_chase', duration: 3000 }, at],
+      [video, 'media', { file_key: 'v_chase', image_key: 'img_v_chase', file_name: 'VID_0001.mp4' }, at + 1],
+    ] as const) {
+      const res = await w.h.post(
+        messageEvent({
+          appId: w.h.fake.appId,
+          chatId,
+          messageId,
+          senderOpenId: w.org.officer,
+          msgType,
+          content,
+          createTimeMs: t,
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    const card = await waitFor(
+      'the filing card',
+      () => {
+        w.clock.advance(1_000);
+        return w.h.fake.sentMessages().find((m) => m.replyTo === voice);
+      },
+      { timeoutMs: 20_000, everyMs: 200 },
+    );
+    expect(text(card)).toContain('收到 1 段语音、1 个视频');
+    await w.h.settle(); // the card's message id recorded
+    // The list uses the card's words: the officer knows the recording by them.
+    const list = text(await ask(chatId));
+    expect(list).toContain('王村官 · 1段语音、1个视频');
+    expect(list).not.toContain('个文件');
   });
 });

@@ -12,6 +12,9 @@ export interface UnfiledBurst {
   /** Stored materials (video covers not counted). */
   stored: number;
   photos: number;
+  /** Voice notes and other recordings. */
+  audio: number;
+  videos: number;
   /** The newest filing card of the burst (its first answer, or a card sent again since). */
   lastCardAt: Date;
 }
@@ -59,16 +62,20 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
     last_at: string | Date;
     stored: number | string;
     photos: number | string;
+    audio: number | string;
+    videos: number | string;
     last_card_at: string | Date;
   }>(
     db,
     sql`select b.id, b.chat_id, b.sender_open_id, b.first_message_id, b.first_at, b.last_at,
-          s.stored, s.photos,
+          s.stored, s.photos, s.audio, s.videos,
           greatest(b.ack_claimed_at, (select max(bm.created_at) from bot_messages bm
             where bm.burst_id = b.id and bm.purpose = 'filing_card')) as last_card_at
         from bursts b
         join lateral (select count(*)::int as stored,
-                        count(*) filter (where m.kind = 'photo')::int as photos
+                        count(*) filter (where m.kind = 'photo')::int as photos,
+                        count(*) filter (where m.kind = 'audio')::int as audio,
+                        count(*) filter (where m.kind = 'video')::int as videos
                       from materials m
                       where m.burst_id = b.id and m.status = 'stored' and m.role is distinct from 'cover') s
           on s.stored > 0
@@ -100,6 +107,8 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
     lastAt: new Date(r.last_at),
     stored: Number(r.stored),
     photos: Number(r.photos),
+    audio: Number(r.audio),
+    videos: Number(r.videos),
     lastCardAt: new Date(r.last_card_at),
   }));
 }

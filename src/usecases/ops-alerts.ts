@@ -72,6 +72,13 @@ export async function reportAlert(
   state: AlertState,
   memory?: OpsAlertMemory,
 ): Promise<'alert' | 'recovered' | undefined> {
+  // An earlier report of this kind that could not be recorded as undelivered: recorded first, so the
+  // transition below sends it (a refusal here is thrown again: the caller tries later).
+  const unrecorded = memory?.unrecorded.get(kind);
+  if (unrecorded) {
+    await alertNotDelivered(deps.db, { kind, notice: unrecorded.notice, now: unrecorded.at });
+    memory!.unrecorded.delete(kind);
+  }
   const now = deps.clock.now();
   const notice = await transitionAlert(deps.db, {
     kind,
@@ -128,20 +135,11 @@ export async function reportAlert(
   }
 }
 
-/** Records the notices an earlier round could not record as undelivered (they are sent again below). */
-async function recordUnrecorded(deps: OpsAlertDeps, memory: OpsAlertMemory): Promise<void> {
-  for (const [kind, u] of [...memory.unrecorded]) {
-    await alertNotDelivered(deps.db, { kind, notice: u.notice, now: u.at });
-    memory.unrecorded.delete(kind);
-    deps.logger.info({ kind }, 'ops alert recorded as undelivered; sending it again');
-  }
-}
-
 /**
- * One periodic round: first what an earlier round could not record, then every check (a failing check
- * is logged and skipped), then its card if any. A kind whose state the database refuses to record
- * (53300, unreachable) is left for the next round; the others still run. What cut the round short is
- * kept in `memory`.
+ * One periodic round: every check (a failing check is logged and skipped), then its card if any (what
+ * an earlier round could not record of that kind is recorded first: `reportAlert`). A kind whose state
+ * the database refuses to record (53300, unreachable) is left for the next round; the others still
+ * run. What cut the round short is kept in `memory`.
  */
 export async function checkOpsAlerts(
   deps: OpsAlertDeps,
@@ -160,13 +158,7 @@ export async function checkOpsAlerts(
       'ops alert state not recorded; next round tries again',
     );
   };
-  try {
-    await recordUnrecorded(deps, memory);
-  } catch (err) {
-    refused(err);
-  }
   for (const [kind, check] of Object.entries(checks) as [AlertKind, () => Promise<AlertState>][]) {
-    if (memory.unrecorded.has(kind)) continue;
     let state: AlertState;
     try {
       state = await check();

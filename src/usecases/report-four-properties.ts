@@ -9,7 +9,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { FourPropertiesJobPayload, FourPropertiesRun } from './check-four-properties-run.js';
-import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-alerts.js';
+import { reportAlert, type OpsAlertDeps, type OpsAlertMemory, type OpsAlertOptions } from './ops-alerts.js';
 
 /**
  * Tells the result of a four-properties check: the failures gauge, the log, the `four_properties`
@@ -21,7 +21,13 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
  */
 export async function reportFourPropertiesRun(
   deps: OpsAlertDeps & { metrics: Metrics },
-  o: { alerts: OpsAlertOptions; reportChat?: string; uploadLimitBytes: number },
+  o: {
+    alerts: OpsAlertOptions;
+    /** What an earlier run could not record about its alert (kept by the process between runs). */
+    alertMemory?: OpsAlertMemory;
+    reportChat?: string;
+    uploadLimitBytes: number;
+  },
   payload: FourPropertiesJobPayload,
   run: FourPropertiesRun,
   log: Logger,
@@ -44,12 +50,18 @@ export async function reportFourPropertiesRun(
   );
   const counts = `${report.totals.records} 条，${report.totals.files} 个文件`;
   if (whole || !report.passed)
-    await reportAlert(deps, o.alerts, 'four_properties', {
-      firing: !report.passed,
-      detail: report.passed
-        ? `最近一次检测通过（${report.totals.records} 条）。`
-        : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
-    });
+    await reportAlert(
+      deps,
+      o.alerts,
+      'four_properties',
+      {
+        firing: !report.passed,
+        detail: report.passed
+          ? `最近一次检测通过（${report.totals.records} 条）。`
+          : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
+      },
+      o.alertMemory,
+    );
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
   const week = payload.week ?? report.generatedAt;

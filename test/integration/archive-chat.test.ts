@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceProblem } from '../../src/errors.js';
 import { queryRows } from '../../src/db/client.js';
 import { claimDue } from '../../src/db/repos/queue.js';
 import { findInstallation } from '../../src/db/repos/installation.js';
@@ -582,6 +583,41 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       sql`select firing from ops_alerts where kind = 'four_properties'`,
     );
     expect(alert!.firing).toBe(true);
+    writeFileSync(path, good);
+  });
+
+  it('a 四性 alert Lark did not take, whose non-delivery the database refused to record (53300), is sent when the job runs again', async () => {
+    const weekly = (week: string, attempts: number) =>
+      ctx.jobs.get('four-properties-check')!.run({ week }, silentLogger(), { attempts, maxAttempts: 3 });
+    f.clock.advance(3 * 3_600_000);
+    await weekly('2026-W10', 1); // intact again: whatever fired clears
+    f.clock.advance(3 * 3_600_000);
+    const before = opsCards().length;
+    const { path, good } = await damagePhoto();
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', times: 1, fault: { status: 500 } });
+    await f.db.execute(
+      sql.raw(`create function refuse_forgetting() returns trigger language plpgsql as $$
+        begin raise exception 'sorry, too many clients already' using errcode = '53300'; end $$`),
+    );
+    await f.db.execute(
+      sql`create trigger refuse_forgetting before update on ops_alerts for each row
+          when (old.notified and not new.notified and new.firing) execute function refuse_forgetting()`,
+    );
+    try {
+      // The job waits for the database (the worker gives the attempt back) …
+      const err = await weekly('2026-W11', 1).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(resourceProblem(err)?.reason).toBe('database_busy');
+    } finally {
+      await f.db.execute(sql`drop trigger refuse_forgetting on ops_alerts`);
+      await f.db.execute(sql`drop function refuse_forgetting()`);
+    }
+    expect(opsCards().slice(before)).toEqual([]);
+    // … and runs again once it is back: the alert goes out.
+    await weekly('2026-W11', 1);
+    expect(opsCards().slice(before)).toEqual(['告警：四性检测未通过']);
     writeFileSync(path, good);
   });
 

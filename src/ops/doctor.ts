@@ -16,6 +16,7 @@ import { systemClock } from '../ports/clock.js';
 import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNRECORDED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
+import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
@@ -141,7 +142,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       config ? `未在运行（${config.host}:${config.port} 无应答）` : '无法判断（配置有误）',
     );
 
-  await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
+  const admins = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
   if (bot?.metrics) reportAlertRound(add, bot.metrics);
 
   if (config) {
@@ -150,9 +151,11 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       { ...config, lark: { ...config.lark, httpTimeoutMs: Math.min(config.lark.httpTimeoutMs, 10_000) } },
       { logger, metrics: new Metrics(), clock: systemClock },
     );
+    let credentialsOk = false;
     try {
       const info = await gateway.getBotInfo();
       add('ok', '飞书凭证', `有效（机器人：${info.name}）`);
+      credentialsOk = true;
     } catch (err) {
       if (err instanceof LarkApiError && !err.isRetryable)
         add(
@@ -162,6 +165,9 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
         );
       else add('fail', '飞书凭证', `无法连接飞书：${errorMessage(err)}`);
     }
+    // The operations chat is asked about only with credentials Lark accepts.
+    const alerts = await alertsLine(credentialsOk ? gateway : undefined, config.alerts.opsChatId, admins);
+    add(alerts.status, alerts.label, alerts.detail);
     const mode = config.lark.eventMode === 'ws' ? '长连接（ws）' : 'Webhook（POST /lark/events）';
     if (config.lark.eventMode === 'ws') {
       const connected = bot?.ready.checks.larkConnection;
@@ -210,10 +216,11 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   return lines;
 }
 
+/** Reports the database, its migrations and queues; returns how many admins alerts go to (when it could read them). */
 async function checkDatabase(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
   o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; silent: boolean; now: Date },
-): Promise<void> {
+): Promise<number | undefined> {
   const kind = o.databaseUrl
     ? `PostgreSQL（${redact(o.databaseUrl)}）`
     : `内置 PGlite（${join(o.dataDir, 'pglite')}）`;
@@ -282,6 +289,7 @@ async function checkDatabase(
     );
     const lastAt = last?.at ? (o.now.getTime() - new Date(last.at).getTime()) / 1000 : undefined;
     reportQueues(add, { events, jobs }, lastAt);
+    return await alertRecipients(database.db);
   } catch (err) {
     add('fail', '数据库', `${kind}：查询失败：${errorMessage(err)}`);
   } finally {

@@ -107,6 +107,46 @@ describe('npm run cli -- doctor', () => {
     },
   );
 
+  /**
+   * Alerts go to OPS_CHAT_ID, else to the top units' admins by direct message. A chat the bot is not in
+   * (or a mistyped id), or no admin at all, lost every alert with only a log line, and the check-up
+   * said nothing about it.
+   */
+  it('says where the operations alerts go, and when they cannot arrive', { timeout: 300_000 }, async () => {
+    const dataDir = await seededDataDir('alerts', { parent: tmp });
+    const port = await freePort();
+    const alertsLine = async (over: Record<string, string> = {}) => {
+      const res = await doctor(env(dataDir, port, over));
+      return res.stdout.split('\n').find((l) => l.includes(' 告警去向：'));
+    };
+    const notJoined = 'oc_0000000000000000000000000000dead';
+    expect(await alertsLine({ OPS_CHAT_ID: notJoined })).toBe(
+      `✗ 告警去向：飞书找不到 OPS_CHAT_ID=${notJoined} 这个群，或机器人不在群里（错误码 232011）：告警发不出去。` +
+        '把机器人拉进运维群，再用 npm run cli -- chats list 查到群号填进 OPS_CHAT_ID',
+    );
+    const ops = 'oc_00000000000000000000000000000ops';
+    fake.addChat({ chatId: ops, name: '县档案运维群', members: [] });
+    expect(await alertsLine({ OPS_CHAT_ID: ops })).toBe(
+      '✓ 告警去向：发到运维群「县档案运维群」（OPS_CHAT_ID）',
+    );
+
+    expect(await alertsLine()).toBe(
+      '! 告警去向：没有设置 OPS_CHAT_ID，也没有管理员：处理失败、磁盘不足等告警没有人收到。' +
+        '设置 OPS_CHAT_ID（机器人所在的运维群），或在人员表里给县级单位导入一位管理员（units people import）',
+    );
+    const database = await openDb({ dataDir });
+    try {
+      await database.db
+        .execute(sql`insert into units (code, name, kind, path, full_name, created_at, updated_at)
+        values ('530521', '施甸县', 'county', '/1/', '施甸县', now(), now())`);
+      await database.db.execute(sql`insert into unit_roles (unit_id, open_id, role, created_at)
+        select id, 'ou_admin0000000000000000000000001', 'admin', now() from units where code = '530521'`);
+    } finally {
+      await database.close();
+    }
+    expect(await alertsLine()).toBe('✓ 告警去向：没有设置 OPS_CHAT_ID：私信最上级单位的 1 位管理员');
+  });
+
   it(
     'a listener on the port that does not answer (a busy or stalled bot): says so, not 未在运行',
     { timeout: 120_000 },

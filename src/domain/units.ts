@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.js';
+import { excelNumberHint } from './excel-number.js';
 
 export type UnitKind = 'county' | 'township' | 'village' | 'department';
 export const UNIT_KINDS: readonly UnitKind[] = ['county', 'township', 'village', 'department'];
@@ -54,7 +55,7 @@ export function validateUnitRecords(
   for (const r of records) {
     if (!UNIT_CODE_PATTERN.test(r.code))
       errors.push(
-        `${fileName} 第 ${r.line} 行: 编码 "${r.code}" 不合规（只能用字母、数字、_ 和 -，1–32 位）`,
+        `${fileName} 第 ${r.line} 行: 编码 "${r.code}" 不合规（只能用字母、数字、_ 和 -，1–32 位）${excelNumberHint(r.code)}`,
       );
     const first = byCode.get(r.code);
     if (first) errors.push(`${fileName} 第 ${r.line} 行: 编码 ${r.code} 重复（第 ${first.line} 行已有）`);
@@ -65,7 +66,9 @@ export function validateUnitRecords(
   for (const r of byCode.values()) {
     if (r.parentCode === null) continue;
     if (!parentOf.has(r.parentCode)) {
-      errors.push(`${fileName} 第 ${r.line} 行: 上级单位 ${r.parentCode} 不存在（${r.code} ${r.name}）`);
+      errors.push(
+        `${fileName} 第 ${r.line} 行: 上级单位 ${r.parentCode} 不存在（${r.code} ${r.name}）${excelNumberHint(r.parentCode)}`,
+      );
       continue;
     }
     const chain = [r.code];

@@ -12,6 +12,7 @@ import {
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { UserLookup } from '../ports/user-lookup.js';
+import { excelNumberHint } from '../domain/excel-number.js';
 
 export interface ImportPeopleDeps {
   db: Db;
@@ -50,7 +51,12 @@ export async function importPeople(
     if (unknown.length > 0)
       throw new DomainError(
         'people_invalid',
-        unknown.map((r) => `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在`).join('\n'),
+        unknown
+          .map(
+            (r) =>
+              `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在${excelNumberHint(r.unitCode)}`,
+          )
+          .join('\n'),
       );
     const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0, resolved };
     const seen = new Set<string>();

@@ -8,6 +8,7 @@ import { parseHouseholdsCsv } from '../domain/units-households.js';
 import { parseUnitsYaml } from '../domain/units-yaml.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import { excelNumberHint } from '../domain/excel-number.js';
 
 export interface ImportDeps {
   db: Db;
@@ -51,7 +52,10 @@ export async function importHouseholds(
     for (const r of records) {
       if (villages.has(r.villageCode)) continue;
       const unit = await getUnitByCode(tx, r.villageCode);
-      if (!unit) errors.push(`${file.fileName} 第 ${r.line} 行: 村编码 ${r.villageCode} 不存在`);
+      if (!unit)
+        errors.push(
+          `${file.fileName} 第 ${r.line} 行: 村编码 ${r.villageCode} 不存在${excelNumberHint(r.villageCode)}`,
+        );
       else if (unit.kind !== 'village')
         errors.push(`${file.fileName} 第 ${r.line} 行: ${r.villageCode} ${unit.name} 不是村`);
       else villages.set(r.villageCode, unit.id);

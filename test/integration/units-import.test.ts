@@ -138,6 +138,43 @@ describe('units import', () => {
     expect(err.message).toBe('p.csv 第 2 行: 单位编码 NOPE 不存在');
   });
 
+  /**
+   * The county opens the example CSV in Excel, adds a village and a person, and saves as CSV: Excel shows
+   * 12-digit codes and 11-digit mobiles as 5.30521E+11 and 1.38E+10 and saves them so. The refusal named
+   * the value but not why it looked like that nor how to mend it (the digits are gone from the CSV).
+   */
+  it('a code or mobile Excel saved in scientific notation is refused saying how to mend it', async () => {
+    const mend =
+      '（这是 Excel 把长数字显示成的科学计数法，存成 CSV 时后面的数字已经丢了：在 Excel 里把这一列设为「文本」，重新填好再存，或直接导入 .xlsx 文件）';
+    const units = await importUnits(deps(), {
+      text: 'code,name,kind,parent_code\n5.30521E+11,新村,village,T1\nV9,九村,village,5.30521E+11\n',
+      fileName: 'units.csv',
+    }).catch((e) => e);
+    expect(units.message).toBe(
+      `units.csv 第 2 行: 编码 "5.30521E+11" 不合规（只能用字母、数字、_ 和 -，1–32 位）${mend}`,
+    );
+    const parent = await importUnits(deps(), {
+      text: 'code,name,kind,parent_code\nV9,九村,village,5.30521E+11\n',
+      fileName: 'units.csv',
+    }).catch((e) => e);
+    expect(parent.message).toBe(`units.csv 第 2 行: 上级单位 5.30521E+11 不存在（V9 九村）${mend}`);
+    const people = await importPeople(deps(), {
+      text: '姓名,手机号,单位编码,角色\n张三,1.38E+10,V1,村干部\n',
+      fileName: 'people.csv',
+    }).catch((e) => e);
+    expect(people.message).toBe(`people.csv 第 2 行: 手机号 "1.38E+10" 不对${mend}`);
+    const unit = await importPeople(deps(), {
+      text: 'open_id,name,unit_code,role\nou_x,某人,5.30521E+11,officer\n',
+      fileName: 'p.csv',
+    }).catch((e) => e);
+    expect(unit.message).toBe(`p.csv 第 2 行: 单位编码 5.30521E+11 不存在${mend}`);
+    const households = await importHouseholds(deps(), {
+      text: 'village_code,code,head_name\n5.30521E+11,01,张三\n',
+      fileName: 'h.csv',
+    }).catch((e) => e);
+    expect(households.message).toBe(`h.csv 第 2 行: 村编码 5.30521E+11 不存在${mend}`);
+  });
+
   it('imports households into villages only', async () => {
     const csv = 'village_code,code,head_name\nV1,01,张三\nV1,02,李四\n';
     expect(await importHouseholds(deps(), { text: csv, fileName: 'h.csv' })).toEqual({

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { xmlSafeRow } from './xml-escape.js';
+import { localDateTime } from '../domain/catalogue-date.js';
 import {
   CHECK_LABELS,
   PROPERTIES,
@@ -85,7 +86,7 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
     .filter(Boolean)
     .join(' ');
   summary.addRow(xmlSafeRow({ name: '范围', checked: scope || '全部' })).commit();
-  summary.addRow(xmlSafeRow({ name: '检测时间', checked: report.generatedAt })).commit();
+  summary.addRow(xmlSafeRow({ name: '检测时间', checked: checkedAt(report) })).commit();
   summary
     .addRow(
       xmlSafeRow({
@@ -131,4 +132,10 @@ export async function writeReportXlsx(path: string, report: FourPropertiesReport
   );
   list.commit();
   await wb.commit();
+}
+
+/** 检测时间 as people read it, in the deployment's zone like 说明文件's 制作时间 (not UTC's 01:00 for 09:00). */
+function checkedAt(report: FourPropertiesReport): string {
+  const tz = report.timeZone;
+  return tz ? `${localDateTime(new Date(report.generatedAt), tz)}（${tz}）` : report.generatedAt;
 }

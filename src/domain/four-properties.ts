@@ -159,6 +159,8 @@ export function failure(
 
 export interface FourPropertiesReport {
   generatedAt: string;
+  /** The deployment's zone: the Excel report states 检测时间 in it, as 说明文件 states 制作时间. */
+  timeZone?: string;
   scope: { unitCode?: string; unitName?: string; year?: number; package?: string };
   totals: { records: number; withdrawn: number; files: number; bytes: number };
   /** Checks run (per item or file) and failures (errors only) per property. */
@@ -198,6 +200,7 @@ export class ReportBuilder {
     generatedAt: Date,
     scope: FourPropertiesReport['scope'],
     virusScan: 'off' | 'ran',
+    timeZone?: string,
   ): FourPropertiesReport {
     const order = (f: CheckFailure) => PROPERTIES.indexOf(f.property);
     const failures = [...this.failures].sort(
@@ -208,6 +211,7 @@ export class ReportBuilder {
     );
     return {
       generatedAt: generatedAt.toISOString(),
+      ...(timeZone ? { timeZone } : {}),
       scope,
       totals: { ...this.totals },
       summary: structuredClone(this.summary),

@@ -87,6 +87,7 @@ export async function checkFourProperties(
     deps.clock.now(),
     { unitCode: unit?.code, unitName: unit?.fullName, year: scope.year },
     deps.virusScan ? 'ran' : 'off',
+    deps.timeZone,
   );
 }
 

@@ -315,6 +315,7 @@ async function writePackage(
       package: ctx.report.passing ? packagePaths.handedOver : packagePaths.preCheck,
     },
     deps.virusScan ? 'ran' : 'off',
+    deps.timeZone,
   );
   const unconfirmed = summary.unconfirmed;
   const { digest, registrationPdf } = await writeReadmeAndReport(

@@ -406,6 +406,10 @@ describe('export: catalogue and transfer package', () => {
     // 真实性 has the unchecked signature row; 完整性 checked everything.
     expect(summary.find((r) => r[0] === '真实性')![3]).toBe('部分未检');
     expect(summary.find((r) => r[0] === '完整性')![3]).toBe('通过');
+    // 检测时间 in the zone 说明文件 gives 制作时间 in (the same moment here), not UTC's ISO text.
+    const made = /制作时间：(.+)/.exec(readFileSync(join(out, 'bag', 'data', '说明文件.TXT'), 'utf8'))![1]!;
+    expect(made).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}（Asia\/Shanghai）$/);
+    expect(summary.find((r) => r[0] === '检测时间')![1]).toBe(made.trim());
   });
 
   it('文件目录.XML is the flat 附件2 form: one <文件> per record on the carrier, one 顺序号 sequence', async () => {

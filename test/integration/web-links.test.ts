@@ -90,3 +90,59 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     expect(list).toContain(`/items/${w.item2Id}`);
   });
 });
+
+/**
+ * A county's week often holds more filings than one page of the search (50): the digest's 新提交 figure
+ * still opens every one of them — 更早的 › pages on, none twice, none left out.
+ */
+describe('查看上周提交 over more filings than a page', () => {
+  let w: WebWorld;
+  beforeAll(async () => {
+    w = await createWebWorld('WP', { PUBLIC_URL });
+  });
+  afterAll(() => w?.close());
+
+  it('pages through as many items as the digest counts', async () => {
+    // 70 more filings of 城关村 that week, at the same moment (the order's tie is broken by id).
+    await w.h.db.db.execute(
+      sql`insert into filing_items (task_id, unit_id, kind, title, n_photo, n_document, filed_by, filed_at, via)
+          select fi.task_id, fi.unit_id, 'photo_group', '走访照片 ' || g, 1, 0, fi.filed_by,
+            fi.filed_at - interval '1 millisecond', 'cli'
+          from filing_items fi, generate_series(1, 70) g where fi.id = ${w.itemId}`,
+    );
+    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+      publicUrl: w.h.bot.config.web.publicUrl,
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+    });
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    await w.clock.set(zonedInstant(monday, '09:00', TZ));
+    await scheduler.runDue(w.clock.now(), 'tick');
+    w.h.bot.jobWorker.wake();
+    const digest = await waitFor('the digest to the county leader', () =>
+      w.h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
+    );
+    const filed = Number(/新提交 (\d+) 件/.exec(JSON.stringify(digest.content))![1]);
+    expect(filed).toBe(72);
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    let url: string | undefined = cardLinks(digest.content)
+      .find(([t]) => t === '查看上周提交')![1]
+      .slice(PUBLIC_URL.length);
+    const seen: string[] = [];
+    const counts: string[] = [];
+    while (url) {
+      const list = await (await w.get(url, leader)).text();
+      counts.push(/id="result-count">\s*([^<]*?)\s*</.exec(list)![1]!);
+      // An item's row links to it twice (thumbnail and title).
+      seen.push(...new Set([...list.matchAll(/href="\/items\/(\d+)"/g)].map((m) => m[1]!)));
+      url = /id="more" href="([^"]+)"/.exec(list)?.[1]?.replace(/&amp;/g, '&');
+      expect(seen.length).toBeLessThan(200);
+    }
+    expect(counts).toEqual(['前 50 条', '更早的 22 条']);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(filed);
+    expect(seen).toContain(String(w.itemId));
+    expect(seen).toContain(String(w.item2Id));
+  });
+});

@@ -14,6 +14,8 @@ export interface SearchInput {
   to?: string;
   timeZone: string;
   limit: number;
+  /** Only items older (by filing time, then id) than this item: the next page after it. */
+  beforeId?: number;
   /** How many of the newest items in scope the first pass reads (RECENT; tests make it small). */
   recent?: number;
 }
@@ -75,6 +77,11 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
   if (s.taskClass) where.push(sql`t.class = ${s.taskClass}`);
   if (s.from) where.push(sql`fi.filed_at >= ${dayStart(s.from)}`);
   if (s.to) where.push(sql`fi.filed_at < ${dayStart(s.to, 1)}`);
+  // The order's own key, read from the row (a timestamp sent back from the browser would lose its microseconds).
+  if (s.beforeId !== undefined)
+    where.push(
+      sql`(fi.filed_at, fi.id) < (select b.filed_at, b.id from filing_items b where b.id = ${s.beforeId})`,
+    );
   const matches = s.terms.map((term) => {
     const like = sql`${contains(term)}`;
     return DATE_LIKE.test(term)

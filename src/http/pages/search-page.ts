@@ -19,7 +19,10 @@ const KINDS: Record<string, string> = {
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0] ?? '') : '');
 
-/** GET /search?q&unit&kind&class&from&to — items in the viewer's units; filters narrow it. */
+/**
+ * GET /search?q&unit&kind&class&from&to — items in the viewer's units; filters narrow it. Newest first, 50
+ * a page; 更早的 › (`before`: the last item shown) opens the next 50.
+ */
 export async function searchPage(c: PageContext): Promise<void> {
   const q = c.koa.query;
   const text = one(q.q).trim();
@@ -43,6 +46,8 @@ export async function searchPage(c: PageContext): Promise<void> {
   const from = DAY.test(one(q.from)) ? one(q.from) : undefined;
   const to = DAY.test(one(q.to)) ? one(q.to) : undefined;
   const searched = terms.length > 0 || !!kind || !!taskClass || !!from || !!to;
+  // The next page: items older than the last one shown (the digest's 新提交 of a county is often more than a page).
+  const before = /^[1-9][0-9]{0,14}$/.test(one(q.before)) ? Number(one(q.before)) : undefined;
   const hits = searched
     ? await searchItems(c.deps.db, {
         terms,
@@ -53,8 +58,11 @@ export async function searchPage(c: PageContext): Promise<void> {
         to,
         timeZone: c.deps.timeZone,
         limit: LIMIT + 1,
+        beforeId: before,
       })
     : [];
+  const more = hits.length > LIMIT ? new URLSearchParams(c.koa.querystring) : undefined;
+  more?.set('before', String(hits[LIMIT - 1]!.id));
   const units = c.viewer.roots;
   const body = html`<h1>搜索</h1>
     <form class="card filters" method="get" action="/search" id="search-form">
@@ -90,9 +98,10 @@ export async function searchPage(c: PageContext): Promise<void> {
     ${
       searched
         ? html`<p class="muted" id="result-count">
-              ${hits.length > LIMIT ? `前 ${LIMIT} 条` : `共 ${hits.length} 条`}
+              ${before ? `更早的 ${Math.min(hits.length, LIMIT)} 条` : hits.length > LIMIT ? `前 ${LIMIT} 条` : `共 ${hits.length} 条`}
             </p>
-            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}`
+            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
+            ${more ? html`<p><a id="more" href="/search?${more.toString()}">更早的 ›</a></p>` : ''}`
         : html`<p class="muted">输入关键词，或选择类型、日期后搜索。</p>`
     }`;
   page(c.koa, 200, layout('搜索', c.viewer, body));

@@ -16,6 +16,11 @@ export interface CommandWords {
   words: readonly string[];
   /** 绑定城关村, 查公示: the word written without a space; starts matching `except` are not. */
   glued?: { word: string; except?: RegExp };
+  /**
+   * Words that call it in a group without @-mentioning the bot when they are the whole message and
+   * nobody is mentioned (帮助: an officer who forgot the @ is answered, not met with silence).
+   */
+  bare?: readonly string[];
 }
 
 /** Plain text of a text message with mention placeholders (@_user_1) removed. */
@@ -32,8 +37,8 @@ export function messageText(msg: IncomingMessage): string {
 }
 
 /**
- * Recognises a command among `commands`: in a group only when the bot is @mentioned, in a direct
- * message always. Returns undefined for ordinary chat text (kept as a caption/note instead); an
+ * Recognises a command among `commands`: in a group only when the bot is @mentioned (or a `bare`
+ * word is the whole message), in a direct message always. Returns undefined for ordinary chat text (kept as a caption/note instead); an
  * addressed text naming no command is `unknown`, an empty one `help`.
  */
 export function parseCommand(
@@ -43,8 +48,13 @@ export function parseCommand(
 ): Command | undefined {
   if (msg.msgType !== 'text') return undefined;
   const addressed = msg.chatType === 'p2p' || msg.mentions.some((m) => m.openId && m.openId === botOpenId);
-  if (!addressed) return undefined;
   const text = messageText(msg);
+  if (!addressed) {
+    if (msg.mentions.length > 0) return undefined;
+    const word = text.toLowerCase();
+    const bare = commands.find((c) => c.bare?.some((w) => w.toLowerCase() === word));
+    return bare ? { name: bare.name, args: '', text } : undefined;
+  }
   const [first = '', ...rest] = text.split(' ');
   const args = rest.join(' ').trim();
   const word = first.toLowerCase();

@@ -132,6 +132,8 @@ export interface CommandDeclaration {
   words: string[];
   /** Words that may be written glued to the argument (绑定城关村, 查公示); `except` starts are not. */
   glued?: { word: string; except?: RegExp };
+  /** Words that call it in a group without the @ when they are the whole message (帮助). */
+  bare?: readonly string[];
   /** Who may run it (checked before the handler; the help card lists only what the reader may run). */
   who: CommandAudience;
   /** How it is written in the help card, e.g. `绑定 单位名称`. */

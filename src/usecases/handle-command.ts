@@ -11,6 +11,8 @@ import { replyCard, replyText } from './reply-text.js';
 const HELP: Omit<CommandDeclaration, 'handle'> = {
   name: 'help',
   words: ['帮助', 'help', '?', '？', '菜单', '使用说明'],
+  // Written alone in a group, without the @, these still ask for help: silence was a dead end.
+  bare: ['帮助', 'help', '使用说明'],
   who: 'everyone',
   usage: '帮助',
   help: '显示本说明',

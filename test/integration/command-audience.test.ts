@@ -155,6 +155,37 @@ describe('command audiences: checked by the dispatcher, shown in the help card',
     );
   });
 
+  it('帮助 written alone in the group without the @ gets the help card; other text without the @ is not answered', async () => {
+    /** A plain group message (no @ of the bot); its message id. */
+    const plain = async (text: string, mentions: { key: string; openId: string; name: string }[] = []) => {
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        senderOpenId: org.officer,
+        content: { text },
+        mentions,
+      });
+      expect((await h.post(ev)).status).toBe(200);
+      return ev.event.message.message_id;
+    };
+    // The officer forgot the @: they used to hear nothing at all.
+    const asked = await plain('帮助');
+    const [card] = await waitFor('the help card', () => {
+      const r = h.fake.sentMessages().filter((m) => m.replyTo === asked);
+      return r.length > 0 && r;
+    });
+    expect(JSON.stringify(card!.content)).toContain('在群里先 @我');
+    expect(helpUsages(card!.content)).toContain('帮助');
+    // Chat among people stays theirs: a sentence, or 帮助 said to someone else, is not answered.
+    const sentence = await plain('帮助一下老王');
+    const toZhang = await plain('@_user_1 帮助', [
+      { key: '@_user_1', openId: zhang.openId, name: zhang.name },
+    ]);
+    await h.settle();
+    for (const m of [sentence, toZhang])
+      expect(h.fake.sentMessages().filter((x) => x.replyTo === m)).toEqual([]);
+  });
+
   it('a tap on the bot menu passes the same check', async () => {
     const before = h.fake.sentMessages().length;
     const res = await h.post(

@@ -133,6 +133,12 @@ export class QueueWorker {
   private leaseTimer?: NodeJS.Timeout;
   private readonly waits = new Map<string, Wait>();
   /**
+   * The last re-check delay of each scope whose wait ended, until work of it gets through: a resource
+   * that is back by the probe's measure but fails the work again at once (a file larger than the room
+   * above MIN_FREE_DISK_MB) resumes its re-checks from there instead of from 1 s.
+   */
+  private readonly lastWaitMs = new Map<string, number>();
+  /**
    * Rows whose release failed (database gone): released again when it is back (only that claim of
    * each: `claimedAt`), and forgotten when the sweep gives them back or a claim brings them in again.
    */
@@ -348,7 +354,10 @@ export class QueueWorker {
     metrics.inc('queue_waits_total', { table, reason });
     metrics.set('queue_waiting', 1, { table, kind: scope === ALL ? 'all' : scope, reason });
     this.o.readiness?.wait(`${table}:${scope}`, reason);
-    const w: Wait = { reason, delayMs: 1000 };
+    // Back and gone again before any of this work got through: not retried every second (each retry of
+    // a download asks Lark for the file again).
+    const last = this.lastWaitMs.get(scope);
+    const w: Wait = { reason, delayMs: last === undefined ? 1000 : Math.min(last * 2, this.maxRecheckMs()) };
     this.waits.set(scope, w);
     this.scheduleRecheck(scope, w);
   }
@@ -363,12 +372,13 @@ export class QueueWorker {
     const back = this.o.probe ? await this.o.probe(w.reason).catch(() => false) : true;
     if (this.waits.get(scope) !== w) return;
     if (!back) {
-      w.delayMs = Math.min(w.delayMs * 2, Math.max(1000, this.o.recheckMaxMs ?? 30_000));
+      w.delayMs = Math.min(w.delayMs * 2, this.maxRecheckMs());
       if (!this.stopped) this.scheduleRecheck(scope, w);
       return;
     }
     const { table, metrics } = this.o;
     this.waits.delete(scope);
+    this.lastWaitMs.set(scope, w.delayMs);
     this.o.readiness?.resume(`${table}:${scope}`);
     metrics.set('queue_waiting', 0, { table, kind: scope === ALL ? 'all' : scope, reason: w.reason });
     this.o.logger.info({ table, kind: scope, reason: w.reason }, 'resource is back; work resumes');
@@ -377,6 +387,10 @@ export class QueueWorker {
     for (const held of pending)
       await releaseRow(this.o.db, table, held, this.o.clock.now()).catch(() => this.unreleased.push(held));
     this.wake();
+  }
+
+  private maxRecheckMs(): number {
+    return Math.max(1000, this.o.recheckMaxMs ?? 30_000);
   }
 
   private async claimRound(): Promise<void> {
@@ -544,6 +558,9 @@ export class QueueWorker {
           ? { ours: finishedInTx, refilled: false }
           : await this.finishRow(row, held, status);
       if (!ours) log.warn('finished a row another worker had taken over (lease expired); its result stands');
+      // Work of this kind (and on the database) got through: a later wait starts from 1 s again.
+      this.lastWaitMs.delete(row.type);
+      this.lastWaitMs.delete(ALL);
       metrics.inc('queue_processed_total', { table, outcome: status });
       return refilled;
     } catch (err) {

@@ -1,4 +1,7 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -133,4 +136,47 @@ describe('resource problems make downloads wait, never fail', () => {
     await h.bot.checkAlerts();
     expect(alertTitles()).toContain('恢复正常：后台工作在等待（磁盘、存储或数据库）');
   });
+
+  // A small disk of its own (tmpfs; mounting needs root): its free space is the test's, not the machine's.
+  it.skipIf(process.getuid?.() !== 0)(
+    'a file larger than the room above the floor waits without being fetched from Lark every second',
+    { timeout: 60_000 },
+    async () => {
+      const disk = mkdtempSync(join(tmpdir(), 'archive-bot-small-disk-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', disk]);
+      try {
+        // 24 MB free, 10 MB kept free: an 18 MB video does not fit, though the disk is above the floor.
+        h = await start({ DATA_DIR: disk, MIN_FREE_DISK_MB: '10', RESOURCE_RECHECK_SECONDS: '30' });
+        const key = 'file_too_big_for_the_room';
+        const ev = messageEvent({
+          appId: h.fake.appId,
+          msgType: 'file',
+          content: { file_key: key, file_name: '村民大会.mp4' },
+        });
+        h.fake.addResource({
+          messageId: ev.event.message.message_id,
+          fileKey: key,
+          bytes: randomBytes(18 * 1024 * 1024),
+          contentType: 'video/mp4',
+        });
+        expect((await h.post(ev)).status).toBe(200);
+        await waitFor('the download waits for disk_low', () =>
+          h!.bot.jobWorker.waiting().some((w) => w.reason === 'disk_low'),
+        );
+        const first = Date.now();
+        await new Promise((r) => setTimeout(r, 12_000));
+        // Re-checks every 1, 2, 4, 8 … s (up to RESOURCE_RECHECK_SECONDS), not every second: each one
+        // fetched the file from Lark again (11 times in these 12 s before).
+        const fetches = resourceRequests();
+        expect(fetches, `${fetches} fetches in ${Date.now() - first} ms`).toBeLessThanOrEqual(5);
+        expect(await downloadJobs()).toEqual([{ status: 'pending', attempts: 0 }]);
+        expect(await readyz()).toEqual({ status: 503, resources: 'disk_low' });
+      } finally {
+        await h?.close();
+        h = undefined;
+        execFileSync('umount', [disk]);
+        rmSync(disk, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -236,9 +236,13 @@ export class LocalBlobStore implements BlobStore {
     try {
       await fh.writeFile(bytes);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // A disk that filled up under the write (ENOSPC): the partial file goes, not left to fill it more.
+      await fh.close().catch(() => {});
+      await unlink(temp).catch(() => {});
+      throw err;
     }
+    await fh.close();
     try {
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);

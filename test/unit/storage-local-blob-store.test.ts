@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -158,5 +159,33 @@ describe('LocalBlobStore', () => {
     const c = await w.commit({ sizeBytes: 0 });
     expect(c.sha256).toBe(sha(''));
     expect(c.sizeBytes).toBe(0);
+  });
+});
+
+// A disk that fills up under a write (another program, or a free-space reading a second old): ENOSPC
+// mid-file. A small tmpfs of its own makes it happen for real (mounting needs root).
+describe.skipIf(process.getuid?.() !== 0)('LocalBlobStore on a disk that fills up', () => {
+  let disk: string;
+  beforeEach(() => {
+    disk = mkdtempSync(join(tmpdir(), 'blob-store-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
+  });
+  afterEach(() => {
+    execFileSync('umount', [disk]);
+    rmSync(disk, { recursive: true, force: true });
+  });
+
+  it('a derived file (thumbnail) cut short by ENOSPC waits as disk_low and leaves no partial file in tmp/', async () => {
+    const store = new LocalBlobStore(disk, { minFreeBytes: 0 });
+    await store.ensureWritable();
+    // Filled to within a few KB by something else after the store looked.
+    writeFileSync(join(disk, 'other-program.bin'), Buffer.alloc(1024 * 1024 - 16 * 1024));
+    const err = await store.putDerived(`thumbs/${'b'.repeat(64)}.jpg`, Buffer.alloc(200 * 1024, 7)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DiskFullError);
+    // Each retry of the thumbnail job left its partial file behind, filling the disk further.
+    expect(readdirSync(join(disk, 'tmp'))).toEqual([]);
   });
 });

@@ -120,6 +120,8 @@ async function photoOf(
     item.kind === 'photo_group' && Number.isInteger(n) && n >= 1
       ? await photoMaterialOf(db, item.id, n)
       : undefined;
+  if (materialId === 'recalled')
+    throw new DomainError('photo_recalled', `第 ${n} 张照片已被撤回（张号空缺不补），不用填写说明`);
   if (materialId === undefined) throw new DomainError('photo_not_found', `这组照片没有第 ${n} 张`);
   return { number: n, materialId };
 }

@@ -130,7 +130,7 @@ describe('a photo recalled from a confirmed group leaves its 张号 unused', () 
     expect(catalogue).toContain('<备注>照片2张；已撤回照片：张号0002（2026-01-10），张号空缺不补</备注>');
   });
 
-  it('archive describe --photo 3 still names the third photo', async () => {
+  it('archive describe --photo 3 still names the third photo; --photo 2 says it was recalled', async () => {
     const [first, , third] = await queryRows<{ id: number }>(
       f.db,
       sql`select material_id::int as id from archive_photo_numbers pn
@@ -151,6 +151,12 @@ describe('a photo recalled from a confirmed group leaves its 张号 unused', () 
         { db: f.db, clock: f.clock },
         { itemId: group, photo: 2, note: 'x', actor: 'cli', source: 'cli' },
       ),
-    ).rejects.toThrow(/没有第 2 张/);
+    ).rejects.toThrow('第 2 张照片已被撤回（张号空缺不补），不用填写说明');
+    await expect(
+      describeItem(
+        { db: f.db, clock: f.clock },
+        { itemId: group, photo: 4, note: 'x', actor: 'cli', source: 'cli' },
+      ),
+    ).rejects.toThrow('这组照片没有第 4 张');
   });
 });

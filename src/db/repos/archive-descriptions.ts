@@ -52,17 +52,26 @@ export async function upsertDescription(
 /**
  * The material of a group's photo with 张号 n: the number fixed at confirmation when the group holds a
  * live 档号 (a recalled photo's number stays unused), else the n-th photo in filing order (from 1, the
- * order of 照片号); undefined when there is none.
+ * order of 照片号); 'recalled' when that fixed number's photo was recalled; undefined when there is none.
  */
-export async function photoMaterialOf(db: Db | Tx, itemId: number, n: number): Promise<number | undefined> {
-  const [fixed] = await queryRows<{ id: number | null; numbered: boolean }>(
+export async function photoMaterialOf(
+  db: Db | Tx,
+  itemId: number,
+  n: number,
+): Promise<number | 'recalled' | undefined> {
+  const [fixed] = await queryRows<{ id: number | null; recalled: boolean; numbered: boolean }>(
     db,
     sql`select (select apn.material_id::int from archive_photo_numbers apn
                  where apn.record_id = ar.id and apn.photo_number = ${n} and apn.recalled_at is null) as id,
+               exists (select 1 from archive_photo_numbers r where r.record_id = ar.id
+                 and r.photo_number = ${n} and r.recalled_at is not null) as recalled,
                exists (select 1 from archive_photo_numbers x where x.record_id = ar.id) as numbered
         from archive_records ar where ar.item_id = ${itemId} and ar.status = 'confirmed'`,
   );
-  if (fixed?.numbered) return fixed.id == null ? undefined : Number(fixed.id);
+  if (fixed?.numbered) {
+    if (fixed.id != null) return Number(fixed.id);
+    return fixed.recalled === true || String(fixed.recalled) === 't' ? 'recalled' : undefined;
+  }
   const rows = await queryRows<{ id: number }>(
     db,
     sql`select m.id::int as id from filing_item_materials fim join materials m on m.id = fim.material_id

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +28,18 @@ describe('a read-only data folder at start', () => {
     cleanup();
   });
 
-  it('says the folder is read-only in one line and exits 2', { timeout: 90_000 }, async () => {
-    const child = spawn(node, [join(repoRoot, 'dist/main.js')], {
+  /** The bot started on `data`: its exit code and what it wrote on stderr. */
+  const start = async (data: string, user = asNobody) => {
+    const child = spawn(user ? node : process.execPath, [join(repoRoot, 'dist/main.js')], {
       cwd: repoRoot,
-      ...(asNobody ?? {}),
+      ...(user ?? {}),
       env: {
         PATH: process.env.PATH ?? '',
         HOME: dataDir,
         LARK_APP_ID: 'cli_a1b2c3d4e5f60718',
         LARK_APP_SECRET: 'secret',
         LARK_DOMAIN: 'http://127.0.0.1:9',
-        DATA_DIR: join(dataDir, 'data'),
+        DATA_DIR: data,
         PORT: '0',
         LOG_LEVEL: 'silent',
       },
@@ -50,6 +51,11 @@ describe('a read-only data folder at start', () => {
       child.on('close', resolve); // after stderr is read to the end
       child.on('error', reject);
     });
+    return { code, stderr };
+  };
+
+  it('says the folder is read-only in one line and exits 2', { timeout: 90_000 }, async () => {
+    const { code, stderr } = await start(join(dataDir, 'data'));
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -57,4 +63,41 @@ describe('a read-only data folder at start', () => {
     expect(lines[0]).toMatch(/read-only or not writable/);
     expect(stderr).not.toMatch(/ENOENT|mkdir/);
   });
+
+  /**
+   * Under the service (ProtectSystem=strict) a DATA_DIR outside ReadWritePaths= is on a read-only file
+   * system: the line said to check DATA_DIR's mount and owner, both fine, and not the unit's
+   * ReadWritePaths=. A read-only tmpfs stands in for systemd's read-only view (mounting needs root).
+   */
+  const roMount = mkdtempSync(join(tmpdir(), 'archive-bot-erofs-'));
+  // A folder made for the bot beforehand, then the file system turned read-only.
+  const canMount =
+    process.getuid?.() === 0 &&
+    spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', roMount]).status === 0 &&
+    spawnSync('mkdir', [join(roMount, 'archive-bot')]).status === 0 &&
+    spawnSync('mount', ['-o', 'remount,ro', roMount]).status === 0;
+  if (!canMount) console.warn('cannot mount a read-only tmpfs (needs root): skipping the EROFS case');
+  it.skipIf(!canMount)(
+    'on a read-only file system, names ReadWritePaths= of the service',
+    { timeout: 90_000 },
+    async () => {
+      try {
+        // The folder made beforehand, and one still to be made (a recursive mkdir there says ENOENT).
+        for (const data of [join(roMount, 'archive-bot'), join(roMount, 'not-made-yet')]) {
+          const { code, stderr } = await start(data, undefined);
+          expect(code, data).toBe(2);
+          const lines = stderr.trim().split('\n');
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toContain(`数据目录 ${data} 在只读的文件系统上（EROFS）`);
+          expect(lines[0]).toContain(
+            `systemctl edit archive-bot，加上 [Service] 和 ReadWritePaths=${data} 两行`,
+          );
+          expect(lines[0]).toContain(`add ReadWritePaths=${data} with systemctl edit archive-bot`);
+        }
+      } finally {
+        spawnSync('umount', [roMount]);
+        rmSync(roMount, { recursive: true, force: true });
+      }
+    },
+  );
 });

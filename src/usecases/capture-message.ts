@@ -6,6 +6,7 @@ import { burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.j
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
+import { wasRecalled } from '../db/repos/message-recalls.js';
 import type { BotDeps } from './deps.js';
 
 export interface CaptureOptions {
@@ -63,7 +64,9 @@ export async function captureMessage(
     if (fresh && msg.replacedCharacters)
       deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
     // A folder's files cannot be downloaded by a bot: without a word the sender would take them as kept.
+    // One recalled before it arrived is not answered (Lark refuses a reply under a recalled message).
     if (fresh && msg.msgType === 'folder' && msg.senderOpenId && !opts.isCommand) {
+      if (await wasRecalled(tx, msg.messageId, msg.chatId)) return { materialIds: [] };
       await enqueueJob(
         tx,
         {

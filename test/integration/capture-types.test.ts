@@ -3,7 +3,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { messageEvent } from '../support/events.js';
+import { messageEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import {
   blobFilesOf,
@@ -193,6 +193,21 @@ describe('capture: every message type becomes the right materials', () => {
     await post(fixtureEvent('folder', h.fake.appId, { messageId: folder }));
     await h.settle();
     expect(repliesTo(h.fake, folder)).toHaveLength(1);
+  });
+
+  it('a folder recalled before it arrives is not answered (Lark refuses a reply under a recalled message)', async () => {
+    const ev = fixtureEvent('folder', h.fake.appId);
+    const { message_id: messageId, chat_id: chatId } = ev.event.message;
+    await post(recallEvent({ appId: h.fake.appId, messageId, chatId }));
+    await h.settle();
+    await post(ev);
+    await h.settle();
+    expect(repliesTo(h.fake, messageId)).toEqual([]);
+    const jobs = await queryRows<{ status: string }>(
+      h.db.db,
+      sql`select status from jobs where kind = 'folder-notice' and key = ${messageId}`,
+    );
+    expect(jobs).toEqual([]);
   });
 
   it('a direct message to the bot counts too', async () => {

@@ -51,6 +51,19 @@ export async function insertRecall(tx: Db, r: MessageRecall, now: Date): Promise
   return rows.length > 0;
 }
 
+/**
+ * Whether Lark told of this message's recall in that chat (before the message itself arrived, say).
+ * Race-free inside the capture's transaction once its message row is inserted: the insert trigger
+ * took the recall's lock (lockRecallOf).
+ */
+export async function wasRecalled(tx: Db, messageId: string, chatId: string): Promise<boolean> {
+  const rows = await queryRows<{ one: number }>(
+    tx,
+    sql`select 1 as one from message_recalls where message_id = ${messageId} and chat_id = ${chatId}`,
+  );
+  return rows.length > 0;
+}
+
 export interface RecalledMaterial {
   id: number;
   burstId: number | null;

@@ -125,7 +125,8 @@ export function parsePeopleRows(records: CsvRecord[], fileName: string): PersonR
     const role = parseRole(roleWord);
     const before = errors.length;
     if (openId && !/^ou_\w+$/.test(openId)) errors.push(`${at}: open_id "${openId}" 应以 ou_ 开头`);
-    if (mobileRaw && !mobile) errors.push(`${at}: 手机号 "${mobileRaw}" 不对${excelNumberHint(mobileRaw)}`);
+    if (mobileRaw && !mobile)
+      errors.push(`${at}: 手机号 "${mobileRaw}" 不对${excelNumberHint(mobileRaw, { workbook: true })}`);
     if (email && !isEmail(email)) errors.push(`${at}: 邮箱 "${email}" 不对`);
     if (!openId && !mobileRaw && !email) errors.push(`${at}: 没有 open_id、手机号或邮箱，认不出是谁`);
     if (!name) errors.push(`${at}: 缺少姓名`);

@@ -55,7 +55,7 @@ export function validateUnitRecords(
   for (const r of records) {
     if (!UNIT_CODE_PATTERN.test(r.code))
       errors.push(
-        `${fileName} 第 ${r.line} 行: 编码 "${r.code}" 不合规（只能用字母、数字、_ 和 -，1–32 位）${excelNumberHint(r.code)}`,
+        `${fileName} 第 ${r.line} 行: 编码 "${r.code}" 不合规（只能用字母、数字、_ 和 -，1–32 位）${excelNumberHint(r.code, { workbook: false })}`,
       );
     const first = byCode.get(r.code);
     if (first) errors.push(`${fileName} 第 ${r.line} 行: 编码 ${r.code} 重复（第 ${first.line} 行已有）`);
@@ -67,7 +67,7 @@ export function validateUnitRecords(
     if (r.parentCode === null) continue;
     if (!parentOf.has(r.parentCode)) {
       errors.push(
-        `${fileName} 第 ${r.line} 行: 上级单位 ${r.parentCode} 不存在（${r.code} ${r.name}）${excelNumberHint(r.parentCode)}`,
+        `${fileName} 第 ${r.line} 行: 上级单位 ${r.parentCode} 不存在（${r.code} ${r.name}）${excelNumberHint(r.parentCode, { workbook: false })}`,
       );
       continue;
     }

@@ -54,7 +54,7 @@ export async function importPeople(
         unknown
           .map(
             (r) =>
-              `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在${excelNumberHint(r.unitCode)}`,
+              `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在${excelNumberHint(r.unitCode, { workbook: true })}`,
           )
           .join('\n'),
       );

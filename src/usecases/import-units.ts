@@ -54,7 +54,7 @@ export async function importHouseholds(
       const unit = await getUnitByCode(tx, r.villageCode);
       if (!unit)
         errors.push(
-          `${file.fileName} 第 ${r.line} 行: 村编码 ${r.villageCode} 不存在${excelNumberHint(r.villageCode)}`,
+          `${file.fileName} 第 ${r.line} 行: 村编码 ${r.villageCode} 不存在${excelNumberHint(r.villageCode, { workbook: false })}`,
         );
       else if (unit.kind !== 'village')
         errors.push(`${file.fileName} 第 ${r.line} 行: ${r.villageCode} ${unit.name} 不是村`);

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
-import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { chatsOfUnit, hasPausedChat } from '../db/repos/units-chat-bindings.js';
 import { audienceUnitsOnPath } from '../db/repos/reminder-audience.js';
 import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
 import { remindersOffFor } from '../domain/reminder-plan.js';
@@ -13,9 +13,10 @@ export interface UrgeOutcome {
   /**
    * sent: queued (or queued again after that day's 督办 was not delivered) · already: each chat has a
    * 督办 that day, sent or still queued · nothing_due: nothing overdue or due soon ·
-   * no_chat: the unit has no bound chat · off: reminders (and so 督办) are turned off for the unit or above
+   * no_chat: the unit has no bound chat · bot_removed: its chats' bindings are paused (the bot was removed
+   * from them) · off: reminders (and so 督办) are turned off for the unit or above
    */
-  status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'off';
+  status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'bot_removed' | 'off';
   chats: number;
   /** When it goes out: later than now when pressed in quiet hours (their end); absent: now. */
   sendsAt?: Date;
@@ -53,7 +54,14 @@ export async function urgeNow(
   const chats = sends.filter((s) => s.kind === 'reminder');
   if (chats.length === 0) {
     const bound = await chatsOfUnit(deps.db, input.unitId);
-    if (bound.length === 0) return { status: 'no_chat', chats: 0, sendsAt };
+    // The bot removed from the village's chat: its binding waits paused. 「还没有绑定群聊」 sent the
+    // leader to have a chat bound that was bound all along.
+    if (bound.length === 0)
+      return {
+        status: (await hasPausedChat(deps.db, input.unitId)) ? 'bot_removed' : 'no_chat',
+        chats: 0,
+        sendsAt,
+      };
     return { status: (await remindersOff(deps.db, input.unitId)) ? 'off' : 'nothing_due', chats: 0, sendsAt };
   }
   const day = localDay(sendsAt, tz);

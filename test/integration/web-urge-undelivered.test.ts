@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
@@ -86,5 +87,34 @@ describe('督办 that was not delivered', () => {
       sql`select count(*)::int as n from audit_log where action = 'urge' and unit_id = ${w.units.village2.id}`,
     );
     expect(audits).toEqual([{ n: 2 }]);
+  });
+
+  it('the bot removed from the village chat: 督办 says so, not that no chat is bound; added back, it goes', async () => {
+    const { village } = w.units;
+    const pressVillage = async () => {
+      const csrf = csrfOf(await page(`/units/${village.id}`))!;
+      const res = await w.postUrge(leader, { unit: village.id, _csrf: csrf, back: `/units/${village.id}` });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const membership = async (type: 'added' | 'deleted') => {
+      const res = await w.h.post(
+        botMembershipEvent({ appId: w.h.fake.appId, type, chatId: w.chats.village }),
+      );
+      expect(res.status).toBe(200);
+      await w.h.settle();
+    };
+    await membership('deleted');
+    const text = await pressVillage();
+    expect(text).toContain('机器人已被移出城关村的群');
+    expect(text).not.toContain('还没有绑定群聊');
+    expect(await w.urgeStatuses(w.chats.village)).toEqual([]);
+    // Added back: the binding resumes, and the 督办 goes out.
+    await membership('added');
+    expect(await pressVillage()).toContain('已在城关村的群里发出提醒');
+    await waitFor(
+      'the 督办 in 城关村工作群',
+      async () => (await w.urgeStatuses(w.chats.village))[0] === 'sent',
+    );
   });
 });

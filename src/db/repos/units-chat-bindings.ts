@@ -46,6 +46,16 @@ export async function chatsOfUnit(db: Db, unitId: number): Promise<string[]> {
   return rows.map((r) => r.chatId);
 }
 
+/** Whether the unit has a chat whose binding is paused (the bot was removed from it; adding it back resumes it). */
+export async function hasPausedChat(db: Db, unitId: number): Promise<boolean> {
+  const rows = await db
+    .select({ chatId: chatBindings.chatId })
+    .from(chatBindings)
+    .where(and(eq(chatBindings.unitId, unitId), eq(chatBindings.status, 'paused')))
+    .limit(1);
+  return rows.length > 0;
+}
+
 /** Inserts an active binding; false when the chat already has a live one (a concurrent bind). */
 export async function insertBinding(
   tx: Db,

@@ -84,6 +84,13 @@ export async function runCorrection(
   } else {
     res = await unfileItem(deps, { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason });
   }
-  if (res.status === 'refused') throw new AppError('refused', res.message);
+  if (res.status === 'refused')
+    throw new AppError(
+      'refused',
+      res.reason === 'confirmed'
+        ? `${res.message}：archive unconfirm --item ${itemId} --reason 原因，再${sub === 'refile' ? '改归' : '撤下'}` +
+            '（原档号停用，重新确认归档时编新的档号）'
+        : res.message,
+    );
   ctx.out(res.message);
 }

@@ -35,6 +35,18 @@ describe('npm run cli -- archive …', () => {
     await expect(run('nonsense')).rejects.toMatchObject({ code: 'usage' });
   });
 
+  it('a refile or unfile of a confirmed 件 names the command that unconfirms it and what becomes of its 档号', async () => {
+    await run('confirm', '--unit', 'V1', '--year', '2025', '--task', 'C02');
+    expect(lines[0]).toContain('A182-ZP·2025-Y-0001（1件）');
+    const next = `archive unconfirm --item ${photo} --reason 原因，再改归（原档号停用，重新确认归档时编新的档号）`;
+    await expect(run('refile', '--item', String(photo), '--task', 'C01')).rejects.toThrow(
+      `该件已确认归档（档号 A182-ZP·2025-Y-0001），请档案员先撤销确认：${next}`,
+    );
+    await expect(run('unfile', '--item', String(photo))).rejects.toThrow(
+      `archive unconfirm --item ${photo} --reason 原因，再撤下（原档号停用，重新确认归档时编新的档号）`,
+    );
+  });
+
   it('refuses non-numeric ids, 页数 and years as usage errors before touching the database', async () => {
     for (const args of [
       ['unconfirm', '--item', 'abc'],

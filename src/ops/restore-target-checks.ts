@@ -19,7 +19,8 @@ export async function refuseNonEmptyDir(dir: string, allowed: string[]): Promise
   if (entries.length > 0)
     throw new AppError(
       'restore_target_not_empty',
-      `数据目录 ${dir} 不是空的（有 ${entries.slice(0, 5).join('、')}）：恢复只写入空目录，不会覆盖现有数据`,
+      `数据目录 ${dir} 不是空的（有 ${entries.slice(0, 5).join('、')}）：恢复只写入空目录，不会覆盖现有数据。` +
+        `先把它移开保留（mv ${dir} ${dir}.before-restore；服务的数据目录再用 install -d -o archive-bot -g archive-bot -m 750 ${dir} 建回空目录），再运行一次 restore`,
     );
 }
 
@@ -28,8 +29,19 @@ export async function refuseNonEmptyDatabase(url: string): Promise<void> {
   if (n > 0)
     throw new AppError(
       'restore_target_not_empty',
-      `DATABASE_URL 指向的数据库不是空的（有 ${n} 张表）：恢复只写入空数据库，不会覆盖现有数据`,
+      `DATABASE_URL 指向的数据库不是空的（有 ${n} 张表）：恢复只写入空数据库，不会覆盖现有数据。${emptyDatabaseHint(url)}`,
     );
+}
+
+/** How to set a database aside and make an empty one under its name (README → Restore). */
+function emptyDatabaseHint(url: string): string {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  const owner = decodeURIComponent(u.username) || 'postgres';
+  return (
+    `先把它改名保留，再建一个同名的空数据库：sudo -u postgres psql -c 'ALTER DATABASE ${name} RENAME TO ${name}_before_restore' ` +
+    `-c 'CREATE DATABASE ${name} OWNER ${owner}'，再运行一次 restore`
+  );
 }
 
 /** How many tables (and views) the database at `url` has outside the system schemas. */

@@ -168,6 +168,17 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       const over = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
       expect(over.code).toBe(1);
       expect(over.stderr).toMatch(/不是空的.*不会覆盖现有数据/);
+      // And says how to go on: set it aside, keeping it, and restore again.
+      if (over.stderr.includes(`数据目录 ${target} 不是空的`))
+        expect(over.stderr).toContain(
+          `先把它移开保留（mv ${target} ${target}.before-restore；服务的数据目录再用 install -d -o archive-bot -g archive-bot -m 750 ${target} 建回空目录），再运行一次 restore`,
+        );
+      else {
+        const name = new URL(targetUrl!).pathname.slice(1);
+        expect(over.stderr).toContain(
+          `先把它改名保留，再建一个同名的空数据库：sudo -u postgres psql -c 'ALTER DATABASE ${name} RENAME TO ${name}_before_restore'`,
+        );
+      }
     },
   );
 

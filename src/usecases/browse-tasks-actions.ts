@@ -8,8 +8,12 @@ import { clickedBurstView, RESEND_MATERIALS, type Where } from './burst-click.js
 import type { CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
+import { presentBurst, type PresentDeps } from './present-burst.js';
+
+const HOUSEHOLD_WAIVED = '这一户的任务都已免交，不用再交。请另选任务；都不是就点「不用交」。';
 
 export interface BrowseDeps {
+  isChatMember: PresentDeps['isChatMember'];
   timeZone: string;
   quietWindowMs: number;
   maxFileBytes: number;
@@ -34,13 +38,27 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
       return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
     const unit = await unitOfChat(deps.db, view.burst.chatId);
     if (!unit) throw new DomainError('bad_action', RESEND_MATERIALS);
-    const data = await browseTasks(deps.db, unit, step, {
-      values: filingBrowser({ b: v.b, r: round }),
-      summary: view.summary,
-      timeZone: o.timeZone,
-      stale: RESEND_MATERIALS,
-    });
-    return { card: { type: 'raw', data } };
+    try {
+      const data = await browseTasks(deps.db, unit, step, {
+        values: filingBrowser({ b: v.b, r: round }),
+        summary: view.summary,
+        timeZone: o.timeZone,
+        stale: RESEND_MATERIALS,
+      });
+      return { card: { type: 'raw', data } };
+    } catch (err) {
+      // A household whose tasks were all waived (免交) after this card was drawn: said plainly, with
+      // the card drawn again as it is now (that household no longer offered).
+      if (!(err instanceof DomainError && err.code === 'household_waived')) throw err;
+      const msg = await presentBurst({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view, {
+        auto: false,
+        notice: HOUSEHOLD_WAIVED,
+      });
+      return {
+        toast: { type: 'info', content: HOUSEHOLD_WAIVED },
+        card: { type: 'raw', data: JSON.parse(msg.content) },
+      };
+    }
   };
 
   return [

@@ -7,6 +7,7 @@ import {
 } from '../cards/task-browser-card.js';
 import { fileableTasksOfHousehold, fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import type { Db } from '../db/client.js';
+import { householdHasWaivedTasks } from '../db/repos/tasks.js';
 import { matchTasks } from '../domain/match-tasks.js';
 import { DomainError } from '../errors.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
@@ -56,7 +57,10 @@ export async function browseTasks(
   }
   const tasks = await fileableTasksOfHousehold(db, unit.id, step.h === 0 ? null : step.h);
   if (step.h === 0) return tasksCard(`${unit.name}的任务`, keep(tasks));
-  if (tasks.length === 0) throw new DomainError('no_household_tasks', '这一户没有待交的任务');
+  if (tasks.length === 0)
+    throw (await householdHasWaivedTasks(db, unit.id, step.h))
+      ? new DomainError('household_waived', '这一户的任务都已免交，不用再交')
+      : new DomainError('no_household_tasks', '这一户没有待交的任务');
   const [label] = householdChoices(tasks).map((x) => x.label);
   return tasksCard(`${label}的任务`, keep(tasks));
 }

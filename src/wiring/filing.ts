@@ -36,6 +36,7 @@ export function filingFeature(env: FeatureEnv): Feature {
     cardActions: [
       ...filingActions(options),
       ...browseTasksActions({
+        isChatMember,
         timeZone: config.timeZone,
         quietWindowMs: config.capture.quietWindowMs,
         maxFileBytes: config.capture.maxFileBytes,

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importHouseholds } from '../../src/usecases/import-units.js';
+import { waiveTask } from '../../src/usecases/waive-task.js';
 import { bindVillageChat } from '../support/bound-chat.js';
-import { cardButtons } from '../support/cards.js';
+import { cardButtons, cardMenus } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { cardActionEvent } from '../support/events.js';
@@ -81,5 +84,68 @@ describe('a task waived after the filing card was sent', () => {
     const filed = await tap(other.value, ack.messageId);
     expect(filed.toast.type).toBe('success');
     expect(await liveItems()).toBe(1);
+  });
+
+  it('a household whose tasks were all waived meanwhile: its menu choice says so, and the card comes back without it', async () => {
+    await importHouseholds(
+      { db: h.db.db, clock },
+      {
+        text: [
+          'village_code,code,head_name,group_name',
+          `${org.village},01,张三,一组`,
+          `${org.village},02,李四,一组`,
+        ].join('\n'),
+        fileName: 'households.csv',
+      },
+    );
+    await createCampaign(
+      { db: h.db.db, clock },
+      {
+        checklistCode: 'household-jzfp',
+        year: 2026,
+        deadline: new Date('2026-12-31T00:00:00+08:00'),
+        unitCodes: [org.village],
+        createdBy: 'cli',
+        code: 'W-household-2026',
+      },
+    );
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, photo);
+    const menu = cardMenus(ack.content).find((m) => m.value?.a === 'file-household')!;
+    const zhang = menu.options.find((o) => o.text.startsWith('张三户'))!;
+
+    // Every task of 张三户 is waived on the server after the card went out (the household moved away).
+    const tasks = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select t.id::int as id from tasks t where t.household_id = ${Number(zhang.value)}`,
+    );
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const t of tasks)
+      await waiveTask(
+        { db: h.db.db, clock },
+        { taskId: t.id, actorOpenId: 'cli', reason: '已迁出', source: 'cli' },
+      );
+
+    const answer = (await (
+      await h.post(
+        cardActionEvent({
+          appId: h.fake.appId,
+          operatorOpenId: org.officer,
+          value: menu.value,
+          option: zhang.value,
+          chatId,
+          messageId: ack.messageId,
+        }),
+      )
+    ).json()) as TapAnswer;
+    // It used to be a red 「这一户没有待交的任务」 with the card unchanged, 张三户 still in its menu.
+    expect(answer.toast).toEqual({
+      type: 'info',
+      content: '这一户的任务都已免交，不用再交。请另选任务；都不是就点「不用交」。',
+    });
+    const again = cardMenus(answer.card!.data).find((m) => m.value?.a === 'file-household')!;
+    expect(again.options.map((o) => o.text).some((t) => t.startsWith('张三户'))).toBe(false);
+    expect(again.options.map((o) => o.text).some((t) => t.startsWith('李四户'))).toBe(true);
+    expect(cardButtons(answer.card!.data).some((b) => b.value.a === 'skip')).toBe(true);
   });
 });

@@ -112,3 +112,13 @@ export async function setTaskWaived(
     .returning({ id: tasks.id });
   return rows.length > 0;
 }
+
+/** Whether a household of the unit has waived (免交) tasks: none of another unit's is ever found. */
+export async function householdHasWaivedTasks(db: Db, unitId: number, householdId: number): Promise<boolean> {
+  const rows = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.unitId, unitId), eq(tasks.householdId, householdId), eq(tasks.state, 'waived')))
+    .limit(1);
+  return rows.length > 0;
+}

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { alertNotDelivered, transitionAlert, type AlertNotice } from '../db/repos/ops-alerts.js';
 import { topAdmins } from '../db/repos/people.js';
+import { sendKey } from '../domain/send-key.js';
 import { resourceProblem, type ResourceReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
@@ -61,7 +62,7 @@ export class OpsAlertMemory {
  * Records a kind's state (in the database, shared by all instances) and sends the card it calls
  * for: an alert when it starts firing (at most one per interval), one 恢复正常 when it clears. A
  * failed delivery is forgotten, so the next check sends it again; its uuid names the notice (kind,
- * alert or 恢复正常, and the spell's start), so a recipient who got it the first time (one of several
+ * alert or 恢复正常, the spell's start, and the recipient), so a recipient who got it the first time (one of several
  * admins) does not get it twice. When even forgetting it is refused by the database, `memory` keeps it
  * for the next round (without one, the refusal is thrown).
  */
@@ -106,11 +107,13 @@ export async function reportAlert(
           .map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
     if (to.length === 0)
       deps.logger.warn({ kind }, 'ops alert with nobody to tell: set OPS_CHAT_ID or import an admin');
-    for (const [i, target] of to.entries()) {
+    for (const target of to) {
+      // Keyed by the recipient, not their place in the list: an admin imported meanwhile must not take
+      // another's uuid (Lark dedupes by uuid alone, so they would get the other's copy, i.e. nothing).
       const { messageId } = await deps.gateway.sendMessage({
         ...target,
         message,
-        uuid: `${key}-${i}`.slice(0, 50),
+        uuid: sendKey(key, target.receiveIdType, target.receiveId),
       });
       // Known as the bot's own: a 督办 whose answer was lost does not take it for itself
       // (find-earlier-post.ts). Not recorded (the database is what the alert is about) is no reason to send it again.

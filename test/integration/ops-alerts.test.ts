@@ -300,3 +300,66 @@ describe('an ops-alert round the database cuts short', () => {
     expect(gauge('ops_alert_round_cut_short')).toBe(0);
   });
 });
+
+/**
+ * An alert to several admins is sent again after a lost answer under the same uuids, so a copy that got
+ * through is not sent twice. The uuids were numbered by the admin's place in the list: an admin imported
+ * meanwhile, ahead of the others, took the first one's uuid and Lark answered with that admin's message
+ * (the new admin never got the alert), while the first admin got it again under the next number.
+ */
+describe('an alert sent again to admins after the list of admins changed', () => {
+  let h: Harness;
+  const clock = new ManualClock('2026-06-10T10:00:00+08:00');
+  const TITLE = '告警：有事件或任务处理失败';
+  const deadRowsTo = () =>
+    h.fake
+      .sentMessages()
+      .filter((m) => (m.content as any)?.header?.title?.content === TITLE)
+      .map((m) => m.receiveId)
+      .sort();
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, env: { ALERT_CHECK_MINUTES: '0', MIN_FREE_DISK_MB: '1' } });
+    await importUnits(
+      { db: h.db.db, clock },
+      { fileName: 'u.csv', text: 'code,name,kind,parent_code\nAM0,告警二县,county,\n' },
+    );
+  });
+  afterAll(() => h.close());
+
+  const admin = async (openId: string) =>
+    grantRole(
+      { db: h.db.db, clock },
+      {
+        unitId: (await getUnitByCode(h.db.db, 'AM0'))!.id,
+        person: { openId },
+        role: 'admin',
+        actor: 'cli',
+        source: 'cli',
+      },
+    );
+
+  it('each admin gets the alert once', async () => {
+    await admin('ou_am_b');
+    await enqueueJob(
+      h.db.db,
+      { type: TEST_ALERT_JOB, key: 'am-1', payload: {}, runAt: clock.now() },
+      clock.now(),
+    );
+    await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
+    // Lark posts the card to the one admin, but its answer never reaches the bot.
+    h.fake.inject({
+      method: 'POST',
+      path: '/open-apis/im/v1/messages',
+      times: 1,
+      fault: { dropResponse: true },
+    });
+    await h.bot.checkAlerts();
+    expect(deadRowsTo()).toEqual(['ou_am_b']);
+    // Another admin, ahead of the first in the list, is imported before the next round.
+    await admin('ou_am_a');
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(deadRowsTo()).toEqual(['ou_am_a', 'ou_am_b']);
+  });
+});

@@ -16,6 +16,7 @@ import { systemClock } from '../ports/clock.js';
 import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNRECORDED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
+import { reportWebhookPushes } from './doctor-pushes.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
@@ -143,7 +144,10 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     );
 
   const admins = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
-  if (bot?.metrics) reportAlertRound(add, bot.metrics);
+  if (bot?.metrics) {
+    reportAlertRound(add, bot.metrics);
+    reportWebhookPushes(add, bot.metrics);
+  }
 
   if (config) {
     const logger = createLogger('silent');

@@ -8,6 +8,8 @@ import { openDb } from '../../src/db/client.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
+import { signedRequest } from '../support/lark-sign.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 
@@ -172,6 +174,40 @@ describe('npm run cli -- doctor', () => {
       } finally {
         for (const socket of held) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));
+      }
+    },
+  );
+
+  /**
+   * A LARK_ENCRYPT_KEY that is not the Encrypt Key of the app's 加密策略 refuses every push with 401:
+   * the bot hears nothing from any chat, and nothing said why.
+   */
+  it(
+    'with the bot running on a wrong Encrypt Key: says every push was refused and which setting',
+    {
+      timeout: 420_000,
+    },
+    async () => {
+      const dataDir = await seededDataDir('wrong-key', { parent: tmp });
+      const e = env(dataDir, await freePort(), { LARK_ENCRYPT_KEY: 'not-the-key-of-the-app' });
+      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, tmp);
+      try {
+        const { url } = await bot.started(240_000);
+        const push = signedRequest(
+          messageEvent({ appId: fake.appId, chatId: 'oc_wrong_key', content: { text: '你好' } }),
+          TEST_ENCRYPT_KEY,
+        );
+        expect((await fetch(`${url}/lark/events`, { method: 'POST', ...push })).status).toBe(401);
+        const res = await doctor(e);
+        expect(res.stdout).toContain(
+          '✗ 飞书推送：自启动以来收到飞书推送 0 条，拒绝 1 条：签名或加密不对 1 条' +
+            '（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）',
+        );
+        expect(res.code).toBe(1);
+        expect(res.stdout).not.toContain('not-the-key-of-the-app');
+      } finally {
+        bot.kill('SIGTERM');
+        await bot.exit;
       }
     },
   );

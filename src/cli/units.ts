@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
+import { chatTypeOf } from '../db/repos/chats.js';
 import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
 import { parseFondsArgs } from '../domain/fonds.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError, DomainError, errorMessage } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { decodeTextFile } from '../domain/decode-text-file.js';
 import type { UserLookup } from '../ports/user-lookup.js';
@@ -104,6 +105,13 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     } catch (err) {
       throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
     }
+    // A mistyped chat id, or a chat the bot was never added to: every weekly digest would be refused.
+    const chat = patch.set.digestChat;
+    if (typeof chat === 'string' && (await chatTypeOf(deps.db, chat)) === undefined)
+      throw new DomainError(
+        'chat_not_found',
+        `机器人不在群 ${chat} 里（没有记录），周报发不进去：先把机器人加进领导群，再用 npm run cli -- chats list 查群的 ID`,
+      );
     await updateUnitSettings(deps.db, unit.id, patch.set, ctx.clock.now(), patch.remove);
     const after = (await getUnitByCode(deps.db, unit.code))!;
     deps.out(`${unit.name}（${unit.code}）的设置：${JSON.stringify(after.settings)}`);

@@ -14,6 +14,7 @@ import { waitFor } from '../support/wait-for.js';
 import { cardActionEvent } from '../support/events.js';
 import { cardButtons } from '../support/cards.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+import { recordChatJoined } from '../../src/db/repos/chats.js';
 
 /** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
 describe('weekly digest', () => {
@@ -244,6 +245,12 @@ describe('weekly digest', () => {
       runUnitsCommand(['set', ...args], { db: db(), out: (l) => lines.push(l), clock: w.clock });
     const opts = { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3 };
     const at = new Date('2026-11-30T08:30:00+08:00');
+    // A chat the bot is not in (a mistyped id): every digest would be refused by Lark, so it is refused here.
+    await expect(units(w.org.township, 'digestChat=oc_leaders_dg')).rejects.toThrow(
+      '机器人不在群 oc_leaders_dg 里（没有记录），周报发不进去：先把机器人加进领导群，再用 npm run cli -- chats list 查群的 ID',
+    );
+    expect((await getUnitByCode(db(), w.org.township))!.settings).toEqual({});
+    await recordChatJoined(db(), { chatId: 'oc_leaders_dg', name: '甲镇领导群', at: w.clock.now() });
     await units(w.org.township, 'digestChat=oc_leaders_dg');
     expect(lines.at(-1)).toContain('"digestChat":"oc_leaders_dg"');
     const sends = await buildDigests(db(), at, opts);

@@ -148,12 +148,13 @@ async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<
     queryRows<{ compressed: number; needs_reupload: number; failed: number }>(
       db,
       sql`with s as materialized (${units})
-        select count(*) filter (where m.kind = 'photo' and m.quality = 'compressed')::int as compressed,
+        select count(*) filter (where m.kind = 'photo' and m.quality = 'compressed'
+            and m.role is distinct from 'cover')::int as compressed,
           count(*) filter (where m.status = 'needs_reupload')::int as needs_reupload,
           count(*) filter (where m.status = 'failed')::int as failed
         from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended'
           cross join lateral (
-            select kind, quality, status from materials
+            select kind, role, quality, status from materials
             where chat_id = b.chat_id and sent_at >= ${from} and sent_at < ${to} offset 0) m`,
     ),
   ]);

@@ -20,7 +20,7 @@ import { parseTaskCode } from '../domain/task-code.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
-import { fileBurst, taskLabel, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
+import { fileBurst, taskLabel, taskRef, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
 
 export interface PresentDeps extends BotDeps {
@@ -41,6 +41,7 @@ export async function presentBurst(
   opts: { auto?: boolean; notice?: string } = {},
 ): Promise<OutgoingMessage> {
   const auto = opts.auto ?? true;
+  let notice = opts.notice;
   const { burst } = view;
   const stored = view.materials.filter((m) => m.status === 'stored' && m.role !== 'cover');
   // A merged forward still being read (Lark refused its contents for now; the job retries) has no
@@ -81,9 +82,14 @@ export async function presentBurst(
     const code = parseTaskCode(view.caption);
     if (code && candidates === open) {
       // Newest campaign first: last year's C03 stays fileable from the card, but #C03 means this year's.
-      const hits = (await findTasksByCode(deps.db, unit.id, code)).filter((t) => t.state === 'open');
+      const all = await findTasksByCode(deps.db, unit.id, code);
+      const hits = all.filter((t) => t.state === 'open');
       const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
       if (newest.length === 1) return autoFile(deps, view, newest[0]!.id, 'code');
+      // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
+      const waived = all.find((t) => t.state === 'waived');
+      if (hits.length === 0 && waived && !notice)
+        notice = `${taskLabel(taskRef(waived))}已免交，不用再交。请另选任务；都不是就点「不用交」。`;
     }
   }
 
@@ -109,7 +115,7 @@ export async function presentBurst(
       round: await filingRoundOfBurst(deps.db, burst.id),
       summary: view.summary,
       caption: view.caption,
-      notice: opts.notice,
+      notice,
       unitName: unit.name,
       suggestions: filingChoices(
         suggestions.map((s) => byId.get(s.task.taskId)!),

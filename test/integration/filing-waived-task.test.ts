@@ -7,7 +7,7 @@ import { importHouseholds } from '../../src/usecases/import-units.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons, cardMenus } from '../support/cards.js';
-import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
+import { postPhoto, postText, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -84,6 +84,24 @@ describe('a task waived after the filing card was sent', () => {
     const filed = await tap(other.value, ack.messageId);
     expect(filed.toast.type).toBe('success');
     expect(await liveItems()).toBe(1);
+  });
+
+  it('#C02 in the caption naming a waived task: the card says it is waived instead of leaving it out without a word', async () => {
+    const waived = await cliInProcess(
+      ['archive', 'waive', '--unit', org.village, '--task', 'C02', '--reason', '本年度无上级文件'],
+      { DATA_DIR: h.dataDir },
+      h.db,
+    );
+    expect(waived.code, waived.stderr).toBe(0);
+    const before = await liveItems();
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '#C02 县里的通知' });
+    const ack = await replyAfterQuiet(h, clock, photo);
+    const text = JSON.stringify(ack.content);
+    expect(text).toContain('C02');
+    expect(text).toContain('已免交，不用再交。请另选任务；都不是就点「不用交」。');
+    expect(cardButtons(ack.content).some((b) => b.value.a === 'skip')).toBe(true);
+    expect(await liveItems()).toBe(before);
   });
 
   it('a household whose tasks were all waived meanwhile: its menu choice says so, and the card comes back without it', async () => {

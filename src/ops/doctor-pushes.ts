@@ -37,15 +37,21 @@ const CAUSES: { reasons: string[]; what: string; hint: string; setup: boolean }[
     setup: false,
   },
   {
+    // Lark signs its pushes only when the app has an Encrypt Key: without one every push is unsigned.
+    reasons: ['unsigned'],
+    what: '没有签名',
+    hint: '开发者后台「事件与回调 → 加密策略」没有设置 Encrypt Key 时，飞书的推送都不带签名：设置后填进 LARK_ENCRYPT_KEY；偶尔几条多是网上的扫描请求',
+    setup: false,
+  },
+  {
     reasons: [
-      'unsigned',
       'malformed_json',
       'malformed_event',
       'malformed_challenge',
       'unsupported_schema',
       'body_too_large',
     ],
-    what: '格式不对或没有签名（多是网上的扫描请求）',
+    what: '格式不对（多是网上的扫描请求）',
     hint: '日志里搜 webhook request refused 可看时间和原因',
     setup: false,
   },

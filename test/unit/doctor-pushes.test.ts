@@ -38,7 +38,8 @@ describe("the doctor's 飞书推送 line", () => {
     expect(line!.detail).toBe(
       '自启动以来收到飞书推送 30 条，拒绝 7 条：签名或加密不对 2 条（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）；' +
         '时间戳过旧或超前 1 条（本机时间不准：检查时间同步（timedatectl））；' +
-        '格式不对或没有签名（多是网上的扫描请求） 4 条（日志里搜 webhook request refused 可看时间和原因）',
+        '没有签名 3 条（开发者后台「事件与回调 → 加密策略」没有设置 Encrypt Key 时，飞书的推送都不带签名：设置后填进 LARK_ENCRYPT_KEY；偶尔几条多是网上的扫描请求）；' +
+        '格式不对（多是网上的扫描请求） 1 条（日志里搜 webhook request refused 可看时间和原因）',
     );
   });
 
@@ -49,6 +50,14 @@ describe("the doctor's 飞书推送 line", () => {
   });
 
   it('only warns when nothing was received but the refusals are scanners', () => {
-    expect(lineOf({ 'lark_events_refused_total{reason="unsigned"}': 9 })[0]!.status).toBe('warn');
+    expect(lineOf({ 'lark_events_refused_total{reason="malformed_json"}': 9 })[0]!.status).toBe('warn');
+  });
+
+  // An app with no Encrypt Key in the developer console: Lark signs nothing, every push is refused
+  // 「unsigned」, and the line called them scanners' requests.
+  it('names the missing Encrypt Key when every push came unsigned', () => {
+    const [line] = lineOf({ 'lark_events_refused_total{reason="unsigned"}': 9 });
+    expect(line!.status).toBe('warn');
+    expect(line!.detail).toContain('没有设置 Encrypt Key 时，飞书的推送都不带签名');
   });
 });

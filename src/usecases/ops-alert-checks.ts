@@ -41,6 +41,11 @@ export interface OpsAlertSources {
   timeZone: string;
   /** Long connection only: when Lark was last heard from, and how long silence may last. */
   ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
+  /**
+   * Webhook mode only: the pushes this process received, and those a setting of this machine refused
+   * (a wrong Encrypt Key: the bot hears nothing), counted since it started.
+   */
+  pushes?: { received: () => number; refusedForSetting: () => number };
   lastLarkRefusal: () => LarkRefusal | undefined;
   /** A refusal counts for this long after it happened (then the alert clears). */
   refusalWindowMs: number;
@@ -60,6 +65,8 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 /** The periodic checks: dead rows, a silent connection, low disk, Lark refusals, next year's holidays. */
 export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, () => Promise<AlertState>>> {
   const calendar = createWorkingCalendar();
+  // Between rounds: the counts seen last, and since when pushes are refused with none received.
+  const pushes = { received: 0, refused: 0, refusedSince: undefined as Date | undefined, lastRefusedAt: 0 };
   const databaseBusy = heldSignal({ raiseMs: DATABASE_BUSY_RAISE_MS, clearMs: DATABASE_BUSY_CLEAR_MS });
   return {
     dead_rows: async () => {
@@ -92,6 +99,28 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
               detail: firing
                 ? `已有 ${minutes(silentMs)} 分钟没有收到飞书的任何消息（长连接可能断了，或网络不通）。`
                 : '长连接又收到飞书的消息了。',
+            };
+          },
+        }
+      : {}),
+    ...(s.pushes
+      ? {
+          pushes_refused: async () => {
+            const now = s.clock.now();
+            const [received, refused] = [s.pushes!.received(), s.pushes!.refusedForSetting()];
+            if (received > pushes.received) pushes.refusedSince = undefined;
+            else if (refused > pushes.refused) pushes.refusedSince ??= now;
+            if (refused > pushes.refused) pushes.lastRefusedAt = now.getTime();
+            [pushes.received, pushes.refused] = [received, refused];
+            const firing =
+              pushes.refusedSince !== undefined && now.getTime() - pushes.lastRefusedAt < s.refusalWindowMs;
+            return {
+              firing,
+              detail: firing
+                ? '飞书推送来的事件都被机器人拒绝了（签名、Token 或时间不对），群里的消息收不到。' +
+                  '请核对 LARK_ENCRYPT_KEY、LARK_VERIFICATION_TOKEN 与开发者后台「事件与回调 → 加密策略」一致，' +
+                  '本机时间准确；npm run cli -- doctor 的「飞书推送」一行说明原因。'
+                : '又能收到飞书推送的事件了。',
             };
           },
         }

@@ -10,11 +10,19 @@ import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 
 export type AlertKind =
-  'dead_rows' | 'ws_silent' | 'disk_low' | 'work_waiting' | 'lark_refused' | 'four_properties' | 'holidays';
+  | 'dead_rows'
+  | 'ws_silent'
+  | 'pushes_refused'
+  | 'disk_low'
+  | 'work_waiting'
+  | 'lark_refused'
+  | 'four_properties'
+  | 'holidays';
 
 export const ALERT_TITLES: Record<AlertKind, string> = {
   dead_rows: '有事件或任务处理失败',
   ws_silent: '长连接很久没有收到飞书的消息',
+  pushes_refused: '飞书推送的事件被拒绝',
   disk_low: '磁盘空间不足',
   work_waiting: '后台工作在等待（磁盘、存储或数据库）',
   lark_refused: '飞书拒绝了应用凭证或权限',

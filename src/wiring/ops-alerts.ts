@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { SETTING_REFUSALS } from '../domain/push-refusal-causes.js';
 import type { Feature } from '../usecases/feature.js';
 import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
 import {
@@ -22,8 +23,8 @@ export const OPS_ALERTS_TIMER = 'ops-alerts';
 
 /**
  * The operations alerts timer (every ALERT_CHECK_MINUTES; 0 = off): dead rows, a silent long
- * connection, low disk, Lark refusing credentials or scopes, next year's holidays missing in
- * December.
+ * connection, webhook pushes all refused for a setting, low disk, Lark refusing credentials or
+ * scopes, next year's holidays missing in December.
  */
 export function opsAlertsFeature(env: FeatureEnv): Feature {
   const { config, deps } = env;
@@ -41,6 +42,21 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
             lastActivityAt: env.wsLastActivityAt,
             startedAt: deps.clock.now(),
             silenceMs: config.lark.wsSilenceAlertMinutes * 60_000,
+          }
+        : undefined,
+    pushes:
+      config.lark.eventMode === 'webhook'
+        ? {
+            received: () =>
+              deps.metrics.value('lark_events_total', { result: 'accepted', source: 'webhook' }) +
+              deps.metrics.value('lark_events_total', { result: 'duplicate', source: 'webhook' }) +
+              // Card taps come by the same URL and key; a chat busy only with taps is heard too.
+              deps.metrics.total('card_actions_total'),
+            refusedForSetting: () =>
+              SETTING_REFUSALS.reduce(
+                (n, reason) => n + deps.metrics.value('lark_events_refused_total', { reason }),
+                0,
+              ),
           }
         : undefined,
     lastLarkRefusal: env.lastLarkRefusal,

@@ -200,7 +200,7 @@ describe('npm run cli -- doctor', () => {
         expect((await fetch(`${url}/lark/events`, { method: 'POST', ...push })).status).toBe(401);
         const res = await doctor(e);
         expect(res.stdout).toContain(
-          '✗ 飞书推送：自启动以来收到飞书推送 0 条，拒绝 1 条：签名或加密不对 1 条' +
+          '✗ 飞书推送：自启动以来收到飞书推送 0 条（消息和卡片点击），拒绝 1 条：签名或加密不对 1 条' +
             '（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）',
         );
         expect(res.code).toBe(1);

@@ -9,7 +9,9 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { runDoctor } from '../../src/ops/doctor.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { signedRequest } from '../support/lark-sign.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const MINUTE = 60_000;
@@ -104,6 +106,39 @@ describe('operations alerts in the ops chat: one per kind per hour, one 恢复�
     ]);
     clock.advance(29 * MINUTE);
     expect(await check()).toEqual([['恢复正常：飞书拒绝了应用凭证或权限', '30 分钟内飞书没有再拒绝。']]);
+  });
+
+  /** A push signed as Lark signs it, with the Encrypt Key the bot is (or is not) configured with. */
+  const push = (key: string) => {
+    const req = signedRequest(messageEvent({ appId: h.fake.appId, content: { text: '你好' } }), key, {
+      timestampSeconds: Math.floor(clock.now().getTime() / 1000),
+    });
+    return fetch(`${h.bot.url}/lark/events`, { method: 'POST', headers: req.headers, body: req.body });
+  };
+
+  it("alerts when Lark's pushes are all refused for a setting (a wrong Encrypt Key), not for a forgery beside them", async () => {
+    // A forged push among genuine ones: not the settings.
+    expect((await push('a-forger-s-key')).status).toBe(401);
+    expect((await push(TEST_ENCRYPT_KEY)).status).toBe(200);
+    expect(await check()).toEqual([]);
+    // The Encrypt Key changed in the developer console, not in the bot's settings: every push refused.
+    clock.advance(5 * MINUTE);
+    expect((await push('the-new-key-of-the-app')).status).toBe(401);
+    expect(await check()).toEqual([
+      [
+        '告警：飞书推送的事件被拒绝',
+        '飞书推送来的事件都被机器人拒绝了（签名、Token 或时间不对），群里的消息收不到。' +
+          '请核对 LARK_ENCRYPT_KEY、LARK_VERIFICATION_TOKEN 与开发者后台「事件与回调 → 加密策略」一致，' +
+          '本机时间准确；npm run cli -- doctor 的「飞书推送」一行说明原因。',
+      ],
+    ]);
+    clock.advance(5 * MINUTE);
+    expect(await check()).toEqual([]);
+    // Set right again: pushes arrive.
+    expect((await push(TEST_ENCRYPT_KEY)).status).toBe(200);
+    clock.advance(5 * MINUTE);
+    expect(await check()).toEqual([['恢复正常：飞书推送的事件被拒绝', '又能收到飞书推送的事件了。']]);
+    await h.settle();
   });
 
   it('an undelivered alert is sent on the next round', async () => {

@@ -23,7 +23,9 @@ describe("the doctor's 飞书推送 line", () => {
         'lark_events_total{result="accepted",source="webhook"}': 7,
         'lark_events_total{result="duplicate",source="webhook"}': 1,
       }),
-    ).toEqual([{ status: 'ok', label: '飞书推送', detail: '自启动以来收到飞书推送 8 条，没有拒绝' }]);
+    ).toEqual([
+      { status: 'ok', label: '飞书推送', detail: '自启动以来收到飞书推送 8 条（消息和卡片点击），没有拒绝' },
+    ]);
   });
 
   it('warns, with the cause, when refusals come beside received pushes (forged requests, scanners, the clock)', () => {
@@ -36,7 +38,7 @@ describe("the doctor's 飞书推送 line", () => {
     });
     expect(line!.status).toBe('warn');
     expect(line!.detail).toBe(
-      '自启动以来收到飞书推送 30 条，拒绝 7 条：签名或加密不对 2 条（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）；' +
+      '自启动以来收到飞书推送 30 条（消息和卡片点击），拒绝 7 条：签名或加密不对 2 条（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）；' +
         '时间戳过旧或超前 1 条（本机时间不准：检查时间同步（timedatectl））；' +
         '没有签名 3 条（开发者后台「事件与回调 → 加密策略」没有设置 Encrypt Key 时，飞书的推送都不带签名：设置后填进 LARK_ENCRYPT_KEY；偶尔几条多是网上的扫描请求）；' +
         '格式不对（多是网上的扫描请求） 1 条（日志里搜 webhook request refused 可看时间和原因）',

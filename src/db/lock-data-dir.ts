@@ -1,7 +1,13 @@
 import { readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { AppError } from '../errors.js';
-import { identityText, isGone, parseIdentity, selfIdentity } from '../process-identity.js';
+import {
+  identityText,
+  isGone,
+  parseIdentity,
+  selfIdentity,
+  type ProcessIdentity,
+} from '../process-identity.js';
 
 /**
  * PGlite is single-process and two processes on one folder silently lose data, so the folder is
@@ -28,7 +34,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     try {
       release = await take();
     } catch (err: any) {
-      if (err?.code !== 'ELOCKED' || !holderIsGone(ownerFile)) throw err;
+      if (err?.code !== 'ELOCKED' || !holderIsGone(dir)) throw err;
       // The holder died without releasing: its lock directory is ours to remove.
       rmdirSync(`${dir}.lock`);
       release = await take();
@@ -50,13 +56,17 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   };
 }
 
-function holderIsGone(ownerFile: string): boolean {
-  let text: string;
+/** Who holds the lock on `dir`, as its holder wrote it (undefined: no record, e.g. an older version). */
+export function dataDirHolder(dir: string): ProcessIdentity | undefined {
   try {
-    text = readFileSync(ownerFile, 'utf8').trim();
+    return parseIdentity(readFileSync(`${dir}.owner`, 'utf8').trim());
   } catch {
-    return false; // no record of the holder (an older version): wait for the lock to go stale
+    return undefined;
   }
-  const holder = parseIdentity(text);
+}
+
+function holderIsGone(dir: string): boolean {
+  // No record of the holder (an older version): wait for the lock to go stale.
+  const holder = dataDirHolder(dir);
   return holder !== undefined && isGone(holder);
 }

@@ -15,6 +15,7 @@ import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNRECORDED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
+import { dataDirHolder } from '../db/lock-data-dir.js';
 import { botBaseUrl } from './bot-running.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
@@ -252,6 +253,20 @@ async function checkDatabase(
     if (err instanceof AppError && err.code === 'data_dir_locked' && o.silent) {
       // Held by the process that did not answer: "stop it first" would be the wrong advice.
       add('warn', '数据库', `${kind}：由那个没有应答的程序使用，看不到事件和任务队列`);
+      return;
+    }
+    if (err instanceof AppError && err.code === 'data_dir_locked') {
+      // Held by a live process that does not answer on HOST:PORT: most often the bot still starting (a
+      // first start creates and migrates the database before it listens). "Stop it first" would be the
+      // wrong advice.
+      const holder = dataDirHolder(join(o.dataDir, 'pglite'));
+      add(
+        'warn',
+        '数据库',
+        `${kind}：正被另一个程序使用${holder ? `（进程 ${holder.pid}）` : ''}：` +
+          '多半是机器人正在启动（第一次启动要建库和迁移，约 1 分钟），过一会儿再运行 doctor；' +
+          `若是 backup 等命令，等它做完${holder ? `。看是哪个程序：ps -o args= -p ${holder.pid}` : ''}`,
+      );
       return;
     }
     add('fail', '数据库', `${kind}：无法打开：${errorMessage(err)}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
+import { lockDataDir } from '../../src/db/lock-data-dir.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
@@ -148,6 +149,34 @@ describe('npm run cli -- doctor', () => {
     }
     expect(await alertsLine()).toBe('✓ 告警去向：没有设置 OPS_CHAT_ID：私信最上级单位的 1 位管理员');
   });
+
+  /**
+   * A bot still starting (a first start creates and migrates PGlite before it listens) holds the
+   * embedded database and does not answer yet: the report said 无法打开 … Stop it first.
+   */
+  it(
+    'the embedded database held by a process that does not answer yet: says it is probably starting',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const dataDir = await seededDataDir('starting', { parent: tmp });
+      const release = await lockDataDir(join(dataDir, 'pglite'));
+      try {
+        const res = await doctor(env(dataDir, await freePort()));
+        expect(res.stdout).toMatch(
+          new RegExp(
+            `! 数据库：内置 PGlite（.*）：正被另一个程序使用（进程 ${process.pid}）：` +
+              '多半是机器人正在启动（第一次启动要建库和迁移，约 1 分钟），过一会儿再运行 doctor；' +
+              `若是 backup 等命令，等它做完。看是哪个程序：ps -o args= -p ${process.pid}`,
+          ),
+        );
+        expect(res.stdout).not.toContain('Stop it first');
+      } finally {
+        await release();
+      }
+    },
+  );
 
   it(
     'a listener on the port that does not answer (a busy or stalled bot): says so, not 未在运行',

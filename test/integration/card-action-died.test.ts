@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { identityText, type ProcessIdentity } from '../../src/process-identity.js';
 import { selfIdentity } from '../../src/process-identity.js';
 import { STILL_WORKING, TAP_INTERRUPTED } from '../../src/usecases/card-actions.js';
-import { bindVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
 import { buttonValue } from '../support/cards.js';
 import { postPhoto } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
@@ -45,15 +45,7 @@ describe('a card-action job whose process died', () => {
       h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
     );
     await h.settle();
-    const newcomer = id('ou_new_');
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: newcomer, name: '新村干' },
-      ],
-    });
+    const newcomer = joinVillageChat(h, org, chatId, id('ou_new_'));
     h.fake.inject({
       method: 'GET',
       path: `/open-apis/im/v1/chats/${chatId}/members`,

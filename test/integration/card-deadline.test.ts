@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { buttonValue } from '../support/cards.js';
 import { cardActionEvent } from '../support/events.js';
-import { bindVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -32,15 +32,7 @@ describe('card callbacks answer within 3 s, always', () => {
     );
     // Someone who joined the chat after its member list was cached clicks; Lark answers the fresh
     // member lookup only after 5 seconds.
-    const newcomer = id('ou_new_');
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: newcomer, name: '新村干' },
-      ],
-    });
+    const newcomer = joinVillageChat(h, org, chatId, id('ou_new_'));
     h.fake.inject({
       method: 'GET',
       path: `/open-apis/im/v1/chats/${chatId}/members`,

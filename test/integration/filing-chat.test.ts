@@ -11,6 +11,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { joinVillageChat } from '../support/bound-chat.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -507,16 +508,8 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(JSON.stringify(yes.content)).toContain('城关村');
   });
   it('a member who joined after the member list was cached can file at once', async () => {
-    const newbie = id('ou_newbie_');
     // The list is cached now (earlier clicks checked membership); the newcomer joins afterwards.
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: newbie, name: '新村干' },
-      ],
-    });
+    const newbie = joinVillageChat(h, org, chatId, id('ou_newbie_'));
     const messageId = await postPhoto(h, { chatId, sender: newbie, seed: 4242 });
     await postText(h, { chatId, sender: newbie, text: '#C05 会议照片' });
     await burstReply(messageId);

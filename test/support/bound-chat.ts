@@ -9,3 +9,19 @@ export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string
   const unit = (await getUnitByCode(h.db.db, org.village))!;
   await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
 }
+
+/**
+ * Someone joins the village's work group after the bot cached its member list (so a tap of theirs
+ * makes the bot look the members up again); returns their open id.
+ */
+export function joinVillageChat(h: Harness, org: SeededOrg, chatId: string, newcomer: string): string {
+  h.fake.addChat({
+    chatId,
+    name: '城关村工作群',
+    members: [
+      { openId: org.officer, name: '王村官' },
+      { openId: newcomer, name: '新村干' },
+    ],
+  });
+  return newcomer;
+}

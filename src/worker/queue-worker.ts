@@ -343,6 +343,11 @@ export class QueueWorker {
     return [...this.waits].map(([kind, w]) => ({ kind, reason: w.reason }));
   }
 
+  /** How long the wait of `kind` (a job kind, or `*`) sleeps before its next re-check; undefined: not waiting. */
+  recheckDelayMs(kind: string): number | undefined {
+    return this.waits.get(kind)?.delayMs;
+  }
+
   /**
    * Pauses `scope` (a job kind, or `*`) until the resource is back: re-checked after 1 s, then with
    * doubling delays up to `recheckMaxMs`. Reported to readiness and metrics while it lasts.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from './errors.js';
 import {
@@ -52,7 +52,8 @@ function whyNotWritable(dir: string, err: unknown): string {
   if (code !== 'ENOENT' || !existsSync(dirname(dir))) return code;
   try {
     mkdirSync(dir);
-    rmSync(dir, { recursive: true, force: true });
+    // Only the empty folder just made: never anything another process put there meanwhile.
+    rmdirSync(dir);
     return code;
   } catch (again) {
     return (again as NodeJS.ErrnoException).code ?? code;

@@ -37,6 +37,16 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
   afterAll(() => w?.close());
 
   /** A photo from the officer; resolves with its message id once its filing card came back. */
+  /** The burst's filing card under `messageId`, once the quiet window passes on the manual clock. */
+  const filingCardUnder = (messageId: string) =>
+    waitFor(
+      'the filing card',
+      () => {
+        w.clock.advance(1_000);
+        return w.h.fake.sentMessages().find((m) => m.replyTo === messageId);
+      },
+      { timeoutMs: 20_000, everyMs: 200 },
+    );
   const postPhoto = async (chatId: string) => {
     const messageId = id('om_');
     const key = id('img_');
@@ -53,14 +63,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
       }),
     );
     expect(res.status).toBe(200);
-    await waitFor(
-      'the filing card',
-      () => {
-        w.clock.advance(1_000); // the quiet window passes on the manual clock
-        return w.h.fake.sentMessages().find((m) => m.replyTo === messageId);
-      },
-      { timeoutMs: 20_000, everyMs: 200 },
-    );
+    await filingCardUnder(messageId);
     return messageId;
   };
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
@@ -245,14 +248,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
         createTimeMs: at + 500,
       }),
     );
-    const card = await waitFor(
-      'the filing card',
-      () => {
-        w.clock.advance(1_000);
-        return w.h.fake.sentMessages().find((m) => m.replyTo === messageId);
-      },
-      { timeoutMs: 20_000, everyMs: 200 },
-    );
+    const card = await filingCardUnder(messageId);
     expect(text(card)).toContain('说明：王&#95;二&#42;3&lt;4&gt;&amp;');
     expect(text(card)).not.toContain('\\\\_');
     // Set aside, so it does not count in the next test's chase.
@@ -356,14 +352,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
       );
       expect(res.status).toBe(200);
     }
-    const card = await waitFor(
-      'the filing card',
-      () => {
-        w.clock.advance(1_000);
-        return w.h.fake.sentMessages().find((m) => m.replyTo === voice);
-      },
-      { timeoutMs: 20_000, everyMs: 200 },
-    );
+    const card = await filingCardUnder(voice);
     expect(text(card)).toContain('收到 1 段语音、1 个视频');
     await w.h.settle(); // the card's message id recorded
     // The list uses the card's words: the officer knows the recording by them.

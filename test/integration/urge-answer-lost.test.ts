@@ -61,7 +61,20 @@ function urgeWorld(prefix: string, opts: { larkClock?: boolean } = {}) {
       (s) => s?.status === 'failed',
     );
   };
-  return { u, inChat, page, press, sendOf, failEveryAttempt };
+  /** An hour later (Lark has forgotten the uuid), pressed again: the send once it is marked sent. */
+  const pressAfterLarkForgot = async (unitId: number, chatId: string, unitName: string) => {
+    await u.w.clock.advance(61 * 60_000);
+    u.w.h.fake.forgetUuids();
+    expect(await press(unitId)).toContain(`已在${unitName}的群里发出提醒`);
+    const sent = await waitFor(
+      'the 督办 marked sent',
+      () => sendOf(chatId),
+      (s) => s?.status === 'sent',
+    );
+    await u.w.h.settle();
+    return sent!;
+  };
+  return { u, inChat, page, press, sendOf, failEveryAttempt, pressAfterLarkForgot };
 }
 
 /**
@@ -71,7 +84,9 @@ function urgeWorld(prefix: string, opts: { larkClock?: boolean } = {}) {
  * with the first message, after it the bot finds that message in the chat and takes it as sent.
  */
 describe('督办 whose answer from Lark was lost', () => {
-  const { u, inChat, page, press, sendOf, failEveryAttempt } = urgeWorld('WL', { larkClock: true });
+  const { u, inChat, page, press, sendOf, failEveryAttempt, pressAfterLarkForgot } = urgeWorld('WL', {
+    larkClock: true,
+  });
 
   /** Pressed; Lark posts it but every answer is lost (same uuid: the same message), until the queue gives up. */
   const pressAndLoseEveryAnswer = async (unitId: number, chatId: string) => {
@@ -102,21 +117,13 @@ describe('督办 whose answer from Lark was lost', () => {
     const { village2 } = u.w.units;
     await pressAndLoseEveryAnswer(village2.id, u.w.chats.village2);
     // An hour later Lark no longer knows the uuid: the same uuid would post a second message.
-    await u.w.clock.advance(61 * 60_000);
-    u.w.h.fake.forgetUuids();
-    expect(await press(village2.id)).toContain('已在河口村的群里发出提醒');
-    const sent = await waitFor(
-      'the 督办 marked sent',
-      () => sendOf(u.w.chats.village2),
-      (s) => s?.status === 'sent',
-    );
-    await u.w.h.settle();
+    const sent = await pressAfterLarkForgot(village2.id, u.w.chats.village2, '河口村');
     expect(inChat(u.w.chats.village2)).toHaveLength(1);
-    expect(sent!.message_id).toBe(inChat(u.w.chats.village2)[0]!.messageId);
+    expect(sent.message_id).toBe(inChat(u.w.chats.village2)[0]!.messageId);
     // It is the bot's message of that 督办: a reply to it files to its tasks like a reply to a reminder.
     const [bm] = await queryRows<{ purpose: string }>(
       u.w.h.db.db,
-      sql`select purpose from bot_messages where message_id = ${sent!.message_id}`,
+      sql`select purpose from bot_messages where message_id = ${sent.message_id}`,
     );
     expect(bm).toEqual({ purpose: 'urge' });
     const after = await page(`/units/${village2.id}`);
@@ -135,7 +142,9 @@ describe('督办 whose answer from Lark was lost', () => {
  * not show the chat's history the leader is told to look instead of 「可能已送达」 for good.
  */
 describe('督办 whose answer was lost, and other cards in the chat', () => {
-  const { u, inChat, page, press, sendOf, failEveryAttempt } = urgeWorld('WU', { larkClock: true });
+  const { u, inChat, page, press, sendOf, failEveryAttempt, pressAfterLarkForgot } = urgeWorld('WU', {
+    larkClock: true,
+  });
 
   /** Pressed; every post is answered 502 without Lark posting it, until the queue gives up. */
   const pressAndFailUnsure = async (unitId: number, chatId: string) => {
@@ -163,20 +172,12 @@ describe('督办 whose answer was lost, and other cards in the chat', () => {
     const detail = await waitFor('the detail card in the chat', () => inChat(u.w.chats.village)[0]);
     expect(JSON.stringify(detail.content)).toContain('明细');
     await u.w.h.settle();
-    await u.w.clock.advance(61 * 60_000);
-    u.w.h.fake.forgetUuids();
-    expect(await press(village.id)).toContain('已在城关村的群里发出提醒');
-    const sent = await waitFor(
-      'the 督办 marked sent',
-      () => sendOf(u.w.chats.village),
-      (s) => s?.status === 'sent',
-    );
-    await u.w.h.settle();
+    const sent = await pressAfterLarkForgot(village.id, u.w.chats.village, '城关村');
     // The officers get the 督办 now; the detail card is not it.
     const messages = inChat(u.w.chats.village);
     expect(messages).toHaveLength(2);
-    expect(sent!.message_id).not.toBe(detail.messageId);
-    expect(sent!.message_id).toBe(messages[1]!.messageId);
+    expect(sent.message_id).not.toBe(detail.messageId);
+    expect(sent.message_id).toBe(messages[1]!.messageId);
     expect(JSON.stringify(messages[1]!.content)).toContain('交材料提醒');
   });
 

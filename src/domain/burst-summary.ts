@@ -25,12 +25,22 @@ const UNITS: [MaterialKind, string][] = [
 ];
 
 /**
+ * Each kind present, in the card's words: "9 张照片、1 个文件、1 段语音" (`gap` '' in a list line: "9张照片").
+ * Empty when nothing is counted.
+ */
+export function countsText(counts: BurstCounts, gap = ' '): string {
+  return UNITS.filter(([k]) => (counts[k] ?? 0) > 0)
+    .map(([k, unit]) => `${counts[k]}${gap}${unit}`)
+    .join('、');
+}
+
+/**
  * The acknowledgment of a burst in zh-CN: "收到 9 张照片、1 个文件", then one line per problem
  * telling the sender what to do.
  */
 export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}): string {
-  const parts = UNITS.filter(([k]) => (counts[k] ?? 0) > 0).map(([k, unit]) => `${counts[k]} ${unit}`);
-  const lines = [parts.length > 0 ? `收到 ${parts.join('、')}` : '没有收到可保存的材料'];
+  const parts = countsText(counts);
+  const lines = [parts ? `收到 ${parts}` : '没有收到可保存的材料'];
   lines.push(...unsavedLines(problems));
   if (problems.compressedPhotos) {
     lines.push(

@@ -11,6 +11,7 @@ import type { BotDeps } from './deps.js';
 import { cardAction, type CommandDeclaration, type DeclaredCardAction } from './feature.js';
 import { cardAgainUuid, dayLabel, sendFilingCardAgain, type CardAgainDeps } from './filing-card-again.js';
 import { replyCard, replyText } from './reply-text.js';
+import { countsText } from '../domain/burst-summary.js';
 
 /** The options the filing feature gives: what presenting a burst needs. */
 export type UnfiledOptions = Omit<CardAgainDeps, keyof BotDeps>;
@@ -18,17 +19,16 @@ export type UnfiledOptions = Omit<CardAgainDeps, keyof BotDeps>;
 const LIST_MAX = 10;
 
 /** 「3张照片、1个文件」, 「1段语音」, 「1个视频」: each kind in the words the burst's card used. */
-const what = (b: UnfiledBurst): string => {
-  const files = b.stored - b.photos - b.audio - b.videos;
-  return [
-    b.photos > 0 ? `${b.photos}张照片` : '',
-    files > 0 ? `${files}个文件` : '',
-    b.audio > 0 ? `${b.audio}段语音` : '',
-    b.videos > 0 ? `${b.videos}个视频` : '',
-  ]
-    .filter(Boolean)
-    .join('、');
-};
+const what = (b: UnfiledBurst): string =>
+  countsText(
+    {
+      photo: b.photos,
+      document: b.stored - b.photos - b.audio - b.videos,
+      audio: b.audio,
+      video: b.videos,
+    },
+    '',
+  );
 
 async function lines(deps: BotDeps, bursts: UnfiledBurst[], timeZone: string, withChat: boolean) {
   const names = await personNames(

@@ -2,13 +2,7 @@ import type { Db } from '../db/client.js';
 import { topAdmins } from '../db/repos/people.js';
 import { errorMessage, LarkApiError } from '../errors.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
-
-/** What the doctor's 告警去向 line says: where the alerts go, and whether they can arrive there. */
-export interface AlertsLine {
-  status: 'ok' | 'warn' | 'fail';
-  label: string;
-  detail: string;
-}
+import type { DoctorLine } from './doctor.js';
 
 const LABEL = '告警去向';
 
@@ -18,6 +12,7 @@ export async function alertRecipients(db: Db): Promise<number> {
 }
 
 /**
+ * The doctor's 告警去向 line: where the alerts go, and whether they can arrive there.
  * Alerts (dead rows, disk low, Lark refusing the app …) go to OPS_CHAT_ID, else to the admins of the top
  * units. A chat the bot is not in, a mistyped chat id, or no admin at all left every alert undelivered,
  * with only a log line to show for it.
@@ -28,7 +23,7 @@ export async function alertsLine(
   gateway: ChatGateway | undefined,
   opsChatId: string | undefined,
   admins: number | undefined,
-): Promise<AlertsLine> {
+): Promise<DoctorLine> {
   if (opsChatId) {
     if (!gateway)
       return {

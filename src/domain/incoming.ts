@@ -61,3 +61,11 @@ export interface MessageRecall {
   /** Who recalled it, as Lark says: message_owner | group_owner | group_manager | enterprise_manager. */
   recallType?: string;
 }
+
+/** Who recalled a message (Lark's recall_type), in the words the archivist and the pages use. */
+export const RECALLED_BY: Readonly<Record<string, string>> = {
+  message_owner: '发送人',
+  group_owner: '群主',
+  group_manager: '群管理员',
+  enterprise_manager: '企业管理员',
+};

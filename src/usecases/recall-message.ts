@@ -19,7 +19,7 @@ import {
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { RECALL_NOTICE_JOB } from '../domain/job-types.js';
 import { RECALLED_REASON } from '../domain/catalogue.js';
-import type { MessageRecall } from '../domain/incoming.js';
+import { RECALLED_BY, type MessageRecall } from '../domain/incoming.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import type { Tx } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -257,13 +257,6 @@ function captionFacts(c: CaptionOutcome | undefined) {
 }
 
 type RecordPages = Awaited<ReturnType<typeof lowerRecordPages>>;
-
-const RECALLED_BY: Record<string, string> = {
-  message_owner: '发送人',
-  group_owner: '群主',
-  group_manager: '群管理员',
-  enterprise_manager: '企业管理员',
-};
 
 /** What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed. */
 function recallArchivistText(

@@ -1,4 +1,5 @@
 import { itemDetail, type ItemDetail, type PageMaterial } from '../../db/repos/page-items.js';
+import { RECALLED_BY } from '../../domain/incoming.js';
 import { canSee, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
@@ -96,15 +97,8 @@ function archivalCodeLine(d: ItemDetail, timeZone: string): Html | string {
 function actorLabel(actor: string): string {
   if (actor === 'cli') return '命令行';
   const lark = /^lark:(.+)$/.exec(actor)?.[1];
-  return lark ? `飞书（${LARK_ACTOR[lark] ?? lark}）` : actor;
+  return lark ? `飞书（${RECALLED_BY[lark] ?? lark}）` : actor;
 }
-
-const LARK_ACTOR: Record<string, string> = {
-  group_owner: '群主',
-  group_manager: '群管理员',
-  enterprise_manager: '企业管理员',
-  message_owner: '发送人',
-};
 
 function thumb(itemId: number, m: PageMaterial): Html {
   const label = m.originalName ?? KIND_LABEL[m.kind] ?? m.kind;

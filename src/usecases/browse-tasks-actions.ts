@@ -8,9 +8,9 @@ import { clickedBurstView, RESEND_MATERIALS, type Where } from './burst-click.js
 import type { CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
-import { presentBurst, type PresentDeps } from './present-burst.js';
+import { presentBurst, WAIVED_NEXT_STEP, type PresentDeps } from './present-burst.js';
 
-const HOUSEHOLD_WAIVED = '这一户的任务都已免交，不用再交。请另选任务；都不是就点「不用交」。';
+const HOUSEHOLD_WAIVED = `这一户的任务都已免交，不用再交。${WAIVED_NEXT_STEP}`;
 
 export interface BrowseDeps {
   isChatMember: PresentDeps['isChatMember'];

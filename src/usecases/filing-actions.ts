@@ -20,8 +20,8 @@ import type { CardResponse } from './card-response.js';
 import { FILE, FILE_SELECT, FILED_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
-import { fileBurst, taskLabel, taskRef } from './file-burst.js';
-import { presentBurst, resultCard, type PresentDeps } from './present-burst.js';
+import { fileBurst } from './file-burst.js';
+import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
 import { undoFiling } from './undo-filing.js';
 
@@ -83,7 +83,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       // Waived (免交) after this card was drawn: not the officer's mistake. Said plainly, with the
       // card drawn again as it is now, without that task (the materials stay kept either way).
       if (err instanceof DomainError && err.code === 'task_waived') {
-        const notice = `${taskLabel(taskRef(task))}已免交，不用再交。请另选任务；都不是就点「不用交」。`;
+        const notice = waivedTaskNotice(task);
         const msg = await presentBurst(present(deps), await view(deps, a, burstId), {
           auto: false,
           notice,

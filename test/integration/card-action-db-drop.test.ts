@@ -7,10 +7,10 @@ import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { buttonValue } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
-import { bindVillageChat } from '../support/bound-chat.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startVillageWithSecondConnection } from '../support/bound-chat.js';
+import type { Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
-import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import type { SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -45,10 +45,7 @@ describe.skipIf(!onPostgres)('a card tap whose database connection drops', () =>
   const chatId = id('oc_');
   const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
-    h = await startHarness({ clock });
-    org = await seedOrg(h.db.db, { prefix: 'DD' });
-    await bindVillageChat(h, org, chatId);
-    other = postgres(h.db.url!, { max: 1, onnotice: () => {} });
+    ({ h, org, other } = await startVillageWithSecondConnection(clock, 'DD', chatId));
   });
   afterAll(async () => {
     await other?.end();

@@ -1,7 +1,9 @@
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
-import type { Harness } from './harness.js';
-import type { SeededOrg } from './seed-org.js';
+import postgres from 'postgres';
+import { startHarness, type Harness } from './harness.js';
+import type { ManualClock } from './manual-clock.js';
+import { seedOrg, type SeededOrg } from './seed-org.js';
 
 /** The village's work group: known to the fake Lark with its officer, and bound to the village (as `chats bind` does). */
 export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string): Promise<void> {
@@ -24,4 +26,20 @@ export function joinVillageChat(h: Harness, org: SeededOrg, chatId: string, newc
     ],
   });
   return newcomer;
+}
+
+/**
+ * A harness on `clock` with an org (`prefix`) whose village works in `chatId`, and a second connection
+ * to the same PostgreSQL database (`other`: to hold locks or end the bot's connections from outside).
+ * PostgreSQL only (`h.db.url`).
+ */
+export async function startVillageWithSecondConnection(
+  clock: ManualClock,
+  prefix: string,
+  chatId: string,
+): Promise<{ h: Harness; org: SeededOrg; other: postgres.Sql }> {
+  const h = await startHarness({ clock });
+  const org = await seedOrg(h.db.db, { prefix });
+  await bindVillageChat(h, org, chatId);
+  return { h, org, other: postgres(h.db.url!, { max: 1, onnotice: () => {} }) };
 }

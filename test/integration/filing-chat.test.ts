@@ -55,6 +55,18 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   const burstReply = (firstId: string) => replyAfterQuiet(h, clock, firstId);
   const replyTo = (messageId: string) =>
     waitFor(`a reply to ${messageId}`, () => h.fake.sentMessages().find((m) => m.replyTo === messageId));
+  /** `sender` writes 「@归档助手 绑定 城关」 in `chat`: the bot's answer (the units to choose from). */
+  const askToBind = async (chat: string, sender: string) => {
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId: chat,
+      senderOpenId: sender,
+      text: '绑定 城关',
+    });
+    await h.post(cmd);
+    return replyTo(cmd.event.message.message_id);
+  };
   const liveItems = async () =>
     queryRows<{ id: number; task_code: string; n: number; via: string }>(
       h.db.db,
@@ -74,15 +86,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     // The officer who added the bot may bind (below): the card must not send them to wait for 管理员.
     expect(JSON.stringify(onboarding.content)).toContain('把我拉进群的人（或管理员）请发送「@归档助手 绑定');
 
-    const cmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.officer,
-      text: '绑定 城关',
-    });
-    await h.post(cmd);
-    const choices = await replyTo(cmd.event.message.message_id);
+    const choices = await askToBind(chatId, org.officer);
     const buttons = buttonsOf(cardOf(choices));
     expect(buttons[0]?.text).toContain('城关村');
     const stranger = await click('ou_stranger', buttons[0]!.value);
@@ -107,15 +111,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(JSON.stringify(unbound.content)).toContain('本群还没有绑定单位');
     expect(cardButtons(unbound.content)).toEqual([]);
 
-    const cmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId: early,
-      senderOpenId: org.officer,
-      text: '绑定 城关',
-    });
-    await h.post(cmd);
-    const choices = await replyTo(cmd.event.message.message_id);
+    const choices = await askToBind(early, org.officer);
     const bind = await h.post(
       cardActionEvent({
         appId: h.fake.appId,
@@ -160,15 +156,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     const photo = await postPhoto(h, { chatId: early, sender: org.officer });
     await replyAfterQuiet(h, clock, photo);
-    const cmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId: early,
-      senderOpenId: org.officer,
-      text: '绑定 城关',
-    });
-    await h.post(cmd);
-    const choices = await replyTo(cmd.event.message.message_id);
+    const choices = await askToBind(early, org.officer);
     // The binding commits, then the database refuses the next statement once (out of connections,
     // 53300): the tap is answered 处理中 and its card-action job runs it again.
     // (A sequence counts the tries: its nextval is not rolled back with the refused statement.)
@@ -225,15 +213,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
         operatorOpenId: 'ou_outsider',
       }),
     );
-    const cmd = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId: other,
-      senderOpenId: 'ou_outsider',
-      text: '绑定 城关',
-    });
-    await h.post(cmd);
-    const buttons = buttonsOf(cardOf(await replyTo(cmd.event.message.message_id)));
+    const buttons = buttonsOf(cardOf(await askToBind(other, 'ou_outsider')));
     const res = await h.post(
       cardActionEvent({
         appId: h.fake.appId,

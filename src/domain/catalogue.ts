@@ -107,10 +107,19 @@ export function ownTitleOf(materials: CatalogueMaterialFacts[]): string | undefi
   return base;
 }
 
+/**
+ * Words that run into a 文号 in a caption or file name (根据县扶办发〔2025〕3号, 关于转发县政发…): a verb or
+ * preposition, never part of the 机关代字. Two characters or more, so no single character of an
+ * agency's own code (数据局 → 数据发) is taken for one.
+ */
+const LEAD =
+  /^.*(?:根据|按照|依据|依照|遵照|参照|对照|关于|转发|印发|贯彻|落实|执行|学习|传达|结合|响应|回复|答复|报送|收到|详见)(?=[\u4e00-\u9fa5A-Za-z])/u;
+
+/** A 文号 (机关代字〔年份〕序号号) written in the texts, the first found, without words run into it. */
 export function detectDocNumber(...texts: (string | null | undefined)[]): string {
   for (const t of texts) {
     const m = t ? DOC_NUMBER.exec(t.normalize('NFC')) : null;
-    if (m) return m[0];
+    if (m) return m[0].replace(LEAD, '');
   }
   return '';
 }

@@ -58,6 +58,17 @@ describe('归档文件目录 fields (2015)', () => {
     expect(detectDocNumber('无文号')).toBe('');
   });
 
+  it('a 文号 read out of running text leaves the verbs and prepositions before it', () => {
+    expect(detectDocNumber('根据县扶办发〔2025〕3号通知召开村两委会议')).toBe('县扶办发〔2025〕3号');
+    expect(detectDocNumber('按照县政办发〔2025〕12号要求')).toBe('县政办发〔2025〕12号');
+    expect(detectDocNumber('依据档发〔2016〕13号')).toBe('档发〔2016〕13号');
+    expect(detectDocNumber('关于转发县乡振发〔2025〕3号的通知')).toBe('县乡振发〔2025〕3号');
+    expect(detectDocNumber('贯彻落实国开办发[2020]6号')).toBe('国开办发[2020]6号');
+    // A 代字 that itself ends in such a word keeps it; one with no word before it is unchanged.
+    expect(detectDocNumber('县委印发〔2025〕1号')).toBe('县委印发〔2025〕1号');
+    expect(detectDocNumber('县扶办发〔2025〕3号')).toBe('县扶办发〔2025〕3号');
+  });
+
   it('what people entered wins over every default', () => {
     const e = buildCatalogueEntry(
       {

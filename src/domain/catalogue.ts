@@ -185,5 +185,5 @@ export function withdrawnRemarks(
   reason?: string | null,
 ): string {
   const why = reason === RECALLED_REASON ? `${RECALLED_REASON}，` : '';
-  return `件号停用：${isoDate(at, timeZone)}${why}撤销归档确认${newCode ? `，现档号${newCode}` : ''}`;
+  return `件号停用：${isoDate(at, timeZone)}，${why}撤销归档确认${newCode ? `，现档号${newCode}` : ''}`;
 }

@@ -182,6 +182,8 @@ describe('a recalled file leaves the confirmed archive, the export and the 四�
     const rows: string[][] = [];
     for (const ws of wb.worksheets)
       ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => String(v ?? ''))));
-    expect(rows.find((r) => r[1] === record!.code)?.[8]).toBe('件号停用：2026-01-10材料已撤回，撤销归档确认');
+    expect(rows.find((r) => r[1] === record!.code)?.[8]).toBe(
+      '件号停用：2026-01-10，材料已撤回，撤销归档确认',
+    );
   });
 });

@@ -137,13 +137,13 @@ describe('归档文件目录 fields (2015)', () => {
     expect(isYyyymmdd('20250229')).toBe(false);
     expect(isYyyymmdd('20240229')).toBe(true);
     expect(withdrawnRemarks(new Date('2026-01-10T01:00:00Z'), 'Asia/Shanghai', 'A-0009')).toBe(
-      '件号停用：2026-01-10撤销归档确认，现档号A-0009',
+      '件号停用：2026-01-10，撤销归档确认，现档号A-0009',
     );
     // The bot's reason (every file recalled) is printed; an archivist's own reason is not.
     const at = new Date('2026-01-10T01:00:00Z');
     expect(withdrawnRemarks(at, 'Asia/Shanghai', null, RECALLED_REASON)).toBe(
-      '件号停用：2026-01-10材料已撤回，撤销归档确认',
+      '件号停用：2026-01-10，材料已撤回，撤销归档确认',
     );
-    expect(withdrawnRemarks(at, 'Asia/Shanghai', null, '测试')).toBe('件号停用：2026-01-10撤销归档确认');
+    expect(withdrawnRemarks(at, 'Asia/Shanghai', null, '测试')).toBe('件号停用：2026-01-10，撤销归档确认');
   });
 });

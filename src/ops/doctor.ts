@@ -13,7 +13,7 @@ import { createLogger } from '../logger.js';
 import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
-import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNRECORDED } from '../usecases/ops-alerts.js';
+import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNDELIVERED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { dataDirHolder } from '../db/lock-data-dir.js';
 import { botBaseUrl } from './bot-running.js';
@@ -348,24 +348,30 @@ function reportQueues(
   );
 }
 
-/** The running bot's last ops-alert round, when it runs them: cut short by the database, alerts held back. */
+/** The running bot's last ops-alert round, when it runs them: cut short by the database, alerts Lark did not take. */
 function reportAlertRound(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
   m: Map<string, number>,
 ): void {
   const cutShort = m.get(OPS_ALERT_ROUND_CUT_SHORT);
   if (cutShort === undefined) return;
-  const unrecorded = m.get(OPS_ALERTS_UNRECORDED) ?? 0;
-  if (cutShort === 0 && unrecorded === 0) {
+  const undelivered = m.get(OPS_ALERTS_UNDELIVERED) ?? 0;
+  if (cutShort === 0 && undelivered === 0) {
     add('ok', '运维告警', '上一轮检查已完成');
     return;
   }
-  add(
-    'fail',
-    '运维告警',
-    '上一轮检查没有做完：数据库拒绝了连接或连不上（日志：ops alert state not recorded）' +
-      (unrecorded > 0 ? `；${unrecorded} 条告警没有送达，数据库恢复后下一轮重发` : '，下一轮再检查'),
-  );
+  const parts = [
+    ...(cutShort
+      ? ['上一轮检查没有做完：数据库拒绝了连接或连不上（日志：ops alert state not recorded），下一轮再检查']
+      : []),
+    ...(undelivered > 0
+      ? [
+          `${undelivered} 条告警没有送达（日志：ops alert not delivered），每一轮都会重发；` +
+            '请核对下面的「告警去向」一行',
+        ]
+      : []),
+  ];
+  add('fail', '运维告警', parts.join('；'));
 }
 
 function redact(url: string): string {

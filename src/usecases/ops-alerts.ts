@@ -1,7 +1,8 @@
 import { opsAlertCard } from '../cards/ops-alert-card.js';
 import type { Db } from '../db/client.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
-import { alertNotDelivered, transitionAlert, type AlertNotice } from '../db/repos/ops-alerts.js';
+import { alertDelivered, pendingAlerts, transitionAlert, type AlertNotice } from '../db/repos/ops-alerts.js';
+import type { AlertSend } from '../db/schema/column-types.js';
 import { topAdmins } from '../db/repos/people.js';
 import { sendKey } from '../domain/send-key.js';
 import { resourceProblem, type ResourceReason } from '../errors.js';
@@ -51,58 +52,58 @@ export interface OpsAlertOptions {
   timeZone: string;
 }
 
-/** Gauges on /metrics that the doctor reads: the last round was cut short; notices not yet recorded. */
+/** Gauges on /metrics that the doctor reads: the last round was cut short; notices owed and not yet delivered. */
 export const OPS_ALERT_ROUND_CUT_SHORT = 'ops_alert_round_cut_short';
-export const OPS_ALERTS_UNRECORDED = 'ops_alerts_unrecorded';
+export const OPS_ALERTS_UNDELIVERED = 'ops_alerts_undelivered';
 
 /**
- * What one process remembers between alert rounds: notices it could neither deliver nor record as
- * undelivered (the database refused that statement, e.g. 53300 too many connections), recorded at the
- * next round so they are sent again; and what cut the last round short, if anything (on /metrics,
- * which the doctor reads).
+ * What one process tells /metrics (which the doctor reads) about its last alert round: what cut it
+ * short, if anything, and how many notices it owed and could not deliver. What is owed itself is in
+ * the database (`ops_alerts.pending_send`), never only here.
  */
 export class OpsAlertMemory {
-  readonly unrecorded = new Map<AlertKind, { notice: NonNullable<AlertNotice>; at: Date }>();
   cutShort: ResourceReason | undefined;
+  undelivered = 0;
 }
 
 /**
  * Records a kind's state (in the database, shared by all instances) and sends the card it calls
- * for: an alert when it starts firing (at most one per interval), one 恢复正常 when it clears. A
- * failed delivery is forgotten, so the next check sends it again; its uuid names the notice (kind,
- * alert or 恢复正常, the spell's start, and the recipient), so a recipient who got it the first time (one of several
- * admins) does not get it twice. When even forgetting it is refused by the database, `memory` keeps it
- * for the next round (without one, the refusal is thrown).
+ * for: an alert when it starts firing (at most one per interval), one 恢复正常 when it clears. The
+ * notice is recorded as owed when it is decided and cleared once Lark took it, so a failed delivery, a
+ * process that died before it sent, or a database that refused to clear it, leaves it for the next
+ * round of any instance (`transitionAlert` returns it again). Its uuid names the notice (kind, alert or
+ * 恢复正常, the spell's start, and the recipient), so a recipient who got it the first time (one of
+ * several admins) does not get it twice. `undelivered`: Lark did not take it (the next round tries again).
  */
 export async function reportAlert(
   deps: OpsAlertDeps,
   opts: OpsAlertOptions,
   kind: AlertKind,
   state: AlertState,
-  memory?: OpsAlertMemory,
-): Promise<'alert' | 'recovered' | undefined> {
-  // An earlier report of this kind that could not be recorded as undelivered: recorded first, so the
-  // transition below sends it (a refusal here is thrown again: the caller tries later).
-  const unrecorded = memory?.unrecorded.get(kind);
-  if (unrecorded) {
-    await alertNotDelivered(deps.db, { kind, notice: unrecorded.notice, now: unrecorded.at });
-    memory!.unrecorded.delete(kind);
-  }
-  const now = deps.clock.now();
+): Promise<AlertSend | 'undelivered' | undefined> {
   const notice = await transitionAlert(deps.db, {
     kind,
     firing: state.firing,
     detail: state.detail,
-    now,
+    now: deps.clock.now(),
     minIntervalMs: opts.minIntervalMs,
   });
   if (!notice) return undefined;
-  const recovered = notice.send === 'recovered';
+  return (await deliverAlert(deps, opts, kind, notice)) ? notice.send : 'undelivered';
+}
+
+/** Sends a notice to the operations chat or the top admins; false when Lark did not take it (it stays owed). */
+async function deliverAlert(
+  deps: OpsAlertDeps,
+  opts: OpsAlertOptions,
+  kind: AlertKind,
+  notice: NonNullable<AlertNotice>,
+): Promise<boolean> {
   const card = opsAlertCard({
     title: ALERT_TITLES[kind],
-    detail: state.detail,
-    recovered,
-    at: now,
+    detail: notice.detail,
+    recovered: notice.send === 'recovered',
+    at: notice.at,
     timeZone: opts.timeZone,
   });
   const message = { msgType: 'interactive' as const, content: JSON.stringify(card) };
@@ -113,8 +114,10 @@ export async function reportAlert(
       : (await topAdmins(deps.db))
           .slice(0, 20)
           .map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
-    if (to.length === 0)
+    if (to.length === 0) {
       deps.logger.warn({ kind }, 'ops alert with nobody to tell: set OPS_CHAT_ID or import an admin');
+      return false;
+    }
     for (const target of to) {
       // Keyed by the recipient, not their place in the list: an admin imported meanwhile must not take
       // another's uuid (Lark dedupes by uuid alone, so they would get the other's copy, i.e. nothing).
@@ -132,34 +135,36 @@ export async function reportAlert(
           deps.clock.now(),
         ).catch((err: unknown) => deps.logger.warn({ kind, err }, 'ops alert sent but not recorded'));
     }
-    deps.logger.warn({ kind, send: notice.send }, 'ops alert sent');
-    return notice.send;
   } catch (err) {
     deps.logger.error({ kind, err }, 'ops alert not delivered; will retry');
-    await alertNotDelivered(deps.db, { kind, notice, now }).catch((e: unknown) => {
-      if (!memory) throw e;
-      // Recorded as told but not delivered: without this, the alert would never be sent.
-      memory.unrecorded.set(kind, { notice, at: now });
-      throw e;
-    });
-    return undefined;
+    return false;
   }
+  deps.logger.warn({ kind, send: notice.send }, 'ops alert sent');
+  // Not cleared (the database refused): the next round sends it again under the same uuid, which
+  // Lark answers with this message for about an hour.
+  await alertDelivered(deps.db, { kind, notice, now: deps.clock.now() }).catch((err: unknown) =>
+    deps.logger.warn({ kind, err }, 'ops alert sent but still recorded as owed'),
+  );
+  return true;
 }
 
 /**
- * One periodic round: every check (a failing check is logged and skipped), then its card if any (what
- * an earlier round could not record of that kind is recorded first: `reportAlert`). A kind whose state
- * the database refuses to record (53300, unreachable) is left for the next round; the others still
- * run. What cut the round short is kept in `memory`.
+ * One periodic round: every check (a failing check is logged and skipped), then its card if any; then
+ * the notices still owed of kinds no check decided this round (the 四性 alert, raised by a weekly job;
+ * a kind whose check failed). A kind whose state the database refuses to record (53300, unreachable)
+ * is left for the next round; the others still run. What cut the round short, and how many notices
+ * were left undelivered, are kept in `memory`.
  */
 export async function checkOpsAlerts(
   deps: OpsAlertDeps,
   opts: OpsAlertOptions,
   checks: Partial<Record<AlertKind, () => Promise<AlertState>>>,
   memory = new OpsAlertMemory(),
-): Promise<Partial<Record<AlertKind, 'alert' | 'recovered'>>> {
-  const sent: Partial<Record<AlertKind, 'alert' | 'recovered'>> = {};
+): Promise<Partial<Record<AlertKind, AlertSend>>> {
+  const sent: Partial<Record<AlertKind, AlertSend>> = {};
+  const decided = new Set<string>();
   let cutShort: ResourceReason | undefined;
+  let undelivered = 0;
   const refused = (err: unknown, kind?: AlertKind): void => {
     const problem = resourceProblem(err);
     if (!problem) return deps.logger.error({ kind, err }, 'ops alert could not be reported');
@@ -178,12 +183,24 @@ export async function checkOpsAlerts(
       continue;
     }
     try {
-      const r = await reportAlert(deps, opts, kind, state, memory);
-      if (r) sent[kind] = r;
+      const r = await reportAlert(deps, opts, kind, state);
+      decided.add(kind);
+      if (r === 'undelivered') undelivered++;
+      else if (r) sent[kind] = r;
     } catch (err) {
       refused(err, kind);
     }
   }
+  try {
+    for (const { kind, notice } of await pendingAlerts(deps.db)) {
+      if (decided.has(kind) || !(kind in ALERT_TITLES)) continue;
+      if (await deliverAlert(deps, opts, kind as AlertKind, notice)) sent[kind as AlertKind] = notice.send;
+      else undelivered++;
+    }
+  } catch (err) {
+    refused(err);
+  }
   memory.cutShort = cutShort;
+  memory.undelivered = undelivered;
   return sent;
 }

@@ -9,7 +9,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { FourPropertiesJobPayload, FourPropertiesRun } from './check-four-properties-run.js';
-import { reportAlert, type OpsAlertDeps, type OpsAlertMemory, type OpsAlertOptions } from './ops-alerts.js';
+import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-alerts.js';
 
 /**
  * Tells the result of a four-properties check: the failures gauge, the log, the `four_properties`
@@ -23,8 +23,6 @@ export async function reportFourPropertiesRun(
   deps: OpsAlertDeps & { metrics: Metrics },
   o: {
     alerts: OpsAlertOptions;
-    /** What an earlier run could not record about its alert (kept by the process between runs). */
-    alertMemory?: OpsAlertMemory;
     reportChat?: string;
     uploadLimitBytes: number;
   },
@@ -49,19 +47,14 @@ export async function reportFourPropertiesRun(
     'four-properties check finished',
   );
   const counts = `${report.totals.records} 条，${report.totals.files} 个文件`;
+  // Not delivered: owed in the database, and sent by the next operations-alert round.
   if (whole || !report.passed)
-    await reportAlert(
-      deps,
-      o.alerts,
-      'four_properties',
-      {
-        firing: !report.passed,
-        detail: report.passed
-          ? `最近一次检测通过（${report.totals.records} 条）。`
-          : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
-      },
-      o.alertMemory,
-    );
+    await reportAlert(deps, o.alerts, 'four_properties', {
+      firing: !report.passed,
+      detail: report.passed
+        ? `最近一次检测通过（${report.totals.records} 条）。`
+        : `${errors} 项不合格（${counts}）。报告：${run.dir}`,
+    });
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
   const week = payload.week ?? report.generatedAt;

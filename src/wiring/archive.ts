@@ -17,7 +17,6 @@ import { fourPropertiesCommand } from '../usecases/four-properties-command.js';
 import { exportDied, exportForChatJob, type ExportForChatDeps } from '../usecases/export-for-chat.js';
 import { jobHandler, type CommandHandler, type Feature } from '../usecases/feature.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
-import { OpsAlertMemory } from '../usecases/ops-alerts.js';
 import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
 import { replyText } from '../usecases/reply-text.js';
 import type { FeatureEnv } from './feature-env.js';
@@ -57,8 +56,6 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
     docxToPdf,
   };
 
-  // The 四性 alert a run could not record as undelivered (the database refused): recorded by the next run.
-  const alertMemory = new OpsAlertMemory();
   const unavailable: CommandHandler = (d, msg) =>
     replyText(
       d.gateway,
@@ -127,7 +124,6 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
             deps,
             {
               alerts: opsAlertOptions(config),
-              alertMemory,
               reportChat: rules.reportChat,
               uploadLimitBytes: rules.chatUploadLimitBytes,
             },

@@ -5,7 +5,7 @@ import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
 import {
   checkOpsAlerts,
   OPS_ALERT_ROUND_CUT_SHORT,
-  OPS_ALERTS_UNRECORDED,
+  OPS_ALERTS_UNDELIVERED,
   OpsAlertMemory,
   type OpsAlertOptions,
 } from '../usecases/ops-alerts.js';
@@ -74,7 +74,7 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
           try {
             return await checkOpsAlerts(deps, opsAlertOptions(config), checks, memory);
           } finally {
-            // What the doctor reads: a round the database cut short, and alerts not yet recorded.
+            // What the doctor reads: a round the database cut short, and alerts Lark did not take.
             deps.metrics.set(
               OPS_ALERT_ROUND_CUT_SHORT,
               memory.cutShort ? 1 : 0,
@@ -82,10 +82,10 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
               'The last ops-alert round could not record every state (the database refused or was unreachable)',
             );
             deps.metrics.set(
-              OPS_ALERTS_UNRECORDED,
-              memory.unrecorded.size,
+              OPS_ALERTS_UNDELIVERED,
+              memory.undelivered,
               {},
-              'Ops alerts neither delivered nor recorded as undelivered (sent again once the database takes it)',
+              'Ops alerts the last round owed and could not deliver (sent again every round until Lark takes them)',
             );
           }
         },

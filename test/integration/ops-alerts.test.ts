@@ -209,9 +209,8 @@ describe('operations alerts without an ops chat: the top admins by direct messag
 });
 
 /**
- * An alert round cut short by the database (53300 too many connections) while it records that an
- * alert could not be delivered: the state said 「told」 for an alert nobody got, so it was never sent;
- * the round stopped there; and a send whose answer was lost was sent again under a new uuid (twice).
+ * An alert round cut short by the database (53300 too many connections), and alerts Lark did not take:
+ * each is sent once when it can be, and the doctor says what is still owed.
  */
 describe('an ops-alert round the database cuts short', () => {
   let h: Harness;
@@ -234,26 +233,17 @@ describe('an ops-alert round the database cuts short', () => {
     });
     return lines.find((l) => l.label === '运维告警');
   };
-  /** The database refuses to record an alert as undelivered (firing, told → not told). */
-  const refuseForgetting = async (on: boolean) => {
-    if (on) {
-      await h.db.db.execute(
-        sql.raw(`create or replace function refuse_53300() returns trigger language plpgsql as $$
-          begin raise exception 'sorry, too many clients already' using errcode = '53300'; end $$`),
-      );
-      await h.db.db.execute(
-        sql`create trigger refuse_forgetting before update on ops_alerts for each row
-            when (old.notified and not new.notified and new.firing) execute function refuse_53300()`,
-      );
-    } else await h.db.db.execute(sql`drop trigger refuse_forgetting on ops_alerts`);
-  };
 
   beforeAll(async () => {
     h = await startHarness({ clock, env: { OPS_CHAT_ID: OPS, ALERT_CHECK_MINUTES: '0' } });
+    await h.db.db.execute(
+      sql.raw(`create or replace function refuse_53300() returns trigger language plpgsql as $$
+        begin raise exception 'sorry, too many clients already' using errcode = '53300'; end $$`),
+    );
   });
   afterAll(() => h.close());
 
-  it('an undelivered alert the database refused to record is sent once, next round; the doctor shows the round was cut short', async () => {
+  it('an alert Lark did not take is sent once, next round; until then the doctor says it is owed', async () => {
     await enqueueJob(
       h.db.db,
       { type: TEST_ALERT_JOB, key: 'cut-1', payload: {}, runAt: clock.now() },
@@ -261,33 +251,46 @@ describe('an ops-alert round the database cuts short', () => {
     );
     await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
     h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', times: 1, fault: { status: 500 } });
-    await refuseForgetting(true);
     await h.bot.checkAlerts();
     expect(opsCards()).toEqual([]);
-    expect(gauge('ops_alert_round_cut_short')).toBe(1);
-    expect(gauge('ops_alerts_unrecorded')).toBe(1);
+    expect(gauge('ops_alerts_undelivered')).toBe(1);
     const line = await doctorLine();
     expect(line?.status).toBe('fail');
     expect(line?.detail).toContain('1 条告警没有送达');
 
-    // The database takes it again: the alert is sent, once.
-    await refuseForgetting(false);
     clock.advance(5 * MINUTE);
     await h.bot.checkAlerts();
     expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
-    expect(gauge('ops_alert_round_cut_short')).toBe(0);
-    expect(gauge('ops_alerts_unrecorded')).toBe(0);
+    expect(gauge('ops_alerts_undelivered')).toBe(0);
     expect((await doctorLine())?.status).toBe('ok');
     clock.advance(5 * MINUTE);
     await h.bot.checkAlerts();
     expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
   });
 
-  it('an alert whose answer was lost is not sent twice when the next round tries again', async () => {
+  it('a 恢复正常 Lark took, which the database refused to record as delivered, is not sent twice', async () => {
     await h.db.db.execute(sql`update jobs set status = 'done' where kind = 'test-alert'`);
+    const before = opsCards().length;
+    await h.db.db.execute(
+      sql`create trigger refuse_delivered before update on ops_alerts for each row
+          when (old.pending_send is not null and new.pending_send is null) execute function refuse_53300()`,
+    );
+    try {
+      clock.advance(5 * MINUTE);
+      await h.bot.checkAlerts();
+    } finally {
+      await h.db.db.execute(sql`drop trigger refuse_delivered on ops_alerts`);
+    }
+    expect(opsCards().slice(before)).toEqual(['恢复正常：有事件或任务处理失败']);
     clock.advance(5 * MINUTE);
     await h.bot.checkAlerts();
-    expect(opsCards().at(-1)).toBe('恢复正常：有事件或任务处理失败');
+    expect(opsCards().slice(before)).toEqual(['恢复正常：有事件或任务处理失败']);
+    expect(
+      await queryRows(h.db.db, sql`select pending_send from ops_alerts where kind = 'dead_rows'`),
+    ).toEqual([{ pending_send: null }]);
+  });
+
+  it('an alert whose answer was lost is not sent twice when the next round tries again', async () => {
     const before = opsCards().length;
     await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
     clock.advance(61 * MINUTE);
@@ -333,6 +336,58 @@ describe('an ops-alert round the database cuts short', () => {
       '恢复正常：有事件或任务处理失败',
     ]);
     expect(gauge('ops_alert_round_cut_short')).toBe(0);
+  });
+});
+
+/**
+ * An alert Lark did not take, when the database then refused to record it as undelivered (53300), was
+ * kept only in the process's memory: the row said 「told」, so after a restart (or on another instance)
+ * it was never sent. The same held for a process that died between deciding to send and sending.
+ */
+describe('an undelivered ops alert and a restart', () => {
+  let h: Harness;
+  const clock = new ManualClock('2026-06-10T10:00:00+08:00');
+  const OPS = 'oc_ops_restart';
+  const opsCards = () =>
+    h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === OPS)
+      .map((m) => String((m.content as any)?.header?.title?.content ?? ''));
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, env: { OPS_CHAT_ID: OPS, ALERT_CHECK_MINUTES: '0' } });
+  });
+  afterAll(() => h.close());
+
+  it('is sent by the restarted bot, once', async () => {
+    await enqueueJob(
+      h.db.db,
+      { type: TEST_ALERT_JOB, key: 'restart-1', payload: {}, runAt: clock.now() },
+      clock.now(),
+    );
+    await h.db.db.execute(sql`update jobs set status = 'dead' where kind = 'test-alert'`);
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', times: 1, fault: { status: 500 } });
+    await h.db.db.execute(
+      sql.raw(`create or replace function refuse_53300() returns trigger language plpgsql as $$
+        begin raise exception 'sorry, too many clients already' using errcode = '53300'; end $$`),
+    );
+    await h.db.db.execute(
+      sql`create trigger refuse_forgetting before update on ops_alerts for each row
+          when (old.notified and not new.notified and new.firing) execute function refuse_53300()`,
+    );
+    try {
+      await h.bot.checkAlerts();
+    } finally {
+      await h.db.db.execute(sql`drop trigger refuse_forgetting on ops_alerts`);
+    }
+    expect(opsCards()).toEqual([]);
+    await h.restart();
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
+    clock.advance(5 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(opsCards()).toEqual(['告警：有事件或任务处理失败']);
   });
 });
 

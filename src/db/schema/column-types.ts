@@ -34,6 +34,8 @@ export type ScheduledSendKind = 'reminder' | 'escalation' | 'digest' | 'urge';
 export type ReceiveIdType = 'chat_id' | 'open_id';
 /** scheduled_sends.msg_type: Lark's msg_type. */
 export type ScheduledSendMsgType = 'interactive' | 'text' | 'post';
+/** ops_alerts.pending_send: the notice decided and not yet known delivered. */
+export type AlertSend = 'alert' | 'recovered';
 /** scheduled_sends.status */
 export type ScheduledSendStatus = 'pending' | 'sent' | 'expired' | 'failed';
 /** archive_records.status: a withdrawn number is never reused. */

@@ -1,3 +1,4 @@
+import type { AlertSend } from './column-types.js';
 import { boolean, pgTable, text, timestamptz } from './columns.js';
 
 /**
@@ -15,4 +16,15 @@ export const opsAlerts = pgTable('ops_alerts', {
   /** Last alert sent for this kind (at most one per interval). */
   lastSentAt: timestamptz('last_sent_at'),
   updatedAt: timestamptz('updated_at').notNull(),
+  /**
+   * A notice decided (an alert or 恢复正常) that no process has yet seen Lark take: every alert round of
+   * any instance sends it again under the same uuid (so a copy that got through is not repeated) until
+   * one does. Null: nothing owed. Kept in the row, not in a process, so a restart or a database that
+   * refused a later write loses nothing.
+   */
+  pendingSend: text('pending_send').$type<AlertSend>(),
+  /** The pending notice's spell start: with the kind and the send, its uuid. */
+  pendingSince: timestamptz('pending_since'),
+  /** When the pending notice was decided: the time on its card. */
+  pendingAt: timestamptz('pending_at'),
 });

@@ -11,10 +11,10 @@ import { buildDigests } from '../../src/usecases/build-digest.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { waitFor } from '../support/wait-for.js';
-import { cardActionEvent } from '../support/events.js';
+import { botMembershipEvent, cardActionEvent } from '../support/events.js';
 import { cardButtons } from '../support/cards.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
-import { recordChatJoined } from '../../src/db/repos/chats.js';
+import { chatTypeOf, recordChatJoined } from '../../src/db/repos/chats.js';
 
 /** The weekly leaders' digest (issue 5): figures from the database, change since last week, size. */
 describe('weekly digest', () => {
@@ -271,6 +271,37 @@ describe('weekly digest', () => {
       w.townshipLeader,
     ]);
     expect((await getUnitByCode(db(), w.org.township))!.settings).toEqual({});
+  });
+
+  it("goes to each leader by direct message once the bot was removed from the leaders' chat", async () => {
+    const chatId = `oc_gone_${randomBytes(6).toString('hex')}`;
+    const membership = async (type: 'added' | 'deleted') =>
+      expect(
+        (await w.h.post(botMembershipEvent({ appId: w.h.fake.appId, type, chatId, name: '甲镇领导群' })))
+          .status,
+      ).toBe(200);
+    await membership('added');
+    await waitFor('the leaders’ chat recorded', async () => (await chatTypeOf(db(), chatId)) !== undefined);
+    await runUnitsCommand(['set', w.org.township, `digestChat=${chatId}`], {
+      db: db(),
+      out: () => {},
+      clock: w.clock,
+    });
+    // The chat's owner removes the bot: every digest into it would be refused, the leaders would get none.
+    await membership('deleted');
+    await waitFor('the chat left', async () => {
+      const [c] = await queryRows<{ active: boolean }>(
+        db(),
+        sql`select active from chats where chat_id = ${chatId}`,
+      );
+      return c?.active === false;
+    });
+    await w.runAt('2026-12-07T08:30:00+08:00');
+    const digest = await waitFor('the township digest to its leader', () =>
+      digestFor(w.townshipLeader).find((m) => JSON.stringify(m.content).includes('第49周')),
+    );
+    expect(digest.receiveIdType).toBe('open_id');
+    expect(w.sentTo(chatId).filter((m) => JSON.stringify(m.content).includes('进度周报'))).toEqual([]);
   });
 
   it('names as weakest, and lists first, the worst units that have tasks, not a village without any', async () => {

@@ -37,11 +37,18 @@ const scopeOf = (r: UnitScopeRow): DigestScope => ({
 });
 
 /**
+ * A unit's leaders' chat (settings.digestChat) that the bot is in: one it was removed from (or never
+ * recorded) would refuse every digest, so its leaders get theirs by direct message instead.
+ */
+const USABLE_DIGEST_CHAT = sql.raw(`case when exists (select 1 from chats c
+    where c.chat_id = u.settings->>'digestChat' and c.active) then u.settings->>'digestChat' end`);
+
+/**
  * Every leader with each unit they lead: one digest per (leader, unit), by direct message. A unit
  * inside another unit the same person leads is left out (the outer digest covers it); units with
  * settings.digest === false are left out. A unit with settings.digestChat (a leaders' chat) gets
- * one digest in that chat instead of one per leader. `onlyOpenId`: that leader's digests (and the
- * chats of the units they lead).
+ * one digest in that chat instead of one per leader, while the bot is in that chat. `onlyOpenId`:
+ * that leader's digests (and the chats of the units they lead).
  */
 export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<DigestRecipient[]> {
   const rows = await queryRows<
@@ -49,7 +56,7 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
   >(
     db,
     sql`select r.open_id, p.name as person_name, u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind,
-          coalesce(u.settings->>'digest', '') = 'false' as off, u.settings->>'digestChat' as digest_chat
+          coalesce(u.settings->>'digest', '') = 'false' as off, ${USABLE_DIGEST_CHAT} as digest_chat
         from unit_roles r join units u on u.id = r.unit_id left join people p on p.open_id = r.open_id
         where r.role = 'leader' ${onlyOpenId === undefined ? sql`` : sql`and r.open_id = ${onlyOpenId}`}
         order by r.open_id, u.path`,
@@ -74,10 +81,12 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
   }
   const chats = await queryRows<UnitScopeRow & { digest_chat: string }>(
     db,
-    sql`select u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind, u.settings->>'digestChat' as digest_chat
-        from units u
-        where u.settings->>'digestChat' is not null and coalesce(u.settings->>'digest', '') <> 'false'
-        order by u.path`,
+    sql`select * from (
+          select u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind, ${USABLE_DIGEST_CHAT} as digest_chat
+          from units u
+          where u.settings->>'digestChat' is not null and coalesce(u.settings->>'digest', '') <> 'false') x
+        where digest_chat is not null
+        order by path`,
   );
   for (const r of chats) {
     if (onlyOpenId !== undefined && !chatUnits.has(Number(r.id))) continue;

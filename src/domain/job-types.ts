@@ -81,6 +81,17 @@ export const FOLDER_NOTICE_JOB = defineJob({
   payload: z.object({ chatId: z.string(), messageId: z.string(), direct: z.boolean() }),
 });
 
+/**
+ * A text sent to the bot in a direct chat that names no command: kept as a possible caption, and
+ * answered with the hint (发送「帮助」…) only when no materials came with it, once the caption window
+ * has passed. Keyed by the message; a recall of the text drops it.
+ */
+export const UNCLEAR_TEXT_JOB = defineJob({
+  name: 'unclear-text-hint',
+  priority: 'first',
+  payload: z.object({ chatId: z.string(), messageId: z.string() }),
+});
+
 /** Lists a merged forward's children and captures them as materials of the same burst. */
 export const EXPAND_FORWARD_JOB = defineJob({
   name: 'expand-forward',

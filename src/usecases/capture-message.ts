@@ -1,4 +1,4 @@
-import { EXPAND_FORWARD_JOB, FOLDER_NOTICE_JOB } from '../domain/job-types.js';
+import { EXPAND_FORWARD_JOB, FOLDER_NOTICE_JOB, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import type { Db, Tx } from '../db/client.js';
@@ -8,6 +8,7 @@ import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import { wasRecalled } from '../db/repos/message-recalls.js';
 import type { BotDeps } from './deps.js';
+import type { MessageUse } from './feature.js';
 
 export interface CaptureOptions {
   quietWindowMs: number;
@@ -23,7 +24,7 @@ export interface CaptureOptions {
 export async function captureMessage(
   deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
   msg: IncomingMessage,
-  opts: CaptureOptions & { isCommand?: boolean; finishIn?: (tx: Db) => Promise<void> },
+  opts: CaptureOptions & { use?: MessageUse; finishIn?: (tx: Db) => Promise<void> },
 ): Promise<{ materialIds: number[]; burstId?: number; notice?: boolean }> {
   const now = deps.clock.now();
   const cls = classifyMessage(msg.msgType);
@@ -54,7 +55,7 @@ export async function captureMessage(
         text: caption,
         parentId: msg.parentId,
         rootId: msg.rootId,
-        disposition: opts.isCommand ? 'command' : cls === 'ignored' ? 'ignored' : 'captured',
+        disposition: opts.use === 'command' ? 'command' : cls === 'ignored' ? 'ignored' : 'captured',
         mentions: msg.mentions.length > 0 ? msg.mentions : undefined,
       },
       now,
@@ -65,7 +66,7 @@ export async function captureMessage(
       deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
     // A folder's files cannot be downloaded by a bot: without a word the sender would take them as kept.
     // One recalled before it arrived is not answered (Lark refuses a reply under a recalled message).
-    if (fresh && msg.msgType === 'folder' && msg.senderOpenId && !opts.isCommand) {
+    if (fresh && msg.msgType === 'folder' && msg.senderOpenId && opts.use !== 'command') {
       if (await wasRecalled(tx, msg.messageId, msg.chatId)) return { materialIds: [] };
       await enqueueJob(
         tx,
@@ -78,6 +79,22 @@ export async function captureMessage(
         now,
       );
       return { materialIds: [], notice: true };
+    }
+    // Kept as a possible caption; answered with the hint once its caption window has passed without
+    // materials (any burst of the sender's that it falls in: unclear-text-hint.ts).
+    if (fresh && opts.use === 'unclear') {
+      const after = Math.max(now.getTime(), msg.sentAt.getTime()) + opts.quietWindowMs;
+      await enqueueJob(
+        tx,
+        {
+          type: UNCLEAR_TEXT_JOB,
+          key: msg.messageId,
+          payload: { chatId: msg.chatId, messageId: msg.messageId },
+          runAt: new Date(after + 1_000),
+        },
+        now,
+      );
+      return { materialIds: [] };
     }
     if (!fresh || !inBurst) return { materialIds: [] };
 

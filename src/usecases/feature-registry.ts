@@ -109,10 +109,11 @@ export function composeFeatures<Route extends RouteDeclaration = RouteDeclaratio
     hooks: {
       commands: registry,
       // Only the last hook may mark the event done: nothing may run after it.
-      onMessage: async (deps, msg, log, isCommand, finishIn) => {
+      onMessage: async (deps, msg, log, use, finishIn) => {
         for (const [i, fn] of onMessage.entries())
-          await fn(deps, msg, log, isCommand, i === onMessage.length - 1 ? finishIn : undefined);
+          await fn(deps, msg, log, use, i === onMessage.length - 1 ? finishIn : undefined);
       },
+      holdsUnclearText: features.some((f) => f.holdsUnclearText === true),
       onBotAdded: async (deps, e) => {
         for (const fn of onBotAdded) await fn(deps, e);
       },

@@ -175,6 +175,15 @@ export interface RouteDeclaration {
   path: string;
 }
 
+/**
+ * How the bot takes a user message: a `command`, answered by its handler once recorded; a `message`
+ * (materials, captions, notes), captured; or `unclear` — a text sent to the bot directly that names no
+ * command. Every direct text is addressed to the bot, yet one sent with photos or files is their
+ * caption (「村委会议 3月」): it is captured like a message and answered with the hint only when no
+ * materials come with it.
+ */
+export type MessageUse = 'command' | 'message' | 'unclear';
+
 /** What one capability adds to the bot (`Route`: the composition root's page route type; none by default). */
 export interface Feature<Route extends RouteDeclaration = never> {
   name: string;
@@ -194,9 +203,14 @@ export interface Feature<Route extends RouteDeclaration = never> {
     deps: BotDeps,
     msg: IncomingMessage,
     log: Logger,
-    isCommand: boolean,
+    use: MessageUse,
     finishIn?: (tx: Db) => Promise<void>,
   ): Promise<void>;
+  /**
+   * Its onMessage keeps an `unclear` text as a possible caption and answers it later when no
+   * materials came with it (capture). Without such a feature the text is answered at once.
+   */
+  holdsUnclearText?: boolean;
   onBotAdded?(deps: BotDeps, e: BotAddedEvent): Promise<void>;
   onBotRemoved?(deps: BotDeps, e: BotRemovedEvent): Promise<void>;
   /** Turns a closed burst into its reply (at most one feature; else a plain acknowledgment). */

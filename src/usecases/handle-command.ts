@@ -18,6 +18,21 @@ const HELP: Omit<CommandDeclaration, 'handle'> = {
   help: '显示本说明',
 };
 
+/** The answer to a text addressed to the bot that names no command: never silence. */
+export async function answerUnknownCommand(
+  deps: Pick<BotDeps, 'gateway' | 'metrics'>,
+  messageId: string,
+  text: string,
+): Promise<void> {
+  deps.metrics.inc('commands_total', { command: 'unknown' });
+  await replyText(
+    deps.gateway,
+    messageId,
+    `没有听懂“${text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
+    `unknown-${messageId}`,
+  );
+}
+
 /**
  * The chat commands of the running bot: recognised from the declared words, admitted by their
  * declared audience (anyone else gets one refusal, before the handler runs), answered by the
@@ -45,13 +60,7 @@ export class CommandRegistry {
   async handle(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<void> {
     const declared = this.commands.find((c) => c.name === cmd.name);
     if (declared) return this.run(deps, msg, cmd, declared);
-    deps.metrics.inc('commands_total', { command: 'unknown' });
-    await replyText(
-      deps.gateway,
-      msg.messageId,
-      `没有听懂“${cmd.text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
-      `unknown-${msg.messageId}`,
-    );
+    await answerUnknownCommand(deps, msg.messageId, cmd.text);
   }
 
   /**

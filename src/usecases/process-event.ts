@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { ChatActivity } from './chat-activity.js';
 import { recallMessage } from './recall-message.js';
 import type { BotDeps } from './deps.js';
+import type { MessageUse } from './feature.js';
 import type { CommandRegistry } from './handle-command.js';
 
 /** What the features do with events (composed from their declarations: feature-registry.ts). */
@@ -18,9 +19,11 @@ export interface EventHooks {
     deps: BotDeps,
     msg: IncomingMessage,
     log: Logger,
-    isCommand: boolean,
+    use: MessageUse,
     finishIn?: (tx: Db) => Promise<void>,
   ) => Promise<void>;
+  /** A feature keeps a direct text naming no command as a possible caption (Feature.holdsUnclearText). */
+  holdsUnclearText?: boolean;
   onBotAdded?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_added' }>) => Promise<void>;
   onBotRemoved?: (deps: BotDeps, e: Extract<IncomingEvent, { kind: 'bot_removed' }>) => Promise<void>;
 }
@@ -56,9 +59,14 @@ export async function processEvent(
         at: msg.sentAt,
       });
       const cmd = hooks.commands?.parse(msg, await deps.botOpenId());
+      const use: MessageUse = !cmd
+        ? 'message'
+        : cmd.name === 'unknown' && msg.chatType === 'p2p' && hooks.holdsUnclearText
+          ? 'unclear'
+          : 'command';
       // A command is done only after its handler ran: its event is finished by the worker afterwards.
-      await hooks.onMessage?.(deps, msg, log, cmd !== undefined, cmd ? undefined : row.finishIn);
-      if (cmd) await hooks.commands!.handle(deps, msg, cmd);
+      await hooks.onMessage?.(deps, msg, log, use, use === 'command' ? undefined : row.finishIn);
+      if (cmd && use === 'command') await hooks.commands!.handle(deps, msg, cmd);
       return 'done';
     }
     case 'bot_added':

@@ -10,6 +10,7 @@ import {
   REACT_STORED_JOB,
   RECALL_NOTICE_JOB,
   RECONCILE_JOB,
+  UNCLEAR_TEXT_JOB,
   UNSAVED_NOTICE_JOB,
 } from '../domain/job-types.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
@@ -26,6 +27,7 @@ import { noticeFolder } from '../usecases/folder-notice.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
+import { answerUnclearText } from '../usecases/unclear-text-hint.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import type { FeatureEnv } from './feature-env.js';
 
@@ -43,10 +45,11 @@ export function captureFeature(env: FeatureEnv): Feature {
 
   return {
     name: 'capture',
-    onMessage: async (d, msg, _log, isCommand, finishIn) => {
+    holdsUnclearText: true,
+    onMessage: async (d, msg, _log, use, finishIn) => {
       const res = await captureMessage(d, msg, {
         quietWindowMs: cap.quietWindowMs,
-        isCommand,
+        use,
         ...(finishIn ? { finishIn } : {}),
       });
       if (res.materialIds.length > 0) warmInspectLibraries();
@@ -90,6 +93,13 @@ export function captureFeature(env: FeatureEnv): Feature {
         handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),
       }),
       jobHandler({ type: FOLDER_NOTICE_JOB, handle: (payload) => noticeFolder(deps.gateway, payload) }),
+      jobHandler({
+        type: UNCLEAR_TEXT_JOB,
+        handle: async (payload, log) => {
+          const outcome = await answerUnclearText(deps, payload, { quietWindowMs: cap.quietWindowMs });
+          log.debug({ messageId: payload.messageId, outcome }, 'direct text naming no command');
+        },
+      }),
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { replyAfterQuiet } from '../support/chat-photos.js';
@@ -8,7 +10,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { jpeg } from '../support/photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { materialsOf, replyText } from './capture-helpers.js';
+import { materialsOf, repliesTo, replyText } from './capture-helpers.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -30,11 +32,16 @@ describe('photos sent to the bot in a direct chat', () => {
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
   /** A message from the officer in a direct chat of its own, through the webhook. */
-  const postDirect = (messageId: string, msgType: string, content: Record<string, string>) =>
+  const postDirect = (
+    messageId: string,
+    msgType: string,
+    content: Record<string, string>,
+    chatId = id('oc_dm_'),
+  ) =>
     h.post(
       messageEvent({
         appId: h.fake.appId,
-        chatId: id('oc_dm_'),
+        chatId,
         chatType: 'p2p',
         messageId,
         senderOpenId: org.officer,
@@ -87,5 +94,54 @@ describe('photos sent to the bot in a direct chat', () => {
     expect((await materialsOf(h.db.db, messageId))[0]).toMatchObject({ status: 'pending' });
     expect(text).toContain('材料正在保存');
     expect(text).not.toContain('材料已保存');
+  });
+
+  /** The caption kept with the burst that `messageId` opened. */
+  const captionOfBurst = async (messageId: string) =>
+    (
+      await queryRows<{ caption: string | null }>(
+        h.db.db,
+        sql`select caption from bursts where first_message_id = ${messageId}`,
+      )
+    )[0]?.caption;
+
+  /** A photo and its caption in one direct chat, in the given order; the photo's message id. */
+  const photoWithCaption = async (text: string, captionFirst: boolean) => {
+    const chatId = id('oc_dm_');
+    const photo = id('om_');
+    const caption = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId: photo, fileKey: key, bytes: await jpeg(79), contentType: 'image/jpeg' });
+    const sendPhoto = () => postDirect(photo, 'image', { image_key: key }, chatId);
+    const sendCaption = () => postDirect(caption, 'text', { text }, chatId);
+    if (captionFirst) await sendCaption();
+    await sendPhoto();
+    if (!captionFirst) await sendCaption();
+    return { photo, caption };
+  };
+
+  it.each([
+    ['after the photo (a forward with a note)', false],
+    ['before the photo', true],
+  ])(
+    'a caption sent %s is the photo’s caption, not a command the bot did not understand',
+    async (_when, captionFirst) => {
+      const { photo, caption } = await photoWithCaption('村委会议 3月', captionFirst);
+      const reply = await replyAfterQuiet(h, clock, photo);
+      expect(replyText(reply)).toContain('收到 1 张照片');
+      // Well past the caption's own quiet window: a hint held back for materials would be out by now.
+      await clock.advance(30_000);
+      await h.settle();
+      expect(repliesTo(h.fake, caption).map(replyText)).toEqual([]);
+      expect(await captionOfBurst(photo)).toBe('村委会议 3月');
+    },
+  );
+
+  it('a text naming no command, with nothing sent with it, is still answered with the hint', async () => {
+    const messageId = id('om_');
+    await postDirect(messageId, 'text', { text: '村委会议 3月' });
+    const text = replyText(await replyAfterQuiet(h, clock, messageId));
+    expect(text).toContain('没有听懂“村委会议 3月”');
+    expect(text).toContain('发送「帮助」');
   });
 });

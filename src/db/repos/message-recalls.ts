@@ -5,6 +5,7 @@ import {
   FOLDER_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
+  UNCLEAR_TEXT_JOB,
   UNSAVED_NOTICE_JOB,
 } from '../../domain/job-types.js';
 import type { MessageRecall } from '../../domain/incoming.js';
@@ -112,7 +113,8 @@ export async function dropQueuedWork(
         where status = 'pending' and (
           (kind in (${DOWNLOAD_MATERIAL_JOB.name}, ${MAKE_THUMBNAIL_JOB.name}, ${UNSAVED_NOTICE_JOB.name})
             and key = any(${keys}::text[]))
-          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${FOLDER_NOTICE_JOB.name})
+          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${FOLDER_NOTICE_JOB.name},
+                       ${UNCLEAR_TEXT_JOB.name})
             and key = ${messageId}))
         returning id::int as id`,
   );

@@ -76,3 +76,24 @@ export async function textsBetween(
   );
   return rows.map((r) => r.text);
 }
+
+/**
+ * A text sent to the bot directly that named no command, as its hint needs it: its words (null once
+ * recalled), and whether it is the caption of a burst of its sender there — written from the quiet
+ * window before the burst's first material to the burst's close, the range `textsBetween` reads.
+ */
+export async function unclearTextOf(
+  db: Db,
+  q: { messageId: string; chatId: string; quietWindowMs: number },
+): Promise<{ text: string | null; caption: boolean } | undefined> {
+  const [r] = await queryRows<{ text: string | null; caption: boolean }>(
+    db,
+    sql`select m.text, exists (
+          select 1 from bursts b
+          where b.chat_id = m.chat_id and b.sender_open_id = m.sender_open_id
+            and m.sent_at between b.first_at - ${q.quietWindowMs} * interval '1 millisecond' and b.closes_at
+        ) as caption
+        from messages m where m.message_id = ${q.messageId} and m.chat_id = ${q.chatId}`,
+  );
+  return r;
+}

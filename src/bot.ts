@@ -124,6 +124,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       dataDir: config.dataDir,
       statementTimeoutMs: config.statementTimeoutMs,
       maxConnections,
+      user: 'bot',
     });
   let database = o.database ?? (await openOwn(config.databasePoolSize));
   const cleanup: (() => Promise<void>)[] = [];

@@ -7,7 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
-import { lockDataDir } from './lock-data-dir.js';
+import { lockDataDir, type DataDirUser } from './lock-data-dir.js';
 import { checkPgliteOwner } from './pglite-owner.js';
 
 export type Schema = typeof schema;
@@ -40,6 +40,8 @@ export interface OpenDbOptions {
   maxConnections?: number;
   /** PostgreSQL: statements running longer are cancelled by the server (0 = no limit). */
   statementTimeoutMs?: number;
+  /** PGlite: what this process is, in the folder lock's record (the check-up reads it). */
+  user?: DataDirUser;
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<Database> {
@@ -48,7 +50,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
   const dir = join(opts.dataDir, 'pglite');
   checkPgliteOwner(opts.dataDir);
   mkdirSync(dir, { recursive: true });
-  const release = await lockDataDir(dir);
+  const release = await lockDataDir(dir, opts.user);
   try {
     const client = await PGlite.create(dir);
     return fromPglite(client, async () => {

@@ -10,12 +10,24 @@ import {
 } from '../process-identity.js';
 
 /**
+ * What holds the embedded database: the bot, a backup, a restore, or another command. Written after
+ * the holder's identity (`host:pid:start:backup`; a version that reads three fields ignores it), so
+ * the check-up can say that a backup holds the database rather than "the bot is not running".
+ */
+export type DataDirUser = 'bot' | 'backup' | 'restore' | 'command';
+const USERS: readonly string[] = ['bot', 'backup', 'restore', 'command'] satisfies DataDirUser[];
+
+/** Who holds the folder lock, and what for (undefined: a holder that did not say, an older version). */
+export type DataDirHolder = ProcessIdentity & { user?: DataDirUser };
+
+/**
  * PGlite is single-process and two processes on one folder silently lose data, so the folder is
  * locked before it is opened. The lock is refreshed while held and goes stale 10 s after a crash;
- * its holder (host, pid, process start time) is written next to it (`<dir>.owner`), so a lock whose
- * process is gone (killed, the machine restarted, the pid now someone else's) is taken over at once.
+ * its holder (host, pid, process start time, and `user`: what it is) is written next to it
+ * (`<dir>.owner`), so a lock whose process is gone (killed, the machine restarted, the pid now
+ * someone else's) is taken over at once.
  */
-export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dir: string, user: DataDirUser = 'command'): Promise<() => Promise<void>> {
   const ownerFile = `${dir}.owner`;
   const take = () =>
     lockfile.lock(dir, {
@@ -49,7 +61,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     }
     throw err;
   }
-  writeFileSync(ownerFile, `${identityText(selfIdentity())}\n`);
+  writeFileSync(ownerFile, `${identityText(selfIdentity())}:${user}\n`);
   return async () => {
     rmSync(ownerFile, { force: true });
     await release();
@@ -57,12 +69,16 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
 }
 
 /** Who holds the lock on `dir`, as its holder wrote it (undefined: no record, e.g. an older version). */
-export function dataDirHolder(dir: string): ProcessIdentity | undefined {
+export function dataDirHolder(dir: string): DataDirHolder | undefined {
+  let text: string;
   try {
-    return parseIdentity(readFileSync(`${dir}.owner`, 'utf8').trim());
+    text = readFileSync(`${dir}.owner`, 'utf8').trim();
   } catch {
     return undefined;
   }
+  const id = parseIdentity(text);
+  const user = text.split(':')[3];
+  return id && user && USERS.includes(user) ? { ...id, user: user as DataDirUser } : id;
 }
 
 function holderIsGone(dir: string): boolean {

@@ -31,7 +31,7 @@ export async function dumpPglite<T>(
 ): Promise<T> {
   if (!existsSync(dir)) throw new AppError('backup_no_database', `${dir} 里没有数据库，没有可备份的内容`);
   checkPgliteOwner(dirname(dir));
-  const release = await lockDataDir(dir).catch((err) => {
+  const release = await lockDataDir(dir, 'backup').catch((err) => {
     if (err instanceof AppError && err.code === 'data_dir_locked')
       throw new AppError(
         'data_dir_locked',

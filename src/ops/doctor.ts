@@ -15,8 +15,8 @@ import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNDELIVERED } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
-import { dataDirHolder } from '../db/lock-data-dir.js';
 import { botBaseUrl } from './bot-running.js';
+import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
@@ -124,6 +124,9 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
 
   const answer = config ? await askRunningBot(config) : undefined;
   const bot = answer === SILENT ? undefined : answer;
+  // Nothing answers, and a live process holds the embedded database: the bot starting, or a backup
+  // (restore, command) during which the bot cannot run. Its lock's record says which.
+  const holder = !answer && !databaseUrl ? liveDataDirHolder(dataDir) : undefined;
   if (bot)
     add(
       bot.ready.ok ? 'ok' : 'fail',
@@ -137,6 +140,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       `${config.host}:${config.port} 有程序在监听，但 ${BOT_ANSWER_MS / 1000} 秒内没有应答：机器人可能正忙或卡住了。` +
         '过几分钟再运行 doctor；一直这样就看日志（journalctl -u archive-bot）并重启服务（systemctl restart archive-bot）',
     );
+  else if (holder && config) lines.push(heldBotLine(holder, `${config.host}:${config.port}`));
   else
     add(
       'fail',
@@ -179,13 +183,13 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       add(
         connected === true ? 'ok' : 'fail',
         '事件接收',
-        `${mode}：${bot ? (connected === true ? '已连接' : '未连接') : answer === SILENT ? '机器人没有应答，看不到连接' : '机器人未运行，无连接'}`,
+        `${mode}：${bot ? (connected === true ? '已连接' : '未连接') : answer === SILENT ? '机器人没有应答，看不到连接' : holder?.user === 'bot' ? '机器人正在启动，还没有连接' : '机器人未运行，无连接'}`,
       );
     } else
       add(
         bot ? 'ok' : 'fail',
         '事件接收',
-        `${mode}：${bot ? '监听中' : answer === SILENT ? '机器人没有及时应答，飞书推送的事件可能超时' : '机器人未运行'}`,
+        `${mode}：${bot ? '监听中' : answer === SILENT ? '机器人没有及时应答，飞书推送的事件可能超时' : holder?.user === 'bot' ? '机器人正在启动，还没有监听' : '机器人未运行'}`,
       );
   }
 
@@ -256,17 +260,10 @@ async function checkDatabase(
       return;
     }
     if (err instanceof AppError && err.code === 'data_dir_locked') {
-      // Held by a live process that does not answer on HOST:PORT: most often the bot still starting (a
-      // first start creates and migrates the database before it listens). "Stop it first" would be the
-      // wrong advice.
-      const holder = dataDirHolder(join(o.dataDir, 'pglite'));
-      add(
-        'warn',
-        '数据库',
-        `${kind}：正被另一个程序使用${holder ? `（进程 ${holder.pid}）` : ''}：` +
-          '多半是机器人正在启动（第一次启动要建库和迁移，约 1 分钟），过一会儿再运行 doctor；' +
-          `若是 backup 等命令，等它做完${holder ? `。看是哪个程序：ps -o args= -p ${holder.pid}` : ''}`,
-      );
+      // Held by a live process that does not answer on HOST:PORT: the bot still starting (a first start
+      // creates and migrates the database before it listens), a backup, a restore, another command.
+      // "Stop it first" would be the wrong advice.
+      add('warn', '数据库', `${kind}：${heldDatabaseText(liveDataDirHolder(o.dataDir))}`);
       return;
     }
     add('fail', '数据库', `${kind}：无法打开：${errorMessage(err)}`);

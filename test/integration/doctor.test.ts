@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { signedRequest } from '../support/lark-sign.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
 
@@ -152,28 +156,85 @@ describe('npm run cli -- doctor', () => {
 
   /**
    * A bot still starting (a first start creates and migrates PGlite before it listens) holds the
-   * embedded database and does not answer yet: the report said 无法打开 … Stop it first.
+   * embedded database and does not answer yet: the report said 无法打开 … Stop it first, and then
+   * 机器人：未在运行.
    */
   it(
-    'the embedded database held by a process that does not answer yet: says it is probably starting',
+    'the embedded database held by the bot still starting: says it is starting, not 未在运行',
     {
       timeout: 120_000,
     },
     async () => {
       const dataDir = await seededDataDir('starting', { parent: tmp });
-      const release = await lockDataDir(join(dataDir, 'pglite'));
+      const port = await freePort();
+      const release = await lockDataDir(join(dataDir, 'pglite'), 'bot');
       try {
-        const res = await doctor(env(dataDir, await freePort()));
+        const res = await doctor(env(dataDir, port));
+        expect(res.stdout).toContain(
+          `! 机器人：正在启动：进程 ${process.pid} 已打开数据库，还没有在 127.0.0.1:${port} 应答` +
+            '（第一次启动要建库和迁移，约 1 分钟）。过一会儿再运行 doctor',
+        );
         expect(res.stdout).toMatch(
           new RegExp(
-            `! 数据库：内置 PGlite（.*）：正被另一个程序使用（进程 ${process.pid}）：` +
-              '多半是机器人正在启动（第一次启动要建库和迁移，约 1 分钟），过一会儿再运行 doctor；' +
-              `若是 backup 等命令，等它做完。看是哪个程序：ps -o args= -p ${process.pid}`,
+            `! 数据库：内置 PGlite（.*）：由正在启动的机器人使用（进程 ${process.pid}），过一会儿再运行 doctor`,
           ),
         );
+        expect(res.stdout).toContain('✗ 事件接收：Webhook（POST /lark/events）：机器人正在启动，还没有监听');
+        expect(res.stdout).not.toContain('未在运行');
         expect(res.stdout).not.toContain('Stop it first');
       } finally {
         await release();
+      }
+    },
+  );
+
+  /**
+   * While `backup` held the embedded database the database line said a backup might be what holds it,
+   * but the bot line said 未在运行（… 无应答）, as if nothing were going on. A real backup is held
+   * half-way, reading a stored file that is a pipe, while the doctor runs.
+   */
+  it(
+    'the embedded database held by a running backup: the bot line says the backup holds it',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = await seededDataDir('backing-up', { parent: tmp });
+      const port = await freePort();
+      // A stored file whose read waits until the test writes into the pipe (its bytes: none, the
+      // empty file's SHA-256), so the backup holds the database until then.
+      const empty = createHash('sha256').update('').digest('hex');
+      const blobDir = join(dataDir, 'files/blobs', empty.slice(0, 2), empty.slice(2, 4));
+      mkdirSync(blobDir, { recursive: true });
+      const pipe = join(dataDir, 'gate.fifo');
+      execFileSync('mkfifo', [pipe]);
+      symlinkSync(pipe, join(blobDir, empty));
+      const backup = cliInProcess(['backup', '--out', join(dataDir, 'backup')], env(dataDir, port));
+      let opened = false;
+      try {
+        await waitFor('the backup holding the database', () =>
+          existsSync(join(dataDir, 'pglite.owner'))
+            ? readFileSync(join(dataDir, 'pglite.owner'), 'utf8').includes(':backup')
+            : false,
+        );
+        const res = await doctor(env(dataDir, port));
+        expect(res.stdout).toContain(
+          `✗ 机器人：未在运行：backup（进程 ${process.pid}）正在备份内置数据库，机器人要等它做完才能启动。备份完成后再启动机器人`,
+        );
+        expect(res.stdout).toMatch(
+          new RegExp(`! 数据库：内置 PGlite（.*）：backup 正在备份（进程 ${process.pid}），等它做完`),
+        );
+        expect(res.stdout).not.toContain('无应答');
+        await writeFile(pipe, '');
+        opened = true;
+        expect((await backup).code).toBe(0);
+        // Done: the bot is simply not running.
+        const after = await doctor(env(dataDir, port));
+        expect(after.stdout).toContain(`✗ 机器人：未在运行（127.0.0.1:${port} 无应答）`);
+        expect(after.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：可以连接/);
+      } finally {
+        if (!opened) {
+          await writeFile(pipe, '');
+          await backup;
+        }
       }
     },
   );

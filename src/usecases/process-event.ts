@@ -69,21 +69,25 @@ export async function processEvent(
       if (cmd && use === 'command') await hooks.commands!.handle(deps, msg, cmd);
       return 'done';
     }
-    case 'bot_added':
-      await recordChatJoined(deps.db, {
+    case 'bot_added': {
+      // Out of order (Lark delivers a push again when the first was not taken): a membership change
+      // older than the one recorded changes nothing, and tells nobody.
+      const latest = await recordChatJoined(deps.db, {
         chatId: event.chatId,
         name: event.chatName,
         addedBy: event.operatorOpenId,
         at: event.at,
       });
-      log.info({ chatId: event.chatId }, 'bot added to chat');
-      await hooks.onBotAdded?.(deps, event);
-      return 'done';
-    case 'bot_removed':
-      await recordChatLeft(deps.db, { chatId: event.chatId, at: event.at });
-      log.info({ chatId: event.chatId }, 'bot removed from chat');
-      await hooks.onBotRemoved?.(deps, event);
-      return 'done';
+      log.info({ chatId: event.chatId, latest }, 'bot added to chat');
+      if (latest) await hooks.onBotAdded?.(deps, event);
+      return latest ? 'done' : 'ignored';
+    }
+    case 'bot_removed': {
+      const latest = await recordChatLeft(deps.db, { chatId: event.chatId, at: event.at });
+      log.info({ chatId: event.chatId, latest }, 'bot removed from chat');
+      if (latest) await hooks.onBotRemoved?.(deps, event);
+      return latest ? 'done' : 'ignored';
+    }
     case 'recall':
       await recallMessage(deps, event.recall, log);
       return 'done';

@@ -117,4 +117,29 @@ describe('督办 that was not delivered', () => {
       async () => (await w.urgeStatuses(w.chats.village))[0] === 'sent',
     );
   });
+  it('a removal Lark delivers only after the bot was added back (a retried push) leaves the chat bound and reached', async () => {
+    const { village } = w.units;
+    const push = async (type: 'added' | 'deleted', createTime: Date) => {
+      const res = await w.h.post(
+        botMembershipEvent({ appId: w.h.fake.appId, type, chatId: w.chats.village, createTime }),
+      );
+      expect(res.status).toBe(200);
+      await w.h.settle();
+    };
+    // Removed by mistake and added back a minute later; the removal's first push was not taken (the
+    // database was busy), so Lark's retry brings it after the re-adding.
+    const removedAt = new Date();
+    await push('added', new Date(removedAt.getTime() + 60_000));
+    await push('deleted', removedAt);
+    expect(
+      await queryRows(
+        w.h.db.db,
+        sql`select b.status, c.active from chat_bindings b join chats c using (chat_id)
+            where b.chat_id = ${w.chats.village} and b.status <> 'ended'`,
+      ),
+    ).toEqual([{ status: 'active', active: true }]);
+    const csrf = csrfOf(await page(`/units/${village.id}`))!;
+    const res = await w.postUrge(leader, { unit: village.id, _csrf: csrf, back: `/units/${village.id}` });
+    expect(await res.text()).not.toContain('机器人已被移出');
+  });
 });

@@ -84,13 +84,15 @@ export function botMembershipEvent(i: {
   name?: string;
   operatorOpenId?: string;
   eventId?: string;
+  /** When Lark says it happened (header.create_time); default now. */
+  createTime?: Date;
 }) {
   return {
     schema: '2.0',
     header: {
       event_id: i.eventId ?? id('ev'),
       event_type: `im.chat.member.bot.${i.type}_v1`,
-      create_time: String(Date.now()),
+      create_time: String((i.createTime ?? new Date()).getTime()),
       token: TEST_VERIFICATION_TOKEN,
       app_id: i.appId,
       tenant_key: 'tenant_test',

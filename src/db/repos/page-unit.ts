@@ -285,35 +285,52 @@ export async function completenessTrend(db: Db, unitId: number, weeks = 12): Pro
 }
 
 /**
- * The 督办 of `period` (a local day) of each unit among those given that has one: `arranged` (sent, or
- * queued to go out), `undelivered` (one of its chats' was closed without reaching it: Lark refused
- * it, it expired unposted; pressing again sends that chat's again, urge-now.ts), `unsure` (closed
- * after a post whose answer was lost: it may be in the chat; pressing again looks before posting) or
- * `unconfirmed` (such a one, and Lark would not show the chat's history: the leader looks; pressing again posts).
+ * The 督办 of `period` (a local day) of each unit among those given that has one, read over the chats
+ * now bound to it (active bindings; a send keyed by the chat, whichever unit it was pressed for):
+ * `arranged` (each of them has one sent, or queued to go out), `undelivered` (one of theirs was closed
+ * without reaching it: Lark refused it, it expired unposted; pressing again sends that chat's again,
+ * urge-now.ts), `unsure` (closed after a post whose answer was lost: it may be in the chat; pressing
+ * again looks before posting) or `unconfirmed` (such a one, and Lark would not show the chat's history:
+ * the leader looks; pressing again posts). A 督办 to a chat the unit no longer has (the village moved to
+ * a new group, the bot was removed from the old one) does not count: a chat bound since, without one,
+ * leaves the unit with none, so the page offers 督办 for it (the press sends only to that chat).
  */
 export async function urgeStates(db: Db, unitIds: number[], period: string): Promise<Map<number, UrgeState>> {
   if (unitIds.length === 0) return new Map();
   const rows = await queryRows<{
     unit_id: number;
+    every_chat: boolean;
     undelivered: boolean;
     unconfirmed: boolean;
     unsure: boolean;
   }>(
     db,
-    sql`select unit_id::int as unit_id,
-          bool_or(status in ('failed', 'expired') and unsure_since is null) as undelivered,
-          bool_or(status = 'failed' and last_error like ${`${HISTORY_UNREADABLE}%`}) as unconfirmed,
-          bool_or(status in ('failed', 'expired')) as unsure
-        from scheduled_sends where kind = 'urge' and period = ${period}
-          and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
-        group by unit_id`,
+    sql`select b.unit_id::int as unit_id,
+          bool_and(s.id is not null) as every_chat,
+          coalesce(bool_or(s.status in ('failed', 'expired') and s.unsure_since is null), false) as undelivered,
+          coalesce(bool_or(s.status = 'failed' and s.last_error like ${`${HISTORY_UNREADABLE}%`}), false)
+            as unconfirmed,
+          coalesce(bool_or(s.status in ('failed', 'expired')), false) as unsure
+        from chat_bindings b
+          left join scheduled_sends s on s.kind = 'urge' and s.target = b.chat_id and s.period = ${period}
+        where b.status = 'active' and b.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
+        group by b.unit_id
+        having bool_or(s.id is not null)`,
   );
-  return new Map<number, UrgeState>(
-    rows.map((r) => [
-      Number(r.unit_id),
-      r.undelivered ? 'undelivered' : r.unconfirmed ? 'unconfirmed' : r.unsure ? 'unsure' : 'arranged',
-    ]),
-  );
+  const states = new Map<number, UrgeState>();
+  for (const r of rows) {
+    const state: UrgeState | undefined = r.undelivered
+      ? 'undelivered'
+      : r.unconfirmed
+        ? 'unconfirmed'
+        : r.unsure
+          ? 'unsure'
+          : r.every_chat
+            ? 'arranged'
+            : undefined;
+    if (state) states.set(Number(r.unit_id), state);
+  }
+  return states;
 }
 
 export type UrgeState = 'arranged' | 'undelivered' | 'unconfirmed' | 'unsure';

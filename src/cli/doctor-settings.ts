@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError, loadBaseConfig, type Env } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { DoctorLine } from '../ops/doctor.js';
@@ -18,9 +18,15 @@ export function insideProgramFolder(file: string, root = PACKAGE_ROOT): boolean 
 /**
  * The doctor's line about schedules.yaml and archive.yaml, read by the same loader as the bot's start,
  * and a warning while either still lives in the program's folder (edited there, it makes `git pull`
- * stop at the next upgrade).
+ * stop at the next upgrade), saying where they go: on a server installed as a service (its settings
+ * folder `serviceDir` exists, README → Running as a service) the `install` into it; elsewhere (a PC)
+ * a folder beside the program's, named in `.env` (README → First setup for a county).
  */
-export function settingsFilesLine(env: Env, root = PACKAGE_ROOT): DoctorLine {
+export function settingsFilesLine(
+  env: Env,
+  root = PACKAGE_ROOT,
+  serviceDir = SERVICE_SETTINGS_DIR,
+): DoctorLine {
   const label = '设置文件';
   let base;
   try {
@@ -44,12 +50,17 @@ export function settingsFilesLine(env: Env, root = PACKAGE_ROOT): DoctorLine {
       ] as const
     ).filter(([, f]) => existsSync(f) && insideProgramFolder(f, root));
     const files = inside.map(([, f]) => f);
+    const onServer = existsSync(serviceDir);
+    const to = onServer ? serviceDir : join(dirname(root), 'archive-bot-settings');
+    const vars = inside.map(([name, , n]) => `${name}=${join(to, n)}`).join('、');
     const move =
       inside.length === 0
         ? ''
         : `\n      ${files.join('、')} 在程序目录（${root}）里：在这里改过的设置，升级时 git pull 会因本地修改停下。` +
-          `请复制到程序目录以外（install -m 640 -g archive-bot ${files.join(' ')} ${SERVICE_SETTINGS_DIR}/），` +
-          `再在设置里写 ${inside.map(([name, , n]) => `${name}=${SERVICE_SETTINGS_DIR}/${n}`).join('、')}`;
+          (onServer
+            ? `请复制到程序目录以外（install -m 640 -g archive-bot ${files.join(' ')} ${serviceDir}/），` +
+              `再在 ${join(serviceDir, 'archive-bot.env')} 里写 ${vars}`
+            : `请复制到程序目录以外的文件夹，例如 ${to}，再在程序目录的 .env 里写 ${vars}`);
     const warn = s.schedulesDefaulted || !s.archive || inside.length > 0;
     return { status: warn ? 'warn' : 'ok', label, detail: notes.join('；') + move };
   } catch (err) {

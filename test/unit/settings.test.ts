@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { settingsFilesLine } from '../../src/cli/doctor-settings.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { isLarkAppId } from '../../src/lark/app-id.js';
@@ -97,38 +97,60 @@ describe('settings', () => {
   });
 
   /**
+   * On a PC (the quick start: npm install, .env, npm start) the line told the county to `install … -g
+   * archive-bot … /etc/archive-bot/`: a group and a folder that exist only on a server set up as a
+   * service. README's advice there: a folder of their own, named in .env.
+   */
+  it('on a PC the doctor says to copy the settings files to a folder of their own and name them in .env', () => {
+    const missing = join(tmpdir(), `no-etc-archive-bot-${process.pid}`);
+    // The shipped defaults, as `npm start` reads them in the program's folder; no service settings folder.
+    const line = settingsFilesLine({}, process.cwd(), missing);
+    const to = join(dirname(process.cwd()), 'archive-bot-settings');
+    expect(line.status).toBe('warn');
+    expect(line.detail).toContain(
+      `请复制到程序目录以外的文件夹，例如 ${to}，再在程序目录的 .env 里写 ` +
+        `SCHEDULES_FILE=${to}/schedules.yaml、ARCHIVE_CONFIG=${to}/archive.yaml`,
+    );
+    expect(line.detail).not.toContain('install');
+    expect(line.detail).not.toContain('archive-bot.env');
+  });
+
+  /**
    * A county that edited config/schedules.yaml and config/archive.yaml in the program's folder found the
    * next upgrade's `git pull` stopped on the local changes, and nothing had told it to keep them elsewhere.
    */
   it('the doctor warns while the settings files are still in the program folder, saying where they go', () => {
     const root = mkdtempSync(join(tmpdir(), 'settings-checkout-'));
+    // A server installed as a service: its settings folder exists (here a stand-in for /etc/archive-bot).
+    const etc = join(root, 'etc-archive-bot');
     try {
+      mkdirSync(etc);
       mkdirSync(join(root, 'config'));
       const schedules = join(root, 'config/schedules.yaml');
       copyFileSync(join(repoRoot, 'config/schedules.yaml'), schedules);
       const outside = join(tmpdir(), `settings-outside-${process.pid}.yaml`);
       copyFileSync(join(repoRoot, 'config/archive.yaml'), outside);
       try {
-        const line = settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: outside }, root);
+        const line = settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: outside }, root, etc);
         expect(line.status).toBe('warn');
         expect(line.detail).toContain(`${schedules} 有效；${outside} 有效`);
         expect(line.detail).toContain(`${schedules} 在程序目录（${root}）里`);
         expect(line.detail).toContain('git pull');
-        expect(line.detail).toContain(`install -m 640 -g archive-bot ${schedules} /etc/archive-bot/`);
-        expect(line.detail).toContain('SCHEDULES_FILE=/etc/archive-bot/schedules.yaml');
+        expect(line.detail).toContain(`install -m 640 -g archive-bot ${schedules} ${etc}/`);
+        expect(line.detail).toContain(`在 ${etc}/archive-bot.env 里写 SCHEDULES_FILE=${etc}/schedules.yaml`);
         // Only the file that is inside is named.
         expect(line.detail).not.toContain('ARCHIVE_CONFIG=');
       } finally {
         rmSync(outside, { force: true });
       }
-      // The shipped defaults, relative to the program's folder (as a PC's quick start runs them).
-      const shipped = settingsFilesLine({}, process.cwd());
+      // The shipped defaults, relative to the program's folder (run from it, as on a server before the move).
+      const shipped = settingsFilesLine({}, process.cwd(), etc);
       expect(shipped.status).toBe('warn');
       expect(shipped.detail).toContain(
-        'install -m 640 -g archive-bot config/schedules.yaml config/archive.yaml /etc/archive-bot/',
+        `install -m 640 -g archive-bot config/schedules.yaml config/archive.yaml ${etc}/`,
       );
       expect(shipped.detail).toContain(
-        'SCHEDULES_FILE=/etc/archive-bot/schedules.yaml、ARCHIVE_CONFIG=/etc/archive-bot/archive.yaml',
+        `SCHEDULES_FILE=${etc}/schedules.yaml、ARCHIVE_CONFIG=${etc}/archive.yaml`,
       );
     } finally {
       rmSync(root, { recursive: true, force: true });

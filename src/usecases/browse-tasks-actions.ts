@@ -6,6 +6,7 @@ import { DomainError } from '../errors.js';
 import { browseTasks, chosenId, searchWords, type BrowseStep } from './browse-tasks.js';
 import { clickedBurstView, RESEND_MATERIALS, type Where } from './burst-click.js';
 import type { CardResponse } from './card-response.js';
+import { cardAsItIsNow } from './filing-actions.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { presentBurst, WAIVED_NEXT_STEP, type PresentDeps } from './present-burst.js';
@@ -35,7 +36,7 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
     const view = await clickedBurstView(deps, o, a, v.b);
     const round = await filingRoundOfBurst(deps.db, v.b);
     if (v.r !== undefined && v.r !== round)
-      return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
+      return cardAsItIsNow({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view);
     const unit = await unitOfChat(deps.db, view.burst.chatId);
     if (!unit) throw new DomainError('bad_action', RESEND_MATERIALS);
     try {

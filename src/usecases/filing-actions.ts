@@ -70,7 +70,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       round !== (await filingRoundOfBurst(deps.db, burstId)) &&
       !(await getLiveFilingOfBurst(deps.db, burstId))
     )
-      return { toast: { type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' } };
+      return cardAsItIsNow(present(deps), await view(deps, a, burstId));
     let outcome;
     try {
       outcome = await fileBurst(present(deps), {
@@ -238,6 +238,25 @@ async function pastUndo(deps: BotDeps, v: BurstView): Promise<CardResponse | und
   return {
     toast: { type: 'error', content: '提交已超过 24 小时，不能自行撤销；如要改动请点「申请更正」' },
     card: { type: 'raw', data: filed.card },
+  };
+}
+
+/** What a tap on a copy of a card drawn before the burst's last filing or 撤销 is told. */
+export const CARD_REDRAWN = '这张卡片已更新，请重新选择';
+
+/**
+ * A tap on a copy of the filing card drawn before the burst's last filing or 撤销 (another copy, sent
+ * again by 未归档 or a reminder, was used since): nothing is done, and this copy is drawn as the burst
+ * is now — its filed card, or its tasks to choose again — instead of a red 「已过期」 that left it
+ * showing choices that no longer hold.
+ */
+export async function cardAsItIsNow(deps: PresentDeps, v: BurstView): Promise<CardResponse> {
+  const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
+  if (live) return alreadyFiledAnswer(deps, v, live);
+  const msg = await presentBurst(deps, v, { auto: false });
+  return {
+    toast: { type: 'info', content: CARD_REDRAWN },
+    card: { type: 'raw', data: JSON.parse(msg.content) },
   };
 }
 

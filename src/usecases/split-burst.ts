@@ -16,7 +16,9 @@ const REFUSALS: Record<SplitRefusal, string> = {
 };
 
 export type SplitOutcome =
-  { status: 'split'; parts: number; message: string } | { status: 'refused'; message: string };
+  | { status: 'split'; parts: number; message: string }
+  /** `stale`: the card was drawn before the burst's last filing or 撤销. */
+  | { status: 'refused'; message: string; stale?: true };
 
 /**
  * 分开归档: the burst's files become one burst each, so each gets its own filing card (a reply to its
@@ -38,7 +40,7 @@ export async function splitBurst(
   if (!(await canFile(deps, input.actorOpenId, unit, burst.chatId)))
     return { status: 'refused', message: `只有${unit.name}的工作群成员或工作人员才能分开交` };
   if (input.round !== undefined && input.round !== (await filingRoundOfBurst(db, burst.id)))
-    return { status: 'refused', message: '这张卡片已过期，请在最新的卡片上选择' };
+    return { status: 'refused', message: '这张卡片已过期，请在最新的卡片上选择', stale: true };
   const now = deps.clock.now();
   const res = await db.transaction(async (tx) => {
     const r = await splitBurstRows(tx, burst.id, now);

@@ -44,6 +44,7 @@ export function filingFeature(env: FeatureEnv): Feature {
       cardAgainAction(options),
       splitBurstAction({
         isChatMember,
+        timeZone: config.timeZone,
         quietWindowMs: config.capture.quietWindowMs,
         maxFileBytes: config.capture.maxFileBytes,
         wakeJobs: env.wakeJobs,

@@ -101,10 +101,12 @@ describe('card taps: once, and in the chat and card they came from', () => {
     // The captured callback again (Lark's callback identity is the same): nothing happens.
     const replay = await post(fileTap);
     expect(replay.toast).toEqual({ type: 'info', content: '这个操作已经处理过了' });
-    // A new tap on the old card's button (drawn before the filing): stale, nothing filed.
+    // A new tap on the old card's button (drawn before the filing; a copy 未归档 sent again): nothing
+    // filed, and that copy is drawn as the burst is now, its tasks to choose again (not left stale).
     const oldButton = await post(tap(org.officer, buttonValue(card.content, 'file'), where));
-    expect(oldButton.toast).toEqual({ type: 'error', content: '这张卡片已过期，请在最新的卡片上选择' });
+    expect(oldButton.toast).toEqual({ type: 'info', content: '这张卡片已更新，请重新选择' });
     expect(await liveFilings(messageId)).toEqual([]);
+    expect(buttonValue(oldButton.card!.data, 'file')).toMatchObject({ r: 1 });
 
     // The card 撤销 left behind files again.
     const again = await post(tap(org.officer, buttonValue(undone.card!.data, 'file'), where));

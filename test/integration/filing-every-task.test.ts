@@ -8,7 +8,7 @@ import { bindChat } from '../../src/usecases/bind-chat.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
-import { cardButtonElements, cardMenus } from '../support/cards.js';
+import { buttonValue, cardButtonElements, cardMenus } from '../support/cards.js';
 import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
@@ -187,9 +187,11 @@ describe('filing card: every open task within three taps, none by typing', () =>
     expect(filed.toast?.type).toBe('success');
     expect(await liveItems()).toEqual([{ task_id: Number(target.value.t) }]);
 
-    // The card drawn before the filing no longer opens anything.
+    // The card drawn before the filing (a copy sent again) opens nothing: it becomes the filed card.
     const stale = await tap(households.value, where, { option: households.options[0]!.value });
-    expect(stale.toast?.content).toBe('这张卡片已过期，请在最新的卡片上选择');
+    expect(stale.toast).toMatchObject({ type: 'info', content: expect.stringContaining('这组材料已经交到') });
+    expect(buttonValue(stale.card!.data, 'undo')).toBeDefined();
+    expect(await liveItems()).toEqual([{ task_id: Number(target.value.t) }]);
   });
 
   it('refuses forged households, other chats and other cards; finds by name when typed', async () => {

@@ -154,9 +154,10 @@ describe('splitting a burst (分开归档)', () => {
       type: 'error',
       content: '这组材料已经交到任务里，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
     });
-    // The card drawn before the filing: stale.
+    // The card drawn before the filing (a copy sent again): nothing split; it becomes the filed card.
     const stale = await tap(buttonValue(card.content, 'split'), card.messageId);
-    expect(stale.toast?.content).toBe('这张卡片已过期，请在最新的卡片上选择');
+    expect(stale.toast).toMatchObject({ type: 'info', content: expect.stringContaining('这组材料已经交到') });
+    expect(buttonValue(stale.card!.data, 'undo')).toBeDefined();
     expect(await splitAudits(b)).toEqual([]);
     expect(await itemsOf(ids)).toEqual([expect.objectContaining({ n: 2 })]);
 

@@ -170,6 +170,8 @@ export const FOUR_PROPERTIES_JOB = defineJob({
     chatId: z.string().optional(),
     /** The ISO week of a scheduled run. */
     week: z.string().optional(),
+    /** The message that asked (四性检测 in chat): with the chat, the key of the answers, so a retried run posts them once. */
+    requestId: z.string().optional(),
   }),
 });
 

@@ -26,7 +26,12 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
         `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料；四性检测查的是已确认归档的材料，请先「确认归档」`,
       );
     const now = deps.clock.now();
-    const payload: FourPropertiesJobPayload = { unitId: unit.id, year, chatId: msg.chatId };
+    const payload: FourPropertiesJobPayload = {
+      unitId: unit.id,
+      year,
+      chatId: msg.chatId,
+      requestId: msg.messageId,
+    };
     await enqueueJob(
       deps.db,
       { type: FOUR_PROPERTIES_JOB, key: `chat-${msg.messageId}`, payload, runAt: now, maxAttempts: 2 },

@@ -6,6 +6,7 @@ import {
   PROPERTY_LABELS,
   type FourPropertiesReport,
 } from '../domain/four-properties.js';
+import { sendKey } from '../domain/send-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { FourPropertiesJobPayload, FourPropertiesRun } from './check-four-properties-run.js';
@@ -57,14 +58,15 @@ export async function reportFourPropertiesRun(
     });
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
-  const week = payload.week ?? report.generatedAt;
+  // The weekly run is keyed by its ISO week, a run asked for in chat by the message that asked, so a
+  // retry (after the Excel upload failed, or a crash) posts once; an older queued run has neither.
+  const runKey = payload.week ?? payload.requestId ?? report.generatedAt;
   const fits = !report.passed && (await stat(run.xlsx)).size < o.uploadLimitBytes;
   await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: chatId,
     message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, counts, fits) }) },
-    // The weekly run is keyed by its ISO week, so a retry after a crash posts once.
-    uuid: `4p-${week}-${chatId}`.slice(0, 50),
+    uuid: sendKey('4p', runKey, chatId),
   });
   if (!fits) return;
   const { fileKey } = await deps.gateway.uploadFile({
@@ -76,7 +78,7 @@ export async function reportFourPropertiesRun(
     receiveIdType: 'chat_id',
     receiveId: chatId,
     message: { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
-    uuid: `4pf-${week}-${chatId}`.slice(0, 50),
+    uuid: sendKey('4pf', runKey, chatId),
   });
 }
 

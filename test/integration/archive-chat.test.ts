@@ -501,7 +501,12 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       f.db,
       sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_4p2'`,
     );
-    expect(job!.payload).toEqual({ unitId: f.unit.V1.id, year: 2025, chatId: 'oc_v1' });
+    expect(job!.payload).toEqual({
+      unitId: f.unit.V1.id,
+      year: 2025,
+      chatId: 'oc_v1',
+      requestId: 'om_4p2',
+    });
     f.clock.advance(60_000);
     const before = h.fake.sentMessages().length;
     await ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), {
@@ -514,6 +519,36 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     ]);
     // No package was written for it.
     expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_4p'))).toEqual([]);
+  });
+  it('四性检测 in chat whose Excel report Lark refused once: the retried run posts its result once', async () => {
+    const { path, good } = await damagePhoto();
+    await ctx.commands.handle(
+      deps,
+      msg('om_4p5', 'ou_archivist', '四性检测'),
+      cmd('four-properties', '东村'),
+    );
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_4p5'`,
+    );
+    const run = (attempts: number) =>
+      ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), { attempts, maxAttempts: 2 });
+    f.clock.advance(60_000);
+    const before = h.fake.sentMessages().length;
+    h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/files', times: 1, fault: { status: 500 } });
+    await expect(run(1)).rejects.toThrow();
+    f.clock.advance(60_000);
+    await run(2);
+    const told = h.fake
+      .sentMessages()
+      .slice(before)
+      .filter((m) => m.receiveId === 'oc_v1');
+    expect(told.map((m) => m.msgType)).toEqual(['text', 'file']);
+    writeFileSync(path, good);
+    // The whole archive intact again: the 四性 alert the damaged photo raised clears.
+    await ctx.jobs
+      .get('four-properties-check')!
+      .run({ week: '2026-W05' }, silentLogger(), { attempts: 1, maxAttempts: 3 });
   });
   it('确认归档 whose card update failed after numbering: the retry shows the 档号 it gave, not 「没有待确认」', async () => {
     await f.fileItem(f.task.doc, [

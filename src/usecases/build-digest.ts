@@ -4,9 +4,8 @@ import { scopeRaw } from '../db/repos/digest-figures.js';
 import { childUnits, digestRecipients, type DigestScope } from '../db/repos/digest-recipients.js';
 import { snapshotsOf } from '../db/repos/digest-snapshots.js';
 import { personNames } from '../db/repos/reminder-audience.js';
-import { reminderTaskDetails, type ReminderTaskDetail } from '../db/repos/reminder-candidates.js';
+import { ownersNow, reminderTaskDetails } from '../db/repos/reminder-candidates.js';
 import { missingText } from '../domain/checklist-task-state.js';
-import { currentOwners } from '../domain/task-owners.js';
 import {
   bestAndWorst,
   composeRaw,
@@ -82,9 +81,7 @@ async function buildDigest(
   const rolled = rollUp(scope, raw.perUnit);
   const zero = { total: 0, done: 0, overdue: 0 };
   const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, lastWeek.get(c.id))));
-  const ownersOf = (d: ReminderTaskDetail) =>
-    currentOwners(d.responsible, (id) => d.stillHolding.includes(id), d.officers);
-  const names = await personNames(db, [...details.values()].flatMap(ownersOf));
+  const names = await personNames(db, [...details.values()].flatMap(ownersNow));
   const a = raw.activity;
   return {
     week: isoWeek(monday),
@@ -106,7 +103,7 @@ async function buildDigest(
         missingText: missingText(d?.kinds ?? [], o.missing),
         dueDay,
         overdueDays: daysOverdue(dueAt, at, tz),
-        owners: (d ? ownersOf(d) : []).map((id) => names.get(id) ?? id),
+        owners: (d ? ownersNow(d) : []).map((id) => names.get(id) ?? id),
       };
     }),
     filed: { items: a.itemsFiled, materials: a.materialsFiled },

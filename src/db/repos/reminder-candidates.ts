@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { currentOwners } from '../../domain/task-owners.js';
 import { withAnalyticSettings } from './schedule-analytics.js';
 
 /**
@@ -126,4 +127,17 @@ export async function reminderTaskDetails(
       officers: r.officers ?? [],
     });
   return out;
+}
+
+/** Who answers for the task now (domain/task-owners.ts): the digest, escalations and the pages name them. */
+export const ownersNow = (d: ReminderTaskDetail): string[] =>
+  currentOwners(d.responsible, (id) => d.stillHolding.includes(id), d.officers);
+
+/**
+ * The owners now of each task (the pages' 负责人), as the digest that links to them names them: never
+ * someone named when the task was made who has left since.
+ */
+export async function ownersOfTasks(db: Db, taskIds: number[]): Promise<Map<number, string[]>> {
+  const details = await reminderTaskDetails(db, taskIds);
+  return new Map([...details].map(([id, d]) => [id, ownersNow(d)]));
 }

@@ -2,6 +2,7 @@ import { taskProgress } from '../../db/repos/completeness.js';
 import { itemsOfTask } from '../../db/repos/page-items.js';
 import { urgeStates } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
+import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { daysOverdue } from '../../domain/working-days.js';
@@ -21,7 +22,9 @@ export async function taskPage(c: PageContext): Promise<void> {
   const unit = await visibleUnit(c, task.unitId);
   const now = clock.now();
   const items = await itemsOfTask(db, task.taskId);
-  const names = await personNames(db, task.responsible);
+  // 负责人: who answers for it now, as the digest and reminders name them (not someone who has left).
+  const owners = (await ownersOfTasks(db, [task.taskId])).get(task.taskId) ?? [];
+  const names = await personNames(db, owners);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
   const urged = (await urgeStates(db, [unit.id], urgeDay)).get(unit.id);
@@ -47,7 +50,7 @@ export async function taskPage(c: PageContext): Promise<void> {
           }
         </dd>
         <dt>负责人</dt>
-        <dd>${task.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</dd>
+        <dd>${owners.map((r) => names.get(r) ?? r).join('、') || '—'}</dd>
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
     </div>

@@ -11,6 +11,7 @@ import {
   type UrgeState,
 } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
+import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -99,13 +100,15 @@ export async function unitPage(c: PageContext): Promise<void> {
   const unitIds = [
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
-  const [urged, names] = await Promise.all([
+  // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
+  const [urged, owners] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
-    personNames(
+    ownersOfTasks(
       db,
-      overdue.flatMap((o) => o.responsible),
+      overdue.map((o) => o.taskId),
     ),
   ]);
+  const names = await personNames(db, [...owners.values()].flat());
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);
   const k = progress.counts;
@@ -165,7 +168,9 @@ export async function unitPage(c: PageContext): Promise<void> {
                       >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
                     </td>
                     <td>${o.missingText}</td>
-                    <td class="hide">${o.responsible.map((r) => names.get(r) ?? r).join('、') || '—'}</td>
+                    <td class="hide">
+                      ${(owners.get(o.taskId) ?? []).map((r) => names.get(r) ?? r).join('、') || '—'}
+                    </td>
                     <td class="n bad">${o.daysOverdue} 天</td>
                     <td>
                       ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}

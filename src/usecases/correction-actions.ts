@@ -127,7 +127,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           ))
         )
           return error(`只有${item.unitName}的工作群成员可以更正`);
-        if (deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime())
+        // Within 24 hours the filer undoes it themselves, unless the archivist confirmed it meanwhile.
+        if (!item.archivalCode && deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime())
           return {
             toast: { type: 'info', content: '24 小时内可以直接点「撤销」，再重新提交到正确的任务' },
           };

@@ -190,6 +190,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           const v = await view(deps, a, a.value.b);
           const expired = await pastUndo(deps, v);
           if (expired) return expired;
+          if (item.archivalCode) return confirmedAnswer(deps, v);
           return {
             card: {
               type: 'raw',
@@ -213,6 +214,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
         if (outcome.status === 'refused') {
           const expired =
             outcome.reason === 'expired' && (await pastUndo(deps, await view(deps, a, a.value.b)));
+          if (!expired && outcome.reason === 'confirmed')
+            return confirmedAnswer(deps, await view(deps, a, a.value.b));
           return expired || { toast: { type: 'error', content: outcome.message } };
         }
         const v = await view(deps, a, a.value.b);
@@ -260,6 +263,23 @@ export async function cardAsItIsNow(deps: PresentDeps, v: BurstView): Promise<Ca
   };
 }
 
+/** What the filer who taps 撤销 on an item the archivist has confirmed (a live 档号) is told. */
+export const CONFIRMED_NEXT_STEP = '档案员已确认归档这件材料，不能自行撤销；如要改动请点「申请更正」';
+
+/**
+ * 撤销 (or 确定撤销) on an item confirmed since the card was drawn, within its 24 hours: the toast was a
+ * red 「该件已确认归档（档号 …），请档案员先撤销确认」 on a card still offering 撤销, and its 更正 pointed
+ * back to 撤销. The filed card as it is now (申请更正, no 撤销) comes with the next step.
+ */
+async function confirmedAnswer(deps: BotDeps, v: BurstView): Promise<CardResponse> {
+  const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
+  if (!item) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+  return {
+    toast: { type: 'info', content: CONFIRMED_NEXT_STEP },
+    card: { type: 'raw', data: (await filedNow(deps, v, item)).card },
+  };
+}
+
 /** A tap that would set aside or choose again a burst filed meanwhile: where it went, on its filed card. */
 async function alreadyFiledAnswer(
   deps: BotDeps,
@@ -284,7 +304,8 @@ async function filedNow(
   const facts = (await itemForCorrection(deps.db, item.id))!;
   const p = (await taskProgress(deps.db, item.taskId))!;
   const label = itemTaskLabel(facts);
-  const undoable = deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime();
+  // Confirmed (a live 档号): only the archivist can change it, so the card offers 申请更正.
+  const undoable = !facts.archivalCode && deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime();
   return {
     taskLabel: label,
     undoable,

@@ -290,4 +290,46 @@ describe('corrections from cards and the 查 command', () => {
     expect(moved.toast.type).toBe('success');
     expect((await itemRow(itemId))!.code).toBe(to);
   });
+
+  /** The archivist confirms the village's items in the chat (确认归档, then the preview's button). */
+  const confirmInChat = async (itemId: number): Promise<string> => {
+    const preview = await archivistSays('确认归档');
+    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    const [record] = await waitFor('the 档号', async () => {
+      const rows = await queryRows<{ code: string }>(
+        h.db.db,
+        sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+      );
+      return rows.length ? rows : undefined;
+    });
+    return record!.code;
+  };
+
+  it('an item confirmed within its 24 hours: 撤销 points to 申请更正 on a card that offers it, no loop, no 档号', async () => {
+    const filed = await fileOnePhoto();
+    const undo = valueOf(filed.card.data, 'undo');
+    const itemId = Number(undo.i);
+    const code = await confirmInChat(itemId);
+
+    // 撤销 on the card drawn before the confirmation: told why and what to do, and the card offers it.
+    const asked = await click(org.officer, undo, { messageId: filed.messageId });
+    expect(asked.toast).toEqual({
+      type: 'info',
+      content: '档案员已确认归档这件材料，不能自行撤销；如要改动请点「申请更正」',
+    });
+    expect(JSON.stringify(asked.card.data)).not.toContain(code);
+    expect(() => valueOf(asked.card.data, 'undo')).toThrow();
+    expect(JSON.stringify(asked.card.data)).toContain('申请更正');
+    // 确定撤销 from a question drawn before the confirmation: the same, nothing undone.
+    const sure = await click(org.officer, { ...undo, sure: 1 }, { messageId: filed.messageId });
+    expect(sure.toast.type).toBe('info');
+    expect(sure.toast.content).not.toContain(code);
+    expect(await itemRow(itemId)).toMatchObject({ undone: false });
+
+    // 申请更正 opens the request form (it used to point back to 撤销: a loop).
+    const fix = await click(org.officer, valueOf(asked.card.data, 'fix'), { messageId: filed.messageId });
+    expect(fix.toast?.content ?? '').not.toContain('撤销');
+    expect(JSON.stringify(fix.card.data)).toContain('怎么改');
+  });
 });

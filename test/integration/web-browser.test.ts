@@ -1,5 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { importUnits } from '../../src/usecases/import-units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
@@ -151,6 +154,35 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('h1').innerText()).toBe('找不到');
       const file = await page.goto(`${w.h.bot.url}/files/${w.material2Id}?inline=1`);
       expect(file!.status()).toBe(404);
+    });
+
+    it('a leader of two units searches from a village page: searching again stays in that village', async () => {
+      // A township leader who also leads the county's new town (two units of their own: the search
+      // form's unit menu lists them).
+      await importUnits(
+        { db: w.h.db.db, clock: w.clock },
+        { text: `code,name,kind,parent_code\nWB20,河西镇,township,${w.org.county}`, fileName: 'units.csv' },
+      );
+      const twoUnits = { openId: 'ou_WB_two_units', name: '孙镇长' };
+      const now = w.clock.now();
+      await upsertPerson(w.h.db.db, twoUnits, now);
+      for (const unit of [w.units.township, (await getUnitByCode(w.h.db.db, 'WB20'))!])
+        await addUnitRole(w.h.db.db, { unitId: unit.id, openId: twoUnits.openId, role: 'leader' }, now);
+      const page = await session(twoUnits);
+      await page.goto(`${w.h.bot.url}/units/${w.units.village.id}`);
+      await page.locator('a', { hasText: '在本单位搜索' }).click();
+      await page.waitForURL(`**/search?unit=${w.units.village.id}`);
+      // A word from the photo's caption, searched from the form: still 城关村's items only.
+      await page.locator('#search-form input[name="q"]').fill('会议');
+      await page.locator('#search-form button[type="submit"]').click();
+      await page.waitForURL((u) => u.searchParams.get('q') === '会议');
+      expect(new URL(page.url()).searchParams.get('unit')).toBe(String(w.units.village.id));
+      const hits = await page
+        .locator('.item a[href^="/items/"]')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(hits).toContain(`/items/${w.itemId}`);
+      expect(hits).not.toContain(`/items/${w.item2Id}`);
+      await noSideways(page);
     });
   },
 );

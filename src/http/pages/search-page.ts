@@ -36,10 +36,12 @@ export async function searchPage(c: PageContext): Promise<void> {
   const terms = text.split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
   const unitId = one(q.unit);
   let paths = c.viewer.roots.map((r) => r.path);
+  let chosen: { id: number; name: string } | undefined;
   if (unitId) {
     const unit = /^[1-9][0-9]{0,14}$/.test(unitId) ? await getUnitById(c.deps.db, Number(unitId)) : undefined;
     if (!unit || !canSee(c.viewer, unit.path)) throw new NotFound();
     paths = [unit.path];
+    chosen = unit;
   }
   const kind = KINDS[one(q.kind)] ? one(q.kind) : undefined;
   const taskClass = one(q.class).slice(0, 50) || undefined;
@@ -63,7 +65,10 @@ export async function searchPage(c: PageContext): Promise<void> {
     : [];
   const more = hits.length > LIMIT ? new URLSearchParams(c.koa.querystring) : undefined;
   more?.set('before', String(hits[LIMIT - 1]!.id));
-  const units = c.viewer.roots;
+  // The unit menu lists the viewer's units; a unit below them (a village's 在本单位搜索) is added to it,
+  // chosen, so searching again from the form stays in that unit instead of widening to all of them.
+  const units =
+    chosen && !c.viewer.roots.some((r) => r.id === chosen.id) ? [...c.viewer.roots, chosen] : c.viewer.roots;
   const body = html`<h1>搜索</h1>
     <form class="card filters" method="get" action="/search" id="search-form">
       <input

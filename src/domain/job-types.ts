@@ -72,13 +72,21 @@ export const RECALL_NOTICE_JOB = defineJob({
 });
 
 /**
- * A folder sent in a chat (Lark gives bots no way to download one): one short reply saying that its
- * files were not kept and how to send them. Keyed by the message.
+ * A message the bot cannot keep and its sender may take as handed in (a folder, a forwarded card,
+ * another kind sent to the bot directly: domain/unkept-message.ts): one short reply saying that it
+ * was not kept and how to send it. Keyed by the message.
  */
-export const FOLDER_NOTICE_JOB = defineJob({
+export const UNKEPT_NOTICE_JOB = defineJob({
+  // The name of when only folders were answered: jobs queued before an upgrade still run.
   name: 'folder-notice',
   priority: 'first',
-  payload: z.object({ chatId: z.string(), messageId: z.string(), direct: z.boolean() }),
+  payload: z.object({
+    chatId: z.string(),
+    messageId: z.string(),
+    direct: z.boolean(),
+    /** domain/unkept-message.ts; absent in jobs queued by earlier versions (folders). */
+    kind: z.enum(['folder', 'card', 'other']).optional(),
+  }),
 });
 
 /**

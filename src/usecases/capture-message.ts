@@ -1,6 +1,7 @@
-import { EXPAND_FORWARD_JOB, FOLDER_NOTICE_JOB, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
+import { EXPAND_FORWARD_JOB, UNKEPT_NOTICE_JOB, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
+import { unkeptKind } from '../domain/unkept-message.js';
 import type { Db, Tx } from '../db/client.js';
 import { burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
@@ -64,16 +65,19 @@ export async function captureMessage(
     deps.metrics.inc('messages_total', { class: cls, fresh: String(fresh) });
     if (fresh && msg.replacedCharacters)
       deps.metrics.inc('text_characters_replaced_total', { where: 'message' }, msg.replacedCharacters);
-    // A folder's files cannot be downloaded by a bot: without a word the sender would take them as kept.
-    // One recalled before it arrived is not answered (Lark refuses a reply under a recalled message).
-    if (fresh && msg.msgType === 'folder' && msg.senderOpenId && opts.use !== 'command') {
+    // A folder's files cannot be downloaded by a bot, nor a card's content: without a word the sender
+    // would take them as kept. One recalled before it arrived is not answered (Lark refuses a reply
+    // under a recalled message).
+    const direct = msg.chatType === 'p2p';
+    const unkept = cls === 'ignored' ? unkeptKind(msg.msgType, direct) : undefined;
+    if (fresh && unkept && msg.senderOpenId && opts.use !== 'command') {
       if (await wasRecalled(tx, msg.messageId, msg.chatId)) return { materialIds: [] };
       await enqueueJob(
         tx,
         {
-          type: FOLDER_NOTICE_JOB,
+          type: UNKEPT_NOTICE_JOB,
           key: msg.messageId,
-          payload: { chatId: msg.chatId, messageId: msg.messageId, direct: msg.chatType === 'p2p' },
+          payload: { chatId: msg.chatId, messageId: msg.messageId, direct, kind: unkept },
           runAt: now,
         },
         now,

@@ -1,6 +1,7 @@
 import { helpCard } from '../cards/help-card.js';
 import { parseCommand, type Command } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
+import { CLOUD_DOC_NOT_KEPT, hasCloudDocLink } from '../domain/unkept-message.js';
 import { admitCommand, audienceLabel, commandsFor } from './command-audience.js';
 import { answeringInDirectChat } from './direct-answers.js';
 import type { BotDeps } from './deps.js';
@@ -25,10 +26,13 @@ export async function answerUnknownCommand(
   text: string,
 ): Promise<void> {
   deps.metrics.inc('commands_total', { command: 'unknown' });
+  // A cloud document's address is what was meant to be handed in: say why it is not kept, and how.
   await replyText(
     deps.gateway,
     messageId,
-    `没有听懂“${text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
+    hasCloudDocLink(text)
+      ? CLOUD_DOC_NOT_KEPT
+      : `没有听懂“${text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
     `unknown-${messageId}`,
   );
 }

@@ -5,7 +5,7 @@ import {
   ACK_BURST_JOB,
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
-  FOLDER_NOTICE_JOB,
+  UNKEPT_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   RECALL_NOTICE_JOB,
@@ -23,7 +23,7 @@ import { noticeForwardUnread } from '../usecases/forward-unread.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { warmInspectLibraries } from '../media/load-on-first-use.js';
 import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
-import { noticeFolder } from '../usecases/folder-notice.js';
+import { noticeUnkeptMessage } from '../usecases/unkept-message-notice.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
@@ -92,7 +92,10 @@ export function captureFeature(env: FeatureEnv): Feature {
         type: UNSAVED_NOTICE_JOB,
         handle: (payload) => noticeUnsaved(deps, payload.materialId, { maxFileBytes: cap.maxFileBytes }),
       }),
-      jobHandler({ type: FOLDER_NOTICE_JOB, handle: (payload) => noticeFolder(deps.gateway, payload) }),
+      jobHandler({
+        type: UNKEPT_NOTICE_JOB,
+        handle: (payload) => noticeUnkeptMessage(deps.gateway, payload),
+      }),
       jobHandler({
         type: UNCLEAR_TEXT_JOB,
         handle: async (payload, log) => {

@@ -195,6 +195,22 @@ describe('capture: every message type becomes the right materials', () => {
     expect(repliesTo(h.fake, folder)).toHaveLength(1);
   });
 
+  it('a card forwarded into the group (an approval’s result) is answered: its content is not kept', async () => {
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId: 'oc_card_forward_0001',
+      senderOpenId: SENDER,
+      msgType: 'interactive',
+      content: { title: '审批通过：低保申请', elements: [[{ tag: 'text', text: '申请人：张三' }]] },
+    });
+    await post(ev);
+    await h.settle();
+    const id = ev.event.message.message_id;
+    expect(await messageRow(h.db.db, id)).toMatchObject({ disposition: 'ignored' });
+    const notice = await waitFor('the answer to the card', () => repliesTo(h.fake, id).at(0));
+    expect(replyText(notice)).toBe('卡片消息我保存不了。如果要交这张卡片的内容，请截图，把图片发到群里。');
+  });
+
   it('a folder recalled before it arrives is not answered (Lark refuses a reply under a recalled message)', async () => {
     const ev = fixtureEvent('folder', h.fake.appId);
     const { message_id: messageId, chat_id: chatId } = ev.event.message;

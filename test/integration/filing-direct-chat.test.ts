@@ -144,4 +144,28 @@ describe('photos sent to the bot in a direct chat', () => {
     expect(text).toContain('没有听懂“村委会议 3月”');
     expect(text).toContain('发送「帮助」');
   });
+
+  it('a cloud document’s address sent alone is answered with how to hand the document in', async () => {
+    const messageId = id('om_');
+    await postDirect(messageId, 'text', { text: 'https://abc.feishu.cn/docx/Hs1bdAbcXyz 3月会议记录' });
+    const text = replyText(await replyAfterQuiet(h, clock, messageId));
+    expect(text).toContain('云文档链接我打不开，文档没有保存');
+    expect(text).toContain('「下载为」');
+  });
+
+  it('a contact or a location sent directly is answered (not kept); a sticker is not', async () => {
+    const contact = id('om_');
+    const place = id('om_');
+    const sticker = id('om_');
+    await postDirect(contact, 'share_user', { user_id: 'ou_someone' });
+    await postDirect(place, 'location', { name: '村委会', longitude: '116.1', latitude: '39.9' });
+    await postDirect(sticker, 'sticker', { file_key: 'v2_sticker' });
+    for (const m of [contact, place])
+      expect(replyText(await replyAfterQuiet(h, clock, m))).toBe(
+        '这类消息我保存不了。要交材料，请直接发照片、文件、语音或视频。',
+      );
+    await clock.advance(30_000);
+    await h.settle();
+    expect(repliesTo(h.fake, sticker)).toEqual([]);
+  });
 });

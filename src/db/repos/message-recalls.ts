@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
-  FOLDER_NOTICE_JOB,
+  UNKEPT_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   UNCLEAR_TEXT_JOB,
@@ -113,7 +113,7 @@ export async function dropQueuedWork(
         where status = 'pending' and (
           (kind in (${DOWNLOAD_MATERIAL_JOB.name}, ${MAKE_THUMBNAIL_JOB.name}, ${UNSAVED_NOTICE_JOB.name})
             and key = any(${keys}::text[]))
-          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${FOLDER_NOTICE_JOB.name},
+          or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${UNKEPT_NOTICE_JOB.name},
                        ${UNCLEAR_TEXT_JOB.name})
             and key = ${messageId}))
         returning id::int as id`,

@@ -241,6 +241,9 @@ export class FakeLark {
 
 export async function startFakeLark(opts: StartFakeLarkOptions = {}): Promise<FakeLark> {
   const server = createServer();
+  // Idle keep-alive sockets stay open: Node's 5 s default closed one just as the SDK sent a request
+  // on it (ECONNRESET), and the retry then waited for a test clock that a test does not move.
+  server.keepAliveTimeout = 0;
   const fake = new FakeLark(server, {
     appId: opts.appId ?? 'cli_a1b2c3d4e5f60718',
     appSecret: opts.appSecret ?? 'fake-app-secret-0123456789',

@@ -130,7 +130,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
-      await migrate(database, config.databaseUrl);
+      await migrate(database, config.databaseUrl, config.dataDir);
       cleanup.push(() => database.close());
       database = await fitPool(database, openOwn, logger);
     }

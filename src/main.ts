@@ -6,7 +6,12 @@ import { AppError, errorMessage } from './errors.js';
 import { loadSettings, type Settings } from './settings.js';
 
 /** Start-up failures a restart cannot fix (exit 2, like a configuration error). */
-const EXIT_2_CODES = new Set(['database_newer_schema', 'data_dir_other_owner', 'data_dir_foreign_files']);
+const EXIT_2_CODES = new Set([
+  'database_newer_schema',
+  'data_dir_other_owner',
+  'data_dir_foreign_files',
+  'pglite_left_behind',
+]);
 
 /** The composition root: environment, signals, exit codes. Everything else is in startBot(). */
 async function main(): Promise<void> {

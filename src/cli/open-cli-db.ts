@@ -10,6 +10,11 @@ import type { BaseConfig } from '../config.js';
 export async function openCliDb(settings: Pick<BaseConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   const { databaseUrl, dataDir } = settings;
   const database = await openDb({ databaseUrl, dataDir, maxConnections: 4 });
-  await migrate(database, databaseUrl);
+  try {
+    await migrate(database, databaseUrl, dataDir);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   return database;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Database, Db } from './client.js';
@@ -15,7 +17,7 @@ export { MIGRATIONS_FOLDER };
  * migrate one at a time (the migrator itself skips what another instance applied meanwhile). PGlite is
  * already single-process (its folder is locked).
  */
-export async function migrate(database: Database, databaseUrl?: string): Promise<void> {
+export async function migrate(database: Database, databaseUrl?: string, dataDir?: string): Promise<void> {
   if (await upToDate(database.db)) return;
   if (database.kind === 'pglite') {
     const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
@@ -23,7 +25,27 @@ export async function migrate(database: Database, databaseUrl?: string): Promise
     return;
   }
   if (!databaseUrl) throw new Error('migrate: databaseUrl is required for PostgreSQL');
+  if (dataDir) await refusePgliteLeftBehind(database.db, dataDir);
   await migratePostgresUrl(databaseUrl);
+}
+
+/**
+ * DATABASE_URL set on an installation that ran on the embedded database (README's advice: records kept
+ * for decades belong in PostgreSQL): the bot set up the empty PostgreSQL database and ran on it, every
+ * archived item left behind in DATA_DIR/pglite, the archive empty and new materials recorded apart from
+ * the old ones. An empty PostgreSQL database beside an embedded one is refused before anything is written.
+ */
+async function refusePgliteLeftBehind(db: Db, dataDir: string): Promise<void> {
+  const pglite = join(dataDir, 'pglite');
+  if (!existsSync(join(pglite, 'PG_VERSION'))) return;
+  if ((await appliedMigrations(db)).count > 0) return;
+  throw new AppError(
+    'pglite_left_behind',
+    `数据目录里有内置数据库（${pglite}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的：在空库上启动，已有的档案都看不到，新材料另记一处。` +
+      '本程序还不能把内置数据库搬到 PostgreSQL：请先去掉 DATABASE_URL，继续用内置数据库；确实要从空的 PostgreSQL 重新开始，先把 ' +
+      `${pglite} 移到别处（mv ${pglite} ${pglite}.old）。` +
+      ` (DATA_DIR holds an embedded database with the archive, and DATABASE_URL names an empty PostgreSQL database: refused, nothing written; unset DATABASE_URL, or move ${pglite} away to start afresh.)`,
+  );
 }
 
 /**

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { withDatabase } from '../support/global-setup.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+
+/**
+ * README: "records that must survive for decades belong in PostgreSQL: set DATABASE_URL". An office
+ * that started on the embedded database and did just that saw the bot set up the empty PostgreSQL
+ * database and run on it: every archived item stayed behind in DATA_DIR/pglite, unseen, and new
+ * materials were recorded apart from them.
+ */
+describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the embedded database', () => {
+  let fake: FakeLark;
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-left-behind-'));
+  beforeAll(async () => {
+    ensureBuilt();
+    fake = await startFakeLark();
+  }, 300_000);
+  afterAll(async () => {
+    await fake.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'the bot and the CLI refuse the empty PostgreSQL database, writing nothing to it',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = await seededDataDir('pglite-office', { parent: tmp, onPostgres: 'migrate' });
+      const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+      const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`create database "${name}"`);
+      await admin.end();
+      const url = withDatabase(pgUrl!, name);
+      const env = { ...webhookBotEnv(fake, dataDir), DATABASE_URL: url };
+
+      const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      expect(started.code).toBe(2);
+      expect(started.stderr).toContain(
+        `Cannot start: 数据目录里有内置数据库（${join(dataDir, 'pglite')}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的`,
+      );
+      expect(started.stderr).toContain(`mv ${join(dataDir, 'pglite')} ${join(dataDir, 'pglite')}.old`);
+      expect(started.stderr).not.toMatch(/\n\s+at /);
+
+      const cli = await runCli(['units', 'import', join(repoRoot, 'config/units.example.csv')], env);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain('DATABASE_URL 指向的 PostgreSQL 数据库是空的');
+
+      const db = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const [row] =
+          await db`select count(*)::int as n from information_schema.tables where table_schema in ('public', 'drizzle')`;
+        expect(row!.n).toBe(0);
+      } finally {
+        await db.end();
+      }
+    },
+  );
+});

@@ -45,7 +45,7 @@ export async function urgeAction(c: PageContext): Promise<void> {
       ? `${unit.name}已经安排了督办，${when}发出，不用再按。`
       : `${unit.name}今天已经督办过，明天可以再次督办。`,
     nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办。`,
-    no_chat: `${unit.name}还没有绑定群聊，无法督办。`,
+    no_chat: `${unit.name}还没有绑定群聊，督办发不出去。请${unit.name}的干部把机器人拉进本村（本单位）的工作群，在群里发送「@归档助手 绑定 ${unit.name}」，之后就能督办。`,
     bot_removed: `机器人已被移出${unit.name}的群，督办发不出去。请群主把机器人重新拉进群，之后就能督办。`,
     off: `${unit.name}已关闭提醒和督办（管理员的单位设置），现在不能督办；需要时请管理员重新打开。`,
   }[outcome.status];

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
 import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
@@ -141,5 +142,18 @@ describe('督办 that was not delivered', () => {
     const csrf = csrfOf(await page(`/units/${village.id}`))!;
     const res = await w.postUrge(leader, { unit: village.id, _csrf: csrf, back: `/units/${village.id}` });
     expect(await res.text()).not.toContain('机器人已被移出');
+  });
+
+  it('a village with no chat bound: 督办 says how its officers bind one', async () => {
+    // 河口村's chat is bound to the township instead (its officer rebinds it): 河口村 has no chat left.
+    await bindChat(
+      { db: w.h.db.db, clock: w.clock },
+      { chatId: w.chats.village2, unitId: w.units.township.id, actorOpenId: w.org.officer },
+    );
+    const before = await urgeStatus();
+    const text = await press();
+    expect(text).toContain('河口村还没有绑定群聊，督办发不出去');
+    expect(text).toContain('在群里发送「@归档助手 绑定 河口村」');
+    expect(await urgeStatus()).toEqual(before);
   });
 });

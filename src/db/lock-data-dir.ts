@@ -17,6 +17,13 @@ import {
 export type DataDirUser = 'bot' | 'backup' | 'restore' | 'command';
 const USERS: readonly string[] = ['bot', 'backup', 'restore', 'command'] satisfies DataDirUser[];
 
+const HOLDER_WORDS: Record<DataDirUser, string> = {
+  bot: '机器人',
+  backup: '备份',
+  restore: '恢复',
+  command: '另一条命令',
+};
+
 /** Who holds the folder lock, and what for (undefined: a holder that did not say, an older version). */
 export type DataDirHolder = ProcessIdentity & { user?: DataDirUser };
 
@@ -53,9 +60,13 @@ export async function lockDataDir(dir: string, user: DataDirUser = 'command'): P
     }
   } catch (err: any) {
     if (err?.code === 'ELOCKED') {
+      // Setting DATABASE_URL is no way out: it would leave every record in this folder behind.
+      const holder = dataDirHolder(dir);
+      const who = holder ? `${HOLDER_WORDS[holder.user ?? 'command']}（进程 ${holder.pid}）` : '另一个进程';
       throw new AppError(
         'data_dir_locked',
-        `The embedded database in ${dir} is already in use by another process. Stop it first, or set DATABASE_URL to use PostgreSQL (required for several instances).`,
+        `内置数据库 ${dir} 正被${who}使用：请等它做完，或先停止它（机器人：sudo systemctl stop archive-bot），再试。` +
+          ` The embedded database in ${dir} is already in use by another process${holder ? ` (${holder.user ?? 'command'}, pid ${holder.pid})` : ''}: wait for it, or stop it first.`,
         { cause: err },
       );
     }

@@ -30,6 +30,10 @@ describe('embedded PGlite data folder', () => {
         });
         expect(child.code).toBe(1);
         expect(child.stderr).toMatch(/Cannot start: .*already in use by another process/);
+        // It names what holds the folder (here this test's process), and never sends the county to
+        // DATABASE_URL, which would leave every record in the folder behind.
+        expect(child.stderr).toMatch(new RegExp(`正被(另一条命令|机器人)（进程 ${process.pid}）使用`));
+        expect(child.stderr).not.toContain('DATABASE_URL');
       } finally {
         await first.close();
       }

@@ -108,6 +108,8 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       actor: 'cli',
       source: 'cli',
     });
+    // Nothing retired: a mistyped id or 档号 is a failure (exit 1), not a line a script reads past.
+    if (res.status === 'not_found' || res.status === 'refused') throw new AppError(res.status, res.message);
     ctx.out(res.message);
     return;
   }

@@ -204,7 +204,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           actor: a.operatorOpenId,
           source: 'card',
         });
-        if (res.status === 'refused') return error(res.message);
+        if (res.status === 'refused' || res.status === 'not_found') return error(res.message);
         const now = (await itemForCorrection(deps.db, item.id))!;
         if (res.status === 'not_confirmed') return correction(deps, now);
         return {

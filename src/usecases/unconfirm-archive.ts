@@ -4,11 +4,14 @@ import {
   insertArchiveAudit,
   liveRecordOfItem,
   recordByCode,
+  recordsByLooseCode,
   withdrawRecord,
   type ArchiveRecordRow,
 } from '../db/repos/archive-records.js';
+import { getFilingItem } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
+import { looseArchivalCode } from '../domain/typed-archival-code.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -24,12 +27,47 @@ export interface UnconfirmInput {
 export type UnconfirmOutcome =
   | { status: 'withdrawn'; itemId: number; archivalCode: string; message: string }
   | { status: 'not_confirmed'; message: string }
+  /** No such item or 档号, or the two name different records: nothing was changed. */
+  | { status: 'not_found'; message: string }
   | { status: 'refused'; message: string };
+
+/**
+ * The record a typed 档号 names: as written, else its loose form (`.` for `·`, lower case …), so a
+ * code typed without the middle dot is found and not taken for one never confirmed.
+ */
+async function recordOfCode(
+  db: Db,
+  typed: string,
+): Promise<{ record: ArchiveRecordRow } | { status: 'not_found'; message: string }> {
+  const exact = await recordByCode(db, typed);
+  if (exact) return { record: exact };
+  const loose = await recordsByLooseCode(db, looseArchivalCode(typed));
+  if (loose.length === 1) return { record: loose[0]! };
+  if (loose.length > 1)
+    return {
+      status: 'not_found',
+      message: `档号 ${typed} 可能是 ${loose.map((r) => r.archivalCode).join('、')}，请照归档文件目录写全`,
+    };
+  return {
+    status: 'not_found',
+    message: `找不到档号 ${typed}：请照归档文件目录或条目页核对（档号形如 A182-WS·2025-D30-ZH-0001，「·」可写作「.」）`,
+  };
+}
+
+/** Why a withdrawn number cannot be unconfirmed, with the item's number now when it has one. */
+async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<UnconfirmOutcome> {
+  const now = await liveRecordOfItem(db, record.itemId);
+  return {
+    status: 'not_confirmed',
+    message: `档号 ${record.archivalCode} 已经停用${now ? `（该件现档号 ${now.archivalCode}）` : ''}`,
+  };
+}
 
 /**
  * Takes back a confirmation. The number is retired, not freed: its row stays (status
  * `withdrawn`), the class keeps 1..N without gaps, and a later confirmation of the item takes a new
- * number. Audited in the same transaction.
+ * number. Audited in the same transaction. An item and a 档号 given together must name the same
+ * record: a number is never retired on one of them alone when the other names something else.
  */
 export async function unconfirmArchive(
   deps: { db: Db; clock: Clock },
@@ -37,11 +75,19 @@ export async function unconfirmArchive(
 ): Promise<UnconfirmOutcome> {
   const { db } = deps;
   let record: ArchiveRecordRow | undefined;
-  if (input.archivalCode) {
-    record = await recordByCode(db, input.archivalCode.trim());
-    if (record && record.status !== 'confirmed')
-      return { status: 'not_confirmed', message: `档号 ${record.archivalCode} 已经停用` };
+  if (input.archivalCode?.trim()) {
+    const found = await recordOfCode(db, input.archivalCode.trim());
+    if (!('record' in found)) return found;
+    record = found.record;
+    if (input.itemId !== undefined && record.itemId !== input.itemId)
+      return {
+        status: 'not_found',
+        message: `档号 ${record.archivalCode} 是条目 ${record.itemId} 的，不是条目 ${input.itemId} 的；没有撤销。请只写 --item 或 --code 其中一个`,
+      };
+    if (record.status !== 'confirmed') return alreadyWithdrawn(db, record);
   } else if (input.itemId !== undefined) {
+    if (!(await getFilingItem(db, input.itemId)))
+      return { status: 'not_found', message: `找不到条目 ${input.itemId}` };
     record = await liveRecordOfItem(db, input.itemId);
   } else {
     throw new DomainError('usage', '请指定条目或档号');
@@ -67,7 +113,7 @@ export async function unconfirmArchive(
     ]);
     return true;
   });
-  if (!done) return { status: 'not_confirmed', message: `档号 ${record.archivalCode} 已经停用` };
+  if (!done) return alreadyWithdrawn(db, record);
   return {
     status: 'withdrawn',
     itemId: record.itemId,

@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
+import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
 import { runCli } from '../support/bot-process.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
@@ -58,6 +60,36 @@ describe('npm run cli -- archive …', () => {
     ])
       await expect(run(...args), args.join(' ')).rejects.toMatchObject({ code: 'usage' });
     await expect(run('unconfirm', '--item', 'abc')).rejects.toThrow('--item 须为正整数，收到 "abc"');
+  });
+
+  it('unconfirm finds a 档号 typed with 「.」 for 「·」, and retires nothing on an unknown id or 档号, or an item and a 档号 that disagree', async () => {
+    const pdf = { bytes: minimalPdf(1), kind: 'document' as const, mime: 'application/pdf' };
+    const [d1, d2] = [await f.fileItem(f.task.doc, [pdf]), await f.fileItem(f.task.doc, [pdf])];
+    await run('confirm', '--unit', 'V1', '--year', '2025', '--task', 'C01');
+    const code2 = (await liveRecordOfItem(f.db, d2))!.archivalCode;
+    // The item of one record with the 档号 of another: neither number is retired.
+    await expect(
+      run('unconfirm', '--item', String(d1), '--code', code2, '--reason', '归错'),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+      message: `档号 ${code2} 是条目 ${d2} 的，不是条目 ${d1} 的；没有撤销。请只写 --item 或 --code 其中一个`,
+    });
+    expect((await liveRecordOfItem(f.db, d1))?.status).toBe('confirmed');
+    expect((await liveRecordOfItem(f.db, d2))?.archivalCode).toBe(code2);
+    await expect(run('unconfirm', '--item', '99999')).rejects.toThrow('找不到条目 99999');
+    await expect(run('unconfirm', '--code', 'A182-WS.2025-D30-ZH-9999')).rejects.toThrow(
+      '找不到档号 A182-WS.2025-D30-ZH-9999：请照归档文件目录或条目页核对',
+    );
+    // As typed on a keyboard: a full stop for the middle dot, lower case.
+    await run('unconfirm', '--code', code2.replace('·', '.').toLowerCase(), '--reason', '归错');
+    expect(lines).toEqual([`已撤销确认：档号 ${code2} 停用（件号不再使用，目录中保留并注明）`]);
+    expect(await liveRecordOfItem(f.db, d2)).toBeUndefined();
+    await run('unconfirm', '--code', code2);
+    expect(lines).toEqual([`档号 ${code2} 已经停用`]);
+    // The command's exit code says nothing was done.
+    const res = await cliInProcess(['archive', 'unconfirm', '--code', 'A182-WS.2025-D30-ZH-9999'], {}, f.tdb);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('找不到档号 A182-WS.2025-D30-ZH-9999');
   });
 
   it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {

@@ -7,6 +7,7 @@ import {
   formatArchivalCode,
   parseArchivalCode,
 } from '../../src/domain/archival-code.js';
+import { looseArchivalCode } from '../../src/domain/typed-archival-code.js';
 
 const rules = parseArchiveConfig({
   fonds: { code: 'A182', byUnit: { T2: 'A190' } },
@@ -70,5 +71,20 @@ describe('档号 (DA/T 22-2015)', () => {
       );
     for (const sep of ['·', '-', '.', '_', ''])
       expect(parseArchiveConfig({ fonds: { code: 'A1' }, yearSeparator: sep }).yearSeparator).toBe(sep);
+  });
+});
+
+describe('a 档号 as typed', () => {
+  it('the dot, dash, case and spaces a keyboard gives share the loose form of the 档号', () => {
+    const code = looseArchivalCode('A182-WS·2025-D30-ZH-0001');
+    for (const typed of [
+      'A182-WS.2025-D30-ZH-0001',
+      'a182-ws・2025-d30-zh-0001',
+      'A182-WS•2025-D30-ZH-0001',
+      'Ａ１８２－ＷＳ．２０２５－Ｄ３０－ＺＨ－０００１',
+      ' A182-WS·2025—D30-ZH-0001 ',
+    ])
+      expect(looseArchivalCode(typed), typed).toBe(code);
+    expect(looseArchivalCode('A182-WS·2025-D30-ZH-0002')).not.toBe(code);
   });
 });

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import { archiveRecords, auditLog } from '../schema/index.js';
 import type { ItemKind } from '../../domain/archival-code.js';
+import { DOT_LIKES } from '../../domain/typed-archival-code.js';
 
 export type ArchiveRecordRow = typeof archiveRecords.$inferSelect;
 export type NewArchiveRecord = typeof archiveRecords.$inferInsert;
@@ -134,6 +135,21 @@ export const confirmedRefusal = (archivalCode: string): string =>
 export async function recordByCode(db: Db, archivalCode: string): Promise<ArchiveRecordRow | undefined> {
   const [row] = await db.select().from(archiveRecords).where(eq(archiveRecords.archivalCode, archivalCode));
   return row;
+}
+
+/**
+ * The records whose 档号 has the loose form `loose` (typed-archival-code.ts: `.` or `・` for `·`, lower
+ * case …): what a mistyped 档号 names. Several only when codes differ in nothing but those characters.
+ */
+export async function recordsByLooseCode(db: Db, loose: string): Promise<ArchiveRecordRow[]> {
+  const dots = DOT_LIKES;
+  return db
+    .select()
+    .from(archiveRecords)
+    .where(
+      sql`upper(translate(${archiveRecords.archivalCode}, ${dots}, ${'·'.repeat(Array.from(dots).length)})) = ${loose}`,
+    )
+    .orderBy(archiveRecords.id);
 }
 
 /** Retires a live number; false when it was not live any more (a concurrent unconfirm). */

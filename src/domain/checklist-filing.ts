@@ -57,3 +57,18 @@ export function filingTitle(
   if (text.length >= 2) return text.length > 100 ? `${text.slice(0, 99)}…` : text;
   return task.householdName ? `${task.householdName}户 ${task.title}` : task.title;
 }
+
+/**
+ * The 题名 of an item moved to another task (改归), when it changes: one that was the old task's own
+ * (no caption gave it one: 「张三户 申请书」) becomes the new task's, so the catalogue does not name the
+ * task or household the item was moved away from. A 题名 taken from a caption stays (undefined).
+ */
+export function titleAfterRefile(
+  title: string,
+  from: { title: string; householdName?: string | null },
+  to: { title: string; householdName?: string | null },
+): string | undefined {
+  if (title !== filingTitle(null, from)) return undefined;
+  const next = filingTitle(null, to);
+  return next === title ? undefined : next;
+}

@@ -4,7 +4,7 @@ import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { getFilingItem, moveItem, type FilingItemRow } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
-import { undoDeadline } from '../domain/checklist-filing.js';
+import { titleAfterRefile, undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
@@ -71,7 +71,10 @@ export async function refileItem(
   const moved = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
     if (record) return { confirmed: record.archivalCode };
-    if (!(await moveItem(tx, item.id, { taskId: to.id, unitId: to.unitId }, now))) return false;
+    // A 题名 that was the old task's own follows the task (no stale task or household name in the 目录).
+    const title = titleAfterRefile(item.title, from, to);
+    const retitle = title ? { from: item.title, to: title } : undefined;
+    if (!(await moveItem(tx, item.id, { taskId: to.id, unitId: to.unitId, retitle }, now))) return false;
     await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,

@@ -95,16 +95,29 @@ export async function markItemUndone(tx: Db, itemId: number, by: string, at: Dat
   return rows.length > 0;
 }
 
-/** Moves a live item to another task; false when it is no longer live. */
+/**
+ * Moves a live item to another task; false when it is no longer live. `retitle`: its 题名 becomes
+ * `to` when it still reads `from` (the old task's own 题名; checked in the update, so a 题名 changed
+ * meanwhile stays).
+ */
 export async function moveItem(
   tx: Db,
   itemId: number,
-  to: { taskId: number; unitId: number },
+  to: { taskId: number; unitId: number; retitle?: { from: string; to: string } },
   at: Date,
 ): Promise<boolean> {
   const rows = await tx
     .update(filingItems)
-    .set({ taskId: to.taskId, unitId: to.unitId, refiledAt: at })
+    .set({
+      taskId: to.taskId,
+      unitId: to.unitId,
+      refiledAt: at,
+      ...(to.retitle
+        ? {
+            title: sql`case when ${filingItems.title} = ${to.retitle.from} then ${to.retitle.to} else ${filingItems.title} end`,
+          }
+        : {}),
+    })
     .where(and(eq(filingItems.id, itemId), isNull(filingItems.undoneAt)))
     .returning({ id: filingItems.id });
   return rows.length > 0;

@@ -6,6 +6,8 @@ import { getUnitByCode } from '../db/repos/units.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { refileItem, unfileItem } from '../usecases/refile-item.js';
+import { retentionOfWord } from '../domain/checklist.js';
+import { setTaskRetention } from '../usecases/set-task-retention.js';
 import { waiveTask } from '../usecases/waive-task.js';
 import type { CliContext } from './commands.js';
 
@@ -39,7 +41,7 @@ async function taskOfUnit(
  * until it is unconfirmed.
  */
 export async function runCorrection(
-  sub: 'refile' | 'unfile' | 'waive',
+  sub: 'refile' | 'unfile' | 'waive' | 'retention',
   v: Record<string, string | undefined>,
   itemId: number | undefined,
   year: number | undefined,
@@ -60,6 +62,25 @@ export async function runCorrection(
       source: 'cli',
       waive: !reopen,
     });
+    ctx.out(res.message);
+    return;
+  }
+  if (sub === 'retention') {
+    if (!v.unit || !v.task || year === undefined || !v.to)
+      throw usage('用法: archive retention --unit CODE --task 清单项编号 --year YYYY --to 永久|30年|10年');
+    const retention = retentionOfWord(v.to);
+    if (!retention) throw usage(`--to 须为 永久、30年 或 10年（也可写 Y、D30、D10），收到 "${v.to}"`);
+    const unit = await getUnitByCode(ctx.db, v.unit);
+    if (!unit) throw usage(`找不到单位 ${v.unit}`);
+    const res = await setTaskRetention(deps, {
+      unitId: unit.id,
+      year,
+      itemCode: v.task,
+      retention,
+      actor: 'cli',
+      source: 'cli',
+    });
+    if (res.status === 'not_found' || res.status === 'refused') throw new AppError(res.status, res.message);
     ctx.out(res.message);
     return;
   }

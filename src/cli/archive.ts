@@ -26,7 +26,10 @@ export const ARCHIVE_USAGE = `用法:
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
   archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
-                                                                 免交（--reopen 恢复为需提交）`;
+                                                                 免交（--reopen 恢复为需提交）
+  archive retention --unit CODE --task 清单项编号 --year YYYY --to 永久|30年|10年
+                                                                 改保管期限（本单位及下级的这一清单项；
+                                                                 已确认归档的件须先撤销确认）`;
 
 const OPTIONS = {
   unit: { type: 'string' },
@@ -49,6 +52,7 @@ const OPTIONS = {
   photo: { type: 'string' },
   note: { type: 'string' },
   reopen: { type: 'boolean' },
+  to: { type: 'string' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -137,7 +141,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     ctx.out(res.message);
     return;
   }
-  if (sub === 'refile' || sub === 'unfile' || sub === 'waive') {
+  if (sub === 'refile' || sub === 'unfile' || sub === 'waive' || sub === 'retention') {
     await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
     return;
   }
@@ -155,8 +159,8 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
 /** For the dispatcher's COMMANDS table: `archive`. */
 export const archiveCommand: CliCommand = {
   usage: ARCHIVE_USAGE,
-  subcommands: ['confirm', 'unconfirm', 'describe', 'refile', 'unfile', 'waive', 'gaps'],
+  subcommands: ['confirm', 'unconfirm', 'describe', 'refile', 'unfile', 'waive', 'retention', 'gaps'],
   summary:
-    'archive confirm | unconfirm | describe | gaps | refile | unfile | waive — 档号, descriptions, corrections',
+    'archive confirm | unconfirm | describe | gaps | refile | unfile | waive | retention — 档号, descriptions, corrections',
   run: runArchiveCommand,
 };

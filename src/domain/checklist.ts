@@ -19,6 +19,12 @@ const RETENTION_BY_WORD: Record<string, Retention> = {
   D10: 'D10',
 };
 
+/** The 保管期限 a person wrote (永久, 30年, 10年, or the codes Y, D30, D10), or undefined. */
+export function retentionOfWord(word: string): Retention | undefined {
+  const w = word.trim().toUpperCase();
+  return Object.hasOwn(RETENTION_BY_WORD, w) ? RETENTION_BY_WORD[w] : undefined;
+}
+
 const KIND_BY_WORD: Record<string, EvidenceKind> = {
   photo: 'photo',
   照片: 'photo',

@@ -29,7 +29,9 @@ export type AuditAction =
    * A message recalled (撤回) in the chat: its materials left the archive path (actor: the sender when
    * they recalled it, else `lark:<recall_type>`); details name ids and times, never content.
    */
-  | 'recall';
+  | 'recall'
+  /** `archive retention`: a checklist item's 保管期限 corrected for a year in a unit's subtree. */
+  | 'retention';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

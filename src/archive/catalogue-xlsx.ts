@@ -5,6 +5,7 @@ import type { PhotoEntry } from '../domain/photo-entries.js';
 import {
   COVER_SHEET,
   NOTES_SHEET,
+  classNoteText,
   orgText,
   retentionText,
   type CatalogueClass,
@@ -257,10 +258,7 @@ export class CatalogueXlsxWriter {
           items: c.items,
           withdrawn: c.withdrawn,
           range: c.pieceRange,
-          note:
-            c.withdrawn > 0
-              ? `本目录 ${c.items} 件；停用件号 ${c.withdrawn} 个，目录中保留并在备注中说明`
-              : `本目录 ${c.items} 件，件号连续`,
+          note: classNoteText(c),
         }),
       );
       styleRow(row, keys);

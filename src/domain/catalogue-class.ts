@@ -57,6 +57,23 @@ export interface CatalogueClass extends ClassCounts {
   items: number;
   /** 起止件号, e.g. `0001-0004` (`0001` for one). */
   pieceRange: string;
+  /** Units outside the package that number in this class too: its other 档号 are in their packages. */
+  sharedWith?: { units: string; records: number };
+}
+
+/**
+ * 情况说明 of a catalogue on the 备考表: its 件数, its 停用件号 kept in it, and, for a class numbered
+ * together with units outside the package, that the 件号 missing here are in their packages (never
+ * 「件号连续」 over a range with another unit's numbers in it).
+ */
+export function classNoteText(c: Pick<CatalogueClass, 'items' | 'withdrawn' | 'sharedWith'>): string {
+  const withdrawn = c.withdrawn > 0 ? `；停用件号 ${c.withdrawn} 个，目录中保留并在备注中说明` : '';
+  if (c.sharedWith)
+    return (
+      `本目录 ${c.items} 件${withdrawn}；件号与${c.sharedWith.units}共用、统一连续编号，` +
+      `其余 ${c.sharedWith.records} 个件号在${c.sharedWith.units}的移交包中`
+    );
+  return c.withdrawn > 0 ? `本目录 ${c.items} 件${withdrawn}` : `本目录 ${c.items} 件，件号连续`;
 }
 
 /** The sheet holding the covers of all catalogues of a package. */

@@ -198,12 +198,16 @@ async function writePackage(
     unit,
     scopeClasses.map((c) => c.fondsCode),
   );
-  const classes = catalogueClassesOf(scopeClasses, config, fonds.nameOf);
   const outside = await classesOutsideScope(
     db,
     unit.path,
-    classes.map((c) => c.classKey),
+    scopeClasses.map((c) => c.classKey),
   );
+  // A class other units number too: its 备考表 line says where its other 件号 are.
+  const classes = catalogueClassesOf(scopeClasses, config, fonds.nameOf).map((c) => {
+    const shared = outside.get(c.classKey);
+    return shared ? { ...c, sharedWith: shared } : c;
+  });
   const bag = layout === 'bag' ? new BagWriter(input.outDir) : undefined;
   if (bag) opened.push(bag);
   await bag?.open();

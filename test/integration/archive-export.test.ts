@@ -364,7 +364,10 @@ describe('export: catalogue and transfer package', () => {
     expect(notes[0]![0]).toBe('备考表');
     expect(notes[1]).toEqual(['目录', '件数', '停用件号', '起止件号', '情况说明']);
     expect(notes[2]!.slice(0, 4)).toEqual(['WS·2025-D30-ZH', '2', '1', '0001-0004']);
-    expect(notes[2]![4]).toContain('停用件号 1 个');
+    // V2's 0003 sits inside this range: the note says where it is, not 「件号连续」.
+    expect(notes[2]![4]).toBe(
+      '本目录 2 件；停用件号 1 个，目录中保留并在备注中说明；件号与西村共用、统一连续编号，其余 1 个件号在西村的移交包中',
+    );
     expect(notes.map((r) => r[0])).toEqual(expect.arrayContaining(['整理人：', '检查人：', '日期：']));
   });
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseArchiveConfig } from '../../src/archive/archive-config.js';
-import { catalogueClassesOf, excelSheetName, type ClassCounts } from '../../src/domain/catalogue-class.js';
+import {
+  catalogueClassesOf,
+  classNoteText,
+  excelSheetName,
+  type ClassCounts,
+} from '../../src/domain/catalogue-class.js';
 
 const rules = parseArchiveConfig({
   fonds: { code: 'A182', name: '某县人民政府办公室' },
@@ -80,5 +85,17 @@ describe('归档文件目录 per class', () => {
     expect(second.endsWith('(2)')).toBe(true);
     expect(excelSheetName('封面', taken)).toBe('封面(2)');
     expect(excelSheetName('ws·2025-y', new Set(['ws·2025-y']))).toBe('ws·2025-y(2)');
+  });
+});
+
+describe('备考表 情况说明', () => {
+  it('says 件号连续 only for a class the package holds whole', () => {
+    expect(classNoteText({ items: 3, withdrawn: 0 })).toBe('本目录 3 件，件号连续');
+    expect(classNoteText({ items: 3, withdrawn: 1 })).toBe(
+      '本目录 3 件；停用件号 1 个，目录中保留并在备注中说明',
+    );
+    expect(classNoteText({ items: 1, withdrawn: 0, sharedWith: { units: '东村、西村', records: 3 } })).toBe(
+      '本目录 1 件；件号与东村、西村共用、统一连续编号，其余 3 个件号在东村、西村的移交包中',
+    );
   });
 });

@@ -11,7 +11,8 @@ import {
 import { getFilingItem } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
-import { isYyyymmdd } from '../domain/catalogue-date.js';
+import { isYyyymmdd, yyyymmdd } from '../domain/catalogue-date.js';
+import { fieldRangeProblems } from '../domain/four-properties-rules.js';
 import { photoGroupGaps } from '../domain/photo-description-gaps.js';
 import { GAP_LABELS, type DescriptionGap } from '../domain/photo-description.js';
 import { DomainError } from '../errors.js';
@@ -66,6 +67,7 @@ export async function describeItem(
   );
   if (Object.keys(fields).length === 0 && !(photo && note))
     throw new DomainError('nothing_to_describe', '请至少填写一项');
+  refuseWhatTheCheckWould(fields, deps.clock.now());
   const now = deps.clock.now();
   const confirmedAs = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
@@ -109,6 +111,28 @@ export async function describeItem(
     message:
       gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明',
   };
+}
+
+/**
+ * What the 四性 check refuses in a package (a 文号 not shaped 机关代字〔年份〕序号号, a 涉密 密级, a date
+ * before 1949-10-01 or in the future, a field too long) is refused as it is typed, naming the value,
+ * not found at the export. No time zone here: no place's today is later than UTC+14's.
+ */
+function refuseWhatTheCheckWould(fields: DescriptionFields, now: Date): void {
+  const problems = fieldRangeProblems(
+    {
+      title: fields.title ?? '',
+      responsible: fields.responsible ?? '',
+      date: fields.date ?? '',
+      pages: fields.pages ?? null,
+      docNumber: fields.docNumber ?? '',
+      secrecy: fields.secrecy ?? '',
+      remarks: fields.remarks ?? '',
+    },
+    yyyymmdd(now, 'Etc/GMT-14'),
+  );
+  if (problems.length > 0)
+    throw new DomainError('field_out_of_range', `${problems.join('；')}。没有保存，请改正后再填`);
 }
 
 async function photoOf(

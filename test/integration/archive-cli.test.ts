@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
+import { queryRows } from '../../src/db/client.js';
 import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
 import { runCli } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
@@ -90,6 +92,25 @@ describe('npm run cli -- archive …', () => {
     const res = await cliInProcess(['archive', 'unconfirm', '--code', 'A182-WS.2025-D30-ZH-9999'], {}, f.tdb);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('找不到档号 A182-WS.2025-D30-ZH-9999');
+  });
+
+  it('describe refuses, naming it, a value the 四性 check would refuse in the package, and saves nothing', async () => {
+    const doc = await f.fileItem(f.task.doc, [
+      { bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' },
+    ]);
+    for (const [args, says] of [
+      [['--doc-number', '县扶办发2025年3号'], '文号“县扶办发2025年3号”不符合“机关代字〔年份〕序号号”的格式'],
+      [['--secrecy', '秘密'], '密级“秘密”：涉密文件不得经本系统归档移交'],
+      [['--date', '19450903'], '日期“19450903”超出合理范围'],
+    ] as const)
+      await expect(run('describe', '--item', String(doc), ...args), says).rejects.toMatchObject({
+        code: 'field_out_of_range',
+        message: expect.stringContaining(says),
+      });
+    const saved = await queryRows(f.db, sql`select 1 from item_descriptions where item_id = ${doc}`);
+    expect(saved).toEqual([]);
+    await run('describe', '--item', String(doc), '--doc-number', '县扶办发[2025]3号', '--secrecy', '内部');
+    expect(lines).toEqual(['已保存说明']);
   });
 
   it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {

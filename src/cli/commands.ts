@@ -60,4 +60,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand | StandaloneCliCo
   restore: async () => (await import('./backup.js')).restoreCommand,
   doctor: async () => (await import('./doctor.js')).doctorCommand,
   storage: async () => (await import('./storage.js')).storageCommand,
+  db: async () => (await import('./db.js')).dbCommand,
 };

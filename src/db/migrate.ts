@@ -42,9 +42,9 @@ async function refusePgliteLeftBehind(db: Db, dataDir: string): Promise<void> {
   throw new AppError(
     'pglite_left_behind',
     `数据目录里有内置数据库（${pglite}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的：在空库上启动，已有的档案都看不到，新材料另记一处。` +
-      '本程序还不能把内置数据库搬到 PostgreSQL：请先去掉 DATABASE_URL，继续用内置数据库；确实要从空的 PostgreSQL 重新开始，先把 ' +
-      `${pglite} 移到别处（mv ${pglite} ${pglite}.old）。` +
-      ` (DATA_DIR holds an embedded database with the archive, and DATABASE_URL names an empty PostgreSQL database: refused, nothing written; unset DATABASE_URL, or move ${pglite} away to start afresh.)`,
+      '要把档案搬进这个 PostgreSQL：先停止机器人，用同样的 DATA_DIR 和 DATABASE_URL 运行 npm run cli -- db move-to-postgres，再启动；' +
+      `要继续用内置数据库：去掉 DATABASE_URL；确实要从空的 PostgreSQL 重新开始：先把 ${pglite} 移到别处（mv ${pglite} ${pglite}.old）。` +
+      ` (DATA_DIR holds an embedded database with the archive, and DATABASE_URL names an empty PostgreSQL database: refused, nothing written; move the archive with npm run cli -- db move-to-postgres, unset DATABASE_URL, or move ${pglite} away to start afresh.)`,
   );
 }
 

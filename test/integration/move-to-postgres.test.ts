@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPglite } from '../../src/db/client.js';
+import { lockDataDir } from '../../src/db/lock-data-dir.js';
+import { ensureBuilt, runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { withDatabase } from '../support/global-setup.js';
+import { seedOrg } from '../support/seed-org.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+
+const TABLES = `select table_name as name from information_schema.tables
+  where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`;
+
+/** Rows per table of the public schema. */
+async function pgliteCounts(dir: string): Promise<Record<string, number>> {
+  const client = await PGlite.create(dir);
+  try {
+    const out: Record<string, number> = {};
+    for (const { name } of (await client.query<{ name: string }>(TABLES)).rows)
+      out[name] = (await client.query<{ n: number }>(`select count(*)::int as n from "${name}"`)).rows[0]!.n;
+    return out;
+  } finally {
+    await client.close();
+  }
+}
+
+async function pgCounts(url: string): Promise<Record<string, number>> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const out: Record<string, number> = {};
+    for (const { name } of await sql.unsafe(TABLES))
+      out[name] = (await sql.unsafe(`select count(*)::int as n from "${name}"`))[0]!.n;
+    return out;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** A new, empty PostgreSQL database (no tables), as the county creates it for the move. */
+async function emptyPgDatabase(): Promise<string> {
+  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  return withDatabase(pgUrl!, name);
+}
+
+/**
+ * README recommends PostgreSQL for records kept for decades, but an office that started on the embedded
+ * database had no way to take its archive there (bbbcd90 refuses the empty PostgreSQL beside it).
+ * `npm run cli -- db move-to-postgres` moves it.
+ */
+describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empty PostgreSQL', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-move-'));
+  beforeAll(() => ensureBuilt(), 300_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A data folder whose embedded database holds an organisation and a campaign, made by the use cases. */
+  async function officeDataDir(prefix: string): Promise<string> {
+    const dataDir = await seededDataDir(prefix, { parent: tmp, onPostgres: 'migrate' });
+    const client = await PGlite.create(join(dataDir, 'pglite'));
+    await seedOrg(fromPglite(client).db, { prefix: 'mv' });
+    await client.close();
+    return dataDir;
+  }
+  const cliEnv = (dataDir: string, url: string) => ({
+    DATA_DIR: dataDir,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+  });
+
+  it(
+    'moves every row, verifies them, renames the folder, and the CLI then works on PostgreSQL',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = await officeDataDir('moved');
+      const before = await pgliteCounts(join(dataDir, 'pglite'));
+      expect(before['units']).toBe(4);
+      expect(before['tasks']).toBeGreaterThan(0);
+      const url = await emptyPgDatabase();
+      const env = cliEnv(dataDir, url);
+
+      const dry = await runCli(['db', 'move-to-postgres', '--dry-run'], env);
+      expect(dry.stderr).toBe('');
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('  units：4 行');
+      expect(dry.stdout).toContain('--dry-run：未写入');
+      expect(await pgCounts(url)).toEqual({});
+      expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+
+      const moved = await runCli(['db', 'move-to-postgres'], env);
+      expect(moved.stderr).toBe('');
+      expect(moved.code).toBe(0);
+      const total = Object.values(before).reduce((a, b) => a + b, 0);
+      expect(moved.stdout).toContain(
+        `已搬到 PostgreSQL：${Object.keys(before).length} 张表，${total} 行，两边核对一致。`,
+      );
+      expect(moved.stdout).toContain('下一步：在机器人的设置里加上同一个 DATABASE_URL');
+      expect(await pgCounts(url)).toEqual(before);
+      expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+      const renamed = readdirSync(dataDir).filter((f) => /^pglite\.moved-\d{8}$/.test(f));
+      expect(renamed).toHaveLength(1);
+      expect(await pgliteCounts(join(dataDir, renamed[0]!))).toEqual(before);
+
+      // The CLI now runs on PostgreSQL: it reads the moved units and adds new ones (sequences follow on).
+      const list = await runCli(['units', 'list'], env);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain('河口村');
+      const csv = join(tmp, 'more-units.csv');
+      writeFileSync(csv, 'code,name,kind,parent_code\nmv13,新建村,village,mv10\n');
+      const added = await runCli(['units', 'import', csv], env);
+      expect(added.stderr).toBe('');
+      expect(added.code).toBe(0);
+      expect((await pgCounts(url))['units']).toBe(5);
+
+      // A second move into the now-filled database is refused, changing nothing.
+      const again = await officeDataDir('again');
+      const refused = await runCli(['db', 'move-to-postgres'], cliEnv(again, url));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('DATABASE_URL 指向的 PostgreSQL 数据库已有数据');
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(again, 'pglite'))).toBe(true);
+      expect((await pgCounts(url))['units']).toBe(5);
+    },
+  );
+
+  it('is refused while the bot holds the embedded database', { timeout: 300_000 }, async () => {
+    const dataDir = await officeDataDir('held');
+    const url = await emptyPgDatabase();
+    const release = await lockDataDir(join(dataDir, 'pglite'), 'bot');
+    try {
+      const r = await runCli(['db', 'move-to-postgres'], cliEnv(dataDir, url));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`正被机器人（进程 ${process.pid}）使用`);
+    } finally {
+      await release();
+    }
+    expect(await pgCounts(url)).toEqual({});
+    expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+  });
+
+  it(
+    'a copy that fails half-way leaves PostgreSQL empty and the embedded database in place',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = await officeDataDir('broken');
+      const url = await emptyPgDatabase();
+      // people's rows are copied after the migrations and units: once the migrations create it, a rule
+      // the moved rows break is added to it (an event trigger), so its copy fails half-way.
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`create function break_people() returns event_trigger language plpgsql as $$
+        begin
+          if to_regclass('public.people') is not null
+             and not exists (select 1 from pg_constraint where conname = 'no_wang') then
+            alter table people add constraint no_wang check (name <> '王村官');
+          end if;
+        end $$`);
+      await sql.unsafe(`create event trigger break_people on ddl_command_end when tag in ('CREATE TABLE')
+        execute function break_people()`);
+      await sql.end();
+
+      const r = await runCli(['db', 'move-to-postgres'], cliEnv(dataDir, url));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('搬迁中途出错，已全部撤销：PostgreSQL 里的表仍是空的，内置数据库未动。');
+      // Rolled back whole, the migrations with it: PostgreSQL is as blank as it was.
+      expect(await pgCounts(url)).toEqual({});
+      expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+      expect(readdirSync(dataDir).some((f) => f.startsWith('pglite.moved'))).toBe(false);
+
+      // So the bot and every command still refuse it beside the embedded database.
+      const started = await runCli(['units', 'list'], cliEnv(dataDir, url));
+      expect(started.code).toBe(1);
+      expect(started.stderr).toContain('DATABASE_URL 指向的 PostgreSQL 数据库是空的');
+      expect(started.stderr).toContain('npm run cli -- db move-to-postgres');
+    },
+  );
+});

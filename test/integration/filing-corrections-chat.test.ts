@@ -220,17 +220,7 @@ describe('corrections from cards and the 查 command', () => {
     const fix = valueOf(filed.card.data, 'fix');
     const itemId = Number(fix.i);
     // The archivist confirms in the chat: 确认归档, then the preview card's button (a job numbers).
-    const preview = await archivistSays('确认归档');
-    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
-    await h.settle();
-    const [record] = await waitFor('the 档号', async () => {
-      const rows = await queryRows<{ code: string }>(
-        h.db.db,
-        sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
-      );
-      return rows.length ? rows : undefined;
-    });
-    const code = record!.code;
+    const code = await confirmInChat(itemId);
 
     // 更正 on the confirmed item: it says why it cannot move, and offers 撤销确认 in the card itself.
     const opened = await click(org.archivist, fix);

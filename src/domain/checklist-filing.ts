@@ -9,6 +9,14 @@ export function undoDeadline(filedAt: Date): Date {
   return new Date(filedAt.getTime() + UNDO_WINDOW_MS);
 }
 
+/**
+ * Whether the filer may still take a filing back themselves (撤销): within its 24 hours, and not
+ * confirmed by the archivist meanwhile (a live 档号: then only 申请更正).
+ */
+export function undoableNow(item: { filedAt: Date; archivalCode?: string | null }, now: Date): boolean {
+  return !item.archivalCode && now.getTime() <= undoDeadline(item.filedAt).getTime();
+}
+
 /** 件 or 组: all photos → one 照片组; all videos/audio → that; anything mixed → a document 件. */
 export function filingKindOf(kinds: readonly string[]): FilingKind {
   if (kinds.length > 0 && kinds.every((k) => k === 'photo')) return 'photo_group';

@@ -16,7 +16,7 @@ import {
   type ItemForCorrection,
 } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
-import { undoDeadline } from '../domain/checklist-filing.js';
+import { undoableNow } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import {
   FIX,
@@ -128,7 +128,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         )
           return error(`只有${item.unitName}的工作群成员可以更正`);
         // Within 24 hours the filer undoes it themselves, unless the archivist confirmed it meanwhile.
-        if (!item.archivalCode && deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime())
+        if (undoableNow(item, deps.clock.now()))
           return {
             toast: { type: 'info', content: '24 小时内可以直接点「撤销」，再重新提交到正确的任务' },
           };

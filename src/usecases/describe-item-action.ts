@@ -4,7 +4,7 @@ import { getDescription } from '../db/repos/archive-descriptions.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
-import { undoDeadline } from '../domain/checklist-filing.js';
+import { undoableNow } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import { burstSummary } from './acknowledge-burst.js';
 import type { CardResponse } from './card-response.js';
@@ -62,7 +62,7 @@ async function filedCardNow(
     summary: burstSummary(materials, o.maxFileBytes),
     taskLabel: itemTaskLabel(item),
     progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
-    undoable: deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime(),
+    undoable: undoableNow(item, deps.clock.now()),
     pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     ...(formOpen
       ? { askDescription: true, descriptionDraft: fields }

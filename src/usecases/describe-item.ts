@@ -67,8 +67,8 @@ export async function describeItem(
   );
   if (Object.keys(fields).length === 0 && !(photo && note))
     throw new DomainError('nothing_to_describe', '请至少填写一项');
-  refuseWhatTheCheckWould(fields, deps.clock.now());
   const now = deps.clock.now();
+  refuseWhatTheCheckWould(fields, now);
   const confirmedAs = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
     if (record && !archivist) return record.archivalCode;

@@ -5,7 +5,7 @@ import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { undoDeadline } from '../domain/checklist-filing.js';
+import { undoDeadline, undoableNow } from '../domain/checklist-filing.js';
 import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
 import { DomainError } from '../errors.js';
@@ -305,7 +305,7 @@ async function filedNow(
   const p = (await taskProgress(deps.db, item.taskId))!;
   const label = itemTaskLabel(facts);
   // Confirmed (a live 档号): only the archivist can change it, so the card offers 申请更正.
-  const undoable = !facts.archivalCode && deps.clock.now().getTime() <= undoDeadline(item.filedAt).getTime();
+  const undoable = undoableNow({ filedAt: item.filedAt, archivalCode: facts.archivalCode }, deps.clock.now());
   return {
     taskLabel: label,
     undoable,

@@ -46,7 +46,7 @@ export async function setTaskRetention(
   const changing = tasks.filter((t) => t.retention !== input.retention);
   const from = [...new Set(changing.map((t) => RETENTION_LABELS[t.retention]))].join('、');
   const now = deps.clock.now();
-  const outcome = await db.transaction(async (tx): Promise<SetRetentionOutcome> => {
+  return db.transaction(async (tx): Promise<SetRetentionOutcome> => {
     const ids = tasks.map((t) => t.id);
     const live = await lockTasksLiveRecords(tx, ids);
     if (live.count > 0)
@@ -72,5 +72,4 @@ export async function setTaskRetention(
       message: `已把${unit.name}${input.year}年度 ${changed} 个任务${label}的保管期限由${from}改为${to}`,
     };
   });
-  return outcome;
 }

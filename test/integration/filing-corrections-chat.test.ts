@@ -317,6 +317,15 @@ describe('corrections from cards and the 查 command', () => {
     expect(sure.toast.content).not.toContain(code);
     expect(await itemRow(itemId)).toMatchObject({ undone: false });
 
+    // 修改说明 redraws the filed card with the description form: 申请更正 again, never 撤销.
+    const described = await click(
+      org.officer,
+      { a: 'describe-edit', i: itemId },
+      { messageId: filed.messageId },
+    );
+    expect(JSON.stringify(described.card.data)).toContain('申请更正');
+    expect(() => valueOf(described.card.data, 'undo')).toThrow();
+
     // 申请更正 opens the request form (it used to point back to 撤销: a loop).
     const fix = await click(org.officer, valueOf(asked.card.data, 'fix'), { messageId: filed.messageId });
     expect(fix.toast?.content ?? '').not.toContain('撤销');

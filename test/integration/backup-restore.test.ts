@@ -25,22 +25,13 @@ import { sha256File } from '../../src/ops/backup-manifest.js';
 import { parseIdentity, processStartOf } from '../../src/process-identity.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
 import { cliInProcess, verifyInProcess } from '../support/cli-in-process.js';
-import { withDatabase } from '../support/global-setup.js';
 import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const hasPgTools = spawnSync('pg_dump', ['--version']).status === 0;
 if (pgUrl && !hasPgTools) console.warn('pg_dump not found: skipping the PostgreSQL backup test');
-
-/** An empty PostgreSQL database for a restore (dropped with the test run's other databases). */
-async function emptyPgDatabase(): Promise<string> {
-  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  return withDatabase(pgUrl!, name);
-}
 
 describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup / restore)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-backup-'));
@@ -151,7 +142,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(again.stderr).toContain('不是空的');
 
       const target = join(tmp, 'restored');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const restored = await cliHere(['restore', '--from', backup], envFor(target, targetUrl));
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
@@ -195,7 +186,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     const target = join(tmp, 'from-damaged');
     const res = await cliHere(
       ['restore', '--from', damaged],
-      envFor(target, pgUrl ? await emptyPgDatabase() : undefined),
+      envFor(target, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
     );
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('备份已损坏，什么也没有恢复');
@@ -243,7 +234,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(manifest).not.toContain('  files/blobs/');
       const restore = await cliHere(
         ['restore', '--from', out],
-        envFor(join(tmp, 'from-rotted-restored'), pgUrl ? await emptyPgDatabase() : undefined),
+        envFor(join(tmp, 'from-rotted-restored'), pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
       );
       expect(restore.code).toBe(3);
       expect(restore.stdout).toContain('恢复完成');
@@ -262,7 +253,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       const goneTarget = join(tmp, 'from-gone-restored');
       const goneRestore = await cliHere(
         ['restore', '--from', goneOut],
-        envFor(goneTarget, pgUrl ? await emptyPgDatabase() : undefined),
+        envFor(goneTarget, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
       );
       expect(goneRestore.code).toBe(3);
       expect(goneRestore.stderr).toContain(`警告：这个备份缺少 1 个文件`);
@@ -337,7 +328,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(readFileSync(log, 'utf8')).toBe(`-f ${out} manifest\n`);
 
       const target = join(tmp, 'flushed-restored');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const restored = await cli('main.js', ['restore', '--from', out], withSync(envFor(target, targetUrl)));
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
@@ -361,7 +352,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     const target = join(tmp, 'from-newer');
     const res = await cliHere(
       ['restore', '--from', newer],
-      envFor(target, pgUrl ? await emptyPgDatabase() : undefined),
+      envFor(target, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
     );
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/备份来自更新版本的程序.*请先安装新版本/);
@@ -373,7 +364,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     { timeout: 300_000 },
     async () => {
       const target = join(tmp, 'interrupted');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const killed = await restoreKilledAtFlush(target, targetUrl);
       expect(killed.code).toBeNull();
       expect(killed.stdout).not.toContain('恢复完成');
@@ -435,7 +426,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     { timeout: 300_000 },
     async () => {
       const target = join(tmp, 'interrupted-unmarked');
-      const targetUrl = await emptyPgDatabase();
+      const targetUrl = await emptyPgDatabase(pgUrl!);
       const killed = await restoreKilledAtFlush(target, targetUrl);
       expect(killed.code).toBeNull();
       // The state of a restore killed right after pg_restore committed, before the marker said so.
@@ -487,7 +478,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     { timeout: 300_000 },
     async () => {
       const target = join(tmp, 'killed-during-load');
-      const targetUrl = await emptyPgDatabase();
+      const targetUrl = await emptyPgDatabase(pgUrl!);
       const sqlTarget = postgres(targetUrl, { max: 2, onnotice: () => {} });
       // Another session's schema of the dump's name, not committed: pg_restore waits for it inside
       // its one transaction, as it would behind any lock.
@@ -660,7 +651,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       }
       // An "empty" database (no tables) that already has a function the dump creates: pg_restore
       // fails part-way, in one transaction; the function, which this restore did not create, stays.
-      const targetUrl = await emptyPgDatabase();
+      const targetUrl = await emptyPgDatabase(pgUrl!);
       const sqlTarget = postgres(targetUrl, { max: 1, onnotice: () => {} });
       try {
         await sqlTarget.unsafe(

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +8,8 @@ import { fromPglite } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
 import { ensureBuilt, runCli } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { withDatabase } from '../support/global-setup.js';
 import { seedOrg } from '../support/seed-org.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
@@ -40,15 +39,6 @@ async function pgCounts(url: string): Promise<Record<string, number>> {
   } finally {
     await sql.end();
   }
-}
-
-/** A new, empty PostgreSQL database (no tables), as the county creates it for the move. */
-async function emptyPgDatabase(): Promise<string> {
-  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  return withDatabase(pgUrl!, name);
 }
 
 /**
@@ -83,7 +73,7 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
       const before = await pgliteCounts(join(dataDir, 'pglite'));
       expect(before['units']).toBe(4);
       expect(before['tasks']).toBeGreaterThan(0);
-      const url = await emptyPgDatabase();
+      const url = await emptyPgDatabase(pgUrl!);
       const env = cliEnv(dataDir, url);
 
       const dry = await runCli(['db', 'move-to-postgres', '--dry-run'], env);
@@ -132,7 +122,7 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
 
   it('is refused while the bot holds the embedded database', { timeout: 300_000 }, async () => {
     const dataDir = await officeDataDir('held');
-    const url = await emptyPgDatabase();
+    const url = await emptyPgDatabase(pgUrl!);
     const release = await lockDataDir(join(dataDir, 'pglite'), 'bot');
     try {
       const r = await runCli(['db', 'move-to-postgres'], cliEnv(dataDir, url));
@@ -150,7 +140,7 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
     { timeout: 300_000 },
     async () => {
       const dataDir = await officeDataDir('broken');
-      const url = await emptyPgDatabase();
+      const url = await emptyPgDatabase(pgUrl!);
       // people's rows are copied after the migrations and units: once the migrations create it, a rule
       // the moved rows break is added to it (an event trigger), so its copy fails half-way.
       const sql = postgres(url, { max: 1, onnotice: () => {} });

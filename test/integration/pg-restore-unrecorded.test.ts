@@ -2,27 +2,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pgRestore } from '../../src/ops/pg-restore.js';
 import { parseIdentity, processStartOf } from '../../src/process-identity.js';
-import { withDatabase } from '../support/global-setup.js';
 import { waitFor } from '../support/wait-for.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const hasPgTools = spawnSync('pg_restore', ['--version']).status === 0;
 if (pgUrl && !hasPgTools) console.warn('pg_restore not found: skipping the pg_restore test');
-
-/** A new PostgreSQL database (dropped with the test run's other databases). */
-async function newPgDatabase(): Promise<string> {
-  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  return withDatabase(pgUrl!, name);
-}
 
 /** A custom-format dump of the database at `url` written to `file` (what a backup holds); returns `file`. */
 function customDump(url: string, file: string): string {
@@ -55,7 +45,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
     { timeout: 120_000 },
     async () => {
       // A custom-format dump of a database with a table and a row.
-      const sourceUrl = await newPgDatabase();
+      const sourceUrl = await emptyPgDatabase(pgUrl!);
       const source = postgres(sourceUrl, { max: 1, onnotice: () => {} });
       await source`create table kept (id int primary key)`;
       await source`insert into kept values (1)`;
@@ -64,7 +54,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
 
       // pgRestore in a process of its own, whose recording step prints the identity it is given and
       // never finishes (as a restore stopped while it writes its marker); then that process is killed.
-      const targetUrl = await newPgDatabase();
+      const targetUrl = await emptyPgDatabase(pgUrl!);
       const src = fileURLToPath(new URL('../../src/ops/pg-restore.ts', import.meta.url));
       const script = `
         const { pgRestore } = await import(${JSON.stringify(src)});
@@ -104,7 +94,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
     'a pg_restore that fails part-way through a dump larger than the pipe holds is reported with its own message, not as an unreadable backup file',
     { timeout: 120_000 },
     async () => {
-      const sourceUrl = await newPgDatabase();
+      const sourceUrl = await emptyPgDatabase(pgUrl!);
       const source = postgres(sourceUrl, { max: 1, onnotice: () => {} });
       await source`create table big (id int primary key, note text)`;
       await source`insert into big select g, md5(g::text) || md5((g * 7)::text) from generate_series(1, 60000) g`;
@@ -112,7 +102,7 @@ describe.skipIf(!pgUrl || !hasPgTools)('pgRestore (ops/pg-restore.ts)', () => {
       const dump = customDump(sourceUrl, join(tmp, 'big.dump'));
       expect(statSync(dump).size).toBeGreaterThan(1_000_000);
       // The target already has the table: pg_restore stops at its CREATE TABLE, with most of the dump unsent.
-      const targetUrl = await newPgDatabase();
+      const targetUrl = await emptyPgDatabase(pgUrl!);
       const target = postgres(targetUrl, { max: 1, onnotice: () => {} });
       await target`create table big (id int)`;
       await target.end();

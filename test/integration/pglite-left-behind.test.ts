@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
-import { withDatabase } from '../support/global-setup.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
@@ -34,11 +33,7 @@ describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the emb
     { timeout: 300_000 },
     async () => {
       const dataDir = await seededDataDir('pglite-office', { parent: tmp, onPostgres: 'migrate' });
-      const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-      const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database "${name}"`);
-      await admin.end();
-      const url = withDatabase(pgUrl!, name);
+      const url = await emptyPgDatabase(pgUrl!);
       const env = { ...webhookBotEnv(fake, dataDir), DATABASE_URL: url };
 
       const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
@@ -16,22 +15,13 @@ import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import type { S3BlobStore } from '../../src/storage/s3-blob-store.js';
 import { repoRoot, runCli } from '../support/bot-process.js';
 import { cliInProcess, exportInProcess, verifyInProcess } from '../support/cli-in-process.js';
-import { withDatabase } from '../support/global-setup.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const hasPgTools = spawnSync('pg_dump', ['--version']).status === 0;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** An empty PostgreSQL database for a restore (dropped with the test run's other databases). */
-async function emptyPgDatabase(): Promise<string> {
-  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  return withDatabase(pgUrl!, name);
-}
 
 /**
  * A deployment whose files are in an S3-compatible store (s3rver), through the CLI (one refused
@@ -176,7 +166,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
 
       // Without the bucket configured the restore says where the files are and writes nothing.
       const target = join(tmp, 'restored-listed');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
       // The compiled CLI as a real process: its exit code and standard error.
       const local = await cli(['restore', '--from', backup], { ...targetEnv, BLOB_STORE: 'local' });
@@ -208,7 +198,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       expect(manifest).toContain(`  files/${thumbnailKeyOf(sha256(originals.photo!))}\n`);
 
       const target = join(tmp, 'restored-files');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
       // Files in the backup go to DATA_DIR/files: restoring them "into" a bucket is refused.
       const intoBucket = await cliHere(['restore', '--from', backup], targetEnv);
@@ -252,7 +242,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
           expect.objectContaining({ key: photoKey }),
         ]);
         const fromStubbed = join(tmp, 'restored-from-stubbed');
-        const fromStubbedUrl = pgUrl ? await emptyPgDatabase() : undefined;
+        const fromStubbedUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
         const partial = await cliHere(['restore', '--from', stubbed], {
           DATA_DIR: fromStubbed,
           ...(fromStubbedUrl ? { DATABASE_URL: fromStubbedUrl } : {}),
@@ -264,7 +254,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
         expect(existsSync(join(fromStubbed, 'RESTORE-INCOMPLETE'))).toBe(false);
 
         const target = join(tmp, 'restored-stub');
-        const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+        const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
         const targetEnv = { DATA_DIR: target, ...(targetUrl ? { DATABASE_URL: targetUrl } : {}) };
         const restored = await cliHere(['restore', '--from', listed], targetEnv);
         expect(restored.code).toBe(1);
@@ -290,7 +280,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
           .join('\n'),
       );
       const target = join(tmp, 'restored-older');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const res = await cliHere(['restore', '--from', older], {
         DATA_DIR: target,
         ...(targetUrl ? { DATABASE_URL: targetUrl } : {}),
@@ -383,7 +373,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
 
       await f.blobs.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `county/${pdfKey}` }));
       const target = join(tmp, 'restored-vanished');
-      const targetUrl = pgUrl ? await emptyPgDatabase() : undefined;
+      const targetUrl = pgUrl ? await emptyPgDatabase(pgUrl) : undefined;
       const res = await cliHere(['restore', '--from', listed], {
         DATA_DIR: target,
         ...(targetUrl ? { DATABASE_URL: targetUrl } : {}),

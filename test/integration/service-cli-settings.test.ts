@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { withDatabase } from '../support/global-setup.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -35,11 +33,7 @@ describe("README's command lines for the service user", () => {
     dataDir = await seededDataDir('data', { parent: tmp, onPostgres: 'empty' });
     let databaseLine = '';
     if (pgUrl) {
-      const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database "${name}"`);
-      await admin.end();
-      databaseLine = `DATABASE_URL=${withDatabase(pgUrl, name)}\n`;
+      databaseLine = `DATABASE_URL=${await emptyPgDatabase(pgUrl)}\n`;
     }
     const template = readFileSync(join(repoRoot, 'deploy/archive-bot.env'), 'utf8');
     expect(template).toContain(`#VIRUS_SCAN_COMMAND=${scanner}\n`);

@@ -1,5 +1,4 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -16,7 +15,7 @@ import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
-import { withDatabase } from '../support/global-setup.js';
+import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
@@ -54,11 +53,7 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
       const insertUnit = sql`insert into units (code, name, kind, path, full_name, created_at, updated_at)
         values ('X', '测试县', 'county', '/1/', '测试县', now(), now())`;
       if (pgUrl) {
-        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`create database "${name}"`);
-        await admin.end();
-        databaseUrl = withDatabase(pgUrl, name);
+        databaseUrl = await emptyPgDatabase(pgUrl);
         const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
         const db = drizzle(client);
         await migratePostgres(db, { migrationsFolder: older });
@@ -128,11 +123,7 @@ describe('going back to an older program without restoring the backup', () => {
       const dataDir = await seededDataDir('data', { parent: tmp, onPostgres: 'empty' });
       let databaseUrl: string | undefined;
       if (pgUrl) {
-        const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
-        const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`create database "${name}"`);
-        await admin.end();
-        databaseUrl = withDatabase(pgUrl, name);
+        databaseUrl = await emptyPgDatabase(pgUrl);
       }
       // Today's schema, then the newer program's one more migration recorded as drizzle records it.
       const known = bundledMigrations();

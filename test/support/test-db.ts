@@ -86,6 +86,21 @@ export async function createTestDb(): Promise<TestDb> {
   };
 }
 
+/**
+ * A new, empty PostgreSQL database (no tables) on the server of `adminUrl`: its URL. Named like the test
+ * run's other databases, so the run's teardown drops it.
+ */
+export async function emptyPgDatabase(adminUrl: string): Promise<string> {
+  const name = `archive_bot_t_${process.ppid}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(adminUrl, name);
+}
+
 /** PGlite instances of this worker process no test holds (kept on globalThis: files share the process). */
 function idlePglites(): PGlite[] {
   const g = globalThis as { [IDLE]?: PGlite[] };

@@ -8,13 +8,29 @@ export interface BurstProblems {
   needsReupload?: string[];
   /** Sent directly, but Lark refuses the bot the file (recalled meanwhile, or not given to bots). */
   refused?: string[];
-  tooLarge?: string[];
-  /** The size limit, in MB, for the too-large line. */
+  /** Too large for the bot to receive; videos get their own line (a phone can trim a video). */
+  tooLarge?: { name: string; video: boolean }[];
+  /** The size limit, in MB, named in the too-large lines (`tooLargeLimitMb`). */
   maxMb?: number;
   empty?: string[];
   failed?: string[];
   /** Photos that look re-encoded by the chat client (no EXIF, or under 3 MP). */
   compressedPhotos?: number;
+}
+
+/**
+ * Lark hands a bot no file above 100 MB (code 234037, lark-platform.md §4); the bot asks by Range,
+ * so a refusal can still come, and when it does this is the limit the sender must keep under.
+ */
+export const LARK_FILE_LIMIT_MB = 100;
+
+/**
+ * The limit a too-large file's sender is told: the bot's own (MAX_FILE_MB) when every such file was
+ * measured over it, else Lark refused it and the lower of Lark's and ours is what arrives.
+ */
+export function tooLargeLimitMb(maxFileBytes: number, overOurLimit: boolean): number {
+  const ours = Math.max(1, Math.floor(maxFileBytes / 1024 / 1024));
+  return overOurLimit ? ours : Math.min(ours, LARK_FILE_LIMIT_MB);
 }
 
 const UNITS: [MaterialKind, string][] = [
@@ -60,9 +76,21 @@ export function unsavedLines(problems: Omit<BurstProblems, 'compressedPhotos'>):
   if (problems.refused?.length) {
     lines.push(`以下文件机器人无法下载（消息可能已撤回），请重新发送：${list(problems.refused)}`);
   }
-  if (problems.tooLarge?.length) {
-    const limit = problems.maxMb ? `（超过 ${problems.maxMb} MB）` : '';
-    lines.push(`文件过大${limit}，请压缩或分卷后重新发送：${list(problems.tooLarge)}`);
+  // A phone cannot compress or split a file; it can trim a video into parts. Other files go to
+  // the archivist, who can split them on a computer and send the parts.
+  const limit = problems.maxMb ? `（超过 ${problems.maxMb} MB）` : '';
+  const each = problems.maxMb ? `（每段不超过 ${problems.maxMb} MB）` : '';
+  const videos = problems.tooLarge?.filter((f) => f.video).map((f) => f.name) ?? [];
+  const others = problems.tooLarge?.filter((f) => !f.video).map((f) => f.name) ?? [];
+  if (videos.length) {
+    lines.push(
+      `视频太大${limit}，机器人收不到：${list(videos)}。请在手机相册里把视频剪成几段${each}，再一段一段发送`,
+    );
+  }
+  if (others.length) {
+    lines.push(
+      `文件太大${limit}，机器人收不到：${list(others)}。请把它转发给档案员，由档案员在电脑上拆成几个小文件后发到群里`,
+    );
   }
   if (problems.empty?.length) {
     lines.push(`以下文件是空的（0 字节），请检查后重新发送：${list(problems.empty)}`);

@@ -1,5 +1,5 @@
 import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
-import { summarizeBurst, type BurstCounts } from '../domain/burst-summary.js';
+import { summarizeBurst, tooLargeLimitMb, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
 import {
   claimBurstAck,
@@ -107,14 +107,14 @@ export function burstSummary(
       counts[m.kind as MaterialKind] = (counts[m.kind as MaterialKind] ?? 0) + 1;
     }
   }
-  // "over N MB" only when our own limit was the reason; Lark refusing a file (234037) has its own limit.
+  // Our own limit when it was the reason for every one; Lark refusing a file (234037) has its own.
   const tooLarge = materials.filter((m) => m.status === 'too_large');
   const overOurLimit = tooLarge.every((m) => m.sizeBytes !== null && m.sizeBytes > maxFileBytes);
   let text = summarizeBurst(counts, {
     needsReupload: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded !== false).map(name),
     refused: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded === false).map(name),
-    tooLarge: tooLarge.map(name),
-    ...(overOurLimit ? { maxMb: Math.round(maxFileBytes / 1024 / 1024) } : {}),
+    tooLarge: tooLarge.map((m) => ({ name: name(m), video: m.kind === 'video' })),
+    maxMb: tooLargeLimitMb(maxFileBytes, overOurLimit),
     empty: pick('empty'),
     failed: pick('failed'),
     compressedPhotos: o.compressedNote

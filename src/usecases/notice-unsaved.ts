@@ -1,5 +1,5 @@
 import { materialForNotice } from '../db/repos/materials.js';
-import { unsavedLines } from '../domain/burst-summary.js';
+import { tooLargeLimitMb, unsavedLines } from '../domain/burst-summary.js';
 import { materialName } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 
@@ -18,9 +18,11 @@ export async function noticeUnsaved(
   const name = materialName(m);
   const lines = unsavedLines({
     ...(m.status === 'needs_reupload' ? { [m.forwarded ? 'needsReupload' : 'refused']: [name] } : {}),
-    ...(m.status === 'too_large' ? { tooLarge: [name] } : {}),
-    ...(m.status === 'too_large' && m.sizeBytes !== null && m.sizeBytes > opts.maxFileBytes
-      ? { maxMb: Math.round(opts.maxFileBytes / 1024 / 1024) }
+    ...(m.status === 'too_large'
+      ? {
+          tooLarge: [{ name, video: m.kind === 'video' }],
+          maxMb: tooLargeLimitMb(opts.maxFileBytes, m.sizeBytes !== null && m.sizeBytes > opts.maxFileBytes),
+        }
       : {}),
     ...(m.status === 'empty' ? { empty: [name] } : {}),
     ...(m.status === 'failed' ? { failed: [name] } : {}),

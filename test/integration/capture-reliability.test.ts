@@ -214,16 +214,30 @@ describe('capture: downloads survive faults, restarts and big files', () => {
     expect(metrics).toMatch(/queue_dead_total\{table="jobs"\} [1-9]/);
   });
 
-  it('a file Lark refuses as too large (234037) is too_large and the sender is told how to send it', async () => {
+  it('a video Lark refuses as too large (234037) is too_large and its sender is told to trim it into parts on the phone', async () => {
     const { id } = await sendFile(Buffer.from('x'), '全村航拍原片.mp4', { errorCode: 234037 });
     await h.settle();
     const [m] = await materialsOf(h.db.db, id);
     expect(m).toMatchObject({ status: 'too_large', kind: 'video', sha256: null, attempts: 1 });
     expect(m!.last_error).toMatch(/234037/);
     clock.advance(3000); // past the burst's quiet window
-    const reply = await waitFor('the burst reply', () => repliesTo(h.fake, id)[0]);
-    expect(replyText(reply)).toContain(
-      '没有收到可保存的材料\n文件过大，请压缩或分卷后重新发送：全村航拍原片.mp4',
+    const reply = replyText(await waitFor('the burst reply', () => repliesTo(h.fake, id)[0]));
+    // Not 「压缩或分卷」: a phone cannot split a file, but its photo album can trim a video.
+    expect(reply).toContain(
+      '没有收到可保存的材料\n视频太大（超过 100 MB），机器人收不到：全村航拍原片.mp4。' +
+        '请在手机相册里把视频剪成几段（每段不超过 100 MB），再一段一段发送',
+    );
+    expect(reply).not.toMatch(/压缩|分卷/);
+  });
+
+  it('a document Lark refuses as too large goes to the archivist, who can split it on a computer', async () => {
+    const { id } = await sendFile(Buffer.from('x'), '2025年扶贫档案扫描件.pdf', { errorCode: 234037 });
+    await h.settle();
+    clock.advance(3000); // past the burst's quiet window
+    const reply = replyText(await waitFor('the burst reply', () => repliesTo(h.fake, id)[0]));
+    expect(reply).toContain(
+      '没有收到可保存的材料\n文件太大（超过 100 MB），机器人收不到：2025年扶贫档案扫描件.pdf。' +
+        '请把它转发给档案员，由档案员在电脑上拆成几个小文件后发到群里',
     );
   });
 

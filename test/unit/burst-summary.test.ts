@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { tooLargeLimitMb, unsavedLines } from '../../src/domain/burst-summary.js';
+
+const MB = 1024 * 1024;
+
+describe('unsavedLines: what the sender of a too-large file can do on a phone', () => {
+  it('names the limit the file must keep under: ours when it was the reason, else the lower of Lark’s 100 MB and ours', () => {
+    expect(tooLargeLimitMb(1024 * MB, true)).toBe(1024);
+    expect(tooLargeLimitMb(1024 * MB, false)).toBe(100);
+    expect(tooLargeLimitMb(50 * MB, false)).toBe(50);
+  });
+
+  it('a video over the bot’s own limit is trimmed into parts under it; nothing asks to compress or split', () => {
+    const lines = unsavedLines({
+      tooLarge: [
+        { name: '入户走访.mp4', video: true },
+        { name: '会议录像.mov', video: true },
+      ],
+      maxMb: tooLargeLimitMb(1024 * MB, true),
+    });
+    expect(lines).toEqual([
+      '视频太大（超过 1024 MB），机器人收不到：入户走访.mp4、会议录像.mov。' +
+        '请在手机相册里把视频剪成几段（每段不超过 1024 MB），再一段一段发送',
+    ]);
+    expect(lines.join('')).not.toMatch(/压缩|分卷/);
+  });
+});

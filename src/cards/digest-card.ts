@@ -72,16 +72,20 @@ function build(
         ),
       );
   }
+  // The week's days: every page link carries them, so what it opens counts what the figures counted.
+  const week = `from=${localDay(f.from, timeZone)}&to=${localDay(new Date(f.to.getTime() - 1), timeZone)}`;
+  // With web pages every line opens what it counts: the heading the scope's 逾期 list, each task its page.
+  const link = (text: string, path: string) => (publicUrl ? `[${text}](${publicUrl}${path})` : text);
   elements.push(hr());
   elements.push(
     md(
       f.oldest.length === 0
         ? '✅ 没有逾期未交的材料'
-        : `**最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）**\n` +
+        : `**${link(`最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）`, `/units/${s.id}?${week}#overdue`)}**\n` +
             f.oldest
               .map(
                 (o) =>
-                  `- ${esc(o.unitName)} #${esc(o.code)} ${esc(o.title)}${o.householdName ? `（${esc(o.householdName)}户）` : ''}：` +
+                  `- ${link(`${esc(o.unitName)} #${esc(o.code)} ${esc(o.title)}${o.householdName ? `（${esc(o.householdName)}户）` : ''}`, `/tasks/${o.taskId}`)}：` +
                   `${o.missingText}，逾期 ${o.overdueDays} 天${o.owners.length ? `，负责人 ${o.owners.map(esc).join('、')}` : ''}`,
               )
               .join('\n'),
@@ -94,8 +98,6 @@ function build(
         `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
     ),
   );
-  // The week's days: every page link carries them, so what it opens counts what the figures counted.
-  const week = `from=${localDay(f.from, timeZone)}&to=${localDay(new Date(f.to.getTime() - 1), timeZone)}`;
   // What was handed in that week, item by item: the search page over the unit for those seven days
   // (the same live items the figure counts); its quality problems: the unit page's over that week.
   // Only with web pages: the detail card has no such lists.
@@ -113,7 +115,12 @@ function build(
   if (f.deadlines.length > 0)
     elements.push(
       md(
-        `**接下来的截止日期**\n${f.deadlines.map((d) => `- ${plainDay(d.day, today)}：${num(d.open)} 项未齐`).join('\n')}`,
+        `**接下来的截止日期**\n${f.deadlines
+          .map(
+            (d) =>
+              `- ${link(`${plainDay(d.day, today)}：${num(d.open)} 项未齐`, `/units/${s.id}?due=${d.day}#due`)}`,
+          )
+          .join('\n')}`,
       ),
     );
   // 查看全部 opens the scope's page (every unit; its quality problems over the digest's week), the three

@@ -17,6 +17,7 @@ export interface DigestUnitRow extends Counts {
 }
 
 export interface DigestOverdueItem {
+  taskId: number;
   unitName: string;
   code: string;
   title: string;

@@ -96,6 +96,7 @@ async function buildDigest(
       const dueAt = new Date(o.dueMs);
       const dueDay = localDay(dueAt, tz);
       return {
+        taskId: o.taskId,
         unitName: d?.unitName ?? '',
         code: d?.code ?? '',
         title: d?.title ?? '',

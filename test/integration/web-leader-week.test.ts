@@ -6,7 +6,7 @@ import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { cardLinks } from '../support/cards.js';
+import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -26,6 +26,8 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
   /** The Monday digest's buttons and headline, for the days after. */
   let links: Map<string, string>;
   let head: { percent: string; overdue: number };
+  /** The Monday digest card as Lark received it. */
+  let mondayCard: any;
   let leaderPage: Page;
   beforeAll(async () => {
     w = await createWebWorld('WK');
@@ -83,7 +85,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
         .sentMessages()
         .find((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报')),
     );
-    const card = digest.content as any;
+    const card = (mondayCard = digest.content as any);
     const weekName = card.header.subtitle.content as string;
     const text = JSON.stringify(card);
     const [, pct, od] = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
@@ -147,6 +149,60 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
 
     // The county above the township is not the township leader's to see.
     expect((await page.goto(`${w.h.bot.url}/units/${w.units.county.id}`))!.status()).toBe(404);
+  });
+
+  it('最久未交齐 and 接下来的截止日期 open the pages behind them; someone below the township is refused', async () => {
+    const card = mondayCard;
+    const week = new URL(links.get('查看全部')!).search;
+    const md = cardMarkdownLinks(card);
+    const page = leaderPage;
+    // The heading: the township's 逾期 list, as many as the card says are overdue.
+    const [heading, headingUrl] = md.find(([t]) => t.startsWith('最久未交齐'))!;
+    expect(heading).toContain(`逾期 ${head.overdue} 项`);
+    await page.goto(headingUrl);
+    await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.search === week);
+    expect(await page.locator('#overdue tr').count()).toBe(head.overdue + 1);
+    // Each of the oldest: that task's page, overdue as many days as the line says.
+    const text = (card.body.elements as any[])
+      .filter((e) => e.tag === 'markdown')
+      .map((e) => e.content as string)
+      .join('\n');
+    const lines = md.filter(([, url]) => new URL(url).pathname.startsWith('/tasks/'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const [line, url] of lines) {
+      const [, code, title] = /#(\S+) (\S+)/.exec(line)!;
+      await page.goto(url);
+      await page.waitForLoadState('load');
+      expect(await page.locator('h1').innerText()).toBe(`${code} ${title}`);
+      // The line as the card reads: 「[村 #code title](link)：还缺…，逾期 N 天…」.
+      const mdLine = text.split('\n').find((l) => l.includes(`(${url})`))!;
+      const days = /\)：[^，]+，逾期 (\d+) 天/.exec(mdLine)![1];
+      expect(await page.locator('body').innerText()).toContain(`逾期 ${days} 天`);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+    }
+    // Each deadline: that day's open tasks under the township, as many as the line counts.
+    const deadlines = md.filter(([t]) => /项未齐$/.test(t));
+    expect(deadlines.length).toBeGreaterThan(0);
+    for (const [line, url] of deadlines) {
+      const open = Number(/：(\d+) 项未齐/.exec(line)![1]);
+      await page.goto(url);
+      await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}`);
+      expect(await page.locator('#due').innerText()).toContain(line.split('：')[0]!);
+      expect(Number(await page.locator('#due-count').innerText())).toBe(open);
+      expect(await page.locator('#due-tasks tr').count()).toBe(Math.min(open, 50) + 1);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+    }
+    // 城关村's officer may see 城关村 only: the township's lists and 河口村's tasks are not theirs.
+    const officer = await phone({ openId: w.org.officer, name: '王村官' });
+    for (const [, url] of [[heading, headingUrl], ...deadlines])
+      expect((await officer.goto(url!))!.status(), url).toBe(404);
+    const [, hekou] = lines.find(([t]) => t.startsWith('河口村'))!;
+    expect((await officer.goto(hekou))!.status()).toBe(404);
+    w.h.fake.signInAs(tleader);
   });
 
   it("opened on Wednesday, when a deadline has passed since, the page still shows the card's figures beside today's", async () => {

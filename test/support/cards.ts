@@ -89,3 +89,16 @@ export function cardLinks(card: unknown): [string, string][] {
   walk(card);
   return out;
 }
+
+/** Every markdown link in a card (JSON 2.0), as [text, url]: `[text](url)` inside markdown elements. */
+export function cardMarkdownLinks(card: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (x: any) => {
+    if (!x || typeof x !== 'object') return;
+    if (x.tag === 'markdown' && typeof x.content === 'string')
+      for (const m of x.content.matchAll(/\[([^\]]*)\]\(([^)\s]+)\)/g)) out.push([m[1]!, m[2]!]);
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(card);
+  return out;
+}

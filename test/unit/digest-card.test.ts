@@ -26,6 +26,7 @@ const figures = (children: DigestUnitRow[]): DigestFigures => {
     children: ranked,
     ...bestAndWorst(ranked, 3),
     oldest: Array.from({ length: 5 }, (_, i) => ({
+      taskId: 100 + i,
       unitName: `第${i}村`,
       code: `C0${i}`,
       title: '村民代表大会评议、票决记录及签字',

@@ -22,6 +22,8 @@ import { qualityPeriod } from './quality-period.js';
 import { trendSvg } from './trend-svg.js';
 import { digestFiguresLine } from './digest-figures-line.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
+import { openTasksDue } from '../../db/repos/page-due-tasks.js';
+import { dueDay, dueSection } from './due-section.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
@@ -85,14 +87,17 @@ export async function unitPage(c: PageContext): Promise<void> {
   const unit = await visibleUnit(c, c.params.id!);
   const now = clock.now();
   const { period, label } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
+  // ?due=YYYY-MM-DD: that day's open tasks (the digest's 「接下来的截止日期」 line for the day).
+  const due = dueDay(c.koa.query, timeZone);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
-  const [progressOrNone, trend, missing, own, quality, crumbsHtml] = await Promise.all([
+  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks] = await Promise.all([
     unitProgress(db, unit.id, now),
     completenessTrend(db, unit.id),
     missingForUnit(db, unit.id, now, { limit: 50, timeZone }),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
     qualityProblems(db, unit, now, { period }),
     crumbs(c, unit.path),
+    due ? openTasksDue(db, unit, due.from, due.to) : undefined,
   ]);
   const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
@@ -134,6 +139,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       </div>
       ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
     </div>
+    ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks) : ''}
     ${
       trend.length > 0
         ? html`<h2>每周完成率</h2>

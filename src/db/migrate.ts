@@ -36,17 +36,25 @@ export async function migrate(database: Database, databaseUrl?: string, dataDir?
  * the old ones. An empty PostgreSQL database beside an embedded one is refused before anything is written.
  */
 async function refusePgliteLeftBehind(db: Db, dataDir: string): Promise<void> {
-  const pglite = join(dataDir, 'pglite');
-  if (!existsSync(join(pglite, 'PG_VERSION'))) return;
+  if (!holdsPgliteArchive(dataDir)) return;
   if ((await appliedMigrations(db)).count > 0) return;
+  const pglite = join(dataDir, 'pglite');
   throw new AppError(
     'pglite_left_behind',
-    `数据目录里有内置数据库（${pglite}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的：在空库上启动，已有的档案都看不到，新材料另记一处。` +
-      '要把档案搬进这个 PostgreSQL：先停止机器人，用同样的 DATA_DIR 和 DATABASE_URL 运行 npm run cli -- db move-to-postgres，再启动；' +
-      `要继续用内置数据库：去掉 DATABASE_URL；确实要从空的 PostgreSQL 重新开始：先把 ${pglite} 移到别处（mv ${pglite} ${pglite}.old）。` +
+    pgliteLeftBehindText(pglite) +
       ` (DATA_DIR holds an embedded database with the archive, and DATABASE_URL names an empty PostgreSQL database: refused, nothing written; move the archive with npm run cli -- db move-to-postgres, unset DATABASE_URL, or move ${pglite} away to start afresh.)`,
   );
 }
+
+/** DATA_DIR/pglite holds an embedded database (an archive a blank PostgreSQL beside it would leave behind). */
+export const holdsPgliteArchive = (dataDir: string): boolean =>
+  existsSync(join(dataDir, 'pglite', 'PG_VERSION'));
+
+/** Why an empty PostgreSQL beside DATA_DIR/pglite is refused, and the three ways on (the bot and the doctor say the same). */
+export const pgliteLeftBehindText = (pglite: string): string =>
+  `数据目录里有内置数据库（${pglite}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的：在空库上启动，已有的档案都看不到，新材料另记一处。` +
+  '要把档案搬进这个 PostgreSQL：先停止机器人，用同样的 DATA_DIR 和 DATABASE_URL 运行 npm run cli -- db move-to-postgres，再启动；' +
+  `要继续用内置数据库：去掉 DATABASE_URL；确实要从空的 PostgreSQL 重新开始：先把 ${pglite} 移到别处（mv ${pglite} ${pglite}.old）。`;
 
 /**
  * The newest shipped migration is recorded. A database a newer program migrated (this program put back

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
+import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
 import { queueStats } from '../db/repos/queue.js';
 import { createWorkingCalendar } from '../domain/working-days.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
@@ -280,8 +281,16 @@ async function checkDatabase(
     const schema = compareSchema(await appliedMigrations(database.db), bundledMigrations());
     add('ok', '数据库', `${kind}：可以连接`);
     if (schema.kind === 'behind' && schema.applied === 0) {
-      // Nothing has set it up yet (before the first start): there are no queues to read.
-      add('warn', '迁移', `数据库还是空的（待执行 ${schema.pending.length} 个迁移）：机器人第一次启动时建表`);
+      // Nothing has set it up yet (before the first start): there are no queues to read. Beside an
+      // embedded database holding the archive the bot refuses it (db/migrate.ts): say what it says.
+      if (o.databaseUrl && holdsPgliteArchive(o.dataDir))
+        add('fail', '迁移', `机器人不会启动：${pgliteLeftBehindText(join(o.dataDir, 'pglite'))}`);
+      else
+        add(
+          'warn',
+          '迁移',
+          `数据库还是空的（待执行 ${schema.pending.length} 个迁移）：机器人第一次启动时建表`,
+        );
       return;
     }
     if (schema.kind === 'current') add('ok', '迁移', `已是最新（${schema.applied} 个）`);

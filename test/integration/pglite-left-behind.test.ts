@@ -29,7 +29,7 @@ describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the emb
   });
 
   it(
-    'the bot and the CLI refuse the empty PostgreSQL database, writing nothing to it',
+    'the bot and the CLI refuse the empty PostgreSQL database, writing nothing to it, and the doctor says so',
     { timeout: 300_000 },
     async () => {
       const dataDir = await seededDataDir('pglite-office', { parent: tmp, onPostgres: 'migrate' });
@@ -47,6 +47,16 @@ describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the emb
       const cli = await runCli(['units', 'import', join(repoRoot, 'config/units.example.csv')], env);
       expect(cli.code).toBe(1);
       expect(cli.stderr).toContain('DATABASE_URL 指向的 PostgreSQL 数据库是空的');
+
+      // The doctor said the empty database would be set up at the first start: it says what the start says.
+      const doctor = await runCli(['doctor'], env);
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toContain(
+        `✗ 迁移：机器人不会启动：数据目录里有内置数据库（${join(dataDir, 'pglite')}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的`,
+      );
+      expect(doctor.stdout).toContain('npm run cli -- db move-to-postgres');
+      expect(doctor.stdout).toContain('要继续用内置数据库：去掉 DATABASE_URL');
+      expect(doctor.stdout).not.toContain('第一次启动时建表');
 
       const db = postgres(url, { max: 1, onnotice: () => {} });
       try {

@@ -6,7 +6,9 @@ import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
+import { pendingAlerts } from '../db/repos/ops-alerts.js';
 import { queueStats } from '../db/repos/queue.js';
+import type { AlertSend } from '../db/schema/column-types.js';
 import { createWorkingCalendar } from '../domain/working-days.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
 import { createLarkGateway } from '../lark/create-gateway.js';
@@ -14,7 +16,12 @@ import { createLogger } from '../logger.js';
 import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
-import { OPS_ALERT_ROUND_CUT_SHORT, OPS_ALERTS_UNDELIVERED } from '../usecases/ops-alerts.js';
+import {
+  ALERT_TITLES,
+  OPS_ALERT_ROUND_CUT_SHORT,
+  OPS_ALERTS_UNDELIVERED,
+  type AlertKind,
+} from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
@@ -149,11 +156,12 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       config ? `未在运行（${config.host}:${config.port} 无应答）` : '无法判断（配置有误）',
     );
 
-  const admins = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
-  if (bot?.metrics) {
-    reportAlertRound(add, bot.metrics);
-    reportWebhookPushes(add, bot.metrics);
-  }
+  const read = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
+  const admins = read?.admins;
+  // A running bot's last round says what it could not deliver; with none, the database says what is owed.
+  if (bot?.metrics?.has(OPS_ALERT_ROUND_CUT_SHORT)) reportAlertRound(add, bot.metrics);
+  else if (read) reportOwedAlerts(add, read.owed);
+  if (bot?.metrics) reportWebhookPushes(add, bot.metrics);
 
   if (config) {
     const logger = createLogger('silent');
@@ -226,11 +234,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   return lines;
 }
 
-/** Reports the database, its migrations and queues; returns how many admins alerts go to (when it could read them). */
+/**
+ * Reports the database, its migrations and queues; returns, when it could read them, how many admins
+ * alerts go to and the alerts owed (decided, never known delivered).
+ */
 async function checkDatabase(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
   o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; silent: boolean; now: Date },
-): Promise<number | undefined> {
+): Promise<{ admins: number; owed: OwedAlert[] } | undefined> {
   const kind = o.databaseUrl
     ? `PostgreSQL（${redact(o.databaseUrl)}）`
     : `内置 PGlite（${join(o.dataDir, 'pglite')}）`;
@@ -314,7 +325,8 @@ async function checkDatabase(
     );
     const lastAt = last?.at ? (o.now.getTime() - new Date(last.at).getTime()) / 1000 : undefined;
     reportQueues(add, { events, jobs }, lastAt);
-    return await alertRecipients(database.db);
+    const owed = (await pendingAlerts(database.db)).map((p) => ({ kind: p.kind, send: p.notice.send }));
+    return { admins: await alertRecipients(database.db), owed };
   } catch (err) {
     add('fail', '数据库', `${kind}：查询失败：${errorMessage(err)}`);
   } finally {
@@ -351,6 +363,28 @@ function reportQueues(
     'ok',
     '最近事件',
     secondsSinceLastEvent === undefined ? '还没有收到过事件' : `${fmtAge(secondsSinceLastEvent)}收到`,
+  );
+}
+
+type OwedAlert = { kind: string; send: AlertSend };
+
+/**
+ * With no running bot to ask, the alerts the database holds as owed (ops_alerts.pending_send): Lark did
+ * not take them, or the bot stopped before it knew. The bot sends them again on its next round.
+ */
+function reportOwedAlerts(
+  add: (status: DoctorLine['status'], label: string, detail: string) => void,
+  owed: OwedAlert[],
+): void {
+  if (owed.length === 0) return;
+  const names = owed.map(
+    (o) => `${ALERT_TITLES[o.kind as AlertKind] ?? o.kind}${o.send === 'recovered' ? '（恢复正常）' : ''}`,
+  );
+  add(
+    'fail',
+    '运维告警',
+    `${owed.length} 条告警还没有送达（${names.join('、')}）：机器人运行时每一轮都会重发；` +
+      '请核对下面的「告警去向」一行',
   );
 }
 

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
+import { transitionAlert } from '../../src/db/repos/ops-alerts.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
@@ -64,7 +65,7 @@ describe('npm run cli -- doctor', () => {
   });
 
   it(
-    'with the bot stopped: reports the database, Lark, holidays, a dead job, and exits 1',
+    'with the bot stopped: reports the database, Lark, holidays, a dead job, an alert owed, and exits 1',
     { timeout: 420_000 },
     async () => {
       const dataDir = await seededDataDir('stopped', { parent: tmp });
@@ -72,6 +73,15 @@ describe('npm run cli -- doctor', () => {
       await database.db
         .execute(sql`insert into jobs (kind, key, payload, status, attempts, last_error, run_at, created_at)
       values ('download-material', '1', '{}'::jsonb, 'dead', 8, 'gone', now(), now())`);
+      // The bot decided its alert about the dead job and stopped before Lark took it: owed. The doctor
+      // read owed alerts only from a running bot's /metrics and said nothing.
+      await transitionAlert(database.db, {
+        kind: 'dead_rows',
+        firing: true,
+        detail: '任务失败 1 个',
+        now: new Date(),
+        minIntervalMs: 0,
+      });
       await database.close();
 
       const res = await doctorProcess(env(dataDir, await freePort()));
@@ -89,6 +99,9 @@ describe('npm run cli -- doctor', () => {
       expect(out).toContain('✗ 任务队列：待处理 0，处理中 0，失败（死信）1');
       expect(out).toContain('✓ 事件队列：待处理 0，处理中 0，失败（死信）0');
       expect(out).toContain('✓ 最近事件：还没有收到过事件');
+      expect(out).toContain(
+        '✗ 运维告警：1 条告警还没有送达（有事件或任务处理失败）：机器人运行时每一轮都会重发；请核对下面的「告警去向」一行',
+      );
       expect(out).toContain(`${holidaysOk ? '✓' : '✗'} 节假日表 ${year}：`);
       expect(out).toContain(`节假日表 ${year + 1}：`);
       expect(out).toMatch(/检查完毕：\d+ 项有问题（标 ✗）/);

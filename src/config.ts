@@ -15,6 +15,8 @@ const HINTS: Record<string, string> = {
     'a PostgreSQL URL such as postgres://user:pass@host:5432/db; leave unset to use embedded PGlite',
   DATA_DIR: 'a writable folder for the embedded database and stored files',
   PORT: 'a TCP port between 0 and 65535',
+  WEBHOOK_MAX_AGE_SECONDS:
+    'Lark retries a push for about 7 hours; a shorter window refuses those retries and their messages are lost',
   HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   TZ: 'an IANA time zone such as Asia/Shanghai',
@@ -113,7 +115,9 @@ const schema = baseSchema.extend({
   LARK_ENCRYPT_KEY: z.string().optional(),
   LARK_VERIFICATION_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
+  // Lark retries a push it got no 200 for during about 7 hours: a shorter window refuses those retries
+  // (401) and their messages are never recorded.
+  WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 8 * 3600),
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
   WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: intFrom(60, 0, 86_400),

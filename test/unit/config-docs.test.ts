@@ -74,6 +74,11 @@ describe('configuration documentation matches src/config.ts', () => {
     expect(problems({ WORKER_LEASE_SECONDS: '2' })).toEqual([
       'WORKER_LEASE_SECONDS: must be a whole number of at least 5',
     ]);
+    // README: Lark retries a push for hours; a short window refused Lark's own retries (60 was accepted).
+    expect(problems({ WEBHOOK_MAX_AGE_SECONDS: '60' })).toEqual([
+      'WEBHOOK_MAX_AGE_SECONDS: must be a whole number of at least 28800 (Lark retries a push for about 7 hours; a shorter window refuses those retries and their messages are lost)',
+    ]);
+    expect(problems({ WEBHOOK_MAX_AGE_SECONDS: '28800' })).toEqual([]);
     expect(problems({ PORT: '70000' })).toEqual([
       'PORT: must be a whole number from 0 to 65535 (a TCP port between 0 and 65535)',
     ]);

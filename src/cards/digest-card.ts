@@ -3,6 +3,7 @@ import { UNIT_DETAIL } from './actions.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
 import { plainDay } from '../domain/plain-date.js';
 import { localDay } from '../domain/working-days.js';
+import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
 
 /** Headroom under Lark's 30 KB for the message envelope. */
 const BUDGET = CARD_LIMIT_BYTES - 1024;
@@ -95,7 +96,7 @@ function build(
   elements.push(
     md(
       `**${f.weekName}** 新提交 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
-        `质量问题：压缩照片 ${num(q.compressed)} 张，需重新上传 ${num(q.needsReupload)} 个，下载失败 ${num(q.failed)} 个`,
+        `质量问题：压缩照片 ${num(q.compressed)} 张，${STATUS.needs_reupload} ${num(q.needsReupload)} 个，${STATUS.failed} ${num(q.failed)} 个`,
     ),
   );
   // What was handed in that week, item by item: the search page over the unit for those seven days

@@ -18,6 +18,7 @@ import {
 import { addDays, daysOverdue, isoWeek, localDay, weekMonday, zonedInstant } from '../domain/working-days.js';
 import { weekName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
+import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
 
 export interface DigestOptions {
   timeZone: string;
@@ -174,6 +175,6 @@ function digestText(f: DigestFigures, who: string): string {
     `进度周报 ${f.weekName} · ${f.scope.name} → ${who}`,
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
-    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，需重传 ${f.quality.needsReupload}，下载失败 ${f.quality.failed}`,
+    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}`,
   ].join('\n');
 }

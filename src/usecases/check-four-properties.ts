@@ -27,6 +27,7 @@ import {
   type LayoutFile,
 } from './check-four-properties-record.js';
 import { fileExtensionOf } from '../archive/file-extension.js';
+import { materialStatusLabel } from '../domain/material-status.js';
 
 export interface FourPropertiesDeps {
   db: Db;
@@ -148,7 +149,7 @@ async function checkStoredFile(
   report.totals.files++;
   if (m.status !== 'stored' || !m.storageKey) {
     report.checked('authenticity');
-    report.add(failure('file_missing', `材料未保存（状态：${m.status}）`, ref));
+    report.add(failure('file_missing', `材料未保存（${materialStatusLabel(m.status)}）`, ref));
     return { bytes: 0 };
   }
   // The bytes are hashed by the copier (verify: false: a damaged file is reported, not thrown).

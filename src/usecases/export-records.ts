@@ -41,6 +41,7 @@ import {
   type ConversionCosts,
 } from './export-layout-copies.js';
 import { checkClassNumbering, checkFixedLayout, checkRecord } from './check-four-properties-record.js';
+import { materialStatusLabel } from '../domain/material-status.js';
 
 export interface RecordsExportContext {
   db: Db;
@@ -342,7 +343,9 @@ async function exportFile(
   ctx.report.totals.files++;
   if (m.status !== 'stored' || !m.storageKey) {
     ctx.report.checked('authenticity');
-    ctx.report.add(failure('file_missing', `材料未保存（状态：${m.status}），未放入移交包`, ref));
+    ctx.report.add(
+      failure('file_missing', `材料未保存（${materialStatusLabel(m.status)}），未放入移交包`, ref),
+    );
     return [];
   }
   const ext = fileExtensionOf(m.sniffedMime, m.originalName);

@@ -11,6 +11,7 @@ import type { CheckFailure, FourPropertiesReport } from '../../src/domain/four-p
 import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
 import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
+import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 /** A PNG whose header declares width × height pixels, followed by no real image data (a few bytes). */
@@ -235,5 +236,36 @@ describe('四性 check (DA/T 70)', () => {
       archivalCode: await codeOf(item),
     });
     expect(r.passed).toBe(false);
+  });
+
+  it('names an unsaved file by its status in words (需重新上传), in the report files and the 移交 package', async () => {
+    const item = await f.fileItem(f.task.doc, [pdf('unsaved')]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    // Its bytes never arrived (Lark refused them): nothing stored, the sender asked to send it again.
+    await f.db.execute(
+      sql`update materials set status = 'needs_reupload', storage_key = null, sha256 = null
+          where id in (select material_id from filing_item_materials where item_id = ${item})`,
+    );
+    const deps = { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' };
+    const run = await runFourPropertiesCheck(deps, {}, join(reportsDir, 'unsaved'));
+    const unsaved = find(run.report, 'file_missing').filter((x) => x.itemId === item);
+    expect(unsaved.map((x) => x.message)).toEqual(['材料未保存（需重新上传）']);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(run.xlsx);
+    const cells: string[] = [];
+    wb.getWorksheet('问题清单')!.eachRow((row) => row.eachCell((c) => cells.push(String(c.value ?? ''))));
+    expect(cells).toContain('材料未保存（需重新上传）');
+    expect(cells.join('\n')).not.toContain('needs_reupload');
+
+    const exported = await exportTransferPackage(deps, {
+      unitId: f.unit.V1.id,
+      year: 2025,
+      outDir: join(reportsDir, 'package'),
+    });
+    const left = exported.report.failures.filter((x) => x.check === 'file_missing' && x.itemId === item);
+    expect(left.map((x) => x.message)).toEqual(['材料未保存（需重新上传），未放入移交包']);
   });
 });

@@ -111,6 +111,8 @@ describe('weekly digest', () => {
     expect(f.children.find((c) => c.name === '城关村')).toMatchObject(v1);
     expect(f.filed).toEqual({ items: 2, materials: 2 });
     expect(f.quality).toEqual({ compressed: 2, needsReupload: 1, failed: 1 });
+    // The text (`npm run digest`) names the statuses with the card's words.
+    expect(send!.text).toContain('压缩照片 2，需重新上传 1，下载失败 1');
     expect(f.oldest.map((o) => o.code)).toEqual(['C02', 'C03', 'C04']);
     expect(f.oldest[0]).toMatchObject({ unitName: '城关村', owners: ['王村官'], overdueDays: 6 });
     expect(f.deadlines[0]).toEqual({ day: '2026-11-20', open: 1 });

@@ -1,9 +1,14 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
+import { buttonValue, cardButtons } from '../support/cards.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { cardActionEvent, recallEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -183,6 +188,49 @@ describe.skipIf(!hasChromium)(
       expect(hits).toContain(`/items/${w.itemId}`);
       expect(hits).not.toContain(`/items/${w.item2Id}`);
       await noSideways(page);
+    });
+
+    it('a recalled photo of an undone item: its viewer says 已撤回, not the status code', async () => {
+      // Two photos filed together (#C05), 撤销 by the officer, then one of them recalled in the chat:
+      // the undone item keeps both, the recalled one among them.
+      const { h, org, chats } = w;
+      const first = await postPhoto(h, { chatId: chats.village, sender: org.officer, seed: 31, size: 120 });
+      const second = await postPhoto(h, { chatId: chats.village, sender: org.officer, seed: 32, size: 120 });
+      await postText(h, { chatId: chats.village, sender: org.officer, text: '#C05 村务公开栏照片' });
+      const filed = await replyAfterQuiet(h, w.clock, first);
+      const tap = async (value: Record<string, unknown>) =>
+        (await (
+          await h.post(
+            cardActionEvent({
+              appId: h.fake.appId,
+              operatorOpenId: org.officer,
+              value,
+              chatId: chats.village,
+              messageId: filed.messageId,
+            }),
+          )
+        ).json()) as { toast: { type: string }; card?: { data: unknown } };
+      const asked = await tap(buttonValue(filed.content, 'undo'));
+      const sure = cardButtons(asked.card!.data).find((b) => b.value.a === 'undo' && b.value.sure === 1)!;
+      expect((await tap(sure.value)).toast.type).toBe('success');
+      expect(
+        (await h.post(recallEvent({ appId: h.fake.appId, messageId: second, chatId: chats.village }))).status,
+      ).toBe(200);
+      await h.settle();
+      const [item] = await queryRows<{ item_id: number; recalled: number }>(
+        h.db.db,
+        sql`select fim.item_id::int as item_id, m.id::int as recalled from filing_item_materials fim
+            join materials m on m.id = fim.material_id where m.message_id = ${second} and m.status = 'recalled'`,
+      );
+      expect(item).toBeDefined();
+
+      const page = await session({ openId: org.officer, name: '王村官' });
+      await page.goto(`${h.bot.url}/items/${item!.item_id}`);
+      expect(await page.locator('#materials a').count()).toBe(2);
+      await page.locator(`#materials a[data-material="${item!.recalled}"]`).click();
+      await page.waitForURL(`**/items/${item!.item_id}?view=${item!.recalled}#viewer`);
+      expect(await page.locator('#viewer').innerText()).toBe('这个文件不能查看（已撤回）。');
+      expect(await page.content()).not.toContain('recalled');
     });
   },
 );

@@ -11,12 +11,8 @@ export type InboundEventStatus = 'pending' | 'processing' | 'done' | 'ignored' |
 export type InboundEventSource = 'webhook' | 'ws' | 'reconcile' | 'card';
 /** jobs.status */
 export type JobStatus = 'pending' | 'processing' | 'done' | 'dead';
-/**
- * materials.status: the download's outcome, or `recalled`: its message was recalled (撤回) in the chat,
- * so it left the archive path (never downloaded, filed, exported or counted; its bytes, if stored, stay).
- */
-export type MaterialStatus =
-  'pending' | 'stored' | 'failed' | 'needs_reupload' | 'too_large' | 'empty' | 'recalled';
+/** materials.status: domain/material-status.ts (with the word a person reads for each). */
+export type { MaterialStatus } from '../../domain/material-status.js';
 /** bursts.status: open until acknowledged. */
 /** `split`: its materials were moved to one burst each (分开归档); it files nothing itself. */
 export type BurstStatus = 'open' | 'closed' | 'split';

@@ -6,6 +6,7 @@ import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { crumbs } from './unit-view.js';
+import { materialStatusLabel } from '../../domain/material-status.js';
 
 const DESCRIPTION_FIELDS: [string, string][] = [
   ['title', '题名'],
@@ -119,7 +120,8 @@ function viewer(m: PageMaterial): Html {
       m.quality === 'compressed' ? html` <span class="bad">照片可能被压缩</span>` : ''
     }${m.caption ? html` <span class="muted">${m.caption}</span>` : ''}
   </p>`;
-  if (m.status !== 'stored') return html`<p class="muted">这个文件还没有保存下来（${m.status}）。</p>`;
+  if (m.status !== 'stored')
+    return html`<p class="muted">这个文件不能查看（${materialStatusLabel(m.status)}）。</p>`;
   if (m.kind === 'photo' && m.mime && /^image\/(jpeg|png|gif|webp)$/.test(m.mime))
     return html`<img src="/files/${m.id}?inline=1" alt="${m.originalName ?? '照片'}" />${download}`;
   if (m.mime === 'application/pdf')

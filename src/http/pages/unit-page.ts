@@ -24,6 +24,7 @@ import { digestFiguresLine } from './digest-figures-line.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
 import { openTasksDue } from '../../db/repos/page-due-tasks.js';
 import { dueDay, dueSection } from './due-section.js';
+import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
@@ -279,9 +280,9 @@ function qualitySection(q: QualityProblems, tz: string, label: string, periodOf?
   const byStatus =
     f.total > 0
       ? html`<div class="muted" id="q-failed-kinds">
-          需重新上传 <span id="q-needs-reupload">${f.needsReupload}</span> 个，下载失败
+          ${STATUS.needs_reupload} <span id="q-needs-reupload">${f.needsReupload}</span> 个，${STATUS.failed}
           <span id="q-download-failed">${f.failed}</span>
-          个${f.tooLarge > 0 ? `，文件太大 ${f.tooLarge} 个` : ''}
+          个${f.tooLarge > 0 ? `，${STATUS.too_large} ${f.tooLarge} 个` : ''}
         </div>`
       : '';
   return html`<h2 id="quality">

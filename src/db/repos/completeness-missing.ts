@@ -28,7 +28,6 @@ export interface MissingTask {
   missing: number;
   /** 还缺 3 张照片 */
   missingText: string;
-  responsible: string[];
 }
 
 export interface MissingList {
@@ -78,7 +77,6 @@ export async function missingForUnit(
     kinds: string[];
     min_count: number;
     due_at: Date | string;
-    responsible: string[];
     unit_id: Id;
     unit_name: string;
     unit_path: string;
@@ -93,7 +91,7 @@ export async function missingForUnit(
           where p.filed < p.min_count
           order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code
           limit ${limit})
-        select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.responsible, t.unit_id,
+        select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.unit_id,
           u.name as unit_name, u.path as unit_path, h.head_name, c.code as campaign_code
         from m join tasks t on t.id = m.id
           join units u on u.id = t.unit_id
@@ -123,7 +121,6 @@ export async function missingForUnit(
       minCount,
       missing: minCount - filed,
       missingText: missingText(r.kinds, minCount - filed),
-      responsible: r.responsible,
     };
   });
   return { total: counted ?? Number(rows[0]?.total ?? 0), items };

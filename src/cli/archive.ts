@@ -160,7 +160,6 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
 export const archiveCommand: CliCommand = {
   usage: ARCHIVE_USAGE,
   subcommands: ['confirm', 'unconfirm', 'describe', 'refile', 'unfile', 'waive', 'retention', 'gaps'],
-  summary:
-    'archive confirm | unconfirm | describe | gaps | refile | unfile | waive | retention — 档号, descriptions, corrections',
+  summary: '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention',
   run: runArchiveCommand,
 };

@@ -68,7 +68,7 @@ async function objectStoreOf(settings: CliSettings) {
 /** `npm run cli -- backup --out DIR` */
 export const backupCommand: StandaloneCliCommand = {
   usage: BACKUP_USAGE,
-  summary: 'back up the database and stored files (--out DIR [--include-files])',
+  summary: '备份数据库和文件：--out 目录 [--include-files]',
   standalone: async (args, { env, out, err }) => {
     const { value: dir, flags } = parse(args, 'out', BACKUP_USAGE, ['include-files']);
     const settings = loadCliSettings(env);
@@ -103,7 +103,7 @@ export const backupCommand: StandaloneCliCommand = {
 /** `npm run cli -- restore --from DIR` */
 export const restoreCommand: StandaloneCliCommand = {
   usage: RESTORE_USAGE,
-  summary: 'restore a backup into an empty data folder (--from DIR)',
+  summary: '把备份恢复到空的数据目录：--from 目录',
   standalone: async (args, { env, out, err }) => {
     const { value: dir } = parse(args, 'from', RESTORE_USAGE);
     const settings = loadCliSettings(env);

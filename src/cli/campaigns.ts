@@ -82,7 +82,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
 export const campaignsCommand: CliCommand = {
   usage: CAMPAIGNS_USAGE,
   subcommands: ['load-checklists', 'create', 'progress', 'missing'],
-  summary: 'campaigns load-checklists | create | progress UNIT | missing UNIT — checklists and tasks',
+  summary: '材料清单和归档任务：load-checklists、create、progress、missing',
   run: (args, ctx) => runCampaignsCommand(args, ctx),
 };
 

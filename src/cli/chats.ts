@@ -16,7 +16,7 @@ export const chatsCommand: CliCommand = {
   subcommands: ['list', 'bind'],
   readsOnly: ([sub]) => sub === 'list',
   wellFormed: ([sub, a, b]) => sub === 'list' || (sub === 'bind' && a !== undefined && b !== undefined),
-  summary: 'chats list | bind CHAT_ID UNIT_CODE — chats the bot is in and their units',
+  summary: '机器人所在的群和对应的单位：list、bind',
   run: async ([sub, a, b], { db, out }) => {
     if (sub === 'list') {
       for (const c of await listChats(db)) {

@@ -13,6 +13,18 @@ export function parseCliOptions<O extends NonNullable<ParseArgsConfig['options']
   try {
     return parseArgs({ args: [...args], options }).values;
   } catch (err) {
-    throw new AppError('usage', `${errorMessage(err)}\n${usage}`);
+    throw new AppError('usage', `${optionProblem(err)}\n${usage}`);
   }
+}
+
+/** node:util parseArgs's complaint, said in Chinese (the option as typed). */
+function optionProblem(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  const message = errorMessage(err);
+  const named = /'([^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `没有这个选项：${named}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `多余的参数：${named}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return message.includes('argument missing') ? `${named} 后面要写上值` : `${named} 不带值`;
+  return message;
 }

@@ -14,7 +14,7 @@ const USAGE = `用法: npm run cli -- db move-to-postgres [--dry-run]
 /** `npm run cli -- db move-to-postgres [--dry-run]` */
 export const dbCommand: StandaloneCliCommand = {
   usage: USAGE,
-  summary: 'move the embedded database to PostgreSQL (move-to-postgres [--dry-run])',
+  summary: '把内置数据库搬到 PostgreSQL：move-to-postgres [--dry-run]',
   standalone: async (args, { env, out }) => {
     const values = parseCliOptions(args.slice(1), { 'dry-run': { type: 'boolean' } }, USAGE);
     if (args[0] !== 'move-to-postgres') throw new AppError('usage', USAGE);

@@ -7,7 +7,7 @@ const MARK = { ok: '✓', warn: '!', fail: '✗' } as const;
 
 /** `npm run cli -- doctor`: the operator's check-up, in Chinese; exit 1 when something is wrong. */
 export const doctorCommand: StandaloneCliCommand = {
-  summary: 'check the installation: version, database, Lark, events, disk, queues, holidays',
+  summary: '检查安装：版本、数据库、飞书、事件、磁盘、队列、节假日表',
   usage: `用法: npm run cli -- doctor
   检查安装：版本、配置和设置文件、机器人是否在运行、数据库和迁移、飞书凭证、事件接收、磁盘空间、
   事件和任务队列、节假日表、没有完成的恢复。每项一行：✓ 正常，! 提醒，✗ 有问题；有 ✗ 时退出码 1。

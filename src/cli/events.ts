@@ -4,7 +4,8 @@ import { AppError } from '../errors.js';
 import type { CliCommand } from './commands.js';
 
 /** `events dead` lists dead-lettered events; `events retry ID|all-dead` puts them back in the queue. */
-const EVENTS_USAGE = 'Usage: npm run cli -- events list | dead | retry <id|all-dead>';
+const EVENTS_USAGE = `用法: npm run cli -- events list | dead | retry <id|all-dead>
+  list 列出最近收到的飞书事件；dead 只列处理失败的；retry 编号 或 retry all-dead 重新处理。`;
 
 export const eventsCommand: CliCommand = {
   usage: EVENTS_USAGE,
@@ -12,7 +13,7 @@ export const eventsCommand: CliCommand = {
   readsOnly: ([sub]) => sub === 'list' || sub === 'dead',
   // A mistyped id (retry all-dea, retry 12a) is a usage error, not a failed query on an opened database.
   wellFormed: ([sub, arg]) => sub !== 'retry' || arg === 'all-dead' || /^\d+$/.test(arg ?? ''),
-  summary: 'events list|dead|retry <id|all-dead> — inspect and re-run stored Lark events',
+  summary: '收到的飞书事件：list、dead（处理失败的）、retry（重新处理）',
   run: async ([sub, arg], { db, out }) => {
     if (sub === 'list' || sub === 'dead') {
       const rows = await listInboundEvents(db, { status: sub === 'dead' ? 'dead' : undefined, limit: 100 });

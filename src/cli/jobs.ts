@@ -2,7 +2,8 @@ import { AppError } from '../errors.js';
 import { listDeadJobs, retryDeadJobs, type DeadJobFilter } from '../usecases/retry-dead-jobs.js';
 import type { CliCommand } from './commands.js';
 
-const USAGE = 'Usage: npm run cli -- jobs dead [--kind K] | jobs retry (--id N | --kind K | --all)';
+const USAGE = `用法: npm run cli -- jobs dead [--kind K] | jobs retry (--id N | --kind K | --all)
+  dead 列出处理失败的后台任务；retry 把它们重新排队（内置数据库：先停止机器人，启动后处理）。`;
 
 /** `--id N`, `--kind K` or `--all` (exactly one). */
 function filterOf(args: string[], required: boolean): DeadJobFilter {
@@ -32,8 +33,7 @@ export const jobsCommand: CliCommand = {
       return false;
     }
   },
-  summary:
-    'jobs dead [--kind K] | retry (--id N | --kind K | --all) — inspect and re-queue dead background jobs',
+  summary: '后台任务（下载、回复、发送）：dead（处理失败的）、retry（重新排队）',
   run: async ([sub, ...args], { db, out }) => {
     if (sub === 'dead') {
       const rows = await listDeadJobs(db, filterOf(args, false));

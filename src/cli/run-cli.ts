@@ -30,7 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const summaries = await Promise.all(
       Object.entries(COMMANDS).map(async ([name, l]) => `  ${name.padEnd(12)} ${(await l()).summary}`),
     );
-    const list = `Usage: npm run cli -- <command> …  (npm run cli -- <command> --help)\n\nCommands:\n${summaries.join('\n')}`;
+    const list = `用法: npm run cli -- <命令> …（某个命令的说明：npm run cli -- <命令> --help）\n\n命令：\n${summaries.join('\n')}`;
     if (group && HELP.has(group)) {
       io.out(list);
       return 0;

@@ -11,7 +11,7 @@ import { openCliDb } from './open-cli-db.js';
 import { exitCodeOf } from './run-main.js';
 import type { CliIo } from './run-cli.js';
 
-const USAGE = 'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]';
+const USAGE = '用法: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]';
 
 /**
  * `npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]` (`argv` without

@@ -12,7 +12,7 @@ import { openCliDb } from './open-cli-db.js';
 import { exitCodeOf } from './run-main.js';
 import type { CliIo } from './run-cli.js';
 
-const USAGE = 'Usage: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]';
+const USAGE = '用法: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]';
 
 /**
  * `npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]` (`argv` without node and the script):

@@ -15,7 +15,7 @@ const USAGE = `用法: npm run cli -- storage migrate --to s3 [--dry-run]
 /** `npm run cli -- storage migrate --to s3 [--dry-run]` */
 export const storageCommand: StandaloneCliCommand = {
   usage: USAGE,
-  summary: 'move the stored files to the S3 bucket (migrate --to s3 [--dry-run])',
+  summary: '把存储的文件搬到 S3 对象存储：migrate --to s3 [--dry-run]',
   standalone: async (args, { env, out }) => {
     const values = parseCliOptions(
       args.slice(1),

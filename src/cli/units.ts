@@ -165,8 +165,7 @@ export const unitsCommand: CliCommand = {
   subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
   wellFormed: unitsWellFormed,
   readsOnly: ([sub, ...rest]) => sub === 'list' || (sub === 'fonds' && rest.length === 0),
-  summary:
-    'units import FILE | people import FILE | people remove WHO | households import FILE | list | set CODE k=v | fonds CODE k=v — the unit tree',
+  summary: '单位、人员和农户：import、people、households、list、set、fonds',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

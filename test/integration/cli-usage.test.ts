@@ -23,11 +23,11 @@ describe('command lines the CLIs refuse (exit 2, the usage printed)', () => {
   it('npm run export: an unknown option, and a missing --out', async () => {
     const unknown = await exportInProcess(['--unit', 'V1', '--year', '2025', '--bogus'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown option '--bogus'[\s\S]*Usage: npm run export -- --unit CODE/);
+    expect(unknown.stderr).toMatch(/^没有这个选项：--bogus\n用法: npm run export -- --unit CODE/);
     const noOut = await exportInProcess(['--unit', 'V1', '--year', '2025'], env);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr.trim()).toBe(
-      'Usage: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]',
+      '用法: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]',
     );
   });
 
@@ -46,16 +46,19 @@ describe('command lines the CLIs refuse (exit 2, the usage printed)', () => {
   it('npm run verify: a year that is not four digits', async () => {
     const res = await verifyInProcess(['--year', '25'], env);
     expect(res.code).toBe(2);
-    expect(res.stderr.trim()).toBe('Usage: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]');
+    expect(res.stderr.trim()).toBe('用法: npm run verify -- [--unit CODE] [--year YYYY] [--out DIR]');
   });
 
   it('backup and storage migrate: an option without its value', async () => {
     const backup = await cliInProcess(['backup', '--out'], env);
     expect(backup.code).toBe(2);
-    expect(backup.stderr).toMatch(/--out[\s\S]*npm run cli -- backup/);
+    expect(backup.stderr).toMatch(/^--out 后面要写上值\n用法: npm run cli -- backup/);
     const storage = await cliInProcess(['storage', 'migrate', '--to'], env);
     expect(storage.code).toBe(2);
-    expect(storage.stderr).toMatch(/--to[\s\S]*storage migrate/);
+    expect(storage.stderr).toMatch(/^--to 后面要写上值\n用法: npm run cli -- storage migrate/);
+    const extra = await cliInProcess(['backup', '--out', join(dir, 'b'), 'now'], env);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/^多余的参数：now\n用法: npm run cli -- backup/);
     // Nothing was opened: no data folder made.
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -100,7 +103,7 @@ describe('npm run cli -- <command> --help', () => {
           const res = await cliInProcess([group, '--help'], env);
           expect(res.code, group).toBe(0);
           expect(res.stderr, group).toBe('');
-          expect(res.stdout, group).toMatch(new RegExp(`(用法|Usage):[\\s\\S]*${group}`));
+          expect(res.stdout, group).toMatch(new RegExp(`^用法:[\\s\\S]*${group}`));
           expect(res.stdout, group).not.toContain('Unknown option');
         }
         // A group without its subcommand: the usage, exit 2.
@@ -133,18 +136,26 @@ describe('npm run cli -- <command> --help', () => {
         // Not one of Object's own names either.
         const proto = await cliInProcess(['constructor'], env);
         expect(proto.code).toBe(2);
-        expect(proto.stderr).toMatch(/^没有这个命令：constructor\n[\s\S]*Commands:/);
+        expect(proto.stderr).toMatch(/^没有这个命令：constructor\n[\s\S]*命令：/);
         // The compiled CLI as a process: the list of commands.
         ensureBuilt();
         const compiled = (entry: string, ...args: string[]) =>
           runProcess(process.execPath, [join(repoRoot, 'dist', entry), ...args], env, dir);
         const list = await compiled('cli/main.js', '--help');
         expect(list.code).toBe(0);
-        expect(list.stdout).toMatch(/Commands:[\s\S]*backup[\s\S]*doctor/);
+        // In Chinese, as the person running it reads (it was English): each command named as typed, and
+        // what it is for.
+        expect(list.stdout).toMatch(
+          /^用法: npm run cli -- <命令> …（某个命令的说明：npm run cli -- <命令> --help）\n\n命令：\n/,
+        );
+        const rows = list.stdout.trim().split('\n').slice(3);
+        expect(rows.map((r) => r.trim().split(/\s+/)[0])).toEqual(Object.keys(COMMANDS));
+        for (const row of rows) expect(row).toMatch(/^ {2}[a-z]+ +\p{Script=Han}/u);
+        expect(list.stdout).toContain('  backup       备份数据库和文件：--out 目录 [--include-files]');
         // A mistyped command, and a mistyped subcommand: named with the usage, exit 2, nothing opened.
         const typo = await compiled('cli/main.js', 'bakup');
         expect(typo.code).toBe(2);
-        expect(typo.stderr).toMatch(/^没有这个命令：bakup\n\nUsage: npm run cli[\s\S]*backup/);
+        expect(typo.stderr).toMatch(/^没有这个命令：bakup\n\n用法: npm run cli -- <命令>[\s\S]*backup/);
         const subTypo = await compiled('cli/main.js', 'units', 'lsit');
         expect(subTypo.code).toBe(2);
         expect(subTypo.stderr).toMatch(/^没有这个命令：units lsit\n\n用法:[\s\S]*units list/);
@@ -155,10 +166,10 @@ describe('npm run cli -- <command> --help', () => {
         // npm run db:migrate -- --help: its usage, and no migration.
         const migrate = await compiled('cli/migrate.js', '--help');
         expect(migrate.code).toBe(0);
-        expect(migrate.stdout).toContain('Usage: npm run db:migrate');
+        expect(migrate.stdout).toContain('用法: npm run db:migrate');
         const migrateTypo = await compiled('cli/migrate.js', '--hlep');
         expect(migrateTypo.code).toBe(2);
-        expect(migrateTypo.stderr).toContain("Unknown argument '--hlep'");
+        expect(migrateTypo.stderr).toContain('没有这个参数：--hlep');
 
         expect(readdirSync(dir)).toEqual([]);
         if (tables) expect(await tables()).toBe(0);

@@ -101,18 +101,21 @@ export function burstSummary(
 ): string {
   const counts: BurstCounts = {};
   const name = materialName;
-  const pick = (status: string) => materials.filter((m) => m.status === status).map(name);
+  // A video's cover goes with its video: the sender has no cover to send again (a lost one would
+  // be named 「照片」, a photo that was never sent), and it is not a second file downloading or repeated.
+  const own = materials.filter((m) => m.role !== 'cover');
+  const pick = (status: string) => own.filter((m) => m.status === status).map(name);
   for (const m of materials) {
     if ((m.status === 'stored' || m.status === 'pending') && m.role !== 'cover') {
       counts[m.kind as MaterialKind] = (counts[m.kind as MaterialKind] ?? 0) + 1;
     }
   }
   // Our own limit when it was the reason for every one; Lark refusing a file (234037) has its own.
-  const tooLarge = materials.filter((m) => m.status === 'too_large');
+  const tooLarge = own.filter((m) => m.status === 'too_large');
   const overOurLimit = tooLarge.every((m) => m.sizeBytes !== null && m.sizeBytes > maxFileBytes);
   let text = summarizeBurst(counts, {
-    needsReupload: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded !== false).map(name),
-    refused: materials.filter((m) => m.status === 'needs_reupload' && m.forwarded === false).map(name),
+    needsReupload: own.filter((m) => m.status === 'needs_reupload' && m.forwarded !== false).map(name),
+    refused: own.filter((m) => m.status === 'needs_reupload' && m.forwarded === false).map(name),
     tooLarge: tooLarge.map((m) => ({ name: name(m), video: m.kind === 'video' })),
     maxMb: tooLargeLimitMb(maxFileBytes, overOurLimit),
     empty: pick('empty'),
@@ -124,9 +127,9 @@ export function burstSummary(
         ).length
       : 0,
   });
-  const duplicates = materials.filter((m) => m.duplicateOf !== null).length;
+  const duplicates = own.filter((m) => m.duplicateOf !== null).length;
   if (duplicates > 0) text += `\n其中 ${duplicates} 个与之前收到的文件完全相同，只保存一份`;
-  const pending = materials.filter((m) => m.status === 'pending').length;
+  const pending = own.filter((m) => m.status === 'pending').length;
   if (pending > 0) text += `\n还有 ${pending} 个正在下载，完成后自动保存`;
   return text;
 }

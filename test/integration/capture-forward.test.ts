@@ -133,4 +133,55 @@ describe('capture: merged forwards', () => {
     await h.settle();
     expect(repliesTo(h.fake, root)).toHaveLength(1);
   });
+
+  it('a forwarded video Lark will not give: the reply names the video once, not its cover as a photo to resend', async () => {
+    const chatId = 'oc_forward_chat_0002';
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId,
+      senderOpenId: FORWARDER,
+      msgType: 'merge_forward',
+      content: { content: 'Merged and Forwarded Message' },
+    });
+    const root = ev.event.message.message_id;
+    const child = (id: string, msgType: string, content: object, i: number) =>
+      h.fake.addMessage({
+        message_id: id,
+        chat_id: 'oc_source_chat',
+        msg_type: msgType,
+        create_time: String(Date.now() - 86_400_000 + i * 1000),
+        sender: { id: A, id_type: 'open_id', sender_type: 'user' },
+        body: { content: JSON.stringify(content) },
+        ...(i > 0 ? { upper_message_id: root } : {}),
+      });
+    child(root, 'merge_forward', { content: 'Merged and Forwarded Message' }, 0);
+    child(`${root}_p`, 'image', { image_key: 'img_v_p' }, 1);
+    child(
+      `${root}_v`,
+      'media',
+      { file_key: 'file_v', image_key: 'img_v_cover', file_name: '入户走访.mp4' },
+      2,
+    );
+    h.fake.addResource({ messageId: root, fileKey: 'img_v_p', bytes: await smallPhoto() });
+    // Neither the video nor its cover is given (234043 with the forward's id, 234003 with the child's).
+    h.fake.addResource({ messageId: root, fileKey: 'file_v', bytes: Buffer.from('x'), errorCode: 234043 });
+    h.fake.addResource({
+      messageId: root,
+      fileKey: 'img_v_cover',
+      bytes: Buffer.from('x'),
+      errorCode: 234043,
+    });
+
+    expect((await h.post(ev)).status).toBe(200);
+    await h.settle();
+    const rows = await materialsOf(h.db.db, root);
+    expect(rows.map((m) => [m.kind, m.role, m.status])).toEqual([
+      ['photo', 'main', 'stored'],
+      ['video', 'main', 'needs_reupload'],
+      ['photo', 'cover', 'needs_reupload'],
+    ]);
+    const reply = replyText(await waitFor('the burst reply', () => repliesTo(h.fake, root)[0]));
+    expect(reply).toContain('收到 1 张照片');
+    expect(reply).toContain('以下合并转发中的文件机器人无法下载，请直接发送原文件：入户走访.mp4\n');
+  });
 });

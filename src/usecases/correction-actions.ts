@@ -9,6 +9,7 @@ import {
   requestSentCard,
   type RefileChoices,
 } from '../cards/correction-cards.js';
+import { confirmUndoCard } from '../cards/filing-card.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import {
   itemForCorrection,
@@ -16,6 +17,7 @@ import {
   type ItemForCorrection,
 } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
+import { countsText } from '../domain/burst-summary.js';
 import { undoableNow } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import {
@@ -37,7 +39,8 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { canFile, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
-import { itemFacts } from './item-facts.js';
+import { clickedBurst } from './burst-click.js';
+import { itemFacts, itemTaskLabel } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
 import { answerCorrectionRequest, requestCorrection } from './request-correction.js';
 import { unconfirmArchive } from './unconfirm-archive.js';
@@ -98,6 +101,49 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
     });
     return { card: { type: 'raw', data } };
   };
+  /** Whether a tap came from the burst's own card (where 撤销's question and the task choice belong). */
+  const onBurstCard = (deps: BotDeps, a: { chatId?: string; messageId?: string }, burstId: number) =>
+    clickedBurst(deps, a, burstId).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof DomainError) return false;
+        throw err;
+      },
+    );
+  /**
+   * 更正 within the 24 hours: on the filing's own card its filer gets 撤销's question (then the task is
+   * chosen again on the same card), not a toast pointing at another button; anyone else is told who can.
+   */
+  const undoInstead = async (
+    deps: BotDeps,
+    a: { operatorOpenId: string; chatId?: string; messageId?: string },
+    item: ItemForCorrection,
+  ): Promise<CardResponse> => {
+    const byFiler = a.operatorOpenId === item.filedBy;
+    if (byFiler && item.burstId !== null && (await onBurstCard(deps, a, item.burstId))) {
+      const counts = countsText({
+        photo: item.nPhoto,
+        document: item.nDocument,
+        audio: item.nAudio,
+        video: item.nVideo,
+      });
+      return {
+        card: {
+          type: 'raw',
+          data: confirmUndoCard({
+            burstId: item.burstId,
+            itemId: item.id,
+            summary: counts ? `收到 ${counts}` : '',
+            taskLabel: itemTaskLabel(item),
+          }),
+        },
+      };
+    }
+    const content = byFiler
+      ? '24 小时内可以在这组材料的卡片上点「撤销」，再重新提交到正确的任务'
+      : `提交后 24 小时内，请提交人${item.filedByName ?? ''}点「撤销」后重新提交，或请档案员更正`;
+    return { toast: { type: 'info', content } };
+  };
   const correction = async (
     deps: BotDeps,
     item: ItemForCorrection,
@@ -128,10 +174,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         )
           return error(`只有${item.unitName}的工作群成员可以更正`);
         // Within 24 hours the filer undoes it themselves, unless the archivist confirmed it meanwhile.
-        if (undoableNow(item, deps.clock.now()))
-          return {
-            toast: { type: 'info', content: '24 小时内可以直接点「撤销」，再重新提交到正确的任务' },
-          };
+        if (undoableNow(item, deps.clock.now())) return undoInstead(deps, a, item);
         const pending = await pendingCorrectionRequest(deps.db, item.id);
         if (pending)
           return {

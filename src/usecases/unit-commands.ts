@@ -104,7 +104,7 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
     }),
     declare({
       name: 'missing',
-      words: ['缺什么', '缺少什么', '还缺什么', '缺', 'missing'],
+      words: ['缺什么', '缺少什么', '还缺什么', '缺', '待交', '还差什么', 'missing'],
       who: 'everyone',
       usage: '缺什么',
       help: '还缺哪些材料，最急的排在前面',

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { cardButtons } from '../support/cards.js';
+import { cardActionEvent, commandEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
+import { waitFor } from '../support/wait-for.js';
+import { replyText } from './capture-helpers.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/** The village officer on a phone: filed to the wrong task, puts it right from the same card; asks what is 待交. */
+describe('officer: the wrong task put right on the card, and what is still to hand in', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'O' });
+    await bindVillageChat(h, org, chatId);
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const tap = async (operator: string, value: Record<string, unknown>, messageId: string) => {
+    const res = await h.post(
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as TapAnswer;
+  };
+  const buttonOf = (card: unknown, text: string) => {
+    const b = cardButtons(card).find((x) => x.text.includes(text));
+    if (!b) throw new Error(`no button 「${text}」 on the card`);
+    return b.value as Record<string, unknown>;
+  };
+  /** Two photos, filed by the officer to 村民代表大会… (the wrong task): the card and the answer. */
+  const filedToWrongTask = async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, first);
+    const filed = await tap(org.officer, buttonOf(ack.content, '村民代表大会'), ack.messageId);
+    expect(filed.toast.content).toContain('已交到「C04 村民代表大会评议、票决记录及签字」');
+    return { ack, filed };
+  };
+  const liveTasks = async () =>
+    (
+      await queryRows<{ code: string }>(
+        h.db.db,
+        sql`select t.code from filing_items fi join tasks t on t.id = fi.task_id
+            where fi.chat_id = ${chatId} and fi.undone_at is null order by fi.id`,
+      )
+    ).map((r) => r.code);
+
+  it('更正 on the filed card, within the 24 hours, asks to undo; then the right task is one tap', async () => {
+    const { ack, filed } = await filedToWrongTask();
+    // Before: a toast pointing at 撤销, and the card unchanged.
+    const fix = await tap(org.officer, buttonOf(filed.card!.data, '更正'), ack.messageId);
+    expect(JSON.stringify(fix.card?.data)).toContain(
+      '撤销后这组材料不再算作 **「C04 村民代表大会评议、票决记录及签字」** 的材料，可以重新选择任务。',
+    );
+    expect(replyText({ msgType: 'interactive', content: fix.card!.data } as never)).toContain(
+      '收到 2 张照片',
+    );
+    const undone = await tap(org.officer, buttonOf(fix.card!.data, '确定撤销'), ack.messageId);
+    expect(undone.toast).toMatchObject({ type: 'success' });
+    const right = await tap(org.officer, buttonOf(undone.card!.data, '重要会议现场照片'), ack.messageId);
+    expect(right.toast.content).toContain('已交到「C05 重要会议现场照片」');
+    expect(await liveTasks()).toEqual(['C05']);
+  });
+
+  it('another member’s 更正 within the 24 hours says who can put it right', async () => {
+    const { ack, filed } = await filedToWrongTask();
+    const neighbour = joinVillageChat(h, org, chatId, id('ou_neighbour_'));
+    const fix = await tap(neighbour, buttonOf(filed.card!.data, '更正'), ack.messageId);
+    // Before: 「24 小时内可以直接点「撤销」」, which refuses anyone but the filer.
+    expect(fix.toast).toEqual({
+      type: 'info',
+      content: '提交后 24 小时内，请提交人王村官点「撤销」后重新提交，或请档案员更正',
+    });
+    expect(fix.card).toBeUndefined();
+  });
+
+  it('「待交」 is what is still missing (as 缺什么), not 「没有听懂」', async () => {
+    const ask = async (text: string) => {
+      const ev = commandEvent({
+        appId: h.fake.appId,
+        botOpenId: h.fake.botOpenId,
+        chatId,
+        senderOpenId: org.officer,
+        text,
+      });
+      expect((await h.post(ev)).status).toBe(200);
+      const mid = ev.event.message.message_id;
+      return replyText(
+        await waitFor(`the answer to ${text}`, () => h.fake.sentMessages().find((m) => m.replyTo === mid)),
+      );
+    };
+    const missing = await ask('缺什么');
+    expect(missing).not.toContain('没有听懂');
+    expect(await ask('待交')).toBe(missing);
+  });
+});

@@ -131,6 +131,9 @@ describe('search text (item_search) follows every write', () => {
       values (${b.itemId}, (select unit_id from filing_items where id = ${b.itemId}), 'k', 'Z001', 'WS', 2025, 'D30',
         '', 1, 'Z001-WS·2025-D30-0001', now(), 'cli')`);
     expect(await found('WS·2025')).toEqual([b.itemId]);
+    // Typed as archivists type it: 「.」 for 「·」, lower case, a full-width 「－」 (archive unconfirm --code's rule).
+    for (const typed of ['ws.2025', 'z001－ws．2025－d30－0001', 'Z001-WS・2025-D30-0001'])
+      expect(await found(typed), typed).toEqual([b.itemId]);
     await tdb.db.execute(sql`update archive_records set status = 'withdrawn' where item_id = ${b.itemId}`);
     expect(await found('WS·2025')).toEqual([]);
 

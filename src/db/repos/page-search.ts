@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { looseArchivalCode } from '../../domain/typed-archival-code.js';
 import { queryRows, type Db } from '../client.js';
 import { ITEM_COLUMNS, ITEM_JOINS, toPageItem, type PageItem, type PageItemRow } from './page-items.js';
 
@@ -37,6 +38,16 @@ export interface SearchHit extends PageItem {
 const contains = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 /** Terms that may match the filing day as written (YYYY-MM-DD): digits and hyphens only. */
 const DATE_LIKE = /^[0-9-]+$/;
+
+/**
+ * The spellings a term is matched in: as typed, and, when it differs, as a typed 档号 is read
+ * (`looseArchivalCode`, the rule `archive unconfirm --code` finds a record by: `.` for `·`, full-width
+ * `－`, other dashes); lower case needs nothing, ILIKE ignores case.
+ */
+function spellings(term: string): string[] {
+  const loose = looseArchivalCode(term);
+  return loose.toLowerCase() === term.toLowerCase() ? [term] : [term, loose];
+}
 
 /** How many of the newest items in scope the first pass reads. */
 const RECENT = 2000;
@@ -84,9 +95,13 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
     );
   const matches = s.terms.map((term) => {
     const like = sql`${contains(term)}`;
+    const doc = sql.join(
+      spellings(term).map((t) => sql`s.doc ilike ${contains(t)} escape '\\'`),
+      sql` or `,
+    );
     return DATE_LIKE.test(term)
-      ? sql`(s.doc ilike ${like} escape '\\' or to_char(${local}, 'YYYY-MM-DD') ilike ${like} escape '\\')`
-      : sql`s.doc ilike ${like} escape '\\'`;
+      ? sql`(${doc} or to_char(${local}, 'YYYY-MM-DD') ilike ${like} escape '\\')`
+      : sql`(${doc})`;
   });
   // Joins the conditions need (the scope reads the unit's path, the class the task's).
   const unitJoin = scope ? sql`join units u on u.id = fi.unit_id` : sql``;
@@ -120,10 +135,18 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
     const exhaustive = rows.length > 0 && Number(rows[0]!.recent) < recent;
     if (rows.length < s.limit && !exhaustive) {
       const indexed = s.terms.filter((t) => !DATE_LIKE.test(t));
-      const pairs = indexed.map((t) => sql`search_query_grams(${t})`);
+      // A term with one spelling joins the others' pairs in one containment; a term typed as a 档号
+      // may be in the text either way, so each of its spellings is a containment of its own.
+      const grams = (t: string) => sql`search_grams(s.doc) @> search_query_grams(${t})`;
+      const plain = indexed.filter((t) => spellings(t).length === 1);
+      const pairs = plain.map((t) => sql`search_query_grams(${t})`);
+      const either = indexed
+        .filter((t) => spellings(t).length > 1)
+        .map((t) => sql`(${sql.join(spellings(t).map(grams), sql` or `)})`);
       rows = await select(sql`filing_items fi`, [
         ...where,
         ...(pairs.length > 0 ? [sql`search_grams(s.doc) @> (${sql.join(pairs, sql` || `)})`] : []),
+        ...either,
         ...matches,
       ]);
     }

@@ -92,11 +92,12 @@ export async function runCorrection(
   if (sub === 'refile') {
     if (!v.task) throw usage('用法: archive refile --item ID --task 任务编号 [--year YYYY]');
     const from = (await getTaskContext(ctx.db, item.taskId))!;
-    if (v.unit && v.unit !== from.unitCode)
-      throw usage(`只能改归到${from.unitName}自己的任务（这件材料属于${from.unitCode}）`);
+    // A task of another unit (--unit) is looked up too, so the refusal below says the way there.
+    const unit = v.unit && v.unit !== from.unitCode ? await getUnitByCode(ctx.db, v.unit) : undefined;
+    if (v.unit && v.unit !== from.unitCode && !unit) throw usage(`找不到单位 ${v.unit}`);
     const toTaskId = await taskOfUnit(
       ctx.db,
-      { id: from.unitId, name: from.unitName },
+      unit ?? { id: from.unitId, name: from.unitName },
       v.task,
       year,
       from.campaignId,
@@ -111,7 +112,9 @@ export async function runCorrection(
       res.reason === 'confirmed'
         ? `${res.message}：archive unconfirm --item ${itemId} --reason 原因，再${sub === 'refile' ? '改归' : '撤下'}` +
             '（原档号停用，重新确认归档时编新的档号）'
-        : res.message,
+        : res.reason === 'other_unit'
+          ? `${res.message}：archive unfile --item ${itemId} --reason 原因`
+          : res.message,
     );
   ctx.out(res.message);
 }

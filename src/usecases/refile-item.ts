@@ -4,6 +4,7 @@ import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { getFilingItem, moveItem, type FilingItemRow } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
+import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
 import { titleAfterRefile, undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -42,12 +43,7 @@ export async function refileItem(
     return { status: 'unchanged', itemId: item.id, message: '已经在这个任务下了' };
   const to = await getTaskContext(db, input.toTaskId);
   if (!to) throw new DomainError('task_not_found', '找不到目标归档任务');
-  if (to.unitId !== from.unitId)
-    return {
-      status: 'refused',
-      reason: 'other_unit',
-      message: `只能改归到${from.unitName}自己的任务，${taskLabel(taskRef(to))}属于${to.unitName}`,
-    };
+  if (to.unitId !== from.unitId) return otherUnitRefusal(db, from, to);
   if (to.state === 'waived')
     throw new DomainError('task_waived', `${taskLabel(taskRef(to))}已免交，不用再交材料`);
   const now = deps.clock.now();
@@ -104,6 +100,24 @@ export async function refileItem(
     from: a,
     to: b,
     message: `已从${taskLabel(a)}改归到${taskLabel(b)}`,
+  };
+}
+
+/**
+ * A 件 never moves to another unit's task: its materials were sent in this unit's chat. The way there
+ * is the other unit's own chat: forward the materials into it (captured there as that unit's), file
+ * them on its card, and take this 件 off (撤下).
+ */
+async function otherUnitRefusal(db: Db, from: TaskContext, to: TaskContext): Promise<CorrectionOutcome> {
+  const there = to.unitName;
+  const bound = (await chatsOfUnit(db, to.unitId)).length > 0;
+  return {
+    status: 'refused',
+    reason: 'other_unit',
+    message:
+      `只能改归到${from.unitName}自己的任务，${taskLabel(taskRef(to))}属于${there}。` +
+      (bound ? '' : `${there}还没有绑定工作群，请先在${there}的群里 @我 发送「绑定 ${there}」；`) +
+      `请把这件的材料转发到${there}的工作群，在群里交到这项任务，再把这里的这件撤下`,
   };
 }
 

@@ -122,12 +122,30 @@ describe('archive corrections from the command line', () => {
       expect((await audits(d, 'refile')).map((a) => [a.actor, a.source, a.details.toCode])).toEqual([
         ['cli', 'cli', 'H01-02'],
       ]);
+      // Another village's task: refused, saying the way there (its chat, which V2 has yet to bind) and
+      // the command that takes the 件 off here.
       await expect(
         runArchiveCommand(['refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2'], ctxOf(d)),
       ).rejects.toMatchObject({
-        code: 'usage',
-        message: expect.stringContaining('只能改归到东村自己的任务'),
+        code: 'refused',
+        message:
+          '只能改归到东村自己的任务，「C01 村两委会议记录」属于西村。西村还没有绑定工作群，请先在西村的群里 @我 发送「绑定 西村」；' +
+          `请把这件的材料转发到西村的工作群，在群里交到这项任务，再把这里的这件撤下：archive unfile --item ${itemId} --reason 原因`,
       });
+      // Once 西村 has its chat, the way there is only the forward.
+      const v2 = (await getUnitByCode(d.db, 'V2'))!;
+      await bindChat(
+        { db: d.db, clock: new ManualClock('2025-05-07T10:00:00+08:00') },
+        { chatId: 'oc_v2', unitId: v2.id, actorOpenId: 'ou_officer2' },
+      );
+      await expect(
+        runArchiveCommand(['refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2'], ctxOf(d)),
+      ).rejects.toThrow(
+        '属于西村。请把这件的材料转发到西村的工作群，在群里交到这项任务，再把这里的这件撤下：archive unfile',
+      );
+      await expect(
+        runArchiveCommand(['refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V9'], ctxOf(d)),
+      ).rejects.toThrow('找不到单位 V9');
       await expect(
         runArchiveCommand(['refile', '--item', String(itemId), '--task', 'Z99'], ctxOf(d)),
       ).rejects.toThrow('东村没有任务 Z99');

@@ -121,6 +121,10 @@ describe('corrections from cards and the 查 command', () => {
     const forged = await click(org.archivist, menu, { option: String(otherVillage) });
     expect(forged.toast.type).toBe('error');
     expect(forged.toast.content).toContain('只能改归到城关村自己的任务');
+    // … and says the way there: 河口村's own chat (not bound yet), then 撤下 here.
+    expect(forged.toast.content).toContain(
+      '河口村还没有绑定工作群，请先在河口村的群里 @我 发送「绑定 河口村」；请把这件的材料转发到河口村的工作群，在群里交到这项任务，再把这里的这件撤下',
+    );
     expect(await itemRow(itemId)).toEqual(before);
     const target = await taskId(org.village, 'C01');
     const moved = await click(org.archivist, menu, { option: String(target) });

@@ -8,13 +8,16 @@ import { systemClock } from '../ports/clock.js';
 import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
+import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
 import { runCorrection } from './archive-corrections.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import type { CliCommand, CliContext } from './commands.js';
 
 export const ARCHIVE_USAGE = `用法:
-  archive confirm --unit CODE --year YYYY [--task 任务编号]    确认归档，分配档号
+  archive confirm --unit CODE --year YYYY [--task 任务编号] [--dry-run]
+                                                                 确认归档，分配档号（--dry-run：只列出将编的
+                                                                 档号和不在其内的材料，不写入）
   archive unconfirm (--item ID | --code 档号) [--reason 原因]   撤销确认（件号停用，不再使用）
   archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
                    [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
@@ -52,6 +55,7 @@ const OPTIONS = {
   photo: { type: 'string' },
   note: { type: 'string' },
   reopen: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   to: { type: 'string' },
 } as const;
 
@@ -78,6 +82,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   try {
     v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
     if (v.reopen !== undefined && sub !== 'waive') throw usage();
+    if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
   } catch {
     throw usage();
   }
@@ -95,6 +100,13 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     if (year === undefined) throw usage();
     const task = v.task ? await findTaskByCode(ctx.db, unit.id, v.task, year) : undefined;
     if (v.task && !task) throw new AppError('usage', `${unit.name}${year}年度没有任务 ${v.task}`);
+    if (v['dry-run']) {
+      // archive.yaml only: the file store is not opened, nothing is written.
+      const rules = loadCliSettings(ctx.env).archive.settings();
+      const lines = await dryRunConfirm({ db: ctx.db, rules }, { unitId: unit.id, year, taskId: task?.id });
+      for (const l of lines) ctx.out(l);
+      return;
+    }
     const setup = await archiveCliSetup(loadCliSettings(ctx.env));
     const res = await confirmArchive(
       { ...deps, rules: setup.config, blobs: setup.blobs },

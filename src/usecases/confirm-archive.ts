@@ -90,21 +90,7 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
   }
 
-  const codes = await unitCodesByPath(db, [...new Set(pre.map((c) => c.unitPath))]);
-  // Each unit's items go to the fonds of the nearest unit (itself or above) that holds one.
-  const rules = withUnitFonds(deps.rules, await listUnitFonds(db));
-  const partsOf = (c: ConfirmCandidate): ClassParts =>
-    classPartsOf(
-      {
-        kind: c.kind,
-        year: c.year,
-        retention: c.retention,
-        taskClass: c.taskClass,
-        unitKind: c.unitKind,
-        unitCodes: codes.get(c.unitPath) ?? [],
-      },
-      rules,
-    );
+  const { rules, partsOf } = await classesOf(db, deps.rules, pre);
   const pages = deps.blobs
     ? await countPages(
         db,
@@ -122,26 +108,18 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     );
     // Re-read under the locks: a concurrent confirmation that got there first has committed.
     const cands = await listConfirmCandidates(tx, { ...scope, itemIds: pre.map((c) => c.itemId) }, true);
-    const records: NewArchiveRecord[] = [];
-    for (const c of cands) {
-      const parts = partsOf(c);
-      const key = classKeyOf(parts);
-      const last = counters.get(key);
-      if (last === undefined) continue; // its class changed since the first read (refiled): next time
-      counters.set(key, last + 1);
-      records.push({
-        itemId: c.itemId,
-        unitId: c.unitId,
-        classKey: key,
-        ...parts,
-        pieceNumber: last + 1,
-        archivalCode: formatArchivalCode(parts, last + 1, rules),
-        pages: pages.get(c.itemId) ?? null,
-        status: 'confirmed',
-        confirmedAt: now,
-        confirmedBy: input.actor,
-      });
-    }
+    const records: NewArchiveRecord[] = numberInOrder(cands, counters, partsOf, rules).map((n) => ({
+      itemId: n.candidate.itemId,
+      unitId: n.candidate.unitId,
+      classKey: n.classKey,
+      ...n.parts,
+      pieceNumber: n.pieceNumber,
+      archivalCode: n.archivalCode,
+      pages: pages.get(n.candidate.itemId) ?? null,
+      status: 'confirmed',
+      confirmedAt: now,
+      confirmedBy: input.actor,
+    }));
     if (records.length === 0) return [];
     await insertArchiveRecords(tx, records);
     // 照片号 (档号-张号) are confirmed with the 档号: a later recall must not renumber them.
@@ -185,6 +163,64 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     return { status: 'nothing', message: `${unit.name}${input.year}年度的材料已由他人确认归档` };
   }
   return confirmedOutcome(unit.name, input.year, assigned);
+}
+
+/** How the candidates are classified: their class parts, each unit's items in the fonds of the nearest unit (itself or above) that holds one. */
+export async function classesOf(
+  db: Db,
+  configured: ArchivalCodeRules,
+  cands: ConfirmCandidate[],
+): Promise<{ rules: ArchivalCodeRules; partsOf: (c: ConfirmCandidate) => ClassParts }> {
+  const codes = await unitCodesByPath(db, [...new Set(cands.map((c) => c.unitPath))]);
+  const rules = withUnitFonds(configured, await listUnitFonds(db));
+  const partsOf = (c: ConfirmCandidate): ClassParts =>
+    classPartsOf(
+      {
+        kind: c.kind,
+        year: c.year,
+        retention: c.retention,
+        taskClass: c.taskClass,
+        unitKind: c.unitKind,
+        unitCodes: codes.get(c.unitPath) ?? [],
+      },
+      rules,
+    );
+  return { rules, partsOf };
+}
+
+/**
+ * The 档号 each candidate gets, in catalogue order, after its class's last 件号 (`counters`, advanced in
+ * place). A candidate whose class has no counter is left for next time (its class changed since the
+ * counters were read: refiled).
+ */
+export function numberInOrder(
+  cands: ConfirmCandidate[],
+  counters: Map<string, number>,
+  partsOf: (c: ConfirmCandidate) => ClassParts,
+  rules: ArchivalCodeRules,
+): {
+  candidate: ConfirmCandidate;
+  parts: ClassParts;
+  classKey: string;
+  pieceNumber: number;
+  archivalCode: string;
+}[] {
+  const out = [];
+  for (const c of cands) {
+    const parts = partsOf(c);
+    const classKey = classKeyOf(parts);
+    const last = counters.get(classKey);
+    if (last === undefined) continue;
+    counters.set(classKey, last + 1);
+    out.push({
+      candidate: c,
+      parts,
+      classKey,
+      pieceNumber: last + 1,
+      archivalCode: formatArchivalCode(parts, last + 1, rules),
+    });
+  }
+  return out;
 }
 
 /** The outcome naming what was numbered, per class the range of 档号 and the count. */

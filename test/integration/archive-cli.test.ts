@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
@@ -111,6 +111,74 @@ describe('npm run cli -- archive …', () => {
     expect(saved).toEqual([]);
     await run('describe', '--item', String(doc), '--doc-number', '县扶办发[2025]3号', '--secrecy', '内部');
     expect(lines).toEqual(['已保存说明']);
+  });
+
+  it('confirm --dry-run lists each 件 with the 档号 confirm then gives, and what is left out, writing nothing', async () => {
+    const doc = await f.fileItem(f.task.doc, [
+      { bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' },
+    ]);
+    const bare = await f.fileItem(f.task.photo, [
+      { bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' },
+    ]);
+    const cli = (...args: string[]) => cliInProcess(['archive', ...args], { DATA_DIR: f.dataDir }, f.tdb);
+    const titleOf = async (id: number) =>
+      (await queryRows<{ title: string }>(f.db, sql`select title from filing_items where id = ${id}`))[0]!
+        .title;
+    /** Every table's rows (count and digest) and every file under the data folder. */
+    const state = async () => {
+      const tables = await queryRows<{ t: string }>(
+        f.db,
+        sql`select table_name as t from information_schema.tables
+            where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+      );
+      const rows: Record<string, unknown> = {};
+      for (const { t } of tables)
+        rows[t] = await queryRows(
+          f.db,
+          sql.raw(`select count(*)::int as n, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h
+                   from "${t}" x`),
+        );
+      return { rows, files: readdirSync(f.dataDir, { recursive: true }).map(String).sort() };
+    };
+    const before = await state();
+    const dry = await cli('confirm', '--unit', 'V1', '--year', '2025', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(await state()).toEqual(before);
+    const out = dry.stdout.trimEnd().split('\n');
+    expect(out[0]).toMatch(
+      /^试运行，没有写入任何内容。确认归档将给东村2025年度 \d+ 件编上档号（编上后不再改动）：$/,
+    );
+    const listed = new Map(
+      out.flatMap((l) => {
+        const m = /^(\S+)\t条目 (\d+)\t/.exec(l);
+        return m ? [[Number(m[2]), m[1]!]] : [];
+      }),
+    );
+    expect(listed.size).toBe(Number(/ (\d+) 件/.exec(out[0]!)![1]));
+    expect([...listed.keys()]).toEqual(expect.arrayContaining([doc, bare]));
+    expect(out).toContain(`${listed.get(doc)}\t条目 ${doc}\tC01\t${await titleOf(doc)}`);
+    // The photo group without its 说明 is numbered all the same, and said so.
+    expect(out).toContain(
+      `${listed.get(bare)}\t条目 ${bare}\tC02\t${await titleOf(bare)}\t照片说明缺事由、地点、人物`,
+    );
+    expect(out).toContain('其中 1 组照片还没有写说明：照样编号，可以先补说明再确认（archive describe）');
+    expect(out.at(-1)).toBe('去掉 --dry-run 即确认归档');
+
+    // confirm then gives exactly those numbers.
+    const real = await cli('confirm', '--unit', 'V1', '--year', '2025');
+    expect(real.code, real.stderr).toBe(0);
+    const given = new Map(
+      await Promise.all(
+        [...listed.keys()].map(async (id) => [id, (await liveRecordOfItem(f.db, id))?.archivalCode] as const),
+      ),
+    );
+    expect(given).toEqual(listed);
+
+    const none = await cli('confirm', '--unit', 'V1', '--year', '2025', '--dry-run');
+    expect(none.stdout).toBe(
+      '试运行，没有写入任何内容：东村2025年度没有待确认的归档材料，确认归档不会编号\n',
+    );
+    expect((await cli('unconfirm', '--item', String(doc), '--dry-run')).code).toBe(2);
   });
 
   it('exits with code 2 on a bad number (npm run cli -- archive unconfirm --item abc)', async () => {

@@ -11,6 +11,9 @@ export interface ConfirmCandidate {
   /** What it was filed as. */
   filedKind: ItemKind;
   taskId: number;
+  /** The task's code and the item's title, as the dry run lists them. */
+  taskCode: string;
+  title: string;
   taskClass: string;
   retention: Retention;
   taskPosition: number;
@@ -52,7 +55,7 @@ export async function listConfirmCandidates(
           -- A task archived as 文书 numbers its items as 文书 whatever they were filed as (a refiled photo group).
           case when coalesce(t.archive_as, case when 'document' = any(t.kinds) then 'document' end) = 'document'
             then 'document' else fi.kind end as kind,
-          t.id::int as "taskId", t.class as "taskClass",
+          t.id::int as "taskId", t.code as "taskCode", fi.title, t.class as "taskClass",
           t.retention, t.position::int as "taskPosition", h.code as "householdCode",
           u.id::int as "unitId", u.kind as "unitKind", u.path as "unitPath", c.year::int as year,
           (select min(m.sent_at) from filing_item_materials fim join materials m on m.id = fim.material_id

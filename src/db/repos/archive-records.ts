@@ -186,6 +186,23 @@ export async function insertArchiveAudit(
   for (let i = 0; i < rows.length; i += chunk) await tx.insert(auditLog).values(rows.slice(i, i + chunk));
 }
 
+/** The classes' last 件号 as they stand (0 for a class never numbered), read without a lock: a dry run. */
+export async function classCounters(db: Db, classKeys: string[]): Promise<Map<string, number>> {
+  const keys = [...new Set(classKeys)];
+  const out = new Map(keys.map((k) => [k, 0]));
+  if (keys.length === 0) return out;
+  const rows = await queryRows<{ key: string; last: number }>(
+    db,
+    sql`select class_key as key, last_number::int as last from archive_counters
+        where class_key in (${sql.join(
+          keys.map((k) => sql`${k}`),
+          sql`, `,
+        )})`,
+  );
+  for (const r of rows) out.set(r.key, Number(r.last));
+  return out;
+}
+
 /** The class's live and withdrawn numbers, and the counter, for the continuity check. */
 export async function classNumbers(db: Db, classKey: string): Promise<{ numbers: number[]; last: number }> {
   const rows = await queryRows<{ n: number }>(

@@ -11,6 +11,7 @@ const EXIT_2_CODES = new Set([
   'data_dir_other_owner',
   'data_dir_foreign_files',
   'pglite_left_behind',
+  'pglite_moved',
 ]);
 
 /** The composition root: environment, signals, exit codes. Everything else is in startBot(). */

@@ -8,6 +8,7 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
 import { lockDataDir, type DataDirUser } from './lock-data-dir.js';
+import { refuseMovedPglite } from './pglite-moved.js';
 import { checkPgliteOwner } from './pglite-owner.js';
 
 export type Schema = typeof schema;
@@ -48,6 +49,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
   if (opts.databaseUrl)
     return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0);
   const dir = join(opts.dataDir, 'pglite');
+  refuseMovedPglite(dir);
   checkPgliteOwner(opts.dataDir);
   mkdirSync(dir, { recursive: true });
   const release = await lockDataDir(dir, opts.user);

@@ -6,6 +6,12 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { fromPglite } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
 import { migrate, MIGRATIONS_FOLDER } from '../db/migrate.js';
+import {
+  movedNotRenamedText,
+  readMovedMarker,
+  withoutPassword,
+  writeMovedMarker,
+} from '../db/pglite-moved.js';
 import { checkPgliteOwner } from '../db/pglite-owner.js';
 import { AppError, errorMessage } from '../errors.js';
 
@@ -43,6 +49,8 @@ export async function moveToPostgres(o: MoveOptions): Promise<MoveResult> {
       'move_nothing',
       `数据目录里没有内置数据库（${dir} 不存在）：没有可搬的。请把 DATA_DIR 设为机器人的数据目录。`,
     );
+  const moved = readMovedMarker(dir);
+  if (moved) throw new AppError('move_done_not_renamed', movedNotRenamedText(dir, moved));
   checkPgliteOwner(o.dataDir);
   const release = await lockDataDir(dir, 'command');
   let pglite: PGlite | undefined;
@@ -74,7 +82,26 @@ export async function moveToPostgres(o: MoveOptions): Promise<MoveResult> {
     await pglite.close();
     pglite = undefined;
     const movedTo = freeName(`${dir}.moved-${o.now.toISOString().slice(0, 10).replaceAll('-', '')}`);
-    renameSync(dir, movedTo);
+    // PostgreSQL holds the archive now. Marked first, so a folder the rename cannot move (a disk mounted
+    // at DATA_DIR/pglite: EBUSY) is refused by every later opening and move, not run on as the archive.
+    const record = { at: o.now.toISOString(), to: withoutPassword(o.databaseUrl), movedTo };
+    try {
+      writeMovedMarker(dir, record);
+    } catch {
+      // Then the rename below most likely fails too, and says so.
+    }
+    try {
+      renameSync(dir, movedTo);
+    } catch (err) {
+      const rows = counted.reduce((n, t) => n + t.rows, 0);
+      throw new AppError(
+        'move_not_renamed',
+        `已搬到 PostgreSQL（${counted.length} 张表，${rows} 行，两边核对一致），但 ${dir} 没能改名为 ${movedTo}（${errorMessage(err)}）。` +
+          `档案已在 PostgreSQL 里，不要再搬。请停着机器人手工改名：mv ${dir} ${movedTo}` +
+          `（${dir} 是单独挂载的磁盘时：把它改挂到 ${movedTo}）；然后在机器人的设置里加上同一个 DATABASE_URL，再启动。`,
+        { cause: err },
+      );
+    }
     return { tables: counted, movedTo };
   } finally {
     await pglite?.close().catch(() => {});

@@ -205,3 +205,14 @@ export const CARD_ACTION_JOB = defineJob({
     }),
   }),
 });
+
+/**
+ * A person the bot saw (a sender, a filer, someone given a role) with no name on record: their name
+ * looked up in Lark's contacts and kept in `people`. Keyed by the open_id and the week: a person
+ * Lark would not name is asked again at most weekly. Nobody waits for it.
+ */
+export const LEARN_PERSON_NAME_JOB = defineJob({
+  name: 'learn-person-name',
+  priority: 'last',
+  payload: z.object({ openId: z.string().min(1) }),
+});

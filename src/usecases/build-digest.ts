@@ -19,6 +19,7 @@ import { addDays, daysOverdue, isoWeek, localDay, weekMonday, zonedInstant } fro
 import { weekName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
+import { personName } from '../domain/person-name.js';
 
 export interface DigestOptions {
   timeZone: string;
@@ -105,7 +106,7 @@ async function buildDigest(
         missingText: missingText(d?.kinds ?? [], o.missing),
         dueDay,
         overdueDays: daysOverdue(dueAt, at, tz),
-        owners: (d ? ownersNow(d) : []).map((id) => names.get(id) ?? id),
+        owners: (d ? ownersNow(d) : []).map((id) => personName(names, id)),
       };
     }),
     filed: { items: a.itemsFiled, materials: a.materialsFiled },

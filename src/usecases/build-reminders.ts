@@ -15,6 +15,7 @@ import { currentOwners } from '../domain/task-owners.js';
 import { pathIdsOf, planReminders, remindersOffFor } from '../domain/reminder-plan.js';
 import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
+import { personName } from '../domain/person-name.js';
 
 export interface ReminderOptions {
   timeZone: string;
@@ -191,7 +192,7 @@ export async function buildReminders(
         unitId: i.unitId,
         unitName: unitName(i.unitId),
         workingDaysLate: i.workingDaysLate,
-        owners: ownersOf(i.taskId).map((o) => names.get(o) ?? o),
+        owners: ownersOf(i.taskId).map((o) => personName(names, o)),
       })),
     };
     sends.push({

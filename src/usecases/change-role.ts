@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
-import { addUnitRole, removeUnitRole, upsertPerson } from '../db/repos/people.js';
+import { addUnitRole, learnNamesLater, removeUnitRole, upsertPerson } from '../db/repos/people.js';
 import type { UnitRole } from '../domain/units-people.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -23,6 +23,7 @@ export async function grantRole(deps: { db: Db; clock: Clock }, input: ChangeRol
   return deps.db.transaction(async (tx) => {
     if (input.person.name)
       await upsertPerson(tx, { openId: input.person.openId, name: input.person.name }, now);
+    else await learnNamesLater(tx, [input.person.openId], now);
     const added = await addUnitRole(
       tx,
       { unitId: input.unitId, openId: input.person.openId, role: input.role },

@@ -23,6 +23,7 @@ import {
 import { missingText, type TaskState } from '../domain/checklist-task-state.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import { learnNamesLater } from '../db/repos/people.js';
 
 export interface FilingDeps {
   db: Db;
@@ -170,6 +171,8 @@ export async function fileBurst(
       ids,
     );
     if (!inserted) return undefined;
+    // The filer is named on the item's page and in the catalogue: learn their name if unknown.
+    await learnNamesLater(tx, [input.actorOpenId], now);
     await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,

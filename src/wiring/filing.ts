@@ -1,6 +1,13 @@
 import { enqueueJob } from '../db/repos/jobs.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
-import { FILING_CARD_AGAIN_JOB, NOTIFY_JOB, SPLIT_CARD_JOB } from '../domain/job-types.js';
+import { learnNamesLater, unnamedRoleHolders } from '../db/repos/people.js';
+import {
+  FILING_CARD_AGAIN_JOB,
+  LEARN_PERSON_NAME_JOB,
+  NOTIFY_JOB,
+  SPLIT_CARD_JOB,
+} from '../domain/job-types.js';
+import { learnPersonName } from '../usecases/learn-person-name.js';
 import { firstSendable } from '../domain/quiet-hours.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
@@ -138,5 +145,27 @@ export function unitsFeature(env: FeatureEnv): Feature {
     cardActions: [bindChatAction({ cardsAgain: () => env.handlesJob(FILING_CARD_AGAIN_JOB) })],
     onBotAdded: onboardChat,
     onBotRemoved: leaveChat,
+    jobs: [
+      jobHandler({
+        type: LEARN_PERSON_NAME_JOB,
+        handle: (payload, log) => learnPersonName(env.deps, payload, log),
+      }),
+    ],
+    timers: [
+      {
+        // People given roles before names were learnt (or by a command that named nobody): their
+        // names are looked up in the background, so digests and pages name them.
+        name: 'person-names',
+        everyMs: PERSON_NAMES_CHECK_MS,
+        run: async () => {
+          const now = env.deps.clock.now();
+          await learnNamesLater(env.deps.db, await unnamedRoleHolders(env.deps.db, 200), now);
+          env.wakeJobs();
+        },
+      },
+    ],
   };
 }
+
+/** How often role holders without a name on record are queued for a lookup. */
+const PERSON_NAMES_CHECK_MS = 3_600_000;

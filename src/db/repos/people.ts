@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../client.js';
+import { queryRows, type Db, type Tx } from '../client.js';
 import { people, unitRoles } from '../schema/index.js';
 import type { UnitRole } from '../../domain/units-people.js';
 import { pathIds } from './units.js';
+import { LEARN_PERSON_NAME_JOB } from '../../domain/job-types.js';
 
 export async function upsertPerson(tx: Db, p: { openId: string; name: string }, now: Date): Promise<void> {
   await tx
@@ -137,4 +138,48 @@ export async function personByOpenId(
     .from(people)
     .where(eq(people.openId, openId));
   return row;
+}
+
+/**
+ * Queues a name lookup (LEARN_PERSON_NAME_JOB) for each of `openIds` that has no row in `people`, in
+ * one statement (a person already named, or already queued this week, costs an index probe). Called where a
+ * person is seen — a sender's materials, a filing, a role given without a name — never from a page.
+ */
+export async function learnNamesLater(tx: Db | Tx, openIds: readonly string[], now: Date): Promise<void> {
+  const ids = [...new Set(openIds.filter((id) => id.startsWith('ou_')))];
+  if (ids.length === 0) return;
+  // Keyed by person and week: someone Lark would not name (outside the contact range, the scope not
+  // yet granted) is asked again at most once a week, while seen.
+  const week = String(Math.floor(now.getTime() / (7 * 86_400_000)));
+  await tx.execute(
+    sql`insert into jobs (kind, key, payload, run_at, max_attempts, priority, created_at)
+        select ${LEARN_PERSON_NAME_JOB.name}, x.id || ':' || ${week}, jsonb_build_object('openId', x.id), ${now}, 5,
+          ${LEARN_PERSON_NAME_JOB.priority}, ${now}
+        from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) x(id)
+        where not exists (select 1 from people p where p.open_id = x.id)
+        on conflict (kind, key) do nothing`,
+  );
+}
+
+/** Keeps a name learnt from Lark, unless the person was named meanwhile (an import, a sign-in). */
+export async function insertPersonIfNew(
+  db: Db,
+  p: { openId: string; name: string },
+  now: Date,
+): Promise<void> {
+  await db
+    .insert(people)
+    .values({ openId: p.openId, name: p.name, updatedAt: now })
+    .onConflictDoNothing({ target: people.openId });
+}
+
+/** Role holders with no name on record (at most `limit`), for a name lookup each. */
+export async function unnamedRoleHolders(db: Db, limit: number): Promise<string[]> {
+  const rows = await queryRows<{ open_id: string }>(
+    db,
+    sql`select distinct r.open_id from unit_roles r
+        where not exists (select 1 from people p where p.open_id = r.open_id)
+        order by r.open_id limit ${limit}`,
+  );
+  return rows.map((r) => r.open_id);
 }

@@ -1,6 +1,7 @@
 import type { PageItem } from '../../db/repos/page-items.js';
 import { counts, dateTime, KIND_LABEL } from './format.js';
 import { html, type Html } from './html.js';
+import { unnamedPerson } from '../../domain/person-name.js';
 
 /** Items as cards with a thumbnail, title, counts, 档号 and who filed them when. */
 export function itemList<T extends PageItem>(items: T[], tz: string, extra?: (i: T) => Html | string): Html {
@@ -13,7 +14,7 @@ export function itemList<T extends PageItem>(items: T[], tz: string, extra?: (i:
             <a href="/items/${i.id}"><b>${i.title}</b></a>
             <span class="muted">${KIND_LABEL[i.kind] ?? i.kind}</span><br />
             <span class="muted"
-              >${counts(i.counts)} · ${i.filedByName ?? i.filedBy}
+              >${counts(i.counts)} · ${i.filedByName ?? unnamedPerson(i.filedBy)}
               ${dateTime(i.filedAt, tz)}${i.archivalCode ? html` · 档号 ${i.archivalCode}` : ''}</span
             >
             ${extra ? html`<br />${extra(i)}` : ''}

@@ -7,6 +7,7 @@ import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { crumbs } from './unit-view.js';
 import { materialStatusLabel } from '../../domain/material-status.js';
+import { unnamedPerson } from '../../domain/person-name.js';
 
 const DESCRIPTION_FIELDS: [string, string][] = [
   ['title', '题名'],
@@ -48,7 +49,7 @@ export async function itemPage(c: PageContext): Promise<void> {
         <dd><a href="/units/${d.unit.id}">${d.unit.fullName}</a></dd>
         <dt>归档</dt>
         <dd>
-          ${d.item.filedByName ?? d.item.filedBy}
+          ${d.item.filedByName ?? unnamedPerson(d.item.filedBy)}
           ${dateTime(d.item.filedAt, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}
         </dd>
         ${DESCRIPTION_FIELDS.filter(([k]) => desc[snake(k)] != null && desc[snake(k)] !== '').map(
@@ -97,8 +98,9 @@ function archivalCodeLine(d: ItemDetail, timeZone: string): Html | string {
 /** Who did it, when no person's name is known: Lark itself for a recall by a group's owner or manager. */
 function actorLabel(actor: string): string {
   if (actor === 'cli') return '命令行';
+  if (actor === 'bot') return '归档助手';
   const lark = /^lark:(.+)$/.exec(actor)?.[1];
-  return lark ? `飞书（${RECALLED_BY[lark] ?? lark}）` : actor;
+  return lark ? `飞书（${RECALLED_BY[lark] ?? lark}）` : unnamedPerson(actor);
 }
 
 function thumb(itemId: number, m: PageMaterial): Html {

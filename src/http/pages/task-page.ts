@@ -13,6 +13,7 @@ import { layout } from './layout.js';
 import { crumbs, visibleUnit } from './unit-view.js';
 import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
+import { personName } from '../../domain/person-name.js';
 
 /** GET /tasks/:id — what the task asks for, what is filed, owners, due date, 督办 when overdue. */
 export async function taskPage(c: PageContext): Promise<void> {
@@ -50,7 +51,7 @@ export async function taskPage(c: PageContext): Promise<void> {
           }
         </dd>
         <dt>负责人</dt>
-        <dd>${owners.map((r) => names.get(r) ?? r).join('、') || '—'}</dd>
+        <dd>${owners.map((r) => personName(names, r)).join('、') || '—'}</dd>
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
     </div>

@@ -25,6 +25,7 @@ import { bar, crumbs, visibleUnit } from './unit-view.js';
 import { openTasksDue } from '../../db/repos/page-due-tasks.js';
 import { dueDay, dueSection } from './due-section.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
+import { personName } from '../../domain/person-name.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
@@ -176,7 +177,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                     </td>
                     <td>${o.missingText}</td>
                     <td class="hide">
-                      ${(owners.get(o.taskId) ?? []).map((r) => names.get(r) ?? r).join('、') || '—'}
+                      ${(owners.get(o.taskId) ?? []).map((r) => personName(names, r)).join('、') || '—'}
                     </td>
                     <td class="n bad">${o.daysOverdue} 天</td>
                     <td>

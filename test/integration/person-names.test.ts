@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { addUnitRole } from '../../src/db/repos/people.js';
+import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
+import { postPhoto } from '../support/chat-photos.js';
+import { waitFor } from '../support/wait-for.js';
+import { createWebWorld, type WebWorld } from './web-world.js';
+
+const TZ = 'Asia/Shanghai';
+
+/**
+ * People the bot knows only by open_id (a role given before names were kept, a sender nobody
+ * imported) are never shown as ou_…: pages and the digest say 「未登记姓名的成员（…tail）」 until the
+ * name is learnt from Lark's contacts in the background, and then the name. A page never asks Lark.
+ */
+describe('names of people the bot knows only by open_id', () => {
+  let w: WebWorld;
+  const named = 'ou_PN_named_officer_a1b2';
+  const outside = 'ou_PN_outside_range_c3d4';
+  const refused = 'ou_PN_scope_refused_e5f6';
+  const contactCalls = () => w.h.fake.callsTo('GET', /^\/open-apis\/contact\/v3\/users\/ou_/).length;
+  beforeAll(async () => {
+    w = await createWebWorld('PN');
+    const now = w.clock.now();
+    // Two officers of 城关村 with roles but no name on record, answering for its overdue C01.
+    for (const openId of [named, outside])
+      await addUnitRole(w.h.db.db, { unitId: w.units.village.id, openId, role: 'officer' }, now);
+    await w.h.db.db.execute(
+      sql`update tasks set responsible = ${`{${named},${outside}}`}::text[]
+          where unit_id = ${w.units.village.id} and code = 'C01'`,
+    );
+  });
+  afterAll(() => w?.close());
+
+  it('the digest and the task page say 未登记姓名的成员 with a tail, never ou_…, without asking Lark', async () => {
+    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+    });
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    await w.clock.set(zonedInstant(monday, '09:00', TZ));
+    await scheduler.runDue(w.clock.now(), 'tick');
+    w.h.bot.jobWorker.wake();
+    const digest = await waitFor('the digest to the county leader', () =>
+      w.h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('进度周报')),
+    );
+    const text = JSON.stringify(digest.content);
+    expect(text).toContain('负责人 未登记姓名的成员（…a1b2）、未登记姓名的成员（…c3d4）');
+    expect(text).not.toContain('ou_PN');
+
+    // Lark has named neither yet (the hourly round asked, when the clock moved: outside its contacts).
+    await w.h.settle();
+    const before = contactCalls();
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const page = await (await w.get(`/tasks/${w.taskC01}`, leader)).text();
+    expect(page).toContain('未登记姓名的成员（…a1b2）、未登记姓名的成员（…c3d4）');
+    expect(page).not.toContain('ou_PN');
+    const unit = await (await w.get(`/units/${w.units.village.id}`, leader)).text();
+    expect(unit).toContain('未登记姓名的成员（…a1b2）');
+    expect(unit).not.toContain('ou_PN');
+    // The pages read the database only.
+    expect(contactCalls()).toBe(before);
+  });
+
+  it('a week later the background round learns the name Lark now gives; the pages then show it', async () => {
+    // The first is now in the app's contact range; the second still is not.
+    const before = contactCalls();
+    w.h.fake.addUser({ openId: named, name: '孙会计' });
+    await w.clock.advance(7 * 86_400_000);
+    await w.h.bot.runTimer('person-names');
+    await w.h.settle();
+    const [row] = await queryRows<{ name: string }>(
+      w.h.db.db,
+      sql`select name from people where open_id = ${named}`,
+    );
+    expect(row?.name).toBe('孙会计');
+    expect(contactCalls()).toBe(before + 2);
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const page = await (await w.get(`/tasks/${w.taskC01}`, leader)).text();
+    expect(page).toContain('孙会计、未登记姓名的成员（…c3d4）');
+    // Kept: the next round that week asks Lark nothing (the one it could not name: next week).
+    await w.h.bot.runTimer('person-names');
+    await w.h.settle();
+    expect(contactCalls()).toBe(before + 2);
+  });
+
+  it('a sender seen for the first time is named from Lark; a scope not granted leaves them unnamed, asked once', async () => {
+    w.h.fake.addUser({ openId: 'ou_PN_new_sender_9f9f', name: '周文书' });
+    await postPhoto(w.h, { chatId: w.chats.village, sender: 'ou_PN_new_sender_9f9f', seed: 31, size: 120 });
+    await waitFor('the sender named', async () => {
+      await w.h.settle();
+      const [r] = await queryRows<{ name: string }>(
+        w.h.db.db,
+        sql`select name from people where open_id = 'ou_PN_new_sender_9f9f'`,
+      );
+      return r?.name === '周文书';
+    });
+
+    // Without contact:user.base:readonly Lark refuses (99991672): no retries, no name.
+    w.h.fake.inject({
+      method: 'GET',
+      path: `/open-apis/contact/v3/users/${refused}`,
+      fault: { code: 99991672 },
+    });
+    w.h.fake.addUser({ openId: refused, name: '吴出纳' });
+    await postPhoto(w.h, { chatId: w.chats.village, sender: refused, seed: 32, size: 120 });
+    await waitFor('the lookup finished', async () => {
+      await w.h.settle();
+      const [j] = await queryRows<{ status: string }>(
+        w.h.db.db,
+        sql`select status from jobs where kind = 'learn-person-name' and key like ${`${refused}:%`}`,
+      );
+      return j?.status === 'done';
+    });
+    expect(w.h.fake.callsTo('GET', `/open-apis/contact/v3/users/${refused}`)).toHaveLength(1);
+    const rows = await queryRows(w.h.db.db, sql`select 1 from people where open_id = ${refused}`);
+    expect(rows).toHaveLength(0);
+  });
+});

@@ -161,14 +161,16 @@ export async function recallMessage(
       },
     });
     // Said under the burst's card when one went out (or is going out); an unanswered burst's card
-    // is drawn later without the recalled files.
+    // is drawn later without the recalled files. Keyed by the burst and the words: photos recalled one
+    // by one (each its own message, so its own recall) are told once, not once each; a different
+    // outcome (the filing now cancelled) is told.
     const burst = bursts.find((b) => b.answered);
     if (burst && ids.length > 0)
       await enqueueJob(
         tx,
         {
           type: RECALL_NOTICE_JOB,
-          key: `${recall.messageId}:${recall.chatId}`,
+          key: `${burst.id}:${recallNoticeText(items)}`,
           payload: {
             chatId: burst.chatId,
             ...(burst.ackMessageId ? { replyTo: burst.ackMessageId } : {}),

@@ -219,6 +219,19 @@ describe('a message recalled in the chat leaves the archive path', () => {
     expect(repliesTo(first)).toHaveLength(1);
   });
 
+  it('photos recalled one by one (sent to the wrong group): one notice under the card, not one per photo', async () => {
+    const photos = [
+      await postPhoto(h, { chatId, sender: org.officer }),
+      await postPhoto(h, { chatId, sender: org.officer }),
+      await postPhoto(h, { chatId, sender: org.officer }),
+    ];
+    const ack = await replyAfterQuiet(h, clock, photos[0]!);
+    // Lark has a recall per message: three events, and before, three identical replies in the group.
+    for (const photo of photos) await recall(photo);
+    const notices = repliesTo(ack.messageId);
+    expect(notices.map(textOf)).toEqual([JSON.stringify({ text: '已撤回的材料不再归档。' })]);
+  });
+
   it('a recall that arrives before its message: the photo is never downloaded, offered or answered', async () => {
     const early = id('om_');
     await recall(early);

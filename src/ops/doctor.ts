@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
+import { readMovedMarker } from '../db/pglite-moved.js';
 import { pendingAlerts } from '../db/repos/ops-alerts.js';
 import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
@@ -245,6 +246,15 @@ async function checkDatabase(
   const kind = o.databaseUrl
     ? `PostgreSQL（${redact(o.databaseUrl)}）`
     : `内置 PGlite（${join(o.dataDir, 'pglite')}）`;
+  const moved = o.databaseUrl ? readMovedMarker(join(o.dataDir, 'pglite')) : undefined;
+  if (moved)
+    // The bot runs on PostgreSQL; the old copy's folder kept its name (db move-to-postgres could not rename it).
+    add(
+      'warn',
+      '内置数据库',
+      `${join(o.dataDir, 'pglite')} 的档案已于 ${moved.at.slice(0, 10)} 搬到 PostgreSQL，但文件夹没能改名：` +
+        `请停着机器人手工改名：mv ${join(o.dataDir, 'pglite')} ${moved.movedTo}`,
+    );
   if (!o.databaseUrl && !existsSync(join(o.dataDir, 'pglite'))) {
     add('warn', '数据库', `${kind}：还没有创建（首次启动时创建并迁移）`);
     return;

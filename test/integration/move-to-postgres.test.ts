@@ -243,10 +243,15 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
         expect(listed.stderr).toContain(doneText);
         expect(await pgliteCounts(pglite)).toEqual(before);
 
-        // With it, they run on PostgreSQL, which holds the archive.
+        // With it, they run on PostgreSQL, which holds the archive; the doctor names the mv still to do.
         const onPg = await runCli(['units', 'list'], cliEnv(dataDir, url));
         expect(onPg.code).toBe(0);
         expect(onPg.stdout).toContain('河口村');
+        const doctor = await runCli(['doctor'], { ...webhookBotEnv(fake, dataDir), DATABASE_URL: url });
+        expect(doctor.stdout).toContain(
+          `! 内置数据库：${pglite} 的档案已于 ${new Date().toISOString().slice(0, 10)} 搬到 PostgreSQL，但文件夹没能改名：` +
+            `请停着机器人手工改名：mv ${pglite} ${target}`,
+        );
       } finally {
         spawnSync('umount', [pglite]);
         await fake.close();

@@ -1,4 +1,5 @@
 import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
+import { learnNamesLater } from '../db/repos/people.js';
 import { summarizeBurst, tooLargeLimitMb, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
 import {
@@ -56,6 +57,9 @@ export async function acknowledgeBurst(
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
   const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);
   if (!claimedAt) return;
+  // The sender is named on the item's page and as the photographer: their name is learnt if unknown.
+  // Once per burst here, not per message in the capture's transaction (the hot path).
+  await learnNamesLater(deps.db, [burst.senderOpenId], deps.clock.now());
   // Read after the claim: a file that ends unsaved from now on is told in a notice of its own
   // (download-record.ts), one that ended before is in this reply.
   const materials = await materialsOfBurst(deps.db, burstId);

@@ -10,7 +10,6 @@ import { insertMessage } from '../db/repos/messages.js';
 import { wasRecalled } from '../db/repos/message-recalls.js';
 import type { BotDeps } from './deps.js';
 import type { MessageUse } from './feature.js';
-import { learnNamesLater } from '../db/repos/people.js';
 
 export interface CaptureOptions {
   quietWindowMs: number;
@@ -102,8 +101,6 @@ export async function captureMessage(
       return { materialIds: [] };
     }
     if (!fresh || !inBurst) return { materialIds: [] };
-    // The sender is named on the item's page and as the photographer: learn their name if unknown.
-    await learnNamesLater(tx, [msg.senderOpenId!], now);
 
     const item = {
       chatId: msg.chatId,

@@ -4,7 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { addUnitRole } from '../../src/db/repos/people.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
-import { postPhoto } from '../support/chat-photos.js';
+import { postPhoto, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -90,7 +90,8 @@ describe('names of people the bot knows only by open_id', () => {
   it('a sender seen for the first time is named from Lark; a scope not granted leaves them unnamed, asked once', async () => {
     w.h.fake.addUser({ openId: 'ou_PN_new_sender_9f9f', name: '周文书' });
     await postPhoto(w.h, { chatId: w.chats.village, sender: 'ou_PN_new_sender_9f9f', seed: 31, size: 120 });
-    await waitFor('the sender named', async () => {
+    // The sender's name is asked for once their burst is answered (its quiet window on the test clock).
+    await waitOnClock(w.h, w.clock, 'the sender named', async () => {
       await w.h.settle();
       const [r] = await queryRows<{ name: string }>(
         w.h.db.db,
@@ -107,7 +108,7 @@ describe('names of people the bot knows only by open_id', () => {
     });
     w.h.fake.addUser({ openId: refused, name: '吴出纳' });
     await postPhoto(w.h, { chatId: w.chats.village, sender: refused, seed: 32, size: 120 });
-    await waitFor('the lookup finished', async () => {
+    await waitOnClock(w.h, w.clock, 'the lookup finished', async () => {
       await w.h.settle();
       const [j] = await queryRows<{ status: string }>(
         w.h.db.db,

@@ -133,6 +133,10 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );
+    // It says what it lists (the township, the card's week), and leads back up to the township.
+    expect(await page.locator('#search-scope').innerText()).toBe(`${w.units.township.name} · ${weekName}`);
+    await page.locator('.crumbs a', { hasText: w.units.township.name }).click();
+    await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}`);
 
     // 督办 from the village page the card opened; 返回 comes back to that page, still over the week.
     await page.goto(links.get('河口村')!);

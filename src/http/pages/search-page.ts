@@ -5,6 +5,9 @@ import { page } from '../web-app.js';
 import { html } from './html.js';
 import { itemList } from './item-list.js';
 import { layout, messagePage } from './layout.js';
+import { qualityPeriod } from './quality-period.js';
+import { crumbs } from './unit-view.js';
+import { localDay } from '../../domain/working-days.js';
 
 export const MAX_QUERY_CHARS = 200;
 const MAX_TERMS = 8;
@@ -36,7 +39,7 @@ export async function searchPage(c: PageContext): Promise<void> {
   const terms = text.split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
   const unitId = one(q.unit);
   let paths = c.viewer.roots.map((r) => r.path);
-  let chosen: { id: number; name: string } | undefined;
+  let chosen: { id: number; name: string; path: string } | undefined;
   if (unitId) {
     const unit = /^[1-9][0-9]{0,14}$/.test(unitId) ? await getUnitById(c.deps.db, Number(unitId)) : undefined;
     if (!unit || !canSee(c.viewer, unit.path)) throw new NotFound();
@@ -69,7 +72,14 @@ export async function searchPage(c: PageContext): Promise<void> {
   // chosen, so searching again from the form stays in that unit instead of widening to all of them.
   const units =
     chosen && !c.viewer.roots.some((r) => r.id === chosen.id) ? [...c.viewer.roots, chosen] : c.viewer.roots;
-  const body = html`<h1>搜索</h1>
+  // Opened for a unit (the digest's 查看上周提交, a unit's 在本单位搜索): the way back up to it, and what
+  // the list is — the unit, and the days when given (「第49周（11月30日—12月6日）」, as the digest names them).
+  const days =
+    from && to ? qualityPeriod(q, c.deps.timeZone, localDay(c.deps.clock.now(), c.deps.timeZone)) : undefined;
+  const scope = [chosen?.name, days?.period ? days.label : undefined].filter(Boolean).join(' · ');
+  const body = html`${chosen ? await crumbs(c, chosen.path, '搜索') : ''}
+    <h1>搜索</h1>
+    ${scope ? html`<p id="search-scope">${scope}</p>` : ''}
     <form class="card filters" method="get" action="/search" id="search-form">
       <input
         type="search"

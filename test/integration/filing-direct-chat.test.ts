@@ -18,15 +18,13 @@ describe('photos sent to the bot in a direct chat', () => {
   let h: Harness;
   let org: SeededOrg;
   const clock = new ManualClock(awakeNow());
+  const groupId = id('oc_');
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'D' });
     // The officer's village has its work group bound; the direct chat is never bound (绑定 is refused there).
     const village = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat(
-      { db: h.db.db, clock },
-      { chatId: id('oc_'), unitId: village.id, actorOpenId: org.officer },
-    );
+    await bindChat({ db: h.db.db, clock }, { chatId: groupId, unitId: village.id, actorOpenId: org.officer });
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
@@ -67,6 +65,34 @@ describe('photos sent to the bot in a direct chat', () => {
     expect(text).not.toContain('本群');
     expect(text).not.toContain('绑定');
     expect(text).toContain('转发到本村（本单位）的工作群');
+  });
+
+  it('sent to the work group afterwards, as the answer says: the group’s card does not call it a repeat', async () => {
+    const bytes = await jpeg(91);
+    const post = async (chatId: string, chatType: 'p2p' | 'group') => {
+      const messageId = id('om_');
+      const key = id('img_');
+      h.fake.addResource({ messageId, fileKey: key, bytes, contentType: 'image/jpeg' });
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        chatType,
+        messageId,
+        senderOpenId: org.officer,
+        msgType: 'image',
+        content: { image_key: key },
+        createTimeMs: clock.now().getTime(),
+      });
+      expect((await h.post(ev)).status).toBe(200);
+      return replyText(await replyAfterQuiet(h, clock, messageId));
+    };
+    expect(await post(id('oc_dm_'), 'p2p')).toContain('请把它们转发到本村（本单位）的工作群');
+    // Before: 「其中 1 个与之前收到的文件完全相同，只保存一份」 to an officer who did as told.
+    const inGroup = await post(groupId, 'group');
+    expect(inGroup).toContain('收到 1 张照片');
+    expect(inGroup).not.toContain('完全相同');
+    // Sent to the group a second time, it is a repeat there.
+    expect(await post(groupId, 'group')).toContain('其中 1 个与之前收到的文件完全相同，只保存一份');
   });
 
   it('an empty file sent there is answered with where to send it again, not with choosing a task', async () => {

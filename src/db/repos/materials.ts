@@ -126,6 +126,11 @@ export interface BurstMaterial {
   quality: string | null;
   sha256: string | null;
   duplicateOf: number | null;
+  /**
+   * An identical file came into this same chat before (a repeat the sender may not have meant); one
+   * first sent to the bot directly and then to the group, as it asks, is not.
+   */
+  repeatInChat: boolean;
   sizeBytes: number | null;
   /** Inside a merged forward (its message is the forward's child). */
   forwarded?: boolean;
@@ -144,11 +149,15 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     duplicate_of: number | null;
     size_bytes: number | null;
     forwarded: boolean;
+    repeat_in_chat: boolean;
   }>(
     db,
-    sql`select id::int as id, kind, role, status, original_name, quality, sha256, duplicate_of::int as duplicate_of,
-          size_bytes::float8 as size_bytes, forward_root_id is not null as forwarded
-        from materials where burst_id = ${burstId} and status <> 'recalled' order by sent_at, id`,
+    sql`select m.id::int as id, m.kind, m.role, m.status, m.original_name, m.quality, m.sha256,
+          m.duplicate_of::int as duplicate_of, m.size_bytes::float8 as size_bytes,
+          m.forward_root_id is not null as forwarded,
+          m.duplicate_of is not null and exists (select 1 from materials o where o.sha256 = m.sha256
+            and o.chat_id = m.chat_id and o.id < m.id and o.status <> 'recalled') as repeat_in_chat
+        from materials m where m.burst_id = ${burstId} and m.status <> 'recalled' order by m.sent_at, m.id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -159,6 +168,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     quality: r.quality,
     sha256: r.sha256,
     duplicateOf: r.duplicate_of == null ? null : Number(r.duplicate_of),
+    repeatInChat: !!r.repeat_in_chat,
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
     forwarded: !!r.forwarded,
   }));

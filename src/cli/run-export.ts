@@ -74,7 +74,11 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
           `  输出目录原来的所有者 ${res.ownerNotKept.uid}:${res.ownerNotKept.gid} 未能保留（本用户无权 chown），` +
             `需要时请管理员执行 chown ${res.ownerNotKept.uid}:${res.ownerNotKept.gid} ${res.outDir}`,
         );
-      if (res.unconfirmed > 0) io.out(`  另有 ${res.unconfirmed} 件已归档未确认，未包含在内`);
+      if (res.unconfirmed > 0)
+        io.out(
+          `  另有 ${res.unconfirmed} 件已归档未确认，未包含在内；要一并移交，先确认归档：` +
+            `npm run cli -- archive confirm --unit ${unit.code} --year ${values.year}（加 --dry-run 先看将编的档号），再导出`,
+        );
       if (res.registrationPdf)
         io.out(
           'path' in res.registrationPdf

@@ -233,7 +233,13 @@ async function finishForChat(
           ...failingItemLines(res.report, 5),
           '这个包不能移交。文件损坏或缺失的，请系统管理员从备份恢复；其他问题按报告处理。处理好后重新发送「导出」。',
         ]),
-    ...(res.unconfirmed > 0 ? [`另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内。`] : []),
+    // Left out for want of a 档号: how to take them along.
+    ...(res.unconfirmed > 0
+      ? [
+          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「确认归档 ${unitName} ${p.year}」，` +
+            `确认后再发送「导出 ${unitName} ${p.year}」。`,
+        ]
+      : []),
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
     sent
       ? '压缩包已发送在上方。'

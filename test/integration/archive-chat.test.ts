@@ -661,4 +661,27 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await ctx.jobs.get('archive-confirm')!.dead(two.payload, silentLogger());
     expect(two.card()).toContain('确认归档没有完成');
   });
+
+  it('导出 that leaves out 件 not yet confirmed says how to take them along, and that way takes them', async () => {
+    await f.fileItem(f.task.doc, [
+      { bytes: minimalPdf(1, Buffer.from('not-yet')), kind: 'document', mime: 'application/pdf' },
+    ]);
+    const exportNow = async (id: string) => {
+      await ctx.commands.handle(deps, msg(id, 'ou_archivist', '导出'), cmd('export', '东村 2025'));
+      const [job] = await queryRows<{ payload: any }>(
+        f.db,
+        sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = ${id}`,
+      );
+      await ctx.jobs
+        .get('archive-export')!
+        .run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+      return texts(h, id).at(-1)!;
+    };
+    expect(await exportNow('om_eu1')).toMatch(
+      /\n另有 \d+ 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「确认归档 东村 2025」，确认后再发送「导出 东村 2025」。\n/,
+    );
+    const { payload } = await confirmByCard('om_eu2', '东村 2025');
+    await ctx.jobs.get('archive-confirm')!.run(payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    expect(await exportNow('om_eu3')).not.toContain('还没确认归档');
+  });
 });

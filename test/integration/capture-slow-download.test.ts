@@ -8,6 +8,7 @@ import { postPhoto, replyAfterQuiet, tapPhotoTask, waitOnClock } from '../suppor
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { signInCookie } from '../support/web-sign-in.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -94,6 +95,13 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
     );
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('bot');
+    // The item's page names it as people read it: the bot, and what it did (not `bot`, `join_late`).
+    const cookie = await signInCookie(h, { openId: org.officer, name: '王村官' });
+    const page = await (await fetch(`${h.bot.url}/items/${after.id}`, { headers: { cookie } })).text();
+    const trail = /<table id="audit">([\s\S]*?)<\/table>/.exec(page)![1]!;
+    expect(trail).toContain('<td>归档助手</td>');
+    expect(trail).toContain('<td>补入（下载完成后自动归入）</td>');
+    expect(trail).not.toMatch(/join_late|>bot</);
     // Nothing else is said in the chat: the card already told the photo would follow.
     expect(h.fake.sentMessages().filter((m) => m.replyTo === first)).toHaveLength(1);
   });

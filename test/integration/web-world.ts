@@ -9,6 +9,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { signInCookie } from '../support/web-sign-in.js';
 
 /**
  * The bot with the seeded county → township → 城关村 / 河口村, both villages' chats bound, one photo
@@ -144,31 +145,7 @@ export async function createWebWorld(
           sql`select status from scheduled_sends where kind = 'urge' and target = ${chatId} order by id`,
         )
       ).map((r) => r.status),
-    signIn: async (user) => {
-      h.fake.signInAs(user);
-      const jar = new Map<string, string>();
-      let url = `${h.bot.url}/auth/login?next=%2F`;
-      for (let i = 0; i < 6; i++) {
-        const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-        const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-        for (const sc of res.headers.getSetCookie()) {
-          const [pair] = sc.split(';');
-          const [k, v] = pair!.split('=');
-          if (v) jar.set(k!, v);
-          else jar.delete(k!);
-        }
-        const loc = res.headers.get('location');
-        if (res.status !== 302 || !loc) break;
-        // With PUBLIC_URL set (behind a proxy in real life), the callback comes back to that address.
-        url = new URL(loc, url).toString();
-        if (env.PUBLIC_URL && url.startsWith(env.PUBLIC_URL))
-          url = h.bot.url + url.slice(env.PUBLIC_URL.length);
-        if (url.startsWith(h.bot.url) && !url.includes('/auth/')) break;
-      }
-      const session = jar.get('ab_session');
-      if (!session) throw new Error('sign-in did not set a session cookie');
-      return `ab_session=${session}`;
-    },
+    signIn: (user) => signInCookie(h, user, env.PUBLIC_URL),
     close: () => h.close(),
   };
   return w;

@@ -55,6 +55,7 @@ export const ACTION_LABEL: Record<string, string> = {
   correction_answer: '答复更正',
   urge: '督办',
   recall: '撤回',
+  join_late: '补入（下载完成后自动归入）',
 };
 
 export function counts(c: { photo: number; document: number; audio: number; video: number }): string {

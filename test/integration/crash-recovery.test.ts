@@ -1,13 +1,13 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDb, queryRows } from '../../src/db/client.js';
-import { ensureBuilt, startProcess, type BotProcess, webhookBotEnv } from '../support/bot-process.js';
+import { webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
+import { processTest } from '../support/process-test.js';
 import { repliesTo, replyText, sha256, smallPhoto, waitFor } from './capture-helpers.js';
 
 /**
@@ -17,24 +17,15 @@ import { repliesTo, replyText, sha256, smallPhoto, waitFor } from './capture-hel
  * `.part` file is removed, and the burst reply follows.
  */
 describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded PGlite)', () => {
-  let fake: FakeLark;
+  const t = processTest('archive-bot-crash');
   let dataDir: string;
-  const procs: BotProcess[] = [];
   beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-    dataDir = await seededDataDir('archive-bot-crash');
-  }, 300_000);
-  afterAll(async () => {
-    for (const p of procs) p.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exit));
-    await fake.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    dataDir = await seededDataDir('data', { parent: t.tmp });
   });
 
   const start = () => {
-    const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...webhookBotEnv(fake, dataDir),
+    const p = t.startProcess(process.execPath, ['dist/main.js'], {
+      ...webhookBotEnv(t.fake, dataDir),
       ALERT_CHECK_MINUTES: '0',
       MIN_FREE_DISK_MB: '1',
       // Long enough that the two photos form one burst however slowly a busy machine posts them.
@@ -45,7 +36,6 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
       // The default lease: reclaiming by lease would take minutes.
       WORKER_LEASE_SECONDS: '300',
     });
-    procs.push(p);
     return p;
   };
   const tempFiles = () => {
@@ -67,12 +57,17 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
       const ids: string[] = [];
       for (const [i, bytes] of photos.entries()) {
         const key = `img_crash_${i}`;
-        const ev = messageEvent({ appId: fake.appId, chatId, msgType: 'image', content: { image_key: key } });
+        const ev = messageEvent({
+          appId: t.fake.appId,
+          chatId,
+          msgType: 'image',
+          content: { image_key: key },
+        });
         ids.push(ev.event.message.message_id);
-        fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+        t.fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
         // The second photo's download hangs after a few bytes: in flight, with a temp file, at the kill.
         if (i === 1)
-          fake.inject({ path: /\/resources\/img_crash_1$/, times: 1, fault: { stallAfterBytes: 1000 } });
+          t.fake.inject({ path: /\/resources\/img_crash_1$/, times: 1, fault: { stallAfterBytes: 1000 } });
         const req = signedRequest(ev, TEST_ENCRYPT_KEY);
         expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
       }
@@ -86,7 +81,7 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
           const files = tempFiles();
           const stable = files.length === 1 && files[0] === seen;
           seen = files.length === 1 ? files[0] : undefined;
-          return stable && fake.callsTo('GET', /\/resources\/img_crash_1$/).length === 1;
+          return stable && t.fake.callsTo('GET', /\/resources\/img_crash_1$/).length === 1;
         },
         { timeoutMs: 60_000 },
       );
@@ -98,7 +93,7 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
       // The dead process left its lock (fresh: not stale for seconds) and its temp file behind.
       expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(true);
       expect(existsSync(join(dataDir, 'pglite.owner'))).toBe(true);
-      expect(repliesTo(fake, ids[0]!)).toEqual([]);
+      expect(repliesTo(t.fake, ids[0]!)).toEqual([]);
 
       const second = start();
       await second.started();
@@ -111,7 +106,7 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('recovery after kill -9 (embedded
       );
       const [reply] = await waitFor(
         'the burst reply',
-        () => repliesTo(fake, ids[0]!),
+        () => repliesTo(t.fake, ids[0]!),
         (r) => r.length > 0,
         {
           timeoutMs: 60_000,

@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, queryRows, type Database } from '../../src/db/client.js';
 import { fitPool } from '../../src/db/fit-pool.js';
 import { createLogger } from '../../src/logger.js';
-import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
+import { webhookBotEnv, type BotProcess } from '../support/bot-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
+import { processTest } from '../support/process-test.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { waitFor } from '../support/wait-for.js';
 import { smallPhoto } from './capture-helpers.js';
@@ -27,44 +26,36 @@ if (!onPostgres)
  * role, so it may use every table, but not a superuser: the limit holds for it).
  */
 describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
-  let fake: FakeLark;
+  const t = processTest('archive-bot-pool');
   let tdb: TestDb;
   let admin: postgres.Sql;
   let dataDir: string;
   const role = `pool_bot_${randomBytes(4).toString('hex')}`;
-  const procs: BotProcess[] = [];
 
   beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
+    dataDir = t.tmp;
     tdb = await createTestDb();
     admin = postgres(tdb.url!, { max: 1, onnotice: () => {} });
     const owner = (await admin<{ u: string }[]>`select current_user as u`)[0]!.u;
     await admin.unsafe(`create role ${role} login`);
     await admin.unsafe(`grant "${owner}" to ${role}`);
-    dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-pool-'));
   }, 300_000);
-  afterAll(async () => {
-    for (const p of procs) p.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exit));
-    await fake?.close();
+  t.onClose(async () => {
     await admin?.unsafe(`drop role if exists ${role}`).catch(() => {});
     await admin?.end();
     await tdb?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const start = (poolSize: number) => {
     const url = new URL(tdb.url!);
     url.username = role;
-    const p = startProcess(process.execPath, ['dist/main.js'], {
-      ...webhookBotEnv(fake, mkdtempSync(join(dataDir, 'instance-'))),
+    const p = t.startProcess(process.execPath, ['dist/main.js'], {
+      ...webhookBotEnv(t.fake, mkdtempSync(join(dataDir, 'instance-'))),
       DATABASE_URL: url.toString(),
       DATABASE_POOL_SIZE: String(poolSize),
       ALERT_CHECK_MINUTES: '0',
       MIN_FREE_DISK_MB: '1',
     });
-    procs.push(p);
     return p;
   };
   const connections = async () =>
@@ -99,14 +90,14 @@ describe.skipIf(!onPostgres)('the PostgreSQL connection pool', () => {
     for (let i = 0; i < 12; i++) {
       const key = `img_pool_${i}`;
       const ev = messageEvent({
-        appId: fake.appId,
+        appId: t.fake.appId,
         chatId: `oc_pool_${i % 2}`,
         senderOpenId: `ou_pool_${i % 2}`,
         msgType: 'image',
         content: { image_key: key },
       });
       const bytes = await smallPhoto('png', 40 + i);
-      fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+      t.fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
       events.push(ev);
     }
     const statuses = await Promise.all(

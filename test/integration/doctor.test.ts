@@ -1,22 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
 import { transitionAlert } from '../../src/db/repos/ops-alerts.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
-import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
+import { repoRoot, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
 import { signedRequest } from '../support/lark-sign.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { processTest } from '../support/process-test.js';
 import { waitFor } from '../support/wait-for.js';
 
 const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
@@ -31,14 +30,13 @@ const freePort = () =>
   });
 
 describe('npm run cli -- doctor', () => {
-  let fake: FakeLark;
-  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-doctor-'));
+  const t = processTest('archive-bot-doctor');
   const year = Number(
     new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()),
   );
   const holidaysOk = createWorkingCalendar().knowsYear(year);
   const env = (dataDir: string, port: number, over: Record<string, string> = {}) => ({
-    ...webhookBotEnv(fake, dataDir),
+    ...webhookBotEnv(t.fake, dataDir),
     PORT: String(port),
     MIN_FREE_DISK_MB: '1',
     ...over,
@@ -48,27 +46,18 @@ describe('npm run cli -- doctor', () => {
    * prints (the secret checks).
    */
   const doctorProcess = (e: Record<string, string>) =>
-    runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'doctor'], e, tmp);
+    runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'doctor'], e, t.tmp);
   /**
    * The same command in this process through the same runCli as main.js, on only the given
    * environment: no process start and no module load (the bot, when running, is still a process).
    */
   const doctor = (e: Record<string, string>) => cliInProcess(['doctor'], e);
 
-  beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-  }, 300_000);
-  afterAll(async () => {
-    await fake.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
   it(
     'with the bot stopped: reports the database, Lark, holidays, a dead job, an alert owed, and exits 1',
     { timeout: 420_000 },
     async () => {
-      const dataDir = await seededDataDir('stopped', { parent: tmp });
+      const dataDir = await seededDataDir('stopped', { parent: t.tmp });
       const database = await openDb({ dataDir });
       await database.db
         .execute(sql`insert into jobs (kind, key, payload, status, attempts, last_error, run_at, created_at)
@@ -105,7 +94,7 @@ describe('npm run cli -- doctor', () => {
       expect(out).toContain(`${holidaysOk ? '✓' : '✗'} 节假日表 ${year}：`);
       expect(out).toContain(`节假日表 ${year + 1}：`);
       expect(out).toMatch(/检查完毕：\d+ 项有问题（标 ✗）/);
-      expect(out + res.stderr).not.toContain(fake.appSecret);
+      expect(out + res.stderr).not.toContain(t.fake.appSecret);
     },
   );
 
@@ -113,7 +102,7 @@ describe('npm run cli -- doctor', () => {
     'reports credentials Lark refuses and a configuration error, without a secret',
     { timeout: 420_000 },
     async () => {
-      const dataDir = join(tmp, 'refused');
+      const dataDir = join(t.tmp, 'refused');
       const res = await doctor(
         env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret', PORT: 'x' }),
       );
@@ -133,7 +122,7 @@ describe('npm run cli -- doctor', () => {
    * said nothing about it.
    */
   it('says where the operations alerts go, and when they cannot arrive', { timeout: 300_000 }, async () => {
-    const dataDir = await seededDataDir('alerts', { parent: tmp });
+    const dataDir = await seededDataDir('alerts', { parent: t.tmp });
     const port = await freePort();
     const alertsLine = async (over: Record<string, string> = {}) => {
       const res = await doctor(env(dataDir, port, over));
@@ -145,7 +134,7 @@ describe('npm run cli -- doctor', () => {
         '把机器人拉进运维群，再用 npm run cli -- chats list 查到群号填进 OPS_CHAT_ID',
     );
     const ops = 'oc_00000000000000000000000000000ops';
-    fake.addChat({ chatId: ops, name: '县档案运维群', members: [] });
+    t.fake.addChat({ chatId: ops, name: '县档案运维群', members: [] });
     expect(await alertsLine({ OPS_CHAT_ID: ops })).toBe(
       '✓ 告警去向：发到运维群「县档案运维群」（OPS_CHAT_ID）',
     );
@@ -178,7 +167,7 @@ describe('npm run cli -- doctor', () => {
       timeout: 120_000,
     },
     async () => {
-      const dataDir = await seededDataDir('starting', { parent: tmp });
+      const dataDir = await seededDataDir('starting', { parent: t.tmp });
       const port = await freePort();
       const release = await lockDataDir(join(dataDir, 'pglite'), 'bot');
       try {
@@ -210,7 +199,7 @@ describe('npm run cli -- doctor', () => {
     'the embedded database held by a running backup: the bot line says the backup holds it',
     { timeout: 120_000 },
     async () => {
-      const dataDir = await seededDataDir('backing-up', { parent: tmp });
+      const dataDir = await seededDataDir('backing-up', { parent: t.tmp });
       const port = await freePort();
       // A stored file whose read waits until the test writes into the pipe (its bytes: none, the
       // empty file's SHA-256), so the backup holds the database until then.
@@ -256,7 +245,7 @@ describe('npm run cli -- doctor', () => {
     'a listener on the port that does not answer (a busy or stalled bot): says so, not 未在运行',
     { timeout: 120_000 },
     async () => {
-      const dataDir = await seededDataDir('silent', { parent: tmp });
+      const dataDir = await seededDataDir('silent', { parent: t.tmp });
       // Accepts connections and never answers, as a bot whose event loop is stuck does.
       const held: import('node:net').Socket[] = [];
       const silent = createServer((socket) => held.push(socket));
@@ -291,13 +280,13 @@ describe('npm run cli -- doctor', () => {
       timeout: 420_000,
     },
     async () => {
-      const dataDir = await seededDataDir('wrong-key', { parent: tmp });
+      const dataDir = await seededDataDir('wrong-key', { parent: t.tmp });
       const e = env(dataDir, await freePort(), { LARK_ENCRYPT_KEY: 'not-the-key-of-the-app' });
-      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, tmp);
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, t.tmp);
       try {
         const { url } = await bot.started(240_000);
         const push = signedRequest(
-          messageEvent({ appId: fake.appId, chatId: 'oc_wrong_key', content: { text: '你好' } }),
+          messageEvent({ appId: t.fake.appId, chatId: 'oc_wrong_key', content: { text: '你好' } }),
           TEST_ENCRYPT_KEY,
         );
         expect((await fetch(`${url}/lark/events`, { method: 'POST', ...push })).status).toBe(401);
@@ -319,7 +308,7 @@ describe('npm run cli -- doctor', () => {
     'with the bot running (METRICS_TOKEN set): asks the bot (it holds the embedded database), with the token, and reports its dead job',
     { timeout: 420_000 },
     async () => {
-      const dataDir = await seededDataDir('running', { parent: tmp });
+      const dataDir = await seededDataDir('running', { parent: t.tmp });
       const database = await openDb({ dataDir });
       await database.db
         .execute(sql`insert into jobs (kind, key, payload, status, attempts, last_error, run_at, created_at)
@@ -327,7 +316,7 @@ describe('npm run cli -- doctor', () => {
       await database.close();
       // /metrics answers only with the token: without it the doctor read every queue as 0.
       const e = env(dataDir, await freePort(), { METRICS_TOKEN: 'doctor-metrics-token-0123456789' });
-      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, tmp);
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, t.tmp);
       try {
         await bot.started(240_000);
         const res = await doctor(e);

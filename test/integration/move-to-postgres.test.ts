@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromPglite } from '../../src/db/client.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
-import { ensureBuilt, repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
+import { repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { startFakeLark } from '../support/fake-lark/server.js';
+import { processTest } from '../support/process-test.js';
 import { seedOrg } from '../support/seed-org.js';
 import { emptyPgDatabase } from '../support/test-db.js';
 
@@ -61,13 +62,11 @@ async function pgCounts(url: string): Promise<Record<string, number>> {
  * `npm run cli -- db move-to-postgres` moves it.
  */
 describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empty PostgreSQL', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-move-'));
-  beforeAll(() => ensureBuilt(), 300_000);
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const t = processTest('archive-bot-move', { fake: false });
 
   /** A data folder whose embedded database holds an organisation and a campaign, made by the use cases. */
   async function officeDataDir(prefix: string): Promise<string> {
-    const dataDir = await seededDataDir(prefix, { parent: tmp, onPostgres: 'migrate' });
+    const dataDir = await seededDataDir(prefix, { parent: t.tmp, onPostgres: 'migrate' });
     const client = await PGlite.create(join(dataDir, 'pglite'));
     await seedOrg(fromPglite(client).db, { prefix: 'mv' });
     await client.close();
@@ -116,7 +115,7 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
       const list = await runCli(['units', 'list'], env);
       expect(list.code).toBe(0);
       expect(list.stdout).toContain('河口村');
-      const csv = join(tmp, 'more-units.csv');
+      const csv = join(t.tmp, 'more-units.csv');
       writeFileSync(csv, 'code,name,kind,parent_code\nmv13,新建村,village,mv10\n');
       const added = await runCli(['units', 'import', csv], env);
       expect(added.stderr).toBe('');

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/client.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
@@ -11,12 +10,12 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createWorkingCalendar, localDay, localMinutes } from '../../src/domain/working-days.js';
 import type { BlobStore } from '../../src/ports/blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
-import { ensureBuilt, startProcess, webhookBotEnv, type BotProcess } from '../support/bot-process.js';
+import { webhookBotEnv, type BotProcess } from '../support/bot-process.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { attachWsGateway, type WsGateway } from '../support/fake-lark/ws-gateway.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { signedRequest } from '../support/lark-sign.js';
+import { processTest } from '../support/process-test.js';
 import { seedOrg } from '../support/seed-org.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { smallPhoto, waitFor } from './capture-helpers.js';
@@ -38,7 +37,7 @@ const PHOTOS_PER_CHAT = 8;
  * beyond 50/s per API).
  */
 describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
-  let fake: FakeLark;
+  const t = processTest('archive-bot-multi');
   let tdb: TestDb;
   let s3: LocalS3;
   /** The bucket as the bots see it (reads verify every blob against its hash). */
@@ -48,11 +47,9 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
   /** SHA-256 of each photo the fake serves, by message id. */
   const served = new Map<string, string>();
   beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
+    dataDir = t.tmp;
     tdb = await createTestDb();
     s3 = await startLocalS3();
-    dataDir = mkdtempSync(join(tmpdir(), 'archive-bot-multi-'));
     bucket = (
       await openBlobStore({
         dataDir: join(dataDir, 'reader'),
@@ -60,19 +57,15 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       })
     ).blobs;
   }, 300_000);
-  afterAll(async () => {
-    for (const p of procs) p.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exit));
-    await fake?.close();
+  t.onClose(async () => {
     await tdb?.close();
     await s3?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const start = (mode: 'webhook' | 'ws' = 'webhook', env: Record<string, string> = {}) => {
-    const p = startProcess(process.execPath, ['dist/main.js'], {
+    const p = t.startProcess(process.execPath, ['dist/main.js'], {
       // One store for both: the bucket. Each instance has a folder of its own (its spool only).
-      ...webhookBotEnv(fake, mkdtempSync(join(dataDir, 'instance-'))),
+      ...webhookBotEnv(t.fake, mkdtempSync(join(dataDir, 'instance-'))),
       ...s3.env('multi/'),
       LARK_EVENT_MODE: mode,
       DATABASE_URL: tdb.url!,
@@ -94,14 +87,14 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       for (let i = 0; i < PHOTOS_PER_CHAT; i++) {
         const key = `img_${tag}_${c}_${i}`;
         const ev = messageEvent({
-          appId: fake.appId,
+          appId: t.fake.appId,
           chatId: `oc_${tag}_${c}`,
           senderOpenId: `ou_${tag}_${c}`,
           msgType: 'image',
           content: { image_key: key },
         });
         const bytes = await smallPhoto('png', 64 + c * PHOTOS_PER_CHAT + i);
-        fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
+        t.fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes });
         served.set(ev.event.message.message_id, createHash('sha256').update(bytes).digest('hex'));
         pushes.push({ body: ev, messageId: ev.event.message.message_id });
       }
@@ -138,7 +131,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
     );
     expect(bursts.length).toBeGreaterThanOrEqual(CHATS);
     // Each burst's reply went out once: one reply message per burst, none repeated.
-    const replies = fake.sentMessages().filter((m) => m.replyTo && ids.includes(m.replyTo));
+    const replies = t.fake.sentMessages().filter((m) => m.replyTo && ids.includes(m.replyTo));
     expect(replies).toHaveLength(bursts.length);
     expect(new Set(replies.map((r) => r.replyTo)).size).toBe(bursts.length);
 
@@ -169,8 +162,8 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
     'webhook pushes spread over both, one killed mid-stream: everything recorded, stored and answered once',
     { timeout: 240_000 },
     async () => {
-      fake.enforceRateLimit({ path: /\/resources\//, perSecond: 50 });
-      fake.enforceRateLimit({ method: 'POST', path: /^\/open-apis\/im\/v1\/messages/, perSecond: 50 });
+      t.fake.enforceRateLimit({ path: /\/resources\//, perSecond: 50 });
+      t.fake.enforceRateLimit({ method: 'POST', path: /^\/open-apis\/im\/v1\/messages/, perSecond: 50 });
       const a = start();
       const b = start();
       const urls = [(await a.started()).url, (await b.started()).url];
@@ -200,7 +193,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
         expect(await post(urls[1]!, body)).toBe(true);
 
       await expectAllOnce(pushes.map((p) => p.messageId));
-      expect(fake.rateLimited).toBe(0);
+      expect(t.fake.rateLimited).toBe(0);
       // Both instances stored photos (the survivor also those the killed one had taken).
       for (const p of [a, b]) expect(p.logs().some((l) => l.msg === 'material stored')).toBe(true);
     },
@@ -210,7 +203,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
     'long connection with both connected, one killed mid-stream: everything recorded, stored and answered once',
     { timeout: 240_000 },
     async () => {
-      const gw: WsGateway = attachWsGateway(fake, { spread: true });
+      const gw: WsGateway = attachWsGateway(t.fake, { spread: true });
       try {
         const a = start('ws');
         const b = start('ws');
@@ -315,7 +308,7 @@ describe.skipIf(!onPostgres)('two instances on one PostgreSQL database', () => {
       { timeoutMs: 120_000 },
     );
     expect(sends).toEqual([{ kind: 'reminder', status: 'sent' }]);
-    expect(fake.sentMessages().filter((m) => m.receiveId === chat)).toHaveLength(1);
+    expect(t.fake.sentMessages().filter((m) => m.receiveId === chat)).toHaveLength(1);
     const runs = await queryRows<{ status: string }>(
       db,
       sql`select status from schedule_runs

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { processTest } from '../support/process-test.js';
 import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -17,26 +15,17 @@ const pgUrl = process.env.TEST_DATABASE_URL;
  * materials were recorded apart from them.
  */
 describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the embedded database', () => {
-  let fake: FakeLark;
-  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-left-behind-'));
-  beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-  }, 300_000);
-  afterAll(async () => {
-    await fake.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const t = processTest('archive-bot-left-behind');
 
   it(
     'the bot and the CLI refuse the empty PostgreSQL database, writing nothing to it, and the doctor says so',
     { timeout: 300_000 },
     async () => {
-      const dataDir = await seededDataDir('pglite-office', { parent: tmp, onPostgres: 'migrate' });
+      const dataDir = await seededDataDir('pglite-office', { parent: t.tmp, onPostgres: 'migrate' });
       const url = await emptyPgDatabase(pgUrl!);
-      const env = { ...webhookBotEnv(fake, dataDir), DATABASE_URL: url };
+      const env = { ...webhookBotEnv(t.fake, dataDir), DATABASE_URL: url };
 
-      const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
       expect(started.code).toBe(2);
       expect(started.stderr).toContain(
         `Cannot start: 数据目录里有内置数据库（${join(dataDir, 'pglite')}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的`,

@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb, queryRows } from '../../src/db/client.js';
-import {
-  ensureBuilt,
-  repoRoot,
-  startProcess,
-  type BotProcess,
-  webhookBotEnv,
-} from '../support/bot-process.js';
+import { repoRoot, startProcess, type BotProcess, webhookBotEnv } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { signedRequest } from '../support/lark-sign.js';
+import { processTest } from '../support/process-test.js';
 
 /** The bot's own shutdown limit (src/main.ts): after it, it exits 1. */
 const DRAIN_MS = 30_000;
@@ -38,43 +31,26 @@ const starters: { name: string; start: (env: Record<string, string>) => BotProce
 ];
 
 describe('the bot process', () => {
-  let fake: FakeLark;
-  const dirs: string[] = [];
+  const t = processTest('archive-bot-proc');
   /** A migrated data folder: the start under test skips initdb and the migrations (seconds each). */
-  const newDataDir = async () => {
-    const dir = await seededDataDir('archive-bot-proc');
-    dirs.push(dir);
-    return dir;
-  };
-  const emptyDataDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'archive-bot-proc-'));
-    dirs.push(dir);
-    return dir;
-  };
-  const base = (dataDir: string) => webhookBotEnv(fake, dataDir);
-  beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-  }, 300_000);
-  afterAll(async () => {
-    await fake.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const newDataDir = () => seededDataDir('data', { parent: t.tmp });
+  const emptyDataDir = () => mkdtempSync(join(t.tmp, 'empty-'));
+  const base = (dataDir: string) => webhookBotEnv(t.fake, dataDir);
 
   /** Posts a file message whose download the fake answers slowly: work in flight at the signal. */
   const startSlowDownload = async (url: string) => {
     const key = `file_${randomBytes(6).toString('hex')}`;
     const ev = messageEvent({
-      appId: fake.appId,
+      appId: t.fake.appId,
       msgType: 'file',
       content: { file_key: key, file_name: 'a.pdf' },
     });
-    fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes: randomBytes(50_000) });
-    fake.latencyMs = 120_000;
+    t.fake.addResource({ messageId: ev.event.message.message_id, fileKey: key, bytes: randomBytes(50_000) });
+    t.fake.latencyMs = 120_000;
     const req = signedRequest(ev, TEST_ENCRYPT_KEY);
     expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
     const end = Date.now() + 30_000;
-    while (fake.callsTo('GET', new RegExp(`/resources/${key}`)).length === 0) {
+    while (t.fake.callsTo('GET', new RegExp(`/resources/${key}`)).length === 0) {
       if (Date.now() > end) throw new Error('the download never started');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -101,7 +77,7 @@ describe('the bot process', () => {
     const logs = p.logs();
     expect(logs.find((l) => l.msg === 'shutting down')).toMatchObject({ signal });
     expect(logs.some((l) => l.msg === 'bot stopped')).toBe(true);
-    expect(p.stdout()).not.toContain(fake.appSecret);
+    expect(p.stdout()).not.toContain(t.fake.appSecret);
     // No process of ours is left (npm's child included) and the folder lock is gone.
     for (const pid of new Set(logs.map((l) => l.pid as number))) expect(() => process.kill(pid, 0)).toThrow();
     expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
@@ -113,7 +89,7 @@ describe('the bot process', () => {
     async () => {
       const dataDir = await newDataDir();
       await startAndStop(starters[0]!.start, 'SIGTERM', dataDir, startSlowDownload);
-      fake.latencyMs = 0;
+      t.fake.latencyMs = 0;
       // The interrupted download was released for the next start, not counted as a failure.
       const database = await openDb({ dataDir });
       try {
@@ -151,7 +127,7 @@ describe('the bot process', () => {
   // (initdb) took over 60 s on 2 cores under load 12 (three side by side, other files meanwhile).
   describe.concurrent('a start that cannot go on', () => {
     it('prints every configuration problem on one screen and exits 2', { timeout: 180_000 }, async () => {
-      const p = startProcess(process.execPath, ['dist/main.js'], {
+      const p = t.startProcess(process.execPath, ['dist/main.js'], {
         LARK_EVENT_MODE: 'webhook',
         PORT: 'x',
         DATA_DIR: emptyDataDir(),
@@ -162,7 +138,7 @@ describe('the bot process', () => {
     });
 
     it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 180_000 }, async () => {
-      const p = startProcess(process.execPath, ['dist/main.js'], {
+      const p = t.startProcess(process.execPath, ['dist/main.js'], {
         ...base(await newDataDir()),
         LARK_APP_SECRET: 'wrong-secret',
       });
@@ -171,7 +147,7 @@ describe('the bot process', () => {
     });
 
     it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 180_000 }, async () => {
-      const p = startProcess(process.execPath, ['dist/main.js'], {
+      const p = t.startProcess(process.execPath, ['dist/main.js'], {
         ...base(emptyDataDir()),
         DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
       });

@@ -1,5 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -7,14 +6,14 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
 import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
-import { ensureBuilt, repoRoot, runProcess, startProcess, webhookBotEnv } from '../support/bot-process.js';
+import { repoRoot, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
+import { processTest } from '../support/process-test.js';
 import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -31,25 +30,16 @@ function firstMigrationOnly(dir: string): string {
 }
 
 describe("the README's upgrade procedure (stop, back up, install, build, start)", () => {
-  let fake: FakeLark;
-  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-upgrade-'));
-  const dataDir = join(tmp, 'data');
+  const t = processTest('archive-bot-upgrade');
+  const dataDir = join(t.tmp, 'data');
   let databaseUrl: string | undefined;
-  beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-  }, 300_000);
-  afterAll(async () => {
-    await fake.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
 
   it(
     'takes a database with only the first migration to today’s at start, keeping its data',
     { timeout: 420_000 },
     async () => {
       // The older installation: first migration applied, one unit recorded.
-      const older = firstMigrationOnly(tmp);
+      const older = firstMigrationOnly(t.tmp);
       const insertUnit = sql`insert into units (code, name, kind, path, full_name, created_at, updated_at)
         values ('X', '测试县', 'county', '/1/', '测试县', now(), now())`;
       if (pgUrl) {
@@ -67,24 +57,24 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
         await client.close();
       }
       const env = {
-        ...webhookBotEnv(fake, dataDir),
+        ...webhookBotEnv(t.fake, dataDir),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       };
       /** The compiled CLI as a real process (the last doctor). */
       const cli = (...args: string[]) =>
-        runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], env, tmp);
+        runProcess(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], env, t.tmp);
       /** The same runCli in the test's process: no process start and no module load. */
       const cliHere = (...args: string[]) => cliInProcess(args, env);
 
       // 1. stopped (nothing runs). 2. Back up, with the installed program.
-      const backup = await cliHere('backup', '--out', join(tmp, 'backup-before-upgrade'));
+      const backup = await cliHere('backup', '--out', join(t.tmp, 'backup-before-upgrade'));
       expect(backup.stderr).toBe('');
       expect(backup.stdout).toContain('已应用 1 个迁移');
       // 3-4. Installed and built (ensureBuilt). The doctor sees what the start will do.
       const doctor = await cliHere('doctor');
       expect(doctor.stdout).toMatch(/! 迁移：已执行 1 个，待执行 \d+ 个/);
       // 5. Start: migrations run under the advisory lock (PostgreSQL) or the folder lock (PGlite).
-      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
       await bot.started(240_000);
       bot.kill('SIGTERM');
       expect(await bot.exit).toBe(0);
@@ -105,22 +95,13 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
 });
 
 describe('going back to an older program without restoring the backup', () => {
-  let fake: FakeLark;
-  const tmp = mkdtempSync(join(tmpdir(), 'archive-bot-downgrade-'));
-  beforeAll(async () => {
-    ensureBuilt();
-    fake = await startFakeLark();
-  }, 300_000);
-  afterAll(async () => {
-    await fake.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const t = processTest('archive-bot-downgrade');
 
   it(
     'the bot refuses a database a newer program migrated (one line, exit 2), and so does db:migrate; nothing is written',
     { timeout: 420_000 },
     async () => {
-      const dataDir = await seededDataDir('data', { parent: tmp, onPostgres: 'empty' });
+      const dataDir = await seededDataDir('data', { parent: t.tmp, onPostgres: 'empty' });
       let databaseUrl: string | undefined;
       if (pgUrl) {
         databaseUrl = await emptyPgDatabase(pgUrl);
@@ -135,10 +116,13 @@ describe('going back to an older program without restoring the backup', () => {
       } finally {
         await database.close();
       }
-      const env = { ...webhookBotEnv(fake, dataDir), ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+      const env = {
+        ...webhookBotEnv(t.fake, dataDir),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      };
       const refusal = `数据库已由更新版本的程序迁移（${known.length + 1} 个迁移，本程序只认识 ${known.length} 个）`;
 
-      const bot = startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, tmp);
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
       try {
         const outcome = await Promise.race([bot.exit, bot.started(240_000).then(() => 'started' as const)]);
         expect(outcome).toBe(2);
@@ -149,7 +133,12 @@ describe('going back to an older program without restoring the backup', () => {
         bot.kill('SIGKILL');
         await bot.exit;
       }
-      const migrated = await runProcess(process.execPath, [join(repoRoot, 'dist/cli/migrate.js')], env, tmp);
+      const migrated = await runProcess(
+        process.execPath,
+        [join(repoRoot, 'dist/cli/migrate.js')],
+        env,
+        t.tmp,
+      );
       expect(migrated.code).toBe(1);
       expect(migrated.stderr).toContain(`Migration failed: ${refusal}`);
       expect(migrated.stdout).toBe('');

@@ -70,6 +70,12 @@ describe('四性 check (DA/T 70)', () => {
       timeZone: 'Asia/Shanghai',
       virusScan: virus ? commandVirusScanner(virus) : undefined,
     });
+  /** 确认归档 of 东村's 2025 items, as the archivist's command does. */
+  const confirm = () =>
+    confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
   const errors = (r: FourPropertiesReport) => r.failures.filter((x) => x.severity === 'error');
   const find = (r: FourPropertiesReport, check: CheckFailure['check']) =>
     r.failures.filter((x) => x.check === check);
@@ -88,10 +94,7 @@ describe('四性 check (DA/T 70)', () => {
         takenAt: new Date('2025-05-20T02:30:00Z'),
       },
     ]);
-    await confirmArchive(
-      { db: f.db, clock: f.clock, rules: f.config },
-      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
-    );
+    await confirm();
   });
   afterAll(async () => {
     rmSync(reportsDir, { recursive: true, force: true });
@@ -190,10 +193,7 @@ describe('四性 check (DA/T 70)', () => {
       { bytes: minimalPdf(1).subarray(0, 200), kind: 'document', mime: 'application/pdf' },
       { bytes: truncated, kind: 'photo', mime: 'image/jpeg' },
     ]);
-    await confirmArchive(
-      { db: f.db, clock: f.clock, rules: f.config },
-      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
-    );
+    await confirm();
     const r = await check();
     expect(find(r, 'format_not_allowed').map((x) => x.itemId)).toEqual([bad]);
     expect(find(r, 'pdf_unparseable').map((x) => x.itemId)).toEqual([bad]);
@@ -204,10 +204,7 @@ describe('四性 check (DA/T 70)', () => {
     const item = await f.fileItem(f.task.photo, [
       { bytes: hugePng(100_000, 100_000), kind: 'photo', mime: 'image/png' },
     ]);
-    await confirmArchive(
-      { db: f.db, clock: f.clock, rules: f.config },
-      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
-    );
+    await confirm();
     const r = await check();
     const huge = find(r, 'image_too_large');
     expect(huge.map((x) => x.itemId)).toEqual([item]);
@@ -218,10 +215,7 @@ describe('四性 check (DA/T 70)', () => {
 
   it('reports a file whose hash was never recorded (hash_missing), instead of skipping it', async () => {
     const item = await f.fileItem(f.task.doc, [pdf('no-hash')]);
-    await confirmArchive(
-      { db: f.db, clock: f.clock, rules: f.config },
-      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
-    );
+    await confirm();
     await f.db.execute(
       sql`update materials set sha256 = null
           where id in (select material_id from filing_item_materials where item_id = ${item})`,
@@ -240,10 +234,7 @@ describe('四性 check (DA/T 70)', () => {
 
   it('names an unsaved file by its status in words (需重新上传), in the report files and the 移交 package', async () => {
     const item = await f.fileItem(f.task.doc, [pdf('unsaved')]);
-    await confirmArchive(
-      { db: f.db, clock: f.clock, rules: f.config },
-      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
-    );
+    await confirm();
     // Its bytes never arrived (Lark refused them): nothing stored, the sender asked to send it again.
     await f.db.execute(
       sql`update materials set status = 'needs_reupload', storage_key = null, sha256 = null

@@ -47,7 +47,7 @@ export const ACTION_LABEL: Record<string, string> = {
   file: '归档',
   undo: '撤销',
   refile: '改归',
-  unfile: '取消归档',
+  unfile: '撤下',
   confirm: '确认归档',
   unconfirm: '撤回档号',
   describe: '著录',

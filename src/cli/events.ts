@@ -22,7 +22,7 @@ export const eventsCommand: CliCommand = {
           `${r.id}\t${r.status}\t${r.attempts}\t${r.eventType}\t${r.messageId ?? r.eventId}\t${r.lastError ?? ''}`,
         );
       }
-      out(`${rows.length} event(s)`);
+      out(`共 ${rows.length} 条事件`);
       return;
     }
     if (sub === 'retry' && arg) {
@@ -33,7 +33,7 @@ export const eventsCommand: CliCommand = {
       const res: any = await db.execute(
         sql`update inbound_events set status = 'pending', attempts = 0, next_attempt_at = now() where ${where}`,
       );
-      out(`${res.count ?? res.affectedRows ?? 0} event(s) queued again`);
+      out(`${res.count ?? res.affectedRows ?? 0} 条事件已重新排队`);
       return;
     }
     throw new AppError('usage', EVENTS_USAGE);

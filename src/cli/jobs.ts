@@ -41,12 +41,12 @@ export const jobsCommand: CliCommand = {
         out(
           `${r.id}\t${r.kind}\t${r.key}\t${r.attempts}\t${r.finishedAt?.toISOString() ?? ''}\t${(r.lastError ?? '').replace(/\s+/g, ' ').slice(0, 200)}`,
         );
-      out(`${rows.length} dead job(s)`);
+      out(`共 ${rows.length} 个处理失败的任务`);
       return;
     }
     if (sub === 'retry') {
       const res = await retryDeadJobs(db, filterOf(args, true), new Date());
-      out(`${res.jobs} job(s) queued again; ${res.materials} material(s) back to pending`);
+      out(`${res.jobs} 个任务已重新排队；其中 ${res.materials} 个文件重新等待下载`);
       return;
     }
     throw new AppError('usage', USAGE);

@@ -18,8 +18,8 @@ if (args.length > 0) {
 try {
   const database = await openCliDb(loadCliSettings(readEnv()));
   await database.close();
-  console.log(`Migrations applied (${database.kind}).`);
+  console.log(`迁移完成（${database.kind === 'pglite' ? '内置数据库' : 'PostgreSQL'}）。`);
 } catch (err) {
-  console.error(`Migration failed: ${errorMessage(err)}`);
+  console.error(`迁移失败：${errorMessage(err)}`);
   process.exit(1);
 }

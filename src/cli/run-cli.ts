@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const failed = (err: unknown, quietIfEmpty: boolean) => {
     if (!(quietIfEmpty && err instanceof AppError && !err.message))
       io.err(
-        err instanceof AppError || err instanceof ConfigError ? err.message : `Failed: ${errorMessage(err)}`,
+        err instanceof AppError || err instanceof ConfigError ? err.message : `出错了：${errorMessage(err)}`,
       );
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
@@ -95,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     database = io.database ?? (await openCliDb(settings));
   } catch (err) {
     // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
-    io.err(err instanceof ConfigError ? err.message : `Cannot open the database: ${errorMessage(err)}`);
+    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${errorMessage(err)}`);
     return 1;
   }
   try {

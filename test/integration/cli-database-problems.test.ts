@@ -91,6 +91,17 @@ describe('backup, restore and doctor on a database that is missing or not yet se
       expectPlainReason(backup.stdout + backup.stderr, /ECONNREFUSED/);
       expect(backup.stderr.trim().split('\n')).toHaveLength(1);
 
+      // A command that opens the database first: says it could not, with the reason, in one line.
+      const units = await runProcess(
+        process.execPath,
+        [join(repoRoot, 'dist/cli/main.js'), 'units', 'list'],
+        env,
+        tmp,
+      );
+      expect(units.code).toBe(1);
+      expect(units.stderr.trim()).toMatch(/^打不开数据库：connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+      expectPlainReason(units.stdout + units.stderr, /ECONNREFUSED/);
+
       const restore = await cliInProcess(['restore', '--from', backupDir], env);
       expect(restore.code).toBe(1);
       expectPlainReason(restore.stdout + restore.stderr, /ECONNREFUSED/);
@@ -178,7 +189,7 @@ describe('a bad variable is not called a database problem', () => {
       const res = await cliInProcess(args, env);
       expect(res.code, args[0]).toBe(1);
       expect(res.stderr, args[0]).toMatch(/^Invalid configuration:\n {2}- TZ: is not a known time zone/);
-      expect(res.stderr, args[0]).not.toMatch(/Cannot open the database|Failed:/);
+      expect(res.stderr, args[0]).not.toMatch(/打不开数据库|出错了/);
     }
   });
 });

@@ -65,7 +65,7 @@ describe.skipIf(!isRoot)('the embedded database of another user', () => {
   it('root is refused it in one line, and writes nothing there', { timeout: 90_000 }, async () => {
     const res = await run('cli/main.js', ['units', 'list'], { DATA_DIR: dataDir });
     expect(res.stderr.trim()).toBe(
-      `Cannot open the database: 数据目录 ${dataDir} 属于用户 nobody，不要以 root 打开它：root 写下的文件 nobody 读写不了，机器人会启动不了。` +
+      `打不开数据库：数据目录 ${dataDir} 属于用户 nobody，不要以 root 打开它：root 写下的文件 nobody 读写不了，机器人会启动不了。` +
         `请以 nobody 运行，例如 sudo -u nobody node --env-file=… dist/cli/main.js …。The data folder ${dataDir} belongs to nobody: run this as nobody, not as root.`,
     );
     expect(res.code).toBe(1);

@@ -100,7 +100,7 @@ describe('jobs dead / jobs retry (command line)', () => {
     const dead = await cli('dead');
     expect(dead.code).toBe(0);
     const lines = dead.stdout.trim().split('\n');
-    expect(lines.at(-1)).toBe('2 dead job(s)');
+    expect(lines.at(-1)).toBe('共 2 个处理失败的任务');
     const download = lines.find((l) => l.split('\t')[1] === 'download-material');
     expect(download?.split('\t')[2]).toBe(String(failed!.id));
     expect(lines.some((l) => l.split('\t')[1] === 'notify' && l.endsWith('gone'))).toBe(true);
@@ -112,7 +112,7 @@ describe('jobs dead / jobs retry (command line)', () => {
     const inProcess = (...args: string[]) => cliInProcess(['jobs', ...args], cliEnv(), db2);
     const retried = await inProcess('retry', '--id', jobId);
     expect(retried.code).toBe(0);
-    expect(retried.stdout.trim()).toBe('1 job(s) queued again; 1 material(s) back to pending');
+    expect(retried.stdout.trim()).toBe('1 个任务已重新排队；其中 1 个文件重新等待下载');
     expect((await materialsOf(db2.db, messageId))[0]).toMatchObject({ status: 'pending', last_error: null });
     const rows = await queryRows<{ kind: string; status: string; attempts: number }>(
       db2.db,
@@ -129,7 +129,7 @@ describe('jobs dead / jobs retry (command line)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr + bad.stdout).toMatch(/jobs retry \(--id N \| --kind K \| --all\)/);
     const all = await inProcess('retry', '--all');
-    expect(all.stdout.trim()).toBe('1 job(s) queued again; 0 material(s) back to pending');
+    expect(all.stdout.trim()).toBe('1 个任务已重新排队；其中 0 个文件重新等待下载');
 
     // 4. The next start downloads it (Lark answers now).
     const h2 = await startHarness({ db: db2, fake });

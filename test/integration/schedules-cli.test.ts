@@ -20,6 +20,7 @@ describe('remind and digest command lines', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'schedules-cli-'));
     const migrated = await run('migrate.js');
     expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout.trim()).toBe('迁移完成（内置数据库）。');
   }, 90_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

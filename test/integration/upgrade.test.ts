@@ -140,7 +140,7 @@ describe('going back to an older program without restoring the backup', () => {
         t.tmp,
       );
       expect(migrated.code).toBe(1);
-      expect(migrated.stderr).toContain(`Migration failed: ${refusal}`);
+      expect(migrated.stderr).toContain(`迁移失败：${refusal}`);
       expect(migrated.stdout).toBe('');
 
       database = await openDb({ databaseUrl, dataDir });

@@ -1,0 +1,96 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openDb, type Database } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { enqueueJob } from '../../src/db/repos/jobs.js';
+import { defineJob } from '../../src/domain/job-type.js';
+import { runCli } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+
+/** A `notify` row with an empty payload (only its kind and status matter here). */
+const OLD_NOTIFY = defineJob({ name: 'notify', payload: z.object({}) });
+
+/**
+ * What the county IT person reads from `npm run cli -- events …`, `jobs retry` and a command that
+ * fails on something unforeseen, each from the compiled CLI as a real process: Chinese lines (they
+ * were «1 event(s)», «1 job(s) queued again; 0 material(s) back to pending», «Failed: EISDIR …»).
+ * PostgreSQL when TEST_DATABASE_URL is set (the process gets this file's database), else an embedded
+ * data folder, closed while the processes run (PGlite is one process only).
+ */
+describe('queue and failure lines of the command line, in Chinese', () => {
+  let dataDir: string;
+  let pg: TestDb | undefined;
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  const env = () => ({
+    HOME: process.env.HOME ?? '',
+    DATA_DIR: dataDir,
+    ...(pg?.url ? { DATABASE_URL: pg.url } : {}),
+  });
+
+  beforeAll(async () => {
+    dataDir = await seededDataDir('cli-queue-lines', { onPostgres: 'empty' });
+    if (pgUrl) pg = await createTestDb();
+    const database: Database = pg ?? (await openDb({ dataDir }));
+    try {
+      if (!pg) await migrate(database);
+      // A dead event and a dead job, as the bot leaves them after their last attempt.
+      await database.db.execute(sql`insert into inbound_events
+          (event_id, event_type, source, payload, received_at, status, attempts, last_error, next_attempt_at)
+        values ('ev-dead-1', 'im.message.receive_v1', 'webhook', '{}'::jsonb, now(), 'dead', 8, 'boom', now())`);
+      const now = new Date();
+      await enqueueJob(database.db, { type: OLD_NOTIFY, key: 'dead-notify', payload: {}, runAt: now }, now);
+      await database.db.execute(
+        sql`update jobs set status = 'dead', attempts = 8, last_error = 'gone' where key = 'dead-notify'`,
+      );
+    } finally {
+      if (!pg) await database.close();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'events dead, events retry all-dead and jobs retry --all say how many',
+    { timeout: 180_000 },
+    async () => {
+      const dead = await runCli(['events', 'dead'], env());
+      expect(dead.code, dead.stderr).toBe(0);
+      const lines = dead.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^\d+\tdead\t8\tim\.message\.receive_v1\tev-dead-1\tboom$/);
+      expect(lines[1]).toBe('共 1 条事件');
+
+      const events = await runCli(['events', 'retry', 'all-dead'], env());
+      expect(events.code, events.stderr).toBe(0);
+      expect(events.stdout.trim()).toBe('1 条事件已重新排队');
+
+      const jobs = await runCli(['jobs', 'retry', '--all'], env());
+      expect(jobs.code, jobs.stderr).toBe(0);
+      expect(jobs.stdout.trim()).toBe('1 个任务已重新排队；其中 0 个文件重新等待下载');
+    },
+  );
+
+  it('an unforeseen failure: 出错了 and the reason, exit 1', { timeout: 180_000 }, async () => {
+    // A folder named where the people table should be (npm run cli).
+    const folder = join(dataDir, 'people-folder');
+    mkdirSync(folder);
+    const cli = await runCli(['units', 'people', 'import', folder], env());
+    expect(cli.code).toBe(1);
+    expect(cli.stderr.trim()).toBe('出错了：EISDIR: illegal operation on a directory, read');
+
+    // A report folder under a file (npm run verify).
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, '');
+    const verify = await runCli(['--out', join(file, 'reports')], env(), { script: 'verify.js' });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr.trim()).toMatch(
+      new RegExp(`^出错了：ENOTDIR: not a directory, mkdir '${file}/reports/`),
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { UNIT_DETAIL } from './actions.js';
 import { button, buttonRow, card, esc, hr, linkButton, md } from './card-kit.js';
+import { personName } from '../domain/person-name.js';
 
 /** One task line of a reminder or an escalation. */
 export interface ReminderLine {
@@ -86,8 +87,8 @@ export function reminderCard(v: ReminderView): object {
 const detail = (text: string, unitId: number, url?: string, type: 'primary' | 'default' = 'default') =>
   url ? linkButton(text, url, type) : button(text, UNIT_DETAIL.value({ u: unitId }), type);
 
-export function reminderText(v: ReminderView, names: Map<string, string> = new Map()): string {
-  const who = v.mentions.map((id) => `@${names.get(id) ?? id}`).join(' ');
+export function reminderText(v: ReminderView, names: ReadonlyMap<string, string> = new Map()): string {
+  const who = v.mentions.map((id) => `@${personName(names, id)}`).join(' ');
   const lines = v.lines.map(
     (l) =>
       `  #${l.code} ${l.title}${l.householdName ? `（${l.householdName}户）` : ''}：${l.missingText}，` +

@@ -19,7 +19,7 @@ import { addDays, daysOverdue, isoWeek, localDay, weekMonday, zonedInstant } fro
 import { weekName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
-import { personName } from '../domain/person-name.js';
+import { personName, unnamedPerson } from '../domain/person-name.js';
 
 export interface DigestOptions {
   timeZone: string;
@@ -151,7 +151,10 @@ export async function buildDigests(
       unitId: r.unit.id,
       taskIds: [],
       notAfter,
-      text: digestText(figures, r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : r.to.id)),
+      text: digestText(
+        figures,
+        r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : unnamedPerson(r.to.id)),
+      ),
       figures,
     });
   }

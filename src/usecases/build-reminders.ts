@@ -147,6 +147,17 @@ export async function buildReminders(
       return unit !== undefined && !remindersOffFor(unit, audience.units);
     });
 
+  // The text form (`npm run remind -- --dry-run`) names whom a message @mentions or goes to, never ou_….
+  const textNames = only.text
+    ? await personNames(
+        db,
+        new Set([
+          ...owners,
+          ...[...audience.officersByUnit.values()].flat(),
+          ...escalations.map((e) => e.openId),
+        ]),
+      )
+    : names;
   const sends: RenderedSend[] = [];
   for (const c of [...chats, ...chaseOnly]) {
     const waiting = unfiledByChat.get(c.chatId) ?? [];
@@ -178,7 +189,7 @@ export async function buildReminders(
       unitId: c.unitId,
       taskIds: c.taskIds,
       notAfter,
-      text: only.text ? reminderText(view) : undefined,
+      text: only.text ? reminderText(view, textNames) : undefined,
       ...(again.length > 0 ? { cardsAgain: again.map((b) => b.id) } : {}),
     });
   }
@@ -206,7 +217,7 @@ export async function buildReminders(
       unitId: e.unitIds[0],
       taskIds: e.items.map((i) => i.taskId),
       notAfter,
-      text: only.text ? `→ ${e.openId}\n${escalationText(view)}` : undefined,
+      text: only.text ? `→ ${personName(textNames, e.openId)}\n${escalationText(view)}` : undefined,
     });
   }
   return sends;

@@ -6,6 +6,7 @@ import { loadBurstForFiling } from '../db/repos/filings-burst.js';
 import {
   getLiveFilingOfBurst,
   insertFilingItem,
+  recountTaskCopies,
   type FilingItemRow,
   type FilingVia,
 } from '../db/repos/filings.js';
@@ -171,6 +172,8 @@ export async function fileBurst(
       ids,
     );
     if (!inserted) return undefined;
+    // The same file already filed to this task (sent twice, forwarded again) is not counted twice.
+    await recountTaskCopies(tx, [task.id]);
     // The filer is named on the item's page and in the catalogue: learn their name if unknown.
     await learnNamesLater(tx, [input.actorOpenId], now);
     await insertAudit(tx, {

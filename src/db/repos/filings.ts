@@ -85,13 +85,65 @@ export async function itemMaterialIds(db: Db, itemId: number): Promise<number[]>
   return rows.map((r) => r.id);
 }
 
+/**
+ * The same file counted once per task. An item's per-kind counts (n_photo…) are what it adds to its
+ * task's progress, and everything that shows progress (task and unit pages, 进度/缺什么, the digest,
+ * reminders, the progress-count triggers) sums them. A material whose bytes (sha256, same kind) are
+ * already held by a lower-numbered material in a live item of the same task — the same photo sent
+ * twice, or forwarded again, and filed to the task twice, or twice in one burst — is not counted
+ * again: it stays in its item (it is shown, exported and can be taken off like any other), only the
+ * item's count leaves it out. When the first copy leaves the task (撤销, 撤下, 改归, 撤回) the next
+ * copy counts instead.
+ *
+ * Hashes are always known here: only stored materials are filed (fileBurst), and a file still
+ * downloading joins its item when it is stored, with its hash (joinLiveFiling). So the counts are
+ * recomputed, from the task's live items and their materials, in the same transaction as every change
+ * to them: a filing, a late file joining, an undo, a move (both tasks) and a recall. Items holding no
+ * materials are left as they are.
+ */
+export async function recountTaskCopies(tx: Db, taskIds: number[]): Promise<void> {
+  const ids = [...new Set(taskIds)].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  const list = sql`${`{${ids.join(',')}}`}::bigint[]`;
+  // Two filings of the same file to one task at once: the second recount waits, then sees both (the
+  // lock the progress-count triggers take on the same rows, in the same order).
+  await tx.execute(sql`select id from tasks where id = any(${list}) order by id for no key update`);
+  await tx.execute(
+    sql`with held as (
+          select fi.id as item_id, fim.material_id, m.kind, m.sha256, fi.task_id
+          from filing_items fi
+            join filing_item_materials fim on fim.item_id = fi.id
+            join materials m on m.id = fim.material_id
+          where fi.task_id = any(${list}) and fi.undone_at is null),
+        counted as (
+          select h.item_id,
+            count(*) filter (where h.kind = 'photo' and h.first)::int as n_photo,
+            count(*) filter (where h.kind = 'document' and h.first)::int as n_document,
+            count(*) filter (where h.kind = 'audio' and h.first)::int as n_audio,
+            count(*) filter (where h.kind = 'video' and h.first)::int as n_video
+          from (select h.*, h.sha256 is null or not exists (
+                  select 1 from held o where o.task_id = h.task_id and o.sha256 = h.sha256
+                    and o.kind = h.kind and o.material_id < h.material_id) as first
+                from held h) h
+          group by h.item_id)
+        update filing_items fi
+        set n_photo = c.n_photo, n_document = c.n_document, n_audio = c.n_audio, n_video = c.n_video
+        from counted c
+        where fi.id = c.item_id
+          and (fi.n_photo, fi.n_document, fi.n_audio, fi.n_video)
+            is distinct from (c.n_photo, c.n_document, c.n_audio, c.n_video)`,
+  );
+}
+
 /** Marks a live item undone; false when it already was (a concurrent undo). */
 export async function markItemUndone(tx: Db, itemId: number, by: string, at: Date): Promise<boolean> {
   const rows = await tx
     .update(filingItems)
     .set({ undoneAt: at, undoneBy: by })
     .where(and(eq(filingItems.id, itemId), isNull(filingItems.undoneAt)))
-    .returning({ id: filingItems.id });
+    .returning({ id: filingItems.id, taskId: filingItems.taskId });
+  // A copy of the same file in another item of the task counts again.
+  if (rows.length > 0) await recountTaskCopies(tx, [Number(rows[0]!.taskId)]);
   return rows.length > 0;
 }
 
@@ -106,6 +158,11 @@ export async function moveItem(
   to: { taskId: number; unitId: number; retitle?: { from: string; to: string } },
   at: Date,
 ): Promise<boolean> {
+  const [before] = await tx
+    .select({ taskId: filingItems.taskId })
+    .from(filingItems)
+    .where(eq(filingItems.id, itemId));
+  const from = Number(before?.taskId ?? to.taskId);
   const rows = await tx
     .update(filingItems)
     .set({
@@ -120,7 +177,10 @@ export async function moveItem(
     })
     .where(and(eq(filingItems.id, itemId), isNull(filingItems.undoneAt)))
     .returning({ id: filingItems.id });
-  return rows.length > 0;
+  if (rows.length === 0) return false;
+  // Both tasks: a copy left behind may count again, and one already in the new task is not counted twice.
+  await recountTaskCopies(tx, [from, to.taskId]);
+  return true;
 }
 
 /**
@@ -166,6 +226,8 @@ export async function joinLiveFiling(
         where id in (select item_id from added)
         returning id::int as id, unit_id::int as unit_id, task_id::int as task_id, chat_id`,
   );
+  // A late file the task already holds (the same photo filed before) is not counted twice.
+  if (row) await recountTaskCopies(tx, [Number(row.task_id)]);
   return row
     ? {
         itemId: Number(row.id),

@@ -10,6 +10,7 @@ import {
 } from '../../domain/job-types.js';
 import type { MessageRecall } from '../../domain/incoming.js';
 import { queryRows, type Db } from '../client.js';
+import { recountTaskCopies } from './filings.js';
 
 /**
  * The lock a recall and the capture of its message share (the insert triggers of migration 0019 take
@@ -170,7 +171,9 @@ export interface ItemTakenOff {
 
 /**
  * Takes the materials off the live items holding them and lowers the items' per-kind counts (the
- * progress triggers recount the tasks from them; the search triggers rewrite the items' text).
+ * progress triggers recount the tasks from them; the search triggers rewrite the items' text). A copy
+ * of a file the task held twice was not counted (recountTaskCopies): the lowered counts stop at 0 and
+ * the tasks' copies are recounted, so the other copy counts if this one did.
  */
 export async function takeOffLiveItems(tx: Db, materialIds: number[]): Promise<ItemTakenOff[]> {
   if (materialIds.length === 0) return [];
@@ -192,10 +195,10 @@ export async function takeOffLiveItems(tx: Db, materialIds: number[]): Promise<I
           returning fim.item_id, fim.material_id, m.kind),
         counted as (
           update filing_items fi set
-            n_photo = fi.n_photo - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'photo'),
-            n_document = fi.n_document - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'document'),
-            n_audio = fi.n_audio - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'audio'),
-            n_video = fi.n_video - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'video')
+            n_photo = greatest(0, fi.n_photo - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'photo')),
+            n_document = greatest(0, fi.n_document - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'document')),
+            n_audio = greatest(0, fi.n_audio - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'audio')),
+            n_video = greatest(0, fi.n_video - (select count(*) from gone g where g.item_id = fi.id and g.kind = 'video'))
           where fi.id in (select item_id from gone)
           returning fi.id, fi.task_id, fi.unit_id)
         select c.id::int as item_id, c.task_id::int as task_id, c.unit_id::int as unit_id, t.title as task_title,
@@ -206,6 +209,10 @@ export async function takeOffLiveItems(tx: Db, materialIds: number[]): Promise<I
         from counted c join tasks t on t.id = c.task_id
           left join archive_records ar on ar.item_id = c.id and ar.status = 'confirmed'
         order by c.id`,
+  );
+  await recountTaskCopies(
+    tx,
+    rows.map((r) => Number(r.task_id)),
   );
   return rows.map((r) => ({
     itemId: Number(r.item_id),

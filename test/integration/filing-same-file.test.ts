@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { taskProgress } from '../../src/db/repos/completeness.js';
+import { unitProgress, unitProgressDirect } from '../../src/db/repos/completeness-progress.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { cardButtons } from '../support/cards.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * The village officer sends the same photo twice (by accident, or forwarded again) and files both to
+ * one task that needs 2 photos: it is one photo, so the task is not 交齐. Counted once wherever
+ * progress shows (the filing card, 缺什么, the unit counts), also when the second copy's download
+ * finishes after the filing, and still right after 撤销 or 撤回 of either copy.
+ */
+describe('the same file filed twice to one task counts once', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  let villageId: number;
+  let taskId: number;
+  const chatId = id('oc_');
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({
+      mode: 'webhook',
+      clock,
+      env: { BURST_DOWNLOAD_WAIT_SECONDS: '10', STORED_REACTION: 'off' },
+    });
+    org = await seedOrg(h.db.db, { prefix: 'SF', clock });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    villageId = village.id;
+    await bindChat({ db: h.db.db, clock }, { chatId, unitId: village.id, actorOpenId: org.officer });
+    // C12: photos only, at least 2.
+    const [task] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from tasks where unit_id = ${village.id} and code = 'C12'`,
+    );
+    taskId = task!.id;
+  });
+  afterAll(() => h.close());
+  afterEach(() => {
+    h.fake.clearFaults();
+    h.fake.assertNoUnknownRoutes();
+  });
+
+  const text = (m: unknown) => JSON.stringify(m);
+  const click = async (value: Record<string, unknown>, messageId: string) => {
+    const res = await h.post(
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as { toast: { type: string }; card?: { data: unknown } };
+  };
+  /** Files the burst answered by `ack` to C12 from its card; the filed card. */
+  const fileToTask = async (ack: { content: unknown; messageId: string }) => {
+    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file')!;
+    const filed = await click({ ...choice.value, t: taskId }, ack.messageId);
+    expect(filed.toast.type).toBe('success');
+    return filed.card!.data;
+  };
+  const filed = async () => (await taskProgress(h.db.db, taskId))!.filed;
+  const command = async (words: string) => {
+    const ev = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: words,
+    });
+    await h.post(ev);
+    return text(
+      (
+        await waitFor(`the answer to ${words}`, () =>
+          h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
+        )
+      ).content,
+    );
+  };
+  const recall = async (messageId: string) => {
+    const res = await h.post(
+      recallEvent({ appId: h.fake.appId, messageId, chatId, recallTimeMs: clock.now().getTime() }),
+    );
+    expect(res.status).toBe(200);
+    await h.settle();
+  };
+  /** The unit's counts (what the unit pages and 进度 read) agree with the items. */
+  const countsAgree = async () => {
+    await h.bot.runTimer('progress-counts-fold');
+    expect(await unitProgress(h.db.db, villageId, clock.now())).toEqual(
+      await unitProgressDirect(h.db.db, villageId, clock.now()),
+    );
+  };
+
+  it('twice the same photo is 1 of 2; another photo makes it 交齐; 撤销 and 撤回 of a copy keep the count', async () => {
+    // The photo, filed to C12.
+    const first = await postPhoto(h, { chatId, sender: org.officer, seed: 4242 });
+    const ack1 = await replyAfterQuiet(h, clock, first);
+    const filedCard1 = await fileToTask(ack1);
+    expect(text(filedCard1)).toContain('要2张，交了1张，还差1张');
+
+    // The same bytes again, as a new message: the bot says it has them already, and filed to C12
+    // they do not make the task 交齐.
+    const again = await postPhoto(h, { chatId, sender: org.officer, seed: 4242 });
+    const ack2 = await replyAfterQuiet(h, clock, again);
+    expect(text(ack2.content)).toContain('与之前收到的文件完全相同');
+    const card2 = text(await fileToTask(ack2));
+    expect(card2).not.toContain('已交齐');
+    expect(card2).toContain('要2张，交了1张，还差1张');
+    expect(await filed()).toBe(1);
+    expect(await command('缺什么')).toContain('C12');
+    await countsAgree();
+
+    // A different photo, with a third copy of the first that is still downloading when filed: 交齐
+    // by the new photo; the copy joining later is not counted.
+    const other = await postPhoto(h, { chatId, sender: org.officer, seed: 77 });
+    const late = id('om_');
+    h.fake.inject({ path: new RegExp(`/messages/${late}/resources/`), fault: { status: 503 } });
+    await postPhoto(h, { chatId, sender: org.officer, seed: 4242, messageId: late });
+    const ack3 = await replyAfterQuiet(h, clock, other);
+    expect(text(ack3.content)).toContain('还有 1 个正在下载');
+    expect(text(await fileToTask(ack3))).toContain('已交齐（要2张，交了2张）');
+    h.fake.clearFaults();
+    await waitFor('the late copy stored and filed', async () => {
+      const [row] = await queryRows<{ n: number }>(
+        h.db.db,
+        sql`select count(*)::int as n from filing_item_materials fim join materials m on m.id = fim.material_id
+            where m.message_id = ${late}`,
+      );
+      if (row!.n === 0) {
+        await clock.advance(60_000);
+        await h.settle();
+      }
+      return row!.n === 1;
+    });
+    expect(await filed()).toBe(2);
+    expect(await command('缺什么')).not.toContain('C12');
+    await countsAgree();
+
+    // 撤销 of the first filing: the second copy counts in its place.
+    const undo = cardButtons(filedCard1).find((b) => b.value.a === 'undo')!;
+    const asked = await click(undo.value, ack1.messageId);
+    const sure = cardButtons(asked.card!.data).find((b) => b.value.a === 'undo')!;
+    expect((await click(sure.value, ack1.messageId)).toast.type).toBe('success');
+    expect(await filed()).toBe(2);
+    await countsAgree();
+
+    // 撤回 of the second copy's message: the late copy counts in its place; 撤回 of that one too, and
+    // only the other photo is left.
+    await recall(again);
+    expect(await filed()).toBe(2);
+    await recall(late);
+    expect(await filed()).toBe(1);
+    expect(await command('缺什么')).toContain('C12');
+    await countsAgree();
+  });
+});

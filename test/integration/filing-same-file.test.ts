@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -161,6 +163,37 @@ describe('the same file filed twice to one task counts once', () => {
     await recall(late);
     expect(await filed()).toBe(1);
     expect(await command('缺什么')).toContain('C12');
+    await countsAgree();
+  });
+
+  it('items filed before the change are recounted by migration 0024', async () => {
+    const [c05] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from tasks where unit_id = ${villageId} and code = 'C05'`,
+    );
+    const progress = async () => (await taskProgress(h.db.db, c05!.id))!.filed;
+    const fileTo = async (seed: number) => {
+      const photo = await postPhoto(h, { chatId, sender: org.officer, seed });
+      const ack = await replyAfterQuiet(h, clock, photo);
+      const choice = cardButtons(ack.content).find((b) => b.value.a === 'file')!;
+      expect((await click({ ...choice.value, t: c05!.id }, ack.messageId)).toast.type).toBe('success');
+    };
+    await fileTo(9001);
+    await fileTo(9001);
+    await fileTo(9002);
+    expect(await progress()).toBe(2);
+    // As the old code counted them: every material of every item.
+    await h.db.db.execute(
+      sql`update filing_items fi set n_photo = (select count(*) from filing_item_materials x where x.item_id = fi.id)
+          where fi.task_id = ${c05!.id}`,
+    );
+    expect(await progress()).toBe(3);
+    const migration = readFileSync(
+      fileURLToPath(new URL('../../drizzle/0024_count_same_file_once.sql', import.meta.url)),
+      'utf8',
+    );
+    await h.db.db.execute(sql.raw(migration));
+    expect(await progress()).toBe(2);
     await countsAgree();
   });
 });

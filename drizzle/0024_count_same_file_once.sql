@@ -20,9 +20,8 @@ counted AS (
     count(*) FILTER (WHERE h.kind = 'document' AND h.first)::int AS n_document,
     count(*) FILTER (WHERE h.kind = 'audio' AND h.first)::int AS n_audio,
     count(*) FILTER (WHERE h.kind = 'video' AND h.first)::int AS n_video
-  FROM (SELECT h.*, h.sha256 IS NULL OR NOT EXISTS (
-          SELECT 1 FROM held o WHERE o.task_id = h.task_id AND o.sha256 = h.sha256
-            AND o.kind = h.kind AND o.material_id < h.material_id) AS first
+  FROM (SELECT h.*, h.sha256 IS NULL OR row_number() OVER (
+          PARTITION BY h.task_id, h.kind, h.sha256 ORDER BY h.material_id, h.item_id) = 1 AS first
         FROM held h) h
   GROUP BY h.item_id)
 UPDATE filing_items fi

@@ -121,9 +121,9 @@ export async function recountTaskCopies(tx: Db, taskIds: number[]): Promise<void
             count(*) filter (where h.kind = 'document' and h.first)::int as n_document,
             count(*) filter (where h.kind = 'audio' and h.first)::int as n_audio,
             count(*) filter (where h.kind = 'video' and h.first)::int as n_video
-          from (select h.*, h.sha256 is null or not exists (
-                  select 1 from held o where o.task_id = h.task_id and o.sha256 = h.sha256
-                    and o.kind = h.kind and o.material_id < h.material_id) as first
+          -- The lowest-numbered copy of each file counts (a window, not a self-join: a task may hold thousands).
+          from (select h.*, h.sha256 is null or row_number() over (
+                  partition by h.task_id, h.kind, h.sha256 order by h.material_id, h.item_id) = 1 as first
                 from held h) h
           group by h.item_id)
         update filing_items fi

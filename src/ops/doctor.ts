@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
-import { readMovedMarker } from '../db/pglite-moved.js';
+import { readMovedMarker, withoutPassword } from '../db/pglite-moved.js';
 import { pendingAlerts } from '../db/repos/ops-alerts.js';
 import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
@@ -244,7 +244,7 @@ async function checkDatabase(
   o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; silent: boolean; now: Date },
 ): Promise<{ admins: number; owed: OwedAlert[] } | undefined> {
   const kind = o.databaseUrl
-    ? `PostgreSQL（${redact(o.databaseUrl)}）`
+    ? `PostgreSQL（${withoutPassword(o.databaseUrl)}）`
     : `内置 PGlite（${join(o.dataDir, 'pglite')}）`;
   const moved = o.databaseUrl ? readMovedMarker(join(o.dataDir, 'pglite')) : undefined;
   if (moved)
@@ -422,14 +422,4 @@ function reportAlertRound(
       : []),
   ];
   add('fail', '运维告警', parts.join('；'));
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'DATABASE_URL';
-  }
 }

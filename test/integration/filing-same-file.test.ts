@@ -6,8 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { taskProgress } from '../../src/db/repos/completeness.js';
 import { unitProgress, unitProgressDirect } from '../../src/db/repos/completeness-progress.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
@@ -38,14 +37,11 @@ describe('the same file filed twice to one task counts once', () => {
       env: { BURST_DOWNLOAD_WAIT_SECONDS: '10', STORED_REACTION: 'off' },
     });
     org = await seedOrg(h.db.db, { prefix: 'SF', clock });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    const village = (await getUnitByCode(h.db.db, org.village))!;
-    villageId = village.id;
-    await bindChat({ db: h.db.db, clock }, { chatId, unitId: village.id, actorOpenId: org.officer });
+    villageId = await bindVillageChat(h, org, chatId);
     // C12: photos only, at least 2.
     const [task] = await queryRows<{ id: number }>(
       h.db.db,
-      sql`select id::int as id from tasks where unit_id = ${village.id} and code = 'C12'`,
+      sql`select id::int as id from tasks where unit_id = ${villageId} and code = 'C12'`,
     );
     taskId = task!.id;
   });

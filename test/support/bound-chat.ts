@@ -5,11 +5,15 @@ import { startHarness, type Harness } from './harness.js';
 import type { ManualClock } from './manual-clock.js';
 import { seedOrg, type SeededOrg } from './seed-org.js';
 
-/** The village's work group: known to the fake Lark with its officer, and bound to the village (as `chats bind` does). */
-export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string): Promise<void> {
+/**
+ * The village's work group: known to the fake Lark with its officer, and bound to the village (as
+ * `chats bind` does). Returns the village's id.
+ */
+export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string): Promise<number> {
   h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
   const unit = (await getUnitByCode(h.db.db, org.village))!;
   await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+  return unit.id;
 }
 
 /**

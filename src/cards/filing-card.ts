@@ -208,6 +208,17 @@ export function nothingSavedCard(summary: string, o: { hints?: boolean; direct?:
   });
 }
 
+/**
+ * Every file of the burst was recalled (撤回): nothing is left to hand in, so the card says so and
+ * offers no task (its earlier copies are patched to this, and a tap on one draws it).
+ */
+export function withdrawnCard(counts: string): object {
+  const what = counts ? `这组材料（${counts}）` : '这组材料';
+  return card('材料已撤回', 'grey', [md(`${esc(what)}已被撤回，不再归档，不用选择任务。`)], {
+    summary: '材料已撤回，不用选择任务',
+  });
+}
+
 /** 分开交 done: each file gets its own card, as a reply to its own message. */
 export function splitCard(input: { summary: string; parts: number }): object {
   return card(

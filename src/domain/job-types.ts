@@ -72,6 +72,16 @@ export const RECALL_NOTICE_JOB = defineJob({
 });
 
 /**
+ * Every file of an answered burst was recalled (撤回): its cards (the reply and the copies sent again)
+ * are patched to say so, without task buttons. Keyed by the burst.
+ */
+export const RECALL_CARD_JOB = defineJob({
+  name: 'recall-card',
+  priority: 'first',
+  payload: z.object({ burstId: id }),
+});
+
+/**
  * A message the bot cannot keep and its sender may take as handed in (a folder, a forwarded card,
  * another kind sent to the bot directly: domain/unkept-message.ts): one short reply saying that it
  * was not kept and how to send it. Keyed by the message.

@@ -22,6 +22,7 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
+import { withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
 import { undoFiling } from './undo-filing.js';
 
@@ -93,6 +94,12 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           card: { type: 'raw', data: JSON.parse(msg.content) },
         };
       }
+      // Every file recalled (its card not patched yet, or Lark refused the patch): the card says so.
+      if (err instanceof DomainError && err.code === 'burst_recalled')
+        return {
+          toast: { type: 'info', content: err.message },
+          card: { type: 'raw', data: await withdrawnCardOf(deps, burstId) },
+        };
       throw err;
     }
     if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };

@@ -9,6 +9,7 @@ import { chatTypeOf } from '../db/repos/chats.js';
 import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { forwardsBeingRead } from '../db/repos/bursts.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
+import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
@@ -22,6 +23,7 @@ import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst, taskLabel, taskRef, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
+import { withdrawnCardOf } from './recall-card.js';
 
 export interface PresentDeps extends BotDeps {
   isChatMember: FilingDeps['isChatMember'];
@@ -56,13 +58,16 @@ export async function presentBurst(
   if (reading > 0) view = { ...view, summary: readingSummary(view) };
   const pending = view.materials.some((m) => m.status === 'pending' && m.role !== 'cover');
   // Nothing saved and nothing still downloading: a task chosen now could only be refused.
-  if (stored.length === 0 && reading === 0 && !pending)
+  if (stored.length === 0 && reading === 0 && !pending) {
+    // Every file was recalled: nothing to send again either.
+    if (await burstWhollyRecalled(deps.db, burst.id)) return asCard(await withdrawnCardOf(deps, burst.id));
     return asCard(
       nothingSavedCard(view.summary, {
         hints: view.materials.length > 0,
         direct: (await chatTypeOf(deps.db, burst.chatId)) === 'p2p',
       }),
     );
+  }
   const unit = await unitOfChat(deps.db, burst.chatId);
   if (!unit)
     return asCard(

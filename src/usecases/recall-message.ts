@@ -7,6 +7,7 @@ import {
 import { insertAudit } from '../db/repos/audit.js';
 import { markItemUndone } from '../db/repos/filings.js';
 import {
+  burstWhollyRecalled,
   dropQueuedWork,
   insertRecall,
   lockRecallBursts,
@@ -17,7 +18,7 @@ import {
   type ItemTakenOff,
 } from '../db/repos/message-recalls.js';
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
-import { RECALL_NOTICE_JOB } from '../domain/job-types.js';
+import { RECALL_CARD_JOB, RECALL_NOTICE_JOB } from '../domain/job-types.js';
 import { RECALLED_REASON } from '../domain/catalogue.js';
 import { RECALLED_BY, type MessageRecall } from '../domain/incoming.js';
 import { enqueueJob } from '../db/repos/jobs.js';
@@ -56,7 +57,8 @@ const RECALLED_TEXT = '已撤回的材料不再归档。';
  * - a live filing holding them loses them, its counts too (tasks are recounted); a filing left empty is
  *   undone, and a 档号 it held is withdrawn (the number is retired, as 撤销确认 does);
  * - the audit trail says who (Lark's recall_type; the sender when they recalled it) and when, never what;
- * - when the burst was answered, one short reply under its card says the recalled files are not filed;
+ * - when the burst was answered, one short reply under its card says the recalled files are not filed,
+ *   and once none of its files is left its cards are patched to say so, without task buttons;
  * - a confirmed 件 changed (a file taken off, or its 档号 withdrawn) is told to the unit's archivists.
  * A recall naming another chat than the message's is refused. Stored bytes are never deleted: blobs
  * are content-addressed and may be shared by another material with the same bytes.
@@ -181,6 +183,14 @@ export async function recallMessage(
         },
         now,
       );
+    // Nothing of an answered burst is left: its cards stop offering tasks (patched once, by the burst).
+    for (const b of bursts)
+      if (b.answered && ids.length > 0 && (await burstWhollyRecalled(tx, b.id)))
+        await enqueueJob(
+          tx,
+          { type: RECALL_CARD_JOB, key: String(b.id), payload: { burstId: b.id }, runAt: now },
+          now,
+        );
     return { status: 'recalled', materials: ids.length, items: items.length };
   });
   deps.metrics.inc('message_recalls_total', { result: outcome.status }, 1, 'Recalled messages by outcome');

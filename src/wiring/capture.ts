@@ -8,6 +8,7 @@ import {
   UNKEPT_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
+  RECALL_CARD_JOB,
   RECALL_NOTICE_JOB,
   RECONCILE_JOB,
   UNCLEAR_TEXT_JOB,
@@ -26,6 +27,7 @@ import { makeMaterialThumbnail } from '../usecases/make-material-thumbnail.js';
 import { noticeUnkeptMessage } from '../usecases/unkept-message-notice.js';
 import { noticeUnsaved } from '../usecases/notice-unsaved.js';
 import { reactToStored } from '../usecases/react-to-stored.js';
+import { patchWithdrawnCards } from '../usecases/recall-card.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
 import { answerUnclearText } from '../usecases/unclear-text-hint.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
@@ -104,6 +106,10 @@ export function captureFeature(env: FeatureEnv): Feature {
         },
       }),
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
+      jobHandler({
+        type: RECALL_CARD_JOB,
+        handle: (payload, log) => patchWithdrawnCards(deps, payload.burstId, log),
+      }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,
         handle: async (payload, log, attempt) => {

@@ -11,6 +11,7 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { postPhoto, postText, replyAfterQuiet, tapPhotoTask, waitOnClock } from '../support/chat-photos.js';
+import { cardButtons } from '../support/cards.js';
 import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -230,6 +231,33 @@ describe('a message recalled in the chat leaves the archive path', () => {
     for (const photo of photos) await recall(photo);
     const notices = repliesTo(ack.messageId);
     expect(notices.map(textOf)).toEqual([JSON.stringify({ text: '已撤回的材料不再归档。' })]);
+  });
+
+  it('every photo of an unfiled burst recalled: its card is patched to say so, with no task buttons; a tap on it draws the same', async () => {
+    const photos = [
+      await postPhoto(h, { chatId, sender: org.officer }),
+      await postPhoto(h, { chatId, sender: org.officer }),
+    ];
+    const ack = await replyAfterQuiet(h, clock, photos[0]!);
+    expect(cardButtons(ack.content).length).toBeGreaterThan(0);
+    const patchesOf = () => h.fake.patches().filter((p) => p.messageId === ack.messageId);
+    // One of two recalled: the other can still be filed, the card keeps its tasks.
+    await recall(photos[0]!);
+    expect(patchesOf()).toHaveLength(0);
+    await recall(photos[1]!);
+    const patched = patchesOf();
+    expect(patched).toHaveLength(1);
+    expect(cardButtons(patched[0]!.content)).toEqual([]);
+    expect(JSON.stringify(patched[0]!.content)).toContain(
+      '这组材料（2 张照片）已被撤回，不再归档，不用选择任务',
+    );
+    // A tap that was already on its way (a phone showing the old card) gets the same card, not just a refusal.
+    const tap = await tapAsOfficer(ack);
+    expect(tap.toast.content).toBe('这组材料已撤回，不再归档');
+    expect(cardButtons(tap.card!.data)).toEqual([]);
+    expect(JSON.stringify(tap.card!.data)).toContain('已被撤回');
+    expect(await liveItem(photos[0]!)).toBeUndefined();
+    expect(await eventsNotDone()).toBe(0);
   });
 
   it('a recall that arrives before its message: the photo is never downloaded, offered or answered', async () => {

@@ -8,6 +8,7 @@ import {
   UNCLEAR_TEXT_JOB,
   UNSAVED_NOTICE_JOB,
 } from '../../domain/job-types.js';
+import type { BurstCounts } from '../../domain/burst-summary.js';
 import type { MessageRecall } from '../../domain/incoming.js';
 import { queryRows, type Db } from '../client.js';
 import { recountTaskCopies } from './filings.js';
@@ -271,4 +272,14 @@ export async function replyTargetOfBurst(db: Db, burstId: number): Promise<strin
         from bursts b where b.id = ${burstId}`,
   );
   return row?.target;
+}
+
+/** How many files of each kind the burst held, recalled ones included (a video's cover left out). */
+export async function kindsOfBurst(db: Db, burstId: number): Promise<BurstCounts> {
+  const rows = await queryRows<{ kind: string; n: number }>(
+    db,
+    sql`select kind, count(*)::int as n from materials
+        where burst_id = ${burstId} and role <> 'cover' group by kind`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
 }

@@ -122,3 +122,14 @@ export async function isFilingCardOf(db: Db, messageId: string, burstId: number)
   );
   return rows.length > 0;
 }
+
+/** Every card of the burst the bot sent: its reply, then the copies sent again (bot_messages' filing cards). */
+export async function cardsOfBurst(db: Db, burstId: number): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select ack_message_id as id from bursts where id = ${burstId} and ack_message_id is not null
+        union
+        select message_id as id from bot_messages where purpose = 'filing_card' and burst_id = ${burstId}`,
+  );
+  return rows.map((r) => r.id);
+}

@@ -32,8 +32,9 @@ export type UnconfirmOutcome =
   | { status: 'refused'; message: string };
 
 /**
- * The record a typed 档号 names: as written, else its loose form (`.` for `·`, lower case …), so a
- * code typed without the middle dot is found and not taken for one never confirmed.
+ * The record a typed 档号 names: as written, else its loose form (any separator look-alike for any
+ * other, full-width characters, lower case …; typed-archival-code.ts), so a code typed with 「·」 where
+ * archive.yaml prints 「.」, or the other way round, is found and not taken for one never confirmed.
  */
 async function recordOfCode(
   db: Db,
@@ -50,7 +51,7 @@ async function recordOfCode(
     };
   return {
     status: 'not_found',
-    message: `找不到档号 ${typed}：请照归档文件目录或条目页核对（档号形如 A182-WS·2025-D30-ZH-0001，「·」可写作「.」）`,
+    message: `找不到档号 ${typed}：请照归档文件目录或条目页核对（「·」「.」「-」可以互换，不分大小写）`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
@@ -92,6 +93,39 @@ describe('npm run cli -- archive …', () => {
     const res = await cliInProcess(['archive', 'unconfirm', '--code', 'A182-WS.2025-D30-ZH-9999'], {}, f.tdb);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('找不到档号 A182-WS.2025-D30-ZH-9999');
+  });
+
+  it('with yearSeparator 「.」 in archive.yaml, unconfirm finds a 档号 typed with 「·」「・」「．」「－」「-」「—」', async () => {
+    const yaml = join(f.dataDir, 'archive-dot.yaml');
+    writeFileSync(
+      yaml,
+      `${readFileSync('config/archive.yaml', 'utf8')}\nyearSeparator: '.'\n`.replace(
+        "yearSeparator: '·'\n",
+        '',
+      ),
+    );
+    const withDot = (...args: string[]) => {
+      lines = [];
+      const env = { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: yaml };
+      return runArchiveCommand(args, { db: f.db, env, out: (l) => lines.push(l) });
+    };
+    const pdf = { bytes: minimalPdf(1), kind: 'document' as const, mime: 'application/pdf' };
+    const docs: number[] = [];
+    for (let i = 0; i < 7; i++) docs.push(await f.fileItem(f.task.doc, [pdf]));
+    await withDot('confirm', '--unit', 'V1', '--year', '2025', '--task', 'C01');
+    const codes: string[] = [];
+    for (const d of docs) codes.push((await liveRecordOfItem(f.db, d))!.archivalCode);
+    for (const c of codes) expect(c).toMatch(/^A182-WS\.2025-D30-ZH-\d{4}$/);
+    const typed = ['·', '・', '．', '－', '-', '—', '——'];
+    for (const [i, sep] of typed.entries()) {
+      await withDot('unconfirm', '--code', codes[i]!.replace('.', sep).toLowerCase(), '--reason', '归错');
+      expect(lines, sep).toEqual([`已撤销确认：档号 ${codes[i]} 停用（件号不再使用，目录中保留并注明）`]);
+      expect(await liveRecordOfItem(f.db, docs[i]!), sep).toBeUndefined();
+    }
+    // An unknown 档号 is not explained with an example of another separator.
+    await expect(withDot('unconfirm', '--code', 'A182-WS·2025-D30-ZH-9999')).rejects.toThrow(
+      '找不到档号 A182-WS·2025-D30-ZH-9999：请照归档文件目录或条目页核对（「·」「.」「-」可以互换，不分大小写）',
+    );
   });
 
   it('describe refuses, naming it, a value the 四性 check would refuse in the package, and saves nothing', async () => {

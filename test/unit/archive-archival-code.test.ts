@@ -7,7 +7,7 @@ import {
   formatArchivalCode,
   parseArchivalCode,
 } from '../../src/domain/archival-code.js';
-import { looseArchivalCode } from '../../src/domain/typed-archival-code.js';
+import { looseArchivalCode, looseSpelling } from '../../src/domain/typed-archival-code.js';
 
 const rules = parseArchiveConfig({
   fonds: { code: 'A182', byUnit: { T2: 'A190' } },
@@ -86,5 +86,35 @@ describe('a 档号 as typed', () => {
     ])
       expect(looseArchivalCode(typed), typed).toBe(code);
     expect(looseArchivalCode('A182-WS·2025-D30-ZH-0002')).not.toBe(code);
+  });
+
+  it('whatever year separator archive.yaml sets, a 档号 typed with any separator look-alike has its loose form', () => {
+    const typed = ['.', '·', '・', '．', '－', '-', '—', '——', '_', '•', '。', ' - '];
+    for (const sep of ['·', '.', '-', '_']) {
+      const configured = { ...rules, yearSeparator: sep };
+      const written = formatArchivalCode(
+        { fondsCode: 'A182', categoryCode: 'WS', year: 2025, retentionCode: 'D30', orgCode: 'ZH' },
+        7,
+        configured,
+      );
+      const code = looseArchivalCode(written);
+      for (const t of typed) {
+        const as = `a182－ｗｓ${t}２０２５—d30-zh-0007`;
+        expect(looseArchivalCode(as), `${sep} typed ${as}`).toBe(code);
+      }
+      expect(looseArchivalCode(written.replace(sep, '')), sep).not.toBe(code);
+    }
+    // No year separator: the code as printed, with the dashes typed as a keyboard gives them.
+    const bare = looseArchivalCode('A182-WS2025-D30-ZH-0007');
+    expect(looseArchivalCode('ａ182—ws2025－d30－zh－0007')).toBe(bare);
+    expect(looseArchivalCode('A182-WS2025-D30-ZH-0008')).not.toBe(bare);
+  });
+
+  it('tells a term that may be a 档号 spelled otherwise from a plain word', () => {
+    expect(looseSpelling('A182-WS.2025')).toBe('A182-WS-2025');
+    expect(looseSpelling('ws·2025')).toBe('WS-2025');
+    expect(looseSpelling('ＷＳ２０２５')).toBe('WS2025');
+    expect(looseSpelling('公示')).toBeUndefined();
+    expect(looseSpelling('ws2025')).toBeUndefined();
   });
 });

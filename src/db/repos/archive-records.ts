@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import { archiveRecords, auditLog } from '../schema/index.js';
 import type { ItemKind } from '../../domain/archival-code.js';
-import { DOT_LIKES } from '../../domain/typed-archival-code.js';
+import { SEPARATOR_RUN } from '../../domain/typed-archival-code.js';
 
 export type ArchiveRecordRow = typeof archiveRecords.$inferSelect;
 export type NewArchiveRecord = typeof archiveRecords.$inferInsert;
@@ -138,17 +138,15 @@ export async function recordByCode(db: Db, archivalCode: string): Promise<Archiv
 }
 
 /**
- * The records whose 档号 has the loose form `loose` (typed-archival-code.ts: `.` or `・` for `·`, lower
- * case …): what a mistyped 档号 names. Several only when codes differ in nothing but those characters.
+ * The records whose 档号 has the loose form `loose` (typed-archival-code.ts: each run of separators
+ * as one `-`, upper case …): what a mistyped 档号 names. Several only when codes differ in nothing but
+ * those characters.
  */
 export async function recordsByLooseCode(db: Db, loose: string): Promise<ArchiveRecordRow[]> {
-  const dots = DOT_LIKES;
   return db
     .select()
     .from(archiveRecords)
-    .where(
-      sql`upper(translate(${archiveRecords.archivalCode}, ${dots}, ${'·'.repeat(Array.from(dots).length)})) = ${loose}`,
-    )
+    .where(sql`upper(regexp_replace(${archiveRecords.archivalCode}, ${SEPARATOR_RUN}, '-', 'g')) = ${loose}`)
     .orderBy(archiveRecords.id);
 }
 

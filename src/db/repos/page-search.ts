@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { looseArchivalCode } from '../../domain/typed-archival-code.js';
+import { looseSpelling, SEPARATOR_RUN } from '../../domain/typed-archival-code.js';
 import { queryRows, type Db } from '../client.js';
 import { ITEM_COLUMNS, ITEM_JOINS, toPageItem, type PageItem, type PageItemRow } from './page-items.js';
 
@@ -40,13 +40,21 @@ const contains = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}
 const DATE_LIKE = /^[0-9-]+$/;
 
 /**
- * The spellings a term is matched in: as typed, and, when it differs, as a typed 档号 is read
- * (`looseArchivalCode`, the rule `archive unconfirm --code` finds a record by: `.` for `·`, full-width
- * `－`, other dashes); lower case needs nothing, ILIKE ignores case.
+ * A term may be a 档号 typed loosely (`looseSpelling`, the rule `archive unconfirm --code` finds a record
+ * by): `·` typed as `.` or `.` as `·` whatever separator archive.yaml sets, full-width `－`, `——`,
+ * full-width letters. Such a term matches, besides as typed, in the item's text read the same way
+ * (`looseDoc`: each run of separators as one `-`); lower case needs nothing, ILIKE ignores case.
  */
-function spellings(term: string): string[] {
-  const loose = looseArchivalCode(term);
-  return loose.toLowerCase() === term.toLowerCase() ? [term] : [term, loose];
+const looseDoc = sql`regexp_replace(s.doc, ${SEPARATOR_RUN}, '-', 'g')`;
+
+/** The pairs the text must hold for its loose form to hold `loose`: those of each part between separators. */
+function looseGrams(loose: string): SQL {
+  const parts = loose.split('-').filter(Boolean);
+  if (parts.length === 0) return sql`array[]::text[]`;
+  return sql.join(
+    parts.map((part) => sql`search_query_grams(${part})`),
+    sql` || `,
+  );
 }
 
 /** How many of the newest items in scope the first pass reads. */
@@ -95,10 +103,10 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
     );
   const matches = s.terms.map((term) => {
     const like = sql`${contains(term)}`;
-    const doc = sql.join(
-      spellings(term).map((t) => sql`s.doc ilike ${contains(t)} escape '\\'`),
-      sql` or `,
-    );
+    const loose = looseSpelling(term);
+    const doc = loose
+      ? sql`s.doc ilike ${like} escape '\\' or ${looseDoc} ilike ${contains(loose)} escape '\\'`
+      : sql`s.doc ilike ${like} escape '\\'`;
     return DATE_LIKE.test(term)
       ? sql`(${doc} or to_char(${local}, 'YYYY-MM-DD') ilike ${like} escape '\\')`
       : sql`(${doc})`;
@@ -136,13 +144,17 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
     if (rows.length < s.limit && !exhaustive) {
       const indexed = s.terms.filter((t) => !DATE_LIKE.test(t));
       // A term with one spelling joins the others' pairs in one containment; a term typed as a 档号
-      // may be in the text either way, so each of its spellings is a containment of its own.
+      // may be in the text either way, so it is a containment of its own: its pairs as typed, or those
+      // of each part between its separators.
       const grams = (t: string) => sql`search_grams(s.doc) @> search_query_grams(${t})`;
-      const plain = indexed.filter((t) => spellings(t).length === 1);
+      const plain = indexed.filter((t) => looseSpelling(t) === undefined);
       const pairs = plain.map((t) => sql`search_query_grams(${t})`);
-      const either = indexed
-        .filter((t) => spellings(t).length > 1)
-        .map((t) => sql`(${sql.join(spellings(t).map(grams), sql` or `)})`);
+      const either = indexed.flatMap((t) => {
+        const loose = looseSpelling(t);
+        return loose === undefined
+          ? []
+          : [sql`(${grams(t)} or search_grams(s.doc) @> (${looseGrams(loose)}))`];
+      });
       rows = await select(sql`filing_items fi`, [
         ...where,
         ...(pairs.length > 0 ? [sql`search_grams(s.doc) @> (${sql.join(pairs, sql` || `)})`] : []),

@@ -44,16 +44,30 @@ function build(
 ): object {
   const s = f.scope;
   const today = localDay(f.to, timeZone);
+  // The week's days: every page link carries them, so what it opens counts what the figures counted.
+  const week = `from=${localDay(f.from, timeZone)}&to=${localDay(new Date(f.to.getTime() - 1), timeZone)}`;
+  // With web pages every figure and line opens what it counts (a markdown link: Lark renders those in
+  // card text); without them it is plain text.
+  const link = (text: string, path: string) => (publicUrl ? `[${text}](${publicUrl}${path})` : text);
+  const q = f.quality;
+  const problems = q.compressed + q.needsReupload + q.failed;
+  // Each headline figure opens the same page as the button or heading below that covers it.
+  const pages = {
+    all: `/units/${s.id}?${week}`,
+    overdue: `/units/${s.id}?${week}#overdue`,
+    filed: `/search?unit=${s.id}&${week}`,
+    quality: `/units/${s.id}?${week}#quality`,
+  };
   const elements: object[] = [
     md(
       `**完成率 ${pct(s.percent)}**（较上周 ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
         `任务 ${num(s.total)} 项，已完成 ${num(s.done)} 项，逾期 **${num(s.overdue)}** 项`,
     ),
     kpis([
-      ['完成率', pct(s.percent)],
-      ['逾期', num(s.overdue)],
-      ['上周提交', `${num(f.filed.materials)} 份`],
-      ['质量问题', num(f.quality.compressed + f.quality.needsReupload + f.quality.failed)],
+      ['完成率', link(pct(s.percent), pages.all)],
+      ['逾期', link(num(s.overdue), pages.overdue)],
+      ['上周提交', link(`${num(f.filed.materials)} 份`, pages.filed)],
+      ['质量问题', link(num(problems), pages.quality)],
     ]),
   ];
   if (f.children.length > 0) {
@@ -73,16 +87,13 @@ function build(
         ),
       );
   }
-  // The week's days: every page link carries them, so what it opens counts what the figures counted.
-  const week = `from=${localDay(f.from, timeZone)}&to=${localDay(new Date(f.to.getTime() - 1), timeZone)}`;
-  // With web pages every line opens what it counts: the heading the scope's 逾期 list, each task its page.
-  const link = (text: string, path: string) => (publicUrl ? `[${text}](${publicUrl}${path})` : text);
+  // The heading opens the scope's 逾期 list, each task its page.
   elements.push(hr());
   elements.push(
     md(
       f.oldest.length === 0
         ? '✅ 没有逾期未交的材料'
-        : `**${link(`最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）`, `/units/${s.id}?${week}#overdue`)}**\n` +
+        : `**${link(`最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）`, pages.overdue)}**\n` +
             f.oldest
               .map(
                 (o) =>
@@ -92,7 +103,6 @@ function build(
               .join('\n'),
     ),
   );
-  const q = f.quality;
   elements.push(
     md(
       `**${f.weekName}** 新提交 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
@@ -102,14 +112,11 @@ function build(
   // What was handed in that week, item by item: the search page over the unit for those seven days
   // (the same live items the figure counts); its quality problems: the unit page's over that week.
   // Only with web pages: the detail card has no such lists.
-  const problems = q.compressed + q.needsReupload + q.failed;
   if (publicUrl && (f.filed.items > 0 || problems > 0)) {
     elements.push(
       buttonRow([
-        ...(f.filed.items > 0
-          ? [linkButton('查看上周提交', `${publicUrl}/search?unit=${s.id}&${week}`)]
-          : []),
-        ...(problems > 0 ? [linkButton('查看质量问题', `${publicUrl}/units/${s.id}?${week}#quality`)] : []),
+        ...(f.filed.items > 0 ? [linkButton('查看上周提交', `${publicUrl}${pages.filed}`)] : []),
+        ...(problems > 0 ? [linkButton('查看质量问题', `${publicUrl}${pages.quality}`)] : []),
       ]),
     );
   }

@@ -155,6 +155,62 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     expect((await page.goto(`${w.h.bot.url}/units/${w.units.county.id}`))!.status()).toBe(404);
   });
 
+  it('each of the four headline figures opens the page behind it, as the buttons below do', async () => {
+    const card = mondayCard;
+    const text = JSON.stringify(card);
+    const filed = Number(/新提交 (\d+) 件/.exec(text)![1]);
+    // The figures' row: 「**[figure](url)**」 over its grey label, one column each.
+    const row = (card.body.elements as any[]).find((e) => e.tag === 'column_set');
+    const figure = new Map<string, [string, string]>(
+      (row.columns as any[]).map((c) => {
+        const content = c.elements[0].content as string;
+        const label = /<font color='grey'>(.+)<\/font>/.exec(content)![1]!;
+        const [link] = cardMarkdownLinks(c);
+        expect(link, label).toBeDefined();
+        return [label, link!];
+      }),
+    );
+    expect([...figure.keys()]).toEqual(['完成率', '逾期', '上周提交', '质量问题']);
+    const heading = cardMarkdownLinks(card).find(([t]) => t.startsWith('最久未交齐'))!;
+    // The same pages as 查看全部, the 最久未交齐 heading, 查看上周提交 and 查看质量问题.
+    expect(figure.get('完成率')![1]).toBe(links.get('查看全部'));
+    expect(figure.get('逾期')![1]).toBe(heading[1]);
+    expect(figure.get('上周提交')![1]).toBe(links.get('查看上周提交'));
+    expect(figure.get('质量问题')![1]).toBe(links.get('查看质量问题'));
+    const page = leaderPage;
+    const narrow = async () =>
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+    // 完成率: the township's page showing that figure.
+    const [percent, all] = figure.get('完成率')!;
+    expect(percent).toBe(head.percent);
+    await page.goto(all);
+    expect(await page.locator('#percent').innerText()).toBe(percent);
+    await narrow();
+    // 逾期: the township's 逾期 list, that many tasks long.
+    const [overdue, overdueUrl] = figure.get('逾期')!;
+    expect(Number(overdue)).toBe(head.overdue);
+    await page.goto(overdueUrl);
+    expect(await page.locator('#overdue tr').count()).toBe(Number(overdue) + 1);
+    await narrow();
+    // 上周提交: the week's items (the figure counts their materials; the card's line their items).
+    await page.goto(figure.get('上周提交')![1]);
+    expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 条`);
+    await narrow();
+    // 质量问题: the week's problems on the township's page, adding up to the figure.
+    const [problems, qualityUrl] = figure.get('质量问题')!;
+    await page.goto(qualityUrl);
+    const count = async (sel: string) =>
+      (await page.locator(sel).count()) === 0 ? 0 : Number(await page.locator(sel).innerText());
+    const compressed = Number(/：(\d+)/.exec(await page.locator('#q-compressed b').innerText())![1]);
+    expect(compressed + (await count('#q-needs-reupload')) + (await count('#q-download-failed'))).toBe(
+      Number(problems),
+    );
+    expect(Number(problems)).toBeGreaterThan(0);
+    await narrow();
+  });
+
   it('最久未交齐 and 接下来的截止日期 open the pages behind them; someone below the township is refused', async () => {
     const card = mondayCard;
     const week = new URL(links.get('查看全部')!).search;

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importHouseholds } from '../../src/usecases/import-units.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
@@ -70,22 +72,31 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     };
   };
 
-  it("every button of the card opens the leader's unit with the card's figures; 督办 comes back to it", async () => {
-    // Monday 09:00: the digest of the week just ended, with links to the pages (PUBLIC_URL: the bot's).
+  /** Monday 09:00: the digest of the week just ended, with links to the pages (PUBLIC_URL: the bot's). */
+  const digestOn = async (monday: string, has = '') => {
     const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
       publicUrl: w.h.bot.url,
       wakeJobs: () => w.h.bot.jobWorker.wake(),
     });
-    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
     await w.clock.set(zonedInstant(monday, '09:00', TZ));
     await scheduler.runDue(w.clock.now(), 'tick');
     w.h.bot.jobWorker.wake();
-    const digest = await waitFor('the digest to the township leader', () =>
+    const digest = await waitFor(`the digest of ${monday} to the township leader`, () =>
       w.h.fake
         .sentMessages()
-        .find((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报')),
+        .find(
+          (m) =>
+            m.receiveId === tleader.openId &&
+            JSON.stringify(m.content).includes('进度周报') &&
+            JSON.stringify(m.content).includes(has),
+        ),
     );
-    const card = (mondayCard = digest.content as any);
+    return digest.content as any;
+  };
+
+  it("every button of the card opens the leader's unit with the card's figures; 督办 comes back to it", async () => {
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    const card = (mondayCard = await digestOn(monday));
     const weekName = card.header.subtitle.content as string;
     const text = JSON.stringify(card);
     const [, pct, od] = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
@@ -309,5 +320,67 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.waitForURL((u) => u.pathname === '/urge');
     expect(await page.locator('#message').innerText()).toContain('已在城关村的群里发出提醒');
     await waitFor('the 督办 in 城关村工作群', () => urges().length === before + 1);
+  });
+
+  it('a deadline with more open tasks than a page: 「还有N项」 leads on until every one the line counts is shown', async () => {
+    // Seven households of 城关村 get their 一户一档 (16 items each), all due on next Wednesday.
+    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
+    const wednesday = addDays(monday, 2);
+    const deps = { db: w.h.db.db, clock: w.clock };
+    await importHouseholds(deps, {
+      fileName: 'households.csv',
+      text: [
+        'village_code,code,head_name',
+        ...[1, 2, 3, 4, 5, 6, 7].map((n) => `${w.org.village},${n},户主${n}`),
+      ].join('\n'),
+    });
+    await createCampaign(deps, {
+      checklistCode: 'household-jzfp',
+      year: Number(wednesday.slice(0, 4)),
+      deadline: zonedInstant(wednesday, '18:00', TZ),
+      unitCodes: [w.org.village],
+      createdBy: 'cli',
+      code: 'WK-household',
+    });
+    // Next Monday's digest names that day with its count, linked to the township's list for the day.
+    const digest = await digestOn(monday, `due=${wednesday}`);
+    const [line, url] = cardMarkdownLinks(digest).find(([, u]) => u.includes(`due=${wednesday}`))!;
+    const open = Number(/：(\d+) 项未齐/.exec(line)![1]);
+    expect(open).toBeGreaterThanOrEqual(7 * 16);
+    // The leader's login has run out since Monday's card: a new sign-in, then the list.
+    const page = await phone(tleader);
+    await page.goto(url);
+    await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.hash === '#due');
+    expect(Number(await page.locator('#due-count').innerText())).toBe(open);
+    const seen = new Set<string>();
+    for (let shown = 0; ;) {
+      const rows = await page
+        .locator('#due-tasks tr a[href^="/tasks/"]')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThanOrEqual(50);
+      // Which of them this page shows, out of how many: never a page that looks like the whole list.
+      expect(await page.locator('#due-range').count()).toBe(1);
+      expect(await page.locator('#due-range').innerText()).toContain(
+        `第 ${shown + 1}—${shown + rows.length} 项，共 ${open} 项`,
+      );
+      for (const r of rows) seen.add(r);
+      shown += rows.length;
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+      if (shown === open) {
+        expect(await page.locator('#due-more').count()).toBe(0);
+        break;
+      }
+      expect(await page.locator('#due-more').innerText()).toBe(`还有 ${open - shown} 项，下一页 ›`);
+      await page.locator('#due-more').click();
+      await page.waitForLoadState('load');
+    }
+    expect(seen.size).toBe(open);
+    // A later page leads back to the first.
+    await page.locator('#due-first').click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#due-range').innerText()).toContain(`第 1—50 项，共 ${open} 项`);
   });
 });

@@ -1,4 +1,4 @@
-import type { DueTask } from '../../db/repos/page-due-tasks.js';
+import type { DueTasksPage } from '../../db/repos/page-due-tasks.js';
 import { plainDay } from '../../domain/plain-date.js';
 import { addDays, zonedInstant } from '../../domain/working-days.js';
 import { html, type Html } from './html.js';
@@ -25,36 +25,65 @@ export function dueDay(
   };
 }
 
-/** 「5月12日截止、还没交齐的任务（3）」: each task linked to its page, its unit and what it misses. */
-export function dueSection(day: string, today: string, due: { total: number; tasks: DueTask[] }): Html {
+/** `?due_after=<task id>`: the page of the day's tasks after that one (the 「还有N项」 link's). */
+export function dueAfter(query: Record<string, unknown>): number | undefined {
+  const v = query.due_after;
+  const s = typeof v === 'string' ? v : '';
+  return /^[1-9][0-9]{0,14}$/.test(s) ? Number(s) : undefined;
+}
+
+/**
+ * 「5月12日截止、还没交齐的任务（3）」: each task linked to its page, its unit and what it misses, 50 a
+ * page. When more follow, 「还有 N 项，下一页 ›」 opens them (`pageUrl(last task id)`); a later page says
+ * which of them it shows and leads back to the first (`pageUrl()`), so no page looks like the whole list.
+ */
+export function dueSection(
+  day: string,
+  today: string,
+  due: DueTasksPage,
+  pageUrl: (after?: number) => string,
+): Html {
+  const first = due.total - due.more - due.tasks.length + 1;
+  const range =
+    first > 1 || due.more > 0
+      ? html`<div class="muted" id="due-range">
+          第 ${first}—${first + Math.max(0, due.tasks.length - 1)} 项，共 ${due.total}
+          项${first > 1 ? html` <a id="due-first" href="${pageUrl()}">回到第一页</a>` : ''}
+        </div>`
+      : '';
   const more =
-    due.total > due.tasks.length ? html`<div class="muted">只列出前 ${due.tasks.length} 项</div>` : '';
+    due.more > 0
+      ? html`<p>
+          <a id="due-more" href="${pageUrl(due.tasks.at(-1)!.taskId)}">还有 ${due.more} 项，下一页 ›</a>
+        </p>`
+      : '';
   return html`<h2 id="due">
       ${plainDay(day, today)}截止、还没交齐的任务（<span id="due-count">${due.total}</span>）
     </h2>
+    ${range}
     ${
       due.tasks.length === 0
-        ? html`<div class="card muted">这一天截止的任务都已交齐。</div>`
+        ? html`<div class="card muted">${first > 1 ? '后面没有了。' : '这一天截止的任务都已交齐。'}</div>`
         : html`<div class="scroll">
-            <table id="due-tasks">
-              <tr>
-                <th>单位</th>
-                <th>任务</th>
-                <th>缺</th>
-              </tr>
-              ${due.tasks.map(
-                (t) =>
-                  html`<tr>
-                    <td><a href="/units/${t.unitId}">${t.unitName}</a></td>
-                    <td>
-                      <a href="/tasks/${t.taskId}">${t.code} ${t.title}</a
-                      >${t.householdName ? html` <span class="muted">${t.householdName}</span>` : ''}
-                    </td>
-                    <td>${t.missingText}</td>
-                  </tr>`,
-              )}
-            </table>
-            ${more}
-          </div>`
+              <table id="due-tasks">
+                <tr>
+                  <th>单位</th>
+                  <th>任务</th>
+                  <th>缺</th>
+                </tr>
+                ${due.tasks.map(
+                  (t) =>
+                    html`<tr>
+                      <td><a href="/units/${t.unitId}">${t.unitName}</a></td>
+                      <td>
+                        <a href="/tasks/${t.taskId}">${t.code} ${t.title}</a
+                        >${t.householdName ? html` <span class="muted">${t.householdName}</span>` : ''}
+                      </td>
+                      <td>${t.missingText}</td>
+                    </tr>`,
+                )}
+              </table>
+            </div>
+            ${more}`
     }`;
 }

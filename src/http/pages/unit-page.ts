@@ -23,7 +23,7 @@ import { trendSvg } from './trend-svg.js';
 import { digestFiguresLine } from './digest-figures-line.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
 import { openTasksDue } from '../../db/repos/page-due-tasks.js';
-import { dueDay, dueSection } from './due-section.js';
+import { dueAfter, dueDay, dueSection } from './due-section.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
 
@@ -99,7 +99,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
     qualityProblems(db, unit, now, { period }),
     crumbs(c, unit.path),
-    due ? openTasksDue(db, unit, due.from, due.to) : undefined,
+    due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
   ]);
   const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
@@ -141,7 +141,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       </div>
       ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
     </div>
-    ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks) : ''}
+    ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks, (after) => duePageUrl(c, unit.id, after)) : ''}
     ${
       trend.length > 0
         ? html`<h2>每周完成率</h2>
@@ -190,6 +190,14 @@ export async function unitPage(c: PageContext): Promise<void> {
     }
     ${qualitySection(quality, timeZone, label, period ? unit.id : undefined)}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
+}
+
+/** This page (its other query kept: the digest's week) at the due list's page after task `after`. */
+function duePageUrl(c: PageContext, unitId: number, after?: number): string {
+  const q = new URLSearchParams(c.koa.querystring);
+  if (after === undefined) q.delete('due_after');
+  else q.set('due_after', String(after));
+  return `/units/${unitId}?${q.toString()}#due`;
 }
 
 function childrenTable(

@@ -6,12 +6,12 @@ import {
   unboundCard,
 } from '../cards/filing-card.js';
 import { chatTypeOf } from '../db/repos/chats.js';
-import { burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
+import { burstOfCard, burstReplyTarget, findBotMessage } from '../db/repos/bot-messages.js';
 import { forwardsBeingRead } from '../db/repos/bursts.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
 import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
-import { filingRoundOfBurst } from '../db/repos/filings.js';
+import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { draftFromCaption } from '../domain/caption-description.js';
@@ -77,9 +77,13 @@ export async function presentBurst(
     );
   const open = await fileableTasksOfUnit(deps.db, unit.id);
   let candidates = open;
+  const target = await burstReplyTarget(deps.db, burst.id);
+  // Sent as a reply to the card of a burst already filed: most likely the same task (offered first).
+  const sameAs = target ? await taskOfRepliedCard(deps, target, burst.chatId, open) : undefined;
+  if (sameAs && !notice)
+    notice = `你回复的那组材料交在「${filingChoices([sameAs])[0]!.label}」，点第一项即交到同一项任务。`;
 
   if (auto && stored.length > 0) {
-    const target = await burstReplyTarget(deps.db, burst.id);
     const replied = target ? await findBotMessage(deps.db, target) : undefined;
     if (
       replied &&
@@ -114,8 +118,20 @@ export async function presentBurst(
     now,
   );
   const clear = clearKeywordMatch(suggestions);
-  if (auto && stored.length > 0 && clear && candidates === open)
+  // A caption's keyword files at once, unless the reply points at another task: then the officer chooses.
+  if (
+    auto &&
+    stored.length > 0 &&
+    clear &&
+    candidates === open &&
+    (!sameAs || sameAs.taskId === clear.task.taskId)
+  )
     return autoFile(deps, view, clear.task.taskId, 'code');
+  if (sameAs) {
+    const first = { task: toCandidate(sameAs), score: 0, reasons: [SAME_AS_REPLIED], explicit: false };
+    const rest = suggestions.filter((s) => s.task.taskId !== sameAs.taskId).slice(0, 4);
+    suggestions.splice(0, suggestions.length, first, ...rest);
+  }
   const chosen = new Set(suggestions.map((s) => s.task.taskId));
   const households = householdChoices(open);
   const byId = new Map(open.map((t) => [t.taskId, t]));
@@ -138,6 +154,24 @@ export async function presentBurst(
       timeZone: deps.timeZone,
     }),
   );
+}
+
+/** The first choice's reason when the materials were sent as a reply to a filed burst's card. */
+const SAME_AS_REPLIED = '和回复的那组同一项';
+
+/**
+ * The open task the burst whose card `messageId` is (in the same chat) was filed to, if any: the
+ * officer who answers a filed card with more photos means "these belong there too".
+ */
+async function taskOfRepliedCard(
+  deps: PresentDeps,
+  messageId: string,
+  chatId: string,
+  open: TaskStatus[],
+): Promise<TaskStatus | undefined> {
+  const replied = await burstOfCard(deps.db, messageId, chatId);
+  const item = replied === undefined ? undefined : await getLiveFilingOfBurst(deps.db, replied);
+  return item && open.find((t) => t.taskId === item.taskId);
 }
 
 /** The summary of a burst whose merged forward is still being read (no file of it is known yet). */

@@ -16,6 +16,8 @@ export interface PhotoPost {
   size?: number;
   /** The message this one replies to. */
   parentId?: string;
+  /** The root of the reply chain (Lark sends it with parent_id). */
+  rootId?: string;
   /** The message id (default: random), e.g. to inject a fault on its download first. */
   messageId?: string;
 }
@@ -51,6 +53,7 @@ export async function postPhoto(h: Harness, p: PhotoPost): Promise<string> {
       msgType: 'image',
       content: { image_key: key },
       parentId: p.parentId,
+      rootId: p.rootId,
       createTimeMs: createTime(h),
     }),
   );

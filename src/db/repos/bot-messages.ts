@@ -71,3 +71,20 @@ export async function knownBotMessageIds(db: Db, ids: readonly string[]): Promis
   );
   return new Set(rows.map((r) => r.id));
 }
+
+/**
+ * The burst of the chat whose card a message is: the burst's reply (its filing card, or the filed card
+ * it turned into), or a copy of its filing card sent again (reminders, 未归档).
+ */
+export async function burstOfCard(db: Db, messageId: string, chatId: string): Promise<number | undefined> {
+  const [r] = await queryRows<{ id: number }>(
+    db,
+    sql`select b.id::int as id from bursts b
+        where b.ack_message_id = ${messageId} and b.chat_id = ${chatId}
+        union all
+        select b.id::int as id from bot_messages m join bursts b on b.id = m.burst_id
+        where m.message_id = ${messageId} and m.purpose = 'filing_card' and b.chat_id = ${chatId}
+        limit 1`,
+  );
+  return r ? Number(r.id) : undefined;
+}

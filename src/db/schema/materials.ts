@@ -156,6 +156,10 @@ export const bursts = pgTable(
     index('bursts_closing_idx')
       .on(t.closesAt)
       .where(sql`status = 'open'`),
+    // A photo sent as a reply to a burst's card: which burst (and filing) that card is.
+    index('bursts_ack_message_idx')
+      .on(t.ackMessageId)
+      .where(sql`ack_message_id is not null`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "bursts_ack_message_idx" ON "bursts" USING btree ("ack_message_id") WHERE ack_message_id is not null;

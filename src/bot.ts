@@ -9,6 +9,7 @@ import { openDb, type Database } from './db/client.js';
 import { fitPool } from './db/fit-pool.js';
 import { migrate } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
+import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
 import { databasePacingSlots } from './db/repos/lark-pacing.js';
 import { checkNoUnfinishedRestore } from './data-dir-check.js';
@@ -267,7 +268,15 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       const mapped = mapLarkEvent(event.payload);
       if (mapped.kind !== 'card_action') return { toast: { type: 'error', content: '无法识别的回调' } };
       // Each callback takes effect once: a replay of Lark's callback (same event id) changes nothing.
-      const first = await insertInboundEvent(database.db, { ...event, source: 'card' }, clock.now(), 'done');
+      // Recorded storable (jsonb refuses U+0000, which a form's pasted text may hold), as every event is.
+      const safe = storableValue(event.payload);
+      if (safe.replaced > 0) metrics.inc('text_characters_replaced_total', { where: 'event' }, safe.replaced);
+      const first = await insertInboundEvent(
+        database.db,
+        { ...event, payload: safe.value, source: 'card' },
+        clock.now(),
+        'done',
+      );
       if (!first) {
         metrics.inc('card_actions_total', { action: 'replayed', result: 'refused' });
         return { toast: { type: 'info', content: '这个操作已经处理过了' } };

@@ -553,4 +553,23 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(buttonsOf(again.card.data).map((b) => b.text)).toContain('申请更正');
     expect(JSON.stringify(again.card.data)).not.toContain('确定撤销');
   });
+
+  it('a description pasted with a NUL is saved with U+FFFD where it was: the tap is answered, not lost', async () => {
+    const ids = await postPhotos(1, { text: '#C05 入户走访照片' });
+    const filed = await burstReply(ids[0]!);
+    expect(JSON.stringify(filed.content)).toContain('已交到');
+    // PostgreSQL refuses U+0000 in jsonb and text: the callback was a 500 and nothing was saved.
+    const described = await click(org.officer, buttonValue(filed.content, 'describe-item'), filed.messageId, {
+      reason: '入户走访',
+      place: '三组',
+      people: '村干部\u0000王五',
+    });
+    expect(described.toast.type).toBe('success');
+    const [d] = await queryRows<{ people: string }>(
+      h.db.db,
+      sql`select d.people from item_descriptions d join filing_item_materials fim on fim.item_id = d.item_id
+          join materials m on m.id = fim.material_id where m.message_id = ${ids[0]!}`,
+    );
+    expect(d?.people).toBe('村干部\ufffd王五');
+  });
 });

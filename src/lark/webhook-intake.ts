@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
-import { resourceProblem } from '../errors.js';
+import { PermanentError, resourceProblem } from '../errors.js';
 import { TimeLimitExceeded, timeLimited } from '../time-limit.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './event-envelope.js';
 import { decryptEvent, safeEqual, signatureMatches } from './webhook-crypto.js';
@@ -13,7 +13,10 @@ export interface WebhookDeps {
   metrics: Metrics;
   /** Stores the event (record-then-acknowledge); resolves once it is durable. */
   record: (event: InboundLarkEvent) => Promise<'accepted' | 'duplicate'>;
-  /** Answers a card callback synchronously (toast / card), touching only the database. */
+  /**
+   * Answers a card callback synchronously (toast / card), touching only the database. A callback it
+   * cannot read (no operator) throws PermanentError 'malformed_event': refused with 400.
+   */
   onCardAction: (event: InboundLarkEvent) => Promise<object>;
 }
 
@@ -125,7 +128,15 @@ export async function handleWebhookRequest(deps: WebhookDeps, req: WebhookReques
     return refuse(deps, 400, 'malformed_event');
   }
   if (event.eventType === 'card.action.trigger') {
-    const answer = await withDatabase(deps.onCardAction(event));
+    let answer: { value: object } | undefined;
+    try {
+      answer = await withDatabase(deps.onCardAction(event));
+    } catch (err) {
+      // A callback without its operator or action: refused and counted like any malformed push.
+      if (err instanceof PermanentError && err.code === 'malformed_event')
+        return refuse(deps, 400, 'malformed_event');
+      throw err;
+    }
     return answer ? { status: 200, body: answer.value } : refuse(deps, 503, 'database_unavailable');
   }
   if (!(await withDatabase(deps.record(event)))) return refuse(deps, 503, 'database_unavailable');

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { commandEvent, messageEvent, TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from '../support/events.js';
+import {
+  cardActionEvent,
+  commandEvent,
+  messageEvent,
+  TEST_ENCRYPT_KEY,
+  TEST_VERIFICATION_TOKEN,
+} from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { encryptPayload, signedRequest } from '../support/lark-sign.js';
 
@@ -149,6 +155,18 @@ describe('webhook intake (POST /lark/events)', () => {
       expect(await res.json()).toEqual({ error: 'malformed_event' });
     }
     expect(h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' })).toBe(before + 3);
+  });
+
+  it('refuses a signed card callback without its operator with 400 (malformed, counted), recording nothing', async () => {
+    const before = h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' });
+    const tap = cardActionEvent({ appId: h.fake.appId, operatorOpenId: 'ou_x', value: { a: 'skip', b: 1 } });
+    const { operator: _gone, ...event } = tap.event;
+    const res = await h.post({ ...tap, event });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'malformed_event' });
+    expect(h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' })).toBe(before + 1);
+    expect(h.bot.metrics.value('http_errors_total', { path: '/lark/events' })).toBe(0);
+    expect(await eventRows(tap.header.event_id)).toBe(0);
   });
 
   it('answers @bot 帮助 with a JSON 2.0 help card at the fake Lark', async () => {

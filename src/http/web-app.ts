@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { rolesOfPerson } from '../db/repos/viewer-roles.js';
 import { webSessionLive } from '../db/repos/web-sessions.js';
+import { storable, storableValue } from '../domain/storable-text.js';
 import { AppError } from '../errors.js';
 import { pageRouteTable, type PageRoute } from './page-routes.js';
 import { messagePage } from './pages/layout.js';
@@ -30,6 +31,10 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
       'Content-Security-Policy',
       "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; object-src 'self'; base-uri 'none'; form-action 'self'",
     );
+    // Characters no store can hold (a NUL pasted into a search or a form) become U+FFFD here, as in
+    // events: PostgreSQL refuses U+0000 in a parameter, which answered 500.
+    const query = storableValue(ctx.query);
+    if (query.replaced > 0) ctx.query = query.value;
     const c: PageContext = { koa: ctx, deps, params: match.params, viewer: undefined as never, form: {} };
     if (match.route.who !== 'public') {
       const now = deps.clock.now();
@@ -121,7 +126,9 @@ async function readForm(ctx: Koa.Context): Promise<Record<string, string> | unde
   if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) return {};
   try {
     const raw = await readRawBody(ctx.req, FORM_LIMIT_BYTES);
-    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+    return Object.fromEntries(
+      [...new URLSearchParams(raw.toString('utf8'))].map(([k, v]) => [storable(k), storable(v)]),
+    );
   } catch (err) {
     if (err instanceof AppError && err.code === 'body_too_large') return undefined;
     throw err;

@@ -226,7 +226,16 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     // 10,000 Chinese characters are 90 KB of URL: Node refuses the request line before the bot sees it.
     const longer = await q(`q=${encodeURIComponent('档'.repeat(10_000))}`);
     expect(longer.status).toBe(431);
-    for (const odd of ["' or 1=1 --", '%', '_', '\\', "'; drop table materials; --", '村两委%']) {
+    // A NUL (PostgreSQL refuses U+0000 in a parameter) is a character like another: no 500.
+    for (const odd of [
+      "' or 1=1 --",
+      '%',
+      '_',
+      '\\',
+      "'; drop table materials; --",
+      '村两委%',
+      '村\u0000两委',
+    ]) {
       const res = await q(`q=${encodeURIComponent(odd)}`);
       expect(res.status, odd).toBe(200);
       expect(await res.text(), odd).not.toContain(`/items/${w.itemId}`);
@@ -307,7 +316,13 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=&day=${year}-01-02&event=${encodeURIComponent('<b>新年走访</b>')}`,
     );
     expect(added.status).toBe(302);
+    // A NUL pasted into the form (PostgreSQL refuses U+0000 in text) is saved as U+FFFD, not a 500.
+    const pasted = await post(
+      `_csrf=${encodeURIComponent(csrf)}&year=${year}&item=&day=${year}-01-03&event=${encodeURIComponent('入户\u0000走访')}`,
+    );
+    expect(pasted.status).toBe(302);
     const after = await (await w.get(`${base}?year=${year}`, leader)).text();
+    expect(after).toContain('入户\ufffd走访');
     expect(after).toContain(`${year}-03-05`);
     expect(after).toContain('召开村两委会议，部署档案整理');
     expect(after).toContain('&lt;b&gt;新年走访&lt;/b&gt;');

@@ -388,6 +388,17 @@ export function loadConfig(env: Env): Config {
       if (!cleaned[key]) problem(key, 'is required when LARK_EVENT_MODE=webhook');
     }
   }
+  // A push is taken once because its event id is kept in inbound_events, for RETENTION_DAYS: a signed
+  // push (a card tap) replayed after its key was deleted, and still within the age window, would run again.
+  if (
+    cleaned.LARK_EVENT_MODE === 'webhook' &&
+    parsed.success &&
+    parsed.data.WEBHOOK_MAX_AGE_SECONDS > parsed.data.RETENTION_DAYS * 86_400
+  )
+    problem(
+      'RETENTION_DAYS',
+      `must cover WEBHOOK_MAX_AGE_SECONDS (${parsed.data.WEBHOOK_MAX_AGE_SECONDS} s): a push replayed after its dedupe key is deleted would be taken again`,
+    );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
   return {

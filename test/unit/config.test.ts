@@ -22,6 +22,25 @@ describe('loadConfig', () => {
     expect(c.capture.storedReaction).toBe('DONE');
   });
 
+  it('webhook mode refuses an age window longer than the dedupe keys are kept (a replay would run again)', () => {
+    const webhook = {
+      ...base,
+      LARK_EVENT_MODE: 'webhook',
+      LARK_ENCRYPT_KEY: 'k',
+      LARK_VERIFICATION_TOKEN: 't',
+      RETENTION_DAYS: '1',
+    };
+    expect(() => loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: String(2 * 86_400) })).toThrow(
+      /RETENTION_DAYS: must cover WEBHOOK_MAX_AGE_SECONDS \(172800 s\)/,
+    );
+    expect(loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: '86400' }).webhook.maxAgeSeconds).toBe(86_400);
+    // The long connection has no age window: nothing to refuse.
+    expect(
+      loadConfig({ ...base, RETENTION_DAYS: '1', WEBHOOK_MAX_AGE_SECONDS: '172800' }).operations
+        .retentionDays,
+    ).toBe(1);
+  });
+
   it('STORED_REACTION: an emoji key, or off for none; anything else is refused', () => {
     expect(loadConfig({ ...base, STORED_REACTION: 'THUMBSUP' }).capture.storedReaction).toBe('THUMBSUP');
     expect(loadConfig({ ...base, STORED_REACTION: 'off' }).capture.storedReaction).toBeUndefined();

@@ -121,12 +121,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   ): Promise<CardResponse> => {
     const byFiler = a.operatorOpenId === item.filedBy;
     if (byFiler && item.burstId !== null && (await onBurstCard(deps, a, item.burstId))) {
-      const counts = countsText({
-        photo: item.nPhoto,
-        document: item.nDocument,
-        audio: item.nAudio,
-        video: item.nVideo,
-      });
+      // What the burst brought (its own files), repeats of a file the task counts elsewhere included.
+      const counts = countsText(item.files.held);
       return {
         card: {
           type: 'raw',

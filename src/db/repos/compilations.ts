@@ -1,6 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { subtreeUnitIds } from './completeness.js';
+import { itemFilesOf } from './item-files.js';
+import { noFiles, type ItemFiles } from '../../domain/item-files.js';
 
 const MAX_ENTRIES = 1000;
 const MAX_GROUPS = 300;
@@ -21,8 +23,8 @@ export interface ChronicleEntry {
   unitName: string;
   hidden: boolean;
   edited: boolean;
-  nPhoto: number;
-  nDocument: number;
+  /** What the item holds (its own files; a repeat of a file its task counts elsewhere said so). */
+  files: ItemFiles;
   thumbMaterialId: number | null;
   archivalCode: string | null;
 }
@@ -44,15 +46,13 @@ export async function chronicleOf(
     day: string;
     event: string;
     unit_name: string;
-    n_photo: number | string;
-    n_document: number | string;
     archival_code: string | null;
     thumb_id: number | null;
   }>(
     db,
     sql`select * from (
           select fi.id::int as item_id, ${day} as day, coalesce(nullif(d.reason, ''), d.title, fi.title) as event,
-            u.name as unit_name, fi.n_photo, fi.n_document, ar.archival_code,
+            u.name as unit_name, ar.archival_code,
             (select m.id::int from filing_item_materials fim join materials m on m.id = fim.material_id
               where fim.item_id = fi.id and m.thumbnail_key is not null order by fim.position limit 1) as thumb_id
           from filing_items fi join units u on u.id = fi.unit_id
@@ -77,6 +77,10 @@ export async function chronicleOf(
         from chronicle_entries e join units u on u.id = e.unit_id
         where e.unit_id = ${root.id} and e.year = ${year} order by e.day, e.id`,
   );
+  const files = await itemFilesOf(
+    db,
+    rows.map((r) => Number(r.item_id)),
+  );
   const byItem = new Map(edits.filter((e) => e.item_id != null).map((e) => [Number(e.item_id), e]));
   const entries: ChronicleEntry[] = rows.map((r) => {
     const e = byItem.get(Number(r.item_id));
@@ -88,8 +92,7 @@ export async function chronicleOf(
       unitName: r.unit_name,
       hidden: e ? e.hidden === true || e.hidden === 't' : false,
       edited: !!e,
-      nPhoto: Number(r.n_photo),
-      nDocument: Number(r.n_document),
+      files: files.get(Number(r.item_id)) ?? noFiles(),
       thumbMaterialId: r.thumb_id == null ? null : Number(r.thumb_id),
       archivalCode: r.archival_code ?? null,
     };
@@ -103,8 +106,7 @@ export async function chronicleOf(
       unitName: e.unit_name,
       hidden: e.hidden === true || e.hidden === 't',
       edited: true,
-      nPhoto: 0,
-      nDocument: 0,
+      files: noFiles(),
       thumbMaterialId: null,
       archivalCode: null,
     });

@@ -1,5 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
+import type { ItemFiles } from '../../domain/item-files.js';
+import { withItemFiles } from './item-files.js';
 
 /** A filed item as the correction cards show it. */
 export interface ItemForCorrection {
@@ -12,10 +14,8 @@ export interface ItemForCorrection {
   unitName: string;
   unitPath: string;
   title: string;
-  nPhoto: number;
-  nDocument: number;
-  nAudio: number;
-  nVideo: number;
+  /** What the item holds (its own files; a repeat of a file its task counts elsewhere said so). */
+  files: ItemFiles;
   filedBy: string;
   filedByName: string | null;
   filedAt: Date;
@@ -29,8 +29,7 @@ export interface ItemForCorrection {
 const select = (where: SQL, limit: number) => sql`
   select fi.id::int as id, t.id::int as task_id, t.code as task_code, t.title as task_title,
          h.head_name as household_name, u.id::int as unit_id, u.name as unit_name, u.path as unit_path,
-         fi.title, fi.n_photo::int as n_photo, fi.n_document::int as n_document, fi.n_audio::int as n_audio,
-         fi.n_video::int as n_video, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
+         fi.title, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
          fi.burst_id::int as burst_id, fi.undone_at is not null as undone,
          (select ar.archival_code from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed'
            limit 1) as archival_code
@@ -54,10 +53,6 @@ interface ItemRow {
   unit_name: string;
   unit_path: string;
   title: string;
-  n_photo: number;
-  n_document: number;
-  n_audio: number;
-  n_video: number;
   filed_by: string;
   filed_by_name: string | null;
   filed_at: Date | string;
@@ -68,7 +63,7 @@ interface ItemRow {
   archival_code: string | null;
 }
 
-const toItem = (r: ItemRow): ItemForCorrection => ({
+const toItem = (r: ItemRow): Omit<ItemForCorrection, 'files'> => ({
   id: Number(r.id),
   taskId: Number(r.task_id),
   taskCode: r.task_code,
@@ -78,10 +73,6 @@ const toItem = (r: ItemRow): ItemForCorrection => ({
   unitName: r.unit_name,
   unitPath: r.unit_path,
   title: r.title,
-  nPhoto: Number(r.n_photo),
-  nDocument: Number(r.n_document),
-  nAudio: Number(r.n_audio),
-  nVideo: Number(r.n_video),
   filedBy: r.filed_by,
   filedByName: r.filed_by_name,
   filedAt: new Date(r.filed_at),
@@ -93,7 +84,7 @@ const toItem = (r: ItemRow): ItemForCorrection => ({
 
 export async function itemForCorrection(db: Db | Tx, itemId: number): Promise<ItemForCorrection | undefined> {
   const [row] = await queryRows<ItemRow>(db, select(sql`fi.id = ${itemId}`, 1));
-  return row && toItem(row);
+  return row && (await withItemFiles(db, [toItem(row)]))[0];
 }
 
 /**
@@ -118,7 +109,7 @@ export async function findItemsForCorrection(
     );
   }
   const rows = await queryRows<ItemRow>(db, select(sql.join(parts, sql` and `), q.limit));
-  return rows.map(toItem);
+  return withItemFiles(db, rows.map(toItem));
 }
 
 /** Pending correction requests of an item (asked by an officer, not yet answered). */

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import type { MaterialStatus } from '../schema/column-types.js';
+import type { ItemFiles } from '../../domain/item-files.js';
+import { itemFilesOf, withItemFiles } from './item-files.js';
 
 /** A filed item (件 / 照片组) as the pages list it. */
 export interface PageItem {
@@ -12,7 +14,8 @@ export interface PageItem {
   filedAt: Date;
   filedBy: string;
   filedByName: string | null;
-  counts: { photo: number; document: number; audio: number; video: number };
+  /** What the item holds (its own files) and which repeat a file its task counts elsewhere. */
+  files: ItemFiles;
   archivalCode: string | null;
   /** The first material with a thumbnail (for the list's picture). */
   thumbMaterialId: number | null;
@@ -20,7 +23,7 @@ export interface PageItem {
 
 export const ITEM_COLUMNS = sql`fi.id::int as id, fi.task_id::int as task_id, fi.unit_id::int as unit_id, fi.kind,
   coalesce(d.title, fi.title) as title, fi.filed_at, fi.filed_by, p.name as filed_by_name,
-  fi.n_photo, fi.n_document, fi.n_audio, fi.n_video, ar.archival_code,
+  ar.archival_code,
   (select m.id::int from filing_item_materials fim join materials m on m.id = fim.material_id
     where fim.item_id = fi.id and m.thumbnail_key is not null order by fim.position limit 1) as thumb_id`;
 
@@ -41,15 +44,12 @@ export interface PageItemRow {
   filed_at: When;
   filed_by: string;
   filed_by_name: string | null;
-  n_photo: Id;
-  n_document: Id;
-  n_audio: Id;
-  n_video: Id;
   archival_code: string | null;
   thumb_id: number | null;
 }
 
-export const toPageItem = (r: PageItemRow): PageItem => ({
+/** A row as an item, without its files (withItemFiles adds them). */
+export const toPageItem = (r: PageItemRow): Omit<PageItem, 'files'> => ({
   id: Number(r.id),
   taskId: Number(r.task_id),
   unitId: Number(r.unit_id),
@@ -58,12 +58,6 @@ export const toPageItem = (r: PageItemRow): PageItem => ({
   filedAt: new Date(r.filed_at),
   filedBy: r.filed_by,
   filedByName: r.filed_by_name ?? null,
-  counts: {
-    photo: Number(r.n_photo),
-    document: Number(r.n_document),
-    audio: Number(r.n_audio),
-    video: Number(r.n_video),
-  },
   archivalCode: r.archival_code ?? null,
   thumbMaterialId: r.thumb_id == null ? null : Number(r.thumb_id),
 });
@@ -75,7 +69,7 @@ export async function itemsOfTask(db: Db, taskId: number): Promise<PageItem[]> {
     sql`select ${ITEM_COLUMNS} from filing_items fi ${ITEM_JOINS}
         where fi.task_id = ${taskId} and fi.undone_at is null order by fi.filed_at, fi.id`,
   );
-  return rows.map(toPageItem);
+  return withItemFiles(db, rows.map(toPageItem));
 }
 
 export interface PageMaterial {
@@ -181,7 +175,11 @@ export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | u
       );
   const description = typeof r.description === 'string' ? JSON.parse(r.description) : r.description;
   return {
-    item: { ...toPageItem(r), undoneAt: r.undone_at ? new Date(r.undone_at) : null },
+    item: {
+      ...toPageItem(r),
+      files: (await itemFilesOf(db, [itemId])).get(itemId)!,
+      undoneAt: r.undone_at ? new Date(r.undone_at) : null,
+    },
     withdrawn: withdrawn
       ? {
           archivalCode: withdrawn.archival_code,

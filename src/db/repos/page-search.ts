@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { looseSpelling, SEPARATOR_RUN } from '../../domain/typed-archival-code.js';
 import { queryRows, type Db } from '../client.js';
+import { withItemFiles } from './item-files.js';
 import { ITEM_COLUMNS, ITEM_JOINS, toPageItem, type PageItem, type PageItemRow } from './page-items.js';
 
 export interface SearchInput {
@@ -163,12 +164,15 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
       ]);
     }
   }
-  return rows.map((r) => ({
-    ...toPageItem(r),
-    unitName: r.unit_name,
-    taskCode: r.task_code,
-    taskTitle: r.task_title,
-  }));
+  return withItemFiles(
+    db,
+    rows.map((r) => ({
+      ...toPageItem(r),
+      unitName: r.unit_name,
+      taskCode: r.task_code,
+      taskTitle: r.task_title,
+    })),
+  );
 }
 
 /** True when one of `paths` is the path of the only root unit: the scope is every unit. */

@@ -4,6 +4,7 @@ import { page } from '../web-app.js';
 import { messagePage } from './layout.js';
 import { EDIT_ROLES, yearParam } from './compilation-view.js';
 import { html, type Html } from './html.js';
+import { filesText } from './format.js';
 import { layout } from './layout.js';
 import { crumbs, visibleUnit } from './unit-view.js';
 
@@ -50,7 +51,7 @@ function row(c: PageContext, e: ChronicleEntry, editor: boolean, unitId: number,
   const material = e.itemId
     ? html`<a href="/items/${e.itemId}"
         >${e.thumbMaterialId ? html`<img src="/thumbs/${e.thumbMaterialId}" alt="" width="48" height="48" style="object-fit:cover;vertical-align:middle" />` : ''}
-        ${e.nPhoto ? `${e.nPhoto} 张照片` : ''}${e.nDocument ? ` ${e.nDocument} 份文件` : ''}</a
+        ${filesText(e.files)}</a
       >`
     : '';
   return html`<tr class="${e.hidden ? 'noprint muted' : ''}" data-item="${e.itemId ?? ''}">

@@ -1,3 +1,4 @@
+import { itemFilesText, type ItemFiles } from '../../domain/item-files.js';
 import { localDay, partsIn } from '../../domain/working-days.js';
 
 export const day = (d: Date, tz: string): string => localDay(d, tz);
@@ -58,11 +59,14 @@ export const ACTION_LABEL: Record<string, string> = {
   join_late: '补入（下载完成后自动归入）',
 };
 
-export function counts(c: { photo: number; document: number; audio: number; video: number }): string {
-  const parts: string[] = [];
-  if (c.photo) parts.push(`${c.photo} 张照片`);
-  if (c.document) parts.push(`${c.document} 份文件`);
-  if (c.audio) parts.push(`${c.audio} 段录音`);
-  if (c.video) parts.push(`${c.video} 段视频`);
-  return parts.join('、') || '—';
-}
+/** The kinds' words on the pages: 「3 张照片」, 「1 份文件」. */
+const FILE_WORDS = { photo: '张照片', document: '份文件', audio: '段录音', video: '段视频' } as const;
+
+/**
+ * What an item holds: 「2 张照片（其中1张与本任务第1件相同，不重复计数）」 (its own files, each repeat of
+ * a file the task counts elsewhere said so), '' when nothing.
+ */
+export const filesText = (f: ItemFiles): string => itemFilesText(f, FILE_WORDS, ' ');
+
+/** filesText, or 「—」 for an item holding nothing. */
+export const counts = (f: ItemFiles): string => filesText(f) || '—';

@@ -14,7 +14,7 @@ export function itemList<T extends PageItem>(items: T[], tz: string, extra?: (i:
             <a href="/items/${i.id}"><b>${i.title}</b></a>
             <span class="muted">${KIND_LABEL[i.kind] ?? i.kind}</span><br />
             <span class="muted"
-              >${counts(i.counts)} · ${i.filedByName ?? unnamedPerson(i.filedBy)}
+              >${counts(i.files)} · ${i.filedByName ?? unnamedPerson(i.filedBy)}
               ${dateTime(i.filedAt, tz)}${i.archivalCode ? html` · 档号 ${i.archivalCode}` : ''}</span
             >
             ${extra ? html`<br />${extra(i)}` : ''}

@@ -42,7 +42,7 @@ export async function itemPage(c: PageContext): Promise<void> {
         <dt>档号</dt>
         <dd id="archival-code">${archivalCodeLine(d, timeZone)}</dd>
         <dt>类型</dt>
-        <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.counts)}</dd>
+        <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.files)}</dd>
         <dt>任务</dt>
         <dd><a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a> · ${d.task.class}</dd>
         <dt>单位</dt>

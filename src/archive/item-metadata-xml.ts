@@ -21,6 +21,11 @@ export interface PackagedFile {
   pdfaChecked?: boolean;
   /** A 版式 file (PDF/A or OFD). */
   fixedLayout?: boolean;
+  /**
+   * An original whose bytes (SHA-256) the package also carries elsewhere: the 档号 of the other 件
+   * holding them, and the names of this 件's other files with them. Each 件 keeps its own copy.
+   */
+  same?: { codes: string[]; names: string[] };
   /** An original with an archival or 版式 copy beside it: the copy's name. */
   archivalCopy?: string;
   /**
@@ -93,7 +98,8 @@ function formatVersion(f: PackagedFile): string {
  * with its mandatory elements: 文件实体 (聚合层次, 来源 with 档案馆名称 / 全宗名称 / 立档单位名称,
  * 电子文件号, 档号 and its parts, 内容描述, 形式特征 with 文件组合类型 / 件数 / 页数 / 语种 / 稿本,
  * 存储位置, 权限管理 with 控制标识, and per file the 电子属性 (计算机文件名, 计算机文件大小, 格式信息,
- * 格式版本, 文档创建程序, SHA-256), 生成方式 and 数字化属性), 机构人员实体 (the 立档单位 and the
+ * 格式版本, 文档创建程序, SHA-256), 生成方式 and 数字化属性; a file the package carries more than once
+ * names where else: 相同文件档号 / 相同文件名), 机构人员实体 (the 立档单位 and the
  * people who filed and confirmed) and 业务实体 (归档, 确认归档). Photos add their DA/T 50 description.
  * The XSD in 其他/ (`ITEM_METADATA_XSD`) describes exactly this.
  */
@@ -233,6 +239,8 @@ export function itemMetadataXml(
               : []),
           ]
         : []),
+      ...(f.same?.codes ?? []).map((code) => e('相同文件档号', code, 4)),
+      ...(f.same?.names ?? []).map((name) => e('相同文件名', name, 4)),
       close('计算机文件', 3),
     );
   }

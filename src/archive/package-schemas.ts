@@ -74,6 +74,9 @@ const FILE_ITEMS = [
   el('归档副本', '非空文本', opt),
   el('转换自', '非空文本', ' minOccurs="0" maxOccurs="unbounded"'),
   el('时长', 'xs:duration', opt),
+  // The same bytes (哈希值) elsewhere in the package: another 件's 档号, another file of this 件.
+  el('相同文件档号', '非空文本', ' minOccurs="0" maxOccurs="unbounded"'),
+  el('相同文件名', '非空文本', ' minOccurs="0" maxOccurs="unbounded"'),
 ];
 
 export const ITEM_METADATA_XSD = `${HEAD}${enumType('聚合层次', ['文件', '案卷'])}${enumType('控制标识', [

@@ -16,6 +16,8 @@ export const PACKAGE_PATHS = {
   reportXlsx: '其他/四性检测报告.xlsx',
   registration: '其他/电子档案移交与接收登记表.docx',
   fixity: '其他/数字摘要清单.TXT',
+  /** Only when the package carries the same file more than once: each group of identical files. */
+  sameFiles: '其他/相同文件清单.TXT',
   /** Only in a 预检包 (the 四性 check failed): says at the root that it must not be handed over. */
   preCheck: '预检包-四性检测未通过-不得移交.TXT',
 } as const;
@@ -55,6 +57,8 @@ export interface PackageSummary {
   partialClasses: { code: string; inPackage: number; outside: number; units: string }[];
   /** Archival copies the export made by format conversion (WAV of a voice note, 版式 PDF). */
   archivalCopies: number;
+  /** Files carried more than once (the same SHA-256 in several 件, or twice in one): groups and files. */
+  sameFiles?: { groups: number; files: number };
 }
 
 /** The 载体 fields with their defaults filled in. */
@@ -122,6 +126,13 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
           ? `；未检：${s.fourPropertiesUnchecked.join('、')}（见四性检测报告）`
           : ''),
       ...(s.unconfirmed > 0 ? [`说明：另有 ${s.unconfirmed} 件已归档但尚未确认，未包含在本移交包内。`] : []),
+      ...(s.sameFiles && s.sameFiles.groups > 0
+        ? [
+            `相同文件：有 ${s.sameFiles.groups} 组、共 ${s.sameFiles.files} 个电子文件内容完全相同（每组 SHA-256 一致）：` +
+              '同一文件归入了不同的件（或在同一件中重复提交），各件各保存一份，保持每件完整；' +
+              `各件元数据以<相同文件档号>、<相同文件名>注明，清单见 ${PACKAGE_PATHS.sameFiles}。`,
+          ]
+        : []),
       ...(s.partialClasses.length > 0
         ? [
             '说明：以下类目的件号由本单位与其他单位共用、统一连续编号，本包只含本单位的件，' +
@@ -141,7 +152,8 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
       `  ${PACKAGE_PATHS.records}/年度/门类代码/   电子文件（以档号命名）及每件的元数据（档号.xml）`,
       `  ${PACKAGE_PATHS.other}/               归档文件目录.xlsx（按类别，含停用件号）、四性检测报告、` +
         '分类方案、保管期限表、归档材料清单、数字摘要清单、移交与接收登记表' +
-        (s.householdVolumes > 0 ? '、一户一卷卷内目录.xlsx' : ''),
+        (s.householdVolumes > 0 ? '、一户一卷卷内目录.xlsx' : '') +
+        (s.sameFiles && s.sameFiles.groups > 0 ? '、相同文件清单' : ''),
       '',
       `校验方法：${PACKAGE_PATHS.fixity} 列出每个文件的 SHA-256；该清单本身的 SHA-256 即本包的数字摘要，` +
         '写在移交与接收登记表中。',
@@ -157,6 +169,21 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
           '（录音的 WAV、文书的版式 PDF），与原件一同移交；每件的元数据标明原件、归档副本及格式转换过程。'
         : '所有电子文件均为原始文件，未经压缩、加密或格式转换。',
       '所需软硬件环境：通用计算机；能打开 PDF、OFD、JPEG、PNG、TIFF、Office 文档、MP3、MP4 的阅读软件。',
+    ])
+  );
+}
+
+/**
+ * 其他/相同文件清单.TXT: each group of files the package carries more than once (the same SHA-256),
+ * with the package path of every copy.
+ */
+export function sameFilesText(groups: { sha256: string; paths: string[] }[]): string {
+  return (
+    BOM +
+    crlf([
+      '相同文件清单',
+      '以下每组文件内容完全相同（SHA-256 一致），分属所列的件（或同一件），各件各保存一份。',
+      ...groups.flatMap((g) => ['', `SHA-256 ${g.sha256}`, ...g.paths.map((p) => `  ${p}`)]),
     ])
   );
 }

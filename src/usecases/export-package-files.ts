@@ -16,6 +16,7 @@ import {
   PACKAGE_PATHS,
   preCheckText,
   readmeText,
+  sameFilesText,
   type PackageSummary,
 } from '../archive/transfer-package.js';
 import type { Db } from '../db/client.js';
@@ -202,6 +203,22 @@ export async function writeReadmeAndReport(
     }
   }
   return { digest: list.sha256 };
+}
+
+/**
+ * 其他/相同文件清单.TXT when the package carries a file more than once (the copies as written, by
+ * the hash recorded at capture): the groups and files it lists, for 说明文件.
+ */
+export async function writeSameFilesList(
+  pkg: PackageWriter,
+  samePaths: Map<string, string[]>,
+): Promise<{ groups: number; files: number }> {
+  const groups = [...samePaths]
+    .filter(([, paths]) => paths.length > 1)
+    .map(([sha256, paths]) => ({ sha256, paths }))
+    .sort((a, b) => a.paths[0]!.localeCompare(b.paths[0]!));
+  if (groups.length > 0) await addText(pkg, PACKAGE_PATHS.sameFiles, sameFilesText(groups));
+  return { groups: groups.length, files: groups.reduce((n, g) => n + g.paths.length, 0) };
 }
 
 async function addText(pkg: PackageWriter, rel: string, text: string): Promise<void> {

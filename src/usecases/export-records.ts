@@ -75,6 +75,10 @@ export interface RecordsExportContext {
   /** Conversions (版式 copies, WAV) one at a time. */
   oneAtATime: <T>(fn: () => Promise<T>) => Promise<T>;
   costs: ConversionCosts;
+  /** Hashes the package carries more than once (sameFilesInScope), with the 档号 holding each. */
+  sameFiles: Map<string, string[]>;
+  /** For those hashes, the package path of each copy as written. */
+  samePaths: Map<string, string[]>;
 }
 
 /** One record of a class, numbered and described, ready to be copied into the package. */
@@ -226,6 +230,7 @@ async function packageRecord(
     const pdf = await writePhotoPagesPdf(ctx, r, recordDir(r), pages);
     if (pdf) packaged.push(pdf);
   }
+  markSameFiles(ctx, r, packaged);
   checkFixedLayout(
     r,
     packaged.map((f) => ({
@@ -255,6 +260,23 @@ async function packageRecord(
   // The bytes just written and hashed: the fixity list vouches that the file holds exactly these.
   await ctx.schemas.add(metaRel, metaXml);
   return packaged;
+}
+
+/**
+ * Each original whose bytes the package carries elsewhere too says where (in the item's metadata): the
+ * other 件 by 档号, this 件's other copies by name. Both copies stay: each 件 is whole on its own (its
+ * files named by its 档号, kept as long as its own 保管期限), so none points into another.
+ */
+function markSameFiles(ctx: RecordsExportContext, r: RecordFacts, packaged: PackagedFile[]): void {
+  for (const f of packaged) {
+    const sha = f.material.sha256;
+    if (f.conversion || !sha || !ctx.sameFiles.has(sha)) continue;
+    const codes = ctx.sameFiles.get(sha)!.filter((c) => c !== r.archivalCode);
+    const names = packaged
+      .filter((o) => o !== f && !o.conversion && o.material.sha256 === sha)
+      .map((o) => o.name);
+    if (codes.length > 0 || names.length > 0) f.same = { codes, names };
+  }
 }
 
 /** A record's rows in the catalogues (Excel, 文件目录.XML) and the household volumes, in 件号 order. */
@@ -377,6 +399,11 @@ async function exportFile(
   }
   const mime = m.sniffedMime ?? 'application/octet-stream';
   await addPackagedPayload(ctx, rel, probe, mime);
+  if (m.sha256 && ctx.sameFiles.has(m.sha256)) {
+    const paths = ctx.samePaths.get(m.sha256) ?? [];
+    paths.push(rel);
+    ctx.samePaths.set(m.sha256, paths);
+  }
   const checked = await checkFile(dest, probe, m, { ...ref, file: rel }, ctx.fileCtx, ctx.report);
   const original: PackagedFile = {
     ...(checked.pdfa ? { pdfa: checked.pdfa, pdfaChecked: checked.pdfaChecked ?? false } : {}),

@@ -32,6 +32,7 @@ import { noConversionCosts, type ConversionCosts } from './export-layout-copies.
 import type { Db } from '../db/client.js';
 import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
+import { sameFilesInScope } from '../db/repos/package-same-files.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -50,6 +51,7 @@ import {
   checkReadme,
   writeOtherFiles,
   writeReadmeAndReport,
+  writeSameFilesList,
 } from './export-package-files.js';
 
 export interface ExportDeps {
@@ -250,6 +252,8 @@ async function writePackage(
     ...(deps.docxToPdf ? { docxToPdf: deps.docxToPdf } : {}),
     oneAtATime: oneAtATime(),
     costs: noConversionCosts(),
+    sameFiles: await sameFilesInScope(db, scope),
+    samePaths: new Map(),
   };
   ctx.progress.start(
     '导出',
@@ -275,6 +279,7 @@ async function writePackage(
     const h = await copyAndHash(path);
     await pkg.addPayload(PACKAGE_PATHS.householdVolumesXlsx, h.sha256, h.size);
   }
+  const same = await writeSameFilesList(pkg, ctx.samePaths);
   await checkPackageFiles(pkg.payloadRoot, ctx.written, ctx.report);
   await checkPackageSchemas(pkg.payloadRoot, ctx.schemas, ctx.report);
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
@@ -298,6 +303,7 @@ async function writePackage(
     catalogues: classes,
     householdVolumes: volumes.length,
     archivalCopies: ctx.costs.wav.items + ctx.costs.photoPdf.items + ctx.costs.docxPdf.items,
+    sameFiles: same,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o

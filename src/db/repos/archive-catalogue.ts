@@ -121,7 +121,8 @@ export interface RecordFacts {
   materials: MaterialFacts[];
 }
 
-function scopeWhere(scope: RecordScope): SQL {
+/** The condition on `ar` (archive_records) and `u` (its unit) of a scope. */
+export function scopeWhere(scope: RecordScope): SQL {
   return sql`true
     ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
     ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}`;

@@ -79,6 +79,8 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
           `  另有 ${res.unconfirmed} 件已归档未确认，未包含在内；要一并移交，先确认归档：` +
             `npm run cli -- archive confirm --unit ${unit.code} --year ${values.year}（加 --dry-run 先看将编的档号），再导出`,
         );
+      if (res.confirmedDuring > 0)
+        io.out(`  另有 ${res.confirmedDuring} 件在导出期间确认归档，不在本包内；请再导出一次`);
       if (res.registrationPdf)
         io.out(
           'path' in res.registrationPdf

@@ -240,6 +240,12 @@ async function finishForChat(
             `确认后再发送「导出 ${unitName} ${p.year}」。`,
         ]
       : []),
+    // Numbered after the export read its counts: in the next package, not this one.
+    ...(res.confirmedDuring > 0
+      ? [
+          `另有 ${res.confirmedDuring} 件在导出期间确认归档，不在这个包内；请再发送「导出 ${unitName} ${p.year}」。`,
+        ]
+      : []),
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
     sent
       ? '压缩包已发送在上方。'

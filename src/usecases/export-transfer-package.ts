@@ -30,7 +30,12 @@ import type { DocxToPdf } from '../archive/docx-to-pdf.js';
 import { oneAtATime } from '../archive/run-pool.js';
 import { noConversionCosts, type ConversionCosts } from './export-layout-copies.js';
 import type { Db } from '../db/client.js';
-import { classesOutsideScope, listScopeClasses, type ScopeClass } from '../db/repos/archive-catalogue.js';
+import {
+  classesOutsideScope,
+  countConfirmedBeyond,
+  listScopeClasses,
+  type ScopeClass,
+} from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
@@ -99,6 +104,8 @@ export interface ExportResult {
   files: number;
   bytes: number;
   unconfirmed: number;
+  /** 件 confirmed while the export ran: not in this package (its counts were read first), in the next. */
+  confirmedDuring: number;
   payloadOxum: string;
   report: FourPropertiesReport;
   catalogueXlsx: string;
@@ -328,6 +335,7 @@ async function writePackage(
     deps.timeZone,
   );
   const unconfirmed = summary.unconfirmed;
+  const confirmedDuring = await countConfirmedBeyond(db, scope, scopeClasses);
   const { digest, registrationPdf } = await writeReadmeAndReport(
     pkg,
     config,
@@ -366,6 +374,7 @@ async function writePackage(
     files: report.totals.files,
     bytes: report.totals.bytes,
     unconfirmed,
+    confirmedDuring,
     payloadOxum,
     report,
     catalogueXlsx: xlsxPath,

@@ -25,11 +25,18 @@ import { identityText, processStartOf, selfIdentity } from '../../src/process-id
 import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
+import { exportForChatJob } from '../../src/usecases/export-for-chat.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { opsAlertsFeature } from '../../src/wiring/ops-alerts.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  changingAtFirstRead,
+  createArchiveFixture,
+  minimalPdf,
+  photoJpeg,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 const msg = (id: string, sender: string, text: string): IncomingMessage => ({
   messageId: id,
@@ -683,5 +690,39 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const { payload } = await confirmByCard('om_eu2', '东村 2025');
     await ctx.jobs.get('archive-confirm')!.run(payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
     expect(await exportNow('om_eu3')).not.toContain('还没确认归档');
+  });
+
+  it('导出 while 确认归档 numbers more 件: the reply says they are not in this package, not that everything is', async () => {
+    await f.fileItem(f.task.doc, [
+      { bytes: minimalPdf(1, Buffer.from('during')), kind: 'document', mime: 'application/pdf' },
+    ]);
+    await ctx.commands.handle(deps, msg('om_ed1', 'ou_archivist', '导出'), cmd('export', '东村 2025'));
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = 'om_ed1'`,
+    );
+    // The archivist confirms (preview card, button, its job) once the export has read its counts.
+    const change = changingAtFirstRead(h.bot.blobs, async () => {
+      const { payload } = await confirmByCard('om_ed2', '东村 2025');
+      await ctx.jobs.get('archive-confirm')!.run(payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    });
+    await exportForChatJob(
+      {
+        db: f.db,
+        gateway: deps.gateway,
+        clock: f.clock,
+        blobs: change.blobs,
+        config: f.config,
+        timeZone: 'Asia/Shanghai',
+        exportsDir: join(f.dataDir, 'exports'),
+      },
+      job!.payload,
+      silentLogger(),
+      { attempts: 1, maxAttempts: 3 },
+    );
+    await change.done();
+    const done = texts(h, 'om_ed1').at(-1)!;
+    expect(done).toContain('\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「导出 东村 2025」。\n');
+    expect(done).not.toContain('还没确认归档');
   });
 });

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
 import type { BlobStore } from '../../src/ports/blob-store.js';
 import { ResourceUnavailableError } from '../../src/errors.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
-import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  changingAtFirstRead as changingAt,
+  createArchiveFixture,
+  minimalPdf,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 /**
  * A package states its counts (封面, 备考表, 说明文件, 登记表) as read when the export began, and
@@ -28,25 +32,8 @@ describe('export while the archive changes', () => {
         title: `会议记录 ${from + i}`,
       });
   };
-  /**
-   * The fixture's store as an object store would serve it (no local path: every file streams through
-   * `openRead`), the export's first read held until `change` has run: the first page has been read by
-   * then (and the second, read ahead), the later ones not yet.
-   */
-  const changingAtFirstRead = (change: () => Promise<unknown>) => {
-    let running: Promise<unknown> | undefined;
-    const blobs: BlobStore = Object.assign(Object.create(f.blobs) as BlobStore, {
-      localPath: () => undefined,
-      openRead: (key: string, options?: { verify?: boolean }) =>
-        Readable.from(
-          (async function* () {
-            await (running ??= change());
-            yield* f.blobs.openRead(key, options);
-          })(),
-        ),
-    });
-    return { blobs, done: () => running };
-  };
+  /** The fixture's store, the export's first read held until `change` has run. */
+  const changingAtFirstRead = (change: () => Promise<unknown>) => changingAt(f.blobs, change);
   /** The export of V1's 2025 records into `name`, one record per page and one at a time. */
   const exportV1 = (name: string, blobs: BlobStore = f.blobs) =>
     exportTransferPackage(
@@ -91,6 +78,8 @@ describe('export while the archive changes', () => {
     const res = await exportV1('during-confirm', change.blobs);
     await change.done();
     expect(res.preCheck).toBe(false);
+    // The two are neither in this package nor 未确认: they are told as confirmed during the export.
+    expect([res.records, res.unconfirmed, res.confirmedDuring]).toEqual([3, 0, 2]);
     const dir = join(out, 'during-confirm');
     expect(await wsRows(dir)).toEqual([
       'A182-WS·2025-D30-ZH-0001',
@@ -102,7 +91,7 @@ describe('export while the archive changes', () => {
     expect(readdirSync(ws).filter((n) => n.endsWith('.pdf'))).toHaveLength(3);
     // The next export has all five.
     const next = await exportV1('after-confirm');
-    expect(next.records).toBe(5);
+    expect([next.records, next.confirmedDuring]).toEqual([5, 0]);
     expect(await wsRows(join(out, 'after-confirm'))).toHaveLength(5);
   });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { validateXML } from 'xmllint-wasm';
@@ -58,6 +59,26 @@ export function validateAgainstPackageSchema(root: string, xsd: string, files: r
     xml: files.map((p, i) => ({ fileName: `f${i}.xml`, contents: readFileSync(p, 'utf8') })),
     schema: { fileName: xsd, contents: readFileSync(join(root, '其他', 'XML模式', xsd), 'utf8') },
   });
+}
+
+/**
+ * `blobs` as an object store would serve it (no local path: every file streams through `openRead`), an
+ * export's first read held until `change` has run: the export has read its counts and first pages by
+ * then, the later ones not yet. `done()`: the change's promise, once started.
+ */
+export function changingAtFirstRead(blobs: BlobStore, change: () => Promise<unknown>) {
+  let running: Promise<unknown> | undefined;
+  const wrapped: BlobStore = Object.assign(Object.create(blobs) as BlobStore, {
+    localPath: () => undefined,
+    openRead: (key: string, options?: { verify?: boolean }) =>
+      Readable.from(
+        (async function* () {
+          await (running ??= change());
+          yield* blobs.openRead(key, options);
+        })(),
+      ),
+  });
+  return { blobs: wrapped, done: () => running };
 }
 
 export const GPS = {

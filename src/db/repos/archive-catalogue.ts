@@ -142,6 +142,30 @@ export async function listScopeClasses(db: Db, scope: RecordScope): Promise<Scop
   );
 }
 
+/**
+ * Live 档号 of the scope beyond the classes' last 件号 as `held` read them (a class not among them held
+ * none): the ones confirmed since, which a package written from `held` leaves for the next export.
+ */
+export async function countConfirmedBeyond(
+  db: Db,
+  scope: RecordScope,
+  held: { classKey: string; lastPiece: number }[],
+): Promise<number> {
+  const last =
+    held.length === 0
+      ? sql`0`
+      : sql`coalesce((select h.last from (values ${sql.join(
+          held.map((c) => sql`(${c.classKey}::text, ${c.lastPiece}::int)`),
+          sql`, `,
+        )}) h(class_key, last) where h.class_key = ar.class_key), 0)`;
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from archive_records ar join units u on u.id = ar.unit_id
+        where ${scopeWhere(scope)} and ar.status = 'confirmed' and ar.piece_number > ${last}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** A class of the scope that also numbers 档号 of units outside it. */
 export interface ClassOutside {
   /** 档号 (live or withdrawn) of the class held by units outside the scope. */

@@ -131,9 +131,10 @@ export function burstSummary(
         ).length
       : 0,
   });
-  // Repeats within this chat only: a file sent to the bot directly and then to the group is what
-  // the direct chat's answer asks for, not a repeat to warn about.
-  const duplicates = own.filter((m) => m.repeatInChat).length;
+  // Repeats of this chat, or of a file already filed for its unit (forwarded from another of its chats):
+  // a file sent to the bot directly and then to the group is what the direct chat's answer asks for,
+  // not a repeat to warn about.
+  const duplicates = own.filter((m) => m.knownRepeat).length;
   if (duplicates > 0) text += `\n其中 ${duplicates} 个与之前收到的文件完全相同，只保存一份`;
   const pending = own.filter((m) => m.status === 'pending').length;
   if (pending > 0) text += `\n还有 ${pending} 个正在下载，完成后自动保存`;

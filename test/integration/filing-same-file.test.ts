@@ -162,6 +162,38 @@ describe('the same file filed twice to one task counts once', () => {
     await countsAgree();
   });
 
+  it('a copy of a file filed from another of the village’s chats, forwarded here: the card says it is the same file', async () => {
+    // The village's other group (村两委群): the photo is filed to C12 there.
+    const otherChat = id('oc_');
+    await bindVillageChat(h, org, otherChat);
+    const before = await filed();
+    const there = await postPhoto(h, { chatId: otherChat, sender: org.officer, seed: 5150 });
+    const ackThere = await replyAfterQuiet(h, clock, there);
+    const choice = cardButtons(ackThere.content).find((b) => b.value.a === 'file')!;
+    const tapThere = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: { ...choice.value, t: taskId },
+        chatId: otherChat,
+        messageId: ackThere.messageId,
+      }),
+    );
+    expect(((await tapThere.json()) as { toast: { type: string } }).toast.type).toBe('success');
+    expect(await filed()).toBe(before + 1);
+
+    // Forwarded into this chat (a new message, the same bytes), with a photo not sent before.
+    const forwarded = await postPhoto(h, { chatId, sender: org.officer, seed: 5150 });
+    await postPhoto(h, { chatId, sender: org.officer, seed: 5151 });
+    const ack = await replyAfterQuiet(h, clock, forwarded);
+    expect(text(ack.content)).toContain('其中 1 个与之前收到的文件完全相同，只保存一份');
+    // Filed to C12: the filed card counts one more photo, and says why.
+    const card = text(await fileToTask(ack));
+    expect(card).toContain('完全相同');
+    expect(await filed()).toBe(before + 2);
+    await countsAgree();
+  });
+
   it('items filed before the change are recounted by migration 0024', async () => {
     const [c05] = await queryRows<{ id: number }>(
       h.db.db,

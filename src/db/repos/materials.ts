@@ -127,10 +127,11 @@ export interface BurstMaterial {
   sha256: string | null;
   duplicateOf: number | null;
   /**
-   * An identical file came into this same chat before (a repeat the sender may not have meant); one
-   * first sent to the bot directly and then to the group, as it asks, is not.
+   * An identical file came into this same chat before, or is already filed for the chat's unit (sent
+   * in another of its chats, then forwarded here): a repeat the sender may not have meant, which its
+   * task does not count twice. One first sent to the bot directly and then to the group, as it asks, is not.
    */
-  repeatInChat: boolean;
+  knownRepeat: boolean;
   sizeBytes: number | null;
   /** Inside a merged forward (its message is the forward's child). */
   forwarded?: boolean;
@@ -149,14 +150,19 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     duplicate_of: number | null;
     size_bytes: number | null;
     forwarded: boolean;
-    repeat_in_chat: boolean;
+    known_repeat: boolean;
   }>(
     db,
     sql`select m.id::int as id, m.kind, m.role, m.status, m.original_name, m.quality, m.sha256,
           m.duplicate_of::int as duplicate_of, m.size_bytes::float8 as size_bytes,
           m.forward_root_id is not null as forwarded,
-          m.duplicate_of is not null and exists (select 1 from materials o where o.sha256 = m.sha256
-            and o.chat_id = m.chat_id and o.id < m.id and o.status <> 'recalled') as repeat_in_chat
+          m.duplicate_of is not null and (exists (select 1 from materials o where o.sha256 = m.sha256
+            and o.chat_id = m.chat_id and o.id < m.id and o.status <> 'recalled')
+          or exists (select 1 from materials o
+            join filing_item_materials x on x.material_id = o.id
+            join filing_items fi on fi.id = x.item_id and fi.undone_at is null
+            join chat_bindings cb on cb.unit_id = fi.unit_id and cb.chat_id = m.chat_id and cb.status = 'active'
+            where o.sha256 = m.sha256 and o.id < m.id and o.status <> 'recalled')) as known_repeat
         from materials m where m.burst_id = ${burstId} and m.status <> 'recalled' order by m.sent_at, m.id`,
   );
   return rows.map((r) => ({
@@ -168,7 +174,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     quality: r.quality,
     sha256: r.sha256,
     duplicateOf: r.duplicate_of == null ? null : Number(r.duplicate_of),
-    repeatInChat: !!r.repeat_in_chat,
+    knownRepeat: !!r.known_repeat,
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
     forwarded: !!r.forwarded,
   }));

@@ -1,37 +1,35 @@
 import { z } from 'zod';
 import { isLarkAppId, LARK_APP_ID_RULE } from './lark/app-id.js';
 
-/** Where an operator finds each value; shown next to every error. */
+/** Where an operator finds each value, or an example of a right one; shown next to every error. */
 const HINTS: Record<string, string> = {
-  LARK_APP_ID: 'copy it from 开发者后台 → 凭证与基础信息 (App ID, starts with cli_)',
-  LARK_APP_SECRET: 'copy it from 开发者后台 → 凭证与基础信息 (App Secret)',
+  LARK_APP_ID: '在开发者后台 → 凭证与基础信息 复制 App ID，例如 cli_a1b2c3d4e5f60718',
+  LARK_APP_SECRET: '在开发者后台 → 凭证与基础信息 复制 App Secret',
   LARK_DOMAIN:
-    'use feishu (open.feishu.cn), lark (open.larksuite.com) or a base URL such as http://127.0.0.1:9000',
-  LARK_EVENT_MODE: 'use ws (long connection, no public URL needed) or webhook',
-  LARK_ENCRYPT_KEY: 'copy it from 开发者后台 → 事件与回调 → 加密策略 (Encrypt Key); required in webhook mode',
-  LARK_VERIFICATION_TOKEN:
-    'copy it from 开发者后台 → 事件与回调 → 加密策略 (Verification Token); required in webhook mode',
-  DATABASE_URL:
-    'a PostgreSQL URL such as postgres://user:pass@host:5432/db; leave unset to use embedded PGlite',
-  DATA_DIR: 'a writable folder for the embedded database and stored files',
-  PORT: 'a TCP port between 0 and 65535',
-  WEBHOOK_MAX_AGE_SECONDS:
-    'Lark retries a push for about 7 hours; a shorter window refuses those retries and their messages are lost',
-  HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
-  TZ: 'an IANA time zone such as Asia/Shanghai',
+    '填 feishu（open.feishu.cn）、lark（open.larksuite.com）或一个地址，例如 http://127.0.0.1:9000',
+  LARK_EVENT_MODE: '填 ws（长连接，不需要公网地址）或 webhook',
+  LARK_ENCRYPT_KEY: '在开发者后台 → 事件与回调 → 加密策略 复制 Encrypt Key',
+  LARK_VERIFICATION_TOKEN: '在开发者后台 → 事件与回调 → 加密策略 复制 Verification Token',
+  DATABASE_URL: '例如 postgres://用户名:密码@127.0.0.1:5432/archive；不填则用内置数据库',
+  DATA_DIR: '放内置数据库和文件的可写文件夹，例如 /var/lib/archive-bot',
+  PORT: '例如 3000',
+  HOST: '要监听的地址，例如 0.0.0.0 或 127.0.0.1',
+  LOG_LEVEL: '例如 info',
+  TZ: '例如 Asia/Shanghai',
   PUBLIC_URL:
-    'the address people open the web pages at, e.g. https://archive.example.gov.cn (no trailing slash); also 网页应用 → 主页 and 重定向 URL',
-  SESSION_SECRET:
-    'at least 32 random characters; leave unset to have one generated in DATA_DIR/session-secret',
-  BLOB_STORE: 'local (files under DATA_DIR/files) or s3 (an S3-compatible bucket: MinIO, Ceph RGW, OSS, OBS)',
-  S3_ENDPOINT: 'the object store URL such as https://minio.example.gov.cn:9000; unset for AWS S3',
-  S3_BUCKET: 'an existing bucket name (lower-case letters, digits, dots and hyphens)',
-  S3_ACCESS_KEY_ID: 'the access key the object store issued for this bot; required when BLOB_STORE=s3',
-  S3_SECRET_ACCESS_KEY: 'the secret key paired with S3_ACCESS_KEY_ID; required when BLOB_STORE=s3',
-  S3_PREFIX: 'a folder inside the bucket such as archive/ (letters, digits, . _ - and /)',
+    '大家打开网页的地址，例如 https://archive.example.gov.cn（末尾不带 /）；网页应用的主页和重定向 URL 也填它',
+  SESSION_SECRET: '至少 32 个随机字符；不填则自动生成在 DATA_DIR/session-secret',
+  BLOB_STORE: 'local（文件放在 DATA_DIR/files）或 s3（S3 兼容的对象存储：MinIO、Ceph RGW、OSS、OBS）',
+  S3_ENDPOINT: '对象存储的地址，例如 https://minio.example.gov.cn:9000；用 AWS S3 时不填',
+  S3_REGION: '例如 us-east-1 或 cn-north-1',
+  S3_BUCKET: '已建好的存储桶名，例如 archive-bot',
+  S3_ACCESS_KEY_ID: '对象存储给本机器人发的 access key',
+  S3_SECRET_ACCESS_KEY: '与 S3_ACCESS_KEY_ID 配对的 secret key',
+  S3_PREFIX: '存储桶里的文件夹，例如 archive/',
+  STORED_REACTION: '例如 DONE 或 OK；填 off 则不加表情',
+  METRICS_TOKEN: '例如 openssl rand -hex 16 生成的 32 个字符',
   OPS_CHAT_ID:
-    'the operations chat (add the bot to it; `npm run cli -- chats list` shows its id); unset: admins get alerts by direct message',
+    '运维群的 id，例如 oc_xxxxxxxx（把机器人拉进群后 npm run cli -- chats list 可查）；不填则告警私信发给管理员',
 };
 
 const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -53,10 +51,10 @@ const baseSchema = z.object({
     .optional()
     .refine(
       (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-      'must start with postgres:// or postgresql://',
+      '要以 postgres:// 或 postgresql:// 开头',
     ),
   DATA_DIR: z.string().min(1).default('./data'),
-  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, 'is not a known time zone'),
+  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, '不是已知的时区'),
   SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
   ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
@@ -68,28 +66,19 @@ const baseSchema = z.object({
   BLOB_STORE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z
     .string()
-    .regex(
-      /^https?:\/\/[^/\s?#]+\/?$/,
-      'must be an http(s) URL with no path, such as https://minio.example:9000',
-    )
+    .regex(/^https?:\/\/[^/\s?#]+\/?$/, '要写 http(s) 地址，不带路径')
     .optional(),
   S3_REGION: z
     .string()
-    .regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1 or cn-north-1')
+    .regex(/^[a-z0-9-]+$/, '不是区域名')
     .default('us-east-1'),
   S3_BUCKET: z
     .string()
-    .regex(
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      'must be a bucket name (3-63 lower-case letters, digits, . and -)',
-    )
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '不是存储桶名（3 到 63 个小写字母、数字、. 和 -）')
     .optional(),
   S3_PREFIX: z
     .string()
-    .regex(
-      /^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\/?$/,
-      'must be a folder path such as archive/',
-    )
+    .regex(/^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\/?$/, '不是文件夹路径')
     .optional(),
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
@@ -103,13 +92,13 @@ const baseSchema = z.object({
 
 const schema = baseSchema.extend({
   LARK_APP_ID: z.string().refine(isLarkAppId, LARK_APP_ID_RULE),
-  LARK_APP_SECRET: z.string().min(1, 'is required'),
+  LARK_APP_SECRET: z.string().min(1, '没有填写'),
   LARK_DOMAIN: z
     .string()
     .default('feishu')
     .refine(
       (v) => v === 'feishu' || v === 'lark' || /^https?:\/\/[^/]+[^/]$/.test(v),
-      'must be feishu, lark or a base URL without a trailing slash',
+      '只能是 feishu、lark 或末尾不带 / 的地址',
     ),
   LARK_EVENT_MODE: z.enum(['ws', 'webhook']).default('ws'),
   LARK_ENCRYPT_KEY: z.string().optional(),
@@ -135,7 +124,7 @@ const schema = baseSchema.extend({
   BURST_DOWNLOAD_WAIT_SECONDS: intFrom(10, 0, 3600),
   STORED_REACTION: z
     .string()
-    .regex(/^(off|[A-Za-z_]+)$/, 'must be an emoji key of Lark (such as DONE or OK) or off')
+    .regex(/^(off|[A-Za-z_]+)$/, '不是飞书的表情 key，也不是 off')
     .default('DONE'),
   MAX_FILE_MB: intFrom(1024, 1),
   MIN_FREE_DISK_MB: intFrom(1024, 0),
@@ -144,21 +133,21 @@ const schema = baseSchema.extend({
   // Lark redelivers a push for ~7.1 h: processed events must be kept at least a day.
   RETENTION_DAYS: intFrom(30, 1, 36_500),
   METRICS_REFRESH_SECONDS: intFrom(15, 1, 3600),
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, '至少要 16 个字符').optional(),
   RECONCILE_INTERVAL_MINUTES: intFrom(30, 0),
   RECONCILE_LOOKBACK_HOURS: intFrom(12, 1, 24 * 14),
   OPS_CHAT_ID: z
     .string()
-    .regex(/^oc_\w+$/, 'must be a chat id such as oc_xxxxxxxx')
+    .regex(/^oc_\w+$/, '不是群 id（以 oc_ 开头）')
     .optional(),
   ALERT_CHECK_MINUTES: intFrom(5, 0, 24 * 60),
   ALERT_INTERVAL_MINUTES: intFrom(60, 1, 7 * 24 * 60),
   LARK_REFUSAL_ALERT_MINUTES: intFrom(30, 1, 24 * 60),
   PUBLIC_URL: z
     .string()
-    .regex(/^https?:\/\/[^/\s?#]+(\/[^\s?#]*[^/\s?#])?$/, 'must be an http(s) URL without a trailing slash')
+    .regex(/^https?:\/\/[^/\s?#]+(\/[^\s?#]*[^/\s?#])?$/, '要写 http(s) 地址，末尾不带 /、不带 ? 和 #')
     .optional(),
-  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_SECRET: z.string().min(32, '至少要 32 个字符').optional(),
   SESSION_HOURS: intFrom(12, 1, 24 * 30),
 });
 
@@ -245,9 +234,12 @@ export interface S3Settings {
 /** Where the stored files live: DATA_DIR/files (with the bucket S3_* name, if any: `storage migrate`'s target), or a bucket. */
 export type BlobStoreConfig = { kind: 'local'; migrateTo?: S3Settings } | ({ kind: 's3' } & S3Settings);
 
+/** The first line of every configuration error (the problems follow, one per line). */
+export const CONFIG_ERROR_HEADING = '配置有误（.env 文件或环境变量）：';
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${CONFIG_ERROR_HEADING}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -296,31 +288,47 @@ export function configVariables(): ConfigVariable[] {
   });
 }
 
-/** "must be a whole number from 1 to 64" (or "of at least 5"), for a number out of its range. */
+/** "要写 1 到 64 之间的整数" (or "不小于 5 的整数"), for a number out of its range. */
 function rangeText(key: string): string | undefined {
   const v = configVariables().find((c) => c.name === key);
   if (v?.min === undefined) return undefined;
-  return v.max === undefined
-    ? `must be a whole number of at least ${v.min}`
-    : `must be a whole number from ${v.min} to ${v.max}`;
+  return v.max === undefined ? `要写不小于 ${v.min} 的整数` : `要写 ${v.min} 到 ${v.max} 之间的整数`;
+}
+
+/** The hint after a problem: where to find the value, or an example of a right one (the default). */
+function hintText(key: string): string | undefined {
+  const hint = HINTS[key];
+  if (hint) return hint;
+  const dflt = configVariables().find((c) => c.name === key)?.default;
+  return dflt === undefined ? undefined : `例如 ${dflt}，即不填时的默认值`;
+}
+
+/** What is wrong with one variable, in the words the county IT person reads. */
+function issueText(issue: z.core.$ZodIssue, missing: boolean): string {
+  if (missing) return '没有填写';
+  if (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int'))
+    return '要写整数';
+  if (issue.code === 'too_big' || issue.code === 'too_small') {
+    const range = rangeText(String(issue.path[0] ?? ''));
+    if (range) return range;
+  }
+  if (issue.code === 'invalid_value') {
+    const values = issue.values.map(String);
+    return `只能是 ${values.length > 1 ? `${values.slice(0, -1).join('、')} 或 ${values.at(-1)}` : values[0]}`;
+  }
+  return issue.message;
 }
 
 function problemCollector(cleaned: Env) {
   const problems: string[] = [];
   const problem = (key: string, message: string) => {
-    const hint = HINTS[key];
-    problems.push(`${key}: ${message}${hint ? ` (${hint})` : ''}`);
+    const hint = hintText(key);
+    problems.push(`${key}：${message}${hint ? `。${hint}` : ''}`);
   };
   const addIssues = (issues: z.core.$ZodIssue[] = []) => {
     for (const issue of issues) {
       const key = String(issue.path[0] ?? '');
-      const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
-      const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
-      const outOfRange = issue.code === 'too_big' || issue.code === 'too_small' ? rangeText(key) : undefined;
-      problem(
-        key,
-        missing ? 'is required' : notANumber ? 'must be a whole number' : (outOfRange ?? issue.message),
-      );
+      problem(key, issueText(issue, issue.code === 'invalid_type' && cleaned[key] === undefined));
     }
   };
   return { problems, problem, addIssues };
@@ -361,7 +369,7 @@ function s3From(v: z.infer<typeof baseSchema>): S3Settings | undefined {
 function blobStoreProblems(cleaned: Env, problem: (key: string, message: string) => void): void {
   if (cleaned.BLOB_STORE !== 's3') return;
   for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'])
-    if (!cleaned[key]) problem(key, 'is required when BLOB_STORE=s3');
+    if (!cleaned[key]) problem(key, 'BLOB_STORE=s3 时必须填写');
 }
 
 /** Pure: validates what the command-line tools read (database, data folder, time zone, settings files). */
@@ -385,7 +393,7 @@ export function loadConfig(env: Env): Config {
   // Checked outside zod so it is reported together with every other problem.
   if (cleaned.LARK_EVENT_MODE === 'webhook') {
     for (const key of ['LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) {
-      if (!cleaned[key]) problem(key, 'is required when LARK_EVENT_MODE=webhook');
+      if (!cleaned[key]) problem(key, 'LARK_EVENT_MODE=webhook 时必须填写');
     }
   }
   // A push is taken once because its event id is kept in inbound_events, for RETENTION_DAYS: a signed
@@ -397,7 +405,7 @@ export function loadConfig(env: Env): Config {
   )
     problem(
       'RETENTION_DAYS',
-      `must cover WEBHOOK_MAX_AGE_SECONDS (${parsed.data.WEBHOOK_MAX_AGE_SECONDS} s): a push replayed after its dedupe key is deleted would be taken again`,
+      `要不少于 WEBHOOK_MAX_AGE_SECONDS 的天数（${parsed.data.WEBHOOK_MAX_AGE_SECONDS} 秒，约 ${Math.ceil(parsed.data.WEBHOOK_MAX_AGE_SECONDS / 86_400)} 天）：去重记录删掉后，时限内重放的推送会被再处理一次`,
     );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;

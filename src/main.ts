@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     settings = loadSettings(readEnv());
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`${err.message}\nSee config/.env.example and README.md#configuration.`);
+      console.error(
+        `${err.message}\n每个变量的说明见 config/.env.example 和 README.md 的 Configuration 一节。`,
+      );
       process.exit(2);
     }
     if (err instanceof AppError) {

@@ -4,4 +4,4 @@
  */
 export const isLarkAppId = (appId: string): boolean => /^cli_[0-9a-f]{16}$/i.test(appId);
 
-export const LARK_APP_ID_RULE = 'must be cli_ + 16 hex digits, such as cli_a1b2c3d4e5f60718';
+export const LARK_APP_ID_RULE = '格式不对：要以 cli_ 开头，后面是 16 位十六进制数字';

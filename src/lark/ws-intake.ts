@@ -63,7 +63,7 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
   const { config, logger, metrics, clock } = deps;
   if (!isLarkAppId(config.appId)) {
     // The SDK would log and silently never connect (loadConfig refuses it too; this guards other callers).
-    throw new Error(`LARK_APP_ID ${config.appId} ${LARK_APP_ID_RULE}; the long connection refuses it`);
+    throw new Error(`LARK_APP_ID ${config.appId} ${LARK_APP_ID_RULE}，长连接不接受它`);
   }
   const log = logger.child({ component: 'lark-ws' });
   const startedAt = clock.now();

@@ -188,7 +188,9 @@ describe('a bad variable is not called a database problem', () => {
     ]) {
       const res = await cliInProcess(args, env);
       expect(res.code, args[0]).toBe(1);
-      expect(res.stderr, args[0]).toMatch(/^Invalid configuration:\n {2}- TZ: is not a known time zone/);
+      expect(res.stderr, args[0]).toMatch(
+        /^配置有误（\.env 文件或环境变量）：\n {2}- TZ：不是已知的时区。例如 Asia\/Shanghai/,
+      );
       expect(res.stderr, args[0]).not.toMatch(/打不开数据库|出错了/);
     }
   });

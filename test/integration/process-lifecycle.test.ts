@@ -133,8 +133,16 @@ describe('the bot process', () => {
         DATA_DIR: emptyDataDir(),
       });
       expect(await p.exit).toBe(2);
-      for (const key of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'PORT'])
-        expect(p.stderr()).toContain(key);
+      // In Chinese, for the county IT person: each variable, what is wrong, an example or where to find it.
+      expect(p.stderr().trim().split('\n')).toEqual([
+        '配置有误（.env 文件或环境变量）：',
+        '  - PORT：要写整数。例如 3000',
+        '  - LARK_APP_ID：没有填写。在开发者后台 → 凭证与基础信息 复制 App ID，例如 cli_a1b2c3d4e5f60718',
+        '  - LARK_APP_SECRET：没有填写。在开发者后台 → 凭证与基础信息 复制 App Secret',
+        '  - LARK_ENCRYPT_KEY：LARK_EVENT_MODE=webhook 时必须填写。在开发者后台 → 事件与回调 → 加密策略 复制 Encrypt Key',
+        '  - LARK_VERIFICATION_TOKEN：LARK_EVENT_MODE=webhook 时必须填写。在开发者后台 → 事件与回调 → 加密策略 复制 Verification Token',
+        '每个变量的说明见 config/.env.example 和 README.md 的 Configuration 一节。',
+      ]);
     });
 
     it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 180_000 }, async () => {

@@ -67,6 +67,6 @@ describe('settings files (settings.ts)', () => {
   it('the command-line tools validate the environment they read, without Lark credentials', async () => {
     const res = await verifyHere({ TZ: 'Mars/Base' });
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('TZ: is not a known time zone');
+    expect(res.stderr).toContain('TZ：不是已知的时区。例如 Asia/Shanghai');
   }, 60_000);
 });

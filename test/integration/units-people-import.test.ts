@@ -344,7 +344,7 @@ describe('units people import: every kind of bad file is refused, naming lines, 
       out: () => {},
     }).catch((e) => e);
     expect(err.message).toContain(
-      '按手机号或邮箱认人要调用飞书接口，但配置不全:\n  - LARK_APP_ID: is required',
+      '按手机号或邮箱认人要调用飞书接口，但配置不全:\n  - LARK_APP_ID：没有填写。在开发者后台',
     );
   });
 });

@@ -298,7 +298,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
         onEvent: async () => {},
         onCardAction: async () => undefined,
       }),
-    ).rejects.toThrow(/cli_ \+ 16 hex/);
+    ).rejects.toThrow(/cli_ 开头，后面是 16 位十六进制数字/);
   });
 
   it('close() leaves nothing running: a process that used it exits by itself', async () => {

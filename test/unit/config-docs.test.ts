@@ -69,18 +69,21 @@ describe('configuration documentation matches src/config.ts', () => {
       }
     };
     expect(problems({ WORKER_CONCURRENCY: '100' })).toEqual([
-      'WORKER_CONCURRENCY: must be a whole number from 1 to 64',
+      'WORKER_CONCURRENCY：要写 1 到 64 之间的整数。例如 4，即不填时的默认值',
     ]);
     expect(problems({ WORKER_LEASE_SECONDS: '2' })).toEqual([
-      'WORKER_LEASE_SECONDS: must be a whole number of at least 5',
+      'WORKER_LEASE_SECONDS：要写不小于 5 的整数。例如 300，即不填时的默认值',
+    ]);
+    expect(problems({ WORKER_LEASE_SECONDS: '1.5' })).toEqual([
+      'WORKER_LEASE_SECONDS：要写整数。例如 300，即不填时的默认值',
+    ]);
+    expect(problems({ LOG_LEVEL: 'verbose' })).toEqual([
+      'LOG_LEVEL：只能是 fatal、error、warn、info、debug、trace 或 silent。例如 info',
     ]);
     // README: Lark retries a push for hours; a short window refused Lark's own retries (60 was accepted).
     expect(problems({ WEBHOOK_MAX_AGE_SECONDS: '60' })).toEqual([
-      'WEBHOOK_MAX_AGE_SECONDS: must be a whole number of at least 28800 (Lark retries a push for about 7 hours; a shorter window refuses those retries and their messages are lost)',
+      'WEBHOOK_MAX_AGE_SECONDS：要写不小于 28800 的整数。例如 28800，即不填时的默认值',
     ]);
-    expect(problems({ WEBHOOK_MAX_AGE_SECONDS: '28800' })).toEqual([]);
-    expect(problems({ PORT: '70000' })).toEqual([
-      'PORT: must be a whole number from 0 to 65535 (a TCP port between 0 and 65535)',
-    ]);
+    expect(problems({ PORT: '70000' })).toEqual(['PORT：要写 0 到 65535 之间的整数。例如 3000']);
   });
 });

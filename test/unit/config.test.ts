@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       RETENTION_DAYS: '1',
     };
     expect(() => loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: String(2 * 86_400) })).toThrow(
-      /RETENTION_DAYS: must cover WEBHOOK_MAX_AGE_SECONDS \(172800 s\)/,
+      /RETENTION_DAYS：要不少于 WEBHOOK_MAX_AGE_SECONDS 的天数（172800 秒，约 2 天）/,
     );
     expect(loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: '86400' }).webhook.maxAgeSeconds).toBe(86_400);
     // The long connection has no age window: nothing to refuse.
@@ -92,9 +92,10 @@ describe('loadConfig', () => {
       'LARK_DOMAIN',
       'DATABASE_URL',
     ]) {
-      expect(problems).toContain(`${key}:`);
+      expect(problems).toContain(`${key}：`);
     }
     expect(problems).toContain('开发者后台 → 凭证与基础信息');
+    expect(String(err)).not.toMatch(/[A-Za-z]+ (is|must|required)\b|Invalid|expected/);
     expect((err as ConfigError).problems.length).toBe(8);
   });
 
@@ -130,9 +131,7 @@ describe('web page settings', () => {
   it('refuses a PUBLIC_URL with a trailing slash or query, and a short SESSION_SECRET, naming each', () => {
     expect(() =>
       loadConfig({ ...base, PUBLIC_URL: 'https://a.example/', SESSION_SECRET: 'short' }),
-    ).toThrowError(
-      /PUBLIC_URL: must be an http\(s\) URL without a trailing slash[\s\S]*SESSION_SECRET: must be at least 32/,
-    );
+    ).toThrowError(/PUBLIC_URL：要写 http\(s\) 地址，末尾不带 \/[\s\S]*SESSION_SECRET：至少要 32 个字符/);
     expect(() => loadConfig({ ...base, PUBLIC_URL: 'javascript:alert(1)' })).toThrowError(/PUBLIC_URL/);
     expect(() => loadConfig({ ...base, PUBLIC_URL: 'https://a.example/x?y=1' })).toThrowError(/PUBLIC_URL/);
   });

@@ -14,7 +14,7 @@ describe('settings', () => {
     for (const bad of ['cli_short', 'cli_a1b2c3d4e5f6071g', 'cli_a1b2c3d4e5f607181', 'a1b2c3d4e5f60718'])
       expect(isLarkAppId(bad), bad).toBe(false);
     expect(() => loadConfig({ LARK_APP_ID: 'cli_short', LARK_APP_SECRET: 's' })).toThrow(
-      /LARK_APP_ID: must be cli_ \+ 16 hex digits/,
+      /LARK_APP_ID：格式不对：要以 cli_ 开头，后面是 16 位十六进制数字。在开发者后台 → 凭证与基础信息 复制 App ID，例如 cli_a1b2c3d4e5f60718/,
     );
   });
 

@@ -111,7 +111,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         config.blobStore.kind === 's3' ? config.blobStore.secretAccessKey : undefined,
       ],
     });
-  for (const warning of settings.warnings) logger.warn(warning);
+  for (const warning of [...(config.warnings ?? []), ...settings.warnings]) logger.warn(warning);
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
   // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before

@@ -104,9 +104,8 @@ const schema = baseSchema.extend({
   LARK_ENCRYPT_KEY: z.string().optional(),
   LARK_VERIFICATION_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Lark retries a push it got no 200 for during about 7 hours: a shorter window refuses those retries
-  // (401) and their messages are never recorded.
-  WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 8 * 3600),
+  // Below WEBHOOK_MIN_AGE_SECONDS is raised to it at start, with a warning (loadConfig).
+  WEBHOOK_MAX_AGE_SECONDS: intFrom(8 * 3600, 1),
   WEBHOOK_MAX_AHEAD_SECONDS: intFrom(300, 0),
   WEBHOOK_BODY_LIMIT_BYTES: intFrom(1024 * 1024, 1024),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: intFrom(60, 0, 86_400),
@@ -153,6 +152,14 @@ const schema = baseSchema.extend({
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * Lark retries a push it got no 200 for during about 7 hours: a shorter window refuses those retries
+ * (401) and their messages are never recorded. A smaller WEBHOOK_MAX_AGE_SECONDS (accepted before
+ * this floor, so still in older installations' .env) is raised to it at start, with a warning in the
+ * log and in `doctor`: refusing to start would leave the service down after an upgrade.
+ */
+export const WEBHOOK_MIN_AGE_SECONDS = 8 * 3600;
+
 export interface Config {
   lark: {
     appId: string;
@@ -169,6 +176,8 @@ export interface Config {
     wsSilenceAlertMinutes: number;
   };
   webhook: { maxAgeSeconds: number; maxAheadSeconds: number; bodyLimitBytes: number };
+  /** Values raised to their floor, one sentence each for the IT person: logged at start, shown by `doctor`. */
+  warnings?: string[];
   databaseUrl?: string;
   /** PostgreSQL statement_timeout (0 = none). */
   statementTimeoutMs: number;
@@ -410,6 +419,7 @@ export function loadConfig(env: Env): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
   return {
+    warnings: webhookAgeWarning(v.WEBHOOK_MAX_AGE_SECONDS),
     lark: {
       appId: v.LARK_APP_ID,
       appSecret: v.LARK_APP_SECRET,
@@ -424,7 +434,7 @@ export function loadConfig(env: Env): Config {
       wsSilenceAlertMinutes: v.WS_SILENCE_ALERT_MINUTES,
     },
     webhook: {
-      maxAgeSeconds: v.WEBHOOK_MAX_AGE_SECONDS,
+      maxAgeSeconds: Math.max(v.WEBHOOK_MAX_AGE_SECONDS, WEBHOOK_MIN_AGE_SECONDS),
       maxAheadSeconds: v.WEBHOOK_MAX_AHEAD_SECONDS,
       bodyLimitBytes: v.WEBHOOK_BODY_LIMIT_BYTES,
     },
@@ -465,4 +475,14 @@ export function loadConfig(env: Env): Config {
     },
     web: { publicUrl: v.PUBLIC_URL, sessionSecret: v.SESSION_SECRET, sessionHours: v.SESSION_HOURS },
   };
+}
+
+/** The warning when WEBHOOK_MAX_AGE_SECONDS is below the floor (it runs at the floor). */
+function webhookAgeWarning(seconds: number): string[] {
+  if (seconds >= WEBHOOK_MIN_AGE_SECONDS) return [];
+  return [
+    `WEBHOOK_MAX_AGE_SECONDS=${seconds} 小于 ${WEBHOOK_MIN_AGE_SECONDS}（8 小时），已按 ${WEBHOOK_MIN_AGE_SECONDS} 运行：` +
+      `飞书对没应答的推送会重试约 7 小时，时间更短会拒收这些重试，消息就丢了。` +
+      `请把 .env 里这一行改为 WEBHOOK_MAX_AGE_SECONDS=${WEBHOOK_MIN_AGE_SECONDS}，或删掉它。`,
+  ];
 }

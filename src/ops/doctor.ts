@@ -115,7 +115,9 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   let config: Config | undefined;
   try {
     config = loadConfig(env);
-    add('ok', '配置', '全部有效');
+    const warnings = config.warnings ?? [];
+    if (warnings.length === 0) add('ok', '配置', '全部有效');
+    else add('warn', '配置', warnings.join('\n      '));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     add('fail', '配置', `有误：\n${err.problems.map((p) => `      - ${p}`).join('\n')}`);

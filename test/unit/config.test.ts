@@ -99,6 +99,16 @@ describe('loadConfig', () => {
     expect((err as ConfigError).problems.length).toBe(8);
   });
 
+  it('WEBHOOK_MAX_AGE_SECONDS below 8 hours (older .env files) runs at 28800 with a warning, not refused', () => {
+    const c = loadConfig({ ...base, WEBHOOK_MAX_AGE_SECONDS: '60' });
+    expect(c.webhook.maxAgeSeconds).toBe(28800);
+    expect(c.warnings).toEqual([
+      expect.stringMatching(/^WEBHOOK_MAX_AGE_SECONDS=60 小于 28800（8 小时），已按 28800 运行/),
+    ]);
+    expect(loadConfig({ ...base, WEBHOOK_MAX_AGE_SECONDS: '28800' }).warnings).toEqual([]);
+    expect(loadConfig({ ...base, WEBHOOK_MAX_AGE_SECONDS: '86400' }).webhook.maxAgeSeconds).toBe(86400);
+  });
+
   it('accepts lark and a base URL as domain, treats empty strings as unset', () => {
     expect(loadConfig({ ...base, LARK_DOMAIN: 'lark' }).lark.domain).toBe('https://open.larksuite.com');
     expect(loadConfig({ ...base, LARK_DOMAIN: 'http://127.0.0.1:9000' }).lark.domain).toBe(

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli, webhookBotEnv } from '../support/bot-process.js';
+import { seededDataDir } from '../support/data-dir.js';
+import { messageEvent, TEST_ENCRYPT_KEY } from '../support/events.js';
+import { signedRequest } from '../support/lark-sign.js';
+import { processTest } from '../support/process-test.js';
+
+/**
+ * WEBHOOK_MAX_AGE_SECONDS below 8 hours was accepted by older versions; since the 8-hour floor such a
+ * .env made the upgraded bot refuse to start (exit 2), leaving the county without its bot on upgrade
+ * day. It now starts with the floor applied, says so in its log and on the check-up's 配置 line.
+ */
+describe('an older .env with WEBHOOK_MAX_AGE_SECONDS below 8 hours', () => {
+  const t = processTest('archive-bot-max-age');
+  const warning =
+    'WEBHOOK_MAX_AGE_SECONDS=3600 小于 28800（8 小时），已按 28800 运行：飞书对没应答的推送会重试约 7 小时，' +
+    '时间更短会拒收这些重试，消息就丢了。请把 .env 里这一行改为 WEBHOOK_MAX_AGE_SECONDS=28800，或删掉它。';
+
+  it(
+    'the bot starts at 28800 with a warning in its log, takes a 2-hour-old retry, and doctor shows ! 配置',
+    { timeout: 240_000 },
+    async () => {
+      const env = {
+        ...webhookBotEnv(t.fake, await seededDataDir('data', { parent: t.tmp })),
+        WEBHOOK_MAX_AGE_SECONDS: '3600',
+      };
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
+      const { url } = await bot.started(180_000);
+      expect(bot.logs().filter((l) => l.level === 40 && l.msg === warning)).toHaveLength(1);
+
+      // Lark's retry of a push first sent two hours ago: inside 28800 s, so it is recorded (200), not 401.
+      const ev = messageEvent({ appId: t.fake.appId, msgType: 'text', content: { text: '补传' } });
+      const twoHoursAgo = Math.floor(Date.now() / 1000) - 2 * 3600;
+      const req = signedRequest(ev, TEST_ENCRYPT_KEY, { timestampSeconds: twoHoursAgo });
+      expect((await fetch(`${url}/lark/events`, { method: 'POST', ...req })).status).toBe(200);
+
+      const doctor = await runCli(['doctor'], env, { cwd: t.tmp });
+      expect(doctor.stdout).toContain(`! 配置：${warning}`);
+      bot.kill('SIGTERM');
+      expect(await bot.exit).toBe(0);
+    },
+  );
+});

@@ -1,12 +1,7 @@
 import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from './errors.js';
-import {
-  RESTORE_MARKER,
-  readRestoreMarker,
-  restoreAgainText,
-  unfinishedRestoreText,
-} from './ops/restore-marker.js';
+import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './ops/restore-marker.js';
 
 /**
  * The data folder must be writable before anything opens in it (the embedded database, stored files,
@@ -23,22 +18,18 @@ export function checkDataDirWritable(dataDir: string): void {
   } catch (err) {
     const code = whyNotWritable(dir, err);
     if (code === 'ENOTDIR' || code === 'EEXIST')
-      throw new AppError(
-        'data_dir_not_a_folder',
-        `数据目录 ${dir} 不是文件夹（${code}）。The data folder ${dir} is not a folder; check DATA_DIR.`,
-      );
+      throw new AppError('data_dir_not_a_folder', `数据目录 ${dir} 不是文件夹（${code}）：请检查 DATA_DIR。`);
     // Under the service's ProtectSystem=strict every path outside ReadWritePaths= is read-only: a
     // DATA_DIR moved to a bigger disk (/data/archive-bot) fails so, although its mount and owner are fine.
     if (code === 'EROFS')
       throw new AppError(
         'data_dir_read_only',
         `数据目录 ${dir} 在只读的文件系统上（EROFS）：作为服务运行时，systemd 只让机器人写 archive-bot.service 里 ReadWritePaths= 列出的目录；` +
-          `DATA_DIR 换了位置就运行 systemctl edit archive-bot，加上 [Service] 和 ReadWritePaths=${dir} 两行，再 systemctl restart archive-bot；不是服务时请检查挂载。` +
-          `The data folder ${dir} is on a read-only file system (EROFS): as a service, systemd lets the bot write only the folders in ReadWritePaths= of archive-bot.service; add ReadWritePaths=${dir} with systemctl edit archive-bot, or check the mount.`,
+          `DATA_DIR 换了位置就运行 systemctl edit archive-bot，加上 [Service] 和 ReadWritePaths=${dir} 两行，再 systemctl restart archive-bot；不是服务时请检查挂载。`,
       );
     throw new AppError(
       'data_dir_read_only',
-      `数据目录 ${dir} 不可写（只读或没有权限，${code}）：请检查 DATA_DIR 的挂载和属主。The data folder ${dir} is read-only or not writable by this user (${code}); check DATA_DIR's mount and owner.`,
+      `数据目录 ${dir} 不可写（只读或没有权限，${code}）：请检查 DATA_DIR 的挂载和属主。`,
     );
   }
 }
@@ -67,9 +58,8 @@ function whyNotWritable(dir: string, err: unknown): string {
 export function checkNoUnfinishedRestore(dataDir: string): void {
   const marker = readRestoreMarker(dataDir);
   if (!marker) return;
-  const dir = resolve(dataDir);
   throw new AppError(
     'restore_incomplete',
-    `${unfinishedRestoreText(dataDir, marker)}：机器人不在不完整的数据上启动，${restoreAgainText(marker)}。The data folder ${dir} holds a restore that did not finish (${RESTORE_MARKER}); the bot will not start on incomplete data: run the restore again.`,
+    `${unfinishedRestoreText(dataDir, marker)}：机器人不在不完整的数据上启动，${restoreAgainText(marker)}。`,
   );
 }

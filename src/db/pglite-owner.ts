@@ -20,7 +20,7 @@ export function checkPgliteOwner(dataDir: string): void {
     const name = userName(owner);
     throw new AppError(
       'data_dir_other_owner',
-      `数据目录 ${dir} 属于用户 ${name}，不要以 root 打开它：root 写下的文件 ${name} 读写不了，机器人会启动不了。请以 ${name} 运行，例如 sudo -u ${name} node --env-file=… dist/cli/main.js …。The data folder ${dir} belongs to ${name}: run this as ${name}, not as root.`,
+      `数据目录 ${dir} 属于用户 ${name}，不要以 root 打开它：root 写下的文件 ${name} 读写不了，机器人会启动不了。请以 ${name} 运行，例如 sudo -u ${name} node --env-file=… dist/cli/main.js …。`,
     );
   }
   const foreign = firstForeign(dir, pglite, me);
@@ -28,7 +28,7 @@ export function checkPgliteOwner(dataDir: string): void {
   const who = userName(me);
   throw new AppError(
     'data_dir_foreign_files',
-    `数据目录 ${dir} 里有 ${who} 读写不了的文件（${relative(dir, foreign.path)} 属于 ${userName(foreign.uid)}），数据库打不开：多半是以 root 运行过命令行工具。请以 root 运行 chown -R ${who}: ${dir}，再启动；命令行工具请用 sudo -u ${who} 运行。The data folder ${dir} holds files of another user (${relative(dir, foreign.path)}): run chown -R ${who}: ${dir} as root.`,
+    `数据目录 ${dir} 里有 ${who} 读写不了的文件（${relative(dir, foreign.path)} 属于 ${userName(foreign.uid)}），数据库打不开：多半是以 root 运行过命令行工具。请以 root 运行 chown -R ${who}: ${dir}，再启动；命令行工具请用 sudo -u ${who} 运行。`,
   );
 }
 

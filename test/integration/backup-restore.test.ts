@@ -399,7 +399,9 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
         `数据目录 ${target} 里有一次没有完成的恢复（RESTORE-INCOMPLETE：从 ${backup} 恢复`,
       );
       expect(lines[0]).toContain(`请重新运行 npm run cli -- restore --from ${backup}`);
-      expect(lines[0]).toMatch(/holds a restore that did not finish \(RESTORE-INCOMPLETE\)/);
+      expect(lines[0]).toMatch(
+        /：机器人不在不完整的数据上启动，请重新运行 npm run cli -- restore --from .*。$/,
+      );
 
       // The doctor reports it.
       const doctor = await cliHere(['doctor'], envFor(target, targetUrl));

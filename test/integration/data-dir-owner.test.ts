@@ -66,7 +66,7 @@ describe.skipIf(!isRoot)('the embedded database of another user', () => {
     const res = await run('cli/main.js', ['units', 'list'], { DATA_DIR: dataDir });
     expect(res.stderr.trim()).toBe(
       `打不开数据库：数据目录 ${dataDir} 属于用户 nobody，不要以 root 打开它：root 写下的文件 nobody 读写不了，机器人会启动不了。` +
-        `请以 nobody 运行，例如 sudo -u nobody node --env-file=… dist/cli/main.js …。The data folder ${dataDir} belongs to nobody: run this as nobody, not as root.`,
+        `请以 nobody 运行，例如 sudo -u nobody node --env-file=… dist/cli/main.js …。`,
     );
     expect(res.code).toBe(1);
     expect(ownedBy(dataDir, 0)).toEqual([]);
@@ -95,7 +95,7 @@ describe.skipIf(!isRoot)('the embedded database of another user', () => {
       );
       expect(res.stderr.trim()).toBe(
         `Cannot start: 数据目录 ${dataDir} 里有 nobody 读写不了的文件（pglite/global/pg_control 属于 root），数据库打不开：多半是以 root 运行过命令行工具。` +
-          `请以 root 运行 chown -R nobody: ${dataDir}，再启动；命令行工具请用 sudo -u nobody 运行。The data folder ${dataDir} holds files of another user (pglite/global/pg_control): run chown -R nobody: ${dataDir} as root.`,
+          `请以 root 运行 chown -R nobody: ${dataDir}，再启动；命令行工具请用 sudo -u nobody 运行。`,
       );
       expect(res.code).toBe(2);
     },

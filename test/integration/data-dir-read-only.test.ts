@@ -7,7 +7,7 @@ import { ensureBuilt, repoRoot } from '../support/bot-process.js';
 import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
 
 /**
- * A read-only data folder at start (issue 12, point 8): one clear line (Chinese and English) and exit
+ * A read-only data folder at start (issue 12, point 8): one clear line (in Chinese) and exit
  * 2, not ENOENT from mkdir deep inside. Root ignores permission bits, so as root the bot is started as
  * the unprivileged user `nobody` (uid 65534), for whom the folder is read-only.
  */
@@ -59,8 +59,9 @@ describe('a read-only data folder at start', () => {
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/数据目录 .*\/data 不可写（只读或没有权限，EACCES）/);
-    expect(lines[0]).toMatch(/read-only or not writable/);
+    expect(lines[0]).toBe(
+      `数据目录 ${join(dataDir, 'data')} 不可写（只读或没有权限，EACCES）：请检查 DATA_DIR 的挂载和属主。`,
+    );
     expect(stderr).not.toMatch(/ENOENT|mkdir/);
   });
 
@@ -92,7 +93,7 @@ describe('a read-only data folder at start', () => {
           expect(lines[0]).toContain(
             `systemctl edit archive-bot，加上 [Service] 和 ReadWritePaths=${data} 两行`,
           );
-          expect(lines[0]).toContain(`add ReadWritePaths=${data} with systemctl edit archive-bot`);
+          expect(lines[0]).toMatch(/不是服务时请检查挂载。$/);
         }
       } finally {
         spawnSync('umount', [roMount]);

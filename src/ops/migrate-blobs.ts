@@ -266,7 +266,7 @@ async function copyBlob(source: BlobStore, target: S3BlobStore, key: string): Pr
   }
   const c = await w.commit();
   if (c.storageKey !== key)
-    throw new AppError('migrate_key_mismatch', `${key} was stored as ${c.storageKey}`);
+    throw new AppError('migrate_key_mismatch', `${key} 在对象存储里存成了 ${c.storageKey}，与原件不符`);
   await pipeline(target.openRead(key), sink());
 }
 
@@ -277,7 +277,7 @@ async function copyDerived(source: LocalBlobStore, target: S3BlobStore, key: str
   const back = createHash('sha256');
   await pipeline(target.openRead(key), sink(back));
   if (back.digest('hex') !== createHash('sha256').update(bytes).digest('hex'))
-    throw new AppError('migrate_verify_failed', `${key} reads back different bytes from the bucket`);
+    throw new AppError('migrate_verify_failed', `${key} 从对象存储读回的内容与本地的不同`);
 }
 
 const sink = (hash?: ReturnType<typeof createHash>) =>

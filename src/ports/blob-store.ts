@@ -94,14 +94,14 @@ export class DiskFullError extends ResourceUnavailableError {
 /** A stored key that is not there (a missing file, a missing object). */
 export class BlobNotFoundError extends AppError {
   constructor(storageKey: string, options?: { cause?: unknown }) {
-    super('blob_missing', `stored file not found: ${storageKey}`, options);
+    super('blob_missing', `存储的文件不见了：${storageKey}`, options);
   }
 }
 
 /** A blob whose bytes no longer hash to its key (changed or damaged in the store). */
 export class BlobDamagedError extends AppError {
   constructor(storageKey: string, actualSha256: string) {
-    super('blob_damaged', `stored file ${storageKey} is damaged: its bytes hash to ${actualSha256}`);
+    super('blob_damaged', `存储的文件 ${storageKey} 已损坏：内容的 SHA-256 是 ${actualSha256}，与文件名不符`);
   }
 }
 

@@ -195,7 +195,11 @@ describe('storage migrate --to s3', () => {
 
       const first = await cli('migrate', '--to', 's3');
       expect(first.code).toBe(1);
-      expect(first.stdout).toContain(`失败 ${damaged.key}`);
+      // The line the county IT person reads, in Chinese (it said "stored file … is damaged: its bytes hash to …").
+      const actual = createHash('sha256').update(flipped).digest('hex');
+      expect(first.stdout.split('\n')).toContain(
+        `  失败 ${damaged.key}：存储的文件 ${damaged.key} 已损坏：内容的 SHA-256 是 ${actual}，与文件名不符`,
+      );
       expect(first.stderr).toMatch(/1 个文件未能复制或核对，未切换/);
       expect(existsSync(join(dataDir, 'files', 'MOVED-TO-S3.json'))).toBe(false);
       expect(await inBucket()).toEqual([blobs[0]!.key, blobs[2]!.key].sort());

@@ -34,6 +34,11 @@ export class LarkApiError extends AppError {
     return this.larkCode === 99991663 || this.larkCode === 99991664 || this.larkCode === 99991661;
   }
 
+  /** The app lacks a scope for this API (99991672 an app scope, 99991679 a user scope): until an admin grants it. */
+  get isScopeRefused(): boolean {
+    return this.larkCode === 99991672 || this.larkCode === 99991679;
+  }
+
   get isRetryable(): boolean {
     return this.isRateLimit || (this.httpStatus !== undefined && this.httpStatus >= 500) || this.isStaleToken;
   }

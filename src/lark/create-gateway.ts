@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
+import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
 import { LarkChatGateway } from './chat-gateway.js';
 import { createLarkClient, type LarkClient } from './client.js';
+import { CONTACT_USER_GET } from './lark-directory.js';
 import type { PacingSlots } from './shared-pacer.js';
 
 /** The SDK client and the chat gateway over it, as the composition root needs them. */
@@ -32,7 +34,12 @@ export function createLarkGateway(
       perApiPerMinute: config.lark.perApiPerMinute,
       ...(deps.installId ? { installId: deps.installId } : {}),
       ...(deps.pacingSlots ? { pacingSlots: deps.pacingSlots } : {}),
-      onRefused: (api: string, code: number) => (last = { api, code, at: deps.clock.now() }),
+      onRefused: (api: string, code: number) => {
+        // A person's name without the contact scope is an optional setup gap with its own one-time
+        // notice (learnPersonName: contact_scope), not a refusal that raises and clears every hour.
+        if (api === CONTACT_USER_GET && new LarkApiError(code, api).isScopeRefused) return;
+        last = { api, code, at: deps.clock.now() };
+      },
     },
   );
   return { client, gateway, lastRefusal: () => last };

@@ -6,6 +6,9 @@ import type { LarkCaller } from './lark-call.js';
 import { ensureOk, NO_LARK_CODE } from './lark-errors.js';
 import { TtlCache } from './ttl-cache.js';
 
+/** The API a person's name is read with (scope contact:user.base:readonly). */
+export const CONTACT_USER_GET = 'contact.user.get';
+
 /** 41050: the user is outside the app's contact visibility — treated as "unknown user". */
 const USER_NOT_VISIBLE = new Set([41050]);
 
@@ -90,7 +93,7 @@ export class LarkDirectory {
   /** Undefined when the user is outside the app's contact visibility (or has no visible name). */
   getUser(openId: string): Promise<UserInfo | undefined> {
     return this.users.getOrLoad(openId, async () => {
-      const api = 'contact.user.get';
+      const api = CONTACT_USER_GET;
       try {
         const res = await this.caller.call(api, async () =>
           ensureOk(

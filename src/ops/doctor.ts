@@ -28,6 +28,7 @@ import { botBaseUrl } from './bot-running.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
+import { contactScopeLine } from './doctor-contact-scope.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
@@ -177,6 +178,8 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       const info = await gateway.getBotInfo();
       add('ok', '飞书凭证', `有效（机器人：${info.name}）`);
       credentialsOk = true;
+      const names = await contactScopeLine(gateway, info.openId);
+      if (names) add(names.status, names.label, names.detail);
     } catch (err) {
       if (err instanceof LarkApiError && !err.isRetryable)
         add(

@@ -17,6 +17,7 @@ export type AlertKind =
   | 'disk_low'
   | 'work_waiting'
   | 'lark_refused'
+  | 'contact_scope'
   | 'four_properties'
   | 'holidays';
 
@@ -27,6 +28,7 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
   disk_low: '磁盘空间不足',
   work_waiting: '后台工作在等待（磁盘、存储或数据库）',
   lark_refused: '飞书拒绝了应用凭证或权限',
+  contact_scope: '读不到成员姓名：缺少通讯录权限',
   four_properties: '四性检测未通过',
   holidays: '节假日表缺少明年的数据',
 };

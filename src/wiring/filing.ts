@@ -25,6 +25,7 @@ import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
 import type { FeatureEnv } from './feature-env.js';
+import { opsAlertOptions } from './ops-alerts.js';
 
 /** Filing in the chat: the burst acknowledgment becomes the filing card, and its buttons. */
 export function filingFeature(env: FeatureEnv): Feature {
@@ -148,7 +149,8 @@ export function unitsFeature(env: FeatureEnv): Feature {
     jobs: [
       jobHandler({
         type: LEARN_PERSON_NAME_JOB,
-        handle: (payload, log) => learnPersonName(env.deps, payload, log),
+        handle: (payload, log) =>
+          learnPersonName({ ...env.deps, alerts: opsAlertOptions(env.config) }, payload, log),
       }),
     ],
     timers: [

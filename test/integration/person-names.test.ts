@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole } from '../../src/db/repos/people.js';
+import { runDoctor } from '../../src/ops/doctor.js';
+import { CONTACT_SCOPE_GRANTED, CONTACT_SCOPE_MISSING } from '../../src/usecases/learn-person-name.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { postPhoto, waitOnClock } from '../support/chat-photos.js';
@@ -20,9 +22,11 @@ describe('names of people the bot knows only by open_id', () => {
   const named = 'ou_PN_named_officer_a1b2';
   const outside = 'ou_PN_outside_range_c3d4';
   const refused = 'ou_PN_scope_refused_e5f6';
+  const OPS = 'oc_PN_ops_room';
   const contactCalls = () => w.h.fake.callsTo('GET', /^\/open-apis\/contact\/v3\/users\/ou_/).length;
   beforeAll(async () => {
-    w = await createWebWorld('PN');
+    w = await createWebWorld('PN', { OPS_CHAT_ID: OPS, ALERT_CHECK_MINUTES: '0' });
+    w.h.fake.addChat({ chatId: OPS, name: '县档案运维群', members: [] });
     const now = w.clock.now();
     // Two officers of 城关村 with roles but no name on record, answering for its overdue C01.
     for (const openId of [named, outside])
@@ -119,5 +123,75 @@ describe('names of people the bot knows only by open_id', () => {
     expect(w.h.fake.callsTo('GET', `/open-apis/contact/v3/users/${refused}`)).toHaveLength(1);
     const rows = await queryRows(w.h.db.db, sql`select 1 from people where open_id = ${refused}`);
     expect(rows).toHaveLength(0);
+  });
+
+  it('without the contact scope the IT person is told once which scope is missing and what it affects, the doctor too; once granted, one 恢复正常', async () => {
+    // What the operations chat received (title and text) about names, and any refusal alert at all.
+    const opsCards = () =>
+      w.h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === OPS)
+        .map((m) => {
+          const c = m.content as any;
+          return [c.header.title.content as string, c.body.elements[0].content as string];
+        });
+    const notices = () => opsCards().filter(([title]) => title!.includes('成员姓名'));
+    const refusals = () => opsCards().filter(([title]) => title!.includes('飞书拒绝了应用凭证或权限'));
+    const doctorLine = async () =>
+      (
+        await runDoctor({
+          LARK_APP_ID: w.h.fake.appId,
+          LARK_APP_SECRET: w.h.fake.appSecret,
+          LARK_DOMAIN: w.h.fake.baseUrl,
+          DATA_DIR: w.h.dataDir,
+          HOST: '127.0.0.1',
+          PORT: new URL(w.h.bot.url).port,
+        })
+      ).find((l) => l.label === '成员姓名');
+    // The refused lookup before: one notice naming the scope and what it affects.
+    const missing = ['告警：读不到成员姓名：缺少通讯录权限', CONTACT_SCOPE_MISSING];
+    await waitFor('the contact scope notice', () => notices().length > 0);
+    expect(notices()).toEqual([missing]);
+    expect(CONTACT_SCOPE_MISSING).toContain('contact:user.base:readonly');
+    expect(CONTACT_SCOPE_MISSING).toContain('未登记姓名的成员（…末4位）');
+    // The alert rounds add nothing: no 「飞书拒绝了应用凭证或权限」, no 恢复正常 once its window passed,
+    // nor for the next person Lark will not name, nor a week later when the names are asked again.
+    await w.h.bot.checkAlerts();
+    await w.clock.advance(31 * 60_000);
+    await w.h.bot.checkAlerts();
+    w.h.fake.inject({
+      method: 'GET',
+      path: /^\/open-apis\/contact\/v3\/users\/ou_/,
+      fault: { code: 99991672 },
+    });
+    const second = 'ou_PN_scope_refused_0a0b';
+    await postPhoto(w.h, { chatId: w.chats.village, sender: second, seed: 33, size: 120 });
+    await waitOnClock(w.h, w.clock, 'the second lookup refused', async () => {
+      await w.h.settle();
+      return w.h.fake.callsTo('GET', `/open-apis/contact/v3/users/${second}`).length === 1;
+    });
+    await w.clock.advance(7 * 86_400_000);
+    await w.h.bot.runTimer('person-names');
+    await w.h.settle();
+    await w.h.bot.checkAlerts();
+    expect(notices()).toEqual([missing]);
+    expect(refusals()).toEqual([]);
+    // The check-up says the same, as a warning (the bot works without names).
+    expect(await doctorLine()).toMatchObject({ status: 'warn' });
+    expect((await doctorLine())!.detail).toContain('contact:user.base:readonly');
+    expect((await doctorLine())!.detail).toContain('未登记姓名的成员（…末4位）');
+
+    // The admin grants the scope: the next lookup Lark answers clears it, told once.
+    w.h.fake.clearFaults();
+    w.h.fake.addUser({ openId: 'ou_PN_after_grant_7c7c', name: '郑会计' });
+    await postPhoto(w.h, { chatId: w.chats.village, sender: 'ou_PN_after_grant_7c7c', seed: 34, size: 120 });
+    await waitOnClock(w.h, w.clock, 'the name after the grant', async () => {
+      await w.h.settle();
+      return notices().length === 2;
+    });
+    expect(notices()).toEqual([missing, ['恢复正常：读不到成员姓名：缺少通讯录权限', CONTACT_SCOPE_GRANTED]]);
+    await w.h.bot.checkAlerts();
+    expect(notices()).toHaveLength(2);
+    expect(await doctorLine()).toMatchObject({ status: 'ok' });
   });
 });

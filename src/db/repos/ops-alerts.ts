@@ -120,6 +120,12 @@ export async function pendingAlerts(db: Db): Promise<{ kind: string; notice: Non
   );
 }
 
+/** Whether `kind` is recorded as firing (no row: never raised). */
+export async function alertFiring(db: Db, kind: string): Promise<boolean> {
+  const [row] = await db.select({ firing: opsAlerts.firing }).from(opsAlerts).where(eq(opsAlerts.kind, kind));
+  return row?.firing === true;
+}
+
 export async function listAlerts(db: Db) {
   return db
     .select()

@@ -117,6 +117,22 @@ describe('webhook intake (POST /lark/events)', () => {
     expect(await eventRows(ev.header.event_id)).toBe(0);
   });
 
+  it('reads no body before its signature: a large unsigned one is refused unread, a forged one unparsed', async () => {
+    // A megabyte of nested brackets held the event loop for a third of a second while it was parsed,
+    // for anyone: unsigned, only the URL check (a few hundred bytes) is read.
+    const nested = await rawPost('['.repeat(400_000) + ']'.repeat(400_000));
+    expect(nested.status).toBe(401);
+    expect(await nested.json()).toEqual({ error: 'unsigned' });
+    const broken = await rawPost(`{"encrypt": "${'A'.repeat(8192)}`);
+    expect(broken.status).toBe(401);
+    expect(await broken.json()).toEqual({ error: 'unsigned' });
+    // Signed with a signature that does not match: refused for it, the body not parsed either.
+    const req = signedRequest(messageEvent({ appId: h.fake.appId }), TEST_ENCRYPT_KEY);
+    const forged = await rawPost('{"encrypt": ', { ...req.headers, 'x-lark-signature': '0'.repeat(64) });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toEqual({ error: 'bad_signature' });
+  });
+
   it('refuses a day-old and a far-future timestamp with 401, accepts a 6-hour-old retry', async () => {
     const now = Math.floor(Date.now() / 1000);
     const old = messageEvent({ appId: h.fake.appId });

@@ -92,7 +92,7 @@ function build(
   elements.push(
     md(
       f.oldest.length === 0
-        ? '✅ 没有逾期未交的材料'
+        ? '✅ 没有逾期未交齐的任务'
         : `**${link(`最久未交齐（逾期 ${num(s.overdue)} 项中最早的 ${f.oldest.length} 项）`, pages.overdue)}**\n` +
             f.oldest
               .map(

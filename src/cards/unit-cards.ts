@@ -10,7 +10,7 @@ const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`
 export function progressCard(p: UnitProgress): object {
   const c = p.counts;
   const lines = [
-    `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，未交 ${c.open}，免交 ${c.waived}）`,
+    `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，一件没交 ${c.open}，免交 ${c.waived}）`,
     c.overdue > 0 ? `⚠️ 逾期未齐 **${c.overdue}** 项` : '没有逾期未齐的任务',
   ];
   const elements = [md(lines.join('\n'))];

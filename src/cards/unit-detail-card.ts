@@ -31,7 +31,7 @@ function build(p: UnitProgress, missing: MissingList, timeZone: string, rows: nu
   const c = p.counts;
   const elements: object[] = [
     md(
-      `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，未交 ${c.open}，免交 ${c.waived}）\n` +
+      `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，一件没交 ${c.open}，免交 ${c.waived}）\n` +
         (c.overdue > 0 ? `⚠️ 逾期未交齐 **${c.overdue}** 项` : '没有逾期未交齐的任务'),
     ),
   ];

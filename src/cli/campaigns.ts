@@ -122,5 +122,5 @@ function chinaDate(d: Date): string {
 
 function line(c: ProgressCounts): string {
   const pct = c.percent === null ? '—' : `${c.percent}%`;
-  return `${pct}  共 ${c.total}：齐全 ${c.complete}，部分 ${c.partly}，未交 ${c.open}，免交 ${c.waived}，逾期 ${c.overdue}`;
+  return `${pct}  共 ${c.total}：齐全 ${c.complete}，部分 ${c.partly}，一件没交 ${c.open}，免交 ${c.waived}，逾期 ${c.overdue}`;
 }

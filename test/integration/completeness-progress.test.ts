@@ -142,9 +142,9 @@ describe('completeness (derived from filings)', () => {
     const cli = { db: tdb.db, clock: { ...systemClock, now: () => now }, out: (l: string) => out.push(l) };
     await runCampaignsCommand(['progress', 'T1'], cli);
     expect(out).toEqual([
-      '测试县/甲镇  66.7%  共 6：齐全 3，部分 1，未交 1，免交 1，逾期 0',
-      '  东村  50%  共 4：齐全 2，部分 1，未交 1，免交 0，逾期 0',
-      '  西村  100%  共 2：齐全 1，部分 0，未交 0，免交 1，逾期 0',
+      '测试县/甲镇  66.7%  共 6：齐全 3，部分 1，一件没交 1，免交 1，逾期 0',
+      '  东村  50%  共 4：齐全 2，部分 1，一件没交 1，免交 0，逾期 0',
+      '  西村  100%  共 2：齐全 1，部分 0，一件没交 0，免交 1，逾期 0',
     ]);
     out.length = 0;
     await runCampaignsCommand(['missing', 'X', '--limit', '2'], cli);

@@ -79,14 +79,14 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as any;
   };
-  const ask = async (chatId: string, chatType: 'group' | 'p2p' = 'group') => {
+  const ask = async (chatId: string, chatType: 'group' | 'p2p' = 'group', words = '未归档') => {
     const cmd = commandEvent({
       appId: w.h.fake.appId,
       botOpenId: w.h.fake.botOpenId,
       chatId,
       chatType,
       senderOpenId: w.org.officer,
-      text: '未归档',
+      text: words,
       createTimeMs: w.clock.now().getTime(),
     });
     expect((await w.h.post(cmd)).status).toBe(200);
@@ -109,6 +109,8 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(text(list)).toContain('王村官');
     expect(text(list)).toContain('1张照片');
     expect((list.content as any).config.summary.content).toBe('还有 1 组材料没交到任务里');
+    // 「未交」 still asks for this list (the 进度 card calls tasks with nothing in them 「一件没交」).
+    expect(text(await ask(w.chats.village1, 'group', '未交'))).toContain('本群还有 **1** 组材料没交到任务里');
     const again = await tap(w.chats.village1, list.messageId, buttonValue(list.content, 'card-again'));
     expect(again.toast).toMatchObject({ type: 'success', content: '已在原消息下面发出选择卡片' });
     await waitFor('the card again', () => (cardsUnder(photo).length === 2 ? true : undefined));

@@ -380,6 +380,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select count(*)::int as total from tasks t join units u on u.id = t.unit_id where u.code = ${org.village}`,
     );
     expect(card).toContain(`共 ${db!.total} 项`);
+    // Tasks with nothing handed in are 「一件没交」: 「未交」 is the word for the materials 未归档 lists.
+    expect(card).toContain('一件没交');
+    expect(card).not.toContain('未交');
 
     const missing = commandEvent({
       appId: h.fake.appId,

@@ -40,7 +40,8 @@ export const KIND_LABEL: Record<string, string> = {
 export const STATE_LABEL: Record<string, string> = {
   complete: '已齐',
   partly: '部分',
-  open: '未交',
+  // Not 「未交」: that word is the 未归档 command's (materials not filed), this is a task with nothing in it.
+  open: '一件没交',
   waived: '免交',
 };
 

@@ -132,7 +132,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     <div class="card">
       <div>
         完成率 <b id="percent">${percent(k.percent)}</b>（已齐 ${k.complete}、免交 ${k.waived} / 共 ${k.total}
-        项；部分 ${k.partly}，未交 ${k.open}）
+        项；部分 ${k.partly}，一件没交 ${k.open}）
       </div>
       ${bar(k.percent)}
       <div>

@@ -6,6 +6,6 @@ export interface ConfirmPreview {
   /** Items that are not ready (a photo group missing its description), first ten. */
   notReady: string[];
   notReadyCount: number;
-  /** Files of the unit's chats that year whose download failed (asked to be sent again). */
+  /** Files never saved (download failed; asked to be sent again) of the bursts the 件 to be numbered were filed from. */
   failedDownloads: number;
 }

@@ -27,13 +27,19 @@ export async function previewConfirm(
   const gaps = (await listPhotoGroupGaps(db, { unitPath: scope.unitPath, year: scope.year })).filter((g) =>
     ids.has(g.itemId),
   );
+  // Files of the bursts these 件 were filed from that were never saved (left out of the 件): by the
+  // 件's campaign year and task, not by the day the file was sent.
   const [failed] = await queryRows<{ n: number }>(
     db,
-    sql`select count(*)::int as n from materials m
-        join chat_bindings b on b.chat_id = m.chat_id and b.status = 'active'
-        join units u on u.id = b.unit_id
-        where m.status in ('failed', 'needs_reupload') and u.path like ${`${scope.unitPath}%`}
-          and extract(year from m.sent_at) = ${scope.year}`,
+    sql`select count(distinct m.id)::int as n from materials m
+        join filing_items fi on fi.burst_id = m.burst_id
+        join tasks t on t.id = fi.task_id
+        join campaigns c on c.id = t.campaign_id
+        join units u on u.id = t.unit_id
+        where m.status in ('failed', 'needs_reupload') and fi.undone_at is null
+          and u.path like ${`${scope.unitPath}%`} and c.year = ${scope.year}
+          ${scope.taskId !== undefined ? sql`and t.id = ${scope.taskId}` : sql``}
+          and not exists (select 1 from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed')`,
   );
   return {
     total: cands.length,

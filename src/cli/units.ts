@@ -3,6 +3,7 @@ import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
+import { setupGaps } from '../db/repos/setup-gaps.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
 import { parseFondsArgs } from '../domain/fonds.js';
@@ -35,6 +36,7 @@ export const UNITS_USAGE = `用法:
   units people remove OPEN_ID|姓名   移除此人（收回全部角色，并立即结束其网页登录）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
+  units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些群没绑定单位
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
   units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
                                     该单位为立档单位、有自己的全宗（下级单位沿用，除非另设）
@@ -48,6 +50,7 @@ const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
   (sub === 'people' && rest[0] === 'remove' && rest.length === 2) ||
   (sub === 'households' && rest[0] === 'import' && rest[1] !== undefined) ||
   sub === 'list' ||
+  (sub === 'check' && rest.length === 0) ||
   (sub === 'set' && rest[0] !== undefined) ||
   sub === 'fonds';
 
@@ -96,6 +99,7 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     }
     return;
   }
+  if (sub === 'check') return checkCommand(deps);
   if (sub === 'set' && rest[0]) {
     const unit = await getUnitByCode(deps.db, rest[0]);
     if (!unit) throw new AppError('usage', `找不到单位 ${rest[0]}`);
@@ -119,6 +123,33 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   }
   if (sub === 'fonds') return fondsCommand(rest, deps, ctx.clock);
   throw new AppError('usage', UNITS_USAGE);
+}
+
+/** `units check`: what the first setup still lacks, one line per village missing something. */
+async function checkCommand(deps: OrgCliDeps): Promise<void> {
+  const { villages, gaps, unboundChats } = await setupGaps(deps.db);
+  if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
+  else if (gaps.length === 0) deps.out(`村 ${villages} 个：都已绑定工作群，都有村干部和档案员`);
+  else {
+    deps.out(`村 ${villages} 个，其中 ${gaps.length} 个还缺设置：`);
+    for (const g of gaps) {
+      const missing = [
+        ...(g.noChat ? [g.pausedChat ? '工作群（机器人已被移出群）' : '工作群'] : []),
+        ...(g.noOfficer ? ['村干部'] : []),
+        ...(g.noArchivist ? ['档案员'] : []),
+      ];
+      deps.out(`  ${g.code}  ${g.fullName}  缺：${missing.join('、')}`);
+    }
+  }
+  if (unboundChats.length > 0) {
+    deps.out(`机器人在这些群里、群还没绑定单位（${unboundChats.length} 个）：`);
+    for (const c of unboundChats) deps.out(`  ${c.chatId}  ${c.name ?? '（群名未知）'}`);
+  }
+  if (gaps.length > 0 || unboundChats.length > 0)
+    deps.out(
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats bind 群ID 单位编码；' +
+        '村干部、档案员写进人员表再 units people import（已有的不会重复）',
+    );
 }
 
 /** `units fonds [CODE code=… name=… | CODE off]`: a 立档单位's fonds, inherited by its subtree. */
@@ -162,10 +193,10 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
 /** For the dispatcher's COMMANDS table: `units`. */
 export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
-  subcommands: ['import', 'people', 'households', 'list', 'set', 'fonds'],
+  subcommands: ['import', 'people', 'households', 'list', 'check', 'set', 'fonds'],
   wellFormed: unitsWellFormed,
-  readsOnly: ([sub, ...rest]) => sub === 'list' || (sub === 'fonds' && rest.length === 0),
-  summary: '单位、人员和农户：import、people、households、list、set、fonds',
+  readsOnly: ([sub, ...rest]) => sub === 'list' || sub === 'check' || (sub === 'fonds' && rest.length === 0),
+  summary: '单位、人员和农户：import、people、households、list、check、set、fonds',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

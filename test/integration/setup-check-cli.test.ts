@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordChatJoined, recordChatLeft } from '../../src/db/repos/chats.js';
+import { pauseChatBinding } from '../../src/usecases/bind-chat.js';
+import { cliInProcess } from '../support/cli-in-process.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * README's first setup ends with `npm run cli -- units check`: with ~200 villages the county's IT
+ * person had no way to see which villages still had no work chat bound, no 村干部 or no 档案员, nor
+ * which chats the bot was in that nobody had bound (`units check` was an unknown subcommand).
+ */
+describe('npm run cli -- units check', () => {
+  let tdb: TestDb;
+  let dir: string;
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  const cli = (...args: string[]) => cliInProcess(args, {}, tdb);
+  beforeAll(async () => {
+    tdb = await createTestDb();
+    dir = mkdtempSync(join(tmpdir(), 'setup-check-'));
+    writeFileSync(join(dir, 'units.csv'), ORG_CSV);
+    writeFileSync(join(dir, 'people.csv'), PEOPLE_CSV);
+  });
+  afterAll(async () => {
+    await tdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says there is nothing to check before the unit tree is imported', async () => {
+    const res = await cli('units', 'check');
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toBe('还没有村：先用 units import 导入单位树\n');
+  });
+
+  it('names each village still missing a chat, a 村干部 or a 档案员, and the chats nobody bound', async () => {
+    expect((await cli('units', 'import', join(dir, 'units.csv'))).code).toBe(0);
+    expect((await cli('units', 'people', 'import', join(dir, 'people.csv'))).code).toBe(0);
+    await recordChatJoined(tdb.db, { chatId: 'oc_east', name: '东村工作群', at: clock.now() });
+    await recordChatJoined(tdb.db, { chatId: 'oc_west', name: '西村工作群', at: clock.now() });
+    await recordChatJoined(tdb.db, { chatId: 'oc_south', name: '南村群', at: clock.now() });
+    expect((await cli('chats', 'bind', 'oc_east', 'V1')).code).toBe(0);
+    expect((await cli('chats', 'bind', 'oc_west', 'V2')).code).toBe(0);
+    // The bot removed from 西村's chat: its binding waits paused.
+    await recordChatLeft(tdb.db, { chatId: 'oc_west', at: clock.now() });
+    await pauseChatBinding({ db: tdb.db, clock }, { chatId: 'oc_west' });
+
+    const res = await cli('units', 'check');
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout.split('\n')).toEqual([
+      '村 3 个，其中 2 个还缺设置：',
+      '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
+      '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
+      '机器人在这些群里、群还没绑定单位（1 个）：',
+      '  oc_south  南村群',
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats bind 群ID 单位编码；村干部、档案员写进人员表再 units people import（已有的不会重复）',
+      '',
+    ]);
+  });
+
+  it('says setup is complete once every village has its chat and people', async () => {
+    await recordChatJoined(tdb.db, { chatId: 'oc_west', name: '西村工作群', at: clock.now() });
+    expect((await cli('chats', 'bind', 'oc_west', 'V2')).stdout).toBe(
+      'oc_west：本群已恢复绑定 测试县/甲镇/西村\n',
+    );
+    expect((await cli('chats', 'bind', 'oc_south', 'V3')).code).toBe(0);
+    writeFileSync(
+      join(dir, 'more.csv'),
+      'open_id,name,unit_code,role\nou_south1,周村干,V3,村干部\nou_south2,吴档案,T2,档案员\n',
+    );
+    expect((await cli('units', 'people', 'import', join(dir, 'more.csv'))).code).toBe(0);
+    const res = await cli('units', 'check');
+    expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员\n');
+  });
+});

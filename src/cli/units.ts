@@ -147,7 +147,7 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
   }
   if (gaps.length > 0 || unboundChats.length > 0)
     deps.out(
-      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats bind 群ID 单位编码；' +
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；' +
         '村干部、档案员写进人员表再 units people import（已有的不会重复）',
     );
 }

@@ -57,7 +57,7 @@ describe('npm run cli -- units check', () => {
       '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
       '机器人在这些群里、群还没绑定单位（1 个）：',
       '  oc_south  南村群',
-      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats bind 群ID 单位编码；村干部、档案员写进人员表再 units people import（已有的不会重复）',
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员写进人员表再 units people import（已有的不会重复）',
       '',
     ]);
   });

@@ -30,6 +30,8 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
   let head: { percent: string; overdue: number };
   /** The Monday digest card as Lark received it. */
   let mondayCard: any;
+  /** The next Monday's card (the households' deadline among its dates). */
+  let nextCard: any;
   let leaderPage: Page;
   beforeAll(async () => {
     w = await createWebWorld('WK');
@@ -92,6 +94,43 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
         ),
     );
     return digest.content as any;
+  };
+
+  /**
+   * Walks a paged list of tasks (`prefix`: due, overdue) from its first page to its last by 「还有N项」,
+   * each page saying which of the `total` it shows, none wider than the phone; then back to the first.
+   */
+  const everyPage = async (page: Page, prefix: string, table: string, total: number) => {
+    const seen = new Set<string>();
+    for (let shown = 0; ;) {
+      const rows = await page
+        .locator(`${table} tr a[href^="/tasks/"]`)
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThanOrEqual(50);
+      // Which of them this page shows, out of how many: never a page that looks like the whole list.
+      expect(await page.locator(`#${prefix}-range`).count()).toBe(1);
+      expect(await page.locator(`#${prefix}-range`).innerText()).toContain(
+        `第 ${shown + 1}—${shown + rows.length} 项，共 ${total} 项`,
+      );
+      for (const r of rows) seen.add(r);
+      shown += rows.length;
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        PHONE.width,
+      );
+      if (shown === total) {
+        expect(await page.locator(`#${prefix}-more`).count()).toBe(0);
+        break;
+      }
+      expect(await page.locator(`#${prefix}-more`).innerText()).toBe(`还有 ${total - shown} 项，下一页 ›`);
+      await page.locator(`#${prefix}-more`).click();
+      await page.waitForLoadState('load');
+    }
+    expect(seen.size).toBe(total);
+    // A later page leads back to the first.
+    await page.locator(`#${prefix}-first`).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator(`#${prefix}-range`).innerText()).toContain(`第 1—50 项，共 ${total} 项`);
   };
 
   it("every button of the card opens the leader's unit with the card's figures; 督办 comes back to it", async () => {
@@ -343,7 +382,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
       code: 'WK-household',
     });
     // Next Monday's digest names that day with its count, linked to the township's list for the day.
-    const digest = await digestOn(monday, `due=${wednesday}`);
+    const digest = (nextCard = await digestOn(monday, `due=${wednesday}`));
     const [line, url] = cardMarkdownLinks(digest).find(([, u]) => u.includes(`due=${wednesday}`))!;
     const open = Number(/：(\d+) 项未齐/.exec(line)![1]);
     expect(open).toBeGreaterThanOrEqual(7 * 16);
@@ -352,35 +391,23 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.goto(url);
     await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.hash === '#due');
     expect(Number(await page.locator('#due-count').innerText())).toBe(open);
-    const seen = new Set<string>();
-    for (let shown = 0; ;) {
-      const rows = await page
-        .locator('#due-tasks tr a[href^="/tasks/"]')
-        .evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.length).toBeLessThanOrEqual(50);
-      // Which of them this page shows, out of how many: never a page that looks like the whole list.
-      expect(await page.locator('#due-range').count()).toBe(1);
-      expect(await page.locator('#due-range').innerText()).toContain(
-        `第 ${shown + 1}—${shown + rows.length} 项，共 ${open} 项`,
-      );
-      for (const r of rows) seen.add(r);
-      shown += rows.length;
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
-        PHONE.width,
-      );
-      if (shown === open) {
-        expect(await page.locator('#due-more').count()).toBe(0);
-        break;
-      }
-      expect(await page.locator('#due-more').innerText()).toBe(`还有 ${open - shown} 项，下一页 ›`);
-      await page.locator('#due-more').click();
-      await page.waitForLoadState('load');
-    }
-    expect(seen.size).toBe(open);
-    // A later page leads back to the first.
-    await page.locator('#due-first').click();
-    await page.waitForLoadState('load');
-    expect(await page.locator('#due-range').innerText()).toContain(`第 1—50 项，共 ${open} 项`);
+    await everyPage(page, 'due', '#due-tasks', open);
+  });
+
+  it('the 逾期 figure when more than a page is overdue: the list says how many it shows and leads to every one', async () => {
+    // Thursday: the households' Wednesday deadline has passed, over a hundred tasks overdue at once.
+    await w.clock.set(zonedInstant(addDays(localDay(w.clock.now(), TZ), 3), '10:00', TZ));
+    const row = (nextCard.body.elements as any[]).find((e) => e.tag === 'column_set');
+    const [, url] = cardMarkdownLinks(row.columns[1])[0]!;
+    expect(row.columns[1].elements[0].content).toContain('逾期');
+    const page = await phone(tleader);
+    await page.goto(url);
+    await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.hash === '#overdue');
+    // The list's heading counts what the page's figure counts, not the 50 shown.
+    expect(await page.locator('#overdue-count').count()).toBe(1);
+    const overdue = Number(await page.locator('#overdue-count').innerText());
+    expect(overdue).toBeGreaterThan(7 * 16);
+    expect(await page.locator('body').innerText()).toContain(`逾期 ${overdue} 项`);
+    await everyPage(page, 'overdue', '#overdue', overdue);
   });
 });

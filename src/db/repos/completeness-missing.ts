@@ -49,17 +49,19 @@ export async function missingForUnit(
   db: Db,
   unitId: number,
   now: Date,
-  opts: { limit?: number; campaignId?: number; direct?: boolean; timeZone?: string } = {},
+  opts: { limit?: number; offset?: number; campaignId?: number; direct?: boolean; timeZone?: string } = {},
 ): Promise<MissingList> {
   const root = await getUnitById(db, unitId);
   if (!root) return { total: 0, items: [] };
   const limit = opts.limit ?? 100;
+  // A later page: the first `offset` are skipped (the candidates cover them and the page).
+  const offset = opts.offset ?? 0;
   const campaign = opts.campaignId === undefined ? sql`` : sql`and t.campaign_id = ${opts.campaignId}`;
   let units = subtreeUnitIds(root);
   let due = sql``;
   let counted: number | undefined;
   if (!opts.direct) {
-    const c = await candidates(db, root, limit, opts.campaignId);
+    const c = await candidates(db, root, offset + limit, opts.campaignId);
     if (c.total === 0) return { total: 0, items: [] };
     counted = c.total;
     units = sql`select unnest(${`{${c.unitIds.join(',')}}`}::bigint[])`;
@@ -89,15 +91,15 @@ export async function missingForUnit(
           from (${perTaskFiled(units, sql`t.state = 'open' ${campaign} ${due}`)}) p
             join units u on u.id = p.unit_id
           where p.filed < p.min_count
-          order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code
-          limit ${limit})
+          order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code, p.id
+          limit ${limit} offset ${offset})
         select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.unit_id,
           u.name as unit_name, u.path as unit_path, h.head_name, c.code as campaign_code
         from m join tasks t on t.id = m.id
           join units u on u.id = t.unit_id
           join campaigns c on c.id = t.campaign_id
           left join households h on h.id = t.household_id
-        order by (m.due_at < ${nowTs}) desc, m.due_at, m.path, m.position, m.code`,
+        order by (m.due_at < ${nowTs}) desc, m.due_at, m.path, m.position, m.code, m.id`,
   );
   const items = rows.map((r): MissingTask => {
     const dueAt = new Date(r.due_at);

@@ -2,6 +2,7 @@ import type { DueTasksPage } from '../../db/repos/page-due-tasks.js';
 import { plainDay } from '../../domain/plain-date.js';
 import { addDays, zonedInstant } from '../../domain/working-days.js';
 import { html, type Html } from './html.js';
+import { listPager } from './list-pages.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -44,19 +45,13 @@ export function dueSection(
   pageUrl: (after?: number) => string,
 ): Html {
   const first = due.total - due.more - due.tasks.length + 1;
-  const range =
-    first > 1 || due.more > 0
-      ? html`<div class="muted" id="due-range">
-          第 ${first}—${first + Math.max(0, due.tasks.length - 1)} 项，共 ${due.total}
-          项${first > 1 ? html` <a id="due-first" href="${pageUrl()}">回到第一页</a>` : ''}
-        </div>`
-      : '';
-  const more =
-    due.more > 0
-      ? html`<p>
-          <a id="due-more" href="${pageUrl(due.tasks.at(-1)!.taskId)}">还有 ${due.more} 项，下一页 ›</a>
-        </p>`
-      : '';
+  const { range, more } = listPager('due', {
+    first,
+    shown: due.tasks.length,
+    total: due.total,
+    firstUrl: pageUrl(),
+    nextUrl: due.more > 0 ? pageUrl(due.tasks.at(-1)!.taskId) : undefined,
+  });
   return html`<h2 id="due">
       ${plainDay(day, today)}截止、还没交齐的任务（<span id="due-count">${due.total}</span>）
     </h2>

@@ -24,6 +24,7 @@ import { digestFiguresLine } from './digest-figures-line.js';
 import { bar, crumbs, visibleUnit } from './unit-view.js';
 import { openTasksDue } from '../../db/repos/page-due-tasks.js';
 import { dueAfter, dueDay, dueSection } from './due-section.js';
+import { listPager } from './list-pages.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
 
@@ -91,11 +92,17 @@ export async function unitPage(c: PageContext): Promise<void> {
   const { period, label } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
   // ?due=YYYY-MM-DD: that day's open tasks (the digest's 「接下来的截止日期」 line for the day).
   const due = dueDay(c.koa.query, timeZone);
+  // ?overdue_page=N: the 逾期 list's page (most overdue first, 50 a page; the digest's 逾期 opens page 1).
+  const overduePage = pageNumber(c.koa.query.overdue_page);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
   const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks] = await Promise.all([
     unitProgress(db, unit.id, now),
     completenessTrend(db, unit.id),
-    missingForUnit(db, unit.id, now, { limit: 50, timeZone }),
+    missingForUnit(db, unit.id, now, {
+      limit: OVERDUE_PAGE,
+      offset: (overduePage - 1) * OVERDUE_PAGE,
+      timeZone,
+    }),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
     qualityProblems(db, unit, now, { period }),
     crumbs(c, unit.path),
@@ -119,6 +126,13 @@ export async function unitPage(c: PageContext): Promise<void> {
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);
   const k = progress.counts;
+  const overduePager = listPager('overdue', {
+    first: (overduePage - 1) * OVERDUE_PAGE + 1,
+    shown: overdue.length,
+    total: k.overdue,
+    firstUrl: listPageUrl(c, unit.id, 'overdue_page'),
+    nextUrl: listPageUrl(c, unit.id, 'overdue_page', String(overduePage + 1)),
+  });
   const ranked = [...progress.children].sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1));
   const rank = new Map(ranked.map((ch, i) => [ch.unit.id, i + 1]));
 
@@ -141,7 +155,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       </div>
       ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
     </div>
-    ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks, (after) => duePageUrl(c, unit.id, after)) : ''}
+    ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks, (after) => listPageUrl(c, unit.id, 'due_after', after === undefined ? undefined : String(after))) : ''}
     ${
       trend.length > 0
         ? html`<h2>每周完成率</h2>
@@ -151,53 +165,64 @@ export async function unitPage(c: PageContext): Promise<void> {
     }
     ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone) : ''}
-    <h2>
-      逾期（${missing.items.filter((m) => m.overdue).length}${missing.total > missing.items.length ? '+' : ''}）
-    </h2>
+    <h2>逾期（<span id="overdue-count">${k.overdue}</span>）</h2>
+    ${overduePager.range}
     ${
       overdue.length === 0
-        ? html`<div class="card muted">没有逾期的任务。</div>`
+        ? html`<div class="card muted">${overduePage > 1 ? '后面没有了。' : '没有逾期的任务。'}</div>`
         : html`<div class="scroll">
-            <table id="overdue">
-              <tr>
-                <th>单位</th>
-                <th>任务</th>
-                <th>缺</th>
-                <th class="hide">负责人</th>
-                <th class="n">逾期</th>
-                <th></th>
-              </tr>
-              ${overdue.map(
-                (o) =>
-                  html`<tr>
-                    <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
-                    <td>
-                      <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
-                      >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
-                    </td>
-                    <td>${o.missingText}</td>
-                    <td class="hide">
-                      ${(owners.get(o.taskId) ?? []).map((r) => personName(names, r)).join('、') || '—'}
-                    </td>
-                    <td class="n bad">${o.daysOverdue} 天</td>
-                    <td>
-                      ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
-                    </td>
-                  </tr>`,
-              )}
-            </table>
-          </div>`
+              <table id="overdue">
+                <tr>
+                  <th>单位</th>
+                  <th>任务</th>
+                  <th>缺</th>
+                  <th class="hide">负责人</th>
+                  <th class="n">逾期</th>
+                  <th></th>
+                </tr>
+                ${overdue.map(
+                  (o) =>
+                    html`<tr>
+                      <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
+                      <td>
+                        <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
+                        >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
+                      </td>
+                      <td>${o.missingText}</td>
+                      <td class="hide">
+                        ${(owners.get(o.taskId) ?? []).map((r) => personName(names, r)).join('、') || '—'}
+                      </td>
+                      <td class="n bad">${o.daysOverdue} 天</td>
+                      <td>
+                        ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
+                      </td>
+                    </tr>`,
+                )}
+              </table>
+            </div>
+            ${overduePager.more}`
     }
     ${qualitySection(quality, timeZone, label, period ? unit.id : undefined)}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
 }
 
-/** This page (its other query kept: the digest's week) at the due list's page after task `after`. */
-function duePageUrl(c: PageContext, unitId: number, after?: number): string {
+/** The 逾期 list's page size. */
+const OVERDUE_PAGE = 50;
+
+/** `?overdue_page=N` (1 when absent or not a page number). */
+function pageNumber(v: unknown): number {
+  return typeof v === 'string' && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : 1;
+}
+
+/**
+ * This page (its other query kept: the digest's week) with one list's page set (`value`) or back at
+ * its first (no `value`), scrolled to that list (`#overdue` for overdue_page, `#due` for due_after).
+ */
+function listPageUrl(c: PageContext, unitId: number, param: string, value?: string): string {
   const q = new URLSearchParams(c.koa.querystring);
-  if (after === undefined) q.delete('due_after');
-  else q.set('due_after', String(after));
-  return `/units/${unitId}?${q.toString()}#due`;
+  if (value === undefined) q.delete(param);
+  else q.set(param, value);
+  return `/units/${unitId}?${q.toString()}#${param.split('_')[0]}`;
 }
 
 function childrenTable(

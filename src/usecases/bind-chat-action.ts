@@ -7,7 +7,7 @@ import { getUnitById } from '../db/repos/units.js';
 import { FILING_CARD_AGAIN_JOB } from '../domain/job-types.js';
 import { DomainError } from '../errors.js';
 import { bindChat } from './bind-chat.js';
-import { canBindChat } from './can-bind-chat.js';
+import { BIND_IN_GROUP, canBindChat, isDirectChat } from './can-bind-chat.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { cardAgainUuid } from './filing-card-again.js';
@@ -27,6 +27,8 @@ export const bindChatAction = (o: { cardsAgain: () => boolean }): DeclaredCardAc
       if (!a.chatId) throw new DomainError('bad_action', '这个按钮已失效');
       const unit = await getUnitById(deps.db, a.value.u);
       if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+      // The card forwarded into a direct chat with the bot: that chat is bound to no unit (as 绑定 there says).
+      if (await isDirectChat(deps, a.chatId)) return { toast: { type: 'error', content: BIND_IN_GROUP } };
       if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit))) {
         return {
           toast: {

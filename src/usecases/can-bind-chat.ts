@@ -1,4 +1,4 @@
-import { chatAddedBy } from '../db/repos/chats.js';
+import { chatAddedBy, chatTypeOf } from '../db/repos/chats.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import type { BotDeps } from './deps.js';
 
@@ -29,4 +29,17 @@ export async function addedOrOwnsChat(
     (await chatAddedBy(deps.db, chatId)) === openId ||
     (await deps.gateway.getChat(chatId).catch(() => undefined))?.ownerId === openId
   );
+}
+
+/** What 绑定 answers in a direct chat with the bot: only a group is bound to a unit. */
+export const BIND_IN_GROUP = '请在要绑定的群里 @我 发送「绑定 村名」。';
+
+/**
+ * Is this a direct chat with the bot? As the bot recorded it, else as Lark says (a chat it has not
+ * recorded yet); a chat Lark will not describe is taken as a group.
+ */
+export async function isDirectChat(deps: Pick<BotDeps, 'db' | 'gateway'>, chatId: string): Promise<boolean> {
+  const recorded = await chatTypeOf(deps.db, chatId);
+  if (recorded !== undefined) return recorded === 'p2p';
+  return (await deps.gateway.getChat(chatId).catch(() => undefined))?.chatMode === 'p2p';
 }

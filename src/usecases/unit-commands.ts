@@ -16,7 +16,7 @@ import { normalizeTaskCode } from '../domain/task-code.js';
 import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
-import { addedOrOwnsChat } from './can-bind-chat.js';
+import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 
 /**
  * Which unit a command is about. In a group: the chat's bound unit, or a unit named in the command
@@ -217,12 +217,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
     },
     bind: async (deps, msg, cmd) => {
       if (msg.chatType === 'p2p') {
-        return replyText(
-          deps.gateway,
-          msg.messageId,
-          '请在要绑定的群里 @我 发送「绑定 村名」。',
-          `bind-${msg.messageId}`,
-        );
+        return replyText(deps.gateway, msg.messageId, BIND_IN_GROUP, `bind-${msg.messageId}`);
       }
       if (!cmd.args)
         return replyText(

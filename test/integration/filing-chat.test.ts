@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { grantRole } from '../../src/usecases/change-role.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
@@ -230,6 +232,62 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select count(*)::int as n from chat_bindings where chat_id = ${other}`,
     );
     expect(bindings[0]?.n).toBe(0);
+  });
+
+  it('a 绑定 card forwarded into a direct chat with the bot binds nothing there, even for an admin', async () => {
+    const admin = id('ou_admin_');
+    await grantRole(
+      { db: h.db.db, clock },
+      {
+        unitId: (await getUnitByCode(h.db.db, org.township))!.id,
+        person: { openId: admin, name: '镇管理员' },
+        role: 'admin',
+        actor: 'cli',
+        source: 'cli',
+      },
+    );
+    const group = id('oc_group_');
+    const card = await askToBind(group, admin);
+    const value = buttonsOf(cardOf(card))[0]!.value;
+    // Forwarded to the bot, the card arrives as a message of the direct chat (recorded as p2p); a
+    // direct chat the bot has not recorded yet is one Lark describes as p2p.
+    const dm = id('oc_dm_');
+    await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: dm,
+        chatType: 'p2p',
+        senderOpenId: admin,
+        msgType: 'interactive',
+        content: cardOf(card),
+      }),
+    );
+    await h.settle();
+    const unseen = id('oc_dm_');
+    h.fake.addChat({
+      chatId: unseen,
+      name: '',
+      chatMode: 'p2p',
+      members: [{ openId: admin, name: '镇管理员' }],
+    });
+    for (const where of [dm, unseen]) {
+      const res = await h.post(
+        cardActionEvent({ appId: h.fake.appId, operatorOpenId: admin, value, chatId: where }),
+      );
+      expect(await res.json()).toEqual({
+        toast: { type: 'error', content: '请在要绑定的群里 @我 发送「绑定 村名」。' },
+      });
+    }
+    const [bindings] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from chat_bindings where chat_id in (${dm}, ${unseen})`,
+    );
+    expect(bindings?.n).toBe(0);
+    // In the group it was sent to, the same button binds.
+    const bound = await h.post(
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: admin, value, chatId: group }),
+    );
+    expect(((await bound.json()) as any).toast.type).toBe('success');
   });
 
   it('files 5 captionless photos as one item with one tap on the filing card, updating the card', async () => {

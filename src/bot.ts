@@ -443,7 +443,7 @@ async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<s
     if (err instanceof LarkApiError && !err.isRetryable) {
       throw new AppError(
         'lark_credentials_refused',
-        `Lark refused the app credentials (code ${err.larkCode}: ${err.message}); check LARK_APP_ID / LARK_APP_SECRET and that the bot capability is enabled`,
+        `飞书不接受应用凭证（错误码 ${err.larkCode}：${err.message}）：请核对 LARK_APP_ID / LARK_APP_SECRET，并确认应用已启用机器人能力`,
       );
     }
     logger.warn({ err }, 'Lark is unreachable at start-up; will keep trying');
@@ -456,7 +456,12 @@ function listen(app: Koa, port: number, host: string): Promise<Server> {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', (err) =>
-      reject(new AppError('listen_failed', `cannot listen on ${host}:${port}: ${err.message}`)),
+      reject(
+        new AppError(
+          'listen_failed',
+          `无法监听 ${host}:${port}（${err.message}）：请检查 HOST / PORT，或是否已有程序占用这个端口`,
+        ),
+      ),
     );
   });
 }

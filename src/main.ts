@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
-    console.error(`Cannot start: ${errorMessage(err)}`);
+    console.error(`无法启动：${errorMessage(err)}`);
     // A database a newer program migrated stays so, and so does a data folder holding another user's
     // files: restarting cannot help (systemd: RestartPreventExitStatus=2).
     process.exit(err instanceof AppError && EXIT_2_CODES.has(err.code) ? 2 : 1);

@@ -65,8 +65,7 @@ export async function lockDataDir(dir: string, user: DataDirUser = 'command'): P
       const who = holder ? `${HOLDER_WORDS[holder.user ?? 'command']}（进程 ${holder.pid}）` : '另一个进程';
       throw new AppError(
         'data_dir_locked',
-        `内置数据库 ${dir} 正被${who}使用：请等它做完，或先停止它（机器人：sudo systemctl stop archive-bot），再试。` +
-          ` The embedded database in ${dir} is already in use by another process${holder ? ` (${holder.user ?? 'command'}, pid ${holder.pid})` : ''}: wait for it, or stop it first.`,
+        `内置数据库 ${dir} 正被${who}使用：请等它做完，或先停止它（机器人：sudo systemctl stop archive-bot），再试。`,
         { cause: err },
       );
     }

@@ -211,7 +211,7 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
     client.close({ force: true });
     throw new AppError(
       'lark_ws_refused',
-      `Lark refused the long connection (${scrubText(outcome.message)}); check the app's 事件与回调 → 订阅方式 (长连接) and its credentials`,
+      `飞书拒绝了长连接（${scrubText(outcome.message)}）：请检查开发者后台 → 事件与回调 → 订阅方式（长连接）和应用凭证`,
     );
   }
   if (outcome === 'retrying') log.warn('long connection not open yet at start-up; will keep trying');

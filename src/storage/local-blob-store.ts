@@ -217,7 +217,7 @@ export class LocalBlobStore implements BlobStore {
     );
     if (moved)
       throw new StoreUnwritableError(
-        `the stored files were moved to the object store by \`storage migrate\` (${MOVED_MARKER}); restart with BLOB_STORE=s3`,
+        `存储的文件已由 storage migrate 搬到对象存储（${MOVED_MARKER}）：请设置 BLOB_STORE=s3 后重启机器人`,
       );
   }
 

@@ -28,7 +28,7 @@ export async function openBlobStore(
         if (to)
           throw new AppError(
             'store_moved',
-            `the stored files were moved to ${to} by \`storage migrate\`; set BLOB_STORE=s3 (and S3_*) to use them`,
+            `存储的文件已由 storage migrate 搬到 ${to}：请设置 BLOB_STORE=s3（及 S3_*）后再启动`,
           );
       },
     };
@@ -44,8 +44,8 @@ export async function movedTo(dataDir: string): Promise<string | undefined> {
   const text = await readFile(join(dataDir, 'files', MOVED_MARKER), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    return String((JSON.parse(text) as { to?: unknown }).to ?? 'the object store');
+    return String((JSON.parse(text) as { to?: unknown }).to ?? '对象存储');
   } catch {
-    return 'the object store';
+    return '对象存储';
   }
 }

@@ -60,15 +60,15 @@ export function describeS3Failure(err: unknown, where: { endpoint: string; bucke
   const status = httpStatusOf(err);
   const name = nameOf(err);
   if (status === 403 || status === 401 || /InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/.test(name))
-    return `the object store at ${where.endpoint} refuses the credentials for bucket ${where.bucket} (${name || status}; check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)`;
+    return `对象存储 ${where.endpoint} 不接受存储桶 ${where.bucket} 的凭证（${name || status}）：请核对 S3_ACCESS_KEY_ID 和 S3_SECRET_ACCESS_KEY`;
   if (status === 404 || name === 'NoSuchBucket' || name === 'NotFound')
-    return `bucket ${where.bucket} does not exist at ${where.endpoint} (check S3_BUCKET, S3_ENDPOINT and S3_FORCE_PATH_STYLE)`;
+    return `对象存储 ${where.endpoint} 上没有存储桶 ${where.bucket}：请核对 S3_BUCKET、S3_ENDPOINT 和 S3_FORCE_PATH_STYLE`;
   if (status !== undefined)
-    return `the object store at ${where.endpoint} answered ${status} ${name} for bucket ${where.bucket}`;
+    return `对象存储 ${where.endpoint} 对存储桶 ${where.bucket} 的请求回答了 ${status} ${name}`;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? name;
   if (/Timeout|ETIMEDOUT|AbortError/i.test(code))
-    return `the object store at ${where.endpoint} did not answer in time (check S3_ENDPOINT and the network)`;
-  return `the object store at ${where.endpoint} cannot be reached (${code || (err as Error)?.message || 'network error'}; check S3_ENDPOINT)`;
+    return `对象存储 ${where.endpoint} 没有按时应答：请检查 S3_ENDPOINT 和网络`;
+  return `连不上对象存储 ${where.endpoint}（${code || (err as Error)?.message || '网络错误'}）：请检查 S3_ENDPOINT`;
 }
 
 /** The object store is down, refuses us or has no bucket: work waits for it (queue pauses, /readyz 503). */

@@ -349,9 +349,9 @@ describe('S3 store specifics (s3rver)', () => {
       s3Settings(s3, '', { accessKeyId: 'WRONGKEY', secretAccessKey: 'not-the-secret' }),
       { spoolDir },
     );
-    await expect(wrongKey.checkReachable()).rejects.toThrow(/refuses the credentials for bucket archive/);
+    await expect(wrongKey.checkReachable()).rejects.toThrow(/不接受存储桶 archive 的凭证/);
     const noBucket = new S3BlobStore(s3Settings(s3, '', { bucket: 'no-such-bucket' }), { spoolDir });
-    await expect(noBucket.checkReachable()).rejects.toThrow(/bucket no-such-bucket does not exist/);
+    await expect(noBucket.checkReachable()).rejects.toThrow(/上没有存储桶 no-such-bucket/);
     await new S3BlobStore(s3Settings(s3, ''), { spoolDir }).checkReachable();
   });
 
@@ -365,7 +365,7 @@ describe('S3 store specifics (s3rver)', () => {
     const err = await w.commit().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceUnavailableError);
     expect(err).toMatchObject({ reason: 'store_unwritable', code: 'store_unreachable' });
-    expect(String((err as Error).message)).toMatch(/cannot be reached/);
+    expect(String((err as Error).message)).toMatch(/连不上对象存储/);
     await expect(down.ensureWritable()).rejects.toBeInstanceOf(ResourceUnavailableError);
     expect(await countFiles(join(spoolDir, 'tmp'))).toBe(0);
   });

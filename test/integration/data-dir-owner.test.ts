@@ -94,7 +94,7 @@ describe.skipIf(!isRoot)('the embedded database of another user', () => {
         nobodyNode.node,
       );
       expect(res.stderr.trim()).toBe(
-        `Cannot start: 数据目录 ${dataDir} 里有 nobody 读写不了的文件（pglite/global/pg_control 属于 root），数据库打不开：多半是以 root 运行过命令行工具。` +
+        `无法启动：数据目录 ${dataDir} 里有 nobody 读写不了的文件（pglite/global/pg_control 属于 root），数据库打不开：多半是以 root 运行过命令行工具。` +
           `请以 root 运行 chown -R nobody: ${dataDir}，再启动；命令行工具请用 sudo -u nobody 运行。`,
       );
       expect(res.code).toBe(2);

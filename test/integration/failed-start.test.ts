@@ -51,7 +51,7 @@ describe('a start that fails half-way', () => {
       },
     });
     await expect(startBot({ ...config, logLevel: 'debug' }, { logDestination })).rejects.toThrow(
-      /Lark refused the long connection \(.*code=403/,
+      /飞书拒绝了长连接（.*code=403/,
     );
     // Both workers had started before the long connection: they were stopped.
     expect(

@@ -236,7 +236,7 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
           dataDir,
         );
         expect(started.code).toBe(2);
-        expect(started.stderr).toContain(`Cannot start: ${pglite} ${doneText}`);
+        expect(started.stderr).toContain(`无法启动：${pglite} ${doneText}`);
         const listed = await runCli(['units', 'list'], { DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
         expect(listed.code).toBe(1);
         expect(listed.stderr).toContain(doneText);

@@ -28,7 +28,7 @@ describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the emb
       const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
       expect(started.code).toBe(2);
       expect(started.stderr).toContain(
-        `Cannot start: 数据目录里有内置数据库（${join(dataDir, 'pglite')}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的`,
+        `无法启动：数据目录里有内置数据库（${join(dataDir, 'pglite')}）的档案，而 DATABASE_URL 指向的 PostgreSQL 数据库是空的`,
       );
       expect(started.stderr).toContain(`mv ${join(dataDir, 'pglite')} ${join(dataDir, 'pglite')}.old`);
       expect(started.stderr).not.toMatch(/\n\s+at /);

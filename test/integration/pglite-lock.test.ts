@@ -29,7 +29,9 @@ describe('embedded PGlite data folder', () => {
           LOG_LEVEL: 'silent',
         });
         expect(child.code).toBe(1);
-        expect(child.stderr).toMatch(/Cannot start: .*already in use by another process/);
+        expect(child.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(/^无法启动：内置数据库 .* 正被/),
+        ]);
         // It names what holds the folder (here this test's process), and never sends the county to
         // DATABASE_URL, which would leave every record in the folder behind.
         expect(child.stderr).toMatch(new RegExp(`正被(另一条命令|机器人)（进程 ${process.pid}）使用`));

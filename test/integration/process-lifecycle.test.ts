@@ -65,7 +65,7 @@ describe('the bot process', () => {
   ) => {
     const p = start(base(dataDir));
     const { url } = await p.started();
-    expect(p.stderr()).not.toMatch(/already in use/);
+    expect(p.stderr()).not.toMatch(/正被.*使用/);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     await inFlight?.(url);
@@ -151,7 +151,9 @@ describe('the bot process', () => {
         LARK_APP_SECRET: 'wrong-secret',
       });
       expect(await p.exit).toBe(1);
-      expect(p.stderr()).toMatch(/Cannot start: Lark refused the app credentials \(code 10014/);
+      expect(p.stderr()).toMatch(
+        /^无法启动：飞书不接受应用凭证（错误码 10014：.*）：请核对 LARK_APP_ID \/ LARK_APP_SECRET/,
+      );
     });
 
     it('exits 1 with one clear line when PostgreSQL is unreachable', { timeout: 180_000 }, async () => {
@@ -160,7 +162,7 @@ describe('the bot process', () => {
         DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
       });
       expect(await p.exit).toBe(1);
-      expect(p.stderr()).toMatch(/Cannot start: /);
+      expect(p.stderr()).toMatch(/^无法启动：/);
       expect(p.stderr().trim().split('\n')).toHaveLength(1);
     });
   });

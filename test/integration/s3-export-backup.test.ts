@@ -322,7 +322,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
       try {
         const down = await cliHere(['backup', '--out', out, '--include-files']);
         expect(down.code).toBe(1);
-        expect(down.stderr).toContain(`the object store at ${s3.endpoint} cannot be reached`);
+        expect(down.stderr).toContain(`连不上对象存储 ${s3.endpoint}`);
         expect(down.stderr).not.toContain('已损坏或不见了');
         expect(down.stdout).not.toContain('备份完成');
         expect(existsSync(out)).toBe(false);

@@ -56,17 +56,17 @@ describe('start-up refuses an unusable object store', () => {
     [
       'wrong credentials',
       { S3_ACCESS_KEY_ID: 'WRONGKEY', S3_SECRET_ACCESS_KEY: SECRET },
-      /refuses the credentials for bucket archive/,
+      /不接受存储桶 archive 的凭证（.*）：请核对 S3_ACCESS_KEY_ID 和 S3_SECRET_ACCESS_KEY/,
     ],
     [
       'a missing bucket',
       { S3_BUCKET: 'no-such-bucket', S3_SECRET_ACCESS_KEY: SECRET },
-      /bucket no-such-bucket does not exist/,
+      /上没有存储桶 no-such-bucket：请核对 S3_BUCKET/,
     ],
     [
       'an endpoint that does not answer',
       { S3_ENDPOINT: 'ENDPOINT', S3_SECRET_ACCESS_KEY: SECRET },
-      /did not answer in time/,
+      /没有按时应答：请检查 S3_ENDPOINT 和网络/,
     ],
   ] as [string, Record<string, string>, RegExp][])(
     '%s: one line, exit 1',
@@ -77,7 +77,7 @@ describe('start-up refuses an unusable object store', () => {
       expect(res.code).toBe(1);
       const lines = res.stderr.trim().split('\n');
       expect(lines, res.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(/^Cannot start: the object store|^Cannot start: bucket/);
+      expect(lines[0]).toMatch(/^无法启动：对象存储 http/);
       expect(lines[0]).toMatch(line);
       expect(res.stdout + res.stderr).not.toContain(SECRET);
     },

@@ -372,10 +372,10 @@ describe('storage migrate --to s3', () => {
       // The folder is no longer the store: a bot set to BLOB_STORE=local refuses to start, and one
       // that was still running finds every write refused as a resource problem (downloads wait).
       const local = await openBlobStore({ dataDir, blobStore: loadBaseConfig(env).blobStore });
-      await expect(local.check()).rejects.toThrow(/moved to s3:\/\/archive\/county\/ .*set BLOB_STORE=s3/);
+      await expect(local.check()).rejects.toThrow(/搬到 s3:\/\/archive\/county\/ .*：请设置 BLOB_STORE=s3/);
       const refused = await local.blobs.ensureWritable().catch((err: unknown) => err);
       expect(resourceProblem(refused)?.reason).toBe('store_unwritable');
-      expect(String(refused)).toMatch(/moved to the object store/);
+      expect(String(refused)).toMatch(/已由 storage migrate 搬到对象存储/);
       const w = local.blobs.beginWrite();
       await w.write(randomBytes(100));
       expect(resourceProblem(await w.commit().catch((err: unknown) => err))?.reason).toBe('store_unwritable');

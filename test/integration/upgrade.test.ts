@@ -126,9 +126,7 @@ describe('going back to an older program without restoring the backup', () => {
       try {
         const outcome = await Promise.race([bot.exit, bot.started(240_000).then(() => 'started' as const)]);
         expect(outcome).toBe(2);
-        expect(bot.stderr().trim().split('\n')).toEqual([
-          expect.stringContaining(`Cannot start: ${refusal}`),
-        ]);
+        expect(bot.stderr().trim().split('\n')).toEqual([expect.stringContaining(`无法启动：${refusal}`)]);
       } finally {
         bot.kill('SIGKILL');
         await bot.exit;

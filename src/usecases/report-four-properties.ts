@@ -58,6 +58,9 @@ export async function reportFourPropertiesRun(
     });
   const chatId = payload.chatId ?? o.reportChat;
   if (!chatId) return;
+  // The archivists' words, as 导出 counts: 件 that hold a 档号, the retired numbers beside them.
+  const { records, withdrawn, files } = report.totals;
+  const pieces = `${records - withdrawn} 件${withdrawn > 0 ? `（另有停用件号 ${withdrawn} 个）` : ''}，${files} 个文件`;
   // The weekly run is keyed by its ISO week, a run asked for in chat by the message that asked, so a
   // retry (after the Excel upload failed, or a crash) posts once; an older queued run has neither.
   const runKey = payload.week ?? payload.requestId ?? report.generatedAt;
@@ -65,7 +68,7 @@ export async function reportFourPropertiesRun(
   await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: chatId,
-    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, counts, fits) }) },
+    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, pieces, fits) }) },
     uuid: sendKey('4p', runKey, chatId),
   });
   if (!fits) return;

@@ -26,6 +26,7 @@ import type { ComposedFeatures } from '../../src/usecases/feature-registry.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { BotDeps } from '../../src/usecases/deps.js';
 import { exportForChatJob } from '../../src/usecases/export-for-chat.js';
+import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { opsAlertsFeature } from '../../src/wiring/ops-alerts.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -201,6 +202,16 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(patched).toContain('A182-WS·2025-D30-ZH-0001');
     expect(patched).toContain('A182-ZP·2025-Y-0001');
   });
+
+  /** 四性检测 asked in chat about 东村 (message `id`): its queued job's payload. */
+  const fourPropertiesJob = async (id: string) => {
+    await ctx.commands.handle(deps, msg(id, 'ou_archivist', '四性检测'), cmd('four-properties', '东村'));
+    const [job] = await queryRows<{ payload: any }>(
+      f.db,
+      sql`select payload from jobs where kind = 'four-properties-check' and key = ${`chat-${id}`}`,
+    );
+    return job!.payload;
+  };
 
   it('导出 queues a job that uploads the zipped package and shows no server path', async () => {
     await ctx.commands.handle(deps, msg('om_e1', 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
@@ -498,16 +509,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       cmd('four-properties', '东村 2024'),
     );
     expect(texts(h, 'om_4p1')[0]).toContain('东村2024年度还没有确认归档的材料');
-    await ctx.commands.handle(
-      deps,
-      msg('om_4p2', 'ou_archivist', '四性检测'),
-      cmd('four-properties', '东村'),
-    );
+    const job = { payload: await fourPropertiesJob('om_4p2') };
     expect(texts(h, 'om_4p2')[0]).toContain('正在对东村2025年度已确认归档的材料做四性检测');
-    const [job] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_4p2'`,
-    );
     expect(job!.payload).toEqual({
       unitId: f.unit.V1.id,
       year: 2025,
@@ -522,22 +525,14 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     });
     const told = h.fake.sentMessages().slice(before);
     expect(told.map((m) => [m.receiveId, (m.content as { text: string }).text.split('\n')[0]])).toEqual([
-      ['oc_v1', '四性检测通过（2 条，2 个文件）'],
+      ['oc_v1', '四性检测通过（2 件，2 个文件）'],
     ]);
     // No package was written for it.
     expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_4p'))).toEqual([]);
   });
   it('四性检测 in chat whose Excel report Lark refused once: the retried run posts its result once', async () => {
     const { path, good } = await damagePhoto();
-    await ctx.commands.handle(
-      deps,
-      msg('om_4p5', 'ou_archivist', '四性检测'),
-      cmd('four-properties', '东村'),
-    );
-    const [job] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'four-properties-check' and key = 'chat-om_4p5'`,
-    );
+    const job = { payload: await fourPropertiesJob('om_4p5') };
     const run = (attempts: number) =>
       ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), { attempts, maxAttempts: 2 });
     f.clock.advance(60_000);
@@ -724,5 +719,34 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const done = texts(h, 'om_ed1').at(-1)!;
     expect(done).toContain('\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「导出 东村 2025」。\n');
     expect(done).not.toContain('还没确认归档');
+  });
+
+  it('四性检测 in chat after a 撤销确认 counts the 件 as 导出 does, the retired number beside them', async () => {
+    const [doc] = await queryRows<{ code: string }>(
+      f.db,
+      sql`select archival_code as code from archive_records where status = 'confirmed' and category_code = 'WS'
+          order by piece_number desc limit 1`,
+    );
+    await unconfirmArchive(
+      { db: f.db, clock: f.clock },
+      { archivalCode: doc!.code, reason: '归错', actor: 'ou_archivist', source: 'card' },
+    );
+    const [n] = await queryRows<{ live: number; retired: number }>(
+      f.db,
+      sql`select (count(*) filter (where status = 'confirmed'))::int as live,
+            (count(*) filter (where status = 'withdrawn'))::int as retired
+          from archive_records where year = 2025 and unit_id = ${f.unit.V1.id}`,
+    );
+    expect(n!.retired).toBeGreaterThan(0);
+    const job = { payload: await fourPropertiesJob('om_4pw') };
+    const before = h.fake.sentMessages().length;
+    await ctx.jobs.get('four-properties-check')!.run(job!.payload, silentLogger(), {
+      attempts: 1,
+      maxAttempts: 2,
+    });
+    const first = (h.fake.sentMessages()[before]!.content as { text: string }).text.split('\n')[0];
+    expect(first).toMatch(
+      new RegExp(`^四性检测(通过|未通过)（${n!.live} 件（另有停用件号 ${n!.retired} 个），\\d+ 个文件）$`),
+    );
   });
 });

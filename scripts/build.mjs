@@ -110,21 +110,20 @@ export function stampFor(base, packages) {
  */
 export function staleReason(base = root) {
   const stampFile = join(base, 'dist', '.build-stamp');
-  if (!existsSync(stampFile)) return 'dist/ has not been built';
-  if (statSync(stampFile).mtimeMs < newestSource(base)) return 'src/ or the build settings changed since';
+  if (!existsSync(stampFile)) return 'dist/ 还没有编译过';
+  if (statSync(stampFile).mtimeMs < newestSource(base)) return 'src/ 或编译设置在上次编译后改过';
   let stamp;
   try {
     stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
   } catch {
-    return 'dist/ was built by an earlier version of this script';
+    return 'dist/ 是旧版编译脚本编译的';
   }
   if (!stamp || typeof stamp.packages !== 'object' || typeof stamp.packageJson !== 'string')
-    return 'dist/ was built by an earlier version of this script';
-  if (stamp.packageJson !== packageJsonHash(base)) return 'package.json changed since';
+    return 'dist/ 是旧版编译脚本编译的';
+  if (stamp.packageJson !== packageJsonHash(base)) return 'package.json 在上次编译后改过';
   for (const [pkg, built] of Object.entries(stamp.packages)) {
     const now = installedVersion(base, pkg);
-    if (now !== undefined && now !== built)
-      return `${pkg} ${built ?? '?'} was built in, ${now} is installed now`;
+    if (now !== undefined && now !== built) return `编译时用的 ${pkg} 是 ${built ?? '?'}，现在装的是 ${now}`;
   }
   return undefined;
 }
@@ -216,7 +215,7 @@ function bundle(esbuild, out) {
     });
     return bundledPackages(Object.keys(metafile.inputs));
   } catch {
-    console.error('Build failed: esbuild could not bundle src/ (see the errors above).');
+    console.error('编译失败：esbuild 打包 src/ 出错（见上面的错误）。');
     return undefined;
   }
 }
@@ -247,7 +246,7 @@ function writeLarkSdk(esbuild, out) {
       logLevel: 'error',
     }).outputFiles;
   } catch {
-    console.error('Build failed: could not write the minified Lark SDK (see the errors above).');
+    console.error('编译失败：写不出压缩后的飞书 SDK（见上面的错误）。');
     return false;
   }
   // The copy's own require() resolves from the SDK's folder, as the original's does (its dependencies
@@ -327,7 +326,7 @@ function takeLock() {
       // A build that died left its lock: older than 5 minutes is taken over.
       if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 300_000)
         rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > end) throw new Error(`another build holds ${lock}; remove it if no build is running`);
+      if (Date.now() > end) throw new Error(`另一次编译占着 ${lock}：确定没有编译在运行时，删掉它再试`);
       sleep(200);
     }
   }
@@ -341,15 +340,15 @@ export function build({ onlyIfStale = false, quiet = false } = {}) {
   const esbuild = loadEsbuild();
   if (!tsc || !esbuild) {
     console.error(
-      `Cannot build dist/${onlyIfStale ? ` (${reason})` : ''}: ${tsc ? 'esbuild' : 'TypeScript'} is not installed ` +
-        `(npm prune --omit=dev, or npm ci --omit=dev, removes it). In ${root} run:\n  npm ci && npm run build`,
+      `无法编译 dist/${onlyIfStale ? `（${reason}）` : ''}：没有安装 ${tsc ? 'esbuild' : 'TypeScript'}` +
+        `（npm prune --omit=dev 或 npm ci --omit=dev 会删掉它）。请在 ${root} 运行：\n  npm ci && npm run build`,
     );
     return false;
   }
   takeLock();
   try {
     if (onlyIfStale && !isStale()) return true; // built by the command we waited for
-    if (!quiet) console.error(`Building dist/ (${onlyIfStale ? `${reason}; ` : ''}tsc, esbuild)…`);
+    if (!quiet) console.error(`正在编译 dist/（${onlyIfStale ? `${reason}；` : ''}tsc、esbuild）…`);
     const next = join(root, 'dist.next');
     rmSync(next, { recursive: true, force: true });
     const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noEmit'], {
@@ -357,7 +356,7 @@ export function build({ onlyIfStale = false, quiet = false } = {}) {
       stdio: 'inherit',
     });
     if (res.status !== 0) {
-      console.error('Build failed (see the errors above).');
+      console.error('编译失败（见上面的错误）。');
       return false;
     }
     const packages = bundle(esbuild, next);

@@ -9,7 +9,7 @@ import { build } from './build.mjs';
 
 const entry = process.argv[2];
 if (!entry) {
-  console.error('Usage: node scripts/run-dist.mjs <entry.js> [args…]');
+  console.error('用法: node scripts/run-dist.mjs <entry.js> [参数…]');
   process.exit(2);
 }
 if (!build({ onlyIfStale: true })) process.exit(1);

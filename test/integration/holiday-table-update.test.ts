@@ -121,8 +121,10 @@ describe('the holiday table after `npm update chinese-days` (no rebuild, no buil
         install,
       );
       expect(res.code).toBe(1);
-      expect(res.stderr).toContain(`Cannot build dist/ (zod ${built} was built in, 99.0.0 is installed now)`);
-      expect(res.stderr).toContain(`In ${install} run:\n  npm ci && npm run build`);
+      expect(res.stderr).toContain(
+        `无法编译 dist/（编译时用的 zod 是 ${built}，现在装的是 99.0.0）：没有安装 TypeScript（npm prune --omit=dev 或 npm ci --omit=dev 会删掉它）。`,
+      );
+      expect(res.stderr).toContain(`请在 ${install} 运行：\n  npm ci && npm run build`);
       expect(res.stdout).toBe('');
     },
   );

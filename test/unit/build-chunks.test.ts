@@ -162,23 +162,23 @@ describe('dist/ is stale when what builds it changes', () => {
     expect(staleReason(root)).toBeUndefined();
     // A package the build bundled, installed in another version: stale, naming it.
     write('node_modules/zod/package.json', '{"version":"4.1.0"}');
-    expect(staleReason(root)).toBe('zod 4.0.0 was built in, 4.1.0 is installed now');
+    expect(staleReason(root)).toBe('编译时用的 zod 是 4.0.0，现在装的是 4.1.0');
     // Removed (a pruned install): dist/ holds its copy.
     rmSync(join(root, 'node_modules/zod'), { recursive: true });
     expect(staleReason(root)).toBeUndefined();
     // package.json itself changed (not its dependency lists).
     write('package.json', JSON.stringify({ ...pkg, type: 'commonjs' }));
-    expect(staleReason(root)).toBe('package.json changed since');
+    expect(staleReason(root)).toBe('package.json 在上次编译后改过');
     write('package.json', JSON.stringify(pkg));
     expect(staleReason(root)).toBeUndefined();
     // Our own source, newer than the build.
     write('src/main.ts', 'changed');
-    expect(staleReason(root)).toBe('src/ or the build settings changed since');
+    expect(staleReason(root)).toBe('src/ 或编译设置在上次编译后改过');
     // A stamp from before this script recorded packages.
     write('dist/.build-stamp', '2026-12-01T00:00:00.000Z\n');
     utimesSync(join(root, 'src/main.ts'), old, old);
-    expect(staleReason(root)).toBe('dist/ was built by an earlier version of this script');
+    expect(staleReason(root)).toBe('dist/ 是旧版编译脚本编译的');
     rmSync(join(root, 'dist'), { recursive: true });
-    expect(staleReason(root)).toBe('dist/ has not been built');
+    expect(staleReason(root)).toBe('dist/ 还没有编译过');
   });
 });

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import { decodeTextFile } from '../domain/decode-text-file.js';
 import type { UserLookup } from '../ports/user-lookup.js';
 import { importPeople } from '../usecases/import-people.js';
+import { ROLE_LABEL } from '../domain/units-people.js';
 import { removePerson } from '../usecases/remove-person.js';
 import { importHouseholds, importUnits } from '../usecases/import-units.js';
 import type { CliCommand } from './commands.js';
@@ -31,8 +32,10 @@ export interface OrgCliDeps {
 
 export const UNITS_USAGE = `用法:
   units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
-  units people import FILE          导入人员和角色（.xlsx 或 CSV，UTF-8 或 GBK 均可）
+  units people import FILE [--replace]
+                                    导入人员和角色（.xlsx 或 CSV，UTF-8 或 GBK 均可）
                                     列: open_id 或 手机号/mobile 或 邮箱/email, 姓名/name, 单位编码/unit_code, 角色/role
+                                    表里的人另有表里没写的角色时会列出；加 --replace 则收回这些角色
   units people remove OPEN_ID|姓名   移除此人（收回全部角色，并立即结束其网页登录）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
@@ -46,13 +49,19 @@ export const UNITS_USAGE = `用法:
 /** The command lines `runUnitsCommand` runs (any other gets the usage before the database is opened). */
 const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
   (sub === 'import' && rest[0] !== undefined) ||
-  (sub === 'people' && rest[0] === 'import' && rest[1] !== undefined) ||
+  (sub === 'people' && rest[0] === 'import' && peopleImportFile(rest.slice(1)) !== undefined) ||
   (sub === 'people' && rest[0] === 'remove' && rest.length === 2) ||
   (sub === 'households' && rest[0] === 'import' && rest[1] !== undefined) ||
   sub === 'list' ||
   (sub === 'check' && rest.length === 0) ||
   (sub === 'set' && rest[0] !== undefined) ||
   sub === 'fonds';
+
+/** The file of `units people import FILE [--replace]` (undefined: not one file). */
+const peopleImportFile = (args: readonly string[]): string | undefined => {
+  const files = args.filter((a) => a !== '--replace');
+  return files.length === 1 && args.length - files.length <= 1 ? files[0] : undefined;
+};
 
 /**
  * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
@@ -66,14 +75,25 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     deps.out(`单位导入完成：新增 ${r.created}，更新 ${r.updated}，未变 ${r.unchanged}`);
     return;
   }
-  if (sub === 'people' && rest[0] === 'import' && rest[1]) {
-    const table = await readTableFile(rest[1]);
+  const peopleFile = sub === 'people' && rest[0] === 'import' ? peopleImportFile(rest.slice(1)) : undefined;
+  if (peopleFile) {
+    const replace = rest.includes('--replace');
+    const table = await readTableFile(peopleFile);
     deps.out(`读取 ${table.fileName}（${table.source}）`);
     // The Lark SDK is loaded only when people are imported (not for every `units` command).
     const users = deps.users ?? (await import('./cli-user-lookup.js')).cliUserLookup(deps.env ?? {});
-    const r = await importPeople({ ...ctx, users }, table);
+    const r = await importPeople({ ...ctx, users, replace }, table);
     const found = r.resolved > 0 ? `，其中 ${r.resolved} 行按手机号/邮箱在飞书找到` : '';
     deps.out(`人员导入完成：${r.people} 人，新增角色 ${r.rolesAdded}，已有 ${r.rolesExisting}${found}`);
+    if (r.unlisted.length > 0) {
+      deps.out(
+        replace
+          ? `收回表里没有的角色 ${r.unlisted.length} 个：`
+          : `表里的人另有表里没写的角色 ${r.unlisted.length} 个，仍然保留（表写的是每人的全部角色时，加 --replace 再导入一次即收回）：`,
+      );
+      for (const u of r.unlisted)
+        deps.out(`  ${u.name}（${u.openId}）  ${u.unitCode} ${u.unitName}  ${ROLE_LABEL[u.role]}`);
+    }
     return;
   }
   if (sub === 'people' && rest[0] === 'remove' && rest[1] && rest.length === 2) {

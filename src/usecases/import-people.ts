@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
-import { addUnitRole, upsertPerson } from '../db/repos/people.js';
+import { addUnitRole, removeUnitRole, rolesOfPeople, upsertPerson } from '../db/repos/people.js';
 import { listUnits } from '../db/repos/units.js';
 import { parseCsvRecords, type CsvRecord } from '../domain/units-csv.js';
 import {
@@ -8,6 +8,7 @@ import {
   personLabel,
   type PersonRoleRecord,
   type PersonRoleRow,
+  type UnitRole,
 } from '../domain/units-people.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,6 +20,20 @@ export interface ImportPeopleDeps {
   clock: Clock;
   /** Needed only when rows name people by mobile or email. */
   users?: UserLookup;
+  /**
+   * The file lists all the roles of each person it names: roles they hold that it does not list
+   * (a row fixed to another village, a role moved to someone else) are taken back.
+   */
+  replace?: boolean;
+}
+
+/** A role a person named in the file holds that the file does not give them. */
+export interface UnlistedRole {
+  openId: string;
+  name: string;
+  unitCode: string;
+  unitName: string;
+  role: UnitRole;
 }
 
 export interface ImportPeopleResult {
@@ -27,12 +42,15 @@ export interface ImportPeopleResult {
   rolesExisting: number;
   /** Rows whose person was found through Lark by mobile or email. */
   resolved: number;
+  /** Roles of the file's people it does not list: kept, or taken back with `replace`. */
+  unlisted: UnlistedRole[];
 }
 
 /**
  * People and their roles from a table (CSV or worksheet rows, header first). People named by mobile
  * or email are looked up in Lark first; then, in one transaction, people are upserted and roles
- * added (never removed; each added role audited). Any problem — a bad row, a mobile Lark does not
+ * added (each added role audited); roles the file's people hold that it does not list are named, and
+ * taken back (audited) only with `replace`. Any problem — a bad row, a mobile Lark does not
  * know, an unknown unit, a duplicate — refuses the whole file, naming every line; re-importing the
  * same file changes nothing.
  */
@@ -46,7 +64,8 @@ export async function importPeople(
   const { people, resolved } = await resolvePeople(deps.users, rows, file.fileName);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const unitIds = new Map((await listUnits(tx)).map((u) => [u.code, u.id]));
+    const unitList = await listUnits(tx);
+    const unitIds = new Map(unitList.map((u) => [u.code, u.id]));
     const unknown = people.filter((r) => !unitIds.has(r.unitCode));
     if (unknown.length > 0)
       throw new DomainError(
@@ -58,7 +77,7 @@ export async function importPeople(
           )
           .join('\n'),
       );
-    const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0, resolved };
+    const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0, resolved, unlisted: [] };
     const seen = new Set<string>();
     for (const r of people) {
       if (!seen.has(r.openId)) {
@@ -78,6 +97,30 @@ export async function importPeople(
           details: { openId: r.openId, role: r.role, file: file.fileName, line: r.line },
         });
       } else result.rolesExisting++;
+    }
+    const listed = new Set(people.map((r) => `${r.openId}|${unitIds.get(r.unitCode)!}|${r.role}`));
+    const nameOf = new Map(people.map((r) => [r.openId, r.name]));
+    const unitById = new Map(unitList.map((u) => [u.id, u]));
+    for (const held of await rolesOfPeople(tx, [...seen])) {
+      if (listed.has(`${held.openId}|${held.unitId}|${held.role}`)) continue;
+      const unit = unitById.get(held.unitId)!;
+      result.unlisted.push({
+        openId: held.openId,
+        name: nameOf.get(held.openId)!,
+        unitCode: unit.code,
+        unitName: unit.fullName,
+        role: held.role,
+      });
+      if (!deps.replace) continue;
+      await removeUnitRole(tx, held);
+      await insertAudit(tx, {
+        at: now,
+        actor: 'cli',
+        action: 'revoke_role',
+        source: 'cli',
+        unitId: held.unitId,
+        details: { openId: held.openId, role: held.role, file: file.fileName, replace: true },
+      });
     }
     return result;
   });

@@ -125,9 +125,9 @@ describe('units import', () => {
 
   it('imports people and roles idempotently; roles hold for the subtree', async () => {
     const first = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
-    expect(first).toEqual({ people: 5, rolesAdded: 5, rolesExisting: 0, resolved: 0 });
+    expect(first).toEqual({ people: 5, rolesAdded: 5, rolesExisting: 0, resolved: 0, unlisted: [] });
     const again = await importPeople(deps(), { text: PEOPLE_CSV, fileName: 'people.csv' });
-    expect(again).toEqual({ people: 5, rolesAdded: 0, rolesExisting: 5, resolved: 0 });
+    expect(again).toEqual({ people: 5, rolesAdded: 0, rolesExisting: 5, resolved: 0, unlisted: [] });
     const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
     expect((await listUnitPeople(tdb.db, v1.id)).map((p) => [p.name, p.role])).toEqual([
       ['李村干', 'officer'],

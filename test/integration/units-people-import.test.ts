@@ -348,3 +348,79 @@ describe('units people import: every kind of bad file is refused, naming lines, 
     );
   });
 });
+
+/**
+ * The people table fixed and imported again: a 村干部 typed under 西村 (V2) and corrected to 东村 (V1)
+ * stayed 西村's 村干部 too, said nowhere (reminders and 督办 for 西村 kept going to them). The import now
+ * names the roles the table's people hold that it does not list, and `--replace` takes them back;
+ * someone in two villages (two rows) keeps both, and people the table does not name are untouched.
+ */
+describe('units people import after a row is fixed', () => {
+  let fake: FakeLark;
+  let tdb: TestDb;
+  const dir = mkdtempSync(join(tmpdir(), 'archive-people-fixed-'));
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  const env = () => ({ LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.baseUrl });
+  const importFile = (text: string, ...flags: string[]) => {
+    writeFileSync(join(dir, '人员.csv'), text);
+    return cliInProcess(['units', 'people', 'import', join(dir, '人员.csv'), ...flags], env(), tdb);
+  };
+  const header = '姓名,手机号,单位编码,角色\n';
+
+  beforeAll(async () => {
+    fake = await startFakeLark();
+    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
+    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
+    fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
+    tdb = await createTestDb();
+    await importUnits({ db: tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await tdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the roles a fixed row left behind, and takes them back with --replace', async () => {
+    const first = await importFile(
+      `${header}张三,13800138001,V2,村干部\n李四,13800138002,V1,村干部\n李四,13800138002,V3,村干部\n王五,13900000009,T1,档案员\n`,
+    );
+    expect(first.code).toBe(0);
+    // 张三's row fixed to 东村; 王五 is in another table (the township's).
+    const fixed = `${header}张三,13800138001,V1,村干部\n李四,13800138002,V1,村干部\n李四,13800138002,V3,村干部\n`;
+    const again = await importFile(fixed);
+    expect(again.stderr).toBe('');
+    expect(again.stdout.split('\n')).toEqual([
+      '读取 人员.csv（CSV，UTF-8 编码）',
+      '人员导入完成：2 人，新增角色 1，已有 2，其中 3 行按手机号/邮箱在飞书找到',
+      '表里的人另有表里没写的角色 1 个，仍然保留（表写的是每人的全部角色时，加 --replace 再导入一次即收回）：',
+      '  张三（ou_zhang）  V2 测试县/甲镇/西村  村干部',
+      '',
+    ]);
+    const replaced = await importFile(fixed, '--replace');
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout.split('\n').slice(1)).toEqual([
+      '人员导入完成：2 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到',
+      '收回表里没有的角色 1 个：',
+      '  张三（ou_zhang）  V2 测试县/甲镇/西村  村干部',
+      '',
+    ]);
+    expect((await rolesOf(tdb.db)).map((r) => `${r.name} ${r.code} ${r.role}`)).toEqual([
+      '李四 V1 officer',
+      '李四 V3 officer',
+      '王五 T1 archivist',
+      '张三 V1 officer',
+    ]);
+    const audit = await queryRows<{ n: number }>(
+      tdb.db,
+      sql`select count(*)::int as n from audit_log where action = 'revoke_role' and unit_id = (select id from units where code = 'V2')`,
+    );
+    expect(Number(audit[0]!.n)).toBe(1);
+    // Nothing more to take back: the same command again changes nothing.
+    const twice = await importFile(fixed, '--replace');
+    expect(twice.stdout.split('\n').slice(1)).toEqual([
+      '人员导入完成：2 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到',
+      '',
+    ]);
+  });
+});

@@ -85,6 +85,20 @@ export async function listUnitPeople(db: Db, unitId: number): Promise<UnitPerson
   return rows.map((r) => ({ ...r, role: r.role as UnitRole }));
 }
 
+/** Every role the given people hold, on any unit. */
+export async function rolesOfPeople(
+  db: Db,
+  openIds: readonly string[],
+): Promise<{ unitId: number; openId: string; role: UnitRole }[]> {
+  if (openIds.length === 0) return [];
+  const rows = await db
+    .select({ unitId: unitRoles.unitId, openId: unitRoles.openId, role: unitRoles.role })
+    .from(unitRoles)
+    .where(inArray(unitRoles.openId, [...openIds]))
+    .orderBy(unitRoles.openId, unitRoles.unitId, unitRoles.role);
+  return rows.map((r) => ({ ...r, role: r.role as UnitRole }));
+}
+
 /** Removes a role; returns false when the person did not have it. */
 export async function removeUnitRole(
   tx: Db,

@@ -191,10 +191,11 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       type: UNDO,
       handle: async (deps, a) => {
         if (a.value.sure !== 1) {
+          // The burst's chat and card first: from elsewhere nothing is said about the item.
+          const v = await view(deps, a, a.value.b);
           const item = await itemForCorrection(deps.db, a.value.i);
           if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
           if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
-          const v = await view(deps, a, a.value.b);
           const expired = await pastUndo(deps, v);
           if (expired) return expired;
           if (item.archivalCode) return confirmedAnswer(deps, v);

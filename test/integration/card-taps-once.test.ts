@@ -126,6 +126,8 @@ describe('card taps: once, and in the chat and card they came from', () => {
       { ...fileA, t: taskOfB!.id },
       { a: 'reopen', b: fileA.b },
       { a: 'skip', b: fileA.b },
+      // 撤销 naming an item that is not (or no longer) filed: not 「这条提交已经撤销了」 from here.
+      { a: 'undo', b: fileA.b, i: 999_999 },
     ]) {
       const answer = await post(tap(memberB, value, elsewhere));
       expect(answer.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });

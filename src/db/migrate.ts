@@ -39,11 +39,7 @@ async function refusePgliteLeftBehind(db: Db, dataDir: string): Promise<void> {
   if (!holdsPgliteArchive(dataDir)) return;
   if ((await appliedMigrations(db)).count > 0) return;
   const pglite = join(dataDir, 'pglite');
-  throw new AppError(
-    'pglite_left_behind',
-    pgliteLeftBehindText(pglite) +
-      ` (DATA_DIR holds an embedded database with the archive, and DATABASE_URL names an empty PostgreSQL database: refused, nothing written; move the archive with npm run cli -- db move-to-postgres, unset DATABASE_URL, or move ${pglite} away to start afresh.)`,
-  );
+  throw new AppError('pglite_left_behind', `${pgliteLeftBehindText(pglite)}没有写入任何内容。`);
 }
 
 /** DATA_DIR/pglite holds an embedded database (an archive a blank PostgreSQL beside it would leave behind). */
@@ -73,7 +69,7 @@ async function upToDate(db: Db): Promise<boolean> {
   if (schema.kind === 'newer')
     throw new AppError(
       'database_newer_schema',
-      `数据库已由更新版本的程序迁移（${schema.applied} 个迁移，本程序只认识 ${schema.known} 个）：请安装那个版本，或停用后用升级前的备份恢复到空的数据目录/数据库 (the database was migrated by a newer version of the program: install that version, or restore the backup taken before the upgrade)`,
+      `数据库已由更新版本的程序迁移（${schema.applied} 个迁移，本程序只认识 ${schema.known} 个）：请安装那个版本，或停用后用升级前的备份恢复到空的数据目录/数据库`,
     );
   return schema.kind === 'current';
 }

@@ -52,8 +52,7 @@ export function refuseMovedPglite(pgliteDir: string): void {
   throw new AppError(
     'pglite_moved',
     movedNotRenamedText(pgliteDir, record) +
-      `确实要回到内置数据库（PostgreSQL 里此后的变化都不在其中）：删除 ${join(pgliteDir, MOVED_MARKER)}。` +
-      ` (The archive in ${pgliteDir} was moved to PostgreSQL and the folder could not be renamed: rename it by hand and set DATABASE_URL.)`,
+      `确实要回到内置数据库（PostgreSQL 里此后的变化都不在其中）：删除 ${join(pgliteDir, MOVED_MARKER)}。`,
   );
 }
 

@@ -237,6 +237,8 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
         );
         expect(started.code).toBe(2);
         expect(started.stderr).toContain(`无法启动：${pglite} ${doneText}`);
+        // In Chinese to its end (it ended with an English copy in parentheses).
+        expect(started.stderr.trim()).toMatch(/：删除 .*MOVED-TO-POSTGRES.*。$/);
         const listed = await runCli(['units', 'list'], { DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
         expect(listed.code).toBe(1);
         expect(listed.stderr).toContain(doneText);

@@ -32,6 +32,8 @@ describe.skipIf(!pgUrl)('DATABASE_URL set on an installation that ran on the emb
       );
       expect(started.stderr).toContain(`mv ${join(dataDir, 'pglite')} ${join(dataDir, 'pglite')}.old`);
       expect(started.stderr).not.toMatch(/\n\s+at /);
+      // In Chinese to its end (it ended with an English copy in parentheses).
+      expect(started.stderr.trim()).toMatch(/\.old）。没有写入任何内容。$/);
 
       const cli = await runCli(['units', 'import', join(repoRoot, 'config/units.example.csv')], env);
       expect(cli.code).toBe(1);

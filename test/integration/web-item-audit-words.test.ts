@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { unfileItem } from '../../src/usecases/refile-item.js';
+import { unconfirmArchive } from '../../src/usecases/unconfirm-archive.js';
+import { TEST_ARCHIVE_CONFIG } from './archive-fixtures.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
 /**
@@ -29,5 +32,25 @@ describe('the item page names an archivist’s 撤下 as the card does', () => {
     expect(actions).toContain('撤下');
     expect(actions).not.toContain('取消归档');
     for (const a of actions) expect(a).not.toMatch(/^[a-z_]+$/);
+  });
+
+  it('names 撤销确认 as the 更正 card and archive unconfirm do, not 「撤回」, the word of a recalled message', async () => {
+    const confirmed = await confirmArchive(
+      { db: w.h.db.db, clock: w.clock, rules: TEST_ARCHIVE_CONFIG },
+      { unitId: w.units.village2.id, year: 2026, actor: 'cli', source: 'cli' },
+    );
+    expect(confirmed.status).toBe('confirmed');
+    const res = await unconfirmArchive(
+      { db: w.h.db.db, clock: w.clock },
+      { itemId: w.item2Id, reason: '归错', actor: 'cli', source: 'cli' },
+    );
+    expect(res.status).toBe('withdrawn');
+    // 河口村 is outside the archivist's township: the county leader reads it.
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const page = await w.get(`/items/${w.item2Id}`, leader);
+    const audit = /<table id="audit">([\s\S]*?)<\/table>/.exec(await page.text())![1]!;
+    const actions = [...audit.matchAll(/<tr>\s*<td>[^<]*<\/td>\s*<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(actions).toEqual(expect.arrayContaining(['确认归档', '撤销确认']));
+    expect(actions.filter((a) => a!.includes('撤回'))).toEqual([]);
   });
 });

@@ -66,7 +66,7 @@ describe('the item page of a 件 whose 档号 went with a recall', () => {
     const audit = /<table id="audit">([\s\S]*?)<\/table>/.exec(text)![1]!;
     expect(audit).toContain('<td>撤回</td>');
     expect(audit).toContain('<td>飞书（群管理员）</td>');
-    expect(audit).toContain('<td>撤回档号</td>');
+    expect(audit).toContain('<td>撤销确认</td>');
     expect(audit).not.toContain('lark:');
   });
 });

@@ -51,7 +51,7 @@ export const ACTION_LABEL: Record<string, string> = {
   refile: '改归',
   unfile: '撤下',
   confirm: '确认归档',
-  unconfirm: '撤回档号',
+  unconfirm: '撤销确认',
   describe: '著录',
   correction_request: '申请更正',
   correction_answer: '答复更正',

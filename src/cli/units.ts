@@ -73,6 +73,13 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   if (sub === 'import' && rest[0]) {
     const r = await importUnits(ctx, await file(rest[0]));
     deps.out(`单位导入完成：新增 ${r.created}，更新 ${r.updated}，未变 ${r.unchanged}`);
+    if (r.notInFile.length > 0) {
+      deps.out(
+        `库里另有 ${r.notInFile.length} 个单位这个文件里没有，仍然保留（导入不删除单位，已有材料和档号都还在它们名下）：`,
+      );
+      for (const u of r.notInFile.slice(0, 20)) deps.out(`  ${u.code}  ${u.fullName}`);
+      if (r.notInFile.length > 20) deps.out(`  ……共 ${r.notInFile.length} 个，units list 可看全部`);
+    }
     return;
   }
   const peopleFile = sub === 'people' && rest[0] === 'import' ? peopleImportFile(rest.slice(1)) : undefined;

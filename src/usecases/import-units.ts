@@ -1,7 +1,13 @@
 import { extname } from 'node:path';
 import type { Db } from '../db/client.js';
 import { upsertHousehold } from '../db/repos/units-households.js';
-import { getUnitByCode, unitParentCodes, upsertUnits, type UpsertUnitsResult } from '../db/repos/units.js';
+import {
+  getUnitByCode,
+  listUnits,
+  unitParentCodes,
+  upsertUnits,
+  type UpsertUnitsResult,
+} from '../db/repos/units.js';
 import { validateUnitRecords } from '../domain/units.js';
 import { parseUnitsCsv } from '../domain/units-csv.js';
 import { parseHouseholdsCsv } from '../domain/units-households.js';
@@ -24,10 +30,14 @@ export interface ImportFile {
 
 /**
  * Imports the unit tree (CSV code,name,kind,parent_code or YAML, nested or flat). Upserts by code:
- * importing the same file twice changes nothing; renamed or moved units are updated. All problems
+ * importing the same file twice changes nothing; renamed or moved units are updated; stored units a
+ * file of the whole tree (one holding a top unit) does not name are kept and returned (`notInFile`). All problems
  * (bad kind, unknown parent, cycles, duplicates) are reported together, naming their lines.
  */
-export async function importUnits(deps: ImportDeps, file: ImportFile): Promise<UpsertUnitsResult> {
+export async function importUnits(
+  deps: ImportDeps,
+  file: ImportFile,
+): Promise<UpsertUnitsResult & { notInFile: { code: string; fullName: string }[] }> {
   const format = file.format ?? (/^\.ya?ml$/i.test(extname(file.fileName)) ? 'yaml' : 'csv');
   const records =
     format === 'yaml' ? parseUnitsYaml(file.text, file.fileName) : parseUnitsCsv(file.text, file.fileName);
@@ -35,7 +45,16 @@ export async function importUnits(deps: ImportDeps, file: ImportFile): Promise<U
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const ordered = validateUnitRecords(records, await unitParentCodes(tx), file.fileName);
-    return upsertUnits(tx, ordered, now);
+    const result = await upsertUnits(tx, ordered, now);
+    // Units are never deleted (their materials and 档号 stay theirs): a row taken out of the whole
+    // tree's file (a village merged into another) leaves its unit as it was, which the operator is
+    // told. A file without a top unit is a fix of a few rows, not the tree.
+    const inFile = new Set(records.map((r) => r.code));
+    const wholeTree = records.some((r) => r.parentCode === null);
+    const notInFile = (wholeTree ? await listUnits(tx) : [])
+      .filter((u) => !inFile.has(u.code))
+      .map((u) => ({ code: u.code, fullName: u.fullName }));
+    return { ...result, notInFile };
   });
 }
 

@@ -76,4 +76,18 @@ describe('npm run cli -- units check', () => {
     const res = await cli('units', 'check');
     expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员\n');
   });
+
+  // 西村 merged into 东村 (撤并村) and its row taken out of the units file: the import said only
+  // 「新增 0，更新 0，未变 6」, as if the village were gone, while it stayed with its chat and people.
+  it('says which stored units the units file no longer names, and that they are kept', async () => {
+    writeFileSync(join(dir, 'merged.csv'), ORG_CSV.replace('V2,西村,village,T1\n', ''));
+    const res = await cli('units', 'import', join(dir, 'merged.csv'));
+    expect(res.code).toBe(0);
+    expect(res.stdout.split('\n')).toEqual([
+      '单位导入完成：新增 0，更新 0，未变 6',
+      '库里另有 1 个单位这个文件里没有，仍然保留（导入不删除单位，已有材料和档号都还在它们名下）：',
+      '  V2  测试县/甲镇/西村',
+      '',
+    ]);
+  });
 });

@@ -46,6 +46,7 @@ describe('units import', () => {
       created: 7,
       updated: 0,
       unchanged: 0,
+      notInFile: [],
     });
     const first = await snapshot();
     clock.advance(60_000);
@@ -53,6 +54,7 @@ describe('units import', () => {
       created: 0,
       updated: 0,
       unchanged: 7,
+      notInFile: [],
     });
     expect(await snapshot()).toEqual(first);
     const v1 = first.find((u: any) => u.code === 'V1');
@@ -74,6 +76,7 @@ describe('units import', () => {
       created: 0,
       updated: 0,
       unchanged: 7,
+      notInFile: [],
     });
   });
 
@@ -83,6 +86,7 @@ describe('units import', () => {
       created: 0,
       updated: 2,
       unchanged: 0,
+      notInFile: [],
     });
     const t2 = (await getUnitByCode(tdb.db, 'T2'))!;
     const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
@@ -224,7 +228,12 @@ describe('units import', () => {
       clock,
       out: (l) => out.push(l),
     });
-    expect(out).toEqual(['单位导入完成：新增 8，更新 0，未变 0']);
+    // A second tree beside the test county's: the county's units are kept, and said to be.
+    expect(out.slice(0, 3)).toEqual([
+      '单位导入完成：新增 8，更新 0，未变 0',
+      '库里另有 7 个单位这个文件里没有，仍然保留（导入不删除单位，已有材料和档号都还在它们名下）：',
+      '  X  测试县',
+    ]);
     out.length = 0;
     await runUnitsCommand(['list'], { db: tdb.db, clock, out: (l) => out.push(l) });
     expect(out).toContain('    530521100201  城关村  (village)');

@@ -40,14 +40,14 @@ export function loadFileSettings(config: BaseConfig): FileSettings {
   const schedulesDefaulted = file === DEFAULT_SCHEDULES_FILE && !existsSync(file);
   let schedules: ScheduleSettings;
   if (schedulesDefaulted) {
-    warnings.push(`schedule settings file ${file} not found; using the defaults`);
+    warnings.push(`没有找到提醒和周报的设置文件 ${file}：按默认设置运行`);
     schedules = parseScheduleSettings({}, config.timeZone);
   } else schedules = loadScheduleSettings(file, config.timeZone);
   try {
     return { schedules, archive: loadArchiveConfig(config.archive.configFile), schedulesDefaulted, warnings };
   } catch (err) {
     if (!existsSync(config.archive.configFile)) {
-      warnings.push(`archive settings not loaded (${errorMessage(err)}): 确认归档/导出 are off`);
+      warnings.push(`档案设置没有读到（${errorMessage(err)}）：确认归档和导出暂不可用`);
       return { schedules, archiveProblem: errorMessage(err), schedulesDefaulted, warnings };
     }
     throw err;

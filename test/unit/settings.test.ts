@@ -34,7 +34,9 @@ describe('settings', () => {
     });
     expect(s.files.archive).toBeUndefined();
     expect(s.files.archiveProblem).toContain('/nonexistent/archive.yaml');
-    expect(s.files.warnings.join('\n')).toContain('确认归档/导出 are off');
+    expect(s.files.warnings).toEqual([
+      '档案设置没有读到（读不到档案设置文件 /nonexistent/archive.yaml）：确认归档和导出暂不可用',
+    ]);
   });
 
   it('command-line tools need no Lark credentials, share the defaults and read YAML on first use', () => {

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { plainDay } from '../../src/domain/plain-date.js';
@@ -9,6 +10,7 @@ import { importHouseholds } from '../../src/usecases/import-units.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
+import { postPhoto, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -409,5 +411,41 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     expect(overdue).toBeGreaterThan(7 * 16);
     expect(await page.locator('body').innerText()).toContain(`逾期 ${overdue} 项`);
     await everyPage(page, 'overdue', '#overdue', overdue);
+  });
+
+  it('more compressed photos than the quality list shows: the page says how many it leaves out', async () => {
+    // Nine more chat-compressed photos from 城关村 today: eleven in the last 30 days with the world's two.
+    const posted: string[] = [];
+    for (let i = 0; i < 9; i++)
+      posted.push(
+        await postPhoto(w.h, { chatId: w.chats.village, sender: w.org.officer, seed: 900 + i, size: 200 }),
+      );
+    await waitOnClock(w.h, w.clock, 'the nine photos stored', async () => {
+      const [r] = await queryRows<{ n: number }>(
+        w.h.db.db,
+        sql`select count(*)::int as n from materials
+            where message_id = any(${`{${posted.join(',')}}`}::text[]) and quality = 'compressed'`,
+      );
+      return r?.n === 9;
+    });
+    // The digest's 质量问题 opens the week's problems; 看近 30 天 the last 30 days.
+    const row = (nextCard.body.elements as any[]).find((e) => e.tag === 'column_set');
+    const [, url] = cardMarkdownLinks(row.columns[3])[0]!;
+    const page = await phone(tleader);
+    await page.goto(url);
+    await page.locator('#quality a', { hasText: '看近' }).click();
+    await page.waitForURL((u) => u.search === '');
+    const heading = await page.locator('#q-compressed b').innerText();
+    const total = Number(/：(\d+)/.exec(heading)![1]);
+    expect(total).toBe(11);
+    const listed = await page.locator('#q-compressed li').count();
+    expect(listed).toBe(10);
+    expect(await page.locator('#q-compressed-unlisted').count()).toBe(1);
+    expect(await page.locator('#q-compressed-unlisted').innerText()).toBe(
+      `只列出最近的 10 个，还有 ${total - listed} 个没有列出`,
+    );
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
   });
 });

@@ -307,6 +307,13 @@ function qualitySection(q: QualityProblems, tz: string, label: string, periodOf?
               )}
             </ul>`
           : ''
+      }${
+        // The newest ten only: the rest is said, so the list is not taken for all of them.
+        x.total > x.items.length
+          ? html`<div class="muted" id="${id}-unlisted">
+              只列出最近的 ${x.items.length} 个，还有 ${x.total - x.items.length} 个没有列出
+            </div>`
+          : ''
       }
     </div>`;
   const f = q.failedDownloads;

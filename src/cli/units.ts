@@ -112,7 +112,7 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   }
   if (sub === 'households' && rest[0] === 'import' && rest[1]) {
     const r = await importHouseholds(ctx, await file(rest[1]));
-    deps.out(`农户导入完成：新增 ${r.created}，更新 ${r.updated}`);
+    deps.out(`农户导入完成：新增 ${r.created}，更新 ${r.updated}，未变 ${r.unchanged}`);
     return;
   }
   if (sub === 'list') {

@@ -62,7 +62,7 @@ export async function importUnits(
 export async function importHouseholds(
   deps: ImportDeps,
   file: ImportFile,
-): Promise<{ created: number; updated: number }> {
+): Promise<{ created: number; updated: number; unchanged: number }> {
   const records = parseHouseholdsCsv(file.text, file.fileName);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -80,7 +80,7 @@ export async function importHouseholds(
       else villages.set(r.villageCode, unit.id);
     }
     if (errors.length > 0) throw new DomainError('households_invalid', errors.join('\n'));
-    const result = { created: 0, updated: 0 };
+    const result = { created: 0, updated: 0, unchanged: 0 };
     for (const r of records) {
       const unitId = villages.get(r.villageCode)!;
       result[

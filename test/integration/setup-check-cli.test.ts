@@ -77,6 +77,18 @@ describe('npm run cli -- units check', () => {
     expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员\n');
   });
 
+  // The households table imported again after one row was fixed said 「更新 N」 for every row, as if all
+  // had changed.
+  it('counts households imported again unchanged, and only the fixed row as updated', async () => {
+    const csv = '村编码,户编号,户主,村民小组\nV1,01,张三,一组\nV1,02,李四,一组\n';
+    writeFileSync(join(dir, 'households.csv'), csv);
+    const run = async () => (await cli('units', 'households', 'import', join(dir, 'households.csv'))).stdout;
+    expect(await run()).toBe('农户导入完成：新增 2，更新 0，未变 0\n');
+    expect(await run()).toBe('农户导入完成：新增 0，更新 0，未变 2\n');
+    writeFileSync(join(dir, 'households.csv'), csv.replace('李四,一组', '李四,二组'));
+    expect(await run()).toBe('农户导入完成：新增 0，更新 1，未变 1\n');
+  });
+
   // 西村 merged into 东村 (撤并村) and its row taken out of the units file: the import said only
   // 「新增 0，更新 0，未变 6」, as if the village were gone, while it stayed with its chat and people.
   it('says which stored units the units file no longer names, and that they are kept', async () => {

@@ -210,10 +210,11 @@ describe('units import', () => {
     expect(await importHouseholds(deps(), { text: csv, fileName: 'h.csv' })).toEqual({
       created: 2,
       updated: 0,
+      unchanged: 0,
     });
     expect(
       await importHouseholds(deps(), { text: csv.replace('李四', '李四光'), fileName: 'h.csv' }),
-    ).toEqual({ created: 0, updated: 2 });
+    ).toEqual({ created: 0, updated: 1, unchanged: 1 });
     const err = await importHouseholds(deps(), {
       text: 'village_code,code,head_name\nT2,01,王五\n',
       fileName: 'h2.csv',

@@ -15,16 +15,18 @@ export async function upsertHousehold(
   tx: Db,
   h: { unitId: number; code: string; headName: string; groupName: string | null },
   now: Date,
-): Promise<'created' | 'updated'> {
+): Promise<'created' | 'updated' | 'unchanged'> {
   const [row] = await tx
     .insert(households)
     .values({ ...h, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({
       target: [households.unitId, households.code],
       set: { headName: h.headName, groupName: h.groupName, updatedAt: now },
+      // The same row imported again is left alone (and counted 未变, not 更新).
+      setWhere: sql`(${households.headName}, ${households.groupName}) is distinct from (excluded.head_name, excluded.group_name)`,
     })
     .returning({ inserted: sql<boolean>`(xmax = 0)` });
-  return row!.inserted ? 'created' : 'updated';
+  return !row ? 'unchanged' : row.inserted ? 'created' : 'updated';
 }
 
 export async function listHouseholds(db: Db, unitIds: number[]): Promise<HouseholdRow[]> {

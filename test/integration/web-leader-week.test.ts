@@ -101,9 +101,11 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
   /**
    * Walks a paged list of tasks (`prefix`: due, overdue) from its first page to its last by 「还有N项」,
    * each page saying which of the `total` it shows, none wider than the phone; then back to the first.
+   * Returns the last task's link.
    */
   const everyPage = async (page: Page, prefix: string, table: string, total: number) => {
     const seen = new Set<string>();
+    let last = '';
     for (let shown = 0; ;) {
       const rows = await page
         .locator(`${table} tr a[href^="/tasks/"]`)
@@ -116,6 +118,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
         `第 ${shown + 1}—${shown + rows.length} 项，共 ${total} 项`,
       );
       for (const r of rows) seen.add(r);
+      last = rows.at(-1)!;
       shown += rows.length;
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
         PHONE.width,
@@ -130,6 +133,29 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     }
     expect(seen.size).toBe(total);
     // A later page leads back to the first.
+    await page.locator(`#${prefix}-first`).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator(`#${prefix}-range`).innerText()).toContain(`第 1—50 项，共 ${total} 项`);
+    return last;
+  };
+
+  /**
+   * A page past the end of a list (its 「下一页」 drawn before tasks were done meanwhile): it shows no
+   * task, and says how many there are, not 「第 151—151 项」, with the way back to the first page.
+   */
+  const pastTheEnd = async (
+    page: Page,
+    { prefix, table, param, value }: { prefix: string; table: string; param: string; value: string },
+    total: number,
+  ) => {
+    const url = new URL(page.url());
+    url.searchParams.set(param, value);
+    await page.goto(url.toString());
+    await page.waitForLoadState('load');
+    expect(await page.locator(`${table} a[href^="/tasks/"]`).count()).toBe(0);
+    expect(await page.locator('body').innerText()).toContain('后面没有了。');
+    expect((await page.locator(`#${prefix}-range`).innerText()).trim()).toBe(`共 ${total} 项 回到第一页`);
+    expect(await page.locator(`#${prefix}-more`).count()).toBe(0);
     await page.locator(`#${prefix}-first`).click();
     await page.waitForLoadState('load');
     expect(await page.locator(`#${prefix}-range`).innerText()).toContain(`第 1—50 项，共 ${total} 项`);
@@ -393,7 +419,10 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.goto(url);
     await page.waitForURL((u) => u.pathname === `/units/${w.units.township.id}` && u.hash === '#due');
     expect(Number(await page.locator('#due-count').innerText())).toBe(open);
-    await everyPage(page, 'due', '#due-tasks', open);
+    const last = await everyPage(page, 'due', '#due-tasks', open);
+    // After the last task (the page after it, opened once it was the last): none shown, no 「第 a—b 项」.
+    const value = last.split('/').at(-1)!;
+    await pastTheEnd(page, { prefix: 'due', table: '#due-tasks', param: 'due_after', value }, open);
   });
 
   it('the 逾期 figure when more than a page is overdue: the list says how many it shows and leads to every one', async () => {
@@ -411,6 +440,8 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     expect(overdue).toBeGreaterThan(7 * 16);
     expect(await page.locator('body').innerText()).toContain(`逾期 ${overdue} 项`);
     await everyPage(page, 'overdue', '#overdue', overdue);
+    const value = String(Math.ceil(overdue / 50) + 1);
+    await pastTheEnd(page, { prefix: 'overdue', table: '#overdue', param: 'overdue_page', value }, overdue);
   });
 
   it('more compressed photos than the quality list shows: the page says how many it leaves out', async () => {

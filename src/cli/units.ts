@@ -117,7 +117,7 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   }
   if (sub === 'list') {
     const fonds = await listUnitFonds(deps.db);
-    for (const u of await listUnits(deps.db)) {
+    for (const u of inCodeOrder(await listUnits(deps.db))) {
       const depth = u.path.split('/').filter(Boolean).length - 1;
       const settings = Object.keys(u.settings).length > 0 ? `  ${JSON.stringify(u.settings)}` : '';
       const own = fonds.get(u.code);
@@ -150,6 +150,29 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   }
   if (sub === 'fonds') return fondsCommand(rest, deps, ctx.clock);
   throw new AppError('usage', UNITS_USAGE);
+}
+
+/**
+ * The tree parents first, each unit's children in code order (T2 before T10). The stored path is of
+ * row ids, which as text put the 10th township before the 2nd.
+ */
+function inCodeOrder<U extends { id: number; code: string; path: string }>(list: U[]): U[] {
+  const codeOf = new Map(list.map((u) => [String(u.id), u.code]));
+  const keyOf = (u: U) =>
+    u.path
+      .split('/')
+      .filter(Boolean)
+      .map((id) => codeOf.get(id) ?? id);
+  const byCode = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+  const keyed = list.map((u) => ({ u, key: keyOf(u) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < Math.min(a.key.length, b.key.length); i++) {
+      const c = byCode(a.key[i]!, b.key[i]!);
+      if (c !== 0) return c;
+    }
+    return a.key.length - b.key.length;
+  });
+  return keyed.map((k) => k.u);
 }
 
 /** `units check`: what the first setup still lacks, one line per village missing something. */

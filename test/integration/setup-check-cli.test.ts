@@ -103,3 +103,46 @@ describe('npm run cli -- units check', () => {
     ]);
   });
 });
+
+/**
+ * `units list` ordered the tree by its stored path of row ids as text, so with ~12 townships the 10th
+ * came before the 2nd, and a township added later before the first: a county's 200 villages were hard
+ * to read through. Each unit's children now come in code order.
+ */
+describe('npm run cli -- units list', () => {
+  let tdb: TestDb;
+  let dir: string;
+  beforeAll(async () => {
+    tdb = await createTestDb();
+    dir = mkdtempSync(join(tmpdir(), 'units-list-'));
+  });
+  afterAll(async () => {
+    await tdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists each unit’s children in code order', async () => {
+    // Ten units before 第3镇, so its row id has two digits.
+    const rows = [
+      'code,name,kind,parent_code',
+      'X,测试县,county,',
+      'T1,第1镇,township,X',
+      'T2,第2镇,township,X',
+    ];
+    for (let i = 1; i <= 7; i++) rows.push(`T2V${i},二镇${i}村,village,T2`);
+    rows.push('T3,第3镇,township,X', 'T1V1,一镇1村,village,T1', 'T10,第10镇,township,X');
+    writeFileSync(join(dir, 'units.csv'), `${rows.join('\n')}\n`);
+    expect((await cliInProcess(['units', 'import', join(dir, 'units.csv')], {}, tdb)).code).toBe(0);
+    const res = await cliInProcess(['units', 'list'], {}, tdb);
+    expect(res.stdout.split('\n').map((l) => l.split('  (')[0])).toEqual([
+      'X  测试县',
+      '  T1  第1镇',
+      '    T1V1  一镇1村',
+      '  T2  第2镇',
+      ...[1, 2, 3, 4, 5, 6, 7].map((i) => `    T2V${i}  二镇${i}村`),
+      '  T3  第3镇',
+      '  T10  第10镇',
+      '',
+    ]);
+  });
+});

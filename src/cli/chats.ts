@@ -1,7 +1,7 @@
 import { chatTypeOf, listChats } from '../db/repos/chats.js';
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { getUnitByCode, getUnitById } from '../db/repos/units.js';
-import { CHAT_TABLE_HEADER, csvField } from '../domain/chat-bindings-table.js';
+import { CHAT_TABLE_HEADER, csvField, csvTextField } from '../domain/chat-bindings-table.js';
 import { AppError, DomainError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { bindChat } from '../usecases/bind-chat.js';
@@ -39,7 +39,8 @@ export const chatsCommand: CliCommand = {
         const binding = await getLiveBinding(db, c.chatId);
         const unit = binding ? await getUnitById(db, binding.unitId) : undefined;
         if (csv) {
-          if (c.active) out([c.chatId, c.name ?? '', unit?.code ?? ''].map(csvField).join(','));
+          if (c.active)
+            out([csvField(c.chatId), csvTextField(c.name ?? ''), csvField(unit?.code ?? '')].join(','));
           continue;
         }
         const bound = unit

@@ -16,6 +16,12 @@ export const CHAT_TABLE_HEADER = ['群ID', '群名', '单位编码'] as const;
 export const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /**
+ * A CSV field of free text (a chat's name, which any group owner sets): one Excel would run as a
+ * formula on opening (「=HYPERLINK(…)」, 「+…」, 「-…」, 「@…」) starts with 「'」, so it stays text.
+ */
+export const csvTextField = (s: string): string => csvField(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+
+/**
  * A chat-binding table (CSV or worksheet rows, header first): 群ID/chat_id and 单位编码/unit_code
  * (群名/name may be there too and is not read). Rows without a unit code are left out (a chat not
  * decided yet); every other problem is reported at once, naming its line.

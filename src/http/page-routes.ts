@@ -3,7 +3,7 @@ import { fileOriginal, fileThumbnail } from './file-routes.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
-import { itemPage } from './pages/item-page.js';
+import { itemDescribe, itemPage } from './pages/item-page.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
 import { unitPage } from './pages/unit-page.js';
@@ -50,6 +50,13 @@ export const BROWSING_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '一件：照片、文件、著录、档号、操作记录',
     handler: itemPage,
+  },
+  {
+    method: 'POST',
+    path: '/items/:id/describe',
+    who: 'signed-in',
+    summary: '更正著录（档号生效后只限档案员）',
+    handler: itemDescribe,
   },
   { method: 'GET', path: '/files/:id', who: 'signed-in', summary: '原件下载', handler: fileOriginal },
   { method: 'GET', path: '/thumbs/:id', who: 'signed-in', summary: '缩略图', handler: fileThumbnail },

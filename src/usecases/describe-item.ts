@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import type { ActionSource } from '../db/repos/audit.js';
+import type { AuditEntry } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import {
   listPhotoGroups,
@@ -27,7 +27,8 @@ export interface DescribeItemInput extends DescriptionFields {
   photo?: number;
   note?: string | null;
   actor: string;
-  source?: ActionSource;
+  /** Where it came from, for the audit trail (`page`: the item page's 更正著录 form). */
+  source?: AuditEntry['source'];
 }
 
 export type DescribeItemOutcome =
@@ -52,13 +53,9 @@ export async function describeItem(
   if (!item || item.undoneAt) throw new DomainError('item_not_found', '找不到这条提交记录（可能已撤销）');
   const task = (await getTaskContext(db, item.taskId))!;
   const source = input.source ?? 'card';
-  const archivist =
-    source === 'cli' || (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['archivist', 'admin']));
-  const allowed =
-    archivist ||
-    input.actor === item.filedBy ||
-    (await hasUnitRole(db, input.actor, { path: task.unitPath }, ['officer']));
-  if (!allowed) return { status: 'refused', message: '只有提交人或本单位工作人员可以填写说明' };
+  const right = source === 'cli' ? 'archivist' : await describeRight(db, item, task.unitPath, input.actor);
+  if (!right) return { status: 'refused', message: '只有提交人或本单位工作人员可以填写说明' };
+  const archivist = right === 'archivist';
 
   const photo = input.photo === undefined ? undefined : await photoOf(db, item, input.photo);
   const note = cleanText(input.note);
@@ -111,6 +108,23 @@ export async function describeItem(
     message:
       gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明',
   };
+}
+
+/**
+ * Who may describe an item: `archivist` (the unit's archivists and admins, or above it: also once its
+ * 档号 is live), `until-confirmed` (its filer and the unit's officers: until then), or nobody. The item
+ * page asks it too, to offer its 更正著录 form only to whom describeItem would not refuse.
+ */
+export async function describeRight(
+  db: Db,
+  item: { filedBy: string },
+  unitPath: string,
+  actor: string,
+): Promise<'archivist' | 'until-confirmed' | undefined> {
+  if (await hasUnitRole(db, actor, { path: unitPath }, ['archivist', 'admin'])) return 'archivist';
+  if (actor === item.filedBy || (await hasUnitRole(db, actor, { path: unitPath }, ['officer'])))
+    return 'until-confirmed';
+  return undefined;
 }
 
 /**

@@ -64,7 +64,7 @@ const RECALLED_TEXT = '已撤回的材料不再归档。';
  * are content-addressed and may be shared by another material with the same bytes.
  */
 export async function recallMessage(
-  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
+  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics' | 'pageUrl'>,
   recall: MessageRecall,
   log: Logger,
 ): Promise<RecallOutcome> {
@@ -125,7 +125,7 @@ export async function recallMessage(
         await tellArchivists(
           tx,
           item.unitId,
-          (unit) => recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId)),
+          (unit) => recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId), deps.pageUrl),
           ['recall-archivist', item.itemId, item.materialIds[0] ?? 0],
           now,
         );
@@ -134,7 +134,7 @@ export async function recallMessage(
       await tellArchivists(
         tx,
         item.unitId,
-        (unit) => recalledTitleText(unit, item, title, recall.recallType),
+        (unit) => recalledTitleText(unit, item, title, recall.recallType, deps.pageUrl),
         ['recall-title', item.itemId, recall.messageId],
         now,
       );
@@ -270,25 +270,37 @@ function captionFacts(c: CaptionOutcome | undefined) {
 
 type RecordPages = Awaited<ReturnType<typeof lowerRecordPages>>;
 
+/**
+ * Where the archivist corrects a 件's 著录: its page's 更正著录 form (PUBLIC_URL set), said last so
+ * nothing follows the link; without pages, the command (`cli`) in brackets, as the fallback.
+ */
+function whereToCorrect(itemId: number, cli: string, pageUrl?: BotDeps['pageUrl']) {
+  const link = pageUrl?.(`/items/${itemId}#describe`);
+  return link ? { inline: '', after: `请在条目页更正：${link}` } : { inline: `（${cli}）`, after: '' };
+}
+
 /** What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed. */
 function recallArchivistText(
   unitName: string,
   item: ItemTakenOff,
   recallType?: string,
   pages?: RecordPages,
+  pageUrl?: BotDeps['pageUrl'],
 ): string {
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
   const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
+  const fix = whereToCorrect(item.itemId, `archive describe --item ${item.itemId} --pages 页数`, pageUrl);
   const pagesNote =
     pages?.described != null
-      ? `，著录的页数 ${pages.described} 没有自动修改，请核对页数（archive describe --item ${item.itemId} --pages 页数）`
+      ? `，著录的页数 ${pages.described} 没有自动修改，请核对页数${fix.inline}`
       : pages?.pdfs
         ? '，去掉的文件中有 PDF，请核对页数'
         : pages?.pages != null
           ? `，页数改为 ${pages.pages}`
           : '';
   return item.remaining > 0
-    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。`
+    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。` +
+        (pages?.described != null ? fix.after : '')
     : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
 }
 
@@ -302,11 +314,13 @@ function recalledTitleText(
   item: BurstItemTitle,
   title: string,
   recallType?: string,
+  pageUrl?: BotDeps['pageUrl'],
 ): string {
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
+  const fix = whereToCorrect(item.itemId, `archive describe --item ${item.itemId} --title 题名`, pageUrl);
   return (
     `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）的题名取自一条${by}的消息，题名没有自动修改。` +
-    `去掉撤回的内容后为「${title}」。请核对后更正题名（archive describe --item ${item.itemId} --title 题名）。`
+    `去掉撤回的内容后为「${title}」。请核对后更正题名${fix.inline}。${fix.after}`
   );
 }
 

@@ -13,6 +13,7 @@ import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { TEST_ARCHIVE_CONFIG } from './archive-fixtures.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const PUBLIC_URL = 'https://archive.example.test';
 
 /**
  * A text recalled (撤回) after the bot copied it into a burst's caption and a filing's 题名 (e.g. a
@@ -28,7 +29,7 @@ describe('a recalled text leaves the caption and 题名 it was copied into', () 
   const secret = '王五身份证号410101199001011234';
 
   beforeAll(async () => {
-    h = await startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off' } });
+    h = await startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off', PUBLIC_URL } });
     org = await seedOrg(h.db.db, { prefix: 'RT', clock });
     h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
     villageId = (await getUnitByCode(h.db.db, org.village))!.id;
@@ -108,7 +109,10 @@ describe('a recalled text leaves the caption and 题名 it was copied into', () 
     expect(told).toEqual([expect.stringContaining(`已确认归档的 ${record!.code}`)]);
     expect(told[0]).toContain('的题名取自一条被发送人撤回的消息，题名没有自动修改');
     expect(told[0]).toContain('「危房改造后 李四家」');
-    expect(told[0]).toContain(`archive describe --item ${itemId} --title`);
+    // Where to correct it: the item page's 更正著录 form (an archivist has no shell), not the CLI.
+    expect(told[0]).toContain(`请核对后更正题名。请在条目页更正：${PUBLIC_URL}/items/${itemId}#describe`);
+    expect(told[0]!.endsWith(`/items/${itemId}#describe`)).toBe(true);
+    expect(told[0]).not.toContain('archive describe');
     expect(told[0]).not.toContain(secret);
   });
 });

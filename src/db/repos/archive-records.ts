@@ -173,7 +173,7 @@ export async function insertArchiveAudit(
     at: Date;
     actor: string;
     action: 'confirm' | 'unconfirm' | 'describe';
-    source: 'chat' | 'card' | 'cli';
+    source: 'chat' | 'card' | 'cli' | 'page';
     unitId: number | null;
     taskId?: number | null;
     itemId: number;

@@ -40,7 +40,7 @@ export interface AuditEntry {
   /** open_id, 'cli', or 'bot' (the bot's own follow-ups) */
   actor: string;
   action: AuditAction;
-  /** `page`: the web pages (督办). */
+  /** `page`: the web pages (督办, 更正著录). */
   source: ActionSource | 'page';
   unitId?: number | null;
   taskId?: number | null;

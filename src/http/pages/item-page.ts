@@ -8,12 +8,21 @@ import { layout } from './layout.js';
 import { crumbs } from './unit-view.js';
 import { materialStatusLabel } from '../../domain/material-status.js';
 import { unnamedPerson } from '../../domain/person-name.js';
+import {
+  describeAccess,
+  describeForm,
+  saveDescription,
+  snake,
+  type DescribeResult,
+} from './describe-form.js';
 
 const DESCRIPTION_FIELDS: [string, string][] = [
   ['title', '题名'],
   ['docNumber', '文号'],
   ['responsible', '责任者'],
   ['date', '日期'],
+  ['pages', '页数'],
+  ['secrecy', '密级'],
   ['reason', '事由'],
   ['place', '地点'],
   ['people', '人物'],
@@ -21,22 +30,44 @@ const DESCRIPTION_FIELDS: [string, string][] = [
   ['remarks', '备注'],
 ];
 
-/** item_descriptions as JSON (to_jsonb) has snake_case keys. */
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /**
  * GET /items/:id[?view=<material>] — thumbnails, a viewer for the chosen photo (<img>) or PDF
- * (<embed>), the description (著录), 档号 and the audit trail.
+ * (<embed>), the description (著录), 档号 and the audit trail; 更正著录 for whom describeItem allows.
  */
 export async function itemPage(c: PageContext): Promise<void> {
-  const { db, timeZone } = c.deps;
-  const d = await itemDetail(db, c.params.id!);
+  await showItem(c, await visibleItem(c));
+}
+
+/**
+ * POST /items/:id/describe (CSRF-checked): 更正著录 saved through describeItem; the page again, with
+ * what was saved or why not (and, when refused, the form as typed).
+ */
+export async function itemDescribe(c: PageContext): Promise<void> {
+  const result = await saveDescription(c, await visibleItem(c));
+  await showItem(c, await visibleItem(c), result);
+}
+
+async function visibleItem(c: PageContext): Promise<ItemDetail> {
+  const d = await itemDetail(c.deps.db, c.params.id!);
   if (!d || !canSee(c.viewer, d.unit.path)) throw new NotFound();
+  return d;
+}
+
+async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult): Promise<void> {
+  const { timeZone } = c.deps;
+  const access = await describeAccess(c, d);
   const wanted = Number(c.koa.query.view);
   const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
   const desc = d.description ?? {};
   const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
     <h1>${d.item.title}</h1>
+    ${
+      result
+        ? html`<div class="card" id="describe-result" role="status">
+            <span class="${result.ok ? 'ok' : 'bad'}">${result.message}</span>
+          </div>`
+        : ''
+    }
     <div class="card">
       <dl>
         <dt>档号</dt>
@@ -59,6 +90,8 @@ export async function itemPage(c: PageContext): Promise<void> {
         )}
       </dl>
     </div>
+    ${access === 'form' ? describeForm(c, d, result && !result.ok ? c.form : undefined) : ''}
+    ${access === 'confirmed' ? html`<p class="muted">已确认归档，著录只能由档案员更正。</p>` : ''}
     ${shown ? html`<div class="card viewer" id="viewer">${viewer(shown)}</div>` : ''}
     <h2>材料（${d.materials.length}）</h2>
     <div class="thumbs" id="materials">${d.materials.map((m) => thumb(d.item.id, m))}</div>
@@ -80,7 +113,7 @@ export async function itemPage(c: PageContext): Promise<void> {
         )}
       </table>
     </div>`;
-  page(c.koa, 200, layout(d.item.title, c.viewer, body));
+  page(c.koa, result?.status ?? 200, layout(d.item.title, c.viewer, body));
 }
 
 /**

@@ -80,21 +80,37 @@ export function taskCard(
   ]);
 }
 
-export function onboardingCard(opts: { resumedUnit?: string }): object {
+/** A unit offered for binding: its button says which (full name and code, for same-named villages). */
+export interface BindChoice {
+  id: number;
+  fullName: string;
+  code: string;
+}
+
+const bindButton = (c: BindChoice) =>
+  buttonRow([button(`绑定 ${c.fullName}（${c.code}）`.slice(0, 60), BIND.value({ u: c.id }), 'primary')]);
+
+/**
+ * The bot joined a group. `named`: the units the group's name points at (domain/match-unit.ts
+ * unitsNamedIn), each offered as one tap; the 绑定 command stays for any other.
+ */
+export function onboardingCard(opts: { resumedUnit?: string; named?: BindChoice[] }): object {
+  const named = opts.resumedUnit ? [] : (opts.named ?? []);
   const body = opts.resumedUnit
     ? `欢迎回来！本群继续为 **${esc(opts.resumedUnit)}** 归档。`
     : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家把材料交到对应的任务里。\n\n' +
-      '**第一步**：把我拉进群的人（或管理员）请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。';
+      (named.length > 0
+        ? '**第一步**：把本群绑定到所属村/单位。看群名像是下面的单位，把我拉进群的人（或管理员）点一下即可绑定；' +
+          '都不对就发送「@归档助手 绑定 村名或单位代码」。'
+        : '**第一步**：把我拉进群的人（或管理员）请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。');
   return card('归档助手已加入本群', 'turquoise', [
     md(body),
+    ...named.map(bindButton),
     md('发送「@归档助手 帮助」查看全部指令。照片请勾选“原图”发送，以保留拍摄时间和地点。'),
   ]);
 }
 
-export function bindChoicesCard(
-  query: string,
-  choices: { id: number; fullName: string; code: string }[],
-): object {
+export function bindChoicesCard(query: string, choices: BindChoice[]): object {
   if (choices.length === 0) {
     return card('没有找到单位', 'orange', [
       md(`没有找到与“${esc(query)}”匹配的单位，请检查名称或使用单位代码。`),
@@ -102,9 +118,7 @@ export function bindChoicesCard(
   }
   return card('请确认要绑定的单位', 'blue', [
     md(`与“${esc(query)}”匹配的单位：`),
-    ...choices.map((c) =>
-      buttonRow([button(`绑定 ${c.fullName}（${c.code}）`.slice(0, 60), BIND.value({ u: c.id }), 'primary')]),
-    ),
+    ...choices.map(bindButton),
   ]);
 }
 

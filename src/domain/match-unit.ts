@@ -97,3 +97,42 @@ function stripSuffix(s: string): string {
     if (s.endsWith(suffix) && s.length > suffix.length + 1) return s.slice(0, -suffix.length);
   return s;
 }
+
+/**
+ * How much of a group's name `name` covers: its length when the chat name holds the whole name, the
+ * base's when it holds the name without its suffix (城关村 → 城关) not followed by another unit suffix
+ * (「城关镇工作群」 does not name 城关村); 0 when it is not there.
+ */
+function namedLength(chat: string, name: string): number {
+  const whole = clean(name);
+  if (whole.length >= 2 && chat.includes(whole)) return whole.length;
+  const base = stripSuffix(whole);
+  if (base.length < 2 || base === whole) return 0;
+  for (let at = chat.indexOf(base); at >= 0; at = chat.indexOf(base, at + 1)) {
+    const after = chat.slice(at + base.length);
+    if (!SUFFIXES.some((s) => after.startsWith(s))) return base.length;
+  }
+  return 0;
+}
+
+/**
+ * The units a group's name points at (「城关村工作群」, 「城关镇城关村档案群」), for the one-tap 绑定 offered
+ * when the bot joins: the unit named longest, its township or county named too counting for it
+ * (two 城关村 of different townships: the one whose township is in the chat name). Only the best
+ * equally named units; none when more than `limit` are (the chat name says too little).
+ */
+export function unitsNamedIn<U extends UnitCandidate>(chatName: string, units: readonly U[], limit = 3): U[] {
+  const chat = clean(chatName);
+  if (chat.length < 2) return [];
+  const scored: { unit: U; score: number }[] = [];
+  for (const unit of units) {
+    const own = namedLength(chat, unit.name);
+    if (own === 0) continue;
+    const ancestors = unit.fullName.split('/').slice(0, -1);
+    const above = ancestors.reduce((n, a) => n + namedLength(chat, a), 0);
+    scored.push({ unit, score: 100 * own + above });
+  }
+  const best = Math.max(0, ...scored.map((s) => s.score));
+  const top = scored.filter((s) => s.score === best).map((s) => s.unit);
+  return top.length > limit ? [] : top.sort((a, b) => a.code.localeCompare(b.code));
+}

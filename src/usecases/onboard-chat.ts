@@ -1,21 +1,27 @@
 import { onboardingCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { listUnits } from '../db/repos/units.js';
+import { unitsNamedIn } from '../domain/match-unit.js';
 import { sendKey } from '../domain/send-key.js';
 import { pauseChatBinding, resumeChatBinding } from './bind-chat.js';
 import type { BotDeps } from './deps.js';
 import type { BotAddedEvent, BotRemovedEvent } from './feature.js';
 
-/** The bot joined a group: resume a paused binding, and post the onboarding card. */
+/**
+ * The bot joined a group: resume a paused binding, and post the onboarding card; a new group whose
+ * name points at units (「城关村工作群」) is offered them as one-tap 绑定 buttons.
+ */
 export async function onboardChat(deps: BotDeps, e: BotAddedEvent): Promise<void> {
   const resumed = await resumeChatBinding(deps, { chatId: e.chatId, actorOpenId: e.operatorOpenId });
   const unit = resumed ? await unitOfChat(deps.db, e.chatId) : undefined;
+  const named = !unit && e.chatName ? unitsNamedIn(e.chatName, await listUnits(deps.db)) : [];
   const res = await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: e.chatId,
     message: {
       msgType: 'interactive',
-      content: JSON.stringify(onboardingCard({ resumedUnit: unit?.fullName })),
+      content: JSON.stringify(onboardingCard({ resumedUnit: unit?.fullName, named })),
     },
     uuid: sendKey('onboard', e.chatId, e.at.getTime()),
   });

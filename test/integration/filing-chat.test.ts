@@ -80,13 +80,24 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
 
   it('posts an onboarding card when added, and binds the chat by fuzzy name after confirmation', async () => {
     await h.post(
-      botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId, operatorOpenId: org.officer }),
+      botMembershipEvent({
+        appId: h.fake.appId,
+        type: 'added',
+        chatId,
+        name: '城关村工作群',
+        operatorOpenId: org.officer,
+      }),
     );
     const onboarding = await waitFor('onboarding card', () =>
       h.fake.sentMessages().find((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('绑定')),
     );
     // The officer who added the bot may bind (below): the card must not send them to wait for 管理员.
-    expect(JSON.stringify(onboarding.content)).toContain('把我拉进群的人（或管理员）请发送「@归档助手 绑定');
+    // The chat's name (城关村工作群) names the village: it is offered as one tap, the command as the way out.
+    expect(JSON.stringify(onboarding.content)).toContain('把我拉进群的人（或管理员）点一下即可绑定');
+    expect(JSON.stringify(onboarding.content)).toContain('都不对就发送「@归档助手 绑定 村名或单位代码」');
+    expect(buttonsOf(cardOf(onboarding)).map((b) => b.text)).toEqual([
+      `绑定 F县/城关镇/城关村（${org.village}）`,
+    ]);
 
     const choices = await askToBind(chatId, org.officer);
     const buttons = buttonsOf(cardOf(choices));
@@ -100,6 +111,59 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select u.code from chat_bindings b join units u on u.id = b.unit_id where b.chat_id = ${chatId} and b.status = 'active'`,
     );
     expect(binding?.code).toBe(org.village);
+  });
+
+  it('binds with one tap on the onboarding card when the group is named for the village, and only offers what the name says', async () => {
+    const join = async (name: string, adder = org.officer) => {
+      const chat = id('oc_named_');
+      h.fake.addChat({ chatId: chat, name, members: [{ openId: adder, name: '赵书记' }] });
+      await h.post(
+        botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId: chat, name, operatorOpenId: adder }),
+      );
+      const card = await waitFor(`onboarding card of ${name}`, () =>
+        h.fake
+          .sentMessages()
+          .find((m) => m.receiveId === chat && JSON.stringify(m.content).includes('第一步')),
+      );
+      return { chat, card, buttons: buttonsOf(cardOf(card)) };
+    };
+    // 「城关镇」 is the township's name, not 城关村's: the township is offered, not the village.
+    const township = await join('城关镇工作群');
+    expect(township.buttons.map((b) => b.text)).toEqual(['绑定 F县/城关镇（F10）']);
+    // A name that names no unit: the command, as before, and nothing to tap.
+    const plain = await join('周例会');
+    expect(plain.buttons).toEqual([]);
+    expect(JSON.stringify(plain.card.content)).toContain('把我拉进群的人（或管理员）请发送「@归档助手 绑定');
+
+    // The county's leader adds the bot to 河口村's group: they may bind it (a role above the village).
+    const named = await join('城关镇河口村档案群', org.leader);
+    const [offer] = named.buttons;
+    expect(offer?.text).toBe('绑定 F县/城关镇/河口村（F12）');
+    // Anyone else than the adder or an admin is refused, as with the 绑定 command's card.
+    const stranger = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: 'ou_stranger',
+        value: offer!.value,
+        chatId: named.chat,
+      }),
+    );
+    expect(((await stranger.json()) as any).toast.type).toBe('error');
+    const tap = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.leader,
+        value: offer!.value,
+        chatId: named.chat,
+        messageId: named.card.messageId,
+      }),
+    );
+    expect(((await tap.json()) as any).toast.type).toBe('success');
+    const [bound] = await queryRows<{ code: string }>(
+      h.db.db,
+      sql`select u.code from chat_bindings b join units u on u.id = b.unit_id where b.chat_id = ${named.chat} and b.status = 'active'`,
+    );
+    expect(bound?.code).toBe('F12');
   });
 
   it('photos sent before the chat was bound get their filing card as soon as it is bound', async () => {

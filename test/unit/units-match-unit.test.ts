@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchUnit, type UnitCandidate } from '../../src/domain/match-unit.js';
+import { matchUnit, unitsNamedIn, type UnitCandidate } from '../../src/domain/match-unit.js';
 
 const u = (id: number, code: string, name: string, kind: string, fullName: string): UnitCandidate => ({
   id,
@@ -42,5 +42,35 @@ describe('matchUnit', () => {
   it('returns nothing for unknown or empty queries', () => {
     expect(names('北京')).toEqual([]);
     expect(names('  ')).toEqual([]);
+  });
+});
+
+describe('unitsNamedIn (the one-tap 绑定 of a group named for its unit)', () => {
+  const named = (chat: string, units = UNITS) => unitsNamedIn(chat, units).map((x) => x.fullName);
+  const MORE = [
+    ...UNITS,
+    u(7, '530503', '仁和镇', 'township', '施甸县/仁和镇'),
+    u(8, '53050301', '木榔村', 'village', '施甸县/仁和镇/木榔村'),
+  ];
+
+  it('offers the village a group is named for', () => {
+    expect(named('城关村工作群')).toEqual(['施甸县/城关镇/城关村']);
+    expect(named('木榔 村务群')).toEqual(['施甸县/由旺镇/木榔村']);
+  });
+
+  it('takes 「城关镇…」 for the township, not for 城关村 or 城关社区 (the base followed by another suffix)', () => {
+    expect(named('城关镇工作群')).toEqual(['施甸县/城关镇']);
+  });
+
+  it('lets the township in the name choose between two villages of one name, and offers both when it is not there', () => {
+    expect(named('仁和镇木榔村档案群', MORE)).toEqual(['施甸县/仁和镇/木榔村']);
+    expect(named('木榔村档案群', MORE)).toEqual(['施甸县/由旺镇/木榔村', '施甸县/仁和镇/木榔村']);
+  });
+
+  it('offers nothing for a name that names no unit, or names more than it can tell apart', () => {
+    expect(named('周例会')).toEqual([]);
+    expect(named('群')).toEqual([]);
+    const many = Array.from({ length: 4 }, (_, i) => u(20 + i, `9${i}`, '新村', 'village', `县/镇${i}/新村`));
+    expect(unitsNamedIn('新村群', many)).toEqual([]);
   });
 });

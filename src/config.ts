@@ -405,21 +405,10 @@ export function loadConfig(env: Env): Config {
       if (!cleaned[key]) problem(key, 'LARK_EVENT_MODE=webhook 时必须填写');
     }
   }
-  // A push is taken once because its event id is kept in inbound_events, for RETENTION_DAYS: a signed
-  // push (a card tap) replayed after its key was deleted, and still within the age window, would run again.
-  if (
-    cleaned.LARK_EVENT_MODE === 'webhook' &&
-    parsed.success &&
-    parsed.data.WEBHOOK_MAX_AGE_SECONDS > parsed.data.RETENTION_DAYS * 86_400
-  )
-    problem(
-      'RETENTION_DAYS',
-      `要不少于 WEBHOOK_MAX_AGE_SECONDS 的天数（${parsed.data.WEBHOOK_MAX_AGE_SECONDS} 秒，约 ${Math.ceil(parsed.data.WEBHOOK_MAX_AGE_SECONDS / 86_400)} 天）：去重记录删掉后，时限内重放的推送会被再处理一次`,
-    );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
   return {
-    warnings: webhookAgeWarning(v.WEBHOOK_MAX_AGE_SECONDS),
+    warnings: webhookAgeWarnings(v, cleaned.LARK_EVENT_MODE === 'webhook'),
     lark: {
       appId: v.LARK_APP_ID,
       appSecret: v.LARK_APP_SECRET,
@@ -434,7 +423,7 @@ export function loadConfig(env: Env): Config {
       wsSilenceAlertMinutes: v.WS_SILENCE_ALERT_MINUTES,
     },
     webhook: {
-      maxAgeSeconds: Math.max(v.WEBHOOK_MAX_AGE_SECONDS, WEBHOOK_MIN_AGE_SECONDS),
+      maxAgeSeconds: webhookMaxAge(v),
       maxAheadSeconds: v.WEBHOOK_MAX_AHEAD_SECONDS,
       bodyLimitBytes: v.WEBHOOK_BODY_LIMIT_BYTES,
     },
@@ -478,11 +467,47 @@ export function loadConfig(env: Env): Config {
 }
 
 /** The warning when WEBHOOK_MAX_AGE_SECONDS is below the floor (it runs at the floor). */
-function webhookAgeWarning(seconds: number): string[] {
-  if (seconds >= WEBHOOK_MIN_AGE_SECONDS) return [];
-  return [
-    `WEBHOOK_MAX_AGE_SECONDS=${seconds} 小于 ${WEBHOOK_MIN_AGE_SECONDS}（8 小时），已按 ${WEBHOOK_MIN_AGE_SECONDS} 运行：` +
-      `飞书对没应答的推送会重试约 7 小时，时间更短会拒收这些重试，消息就丢了。` +
-      `请把 .env 里这一行改为 WEBHOOK_MAX_AGE_SECONDS=${WEBHOOK_MIN_AGE_SECONDS}，或删掉它。`,
-  ];
+/**
+ * A push is taken once because its event id is kept in inbound_events for RETENTION_DAYS: a signed push
+ * (a card tap) replayed after its key was deleted, and still within the age window (plus the clock skew
+ * allowed ahead), would run again. So the window ends before the keys do; RETENTION_DAYS ≥ 1 keeps it
+ * above the 8-hour floor.
+ */
+function replayBoundSeconds(v: { RETENTION_DAYS: number; WEBHOOK_MAX_AHEAD_SECONDS: number }): number {
+  return v.RETENTION_DAYS * 86_400 - v.WEBHOOK_MAX_AHEAD_SECONDS;
+}
+
+/** The age window webhook pushes are taken in: at least the floor, and ended before the dedupe keys are. */
+function webhookMaxAge(v: {
+  WEBHOOK_MAX_AGE_SECONDS: number;
+  RETENTION_DAYS: number;
+  WEBHOOK_MAX_AHEAD_SECONDS: number;
+}): number {
+  return Math.min(Math.max(v.WEBHOOK_MAX_AGE_SECONDS, WEBHOOK_MIN_AGE_SECONDS), replayBoundSeconds(v));
+}
+
+/**
+ * An age window outside those bounds runs at the bound, with one warning each (the log, doctor's 配置
+ * line), rather than refusing to start: a setting accepted before an upgrade must not leave the county
+ * without its bot on upgrade day.
+ */
+function webhookAgeWarnings(
+  v: { WEBHOOK_MAX_AGE_SECONDS: number; RETENTION_DAYS: number; WEBHOOK_MAX_AHEAD_SECONDS: number },
+  webhook: boolean,
+): string[] {
+  const seconds = v.WEBHOOK_MAX_AGE_SECONDS;
+  if (seconds < WEBHOOK_MIN_AGE_SECONDS)
+    return [
+      `WEBHOOK_MAX_AGE_SECONDS=${seconds} 小于 ${WEBHOOK_MIN_AGE_SECONDS}（8 小时），已按 ${WEBHOOK_MIN_AGE_SECONDS} 运行：` +
+        `飞书对没应答的推送会重试约 7 小时，时间更短会拒收这些重试，消息就丢了。` +
+        `请把 .env 里这一行改为 WEBHOOK_MAX_AGE_SECONDS=${WEBHOOK_MIN_AGE_SECONDS}，或删掉它。`,
+    ];
+  const bound = replayBoundSeconds(v);
+  if (webhook && seconds > bound)
+    return [
+      `WEBHOOK_MAX_AGE_SECONDS=${seconds} 超过去重记录保存的时间（RETENTION_DAYS=${v.RETENTION_DAYS} 天），已按 ${bound} 运行：` +
+        `去重记录删掉后，时限内重放的推送会被再处理一次。` +
+        `请把 .env 里的 WEBHOOK_MAX_AGE_SECONDS 改小（或删掉），或把 RETENTION_DAYS 改为不少于 ${Math.ceil((seconds + v.WEBHOOK_MAX_AHEAD_SECONDS) / 86_400)}。`,
+    ];
+  return [];
 }

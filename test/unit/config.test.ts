@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(c.capture.storedReaction).toBe('DONE');
   });
 
-  it('webhook mode refuses an age window longer than the dedupe keys are kept (a replay would run again)', () => {
+  it('webhook mode ends the age window before the dedupe keys are deleted (a replay would run again), with a warning, and still starts', () => {
     const webhook = {
       ...base,
       LARK_EVENT_MODE: 'webhook',
@@ -30,15 +30,18 @@ describe('loadConfig', () => {
       LARK_VERIFICATION_TOKEN: 't',
       RETENTION_DAYS: '1',
     };
-    expect(() => loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: String(2 * 86_400) })).toThrow(
-      /RETENTION_DAYS：要不少于 WEBHOOK_MAX_AGE_SECONDS 的天数（172800 秒，约 2 天）/,
-    );
-    expect(loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: '86400' }).webhook.maxAgeSeconds).toBe(86_400);
-    // The long connection has no age window: nothing to refuse.
-    expect(
-      loadConfig({ ...base, RETENTION_DAYS: '1', WEBHOOK_MAX_AGE_SECONDS: '172800' }).operations
-        .retentionDays,
-    ).toBe(1);
+    const long = loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: String(2 * 86_400) });
+    expect(long.webhook.maxAgeSeconds).toBe(86_400 - long.webhook.maxAheadSeconds);
+    expect(long.warnings).toEqual([
+      expect.stringMatching(
+        /^WEBHOOK_MAX_AGE_SECONDS=172800 超过去重记录保存的时间（RETENTION_DAYS=1 天），已按 86100 运行：.*RETENTION_DAYS 改为不少于 3。$/,
+      ),
+    ]);
+    const day = loadConfig({ ...webhook, WEBHOOK_MAX_AGE_SECONDS: '80000' });
+    expect([day.webhook.maxAgeSeconds, day.warnings]).toEqual([80_000, []]);
+    // The long connection has no age window: nothing to warn of.
+    const ws = loadConfig({ ...base, RETENTION_DAYS: '1', WEBHOOK_MAX_AGE_SECONDS: '172800' });
+    expect([ws.operations.retentionDays, ws.warnings]).toEqual([1, []]);
   });
 
   it('STORED_REACTION: an emoji key, or off for none; anything else is refused', () => {

@@ -39,7 +39,7 @@ export const UNITS_USAGE = `用法:
   units people remove OPEN_ID|姓名   移除此人（收回全部角色，并立即结束其网页登录）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
   units list                        列出单位树（含单位设置）
-  units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些群没绑定单位
+  units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些乡镇和县没有领导；哪些群没绑定单位
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
   units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
                                     该单位为立档单位、有自己的全宗（下级单位沿用，除非另设）
@@ -175,11 +175,18 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
   return keyed.map((k) => k.u);
 }
 
-/** `units check`: what the first setup still lacks, one line per village missing something. */
+/**
+ * `units check`: what the first setup still lacks, one line per village missing something and per
+ * township or county with no 领导.
+ */
 async function checkCommand(deps: OrgCliDeps): Promise<void> {
-  const { villages, gaps, unboundChats } = await setupGaps(deps.db);
+  const { villages, gaps, leaderUnits, noLeader, unboundChats } = await setupGaps(deps.db);
   if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
-  else if (gaps.length === 0) deps.out(`村 ${villages} 个：都已绑定工作群，都有村干部和档案员`);
+  else if (gaps.length === 0)
+    deps.out(
+      `村 ${villages} 个：都已绑定工作群，都有村干部和档案员` +
+        (leaderUnits > 0 && noLeader.length === 0 ? `；乡镇和县 ${leaderUnits} 个：都有领导` : ''),
+    );
   else {
     deps.out(`村 ${villages} 个，其中 ${gaps.length} 个还缺设置：`);
     for (const g of gaps) {
@@ -191,14 +198,18 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
       deps.out(`  ${g.code}  ${g.fullName}  缺：${missing.join('、')}`);
     }
   }
+  if (villages > 0 && noLeader.length > 0) {
+    deps.out(`乡镇和县 ${leaderUnits} 个，其中 ${noLeader.length} 个没有领导（收不到进度周报和督办）：`);
+    for (const u of noLeader) deps.out(`  ${u.code}  ${u.fullName}  缺：领导`);
+  }
   if (unboundChats.length > 0) {
     deps.out(`机器人在这些群里、群还没绑定单位（${unboundChats.length} 个）：`);
     for (const c of unboundChats) deps.out(`  ${c.chatId}  ${c.name ?? '（群名未知）'}`);
   }
-  if (gaps.length > 0 || unboundChats.length > 0)
+  if (gaps.length > 0 || (villages > 0 && noLeader.length > 0) || unboundChats.length > 0)
     deps.out(
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；' +
-        '村干部、档案员写进人员表再 units people import（已有的不会重复）',
+        '村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
     );
 }
 

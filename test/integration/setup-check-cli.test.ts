@@ -12,7 +12,8 @@ import { join } from 'node:path';
 /**
  * README's first setup ends with `npm run cli -- units check`: with ~200 villages the county's IT
  * person had no way to see which villages still had no work chat bound, no 村干部 or no 档案员, nor
- * which chats the bot was in that nobody had bound (`units check` was an unknown subcommand).
+ * which chats the bot was in that nobody had bound (`units check` was an unknown subcommand). Nor
+ * did it name a township or the county with no 领导, whose weekly digest and 督办 then reached nobody.
  */
 describe('npm run cli -- units check', () => {
   let tdb: TestDb;
@@ -55,14 +56,17 @@ describe('npm run cli -- units check', () => {
       '村 3 个，其中 2 个还缺设置：',
       '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
       '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
+      '乡镇和县 3 个，其中 2 个没有领导（收不到进度周报和督办）：',
+      '  T1  测试县/甲镇  缺：领导',
+      '  T2  测试县/乙乡  缺：领导',
       '机器人在这些群里、群还没绑定单位（1 个）：',
       '  oc_south  南村群',
-      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员写进人员表再 units people import（已有的不会重复）',
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
       '',
     ]);
   });
 
-  it('says setup is complete once every village has its chat and people', async () => {
+  it('says setup is complete once every village has its chat and people and every township its 领导', async () => {
     await recordChatJoined(tdb.db, { chatId: 'oc_west', name: '西村工作群', at: clock.now() });
     expect((await cli('chats', 'bind', 'oc_west', 'V2')).stdout).toBe(
       'oc_west：本群已恢复绑定 测试县/甲镇/西村\n',
@@ -70,11 +74,21 @@ describe('npm run cli -- units check', () => {
     expect((await cli('chats', 'bind', 'oc_south', 'V3')).code).toBe(0);
     writeFileSync(
       join(dir, 'more.csv'),
-      'open_id,name,unit_code,role\nou_south1,周村干,V3,村干部\nou_south2,吴档案,T2,档案员\n',
+      'open_id,name,unit_code,role\nou_south1,周村干,V3,村干部\nou_south2,吴档案,T2,档案员\nou_t1,甲镇长,T1,领导\n',
     );
     expect((await cli('units', 'people', 'import', join(dir, 'more.csv'))).code).toBe(0);
+    // Every village complete, one township still without a leader: named, and no 「都有领导」.
+    expect((await cli('units', 'check')).stdout.split('\n')).toEqual([
+      '村 3 个：都已绑定工作群，都有村干部和档案员',
+      '乡镇和县 3 个，其中 1 个没有领导（收不到进度周报和督办）：',
+      '  T2  测试县/乙乡  缺：领导',
+      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
+      '',
+    ]);
+    writeFileSync(join(dir, 'lead.csv'), 'open_id,name,unit_code,role\nou_t2,乙乡长,T2,领导\n');
+    expect((await cli('units', 'people', 'import', join(dir, 'lead.csv'))).code).toBe(0);
     const res = await cli('units', 'check');
-    expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员\n');
+    expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导\n');
   });
 
   // The households table imported again after one row was fixed said 「更新 N」 for every row, as if all

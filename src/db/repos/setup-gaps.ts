@@ -18,11 +18,18 @@ export interface VillageGap {
 export interface SetupGaps {
   villages: number;
   gaps: VillageGap[];
+  /** Townships and counties. */
+  leaderUnits: number;
+  /**
+   * Townships and counties where nobody holds 领导 (leader) on the unit itself: nobody there gets its
+   * weekly digest (digest-recipients.ts) or its late-task escalations (reminder-audience.ts).
+   */
+  noLeader: { code: string; fullName: string }[];
   /** Group chats the bot is in that are bound to no unit. */
   unboundChats: { chatId: string; name: string | null }[];
 }
 
-/** What the first setup still lacks: three set-based reads (a county's ~200 villages in one go). */
+/** What the first setup still lacks: four set-based reads (a county's ~200 villages in one go). */
 export async function setupGaps(db: Db): Promise<SetupGaps> {
   const rows = await queryRows<{
     code: string;
@@ -49,8 +56,16 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
           and not exists (select 1 from chat_bindings b where b.chat_id = c.chat_id and b.status <> 'ended')
         order by c.name nulls last, c.chat_id`,
   );
+  const leads = await queryRows<{ code: string; full_name: string; leader: boolean | string }>(
+    db,
+    sql`select u.code, u.full_name,
+          exists (select 1 from unit_roles r where r.unit_id = u.id and r.role = 'leader') as leader
+        from units u where u.kind in ('county', 'township') order by u.kind = 'township', u.code`,
+  );
   return {
     villages: rows.length,
+    leaderUnits: leads.length,
+    noLeader: leads.filter((l) => !yes(l.leader)).map((l) => ({ code: l.code, fullName: l.full_name })),
     gaps: rows
       .map((r) => ({
         code: r.code,

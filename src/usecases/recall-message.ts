@@ -290,17 +290,19 @@ function recallArchivistText(
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
   const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
   const fix = whereToCorrect(item.itemId, `archive describe --item ${item.itemId} --pages 页数`, pageUrl);
+  // Both 请核对页数 notes say where to correct it; 页数改为 N needs nothing done.
+  const check = pages?.described != null || !!pages?.pdfs;
   const pagesNote =
     pages?.described != null
       ? `，著录的页数 ${pages.described} 没有自动修改，请核对页数${fix.inline}`
       : pages?.pdfs
-        ? '，去掉的文件中有 PDF，请核对页数'
+        ? `，去掉的文件中有 PDF，请核对页数${fix.inline}`
         : pages?.pages != null
           ? `，页数改为 ${pages.pages}`
           : '';
   return item.remaining > 0
     ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。` +
-        (pages?.described != null ? fix.after : '')
+        (check ? fix.after : '')
     : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
 }
 

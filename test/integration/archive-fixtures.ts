@@ -274,13 +274,14 @@ export async function createArchiveFixture(
 
 /**
  * The bot over an archive fixture's database, clock and data folder, with the archive's features and
- * the corrections feature (its notify job carries the archivists' messages); default schedules.
+ * the corrections feature (its notify job carries the archivists' messages); default schedules;
+ * `env` on top (e.g. PUBLIC_URL).
  */
-export function startArchiveHarness(f: ArchiveFixture): Promise<Harness> {
+export function startArchiveHarness(f: ArchiveFixture, env: Record<string, string> = {}): Promise<Harness> {
   return startHarness({
     db: f.tdb,
     clock: f.clock,
-    env: { DATA_DIR: f.dataDir },
+    env: { DATA_DIR: f.dataDir, ...env },
     settings: {
       schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
       schedulesDefaulted: true,

@@ -12,6 +12,7 @@ import { recallEvent } from '../support/events.js';
 import type { Harness } from '../support/harness.js';
 import {
   createArchiveFixture,
+  minimalPdf,
   startArchiveHarness,
   photoJpeg,
   type ArchiveFixture,
@@ -118,5 +119,60 @@ describe('页数 after a photo of a confirmed group is recalled', () => {
       { itemId: described, pages: 2, actor: 'cli', source: 'cli' },
     );
     expect(await packagedPages(described)).toBe(2);
+  });
+});
+
+/**
+ * A PDF recalled off a confirmed 件: its pages are not known once it is gone, so the archivist is asked
+ * to check 页数 and told where to correct it: the item page's 更正著录 form when PUBLIC_URL is set,
+ * else the command (as for a 页数 they entered). Through the webhook (fake Lark, real SDK).
+ */
+describe.each([
+  { name: 'without pages', env: {} as Record<string, string> },
+  { name: 'with PUBLIC_URL', env: { PUBLIC_URL: 'https://archive.example.test' } },
+])('a PDF recalled off a confirmed 件 ($name)', ({ env }) => {
+  let f: ArchiveFixture;
+  let h: Harness;
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    h = await startArchiveHarness(f, env);
+  });
+  afterAll(async () => {
+    await h.close();
+    await f.close();
+  });
+
+  it('asks the archivist to check 页数 and says where to correct it', async () => {
+    const pdf = { kind: 'document' as const, mime: 'application/pdf' };
+    const itemId = await f.fileItem(f.task.doc, [
+      { ...pdf, bytes: minimalPdf(2), name: '会议记录.pdf' },
+      { ...pdf, bytes: minimalPdf(3), name: '签到表.pdf' },
+    ]);
+    await confirmArchive(
+      { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs },
+      { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+    );
+    const [, second] = await queryRows<{ message_id: string; chat_id: string }>(
+      f.db,
+      sql`select m.message_id, m.chat_id from filing_item_materials fim
+          join materials m on m.id = fim.material_id where fim.item_id = ${itemId} order by fim.position`,
+    );
+    const res = await h.post(
+      recallEvent({ appId: h.fake.appId, messageId: second!.message_id, chatId: second!.chat_id }),
+    );
+    expect(res.status).toBe(200);
+    await h.settle();
+    const told = h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === 'ou_archivist')
+      .map((m) => (m.content as { text: string }).text);
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('还剩 1 个文件，档号不变，去掉的文件中有 PDF，请核对页数');
+    // Said last, so nothing follows the link.
+    const where = env.PUBLIC_URL
+      ? `请核对页数。请在条目页更正：${env.PUBLIC_URL}/items/${itemId}#describe`
+      : `请核对页数（archive describe --item ${itemId} --pages 页数）。`;
+    expect(told[0]!.slice(-where.length)).toBe(where);
   });
 });

@@ -9,6 +9,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import type { TestDb } from '../support/test-db.js';
 import { signInCookie } from '../support/web-sign-in.js';
 
 /**
@@ -49,7 +50,8 @@ const hex = (p: string) => `${p}${randomBytes(8).toString('hex')}`;
 export async function createWebWorld(
   prefix: string,
   env: Record<string, string> = {},
-  o: { quietHours?: { start: string; end: string } } = {},
+  /** `db`: the bot's database (e.g. one whose statements a test watches); the caller closes it. */
+  o: { quietHours?: { start: string; end: string }; db?: TestDb } = {},
 ): Promise<WebWorld> {
   const dir = (await import('node:os')).tmpdir();
   const schedules = join(dir, `${hex('schedules-')}.yaml`);
@@ -64,6 +66,7 @@ export async function createWebWorld(
     mode: 'webhook',
     clock,
     env: { SCHEDULER_ENABLED: 'false', SCHEDULES_FILE: schedules, ...env },
+    ...(o.db ? { db: o.db } : {}),
   });
   const db = h.db.db;
   const org = await seedOrg(db, { prefix });

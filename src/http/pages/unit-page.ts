@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { taskStatuses } from '../../db/repos/completeness.js';
-import { missingForUnit } from '../../db/repos/completeness-missing.js';
+import { missingForUnit, type MissingList } from '../../db/repos/completeness-missing.js';
 import { unitProgress } from '../../db/repos/completeness-progress.js';
 import {
   completenessTrend,
@@ -94,15 +94,12 @@ export async function unitPage(c: PageContext): Promise<void> {
   const due = dueDay(c.koa.query, timeZone);
   // ?overdue_page=N: the 逾期 list's page (most overdue first, 50 a page; the digest's 逾期 opens page 1).
   const overduePage = pageNumber(c.koa.query.overdue_page);
+  const progressRead = unitProgress(db, unit.id, now);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
   const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks] = await Promise.all([
-    unitProgress(db, unit.id, now),
+    progressRead,
     completenessTrend(db, unit.id),
-    missingForUnit(db, unit.id, now, {
-      limit: OVERDUE_PAGE,
-      offset: (overduePage - 1) * OVERDUE_PAGE,
-      timeZone,
-    }),
+    overdueList(db, unit.id, now, overduePage, timeZone, progressRead),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
     qualityProblems(db, unit, now, { period }),
     crumbs(c, unit.path),
@@ -208,6 +205,24 @@ export async function unitPage(c: PageContext): Promise<void> {
 
 /** The 逾期 list's page size. */
 const OVERDUE_PAGE = 50;
+
+/**
+ * The 逾期 list's page `n`. A later page waits for the heading's count of overdue tasks: past the last
+ * page (⌈count/50⌉, e.g. an edited link's 9999) it is empty without ranking the subtree's tasks to skip
+ * them all (the page says 「后面没有了」). The first page is read beside the count, as before.
+ */
+async function overdueList(
+  db: PageContext['deps']['db'],
+  unitId: number,
+  now: Date,
+  n: number,
+  timeZone: string,
+  progress: ReturnType<typeof unitProgress>,
+): Promise<MissingList> {
+  if (n > 1 && (n - 1) * OVERDUE_PAGE >= ((await progress)?.counts.overdue ?? 0))
+    return { total: 0, items: [] };
+  return missingForUnit(db, unitId, now, { limit: OVERDUE_PAGE, offset: (n - 1) * OVERDUE_PAGE, timeZone });
+}
 
 /** `?overdue_page=N` (1 when absent or not a page number). */
 function pageNumber(v: unknown): number {

@@ -6,7 +6,8 @@ import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { daysOverdue } from '../../domain/working-days.js';
-import { day, STATE_LABEL } from './format.js';
+import { STATE_LABEL } from './format.js';
+import { plainDate } from '../../domain/plain-date.js';
 import { html } from './html.js';
 import { itemList } from './item-list.js';
 import { layout } from './layout.js';
@@ -46,7 +47,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         </dd>
         <dt>截止</dt>
         <dd>
-          ${day(task.dueAt, timeZone)}${
+          ${plainDate(task.dueAt, now, timeZone)}${
             overdue ? html` <span class="bad">逾期 ${daysOverdue(task.dueAt, now, timeZone)} 天</span>` : ''
           }
         </dd>

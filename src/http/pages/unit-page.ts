@@ -12,6 +12,7 @@ import {
 } from '../../db/repos/page-unit.js';
 import { personNames } from '../../db/repos/reminder-audience.js';
 import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
+import { plainDate } from '../../domain/plain-date.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -161,7 +162,7 @@ export async function unitPage(c: PageContext): Promise<void> {
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
     ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
-    ${own.length > 0 ? tasksTable(own, timeZone) : ''}
+    ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     <h2>逾期（<span id="overdue-count">${k.overdue}</span>）</h2>
     ${overduePager.range}
     ${
@@ -199,7 +200,7 @@ export async function unitPage(c: PageContext): Promise<void> {
             </div>
             ${overduePager.more}`
     }
-    ${qualitySection(quality, timeZone, label, period ? unit.id : undefined)}`;
+    ${qualitySection(quality, timeZone, now, label, period ? unit.id : undefined)}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
 }
 
@@ -280,7 +281,8 @@ function childrenTable(
     </div>`;
 }
 
-function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string): Html {
+/** 截止 as the cards write it: 「12月3日」, the year only when it is not this one. */
+function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string, now: Date): Html {
   return html`<h2>任务（${tasks.length}）</h2>
     <div class="scroll">
       <table id="tasks">
@@ -299,7 +301,7 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string)
               </td>
               <td class="n">${t.filed}/${t.minCount}</td>
               <td>${STATE_LABEL[t.state] ?? t.state}</td>
-              <td class="hide">${day(t.dueAt, tz)}</td>
+              <td class="hide">${plainDate(t.dueAt, now, tz)}</td>
             </tr>`,
         )}
       </table>
@@ -307,7 +309,7 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string)
 }
 
 /** `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days. */
-function qualitySection(q: QualityProblems, tz: string, label: string, periodOf?: number): Html {
+function qualitySection(q: QualityProblems, tz: string, now: Date, label: string, periodOf?: number): Html {
   const list = (title: string, id: string, x: QualityProblems['compressed'], more: Html | string = '') =>
     html`<div class="card" id="${id}">
       <b>${title}：${x.total}</b>${more}${
@@ -317,7 +319,7 @@ function qualitySection(q: QualityProblems, tz: string, label: string, periodOf?
                 (i) =>
                   html`<li>
                     ${i.itemId ? html`<a href="/items/${i.itemId}">${i.title}</a>` : i.title}
-                    <span class="muted">${i.unitName} ${day(i.at, tz)}</span>
+                    <span class="muted">${i.unitName} ${plainDate(i.at, now, tz)}</span>
                   </li>`,
               )}
             </ul>`

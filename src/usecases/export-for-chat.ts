@@ -19,6 +19,7 @@ import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
+import { exportRefusedByLarkText } from './export-refused-by-lark.js';
 
 export interface ExportForChatDeps {
   db: Db;
@@ -179,8 +180,12 @@ const chatReason = (err: DomainError) =>
  * What the chat is told of an export that failed for good: what kind of problem, never a server path
  * or a system's raw message (the job's log has the whole error).
  */
+function failedText(err: unknown): string {
+  if (err instanceof LarkApiError) return `导出失败：${exportRefusedByLarkText(err)}`;
+  return `导出失败：${failedReason(err)}，请联系管理员`;
+}
+
 function failedReason(err: unknown): string {
-  if (err instanceof LarkApiError) return `飞书拒绝了发送（错误码 ${err.larkCode}）`;
   if (err instanceof DomainError) return chatReason(err);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return '服务器磁盘已满';
@@ -274,12 +279,9 @@ export async function exportForChatJob(
   } catch (err) {
     if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
       log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');
-      await replyText(
-        deps.gateway,
-        p.messageId,
-        `导出失败：${failedReason(err)}，请联系管理员`,
-        `export-failed-${p.messageId}`,
-      ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
+      await replyText(deps.gateway, p.messageId, failedText(err), `export-failed-${p.messageId}`).catch((e) =>
+        log.error({ err: e }, 'could not report the failed export'),
+      );
       await forgetAttempt(deps.exportsDir, p.messageId).catch(() => undefined);
     }
     throw err;

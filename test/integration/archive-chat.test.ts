@@ -321,13 +321,53 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     }
     const failed = texts(h, 'om_e2').filter((t) => t.startsWith('导出失败'));
     expect(failed).toHaveLength(1);
-    // What kind of problem, never Lark's or the system's raw message (the job's log has those).
-    expect(failed[0]).toBe('导出失败：飞书拒绝了发送（错误码 234001），请联系管理员');
+    // What happened and who acts, never Lark's or the system's raw message (the job's log has those);
+    // Lark's code last, for the system administrator.
+    expect(failed[0]).toBe(
+      '导出失败：包已生成并保存在服务器上，但飞书拒绝了发送，没能发到群里。' +
+        '请联系系统管理员从服务器取用，并按错误码查明原因。（飞书错误码 234001）',
+    );
     // Lark sees the key scoped by this install (Lark keeps uuids per app, across installs).
     const install = await findInstallation(h.db.db);
     const uuid = installScopedUuid(install!.installId, 'export-failed-om_e2');
     const reply = h.fake.sentMessages().find((m) => m.replyTo === 'om_e2' && m.uuid === uuid);
     expect(reply).toBeDefined();
+  });
+
+  it('a package Lark will not take says in plain words why and what to check: too large, no permission', async () => {
+    const cases = [
+      {
+        id: 'om_e2big',
+        fault: { code: 234006, status: 400, msg: 'The file size exceed the max value.' },
+        said:
+          '导出失败：包已生成并保存在服务器上，但文件超过了飞书允许发送的大小，没能发到群里。' +
+          '请联系系统管理员从服务器取用，并把 archive.yaml 中的 chatUploadLimitMb 调小。（飞书错误码 234006）',
+      },
+      {
+        id: 'om_e2scope',
+        fault: { code: 99991672, status: 400, msg: 'Access denied. One of the following scopes is required' },
+        said:
+          '导出失败：包已生成并保存在服务器上，但机器人没有在飞书发送文件的权限。' +
+          '请联系系统管理员：在飞书开发者后台给应用开通 im:resource 权限并发布新版本，然后重新发送「导出」。' +
+          '（飞书错误码 99991672）',
+      },
+    ];
+    for (const c of cases) {
+      await ctx.commands.handle(deps, msg(c.id, 'ou_archivist', '导出'), cmd('export', 'V1 2025'));
+      const [job] = await queryRows<{ payload: any }>(
+        f.db,
+        sql`select payload from jobs where kind = 'archive-export' and payload->>'messageId' = ${c.id}`,
+      );
+      h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/files', fault: c.fault });
+      try {
+        await expect(
+          ctx.jobs.get('archive-export')!.run(job!.payload, silentLogger(), { attempts: 3, maxAttempts: 3 }),
+        ).rejects.toThrow();
+      } finally {
+        h.fake.clearFaults();
+      }
+      expect(texts(h, c.id).filter((t) => t.startsWith('导出失败'))).toEqual([c.said]);
+    }
   });
 
   it('the export folder name stays one safe segment under exports/ whatever the unit code is', async () => {

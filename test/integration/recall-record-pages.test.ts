@@ -18,6 +18,27 @@ import {
   type ArchiveFixture,
 } from './archive-fixtures.js';
 
+/** The 件's second file is recalled by its sender, through the webhook; the bot's work settled. */
+async function recallSecondFile(f: ArchiveFixture, h: Harness, itemId: number) {
+  const [, second] = await queryRows<{ message_id: string; chat_id: string }>(
+    f.db,
+    sql`select m.message_id, m.chat_id from filing_item_materials fim
+        join materials m on m.id = fim.material_id where fim.item_id = ${itemId} order by fim.position`,
+  );
+  const res = await h.post(
+    recallEvent({ appId: h.fake.appId, messageId: second!.message_id, chatId: second!.chat_id }),
+  );
+  expect(res.status).toBe(200);
+  await h.settle();
+}
+
+/** The direct messages the unit's archivist received, in order. */
+const archivistTexts = (h: Harness) =>
+  h.fake
+    .sentMessages()
+    .filter((m) => m.receiveId === 'ou_archivist')
+    .map((m) => (m.content as { text: string }).text);
+
 /**
  * A photo recalled off a confirmed group changes its 页数 only where the bot counted it: a record
  * confirmed without a count keeps none (the catalogue counts the photos left), and the 页数 an
@@ -38,18 +59,7 @@ describe('页数 after a photo of a confirmed group is recalled', () => {
       files.push({ bytes: await photoJpeg({ color }), kind: 'photo' as const, mime: 'image/jpeg' });
     return f.fileItem(f.task.photo, files);
   };
-  const recallSecondOf = async (itemId: number) => {
-    const [, second] = await queryRows<{ message_id: string; chat_id: string }>(
-      f.db,
-      sql`select m.message_id, m.chat_id from filing_item_materials fim
-          join materials m on m.id = fim.material_id where fim.item_id = ${itemId} order by fim.position`,
-    );
-    const res = await h.post(
-      recallEvent({ appId: h.fake.appId, messageId: second!.message_id, chatId: second!.chat_id }),
-    );
-    expect(res.status).toBe(200);
-    await h.settle();
-  };
+  const recallSecondOf = (itemId: number) => recallSecondFile(f, h, itemId);
   const codeOf = async (itemId: number) =>
     (
       await queryRows<{ code: string }>(
@@ -67,11 +77,7 @@ describe('页数 after a photo of a confirmed group is recalled', () => {
     const xml = readFileSync(join(dir, '电子档案', '2025', 'ZP', `${await codeOf(itemId)}.xml`), 'utf8');
     return new XMLParser().parse(xml)['电子文件']['文件实体']['形式特征']['页数'] as number;
   };
-  const toArchivist = () =>
-    h.fake
-      .sentMessages()
-      .filter((m) => m.receiveId === 'ou_archivist')
-      .map((m) => (m.content as { text: string }).text);
+  const toArchivist = () => archivistTexts(h);
 
   beforeAll(async () => {
     f = await createArchiveFixture();
@@ -153,20 +159,8 @@ describe.each([
       { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs },
       { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
     );
-    const [, second] = await queryRows<{ message_id: string; chat_id: string }>(
-      f.db,
-      sql`select m.message_id, m.chat_id from filing_item_materials fim
-          join materials m on m.id = fim.material_id where fim.item_id = ${itemId} order by fim.position`,
-    );
-    const res = await h.post(
-      recallEvent({ appId: h.fake.appId, messageId: second!.message_id, chatId: second!.chat_id }),
-    );
-    expect(res.status).toBe(200);
-    await h.settle();
-    const told = h.fake
-      .sentMessages()
-      .filter((m) => m.receiveId === 'ou_archivist')
-      .map((m) => (m.content as { text: string }).text);
+    await recallSecondFile(f, h, itemId);
+    const told = archivistTexts(h);
     expect(told).toHaveLength(1);
     expect(told[0]).toContain('还剩 1 个文件，档号不变，去掉的文件中有 PDF，请核对页数');
     // Said last, so nothing follows the link.

@@ -38,6 +38,31 @@ const auditCount = async (db: Database['db']) =>
     )[0]!.n,
   );
 
+interface PeopleWorld {
+  fake: FakeLark;
+  tdb: TestDb;
+}
+
+/**
+ * For one describe: a fake Lark that knows 张三, 李四 and 王五 by mobile, and a database holding
+ * ORG_CSV's units; `dir` is removed afterwards.
+ */
+function usePeopleWorld(w: PeopleWorld, clock: ManualClock, dir: string): void {
+  beforeAll(async () => {
+    w.fake = await startFakeLark();
+    w.fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
+    w.fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
+    w.fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
+    w.tdb = await createTestDb();
+    await importUnits({ db: w.tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
+  });
+  afterAll(async () => {
+    await w.fake.close();
+    await w.tdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 async function writeXlsx(path: string, rows: unknown[][]): Promise<void> {
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('人员');
@@ -154,36 +179,28 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
 });
 
 describe('units people import: every kind of bad file is refused, naming lines, nothing written', () => {
-  let fake: FakeLark;
-  let tdb: TestDb;
+  const w = {} as PeopleWorld;
   const dir = mkdtempSync(join(tmpdir(), 'archive-people-bad-'));
   const clock = new ManualClock('2026-03-01T09:00:00+08:00');
   const run = async (name: string, content: string | Buffer) => {
     const path = join(dir, name);
     writeFileSync(path, content);
     const out: string[] = [];
-    const env = { LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.baseUrl };
+    const env = { LARK_APP_ID: w.fake.appId, LARK_APP_SECRET: w.fake.appSecret, LARK_DOMAIN: w.fake.baseUrl };
     try {
-      await runUnitsCommand(['people', 'import', path], { db: tdb.db, clock, env, out: (l) => out.push(l) });
+      await runUnitsCommand(['people', 'import', path], {
+        db: w.tdb.db,
+        clock,
+        env,
+        out: (l) => out.push(l),
+      });
       return out.join('\n');
     } catch (err) {
       return `ERROR ${(err as Error).message}`;
     }
   };
 
-  beforeAll(async () => {
-    fake = await startFakeLark();
-    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
-    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
-    fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
-    tdb = await createTestDb();
-    await importUnits({ db: tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
-  });
-  afterAll(async () => {
-    await fake.close();
-    await tdb.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  usePeopleWorld(w, clock, dir);
 
   it('refuses each bad file with a clear message', async () => {
     const cases: [string, string | Buffer, string][] = [
@@ -257,15 +274,15 @@ describe('units people import: every kind of bad file is refused, naming lines, 
     writeFileSync(big, Buffer.alloc(50 * 1024 * 1024, 0x61));
     const out: string[] = [];
     const err = await runUnitsCommand(['people', 'import', big], {
-      db: tdb.db,
+      db: w.tdb.db,
       clock,
       out: (l) => out.push(l),
     }).catch((e) => e);
     expect(err.message).toBe(
       'huge.csv: 文件有 50.0 MB，超过 10 MB 的上限（人员表、单位表通常不到 1 MB，是不是选错了文件？）',
     );
-    expect(await rolesOf(tdb.db)).toEqual([]);
-    expect(await auditCount(tdb.db)).toBe(0);
+    expect(await rolesOf(w.tdb.db)).toEqual([]);
+    expect(await auditCount(w.tdb.db)).toBe(0);
   });
 
   it('reads GBK and UTF-8 (with BOM) alike, says which, and looks up 50 mobiles per call', async () => {
@@ -275,16 +292,16 @@ describe('units people import: every kind of bad file is refused, naming lines, 
     const lines = ['\uFEFF姓名,手机号,单位编码,角色'];
     for (let i = 0; i < 60; i++) {
       const mobile = `1370000${String(i).padStart(4, '0')}`;
-      fake.addUser({ openId: `ou_m${i}`, name: `人${i}`, mobile });
+      w.fake.addUser({ openId: `ou_m${i}`, name: `人${i}`, mobile });
       lines.push(`人${i},${mobile},V3,officer`);
     }
-    fake.calls.length = 0;
+    w.fake.calls.length = 0;
     expect(await run('many.csv', lines.join('\n'))).toBe(
       '读取 many.csv（CSV，UTF-8 (BOM) 编码）\n人员导入完成：60 人，新增角色 60，已有 0，其中 60 行按手机号/邮箱在飞书找到',
     );
-    const calls = fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
+    const calls = w.fake.callsTo('POST', '/open-apis/contact/v3/users/batch_get_id');
     expect(calls.map((c) => (c.json as { mobiles: string[] }).mobiles.length)).toEqual([50, 10]);
-    expect((await rolesOf(tdb.db)).filter((r) => r.code === 'V3')).toHaveLength(60);
+    expect((await rolesOf(w.tdb.db)).filter((r) => r.code === 'V3')).toHaveLength(60);
   });
 
   /**
@@ -295,9 +312,9 @@ describe('units people import: every kind of bad file is refused, naming lines, 
   it('says plainly when Lark cannot be reached or refuses the lookup, and writes nothing', async () => {
     const path = join(dir, 'bymobile.csv');
     writeFileSync(path, 'name,mobile,unit_code,role\n张三,13800138001,V1,officer\n');
-    const before = await rolesOf(tdb.db);
+    const before = await rolesOf(w.tdb.db);
     const attempt = (env: Record<string, string>) =>
-      runUnitsCommand(['people', 'import', path], { db: tdb.db, clock, env, out: () => {} }).then(
+      runUnitsCommand(['people', 'import', path], { db: w.tdb.db, clock, env, out: () => {} }).then(
         () => 'imported',
         (e: Error) => e.message,
       );
@@ -306,15 +323,15 @@ describe('units people import: every kind of bad file is refused, naming lines, 
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((r) => closed.close(r));
     const unreachable = await attempt({
-      LARK_APP_ID: fake.appId,
-      LARK_APP_SECRET: fake.appSecret,
+      LARK_APP_ID: w.fake.appId,
+      LARK_APP_SECRET: w.fake.appSecret,
       LARK_DOMAIN: deadUrl,
     });
     expect(unreachable).toBe(
       `连不上飞书（${deadUrl}），按手机号或邮箱认人没有做成，没有导入任何人：请检查这台服务器能否访问飞书，或在表里用 open_id 列代替手机号/邮箱`,
     );
 
-    fake.inject({
+    w.fake.inject({
       method: 'POST',
       path: '/open-apis/contact/v3/users/batch_get_id',
       fault: {
@@ -324,21 +341,21 @@ describe('units people import: every kind of bad file is refused, naming lines, 
       times: 1,
     });
     const refused = await attempt({
-      LARK_APP_ID: fake.appId,
-      LARK_APP_SECRET: fake.appSecret,
-      LARK_DOMAIN: fake.baseUrl,
+      LARK_APP_ID: w.fake.appId,
+      LARK_APP_SECRET: w.fake.appSecret,
+      LARK_DOMAIN: w.fake.baseUrl,
     });
     expect(refused).toBe(
       '飞书拒绝了按手机号或邮箱认人（错误码 99991672），没有导入任何人：请在开发者后台为应用开通权限 contact:user.id:readonly 并发布版本（通讯录权限范围要包含这些人），再检查 LARK_APP_ID / LARK_APP_SECRET',
     );
-    expect(await rolesOf(tdb.db)).toEqual(before);
+    expect(await rolesOf(w.tdb.db)).toEqual(before);
   });
 
   it('says which settings are missing when a file needs Lark and none is configured', async () => {
     const path = join(dir, 'nolark.csv');
     writeFileSync(path, 'name,email,unit_code,role\n某人,a@b.cn,V1,officer\n');
     const err = await runUnitsCommand(['people', 'import', path], {
-      db: tdb.db,
+      db: w.tdb.db,
       clock,
       env: {},
       out: () => {},
@@ -356,30 +373,21 @@ describe('units people import: every kind of bad file is refused, naming lines, 
  * someone in two villages (two rows) keeps both, and people the table does not name are untouched.
  */
 describe('units people import after a row is fixed', () => {
-  let fake: FakeLark;
-  let tdb: TestDb;
+  const w = {} as PeopleWorld;
   const dir = mkdtempSync(join(tmpdir(), 'archive-people-fixed-'));
   const clock = new ManualClock('2026-03-01T09:00:00+08:00');
-  const env = () => ({ LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.baseUrl });
+  const env = () => ({
+    LARK_APP_ID: w.fake.appId,
+    LARK_APP_SECRET: w.fake.appSecret,
+    LARK_DOMAIN: w.fake.baseUrl,
+  });
   const importFile = (text: string, ...flags: string[]) => {
     writeFileSync(join(dir, '人员.csv'), text);
-    return cliInProcess(['units', 'people', 'import', join(dir, '人员.csv'), ...flags], env(), tdb);
+    return cliInProcess(['units', 'people', 'import', join(dir, '人员.csv'), ...flags], env(), w.tdb);
   };
   const header = '姓名,手机号,单位编码,角色\n';
 
-  beforeAll(async () => {
-    fake = await startFakeLark();
-    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
-    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
-    fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
-    tdb = await createTestDb();
-    await importUnits({ db: tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
-  });
-  afterAll(async () => {
-    await fake.close();
-    await tdb.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  usePeopleWorld(w, clock, dir);
 
   it('names the roles a fixed row left behind, and takes them back with --replace', async () => {
     const first = await importFile(
@@ -405,14 +413,14 @@ describe('units people import after a row is fixed', () => {
       '  张三（ou_zhang）  V2 测试县/甲镇/西村  村干部',
       '',
     ]);
-    expect((await rolesOf(tdb.db)).map((r) => `${r.name} ${r.code} ${r.role}`)).toEqual([
+    expect((await rolesOf(w.tdb.db)).map((r) => `${r.name} ${r.code} ${r.role}`)).toEqual([
       '李四 V1 officer',
       '李四 V3 officer',
       '王五 T1 archivist',
       '张三 V1 officer',
     ]);
     const audit = await queryRows<{ n: number }>(
-      tdb.db,
+      w.tdb.db,
       sql`select count(*)::int as n from audit_log where action = 'revoke_role' and unit_id = (select id from units where code = 'V2')`,
     );
     expect(Number(audit[0]!.n)).toBe(1);

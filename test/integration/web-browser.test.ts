@@ -72,7 +72,7 @@ describe.skipIf(!hasChromium)(
       await waitFor('the thumbnail decoded', () =>
         thumb.evaluate((img: any) => img.complete && img.naturalWidth > 0),
       );
-      expect(await page.locator('#audit').innerText()).toContain('归档');
+      expect(await page.locator('#audit').innerText()).toContain('提交');
       await noSideways(page);
     });
 

@@ -19,7 +19,7 @@ describe('the item page names an archivist’s 撤下 as the card does', () => {
   });
   afterAll(() => w?.close());
 
-  it('lists 归档 then 撤下, in words', async () => {
+  it("lists 提交 then 撤下, in words (an officer 提交 to a task; 归档 is the archivist's 确认归档)", async () => {
     const res = await unfileItem(
       { db: w.h.db.db, clock: w.clock },
       { itemId: w.itemId, actorOpenId: w.org.archivist, source: 'card', reason: '交错了村' },
@@ -29,7 +29,8 @@ describe('the item page names an archivist’s 撤下 as the card does', () => {
     expect(page.status).toBe(200);
     const audit = /<table id="audit">([\s\S]*?)<\/table>/.exec(await page.text())![1]!;
     const actions = [...audit.matchAll(/<tr>\s*<td>[^<]*<\/td>\s*<td>([^<]*)<\/td>/g)].map((m) => m[1]);
-    expect(actions).toContain('撤下');
+    expect(actions).toEqual(expect.arrayContaining(['提交', '撤下']));
+    expect(actions).not.toContain('归档');
     expect(actions).not.toContain('取消归档');
     for (const a of actions) expect(a).not.toMatch(/^[a-z_]+$/);
   });

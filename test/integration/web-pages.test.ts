@@ -147,7 +147,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     expect(task).toContain(`/items/${w.itemId}`);
     const item = await (await w.get(`/items/${w.itemId}`, leader)).text();
     expect(item).toContain(`/thumbs/${w.materialId}`);
-    expect(item).toContain('归档'); // the audit trail's filing row
+    expect(item).toContain('<td>提交</td>'); // the audit trail's filing row
     const thumb = await w.get(`/thumbs/${w.materialId}`, leader);
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');

@@ -46,7 +46,8 @@ export const STATE_LABEL: Record<string, string> = {
 };
 
 export const ACTION_LABEL: Record<string, string> = {
-  file: '归档',
+  // The glossary (docs/architecture.md, Wording): an officer 提交 to a task; 归档 is the archivist's 确认归档.
+  file: '提交',
   undo: '撤销',
   refile: '改归',
   unfile: '撤下',

@@ -1,5 +1,6 @@
 import { LarkApiError } from '../errors.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
+import { CONTACT_SCOPES, UNNAMED_MEANWHILE } from '../usecases/learn-person-name.js';
 import type { DoctorLine } from './doctor.js';
 
 const LABEL = '成员姓名';
@@ -25,9 +26,8 @@ export async function contactScopeLine(
         status: 'warn',
         label: LABEL,
         detail:
-          `飞书不给机器人读取成员姓名（错误码 ${err.larkCode}）：在开发者后台「权限管理」开通 contact:user.base:readonly` +
-          '（和 contact:contact.base:readonly）并发布新版本。在此之前周报、网页和归档目录里的负责人、提交人' +
-          '显示为「未登记姓名的成员（…末4位）」，其他功能照常',
+          `飞书不给机器人读取成员姓名（错误码 ${err.larkCode}）：在开发者后台「权限管理」开通 ${CONTACT_SCOPES}` +
+          `并发布新版本。在此之前${UNNAMED_MEANWHILE}`,
       };
   }
   return { status: 'ok', label: LABEL, detail: '可以从飞书通讯录读取（权限已开通）' };

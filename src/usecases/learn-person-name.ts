@@ -7,11 +7,16 @@ import type { Clock } from '../ports/clock.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import { reportAlert, type OpsAlertOptions } from './ops-alerts.js';
 
+/** The scopes that give the bot people's names (the notice below and doctor's 成员姓名 line). */
+export const CONTACT_SCOPES = 'contact:user.base:readonly（和 contact:contact.base:readonly）';
+/** What goes without them (the notice below and doctor's 成员姓名 line). */
+export const UNNAMED_MEANWHILE =
+  '周报、网页和归档目录里的负责人、提交人显示为「未登记姓名的成员（…末4位）」，其他功能照常';
+
 /** The one-time notice when Lark will not give names: which scope, what it affects, how to fix it. */
 export const CONTACT_SCOPE_MISSING =
-  '飞书不给机器人读取成员姓名：开发者后台「权限管理」没有开通 contact:user.base:readonly' +
-  '（和 contact:contact.base:readonly）。在开通并发布新版本之前，周报、网页和归档目录里的负责人、提交人' +
-  '显示为「未登记姓名的成员（…末4位）」，其他功能照常。这条提醒只发一次；开通后会再告诉你。';
+  `飞书不给机器人读取成员姓名：开发者后台「权限管理」没有开通 ${CONTACT_SCOPES}。` +
+  `在开通并发布新版本之前，${UNNAMED_MEANWHILE}。这条提醒只发一次；开通后会再告诉你。`;
 export const CONTACT_SCOPE_GRANTED =
   '机器人又能读取成员姓名了。还显示为「未登记姓名的成员」的人，会在下次出现或每周一次的后台查询时补上姓名。';
 

@@ -86,6 +86,13 @@ export async function itemMaterialIds(db: Db, itemId: number): Promise<number[]>
 }
 
 /**
+ * Which copy of a file counts towards its task: the first in this window over a task's live copies
+ * (columns task_id, kind, sha256, material_id, item_id). recountTaskCopies counts by it, and
+ * item-files.ts says by it which files of an item repeat one counted elsewhere.
+ */
+export const COPY_ORDER = sql.raw('partition by task_id, kind, sha256 order by material_id, item_id');
+
+/**
  * The same file counted once per task. An item's per-kind counts (n_photo…) are what it adds to its
  * task's progress, and everything that shows progress (task and unit pages, 进度/缺什么, the digest,
  * reminders, the progress-count triggers) sums them. A material whose bytes (sha256, same kind) are
@@ -122,8 +129,7 @@ export async function recountTaskCopies(tx: Db, taskIds: number[]): Promise<void
             count(*) filter (where h.kind = 'audio' and h.first)::int as n_audio,
             count(*) filter (where h.kind = 'video' and h.first)::int as n_video
           -- The lowest-numbered copy of each file counts (a window, not a self-join: a task may hold thousands).
-          from (select h.*, h.sha256 is null or row_number() over (
-                  partition by h.task_id, h.kind, h.sha256 order by h.material_id, h.item_id) = 1 as first
+          from (select h.*, h.sha256 is null or row_number() over (${COPY_ORDER}) = 1 as first
                 from held h) h
           group by h.item_id)
         update filing_items fi

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
+import { COPY_ORDER } from './filings.js';
 import { noFiles, type ItemFiles } from '../../domain/item-files.js';
 import type { MaterialKind } from '../../domain/material-kind.js';
 
@@ -45,7 +46,7 @@ export async function itemFilesOf(db: Db | Tx, itemIds: number[]): Promise<Map<n
         ranked as (
           select c.item_id, c.kind, first_value(c.item_id) over w as first_item, row_number() over w as rn
           from (select distinct * from copies) c
-          window w as (partition by c.task_id, c.kind, c.sha256 order by c.material_id, c.item_id))
+          window w as (${COPY_ORDER}))
         select r.item_id::int as item_id, r.kind, r.first_item::int as first_item, count(*)::int as n,
           (select count(*)::int from filing_items q join filing_items f on f.id = r.first_item
             where q.task_id = f.task_id and q.undone_at is null and (q.filed_at, q.id) <= (f.filed_at, f.id)) as place

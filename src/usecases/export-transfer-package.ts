@@ -259,7 +259,8 @@ async function writePackage(
     ...(deps.docxToPdf ? { docxToPdf: deps.docxToPdf } : {}),
     oneAtATime: oneAtATime(),
     costs: noConversionCosts(),
-    sameFiles: await sameFilesInScope(db, scope),
+    // From the same snapshot as the rows: a 件 confirmed since is not named as holding a copy.
+    sameFiles: await sameFilesInScope(db, scope, scopeClasses),
     samePaths: new Map(),
   };
   ctx.progress.start(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage, type ExportResult } from '../../src/usecases/export-transfer-package.js';
+import { interceptStatements } from '../support/intercept-statements.js';
 import { filesUnder, validateBag } from '../support/validate-bag.js';
 import {
   createArchiveFixture,
@@ -135,5 +136,85 @@ describe('export: the same file in two 件 (or twice in one)', () => {
     expect(res.valid).toBe(true);
     expect(validateBag(bag.outDir)).toEqual([]);
     expect(readFileSync(join(bag.outDir, 'data', '说明文件.TXT'), 'utf8')).toContain('相同文件：');
+  });
+});
+
+/**
+ * The export reads what it packages as it was when it began (each class up to its last 件号 then). A 件
+ * confirmed meanwhile holding a file the package carries is not in this package, so no copy may name it
+ * as 相同文件档号, and 相同文件清单 / 说明文件 must not count it.
+ */
+describe('export: the same file in a 件 confirmed while the export runs', () => {
+  let f: ArchiveFixture;
+  let out: string;
+  let res: ExportResult;
+  let shared: Buffer;
+  let first = '';
+  let later = '';
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    out = mkdtempSync(join(tmpdir(), 'archive-same-during-'));
+    shared = await photoJpeg();
+    const photo = { bytes: shared, kind: 'photo' as const, mime: 'image/jpeg' };
+    const confirm = () =>
+      confirmArchive(
+        { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs },
+        { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' },
+      );
+    const codeOf = async (itemId: number) =>
+      (
+        await queryRows<{ code: string }>(
+          f.db,
+          sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+        )
+      )[0]!.code;
+    const firstItem = await f.fileItem(f.task.photo, [photo], { title: '识别结果公示' });
+    await confirm();
+    first = await codeOf(firstItem);
+    // The archivist files the same photo again and confirms it after the export read its classes,
+    // just before it reads which files the package holds twice.
+    let laterItem = 0;
+    let changed: Promise<unknown> | undefined;
+    const db = interceptStatements(f.db, async (text, run) => {
+      if (text.includes('group by m.sha256'))
+        await (changed ??= (async () => {
+          laterItem = await f.fileItem(f.task.photo, [photo], { title: '公示照片补充' });
+          await confirm();
+        })());
+      return run();
+    });
+    res = await exportTransferPackage(
+      { db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      { unitId: f.unit.V1.id, year: 2025, outDir: join(out, 'c') },
+    );
+    expect(changed).toBeDefined();
+    later = await codeOf(laterItem);
+  });
+  afterAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    await f.close();
+  });
+
+  it('the package holds the 件 of its snapshot; the one confirmed meanwhile is left for the next', () => {
+    expect(res.preCheck).toBe(false);
+    expect(res.records).toBe(1);
+    expect(res.confirmedDuring).toBe(1);
+    expect(later).not.toBe(first);
+  });
+
+  it('no copy names the 件 confirmed meanwhile; no 相同文件清单, 说明文件 counts no same files', () => {
+    const files = filesUnder(res.outDir).map((p) => relative(res.outDir, p).split(sep).join('/'));
+    const xml = readFileSync(
+      join(
+        res.outDir,
+        files.find((p) => p.endsWith(`/${first}.xml`))!,
+      ),
+      'utf8',
+    );
+    expect(xml).not.toContain(later);
+    expect(xml).not.toContain('<相同文件档号>');
+    expect(files).not.toContain('其他/相同文件清单.TXT');
+    expect(readFileSync(join(res.outDir, '说明文件.TXT'), 'utf8')).not.toContain('相同文件：');
   });
 });

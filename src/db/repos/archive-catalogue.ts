@@ -142,6 +142,16 @@ export async function listScopeClasses(db: Db, scope: RecordScope): Promise<Scop
   );
 }
 
+/** What `held` read as the last 件号 of the class of `ar` (archive_records): 0 for a class not among them. */
+export function heldLastPiece(held: { classKey: string; lastPiece: number }[]): SQL {
+  return held.length === 0
+    ? sql`0`
+    : sql`coalesce((select h.last from (values ${sql.join(
+        held.map((c) => sql`(${c.classKey}::text, ${c.lastPiece}::int)`),
+        sql`, `,
+      )}) h(class_key, last) where h.class_key = ar.class_key), 0)`;
+}
+
 /**
  * Live 档号 of the scope beyond the classes' last 件号 as `held` read them (a class not among them held
  * none): the ones confirmed since, which a package written from `held` leaves for the next export.
@@ -151,13 +161,7 @@ export async function countConfirmedBeyond(
   scope: RecordScope,
   held: { classKey: string; lastPiece: number }[],
 ): Promise<number> {
-  const last =
-    held.length === 0
-      ? sql`0`
-      : sql`coalesce((select h.last from (values ${sql.join(
-          held.map((c) => sql`(${c.classKey}::text, ${c.lastPiece}::int)`),
-          sql`, `,
-        )}) h(class_key, last) where h.class_key = ar.class_key), 0)`;
+  const last = heldLastPiece(held);
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from archive_records ar join units u on u.id = ar.unit_id

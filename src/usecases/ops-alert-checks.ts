@@ -163,15 +163,21 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
       };
     },
     holidays: async () => {
+      // In December the table must hold next year; from January on, this year (a table never
+      // updated past New Year would otherwise read as settled while 春节 counts as working days).
       const p = partsIn(s.clock.now(), s.timeZone);
-      const next = Number(p.year) + 1;
-      const firing = p.month === '12' && !calendar.knowsYear(next);
-      return {
-        firing,
-        detail: firing
-          ? `节假日表（chinese-days）还没有 ${next} 年的数据，催办会按周一到周五算工作日。请升级：npm update chinese-days，然后重启。`
-          : '节假日表已包含明年的数据。',
-      };
+      const year = Number(p.year);
+      const missing = !calendar.knowsYear(year)
+        ? year
+        : p.month === '12' && !calendar.knowsYear(year + 1)
+          ? year + 1
+          : undefined;
+      return missing !== undefined
+        ? {
+            firing: true,
+            detail: `节假日表（chinese-days）还没有 ${missing} 年的数据，催办会按周一到周五算工作日${missing === year ? '（春节等假期照常催办）' : ''}。请升级：npm update chinese-days，然后重启。`,
+          }
+        : { firing: false, detail: `节假日表已包含 ${p.month === '12' ? year + 1 : year} 年的数据。` };
     },
   };
 }

@@ -30,7 +30,7 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
   lark_refused: '飞书拒绝了应用凭证或权限',
   contact_scope: '读不到成员姓名：缺少通讯录权限',
   four_properties: '四性检测未通过',
-  holidays: '节假日表缺少明年的数据',
+  holidays: '节假日表缺少新一年的数据',
 };
 
 /** Whether a kind fires now, and what to tell the operator (short, plain Chinese). */

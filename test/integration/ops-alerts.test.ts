@@ -193,18 +193,45 @@ describe('operations alerts without an ops chat: the top admins by direct messag
   it('tells the county admin about low disk and the missing holiday table in December', async () => {
     await h.bot.checkAlerts();
     const cards = alertCards(h);
-    expect(cards.map((c) => c[0]).sort()).toEqual(['告警：磁盘空间不足', '告警：节假日表缺少明年的数据']);
-    expect(cards.find((c) => c[0] === '告警：节假日表缺少明年的数据')![1]).toBe(
+    expect(cards.map((c) => c[0]).sort()).toEqual(['告警：磁盘空间不足', '告警：节假日表缺少新一年的数据']);
+    expect(cards.find((c) => c[0] === '告警：节假日表缺少新一年的数据')![1]).toBe(
       `节假日表（chinese-days）还没有 ${lastYear + 1} 年的数据，催办会按周一到周五算工作日。请升级：npm update chinese-days，然后重启。`,
     );
     expect(cards.find((c) => c[0] === '告警：磁盘空间不足')![1]).toMatch(
       /^剩余磁盘空间 \d+ MB，下限 1000000000 MB；新文件暂停下载，请清理磁盘。$/,
     );
     expect(new Set(sentTo(h))).toEqual(new Set(['open_id:ou_al_top']));
-    // January: the table question is settled until next December.
+    // New Year's Day passed and the table was never updated: the alert stands (no 恢复正常 while
+    // 春节 would count as working days).
+    const sent = alertCards(h).length;
     clock.set(new Date(`${lastYear + 1}-01-02T10:00:00+08:00`));
     await h.bot.checkAlerts();
-    expect(alertCards(h).map((c) => c[0])).toContain('恢复正常：节假日表缺少明年的数据');
+    expect(alertCards(h).slice(sent)).toEqual([]);
+  });
+});
+
+describe('a holiday table without this year, after New Year', () => {
+  let h: Harness;
+  const years = Object.keys((holidayData as { holidays: Record<string, string> }).holidays).map(
+    (d) => +d.slice(0, 4),
+  );
+  const year = Math.max(...years) + 1;
+  // New Year's Day 07:30 in Beijing, still 31 December in UTC: the year is the deployment's zone's.
+  const clock = new ManualClock(`${year}-01-01T07:30:00+08:00`);
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, env: { OPS_CHAT_ID: 'oc_ops_new_year', ALERT_CHECK_MINUTES: '0' } });
+  });
+  afterAll(() => h.close());
+
+  it('tells the IT person that this year is missing and 春节 counts as working days', async () => {
+    await h.bot.checkAlerts();
+    expect(alertCards(h)).toEqual([
+      [
+        '告警：节假日表缺少新一年的数据',
+        `节假日表（chinese-days）还没有 ${year} 年的数据，催办会按周一到周五算工作日（春节等假期照常催办）。请升级：npm update chinese-days，然后重启。`,
+      ],
+    ]);
   });
 });
 

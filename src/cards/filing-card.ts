@@ -179,11 +179,14 @@ export function unboundCard(summary: string): object {
  * Materials sent to the bot in a direct chat: kept, but a direct chat belongs to no unit (and cannot be
  * bound), so the way to hand them in is to forward them to the unit's work group.
  */
-export function directChatCard(summary: string, o: { saving?: boolean } = {}): object {
+export function directChatCard(summary: string, o: { saving?: boolean; allRepeats?: boolean } = {}): object {
+  // Every file is one the sender already sent (in a group, most likely): forwarding it there again
+  // would only make a second copy.
+  const next = o.allRepeats
+    ? '这些文件之前已经收到过，不用再转发到工作群。'
+    : '私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。';
   return card('收到材料', 'blue', [
-    md(
-      `${esc(summary)}\n\n${o.saving ? '材料正在保存。' : '材料已保存。'}私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。`,
-    ),
+    md(`${esc(summary)}\n\n${o.saving ? '材料正在保存。' : '材料已保存。'}${next}`),
   ]);
 }
 

@@ -72,7 +72,10 @@ export async function presentBurst(
   if (!unit)
     return asCard(
       (await chatTypeOf(deps.db, burst.chatId)) === 'p2p'
-        ? directChatCard(view.summary, { saving: pending })
+        ? directChatCard(view.summary, {
+            saving: pending,
+            allRepeats: !pending && stored.every((m) => m.knownRepeat),
+          })
         : unboundCard(view.summary),
     );
   const open = await fileableTasksOfUnit(deps.db, unit.id);

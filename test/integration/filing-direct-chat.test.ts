@@ -95,6 +95,44 @@ describe('photos sent to the bot in a direct chat', () => {
     expect(await post(groupId, 'group')).toContain('其中 1 个与之前收到的文件完全相同，只保存一份');
   });
 
+  it('sent to the work group first, then to the bot directly: the same file, and not to be forwarded again', async () => {
+    const post = async (chatId: string, chatType: 'p2p' | 'group', seeds: number[], sender = org.officer) => {
+      const ids: string[] = [];
+      for (const seed of seeds) {
+        const messageId = id('om_');
+        const key = id('img_');
+        h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(seed), contentType: 'image/jpeg' });
+        const ev = messageEvent({
+          appId: h.fake.appId,
+          chatId,
+          chatType,
+          messageId,
+          senderOpenId: sender,
+          msgType: 'image',
+          content: { image_key: key },
+          createTimeMs: clock.now().getTime(),
+        });
+        expect((await h.post(ev)).status).toBe(200);
+        ids.push(messageId);
+      }
+      return replyText(await replyAfterQuiet(h, clock, ids[0]!));
+    };
+    expect(await post(groupId, 'group', [93])).not.toContain('完全相同');
+    // The group's photo forwarded to the bot: before, 「请把它们转发到…工作群」 asked for a second copy there.
+    const dm = id('oc_dm_');
+    const again = await post(dm, 'p2p', [93]);
+    expect(again).toContain('其中 1 个与之前收到的文件完全相同，只保存一份');
+    expect(again).toContain('不用再转发到工作群');
+    expect(again).not.toContain('请把它们转发');
+    // With a photo not sent before: the repeat is named, and the new one is still to be forwarded.
+    const mixed = await post(dm, 'p2p', [93, 94]);
+    expect(mixed).toContain('其中 1 个与之前收到的文件完全相同');
+    expect(mixed).toContain('请把它们转发到本村（本单位）的工作群');
+    // Someone else's copy of the same photo is not theirs to have sent before.
+    const other = await post(id('oc_dm_'), 'p2p', [93], org.archivist);
+    expect(other).not.toContain('完全相同');
+  });
+
   it('an empty file sent there is answered with where to send it again, not with choosing a task', async () => {
     const messageId = id('om_');
     const key = id('file_');

@@ -130,6 +130,8 @@ export interface BurstMaterial {
    * An identical file came into this same chat before, or is already filed for the chat's unit (sent
    * in another of its chats, then forwarded here): a repeat the sender may not have meant, which its
    * task does not count twice. One first sent to the bot directly and then to the group, as it asks, is not.
+   * In a direct chat: the same person sent it before anywhere (a group's file forwarded back to the bot,
+   * which the direct chat's answer would otherwise ask to forward to the group a second time).
    */
   knownRepeat: boolean;
   sizeBytes: number | null;
@@ -162,7 +164,10 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
             join filing_item_materials x on x.material_id = o.id
             join filing_items fi on fi.id = x.item_id and fi.undone_at is null
             join chat_bindings cb on cb.unit_id = fi.unit_id and cb.chat_id = m.chat_id and cb.status = 'active'
-            where o.sha256 = m.sha256 and o.id < m.id and o.status <> 'recalled')) as known_repeat
+            where o.sha256 = m.sha256 and o.id < m.id and o.status <> 'recalled')
+          or (exists (select 1 from chats c where c.chat_id = m.chat_id and c.chat_type = 'p2p')
+            and exists (select 1 from materials o where o.sha256 = m.sha256
+              and o.sender_open_id = m.sender_open_id and o.id < m.id and o.status <> 'recalled'))) as known_repeat
         from materials m where m.burst_id = ${burstId} and m.status <> 'recalled' order by m.sent_at, m.id`,
   );
   return rows.map((r) => ({

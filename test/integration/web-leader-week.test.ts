@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -444,7 +445,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await pastTheEnd(page, { prefix: 'overdue', table: '#overdue', param: 'overdue_page', value }, overdue);
   });
 
-  it('more compressed photos than the quality list shows: the page says how many it leaves out', async () => {
+  it('more compressed photos than the quality list shows: the leader pages through all of them', async () => {
     // Nine more chat-compressed photos from 城关村 today: eleven in the last 30 days with the world's two.
     const posted: string[] = [];
     for (let i = 0; i < 9; i++)
@@ -469,14 +470,47 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     const heading = await page.locator('#q-compressed b').innerText();
     const total = Number(/：(\d+)/.exec(heading)![1]);
     expect(total).toBe(11);
-    const listed = await page.locator('#q-compressed li').count();
-    expect(listed).toBe(10);
-    expect(await page.locator('#q-compressed-unlisted').count()).toBe(1);
-    expect(await page.locator('#q-compressed-unlisted').innerText()).toBe(
-      `只列出最近的 10 个，还有 ${total - listed} 个没有列出`,
-    );
+    const listed = () => page.locator('#q-compressed li').allInnerTexts();
+    const first = await listed();
+    expect(first).toHaveLength(10);
+    expect(await page.locator('#q-compressed-range').innerText()).toBe('第 1—10 项，共 11 项');
+    expect(await page.locator('#q-compressed-more').innerText()).toBe('还有 1 项，下一页 ›');
+    // The next page: the eleventh photo, none of the first ten, and the way back.
+    await page.locator('#q-compressed-more').click();
+    await page.waitForURL((u) => u.searchParams.get('compressed_page') === '2' && u.hash === '#q-compressed');
+    const second = await listed();
+    expect(second).toHaveLength(1);
+    expect(first).not.toContain(second[0]);
+    expect(await page.locator('#q-compressed-range').innerText()).toBe('第 11—11 项，共 11 项 回到第一页');
+    expect(await page.locator('#q-compressed-more').count()).toBe(0);
+    // The other lists stay on their first page, counted as before.
+    expect(await page.locator('#q-undescribed-range').count()).toBe(0);
+    expect(await page.locator('#q-compressed-first').getAttribute('href')).not.toContain('compressed_page');
+    // A page past the end (an old link, an edited number) says so, numbering no row.
+    const pastEnd = new URL(page.url());
+    pastEnd.searchParams.set('compressed_page', '9999');
+    await page.goto(pastEnd.toString());
+    expect(await page.locator('#q-compressed li').count()).toBe(0);
+    expect(await page.locator('#q-compressed-range').innerText()).toBe('共 11 项 回到第一页');
+    expect(await page.locator('#q-compressed').innerText()).toContain('后面没有了。');
+    await page.locator('#q-compressed-first').click();
+    await page.waitForURL((u) => !u.searchParams.has('compressed_page'));
+    expect(await listed()).toEqual(first);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );
+    // A province's page (past 500 chats) pages the same rows, and reads none past the end.
+    const now = w.clock.now();
+    for (const skip of [10, 9990]) {
+      const wide = await qualityProblems(w.h.db.db, w.units.township, now, {
+        wide: true,
+        skip: { compressed: skip },
+      });
+      expect(wide).toEqual(
+        await qualityProblems(w.h.db.db, w.units.township, now, { wide: false, skip: { compressed: skip } }),
+      );
+      expect(wide.compressed.total).toBe(11);
+      expect(wide.compressed.items).toHaveLength(skip === 10 ? 1 : 0);
+    }
   });
 });

@@ -24,13 +24,22 @@ export interface QualityProblems {
   };
 }
 
+/** How many of each list to skip (its page's first row less one): 0 when absent. */
+export interface QualitySkips {
+  compressed?: number;
+  undescribed?: number;
+  failed?: number;
+}
+
 /** A period quality problems cover instead of the last 30 days: [from, to). */
 export interface QualityPeriod {
   from: Date;
   to: Date;
 }
 
-const LIST = 10;
+/** A quality list's page: the newest ten on the first, the next ten on each `?…_page=N` after it. */
+export const QUALITY_PAGE = 10;
+const LIST = QUALITY_PAGE;
 /** Bound chats above which a unit page reads quality problems province-style (see qualityProblems). */
 const WIDE = 500;
 /** Quality problems are those of the last 30 days (like the digest's week): what needs doing now. */
@@ -74,13 +83,14 @@ const counts = (c: (ByStatus & { total: number }) | undefined): { total: number 
  * index newest first and stops at LIST in the subtree, and each total counts on that index alone
  * (index-only) grouped by chat or unit before looking those up — or not at all when the unit is the
  * only root of the tree (everything is in it). A total counts materials (a photo in two items once);
- * a listed photo links to its live item.
+ * a listed photo links to its live item. `skip` pages a list (ten a page): a page past its end lists
+ * nothing (past WIDE, its rows are not walked once its count says so).
  */
 export async function qualityProblems(
   db: Db,
   root: { path: string },
   now: Date,
-  opts: { wide?: boolean; period?: QualityPeriod } = {},
+  opts: { wide?: boolean; period?: QualityPeriod; skip?: QualitySkips } = {},
 ): Promise<QualityProblems> {
   const ids = subtreeUnitIds(root);
   const since = opts.period?.from ?? new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000);
@@ -103,11 +113,17 @@ export async function qualityProblems(
 
   // `byStatus` (failed downloads): also counted per status. Not for compressed photos, whose wide
   // count stays on its partial index alone (status is not in it).
-  const posted = async (where: SQL, byStatus = false): Promise<Listed<PostedRow> & ByStatus> => {
+  const posted = async (
+    where: SQL,
+    skip: number,
+    byStatus = false,
+  ): Promise<Listed<PostedRow> & ByStatus> => {
     if (!wide) {
-      const rows = await queryRows<PostedRow & ByStatus & { total: number }>(
-        db,
-        sql`with s as materialized (${ids})
+      // The window's counts ride on the rows: a page past the end (no rows) reads them on the first row.
+      const read = (offset: number, limit: number) =>
+        queryRows<PostedRow & ByStatus & { total: number }>(
+          db,
+          sql`with s as materialized (${ids})
           select m.id, m.kind, m.status, m.original_name, m.sent_at, u.name as unit_name,
             count(*) over ()::int as total,
             count(*) filter (where m.status = 'needs_reupload') over ()::int as needs_reupload,
@@ -117,9 +133,10 @@ export async function qualityProblems(
             cross join lateral (
               select id, kind, status, original_name, sent_at from materials
               where chat_id = b.chat_id and ${sentIn} and ${where} offset 0) m
-          order by m.sent_at desc, m.id desc limit ${LIST}`,
-      );
-      return { rows, ...counts(rows[0]) };
+          order by m.sent_at desc, m.id desc limit ${limit} offset ${offset}`,
+        );
+      const rows = await read(skip, LIST);
+      return { rows, ...counts(rows[0] ?? (skip > 0 ? (await read(0, 1))[0] : undefined)) };
     }
     const recent = sql`(select id, chat_id, kind, status, original_name, sent_at from materials
       where ${sentIn} and ${where})`;
@@ -131,7 +148,7 @@ export async function qualityProblems(
           coalesce(sum(m.failed), 0)::int as failed, coalesce(sum(m.too_large), 0)::int as too_large`
         : 'coalesce(sum(m.n), 0)::int as total',
     );
-    const [rows, [count]] = await Promise.all([
+    const list = () =>
       queryRows<PostedRow>(
         db,
         sql`select m.id, m.kind, m.status, m.original_name, m.sent_at, u.name as unit_name
@@ -139,8 +156,9 @@ export async function qualityProblems(
               join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
               join units u on u.id = b.unit_id
             where ${inScope}
-            order by m.sent_at desc, m.id desc limit ${LIST}`,
-      ),
+            order by m.sent_at desc, m.id desc limit ${LIST} offset ${skip}`,
+      );
+    const total = () =>
       queryRows<ByStatus & { total: number }>(
         db,
         whole
@@ -150,36 +168,40 @@ export async function qualityProblems(
               join chat_bindings b on b.chat_id = m.chat_id and b.status <> 'ended'
               join units u on u.id = b.unit_id
             where ${inScope}`,
-      ),
-    ]);
+      );
+    const [rows, [count]] = await pagedRead(skip, list, total, (c) => Number(c[0]?.total ?? 0));
     return { rows, ...counts(count) };
   };
 
-  const undescribed = async (): Promise<Listed<UndescribedRow>> => {
+  const undescribed = async (skip: number): Promise<Listed<UndescribedRow>> => {
     const noReason = sql`not exists (select 1 from item_descriptions d where d.item_id = fi.id and coalesce(d.reason, '') <> '')`;
     if (!wide) {
-      const rows = await queryRows<UndescribedRow & { total: number }>(
-        db,
-        sql`with s as materialized (${ids})
+      const read = (offset: number, limit: number) =>
+        queryRows<UndescribedRow & { total: number }>(
+          db,
+          sql`with s as materialized (${ids})
           select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at, count(*) over ()::int as total
           from s join units u on u.id = s.id
             cross join lateral (
               select id, title, filed_at from filing_items
               where unit_id = s.id and undone_at is null and kind = 'photo_group' and ${within('filed_at')} offset 0) fi
           where ${noReason}
-          order by fi.filed_at desc, fi.id desc limit ${LIST}`,
-      );
-      return { rows, total: Number(rows[0]?.total ?? 0) };
+          order by fi.filed_at desc, fi.id desc limit ${limit} offset ${offset}`,
+        );
+      const rows = await read(skip, LIST);
+      const first = rows[0] ?? (skip > 0 ? (await read(0, 1))[0] : undefined);
+      return { rows, total: Number(first?.total ?? 0) };
     }
     const recent = sql`fi.undone_at is null and fi.kind = 'photo_group' and ${within('fi.filed_at')} and ${noReason}`;
-    const [rows, [count]] = await Promise.all([
+    const list = () =>
       queryRows<UndescribedRow>(
         db,
         sql`select fi.id::int as item_id, fi.title, u.name as unit_name, fi.filed_at as at
             from filing_items fi join units u on u.id = fi.unit_id
             where ${recent} and ${inScope}
-            order by fi.filed_at desc, fi.id desc limit ${LIST}`,
-      ),
+            order by fi.filed_at desc, fi.id desc limit ${LIST} offset ${skip}`,
+      );
+    const total = () =>
       queryRows<{ total: number }>(
         db,
         whole
@@ -188,8 +210,8 @@ export async function qualityProblems(
               from (select fi.unit_id, count(*) as n from filing_items fi where ${recent} group by fi.unit_id) x
                 join units u on u.id = x.unit_id
               where ${inScope}`,
-      ),
-    ]);
+      );
+    const [rows, [count]] = await pagedRead(skip, list, total, (c) => Number(c[0]?.total ?? 0));
     return { rows, total: Number(count?.total ?? 0) };
   };
 
@@ -208,11 +230,12 @@ export async function qualityProblems(
     );
   const [[compressed, itemOf], noDescription, failed] = await Promise.all([
     // A video's cover judged 「压缩」 by an earlier version (download-record.ts now gives it none) is no photo.
-    posted(sql`kind = 'photo' and quality = 'compressed' and role is distinct from 'cover'`).then(
-      async (c) => [c, await itemsOf(c.rows)] as const,
-    ),
-    undescribed(),
-    posted(sql`status in ('failed', 'needs_reupload', 'too_large')`, true),
+    posted(
+      sql`kind = 'photo' and quality = 'compressed' and role is distinct from 'cover'`,
+      opts.skip?.compressed ?? 0,
+    ).then(async (c) => [c, await itemsOf(c.rows)] as const),
+    undescribed(opts.skip?.undescribed ?? 0),
+    posted(sql`status in ('failed', 'needs_reupload', 'too_large')`, opts.skip?.failed ?? 0, true),
   ]);
   return {
     compressed: {
@@ -249,6 +272,21 @@ export async function qualityProblems(
       })),
     },
   };
+}
+
+/**
+ * A wide list's rows and count: at once on the first page; on a later one the count first, and the
+ * rows only when the page is not past the end (so an edited ?…_page=9999 walks no index).
+ */
+async function pagedRead<R, C>(
+  skip: number,
+  list: () => Promise<R[]>,
+  total: () => Promise<C>,
+  n: (c: C) => number,
+): Promise<[R[], C]> {
+  if (skip === 0) return Promise.all([list(), total()]);
+  const count = await total();
+  return [skip < n(count) ? await list() : [], count];
 }
 
 export interface TrendPoint {

@@ -4,6 +4,7 @@ import { missingForUnit, type MissingList } from '../../db/repos/completeness-mi
 import { unitProgress } from '../../db/repos/completeness-progress.js';
 import {
   completenessTrend,
+  QUALITY_PAGE,
   QUALITY_WINDOW_DAYS,
   qualityProblems,
   urgeStates,
@@ -95,6 +96,12 @@ export async function unitPage(c: PageContext): Promise<void> {
   const due = dueDay(c.koa.query, timeZone);
   // ?overdue_page=N: the 逾期 list's page (most overdue first, 50 a page; the digest's 逾期 opens page 1).
   const overduePage = pageNumber(c.koa.query.overdue_page);
+  // ?compressed_page=N, ?undescribed_page=N, ?failed_page=N: a quality list's page (ten a page).
+  const qualityPages = {
+    compressed: pageNumber(c.koa.query.compressed_page),
+    undescribed: pageNumber(c.koa.query.undescribed_page),
+    failed: pageNumber(c.koa.query.failed_page),
+  };
   const progressRead = unitProgress(db, unit.id, now);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
   const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks] = await Promise.all([
@@ -102,7 +109,14 @@ export async function unitPage(c: PageContext): Promise<void> {
     completenessTrend(db, unit.id),
     overdueList(db, unit.id, now, overduePage, timeZone, progressRead),
     unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
-    qualityProblems(db, unit, now, { period }),
+    qualityProblems(db, unit, now, {
+      period,
+      skip: {
+        compressed: (qualityPages.compressed - 1) * QUALITY_PAGE,
+        undescribed: (qualityPages.undescribed - 1) * QUALITY_PAGE,
+        failed: (qualityPages.failed - 1) * QUALITY_PAGE,
+      },
+    }),
     crumbs(c, unit.path),
     due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
   ]);
@@ -200,7 +214,9 @@ export async function unitPage(c: PageContext): Promise<void> {
             </div>
             ${overduePager.more}`
     }
-    ${qualitySection(quality, timeZone, now, label, period ? unit.id : undefined)}`;
+    ${qualitySection(quality, timeZone, now, label, period ? unit.id : undefined, qualityPages, (list, n) =>
+      listPageUrl(c, unit.id, `${list}_page`, n === undefined ? undefined : String(n), `q-${list}`),
+    )}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
 }
 
@@ -225,20 +241,27 @@ async function overdueList(
   return missingForUnit(db, unitId, now, { limit: OVERDUE_PAGE, offset: (n - 1) * OVERDUE_PAGE, timeZone });
 }
 
-/** `?overdue_page=N` (1 when absent or not a page number). */
+/** `?overdue_page=N` (or a quality list's page; 1 when absent or not a page number). */
 function pageNumber(v: unknown): number {
   return typeof v === 'string' && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : 1;
 }
 
 /**
- * This page (its other query kept: the digest's week) with one list's page set (`value`) or back at
- * its first (no `value`), scrolled to that list (`#overdue` for overdue_page, `#due` for due_after).
+ * This page (its other query kept: the digest's week, the other lists' pages) with one list's page set
+ * (`value`) or back at its first (no `value`), scrolled to that list (`#overdue` for overdue_page,
+ * `#due` for due_after, `#q-compressed` for compressed_page as given in `anchor`).
  */
-function listPageUrl(c: PageContext, unitId: number, param: string, value?: string): string {
+function listPageUrl(
+  c: PageContext,
+  unitId: number,
+  param: string,
+  value?: string,
+  anchor = param.split('_')[0],
+): string {
   const q = new URLSearchParams(c.koa.querystring);
   if (value === undefined) q.delete(param);
   else q.set(param, value);
-  return `/units/${unitId}?${q.toString()}#${param.split('_')[0]}`;
+  return `/units/${unitId}?${q.toString()}#${anchor}`;
 }
 
 function childrenTable(
@@ -308,11 +331,39 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string,
     </div>`;
 }
 
-/** `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days. */
-function qualitySection(q: QualityProblems, tz: string, now: Date, label: string, periodOf?: number): Html {
-  const list = (title: string, id: string, x: QualityProblems['compressed'], more: Html | string = '') =>
-    html`<div class="card" id="${id}">
-      <b>${title}：${x.total}</b>${more}${
+type QualityList = 'compressed' | 'undescribed' | 'failed';
+
+/**
+ * `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days.
+ * Each list shows ten a page, newest first, paged like the 逾期 list (`pageUrl(list, n)`; its first
+ * page without `n`): 「第 11—20 项，共 25 项」 and 「还有 5 项，下一页 ›」, so none looks complete.
+ */
+function qualitySection(
+  q: QualityProblems,
+  tz: string,
+  now: Date,
+  label: string,
+  periodOf: number | undefined,
+  pages: Record<QualityList, number>,
+  pageUrl: (list: QualityList, n?: number) => string,
+): Html {
+  const list = (
+    title: string,
+    name: QualityList,
+    x: QualityProblems['compressed'],
+    byStatus: Html | string = '',
+  ) => {
+    const id = `q-${name}`;
+    const n = pages[name];
+    const { range, more } = listPager(id, {
+      first: (n - 1) * QUALITY_PAGE + 1,
+      shown: x.items.length,
+      total: x.total,
+      firstUrl: pageUrl(name),
+      nextUrl: pageUrl(name, n + 1),
+    });
+    return html`<div class="card" id="${id}">
+      <b>${title}：${x.total}</b>${byStatus}${range}${
         x.items.length > 0
           ? html`<ul>
               ${x.items.map(
@@ -323,16 +374,12 @@ function qualitySection(q: QualityProblems, tz: string, now: Date, label: string
                   </li>`,
               )}
             </ul>`
-          : ''
-      }${
-        // The newest ten only: the rest is said, so the list is not taken for all of them.
-        x.total > x.items.length
-          ? html`<div class="muted" id="${id}-unlisted">
-              只列出最近的 ${x.items.length} 个，还有 ${x.total - x.items.length} 个没有列出
-            </div>`
-          : ''
-      }
+          : n > 1
+            ? html`<div class="muted">后面没有了。</div>`
+            : ''
+      }${more}
     </div>`;
+  };
   const f = q.failedDownloads;
   // Named as the weekly digest names them, so its 需重新上传 and 下载失败 are found here.
   const byStatus =
@@ -350,7 +397,7 @@ function qualitySection(q: QualityProblems, tz: string, now: Date, label: string
           : ''
       }
     </h2>
-    ${list('照片被压缩（无原始信息或不足 300 万像素）', 'q-compressed', q.compressed)}
-    ${list('照片组缺少说明（事由）', 'q-undescribed', q.undescribed)}
-    ${list('下载失败的材料', 'q-failed', f, byStatus)}`;
+    ${list('照片被压缩（无原始信息或不足 300 万像素）', 'compressed', q.compressed)}
+    ${list('照片组缺少说明（事由）', 'undescribed', q.undescribed)}
+    ${list('下载失败的材料', 'failed', f, byStatus)}`;
 }

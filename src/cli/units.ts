@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { chatTypeOf } from '../db/repos/chats.js';
-import { getUnitByCode, listUnits, updateUnitSettings } from '../db/repos/units.js';
+import { getUnitByCode, listUnits, updateUnitSettings, type UnitRow } from '../db/repos/units.js';
+import { localDay } from '../domain/working-days.js';
 import { setupGaps } from '../db/repos/setup-gaps.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
@@ -15,6 +16,8 @@ import { importPeople } from '../usecases/import-people.js';
 import { ROLE_LABEL } from '../domain/units-people.js';
 import { removePerson } from '../usecases/remove-person.js';
 import { importHouseholds, importUnits } from '../usecases/import-units.js';
+import { restoreUnit, retireUnit } from '../usecases/retire-unit.js';
+import { loadCliSettings } from '../settings.js';
 import type { CliCommand } from './commands.js';
 import { readFileCapped, readTableFile } from './read-table-file.js';
 
@@ -38,7 +41,11 @@ export const UNITS_USAGE = `用法:
                                     表里的人另有表里没写的角色时会列出；加 --replace 则收回这些角色
   units people remove OPEN_ID|姓名   移除此人（收回全部角色，并立即结束其网页登录）
   units households import FILE      导入农户（CSV: village_code,code,head_name[,group_name]）
-  units list                        列出单位树（含单位设置）
+  units list                        列出单位树（含单位设置；已撤并的单位标明撤并日期和并入的单位）
+  units retire CODE [--into CODE] [--date YYYY-MM-DD]
+                                    撤并单位（如撤并村）：档案、档号都保留，不再提醒、不进周报和进度；
+                                    --into 并入的同级单位（本村的群改绑到它），--date 撤并日期（默认今天）
+  units restore CODE                恢复撤并的单位（撤并时免交的任务重新打开；群不会自动绑回）
   units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些乡镇和县没有领导；哪些群没绑定单位
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
   units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
@@ -55,7 +62,29 @@ const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
   sub === 'list' ||
   (sub === 'check' && rest.length === 0) ||
   (sub === 'set' && rest[0] !== undefined) ||
+  (sub === 'retire' && retireArgs(rest) !== undefined) ||
+  (sub === 'restore' && rest.length === 1) ||
   sub === 'fonds';
+
+/** `units retire CODE [--into CODE] [--date DAY]` (undefined: not so). */
+function retireArgs(args: readonly string[]): { code: string; into?: string; day?: string } | undefined {
+  let code: string | undefined;
+  let into: string | undefined;
+  let day: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--into' || a === '--date') {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) return undefined;
+      if (a === '--into') into = v;
+      else day = v;
+    } else if (a.startsWith('--into=')) into = a.slice(7);
+    else if (a.startsWith('--date=')) day = a.slice(7);
+    else if (a.startsWith('--') || code !== undefined) return undefined;
+    else code = a;
+  }
+  return code === undefined ? undefined : { code, into, day };
+}
 
 /** The file of `units people import FILE [--replace]` (undefined: not one file). */
 const peopleImportFile = (args: readonly string[]): string | undefined => {
@@ -117,12 +146,17 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   }
   if (sub === 'list') {
     const fonds = await listUnitFonds(deps.db);
-    for (const u of inCodeOrder(await listUnits(deps.db))) {
+    const all = await listUnits(deps.db);
+    const byId = new Map(all.map((u) => [u.id, u]));
+    const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
+    for (const u of inCodeOrder(all)) {
       const depth = u.path.split('/').filter(Boolean).length - 1;
       const settings = Object.keys(u.settings).length > 0 ? `  ${JSON.stringify(u.settings)}` : '';
       const own = fonds.get(u.code);
       const f = own ? `  全宗 ${own.code}` : '';
-      deps.out(`${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})${f}${settings}`);
+      deps.out(
+        `${'  '.repeat(depth)}${u.code}  ${u.name}  (${u.kind})${retiredNote(u, byId, timeZone)}${f}${settings}`,
+      );
     }
     return;
   }
@@ -149,7 +183,46 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
     return;
   }
   if (sub === 'fonds') return fondsCommand(rest, deps, ctx.clock);
+  const retire = sub === 'retire' ? retireArgs(rest) : undefined;
+  if (retire) {
+    const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
+    const r = await retireUnit(
+      { ...ctx, timeZone },
+      { code: retire.code, intoCode: retire.into, day: retire.day },
+    );
+    deps.out(
+      `${r.unit.name}（${r.unit.code}）已${r.into ? `并入 ${r.into.name}（${r.into.code}）` : '撤销'}，撤并日期 ${r.day}：` +
+        `不再提醒，不进周报、进度和 units check；已交的材料、档号和全宗都保留`,
+    );
+    deps.out(`  未交齐的任务 ${r.tasksWaived} 个已设为免交（原因：单位已撤并；units restore 可恢复）`);
+    if (r.chats.length > 0)
+      deps.out(
+        r.into
+          ? `  它的群 ${r.chats.length} 个已改绑到 ${r.into.name}，机器人会在群里说明：${r.chats.join('、')}`
+          : `  它的群 ${r.chats.length} 个已解除绑定，机器人会在群里说明（需要时用 chats bind 绑到接手的单位）：${r.chats.join('、')}`,
+      );
+    return;
+  }
+  if (sub === 'restore' && rest.length === 1) {
+    const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
+    const r = await restoreUnit({ ...ctx, timeZone }, { code: rest[0]! });
+    deps.out(`${r.unit.name}（${r.unit.code}）已恢复：撤并时免交的任务 ${r.tasksReopened} 个重新打开`);
+    deps.out(
+      r.wasInto
+        ? `  它原来的群仍绑定在 ${r.wasInto.name}；要绑回用 npm run cli -- chats bind 群ID ${r.unit.code}`
+        : `  它原来的群没有自动绑回；要绑回用 npm run cli -- chats bind 群ID ${r.unit.code}`,
+    );
+    return;
+  }
   throw new AppError('usage', UNITS_USAGE);
+}
+
+/** 「  已撤并 2026-12-01 → 西村（530521100202）」 for a retired unit, '' for an active one. */
+function retiredNote(u: UnitRow, byId: Map<number, UnitRow>, timeZone: string): string {
+  if (u.status !== 'retired') return '';
+  const day = u.retiredAt ? ` ${localDay(u.retiredAt, timeZone)}` : '';
+  const into = u.mergedIntoId === null ? undefined : byId.get(u.mergedIntoId);
+  return into ? `  已撤并${day} → ${into.name}（${into.code}）` : `  已撤销${day}`;
 }
 
 /**
@@ -180,7 +253,7 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
  * township or county with no 领导.
  */
 async function checkCommand(deps: OrgCliDeps): Promise<void> {
-  const { villages, gaps, leaderUnits, noLeader, unboundChats } = await setupGaps(deps.db);
+  const { villages, gaps, leaderUnits, noLeader, unboundChats, retired } = await setupGaps(deps.db);
   if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
   else if (gaps.length === 0)
     deps.out(
@@ -199,13 +272,20 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
     }
   }
   if (villages > 0 && noLeader.length > 0) {
-    deps.out(`乡镇和县 ${leaderUnits} 个，其中 ${noLeader.length} 个没有领导（收不到进度周报和督办）：`);
-    for (const u of noLeader) deps.out(`  ${u.code}  ${u.fullName}  缺：领导`);
+    deps.out(`乡镇和县 ${leaderUnits} 个，其中 ${noLeader.length} 个没有领导：`);
+    for (const u of noLeader)
+      deps.out(
+        `  ${u.code}  ${u.fullName}  缺：领导` +
+          (u.leadersChat
+            ? '（周报发到领导群，但逾期督办只私信领导，没人收到）'
+            : '（进度周报和逾期督办都没人收到）'),
+      );
   }
   if (unboundChats.length > 0) {
     deps.out(`机器人在这些群里、群还没绑定单位（${unboundChats.length} 个）：`);
     for (const c of unboundChats) deps.out(`  ${c.chatId}  ${c.name ?? '（群名未知）'}`);
   }
+  if (retired > 0) deps.out(`已撤并的单位 ${retired} 个，不再检查（units list 可看）`);
   if (gaps.length > 0 || (villages > 0 && noLeader.length > 0) || unboundChats.length > 0)
     deps.out(
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；' +
@@ -254,10 +334,10 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
 /** For the dispatcher's COMMANDS table: `units`. */
 export const unitsCommand: CliCommand = {
   usage: UNITS_USAGE,
-  subcommands: ['import', 'people', 'households', 'list', 'check', 'set', 'fonds'],
+  subcommands: ['import', 'people', 'households', 'list', 'check', 'set', 'fonds', 'retire', 'restore'],
   wellFormed: unitsWellFormed,
   readsOnly: ([sub, ...rest]) => sub === 'list' || sub === 'check' || (sub === 'fonds' && rest.length === 0),
-  summary: '单位、人员和农户：import、people、households、list、check、set、fonds',
+  summary: '单位、人员和农户：import、people、households、list、check、set、fonds、retire、restore',
   run: (args, ctx) => runUnitsCommand(args, ctx),
 };
 

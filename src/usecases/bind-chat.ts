@@ -40,6 +40,15 @@ export async function bindChat(
 ): Promise<BindOutcome> {
   const unit = await getUnitById(deps.db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  if (unit.status === 'retired') {
+    const into = unit.mergedIntoId === null ? undefined : await getUnitById(deps.db, unit.mergedIntoId);
+    throw new DomainError(
+      'unit_retired',
+      into
+        ? `${unit.name}已并入${into.name}，不能再绑定；请绑定 ${into.name}`
+        : `${unit.name}已撤销，不能再绑定`,
+    );
+  }
   const source = input.source ?? 'chat';
   const now = deps.clock.now();
   const live = await getLiveBinding(deps.db, input.chatId);

@@ -158,8 +158,15 @@ async function targetVillages(db: Db, input: CreateCampaignInput): Promise<UnitR
   const villages = new Map<number, UnitRow>();
   for (const root of roots) {
     const subtree = root.kind === 'village' ? [root] : await listSubtreeUnits(db, root);
-    for (const u of subtree) if (u.kind === 'village') villages.set(u.id, u);
+    // A retired village (撤并) gets no new tasks; naming one alone is refused below (no villages).
+    for (const u of subtree) if (u.kind === 'village' && u.status === 'active') villages.set(u.id, u);
   }
-  if (villages.size === 0) throw new DomainError('campaign_no_villages', `${codes.join(', ')} 下没有村`);
+  if (villages.size === 0)
+    throw new DomainError(
+      'campaign_no_villages',
+      roots.some((r) => r.status === 'retired')
+        ? `${codes.join(', ')} 已撤并，不再建任务`
+        : `${codes.join(', ')} 下没有村`,
+    );
   return [...villages.values()].sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -31,7 +31,10 @@ export type AuditAction =
    */
   | 'recall'
   /** `archive retention`: a checklist item's 保管期限 corrected for a year in a unit's subtree. */
-  | 'retention';
+  | 'retention'
+  /** `units retire` / `units restore`: a unit merged or abolished (撤并), or back again. */
+  | 'retire_unit'
+  | 'restore_unit';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -16,7 +16,8 @@ export const FILED_OF =
   + (t.kind_mask >> 2 & 1) * coalesce(f.n_audio, 0) + (t.kind_mask >> 3 & 1) * coalesce(f.n_video, 0))::int`);
 
 /**
- * A digest's figures over one subtree (or, `selfOnly`, over the unit alone), in set-based reads
+ * A digest's figures over one subtree's active units (retired ones, 撤并, are not counted: nothing of
+ * theirs is chased) or, `selfOnly`, over the unit alone, in set-based reads
  * that run side by side on separate connections: the next due days, then one pass per unit
  * (lateral: the unit's tasks and live items come from index-only scans and are aggregated per unit,
  * never joined as a whole county at once) giving counts and the per-day open counts; the oldest
@@ -30,7 +31,7 @@ export async function scopeRaw(
 ): Promise<ScopeRaw> {
   const units: SQL = opts.selfOnly
     ? sql`select id, path from units where id = ${root.id}`
-    : sql`select id, path from units where path like ${`${root.path}%`}`;
+    : sql`select id, path from units where path like ${`${root.path}%`} and status = 'active'`;
   const [perUnit, days, oldest, activity] = await Promise.all([
     scopeCounts(db, units, now),
     scopeDays(db, units, now, opts.timeZone),

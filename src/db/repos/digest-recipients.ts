@@ -58,7 +58,7 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
     sql`select r.open_id, p.name as person_name, u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind,
           coalesce(u.settings->>'digest', '') = 'false' as off, ${USABLE_DIGEST_CHAT} as digest_chat
         from unit_roles r join units u on u.id = r.unit_id left join people p on p.open_id = r.open_id
-        where r.role = 'leader' ${onlyOpenId === undefined ? sql`` : sql`and r.open_id = ${onlyOpenId}`}
+        where r.role = 'leader' and u.status = 'active' ${onlyOpenId === undefined ? sql`` : sql`and r.open_id = ${onlyOpenId}`}
         order by r.open_id, u.path`,
   );
   const out: DigestRecipient[] = [];
@@ -84,7 +84,8 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
     sql`select * from (
           select u.id::int as id, u.path, u.code, u.name, u.full_name, u.kind, ${USABLE_DIGEST_CHAT} as digest_chat
           from units u
-          where u.settings->>'digestChat' is not null and coalesce(u.settings->>'digest', '') <> 'false') x
+          where u.settings->>'digestChat' is not null and coalesce(u.settings->>'digest', '') <> 'false'
+            and u.status = 'active') x
         where digest_chat is not null
         order by path`,
   );
@@ -95,14 +96,14 @@ export async function digestRecipients(db: Db, onlyOpenId?: string): Promise<Dig
   return out;
 }
 
-/** The direct children of a unit, by code. */
+/** The direct children of a unit still active (a retired one, 撤并, is no digest row), by code. */
 export async function childUnits(
   db: Db,
   unitId: number,
 ): Promise<{ id: number; name: string; path: string }[]> {
   const rows = await queryRows<{ id: number; name: string; path: string }>(
     db,
-    sql`select id::int as id, name, path from units where parent_id = ${unitId} order by code`,
+    sql`select id::int as id, name, path from units where parent_id = ${unitId} and status = 'active' order by code`,
   );
   return rows.map((r) => ({ id: Number(r.id), name: r.name, path: r.path }));
 }

@@ -14,10 +14,13 @@ export async function unitsOfPerson(db: Db, openId: string, role?: UnitRole): Pr
     path: string;
     full_name: UnitRow['fullName'];
     settings: UnitRow['settings'] | null;
+    status: UnitRow['status'];
+    retired_at: Date | string | null;
+    merged_into_id: number | null;
   }>(
     db,
     sql`select distinct u.id::int as id, u.code, u.name, u.kind, u.parent_id::int as parent_id, u.path,
-          u.full_name, u.settings
+          u.full_name, u.settings, u.status, u.retired_at, u.merged_into_id::int as merged_into_id
         from unit_roles r join units u on u.id = r.unit_id
         where r.open_id = ${openId} ${role ? sql`and r.role = ${role}` : sql``} order by u.path`,
   );
@@ -30,5 +33,8 @@ export async function unitsOfPerson(db: Db, openId: string, role?: UnitRole): Pr
     path: r.path,
     fullName: r.full_name,
     settings: r.settings ?? {},
+    status: r.status,
+    retiredAt: r.retired_at == null ? null : new Date(r.retired_at),
+    mergedIntoId: r.merged_into_id == null ? null : Number(r.merged_into_id),
   }));
 }

@@ -27,8 +27,8 @@ export interface ReminderCandidate {
 }
 
 /**
- * Every open task due before `horizon` that still lacks materials, in the whole database (or the
- * given units): one pass over tasks, and the live filing items of just those tasks, joined by
+ * Every open task of an active unit due before `horizon` that still lacks materials, in the whole
+ * database (or the given units): one pass over tasks, and the live filing items of just those tasks, joined by
  * hash — set-based, so a province (750,000 tasks) is one query, not one per village.
  */
 export async function reminderCandidates(
@@ -46,7 +46,9 @@ export async function reminderCandidates(
           select t.id, t.unit_id, t.due_at, t.min_count, t.position, t.code, t.kinds, t.kind_mask, t.title,
             t.responsible, t.household_id
           from tasks t
-          where t.state = 'open' and t.due_at < ${opts.horizon} ${units}),
+          where t.state = 'open' and t.due_at < ${opts.horizon} ${units}
+            -- A retired unit (撤并) is not chased, even for a task that was complete when it retired.
+            and not exists (select 1 from units r where r.id = t.unit_id and r.status = 'retired')),
         f as (
           select fi.task_id, sum((c.kind_mask & 1) * fi.n_photo + (c.kind_mask >> 1 & 1) * fi.n_document
               + (c.kind_mask >> 2 & 1) * fi.n_audio + (c.kind_mask >> 3 & 1) * fi.n_video)::int as filed

@@ -23,8 +23,12 @@ export interface SetupGaps {
   /**
    * Townships and counties where nobody holds 领导 (leader) on the unit itself: nobody there gets its
    * weekly digest (digest-recipients.ts) or its late-task escalations (reminder-audience.ts).
+   * `leadersChat`: its digest goes to a leaders' chat the bot is in (units set … digestChat=…), so
+   * only the escalations, sent to leaders by direct message, reach nobody.
    */
-  noLeader: { code: string; fullName: string }[];
+  noLeader: { code: string; fullName: string; leadersChat: boolean }[];
+  /** Units retired (撤并): not checked, only counted. */
+  retired: number;
   /** Group chats the bot is in that are bound to no unit. */
   unboundChats: { chatId: string; name: string | null }[];
 }
@@ -46,7 +50,7 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
           exists (select 1 from unit_roles r where r.unit_id = u.id and r.role = 'officer') as officer,
           exists (select 1 from unit_roles r where r.role = 'archivist'
                     and r.unit_id in (select p::bigint from unnest(string_to_array(u.path, '/')) p where p <> '')) as archivist
-        from units u where u.kind = 'village' order by u.code`,
+        from units u where u.kind = 'village' and u.status = 'active' order by u.code`,
   );
   const yes = (v: boolean | string) => v === true || v === 't';
   const unbound = await queryRows<{ chat_id: string; name: string | null }>(
@@ -56,16 +60,31 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
           and not exists (select 1 from chat_bindings b where b.chat_id = c.chat_id and b.status <> 'ended')
         order by c.name nulls last, c.chat_id`,
   );
-  const leads = await queryRows<{ code: string; full_name: string; leader: boolean | string }>(
+  const leads = await queryRows<{
+    code: string;
+    full_name: string;
+    leader: boolean | string;
+    leaders_chat: boolean | string;
+  }>(
     db,
     sql`select u.code, u.full_name,
-          exists (select 1 from unit_roles r where r.unit_id = u.id and r.role = 'leader') as leader
-        from units u where u.kind in ('county', 'township') order by u.kind = 'township', u.code`,
+          exists (select 1 from unit_roles r where r.unit_id = u.id and r.role = 'leader') as leader,
+          coalesce(u.settings->>'digest', '') <> 'false' and exists (select 1 from chats c
+            where c.chat_id = u.settings->>'digestChat' and c.active) as leaders_chat
+        from units u where u.kind in ('county', 'township') and u.status = 'active'
+        order by u.kind = 'township', u.code`,
+  );
+  const [retired] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from units where status = 'retired'`,
   );
   return {
     villages: rows.length,
     leaderUnits: leads.length,
-    noLeader: leads.filter((l) => !yes(l.leader)).map((l) => ({ code: l.code, fullName: l.full_name })),
+    noLeader: leads
+      .filter((l) => !yes(l.leader))
+      .map((l) => ({ code: l.code, fullName: l.full_name, leadersChat: yes(l.leaders_chat) })),
+    retired: Number(retired?.n ?? 0),
     gaps: rows
       .map((r) => ({
         code: r.code,

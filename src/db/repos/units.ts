@@ -2,6 +2,7 @@ import { asc, eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { units } from '../schema/index.js';
 import type { UnitKind, UnitRecord } from '../../domain/units.js';
+import type { UnitStatus } from '../schema/column-types.js';
 
 export interface UnitRow {
   id: number;
@@ -13,6 +14,11 @@ export interface UnitRow {
   path: string;
   fullName: string;
   settings: Record<string, unknown>;
+  /** active | retired (撤并: kept, no longer chased). */
+  status: UnitStatus;
+  retiredAt: Date | null;
+  /** The unit it merged into, when retired by a merger. */
+  mergedIntoId: number | null;
 }
 
 const columns = {
@@ -24,6 +30,9 @@ const columns = {
   path: units.path,
   fullName: units.fullName,
   settings: units.settings,
+  status: units.status,
+  retiredAt: units.retiredAt,
+  mergedIntoId: units.mergedIntoId,
 };
 
 const toRow = (r: any): UnitRow => ({ ...r, kind: r.kind as UnitKind, settings: r.settings ?? {} });
@@ -99,7 +108,17 @@ export async function upsertUnits(tx: Db, records: UnitRecord[], now: Date): Pro
       const path = `${parent?.path ?? '/'}${id}/`;
       const fullName = parent ? `${parent.fullName}/${rec.name}` : rec.name;
       await tx.update(units).set({ path, fullName }).where(eq(units.id, id));
-      byCode.set(rec.code, { ...rec, id, parentId: parent?.id ?? null, path, fullName, settings: {} });
+      byCode.set(rec.code, {
+        ...rec,
+        id,
+        parentId: parent?.id ?? null,
+        path,
+        fullName,
+        settings: {},
+        status: 'active',
+        retiredAt: null,
+        mergedIntoId: null,
+      });
       result.created++;
       continue;
     }

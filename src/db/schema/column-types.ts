@@ -18,6 +18,8 @@ export type { MaterialStatus } from '../../domain/material-status.js';
 export type BurstStatus = 'open' | 'closed' | 'split';
 /** chat_bindings.status: ended = replaced by a later binding. */
 export type BindingStatus = 'active' | 'paused' | 'ended';
+/** units.status: a retired unit (撤并) is kept but no longer chased. */
+export type UnitStatus = 'active' | 'retired';
 /** filing_items.via: how the filing was made. */
 export type FilingVia = 'reply' | 'code' | 'card' | 'cli';
 /** filing_items.kind */

@@ -10,7 +10,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from './columns.js';
-import type { BindingStatus } from './column-types.js';
+import type { BindingStatus, UnitStatus } from './column-types.js';
 
 /**
  * The administrative tree: county → township → village (and line departments). `path` is the
@@ -31,6 +31,15 @@ export const units = pgTable(
     fullName: text('full_name').notNull(),
     /** Per-unit switches, e.g. { reminders: false }. */
     settings: jsonb('settings').notNull().default({}),
+    /**
+     * active | retired (撤并/撤销: `units retire`). A retired unit stays with its tasks, items and 档号
+     * for good, but is no longer chased: no reminders, digests, setup gaps or new campaign tasks.
+     */
+    status: text('status').$type<UnitStatus>().notNull().default('active'),
+    /** When it was retired (the day `--date` names, at local midnight); null while active. */
+    retiredAt: timestamptz('retired_at'),
+    /** The unit it merged into (撤并到), if any; null while active or when simply abolished. */
+    mergedIntoId: bigint('merged_into_id', { mode: 'number' }).references((): AnyPgColumn => units.id),
     createdAt: timestamptz('created_at').notNull(),
     updatedAt: timestamptz('updated_at').notNull(),
   },

@@ -1,0 +1,218 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUnitsCommand } from '../../src/cli/units.js';
+import { queryRows } from '../../src/db/client.js';
+import { recordChatJoined } from '../../src/db/repos/chats.js';
+import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
+import { cliInProcess } from '../support/cli-in-process.js';
+import { waitFor } from '../support/wait-for.js';
+import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+/**
+ * Villages are merged every year (撤并村), and there was no way to retire a unit: a merged village
+ * kept getting reminders, kept counting against its township in the weekly digest and in 逾期 lists,
+ * and `units check` kept asking for its chat and people. `units retire CODE --into CODE` keeps it (and
+ * everything filed under it) but stops chasing it; `units restore CODE` undoes it.
+ */
+describe('units retire / units restore', () => {
+  let w: SchedulesWorld;
+  let V1: string;
+  let V2: string;
+  const db = () => w.h.db.db;
+  const text = (m: { content: unknown }) => JSON.stringify(m.content);
+  const lines: string[] = [];
+  /** The CLI's own command on the test clock (the notice it queues is due on the bot's clock). */
+  const units = async (...args: string[]) => {
+    lines.length = 0;
+    await runUnitsCommand(args, { db: db(), out: (l) => lines.push(l), clock: w.clock, env: {} });
+    return [...lines];
+  };
+  const cli = (...args: string[]) => cliInProcess(args, {}, w.h.db);
+  const taskStates = async (unitCode: string) =>
+    queryRows<{ code: string; state: string; waived_by: string | null }>(
+      db(),
+      sql`select t.code, t.state, t.waived_by from tasks t join units u on u.id = t.unit_id
+          where u.code = ${unitCode} and t.household_id is null order by t.code`,
+    );
+  const digestFor = (openId: string) => w.sentTo(openId).filter((m) => text(m).includes('进度周报'));
+
+  beforeAll(async () => {
+    w = await schedulesWorld('RT', '2026-10-09T10:00:00+08:00');
+    V1 = w.org.village; // 城关村
+    V2 = 'RT12'; // 河口村, merged into 城关村
+    await w.setDue(V1, 'C03', '2026-09-25');
+    await w.setDue(V2, 'C04', '2026-09-25');
+    // 河口村 handed in C01 in full before the merger: it stays complete, filed under 河口村.
+    const c01 = await w.taskId(V2, 'C01');
+    await db()
+      .execute(sql`insert into filing_items (task_id, unit_id, kind, title, n_photo, n_document, filed_by, filed_at, via)
+      select ${c01}, t.unit_id, 'document', '河口村的会议记录', 0, 1, ${w.org.officer}, '2026-09-20T10:00:00+08:00', 'cli'
+      from tasks t where t.id = ${c01}`);
+  });
+  afterAll(() => w?.close());
+
+  it('refuses, in Chinese, a township with a village still active, and a merger into a unit that is no sibling', async () => {
+    const township = await cli('units', 'retire', w.org.township);
+    expect(township.code).toBe(1);
+    expect(township.stderr).toContain(
+      '城关镇（RT10）下面还有 2 个单位没有撤并：城关村（RT11）、河口村（RT12）。先把它们撤并（units retire 编码 --into 编码），或用 units import 移到别的上级下',
+    );
+    const notSibling = await cli('units', 'retire', V2, '--into', w.org.township);
+    expect(notSibling.code).toBe(1);
+    expect(notSibling.stderr).toContain(
+      '城关镇（RT10）不是 河口村 的同级单位（河口村属于城关镇，城关镇属于RT县）',
+    );
+    expect((await cli('units', 'retire', V2, '--into', 'NOPE')).stderr).toContain('找不到单位 NOPE');
+    expect((await cli('units', 'retire', V2, '--into', V2)).stderr).toContain('河口村（RT12）不能并入它自己');
+    expect((await cli('units', 'retire', V2, '--date', '2026-13-01')).stderr).toContain(
+      '日期 2026-13-01 不对',
+    );
+    expect((await cli('units', 'restore', V2)).stderr).toContain('河口村（RT12）没有撤并，不用恢复');
+    // A line without a unit code: the usage, before the database is opened.
+    const bare = await cli('units', 'retire', '--into', V1);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('units retire CODE [--into CODE] [--date YYYY-MM-DD]');
+    expect((await taskStates(V2)).every((t) => t.state === 'open')).toBe(true);
+  });
+
+  it('retires 河口村 into 城关村: its open tasks waived, its chat re-bound and told, what it filed kept', async () => {
+    const out = await units('retire', V2, '--into', V1, '--date', '2026-10-09');
+    expect(out[0]).toBe(
+      '河口村（RT12）已并入 城关村（RT11），撤并日期 2026-10-09：不再提醒，不进周报、进度和 units check；已交的材料、档号和全宗都保留',
+    );
+    expect(out[1]).toMatch(/^ {2}未交齐的任务 \d+ 个已设为免交（原因：单位已撤并；units restore 可恢复）$/);
+    expect(out[2]).toBe(`  它的群 1 个已改绑到 城关村，机器人会在群里说明：${w.chats.village2}`);
+    const states = await taskStates(V2);
+    expect(states.find((t) => t.code === 'C01')).toMatchObject({ state: 'open', waived_by: null });
+    expect(states.filter((t) => t.code !== 'C01').every((t) => t.waived_by === 'unit-retired')).toBe(true);
+    const [item] = await queryRows<{ unit: string }>(
+      db(),
+      sql`select u.code as unit from filing_items fi join units u on u.id = fi.unit_id where fi.title = '河口村的会议记录'`,
+    );
+    expect(item?.unit).toBe(V2);
+    // The chat now works for 城关村, and the bot says so in it.
+    expect((await unitOfChat(db(), w.chats.village2))?.code).toBe(V1);
+    w.h.bot.jobWorker.wake();
+    const [notice] = await waitFor('the notice in the merged village’s chat', () =>
+      w.sentTo(w.chats.village2).length > 0 ? w.sentTo(w.chats.village2) : undefined,
+    );
+    expect(text(notice!)).toContain(
+      '河口村已并入城关村（10月9日起）。本群以后交的材料都交到城关村的任务下，提醒也按城关村发。河口村已交的材料和档号都还在，不受影响。',
+    );
+    // Retired: it cannot be retired again, nor be merged into.
+    expect((await cli('units', 'retire', V2)).stderr).toContain(
+      '河口村（RT12）已于10月9日并入 城关村（RT11），不用再撤；要恢复用 units restore RT12',
+    );
+    expect((await cli('units', 'retire', V1, '--into', V2)).stderr).toContain(
+      '河口村（RT12）也已撤并，不能再并入它；请并入现在还在的单位',
+    );
+    await recordChatJoined(db(), { chatId: 'oc_rt_new', name: '新建的群', at: w.clock.now() });
+    expect((await cli('chats', 'bind', 'oc_rt_new', V2)).stderr).toContain(
+      '河口村已并入城关村，不能再绑定；请绑定 城关村',
+    );
+  });
+
+  it('lists it as merged, and units check no longer asks for its chat or people', async () => {
+    const list = await cli('units', 'list');
+    expect(list.stdout.split('\n')).toContain(
+      '    RT12  河口村  (village)  已撤并 2026-10-09 → 城关村（RT11）',
+    );
+    const check = await cli('units', 'check');
+    expect(check.stdout).not.toContain('河口村');
+    expect(check.stdout.split('\n')).toContain('已撤并的单位 1 个，不再检查（units list 可看）');
+    expect(check.stdout.startsWith('村 1 个')).toBe(true);
+  });
+
+  it('sends no reminder, escalation or digest row for the merged village', async () => {
+    const before = w.sentTo(w.chats.village2).length;
+    // Monday 2026-10-12: the digest at 08:30, the reminders at 09:00.
+    await w.runAt('2026-10-12T08:30:00+08:00');
+    await waitFor('the township digest', () => (digestFor(w.townshipLeader).length > 0 ? true : undefined));
+    const digest = text(digestFor(w.townshipLeader)[0]!);
+    expect(digest).toContain('城关村');
+    expect(digest).not.toContain('河口村');
+    await w.runAt('2026-10-12T09:00:00+08:00');
+    const escalation = await waitFor('the escalation', () =>
+      w.sentTo(w.townshipLeader).find((m) => !text(m).includes('进度周报')),
+    );
+    expect(text(escalation)).toContain('城关村');
+    expect(text(escalation)).not.toContain('河口村');
+    // The merged village's chat now gets 城关村's reminder (its C03), nothing of 河口村's.
+    const reminders = w.sentTo(w.chats.village2).slice(before);
+    expect(reminders).toHaveLength(1);
+    expect(text(reminders[0]!)).toContain('#C03');
+    expect(text(reminders[0]!)).not.toContain('#C04');
+  });
+
+  it('restores it: the tasks retirement waived are open again and chased, its chat stays with 城关村', async () => {
+    const out = await units('restore', V2);
+    expect(out[0]).toMatch(/^河口村（RT12）已恢复：撤并时免交的任务 \d+ 个重新打开$/);
+    expect(out[1]).toBe('  它原来的群仍绑定在 城关村；要绑回用 npm run cli -- chats bind 群ID RT12');
+    expect((await taskStates(V2)).every((t) => t.state === 'open' && t.waived_by === null)).toBe(true);
+    expect((await unitOfChat(db(), w.chats.village2))?.code).toBe(V1);
+    const escalations = () => w.sentTo(w.townshipLeader).filter((m) => !text(m).includes('进度周报'));
+    const before = escalations().length;
+    await w.runAt('2026-10-13T09:00:00+08:00');
+    const again = await waitFor('the next escalation', () => escalations()[before]);
+    expect(text(again)).toContain('河口村');
+    expect((await cli('units', 'list')).stdout.split('\n')).toContain('    RT12  河口村  (village)');
+  });
+
+  it('abolishes a unit without --into: its chat is unbound and told, and a new campaign gives it no tasks', async () => {
+    expect((await cli('chats', 'bind', 'oc_rt_new', V2)).code).toBe(0);
+    const out = await units('retire', V2);
+    expect(out[0]).toBe(
+      '河口村（RT12）已撤销，撤并日期 2026-10-13：不再提醒，不进周报、进度和 units check；已交的材料、档号和全宗都保留',
+    );
+    expect(out[2]).toBe(
+      '  它的群 1 个已解除绑定，机器人会在群里说明（需要时用 chats bind 绑到接手的单位）：oc_rt_new',
+    );
+    expect(await unitOfChat(db(), 'oc_rt_new')).toBeUndefined();
+    w.h.bot.jobWorker.wake();
+    const notice = await waitFor(
+      'the notice in the abolished village’s chat',
+      () => w.sentTo('oc_rt_new')[0],
+    );
+    expect(text(notice)).toContain(
+      '河口村已撤销（10月13日起），本群不再为河口村收材料，也不再提醒。已交的材料和档号都还在。以后还要在本群交材料的，请管理员把本群绑定到接手的单位。',
+    );
+    expect((await cli('units', 'list')).stdout.split('\n')).toContain(
+      '    RT12  河口村  (village)  已撤销 2026-10-13',
+    );
+    const created = await cli(
+      'campaigns',
+      'create',
+      '--checklist',
+      'village-jzfp',
+      '--year',
+      '2027',
+      '--deadline',
+      '2027-12-31',
+      '--parent',
+      w.org.township,
+    );
+    expect(created.code).toBe(0);
+    const perUnit = await queryRows<{ code: string; n: number }>(
+      db(),
+      sql`select u.code, count(*)::int as n from tasks t join units u on u.id = t.unit_id
+          join campaigns c on c.id = t.campaign_id where c.year = 2027 group by u.code order by u.code`,
+    );
+    expect(perUnit.map((r) => r.code)).toEqual([V1]);
+    expect(
+      (
+        await cli(
+          'campaigns',
+          'create',
+          '--checklist',
+          'village-jzfp',
+          '--year',
+          '2028',
+          '--deadline',
+          '2028-12-31',
+          '--parent',
+          V2,
+        )
+      ).stderr,
+    ).toContain('RT12 已撤并，不再建任务');
+  });
+});

@@ -18,6 +18,7 @@ import { draftFromCaption } from '../domain/caption-description.js';
 import { householdsNamedIn } from '../domain/match-tasks.js';
 import { suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
 import { parseTaskCode } from '../domain/task-code.js';
+import { localDay } from '../domain/working-days.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
@@ -100,12 +101,15 @@ export async function presentBurst(
     const code = parseTaskCode(view.caption);
     if (code && candidates === open) {
       // Newest campaign first: last year's C03 stays fileable from the card, but #C03 means this year's.
+      // Never a campaign of a later year than the burst was sent in (the deployment's zone): a photo
+      // sent on 31 December was made that year (DA/T 22 年度), though next year's tasks are out.
       const all = await findTasksByCode(deps.db, unit.id, code);
-      const hits = all.filter((t) => t.state === 'open');
+      const sentYear = Number(localDay(burst.firstAt, deps.timeZone).slice(0, 4));
+      const hits = all.filter((t) => t.state === 'open' && t.campaignYear <= sentYear);
       const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
       if (newest.length === 1) return autoFile(deps, view, newest[0]!.id, 'code');
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
-      const waived = all.find((t) => t.state === 'waived');
+      const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);
       if (hits.length === 0 && waived && !notice) notice = waivedTaskNotice(waived);
     }
   }

@@ -7,6 +7,7 @@ import { bindChat } from '../../src/usecases/bind-chat.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { localDay } from '../../src/domain/working-days.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -550,16 +551,18 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(await liveItems()).toHaveLength(before);
     void ev;
   });
-  it("with next year's campaign out, #C05 and 任务 C05 mean the newest campaign's task", async () => {
+  it("with next year's campaign out, #C05 still means this year's task; 任务 C06 shows the newest", async () => {
+    // Next year's campaign, out before New Year (filing-year-boundary.test.ts crosses it).
+    const next = Number(localDay(clock.now(), 'Asia/Shanghai').slice(0, 4)) + 1;
     await createCampaign(
       { db: h.db.db, clock },
       {
         checklistCode: 'village-jzfp',
-        year: 2027,
-        deadline: new Date('2027-12-31T00:00:00+08:00'),
+        year: next,
+        deadline: new Date(`${next}-12-31T00:00:00+08:00`),
         unitCodes: [org.village],
         createdBy: 'cli',
-        code: 'F-village-2027',
+        code: `F-village-${next}`,
       },
     );
     const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
@@ -571,7 +574,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
           join filing_item_materials fim on fim.item_id = fi.id join materials m on m.id = fim.material_id
           where m.message_id = ${ids[0]!}`,
     );
-    expect(filed).toEqual({ campaign: 'F-village-2027', via: 'code' });
+    expect(filed).toEqual({ campaign: org.campaignCode, via: 'code' });
 
     const cmd = commandEvent({
       appId: h.fake.appId,
@@ -591,7 +594,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       );
       return rows.length > 0 && rows;
     });
-    expect(shown).toEqual({ campaign: 'F-village-2027' });
+    expect(shown).toEqual({ campaign: `F-village-${next}` });
   });
   it('in a direct message answers only about units the person works for (or below)', async () => {
     const dm = (sender: string, text: string) =>

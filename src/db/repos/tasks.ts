@@ -32,6 +32,8 @@ export interface TaskContext {
   campaignId: number;
   campaignCode: string;
   campaignTitle: string;
+  /** The campaign's 年度. */
+  campaignYear: number;
   unitId: number;
   unitCode: string;
   unitName: string;
@@ -54,6 +56,7 @@ const contextColumns = {
   campaignId: tasks.campaignId,
   campaignCode: campaigns.code,
   campaignTitle: campaigns.title,
+  campaignYear: campaigns.year,
   unitId: tasks.unitId,
   unitCode: units.code,
   unitName: units.name,

@@ -59,7 +59,7 @@ describe('the item page of a 件 whose 档号 went with a recall', () => {
     const text = await page.text();
     expect(archivalCodeOf(text)).toMatch(
       new RegExp(
-        `^${code.replace(/[.·]/g, '\\$&')} 档号已停用（材料已撤回，\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}）$`,
+        `^${code.replace(/[.·]/g, '\\$&')} 档号已停用（材料已撤回，\\d{1,2}月\\d{1,2}日 \\d{2}:\\d{2}）$`,
       ),
     );
     expect(text).toContain('已撤销');

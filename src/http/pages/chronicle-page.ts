@@ -1,3 +1,4 @@
+import { plainDay } from '../../domain/plain-date.js';
 import { chronicleOf, saveChronicleEntry, type ChronicleEntry } from '../../db/repos/compilations.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -55,7 +56,7 @@ function row(c: PageContext, e: ChronicleEntry, editor: boolean, unitId: number,
       >`
     : '';
   return html`<tr class="${e.hidden ? 'noprint muted' : ''}" data-item="${e.itemId ?? ''}">
-    <td>${e.day}</td>
+    <td>${plainDay(e.day, `${year}-01-01`)}</td>
     <td>
       ${e.event}${e.archivalCode ? html` <span class="muted">（${e.archivalCode}）</span>` : ''}${e.hidden ? html` <span class="muted">已隐藏</span>` : ''}
       ${editor ? editForm(c, e, unitId, year) : ''}

@@ -1,4 +1,5 @@
 import { itemFilesText, type ItemFiles } from '../../domain/item-files.js';
+import { plainDateTime } from '../../domain/plain-date.js';
 import { localDay, partsIn } from '../../domain/working-days.js';
 
 export const day = (d: Date, tz: string): string => localDay(d, tz);
@@ -10,18 +11,11 @@ export function comingTime(at: Date, now: Date, tz: string): string {
   return `${when} ${Number(p.hour)}:${p.minute}`;
 }
 
-export function dateTime(d: Date, tz: string): string {
-  const f = new Intl.DateTimeFormat('zh-CN', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
-  return f.format(d).replace(/\//g, '-');
-}
+/**
+ * An instant as the cards write it: 「12月3日 16:05」, the year only when it is not `now`'s (it was
+ * 「2026-12-03 16:05」 on the pages while every card said 12月3日).
+ */
+export const dateTime = (d: Date, now: Date, tz: string): string => plainDateTime(d, now, tz);
 
 export const percent = (p: number | null): string => (p === null ? '—' : `${p.toFixed(1)}%`);
 

@@ -3,8 +3,13 @@ import { counts, dateTime, KIND_LABEL } from './format.js';
 import { html, type Html } from './html.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 
-/** Items as cards with a thumbnail, title, counts, 档号 and who filed them when. */
-export function itemList<T extends PageItem>(items: T[], tz: string, extra?: (i: T) => Html | string): Html {
+/** Items as cards with a thumbnail, title, counts, 档号 and who filed them when (as of `now`). */
+export function itemList<T extends PageItem>(
+  items: T[],
+  tz: string,
+  now: Date,
+  extra?: (i: T) => Html | string,
+): Html {
   return html`<div class="items">
     ${items.map(
       (i) =>
@@ -15,7 +20,7 @@ export function itemList<T extends PageItem>(items: T[], tz: string, extra?: (i:
             <span class="muted">${KIND_LABEL[i.kind] ?? i.kind}</span><br />
             <span class="muted"
               >${counts(i.files)} · ${i.filedByName ?? unnamedPerson(i.filedBy)}
-              ${dateTime(i.filedAt, tz)}${i.archivalCode ? html` · 档号 ${i.archivalCode}` : ''}</span
+              ${dateTime(i.filedAt, now, tz)}${i.archivalCode ? html` · 档号 ${i.archivalCode}` : ''}</span
             >
             ${extra ? html`<br />${extra(i)}` : ''}
           </div>

@@ -55,6 +55,7 @@ async function visibleItem(c: PageContext): Promise<ItemDetail> {
 
 async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult): Promise<void> {
   const { timeZone } = c.deps;
+  const now = c.deps.clock.now();
   const access = await describeAccess(c, d);
   const wanted = Number(c.koa.query.view);
   const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
@@ -71,7 +72,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
     <div class="card">
       <dl>
         <dt>档号</dt>
-        <dd id="archival-code">${archivalCodeLine(d, timeZone)}</dd>
+        <dd id="archival-code">${archivalCodeLine(d, now, timeZone)}</dd>
         <dt>类型</dt>
         <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.files)}</dd>
         <dt>任务</dt>
@@ -81,7 +82,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         <dt>归档</dt>
         <dd>
           ${d.item.filedByName ?? unnamedPerson(d.item.filedBy)}
-          ${dateTime(d.item.filedAt, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}
+          ${dateTime(d.item.filedAt, now, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}
         </dd>
         ${DESCRIPTION_FIELDS.filter(([k]) => desc[snake(k)] != null && desc[snake(k)] !== '').map(
           ([k, label]) =>
@@ -106,7 +107,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         ${d.audit.map(
           (a) =>
             html`<tr>
-              <td>${dateTime(a.at, timeZone)}</td>
+              <td>${dateTime(a.at, now, timeZone)}</td>
               <td>${ACTION_LABEL[a.action] ?? a.action}</td>
               <td>${a.actorName ?? actorLabel(a.actor)}</td>
             </tr>`,
@@ -120,11 +121,11 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
  * The live 档号; else the one the item lost, marked 停用 with when and why (its files recalled: the
  * archivist needs to see that the number went, not only 「未确认归档」); else 未确认归档.
  */
-function archivalCodeLine(d: ItemDetail, timeZone: string): Html | string {
+function archivalCodeLine(d: ItemDetail, now: Date, timeZone: string): Html | string {
   if (d.item.archivalCode) return d.item.archivalCode;
   const w = d.withdrawn;
   if (!w) return '未确认归档';
-  const why = [w.reason, dateTime(w.at, timeZone)].filter(Boolean).join('，');
+  const why = [w.reason, dateTime(w.at, now, timeZone)].filter(Boolean).join('，');
   return html`<s>${w.archivalCode}</s> <span class="bad">档号已停用（${why}）</span>`;
 }
 

@@ -115,7 +115,7 @@ export async function searchPage(c: PageContext): Promise<void> {
         ? html`<p class="muted" id="result-count">
               ${before ? `更早的 ${Math.min(hits.length, LIMIT)} 条` : hits.length > LIMIT ? `前 ${LIMIT} 条` : `共 ${hits.length} 条`}
             </p>
-            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
+            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, c.deps.clock.now(), (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
             ${more ? html`<p><a id="more" href="/search?${more.toString()}">更早的 ›</a></p>` : ''}`
         : html`<p class="muted">输入关键词，或选择类型、日期后搜索。</p>`
     }`;

@@ -57,6 +57,6 @@ export async function taskPage(c: PageContext): Promise<void> {
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
     </div>
     <h2>已归档（${items.length}）</h2>
-    ${items.length > 0 ? itemList(items, timeZone) : html`<div class="card muted">还没有归档的材料。</div>`}`;
+    ${items.length > 0 ? itemList(items, timeZone, now) : html`<div class="card muted">还没有归档的材料。</div>`}`;
   page(c.koa, 200, layout(task.title, c.viewer, body));
 }

@@ -313,7 +313,7 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string,
           <th>任务</th>
           <th class="n">已交/应交</th>
           <th>状态</th>
-          <th class="hide">截止</th>
+          <th>截止</th>
         </tr>
         ${tasks.map(
           (t) =>
@@ -324,7 +324,7 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string,
               </td>
               <td class="n">${t.filed}/${t.minCount}</td>
               <td>${STATE_LABEL[t.state] ?? t.state}</td>
-              <td class="hide">${plainDate(t.dueAt, now, tz)}</td>
+              <td>${plainDate(t.dueAt, now, tz)}</td>
             </tr>`,
         )}
       </table>

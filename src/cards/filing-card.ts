@@ -45,7 +45,7 @@ export function filingCard(input: {
   named: HouseholdChoice[];
   /** The unit's own open tasks (not a household's) not among the suggestions. */
   unitTasks: FilingChoice[];
-  /** 2 to 9 files: 分开交 offers one card per file. */
+  /** 2 to 9 files: 分开交 lists them on one card, each with its own tasks. */
   splittable?: boolean;
   timeZone: string;
 }): object {
@@ -220,18 +220,4 @@ export function withdrawnCard(counts: string): object {
   return card('材料已撤回', 'grey', [md(`${esc(what)}已被撤回，不再归档，不用选择任务。`)], {
     summary: '材料已撤回，不用选择任务',
   });
-}
-
-/** 分开交 done: each file gets its own card, as a reply to its own message. */
-export function splitCard(input: { summary: string; parts: number }): object {
-  return card(
-    '材料已分开',
-    'blue',
-    [
-      md(
-        `${esc(input.summary)}\n\n已分成 ${input.parts} 份：每个文件下面会单独收到一张卡片，请分别选择任务。`,
-      ),
-    ],
-    { summary: `材料已分成 ${input.parts} 份，请分别选择任务` },
-  );
 }

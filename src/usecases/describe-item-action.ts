@@ -12,6 +12,7 @@ import type { BotDeps } from './deps.js';
 import { describeItem } from './describe-item.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { itemTaskLabel } from './item-facts.js';
+import { onPartsCard } from './split-parts.js';
 import { measureOf, progressText } from './present-burst.js';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -94,10 +95,11 @@ export function describeItemActions(o: { maxFileBytes: number }): DeclaredCardAc
         });
         if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
         const card = await filedCardNow(deps, o, action, action.value.i, false);
-        return {
+        // Opened from a split burst's parts card: saved, the card lists the parts again.
+        return onPartsCard(deps, action.messageId, {
           toast: { type: outcome.gaps.length > 0 ? 'info' : 'success', content: outcome.message },
           ...(card ? { card: { type: 'raw' as const, data: card } } : {}),
-        };
+        });
       },
     }),
     cardAction({

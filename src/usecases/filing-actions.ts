@@ -24,6 +24,7 @@ import { fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
 import { withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
+import { onPartsCard } from './split-parts.js';
 import { undoFiling } from './undo-filing.js';
 
 export interface FilingActionDeps {
@@ -32,6 +33,9 @@ export interface FilingActionDeps {
   quietWindowMs: number;
   maxFileBytes: number;
 }
+
+/** A tap: where it came from, who tapped, and its button's value. */
+type Click<V> = Where & { operatorOpenId: string; value: V };
 
 const num = (v: unknown): number => {
   const n = Number(v);
@@ -114,66 +118,29 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
   };
 
   return [
-    cardAction({ type: FILE, handle: (deps, a) => file(deps, a, a.value.b, a.value.t, a.value.r) }),
+    cardAction({
+      type: FILE,
+      handle: async (deps, a) =>
+        onPartsCard(deps, a.messageId, await file(deps, a, a.value.b, a.value.t, a.value.r)),
+    }),
     cardAction({
       type: FILE_SELECT,
-      handle: (deps, a) => file(deps, a, a.value.b, num(a.option), a.value.r),
+      handle: async (deps, a) =>
+        onPartsCard(deps, a.messageId, await file(deps, a, a.value.b, num(a.option), a.value.r)),
     }),
 
     cardAction({
       type: SKIP,
-      handle: async (deps, a) => {
-        const v = await view(deps, a, a.value.b);
-        // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
-        const filed = await getLiveFilingOfBurst(deps.db, v.burst.id);
-        if (filed) return alreadyFiledAnswer(deps, v, filed);
-        // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
-        const unit = await unitOfChat(deps.db, v.burst.chatId);
-        if (
-          a.operatorOpenId !== v.burst.senderOpenId &&
-          !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
-        )
-          return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不用交」' } };
-        // Recorded: a burst set aside is no longer chased by reminders or 未归档. Checked again under
-        // the burst's lock: a filing on another copy that got in first wins (recordUnlessFiled).
-        const live = await recordUnlessFiled(deps, {
-          at: deps.clock.now(),
-          actor: a.operatorOpenId,
-          action: 'set_aside',
-          source: 'card',
-          unitId: unit?.id ?? null,
-          burstId: v.burst.id,
-          chatId: v.burst.chatId,
-        });
-        if (live) return alreadyFiledAnswer(deps, v, live);
-        return {
-          toast: { type: 'info', content: '已标记为不用交' },
-          card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
-        };
-      },
+      handle: async (deps, a) => onPartsCard(deps, a.messageId, await skip(deps, a)),
     }),
 
     cardAction({
       type: REOPEN,
-      handle: async (deps, a) => {
-        const v = await view(deps, a, a.value.b);
-        // Filed meanwhile on another copy of its card (before this tap, or racing it under the
-        // burst's lock: recordUnlessFiled): nothing to choose again.
-        const live = await recordUnlessFiled(deps, {
-          at: deps.clock.now(),
-          actor: a.operatorOpenId,
-          action: 'reopen',
-          source: 'card',
-          burstId: v.burst.id,
-          chatId: v.burst.chatId,
-        });
-        if (live) return alreadyFiledAnswer(deps, v, live);
-        const msg = await presentBurst(present(deps), v, { auto: false });
-        return { card: { type: 'raw', data: JSON.parse(msg.content) } };
-      },
+      handle: async (deps, a) => onPartsCard(deps, a.messageId, await reopen(deps, a)),
     }),
 
-    // 不撤销 on the confirmation: the filed card again, as it is now.
+    // 不撤销 on the confirmation: the filed card again, as it is now (on the parts card, the parts card;
+    // a part not filed there opens its own task browser: 其他任务).
     cardAction({
       type: FILED_VIEW,
       handle: async (deps, a) => {
@@ -183,58 +150,112 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           const msg = await presentBurst(present(deps), v, { auto: false });
           return { card: { type: 'raw', data: JSON.parse(msg.content) } };
         }
-        return { card: { type: 'raw', data: (await filedNow(deps, v, item)).card } };
+        return onPartsCard(deps, a.messageId, {
+          card: { type: 'raw', data: (await filedNow(deps, v, item)).card },
+        });
       },
     }),
 
     cardAction({
       type: UNDO,
       handle: async (deps, a) => {
-        if (a.value.sure !== 1) {
-          // The burst's chat and card first: from elsewhere nothing is said about the item.
-          const v = await view(deps, a, a.value.b);
-          const item = await itemForCorrection(deps.db, a.value.i);
-          if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
-          if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
-          const expired = await pastUndo(deps, v);
-          if (expired) return expired;
-          if (item.archivalCode) return confirmedAnswer(deps, v);
-          return {
-            card: {
-              type: 'raw',
-              data: confirmUndoCard({
-                burstId: v.burst.id,
-                itemId: item.id,
-                summary: v.summary,
-                taskLabel: itemTaskLabel(item),
-              }),
-            },
-          };
-        }
-        await clickedBurst(deps, a, a.value.b);
-        const sureItem = await itemForCorrection(deps.db, a.value.i);
-        if (sureItem && sureItem.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
-        const outcome = await undoFiling(deps, {
-          itemId: a.value.i,
-          actorOpenId: a.operatorOpenId,
-          source: 'card',
-        });
-        if (outcome.status === 'refused') {
-          const expired =
-            outcome.reason === 'expired' && (await pastUndo(deps, await view(deps, a, a.value.b)));
-          if (!expired && outcome.reason === 'confirmed')
-            return confirmedAnswer(deps, await view(deps, a, a.value.b));
-          return expired || { toast: { type: 'error', content: outcome.message } };
-        }
-        const v = await view(deps, a, a.value.b);
-        const msg = await presentBurst(present(deps), v, { auto: false });
-        return {
-          toast: { type: 'success', content: outcome.message },
-          card: { type: 'raw', data: JSON.parse(msg.content) },
-        };
+        const res = await undo(deps, a);
+        // The question (确定撤销 / 不撤销) is the part's own, on the whole card; the answer is the parts card.
+        return a.value.sure === 1 ? onPartsCard(deps, a.messageId, res) : res;
       },
     }),
   ];
+
+  async function skip(deps: BotDeps, a: Click<{ b: number }>): Promise<CardResponse> {
+    const v = await view(deps, a, a.value.b);
+    // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
+    const filed = await getLiveFilingOfBurst(deps.db, v.burst.id);
+    if (filed) return alreadyFiledAnswer(deps, v, filed);
+    // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
+    const unit = await unitOfChat(deps.db, v.burst.chatId);
+    if (
+      a.operatorOpenId !== v.burst.senderOpenId &&
+      !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+    )
+      return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不用交」' } };
+    // Recorded: a burst set aside is no longer chased by reminders or 未归档. Checked again under
+    // the burst's lock: a filing on another copy that got in first wins (recordUnlessFiled).
+    const live = await recordUnlessFiled(deps, {
+      at: deps.clock.now(),
+      actor: a.operatorOpenId,
+      action: 'set_aside',
+      source: 'card',
+      unitId: unit?.id ?? null,
+      burstId: v.burst.id,
+      chatId: v.burst.chatId,
+    });
+    if (live) return alreadyFiledAnswer(deps, v, live);
+    return {
+      toast: { type: 'info', content: '已标记为不用交' },
+      card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
+    };
+  }
+
+  async function reopen(deps: BotDeps, a: Click<{ b: number }>): Promise<CardResponse> {
+    const v = await view(deps, a, a.value.b);
+    // Filed meanwhile on another copy of its card (before this tap, or racing it under the
+    // burst's lock: recordUnlessFiled): nothing to choose again.
+    const live = await recordUnlessFiled(deps, {
+      at: deps.clock.now(),
+      actor: a.operatorOpenId,
+      action: 'reopen',
+      source: 'card',
+      burstId: v.burst.id,
+      chatId: v.burst.chatId,
+    });
+    if (live) return alreadyFiledAnswer(deps, v, live);
+    const msg = await presentBurst(present(deps), v, { auto: false });
+    return { card: { type: 'raw', data: JSON.parse(msg.content) } };
+  }
+
+  async function undo(deps: BotDeps, a: Click<{ b: number; i: number; sure?: 1 }>): Promise<CardResponse> {
+    if (a.value.sure !== 1) {
+      // The burst's chat and card first: from elsewhere nothing is said about the item.
+      const v = await view(deps, a, a.value.b);
+      const item = await itemForCorrection(deps.db, a.value.i);
+      if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
+      if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+      const expired = await pastUndo(deps, v);
+      if (expired) return expired;
+      if (item.archivalCode) return confirmedAnswer(deps, v);
+      return {
+        card: {
+          type: 'raw',
+          data: confirmUndoCard({
+            burstId: v.burst.id,
+            itemId: item.id,
+            summary: v.summary,
+            taskLabel: itemTaskLabel(item),
+          }),
+        },
+      };
+    }
+    await clickedBurst(deps, a, a.value.b);
+    const sureItem = await itemForCorrection(deps.db, a.value.i);
+    if (sureItem && sureItem.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
+    const outcome = await undoFiling(deps, {
+      itemId: a.value.i,
+      actorOpenId: a.operatorOpenId,
+      source: 'card',
+    });
+    if (outcome.status === 'refused') {
+      const expired = outcome.reason === 'expired' && (await pastUndo(deps, await view(deps, a, a.value.b)));
+      if (!expired && outcome.reason === 'confirmed')
+        return confirmedAnswer(deps, await view(deps, a, a.value.b));
+      return expired || { toast: { type: 'error', content: outcome.message } };
+    }
+    const v = await view(deps, a, a.value.b);
+    const msg = await presentBurst(present(deps), v, { auto: false });
+    return {
+      toast: { type: 'success', content: outcome.message },
+      card: { type: 'raw', data: JSON.parse(msg.content) },
+    };
+  }
 }
 
 /**

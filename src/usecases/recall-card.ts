@@ -21,11 +21,17 @@ export async function patchWithdrawnCards(
   deps: Pick<BotDeps, 'db' | 'gateway'>,
   burstId: number,
   log: Logger,
+  /**
+   * The card a message shows instead, when it shows more than this burst: a part of a split burst
+   * shares the parts card with the other parts, so that card is drawn again, not replaced.
+   */
+  sharedCard: (messageId: string) => Promise<object | undefined> = async () => undefined,
 ): Promise<void> {
   if (!(await burstWhollyRecalled(deps.db, burstId))) return;
-  const card = await withdrawnCardOf(deps, burstId);
+  const own = await withdrawnCardOf(deps, burstId);
   for (const messageId of await cardsOfBurst(deps.db, burstId)) {
     try {
+      const card = (await sharedCard(messageId)) ?? own;
       await deps.gateway.patchCard({ messageId, card });
     } catch (err) {
       if (!(err instanceof LarkApiError) || err.isRetryable) throw err;

@@ -2,9 +2,7 @@ import { insertAudit } from '../db/repos/audit.js';
 import { MAX_SPLIT_PARTS, splitBurstRows, type SplitRefusal } from '../db/repos/burst-split.js';
 import { getBurst } from '../db/repos/bursts.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
-import { enqueueJob } from '../db/repos/jobs.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { SPLIT_CARD_JOB } from '../domain/job-types.js';
 import { ALREADY_SPLIT, canFile, type FilingDeps } from './file-burst.js';
 
 const REFUSALS: Record<SplitRefusal, string> = {
@@ -21,15 +19,15 @@ export type SplitOutcome =
   | { status: 'refused'; message: string; stale?: true };
 
 /**
- * 分开归档: the burst's files become one burst each, so each gets its own filing card (a reply to its
- * own message, sent by a `split-card` job) and is filed as its own item. Only someone who may file
- * for the chat's unit may split; a filed or already split burst, a card drawn before the last filing
- * or 撤销, or fewer than 2 / more than 9 files are refused and nothing changes. The split, its audit
- * row and the card jobs are one transaction.
+ * 分开归档: the burst's files become one burst each, each filed as its own item, all listed on one
+ * card: the one tapped (`cardMessageId`), which becomes the parts card (a card per file flooded a busy
+ * group with up to 9 messages). Only someone who may file for the chat's unit may split; a filed or
+ * already split burst, a card drawn before the last filing or 撤销, or fewer than 2 / more than 9
+ * files are refused and nothing changes. The split and its audit row are one transaction.
  */
 export async function splitBurst(
   deps: FilingDeps,
-  input: { burstId: number; actorOpenId: string; round?: number },
+  input: { burstId: number; actorOpenId: string; round?: number; cardMessageId: string },
 ): Promise<SplitOutcome> {
   const { db } = deps;
   const burst = await getBurst(db, input.burstId);
@@ -43,7 +41,7 @@ export async function splitBurst(
     return { status: 'refused', message: '这张卡片已过期，请在最新的卡片上选择', stale: true };
   const now = deps.clock.now();
   const res = await db.transaction(async (tx) => {
-    const r = await splitBurstRows(tx, burst.id, now);
+    const r = await splitBurstRows(tx, burst.id, now, input.cardMessageId);
     if ('refused' in r) return r;
     await insertAudit(tx, {
       at: now,
@@ -55,15 +53,9 @@ export async function splitBurst(
       chatId: burst.chatId,
       details: { parts: r.children.map((c) => ({ burstId: c.burstId, materialIds: c.materialIds })) },
     });
-    for (const c of r.children)
-      await enqueueJob(
-        tx,
-        { type: SPLIT_CARD_JOB, key: String(c.burstId), payload: { burstId: c.burstId }, runAt: now },
-        now,
-      );
     return r;
   });
   if ('refused' in res) return { status: 'refused', message: REFUSALS[res.refused] };
   const n = res.children.length;
-  return { status: 'split', parts: n, message: `已分成 ${n} 份，请在每个文件下面的卡片上分别选择任务` };
+  return { status: 'split', parts: n, message: `已分成 ${n} 份，请在卡片上分别选择任务` };
 }

@@ -31,6 +31,7 @@ import { patchWithdrawnCards } from '../usecases/recall-card.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
 import { answerUnclearText } from '../usecases/unclear-text-hint.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
+import { partsCardOf } from '../usecases/split-parts.js';
 import type { FeatureEnv } from './feature-env.js';
 
 /**
@@ -108,7 +109,8 @@ export function captureFeature(env: FeatureEnv): Feature {
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),
       jobHandler({
         type: RECALL_CARD_JOB,
-        handle: (payload, log) => patchWithdrawnCards(deps, payload.burstId, log),
+        handle: (payload, log) =>
+          patchWithdrawnCards(deps, payload.burstId, log, (messageId) => partsCardOf(deps, messageId)),
       }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,

@@ -55,7 +55,6 @@ export function filingFeature(env: FeatureEnv): Feature {
         timeZone: config.timeZone,
         quietWindowMs: config.capture.quietWindowMs,
         maxFileBytes: config.capture.maxFileBytes,
-        wakeJobs: env.wakeJobs,
       }),
     ],
     commands: [unfiledCommand(options)],
@@ -66,7 +65,8 @@ export function filingFeature(env: FeatureEnv): Feature {
           await sendFilingCardAgain({ ...deps, ...options }, payload, log);
         },
       }),
-      // 分开归档: each part's filing card, a reply to its own file (never filed automatically).
+      // 分开归档 once sent each part's card as a reply to its own file: a job queued before the parts
+      // card (split-parts.ts) is still answered that way.
       jobHandler({
         type: SPLIT_CARD_JOB,
         handle: (payload) =>

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { buttonValue, cardButtonElements } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent } from '../support/events.js';
+import { cardActionEvent, recallEvent } from '../support/events.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -31,7 +31,7 @@ describe('splitting a burst (分开归档)', () => {
   const tap = async (
     value: Record<string, unknown>,
     messageId: string,
-    o: { operator?: string; chatId?: string } = {},
+    o: { operator?: string; chatId?: string; formValue?: Record<string, unknown> } = {},
   ): Promise<Answer> => {
     const res = await h.post(
       cardActionEvent({
@@ -40,6 +40,7 @@ describe('splitting a burst (分开归档)', () => {
         value,
         chatId: o.chatId ?? chatId,
         messageId,
+        ...(o.formValue ? { formValue: o.formValue } : {}),
       }),
     );
     expect(res.status).toBe(200);
@@ -69,8 +70,26 @@ describe('splitting a burst (分开归档)', () => {
       sql`select details from audit_log where action = 'split' and burst_id = ${burstId}`,
     );
 
-  it('gives each photo its own card; each is filed as its own item, audited', async () => {
-    const { ids, card } = await photos(3, '今天拍的');
+  /** The parts card's task buttons, part by part (in order), and each part's other buttons. */
+  const partsOf = (data: unknown) => {
+    const byPart = new Map<number, { text: string; value: any }[]>();
+    let burst = NaN;
+    for (const b of cardButtonElements(data)) {
+      // A button naming no burst (the item's 写照片说明) belongs to the part before it.
+      if (b.value?.b !== undefined) burst = Number(b.value.b);
+      if (!byPart.has(burst)) byPart.set(burst, []);
+      byPart.get(burst)!.push({ text: b.text, value: b.value });
+    }
+    return [...byPart.entries()].map(([burst, buttons]) => ({
+      burst,
+      files: buttons.filter((x) => x.value.a === 'file'),
+      other: (a: string) => buttons.find((x) => x.value.a === a)!.value,
+      has: (a: string) => buttons.some((x) => x.value.a === a),
+    }));
+  };
+
+  it('lists the parts on the card tapped, with no message more in the chat; each is filed in one tap, audited', async () => {
+    const { ids, card } = await photos(6, '今天拍的');
     const split = buttonValue(card.content, 'split');
     const burstId = Number(split.b);
 
@@ -84,63 +103,130 @@ describe('splitting a burst (分开归档)', () => {
     const garbled = await tap({ a: 'split', b: 'x' }, card.messageId);
     expect(garbled.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
     expect(await splitAudits(burstId)).toEqual([]);
-    const [before] = await queryRows<{ n: number }>(
-      h.db.db,
-      sql`select count(*)::int as n from materials where burst_id = ${burstId}`,
-    );
-    expect(before!.n).toBe(3);
 
+    const sentBefore = h.fake.sentMessages().length;
     const done = await tap(split, card.messageId);
-    expect(done.toast).toEqual({
-      type: 'success',
-      content: '已分成 3 份，请在每个文件下面的卡片上分别选择任务',
-    });
-    expect(JSON.stringify(done.card!.data)).toContain('已分成 3 份');
-
-    // One card per photo, each a reply to its own photo, offering every task but no further split.
-    const cards = await waitFor('a card under each photo', () => {
-      const cs = ids.slice(1).map((m) => h.fake.sentMessages().find((x) => x.replyTo === m));
-      const first = h.fake.sentMessages().filter((x) => x.replyTo === ids[0]);
-      return cs.every(Boolean) && first.length === 2 ? [first[1]!, ...cs.map((c) => c!)] : undefined;
-    });
-    for (const c of cards) {
-      const values = cardButtonElements(c.content).map((b) => b.value?.a);
-      expect(values).toContain('file');
-      expect(values).not.toContain('split');
-      expect(JSON.stringify(c.content)).toContain('收到 1 张照片');
+    // Before: one card per photo, six messages more in a busy group. Now the tapped card lists them.
+    await h.settle();
+    expect(h.fake.sentMessages().length).toBe(sentBefore);
+    expect(done.toast).toEqual({ type: 'success', content: '已分成 6 份，请在卡片上分别选择任务' });
+    let parts = partsOf(done.card!.data);
+    expect(parts).toHaveLength(6);
+    for (const p of parts) {
+      expect(p.files.length).toBeGreaterThan(0);
+      expect(p.has('filed-view')).toBe(true); // 其他任务
+      expect(p.has('skip')).toBe(true);
     }
+    expect(cardButtonElements(done.card!.data).some((b) => b.value?.a === 'split')).toBe(false);
     const [audit] = await splitAudits(burstId);
-    expect(audit!.details.parts).toHaveLength(3);
+    expect(audit!.details.parts).toHaveLength(6);
 
-    // The old card files nothing now, and splitting again is refused.
+    // The old card's buttons file nothing now, and splitting again is refused.
     const oldFile = await tap(buttonValue(card.content, 'file'), card.messageId);
     expect(oldFile.toast).toEqual({
       type: 'error',
-      content: '这组材料已经分开了，请在每个文件下面的卡片上选择任务',
+      content: '这组材料已经分开了，请在分开后的卡片上分别选择任务',
     });
-    const again = await tap(split, card.messageId);
-    expect(again.toast?.content).toBe('这组材料已经分开了，请在每个文件下面的卡片上选择任务');
+    expect((await tap(split, card.messageId)).toast?.type).toBe('error');
 
-    // Two photos to one task, the third to another: three items of one photo each.
-    const fileOn = async (c: (typeof cards)[number], pick: (text: string) => boolean) => {
-      const b = cardButtonElements(c.content).find((x) => x.value?.a === 'file' && pick(x.text))!;
-      const r = await tap(b.value, c.messageId);
+    // One tap each: two photos to one task, the third to another; the card is the parts card each time.
+    const first = parts[0]!.files[0]!;
+    const fileOn = async (part: number, pick: (b: { text: string }) => boolean) => {
+      const b = parts[part]!.files.find(pick)!;
+      const r = await tap(b.value, card.messageId);
       expect(r.toast?.type).toBe('success');
-      return b.text;
+      parts = partsOf(r.card!.data);
+      return r;
     };
-    const first = cardButtonElements(cards[0]!.content).find((x) => x.value?.a === 'file')!.text;
-    await fileOn(cards[0]!, (t) => t === first);
-    await fileOn(cards[1]!, (t) => t === first);
-    await fileOn(cards[2]!, (t) => t !== first);
-    const items = await itemsOf(ids);
+    await fileOn(0, (b) => b.text === first.text);
+    await fileOn(1, (b) => b.text === first.text);
+    const third = await fileOn(2, (b) => b.text !== first.text);
+    expect(JSON.stringify(third.card!.data).match(/✅ 已交到/g)).toHaveLength(3);
+    expect(parts).toHaveLength(6);
+    expect(parts.slice(0, 3).every((p) => p.has('undo') && p.files.length === 0)).toBe(true);
+    expect(parts.slice(3).every((p) => p.files.length > 0)).toBe(true);
+    let items = await itemsOf(ids);
     expect(items).toHaveLength(3);
     expect(items.every((i) => i.n === 1)).toBe(true);
     expect(new Set(items.map((i) => i.task)).size).toBe(2);
+
+    // 撤销 the first part: asked first, then the parts card again, that part open with a new round.
+    const ask = await tap(parts[0]!.other('undo'), card.messageId);
+    expect(JSON.stringify(ask.card!.data)).toContain('确定撤销');
+    const sure = cardButtonElements(ask.card!.data).find((x) => x.value?.a === 'undo' && x.value.sure === 1)!;
+    const undone = await tap(sure.value, card.messageId);
+    expect(undone.toast?.type).toBe('success');
+    parts = partsOf(undone.card!.data);
+    expect(parts).toHaveLength(6);
+    expect(parts[0]!.files[0]!.value.r).toBe(1);
+    expect(await itemsOf(ids)).toHaveLength(2);
+    // The first part's button drawn before the filing (round 0): files nothing, the card as it is now.
+    const stale = await tap(first.value, card.messageId);
+    expect(stale.toast?.type).toBe('info');
+    expect(partsOf(stale.card!.data)).toHaveLength(6);
+    expect(await itemsOf(ids)).toHaveLength(2);
+    // Filed again, to the other task.
+    await fileOn(0, (b) => b.text !== first.text);
+
+    // The fourth to the photo task: its description (事由 / 地点 / 人物) is asked for on its row, the
+    // form opens on the card, and saving it brings the parts back.
+    await fileOn(3, (b) => b.text.includes('现场照片'));
+    const form = await tap(parts[3]!.other('describe-edit'), card.messageId);
+    const save = cardButtonElements(form.card!.data).find((x) => x.value?.a === 'describe-item');
+    expect(save).toBeDefined();
+    const saved = await tap(save!.value, card.messageId, {
+      formValue: { reason: '危房改造入户核查', place: '村东头', people: '张三' },
+    });
+    expect(saved.toast?.type).toBe('success');
+    parts = partsOf(saved.card!.data);
+    expect(parts).toHaveLength(6);
+    expect(parts[3]!.has('describe-edit')).toBe(true);
+    expect(JSON.stringify(saved.card!.data)).toContain('修改说明');
+
+    // 其他任务 on the fifth: its own task browser on the card; a task there files it, back to the list.
+    const browse = await tap(parts[4]!.other('filed-view'), card.messageId);
+    const own = cardButtonElements(browse.card!.data).filter((b) => b.value?.a === 'file');
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((b) => Number(b.value.b) === parts[4]!.burst)).toBe(true);
+    const viaBrowser = await tap(own[own.length - 1]!.value, card.messageId);
+    expect(viaBrowser.toast?.type).toBe('success');
+    parts = partsOf(viaBrowser.card!.data);
+    expect(parts[4]!.has('undo')).toBe(true);
+    // 不用交 on the sixth.
+    const skipped = await tap(parts[5]!.other('skip'), card.messageId);
+    expect(JSON.stringify(skipped.card!.data)).toContain('已标记为不用交');
+    parts = partsOf(skipped.card!.data);
+    expect(parts[5]!.has('reopen')).toBe(true);
+
+    items = await itemsOf(ids);
+    expect(items).toHaveLength(5);
     const [files] = await queryRows<{ n: number }>(
       h.db.db,
-      sql`select count(*)::int as n from audit_log where action = 'file' and item_id = any(array[${sql.raw(items.map((i) => i.item).join(','))}]::bigint[])`,
+      sql`select count(*)::int as n from audit_log where action = 'file' and burst_id = any(array[${sql.raw(parts.map((p) => p.burst).join(','))}]::bigint[])`,
     );
-    expect(files!.n).toBe(3);
+    expect(files!.n).toBe(6);
+
+    // The sixth photo recalled: the parts card is drawn again (its row says so), the others kept.
+    const patchesBefore = h.fake.patches().length;
+    const res = await h.post(
+      recallEvent({ appId: h.fake.appId, messageId: ids[5]!, chatId, recallTimeMs: clock.now().getTime() }),
+    );
+    expect(res.status).toBe(200);
+    const patched = await waitFor('the parts card drawn again', async () => {
+      await h.settle();
+      return h.fake
+        .patches()
+        .slice(patchesBefore)
+        .find((p) => p.messageId === card.messageId);
+    });
+    const text = JSON.stringify(patched.content);
+    expect(text).toContain('已撤回，不再归档');
+    expect(text.match(/✅ 已交到/g)).toHaveLength(5);
+    expect(
+      h.fake
+        .sentMessages()
+        .filter((m) => m.msgType === 'interactive' && m.replyTo && ids.includes(m.replyTo)),
+    ).toHaveLength(1);
   });
 
   it('refuses to split a filed burst (a photo would be in two items); after 撤销 it splits', async () => {

@@ -2,7 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { bursts, materials as materialsTable } from '../schema/index.js';
 
-/** Most files one burst may be split into (one card each). */
+/** Most files one burst may be split into (one row each on the parts card). */
 export const MAX_SPLIT_PARTS = 9;
 
 export type SplitRefusal = 'gone' | 'split' | 'filed' | 'too_few' | 'too_many';
@@ -13,11 +13,15 @@ export type SplitRefusal = 'gone' | 'split' | 'filed' | 'too_few' | 'too_many';
  * so a filing and a split never both happen. Refused, changing nothing, when the burst is filed
  * (its files would end up in two items), already split, or has fewer than 2 or more than
  * MAX_SPLIT_PARTS files. Files not stored stay with the original burst, which is marked `split`.
+ * The parts are answered already: their card is `cardMessageId`, one card listing them all (a card
+ * per part flooded a busy group with up to 9 messages).
  */
 export async function splitBurstRows(
   tx: Db,
   burstId: number,
   now: Date,
+  /** The card the parts are listed on (the message 分开交 was tapped on): each part's card. */
+  cardMessageId: string,
 ): Promise<{ children: { burstId: number; materialIds: number[] }[] } | { refused: SplitRefusal }> {
   const [burst] = await queryRows<{ status: string; live: boolean }>(
     tx,
@@ -52,9 +56,9 @@ export async function splitBurstRows(
     const [child] = await queryRows<{ id: number }>(
       tx,
       sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, status,
-            caption, created_at)
+            caption, created_at, ack_claimed_at, ack_message_id)
           select chat_id, sender_open_id, ${m.message_id}, ${at}::timestamptz, ${at}::timestamptz, closes_at,
-            'closed', caption, ${now}
+            'closed', caption, ${now}, ${now}, ${cardMessageId}
           from bursts where id = ${burstId}
           returning id::int as id`,
     );
@@ -67,4 +71,26 @@ export async function splitBurstRows(
   }
   await tx.update(bursts).set({ status: 'split' }).where(eq(bursts.id, burstId));
   return { children };
+}
+
+/**
+ * The parts of a split burst whose shared card is `messageId` (at least 2; none for any other card).
+ * A burst's own card is never shared otherwise.
+ */
+export async function partsOfCard(db: Db, messageId: string): Promise<number[]> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`select id::int as id from bursts where ack_message_id = ${messageId} and status <> 'split' order by id`,
+  );
+  return rows.length >= 2 ? rows.map((r) => Number(r.id)) : [];
+}
+
+/** Whether the burst's last 不用交 / 重新选择任务 was 不用交. */
+export async function isSetAside(db: Db, burstId: number): Promise<boolean> {
+  const [r] = await queryRows<{ action: string }>(
+    db,
+    sql`select action from audit_log where burst_id = ${burstId} and action in ('set_aside', 'reopen')
+        order by at desc, id desc limit 1`,
+  );
+  return r?.action === 'set_aside';
 }

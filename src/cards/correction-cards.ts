@@ -11,6 +11,7 @@ import {
   FIX_UNFILE,
   FIX_WAIVE,
 } from './actions.js';
+import { transferredWarning } from '../domain/transfer-changes.js';
 import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, md } from './card-kit.js';
 import {
   needsHouseholdPages,
@@ -32,6 +33,8 @@ export interface ItemFacts {
   filedAt: string;
   /** Its live 档号 (archivists only see this). */
   archivalCode: string | null;
+  /** 12月6日: the day a 移交包 carried that 档号 (then 撤销确认 needs a correction sent to the archive). */
+  transferredOn?: string;
 }
 
 const factsLine = (f: ItemFacts) =>
@@ -92,6 +95,9 @@ function correctionCardOf(
         `已确认归档（档号 ${esc(f.archivalCode)}），不能直接改归、撤下或免交。` +
           '需要更正时先撤销确认：这个档号停用（目录中保留并注明，不再使用），改好后再确认归档时编新档号。',
       ),
+      ...(f.transferredOn
+        ? [md(`<font color='red'>${esc(transferredWarning(f.transferredOn, f.archivalCode))}</font>`)]
+        : []),
       reasonForm({
         form: `unconfirm_${i}`,
         label: '撤销原因',

@@ -10,6 +10,7 @@ import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
 import { runCorrection } from './archive-corrections.js';
+import { listTransfers } from './archive-transfers.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import type { CliCommand, CliContext } from './commands.js';
@@ -26,6 +27,8 @@ export const ARCHIVE_USAGE = `用法:
   archive describe --item ID --photo 张号 [--note 说明] [--background 背景]
                                                                  一张照片的说明（DA/T 50）
   archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单
+  archive transfers [--unit CODE] [--year YYYY]                  移交包记录和移交后变更（已移交后
+                                                                 停用的档号，需向县档案馆报送更正）
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
   archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
@@ -117,13 +120,16 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   }
   if (sub === 'unconfirm') {
     if (item === undefined && !v.code) throw usage();
-    const res = await unconfirmArchive(deps, {
-      itemId: item,
-      archivalCode: v.code,
-      reason: v.reason,
-      actor: 'cli',
-      source: 'cli',
-    });
+    const res = await unconfirmArchive(
+      { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },
+      {
+        itemId: item,
+        archivalCode: v.code,
+        reason: v.reason,
+        actor: 'cli',
+        source: 'cli',
+      },
+    );
     // Nothing retired: a mistyped id or 档号 is a failure (exit 1), not a line a script reads past.
     if (res.status === 'not_found' || res.status === 'refused') throw new AppError(res.status, res.message);
     ctx.out(res.message);
@@ -157,6 +163,11 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
     return;
   }
+  if (sub === 'transfers') {
+    const unit = v.unit ? await unitOf() : undefined;
+    await listTransfers(ctx, { unit, year }, loadCliSettings(ctx.env).timeZone);
+    return;
+  }
   if (sub === 'gaps') {
     const unit = await unitOf();
     const gaps = await listPhotoGroupGaps(ctx.db, { unitPath: unit.path, year });
@@ -171,7 +182,19 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
 /** For the dispatcher's COMMANDS table: `archive`. */
 export const archiveCommand: CliCommand = {
   usage: ARCHIVE_USAGE,
-  subcommands: ['confirm', 'unconfirm', 'describe', 'refile', 'unfile', 'waive', 'retention', 'gaps'],
-  summary: '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention',
+  subcommands: [
+    'confirm',
+    'unconfirm',
+    'describe',
+    'refile',
+    'unfile',
+    'waive',
+    'retention',
+    'gaps',
+    'transfers',
+  ],
+  summary:
+    '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention、transfers',
+  readsOnly: (args) => args[0] === 'transfers',
   run: runArchiveCommand,
 };

@@ -69,6 +69,9 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
         `${res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'}：${res.outDir}\n  ${res.records} 条（停用 ${res.withdrawn}），${res.files} 个文件，` +
           `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
       );
+      io.out(
+        `  已记录为移交包 #${res.packageId}（npm run cli -- archive transfers 查看移交记录和移交后变更）`,
+      );
       if (res.ownerNotKept)
         io.out(
           `  输出目录原来的所有者 ${res.ownerNotKept.uid}:${res.ownerNotKept.gid} 未能保留（本用户无权 chown），` +

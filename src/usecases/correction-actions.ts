@@ -237,18 +237,26 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         if (!item.archivalCode) return correction(deps, item);
         const reason = str(a.formValue?.reason).trim();
         if (!reason) return error('请写明撤销确认的原因');
-        const res = await unconfirmArchive(deps, {
-          itemId: item.id,
-          reason,
-          actor: a.operatorOpenId,
-          source: 'card',
-        });
+        const res = await unconfirmArchive(
+          { ...deps, timeZone: o.timeZone },
+          {
+            itemId: item.id,
+            reason,
+            actor: a.operatorOpenId,
+            source: 'card',
+          },
+        );
         if (res.status === 'refused' || res.status === 'not_found') return error(res.message);
         const now = (await itemForCorrection(deps.db, item.id))!;
         if (res.status === 'not_confirmed') return correction(deps, now);
+        const withdrawn = res.message.split('\n')[0]!;
         return {
-          toast: { type: 'success', content: res.message },
-          ...(await correction(deps, now, `${res.message}。现在可以在下面更正：`)),
+          toast: { type: 'success', content: withdrawn },
+          ...(await correction(
+            deps,
+            now,
+            `${withdrawn}。${res.transferred ? `\n${res.transferred}\n` : ''}现在可以在下面更正：`,
+          )),
         };
       },
     }),

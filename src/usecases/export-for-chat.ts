@@ -8,6 +8,7 @@ import { removeDeadLeftovers } from '../archive/package-folder.js';
 import { outputLockPath, removeDeadOutputLock, takeOutputLock } from '../archive/output-lock.js';
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
+import { forgetTransferPackagesAt, markTransferPackageSent } from '../db/repos/transfer-packages.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { DomainError, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -136,11 +137,19 @@ async function exportLocked(
 ): Promise<ExportForChatOutcome> {
   await recordAttemptOutputs(deps.exportsDir, p.messageId, { outDir, preDir });
   await removeOutputs(outDir, preDir);
+  // What an earlier attempt wrote there is gone: so is its record.
+  await forgetTransferPackagesAt(deps.db, [outDir, preDir]);
   let res;
   try {
     res = await exportTransferPackage(
       { ...deps, software: 'lark-archive-bot（归档助手）', removedLeftover: logRemoved(log) },
-      { unitId: unit.id, year: p.year, outDir, preCheckOutDir: preDir },
+      {
+        unitId: unit.id,
+        year: p.year,
+        outDir,
+        preCheckOutDir: preDir,
+        by: { actor: p.actor, source: 'chat' },
+      },
     );
   } catch (err) {
     if (err instanceof DomainError) {
@@ -220,6 +229,7 @@ async function finishForChat(
         uuid: `export-file-${p.messageId}`,
       });
       sent = true;
+      await markTransferPackageSent(deps.db, res.packageId, p.chatId, deps.clock.now());
     }
   }
   const verdict = res.report.passed

@@ -79,6 +79,8 @@ export interface RecordsExportContext {
   sameFiles: Map<string, string[]>;
   /** For those hashes, the package path of each copy as written. */
   samePaths: Map<string, string[]>;
+  /** archive_records ids of the live 档号 written to the carrier (the package's record of what it holds). */
+  carried: number[];
 }
 
 /** One record of a class, numbered and described, ready to be copied into the package. */
@@ -308,6 +310,7 @@ async function catalogueRecord(
       remarks: row.remarks,
     });
   // 文件目录.XML lists the records on the carrier; retired numbers stay in the 归档文件目录 only.
+  if (r.status === 'confirmed') ctx.carried.push(r.id);
   if (r.status === 'confirmed')
     await ctx.xml.add({
       seq: carrierSeq,

@@ -38,6 +38,7 @@ import {
 } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
+import { insertTransferPackage } from '../db/repos/transfer-packages.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -95,6 +96,8 @@ export interface ExportInput {
   preCheckOutDir?: string;
   /** 'carrier' (default): the 移交 layout at the root; 'bag': the same inside a BagIt bag. */
   layout?: PackageLayout;
+  /** Who asked for it, as the package's record names them (default: the command line). */
+  by?: { actor: string; source: 'cli' | 'chat' };
 }
 
 export interface ExportResult {
@@ -120,7 +123,12 @@ export interface ExportResult {
   registrationPdf?: { path: string } | { problem: string };
   /** The folder was made beforehand by an owner (or group) this user cannot give it back to (chown). */
   ownerNotKept?: OwnerNotKept;
+  /** The package's row in transfer_packages (recorded as it got its final name). */
+  packageId: number;
 }
+
+/** What writePackage hands back beyond the result: what the package's record needs. */
+type WrittenPackage = Omit<ExportResult, 'packageId'> & { carried: number[]; fondsCodes: string };
 
 /**
  * Writes the transfer package of a unit's subtree for a year in the layout of the 电子档案移交与
@@ -164,11 +172,35 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
     await flushToDisk(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
-    // One rename of the package folder: the final name exists only for a whole package, on disk.
-    const ownerNotKept = inPlace ? undefined : await publishPackage(input.outDir, workDir, finalDir);
-    if (inPlace) await releaseInPlace(input.outDir);
+    // One rename of the package folder: the final name exists only for a whole package, on disk. It
+    // is recorded (transfer_packages) in the transaction around that rename: a package that never got
+    // its name is never recorded, and one recorded always got it.
+    const { carried, fondsCodes, ...written } = result;
+    const { packageId, ownerNotKept } = await deps.db.transaction(async (tx) => {
+      const packageId = await insertTransferPackage(
+        tx,
+        {
+          createdAt: deps.clock.now(),
+          actor: input.by?.actor ?? 'cli',
+          source: input.by?.source ?? 'cli',
+          unitId: unit.id,
+          year: input.year,
+          fondsCodes,
+          layout: result.layout,
+          preCheck: result.preCheck,
+          digest: result.digest,
+          outDir: finalDir,
+          records: carried.length,
+        },
+        carried,
+      );
+      const ownerNotKept = inPlace ? undefined : await publishPackage(input.outDir, workDir, finalDir);
+      if (inPlace) await releaseInPlace(input.outDir);
+      return { packageId, ownerNotKept };
+    });
     return {
-      ...result,
+      ...written,
+      packageId,
       ...(ownerNotKept ? { ownerNotKept } : {}),
       outDir: finalDir,
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),
@@ -193,7 +225,7 @@ async function writePackage(
   packagePaths: { handedOver: string; preCheck: string },
   /** Told each streamed file as it is opened. */
   opened: { abort(): void }[],
-): Promise<ExportResult> {
+): Promise<WrittenPackage> {
   const { db, config } = deps;
   const layout = input.layout ?? 'carrier';
   const startedAt = deps.clock.now();
@@ -262,6 +294,7 @@ async function writePackage(
     // From the same snapshot as the rows: a 件 confirmed since is not named as holding a copy.
     sameFiles: await sameFilesInScope(db, scope, scopeClasses),
     samePaths: new Map(),
+    carried: [],
   };
   ctx.progress.start(
     '导出',
@@ -384,6 +417,8 @@ async function writePackage(
     digest,
     conversions: ctx.costs,
     ...(registrationPdf ? { registrationPdf } : {}),
+    carried: ctx.carried,
+    fondsCodes: fonds.held.map((f) => f.code).join('、'),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ItemFacts } from '../cards/correction-cards.js';
 import type { ItemForCorrection } from '../db/repos/correction-items.js';
 import { itemFilesText } from '../domain/item-files.js';
-import { plainDateTime } from '../domain/plain-date.js';
+import { plainDate, plainDateTime } from '../domain/plain-date.js';
 
 /** The kinds' words on the cards: 「3张照片」, 「1份文件」. */
 const FILE_WORDS = { photo: '张照片', document: '份文件', audio: '段录音', video: '段视频' } as const;
@@ -18,5 +18,8 @@ export function itemFacts(i: ItemForCorrection, now: Date, timeZone: string): It
     filedByName: i.filedByName ?? '群成员',
     filedAt: plainDateTime(i.filedAt, now, timeZone),
     archivalCode: i.archivalCode,
+    ...(i.archivalCode && i.transferredAt
+      ? { transferredOn: plainDate(i.transferredAt, now, timeZone) }
+      : {}),
   };
 }

@@ -9,9 +9,12 @@ import {
   type ArchiveRecordRow,
 } from '../db/repos/archive-records.js';
 import { getFilingItem } from '../db/repos/filings.js';
+import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { looseArchivalCode } from '../domain/typed-archival-code.js';
+import { plainDate } from '../domain/plain-date.js';
+import { transferredAfter } from '../domain/transfer-changes.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -25,7 +28,14 @@ export interface UnconfirmInput {
 }
 
 export type UnconfirmOutcome =
-  | { status: 'withdrawn'; itemId: number; archivalCode: string; message: string }
+  | {
+      status: 'withdrawn';
+      itemId: number;
+      archivalCode: string;
+      message: string;
+      /** The 档号 went out in a 移交包: what to send the county archive (also the message's last line). */
+      transferred?: string;
+    }
   | { status: 'not_confirmed'; message: string }
   /** No such item or 档号, or the two name different records: nothing was changed. */
   | { status: 'not_found'; message: string }
@@ -71,7 +81,7 @@ async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<Uncon
  * record: a number is never retired on one of them alone when the other names something else.
  */
 export async function unconfirmArchive(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; timeZone?: string },
   input: UnconfirmInput,
 ): Promise<UnconfirmOutcome> {
   const { db } = deps;
@@ -101,6 +111,8 @@ export async function unconfirmArchive(
   const reason = input.reason?.trim() || null;
   const done = await db.transaction(async (tx) => {
     if (!(await withdrawRecord(tx, record.id, input.actor, now, reason))) return false;
+    // The county archive holds a package naming this 档号: the audit says which (移交后变更).
+    const packages = await packagesHoldingRecord(tx, record.id);
     await insertArchiveAudit(tx, [
       {
         at: now,
@@ -109,16 +121,30 @@ export async function unconfirmArchive(
         source: input.source,
         unitId: record.unitId,
         itemId: record.itemId,
-        details: { archivalCode: record.archivalCode, classKey: record.classKey, reason },
+        details: {
+          archivalCode: record.archivalCode,
+          classKey: record.classKey,
+          reason,
+          ...(packages.length > 0
+            ? { transferPackages: packages.map((p) => p.id), correctionToArchive: true }
+            : {}),
+        },
       },
     ]);
-    return true;
+    return { packages };
   });
   if (!done) return alreadyWithdrawn(db, record);
+  const first = done.packages[0];
+  const transferred =
+    first &&
+    transferredAfter(plainDate(first.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'), record.archivalCode);
   return {
     status: 'withdrawn',
     itemId: record.itemId,
     archivalCode: record.archivalCode,
-    message: `已撤销确认：档号 ${record.archivalCode} 停用（件号不再使用，目录中保留并注明）`,
+    message:
+      `已撤销确认：档号 ${record.archivalCode} 停用（件号不再使用，目录中保留并注明）` +
+      (transferred ? `\n${transferred}` : ''),
+    ...(transferred ? { transferred } : {}),
   };
 }

@@ -24,6 +24,8 @@ export interface ItemForCorrection {
   undone: boolean;
   /** Its live 档号, when confirmed. */
   archivalCode: string | null;
+  /** When a 移交包 first carried that 档号 (transfer_packages), if one did. */
+  transferredAt: Date | null;
 }
 
 const select = (where: SQL, limit: number) => sql`
@@ -32,7 +34,11 @@ const select = (where: SQL, limit: number) => sql`
          fi.title, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
          fi.burst_id::int as burst_id, fi.undone_at is not null as undone,
          (select ar.archival_code from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed'
-           limit 1) as archival_code
+           limit 1) as archival_code,
+         (select min(tp.created_at) from archive_records ar
+            join transfer_package_records tr on tr.record_id = ar.id
+            join transfer_packages tp on tp.id = tr.package_id
+           where ar.item_id = fi.id and ar.status = 'confirmed' and not tp.pre_check) as transferred_at
   from filing_items fi
   join tasks t on t.id = fi.task_id
   join units u on u.id = t.unit_id
@@ -61,6 +67,7 @@ interface ItemRow {
   /** A boolean, or 't'/'f' from a driver that leaves it as text. */
   undone: boolean | string;
   archival_code: string | null;
+  transferred_at: Date | string | null;
 }
 
 const toItem = (r: ItemRow): Omit<ItemForCorrection, 'files'> => ({
@@ -80,6 +87,7 @@ const toItem = (r: ItemRow): Omit<ItemForCorrection, 'files'> => ({
   burstId: r.burst_id === null ? null : Number(r.burst_id),
   undone: r.undone === true || r.undone === 't',
   archivalCode: r.archival_code,
+  transferredAt: r.transferred_at === null ? null : new Date(r.transferred_at),
 });
 
 export async function itemForCorrection(db: Db | Tx, itemId: number): Promise<ItemForCorrection | undefined> {

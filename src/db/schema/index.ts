@@ -14,3 +14,4 @@ export * from './lark-pacing.js';
 export * from './search.js';
 export * from './progress.js';
 export * from './web-sessions.js';
+export * from './transfers.js';

@@ -1,0 +1,42 @@
+import type { UnitRow } from '../db/repos/units.js';
+import { changesAfterTransfer, listTransferPackages } from '../db/repos/transfer-packages.js';
+import { localDateTime } from '../domain/catalogue-date.js';
+import type { CliContext } from './commands.js';
+
+/**
+ * `archive transfers [--unit CODE] [--year YYYY]`: the recorded transfer packages, newest first (when,
+ * who, scope, 件 on the carrier, 数字摘要, where written, sent to the chat or not), then 移交后变更: each
+ * 档号 a 移交包 carried that was retired since (撤销确认, or a recall), which the county archive still holds
+ * and must be sent a correction for.
+ */
+export async function listTransfers(
+  ctx: CliContext,
+  scope: { unit?: UnitRow; year?: number },
+  timeZone: string,
+): Promise<void> {
+  const where = { unitPath: scope.unit?.path, year: scope.year };
+  const when = (at: Date) => localDateTime(at, timeZone).slice(0, 16);
+  const packages = await listTransferPackages(ctx.db, where);
+  ctx.out(`移交包记录 ${packages.length} 个${packages.length ? '（新的在前）：' : ''}`);
+  for (const p of packages) {
+    const who = p.source === 'cli' ? '命令行' : `群聊 ${p.actorName ?? p.actor}`;
+    const sent = p.sentAt ? `，已发送到群（${when(p.sentAt)}）` : '';
+    ctx.out(
+      `  #${p.id} ${when(p.createdAt)} ${p.unitName}（${p.unitCode}）${p.year}年度 ` +
+        `${p.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'} 全宗 ${p.fondsCodes}，${p.records} 件；` +
+        `${who}${sent}\n     数字摘要 ${p.digest}\n     ${p.outDir}`,
+    );
+  }
+  const changes = await changesAfterTransfer(ctx.db, where);
+  if (changes.length === 0) {
+    ctx.out('移交后变更：无');
+    return;
+  }
+  ctx.out(`移交后变更 ${changes.length} 项（县档案馆保存的移交包中仍是原档号，请报送更正）：`);
+  for (const c of changes)
+    ctx.out(
+      `  ${c.archivalCode}（条目 ${c.itemId}）随移交包 #${c.packageId}（${when(c.packageAt)}）移交；` +
+        `${when(c.withdrawnAt)} 档号停用${c.withdrawnReason ? `：${c.withdrawnReason}` : ''}` +
+        `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}`,
+    );
+}

@@ -1,0 +1,71 @@
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamptz,
+} from './columns.js';
+import { archiveRecords } from './archive.js';
+import { units } from './org.js';
+
+/**
+ * One row per transfer package an export finished (移交包 or 预检包): when, who, its scope, where it was
+ * written and whether it was sent to the chat, and its 数字摘要. Written in the transaction that gives
+ * the package its final name, so an export that fails records nothing. A later export into the same
+ * folder (a chat export retried) replaces the row of the package it replaced.
+ */
+export const transferPackages = pgTable(
+  'transfer_packages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    createdAt: timestamptz('created_at').notNull(),
+    /** The requester's open_id, or 'cli'. */
+    actor: text('actor').notNull(),
+    /** 'cli' | 'chat' */
+    source: text('source').notNull(),
+    unitId: bigint('unit_id', { mode: 'number' })
+      .notNull()
+      .references(() => units.id),
+    year: integer('year').notNull(),
+    /** The fonds the package's records hold, joined with 、. */
+    fondsCodes: text('fonds_codes').notNull(),
+    /** 'carrier' | 'bag' */
+    layout: text('layout').notNull(),
+    /** The 四性 check failed: a 预检包, not to be handed over. */
+    preCheck: boolean('pre_check').notNull(),
+    /** SHA-256 of 其他/数字摘要清单.TXT (the 登记表's 数字摘要). */
+    digest: text('digest').notNull(),
+    /** The package's folder on the server. */
+    outDir: text('out_dir').notNull(),
+    /** Live 档号 on the carrier. */
+    records: integer('records').notNull(),
+    /** Set when the package was sent to this chat as a ZIP. */
+    sentChatId: text('sent_chat_id'),
+    sentAt: timestamptz('sent_at'),
+  },
+  (t) => [
+    index('transfer_packages_unit_year_idx').on(t.unitId, t.year),
+    index('transfer_packages_out_dir_idx').on(t.outDir),
+  ],
+);
+
+/** The live 档号 a package carries (a retired number listed in its catalogue is not carried). */
+export const transferPackageRecords = pgTable(
+  'transfer_package_records',
+  {
+    packageId: bigint('package_id', { mode: 'number' })
+      .notNull()
+      .references(() => transferPackages.id, { onDelete: 'cascade' }),
+    recordId: bigint('record_id', { mode: 'number' })
+      .notNull()
+      .references(() => archiveRecords.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.packageId, t.recordId] }),
+    index('transfer_package_records_record_idx').on(t.recordId),
+  ],
+);

@@ -1,0 +1,13 @@
+/**
+ * What the archivist is told about a 档号 a 移交包 carried (transfer_packages): the county archive holds
+ * the package, so retiring the number there needs a correction sent to it (移交后变更).
+ */
+
+/** Said before 撤销确认 (the correction card). */
+export const transferredWarning = (on: string, archivalCode: string): string =>
+  `该件已于${on}随移交包移交：撤销确认后，县档案馆保存的移交包中仍是档号 ${archivalCode}，需要向县档案馆报送更正。`;
+
+/** Said after it (the reply, the card, the command line). */
+export const transferredAfter = (on: string, archivalCode: string): string =>
+  `该件已于${on}随移交包移交，县档案馆保存的移交包中仍是档号 ${archivalCode}：请向县档案馆报送更正（档号停用及原因；` +
+  `已列入「移交后变更」，管理员可用 archive transfers 查看）。`;

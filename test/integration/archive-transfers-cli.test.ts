@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
+import { plainDate } from '../../src/domain/plain-date.js';
+import { cliInProcess, exportInProcess } from '../support/cli-in-process.js';
+import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+
+/**
+ * The record of what went out: each export that finishes records its package (when, who, scope, the
+ * 档号 on the carrier, 数字摘要, folder), one that fails records nothing. 撤销确认 of a 档号 a 移交包
+ * carried says the county archive must be sent a correction, the audit names the package, and
+ * `archive transfers` lists the packages and the 移交后变更.
+ */
+describe('transfer packages on record (npm run export, archive unconfirm, archive transfers)', () => {
+  let f: ArchiveFixture;
+  let out: string;
+  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' });
+  const cli = (...args: string[]) => cliInProcess(['archive', ...args], env(), f.tdb);
+  const exportTo = (name: string) =>
+    exportInProcess(['--unit', 'V1', '--year', '2025', '--out', join(out, name)], env(), f.tdb);
+  const pdf = () => ({ bytes: minimalPdf(1), kind: 'document' as const, mime: 'application/pdf' });
+  const packages = () =>
+    queryRows<{
+      id: number;
+      actor: string;
+      source: string;
+      pre_check: boolean;
+      digest: string;
+      records: number;
+    }>(
+      f.db,
+      sql`select id::int as id, actor, source, pre_check, digest, records::int as records
+          from transfer_packages order by id`,
+    );
+  let items: number[];
+  let codes: string[];
+  let digest = '';
+
+  beforeAll(async () => {
+    f = await createArchiveFixture();
+    out = mkdtempSync(join(tmpdir(), 'archive-transfers-'));
+    items = [await f.fileItem(f.task.doc, [pdf()]), await f.fileItem(f.task.doc, [pdf()])];
+    expect((await cli('confirm', '--unit', 'V1', '--year', '2025')).code).toBe(0);
+    codes = [];
+    for (const i of items) codes.push((await liveRecordOfItem(f.db, i))!.archivalCode);
+  });
+  afterAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    await f.close();
+  });
+
+  it('an export that fails records nothing', async () => {
+    const busy = join(out, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, '别人的文件.txt'), 'x');
+    const res = await exportTo('busy');
+    expect(res.code).not.toBe(0);
+    expect(await packages()).toEqual([]);
+  });
+
+  it('a finished export is recorded with its 档号 and 数字摘要; archive transfers lists it, no changes yet', async () => {
+    const res = await exportTo('first');
+    expect(res.code).toBe(0);
+    digest = /数字摘要（SHA-256）([0-9a-f]{64})/.exec(res.stdout)![1]!;
+    const [p] = await packages();
+    expect(p).toMatchObject({ actor: 'cli', source: 'cli', pre_check: false, digest, records: 2 });
+    expect(res.stdout).toContain(`已记录为移交包 #${p!.id}`);
+    const carried = await queryRows<{ code: string }>(
+      f.db,
+      sql`select ar.archival_code as code from transfer_package_records r
+          join archive_records ar on ar.id = r.record_id where r.package_id = ${p!.id} order by 1`,
+    );
+    expect(carried.map((r) => r.code)).toEqual([...codes].sort());
+    const list = await cli('transfers', '--unit', 'V1');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('移交包记录 1 个');
+    expect(list.stdout).toContain(`#${p!.id} `);
+    expect(list.stdout).toContain('2025年度 移交包 全宗 A182，2 件；命令行');
+    expect(list.stdout).toContain(`数字摘要 ${digest}`);
+    expect(list.stdout).toContain(join(out, 'first'));
+    expect(list.stdout).toContain('移交后变更：无');
+  });
+
+  it('unconfirm of a 件 that went out says a correction must go to the county archive, and the audit names the package', async () => {
+    const [p] = await packages();
+    const res = await cli('unconfirm', '--code', codes[0]!, '--reason', '交错了任务');
+    expect(res.code).toBe(0);
+    const today = plainDate(new Date(), new Date(), 'Asia/Shanghai');
+    expect(res.stdout).toContain(`已撤销确认：档号 ${codes[0]} 停用`);
+    expect(res.stdout).toContain(
+      `该件已于${today}随移交包移交，县档案馆保存的移交包中仍是档号 ${codes[0]}：请向县档案馆报送更正`,
+    );
+    const [audit] = await queryRows<{ details: any }>(
+      f.db,
+      sql`select details from audit_log where action = 'unconfirm' order by id desc limit 1`,
+    );
+    const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+    expect(details).toMatchObject({
+      archivalCode: codes[0],
+      transferPackages: [p!.id],
+      correctionToArchive: true,
+    });
+  });
+
+  it('archive transfers lists the 移交后变更: the retired 档号, its package, the reason', async () => {
+    const [p] = await packages();
+    const list = await cli('transfers');
+    expect(list.stdout).toContain('移交后变更 1 项（县档案馆保存的移交包中仍是原档号，请报送更正）');
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `${codes[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}（条目 ${items[0]}）随移交包 #${p!.id}（.+）移交；.+ 档号停用：交错了任务；尚未重新确认归档`,
+      ),
+    );
+    expect(list.stdout).not.toContain(codes[1]!);
+  });
+
+  it('a 件 confirmed after the export is not in it: its unconfirm warns of nothing', async () => {
+    const later = await f.fileItem(f.task.doc, [pdf()]);
+    await cli('confirm', '--unit', 'V1', '--year', '2025');
+    const code = (await liveRecordOfItem(f.db, later))!.archivalCode;
+    const res = await cli('unconfirm', '--code', code, '--reason', '测试');
+    expect(res.stdout.trimEnd()).toBe(`已撤销确认：档号 ${code} 停用（件号不再使用，目录中保留并注明）`);
+    expect((await cli('transfers')).stdout).toContain('移交后变更 1 项');
+  });
+});

@@ -43,7 +43,7 @@ export const BROWSING_ROUTES: readonly PageRoute[] = [
     summary: '单位进度、逾期、质量问题、趋势',
     handler: unitPage,
   },
-  { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已归档的件', handler: taskPage },
+  { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已提交的件', handler: taskPage },
   {
     method: 'GET',
     path: '/items/:id',

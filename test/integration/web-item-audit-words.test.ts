@@ -19,6 +19,18 @@ describe('the item page names an archivist’s 撤下 as the card does', () => {
   });
   afterAll(() => w?.close());
 
+  it('the task page lists an officer’s filings under 已提交 and the item page names its filer under 提交, not 归档', async () => {
+    const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
+    const task = await (await w.get(`/tasks/${w.taskC05}`, leader)).text();
+    expect(task).toContain(`href="/items/${w.itemId}"`);
+    expect(/<h2>([^<]*)<\/h2>/.exec(task)?.[1]?.trim()).toMatch(/^已提交（\d+）$/);
+    expect(task).not.toContain('已归档');
+    const item = await (await w.get(`/items/${w.itemId}`, leader)).text();
+    const terms = [...item.matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]);
+    expect(terms).toContain('提交');
+    expect(terms).not.toContain('归档');
+  });
+
   it("lists 提交 then 撤下, in words (an officer 提交 to a task; 归档 is the archivist's 确认归档)", async () => {
     const res = await unfileItem(
       { db: w.h.db.db, clock: w.clock },

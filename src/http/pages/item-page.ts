@@ -79,7 +79,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         <dd><a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a> · ${d.task.class}</dd>
         <dt>单位</dt>
         <dd><a href="/units/${d.unit.id}">${d.unit.fullName}</a></dd>
-        <dt>归档</dt>
+        <dt>提交</dt>
         <dd>
           ${d.item.filedByName ?? unnamedPerson(d.item.filedBy)}
           ${dateTime(d.item.filedAt, now, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}

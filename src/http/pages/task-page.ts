@@ -16,7 +16,10 @@ import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { personName } from '../../domain/person-name.js';
 
-/** GET /tasks/:id — what the task asks for, what is filed, owners, due date, 督办 when overdue. */
+/**
+ * GET /tasks/:id — what the task asks for, what is filed (「已提交」: the glossary's word for an officer's
+ * filing; 归档 is the archivist's 确认归档), owners, due date, 督办 when overdue.
+ */
 export async function taskPage(c: PageContext): Promise<void> {
   const { db, clock, timeZone } = c.deps;
   const task = await taskProgress(db, c.params.id!);
@@ -56,7 +59,7 @@ export async function taskPage(c: PageContext): Promise<void> {
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
     </div>
-    <h2>已归档（${items.length}）</h2>
-    ${items.length > 0 ? itemList(items, timeZone, now) : html`<div class="card muted">还没有归档的材料。</div>`}`;
+    <h2>已提交（${items.length}）</h2>
+    ${items.length > 0 ? itemList(items, timeZone, now) : html`<div class="card muted">还没有提交的材料。</div>`}`;
   page(c.koa, 200, layout(task.title, c.viewer, body));
 }

@@ -19,6 +19,7 @@ import { createLarkGateway } from './lark/create-gateway.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
 import { envelopeFromApiMessage, mapLarkEvent } from './lark/event-mapper.js';
 import { handleWebhookRequest } from './lark/webhook-intake.js';
+import { webSignInNote } from './domain/web-sign-in-note.js';
 import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -112,6 +113,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       ],
     });
   for (const warning of [...(config.warnings ?? []), ...settings.warnings]) logger.warn(warning);
+  if (!config.web.publicUrl) logger.info(webSignInNote(undefined));
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? systemClock;
   // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before

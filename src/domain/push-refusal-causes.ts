@@ -1,6 +1,6 @@
 /**
- * Why the bot refuses Lark's webhook pushes (the `reason` of `lark_events_refused_total`, from
- * lark/webhook-intake.ts), grouped by what the county IT person can do about it. `setting`: the push
+ * Why the bot refuses Lark's pushes (the `reason` of `lark_events_refused_total`, from
+ * lark/webhook-intake.ts and, for malformed events and a database out of time, lark/ws-intake.ts), grouped by what the county IT person can do about it. `setting`: the push
  * came from Lark and a setting of this machine refused it (a wrong Encrypt Key refuses every push with
  * 401, and the bot hears nothing from any chat).
  */
@@ -58,7 +58,7 @@ export const PUSH_REFUSAL_CAUSES: readonly PushRefusalCause[] = [
       'body_too_large',
     ],
     what: '格式不对（多是网上的扫描请求）',
-    hint: '日志里搜 webhook request refused 可看时间和原因',
+    hint: '日志里搜 webhook request refused（长连接：long-connection event refused）可看时间和原因',
     setting: false,
   },
 ];

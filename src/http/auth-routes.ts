@@ -9,6 +9,7 @@ import { messagePage } from './pages/layout.js';
 import { signValue, verifyValue } from './signed-value.js';
 import type { PageContext, WebDeps } from './web-context.js';
 import { page } from './web-app.js';
+import { signInOrigin, SIGN_IN_NEEDS_PUBLIC_URL } from './sign-in-origin.js';
 import {
   clearCookie,
   newSessionId,
@@ -24,12 +25,25 @@ import {
 /** Lark's code is valid 5 minutes; the state cookie a little longer. */
 const STATE_SECONDS = 600;
 
-const origin = (deps: WebDeps, ctx: Koa.Context) => deps.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
-const secure = (deps: WebDeps, ctx: Koa.Context) => origin(deps, ctx).startsWith('https:');
-const redirectUri = (deps: WebDeps, ctx: Koa.Context) => `${origin(deps, ctx)}/auth/callback`;
+const secure = (deps: WebDeps, ctx: Koa.Context) =>
+  signInOrigin(deps.publicUrl, ctx.req)?.startsWith('https:') ?? false;
+
+/**
+ * Where Lark sends the browser back (never built from a Host or X-Forwarded-Host alone: see
+ * signInOrigin). Undefined: the refusal page has been answered and logged.
+ */
+function redirectUri(deps: WebDeps, ctx: Koa.Context): string | undefined {
+  const origin = signInOrigin(deps.publicUrl, ctx.req);
+  if (origin) return `${origin}/auth/callback`;
+  deps.logger.warn({ reason: 'host_not_allowed' }, 'web sign-in refused');
+  page(ctx, 400, messagePage('无法登录', SIGN_IN_NEEDS_PUBLIC_URL));
+  return undefined;
+}
 
 /** GET /auth/login?next=/units/3 → Lark's authorize page, with a fresh state kept in a signed cookie. */
 export async function authLogin({ koa: ctx, deps }: PageContext): Promise<void> {
+  const redirect = redirectUri(deps, ctx);
+  if (!redirect) return;
   const state = randomBytes(16).toString('base64url');
   const next = safeReturnPath(ctx.query.next);
   const expires = new Date(deps.clock.now().getTime() + STATE_SECONDS * 1000);
@@ -38,7 +52,7 @@ export async function authLogin({ koa: ctx, deps }: PageContext): Promise<void> 
     maxAgeSeconds: STATE_SECONDS,
     path: '/auth',
   });
-  ctx.redirect(authorizeUrl(deps.oauth, redirectUri(deps, ctx), state));
+  ctx.redirect(authorizeUrl(deps.oauth, redirect, state));
 }
 
 /**
@@ -46,6 +60,8 @@ export async function authLogin({ koa: ctx, deps }: PageContext): Promise<void> 
  * used up here, so a replayed callback finds none); the code is exchanged once at Lark.
  */
 export async function authCallback({ koa: ctx, deps }: PageContext): Promise<void> {
+  const redirect = redirectUri(deps, ctx);
+  if (!redirect) return;
   const now = deps.clock.now();
   const kept = verifyValue<OAuthState>(deps.secret, STATE_COOKIE, readCookie(ctx, STATE_COOKIE), now);
   clearCookie(ctx, STATE_COOKIE, secure(deps, ctx), '/auth');
@@ -57,7 +73,7 @@ export async function authCallback({ koa: ctx, deps }: PageContext): Promise<voi
   }
   let user;
   try {
-    user = await larkUserFromCode(deps.oauth, code, redirectUri(deps, ctx));
+    user = await larkUserFromCode(deps.oauth, code, redirect);
   } catch (err) {
     const refused = err instanceof LarkApiError && err.httpStatus !== undefined && err.httpStatus < 500;
     deps.logger.warn({ reason: refused ? 'code_refused' : 'lark_unreachable', err }, 'web sign-in failed');

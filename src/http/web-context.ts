@@ -19,7 +19,7 @@ export interface WebDeps {
   /** schedules.yaml quietHours: a 督办 pressed inside them goes out at their end (none when absent). */
   quietHours?: QuietHours;
   oauth: LarkOAuthConfig;
-  /** PUBLIC_URL, when configured; otherwise the request's own origin is used. */
+  /** PUBLIC_URL, when configured; otherwise sign-in works only by this machine's own address (signInOrigin). */
   publicUrl?: string;
   secret: string;
   sessionHours: number;

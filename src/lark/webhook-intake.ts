@@ -1,10 +1,12 @@
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
-import { PermanentError, resourceProblem } from '../errors.js';
-import { TimeLimitExceeded, timeLimited } from '../time-limit.js';
+import { PermanentError } from '../errors.js';
+import { withDatabase } from './database-time-limit.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './event-envelope.js';
 import { decryptEvent, safeEqual, signatureMatches } from './webhook-crypto.js';
+
+export { RECORD_TIME_LIMIT_MS } from './database-time-limit.js';
 
 export interface WebhookDeps {
   lark: Config['lark'];
@@ -30,23 +32,6 @@ export interface WebhookResponse {
   body: object;
   /** Set when refused: a stable reason for logs and metrics. */
   refused?: string;
-}
-
-/**
- * Lark waits 3 s for an answer, then retries. A database that does not answer within this gets a 503
- * (Lark delivers again later) instead of a hanging request; if the write lands after all, the retry is
- * a duplicate and changes nothing.
- */
-export const RECORD_TIME_LIMIT_MS = 2500;
-
-/** Runs a database step of the webhook within the time limit; unavailable → undefined (answer 503). */
-async function withDatabase<T>(p: Promise<T>): Promise<{ value: T } | undefined> {
-  try {
-    return { value: await timeLimited(p, RECORD_TIME_LIMIT_MS, 'recording the event') };
-  } catch (err) {
-    if (err instanceof TimeLimitExceeded || resourceProblem(err)) return undefined;
-    throw err;
-  }
 }
 
 /**

@@ -1,10 +1,11 @@
 import { isLarkAppId, LARK_APP_ID_RULE } from './app-id.js';
 import type { Config } from '../config.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError, errorMessage, PermanentError } from '../errors.js';
 import { scrubText } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
+import { withDatabase } from './database-time-limit.js';
 import { toInboundEvent, type InboundLarkEvent } from './event-envelope.js';
 import { lark } from './sdk.js';
 
@@ -17,7 +18,8 @@ export interface WsIntakeDeps {
   onEvent: (event: InboundLarkEvent) => Promise<void>;
   /**
    * A `card.action.trigger` callback (same shape as the webhook path hands over: payload = v2 envelope);
-   * the answer (toast / card) goes back over the socket. 3 s budget.
+   * the answer (toast / card) goes back over the socket. 3 s budget: the database gets RECORD_TIME_LIMIT_MS.
+   * A callback it cannot read throws PermanentError 'malformed_event' (answered 无法识别的回调).
    */
   onCardAction: (event: InboundLarkEvent) => Promise<object | undefined>;
 }
@@ -32,6 +34,16 @@ export interface WsIntake {
   checkSilence(): void;
   close(): Promise<void>;
 }
+
+/** A card callback without the ids it needs (counted as malformed_event). */
+export const CARD_UNREADABLE = { toast: { type: 'error', content: '无法识别的回调' } };
+/**
+ * A tap the database could not take within the time limit (counted as database_unavailable). Its
+ * work may still land; tapping again is safe (handlers are idempotent).
+ */
+export const CARD_BUSY = {
+  toast: { type: 'warning', content: '系统正忙，这次没有答复，请稍后再点一次（已办成的不会重复办理）' },
+};
 
 /** Events written to inbound_events. */
 export const RECORDED_EVENT_TYPES = [
@@ -110,18 +122,34 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
     );
   };
 
+  /**
+   * Counted and logged as the webhook counts its refusals (lark_events_refused_total, reason), so the
+   * doctor's 飞书推送 line shows them; the log names the reason and the event type, never the content.
+   */
+  const refuse = (reason: string, data: object) => {
+    metrics.inc('lark_events_refused_total', { reason });
+    const type = (data as { event_type?: unknown }).event_type;
+    log.warn(
+      { reason, eventType: typeof type === 'string' ? type.slice(0, 80) : undefined },
+      'long-connection event refused',
+    );
+  };
+
   const record = async (data: object) => {
     touch(true);
     let inbound: InboundLarkEvent;
     try {
       inbound = toInboundEvent(data, 'ws');
-    } catch (err) {
-      log.error({ err }, 'unreadable long-connection event; answering 500');
-      throw err;
+    } catch {
+      // No event id or type: it can never be recorded, so it is acknowledged (a 500 would only bring
+      // the same unreadable event back) and reported like a malformed webhook push.
+      refuse('malformed_event', data);
+      return;
     }
+    let recorded: { value: void } | undefined;
     try {
-      await deps.onEvent(inbound);
-      metrics.inc('lark_ws_events_total', { event_type: inbound.eventType });
+      // The webhook's 2.5 s limit: a hanging database is answered 500 in time and Lark pushes again.
+      recorded = await withDatabase(deps.onEvent(inbound));
     } catch (err) {
       metrics.inc('lark_ws_event_errors_total', { event_type: inbound.eventType });
       log.error(
@@ -130,17 +158,41 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
       );
       throw err;
     }
+    if (!recorded) {
+      metrics.inc('lark_ws_event_errors_total', { event_type: inbound.eventType });
+      refuse('database_unavailable', data);
+      throw new Error('database unavailable; answering 500 so Lark pushes the event again');
+    }
+    metrics.inc('lark_ws_events_total', { event_type: inbound.eventType });
   };
 
   const cardAction = async (data: object) => {
     touch(true);
-    const event = toInboundEvent(data, 'ws');
+    let event: InboundLarkEvent;
     try {
-      return await deps.onCardAction(event);
+      event = toInboundEvent(data, 'ws');
+    } catch {
+      refuse('malformed_event', data);
+      return CARD_UNREADABLE;
+    }
+    let answer: { value: object | undefined } | undefined;
+    try {
+      // Lark wants the answer within 3 s: the database gets the webhook's 2.5 s, then the tapper hears so.
+      answer = await withDatabase(deps.onCardAction(event));
     } catch (err) {
+      // A callback without its operator or action, as the webhook refuses it (400 there).
+      if (err instanceof PermanentError && err.code === 'malformed_event') {
+        refuse('malformed_event', data);
+        return CARD_UNREADABLE;
+      }
       log.error({ err, eventId: event.eventId }, 'card callback failed; answering 500');
       throw err;
     }
+    if (!answer) {
+      refuse('database_unavailable', data);
+      return CARD_BUSY;
+    }
+    return answer.value;
   };
 
   // The SDK's start() never fails: it connects in the background. Start-up waits for the first outcome:

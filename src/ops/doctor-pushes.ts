@@ -11,9 +11,10 @@ const sumOf = (m: Map<string, number>, name: string, match: (labels: string) => 
 };
 
 /**
- * The running bot's webhook pushes since it started: received, and refused by cause. Every push
- * refused for a setting (none received) fails with the setting to fix; refusals besides received
- * pushes (a key just changed, forged requests, the clock) warn. Silent in long-connection mode.
+ * The running bot's pushes from Lark since it started (webhook, or the long connection): received, and
+ * refused by cause. Every push refused for a setting (none received) fails with the setting to fix;
+ * refusals besides received pushes (a key just changed, forged requests, the clock, a malformed
+ * long-connection event) warn. Silent while nothing came.
  */
 export function reportWebhookPushes(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
@@ -21,7 +22,7 @@ export function reportWebhookPushes(
 ): void {
   // Card taps come by the same URL and key.
   const received =
-    sumOf(m, 'lark_events_total', (l) => l.includes('source="webhook"')) +
+    sumOf(m, 'lark_events_total', (l) => l.includes('source="webhook"') || l.includes('source="ws"')) +
     sumOf(m, 'card_actions_total', () => true);
   const refused = PUSH_REFUSAL_CAUSES.map((c) => ({
     ...c,

@@ -27,6 +27,7 @@ import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
+import { webSignInNote } from '../domain/web-sign-in-note.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { contactScopeLine } from './doctor-contact-scope.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
@@ -207,6 +208,8 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
         `${mode}：${bot ? '监听中' : answer === SILENT ? '机器人没有及时应答，飞书推送的事件可能超时' : holder?.user === 'bot' ? '机器人正在启动，还没有监听' : '机器人未运行'}`,
       );
   }
+
+  if (config) add('ok', '网页登录', webSignInNote(config.web.publicUrl));
 
   if (existsSync(dataDir)) {
     const s = await statfs(dataDir);

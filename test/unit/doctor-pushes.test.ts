@@ -13,8 +13,17 @@ const lineOf = (figures: Record<string, number>): DoctorLine[] => {
 };
 
 describe("the doctor's 飞书推送 line", () => {
-  it('says nothing in long-connection mode or before any push', () => {
-    expect(lineOf({ 'lark_events_total{result="accepted",source="ws"}': 12 })).toEqual([]);
+  it('says nothing before any push', () => {
+    expect(lineOf({ 'lark_events_total{result="accepted",source="reconcile"}': 2 })).toEqual([]);
+  });
+
+  it('counts the long connection too, and warns of its malformed events', () => {
+    const [line] = lineOf({
+      'lark_events_total{result="accepted",source="ws"}': 12,
+      'lark_events_refused_total{reason="malformed_event"}': 1,
+    });
+    expect(line!.status).toBe('warn');
+    expect(line!.detail).toMatch(/^自启动以来收到飞书推送 12 条（消息和卡片点击），拒绝 1 条：格式不对/);
   });
 
   it('is ok when pushes arrive and none is refused', () => {
@@ -41,7 +50,7 @@ describe("the doctor's 飞书推送 line", () => {
       '自启动以来收到飞书推送 30 条（消息和卡片点击），拒绝 7 条：签名或加密不对 2 条（LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致）；' +
         '时间戳过旧或超前 1 条（本机时间不准：检查时间同步（timedatectl））；' +
         '没有签名 3 条（开发者后台「事件与回调 → 加密策略」没有设置 Encrypt Key 时，飞书的推送都不带签名：设置后填进 LARK_ENCRYPT_KEY；偶尔几条多是网上的扫描请求）；' +
-        '格式不对（多是网上的扫描请求） 1 条（日志里搜 webhook request refused 可看时间和原因）',
+        '格式不对（多是网上的扫描请求） 1 条（日志里搜 webhook request refused（长连接：long-connection event refused）可看时间和原因）',
     );
   });
 

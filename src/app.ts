@@ -2,12 +2,16 @@ import Koa from 'koa';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { READINESS_CHECK_FAILED } from './domain/resource-wait-text.js';
 
 export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
-  /** Database reachable (and in ws mode: long connection up). */
-  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean | string> }>;
+  /**
+   * Database reachable (and in ws mode: long connection up). `detail`: the failed checks in Chinese,
+   * for the person who asks (set when not ok).
+   */
+  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean | string>; detail?: string }>;
   /** Present in webhook mode. */
   larkWebhook?: Koa.Middleware;
   /** When set, /metrics answers only `Authorization: Bearer <token>`. */
@@ -44,7 +48,7 @@ export function buildApp(deps: AppDeps): Koa {
         // Reason codes only: raw errors (database hosts, SQL) are for the log, not for anyone asking.
         const r = await deps.ready().catch((err) => {
           deps.logger.warn({ err }, 'readiness check failed');
-          return { ok: false, checks: { error: 'check_failed' } };
+          return { ok: false, checks: { error: 'check_failed' }, detail: READINESS_CHECK_FAILED };
         });
         ctx.status = r.ok ? 200 : 503;
         ctx.body = r;

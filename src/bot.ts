@@ -20,6 +20,7 @@ import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelop
 import { envelopeFromApiMessage, mapLarkEvent } from './lark/event-mapper.js';
 import { handleWebhookRequest } from './lark/webhook-intake.js';
 import { webSignInNote } from './domain/web-sign-in-note.js';
+import { readinessDetail } from './domain/resource-wait-text.js';
 import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -333,7 +334,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         // Work paused for a missing resource: its reason codes (disk_low, store_unwritable, …).
         const waits = readiness.reasons();
         checks.resources = waits.length === 0 ? true : waits.join(',');
-        return { ok: Object.values(checks).every((v) => v === true), checks };
+        const ok = Object.values(checks).every((v) => v === true);
+        // What a person reads (curl, doctor): the reasons in Chinese; the codes stay for machines.
+        return ok ? { ok, checks } : { ok, checks, detail: readinessDetail(checks, config.blobStore.kind) };
       },
     });
     const server = await listen(app, config.port, config.host);

@@ -144,18 +144,16 @@ export function resourceProblem(err: unknown): ResourceUnavailableError | undefi
     if (e instanceof LarkApiError || e instanceof LarkNetworkError) return undefined;
     const code = (e as { code?: unknown }).code;
     if (underQuery && typeof code === 'string' && DB_QUERY_SOCKET_CODES.has(code))
-      return new ResourceUnavailableError('database_unreachable', `database connection broke (${code})`, {
+      return new ResourceUnavailableError('database_unreachable', `数据库连接中断（${code}）`, {
         cause: e,
       });
     if (e instanceof Error && e.message.startsWith('Failed query: ')) underQuery = true;
     if (code === DB_BUSY && !(e instanceof AppError))
-      return new ResourceUnavailableError(
-        'database_busy',
-        `database has no connection to spare (${code}: max_connections)`,
-        { cause: e },
-      );
+      return new ResourceUnavailableError('database_busy', `数据库连接数已满（${code}：max_connections）`, {
+        cause: e,
+      });
     if (typeof code === 'string' && DB_CONNECTION_CODES.has(code) && !(e instanceof AppError))
-      return new ResourceUnavailableError('database_unreachable', `database unreachable (${code})`, {
+      return new ResourceUnavailableError('database_unreachable', `数据库连不上（${code}）`, {
         cause: e,
       });
     e = (e as { cause?: unknown }).cause;

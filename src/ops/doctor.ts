@@ -50,7 +50,7 @@ const fmtAge = (seconds: number) =>
 
 /** The running bot's own view, when one answers on HOST:PORT (/readyz, /metrics). */
 interface RunningBot {
-  ready: { ok: boolean; checks: Record<string, boolean | string> };
+  ready: { ok: boolean; checks: Record<string, boolean | string>; detail?: string };
   /** Undefined: /metrics did not answer with its figures (the HTTP status says why). */
   metrics: Map<string, number> | undefined;
   metricsStatus: number;
@@ -144,7 +144,9 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     add(
       bot.ready.ok ? 'ok' : 'fail',
       '机器人',
-      bot.ready.ok ? '正在运行，就绪' : `正在运行，但未就绪：${JSON.stringify(bot.ready.checks)}`,
+      bot.ready.ok
+        ? '正在运行，就绪'
+        : `正在运行，但未就绪：${bot.ready.detail ?? JSON.stringify(bot.ready.checks)}`,
     );
   else if (answer === SILENT && config)
     add(

@@ -118,9 +118,10 @@ const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
 export function storeWriteError(err: unknown): unknown {
   if (err instanceof ResourceUnavailableError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new DiskFullError('no space left on device', 0);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new DiskFullError(`磁盘已满（${code}）：请清理磁盘或扩容，工作会自动继续`, 0);
   if (code && UNWRITABLE.has(code))
-    return new StoreUnwritableError(`the file store refuses writes (${code})`, { cause: err });
+    return new StoreUnwritableError(`文件目录不能写入（${code}）：检查权限、只读挂载和磁盘`, { cause: err });
   return err;
 }
 

@@ -46,6 +46,8 @@ export const MOVED_MARKER = 'MOVED-TO-S3.json';
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
+/** Bytes as whole MB for a person (the low-disk message). */
+const mb = (n: number) => `${Math.floor(n / 1024 / 1024).toLocaleString('en-US')} MB`;
 /**
  * Blobs on the local disk under `rootDir`: `blobs/ab/cd/<sha256>` (read-only files, never
  * overwritten), `thumbs/…` for derived files, `tmp/` for writes in progress.
@@ -299,7 +301,7 @@ export class LocalBlobStore implements BlobStore {
     const free = this.free.bytes;
     if (free - moreBytes < this.minFreeBytes) {
       throw new DiskFullError(
-        `storage has ${free} bytes free; writing ${moreBytes} more would go below the ${this.minFreeBytes}-byte reserve`,
+        `磁盘剩余 ${mb(free)}，再写入 ${mb(moreBytes)} 就会低于保留的 ${mb(this.minFreeBytes)}（MIN_FREE_DISK_MB）：请清理磁盘或扩容，工作会自动继续`,
         free,
       );
     }

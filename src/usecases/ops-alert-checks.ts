@@ -5,19 +5,8 @@ import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ResourceReason } from '../errors.js';
+import { waitText } from '../domain/resource-wait-text.js';
 import type { AlertKind, AlertState } from './ops-alerts.js';
-
-/** What a reason means where the files are kept: the IT person looks at the folder, or at the object store. */
-const waitText = (reason: ResourceReason, storeKind: 'local' | 's3'): string =>
-  ({
-    disk_low: '磁盘剩余空间低于下限',
-    store_unwritable:
-      storeKind === 's3'
-        ? '对象存储连不上或拒绝写入（检查存储服务、S3_ENDPOINT、S3_BUCKET 和密钥）'
-        : '文件目录 DATA_DIR/files 不能写入（只读、没有权限或磁盘出错）',
-    database_unreachable: '数据库连不上',
-    database_busy: '数据库连接数已满（max_connections）',
-  })[reason];
 
 /** The last time Lark refused our credentials or a scope (kept by the Lark adapter). */
 export interface LarkRefusal {

@@ -352,10 +352,11 @@ export class QueueWorker {
    * Pauses `scope` (a job kind, or `*`) until the resource is back: re-checked after 1 s, then with
    * doubling delays up to `recheckMaxMs`. Reported to readiness and metrics while it lasts.
    */
-  private waitFor(scope: string, reason: ResourceReason, log: Logger): void {
+  private waitFor(scope: string, reason: ResourceReason, log: Logger, detail?: string): void {
     if (this.waits.has(scope)) return;
     const { table, metrics } = this.o;
-    log.warn({ reason, kind: scope }, 'work paused: waiting for a resource (no attempt spent)');
+    // detail: what is missing, in Chinese, for the person reading the log (e.g. the free disk left).
+    log.warn({ reason, kind: scope, detail }, 'work paused: waiting for a resource (no attempt spent)');
     metrics.inc('queue_waits_total', { table, reason });
     metrics.set('queue_waiting', 1, { table, kind: scope === ALL ? 'all' : scope, reason });
     this.o.readiness?.wait(`${table}:${scope}`, reason);
@@ -413,7 +414,13 @@ export class QueueWorker {
     } catch (err) {
       this.claimsOnTheirWay.delete(stamp.getTime());
       const problem = resourceProblem(err);
-      if (problem) return this.waitFor(ALL, problem.reason, this.o.logger.child({ table: this.o.table }));
+      if (problem)
+        return this.waitFor(
+          ALL,
+          problem.reason,
+          this.o.logger.child({ table: this.o.table }),
+          problem.message,
+        );
       this.o.logger.error({ table: this.o.table, err }, 'claiming rows failed');
       return;
     }
@@ -583,7 +590,7 @@ export class QueueWorker {
         // the retried release gives the row back).
         this.endRun(row.id, run);
         await releaseRow(db, table, held, now).catch(() => this.keepUnreleased(held));
-        this.waitFor(isDatabaseReason(problem.reason) ? ALL : row.type, problem.reason, log);
+        this.waitFor(isDatabaseReason(problem.reason) ? ALL : row.type, problem.reason, log, problem.message);
         return false;
       }
       const lark = err instanceof LarkApiError ? err : undefined;

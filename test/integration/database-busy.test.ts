@@ -40,8 +40,9 @@ describe('53300 is database_busy everywhere', () => {
     );
     const res = await fetch(`${h.bot.url}/readyz`);
     expect(res.status).toBe(503);
-    const body = (await res.json()) as { checks: Record<string, unknown> };
+    const body = (await res.json()) as { checks: Record<string, unknown>; detail?: string };
     expect(body.checks.resources).toContain('database_busy');
+    expect(body.detail).toBe('数据库连接数已满（max_connections）');
     expect(body.checks.database).toBe('database_busy');
   });
 

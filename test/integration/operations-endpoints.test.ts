@@ -94,6 +94,8 @@ describe('operations endpoints and retention', () => {
     expect(down.status).toBe(503);
     const body = await down.text();
     expect(JSON.parse(body).checks.database).toBe('database_unreachable');
+    // The person asking reads it in Chinese.
+    expect(JSON.parse(body).detail).toBe('数据库连不上');
     expect(body).not.toMatch(/closed|PGlite|ECONN|password|postgres:\/\//i);
   });
 });

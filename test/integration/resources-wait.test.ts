@@ -71,6 +71,8 @@ describe('resource problems make downloads wait, never fail', () => {
       status: 503,
       resources: 'disk_low',
     });
+    // What a person reads (curl /readyz, doctor): the reason in Chinese beside the code.
+    expect(((await (await fetch(`${h.bot.url}/readyz`)).json()) as any).detail).toBe('磁盘剩余空间低于下限');
     await waitFor('three download jobs', downloadJobs, (rows) => rows.length === 3);
     await h.settle();
     expect(await downloadJobs()).toEqual(Array(3).fill({ status: 'pending', attempts: 0 }));

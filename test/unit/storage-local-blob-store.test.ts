@@ -115,6 +115,10 @@ describe('LocalBlobStore', () => {
     const err = await w.write(Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiskFullError);
     expect(err).toMatchObject({ code: 'disk_full' });
+    // The log and the command line say it in Chinese, with the setting.
+    expect((err as Error).message).toMatch(
+      /^磁盘剩余 [\d,]+ MB，再写入 [\d,]+ MB 就会低于保留的 [\d,]+ MB（MIN_FREE_DISK_MB）/,
+    );
     expect(tempFiles()).toEqual([]);
     expect(await store.freeBytes()).toBeGreaterThan(0);
 

@@ -16,13 +16,27 @@ export function shortTaskLabel(t: { title: string; householdName?: string | null
 
 /**
  * Labels for a list of tasks: the short label, with the task code added where two tasks of the list
- * would read the same (last year's and this year's task, or titles cut at the same place).
+ * would read the same (titles cut at the same place, two households' tasks), and the campaign's year
+ * instead where the code is the same too (last year's and this year's task: codes repeat every year).
  */
-export function shortTaskLabels<T extends { code: string; title: string; householdName?: string | null }>(
-  tasks: readonly T[],
-): string[] {
-  const labels = tasks.map((t) => shortTaskLabel(t));
-  const seen = new Map<string, number>();
-  for (const l of labels) seen.set(l, (seen.get(l) ?? 0) + 1);
-  return labels.map((l, i) => (seen.get(l)! > 1 ? shortTaskLabel(tasks[i]!, ` ${tasks[i]!.code}`) : l));
+export function shortTaskLabels<
+  T extends { code: string; title: string; householdName?: string | null; campaignYear?: number },
+>(tasks: readonly T[]): string[] {
+  const count = (labels: string[]) => {
+    const seen = new Map<string, number>();
+    for (const l of labels) seen.set(l, (seen.get(l) ?? 0) + 1);
+    return seen;
+  };
+  const plain = tasks.map((t) => shortTaskLabel(t));
+  const plainSeen = count(plain);
+  const coded = plain.map((l, i) =>
+    plainSeen.get(l)! > 1 ? shortTaskLabel(tasks[i]!, ` ${tasks[i]!.code}`) : l,
+  );
+  const codedSeen = count(coded);
+  return coded.map((l, i) => {
+    const t = tasks[i]!;
+    return codedSeen.get(l)! > 1 && t.campaignYear !== undefined
+      ? shortTaskLabel(t, ` ${t.campaignYear}年`)
+      : l;
+  });
 }

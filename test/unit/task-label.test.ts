@@ -20,6 +20,21 @@ describe('task labels for phones', () => {
     ]);
     expect(two).toEqual(['张三户·危房改造材料 H12-01', '张三户·危房改造材料 H12-48', '会议记录']);
   });
+  it("tells last year's and this year's task apart by year: the code repeats every year", () => {
+    expect(
+      shortTaskLabels([
+        { code: 'C05', title: '重要会议现场照片', campaignYear: 2026 },
+        { code: 'C05', title: '重要会议现场照片', campaignYear: 2027 },
+        { code: 'H12-01', title: '危房改造材料', householdName: '张三', campaignYear: 2027 },
+        { code: 'H12-48', title: '危房改造材料', householdName: '张三', campaignYear: 2027 },
+      ]),
+    ).toEqual([
+      '重要会议现场照片 2026年',
+      '重要会议现场照片 2027年',
+      '张三户·危房改造材料 H12-01',
+      '张三户·危房改造材料 H12-48',
+    ]);
+  });
 });
 
 describe('finding tasks and households in text', () => {

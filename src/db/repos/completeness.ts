@@ -52,6 +52,8 @@ export function perTaskFiled(unitIds: SQL, where: SQL = sql`true`): SQL {
 export interface TaskStatus {
   taskId: number;
   campaignId: number;
+  /** The campaign's 年度 (codes repeat every year). */
+  campaignYear: number;
   unitId: number;
   householdId: number | null;
   householdName: string | null;
@@ -74,6 +76,7 @@ export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
   const rows = await queryRows<{
     id: Id;
     campaign_id: Id;
+    campaign_year: Id;
     unit_id: Id;
     household_id: Id | null;
     code: string;
@@ -89,7 +92,7 @@ export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
     filed: number | string;
   }>(
     db,
-    sql`select t.id, t.campaign_id, t.unit_id, t.household_id, t.code, t.title, t.kinds, t.keywords,
+    sql`select t.id, t.campaign_id, (select c.year from campaigns c where c.id = t.campaign_id) as campaign_year, t.unit_id, t.household_id, t.code, t.title, t.kinds, t.keywords,
           t.min_count, t.due_at, t.responsible, t.state, h.head_name, h.code as household_code,
           ${FILED_SUM} as filed
         from tasks t ${LIVE_ITEMS_JOIN}
@@ -103,6 +106,7 @@ export async function taskStatuses(db: Db, where: SQL): Promise<TaskStatus[]> {
     return {
       taskId: Number(r.id),
       campaignId: Number(r.campaign_id),
+      campaignYear: Number(r.campaign_year),
       unitId: Number(r.unit_id),
       householdId: r.household_id == null ? null : Number(r.household_id),
       householdName: r.head_name ?? null,

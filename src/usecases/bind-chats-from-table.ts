@@ -20,7 +20,7 @@ export interface BindTableResult {
 /**
  * Binds many chats at once from a table (群ID, 单位编码; `chats list --csv` writes one to fill in).
  * Every row is checked first — a chat the bot has not recorded or a direct chat, an unknown unit
- * code, a chat listed twice — and any problem refuses the whole table, naming every line; then each
+ * code or a retired unit's (撤并), a chat listed twice — and any problem refuses the whole table, naming every line; then each
  * row is bound as `chats bind` binds one (audited; a chat already bound there is left as it is).
  */
 export async function bindChatsFromTable(
@@ -29,14 +29,23 @@ export async function bindChatsFromTable(
 ): Promise<BindTableResult> {
   const { rows, blank } = parseChatBindingRows(file.records, file.fileName);
   const chats = new Map((await listChats(deps.db)).map((c) => [c.chatId, c]));
-  const units = new Map((await listUnits(deps.db)).map((u) => [u.code, u]));
+  const all = await listUnits(deps.db);
+  const units = new Map(all.map((u) => [u.code, u]));
+  const byId = new Map(all.map((u) => [u.id, u]));
   const errors: string[] = [];
   for (const r of rows) {
     const at = `${file.fileName} 第 ${r.line} 行`;
     const chat = chats.get(r.chatId);
     if (!chat) errors.push(`${at}: 机器人不在群 ${r.chatId} 里（没有记录）：先把机器人加进这个群`);
     else if (chat.chatType === 'p2p') errors.push(`${at}: ${r.chatId} 是和机器人的单聊，不用绑定`);
-    if (!units.has(r.unitCode)) errors.push(`${at}: ${unknownUnitCode(r.unitCode)}`);
+    const unit = units.get(r.unitCode);
+    if (!unit) errors.push(`${at}: ${unknownUnitCode(r.unitCode)}`);
+    else if (unit.status === 'retired') {
+      const into = unit.mergedIntoId === null ? undefined : byId.get(unit.mergedIntoId);
+      errors.push(
+        `${at}: ${unit.name}（${unit.code}）已${into ? `并入 ${into.name}（${into.code}），请填 ${into.code}` : '撤销，不能再绑定'}`,
+      );
+    }
   }
   if (errors.length > 0) throw new DomainError('chat_table_invalid', errors.join('\n'));
   const result: BindTableResult = { bound: 0, resumed: 0, already: 0, rebound: [], blank };

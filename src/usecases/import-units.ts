@@ -48,11 +48,11 @@ export async function importUnits(
     const result = await upsertUnits(tx, ordered, now);
     // Units are never deleted (their materials and 档号 stay theirs): a row taken out of the whole
     // tree's file (a village merged into another) leaves its unit as it was, which the operator is
-    // told. A file without a top unit is a fix of a few rows, not the tree.
+    // told until it is retired (units retire). A file without a top unit is a fix of a few rows, not the tree.
     const inFile = new Set(records.map((r) => r.code));
     const wholeTree = records.some((r) => r.parentCode === null);
     const notInFile = (wholeTree ? await listUnits(tx) : [])
-      .filter((u) => !inFile.has(u.code))
+      .filter((u) => !inFile.has(u.code) && u.status === 'active')
       .map((u) => ({ code: u.code, fullName: u.fullName }));
     return { ...result, notInFile };
   });

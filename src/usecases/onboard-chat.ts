@@ -15,7 +15,14 @@ import type { BotAddedEvent, BotRemovedEvent } from './feature.js';
 export async function onboardChat(deps: BotDeps, e: BotAddedEvent): Promise<void> {
   const resumed = await resumeChatBinding(deps, { chatId: e.chatId, actorOpenId: e.operatorOpenId });
   const unit = resumed ? await unitOfChat(deps.db, e.chatId) : undefined;
-  const named = !unit && e.chatName ? unitsNamedIn(e.chatName, await listUnits(deps.db)) : [];
+  // A retired unit (撤并) is not offered: binding it is refused.
+  const named =
+    !unit && e.chatName
+      ? unitsNamedIn(
+          e.chatName,
+          (await listUnits(deps.db)).filter((u) => u.status === 'active'),
+        )
+      : [];
   const res = await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: e.chatId,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUnitsCommand } from '../../src/cli/units.js';
@@ -5,6 +8,7 @@ import { queryRows } from '../../src/db/client.js';
 import { recordChatJoined } from '../../src/db/repos/chats.js';
 import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
@@ -214,5 +218,30 @@ describe('units retire / units restore', () => {
         )
       ).stderr,
     ).toContain('RT12 已撤并，不再建任务');
+  });
+
+  it('is left out of the welcome card, the chats table and the units import’s list of kept units', async () => {
+    const chatId = 'oc_rt_welcome';
+    const posted = await w.h.post(
+      botMembershipEvent({ appId: w.h.fake.appId, type: 'added', chatId, name: '河口村工作群' }),
+    );
+    expect(posted.status).toBe(200);
+    const card = await waitFor('the welcome card', () => w.sentTo(chatId)[0]);
+    expect(text(card)).not.toContain('河口村');
+    const dir = mkdtempSync(join(tmpdir(), 'units-retire-'));
+    try {
+      writeFileSync(join(dir, 'chats.csv'), `群ID,群名,单位编码\noc_rt_new,新建的群,${V2}\n`);
+      const table = await cli('chats', 'bind', join(dir, 'chats.csv'));
+      expect(table.code).toBe(1);
+      expect(table.stderr).toContain('chats.csv 第 2 行: 河口村（RT12）已撤销，不能再绑定');
+      // The whole tree's file without 河口村: nothing to list as kept, it is retired.
+      const tree = ['code,name,kind,parent_code', 'RT00,RT县,county,', 'RT10,城关镇,township,RT00'];
+      writeFileSync(join(dir, 'units.csv'), [...tree, 'RT11,城关村,village,RT10', ''].join('\n'));
+      expect((await cli('units', 'import', join(dir, 'units.csv'))).stdout).toBe(
+        '单位导入完成：新增 0，更新 0，未变 3\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { splitPartsCard, type PartRow, type PartState } from '../cards/split-parts-card.js';
 import { getDescription } from '../db/repos/archive-descriptions.js';
-import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
+import { isSetAside, partFiles, partsOfCard } from '../db/repos/burst-split.js';
 import { getBurst } from '../db/repos/bursts.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
@@ -75,7 +75,8 @@ export async function partsCardOf(
     parts.push({
       burstId: id,
       round: await filingRoundOfBurst(db, id),
-      name: materials.length > 0 ? materials.map(materialName).join('、') : '文件',
+      // Named by every file, a recalled one too (its row then says it was recalled).
+      name: (await partFiles(db, id)).map(materialName).join('、') || '文件',
       state,
     });
   }

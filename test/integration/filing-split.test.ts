@@ -220,7 +220,7 @@ describe('splitting a burst (分开归档)', () => {
         .find((p) => p.messageId === card.messageId);
     });
     const text = JSON.stringify(patched.content);
-    expect(text).toContain('已撤回，不再归档');
+    expect(text).toContain('**6. 照片**\\n已撤回，不再归档');
     expect(text.match(/✅ 已交到/g)).toHaveLength(5);
     expect(
       h.fake

@@ -94,3 +94,16 @@ export async function isSetAside(db: Db, burstId: number): Promise<boolean> {
   );
   return r?.action === 'set_aside';
 }
+
+/** A part's files by name and kind, recalled ones included (a recalled part is still named on its row). */
+export async function partFiles(
+  db: Db,
+  burstId: number,
+): Promise<{ originalName: string | null; kind: string }[]> {
+  const rows = await queryRows<{ original_name: string | null; kind: string }>(
+    db,
+    sql`select original_name, kind from materials
+        where burst_id = ${burstId} and role is distinct from 'cover' order by sent_at, id`,
+  );
+  return rows.map((r) => ({ originalName: r.original_name, kind: r.kind }));
+}

@@ -59,6 +59,17 @@ export interface PackageSummary {
   archivalCopies: number;
   /** Files carried more than once (the same SHA-256 in several 件, or twice in one): groups and files. */
   sameFiles?: { groups: number; files: number };
+  /**
+   * 移交后变更: 档号 of the scope an earlier 移交包 carried, retired since (the archive still holds them),
+   * with the day it went out, the day it was retired, why, and the 件's 档号 now if confirmed again.
+   */
+  changedAfterTransfer?: {
+    code: string;
+    sentOn: string;
+    withdrawnOn: string;
+    reason: string | null;
+    now: string | null;
+  }[];
 }
 
 /** The 载体 fields with their defaults filled in. */
@@ -131,6 +142,17 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
             `相同文件：有 ${s.sameFiles.groups} 组、共 ${s.sameFiles.files} 个电子文件内容完全相同（每组 SHA-256 一致）：` +
               '同一文件归入了不同的件（或在同一件中重复提交），各件各保存一份，保持每件完整；' +
               `各件元数据以<相同文件档号>、<相同文件名>注明，清单见 ${PACKAGE_PATHS.sameFiles}。`,
+          ]
+        : []),
+      ...(s.changedAfterTransfer?.length
+        ? [
+            `移交后变更：此前已移交的以下 ${s.changedAfterTransfer.length} 个档号其后停用（撤销归档确认），` +
+              '贵馆保存的移交包中仍是原档号，请据此更正（本包归档文件目录中该件号保留并注明停用）：',
+            ...s.changedAfterTransfer.map(
+              (x) =>
+                `  ${x.code}（${x.sentOn} 移交；${x.withdrawnOn} 停用${x.reason ? `，原因：${x.reason}` : ''}` +
+                `${x.now ? `；现档号 ${x.now}` : ''}）`,
+            ),
           ]
         : []),
       ...(s.partialClasses.length > 0

@@ -38,7 +38,7 @@ import {
 } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
-import { insertTransferPackage } from '../db/repos/transfer-packages.js';
+import { changesAfterTransfer, insertTransferPackage } from '../db/repos/transfer-packages.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -345,6 +345,7 @@ async function writePackage(
     householdVolumes: volumes.length,
     archivalCopies: ctx.costs.wav.items + ctx.costs.photoPdf.items + ctx.costs.docxPdf.items,
     sameFiles: same,
+    changedAfterTransfer: await changedAfterTransferOf(db, scope, deps.timeZone),
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o
@@ -420,6 +421,28 @@ async function writePackage(
     carried: ctx.carried,
     fondsCodes: fonds.held.map((f) => f.code).join('、'),
   };
+}
+
+/** 移交后变更 of the scope for 说明文件: each retired 档号 once, with the first 移交包 that carried it. */
+async function changedAfterTransferOf(
+  db: Db,
+  scope: { unitPath: string; year: number },
+  timeZone: string,
+): Promise<NonNullable<PackageSummary['changedAfterTransfer']>> {
+  const seen = new Set<string>();
+  return (await changesAfterTransfer(db, scope)).flatMap((c) => {
+    if (seen.has(c.archivalCode)) return [];
+    seen.add(c.archivalCode);
+    return [
+      {
+        code: c.archivalCode,
+        sentOn: isoDate(c.packageAt, timeZone),
+        withdrawnOn: isoDate(c.withdrawnAt, timeZone),
+        reason: c.withdrawnReason,
+        now: c.reconfirmedAs,
+      },
+    ];
+  });
 }
 
 /** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -15,6 +15,8 @@ import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive
  * carried says the county archive must be sent a correction, the audit names the package, and
  * `archive transfers` lists the packages and the 移交后变更.
  */
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('transfer packages on record (npm run export, archive unconfirm, archive transfers)', () => {
   let f: ArchiveFixture;
   let out: string;
@@ -112,10 +114,27 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect(list.stdout).toContain('移交后变更 1 项（县档案馆保存的移交包中仍是原档号，请报送更正）');
     expect(list.stdout).toMatch(
       new RegExp(
-        `${codes[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}（条目 ${items[0]}）随移交包 #${p!.id}（.+）移交；.+ 档号停用：交错了任务；尚未重新确认归档`,
+        `${literal(codes[0]!)}（条目 ${items[0]}）随移交包 #${p!.id}（.+）移交；.+ 档号停用：交错了任务；尚未重新确认归档`,
       ),
     );
     expect(list.stdout).not.toContain(codes[1]!);
+  });
+
+  it('the next export’s 说明文件 lists the 移交后变更 for the county archive', async () => {
+    const res = await exportTo('second');
+    expect(res.code).toBe(0);
+    const readme = readFileSync(join(out, 'second', '说明文件.TXT'), 'utf8');
+    expect(readme).toContain(
+      '移交后变更：此前已移交的以下 1 个档号其后停用（撤销归档确认），贵馆保存的移交包中仍是原档号',
+    );
+    expect(readme).toMatch(
+      new RegExp(
+        `  ${literal(codes[0]!)}（\\d{4}-\\d{2}-\\d{2} 移交；\\d{4}-\\d{2}-\\d{2} 停用，原因：交错了任务）`,
+      ),
+    );
+    expect(readme).not.toContain(`  ${codes[1]}（`);
+    // Both packages on record: the second carries the one 件 still live.
+    expect((await packages()).map((p) => p.records)).toEqual([2, 1]);
   });
 
   it('a 件 confirmed after the export is not in it: its unconfirm warns of nothing', async () => {

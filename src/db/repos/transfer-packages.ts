@@ -118,7 +118,10 @@ export interface ChangeAfterTransfer {
   reconfirmedAs: string | null;
 }
 
-/** 移交后变更: 档号 carried by a 移交包 of the scope and retired since it was made, oldest first. */
+/**
+ * 移交后变更: 档号 of the scope (the record's unit subtree and year, whichever package carried it) that a
+ * 移交包 carried and that were retired since it was made, oldest first.
+ */
 export async function changesAfterTransfer(
   db: Db,
   scope: { unitPath?: string; year?: number },
@@ -134,10 +137,10 @@ export async function changesAfterTransfer(
           (select l.archival_code from archive_records l
             where l.item_id = ar.item_id and l.status = 'confirmed') as "reconfirmedAs"
         from transfer_package_records r join transfer_packages p on p.id = r.package_id
-          join archive_records ar on ar.id = r.record_id join units u on u.id = p.unit_id
+          join archive_records ar on ar.id = r.record_id join units u on u.id = ar.unit_id
         where not p.pre_check and ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at
           ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
-          ${scope.year !== undefined ? sql`and p.year = ${scope.year}` : sql``}
+          ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
         order by ar.withdrawn_at, ar.archival_code, p.id`,
   );
   return rows.map((r) => ({

@@ -9,24 +9,29 @@ export interface PushRefusalCause {
   what: string;
   hint: string;
   setting: boolean;
+  /** Someone without the key could send it: beside genuine pushes, it points at forged requests. */
+  forgeable?: boolean;
 }
 
 export const PUSH_REFUSAL_CAUSES: readonly PushRefusalCause[] = [
   {
     reasons: ['bad_signature', 'decrypt_failed'],
     what: '签名或加密不对',
+    forgeable: true,
     hint: 'LARK_ENCRYPT_KEY 要与开发者后台「事件与回调 → 加密策略」的 Encrypt Key 完全一致',
     setting: true,
   },
   {
     reasons: ['bad_token'],
     what: 'Verification Token 不对',
+    forgeable: true,
     hint: 'LARK_VERIFICATION_TOKEN 要与「加密策略」的 Verification Token 完全一致',
     setting: true,
   },
   {
     reasons: ['wrong_app_id'],
     what: '来自别的应用',
+    forgeable: true,
     hint: '另一个应用的请求网址填成了本机器人的地址，或 LARK_APP_ID 填错了',
     setting: true,
   },

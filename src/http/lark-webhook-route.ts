@@ -21,7 +21,7 @@ export function larkWebhookRoute(deps: WebhookRouteDeps): Koa.Middleware {
     } catch (err) {
       if (err instanceof AppError && err.code === 'body_too_large') {
         deps.metrics.inc('lark_events_refused_total', { reason: 'body_too_large' });
-        deps.logger.warn({ reason: 'body_too_large' }, 'webhook request refused');
+        deps.logger.warn({ reason: 'body_too_large', ip: ctx.ip }, 'webhook request refused');
         ctx.status = 413;
         ctx.body = { error: 'body_too_large' };
         ctx.set('Connection', 'close');
@@ -30,7 +30,9 @@ export function larkWebhookRoute(deps: WebhookRouteDeps): Koa.Middleware {
       throw err;
     }
     const res = await deps.handle({ headers: ctx.req.headers, rawBody });
-    if (res.refused) deps.logger.warn({ reason: res.refused, status: res.status }, 'webhook request refused');
+    // The sender's address (behind a proxy, its X-Forwarded-For): who sends what was refused, no content.
+    if (res.refused)
+      deps.logger.warn({ reason: res.refused, status: res.status, ip: ctx.ip }, 'webhook request refused');
     ctx.status = res.status;
     ctx.body = res.body;
   };

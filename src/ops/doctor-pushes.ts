@@ -1,6 +1,11 @@
 import { PUSH_REFUSAL_CAUSES } from '../domain/push-refusal-causes.js';
 import type { DoctorLine } from './doctor.js';
 
+/** Said when key, token or app id refusals come beside genuine pushes. */
+export const FORGED_NOTE =
+  '同时收到了正常推送，说明这几项设置是对的：这些被拒绝的多是有人在伪造飞书的请求（或密钥刚换过），' +
+  '已全部拒收，不会记录；日志里搜 webhook request refused 可看时间和来源地址';
+
 const sumOf = (m: Map<string, number>, name: string, match: (labels: string) => boolean): number => {
   let n = 0;
   for (const [k, v] of m) {
@@ -35,10 +40,14 @@ export function reportWebhookPushes(
     return;
   }
   const setupOnly = received === 0 && refused.some((c) => c.setting);
+  // Genuine pushes got through, so the settings are right: requests that fail the key, the token or
+  // the app id beside them come from someone without the key (or from before a key change).
+  const forged = received > 0 && refused.some((c) => c.forgeable);
   add(
     setupOnly ? 'fail' : 'warn',
     '飞书推送',
     `${head}，拒绝 ${refused.reduce((a, c) => a + c.n, 0)} 条：` +
-      refused.map((c) => `${c.what} ${c.n} 条（${c.hint}）`).join('；'),
+      refused.map((c) => `${c.what} ${c.n} 条（${c.hint}）`).join('；') +
+      (forged ? `。${FORGED_NOTE}` : ''),
   );
 }

@@ -4,6 +4,8 @@ import { personName } from '../domain/person-name.js';
 
 /** One task line of a reminder or an escalation. */
 export interface ReminderLine {
+  /** The task (a 督办 singles one out by it). */
+  taskId?: number;
   code: string;
   title: string;
   householdName: string | null;
@@ -47,14 +49,14 @@ export function unfiledLine(u: { total: number; cardsAgain: number }): string {
   );
 }
 
-const what = (l: ReminderLine) =>
+export const what = (l: ReminderLine) =>
   `**#${esc(l.code)} ${esc(l.title)}**${l.householdName ? `（${esc(l.householdName)}户）` : ''}`;
-const when = (l: ReminderLine) =>
+export const when = (l: ReminderLine) =>
   l.overdueDays > 0
     ? `<font color='red'>已逾期 ${l.overdueDays} 天</font>（${l.dueLabel}截止）`
     : `${l.dueLabel}截止`;
 
-const headline = (v: { overdue: number; dueSoon: number }) =>
+export const headline = (v: { overdue: number; dueSoon: number }) =>
   [v.overdue > 0 ? `${v.overdue} 项已逾期` : '', v.dueSoon > 0 ? `${v.dueSoon} 项即将到期` : '']
     .filter(Boolean)
     .join('，');
@@ -73,12 +75,17 @@ export function reminderCard(v: ReminderView): object {
     ...tasks,
     ...unfiled,
     hr(),
-    md(
-      '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
-    ),
-    buttonRow([detail('查看全部', v.unitId, v.pageUrl, 'primary')]),
+    ...fileFromHere(v),
   ]);
 }
+
+/** The reminder's (and the 督办's) way to file from it: reply to it, or open the unit's tasks. */
+export const fileFromHere = (v: { unitId: number; pageUrl?: string }): object[] => [
+  md(
+    '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
+  ),
+  buttonRow([detail('查看全部', v.unitId, v.pageUrl, 'primary')]),
+];
 
 /**
  * A unit's detail: its web page when there is one (PUBLIC_URL), else a button that sends its detail

@@ -23,15 +23,22 @@ export async function urgeAction(c: PageContext): Promise<void> {
   const unit = await getUnitById(c.deps.db, Number(unitField));
   if (!unit || !canSee(c.viewer, unit.path)) throw new NotFound();
   let taskId: number | undefined;
+  let taskName = '';
   if (taskField) {
     const task = await taskProgress(c.deps.db, Number(taskField));
     if (!task || task.unitId !== unit.id) throw new NotFound();
     taskId = task.taskId;
+    taskName = `#${task.code} ${task.title}${task.householdName ? `（${task.householdName}户）` : ''}`;
   }
   if (!holdsRole(c.viewer, unit.path, URGE_ROLES)) {
     return page(c.koa, 403, messagePage('不能督办', '只有领导、档案员或管理员可以督办。', c.viewer));
   }
-  const outcome = await c.deps.urge({ unitId: unit.id, taskId, by: c.viewer.openId });
+  const outcome = await c.deps.urge({
+    unitId: unit.id,
+    taskId,
+    by: c.viewer.openId,
+    byName: c.viewer.name,
+  });
   const now = c.deps.clock.now();
   // Pressed in quiet hours, it waits for their end: say when, not that it was sent.
   const sendsAt = outcome.sendsAt ?? now;
@@ -39,14 +46,15 @@ export async function urgeAction(c: PageContext): Promise<void> {
   const when = comingTime(sendsAt, now, c.deps.timeZone);
   const text = {
     sent: later
-      ? `现在是免打扰时段，提醒将在${when}发到${unit.name}的群里（${outcome.chats} 个群）。`
-      : `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）。`,
+      ? `现在是免打扰时段，提醒将在${when}发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
+      : `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`,
     already: later
       ? `${unit.name}已经安排了督办，${when}发出，不用再按。`
       : `${unit.name}今天已经督办过，明天可以再次督办。`,
     nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办。`,
     no_chat: `${unit.name}还没有绑定群聊，督办发不出去。请${unit.name}的干部把机器人拉进本村（本单位）的工作群，在群里发送「@归档助手 绑定 ${unit.name}」，之后就能督办。`,
     bot_removed: `机器人已被移出${unit.name}的群，督办发不出去。请群主把机器人重新拉进群，之后就能督办。`,
+    task_not_due: `「${taskName}」现在已交齐、免交或还没到期，无需督办。`,
     off: `${unit.name}已关闭提醒和督办（管理员的单位设置），现在不能督办；需要时请管理员重新打开。`,
   }[outcome.status];
   page(

@@ -24,7 +24,7 @@ export interface WebDeps {
   secret: string;
   sessionHours: number;
   /** 督办: a reminder to the chat(s) of a unit now, at most once per chat per day. */
-  urge(input: { unitId: number; taskId?: number; by: string }): Promise<UrgeOutcome>;
+  urge(input: { unitId: number; taskId?: number; by: string; byName?: string }): Promise<UrgeOutcome>;
 }
 
 /** The signed-in person and the units they may see (each with its subtree). */

@@ -4,6 +4,7 @@ import {
   reminderCard,
   reminderText,
   type ReminderLine,
+  type ReminderView,
 } from '../cards/reminder-card.js';
 import type { Db } from '../db/client.js';
 import { personNames, reminderAudience } from '../db/repos/reminder-audience.js';
@@ -36,7 +37,12 @@ const CARDS_AGAIN_PER_CHAT = 5;
  * A rendered send, plus a plain-text rendition when asked for (dry runs print both), and the bursts
  * whose filing card goes out again with it.
  */
-export type RenderedSend = NewScheduledSend & { text?: string; cardsAgain?: number[] };
+export type RenderedSend = NewScheduledSend & {
+  text?: string;
+  cardsAgain?: number[];
+  /** A chat's reminder: what its card shows (督办 renders its own card from it). */
+  view?: ReminderView;
+};
 
 const DAY_MS = 86_400_000;
 
@@ -53,7 +59,8 @@ export async function buildReminders(
   at: Date,
   opts: ReminderOptions,
   calendar: WorkingCalendar,
-  only: { unitId?: number; text?: boolean } = {},
+  /** `taskId` (督办 of one task): the unit's chats list that task too when it is open and due. */
+  only: { unitId?: number; text?: boolean; taskId?: number } = {},
 ): Promise<RenderedSend[]> {
   const onlyUnitId = only.unitId;
   const tz = opts.timeZone;
@@ -125,6 +132,7 @@ export async function buildReminders(
       Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${t.dueDay}T00:00:00Z`)) / DAY_MS),
     );
     return {
+      taskId,
       code: t.code,
       title: t.title,
       householdName: t.householdName,
@@ -165,13 +173,19 @@ export async function buildReminders(
     const again = opts.cardsAgain
       ? waiting.filter((b) => b.lastCardAt < waitedSince).slice(0, CARDS_AGAIN_PER_CHAT)
       : [];
-    const responsible = new Set(c.taskIds.flatMap(ownersOf));
+    // 督办 of one task past the item limit: listed too, so the 督办 can name it.
+    const urged = only.taskId !== undefined ? byId.get(only.taskId) : undefined;
+    const taskIds =
+      urged && urged.unitId === c.unitId && !c.taskIds.includes(urged.taskId)
+        ? [...c.taskIds, urged.taskId]
+        : c.taskIds;
+    const responsible = new Set(taskIds.flatMap(ownersOf));
     const mentions = responsible.size > 0 ? [...responsible] : (audience.officersByUnit.get(c.unitId) ?? []);
     const view = {
       unitId: c.unitId,
       unitName: unitName(c.unitId),
-      lines: c.taskIds.map(line),
-      more: c.overdue + c.dueSoon - c.taskIds.length,
+      lines: taskIds.map(line),
+      more: c.overdue + c.dueSoon - taskIds.length,
       overdue: c.overdue,
       dueSoon: c.dueSoon,
       mentions,
@@ -187,9 +201,10 @@ export async function buildReminders(
       msgType: 'interactive',
       content: JSON.stringify(reminderCard(view)),
       unitId: c.unitId,
-      taskIds: c.taskIds,
+      taskIds,
       notAfter,
       text: only.text ? reminderText(view, textNames) : undefined,
+      view,
       ...(again.length > 0 ? { cardsAgain: again.map((b) => b.id) } : {}),
     });
   }

@@ -2,7 +2,10 @@ import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { chatsOfUnit, hasPausedChat } from '../db/repos/units-chat-bindings.js';
-import { audienceUnitsOnPath } from '../db/repos/reminder-audience.js';
+import { audienceUnitsOnPath, personNames } from '../db/repos/reminder-audience.js';
+import { rolesOfPerson } from '../db/repos/viewer-roles.js';
+import { urgeCard } from '../cards/urge-card.js';
+import { urgerLabel } from '../domain/urger-label.js';
 import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
 import { remindersOffFor } from '../domain/reminder-plan.js';
 import { localDay, type WorkingCalendar } from '../domain/working-days.js';
@@ -14,9 +17,10 @@ export interface UrgeOutcome {
    * sent: queued (or queued again after that day's 督办 was not delivered) · already: each chat has a
    * 督办 that day, sent or still queued · nothing_due: nothing overdue or due soon ·
    * no_chat: the unit has no bound chat · bot_removed: its chats' bindings are paused (the bot was removed
-   * from them) · off: reminders (and so 督办) are turned off for the unit or above
+   * from them) · off: reminders (and so 督办) are turned off for the unit or above ·
+   * task_not_due: the one task urged is no longer open and missing materials (交齐 or 免交 since)
    */
-  status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'bot_removed' | 'off';
+  status: 'sent' | 'already' | 'nothing_due' | 'no_chat' | 'bot_removed' | 'off' | 'task_not_due';
   chats: number;
   /** When it goes out: later than now when pressed in quiet hours (their end); absent: now. */
   sendsAt?: Date;
@@ -30,8 +34,24 @@ async function remindersOff(db: Db, unitId: number): Promise<boolean> {
 }
 
 /**
- * 督办 from the web page: the unit's chats get the daily reminder's card now (same wording, same
- * @mentions), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
+ * Who pressed 督办, as the card names them: their role on the unit or above and their name — the
+ * people table's, else the one Lark gave at sign-in (`larkName`), else the role alone.
+ */
+async function whoUrged(db: Db, unitId: number, openId: string, larkName?: string): Promise<string> {
+  const line = await audienceUnitsOnPath(db, unitId);
+  const roles = (await rolesOfPerson(db, openId)).flatMap((r) => {
+    const u = line.get(r.unitId);
+    return u ? [{ role: r.role, unitName: u.name, depth: u.path.split('/').length }] : [];
+  });
+  const known = (await personNames(db, [openId])).get(openId)?.trim();
+  const lark = larkName?.trim() && larkName.trim() !== openId ? larkName.trim() : undefined;
+  return urgerLabel(roles, known || lark);
+}
+
+/**
+ * 督办 from the web page: the unit's chats get a 督办 card now (`cards/urge-card.ts`: 「📌 督办」, who
+ * pressed it, the task urged — or the unit's overdue ones — first, then the rest the daily reminder
+ * lists, with the reminder's @mentions and ways to file), claimed in `scheduled_sends` as kind `urge` under (chat, local day), so whoever presses
  * it and however often, a chat gets at most one 督办 a day; the `scheduled-send` job delivers it.
  * One that was not delivered (Lark refused it, every attempt failed, or it expired) does not count:
  * pressing again claims it again (`claimSends` `again`), so the page's 「督办未送达」 can be acted on.
@@ -41,7 +61,8 @@ async function remindersOff(db: Db, unitId: number): Promise<boolean> {
 export async function urgeNow(
   deps: { db: Db; clock: Clock; wakeJobs: () => void },
   opts: { reminders: ReminderOptions; calendar: WorkingCalendar; perSecond: number; quietHours: QuietHours },
-  input: { unitId: number; taskId?: number; by: string },
+  /** `by`: the open_id pressing it; `byName`: the name Lark gave at sign-in. */
+  input: { unitId: number; taskId?: number; by: string; byName?: string },
 ): Promise<UrgeOutcome> {
   const now = deps.clock.now();
   const tz = opts.reminders.timeZone;
@@ -49,6 +70,7 @@ export async function urgeNow(
   // The card as of the morning it is read (days overdue, due soon), valid through that day.
   const sends = await buildReminders(deps.db, sendsAt, opts.reminders, opts.calendar, {
     unitId: input.unitId,
+    taskId: input.taskId,
   });
   // The unit's own chats (escalations to leaders stay with the daily run).
   const chats = sends.filter((s) => s.kind === 'reminder');
@@ -64,10 +86,28 @@ export async function urgeNow(
       };
     return { status: (await remindersOff(deps.db, input.unitId)) ? 'off' : 'nothing_due', chats: 0, sendsAt };
   }
+  // One task urged (a 逾期 row, a task page) that is 交齐 or 免交 by now: nothing to urge about it.
+  const listsTask = (v: (typeof chats)[number]['view']) =>
+    v?.lines.some((l) => l.taskId === input.taskId) === true;
+  if (input.taskId !== undefined && !chats.some((s) => listsTask(s.view)))
+    return { status: 'task_not_due', chats: 0, sendsAt };
+  const by = await whoUrged(deps.db, input.unitId, input.by, input.byName);
   const day = localDay(sendsAt, tz);
   const claimed = await claimSends(
     deps.db,
-    chats.map(({ text: _text, ...s }) => ({ ...s, kind: 'urge' as const, period: day })),
+    chats.map(({ text: _text, cardsAgain: _again, view, ...s }) => {
+      const lines = view?.lines ?? [];
+      const urged =
+        input.taskId !== undefined
+          ? lines.filter((l) => l.taskId === input.taskId)
+          : lines.filter((l) => l.overdueDays > 0);
+      // The urged task first, so a reply's choice of tasks offers it first.
+      const taskIds = [...urged.map((l) => l.taskId!), ...s.taskIds.filter((id) => id !== input.taskId)];
+      const content = view
+        ? JSON.stringify(urgeCard({ ...view, by, urged, oneTask: input.taskId !== undefined }))
+        : s.content;
+      return { ...s, content, taskIds: [...new Set(taskIds)], kind: 'urge' as const, period: day };
+    }),
     { now, startAt: sendsAt, perSecond: opts.perSecond, again: true },
   );
   if (claimed === 0) return { status: 'already', chats: chats.length, sendsAt };

@@ -178,7 +178,7 @@ describe('督办 whose answer was lost, and other cards in the chat', () => {
     expect(messages).toHaveLength(2);
     expect(sent.message_id).not.toBe(detail.messageId);
     expect(sent.message_id).toBe(messages[1]!.messageId);
-    expect(JSON.stringify(messages[1]!.content)).toContain('交材料提醒');
+    expect(JSON.stringify(messages[1]!.content)).toContain('📌 督办 · 城关村');
   });
 
   it('Lark will not show the chat: the u.leader is told to look, and pressing again sends it once', async () => {

@@ -374,7 +374,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     const urges = () =>
       w.h.fake
         .sentMessages()
-        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('交材料提醒'));
+        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('📌 督办'));
     const before = urges().length;
     await page.locator('#overdue button', { hasText: '督办' }).first().click();
     await page.waitForURL((u) => u.pathname === '/urge');

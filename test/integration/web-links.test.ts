@@ -25,7 +25,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     expect(all).toContainEqual(['查看', `${PUBLIC_URL}/items/${w.itemId}`]);
   });
 
-  it("督办's reminder carries 查看全部 to the village page; the session cookie is Secure under https", async () => {
+  it("督办's card carries 查看全部 to the village page; the session cookie is Secure under https", async () => {
     const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
     const res = await w.get(`/units/${w.units.village.id}`, leader);
     expect(res.status).toBe(200);
@@ -34,7 +34,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     const [reminder] = await waitFor('the 督办 in 城关村工作群', () => {
       const list = w.h.fake
         .sentMessages()
-        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('交材料提醒'));
+        .filter((m) => m.receiveId === w.chats.village && JSON.stringify(m.content).includes('📌 督办'));
       return list.length > 0 && list;
     });
     expect(cardLinks(reminder!.content)).toEqual([['查看全部', `${PUBLIC_URL}/units/${w.units.village.id}`]]);

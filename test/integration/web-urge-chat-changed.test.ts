@@ -30,7 +30,7 @@ describe('督办 after the village changed its chat', () => {
   const urgesIn = (chatId: string) =>
     w.h.fake
       .sentMessages()
-      .filter((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('交材料提醒'));
+      .filter((m) => m.receiveId === chatId && JSON.stringify(m.content).includes('📌 督办'));
   /** The bot is removed from the old group and the new one is bound to the unit (as `chats bind` does). */
   const moveToNewChat = async (unitId: number, oldChat: string, name: string) => {
     const res = await w.h.post(

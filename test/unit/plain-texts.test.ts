@@ -3,6 +3,7 @@ import { esc } from '../../src/cards/card-kit.js';
 import { digestCard } from '../../src/cards/digest-card.js';
 import { reminderCard, reminderText } from '../../src/cards/reminder-card.js';
 import { unfiledCard } from '../../src/cards/unfiled-card.js';
+import { urgeCard } from '../../src/cards/urge-card.js';
 import { rank, bestAndWorst, unitRow, type DigestFigures } from '../../src/domain/digest.js';
 import { plainDay, weekName } from '../../src/domain/plain-date.js';
 import { draftFromCaption } from '../../src/domain/caption-description.js';
@@ -94,6 +95,30 @@ describe('plain texts', () => {
         mentions: [],
       }),
       JSON.stringify(unfiledCard({ lines: [], total: 0, scope: '本群' })),
+      JSON.stringify(
+        urgeCard({
+          unitId: 7,
+          unitName: '城关村',
+          lines: [
+            {
+              taskId: 1,
+              code: 'C01',
+              title: '会议记录',
+              householdName: null,
+              missingText: '还缺 2 份材料',
+              dueLabel: plainDay('2026-05-01', '2026-05-11'),
+              overdueDays: 10,
+            },
+          ],
+          urged: [],
+          oneTask: false,
+          by: '城关镇领导',
+          more: 2,
+          overdue: 3,
+          dueSoon: 0,
+          mentions: [],
+        }),
+      ),
     ];
     for (const t of texts) for (const bad of NOT_FOR_OFFICERS) expect(t).not.toMatch(bad);
     expect(texts[0]).toContain('第19周（5月4日—10日）');
@@ -101,6 +126,7 @@ describe('plain texts', () => {
     expect(texts[0]).toContain('2027年2月2日：3 项未齐');
     expect(texts[1]).toContain('2027年2月2日截止');
     expect(texts[1]).toContain('还有 3 组材料没交到任务里');
+    expect(texts[4]).toContain('**城关镇领导** 督办');
   });
 
   it('prefills the photo description from the caption', () => {

@@ -180,8 +180,8 @@ export function unboundCard(summary: string): object {
  * bound), so the way to hand them in is to forward them to the unit's work group.
  */
 export function directChatCard(summary: string, o: { saving?: boolean; allRepeats?: boolean } = {}): object {
-  // Every file is one the sender already sent (in a group, most likely): forwarding it there again
-  // would only make a second copy.
+  // Every file is one the sender already sent to a work group: forwarding it there again would only
+  // make a second copy.
   const next = o.allRepeats
     ? '这些文件之前已经收到过，不用再转发到工作群。'
     : '私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。';

@@ -75,7 +75,8 @@ export async function presentBurst(
       (await chatTypeOf(deps.db, burst.chatId)) === 'p2p'
         ? directChatCard(view.summary, {
             saving: pending,
-            allRepeats: !pending && stored.every((m) => m.knownRepeat),
+            // Only when a work group has each file already: a file sent to the bot twice is still to go there.
+            allRepeats: !pending && stored.every((m) => m.inWorkGroup),
           })
         : unboundCard(view.summary),
     );

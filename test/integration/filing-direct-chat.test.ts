@@ -133,6 +133,24 @@ describe('photos sent to the bot in a direct chat', () => {
     expect(other).not.toContain('完全相同');
   });
 
+  it('sent to the bot directly twice, never to a group: the answer still asks to forward it to the work group', async () => {
+    const dm = id('oc_dm_');
+    const post = async (seed: number) => {
+      const messageId = id('om_');
+      const key = id('img_');
+      h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(seed), contentType: 'image/jpeg' });
+      expect((await postDirect(messageId, 'image', { image_key: key }, dm)).status).toBe(200);
+      return replyText(await replyAfterQuiet(h, clock, messageId));
+    };
+    expect(await post(95)).toContain('请把它们转发到本村（本单位）的工作群');
+    // The same photo again in the direct chat: a repeat, but no work group holds it, so 「不用再转发」
+    // would leave it handed in nowhere.
+    const again = await post(95);
+    expect(again).toContain('完全相同');
+    expect(again).not.toContain('不用再转发到工作群');
+    expect(again).toContain('请把它们转发到本村（本单位）的工作群');
+  });
+
   it('an empty file sent there is answered with where to send it again, not with choosing a task', async () => {
     const messageId = id('om_');
     const key = id('file_');

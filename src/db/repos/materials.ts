@@ -134,6 +134,12 @@ export interface BurstMaterial {
    * which the direct chat's answer would otherwise ask to forward to the group a second time).
    */
   knownRepeat: boolean;
+  /**
+   * In a direct chat: the same person sent an identical file before to a work group (a chat bound to a
+   * unit), where its card offers the tasks. Only then is forwarding it to the group again needless; a
+   * file sent to the bot twice and never to a group is still to be handed in there.
+   */
+  inWorkGroup: boolean;
   sizeBytes: number | null;
   /** Inside a merged forward (its message is the forward's child). */
   forwarded?: boolean;
@@ -153,6 +159,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     size_bytes: number | null;
     forwarded: boolean;
     known_repeat: boolean;
+    in_work_group: boolean;
   }>(
     db,
     sql`select m.id::int as id, m.kind, m.role, m.status, m.original_name, m.quality, m.sha256,
@@ -167,7 +174,13 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
             where o.sha256 = m.sha256 and o.id < m.id and o.status <> 'recalled')
           or (exists (select 1 from chats c where c.chat_id = m.chat_id and c.chat_type = 'p2p')
             and exists (select 1 from materials o where o.sha256 = m.sha256
-              and o.sender_open_id = m.sender_open_id and o.id < m.id and o.status <> 'recalled'))) as known_repeat
+              and o.sender_open_id = m.sender_open_id and o.id < m.id and o.status <> 'recalled'))) as known_repeat,
+          m.duplicate_of is not null
+            and exists (select 1 from chats c where c.chat_id = m.chat_id and c.chat_type = 'p2p')
+            and exists (select 1 from materials o
+              join chat_bindings cb on cb.chat_id = o.chat_id and cb.status = 'active'
+              where o.sha256 = m.sha256 and o.sender_open_id = m.sender_open_id and o.id < m.id
+                and o.status <> 'recalled') as in_work_group
         from materials m where m.burst_id = ${burstId} and m.status <> 'recalled' order by m.sent_at, m.id`,
   );
   return rows.map((r) => ({
@@ -180,6 +193,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
     sha256: r.sha256,
     duplicateOf: r.duplicate_of == null ? null : Number(r.duplicate_of),
     knownRepeat: !!r.known_repeat,
+    inWorkGroup: !!r.in_work_group,
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
     forwarded: !!r.forwarded,
   }));

@@ -3,11 +3,23 @@ import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
+import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
-export function progressCard(p: UnitProgress): object {
+/**
+ * 进度: the unit's figures and its active children ranked; its retired children (撤并) named on one
+ * line apart, never ranked (their tasks were waived: they would read as finished). A retired unit's own
+ * 进度 says so instead of figures.
+ */
+export function progressCard(p: UnitProgress, timeZone: string, now: Date): object {
+  if (p.retirement)
+    return card(`${p.unit.name} · 进度`, 'grey', [
+      md(
+        `${esc(p.unit.name)}已于${esc(retirementWords(p.retirement, now, timeZone))}，不再统计进度、不再提醒。已交的材料和档号都还在，可以查阅。`,
+      ),
+    ]);
   const c = p.counts;
   const lines = [
     `**完成率 ${pct(c)}**（共 ${c.total} 项：齐全 ${c.complete}，部分 ${c.partly}，一件没交 ${c.open}，免交 ${c.waived}）`,
@@ -26,6 +38,8 @@ export function progressCard(p: UnitProgress): object {
       md(`**下级单位**\n${rows.join('\n')}${p.children.length > 40 ? `\n… 共 ${p.children.length} 个` : ''}`),
     );
   }
+  if (p.retired.length > 0)
+    elements.push(md(`<font color='grey'>${esc(retiredChildrenLine(p.retired, now, timeZone))}</font>`));
   return card(`${p.unit.name} · 进度`, c.overdue > 0 ? 'orange' : 'green', elements);
 }
 

@@ -1,6 +1,7 @@
 import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import { UNIT_DETAIL } from './actions.js';
+import { retiredChildrenLine } from '../domain/retired-units.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, md, shortDate } from './card-kit.js';
 
 /** Headroom under Lark's 30 KB for the message envelope. */
@@ -14,11 +15,16 @@ const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`
  * to stay under Lark's 30 KB, saying so), what is still missing (most urgent first) and a button for
  * each of the three weakest units below, to go one level down.
  */
-export function unitDetailCard(p: UnitProgress, missing: MissingList, timeZone: string): object {
+export function unitDetailCard(
+  p: UnitProgress,
+  missing: MissingList,
+  timeZone: string,
+  now: Date = new Date(),
+): object {
   let rows = p.children.length;
   let items = missing.items.length;
   for (;;) {
-    const c = build(p, missing, timeZone, rows, items);
+    const c = build(p, missing, timeZone, rows, items, now);
     if (cardBytes(c) <= BUDGET || (rows === 0 && items === 0)) return c;
     if (rows > 10) rows = Math.max(10, Math.floor(rows * 0.8));
     else if (items > 5) items = 5;
@@ -27,7 +33,14 @@ export function unitDetailCard(p: UnitProgress, missing: MissingList, timeZone: 
   }
 }
 
-function build(p: UnitProgress, missing: MissingList, timeZone: string, rows: number, items: number): object {
+function build(
+  p: UnitProgress,
+  missing: MissingList,
+  timeZone: string,
+  rows: number,
+  items: number,
+  now: Date,
+): object {
   const c = p.counts;
   const elements: object[] = [
     md(
@@ -54,6 +67,9 @@ function build(p: UnitProgress, missing: MissingList, timeZone: string, rows: nu
         : '';
     elements.push(md(`**下级单位（${p.children.length} 个，完成率从低到高）**\n${lines.join('\n')}${cut}`));
   }
+  // Retired children (撤并) apart, not ranked: their tasks were waived, they did not finish.
+  if (p.retired.length > 0)
+    elements.push(md(`<font color='grey'>${esc(retiredChildrenLine(p.retired, now, timeZone))}</font>`));
   if (missing.total > 0) {
     const lines = missing.items
       .slice(0, items)

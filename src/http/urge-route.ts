@@ -33,6 +33,13 @@ export async function urgeAction(c: PageContext): Promise<void> {
   if (!holdsRole(c.viewer, unit.path, URGE_ROLES)) {
     return page(c.koa, 403, messagePage('不能督办', '只有领导、档案员或管理员可以督办。', c.viewer));
   }
+  // A retired unit (撤并) is chased no more: no 督办 (its page offers none; this is a stale form).
+  if (unit.status === 'retired')
+    return page(
+      c.koa,
+      200,
+      messagePage('督办', `${unit.name}已撤并，不再督办。`, c.viewer, safeReturnPath(back)),
+    );
   const outcome = await c.deps.urge({
     unitId: unit.id,
     taskId,

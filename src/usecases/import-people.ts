@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { addUnitRole, removeUnitRole, rolesOfPeople, upsertPerson } from '../db/repos/people.js';
 import { listUnits } from '../db/repos/units.js';
+import { retiredUnitRefusal } from './retired-unit-refusal.js';
 import { parseCsvRecords, type CsvRecord } from '../domain/units-csv.js';
 import {
   parsePeopleRows,
@@ -51,7 +52,8 @@ export interface ImportPeopleResult {
  * or email are looked up in Lark first; then, in one transaction, people are upserted and roles
  * added (each added role audited); roles the file's people hold that it does not list are named, and
  * taken back (audited) only with `replace`. Any problem — a bad row, a mobile Lark does not
- * know, an unknown unit, a duplicate — refuses the whole file, naming every line; re-importing the
+ * know, an unknown unit or a retired one (撤并: named with the unit it merged into), a duplicate —
+ * refuses the whole file, naming every line; re-importing the
  * same file changes nothing.
  */
 export async function importPeople(
@@ -66,17 +68,16 @@ export async function importPeople(
   return deps.db.transaction(async (tx) => {
     const unitList = await listUnits(tx);
     const unitIds = new Map(unitList.map((u) => [u.code, u.id]));
-    const unknown = people.filter((r) => !unitIds.has(r.unitCode));
-    if (unknown.length > 0)
-      throw new DomainError(
-        'people_invalid',
-        unknown
-          .map(
-            (r) =>
-              `${file.fileName} 第 ${r.line} 行: 单位编码 ${r.unitCode} 不存在${excelNumberHint(r.unitCode, { workbook: true })}`,
-          )
-          .join('\n'),
-      );
+    const byCode = new Map(unitList.map((u) => [u.code, u]));
+    const byId = new Map(unitList.map((u) => [u.id, u]));
+    const errors = people.flatMap((r) => {
+      const at = `${file.fileName} 第 ${r.line} 行`;
+      const unit = byCode.get(r.unitCode);
+      if (!unit)
+        return [`${at}: 单位编码 ${r.unitCode} 不存在${excelNumberHint(r.unitCode, { workbook: true })}`];
+      return unit.status === 'retired' ? [`${at}: ${retiredUnitRefusal(unit, byId)}`] : [];
+    });
+    if (errors.length > 0) throw new DomainError('people_invalid', errors.join('\n'));
     const result: ImportPeopleResult = { people: 0, rolesAdded: 0, rolesExisting: 0, resolved, unlisted: [] };
     const seen = new Set<string>();
     for (const r of people) {

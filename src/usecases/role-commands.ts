@@ -1,6 +1,6 @@
 import { listUnitPeople } from '../db/repos/people.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { listUnits, type UnitRow } from '../db/repos/units.js';
+import { getUnitById, listUnits, type UnitRow } from '../db/repos/units.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import type { IncomingMessage, Mention } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
@@ -11,6 +11,7 @@ import { replyText } from './reply-text.js';
 import type { Command } from '../domain/commands.js';
 import type { CommandAccess, CommandDeclaration, RoleAudience } from './feature.js';
 import { resolveUnit } from './unit-commands.js';
+import { retiredUnitRefusal } from './retired-unit-refusal.js';
 
 /** What a role command handler is given (the declaration's `Command`). */
 interface RoleCommand {
@@ -101,7 +102,10 @@ async function targetUnit(
 
 const names = (people: Mention[]) => people.map((p) => p.name || '（未知）').join('、');
 
-/** `设置 @张三 档案员 [单位]`: gives the role (audited); an admin of the unit or above only. */
+/**
+ * `设置 @张三 档案员 [单位]`: gives the role (audited); an admin of the unit or above only. Refused on a
+ * retired unit (撤并), naming the unit it merged into.
+ */
 async function setRoleCommand(
   deps: BotDeps,
   msg: IncomingMessage,
@@ -110,6 +114,17 @@ async function setRoleCommand(
 ): Promise<void> {
   const req = await readRequest(deps, msg, cmd, access, '设置');
   if (!req) return;
+  // A retired unit (撤并) takes no new people: say where its work went.
+  if (req.unit.status === 'retired') {
+    const into = req.unit.mergedIntoId === null ? [] : [await getUnitById(deps.db, req.unit.mergedIntoId)];
+    const byId = new Map(into.flatMap((u) => (u ? [[u.id, u] as const] : [])));
+    return replyText(
+      deps.gateway,
+      msg.messageId,
+      `${retiredUnitRefusal(req.unit, byId)}。`,
+      `role-${msg.messageId}`,
+    );
+  }
   const added: Mention[] = [];
   const already: Mention[] = [];
   for (const p of req.people) {

@@ -183,7 +183,13 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       const { unit } = await resolveUnit(deps, msg, cmd.args);
       if (!unit) return;
       const p = await unitProgress(deps.db, unit.id, deps.clock.now());
-      if (p) await replyCard(deps.gateway, msg.messageId, progressCard(p), `progress-${msg.messageId}`);
+      if (p)
+        await replyCard(
+          deps.gateway,
+          msg.messageId,
+          progressCard(p, tz, deps.clock.now()),
+          `progress-${msg.messageId}`,
+        );
     },
     missing: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);

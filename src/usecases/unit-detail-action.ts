@@ -66,7 +66,7 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
           receiveIdType: inChat ? 'chat_id' : 'open_id',
           receiveId: inChat ? a.chatId : a.operatorOpenId,
           msgType: 'interactive',
-          content: JSON.stringify(unitDetailCard(progress!, missing, o.timeZone)),
+          content: JSON.stringify(unitDetailCard(progress!, missing, o.timeZone, now)),
           uuid,
         },
         now,

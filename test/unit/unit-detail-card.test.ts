@@ -18,6 +18,8 @@ describe('unit detail card (查看全部 without web pages)', () => {
   it('lists every unit below, worst first, and stays under 30 KB for a province-sized list', () => {
     const small: UnitProgress = {
       unit: unit(1, '某镇'),
+      retirement: null,
+      retired: [],
       counts: counts(50),
       children: [
         { unit: unit(2, '好村'), counts: counts(90) },
@@ -26,10 +28,29 @@ describe('unit detail card (查看全部 without web pages)', () => {
     };
     const c = JSON.stringify(unitDetailCard(small, { total: 0, items: [] }, 'Asia/Shanghai'));
     expect(c.indexOf('差村')).toBeLessThan(c.indexOf('好村'));
+    expect(c).not.toContain('已撤并');
+    // A merged village (撤并) is named apart, not ranked among them.
+    const merged = JSON.stringify(
+      unitDetailCard(
+        {
+          ...small,
+          retired: [
+            { unit: unit(4, '河口村'), at: new Date('2026-10-08T16:00:00Z'), into: { id: 2, name: '好村' } },
+          ],
+        },
+        { total: 0, items: [] },
+        'Asia/Shanghai',
+        new Date('2026-10-12T02:00:00Z'),
+      ),
+    );
+    expect(merged).toContain('已撤并：河口村（10月9日并入好村）');
+    expect(merged).not.toContain('河口村　');
     expect(c).toContain('所有任务的材料都已交齐');
 
     const big: UnitProgress = {
       unit: unit(1, '某省'),
+      retirement: null,
+      retired: [],
       counts: counts(50),
       children: Array.from({ length: 3000 }, (_, i) => ({
         unit: unit(i + 2, `第${i}村`),

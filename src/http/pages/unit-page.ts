@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { taskStatuses } from '../../db/repos/completeness.js';
 import { missingForUnit, type MissingList } from '../../db/repos/completeness-missing.js';
-import { unitProgress } from '../../db/repos/completeness-progress.js';
+import { unitProgress, type Retirement, type UnitProgress } from '../../db/repos/completeness-progress.js';
+import { retirementWords } from '../../domain/retired-units.js';
 import {
   completenessTrend,
   QUALITY_PAGE,
@@ -155,18 +156,22 @@ export async function unitPage(c: PageContext): Promise<void> {
       <a href="/units/${unit.id}/album" id="link-album">图册</a> ·
       <a href="/search?unit=${unit.id}">在本单位搜索</a>
     </p>
-    <div class="card">
-      <div>
-        完成率 <b id="percent">${percent(k.percent)}</b>（已齐 ${k.complete}、免交 ${k.waived} / 共 ${k.total}
-        项；部分 ${k.partly}，一件没交 ${k.open}）
-      </div>
-      ${bar(k.percent)}
-      <div>
-        逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
-        ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
-      </div>
-      ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
-    </div>
+    ${
+      progress.retirement
+        ? retiredBanner(progress.retirement, now, timeZone)
+        : html`<div class="card">
+            <div>
+              完成率 <b id="percent">${percent(k.percent)}</b>（已齐 ${k.complete}、免交 ${k.waived} / 共
+              ${k.total} 项；部分 ${k.partly}，一件没交 ${k.open}）
+            </div>
+            ${bar(k.percent)}
+            <div>
+              逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
+              ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
+            </div>
+            ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
+          </div>`
+    }
     ${due && dueTasks ? dueSection(due.day, day(now, timeZone), dueTasks, (after) => listPageUrl(c, unit.id, 'due_after', after === undefined ? undefined : String(after))) : ''}
     ${
       trend.length > 0
@@ -176,6 +181,7 @@ export async function unitPage(c: PageContext): Promise<void> {
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
     ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
+    ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     <h2>逾期（<span id="overdue-count">${k.overdue}</span>）</h2>
     ${overduePager.range}
@@ -262,6 +268,36 @@ function listPageUrl(
   if (value === undefined) q.delete(param);
   else q.set(param, value);
   return `/units/${unitId}?${q.toString()}#${anchor}`;
+}
+
+/**
+ * A retired unit's page (撤并): what happened and where its work went, instead of figures (its tasks were
+ * waived: 100% would read as finished). Its archive stays below: items, 档号, 大事记, 图册, search.
+ */
+function retiredBanner(r: Retirement, now: Date, tz: string): Html {
+  const day = plainDate(r.at, now, tz);
+  return html`<div class="card" id="retired">
+    <b
+      >${r.into ? html`已撤并（${day}）并入 <a href="/units/${r.into.id}">${r.into.name}</a>` : `已撤销（${day}）`}</b
+    >
+    <div class="muted">不再提醒、督办和统计进度；已交的材料和档号都保留，可以查阅和搜索。</div>
+  </div>`;
+}
+
+/**
+ * The retired children (撤并) on one line under the ranked ones, each linking to its page: left out of
+ * the figures and the ranking (their tasks were waived; ranked, a merged village read as one that
+ * finished). `heading` when no active child has put up 下级单位.
+ */
+function retiredChildren(retired: UnitProgress['retired'], heading: boolean, now: Date, tz: string): Html {
+  return html`${heading ? html`<h2>下级单位</h2>` : ''}
+    <p class="muted" id="retired-children">
+      已撤并：${retired.map(
+        (r, i) =>
+          html`${i > 0 ? '、' : ''}<a href="/units/${r.unit.id}">${r.unit.name}</a
+            >（${retirementWords(r, now, tz)}）`,
+      )}
+    </p>`;
 }
 
 function childrenTable(

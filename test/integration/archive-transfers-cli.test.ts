@@ -145,4 +145,17 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect(res.stdout.trimEnd()).toBe(`已撤销确认：档号 ${code} 停用（件号不再使用，目录中保留并注明）`);
     expect((await cli('transfers')).stdout).toContain('移交后变更 1 项');
   });
+
+  it('an export to a folder an earlier package went out from (a carrier wiped and reused) keeps that package on record', async () => {
+    const before = await packages();
+    const first = before[0]!;
+    // The first carrier went to the county archive; the folder (a USB disk's, say) is empty again.
+    rmSync(join(out, 'first'), { recursive: true, force: true });
+    expect((await exportTo('first')).code).toBe(0);
+    const after = await packages();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after).toHaveLength(before.length + 1);
+    // Its retired 档号 still needs the correction the archive was told of.
+    expect((await cli('transfers')).stdout).toContain(`随移交包 #${first.id}（`);
+  });
 });

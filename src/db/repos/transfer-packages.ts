@@ -6,7 +6,9 @@ export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id'
 
 /**
  * Records a finished package and the live 档号 it carries. A package recorded before in the same folder
- * (a chat export retried writes the same folder again) is gone from disk: its row is replaced.
+ * stays on record: that folder may be a carrier handed to the county archive and then wiped for the next
+ * export (a USB disk mounted at the same path). Only a chat export retried forgets its own earlier
+ * attempt, before it writes again (forgetTransferPackagesAt).
  */
 export async function insertTransferPackage(
   tx: Tx,
@@ -14,7 +16,6 @@ export async function insertTransferPackage(
   recordIds: number[],
   chunk = 1000,
 ): Promise<number> {
-  await tx.delete(transferPackages).where(eq(transferPackages.outDir, pkg.outDir));
   const [row] = await tx.insert(transferPackages).values(pkg).returning({ id: transferPackages.id });
   const id = row!.id;
   for (let i = 0; i < recordIds.length; i += chunk)

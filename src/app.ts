@@ -3,6 +3,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { READINESS_CHECK_FAILED } from './domain/resource-wait-text.js';
+import { resourceProblem } from './errors.js';
+import { page } from './http/web-app.js';
+import { busyPage, failedPage, PAGE_RETRY_AFTER_SECONDS } from './http/pages/error-pages.js';
+import { safeReturnPath } from './http/web-session.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -18,21 +22,51 @@ export interface AppDeps {
   metricsToken?: string;
   /** The web pages (src/http/page-routes.ts); paths they do not declare fall through to 404. */
   pages?: Koa.Middleware;
+  /**
+   * Reverse proxies in front whose X-Forwarded-* headers are believed (TRUST_PROXY). 0 (the default):
+   * none, so `ctx.ip` is the socket's address and a forged X-Forwarded-For changes nothing.
+   */
+  trustProxyHops?: number;
 }
+
+/** The fixed routes by `METHOD path`: their answers are for machines (Lark, monitoring). */
+const MACHINE_ROUTES = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'POST /lark/events',
+  'POST /lark/card',
+]);
 
 /** The HTTP surface. Never listens by itself (the composition root does). */
 export function buildApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: true });
+  const hops = deps.trustProxyHops ?? 0;
+  // maxIpsCount: only the addresses the trusted proxies appended count (a client's own X-Forwarded-For
+  // entries in front of them are not believed either).
+  const app = new Koa(hops > 0 ? { proxy: true, maxIpsCount: hops } : { proxy: false });
   app.silent = true;
 
-  // The one HTTP catch site: log once, answer a generic 500 without internals.
+  // The one HTTP catch site: log once; a web page answers a page in Chinese (503 while the database
+  // is away, 500 otherwise), a machine endpoint a generic JSON 500. No internals either way.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      // Counted by the route's pattern (/items/:id), never by the raw path: ids would make a series each.
+      const route = typeof ctx.state.route === 'string' ? ctx.state.route : 'other';
+      const problem = resourceProblem(err);
       // The error object goes to the logger's serializer (type, code, scrubbed message and stack only).
-      deps.logger.error({ err, path: ctx.path }, 'request failed');
-      deps.metrics.inc('http_errors_total', { path: ctx.path });
+      if (problem) deps.logger.warn({ err, route, reason: problem.reason }, 'request waits for a resource');
+      else deps.logger.error({ err, route }, 'request failed');
+      deps.metrics.inc('http_errors_total', { route });
+      if (ctx.state.page === true) {
+        if (problem) {
+          ctx.set('Retry-After', String(PAGE_RETRY_AFTER_SECONDS));
+          const again = ctx.method === 'GET' ? safeReturnPath(ctx.originalUrl) : undefined;
+          page(ctx, 503, busyPage(problem.reason, again));
+        } else page(ctx, 500, failedPage());
+        return;
+      }
       ctx.status = 500;
       ctx.body = { error: 'internal_error' };
     }
@@ -40,6 +74,7 @@ export function buildApp(deps: AppDeps): Koa {
 
   app.use(async (ctx, next) => {
     const route = `${ctx.method} ${ctx.path}`;
+    if (MACHINE_ROUTES.has(route)) ctx.state.route = ctx.path;
     switch (route) {
       case 'GET /healthz':
         ctx.body = { ok: true };
@@ -67,8 +102,14 @@ export function buildApp(deps: AppDeps): Koa {
       case 'POST /lark/events':
       case 'POST /lark/card':
         if (deps.larkWebhook) return deps.larkWebhook(ctx, next);
+        // For the IT person who set a request URL in the developer console while the bot uses the long
+        // connection (the status stays 404: Lark's URL check fails, as it should).
         ctx.status = 404;
-        ctx.body = { error: 'webhook mode is off (LARK_EVENT_MODE=ws)' };
+        ctx.body = {
+          error: 'webhook_off',
+          message:
+            '机器人现在用长连接接收事件（LARK_EVENT_MODE=ws），这个地址不接收推送。请在开发者后台 → 事件与回调，把订阅方式改为「使用长连接接收」；或者把 LARK_EVENT_MODE 改为 webhook 并重启机器人。',
+        };
         return;
       default:
         if (deps.pages) {

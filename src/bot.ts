@@ -319,6 +319,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       metrics,
       larkWebhook,
       metricsToken: config.operations.metricsToken,
+      trustProxyHops: config.trustProxyHops,
       ready: async () => {
         const checks: Record<string, boolean | string> = {};
         // A reason code, never the database's own error text (readiness is public).

@@ -28,6 +28,8 @@ const HINTS: Record<string, string> = {
   S3_PREFIX: '存储桶里的文件夹，例如 archive/',
   STORED_REACTION: '例如 DONE 或 OK；填 off 则不加表情',
   METRICS_TOKEN: '例如 openssl rand -hex 16 生成的 32 个字符',
+  TRUST_PROXY:
+    '前面没有反向代理填 false；前面有一层 nginx 或负载均衡（它会加 X-Forwarded-For）填 true；有几层就填几（1 到 5）',
   OPS_CHAT_ID:
     '运维群的 id，例如 oc_xxxxxxxx（把机器人拉进群后 npm run cli -- chats list 可查）；不填则告警私信发给管理员',
 };
@@ -148,6 +150,8 @@ const schema = baseSchema.extend({
     .optional(),
   SESSION_SECRET: z.string().min(32, '至少要 32 个字符').optional(),
   SESSION_HOURS: intFrom(12, 1, 24 * 30),
+  // How many reverse proxies stand in front (their X-Forwarded-* headers are believed): 0 = none.
+  TRUST_PROXY: z.enum(['false', 'true', '0', '1', '2', '3', '4', '5']).default('false'),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -222,6 +226,11 @@ export interface Config {
   operations: { retentionDays: number; metricsRefreshSeconds: number; metricsToken?: string };
   /** The web pages (查阅利用): where they are reachable, the cookie-signing secret, session length. */
   web: { publicUrl?: string; sessionSecret?: string; sessionHours: number };
+  /**
+   * Reverse proxies in front of the HTTP port whose X-Forwarded-* headers are believed (TRUST_PROXY;
+   * 0: none, the socket's address is the sender's and a forged header changes nothing).
+   */
+  trustProxyHops: number;
 }
 
 /** An S3-compatible bucket for the stored files (BLOB_STORE=s3). */
@@ -463,6 +472,7 @@ export function loadConfig(env: Env): Config {
       metricsToken: v.METRICS_TOKEN,
     },
     web: { publicUrl: v.PUBLIC_URL, sessionSecret: v.SESSION_SECRET, sessionHours: v.SESSION_HOURS },
+    trustProxyHops: v.TRUST_PROXY === 'true' ? 1 : v.TRUST_PROXY === 'false' ? 0 : Number(v.TRUST_PROXY),
   };
 }
 

@@ -111,6 +111,12 @@ const DB_CONNECTION_CODES = new Set([
  * ("Failed query: …"): a bare ECONNRESET is a download stream's, retried as usual.
  */
 const DB_QUERY_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/**
+ * The embedded database (PGlite) closed or closing: it has no connection to lose, and is closed only
+ * when the bot stops. Work that meets it then did not fail; it runs again after the restart. PGlite
+ * throws a plain Error with this text (test/unit/resource-problem.test.ts holds it to the real one).
+ */
+const PGLITE_CLOSED = /^PGlite is clos(ed|ing)$/;
 /** too_many_connections: max_connections or a CONNECTION LIMIT is reached for now (it frees up). */
 const DB_BUSY = '53300';
 
@@ -154,6 +160,10 @@ export function resourceProblem(err: unknown): ResourceUnavailableError | undefi
       });
     if (typeof code === 'string' && DB_CONNECTION_CODES.has(code) && !(e instanceof AppError))
       return new ResourceUnavailableError('database_unreachable', `数据库连不上（${code}）`, {
+        cause: e,
+      });
+    if (e instanceof Error && !(e instanceof AppError) && PGLITE_CLOSED.test(e.message))
+      return new ResourceUnavailableError('database_unreachable', '内置数据库已关闭（机器人正在停止）', {
         cause: e,
       });
     e = (e as { cause?: unknown }).cause;

@@ -24,6 +24,9 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
   return async (ctx, next) => {
     const match = table.match(ctx.method, ctx.path);
     if (!match) return next();
+    // For the app's catch site: a failure here is answered with a page, and counted by the route's pattern.
+    ctx.state.route = match.route.path;
+    ctx.state.page = true;
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'same-origin');

@@ -181,7 +181,7 @@ describe('webhook intake (POST /lark/events)', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'malformed_event' });
     expect(h.bot.metrics.value('lark_events_refused_total', { reason: 'malformed_event' })).toBe(before + 1);
-    expect(h.bot.metrics.value('http_errors_total', { path: '/lark/events' })).toBe(0);
+    expect(h.bot.metrics.value('http_errors_total', { route: '/lark/events' })).toBe(0);
     expect(await eventRows(tap.header.event_id)).toBe(0);
   });
 

@@ -66,6 +66,24 @@ describe('long-connection mode: the whole bot through the fake WebSocket gateway
     expect(replies[0]?.msgType).toBe('interactive');
   });
 
+  it('a push to the webhook address is answered 404 in Chinese: the console is set to the wrong mode', async () => {
+    // The IT person entered 请求地址 in the developer console while the bot uses the long connection.
+    const ev = messageEvent({ appId: fake.appId, content: { text: '推送到了网址' } });
+    for (const path of ['/lark/events', '/lark/card']) {
+      const res = await fetch(`${h.bot.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ev),
+      });
+      expect(res.status).toBe(404);
+      const body = (await res.json()) as { error: string; message: string };
+      expect(body.error).toBe('webhook_off');
+      expect(body.message).toBe(
+        '机器人现在用长连接接收事件（LARK_EVENT_MODE=ws），这个地址不接收推送。请在开发者后台 → 事件与回调，把订阅方式改为「使用长连接接收」；或者把 LARK_EVENT_MODE 改为 webhook 并重启机器人。',
+      );
+    }
+  });
+
   it('answers a card callback over the socket and records it', async () => {
     const cb = cardActionEvent({
       appId: fake.appId,

@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, STORED_REACTION: '👍' })).toThrow(/STORED_REACTION/);
   });
 
+  it('TRUST_PROXY: no proxy believed unless set; true is one, a number that many; anything else refused in Chinese', () => {
+    expect(loadConfig(base).trustProxyHops).toBe(0);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxyHops).toBe(0);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxyHops).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxyHops).toBe(2);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'yes' })).toThrow(
+      /TRUST_PROXY：只能是 0、1、2、3、4、5、false 或 true。前面没有反向代理填 false/,
+    );
+  });
+
   it('reads the schedule and archive settings', () => {
     const c = loadConfig({
       ...base,

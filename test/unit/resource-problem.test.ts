@@ -1,3 +1,6 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { LarkNetworkError, resourceProblem } from '../../src/errors.js';
 import { DiskFullError, storeWriteError, StoreUnwritableError } from '../../src/ports/blob-store.js';
@@ -19,6 +22,19 @@ describe('resourceProblem: what waits instead of failing', () => {
     expect(resourceProblem(reset)?.reason).toBe('database_unreachable');
     // The server has no connection to spare (max_connections, a role's CONNECTION LIMIT) for now.
     expect(resourceProblem(errno('53300'))?.reason).toBe('database_busy');
+  });
+
+  it('an embedded database that was shut down (PGlite closed, as the bot stops) is the database away', async () => {
+    const client = await PGlite.create();
+    const db = drizzle(client);
+    await db.execute(sql`select 1`);
+    await client.close();
+    const err = await db.execute(sql`select 1`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(resourceProblem(err)?.reason).toBe('database_unreachable');
   });
 
   it('leaves everything else to the usual retries: Lark network errors, a reset download stream, bugs', () => {

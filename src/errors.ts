@@ -13,6 +13,17 @@ export class AppError extends Error {
 /** An expected problem the user can fix; becomes a friendly chat reply. */
 export class DomainError extends AppError {}
 
+/** A refused card tap whose card is replaced too (so it stops offering what was refused). */
+export class RefusalWithCard extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly card: object,
+  ) {
+    super(code, message);
+  }
+}
+
 /** "Lark said no": an API answer with a non-zero code (or an HTTP error carrying one). */
 export class LarkApiError extends AppError {
   constructor(

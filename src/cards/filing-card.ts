@@ -97,6 +97,8 @@ export function filedCard(input: {
   summary: string;
   taskLabel: string;
   progressText: string;
+  /** Files the task does not count (a PDF filed to a photo task), and what to do: uncountedNote. */
+  uncounted?: string;
   filedByName?: string;
   undoable: boolean;
   /** A photo group just filed: ask for its DA/T 50 description (事由 / 地点 / 人物), optional. */
@@ -111,6 +113,7 @@ export function filedCard(input: {
   const elements: object[] = [
     md(`${esc(input.summary)}\n\n✅ 已交到 **${esc(input.taskLabel)}**\n${esc(input.progressText)}`),
   ];
+  if (input.uncounted) elements.push(md(`⚠️ ${esc(input.uncounted)}`));
   if (input.filedByName) elements.push(md(`<font color='grey'>提交人：${esc(input.filedByName)}</font>`));
   elements.push(
     buttonRow([

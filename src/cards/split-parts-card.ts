@@ -99,3 +99,19 @@ function filedButtons(b: number, f: Extract<PartState, { kind: 'filed' }>): obje
   ];
   return buttons.length > 0 ? [buttonRow(buttons)] : [];
 }
+
+/**
+ * Another copy of a split burst's card, tapped: it stops offering tasks and says where the parts are
+ * (a reply under the parts card points to it).
+ */
+export function splitElsewhereCard(): object {
+  return card('材料已分开', 'blue', [md(SPLIT_ELSEWHERE)], {
+    summary: '材料已分开，请在分开后的卡片上选择任务',
+  });
+}
+
+/** What a tap on another copy of a split burst's card is told (toast and card). */
+export const SPLIT_ELSEWHERE = '这组材料已经分开了，请在群里最新回复的那张卡片上分别选择任务';
+
+/** The reply under the parts card that points to it. */
+export const PARTS_CARD_HERE = '这组材料已经分开了，请在这张卡片上分别选择任务';

@@ -130,6 +130,21 @@ export const SPLIT_CARD_JOB = defineJob({
   payload: z.object({ burstId: id }),
 });
 
+/**
+ * 分开交 was tapped on one copy of a burst's card (the first, or one sent again by a reminder or 未归档),
+ * and a tap came on another copy: a reply under the parts card points to it (sent once per copy).
+ */
+export const PARTS_CARD_POINTER_JOB = defineJob({
+  name: 'parts-card-pointer',
+  priority: 'first',
+  payload: z.object({
+    /** The parts card (its message id). */
+    partsCard: z.string(),
+    /** Lark's idempotency key of the send (≤ 50 chars). */
+    uuid: z.string().max(50),
+  }),
+});
+
 /** One reconciliation round over the active chats (one per interval slot). */
 export const RECONCILE_JOB = defineJob({ name: 'reconcile', priority: 'last', payload: z.object({}) });
 

@@ -2,7 +2,11 @@ import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
 import { isFilingCardOf } from '../db/repos/unfiled-bursts.js';
-import { DomainError } from '../errors.js';
+import { DomainError, RefusalWithCard } from '../errors.js';
+import { SPLIT_ELSEWHERE, splitElsewhereCard } from '../cards/split-parts-card.js';
+import { partsCardOfSplit } from '../db/repos/burst-split.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { PARTS_CARD_POINTER_JOB } from '../domain/job-types.js';
 import { burstSummary, type BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { ALREADY_SPLIT } from './file-burst.js';
@@ -31,8 +35,35 @@ export async function clickedBurst(deps: BotDeps, a: Where, burstId: number): Pr
     clickedIn(a, burst.chatId, burst.ackMessageId) ||
     (a.chatId === burst.chatId && !!a.messageId && (await isFilingCardOf(deps.db, a.messageId, burst.id)));
   if (!onItsCard) throw new DomainError('bad_action', RESEND_MATERIALS);
-  if (burst.status === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
+  if (burst.status === 'split') throw await splitRefusal(deps, burst, a.messageId);
   return burst;
+}
+
+/**
+ * A tap on a split burst's card. On another copy than the one its parts are listed on (分开交 tapped
+ * on a copy sent again by a reminder or 未归档): that copy stops offering tasks, and a reply under
+ * the parts card points to it (once per copy), instead of a toast naming no card.
+ */
+async function splitRefusal(
+  deps: BotDeps,
+  burst: BurstRow,
+  messageId: string | undefined,
+): Promise<DomainError> {
+  const partsCard = await partsCardOfSplit(deps.db, burst.id);
+  if (!partsCard || !messageId || messageId === partsCard)
+    return new DomainError('burst_split', ALREADY_SPLIT);
+  const now = deps.clock.now();
+  await enqueueJob(
+    deps.db,
+    {
+      type: PARTS_CARD_POINTER_JOB,
+      key: messageId,
+      payload: { partsCard, uuid: `parts-${messageId}`.slice(0, 50) },
+      runAt: now,
+    },
+    now,
+  );
+  return new RefusalWithCard('burst_split', SPLIT_ELSEWHERE, splitElsewhereCard());
 }
 
 /** The clicked burst as its card shows it: materials, caption (or the sender's nearby text), summary. */

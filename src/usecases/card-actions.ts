@@ -4,6 +4,7 @@ import { CARD_ACTION_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import {
   DomainError,
+  RefusalWithCard,
   LarkApiError,
   LarkNetworkError,
   resourceProblem,
@@ -245,6 +246,8 @@ export class CardActions {
           continue;
         }
         deps.metrics.inc('card_actions_total', { action: name, result: 'error' });
+        if (err instanceof RefusalWithCard)
+          return { toast: { type: 'info', content: err.message }, card: { type: 'raw', data: err.card } };
         if (err instanceof DomainError) return { toast: { type: 'error', content: err.message } };
         // Waits and runs again (handle, finish): the officer hears 「处理中」, then the outcome.
         if (passing(err)) throw err;

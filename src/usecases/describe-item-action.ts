@@ -1,3 +1,4 @@
+import { uncountedNote, uncountedOf } from './uncounted-note.js';
 import { DESCRIBE_EDIT, DESCRIBE_ITEM } from '../cards/actions.js';
 import { filedCard } from '../cards/filing-card.js';
 import { getDescription } from '../db/repos/archive-descriptions.js';
@@ -20,7 +21,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 type Fields = { reason?: string | null; place?: string | null; people?: string | null };
 
 /** 「照片说明：事由 …；地点 …；人物 …」 with what is still missing. */
-function savedLine(d: Fields): string {
+export function savedLine(d: Fields): string {
   const parts = [
     ['事由', d.reason],
     ['地点', d.place],
@@ -63,6 +64,7 @@ async function filedCardNow(
     summary: burstSummary(materials, o.maxFileBytes),
     taskLabel: itemTaskLabel(item),
     progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
+    uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoableNow(item, deps.clock.now())),
     undoable: undoableNow(item, deps.clock.now()),
     pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     ...(formOpen

@@ -1,3 +1,4 @@
+import { uncountedOf } from './uncounted-note.js';
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { taskProgress } from '../db/repos/completeness.js';
@@ -57,6 +58,8 @@ export type FileBurstOutcome =
       stillSaving: number;
       undoUntil: Date;
       progress: { filed: number; minCount: number; missing: number; state: TaskState };
+      /** Files the task does not ask for (uncountedOf): in the item, not counted. */
+      uncounted?: { text: string; files: number };
       message: string;
     }
   | {
@@ -202,6 +205,7 @@ export async function fileBurst(
   const ref = taskRef(task);
   const n = fresh.materials.length;
   const what = counts.photo === n ? `照片 ${counts.photo} 张` : `材料 ${n} 份`;
+  const uncounted = uncountedOf(fresh.materials, task.kinds);
   return {
     status: 'filed',
     itemId: item.id,
@@ -212,7 +216,8 @@ export async function fileBurst(
     stillSaving: fresh.stillSaving,
     undoUntil: undoDeadline(now),
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
-    message: `已交到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。24 小时内可撤销。`,
+    ...(uncounted ? { uncounted } : {}),
+    message: `已交到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。${uncounted ? `${uncounted.text}。` : ''}24 小时内可撤销。`,
   };
 }
 

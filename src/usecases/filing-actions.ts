@@ -1,3 +1,4 @@
+import { uncountedNote, uncountedOf } from './uncounted-note.js';
 import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
@@ -344,6 +345,7 @@ async function filedNow(
       summary: v.summary,
       taskLabel: label,
       progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
+      uncounted: uncountedNote(uncountedOf(v.materials, p.kinds), undoable),
       undoable,
       pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     }),

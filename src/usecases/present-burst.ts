@@ -1,3 +1,4 @@
+import { uncountedNote } from './uncounted-note.js';
 import {
   directChatCard,
   filedCard,
@@ -229,6 +230,7 @@ export function resultCard(
         (outcome.notStored > 0
           ? `\n⚠️ 另有 ${outcome.notStored} 个文件没有保存成功，未归入本件，请重新发送`
           : ''),
+      uncounted: uncountedNote(outcome.uncounted, outcome.undoUntil.getTime() > now.getTime()),
       undoable: outcome.undoUntil.getTime() > now.getTime(),
       askDescription: outcome.kind === 'photo_group',
       // The form starts from what the caption already says (事由, 地点 …); the officer corrects it.

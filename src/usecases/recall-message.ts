@@ -5,7 +5,7 @@ import {
   withdrawRecord,
 } from '../db/repos/archive-records.js';
 import { insertAudit } from '../db/repos/audit.js';
-import { markItemUndone } from '../db/repos/filings.js';
+import { getLiveFilingOfBurst, markItemUndone } from '../db/repos/filings.js';
 import {
   burstWhollyRecalled,
   dropQueuedWork,
@@ -184,13 +184,18 @@ export async function recallMessage(
         now,
       );
     // Nothing of an answered burst is left: its cards stop offering tasks (patched once, by the burst).
-    for (const b of bursts)
-      if (b.answered && ids.length > 0 && (await burstWhollyRecalled(tx, b.id)))
-        await enqueueJob(
-          tx,
-          { type: RECALL_CARD_JOB, key: String(b.id), payload: { burstId: b.id }, runAt: now },
-          now,
-        );
+    // Some of a filed burst recalled: its filed card is drawn without them (once per recall: each
+    // changes what is left).
+    for (const b of bursts) {
+      if (!b.answered || ids.length === 0) continue;
+      const key = (await burstWhollyRecalled(tx, b.id))
+        ? String(b.id)
+        : (await getLiveFilingOfBurst(tx, b.id))
+          ? `${b.id}:${recall.messageId}`
+          : undefined;
+      if (key)
+        await enqueueJob(tx, { type: RECALL_CARD_JOB, key, payload: { burstId: b.id }, runAt: now }, now);
+    }
     return { status: 'recalled', materials: ids.length, items: items.length };
   });
   deps.metrics.inc('message_recalls_total', { result: outcome.status }, 1, 'Recalled messages by outcome');

@@ -110,7 +110,10 @@ export function captureFeature(env: FeatureEnv): Feature {
       jobHandler({
         type: RECALL_CARD_JOB,
         handle: (payload, log) =>
-          patchWithdrawnCards(deps, payload.burstId, log, (messageId) => partsCardOf(deps, messageId)),
+          patchWithdrawnCards(deps, payload.burstId, log, {
+            maxFileBytes: cap.maxFileBytes,
+            sharedCard: (messageId) => partsCardOf(deps, messageId),
+          }),
       }),
       jobHandler({
         type: EXPAND_FORWARD_JOB,

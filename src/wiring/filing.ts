@@ -1,3 +1,4 @@
+import { pointToPartsCard } from '../usecases/parts-card-pointer.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { learnNamesLater, unnamedRoleHolders } from '../db/repos/people.js';
@@ -5,6 +6,7 @@ import {
   FILING_CARD_AGAIN_JOB,
   LEARN_PERSON_NAME_JOB,
   NOTIFY_JOB,
+  PARTS_CARD_POINTER_JOB,
   SPLIT_CARD_JOB,
 } from '../domain/job-types.js';
 import { learnPersonName } from '../usecases/learn-person-name.js';
@@ -64,6 +66,10 @@ export function filingFeature(env: FeatureEnv): Feature {
         handle: async (payload, log) => {
           await sendFilingCardAgain({ ...deps, ...options }, payload, log);
         },
+      }),
+      jobHandler({
+        type: PARTS_CARD_POINTER_JOB,
+        handle: (payload) => pointToPartsCard(env.deps.gateway, payload),
       }),
       // 分开归档 once sent each part's card as a reply to its own file: a job queued before the parts
       // card (split-parts.ts) is still answered that way.

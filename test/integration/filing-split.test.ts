@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { buttonValue, cardButtonElements } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent, recallEvent } from '../support/events.js';
+import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -227,6 +227,60 @@ describe('splitting a burst (分开归档)', () => {
         .sentMessages()
         .filter((m) => m.msgType === 'interactive' && m.replyTo && ids.includes(m.replyTo)),
     ).toHaveLength(1);
+  });
+
+  it('分开交 on a copy sent again: a tap on the first card points to the parts card, once', async () => {
+    const { ids, card } = await photos(2, '傍晚拍的');
+    // 未归档 lists it; 选任务 there sends its card again (a reply to its first photo), and 分开交 is tapped there.
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '未归档',
+      createTimeMs: clock.now().getTime(),
+    });
+    expect((await h.post(cmd)).status).toBe(200);
+    const list = await waitFor('the 未归档 list', async () => {
+      await h.settle();
+      return h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id);
+    });
+    const again = cardButtonElements(list.content).find(
+      (b) =>
+        b.value?.a === 'card-again' && Number(b.value.b) === Number(buttonValue(card.content, 'split').b),
+    )!;
+    expect((await tap(again.value, list.messageId)).toast?.type).toBe('success');
+    const copy = await waitFor('the card sent again', async () => {
+      await h.settle();
+      return h.fake
+        .sentMessages()
+        .find((m) => m.replyTo === ids[0] && m.messageId !== card.messageId && m.msgType === 'interactive');
+    });
+    const split = await tap(buttonValue(copy.content, 'split'), copy.messageId);
+    expect(split.toast?.type).toBe('success');
+    await h.settle();
+
+    // The first card: before, only 「请在分开后的卡片上分别选择任务」, naming no card, its buttons left.
+    const sentBefore = h.fake.sentMessages().length;
+    const old = await tap(buttonValue(card.content, 'file'), card.messageId);
+    expect(old.toast).toEqual({
+      type: 'info',
+      content: '这组材料已经分开了，请在群里最新回复的那张卡片上分别选择任务',
+    });
+    expect(cardButtonElements(old.card!.data)).toEqual([]);
+    const pointer = await waitFor('the reply under the parts card', async () => {
+      await h.settle();
+      return h.fake.sentMessages().find((m) => m.replyTo === copy.messageId);
+    });
+    expect(pointer.content).toEqual({ text: '这组材料已经分开了，请在这张卡片上分别选择任务' });
+    // Once per copy: a second tap (the card not drawn again yet) sends nothing more.
+    await tap(buttonValue(card.content, 'split'), card.messageId);
+    await h.settle();
+    expect(h.fake.sentMessages().length).toBe(sentBefore + 1);
+    // The parts card it points to files.
+    const part = partsOf(split.card!.data)[0]!;
+    expect((await tap(part.files[0]!.value, copy.messageId)).toast?.type).toBe('success');
+    expect(await itemsOf(ids)).toHaveLength(1);
   });
 
   it('refuses to split a filed burst (a photo would be in two items); after 撤销 it splits', async () => {

@@ -107,3 +107,19 @@ export async function partFiles(
   );
   return rows.map((r) => ({ originalName: r.original_name, kind: r.kind }));
 }
+
+/**
+ * The parts card of a split burst (the card its parts share: the copy 分开交 was tapped on); undefined
+ * for a burst split before the parts card, whose parts each got a card of their own.
+ */
+export async function partsCardOfSplit(db: Db, burstId: number): Promise<string | undefined> {
+  const [r] = await queryRows<{ card: string }>(
+    db,
+    sql`select b.ack_message_id as card from bursts b
+        where b.id in (select (p->>'burstId')::bigint from audit_log a, jsonb_array_elements(a.details->'parts') p
+                       where a.action = 'split' and a.burst_id = ${burstId})
+          and b.ack_message_id is not null
+        group by b.ack_message_id having count(*) >= 2 limit 1`,
+  );
+  return r?.card;
+}

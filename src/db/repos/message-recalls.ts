@@ -275,11 +275,16 @@ export async function replyTargetOfBurst(db: Db, burstId: number): Promise<strin
 }
 
 /** How many files of each kind the burst held, recalled ones included (a video's cover left out). */
-export async function kindsOfBurst(db: Db, burstId: number): Promise<BurstCounts> {
+export async function kindsOfBurst(
+  db: Db,
+  burstId: number,
+  o: { recalledOnly?: boolean } = {},
+): Promise<BurstCounts> {
   const rows = await queryRows<{ kind: string; n: number }>(
     db,
     sql`select kind, count(*)::int as n from materials
-        where burst_id = ${burstId} and role <> 'cover' group by kind`,
+        where burst_id = ${burstId} and role <> 'cover'
+          ${o.recalledOnly ? sql`and status = 'recalled'` : sql``} group by kind`,
   );
   return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
 }

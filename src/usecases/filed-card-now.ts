@@ -1,0 +1,59 @@
+import { filedCard } from '../cards/filing-card.js';
+import { getDescription } from '../db/repos/archive-descriptions.js';
+import { getBurst } from '../db/repos/bursts.js';
+import { taskProgress } from '../db/repos/completeness.js';
+import { itemForCorrection } from '../db/repos/correction-items.js';
+import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { materialsOfBurst } from '../db/repos/materials.js';
+import { kindsOfBurst } from '../db/repos/message-recalls.js';
+import { countsText } from '../domain/burst-summary.js';
+import { draftFromCaption } from '../domain/caption-description.js';
+import { undoableNow } from '../domain/checklist-filing.js';
+import { burstSummary } from './acknowledge-burst.js';
+import { savedLine } from './describe-item-action.js';
+import type { BotDeps } from './deps.js';
+import { itemTaskLabel } from './item-facts.js';
+import { measureOf, progressText } from './present-burst.js';
+import { uncountedNote, uncountedOf } from './uncounted-note.js';
+
+/**
+ * The filed card of a burst as it is now, after some of its files were recalled (撤回): the summary
+ * lists the files still in the item and says what was recalled (「已撤回 1 张照片，不再归档」), the
+ * task's progress is counted again, and the rest (撤销 while it holds, 更正 / 申请更正, the photo
+ * description) is as on the card the filing drew. Undefined when the burst has no live filing.
+ */
+export async function filedCardAfterRecall(
+  deps: Pick<BotDeps, 'db' | 'clock' | 'pageUrl'>,
+  burstId: number,
+  maxFileBytes: number,
+): Promise<object | undefined> {
+  const { db } = deps;
+  const live = await getLiveFilingOfBurst(db, burstId);
+  const facts = live && (await itemForCorrection(db, live.id));
+  if (!live || !facts) return undefined;
+  const [materials, recalled, p, d, burst] = await Promise.all([
+    materialsOfBurst(db, burstId),
+    kindsOfBurst(db, burstId, { recalledOnly: true }),
+    taskProgress(db, live.taskId),
+    getDescription(db, live.id),
+    getBurst(db, burstId),
+  ]);
+  const gone = countsText(recalled);
+  const undoable = undoableNow({ filedAt: live.filedAt, archivalCode: facts.archivalCode }, deps.clock.now());
+  return filedCard({
+    burstId,
+    itemId: live.id,
+    summary: burstSummary(materials, maxFileBytes) + (gone ? `\n已撤回 ${gone}，不再归档` : ''),
+    taskLabel: itemTaskLabel(facts),
+    progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
+    uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoable),
+    undoable,
+    pageUrl: deps.pageUrl?.(`/items/${live.id}`),
+    // A photo group: its description as saved, or the form again (as the filing drew it).
+    ...(live.kind !== 'photo_group'
+      ? {}
+      : d
+        ? { savedDescription: savedLine(d) }
+        : { askDescription: true, descriptionDraft: draftFromCaption(burst?.caption ?? null) }),
+  });
+}

@@ -1,0 +1,35 @@
+import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
+import { uncountedText } from '../domain/uncounted-kinds.js';
+
+/** The files of a filed burst that are in its item (stored; a video's cover goes with its video). */
+type File = { kind: string; role?: string; status?: string };
+const filedFiles = (materials: readonly File[]) =>
+  materials.filter((m) => m.role !== 'cover' && (m.status ?? 'stored') === 'stored');
+
+/** What of a burst's files its task does not count (uncountedText), from the burst's materials. */
+export const uncountedOf = (
+  materials: readonly File[],
+  taskKinds: readonly string[],
+): { text: string; files: number } | undefined => {
+  const files = filedFiles(materials);
+  const text = uncountedText(
+    files.map((m) => m.kind),
+    taskKinds,
+  );
+  return text ? { text, files: files.length } : undefined;
+};
+
+/**
+ * The filed card's line on files its task does not count, with the way out while 撤销 is offered: the
+ * burst undone, its card offers 分开交 (2 to MAX_SPLIT_PARTS files), each file then to its own task.
+ */
+export function uncountedNote(
+  u: { text: string; files: number } | undefined,
+  undoable: boolean,
+): string | undefined {
+  if (!u) return undefined;
+  if (!undoable) return u.text;
+  return u.files <= MAX_SPLIT_PARTS
+    ? `${u.text}；要交到别的任务，请先撤销，再点「分开交」`
+    : `${u.text}；要交到别的任务，请先撤销，再分开发送`;
+}

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bindVillageChat } from '../support/bound-chat.js';
+import { buttonValue, cardButtonElements, cardButtons, cardMenus } from '../support/cards.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { cardActionEvent, messageEvent, recallEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+type Answer = { toast?: { type: string; content: string }; card?: { data: unknown } };
+
+/**
+ * What the filed card says about the files in it: those its task does not ask for (a PDF and a voice
+ * note filed to a photo task), and those recalled (撤回) after the filing.
+ */
+describe('the filed card, file by file', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ clock });
+    org = await seedOrg(h.db.db, { prefix: 'UC' });
+    await bindVillageChat(h, org, chatId);
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const tap = async (value: Record<string, unknown>, messageId: string): Promise<Answer> => {
+    const res = await h.post(
+      cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as Answer;
+  };
+  const post = async (msgType: string, content: Record<string, unknown>, bytes: Buffer) => {
+    const messageId = id('om_');
+    h.fake.addResource({ messageId, fileKey: String(content.file_key), bytes });
+    const res = await h.post(
+      messageEvent({
+        appId: h.fake.appId,
+        chatId,
+        messageId,
+        senderOpenId: org.officer,
+        msgType,
+        content,
+        createTimeMs: clock.now().getTime() + 1,
+      }),
+    );
+    expect(res.status).toBe(200);
+    return messageId;
+  };
+  /** Files the burst answered by `card` to C05 (重要会议现场照片: photos only, 3 wanted), as its card offers it. */
+  const fileToC05 = async (card: { content: unknown; messageId: string }): Promise<Answer> => {
+    const button = cardButtons(card.content).find(
+      (b) => b.value.a === 'file' && b.text.includes('会议现场照片'),
+    );
+    if (button) return tap(button.value, card.messageId);
+    const menu = cardMenus(card.content).find((m) => m.options.some((o) => o.text.includes('会议现场照片')))!;
+    const option = menu.options.find((o) => o.text.includes('会议现场照片'))!.value;
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: menu.value,
+        option,
+        chatId,
+        messageId: card.messageId,
+      }),
+    );
+    return (await res.json()) as Answer;
+  };
+
+  it('says which files a photo task does not count, and how to file them elsewhere', async () => {
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    await post('file', { file_key: id('file_'), file_name: 'scan001.pdf' }, Buffer.from('%PDF-1.4\n%%EOF\n'));
+    const opus = readFileSync(new URL('../fixtures/audio/lark-voice-note.opus', import.meta.url));
+    await post('audio', { file_key: id('au_'), duration: 3000 }, opus);
+    const card = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(card.content)).toContain('收到 1 张照片、1 个文件、1 段语音');
+
+    const filed = await fileToC05(card);
+    expect(filed.toast?.type).toBe('success');
+    // Before: 「（材料 3 份），还缺 2 张照片」 and nothing on the PDF and the voice note.
+    expect(filed.toast?.content).toContain('其中 1 个文件、1 段语音不是照片，不计入本任务');
+    const text = JSON.stringify(filed.card!.data);
+    expect(text).toContain('要3张，交了1张，还差2张');
+    expect(text).toContain(
+      '⚠️ 其中 1 个文件、1 段语音不是照片，不计入本任务；要交到别的任务，请先撤销，再点「分开交」',
+    );
+
+    // The way out it names: 撤销, then 分开交 on the card it becomes.
+    const ask = await tap(buttonValue(filed.card!.data, 'undo'), card.messageId);
+    const sure = cardButtonElements(ask.card!.data).find((x) => x.value?.a === 'undo' && x.value.sure === 1)!;
+    const undone = await tap(sure.value, card.messageId);
+    expect(undone.toast?.type).toBe('success');
+    const split = await tap(buttonValue(undone.card!.data, 'split'), card.messageId);
+    expect(split.toast?.type).toBe('success');
+  });
+
+  it('draws the filed card again without a file recalled from it, once per recall', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await postPhoto(h, { chatId, sender: org.officer }));
+    const card = await replyAfterQuiet(h, clock, ids[0]!);
+    const filed = await fileToC05(card);
+    expect(filed.toast?.type).toBe('success');
+    expect(JSON.stringify(filed.card!.data)).toContain('收到 3 张照片');
+    await h.settle();
+
+    const patchesOf = () => h.fake.patches().filter((p) => p.messageId === card.messageId);
+    const recall = async (messageId: string, n: number) => {
+      const res = await h.post(
+        recallEvent({ appId: h.fake.appId, messageId, chatId, recallTimeMs: clock.now().getTime() }),
+      );
+      expect(res.status).toBe(200);
+      return waitFor(`the filed card drawn again (${n})`, async () => {
+        await h.settle();
+        return patchesOf().length >= n && patchesOf();
+      });
+    };
+
+    // Before: the card kept 「收到 3 张照片」, only a reply under it said what happened.
+    const once = await recall(ids[2]!, 1);
+    let text = JSON.stringify(once[0]!.content);
+    expect(text).toContain('收到 2 张照片');
+    expect(text).toContain('已撤回 1 张照片，不再归档');
+    expect(text).toContain('✅ 已交到');
+    expect(text).toContain('要3张，交了2张，还差1张');
+    expect(buttonValue(once[0]!.content, 'undo')).toBeDefined();
+
+    const twice = await recall(ids[1]!, 2);
+    text = JSON.stringify(twice[1]!.content);
+    expect(text).toContain('收到 1 张照片');
+    expect(text).toContain('已撤回 2 张照片，不再归档');
+    expect(text).toContain('要3张，交了1张，还差2张');
+    // Exactly once per recall, even when Lark delivers a recall again.
+    await h.post(
+      recallEvent({ appId: h.fake.appId, messageId: ids[1]!, chatId, recallTimeMs: clock.now().getTime() }),
+    );
+    await h.settle();
+    expect(patchesOf()).toHaveLength(2);
+    // The reply under the card still says it, once per outcome.
+    expect(
+      h.fake.sentMessages().filter((m) => m.replyTo === card.messageId && m.msgType === 'text'),
+    ).toHaveLength(1);
+  });
+});

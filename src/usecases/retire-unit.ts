@@ -6,6 +6,7 @@ import {
   activeChildren,
   liveBindingsOfUnit,
   lockUnit,
+  lockUnits,
   reopenTasksOfRetired,
   setUnitStatus,
   waiveOpenTasksOfRetired,
@@ -102,9 +103,15 @@ export async function retireUnit(
   const reason = into ? `${unit.name}已并入${into.name}` : `${unit.name}已撤销`;
   const chats: string[] = [];
   const tasksWaived = await db.transaction(async (tx) => {
-    const locked = await lockUnit(tx, unit.id);
-    if (locked?.status !== 'active')
+    // The unit merged into too: one retired by another command since the checks above gets no chats.
+    const locked = await lockUnits(tx, into ? [unit.id, into.id] : [unit.id]);
+    if (locked.get(unit.id)?.status !== 'active')
       throw new DomainError('unit_already_retired', `${unit.name}（${unit.code}）刚被撤并，不用再撤`);
+    if (into && locked.get(into.id)?.status !== 'active')
+      throw new DomainError(
+        'merge_into_retired',
+        `${into.name}（${into.code}）刚被撤并，不能再并入它；请并入现在还在的单位`,
+      );
     // A child imported or restored meanwhile keeps the unit.
     const late = await activeChildren(tx, unit.id);
     if (late.length > 0) throw childrenStillActive(unit, late);

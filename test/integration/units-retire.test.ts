@@ -7,6 +7,7 @@ import { runUnitsCommand } from '../../src/cli/units.js';
 import { queryRows } from '../../src/db/client.js';
 import { recordChatJoined } from '../../src/db/repos/chats.js';
 import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
+import { retireUnit } from '../../src/usecases/retire-unit.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
@@ -243,5 +244,26 @@ describe('units retire / units restore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a merger into a unit retired while the command ran, changing nothing', async () => {
+    await units('restore', V2);
+    const timeZone = 'Asia/Shanghai';
+    // 河口村 is abolished by another command between this one's checks and its transaction.
+    const racing = new Proxy(db(), {
+      get(target, prop) {
+        if (prop !== 'transaction') return Reflect.get(target, prop, target);
+        return async (...args: Parameters<typeof target.transaction>) => {
+          await retireUnit({ db: target, clock: w.clock, timeZone }, { code: V2 });
+          return target.transaction(...args);
+        };
+      },
+    });
+    await expect(
+      retireUnit({ db: racing, clock: w.clock, timeZone }, { code: V1, intoCode: V2 }),
+    ).rejects.toThrow('河口村（RT12）刚被撤并，不能再并入它；请并入现在还在的单位');
+    const [v1] = await queryRows<{ status: string }>(db(), sql`select status from units where code = ${V1}`);
+    expect(v1?.status).toBe('active');
+    expect((await unitOfChat(db(), w.chats.village1))?.code).toBe(V1);
   });
 });

@@ -19,11 +19,20 @@ export async function activeChildren(db: Db, unitId: number): Promise<{ code: st
 
 /** Locks the unit's row for the retirement or restoration that follows in the same transaction. */
 export async function lockUnit(tx: Db, unitId: number): Promise<{ status: string } | undefined> {
-  const [row] = await queryRows<{ status: string }>(
+  return (await lockUnits(tx, [unitId])).get(unitId);
+}
+
+/**
+ * Locks these units' rows (in id order, so two retirements locking the same two units never wait on
+ * each other) for the transaction; each one's status by id.
+ */
+export async function lockUnits(tx: Db, unitIds: number[]): Promise<Map<number, { status: string }>> {
+  const rows = await queryRows<{ id: number; status: string }>(
     tx,
-    sql`select status from units where id = ${unitId} for update`,
+    sql`select id::int as id, status from units where id = any(${`{${unitIds.join(',')}}`}::bigint[])
+        order by id for update`,
   );
-  return row;
+  return new Map(rows.map((r) => [Number(r.id), { status: r.status }]));
 }
 
 /** Marks the unit retired (at, and what it merged into), or active again (`null`). */

@@ -32,11 +32,18 @@ export async function listTransfers(
     ctx.out('移交后变更：无');
     return;
   }
-  ctx.out(`移交后变更 ${changes.length} 项（县档案馆保存的移交包中仍是原档号，请报送更正）：`);
+  const owed = new Set(changes.filter((c) => !c.reported).map((c) => c.recordId)).size;
+  ctx.out(
+    `移交后变更 ${changes.length} 项，待报送 ${owed} 项（县档案馆保存的移交包中仍是原档号，请报送更正；` +
+      '报送后用 archive transfers --reported 条目ID 标记）：',
+  );
   for (const c of changes)
     ctx.out(
       `  ${c.archivalCode}（条目 ${c.itemId}）随移交包 #${c.packageId}（${when(c.packageAt)}）移交；` +
         `${when(c.withdrawnAt)} 档号停用${c.withdrawnReason ? `：${c.withdrawnReason}` : ''}` +
-        `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}`,
+        `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}` +
+        (c.reported
+          ? `；已报送更正（${c.reported.byName ?? (c.reported.by === 'cli' ? '命令行' : c.reported.by)}，${when(c.reported.at)}）`
+          : '；待报送更正'),
     );
 }

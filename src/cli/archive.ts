@@ -11,6 +11,7 @@ import { confirmArchive } from '../usecases/confirm-archive.js';
 import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
 import { runCorrection } from './archive-corrections.js';
 import { listTransfers } from './archive-transfers.js';
+import { reportTransferCorrection } from '../usecases/report-transfer-correction.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import type { CliCommand, CliContext } from './commands.js';
@@ -29,6 +30,7 @@ export const ARCHIVE_USAGE = `用法:
   archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单
   archive transfers [--unit CODE] [--year YYYY]                  移交包记录和移交后变更（已移交后
                                                                  停用的档号，需向县档案馆报送更正）
+  archive transfers --reported 条目ID                             该条目的移交后变更已向县档案馆报送更正
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
   archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
@@ -60,6 +62,7 @@ const OPTIONS = {
   reopen: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   to: { type: 'string' },
+  reported: { type: 'string' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -86,6 +89,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
     if (v.reopen !== undefined && sub !== 'waive') throw usage();
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
+    if (v.reported !== undefined && sub !== 'transfers') throw usage();
   } catch {
     throw usage();
   }
@@ -164,6 +168,14 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     return;
   }
   if (sub === 'transfers') {
+    const reported = positiveInt('reported', v.reported);
+    if (reported !== undefined) {
+      // The county archive was sent the correction of this item's retired 档号 (移交后变更).
+      const res = await reportTransferCorrection(deps, { itemId: reported, actor: 'cli', source: 'cli' });
+      if (res.status === 'not_found') throw new AppError('not_found', `条目 ${reported} ${res.message}`);
+      ctx.out(res.message);
+      return;
+    }
     const unit = v.unit ? await unitOf() : undefined;
     await listTransfers(ctx, { unit, year }, loadCliSettings(ctx.env).timeZone);
     return;
@@ -195,6 +207,8 @@ export const archiveCommand: CliCommand = {
   ],
   summary:
     '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention、transfers',
-  readsOnly: (args) => args[0] === 'transfers',
+  // `transfers --reported N` writes (marks a correction reported); the listing only reads.
+  readsOnly: (args) =>
+    args[0] === 'transfers' && !args.some((a) => a === '--reported' || a.startsWith('--reported=')),
   run: runArchiveCommand,
 };

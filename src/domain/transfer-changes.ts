@@ -7,7 +7,15 @@
 export const transferredWarning = (on: string, archivalCode: string): string =>
   `该件已于${on}随移交包移交：撤销确认后，县档案馆保存的移交包中仍是档号 ${archivalCode}，需要向县档案馆报送更正。`;
 
-/** Said after it (the reply, the card, the command line). */
-export const transferredAfter = (on: string, archivalCode: string): string =>
+/**
+ * Said after it (the reply, the card, the command line, a recall's message to the archivists). With
+ * the pages (`transfersUrl`: the unit's 移交包 page) the link comes last, so nothing runs into it.
+ */
+export const transferredAfter = (on: string, archivalCode: string, transfersUrl?: string): string =>
   `该件已于${on}随移交包移交，县档案馆保存的移交包中仍是档号 ${archivalCode}：请向县档案馆报送更正（档号停用及原因；` +
-  `已列入「移交后变更」，管理员可用 archive transfers 查看）。`;
+  (transfersUrl
+    ? `已列入「移交后变更」）。报送后请在移交包页点「已报送更正」：${transfersUrl}`
+    : '已列入「移交后变更」，管理员可用 archive transfers 查看）。');
+
+/** The unit's 移交包 page (移交包记录 and 移交后变更), under PUBLIC_URL. */
+export const transfersPath = (unitId: number): string => `/units/${unitId}/transfers`;

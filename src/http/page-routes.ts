@@ -6,6 +6,7 @@ import { homePage } from './pages/home-page.js';
 import { itemDescribe, itemPage } from './pages/item-page.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
+import { transfersPage, transfersReport } from './pages/transfers-page.js';
 import { unitPage } from './pages/unit-page.js';
 import { urgeAction } from './urge-route.js';
 import type { PageHandler } from './web-context.js';
@@ -85,6 +86,24 @@ export const COMPILATION_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '图册（A4 打印）',
     handler: albumPage,
+  },
+];
+
+/** 移交包 records and 移交后变更 (the archive feature: packages are its exports). */
+export const TRANSFER_ROUTES: readonly PageRoute[] = [
+  {
+    method: 'GET',
+    path: '/units/:id/transfers',
+    who: 'signed-in',
+    summary: '移交包记录和移交后变更（档案员、管理员）',
+    handler: transfersPage,
+  },
+  {
+    method: 'POST',
+    path: '/units/:id/transfers',
+    who: 'signed-in',
+    summary: '移交后变更：已报送更正',
+    handler: transfersReport,
   },
 ];
 

@@ -20,6 +20,9 @@ import {
 import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { RECALL_CARD_JOB, RECALL_NOTICE_JOB } from '../domain/job-types.js';
 import { RECALLED_REASON } from '../domain/catalogue.js';
+import { plainDate } from '../domain/plain-date.js';
+import { transferredAfter, transfersPath } from '../domain/transfer-changes.js';
+import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
 import { RECALLED_BY, type MessageRecall } from '../domain/incoming.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import type { Tx } from '../db/client.js';
@@ -64,7 +67,7 @@ const RECALLED_TEXT = '已撤回的材料不再归档。';
  * are content-addressed and may be shared by another material with the same bytes.
  */
 export async function recallMessage(
-  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics' | 'pageUrl'>,
+  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics' | 'pageUrl' | 'localZone'>,
   recall: MessageRecall,
   log: Logger,
 ): Promise<RecallOutcome> {
@@ -120,12 +123,29 @@ export async function recallMessage(
       }
       await closeEmptiedItem(tx, item, who, now);
     }
+    // A 档号 the recall retired that a 移交包 carried: the county archive must be sent a correction.
+    const transferred = new Map<number, string>();
+    for (const item of items)
+      if (item.remaining === 0 && item.archiveRecordId !== null && item.archivalCode !== null) {
+        const [first] = await packagesHoldingRecord(tx, item.archiveRecordId);
+        if (first)
+          transferred.set(
+            item.itemId,
+            transferredAfter(
+              plainDate(first.createdAt, now, deps.localZone ?? 'Asia/Shanghai'),
+              item.archivalCode,
+              deps.pageUrl?.(transfersPath(item.unitId)),
+            ),
+          );
+      }
     for (const item of items)
       if (item.archivalCode !== null)
         await tellArchivists(
           tx,
           item.unitId,
-          (unit) => recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId), deps.pageUrl),
+          (unit) =>
+            recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId), deps.pageUrl) +
+            (transferred.get(item.itemId) ?? ''),
           ['recall-archivist', item.itemId, item.materialIds[0] ?? 0],
           now,
         );
@@ -214,7 +234,9 @@ export async function recallMessage(
 async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Date): Promise<void> {
   if (item.remaining > 0) return;
   if (item.archiveRecordId !== null && item.archivalCode !== null) {
-    if (await withdrawRecord(tx, item.archiveRecordId, who, now, RECALLED_REASON))
+    if (await withdrawRecord(tx, item.archiveRecordId, who, now, RECALLED_REASON)) {
+      // As 撤销确认's: the audit names the 移交包 that carried the number (移交后变更).
+      const packages = await packagesHoldingRecord(tx, item.archiveRecordId);
       await insertArchiveAudit(tx, [
         {
           at: now,
@@ -224,9 +246,16 @@ async function closeEmptiedItem(tx: Tx, item: ItemTakenOff, who: string, now: Da
           unitId: item.unitId,
           taskId: item.taskId,
           itemId: item.itemId,
-          details: { archivalCode: item.archivalCode, reason: RECALLED_REASON },
+          details: {
+            archivalCode: item.archivalCode,
+            reason: RECALLED_REASON,
+            ...(packages.length > 0
+              ? { transferPackages: packages.map((p) => p.id), correctionToArchive: true }
+              : {}),
+          },
         },
       ]);
+    }
   }
   await markItemUndone(tx, item.itemId, who, now);
 }

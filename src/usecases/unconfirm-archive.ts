@@ -14,7 +14,7 @@ import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { looseArchivalCode } from '../domain/typed-archival-code.js';
 import { plainDate } from '../domain/plain-date.js';
-import { transferredAfter } from '../domain/transfer-changes.js';
+import { transferredAfter, transfersPath } from '../domain/transfer-changes.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -81,7 +81,8 @@ async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<Uncon
  * record: a number is never retired on one of them alone when the other names something else.
  */
 export async function unconfirmArchive(
-  deps: { db: Db; clock: Clock; timeZone?: string },
+  /** `pageUrl`: PUBLIC_URL's pages, when set (then the result links the unit's 移交包 page). */
+  deps: { db: Db; clock: Clock; timeZone?: string; pageUrl?: (path: string) => string | undefined },
   input: UnconfirmInput,
 ): Promise<UnconfirmOutcome> {
   const { db } = deps;
@@ -137,7 +138,11 @@ export async function unconfirmArchive(
   const first = done.packages[0];
   const transferred =
     first &&
-    transferredAfter(plainDate(first.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'), record.archivalCode);
+    transferredAfter(
+      plainDate(first.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'),
+      record.archivalCode,
+      deps.pageUrl?.(transfersPath(record.unitId)),
+    );
   return {
     status: 'withdrawn',
     itemId: record.itemId,

@@ -20,7 +20,7 @@ import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js
 import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
 import { replyText } from '../usecases/reply-text.js';
 import type { FeatureEnv } from './feature-env.js';
-import { COMPILATION_ROUTES, type PageRoute } from '../http/page-routes.js';
+import { COMPILATION_ROUTES, TRANSFER_ROUTES, type PageRoute } from '../http/page-routes.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
 /**
@@ -65,7 +65,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
     );
   return {
     name: 'archive',
-    routes: COMPILATION_ROUTES,
+    routes: [...COMPILATION_ROUTES, ...TRANSFER_ROUTES],
     commands: [
       {
         name: 'confirm',

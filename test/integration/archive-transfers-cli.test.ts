@@ -111,13 +111,34 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
   it('archive transfers lists the 移交后变更: the retired 档号, its package, the reason', async () => {
     const [p] = await packages();
     const list = await cli('transfers');
-    expect(list.stdout).toContain('移交后变更 1 项（县档案馆保存的移交包中仍是原档号，请报送更正）');
+    expect(list.stdout).toContain(
+      '移交后变更 1 项，待报送 1 项（县档案馆保存的移交包中仍是原档号，请报送更正',
+    );
     expect(list.stdout).toMatch(
       new RegExp(
         `${literal(codes[0]!)}（条目 ${items[0]}）随移交包 #${p!.id}（.+）移交；.+ 档号停用：交错了任务；尚未重新确认归档`,
       ),
     );
     expect(list.stdout).not.toContain(codes[1]!);
+  });
+
+  it('archive transfers --reported N marks the item’s correction as sent: listed so, audited, once', async () => {
+    const res = await cli('transfers', '--reported', String(items[0]));
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`已标记为已报送更正：${codes[0]}`);
+    const list = (await cli('transfers')).stdout;
+    expect(list).toContain('移交后变更 1 项，待报送 0 项');
+    expect(list).toMatch(new RegExp(`${literal(codes[0]!)}（条目 ${items[0]}）.+；已报送更正（命令行，`));
+    const audits = await queryRows<{ actor: string; source: string }>(
+      f.db,
+      sql`select actor, source from audit_log where action = 'transfer_correction'`,
+    );
+    expect(audits).toEqual([{ actor: 'cli', source: 'cli' }]);
+    // Again, or an item with nothing owed: nothing marked, exit 1.
+    const again = await cli('transfers', '--reported', String(items[0]));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('没有需要报送更正的档号');
+    expect((await cli('transfers', '--reported', String(items[1]))).code).toBe(1);
   });
 
   it('the next export’s 说明文件 lists the 移交后变更 for the county archive', async () => {

@@ -4,11 +4,18 @@ import {
   COMPILATION_ROUTES,
   pageRouteTable,
   SIGN_IN_ROUTES,
+  TRANSFER_ROUTES,
   URGE_ROUTES,
 } from '../../src/http/page-routes.js';
 
 /** Every route the features declare (pages, archive, schedules). */
-const PAGE_ROUTES = [...SIGN_IN_ROUTES, ...BROWSING_ROUTES, ...COMPILATION_ROUTES, ...URGE_ROUTES];
+const PAGE_ROUTES = [
+  ...SIGN_IN_ROUTES,
+  ...BROWSING_ROUTES,
+  ...COMPILATION_ROUTES,
+  ...TRANSFER_ROUTES,
+  ...URGE_ROUTES,
+];
 const table = pageRouteTable(PAGE_ROUTES);
 const matchPageRoute = (method: string, path: string) => table.match(method, path);
 

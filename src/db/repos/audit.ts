@@ -34,7 +34,9 @@ export type AuditAction =
   | 'retention'
   /** `units retire` / `units restore`: a unit merged or abolished (撤并), or back again. */
   | 'retire_unit'
-  | 'restore_unit';
+  | 'restore_unit'
+  /** 「已报送更正」: a 移交后变更's correction marked as sent to the county archive (details: 档号, package). */
+  | 'transfer_correction';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

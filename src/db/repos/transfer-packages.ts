@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
-import { transferPackageRecords, transferPackages } from '../schema/index.js';
+import { transferCorrections, transferPackageRecords, transferPackages } from '../schema/index.js';
 
 export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id' | 'sentChatId' | 'sentAt'>;
 
@@ -81,11 +81,19 @@ export interface TransferPackageRow {
   sentAt: Date | null;
 }
 
-/** Recorded packages of a unit's subtree (or all), newest first. */
+/**
+ * Recorded packages of a unit's subtree (or all), newest first; `carrying`: also a package of a unit
+ * above that carried 档号 of the subtree (a township's package holding a village's 件).
+ */
 export async function listTransferPackages(
   db: Db,
-  scope: { unitPath?: string; year?: number },
+  scope: { unitPath?: string; year?: number; carrying?: boolean },
 ): Promise<TransferPackageRow[]> {
+  const sub = `${scope.unitPath ?? ''}%`;
+  const carrying = scope.carrying
+    ? sql`or exists (select 1 from transfer_package_records tr join archive_records ar on ar.id = tr.record_id
+            join units au on au.id = ar.unit_id where tr.package_id = p.id and au.path like ${sub})`
+    : sql``;
   const rows = await queryRows<TransferPackageRow>(
     db,
     sql`select p.id::int as id, p.created_at as "createdAt", p.actor, pe.name as "actorName", p.source,
@@ -94,7 +102,7 @@ export async function listTransferPackages(
           p.sent_chat_id as "sentChatId", p.sent_at as "sentAt"
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor
-        where true ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
+        where true ${scope.unitPath ? sql`and (u.path like ${sub} ${carrying})` : sql``}
           ${scope.year !== undefined ? sql`and p.year = ${scope.year}` : sql``}
         order by p.created_at desc, p.id desc`,
   );
@@ -108,6 +116,10 @@ export async function listTransferPackages(
 
 /** A 档号 a 移交包 carried that was retired after the package was made: the archive must be told. */
 export interface ChangeAfterTransfer {
+  /** The retired number's archive_records row (what 「已报送更正」 marks). */
+  recordId: number;
+  /** The record's unit (archive_records.unit_id). */
+  unitId: number;
   packageId: number;
   packageAt: Date;
   archivalCode: string;
@@ -117,6 +129,8 @@ export interface ChangeAfterTransfer {
   withdrawnReason: string | null;
   /** The item's live 档号 now, when it was confirmed again. */
   reconfirmedAs: string | null;
+  /** The correction was marked as sent to the county archive (transfer_corrections). */
+  reported: { at: Date; by: string; byName: string | null } | null;
 }
 
 /**
@@ -124,31 +138,118 @@ export interface ChangeAfterTransfer {
  * 移交包 carried and that were retired since it was made, oldest first.
  */
 export async function changesAfterTransfer(
-  db: Db,
-  scope: { unitPath?: string; year?: number },
+  db: Db | Tx,
+  /** `owed`: only those whose correction is not yet marked as reported; `itemId`: one item's. */
+  scope: { unitPath?: string; year?: number; owed?: boolean; itemId?: number },
 ): Promise<ChangeAfterTransfer[]> {
   type When = Date | string;
   const rows = await queryRows<
-    Omit<ChangeAfterTransfer, 'packageAt' | 'withdrawnAt'> & { packageAt: When; withdrawnAt: When }
+    Omit<ChangeAfterTransfer, 'packageAt' | 'withdrawnAt' | 'reported'> & {
+      packageAt: When;
+      withdrawnAt: When;
+      reportedAt: When | null;
+      reportedBy: string | null;
+      reportedByName: string | null;
+    }
   >(
     db,
-    sql`select p.id::int as "packageId", p.created_at as "packageAt", ar.archival_code as "archivalCode",
+    sql`select ar.id::int as "recordId", ar.unit_id::int as "unitId", p.id::int as "packageId", p.created_at as "packageAt",
+          ar.archival_code as "archivalCode", tc.reported_at as "reportedAt", tc.reported_by as "reportedBy",
+          rp.name as "reportedByName",
           ar.item_id::int as "itemId", ar.withdrawn_at as "withdrawnAt", ar.withdrawn_by as "withdrawnBy",
           ar.withdrawn_reason as "withdrawnReason",
           (select l.archival_code from archive_records l
             where l.item_id = ar.item_id and l.status = 'confirmed') as "reconfirmedAs"
         from transfer_package_records r join transfer_packages p on p.id = r.package_id
           join archive_records ar on ar.id = r.record_id join units u on u.id = ar.unit_id
+          left join transfer_corrections tc on tc.record_id = ar.id
+          left join people rp on rp.open_id = tc.reported_by
         where not p.pre_check and ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at
+          ${scope.owed ? sql`and tc.record_id is null` : sql``}
+          ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}
           ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
           ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
         order by ar.withdrawn_at, ar.archival_code, p.id`,
   );
-  return rows.map((r) => ({
+  return rows.map(({ reportedAt, reportedBy, reportedByName, ...r }) => ({
     ...r,
+    recordId: Number(r.recordId),
+    unitId: Number(r.unitId),
     packageId: Number(r.packageId),
     itemId: Number(r.itemId),
     packageAt: new Date(r.packageAt),
     withdrawnAt: new Date(r.withdrawnAt),
+    reported:
+      reportedAt && reportedBy ? { at: new Date(reportedAt), by: reportedBy, byName: reportedByName } : null,
+  }));
+}
+
+/**
+ * Marks a retired 档号's correction as sent to the county archive. Only a 移交后变更 (a withdrawn record a
+ * 移交包 carried before it was retired) can be marked: anything else, or one marked already, is false.
+ */
+export async function markCorrectionReported(
+  tx: Db | Tx,
+  recordId: number,
+  by: string,
+  at: Date,
+): Promise<boolean> {
+  const [owed] = await queryRows<{ id: number }>(
+    tx,
+    sql`select ar.id::int as id from archive_records ar
+        where ar.id = ${recordId} and ar.status = 'withdrawn'
+          and exists (select 1 from transfer_package_records r join transfer_packages p on p.id = r.package_id
+                       where r.record_id = ar.id and not p.pre_check and ar.withdrawn_at >= p.created_at)`,
+  );
+  if (!owed) return false;
+  const rows = await tx
+    .insert(transferCorrections)
+    .values({ recordId, reportedAt: at, reportedBy: by })
+    .onConflictDoNothing()
+    .returning({ id: transferCorrections.recordId });
+  return rows.length > 0;
+}
+
+/** What the item page says about a 移交包 that carried one of the item's 档号 (the first such package). */
+export interface ItemTransfer {
+  packageId: number;
+  packageAt: Date;
+  archivalCode: string;
+  /** That 档号 was retired after the package (撤销确认 or a recall). */
+  withdrawnAt: Date | null;
+  withdrawnReason: string | null;
+  /** …and its correction was marked as sent to the county archive. */
+  reportedAt: Date | null;
+}
+
+/** The item's 档号 that went out in a 移交包 (not a 预检包), newest 档号 first. */
+export async function transfersOfItem(db: Db, itemId: number): Promise<ItemTransfer[]> {
+  type When = Date | string;
+  const rows = await queryRows<{
+    packageId: number;
+    packageAt: When;
+    archivalCode: string;
+    withdrawnAt: When | null;
+    withdrawnReason: string | null;
+    reportedAt: When | null;
+  }>(
+    db,
+    sql`select distinct on (ar.id) p.id::int as "packageId", p.created_at as "packageAt",
+          ar.archival_code as "archivalCode",
+          case when ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at then ar.withdrawn_at end
+            as "withdrawnAt",
+          ar.withdrawn_reason as "withdrawnReason", tc.reported_at as "reportedAt"
+        from archive_records ar join transfer_package_records r on r.record_id = ar.id
+          join transfer_packages p on p.id = r.package_id
+          left join transfer_corrections tc on tc.record_id = ar.id
+        where ar.item_id = ${itemId} and not p.pre_check
+        order by ar.id desc, p.created_at, p.id`,
+  );
+  return rows.map((r) => ({
+    ...r,
+    packageId: Number(r.packageId),
+    packageAt: new Date(r.packageAt),
+    withdrawnAt: r.withdrawnAt ? new Date(r.withdrawnAt) : null,
+    reportedAt: r.reportedAt ? new Date(r.reportedAt) : null,
   }));
 }

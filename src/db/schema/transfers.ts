@@ -69,3 +69,17 @@ export const transferPackageRecords = pgTable(
     index('transfer_package_records_record_idx').on(t.recordId),
   ],
 );
+
+/**
+ * 移交后变更 reported: a retired 档号 a 移交包 carried whose correction the archivist marked as sent to the
+ * county archive (「已报送更正」 on the transfers page, or `archive transfers --reported`). One row per
+ * archive record: a retired number is never live again, so once reported it stays reported.
+ */
+export const transferCorrections = pgTable('transfer_corrections', {
+  recordId: bigint('record_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => archiveRecords.id),
+  reportedAt: timestamptz('reported_at').notNull(),
+  /** The archivist's open_id, or 'cli'. */
+  reportedBy: text('reported_by').notNull(),
+});

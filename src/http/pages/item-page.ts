@@ -1,6 +1,11 @@
 import { itemDetail, type ItemDetail, type PageMaterial } from '../../db/repos/page-items.js';
+import { transfersOfItem, type ItemTransfer } from '../../db/repos/transfer-packages.js';
+import { RECALLED_REASON } from '../../domain/catalogue.js';
+import { plainDate } from '../../domain/plain-date.js';
+import { transfersPath } from '../../domain/transfer-changes.js';
+import { EDIT_ROLES } from './compilation-view.js';
 import { RECALLED_BY } from '../../domain/incoming.js';
-import { canSee, NotFound, type PageContext } from '../web-context.js';
+import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
 import { html, type Html } from './html.js';
@@ -60,6 +65,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
   const wanted = Number(c.koa.query.view);
   const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
   const desc = d.description ?? {};
+  const transfers = await transfersOfItem(c.deps.db, d.item.id);
   const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
     <h1>${d.item.title}</h1>
     ${
@@ -73,6 +79,15 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
       <dl>
         <dt>档号</dt>
         <dd id="archival-code">${archivalCodeLine(d, now, timeZone)}</dd>
+        ${
+          transfers.length > 0
+            ? html`<dt>移交</dt>
+                <dd id="transfer">
+                  ${transfers.map((t) => html`<div>${transferLine(t, now, timeZone)}</div>`)}
+                  ${holdsRole(c.viewer, d.unit.path, EDIT_ROLES) ? html`<a href="${transfersPath(d.unit.id)}">移交包记录</a>` : ''}
+                </dd>`
+            : ''
+        }
         <dt>类型</dt>
         <dd>${KIND_LABEL[d.item.kind] ?? d.item.kind} · ${counts(d.item.files)}</dd>
         <dt>任务</dt>
@@ -127,6 +142,17 @@ function archivalCodeLine(d: ItemDetail, now: Date, timeZone: string): Html | st
   if (!w) return '未确认归档';
   const why = [w.reason, dateTime(w.at, now, timeZone)].filter(Boolean).join('，');
   return html`<s>${w.archivalCode}</s> <span class="bad">档号已停用（${why}）</span>`;
+}
+
+/**
+ * 「已于12月6日随移交包 #3 移交」; a 档号 retired since also says how and whether the county archive was
+ * sent the correction (「移交后已撤销确认，更正未报送」).
+ */
+function transferLine(t: ItemTransfer, now: Date, timeZone: string): string {
+  const went = `已于${plainDate(t.packageAt, now, timeZone)}随移交包 #${t.packageId} 移交`;
+  if (!t.withdrawnAt) return went;
+  const how = t.withdrawnReason === RECALLED_REASON ? '移交后材料已撤回、档号停用' : '移交后已撤销确认';
+  return `${went}（档号 ${t.archivalCode}）；${how}，更正${t.reportedAt ? '已报送' : '未报送'}`;
 }
 
 /** Who did it, when no person's name is known: Lark itself for a recall by a group's owner or manager. */

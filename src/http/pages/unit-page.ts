@@ -17,6 +17,8 @@ import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { plainDate } from '../../domain/plain-date.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
 import { holdsRole, type PageContext } from '../web-context.js';
+import { EDIT_ROLES } from './compilation-view.js';
+import { transfersPath } from '../../domain/transfer-changes.js';
 import { page } from '../web-app.js';
 import { comingTime, day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
 import { html, type Html } from './html.js';
@@ -154,7 +156,11 @@ export async function unitPage(c: PageContext): Promise<void> {
     <p>
       <a href="/units/${unit.id}/chronicle" id="link-chronicle">大事记</a> ·
       <a href="/units/${unit.id}/album" id="link-album">图册</a> ·
-      <a href="/search?unit=${unit.id}">在本单位搜索</a>
+      <a href="/search?unit=${unit.id}">在本单位搜索</a>${
+        holdsRole(c.viewer, unit.path, EDIT_ROLES)
+          ? html` · <a href="${transfersPath(unit.id)}" id="link-transfers">移交包</a>`
+          : ''
+      }
     </p>
     ${
       progress.retirement

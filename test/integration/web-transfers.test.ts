@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { plainDate } from '../../src/domain/plain-date.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+import { signInCookie } from '../support/web-sign-in.js';
+import { csrfOf } from './web-world.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const PUBLIC_URL = 'https://archive.example.test';
+const PHONE = { width: 360, height: 740 };
+
+/**
+ * 移交后变更 reach the archivist, who has no shell: after 导出 the item page says the 件 went out; 撤销确认
+ * on the 更正 card and a recall that retires a handed-over 档号 both link the unit's 移交包 page; there the
+ * archivist (in Chromium at phone width) sees the packages and the changes still owed, and 「已报送更正」
+ * (CSRF-checked, audited) takes one off the list. Chat through the webhook and the fake Lark.
+ */
+describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the archivist', () => {
+  const clock = new ManualClock(awakeNow());
+  let h: Harness;
+  let org: SeededOrg;
+  let browser: Browser;
+  let villageId: number;
+  const chatId = id('oc_');
+  const items: { id: number; messageId: string; code: string; fix: Record<string, unknown> }[] = [];
+  let packageId = 0;
+  let today = '';
+  beforeAll(async () => {
+    [h, browser] = await Promise.all([
+      startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off', PUBLIC_URL } }),
+      launchChromium(),
+    ]);
+    org = await seedOrg(h.db.db, { prefix: 'TP', clock });
+    villageId = (await getUnitByCode(h.db.db, org.village))!.id;
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          values (${chatId}, ${villageId}, 'active', 'cli', ${clock.now()})`,
+    );
+  });
+  afterAll(() => Promise.all([browser?.close(), h?.close()]));
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const click = async (
+    operator: string,
+    value: Record<string, unknown>,
+    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
+  ) =>
+    (await (
+      await h.post(
+        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
+      )
+    ).json()) as any;
+  const archivistSays = async (text: string) => {
+    const ev = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.archivist,
+      text,
+    });
+    await h.post(ev);
+    const messageId = ev.event.message.message_id;
+    const reply = await waitFor(`the reply to ${text}`, () =>
+      h.fake.sentMessages().find((m) => m.replyTo === messageId),
+    );
+    return { ...reply, asked: messageId };
+  };
+  const valueOf = (card: unknown, action: string): Record<string, unknown> => {
+    const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
+    if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
+    return JSON.parse(m[1]!);
+  };
+  const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
+    const cookie = await signInCookie(h, user, PUBLIC_URL);
+    const [name, value] = cookie.split('=') as [string, string];
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    await context.addCookies([{ name, value, url: h.bot.url }]);
+    return context;
+  };
+  const transfersUrl = () => `/units/${villageId}/transfers`;
+
+  it('after 导出 the item page says the 件 went out in the package', async () => {
+    for (const seed of [11, 12]) {
+      const messageId = await postPhoto(h, { chatId, sender: org.officer, seed });
+      const ack = await replyAfterQuiet(h, clock, messageId);
+      const filed = await click(org.officer, valueOf(ack.content, 'file'), { messageId: ack.messageId });
+      const fix = valueOf(filed.card.data, 'fix');
+      items.push({ id: Number(fix.i), messageId, code: '', fix });
+    }
+    const preview = await archivistSays('确认归档');
+    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    for (const item of items)
+      item.code = await waitFor('the 档号', async () => {
+        const [r] = await queryRows<{ code: string }>(
+          h.db.db,
+          sql`select archival_code as code from archive_records
+              where item_id = ${item.id} and status = 'confirmed'`,
+        );
+        return r?.code;
+      });
+    const asked = await archivistSays('导出');
+    await h.settle();
+    await waitFor('the export recorded as sent', async () => {
+      const [p] = await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select id::int as id from transfer_packages where sent_chat_id is not null`,
+      );
+      return p ? (packageId = p.id) : undefined;
+    });
+    expect(asked.asked).toBeTruthy();
+    today = plainDate(clock.now(), clock.now(), 'Asia/Shanghai');
+
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    expect((await page.locator('#transfer').innerText()).trim()).toContain(
+      `已于${today}随移交包 #${packageId} 移交`,
+    );
+    // The archivist is led to the package page (also from the unit page); an officer sees neither link.
+    await page.goto(`${h.bot.url}/units/${villageId}`);
+    expect(await page.locator('#link-transfers').getAttribute('href')).toBe(transfersUrl());
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    await page.locator('#transfer a').click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(transfersUrl());
+    expect(await page.locator('#owed-count').innerText()).toBe('0');
+    const pkg = page.locator(`#packages [data-package="${packageId}"]`);
+    const text = await pkg.innerText();
+    expect(text).toContain('城关村');
+    expect(text).toContain('2 件');
+    expect(text).toContain('已发送到群');
+    expect(text).toMatch(/数字摘要 [0-9a-f]{12}…/);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    const officer = await signInCookie(h, { openId: org.officer, name: '王村官' }, PUBLIC_URL);
+    const own = await (
+      await fetch(`${h.bot.url}/items/${items[0]!.id}`, { headers: { cookie: officer } })
+    ).text();
+    expect(own).toContain(`随移交包 #${packageId} 移交`);
+    expect(own).not.toContain(transfersUrl());
+    const unitPage = await (
+      await fetch(`${h.bot.url}/units/${villageId}`, { headers: { cookie: officer } })
+    ).text();
+    expect(unitPage).not.toContain('id="link-transfers"');
+  });
+
+  it('撤销确认 on the 更正 card links the 移交包 page, not a command', async () => {
+    const opened = await click(org.archivist, items[0]!.fix);
+    const undone = await click(org.archivist, valueOf(opened.card.data, 'fix-unconfirm'), {
+      formValue: { reason: '交错了任务' },
+    });
+    const card = JSON.stringify(undone.card.data);
+    expect(card).toContain(`报送后请在移交包页点「已报送更正」：${PUBLIC_URL}${transfersUrl()}`);
+    expect(card).not.toContain('archive transfers');
+  });
+
+  it('a recall that retires a handed-over 档号 tells the archivist so, with the page', async () => {
+    const res = await h.post(
+      recallEvent({
+        appId: h.fake.appId,
+        messageId: items[1]!.messageId,
+        chatId,
+        recallTimeMs: clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    await h.settle();
+    const told = await waitFor('the archivist told', () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === org.archivist && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.includes(items[1]!.code)),
+    );
+    expect(told).toContain('这件已撤下，档号已停用（材料已撤回）');
+    expect(told).toContain(
+      `该件已于${today}随移交包移交，县档案馆保存的移交包中仍是档号 ${items[1]!.code}：请向县档案馆报送更正`,
+    );
+    expect(told.endsWith(`：${PUBLIC_URL}${transfersUrl()}`)).toBe(true);
+    const [audit] = await queryRows<{ details: any }>(
+      h.db.db,
+      sql`select details from audit_log where item_id = ${items[1]!.id} and action = 'unconfirm'`,
+    );
+    const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+    expect(details).toMatchObject({ transferPackages: [packageId], correctionToArchive: true });
+  });
+
+  it('the archivist marks one 已报送更正 on a phone: the list shrinks, the item page and the audit say so', async () => {
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}${transfersUrl()}`);
+    expect(await page.locator('#owed-count').innerText()).toBe('2');
+    const first = page.locator(`#owed [data-record]`, { hasText: items[0]!.code });
+    expect(await first.innerText()).toContain('交错了任务');
+    expect(await first.innerText()).toContain(`随移交包 #${packageId}`);
+    await first.locator('button', { hasText: '已报送更正' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#transfers-result').innerText()).toContain(
+      `已标记为已报送更正：${items[0]!.code}`,
+    );
+    expect(await page.locator('#owed-count').innerText()).toBe('1');
+    expect(await page.locator('#owed').innerText()).not.toContain(items[0]!.code);
+    expect(await page.locator('#owed').innerText()).toContain(items[1]!.code);
+    expect(await page.locator('#reported').innerText()).toContain('已报送更正（1）');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+
+    const [audit] = await queryRows<{ actor: string; source: string; details: any }>(
+      h.db.db,
+      sql`select actor, source, details from audit_log
+          where item_id = ${items[0]!.id} and action = 'transfer_correction'`,
+    );
+    expect(audit).toMatchObject({ actor: org.archivist, source: 'page' });
+    const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+    expect(details).toMatchObject({ archivalCode: items[0]!.code, transferPackage: packageId });
+
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    expect(await page.locator('#transfer').innerText()).toContain('移交后已撤销确认，更正已报送');
+    expect(await page.locator('#audit').innerText()).toContain('已报送更正（移交后变更）');
+    await page.goto(`${h.bot.url}/items/${items[1]!.id}`);
+    expect(await page.locator('#transfer').innerText()).toContain('移交后材料已撤回、档号停用，更正未报送');
+  });
+
+  it('an officer cannot see the page or mark a correction; the same mark twice changes nothing', async () => {
+    const officer = await signInCookie(h, { openId: org.officer, name: '王村官' }, PUBLIC_URL);
+    const seen = await fetch(`${h.bot.url}${transfersUrl()}`, { headers: { cookie: officer } });
+    expect(seen.status).toBe(403);
+    expect(await seen.text()).toContain('只有档案员或管理员可以查看移交包记录');
+    const csrf = csrfOf(
+      await (await fetch(`${h.bot.url}/items/${items[1]!.id}`, { headers: { cookie: officer } })).text(),
+    )!;
+    const [owed] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[1]!.id} and status = 'withdrawn'`,
+    );
+    const post = (cookie: string, form: Record<string, string>) =>
+      fetch(`${h.bot.url}${transfersUrl()}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    expect((await post(officer, { _csrf: csrf, record: String(owed!.id) })).status).toBe(403);
+    // Without the page's token nothing is marked either.
+    const archivist = await signInCookie(h, { openId: org.archivist, name: '李档案' }, PUBLIC_URL);
+    expect((await post(archivist, { record: String(owed!.id) })).status).toBe(403);
+    const marked = () =>
+      queryRows<{ n: number }>(h.db.db, sql`select count(*)::int as n from transfer_corrections`);
+    expect(await marked()).toEqual([{ n: 1 }]);
+    // The one already reported again: said, not recorded twice.
+    const [done] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[0]!.id} and status = 'withdrawn'`,
+    );
+    const archivistCsrf = csrfOf(
+      await (await fetch(`${h.bot.url}${transfersUrl()}`, { headers: { cookie: archivist } })).text(),
+    )!;
+    const again = await post(archivist, { _csrf: archivistCsrf, record: String(done!.id) });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('没有需要报送更正的档号');
+    expect(await marked()).toEqual([{ n: 1 }]);
+  });
+});

@@ -312,6 +312,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       deps,
       blobs,
       schedules: settings.schedules,
+      holidays: settings.holidays,
       wakeJobs: () => workers.jobs?.wake(),
     });
     const app = buildApp({

@@ -16,6 +16,8 @@ const HINTS: Record<string, string> = {
   HOST: '要监听的地址，例如 0.0.0.0 或 127.0.0.1',
   LOG_LEVEL: '例如 info',
   TZ: '例如 Asia/Shanghai',
+  HOLIDAYS_FILE:
+    '县里自己的节假日文件，例如 /etc/archive-bot/holidays.yaml（照 config/holidays.example.yaml 填写）',
   PUBLIC_URL:
     '大家打开网页的地址，例如 https://archive.example.gov.cn（末尾不带 /）；网页应用的主页和重定向 URL 也填它',
   SESSION_SECRET: '至少 32 个随机字符；不填则自动生成在 DATA_DIR/session-secret',
@@ -59,6 +61,7 @@ const baseSchema = z.object({
   TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, '不是已知的时区'),
   SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
+  HOLIDAYS_FILE: z.string().min(1).default('config/holidays.yaml'),
   ARCHIVE_CONFIG: z.string().min(1).default('config/archive.yaml'),
   VIRUS_SCAN_COMMAND: z.string().optional(),
   DOCX_TO_PDF_COMMAND: z
@@ -216,8 +219,11 @@ export interface Config {
     reconcileIntervalMs: number;
     reconcileLookbackMs: number;
   };
-  /** Reminder and digest times, thresholds and quiet hours (YAML); `enabled: false` stops the timers. */
-  schedules: { file: string; enabled: boolean };
+  /**
+   * Reminder and digest times, thresholds and quiet hours (YAML); `enabled: false` stops the timers;
+   * the county's holidays.yaml (the State Council's 放假安排 for years `chinese-days` lacks).
+   */
+  schedules: { file: string; enabled: boolean; holidaysFile: string };
   /** 全宗, codes, retention and package settings (YAML); optional virus-scan and DOCX → PDF commands. */
   archive: { configFile: string; virusScanCommand?: string; docxToPdfCommand?: string };
   /** Alerts to the operations chat (or the top admins): how often to check, at most one per kind per interval. */
@@ -356,7 +362,11 @@ const baseFrom = (v: z.infer<typeof baseSchema>): BaseConfig => ({
   databaseUrl: v.DATABASE_URL,
   dataDir: v.DATA_DIR,
   timeZone: v.TZ,
-  schedules: { file: v.SCHEDULES_FILE, enabled: v.SCHEDULER_ENABLED === 'true' },
+  schedules: {
+    file: v.SCHEDULES_FILE,
+    enabled: v.SCHEDULER_ENABLED === 'true',
+    holidaysFile: v.HOLIDAYS_FILE,
+  },
   archive: {
     configFile: v.ARCHIVE_CONFIG,
     virusScanCommand: v.VIRUS_SCAN_COMMAND,

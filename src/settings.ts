@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { loadArchiveConfig, type ArchiveConfig } from './archive/archive-config.js';
 import { loadBaseConfig, loadConfig, type BaseConfig, type Config, type Env } from './config.js';
 import { errorMessage } from './errors.js';
+import type { CountyHolidays } from './domain/holiday-file.js';
+import { loadHolidayFile } from './holiday-settings.js';
 import {
   loadScheduleSettings,
   parseScheduleSettings,
@@ -10,13 +12,15 @@ import {
 
 /**
  * The one settings loader. `.env` below the environment (env.ts), validated by config.ts; then
- * schedules.yaml and archive.yaml, validated by their schemas. The bot (main.ts → startBot) and every
+ * schedules.yaml, holidays.yaml and archive.yaml, validated by their schemas. The bot (main.ts → startBot) and every
  * command-line tool go through here; a bad value names the variable, or the file and the field.
  */
 
-/** The two YAML files, read and validated once per process. */
+/** The YAML files, read and validated once per process. */
 export interface FileSettings {
   schedules: ScheduleSettings;
+  /** The county's holidays.yaml (HOLIDAYS_FILE); absent when there is none (chinese-days alone). */
+  holidays?: CountyHolidays;
   /** Absent when archive.yaml cannot be read: the bot still runs and 确认归档/导出 say why. */
   archive?: ArchiveConfig;
   /** Why `archive` is absent (a missing file; a bad value refuses the start instead). */
@@ -43,12 +47,19 @@ export function loadFileSettings(config: BaseConfig): FileSettings {
     warnings.push(`没有找到提醒和周报的设置文件 ${file}：按默认设置运行`);
     schedules = parseScheduleSettings({}, config.timeZone);
   } else schedules = loadScheduleSettings(file, config.timeZone);
+  const holidays = loadHolidayFile(config.schedules.holidaysFile);
   try {
-    return { schedules, archive: loadArchiveConfig(config.archive.configFile), schedulesDefaulted, warnings };
+    return {
+      schedules,
+      holidays,
+      archive: loadArchiveConfig(config.archive.configFile),
+      schedulesDefaulted,
+      warnings,
+    };
   } catch (err) {
     if (!existsSync(config.archive.configFile)) {
       warnings.push(`档案设置没有读到（${errorMessage(err)}）：确认归档和导出暂不可用`);
-      return { schedules, archiveProblem: errorMessage(err), schedulesDefaulted, warnings };
+      return { schedules, holidays, archiveProblem: errorMessage(err), schedulesDefaulted, warnings };
     }
     throw err;
   }
@@ -70,7 +81,11 @@ export function loadSettings(env: Env): Settings {
  * (a tool that does not number or export runs without archive.yaml) and validated like the bot's.
  */
 export interface CliSettings extends BaseConfig {
-  schedules: BaseConfig['schedules'] & { settings(): ScheduleSettings };
+  schedules: BaseConfig['schedules'] & {
+    settings(): ScheduleSettings;
+    /** The county's holidays.yaml, read on first use (undefined: none). */
+    holidays(): CountyHolidays | undefined;
+  };
   archive: BaseConfig['archive'] & { settings(): ArchiveConfig };
   /** VIRUS_SCAN_COMMAND, else archive.yaml's virusScanCommand. */
   virusScanCommand(): string | undefined;
@@ -81,6 +96,7 @@ export interface CliSettings extends BaseConfig {
 export function loadCliSettings(env: Env): CliSettings {
   const base = loadBaseConfig(env);
   let schedules: ScheduleSettings | undefined;
+  let holidays: { file?: CountyHolidays } | undefined;
   let archive: ArchiveConfig | undefined;
   const archiveSettings = () => (archive ??= loadArchiveConfig(base.archive.configFile));
   return {
@@ -88,6 +104,7 @@ export function loadCliSettings(env: Env): CliSettings {
     schedules: {
       ...base.schedules,
       settings: () => (schedules ??= loadScheduleSettings(base.schedules.file, base.timeZone)),
+      holidays: () => (holidays ??= { file: loadHolidayFile(base.schedules.holidaysFile) }).file,
     },
     archive: { ...base.archive, settings: archiveSettings },
     virusScanCommand: () => base.archive.virusScanCommand ?? archiveSettings().virusScanCommand,

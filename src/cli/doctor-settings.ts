@@ -16,7 +16,7 @@ export function insideProgramFolder(file: string, root = PACKAGE_ROOT): boolean 
 }
 
 /**
- * The doctor's line about schedules.yaml and archive.yaml, read by the same loader as the bot's start,
+ * The doctor's line about schedules.yaml, archive.yaml and (when there is one) holidays.yaml, read by the same loader as the bot's start,
  * and a warning while either still lives in the program's folder (edited there, it makes `git pull`
  * stop at the next upgrade), saying where they go: on a server installed as a service (its settings
  * folder `serviceDir` exists, README → Running as a service) the `install` into it; elsewhere (a PC)
@@ -42,11 +42,15 @@ export function settingsFilesLine(
     const notes = [
       s.schedulesDefaulted ? `未找到 ${file}，提醒和周报用默认时间` : `${file} 有效`,
       s.archive ? `${archiveFile} 有效` : `未找到 ${archiveFile}，确认归档和导出暂不可用`,
+      ...(s.holidays
+        ? [`${base.schedules.holidaysFile} 有效（${[...s.holidays.years.keys()].join('、')} 年）`]
+        : []),
     ];
     const inside = (
       [
         ['SCHEDULES_FILE', file, 'schedules.yaml'],
         ['ARCHIVE_CONFIG', archiveFile, 'archive.yaml'],
+        ['HOLIDAYS_FILE', base.schedules.holidaysFile, 'holidays.yaml'],
       ] as const
     ).filter(([, f]) => existsSync(f) && insideProgramFolder(f, root));
     const files = inside.map(([, f]) => f);

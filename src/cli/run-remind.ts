@@ -25,7 +25,9 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
     const calendar = createWorkingCalendar({
-      onUnknownYear: (y) => io.err(`注意：节假日库还没有 ${y} 年的安排，按周一至周五计工作日`),
+      county: cli.schedules.holidays(),
+      onUnknownYear: (y) =>
+        io.err(`注意：节假日表还没有 ${y} 年的安排，按周一至周五计工作日，只避开估算的法定假日`),
     });
     const database = io.database ?? (await openCliDb(cli));
     try {

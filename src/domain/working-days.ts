@@ -1,17 +1,26 @@
 import holidayData from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import { estimatedHolidays } from './holiday-estimate.js';
+import type { CountyHolidays } from './holiday-file.js';
 
 /**
  * The Chinese working-day calendar: public holidays are off, and the weekend days made working days
  * (调休, e.g. Saturday 2026-10-10) are on. Data from the maintained `chinese-days` package, read from
  * its shipped table (its functions build their own table through the process's local time zone and
- * shift by a day west of UTC). Days are calendar dates 'YYYY-MM-DD' in the deployment's zone.
+ * shift by a day west of UTC). A year the county's holidays.yaml lists is taken from it instead
+ * (holiday-file.ts); a year neither knows gets the statutory holidays only (holiday-estimate.ts).
+ * Days are calendar dates 'YYYY-MM-DD' in the deployment's zone.
  */
 export interface WorkingCalendar {
   isWorkingDay(day: string): boolean;
   /** Holiday or 调休 name from the table (e.g. 国庆节), if the day is in it. */
   dayName(day: string): string | undefined;
-  /** Whether the holiday table covers the year (otherwise Monday–Friday is assumed). */
+  /**
+   * Whether holidays.yaml or the `chinese-days` table covers the year (otherwise Monday–Friday
+   * without the statutory holidays is assumed: a guess, see holiday-estimate.ts).
+   */
   knowsYear(year: number): boolean;
+  /** Where the year's schedule comes from: the county's file, the package, or neither (a guess). */
+  yearSource(year: number): 'holidays.yaml' | 'chinese-days' | undefined;
   /** The day `n` working days after `day` (before it when n < 0); n = 0 → `day`. */
   addWorkingDays(day: string, n: number): string;
   /** Working days d with from < d ≤ to (negative when `to` is before `from`). */
@@ -22,27 +31,44 @@ type Table = Record<string, string>;
 const data = holidayData as { holidays: Table; workdays: Table };
 
 export function createWorkingCalendar(
-  opts: { onUnknownYear?: (year: number) => void } = {},
+  opts: { onUnknownYear?: (year: number) => void; county?: CountyHolidays } = {},
 ): WorkingCalendar {
   const years = new Set(
     [...Object.keys(data.holidays), ...Object.keys(data.workdays)].map((d) => +d.slice(0, 4)),
   );
+  const county = opts.county;
   const warned = new Set<number>();
   const memo = new Map<string, boolean>();
-  const knowsYear = (year: number) => years.has(year);
+  const estimates = new Map<number, Map<string, string>>();
+  const estimate = (year: number) => {
+    let e = estimates.get(year);
+    if (!e) estimates.set(year, (e = estimatedHolidays(year)));
+    return e;
+  };
+  const yearSource = (year: number) =>
+    county?.years.has(year)
+      ? ('holidays.yaml' as const)
+      : years.has(year)
+        ? ('chinese-days' as const)
+        : undefined;
+  const knowsYear = (year: number) => yearSource(year) !== undefined;
   const isWorkingDay = (day: string): boolean => {
     let v = memo.get(day);
     if (v !== undefined) return v;
     const year = +day.slice(0, 4);
     const weekday = isoWeekday(day);
-    if (!knowsYear(year)) {
+    const source = yearSource(year);
+    // The county's days first, whatever their year (元旦 may begin on 30 December of the year before).
+    if (county?.holidays.has(day)) v = false;
+    else if (county?.workdays.has(day)) v = true;
+    else if (source === 'holidays.yaml') v = weekday <= 5;
+    else if (source === 'chinese-days') v = day in data.workdays || (weekday <= 5 && !(day in data.holidays));
+    else {
       if (!warned.has(year)) {
         warned.add(year);
         opts.onUnknownYear?.(year);
       }
-      v = weekday <= 5;
-    } else {
-      v = day in data.workdays || (weekday <= 5 && !(day in data.holidays));
+      v = weekday <= 5 && !estimate(year).has(day);
     }
     memo.set(day, v);
     return v;
@@ -63,10 +89,16 @@ export function createWorkingCalendar(
     return n;
   };
   const dayName = (day: string) => {
+    const own = county?.holidays.get(day) ?? county?.workdays.get(day);
+    if (own) return own;
+    const year = +day.slice(0, 4);
+    const source = yearSource(year);
+    if (source === 'holidays.yaml') return undefined;
+    if (source === undefined) return estimate(year).get(day);
     const raw = data.workdays[day] ?? data.holidays[day];
     return raw?.split(',')[1];
   };
-  return { isWorkingDay, dayName, knowsYear, addWorkingDays, workingDaysBetween };
+  return { isWorkingDay, dayName, knowsYear, yearSource, addWorkingDays, workingDaysBetween };
 }
 
 const DAY_MS = 86_400_000;

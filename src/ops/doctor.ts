@@ -10,7 +10,9 @@ import { readMovedMarker, withoutPassword } from '../db/pglite-moved.js';
 import { pendingAlerts } from '../db/repos/ops-alerts.js';
 import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
+import { missingHolidaysText } from '../domain/holiday-advice.js';
 import { createWorkingCalendar } from '../domain/working-days.js';
+import { DEFAULT_HOLIDAYS_FILE, loadHolidayFile } from '../holiday-settings.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
 import { createLarkGateway } from '../lark/create-gateway.js';
 import { createLogger } from '../logger.js';
@@ -225,7 +227,15 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     );
   } else add('warn', '磁盘空间', `${dataDir} 还不存在（首次启动时创建）`);
 
-  const calendar = createWorkingCalendar();
+  // The county's holidays.yaml first (a bad one is reported on the 设置文件 line: the start refuses it).
+  const holidaysFile = env.HOLIDAYS_FILE || DEFAULT_HOLIDAYS_FILE;
+  let county;
+  try {
+    county = loadHolidayFile(holidaysFile);
+  } catch {
+    county = undefined;
+  }
+  const calendar = createWorkingCalendar({ county });
   const year = Number(
     new Intl.DateTimeFormat('en-CA', {
       timeZone: config?.timeZone ?? 'Asia/Shanghai',
@@ -233,13 +243,13 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     }).format(now),
   );
   for (const y of [year, year + 1]) {
-    const known = calendar.knowsYear(y);
+    const source = calendar.yearSource(y);
     add(
-      known ? 'ok' : y === year ? 'fail' : 'warn',
+      source ? 'ok' : y === year ? 'fail' : 'warn',
       `节假日表 ${y}`,
-      known
-        ? '已包含（chinese-days）'
-        : '缺失：按周一至周五计算工作日。请在程序目录运行 npm update chinese-days（每年 12 月发布次年安排），然后重启机器人',
+      source
+        ? `已包含（${source === 'holidays.yaml' ? holidaysFile : 'chinese-days'}）`
+        : `缺失：${missingHolidaysText(y, y === year, holidaysFile)}`,
     );
   }
   return lines;

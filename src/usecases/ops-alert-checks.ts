@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.js';
 import { queueStats } from '../db/repos/queue.js';
 import { heldSignal } from '../domain/held-signal.js';
+import type { CountyHolidays } from '../domain/holiday-file.js';
+import { missingHolidaysText } from '../domain/holiday-advice.js';
 import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -28,6 +30,9 @@ export interface OpsAlertSources {
     seenSince: (reason: ResourceReason, since: Date | undefined) => boolean;
   };
   timeZone: string;
+  /** The county's holidays.yaml (read at start), and where HOLIDAYS_FILE says it is. */
+  holidays?: CountyHolidays;
+  holidaysFile: string;
   /** Long connection only: when Lark was last heard from, and how long silence may last. */
   ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
   /**
@@ -53,7 +58,7 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 
 /** The periodic checks: dead rows, a silent connection, low disk, Lark refusals, next year's holidays. */
 export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, () => Promise<AlertState>>> {
-  const calendar = createWorkingCalendar();
+  const calendar = createWorkingCalendar({ county: s.holidays });
   // Between rounds: the counts seen last, and since when pushes are refused with none received.
   const pushes = { received: 0, refused: 0, refusedSince: undefined as Date | undefined, lastRefusedAt: 0 };
   const databaseBusy = heldSignal({ raiseMs: DATABASE_BUSY_RAISE_MS, clearMs: DATABASE_BUSY_CLEAR_MS });
@@ -161,12 +166,13 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
         : p.month === '12' && !calendar.knowsYear(year + 1)
           ? year + 1
           : undefined;
+      const known = p.month === '12' ? year + 1 : year;
       return missing !== undefined
-        ? {
-            firing: true,
-            detail: `节假日表（chinese-days）还没有 ${missing} 年的数据，催办会按周一到周五算工作日${missing === year ? '（春节等假期照常催办）' : ''}。请升级：npm update chinese-days，然后重启。`,
-          }
-        : { firing: false, detail: `节假日表已包含 ${p.month === '12' ? year + 1 : year} 年的数据。` };
+        ? { firing: true, detail: missingHolidaysText(missing, missing === year, s.holidaysFile) }
+        : {
+            firing: false,
+            detail: `节假日表已包含 ${known} 年的数据（${calendar.yearSource(known) === 'holidays.yaml' ? s.holidaysFile : 'chinese-days'}）。`,
+          };
     },
   };
 }

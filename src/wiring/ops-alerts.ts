@@ -36,6 +36,8 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     minFreeBytes: config.capture.minFreeDiskBytes,
     readiness: env.readiness,
     timeZone: config.timeZone,
+    holidays: env.settings.holidays,
+    holidaysFile: config.schedules.holidaysFile,
     ws:
       config.lark.eventMode === 'ws'
         ? {

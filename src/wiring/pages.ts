@@ -7,6 +7,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
 import { urgeNow } from '../usecases/urge-now.js';
+import type { CountyHolidays } from '../domain/holiday-file.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 import { workingCalendar } from './schedules.js';
 
@@ -25,11 +26,13 @@ export function installPages(ctx: {
   deps: BotDeps;
   blobs: BlobStore;
   schedules: ScheduleSettings;
+  /** The county's holidays.yaml (the 督办's escalation counts working days). */
+  holidays?: CountyHolidays;
   wakeJobs: () => void;
 }): Koa.Middleware {
   const { config, deps } = ctx;
   const settings = ctx.schedules;
-  const calendar = workingCalendar(deps.logger);
+  const calendar = workingCalendar(deps.logger, ctx.holidays);
   return pagesMiddleware(
     {
       db: deps.db,

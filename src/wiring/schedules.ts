@@ -1,6 +1,7 @@
 import type { JobType } from '../domain/job-type.js';
 import { SCHEDULED_SEND_JOB } from '../domain/job-types.js';
 import { closeDeadSend } from '../db/repos/schedule-sends.js';
+import type { CountyHolidays } from '../domain/holiday-file.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { unitDetailAction } from '../usecases/unit-detail-action.js';
@@ -24,7 +25,7 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
   const { deps } = env;
   const cfg = env.config.schedules;
   const settings = env.settings.schedules;
-  const calendar = workingCalendar(deps.logger);
+  const calendar = workingCalendar(deps.logger, env.settings.holidays);
   const scheduler = schedulerFor(deps, settings, {
     calendar,
     wakeJobs: env.wakeJobs,
@@ -101,6 +102,8 @@ export function schedulerFor(
   settings: ScheduleSettings,
   o: {
     calendar?: WorkingCalendar;
+    /** The county's holidays.yaml, for the calendar built when `calendar` is not given. */
+    holidays?: CountyHolidays;
     wakeJobs?: () => void;
     hasJobHandler?: (type: JobType<unknown>) => boolean;
     instance?: string;
@@ -112,7 +115,7 @@ export function schedulerFor(
   const jobs = scheduledJobs({
     db: deps.db,
     settings,
-    calendar: o.calendar ?? workingCalendar(deps.logger),
+    calendar: o.calendar ?? workingCalendar(deps.logger, o.holidays),
     wakeJobs: o.wakeJobs ?? (() => {}),
     hasJobHandler: o.hasJobHandler ?? (() => false),
     publicUrl: o.publicUrl,
@@ -121,12 +124,14 @@ export function schedulerFor(
   return new Scheduler(deps, jobs, { timeZone: settings.timeZone, instance: o.instance });
 }
 
-export function workingCalendar(logger: Logger): WorkingCalendar {
+/** The working-day calendar: holidays.yaml's years, then chinese-days, then the statutory guess. */
+export function workingCalendar(logger: Logger, county?: CountyHolidays): WorkingCalendar {
   return createWorkingCalendar({
+    county,
     onUnknownYear: (year) =>
       logger.warn(
         { year },
-        'the holiday calendar does not cover this year yet; assuming Monday–Friday working days',
+        'neither holidays.yaml nor the holiday table covers this year; assuming Monday–Friday working days without the statutory holidays',
       ),
   });
 }

@@ -1,5 +1,8 @@
 import holidayData from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import { sql } from 'drizzle-orm';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
@@ -195,7 +198,9 @@ describe('operations alerts without an ops chat: the top admins by direct messag
     const cards = alertCards(h);
     expect(cards.map((c) => c[0]).sort()).toEqual(['告警：磁盘空间不足', '告警：节假日表缺少新一年的数据']);
     expect(cards.find((c) => c[0] === '告警：节假日表缺少新一年的数据')![1]).toBe(
-      `节假日表（chinese-days）还没有 ${lastYear + 1} 年的数据，催办会按周一到周五算工作日。请升级：npm update chinese-days，然后重启。`,
+      `节假日表还没有 ${lastYear + 1} 年的数据：催办暂按周一到周五算工作日，只避开元旦、春节、清明、劳动节、端午、中秋、国庆的法定假日（估算），调休和连休到时都不算。` +
+        `请按国务院办公厅《关于${lastYear + 1}年部分节假日安排的通知》填写 config/holidays.yaml（写法见程序目录的 config/holidays.example.yaml；没有这个文件就复制一份，并在 .env 写 HOLIDAYS_FILE=它的路径），` +
+        `或等 chinese-days 发布含 ${lastYear + 1} 年的新版后在程序目录运行 npm update chinese-days；然后重启机器人。`,
     );
     expect(cards.find((c) => c[0] === '告警：磁盘空间不足')![1]).toMatch(
       /^剩余磁盘空间 \d+ MB，下限 1000000000 MB；新文件暂停下载，请清理磁盘。$/,
@@ -229,9 +234,93 @@ describe('a holiday table without this year, after New Year', () => {
     expect(alertCards(h)).toEqual([
       [
         '告警：节假日表缺少新一年的数据',
-        `节假日表（chinese-days）还没有 ${year} 年的数据，催办会按周一到周五算工作日（春节等假期照常催办）。请升级：npm update chinese-days，然后重启。`,
+        `节假日表还没有 ${year} 年的数据：催办暂按周一到周五算工作日，只避开元旦、春节、清明、劳动节、端午、中秋、国庆的法定假日（估算），调休和连休现在都不算。` +
+          `请按国务院办公厅《关于${year}年部分节假日安排的通知》填写 config/holidays.yaml（写法见程序目录的 config/holidays.example.yaml；没有这个文件就复制一份，并在 .env 写 HOLIDAYS_FILE=它的路径），` +
+          `或等 chinese-days 发布含 ${year} 年的新版后在程序目录运行 npm update chinese-days；然后重启机器人。`,
       ],
     ]);
+  });
+});
+
+describe("the missing-holidays alert clears once the county's holidays.yaml has the year", () => {
+  let h: Harness;
+  let dir: string;
+  const years = Object.keys((holidayData as { holidays: Record<string, string> }).holidays).map(
+    (d) => +d.slice(0, 4),
+  );
+  const next = Math.max(...years) + 1;
+  const clock = new ManualClock(`${next - 1}-12-07T10:00:00+08:00`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'holidays-alert-'));
+    // The file HOLIDAYS_FILE names holds this year only (a county that wrote one before).
+    writeFileSync(
+      join(dir, 'holidays.yaml'),
+      `${next - 1}:\n  holidays:\n    - { name: 国庆节, from: ${next - 1}-10-01, to: ${next - 1}-10-07 }\n`,
+    );
+    h = await startHarness({
+      clock,
+      env: {
+        OPS_CHAT_ID: 'oc_ops_holidays',
+        ALERT_CHECK_MINUTES: '0',
+        HOLIDAYS_FILE: join(dir, 'holidays.yaml'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the file to fill, then, after the year is written into it and the bot restarted, says 恢复正常', async () => {
+    await h.bot.checkAlerts();
+    const [raised] = alertCards(h);
+    expect(raised![0]).toBe('告警：节假日表缺少新一年的数据');
+    expect(raised![1]).toContain(`填写 ${join(dir, 'holidays.yaml')}`);
+    expect(raised![1]).toContain('然后重启机器人');
+    // The check-up says the same.
+    const doctorLine = async () =>
+      (
+        await runDoctor(
+          {
+            LARK_APP_ID: h.fake.appId,
+            LARK_APP_SECRET: h.fake.appSecret,
+            LARK_DOMAIN: h.fake.baseUrl,
+            DATA_DIR: h.dataDir,
+            HOST: '127.0.0.1',
+            PORT: new URL(h.bot.url).port,
+            HOLIDAYS_FILE: join(dir, 'holidays.yaml'),
+          },
+          clock.now(),
+        )
+      ).find((l) => l.label === `节假日表 ${next}`);
+    expect(await doctorLine()).toEqual({
+      status: 'warn',
+      label: `节假日表 ${next}`,
+      detail: `缺失：${raised![1]}`,
+    });
+
+    writeFileSync(
+      join(dir, 'holidays.yaml'),
+      `${next}:\n  holidays:\n    - { name: 元旦, from: ${next}-01-01, to: ${next}-01-01 }\n` +
+        `    - { name: 春节, from: ${next}-02-05, to: ${next}-02-12 }\n  workdays:\n    - ${next}-02-20\n`,
+    );
+    // The file is read at start: until the restart the alert stands.
+    await clock.advance(2 * 60 * MINUTE);
+    await h.bot.checkAlerts();
+    expect(alertCards(h)).toHaveLength(1);
+    await h.restart();
+    await h.bot.checkAlerts();
+    expect(alertCards(h).slice(1)).toEqual([
+      [
+        '恢复正常：节假日表缺少新一年的数据',
+        `节假日表已包含 ${next} 年的数据（${join(dir, 'holidays.yaml')}）。`,
+      ],
+    ]);
+    expect(await doctorLine()).toMatchObject({
+      status: 'ok',
+      detail: `已包含（${join(dir, 'holidays.yaml')}）`,
+    });
   });
 });
 

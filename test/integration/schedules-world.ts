@@ -6,6 +6,7 @@ import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { parseScheduleSettings, type ScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import { loadHolidayFile } from '../../src/holiday-settings.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { startHarness, type Harness, type HarnessOptions } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -77,6 +78,8 @@ export async function schedulesWorld(
   await bind(chats.township, org.township);
   const settings = parseScheduleSettings(TEST_SETTINGS, 'Asia/Shanghai');
   const scheduler = schedulerFor(h.bot.deps, settings, {
+    // The county's holidays.yaml the harness's HOLIDAYS_FILE names, read as the bot's start reads it.
+    holidays: loadHolidayFile(h.config.schedules.holidaysFile),
     wakeJobs: () => h.bot.jobWorker.wake(),
     instance: `test-${prefix}`,
   });

@@ -13,7 +13,11 @@ describe('loadConfig', () => {
     expect(c.timeZone).toBe('Asia/Shanghai');
     expect(c.databaseUrl).toBeUndefined();
     expect(c.webhook.maxAgeSeconds).toBe(8 * 3600);
-    expect(c.schedules).toEqual({ file: 'config/schedules.yaml', enabled: true });
+    expect(c.schedules).toEqual({
+      file: 'config/schedules.yaml',
+      enabled: true,
+      holidaysFile: 'config/holidays.yaml',
+    });
     expect(c.archive).toEqual({
       configFile: 'config/archive.yaml',
       virusScanCommand: undefined,
@@ -68,7 +72,11 @@ describe('loadConfig', () => {
       ARCHIVE_CONFIG: '/etc/bot/archive.yaml',
       VIRUS_SCAN_COMMAND: 'clamscan --no-summary {file}',
     });
-    expect(c.schedules).toEqual({ file: '/etc/bot/schedules.yaml', enabled: false });
+    expect(c.schedules).toEqual({
+      file: '/etc/bot/schedules.yaml',
+      enabled: false,
+      holidaysFile: 'config/holidays.yaml',
+    });
     expect(c.archive.virusScanCommand).toBe('clamscan --no-summary {file}');
     expect(c.archive.docxToPdfCommand).toBeUndefined();
     const docx = (v: string) => loadConfig({ ...base, DOCX_TO_PDF_COMMAND: v }).archive.docxToPdfCommand;

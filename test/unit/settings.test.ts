@@ -93,6 +93,24 @@ describe('settings', () => {
       const line = settingsFilesLine({ SCHEDULES_FILE: bad });
       expect(line.status).toBe('fail');
       expect(line.detail).toMatch(/schedules\.yaml 有误：\n\s+- digest\.weekday: /);
+      // holidays.yaml: named with its years when valid; a bad one refuses the start, and the doctor says so.
+      const holidays = join(dir, 'holidays.yaml');
+      copyFileSync(join(repoRoot, 'config/holidays.example.yaml'), holidays);
+      const env = { SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: archive, HOLIDAYS_FILE: holidays };
+      expect(settingsFilesLine(env).detail).toBe(
+        `${schedules} 有效；${archive} 有效；${holidays} 有效（2026 年）`,
+      );
+      writeFileSync(
+        holidays,
+        '2027:\n  holidays:\n    - { name: 春节, from: 2027-02-05, to: 2027-02-12 }\n  workdays: [2027-02-08]\n',
+      );
+      expect(settingsFilesLine(env)).toMatchObject({ status: 'fail' });
+      expect(settingsFilesLine(env).detail).toContain(
+        `${holidays} 有误：\n  - 2027 年：workdays 第 1 条：2027-02-08 是星期一，不是周末`,
+      );
+      expect(() =>
+        loadSettings({ LARK_APP_ID: 'cli_a1b2c3d4e5f60718', LARK_APP_SECRET: 's', ...env }),
+      ).toThrow(/2027-02-08 是星期一，不是周末/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,14 +26,16 @@ describe('working days (Chinese calendar, chinese-days table)', () => {
     expect(cal.isWorkingDay('2026-11-25')).toBe(true); // an ordinary Wednesday
   });
 
-  it('falls back to Monday–Friday for a year the table does not know, warning once', () => {
+  it('falls back to Monday–Friday without the statutory holidays for a year the table does not know, warning once', () => {
     const warned: number[] = [];
     const c = createWorkingCalendar({ onUnknownYear: (y) => warned.push(y) });
     expect(c.knowsYear(2026)).toBe(true);
     expect(c.knowsYear(2031)).toBe(false);
-    expect(c.isWorkingDay('2031-10-01')).toBe(true); // a Wednesday: no holiday data, so working
+    expect(c.yearSource(2031)).toBeUndefined();
+    expect(c.isWorkingDay('2031-10-01')).toBe(false); // a Wednesday: 国庆节 by law, even without the notice
+    expect(c.dayName('2031-10-01')).toBe('国庆节、中秋节'); // 中秋 falls on 1 October that year
     expect(c.isWorkingDay('2031-10-04')).toBe(false); // Saturday
-    expect(c.isWorkingDay('2031-10-06')).toBe(true);
+    expect(c.isWorkingDay('2031-10-06')).toBe(true); // Monday: the notice's bridging days are not guessed
     expect(warned).toEqual([2031]);
   });
 

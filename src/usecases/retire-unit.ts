@@ -5,7 +5,6 @@ import { getUnitByCode, getUnitById, type UnitRow } from '../db/repos/units.js';
 import {
   activeChildren,
   liveBindingsOfUnit,
-  lockUnit,
   lockUnits,
   reopenTasksOfRetired,
   setUnitStatus,
@@ -207,16 +206,15 @@ export async function restoreUnit(deps: RetireDeps, input: { code: string }): Pr
   if (unit.status !== 'retired')
     throw new DomainError('unit_not_retired', `${unit.name}（${unit.code}）没有撤并，不用恢复`);
   const parent = unit.parentId === null ? undefined : await getUnitById(db, unit.parentId);
-  if (parent?.status === 'retired')
-    throw new DomainError(
-      'parent_retired',
-      `${unit.name}的上级 ${parent.name}（${parent.code}）也已撤并：先恢复 ${parent.code}，或用 units import 把 ${unit.name} 改到别的上级下`,
-    );
+  if (parent?.status === 'retired') throw parentRetired(unit, parent);
   const wasInto = await mergedInto(db, unit);
   const tasksReopened = await db.transaction(async (tx) => {
-    const locked = await lockUnit(tx, unit.id);
-    if (locked?.status !== 'retired')
+    // The parent too: retiring it takes its row lock before counting its active children, so the
+    // two never cross (a unit restored under a parent retired meanwhile).
+    const locked = await lockUnits(tx, parent ? [unit.id, parent.id] : [unit.id]);
+    if (locked.get(unit.id)?.status !== 'retired')
       throw new DomainError('unit_not_retired', `${unit.name}（${unit.code}）刚被恢复，不用再恢复`);
+    if (parent && locked.get(parent.id)?.status !== 'active') throw parentRetired(unit, parent);
     await setUnitStatus(tx, unit.id, null, now);
     const reopened = await reopenTasksOfRetired(tx, unit.id);
     await insertAudit(tx, {
@@ -230,4 +228,11 @@ export async function restoreUnit(deps: RetireDeps, input: { code: string }): Pr
     return reopened;
   });
   return { unit, wasInto, tasksReopened };
+}
+
+function parentRetired(unit: UnitRow, parent: UnitRow): DomainError {
+  return new DomainError(
+    'parent_retired',
+    `${unit.name}的上级 ${parent.name}（${parent.code}）也已撤并：先恢复 ${parent.code}，或用 units import 把 ${unit.name} 改到别的上级下`,
+  );
 }

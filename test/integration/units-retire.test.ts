@@ -7,7 +7,7 @@ import { runUnitsCommand } from '../../src/cli/units.js';
 import { queryRows } from '../../src/db/client.js';
 import { recordChatJoined } from '../../src/db/repos/chats.js';
 import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
-import { retireUnit } from '../../src/usecases/retire-unit.js';
+import { restoreUnit, retireUnit } from '../../src/usecases/retire-unit.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
@@ -265,5 +265,25 @@ describe('units retire / units restore', () => {
     const [v1] = await queryRows<{ status: string }>(db(), sql`select status from units where code = ${V1}`);
     expect(v1?.status).toBe('active');
     expect((await unitOfChat(db(), w.chats.village1))?.code).toBe(V1);
+  });
+
+  it('refuses to restore a village whose township was retired while the command ran, changing nothing', async () => {
+    const timeZone = 'Asia/Shanghai';
+    await units('retire', V1);
+    // 城关镇 is retired by another command (both its villages are) between this one's check and its transaction.
+    const racing = new Proxy(db(), {
+      get(target, prop) {
+        if (prop !== 'transaction') return Reflect.get(target, prop, target);
+        return async (...args: Parameters<typeof target.transaction>) => {
+          await retireUnit({ db: target, clock: w.clock, timeZone }, { code: w.org.township });
+          return target.transaction(...args);
+        };
+      },
+    });
+    await expect(restoreUnit({ db: racing, clock: w.clock, timeZone }, { code: V2 })).rejects.toThrow(
+      `河口村的上级 城关镇（${w.org.township}）也已撤并：先恢复 ${w.org.township}`,
+    );
+    const [v2] = await queryRows<{ status: string }>(db(), sql`select status from units where code = ${V2}`);
+    expect(v2?.status).toBe('retired');
   });
 });

@@ -17,14 +17,9 @@ export async function activeChildren(db: Db, unitId: number): Promise<{ code: st
     .orderBy(units.code);
 }
 
-/** Locks the unit's row for the retirement or restoration that follows in the same transaction. */
-export async function lockUnit(tx: Db, unitId: number): Promise<{ status: string } | undefined> {
-  return (await lockUnits(tx, [unitId])).get(unitId);
-}
-
 /**
- * Locks these units' rows (in id order, so two retirements locking the same two units never wait on
- * each other) for the transaction; each one's status by id.
+ * Locks these units' rows for the retirement or restoration that follows in the same transaction (in id
+ * order, so two commands locking the same two units never wait on each other); each one's status by id.
  */
 export async function lockUnits(tx: Db, unitIds: number[]): Promise<Map<number, { status: string }>> {
   const rows = await queryRows<{ id: number; status: string }>(

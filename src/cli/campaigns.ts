@@ -3,6 +3,7 @@ import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type ProgressCounts } from '../db/repos/completeness-progress.js';
 import { getCampaignByCode } from '../db/repos/campaigns.js';
 import { getUnitByCode } from '../db/repos/units.js';
+import { createWorkingCalendar } from '../domain/working-days.js';
 import { AppError, DomainError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { loadCliSettings } from '../settings.js';
@@ -34,16 +35,24 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
     if (!values.checklist || !values.year || !values.deadline || !(values.units || values.parent)) {
       throw new AppError('usage', CAMPAIGNS_USAGE);
     }
-    const r = await createCampaign(ctx, {
-      checklistCode: values.checklist,
-      year: Number(values.year),
-      deadline: parseDeadline(values.deadline),
-      unitCodes: values.units?.split(',').map((s) => s.trim()),
-      parentUnitCode: values.parent,
-      createdBy: 'cli',
-      code: values.code,
-      title: values.title,
+    // Working days before the deadline count the county's holidays.yaml too, as the reminders do (next
+    // year's campaign is made in December, often for a year only that file knows).
+    const calendar = createWorkingCalendar({
+      county: loadCliSettings(deps.env ?? {}).schedules.holidays(),
     });
+    const r = await createCampaign(
+      { ...ctx, calendar },
+      {
+        checklistCode: values.checklist,
+        year: Number(values.year),
+        deadline: parseDeadline(values.deadline),
+        unitCodes: values.units?.split(',').map((s) => s.trim()),
+        parentUnitCode: values.parent,
+        createdBy: 'cli',
+        code: values.code,
+        title: values.title,
+      },
+    );
     deps.out(
       `${r.created ? '已创建' : '已存在'} ${r.campaign.code}「${r.campaign.title}」：${r.villages} 个村、${r.households} 户，` +
         `新增任务 ${r.tasksCreated}，已有 ${r.tasksExisting}`,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCampaignsCommand } from '../../src/cli/campaigns.js';
@@ -143,5 +146,36 @@ describe('creating campaigns', () => {
       { db: tdb.db, clock, out: (l) => out.push(l) },
     );
     expect(out).toEqual(['已创建 small-2026「2026年 测试清单」：1 个村、0 户，新增任务 2，已有 0']);
+  });
+
+  it('counts working days before the deadline by the county’s holidays.yaml (next year’s campaign, made in December)', async () => {
+    // A year chinese-days lacks, filled in by the county from the State Council's notice: 1–3 March
+    // (Monday–Wednesday) are holidays there, so one working day before Thursday 4 March is Friday 26 February.
+    const dir = mkdtempSync(join(tmpdir(), 'campaign-holidays-'));
+    try {
+      const file = join(dir, 'holidays.yaml');
+      writeFileSync(file, '2027:\n  holidays:\n    - { name: 测试假, from: 2027-03-01, to: 2027-03-03 }\n');
+      await storeChecklist(
+        tdb.db,
+        SMALL_CHECKLIST.replace('code: small', 'code: wd').replace(
+          'due: { days_before_campaign_deadline: 30 }',
+          'due: { working_days_before_campaign_deadline: 1 }',
+        ),
+        clock.now(),
+      );
+      await loadChecklists(deps());
+      await runCampaignsCommand(
+        ['create', '--checklist', 'wd', '--year', '2027', '--deadline', '2027-03-04', '--units', 'V3'],
+        { db: tdb.db, clock, out: () => undefined, env: { HOLIDAYS_FILE: file, TZ: 'Asia/Shanghai' } },
+      );
+      const [c01] = await queryRows<{ day: string }>(
+        tdb.db,
+        sql`select to_char(t.due_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day
+            from tasks t join campaigns c on c.id = t.campaign_id where c.code = 'wd-2027' and t.code = 'C01'`,
+      );
+      expect(c01?.day).toBe('2027-02-26');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,12 +3,14 @@ import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type ProgressCounts } from '../db/repos/completeness-progress.js';
 import { getCampaignByCode } from '../db/repos/campaigns.js';
 import { getUnitByCode } from '../db/repos/units.js';
-import { createWorkingCalendar } from '../domain/working-days.js';
+import { endOfDay } from '../domain/checklist-due.js';
+import { localDay } from '../domain/working-days.js';
 import { AppError, DomainError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { loadCliSettings } from '../settings.js';
 import { createCampaign } from '../usecases/create-campaign.js';
 import { loadChecklists } from '../usecases/load-checklists.js';
+import { cliWorkingCalendar } from './cli-calendar.js';
 import type { CliCommand } from './commands.js';
 import type { OrgCliDeps } from './units.js';
 
@@ -24,7 +26,9 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest);
   const clock = deps.clock ?? systemClock;
-  const ctx = { db: deps.db, clock, timeZone: deps.env ? loadCliSettings(deps.env).timeZone : undefined };
+  const cli = loadCliSettings(deps.env ?? {});
+  const timeZone = cli.timeZone;
+  const ctx = { db: deps.db, clock, timeZone };
   const now = clock.now();
   if (sub === 'load-checklists') {
     for (const c of await loadChecklists(ctx, { dir: positionals[0] }))
@@ -37,15 +41,13 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
     }
     // Working days before the deadline count the county's holidays.yaml too, as the reminders do (next
     // year's campaign is made in December, often for a year only that file knows).
-    const calendar = createWorkingCalendar({
-      county: loadCliSettings(deps.env ?? {}).schedules.holidays(),
-    });
+    const calendar = cliWorkingCalendar(cli, deps.out);
     const r = await createCampaign(
       { ...ctx, calendar },
       {
         checklistCode: values.checklist,
         year: Number(values.year),
-        deadline: parseDeadline(values.deadline),
+        deadline: parseDeadline(values.deadline, timeZone),
         unitCodes: values.units?.split(',').map((s) => s.trim()),
         parentUnitCode: values.parent,
         createdBy: 'cli',
@@ -78,7 +80,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
       deps.out(`${unit.fullName} 还缺 ${m.total} 项`);
       for (const t of m.items)
         deps.out(
-          `  ${t.overdue ? `逾期${t.daysOverdue}天` : `截止${chinaDate(t.dueAt)}`}  ` +
+          `  ${t.overdue ? `逾期${t.daysOverdue}天` : `截止${localDay(t.dueAt, timeZone)}`}  ` +
             `${t.unitName} #${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}：${t.missingText}`,
         );
     }
@@ -117,16 +119,14 @@ function parseFlags(args: string[]) {
   }
 }
 
-/** `2025-12-31` → the end of that day in China time. */
-function parseDeadline(s: string): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T23:59:59+08:00`) : new Date(s);
-  if (Number.isNaN(d.getTime())) throw new DomainError('bad_date', `日期格式不对: ${s}（应为 2025-12-31）`);
+/** `2025-12-31` → the end of that day in the deployment's zone (TZ); a full ISO time as given. */
+function parseDeadline(s: string, timeZone: string): Date {
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(s);
+  const d = dayOnly ? endOfDay(s, timeZone) : new Date(s);
+  // A day-only value must name a real day (2027-02-30 is not 2 March).
+  if (Number.isNaN(d.getTime()) || (dayOnly && localDay(d, timeZone) !== s))
+    throw new DomainError('bad_date', `日期格式不对: ${s}（应为 2025-12-31）`);
   return d;
-}
-
-/** YYYY-MM-DD in China time (UTC+8). */
-function chinaDate(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 function line(c: ProgressCounts): string {

@@ -1,7 +1,8 @@
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { getUnitByCode } from '../db/repos/units.js';
-import { createWorkingCalendar, localDay } from '../domain/working-days.js';
+import { localDay } from '../domain/working-days.js';
 import { buildReminders } from '../usecases/build-reminders.js';
+import { cliWorkingCalendar } from './cli-calendar.js';
 import { openCliDb } from './open-cli-db.js';
 import type { CliIo } from './run-cli.js';
 import { exitCodeOf } from './run-main.js';
@@ -24,11 +25,7 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
     if (typeof parsed === 'number') return parsed;
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
-    const calendar = createWorkingCalendar({
-      county: cli.schedules.holidays(),
-      onUnknownYear: (y) =>
-        io.err(`注意：节假日表还没有 ${y} 年的安排，按周一至周五计工作日，只避开估算的法定假日`),
-    });
+    const calendar = cliWorkingCalendar(cli, (l) => io.err(l));
     const database = io.database ?? (await openCliDb(cli));
     try {
       const db = database.db;

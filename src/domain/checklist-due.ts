@@ -10,7 +10,8 @@ export interface DueContext {
   calendar?: WorkingCalendar;
 }
 
-const endOfDay = (day: string, timeZone: string): Date =>
+/** 23:59:59 of `day` (YYYY-MM-DD) in `timeZone`. */
+export const endOfDay = (day: string, timeZone: string): Date =>
   new Date(zonedInstant(day, '23:59', timeZone).getTime() + 59_000);
 
 /**

@@ -178,4 +178,68 @@ describe('creating campaigns', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('says when a campaign is made for a year neither holidays.yaml nor chinese-days knows (the guess)', async () => {
+    // No HOLIDAYS_FILE (none at the default path): 2027 is guessed, 1–3 March work, and the command says so.
+    const out: string[] = [];
+    await runCampaignsCommand(
+      [
+        'create',
+        '--checklist',
+        'wd',
+        '--year',
+        '2027',
+        '--deadline',
+        '2027-03-04',
+        '--units',
+        'V3',
+        '--code',
+        'wd-guess',
+      ],
+      { db: tdb.db, clock, out: (l) => out.push(l), env: { TZ: 'Asia/Shanghai' } },
+    );
+    expect(out).toEqual([
+      '注意：节假日表还没有 2027 年的安排，按周一至周五计工作日，只避开估算的法定假日',
+      expect.stringMatching(/^已创建 wd-guess/),
+    ]);
+    const [c01] = await queryRows<{ day: string }>(
+      tdb.db,
+      sql`select to_char(t.due_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day
+          from tasks t join campaigns c on c.id = t.campaign_id where c.code = 'wd-guess' and t.code = 'C01'`,
+    );
+    expect(c01?.day).toBe('2027-03-03');
+  });
+
+  it('reads and prints deadlines in the configured time zone (TZ), not UTC+8', async () => {
+    const out: string[] = [];
+    const env = { TZ: 'Europe/London' };
+    const run = (args: string[]) =>
+      runCampaignsCommand(args, { db: tdb.db, clock, env, out: (l) => out.push(l) });
+    await run([
+      'create',
+      '--checklist',
+      'small',
+      '--year',
+      '2027',
+      '--deadline',
+      '2027-03-10',
+      '--units',
+      'V3',
+    ]);
+    const [c] = await queryRows<{ deadline: string }>(
+      tdb.db,
+      sql`select deadline from campaigns where code = 'small-2027'`,
+    );
+    expect(new Date(c!.deadline)).toEqual(new Date('2027-03-10T23:59:59Z'));
+    out.length = 0;
+    await run(['missing', 'V3', '--campaign', 'small-2027']);
+    expect(out).toEqual([
+      expect.stringContaining('还缺 2 项'),
+      expect.stringMatching(/^ {2}截止2027-02-08 .*#C01 /),
+      expect.stringMatching(/^ {2}截止2027-03-10 .*#C02 /),
+    ]);
+    await expect(
+      run(['create', '--checklist', 'small', '--year', '2027', '--deadline', '2027-02-30', '--units', 'V3']),
+    ).rejects.toThrow('日期格式不对: 2027-02-30');
+  });
 });

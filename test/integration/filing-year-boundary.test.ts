@@ -7,6 +7,7 @@ import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { cardActionEvent } from '../support/events.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { waitFor } from '../support/wait-for.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -52,6 +53,13 @@ describe('#code over New Year: the year the photo was sent, in Beijing time', ()
     await replyAfterQuiet(h, clock, photo);
     return filedAs(photo);
   };
+  const storedPhoto = async (photo: string) =>
+    (
+      await queryRows<{ n: number }>(
+        h.db.db,
+        sql`select count(*)::int as n from materials where message_id = ${photo} and status = 'stored'`,
+      )
+    )[0]!.n > 0;
   const filedAs = async (photo: string) => {
     const [filed] = await queryRows<{ campaign: string; via: string }>(
       h.db.db,
@@ -70,9 +78,16 @@ describe('#code over New Year: the year the photo was sent, in Beijing time', ()
     // apart by their year (same title, same code), and the officer's choice decides the 年度.
     const photo = await postPhoto(h, { chatId, sender: org.officer });
     await postText(h, { chatId, sender: org.officer, text: '会场' });
+    // Stored before the clock moves: once failed the card came without the two C05 (the full suite,
+    // a loaded machine); waiting here keeps the download out of the clock's race, and the message
+    // below shows the card if it happens again.
+    await waitFor(`photo ${photo} stored`, () => storedPhoto(photo));
     const card = await replyAfterQuiet(h, clock, photo);
     const c05 = cardButtons(card.content).filter((b) => b.value.a === 'file' && b.text.includes('会议现场'));
-    expect(c05.map((b) => b.text).sort()).toEqual(['重要会议现场照片 2026年', '重要会议现场照片 2027年']);
+    expect(c05.map((b) => b.text).sort(), JSON.stringify(card.content)).toEqual([
+      '重要会议现场照片 2026年',
+      '重要会议现场照片 2027年',
+    ]);
     clock.set(new Date('2027-01-02T10:00:00+08:00'));
     const tap = await h.post(
       cardActionEvent({

@@ -6,6 +6,7 @@ import {
   claimBurstAck,
   compressedNoteGivenToday,
   getBurst,
+  previousBurstClose,
   setBurstAck,
   type BurstRow,
 } from '../db/repos/bursts.js';
@@ -47,10 +48,15 @@ export async function acknowledgeBurst(
 ): Promise<void> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.ackMessageId) return;
+  // A text already the caption of the sender's burst before (a 「#C05」 written just before that one
+  // closed) is not this one's too: it would file this burst by the other's code.
+  const before = await previousBurstClose(deps.db, burst);
   const texts = await textsBetween(deps.db, {
     chatId: burst.chatId,
     senderOpenId: burst.senderOpenId,
-    from: new Date(burst.firstAt.getTime() - opts.quietWindowMs),
+    from: new Date(
+      Math.max(burst.firstAt.getTime() - opts.quietWindowMs, before ? before.getTime() + 1 : -Infinity),
+    ),
     to: burst.closesAt,
   });
   const caption = texts.length > 0 ? texts.join('\n').slice(0, CAPTION_MAX_CHARS) : null;

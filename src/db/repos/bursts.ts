@@ -111,6 +111,21 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 }
 
 /** Whether the burst's reply was claimed: its card went out, or is going out now. */
+/**
+ * When the sender's burst before this one in the chat closed: texts up to then were that burst's
+ * caption, so the next burst's caption starts after it (not at its own quiet window before).
+ */
+export async function previousBurstClose(db: Db | Tx, b: BurstRow): Promise<Date | undefined> {
+  const [r] = await queryRows<{ closes_at: Date }>(
+    db,
+    sql`select closes_at from bursts
+        where chat_id = ${b.chatId} and sender_open_id = ${b.senderOpenId} and first_at < ${b.firstAt}
+          and id <> ${b.id}
+        order by first_at desc limit 1`,
+  );
+  return r ? new Date(r.closes_at) : undefined;
+}
+
 export async function burstReplyClaimed(db: Db | Tx, id: number): Promise<boolean> {
   const [row] = await db.select({ at: bursts.ackClaimedAt }).from(bursts).where(eq(bursts.id, id));
   return !!row?.at;

@@ -78,9 +78,8 @@ describe('#code over New Year: the year the photo was sent, in Beijing time', ()
     // apart by their year (same title, same code), and the officer's choice decides the 年度.
     const photo = await postPhoto(h, { chatId, sender: org.officer });
     await postText(h, { chatId, sender: org.officer, text: '会场' });
-    // Stored before the clock moves: once failed the card came without the two C05 (the full suite,
-    // a loaded machine); waiting here keeps the download out of the clock's race, and the message
-    // below shows the card if it happens again.
+    // Stored before the clock moves (the download kept out of the clock's race). In full runs this
+    // photo once came filed by the 「#C05」 above, read as its caption too: fixed (filing-caption-once).
     await waitFor(`photo ${photo} stored`, () => storedPhoto(photo));
     const card = await replyAfterQuiet(h, clock, photo);
     const c05 = cardButtons(card.content).filter((b) => b.value.a === 'file' && b.text.includes('会议现场'));

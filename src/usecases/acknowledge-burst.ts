@@ -6,7 +6,7 @@ import {
   claimBurstAck,
   compressedNoteGivenToday,
   getBurst,
-  previousBurstClose,
+  previousBurstCaption,
   setBurstAck,
   type BurstRow,
 } from '../db/repos/bursts.js';
@@ -48,16 +48,14 @@ export async function acknowledgeBurst(
 ): Promise<void> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.ackMessageId) return;
-  // A text already the caption of the sender's burst before (a 「#C05」 written just before that one
-  // closed) is not this one's too: it would file this burst by the other's code.
-  const before = await previousBurstClose(deps.db, burst);
+  // A text the sender's burst before already read as its caption (a 「#C05」 written just before that
+  // one closed) is not this one's too: it would file this burst by the other's code.
   const texts = await textsBetween(deps.db, {
     chatId: burst.chatId,
     senderOpenId: burst.senderOpenId,
-    from: new Date(
-      Math.max(burst.firstAt.getTime() - opts.quietWindowMs, before ? before.getTime() + 1 : -Infinity),
-    ),
+    from: new Date(burst.firstAt.getTime() - opts.quietWindowMs),
     to: burst.closesAt,
+    readBefore: await previousBurstCaption(deps.db, burst, opts.quietWindowMs),
   });
   const caption = texts.length > 0 ? texts.join('\n').slice(0, CAPTION_MAX_CHARS) : null;
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.

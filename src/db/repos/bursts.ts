@@ -112,18 +112,24 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 
 /** Whether the burst's reply was claimed: its card went out, or is going out now. */
 /**
- * When the sender's burst before this one in the chat closed: texts up to then were that burst's
- * caption, so the next burst's caption starts after it (not at its own quiet window before).
+ * The sender's burst before this one in the chat, once its caption was read: the range of texts it
+ * read (its quiet window before its first item to its close) and when it read them.
  */
-export async function previousBurstClose(db: Db | Tx, b: BurstRow): Promise<Date | undefined> {
-  const [r] = await queryRows<{ closes_at: Date }>(
+export async function previousBurstCaption(
+  db: Db | Tx,
+  b: BurstRow,
+  quietWindowMs: number,
+): Promise<{ from: Date; to: Date; readAt: Date } | undefined> {
+  const [r] = await queryRows<{ first_at: Date; closes_at: Date; ack_claimed_at: Date }>(
     db,
-    sql`select closes_at from bursts
+    sql`select first_at, closes_at, ack_claimed_at from bursts
         where chat_id = ${b.chatId} and sender_open_id = ${b.senderOpenId} and first_at < ${b.firstAt}
-          and id <> ${b.id}
+          and id <> ${b.id} and ack_claimed_at is not null
         order by first_at desc limit 1`,
   );
-  return r ? new Date(r.closes_at) : undefined;
+  if (!r) return undefined;
+  const from = new Date(new Date(r.first_at).getTime() - quietWindowMs);
+  return { from, to: new Date(r.closes_at), readAt: new Date(r.ack_claimed_at) };
 }
 
 export async function burstReplyClaimed(db: Db | Tx, id: number): Promise<boolean> {

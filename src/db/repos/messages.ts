@@ -65,13 +65,24 @@ export async function knownMessageIds(db: Db, ids: string[]): Promise<Set<string
 /** Texts one sender wrote in a chat in a time range (captions before/within/after a burst). */
 export async function textsBetween(
   db: Db,
-  q: { chatId: string; senderOpenId: string; from: Date; to: Date },
+  q: {
+    chatId: string;
+    senderOpenId: string;
+    from: Date;
+    to: Date;
+    /** Texts another burst already read as its caption (in its range, recorded before it read them). */
+    readBefore?: { from: Date; to: Date; readAt: Date };
+  },
 ): Promise<string[]> {
+  const r = q.readBefore;
+  const notRead = r
+    ? sql`and not (sent_at between ${r.from} and ${r.to} and recorded_at < ${r.readAt})`
+    : sql``;
   const rows = await queryRows<{ text: string }>(
     db,
     sql`select text from messages
         where chat_id = ${q.chatId} and sender_open_id = ${q.senderOpenId} and text is not null
-          and disposition = 'captured' and sent_at between ${q.from} and ${q.to}
+          and disposition = 'captured' and sent_at between ${q.from} and ${q.to} ${notRead}
         order by sent_at`,
   );
   return rows.map((r) => r.text);

@@ -110,7 +110,6 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
   return row;
 }
 
-/** Whether the burst's reply was claimed: its card went out, or is going out now. */
 /**
  * The sender's burst before this one in the chat, once its caption was read: the range of texts it
  * read (its quiet window before its first item to its close) and when it read them.
@@ -132,6 +131,7 @@ export async function previousBurstCaption(
   return { from, to: new Date(r.closes_at), readAt: new Date(r.ack_claimed_at) };
 }
 
+/** Whether the burst's reply was claimed: its card went out, or is going out now. */
 export async function burstReplyClaimed(db: Db | Tx, id: number): Promise<boolean> {
   const [row] = await db.select({ at: bursts.ackClaimedAt }).from(bursts).where(eq(bursts.id, id));
   return !!row?.at;

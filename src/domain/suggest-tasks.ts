@@ -62,6 +62,26 @@ export function suggestTasks(
     .map((s) => ({ ...s, score: Math.round(s.score * 10) / 10 }));
 }
 
+/**
+ * Whether a keyword of `task` speaks for the whole burst: it is in the caption (the sender's words
+ * about all of it), or in the name of every file (`fileNames`: one per file, null when it has none).
+ * A file's name describes that file only: 「会议记录.docx」 sent with three photos says nothing about
+ * the photos, so it may rank the task first but must not file all four there.
+ */
+export function keywordCoversBurst(
+  task: Pick<CandidateTask, 'keywords'>,
+  burst: { caption?: string | null; fileNames: readonly (string | null)[] },
+): boolean {
+  const caption = normalize(burst.caption ?? '');
+  const names = burst.fileNames.map((n) => (n === null ? '' : normalize(stripExtension(n))));
+  return task.keywords.some((kw) => {
+    const k = normalize(kw);
+    if (!k) return false;
+    if (caption.includes(k)) return true;
+    return names.length > 0 && names.every((n) => n.includes(k));
+  });
+}
+
 function score(task: CandidateTask, text: string, counts: BurstFacts['counts'], now: Date): Suggestion {
   let total = 0;
   const reasons: string[] = [];

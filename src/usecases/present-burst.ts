@@ -17,7 +17,7 @@ import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { draftFromCaption } from '../domain/caption-description.js';
 import { householdsNamedIn } from '../domain/match-tasks.js';
-import { suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
+import { keywordCoversBurst, suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
 import { parseTaskCode } from '../domain/task-code.js';
 import { localDay } from '../domain/working-days.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
@@ -42,7 +42,8 @@ export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0]): string =>
 
 /**
  * Files a closed burst when the sender already said where it goes — a reply to a task card or a
- * one-task reminder, a task code (#C03) or one unmistakable keyword in the caption — and otherwise
+ * one-task reminder, a task code (#C03), or one unmistakable keyword in the caption or in every file's
+ * name — and otherwise
  * turns its acknowledgment into the filing card (suggestions, a menu, 不归档).
  */
 export async function presentBurst(
@@ -127,11 +128,14 @@ export async function presentBurst(
     now,
   );
   const clear = clearKeywordMatch(suggestions);
-  // A caption's keyword files at once, unless the reply points at another task: then the officer chooses.
+  // A keyword files at once only when it speaks for every file: written in the caption, or in every
+  // file's name. One file's name among other things (「会议记录.docx」 with site photos) only puts its
+  // task first on the card. Nor when the reply points at another task: then the officer chooses.
   if (
     auto &&
     stored.length > 0 &&
     clear &&
+    keywordCoversBurst(clear.task, { caption: view.caption, fileNames: stored.map((m) => m.originalName) }) &&
     candidates === open &&
     (!sameAs || sameAs.taskId === clear.task.taskId)
   )

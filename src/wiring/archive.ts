@@ -54,6 +54,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
     exportsDir: join(config.dataDir, 'exports'),
     virusScan,
     docxToPdf,
+    pageUrl: deps.pageUrl,
   };
 
   const unavailable: CommandHandler = (d, msg) =>

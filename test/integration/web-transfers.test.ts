@@ -119,10 +119,25 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
       );
       return p ? (packageId = p.id) : undefined;
     });
-    expect(asked.asked).toBeTruthy();
+    // The answer links the 移交包 page: on a phone the archivist taps through to the package just made.
+    const done = await waitFor('the export’s answer', () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.replyTo === asked.asked && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.includes('已生成')),
+    );
+    const link = `${PUBLIC_URL}${transfersUrl()}`;
+    expect(done.split('\n').at(-1)).toBe(`移交包记录和移交后变更：${link}`);
     today = plainDate(clock.now(), clock.now(), 'Asia/Shanghai');
+    // Not signed in on the phone yet: the link asks for the Lark sign-in and comes back to the page.
+    const bare = await fetch(link.replace(PUBLIC_URL, h.bot.url), { redirect: 'manual' });
+    expect(bare.status).toBe(302);
+    expect(bare.headers.get('location')).toBe(`/auth/login?next=${encodeURIComponent(transfersUrl())}`);
 
     const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(link.replace(PUBLIC_URL, h.bot.url));
+    expect(await page.locator(`#packages [data-package="${packageId}"]`).innerText()).toContain('2 件');
     await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
     expect((await page.locator('#transfer').innerText()).trim()).toContain(
       `已于${today}随移交包 #${packageId} 移交`,

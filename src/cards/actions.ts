@@ -74,6 +74,15 @@ export const FILED_VIEW = defineCardAction({
   value: z.object({ b: id }),
   stale: RESEND_MATERIALS,
 });
+/**
+ * 返回 on a part's own filing card (其他任务 on the parts card opened it): the parts card again, as it
+ * is now. Changes nothing.
+ */
+export const PARTS_VIEW = defineCardAction({
+  name: 'parts-view',
+  value: z.object({ b: id }),
+  stale: RESEND_MATERIALS,
+});
 export const UNDO = defineCardAction({
   name: 'undo',
   value: z.object({ b: id, i: id, sure }),

@@ -11,6 +11,7 @@ import {
   md,
   wideButton,
 } from './card-kit.js';
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { describeItemForm } from './describe-item-card.js';
 import {
   filingBrowser,
@@ -47,6 +48,8 @@ export function filingCard(input: {
   unitTasks: FilingChoice[];
   /** 2 to 9 files: 分开交 lists them on one card, each with its own tasks. */
   splittable?: boolean;
+  /** 返回: the card this one was opened from (a part's card, from the parts card's 其他任务). */
+  back?: ButtonValue;
   timeZone: string;
 }): object {
   // Beyond two menus of households (or past Lark's card size), pages of 100 households instead.
@@ -81,6 +84,7 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
     buttonRow([
       ...(input.splittable ? [button('分开交', SPLIT.value(at))] : []),
       button('不用交', SKIP.value({ b })),
+      ...(input.back ? [button('返回', input.back)] : []),
     ]),
   );
   if (input.splittable)

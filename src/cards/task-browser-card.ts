@@ -57,15 +57,18 @@ export interface BrowserValues {
   prompt: string;
 }
 
-/** The filing card's browser: choosing a task files burst `b` (filing round `r`). */
-export const filingBrowser = (at: { b: number; r: number }): BrowserValues => ({
+/**
+ * The filing card's browser: choosing a task files burst `b` (filing round `r`). 返回 draws the filing
+ * card again, or goes to `back` (a part's own filing card, on the parts card).
+ */
+export const filingBrowser = (at: { b: number; r: number }, back?: ButtonValue): BrowserValues => ({
   task: (t) => FILE.value({ ...at, t }),
   taskMenu: FILE_SELECT.value(at),
   householdMenu: FILE_HOUSEHOLD.value(at),
   browse: (h) => FILE_BROWSE.value({ ...at, h }),
   page: (p) => FILE_HOUSEHOLDS.value({ ...at, p }),
   find: FILE_FIND.value(at),
-  back: REOPEN.value({ b: at.b }),
+  back: back ?? REOPEN.value({ b: at.b }),
   formName: `find_${at.b}`,
   prompt: '收到材料，请选择任务',
 });

@@ -1,4 +1,4 @@
-import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD, FILE_HOUSEHOLDS } from '../cards/actions.js';
+import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD, FILE_HOUSEHOLDS, FILED_VIEW } from '../cards/actions.js';
 import { filingBrowser } from '../cards/task-browser-card.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
@@ -10,6 +10,7 @@ import { cardAsItIsNow } from './filing-actions.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { presentBurst, WAIVED_NEXT_STEP, type PresentDeps } from './present-burst.js';
+import { backToParts, onPartsCard } from './split-parts.js';
 
 const HOUSEHOLD_WAIVED = `这一户的任务都已免交，不用再交。${WAIVED_NEXT_STEP}`;
 
@@ -35,13 +36,20 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
   ): Promise<CardResponse> => {
     const view = await clickedBurstView(deps, o, a, v.b);
     const round = await filingRoundOfBurst(deps.db, v.b);
+    // A part's browser, on the parts card: 返回 goes to the part's own filing card (其他任务), whose
+    // 返回 goes to the parts card; a stale tap there draws the parts card as it is now.
+    const back = await backToParts(deps, a.messageId, v.b);
     if (v.r !== undefined && v.r !== round)
-      return cardAsItIsNow({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view);
+      return onPartsCard(
+        deps,
+        back && a.messageId,
+        await cardAsItIsNow({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view),
+      );
     const unit = await unitOfChat(deps.db, view.burst.chatId);
     if (!unit) throw new DomainError('bad_action', RESEND_MATERIALS);
     try {
       const data = await browseTasks(deps.db, unit, step, {
-        values: filingBrowser({ b: v.b, r: round }),
+        values: filingBrowser({ b: v.b, r: round }, back && FILED_VIEW.value({ b: v.b })),
         summary: view.summary,
         timeZone: o.timeZone,
         stale: RESEND_MATERIALS,
@@ -54,6 +62,7 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
       const msg = await presentBurst({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view, {
         auto: false,
         notice: HOUSEHOLD_WAIVED,
+        ...(back ? { back } : {}),
       });
       return {
         toast: { type: 'info', content: HOUSEHOLD_WAIVED },

@@ -18,14 +18,14 @@ import {
   type Where,
 } from './burst-click.js';
 import type { CardResponse } from './card-response.js';
-import { FILE, FILE_SELECT, FILED_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
+import { FILE, FILE_SELECT, FILED_VIEW, PARTS_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
 import { withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
-import { onPartsCard } from './split-parts.js';
+import { backToParts, onPartsCard, partsCardOf } from './split-parts.js';
 import { undoFiling } from './undo-filing.js';
 
 export interface FilingActionDeps {
@@ -141,19 +141,31 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     }),
 
     // 不撤销 on the confirmation: the filed card again, as it is now (on the parts card, the parts card;
-    // a part not filed there opens its own task browser: 其他任务).
+    // a part not filed there opens its own filing card, every task within two taps: 其他任务, with
+    // 返回 to the parts card, so the officer is never left on one part's card with no way back).
     cardAction({
       type: FILED_VIEW,
       handle: async (deps, a) => {
         const v = await view(deps, a, a.value.b);
         const item = await getLiveFilingOfBurst(deps.db, v.burst.id);
         if (!item) {
-          const msg = await presentBurst(present(deps), v, { auto: false });
+          const back = await backToParts(deps, a.messageId, v.burst.id);
+          const msg = await presentBurst(present(deps), v, { auto: false, ...(back ? { back } : {}) });
           return { card: { type: 'raw', data: JSON.parse(msg.content) } };
         }
         return onPartsCard(deps, a.messageId, {
           card: { type: 'raw', data: (await filedNow(deps, v, item)).card },
         });
+      },
+    }),
+
+    // 返回 on a part's own filing card: the parts card as it is now (nothing changes).
+    cardAction({
+      type: PARTS_VIEW,
+      handle: async (deps, a) => {
+        const v = await view(deps, a, a.value.b);
+        const parts = a.messageId ? await partsCardOf(deps, a.messageId) : undefined;
+        return parts ? { card: { type: 'raw', data: parts } } : cardAsItIsNow(present(deps), v);
       },
     }),
 

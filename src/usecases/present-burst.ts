@@ -16,6 +16,7 @@ import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { draftFromCaption } from '../domain/caption-description.js';
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { householdsNamedIn } from '../domain/match-tasks.js';
 import { keywordCoversBurst, suggestTasks, type Suggestion } from '../domain/suggest-tasks.js';
 import { parseTaskCode } from '../domain/task-code.js';
@@ -49,7 +50,7 @@ export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0]): string =>
 export async function presentBurst(
   deps: PresentDeps,
   view: BurstView,
-  opts: { auto?: boolean; notice?: string } = {},
+  opts: { auto?: boolean; notice?: string; back?: ButtonValue } = {},
 ): Promise<OutgoingMessage> {
   const auto = opts.auto ?? true;
   let notice = opts.notice;
@@ -164,6 +165,7 @@ export async function presentBurst(
       named: householdsNamedIn(view.caption, households),
       unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
       splittable: stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
+      ...(opts.back ? { back: opts.back } : {}),
       timeZone: deps.timeZone,
     }),
   );

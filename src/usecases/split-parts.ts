@@ -1,3 +1,4 @@
+import { PARTS_VIEW } from '../cards/actions.js';
 import { splitPartsCard, type PartRow, type PartState } from '../cards/split-parts-card.js';
 import { getDescription } from '../db/repos/archive-descriptions.js';
 import { isSetAside, partFiles, partsOfCard } from '../db/repos/burst-split.js';
@@ -8,6 +9,7 @@ import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { undoableNow } from '../domain/checklist-filing.js';
 import { suggestTasks } from '../domain/suggest-tasks.js';
 import { materialName } from './acknowledge-burst.js';
@@ -95,4 +97,20 @@ export async function onPartsCard(
   if (!messageId || !res.card) return res;
   const data = await partsCardOf(deps, messageId);
   return data ? { ...res, card: { type: 'raw', data } } : res;
+}
+
+/**
+ * 返回 for part `burstId`'s own cards (its filing card, opened by 其他任务, and its task browser) when
+ * they are drawn on a parts card that lists it: the way back to the parts card. Undefined elsewhere
+ * (a burst's own card has nothing to go back to).
+ */
+export async function backToParts(
+  deps: Pick<BotDeps, 'db'>,
+  messageId: string | undefined,
+  burstId: number,
+): Promise<ButtonValue | undefined> {
+  if (!messageId) return undefined;
+  return (await partsOfCard(deps.db, messageId)).includes(burstId)
+    ? PARTS_VIEW.value({ b: burstId })
+    : undefined;
 }

@@ -283,6 +283,43 @@ describe('splitting a burst (分开归档)', () => {
     expect(await itemsOf(ids)).toHaveLength(1);
   });
 
+  it('其他任务 on a part: its own card has 返回 to the parts card, and its task list 返回 to that card', async () => {
+    const { ids, card } = await photos(2, '中午拍的');
+    const split = await tap(buttonValue(card.content, 'split'), card.messageId);
+    expect(split.toast?.type).toBe('success');
+    const [first] = partsOf(split.card!.data);
+    // 其他任务: the part's own filing card. Before, it offered no way back: only a task or 不用交.
+    const own = await tap(first!.other('filed-view'), card.messageId);
+    expect(JSON.stringify(own.card!.data)).toContain('收到材料，请选择交到哪项任务');
+    const back = cardButtonElements(own.card!.data).find((b) => b.text === '返回');
+    expect(back?.value).toMatchObject({ a: 'parts-view', b: first!.burst });
+    // Its list of the unit's tasks (a button on the card of a unit with more than 100; this village's
+    // fit in a menu, so the value is the one that button carries): 返回 there is the part's card again.
+    const found = await tap(
+      { a: 'file-browse', b: first!.burst, r: first!.files[0]!.value.r, h: 0 },
+      card.messageId,
+    );
+    expect(JSON.stringify(found.card!.data)).toContain('城关村的任务');
+    const toOwn = cardButtonElements(found.card!.data).find((b) => b.text === '返回')!;
+    const ownAgain = await tap(toOwn.value, card.messageId);
+    expect(buttonValue(ownAgain.card!.data, 'parts-view')).toEqual(back!.value);
+    // 返回: the parts card as it was, both parts still open, nothing filed or set aside.
+    const parts = await tap(back!.value, card.messageId);
+    expect(parts.toast).toBeUndefined();
+    const rows = partsOf(parts.card!.data);
+    expect(rows.map((p) => p.burst)).toEqual(partsOf(split.card!.data).map((p) => p.burst));
+    expect(rows.every((p) => p.files.length > 0 && p.has('skip'))).toBe(true);
+    expect(await itemsOf(ids)).toEqual([]);
+    const [audits] = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from audit_log where action in ('set_aside', 'reopen') and burst_id = ${first!.burst}`,
+    );
+    expect(audits).toEqual({ n: 0 });
+    // From another chat the same value draws nothing.
+    const forged = await tap(back!.value, card.messageId, { chatId: id('oc_') });
+    expect(forged.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+  });
+
   it('refuses to split a filed burst (a photo would be in two items); after 撤销 it splits', async () => {
     const { ids, card } = await photos(2, '下午拍的');
     const filed = await tap(buttonValue(card.content, 'file'), card.messageId);

@@ -15,6 +15,11 @@ const USAGE = `用法:
   chats bind CHAT_ID UNIT_CODE      把群绑定到单位（与群里「@归档助手 绑定」相同）
   chats bind FILE                   按表格一次绑定多个群（.xlsx 或 CSV，列: 群ID/chat_id, 单位编码/unit_code；单位编码空着的行跳过）`;
 
+/** `chats list` before the bot has recorded any group chat. */
+export const NO_CHATS_YET =
+  '机器人还没有记下任何群。机器人运行时，把它加进群（群设置 → 群机器人 → 添加机器人），或在已加了它的群里 @归档助手 说一句话，它就记下这个群；' +
+  '之后再运行 chats list（内置数据库：先停止机器人）';
+
 /** `npm run cli -- chats …`: the command-line equivalent of binding a chat in Lark. */
 export const chatsCommand: CliCommand = {
   usage: USAGE,
@@ -30,12 +35,14 @@ export const chatsCommand: CliCommand = {
       const csv = a === '--csv';
       if (csv) out(`\uFEFF${CHAT_TABLE_HEADER.join(',')}`);
       let direct = 0;
+      let groups = 0;
       for (const c of await listChats(db)) {
         // Direct chats with the bot (one per person who wrote to it) are not bound to anything.
         if (c.chatType === 'p2p') {
           direct++;
           continue;
         }
+        groups++;
         const binding = await getLiveBinding(db, c.chatId);
         const unit = binding ? await getUnitById(db, binding.unitId) : undefined;
         if (csv) {
@@ -48,6 +55,8 @@ export const chatsCommand: CliCommand = {
           : '未绑定';
         out(`${c.chatId}\t${c.active ? '在群里' : '已移出'}\t${c.name ?? ''}\t${bound}`);
       }
+      // An empty list said nothing at all: the bot records a chat only from Lark's events while it runs.
+      if (!csv && groups === 0) out(NO_CHATS_YET);
       if (!csv && direct > 0) out(`另有 ${direct} 个和机器人的单聊（不用绑定）`);
       return;
     }

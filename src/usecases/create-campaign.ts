@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { ensureCampaign, getCampaignByCode } from '../db/repos/campaigns.js';
 import { roleHolders } from '../db/repos/people.js';
-import { getChecklist } from '../db/repos/tasks-checklists.js';
+import { checklistCodes, getChecklist } from '../db/repos/tasks-checklists.js';
 import { insertTasks, type NewTask } from '../db/repos/tasks.js';
 import { listHouseholds } from '../db/repos/units-households.js';
 import { getUnitByCode, listSubtreeUnits, type UnitRow } from '../db/repos/units.js';
@@ -58,11 +58,15 @@ export async function createCampaign(
       `任务批次 ${code} 已存在，用的是清单 ${existing.checklistCode}`,
     );
   const checklist = await getChecklist(db, input.checklistCode, existing?.checklistVersion);
-  if (!checklist)
+  if (!checklist) {
+    // A typo and a checklist never loaded look alike: name the codes there are, and the command that loads.
+    const loaded = await checklistCodes(db);
     throw new DomainError(
       'checklist_not_found',
-      `清单 ${input.checklistCode} 还没有加载（先运行 checklists load）`,
+      `清单 ${input.checklistCode} 还没有加载（${loaded.length > 0 ? `已加载的清单：${loaded.join('、')}` : '还没有加载任何清单'}）：` +
+        '清单文件放在 config/checklists 里，先运行 npm run cli -- campaigns load-checklists',
     );
+  }
   const villages = await targetVillages(db, input);
   const villageIds = villages.map((v) => v.id);
   const template = checklist.content;

@@ -9,6 +9,7 @@ import { DomainError } from '../../src/errors.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { loadChecklists } from '../../src/usecases/load-checklists.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { seedOrg, SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
@@ -130,7 +131,11 @@ describe('creating campaigns', () => {
     const base = { year: 2025, deadline, createdBy: 'cli' };
     await expect(
       createCampaign(deps(), { ...base, checklistCode: 'nope', unitCodes: ['V1'] }),
-    ).rejects.toThrow('清单 nope 还没有加载');
+    ).rejects.toThrow(
+      // It named `checklists load`, a command there is not.
+      '清单 nope 还没有加载（已加载的清单：household-jzfp、small、village-jzfp）：' +
+        '清单文件放在 config/checklists 里，先运行 npm run cli -- campaigns load-checklists',
+    );
     await expect(
       createCampaign(deps(), { ...base, checklistCode: 'small', unitCodes: ['V1', 'Q9'] }),
     ).rejects.toThrow('单位编码不存在: Q9');
@@ -241,5 +246,42 @@ describe('creating campaigns', () => {
     await expect(
       run(['create', '--checklist', 'small', '--year', '2027', '--deadline', '2027-02-30', '--units', 'V3']),
     ).rejects.toThrow('日期格式不对: 2027-02-30');
+  });
+});
+
+/**
+ * README's first setup, a step skipped: `campaigns create` before `campaigns load-checklists` told the IT
+ * person to run `checklists load`, a command there is not (exit 1, and `npm run cli -- checklists load`
+ * then answered 没有这个命令).
+ */
+describe('npm run cli -- campaigns create before any checklist is loaded', () => {
+  let tdb: TestDb;
+  const clock = new ManualClock('2025-01-10T09:00:00+08:00');
+  beforeAll(async () => {
+    tdb = await createTestDb();
+    await seedOrg(tdb.db, clock);
+  });
+  afterAll(() => tdb.close());
+
+  it('names the command that loads them, and one that exists', async () => {
+    const args = [
+      '--checklist',
+      'village-jzfp',
+      '--year',
+      '2025',
+      '--deadline',
+      '2025-12-31',
+      '--parent',
+      'X',
+    ];
+    const res = await cliInProcess(['campaigns', 'create', ...args], {}, tdb);
+    expect(res.stderr.trim()).toBe(
+      '清单 village-jzfp 还没有加载（还没有加载任何清单）：' +
+        '清单文件放在 config/checklists 里，先运行 npm run cli -- campaigns load-checklists',
+    );
+    expect(res.code).toBe(1);
+    const load = await cliInProcess(['campaigns', 'load-checklists'], {}, tdb);
+    expect(load.code).toBe(0);
+    expect((await cliInProcess(['campaigns', 'create', ...args], {}, tdb)).code).toBe(0);
   });
 });

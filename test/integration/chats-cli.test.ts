@@ -11,6 +11,38 @@ import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ORG_CSV } from './campaign-fixtures.js';
 
 /**
+ * README's first setup: `npm run cli -- chats list` before the bot had recorded any group chat (the bot
+ * not running when it was added to them, or not added yet) printed nothing at all, exit 0.
+ */
+describe('npm run cli -- chats list with no group chat recorded', () => {
+  let tdb: TestDb;
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  beforeAll(async () => {
+    tdb = await createTestDb();
+  });
+  afterAll(() => tdb.close());
+
+  it('says how the bot comes to know a chat', async () => {
+    const empty = await cliInProcess(['chats', 'list'], {}, tdb);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout.trim()).toBe(
+      '机器人还没有记下任何群。机器人运行时，把它加进群（群设置 → 群机器人 → 添加机器人），或在已加了它的群里 @归档助手 说一句话，它就记下这个群；' +
+        '之后再运行 chats list（内置数据库：先停止机器人）',
+    );
+    await recordChatJoined(tdb.db, { chatId: 'oc_direct', chatType: 'p2p', at: clock.now() });
+    const direct = await cliInProcess(['chats', 'list'], {}, tdb);
+    expect(direct.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^机器人还没有记下任何群。/),
+      '另有 1 个和机器人的单聊（不用绑定）',
+    ]);
+    // The table stays a table: its header only.
+    expect((await cliInProcess(['chats', 'list', '--csv'], {}, tdb)).stdout).toBe(
+      '\uFEFF群ID,群名,单位编码\n',
+    );
+  });
+});
+
+/**
  * README's first setup: `npm run cli -- chats bind` binds a village chat the bot is in (its id from
  * `chats list`). A mistyped id used to be bound all the same («本群已绑定 …», exit 0) to a chat that
  * does not exist, while the real chat stayed unbound; and `chats list` named the unit by its row id.

@@ -46,6 +46,12 @@ export async function getChecklist(
   return row && toRow(row);
 }
 
+/** The codes of every loaded checklist, sorted. */
+export async function checklistCodes(db: Db): Promise<string[]> {
+  const rows = await db.selectDistinct({ code: checklists.code }).from(checklists).orderBy(checklists.code);
+  return rows.map((r) => r.code);
+}
+
 /** Stores a new version; returns undefined when another loader stored the same version first. */
 export async function insertChecklistVersion(
   tx: Db,

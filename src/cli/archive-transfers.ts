@@ -1,5 +1,9 @@
 import type { UnitRow } from '../db/repos/units.js';
-import { changesAfterTransfer, listTransferPackages } from '../db/repos/transfer-packages.js';
+import {
+  changesAfterTransfer,
+  listTransferPackages,
+  type ChangeAfterTransfer,
+} from '../db/repos/transfer-packages.js';
 import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
 
@@ -27,23 +31,30 @@ export async function listTransfers(
         `${who}${sent}\n     数字摘要 ${p.digest}\n     ${p.outDir}`,
     );
   }
-  const changes = await changesAfterTransfer(ctx.db, where);
-  if (changes.length === 0) {
+  // One line per retired 档号, however many packages carried it: the totals count 档号, not carryings.
+  const byRecord = new Map<number, ChangeAfterTransfer[]>();
+  for (const c of await changesAfterTransfer(ctx.db, where))
+    byRecord.set(c.recordId, [...(byRecord.get(c.recordId) ?? []), c]);
+  if (byRecord.size === 0) {
     ctx.out('移交后变更：无');
     return;
   }
-  const owed = new Set(changes.filter((c) => !c.reported).map((c) => c.recordId)).size;
+  const owed = [...byRecord.values()].filter(([c]) => !c!.reported).length;
   ctx.out(
-    `移交后变更 ${changes.length} 项，待报送 ${owed} 项（县档案馆保存的移交包中仍是原档号，请报送更正；` +
+    `移交后变更 ${byRecord.size} 项，待报送 ${owed} 项（县档案馆保存的移交包中仍是原档号，请报送更正；` +
       '报送后用 archive transfers --reported 条目ID 标记）：',
   );
-  for (const c of changes)
+  for (const carriers of byRecord.values()) {
+    const c = carriers[0]!;
+    const sent = carriers.map((p) => `#${p.packageId}（${when(p.packageAt)}）`).join('、');
     ctx.out(
-      `  ${c.archivalCode}（条目 ${c.itemId}）随移交包 #${c.packageId}（${when(c.packageAt)}）移交；` +
+      `  ${c.archivalCode}（条目 ${c.itemId}）随移交包 ${sent}移交；` +
         `${when(c.withdrawnAt)} 档号停用${c.withdrawnReason ? `：${c.withdrawnReason}` : ''}` +
         `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}` +
+        (c.statedIn ? `；已写入移交包 #${c.statedIn} 的说明文件` : '') +
         (c.reported
           ? `；已报送更正（${c.reported.byName ?? (c.reported.by === 'cli' ? '命令行' : c.reported.by)}，${when(c.reported.at)}）`
           : '；待报送更正'),
     );
+  }
 }

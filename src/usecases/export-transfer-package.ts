@@ -128,7 +128,12 @@ export interface ExportResult {
 }
 
 /** What writePackage hands back beyond the result: what the package's record needs. */
-type WrittenPackage = Omit<ExportResult, 'packageId'> & { carried: number[]; fondsCodes: string };
+type WrittenPackage = Omit<ExportResult, 'packageId'> & {
+  carried: number[];
+  fondsCodes: string;
+  /** The retired records whose 移交后变更 the 说明文件 states. */
+  stated: number[];
+};
 
 /**
  * Writes the transfer package of a unit's subtree for a year in the layout of the 电子档案移交与
@@ -175,7 +180,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // One rename of the package folder: the final name exists only for a whole package, on disk. It
     // is recorded (transfer_packages) in the transaction around that rename: a package that never got
     // its name is never recorded, and one recorded always got it.
-    const { carried, fondsCodes, ...written } = result;
+    const { carried, fondsCodes, stated, ...written } = result;
     const { packageId, ownerNotKept } = await deps.db.transaction(async (tx) => {
       const packageId = await insertTransferPackage(
         tx,
@@ -193,6 +198,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
           records: carried.length,
         },
         carried,
+        stated,
       );
       const ownerNotKept = inPlace ? undefined : await publishPackage(input.outDir, workDir, finalDir);
       if (inPlace) await releaseInPlace(input.outDir);
@@ -326,6 +332,7 @@ async function writePackage(
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
   const totals = ctx.report.totals;
+  const changed = await changedAfterTransferOf(db, scope, deps.timeZone);
   const summary: Omit<PackageSummary, 'fourPropertiesPassed' | 'fourPropertiesFailures'> = {
     layout,
     carrierEntries: ctx.carrierSeq,
@@ -345,7 +352,7 @@ async function writePackage(
     householdVolumes: volumes.length,
     archivalCopies: ctx.costs.wav.items + ctx.costs.photoPdf.items + ctx.costs.docxPdf.items,
     sameFiles: same,
-    changedAfterTransfer: await changedAfterTransferOf(db, scope, deps.timeZone),
+    changedAfterTransfer: changed.lines,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o
@@ -419,30 +426,35 @@ async function writePackage(
     conversions: ctx.costs,
     ...(registrationPdf ? { registrationPdf } : {}),
     carried: ctx.carried,
+    stated: changed.records,
     fondsCodes: fonds.held.map((f) => f.code).join('、'),
   };
 }
 
-/** 移交后变更 of the scope for 说明文件: each retired 档号 once, with the first 移交包 that carried it. */
+/**
+ * 移交后变更 of the scope for 说明文件: each retired 档号 once, with the first 移交包 that carried it, and
+ * only those no earlier 移交包's 说明文件 stated (a change is reported once, in the first package after
+ * it); `records`: their retired records, recorded with a 移交包 as stated by it.
+ */
 async function changedAfterTransferOf(
   db: Db,
   scope: { unitPath: string; year: number },
   timeZone: string,
-): Promise<NonNullable<PackageSummary['changedAfterTransfer']>> {
-  const seen = new Set<string>();
-  return (await changesAfterTransfer(db, scope)).flatMap((c) => {
-    if (seen.has(c.archivalCode)) return [];
-    seen.add(c.archivalCode);
-    return [
-      {
-        code: c.archivalCode,
-        sentOn: isoDate(c.packageAt, timeZone),
-        withdrawnOn: isoDate(c.withdrawnAt, timeZone),
-        reason: c.withdrawnReason,
-        now: c.reconfirmedAs,
-      },
-    ];
-  });
+): Promise<{ lines: NonNullable<PackageSummary['changedAfterTransfer']>; records: number[] }> {
+  const seen = new Set<number>();
+  const changes = (await changesAfterTransfer(db, { ...scope, unstated: true })).filter(
+    (c) => !seen.has(c.recordId) && seen.add(c.recordId),
+  );
+  return {
+    records: changes.map((c) => c.recordId),
+    lines: changes.map((c) => ({
+      code: c.archivalCode,
+      sentOn: isoDate(c.packageAt, timeZone),
+      withdrawnOn: isoDate(c.withdrawnAt, timeZone),
+      reason: c.withdrawnReason,
+      now: c.reconfirmedAs,
+    })),
+  };
 }
 
 /** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */

@@ -178,5 +178,35 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect(after).toHaveLength(before.length + 1);
     // Its retired 档号 still needs the correction the archive was told of.
     expect((await cli('transfers')).stdout).toContain(`随移交包 #${first.id}（`);
+    // …but the second package's 说明文件 told the archive already: this one does not repeat it.
+    const readme = readFileSync(join(out, 'first', '说明文件.TXT'), 'utf8');
+    expect(readme).not.toContain('移交后变更');
+    expect(readme).not.toContain(codes[0]!);
+  });
+
+  it('a 档号 three packages carried counts once in archive transfers, and is stated once, by the next package', async () => {
+    const ids = (await packages()).map((p) => p.id);
+    expect(ids).toHaveLength(3);
+    expect((await cli('unconfirm', '--code', codes[1]!, '--reason', '页数有误')).code).toBe(0);
+    const list = (await cli('transfers')).stdout;
+    expect(list).toContain('移交后变更 2 项，待报送 1 项');
+    const lines = list.split('\n').filter((l) => l.includes(`${codes[1]}（条目`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`随移交包 ${ids.map((id) => `#${id}（[^）]+）`).join('、')}移交；.+ 档号停用：页数有误`),
+    );
+    expect(lines[0]).toContain('待报送更正');
+    // The earlier change names the package whose 说明文件 stated it.
+    expect(list).toMatch(
+      new RegExp(`${literal(codes[0]!)}（条目.+；已写入移交包 #${ids[1]} 的说明文件；已报送更正`),
+    );
+
+    expect((await exportTo('fourth')).code).toBe(0);
+    const readme = readFileSync(join(out, 'fourth', '说明文件.TXT'), 'utf8');
+    expect(readme).toContain('移交后变更：此前已移交的以下 1 个档号其后停用');
+    expect(readme).toContain(`  ${codes[1]}（`);
+    expect(readme).not.toContain(codes[0]!);
+    const fourth = (await packages()).at(-1)!.id;
+    expect((await cli('transfers')).stdout).toContain(`；已写入移交包 #${fourth} 的说明文件；待报送更正`);
   });
 });

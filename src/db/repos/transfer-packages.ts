@@ -1,19 +1,27 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
-import { transferCorrections, transferPackageRecords, transferPackages } from '../schema/index.js';
+import {
+  transferCorrections,
+  transferPackageChanges,
+  transferPackageRecords,
+  transferPackages,
+} from '../schema/index.js';
 
 export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id' | 'sentChatId' | 'sentAt'>;
 
 /**
- * Records a finished package and the live 档号 it carries. A package recorded before in the same folder
- * stays on record: that folder may be a carrier handed to the county archive and then wiped for the next
- * export (a USB disk mounted at the same path). Only a chat export retried forgets its own earlier
- * attempt, before it writes again (forgetTransferPackagesAt).
+ * Records a finished package, the live 档号 it carries (and so the units whose 件 it carries) and, for a
+ * 移交包, the 移交后变更 its 说明文件 stated (`stated`: their retired records), which no later package
+ * states again. A package recorded before in the same folder stays on record: that folder may be a
+ * carrier handed to the county archive and then wiped for the next export (a USB disk mounted at the
+ * same path). Only a chat export retried forgets its own earlier attempt, before it writes again
+ * (forgetTransferPackagesAt), and with it what that attempt stated.
  */
 export async function insertTransferPackage(
   tx: Tx,
   pkg: NewTransferPackage,
   recordIds: number[],
+  stated: number[] = [],
   chunk = 1000,
 ): Promise<number> {
   const [row] = await tx.insert(transferPackages).values(pkg).returning({ id: transferPackages.id });
@@ -22,6 +30,18 @@ export async function insertTransferPackage(
     await tx
       .insert(transferPackageRecords)
       .values(recordIds.slice(i, i + chunk).map((recordId) => ({ packageId: id, recordId })));
+  await tx.execute(
+    sql`insert into transfer_package_units (unit_id, package_id)
+        select distinct ar.unit_id, ${id}::bigint from transfer_package_records r
+          join archive_records ar on ar.id = r.record_id
+        where r.package_id = ${id}`,
+  );
+  if (!pkg.preCheck)
+    for (let i = 0; i < stated.length; i += chunk)
+      await tx
+        .insert(transferPackageChanges)
+        .values(stated.slice(i, i + chunk).map((recordId) => ({ packageId: id, recordId })))
+        .onConflictDoNothing();
   return id;
 }
 
@@ -131,6 +151,8 @@ export interface ChangeAfterTransfer {
   reconfirmedAs: string | null;
   /** The correction was marked as sent to the county archive (transfer_corrections). */
   reported: { at: Date; by: string; byName: string | null } | null;
+  /** The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one did. */
+  statedIn: number | null;
 }
 
 /**
@@ -139,12 +161,16 @@ export interface ChangeAfterTransfer {
  */
 export async function changesAfterTransfer(
   db: Db | Tx,
-  /** `owed`: only those whose correction is not yet marked as reported; `itemId`: one item's. */
-  scope: { unitPath?: string; year?: number; owed?: boolean; itemId?: number },
+  /**
+   * `owed`: only those whose correction is not yet marked as reported; `itemId`: one item's;
+   * `unstated`: only those no 移交包's 说明文件 stated yet.
+   */
+  scope: { unitPath?: string; year?: number; owed?: boolean; itemId?: number; unstated?: boolean },
 ): Promise<ChangeAfterTransfer[]> {
   type When = Date | string;
   const rows = await queryRows<
-    Omit<ChangeAfterTransfer, 'packageAt' | 'withdrawnAt' | 'reported'> & {
+    Omit<ChangeAfterTransfer, 'packageAt' | 'withdrawnAt' | 'reported' | 'statedIn'> & {
+      statedIn: number | string | null;
       packageAt: When;
       withdrawnAt: When;
       reportedAt: When | null;
@@ -159,13 +185,19 @@ export async function changesAfterTransfer(
           ar.item_id::int as "itemId", ar.withdrawn_at as "withdrawnAt", ar.withdrawn_by as "withdrawnBy",
           ar.withdrawn_reason as "withdrawnReason",
           (select l.archival_code from archive_records l
-            where l.item_id = ar.item_id and l.status = 'confirmed') as "reconfirmedAs"
+            where l.item_id = ar.item_id and l.status = 'confirmed') as "reconfirmedAs",
+          (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = ar.id) as "statedIn"
         from transfer_package_records r join transfer_packages p on p.id = r.package_id
           join archive_records ar on ar.id = r.record_id join units u on u.id = ar.unit_id
           left join transfer_corrections tc on tc.record_id = ar.id
           left join people rp on rp.open_id = tc.reported_by
         where not p.pre_check and ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at
           ${scope.owed ? sql`and tc.record_id is null` : sql``}
+          ${
+            scope.unstated
+              ? sql`and not exists (select 1 from transfer_package_changes pc where pc.record_id = ar.id)`
+              : sql``
+          }
           ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}
           ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
           ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
@@ -181,6 +213,7 @@ export async function changesAfterTransfer(
     withdrawnAt: new Date(r.withdrawnAt),
     reported:
       reportedAt && reportedBy ? { at: new Date(reportedAt), by: reportedBy, byName: reportedByName } : null,
+    statedIn: r.statedIn === null ? null : Number(r.statedIn),
   }));
 }
 

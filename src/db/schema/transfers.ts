@@ -83,3 +83,45 @@ export const transferCorrections = pgTable('transfer_corrections', {
   /** The archivist's open_id, or 'cli'. */
   reportedBy: text('reported_by').notNull(),
 });
+
+/**
+ * The units whose 件 a package carried (from its transfer_package_records, written with them): a unit's
+ * 移交包 page finds a package of a unit above that carried its 件 (a township's package holding a
+ * village's) by the unit, on this key, instead of walking every package's 档号.
+ */
+export const transferPackageUnits = pgTable(
+  'transfer_package_units',
+  {
+    unitId: bigint('unit_id', { mode: 'number' })
+      .notNull()
+      .references(() => units.id),
+    packageId: bigint('package_id', { mode: 'number' })
+      .notNull()
+      .references(() => transferPackages.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.unitId, t.packageId] }),
+    index('transfer_package_units_package_idx').on(t.packageId),
+  ],
+);
+
+/**
+ * The 移交后变更 a 移交包's 说明文件 stated (a retired 档号 an earlier 移交包 carried): each is stated once,
+ * in the first 移交包 of its scope made after it was retired; later packages leave it out. A 预检包
+ * states them too but is not handed over, so it records none.
+ */
+export const transferPackageChanges = pgTable(
+  'transfer_package_changes',
+  {
+    packageId: bigint('package_id', { mode: 'number' })
+      .notNull()
+      .references(() => transferPackages.id, { onDelete: 'cascade' }),
+    recordId: bigint('record_id', { mode: 'number' })
+      .notNull()
+      .references(() => archiveRecords.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.packageId, t.recordId] }),
+    index('transfer_package_changes_record_idx').on(t.recordId),
+  ],
+);

@@ -65,6 +65,7 @@ function layerRules() {
         'config',
         'readiness',
         'process-identity',
+        'process-user',
         'time-limit',
         'version',
         'package-root',

@@ -1,8 +1,9 @@
 import { open } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { decodeTextFile } from '../domain/decode-text-file.js';
 import { parseCsvRecords, type CsvRecord } from '../domain/units-csv.js';
 import { DomainError, errorMessage } from '../errors.js';
+import { processUserName } from '../process-user.js';
 
 /** A people or units table is a few thousand rows; anything this big is the wrong file. */
 export const TABLE_FILE_MAX_BYTES = 10 * 1024 * 1024;
@@ -25,10 +26,16 @@ export async function readFileCapped(path: string, maxBytes = TABLE_FILE_MAX_BYT
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    throw new DomainError('file_unreadable', `读不到文件 ${path}: ${errorMessage(err)}`);
+    throw new DomainError('file_unreadable', unreadable(path, err), { cause: err });
   }
   try {
-    const { size } = await handle.stat();
+    const stat = await handle.stat();
+    if (stat.isDirectory())
+      throw new DomainError(
+        'file_unreadable',
+        `${path} 是一个文件夹，不是表格文件：请在后面写上文件名，例如 ${join(path, '人员.xlsx')}`,
+      );
+    const { size } = stat;
     if (size > maxBytes)
       throw new DomainError(
         'file_too_large',
@@ -38,6 +45,20 @@ export async function readFileCapped(path: string, maxBytes = TABLE_FILE_MAX_BYT
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Why a table file could not be opened, in words (an IT person's typo, or a file in /root that the
+ * service user may not read): `ENOENT: no such file or directory, open …` said it in English.
+ */
+function unreadable(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT')
+    return `找不到文件 ${path}：没有这个文件（路径或文件名写错了？当前目录是 ${process.cwd()}）`;
+  if (code === 'ENOTDIR') return `找不到文件 ${path}：路径中间有一段不是文件夹`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `读不了文件 ${path}：运行命令的用户 ${processUserName()} 没有权限读它。请把文件放到这个用户读得到的地方（例如 /tmp），或改一下文件的权限`;
+  return `读不到文件 ${path}: ${errorMessage(err)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { processUserName } from '../process-user.js';
 import { join } from 'node:path';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { Db } from '../db/client.js';
@@ -80,7 +80,7 @@ async function makeOutFolder(out: string): Promise<string | undefined> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
     const where = (err as NodeJS.ErrnoException).path ?? out;
-    const user = userName();
+    const user = processUserName();
     throw new AppError(
       'backup_out_unwritable',
       code === 'EROFS'
@@ -88,15 +88,6 @@ async function makeOutFolder(out: string): Promise<string | undefined> {
         : `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${where === out ? out : `${where} 的上级目录`}（${code}）。请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${where}，或换一个目录`,
       { cause: err },
     );
-  }
-}
-
-/** Who runs this process, for a message ('uid 1001' when the user has no name). */
-function userName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 

@@ -32,8 +32,15 @@ export interface BurstView {
  */
 export const REPLY_UUID_WINDOW_MS = 50 * 60_000;
 
-/** Turns a closed burst into the reply (the filing feature replaces the text with its card). */
-export type BurstPresenter = (deps: BotDeps, view: BurstView) => Promise<OutgoingMessage>;
+/**
+ * Turns a closed burst into the reply (the filing feature replaces the text with its card). `auto`
+ * false: only the card, never a filing by the caption's code or keyword (a card drawn again).
+ */
+export type BurstPresenter = (
+  deps: BotDeps,
+  view: BurstView,
+  opts?: { auto?: boolean },
+) => Promise<OutgoingMessage>;
 
 /**
  * One reply per burst, to its first message: what arrived and what the sender must redo.

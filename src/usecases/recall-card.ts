@@ -1,9 +1,13 @@
-import { withdrawnCard } from '../cards/filing-card.js';
+import { skippedCard, withdrawnCard } from '../cards/filing-card.js';
+import { isSetAside } from '../db/repos/burst-split.js';
+import { getBurst } from '../db/repos/bursts.js';
+import { materialsOfBurst } from '../db/repos/materials.js';
 import { burstWhollyRecalled, kindsOfBurst } from '../db/repos/message-recalls.js';
 import { cardsOfBurst } from '../db/repos/unfiled-bursts.js';
 import { countsText } from '../domain/burst-summary.js';
 import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { burstSummary, type BurstPresenter } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { filedCardAfterRecall } from './filed-card-now.js';
 
@@ -17,13 +21,14 @@ export async function withdrawnCardOf(deps: Pick<BotDeps, 'db'>, burstId: number
  * sent again by reminders or 未归档) is drawn again. Every file recalled: it says so, without task
  * buttons, instead of offering tasks that a tap could only refuse. Some recalled from a filed burst:
  * its filed card lists what is left in the item and what was recalled, with the task's progress
- * counted again (filedCardAfterRecall), instead of still listing the recalled file. An open burst's
- * card is left as it is (a tap files what is left; the reply under it said what was recalled). A card
- * Lark no longer lets the bot change (older than 14 days, or deleted) is left as it is; a tap on it
- * draws the card as it is now.
+ * counted again (filedCardAfterRecall), instead of still listing the recalled file. Some recalled from
+ * a burst not filed yet: its filing card lists what is left and what was recalled (openCardAfterRecall),
+ * so a card sent again by a reminder no longer offers the recalled photo for filing. A card Lark no
+ * longer lets the bot change (older than 14 days, or deleted) is left as it is; a tap on it draws the
+ * card as it is now.
  */
 export async function patchWithdrawnCards(
-  deps: Pick<BotDeps, 'db' | 'gateway' | 'clock' | 'pageUrl'>,
+  deps: BotDeps,
   burstId: number,
   log: Logger,
   o: {
@@ -33,11 +38,14 @@ export async function patchWithdrawnCards(
      * shares the parts card with the other parts, so that card is drawn again, not replaced.
      */
     sharedCard?: (messageId: string) => Promise<object | undefined>;
+    /** Draws a burst's filing card (the filing feature's): without it an open burst's cards are left. */
+    present?: BurstPresenter;
   },
 ): Promise<void> {
   const own = (await burstWhollyRecalled(deps.db, burstId))
     ? await withdrawnCardOf(deps, burstId)
-    : await filedCardAfterRecall(deps, burstId, o.maxFileBytes);
+    : ((await filedCardAfterRecall(deps, burstId, o.maxFileBytes)) ??
+      (o.present && (await openCardAfterRecall(deps, burstId, o.maxFileBytes, o.present))));
   for (const messageId of await cardsOfBurst(deps.db, burstId)) {
     try {
       const card = (await o.sharedCard?.(messageId)) ?? own;
@@ -51,4 +59,29 @@ export async function patchWithdrawnCards(
       );
     }
   }
+}
+
+/**
+ * The card of a burst not filed, as it is now after some of its files were recalled: its filing card
+ * (tasks to choose, never a filing by the caption) whose summary lists the files left and says what
+ * was recalled (「已撤回 1 张照片，不再归档」), or, set aside (不用交), the set-aside card with that
+ * summary. Undefined for a split burst (its parts card is drawn instead: sharedCard) or one gone.
+ */
+async function openCardAfterRecall(
+  deps: BotDeps,
+  burstId: number,
+  maxFileBytes: number,
+  present: BurstPresenter,
+): Promise<object | undefined> {
+  const burst = await getBurst(deps.db, burstId);
+  if (!burst || burst.status === 'split') return undefined;
+  const [materials, recalled] = await Promise.all([
+    materialsOfBurst(deps.db, burstId),
+    kindsOfBurst(deps.db, burstId, { recalledOnly: true }),
+  ]);
+  const gone = countsText(recalled);
+  const summary = burstSummary(materials, maxFileBytes) + (gone ? `\n已撤回 ${gone}，不再归档` : '');
+  if (await isSetAside(deps.db, burstId)) return skippedCard({ burstId, summary });
+  const message = await present(deps, { burst, materials, caption: burst.caption, summary }, { auto: false });
+  return message.msgType === 'interactive' ? (JSON.parse(message.content) as object) : undefined;
 }

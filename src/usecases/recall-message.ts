@@ -5,7 +5,7 @@ import {
   withdrawRecord,
 } from '../db/repos/archive-records.js';
 import { insertAudit } from '../db/repos/audit.js';
-import { getLiveFilingOfBurst, markItemUndone } from '../db/repos/filings.js';
+import { markItemUndone } from '../db/repos/filings.js';
 import {
   burstWhollyRecalled,
   dropQueuedWork,
@@ -61,7 +61,8 @@ const RECALLED_TEXT = '已撤回的材料不再归档。';
  *   undone, and a 档号 it held is withdrawn (the number is retired, as 撤销确认 does);
  * - the audit trail says who (Lark's recall_type; the sender when they recalled it) and when, never what;
  * - when the burst was answered, one short reply under its card says the recalled files are not filed,
- *   and once none of its files is left its cards are patched to say so, without task buttons;
+ *   its cards are drawn again without them (filed or still to be filed), and once none of its files is
+ *   left they say so, without task buttons;
  * - a confirmed 件 changed (a file taken off, or its 档号 withdrawn) is told to the unit's archivists.
  * A recall naming another chat than the message's is refused. Stored bytes are never deleted: blobs
  * are content-addressed and may be shared by another material with the same bytes.
@@ -204,17 +205,12 @@ export async function recallMessage(
         now,
       );
     // Nothing of an answered burst is left: its cards stop offering tasks (patched once, by the burst).
-    // Some of a filed burst recalled: its filed card is drawn without them (once per recall: each
-    // changes what is left).
+    // Some recalled: its cards, filed or still to be filed (the reply, and copies sent again by a
+    // reminder or 未归档), are drawn without them (once per recall: each changes what is left).
     for (const b of bursts) {
       if (!b.answered || ids.length === 0) continue;
-      const key = (await burstWhollyRecalled(tx, b.id))
-        ? String(b.id)
-        : (await getLiveFilingOfBurst(tx, b.id))
-          ? `${b.id}:${recall.messageId}`
-          : undefined;
-      if (key)
-        await enqueueJob(tx, { type: RECALL_CARD_JOB, key, payload: { burstId: b.id }, runAt: now }, now);
+      const key = (await burstWhollyRecalled(tx, b.id)) ? String(b.id) : `${b.id}:${recall.messageId}`;
+      await enqueueJob(tx, { type: RECALL_CARD_JOB, key, payload: { burstId: b.id }, runAt: now }, now);
     }
     return { status: 'recalled', materials: ids.length, items: items.length };
   });

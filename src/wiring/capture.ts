@@ -113,6 +113,7 @@ export function captureFeature(env: FeatureEnv): Feature {
           patchWithdrawnCards(deps, payload.burstId, log, {
             maxFileBytes: cap.maxFileBytes,
             sharedCard: (messageId) => partsCardOf(deps, messageId),
+            present: env.burstPresenter(),
           }),
       }),
       jobHandler({

@@ -42,7 +42,8 @@ export function filingFeature(env: FeatureEnv): Feature {
   const { deps } = env;
   return {
     name: 'filing',
-    presentBurst: (d, view) => presentBurst({ ...d, isChatMember, timeZone: config.timeZone }, view),
+    presentBurst: (d, view, opts) =>
+      presentBurst({ ...d, isChatMember, timeZone: config.timeZone }, view, opts),
     cardActions: [
       ...filingActions(options),
       ...browseTasksActions({

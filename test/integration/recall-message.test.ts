@@ -12,7 +12,7 @@ import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { postPhoto, postText, replyAfterQuiet, tapPhotoTask, waitOnClock } from '../support/chat-photos.js';
 import { cardButtons } from '../support/cards.js';
-import { recallEvent } from '../support/events.js';
+import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -241,11 +241,12 @@ describe('a message recalled in the chat leaves the archive path', () => {
     const ack = await replyAfterQuiet(h, clock, photos[0]!);
     expect(cardButtons(ack.content).length).toBeGreaterThan(0);
     const patchesOf = () => h.fake.patches().filter((p) => p.messageId === ack.messageId);
-    // One of two recalled: the other can still be filed, the card keeps its tasks.
+    // One of two recalled: the other can still be filed, the card keeps its tasks (drawn without it).
     await recall(photos[0]!);
-    expect(patchesOf()).toHaveLength(0);
+    expect(patchesOf()).toHaveLength(1);
+    expect(cardButtons(patchesOf()[0]!.content).some((b) => b.value?.a === 'file')).toBe(true);
     await recall(photos[1]!);
-    const patched = patchesOf();
+    const patched = patchesOf().slice(1);
     expect(patched).toHaveLength(1);
     expect(cardButtons(patched[0]!.content)).toEqual([]);
     expect(JSON.stringify(patched[0]!.content)).toContain(
@@ -258,6 +259,77 @@ describe('a message recalled in the chat leaves the archive path', () => {
     expect(JSON.stringify(tap.card!.data)).toContain('已被撤回');
     expect(await liveItem(photos[0]!)).toBeUndefined();
     expect(await eventsNotDone()).toBe(0);
+  });
+
+  it('one photo of an unfiled burst recalled: its card and the copy sent again are drawn without it', async () => {
+    const photos = [
+      await postPhoto(h, { chatId, sender: org.officer }),
+      await postPhoto(h, { chatId, sender: org.officer }),
+      await postPhoto(h, { chatId, sender: org.officer }),
+    ];
+    const ack = await replyAfterQuiet(h, clock, photos[0]!);
+    expect(textOf(ack)).toContain('3 张照片');
+    // 未归档, then 选任务: the card sent again under the first photo (as a reminder sends it).
+    const cmd = commandEvent({
+      appId: h.fake.appId,
+      botOpenId: h.fake.botOpenId,
+      chatId,
+      senderOpenId: org.officer,
+      text: '未归档',
+      createTimeMs: clock.now().getTime(),
+    });
+    expect((await h.post(cmd)).status).toBe(200);
+    const list = await waitOnClock(h, clock, 'the 未归档 list', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
+    );
+    const burst = cardButtons(ack.content).find((b) => b.value?.a === 'skip')!.value.b;
+    const again = cardButtons(list.content).find((b) => b.value?.a === 'card-again' && b.value.b === burst)!;
+    const res = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: again.value,
+        chatId,
+        messageId: list.messageId,
+      }),
+    );
+    expect(res.status).toBe(200);
+    const copy = await waitOnClock(h, clock, 'the card sent again', () =>
+      repliesTo(photos[0]!).find((m) => m.messageId !== ack.messageId && m.msgType === 'interactive'),
+    );
+    expect(textOf(copy)).toContain('3 张照片');
+    await h.settle();
+
+    // Before: neither card changed; both still said 3 photos, and offered them for filing.
+    await recall(photos[1]!);
+    for (const card of [ack, copy]) {
+      const patched = await waitOnClock(h, clock, 'the card drawn again', () =>
+        h.fake.patches().find((p) => p.messageId === card.messageId),
+      );
+      const text = JSON.stringify(patched.content);
+      expect(text).toContain('2 张照片');
+      expect(text).not.toContain('3 张照片');
+      expect(text).toContain('已撤回 1 张照片，不再归档');
+      expect(cardButtons(patched.content).some((b) => b.value?.a === 'file')).toBe(true);
+    }
+    // Drawn, not filed: the caption filed nothing; a tap on the copy files the two photos left.
+    expect(await liveItem(photos[0]!)).toBeUndefined();
+    const filed = await tapAsOfficer(copy);
+    expect(filed.toast.type).toBe('success');
+    expect(await liveItem(photos[0]!)).toMatchObject({ members: 2, n_photo: 2 });
+    // Undone again: the photo task stays short of photos for the tests below.
+    const undo = cardButtons(filed.card!.data).find((b) => b.value?.a === 'undo')!;
+    const undone = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: { ...undo.value, sure: 1 },
+        chatId,
+        messageId: copy.messageId,
+      }),
+    );
+    expect(undone.status).toBe(200);
+    expect(await liveItem(photos[0]!)).toBeUndefined();
   });
 
   it('a recall that arrives before its message: the photo is never downloaded, offered or answered', async () => {

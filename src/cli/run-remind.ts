@@ -9,10 +9,17 @@ import { exitCodeOf } from './run-main.js';
 import { parseScheduleCli } from './schedule-cli-args.js';
 
 const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIME]
-  --dry-run   只打印将要发送的提醒和督办（文字 + 卡片 JSON），不发送、不写数据库
-  --unit      只看这个单位的群提醒和它的领导收到的督办
+  --dry-run   只打印将要发送的群提醒和给领导的逾期未交齐私信（文字 + 卡片 JSON），不发送、不写数据库
+  --unit      只看这个单位的群提醒和它的领导收到的逾期未交齐私信
   --at        按这个时刻计算（默认现在；不带时区按 TZ，默认 Asia/Shanghai），如 2026-11-26T09:00
 不带 --dry-run：认领并排入今天的提醒（与定时任务同一认领，不会重复发送），由运行中的机器人发送。`;
+
+/**
+ * What each send is, as the bot sends it: the village chat's 「⏰ 交材料提醒」 and the leader's direct
+ * message 「⚠️ 逾期未交齐」 (the escalation; it used to be called 督办 here, which is the pages' button
+ * that sends a village chat 「📌 督办」, never part of this run).
+ */
+const SEND_LABEL: Record<string, string> = { reminder: '群提醒', escalation: '给领导的逾期未交齐私信' };
 
 /**
  * `npm run remind` (`argv` without node and the script): what today's reminders are, or send them
@@ -47,12 +54,14 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
       });
       if (parsed.dryRun) {
         for (const s of sends) {
-          io.out(`\n── ${s.kind} → ${s.receiveIdType} ${s.receiveId}（${s.period}）`);
+          io.out(`\n── ${SEND_LABEL[s.kind] ?? s.kind} → ${s.receiveIdType} ${s.receiveId}（${s.period}）`);
           io.out(s.text ?? '');
           io.out(JSON.stringify(JSON.parse(s.content), null, 2));
         }
         const n = (k: string) => sends.filter((s) => s.kind === k).length;
-        io.out(`\n${day}：${n('reminder')} 条群提醒，${n('escalation')} 条督办（演练，未发送）`);
+        io.out(
+          `\n${day}：${n('reminder')} 条${SEND_LABEL.reminder}，${n('escalation')} 条${SEND_LABEL.escalation}（演练，未发送）`,
+        );
         return 0;
       }
       const now = new Date();

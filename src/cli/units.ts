@@ -277,8 +277,8 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
       deps.out(
         `  ${u.code}  ${u.fullName}  缺：领导` +
           (u.leadersChat
-            ? '（周报发到领导群，但逾期督办只私信领导，没人收到）'
-            : '（进度周报和逾期督办都没人收到）'),
+            ? '（周报发到领导群，但逾期未交齐的私信只发给领导，没人收到）'
+            : '（进度周报和逾期未交齐私信都没人收到）'),
       );
   }
   if (unboundChats.length > 0) {

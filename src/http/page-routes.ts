@@ -109,7 +109,13 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
 
 /** 督办 from a unit or task page (the schedules feature: it is a reminder sent now). */
 export const URGE_ROUTES: readonly PageRoute[] = [
-  { method: 'POST', path: '/urge', who: 'signed-in', summary: '督办：立即提醒', handler: urgeAction },
+  {
+    method: 'POST',
+    path: '/urge',
+    who: 'signed-in',
+    summary: '督办：立即在单位的群里发督办消息',
+    handler: urgeAction,
+  },
 ];
 
 export interface RouteMatch {

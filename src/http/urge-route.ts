@@ -11,7 +11,7 @@ const POSITIVE = /^[1-9][0-9]{0,14}$/;
 
 /**
  * POST /urge (unit, optional task, CSRF-checked by the dispatcher): 督办 — the unit's chats get
- * the reminder now, once per chat per day. Leaders, archivists and admins of the unit or above.
+ * a 督办 card now (built from the reminder's lists), once per chat per day; its answer says 督办 too. Leaders, archivists and admins of the unit or above.
  */
 export async function urgeAction(c: PageContext): Promise<void> {
   const { unit: unitField, task: taskField, back } = c.form;
@@ -53,8 +53,8 @@ export async function urgeAction(c: PageContext): Promise<void> {
   const when = comingTime(sendsAt, now, c.deps.timeZone);
   const text = {
     sent: later
-      ? `现在是免打扰时段，提醒将在${when}发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
-      : `已在${unit.name}的群里发出提醒（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`,
+      ? `现在是免打扰时段，督办将在${when}发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
+      : `已在${unit.name}的群里发出督办（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`,
     already: later
       ? `${unit.name}已经安排了督办，${when}发出，不用再按。`
       : `${unit.name}今天已经督办过，明天可以再次督办。`,

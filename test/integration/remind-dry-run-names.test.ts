@@ -59,5 +59,9 @@ describe('the reminder rehearsal names people', () => {
       '河口村 #C14 村脱贫规划及年度实施计划：还缺 1 份文件，逾期 111 个工作日，负责人 未登记姓名的成员（…7c7c）',
     );
     expect(text).not.toMatch(/@ou_|→ ou_/);
+    // Each send named as what the bot sends: the leader's is 「逾期未交齐」, not a 督办 (the pages' button).
+    expect(text).toContain('── 给领导的逾期未交齐私信 → open_id ou_RN_leader');
+    expect(text).toMatch(/：\d+ 条群提醒，1 条给领导的逾期未交齐私信（演练，未发送）/);
+    expect(text).not.toContain('督办');
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
  * README's first setup ends with `npm run cli -- units check`: with ~200 villages the county's IT
  * person had no way to see which villages still had no work chat bound, no 村干部 or no 档案员, nor
  * which chats the bot was in that nobody had bound (`units check` was an unknown subcommand). Nor
- * did it name a township or the county with no 领导, whose weekly digest and 督办 then reached nobody.
+ * did it name a township or the county with no 领导, whose weekly digest and 逾期未交齐 direct messages then reached nobody.
  */
 describe('npm run cli -- units check', () => {
   let tdb: TestDb;
@@ -57,8 +57,8 @@ describe('npm run cli -- units check', () => {
       '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
       '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
       '乡镇和县 3 个，其中 2 个没有领导：',
-      '  T1  测试县/甲镇  缺：领导（进度周报和逾期督办都没人收到）',
-      '  T2  测试县/乙乡  缺：领导（进度周报和逾期督办都没人收到）',
+      '  T1  测试县/甲镇  缺：领导（进度周报和逾期未交齐私信都没人收到）',
+      '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
       '机器人在这些群里、群还没绑定单位（1 个）：',
       '  oc_south  南村群',
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
@@ -81,7 +81,7 @@ describe('npm run cli -- units check', () => {
     expect((await cli('units', 'check')).stdout.split('\n')).toEqual([
       '村 3 个：都已绑定工作群，都有村干部和档案员',
       '乡镇和县 3 个，其中 1 个没有领导：',
-      '  T2  测试县/乙乡  缺：领导（进度周报和逾期督办都没人收到）',
+      '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
       '',
     ]);
@@ -90,12 +90,12 @@ describe('npm run cli -- units check', () => {
     await recordChatJoined(tdb.db, { chatId: 'oc_t2_leaders', name: '乙乡领导群', at: clock.now() });
     expect((await cli('units', 'set', 'T2', 'digestChat=oc_t2_leaders')).code).toBe(0);
     expect((await cli('units', 'check')).stdout.split('\n')).toContain(
-      '  T2  测试县/乙乡  缺：领导（周报发到领导群，但逾期督办只私信领导，没人收到）',
+      '  T2  测试县/乙乡  缺：领导（周报发到领导群，但逾期未交齐的私信只发给领导，没人收到）',
     );
     // The bot taken out of the leaders' chat: the digest reaches nobody again.
     await recordChatLeft(tdb.db, { chatId: 'oc_t2_leaders', at: clock.now() });
     expect((await cli('units', 'check')).stdout.split('\n')).toContain(
-      '  T2  测试县/乙乡  缺：领导（进度周报和逾期督办都没人收到）',
+      '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
     );
     writeFileSync(join(dir, 'lead.csv'), 'open_id,name,unit_code,role\nou_t2,乙乡长,T2,领导\n');
     expect((await cli('units', 'people', 'import', join(dir, 'lead.csv'))).code).toBe(0);

@@ -30,12 +30,14 @@ describe('督办 pressed during quiet hours', () => {
     const before = inVillageChat().length;
 
     const page = await (await w.get(`/units/${w.units.village2.id}`, leader)).text();
+    // Its confirm says what the press does, and when: a 督办, at the end of quiet hours.
+    expect(page).toContain('data-confirm="确定督办？督办消息将在明天 8:00发到群里。"');
     const res = await press(leader, csrfOf(page)!);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('免打扰');
     expect(text).toContain('8:00');
-    expect(text).not.toContain('已在河口村的群里发出提醒');
+    expect(text).not.toContain('已在河口村的群里发出督办');
     // Nothing goes into the chat at night.
     await w.h.settle();
     expect(inVillageChat()).toHaveLength(before);

@@ -4,6 +4,7 @@ import { unitProgress, type ProgressCounts } from '../db/repos/completeness-prog
 import { getCampaignByCode } from '../db/repos/campaigns.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { endOfDay } from '../domain/checklist-due.js';
+import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { localDay } from '../domain/working-days.js';
 import { AppError, DomainError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
@@ -69,9 +70,23 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
       throw new DomainError('campaign_not_found', `任务批次不存在: ${values.campaign}`);
     if (sub === 'progress') {
       const p = (await unitProgress(deps.db, unit.id, now, { campaignId: campaign?.id }))!;
-      deps.out(`${p.unit.fullName}  ${line(p.counts)}`);
+      // A retired unit (撤并), as its page and 进度 show it: the day and what it merged into, no figures.
+      deps.out(
+        p.retirement
+          ? `${p.unit.fullName}  已于${retirementWords(p.retirement, now, timeZone)}，不再统计进度和提醒；已交的材料和档号都保留`
+          : `${p.unit.fullName}  ${line(p.counts)}`,
+      );
       for (const c of p.children) deps.out(`  ${c.unit.name}  ${line(c.counts)}`);
+      // Retired children are named apart, not counted (they used to vanish from the list without a word).
+      if (p.retired.length > 0) deps.out(`  ${retiredChildrenLine(p.retired, now, timeZone)}`);
     } else {
+      if (unit.status === 'retired') {
+        const p = (await unitProgress(deps.db, unit.id, now))!;
+        deps.out(
+          `${unit.fullName}  已于${retirementWords(p.retirement!, now, timeZone)}，不再催交（已交的材料和档号都保留）`,
+        );
+        return;
+      }
       const m = await missingForUnit(deps.db, unit.id, now, {
         campaignId: campaign?.id,
         limit: Number(values.limit ?? 50),

@@ -12,6 +12,7 @@ import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { refileItem } from '../../src/usecases/refile-item.js';
+import { retireUnit } from '../../src/usecases/retire-unit.js';
 import { undoFiling } from '../../src/usecases/undo-filing.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -165,5 +166,38 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
       ...Array.from({ length: 5 }, () => foldProgressDeltas(tdb.db)),
     ]);
     await expectCountsRight('concurrent filings and folds');
+  }, 300_000);
+
+  it('leaves a retired village out of the missing lists, even a task complete when it merged that lost its items since', async () => {
+    const v1 = (await listUnits(tdb.db)).find((u) => u.code === 'V1')!;
+    await retireUnit({ db: tdb.db, clock, timeZone: 'Asia/Shanghai' }, { code: 'V1', intoCode: 'V2' });
+    // Its complete tasks stayed open when it merged; each loses its items now (undone one by one).
+    const live = await queryRows<{ id: number }>(
+      tdb.db,
+      sql`select id::int as id from filing_items where unit_id = ${v1.id} and undone_at is null`,
+    );
+    expect(live.length).toBeGreaterThan(0);
+    for (const { id } of live)
+      await undoFiling({ db: tdb.db, clock }, { itemId: Number(id), actorOpenId: 'cli', source: 'cli' });
+    const [owing] = await queryRows<{ n: number }>(
+      tdb.db,
+      sql`select count(*)::int as n from tasks where unit_id = ${v1.id} and state = 'open'`,
+    );
+    expect(Number(owing!.n)).toBeGreaterThan(0);
+    await expectCountsRight('a village retired, its tasks emptied since');
+    for (const unit of await listUnits(tdb.db))
+      for (const now of moments) {
+        const m = await missingForUnit(tdb.db, unit.id, now, { limit: 1000 });
+        expect(
+          m.items.filter((i) => i.unitId === v1.id),
+          `${unit.code} at ${now.toISOString()}`,
+        ).toEqual([]);
+        // As many as the 逾期 and open figures above the list count (active units only).
+        const p = (await unitProgress(tdb.db, unit.id, now))!;
+        if (unit.id !== v1.id)
+          expect(m.total, `${unit.code} at ${now.toISOString()}`).toBe(
+            p.counts.total - p.counts.waived - p.counts.complete,
+          );
+      }
   }, 300_000);
 });

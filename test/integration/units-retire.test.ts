@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCampaignsCommand } from '../../src/cli/campaigns.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { queryRows } from '../../src/db/client.js';
 import { recordChatJoined } from '../../src/db/repos/chats.js';
@@ -126,6 +127,35 @@ describe('units retire / units restore', () => {
     expect(check.stdout).not.toContain('河口村');
     expect(check.stdout.split('\n')).toContain('已撤并的单位 1 个，不再检查（units list 可看）');
     expect(check.stdout.startsWith('村 1 个')).toBe(true);
+  });
+
+  it('campaigns progress names it apart as merged; campaigns missing no longer lists it, even a task it emptied since', async () => {
+    const campaigns = async (...args: string[]) => {
+      lines.length = 0;
+      await runCampaignsCommand(args, { db: db(), out: (l) => lines.push(l), clock: w.clock, env: {} });
+      return [...lines];
+    };
+    // It used to vanish from the township's lines without a word.
+    const township = await campaigns('progress', w.org.township);
+    expect(township).toHaveLength(3);
+    expect(township[1]).toMatch(/^ {2}城关村 {2}/);
+    expect(township[2]).toBe('  已撤并：河口村（10月9日并入城关村）');
+    expect(await campaigns('progress', V2)).toEqual([
+      'RT县/城关镇/河口村  已于10月9日并入城关村，不再统计进度和提醒；已交的材料和档号都保留',
+    ]);
+    // Its C01, complete when it merged (so not waived), loses its item: still nobody owes it.
+    const [item] = await queryRows<{ id: number }>(
+      db(),
+      sql`select id::int as id from filing_items where title = '河口村的会议记录'`,
+    );
+    const off = await cli('archive', 'unfile', '--item', String(item!.id), '--reason', '放错村');
+    expect(off.code, off.stderr).toBe(0);
+    const missing = await campaigns('missing', w.org.township, '--limit', '1000');
+    expect(missing.join('\n')).not.toContain('河口村');
+    expect(missing[0]).toBe(`RT县/城关镇 还缺 ${missing.length - 1} 项`);
+    expect(await campaigns('missing', V2)).toEqual([
+      'RT县/城关镇/河口村  已于10月9日并入城关村，不再催交（已交的材料和档号都保留）',
+    ]);
   });
 
   it('sends no reminder, escalation or digest row for the merged village', async () => {

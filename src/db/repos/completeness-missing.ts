@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { daysOverdue } from '../../domain/working-days.js';
-import { perTaskFiled, subtreeUnitIds } from './completeness.js';
+import { perTaskFiled } from './completeness.js';
 import { getUnitById } from './units.js';
 
 /** The bot's default TZ, for callers that name none (benchmarks, tests). */
@@ -38,7 +38,10 @@ export interface MissingList {
 
 /**
  * What is still missing under a unit (itself and its subtree), most urgent first: overdue tasks
- * first, then by due date. Waived and complete tasks are left out.
+ * first, then by due date. Waived and complete tasks are left out, and so are the tasks of retired
+ * units (撤并: no longer chased; a task complete when its village merged and that lost an item since
+ * was listed under the township as owed, one more than the 逾期 count above the list) — a retired
+ * unit owes nothing, so its own list is empty.
  *
  * Which tasks can be among the first `limit` comes from unit_progress_counts (migration 0014): the
  * earliest due times with something missing, and for each the first units in path order with
@@ -52,12 +55,12 @@ export async function missingForUnit(
   opts: { limit?: number; offset?: number; campaignId?: number; direct?: boolean; timeZone?: string } = {},
 ): Promise<MissingList> {
   const root = await getUnitById(db, unitId);
-  if (!root) return { total: 0, items: [] };
+  if (!root || root.status === 'retired') return { total: 0, items: [] };
   const limit = opts.limit ?? 100;
   // A later page: the first `offset` are skipped (the candidates cover them and the page).
   const offset = opts.offset ?? 0;
   const campaign = opts.campaignId === undefined ? sql`` : sql`and t.campaign_id = ${opts.campaignId}`;
-  let units = subtreeUnitIds(root);
+  let units = sql`select id from units where path like ${`${root.path}%`} and status = 'active'`;
   let due = sql``;
   let counted: number | undefined;
   if (!opts.direct) {
@@ -146,13 +149,30 @@ async function candidates(
 ): Promise<{ total: number; dues: string[]; unitIds: number[] }> {
   const campaign = campaignId === undefined ? sql`` : sql`and c.campaign_id = ${campaignId}`;
   const missing = sql`(c.total - c.waived - c.complete)`;
-  const buckets = await queryRows<{ due_at: string; n: number }>(
-    db,
-    sql`select c.due_at::text as due_at, sum(${missing})::int as n
-        from unit_progress_rows c where c.unit_id = ${root.id} and c.subtree ${campaign}
-        group by c.due_at having sum(${missing}) > 0 order by c.due_at`,
-  );
-  const total = buckets.reduce((sum, b) => sum + Number(b.n), 0);
+  const [all, retired] = await Promise.all([
+    queryRows<{ due_at: string; n: number }>(
+      db,
+      sql`select c.due_at::text as due_at, sum(${missing})::int as n
+          from unit_progress_rows c where c.unit_id = ${root.id} and c.subtree ${campaign}
+          group by c.due_at having sum(${missing}) > 0 order by c.due_at`,
+    ),
+    // The retired units' own missing tasks (撤并: not chased), per due time: the subtrees' counts hold
+    // them, so they are taken off below (the root is active: a retired one lists nothing).
+    queryRows<{ path: string; due_at: string; n: number }>(
+      db,
+      sql`select u.path, c.due_at::text as due_at, sum(${missing})::int as n
+          from units u join unit_progress_rows c on c.unit_id = u.id and not c.subtree ${campaign}
+          where u.path like ${`${root.path}%`} and u.status = 'retired'
+          group by u.path, c.due_at having sum(${missing}) <> 0`,
+    ),
+  ]);
+  /** The retired units' missing tasks due at `due` under the unit of `path`. */
+  const retiredUnder = (path: string, due: string) =>
+    retired.reduce((n, r) => (r.due_at === due && r.path.startsWith(path) ? n + Number(r.n) : n), 0);
+  const buckets = all
+    .map((b) => ({ due_at: b.due_at, n: Number(b.n) - retiredUnder(root.path, b.due_at) }))
+    .filter((b) => b.n > 0);
+  const total = buckets.reduce((sum, b) => sum + b.n, 0);
   const dues: string[] = [];
   const unitIds = new Set<number>();
   let left = limit;
@@ -175,6 +195,8 @@ async function candidates(
       );
       const parent = at;
       at = undefined;
+      // A child's subtree less its retired units (a retired child's: nothing left).
+      for (const r of rows) r.sub = Number(r.sub) - retiredUnder(r.path, b.due_at);
       for (const r of rows) {
         if (need <= 0) break;
         if (Number(r.id) === parent) {
@@ -197,6 +219,7 @@ async function candidates(
         sql`select u.id::int as id
             from units u join unit_progress_rows c on c.unit_id = u.id and not c.subtree and ${due}
             where u.path like any(${`{${whole.map((p) => `"${p}%"`).join(',')}}`}::text[])
+              and u.status = 'active'
             group by u.id having sum(${missing}) > 0`,
       );
       for (const r of rows) unitIds.add(Number(r.id));

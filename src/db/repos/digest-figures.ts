@@ -17,11 +17,14 @@ export const FILED_OF =
 
 /**
  * A digest's figures over one subtree's active units (retired ones, 撤并, are not counted: nothing of
- * theirs is chased) or, `selfOnly`, over the unit alone, in set-based reads
- * that run side by side on separate connections: the next due days, then one pass per unit
- * (lateral: the unit's tasks and live items come from index-only scans and are aggregated per unit,
- * never joined as a whole county at once) giving counts and the per-day open counts; the oldest
- * overdue tasks; and the week's activity.
+ * theirs is chased) or, `selfOnly`, over the unit alone, in set-based reads that run side by side on
+ * separate connections: the next due days, then one pass per unit (lateral: the unit's tasks and live
+ * items come from index-only scans and are aggregated per unit, never joined as a whole county at
+ * once) giving counts and the per-day open counts; the oldest overdue tasks; and the week's activity.
+ * What was filed in the week counts every unit of the subtree, a retired one's too (a village that
+ * filed on Monday and merged on Wednesday did file: 查看上周提交's search lists those items, and the
+ * card counted one item fewer); `selfOnly`, the unit and its retired children's subtrees (its active
+ * children's figures are added to it).
  */
 export async function scopeRaw(
   db: Db,
@@ -32,11 +35,15 @@ export async function scopeRaw(
   const units: SQL = opts.selfOnly
     ? sql`select id, path from units where id = ${root.id}`
     : sql`select id, path from units where path like ${`${root.path}%`} and status = 'active'`;
+  const filing: SQL = opts.selfOnly
+    ? sql`select u.id, u.path from units u where u.id = ${root.id} or exists (
+        select 1 from units c where c.parent_id = ${root.id} and c.status = 'retired' and u.path like c.path || '%')`
+    : sql`select id, path from units where path like ${`${root.path}%`}`;
   const [perUnit, days, oldest, activity] = await Promise.all([
     scopeCounts(db, units, now),
     scopeDays(db, units, now, opts.timeZone),
     scopeOldest(db, units, now, opts.oldest),
-    scopeActivity(db, units, opts.from, opts.to ?? now),
+    scopeActivity(db, filing, opts.from, opts.to ?? now),
   ]);
   return { perUnit, days, oldest, activity };
 }

@@ -24,8 +24,8 @@ export interface DueTasksPage {
 
 /**
  * The open tasks of a unit's subtree due in [from, to) that still miss materials — what the weekly
- * digest's 「接下来的截止日期」 line counts for that day (`scopeDays`, read the same way: per unit,
- * each task's filings by index) — in due order, a page of at most `limit` from the one after task
+ * digest's 「接下来的截止日期」 line counts for that day (`scopeDays`, read the same way: per active unit,
+ * a retired one's (撤并) not chased, each task's filings by index) — in due order, a page of at most `limit` from the one after task
  * `after` (the last of the page before, by its own keys, so a task completed meanwhile shifts
  * nothing), with how many there are in all and how many follow the page.
  */
@@ -57,7 +57,8 @@ export async function openTasksDue(
     remaining: Id;
   }>(
     db,
-    sql`with s as materialized (select id, path, name from units where path like ${`${root.path}%`}),
+    sql`with s as materialized (
+          select id, path, name from units where path like ${`${root.path}%`} and status = 'active'),
         d as (
           select t.id, t.code, t.title, t.kinds, t.due_at, t.position, (t.min_count - x.filed)::int as missing,
             s.id as unit_id, s.path, s.name as unit_name, t.household_id, count(*) over ()::int as total

@@ -193,42 +193,47 @@ export async function unitPage(c: PageContext): Promise<void> {
     ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
-    <h2>逾期（<span id="overdue-count">${k.overdue}</span>）</h2>
-    ${overduePager.range}
     ${
-      overdue.length === 0
-        ? html`<div class="card muted">${overduePage > 1 ? '后面没有了。' : '没有逾期的任务。'}</div>`
-        : html`<div class="scroll">
-              <table id="overdue">
-                <tr>
-                  <th>单位</th>
-                  <th>任务</th>
-                  <th>缺</th>
-                  <th class="hide">负责人</th>
-                  <th class="n">逾期</th>
-                  <th></th>
-                </tr>
-                ${overdue.map(
-                  (o) =>
-                    html`<tr>
-                      <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
-                      <td>
-                        <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
-                        >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
-                      </td>
-                      <td>${o.missingText}</td>
-                      <td class="hide">
-                        ${(owners.get(o.taskId) ?? []).map((r) => personName(names, r)).join('、') || '—'}
-                      </td>
-                      <td class="n bad">${o.daysOverdue} 天</td>
-                      <td>
-                        ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
-                      </td>
-                    </tr>`,
-                )}
-              </table>
-            </div>
-            ${overduePager.more}`
+      // A retired unit (撤并) owes nothing: no 逾期 (its figures are not shown either).
+      progress.retirement
+        ? ''
+        : html`<h2>逾期（<span id="overdue-count">${k.overdue}</span>）</h2>
+            ${overduePager.range}
+            ${
+              overdue.length === 0
+                ? html`<div class="card muted">${overduePage > 1 ? '后面没有了。' : '没有逾期的任务。'}</div>`
+                : html`<div class="scroll">
+                      <table id="overdue">
+                        <tr>
+                          <th>单位</th>
+                          <th>任务</th>
+                          <th>缺</th>
+                          <th class="hide">负责人</th>
+                          <th class="n">逾期</th>
+                          <th></th>
+                        </tr>
+                        ${overdue.map(
+                          (o) =>
+                            html`<tr>
+                              <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
+                              <td>
+                                <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
+                                >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}
+                              </td>
+                              <td>${o.missingText}</td>
+                              <td class="hide">
+                                ${(owners.get(o.taskId) ?? []).map((r) => personName(names, r)).join('、') || '—'}
+                              </td>
+                              <td class="n bad">${o.daysOverdue} 天</td>
+                              <td>
+                                ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
+                              </td>
+                            </tr>`,
+                        )}
+                      </table>
+                    </div>
+                    ${overduePager.more}`
+            }`
     }
     ${qualitySection(quality, timeZone, now, label, period ? unit.id : undefined, qualityPages, (list, n) =>
       listPageUrl(c, unit.id, `${list}_page`, n === undefined ? undefined : String(n), `q-${list}`),

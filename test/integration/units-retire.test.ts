@@ -9,8 +9,9 @@ import { queryRows } from '../../src/db/client.js';
 import { recordChatJoined } from '../../src/db/repos/chats.js';
 import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
 import { restoreUnit, retireUnit } from '../../src/usecases/retire-unit.js';
+import { cardButtons } from '../support/cards.js';
 import { cliInProcess } from '../support/cli-in-process.js';
-import { botMembershipEvent } from '../support/events.js';
+import { botMembershipEvent, cardActionEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
@@ -177,6 +178,39 @@ describe('units retire / units restore', () => {
     expect(reminders).toHaveLength(1);
     expect(text(reminders[0]!)).toContain('#C03');
     expect(text(reminders[0]!)).not.toContain('#C04');
+  });
+
+  it("the digest's 查看全部 (no web pages) opens the township's detail: as many owed as its figures, none of 河口村", async () => {
+    const digest = digestFor(w.townshipLeader)[0]!;
+    const all = cardButtons(digest.content).find((b) => b.text === '查看全部')!;
+    const before = w.sentTo(w.townshipLeader).length;
+    const answer = (await (
+      await w.h.post(
+        cardActionEvent({
+          appId: w.h.fake.appId,
+          operatorOpenId: w.townshipLeader,
+          value: all.value,
+          chatId: 'oc_dm_rt_township_leader',
+        }),
+      )
+    ).json()) as any;
+    expect(answer.toast.type).toBe('success');
+    const detail = text(
+      await waitFor('the township detail', () =>
+        w
+          .sentTo(w.townshipLeader)
+          .slice(before)
+          .find((m) => text(m).includes('城关镇 · 明细')),
+      ),
+    );
+    // 共 N 项：齐全 a，…，免交 w — the owed list counts N − a − w (河口村's emptied C01 was one more).
+    const [, total, complete, waived] = /共 (\d+) 项：齐全 (\d+)，部分 \d+，一件没交 \d+，免交 (\d+)/.exec(
+      detail,
+    )!;
+    const owed = Number(/还没交齐（(\d+) 项/.exec(detail)![1]);
+    expect(owed).toBe(Number(total) - Number(complete) - Number(waived));
+    expect(detail.slice(detail.indexOf('还没交齐'))).not.toContain('河口村');
+    expect(detail).toContain('已撤并：河口村（10月9日并入城关村）');
   });
 
   it('restores it: the tasks retirement waived are open again and chased, its chat stays with 城关村', async () => {

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { plainDate } from '../../src/domain/plain-date.js';
-import { cardActionEvent, commandEvent } from '../support/events.js';
+import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -34,36 +34,13 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = async (
+  const click = (
     operator: string,
     value: Record<string, unknown>,
     extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) =>
-    (await (
-      await h.post(
-        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
-      )
-    ).json()) as any;
-  const archivistSays = async (text: string) => {
-    const ev = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text,
-    });
-    await h.post(ev);
-    const messageId = ev.event.message.message_id;
-    const reply = await waitFor(`the reply to ${text}`, () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId),
-    );
-    return { ...reply, asked: messageId };
-  };
-  const valueOf = (card: unknown, action: string): Record<string, unknown> => {
-    const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
-    if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
-    return JSON.parse(m[1]!);
-  };
+  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
+  const valueOf = actionValue;
   const repliesTo = (messageId: string) =>
     h.fake
       .sentMessages()

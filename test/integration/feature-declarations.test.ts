@@ -10,7 +10,8 @@ import type { FeatureModule } from '../../src/features.js';
 import type { PageRoute } from '../../src/http/page-routes.js';
 import { unitsFeature } from '../../src/wiring/filing.js';
 import { pagesFeature } from '../../src/wiring/pages.js';
-import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
 import { seedOrg } from '../support/seed-org.js';
@@ -94,11 +95,9 @@ describe('features are declarations: commands, help, card actions and jobs from 
   });
 
   it('a card value that does not match its declaration gets a toast and changes nothing', async () => {
-    const click = async (value: Record<string, unknown>) => {
-      const res = await h.post(cardActionEvent({ appId: h.fake.appId, operatorOpenId: 'ou_someone', value }));
-      expect(res.status).toBe(200);
-      return ((await res.json()) as { toast: { type: string; content: string } }).toast;
-    };
+    const click = async (value: Record<string, unknown>) =>
+      ((await tapCard(h, { operator: 'ou_someone', value })) as { toast: { type: string; content: string } })
+        .toast;
     const audit = async () =>
       (await queryRows<{ n: number }>(h.db.db, sql`select count(*)::int as n from audit_log`))[0]!.n;
     const before = await audit();

@@ -7,7 +7,8 @@ import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
-import { cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { commandEvent, messageEvent } from '../support/events.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
@@ -67,18 +68,8 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     return messageId;
   };
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
-  const tap = async (
-    chatId: string,
-    messageId: string,
-    value: Record<string, unknown>,
-    operator = w.org.officer,
-  ) => {
-    const res = await w.h.post(
-      cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as any;
-  };
+  const tap = (chatId: string, messageId: string, value: Record<string, unknown>, operator = w.org.officer) =>
+    tapCard(w.h, { operator, value, chatId, messageId });
   const ask = async (chatId: string, chatType: 'group' | 'p2p' = 'group', words = '未归档') => {
     const cmd = commandEvent({
       appId: w.h.fake.appId,

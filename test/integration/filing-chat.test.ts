@@ -9,6 +9,7 @@ import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { localDay } from '../../src/domain/working-days.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
+import { tapCard } from '../support/chat-actions.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
@@ -35,18 +36,12 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
 
   const cardOf = (m: { content: unknown }) => m.content as any;
   const buttonsOf = cardButtons;
-  const click = async (
+  const click = (
     operator: string,
     value: Record<string, unknown>,
     messageId?: string,
     formValue?: Record<string, unknown>,
-  ) => {
-    const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId, formValue }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as any;
-  };
+  ) => tapCard(h, { operator, value, chatId, messageId, formValue });
   const postPhotos = async (n: number, opts: { text?: string; parentId?: string } = {}) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { cardActionEvent, commandEvent } from '../support/events.js';
+import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -30,35 +30,14 @@ describe('corrections from cards and the 查 command', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = async (
+  const click = (
     operator: string,
     value: Record<string, unknown>,
     extra: { formValue?: Record<string, unknown>; option?: string; messageId?: string } = {},
-  ) =>
-    (await (
-      await h.post(
-        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
-      )
-    ).json()) as any;
+  ) => tapCard(h, { operator, value, chatId, ...extra });
   /** The archivist's command `text` in the chat, through the webhook; the bot's reply to it. */
-  const archivistSays = async (text: string) => {
-    const ev = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text,
-    });
-    await h.post(ev);
-    return waitFor(`the reply to ${text}`, () =>
-      h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
-    );
-  };
-  const valueOf = (card: unknown, action: string): Record<string, unknown> => {
-    const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
-    if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
-    return JSON.parse(m[1]!);
-  };
+  const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
+  const valueOf = actionValue;
   const taskId = async (unit: string, code: string) =>
     (
       await queryRows<{ id: number }>(

@@ -11,6 +11,7 @@ import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
 import { buttonValue, cardButtonElements, cardMenus } from '../support/cards.js';
 import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { tapCard } from '../support/chat-actions.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -64,21 +65,15 @@ describe('filing card: every open task within three taps, none by typing', () =>
     value: Record<string, unknown>,
     where: { messageId: string; chatId?: string },
     extra: { option?: string; formValue?: Record<string, unknown>; operator?: string } = {},
-  ): Promise<Answer> => {
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: extra.operator ?? org.officer,
-        value,
-        chatId: where.chatId ?? chatId,
-        messageId: where.messageId,
-        option: extra.option,
-        formValue: extra.formValue,
-      }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as Answer;
-  };
+  ): Promise<Answer> =>
+    tapCard(h, {
+      operator: extra.operator ?? org.officer,
+      value,
+      chatId: where.chatId ?? chatId,
+      messageId: where.messageId,
+      option: extra.option,
+      formValue: extra.formValue,
+    });
   const photo = async (caption: string) => {
     const messageId = await postPhoto(h, { chatId, sender: org.officer });
     await postText(h, { chatId, sender: org.officer, text: caption });

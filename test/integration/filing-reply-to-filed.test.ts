@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -36,13 +36,11 @@ describe('a photo sent as a reply to a filed card', () => {
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
   const text = (m: unknown) => JSON.stringify(m);
-  const tap = async (value: Record<string, unknown>, messageId: string) => {
-    const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as { toast: { type: string; content?: string }; card?: { data: unknown } };
-  };
+  const tap = (
+    value: Record<string, unknown>,
+    messageId: string,
+  ): Promise<{ toast: { type: string; content?: string }; card?: { data: unknown } }> =>
+    tapCard(h, { operator: org.officer, value, chatId, messageId });
   const fileButtons = (card: unknown) => cardButtons(card).filter((b) => b.value.a === 'file');
   const itemTasks = () =>
     queryRows<{ task_id: number }>(

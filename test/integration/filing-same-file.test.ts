@@ -9,7 +9,8 @@ import { unitProgress, unitProgressDirect } from '../../src/db/repos/completenes
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
+import { cardActionEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -52,13 +53,11 @@ describe('the same file filed twice to one task counts once', () => {
   });
 
   const text = (m: unknown) => JSON.stringify(m);
-  const click = async (value: Record<string, unknown>, messageId: string) => {
-    const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as { toast: { type: string }; card?: { data: unknown } };
-  };
+  const click = (
+    value: Record<string, unknown>,
+    messageId: string,
+  ): Promise<{ toast: { type: string }; card?: { data: unknown } }> =>
+    tapCard(h, { operator: org.officer, value, chatId, messageId });
   /** Files the burst answered by `ack` to C12 from its card; the filed card. */
   const fileToTask = async (ack: { content: unknown; messageId: string }) => {
     const choice = cardButtons(ack.content).find((b) => b.value.a === 'file')!;
@@ -67,23 +66,8 @@ describe('the same file filed twice to one task counts once', () => {
     return filed.card!.data;
   };
   const filed = async () => (await taskProgress(h.db.db, taskId))!.filed;
-  const command = async (words: string) => {
-    const ev = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.officer,
-      text: words,
-    });
-    await h.post(ev);
-    return text(
-      (
-        await waitFor(`the answer to ${words}`, () =>
-          h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
-        )
-      ).content,
-    );
-  };
+  const command = async (words: string) =>
+    text((await sayToBot(h, { chatId, sender: org.officer, text: words })).content);
   const recall = async (messageId: string) => {
     const res = await h.post(
       recallEvent({ appId: h.fake.appId, messageId, chatId, recallTimeMs: clock.now().getTime() }),

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { buttonValue, cardButtonElements } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { commandEvent, recallEvent } from '../support/events.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -32,20 +33,14 @@ describe('splitting a burst (分开归档)', () => {
     value: Record<string, unknown>,
     messageId: string,
     o: { operator?: string; chatId?: string; formValue?: Record<string, unknown> } = {},
-  ): Promise<Answer> => {
-    const res = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: o.operator ?? org.officer,
-        value,
-        chatId: o.chatId ?? chatId,
-        messageId,
-        ...(o.formValue ? { formValue: o.formValue } : {}),
-      }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as Answer;
-  };
+  ): Promise<Answer> =>
+    tapCard(h, {
+      operator: o.operator ?? org.officer,
+      value,
+      chatId: o.chatId ?? chatId,
+      messageId,
+      formValue: o.formValue,
+    });
   /** n photos then a caption, as one burst; the filing card the bot answered with. */
   const photos = async (n: number, caption: string) => {
     const ids: string[] = [];

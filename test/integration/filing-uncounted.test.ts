@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { buttonValue, cardButtonElements, cardButtons, cardMenus } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { tapCard } from '../support/chat-actions.js';
 import { cardActionEvent, messageEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -30,13 +31,8 @@ describe('the filed card, file by file', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const tap = async (value: Record<string, unknown>, messageId: string): Promise<Answer> => {
-    const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as Answer;
-  };
+  const tap = (value: Record<string, unknown>, messageId: string): Promise<Answer> =>
+    tapCard(h, { operator: org.officer, value, chatId, messageId });
   const post = async (msgType: string, content: Record<string, unknown>, bytes: Buffer) => {
     const messageId = id('om_');
     h.fake.addResource({ messageId, fileKey: String(content.file_key), bytes });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { cardActionEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { buttonValue } from '../support/cards.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -27,12 +27,8 @@ describe('undo of a filing after 24 hours', () => {
   });
   afterAll(() => h.close());
 
-  const click = async (operator: string, value: Record<string, unknown>, messageId?: string) =>
-    (await (
-      await h.post(
-        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
-      )
-    ).json()) as any;
+  const click = (operator: string, value: Record<string, unknown>, messageId?: string) =>
+    tapCard(h, { operator, value, chatId, messageId });
 
   it('is refused for the filer after 24 h (an archivist can still correct it)', async () => {
     const messageId = await postPhoto(h, { chatId, sender: org.officer, seed: 7 });

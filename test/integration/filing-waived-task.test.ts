@@ -9,6 +9,7 @@ import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons, cardMenus } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { tapCard } from '../support/chat-actions.js';
 import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -34,12 +35,8 @@ describe('a task waived after the filing card was sent', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const tap = async (value: Record<string, unknown>, messageId: string): Promise<TapAnswer> =>
-    (await (
-      await h.post(
-        cardActionEvent({ appId: h.fake.appId, operatorOpenId: org.officer, value, chatId, messageId }),
-      )
-    ).json()) as TapAnswer;
+  const tap = (value: Record<string, unknown>, messageId: string): Promise<TapAnswer> =>
+    tapCard(h, { operator: org.officer, value, chatId, messageId });
   const taskCode = async (taskId: number) =>
     (await queryRows<{ code: string }>(h.db.db, sql`select code from tasks where id = ${taskId}`))[0]!.code;
   const liveItems = async () =>

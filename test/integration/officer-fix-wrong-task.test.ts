@@ -3,13 +3,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { cardButtons } from '../support/cards.js';
-import { cardActionEvent, commandEvent } from '../support/events.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
-import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -28,13 +27,8 @@ describe('officer: the wrong task put right on the card, and what is still to ha
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const tap = async (operator: string, value: Record<string, unknown>, messageId: string) => {
-    const res = await h.post(
-      cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, messageId }),
-    );
-    expect(res.status).toBe(200);
-    return (await res.json()) as TapAnswer;
-  };
+  const tap = (operator: string, value: Record<string, unknown>, messageId: string): Promise<TapAnswer> =>
+    tapCard(h, { operator, value, chatId, messageId });
   const buttonOf = (card: unknown, text: string) => {
     const b = cardButtons(card).find((x) => x.text.includes(text));
     if (!b) throw new Error(`no button 「${text}」 on the card`);
@@ -88,20 +82,7 @@ describe('officer: the wrong task put right on the card, and what is still to ha
   });
 
   it('「待交」 is what is still missing (as 缺什么), not 「没有听懂」', async () => {
-    const ask = async (text: string) => {
-      const ev = commandEvent({
-        appId: h.fake.appId,
-        botOpenId: h.fake.botOpenId,
-        chatId,
-        senderOpenId: org.officer,
-        text,
-      });
-      expect((await h.post(ev)).status).toBe(200);
-      const mid = ev.event.message.message_id;
-      return replyText(
-        await waitFor(`the answer to ${text}`, () => h.fake.sentMessages().find((m) => m.replyTo === mid)),
-      );
-    };
+    const ask = async (text: string) => replyText(await sayToBot(h, { chatId, sender: org.officer, text }));
     const missing = await ask('缺什么');
     expect(missing).not.toContain('没有听懂');
     expect(await ask('待交')).toBe(missing);

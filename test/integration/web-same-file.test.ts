@@ -6,8 +6,7 @@ import { taskProgress } from '../../src/db/repos/completeness.js';
 import { localDay } from '../../src/domain/working-days.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
-import { cardActionEvent, commandEvent } from '../support/events.js';
-import { waitFor } from '../support/wait-for.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
 /**
@@ -96,31 +95,18 @@ describe.skipIf(!hasChromium)('an item holding a repeat of a file its task count
   });
 
   it('the archivist’s 查 list and correction card in the chat say so too', async () => {
-    const ev = commandEvent({
-      appId: w.h.fake.appId,
-      botOpenId: w.h.fake.botOpenId,
-      chatId: w.chats.village,
-      senderOpenId: w.org.archivist,
-      text: '查 C05',
-    });
-    await w.h.post(ev);
-    const reply = await waitFor('the reply to 查 C05', () =>
-      w.h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
-    );
+    const reply = await sayToBot(w.h, { chatId: w.chats.village, sender: w.org.archivist, text: '查 C05' });
     const list = JSON.stringify(reply.content);
     expect(list).toContain('1张照片（与本任务第1件相同，不重复计数）');
     expect(list).toContain('2张照片（其中1张与本任务第1件相同，不重复计数）');
     const fix = new RegExp(`"value":(\\{"a":"fix","i":${repeatOnly}[^}]*\\})`).exec(list);
     expect(fix).not.toBeNull();
-    const res = await w.h.post(
-      cardActionEvent({
-        appId: w.h.fake.appId,
-        operatorOpenId: w.org.archivist,
-        value: JSON.parse(fix![1]!),
-        chatId: w.chats.village,
-      }),
-    );
-    const card = JSON.stringify(((await res.json()) as { card: { data: unknown } }).card.data);
+    const tapped = await tapCard(w.h, {
+      operator: w.org.archivist,
+      value: JSON.parse(fix![1]!),
+      chatId: w.chats.village,
+    });
+    const card = JSON.stringify((tapped as { card: { data: unknown } }).card.data);
     expect(card).toContain('撤下这件材料');
     expect(card).toContain('1张照片（与本任务第1件相同，不重复计数）');
   });

@@ -6,7 +6,8 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { cardActionEvent, commandEvent, recallEvent } from '../support/events.js';
+import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -51,36 +52,13 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
   afterAll(() => Promise.all([browser?.close(), h?.close()]));
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = async (
+  const click = (
     operator: string,
     value: Record<string, unknown>,
     extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) =>
-    (await (
-      await h.post(
-        cardActionEvent({ appId: h.fake.appId, operatorOpenId: operator, value, chatId, ...extra }),
-      )
-    ).json()) as any;
-  const archivistSays = async (text: string) => {
-    const ev = commandEvent({
-      appId: h.fake.appId,
-      botOpenId: h.fake.botOpenId,
-      chatId,
-      senderOpenId: org.archivist,
-      text,
-    });
-    await h.post(ev);
-    const messageId = ev.event.message.message_id;
-    const reply = await waitFor(`the reply to ${text}`, () =>
-      h.fake.sentMessages().find((m) => m.replyTo === messageId),
-    );
-    return { ...reply, asked: messageId };
-  };
-  const valueOf = (card: unknown, action: string): Record<string, unknown> => {
-    const m = JSON.stringify(card).match(new RegExp(`"value":(\\{"a":"${action}"[^}]*\\})`));
-    if (!m) throw new Error(`no ${action} button in ${JSON.stringify(card).slice(0, 400)}`);
-    return JSON.parse(m[1]!);
-  };
+  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
+  const valueOf = actionValue;
   const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
     const cookie = await signInCookie(h, user, PUBLIC_URL);
     const [name, value] = cookie.split('=') as [string, string];

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { cardButtons } from './cards.js';
-import { cardActionEvent, messageEvent } from './events.js';
+import { tapCard } from './chat-actions.js';
+import { messageEvent } from './events.js';
 import type { Harness } from './harness.js';
 import type { ManualClock } from './manual-clock.js';
 import { jpeg } from './photos.js';
@@ -117,14 +118,10 @@ export async function tapPhotoTask(
   at: { operator: string; chatId: string },
 ): Promise<TapAnswer> {
   const choice = cardButtons(ack.content).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
-  const res = await h.post(
-    cardActionEvent({
-      appId: h.fake.appId,
-      operatorOpenId: at.operator,
-      value: choice.value,
-      chatId: at.chatId,
-      messageId: ack.messageId,
-    }),
-  );
-  return (await res.json()) as TapAnswer;
+  return tapCard(h, {
+    operator: at.operator,
+    value: choice.value,
+    chatId: at.chatId,
+    messageId: ack.messageId,
+  });
 }

@@ -155,7 +155,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       logger,
       metrics,
       pageUrl: config.web.publicUrl ? (path) => `${config.web.publicUrl}${path}` : undefined,
-      localZone: config.timeZone,
+      timeZone: config.timeZone,
       botOpenId: async () => botOpenId ?? (await gateway.getBotInfo().catch(() => undefined))?.openId,
     };
     // host:pid:start:random — a row held by a process that is gone is reclaimed at once (sweep).

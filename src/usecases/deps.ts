@@ -15,6 +15,6 @@ export interface BotDeps {
   botOpenId: () => Promise<string | undefined>;
   /** The web page URL of a path ('/items/3') when PUBLIC_URL is set; cards link to it then. */
   pageUrl?: (path: string) => string | undefined;
-  /** TIME_ZONE, for days said in messages (「12月6日」); Asia/Shanghai when not given. */
-  localZone?: string;
+  /** The configured time zone (TZ), for days and times said in messages (「12月6日」). */
+  timeZone: string;
 }

@@ -30,7 +30,6 @@ import { withdrawnCardOf } from './recall-card.js';
 
 export interface PresentDeps extends BotDeps {
   isChatMember: FilingDeps['isChatMember'];
-  timeZone: string;
 }
 
 const asCard = (c: object): OutgoingMessage => ({ msgType: 'interactive', content: JSON.stringify(c) });

@@ -68,7 +68,7 @@ const RECALLED_TEXT = '已撤回的材料不再归档。';
  * are content-addressed and may be shared by another material with the same bytes.
  */
 export async function recallMessage(
-  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics' | 'pageUrl' | 'localZone'>,
+  deps: Pick<BotDeps, 'db' | 'clock' | 'metrics' | 'pageUrl' | 'timeZone'>,
   recall: MessageRecall,
   log: Logger,
 ): Promise<RecallOutcome> {
@@ -133,7 +133,7 @@ export async function recallMessage(
           transferred.set(
             item.itemId,
             transferredAfter(
-              plainDate(first.createdAt, now, deps.localZone ?? 'Asia/Shanghai'),
+              plainDate(first.createdAt, now, deps.timeZone),
               item.archivalCode,
               deps.pageUrl?.(transfersPath(item.unitId)),
             ),

@@ -30,7 +30,8 @@ const what = (b: UnfiledBurst): string =>
     '',
   );
 
-async function lines(deps: BotDeps, bursts: UnfiledBurst[], timeZone: string, withChat: boolean) {
+async function lines(deps: BotDeps, bursts: UnfiledBurst[], withChat: boolean) {
+  const { timeZone } = deps;
   const names = await personNames(
     deps.db,
     bursts.map((b) => b.senderOpenId),
@@ -56,7 +57,7 @@ async function lines(deps: BotDeps, bursts: UnfiledBurst[], timeZone: string, wi
  * 未归档: in a group, the bursts of this chat nobody filed; in a direct message, the asker's own
  * across their chats. Each line has 选任务, which sends the burst's card again.
  */
-export function unfiledCommand(o: UnfiledOptions): CommandDeclaration {
+export function unfiledCommand(): CommandDeclaration {
   return {
     name: 'unfiled',
     words: ['未归档', '没归档', '未交', 'unfiled'],
@@ -88,7 +89,7 @@ export function unfiledCommand(o: UnfiledOptions): CommandDeclaration {
         deps.gateway,
         msg.messageId,
         unfiledCard({
-          lines: await lines(deps, shown, o.timeZone, msg.chatType === 'p2p'),
+          lines: await lines(deps, shown, msg.chatType === 'p2p'),
           total: bursts.length,
           scope,
         }),

@@ -42,8 +42,7 @@ export function filingFeature(env: FeatureEnv): Feature {
   const { deps } = env;
   return {
     name: 'filing',
-    presentBurst: (d, view, opts) =>
-      presentBurst({ ...d, isChatMember, timeZone: config.timeZone }, view, opts),
+    presentBurst: (d, view, opts) => presentBurst({ ...d, isChatMember }, view, opts),
     cardActions: [
       ...filingActions(options),
       ...browseTasksActions({
@@ -60,7 +59,7 @@ export function filingFeature(env: FeatureEnv): Feature {
         maxFileBytes: config.capture.maxFileBytes,
       }),
     ],
-    commands: [unfiledCommand(options)],
+    commands: [unfiledCommand()],
     jobs: [
       jobHandler({
         type: FILING_CARD_AGAIN_JOB,
@@ -80,8 +79,7 @@ export function filingFeature(env: FeatureEnv): Feature {
           acknowledgeBurst(env.deps, payload.burstId, {
             quietWindowMs: config.capture.quietWindowMs,
             maxFileBytes: config.capture.maxFileBytes,
-            present: (deps, view) =>
-              presentBurst({ ...deps, isChatMember, timeZone: config.timeZone }, view, { auto: false }),
+            present: (deps, view) => presentBurst({ ...deps, isChatMember }, view, { auto: false }),
           }),
       }),
     ],

@@ -7,7 +7,7 @@ import { listHouseholds } from '../db/repos/units-households.js';
 import { getUnitByCode, listSubtreeUnits, type UnitRow } from '../db/repos/units.js';
 import { resolveDueAt } from '../domain/checklist-due.js';
 import { archiveAsOf } from '../domain/checklist-filing.js';
-import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
+import type { WorkingCalendar } from '../domain/working-days.js';
 import { taskCode } from '../domain/task-code.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -42,13 +42,10 @@ export interface CreateCampaignOutcome {
  * again (e.g. after importing more households) adds only the missing tasks.
  */
 export async function createCampaign(
-  deps: { db: Db; clock: Clock; timeZone?: string; calendar?: WorkingCalendar },
+  deps: { db: Db; clock: Clock; timeZone: string; calendar: WorkingCalendar },
   input: CreateCampaignInput,
 ): Promise<CreateCampaignOutcome> {
-  const due = {
-    timeZone: deps.timeZone ?? 'Asia/Shanghai',
-    calendar: deps.calendar ?? createWorkingCalendar(),
-  };
+  const due = { timeZone: deps.timeZone, calendar: deps.calendar };
   const { db } = deps;
   const code = input.code ?? `${input.checklistCode}-${input.year}`;
   const existing = await getCampaignByCode(db, code);

@@ -6,6 +6,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { runCli } from '../support/bot-process.js';
@@ -79,16 +80,13 @@ describe('archive corrections from the command line', () => {
       const clock = new ManualClock('2025-05-06T10:00:00+08:00');
       await seedOrg(db, clock);
       await storeChecklist(db, SMALL_CHECKLIST, clock.now());
-      await createCampaign(
-        { db, clock },
-        {
-          checklistCode: 'small',
-          year: 2025,
-          deadline: new Date('2025-12-31T23:59:59+08:00'),
-          parentUnitCode: 'X',
-          createdBy: 'cli',
-        },
-      );
+      await createCampaign(campaignDeps({ db, clock }), {
+        checklistCode: 'small',
+        year: 2025,
+        deadline: new Date('2025-12-31T23:59:59+08:00'),
+        parentUnitCode: 'X',
+        createdBy: 'cli',
+      });
       const v1 = (await getUnitByCode(db, 'V1'))!;
       await bindChat({ db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: 'ou_officer1' });
       ids = await taskIds(db);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCampaignsCommand } from '../../src/cli/campaigns.js';
 import { queryRows } from '../../src/db/client.js';
 import { DomainError } from '../../src/errors.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { loadChecklists } from '../../src/usecases/load-checklists.js';
@@ -18,7 +19,7 @@ describe('creating campaigns', () => {
   let tdb: TestDb;
   const clock = new ManualClock('2025-01-10T09:00:00+08:00');
   const deadline = new Date('2025-12-31T23:59:59+08:00');
-  const deps = () => ({ db: tdb.db, clock });
+  const deps = () => campaignDeps({ db: tdb.db, clock });
   const count = async (where = sql`true`) =>
     (await queryRows<{ n: number }>(tdb.db, sql`select count(*)::int as n from tasks t where ${where}`))[0]!
       .n;

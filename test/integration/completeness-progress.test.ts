@@ -6,6 +6,7 @@ import { missingForUnit } from '../../src/db/repos/completeness-missing.js';
 import { unitProgress } from '../../src/db/repos/completeness-progress.js';
 import { ownersOfTasks } from '../../src/db/repos/reminder-candidates.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { undoFiling } from '../../src/usecases/undo-filing.js';
@@ -40,16 +41,13 @@ describe('completeness (derived from filings)', () => {
     await seedOrg(tdb.db, clock);
     await storeChecklist(tdb.db, SMALL_CHECKLIST, clock.now());
     const deadline = new Date('2025-12-31T23:59:59+08:00');
-    await createCampaign(
-      { db: tdb.db, clock },
-      {
-        checklistCode: 'small',
-        year: 2025,
-        deadline,
-        parentUnitCode: 'X',
-        createdBy: 'cli',
-      },
-    );
+    await createCampaign(campaignDeps({ db: tdb.db, clock }), {
+      checklistCode: 'small',
+      year: 2025,
+      deadline,
+      parentUnitCode: 'X',
+      createdBy: 'cli',
+    });
     ids = await taskIds(tdb.db);
     await file('V1/C01', ['document']); // complete (1/1)
     await file('V1/C02', ['photo', 'photo']); // partly (2/3)
@@ -157,16 +155,13 @@ describe('completeness (derived from filings)', () => {
 
   it('can be limited to one campaign', async () => {
     const deadline = new Date('2026-12-31T23:59:59+08:00');
-    const next = await createCampaign(
-      { db: tdb.db, clock },
-      {
-        checklistCode: 'small',
-        year: 2026,
-        deadline,
-        unitCodes: ['V3'],
-        createdBy: 'cli',
-      },
-    );
+    const next = await createCampaign(campaignDeps({ db: tdb.db, clock }), {
+      checklistCode: 'small',
+      year: 2026,
+      deadline,
+      unitCodes: ['V3'],
+      createdBy: 'cli',
+    });
     const x = await unitId('X');
     expect((await unitProgress(tdb.db, x, now))!.counts.total).toBe(10);
     const only = (await unitProgress(tdb.db, x, now, { campaignId: next.campaign.id }))!;

@@ -6,6 +6,7 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { localDay } from '../../src/domain/working-days.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
@@ -549,17 +550,14 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   it("with next year's campaign out, #C05 still means this year's task; 任务 C06 shows the newest", async () => {
     // Next year's campaign, out before New Year (filing-year-boundary.test.ts crosses it).
     const next = Number(localDay(clock.now(), 'Asia/Shanghai').slice(0, 4)) + 1;
-    await createCampaign(
-      { db: h.db.db, clock },
-      {
-        checklistCode: 'village-jzfp',
-        year: next,
-        deadline: new Date(`${next}-12-31T00:00:00+08:00`),
-        unitCodes: [org.village],
-        createdBy: 'cli',
-        code: `F-village-${next}`,
-      },
-    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'village-jzfp',
+      year: next,
+      deadline: new Date(`${next}-12-31T00:00:00+08:00`),
+      unitCodes: [org.village],
+      createdBy: 'cli',
+      code: `F-village-${next}`,
+    });
     const ids = await postPhotos(1, { text: '#C05 村两委会议照片' });
     await burstReply(ids[0]!);
     const [filed] = await queryRows<{ campaign: string; via: string }>(

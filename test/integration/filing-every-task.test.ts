@@ -5,6 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { TASK_LABEL_CHARS } from '../../src/domain/task-label.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { CARD_LIMIT_BYTES, cardBytes } from '../../src/cards/card-kit.js';
@@ -43,17 +44,14 @@ describe('filing card: every open task within three taps, none by typing', () =>
       `E12,01,外村户,一组`,
     ].join('\n');
     await importHouseholds({ db: h.db.db, clock }, { text: csv, fileName: 'households.csv' });
-    await createCampaign(
-      { db: h.db.db, clock },
-      {
-        checklistCode: 'household-jzfp',
-        year: 2026,
-        deadline: new Date('2026-12-31T00:00:00+08:00'),
-        unitCodes: [org.village, 'E12'],
-        createdBy: 'cli',
-        code: 'E-household-2026',
-      },
-    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'household-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: [org.village, 'E12'],
+      createdBy: 'cli',
+      code: 'E-household-2026',
+    });
     h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
     const unit = (await getUnitByCode(h.db.db, org.village))!;
     await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
@@ -307,17 +305,14 @@ describe('filing card of a village with 250 households', () => {
     ].join('\n');
     await importHouseholds({ db: h.db.db, clock }, { text: csv, fileName: 'households.csv' });
     await storeChecklist(h.db.db, SMALL_CHECKLIST, clock.now());
-    await createCampaign(
-      { db: h.db.db, clock },
-      {
-        checklistCode: 'small',
-        year: 2026,
-        deadline: new Date('2026-12-31T00:00:00+08:00'),
-        unitCodes: [org.village],
-        createdBy: 'cli',
-        code: 'G-small-2026',
-      },
-    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'small',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: [org.village],
+      createdBy: 'cli',
+      code: 'G-small-2026',
+    });
     h.fake.addChat({ chatId, name: '大村工作群', members: [{ openId: officer, name: '王村官' }] });
     const unit = (await getUnitByCode(h.db.db, org.village))!;
     await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
@@ -113,17 +114,14 @@ describe('a task waived after the filing card was sent', () => {
         fileName: 'households.csv',
       },
     );
-    await createCampaign(
-      { db: h.db.db, clock },
-      {
-        checklistCode: 'household-jzfp',
-        year: 2026,
-        deadline: new Date('2026-12-31T00:00:00+08:00'),
-        unitCodes: [org.village],
-        createdBy: 'cli',
-        code: 'W-household-2026',
-      },
-    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'household-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: [org.village],
+      createdBy: 'cli',
+      code: 'W-household-2026',
+    });
     const photo = await postPhoto(h, { chatId, sender: org.officer });
     const ack = await replyAfterQuiet(h, clock, photo);
     const menu = cardMenus(ack.content).find((m) => m.value?.a === 'file-household')!;

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import type { FilingDeps } from '../../src/usecases/file-burst.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -34,16 +35,13 @@ export async function createFilingWorld(start: string): Promise<FilingWorld> {
   const clock = new ManualClock(start);
   await seedOrg(tdb.db, clock);
   await storeChecklist(tdb.db, SMALL_CHECKLIST, clock.now());
-  await createCampaign(
-    { db: tdb.db, clock },
-    {
-      checklistCode: 'small',
-      year: 2025,
-      deadline: new Date('2025-12-31T23:59:59+08:00'),
-      parentUnitCode: 'X',
-      createdBy: 'cli',
-    },
-  );
+  await createCampaign(campaignDeps({ db: tdb.db, clock }), {
+    checklistCode: 'small',
+    year: 2025,
+    deadline: new Date('2025-12-31T23:59:59+08:00'),
+    parentUnitCode: 'X',
+    createdBy: 'cli',
+  });
   const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
   await bindChat({ db: tdb.db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: 'ou_officer1' });
   const members = new Set(['oc_v1:ou_villager', 'oc_v1:ou_officer1']);

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
@@ -32,17 +33,14 @@ describe('#code over New Year: the year the photo was sent, in Beijing time', ()
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'YB', clock });
     villageId = await bindVillageChat(h, org, chatId);
-    await createCampaign(
-      { db: h.db.db, clock },
-      {
-        checklistCode: 'village-jzfp',
-        year: 2027,
-        deadline: new Date('2027-12-31T00:00:00+08:00'),
-        unitCodes: [org.village],
-        createdBy: 'cli',
-        code: 'YB-village-2027',
-      },
-    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'village-jzfp',
+      year: 2027,
+      deadline: new Date('2027-12-31T00:00:00+08:00'),
+      unitCodes: [org.village],
+      createdBy: 'cli',
+      code: 'YB-village-2027',
+    });
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());

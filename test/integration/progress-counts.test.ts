@@ -8,6 +8,7 @@ import {
   unitProgressDirect,
 } from '../../src/db/repos/completeness-progress.js';
 import { listUnits } from '../../src/db/repos/units.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { importUnits } from '../../src/usecases/import-units.js';
@@ -107,10 +108,13 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
 
   it('follows tasks made, filings, undo, refiling, waiving, a second campaign and a unit moved', async () => {
     const campaign = (year: number, deadline: string) =>
-      createCampaign(
-        { db: tdb.db, clock },
-        { checklistCode: 'small', year, deadline: new Date(deadline), parentUnitCode: 'X', createdBy: 'cli' },
-      );
+      createCampaign(campaignDeps({ db: tdb.db, clock }), {
+        checklistCode: 'small',
+        year,
+        deadline: new Date(deadline),
+        parentUnitCode: 'X',
+        createdBy: 'cli',
+      });
     await campaign(2025, '2025-12-31T23:59:59+08:00');
     ids = await taskIds(tdb.db);
     await expectCountsRight('tasks made');

@@ -6,6 +6,7 @@ import { CARD_LIMIT_BYTES } from '../../src/cards/card-kit.js';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { buildDigests } from '../../src/usecases/build-digest.js';
 import { importUnits } from '../../src/usecases/import-units.js';
@@ -343,7 +344,7 @@ describe('weekly digest', () => {
       ),
     ].join('\n');
     await importUnits(clock, { text: csv, fileName: 'units.csv' });
-    await createCampaign(clock, {
+    await createCampaign(campaignDeps(clock), {
       checklistCode: 'village-jzfp',
       year: 2026,
       deadline: new Date('2026-12-31T00:00:00+08:00'),

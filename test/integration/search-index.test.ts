@@ -4,6 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { upsertDescription, upsertPhotoNote } from '../../src/db/repos/archive-descriptions.js';
 import { searchItems } from '../../src/db/repos/page-search.js';
 import { upsertPerson } from '../../src/db/repos/people.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { importUnits } from '../../src/usecases/import-units.js';
@@ -78,16 +79,13 @@ describe('search text (item_search) follows every write', () => {
     tdb = await createTestDb();
     await seedOrg(tdb.db, clock);
     await storeChecklist(tdb.db, SMALL_CHECKLIST, clock.now());
-    await createCampaign(
-      { db: tdb.db, clock },
-      {
-        checklistCode: 'small',
-        year: 2025,
-        deadline: new Date('2025-12-31T23:59:59+08:00'),
-        parentUnitCode: 'X',
-        createdBy: 'cli',
-      },
-    );
+    await createCampaign(campaignDeps({ db: tdb.db, clock }), {
+      checklistCode: 'small',
+      year: 2025,
+      deadline: new Date('2025-12-31T23:59:59+08:00'),
+      parentUnitCode: 'X',
+      createdBy: 'cli',
+    });
     ids = await taskIds(tdb.db);
   });
   afterAll(() => tdb.close());

@@ -6,6 +6,7 @@ import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
@@ -402,7 +403,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
         ...[1, 2, 3, 4, 5, 6, 7].map((n) => `${w.org.village},${n},户主${n}`),
       ].join('\n'),
     });
-    await createCampaign(deps, {
+    await createCampaign(campaignDeps(deps), {
       checklistCode: 'household-jzfp',
       year: Number(wednesday.slice(0, 4)),
       deadline: zonedInstant(wednesday, '18:00', TZ),

@@ -1,5 +1,6 @@
 import type { Db } from '../../src/db/client.js';
 import { systemClock, type Clock } from '../../src/ports/clock.js';
+import { campaignDeps } from './campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importPeople } from '../../src/usecases/import-people.js';
 import { importUnits } from '../../src/usecases/import-units.js';
@@ -52,17 +53,14 @@ export async function seedOrg(
   );
   await loadChecklists({ db, clock });
   const year = opts.year ?? 2026;
-  const { campaign } = await createCampaign(
-    { db, clock },
-    {
-      checklistCode: 'village-jzfp',
-      year,
-      deadline: opts.deadline ?? new Date(`${year}-12-31T00:00:00+08:00`),
-      unitCodes: [`${p}11`, `${p}12`],
-      createdBy: 'cli',
-      code: `${p}-village-${year}`,
-    },
-  );
+  const { campaign } = await createCampaign(campaignDeps({ db, clock }), {
+    checklistCode: 'village-jzfp',
+    year,
+    deadline: opts.deadline ?? new Date(`${year}-12-31T00:00:00+08:00`),
+    unitCodes: [`${p}11`, `${p}12`],
+    createdBy: 'cli',
+    code: `${p}-village-${year}`,
+  });
   return {
     county: `${p}00`,
     township: `${p}10`,

@@ -4,7 +4,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { READINESS_CHECK_FAILED } from './domain/resource-wait-text.js';
 import { resourceProblem } from './errors.js';
-import { page } from './http/web-app.js';
+import { notDeclared, page } from './http/web-app.js';
 import { busyPage, failedPage, PAGE_RETRY_AFTER_SECONDS } from './http/pages/error-pages.js';
 import { safeReturnPath } from './http/web-session.js';
 
@@ -47,7 +47,9 @@ export function buildApp(deps: AppDeps): Koa {
   app.silent = true;
 
   // The one HTTP catch site: log once; a web page answers a page in Chinese (503 while the database
-  // is away, 500 otherwise), a machine endpoint a generic JSON 500. No internals either way.
+  // or the file store is away, 500 otherwise), a machine endpoint JSON: 503 with the reason code and
+  // Retry-After while a resource is away (the load balancer or Lark tries again: work waits, it does
+  // not fail), a generic 500 otherwise. No internals either way.
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -65,6 +67,12 @@ export function buildApp(deps: AppDeps): Koa {
           const again = ctx.method === 'GET' ? safeReturnPath(ctx.originalUrl) : undefined;
           page(ctx, 503, busyPage(problem.reason, again));
         } else page(ctx, 500, failedPage());
+        return;
+      }
+      if (problem) {
+        ctx.set('Retry-After', String(PAGE_RETRY_AFTER_SECONDS));
+        ctx.status = 503;
+        ctx.body = { error: problem.reason };
         return;
       }
       ctx.status = 500;
@@ -112,12 +120,8 @@ export function buildApp(deps: AppDeps): Koa {
         };
         return;
       default:
-        if (deps.pages) {
-          return deps.pages(ctx, async () => {
-            ctx.status = 404;
-            ctx.body = { error: 'not_found' };
-          });
-        }
+        // An address no page declares: the 找不到 page for a browser, JSON for anything else.
+        if (deps.pages) return deps.pages(ctx, async () => notDeclared(ctx));
         ctx.status = 404;
         ctx.body = { error: 'not_found' };
     }

@@ -5,6 +5,7 @@ import { webSessionLive } from '../db/repos/web-sessions.js';
 import { storable, storableValue } from '../domain/storable-text.js';
 import { AppError } from '../errors.js';
 import { pageRouteTable, type PageRoute } from './page-routes.js';
+import { notFoundPage } from './pages/error-pages.js';
 import { messagePage } from './pages/layout.js';
 import { readRawBody } from './read-raw-body.js';
 import { sameText } from './signed-value.js';
@@ -27,13 +28,7 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
     // For the app's catch site: a failure here is answered with a page, and counted by the route's pattern.
     ctx.state.route = match.route.path;
     ctx.state.page = true;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'same-origin');
-    ctx.set(
-      'Content-Security-Policy',
-      "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; object-src 'self'; base-uri 'none'; form-action 'self'",
-    );
+    pageHeaders(ctx);
     // Characters no store can hold (a NUL pasted into a search or a form) become U+FFFD here, as in
     // events: PostgreSQL refuses U+0000 in a parameter, which answered 500.
     const query = storableValue(ctx.query);
@@ -71,9 +66,34 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
       await match.route.handler(c);
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
-      page(ctx, 404, messagePage('找不到', '没有这个页面，或者您无权查看。', c.viewer));
+      page(ctx, 404, notFoundPage(c.viewer));
     }
   };
+}
+
+/** The headers every page answers with: not cached, not sniffed, no referrer off the site, its CSP. */
+export function pageHeaders(ctx: Koa.Context): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; object-src 'self'; base-uri 'none'; form-action 'self'",
+  );
+}
+
+/**
+ * An address no route declares: a person's browser (it asks for HTML) gets the 找不到 page, as for
+ * a unit they may not see; anything else (a monitor, a script, curl) gets JSON.
+ */
+export function notDeclared(ctx: Koa.Context): void {
+  if (ctx.accepts('json', 'html') === 'html') {
+    pageHeaders(ctx);
+    page(ctx, 404, notFoundPage());
+    return;
+  }
+  ctx.status = 404;
+  ctx.body = { error: 'not_found' };
 }
 
 function refuseSignedOut(ctx: Koa.Context): void {

@@ -1,6 +1,6 @@
 import { isDatabaseReason, type ResourceReason } from '../../errors.js';
 import type { Html } from './html.js';
-import { messagePage } from './layout.js';
+import { messagePage, type LayoutViewer } from './layout.js';
 
 /** Seconds a page asks the browser to wait before trying again while the database is away. */
 export const PAGE_RETRY_AFTER_SECONDS = 30;
@@ -24,3 +24,10 @@ export const busyPage = (reason: ResourceReason, again?: string): Html =>
 /** A page that failed for another reason (a bug): said plainly, the details are in the log. */
 export const failedPage = (): Html =>
   messagePage('出错了', '页面出错了，没有打开。请稍后刷新；一直这样的话，请联系管理员（日志里有原因）。');
+
+/**
+ * No such page (a mistyped address, an old link), or one outside the viewer's units: the same page
+ * either way, so it does not tell which units exist.
+ */
+export const notFoundPage = (viewer?: LayoutViewer): Html =>
+  messagePage('找不到', '没有这个页面，或者您无权查看。', viewer);

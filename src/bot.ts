@@ -134,7 +134,17 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
-      await migrate(database, config.databaseUrl, config.dataDir);
+      const migrated = await migrate(database, config.databaseUrl, config.dataDir);
+      // An upgrade's start said nothing of what it did to the database: the operator checking the log
+      // afterwards learns that the older program can no longer open it (only the backup goes back).
+      if (migrated && migrated.from > 0)
+        logger.info(
+          {
+            ...migrated,
+            advice: `数据库已升级：执行了 ${migrated.to - migrated.from} 个迁移（${migrated.from} → ${migrated.to}）。旧版本的程序打不开升级后的数据库，要退回只能用升级前的备份恢复`,
+          },
+          'database migrated',
+        );
       cleanup.push(() => database.close());
       database = await fitPool(database, openOwn, logger);
     }

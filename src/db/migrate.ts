@@ -17,16 +17,31 @@ export { MIGRATIONS_FOLDER };
  * migrate one at a time (the migrator itself skips what another instance applied meanwhile). PGlite is
  * already single-process (its folder is locked).
  */
-export async function migrate(database: Database, databaseUrl?: string, dataDir?: string): Promise<void> {
-  if (await upToDate(database.db)) return;
+export async function migrate(
+  database: Database,
+  databaseUrl?: string,
+  dataDir?: string,
+): Promise<MigrationOutcome | undefined> {
+  const before = await upToDate(database.db);
+  if (before === 'current') return undefined;
   if (database.kind === 'pglite') {
     const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS_FOLDER });
-    return;
+  } else {
+    if (!databaseUrl) throw new Error('migrate: databaseUrl is required for PostgreSQL');
+    if (dataDir) await refusePgliteLeftBehind(database.db, dataDir);
+    await migratePostgresUrl(databaseUrl);
   }
-  if (!databaseUrl) throw new Error('migrate: databaseUrl is required for PostgreSQL');
-  if (dataDir) await refusePgliteLeftBehind(database.db, dataDir);
-  await migratePostgresUrl(databaseUrl);
+  return { from: before, to: (await appliedMigrations(database.db)).count };
+}
+
+/**
+ * Migrations this call found to apply: `from` recorded before (0: a new database), `to` after (on
+ * PostgreSQL another instance may have applied some of them meanwhile).
+ */
+export interface MigrationOutcome {
+  from: number;
+  to: number;
 }
 
 /**
@@ -53,11 +68,11 @@ export const pgliteLeftBehindText = (pglite: string): string =>
   `要继续用内置数据库：去掉 DATABASE_URL；确实要从空的 PostgreSQL 重新开始：先把 ${pglite} 移到别处（mv ${pglite} ${pglite}.old）。`;
 
 /**
- * The newest shipped migration is recorded. A database a newer program migrated (this program put back
+ * 'current' when the newest shipped migration is recorded, else how many are. A database a newer program migrated (this program put back
  * without restoring the backup taken before the upgrade) is refused: this code does not know the tables
  * and triggers it would write to.
  */
-async function upToDate(db: Db): Promise<boolean> {
+async function upToDate(db: Db): Promise<'current' | number> {
   let schema: SchemaStatus;
   try {
     schema = compareSchema(await appliedMigrations(db));
@@ -71,7 +86,7 @@ async function upToDate(db: Db): Promise<boolean> {
       'database_newer_schema',
       `数据库已由更新版本的程序迁移（${schema.applied} 个迁移，本程序只认识 ${schema.known} 个）：请安装那个版本，或停用后用升级前的备份恢复到空的数据目录/数据库`,
     );
-  return schema.kind === 'current';
+  return schema.kind === 'current' ? 'current' : schema.applied;
 }
 
 export async function migratePostgresUrl(databaseUrl: string): Promise<void> {

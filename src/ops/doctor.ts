@@ -339,7 +339,7 @@ async function checkDatabase(
       add(
         'warn',
         '迁移',
-        `已执行 ${schema.applied} 个，待执行 ${schema.pending.length} 个（${schema.pending.map((m) => m.tag).join('、')}）：机器人启动时自动执行`,
+        `已执行 ${schema.applied} 个，待执行 ${schema.pending.length} 个（${schema.pending.map((m) => m.tag).join('、')}）：机器人启动时自动执行。执行后旧版本的程序就打不开这个数据库，要退回只能用备份恢复：还没备份的话，启动前先备份（npm run cli -- backup --out 新目录；内置数据库要先停止机器人）`,
       );
     else
       add(

@@ -73,11 +73,27 @@ describe("the README's upgrade procedure (stop, back up, install, build, start)"
       // 3-4. Installed and built (ensureBuilt). The doctor sees what the start will do.
       const doctor = await cliHere('doctor');
       expect(doctor.stdout).toMatch(/! 迁移：已执行 1 个，待执行 \d+ 个/);
+      // …and that the older program cannot go back to it, so a backup comes first (it said only 自动执行).
+      expect(doctor.stdout).toContain(
+        '：机器人启动时自动执行。执行后旧版本的程序就打不开这个数据库，要退回只能用备份恢复：' +
+          '还没备份的话，启动前先备份（npm run cli -- backup --out 新目录；内置数据库要先停止机器人）',
+      );
       // 5. Start: migrations run under the advisory lock (PostgreSQL) or the folder lock (PGlite).
       const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], env, t.tmp);
       await bot.started(240_000);
       bot.kill('SIGTERM');
       expect(await bot.exit).toBe(0);
+      // The log says the start migrated the database (it said nothing of it).
+      const known = bundledMigrations().length;
+      expect(bot.logs().filter((l) => l.msg === 'database migrated')).toEqual([
+        expect.objectContaining({
+          from: 1,
+          to: known,
+          advice:
+            `数据库已升级：执行了 ${known - 1} 个迁移（1 → ${known}）。` +
+            '旧版本的程序打不开升级后的数据库，要退回只能用升级前的备份恢复',
+        }),
+      ]);
 
       const database = await openDb({ databaseUrl, dataDir });
       try {

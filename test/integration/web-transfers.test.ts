@@ -3,6 +3,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { insertTransferPackage } from '../../src/db/repos/transfer-packages.js';
+import { transferPackagesQuery } from '../../src/db/repos/transfer-pages.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
@@ -265,4 +267,103 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     expect(await again.text()).toContain('没有需要报送更正的档号');
     expect(await marked()).toEqual([{ n: 1 }]);
   });
+  it('years of packages: the page shows 20 at a time and pages on; a package above counts only when it carried the village’s 件', async () => {
+    const township = (await getUnitByCode(h.db.db, org.township))!;
+    const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    const [retired] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[0]!.id} and status = 'withdrawn'`,
+    );
+    const day = 86_400_000;
+    const seed = (unitId: number, daysAgo: number, records: number[] = []) =>
+      h.db.db.transaction((tx) =>
+        insertTransferPackage(
+          tx,
+          {
+            createdAt: new Date(clock.now().getTime() - daysAgo * day),
+            actor: 'cli',
+            source: 'cli',
+            unitId,
+            year: 2025,
+            fondsCodes: 'A182',
+            layout: 'carrier',
+            preCheck: false,
+            digest: 'ab'.repeat(32),
+            outDir: `/srv/exports/${unitId}-${daysAgo}`,
+            records: records.length,
+          },
+          records,
+        ),
+      );
+    // The village's own 24 older packages, two of the township's that carried its 件, and 400 that did not
+    // concern it (the township's own, the other village's).
+    for (let i = 1; i <= 24; i++) await seed(village.id, i);
+    const above = [await seed(township.id, 30, [retired!.id]), await seed(township.id, 31, [retired!.id])];
+    for (let i = 0; i < 200; i++) {
+      await seed(township.id, 40 + i);
+      await seed(sibling.id, 40 + i);
+    }
+
+    // The lookup can read the village's packages and the carrying ones by index: not the 400 others, and
+    // never a package's 档号. (Seq scans off: at this size the planner may rightly prefer them; what is
+    // checked is that an indexed path exists, which walking every package's 档号 never had.)
+    const explained = await h.db.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const [row] = await queryRows<Record<string, unknown>>(
+        tx,
+        sql`explain (analyze, format json) ${transferPackagesQuery(village.path)}`,
+      );
+      return row;
+    });
+    const raw = Object.values(explained!)[0];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+    const read = new Map<string, number>();
+    const walk = (n: PlanNode) => {
+      const rel = n['Relation Name'];
+      if (rel)
+        read.set(
+          rel,
+          (read.get(rel) ?? 0) + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops'],
+        );
+      for (const child of n.Plans ?? []) walk(child);
+    };
+    walk(plan[0]!.Plan);
+    expect(read.get('transfer_packages') ?? 0).toBeLessThanOrEqual(2 * 27);
+    expect(read.get('transfer_package_records') ?? 0).toBe(0);
+
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}${transfersUrl()}`);
+    expect(await page.locator('#packages-count').innerText()).toBe('27');
+    expect(await page.locator('#packages [data-package]').count()).toBe(20);
+    expect(await page.locator('#packages [data-package]').first().getAttribute('data-package')).toBe(
+      String(packageId),
+    );
+    expect((await page.locator('#packages-more').innerText()).trim()).toBe('还有 7 项，下一页 ›');
+    await page.locator('#packages-more').click();
+    await page.waitForLoadState('load');
+    expect((await page.locator('#packages-range').innerText()).trim()).toContain('第 21—27 项，共 27 项');
+    const second = await page
+      .locator('#packages [data-package]')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-package'))));
+    expect(second).toHaveLength(7);
+    expect(second.slice(-2)).toEqual(above);
+    expect(await page.locator('#packages-more').count()).toBe(0);
+    // The 移交后变更 stay as they were, on every page of the packages.
+    expect(await page.locator('#owed-count').innerText()).toBe('1');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.locator('#packages-first').click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#packages [data-package]').count()).toBe(20);
+  });
 });
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}

@@ -102,18 +102,14 @@ export interface TransferPackageRow {
 }
 
 /**
- * Recorded packages of a unit's subtree (or all), newest first; `carrying`: also a package of a unit
- * above that carried 档号 of the subtree (a township's package holding a village's 件).
+ * Recorded packages of a unit's subtree (or all), newest first (`archive transfers`; the 移交包 page reads
+ * them a page at a time, with those of units above that carried the subtree's 件: transferPackagesPage).
  */
 export async function listTransferPackages(
   db: Db,
-  scope: { unitPath?: string; year?: number; carrying?: boolean },
+  scope: { unitPath?: string; year?: number },
 ): Promise<TransferPackageRow[]> {
   const sub = `${scope.unitPath ?? ''}%`;
-  const carrying = scope.carrying
-    ? sql`or exists (select 1 from transfer_package_records tr join archive_records ar on ar.id = tr.record_id
-            join units au on au.id = ar.unit_id where tr.package_id = p.id and au.path like ${sub})`
-    : sql``;
   const rows = await queryRows<TransferPackageRow>(
     db,
     sql`select p.id::int as id, p.created_at as "createdAt", p.actor, pe.name as "actorName", p.source,
@@ -122,7 +118,7 @@ export async function listTransferPackages(
           p.sent_chat_id as "sentChatId", p.sent_at as "sentAt"
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor
-        where true ${scope.unitPath ? sql`and (u.path like ${sub} ${carrying})` : sql``}
+        where true ${scope.unitPath ? sql`and u.path like ${sub}` : sql``}
           ${scope.year !== undefined ? sql`and p.year = ${scope.year}` : sql``}
         order by p.created_at desc, p.id desc`,
   );

@@ -68,6 +68,10 @@ export const archiveRecords = pgTable(
       .where(sql`status = 'confirmed'`),
     index('archive_records_unit_year_idx').on(t.unitId, t.year),
     index('archive_records_item_idx').on(t.itemId),
+    // Retired numbers of a unit (the 移交包 page's 移交后变更): few, read without walking the live ones.
+    index('archive_records_withdrawn_idx')
+      .on(t.unitId, t.withdrawnAt)
+      .where(sql`status = 'withdrawn'`),
   ],
 );
 

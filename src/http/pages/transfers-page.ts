@@ -1,9 +1,5 @@
-import {
-  changesAfterTransfer,
-  listTransferPackages,
-  type ChangeAfterTransfer,
-  type TransferPackageRow,
-} from '../../db/repos/transfer-packages.js';
+import type { ChangeAfterTransfer, TransferPackageRow } from '../../db/repos/transfer-packages.js';
+import { transferChangesPage, transferPackagesPage, type ListPage } from '../../db/repos/transfer-pages.js';
 import type { UnitRow } from '../../db/repos/units.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
@@ -13,6 +9,7 @@ import { EDIT_ROLES } from './compilation-view.js';
 import { dateTime } from './format.js';
 import { html, type Html } from './html.js';
 import { layout, messagePage } from './layout.js';
+import { listPager } from './list-pages.js';
 import { crumbs, visibleUnit } from './unit-view.js';
 
 type Result = { ok: boolean; message: string };
@@ -20,7 +17,7 @@ type Result = { ok: boolean; message: string };
 /**
  * GET /units/:id/transfers — 移交包 (archivists and admins): the 移交后变更 still owed to the county
  * archive, each with 「已报送更正」, those reported (who, when), and the recorded packages of the unit's
- * subtree (or of a unit above that carried its 件), newest first.
+ * subtree (or of a unit above that carried its 件), newest first; each list a page at a time.
  */
 export async function transfersPage(c: PageContext): Promise<void> {
   const unit = await archivistUnit(c);
@@ -54,16 +51,63 @@ async function archivistUnit(c: PageContext): Promise<UnitRow | undefined> {
   return undefined;
 }
 
+/** Rows a page of each list shows: packages, and 移交后变更 (owed, reported). */
+export const PACKAGES_PER_PAGE = 20;
+export const CHANGES_PER_PAGE = 50;
+
+/** `?packages_after=` / `?owed_after=` / `?reported_after=`: the page after that row (an id). */
+function cursor(c: PageContext, name: string): number | undefined {
+  const v = c.koa.query[name];
+  return typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v) ? Number(v) : undefined;
+}
+
+/** This page with one list's cursor set (`after`) or back at its first, the other lists kept. */
+function listUrl(c: PageContext, unit: UnitRow, name: string, anchor: string, after?: number): string {
+  const q = new URLSearchParams(c.koa.querystring);
+  if (after === undefined) q.delete(name);
+  else q.set(name, String(after));
+  const query = q.toString();
+  return `/units/${unit.id}/transfers${query ? `?${query}` : ''}#${anchor}`;
+}
+
+/**
+ * A list's page and its pager (「第 21—40 项，共 N 项」, 「还有 N 项，下一页 ›」), so years of packages and
+ * changes never make one endless page.
+ */
+function pagedList<T>(
+  c: PageContext,
+  unit: UnitRow,
+  name: string,
+  anchor: string,
+  page: ListPage<T>,
+  lastId: (row: T) => number,
+) {
+  const first = page.total - page.more - page.rows.length + 1;
+  return listPager(anchor, {
+    first,
+    shown: page.rows.length,
+    total: page.total,
+    firstUrl: listUrl(c, unit, name, anchor),
+    nextUrl: page.more > 0 ? listUrl(c, unit, name, anchor, lastId(page.rows.at(-1)!)) : undefined,
+  });
+}
+
 async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, status = 200): Promise<void> {
   const { db } = c.deps;
-  const packages = await listTransferPackages(db, { unitPath: unit.path, carrying: true });
-  // One line per retired 档号 (a number two packages carried is listed with the first).
-  const seen = new Set<number>();
-  const changes = (await changesAfterTransfer(db, { unitPath: unit.path })).filter(
-    (ch) => !seen.has(ch.recordId) && seen.add(ch.recordId),
-  );
-  const owed = changes.filter((ch) => !ch.reported);
-  const reported = changes.filter((ch) => ch.reported);
+  // A page after a POST starts every list at its first page (the query is the form's, not a cursor).
+  const at = (name: string) => (c.koa.method === 'GET' ? cursor(c, name) : undefined);
+  const [packages, owed, reported] = await Promise.all([
+    transferPackagesPage(db, unit.path, { limit: PACKAGES_PER_PAGE, after: at('packages_after') }),
+    transferChangesPage(db, unit.path, { reported: false, limit: CHANGES_PER_PAGE, after: at('owed_after') }),
+    transferChangesPage(db, unit.path, {
+      reported: true,
+      limit: CHANGES_PER_PAGE,
+      after: at('reported_after'),
+    }),
+  ]);
+  const owedPager = pagedList(c, unit, 'owed_after', 'owed', owed, (ch) => ch.recordId);
+  const reportedPager = pagedList(c, unit, 'reported_after', 'reported', reported, (ch) => ch.recordId);
+  const packagesPager = pagedList(c, unit, 'packages_after', 'packages', packages, (p) => p.id);
   const title = `${unit.name} 移交包`;
   const body = html`${await crumbs(c, unit.path, '移交包')}
     <h1>${title}</h1>
@@ -74,27 +118,41 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
           </div>`
         : ''
     }
-    <h2>移交后变更（待报送 <span id="owed-count">${owed.length}</span>）</h2>
+    <h2>移交后变更（待报送 <span id="owed-count">${owed.total}</span>）</h2>
     <p class="muted">
       移交后停用的档号：县档案馆保存的移交包中仍是原档号，需要报送更正（档号停用及原因）。报送后点「已报送更正」。
     </p>
+    ${owedPager.range}
     <div id="owed">
-      ${owed.length === 0 ? html`<div class="card muted">没有待报送的更正。</div>` : ''}
-      ${owed.map((ch) => changeCard(c, unit, ch))}
+      ${
+        owed.rows.length === 0
+          ? html`<div class="card muted">${owed.total > 0 ? '后面没有了。' : '没有待报送的更正。'}</div>`
+          : ''
+      }
+      ${owed.rows.map((ch) => changeCard(c, unit, ch))}
     </div>
+    ${owedPager.more}
     ${
-      reported.length > 0
-        ? html`<details id="reported">
-            <summary>已报送更正（${reported.length}）</summary>
-            ${reported.map((ch) => changeCard(c, unit, ch))}
+      reported.total > 0
+        ? html`<details id="reported" ${cursor(c, 'reported_after') !== undefined ? 'open' : ''}>
+            <summary>已报送更正（${reported.total}）</summary>
+            ${reportedPager.range} ${reported.rows.map((ch) => changeCard(c, unit, ch))} ${reportedPager.more}
           </details>`
         : ''
     }
-    <h2>移交包记录（${packages.length}）</h2>
+    <h2>移交包记录（<span id="packages-count">${packages.total}</span>）</h2>
+    ${packagesPager.range}
     <div id="packages">
-      ${packages.length === 0 ? html`<div class="card muted">还没有导出过移交包。</div>` : ''}
-      ${packages.map((p) => packageCard(c, p))}
-    </div>`;
+      ${
+        packages.rows.length === 0
+          ? html`<div class="card muted">
+              ${packages.total > 0 ? '后面没有了。' : '还没有导出过移交包。'}
+            </div>`
+          : ''
+      }
+      ${packages.rows.map((p) => packageCard(c, p))}
+    </div>
+    ${packagesPager.more}`;
   page(c.koa, status, layout(title, c.viewer, body));
 }
 
@@ -112,6 +170,7 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
       档号停用${ch.withdrawnReason ? `：${ch.withdrawnReason}` : ''}；
       ${ch.reconfirmedAs ? `现档号 ${ch.reconfirmedAs}` : '尚未重新确认归档'}
     </div>
+    ${ch.statedIn ? html`<div class="muted">已写入移交包 #${ch.statedIn} 的说明文件</div>` : ''}
     ${
       r
         ? html`<div class="ok">

@@ -1,0 +1,1 @@
+CREATE INDEX "archive_records_withdrawn_idx" ON "archive_records" USING btree ("unit_id","withdrawn_at") WHERE status = 'withdrawn';

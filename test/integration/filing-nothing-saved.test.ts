@@ -6,7 +6,8 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { cardButtons, cardMenus } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -149,18 +150,8 @@ describe('a burst with nothing saved, and a rich-text post without pictures, in 
     const fileButton = cardButtons(reply.content).find((b) => b.value?.a === 'file');
     expect(fileButton).toBeDefined();
 
-    const tap = async () =>
-      (await (
-        await h.post(
-          cardActionEvent({
-            appId: h.fake.appId,
-            operatorOpenId: org.officer,
-            value: fileButton!.value,
-            chatId,
-            messageId: reply.messageId,
-          }),
-        )
-      ).json()) as any;
+    const tap = () =>
+      tapCard(h, { operator: org.officer, value: fileButton!.value, chatId, messageId: reply.messageId });
     // A tap while it is still being read waits for it; it is not told to send it again.
     expect((await tap()).toast).toMatchObject({ content: '这组材料还在保存中，请稍后再试' });
 

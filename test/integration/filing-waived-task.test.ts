@@ -11,7 +11,6 @@ import { cardButtons, cardMenus } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { tapCard } from '../support/chat-actions.js';
-import { cardActionEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -139,18 +138,13 @@ describe('a task waived after the filing card was sent', () => {
         { taskId: t.id, actorOpenId: 'cli', reason: '已迁出', source: 'cli' },
       );
 
-    const answer = (await (
-      await h.post(
-        cardActionEvent({
-          appId: h.fake.appId,
-          operatorOpenId: org.officer,
-          value: menu.value,
-          option: zhang.value,
-          chatId,
-          messageId: ack.messageId,
-        }),
-      )
-    ).json()) as TapAnswer;
+    const answer: TapAnswer = await tapCard(h, {
+      operator: org.officer,
+      value: menu.value,
+      option: zhang.value,
+      chatId,
+      messageId: ack.messageId,
+    });
     // It used to be a red 「这一户没有待交的任务」 with the card unchanged, 张三户 still in its menu.
     expect(answer.toast).toEqual({
       type: 'info',

@@ -12,7 +12,8 @@ import { buildDigests } from '../../src/usecases/build-digest.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { waitFor } from '../support/wait-for.js';
-import { botMembershipEvent, cardActionEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { botMembershipEvent } from '../support/events.js';
 import { cardButtons } from '../support/cards.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 import { chatTypeOf, recordChatJoined } from '../../src/db/repos/chats.js';
@@ -150,17 +151,8 @@ describe('weekly digest', () => {
     expect(buttons[0]).toMatchObject({ text: '查看全部', value: { a: 'unit-detail' } });
     expect(JSON.stringify(digest!.content)).not.toContain('发送「进度」');
     const dm = 'oc_dm_county_leader';
-    const tap = async (value: unknown, operator = w.org.leader) =>
-      (await (
-        await w.h.post(
-          cardActionEvent({
-            appId: w.h.fake.appId,
-            operatorOpenId: operator,
-            value: value as any,
-            chatId: dm,
-          }),
-        )
-      ).json()) as any;
+    const tap = (value: unknown, operator = w.org.leader) =>
+      tapCard(w.h, { operator, value: value as any, chatId: dm });
     expect((await tap(buttons[0]!.value)).toast.type).toBe('success');
     // The leader's chat with the bot is bound to no unit: the detail comes to them by direct message.
     const county = await waitFor('the county detail', () =>
@@ -190,12 +182,8 @@ describe('weekly digest', () => {
     const dmBefore = w
       .sentTo(w.org.leader)
       .filter((m) => JSON.stringify(m.content).includes('DG县 · 明细')).length;
-    const tap = async (value: unknown, operator: string, chatId: string) =>
-      (await (
-        await w.h.post(
-          cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value: value as any, chatId }),
-        )
-      ).json()) as any;
+    const tap = (value: unknown, operator: string, chatId: string) =>
+      tapCard(w.h, { operator, value: value as any, chatId });
     const toast = (await tap(all.value, w.org.leader, villageChat)).toast;
     expect(toast.type).toBe('success');
     expect(toast.content).toContain('私信');

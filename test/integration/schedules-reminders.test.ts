@@ -4,7 +4,8 @@ import { queryRows } from '../../src/db/client.js';
 import { findBotMessage } from '../../src/db/repos/bot-messages.js';
 import { getUnitByCode, updateUnitSettings } from '../../src/db/repos/units.js';
 import { listScheduleRuns } from '../../src/db/repos/schedule-runs.js';
-import { cardActionEvent, messageEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { messageEvent } from '../support/events.js';
 import { cardButtons } from '../support/cards.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
@@ -118,12 +119,8 @@ describe('scheduled reminders', () => {
   });
 
   it("查看全部 and the escalation's unit buttons send that unit's detail into the chat; others are refused", async () => {
-    const tap = async (operator: string, value: unknown, chatId: string) =>
-      (await (
-        await w.h.post(
-          cardActionEvent({ appId: w.h.fake.appId, operatorOpenId: operator, value: value as any, chatId }),
-        )
-      ).json()) as any;
+    const tap = (operator: string, value: unknown, chatId: string) =>
+      tapCard(w.h, { operator, value: value as any, chatId });
     const detailIn = (chatId: string, title: string) =>
       waitFor(`${title} in ${chatId}`, () =>
         w.sentTo(chatId).find((m) => text(m).includes(title) && text(m).includes('明细')),

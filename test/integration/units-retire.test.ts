@@ -11,7 +11,8 @@ import { unitOfChat } from '../../src/db/repos/units-chat-bindings.js';
 import { restoreUnit, retireUnit } from '../../src/usecases/retire-unit.js';
 import { cardButtons } from '../support/cards.js';
 import { cliInProcess } from '../support/cli-in-process.js';
-import { botMembershipEvent, cardActionEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
@@ -184,16 +185,11 @@ describe('units retire / units restore', () => {
     const digest = digestFor(w.townshipLeader)[0]!;
     const all = cardButtons(digest.content).find((b) => b.text === '查看全部')!;
     const before = w.sentTo(w.townshipLeader).length;
-    const answer = (await (
-      await w.h.post(
-        cardActionEvent({
-          appId: w.h.fake.appId,
-          operatorOpenId: w.townshipLeader,
-          value: all.value,
-          chatId: 'oc_dm_rt_township_leader',
-        }),
-      )
-    ).json()) as any;
+    const answer = await tapCard(w.h, {
+      operator: w.townshipLeader,
+      value: all.value,
+      chatId: 'oc_dm_rt_township_leader',
+    });
     expect(answer.toast.type).toBe('success');
     const detail = text(
       await waitFor('the township detail', () =>

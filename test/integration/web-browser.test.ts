@@ -8,7 +8,8 @@ import { importUnits } from '../../src/usecases/import-units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
-import { cardActionEvent, recallEvent } from '../support/events.js';
+import { tapCard } from '../support/chat-actions.js';
+import { recallEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
@@ -198,18 +199,10 @@ describe.skipIf(!hasChromium)(
       const second = await postPhoto(h, { chatId: chats.village, sender: org.officer, seed: 32, size: 120 });
       await postText(h, { chatId: chats.village, sender: org.officer, text: '#C05 村务公开栏照片' });
       const filed = await replyAfterQuiet(h, w.clock, first);
-      const tap = async (value: Record<string, unknown>) =>
-        (await (
-          await h.post(
-            cardActionEvent({
-              appId: h.fake.appId,
-              operatorOpenId: org.officer,
-              value,
-              chatId: chats.village,
-              messageId: filed.messageId,
-            }),
-          )
-        ).json()) as { toast: { type: string }; card?: { data: unknown } };
+      const tap = (
+        value: Record<string, unknown>,
+      ): Promise<{ toast: { type: string }; card?: { data: unknown } }> =>
+        tapCard(h, { operator: org.officer, value, chatId: chats.village, messageId: filed.messageId });
       const asked = await tap(buttonValue(filed.content, 'undo'));
       const sure = cardButtons(asked.card!.data).find((b) => b.value.a === 'undo' && b.value.sure === 1)!;
       expect((await tap(sure.value)).toast.type).toBe('success');

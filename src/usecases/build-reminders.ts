@@ -14,7 +14,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import { plainDay } from '../domain/plain-date.js';
 import { currentOwners } from '../domain/task-owners.js';
 import { pathIdsOf, planReminders, remindersOffFor } from '../domain/reminder-plan.js';
-import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
+import { oneCardEach, unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
 import { personName } from '../domain/person-name.js';
 
@@ -169,9 +169,10 @@ export async function buildReminders(
   const sends: RenderedSend[] = [];
   for (const c of [...chats, ...chaseOnly]) {
     const waiting = unfiledByChat.get(c.chatId) ?? [];
-    // Cards go out again for the oldest waiting bursts whose last card is a working day old.
+    // Cards go out again for the oldest waiting bursts whose last card is a working day old (a split
+    // burst's parts on one parts card).
     const again = opts.cardsAgain
-      ? waiting.filter((b) => b.lastCardAt < waitedSince).slice(0, CARDS_AGAIN_PER_CHAT)
+      ? oneCardEach(waiting.filter((b) => b.lastCardAt < waitedSince)).slice(0, CARDS_AGAIN_PER_CHAT)
       : [];
     // 督办 of one task past the item limit: listed too, so the 督办 can name it.
     const urged = only.taskId !== undefined ? byId.get(only.taskId) : undefined;

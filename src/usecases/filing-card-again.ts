@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
-import { getBurst } from '../db/repos/bursts.js';
+import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
 import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
@@ -10,6 +10,7 @@ import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { burstSummary } from './acknowledge-burst.js';
 import { presentBurst, type PresentDeps } from './present-burst.js';
+import { partsCardOf } from './split-parts.js';
 
 type CardAgainReason = 'reminder' | 'expiring' | 'asked' | 'bound';
 
@@ -32,7 +33,9 @@ export function dayLabel(at: Date, now: Date, timeZone: string): string {
 /**
  * Sends a burst's filing card again, replying to the burst's first message (or into its chat when
  * that message is gone), and records it as one of the burst's cards so its taps count. Nothing is
- * sent when the burst was filed or set aside meanwhile. Returns whether a card went out.
+ * sent when the burst was filed or set aside meanwhile. A part of a split burst gets its parts card
+ * again, every part on it as it is now (recorded as a `parts_card`, whose taps count for each part):
+ * one card, not one per part still waiting. Returns whether a card went out.
  */
 export async function sendFilingCardAgain(
   deps: CardAgainDeps,
@@ -43,19 +46,10 @@ export async function sendFilingCardAgain(
   const burst = waiting && (await getBurst(deps.db, input.burstId));
   const unit = burst && (await unitOfChat(deps.db, burst.chatId));
   if (!burst || !unit) return false;
-  const materials = await materialsOfBurst(deps.db, burst.id);
-  const texts = burst.caption
-    ? []
-    : await textsBetween(deps.db, {
-        chatId: burst.chatId,
-        senderOpenId: burst.senderOpenId,
-        from: new Date(burst.firstAt.getTime() - deps.quietWindowMs),
-        to: burst.closesAt,
-      });
-  const caption = burst.caption ?? (texts.length ? texts.join('\n') : null);
-  const sent = dayLabel(burst.firstAt, deps.clock.now(), deps.timeZone);
-  const summary = `这组材料（${sent}发的）还没交到任务里，请选一下：\n${burstSummary(materials, deps.maxFileBytes)}`;
-  const message = await presentBurst(deps, { burst, materials, caption, summary }, { auto: false });
+  const parts = burst.ackMessageId ? await partsCardOf(deps, burst.ackMessageId) : undefined;
+  const message = parts
+    ? { msgType: 'interactive' as const, content: JSON.stringify(parts) }
+    : await filingCardNow(deps, burst);
   let messageId: string;
   try {
     ({ messageId } = await deps.gateway.reply({
@@ -79,7 +73,7 @@ export async function sendFilingCardAgain(
     {
       messageId,
       chatId: burst.chatId,
-      purpose: 'filing_card',
+      purpose: parts ? 'parts_card' : 'filing_card',
       unitId: unit.id,
       burstId: burst.id,
       taskIds: [],
@@ -88,4 +82,21 @@ export async function sendFilingCardAgain(
   );
   deps.metrics.inc('filing_cards_again_total', { reason: input.reason });
   return true;
+}
+
+/** The burst's filing card as it is now, saying since when it waits. */
+async function filingCardNow(deps: CardAgainDeps, burst: BurstRow) {
+  const materials = await materialsOfBurst(deps.db, burst.id);
+  const texts = burst.caption
+    ? []
+    : await textsBetween(deps.db, {
+        chatId: burst.chatId,
+        senderOpenId: burst.senderOpenId,
+        from: new Date(burst.firstAt.getTime() - deps.quietWindowMs),
+        to: burst.closesAt,
+      });
+  const caption = burst.caption ?? (texts.length ? texts.join('\n') : null);
+  const sent = dayLabel(burst.firstAt, deps.clock.now(), deps.timeZone);
+  const summary = `这组材料（${sent}发的）还没交到任务里，请选一下：\n${burstSummary(materials, deps.maxFileBytes)}`;
+  return presentBurst(deps, { burst, materials, caption, summary }, { auto: false });
 }

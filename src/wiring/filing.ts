@@ -1,6 +1,6 @@
 import { pointToPartsCard } from '../usecases/parts-card-pointer.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { oneCardEach, unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { learnNamesLater, unnamedRoleHolders } from '../db/repos/people.js';
 import {
   FILING_CARD_AGAIN_JOB,
@@ -101,7 +101,8 @@ export function filingFeature(env: FeatureEnv): Feature {
           // hours, before Lark's 14.
           const { timeZone, quietHours } = env.settings.schedules;
           const runAt = firstSendable(now, timeZone, quietHours);
-          for (const b of due) {
+          // A split burst's parts waiting get their parts card again once, not a card each.
+          for (const b of oneCardEach(due)) {
             const occasion = `expiring:${b.lastCardAt.getTime()}`;
             await enqueueJob(
               deps.db,

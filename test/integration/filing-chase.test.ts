@@ -353,4 +353,79 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(list).toContain('王村官 · 1段语音、1个视频');
     expect(list).not.toContain('个文件');
   });
+
+  it('a split burst’s parts still waiting after 13 days get their parts card again: one card, not one each', async () => {
+    await w.clock.set('2027-01-11T10:00:00+08:00');
+    const chatId = w.chats.village1;
+    const photos: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const messageId = id('om_');
+      const key = id('img_');
+      w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+      const res = await w.h.post(
+        messageEvent({
+          appId: w.h.fake.appId,
+          chatId,
+          messageId,
+          senderOpenId: w.org.officer,
+          msgType: 'image',
+          content: { image_key: key },
+          createTimeMs: w.clock.now().getTime() + i,
+        }),
+      );
+      expect(res.status).toBe(200);
+      photos.push(messageId);
+    }
+    const card = await filingCardUnder(photos[0]!);
+    await w.h.settle();
+    const split = await tap(chatId, card.messageId, buttonValue(card.content, 'split'));
+    expect(split.toast?.type).toBe('success');
+    const partIds = (data: unknown) => [
+      ...new Set(
+        cardButtons(data)
+          .filter((b) => b.value?.a === 'skip')
+          .map((b) => Number(b.value.b)),
+      ),
+    ];
+    const fileButton = (data: unknown, part: number) =>
+      cardButtons(data).find((b) => b.value?.a === 'file' && Number(b.value.b) === part)!;
+    const parts = partIds(split.card.data);
+    expect(parts).toHaveLength(3);
+    // The first part filed; the other two wait.
+    expect(
+      (await tap(chatId, card.messageId, fileButton(split.card.data, parts[0]!).value)).toast?.type,
+    ).toBe('success');
+    const cardsUnderPhotos = () =>
+      w.h.fake.sentMessages().filter((m) => photos.includes(m.replyTo ?? '') && m.msgType === 'interactive');
+    expect(cardsUnderPhotos()).toHaveLength(1);
+
+    // 13 days and an hour after the parts card. Before: a filing card under each waiting photo.
+    await w.clock.set('2027-01-24T11:00:00+08:00');
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    const again = await waitFor('the parts card again', () => cardsUnderPhotos()[1]);
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnderPhotos()).toHaveLength(2);
+    expect(text(again)).toContain('材料已分开，请分别选择任务');
+    expect(partIds(again.content)).toHaveLength(2); // the filed part has 撤销 or nothing, no 不用交
+    expect(text(again).match(/✅ 已交到/g)).toHaveLength(1);
+    // Its buttons file each part, and the answer is the parts card again.
+    const res = await tap(chatId, again.messageId, fileButton(again.content, parts[1]!).value);
+    expect(res.toast?.type).toBe('success');
+    expect(JSON.stringify(res.card.data).match(/✅ 已交到/g)).toHaveLength(2);
+    expect(partIds(res.card.data)).toEqual([parts[2]]);
+    // Still waiting, the last part is not chased again before its new card is 13 days old.
+    await w.clock.advance(3_600_000);
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnderPhotos()).toHaveLength(2);
+    // 不用交 on it sets the last part aside: nothing of the burst is chased any more.
+    await tap(chatId, again.messageId, { a: 'skip', b: parts[2] });
+    const [left] = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'set_aside' and burst_id = ${parts[2]!}`,
+    );
+    expect(left).toEqual({ n: 1 });
+  });
 });

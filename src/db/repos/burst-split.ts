@@ -74,13 +74,19 @@ export async function splitBurstRows(
 }
 
 /**
- * The parts of a split burst whose shared card is `messageId` (at least 2; none for any other card).
- * A burst's own card is never shared otherwise.
+ * The parts of a split burst whose shared card is `messageId` (at least 2; none for any other card):
+ * the parts card 分开交 drew (their `ack_message_id`), or one sent again for them (a `parts_card` in
+ * bot_messages, naming one of the parts). A burst's own card is never shared otherwise.
  */
 export async function partsOfCard(db: Db, messageId: string): Promise<number[]> {
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`select id::int as id from bursts where ack_message_id = ${messageId} and status <> 'split' order by id`,
+    sql`select id::int as id from bursts
+        where ack_message_id = coalesce(
+                (select p.ack_message_id from bot_messages bm join bursts p on p.id = bm.burst_id
+                 where bm.message_id = ${messageId} and bm.purpose = 'parts_card'),
+                ${messageId})
+          and status <> 'split' order by id`,
   );
   return rows.length >= 2 ? rows.map((r) => Number(r.id)) : [];
 }

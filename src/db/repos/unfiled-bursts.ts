@@ -17,7 +17,27 @@ export interface UnfiledBurst {
   videos: number;
   /** The newest filing card of the burst (its first answer, or a card sent again since). */
   lastCardAt: Date;
+  /**
+   * A part of a split burst: the parts card it shares with the other parts (its first answer), so
+   * the parts are sent again as one card (oneCardEach); null for any other burst.
+   */
+  partsCard: string | null;
 }
+
+/** One burst per card: a split burst's parts are sent again on one parts card, not a card each. */
+export function oneCardEach<T extends { partsCard: string | null }>(bursts: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return bursts.filter((b) => b.partsCard === null || (!seen.has(b.partsCard) && !!seen.add(b.partsCard)));
+}
+
+/**
+ * The newest card of burst `b` (SQL on its row): its first answer, a filing card sent again for it, or a
+ * parts card sent again for its parts (a `parts_card` naming a burst that shares its first answer).
+ */
+const lastCardOf = sql`greatest(b.ack_claimed_at,
+    (select max(bm.created_at) from bot_messages bm where bm.burst_id = b.id and bm.purpose = 'filing_card'),
+    (select max(bm.created_at) from bot_messages bm join bursts p on p.id = bm.burst_id
+     where bm.purpose = 'parts_card' and p.ack_message_id = b.ack_message_id))`;
 
 interface Filter {
   /** Only these bursts. */
@@ -65,12 +85,14 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
     audio: number | string;
     videos: number | string;
     last_card_at: string | Date;
+    parts_card: string | null;
   }>(
     db,
     sql`select b.id, b.chat_id, b.sender_open_id, b.first_message_id, b.first_at, b.last_at,
-          s.stored, s.photos, s.audio, s.videos,
-          greatest(b.ack_claimed_at, (select max(bm.created_at) from bot_messages bm
-            where bm.burst_id = b.id and bm.purpose = 'filing_card')) as last_card_at
+          s.stored, s.photos, s.audio, s.videos, ${lastCardOf} as last_card_at,
+          case when exists (select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id
+                              and o.status <> 'split')
+            then b.ack_message_id end as parts_card
         from bursts b
         join lateral (select count(*)::int as stored,
                         count(*) filter (where m.kind = 'photo')::int as photos,
@@ -89,12 +111,7 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
           and coalesce((select a.action from audit_log a
                         where a.burst_id = b.id and a.action in ('set_aside', 'reopen')
                         order by a.at desc, a.id desc limit 1), 'reopen') <> 'set_aside'
-          ${
-            f.cardBefore
-              ? sql`and greatest(b.ack_claimed_at, (select max(bm.created_at) from bot_messages bm
-                  where bm.burst_id = b.id and bm.purpose = 'filing_card')) < ${f.cardBefore}`
-              : sql``
-          }
+          ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}
         order by b.first_at, b.id
         limit ${f.limit ?? 200}`,
   );
@@ -110,26 +127,41 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
     audio: Number(r.audio),
     videos: Number(r.videos),
     lastCardAt: new Date(r.last_card_at),
+    partsCard: r.parts_card,
   }));
 }
 
-/** Whether a message is one of the burst's filing cards (sent again by the chase), so its taps count. */
+/**
+ * Whether a message is one of the burst's filing cards sent again by the chase (or, for a part of a
+ * split burst, its parts card sent again), so its taps count.
+ */
 export async function isFilingCardOf(db: Db, messageId: string, burstId: number): Promise<boolean> {
   const rows = await queryRows<{ one: number }>(
     db,
-    sql`select 1 as one from bot_messages
-        where message_id = ${messageId} and purpose = 'filing_card' and burst_id = ${burstId}`,
+    sql`select 1 as one from bot_messages bm
+        where bm.message_id = ${messageId}
+          and ((bm.purpose = 'filing_card' and bm.burst_id = ${burstId})
+            or (bm.purpose = 'parts_card' and exists (
+                  select 1 from bursts p join bursts b on b.ack_message_id = p.ack_message_id
+                  where p.id = bm.burst_id and b.id = ${burstId})))`,
   );
   return rows.length > 0;
 }
 
-/** Every card of the burst the bot sent: its reply, then the copies sent again (bot_messages' filing cards). */
+/**
+ * Every card of the burst the bot sent: its reply, then the copies sent again (bot_messages' filing
+ * cards, and a part's parts cards sent again).
+ */
 export async function cardsOfBurst(db: Db, burstId: number): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
     sql`select ack_message_id as id from bursts where id = ${burstId} and ack_message_id is not null
         union
-        select message_id as id from bot_messages where purpose = 'filing_card' and burst_id = ${burstId}`,
+        select message_id as id from bot_messages where purpose = 'filing_card' and burst_id = ${burstId}
+        union
+        select bm.message_id as id from bot_messages bm join bursts p on p.id = bm.burst_id
+          join bursts b on b.ack_message_id = p.ack_message_id
+        where bm.purpose = 'parts_card' and b.id = ${burstId}`,
   );
   return rows.map((r) => r.id);
 }

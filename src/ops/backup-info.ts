@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppliedMigrations } from '../db/migration-state.js';
@@ -39,16 +40,25 @@ export const POSTGRES_DUMP = 'database/postgres.dump';
 /** In a backup that left out damaged or missing files: one line per file (BackupInfo.damaged). */
 export const DAMAGED_LIST = 'DAMAGED.txt';
 
+/**
+ * Why `dir` is not a backup, in words: a mistyped folder, or one level too deep or too high (it said
+ * `读不了 backup.json：ENOENT: no such file or directory, open …` for both).
+ */
+function unreadableBackup(dir: string, err: unknown): string {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (!existsSync(dir)) return `找不到备份目录 ${dir}：没有这个文件夹（路径写错了？）`;
+    return `${dir} 里没有 ${BACKUP_INFO}，不是备份目录：--from 要写 backup --out 建的那个文件夹（里面有 ${BACKUP_INFO} 和 manifest-sha256.txt）`;
+  }
+  return `${dir} 不是可用的备份（读不了 ${BACKUP_INFO}：${errorMessage(err)}）`;
+}
+
 /** The backup.json of the backup folder `dir`, refused when unreadable or of an unknown format. */
 export async function readBackupInfo(dir: string): Promise<BackupInfo> {
   let info: BackupInfo;
   try {
     info = JSON.parse(await readFile(join(dir, BACKUP_INFO), 'utf8'));
   } catch (err) {
-    throw new AppError(
-      'backup_unreadable',
-      `${dir} 不是可用的备份（读不了 ${BACKUP_INFO}：${errorMessage(err)}）`,
-    );
+    throw new AppError('backup_unreadable', unreadableBackup(dir, err), { cause: err });
   }
   if (info.format !== 1 && info.format !== 2)
     throw new AppError(

@@ -63,8 +63,9 @@ export function suggestTasks(
 }
 
 /**
- * Whether a keyword of `task` speaks for the whole burst: it is in the caption (the sender's words
- * about all of it), or in the name of every file (`fileNames`: one per file, null when it has none).
+ * Whether `task`'s keywords speak for the whole burst: one is in the caption (the sender's words
+ * about all of it), or every file's name holds one (`fileNames`: one per file, null when it has none;
+ * not necessarily the same one: 「会议记录.pdf」 and 「签到表.pdf」 are both C03's).
  * A file's name describes that file only: 「会议记录.docx」 sent with three photos says nothing about
  * the photos, so it may rank the task first but must not file all four there.
  */
@@ -72,14 +73,11 @@ export function keywordCoversBurst(
   task: Pick<CandidateTask, 'keywords'>,
   burst: { caption?: string | null; fileNames: readonly (string | null)[] },
 ): boolean {
-  const caption = normalize(burst.caption ?? '');
+  const keys = task.keywords.map(normalize).filter((k) => k.length > 0);
+  const named = (text: string) => keys.some((k) => text.includes(k));
+  if (named(normalize(burst.caption ?? ''))) return true;
   const names = burst.fileNames.map((n) => (n === null ? '' : normalize(stripExtension(n))));
-  return task.keywords.some((kw) => {
-    const k = normalize(kw);
-    if (!k) return false;
-    if (caption.includes(k)) return true;
-    return names.length > 0 && names.every((n) => n.includes(k));
-  });
+  return names.length > 0 && names.every(named);
 }
 
 function score(task: CandidateTask, text: string, counts: BurstFacts['counts'], now: Date): Suggestion {

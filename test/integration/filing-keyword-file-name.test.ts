@@ -79,4 +79,14 @@ describe('a keyword in one file’s name', () => {
     expect(JSON.stringify(card.content)).toContain('已交到');
     expect(await liveItemsOf([doc])).toEqual([{ task: 'C03', n: 1 }]);
   });
+
+  it('「会议记录.pdf」 and 「签到表.pdf」 together are filed to C03 at once: each name holds one of its keywords', async () => {
+    // C03 (one of its two still missing) wants the minutes and the sign-in sheet: sent together, neither
+    // name holds the other's keyword (filed at once before keywordCoversBurst; then only offered first).
+    const minutes = await postPdf('7月会议记录.pdf');
+    const sheet = await postPdf('7月签到表.pdf');
+    const card = await replyAfterQuiet(h, clock, minutes);
+    expect(JSON.stringify(card.content)).toContain('已交到');
+    expect(await liveItemsOf([minutes, sheet])).toEqual([{ task: 'C03', n: 2 }]);
+  });
 });

@@ -6,6 +6,13 @@ import {
   transferPackageRecords,
   transferPackages,
 } from '../schema/index.js';
+import {
+  changeColumns,
+  changesRelation,
+  toChange,
+  type ChangeAfterTransfer,
+  type ChangeColumns,
+} from './transfer-changes-query.js';
 
 export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id' | 'sentChatId' | 'sentAt'>;
 
@@ -130,30 +137,12 @@ export async function listTransferPackages(
   }));
 }
 
-/** A 档号 a 移交包 carried that was retired after the package was made: the archive must be told. */
-export interface ChangeAfterTransfer {
-  /** The retired number's archive_records row (what 「已报送更正」 marks). */
-  recordId: number;
-  /** The record's unit (archive_records.unit_id). */
-  unitId: number;
-  packageId: number;
-  packageAt: Date;
-  archivalCode: string;
-  itemId: number;
-  withdrawnAt: Date;
-  withdrawnBy: string | null;
-  withdrawnReason: string | null;
-  /** The item's live 档号 now, when it was confirmed again. */
-  reconfirmedAs: string | null;
-  /** The correction was marked as sent to the county archive (transfer_corrections). */
-  reported: { at: Date; by: string; byName: string | null } | null;
-  /** The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one did. */
-  statedIn: number | null;
-}
+export type { ChangeAfterTransfer } from './transfer-changes-query.js';
 
 /**
  * 移交后变更: 档号 of the scope (the record's unit subtree and year, whichever package carried it) that a
- * 移交包 carried and that were retired since it was made, oldest first.
+ * 移交包 carried and that were retired since it was made, one row per package that carried it, oldest
+ * first (the 移交包 page reads the same relation a page at a time: transferChangesPage).
  */
 export async function changesAfterTransfer(
   db: Db | Tx,
@@ -163,54 +152,14 @@ export async function changesAfterTransfer(
    */
   scope: { unitPath?: string; year?: number; owed?: boolean; itemId?: number; unstated?: boolean },
 ): Promise<ChangeAfterTransfer[]> {
-  type When = Date | string;
-  const rows = await queryRows<
-    Omit<ChangeAfterTransfer, 'packageAt' | 'withdrawnAt' | 'reported' | 'statedIn'> & {
-      statedIn: number | string | null;
-      packageAt: When;
-      withdrawnAt: When;
-      reportedAt: When | null;
-      reportedBy: string | null;
-      reportedByName: string | null;
-    }
-  >(
+  const { owed, ...rest } = scope;
+  const rows = await queryRows<ChangeColumns>(
     db,
-    sql`select ar.id::int as "recordId", ar.unit_id::int as "unitId", p.id::int as "packageId", p.created_at as "packageAt",
-          ar.archival_code as "archivalCode", tc.reported_at as "reportedAt", tc.reported_by as "reportedBy",
-          rp.name as "reportedByName",
-          ar.item_id::int as "itemId", ar.withdrawn_at as "withdrawnAt", ar.withdrawn_by as "withdrawnBy",
-          ar.withdrawn_reason as "withdrawnReason",
-          (select l.archival_code from archive_records l
-            where l.item_id = ar.item_id and l.status = 'confirmed') as "reconfirmedAs",
-          (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = ar.id) as "statedIn"
-        from transfer_package_records r join transfer_packages p on p.id = r.package_id
-          join archive_records ar on ar.id = r.record_id join units u on u.id = ar.unit_id
-          left join transfer_corrections tc on tc.record_id = ar.id
-          left join people rp on rp.open_id = tc.reported_by
-        where not p.pre_check and ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at
-          ${scope.owed ? sql`and tc.record_id is null` : sql``}
-          ${
-            scope.unstated
-              ? sql`and not exists (select 1 from transfer_package_changes pc where pc.record_id = ar.id)`
-              : sql``
-          }
-          ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}
-          ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
-          ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
-        order by ar.withdrawn_at, ar.archival_code, p.id`,
+    sql`with x as (${changesRelation({ ...rest, ...(owed ? { corrections: 'owed' as const } : {}) })})
+        select ${changeColumns} from x left join people rp on rp.open_id = x.reported_by
+        order by x.withdrawn_at, x.archival_code, x.package_id`,
   );
-  return rows.map(({ reportedAt, reportedBy, reportedByName, ...r }) => ({
-    ...r,
-    recordId: Number(r.recordId),
-    unitId: Number(r.unitId),
-    packageId: Number(r.packageId),
-    itemId: Number(r.itemId),
-    packageAt: new Date(r.packageAt),
-    withdrawnAt: new Date(r.withdrawnAt),
-    reported:
-      reportedAt && reportedBy ? { at: new Date(reportedAt), by: reportedBy, byName: reportedByName } : null,
-    statedIn: r.statedIn === null ? null : Number(r.statedIn),
-  }));
+  return rows.map(toChange);
 }
 
 /**

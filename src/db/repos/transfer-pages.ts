@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { changeColumns, changesRelation, toChange, type ChangeColumns } from './transfer-changes-query.js';
 import type { ChangeAfterTransfer, TransferPackageRow } from './transfer-packages.js';
 
 /** One page of a longer list: the rows, how many there are in all, and how many follow the page. */
@@ -84,75 +85,27 @@ export async function transferChangesPage(
       ? sql`true`
       : sql`(d.withdrawn_at, d.archival_code, d.record_id) >
           (select a.withdrawn_at, a.archival_code, a.id from archive_records a where a.id = ${opts.after})`;
-  const rows = await queryRows<{
-    recordId: Id;
-    unitId: Id;
-    packageId: Id;
-    packageAt: When;
-    archivalCode: string;
-    itemId: Id;
-    withdrawnAt: When;
-    withdrawnBy: string | null;
-    withdrawnReason: string | null;
-    reportedAt: When | null;
-    reportedBy: string | null;
-    reportedByName: string | null;
-    reconfirmedAs: string | null;
-    statedIn: Id | null;
-    total: Id;
-    remaining: Id;
-  }>(
+  const rows = await queryRows<ChangeColumns & { total: Id; remaining: Id }>(
     db,
-    sql`with c as (
-          select distinct on (ar.id) ar.id as record_id, ar.unit_id, ar.item_id, ar.archival_code,
-            ar.withdrawn_at, ar.withdrawn_by, ar.withdrawn_reason, p.id as package_id, p.created_at as package_at,
-            tc.reported_at, tc.reported_by
-          from units u join archive_records ar on ar.unit_id = u.id and ar.status = 'withdrawn'
-            join transfer_package_records r on r.record_id = ar.id
-            join transfer_packages p on p.id = r.package_id
-            left join transfer_corrections tc on tc.record_id = ar.id
-          where u.path like ${`${unitPath}%`} and not p.pre_check and ar.withdrawn_at >= p.created_at
-            and ${opts.reported ? sql`tc.record_id is not null` : sql`tc.record_id is null`}
-          order by ar.id, p.created_at, p.id),
+    sql`with c as (${changesRelation({
+      unitPath,
+      corrections: opts.reported ? 'reported' : 'owed',
+      firstPackageOnly: true,
+    })}),
         d as (select c.*, count(*) over () as total from c),
-        pg as (
+        x as (
           select d.*, count(*) over () as remaining from d where ${after}
           order by d.withdrawn_at, d.archival_code, d.record_id limit ${limit})
-        select pg.record_id::int as "recordId", pg.unit_id::int as "unitId", pg.package_id::int as "packageId",
-          pg.package_at as "packageAt", pg.archival_code as "archivalCode", pg.item_id::int as "itemId",
-          pg.withdrawn_at as "withdrawnAt", pg.withdrawn_by as "withdrawnBy",
-          pg.withdrawn_reason as "withdrawnReason", pg.reported_at as "reportedAt",
-          pg.reported_by as "reportedBy", rp.name as "reportedByName",
-          (select l.archival_code from archive_records l
-            where l.item_id = pg.item_id and l.status = 'confirmed') as "reconfirmedAs",
-          (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = pg.record_id)
-            as "statedIn",
-          pg.total::int as total, pg.remaining::int as remaining
-        from pg left join people rp on rp.open_id = pg.reported_by
-        order by pg.withdrawn_at, pg.archival_code, pg.record_id`,
+        select ${changeColumns}, x.total::int as total, x.remaining::int as remaining
+        from x left join people rp on rp.open_id = x.reported_by
+        order by x.withdrawn_at, x.archival_code, x.record_id`,
   );
   return {
     total: await totalOf(rows, opts.after, () =>
       transferChangesPage(db, unitPath, { reported: opts.reported, limit: 1 }),
     ),
     more: Math.max(0, Number(rows[0]?.remaining ?? 0) - rows.length),
-    rows: rows.map((r) => ({
-      recordId: Number(r.recordId),
-      unitId: Number(r.unitId),
-      packageId: Number(r.packageId),
-      packageAt: new Date(r.packageAt),
-      archivalCode: r.archivalCode,
-      itemId: Number(r.itemId),
-      withdrawnAt: new Date(r.withdrawnAt),
-      withdrawnBy: r.withdrawnBy,
-      withdrawnReason: r.withdrawnReason,
-      reconfirmedAs: r.reconfirmedAs,
-      reported:
-        r.reportedAt && r.reportedBy
-          ? { at: new Date(r.reportedAt), by: r.reportedBy, byName: r.reportedByName }
-          : null,
-      statedIn: r.statedIn === null ? null : Number(r.statedIn),
-    })),
+    rows: rows.map(toChange),
   };
 }
 

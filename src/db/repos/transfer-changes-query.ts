@@ -1,0 +1,128 @@
+import { sql, type SQL } from 'drizzle-orm';
+
+/** A 档号 a 移交包 carried that was retired after the package was made: the archive must be told. */
+export interface ChangeAfterTransfer {
+  /** The retired number's archive_records row (what 「已报送更正」 marks). */
+  recordId: number;
+  /** The record's unit (archive_records.unit_id). */
+  unitId: number;
+  packageId: number;
+  packageAt: Date;
+  archivalCode: string;
+  itemId: number;
+  withdrawnAt: Date;
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
+  /** The item's live 档号 now, when it was confirmed again. */
+  reconfirmedAs: string | null;
+  /** The correction was marked as sent to the county archive (transfer_corrections). */
+  reported: { at: Date; by: string; byName: string | null } | null;
+  /** The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one did. */
+  statedIn: number | null;
+}
+
+/** Which 移交后变更 a query reads. */
+export interface ChangeScope {
+  /** The record's unit subtree. */
+  unitPath?: string;
+  /** The record's year. */
+  year?: number;
+  /** One item's. */
+  itemId?: number;
+  /** Only those whose correction is not yet marked as reported (`owed`), or only those marked. */
+  corrections?: 'owed' | 'reported';
+  /** Only those no 移交包's 说明文件 stated yet. */
+  unstated?: boolean;
+  /** One row per retired 档号, with the first 移交包 that carried it (else one per package that did). */
+  firstPackageOnly?: boolean;
+}
+
+/**
+ * The 移交后变更 of a scope as a relation for a `with` clause (changesAfterTransfer reads it whole, the
+ * 移交包 page a page at a time): a 档号 a 移交包 (not a 预检包) carried whose record is withdrawn since
+ * the package was made, with that package and its correction's mark. Columns: record_id, unit_id,
+ * item_id, archival_code, withdrawn_at, withdrawn_by, withdrawn_reason, package_id, package_at,
+ * reported_at, reported_by. Read from the scope's units' withdrawn records (their partial index,
+ * archive_records_withdrawn_idx).
+ */
+export function changesRelation(scope: ChangeScope): SQL {
+  return sql`select ${scope.firstPackageOnly ? sql`distinct on (ar.id)` : sql``} ar.id as record_id,
+      ar.unit_id, ar.item_id, ar.archival_code, ar.withdrawn_at, ar.withdrawn_by, ar.withdrawn_reason,
+      p.id as package_id, p.created_at as package_at, tc.reported_at, tc.reported_by
+    from units u join archive_records ar on ar.unit_id = u.id and ar.status = 'withdrawn'
+      join transfer_package_records r on r.record_id = ar.id
+      join transfer_packages p on p.id = r.package_id
+      left join transfer_corrections tc on tc.record_id = ar.id
+    where not p.pre_check and ar.withdrawn_at >= p.created_at
+      ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
+      ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
+      ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}
+      ${
+        scope.corrections === 'owed'
+          ? sql`and tc.record_id is null`
+          : scope.corrections === 'reported'
+            ? sql`and tc.record_id is not null`
+            : sql``
+      }
+      ${
+        scope.unstated
+          ? sql`and not exists (select 1 from transfer_package_changes pc where pc.record_id = ar.id)`
+          : sql``
+      }
+    ${scope.firstPackageOnly ? sql`order by ar.id, p.created_at, p.id` : sql``}`;
+}
+
+/**
+ * The select list of a ChangeAfterTransfer row from relation `x` (changesRelation's columns, or a
+ * page of them) joined to `people rp` on its reported_by: read back by toChange.
+ */
+export const changeColumns = sql`x.record_id::int as "recordId", x.unit_id::int as "unitId",
+    x.package_id::int as "packageId", x.package_at as "packageAt", x.archival_code as "archivalCode",
+    x.item_id::int as "itemId", x.withdrawn_at as "withdrawnAt", x.withdrawn_by as "withdrawnBy",
+    x.withdrawn_reason as "withdrawnReason", x.reported_at as "reportedAt", x.reported_by as "reportedBy",
+    rp.name as "reportedByName",
+    (select l.archival_code from archive_records l
+      where l.item_id = x.item_id and l.status = 'confirmed') as "reconfirmedAs",
+    (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = x.record_id)
+      as "statedIn"`;
+
+type Id = number | string;
+type When = Date | string;
+
+/** A row of changeColumns, as the driver gives it (bigints may come as strings, times as text). */
+export interface ChangeColumns {
+  recordId: Id;
+  unitId: Id;
+  packageId: Id;
+  packageAt: When;
+  archivalCode: string;
+  itemId: Id;
+  withdrawnAt: When;
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
+  reportedAt: When | null;
+  reportedBy: string | null;
+  reportedByName: string | null;
+  reconfirmedAs: string | null;
+  statedIn: Id | null;
+}
+
+export function toChange(r: ChangeColumns): ChangeAfterTransfer {
+  return {
+    recordId: Number(r.recordId),
+    unitId: Number(r.unitId),
+    packageId: Number(r.packageId),
+    packageAt: new Date(r.packageAt),
+    archivalCode: r.archivalCode,
+    itemId: Number(r.itemId),
+    withdrawnAt: new Date(r.withdrawnAt),
+    withdrawnBy: r.withdrawnBy,
+    withdrawnReason: r.withdrawnReason,
+    reconfirmedAs: r.reconfirmedAs,
+    reported:
+      r.reportedAt && r.reportedBy
+        ? { at: new Date(r.reportedAt), by: r.reportedBy, byName: r.reportedByName }
+        : null,
+    statedIn: r.statedIn === null ? null : Number(r.statedIn),
+  };
+}

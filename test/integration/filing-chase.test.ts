@@ -428,4 +428,44 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     );
     expect(left).toEqual({ n: 1 });
   });
+
+  it('a split burst’s parts waiting a working day: the reminder sends their parts card again, once', async () => {
+    // Monday 2027-01-25 10:00: three photos, split on their card, none filed.
+    await w.clock.set('2027-01-25T10:00:00+08:00');
+    const chatId = w.chats.village2;
+    const photos: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const messageId = id('om_');
+      const key = id('img_');
+      w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
+      const res = await w.h.post(
+        messageEvent({
+          appId: w.h.fake.appId,
+          chatId,
+          messageId,
+          senderOpenId: w.org.officer,
+          msgType: 'image',
+          content: { image_key: key },
+          createTimeMs: w.clock.now().getTime() + i,
+        }),
+      );
+      expect(res.status).toBe(200);
+      photos.push(messageId);
+    }
+    const card = await filingCardUnder(photos[0]!);
+    await w.h.settle();
+    expect((await tap(chatId, card.messageId, buttonValue(card.content, 'split'))).toast?.type).toBe(
+      'success',
+    );
+    const cardsUnderPhotos = () =>
+      w.h.fake.sentMessages().filter((m) => photos.includes(m.replyTo ?? '') && m.msgType === 'interactive');
+    // Wednesday 09:00: the reminder names the three; before, each got a card of its own.
+    await w.runAt('2027-01-27T09:00:00+08:00', scheduler);
+    const again = await waitFor('the parts card again', () => cardsUnderPhotos()[1]);
+    await w.h.settle();
+    expect(cardsUnderPhotos()).toHaveLength(2);
+    expect(text(again)).toContain('材料已分开，请分别选择任务');
+    const [reminder] = w.sentTo(chatId).slice(-1);
+    expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+  });
 });

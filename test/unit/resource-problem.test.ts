@@ -35,7 +35,8 @@ describe('resourceProblem: what waits instead of failing', () => {
     );
     expect(err).toBeInstanceOf(Error);
     expect(resourceProblem(err)?.reason).toBe('database_unreachable');
-  });
+    // A PGlite boot (initdb in WebAssembly) took over the 30 s default on a loaded 2-core machine.
+  }, 120_000);
 
   it('leaves everything else to the usual retries: Lark network errors, a reset download stream, bugs', () => {
     expect(resourceProblem(new LarkNetworkError('x', { cause: errno('ECONNREFUSED') }))).toBeUndefined();

@@ -33,7 +33,7 @@ export async function readFileCapped(path: string, maxBytes = TABLE_FILE_MAX_BYT
     if (stat.isDirectory())
       throw new DomainError(
         'file_unreadable',
-        `${path} 是一个文件夹，不是表格文件：请在后面写上文件名，例如 ${join(path, '人员.xlsx')}`,
+        `${path} 是一个文件夹，不是表格文件：请在后面写上文件名，例如 ${join(path, '表格.xlsx')}`,
       );
     const { size } = stat;
     if (size > maxBytes)

@@ -59,11 +59,18 @@ describe('npm run cli -- units … import FILE: a file that cannot be read', () 
   });
 
   it('a folder instead of the file', { timeout: 90_000 }, async () => {
-    const res = await cli('units', 'people', 'import', dir);
-    expect(res.stderr.trim()).toBe(
-      `${dir} 是一个文件夹，不是表格文件：请在后面写上文件名，例如 ${join(dir, '人员.xlsx')}`,
-    );
-    expect(res.code).toBe(1);
+    // The example names no one table: it said 人员.xlsx to a units import and a chats table too.
+    for (const command of [
+      ['units', 'import'],
+      ['units', 'people', 'import'],
+      ['chats', 'bind'],
+    ]) {
+      const res = await cli(...command, dir);
+      expect(res.stderr.trim(), command.join(' ')).toBe(
+        `${dir} 是一个文件夹，不是表格文件：请在后面写上文件名，例如 ${join(dir, '表格.xlsx')}`,
+      );
+      expect(res.code).toBe(1);
+    }
   });
 
   it.skipIf(!asNobody)('a file the user running the command may not read', { timeout: 90_000 }, async () => {

@@ -352,11 +352,12 @@ export class QueueWorker {
    * Pauses `scope` (a job kind, or `*`) until the resource is back: re-checked after 1 s, then with
    * doubling delays up to `recheckMaxMs`. Reported to readiness and metrics while it lasts.
    */
-  private waitFor(scope: string, reason: ResourceReason, log: Logger, detail?: string): void {
+  private waitFor(scope: string, reason: ResourceReason, log: Logger, advice?: string): void {
     if (this.waits.has(scope)) return;
     const { table, metrics } = this.o;
-    // detail: what is missing, in Chinese, for the person reading the log (e.g. the free disk left).
-    log.warn({ reason, kind: scope, detail }, 'work paused: waiting for a resource (no attempt spent)');
+    // advice: what is missing, in Chinese, for the person reading the log (e.g. the free disk left). Not
+    // `detail`: the log redacts that key (PostgresError's detail may echo a row's values).
+    log.warn({ reason, kind: scope, advice }, 'work paused: waiting for a resource (no attempt spent)');
     metrics.inc('queue_waits_total', { table, reason });
     metrics.set('queue_waiting', 1, { table, kind: scope === ALL ? 'all' : scope, reason });
     this.o.readiness?.wait(`${table}:${scope}`, reason);

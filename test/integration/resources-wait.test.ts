@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -23,10 +24,22 @@ describe('resource problems make downloads wait, never fail', () => {
   });
 
   const OPS = 'oc_ops_room';
-  const start = (env: Record<string, string>) =>
+  const start = (env: Record<string, string>, logDestination?: NodeJS.WritableStream) =>
     startHarness({
       env: { OPS_CHAT_ID: OPS, RESOURCE_RECHECK_SECONDS: '1', BURST_QUIET_SECONDS: '1', ...env },
+      logDestination,
     });
+  /** Every line the bot logs, parsed, as the IT person reads them (journalctl). */
+  const logSink = () => {
+    const lines: Array<{ msg: string; [k: string]: unknown }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    return { lines, sink };
+  };
 
   /** Posts `n` photo messages (the fake serves their bytes); returns ids and bytes. */
   const postPhotos = async (n: number) => {
@@ -63,7 +76,8 @@ describe('resource problems make downloads wait, never fail', () => {
 
   it('free disk below the floor: pushes acknowledged, downloads wait with attempts unchanged, /readyz 503 disk_low; a lower floor stores everything', async () => {
     // A floor far above any real disk's free space: the test needs no full disk.
-    h = await start({ MIN_FREE_DISK_MB: String(1024 ** 3) });
+    const log = logSink();
+    h = await start({ MIN_FREE_DISK_MB: String(1024 ** 3), LOG_LEVEL: 'info' }, log.sink);
     const sent = await postPhotos(3);
     const ids = sent.map((s) => s.id);
 
@@ -89,6 +103,13 @@ describe('resource problems make downloads wait, never fail', () => {
     await h.bot.checkAlerts();
     expect(alertTitles()).toContain('告警：后台工作在等待（磁盘、存储或数据库）');
     expect(h.bot.jobWorker.waiting()).toEqual([{ kind: 'download-material', reason: 'disk_low' }]);
+    // The log line README names tells the IT person why, in Chinese: the free disk left and the
+    // floor, not a redacted field.
+    const paused = log.lines.filter((l) => l.msg.startsWith('work paused'));
+    expect(paused).toHaveLength(1);
+    expect(paused[0]).toMatchObject({ reason: 'disk_low', kind: 'download-material' });
+    expect(JSON.stringify(paused[0])).not.toContain('[redacted]');
+    expect(paused[0]!.advice).toMatch(/^磁盘剩余 .*MIN_FREE_DISK_MB.*请清理磁盘或扩容，工作会自动继续$/);
 
     // The operator lowers the floor (or frees space) and restarts: everything is downloaded.
     await h.restart({ MIN_FREE_DISK_MB: '1' });

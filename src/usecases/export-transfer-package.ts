@@ -38,7 +38,11 @@ import {
 } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
-import { changesAfterTransfer, insertTransferPackage } from '../db/repos/transfer-packages.js';
+import {
+  changesAfterTransfer,
+  changesStatedAlready,
+  insertTransferPackage,
+} from '../db/repos/transfer-packages.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -182,6 +186,16 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // its name is never recorded, and one recorded always got it.
     const { carried, fondsCodes, stated, ...written } = result;
     const { packageId, ownerNotKept } = await deps.db.transaction(async (tx) => {
+      // The 移交后变更 its 说明文件 states were read (changedAfterTransferOf) long before this: another
+      // export of an overlapping scope (the command line's, a chat 导出 of another message: neither the
+      // output folder's claim nor the chat's folder lock covers them) may have recorded a package stating
+      // some of them since. This one is not recorded then, so no change is stated twice; run again, it
+      // leaves them out.
+      if (!result.preCheck && stated.length > 0 && (await changesStatedAlready(tx, stated)).length > 0)
+        throw new DomainError(
+          'export_changes_stated_meanwhile',
+          '同时进行的另一个导出已在它的说明文件中写明了相同的移交后变更，本次导出已取消；请重新导出',
+        );
       const packageId = await insertTransferPackage(
         tx,
         {
@@ -332,6 +346,8 @@ async function writePackage(
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
   const totals = ctx.report.totals;
+  // Read outside the recording transaction; exportTransferPackage re-checks them there (another export
+  // may record a package stating them meanwhile).
   const changed = await changedAfterTransferOf(db, scope, deps.timeZone);
   const summary: Omit<PackageSummary, 'fourPropertiesPassed' | 'fourPropertiesFailures'> = {
     layout,

@@ -52,6 +52,25 @@ export async function insertTransferPackage(
   return id;
 }
 
+/**
+ * Of these retired records, those a 移交包 is already recorded as having stated (transfer_package_changes).
+ * Takes this transaction's lock on recording stated changes first (held until it ends): of two exports
+ * recording at once, the second reads after the first committed, so a caller that then records its own
+ * (insertTransferPackage) never records a change twice.
+ */
+export async function changesStatedAlready(tx: Tx, recordIds: number[], chunk = 1000): Promise<number[]> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('transfer_package_changes'))`);
+  const stated: number[] = [];
+  for (let i = 0; i < recordIds.length; i += chunk) {
+    const rows = await tx
+      .selectDistinct({ id: transferPackageChanges.recordId })
+      .from(transferPackageChanges)
+      .where(inArray(transferPackageChanges.recordId, recordIds.slice(i, i + chunk)));
+    stated.push(...rows.map((r) => Number(r.id)));
+  }
+  return stated;
+}
+
 /** The packages recorded in these folders are gone (removed before an export writes there again). */
 export async function forgetTransferPackagesAt(db: Db, outDirs: string[]): Promise<void> {
   await db.delete(transferPackages).where(inArray(transferPackages.outDir, outDirs));

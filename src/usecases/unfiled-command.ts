@@ -1,8 +1,12 @@
 import { CARD_AGAIN } from '../cards/actions.js';
 import { unfiledCard, type UnfiledLine } from '../cards/unfiled-card.js';
-import { getBurst } from '../db/repos/bursts.js';
+import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
+import { getBurst, type BurstRow } from '../db/repos/bursts.js';
+import { itemForCorrection } from '../db/repos/correction-items.js';
+import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
 import { personNames } from '../db/repos/reminder-audience.js';
-import { unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
+import { oneCardEach, unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
@@ -10,6 +14,7 @@ import type { CardResponse } from './card-response.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type CommandDeclaration, type DeclaredCardAction } from './feature.js';
 import { cardAgainUuid, dayLabel, sendFilingCardAgain, type CardAgainDeps } from './filing-card-again.js';
+import { itemTaskLabel } from './item-facts.js';
 import { replyCard, replyText } from './reply-text.js';
 import { countsText } from '../domain/burst-summary.js';
 
@@ -30,8 +35,38 @@ const what = (b: UnfiledBurst): string =>
     '',
   );
 
-async function lines(deps: BotDeps, bursts: UnfiledBurst[], withChat: boolean) {
+/**
+ * One line per burst the officer sent: a split burst's parts still waiting are one line (「3 份，分开交，
+ * 还差 2 份」, as its one parts card shows them), at its first part still waiting, whose 选任务 sends
+ * the parts card again.
+ */
+interface ListEntry {
+  burst: UnfiledBurst;
+  parts?: { total: number; waiting: number };
+}
+
+async function entries(deps: BotDeps, bursts: UnfiledBurst[]): Promise<ListEntry[]> {
+  const waiting = new Map<string, number>();
+  for (const b of bursts) if (b.partsCard) waiting.set(b.partsCard, (waiting.get(b.partsCard) ?? 0) + 1);
+  const out: ListEntry[] = [];
+  for (const b of oneCardEach(bursts))
+    out.push(
+      b.partsCard
+        ? {
+            burst: b,
+            parts: {
+              total: (await partsOfCard(deps.db, b.partsCard)).length,
+              waiting: waiting.get(b.partsCard)!,
+            },
+          }
+        : { burst: b },
+    );
+  return out;
+}
+
+async function lines(deps: BotDeps, list: ListEntry[], withChat: boolean) {
   const { timeZone } = deps;
+  const bursts = list.map((e) => e.burst);
   const names = await personNames(
     deps.db,
     bursts.map((b) => b.senderOpenId),
@@ -41,13 +76,13 @@ async function lines(deps: BotDeps, bursts: UnfiledBurst[], withChat: boolean) {
     for (const chatId of new Set(bursts.map((b) => b.chatId)))
       chatNames.set(chatId, (await unitOfChat(deps.db, chatId))?.name ?? '群聊');
   const now = deps.clock.now();
-  return bursts.map((b): UnfiledLine => {
+  return list.map(({ burst: b, parts }): UnfiledLine => {
     const p = partsIn(b.firstAt, timeZone);
     return {
       burstId: b.id,
       when: `${dayLabel(b.firstAt, now, timeZone)} ${p.hour}:${p.minute}`,
       senderName: names.get(b.senderOpenId) ?? '群成员',
-      what: what(b),
+      what: parts ? `${parts.total} 份，分开交，还差 ${parts.waiting} 份` : what(b),
       ...(withChat ? { chatName: chatNames.get(b.chatId) } : {}),
     };
   });
@@ -84,13 +119,13 @@ export function unfiledCommand(): CommandDeclaration {
         bursts = await unfiledBursts(deps.db, { chatIds: [msg.chatId], limit: 200 });
         scope = '本群';
       }
-      const shown = bursts.slice(0, LIST_MAX);
+      const list = await entries(deps, bursts);
       await replyCard(
         deps.gateway,
         msg.messageId,
         unfiledCard({
-          lines: await lines(deps, shown, msg.chatType === 'p2p'),
-          total: bursts.length,
+          lines: await lines(deps, list.slice(0, LIST_MAX), msg.chatType === 'p2p'),
+          total: list.length,
           scope,
         }),
         uuid,
@@ -99,7 +134,35 @@ export function unfiledCommand(): CommandDeclaration {
   };
 }
 
-/** 选任务 on the 未归档 list: the burst's card again, under its first message. */
+/**
+ * The burst a 选任务 line brings up now: itself, or for a part of a split burst any part still waiting
+ * (the line stands for them all and its parts card is sent again); undefined when none waits.
+ */
+async function waitingOf(deps: BotDeps, burst: BurstRow): Promise<number | undefined> {
+  const parts = burst.ackMessageId ? await partsOfCard(deps.db, burst.ackMessageId) : [];
+  const [waiting] = await unfiledBursts(deps.db, { burstIds: parts.length ? parts : [burst.id], limit: 1 });
+  return waiting?.id;
+}
+
+/**
+ * Why a stale line of the 未归档 list (the list is not drawn again) has nothing to choose any more:
+ * recalled, filed (and where), set aside, or a split burst's parts all dealt with.
+ */
+async function whyNotWaiting(deps: BotDeps, burst: BurstRow): Promise<string> {
+  if (burst.ackMessageId && (await partsOfCard(deps.db, burst.ackMessageId)).length)
+    return '这组材料分开交的几份都已处理完，不用再选任务';
+  if (await burstWhollyRecalled(deps.db, burst.id)) return '这组材料已撤回，不用再交';
+  const live = await getLiveFilingOfBurst(deps.db, burst.id);
+  const item = live && (await itemForCorrection(deps.db, live.id));
+  if (item) return `这组材料已经交到${itemTaskLabel(item)}`;
+  if (await isSetAside(deps.db, burst.id)) return '这组材料已标记为不用交';
+  return '这组材料现在不用选任务了，请重新发送「未归档」看看';
+}
+
+/**
+ * 选任务 on the 未归档 list: the burst's card again, under its first message. A line gone stale
+ * (recalled, filed or set aside since the list was sent) says so instead.
+ */
 export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
   return cardAction({
     type: CARD_AGAIN,
@@ -108,22 +171,25 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
       // From the burst's own chat, or by its sender from their direct chat with the bot.
       if (!burst || (a.chatId !== burst.chatId && a.operatorOpenId !== burst.senderOpenId))
         throw new DomainError('bad_action', '这个按钮已失效，请重新发送「未归档」');
-      const sent = await sendFilingCardAgain(
-        { ...deps, ...o },
-        {
-          burstId: burst.id,
-          reason: 'asked',
-          // Keyed by the tap: its job running it again after a lost answer gets Lark's first card back.
-          uuid: cardAgainUuid(
-            burst.id,
-            `asked:${a.messageId ?? ''}:${a.callbackId ?? deps.clock.now().getTime()}`,
-          ),
-        },
-        deps.logger,
-      );
+      const burstId = await waitingOf(deps, burst);
+      const sent =
+        burstId !== undefined &&
+        (await sendFilingCardAgain(
+          { ...deps, ...o },
+          {
+            burstId,
+            reason: 'asked',
+            // Keyed by the tap: its job running it again after a lost answer gets Lark's first card back.
+            uuid: cardAgainUuid(
+              burstId,
+              `asked:${a.messageId ?? ''}:${a.callbackId ?? deps.clock.now().getTime()}`,
+            ),
+          },
+          deps.logger,
+        ));
       return sent
         ? { toast: { type: 'success', content: '已在原消息下面发出选择卡片' } }
-        : { toast: { type: 'info', content: '这组材料已经交到任务里，或已标记为不用交' } };
+        : { toast: { type: 'info', content: await whyNotWaiting(deps, burst) } };
     },
   });
 }

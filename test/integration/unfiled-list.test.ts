@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buttonValue, cardButtonElements } from '../support/cards.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
+import { recallEvent } from '../support/events.js';
+import { bindVillageChat } from '../support/bound-chat.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * The 未归档 list as the officer reads it on a phone: one line per burst they sent (a split burst is
+ * one line, its 选任务 the parts card), and a line gone stale (the list is not drawn again) says why.
+ */
+describe('未归档: a split burst is one line; a stale line says what became of it', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ clock });
+    org = await seedOrg(h.db.db, { prefix: 'U' });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const newChat = async () => {
+    const chatId = id('oc_');
+    await bindVillageChat(h, org, chatId);
+    return chatId;
+  };
+  const tap = (chatId: string, value: Record<string, unknown>, messageId: string): Promise<any> =>
+    tapCard(h, { operator: org.officer, value, chatId, messageId });
+  /** n photos then a caption, as one burst; the filing card the bot answered with. */
+  const photos = async (chatId: string, n: number, caption: string) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(await postPhoto(h, { chatId, sender: org.officer }));
+    await postText(h, { chatId, sender: org.officer, text: caption });
+    const card = await replyAfterQuiet(h, clock, ids[0]!);
+    return { ids, card, burst: Number(buttonValue(card.content, 'skip').b) };
+  };
+  const unfiledList = (chatId: string) => sayToBot(h, { chatId, sender: org.officer, text: '未归档' });
+  const lines = (list: { content: unknown }) =>
+    cardButtonElements(list.content).filter((b) => b.value?.a === 'card-again');
+  const lineOf = (list: { content: unknown }, burst: number) =>
+    lines(list).find((b) => Number(b.value.b) === burst)!.value;
+  const partsOnCard = (data: unknown) => [
+    ...new Set(cardButtonElements(data).flatMap((b) => (b.value?.a === 'skip' ? [Number(b.value.b)] : []))),
+  ];
+
+  it('a split burst with parts still waiting is one line, 「3 份，分开交，还差 2 份」; 选任务 sends its parts card', async () => {
+    const chatId = await newChat();
+    const { card } = await photos(chatId, 3, '三张照片');
+    const split = await tap(chatId, buttonValue(card.content, 'split'), card.messageId);
+    expect(split.toast?.type).toBe('success');
+    const fileOne = cardButtonElements(split.card.data).find((b) => b.value?.a === 'file')!;
+    expect((await tap(chatId, fileOne.value, card.messageId)).toast?.type).toBe('success');
+
+    // Before: a line per part still waiting (two lines, 「本群还有 2 组」) for one burst and one card.
+    const list = await unfiledList(chatId);
+    const text = JSON.stringify(list.content);
+    expect(text).toContain('本群还有 **1** 组材料没交到任务里');
+    expect(text).toContain('3 份，分开交，还差 2 份');
+    expect(lines(list)).toHaveLength(1);
+
+    const again = await tap(chatId, lines(list)[0]!.value, list.messageId);
+    expect(again.toast).toEqual({ type: 'success', content: '已在原消息下面发出选择卡片' });
+    const sent = await waitFor('the parts card sent again', async () => {
+      await h.settle();
+      return h.fake
+        .sentMessages()
+        .find(
+          (m) =>
+            m.msgType === 'interactive' &&
+            JSON.stringify(m.content).includes('已分成 3 份') &&
+            m.messageId !== card.messageId,
+        );
+    });
+    expect(partsOnCard(sent.content)).toHaveLength(2);
+  });
+
+  it('a line whose part was filed since still brings the parts card while another part waits; once all are dealt with it says so', async () => {
+    const chatId = await newChat();
+    const { card } = await photos(chatId, 2, '两张照片');
+    const split = await tap(chatId, buttonValue(card.content, 'split'), card.messageId);
+    const list = await unfiledList(chatId);
+    const line = lines(list)[0]!.value;
+    // The part the line names is filed on the parts card.
+    const fileIt = cardButtonElements(split.card.data).find(
+      (b) => b.value?.a === 'file' && Number(b.value.b) === Number(line.b),
+    )!;
+    expect((await tap(chatId, fileIt.value, card.messageId)).toast?.type).toBe('success');
+    // Before: 「这组材料已经交到任务里，或已标记为不用交」, though the other part still waits.
+    expect((await tap(chatId, line, list.messageId)).toast).toEqual({
+      type: 'success',
+      content: '已在原消息下面发出选择卡片',
+    });
+    // The other part set aside: nothing waits.
+    const other = cardButtonElements(split.card.data).find(
+      (b) => b.value?.a === 'skip' && Number(b.value.b) !== Number(line.b),
+    )!;
+    await tap(chatId, other.value, card.messageId);
+    const sentBefore = h.fake.sentMessages().length;
+    expect((await tap(chatId, line, list.messageId)).toast).toEqual({
+      type: 'info',
+      content: '这组材料分开交的几份都已处理完，不用再选任务',
+    });
+    await h.settle();
+    expect(h.fake.sentMessages().length).toBe(sentBefore);
+  });
+
+  it('a line recalled, filed or set aside since the list was sent says which, and sends no card', async () => {
+    const chatId = await newChat();
+    const recalled = await photos(chatId, 1, '要撤回的');
+    const filed = await photos(chatId, 1, '要交的');
+    const skipped = await photos(chatId, 1, '不用交的');
+    const list = await unfiledList(chatId);
+    expect(lines(list)).toHaveLength(3);
+
+    // 撤回 in the chat.
+    expect(
+      (
+        await h.post(
+          recallEvent({
+            appId: h.fake.appId,
+            messageId: recalled.ids[0]!,
+            chatId,
+            recallTimeMs: clock.now().getTime(),
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    await h.settle();
+    // Filed from its own card; set aside on its own card.
+    expect(
+      (await tap(chatId, buttonValue(filed.card.content, 'file'), filed.card.messageId)).toast?.type,
+    ).toBe('success');
+    await tap(chatId, buttonValue(skipped.card.content, 'skip'), skipped.card.messageId);
+
+    const sentBefore = h.fake.sentMessages().length;
+    // Before: each of the three answered 「这组材料已经交到任务里，或已标记为不用交」.
+    const r = await tap(chatId, lineOf(list, recalled.burst), list.messageId);
+    expect(r.toast).toEqual({ type: 'info', content: '这组材料已撤回，不用再交' });
+    const f = await tap(chatId, lineOf(list, filed.burst), list.messageId);
+    expect(f.toast.type).toBe('info');
+    expect(f.toast.content).toMatch(/^这组材料已经交到「C\d+ .+」$/);
+    const s = await tap(chatId, lineOf(list, skipped.burst), list.messageId);
+    expect(s.toast).toEqual({ type: 'info', content: '这组材料已标记为不用交' });
+    await h.settle();
+    expect(h.fake.sentMessages().length).toBe(sentBefore);
+    expect(r.card).toBeUndefined();
+  });
+});

@@ -93,7 +93,7 @@ describe('npm run cli -- doctor', () => {
       );
       expect(out).toContain(`${holidaysOk ? '✓' : '✗'} 节假日表 ${year}：`);
       expect(out).toContain(`节假日表 ${year + 1}：`);
-      expect(out).toMatch(/检查完毕：\d+ 项有问题（标 ✗）/);
+      expect(out).toMatch(/\n检查完毕：\d+ 项有问题（标 ✗ 的行）/);
       expect(out + res.stderr).not.toContain(t.fake.appSecret);
     },
   );
@@ -297,6 +297,42 @@ describe('npm run cli -- doctor', () => {
         );
         expect(res.code).toBe(1);
         expect(res.stdout).not.toContain('not-the-key-of-the-app');
+      } finally {
+        bot.kill('SIGTERM');
+        await bot.exit;
+      }
+    },
+  );
+
+  /**
+   * The last line said 「检查完毕：一切正常」 under lines marked !, so the IT person stopped reading there.
+   * It counts them now; ! alone keeps exit code 0 (README: exit 1 only for ✗).
+   */
+  it(
+    'with the bot running and only ! lines: the last line counts them, not 一切正常, and exit 0',
+    { timeout: 420_000 },
+    async () => {
+      const dataDir = await seededDataDir('warned', { parent: t.tmp });
+      // Below the 8 h floor: runs at 8 h, and the check-up's 配置 line is ! saying so.
+      const e = env(dataDir, await freePort(), { WEBHOOK_MAX_AGE_SECONDS: '60' });
+      const bot = t.startProcess(process.execPath, [join(repoRoot, 'dist/main.js')], e, t.tmp);
+      try {
+        await bot.started(240_000);
+        const res = await doctorProcess(e);
+        expect(res.stdout).toContain('✓ 机器人：正在运行，就绪');
+        expect(res.stdout).toMatch(/^! 配置：.*WEBHOOK_MAX_AGE_SECONDS/m);
+        const marked = (mark: string) => res.stdout.match(new RegExp(`^${mark} `, 'gm'))?.length ?? 0;
+        const warned = marked('!');
+        expect(warned).toBeGreaterThan(0);
+        expect(res.stdout).not.toContain('一切正常');
+        if (holidaysOk) {
+          expect(marked('✗')).toBe(0);
+          expect(res.stdout.trimEnd().split('\n').at(-1)).toBe(`检查完毕：${warned} 项需要处理（标 ! 的行）`);
+          expect(res.code).toBe(0);
+        } else {
+          expect(res.stdout).toContain(`项有问题（标 ✗ 的行），${warned} 项需要处理（标 ! 的行）`);
+          expect(res.code).toBe(1);
+        }
       } finally {
         bot.kill('SIGTERM');
         await bot.exit;

@@ -1,10 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AppError } from './errors.js';
+import { insideProgramFolder } from './package-root.js';
+import { SERVICE_HOLIDAYS_FILE, type HolidayFilePlace } from './domain/holiday-advice.js';
 import { parseHolidayFile, type CountyHolidays } from './domain/holiday-file.js';
 
 /** HOLIDAYS_FILE when unset: no file there is the usual case (the `chinese-days` table alone). */
 export const DEFAULT_HOLIDAYS_FILE = 'config/holidays.yaml';
+
+/**
+ * HOLIDAYS_FILE as the advice names it: the default (relative to wherever a command runs) and any path in
+ * the program's folder are not where the county's table belongs (README: outside, so an upgrade keeps it).
+ */
+export function holidayFilePlace(path = DEFAULT_HOLIDAYS_FILE): HolidayFilePlace {
+  return { path, inProgramFolder: path === DEFAULT_HOLIDAYS_FILE || insideProgramFolder(path) };
+}
 
 /**
  * Reads the county's holidays.yaml (HOLIDAYS_FILE). Undefined when the default path has no file;
@@ -20,7 +30,7 @@ export function loadHolidayFile(path = DEFAULT_HOLIDAYS_FILE): CountyHolidays | 
     throw new AppError(
       'bad_holiday_config',
       `读不到节假日文件 ${path}（${(err as Error).message}）：检查 HOLIDAYS_FILE，` +
-        '或把程序目录里的 config/holidays.example.yaml 复制到那里并按通知填写（README → Year end）',
+        `或把程序目录里的 config/holidays.example.yaml 复制到那里并按通知填写（放在程序目录以外，服务器上是 ${SERVICE_HOLIDAYS_FILE}，升级时才不会丢失；README → Year end）`,
     );
   }
   let raw: unknown;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
@@ -20,3 +20,12 @@ export const PACKAGE_ROOT = findPackageRoot();
 
 /** Whether this is the compiled program (dist/, built by scripts/build.mjs) rather than the sources. */
 export const RUNNING_FROM_DIST = here.startsWith(join(PACKAGE_ROOT, 'dist') + sep);
+
+/**
+ * A file inside the program's folder (a relative path from the working directory, as the settings
+ * loader reads it): the county's edits there stop the next upgrade's `git pull`, or are lost with it.
+ */
+export function insideProgramFolder(file: string, root = PACKAGE_ROOT): boolean {
+  const rel = relative(root, resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}

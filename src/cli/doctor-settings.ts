@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadBaseConfig, type Env } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { DoctorLine } from '../ops/doctor.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { insideProgramFolder, PACKAGE_ROOT } from '../package-root.js';
 import { loadFileSettings } from '../settings.js';
 
 /** Where the service's settings files go (deploy/archive-bot.env, README → Running as a service). */
 const SERVICE_SETTINGS_DIR = '/etc/archive-bot';
-
-/** A file inside the program's folder: the county's edits there stop the next upgrade's `git pull`. */
-export function insideProgramFolder(file: string, root = PACKAGE_ROOT): boolean {
-  const rel = relative(root, resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
 
 /**
  * The doctor's line about schedules.yaml, archive.yaml and (when there is one) holidays.yaml, read by the same loader as the bot's start,

@@ -12,7 +12,7 @@ import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
 import { missingHolidaysText } from '../domain/holiday-advice.js';
 import { createWorkingCalendar } from '../domain/working-days.js';
-import { DEFAULT_HOLIDAYS_FILE, loadHolidayFile } from '../holiday-settings.js';
+import { DEFAULT_HOLIDAYS_FILE, holidayFilePlace, loadHolidayFile } from '../holiday-settings.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
 import { createLarkGateway } from '../lark/create-gateway.js';
 import { createLogger } from '../logger.js';
@@ -249,7 +249,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       `节假日表 ${y}`,
       source
         ? `已包含（${source === 'holidays.yaml' ? holidaysFile : 'chinese-days'}）`
-        : `缺失：${missingHolidaysText(y, y === year, holidaysFile)}`,
+        : `缺失：${missingHolidaysText(y, y === year, holidayFilePlace(holidaysFile))}`,
     );
   }
   return lines;

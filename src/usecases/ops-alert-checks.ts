@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import { queueStats } from '../db/repos/queue.js';
 import { heldSignal } from '../domain/held-signal.js';
 import type { CountyHolidays } from '../domain/holiday-file.js';
-import { missingHolidaysText } from '../domain/holiday-advice.js';
+import { missingHolidaysText, type HolidayFilePlace } from '../domain/holiday-advice.js';
 import { createWorkingCalendar, partsIn } from '../domain/working-days.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -32,7 +32,7 @@ export interface OpsAlertSources {
   timeZone: string;
   /** The county's holidays.yaml (read at start), and where HOLIDAYS_FILE says it is. */
   holidays?: CountyHolidays;
-  holidaysFile: string;
+  holidaysFile: HolidayFilePlace;
   /** Long connection only: when Lark was last heard from, and how long silence may last. */
   ws?: { lastActivityAt: () => Date | undefined; startedAt: Date; silenceMs: number };
   /**
@@ -171,7 +171,7 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
         ? { firing: true, detail: missingHolidaysText(missing, missing === year, s.holidaysFile) }
         : {
             firing: false,
-            detail: `节假日表已包含 ${known} 年的数据（${calendar.yearSource(known) === 'holidays.yaml' ? s.holidaysFile : 'chinese-days'}）。`,
+            detail: `节假日表已包含 ${known} 年的数据（${calendar.yearSource(known) === 'holidays.yaml' ? s.holidaysFile.path : 'chinese-days'}）。`,
           };
     },
   };

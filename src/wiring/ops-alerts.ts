@@ -9,6 +9,7 @@ import {
   OpsAlertMemory,
   type OpsAlertOptions,
 } from '../usecases/ops-alerts.js';
+import { holidayFilePlace } from '../holiday-settings.js';
 import type { FeatureEnv } from './feature-env.js';
 import { systemClock } from '../ports/clock.js';
 
@@ -37,7 +38,7 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     readiness: env.readiness,
     timeZone: config.timeZone,
     holidays: env.settings.holidays,
-    holidaysFile: config.schedules.holidaysFile,
+    holidaysFile: holidayFilePlace(config.schedules.holidaysFile),
     ws:
       config.lark.eventMode === 'ws'
         ? {

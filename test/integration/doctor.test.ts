@@ -93,6 +93,16 @@ describe('npm run cli -- doctor', () => {
       );
       expect(out).toContain(`${holidaysOk ? '✓' : '✗'} 节假日表 ${year}：`);
       expect(out).toContain(`节假日表 ${year + 1}：`);
+      // A year the table lacks: the county's copy goes outside the program's folder (README → Year end),
+      // not into config/holidays.yaml there (the default HOLIDAYS_FILE), which an upgrade may lose.
+      if (!createWorkingCalendar().knowsYear(year + 1)) {
+        const line = out.split('\n').find((l) => l.startsWith(`! 节假日表 ${year + 1}：`));
+        expect(line).toContain(
+          '请把程序目录的 config/holidays.example.yaml 复制到程序目录以外（程序目录里的文件升级时可能丢失；服务器上是 /etc/archive-bot/holidays.yaml',
+        );
+        expect(line).toContain('并写 HOLIDAYS_FILE=它的路径');
+        expect(out).not.toContain('填写 config/holidays.yaml');
+      }
       expect(out).toMatch(/\n检查完毕：\d+ 项有问题（标 ✗ 的行）/);
       expect(out + res.stderr).not.toContain(t.fake.appSecret);
     },

@@ -199,7 +199,10 @@ describe('operations alerts without an ops chat: the top admins by direct messag
     expect(cards.map((c) => c[0]).sort()).toEqual(['告警：磁盘空间不足', '告警：节假日表缺少新一年的数据']);
     expect(cards.find((c) => c[0] === '告警：节假日表缺少新一年的数据')![1]).toBe(
       `节假日表还没有 ${lastYear + 1} 年的数据：催办暂按周一到周五算工作日，只避开元旦、春节、清明、劳动节、端午、中秋、国庆的法定假日（估算），调休和连休到时都不算。` +
-        `请按国务院办公厅《关于${lastYear + 1}年部分节假日安排的通知》填写 config/holidays.yaml（写法见程序目录的 config/holidays.example.yaml；没有这个文件就复制一份，并在 .env 写 HOLIDAYS_FILE=它的路径），` +
+        // Not config/holidays.yaml in the program's folder (an upgrade may lose it): outside, as README says.
+        `请把程序目录的 config/holidays.example.yaml 复制到程序目录以外（程序目录里的文件升级时可能丢失；服务器上是 /etc/archive-bot/holidays.yaml，` +
+        `电脑上放在程序目录旁的 archive-bot-settings 文件夹），按国务院办公厅《关于${lastYear + 1}年部分节假日安排的通知》填写 ${lastYear + 1} 年，` +
+        `并写 HOLIDAYS_FILE=它的路径（服务器写在 /etc/archive-bot/archive-bot.env，电脑写在 .env），` +
         `或等 chinese-days 发布含 ${lastYear + 1} 年的新版后在程序目录运行 npm update chinese-days；然后重启机器人。`,
     );
     expect(cards.find((c) => c[0] === '告警：磁盘空间不足')![1]).toMatch(
@@ -235,7 +238,10 @@ describe('a holiday table without this year, after New Year', () => {
       [
         '告警：节假日表缺少新一年的数据',
         `节假日表还没有 ${year} 年的数据：催办暂按周一到周五算工作日，只避开元旦、春节、清明、劳动节、端午、中秋、国庆的法定假日（估算），调休和连休现在都不算。` +
-          `请按国务院办公厅《关于${year}年部分节假日安排的通知》填写 config/holidays.yaml（写法见程序目录的 config/holidays.example.yaml；没有这个文件就复制一份，并在 .env 写 HOLIDAYS_FILE=它的路径），` +
+          // Not config/holidays.yaml in the program's folder (an upgrade may lose it): outside, as README says.
+          `请把程序目录的 config/holidays.example.yaml 复制到程序目录以外（程序目录里的文件升级时可能丢失；服务器上是 /etc/archive-bot/holidays.yaml，` +
+          `电脑上放在程序目录旁的 archive-bot-settings 文件夹），按国务院办公厅《关于${year}年部分节假日安排的通知》填写 ${year} 年，` +
+          `并写 HOLIDAYS_FILE=它的路径（服务器写在 /etc/archive-bot/archive-bot.env，电脑写在 .env），` +
           `或等 chinese-days 发布含 ${year} 年的新版后在程序目录运行 npm update chinese-days；然后重启机器人。`,
       ],
     ]);
@@ -276,7 +282,9 @@ describe("the missing-holidays alert clears once the county's holidays.yaml has 
     await h.bot.checkAlerts();
     const [raised] = alertCards(h);
     expect(raised![0]).toBe('告警：节假日表缺少新一年的数据');
-    expect(raised![1]).toContain(`填写 ${join(dir, 'holidays.yaml')}`);
+    expect(raised![1]).toContain(
+      `按国务院办公厅《关于${next}年部分节假日安排的通知》填写 ${join(dir, 'holidays.yaml')}（写法见程序目录的 config/holidays.example.yaml；还没有这个文件就把它复制过去）`,
+    );
     expect(raised![1]).toContain('然后重启机器人');
     // The check-up says the same.
     const doctorLine = async () =>

@@ -127,7 +127,7 @@ describe("the county's holidays.yaml", () => {
     const dir = mkdtempSync(join(tmpdir(), 'holidays-'));
     try {
       expect(() => loadHolidayFile(join(dir, 'none.yaml'))).toThrow(
-        /读不到节假日文件 .*none\.yaml（.*）：检查 HOLIDAYS_FILE，或把程序目录里的 config\/holidays\.example\.yaml 复制到那里并按通知填写/,
+        /读不到节假日文件 .*none\.yaml（.*）：检查 HOLIDAYS_FILE，或把程序目录里的 config\/holidays\.example\.yaml 复制到那里并按通知填写（放在程序目录以外，服务器上是 \/etc\/archive-bot\/holidays\.yaml，升级时才不会丢失；README → Year end）$/,
       );
       writeFileSync(join(dir, 'bad.yaml'), '2027:\n  holidays:\n  - { name: 元旦, from: 2027-01-01\n');
       expect(() => loadHolidayFile(join(dir, 'bad.yaml'))).toThrow(/bad\.yaml 有误：不是有效的 YAML/);

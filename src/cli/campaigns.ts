@@ -12,6 +12,7 @@ import { loadCliSettings } from '../settings.js';
 import { createCampaign } from '../usecases/create-campaign.js';
 import { loadChecklists } from '../usecases/load-checklists.js';
 import { cliWorkingCalendar } from './cli-calendar.js';
+import { requireOptions } from './cli-options.js';
 import type { CliCommand } from './commands.js';
 import type { OrgCliDeps } from './units.js';
 
@@ -37,9 +38,12 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
     return;
   }
   if (sub === 'create') {
-    if (!values.checklist || !values.year || !values.deadline || !(values.units || values.parent)) {
-      throw new AppError('usage', CAMPAIGNS_USAGE);
-    }
+    requireOptions(
+      values,
+      ['checklist', 'year', 'deadline'],
+      CAMPAIGNS_USAGE,
+      values.units || values.parent ? [] : ['--units 或 --parent'],
+    );
     // Working days before the deadline count the county's holidays.yaml too, as the reminders do (next
     // year's campaign is made in December, often for a year only that file knows).
     const calendar = cliWorkingCalendar(cli, deps.out);

@@ -28,3 +28,18 @@ function optionProblem(err: unknown): string {
     return message.includes('argument missing') ? `${named} 后面要写上值` : `${named} 不带值`;
   return message;
 }
+
+/**
+ * The required options a command line left out, named before the usage (it printed only the usage,
+ * and the IT person had to compare it with what they typed): each of `names` not given, as
+ * `--name`, then `alsoMissing` (e.g. 「--units 或 --parent」, one of two).
+ */
+export function requireOptions<T extends object, K extends keyof T & string>(
+  values: T,
+  names: readonly K[],
+  usage: string,
+  alsoMissing: readonly string[] = [],
+): asserts values is T & { [P in K]-?: NonNullable<T[P]> } {
+  const missing = [...names.filter((n) => !values[n]).map((n) => `--${n}`), ...alsoMissing];
+  if (missing.length > 0) throw new AppError('usage', `缺少选项：${missing.join('、')}\n${usage}`);
+}

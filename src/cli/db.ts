@@ -1,4 +1,5 @@
 import { parseCliOptions } from './cli-options.js';
+import { STOP_BOT_WAYS } from '../domain/stop-bot-text.js';
 import { AppError } from '../errors.js';
 import { moveToPostgres } from '../ops/move-to-postgres.js';
 import { loadCliSettings } from '../settings.js';
@@ -6,7 +7,7 @@ import type { StandaloneCliCommand } from './commands.js';
 
 const USAGE = `用法: npm run cli -- db move-to-postgres [--dry-run]
   把内置数据库（DATA_DIR/pglite）整体搬到 DATABASE_URL 指向的、新建的空 PostgreSQL 数据库。
-  先停止机器人（sudo systemctl stop archive-bot）。逐表复制，两边核对行数和内容后才提交；
+  先停止机器人（${STOP_BOT_WAYS}）。逐表复制，两边核对行数和内容后才提交；
   中途出错全部撤销，PostgreSQL 仍是空的。成功后 DATA_DIR/pglite 改名为 pglite.moved-年月日，
   DATA_DIR/files 里的文件原地不动；之后在机器人的设置里加上 DATABASE_URL 再启动。
   --dry-run 只统计各表行数，不写入。`;

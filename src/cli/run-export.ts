@@ -1,4 +1,4 @@
-import { parseCliOptions } from './cli-options.js';
+import { parseCliOptions, requireOptions } from './cli-options.js';
 import { resolve } from 'node:path';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
@@ -37,7 +37,9 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
       },
       USAGE,
     );
-    if (!values.unit || !values.out || !/^\d{4}$/.test(values.year ?? '')) throw new AppError('usage', USAGE);
+    requireOptions(values, ['unit', 'year', 'out'], USAGE);
+    if (!/^\d{4}$/.test(values.year))
+      throw new AppError('usage', `--year 要写四位年份，例如 --year 2025（写的是 ${values.year}）\n${USAGE}`);
     const concurrency = values.concurrency === undefined ? undefined : concurrencyOf(values.concurrency);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);

@@ -1,4 +1,5 @@
 import { parseCliOptions } from './cli-options.js';
+import { STOP_BOT_WAYS } from '../domain/stop-bot-text.js';
 import { AppError } from '../errors.js';
 import { migrateBlobsToS3 } from '../ops/migrate-blobs.js';
 import { loadCliSettings } from '../settings.js';
@@ -61,7 +62,7 @@ export const storageCommand: StandaloneCliCommand = {
     }
     if (r.botRunning) {
       out(
-        `已复制并核对全部文件，但机器人正在运行（${r.botRunning}），未切换。\n请停止机器人（systemctl stop archive-bot）后再运行一次本命令：补齐新文件并切换。`,
+        `已复制并核对全部文件，但机器人正在运行（${r.botRunning}），未切换。\n请停止机器人（${STOP_BOT_WAYS}）后再运行一次本命令：补齐新文件并切换。`,
       );
       return;
     }

@@ -1,5 +1,6 @@
 import { readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
+import { STOP_BOT_WAYS } from '../domain/stop-bot-text.js';
 import { AppError } from '../errors.js';
 import {
   identityText,
@@ -63,11 +64,11 @@ export async function lockDataDir(dir: string, user: DataDirUser = 'command'): P
       // Setting DATABASE_URL is no way out: it would leave every record in this folder behind.
       const holder = dataDirHolder(dir);
       const who = holder ? `${HOLDER_WORDS[holder.user ?? 'command']}（进程 ${holder.pid}）` : '另一个进程';
-      throw new AppError(
-        'data_dir_locked',
-        `内置数据库 ${dir} 正被${who}使用：请等它做完，或先停止它（机器人：sudo systemctl stop archive-bot），再试。`,
-        { cause: err },
-      );
+      const what =
+        holder?.user === 'bot'
+          ? `请先停止机器人（${STOP_BOT_WAYS}），再试。`
+          : `请等它做完再试；是机器人的话先停止它（${STOP_BOT_WAYS}）。`;
+      throw new AppError('data_dir_locked', `内置数据库 ${dir} 正被${who}使用：${what}`, { cause: err });
     }
     throw err;
   }

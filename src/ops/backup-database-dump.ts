@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { fromPglite, openPostgres, queryRows, type Db } from '../db/client.js';
 import { lockDataDir } from '../db/lock-data-dir.js';
+import { STOP_BOT_WAYS } from '../domain/stop-bot-text.js';
 import { checkPgliteOwner } from '../db/pglite-owner.js';
 import { appliedMigrations, type AppliedMigrations } from '../db/migration-state.js';
 import { libpqConnection } from '../child-environment.js';
@@ -35,7 +36,7 @@ export async function dumpPglite<T>(
     if (err instanceof AppError && err.code === 'data_dir_locked')
       throw new AppError(
         'data_dir_locked',
-        `数据库 ${dir} 正在被使用：请先停止机器人（systemctl stop archive-bot），再备份`,
+        `数据库 ${dir} 正在被使用：请先停止机器人（${STOP_BOT_WAYS}），再备份`,
       );
     throw err;
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openDb, type Database } from '../../src/db/client.js';
+import { openDb, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { defineJob } from '../../src/domain/job-type.js';
@@ -73,6 +73,53 @@ describe('queue and failure lines of the command line, in Chinese', () => {
       const jobs = await runCli(['jobs', 'retry', '--all'], env());
       expect(jobs.code, jobs.stderr).toBe(0);
       expect(jobs.stdout.trim()).toBe('1 个任务已重新排队；其中 0 个文件重新等待下载');
+    },
+  );
+
+  /**
+   * `events retry 12345` (a mistyped id) answered 「0 条事件已重新排队」 with exit 0, as if done; and
+   * `campaigns create` without --deadline printed only the usage, leaving the IT person to find what
+   * was left out.
+   */
+  it(
+    'events retry of an unknown id, or of one already done, says so (exit 1); campaigns create names the missing option (exit 2)',
+    { timeout: 180_000 },
+    async () => {
+      const database: Database = pg ?? (await openDb({ dataDir }));
+      let doneId: number;
+      try {
+        const [row] = await queryRows<{ id: number }>(
+          database.db,
+          sql`insert into inbound_events (event_id, event_type, source, payload, received_at, status, attempts, next_attempt_at)
+            values ('ev-done-1', 'im.message.receive_v1', 'webhook', '{}'::jsonb, now(), 'done', 1, now()) returning id`,
+        );
+        doneId = Number(row!.id);
+      } finally {
+        if (!pg) await database.close();
+      }
+      const unknown = await runCli(['events', 'retry', '12345'], env());
+      expect(unknown.code).toBe(1);
+      expect(unknown.stdout).toBe('');
+      expect(unknown.stderr.trim()).toBe(
+        '没有编号为 12345 的事件：编号是 npm run cli -- events dead（或 events list）每行的第一列',
+      );
+      const done = await runCli(['events', 'retry', String(doneId)], env());
+      expect(done.code).toBe(1);
+      expect(done.stderr.trim()).toBe(
+        `事件 ${doneId} 已经处理完了，没有重新排队：只有处理失败（dead）或等待处理的事件能重新排队`,
+      );
+
+      const noDeadline = await runCli(
+        ['campaigns', 'create', '--checklist', 'village-jzfp', '--year', '2027', '--parent', '530521'],
+        env(),
+      );
+      expect(noDeadline.code).toBe(2);
+      expect(noDeadline.stderr).toMatch(/^缺少选项：--deadline\n用法:\n {2}campaigns load-checklists/);
+      const bare = await runCli(['campaigns', 'create'], env());
+      expect(bare.code).toBe(2);
+      expect(bare.stderr.split('\n')[0]).toBe(
+        '缺少选项：--checklist、--year、--deadline、--units 或 --parent',
+      );
     },
   );
 

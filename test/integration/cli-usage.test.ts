@@ -27,7 +27,7 @@ describe('command lines the CLIs refuse (exit 2, the usage printed)', () => {
     const noOut = await exportInProcess(['--unit', 'V1', '--year', '2025'], env);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr.trim()).toBe(
-      '用法: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]',
+      '缺少选项：--out\n用法: npm run export -- --unit CODE --year YYYY --out DIR [--bag] [--concurrency N]',
     );
   });
 

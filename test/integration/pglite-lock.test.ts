@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
-import { ensureBuilt, repoRoot, runProcess } from '../support/bot-process.js';
+import { lockDataDir } from '../../src/db/lock-data-dir.js';
+import { ensureBuilt, repoRoot, runCli, runProcess } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 
 describe('embedded PGlite data folder', () => {
@@ -42,6 +43,27 @@ describe('embedded PGlite data folder', () => {
       // Released: the folder opens again.
       const again = await openDb({ dataDir });
       await again.close();
+    },
+  );
+
+  /**
+   * A command while the bot holds the folder was told 「sudo systemctl stop archive-bot」 only, though on
+   * a PC the bot runs in a window with `npm start` and there is no service to stop.
+   */
+  it(
+    'a command while the bot holds the folder: says how to stop it either way',
+    { timeout: 90_000 },
+    async () => {
+      const release = await lockDataDir(join(dataDir, 'pglite'), 'bot');
+      try {
+        const res = await runCli(['units', 'list'], { HOME: process.env.HOME ?? '', DATA_DIR: dataDir });
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain(`正被机器人（进程 ${process.pid}）使用：请先停止机器人（`);
+        expect(res.stderr).toContain('作为服务运行的：sudo systemctl stop archive-bot');
+        expect(res.stderr).toContain('用 npm start 启动的：关掉运行它的窗口，或在那个窗口里按 Ctrl+C');
+      } finally {
+        await release();
+      }
     },
   );
 });

@@ -84,6 +84,11 @@ export async function sendFilingCardAgain(
   return true;
 }
 
+/** The heading of a filing card sent again: 「这组材料（5月6日发的）还没交到任务里，请选一下：」. */
+export function againHeading(deps: Pick<PresentDeps, 'clock' | 'timeZone'>, burst: BurstRow): string {
+  return `这组材料（${dayLabel(burst.firstAt, deps.clock.now(), deps.timeZone)}发的）还没交到任务里，请选一下：`;
+}
+
 /** The burst's filing card as it is now, saying since when it waits. */
 async function filingCardNow(deps: CardAgainDeps, burst: BurstRow) {
   const materials = await materialsOfBurst(deps.db, burst.id);
@@ -96,7 +101,6 @@ async function filingCardNow(deps: CardAgainDeps, burst: BurstRow) {
         to: burst.closesAt,
       });
   const caption = burst.caption ?? (texts.length ? texts.join('\n') : null);
-  const sent = dayLabel(burst.firstAt, deps.clock.now(), deps.timeZone);
-  const summary = `这组材料（${sent}发的）还没交到任务里，请选一下：\n${burstSummary(materials, deps.maxFileBytes)}`;
+  const summary = `${againHeading(deps, burst)}\n${burstSummary(materials, deps.maxFileBytes)}`;
   return presentBurst(deps, { burst, materials, caption, summary }, { auto: false });
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { burstSummary, type BurstPresenter } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { filedCardAfterRecall } from './filed-card-now.js';
+import { againHeading } from './filing-card-again.js';
 
 /** The card of a burst whose files were all recalled: what it held, and that nothing is left to file. */
 export async function withdrawnCardOf(deps: Pick<BotDeps, 'db'>, burstId: number): Promise<object> {
@@ -44,11 +45,20 @@ export async function patchWithdrawnCards(
 ): Promise<void> {
   const own = (await burstWhollyRecalled(deps.db, burstId))
     ? await withdrawnCardOf(deps, burstId)
-    : ((await filedCardAfterRecall(deps, burstId, o.maxFileBytes)) ??
-      (o.present && (await openCardAfterRecall(deps, burstId, o.maxFileBytes, o.present))));
+    : await filedCardAfterRecall(deps, burstId, o.maxFileBytes);
+  // An open burst's reply, and its copies sent again, which keep their heading (「这组材料（…发的）还没
+  // 交到任务里」): drawn only when some card needs them.
+  const open = new Map<boolean, Promise<object | undefined>>();
+  const openCard = (again: boolean) => {
+    if (!o.present) return undefined;
+    const present = o.present;
+    if (!open.has(again)) open.set(again, openCardAfterRecall(deps, burstId, o.maxFileBytes, present, again));
+    return open.get(again);
+  };
+  const ack = (await getBurst(deps.db, burstId))?.ackMessageId;
   for (const messageId of await cardsOfBurst(deps.db, burstId)) {
     try {
-      const card = (await o.sharedCard?.(messageId)) ?? own;
+      const card = (await o.sharedCard?.(messageId)) ?? own ?? (await openCard(messageId !== ack));
       if (!card) continue;
       await deps.gateway.patchCard({ messageId, card });
     } catch (err) {
@@ -65,13 +75,15 @@ export async function patchWithdrawnCards(
  * The card of a burst not filed, as it is now after some of its files were recalled: its filing card
  * (tasks to choose, never a filing by the caption) whose summary lists the files left and says what
  * was recalled (「已撤回 1 张照片，不再归档」), or, set aside (不用交), the set-aside card with that
- * summary. Undefined for a split burst (its parts card is drawn instead: sharedCard) or one gone.
+ * summary. A copy sent again (`again`) keeps the heading it was sent with. Undefined for a split burst
+ * (its parts card is drawn instead: sharedCard) or one gone.
  */
 async function openCardAfterRecall(
   deps: BotDeps,
   burstId: number,
   maxFileBytes: number,
   present: BurstPresenter,
+  again: boolean,
 ): Promise<object | undefined> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.status === 'split') return undefined;
@@ -82,6 +94,11 @@ async function openCardAfterRecall(
   const gone = countsText(recalled);
   const summary = burstSummary(materials, maxFileBytes) + (gone ? `\n已撤回 ${gone}，不再归档` : '');
   if (await isSetAside(deps.db, burstId)) return skippedCard({ burstId, summary });
-  const message = await present(deps, { burst, materials, caption: burst.caption, summary }, { auto: false });
+  const heading = again ? `${againHeading(deps, burst)}\n` : '';
+  const message = await present(
+    deps,
+    { burst, materials, caption: burst.caption, summary: heading + summary },
+    { auto: false },
+  );
   return message.msgType === 'interactive' ? (JSON.parse(message.content) as object) : undefined;
 }

@@ -298,6 +298,7 @@ describe('a message recalled in the chat leaves the archive path', () => {
       repliesTo(photos[0]!).find((m) => m.messageId !== ack.messageId && m.msgType === 'interactive'),
     );
     expect(textOf(copy)).toContain('3 张照片');
+    expect(textOf(copy)).toContain('发的）还没交到任务里');
     await h.settle();
 
     // Before: neither card changed; both still said 3 photos, and offered them for filing.
@@ -311,6 +312,8 @@ describe('a message recalled in the chat leaves the archive path', () => {
       expect(text).not.toContain('3 张照片');
       expect(text).toContain('已撤回 1 张照片，不再归档');
       expect(cardButtons(patched.content).some((b) => b.value?.a === 'file')).toBe(true);
+      // The copy keeps the heading it was sent with (before: lost on the copy); the reply never had it.
+      expect(text.includes('发的）还没交到任务里')).toBe(card === copy);
     }
     // Drawn, not filed: the caption filed nothing; a tap on the copy files the two photos left.
     expect(await liveItem(photos[0]!)).toBeUndefined();

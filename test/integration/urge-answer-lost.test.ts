@@ -98,6 +98,9 @@ describe('督办 whose answer from Lark was lost', () => {
     expect(html).toContain('督办可能已送达');
     expect(html).not.toContain('督办未送达');
     expect(html).toContain('再次督办');
+    // Its confirm says a press looks in the chat first (before: that the bot posts one now).
+    expect(html).toContain('data-confirm="确定督办？上次的督办可能已在群里，机器人会先查看，群里没有才发。"');
+    expect(html).not.toContain('机器人会马上在群里发一条督办消息');
   };
 
   it('pressed again within the hour: Lark answers the same uuid with the first message', async () => {

@@ -56,10 +56,14 @@ export function urgeButton(
   // 返回 comes back to the page as it was opened: from the digest, over its week (?from&to), so its
   // figures stay the card's (the bare path showed the last 30 days' quality problems instead).
   const back = c.koa.originalUrl.length <= 1000 ? c.koa.originalUrl : c.koa.path;
-  // The confirm says what the press does: a 督办 card into the unit's chats (not the daily reminder).
-  const asks = later
-    ? `确定督办？督办消息将在${later}发到群里。`
-    : '确定督办？机器人会马上在群里发一条督办消息。';
+  // The confirm says what the press does: a 督办 card into the unit's chats (not the daily reminder);
+  // when the last one may have arrived (unsure), the press looks in the chat first and may post nothing.
+  const asks =
+    urged === 'unsure'
+      ? `确定督办？上次的督办可能已在群里，机器人会先查看，群里没有才${later ? `在${later}` : ''}发。`
+      : later
+        ? `确定督办？督办消息将在${later}发到群里。`
+        : '确定督办？机器人会马上在群里发一条督办消息。';
   const form = html`<form class="inline" method="post" action="/urge" data-confirm="${asks}">
     <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input
       type="hidden"

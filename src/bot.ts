@@ -7,7 +7,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './db/client.js';
 import { fitPool } from './db/fit-pool.js';
-import { migrate } from './db/migrate.js';
+import { migrate, upgradedDatabaseText } from './db/migrate.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
@@ -141,7 +141,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         logger.info(
           {
             ...migrated,
-            advice: `数据库已升级：执行了 ${migrated.to - migrated.from} 个迁移（${migrated.from} → ${migrated.to}）。旧版本的程序打不开升级后的数据库，要退回只能用升级前的备份恢复`,
+            advice: upgradedDatabaseText(migrated),
           },
           'database migrated',
         );

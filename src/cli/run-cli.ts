@@ -92,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
       return 1;
     }
-    database = io.database ?? (await openCliDb(settings));
+    database = io.database ?? (await openCliDb(settings, io.err));
   } catch (err) {
     // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
     io.err(err instanceof ConfigError ? err.message : `打不开数据库：${errorMessage(err)}`);

@@ -23,7 +23,7 @@ export function runDigest(argv: readonly string[], io: CliIo): Promise<number> {
     if (typeof parsed === 'number') return parsed;
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
-    const database = io.database ?? (await openCliDb(cli));
+    const database = io.database ?? (await openCliDb(cli, io.err));
     try {
       const db = database.db;
       const week = isoWeek(localDay(at, tz));

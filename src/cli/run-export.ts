@@ -43,7 +43,7 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
     const concurrency = values.concurrency === undefined ? undefined : concurrencyOf(values.concurrency);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
-    const database = io.database ?? (await openCliDb(settings));
+    const database = io.database ?? (await openCliDb(settings, io.err));
     try {
       const unit = await getUnitByCode(database.db, values.unit);
       if (!unit) throw new AppError('usage', `找不到单位 ${values.unit}`);

@@ -33,7 +33,7 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
     const calendar = cliWorkingCalendar(cli, (l) => io.err(l));
-    const database = io.database ?? (await openCliDb(cli));
+    const database = io.database ?? (await openCliDb(cli, io.err));
     try {
       const db = database.db;
       const day = localDay(at, tz);

@@ -32,7 +32,7 @@ export function runVerify(argv: readonly string[], io: CliIo & { progress?: Prog
     if (year !== undefined && !/^\d{4}$/.test(values.year!)) throw new AppError('usage', USAGE);
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
-    const database = io.database ?? (await openCliDb(settings));
+    const database = io.database ?? (await openCliDb(settings, io.err));
     try {
       const unit = values.unit ? await getUnitByCode(database.db, values.unit) : undefined;
       if (values.unit && !unit) throw new AppError('usage', `找不到单位 ${values.unit}`);

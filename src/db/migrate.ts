@@ -36,6 +36,14 @@ export async function migrate(
 }
 
 /**
+ * What an upgrade did to the database, for the person who runs it (the bot's `database migrated` log
+ * line, a command's standard error): the older program can no longer open it, only the backup goes back.
+ */
+export function upgradedDatabaseText(m: MigrationOutcome): string {
+  return `数据库已升级：执行了 ${m.to - m.from} 个迁移（${m.from} → ${m.to}）。旧版本的程序打不开升级后的数据库，要退回只能用升级前的备份恢复`;
+}
+
+/**
  * Migrations this call found to apply: `from` recorded before (0: a new database), `to` after (on
  * PostgreSQL another instance may have applied some of them meanwhile).
  */

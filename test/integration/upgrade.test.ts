@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { fromPglite, openDb, queryRows } from '../../src/db/client.js';
 import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { appliedMigrations, bundledMigrations } from '../../src/db/migration-state.js';
-import { repoRoot, runProcess, webhookBotEnv } from '../support/bot-process.js';
+import { repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { processTest } from '../support/process-test.js';
@@ -168,4 +168,47 @@ describe('going back to an older program without restoring the backup', () => {
       }
     },
   );
+});
+
+/**
+ * Any command, even the read-only `units list`, migrates an older database before it runs: it did so
+ * without a word, and the older program could then no longer open it. It says so now, on standard error
+ * (its standard output may be a table), in the words of the bot start's `database migrated` line.
+ */
+describe('a command on a database an older program left', () => {
+  const t = processTest('archive-bot-cli-upgrade');
+
+  it('units list upgrades it and says from which migration to which', { timeout: 300_000 }, async () => {
+    const dataDir = join(t.tmp, 'data');
+    const older = firstMigrationOnly(t.tmp);
+    let databaseUrl: string | undefined;
+    if (pgUrl) {
+      databaseUrl = await emptyPgDatabase(pgUrl);
+      const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      await migratePostgres(drizzle(client), { migrationsFolder: older });
+      await client.end();
+    } else {
+      mkdirSync(join(dataDir, 'pglite'), { recursive: true });
+      const client = await PGlite.create(join(dataDir, 'pglite'));
+      await migratePglite(fromPglite(client).db as any, { migrationsFolder: older });
+      await client.close();
+    }
+    const env = {
+      HOME: process.env.HOME ?? '',
+      DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
+    const units = await runCli(['units', 'list'], env, { cwd: t.tmp });
+    expect(units.code, units.stderr).toBe(0);
+    const known = bundledMigrations().length;
+    expect(units.stderr.trim()).toBe(
+      `数据库已升级：执行了 ${known - 1} 个迁移（1 → ${known}）。` +
+        '旧版本的程序打不开升级后的数据库，要退回只能用升级前的备份恢复',
+    );
+    expect(units.stdout).not.toContain('数据库已升级');
+    // Once: the next command finds nothing to do and says nothing of it.
+    const again = await runCli(['units', 'list'], env, { cwd: t.tmp });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+  });
 });

@@ -201,7 +201,10 @@ export function directChatCard(summary: string, o: { saving?: boolean; allRepeat
  * A burst of which nothing was saved (empty, too large, not downloadable, failed): what to send again,
  * and no task to choose, since there is nothing to hand in.
  */
-export function nothingSavedCard(summary: string, o: { hints?: boolean; direct?: boolean } = {}): object {
+export function nothingSavedCard(
+  summary: string,
+  o: { hints?: boolean; direct?: boolean; back?: ButtonValue } = {},
+): object {
   // Without a file at all (a merged forward of texts only, or one whose contents could not be read)
   // the summary has no line to follow: say what to send instead. In a direct chat nothing can be
   // handed in (there is no task to choose): the files go to the work group.
@@ -213,18 +216,27 @@ export function nothingSavedCard(summary: string, o: { hints?: boolean; direct?:
       : o.direct
         ? '这条消息里没有可以保存的照片或文件。要交材料，请把照片或文件直接发到本村（本单位）的工作群。'
         : '这条消息里没有可以保存的照片或文件。要交材料，请直接发送照片或文件。';
-  return card('材料没有保存成功', 'orange', [md(`${esc(summary)}\n\n${next}`)], {
+  return card('材料没有保存成功', 'orange', [md(`${esc(summary)}\n\n${next}`), ...backRow(o.back)], {
     summary: '材料没有保存成功，请重新发送',
   });
 }
+
+/** 返回 to the card this one was opened from (a part's, from the parts card's 其他任务), if any. */
+const backRow = (back: ButtonValue | undefined): object[] =>
+  back ? [buttonRow([button('返回', back)])] : [];
 
 /**
  * Every file of the burst was recalled (撤回): nothing is left to hand in, so the card says so and
  * offers no task (its earlier copies are patched to this, and a tap on one draws it).
  */
-export function withdrawnCard(counts: string): object {
+export function withdrawnCard(counts: string, back?: ButtonValue): object {
   const what = counts ? `这组材料（${counts}）` : '这组材料';
-  return card('材料已撤回', 'grey', [md(`${esc(what)}已被撤回，不再归档，不用选择任务。`)], {
-    summary: '材料已撤回，不用选择任务',
-  });
+  return card(
+    '材料已撤回',
+    'grey',
+    [md(`${esc(what)}已被撤回，不再归档，不用选择任务。`), ...backRow(back)],
+    {
+      summary: '材料已撤回，不用选择任务',
+    },
+  );
 }

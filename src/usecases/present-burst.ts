@@ -63,11 +63,14 @@ export async function presentBurst(
   // Nothing saved and nothing still downloading: a task chosen now could only be refused.
   if (stored.length === 0 && reading === 0 && !pending) {
     // Every file was recalled: nothing to send again either.
-    if (await burstWhollyRecalled(deps.db, burst.id)) return asCard(await withdrawnCardOf(deps, burst.id));
+    // A part opened from the parts card (其他任务) keeps its 返回 to that card.
+    if (await burstWhollyRecalled(deps.db, burst.id))
+      return asCard(await withdrawnCardOf(deps, burst.id, opts.back));
     return asCard(
       nothingSavedCard(view.summary, {
         hints: view.materials.length > 0,
         direct: (await chatTypeOf(deps.db, burst.chatId)) === 'p2p',
+        ...(opts.back ? { back: opts.back } : {}),
       }),
     );
   }

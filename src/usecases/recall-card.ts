@@ -5,6 +5,7 @@ import { materialsOfBurst } from '../db/repos/materials.js';
 import { burstWhollyRecalled, kindsOfBurst } from '../db/repos/message-recalls.js';
 import { cardsOfBurst } from '../db/repos/unfiled-bursts.js';
 import { countsText } from '../domain/burst-summary.js';
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { burstSummary, type BurstPresenter } from './acknowledge-burst.js';
@@ -13,8 +14,12 @@ import { filedCardAfterRecall } from './filed-card-now.js';
 import { againHeading } from './filing-card-again.js';
 
 /** The card of a burst whose files were all recalled: what it held, and that nothing is left to file. */
-export async function withdrawnCardOf(deps: Pick<BotDeps, 'db'>, burstId: number): Promise<object> {
-  return withdrawnCard(countsText(await kindsOfBurst(deps.db, burstId)));
+export async function withdrawnCardOf(
+  deps: Pick<BotDeps, 'db'>,
+  burstId: number,
+  back?: ButtonValue,
+): Promise<object> {
+  return withdrawnCard(countsText(await kindsOfBurst(deps.db, burstId)), back);
 }
 
 /**

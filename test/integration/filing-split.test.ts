@@ -315,6 +315,28 @@ describe('splitting a burst (分开归档)', () => {
     expect(forged.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
   });
 
+  it('其他任务 on an out-of-date parts card for a part whose file was recalled: 材料已撤回 with 返回', async () => {
+    const { ids, card } = await photos(2, '傍晚拍的');
+    const split = await tap(buttonValue(card.content, 'split'), card.messageId);
+    expect(split.toast?.type).toBe('success');
+    const [first] = partsOf(split.card!.data);
+    const res = await h.post(
+      recallEvent({ appId: h.fake.appId, messageId: ids[0]!, chatId, recallTimeMs: clock.now().getTime() }),
+    );
+    expect(res.status).toBe(200);
+    await h.settle();
+    // 其他任务 as the card read before the recall: the part's card says it was recalled, and (before:
+    // a dead end) offers 返回 to the parts card like any part's card.
+    const own = await tap(first!.other('filed-view'), card.messageId);
+    expect(JSON.stringify(own.card!.data)).toContain('材料已撤回');
+    const back = cardButtonElements(own.card!.data).find((b) => b.text === '返回');
+    expect(back?.value).toMatchObject({ a: 'parts-view', b: first!.burst });
+    const parts = await tap(back!.value, card.messageId);
+    expect(parts.toast).toBeUndefined();
+    expect(JSON.stringify(parts.card!.data)).toContain('已撤回，不再归档');
+    expect(await itemsOf(ids)).toEqual([]);
+  });
+
   it('refuses to split a filed burst (a photo would be in two items); after 撤销 it splits', async () => {
     const { ids, card } = await photos(2, '下午拍的');
     const filed = await tap(buttonValue(card.content, 'file'), card.messageId);

@@ -18,7 +18,7 @@ const USAGE = `用法:
 /** `chats list` before the bot has recorded any group chat. */
 export const NO_CHATS_YET =
   '机器人还没有记下任何群。机器人运行时，把它加进群（群设置 → 群机器人 → 添加机器人），或在已加了它的群里 @归档助手 说一句话，它就记下这个群；' +
-  '之后再运行 chats list（内置数据库：先停止机器人）';
+  '之后再运行 npm run cli -- chats list（内置数据库：先停止机器人）';
 
 /** `npm run cli -- chats …`: the command-line equivalent of binding a chat in Lark. */
 export const chatsCommand: CliCommand = {

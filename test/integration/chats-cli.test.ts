@@ -27,7 +27,7 @@ describe('npm run cli -- chats list with no group chat recorded', () => {
     expect(empty.code).toBe(0);
     expect(empty.stdout.trim()).toBe(
       '机器人还没有记下任何群。机器人运行时，把它加进群（群设置 → 群机器人 → 添加机器人），或在已加了它的群里 @归档助手 说一句话，它就记下这个群；' +
-        '之后再运行 chats list（内置数据库：先停止机器人）',
+        '之后再运行 npm run cli -- chats list（内置数据库：先停止机器人）',
     );
     await recordChatJoined(tdb.db, { chatId: 'oc_direct', chatType: 'p2p', at: clock.now() });
     const direct = await cliInProcess(['chats', 'list'], {}, tdb);

@@ -15,7 +15,7 @@ export async function signInCookie(
   let url = `${h.bot.url}/auth/login?next=%2F`;
   for (let i = 0; i < 6; i++) {
     const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    const res = await fetchAsBrowser(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
     for (const sc of res.headers.getSetCookie()) {
       const [pair] = sc.split(';');
       const [k, v] = pair!.split('=');
@@ -31,4 +31,20 @@ export async function signInCookie(
   const session = jar.get('ab_session');
   if (!session) throw new Error('sign-in did not set a session cookie');
   return `ab_session=${session}`;
+}
+
+/**
+ * fetch, sent once more when it met a kept-alive connection the server had just closed, as a browser
+ * does. undici does not: after this process's event loop stood still a while (a PGlite seeding on a
+ * loaded machine), its pooled socket's close and the next request raced, and the request failed with
+ * ECONNRESET (web-transfers, a full run under load). A reset before any answer means nothing was done.
+ */
+async function fetchAsBrowser(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
 }

@@ -55,11 +55,16 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     await clock.advance(3000);
     // A download still running on a busy machine keeps the burst open past that closer round: time
     // goes on (one closer period per look) until the reply is there.
-    return waitFor('the burst reply', async () => {
-      const reply = repliesTo(h.fake, firstMessageId)[0];
-      if (!reply) await closerTick();
-      return reply;
-    });
+    // Up to 25 s (the test has 30): 15 s ran out once in a full PostgreSQL run on a loaded moment.
+    return waitFor(
+      'the burst reply',
+      async () => {
+        const reply = repliesTo(h.fake, firstMessageId)[0];
+        if (!reply) await closerTick();
+        return reply;
+      },
+      { timeoutMs: 25_000 },
+    );
   };
   const burstsOf = async (chatId: string) =>
     queryRows<{ id: number; status: string; ack_message_id: string | null }>(

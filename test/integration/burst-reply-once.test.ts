@@ -4,6 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { waitFor } from '../support/wait-for.js';
 import { smallPhoto } from './capture-helpers.js';
 
 /**
@@ -31,6 +32,20 @@ describe('a burst reply is sent at most once, even when recording it fails', () 
         for each row execute function test_fail_ack()`),
     );
   };
+  const statuses = async (table: 'materials' | 'jobs', kind?: string) =>
+    (
+      await queryRows<{ status: string }>(
+        h.db.db,
+        kind
+          ? sql`select status from ${sql.identifier(table)} where kind = ${kind}`
+          : sql`select status from ${sql.identifier(table)}`,
+      )
+    ).map((r) => r.status);
+  const settleUntil = (what: string, ok: () => boolean | Promise<boolean>) =>
+    waitFor(what, async () => {
+      await h.settle();
+      return ok();
+    });
   const replyCalls = (messageId: string) =>
     h.fake.callsTo('POST', new RegExp(`/messages/${messageId}/reply$`)).map((c) => (c.json as any).uuid);
 
@@ -45,11 +60,20 @@ describe('a burst reply is sent at most once, even when recording it fails', () 
     const id = ev.event.message.message_id;
     h.fake.addResource({ messageId: id, fileKey: 'img_once', bytes: await smallPhoto('png') });
     expect((await h.post(ev)).status).toBe(200);
-    await h.settle();
+    // Each step waits for what it leads to: a settle on a loaded machine can return before a job
+    // that just fell due has run (the reply then first claimed at the next step, not 50 minutes ago).
+    await settleUntil('the photo stored', async () => (await statuses('materials')).includes('stored'));
     // The quiet window ends, the reply goes out, recording it fails; then two retries after backoff.
-    for (const ms of [3_000, 10 * 60_000, 10 * 60_000]) {
-      clock.advance(ms);
-      await h.settle();
+    clock.advance(3_000);
+    await settleUntil('the first reply', () => replyCalls(id).length >= 1);
+    const [claim] = await queryRows<{ at: string | Date }>(
+      h.db.db,
+      sql`select ack_claimed_at as at from bursts`,
+    );
+    const claimedAt = new Date(claim!.at).getTime();
+    for (let retry = 1; retry <= 2; retry++) {
+      clock.advance(10 * 60_000);
+      await settleUntil(`retry ${retry}`, () => replyCalls(id).length >= retry + 1);
     }
     const uuids = replyCalls(id);
     expect(uuids.length).toBeGreaterThanOrEqual(2);
@@ -64,16 +88,17 @@ describe('a burst reply is sent at most once, even when recording it fails', () 
     expect(burst!.ack_claimed_at).not.toBeNull();
 
     // Past Lark's uuid hour (since the first claim): not sent again, whatever the retries.
+    await settleUntil(
+      'the reply job waiting for its next retry',
+      async () => (await statuses('jobs', 'ack-burst')).join() === 'pending',
+    );
     const before = replyCalls(id).length;
-    clock.advance(31 * 60_000); // 51 minutes after the first claim
-    await h.settle();
+    clock.advance(claimedAt + 51 * 60_000 - clock.now().getTime());
+    await settleUntil('the reply job done', async () =>
+      (await statuses('jobs', 'ack-burst')).includes('done'),
+    );
     expect(replyCalls(id)).toHaveLength(before);
     expect(h.bot.metrics.value('bursts_ack_abandoned_total')).toBe(1);
-    const [job] = await queryRows<{ status: string }>(
-      h.db.db,
-      sql`select status from jobs where kind = 'ack-burst'`,
-    );
-    expect(job).toMatchObject({ status: 'done' });
     await h.db.db.execute(sql.raw('drop trigger if exists test_fail_ack on bursts'));
   });
 });

@@ -1,6 +1,6 @@
 import { skippedCard, withdrawnCard } from '../cards/filing-card.js';
 import { isSetAside } from '../db/repos/burst-split.js';
-import { getBurst } from '../db/repos/bursts.js';
+import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { burstWhollyRecalled, kindsOfBurst } from '../db/repos/message-recalls.js';
 import { cardsOfBurst } from '../db/repos/unfiled-bursts.js';
@@ -53,14 +53,15 @@ export async function patchWithdrawnCards(
     : await filedCardAfterRecall(deps, burstId, o.maxFileBytes);
   // An open burst's reply, and its copies sent again, which keep their heading (「这组材料（…发的）还没
   // 交到任务里」): drawn only when some card needs them.
+  const burst = await getBurst(deps.db, burstId);
   const open = new Map<boolean, Promise<object | undefined>>();
   const openCard = (again: boolean) => {
-    if (!o.present) return undefined;
+    if (!o.present || !burst) return undefined;
     const present = o.present;
-    if (!open.has(again)) open.set(again, openCardAfterRecall(deps, burstId, o.maxFileBytes, present, again));
+    if (!open.has(again)) open.set(again, openCardAfterRecall(deps, burst, o.maxFileBytes, present, again));
     return open.get(again);
   };
-  const ack = (await getBurst(deps.db, burstId))?.ackMessageId;
+  const ack = burst?.ackMessageId;
   for (const messageId of await cardsOfBurst(deps.db, burstId)) {
     try {
       const card = (await o.sharedCard?.(messageId)) ?? own ?? (await openCard(messageId !== ack));
@@ -85,13 +86,13 @@ export async function patchWithdrawnCards(
  */
 async function openCardAfterRecall(
   deps: BotDeps,
-  burstId: number,
+  burst: BurstRow,
   maxFileBytes: number,
   present: BurstPresenter,
   again: boolean,
 ): Promise<object | undefined> {
-  const burst = await getBurst(deps.db, burstId);
-  if (!burst || burst.status === 'split') return undefined;
+  if (burst.status === 'split') return undefined;
+  const burstId = burst.id;
   const [materials, recalled] = await Promise.all([
     materialsOfBurst(deps.db, burstId),
     kindsOfBurst(deps.db, burstId, { recalledOnly: true }),

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client.js';
 import { listInboundEvents } from '../db/repos/inbound-events.js';
 import { AppError } from '../errors.js';
 import type { CliCommand } from './commands.js';
+import { refuseRetryOf } from './retry-refusal.js';
 
 /** `events dead` lists dead-lettered events; `events retry ID|all-dead` puts them back in the queue. */
 const EVENTS_USAGE = `用法: npm run cli -- events list | dead | retry <id|all-dead>
@@ -14,23 +14,6 @@ const NOT_RETRIED: Record<string, string> = {
   ignored: '已被忽略（不需要处理的事件）',
   processing: '正在处理',
 };
-
-/** Why `events retry ID` queued nothing: no such event, or one that is not waiting (exit 1). */
-async function refuseRetryOf(db: Db, id: number): Promise<never> {
-  const [row] = await queryRows<{ status: string }>(
-    db,
-    sql`select status from inbound_events where id = ${id}`,
-  );
-  if (!row)
-    throw new AppError(
-      'event_not_found',
-      `没有编号为 ${id} 的事件：编号是 npm run cli -- events dead（或 events list）每行的第一列`,
-    );
-  throw new AppError(
-    'event_not_retried',
-    `事件 ${id} ${NOT_RETRIED[row.status] ?? `的状态是 ${row.status}`}，没有重新排队：只有处理失败（dead）或等待处理的事件能重新排队`,
-  );
-}
 
 export const eventsCommand: CliCommand = {
   usage: EVENTS_USAGE,
@@ -60,7 +43,15 @@ export const eventsCommand: CliCommand = {
       );
       const count = Number(res.count ?? res.affectedRows ?? 0);
       // One id that queued nothing: a mistyped id or one not waiting said 「0 条事件已重新排队」, exit 0.
-      if (count === 0 && arg !== 'all-dead') await refuseRetryOf(db, Number(arg));
+      if (count === 0 && arg !== 'all-dead')
+        await refuseRetryOf(db, Number(arg), {
+          code: 'event',
+          noun: '事件',
+          statusOf: sql`select status from inbound_events where id = ${Number(arg)}`,
+          listedBy: 'npm run cli -- events dead（或 events list）',
+          notRetried: NOT_RETRIED,
+          retried: '处理失败（dead）或等待处理的事件',
+        });
       out(`${count} 条事件已重新排队`);
       return;
     }

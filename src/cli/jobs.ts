@@ -1,9 +1,18 @@
+import { sql } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import { listDeadJobs, retryDeadJobs, type DeadJobFilter } from '../usecases/retry-dead-jobs.js';
 import type { CliCommand } from './commands.js';
+import { refuseRetryOf } from './retry-refusal.js';
 
 const USAGE = `用法: npm run cli -- jobs dead [--kind K] | jobs retry (--id N | --kind K | --all)
   dead 列出处理失败的后台任务；retry 把它们重新排队（内置数据库：先停止机器人，启动后处理）。`;
+
+/** What a job in each state other than dead is doing, for the refusal to queue it again. */
+const NOT_RETRIED: Record<string, string> = {
+  done: '已经完成了',
+  pending: '正在排队等待处理',
+  processing: '正在处理',
+};
 
 /** `--id N`, `--kind K` or `--all` (exactly one). */
 function filterOf(args: string[], required: boolean): DeadJobFilter {
@@ -45,7 +54,18 @@ export const jobsCommand: CliCommand = {
       return;
     }
     if (sub === 'retry') {
-      const res = await retryDeadJobs(db, filterOf(args, true), new Date());
+      const filter = filterOf(args, true);
+      const res = await retryDeadJobs(db, filter, new Date());
+      // One id that queued nothing (mistyped, or not dead) said 「0 个任务已重新排队」, exit 0.
+      if (res.jobs === 0 && 'id' in filter)
+        await refuseRetryOf(db, filter.id, {
+          code: 'job',
+          noun: '后台任务',
+          statusOf: sql`select status from jobs where id = ${filter.id}`,
+          listedBy: 'npm run cli -- jobs dead ',
+          notRetried: NOT_RETRIED,
+          retried: '处理失败（dead）的后台任务（npm run cli -- jobs dead 列出）',
+        });
       out(`${res.jobs} 个任务已重新排队；其中 ${res.materials} 个文件重新等待下载`);
       return;
     }

@@ -123,6 +123,39 @@ describe('queue and failure lines of the command line, in Chinese', () => {
     },
   );
 
+  /** `jobs retry --id 12345` (a mistyped id) answered 「0 个任务已重新排队…」 with exit 0, as if done. */
+  it(
+    'jobs retry --id of an unknown id, or of a job already done, says so and how to list them (exit 1)',
+    { timeout: 180_000 },
+    async () => {
+      const database: Database = pg ?? (await openDb({ dataDir }));
+      let doneId: number;
+      try {
+        const now = new Date();
+        await enqueueJob(database.db, { type: OLD_NOTIFY, key: 'done-notify', payload: {}, runAt: now }, now);
+        const [row] = await queryRows<{ id: number }>(
+          database.db,
+          sql`update jobs set status = 'done', attempts = 1 where key = 'done-notify' returning id::int as id`,
+        );
+        doneId = Number(row!.id);
+      } finally {
+        if (!pg) await database.close();
+      }
+      const unknown = await runCli(['jobs', 'retry', '--id', '12345'], env());
+      expect(unknown.code).toBe(1);
+      expect(unknown.stdout).toBe('');
+      expect(unknown.stderr.trim()).toBe(
+        '没有编号为 12345 的后台任务：编号是 npm run cli -- jobs dead 每行的第一列',
+      );
+      const done = await runCli(['jobs', 'retry', '--id', String(doneId)], env());
+      expect(done.code).toBe(1);
+      expect(done.stdout).toBe('');
+      expect(done.stderr.trim()).toBe(
+        `后台任务 ${doneId} 已经完成了，没有重新排队：只有处理失败（dead）的后台任务（npm run cli -- jobs dead 列出）能重新排队`,
+      );
+    },
+  );
+
   it('an unforeseen failure: 出错了 and the reason, exit 1', { timeout: 180_000 }, async () => {
     // A folder named where the people table should be (npm run cli) was one (出错了：EISDIR …); it is
     // foreseen now and said in words (cli-table-file-unreadable.test.ts).

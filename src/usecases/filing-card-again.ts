@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
+import { splitFrom } from '../db/repos/burst-split.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
@@ -35,7 +36,9 @@ export function dayLabel(at: Date, now: Date, timeZone: string): string {
  * that message is gone), and records it as one of the burst's cards so its taps count. Nothing is
  * sent when the burst was filed or set aside meanwhile. A part of a split burst gets its parts card
  * again, every part on it as it is now (recorded as a `parts_card`, whose taps count for each part):
- * one card, not one per part still waiting. Returns whether a card went out.
+ * one card, not one per part still waiting, under the first message of the burst it was split from,
+ * where the first card and the parts card are (not under the part's own file, which for a part after
+ * the first is somewhere in the middle of what the officer sent). Returns whether a card went out.
  */
 export async function sendFilingCardAgain(
   deps: CardAgainDeps,
@@ -50,10 +53,12 @@ export async function sendFilingCardAgain(
   const message = parts
     ? { msgType: 'interactive' as const, content: JSON.stringify(parts) }
     : await filingCardNow(deps, burst);
+  const whole = parts ? await splitFrom(deps.db, burst.id) : undefined;
+  const under = (whole === undefined ? undefined : await getBurst(deps.db, whole))?.firstMessageId;
   let messageId: string;
   try {
     ({ messageId } = await deps.gateway.reply({
-      messageId: burst.firstMessageId,
+      messageId: under ?? burst.firstMessageId,
       message,
       uuid: input.uuid,
     }));

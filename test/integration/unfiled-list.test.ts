@@ -82,6 +82,32 @@ describe('未归档: a split burst is one line; a stale line says what became of
     expect(partsOnCard(sent.content)).toHaveLength(2);
   });
 
+  it('the parts card sent again goes under the first message, where the first card is, after the first part was filed', async () => {
+    const chatId = await newChat();
+    const { ids, card } = await photos(chatId, 3, '三张照片');
+    expect(card.replyTo).toBe(ids[0]);
+    const split = await tap(chatId, buttonValue(card.content, 'split'), card.messageId);
+    const partOfFirst = Math.min(...partsOnCard(split.card.data));
+    const fileFirst = cardButtonElements(split.card.data).find(
+      (b) => b.value?.a === 'file' && Number(b.value.b) === partOfFirst,
+    )!;
+    expect((await tap(chatId, fileFirst.value, card.messageId)).toast?.type).toBe('success');
+
+    const list = await unfiledList(chatId);
+    const before = h.fake.sentMessages().length;
+    const again = await tap(chatId, lines(list)[0]!.value, list.messageId);
+    expect(again.toast?.type).toBe('success');
+    const sent = await waitFor('the parts card sent again', async () => {
+      await h.settle();
+      return h.fake
+        .sentMessages()
+        .slice(before)
+        .find((m) => JSON.stringify(m.content).includes('已分成 3 份'));
+    });
+    // Before: under the second photo (the first part still waiting), away from the first card.
+    expect(sent.replyTo).toBe(ids[0]);
+  });
+
   it('a line whose part was filed since still brings the parts card while another part waits; once all are dealt with it says so', async () => {
     const chatId = await newChat();
     const { card } = await photos(chatId, 2, '两张照片');

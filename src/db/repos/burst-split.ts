@@ -129,3 +129,17 @@ export async function partsCardOfSplit(db: Db, burstId: number): Promise<string 
   );
   return r?.card;
 }
+
+/**
+ * The burst a part of a split burst was split from (its 分开交 audit row names the parts); undefined
+ * for any other burst.
+ */
+export async function splitFrom(db: Db, partId: number): Promise<number | undefined> {
+  const [r] = await queryRows<{ id: number }>(
+    db,
+    sql`select a.burst_id::int as id from audit_log a, jsonb_array_elements(a.details->'parts') p
+        where a.action = 'split' and a.burst_id is not null and (p->>'burstId')::bigint = ${partId}
+        order by a.at desc, a.id desc limit 1`,
+  );
+  return r ? Number(r.id) : undefined;
+}

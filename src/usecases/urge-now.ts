@@ -118,7 +118,8 @@ export async function urgeNow(
     source: 'page',
     unitId: input.unitId,
     taskId: input.taskId ?? null,
-    details: { chats: claimed },
+    // `by`: who pressed it as the card names them, for the pages' 「上次督办」.
+    details: { chats: claimed, by },
   });
   deps.wakeJobs();
   return { status: 'sent', chats: claimed, sendsAt };

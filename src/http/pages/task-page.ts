@@ -15,6 +15,8 @@ import { crumbs, visibleUnit } from './unit-view.js';
 import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { personName } from '../../domain/person-name.js';
+import { lastUrges } from '../../db/repos/urge-history.js';
+import { lastUrgeNote } from './urge-note.js';
 
 /**
  * GET /tasks/:id — what the task asks for, what is filed (「已提交」: the glossary's word for an officer's
@@ -29,7 +31,12 @@ export async function taskPage(c: PageContext): Promise<void> {
   const items = await itemsOfTask(db, task.taskId);
   // 负责人: who answers for it now, as the digest and reminders name them (not someone who has left).
   const owners = (await ownersOfTasks(db, [task.taskId])).get(task.taskId) ?? [];
-  const names = await personNames(db, owners);
+  // The last 督办 of the village that reached its chat, and what this task got since.
+  const lastUrged = (await lastUrges(db, [unit.id], task.taskId)).get(unit.id);
+  const names = await personNames(db, [
+    ...owners,
+    ...(lastUrged?.by && !lastUrged.byLabel ? [lastUrged.by] : []),
+  ]);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
   const urged = (await urgeStates(db, [unit.id], urgeDay)).get(unit.id);
@@ -58,6 +65,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         <dd>${owners.map((r) => personName(names, r)).join('、') || '—'}</dd>
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
+      ${lastUrgeNote(lastUrged, now, timeZone, 'full', names)}
     </div>
     <h2>已提交（${items.length}）</h2>
     ${items.length > 0 ? itemList(items, timeZone, now) : html`<div class="card muted">还没有提交的材料。</div>`}`;

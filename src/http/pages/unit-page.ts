@@ -32,6 +32,8 @@ import { dueAfter, dueDay, dueSection } from './due-section.js';
 import { listPager } from './list-pages.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
+import { lastUrges } from '../../db/repos/urge-history.js';
+import { lastUrgeNote } from './urge-note.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
@@ -138,14 +140,19 @@ export async function unitPage(c: PageContext): Promise<void> {
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
   // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
-  const [urged, owners] = await Promise.all([
+  const [urged, owners, lastUrged] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
       overdue.map((o) => o.taskId),
     ),
+    // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
+    lastUrges(db, unitIds),
   ]);
-  const names = await personNames(db, [...owners.values()].flat());
+  const names = await personNames(db, [
+    ...[...owners.values()].flat(),
+    ...[...lastUrged.values()].flatMap((l) => (l.by && !l.byLabel ? [l.by] : [])),
+  ]);
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);
   const k = progress.counts;
@@ -183,6 +190,7 @@ export async function unitPage(c: PageContext): Promise<void> {
               逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
               ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
             </div>
+            ${lastUrgeNote(lastUrged.get(unit.id), now, timeZone, 'full', names)}
             ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
           </div>`
     }
@@ -194,7 +202,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later) : ''}
+    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row')) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${
@@ -231,6 +239,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                               <td class="n bad">${o.daysOverdue} 天</td>
                               <td>
                                 ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
+                                ${lastUrgeNote(lastUrged.get(o.unitId), now, timeZone, 'task-row')}
                               </td>
                             </tr>`,
                         )}
@@ -330,6 +339,8 @@ function childrenTable(
   urged: Map<number, UrgeState>,
   mayUrge: (path: string) => boolean,
   later: string | undefined,
+  /** 「12月3日督办，之后提交了 2 件」 under a village urged before. */
+  lastUrged: (unitId: number) => Html | string,
 ): Html {
   return html`<h2>下级单位</h2>
     <div class="scroll">
@@ -346,7 +357,7 @@ function childrenTable(
           (ch) =>
             html`<tr>
               <td class="n">${rank.get(ch.unit.id)}</td>
-              <td><a href="/units/${ch.unit.id}">${ch.unit.name}</a></td>
+              <td><a href="/units/${ch.unit.id}">${ch.unit.name}</a>${lastUrged(ch.unit.id)}</td>
               <td>${percent(ch.counts.percent)}${bar(ch.counts.percent)}</td>
               <td class="n hide">${ch.counts.complete + ch.counts.waived}/${ch.counts.total}</td>
               <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>

@@ -1,0 +1,53 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client.js';
+
+/** A unit's last 督办 that reached its chat, and what was handed in after it. */
+export interface LastUrge {
+  /** When Lark took it (the latest of the unit's chats). */
+  sentAt: Date;
+  /** Who pressed it as the card named them (「城关镇领导 张三」), when recorded; else their open_id. */
+  byLabel: string | null;
+  by: string | null;
+  /** Items (件) filed in the unit — or on `taskId`, when asked for one task — since it reached the chat. */
+  filedSince: number;
+}
+
+/**
+ * The last delivered 督办 of each unit (scheduled_sends kind 'urge', sent), who pressed it (the audit's
+ * `urge` row before it) and how many items were filed after it: in the unit, or on `taskId` alone.
+ * Units never urged, or whose 督办 never reached a chat, are absent.
+ */
+export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Promise<Map<number, LastUrge>> {
+  if (unitIds.length === 0) return new Map();
+  const onTask = taskId === undefined ? sql`` : sql`and fi.task_id = ${taskId}`;
+  const rows = await queryRows<{
+    unit_id: number;
+    sent_at: Date | string;
+    by_label: string | null;
+    by: string | null;
+    filed_since: number;
+  }>(
+    db,
+    sql`select x.unit_id::int as unit_id, x.sent_at, a.details->>'by' as by_label, a.actor as by,
+          (select count(*)::int from filing_items fi
+            where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}) as filed_since
+        from (select distinct on (s.unit_id) s.unit_id, s.sent_at from scheduled_sends s
+              where s.kind = 'urge' and s.status = 'sent' and s.sent_at is not null
+                and s.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
+              order by s.unit_id, s.sent_at desc) x
+          left join lateral (select actor, details from audit_log
+              where action = 'urge' and unit_id = x.unit_id and at <= x.sent_at
+              order by at desc limit 1) a on true`,
+  );
+  return new Map(
+    rows.map((r) => [
+      Number(r.unit_id),
+      {
+        sentAt: new Date(r.sent_at),
+        byLabel: r.by_label,
+        by: r.by,
+        filedSince: Number(r.filed_since),
+      },
+    ]),
+  );
+}

@@ -160,6 +160,17 @@ const schema = baseSchema.extend({
 export type Env = Record<string, string | undefined>;
 
 /**
+ * The files an Env was read from (env.ts sets it: `node --env-file=…`'s and the `.env` below the
+ * environment), for the configuration error to name them. A symbol key: it travels with `{ ...env }`
+ * and is no variable (Object.entries and child processes never see it).
+ */
+export const ENV_FILES = Symbol('env files');
+
+/** The full paths of the files `env` was read from; none: the process environment only. */
+export const envFilesOf = (env: Env): readonly string[] =>
+  (env as { [ENV_FILES]?: readonly string[] })[ENV_FILES] ?? [];
+
+/**
  * Lark retries a push it got no 200 for during about 7 hours: a shorter window refuses those retries
  * (401) and their messages are never recorded. A smaller WEBHOOK_MAX_AGE_SECONDS (accepted before
  * this floor, so still in older installations' .env) is raised to it at start, with a warning in the
@@ -258,12 +269,25 @@ export interface S3Settings {
 /** Where the stored files live: DATA_DIR/files (with the bucket S3_* name, if any: `storage migrate`'s target), or a bucket. */
 export type BlobStoreConfig = { kind: 'local'; migrateTo?: S3Settings } | ({ kind: 's3' } & S3Settings);
 
-/** The first line of every configuration error (the problems follow, one per line). */
-export const CONFIG_ERROR_HEADING = '配置有误（.env 文件或环境变量）：';
+/**
+ * The first line of every configuration error (the problems follow, one per line): where the settings
+ * were read from, the settings file(s) or the environment only. It said 「.env 文件或环境变量」 always,
+ * and the IT person had to find which file, if any, the command had read.
+ */
+export const configErrorHeading = (files: readonly string[]): string =>
+  `配置有误（${configSource(files)}）：`;
+
+/** Where the variables came from, in words: the files read, or 环境变量. */
+export const configSource = (files: readonly string[]): string =>
+  files.length > 0 ? files.join('、') : '环境变量';
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`${CONFIG_ERROR_HEADING}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  /** `files`: what the variables were read from (envFilesOf), named in the heading. */
+  constructor(
+    readonly problems: string[],
+    readonly files: readonly string[] = [],
+  ) {
+    super(`${configErrorHeading(files)}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -407,7 +431,7 @@ export function loadBaseConfig(env: Env): BaseConfig {
   const { problems, problem, addIssues } = problemCollector(cleaned);
   addIssues(parsed.error?.issues);
   blobStoreProblems(cleaned, problem);
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems, envFilesOf(env));
   return baseFrom(parsed.data);
 }
 
@@ -424,7 +448,7 @@ export function loadConfig(env: Env): Config {
       if (!cleaned[key]) problem(key, 'LARK_EVENT_MODE=webhook 时必须填写');
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems, envFilesOf(env));
   const v = parsed.data;
   return {
     warnings: webhookAgeWarnings(v, cleaned.LARK_EVENT_MODE === 'webhook'),

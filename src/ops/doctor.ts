@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
+import { ConfigError, configSource, loadConfig, type Config, type Env } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
@@ -124,7 +124,11 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     else add('warn', '配置', warnings.join('\n      '));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    add('fail', '配置', `有误：\n${err.problems.map((p) => `      - ${p}`).join('\n')}`);
+    add(
+      'fail',
+      '配置',
+      `有误（${configSource(err.files)}）：\n${err.problems.map((p) => `      - ${p}`).join('\n')}`,
+    );
   }
   const dataDir = config?.dataDir ?? env.DATA_DIR ?? './data';
   const databaseUrl = config?.databaseUrl ?? (env.DATABASE_URL || undefined);

@@ -189,9 +189,46 @@ describe('a bad variable is not called a database problem', () => {
       const res = await cliInProcess(args, env);
       expect(res.code, args[0]).toBe(1);
       expect(res.stderr, args[0]).toMatch(
-        /^配置有误（\.env 文件或环境变量）：\n {2}- TZ：不是已知的时区。例如 Asia\/Shanghai/,
+        /^配置有误（环境变量）：\n {2}- TZ：不是已知的时区。例如 Asia\/Shanghai/,
       );
       expect(res.stderr, args[0]).not.toMatch(/打不开数据库|出错了/);
+    }
+  });
+
+  /**
+   * The heading said 「.env 文件或环境变量」 whatever was read: it names the file the settings came
+   * from (the .env below the working folder, the service's file given to node --env-file), else 环境变量.
+   */
+  it('names the settings file the bad variable was read from', { timeout: 120_000 }, async () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'archive-bot-env-file-'));
+    try {
+      const dataDir = join(dir, 'data-never-made');
+      writeFileSync(join(dir, '.env'), `DATA_DIR=${dataDir}\nTZ=Asia/Shangai\n`);
+      const service = join(dir, 'archive-bot.env');
+      writeFileSync(service, `DATA_DIR=${dataDir}\nPORT=x\n`);
+      const cli = join(repoRoot, 'dist/cli/main.js');
+      const env = { HOME: process.env.HOME ?? '' };
+
+      const dotEnv = await runProcess(process.execPath, [cli, 'units', 'list'], env, dir);
+      expect(dotEnv.code).toBe(1);
+      expect(dotEnv.stderr.split('\n').slice(0, 2)).toEqual([
+        `配置有误（${join(dir, '.env')}）：`,
+        '  - TZ：不是已知的时区。例如 Asia/Shanghai',
+      ]);
+
+      const serviceFile = await runProcess(
+        process.execPath,
+        [`--env-file=${service}`, cli, 'units', 'list'],
+        env,
+        repoRoot,
+      );
+      expect(serviceFile.code).toBe(1);
+      expect(serviceFile.stderr).toMatch(
+        new RegExp(`^配置有误（${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}）：\n {2}- PORT：要写整数`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -117,7 +117,7 @@ describe('npm run cli -- doctor', () => {
         env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret', PORT: 'x' }),
       );
       expect(res.code).toBe(1);
-      expect(res.stdout).toMatch(/✗ 配置：有误：\n\s+- PORT/);
+      expect(res.stdout).toMatch(/✗ 配置：有误（环境变量）：\n\s+- PORT/);
       // A real process: nothing it prints anywhere (stdout or stderr) may hold the secret.
       const ok = await doctorProcess(env(dataDir, await freePort(), { LARK_APP_SECRET: 'wrong-secret' }));
       expect(ok.stdout).toContain('✗ 飞书凭证：被拒绝（错误码 10014）');

@@ -135,7 +135,7 @@ describe('the bot process', () => {
       expect(await p.exit).toBe(2);
       // In Chinese, for the county IT person: each variable, what is wrong, an example or where to find it.
       expect(p.stderr().trim().split('\n')).toEqual([
-        '配置有误（.env 文件或环境变量）：',
+        '配置有误（环境变量）：',
         '  - PORT：要写整数。例如 3000',
         '  - LARK_APP_ID：没有填写。在开发者后台 → 凭证与基础信息 复制 App ID，例如 cli_a1b2c3d4e5f60718',
         '  - LARK_APP_SECRET：没有填写。在开发者后台 → 凭证与基础信息 复制 App Secret',

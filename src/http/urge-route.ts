@@ -53,10 +53,10 @@ export async function urgeAction(c: PageContext): Promise<void> {
   const when = comingTime(sendsAt, now, c.deps.timeZone);
   const text = {
     sent: later
-      ? `现在是免打扰时段，督办将在${when}发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
+      ? `现在是免打扰时段，督办将在${when} 发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
       : `已在${unit.name}的群里发出督办（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`,
     already: later
-      ? `${unit.name}已经安排了督办，${when}发出，不用再按。`
+      ? `${unit.name}已经安排了督办，${when} 发出，不用再按。`
       : `${unit.name}今天已经督办过，明天可以再次督办。`,
     nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办。`,
     no_chat: `${unit.name}还没有绑定群聊，督办发不出去。请${unit.name}的干部把机器人拉进本村（本单位）的工作群，在群里发送「@归档助手 绑定 ${unit.name}」，之后就能督办。`,

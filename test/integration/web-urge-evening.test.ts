@@ -31,20 +31,25 @@ describe('督办 pressed during quiet hours', () => {
 
     const page = await (await w.get(`/units/${w.units.village2.id}`, leader)).text();
     // Its confirm says what the press does, and when: a 督办, at the end of quiet hours.
-    expect(page).toContain('data-confirm="确定督办？督办消息将在明天 8:00发到群里。"');
+    // The time stands apart from the words, as in the bot's other texts (it read 「明天 8:00发到」).
+    expect(page).toContain('data-confirm="确定督办？督办消息将在明天 8:00 发到群里。"');
     const res = await press(leader, csrfOf(page)!);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('免打扰');
-    expect(text).toContain('8:00');
+    expect(text).toContain('督办将在明天 8:00 发到河口村的群里');
     expect(text).not.toContain('已在河口村的群里发出督办');
     // Nothing goes into the chat at night.
     await w.h.settle();
     expect(inVillageChat()).toHaveLength(before);
     // The page shows it is arranged (no second button that would seem to do nothing).
     const after = await (await w.get(`/units/${w.units.village2.id}`, leader)).text();
-    expect(after).toContain('已督办');
+    expect(after).toContain('已督办（明天 8:00 发出）');
     expect(after).not.toContain('action="/urge"');
+    // Pressed again that evening (a stale form): it says when the one arranged goes out.
+    expect(await (await press(leader, csrfOf(page)!)).text()).toContain(
+      '已经安排了督办，明天 8:00 发出，不用再按',
+    );
 
     // The next morning at 08:00 quiet hours end: the reminder goes out, once.
     await w.clock.set(zonedInstant(addDays(localDay(evening, TZ), 1), '08:00', TZ));

@@ -54,7 +54,7 @@ export function urgeButton(
   later?: string,
 ): Html {
   if (urged === 'arranged')
-    return html`<span class="sent">${later ? `已督办（${later}发出）` : '今天已督办'}</span>`;
+    return html`<span class="sent">${later ? `已督办（${later} 发出）` : '今天已督办'}</span>`;
   // 返回 comes back to the page as it was opened: from the digest, over its week (?from&to), so its
   // figures stay the card's (the bare path showed the last 30 days' quality problems instead).
   const back = c.koa.originalUrl.length <= 1000 ? c.koa.originalUrl : c.koa.path;
@@ -62,9 +62,9 @@ export function urgeButton(
   // when the last one may have arrived (unsure), the press looks in the chat first and may post nothing.
   const asks =
     urged === 'unsure'
-      ? `确定督办？上次的督办可能已在群里，机器人会先查看，群里没有才${later ? `在${later}` : ''}发。`
+      ? `确定督办？上次的督办可能已在群里，机器人会先查看，群里没有才${later ? `在${later} ` : ''}发。`
       : later
-        ? `确定督办？督办消息将在${later}发到群里。`
+        ? `确定督办？督办消息将在${later} 发到群里。`
         : '确定督办？机器人会马上在群里发一条督办消息。';
   const form = html`<form class="inline" method="post" action="/urge" data-confirm="${asks}">
     <input type="hidden" name="_csrf" value="${c.viewer.csrf}" /><input

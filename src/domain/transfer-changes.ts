@@ -19,3 +19,6 @@ export const transferredAfter = (on: string, archivalCode: string, transfersUrl?
 
 /** The unit's 移交包 page (移交包记录 and 移交后变更), under PUBLIC_URL. */
 export const transfersPath = (unitId: number): string => `/units/${unitId}/transfers`;
+
+/** One recorded package's page (what it holds and what happened to it), under PUBLIC_URL. */
+export const packagePath = (packageId: number): string => `/transfers/${packageId}`;

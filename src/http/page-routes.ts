@@ -4,6 +4,7 @@ import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
 import { itemDescribe, itemPage } from './pages/item-page.js';
+import { packagePage } from './pages/package-page.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
 import { transfersPage, transfersReport } from './pages/transfers-page.js';
@@ -104,6 +105,13 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '移交后变更：已报送更正',
     handler: transfersReport,
+  },
+  {
+    method: 'GET',
+    path: '/transfers/:id',
+    who: 'signed-in',
+    summary: '一个移交包：范围、四性检测、单位和档号范围、移交后变更、发送',
+    handler: packagePage,
   },
 ];
 

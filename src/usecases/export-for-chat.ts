@@ -20,7 +20,7 @@ import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
-import { transfersPath } from '../domain/transfer-changes.js';
+import { packagePath, transfersPath } from '../domain/transfer-changes.js';
 import { exportRefusedByLarkText } from './export-refused-by-lark.js';
 
 export interface ExportForChatDeps {
@@ -240,6 +240,7 @@ async function finishForChat(
     : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内 其他/四性检测报告.xlsx）`;
   const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
   const transfersUrl = deps.pageUrl?.(transfersPath(p.unitId));
+  const packageUrl = deps.pageUrl?.(packagePath(res.packageId));
   const lines = [
     `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
@@ -269,7 +270,9 @@ async function finishForChat(
     sent
       ? '压缩包已发送在上方。'
       : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
-    // The package's record and the 移交后变更 owed, one tap away on a phone (the page asks for sign-in).
+    // This package's own page, and the unit's records and 移交后变更 owed, one tap away on a phone (the
+    // pages ask for sign-in).
+    ...(packageUrl ? [`这个包的详情：${packageUrl}`] : []),
     ...(transfersUrl ? [`移交包记录和移交后变更：${transfersUrl}`] : []),
   ];
   await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);

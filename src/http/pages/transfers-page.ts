@@ -2,6 +2,7 @@ import type { ChangeAfterTransfer, TransferPackageRow } from '../../db/repos/tra
 import { transferChangesPage, transferPackagesPage, type ListPage } from '../../db/repos/transfer-pages.js';
 import type { UnitRow } from '../../db/repos/units.js';
 import { unnamedPerson } from '../../domain/person-name.js';
+import { packagePath } from '../../domain/transfer-changes.js';
 import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -164,13 +165,22 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
     <div>
       <a href="/items/${ch.itemId}"><s>${ch.archivalCode}</s></a>
     </div>
-    <div>随移交包 #${ch.packageId}（${dateTime(ch.packageAt, now, timeZone)}）移交</div>
+    <div>
+      随<a href="${packagePath(ch.packageId)}">移交包 #${ch.packageId}</a
+      >（${dateTime(ch.packageAt, now, timeZone)}）移交
+    </div>
     <div>
       ${dateTime(ch.withdrawnAt, now, timeZone)}
       档号停用${ch.withdrawnReason ? `：${ch.withdrawnReason}` : ''}；
       ${ch.reconfirmedAs ? `现档号 ${ch.reconfirmedAs}` : '尚未重新确认归档'}
     </div>
-    ${ch.statedIn ? html`<div class="muted">已写入移交包 #${ch.statedIn} 的说明文件</div>` : ''}
+    ${
+      ch.statedIn
+        ? html`<div class="muted">
+            已写入<a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a> 的说明文件
+          </div>`
+        : ''
+    }
     ${
       r
         ? html`<div class="ok">
@@ -192,12 +202,14 @@ function packageCard(c: PageContext, p: TransferPackageRow): Html {
     : `保存在服务器：${p.outDir}`;
   return html`<div class="card" data-package="${p.id}">
     <div>
-      <b>#${p.id}</b> ${dateTime(p.createdAt, now, c.deps.timeZone)} · ${p.unitName} ${p.year}年度
+      <a href="${packagePath(p.id)}"><b>#${p.id}</b></a> ${dateTime(p.createdAt, now, c.deps.timeZone)} ·
+      ${p.unitName} ${p.year}年度
       ${p.preCheck ? html`<span class="bad">预检包（四性检测不通过，不得移交）</span>` : '移交包'}
     </div>
     <div>全宗 ${p.fondsCodes} · ${p.records} 件 · 数字摘要 <code>${p.digest.slice(0, 12)}…</code></div>
     <div class="muted">
       ${p.source === 'cli' ? '命令行导出' : `群聊导出（${p.actorName ?? unnamedPerson(p.actor)}）`}；${where}
     </div>
+    <div><a class="open-package" href="${packagePath(p.id)}">包里有什么、移交后的变更 ›</a></div>
   </div>`;
 }

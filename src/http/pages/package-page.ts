@@ -1,0 +1,255 @@
+import {
+  neighbourPackages,
+  packageChanges,
+  packageClasses,
+  packageUnits,
+  transferPackageDetail,
+  type NeighbourPackage,
+  type PackageUnit,
+  type TransferPackageDetail,
+} from '../../db/repos/transfer-package-detail.js';
+import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
+import { unnamedPerson } from '../../domain/person-name.js';
+import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
+import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
+import { page } from '../web-app.js';
+import { EDIT_ROLES } from './compilation-view.js';
+import { dateTime } from './format.js';
+import { html, type Html } from './html.js';
+import { layout, messagePage } from './layout.js';
+import { crumbs } from './unit-view.js';
+
+/** Changes each list of the page shows (the unit's 移交包 page lists them all, a page at a time). */
+export const PACKAGE_CHANGES_SHOWN = 100;
+
+/** What the viewer may see of a package: all of it, or only what concerns their units (`paths`). */
+interface Seen {
+  pkg: TransferPackageDetail;
+  units: PackageUnit[];
+  /** Set when the viewer is an archivist only of units the package carried, not of its own unit. */
+  paths?: string[];
+  /** The 移交包 page to go back to. */
+  listPath: string;
+}
+
+/**
+ * GET /transfers/:id — one recorded package (archivists and admins): what it is (scope, when, who, 移交包
+ * or 预检包, 件 count, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried, the
+ * 移交后变更 its 说明文件 stated, its 档号 retired since, and the packages of the same unit and year before
+ * and after it. An archivist of a unit whose 件 a package above carried (the unit's 移交包 page lists it)
+ * sees the package with only their units' part.
+ */
+export async function packagePage(c: PageContext): Promise<void> {
+  const seen = await visiblePackage(c);
+  if (seen) await showPackage(c, seen);
+}
+
+/**
+ * The package, when it exists and the viewer may see its unit or a unit it carried (else 404, as for
+ * any page outside their units) and is an archivist or admin of one of them (else 403, said).
+ */
+async function visiblePackage(c: PageContext): Promise<Seen | undefined> {
+  const pkg = await transferPackageDetail(c.deps.db, c.params.id!);
+  if (!pkg) throw new NotFound();
+  const units = await packageUnits(c.deps.db, pkg.id);
+  if (holdsRole(c.viewer, pkg.unitPath, EDIT_ROLES))
+    return { pkg, units, listPath: transfersPath(pkg.unitId) };
+  const own = c.viewer.roles.filter(
+    (r) => (EDIT_ROLES as readonly string[]).includes(r.role) && units.some((u) => u.path.startsWith(r.path)),
+  );
+  if (own.length > 0) {
+    const paths = [...new Set(own.map((r) => r.path))];
+    return {
+      pkg,
+      units: units.filter((u) => paths.some((p) => u.path.startsWith(p))),
+      paths,
+      listPath: transfersPath(own[0]!.unitId),
+    };
+  }
+  if (!canSee(c.viewer, pkg.unitPath) && !units.some((u) => canSee(c.viewer, u.path))) throw new NotFound();
+  page(c.koa, 403, messagePage('不能查看', '只有档案员或管理员可以查看移交包记录。', c.viewer));
+  return undefined;
+}
+
+async function showPackage(c: PageContext, seen: Seen): Promise<void> {
+  const { db } = c.deps;
+  const { pkg, paths } = seen;
+  const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
+  const [classes, stated, retired, neighbours] = await Promise.all([
+    packageClasses(db, pkg.id, paths),
+    packageChanges(db, pkg.id, 'stated', opts),
+    packageChanges(db, pkg.id, 'retired-since', opts),
+    // Of the same unit and year: an archivist of a unit below it sees only their part, not these.
+    paths ? Promise.resolve({}) : neighbourPackages(db, pkg),
+  ]);
+  const now = c.deps.clock.now();
+  const when = (d: Date) => dateTime(d, now, c.deps.timeZone);
+  const kind = pkg.preCheck ? '预检包' : '移交包';
+  const title = `${kind} #${pkg.id}`;
+  const body = html`${await crumbs(c, pkg.unitPath, title)}
+    <h1>${title}</h1>
+    <p><a id="back-to-list" href="${seen.listPath}">‹ 全部移交包和移交后变更</a></p>
+    ${paths ? html`<div class="card muted" id="part">这个包由上级单位导出，下面只列出你所在单位的部分。</div>` : ''}
+    <div class="card" id="package">
+      <dl>
+        <dt>范围</dt>
+        <dd>${pkg.unitName} ${pkg.year}年度 · 全宗 ${pkg.fondsCodes}</dd>
+        <dt>四性检测</dt>
+        <dd id="check">
+          ${
+            pkg.preCheck
+              ? html`<span class="bad">不通过：这是预检包，不得移交</span>`
+              : html`<span class="ok">通过</span>`
+          }
+        </dd>
+        <dt>导出</dt>
+        <dd>
+          ${when(pkg.createdAt)} ·
+          ${pkg.source === 'cli' ? '命令行导出' : `群聊导出（${pkg.actorName ?? unnamedPerson(pkg.actor)}）`}
+        </dd>
+        <dt>件数</dt>
+        <dd id="records">${pkg.records} 件</dd>
+        <dt>格式</dt>
+        <dd>${pkg.layout === 'bag' ? 'BagIt 封装' : '载体目录'}</dd>
+        <dt>保存位置</dt>
+        <dd id="out-dir">服务器上的文件夹 <code>${pkg.outDir}</code></dd>
+        <dt>数字摘要</dt>
+        <dd id="digest"><code>${pkg.digest}</code></dd>
+        <dt>发送</dt>
+        <dd id="sent">
+          ${
+            pkg.sentAt
+              ? `已发送到群${pkg.sentChatName ? `「${pkg.sentChatName}」` : ''}（${when(pkg.sentAt)}）`
+              : pkg.source === 'cli'
+                ? '命令行导出，没有发到群里'
+                : '没有通过聊天发送（文件较大），在服务器上'
+          }
+        </dd>
+      </dl>
+    </div>
+    ${neighbourLines(seen, neighbours, when)}
+    <h2>包含的单位（${seen.units.length}）</h2>
+    <div class="card" id="units">
+      ${
+        seen.units.length === 0
+          ? html`<span class="muted">包里没有有效档号。</span>`
+          : seen.units.map(
+              (u) =>
+                html`<div data-unit="${u.id}">
+                  ${canSee(c.viewer, u.path) ? html`<a href="/units/${u.id}">${u.name}</a>` : u.name} ·
+                  ${u.records} 件
+                </div>`,
+            )
+      }
+    </div>
+    <h2>档号范围</h2>
+    <div id="classes">
+      ${classes.length === 0 ? html`<div class="card muted">没有档号。</div>` : ''}
+      ${classes.map(
+        (k) =>
+          html`<div class="card" data-class="${k.classKey}">
+            <div><code>${k.firstCode}</code></div>
+            ${k.lastPiece > k.firstPiece ? html`<div>至 <code>${k.lastCode}</code></div>` : ''}
+            <div class="muted">
+              ${k.records}
+              件${
+                k.records < k.lastPiece - k.firstPiece + 1
+                  ? `（其间 ${k.lastPiece - k.firstPiece + 1 - k.records} 个件号不在包内：已停用或属于其他单位）`
+                  : ''
+              }
+            </div>
+          </div>`,
+      )}
+    </div>
+    <h2>本包说明的移交后变更（<span id="stated-count">${stated.total}</span>）</h2>
+    <p class="muted">
+      之前的移交包移交后停用的档号，写在这个包的说明文件里（每项只在一个移交包中说明一次）。
+    </p>
+    <div id="stated">
+      ${stated.total === 0 ? html`<div class="card muted">没有。</div>` : ''}
+      ${stated.rows.map((ch) => statedCard(ch, when))} ${shownOf(stated, seen.listPath)}
+    </div>
+    ${
+      pkg.preCheck
+        ? ''
+        : html`<h2>移交后停用的档号（<span id="retired-count">${retired.total}</span>）</h2>
+            <p class="muted">
+              这个包移交后撤销确认或撤回的件：县档案馆保存的这个包中仍是原档号，需要报送更正。
+            </p>
+            <div id="retired">
+              ${retired.total === 0 ? html`<div class="card muted">没有。</div>` : ''}
+              ${retired.rows.map((ch) => retiredCard(ch, when))} ${shownOf(retired, seen.listPath)}
+            </div>`
+    }`;
+  page(c.koa, 200, layout(title, c.viewer, body));
+}
+
+/** The package of the same unit and year made before this one, and the one made after it. */
+function neighbourLines(
+  seen: Seen,
+  n: { before?: NeighbourPackage; after?: NeighbourPackage },
+  when: (d: Date) => string,
+): Html | '' {
+  if (!n.before && !n.after) return '';
+  const link = (p: NeighbourPackage) =>
+    html`<a href="${packagePath(p.id)}">${p.preCheck ? '预检包' : '移交包'} #${p.id}</a
+      >（${when(p.createdAt)}）`;
+  return html`<div class="card" id="neighbours">
+    ${
+      n.after
+        ? html`<div id="next-package">
+            之后又导出了${seen.pkg.unitName} ${seen.pkg.year}年度的 ${link(n.after)}
+          </div>`
+        : ''
+    }
+    ${n.before ? html`<div id="previous-package">之前的一个：${link(n.before)}</div>` : ''}
+  </div>`;
+}
+
+/** 「只列出前 100 项」 when a list is longer than the page shows. */
+function shownOf(list: { rows: unknown[]; total: number }, listPath: string): Html | '' {
+  if (list.total <= list.rows.length) return '';
+  return html`<p class="muted">
+    只列出前 ${list.rows.length} 项，共 ${list.total} 项；全部见 <a href="${listPath}">移交后变更</a>。
+  </p>`;
+}
+
+function withdrawnLine(ch: ChangeAfterTransfer, when: (d: Date) => string): Html {
+  return html`<div>
+    ${when(ch.withdrawnAt)} 档号停用${ch.withdrawnReason ? `：${ch.withdrawnReason}` : ''}；
+    ${ch.reconfirmedAs ? `现档号 ${ch.reconfirmedAs}` : '尚未重新确认归档'}
+  </div>`;
+}
+
+const reportedLine = (ch: ChangeAfterTransfer, when: (d: Date) => string): Html =>
+  ch.reported
+    ? html`<div class="ok">更正已报送（${when(ch.reported.at)}）</div>`
+    : html`<div class="bad">更正未报送</div>`;
+
+function statedCard(ch: ChangeAfterTransfer, when: (d: Date) => string): Html {
+  return html`<div class="card" data-record="${ch.recordId}">
+    <div>
+      <a href="/items/${ch.itemId}"><s>${ch.archivalCode}</s></a>
+    </div>
+    <div>
+      原随 <a href="${packagePath(ch.packageId)}">移交包 #${ch.packageId}</a>（${when(ch.packageAt)}）移交
+    </div>
+    ${withdrawnLine(ch, when)} ${reportedLine(ch, when)}
+  </div>`;
+}
+
+function retiredCard(ch: ChangeAfterTransfer, when: (d: Date) => string): Html {
+  return html`<div class="card" data-record="${ch.recordId}">
+    <div>
+      <a href="/items/${ch.itemId}"><s>${ch.archivalCode}</s></a>
+    </div>
+    ${withdrawnLine(ch, when)} ${reportedLine(ch, when)}
+    ${
+      ch.statedIn
+        ? html`<div class="muted">
+            已写入 <a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a> 的说明文件
+          </div>`
+        : html`<div class="muted">还没有写入之后的移交包</div>`
+    }
+  </div>`;
+}

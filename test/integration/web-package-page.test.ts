@@ -1,0 +1,330 @@
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { insertTransferPackage } from '../../src/db/repos/transfer-packages.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+import { signInCookie } from '../support/web-sign-in.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const PUBLIC_URL = 'https://archive.example.test';
+const PHONE = { width: 360, height: 740 };
+
+/**
+ * One 移交包's own page: the archivist opens a package made by 导出 in the chat from the 导出 answer and
+ * from its row on the unit's 移交包 page (Chromium at phone width) and sees what it is (scope, 四性 check,
+ * who, 件, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried; after a 撤销确认 and
+ * a second 导出, the later package states the 移交后变更 (linking the item and the earlier package) and the
+ * earlier one shows its retired 档号 and the package that followed it. Others are refused: an officer and
+ * a leader (403), another village's package and one that does not exist (找不到), a stranger; an archivist
+ * of a village whose 件 a township package carried sees only the village's part.
+ */
+describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
+  const clock = new ManualClock(awakeNow());
+  let h: Harness;
+  let org: SeededOrg;
+  let browser: Browser;
+  let villageId: number;
+  const chatId = id('oc_');
+  const items: { id: number; code: string; fix: Record<string, unknown> }[] = [];
+  let first = 0;
+  let second = 0;
+  beforeAll(async () => {
+    [h, browser] = await Promise.all([
+      startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off', PUBLIC_URL } }),
+      launchChromium(),
+    ]);
+    org = await seedOrg(h.db.db, { prefix: 'PP', clock });
+    villageId = (await getUnitByCode(h.db.db, org.village))!.id;
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          values (${chatId}, ${villageId}, 'active', 'cli', ${clock.now()})`,
+    );
+    // The chat's name as the bot records it when added to the chat.
+    await h.db.db.execute(
+      sql`insert into chats (chat_id, chat_type, name, active, added_at, updated_at)
+          values (${chatId}, 'group', '城关村工作群', true, ${clock.now()}, ${clock.now()})`,
+    );
+  });
+  afterAll(() => Promise.all([browser?.close(), h?.close()]));
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const click = (
+    operator: string,
+    value: Record<string, unknown>,
+    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
+  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
+  const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
+    const cookie = await signInCookie(h, user, PUBLIC_URL);
+    const [name, value] = cookie.split('=') as [string, string];
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    await context.addCookies([{ name, value, url: h.bot.url }]);
+    return context;
+  };
+  const fitsPhone = async (page: Page) =>
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  /** 导出 in the chat; the package it recorded and the answer's lines. */
+  const exportNow = async (): Promise<{ packageId: number; answer: string[] }> => {
+    const before = await queryRows<{ n: number }>(
+      h.db.db,
+      sql`select count(*)::int as n from transfer_packages`,
+    );
+    const asked = await archivistSays('导出');
+    await h.settle();
+    const packageId = await waitFor('the export recorded as sent', async () => {
+      const rows = await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select id::int as id from transfer_packages where sent_chat_id is not null order by id`,
+      );
+      return rows.length > before[0]!.n ? rows.at(-1)!.id : undefined;
+    });
+    const answer = await waitFor('the export’s answer', () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.replyTo === asked.asked && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.includes('已生成')),
+    );
+    return { packageId, answer: answer.split('\n') };
+  };
+
+  it('the 导出 answer and the list row open the package’s page: what it is and what it carried', async () => {
+    for (const seed of [21, 22]) {
+      const messageId = await postPhoto(h, { chatId, sender: org.officer, seed });
+      const ack = await replyAfterQuiet(h, clock, messageId);
+      const filed = await click(org.officer, actionValue(ack.content, 'file'), { messageId: ack.messageId });
+      const fix = actionValue(filed.card.data, 'fix');
+      items.push({ id: Number(fix.i), code: '', fix });
+    }
+    const preview = await archivistSays('确认归档');
+    await click(org.archivist, actionValue(preview.content, 'confirm-archive'), {
+      messageId: preview.messageId,
+    });
+    await h.settle();
+    for (const item of items)
+      item.code = await waitFor('the 档号', async () => {
+        const [r] = await queryRows<{ code: string }>(
+          h.db.db,
+          sql`select archival_code as code from archive_records
+              where item_id = ${item.id} and status = 'confirmed'`,
+        );
+        return r?.code;
+      });
+    const [low, high] = items.map((i) => i.code).sort();
+    const made = await exportNow();
+    first = made.packageId;
+    // The answer names this package's page, then the unit's list (one tap each on a phone).
+    expect(made.answer.slice(-2)).toEqual([
+      `这个包的详情：${PUBLIC_URL}/transfers/${first}`,
+      `移交包记录和移交后变更：${PUBLIC_URL}/units/${villageId}/transfers`,
+    ]);
+
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/transfers/${first}`);
+    expect(await page.locator('h1').innerText()).toBe(`移交包 #${first}`);
+    const [recorded] = await queryRows<{ digest: string; outDir: string }>(
+      h.db.db,
+      sql`select digest, out_dir as "outDir" from transfer_packages where id = ${first}`,
+    );
+    const facts = await page.locator('#package').innerText();
+    expect(facts).toContain('城关村 2026年度');
+    expect(facts).toContain('群聊导出（李档案）');
+    expect((await page.locator('#check').innerText()).trim()).toBe('通过');
+    expect((await page.locator('#records').innerText()).trim()).toBe('2 件');
+    expect((await page.locator('#digest').innerText()).trim()).toBe(recorded!.digest);
+    expect(await page.locator('#out-dir').innerText()).toContain(recorded!.outDir);
+    expect(await page.locator('#sent').innerText()).toMatch(/^已发送到群「城关村工作群」（.+）$/);
+    expect((await page.locator(`#units [data-unit="${villageId}"]`).innerText()).trim()).toBe(
+      '城关村 · 2 件',
+    );
+    const range = await page.locator('#classes [data-class]').innerText();
+    expect(range).toContain(low!);
+    expect(range).toContain(`至 ${high!}`);
+    expect(range).toContain('2 件');
+    expect(await page.locator('#stated-count').innerText()).toBe('0');
+    expect(await page.locator('#retired-count').innerText()).toBe('0');
+    expect(await page.locator('#neighbours').count()).toBe(0);
+    await fitsPhone(page);
+
+    // From the unit's 移交包 page: the row's number opens it.
+    await page.goto(`${h.bot.url}/units/${villageId}/transfers`);
+    expect(await page.locator(`#packages [data-package="${first}"] a`).first().getAttribute('href')).toBe(
+      `/transfers/${first}`,
+    );
+    await page.locator(`#packages [data-package="${first}"] a.open-package`).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/transfers/${first}`);
+    await page.locator('#back-to-list').click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/units/${villageId}/transfers`);
+  });
+
+  it('after 撤销确认 and a second 导出: the later package states the change, the earlier one shows it and what followed', async () => {
+    const opened = await click(org.archivist, items[0]!.fix);
+    await click(org.archivist, actionValue(opened.card.data, 'fix-unconfirm'), {
+      formValue: { reason: '交错了任务' },
+    });
+    await h.settle();
+    await clock.advance(60_000);
+    second = (await exportNow()).packageId;
+
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/transfers/${second}`);
+    expect((await page.locator('#records').innerText()).trim()).toBe('1 件');
+    expect(await page.locator('#stated-count').innerText()).toBe('1');
+    const stated = page.locator('#stated [data-record]');
+    const statedText = await stated.innerText();
+    expect(statedText).toContain(items[0]!.code);
+    expect(statedText).toContain('交错了任务');
+    expect(statedText).toContain(`原随 移交包 #${first}`);
+    expect(statedText).toContain('更正未报送');
+    expect(await page.locator('#previous-package a').getAttribute('href')).toBe(`/transfers/${first}`);
+    expect(await page.locator('#next-package').count()).toBe(0);
+    await fitsPhone(page);
+    // The change links the item, whose page shows the retired 档号.
+    await stated.locator(`a[href="/items/${items[0]!.id}"]`).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/items/${items[0]!.id}`);
+
+    // The first package: its 档号 retired since, stated in the second, which followed it.
+    await page.goto(`${h.bot.url}/transfers/${first}`);
+    expect(await page.locator('#retired-count').innerText()).toBe('1');
+    const retired = await page.locator('#retired [data-record]').innerText();
+    expect(retired).toContain(items[0]!.code);
+    expect(retired).toContain(`已写入 移交包 #${second} 的说明文件`);
+    expect(await page.locator('#next-package').innerText()).toContain(
+      `之后又导出了城关村 2026年度的 移交包 #${second}`,
+    );
+    await page.locator('#next-package a').click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/transfers/${second}`);
+    await fitsPhone(page);
+
+    // On the unit's 移交包 page the owed change names both packages, each a link to its page.
+    await page.goto(`${h.bot.url}/units/${villageId}/transfers`);
+    const owed = page.locator('#owed [data-record]', { hasText: items[0]!.code });
+    expect(
+      await owed.locator('a[href^="/transfers/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
+    ).toEqual([`/transfers/${first}`, `/transfers/${second}`]);
+    await owed.locator(`a[href="/transfers/${second}"]`).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/transfers/${second}`);
+    await fitsPhone(page);
+  });
+
+  it('refused: an officer and a leader (403), another village’s package and none such (找不到), a stranger (no role)', async () => {
+    const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;
+    const other = await h.db.db.transaction((tx) =>
+      insertTransferPackage(
+        tx,
+        {
+          createdAt: clock.now(),
+          actor: 'cli',
+          source: 'cli',
+          unitId: sibling.id,
+          year: 2026,
+          fondsCodes: 'A182',
+          layout: 'carrier',
+          preCheck: false,
+          digest: 'cd'.repeat(32),
+          outDir: '/srv/exports/hekou',
+          records: 0,
+        },
+        [],
+      ),
+    );
+    const get = async (user: { openId: string; name: string }, path: string) => {
+      const cookie = await signInCookie(h, user, PUBLIC_URL);
+      const res = await fetch(`${h.bot.url}${path}`, { headers: { cookie } });
+      return { status: res.status, text: await res.text() };
+    };
+    for (const user of [
+      { openId: org.officer, name: '王村官' },
+      { openId: org.leader, name: '赵书记' },
+    ]) {
+      const res = await get(user, `/transfers/${first}`);
+      expect(res.status, user.name).toBe(403);
+      expect(res.text).toContain('只有档案员或管理员可以查看移交包记录');
+      expect(res.text).not.toContain(items[1]!.code);
+    }
+    const archivist = { openId: org.archivist, name: '李档案' };
+    for (const path of [`/transfers/${other}`, '/transfers/999999']) {
+      const res = await get(archivist, path);
+      expect(res.status, path).toBe(404);
+      expect(res.text).toContain('找不到');
+      expect(res.text).not.toContain('/srv/exports/hekou');
+    }
+    // Someone with no role anywhere meets the pages' own refusal.
+    const stranger = await get({ openId: id('ou_'), name: '路人' }, `/transfers/${first}`);
+    expect(stranger.status).toBe(403);
+    expect(stranger.text).toContain('还没有任何单位的角色');
+    expect(stranger.text).not.toContain(items[1]!.code);
+  });
+
+  it('a township package that carried the village’s 件: the village archivist sees only the village’s part', async () => {
+    const township = (await getUnitByCode(h.db.db, org.township))!;
+    const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;
+    const [live] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[1]!.id} and status = 'confirmed'`,
+    );
+    // A number of the other village (its own class), retired since the package: not the archivist's.
+    const [theirs] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`insert into archive_records (item_id, unit_id, class_key, fonds_code, category_code, year,
+            retention_code, org_code, piece_number, archival_code, status, confirmed_at, confirmed_by,
+            withdrawn_at, withdrawn_by, withdrawn_reason)
+          values (${items[1]!.id}, ${sibling.id}, 'PP-HEKOU', 'A182', 'ZP', 2026, 'Y', '', 1,
+            'HEKOU-ZP·2026-Y-0001', 'withdrawn', ${clock.now()}, 'cli',
+            ${new Date(clock.now().getTime() + 1000)}, 'cli', '河口村的更正')
+          returning id::int as id`,
+    );
+    const above = await h.db.db.transaction((tx) =>
+      insertTransferPackage(
+        tx,
+        {
+          createdAt: clock.now(),
+          actor: 'cli',
+          source: 'cli',
+          unitId: township.id,
+          year: 2026,
+          fondsCodes: 'A182',
+          layout: 'bag',
+          preCheck: false,
+          digest: 'ef'.repeat(32),
+          outDir: '/srv/exports/township',
+          records: 2,
+        },
+        [live!.id, theirs!.id],
+      ),
+    );
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/transfers/${above}`);
+    expect(await page.locator('#part').innerText()).toContain('只列出你所在单位的部分');
+    expect(await page.locator('#package').innerText()).toContain('城关镇 2026年度');
+    expect(await page.locator('#package').innerText()).toContain('命令行导出');
+    expect(await page.locator('#units [data-unit]').count()).toBe(1);
+    expect(await page.locator(`#units [data-unit="${villageId}"]`).count()).toBe(1);
+    const body = await page.locator('main').innerText();
+    expect(body).toContain(items[1]!.code);
+    expect(body).not.toContain('HEKOU');
+    expect(body).not.toContain('河口村');
+    expect(await page.locator('#retired-count').innerText()).toBe('0');
+    await page.locator('#back-to-list').click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/units/${villageId}/transfers`);
+    await fitsPhone(page);
+  });
+});

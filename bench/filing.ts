@@ -37,6 +37,7 @@ import postgres from 'postgres';
 import { openPostgres } from '../src/db/client.js';
 import { migratePostgresUrl } from '../src/db/migrate.js';
 import { fileableTasksOfUnit } from '../src/db/repos/completeness.js';
+import { DEFAULT_TIME_ZONE } from '../src/config.js';
 import { missingForUnit } from '../src/db/repos/completeness-missing.js';
 import { unitProgress, type ProgressCounts } from '../src/db/repos/completeness-progress.js';
 import { suggestTasks, type BurstFacts } from '../src/domain/suggest-tasks.js';
@@ -55,6 +56,9 @@ const num = (name: string, def: number): number => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
   return v;
 };
+
+/** The zone the missing lists count overdue days in: the bot's default. */
+const TZ = DEFAULT_TIME_ZONE;
 
 const S = {
   villages: Math.round(num('BENCH_VILLAGES', 15_000)),
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
       log(`timing county missing list (${S.runs} runs) …`);
       let missing = 0;
       const mRuns = await time(S.runs, 2, pids, async () => {
-        missing = (await missingForUnit(db, ds.countyId, now)).total;
+        missing = (await missingForUnit(db, ds.countyId, now, { timeZone: TZ })).total;
       });
       cases.push({
         name: 'county missing list: missingForUnit (top 100)',
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
         ...mRuns,
         explain: async () => {
           const r = recordingDb(db);
-          await missingForUnit(r.db, ds.countyId, now);
+          await missingForUnit(r.db, ds.countyId, now, { timeZone: TZ });
           return r.queries;
         },
       });
@@ -257,7 +261,7 @@ async function main(): Promise<void> {
       log(`timing province missing list (${S.provinceRuns} runs, no target) …`);
       let provinceMissing = 0;
       const pmRuns = await time(S.provinceRuns, 1, pids, async () => {
-        provinceMissing = (await missingForUnit(db, ds.provinceId, now)).total;
+        provinceMissing = (await missingForUnit(db, ds.provinceId, now, { timeZone: TZ })).total;
       });
       cases.push({
         name: 'province missing list: missingForUnit (top 100)',

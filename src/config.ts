@@ -48,6 +48,18 @@ export const isTimeZone = (tz: string) => {
   }
 };
 
+/** TZ when none is set: the zone of every county the bot is made for. */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+/**
+ * The zone TZ names, read alone: for a check-up that must date things when the rest of the
+ * configuration is refused (a missing Lark secret). A bad TZ is reported by loadConfig; here it is the default.
+ */
+export function configuredTimeZone(env: Env): string {
+  const tz = env.TZ;
+  return tz && isTimeZone(tz) ? tz : DEFAULT_TIME_ZONE;
+}
+
 /** What the bot and every command-line tool read: the database, the data folder, time zone, settings files. */
 const baseSchema = z.object({
   DATABASE_URL: z
@@ -58,7 +70,7 @@ const baseSchema = z.object({
       '要以 postgres:// 或 postgresql:// 开头',
     ),
   DATA_DIR: z.string().min(1).default('./data'),
-  TZ: z.string().default('Asia/Shanghai').refine(isTimeZone, '不是已知的时区'),
+  TZ: z.string().default(DEFAULT_TIME_ZONE).refine(isTimeZone, '不是已知的时区'),
   SCHEDULES_FILE: z.string().min(1).default('config/schedules.yaml'),
   SCHEDULER_ENABLED: z.enum(['true', 'false']).default('true'),
   HOLIDAYS_FILE: z.string().min(1).default('config/holidays.yaml'),

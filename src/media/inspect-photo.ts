@@ -21,7 +21,7 @@ export interface PhotoInfo {
 
 export interface InspectPhotoOptions {
   /** Zone of EXIF times without an offset tag (cameras record local wall-clock time). */
-  timeZone?: string;
+  timeZone: string;
   /** Below this many pixels a photo counts as compressed. */
   minPixels?: number;
 }
@@ -54,8 +54,8 @@ const QUARTER_TURNS = new Set([5, 6, 7, 8]);
  * A JPEG (nearly every photo) is read once: its first bytes hold the EXIF segment and the frame size,
  * so neither exifr nor sharp opens the file; anything else goes through exifr and sharp's metadata.
  */
-export async function inspectPhoto(path: string, options: InspectPhotoOptions = {}): Promise<PhotoInfo> {
-  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+export async function inspectPhoto(path: string, options: InspectPhotoOptions): Promise<PhotoInfo> {
+  const { timeZone } = options;
   const head = await readHead(path, HEAD_BYTES).catch(() => undefined);
   const jpeg = head ? readJpegHeader(head) : undefined;
   const exifr = await loadExifr();

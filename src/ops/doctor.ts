@@ -2,7 +2,14 @@ import { statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { ConfigError, configSource, loadConfig, type Config, type Env } from '../config.js';
+import {
+  ConfigError,
+  configSource,
+  configuredTimeZone,
+  loadConfig,
+  type Config,
+  type Env,
+} from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
@@ -242,7 +249,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
   const calendar = createWorkingCalendar({ county });
   const year = Number(
     new Intl.DateTimeFormat('en-CA', {
-      timeZone: config?.timeZone ?? 'Asia/Shanghai',
+      timeZone: config?.timeZone ?? configuredTimeZone(env),
       year: 'numeric',
     }).format(now),
   );

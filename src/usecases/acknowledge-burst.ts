@@ -51,7 +51,7 @@ export type BurstPresenter = (
 export async function acknowledgeBurst(
   deps: BotDeps,
   burstId: number,
-  opts: { quietWindowMs: number; maxFileBytes: number; timeZone?: string; present?: BurstPresenter },
+  opts: { quietWindowMs: number; maxFileBytes: number; present?: BurstPresenter },
 ): Promise<void> {
   const burst = await getBurst(deps.db, burstId);
   if (!burst || burst.ackMessageId) return;
@@ -94,7 +94,7 @@ export async function acknowledgeBurst(
     // How to send originals (原图) is said once per sender and day, on the first card with a
     // compressed photo; the cards drawn again later leave it out.
     summary: burstSummary(materials, opts.maxFileBytes, {
-      compressedNote: !(await compressedNoteGivenToday(deps.db, burst, deps.clock.now(), opts.timeZone)),
+      compressedNote: !(await compressedNoteGivenToday(deps.db, burst, deps.clock.now(), deps.timeZone)),
     }),
   };
   const message = opts.present

@@ -30,8 +30,6 @@ export interface DownloadMaterialOptions {
   /** Retries of one chunk after a network error or short read (default 3). */
   chunkRetries?: number;
   chunkRetryDelayMs?: number;
-  /** Zone of EXIF capture times without offset (default Asia/Shanghai). */
-  photoTimeZone?: string;
   /** Emoji key of the reaction a message gets once its file is stored (e.g. DONE); none if unset. */
   reaction?: string;
   /** Aborted at shutdown: the transfer stops at once and throws DownloadInterrupted. */
@@ -45,6 +43,8 @@ export interface DownloadMaterialDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** The configured time zone (TZ): a camera's EXIF time without an offset is its wall clock there. */
+  timeZone: string;
   options?: DownloadMaterialOptions;
 }
 
@@ -102,7 +102,6 @@ async function attempt(
   }
   const log = deps.logger.child({ materialId, resourceKey: m.resourceKey });
   const maxBytes = o.maxBytes ?? 1024 ** 3;
-  const timeZone = o.photoTimeZone ?? 'Asia/Shanghai';
   const ids = [
     ...new Set([m.downloadMessageId, m.forwardRootId, m.messageId].filter((x): x is string => !!x)),
   ];
@@ -131,7 +130,7 @@ async function attempt(
           chunkRetryDelayMs: o.chunkRetryDelayMs ?? 500,
           ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
-          inspect: (file, said) => inspectDownloadedFile(file, m, said, timeZone),
+          inspect: (file, said) => inspectDownloadedFile(file, m, said, deps.timeZone),
         },
       );
     } catch (err) {

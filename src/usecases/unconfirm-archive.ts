@@ -82,7 +82,7 @@ async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<Uncon
  */
 export async function unconfirmArchive(
   /** `pageUrl`: PUBLIC_URL's pages, when set (then the result links the unit's 移交包 page). */
-  deps: { db: Db; clock: Clock; timeZone?: string; pageUrl?: (path: string) => string | undefined },
+  deps: { db: Db; clock: Clock; timeZone: string; pageUrl?: (path: string) => string | undefined },
   input: UnconfirmInput,
 ): Promise<UnconfirmOutcome> {
   const { db } = deps;
@@ -139,7 +139,7 @@ export async function unconfirmArchive(
   const transferred =
     first &&
     transferredAfter(
-      plainDate(first.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'),
+      plainDate(first.createdAt, now, deps.timeZone),
       record.archivalCode,
       deps.pageUrl?.(transfersPath(record.unitId)),
     );

@@ -70,7 +70,6 @@ export function captureFeature(env: FeatureEnv): Feature {
                 chunkBytes: cap.chunkBytes,
                 maxBytes: cap.maxFileBytes,
                 idleTimeoutMs: cap.idleTimeoutMs,
-                photoTimeZone: config.timeZone,
                 ...(cap.storedReaction ? { reaction: cap.storedReaction } : {}),
                 signal: shutdown.signal,
               },
@@ -139,7 +138,6 @@ export function captureFeature(env: FeatureEnv): Feature {
           acknowledgeBurst(deps, payload.burstId, {
             quietWindowMs: cap.quietWindowMs,
             maxFileBytes: cap.maxFileBytes,
-            timeZone: config.timeZone,
             present: env.burstPresenter(),
           }),
       }),

@@ -768,7 +768,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
           order by piece_number desc limit 1`,
     );
     await unconfirmArchive(
-      { db: f.db, clock: f.clock },
+      { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
       { archivalCode: doc!.code, reason: '归错', actor: 'ou_archivist', source: 'card' },
     );
     const [n] = await queryRows<{ live: number; retired: number }>(

@@ -70,7 +70,10 @@ describe('a confirmed item (live 档号) cannot be undone, unfiled, refiled or r
     )) as [{ n: number }];
     expect(n).toBe(0);
 
-    const back = await unconfirmArchive(f, { itemId: item, actor: 'ou_archivist', source: 'chat' });
+    const back = await unconfirmArchive(
+      { ...f, timeZone: 'Asia/Shanghai' },
+      { itemId: item, actor: 'ou_archivist', source: 'chat' },
+    );
     expect(back.status).toBe('withdrawn');
     const moved = await refileItem(
       { ...f, isChatMember: async () => true },
@@ -90,9 +93,14 @@ describe('a confirmed item (live 档号) cannot be undone, unfiled, refiled or r
     expect(await unfileItem(f, { itemId: other, actorOpenId: 'ou_archivist', source: 'card' })).toMatchObject(
       { status: 'refused', reason: 'confirmed' },
     );
-    expect((await unconfirmArchive(f, { itemId: other, actor: 'ou_archivist', source: 'chat' })).status).toBe(
-      'withdrawn',
-    );
+    expect(
+      (
+        await unconfirmArchive(
+          { ...f, timeZone: 'Asia/Shanghai' },
+          { itemId: other, actor: 'ou_archivist', source: 'chat' },
+        )
+      ).status,
+    ).toBe('withdrawn');
     expect(await unfileItem(f, { itemId: other, actorOpenId: 'ou_archivist', source: 'card' })).toMatchObject(
       { status: 'unfiled' },
     );
@@ -125,7 +133,10 @@ describe('a confirmed item (live 档号) cannot be undone, unfiled, refiled or r
       sql`select place, title from item_descriptions where item_id = ${photo}`,
     );
     expect(d).toEqual({ place: '东村', title: null });
-    await unconfirmArchive(f, { itemId: photo, actor: 'ou_archivist', source: 'chat' });
+    await unconfirmArchive(
+      { ...f, timeZone: 'Asia/Shanghai' },
+      { itemId: photo, actor: 'ou_archivist', source: 'chat' },
+    );
     expect(
       await describeItem(f, { itemId: photo, people: '张三', actor: 'ou_officer', source: 'card' }),
     ).toMatchObject({ status: 'described' });

@@ -98,7 +98,7 @@ describe('export while the archive changes', () => {
   it('a number withdrawn during the export makes it a 预检包 naming the class, not a package that passes', async () => {
     const change = changingAtFirstRead(() =>
       unconfirmArchive(
-        { db: f.db, clock: f.clock },
+        { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
         { archivalCode: 'A182-WS·2025-D30-ZH-0004', actor: 'cli', source: 'cli' },
       ),
     );

@@ -172,7 +172,7 @@ describe('export: catalogue and transfer package', () => {
     const deps = { db: f.db, clock: f.clock, rules: f.config, blobs: f.blobs };
     await confirmArchive(deps, { unitId: f.unit.T1.id, year: 2025, actor: 'cli', source: 'cli' });
     await unconfirmArchive(
-      { db: f.db, clock: f.clock },
+      { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
       { archivalCode: 'A182-WS·2025-D30-ZH-0002', actor: 'cli', source: 'cli' },
     );
     await confirmArchive(deps, { unitId: f.unit.V1.id, year: 2025, actor: 'cli', source: 'cli' });

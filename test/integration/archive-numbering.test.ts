@@ -109,17 +109,17 @@ describe('档号 numbering', () => {
     const before = (await records(f)).filter((r) => r.classKey === 'A182|WS|2025|D30|ZH');
     const victim = before[4]!;
     const refused = await unconfirmArchive(
-      { db: f.db, clock: f.clock },
+      { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
       { itemId: victim.itemId, actor: 'ou_officer', source: 'chat' },
     );
     expect(refused.status).toBe('refused');
     const out = await unconfirmArchive(
-      { db: f.db, clock: f.clock },
+      { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
       { archivalCode: victim.code, reason: '归错任务', actor: 'ou_archivist', source: 'chat' },
     );
     expect(out).toMatchObject({ status: 'withdrawn', archivalCode: victim.code });
     const twice = await unconfirmArchive(
-      { db: f.db, clock: f.clock },
+      { db: f.db, clock: f.clock, timeZone: 'Asia/Shanghai' },
       { archivalCode: victim.code, actor: 'cli', source: 'cli' },
     );
     expect(twice.status).toBe('not_confirmed');

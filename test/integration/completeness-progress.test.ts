@@ -15,6 +15,9 @@ import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
 
+/** The bot's default zone: the counts and lists below are read in it. */
+const TZ = 'Asia/Shanghai';
+
 describe('completeness (derived from filings)', () => {
   let tdb: TestDb;
   let ids: Map<string, number>;
@@ -113,7 +116,7 @@ describe('completeness (derived from filings)', () => {
   });
 
   it('lists what is missing, overdue first, then by due date', async () => {
-    const m = await missingForUnit(tdb.db, await unitId('X'), now);
+    const m = await missingForUnit(tdb.db, await unitId('X'), now, { timeZone: TZ });
     expect(m.total).toBe(3);
     expect(
       m.items.map((i) => [i.unitName, i.code, i.overdue, i.daysOverdue, i.missingText, i.householdName]),
@@ -129,9 +132,9 @@ describe('completeness (derived from filings)', () => {
       'ou_officer1',
       'ou_officer2',
     ]);
-    const first = await missingForUnit(tdb.db, await unitId('X'), now, { limit: 1 });
+    const first = await missingForUnit(tdb.db, await unitId('X'), now, { limit: 1, timeZone: TZ });
     expect(first).toMatchObject({ total: 3, items: [{ code: 'C01', unitName: '南村' }] });
-    const v2 = await missingForUnit(tdb.db, await unitId('V2'), now);
+    const v2 = await missingForUnit(tdb.db, await unitId('V2'), now, { timeZone: TZ });
     expect(v2).toEqual({ total: 0, items: [] });
   });
 
@@ -166,7 +169,9 @@ describe('completeness (derived from filings)', () => {
     expect((await unitProgress(tdb.db, x, now))!.counts.total).toBe(10);
     const only = (await unitProgress(tdb.db, x, now, { campaignId: next.campaign.id }))!;
     expect(only.counts).toMatchObject({ total: 2, open: 2, percent: 0 });
-    expect((await missingForUnit(tdb.db, x, now, { campaignId: next.campaign.id })).total).toBe(2);
+    expect((await missingForUnit(tdb.db, x, now, { campaignId: next.campaign.id, timeZone: TZ })).total).toBe(
+      2,
+    );
   });
 
   it('gives the suggestion candidates of a unit', async () => {

@@ -171,6 +171,7 @@ describe('downloadMaterial', () => {
       clock: { ...systemClock, now: () => NOW },
       logger: silentLogger(),
       metrics: new Metrics(),
+      timeZone: 'Asia/Shanghai',
       options: { chunkRetryDelayMs: 0 },
     };
   });

@@ -27,6 +27,9 @@ import {
   taskIds,
 } from './campaign-fixtures.js';
 
+/** The bot's default zone: the counts and lists below are read in it. */
+const TZ = 'Asia/Shanghai';
+
 /**
  * unit_progress_counts and its pending deltas are written by triggers only. After each kind of write,
  * every unit's progress read from them equals the one computed from tasks and items (at several
@@ -83,9 +86,11 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
           );
           for (const limit of [1, 100]) {
             expect(
-              await missingForUnit(tdb.db, unit.id, now, { limit, campaignId }),
+              await missingForUnit(tdb.db, unit.id, now, { limit, campaignId, timeZone: TZ }),
               `${where} limit ${limit}`,
-            ).toEqual(await missingForUnit(tdb.db, unit.id, now, { limit, campaignId, direct: true }));
+            ).toEqual(
+              await missingForUnit(tdb.db, unit.id, now, { limit, campaignId, direct: true, timeZone: TZ }),
+            );
           }
         }
       }
@@ -191,7 +196,7 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
     await expectCountsRight('a village retired, its tasks emptied since');
     for (const unit of await listUnits(tdb.db))
       for (const now of moments) {
-        const m = await missingForUnit(tdb.db, unit.id, now, { limit: 1000 });
+        const m = await missingForUnit(tdb.db, unit.id, now, { limit: 1000, timeZone: TZ });
         expect(
           m.items.filter((i) => i.unitId === v1.id),
           `${unit.code} at ${now.toISOString()}`,

@@ -54,7 +54,7 @@ describe('the item page names an archivist’s 撤下 as the card does', () => {
     );
     expect(confirmed.status).toBe('confirmed');
     const res = await unconfirmArchive(
-      { db: w.h.db.db, clock: w.clock },
+      { db: w.h.db.db, clock: w.clock, timeZone: 'Asia/Shanghai' },
       { itemId: w.item2Id, reason: '归错', actor: 'cli', source: 'cli' },
     );
     expect(res.status).toBe('withdrawn');

@@ -7,6 +7,9 @@ import { inspectPhoto } from '../../src/media/inspect-photo.js';
 import { readJpegHeader } from '../../src/media/jpeg-header.js';
 import { localTimeToUtc, parseExifDateTime } from '../../src/media/local-time-to-utc.js';
 
+/** The zone EXIF times without an offset are read in (the bot passes its TZ). */
+const SHANGHAI = { timeZone: 'Asia/Shanghai' };
+
 const GPS = {
   GPSLatitudeRef: 'N',
   GPSLatitude: '39/1 54/1 3000/100',
@@ -50,8 +53,8 @@ describe('inspectPhoto', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads capture time (Asia/Shanghai by default), GPS, camera and size', async () => {
-    const info = await inspectPhoto(file('camera.jpg'));
+  it('reads capture time (in the zone given), GPS, camera and size', async () => {
+    const info = await inspectPhoto(file('camera.jpg'), SHANGHAI);
     expect(info.takenAt?.toISOString()).toBe('2024-05-01T02:30:00.000Z');
     expect(info.gpsLat).toBeCloseTo(39.908333, 5);
     expect(info.gpsLng).toBeCloseTo(116.386667, 5);
@@ -62,24 +65,24 @@ describe('inspectPhoto', () => {
   it('takes the zone as a parameter and honours an EXIF offset tag', async () => {
     const utc = await inspectPhoto(file('camera.jpg'), { timeZone: 'UTC' });
     expect(utc.takenAt?.toISOString()).toBe('2024-05-01T10:30:00.000Z');
-    const withOffset = await inspectPhoto(file('offset.jpg'));
+    const withOffset = await inspectPhoto(file('offset.jpg'), SHANGHAI);
     expect(withOffset.takenAt?.toISOString()).toBe('2024-05-01T15:30:00.000Z');
     expect(withOffset.gpsLat).toBeCloseTo(-39.908333, 5);
   });
 
   it('marks small or EXIF-less pictures as compressed', async () => {
-    expect(await inspectPhoto(file('small.jpg'))).toMatchObject({
+    expect(await inspectPhoto(file('small.jpg'), SHANGHAI)).toMatchObject({
       quality: 'compressed',
       hasExif: true,
       width: 1280,
       takenAt: new Date('2023-12-31T15:59:59Z'),
     });
-    const png = await inspectPhoto(file('no-exif.png'));
+    const png = await inspectPhoto(file('no-exif.png'), SHANGHAI);
     expect(png).toEqual({ hasExif: false, quality: 'compressed', width: 2400, height: 1600 });
   });
 
   it('reports the upright size of a rotated photo', async () => {
-    expect(await inspectPhoto(file('rotated.jpg'))).toMatchObject({
+    expect(await inspectPhoto(file('rotated.jpg'), SHANGHAI)).toMatchObject({
       width: 2000,
       height: 3000,
       quality: 'ok',
@@ -103,10 +106,10 @@ describe('inspectPhoto', () => {
     writeFileSync(file('rotated-8.jpg'), base);
     for (const name of ['camera.jpg', 'rotated.jpg', 'rotated-8.jpg', 'progressive.jpg', 'padded.jpg']) {
       const meta = await sharp(file(name)).metadata();
-      const info = await inspectPhoto(file(name));
+      const info = await inspectPhoto(file(name), SHANGHAI);
       expect([name, info.width, info.height]).toEqual([name, meta.autoOrient.width, meta.autoOrient.height]);
     }
-    expect(await inspectPhoto(file('rotated-8.jpg'))).toMatchObject({
+    expect(await inspectPhoto(file('rotated-8.jpg'), SHANGHAI)).toMatchObject({
       cameraMake: 'OPPO',
       width: 1000,
       height: 1500,
@@ -126,8 +129,14 @@ describe('inspectPhoto', () => {
   });
 
   it('never throws on garbage or a missing file', async () => {
-    expect(await inspectPhoto(file('garbage.jpg'))).toEqual({ hasExif: false, quality: 'compressed' });
-    expect(await inspectPhoto(file('missing.jpg'))).toEqual({ hasExif: false, quality: 'compressed' });
+    expect(await inspectPhoto(file('garbage.jpg'), SHANGHAI)).toEqual({
+      hasExif: false,
+      quality: 'compressed',
+    });
+    expect(await inspectPhoto(file('missing.jpg'), SHANGHAI)).toEqual({
+      hasExif: false,
+      quality: 'compressed',
+    });
   });
 });
 

@@ -236,7 +236,7 @@ export async function compressedNoteGivenToday(
   db: Db,
   burst: { id: number; senderOpenId: string },
   now: Date,
-  timeZone = 'Asia/Shanghai',
+  timeZone: string,
 ): Promise<boolean> {
   const dayStart = zonedInstant(localDay(now, timeZone), '00:00', timeZone);
   const rows = await queryRows<{ one: number }>(

@@ -5,9 +5,6 @@ import { daysOverdue } from '../../domain/working-days.js';
 import { perTaskFiled } from './completeness.js';
 import { getUnitById } from './units.js';
 
-/** The bot's default TZ, for callers that name none (benchmarks, tests). */
-const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
 export interface MissingTask {
   taskId: number;
   code: string;
@@ -52,7 +49,7 @@ export async function missingForUnit(
   db: Db,
   unitId: number,
   now: Date,
-  opts: { limit?: number; offset?: number; campaignId?: number; direct?: boolean; timeZone?: string } = {},
+  opts: { limit?: number; offset?: number; campaignId?: number; direct?: boolean; timeZone: string },
 ): Promise<MissingList> {
   const root = await getUnitById(db, unitId);
   if (!root || root.status === 'retired') return { total: 0, items: [] };
@@ -121,7 +118,7 @@ export async function missingForUnit(
       kinds: r.kinds,
       dueAt,
       overdue: lateMs > 0,
-      daysOverdue: daysOverdue(dueAt, now, opts.timeZone ?? DEFAULT_TIME_ZONE),
+      daysOverdue: daysOverdue(dueAt, now, opts.timeZone),
       filed,
       minCount,
       missing: minCount - filed,

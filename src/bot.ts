@@ -116,6 +116,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   for (const warning of [...(config.warnings ?? []), ...settings.warnings]) logger.warn(warning);
   if (!config.web.publicUrl) logger.info(webSignInNote(undefined));
   const metrics = o.metrics ?? new Metrics();
+  metrics.logTo(logger);
   const clock = o.clock ?? systemClock;
   // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before
   // anything is opened.

@@ -18,8 +18,29 @@ const key = (labels: Labels) =>
     .map((k) => `${k}=${labels[k]}`)
     .join(',');
 
+/**
+ * The gauge saying, for each series computed at scrape time, whether its figures could be read at this
+ * scrape (0) or not (1: the database away). Such a series' rows were just missing, and a gap in a
+ * graph is not an alert.
+ */
+export const COLLECT_FAILED = 'metrics_collect_failed';
+
+/** Where a series whose figures stop (and start again) being readable is said. */
+export interface MetricsLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
 export class Metrics {
   private readonly series = new Map<string, Series>();
+  private log?: MetricsLog;
+  /** The computed series whose last collection failed (logged once when they start failing). */
+  private readonly failing = new Set<string>();
+
+  /** Log a collection that starts failing (warn) and its recovery (info): once each, not per scrape. */
+  logTo(log: MetricsLog): void {
+    this.log = log;
+  }
 
   inc(name: string, labels: Labels = {}, by = 1, help = name): void {
     const s = this.get(name, 'counter', help);
@@ -51,14 +72,20 @@ export class Metrics {
 
   async render(): Promise<string> {
     const lines: string[] = [];
+    const collected = new Map<string, boolean>();
+    let firstErr: unknown;
     for (const [name, s] of this.series) {
       lines.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
       let rows = [...s.values.values()];
       if (s.collect) {
         try {
           rows = await s.collect();
-        } catch {
+          collected.set(name, false);
+        } catch (err) {
+          // Its rows are left out (no figure is better than a wrong one); COLLECT_FAILED says so.
           rows = [];
+          collected.set(name, true);
+          firstErr ??= err;
         }
       }
       for (const { labels, value } of rows) {
@@ -68,7 +95,27 @@ export class Metrics {
         lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
       }
     }
+    if (collected.size > 0) {
+      lines.push(
+        `# HELP ${COLLECT_FAILED} 1 when the figures of the series could not be read at this scrape (database unreachable), else 0`,
+        `# TYPE ${COLLECT_FAILED} gauge`,
+      );
+      for (const [name, failed] of collected)
+        lines.push(`${COLLECT_FAILED}{series="${name}"} ${failed ? 1 : 0}`);
+    }
+    this.noteCollections(collected, firstErr);
     return `${lines.join('\n')}\n`;
+  }
+
+  /** One warn line when series start failing, one info line when they are read again (not per scrape). */
+  private noteCollections(collected: Map<string, boolean>, err: unknown): void {
+    const started = [...collected].filter(([n, failed]) => failed && !this.failing.has(n)).map(([n]) => n);
+    const ended = [...collected].filter(([n, failed]) => !failed && this.failing.has(n)).map(([n]) => n);
+    for (const n of started) this.failing.add(n);
+    for (const n of ended) this.failing.delete(n);
+    if (started.length > 0)
+      this.log?.warn({ err, series: started }, 'metrics: figures could not be read, left out of /metrics');
+    if (ended.length > 0) this.log?.info({ series: ended }, 'metrics: figures read again');
   }
 
   private get(name: string, type: Series['type'], help: string): Series {

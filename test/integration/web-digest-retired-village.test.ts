@@ -163,7 +163,7 @@ describe.skipIf(!hasChromium)(
       const [, url] = figures().get('上周提交')!;
       expect(cardLinks(card).find(([t]) => t === '查看上周提交')![1]).toBe(url);
       await page.goto(url);
-      expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 条`);
+      expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 件`);
       // 城关村's #C05 and 河口村's (its #C04 and #C07 were taken off).
       expect(filed).toBe(2);
       expect(await page.locator(`a[href="/items/${w.item2Id}"]`).count()).toBeGreaterThan(0);

@@ -209,7 +209,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     }
     // 查看上周提交: the week's items, as many as the card counts.
     await page.goto(links.get('查看上周提交')!);
-    expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 条`);
+    expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 件`);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );
@@ -274,9 +274,11 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.goto(overdueUrl);
     expect(await page.locator('#overdue tr').count()).toBe(Number(overdue) + 1);
     await narrow();
-    // 上周提交: the week's items (the figure counts their materials; the card's line their items).
+    // 上周提交: the week's items, saying the figure (their materials) beside the card's line (their items).
     await page.goto(figure.get('上周提交')![1]);
-    expect(await page.locator('#result-count').innerText()).toContain(`共 ${filed} 条`);
+    expect(await page.locator('#result-count').innerText()).toBe(
+      `共 ${filed} 件，${figure.get('上周提交')![0]}材料`,
+    );
     await narrow();
     // 质量问题: the week's problems on the township's page, adding up to the figure.
     const [problems, qualityUrl] = figure.get('质量问题')!;

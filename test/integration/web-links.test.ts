@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
-import { cardLinks } from '../support/cards.js';
+import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { waitFor } from '../support/wait-for.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
@@ -85,7 +85,7 @@ describe('links from the bot to the web pages (PUBLIC_URL set)', () => {
     );
     const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
     const list = await (await w.get(week[1].slice(PUBLIC_URL.length), leader)).text();
-    expect(/id="result-count">\s*共 (\d+) 条/.exec(list)?.[1]).toBe(String(filed));
+    expect(/id="result-count">\s*共 (\d+) 件/.exec(list)?.[1]).toBe(String(filed));
     expect(list).toContain(`/items/${w.itemId}`);
     expect(list).toContain(`/items/${w.item2Id}`);
   });
@@ -106,7 +106,7 @@ describe('查看上周提交 over more filings than a page', () => {
     // 70 more filings of 城关村 that week, at the same moment (the order's tie is broken by id).
     await w.h.db.db.execute(
       sql`insert into filing_items (task_id, unit_id, kind, title, n_photo, n_document, filed_by, filed_at, via)
-          select fi.task_id, fi.unit_id, 'photo_group', '走访照片 ' || g, 1, 0, fi.filed_by,
+          select fi.task_id, fi.unit_id, 'photo_group', '走访照片 ' || g, 1 + g % 3, 0, fi.filed_by,
             fi.filed_at - interval '1 millisecond', 'cli'
           from filing_items fi, generate_series(1, 70) g where fi.id = ${w.itemId}`,
     );
@@ -123,8 +123,16 @@ describe('查看上周提交 over more filings than a page', () => {
         .sentMessages()
         .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
     );
-    const filed = Number(/新提交 (\d+) 件/.exec(JSON.stringify(digest.content))![1]);
+    const [, filedText, materialsText] = /新提交 (\d+) 件、(\d+) 份材料/.exec(
+      JSON.stringify(digest.content),
+    )!;
+    const filed = Number(filedText);
+    const materials = Number(materialsText);
     expect(filed).toBe(72);
+    // Groups of one to three photos: the card's 上周提交 figure counts their materials, not the items.
+    expect(materials).toBeGreaterThan(filed);
+    const figure = cardMarkdownLinks(digest.content).find(([, url]) => url.includes('/search?'))!;
+    expect(figure[0]).toBe(`${materials} 份`);
     const leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
     let url: string | undefined = cardLinks(digest.content)
       .find(([t]) => t === '查看上周提交')![1]
@@ -139,7 +147,9 @@ describe('查看上周提交 over more filings than a page', () => {
       url = /id="more" href="([^"]+)"/.exec(list)?.[1]?.replace(/&amp;/g, '&');
       expect(seen.length).toBeLessThan(200);
     }
-    expect(counts).toEqual(['前 50 条', '更早的 22 条']);
+    // The list says how many in all, items and materials, as the card does — the card's 「${materials} 份」
+    // opened 「前 50 条」 and then 「更早的 22 条」, its figure nowhere.
+    expect(counts).toEqual([`共 72 件，${materials} 份材料；先列出最新的 50 件`, '更早的 22 件（共 72 件）']);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toHaveLength(filed);
     expect(seen).toContain(String(w.itemId));

@@ -79,24 +79,7 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
   if (s.paths.length === 0) return [];
   const recent = s.recent ?? RECENT;
   const local = sql`(fi.filed_at at time zone ${s.timeZone})::date`;
-  /** The instant a local day starts. */
-  const dayStart = (day: string, plus = 0) =>
-    sql`((${day}::date + ${plus}::int)::timestamp at time zone ${s.timeZone})`;
-  // The scope as a condition on the item's unit (not `unit_id = any(array(…))`): the planner then knows
-  // how much of the province it covers. None when a path is the only root of the tree (everything).
-  const whole = await coversEverything(db, s.paths);
-  const scope = whole
-    ? undefined
-    : sql.join(
-        s.paths.map((p) => sql`u.path like ${`${p}%`}`),
-        sql` or `,
-      );
-  const where: SQL[] = [sql`fi.undone_at is null`];
-  if (scope) where.push(sql`(${scope})`);
-  if (s.kind) where.push(sql`fi.kind = ${s.kind}`);
-  if (s.taskClass) where.push(sql`t.class = ${s.taskClass}`);
-  if (s.from) where.push(sql`fi.filed_at >= ${dayStart(s.from)}`);
-  if (s.to) where.push(sql`fi.filed_at < ${dayStart(s.to, 1)}`);
+  const { where, scope } = await filters(db, s);
   // The order's own key, read from the row (a timestamp sent back from the browser would lose its microseconds).
   if (s.beforeId !== undefined)
     where.push(
@@ -173,6 +156,53 @@ export async function searchItems(db: Db, s: SearchInput): Promise<SearchHit[]> 
       taskTitle: r.task_title,
     })),
   );
+}
+
+/**
+ * The conditions of a search's filters (scope, kind, class, days) on `fi` (filing_items), `u` (its unit,
+ * when `scope`) and `t` (its task, when a class is asked for).
+ */
+async function filters(db: Db, s: SearchInput): Promise<{ where: SQL[]; scope: SQL | undefined }> {
+  /** The instant a local day starts. */
+  const dayStart = (day: string, plus = 0) =>
+    sql`((${day}::date + ${plus}::int)::timestamp at time zone ${s.timeZone})`;
+  // The scope as a condition on the item's unit (not `unit_id = any(array(…))`): the planner then knows
+  // how much of the province it covers. None when a path is the only root of the tree (everything).
+  const whole = await coversEverything(db, s.paths);
+  const scope = whole
+    ? undefined
+    : sql.join(
+        s.paths.map((p) => sql`u.path like ${`${p}%`}`),
+        sql` or `,
+      );
+  const where: SQL[] = [sql`fi.undone_at is null`];
+  if (scope) where.push(sql`(${scope})`);
+  if (s.kind) where.push(sql`fi.kind = ${s.kind}`);
+  if (s.taskClass) where.push(sql`t.class = ${s.taskClass}`);
+  if (s.from) where.push(sql`fi.filed_at >= ${dayStart(s.from)}`);
+  if (s.to) where.push(sql`fi.filed_at < ${dayStart(s.to, 1)}`);
+  return { where, scope };
+}
+
+/**
+ * How many live items a search by filters alone (no words: the digest's 查看上周提交 is one) finds in all,
+ * and their materials, counted as the digest counts its 新提交 件 and 份.
+ */
+export async function countFiltered(
+  db: Db,
+  s: Omit<SearchInput, 'terms' | 'limit' | 'beforeId' | 'recent'>,
+): Promise<{ items: number; materials: number }> {
+  if (s.paths.length === 0) return { items: 0, materials: 0 };
+  const { where, scope } = await filters(db, { ...s, terms: [], limit: 0 });
+  const [row] = await queryRows<{ items: number; materials: number }>(
+    db,
+    sql`select count(*)::int as items,
+          coalesce(sum(fi.n_photo + fi.n_document + fi.n_audio + fi.n_video), 0)::int as materials
+        from filing_items fi ${scope ? sql`join units u on u.id = fi.unit_id` : sql``}
+          ${s.taskClass ? sql`join tasks t on t.id = fi.task_id` : sql``}
+        where ${sql.join(where, sql` and `)}`,
+  );
+  return { items: Number(row?.items ?? 0), materials: Number(row?.materials ?? 0) };
 }
 
 /** True when one of `paths` is the path of the only root unit: the scope is every unit. */

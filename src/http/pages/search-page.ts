@@ -1,4 +1,4 @@
-import { searchItems } from '../../db/repos/page-search.js';
+import { countFiltered, searchItems } from '../../db/repos/page-search.js';
 import { getUnitById } from '../../db/repos/units.js';
 import { canSee, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -53,19 +53,15 @@ export async function searchPage(c: PageContext): Promise<void> {
   const searched = terms.length > 0 || !!kind || !!taskClass || !!from || !!to;
   // The next page: items older than the last one shown (the digest's 新提交 of a county is often more than a page).
   const before = /^[1-9][0-9]{0,14}$/.test(one(q.before)) ? Number(one(q.before)) : undefined;
-  const hits = searched
-    ? await searchItems(c.deps.db, {
-        terms,
-        paths,
-        kind,
-        taskClass,
-        from,
-        to,
-        timeZone: c.deps.timeZone,
-        limit: LIMIT + 1,
-        beforeId: before,
-      })
-    : [];
+  const filtersOnly = { paths, kind, taskClass, from, to, timeZone: c.deps.timeZone };
+  // By filters alone (the digest's 查看上周提交): how many in all, in 件 and 份 as the card counts them —
+  // its 「上周提交 23 份」 opened a list that said only 「共 7 条」, or 「前 50 条」 past a page.
+  const [hits, total] = await Promise.all([
+    searched
+      ? searchItems(c.deps.db, { ...filtersOnly, terms, limit: LIMIT + 1, beforeId: before })
+      : Promise.resolve([]),
+    searched && terms.length === 0 ? countFiltered(c.deps.db, filtersOnly) : undefined,
+  ]);
   const more = hits.length > LIMIT ? new URLSearchParams(c.koa.querystring) : undefined;
   more?.set('before', String(hits[LIMIT - 1]!.id));
   // The unit menu lists the viewer's units; a unit below them (a village's 在本单位搜索) is added to it,
@@ -113,7 +109,17 @@ export async function searchPage(c: PageContext): Promise<void> {
     ${
       searched
         ? html`<p class="muted" id="result-count">
-              ${before ? `更早的 ${Math.min(hits.length, LIMIT)} 条` : hits.length > LIMIT ? `前 ${LIMIT} 条` : `共 ${hits.length} 条`}
+              ${
+                total
+                  ? before
+                    ? `更早的 ${Math.min(hits.length, LIMIT)} 件（共 ${total.items} 件）`
+                    : `共 ${total.items} 件，${total.materials} 份材料${total.items > LIMIT ? `；先列出最新的 ${LIMIT} 件` : ''}`
+                  : before
+                    ? `更早的 ${Math.min(hits.length, LIMIT)} 条`
+                    : hits.length > LIMIT
+                      ? `前 ${LIMIT} 条`
+                      : `共 ${hits.length} 条`
+              }
             </p>
             ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, c.deps.clock.now(), (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
             ${more ? html`<p><a id="more" href="/search?${more.toString()}">更早的 ›</a></p>` : ''}`

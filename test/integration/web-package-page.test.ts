@@ -273,6 +273,42 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     expect(stranger.text).not.toContain(items[1]!.code);
   });
 
+  it('a 预检包 says its check failed and lists no 档号 retired since; a package kept on the server says so', async () => {
+    const [live] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[1]!.id} and status = 'confirmed'`,
+    );
+    const pre = await h.db.db.transaction((tx) =>
+      insertTransferPackage(
+        tx,
+        {
+          createdAt: clock.now(),
+          actor: org.archivist,
+          source: 'chat',
+          unitId: villageId,
+          year: 2026,
+          fondsCodes: 'A182',
+          layout: 'carrier',
+          preCheck: true,
+          digest: '12'.repeat(32),
+          outDir: '/srv/exports/precheck',
+          records: 1,
+        },
+        [live!.id],
+      ),
+    );
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/transfers/${pre}`);
+    expect(await page.locator('h1').innerText()).toBe(`预检包 #${pre}`);
+    expect((await page.locator('#check').innerText()).trim()).toBe('不通过：这是预检包，不得移交');
+    expect((await page.locator('#sent').innerText()).trim()).toBe('没有发到群里，只在服务器上');
+    expect(await page.locator('#out-dir').innerText()).toContain('/srv/exports/precheck');
+    expect(await page.locator('#retired').count()).toBe(0);
+    // It follows the two exports of the village's year.
+    expect(await page.locator('#previous-package a').getAttribute('href')).toBe(`/transfers/${second}`);
+    await fitsPhone(page);
+  });
+
   it('a township package that carried the village’s 件: the village archivist sees only the village’s part', async () => {
     const township = (await getUnitByCode(h.db.db, org.township))!;
     const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;

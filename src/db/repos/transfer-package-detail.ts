@@ -92,16 +92,18 @@ export async function packageClasses(db: Db, packageId: number, paths?: string[]
     records: Id;
   }>(
     db,
-    sql`select ar.class_key as "classKey",
-          (array_agg(ar.archival_code order by ar.piece_number))[1] as "firstCode",
-          (array_agg(ar.archival_code order by ar.piece_number desc))[1] as "lastCode",
-          min(ar.piece_number)::int as "firstPiece", max(ar.piece_number)::int as "lastPiece",
-          count(*)::int as records
-        from transfer_package_records r join archive_records ar on ar.id = r.record_id
-          ${paths ? sql`join units u on u.id = ar.unit_id` : sql``}
-        where r.package_id = ${packageId} ${paths ? sql`and ${inPaths(paths)}` : sql``}
-        group by ar.class_key
-        order by ar.class_key`,
+    sql`with k as (
+          select ar.class_key, min(ar.piece_number) as first_piece, max(ar.piece_number) as last_piece,
+            count(*) as records
+          from transfer_package_records r join archive_records ar on ar.id = r.record_id
+            ${paths ? sql`join units u on u.id = ar.unit_id` : sql``}
+          where r.package_id = ${packageId} ${paths ? sql`and ${inPaths(paths)}` : sql``}
+          group by ar.class_key)
+        select k.class_key as "classKey", f.archival_code as "firstCode", l.archival_code as "lastCode",
+          k.first_piece::int as "firstPiece", k.last_piece::int as "lastPiece", k.records::int as records
+        from k join archive_records f on f.class_key = k.class_key and f.piece_number = k.first_piece
+          join archive_records l on l.class_key = k.class_key and l.piece_number = k.last_piece
+        order by k.class_key`,
   );
   return rows.map((r) => ({
     ...r,

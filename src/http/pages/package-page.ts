@@ -120,9 +120,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
           ${
             pkg.sentAt
               ? `已发送到群${pkg.sentChatName ? `「${pkg.sentChatName}」` : ''}（${when(pkg.sentAt)}）`
-              : pkg.source === 'cli'
-                ? '命令行导出，没有发到群里'
-                : '没有通过聊天发送（文件较大），在服务器上'
+              : '没有发到群里，只在服务器上'
           }
         </dd>
       </dl>

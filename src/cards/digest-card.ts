@@ -1,4 +1,4 @@
-import type { DigestFigures, DigestUnitRow } from '../domain/digest.js';
+import { changeText, type DigestFigures, type DigestUnitRow } from '../domain/digest.js';
 import { UNIT_DETAIL } from './actions.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
 import { plainDay } from '../domain/plain-date.js';
@@ -11,8 +11,7 @@ const BUDGET = CARD_LIMIT_BYTES - 1024;
 const MAX_BARS = 30;
 
 const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
-const change = (c: number | null) =>
-  c === null ? '—' : c > 0 ? `▲${c.toFixed(1)}` : c < 0 ? `▼${Math.abs(c).toFixed(1)}` : '持平';
+const change = changeText;
 /** Figures as written in Chinese text: no thousands separators. */
 const num = (n: number) => String(n);
 

@@ -63,6 +63,10 @@ export function unitRow(
 
 export type UnitCounts = Counts;
 
+/** A change in percentage points as the digest writes it: 「▲2.5」, 「▼1.0」, 「持平」, 「—」 (no snapshot). */
+export const changeText = (c: number | null): string =>
+  c === null ? '—' : c > 0 ? `▲${c.toFixed(1)}` : c < 0 ? `▼${Math.abs(c).toFixed(1)}` : '持平';
+
 /** What a subtree's digest is computed from, before ranking and naming; composable upwards. */
 export interface ScopeRaw {
   /** Counts of each unit with tasks (its own tasks only), with its path. */

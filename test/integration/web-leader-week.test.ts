@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     return {
       percent: await page.locator('#percent').innerText(),
       overdue: Number(/逾期 (\d+) 项/.exec(text)?.[1]),
-      children: children.map(([, unit, pct, , od]) => ({ unit, pct, od: Number(od) })),
+      children: children.map(([, unit, pct, , chg, od]) => ({ unit, pct, chg, od: Number(od) })),
       compressed: Number(/照片被压缩[^：]*：(\d+)/.exec(text)?.[1]),
       period: await page.locator('#quality-period').innerText(),
       width: await page.evaluate<number>('document.documentElement.scrollWidth'),
@@ -175,6 +175,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     const table = (card.body.elements as any[]).find((e) => e.tag === 'table').rows as {
       unit: string;
       pct: string;
+      chg: string;
       od: number;
     }[];
     links = new Map(cardLinks(card));
@@ -194,7 +195,9 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
         f.children.sort((a, b) => a.unit!.localeCompare(b.unit!)),
         name,
       ).toEqual(
-        table.map(({ unit, pct, od }) => ({ unit, pct, od })).sort((a, b) => a.unit.localeCompare(b.unit)),
+        table
+          .map(({ unit, pct, chg, od }) => ({ unit, pct, chg, od }))
+          .sort((a, b) => a.unit.localeCompare(b.unit)),
       );
       expect(f.width, name).toBeLessThanOrEqual(PHONE.width);
     }

@@ -34,6 +34,9 @@ import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
 import { lastUrgeNote } from './urge-note.js';
+import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
+import { changeText, unitRow } from '../../domain/digest.js';
+import { addDays, isoWeek } from '../../domain/working-days.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
 
@@ -140,7 +143,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
   // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
-  const [urged, owners, lastUrged] = await Promise.all([
+  const [urged, owners, lastUrged, lastWeek] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
@@ -148,6 +151,13 @@ export async function unitPage(c: PageContext): Promise<void> {
     ),
     // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
     lastUrges(db, unitIds),
+    // Last week's digest snapshot of each child: 较上周, as the digest's table gives it (the card sends
+    // the leader here for the whole list when its table is cut).
+    snapshotsOf(
+      db,
+      isoWeek(addDays(day(now, timeZone), -7)),
+      progress.children.map((ch) => ch.unit.id),
+    ),
   ]);
   const names = await personNames(db, [
     ...[...owners.values()].flat(),
@@ -202,7 +212,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row')) : ''}
+    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row'), lastWeek) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${
@@ -341,7 +351,21 @@ function childrenTable(
   later: string | undefined,
   /** 「12月3日督办，之后提交了 2 件」 under a village urged before. */
   lastUrged: (unitId: number) => Html | string,
+  lastWeek: Map<number, { total: number; done: number; overdue: number }>,
 ): Html {
+  // Percentage points since last week's digest, rounded as the card rounds them.
+  const change = (ch: (typeof children)[number]) =>
+    changeText(
+      unitRow(
+        ch.unit,
+        {
+          total: ch.counts.total,
+          done: ch.counts.complete + ch.counts.waived,
+          overdue: ch.counts.overdue,
+        },
+        lastWeek.get(ch.unit.id),
+      ).change,
+    );
   return html`<h2>下级单位</h2>
     <div class="scroll">
       <table id="children">
@@ -350,6 +374,7 @@ function childrenTable(
           <th>单位</th>
           <th>完成率</th>
           <th class="n hide">已齐/共</th>
+          <th class="n">较上周</th>
           <th class="n">逾期</th>
           <th></th>
         </tr>
@@ -360,6 +385,7 @@ function childrenTable(
               <td><a href="/units/${ch.unit.id}">${ch.unit.name}</a>${lastUrged(ch.unit.id)}</td>
               <td>${percent(ch.counts.percent)}${bar(ch.counts.percent)}</td>
               <td class="n hide">${ch.counts.complete + ch.counts.waived}/${ch.counts.total}</td>
+              <td class="n chg">${change(ch)}</td>
               <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>
               <td>
                 ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.get(ch.unit.id), undefined, later) : ''}

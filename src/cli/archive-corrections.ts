@@ -36,6 +36,32 @@ async function taskOfUnit(
 }
 
 /**
+ * What `archive refile | unfile | waive | retention` cannot do without, checked before the database is
+ * opened (the same refusals runCorrection would say after). Other subcommands pass.
+ */
+export function checkCorrectionLine(
+  sub: string | undefined,
+  v: Record<string, string | undefined>,
+  itemId: number | undefined,
+  year: number | undefined,
+): void {
+  if (sub === 'waive') {
+    if (!v.unit || !v.task) throw usage('用法: archive waive --unit CODE --task 任务编号 --reason 原因');
+    if (v.reopen === undefined && !v.reason?.trim()) throw usage('免交须写明原因：--reason 原因');
+  } else if (sub === 'retention') {
+    if (!v.unit || !v.task || year === undefined || !v.to)
+      throw usage('用法: archive retention --unit CODE --task 清单项编号 --year YYYY --to 永久|30年|10年');
+    if (!retentionOfWord(v.to))
+      throw usage(`--to 须为 永久、30年 或 10年（也可写 Y、D30、D10），收到 "${v.to}"`);
+  } else if (sub === 'refile' || sub === 'unfile') {
+    if (itemId === undefined)
+      throw usage(`用法: archive ${sub} --item ID${sub === 'refile' ? ' --task 任务编号' : ''}`);
+    if (sub === 'refile' && !v.task)
+      throw usage('用法: archive refile --item ID --task 任务编号 [--year YYYY]');
+  }
+}
+
+/**
  * `archive refile | unfile | waive`: an archivist's corrections from the command line (the CLI acts
  * as `cli` in the audit trail). A refile stays inside the item's unit; a confirmed item is refused
  * until it is unconfirmed.

@@ -9,7 +9,7 @@ import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
-import { runCorrection } from './archive-corrections.js';
+import { checkCorrectionLine, runCorrection } from './archive-corrections.js';
 import { listTransfers } from './archive-transfers.js';
 import { reportTransferCorrection } from '../usecases/report-transfer-correction.js';
 import { describeItem } from '../usecases/describe-item.js';
@@ -81,8 +81,12 @@ function yearOption(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
-/** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
-export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
+/**
+ * An `archive …` line checked without the database (run-cli.ts calls it first, through wellFormed):
+ * its options, their numbers, and the options each subcommand cannot do without. It opened and
+ * migrated the database first, so a typo upgraded it.
+ */
+function archiveLine(args: readonly string[]) {
   const [sub, ...rest] = args;
   let v: Record<string, string | undefined>;
   try {
@@ -93,15 +97,27 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   } catch {
     throw usage();
   }
+  const year = yearOption(v.year);
+  const item = positiveInt('item', v.item);
+  const pages = positiveInt('pages', v.pages);
+  const photo = positiveInt('photo', v.photo);
+  const reported = positiveInt('reported', v.reported);
+  if ((sub === 'confirm' && (!v.unit || year === undefined)) || (sub === 'gaps' && !v.unit)) throw usage();
+  if ((sub === 'unconfirm' && item === undefined && !v.code) || (sub === 'describe' && item === undefined))
+    throw usage();
+  checkCorrectionLine(sub, v, item, year);
+  return { sub, v, year, item, pages, photo, reported };
+}
+
+/** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
+export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
+  const { sub, v, year, item, pages, photo, reported } = archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
     const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
     if (!unit) throw v.unit ? new AppError('usage', `找不到单位 ${v.unit}`) : usage();
     return unit;
   };
-  const year = yearOption(v.year);
-  const item = positiveInt('item', v.item);
-  const pages = positiveInt('pages', v.pages);
   if (sub === 'confirm') {
     const unit = await unitOf();
     if (year === undefined) throw usage();
@@ -155,7 +171,7 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       remarks: v.remarks,
       photographer: v.photographer,
       background: v.background,
-      photo: positiveInt('photo', v.photo),
+      photo,
       note: v.note,
       actor: 'cli',
       source: 'cli',
@@ -168,7 +184,6 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     return;
   }
   if (sub === 'transfers') {
-    const reported = positiveInt('reported', v.reported);
     if (reported !== undefined) {
       // The county archive was sent the correction of this item's retired 档号 (移交后变更).
       const res = await reportTransferCorrection(deps, { itemId: reported, actor: 'cli', source: 'cli' });
@@ -205,6 +220,8 @@ export const archiveCommand: CliCommand = {
     'gaps',
     'transfers',
   ],
+  // Options left out or mistyped are said before the database is opened (and migrated).
+  wellFormed: (args) => archiveLine(args) !== undefined,
   summary:
     '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention、transfers',
   // `transfers --reported N` writes (marks a correction reported); the listing only reads.

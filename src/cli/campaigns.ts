@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Env } from '../config.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type ProgressCounts } from '../db/repos/completeness-progress.js';
 import { getCampaignByCode } from '../db/repos/campaigns.js';
@@ -12,7 +13,7 @@ import { loadCliSettings } from '../settings.js';
 import { createCampaign } from '../usecases/create-campaign.js';
 import { loadChecklists } from '../usecases/load-checklists.js';
 import { cliWorkingCalendar } from './cli-calendar.js';
-import { requireOptions } from './cli-options.js';
+import { optionProblem, requireOptions } from './cli-options.js';
 import type { CliCommand } from './commands.js';
 import type { OrgCliDeps } from './units.js';
 
@@ -23,12 +24,46 @@ export const CAMPAIGNS_USAGE = `用法:
   campaigns progress UNIT_CODE [--campaign CODE]
   campaigns missing UNIT_CODE [--campaign CODE] [--limit 50]`;
 
-/** `npm run cli -- campaigns …` (DomainError for bad input, AppError('usage') for a wrong command line). */
-export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Promise<void> {
+/**
+ * A `campaigns …` line checked without the database (run-cli.ts calls it first, through wellFormed): its
+ * options, and for `create` every required one, a four-digit year and a deadline that is a day; for
+ * `missing` a whole --limit. It opened and migrated the database first, so a typo upgraded it.
+ */
+function campaignsLine(args: readonly string[], env: Env) {
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest);
+  const cli = loadCliSettings(env);
+  let create: { checklist: string; year: number; deadline: Date } | undefined;
+  if (sub === 'create') {
+    requireOptions(
+      values,
+      ['checklist', 'year', 'deadline'],
+      CAMPAIGNS_USAGE,
+      values.units || values.parent ? [] : ['--units 或 --parent'],
+    );
+    if (!/^\d{4}$/.test(values.year))
+      throw new AppError(
+        'usage',
+        `--year 要写四位年份，例如 --year 2025（写的是 ${values.year}）\n${CAMPAIGNS_USAGE}`,
+      );
+    create = {
+      checklist: values.checklist,
+      year: Number(values.year),
+      deadline: parseDeadline(values.deadline, cli.timeZone),
+    };
+  }
+  if (values.limit !== undefined && !/^[1-9]\d{0,5}$/.test(values.limit))
+    throw new AppError(
+      'usage',
+      `--limit 要写正整数，例如 --limit 50（写的是 ${values.limit}）\n${CAMPAIGNS_USAGE}`,
+    );
+  return { sub, values, positionals, cli, create };
+}
+
+/** `npm run cli -- campaigns …` (DomainError for bad input, AppError('usage') for a wrong command line). */
+export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Promise<void> {
+  const { sub, values, positionals, cli, create } = campaignsLine(args, deps.env ?? {});
   const clock = deps.clock ?? systemClock;
-  const cli = loadCliSettings(deps.env ?? {});
   const timeZone = cli.timeZone;
   const ctx = { db: deps.db, clock, timeZone };
   const now = clock.now();
@@ -37,22 +72,16 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
       deps.out(`${c.code} v${c.version}（${c.items} 项，${c.result}）← ${c.sourceFile}`);
     return;
   }
-  if (sub === 'create') {
-    requireOptions(
-      values,
-      ['checklist', 'year', 'deadline'],
-      CAMPAIGNS_USAGE,
-      values.units || values.parent ? [] : ['--units 或 --parent'],
-    );
+  if (create) {
     // Working days before the deadline count the county's holidays.yaml too, as the reminders do (next
     // year's campaign is made in December, often for a year only that file knows).
     const calendar = cliWorkingCalendar(cli, deps.out);
     const r = await createCampaign(
       { ...ctx, calendar },
       {
-        checklistCode: values.checklist,
-        year: Number(values.year),
-        deadline: parseDeadline(values.deadline, timeZone),
+        checklistCode: create.checklist,
+        year: create.year,
+        deadline: create.deadline,
         unitCodes: values.units?.split(',').map((s) => s.trim()),
         parentUnitCode: values.parent,
         createdBy: 'cli',
@@ -112,6 +141,8 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
 export const campaignsCommand: CliCommand = {
   usage: CAMPAIGNS_USAGE,
   subcommands: ['load-checklists', 'create', 'progress', 'missing'],
+  // Options left out or mistyped are said before the database is opened (and migrated).
+  wellFormed: (args, env) => campaignsLine(args, env) !== undefined,
   summary: '材料清单和归档任务：load-checklists、create、progress、missing',
   run: (args, ctx) => runCampaignsCommand(args, ctx),
 };
@@ -134,7 +165,7 @@ function parseFlags(args: string[]) {
       },
     });
   } catch (err) {
-    throw new AppError('usage', `${(err as Error).message}\n${CAMPAIGNS_USAGE}`);
+    throw new AppError('usage', `${optionProblem(err)}\n${CAMPAIGNS_USAGE}`);
   }
 }
 

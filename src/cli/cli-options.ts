@@ -18,7 +18,7 @@ export function parseCliOptions<O extends NonNullable<ParseArgsConfig['options']
 }
 
 /** node:util parseArgs's complaint, said in Chinese (the option as typed). */
-function optionProblem(err: unknown): string {
+export function optionProblem(err: unknown): string {
   const code = (err as { code?: string }).code;
   const message = errorMessage(err);
   const named = /'([^' ]+)/.exec(message)?.[1] ?? '';

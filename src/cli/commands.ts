@@ -18,9 +18,12 @@ export interface CliCommand {
   subcommands: readonly string[];
   /**
    * Whether the words carry what the subcommand needs (`units set` needs a unit code): a line without
-   * it gets the usage (exit 2) before the database is opened, as a mistyped subcommand does.
+   * it gets the usage (exit 2) before the database is opened, as a mistyped subcommand does. It may
+   * instead throw what is wrong (AppError 'usage': 「缺少选项：--deadline」, exit 2; a DomainError such as a
+   * date that is no day, exit 1), said likewise before the database is opened: an option left out or
+   * mistyped must not open, wait for or migrate the database.
    */
-  wellFormed?: (args: readonly string[]) => boolean;
+  wellFormed?: (args: readonly string[], env: Env) => boolean;
   /**
    * Whether the line only reads (`jobs dead`, `units list`): on an embedded database that does not
    * exist it is refused, creating nothing, instead of answering «0» from a new empty one (root running

@@ -62,10 +62,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`没有这个命令：${group} ${args[0]}\n\n${entry.usage}`);
     return 2;
   }
-  // A subcommand without what it needs (`units set` with no unit code), likewise.
-  if (!('standalone' in entry) && entry.wellFormed && !entry.wellFormed(args)) {
-    io.err(entry.usage);
-    return 2;
+  // A subcommand without what it needs (`units set` with no unit code, `campaigns create` without
+  // --deadline or with a date that is no day), likewise.
+  if (!('standalone' in entry) && entry.wellFormed) {
+    let ok: boolean;
+    try {
+      ok = entry.wellFormed(args, io.env);
+    } catch (err) {
+      return failed(err, false);
+    }
+    if (!ok) {
+      io.err(entry.usage);
+      return 2;
+    }
   }
   if ('standalone' in entry) {
     try {

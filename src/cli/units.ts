@@ -7,7 +7,7 @@ import { localDay } from '../domain/working-days.js';
 import { setupGaps } from '../db/repos/setup-gaps.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
-import { parseFondsArgs } from '../domain/fonds.js';
+import { parseFondsArgs, type Fonds } from '../domain/fonds.js';
 import { AppError, DomainError, errorMessage } from '../errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { decodeTextFile } from '../domain/decode-text-file.js';
@@ -61,10 +61,33 @@ const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
   (sub === 'households' && rest[0] === 'import' && rest[1] !== undefined) ||
   sub === 'list' ||
   (sub === 'check' && rest.length === 0) ||
-  (sub === 'set' && rest[0] !== undefined) ||
+  (sub === 'set' && rest[0] !== undefined && unitSettingsOf(rest.slice(1)) !== undefined) ||
   (sub === 'retire' && retireArgs(rest) !== undefined) ||
   (sub === 'restore' && rest.length === 1) ||
-  sub === 'fonds';
+  (sub === 'fonds' && fondsLineOf(rest) !== undefined);
+
+/**
+ * The key=value words of `units set CODE …`, read before the database is opened (a mistyped key was
+ * said only after opening, and migrating, it): a usage error naming the word.
+ */
+function unitSettingsOf(args: readonly string[]) {
+  try {
+    return parseUnitSettings(args);
+  } catch (err) {
+    throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
+  }
+}
+
+/** `units fonds [CODE (off | code=… name=…)]`, read before the database is opened: what to do. */
+function fondsLineOf(rest: readonly string[]): 'list' | 'off' | Fonds {
+  if (rest.length === 0) return 'list';
+  if (rest.length === 2 && /^(off|none|无)$/i.test(rest[1]!)) return 'off';
+  try {
+    return parseFondsArgs(rest.slice(1));
+  } catch (err) {
+    throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
+  }
+}
 
 /** `units retire CODE [--into CODE] [--date DAY]` (undefined: not so). */
 function retireArgs(args: readonly string[]): { code: string; into?: string; day?: string } | undefined {
@@ -164,12 +187,7 @@ export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise
   if (sub === 'set' && rest[0]) {
     const unit = await getUnitByCode(deps.db, rest[0]);
     if (!unit) throw new AppError('usage', `找不到单位 ${rest[0]}`);
-    let patch;
-    try {
-      patch = parseUnitSettings(rest.slice(1));
-    } catch (err) {
-      throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
-    }
+    const patch = unitSettingsOf(rest.slice(1));
     // A mistyped chat id, or a chat the bot was never added to: every weekly digest would be refused.
     const chat = patch.set.digestChat;
     if (typeof chat === 'string' && (await chatTypeOf(deps.db, chat)) === undefined)
@@ -295,7 +313,8 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
 
 /** `units fonds [CODE code=… name=… | CODE off]`: a 立档单位's fonds, inherited by its subtree. */
 async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Promise<void> {
-  if (rest.length === 0) {
+  const line = fondsLineOf(rest);
+  if (line === 'list') {
     const set = [...(await listUnitFonds(deps.db)).values()];
     if (set.length === 0) deps.out('没有单位设了自己的全宗（都用 archive.yaml 的默认全宗）');
     for (const f of set)
@@ -306,7 +325,7 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
   }
   const unit = await getUnitByCode(deps.db, rest[0]!);
   if (!unit) throw new AppError('usage', `找不到单位 ${rest[0]}`);
-  if (rest.length === 2 && /^(off|none|无)$/i.test(rest[1]!)) {
+  if (line === 'off') {
     const had = await clearUnitFonds(deps.db, unit.id);
     deps.out(
       had
@@ -315,12 +334,7 @@ async function fondsCommand(rest: string[], deps: OrgCliDeps, clock: Clock): Pro
     );
     return;
   }
-  let f;
-  try {
-    f = parseFondsArgs(rest.slice(1));
-  } catch (err) {
-    throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
-  }
+  const f = line;
   const holder = await unitHoldingFonds(deps.db, f.code);
   if (holder && holder !== unit.code)
     throw new AppError('usage', `全宗号 ${f.code} 已属于单位 ${holder}，一个全宗号只能给一个立档单位`);

@@ -133,6 +133,43 @@ describe('npm run cli -- <command> --help', () => {
           expect(res.code, line.join(' ')).toBe(2);
           expect(res.stderr.trim(), line.join(' ')).toBe((await COMMANDS[line[0]!]!()).usage);
         }
+        // An option left out or mistyped, or a value that cannot be, is said before the database is
+        // opened: it was opened and migrated first, so a typo upgraded the database (exit 2; a date
+        // that is no day: exit 1, as before).
+        const parent = ['--checklist', 'village-jzfp', '--parent', '530521'];
+        for (const [line, code, first] of [
+          [['campaigns', 'create'], 2, '缺少选项：--checklist、--year、--deadline、--units 或 --parent'],
+          [
+            ['campaigns', 'create', ...parent, '--year', '27', '--deadline', '2027-12-31'],
+            2,
+            '--year 要写四位年份，例如 --year 2025（写的是 27）',
+          ],
+          [
+            ['campaigns', 'create', ...parent, '--year', '2027', '--deadline', '2027-02-30'],
+            1,
+            '日期格式不对: 2027-02-30（应为 2025-12-31）',
+          ],
+          [['campaigns', 'missing', '530521', '--limt', '5'], 2, '没有这个选项：--limt'],
+          [['campaigns', 'missing', '530521', '--limit', 'all'], 2, '--limit 要写正整数'],
+          [['archive', 'confirm', '--unit', '530521'], 2, '用法:'],
+          [['archive', 'describe', '--item', 'abc'], 2, '--item 须为正整数，收到 "abc"'],
+          [
+            ['archive', 'retention', '--unit', '530521', '--task', 'A1', '--year', '2025', '--to', '5年'],
+            2,
+            '--to 须为 永久、30年 或 10年（也可写 Y、D30、D10），收到 "5年"',
+          ],
+          [['archive', 'waive', '--unit', '530521', '--task', 'A1'], 2, '免交须写明原因：--reason 原因'],
+          [['archive', 'refile', '--item', '7'], 2, '用法: archive refile --item ID --task 任务编号'],
+          [['units', 'set', '530521', 'remindres=off'], 2, '未知设置 remindres（可用：'],
+          [['units', 'fonds', '530521', 'code=A1'], 2, '缺少 name=全宗名称'],
+        ] as const) {
+          const res = await cliInProcess([...line], env);
+          expect(res.code, line.join(' ')).toBe(code);
+          expect(res.stderr.split('\n')[0], line.join(' ')).toMatch(
+            new RegExp(`^${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+          );
+          expect(readdirSync(dir), line.join(' ')).toEqual([]);
+        }
         // Not one of Object's own names either.
         const proto = await cliInProcess(['constructor'], env);
         expect(proto.code).toBe(2);

@@ -169,6 +169,20 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     await page.locator('#back-to-list').click();
     await page.waitForLoadState('load');
     expect(new URL(page.url()).pathname).toBe(`/units/${villageId}/transfers`);
+  }, 60_000);
+
+  it('the item page’s 「随移交包 #N 移交」 opens the package for the archivist; an officer reads it unlinked', async () => {
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    await page.locator('#transfer a.transfer-package').click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/transfers/${first}`);
+    const officer = await signInCookie(h, { openId: org.officer, name: '王村官' }, PUBLIC_URL);
+    const own = await (
+      await fetch(`${h.bot.url}/items/${items[0]!.id}`, { headers: { cookie: officer } })
+    ).text();
+    expect(own).toContain(`随移交包 #${first} 移交`);
+    expect(own).not.toContain(`/transfers/${first}`);
   });
 
   it('after 撤销确认 and a second 导出: the later package states the change, the earlier one shows it and what followed', async () => {
@@ -222,7 +236,7 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     await page.waitForLoadState('load');
     expect(new URL(page.url()).pathname).toBe(`/transfers/${second}`);
     await fitsPhone(page);
-  });
+  }, 60_000);
 
   it('refused: an officer and a leader (403), another village’s package and none such (找不到), a stranger (no role)', async () => {
     const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;

@@ -126,7 +126,7 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     await page.goto(`${h.bot.url}/units/${villageId}`);
     expect(await page.locator('#link-transfers').getAttribute('href')).toBe(transfersUrl());
     await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
-    await page.locator('#transfer a').click();
+    await page.locator('#transfer-list').click();
     await page.waitForLoadState('load');
     expect(new URL(page.url()).pathname).toBe(transfersUrl());
     expect(await page.locator('#owed-count').innerText()).toBe('0');

@@ -2,7 +2,7 @@ import { itemDetail, type ItemDetail, type PageMaterial } from '../../db/repos/p
 import { transfersOfItem, type ItemTransfer } from '../../db/repos/transfer-packages.js';
 import { RECALLED_REASON } from '../../domain/catalogue.js';
 import { plainDate } from '../../domain/plain-date.js';
-import { transfersPath } from '../../domain/transfer-changes.js';
+import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
 import { EDIT_ROLES } from './compilation-view.js';
 import { RECALLED_BY } from '../../domain/incoming.js';
 import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
@@ -66,6 +66,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
   const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
   const desc = d.description ?? {};
   const transfers = await transfersOfItem(c.deps.db, d.item.id);
+  const archivist = holdsRole(c.viewer, d.unit.path, EDIT_ROLES);
   const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
     <h1>${d.item.title}</h1>
     ${
@@ -83,8 +84,8 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
           transfers.length > 0
             ? html`<dt>移交</dt>
                 <dd id="transfer">
-                  ${transfers.map((t) => html`<div>${transferLine(t, now, timeZone)}</div>`)}
-                  ${holdsRole(c.viewer, d.unit.path, EDIT_ROLES) ? html`<a href="${transfersPath(d.unit.id)}">移交包记录</a>` : ''}
+                  ${transfers.map((t) => html`<div>${transferLine(t, now, timeZone, archivist)}</div>`)}
+                  ${archivist ? html`<a id="transfer-list" href="${transfersPath(d.unit.id)}">移交包记录</a>` : ''}
                 </dd>`
             : ''
         }
@@ -146,13 +147,17 @@ function archivalCodeLine(d: ItemDetail, now: Date, timeZone: string): Html | st
 
 /**
  * 「已于12月6日随移交包 #3 移交」; a 档号 retired since also says how and whether the county archive was
- * sent the correction (「移交后已撤销确认，更正未报送」).
+ * sent the correction (「移交后已撤销确认，更正未报送」). `linked` (an archivist or admin): the package's
+ * number opens its page.
  */
-function transferLine(t: ItemTransfer, now: Date, timeZone: string): string {
-  const went = `已于${plainDate(t.packageAt, now, timeZone)}随移交包 #${t.packageId} 移交`;
+function transferLine(t: ItemTransfer, now: Date, timeZone: string, linked: boolean): Html {
+  const pkg = linked
+    ? html`<a class="transfer-package" href="${packagePath(t.packageId)}">移交包 #${t.packageId}</a>`
+    : `移交包 #${t.packageId}`;
+  const went = html`已于${plainDate(t.packageAt, now, timeZone)}随${pkg} 移交`;
   if (!t.withdrawnAt) return went;
   const how = t.withdrawnReason === RECALLED_REASON ? '移交后材料已撤回、档号停用' : '移交后已撤销确认';
-  return `${went}（档号 ${t.archivalCode}）；${how}，更正${t.reportedAt ? '已报送' : '未报送'}`;
+  return html`${went}（档号 ${t.archivalCode}）；${how}，更正${t.reportedAt ? '已报送' : '未报送'}`;
 }
 
 /** Who did it, when no person's name is known: Lark itself for a recall by a group's owner or manager. */

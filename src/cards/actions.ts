@@ -95,6 +95,15 @@ export const CARD_AGAIN = defineCardAction({
   value: z.object({ b: id }),
   stale: RESEND_MATERIALS,
 });
+/**
+ * 未归档's 下一页 / 回到第一页: the list after the line of burst `p` (from the start without it); `d`
+ * marks the asker's own list from a direct chat (else the chat's).
+ */
+export const UNFILED_PAGE = defineCardAction({
+  name: 'unfiled-page',
+  value: z.object({ p: id.optional(), d: sure }),
+  stale: '这个按钮已失效，请重新发送「未归档」',
+});
 
 // Corrections (usecases/correction-actions.ts).
 export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });

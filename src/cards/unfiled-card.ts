@@ -1,3 +1,4 @@
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { CARD_AGAIN } from './actions.js';
 import { button, buttonRow, card, esc, md } from './card-kit.js';
 
@@ -12,18 +13,31 @@ export interface UnfiledLine {
   chatName?: string;
 }
 
-/** 未归档: the bursts nobody filed yet, each with a button that sends its card again. */
-export function unfiledCard(input: { lines: UnfiledLine[]; total: number; scope: string }): object {
+/**
+ * 未归档: the bursts nobody filed yet, a page of them, each with a button that sends its card again.
+ * `total` counts them all; `before` those on the pages before this one. While more follow, the card says
+ * how many and offers 下一页 (`next`); a later page offers 回到第一页 (`first`).
+ */
+export function unfiledCard(input: {
+  lines: UnfiledLine[];
+  total: number;
+  before: number;
+  scope: string;
+  next: ButtonValue;
+  first: ButtonValue;
+}): object {
   if (input.total === 0)
     return card('没有待交的材料', 'green', [md(`${esc(input.scope)}收到的材料都已交到任务里了。`)], {
       summary: '没有待交的材料',
     });
+  const { lines, total, before } = input;
+  const range = before > 0 && lines.length > 0 ? `，这是第 ${before + 1}–${before + lines.length} 组` : '';
   const elements: object[] = [
     md(
-      `${esc(input.scope)}还有 **${input.total}** 组材料没交到任务里。点「选任务」，会在原消息下面发出选择卡片：`,
+      `${esc(input.scope)}还有 **${total}** 组材料没交到任务里${range}。点「选任务」，会在原消息下面发出选择卡片：`,
     ),
   ];
-  for (const l of input.lines) {
+  for (const l of lines) {
     elements.push(
       md(
         `${esc(l.when)} · ${esc(l.senderName)} · ${esc(l.what)}${l.chatName ? ` · ${esc(l.chatName)}` : ''}`,
@@ -31,11 +45,15 @@ export function unfiledCard(input: { lines: UnfiledLine[]; total: number; scope:
       buttonRow([button('选任务', CARD_AGAIN.value({ b: l.burstId }), 'primary')]),
     );
   }
-  if (input.total > input.lines.length)
-    elements.push(
-      md(`<font color='grey'>只列出最早的 ${input.lines.length} 组，交完后再发「未归档」看其余的。</font>`),
-    );
+  const more = total - before - lines.length;
+  if (more > 0) elements.push(md(`<font color='grey'>还有 ${more} 组没列出，点「下一页」查看。</font>`));
+  else if (lines.length === 0) elements.push(md(`<font color='grey'>后面的都已交完。</font>`));
+  const pages = [
+    ...(more > 0 ? [button('下一页', input.next)] : []),
+    ...(before > 0 ? [button('回到第一页', input.first)] : []),
+  ];
+  if (pages.length > 0) elements.push(buttonRow(pages));
   return card('还没交到任务里的材料', 'orange', elements, {
-    summary: `还有 ${input.total} 组材料没交到任务里`,
+    summary: `还有 ${total} 组材料没交到任务里`,
   });
 }

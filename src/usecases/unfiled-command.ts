@@ -1,4 +1,4 @@
-import { CARD_AGAIN } from '../cards/actions.js';
+import { CARD_AGAIN, UNFILED_PAGE } from '../cards/actions.js';
 import { unfiledCard, type UnfiledLine } from '../cards/unfiled-card.js';
 import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
@@ -6,7 +6,12 @@ import { itemForCorrection } from '../db/repos/correction-items.js';
 import { getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
 import { personNames } from '../db/repos/reminder-audience.js';
-import { oneCardEach, unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
+import {
+  unfiledBursts,
+  unfiledCardsPage,
+  type UnfiledBurst,
+  type UnfiledCard,
+} from '../db/repos/unfiled-bursts.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
@@ -36,35 +41,33 @@ const what = (b: UnfiledBurst): string =>
   );
 
 /**
- * One line per burst the officer sent: a split burst's parts still waiting are one line (「3 份，分开交，
- * 还差 2 份」, as its one parts card shows them), at its first part still waiting, whose 选任务 sends
- * the parts card again.
+ * One page of the list: one line per burst the officer sent (a split burst's parts still waiting are
+ * one line, 「3 份，分开交，还差 2 份」, as its one parts card shows them, at its first part still
+ * waiting, whose 选任务 sends the parts card again), after the line of burst `after`.
  */
-interface ListEntry {
-  burst: UnfiledBurst;
-  parts?: { total: number; waiting: number };
+async function listCard(
+  deps: BotDeps,
+  who: { chatId: string } | { senderOpenId: string },
+  after?: number,
+): Promise<object> {
+  const direct = 'senderOpenId' in who;
+  const page = await unfiledCardsPage(
+    deps.db,
+    direct ? { senderOpenId: who.senderOpenId } : { chatIds: [who.chatId] },
+    { after, limit: LIST_MAX },
+  );
+  const last = page.cards.at(-1)?.burst.id ?? after;
+  return unfiledCard({
+    lines: await lines(deps, page.cards, direct),
+    total: page.total,
+    before: page.before,
+    scope: direct ? '您发的材料中，' : '本群',
+    next: UNFILED_PAGE.value({ p: last, ...(direct ? { d: 1 as const } : {}) }),
+    first: UNFILED_PAGE.value(direct ? { d: 1 } : {}),
+  });
 }
 
-async function entries(deps: BotDeps, bursts: UnfiledBurst[]): Promise<ListEntry[]> {
-  const waiting = new Map<string, number>();
-  for (const b of bursts) if (b.partsCard) waiting.set(b.partsCard, (waiting.get(b.partsCard) ?? 0) + 1);
-  const out: ListEntry[] = [];
-  for (const b of oneCardEach(bursts))
-    out.push(
-      b.partsCard
-        ? {
-            burst: b,
-            parts: {
-              total: (await partsOfCard(deps.db, b.partsCard)).length,
-              waiting: waiting.get(b.partsCard)!,
-            },
-          }
-        : { burst: b },
-    );
-  return out;
-}
-
-async function lines(deps: BotDeps, list: ListEntry[], withChat: boolean) {
+async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
   const { timeZone } = deps;
   const bursts = list.map((e) => e.burst);
   const names = await personNames(
@@ -101,37 +104,45 @@ export function unfiledCommand(): CommandDeclaration {
     help: '还没交到任务里的材料，可以重新选任务',
     handle: async (deps, msg) => {
       const uuid = `unfiled-${msg.messageId}`;
-      let bursts: UnfiledBurst[];
-      let scope: string;
       if (msg.chatType === 'p2p') {
         if (!msg.senderOpenId) return;
-        bursts = await unfiledBursts(deps.db, { senderOpenId: msg.senderOpenId, limit: 200 });
-        scope = '您发的材料中，';
-      } else {
-        const unit = await unitOfChat(deps.db, msg.chatId);
-        if (!unit)
-          return replyText(
-            deps.gateway,
-            msg.messageId,
-            '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
-            uuid,
-          );
-        bursts = await unfiledBursts(deps.db, { chatIds: [msg.chatId], limit: 200 });
-        scope = '本群';
+        await replyCard(
+          deps.gateway,
+          msg.messageId,
+          await listCard(deps, { senderOpenId: msg.senderOpenId }),
+          uuid,
+        );
+        return;
       }
-      const list = await entries(deps, bursts);
-      await replyCard(
-        deps.gateway,
-        msg.messageId,
-        unfiledCard({
-          lines: await lines(deps, list.slice(0, LIST_MAX), msg.chatType === 'p2p'),
-          total: list.length,
-          scope,
-        }),
-        uuid,
-      );
+      if (!(await unitOfChat(deps.db, msg.chatId)))
+        return replyText(
+          deps.gateway,
+          msg.messageId,
+          '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
+          uuid,
+        );
+      await replyCard(deps.gateway, msg.messageId, await listCard(deps, { chatId: msg.chatId }), uuid);
     },
   };
+}
+
+/**
+ * 下一页 / 回到第一页 on the 未归档 list: the list card drawn in place at that page, as things are now
+ * (the tapping officer's own list from a direct chat, else the tapped chat's).
+ */
+export function unfiledPageAction(): DeclaredCardAction {
+  return cardAction({
+    type: UNFILED_PAGE,
+    handle: async (deps, a): Promise<CardResponse> => {
+      const who = a.value.d
+        ? { senderOpenId: a.operatorOpenId }
+        : a.chatId
+          ? { chatId: a.chatId }
+          : undefined;
+      if (!who) throw new DomainError('bad_action', '这个按钮已失效，请重新发送「未归档」');
+      return { card: { type: 'raw', data: await listCard(deps, who, a.value.p) } };
+    },
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import { firstSendable } from '../domain/quiet-hours.js';
 import { acknowledgeBurst } from '../usecases/acknowledge-burst.js';
 import { browseTasksActions } from '../usecases/browse-tasks-actions.js';
 import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-again.js';
-import { cardAgainAction, unfiledCommand } from '../usecases/unfiled-command.js';
+import { cardAgainAction, unfiledCommand, unfiledPageAction } from '../usecases/unfiled-command.js';
 import { bindChatAction } from '../usecases/bind-chat-action.js';
 import { correctionActions } from '../usecases/correction-actions.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
@@ -52,6 +52,7 @@ export function filingFeature(env: FeatureEnv): Feature {
         maxFileBytes: config.capture.maxFileBytes,
       }),
       cardAgainAction(options),
+      unfiledPageAction(),
       splitBurstAction({
         isChatMember,
         timeZone: config.timeZone,

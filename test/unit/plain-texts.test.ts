@@ -94,7 +94,16 @@ describe('plain texts', () => {
         dueSoon: 0,
         mentions: [],
       }),
-      JSON.stringify(unfiledCard({ lines: [], total: 0, scope: '本群' })),
+      JSON.stringify(
+        unfiledCard({
+          lines: [],
+          total: 0,
+          before: 0,
+          scope: '本群',
+          next: { a: 'unfiled-page' },
+          first: { a: 'unfiled-page' },
+        }),
+      ),
       JSON.stringify(
         urgeCard({
           unitId: 7,

@@ -53,42 +53,53 @@ interface Filter {
   limit?: number;
 }
 
-/**
- * Bursts waiting to be filed, oldest first: closed and answered, at least one stored material, no
- * live filing, and not set aside (the newest of 不归档 / 重新选择任务 decides). Chats whose binding
- * ended or paused are left out: nobody can file there.
- */
-export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurst[]> {
+type UnfiledRow = {
+  id: number | string;
+  chat_id: string;
+  sender_open_id: string;
+  first_message_id: string;
+  first_at: string | Date;
+  last_at: string | Date;
+  stored: number | string;
+  photos: number | string;
+  audio: number | string;
+  videos: number | string;
+  last_card_at: string | Date;
+  parts_card: string | null;
+};
+
+const unfiledOf = (r: UnfiledRow): UnfiledBurst => ({
+  id: Number(r.id),
+  chatId: r.chat_id,
+  senderOpenId: r.sender_open_id,
+  firstMessageId: r.first_message_id,
+  firstAt: new Date(r.first_at),
+  lastAt: new Date(r.last_at),
+  stored: Number(r.stored),
+  photos: Number(r.photos),
+  audio: Number(r.audio),
+  videos: Number(r.videos),
+  lastCardAt: new Date(r.last_card_at),
+  partsCard: r.parts_card,
+});
+
+/** The select of unfiledBursts (no order, no limit); undefined when the filter leaves nothing. */
+function unfiledSelect(f: Filter) {
+  if (f.chatIds && f.chatIds.length === 0) return undefined;
+  if (f.burstIds && f.burstIds.length === 0) return undefined;
   const chats = f.chatIds
     ? sql`and b.chat_id in (${sql.join(
         f.chatIds.map((c) => sql`${c}`),
         sql`, `,
       )})`
     : sql``;
-  if (f.chatIds && f.chatIds.length === 0) return [];
-  if (f.burstIds && f.burstIds.length === 0) return [];
   const ids = f.burstIds
     ? sql`and b.id in (${sql.join(
         f.burstIds.map((i) => sql`${i}`),
         sql`, `,
       )})`
     : sql``;
-  const rows = await queryRows<{
-    id: number | string;
-    chat_id: string;
-    sender_open_id: string;
-    first_message_id: string;
-    first_at: string | Date;
-    last_at: string | Date;
-    stored: number | string;
-    photos: number | string;
-    audio: number | string;
-    videos: number | string;
-    last_card_at: string | Date;
-    parts_card: string | null;
-  }>(
-    db,
-    sql`select b.id, b.chat_id, b.sender_open_id, b.first_message_id, b.first_at, b.last_at,
+  return sql`select b.id, b.chat_id, b.sender_open_id, b.first_message_id, b.first_at, b.last_at,
           s.stored, s.photos, s.audio, s.videos, ${lastCardOf} as last_card_at,
           case when exists (select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id
                               and o.status <> 'split')
@@ -111,24 +122,87 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
           and coalesce((select a.action from audit_log a
                         where a.burst_id = b.id and a.action in ('set_aside', 'reopen')
                         order by a.at desc, a.id desc limit 1), 'reopen') <> 'set_aside'
-          ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}
-        order by b.first_at, b.id
-        limit ${f.limit ?? 200}`,
+          ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}`;
+}
+
+/**
+ * Bursts waiting to be filed, oldest first: closed and answered, at least one stored material, no
+ * live filing, and not set aside (the newest of 不归档 / 重新选择任务 decides). Chats whose binding
+ * ended or paused are left out: nobody can file there.
+ */
+export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurst[]> {
+  const select = unfiledSelect(f);
+  if (!select) return [];
+  const rows = await queryRows<UnfiledRow>(
+    db,
+    sql`${select} order by b.first_at, b.id limit ${f.limit ?? 200}`,
   );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    chatId: r.chat_id,
-    senderOpenId: r.sender_open_id,
-    firstMessageId: r.first_message_id,
-    firstAt: new Date(r.first_at),
-    lastAt: new Date(r.last_at),
-    stored: Number(r.stored),
-    photos: Number(r.photos),
-    audio: Number(r.audio),
-    videos: Number(r.videos),
-    lastCardAt: new Date(r.last_card_at),
-    partsCard: r.parts_card,
-  }));
+  return rows.map(unfiledOf);
+}
+
+/** A line of the 未归档 list: a burst, or for a split burst its first part still waiting. */
+export interface UnfiledCard {
+  burst: UnfiledBurst;
+  /** A split burst's parts: all of them, and those still waiting (oneCardEach's one line for them). */
+  parts?: { total: number; waiting: number };
+}
+
+/**
+ * One page of what waits to be filed, one entry per card (a split burst's parts still waiting are one,
+ * at the first of them), oldest first: up to `limit` entries after the entry of burst `after` (from the
+ * start without it), how many entries there are in all (every one, not a page's worth) and how many
+ * come before the page.
+ */
+export async function unfiledCardsPage(
+  db: Db,
+  f: Omit<Filter, 'limit'>,
+  page: { after?: number; limit: number },
+): Promise<{ cards: UnfiledCard[]; total: number; before: number }> {
+  const select = unfiledSelect(f);
+  if (!select) return { cards: [], total: 0, before: 0 };
+  const after = page.after ?? 0;
+  const rows = await queryRows<
+    Partial<UnfiledRow> & {
+      total: number | string;
+      before: number | string;
+      waiting: number | string | null;
+      parts_total: number | string | null;
+    }
+  >(
+    db,
+    sql`with u as (${select}),
+        c as (select u.*,
+                count(*) over (partition by coalesce(u.parts_card, u.id::text)) as waiting,
+                row_number() over (partition by coalesce(u.parts_card, u.id::text) order by u.first_at, u.id) as rn
+              from u),
+        d as (select * from c where rn = 1),
+        k as (select first_at, id from bursts where id = ${after})
+        select t.total, t.before, p.*,
+          case when p.parts_card is not null then
+            (select count(*) from bursts o where o.ack_message_id = p.parts_card and o.status <> 'split') end
+            as parts_total
+        from (select count(*) as total,
+                count(*) filter (where exists (select 1 from k where (d.first_at, d.id) <= (k.first_at, k.id)))
+                  as before
+              from d) t
+        left join lateral (select * from d
+                           where not exists (select 1 from k where (d.first_at, d.id) <= (k.first_at, k.id))
+                           order by d.first_at, d.id limit ${page.limit}) p on true
+        order by p.first_at, p.id`,
+  );
+  const [first] = rows;
+  return {
+    total: Number(first?.total ?? 0),
+    before: Number(first?.before ?? 0),
+    cards: rows
+      .filter((r) => r.id !== null && r.id !== undefined)
+      .map((r) => {
+        const burst = unfiledOf(r as UnfiledRow);
+        return burst.partsCard
+          ? { burst, parts: { total: Number(r.parts_total), waiting: Number(r.waiting) } }
+          : { burst };
+      }),
+  };
 }
 
 /**

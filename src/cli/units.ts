@@ -16,7 +16,7 @@ import { importPeople } from '../usecases/import-people.js';
 import { ROLE_LABEL } from '../domain/units-people.js';
 import { removePerson } from '../usecases/remove-person.js';
 import { importHouseholds, importUnits } from '../usecases/import-units.js';
-import { restoreUnit, retireUnit } from '../usecases/retire-unit.js';
+import { checkRetireDay, restoreUnit, retireUnit } from '../usecases/retire-unit.js';
 import { loadCliSettings } from '../settings.js';
 import type { CliCommand } from './commands.js';
 import { readFileCapped, readTableFile } from './read-table-file.js';
@@ -54,7 +54,7 @@ export const UNITS_USAGE = `用法:
   units fonds                       列出各单位的全宗`;
 
 /** The command lines `runUnitsCommand` runs (any other gets the usage before the database is opened). */
-const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
+const unitsWellFormed = ([sub, ...rest]: readonly string[], env: Env = {}): boolean =>
   (sub === 'import' && rest[0] !== undefined) ||
   (sub === 'people' && rest[0] === 'import' && peopleImportFile(rest.slice(1)) !== undefined) ||
   (sub === 'people' && rest[0] === 'remove' && rest.length === 2) ||
@@ -62,7 +62,7 @@ const unitsWellFormed = ([sub, ...rest]: readonly string[]): boolean =>
   sub === 'list' ||
   (sub === 'check' && rest.length === 0) ||
   (sub === 'set' && rest[0] !== undefined && unitSettingsOf(rest.slice(1)) !== undefined) ||
-  (sub === 'retire' && retireArgs(rest) !== undefined) ||
+  (sub === 'retire' && retireLine(rest, env)) ||
   (sub === 'restore' && rest.length === 1) ||
   (sub === 'fonds' && fondsLineOf(rest) !== undefined);
 
@@ -87,6 +87,13 @@ function fondsLineOf(rest: readonly string[]): 'list' | 'off' | Fonds {
   } catch (err) {
     throw new AppError('usage', `${errorMessage(err)}\n\n${UNITS_USAGE}`);
   }
+}
+
+/** `units retire CODE [--into CODE] [--date DAY]` with a --date that is a day (before the database is opened). */
+function retireLine(args: readonly string[], env: Env): boolean {
+  const retire = retireArgs(args);
+  if (retire?.day !== undefined) checkRetireDay(retire.day, loadCliSettings(env).timeZone);
+  return retire !== undefined;
 }
 
 /** `units retire CODE [--into CODE] [--date DAY]` (undefined: not so). */

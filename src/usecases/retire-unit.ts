@@ -46,6 +46,12 @@ async function mergedInto(db: Db, unit: UnitRow): Promise<UnitRow | undefined> {
   return unit.mergedIntoId === null ? undefined : getUnitById(db, unit.mergedIntoId);
 }
 
+/** A retirement day that is a real day written YYYY-MM-DD (the command line checks it before opening the database). */
+export function checkRetireDay(day: string, timeZone: string): void {
+  if (!DAY.test(day) || localDay(zonedInstant(day, '12:00', timeZone), timeZone) !== day)
+    throw new DomainError('bad_date', `日期 ${day} 不对，写成 2026-12-01 这样`);
+}
+
 /**
  * Retires a unit (撤并村, 撤乡并镇): it stays in the tree with its tasks, items, 档号 and fonds, but is
  * no longer chased. Its open tasks that are not complete are waived (reopened by `restoreUnit`), its
@@ -72,8 +78,7 @@ export async function retireUnit(
   if (unit.parentId === null)
     throw new DomainError('unit_is_root', `${unit.name}（${unit.code}）是最上级单位，不能撤销`);
   const day = input.day ?? today;
-  if (!DAY.test(day) || localDay(zonedInstant(day, '12:00', timeZone), timeZone) !== day)
-    throw new DomainError('bad_date', `日期 ${day} 不对，写成 2026-12-01 这样`);
+  checkRetireDay(day, timeZone);
   if (day > today) throw new DomainError('future_date', `日期 ${day} 还没到：撤并生效后再执行`);
   const children = await activeChildren(db, unit.id);
   if (children.length > 0) throw childrenStillActive(unit, children);

@@ -162,6 +162,11 @@ describe('npm run cli -- <command> --help', () => {
           [['archive', 'refile', '--item', '7'], 2, '用法: archive refile --item ID --task 任务编号'],
           [['units', 'set', '530521', 'remindres=off'], 2, '未知设置 remindres（可用：'],
           [['units', 'fonds', '530521', 'code=A1'], 2, '缺少 name=全宗名称'],
+          [
+            ['units', 'retire', '530521001', '--date', '2026-02-30'],
+            1,
+            '日期 2026-02-30 不对，写成 2026-12-01 这样',
+          ],
         ] as const) {
           const res = await cliInProcess([...line], env);
           expect(res.code, line.join(' ')).toBe(code);

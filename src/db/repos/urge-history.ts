@@ -8,6 +8,8 @@ export interface LastUrge {
   /** Who pressed it as the card named them (「城关镇领导 张三」), when recorded; else their open_id. */
   byLabel: string | null;
   by: string | null;
+  /** The task it was pressed for (a 逾期 row, a task page); null: the village's overdue tasks. */
+  taskId: number | null;
   /** Items (件) filed in the unit — or on `taskId`, when asked for one task — since it reached the chat. */
   filedSince: number;
 }
@@ -25,17 +27,19 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
     sent_at: Date | string;
     by_label: string | null;
     by: string | null;
+    task_id: number | string | null;
     filed_since: number;
   }>(
     db,
     sql`select x.unit_id::int as unit_id, x.sent_at, a.details->>'by' as by_label, a.actor as by,
+          a.task_id::int as task_id,
           (select count(*)::int from filing_items fi
             where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}) as filed_since
         from (select distinct on (s.unit_id) s.unit_id, s.sent_at from scheduled_sends s
               where s.kind = 'urge' and s.status = 'sent' and s.sent_at is not null
                 and s.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
               order by s.unit_id, s.sent_at desc) x
-          left join lateral (select actor, details from audit_log
+          left join lateral (select actor, details, task_id from audit_log
               where action = 'urge' and unit_id = x.unit_id and at <= x.sent_at
               order by at desc limit 1) a on true`,
   );
@@ -46,6 +50,7 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
         sentAt: new Date(r.sent_at),
         byLabel: r.by_label,
         by: r.by,
+        taskId: r.task_id === null ? null : Number(r.task_id),
         filedSince: Number(r.filed_since),
       },
     ]),

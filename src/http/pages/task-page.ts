@@ -16,7 +16,7 @@ import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
-import { lastUrgeNote } from './urge-note.js';
+import { lastUrgeNote, urgeOfTask } from './urge-note.js';
 
 /**
  * GET /tasks/:id — what the task asks for, what is filed (「已提交」: the glossary's word for an officer's
@@ -32,7 +32,7 @@ export async function taskPage(c: PageContext): Promise<void> {
   // 负责人: who answers for it now, as the digest and reminders name them (not someone who has left).
   const owners = (await ownersOfTasks(db, [task.taskId])).get(task.taskId) ?? [];
   // The last 督办 of the village that reached its chat, and what this task got since.
-  const lastUrged = (await lastUrges(db, [unit.id], task.taskId)).get(unit.id);
+  const lastUrged = urgeOfTask((await lastUrges(db, [unit.id], task.taskId)).get(unit.id), task);
   const names = await personNames(db, [
     ...owners,
     ...(lastUrged?.by && !lastUrged.byLabel ? [lastUrged.by] : []),

@@ -33,7 +33,7 @@ import { listPager } from './list-pages.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
-import { lastUrgeNote } from './urge-note.js';
+import { lastUrgeNote, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
 import { changeText, unitRow } from '../../domain/digest.js';
 import { addDays, isoWeek } from '../../domain/working-days.js';
@@ -249,7 +249,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                               <td class="n bad">${o.daysOverdue} 天</td>
                               <td>
                                 ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
-                                ${lastUrgeNote(lastUrged.get(o.unitId), now, timeZone, 'task-row')}
+                                ${lastUrgeNote(urgeOfTask(lastUrged.get(o.unitId), o), now, timeZone, 'task-row')}
                               </td>
                             </tr>`,
                         )}

@@ -27,3 +27,16 @@ export function lastUrgeNote(
     上次督办：${plainDateTime(last.sentAt, now, tz)}${who ? `，${who}` : ''}；之后${since}
   </div>`;
 }
+
+/**
+ * The last 督办 as far as it concerned this task: pressed for the whole village (its overdue tasks,
+ * this one among them only when it was due before the 督办 went out) or for this very task; else none.
+ * A 督办 of one task said 「督办过」 on the village's other 逾期 rows and 「上次督办」 on their task pages.
+ */
+export function urgeOfTask(
+  last: LastUrge | undefined,
+  task: { taskId: number; dueAt: Date },
+): LastUrge | undefined {
+  if (!last || (last.taskId !== null && last.taskId !== task.taskId)) return undefined;
+  return task.dueAt < last.sentAt ? last : undefined;
+}

@@ -1,7 +1,7 @@
 import { BIND } from '../cards/actions.js';
 import { boundCard } from '../cards/unit-cards.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { countUnfiledBursts, unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { getLiveBinding, type ChatBindingRow } from '../db/repos/units-chat-bindings.js';
 import { getUnitById } from '../db/repos/units.js';
 import { FILING_CARD_AGAIN_JOB } from '../domain/job-types.js';
@@ -69,11 +69,10 @@ async function offerEarlierBursts(
   binding: ChatBindingRow,
   onlyBefore: boolean,
 ): Promise<{ earlier: number; resent: number }> {
-  const unfiled = await unfiledBursts(deps.db, { chatIds: [binding.chatId], limit: 200 });
   // A chat bound before this tap: only what came before its binding (the rest is not 「绑定前」).
-  const waiting = onlyBefore ? unfiled.filter((b) => b.firstAt < binding.boundAt) : unfiled;
+  const which = { chatIds: [binding.chatId], ...(onlyBefore ? { firstBefore: binding.boundAt } : {}) };
+  const resend = await unfiledBursts(deps.db, { ...which, limit: RESEND_AT_BIND });
   const now = deps.clock.now();
-  const resend = waiting.slice(0, RESEND_AT_BIND);
   for (const b of resend) {
     const occasion = `bound:${binding.id}`;
     await enqueueJob(
@@ -88,5 +87,6 @@ async function offerEarlierBursts(
       now,
     );
   }
-  return { earlier: waiting.length, resent: resend.length };
+  // All of them, however many (the count stopped at 200).
+  return { earlier: await countUnfiledBursts(deps.db, which), resent: resend.length };
 }

@@ -211,6 +211,48 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(filed).toEqual({ n: 1 });
   });
 
+  it('a chat with more than 200 bursts waiting when bound counts them all on the bound card', async () => {
+    const early = id('oc_early_');
+    h.fake.addChat({ chatId: early, name: '城关村旧群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.post(
+      botMembershipEvent({ appId: h.fake.appId, type: 'added', chatId: early, operatorOpenId: org.officer }),
+    );
+    // 203 photos answered 「本群还没有绑定单位」 over the hours before (as capture leaves them).
+    const t0 = new Date(clock.now().getTime() - 6 * 3600_000).toISOString();
+    await queryRows(
+      h.db.db,
+      sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, status,
+            created_at, ack_claimed_at, ack_message_id)
+          select ${early}, ${org.officer}, ${early} || '_photo_' || g, t, t, t, 'closed', t, t, ${early} || '_ack_' || g
+          from generate_series(1, 203) g, lateral (select ${t0}::timestamptz + g * interval '1 minute' as t) x
+          returning id`,
+    );
+    await queryRows(
+      h.db.db,
+      sql`insert into materials (message_id, resource_key, resource_type, chat_id, sender_open_id, sent_at, kind,
+            original_name, status, burst_id, created_at)
+          select b.first_message_id, 'img_' || b.id, 'image', b.chat_id, b.sender_open_id, b.first_at, 'photo',
+            'IMG.jpg', 'stored', b.id, b.first_at
+          from bursts b where b.chat_id = ${early} returning id`,
+    );
+    const choices = await askToBind(early, org.officer);
+    const bind = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: org.officer,
+        value: buttonsOf(cardOf(choices))[0]!.value,
+        chatId: early,
+        messageId: choices.messageId,
+      }),
+    );
+    const bound = (await bind.json()) as any;
+    expect(bound.toast.type).toBe('success');
+    // Before: 「绑定前发到本群的 **200** 组材料」.
+    expect(JSON.stringify(bound.card.data)).toContain(
+      '绑定前发到本群的 **203** 组材料还没交到任务里：最早的 5 组的选择卡片已重新发在原消息下面',
+    );
+  });
+
   it('a 绑定 whose earlier cards could not be queued for a moment is run again: the cards go out, the card says so', async () => {
     const early = id('oc_early_');
     h.fake.addChat({ chatId: early, name: '城关村二群', members: [{ openId: org.officer, name: '王村官' }] });

@@ -48,6 +48,8 @@ interface Filter {
   senderOpenId?: string;
   /** Only bursts whose last item arrived before this. */
   lastBefore?: Date;
+  /** Only bursts whose first item arrived before this. */
+  firstBefore?: Date;
   /** Only bursts whose newest card was sent before this. */
   cardBefore?: Date;
   limit?: number;
@@ -117,6 +119,7 @@ function unfiledSelect(f: Filter) {
           ${ids}
           ${f.senderOpenId ? sql`and b.sender_open_id = ${f.senderOpenId}` : sql``}
           ${f.lastBefore ? sql`and b.last_at < ${f.lastBefore}` : sql``}
+          ${f.firstBefore ? sql`and b.first_at < ${f.firstBefore}` : sql``}
           and exists (select 1 from chat_bindings cb where cb.chat_id = b.chat_id and cb.status = 'active')
           and not exists (select 1 from filing_items fi where fi.burst_id = b.id and fi.undone_at is null)
           and coalesce((select a.action from audit_log a
@@ -138,6 +141,14 @@ export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurs
     sql`${select} order by b.first_at, b.id limit ${f.limit ?? 200}`,
   );
   return rows.map(unfiledOf);
+}
+
+/** How many bursts wait to be filed (every one: unfiledBursts reads at most its limit). */
+export async function countUnfiledBursts(db: Db, f: Omit<Filter, 'limit'>): Promise<number> {
+  const select = unfiledSelect(f);
+  if (!select) return 0;
+  const [r] = await queryRows<{ n: number | string }>(db, sql`select count(*) as n from (${select}) u`);
+  return Number(r?.n ?? 0);
 }
 
 /** A line of the 未归档 list: a burst, or for a split burst its first part still waiting. */

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client.js';
+import * as jobTypes from '../domain/job-types.js';
 import { AppError } from '../errors.js';
 import { listDeadJobs, retryDeadJobs, type DeadJobFilter } from '../usecases/retry-dead-jobs.js';
 import type { CliCommand } from './commands.js';
@@ -7,12 +9,44 @@ import { refuseRetryOf } from './retry-refusal.js';
 const USAGE = `用法: npm run cli -- jobs dead [--kind K] | jobs retry (--id N | --kind K | --all)
   dead 列出处理失败的后台任务；retry 把它们重新排队（内置数据库：先停止机器人，启动后处理）。`;
 
+/** Every job kind this version declares (download-material, ack-burst …). */
+const DECLARED_KINDS = new Set(
+  Object.values(jobTypes).flatMap((v) =>
+    typeof v === 'object' && v !== null && 'name' in v && typeof v.name === 'string' ? [v.name] : [],
+  ),
+);
+
 /** What a job in each state other than dead is doing, for the refusal to queue it again. */
 const NOT_RETRIED: Record<string, string> = {
   done: '已经完成了',
   pending: '正在排队等待处理',
   processing: '正在处理',
 };
+
+/**
+ * `jobs retry --kind K` that queued nothing: a kind neither declared nor in the table is a mistake (exit
+ * 1, naming the kinds of the dead jobs there are); a real kind with none dead is simply nothing to do.
+ */
+async function refuseUnknownKind(db: Db, kind: string): Promise<void> {
+  if (DECLARED_KINDS.has(kind)) return;
+  // A kind an earlier version declared may still be in the table.
+  const [known] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from jobs where kind = ${kind} limit 1) j`,
+  );
+  if (Number(known?.n) > 0) return;
+  const dead = await queryRows<{ kind: string }>(
+    db,
+    sql`select distinct kind from jobs where status = 'dead' order by kind`,
+  );
+  const listed = dead.length
+    ? `处理失败的任务有这些种类：${dead.map((r) => r.kind).join('、')}`
+    : '现在没有处理失败的后台任务';
+  throw new AppError(
+    'job_kind_unknown',
+    `没有种类为 ${kind} 的后台任务（种类是 npm run cli -- jobs dead 每行的第二列）；${listed}`,
+  );
+}
 
 /** `--id N`, `--kind K` or `--all` (exactly one). */
 function filterOf(args: string[], required: boolean): DeadJobFilter {
@@ -66,6 +100,8 @@ export const jobsCommand: CliCommand = {
           notRetried: NOT_RETRIED,
           retried: '处理失败（dead）的后台任务（npm run cli -- jobs dead 列出）',
         });
+      // A mistyped kind (「--kind downlaod-material」) said 「0 个任务已重新排队」, exit 0, as if none were dead.
+      if (res.jobs === 0 && 'kind' in filter) await refuseUnknownKind(db, filter.kind);
       out(`${res.jobs} 个任务已重新排队；其中 ${res.materials} 个文件重新等待下载`);
       return;
     }

@@ -156,6 +156,31 @@ describe('queue and failure lines of the command line, in Chinese', () => {
     },
   );
 
+  /** `jobs retry --kind downlaod-material` (mistyped) answered 「0 个任务已重新排队…」 with exit 0. */
+  it(
+    'jobs retry --kind of a kind there is not says so and names the dead kinds (exit 1); a real kind with none dead queues 0 (exit 0)',
+    { timeout: 180_000 },
+    async () => {
+      const database: Database = pg ?? (await openDb({ dataDir }));
+      try {
+        const now = new Date();
+        await enqueueJob(database.db, { type: OLD_NOTIFY, key: 'dead-kind', payload: {}, runAt: now }, now);
+        await database.db.execute(sql`update jobs set status = 'dead', attempts = 8 where key = 'dead-kind'`);
+      } finally {
+        if (!pg) await database.close();
+      }
+      const typo = await runCli(['jobs', 'retry', '--kind', 'notfy'], env());
+      expect(typo.code).toBe(1);
+      expect(typo.stdout).toBe('');
+      expect(typo.stderr.trim()).toBe(
+        '没有种类为 notfy 的后台任务（种类是 npm run cli -- jobs dead 每行的第二列）；处理失败的任务有这些种类：notify',
+      );
+      const none = await runCli(['jobs', 'retry', '--kind', 'download-material'], env());
+      expect(none.code, none.stderr).toBe(0);
+      expect(none.stdout.trim()).toBe('0 个任务已重新排队；其中 0 个文件重新等待下载');
+    },
+  );
+
   it('an unforeseen failure: 出错了 and the reason, exit 1', { timeout: 180_000 }, async () => {
     // A folder named where the people table should be (npm run cli) was one (出错了：EISDIR …); it is
     // foreseen now and said in words (cli-table-file-unreadable.test.ts).

@@ -1,4 +1,4 @@
-import { changeText, type DigestFigures, type DigestUnitRow } from '../domain/digest.js';
+import { changeText, qualityTotal, type DigestFigures, type DigestUnitRow } from '../domain/digest.js';
 import { UNIT_DETAIL } from './actions.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
 import { plainDay } from '../domain/plain-date.js';
@@ -49,7 +49,8 @@ function build(
   // card text); without them it is plain text.
   const link = (text: string, path: string) => (publicUrl ? `[${text}](${publicUrl}${path})` : text);
   const q = f.quality;
-  const problems = q.compressed + q.needsReupload + q.failed;
+  // Every problem the page it opens lists (its three lists), so the figure is the page's 共 N 个.
+  const problems = qualityTotal(q);
   // Each headline figure opens the same page as the button or heading below that covers it.
   const pages = {
     all: `/units/${s.id}?${week}`,
@@ -105,7 +106,9 @@ function build(
   elements.push(
     md(
       `**${f.weekName}** 新提交 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
-        `质量问题：压缩照片 ${num(q.compressed)} 张，${STATUS.needs_reupload} ${num(q.needsReupload)} 个，${STATUS.failed} ${num(q.failed)} 个`,
+        `质量问题 ${num(problems)} 个：压缩照片 ${num(q.compressed)} 张，照片组缺少说明 ${num(q.undescribed)} 组，` +
+        `${STATUS.needs_reupload} ${num(q.needsReupload)} 个，${STATUS.failed} ${num(q.failed)} 个` +
+        (q.tooLarge > 0 ? `，${STATUS.too_large} ${num(q.tooLarge)} 个` : ''),
     ),
   );
   // What was handed in that week, item by item: the search page over the unit for those seven days

@@ -43,9 +43,24 @@ export interface DigestFigures {
   worst: DigestUnitRow[];
   oldest: DigestOverdueItem[];
   filed: { items: number; materials: number };
-  quality: { compressed: number; needsReupload: number; failed: number };
+  /** The week's quality problems, each list of the unit page's 质量问题 (its figure is their sum). */
+  quality: DigestQuality;
   deadlines: { day: string; open: number }[];
 }
+
+export interface DigestQuality {
+  /** Chat-compressed photos posted in the week (no EXIF or under 3 MP). */
+  compressed: number;
+  /** Photo groups filed in the week without 事由. */
+  undescribed: number;
+  needsReupload: number;
+  failed: number;
+  tooLarge: number;
+}
+
+/** The digest's 质量问题 figure: every problem the page it opens lists (the three lists' totals). */
+export const qualityTotal = (q: DigestQuality): number =>
+  q.compressed + q.undescribed + q.needsReupload + q.failed + q.tooLarge;
 
 export const percentOf = (c: Counts): number | null =>
   c.total === 0 ? null : Math.round((c.done / c.total) * 1000) / 10;
@@ -79,8 +94,10 @@ export interface ScopeRaw {
     itemsFiled: number;
     materialsFiled: number;
     compressed: number;
+    undescribed: number;
     needsReupload: number;
     failed: number;
+    tooLarge: number;
   };
 }
 
@@ -111,8 +128,10 @@ export function composeRaw(own: ScopeRaw, children: ScopeRaw[], oldestN: number)
       itemsFiled: sum('itemsFiled'),
       materialsFiled: sum('materialsFiled'),
       compressed: sum('compressed'),
+      undescribed: sum('undescribed'),
       needsReupload: sum('needsReupload'),
       failed: sum('failed'),
+      tooLarge: sum('tooLarge'),
     },
   };
 }

@@ -9,6 +9,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import {
   bestAndWorst,
   composeRaw,
+  qualityTotal,
   rank,
   rollUp,
   unitRow,
@@ -110,7 +111,13 @@ async function buildDigest(
       };
     }),
     filed: { items: a.itemsFiled, materials: a.materialsFiled },
-    quality: { compressed: a.compressed, needsReupload: a.needsReupload, failed: a.failed },
+    quality: {
+      compressed: a.compressed,
+      undescribed: a.undescribed,
+      needsReupload: a.needsReupload,
+      failed: a.failed,
+      tooLarge: a.tooLarge,
+    },
     deadlines: raw.days,
   };
 }
@@ -179,6 +186,6 @@ function digestText(f: DigestFigures, who: string): string {
     `进度周报 ${f.weekName} · ${f.scope.name} → ${who}`,
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
-    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；压缩照片 ${f.quality.compressed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}`,
+    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；质量问题 ${qualityTotal(f.quality)}（压缩照片 ${f.quality.compressed}，缺少说明 ${f.quality.undescribed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}，${STATUS.too_large} ${f.quality.tooLarge}）`,
   ].join('\n');
 }

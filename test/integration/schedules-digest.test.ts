@@ -112,9 +112,12 @@ describe('weekly digest', () => {
     const v1 = await expected(V1, '2026-11-16T08:30:00+08:00');
     expect(f.children.find((c) => c.name === '城关村')).toMatchObject(v1);
     expect(f.filed).toEqual({ items: 2, materials: 2 });
-    expect(f.quality).toEqual({ compressed: 2, needsReupload: 1, failed: 1 });
+    // The C03 photo filed this week has no 事由 yet: a photo group 缺少说明, as the unit page lists it.
+    expect(f.quality).toEqual({ compressed: 2, undescribed: 1, needsReupload: 1, failed: 1, tooLarge: 0 });
     // The text (`npm run digest`) names the statuses with the card's words.
-    expect(send!.text).toContain('压缩照片 2，需重新上传 1，下载失败 1');
+    expect(send!.text).toContain(
+      '质量问题 5（压缩照片 2，缺少说明 1，需重新上传 1，下载失败 1，文件太大 0）',
+    );
     expect(f.oldest.map((o) => o.code)).toEqual(['C02', 'C03', 'C04']);
     expect(f.oldest[0]).toMatchObject({ unitName: '城关村', owners: ['王村官'], overdueDays: 6 });
     expect(f.deadlines[0]).toEqual({ day: '2026-11-20', open: 1 });
@@ -123,7 +126,9 @@ describe('weekly digest', () => {
     const text = JSON.stringify(card);
     expect(text).toContain('完成率 6.0%');
     expect(text).toContain('逾期 **3** 项');
-    expect(text).toContain('压缩照片 2 张，需重新上传 1 个，下载失败 1 个');
+    expect(text).toContain(
+      '质量问题 5 个：压缩照片 2 张，照片组缺少说明 1 组，需重新上传 1 个，下载失败 1 个',
+    );
     expect(text).toContain('**第46周（11月9日—15日）** 新提交 2 件');
     expect(text).toContain('11月20日：1 项未齐');
     expect(text).not.toMatch(/npm run|W4\d|\d,\d{3}/);

@@ -286,12 +286,13 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     // 质量问题: the week's problems on the township's page, adding up to the figure.
     const [problems, qualityUrl] = figure.get('质量问题')!;
     await page.goto(qualityUrl);
-    const count = async (sel: string) =>
-      (await page.locator(sel).count()) === 0 ? 0 : Number(await page.locator(sel).innerText());
-    const compressed = Number(/：(\d+)/.exec(await page.locator('#q-compressed b').innerText())![1]);
-    expect(compressed + (await count('#q-needs-reupload')) + (await count('#q-download-failed'))).toBe(
-      Number(problems),
-    );
+    const listed = async (id: string) =>
+      Number(/：(\d+)/.exec(await page.locator(`#${id} b`).first().innerText())![1]);
+    // The figure itself (共 N 个), and the three lists adding up to it.
+    expect(await page.locator('#quality-total').innerText()).toBe(problems);
+    expect(
+      (await listed('q-compressed')) + (await listed('q-undescribed')) + (await listed('q-failed')),
+    ).toBe(Number(problems));
     expect(Number(problems)).toBeGreaterThan(0);
     await narrow();
   });

@@ -37,7 +37,7 @@ const digest = (): DigestFigures => {
     ...bestAndWorst(children, 3),
     oldest: [],
     filed: { items: 1234, materials: 56_789 },
-    quality: { compressed: 1000, needsReupload: 0, failed: 0 },
+    quality: { compressed: 1000, undescribed: 0, needsReupload: 0, failed: 0, tooLarge: 0 },
     deadlines: [
       { day: '2026-06-30', open: 1500 },
       { day: '2027-02-02', open: 3 },

@@ -142,24 +142,31 @@ function scopeOldest(db: Db, units: SQL, now: Date, n: number): Promise<ScopeRaw
   );
 }
 
-/** Filings in [from, to) and quality problems of what was posted in the units' chats then. */
+/**
+ * Filings in [from, to) and quality problems of what was posted in the units' chats then, read as the
+ * unit page's 质量问题 reads them over the same week (db/repos/page-unit.ts): compressed photos, photo
+ * groups filed without 事由, and downloads that failed, need re-uploading or were too large.
+ */
 async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<ScopeRaw['activity']> {
   const [[filed], [quality]] = await Promise.all([
-    queryRows<{ items: number; materials: number }>(
+    queryRows<{ items: number; materials: number; undescribed: number }>(
       db,
       sql`with s as materialized (${units})
-        select count(*)::int as items, coalesce(sum(i.n_photo + i.n_document + i.n_audio + i.n_video), 0)::int as materials
+        select count(*)::int as items, coalesce(sum(i.n_photo + i.n_document + i.n_audio + i.n_video), 0)::int as materials,
+          count(*) filter (where i.kind = 'photo_group' and not exists (select 1 from item_descriptions d
+            where d.item_id = i.id and coalesce(d.reason, '') <> ''))::int as undescribed
         from s cross join lateral (
-          select n_photo, n_document, n_audio, n_video from filing_items
+          select id, kind, n_photo, n_document, n_audio, n_video from filing_items
           where undone_at is null and unit_id = s.id and filed_at >= ${from} and filed_at < ${to} offset 0) i`,
     ),
-    queryRows<{ compressed: number; needs_reupload: number; failed: number }>(
+    queryRows<{ compressed: number; needs_reupload: number; failed: number; too_large: number }>(
       db,
       sql`with s as materialized (${units})
         select count(*) filter (where m.kind = 'photo' and m.quality = 'compressed'
             and m.role is distinct from 'cover')::int as compressed,
           count(*) filter (where m.status = 'needs_reupload')::int as needs_reupload,
-          count(*) filter (where m.status = 'failed')::int as failed
+          count(*) filter (where m.status = 'failed')::int as failed,
+          count(*) filter (where m.status = 'too_large')::int as too_large
         from s join chat_bindings b on b.unit_id = s.id and b.status <> 'ended'
           cross join lateral (
             select kind, role, quality, status from materials
@@ -170,7 +177,9 @@ async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<
     itemsFiled: Number(filed?.items ?? 0),
     materialsFiled: Number(filed?.materials ?? 0),
     compressed: Number(quality?.compressed ?? 0),
+    undescribed: Number(filed?.undescribed ?? 0),
     needsReupload: Number(quality?.needs_reupload ?? 0),
     failed: Number(quality?.failed ?? 0),
+    tooLarge: Number(quality?.too_large ?? 0),
   };
 }

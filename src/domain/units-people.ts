@@ -31,6 +31,12 @@ export const ROLE_HINT = 'officer/村干部/经办人、archivist/档案员、le
 export const parseRole = (word: string): UnitRole | undefined =>
   ROLE_BY_WORD[word.trim().toLowerCase()] ?? ROLE_BY_WORD[word.trim()];
 
+/**
+ * What Lark's open_ids look like: ou_ and 32 lowercase hexadecimal characters. A mistyped one (ou_typo,
+ * a character left out) would be stored and never match anyone who writes or taps in Lark.
+ */
+const LARK_OPEN_ID = /^ou_[0-9a-f]{32}$/;
+
 /** One row of a people file: the person is named by open_id, or by a mobile or email Lark knows. */
 export interface PersonRoleRow {
   openId?: string;
@@ -124,7 +130,10 @@ export function parsePeopleRows(records: CsvRecord[], fileName: string): PersonR
     const mobile = mobileRaw ? normaliseMobile(mobileRaw) : undefined;
     const role = parseRole(roleWord);
     const before = errors.length;
-    if (openId && !/^ou_\w+$/.test(openId)) errors.push(`${at}: open_id "${openId}" 应以 ou_ 开头`);
+    if (openId && !LARK_OPEN_ID.test(openId))
+      errors.push(
+        `${at}: open_id "${openId}" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号`,
+      );
     if (mobileRaw && !mobile)
       errors.push(`${at}: 手机号 "${mobileRaw}" 不对${excelNumberHint(mobileRaw, { workbook: true })}`);
     if (email && !isEmail(email)) errors.push(`${at}: 邮箱 "${email}" 不对`);

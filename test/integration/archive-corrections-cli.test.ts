@@ -14,7 +14,14 @@ import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb } from '../support/test-db.js';
-import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
+import {
+  insertBurst,
+  seedOrg,
+  SMALL_CHECKLIST,
+  storeChecklist,
+  taskIds,
+  PEOPLE,
+} from './campaign-fixtures.js';
 
 /**
  * `npm run cli -- archive refile | unfile | waive` (refile as a process, the others through the same
@@ -88,17 +95,17 @@ describe('archive corrections from the command line', () => {
         createdBy: 'cli',
       });
       const v1 = (await getUnitByCode(db, 'V1'))!;
-      await bindChat({ db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: 'ou_officer1' });
+      await bindChat({ db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: PEOPLE.officer1 });
       ids = await taskIds(db);
       const b = await insertBurst(db, {
         chatId: 'oc_v1',
-        sender: 'ou_officer1',
+        sender: PEOPLE.officer1,
         kinds: ['photo'],
         at: clock.now(),
       });
       const filed = await fileBurst(
         { db, clock, isChatMember: async () => true },
-        { burstId: b.burstId, taskId: ids.get('V1/C02')!, actorOpenId: 'ou_officer1', via: 'card' },
+        { burstId: b.burstId, taskId: ids.get('V1/C02')!, actorOpenId: PEOPLE.officer1, via: 'card' },
       );
       if (filed.status !== 'filed') throw new Error(filed.message);
       itemId = filed.itemId;
@@ -134,7 +141,7 @@ describe('archive corrections from the command line', () => {
       const v2 = (await getUnitByCode(d.db, 'V2'))!;
       await bindChat(
         { db: d.db, clock: new ManualClock('2025-05-07T10:00:00+08:00') },
-        { chatId: 'oc_v2', unitId: v2.id, actorOpenId: 'ou_officer2' },
+        { chatId: 'oc_v2', unitId: v2.id, actorOpenId: PEOPLE.officer2 },
       );
       await expect(
         runArchiveCommand(['refile', '--item', String(itemId), '--task', 'C01', '--unit', 'V2'], ctxOf(d)),

@@ -13,7 +13,7 @@ import { loadChecklists } from '../../src/usecases/load-checklists.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { seedOrg, SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
+import { seedOrg, SMALL_CHECKLIST, storeChecklist, PEOPLE } from './campaign-fixtures.js';
 
 describe('creating campaigns', () => {
   let tdb: TestDb;
@@ -38,7 +38,7 @@ describe('creating campaigns', () => {
       year: 2025,
       deadline,
       parentUnitCode: 'X',
-      createdBy: 'ou_leader',
+      createdBy: PEOPLE.leader,
     });
     // 3 villages × 2 village items + 2 households (in V1) × 1 household item
     expect(r).toMatchObject({ created: true, tasksCreated: 8, tasksExisting: 0, villages: 3, households: 2 });
@@ -71,7 +71,7 @@ describe('creating campaigns', () => {
     });
     expect(new Date(c01.due_at)).toEqual(new Date('2025-12-01T23:59:59+08:00'));
     expect(new Date(rows[1].due_at)).toEqual(deadline);
-    expect(c01.responsible.sort()).toEqual(['ou_officer1', 'ou_officer2']);
+    expect(c01.responsible.sort()).toEqual([PEOPLE.officer1, PEOPLE.officer2]);
     expect(rows[2]).toMatchObject({ item_code: 'H01', head_name: '张三', responsible: expect.any(Array) });
     expect(rows.find((r) => r.unit === 'V3')!.responsible).toEqual([]);
   });
@@ -82,7 +82,7 @@ describe('creating campaigns', () => {
       year: 2025,
       deadline,
       parentUnitCode: 'X',
-      createdBy: 'ou_leader',
+      createdBy: PEOPLE.leader,
     });
     expect(again).toMatchObject({ created: false, tasksCreated: 0, tasksExisting: 8 });
     await importHouseholds(deps(), { text: 'village_code,code,head_name\nV2,01,王五\n', fileName: 'h.csv' });
@@ -91,7 +91,7 @@ describe('creating campaigns', () => {
       year: 2025,
       deadline,
       unitCodes: ['T1'],
-      createdBy: 'ou_leader',
+      createdBy: PEOPLE.leader,
     });
     expect(more).toMatchObject({
       created: false,

@@ -18,12 +18,24 @@ V3,南村,village,T2
 D1,县档案局,department,X
 `;
 
+/**
+ * Their open_ids, shaped as Lark's (the people import refuses any other) and sorting as their roles'
+ * names do: archivist, leader, officer1–3.
+ */
+export const PEOPLE = {
+  archivist: 'ou_0a000000000000000000000000000001',
+  leader: 'ou_0b000000000000000000000000000001',
+  officer1: 'ou_0c000000000000000000000000000001',
+  officer2: 'ou_0c000000000000000000000000000002',
+  officer3: 'ou_0c000000000000000000000000000003',
+};
+
 export const PEOPLE_CSV = `open_id,name,unit_code,role
-ou_officer1,王村干,V1,officer
-ou_officer2,李村干,V1,officer
-ou_officer3,赵村干,V2,officer
-ou_archivist,钱档案,T1,archivist
-ou_leader,孙书记,X,leader
+${PEOPLE.officer1},王村干,V1,officer
+${PEOPLE.officer2},李村干,V1,officer
+${PEOPLE.officer3},赵村干,V2,officer
+${PEOPLE.archivist},钱档案,T1,archivist
+${PEOPLE.leader},孙书记,X,leader
 `;
 
 export const HOUSEHOLDS_CSV = `village_code,code,head_name,group_name

@@ -75,7 +75,7 @@ describe('npm run cli -- units … import FILE: a file that cannot be read', () 
 
   it.skipIf(!asNobody)('a file the user running the command may not read', { timeout: 90_000 }, async () => {
     const table = join(dir, '人员.csv');
-    writeFileSync(table, '姓名,open_id,单位编码,角色\n张三,ou_a,V1,村干部\n');
+    writeFileSync(table, '姓名,open_id,单位编码,角色\n张三,ou_0123456789abcdef0123456789abcdef,V1,村干部\n');
     chmodSync(table, 0o600); // root's, as a table copied into /root would be
     const res = await cli('units', 'people', 'import', table);
     expect(res.stderr.trim()).toBe(

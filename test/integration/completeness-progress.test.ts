@@ -13,7 +13,14 @@ import { undoFiling } from '../../src/usecases/undo-filing.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
+import {
+  insertBurst,
+  seedOrg,
+  SMALL_CHECKLIST,
+  storeChecklist,
+  taskIds,
+  PEOPLE,
+} from './campaign-fixtures.js';
 
 /** The bot's default zone: the counts and lists below are read in it. */
 const TZ = 'Asia/Shanghai';
@@ -30,7 +37,7 @@ describe('completeness (derived from filings)', () => {
   const file = async (task: string, kinds: string[]) => {
     const { burstId } = await insertBurst(tdb.db, {
       chatId: 'oc_x',
-      sender: 'ou_officer1',
+      sender: PEOPLE.officer1,
       kinds,
       at: clock.now(),
     });
@@ -129,8 +136,8 @@ describe('completeness (derived from filings)', () => {
     // Who the pages name beside a missing task (负责人): its owners now, as the digest names them.
     const partly = m.items[1]!.taskId;
     expect((await ownersOfTasks(tdb.db, [partly])).get(partly)!.sort()).toEqual([
-      'ou_officer1',
-      'ou_officer2',
+      PEOPLE.officer1,
+      PEOPLE.officer2,
     ]);
     const first = await missingForUnit(tdb.db, await unitId('X'), now, { limit: 1, timeZone: TZ });
     expect(first).toMatchObject({ total: 3, items: [{ code: 'C01', unitName: '南村' }] });

@@ -6,6 +6,7 @@ import { DomainError } from '../../src/errors.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { resultCard } from '../../src/usecases/present-burst.js';
 import { createFilingWorld, type FilingWorld } from './filing-world.js';
+import { PEOPLE } from './campaign-fixtures.js';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -109,7 +110,7 @@ describe('filing bursts', () => {
     const other = await fileBurst(w.deps(), {
       burstId,
       taskId: w.ids.get('V1/C02')!,
-      actorOpenId: 'ou_officer1',
+      actorOpenId: PEOPLE.officer1,
       via: 'card',
     });
     expect(other).toMatchObject({
@@ -165,7 +166,7 @@ describe('filing bursts', () => {
     const byOfficer = await fileBurst(w.deps(), {
       burstId,
       taskId: w.ids.get('V1/C02')!,
-      actorOpenId: 'ou_officer2',
+      actorOpenId: PEOPLE.officer2,
       via: 'reply',
     });
     expect(byOfficer.status).toBe('filed');
@@ -174,7 +175,7 @@ describe('filing bursts', () => {
     const byArchivist = await fileBurst(w.deps(), {
       burstId: other.burstId,
       taskId: w.ids.get('V2/C02')!,
-      actorOpenId: 'ou_archivist',
+      actorOpenId: PEOPLE.archivist,
       via: 'code',
     });
     expect(byArchivist.status).toBe('filed');
@@ -196,7 +197,7 @@ describe('filing bursts', () => {
     const r = await fileBurst(w.deps(), {
       burstId: mixed.burstId,
       taskId: w.ids.get('V1/C01')!,
-      actorOpenId: 'ou_officer1',
+      actorOpenId: PEOPLE.officer1,
       via: 'card',
     });
     expect(r).toMatchObject({
@@ -215,7 +216,7 @@ describe('filing bursts', () => {
     const err = await fileBurst(w.deps(), {
       burstId: pending.burstId,
       taskId: w.ids.get('V1/C01')!,
-      actorOpenId: 'ou_officer1',
+      actorOpenId: PEOPLE.officer1,
       via: 'card',
     }).catch((e) => e);
     expect(err).toBeInstanceOf(DomainError);
@@ -225,7 +226,7 @@ describe('filing bursts', () => {
     const none = await fileBurst(w.deps(), {
       burstId: lost.burstId,
       taskId: w.ids.get('V1/C01')!,
-      actorOpenId: 'ou_officer1',
+      actorOpenId: PEOPLE.officer1,
       via: 'card',
     }).catch((e) => e);
     expect(none).toBeInstanceOf(DomainError);

@@ -7,6 +7,7 @@ import { refileItem, unfileItem } from '../../src/usecases/refile-item.js';
 import { undoFiling } from '../../src/usecases/undo-filing.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { createFilingWorld, type FilingWorld } from './filing-world.js';
+import { PEOPLE } from './campaign-fixtures.js';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -31,7 +32,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     w.clock.advance(23 * HOUR);
     const byOther = await undoFiling(w.deps(), {
       itemId: filed.itemId,
-      actorOpenId: 'ou_officer3',
+      actorOpenId: PEOPLE.officer3,
       source: 'card',
     });
     expect(byOther).toMatchObject({ status: 'refused', reason: 'not_allowed' });
@@ -73,19 +74,19 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
       message: '提交已超过 24 小时，不能自行撤销；请点「申请更正」',
     });
     expect(
-      await undoFiling(w.deps(), { itemId: again.itemId, actorOpenId: 'ou_archivist', source: 'card' }),
+      await undoFiling(w.deps(), { itemId: again.itemId, actorOpenId: PEOPLE.archivist, source: 'card' }),
     ).toMatchObject({
       status: 'refused',
       reason: 'expired',
     });
     expect(
-      await unfileItem(w.deps(), { itemId: again.itemId, actorOpenId: 'ou_officer1', source: 'card' }),
+      await unfileItem(w.deps(), { itemId: again.itemId, actorOpenId: PEOPLE.officer1, source: 'card' }),
     ).toMatchObject({
       status: 'refused',
     });
     const unfiled = await unfileItem(w.deps(), {
       itemId: again.itemId,
-      actorOpenId: 'ou_archivist',
+      actorOpenId: PEOPLE.archivist,
       source: 'card',
       reason: '照片不清楚',
     });
@@ -124,7 +125,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     const byArchivist = await refileItem(w.deps(), {
       itemId: filed.itemId,
       toTaskId: from,
-      actorOpenId: 'ou_archivist',
+      actorOpenId: PEOPLE.archivist,
       source: 'card',
     });
     expect(byArchivist.status).toBe('refiled');
@@ -134,23 +135,28 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     );
     expect(audits.map((a) => [a.actor, a.details.fromCode, a.details.toCode])).toEqual([
       ['ou_villager', 'C02', 'H01-02'],
-      ['ou_archivist', 'H01-02', 'C02'],
+      [PEOPLE.archivist, 'H01-02', 'C02'],
     ]);
   });
 
   it('waives a task (archivist, with a reason); a waived task takes no filings', async () => {
     const taskId = w.ids.get('V1/H01-02')!;
     expect(
-      await waiveTask(w.deps(), { taskId, actorOpenId: 'ou_officer1', reason: '无危改任务', source: 'card' }),
+      await waiveTask(w.deps(), {
+        taskId,
+        actorOpenId: PEOPLE.officer1,
+        reason: '无危改任务',
+        source: 'card',
+      }),
     ).toMatchObject({
       status: 'refused',
     });
     await expect(
-      waiveTask(w.deps(), { taskId, actorOpenId: 'ou_archivist', reason: ' ', source: 'card' }),
+      waiveTask(w.deps(), { taskId, actorOpenId: PEOPLE.archivist, reason: ' ', source: 'card' }),
     ).rejects.toThrow('请写明免交原因');
     const r = await waiveTask(w.deps(), {
       taskId,
-      actorOpenId: 'ou_archivist',
+      actorOpenId: PEOPLE.archivist,
       reason: '无危改任务',
       source: 'card',
     });
@@ -160,7 +166,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
     });
     expect((await taskProgress(w.tdb.db, taskId))!.state).toBe('waived');
     expect(
-      (await waiveTask(w.deps(), { taskId, actorOpenId: 'ou_leader', reason: '再次', source: 'card' }))
+      (await waiveTask(w.deps(), { taskId, actorOpenId: PEOPLE.leader, reason: '再次', source: 'card' }))
         .status,
     ).toBe('unchanged');
     const b = await w.burst(['photo']);
@@ -175,7 +181,7 @@ describe('correcting filings (undo, unfile, refile, waive)', () => {
       w.tdb.db,
       sql`select state, waived_by, waived_reason from tasks where id = ${taskId}`,
     );
-    expect(row).toEqual({ state: 'waived', waived_by: 'ou_archivist', waived_reason: '无危改任务' });
+    expect(row).toEqual({ state: 'waived', waived_by: PEOPLE.archivist, waived_reason: '无危改任务' });
     expect(await w.count('audit_log', sql`task_id = ${taskId} and action = 'waive'`)).toBe(1);
     const reopened = await waiveTask(w.deps(), {
       taskId,

@@ -7,7 +7,14 @@ import { createCampaign } from '../../src/usecases/create-campaign.js';
 import type { FilingDeps } from '../../src/usecases/file-burst.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { insertBurst, seedOrg, SMALL_CHECKLIST, storeChecklist, taskIds } from './campaign-fixtures.js';
+import {
+  insertBurst,
+  seedOrg,
+  SMALL_CHECKLIST,
+  storeChecklist,
+  taskIds,
+  PEOPLE,
+} from './campaign-fixtures.js';
 
 export interface FilingWorld {
   tdb: TestDb;
@@ -27,7 +34,7 @@ export interface FilingWorld {
 
 /**
  * The seeded org with the small checklist campaign over the county, and chat oc_v1 bound to V1
- * (members: ou_villager, ou_officer1). Membership is answered by a plain function, as the Lark
+ * (members: ou_villager, PEOPLE.officer1). Membership is answered by a plain function, as the Lark
  * side would plug in.
  */
 export async function createFilingWorld(start: string): Promise<FilingWorld> {
@@ -43,8 +50,8 @@ export async function createFilingWorld(start: string): Promise<FilingWorld> {
     createdBy: 'cli',
   });
   const v1 = (await getUnitByCode(tdb.db, 'V1'))!;
-  await bindChat({ db: tdb.db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: 'ou_officer1' });
-  const members = new Set(['oc_v1:ou_villager', 'oc_v1:ou_officer1']);
+  await bindChat({ db: tdb.db, clock }, { chatId: 'oc_v1', unitId: v1.id, actorOpenId: PEOPLE.officer1 });
+  const members = new Set(['oc_v1:ou_villager', `oc_v1:${PEOPLE.officer1}`]);
   const memberChecks: string[] = [];
   return {
     tdb,

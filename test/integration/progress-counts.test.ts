@@ -25,6 +25,7 @@ import {
   SMALL_CHECKLIST,
   storeChecklist,
   taskIds,
+  PEOPLE,
 } from './campaign-fixtures.js';
 
 /** The bot's default zone: the counts and lists below are read in it. */
@@ -48,7 +49,7 @@ describe('progress counts (unit_progress_counts) equal the direct computation', 
   const file = async (task: string, kinds: string[]) => {
     const { burstId } = await insertBurst(tdb.db, {
       chatId: 'oc_x',
-      sender: 'ou_officer1',
+      sender: PEOPLE.officer1,
       kinds,
       at: clock.now(),
     });

@@ -60,7 +60,7 @@ describe('the reminder rehearsal names people', () => {
     );
     expect(text).not.toMatch(/@ou_|→ ou_/);
     // Each send named as what the bot sends: the leader's is 「逾期未交齐」, not a 督办 (the pages' button).
-    expect(text).toContain('── 给领导的逾期未交齐私信 → open_id ou_RN_leader');
+    expect(text).toContain(`── 给领导的逾期未交齐私信 → open_id ${org.leader}`);
     expect(text).toMatch(/：\d+ 条群提醒，1 条给领导的逾期未交齐私信（演练，未发送）/);
     expect(text).not.toContain('督办');
   }, 60_000);

@@ -19,6 +19,7 @@ import {
   SMALL_CHECKLIST,
   storeChecklist,
   taskIds,
+  PEOPLE,
 } from './campaign-fixtures.js';
 
 /**
@@ -36,7 +37,7 @@ describe('search text (item_search) follows every write', () => {
   const file = async (task: string, kinds: string[], caption?: string) => {
     const { burstId, materialIds } = await insertBurst(tdb.db, {
       chatId: 'oc_x',
-      sender: 'ou_officer1',
+      sender: PEOPLE.officer1,
       kinds,
       at: clock.now(),
       caption,
@@ -44,7 +45,7 @@ describe('search text (item_search) follows every write', () => {
     const r = await fileBurst(deps(), {
       burstId,
       taskId: ids.get(task)!,
-      actorOpenId: 'ou_officer2',
+      actorOpenId: PEOPLE.officer2,
       via: 'cli',
     });
     if (r.status !== 'filed') throw new Error(r.message);
@@ -142,7 +143,7 @@ describe('search text (item_search) follows every write', () => {
     expect(await found('收割机')).toEqual([b.itemId]);
     expect(await found('合同')).toEqual([b.itemId]);
 
-    await upsertPerson(tdb.db, { openId: 'ou_officer1', name: '王大海' }, now);
+    await upsertPerson(tdb.db, { openId: PEOPLE.officer1, name: '王大海' }, now);
     expect((await found('王大海')).sort()).toEqual([...items].sort());
     expect(await found('王村干')).toEqual([]);
     await upsertPerson(tdb.db, { openId: 'ou_new', name: '新来的' }, now);

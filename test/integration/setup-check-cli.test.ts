@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordChatJoined, recordChatLeft } from '../../src/db/repos/chats.js';
 import { pauseChatBinding } from '../../src/usecases/bind-chat.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { openIdOf } from '../support/open-ids.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
@@ -74,7 +75,7 @@ describe('npm run cli -- units check', () => {
     expect((await cli('chats', 'bind', 'oc_south', 'V3')).code).toBe(0);
     writeFileSync(
       join(dir, 'more.csv'),
-      'open_id,name,unit_code,role\nou_south1,周村干,V3,村干部\nou_south2,吴档案,T2,档案员\nou_t1,甲镇长,T1,领导\n',
+      `open_id,name,unit_code,role\n${openIdOf('south1')},周村干,V3,村干部\n${openIdOf('south2')},吴档案,T2,档案员\n${openIdOf('t1')},甲镇长,T1,领导\n`,
     );
     expect((await cli('units', 'people', 'import', join(dir, 'more.csv'))).code).toBe(0);
     // Every village complete, one township still without a leader: named, and no 「都有领导」.
@@ -97,7 +98,7 @@ describe('npm run cli -- units check', () => {
     expect((await cli('units', 'check')).stdout.split('\n')).toContain(
       '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
     );
-    writeFileSync(join(dir, 'lead.csv'), 'open_id,name,unit_code,role\nou_t2,乙乡长,T2,领导\n');
+    writeFileSync(join(dir, 'lead.csv'), `open_id,name,unit_code,role\n${openIdOf('t2')},乙乡长,T2,领导\n`);
     expect((await cli('units', 'people', 'import', join(dir, 'lead.csv'))).code).toBe(0);
     const res = await cli('units', 'check');
     expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导\n');

@@ -7,7 +7,7 @@ import { matchUnit } from '../../src/domain/match-unit.js';
 import { bindChat, pauseChatBinding, resumeChatBinding } from '../../src/usecases/bind-chat.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { seedOrg } from './campaign-fixtures.js';
+import { seedOrg, PEOPLE } from './campaign-fixtures.js';
 
 describe('binding chats to units', () => {
   let tdb: TestDb;
@@ -24,7 +24,7 @@ describe('binding chats to units', () => {
   it('finds the unit from what an officer types, and binds the chat', async () => {
     const [best] = matchUnit('东村', await listUnits(tdb.db));
     expect(best?.unit.code).toBe('V1');
-    const r = await bindChat(deps(), { chatId: 'oc_1', unitId: best!.unit.id, actorOpenId: 'ou_officer1' });
+    const r = await bindChat(deps(), { chatId: 'oc_1', unitId: best!.unit.id, actorOpenId: PEOPLE.officer1 });
     expect(r).toMatchObject({ status: 'bound', unit: { code: 'V1', fullName: '测试县/甲镇/东村' } });
     expect(r.message).toBe('本群已绑定 测试县/甲镇/东村');
     expect((await unitOfChat(tdb.db, 'oc_1'))?.code).toBe('V1');
@@ -32,14 +32,14 @@ describe('binding chats to units', () => {
     const again = await bindChat(deps(), {
       chatId: 'oc_1',
       unitId: best!.unit.id,
-      actorOpenId: 'ou_officer2',
+      actorOpenId: PEOPLE.officer2,
     });
     expect(again.status).toBe('already_bound');
   });
 
   it('pauses when the bot is removed and resumes when it is added back', async () => {
     clock.advance(60_000);
-    expect(await pauseChatBinding(deps(), { chatId: 'oc_1', actorOpenId: 'ou_officer1' })).toBe(true);
+    expect(await pauseChatBinding(deps(), { chatId: 'oc_1', actorOpenId: PEOPLE.officer1 })).toBe(true);
     expect(await pauseChatBinding(deps(), { chatId: 'oc_1' })).toBe(false);
     expect(await unitOfChat(tdb.db, 'oc_1')).toBeUndefined();
     expect(await getLiveBinding(tdb.db, 'oc_1')).toMatchObject({ status: 'paused', pausedAt: clock.now() });
@@ -49,7 +49,7 @@ describe('binding chats to units', () => {
     const rebind = await bindChat(deps(), {
       chatId: 'oc_1',
       unitId: (await unit('V1')).id,
-      actorOpenId: 'ou_officer1',
+      actorOpenId: PEOPLE.officer1,
     });
     expect(rebind.status).toBe('resumed');
   });
@@ -57,7 +57,7 @@ describe('binding chats to units', () => {
   it('rebinding ends the old binding without deleting it, and is audited', async () => {
     const v1 = await unit('V1');
     const v2 = await unit('V2');
-    const r = await bindChat(deps(), { chatId: 'oc_1', unitId: v2.id, actorOpenId: 'ou_archivist' });
+    const r = await bindChat(deps(), { chatId: 'oc_1', unitId: v2.id, actorOpenId: PEOPLE.archivist });
     expect(r).toMatchObject({ status: 'rebound', previousUnitId: v1.id, unit: { code: 'V2' } });
     const rows = await queryRows<any>(
       tdb.db,
@@ -80,7 +80,7 @@ describe('binding chats to units', () => {
       'unbind',
       'bind',
     ]);
-    expect(audit.at(-1)).toEqual({ action: 'bind', actor: 'ou_archivist' });
+    expect(audit.at(-1)).toEqual({ action: 'bind', actor: PEOPLE.archivist });
   });
 
   it('concurrent binds leave one live binding', async () => {

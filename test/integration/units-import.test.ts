@@ -12,8 +12,9 @@ import { AppError, DomainError } from '../../src/errors.js';
 import { importPeople } from '../../src/usecases/import-people.js';
 import { importHouseholds, importUnits } from '../../src/usecases/import-units.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { openIdOf } from '../support/open-ids.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
+import { ORG_CSV, PEOPLE, PEOPLE_CSV } from './campaign-fixtures.js';
 
 describe('units import', () => {
   let tdb: TestDb;
@@ -137,10 +138,10 @@ describe('units import', () => {
       ['李村干', 'officer'],
       ['王村干', 'officer'],
     ]);
-    expect(await hasUnitRole(tdb.db, 'ou_archivist', v1, ['archivist'])).toBe(true); // from T1
-    expect(await hasUnitRole(tdb.db, 'ou_officer3', v1, ['officer'])).toBe(false);
+    expect(await hasUnitRole(tdb.db, PEOPLE.archivist, v1, ['archivist'])).toBe(true); // from T1
+    expect(await hasUnitRole(tdb.db, PEOPLE.officer3, v1, ['officer'])).toBe(false);
     const err = await importPeople(deps(), {
-      text: 'open_id,name,unit_code,role\nou_x,某人,NOPE,officer\n',
+      text: `open_id,name,unit_code,role\n${openIdOf('someone')},某人,NOPE,officer\n`,
       fileName: 'p.csv',
     }).catch((e) => e);
     expect(err.message).toBe('p.csv 第 2 行: 单位编码 NOPE 不存在');
@@ -175,7 +176,7 @@ describe('units import', () => {
     }).catch((e) => e);
     expect(people.message).toBe(`people.csv 第 2 行: 手机号 "1.38E+10" 不对${mend}`);
     const unit = await importPeople(deps(), {
-      text: 'open_id,name,unit_code,role\nou_x,某人,5.30521E+11,officer\n',
+      text: `open_id,name,unit_code,role\n${openIdOf('someone')},某人,5.30521E+11,officer\n`,
       fileName: 'p.csv',
     }).catch((e) => e);
     expect(unit.message).toBe(`p.csv 第 2 行: 单位编码 5.30521E+11 不存在${mend}`);

@@ -19,6 +19,14 @@ import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { ORG_CSV } from './campaign-fixtures.js';
 
+/** The open_ids the fake Lark gives the people it knows, Lark-shaped, sorting as their names did. */
+const LARK = {
+  li: 'ou_1a000000000000000000000000000001',
+  wang: 'ou_1b000000000000000000000000000001',
+  zhang: 'ou_1c000000000000000000000000000001',
+  zhao: 'ou_1d000000000000000000000000000001',
+};
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const GBK_CSV = join(root, 'test/fixtures/people/people-gbk.csv');
 
@@ -50,9 +58,9 @@ interface PeopleWorld {
 function usePeopleWorld(w: PeopleWorld, clock: ManualClock, dir: string): void {
   beforeAll(async () => {
     w.fake = await startFakeLark();
-    w.fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
-    w.fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002' });
-    w.fake.addUser({ openId: 'ou_wang', name: '王五', mobile: '13900000009' });
+    w.fake.addUser({ openId: LARK.zhang, name: '张三', mobile: '13800138001' });
+    w.fake.addUser({ openId: LARK.li, name: '李四', mobile: '13800138002' });
+    w.fake.addUser({ openId: LARK.wang, name: '王五', mobile: '13900000009' });
     w.tdb = await createTestDb();
     await importUnits({ db: w.tdb.db, clock }, { text: ORG_CSV, fileName: 'org.csv' });
   });
@@ -98,9 +106,9 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
   beforeAll(async () => {
     dataDir = await seededDataDir('archive-people', { onPostgres: 'empty' });
     fake = await startFakeLark();
-    fake.addUser({ openId: 'ou_zhang', name: '张三', mobile: '13800138001' });
-    fake.addUser({ openId: 'ou_li', name: '李四', mobile: '13800138002', email: 'li.si@example.cn' });
-    fake.addUser({ openId: 'ou_zhao', name: '赵六', email: 'zhao@example.cn' });
+    fake.addUser({ openId: LARK.zhang, name: '张三', mobile: '13800138001' });
+    fake.addUser({ openId: LARK.li, name: '李四', mobile: '13800138002', email: 'li.si@example.cn' });
+    fake.addUser({ openId: LARK.zhao, name: '赵六', email: 'zhao@example.cn' });
     if (process.env.TEST_DATABASE_URL) tdb = await createTestDb();
     await withDb((db) => importUnits({ db, clock }, { text: ORG_CSV, fileName: 'org.csv' }));
   }, 120_000);
@@ -149,9 +157,9 @@ describe('units people import as a process (xlsx, GBK CSV, mobiles and emails th
         });
         expect(second).toContain('人员导入完成：3 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到');
         expect(await rolesOf(db)).toEqual([
-          { name: '李四', code: 'T1', role: 'archivist', open_id: 'ou_li' },
-          { name: '张三', code: 'V1', role: 'officer', open_id: 'ou_zhang' },
-          { name: '赵六', code: 'X', role: 'leader', open_id: 'ou_zhao' },
+          { name: '李四', code: 'T1', role: 'archivist', open_id: LARK.li },
+          { name: '张三', code: 'V1', role: 'officer', open_id: LARK.zhang },
+          { name: '赵六', code: 'X', role: 'leader', open_id: LARK.zhao },
         ]);
         expect(await auditCount(db)).toBe(3);
       });
@@ -222,7 +230,7 @@ describe('units people import: every kind of bad file is refused, naming lines, 
       ],
       [
         'same-person.csv',
-        'name,open_id,mobile,unit_code,role\n张三,ou_zhang,,V1,officer\n张三,,13800138001,V1,officer\n',
+        `name,open_id,mobile,unit_code,role\n张三,${LARK.zhang},,V1,officer\n张三,,13800138001,V1,officer\n`,
         'ERROR same-person.csv 第 3 行: 与第 2 行是同一个人（张三）、同一单位、同一角色',
       ],
       [
@@ -235,6 +243,21 @@ describe('units people import: every kind of bad file is refused, naming lines, 
         'name,mobile,unit_code,role\n张三,13800138001,V1,村长\n李四,12ab,V1,officer\n',
         'ERROR role.csv 第 2 行: 角色 "村长" 不对，应为 officer/村干部/经办人、archivist/档案员、leader/领导 或 admin/管理员\n' +
           'role.csv 第 3 行: 手机号 "12ab" 不对',
+      ],
+      [
+        // A mistyped open_id would be stored and never match anyone in Lark: ou_ and 32 hex characters.
+        'open-id.csv',
+        'name,open_id,unit_code,role\n张三,ou_typo,V1,officer\n' +
+          '李四,ou_1a00000000000000000000000000001,T1,archivist\n' + // one character short
+          '王五,ou_1B000000000000000000000000000001,V2,officer\n' + // upper case
+          `赵六,${LARK.zhao},X,leader\n`,
+        ['ou_typo', 'ou_1a00000000000000000000000000001', 'ou_1B000000000000000000000000000001']
+          .map(
+            (id, i) =>
+              `open-id.csv 第 ${i + 2} 行: open_id "${id}" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号`,
+          )
+          .join('\n')
+          .replace(/^/, 'ERROR '),
       ],
       [
         'binary.csv',
@@ -402,7 +425,7 @@ describe('units people import after a row is fixed', () => {
       '读取 人员.csv（CSV，UTF-8 编码）',
       '人员导入完成：2 人，新增角色 1，已有 2，其中 3 行按手机号/邮箱在飞书找到',
       '表里的人另有表里没写的角色 1 个，仍然保留（表写的是每人的全部角色时，加 --replace 再导入一次即收回）：',
-      '  张三（ou_zhang）  V2 测试县/甲镇/西村  村干部',
+      `  张三（${LARK.zhang}）  V2 测试县/甲镇/西村  村干部`,
       '',
     ]);
     const replaced = await importFile(fixed, '--replace');
@@ -410,7 +433,7 @@ describe('units people import after a row is fixed', () => {
     expect(replaced.stdout.split('\n').slice(1)).toEqual([
       '人员导入完成：2 人，新增角色 0，已有 3，其中 3 行按手机号/邮箱在飞书找到',
       '收回表里没有的角色 1 个：',
-      '  张三（ou_zhang）  V2 测试县/甲镇/西村  村干部',
+      `  张三（${LARK.zhang}）  V2 测试县/甲镇/西村  村干部`,
       '',
     ]);
     expect((await rolesOf(w.tdb.db)).map((r) => `${r.name} ${r.code} ${r.role}`)).toEqual([

@@ -10,6 +10,7 @@ import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { cliInProcess } from '../support/cli-in-process.js';
+import { openIdOf } from '../support/open-ids.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -61,11 +62,13 @@ describe('a retired village in the chat and the people import', () => {
       h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
     );
   };
+  /** The roles on a unit besides the seeded org's people. */
   const rolesOn = (code: string) =>
     queryRows<{ open_id: string; role: string }>(
       h.db.db,
       sql`select r.open_id, r.role from unit_roles r join units u on u.id = r.unit_id
-          where u.code = ${code} and r.open_id like 'ou_rp_%' order by r.open_id`,
+          where u.code = ${code} and r.open_id not in (${org.officer}, ${org.archivist}, ${org.leader})
+          order by r.open_id`,
     );
 
   beforeAll(async () => {
@@ -127,7 +130,7 @@ describe('a retired village in the chat and the people import', () => {
       const file = join(dir, 'people.csv');
       writeFileSync(
         file,
-        'name,open_id,unit_code,role\n王五,ou_rp_wang,RP11,archivist\n赵六,ou_rp_zhao,RP12,officer\n',
+        `name,open_id,unit_code,role\n王五,${openIdOf('rp_wang')},RP11,archivist\n赵六,${openIdOf('rp_zhao')},RP12,officer\n`,
       );
       const r = await cliInProcess(['units', 'people', 'import', file], {}, h.db);
       expect(r.code).toBe(1);

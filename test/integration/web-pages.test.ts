@@ -9,6 +9,7 @@ import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { signValue } from '../../src/http/signed-value.js';
 import { waitFor } from '../support/wait-for.js';
+import { openIdOf } from '../support/open-ids.js';
 import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
 
 describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督办 and bad input', () => {
@@ -395,7 +396,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
   });
 
   it('`units people remove` takes the person’s roles and ends all their web sessions at once', async () => {
-    const openId = 'ou_WP_removed';
+    const openId = openIdOf('WP_removed');
     const db = w.h.db.db;
     const cli = { db, out: () => {}, clock: w.h.bot.deps.clock };
     const dir = mkdtempSync(join(tmpdir(), 'web-people-'));
@@ -409,7 +410,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
 
     // The village's archivist has the same name: a name two people share is refused, naming both.
     await expect(runUnitsCommand(['people', 'remove', '李档案'], cli)).rejects.toThrow(
-      `有 2 人叫「李档案」，请用 open_id：${w.org.archivist}，${openId}`,
+      `有 2 人叫「李档案」，请用 open_id：${[w.org.archivist, openId].sort().join('，')}`,
     );
     for (const c of [phone, desk]) expect((await w.get(`/units/${w.units.village.id}`, c)).status).toBe(200);
     // A mistyped open_id is refused, not reported as removed.

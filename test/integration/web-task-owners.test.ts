@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { buildDigests } from '../../src/usecases/build-digest.js';
+import { openIdOf } from '../support/open-ids.js';
 import { createWebWorld, type WebWorld } from './web-world.js';
 
 /**
@@ -25,7 +26,10 @@ describe('负责人 on the pages after the officer named on the tasks left', () 
     const cli = { db, out: () => {}, clock: w.h.bot.deps.clock };
     const dir = mkdtempSync(join(tmpdir(), 'web-owners-'));
     const file = join(dir, 'people.csv');
-    writeFileSync(file, `open_id,姓名,单位编码,角色\nou_WO_new_officer,孙新村,${w.org.village},officer\n`);
+    writeFileSync(
+      file,
+      `open_id,姓名,单位编码,角色\n${openIdOf('WO_new_officer')},孙新村,${w.org.village},officer\n`,
+    );
     await runUnitsCommand(['people', 'import', file], cli);
     rmSync(dir, { recursive: true, force: true });
     await runUnitsCommand(['people', 'remove', w.org.officer], cli);

@@ -5,6 +5,7 @@ import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importPeople } from '../../src/usecases/import-people.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { loadChecklists } from '../../src/usecases/load-checklists.js';
+import { openIdOf } from './open-ids.js';
 
 export interface SeededOrg {
   county: string;
@@ -34,10 +35,11 @@ export async function seedOrg(
     `${p}12,河口村,village,${p}10`,
   ].join('\n');
   await importUnits({ db, clock }, { text: csv, fileName: 'units.csv' });
+  // Lark-shaped (the people import refuses any other), one set per prefix.
   const people = {
-    officer: `ou_${p}_officer`,
-    archivist: `ou_${p}_archivist`,
-    leader: `ou_${p}_leader`,
+    officer: openIdOf(`${p}_officer`),
+    archivist: openIdOf(`${p}_archivist`),
+    leader: openIdOf(`${p}_leader`),
   };
   await importPeople(
     { db, clock },

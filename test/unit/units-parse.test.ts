@@ -6,6 +6,9 @@ import { parseHouseholdsCsv } from '../../src/domain/units-households.js';
 import { parsePeopleCsv } from '../../src/domain/units-people.js';
 import { parseUnitsYaml } from '../../src/domain/units-yaml.js';
 
+/** A Lark-shaped open_id (ou_ and 32 lowercase hex characters). */
+const WANG = 'ou_7a1c0e3b5d2f4a6987c1b0e2d3f4a5b6';
+
 const messageOf = (fn: () => unknown): string => {
   try {
     fn();
@@ -120,12 +123,17 @@ describe('units import parsing', () => {
   });
 
   it('parses people and households CSVs', () => {
-    expect(parsePeopleCsv('open_id,name,unit_code,role\nou_1,王,V1,村干部\n', 'p.csv')).toEqual([
-      { openId: 'ou_1', name: '王', unitCode: 'V1', role: 'officer', line: 2 },
+    expect(parsePeopleCsv(`open_id,name,unit_code,role\n${WANG},王,V1,村干部\n`, 'p.csv')).toEqual([
+      { openId: WANG, name: '王', unitCode: 'V1', role: 'officer', line: 2 },
     ]);
     expect(
-      messageOf(() => parsePeopleCsv('open_id,name,unit_code,role\nou_1,王,V1,boss\n', 'p.csv')),
+      messageOf(() => parsePeopleCsv(`open_id,name,unit_code,role\n${WANG},王,V1,boss\n`, 'p.csv')),
     ).toContain('p.csv 第 2 行: 角色 "boss" 不对');
+    expect(
+      messageOf(() => parsePeopleCsv('open_id,name,unit_code,role\nou_typo,王,V1,村干部\n', 'p.csv')),
+    ).toBe(
+      'p.csv 第 2 行: open_id "ou_typo" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号',
+    );
     expect(parseHouseholdsCsv('village_code,code,head_name\nV1,07,张三\n', 'h.csv')).toEqual([
       { villageCode: 'V1', code: '07', headName: '张三', groupName: null, line: 2 },
     ]);

@@ -8,6 +8,7 @@ describe('the period of a unit page’s quality problems', () => {
     expect(qualityPeriod({ from: '2026-11-23', to: '2026-11-29' }, TZ, '2026-12-01')).toEqual({
       period: { from: new Date('2026-11-22T16:00:00Z'), to: new Date('2026-11-29T16:00:00Z') },
       label: '第48周（11月23日—29日）',
+      week: true,
     });
   });
 

@@ -16,26 +16,26 @@ const realDay = (d: string): boolean => {
 /**
  * The period of a unit page's quality problems: `?from=YYYY-MM-DD&to=YYYY-MM-DD` (local days, both
  * included; the weekly digest's links carry its week, so the page counts what the digest counted),
- * else the last 30 days. `label` names it as the digest does: 「第49周（11月30日—12月6日）」.
+ * else the last 30 days. `label` names it as the digest does: 「第49周（11月30日—12月6日）」; `week`: the
+ * period is a week, Monday to Sunday (a weekly digest's).
  */
 export function qualityPeriod(
   query: Record<string, unknown>,
   timeZone: string,
   today: string,
-): { period?: QualityPeriod; label: string } {
+): { period?: QualityPeriod; label: string; week?: boolean } {
   const from = one(query.from);
   const to = one(query.to);
   if (!realDay(from) || !realDay(to) || from > to || addDays(from, MAX_DAYS) <= to)
     return { label: `近 ${QUALITY_WINDOW_DAYS} 天` };
-  const label =
-    isoWeekday(from) === 1 && addDays(from, 6) === to
-      ? weekName(from, today)
-      : `${plainDay(from, today)}—${plainDay(to, today)}`;
+  const week = isoWeekday(from) === 1 && addDays(from, 6) === to;
+  const label = week ? weekName(from, today) : `${plainDay(from, today)}—${plainDay(to, today)}`;
   return {
     period: {
       from: zonedInstant(from, '00:00', timeZone),
       to: zonedInstant(addDays(to, 1), '00:00', timeZone),
     },
     label,
+    week,
   };
 }

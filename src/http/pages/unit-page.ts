@@ -107,7 +107,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   const { db, clock, timeZone } = c.deps;
   const unit = await visibleUnit(c, c.params.id!);
   const now = clock.now();
-  const { period, label } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
+  const { period, label, week } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
   // ?due=YYYY-MM-DD: that day's open tasks (the digest's 「接下来的截止日期」 line for the day).
   const due = dueDay(c.koa.query, timeZone);
   // ?overdue_page=N: the 逾期 list's page (most overdue first, 50 a page; the digest's 逾期 opens page 1).
@@ -258,8 +258,16 @@ export async function unitPage(c: PageContext): Promise<void> {
                     ${overduePager.more}`
             }`
     }
-    ${qualitySection(quality, timeZone, now, label, period ? unit.id : undefined, qualityPages, (list, n) =>
-      listPageUrl(c, unit.id, `${list}_page`, n === undefined ? undefined : String(n), `q-${list}`),
+    ${qualitySection(
+      quality,
+      timeZone,
+      now,
+      label,
+      period ? unit.id : undefined,
+      week === true,
+      qualityPages,
+      (list, n) =>
+        listPageUrl(c, unit.id, `${list}_page`, n === undefined ? undefined : String(n), `q-${list}`),
     )}`;
   page(c.koa, 200, layout(unit.name, c.viewer, body));
 }
@@ -436,6 +444,8 @@ function qualitySection(
   now: Date,
   label: string,
   periodOf: number | undefined,
+  /** The period is a weekly digest's week: the sum is the digest's 质量问题 figure (not of 30 days). */
+  digestWeek: boolean,
   pages: Record<QualityList, number>,
   pageUrl: (list: QualityList, n?: number) => string,
 ): Html {
@@ -492,7 +502,7 @@ function qualitySection(
     <p id="quality-sum">
       共
       <b id="quality-total">${q.compressed.total + q.undescribed.total + f.total}</b>
-      个（下面三项之和；周报的「质量问题」即此数）
+      个（下面三项之和${digestWeek ? '；周报的「质量问题」即此数' : ''}）
     </p>
     ${list('照片被压缩（无原始信息或不足 300 万像素）', 'compressed', q.compressed)}
     ${list('照片组缺少说明（事由）', 'undescribed', q.undescribed)}

@@ -32,10 +32,11 @@ export const parseRole = (word: string): UnitRole | undefined =>
   ROLE_BY_WORD[word.trim().toLowerCase()] ?? ROLE_BY_WORD[word.trim()];
 
 /**
- * What Lark's open_ids look like: ou_ and 32 lowercase hexadecimal characters. A mistyped one (ou_typo,
- * a character left out) would be stored and never match anyone who writes or taps in Lark.
+ * What Lark's open_ids look like: ou_ and about thirty lowercase letters and digits (32 hexadecimal in
+ * practice; Lark does not document the shape and its own examples have 31 and 35, so the check leaves
+ * room). A mistyped one (ou_typo, half an id copied) would be stored and never match anyone in Lark.
  */
-const LARK_OPEN_ID = /^ou_[0-9a-f]{32}$/;
+const LARK_OPEN_ID = /^ou_[0-9a-z]{28,40}$/;
 
 /** One row of a people file: the person is named by open_id, or by a mobile or email Lark knows. */
 export interface PersonRoleRow {
@@ -132,7 +133,7 @@ export function parsePeopleRows(records: CsvRecord[], fileName: string): PersonR
     const before = errors.length;
     if (openId && !LARK_OPEN_ID.test(openId))
       errors.push(
-        `${at}: open_id "${openId}" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号`,
+        `${at}: open_id "${openId}" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整），或不填 open_id 改填手机号`,
       );
     if (mobileRaw && !mobile)
       errors.push(`${at}: 手机号 "${mobileRaw}" 不对${excelNumberHint(mobileRaw, { workbook: true })}`);

@@ -245,16 +245,16 @@ describe('units people import: every kind of bad file is refused, naming lines, 
           'role.csv 第 3 行: 手机号 "12ab" 不对',
       ],
       [
-        // A mistyped open_id would be stored and never match anyone in Lark: ou_ and 32 hex characters.
+        // A mistyped open_id would be stored and never match anyone in Lark: ou_ and about 30 letters/digits.
         'open-id.csv',
         'name,open_id,unit_code,role\n张三,ou_typo,V1,officer\n' +
-          '李四,ou_1a00000000000000000000000000001,T1,archivist\n' + // one character short
+          '李四,ou_1a0000000000000,T1,archivist\n' + // half an id copied
           '王五,ou_1B000000000000000000000000000001,V2,officer\n' + // upper case
           `赵六,${LARK.zhao},X,leader\n`,
-        ['ou_typo', 'ou_1a00000000000000000000000000001', 'ou_1B000000000000000000000000000001']
+        ['ou_typo', 'ou_1a0000000000000', 'ou_1B000000000000000000000000000001']
           .map(
             (id, i) =>
-              `open-id.csv 第 ${i + 2} 行: open_id "${id}" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号`,
+              `open-id.csv 第 ${i + 2} 行: open_id "${id}" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整），或不填 open_id 改填手机号`,
           )
           .join('\n')
           .replace(/^/, 'ERROR '),

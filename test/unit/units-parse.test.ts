@@ -132,8 +132,11 @@ describe('units import parsing', () => {
     expect(
       messageOf(() => parsePeopleCsv('open_id,name,unit_code,role\nou_typo,王,V1,村干部\n', 'p.csv')),
     ).toBe(
-      'p.csv 第 2 行: open_id "ou_typo" 不对，应为 ou_ 加 32 位数字或小写字母 a-f（请从飞书复制完整），或不填 open_id 改填手机号',
+      'p.csv 第 2 行: open_id "ou_typo" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整），或不填 open_id 改填手机号',
     );
+    // Lark does not document the shape; the ids in its own documentation have 31 and 35 characters.
+    for (const docId of ['ou_7d8a6e6df7621556ce0d21922b676706ccs', 'ou_84aad35d084aa403a838cf73ee18467'])
+      expect(parsePeopleCsv(`open_id,name,unit_code,role\n${docId},王,V1,村干部\n`, 'p.csv')).toHaveLength(1);
     expect(parseHouseholdsCsv('village_code,code,head_name\nV1,07,张三\n', 'h.csv')).toEqual([
       { villageCode: 'V1', code: '07', headName: '张三', groupName: null, line: 2 },
     ]);

@@ -3,6 +3,7 @@ import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
+import { byRank } from '../domain/digest.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
@@ -28,7 +29,7 @@ export function progressCard(p: UnitProgress, timeZone: string, now: Date): obje
   const elements = [md(lines.join('\n'))];
   if (p.children.length > 0) {
     const rows = [...p.children]
-      .sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1))
+      .sort((a, b) => byRank({ name: a.unit.name, ...a.counts }, { name: b.unit.name, ...b.counts }))
       .slice(0, 40)
       .map(
         (ch, i) =>

@@ -165,12 +165,24 @@ function add(into: Counts, c: Counts): void {
   into.overdue += c.overdue;
 }
 
-/** Best first: higher %, then fewer overdue, then name; units without tasks last. */
+/** What a unit is ranked by. */
+export interface Rankable {
+  name: string;
+  percent: number | null;
+  overdue: number;
+}
+
+/**
+ * The one ranking of units, the digest's and the unit page's: best first — higher %, then fewer
+ * overdue, then name; units without tasks last. (Early in a campaign many villages sit at 0.0 %: the
+ * card's 最差 must be the page's last, not its first.)
+ */
+export const byRank = (a: Rankable, b: Rankable): number =>
+  (b.percent ?? -1) - (a.percent ?? -1) || a.overdue - b.overdue || a.name.localeCompare(b.name, 'zh-CN');
+
+/** Best first (byRank). */
 export function rank(rows: DigestUnitRow[]): DigestUnitRow[] {
-  return [...rows].sort(
-    (a, b) =>
-      (b.percent ?? -1) - (a.percent ?? -1) || a.overdue - b.overdue || a.name.localeCompare(b.name, 'zh-CN'),
-  );
+  return [...rows].sort(byRank);
 }
 
 /** The best and worst `n` of a ranking (no unit in both when there are few). */

@@ -35,7 +35,7 @@ import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
 import { lastUrgeNote, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
-import { changeText, unitRow } from '../../domain/digest.js';
+import { byRank, changeText, unitRow } from '../../domain/digest.js';
 import { addDays, isoWeek } from '../../domain/working-days.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
@@ -173,7 +173,10 @@ export async function unitPage(c: PageContext): Promise<void> {
     firstUrl: listPageUrl(c, unit.id, 'overdue_page'),
     nextUrl: listPageUrl(c, unit.id, 'overdue_page', String(overduePage + 1)),
   });
-  const ranked = [...progress.children].sort((a, b) => (b.counts.percent ?? -1) - (a.counts.percent ?? -1));
+  // Ranked as the digest ranks them (its 最好 first, its 最差 last), listed in that order.
+  const ranked = [...progress.children].sort((a, b) =>
+    byRank({ name: a.unit.name, ...a.counts }, { name: b.unit.name, ...b.counts }),
+  );
   const rank = new Map(ranked.map((ch, i) => [ch.unit.id, i + 1]));
 
   const body = html`${crumbsHtml}
@@ -212,7 +215,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${progress.children.length > 0 ? childrenTable(c, unit.path, progress.children, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row'), lastWeek) : ''}
+    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row'), lastWeek) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${

@@ -173,15 +173,13 @@ describe.skipIf(!hasChromium)(
     it('质量问题: the township page over the week adds up to the figure', async () => {
       const [problems, url] = figures().get('质量问题')!;
       await page.goto(url);
-      const count = async (sel: string) =>
-        (await page.locator(sel).count()) === 0 ? 0 : Number(await page.locator(sel).innerText());
-      const compressed =
-        (await page.locator('#q-compressed b').count()) === 0
-          ? 0
-          : Number(/：(\d+)/.exec(await page.locator('#q-compressed b').innerText())![1]);
-      expect(compressed + (await count('#q-needs-reupload')) + (await count('#q-download-failed'))).toBe(
-        Number(problems),
-      );
+      // The figure itself (共 N 个), and the page's three lists adding up to it.
+      expect(await page.locator('#quality-total').innerText()).toBe(problems);
+      const listed = async (id: string) =>
+        Number(/：(\d+)/.exec(await page.locator(`#${id} b`).first().innerText())![1]);
+      expect(
+        (await listed('q-compressed')) + (await listed('q-undescribed')) + (await listed('q-failed')),
+      ).toBe(Number(problems));
       await narrow('质量问题');
     });
 

@@ -152,6 +152,24 @@ function build(
   });
 }
 
+/**
+ * The Monday digest of a unit with no tasks yet (before its first 任务清单): no figures to report, so it
+ * says why and who starts the tasks, instead of leaving the leader without a word every week.
+ */
+export function noTasksDigestCard(unitName: string, weekName: string): object {
+  return card(
+    `📊 进度周报 · ${unitName}`,
+    'grey',
+    [
+      md(
+        `**还没有任务清单**\n${esc(unitName)}和下级单位还没有归档任务，所以没有完成率和逾期可报。\n` +
+          '任务清单由县里管理归档助手的技术人员下发；下发后的第一个周一起，周报照常统计。',
+      ),
+    ],
+    { subtitle: weekName, summary: `进度周报 · ${unitName} · 还没有任务清单` },
+  );
+}
+
 function kpis(items: [string, string][]): object {
   return {
     tag: 'column_set',

@@ -1,4 +1,4 @@
-import { digestCard } from '../cards/digest-card.js';
+import { digestCard, noTasksDigestCard } from '../cards/digest-card.js';
 import type { Db } from '../db/client.js';
 import { scopeRaw } from '../db/repos/digest-figures.js';
 import { childUnits, digestRecipients, type DigestScope } from '../db/repos/digest-recipients.js';
@@ -123,7 +123,8 @@ async function buildDigest(
 }
 
 /**
- * The digest sends of the week at `at`: one card per (leader, unit they lead), to the leader by
+ * The digest sends of the week at `at` (a unit without tasks yet gets a short card saying so, every
+ * week until its first 任务清单): one card per (leader, unit they lead), to the leader by
  * direct message, or one per unit to its leaders' chat; claimed under (digest, target, ISO week). Figures of a unit led by
  * several people are computed once.
  */
@@ -146,7 +147,9 @@ export async function buildDigests(
   for (const r of recipients) {
     let figures = figuresOf.get(r.unit.id);
     if (!figures) figuresOf.set(r.unit.id, (figures = await buildDigest(db, r.unit, at, opts, raws)));
-    if (figures.scope.total === 0) continue;
+    const who = r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : unnamedPerson(r.to.id));
+    // No tasks yet (before the first 任务清单): a short card saying so, not a week of silence.
+    const empty = figures.scope.total === 0;
     sends.push({
       kind: 'digest',
       target: r.to.type === 'open_id' ? `${r.to.id}:${r.unit.id}` : `chat:${r.to.id}:${r.unit.id}`,
@@ -154,14 +157,17 @@ export async function buildDigests(
       receiveIdType: r.to.type,
       receiveId: r.to.id,
       msgType: 'interactive',
-      content: JSON.stringify(digestCard(figures, opts.timeZone, opts.publicUrl)),
+      content: JSON.stringify(
+        empty
+          ? noTasksDigestCard(figures.scope.name, figures.weekName)
+          : digestCard(figures, opts.timeZone, opts.publicUrl),
+      ),
       unitId: r.unit.id,
       taskIds: [],
       notAfter,
-      text: digestText(
-        figures,
-        r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : unnamedPerson(r.to.id)),
-      ),
+      text: empty
+        ? `进度周报 ${figures.weekName} · ${figures.scope.name} → ${who}\n  还没有任务清单`
+        : digestText(figures, who),
       figures,
     });
   }
@@ -174,7 +180,8 @@ export function digestSnapshotRows(
 ): { unitId: number; total: number; done: number; overdue: number }[] {
   const rows = new Map<number, { unitId: number; total: number; done: number; overdue: number }>();
   for (const f of all)
-    for (const r of [f.scope, ...f.children])
+    // A unit without tasks has no completeness to remember (its digest only says so).
+    for (const r of f.scope.total === 0 ? [] : [f.scope, ...f.children])
       if (!rows.has(r.id)) rows.set(r.id, { unitId: r.id, total: r.total, done: r.done, overdue: r.overdue });
   return [...rows.values()];
 }

@@ -289,9 +289,13 @@ export type BlobStoreConfig = { kind: 'local'; migrateTo?: S3Settings } | ({ kin
 export const configErrorHeading = (files: readonly string[]): string =>
   `配置有误（${configSource(files)}）：`;
 
-/** Where the variables came from, in words: the files read, or 环境变量. */
+/**
+ * Where the variables came from, in words: the files read 「或环境变量」 (a variable set in the
+ * environment wins over the file's, so naming the file alone could send the reader to the wrong one),
+ * or 环境变量 alone.
+ */
 export const configSource = (files: readonly string[]): string =>
-  files.length > 0 ? files.join('、') : '环境变量';
+  files.length > 0 ? `${files.join('、')} 或环境变量` : '环境变量';
 
 export class ConfigError extends Error {
   /** `files`: what the variables were read from (envFilesOf), named in the heading. */

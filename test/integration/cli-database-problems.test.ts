@@ -213,7 +213,7 @@ describe('a bad variable is not called a database problem', () => {
       const dotEnv = await runProcess(process.execPath, [cli, 'units', 'list'], env, dir);
       expect(dotEnv.code).toBe(1);
       expect(dotEnv.stderr.split('\n').slice(0, 2)).toEqual([
-        `配置有误（${join(dir, '.env')}）：`,
+        `配置有误（${join(dir, '.env')} 或环境变量）：`,
         '  - TZ：不是已知的时区。例如 Asia/Shanghai',
       ]);
 
@@ -225,7 +225,9 @@ describe('a bad variable is not called a database problem', () => {
       );
       expect(serviceFile.code).toBe(1);
       expect(serviceFile.stderr).toMatch(
-        new RegExp(`^配置有误（${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}）：\n {2}- PORT：要写整数`),
+        new RegExp(
+          `^配置有误（${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} 或环境变量）：\n {2}- PORT：要写整数`,
+        ),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

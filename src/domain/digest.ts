@@ -194,3 +194,16 @@ export function bestAndWorst(
   const k = Math.min(n, Math.floor(withTasks.length / 2));
   return { best: withTasks.slice(0, k), worst: withTasks.slice(withTasks.length - k).reverse() };
 }
+
+/**
+ * How a list names its units: by name, and 「城关村（城关镇）」 (its parent's name) only for a name that
+ * two different units of the list share — a county's list can hold two 城关村 of different townships.
+ */
+export function namesApart(
+  rows: { unitId: number; unitName: string; parentName: string | null }[],
+): (r: { unitId: number; unitName: string; parentName: string | null }) => string {
+  const ids = new Map<string, Set<number>>();
+  for (const r of rows) ids.set(r.unitName, (ids.get(r.unitName) ?? new Set()).add(r.unitId));
+  return (r) =>
+    (ids.get(r.unitName)?.size ?? 0) > 1 && r.parentName ? `${r.unitName}（${r.parentName}）` : r.unitName;
+}

@@ -9,6 +9,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import {
   bestAndWorst,
   composeRaw,
+  namesApart,
   qualityTotal,
   rank,
   rollUp,
@@ -86,6 +87,8 @@ async function buildDigest(
   const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, lastWeek.get(c.id))));
   const names = await personNames(db, [...details.values()].flatMap(ownersNow));
   const a = raw.activity;
+  // Two 城关村 of different townships among the oldest: each named with its township.
+  const nameOf = namesApart([...details.values()]);
   return {
     week: isoWeek(monday),
     weekName: weekName(monday, day),
@@ -96,11 +99,12 @@ async function buildDigest(
     ...bestAndWorst(ranked, 3),
     oldest: raw.oldest.map((o) => {
       const d = details.get(o.taskId);
+      const unitName = d ? nameOf(d) : '';
       const dueAt = new Date(o.dueMs);
       const dueDay = localDay(dueAt, tz);
       return {
         taskId: o.taskId,
-        unitName: d?.unitName ?? '',
+        unitName,
         code: d?.code ?? '',
         title: d?.title ?? '',
         householdName: d?.householdName ?? null,

@@ -11,6 +11,8 @@ export interface MissingTask {
   title: string;
   unitId: number;
   unitName: string;
+  /** The unit's parent's name (a village's township), to tell apart villages of the same name. */
+  parentName: string | null;
   /** The unit's path ('/1/7/42/'): who may see or act on it. */
   unitPath: string;
   householdName: string | null;
@@ -81,6 +83,7 @@ export async function missingForUnit(
     due_at: Date | string;
     unit_id: Id;
     unit_name: string;
+    parent_name: string | null;
     unit_path: string;
     head_name: string | null;
     campaign_code: string;
@@ -94,9 +97,10 @@ export async function missingForUnit(
           order by (p.due_at < ${nowTs}) desc, p.due_at, u.path, p.position, p.code, p.id
           limit ${limit} offset ${offset})
         select m.id, m.total, m.filed, t.code, t.title, t.kinds, t.min_count, t.due_at, t.unit_id,
-          u.name as unit_name, u.path as unit_path, h.head_name, c.code as campaign_code
+          u.name as unit_name, pu.name as parent_name, u.path as unit_path, h.head_name, c.code as campaign_code
         from m join tasks t on t.id = m.id
           join units u on u.id = t.unit_id
+          left join units pu on pu.id = u.parent_id
           join campaigns c on c.id = t.campaign_id
           left join households h on h.id = t.household_id
         order by (m.due_at < ${nowTs}) desc, m.due_at, m.path, m.position, m.code, m.id`,
@@ -112,6 +116,7 @@ export async function missingForUnit(
       title: r.title,
       unitId: Number(r.unit_id),
       unitName: r.unit_name,
+      parentName: r.parent_name ?? null,
       unitPath: r.unit_path,
       householdName: r.head_name ?? null,
       campaignCode: r.campaign_code,

@@ -73,6 +73,8 @@ export interface ReminderTaskDetail {
   taskId: number;
   unitId: number;
   unitName: string;
+  /** The unit's parent's name (a village's township), to tell apart villages of the same name. */
+  parentName: string | null;
   code: string;
   title: string;
   kinds: string[];
@@ -96,6 +98,7 @@ export async function reminderTaskDetails(
     id: number;
     unit_id: number;
     unit_name: string;
+    parent_name: string | null;
     code: string;
     title: string;
     kinds: string[];
@@ -105,14 +108,16 @@ export async function reminderTaskDetails(
     head_name: string | null;
   }>(
     db,
-    sql`select t.id::int as id, t.unit_id::int as unit_id, u.name as unit_name, t.code, t.title, t.kinds, t.responsible,
+    sql`select t.id::int as id, t.unit_id::int as unit_id, u.name as unit_name, pu.name as parent_name, t.code, t.title,
+          t.kinds, t.responsible,
           array(select o from unnest(t.responsible) as o
             where exists (select 1 from unit_roles ur join units a on a.id = ur.unit_id
               where ur.open_id = o and ur.role in ('officer', 'leader') and u.path like a.path || '%')) as still_holding,
           array(select ur.open_id from unit_roles ur where ur.unit_id = t.unit_id and ur.role = 'officer'
             order by ur.open_id) as officers,
           h.head_name
-        from tasks t join units u on u.id = t.unit_id left join households h on h.id = t.household_id
+        from tasks t join units u on u.id = t.unit_id left join units pu on pu.id = u.parent_id
+          left join households h on h.id = t.household_id
         where t.id = any(${`{${taskIds.map(Number).join(',')}}`}::bigint[])`,
   );
   for (const r of rows)
@@ -120,6 +125,7 @@ export async function reminderTaskDetails(
       taskId: r.id,
       unitId: r.unit_id,
       unitName: r.unit_name,
+      parentName: r.parent_name ?? null,
       code: r.code,
       title: r.title,
       kinds: r.kinds,

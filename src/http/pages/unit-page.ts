@@ -35,7 +35,7 @@ import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
 import { lastUrgeNote, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
-import { byRank, changeText, unitRow } from '../../domain/digest.js';
+import { byRank, changeText, namesApart, unitRow } from '../../domain/digest.js';
 import { addDays, isoWeek } from '../../domain/working-days.js';
 
 export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
@@ -138,6 +138,8 @@ export async function unitPage(c: PageContext): Promise<void> {
   ]);
   const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
+  // Two 城关村 of different townships in the 逾期 list: each named with its township, as the digest does.
+  const unitNameOf = namesApart(overdue);
   const { urgeDay, later } = urgeTiming(c, now);
   const unitIds = [
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
@@ -240,7 +242,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                         ${overdue.map(
                           (o) =>
                             html`<tr>
-                              <td><a href="/units/${o.unitId}">${o.unitName}</a></td>
+                              <td><a href="/units/${o.unitId}">${unitNameOf(o)}</a></td>
                               <td>
                                 <a href="/tasks/${o.taskId}">${o.code} ${o.title}</a
                                 >${o.householdName ? html` <span class="muted">${o.householdName}</span>` : ''}

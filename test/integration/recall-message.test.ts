@@ -139,8 +139,8 @@ describe('a message recalled in the chat leaves the archive path', () => {
     const ack = await replyAfterQuiet(h, clock, photos[0]!);
     expect(textOf(ack)).toContain('收到 3 张照片');
     await fileByCard(ack);
-    // A photo still downloading when the card was tapped is counted on the item once stored (a full
-    // PostgreSQL run, loaded: n_photo 2 of 3 members): the counts are read once the queue is done.
+    // A photo still downloading when the card was tapped is counted on the item once stored: the
+    // counts are read once the queue is done.
     await h.settle();
     const filed = (await liveItem(photos[0]!))!;
     expect(filed).toMatchObject({ n_photo: 3, members: 3 });

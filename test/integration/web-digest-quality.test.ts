@@ -11,7 +11,7 @@ import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { messageEvent, recallEvent } from '../support/events.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 const PUBLIC_URL = 'https://archive.example.test';
 const TZ = 'Asia/Shanghai';
@@ -239,19 +239,7 @@ describe.skipIf(!hasChromium)("the digest's 质量问题 figure is the page's to
     );
     expect(groups).toBeGreaterThan(0);
 
-    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-      publicUrl: w.h.bot.url,
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-    });
-    await w.clock.set(zonedInstant(monday, '09:00', TZ));
-    await scheduler.runDue(w.clock.now(), 'tick');
-    w.h.bot.jobWorker.wake();
-    const digest = await waitFor('the digest to the county leader', () =>
-      w.h.fake
-        .sentMessages()
-        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('周报')),
-    );
+    const digest = await nextMondayDigest(w, w.org.leader, 'the digest to the county leader');
     const card = digest.content as any;
     const text = JSON.stringify(card);
     const [, total, compressed, undescribed, needsReupload, failed, tooLarge] =

@@ -2,14 +2,9 @@ import type { Browser } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
-import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks } from '../support/cards.js';
-import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
-
-const TZ = 'Asia/Shanghai';
+import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 /**
  * Villages level on 完成率 (early in a campaign many sit at 0.0 %) are ranked by fewer 逾期, then name,
@@ -41,19 +36,7 @@ describe.skipIf(!hasChromium)('the digest card and the unit page rank villages a
     await w.h.db.db.execute(
       sql`update tasks set due_at = now() - interval '3 days' where unit_id = ${w.units.village.id} and code = 'C02'`,
     );
-    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-      publicUrl: w.h.bot.url,
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-    });
-    await w.clock.set(zonedInstant(monday, '09:00', TZ));
-    await scheduler.runDue(w.clock.now(), 'tick');
-    w.h.bot.jobWorker.wake();
-    const digest = await waitFor('the digest to the township leader', () =>
-      w.h.fake
-        .sentMessages()
-        .find((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报')),
-    );
+    const digest = await nextMondayDigest(w, tleader.openId, 'the digest to the township leader');
     const card = digest.content as any;
     const text = JSON.stringify(card);
     const village = w.units.village.name;

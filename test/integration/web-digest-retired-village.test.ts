@@ -3,16 +3,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
-import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
-const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
 
 /**
@@ -76,21 +73,7 @@ describe.skipIf(!hasChromium)(
         expect(off.code, off.stderr).toBe(0);
       }
       // Next Monday 09:00, the digest of the week just ended, with links to the pages.
-      const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-      const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-        publicUrl: w.h.bot.url,
-        wakeJobs: () => w.h.bot.jobWorker.wake(),
-      });
-      await w.clock.set(zonedInstant(monday, '09:00', TZ));
-      await scheduler.runDue(w.clock.now(), 'tick');
-      w.h.bot.jobWorker.wake();
-      card = (
-        await waitFor('the digest to the township leader', () =>
-          w.h.fake
-            .sentMessages()
-            .find((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报')),
-        )
-      ).content;
+      card = (await nextMondayDigest(w, tleader.openId, 'the digest to the township leader')).content;
       w.h.fake.signInAs(tleader);
       page = await (await browser.newContext({ viewport: PHONE, locale: 'zh-CN' })).newPage();
     });

@@ -2,17 +2,12 @@ import type { Browser } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getUnitByCode } from '../../src/db/repos/units.js';
-import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importUnits } from '../../src/usecases/import-units.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { campaignDeps } from '../support/campaign-deps.js';
 import { cardMarkdownLinks } from '../support/cards.js';
-import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
-
-const TZ = 'Asia/Shanghai';
+import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 /**
  * Two 城关村 in one county (one in 城关镇, one in 河西镇): the county digest's 最久未交齐 and the 逾期
@@ -52,19 +47,7 @@ describe.skipIf(!hasChromium)('villages of the same name in a county digest and 
   });
 
   it('names each 城关村 with its township on the card and on the page it opens', async () => {
-    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-      publicUrl: w.h.bot.url,
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-    });
-    await w.clock.set(zonedInstant(monday, '09:00', TZ));
-    await scheduler.runDue(w.clock.now(), 'tick');
-    w.h.bot.jobWorker.wake();
-    const digest = await waitFor('the county digest', () =>
-      w.h.fake
-        .sentMessages()
-        .find((m) => m.receiveId === w.org.leader && JSON.stringify(m.content).includes('进度周报')),
-    );
+    const digest = await nextMondayDigest(w, w.org.leader, 'the county digest');
     const links = cardMarkdownLinks(digest.content);
     const lines = links.filter(([, url]) => url.includes('/tasks/')).map(([t]) => t.split(' #')[0]);
     expect(lines).toEqual(['城关村（河西镇）', '城关村（城关镇）', '河口村']);

@@ -5,6 +5,10 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode, type UnitRow } from '../../src/db/repos/units.js';
+import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
+import type { SentMessage } from '../support/fake-lark/types.js';
+import { waitFor } from '../support/wait-for.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -40,6 +44,25 @@ export interface WebWorld {
   /** The statuses of the 督办 sends to a chat (scheduled_sends), oldest first. */
   urgeStatuses(chatId: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/**
+ * Next Monday 09:00 (the week after the clock's): the scheduler sends the weekly digests, with links to
+ * the bot's pages; the 进度周报 card sent to `to` (an open_id).
+ */
+export async function nextMondayDigest(w: WebWorld, to: string, what: string): Promise<SentMessage> {
+  const tz = w.h.bot.deps.timeZone;
+  const monday = addDays(weekMonday(localDay(w.clock.now(), tz)), 7);
+  const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
+    publicUrl: w.h.bot.url,
+    wakeJobs: () => w.h.bot.jobWorker.wake(),
+  });
+  await w.clock.set(zonedInstant(monday, '09:00', tz));
+  await scheduler.runDue(w.clock.now(), 'tick');
+  w.h.bot.jobWorker.wake();
+  return waitFor(what, () =>
+    w.h.fake.sentMessages().find((m) => m.receiveId === to && JSON.stringify(m.content).includes('进度周报')),
+  );
 }
 
 /** The CSRF token of a page's forms. */

@@ -1,7 +1,9 @@
 import type Koa from 'koa';
+import { personNames } from '../db/repos/reminder-audience.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { rolesOfPerson } from '../db/repos/viewer-roles.js';
 import { webSessionLive } from '../db/repos/web-sessions.js';
+import { unnamedPerson } from '../domain/person-name.js';
 import { storable, storableValue } from '../domain/storable-text.js';
 import { AppError } from '../errors.js';
 import { pageRouteTable, type PageRoute } from './page-routes.js';
@@ -142,7 +144,10 @@ async function viewerOf(deps: WebDeps, s: Session): Promise<Viewer> {
     const u = await getUnitById(deps.db, id);
     if (u) roots.push(u);
   }
-  return { openId: s.o, name: s.n || s.o, roots, roles, csrf: csrfToken(deps.secret, s), sessionId: s.s };
+  // Lark's sign-in may give no name: the name the people table has, never the open_id (the page header
+  // and the 督办 card in the village's chat showed 「ou_…」).
+  const name = s.n || (await personNames(deps.db, [s.o])).get(s.o) || unnamedPerson(s.o);
+  return { openId: s.o, name, roots, roles, csrf: csrfToken(deps.secret, s), sessionId: s.s };
 }
 
 async function readForm(ctx: Koa.Context): Promise<Record<string, string> | undefined> {

@@ -25,6 +25,10 @@ export interface ChangeAfterTransfer {
 export interface ChangeScope {
   /** The record's unit subtree. */
   unitPath?: string;
+  /** The record's unit in one of these subtrees. */
+  unitPaths?: string[];
+  /** Carried by this package (one package's 档号 retired since it was made). */
+  packageId?: number;
   /** The record's year. */
   year?: number;
   /** One item's. */
@@ -55,6 +59,8 @@ export function changesRelation(scope: ChangeScope): SQL {
       left join transfer_corrections tc on tc.record_id = ar.id
     where not p.pre_check and ar.withdrawn_at >= p.created_at
       ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
+      ${scope.unitPaths ? sql`and ${inPaths(scope.unitPaths)}` : sql``}
+      ${scope.packageId !== undefined ? sql`and p.id = ${scope.packageId}` : sql``}
       ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
       ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}
       ${
@@ -126,3 +132,10 @@ export function toChange(r: ChangeColumns): ChangeAfterTransfer {
     statedIn: r.statedIn === null ? null : Number(r.statedIn),
   };
 }
+
+/** `u` (units) lies in one of these subtrees. */
+export const inPaths = (paths: string[]): SQL =>
+  sql`(${sql.join(
+    paths.map((p) => sql`u.path like ${`${p}%`}`),
+    sql` or `,
+  )})`;

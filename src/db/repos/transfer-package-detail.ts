@@ -2,6 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import {
   changeColumns,
+  changesRelation,
+  inPaths,
   toChange,
   type ChangeAfterTransfer,
   type ChangeColumns,
@@ -143,15 +145,7 @@ export async function packageChanges(
             left join transfer_corrections tc on tc.record_id = ar.id
           where pc.package_id = ${packageId} ${opts.paths ? sql`and ${inPaths(opts.paths)}` : sql``}
           order by ar.id, p.created_at, p.id`
-      : sql`select ar.id as record_id, ar.unit_id, ar.item_id, ar.archival_code, ar.withdrawn_at,
-            ar.withdrawn_by, ar.withdrawn_reason, p.id as package_id, p.created_at as package_at,
-            tc.reported_at, tc.reported_by
-          from transfer_packages p join transfer_package_records r on r.package_id = p.id
-            join archive_records ar on ar.id = r.record_id and ar.status = 'withdrawn'
-            join units u on u.id = ar.unit_id
-            left join transfer_corrections tc on tc.record_id = ar.id
-          where p.id = ${packageId} and not p.pre_check and ar.withdrawn_at >= p.created_at
-            ${opts.paths ? sql`and ${inPaths(opts.paths)}` : sql``}`;
+      : changesRelation({ packageId, ...(opts.paths ? { unitPaths: opts.paths } : {}) });
   const rows = await queryRows<ChangeColumns & { total: Id }>(
     db,
     sql`with c as (${relation}),
@@ -196,10 +190,3 @@ export async function neighbourPackages(
   ]);
   return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
-
-/** `u` (units) lies in one of these subtrees. */
-const inPaths = (paths: string[]): SQL =>
-  sql`(${sql.join(
-    paths.map((p) => sql`u.path like ${`${p}%`}`),
-    sql` or `,
-  )})`;

@@ -236,16 +236,12 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
           from bursts b where b.chat_id = ${early} returning id`,
     );
     const choices = await askToBind(early, org.officer);
-    const bind = await h.post(
-      cardActionEvent({
-        appId: h.fake.appId,
-        operatorOpenId: org.officer,
-        value: buttonsOf(cardOf(choices))[0]!.value,
-        chatId: early,
-        messageId: choices.messageId,
-      }),
-    );
-    const bound = (await bind.json()) as any;
+    const bound = await tapCard(h, {
+      operator: org.officer,
+      value: buttonsOf(cardOf(choices))[0]!.value,
+      chatId: early,
+      messageId: choices.messageId,
+    });
     expect(bound.toast.type).toBe('success');
     // Before: 「绑定前发到本群的 **200** 组材料」.
     expect(JSON.stringify(bound.card.data)).toContain(

@@ -1,13 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks } from '../support/cards.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
@@ -24,13 +23,7 @@ describe.skipIf(!hasChromium)("the villages' 较上周 on the page the digest op
   const tleader = { openId: 'ou_WG_tleader', name: '孙镇长' };
   beforeAll(async () => {
     w = await createWebWorld('WG');
-    const now = w.clock.now();
-    await upsertPerson(w.h.db.db, tleader, now);
-    await addUnitRole(
-      w.h.db.db,
-      { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' },
-      now,
-    );
+    await addTownshipLeader(w, tleader);
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,10 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks } from '../support/cards.js';
-import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 /**
  * Villages level on 完成率 (early in a campaign many sit at 0.0 %) are ranked by fewer 逾期, then name,
@@ -17,12 +16,7 @@ describe.skipIf(!hasChromium)('the digest card and the unit page rank villages a
   const tleader = { openId: 'ou_RK_tleader', name: '钱镇长' };
   beforeAll(async () => {
     w = await createWebWorld('RK');
-    await upsertPerson(w.h.db.db, tleader, w.clock.now());
-    await addUnitRole(
-      w.h.db.db,
-      { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' },
-      w.clock.now(),
-    );
+    await addTownshipLeader(w, tleader);
     browser = await launchChromium();
   });
   afterAll(async () => {

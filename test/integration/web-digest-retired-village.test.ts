@@ -2,13 +2,12 @@ import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 const PHONE = { width: 360, height: 740 };
 
@@ -34,9 +33,7 @@ describe.skipIf(!hasChromium)(
     beforeAll(async () => {
       [w, browser] = await Promise.all([createWebWorld('WD'), launchChromium()]);
       const db = w.h.db.db;
-      const now = w.clock.now();
-      await upsertPerson(db, tleader, now);
-      await addUnitRole(db, { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' }, now);
+      await addTownshipLeader(w, tleader);
       // 河口村 files a photo to C04 and one to C07 through its chat: both complete (one needed each).
       const fileTo = async (code: string, seed: number) => {
         const messageId = await postPhoto(w.h, { chatId: w.chats.village2, sender: w.org.officer, seed });

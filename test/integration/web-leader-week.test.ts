@@ -2,7 +2,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { qualityProblems } from '../../src/db/repos/page-unit.js';
 import { plainDay } from '../../src/domain/plain-date.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
@@ -14,7 +13,7 @@ import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { postPhoto, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
@@ -39,13 +38,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card â†’ pages â
   let leaderPage: Page;
   beforeAll(async () => {
     w = await createWebWorld('WK');
-    const now = w.clock.now();
-    await upsertPerson(w.h.db.db, tleader, now);
-    await addUnitRole(
-      w.h.db.db,
-      { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' },
-      now,
-    );
+    await addTownshipLeader(w, tleader);
     browser = await launchChromium();
   });
   afterAll(async () => {

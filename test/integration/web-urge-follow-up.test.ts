@@ -2,12 +2,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
@@ -27,13 +26,7 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
   let c01: number;
   beforeAll(async () => {
     w = await createWebWorld('WF');
-    const now = w.clock.now();
-    await upsertPerson(w.h.db.db, tleader, now);
-    await addUnitRole(
-      w.h.db.db,
-      { unitId: w.units.township.id, openId: tleader.openId, role: 'leader' },
-      now,
-    );
+    await addTownshipLeader(w, tleader);
     const [t] = await queryRows<{ id: number }>(
       w.h.db.db,
       sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = 'C01'`,

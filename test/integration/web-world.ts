@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.js';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode, type UnitRow } from '../../src/db/repos/units.js';
 import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
@@ -44,6 +45,16 @@ export interface WebWorld {
   /** The statuses of the 督办 sends to a chat (scheduled_sends), oldest first. */
   urgeStatuses(chatId: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Registers `person` as a leader of the township (the digest and pages' township leader). */
+export async function addTownshipLeader(
+  w: WebWorld,
+  person: { openId: string; name: string },
+): Promise<void> {
+  const now = w.clock.now();
+  await upsertPerson(w.h.db.db, person, now);
+  await addUnitRole(w.h.db.db, { unitId: w.units.township.id, openId: person.openId, role: 'leader' }, now);
 }
 
 /**

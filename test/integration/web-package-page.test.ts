@@ -3,7 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { insertTransferPackage } from '../../src/db/repos/transfer-packages.js';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { insertTransferPackage, markTransferPackageSent } from '../../src/db/repos/transfer-packages.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
@@ -25,7 +26,9 @@ const PHONE = { width: 360, height: 740 };
  * a second 导出, the later package states the 移交后变更 (linking the item and the earlier package) and the
  * earlier one shows its retired 档号 and the package that followed it. Others are refused: an officer and
  * a leader (403), another village's package and one that does not exist (找不到), a stranger; an archivist
- * of a village whose 件 a township package carried sees only the village's part.
+ * of a village whose 件 a township package carried sees only the village's part (its 件 count beside the
+ * whole package's, the whole package's facts labelled, the township's group not named), the township's
+ * archivist all of it.
  */
 describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
   const clock = new ManualClock(awakeNow());
@@ -323,7 +326,7 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     await fitsPhone(page);
   });
 
-  it('a township package that carried the village’s 件: the village archivist sees only the village’s part', async () => {
+  it('a township package that carried the village’s 件: the village archivist sees only the village’s part, the township archivist all of it', async () => {
     const township = (await getUnitByCode(h.db.db, org.township))!;
     const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;
     const [live] = await queryRows<{ id: number }>(
@@ -341,40 +344,87 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
             ${new Date(clock.now().getTime() + 1000)}, 'cli', '河口村的更正')
           returning id::int as id`,
     );
-    const above = await h.db.db.transaction((tx) =>
-      insertTransferPackage(
-        tx,
-        {
-          createdAt: clock.now(),
-          actor: 'cli',
-          source: 'cli',
-          unitId: township.id,
-          year: 2026,
-          fondsCodes: 'A182',
-          layout: 'bag',
-          preCheck: false,
-          digest: 'ef'.repeat(32),
-          outDir: '/srv/exports/township',
-          records: 2,
-        },
-        [live!.id, theirs!.id],
-      ),
+    // The township's own group, bound to the township: the village archivist is not in it.
+    const townshipChat = id('oc_');
+    await h.db.db.execute(
+      sql`insert into chats (chat_id, chat_type, name, active, added_at, updated_at)
+          values (${townshipChat}, 'group', '城关镇档案专班群', true, ${clock.now()}, ${clock.now()})`,
     );
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          values (${townshipChat}, ${township.id}, 'active', 'cli', ${clock.now()})`,
+    );
+    const townshipPackage = (outDir: string) =>
+      h.db.db.transaction((tx) =>
+        insertTransferPackage(
+          tx,
+          {
+            createdAt: clock.now(),
+            actor: 'cli',
+            source: 'cli',
+            unitId: township.id,
+            year: 2026,
+            fondsCodes: 'A182',
+            layout: 'bag',
+            preCheck: false,
+            digest: 'ef'.repeat(32),
+            outDir,
+            records: 2,
+          },
+          [live!.id, theirs!.id],
+        ),
+      );
+    const above = await townshipPackage('/srv/exports/township');
+    await markTransferPackageSent(h.db.db, above, townshipChat, clock.now());
+    // One the township sent into the village's own chat: that one the village archivist may see named.
+    const toVillage = await townshipPackage('/srv/exports/township-2');
+    await markTransferPackageSent(h.db.db, toVillage, chatId, clock.now());
+
     const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
     await page.goto(`${h.bot.url}/transfers/${above}`);
-    expect(await page.locator('#part').innerText()).toContain('只列出你所在单位的部分');
-    expect(await page.locator('#package').innerText()).toContain('城关镇 2026年度');
-    expect(await page.locator('#package').innerText()).toContain('命令行导出');
+    expect(await page.locator('#part').innerText()).toContain('其中有城关村的件');
+    const facts = await page.locator('#package').innerText();
+    // Their part's count beside the whole package's; the whole package's facts say so.
+    expect((await page.locator('#records').innerText()).trim()).toBe('城关村 1 件（整个移交包 2 件）');
+    for (const label of ['范围（整个包）', '四性检测（整个包）', '保存位置（整个包）', '数字摘要（整个包）'])
+      expect(facts).toContain(label);
+    expect(facts).toContain('城关镇 2026年度');
+    expect(facts).toContain('命令行导出');
+    // Sent, and when, but the township's group is not named to someone not in it.
+    expect((await page.locator('#sent').innerText()).trim()).toMatch(/^已发送到导出人所在的群（.+）$/);
     expect(await page.locator('#units [data-unit]').count()).toBe(1);
     expect(await page.locator(`#units [data-unit="${villageId}"]`).count()).toBe(1);
     const body = await page.locator('main').innerText();
     expect(body).toContain(items[1]!.code);
     expect(body).not.toContain('HEKOU');
     expect(body).not.toContain('河口村');
+    expect(body).not.toContain('城关镇档案专班群');
     expect(await page.locator('#retired-count').innerText()).toBe('0');
+    await fitsPhone(page);
+    await page.goto(`${h.bot.url}/transfers/${toVillage}`);
+    expect((await page.locator('#sent').innerText()).trim()).toMatch(/^已发送到群「城关村工作群」（.+）$/);
     await page.locator('#back-to-list').click();
     await page.waitForLoadState('load');
     expect(new URL(page.url()).pathname).toBe(`/units/${villageId}/transfers`);
-    await fitsPhone(page);
-  });
+
+    // The township's archivist sees the whole package: its count, both villages, its group by name.
+    const townshipArchivist = { openId: id('ou_'), name: '周档案' };
+    await upsertPerson(h.db.db, townshipArchivist, clock.now());
+    await addUnitRole(
+      h.db.db,
+      { unitId: township.id, openId: townshipArchivist.openId, role: 'archivist' },
+      clock.now(),
+    );
+    const theirsPage = await (await browse(townshipArchivist)).newPage();
+    await theirsPage.goto(`${h.bot.url}/transfers/${above}`);
+    expect(await theirsPage.locator('#part').count()).toBe(0);
+    expect((await theirsPage.locator('#records').innerText()).trim()).toBe('2 件');
+    expect(await theirsPage.locator('#package').innerText()).not.toContain('整个包');
+    expect((await theirsPage.locator('#sent').innerText()).trim()).toMatch(
+      /^已发送到群「城关镇档案专班群」（.+）$/,
+    );
+    expect(await theirsPage.locator('#units [data-unit]').count()).toBe(2);
+    expect(await theirsPage.locator('main').innerText()).toContain('河口村');
+    await fitsPhone(theirsPage);
+  }, 60_000);
 });

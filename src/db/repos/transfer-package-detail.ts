@@ -190,3 +190,17 @@ export async function neighbourPackages(
   ]);
   return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
+
+/**
+ * Whether this chat is bound (a live binding) to a unit in these subtrees: the chat of a viewer's own
+ * units, which a partial view of a package may name; any other (a township's group) it does not.
+ */
+export async function chatBoundWithin(db: Db, chatId: string, paths: string[]): Promise<boolean> {
+  const [r] = await queryRows<{ one: number }>(
+    db,
+    sql`select 1 as one from chat_bindings b join units u on u.id = b.unit_id
+        where b.chat_id = ${chatId} and b.status <> 'ended' and ${inPaths(paths)}
+        limit 1`,
+  );
+  return r !== undefined;
+}

@@ -1,4 +1,5 @@
 import {
+  chatBoundWithin,
   neighbourPackages,
   packageChanges,
   packageClasses,
@@ -9,6 +10,7 @@ import {
   type TransferPackageDetail,
 } from '../../db/repos/transfer-package-detail.js';
 import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
+import { getUnitById } from '../../db/repos/units.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
 import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
@@ -28,6 +30,8 @@ interface Seen {
   units: PackageUnit[];
   /** Set when the viewer is an archivist only of units the package carried, not of its own unit. */
   paths?: string[];
+  /** With paths: the viewer's unit the part is named by (「城关村」), or 你所在单位 for several. */
+  partName?: string;
   /** The 移交包 page to go back to. */
   listPath: string;
 }
@@ -37,7 +41,9 @@ interface Seen {
  * or 预检包, 件 count, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried, the
  * 移交后变更 its 说明文件 stated, its 档号 retired since, and the packages of the same unit and year before
  * and after it. An archivist of a unit whose 件 a package above carried (the unit's 移交包 page lists it)
- * sees the package with only their units' part.
+ * sees the package with only their units' part: their 件 count beside the whole package's, what is the
+ * whole package's (scope, check, format, folder, 数字摘要) labelled 「整个包」, and the chat it was sent to
+ * named only when it is one of their units' chats (a township's group they may not be in is not named).
  */
 export async function packagePage(c: PageContext): Promise<void> {
   const seen = await visiblePackage(c);
@@ -59,10 +65,12 @@ async function visiblePackage(c: PageContext): Promise<Seen | undefined> {
   );
   if (own.length > 0) {
     const paths = [...new Set(own.map((r) => r.path))];
+    const named = paths.length === 1 ? await getUnitById(c.deps.db, own[0]!.unitId) : undefined;
     return {
       pkg,
       units: units.filter((u) => paths.some((p) => u.path.startsWith(p))),
       paths,
+      partName: named?.name ?? '你所在单位',
       listPath: transfersPath(own[0]!.unitId),
     };
   }
@@ -75,26 +83,37 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
   const { db } = c.deps;
   const { pkg, paths } = seen;
   const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
-  const [classes, stated, retired, neighbours] = await Promise.all([
+  const [classes, stated, retired, neighbours, chatNamed] = await Promise.all([
     packageClasses(db, pkg.id, paths),
     packageChanges(db, pkg.id, 'stated', opts),
     packageChanges(db, pkg.id, 'retired-since', opts),
     // Of the same unit and year: an archivist of a unit below it sees only their part, not these.
     paths ? Promise.resolve({}) : neighbourPackages(db, pkg),
+    // A partial view names only a chat of the viewer's own units, never the exporting unit's group.
+    paths && pkg.sentChatId ? chatBoundWithin(db, pkg.sentChatId, paths) : Promise.resolve(true),
   ]);
   const now = c.deps.clock.now();
   const when = (d: Date) => dateTime(d, now, c.deps.timeZone);
   const kind = pkg.preCheck ? '预检包' : '移交包';
   const title = `${kind} #${pkg.id}`;
+  // In a partial view what is the whole package's is labelled so; the 件 count is the viewer's part.
+  const whole = (label: string) => (paths ? `${label}（整个包）` : label);
+  const part = seen.units.reduce((n, u) => n + u.records, 0);
   const body = html`${await crumbs(c, pkg.unitPath, title)}
     <h1>${title}</h1>
     <p><a id="back-to-list" href="${seen.listPath}">‹ 全部移交包和移交后变更</a></p>
-    ${paths ? html`<div class="card muted" id="part">这个包由上级单位导出，下面只列出你所在单位的部分。</div>` : ''}
+    ${
+      paths
+        ? html`<div class="card muted" id="part">
+            这个${kind}由${pkg.unitName}导出，其中有${seen.partName}的件。件数和下面的单位、档号、变更只算${seen.partName}的部分；标着「整个包」的是整个包的情况。
+          </div>`
+        : ''
+    }
     <div class="card" id="package">
       <dl>
-        <dt>范围</dt>
+        <dt>${whole('范围')}</dt>
         <dd>${pkg.unitName} ${pkg.year}年度 · 全宗 ${pkg.fondsCodes}</dd>
-        <dt>四性检测</dt>
+        <dt>${whole('四性检测')}</dt>
         <dd id="check">
           ${
             pkg.preCheck
@@ -108,19 +127,25 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
           ${pkg.source === 'cli' ? '命令行导出' : `群聊导出（${pkg.actorName ?? unnamedPerson(pkg.actor)}）`}
         </dd>
         <dt>件数</dt>
-        <dd id="records">${pkg.records} 件</dd>
-        <dt>格式</dt>
+        <dd id="records">
+          ${paths ? `${seen.partName} ${part} 件（整个${kind} ${pkg.records} 件）` : `${pkg.records} 件`}
+        </dd>
+        <dt>${whole('格式')}</dt>
         <dd>${pkg.layout === 'bag' ? 'BagIt 封装' : '载体目录'}</dd>
-        <dt>保存位置</dt>
+        <dt>${whole('保存位置')}</dt>
         <dd id="out-dir">服务器上的文件夹 <code>${pkg.outDir}</code></dd>
-        <dt>数字摘要</dt>
+        <dt>${whole('数字摘要')}</dt>
         <dd id="digest"><code>${pkg.digest}</code></dd>
         <dt>发送</dt>
         <dd id="sent">
           ${
-            pkg.sentAt
-              ? `已发送到群${pkg.sentChatName ? `「${pkg.sentChatName}」` : ''}（${when(pkg.sentAt)}）`
-              : '没有发到群里，只在服务器上'
+            !pkg.sentAt
+              ? '没有发到群里，只在服务器上'
+              : chatNamed && pkg.sentChatName
+                ? `已发送到群「${pkg.sentChatName}」（${when(pkg.sentAt)}）`
+                : chatNamed
+                  ? `已发送到群（${when(pkg.sentAt)}）`
+                  : `已发送到导出人所在的群（${when(pkg.sentAt)}）`
           }
         </dd>
       </dl>

@@ -36,6 +36,7 @@ import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
+import { queuesFromMetrics, reportQueues } from './doctor-queues.js';
 import { webSignInNote } from '../domain/web-sign-in-note.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { contactScopeLine } from './doctor-contact-scope.js';
@@ -47,15 +48,6 @@ export interface DoctorLine {
   label: string;
   detail: string;
 }
-
-const fmtAge = (seconds: number) =>
-  seconds < 120
-    ? `${Math.round(seconds)} 秒前`
-    : seconds < 7200
-      ? `${Math.round(seconds / 60)} 分钟前`
-      : seconds < 172800
-        ? `${Math.round(seconds / 3600)} 小时前`
-        : `${Math.round(seconds / 86400)} 天前`;
 
 /** The running bot's own view, when one answers on HOST:PORT (/readyz, /metrics). */
 interface RunningBot {
@@ -298,7 +290,11 @@ async function checkDatabase(
       // The running bot holds the embedded database: it migrated at start; its metrics tell the rest.
       add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
       if (o.bot.metrics)
-        reportQueues(add, fromMetrics(o.bot.metrics), o.bot.metrics.get('lark_seconds_since_last_event'));
+        reportQueues(
+          add,
+          queuesFromMetrics(o.bot.metrics),
+          o.bot.metrics.get('lark_seconds_since_last_event'),
+        );
       else
         add(
           'fail',
@@ -373,38 +369,6 @@ async function checkDatabase(
   } finally {
     await database.close();
   }
-}
-
-type Counts = { pending: number; processing: number; dead: number };
-
-function fromMetrics(m: Map<string, number>): { events: Counts; jobs: Counts } {
-  const of = (table: string): Counts => ({
-    pending: m.get(`queue_${table}_rows{status="pending"}`) ?? 0,
-    processing: m.get(`queue_${table}_rows{status="processing"}`) ?? 0,
-    dead: m.get(`queue_${table}_rows{status="dead"}`) ?? 0,
-  });
-  return { events: of('inbound_events'), jobs: of('jobs') };
-}
-
-function reportQueues(
-  add: (status: DoctorLine['status'], label: string, detail: string) => void,
-  q: { events: Counts; jobs: Counts },
-  secondsSinceLastEvent: number | undefined,
-): void {
-  for (const [label, c, list] of [
-    ['事件队列', q.events, 'events dead'],
-    ['任务队列', q.jobs, 'jobs dead'],
-  ] as const)
-    add(
-      c.dead > 0 ? 'fail' : 'ok',
-      label,
-      `待处理 ${c.pending}，处理中 ${c.processing}，失败（死信）${c.dead}${c.dead > 0 ? `：npm run cli -- ${list} 查看` : ''}`,
-    );
-  add(
-    'ok',
-    '最近事件',
-    secondsSinceLastEvent === undefined ? '还没有收到过事件' : `${fmtAge(secondsSinceLastEvent)}收到`,
-  );
 }
 
 type OwedAlert = { kind: string; send: AlertSend };

@@ -40,7 +40,7 @@ import type { BotDeps } from './deps.js';
 import { canFile, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
 import { clickedBurst } from './burst-click.js';
-import { itemFacts, itemTaskLabel } from './item-facts.js';
+import { askFilerOrArchivist, itemFacts, itemTaskLabel } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
 import { answerCorrectionRequest, requestCorrection } from './request-correction.js';
 import { unconfirmArchive } from './unconfirm-archive.js';
@@ -137,7 +137,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
     }
     const content = byFiler
       ? '24 小时内可以在这组材料的卡片上点「撤销」，再重新提交到正确的任务'
-      : `提交后 24 小时内，请提交人${item.filedByName ?? ''}点「撤销」后重新提交，或请档案员更正`;
+      : `提交后 24 小时内，${askFilerOrArchivist(item.filedByName)}`;
     return { toast: { type: 'info', content } };
   };
   const correction = async (

@@ -1,13 +1,13 @@
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
 import { taskProgress } from '../db/repos/completeness.js';
-import { itemForCorrection } from '../db/repos/correction-items.js';
+import { itemForCorrection, type ItemForCorrection } from '../db/repos/correction-items.js';
 import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline, undoableNow } from '../domain/checklist-filing.js';
-import { itemTaskLabel } from './item-facts.js';
+import { askFilerOrArchivist, itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
@@ -26,7 +26,7 @@ import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './
 import { withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
 import { backToParts, onPartsCard, partsCardOf } from './split-parts.js';
-import { undoFiling } from './undo-filing.js';
+import { mayUndo, undoFiling } from './undo-filing.js';
 
 export interface FilingActionDeps {
   isChatMember: PresentDeps['isChatMember'];
@@ -109,6 +109,15 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     }
     if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
     const v = await view(deps, a, burstId);
+    // Filed meanwhile (a colleague on another copy of the card): where it went and who may change it,
+    // not 「已交到「C03 …」」, which read as if this tap (on another task) had filed it there.
+    if (outcome.status === 'already_filed')
+      return alreadyFiledAnswer(
+        deps,
+        v,
+        { id: outcome.itemId, taskId: outcome.task.id, filedAt: outcome.filedAt },
+        a.operatorOpenId,
+      );
     return {
       toast: { type: outcome.status === 'filed' ? 'success' : 'info', content: outcome.message },
       card: {
@@ -183,7 +192,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     const v = await view(deps, a, a.value.b);
     // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
     const filed = await getLiveFilingOfBurst(deps.db, v.burst.id);
-    if (filed) return alreadyFiledAnswer(deps, v, filed);
+    if (filed) return alreadyFiledAnswer(deps, v, filed, a.operatorOpenId);
     // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
     const unit = await unitOfChat(deps.db, v.burst.chatId);
     if (
@@ -202,7 +211,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       burstId: v.burst.id,
       chatId: v.burst.chatId,
     });
-    if (live) return alreadyFiledAnswer(deps, v, live);
+    if (live) return alreadyFiledAnswer(deps, v, live, a.operatorOpenId);
     return {
       toast: { type: 'info', content: '已标记为不用交' },
       card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
@@ -221,7 +230,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       burstId: v.burst.id,
       chatId: v.burst.chatId,
     });
-    if (live) return alreadyFiledAnswer(deps, v, live);
+    if (live) return alreadyFiledAnswer(deps, v, live, a.operatorOpenId);
     const msg = await presentBurst(present(deps), v, { auto: false });
     return { card: { type: 'raw', data: JSON.parse(msg.content) } };
   }
@@ -236,6 +245,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       const expired = await pastUndo(deps, v);
       if (expired) return expired;
       if (item.archivalCode) return confirmedAnswer(deps, v);
+      // Someone else's filing: whom to ask, at once (it was 确定撤销？, then a refusal naming nobody).
+      if (!(await mayUndo(deps.db, a.operatorOpenId, item)))
+        return othersFilingAnswer(deps, v, item, a.operatorOpenId);
       return {
         card: {
           type: 'raw',
@@ -260,6 +272,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       const expired = outcome.reason === 'expired' && (await pastUndo(deps, await view(deps, a, a.value.b)));
       if (!expired && outcome.reason === 'confirmed')
         return confirmedAnswer(deps, await view(deps, a, a.value.b));
+      if (!expired && outcome.reason === 'not_allowed' && sureItem)
+        return othersFilingAnswer(deps, await view(deps, a, a.value.b), sureItem, a.operatorOpenId);
       return expired || { toast: { type: 'error', content: outcome.message } };
     }
     const v = await view(deps, a, a.value.b);
@@ -322,17 +336,45 @@ async function confirmedAnswer(deps: BotDeps, v: BurstView): Promise<CardRespons
   };
 }
 
-/** A tap that would set aside or choose again a burst filed meanwhile: where it went, on its filed card. */
+/**
+ * A tap that would file, set aside or choose again a burst filed meanwhile: where it went (and by whom,
+ * when it was someone else), on its filed card, and the way to change it the tapper has.
+ */
 async function alreadyFiledAnswer(
   deps: BotDeps,
   v: BurstView,
   item: { id: number; taskId: number; filedAt: Date },
+  operator?: string,
 ): Promise<CardResponse> {
-  const filed = await filedNow(deps, v, item);
-  // After 24 hours the card offers 申请更正, not 撤销: the toast names the button the officer sees.
-  const change = filed.undoable ? '请先撤销' : '请点「申请更正」';
+  const filed = await filedNow(deps, v, item, operator);
+  const facts = filed.facts;
+  const byOther = operator !== undefined && operator !== facts.filedBy && facts.filedByName !== null;
+  // After 24 hours the card offers 申请更正, not 撤销: the toast names the button the officer sees. Within
+  // them, 撤销 is the filer's or an archivist's: anyone else is told whom to ask.
+  const change = !filed.undoable
+    ? '如要改动请点「申请更正」'
+    : operator === undefined || (await mayUndo(deps.db, operator, facts))
+      ? '如要改动请先撤销'
+      : `如要改动，${askFilerOrArchivist(facts.filedByName)}`;
   return {
-    toast: { type: 'info', content: `这组材料已经交到${filed.taskLabel}，如要改动${change}` },
+    toast: {
+      type: 'info',
+      content: `这组材料已经${byOther ? `由${facts.filedByName}` : ''}交到${filed.taskLabel}，${change}`,
+    },
+    card: { type: 'raw', data: filed.card },
+  };
+}
+
+/** 撤销 by someone who may not undo this filing (not its filer, no archivist): whom to ask, on the filed card. */
+async function othersFilingAnswer(
+  deps: BotDeps,
+  v: BurstView,
+  item: ItemForCorrection,
+  operator: string,
+): Promise<CardResponse> {
+  const filed = await filedNow(deps, v, item, operator);
+  return {
+    toast: { type: 'info', content: `只有提交人或档案员可以撤销，${askFilerOrArchivist(item.filedByName)}` },
     card: { type: 'raw', data: filed.card },
   };
 }
@@ -342,7 +384,9 @@ async function filedNow(
   deps: BotDeps,
   v: BurstView,
   item: { id: number; taskId: number; filedAt: Date },
-): Promise<{ card: object; taskLabel: string; undoable: boolean }> {
+  /** Who tapped: when someone else filed it, the card names them (提交人). */
+  operator?: string,
+): Promise<{ card: object; taskLabel: string; undoable: boolean; facts: ItemForCorrection }> {
   const facts = (await itemForCorrection(deps.db, item.id))!;
   const p = (await taskProgress(deps.db, item.taskId))!;
   const label = itemTaskLabel(facts);
@@ -351,6 +395,7 @@ async function filedNow(
   return {
     taskLabel: label,
     undoable,
+    facts,
     card: filedCard({
       burstId: v.burst.id,
       itemId: item.id,
@@ -358,6 +403,9 @@ async function filedNow(
       taskLabel: label,
       progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
       uncounted: uncountedNote(uncountedOf(v.materials, p.kinds), undoable),
+      ...(operator !== undefined && operator !== facts.filedBy && facts.filedByName !== null
+        ? { filedByName: facts.filedByName }
+        : {}),
       undoable,
       pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     }),

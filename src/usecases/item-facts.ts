@@ -9,6 +9,13 @@ const FILE_WORDS = { photo: '张照片', document: '份文件', audio: '段录�
 export const itemTaskLabel = (i: ItemForCorrection) =>
   `「${i.taskCode} ${i.householdName ? `${i.householdName}户 ` : ''}${i.taskTitle}」`;
 
+/**
+ * The way out for a member who may not undo someone else's filing within its 24 hours (only the filer
+ * or an archivist may): whom to ask.
+ */
+export const askFilerOrArchivist = (filedByName: string | null): string =>
+  `请提交人${filedByName ?? ''}点「撤销」后重新提交，或请档案员更正`;
+
 /** What the correction cards show about an item. */
 export function itemFacts(i: ItemForCorrection, now: Date, timeZone: string): ItemFacts {
   return {

@@ -15,6 +15,18 @@ export type UndoOutcome =
   | { status: 'already_undone'; itemId: number; message: string }
   | { status: 'refused'; reason: 'expired' | 'not_allowed' | 'confirmed'; message: string };
 
+/** Who may undo a filing (within its 24 hours): the person who filed it, or an archivist/admin of its unit. */
+export async function mayUndo(
+  db: Db,
+  openId: string,
+  item: { filedBy: string; unitPath: string },
+): Promise<boolean> {
+  return (
+    openId === item.filedBy ||
+    (await hasUnitRole(db, openId, { path: item.unitPath }, ['archivist', 'admin']))
+  );
+}
+
 /**
  * Undoes a filing within 24 hours, by the person who filed it or an archivist/admin of the unit.
  * Later corrections go through an archivist (refileItem / unfileItem). The burst can then be filed
@@ -39,8 +51,7 @@ export async function undoFiling(
     };
   const allowed =
     input.source === 'cli' ||
-    input.actorOpenId === item.filedBy ||
-    (await hasUnitRole(db, input.actorOpenId, { path: task.unitPath }, ['archivist', 'admin']));
+    (await mayUndo(db, input.actorOpenId, { filedBy: item.filedBy, unitPath: task.unitPath }));
   if (!allowed) return { status: 'refused', reason: 'not_allowed', message: '只有提交人或档案员可以撤销' };
   const done = await takeItemOff(db, {
     item,

@@ -484,8 +484,13 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(await liveItems()).toHaveLength(before);
     const sure = buttonsOf(asked.card.data).find((b) => b.value.a === 'undo')!;
     expect(sure.value.sure).toBe(1);
+    // Someone else is told whom to ask (the filer or an archivist), on the filed card.
     const other = await click('ou_someone_else', sure.value, ack.messageId);
-    expect(other.toast.type).toBe('error');
+    expect(other.toast).toMatchObject({
+      type: 'info',
+      content: expect.stringContaining('只有提交人或档案员可以撤销'),
+    });
+    expect(JSON.stringify(other.card.data)).not.toContain('确定撤销');
     expect(await liveItems()).toHaveLength(before);
     const ok = await click(org.officer, sure.value, ack.messageId);
     expect(ok.toast.type).toBe('success');

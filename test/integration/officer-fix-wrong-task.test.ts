@@ -9,6 +9,7 @@ import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-phot
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
+import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -79,6 +80,69 @@ describe('officer: the wrong task put right on the card, and what is still to ha
       content: '提交后 24 小时内，请提交人王村官点「撤销」后重新提交，或请档案员更正',
     });
     expect(fix.card).toBeUndefined();
+  });
+
+  /** A member of the village chat the bot can name (Lark's contacts, learnt when they first file). */
+  const colleague = async (name: string) => {
+    const openId = joinVillageChat(h, org, chatId, id('ou_colleague_'));
+    h.fake.addUser({ openId, name });
+    return openId;
+  };
+  const learntName = (openId: string) =>
+    waitFor(`the name of ${openId}`, async () => {
+      await h.settle();
+      const [p] = await queryRows<{ name: string }>(
+        h.db.db,
+        sql`select name from people where open_id = ${openId}`,
+      );
+      return p?.name;
+    });
+
+  it('a task tapped on the first card after a colleague filed the photos from a copy: who filed them where, and whom to ask', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, first);
+    // The officer asks for what waits; 选任务 sends the card again under the photo; a colleague files it there.
+    const list = await sayToBot(h, { chatId, sender: org.officer, text: '未归档' });
+    const again = await tap(org.officer, buttonOf(list.content, '选任务'), list.messageId);
+    expect(again.toast.content).toBe('已在原消息下面发出选择卡片');
+    const copy = await waitFor(
+      'the card sent again',
+      () => h.fake.sentMessages().filter((m) => m.replyTo === first)[1],
+    );
+    const zhang = await colleague('张会计');
+    const byColleague = await tap(zhang, buttonOf(copy.content, '村两委会议记录'), copy.messageId);
+    expect(byColleague.toast.type).toBe('success');
+    expect(await learntName(zhang)).toBe('张会计');
+
+    const filed = await liveTasks();
+    // The officer, on the first card (still showing the tasks on their phone), taps another task.
+    const late = await tap(org.officer, buttonOf(ack.content, '重要会议现场照片'), ack.messageId);
+    // Before: 「已交到「C03 …」」, read as this tap having filed it to C03, and the card repeated it in
+    // place of the task's count; its 「请先撤销」 (skip, reopen) led to a 确定撤销？ the officer may not confirm.
+    expect(late.toast).toEqual({
+      type: 'info',
+      content:
+        '这组材料已经由张会计交到「C03 村两委会议记录及签到表」，如要改动，请提交人张会计点「撤销」后重新提交，或请档案员更正',
+    });
+    const card = replyText({ msgType: 'interactive', content: late.card!.data } as never);
+    expect(card).toContain('要2份，交了1份，还差1份');
+    expect(card).toContain('提交人：张会计');
+    expect(await liveTasks()).toEqual(filed);
+
+    // 撤销 on that card is the filer's or an archivist's: the officer is told whom to ask at once,
+    // not asked 确定撤销？ first and then refused.
+    const undo = await tap(org.officer, buttonOf(late.card!.data, '撤销'), ack.messageId);
+    expect(undo.toast).toEqual({
+      type: 'info',
+      content: '只有提交人或档案员可以撤销，请提交人张会计点「撤销」后重新提交，或请档案员更正',
+    });
+    expect(JSON.stringify(undo.card?.data)).not.toContain('确定撤销');
+    expect(replyText({ msgType: 'interactive', content: undo.card!.data } as never)).toContain(
+      '提交人：张会计',
+    );
+    // The filer themself still can, from the same card.
+    const own = await tap(zhang, buttonOf(late.card!.data, '撤销'), ack.messageId);
+    expect(JSON.stringify(own.card?.data)).toContain('确定撤销');
   });
 
   it('「待交」 is what is still missing (as 缺什么), not 「没有听懂」', async () => {

@@ -4,9 +4,18 @@ import { resolve } from 'node:path';
 import { ENV_FILES, type Env } from './config.js';
 
 /**
+ * The file a service manager read the variables from, named by the service itself: systemd's
+ * EnvironmentFile= hands the process the variables, never the file's name, so the shipped unit
+ * (deploy/archive-bot.service) sets this beside it. Without it a bad value under systemd was said to
+ * come from 「环境变量」 and the IT person did not know which file to edit.
+ */
+export const ENV_FILE_VARIABLE = 'ARCHIVE_BOT_ENV_FILE';
+
+/**
  * `.env` fills in what the real environment does not set (the environment wins). The result carries
  * the full paths of the files read (ENV_FILES: `node --env-file=…`'s, which Node put in the
- * environment, then `.env`'s), for a configuration error to name where to fix it.
+ * environment, the service's file that ARCHIVE_BOT_ENV_FILE names, then `.env`'s), for a configuration
+ * error to name where to fix it.
  */
 export function readEnv(
   path = '.env',
@@ -15,8 +24,14 @@ export function readEnv(
 ): Env {
   const exists = existsSync(path);
   const fromFile = exists ? parseDotenv(readFileSync(path)) : {};
-  const files = [...envFileArgs(execArgv), ...(exists ? [resolve(path)] : [])];
-  return Object.assign({ ...fromFile, ...env }, { [ENV_FILES]: files });
+  const merged: Env = { ...fromFile, ...env };
+  const service = merged[ENV_FILE_VARIABLE]?.trim();
+  const files = [
+    ...envFileArgs(execArgv),
+    ...(service ? [resolve(service)] : []),
+    ...(exists ? [resolve(path)] : []),
+  ];
+  return Object.assign(merged, { [ENV_FILES]: [...new Set(files)] });
 }
 
 /** The files of `--env-file=PATH` / `--env-file PATH` (and -if-exists, when there) on node's command line. */

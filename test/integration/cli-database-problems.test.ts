@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -229,6 +229,44 @@ describe('a bad variable is not called a database problem', () => {
           `^配置有误（${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} 或环境变量）：\n {2}- PORT：要写整数`,
         ),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * systemd's EnvironmentFile= gives the bot the file's variables but not its name: a bad value was
+   * said to come from 「环境变量」, and the IT person did not know which file to edit. The shipped unit
+   * names its file (ARCHIVE_BOT_ENV_FILE), and the configuration error names it.
+   */
+  it('under the systemd unit: names the unit’s environment file', { timeout: 120_000 }, async () => {
+    ensureBuilt();
+    const unit = readFileSync(join(repoRoot, 'deploy/archive-bot.service'), 'utf8');
+    const values = (key: string) =>
+      [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
+    const [unitFile] = values('EnvironmentFile');
+    const dir = mkdtempSync(join(tmpdir(), 'archive-bot-unit-env-'));
+    try {
+      // The unit's file, here in a temp folder: the environment systemd builds is the unit's
+      // Environment= lines, then the file's variables.
+      const service = join(dir, 'archive-bot.env');
+      writeFileSync(service, `DATA_DIR=${join(dir, 'data-never-made')}\nPORT=x\n`);
+      const env: Record<string, string> = { HOME: process.env.HOME ?? '' };
+      for (const assignment of values('Environment')) {
+        const at = assignment.indexOf('=');
+        env[assignment.slice(0, at)] = assignment.slice(at + 1).replaceAll(unitFile!, service);
+      }
+      for (const line of readFileSync(service, 'utf8').split('\n').filter(Boolean)) {
+        const at = line.indexOf('=');
+        env[line.slice(0, at)] = line.slice(at + 1);
+      }
+      const [node, script] = values('ExecStart')[0]!.replaceAll('/opt/archive-bot', repoRoot).split(/\s+/);
+      const res = await runProcess(existsSync(node!) ? node! : process.execPath, [script!], env, dir);
+      expect(res.code).toBe(2);
+      expect(res.stderr.split('\n').slice(0, 2)).toEqual([
+        `配置有误（${service} 或环境变量）：`,
+        '  - PORT：要写整数。例如 3000',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

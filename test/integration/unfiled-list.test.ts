@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buttonValue, cardButtonElements } from '../support/cards.js';
+import { buttonValue, cardButtonElements, cardButtons } from '../support/cards.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { recallEvent } from '../support/events.js';
-import { bindVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { openIdOf } from '../support/open-ids.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -136,6 +137,75 @@ describe('未归档: a split burst is one line; a stale line says what became of
     });
     await h.settle();
     expect(h.fake.sentMessages().length).toBe(sentBefore);
+  });
+
+  it('a split burst partly filed, its parts either side of a page break: one line, on one page, counted as its parts card shows them', async () => {
+    const chatId = await newChat();
+    const neighbour = joinVillageChat(h, org, chatId, openIdOf('unfiled-list-neighbour'));
+    // Nine older bursts fill the first page but one.
+    const older: number[] = [];
+    for (let i = 0; i < 9; i++) older.push((await photos(chatId, 1, `第${i + 1}组`)).burst);
+    // Three photos with a neighbour's photo between the first two: their parts will sort either side of it.
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const between = await postPhoto(h, { chatId, sender: neighbour });
+    for (let i = 0; i < 2; i++) await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '三张照片' });
+    const card = await replyAfterQuiet(h, clock, first);
+    const other = Number(buttonValue((await replyAfterQuiet(h, clock, between)).content, 'skip').b);
+    const split = await tap(chatId, buttonValue(card.content, 'split'), card.messageId);
+    const [a, b, c] = partsOnCard(split.card.data) as [number, number, number];
+    const fileOn = (data: unknown, part: number) =>
+      cardButtonElements(data).find((e) => e.value?.a === 'file' && Number(e.value.b) === part)!.value;
+    const next = (data: unknown) => cardButtons(data).find((e) => e.text === '下一页')?.value;
+    // What the parts card shows, sent again from the line: its parts, and those still to choose a task for.
+    const partsCardOfLine = async (list: { content: unknown; messageId: string }, line: number) => {
+      const before = h.fake.sentMessages().length;
+      expect((await tap(chatId, lineOf(list, line), list.messageId)).toast?.type).toBe('success');
+      const sent = await waitFor('the parts card sent again', async () => {
+        await h.settle();
+        return h.fake
+          .sentMessages()
+          .slice(before)
+          .find((m) => JSON.stringify(m.content).includes('已分成'));
+      });
+      return {
+        total: Number(/已分成 (\d+) 份/.exec(JSON.stringify(sent.content))![1]),
+        open: partsOnCard(sent.content),
+      };
+    };
+
+    // The last part filed: the line stays at the first part, the tenth line; the next page holds only the
+    // neighbour's burst (no part comes again there).
+    expect((await tap(chatId, fileOn(split.card.data, c), card.messageId)).toast?.type).toBe('success');
+    let list = await unfiledList(chatId);
+    expect(JSON.stringify(list.content)).toContain('本群还有 **11** 组材料没交到任务里');
+    expect(lines(list).map((l) => Number(l.value.b))).toEqual([...older, a]);
+    expect(JSON.stringify(list.content)).toContain('3 份，分开交，还差 2 份');
+    expect(await partsCardOfLine(list, a)).toEqual({ total: 3, open: [a, b] });
+    let page2 = (await tap(chatId, next(list.content), list.messageId)).card.data;
+    expect(
+      cardButtonElements(page2)
+        .filter((e) => e.value?.a === 'card-again')
+        .map((e) => Number(e.value.b)),
+    ).toEqual([other]);
+    expect(JSON.stringify(page2)).toContain('本群还有 **11** 组材料没交到任务里，这是第 11–11 组');
+
+    // The first part filed too: the line moves to the second part, past the neighbour's, onto the next page.
+    expect((await tap(chatId, fileOn(split.card.data, a), card.messageId)).toast?.type).toBe('success');
+    list = await unfiledList(chatId);
+    expect(JSON.stringify(list.content)).toContain('本群还有 **11** 组材料没交到任务里');
+    expect(lines(list).map((l) => Number(l.value.b))).toEqual([...older, other]);
+    page2 = (await tap(chatId, next(list.content), list.messageId)).card.data;
+    expect(
+      cardButtonElements(page2)
+        .filter((e) => e.value?.a === 'card-again')
+        .map((e) => Number(e.value.b)),
+    ).toEqual([b]);
+    expect(JSON.stringify(page2)).toContain('3 份，分开交，还差 1 份');
+    expect(await partsCardOfLine({ content: page2, messageId: list.messageId }, b)).toEqual({
+      total: 3,
+      open: [b],
+    });
   });
 
   it('a line recalled, filed or set aside since the list was sent says which, and sends no card', async () => {

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { bursts, materials as materialsTable } from '../schema/index.js';
 
@@ -74,21 +74,34 @@ export async function splitBurstRows(
 }
 
 /**
- * The parts of a split burst whose shared card is `messageId` (at least 2; none for any other card):
- * the parts card 分开交 drew (their `ack_message_id`), or one sent again for them (a `parts_card` in
- * bot_messages, naming one of the parts). A burst's own card is never shared otherwise.
+ * The one rule of a parts card, as SQL: the bursts listed on card `card` (SQL giving its message id) are
+ * those answered by it (`ack_message_id`), the split burst they came from left out; a card listing fewer
+ * than PARTS_AT_LEAST is no parts card (a burst's own card is never shared otherwise). partsOfCard and
+ * the 未归档 list (unfiled-bursts.ts: one line per parts card, and its count of parts) both read it here.
+ */
+export const partsOnCardSql = (card: SQL) =>
+  sql`select o.id from bursts o where o.ack_message_id = ${card} and o.status <> 'split'`;
+export const PARTS_AT_LEAST = 2;
+
+/** Whether card `card` (SQL) is a parts card: partsOnCardSql lists at least PARTS_AT_LEAST bursts. */
+export const isPartsCardSql = (card: SQL) =>
+  sql`(select count(*) from (${partsOnCardSql(card)}) parts) >= ${PARTS_AT_LEAST}`;
+
+/**
+ * The parts of a split burst whose shared card is `messageId` (partsOnCardSql; none for any other
+ * card): the parts card 分开交 drew (their `ack_message_id`), or one sent again for them (a `parts_card`
+ * in bot_messages, naming one of the parts).
  */
 export async function partsOfCard(db: Db, messageId: string): Promise<number[]> {
+  const card = sql`coalesce(
+      (select p.ack_message_id from bot_messages bm join bursts p on p.id = bm.burst_id
+       where bm.message_id = ${messageId} and bm.purpose = 'parts_card'),
+      ${messageId})`;
   const rows = await queryRows<{ id: number }>(
     db,
-    sql`select id::int as id from bursts
-        where ack_message_id = coalesce(
-                (select p.ack_message_id from bot_messages bm join bursts p on p.id = bm.burst_id
-                 where bm.message_id = ${messageId} and bm.purpose = 'parts_card'),
-                ${messageId})
-          and status <> 'split' order by id`,
+    sql`select id::int as id from (${partsOnCardSql(card)}) parts order by id`,
   );
-  return rows.length >= 2 ? rows.map((r) => Number(r.id)) : [];
+  return rows.length >= PARTS_AT_LEAST ? rows.map((r) => Number(r.id)) : [];
 }
 
 /** Whether the burst's last 不用交 / 重新选择任务 was 不用交. */

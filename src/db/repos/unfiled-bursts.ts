@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { isPartsCardSql, partsOfCard } from './burst-split.js';
 
 /** A closed burst with stored materials that no task holds and nobody set aside (不归档). */
 export interface UnfiledBurst {
@@ -103,9 +104,7 @@ function unfiledSelect(f: Filter) {
     : sql``;
   return sql`select b.id, b.chat_id, b.sender_open_id, b.first_message_id, b.first_at, b.last_at,
           s.stored, s.photos, s.audio, s.videos, ${lastCardOf} as last_card_at,
-          case when exists (select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id
-                              and o.status <> 'split')
-            then b.ack_message_id end as parts_card
+          case when ${isPartsCardSql(sql`b.ack_message_id`)} then b.ack_message_id end as parts_card
         from bursts b
         join lateral (select count(*)::int as stored,
                         count(*) filter (where m.kind = 'photo')::int as photos,
@@ -162,7 +161,8 @@ export interface UnfiledCard {
  * One page of what waits to be filed, one entry per card (a split burst's parts still waiting are one,
  * at the first of them), oldest first: up to `limit` entries after the entry of burst `after` (from the
  * start without it), how many entries there are in all (every one, not a page's worth) and how many
- * come before the page.
+ * come before the page. A parts card's counts are its parts by partsOfCard and, of them, those
+ * unfiledBursts finds waiting: the rules the parts card and its 选任务 go by, not a second copy here.
  */
 export async function unfiledCardsPage(
   db: Db,
@@ -172,26 +172,15 @@ export async function unfiledCardsPage(
   const select = unfiledSelect(f);
   if (!select) return { cards: [], total: 0, before: 0 };
   const after = page.after ?? 0;
-  const rows = await queryRows<
-    Partial<UnfiledRow> & {
-      total: number | string;
-      before: number | string;
-      waiting: number | string | null;
-      parts_total: number | string | null;
-    }
-  >(
+  const rows = await queryRows<Partial<UnfiledRow> & { total: number | string; before: number | string }>(
     db,
     sql`with u as (${select}),
         c as (select u.*,
-                count(*) over (partition by coalesce(u.parts_card, u.id::text)) as waiting,
                 row_number() over (partition by coalesce(u.parts_card, u.id::text) order by u.first_at, u.id) as rn
               from u),
         d as (select * from c where rn = 1),
         k as (select first_at, id from bursts where id = ${after})
-        select t.total, t.before, p.*,
-          case when p.parts_card is not null then
-            (select count(*) from bursts o where o.ack_message_id = p.parts_card and o.status <> 'split') end
-            as parts_total
+        select t.total, t.before, p.*
         from (select count(*) as total,
                 count(*) filter (where exists (select 1 from k where (d.first_at, d.id) <= (k.first_at, k.id)))
                   as before
@@ -202,18 +191,19 @@ export async function unfiledCardsPage(
         order by p.first_at, p.id`,
   );
   const [first] = rows;
-  return {
-    total: Number(first?.total ?? 0),
-    before: Number(first?.before ?? 0),
-    cards: rows
-      .filter((r) => r.id !== null && r.id !== undefined)
-      .map((r) => {
-        const burst = unfiledOf(r as UnfiledRow);
-        return burst.partsCard
-          ? { burst, parts: { total: Number(r.parts_total), waiting: Number(r.waiting) } }
-          : { burst };
-      }),
-  };
+  const cards: UnfiledCard[] = [];
+  for (const r of rows) {
+    if (r.id === null || r.id === undefined) continue;
+    const burst = unfiledOf(r as UnfiledRow);
+    if (!burst.partsCard) {
+      cards.push({ burst });
+      continue;
+    }
+    const parts = await partsOfCard(db, burst.partsCard);
+    const waiting = await unfiledBursts(db, { ...f, burstIds: parts, limit: parts.length });
+    cards.push({ burst, parts: { total: parts.length, waiting: waiting.length } });
+  }
+  return { total: Number(first?.total ?? 0), before: Number(first?.before ?? 0), cards };
 }
 
 /**

@@ -121,6 +121,7 @@ async function main(): Promise<void> {
           secret,
           sessionHours: 12,
           urge: async () => ({ status: 'nothing_due', chats: 0 }),
+          urgeReaders: async () => ({ openIds: [], complete: false }),
         },
         [...SIGN_IN_ROUTES, ...BROWSING_ROUTES],
       ),

@@ -27,6 +27,9 @@ export interface LarkChatGatewayOptions extends Partial<LarkCallOptions> {
   installId?: string;
 }
 
+/** A chat of 5,000 members read it all: 50 pages of 100. */
+const READ_USERS_MAX_PAGES = 50;
+
 /** The ChatGateway port over the Lark SDK (see lark-call.ts for limits, retries and errors). */
 export class LarkChatGateway implements P.ChatGateway, UserLookup {
   private readonly client: LarkClient;
@@ -151,6 +154,32 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
     const hasMore = res.data?.has_more === true;
     const pageToken = res.data?.page_token;
     return { items, hasMore, ...(hasMore && pageToken ? { pageToken } : {}) };
+  }
+
+  /** Every page (100 a page, at most READ_USERS_MAX_PAGES); the same reader twice is named once. */
+  async readUsers(messageId: string): Promise<string[]> {
+    const api = 'im.message.readUsers';
+    const out = new Set<string>();
+    let pageToken: string | undefined;
+    for (let page = 0; page < READ_USERS_MAX_PAGES; page++) {
+      const res = await this.caller.call(api, async () =>
+        ensureOk(
+          await this.client.im.message.readUsers({
+            path: { message_id: messageId },
+            params: {
+              user_id_type: 'open_id',
+              page_size: 100,
+              ...(pageToken ? { page_token: pageToken } : {}),
+            },
+          }),
+          api,
+        ),
+      );
+      for (const u of res.data?.items ?? []) if (u.user_id) out.add(u.user_id);
+      pageToken = res.data?.page_token;
+      if (!res.data?.has_more || !pageToken) break;
+    }
+    return [...out];
   }
 
   downloadResource(input: P.DownloadInput): Promise<P.ResourceDownload> {

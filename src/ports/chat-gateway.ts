@@ -30,6 +30,11 @@ export interface ChatGateway {
   listChatMembers(chatId: string, opts?: { fresh?: boolean }): Promise<ChatMember[]>;
   getUser(openId: string): Promise<UserInfo | undefined>;
   getBotInfo(): Promise<{ openId: string; name: string }>;
+  /**
+   * The open_ids of those who read a message the bot itself sent, earliest first (GET
+   * /im/v1/messages/:id/read_users, every page). Lark answers only within 7 days of sending (230033).
+   */
+  readUsers(messageId: string): Promise<string[]>;
 }
 
 export type ReceiveIdType = 'chat_id' | 'open_id' | 'user_id' | 'union_id' | 'email';

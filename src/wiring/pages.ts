@@ -7,6 +7,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
 import { urgeNow } from '../usecases/urge-now.js';
+import { READERS_CACHE_MS, urgeReaders, type UrgeReaders } from '../usecases/urge-readers.js';
+import { TtlCache } from '../lark/ttl-cache.js';
 import type { CountyHolidays } from '../domain/holiday-file.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
 import { workingCalendar } from './schedules.js';
@@ -33,6 +35,8 @@ export function installPages(ctx: {
   const { config, deps } = ctx;
   const settings = ctx.schedules;
   const calendar = workingCalendar(deps.logger, ctx.holidays);
+  // Read receipts of 督办 messages, a minute each (500 at most): a refresh does not ask Lark again.
+  const readers = new TtlCache<UrgeReaders>(READERS_CACHE_MS, () => deps.clock.now().getTime(), 500);
   return pagesMiddleware(
     {
       db: deps.db,
@@ -65,6 +69,8 @@ export function installPages(ctx: {
           },
           input,
         ),
+      urgeReaders: (urge) =>
+        urgeReaders({ gateway: deps.gateway, clock: deps.clock, logger: deps.logger, cache: readers }, urge),
     },
     ctx.routes,
   );

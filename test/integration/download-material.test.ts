@@ -132,6 +132,7 @@ class MemoryLark implements ChatGateway {
   listChatMembers = notUsed;
   getUser = notUsed;
   getBotInfo = notUsed;
+  readUsers = notUsed;
 }
 
 async function notUsed(): Promise<never> {

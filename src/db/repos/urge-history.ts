@@ -10,13 +10,19 @@ export interface LastUrge {
   by: string | null;
   /** The task it was pressed for (a 逾期 row, a task page); null: the village's overdue tasks. */
   taskId: number | null;
+  /**
+   * Lark's ids of its messages (scheduled_sends.message_id: one per chat it went to that day), for who
+   * read them.
+   */
+  messageIds: string[];
   /** Items (件) filed in the unit — or on `taskId`, when asked for one task — since it reached the chat. */
   filedSince: number;
 }
 
 /**
  * The last delivered 督办 of each unit (scheduled_sends kind 'urge', sent), who pressed it (the audit's
- * `urge` row before it) and how many items were filed after it: in the unit, or on `taskId` alone.
+ * `urge` row before it), its messages (the unit's 督办 sends of that day: one a chat) and how many
+ * items were filed after it: in the unit, or on `taskId` alone.
  * Units never urged, or whose 督办 never reached a chat, are absent.
  */
 export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Promise<Map<number, LastUrge>> {
@@ -29,13 +35,17 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
     by: string | null;
     task_id: number | string | null;
     filed_since: number;
+    message_ids: string | null;
   }>(
     db,
     sql`select x.unit_id::int as unit_id, x.sent_at, a.details->>'by' as by_label, a.actor as by,
           a.task_id::int as task_id,
+          (select string_agg(s2.message_id, ',' order by s2.sent_at) from scheduled_sends s2
+            where s2.kind = 'urge' and s2.status = 'sent' and s2.unit_id = x.unit_id
+              and s2.period = x.period and s2.message_id is not null) as message_ids,
           (select count(*)::int from filing_items fi
             where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}) as filed_since
-        from (select distinct on (s.unit_id) s.unit_id, s.sent_at from scheduled_sends s
+        from (select distinct on (s.unit_id) s.unit_id, s.sent_at, s.period from scheduled_sends s
               where s.kind = 'urge' and s.status = 'sent' and s.sent_at is not null
                 and s.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
               order by s.unit_id, s.sent_at desc) x
@@ -51,6 +61,7 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
         byLabel: r.by_label,
         by: r.by,
         taskId: r.task_id === null ? null : Number(r.task_id),
+        messageIds: r.message_ids ? r.message_ids.split(',') : [],
         filedSince: Number(r.filed_since),
       },
     ]),

@@ -33,9 +33,12 @@ export async function taskPage(c: PageContext): Promise<void> {
   const owners = (await ownersOfTasks(db, [task.taskId])).get(task.taskId) ?? [];
   // The last 督办 of the village that reached its chat, and what this task got since.
   const lastUrged = urgeOfTask((await lastUrges(db, [unit.id], task.taskId)).get(unit.id), task);
+  // Who in the village read that 督办 (Lark's read receipts; a short wait at most).
+  const readers = lastUrged ? await c.deps.urgeReaders(lastUrged) : undefined;
   const names = await personNames(db, [
     ...owners,
     ...(lastUrged?.by && !lastUrged.byLabel ? [lastUrged.by] : []),
+    ...(readers?.openIds ?? []),
   ]);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
@@ -65,7 +68,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         <dd>${owners.map((r) => personName(names, r)).join('、') || '—'}</dd>
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
-      ${lastUrgeNote(lastUrged, now, timeZone, 'full', names)}
+      ${lastUrgeNote(lastUrged, now, timeZone, 'full', names, readers)}
     </div>
     <h2>已提交（${items.length}）</h2>
     ${items.length > 0 ? itemList(items, timeZone, now) : html`<div class="card muted">还没有提交的材料。</div>`}`;

@@ -145,14 +145,20 @@ export async function unitPage(c: PageContext): Promise<void> {
     ...new Set([...progress.children.map((ch) => ch.unit.id), ...overdue.map((o) => o.unitId), unit.id]),
   ];
   // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
-  const [urged, owners, lastUrged, lastWeek] = await Promise.all([
+  // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
+  const lastUrgesRead = lastUrges(db, unitIds);
+  const [urged, owners, lastUrged, readers, lastWeek] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
       overdue.map((o) => o.taskId),
     ),
-    // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
-    lastUrges(db, unitIds),
+    lastUrgesRead,
+    // Who in the village read its own last 督办 (Lark's read receipts; a short wait at most).
+    lastUrgesRead.then((l) => {
+      const own = l.get(unit.id);
+      return own ? c.deps.urgeReaders(own) : undefined;
+    }),
     // Last week's digest snapshot of each child: 较上周, as the digest's table gives it (the card sends
     // the leader here for the whole list when its table is cut).
     snapshotsOf(
@@ -164,6 +170,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   const names = await personNames(db, [
     ...[...owners.values()].flat(),
     ...[...lastUrged.values()].flatMap((l) => (l.by && !l.byLabel ? [l.by] : [])),
+    ...(readers?.openIds ?? []),
   ]);
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);
@@ -205,7 +212,7 @@ export async function unitPage(c: PageContext): Promise<void> {
               逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
               ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
             </div>
-            ${lastUrgeNote(lastUrged.get(unit.id), now, timeZone, 'full', names)}
+            ${lastUrgeNote(lastUrged.get(unit.id), now, timeZone, 'full', names, readers)}
             ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
           </div>`
     }

@@ -1,13 +1,18 @@
 import type { LastUrge } from '../../db/repos/urge-history.js';
 import { personName } from '../../domain/person-name.js';
 import { plainDate, plainDateTime } from '../../domain/plain-date.js';
+import type { UrgeReaders } from '../../usecases/urge-readers.js';
 import { html, type Html } from './html.js';
+
+/** Readers named on the page; more are counted (a chat of a whole village). */
+const READERS_NAMED = 10;
 
 /**
  * What came of the last 督办 that reached the unit's chat, so a leader sees it on later days too (the
  * page said only 「今天已督办」, and nothing from the next day on): `full` (the village's own figures,
  * the task page) — 「上次督办：12月3日 09:05，城关镇领导 张三；之后提交了 2 件」; short (a row) —
  * 「12月3日督办，之后提交 2 件」, or for a task row 「12月3日督办过」 (the row still lists it: still missing).
+ * The full form says below it who read it (`readers`; names from `names`, never an open_id).
  */
 export function lastUrgeNote(
   last: LastUrge | undefined,
@@ -15,6 +20,7 @@ export function lastUrgeNote(
   tz: string,
   form: 'full' | 'row' | 'task-row',
   names: ReadonlyMap<string, string> = new Map(),
+  readers?: UrgeReaders,
 ): Html | string {
   if (!last) return '';
   const since = last.filedSince > 0 ? `提交了 ${last.filedSince} 件` : '还没有提交';
@@ -24,8 +30,20 @@ export function lastUrgeNote(
     return html`<div class="muted last-urge">${plainDate(last.sentAt, now, tz)}督办，之后${since}</div>`;
   const who = last.byLabel || (last.by ? personName(names, last.by) : '');
   return html`<div class="muted last-urge" id="last-urge">
-    上次督办：${plainDateTime(last.sentAt, now, tz)}${who ? `，${who}` : ''}；之后${since}
-  </div>`;
+      上次督办：${plainDateTime(last.sentAt, now, tz)}${who ? `，${who}` : ''}；之后${since}
+    </div>
+    ${readers ? html`<div class="muted urge-readers" id="urge-readers">${readersText(readers, names)}</div>` : ''}`;
+}
+
+/** 「已读：李四、王五」, 「还没有人读」, or 「已读情况查不到」 when Lark could not tell (and nobody is known). */
+export function readersText(readers: UrgeReaders, names: ReadonlyMap<string, string>): string {
+  const { openIds } = readers;
+  if (openIds.length === 0) return readers.complete ? '还没有人读' : '已读情况查不到';
+  const named = openIds
+    .slice(0, READERS_NAMED)
+    .map((id) => personName(names, id))
+    .join('、');
+  return openIds.length > READERS_NAMED ? `已读：${named} 等 ${openIds.length} 人` : `已读：${named}`;
 }
 
 /**

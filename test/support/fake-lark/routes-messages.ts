@@ -122,6 +122,47 @@ const list = (ctx: RouteContext) => {
   ctx.ok(paginate(all, q.page_token, pageSize));
 };
 
+/** Lark answers who read a message for 7 days after it was sent. */
+const READ_RECEIPT_MS = 7 * 86_400_000;
+const USER_ID_TYPES = ['open_id', 'union_id', 'user_id'];
+
+/**
+ * GET /im/v1/messages/:id/read_users: who read a message the bot itself sent, within 7 days (230033
+ * after), earliest first, paged (page_size 1–100, default 20). Only open_ids are kept here.
+ */
+const readUsers = (ctx: RouteContext) => {
+  const q = ctx.query;
+  if (!USER_ID_TYPES.includes(q.user_id_type ?? '')) {
+    ctx.fail(99992402, 'field validation failed: user_id_type is required');
+    return;
+  }
+  const item = ctx.state.messages.get(ctx.params.message_id!);
+  if (!item) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter, ext=invalid message_id.');
+    return;
+  }
+  if (item.sender.sender_type !== 'app' || item.sender.id !== ctx.state.opts.appId) {
+    ctx.fail(230012, 'Bot is NOT the sender of the message.');
+    return;
+  }
+  if (ctx.state.now() - Number(item.create_time) > READ_RECEIPT_MS) {
+    ctx.fail(230033, 'Get the reading status must be done within 7 days after the message is sent.');
+    return;
+  }
+  if (q.user_id_type !== 'open_id') {
+    ctx.fail(230001, 'Your request contains an invalid request parameter: the fake keeps open_ids only');
+    return;
+  }
+  const all = (ctx.state.reads.get(item.message_id) ?? []).map((r) => ({
+    user_id_type: 'open_id',
+    user_id: r.openId,
+    timestamp: String(r.at),
+    tenant_key: 'fake_tenant',
+  }));
+  const pageSize = Math.min(Math.max(Number(q.page_size ?? 20) || 20, 1), 100);
+  ctx.ok(paginate(all, q.page_token, pageSize));
+};
+
 export const messageRoutes: Route[] = [
   route('POST', '/open-apis/im/v1/messages', create),
   route('GET', '/open-apis/im/v1/messages', list),
@@ -129,4 +170,5 @@ export const messageRoutes: Route[] = [
   route('PATCH', '/open-apis/im/v1/messages/:message_id', patch),
   route('POST', '/open-apis/im/v1/messages/:message_id/reactions', react),
   route('GET', '/open-apis/im/v1/messages/:message_id', get),
+  route('GET', '/open-apis/im/v1/messages/:message_id/read_users', readUsers),
 ];

@@ -131,6 +131,15 @@ export class FakeLark {
   useClock(now: () => Date): void {
     this.state.now = () => now().getTime();
   }
+  /**
+   * A member opened a message in the chat (at the fake's clock): read_users lists them, once each,
+   * earliest first. Reading it again changes nothing.
+   */
+  markRead(messageId: string, openId: string): void {
+    const reads = this.state.reads.get(messageId) ?? [];
+    if (!reads.some((r) => r.openId === openId)) reads.push({ openId, at: this.state.now() });
+    this.state.reads.set(messageId, reads);
+  }
   /** Lark keeps a send's uuid about an hour: after it, the same uuid posts a new message. */
   forgetUuids(): void {
     this.state.uuids.clear();

@@ -38,6 +38,8 @@ export class FakeState {
   readonly reactions: ReactionRecord[] = [];
   readonly uploads: UploadRecord[] = [];
   readonly oauth = new FakeOAuth();
+  /** Who opened each message, in the order they read it (read_users). */
+  readonly reads = new Map<string, { openId: string; at: number }[]>();
   /** The time messages are created at (a test sets the bot's clock, so history and clock agree). */
   now: () => number = Date.now;
   private seq = 0;

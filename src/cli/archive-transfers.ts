@@ -6,6 +6,7 @@ import {
 } from '../db/repos/transfer-packages.js';
 import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
+import { packageSizeText } from '../domain/package-size-text.js';
 
 /**
  * `archive transfers [--unit CODE] [--year YYYY]`: the recorded transfer packages, newest first (when,
@@ -25,9 +26,11 @@ export async function listTransfers(
   for (const p of packages) {
     const who = p.source === 'cli' ? '命令行' : `群聊 ${p.actorName ?? p.actor}`;
     const sent = p.sentAt ? `，已发送到群（${when(p.sentAt)}）` : '';
+    const size = packageSizeText(p);
     ctx.out(
       `  #${p.id} ${when(p.createdAt)} ${p.unitName}（${p.unitCode}）${p.year}年度 ` +
-        `${p.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'} 全宗 ${p.fondsCodes}，${p.records} 件；` +
+        `${p.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'} 全宗 ${p.fondsCodes}，${p.records} 件` +
+        `${size ? `，${size}` : ''}；` +
         `${who}${sent}\n     数字摘要 ${p.digest}\n     ${p.outDir}`,
     );
   }

@@ -20,6 +20,7 @@ import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
+import { packageSizeText } from '../domain/package-size-text.js';
 import { packagePath, transfersPath } from '../domain/transfer-changes.js';
 import { exportRefusedByLarkText } from './export-refused-by-lark.js';
 
@@ -243,7 +244,8 @@ async function finishForChat(
   const packageUrl = deps.pageUrl?.(packagePath(res.packageId));
   const lines = [
     `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
-      `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个，${mb(res.bytes)} MB。`,
+      `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个；` +
+      `整个包${packageSizeText(res.size) ?? ''}（含目录和说明文件）。`,
     `四性检测：${verdict}。`,
     // A 预检包 says what failed and what to do, not only that it failed.
     ...(res.report.passed

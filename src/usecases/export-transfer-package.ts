@@ -7,6 +7,7 @@ import { writeHouseholdVolumesXlsx } from '../archive/household-volumes-xlsx.js'
 import { copyAndHash } from '../archive/copy-and-hash.js';
 import { CopyPool } from '../archive/copy-pool.js';
 import { flushToDisk } from '../archive/flush-to-disk.js';
+import { packageSize, type PackageSize } from '../archive/package-size.js';
 import { abandonInPlace, releaseInPlace } from '../archive/in-place-claim.js';
 import {
   claimWorkDir,
@@ -129,10 +130,12 @@ export interface ExportResult {
   ownerNotKept?: OwnerNotKept;
   /** The package's row in transfer_packages (recorded as it got its final name). */
   packageId: number;
+  /** The whole package folder on disk as written (every file, not only 电子档案), as its record keeps it. */
+  size: PackageSize;
 }
 
 /** What writePackage hands back beyond the result: what the package's record needs. */
-type WrittenPackage = Omit<ExportResult, 'packageId'> & {
+type WrittenPackage = Omit<ExportResult, 'packageId' | 'size'> & {
   carried: number[];
   fondsCodes: string;
   /** The retired records whose 移交后变更 the 说明文件 states. */
@@ -180,6 +183,8 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     );
     // On the carrier before the command says it is written (a USB disk is unplugged at once).
     await flushToDisk(workDir);
+    // What is on disk now is what is handed over (the rename below moves it whole).
+    const size = await packageSize(workDir);
     const finalDir = result.preCheck && !inPlace ? (input.preCheckOutDir ?? input.outDir) : input.outDir;
     // One rename of the package folder: the final name exists only for a whole package, on disk. It
     // is recorded (transfer_packages) in the transaction around that rename: a package that never got
@@ -210,6 +215,8 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
           digest: result.digest,
           outDir: finalDir,
           records: carried.length,
+          bytes: size.bytes,
+          files: size.files,
         },
         carried,
         stated,
@@ -221,6 +228,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     return {
       ...written,
       packageId,
+      size,
       ...(ownerNotKept ? { ownerNotKept } : {}),
       outDir: finalDir,
       catalogueXlsx: join(finalDir, result.catalogueXlsx.slice(workDir.length + 1)),

@@ -16,6 +16,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.js';
 import ExcelJS from 'exceljs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
@@ -41,6 +42,7 @@ import {
 import { exportInProcess } from '../support/cli-in-process.js';
 import { filesUnder, validateBag } from '../support/validate-bag.js';
 import { waitFor } from '../support/wait-for.js';
+import { filesOnDisk } from '../support/files-on-disk.js';
 
 const COLUMNS = ['序号', '档号', '文号', '责任者', '题名', '日期', '密级', '页数', '备注'];
 const COVER_COLUMNS = [
@@ -818,6 +820,12 @@ describe('export: catalogue and transfer package', () => {
     expect(carrierRoot(dir)).toEqual(CARRIER_ROOT);
     expect(fixityProblems(dir)).toEqual([]);
     expect(filesUnder(dir).some((p) => p.endsWith('half.pdf'))).toBe(false);
+    // Its recorded size is the package on disk, summed here: the claim it held while writing is not counted.
+    const [size] = await queryRows<{ bytes: number | string; files: number }>(
+      f.db,
+      sql`select bytes, files from transfer_packages where out_dir = ${dir} order by id desc limit 1`,
+    );
+    expect({ bytes: Number(size!.bytes), files: size!.files }).toEqual(filesOnDisk(dir));
   });
 
   it('a folder written in place by an export that died, holding files no package has: refused naming them, nothing deleted', async () => {

@@ -2,18 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
 /**
- * In the chat: 导出 records its package (who asked, sent to the chat); the 更正 card of a 件 that went
+ * In the chat: 导出 records its package (who asked, sent to the chat, its size on disk, which the answer
+ * says); the 更正 card of a 件 that went
  * out warns before 撤销确认 that the county archive holds it, and after it says a correction must be
  * sent there; the audit names the package.
  */
@@ -47,7 +50,7 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
       .filter((m) => m.replyTo === messageId && m.msgType === 'text')
       .map((m) => (m.content as { text: string }).text);
 
-  it('导出 is recorded as sent to the chat; 更正 warns before 撤销确认 and its result says to send the archive a correction', async () => {
+  it('导出 is recorded as sent to the chat with its size on disk; 更正 warns before 撤销确认 and its result says to send the archive a correction', async () => {
     const messageId = await postPhoto(h, { chatId, sender: org.officer });
     const ack = await replyAfterQuiet(h, clock, messageId);
     const filed = await click(org.officer, valueOf(ack.content, 'file'), { messageId: ack.messageId });
@@ -79,6 +82,16 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
       sql`select id::int as id, actor, source, sent_chat_id as sent from transfer_packages`,
     );
     expect(pkg).toMatchObject({ actor: org.archivist, source: 'chat', sent: chatId });
+    // Its size as recorded is what is on disk in its folder, summed here; the answer says it plainly.
+    const [size] = await queryRows<{ bytes: number | string; files: number; outDir: string }>(
+      h.db.db,
+      sql`select bytes, files, out_dir as "outDir" from transfer_packages where id = ${pkg!.id}`,
+    );
+    const onDisk = filesOnDisk(size!.outDir);
+    expect(onDisk.files).toBeGreaterThan(5);
+    expect({ bytes: Number(size!.bytes), files: size!.files }).toEqual(onDisk);
+    expect(done.split('\n')[0]).toContain(`；整个包${packageSizeText(onDisk)!}（含目录和说明文件）。`);
+    expect(done).toContain(`，${onDisk.files} 个文件`);
 
     // Before: the card says the county archive holds it.
     const today = plainDate(clock.now(), clock.now(), 'Asia/Shanghai');

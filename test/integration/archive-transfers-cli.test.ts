@@ -5,8 +5,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
+import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { cliInProcess, exportInProcess } from '../support/cli-in-process.js';
+import { filesOnDisk } from '../support/files-on-disk.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
 
 /**
@@ -81,7 +83,9 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('移交包记录 1 个');
     expect(list.stdout).toContain(`#${p!.id} `);
-    expect(list.stdout).toContain('2025年度 移交包 全宗 A182，2 件；命令行');
+    // With its size on disk, the folder summed here.
+    const size = packageSizeText(filesOnDisk(join(out, 'first')))!;
+    expect(list.stdout).toContain(`2025年度 移交包 全宗 A182，2 件，${size}；命令行`);
     expect(list.stdout).toContain(`数字摘要 ${digest}`);
     expect(list.stdout).toContain(join(out, 'first'));
     expect(list.stdout).toContain('移交后变更：无');

@@ -6,12 +6,14 @@ import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { insertTransferPackage, markTransferPackageSent } from '../../src/db/repos/transfer-packages.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
 import { signInCookie } from '../support/web-sign-in.js';
 
@@ -22,7 +24,7 @@ const PHONE = { width: 360, height: 740 };
 /**
  * One 移交包's own page: the archivist opens a package made by 导出 in the chat from the 导出 answer and
  * from its row on the unit's 移交包 page (Chromium at phone width) and sees what it is (scope, 四性 check,
- * who, 件, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried; after a 撤销确认 and
+ * who, 件, its size on disk — also on the row; 未记录 for an older package —, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried; after a 撤销确认 and
  * a second 导出, the later package states the 移交后变更 (linking the item and the earlier package) and the
  * earlier one shows its retired 档号 and the package that followed it. Others are refused: an officer and
  * a leader (403), another village's package and one that does not exist (找不到), a stranger; an archivist
@@ -148,6 +150,10 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     expect((await page.locator('#records').innerText()).trim()).toBe('2 件');
     expect((await page.locator('#digest').innerText()).trim()).toBe(recorded!.digest);
     expect(await page.locator('#out-dir').innerText()).toContain(recorded!.outDir);
+    // Its size is the package folder on disk, summed here: 「共 … KB，N 个文件」.
+    const size = packageSizeText(filesOnDisk(recorded!.outDir))!;
+    expect(size).toMatch(/^共 [\d.]+ (字节|KB|MB)，\d+ 个文件$/);
+    expect((await page.locator('#size').innerText()).trim()).toBe(size);
     expect(await page.locator('#sent').innerText()).toMatch(/^已发送到群「城关村工作群」（.+）$/);
     expect((await page.locator(`#units [data-unit="${villageId}"]`).innerText()).trim()).toBe(
       '城关村 · 2 件',
@@ -163,6 +169,7 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
 
     // From the unit's 移交包 page: the row's number opens it.
     await page.goto(`${h.bot.url}/units/${villageId}/transfers`);
+    expect(await page.locator(`#packages [data-package="${first}"]`).innerText()).toContain(` · ${size} · `);
     expect(await page.locator(`#packages [data-package="${first}"] a`).first().getAttribute('href')).toBe(
       `/transfers/${first}`,
     );
@@ -321,9 +328,18 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     expect((await page.locator('#sent').innerText()).trim()).toBe('没有发到群里，只在服务器上');
     expect(await page.locator('#out-dir').innerText()).toContain('/srv/exports/precheck');
     expect(await page.locator('#retired').count()).toBe(0);
+    // Recorded without its size (as packages before sizes were kept): the page says so, the list nothing.
+    expect((await page.locator('#size').innerText()).trim()).toBe('未记录');
+    expect(await page.locator('#package').innerText()).not.toContain('个文件');
     // It follows the two exports of the village's year.
     expect(await page.locator('#previous-package a').getAttribute('href')).toBe(`/transfers/${second}`);
     await fitsPhone(page);
+    await page.goto(`${h.bot.url}/units/${villageId}/transfers`);
+    const row = await page.locator(`#packages [data-package="${pre}"]`).innerText();
+    expect(row).toContain('1 件 · 数字摘要');
+    expect(row).not.toContain('个文件');
+    expect(row).not.toContain('未记录');
+    expect(await page.locator(`#packages [data-package="${second}"]`).innerText()).toContain('个文件');
   });
 
   it('a township package that carried the village’s 件: the village archivist sees only the village’s part, the township archivist all of it', async () => {

@@ -30,7 +30,8 @@ export async function transferPackageDetail(db: Db, id: number): Promise<Transfe
     sql`select p.id::int as id, p.created_at as "createdAt", p.actor, pe.name as "actorName", p.source,
           p.unit_id::int as "unitId", u.path as "unitPath", u.code as "unitCode", u.name as "unitName",
           p.year::int as year, p.fonds_codes as "fondsCodes", p.layout, p.pre_check as "preCheck",
-          p.digest, p.out_dir as "outDir", p.records::int as records, p.sent_chat_id as "sentChatId",
+          p.digest, p.out_dir as "outDir", p.records::int as records,
+          p.bytes::float8 as bytes, p.files::int as files, p.sent_chat_id as "sentChatId",
           p.sent_at as "sentAt", ch.name as "sentChatName"
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor

@@ -123,6 +123,9 @@ export interface TransferPackageRow {
   digest: string;
   outDir: string;
   records: number;
+  /** The package folder's bytes and files on disk as written; null for one recorded before they were kept. */
+  bytes: number | null;
+  files: number | null;
   sentChatId: string | null;
   sentAt: Date | null;
 }
@@ -141,6 +144,7 @@ export async function listTransferPackages(
     sql`select p.id::int as id, p.created_at as "createdAt", p.actor, pe.name as "actorName", p.source,
           u.code as "unitCode", u.name as "unitName", p.year::int as year, p.fonds_codes as "fondsCodes",
           p.layout, p.pre_check as "preCheck", p.digest, p.out_dir as "outDir", p.records::int as records,
+          p.bytes::float8 as bytes, p.files::int as files,
           p.sent_chat_id as "sentChatId", p.sent_at as "sentAt"
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor

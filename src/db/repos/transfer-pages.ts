@@ -61,6 +61,7 @@ export function transferPackagesQuery(unitPath: string, opts: { limit?: number; 
       select d.id::int as id, d.created_at as "createdAt", d.actor, pe.name as "actorName", d.source,
         u.code as "unitCode", u.name as "unitName", d.year::int as year, d.fonds_codes as "fondsCodes",
         d.layout, d.pre_check as "preCheck", d.digest, d.out_dir as "outDir", d.records::int as records,
+        d.bytes::float8 as bytes, d.files::int as files,
         d.sent_chat_id as "sentChatId", d.sent_at as "sentAt", d.total::int as total,
         count(*) over ()::int as remaining
       from d join units u on u.id = d.unit_id left join people pe on pe.open_id = d.actor

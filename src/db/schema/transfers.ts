@@ -43,6 +43,12 @@ export const transferPackages = pgTable(
     outDir: text('out_dir').notNull(),
     /** Live 档号 on the carrier. */
     records: integer('records').notNull(),
+    /**
+     * The package's size on disk as it was written: every file's bytes and how many files (its whole
+     * folder, the 登记表 and lists included). Null for packages recorded before these were kept.
+     */
+    bytes: bigint('bytes', { mode: 'number' }),
+    files: integer('files'),
     /** Set when the package was sent to this chat as a ZIP. */
     sentChatId: text('sent_chat_id'),
     sentAt: timestamptz('sent_at'),

@@ -11,6 +11,7 @@ import {
 } from '../../db/repos/transfer-package-detail.js';
 import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
 import { getUnitById } from '../../db/repos/units.js';
+import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
 import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
@@ -38,7 +39,7 @@ interface Seen {
 
 /**
  * GET /transfers/:id — one recorded package (archivists and admins): what it is (scope, when, who, 移交包
- * or 预检包, 件 count, folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried, the
+ * or 预检包, 件 count, size on disk (未记录 for an older one), folder, 数字摘要, sent to which chat), the units and 档号 ranges it carried, the
  * 移交后变更 its 说明文件 stated, its 档号 retired since, and the packages of the same unit and year before
  * and after it. An archivist of a unit whose 件 a package above carried (the unit's 移交包 page lists it)
  * sees the package with only their units' part: their 件 count beside the whole package's, what is the
@@ -130,6 +131,8 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
         <dd id="records">
           ${paths ? `${seen.partName} ${part} 件（整个${kind} ${pkg.records} 件）` : `${pkg.records} 件`}
         </dd>
+        <dt>${whole('大小')}</dt>
+        <dd id="size">${packageSizeText(pkg) ?? '未记录'}</dd>
         <dt>${whole('格式')}</dt>
         <dd>${pkg.layout === 'bag' ? 'BagIt 封装' : '载体目录'}</dd>
         <dt>${whole('保存位置')}</dt>

@@ -1,6 +1,7 @@
 import type { ChangeAfterTransfer, TransferPackageRow } from '../../db/repos/transfer-packages.js';
 import { transferChangesPage, transferPackagesPage, type ListPage } from '../../db/repos/transfer-pages.js';
 import type { UnitRow } from '../../db/repos/units.js';
+import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 import { packagePath } from '../../domain/transfer-changes.js';
 import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
@@ -197,6 +198,8 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
 
 function packageCard(c: PageContext, p: TransferPackageRow): Html {
   const now = c.deps.clock.now();
+  // An older package's size was not recorded: the row says nothing of it.
+  const size = packageSizeText(p);
   const where = p.sentAt
     ? `已发送到群（${dateTime(p.sentAt, now, c.deps.timeZone)}）`
     : `保存在服务器：${p.outDir}`;
@@ -206,7 +209,10 @@ function packageCard(c: PageContext, p: TransferPackageRow): Html {
       ${p.unitName} ${p.year}年度
       ${p.preCheck ? html`<span class="bad">预检包（四性检测不通过，不得移交）</span>` : '移交包'}
     </div>
-    <div>全宗 ${p.fondsCodes} · ${p.records} 件 · 数字摘要 <code>${p.digest.slice(0, 12)}…</code></div>
+    <div>
+      全宗 ${p.fondsCodes} · ${p.records} 件${size ? ` · ${size}` : ''} · 数字摘要
+      <code>${p.digest.slice(0, 12)}…</code>
+    </div>
     <div class="muted">
       ${p.source === 'cli' ? '命令行导出' : `群聊导出（${p.actorName ?? unnamedPerson(p.actor)}）`}；${where}
     </div>

@@ -38,6 +38,12 @@ export const parseRole = (word: string): UnitRole | undefined =>
  */
 const LARK_OPEN_ID = /^ou_[0-9a-z]{28,40}$/;
 
+export const isLarkOpenId = (openId: string): boolean => LARK_OPEN_ID.test(openId);
+
+/** What is said of an open_id that is not Lark's shape, wherever one is typed (a people table, `units people remove`). */
+export const openIdProblem = (openId: string): string =>
+  `open_id "${openId}" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整）`;
+
 /** One row of a people file: the person is named by open_id, or by a mobile or email Lark knows. */
 export interface PersonRoleRow {
   openId?: string;
@@ -131,10 +137,8 @@ export function parsePeopleRows(records: CsvRecord[], fileName: string): PersonR
     const mobile = mobileRaw ? normaliseMobile(mobileRaw) : undefined;
     const role = parseRole(roleWord);
     const before = errors.length;
-    if (openId && !LARK_OPEN_ID.test(openId))
-      errors.push(
-        `${at}: open_id "${openId}" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整），或不填 open_id 改填手机号`,
-      );
+    if (openId && !isLarkOpenId(openId))
+      errors.push(`${at}: ${openIdProblem(openId)}，或不填 open_id 改填手机号`);
     if (mobileRaw && !mobile)
       errors.push(`${at}: 手机号 "${mobileRaw}" 不对${excelNumberHint(mobileRaw, { workbook: true })}`);
     if (email && !isEmail(email)) errors.push(`${at}: 邮箱 "${email}" 不对`);

@@ -455,3 +455,53 @@ describe('units people import after a row is fixed', () => {
     ]);
   });
 });
+
+/**
+ * `units people remove` took any `ou_`-looking text as an open_id (a copied id with a capital or a
+ * character lost, and one with a trailing comma was even looked up as a name: 「找不到叫「ou_…，」的人
+ * （也可以用 open_id）」). It now checks the open_id as the people import does, with the same words; a
+ * person an older import stored under a malformed id can still be removed by it.
+ */
+describe('units people remove checks an open_id as the import does', () => {
+  const w = {} as PeopleWorld;
+  const dir = mkdtempSync(join(tmpdir(), 'archive-people-remove-'));
+  const clock = new ManualClock('2026-03-01T09:00:00+08:00');
+  const cli = (...args: string[]) => cliInProcess(['units', ...args], {}, w.tdb);
+  const problem = (openId: string) =>
+    `open_id "${openId}" 不对，飞书的 open_id 是 ou_ 加三十来位数字和小写字母（请从飞书复制完整）`;
+
+  usePeopleWorld(w, clock, dir);
+
+  it('refuses a malformed open_id in the import’s words and changes nothing', async () => {
+    const file = join(dir, 'people.csv');
+    writeFileSync(file, `open_id,姓名,单位编码,角色\n${LARK.zhang},张三,V1,村干部\nou_typo,李四,V1,村干部\n`);
+    const imported = await cli('people', 'import', file);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(`第 3 行: ${problem('ou_typo')}，或不填 open_id 改填手机号`);
+    writeFileSync(file, `open_id,姓名,单位编码,角色\n${LARK.zhang},张三,V1,村干部\n`);
+    expect((await cli('people', 'import', file)).code).toBe(0);
+    const before = await rolesOf(w.tdb.db);
+
+    for (const typed of ['ou_typo', LARK.zhang.toUpperCase().replace('OU_', 'ou_'), `${LARK.zhang}，`]) {
+      const res = await cli('people', 'remove', typed);
+      expect(res.code, typed).toBe(1);
+      expect(res.stderr, typed).toBe(`${problem(typed)}，也可以用姓名；没有做任何改动\n`);
+    }
+    expect(await rolesOf(w.tdb.db)).toEqual(before);
+
+    // Stored under a malformed id by an older import: removed by that id.
+    const at = clock.now();
+    await w.tdb.db.execute(
+      sql`insert into people (open_id, name, updated_at) values ('ou_old_import', '王旧', ${at})`,
+    );
+    await w.tdb.db.execute(
+      sql`insert into unit_roles (unit_id, open_id, role, created_at)
+          select id, 'ou_old_import', 'officer', ${at} from units where code = 'V1'`,
+    );
+    const old = await cli('people', 'remove', 'ou_old_import');
+    expect(old.stdout).toBe('已移除 王旧（ou_old_import）：收回角色 1 个，结束网页登录 0 个\n');
+    expect(old.code).toBe(0);
+    const removed = await cli('people', 'remove', LARK.zhang);
+    expect(removed.stdout).toBe(`已移除 张三（${LARK.zhang}）：收回角色 1 个，结束网页登录 0 个\n`);
+  });
+});

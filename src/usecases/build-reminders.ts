@@ -7,6 +7,7 @@ import {
   type ReminderView,
 } from '../cards/reminder-card.js';
 import type { Db } from '../db/client.js';
+import { unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { personNames, reminderAudience } from '../db/repos/reminder-audience.js';
 import { reminderCandidates, splitList } from '../db/repos/reminder-candidates.js';
 import type { NewScheduledSend } from '../db/repos/schedule-sends.js';
@@ -154,6 +155,11 @@ export async function buildReminders(
       const unit = audience.units.get(c.unitId);
       return unit !== undefined && !remindersOffFor(unit, audience.units);
     });
+  // A unit with no open task (a township, a village before its first 任务清单) has nothing to file its
+  // chat's materials to: a daily 「还有 1 组材料没交到任务里」 and a card again offering no task was a
+  // dead end. They are chased once it has one (the filing card says so).
+  const fileable = await unitsWithOpenTasks(db, [...new Set(chaseOnly.map((c) => c.unitId))]);
+  const chased = chaseOnly.filter((c) => fileable.has(c.unitId));
 
   // The text form (`npm run remind -- --dry-run`) names whom a message @mentions or goes to, never ou_….
   const textNames = only.text
@@ -167,7 +173,7 @@ export async function buildReminders(
       )
     : names;
   const sends: RenderedSend[] = [];
-  for (const c of [...chats, ...chaseOnly]) {
+  for (const c of [...chats, ...chased]) {
     const waiting = unfiledByChat.get(c.chatId) ?? [];
     // Cards go out again for the oldest waiting bursts whose last card is a working day old (a split
     // burst's parts on one parts card).

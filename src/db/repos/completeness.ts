@@ -138,6 +138,17 @@ export async function fileableTasksOfUnit(db: Db, unitId: number): Promise<TaskS
   return taskStatuses(db, sql`t.unit_id = ${unitId} and t.state = 'open'`);
 }
 
+/** Which of `unitIds` have an open task, something a burst of their chats can be filed to. */
+export async function unitsWithOpenTasks(db: Db, unitIds: readonly number[]): Promise<Set<number>> {
+  if (unitIds.length === 0) return new Set();
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`select x.id::int as id from jsonb_array_elements_text(${JSON.stringify(unitIds)}::jsonb) x(id)
+        where exists (select 1 from tasks t where t.unit_id = x.id::bigint and t.state = 'open')`,
+  );
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 /**
  * The fileable tasks of one household of the unit, or (`householdId` null) the unit's own tasks: the
  * filing card's second state. A household of another unit has none here.

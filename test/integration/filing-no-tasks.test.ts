@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importUnits } from '../../src/usecases/import-units.js';
+import type { Scheduler } from '../../src/scheduler/scheduler.js';
+import { schedulerFor } from '../../src/wiring/schedules.js';
+import { campaignDeps } from '../support/campaign-deps.js';
+import { cardButtons } from '../support/cards.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { waitFor } from '../support/wait-for.js';
+import { replyText } from './capture-helpers.js';
+import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+/**
+ * A village before its first 任务清单 (new this year, not in the campaign yet): what its officer forwards
+ * is kept, the card says what happens next, and it is chased only once there is a task to file it to.
+ */
+describe('materials sent where there is no task yet', () => {
+  let w: SchedulesWorld;
+  let chatId: string;
+  let scheduler: Scheduler;
+  const code = 'NT13';
+  beforeAll(async () => {
+    // Monday 10:00.
+    w = await schedulesWorld('NT', '2026-11-23T10:00:00+08:00');
+    await importUnits(
+      { db: w.h.db.db, clock: w.clock },
+      {
+        fileName: 'units.csv',
+        text: [
+          'code,name,kind,parent_code',
+          `NT00,NT县,county,`,
+          `NT10,城关镇,township,NT00`,
+          `${code},新村,village,NT10`,
+        ].join('\n'),
+      },
+    );
+    chatId = `oc_new_${randomBytes(8).toString('hex')}`;
+    w.h.fake.addChat({ chatId, name: '新村工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
+    const unit = (await getUnitByCode(w.h.db.db, code))!;
+    await insertBinding(w.h.db.db, { chatId, unitId: unit.id, boundBy: null }, w.clock.now());
+    // The reminder sends waiting cards again (the filing feature's job), as in filing-chase.
+    scheduler = schedulerFor(w.h.bot.deps, w.settings, {
+      wakeJobs: () => w.h.bot.jobWorker.wake(),
+      hasJobHandler: () => true,
+      instance: 'test-no-tasks',
+    });
+  });
+  afterAll(() => w?.close());
+
+  it('the card says the photo is kept and will be offered again; no daily reminder until a task exists, then it is chased', async () => {
+    const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    const card = await replyAfterQuiet(w.h, w.clock, photo);
+    // Before: 「本单位暂时没有要交材料的任务。」 and 不用交 alone, which stops the chase for good.
+    expect(replyText(card)).toContain(
+      '本单位还没有要交材料的任务，材料已保存好。任务下发后，我会再发选择卡片，也可以发送「@归档助手 未归档」自己选；不用交的材料点「不用交」。',
+    );
+    expect(cardButtons(card.content).map((b) => b.text)).toEqual(['不用交']);
+
+    // Wednesday 09:00: the photo waited a working day. Before: a 「交材料提醒」 every working day,
+    // 「还有 1 组材料没交到任务里」, and the card again with no task to choose.
+    await w.runAt('2026-11-25T09:00:00+08:00', scheduler);
+    expect(w.sentTo(chatId)).toEqual([]);
+    expect(w.h.fake.sentMessages().filter((m) => m.replyTo === photo)).toHaveLength(1);
+
+    // The county gives the village its 任务清单: the next reminder chases the photo, its card offering the tasks.
+    await createCampaign(campaignDeps({ db: w.h.db.db, clock: w.clock }), {
+      checklistCode: 'village-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: [code],
+      createdBy: 'cli',
+      code: 'NT-new-2026',
+    });
+    await w.runAt('2026-11-26T09:00:00+08:00', scheduler);
+    const [reminder] = w.sentTo(chatId);
+    expect(replyText(reminder!)).toContain('还有 1 组材料没交到任务里');
+    const again = await waitFor(
+      'the card again',
+      () => w.h.fake.sentMessages().filter((m) => m.replyTo === photo)[1],
+    );
+    expect(cardButtons(again.content).filter((b) => b.value.a === 'file').length).toBeGreaterThan(0);
+  });
+});

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { loadArchiveConfig, type ArchiveConfig } from './archive/archive-config.js';
 import { loadBaseConfig, loadConfig, type BaseConfig, type Config, type Env } from './config.js';
-import { errorMessage } from './errors.js';
+import { AppError, errorMessage } from './errors.js';
 import type { CountyHolidays } from './domain/holiday-file.js';
 import { loadHolidayFile } from './holiday-settings.js';
 import {
@@ -98,7 +99,7 @@ export function loadCliSettings(env: Env): CliSettings {
   let schedules: ScheduleSettings | undefined;
   let holidays: { file?: CountyHolidays } | undefined;
   let archive: ArchiveConfig | undefined;
-  const archiveSettings = () => (archive ??= loadArchiveConfig(base.archive.configFile));
+  const archiveSettings = () => (archive ??= loadArchiveForCli(base.archive.configFile));
   return {
     ...base,
     schedules: {
@@ -110,4 +111,27 @@ export function loadCliSettings(env: Env): CliSettings {
     virusScanCommand: () => base.archive.virusScanCommand ?? archiveSettings().virusScanCommand,
     docxToPdfCommand: () => base.archive.docxToPdfCommand ?? archiveSettings().docxToPdfCommand,
   };
+}
+
+/**
+ * archive.yaml for a command that needs it (verify, export, archive …). 「读不到档案设置文件
+ * config/archive.yaml」 alone left the IT person guessing: a relative path is from the folder the
+ * command runs in, so run elsewhere it is not the program's file. The error names the full path looked
+ * at, why, and where ARCHIVE_CONFIG is set.
+ */
+function loadArchiveForCli(file: string): ArchiveConfig {
+  try {
+    return loadArchiveConfig(file);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'archive_config_missing') throw err;
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    const why = cause?.code === 'ENOENT' ? '没有这个文件' : errorMessage(cause);
+    const relative = isAbsolute(file) ? '' : '相对路径从运行命令的文件夹算起：在程序目录里运行，或';
+    throw new AppError(
+      'archive_config_missing',
+      `${err.message}（${resolve(file)}：${why}）。${relative}在设置里（服务器上是 /etc/archive-bot/archive-bot.env，` +
+        '电脑上是程序目录的 .env）把 ARCHIVE_CONFIG 写成 archive.yaml 的完整路径',
+      { cause: err },
+    );
+  }
 }

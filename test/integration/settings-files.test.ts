@@ -64,6 +64,21 @@ describe('settings files (settings.ts)', () => {
     expect(res.stderr).toMatch(/bad-archive\.yaml 有误：\n\s+- fonds\.code: 只能是字母和数字/);
   }, 60_000);
 
+  /**
+   * A relative ARCHIVE_CONFIG (the default, config/archive.yaml) is from the folder the command runs
+   * in: run elsewhere, verify said only 「读不到档案设置文件 config/archive.yaml」. It names the full
+   * path it looked at, why, and where to set ARCHIVE_CONFIG.
+   */
+  it('npm run verify run outside the program folder names the archive.yaml path it looked at', async () => {
+    const res = await cli('verify.js', {});
+    expect(res.stderr).toBe(
+      `读不到档案设置文件 config/archive.yaml（${join(dir, 'config/archive.yaml')}：没有这个文件）。` +
+        '相对路径从运行命令的文件夹算起：在程序目录里运行，或在设置里（服务器上是 /etc/archive-bot/archive-bot.env，' +
+        '电脑上是程序目录的 .env）把 ARCHIVE_CONFIG 写成 archive.yaml 的完整路径\n',
+    );
+    expect(res.code).toBe(1);
+  }, 60_000);
+
   it('the command-line tools validate the environment they read, without Lark credentials', async () => {
     const res = await verifyHere({ TZ: 'Mars/Base' });
     expect(res.code).toBe(1);

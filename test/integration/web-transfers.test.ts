@@ -357,6 +357,13 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
       .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-package'))));
     expect(second).toHaveLength(7);
     expect(second.slice(-2)).toEqual(above);
+    // The township's two carry the village's 件 among others': their figures say they are the whole package's.
+    const rowText = (id: number) => page.locator(`#packages [data-package="${id}"]`).innerText();
+    for (const id of above) {
+      expect(await rowText(id)).toContain('整个包：全宗');
+      expect(await rowText(id)).toContain('本单位在包里的件、移交后的变更 ›');
+    }
+    expect(await rowText(second[0]!)).not.toContain('整个包');
     expect(await page.locator('#packages-more').count()).toBe(0);
     // The 移交后变更 stay as they were, on every page of the packages.
     expect(await page.locator('#owed-count').innerText()).toBe('1');

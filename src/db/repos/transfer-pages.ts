@@ -25,9 +25,9 @@ export async function transferPackagesPage(
   db: Db,
   unitPath: string,
   opts: { limit?: number; after?: number } = {},
-): Promise<ListPage<TransferPackageRow>> {
+): Promise<ListPage<PackageOfSubtree>> {
   const rows = await queryRows<
-    Omit<TransferPackageRow, 'createdAt' | 'sentAt'> & {
+    Omit<PackageOfSubtree, 'createdAt' | 'sentAt'> & {
       createdAt: When;
       sentAt: When | null;
       total: Id;
@@ -46,6 +46,9 @@ export async function transferPackagesPage(
   };
 }
 
+/** A package the 移交包 page lists: `fromAbove` when a unit above the page's exported it (its figures are the whole package's). */
+export type PackageOfSubtree = TransferPackageRow & { fromAbove: boolean };
+
 /** transferPackagesPage's statement (a test reads its plan: it must not walk packages outside the scope). */
 export function transferPackagesQuery(unitPath: string, opts: { limit?: number; after?: number } = {}): SQL {
   const after =
@@ -63,6 +66,7 @@ export function transferPackagesQuery(unitPath: string, opts: { limit?: number; 
         d.layout, d.pre_check as "preCheck", d.digest, d.out_dir as "outDir", d.records::int as records,
         d.bytes::float8 as bytes, d.files::int as files,
         d.sent_chat_id as "sentChatId", d.sent_at as "sentAt", d.total::int as total,
+        (u.path not like ${`${unitPath}%`}) as "fromAbove",
         count(*) over ()::int as remaining
       from d join units u on u.id = d.unit_id left join people pe on pe.open_id = d.actor
       where ${after}

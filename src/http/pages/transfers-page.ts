@@ -1,5 +1,10 @@
-import type { ChangeAfterTransfer, TransferPackageRow } from '../../db/repos/transfer-packages.js';
-import { transferChangesPage, transferPackagesPage, type ListPage } from '../../db/repos/transfer-pages.js';
+import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
+import {
+  transferChangesPage,
+  transferPackagesPage,
+  type ListPage,
+  type PackageOfSubtree,
+} from '../../db/repos/transfer-pages.js';
 import type { UnitRow } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
@@ -196,7 +201,7 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
   </div>`;
 }
 
-function packageCard(c: PageContext, p: TransferPackageRow): Html {
+function packageCard(c: PageContext, p: PackageOfSubtree): Html {
   const now = c.deps.clock.now();
   // An older package's size was not recorded: the row says nothing of it.
   const size = packageSizeText(p);
@@ -210,12 +215,20 @@ function packageCard(c: PageContext, p: TransferPackageRow): Html {
       ${p.preCheck ? html`<span class="bad">预检包（四性检测不通过，不得移交）</span>` : '移交包'}
     </div>
     <div>
-      全宗 ${p.fondsCodes} · ${p.records} 件${size ? ` · ${size}` : ''} · 数字摘要
+      ${
+        // A package from above carried this unit's 件 among others': its figures are the whole package's.
+        p.fromAbove ? html`<span class="whole">整个包：</span>` : ''
+      }全宗
+      ${p.fondsCodes} · ${p.records} 件${size ? ` · ${size}` : ''} · 数字摘要
       <code>${p.digest.slice(0, 12)}…</code>
     </div>
     <div class="muted">
       ${p.source === 'cli' ? '命令行导出' : `群聊导出（${p.actorName ?? unnamedPerson(p.actor)}）`}；${where}
     </div>
-    <div><a class="open-package" href="${packagePath(p.id)}">包里有什么、移交后的变更 ›</a></div>
+    <div>
+      <a class="open-package" href="${packagePath(p.id)}"
+        >${p.fromAbove ? '本单位在包里的件、移交后的变更 ›' : '包里有什么、移交后的变更 ›'}</a
+      >
+    </div>
   </div>`;
 }

@@ -99,6 +99,8 @@ export function unfiledCommand(): CommandDeclaration {
   return {
     name: 'unfiled',
     words: ['未归档', '没归档', '未交', 'unfiled'],
+    // Written alone in the group without the @ (as 帮助): the officer asking what waits heard nothing.
+    bare: ['未归档'],
     who: 'everyone',
     usage: '未归档',
     help: '还没交到任务里的材料，可以重新选任务',

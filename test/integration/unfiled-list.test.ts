@@ -52,6 +52,18 @@ describe('未归档: a split burst is one line; a stale line says what became of
     ...new Set(cardButtonElements(data).flatMap((b) => (b.value?.a === 'skip' ? [Number(b.value.b)] : []))),
   ];
 
+  it('未归档 written alone in the group without the @ gets the list, as 帮助 does', async () => {
+    const chatId = await newChat();
+    await photos(chatId, 1, '一张照片');
+    const asked = await postText(h, { chatId, sender: org.officer, text: '未归档' });
+    // Before: nothing at all (only 帮助 was answered without the @).
+    const list = await waitFor('the 未归档 list', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === asked),
+    );
+    expect(JSON.stringify(list.content)).toContain('本群还有 **1** 组材料没交到任务里');
+    expect(lines(list)).toHaveLength(1);
+  });
+
   it('a split burst with parts still waiting is one line, 「3 份，分开交，还差 2 份」; 选任务 sends its parts card', async () => {
     const chatId = await newChat();
     const { card } = await photos(chatId, 3, '三张照片');

@@ -4,6 +4,7 @@ import { backupData } from '../ops/backup.js';
 import { DAMAGED_LIST, type DamagedFile } from '../ops/backup-info.js';
 import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
+import { localDateTime } from '../domain/catalogue-date.js';
 import { loadCliSettings, type CliSettings } from '../settings.js';
 import { openBlobStore } from '../storage/open-blob-store.js';
 import type { StandaloneCliCommand } from './commands.js';
@@ -117,7 +118,7 @@ export const restoreCommand: StandaloneCliCommand = {
         : `${info.files} 个，${missing > 0 ? '都已核对' : '全部核对无误'}`) +
       (missing > 0 ? `；另有 ${missing} 个备份时已缺少，没有恢复（见下）` : '');
     out(
-      `恢复完成：${dataDir}（备份时间 ${info.createdAt}，版本 ${info.version}）\n  文件：${files}\n  下一步：npm run verify 做四性检测，然后启动机器人`,
+      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n  下一步：npm run verify 做四性检测，然后启动机器人`,
     );
     if (missing === 0) return 0;
     err(damagedWarning(info.damaged!, true));

@@ -147,6 +147,10 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
+      // When the backup was made, in the configured time zone (Asia/Shanghai), not UTC's ISO text.
+      const made = new Date(JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8')).createdAt);
+      const beijing = new Date(made.getTime() + 8 * 3600_000).toISOString();
+      expect(restored.stdout).toContain(`（备份时间 ${beijing.slice(0, 10)} ${beijing.slice(11, 19)}，版本 `);
       expect(await fourProperties(target, targetUrl, 'here')).toEqual(before);
       // Blobs stay read-only, in the backup and restored (as the store places them).
       for (const line of manifest.filter((l) => / {2}files\/blobs\//.test(l))) {

@@ -75,7 +75,8 @@ export function reminderCard(v: ReminderView): object {
     ...tasks,
     ...unfiled,
     hr(),
-    ...fileFromHere(v),
+    // Only the waiting materials (no task listed): 「归到上面的任务」 would point at nothing.
+    ...(tasks.length > 0 ? fileFromHere(v) : [allTasksButton(v)]),
   ]);
 }
 
@@ -84,8 +85,11 @@ export const fileFromHere = (v: { unitId: number; pageUrl?: string }): object[] 
   md(
     '📎 直接**回复这条消息**发送照片或文件，就会归到上面的任务（有多项时会让你选）。也可以在说明里写 #编号。',
   ),
-  buttonRow([detail('查看全部', v.unitId, v.pageUrl, 'primary')]),
+  allTasksButton(v),
 ];
+
+const allTasksButton = (v: { unitId: number; pageUrl?: string }) =>
+  buttonRow([detail('查看全部', v.unitId, v.pageUrl, 'primary')]);
 
 /**
  * A unit's detail: its web page when there is one (PUBLIC_URL), else a button that sends its detail

@@ -117,6 +117,10 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     const [reminder] = w.sentTo(w.chats.village1);
     expect(text(reminder!)).toContain('还有 1 组材料没交到任务里');
     expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+    // Only the waiting materials, no task listed: no 「回复这条消息…归到上面的任务」 pointing at nothing.
+    expect(text(reminder!)).not.toContain('以下材料还没交齐');
+    expect(text(reminder!)).not.toContain('归到上面的任务');
+    expect(cardButtons(reminder!.content).map((b) => b.text)).toContain('查看全部');
     await waitFor('the card again', () => (cardsUnder(photo).length === 3 ? true : undefined));
     const fresh = cardsUnder(photo)[2]!;
     // The card sent again works: a tap on it files the burst.

@@ -208,6 +208,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
           },
         ),
       burstPresenter: () => late.features?.presentBurst,
+      commands: () => late.features?.commands.commands ?? [],
       handlesJob: (type) => late.features?.jobs.has(type.name) ?? false,
       lastLarkRefusal: lastRefusal,
       wsLastActivityAt: () => late.ws?.lastActivityAt(),

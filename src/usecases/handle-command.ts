@@ -1,4 +1,5 @@
 import { helpCard } from '../cards/help-card.js';
+import { suggestedCommandWord } from '../domain/command-suggestion.js';
 import { parseCommand, type Command } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
 import { CLOUD_DOC_NOT_KEPT, hasCloudDocLink } from '../domain/unkept-message.js';
@@ -19,20 +20,25 @@ const HELP: Omit<CommandDeclaration, 'handle'> = {
   help: '显示本说明',
 };
 
-/** The answer to a text addressed to the bot that names no command: never silence. */
+/**
+ * The answer to a text addressed to the bot that names no command: never silence. `commands`: those
+ * the sender may run, for a guess at a mistyped one (「没有听懂“进渡”。是要发「进度」吗？…」).
+ */
 export async function answerUnknownCommand(
   deps: Pick<BotDeps, 'gateway' | 'metrics'>,
   messageId: string,
   text: string,
+  commands: readonly { name: string; words: readonly string[] }[] = [],
 ): Promise<void> {
   deps.metrics.inc('commands_total', { command: 'unknown' });
+  const meant = suggestedCommandWord(text, commands);
   // A cloud document's address is what was meant to be handed in: say why it is not kept, and how.
   await replyText(
     deps.gateway,
     messageId,
     hasCloudDocLink(text)
       ? CLOUD_DOC_NOT_KEPT
-      : `没有听懂“${text.slice(0, 30)}”。发送「帮助」查看我能做什么。`,
+      : `没有听懂“${text.slice(0, 30)}”。${meant ? `是要发「${meant}」吗？` : ''}发送「帮助」查看我能做什么。`,
     `unknown-${messageId}`,
   );
 }
@@ -64,7 +70,7 @@ export class CommandRegistry {
   async handle(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<void> {
     const declared = this.commands.find((c) => c.name === cmd.name);
     if (declared) return this.run(deps, msg, cmd, declared);
-    await answerUnknownCommand(deps, msg.messageId, cmd.text);
+    await answerUnknownCommand(deps, msg.messageId, cmd.text, await commandsFor(deps, msg, this.commands));
   }
 
   /**

@@ -11,11 +11,11 @@ import { answerUnknownCommand } from './handle-command.js';
 export async function answerUnclearText(
   deps: Pick<BotDeps, 'db' | 'gateway' | 'metrics'>,
   p: JobPayload<typeof UNCLEAR_TEXT_JOB>,
-  opts: { quietWindowMs: number },
+  opts: { quietWindowMs: number; commands?: readonly { name: string; words: readonly string[] }[] },
 ): Promise<'caption' | 'answered' | 'gone'> {
   const t = await unclearTextOf(deps.db, { ...p, quietWindowMs: opts.quietWindowMs });
   if (!t?.text) return 'gone';
   if (t.caption) return 'caption';
-  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '));
+  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '), opts.commands);
   return 'answered';
 }

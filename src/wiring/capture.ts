@@ -101,7 +101,10 @@ export function captureFeature(env: FeatureEnv): Feature {
       jobHandler({
         type: UNCLEAR_TEXT_JOB,
         handle: async (payload, log) => {
-          const outcome = await answerUnclearText(deps, payload, { quietWindowMs: cap.quietWindowMs });
+          const outcome = await answerUnclearText(deps, payload, {
+            quietWindowMs: cap.quietWindowMs,
+            commands: env.commands(),
+          });
           log.debug({ messageId: payload.messageId, outcome }, 'direct text naming no command');
         },
       }),

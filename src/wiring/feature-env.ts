@@ -30,6 +30,8 @@ export interface FeatureEnv {
   recordReconciled(item: LarkMessageItem, chatType: string): Promise<'accepted' | 'duplicate'>;
   /** The burst presenter some feature declared (filing), if any. */
   burstPresenter(): BurstPresenter | undefined;
+  /** Every declared chat command's name and words (a guess at a mistyped one in a direct chat). */
+  commands(): readonly { name: string; words: readonly string[] }[];
   /** Whether some feature handles this job kind. */
   handlesJob(type: JobType<unknown>): boolean;
   /** Lark's last refusal of our credentials or scopes (operations alerts). */

@@ -225,6 +225,15 @@ describe('photos sent to the bot in a direct chat', () => {
     const text = replyText(await replyAfterQuiet(h, clock, messageId));
     expect(text).toContain('没有听懂“村委会议 3月”');
     expect(text).toContain('发送「帮助」');
+    expect(text).not.toContain('是要发');
+  });
+
+  it('a mistyped command is answered with the one it most likely meant', async () => {
+    const messageId = id('om_');
+    await postDirect(messageId, 'text', { text: '未規档' });
+    expect(replyText(await replyAfterQuiet(h, clock, messageId))).toBe(
+      '没有听懂“未規档”。是要发「未归档」吗？发送「帮助」查看我能做什么。',
+    );
   });
 
   it('a cloud document’s address sent alone is answered with how to hand the document in', async () => {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { ConfigError, type Env } from '../config.js';
 import type { Database } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
+import { noDatabaseText } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 
 const HELP = new Set(['--help', '-h', 'help']);
@@ -88,17 +87,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let database: Database;
   try {
     const settings = loadCliSettings(io.env);
-    if (
-      !io.database &&
-      entry.readsOnly?.(args) &&
-      !settings.databaseUrl &&
-      !existsSync(join(settings.dataDir, 'pglite'))
-    ) {
-      io.err(
-        `没有数据库可读：${resolve(settings.dataDir, 'pglite')} 不存在（DATA_DIR=${settings.dataDir}），什么也没有创建。` +
-          '服务器上请以服务用户、用服务的设置运行（README「Running as a service」）：\n' +
-          `  sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/main.js ${argv.join(' ')}`,
-      );
+    const nothing =
+      !io.database && entry.readsOnly?.(args)
+        ? noDatabaseText(settings, `dist/cli/main.js ${argv.join(' ')}`)
+        : undefined;
+    if (nothing) {
+      io.err(nothing);
       return 1;
     }
     database = io.database ?? (await openCliDb(settings, io.err));

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
-import { runCli } from '../support/bot-process.js';
+import { repoRoot, runCli } from '../support/bot-process.js';
 import { verifyInProcess } from '../support/cli-in-process.js';
 
 /** A bad value in schedules.yaml or archive.yaml names the file and the field: at bot start and in the CLIs. */
@@ -77,6 +77,23 @@ describe('settings files (settings.ts)', () => {
         '电脑上是程序目录的 .env）把 ARCHIVE_CONFIG 写成 archive.yaml 的完整路径\n',
     );
     expect(res.code).toBe(1);
+  }, 60_000);
+
+  /**
+   * `npm run verify` where DATA_DIR holds no database (on a server without the service's settings, as the
+   * restore's 下一步 says to run it) created an empty database there and said 「四性检测：通过（0 条，0 个文件）」.
+   * It now says there is nothing to read and how the service user runs it, creating nothing.
+   */
+  it('npm run verify where DATA_DIR holds no database says so and creates nothing', async () => {
+    const res = await cli('verify.js', { ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml') });
+    expect(res.stderr).toBe(
+      `没有数据库可读：${join(dir, 'cli-data/pglite')} 不存在（DATA_DIR=${join(dir, 'cli-data')}），什么也没有创建。` +
+        '服务器上请以服务用户、用服务的设置运行（README「Running as a service」）：\n' +
+        '  sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/verify.js\n',
+    );
+    expect(res.stdout).toBe('');
+    expect(res.code).toBe(1);
+    expect(existsSync(join(dir, 'cli-data'))).toBe(false);
   }, 60_000);
 
   it('the command-line tools validate the environment they read, without Lark credentials', async () => {

@@ -1,3 +1,4 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { z } from 'zod';
 import { defineCardAction } from '../domain/card-action-type.js';
 
@@ -8,7 +9,6 @@ import { defineCardAction } from '../domain/card-action-type.js';
 
 const id = z.coerce.number().int().positive();
 const sure = z.literal(1).optional();
-const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
 const STALE = '这个按钮已失效';
 
 /**
@@ -22,13 +22,13 @@ const round = z.coerce.number().int().nonnegative().optional();
 export const FILE = defineCardAction({
   name: 'file',
   value: z.object({ b: id, t: id, r: round }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /** The task menu: the chosen task arrives as the click's `option`. */
 export const FILE_SELECT = defineCardAction({
   name: 'file-select',
   value: z.object({ b: id, r: round }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /**
  * The task browser (a second state of the filing card): one household's open tasks (`h`), or the
@@ -37,42 +37,46 @@ export const FILE_SELECT = defineCardAction({
 export const FILE_BROWSE = defineCardAction({
   name: 'file-browse',
   value: z.object({ b: id, r: round, h: z.coerce.number().int().nonnegative() }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /** A page of the household menu (villages whose menu would not fit on one card): page `p`, from 0. */
 export const FILE_HOUSEHOLDS = defineCardAction({
   name: 'file-households',
   value: z.object({ b: id, r: round, p: z.coerce.number().int().nonnegative() }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /** The household menu: the chosen household arrives as the click's `option`. */
 export const FILE_HOUSEHOLD = defineCardAction({
   name: 'file-household',
   value: z.object({ b: id, r: round }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /** A form: the search words (household name, task code, keyword) arrive in the click's `formValue`. */
 export const FILE_FIND = defineCardAction({
   name: 'file-find',
   value: z.object({ b: id, r: round }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /** 分开归档: each file of the burst gets its own filing card. */
 export const SPLIT = defineCardAction({
   name: 'split',
   value: z.object({ b: id, r: round }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
-export const SKIP = defineCardAction({ name: 'skip', value: z.object({ b: id }), stale: RESEND_MATERIALS });
+export const SKIP = defineCardAction({
+  name: 'skip',
+  value: z.object({ b: id }),
+  stale: MATERIALS_BUTTON_GONE,
+});
 export const REOPEN = defineCardAction({
   name: 'reopen',
   value: z.object({ b: id }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 export const FILED_VIEW = defineCardAction({
   name: 'filed-view',
   value: z.object({ b: id }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /**
  * 返回 on a part's own filing card (其他任务 on the parts card opened it): the parts card again, as it
@@ -81,19 +85,19 @@ export const FILED_VIEW = defineCardAction({
 export const PARTS_VIEW = defineCardAction({
   name: 'parts-view',
   value: z.object({ b: id }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 export const UNDO = defineCardAction({
   name: 'undo',
   value: z.object({ b: id, i: id, sure }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 
 /** 未归档's list: send the burst's filing card again under its first message. */
 export const CARD_AGAIN = defineCardAction({
   name: 'card-again',
   value: z.object({ b: id }),
-  stale: RESEND_MATERIALS,
+  stale: MATERIALS_BUTTON_GONE,
 });
 /**
  * 未归档's 下一页 / 回到第一页: the list after the line of burst `p` (from the start without it); `d`

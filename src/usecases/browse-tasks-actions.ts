@@ -1,10 +1,11 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD, FILE_HOUSEHOLDS, FILED_VIEW } from '../cards/actions.js';
 import { filingBrowser } from '../cards/task-browser-card.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { DomainError } from '../errors.js';
 import { browseTasks, chosenId, searchWords, type BrowseStep } from './browse-tasks.js';
-import { clickedBurstView, RESEND_MATERIALS, type Where } from './burst-click.js';
+import { clickedBurstView, type Where } from './burst-click.js';
 import type { CardResponse } from './card-response.js';
 import { cardAsItIsNow } from './filing-actions.js';
 import type { BotDeps } from './deps.js';
@@ -46,13 +47,13 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
         await cardAsItIsNow({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view),
       );
     const unit = await unitOfChat(deps.db, view.burst.chatId);
-    if (!unit) throw new DomainError('bad_action', RESEND_MATERIALS);
+    if (!unit) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
     try {
       const data = await browseTasks(deps.db, unit, step, {
         values: filingBrowser({ b: v.b, r: round }, back && FILED_VIEW.value({ b: v.b })),
         summary: view.summary,
         timeZone: o.timeZone,
-        stale: RESEND_MATERIALS,
+        stale: MATERIALS_BUTTON_GONE,
       });
       return { card: { type: 'raw', data } };
     } catch (err) {
@@ -76,7 +77,7 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
     cardAction({ type: FILE_BROWSE, handle: (deps, a) => show(deps, a, a.value, { h: a.value.h }) }),
     cardAction({
       type: FILE_HOUSEHOLD,
-      handle: (deps, a) => show(deps, a, a.value, { h: chosenId(a.option, RESEND_MATERIALS) }),
+      handle: (deps, a) => show(deps, a, a.value, { h: chosenId(a.option, MATERIALS_BUTTON_GONE) }),
     }),
     cardAction({
       type: FILE_FIND,

@@ -1,3 +1,4 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { textsBetween } from '../db/repos/messages.js';
@@ -10,8 +11,6 @@ import { PARTS_CARD_POINTER_JOB } from '../domain/job-types.js';
 import { burstSummary, type BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { ALREADY_SPLIT } from './file-burst.js';
-
-export const RESEND_MATERIALS = '这个按钮已失效，请重新发送材料';
 
 /** Where a click came from (Lark's context.open_chat_id / open_message_id). */
 export type Where = { chatId?: string; messageId?: string };
@@ -29,12 +28,12 @@ export const clickedIn = (a: Where, chatId: string, cardMessageId: string | null
  */
 export async function clickedBurst(deps: BotDeps, a: Where, burstId: number): Promise<BurstRow> {
   const burst = await getBurst(deps.db, burstId);
-  if (!burst) throw new DomainError('bad_action', RESEND_MATERIALS);
+  if (!burst) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
   // The burst's first card, or one sent again for it since (reminder, 未归档, before Lark's 14 days).
   const onItsCard =
     clickedIn(a, burst.chatId, burst.ackMessageId) ||
     (a.chatId === burst.chatId && !!a.messageId && (await isFilingCardOf(deps.db, a.messageId, burst.id)));
-  if (!onItsCard) throw new DomainError('bad_action', RESEND_MATERIALS);
+  if (!onItsCard) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
   if (burst.status === 'split') throw await splitRefusal(deps, burst, a.messageId);
   return burst;
 }

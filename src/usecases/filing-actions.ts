@@ -1,3 +1,4 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
 import { taskProgress } from '../db/repos/completeness.js';
@@ -11,12 +12,7 @@ import { askFilerOrArchivist, itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
-import {
-  clickedBurst as burstOfClick,
-  clickedBurstView,
-  RESEND_MATERIALS,
-  type Where,
-} from './burst-click.js';
+import { clickedBurst as burstOfClick, clickedBurstView, type Where } from './burst-click.js';
 import type { CardResponse } from './card-response.js';
 import { FILE, FILE_SELECT, FILED_VIEW, PARTS_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
@@ -40,8 +36,7 @@ type Click<V> = Where & { operatorOpenId: string; value: V };
 
 const num = (v: unknown): number => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0)
-    throw new DomainError('bad_action', '这个按钮已失效，请重新发送材料');
+  if (!Number.isSafeInteger(n) || n <= 0) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
   return n;
 };
 
@@ -69,7 +64,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     // from a card drawn before the chat was bound elsewhere) files nothing, whoever taps it.
     const task = await getTaskContext(deps.db, taskId);
     if (!task || task.unitId !== (await unitOfChat(deps.db, burst.chatId))?.id)
-      throw new DomainError('bad_action', RESEND_MATERIALS);
+      throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
     // A tap from a card drawn before the last filing or 撤销 (e.g. a replayed 「归档」) files nothing.
     if (
       round !== undefined &&
@@ -240,7 +235,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       // The burst's chat and card first: from elsewhere nothing is said about the item.
       const v = await view(deps, a, a.value.b);
       const item = await itemForCorrection(deps.db, a.value.i);
-      if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
+      if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
       if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
       const expired = await pastUndo(deps, v);
       if (expired) return expired;
@@ -262,7 +257,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     }
     await clickedBurst(deps, a, a.value.b);
     const sureItem = await itemForCorrection(deps.db, a.value.i);
-    if (sureItem && sureItem.burstId !== a.value.b) throw new DomainError('bad_action', RESEND_MATERIALS);
+    if (sureItem && sureItem.burstId !== a.value.b)
+      throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
     const outcome = await undoFiling(deps, {
       itemId: a.value.i,
       actorOpenId: a.operatorOpenId,

@@ -1,5 +1,6 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { SPLIT } from '../cards/actions.js';
-import { clickedBurstView, RESEND_MATERIALS } from './burst-click.js';
+import { clickedBurstView } from './burst-click.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { cardAsItIsNow } from './filing-actions.js';
 import type { FilingDeps } from './file-burst.js';
@@ -25,7 +26,7 @@ export function splitBurstAction(o: SplitActionDeps): DeclaredCardAction {
       const v = await clickedBurstView(deps, o, a, a.value.b);
       // The parts are listed on the card tapped (clickedBurstView checked it is the burst's).
       const cardMessageId = a.messageId ?? v.burst.ackMessageId;
-      if (!cardMessageId) return { toast: { type: 'error', content: RESEND_MATERIALS } };
+      if (!cardMessageId) return { toast: { type: 'error', content: MATERIALS_BUTTON_GONE } };
       const out = await splitBurst(
         { db: deps.db, clock: deps.clock, isChatMember: o.isChatMember },
         { burstId: v.burst.id, actorOpenId: a.operatorOpenId, round: a.value.r, cardMessageId },

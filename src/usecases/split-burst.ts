@@ -1,3 +1,4 @@
+import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { MAX_SPLIT_PARTS, splitBurstRows, type SplitRefusal } from '../db/repos/burst-split.js';
 import { getBurst } from '../db/repos/bursts.js';
@@ -6,7 +7,7 @@ import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { ALREADY_SPLIT, canFile, type FilingDeps } from './file-burst.js';
 
 const REFUSALS: Record<SplitRefusal, string> = {
-  gone: '这个按钮已失效，请重新发送材料',
+  gone: MATERIALS_BUTTON_GONE,
   split: ALREADY_SPLIT,
   filed: '这组材料已经交到任务里，不能再分开（一个文件不能同时在两件里）；请先撤销再分开',
   too_few: '只有一个文件，不用分开',

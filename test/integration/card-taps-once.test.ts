@@ -130,7 +130,11 @@ describe('card taps: once, and in the chat and card they came from', () => {
       { a: 'undo', b: fileA.b, i: 999_999 },
     ]) {
       const answer = await post(tap(memberB, value, elsewhere));
-      expect(answer.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+      expect(answer.toast).toEqual({
+        type: 'error',
+        content:
+          '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+      });
       expect(answer.card).toBeUndefined();
       expect(JSON.stringify(answer)).not.toContain('张三');
     }

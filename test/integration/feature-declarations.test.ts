@@ -114,7 +114,8 @@ describe('features are declarations: commands, help, card actions and jobs from 
     const before = await audit();
     expect(await click({ a: 'file', b: 'x', t: 1 })).toEqual({
       type: 'error',
-      content: '这个按钮已失效，请重新发送材料',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
     });
     expect(await click({ a: 'fix-answer', r: 1, ok: 5 })).toEqual({
       type: 'error',

@@ -203,11 +203,19 @@ describe('filing card: every open task within three taps, none by typing', () =>
     expect(nonsense.toast?.type).toBe('error');
     const browse = { a: 'file-browse', b: menu.value.b, r: menu.value.r, h: 0 };
     const elsewhere = await tap(browse, { messageId: id('om_'), chatId: id('oc_') });
-    expect(elsewhere.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(elsewhere.toast).toEqual({
+      type: 'error',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+    });
     const otherCard = await tap(browse, { messageId: id('om_') });
     expect(otherCard.toast?.type).toBe('error');
     const badValue = await tap({ a: 'file-browse', b: menu.value.b, h: -1 }, where);
-    expect(badValue.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(badValue.toast).toEqual({
+      type: 'error',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+    });
 
     // The unit's own tasks, and the optional search box.
     const own = await tap(browse, where);

@@ -94,9 +94,17 @@ describe('splitting a burst (分开归档)', () => {
     expect(stranger.toast?.content).toContain('工作群成员');
     // Forged values: another chat, a value that does not parse.
     const elsewhere = await tap(split, id('om_'), { chatId: id('oc_') });
-    expect(elsewhere.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(elsewhere.toast).toEqual({
+      type: 'error',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+    });
     const garbled = await tap({ a: 'split', b: 'x' }, card.messageId);
-    expect(garbled.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(garbled.toast).toEqual({
+      type: 'error',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+    });
     expect(await splitAudits(burstId)).toEqual([]);
 
     const sentBefore = h.fake.sentMessages().length;
@@ -312,7 +320,11 @@ describe('splitting a burst (分开归档)', () => {
     expect(audits).toEqual({ n: 0 });
     // From another chat the same value draws nothing.
     const forged = await tap(back!.value, card.messageId, { chatId: id('oc_') });
-    expect(forged.toast).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送材料' });
+    expect(forged.toast).toEqual({
+      type: 'error',
+      content:
+        '这个按钮在这里用不了。材料不用重发：到材料所在的群里发送「@归档助手 未归档」，从列表里选任务。',
+    });
   });
 
   it('其他任务 on an out-of-date parts card for a part whose file was recalled: 材料已撤回 with 返回', async () => {

@@ -101,6 +101,14 @@ export const backupCommand: StandaloneCliCommand = {
   },
 };
 
+/**
+ * After a restore: the 四性 check, in both forms. Run on a server without the service's settings (its
+ * user, its environment file) verify reads another DATA_DIR (cli/no-database.ts refuses then).
+ */
+const RESTORE_NEXT =
+  '下一步：做四性检测（服务器上：sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/verify.js；' +
+  '电脑上：npm run verify），然后启动机器人';
+
 /** `npm run cli -- restore --from DIR` */
 export const restoreCommand: StandaloneCliCommand = {
   usage: RESTORE_USAGE,
@@ -118,7 +126,7 @@ export const restoreCommand: StandaloneCliCommand = {
         : `${info.files} 个，${missing > 0 ? '都已核对' : '全部核对无误'}`) +
       (missing > 0 ? `；另有 ${missing} 个备份时已缺少，没有恢复（见下）` : '');
     out(
-      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n  下一步：npm run verify 做四性检测，然后启动机器人`,
+      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n  ${RESTORE_NEXT}`,
     );
     if (missing === 0) return 0;
     err(damagedWarning(info.damaged!, true));

@@ -147,6 +147,10 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
+      // What to run next, as the service runs it on a server (verify elsewhere reads no database).
+      expect(restored.stdout).toContain(
+        '下一步：做四性检测（服务器上：sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/verify.js；电脑上：npm run verify），然后启动机器人',
+      );
       // When the backup was made, in the configured time zone (Asia/Shanghai), not UTC's ISO text.
       const made = new Date(JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8')).createdAt);
       const beijing = new Date(made.getTime() + 8 * 3600_000).toISOString();

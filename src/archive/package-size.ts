@@ -8,6 +8,12 @@ export interface PackageSize {
   files: number;
 }
 
+/** lstat calls in flight at once: one at a time, 20,000 files took 0.7 s of a 10 s export. */
+const STATS_AT_ONCE = 64;
+
+const entriesOf = (dir: string) => readdir(dir, { withFileTypes: true });
+type Entry = Awaited<ReturnType<typeof entriesOf>>[number];
+
 /**
  * What a written package folder holds: the sum of its regular files' sizes and their number, walked
  * on disk (the 说明文件, catalogues, lists and 登记表 as well as the 电子档案). An in-place export's claim
@@ -15,18 +21,30 @@ export interface PackageSize {
  */
 export async function packageSize(dir: string): Promise<PackageSize> {
   const size = { bytes: 0, files: 0 };
-  await walk(dir, unclaimedEntries(await readdir(dir)), size);
+  const root = await entriesOf(dir);
+  const unclaimed = new Set(unclaimedEntries(root.map((e) => e.name)));
+  await walk(
+    dir,
+    root.filter((e) => unclaimed.has(e.name)),
+    size,
+  );
   return size;
 }
 
-async function walk(dir: string, names: string[], size: PackageSize): Promise<void> {
-  for (const name of names) {
-    const path = join(dir, name);
-    const st = await lstat(path);
-    if (st.isDirectory()) await walk(path, await readdir(path), size);
-    else if (st.isFile()) {
+async function walk(dir: string, entries: Entry[], size: PackageSize): Promise<void> {
+  // The entry's type comes with the listing; only regular files need an lstat, for their size.
+  const files = entries.filter((e) => e.isFile()).map((e) => join(dir, e.name));
+  for (let i = 0; i < files.length; i += STATS_AT_ONCE) {
+    const stats = await Promise.all(files.slice(i, i + STATS_AT_ONCE).map((f) => lstat(f)));
+    for (const st of stats) {
       size.bytes += st.size;
       size.files += 1;
+    }
+  }
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      const path = join(dir, e.name);
+      await walk(path, await entriesOf(path), size);
     }
   }
 }

@@ -30,7 +30,11 @@ export interface CliCommand {
    * `npm run cli -- jobs dead` on a server, where DATA_DIR is only in the service's settings).
    */
   readsOnly?: (args: readonly string[]) => boolean;
-  run: (args: string[], ctx: CliContext) => Promise<void>;
+  /**
+   * Resolves to the exit code when the command ran but its answer is «not all well» (`units check`
+   * while the setup still lacks something: 1), so a script or `&& echo ok` is not told all is well.
+   */
+  run: (args: string[], ctx: CliContext) => Promise<void | number>;
 }
 
 /**

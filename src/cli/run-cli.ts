@@ -18,7 +18,8 @@ export interface CliIo {
 
 /**
  * `npm run cli -- <group> <command> [args]` (`argv` without node and the script): runs the command
- * and returns the exit code — 0 ok, 1 failure, 2 usage (backup and restore: 3, done without some files). main.ts exits with it; a test may call it
+ * and returns the exit code — 0 ok, 1 failure (`units check`: the setup still lacks something), 2 usage
+ * (backup and restore: 3, done without some files). main.ts exits with it; a test may call it
  * directly to run several commands in one process.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -102,8 +103,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   try {
-    await entry.run(args, { db: database.db, env: io.env, out: io.out });
-    return 0;
+    const code = await entry.run(args, { db: database.db, env: io.env, out: io.out });
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     return failed(err, false);
   } finally {

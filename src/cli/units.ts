@@ -47,6 +47,7 @@ export const UNITS_USAGE = `用法:
                                     --into 并入的同级单位（本村的群改绑到它），--date 撤并日期（默认今天）
   units restore CODE                恢复撤并的单位（撤并时免交的任务重新打开；群不会自动绑回）
   units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些乡镇和县没有领导；哪些群没绑定单位
+                                    （还缺设置时退出码为 1，齐全为 0；没绑定单位的群只列出，不算缺）
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
   units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
                                     该单位为立档单位、有自己的全宗（下级单位沿用，除非另设）
@@ -126,7 +127,7 @@ const peopleImportFile = (args: readonly string[]): string | undefined => {
  * `npm run cli -- units …`. Problems in the files throw DomainError (their message names the file
  * and line); a wrong command line throws AppError('usage').
  */
-export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise<void> {
+export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise<void | number> {
   const [sub, ...rest] = args;
   const ctx = { db: deps.db, clock: deps.clock ?? systemClock };
   if (sub === 'import' && rest[0]) {
@@ -275,9 +276,14 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
 
 /**
  * `units check`: what the first setup still lacks, one line per village missing something and per
- * township or county with no 领导.
+ * township or county with no 领导. Resolves to the exit code: 1 while anything is missing (no village
+ * yet, a village without its chat, 村干部 or 档案员, a township or the county without 领导), so a script
+ * or `units check && echo ok` is not told all is well; 0 when that is complete. Chats nobody bound
+ * and retired units are notes, not gaps (exit 0): the bot may rightly be in a chat that is no
+ * village's (a leaders' chat for the digest, a test chat), and a village whose chat is not bound is
+ * already a gap of its own.
  */
-async function checkCommand(deps: OrgCliDeps): Promise<void> {
+async function checkCommand(deps: OrgCliDeps): Promise<number> {
   const { villages, gaps, leaderUnits, noLeader, unboundChats, retired } = await setupGaps(deps.db);
   if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
   else if (gaps.length === 0)
@@ -316,6 +322,7 @@ async function checkCommand(deps: OrgCliDeps): Promise<void> {
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；' +
         '村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
     );
+  return villages === 0 || gaps.length > 0 || noLeader.length > 0 ? 1 : 0;
 }
 
 /** `units fonds [CODE code=… name=… | CODE off]`: a 立档单位's fonds, inherited by its subtree. */

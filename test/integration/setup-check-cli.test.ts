@@ -32,10 +32,13 @@ describe('npm run cli -- units check', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says there is nothing to check before the unit tree is imported', async () => {
+  // It printed what was missing and exited 0, so a script, or the IT person's `units check && echo ok`,
+  // was told all was well: exit 1 while anything is missing, 0 once the setup is complete.
+  it('says there is nothing to check before the unit tree is imported, exit 1', async () => {
     const res = await cli('units', 'check');
     expect(res.stderr).toBe('');
     expect(res.stdout).toBe('还没有村：先用 units import 导入单位树\n');
+    expect(res.code).toBe(1);
   });
 
   it('names each village still missing a chat, a 村干部 or a 档案员, and the chats nobody bound', async () => {
@@ -52,7 +55,7 @@ describe('npm run cli -- units check', () => {
 
     const res = await cli('units', 'check');
     expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(1);
     expect(res.stdout.split('\n')).toEqual([
       '村 3 个，其中 2 个还缺设置：',
       '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
@@ -78,8 +81,10 @@ describe('npm run cli -- units check', () => {
       `open_id,name,unit_code,role\n${openIdOf('south1')},周村干,V3,村干部\n${openIdOf('south2')},吴档案,T2,档案员\n${openIdOf('t1')},甲镇长,T1,领导\n`,
     );
     expect((await cli('units', 'people', 'import', join(dir, 'more.csv'))).code).toBe(0);
-    // Every village complete, one township still without a leader: named, and no 「都有领导」.
-    expect((await cli('units', 'check')).stdout.split('\n')).toEqual([
+    // Every village complete, one township still without a leader: named, and no 「都有领导」; exit 1.
+    const noLeader = await cli('units', 'check');
+    expect(noLeader.code).toBe(1);
+    expect(noLeader.stdout.split('\n')).toEqual([
       '村 3 个：都已绑定工作群，都有村干部和档案员',
       '乡镇和县 3 个，其中 1 个没有领导：',
       '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
@@ -102,6 +107,18 @@ describe('npm run cli -- units check', () => {
     expect((await cli('units', 'people', 'import', join(dir, 'lead.csv'))).code).toBe(0);
     const res = await cli('units', 'check');
     expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导\n');
+    expect(res.code).toBe(0);
+    // A chat nobody bound is listed, but is no gap (the bot may rightly be in a chat that is no
+    // village's, such as a test chat): still exit 0.
+    await recordChatJoined(tdb.db, { chatId: 'oc_test', name: '测试群', at: clock.now() });
+    const note = await cli('units', 'check');
+    expect(note.stdout.split('\n').slice(0, 3)).toEqual([
+      '村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导',
+      '机器人在这些群里、群还没绑定单位（1 个）：',
+      '  oc_test  测试群',
+    ]);
+    expect(note.code).toBe(0);
+    await recordChatLeft(tdb.db, { chatId: 'oc_test', at: clock.now() });
   });
 
   // The households table imported again after one row was fixed said 「更新 N」 for every row, as if all

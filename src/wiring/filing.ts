@@ -92,8 +92,12 @@ export function filingFeature(env: FeatureEnv): Feature {
         everyMs: CARD_CHECK_MS,
         run: async () => {
           const now = deps.clock.now();
+          // Not a unit with no open task yet (a township, a village before its first 任务清单): its card
+          // again would offer nothing to choose, every 13 days. Once it has a task, a card this old is
+          // sent at the next check (the first card promised it).
           const due = await unfiledBursts(deps.db, {
             cardBefore: new Date(now.getTime() - CARD_RESEND_AFTER_MS),
+            fileable: true,
             limit: 500,
           });
           // Nobody asked for these cards: like every scheduled message they wait for the end of the

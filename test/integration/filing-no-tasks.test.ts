@@ -14,6 +14,47 @@ import { replyText } from './capture-helpers.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
 /**
+ * A world (Monday 2026-11-23 10:00) with a new village `code` that has no task yet, its chat bound, and
+ * a scheduler whose reminder sends waiting cards again (the filing feature's job), as in filing-chase.
+ */
+async function noTaskVillage(prefix: string, code: string) {
+  const w = await schedulesWorld(prefix, '2026-11-23T10:00:00+08:00');
+  await importUnits(
+    { db: w.h.db.db, clock: w.clock },
+    {
+      fileName: 'units.csv',
+      text: [
+        'code,name,kind,parent_code',
+        `${prefix}00,${prefix}县,county,`,
+        `${prefix}10,城关镇,township,${prefix}00`,
+        `${code},新村,village,${prefix}10`,
+      ].join('\n'),
+    },
+  );
+  const chatId = `oc_new_${randomBytes(8).toString('hex')}`;
+  w.h.fake.addChat({ chatId, name: '新村工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
+  const unit = (await getUnitByCode(w.h.db.db, code))!;
+  await insertBinding(w.h.db.db, { chatId, unitId: unit.id, boundBy: null }, w.clock.now());
+  const scheduler = schedulerFor(w.h.bot.deps, w.settings, {
+    wakeJobs: () => w.h.bot.jobWorker.wake(),
+    hasJobHandler: () => true,
+    instance: `test-no-tasks-${prefix}`,
+  });
+  return { w, chatId, scheduler };
+}
+
+/** The village gets its 任务清单 (the county's `campaigns create`). */
+const giveTasks = (w: SchedulesWorld, code: string) =>
+  createCampaign(campaignDeps({ db: w.h.db.db, clock: w.clock }), {
+    checklistCode: 'village-jzfp',
+    year: 2026,
+    deadline: new Date('2026-12-31T00:00:00+08:00'),
+    unitCodes: [code],
+    createdBy: 'cli',
+    code: `${code}-new-2026`,
+  });
+
+/**
  * A village before its first 任务清单 (new this year, not in the campaign yet): what its officer forwards
  * is kept, the card says what happens next, and it is chased only once there is a task to file it to.
  */
@@ -23,30 +64,7 @@ describe('materials sent where there is no task yet', () => {
   let scheduler: Scheduler;
   const code = 'NT13';
   beforeAll(async () => {
-    // Monday 10:00.
-    w = await schedulesWorld('NT', '2026-11-23T10:00:00+08:00');
-    await importUnits(
-      { db: w.h.db.db, clock: w.clock },
-      {
-        fileName: 'units.csv',
-        text: [
-          'code,name,kind,parent_code',
-          `NT00,NT县,county,`,
-          `NT10,城关镇,township,NT00`,
-          `${code},新村,village,NT10`,
-        ].join('\n'),
-      },
-    );
-    chatId = `oc_new_${randomBytes(8).toString('hex')}`;
-    w.h.fake.addChat({ chatId, name: '新村工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
-    const unit = (await getUnitByCode(w.h.db.db, code))!;
-    await insertBinding(w.h.db.db, { chatId, unitId: unit.id, boundBy: null }, w.clock.now());
-    // The reminder sends waiting cards again (the filing feature's job), as in filing-chase.
-    scheduler = schedulerFor(w.h.bot.deps, w.settings, {
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-      hasJobHandler: () => true,
-      instance: 'test-no-tasks',
-    });
+    ({ w, chatId, scheduler } = await noTaskVillage('NT', code));
   });
   afterAll(() => w?.close());
 
@@ -66,14 +84,7 @@ describe('materials sent where there is no task yet', () => {
     expect(w.h.fake.sentMessages().filter((m) => m.replyTo === photo)).toHaveLength(1);
 
     // The county gives the village its 任务清单: the next reminder chases the photo, its card offering the tasks.
-    await createCampaign(campaignDeps({ db: w.h.db.db, clock: w.clock }), {
-      checklistCode: 'village-jzfp',
-      year: 2026,
-      deadline: new Date('2026-12-31T00:00:00+08:00'),
-      unitCodes: [code],
-      createdBy: 'cli',
-      code: 'NT-new-2026',
-    });
+    await giveTasks(w, code);
     await w.runAt('2026-11-26T09:00:00+08:00', scheduler);
     const [reminder] = w.sentTo(chatId);
     expect(replyText(reminder!)).toContain('还有 1 组材料没交到任务里');
@@ -82,5 +93,35 @@ describe('materials sent where there is no task yet', () => {
       () => w.h.fake.sentMessages().filter((m) => m.replyTo === photo)[1],
     );
     expect(cardButtons(again.content).filter((b) => b.value.a === 'file').length).toBeGreaterThan(0);
+  });
+});
+
+/** The rest of the officer's way in a village with no task yet: nothing offers a choice that cannot be made. */
+describe('a village with no task yet: cards again, 未归档 and its buttons', () => {
+  let w: SchedulesWorld;
+  let chatId: string;
+  const code = 'NU13';
+  beforeAll(async () => {
+    ({ w, chatId } = await noTaskVillage('NU', code));
+  });
+  afterAll(() => w?.close());
+  const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
+
+  it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {
+    const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    await replyAfterQuiet(w.h, w.clock, photo);
+    // 13 days and an hour after the card. Before: the card again, 「这组材料（11月23日发的）还没交到任务里，
+    // 请选一下：」 with nothing to choose, every 13 days.
+    w.clock.advance(13 * 86_400_000 + 3_600_000);
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    expect(cardsUnder(photo)).toHaveLength(1);
+    // The village gets its 任务清单: the next check sends the card, now offering its tasks.
+    await giveTasks(w, code);
+    await w.h.bot.runTimer('filing-cards-expiring');
+    await w.h.settle();
+    const again = await waitFor('the card again', () => cardsUnder(photo)[1]);
+    expect(cardButtons(again.content).filter((b) => b.value.a === 'file').length).toBeGreaterThan(0);
+    expect(cardsUnder(photo)).toHaveLength(2);
   });
 });

@@ -53,6 +53,8 @@ interface Filter {
   firstBefore?: Date;
   /** Only bursts whose newest card was sent before this. */
   cardBefore?: Date;
+  /** Only bursts of chats whose unit has an open task: something to file them to. */
+  fileable?: boolean;
   limit?: number;
 }
 
@@ -124,7 +126,13 @@ function unfiledSelect(f: Filter) {
           and coalesce((select a.action from audit_log a
                         where a.burst_id = b.id and a.action in ('set_aside', 'reopen')
                         order by a.at desc, a.id desc limit 1), 'reopen') <> 'set_aside'
-          ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}`;
+          ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}
+          ${
+            f.fileable
+              ? sql`and exists (select 1 from chat_bindings cb join tasks t on t.unit_id = cb.unit_id
+                                where cb.chat_id = b.chat_id and cb.status = 'active' and t.state = 'open')`
+              : sql``
+          }`;
 }
 
 /**

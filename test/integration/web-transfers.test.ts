@@ -303,8 +303,21 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
       // The village's own 24 older packages, two of the township's that carried its 件, and 400 that did
       // not concern it (the township's own, the other village's).
       for (let i = 1; i <= 24; i++) await seed(village.id, i);
+      // Two 件 of the other village (retired copies of the village's number under its unit): the first
+      // township package carries them beside the village's one, so the whole package is not the village's part.
+      const siblings = await queryRows<{ id: number }>(
+        tx,
+        sql`insert into archive_records (item_id, unit_id, class_key, fonds_code, category_code, year,
+              retention_code, org_code, piece_number, archival_code, pages, status, confirmed_at,
+              confirmed_by, withdrawn_at, withdrawn_by, withdrawn_reason)
+            select item_id, ${sibling.id}, class_key, fonds_code, category_code, year, retention_code,
+              org_code, piece_number + 9000 + n, archival_code || '-S' || n, pages, status, confirmed_at,
+              confirmed_by, withdrawn_at, withdrawn_by, withdrawn_reason
+            from archive_records, generate_series(1, 2) n where id = ${retired!.id}
+            returning id::int as id`,
+      );
       const carrying = [
-        await seed(township.id, 30, [retired!.id]),
+        await seed(township.id, 30, [retired!.id, ...siblings.map((r) => r.id)]),
         await seed(township.id, 31, [retired!.id]),
       ];
       for (let i = 0; i < 200; i++) {
@@ -363,6 +376,11 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
       expect(await rowText(id)).toContain('整个包：全宗');
       expect(await rowText(id)).toContain('本单位在包里的件、移交后的变更 ›');
     }
+    // Beside the whole package's figures, how many of its 件 are the village's (the first carried two of
+    // the other village's too).
+    expect(await rowText(above[0]!)).toContain('本单位 1 件 · 整个包：全宗 A182 · 3 件');
+    expect(await rowText(above[1]!)).toContain('本单位 1 件 · 整个包：全宗 A182 · 1 件');
+    expect(await rowText(second[0]!)).not.toContain('本单位');
     expect(await rowText(second[0]!)).not.toContain('整个包');
     expect(await page.locator('#packages-more').count()).toBe(0);
     // The 移交后变更 stay as they were, on every page of the packages.

@@ -58,17 +58,36 @@ export interface PackageUnit {
 
 /** The units the package carried 件 of (its 档号's units, as transfer_package_units records them), in tree order. */
 export async function packageUnits(db: Db, packageId: number): Promise<PackageUnit[]> {
-  const rows = await queryRows<{ id: Id; path: string; name: string; records: Id }>(
+  return (await unitsOfPackages(db, [packageId])).get(packageId) ?? [];
+}
+
+/**
+ * packageUnits of several packages in one statement (the 移交包 list's packages from above, a page at a
+ * time): each package's units in tree order; a package that carried none is absent.
+ */
+export async function unitsOfPackages(db: Db, packageIds: number[]): Promise<Map<number, PackageUnit[]>> {
+  const out = new Map<number, PackageUnit[]>();
+  if (packageIds.length === 0) return out;
+  const rows = await queryRows<{ packageId: Id; id: Id; path: string; name: string; records: Id }>(
     db,
-    sql`select u.id::int as id, u.path, u.name, count(*)::int as records
+    sql`select r.package_id::int as "packageId", u.id::int as id, u.path, u.name, count(*)::int as records
         from transfer_package_records r join archive_records ar on ar.id = r.record_id
           join units u on u.id = ar.unit_id
-        where r.package_id = ${packageId}
-        group by u.id, u.path, u.name
-        order by u.path`,
+        where r.package_id = any(${`{${packageIds.map(Number).join(',')}}`}::bigint[])
+        group by r.package_id, u.id, u.path, u.name
+        order by r.package_id, u.path`,
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), records: Number(r.records) }));
+  for (const { packageId, ...r } of rows) {
+    const units = out.get(Number(packageId)) ?? [];
+    units.push({ ...r, id: Number(r.id), records: Number(r.records) });
+    out.set(Number(packageId), units);
+  }
+  return out;
 }
+
+/** How many of the package's 件 are of units in these subtrees (a viewer's, or a page's unit): its part. */
+export const recordsWithin = (units: readonly PackageUnit[], paths: readonly string[]): number =>
+  units.filter((u) => paths.some((p) => u.path.startsWith(p))).reduce((n, u) => n + u.records, 0);
 
 /**
  * One numbering class the package carried (全宗 + 门类 + 年度 + 保管期限 + 机构(问题)): its first and

@@ -4,6 +4,7 @@ import {
   packageChanges,
   packageClasses,
   packageUnits,
+  recordsWithin,
   transferPackageDetail,
   type NeighbourPackage,
   type PackageUnit,
@@ -99,7 +100,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
   const title = `${kind} #${pkg.id}`;
   // In a partial view what is the whole package's is labelled so; the 件 count is the viewer's part.
   const whole = (label: string) => (paths ? `${label}（整个包）` : label);
-  const part = seen.units.reduce((n, u) => n + u.records, 0);
+  const part = paths ? recordsWithin(seen.units, paths) : pkg.records;
   const body = html`${await crumbs(c, pkg.unitPath, title)}
     <h1>${title}</h1>
     <p><a id="back-to-list" href="${seen.listPath}">‹ 全部移交包和移交后变更</a></p>

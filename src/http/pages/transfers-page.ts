@@ -1,3 +1,4 @@
+import { recordsWithin, unitsOfPackages } from '../../db/repos/transfer-package-detail.js';
 import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
 import {
   transferChangesPage,
@@ -103,8 +104,19 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
   const { db } = c.deps;
   // A page after a POST starts every list at its first page (the query is the form's, not a cursor).
   const at = (name: string) => (c.koa.method === 'GET' ? cursor(c, name) : undefined);
-  const [packages, owed, reported] = await Promise.all([
-    transferPackagesPage(db, unit.path, { limit: PACKAGES_PER_PAGE, after: at('packages_after') }),
+  const packagesRead = transferPackagesPage(db, unit.path, {
+    limit: PACKAGES_PER_PAGE,
+    after: at('packages_after'),
+  });
+  const [packages, parts, owed, reported] = await Promise.all([
+    packagesRead,
+    // A package from above: how many of its 件 are this unit's (its page counts the part the same way).
+    packagesRead.then((p) =>
+      unitsOfPackages(
+        db,
+        p.rows.filter((r) => r.fromAbove).map((r) => r.id),
+      ),
+    ),
     transferChangesPage(db, unit.path, { reported: false, limit: CHANGES_PER_PAGE, after: at('owed_after') }),
     transferChangesPage(db, unit.path, {
       reported: true,
@@ -157,7 +169,9 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
             </div>`
           : ''
       }
-      ${packages.rows.map((p) => packageCard(c, p))}
+      ${packages.rows.map((p) =>
+        packageCard(c, p, p.fromAbove ? recordsWithin(parts.get(p.id) ?? [], [unit.path]) : undefined),
+      )}
     </div>
     ${packagesPager.more}`;
   page(c.koa, status, layout(title, c.viewer, body));
@@ -201,7 +215,8 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
   </div>`;
 }
 
-function packageCard(c: PageContext, p: PackageOfSubtree): Html {
+/** `part`: of a package from above, how many of its 件 are of the page's unit (and below it). */
+function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
   const now = c.deps.clock.now();
   // An older package's size was not recorded: the row says nothing of it.
   const size = packageSizeText(p);
@@ -217,7 +232,10 @@ function packageCard(c: PageContext, p: PackageOfSubtree): Html {
     <div>
       ${
         // A package from above carried this unit's 件 among others': its figures are the whole package's.
-        p.fromAbove ? html`<span class="whole">整个包：</span>` : ''
+        // Its part first (本单位 N 件: of the page's unit and below, counted as the package's page counts it).
+        p.fromAbove
+          ? html`<span class="part">本单位 ${part ?? 0} 件</span> · <span class="whole">整个包：</span>`
+          : ''
       }全宗
       ${p.fondsCodes} · ${p.records} 件${size ? ` · ${size}` : ''} · 数字摘要
       <code>${p.digest.slice(0, 12)}…</code>

@@ -83,7 +83,17 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
     { timeout: 300_000 },
     async () => {
       const dataDir = await officeDataDir('moved');
+      // Rows over many of the move's 64-block ranges (about 600 blocks), with the gaps and moved rows
+      // that deletes and updates leave in the heap.
+      const filled = await PGlite.create(join(dataDir, 'pglite'));
+      await filled.exec(`insert into audit_log (at, actor, action, source, details)
+        select now() - n * interval '1 minute', 'cli', 'file', 'cli', jsonb_build_object('n', n, 'note', repeat('档', 200))
+          from generate_series(1, 6000) n`);
+      await filled.exec(`delete from audit_log where (details->>'n')::int % 7 = 0`);
+      await filled.exec(`update audit_log set action = 'undo' where (details->>'n')::int % 11 = 0`);
+      await filled.close();
       const before = await pgliteCounts(join(dataDir, 'pglite'));
+      expect(before['audit_log']).toBeGreaterThan(5000);
       expect(before['units']).toBe(4);
       expect(before['tasks']).toBeGreaterThan(0);
       const url = await emptyPgDatabase(pgUrl!);

@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
-import { noDatabaseText } from './no-database.js';
+import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 
 const HELP = new Set(['--help', '-h', 'help']);
@@ -14,6 +14,11 @@ export interface CliIo {
   err: (line: string) => void;
   /** The database to run on, already open (tests); by default it is opened from `env` and closed after. */
   database?: Database;
+  /**
+   * The service's settings file whose presence says this machine runs the bot as a service
+   * (no-database.ts: SERVICE_ENV_FILE, /etc/archive-bot/archive-bot.env); tests name one of their own.
+   */
+  serviceEnvFile?: string;
 }
 
 /**
@@ -76,6 +81,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
   }
+  // On a server, run without the service's settings (`npm run cli -- …` in /opt/archive-bot): it would
+  // read and write ./data and the shipped archive.yaml, not the service's, and answer about them.
+  if (saidServiceSettingsUnread(io, `dist/cli/main.js ${argv.join(' ')}`)) return 1;
   if ('standalone' in entry) {
     try {
       const code = await entry.standalone(args, { env: io.env, out: io.out, err: io.err });

@@ -1,6 +1,7 @@
 import { claimSends } from '../db/repos/schedule-sends.js';
 import { isoWeek, localDay } from '../domain/working-days.js';
 import { buildDigests } from '../usecases/build-digest.js';
+import { saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import type { CliIo } from './run-cli.js';
 import { exitCodeOf } from './run-main.js';
@@ -21,6 +22,8 @@ export function runDigest(argv: readonly string[], io: CliIo): Promise<number> {
   return exitCodeOf(async () => {
     const parsed = parseScheduleCli(argv, io, USAGE, 'leader');
     if (typeof parsed === 'number') return parsed;
+    // On a server without the service's settings: the program's ./data and shipped schedules.yaml.
+    if (saidServiceSettingsUnread(io, ['dist/cli/digest.js', ...argv].join(' '))) return 1;
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
     const database = io.database ?? (await openCliDb(cli, io.err));

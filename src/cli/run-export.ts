@@ -7,6 +7,7 @@ import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { exportTransferPackage } from '../usecases/export-transfer-package.js';
+import { saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import { exitCodeOf } from './run-main.js';
 import type { CliIo } from './run-cli.js';
@@ -42,6 +43,8 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
       throw new AppError('usage', `--year 要写四位年份，例如 --year 2025（写的是 ${values.year}）\n${USAGE}`);
     const concurrency = values.concurrency === undefined ? undefined : concurrencyOf(values.concurrency);
     const settings = loadCliSettings(io.env);
+    // On a server without the service's settings: the program's ./data and shipped archive.yaml (its 全宗号).
+    if (saidServiceSettingsUnread(io, ['dist/cli/export.js', ...argv].join(' '))) return 1;
     const setup = await archiveCliSetup(settings);
     const database = io.database ?? (await openCliDb(settings, io.err));
     try {

@@ -3,6 +3,7 @@ import { getUnitByCode } from '../db/repos/units.js';
 import { localDay } from '../domain/working-days.js';
 import { buildReminders } from '../usecases/build-reminders.js';
 import { cliWorkingCalendar } from './cli-calendar.js';
+import { saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import type { CliIo } from './run-cli.js';
 import { exitCodeOf } from './run-main.js';
@@ -30,6 +31,8 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
   return exitCodeOf(async () => {
     const parsed = parseScheduleCli(argv, io, USAGE, 'unit');
     if (typeof parsed === 'number') return parsed;
+    // On a server without the service's settings: the program's ./data and shipped schedules.yaml.
+    if (saidServiceSettingsUnread(io, ['dist/cli/remind.js', ...argv].join(' '))) return 1;
     const { cli, settings, at } = parsed;
     const tz = settings.timeZone;
     const calendar = cliWorkingCalendar(cli, (l) => io.err(l));

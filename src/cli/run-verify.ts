@@ -8,7 +8,7 @@ import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
-import { noDatabaseText } from './no-database.js';
+import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import { exitCodeOf } from './run-main.js';
 import type { CliIo } from './run-cli.js';
@@ -31,13 +31,13 @@ export function runVerify(argv: readonly string[], io: CliIo & { progress?: Prog
     );
     const year = values.year !== undefined ? Number(values.year) : undefined;
     if (year !== undefined && !/^\d{4}$/.test(values.year!)) throw new AppError('usage', USAGE);
+    // Run on a server without the service's settings (as after a restore) it created an empty
+    // database under ./data and said 通过（0 条）; or it checked the ./data an earlier such run made.
+    const command = ['dist/cli/verify.js', ...argv].join(' ');
+    if (saidServiceSettingsUnread(io, command)) return 1;
     const settings = loadCliSettings(io.env);
     const setup = await archiveCliSetup(settings);
-    // Run on a server without the service's settings (as after a restore) it created an empty
-    // database under ./data and said 通过（0 条）.
-    const nothing = io.database
-      ? undefined
-      : noDatabaseText(settings, ['dist/cli/verify.js', ...argv].join(' '));
+    const nothing = io.database ? undefined : noDatabaseText(settings, command);
     if (nothing) {
       io.err(nothing);
       return 1;

@@ -12,6 +12,7 @@ import {
   wideButton,
 } from './card-kit.js';
 import type { ButtonValue } from '../domain/card-action-type.js';
+import { NO_TASKS_YET_CARD } from '../domain/no-tasks-yet.js';
 import { describeItemForm } from './describe-item-card.js';
 import {
   filingBrowser,
@@ -23,10 +24,6 @@ import {
 } from './task-browser-card.js';
 
 export type { FilingChoice, HouseholdChoice } from './task-browser-card.js';
-
-/** A filing card of a unit with no open task yet (a township, a village before its 任务清单). */
-const NO_TASKS_YET =
-  '本单位还没有要交材料的任务，材料已保存好。任务下发后，我会再发选择卡片，也可以发送「@归档助手 未归档」自己选；不用交的材料点「不用交」。';
 
 /**
  * The burst's acknowledgment as a filing card: what arrived, up to five suggested tasks (one tap
@@ -76,7 +73,7 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
     for (const s of input.suggestions) elements.push(...taskButton(s, values, input.timeZone, 'primary'));
   } else if (!others) {
     // Kept, and chased again once the unit has a task: 不用交 is not the only way forward.
-    elements.push(md(NO_TASKS_YET));
+    elements.push(md(NO_TASKS_YET_CARD));
   }
   for (const h of input.named.slice(0, 3))
     elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, values.browse(h.id)));

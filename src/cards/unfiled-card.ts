@@ -1,5 +1,6 @@
 import type { ButtonValue } from '../domain/card-action-type.js';
 import { CARD_AGAIN } from './actions.js';
+import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
 import { button, buttonRow, card, esc, md } from './card-kit.js';
 
 export interface UnfiledLine {
@@ -11,6 +12,8 @@ export interface UnfiledLine {
   what: string;
   /** The chat's name, in a direct message listing several chats. */
   chatName?: string;
+  /** Its chat's unit has no open task yet: nothing to choose, no 选任务. */
+  noTask?: boolean;
 }
 
 /**
@@ -32,9 +35,13 @@ export function unfiledCard(input: {
     });
   const { lines, total, before } = input;
   const range = before > 0 && lines.length > 0 ? `，这是第 ${before + 1}–${before + lines.length} 组` : '';
+  // Every line's unit has no task yet (a township's group, a village before its 任务清单): no 选任务,
+  // which could only bring back a card with nothing to choose; the card says why.
+  const noTasks = lines.length > 0 && lines.every((l) => l.noTask);
   const elements: object[] = [
     md(
-      `${esc(input.scope)}还有 **${total}** 组材料没交到任务里${range}。点「选任务」，会在原消息下面发出选择卡片：`,
+      `${esc(input.scope)}还有 **${total}** 组材料没交到任务里${range}。` +
+        (noTasks ? NO_TASKS_YET_CHOOSE : '点「选任务」，会在原消息下面发出选择卡片：'),
     ),
   ];
   for (const l of lines) {
@@ -42,8 +49,11 @@ export function unfiledCard(input: {
       md(
         `${esc(l.when)} · ${esc(l.senderName)} · ${esc(l.what)}${l.chatName ? ` · ${esc(l.chatName)}` : ''}`,
       ),
-      buttonRow([button('选任务', CARD_AGAIN.value({ b: l.burstId }), 'primary')]),
     );
+    if (!l.noTask)
+      elements.push(buttonRow([button('选任务', CARD_AGAIN.value({ b: l.burstId }), 'primary')]));
+    else if (!noTasks)
+      elements.push(md(`<font color='grey'>这个群的单位还没有任务，材料已保存好，先不用选。</font>`));
   }
   const more = total - before - lines.length;
   if (more > 0) elements.push(md(`<font color='grey'>还有 ${more} 组没列出，点「下一页」查看。</font>`));

@@ -2,6 +2,7 @@ import { CARD_AGAIN, UNFILED_PAGE } from '../cards/actions.js';
 import { unfiledCard, type UnfiledLine } from '../cards/unfiled-card.js';
 import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
+import { unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
@@ -13,6 +14,7 @@ import {
   type UnfiledCard,
 } from '../db/repos/unfiled-bursts.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
 import type { CardResponse } from './card-response.js';
@@ -75,9 +77,13 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
     bursts.map((b) => b.senderOpenId),
   );
   const chatNames = new Map<string, string>();
-  if (withChat)
-    for (const chatId of new Set(bursts.map((b) => b.chatId)))
-      chatNames.set(chatId, (await unitOfChat(deps.db, chatId))?.name ?? '群聊');
+  const unitIds = new Map<string, number>();
+  for (const chatId of new Set(bursts.map((b) => b.chatId))) {
+    const unit = await unitOfChat(deps.db, chatId);
+    chatNames.set(chatId, unit?.name ?? '群聊');
+    if (unit) unitIds.set(chatId, unit.id);
+  }
+  const fileable = await unitsWithOpenTasks(deps.db, [...new Set(unitIds.values())]);
   const now = deps.clock.now();
   return list.map(({ burst: b, parts }): UnfiledLine => {
     const p = partsIn(b.firstAt, timeZone);
@@ -87,6 +93,7 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
       senderName: names.get(b.senderOpenId) ?? '群成员',
       what: parts ? `${parts.total} 份，分开交，还差 ${parts.waiting} 份` : what(b),
       ...(withChat ? { chatName: chatNames.get(b.chatId) } : {}),
+      ...(fileable.has(unitIds.get(b.chatId) ?? -1) ? {} : { noTask: true }),
     };
   });
 }
@@ -172,6 +179,12 @@ async function whyNotWaiting(deps: BotDeps, burst: BurstRow): Promise<string> {
   return '这组材料现在不用选任务了，请重新发送「未归档」看看';
 }
 
+/** Whether the chat's unit has an open task, something its materials can be filed to. */
+async function unitHasTask(deps: BotDeps, chatId: string): Promise<boolean> {
+  const unit = await unitOfChat(deps.db, chatId);
+  return !!unit && (await unitsWithOpenTasks(deps.db, [unit.id])).has(unit.id);
+}
+
 /**
  * 选任务 on the 未归档 list: the burst's card again, under its first message. A line gone stale
  * (recalled, filed or set aside since the list was sent) says so instead.
@@ -185,6 +198,10 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
       if (!burst || (a.chatId !== burst.chatId && a.operatorOpenId !== burst.senderOpenId))
         throw new DomainError('bad_action', '这个按钮已失效，请重新发送「未归档」');
       const burstId = await waitingOf(deps, burst);
+      // Its unit has no task yet (a list drawn before, or one across chats): a card again would offer
+      // nothing to choose.
+      if (burstId !== undefined && !(await unitHasTask(deps, burst.chatId)))
+        return { toast: { type: 'info', content: NO_TASKS_YET_CHOOSE } };
       const sent =
         burstId !== undefined &&
         (await sendFilingCardAgain(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD_AGAIN } from '../../src/cards/actions.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -7,7 +8,9 @@ import { importUnits } from '../../src/usecases/import-units.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { campaignDeps } from '../support/campaign-deps.js';
-import { cardButtons } from '../support/cards.js';
+import { buttonValue, cardButtons } from '../support/cards.js';
+import { tapCard } from '../support/chat-actions.js';
+import { commandEvent } from '../support/events.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
@@ -106,6 +109,60 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
   });
   afterAll(() => w?.close());
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
+
+  /** 未归档 from the officer, in the village's chat or (`p2p`) their direct chat with the bot: the answer. */
+  const ask = async (chatType: 'group' | 'p2p' = 'group') => {
+    const cmd = commandEvent({
+      appId: w.h.fake.appId,
+      botOpenId: w.h.fake.botOpenId,
+      chatId: chatType === 'group' ? chatId : `oc_p2p_${w.org.officer}`,
+      chatType,
+      senderOpenId: w.org.officer,
+      text: '未归档',
+      createTimeMs: w.clock.now().getTime(),
+    });
+    expect((await w.h.post(cmd)).status).toBe(200);
+    return waitFor('the 未归档 answer', () =>
+      w.h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
+    );
+  };
+  const NOTHING_TO_CHOOSE =
+    '本单位还没有要交材料的任务，材料已保存好。要等县里给本单位下发任务清单后才能选任务（可以问问档案员），下发后我会再发选择卡片。';
+
+  it('未归档 lists the materials as kept and says a task list comes first: no 选任务 bringing back a card with nothing to choose', async () => {
+    const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    const card = await replyAfterQuiet(w.h, w.clock, photo);
+    const burst = buttonValue(card.content, 'skip').b;
+    // Before: 「点「选任务」，会在原消息下面发出选择卡片」 and 选任务, whose card had no task on it and
+    // pointed back to 未归档.
+    const list = await ask();
+    expect(replyText(list)).toContain('本群还有 **1** 组材料没交到任务里。' + NOTHING_TO_CHOOSE);
+    expect(replyText(list)).toContain('1张照片');
+    expect(cardButtons(list.content)).toEqual([]);
+    // The officer's own list in a direct chat, with a photo also waiting in a village that has tasks:
+    // 选任务 for that one, and for this one the reason there is none.
+    w.h.fake.addChat({
+      chatId: w.chats.village1,
+      name: '工作群',
+      members: [{ openId: w.org.officer, name: '王村官' }],
+    });
+    const elsewhere = await postPhoto(w.h, { chatId: w.chats.village1, sender: w.org.officer });
+    await replyAfterQuiet(w.h, w.clock, elsewhere);
+    const dm = await ask('p2p');
+    expect(replyText(dm)).toContain('您发的材料中，还有 **2** 组材料没交到任务里。点「选任务」');
+    expect(replyText(dm)).toContain('这个群的单位还没有任务，材料已保存好，先不用选。');
+    expect(cardButtons(dm.content).map((b) => b.text)).toEqual(['选任务']);
+    // 选任务 on a list drawn before (or forwarded): the same words, and no card under the photo.
+    const tap = await tapCard(w.h, {
+      operator: w.org.officer,
+      value: CARD_AGAIN.value({ b: burst }),
+      chatId,
+      messageId: list.messageId,
+    });
+    expect(tap.toast).toEqual({ type: 'info', content: NOTHING_TO_CHOOSE });
+    await w.h.settle();
+    expect(cardsUnder(photo)).toHaveLength(1);
+  });
 
   it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {
     const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });

@@ -122,6 +122,8 @@ async function main(): Promise<void> {
           sessionHours: 12,
           urge: async () => ({ status: 'nothing_due', chats: 0 }),
           urgeReaders: async () => ({ openIds: [], complete: false }),
+          urgeReadersOfRows: async (urges) =>
+            new Map([...urges.keys()].map((k) => [k, { openIds: [], complete: false }])),
         },
         [...SIGN_IN_ROUTES, ...BROWSING_ROUTES],
       ),

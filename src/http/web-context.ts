@@ -8,7 +8,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { LarkOAuthConfig } from '../lark/oauth.js';
 import type { UrgeOutcome } from '../usecases/urge-now.js';
-import type { UrgeReaders } from '../usecases/urge-readers.js';
+import type { UrgeMessages, UrgeReaders } from '../usecases/urge-readers.js';
 
 /** What the page routes need from the bot. */
 export interface WebDeps {
@@ -27,7 +27,9 @@ export interface WebDeps {
   /** 督办: a reminder to the chat(s) of a unit now, at most once per chat per day. */
   urge(input: { unitId: number; taskId?: number; by: string; byName?: string }): Promise<UrgeOutcome>;
   /** Who read the last 督办 (Lark's read receipts, cached a minute, waited for briefly; never throws). */
-  urgeReaders(urge: { messageIds: readonly string[]; sentAt: Date }): Promise<UrgeReaders>;
+  urgeReaders(urge: UrgeMessages): Promise<UrgeReaders>;
+  /** The same for a page's rows (each unit's last 督办), with one short wait for them all. */
+  urgeReadersOfRows(urges: ReadonlyMap<number, UrgeMessages>): Promise<Map<number, UrgeReaders>>;
 }
 
 /** The signed-in person and the units they may see (each with its subtree). */

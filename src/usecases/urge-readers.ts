@@ -30,12 +30,23 @@ export interface SharedLoads<V> {
   getOrLoad(key: string, load: () => Promise<V>): Promise<V>;
 }
 
+/** How many read_users calls the pages make at once, shared by every view (a township of many villages). */
+export const READERS_PARALLEL = 4;
+
+/** A 督办 whose readers a page shows: its messages (one a chat) and when it went out. */
+export interface UrgeMessages {
+  messageIds: readonly string[];
+  sentAt: Date;
+}
+
 export interface UrgeReadersDeps {
   gateway: Pick<ChatGateway, 'readUsers'>;
   clock: Clock;
   logger: Logger;
   /** Kept READERS_CACHE_MS: a refresh does not ask Lark again, and a late answer serves the next view. */
   cache: SharedLoads<UrgeReaders>;
+  /** Runs a Lark call when one of the READERS_PARALLEL slots is free (readerSlots); none: at once. */
+  slots?: <T>(call: () => Promise<T>) => Promise<T>;
   waitMs?: number;
 }
 
@@ -44,28 +55,67 @@ export interface UrgeReadersDeps {
  * most once a READERS_CACHE_MS per 督办, not at all past its 7 days; whatever it cannot tell in
  * time is `complete: false` (the page says 「已读情况查不到」).
  */
-export async function urgeReaders(
+export async function urgeReaders(deps: UrgeReadersDeps, urge: UrgeMessages): Promise<UrgeReaders> {
+  return (await urgeReadersOfRows(deps, new Map([[0, urge]]))).get(0)!;
+}
+
+/**
+ * The readers of several 督办 (a township page's villages, each row's last one) with one wait for
+ * them all, not one per row: each 督办 is asked as urgeReaders asks it (the same cache, so a village
+ * page and its township's row share one call; at most one call a message, READERS_PARALLEL at once),
+ * and what has not come in after `waitMs` is `complete: false` for this view — the answer still lands
+ * in the cache for the next one.
+ */
+export async function urgeReadersOfRows<K>(
   deps: UrgeReadersDeps,
-  urge: { messageIds: readonly string[]; sentAt: Date },
-): Promise<UrgeReaders> {
-  const age = deps.clock.now().getTime() - urge.sentAt.getTime();
-  if (urge.messageIds.length === 0 || age > READ_RECEIPT_MS + ASK_MARGIN_MS) return UNKNOWN;
-  const ids = [...urge.messageIds].sort();
-  const waitMs = deps.waitMs ?? READERS_WAIT_MS;
-  try {
-    return await timeLimited(
-      deps.cache.getOrLoad(ids.join(','), () => readersOf(deps, ids)),
-      waitMs,
-      'read_users',
+  urges: ReadonlyMap<K, UrgeMessages>,
+): Promise<Map<K, UrgeReaders>> {
+  const answered = new Map<K, UrgeReaders>();
+  const asked: Promise<void>[] = [];
+  const now = deps.clock.now().getTime();
+  for (const [key, urge] of urges) {
+    if (urge.messageIds.length === 0 || now - urge.sentAt.getTime() > READ_RECEIPT_MS + ASK_MARGIN_MS)
+      continue;
+    const ids = [...urge.messageIds].sort();
+    asked.push(
+      deps.cache.getOrLoad(ids.join(','), () => readersOf(deps, ids)).then((r) => void answered.set(key, r)),
     );
-  } catch {
-    deps.logger.info({ messages: ids.length, waitMs }, 'read receipts not answered in time');
-    return UNKNOWN;
   }
+  const waitMs = deps.waitMs ?? READERS_WAIT_MS;
+  if (asked.length > 0)
+    try {
+      await timeLimited(Promise.all(asked), waitMs, 'read_users');
+    } catch {
+      deps.logger.info(
+        { urges: asked.length, answered: answered.size, waitMs },
+        'read receipts not answered in time',
+      );
+    }
+  // Copied now: an answer arriving after the wait is for the next view (from the cache), not this one.
+  return new Map([...urges.keys()].map((k) => [k, answered.get(k) ?? UNKNOWN]));
+}
+
+/** READERS_PARALLEL (or `n`) slots for read_users calls: a call waits for a free one, first come first served. */
+export function readerSlots(n = READERS_PARALLEL): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await call();
+    } finally {
+      // The slot passes straight to the next waiting call (running stays), or is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 async function readersOf(deps: UrgeReadersDeps, messageIds: string[]): Promise<UrgeReaders> {
-  const answers = await Promise.allSettled(messageIds.map((id) => deps.gateway.readUsers(id)));
+  const slot = deps.slots ?? ((call) => call());
+  const answers = await Promise.allSettled(messageIds.map((id) => slot(() => deps.gateway.readUsers(id))));
   const openIds = new Set<string>();
   let complete = true;
   answers.forEach((a, i) => {

@@ -7,7 +7,13 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
 import { urgeNow } from '../usecases/urge-now.js';
-import { READERS_CACHE_MS, urgeReaders, type UrgeReaders } from '../usecases/urge-readers.js';
+import {
+  READERS_CACHE_MS,
+  readerSlots,
+  urgeReaders,
+  urgeReadersOfRows,
+  type UrgeReaders,
+} from '../usecases/urge-readers.js';
 import { TtlCache } from '../lark/ttl-cache.js';
 import type { CountyHolidays } from '../domain/holiday-file.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
@@ -37,6 +43,14 @@ export function installPages(ctx: {
   const calendar = workingCalendar(deps.logger, ctx.holidays);
   // Read receipts of 督办 messages, a minute each (500 at most): a refresh does not ask Lark again.
   const readers = new TtlCache<UrgeReaders>(READERS_CACHE_MS, () => deps.clock.now().getTime(), 500);
+  // …asked a few at a time by all pages together (a township page of many villages is not a burst).
+  const readersDeps = {
+    gateway: deps.gateway,
+    clock: deps.clock,
+    logger: deps.logger,
+    cache: readers,
+    slots: readerSlots(),
+  };
   return pagesMiddleware(
     {
       db: deps.db,
@@ -69,8 +83,8 @@ export function installPages(ctx: {
           },
           input,
         ),
-      urgeReaders: (urge) =>
-        urgeReaders({ gateway: deps.gateway, clock: deps.clock, logger: deps.logger, cache: readers }, urge),
+      urgeReaders: (urge) => urgeReaders(readersDeps, urge),
+      urgeReadersOfRows: (urges) => urgeReadersOfRows(readersDeps, urges),
     },
     ctx.routes,
   );

@@ -147,18 +147,25 @@ export async function unitPage(c: PageContext): Promise<void> {
   // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
   // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
   const lastUrgesRead = lastUrges(db, unitIds);
-  const [urged, owners, lastUrged, readers, lastWeek] = await Promise.all([
+  const [urged, owners, lastUrged, readersOf, lastWeek] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
       overdue.map((o) => o.taskId),
     ),
     lastUrgesRead,
-    // Who in the village read its own last 督办 (Lark's read receipts; a short wait at most).
-    lastUrgesRead.then((l) => {
-      const own = l.get(unit.id);
-      return own ? c.deps.urgeReaders(own) : undefined;
-    }),
+    // Who read the last 督办 of the village itself and of each village row (Lark's read receipts): one
+    // short wait for all of them together, not one per row.
+    lastUrgesRead.then((l) =>
+      c.deps.urgeReadersOfRows(
+        new Map(
+          [unit.id, ...progress.children.map((ch) => ch.unit.id)].flatMap((id) => {
+            const last = l.get(id);
+            return last ? [[id, last] as const] : [];
+          }),
+        ),
+      ),
+    ),
     // Last week's digest snapshot of each child: 较上周, as the digest's table gives it (the card sends
     // the leader here for the whole list when its table is cut).
     snapshotsOf(
@@ -167,6 +174,7 @@ export async function unitPage(c: PageContext): Promise<void> {
       progress.children.map((ch) => ch.unit.id),
     ),
   ]);
+  const readers = readersOf.get(unit.id);
   const names = await personNames(db, [
     ...[...owners.values()].flat(),
     ...[...lastUrged.values()].flatMap((l) => (l.by && !l.byLabel ? [l.by] : [])),
@@ -224,7 +232,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row'), lastWeek) : ''}
+    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row', undefined, readersOf.get(id)), lastWeek) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${
@@ -369,7 +377,7 @@ function childrenTable(
   urged: Map<number, UrgeState>,
   mayUrge: (path: string) => boolean,
   later: string | undefined,
-  /** 「12月3日督办，之后提交了 2 件」 under a village urged before. */
+  /** 「12月3日督办，之后提交了 2 件；已读 3 人」 under a village urged before. */
   lastUrged: (unitId: number) => Html | string,
   lastWeek: Map<number, { total: number; done: number; overdue: number }>,
 ): Html {

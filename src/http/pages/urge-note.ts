@@ -11,8 +11,9 @@ const READERS_NAMED = 10;
  * What came of the last 督办 that reached the unit's chat, so a leader sees it on later days too (the
  * page said only 「今天已督办」, and nothing from the next day on): `full` (the village's own figures,
  * the task page) — 「上次督办：12月3日 09:05，城关镇领导 张三；之后提交了 2 件」; short (a row) —
- * 「12月3日督办，之后提交 2 件」, or for a task row 「12月3日督办过」 (the row still lists it: still missing).
- * The full form says below it who read it (`readers`; names from `names`, never an open_id).
+ * 「12月3日督办，之后提交 2 件；已读 3 人」, or for a task row 「12月3日督办过」 (the row still lists it: still
+ * missing). The full form says below it who read it (`readers`; names from `names`, never an open_id),
+ * a row how many (readersCount).
  */
 export function lastUrgeNote(
   last: LastUrge | undefined,
@@ -27,7 +28,11 @@ export function lastUrgeNote(
   if (form === 'task-row')
     return html`<div class="muted last-urge">${plainDate(last.sentAt, now, tz)}督办过</div>`;
   if (form === 'row')
-    return html`<div class="muted last-urge">${plainDate(last.sentAt, now, tz)}督办，之后${since}</div>`;
+    return html`<div class="muted last-urge">
+      ${plainDate(last.sentAt, now, tz)}督办，之后${since}${
+        readers ? html`；<span class="urge-read">${readersCount(readers)}</span>` : ''
+      }
+    </div>`;
   const who = last.byLabel || (last.by ? personName(names, last.by) : '');
   return html`<div class="muted last-urge" id="last-urge">
       上次督办：${plainDateTime(last.sentAt, now, tz)}${who ? `，${who}` : ''}；之后${since}
@@ -44,6 +49,13 @@ export function readersText(readers: UrgeReaders, names: ReadonlyMap<string, str
     .map((id) => personName(names, id))
     .join('、');
   return openIds.length > READERS_NAMED ? `已读：${named} 等 ${openIds.length} 人` : `已读：${named}`;
+}
+
+/** A row's short form: 「已读 3 人」, 「还没有人读」, or 「已读情况查不到」 (the village page names them). */
+export function readersCount(readers: UrgeReaders): string {
+  const n = readers.openIds.length;
+  if (n === 0) return readers.complete ? '还没有人读' : '已读情况查不到';
+  return `已读 ${n} 人`;
 }
 
 /**

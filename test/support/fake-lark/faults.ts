@@ -65,6 +65,10 @@ export const applyFault = async (ctx: RouteContext, fault: Fault): Promise<boole
     await sleep(fault.delayMs);
     return false;
   }
+  if ('until' in fault) {
+    await fault.until.catch(() => undefined);
+    return false;
+  }
   if ('dropResponse' in fault) {
     ctx.dropResponse = true;
     return false;

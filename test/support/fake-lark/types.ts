@@ -105,6 +105,8 @@ export type Fault =
   | { status: 500 | 502 | 503 }
   | { code: number; status?: number; msg?: string }
   | { delayMs: number }
+  /** Held until the promise settles, then answered as usual (calls in flight at once, counted by callsTo). */
+  | { until: Promise<unknown> }
   | { truncateAfterBytes: number }
   /** Send this many bytes of the body, then hold the connection open (a download hanging mid-way). */
   | { stallAfterBytes: number }

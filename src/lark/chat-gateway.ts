@@ -9,6 +9,7 @@ import { downloadResource } from './download-resource.js';
 import { defaultCallOptions, LarkCaller, type LarkCallOptions } from './lark-call.js';
 import { ensureOk } from './lark-errors.js';
 import { LarkDirectory, required } from './lark-directory.js';
+import { readPages } from './lark-pages.js';
 import { toMessageItem } from './message-item.js';
 
 export interface LarkChatGatewayDeps {
@@ -159,27 +160,13 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
   /** Every page (100 a page, at most READ_USERS_MAX_PAGES); the same reader twice is named once. */
   async readUsers(messageId: string): Promise<string[]> {
     const api = 'im.message.readUsers';
-    const out = new Set<string>();
-    let pageToken: string | undefined;
-    for (let page = 0; page < READ_USERS_MAX_PAGES; page++) {
-      const res = await this.caller.call(api, async () =>
-        ensureOk(
-          await this.client.im.message.readUsers({
-            path: { message_id: messageId },
-            params: {
-              user_id_type: 'open_id',
-              page_size: 100,
-              ...(pageToken ? { page_token: pageToken } : {}),
-            },
-          }),
-          api,
-        ),
-      );
-      for (const u of res.data?.items ?? []) if (u.user_id) out.add(u.user_id);
-      pageToken = res.data?.page_token;
-      if (!res.data?.has_more || !pageToken) break;
-    }
-    return [...out];
+    const readers = await readPages(this.caller, api, READ_USERS_MAX_PAGES, (page) =>
+      this.client.im.message.readUsers({
+        path: { message_id: messageId },
+        params: { user_id_type: 'open_id', page_size: 100, ...page },
+      }),
+    );
+    return [...new Set(readers.flatMap((u) => (u.user_id ? [u.user_id] : [])))];
   }
 
   downloadResource(input: P.DownloadInput): Promise<P.ResourceDownload> {

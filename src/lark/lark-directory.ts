@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { LarkClient } from './client.js';
 import type { LarkCaller } from './lark-call.js';
 import { ensureOk, NO_LARK_CODE } from './lark-errors.js';
+import { readPages } from './lark-pages.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** The API a person's name is read with (scope contact:user.base:readonly). */
@@ -11,6 +12,9 @@ export const CONTACT_USER_GET = 'contact.user.get';
 
 /** 41050: the user is outside the app's contact visibility — treated as "unknown user". */
 const USER_NOT_VISIBLE = new Set([41050]);
+
+/** At most 200 pages of 100: a chat of 20,000 members read whole. */
+const CHAT_MEMBERS_MAX_PAGES = 200;
 
 /** batch_get_id takes at most 50 mobiles and 50 emails per call. */
 const BATCH_GET_ID_MAX = 50;
@@ -64,29 +68,15 @@ export class LarkDirectory {
     if (opts.fresh) this.members.delete(chatId);
     return this.members.getOrLoad(chatId, async () => {
       const api = 'im.chatMembers.get';
-      const out: ChatMember[] = [];
-      let pageToken: string | undefined;
-      for (let page = 0; page < 200; page++) {
-        const res = await this.caller.call(api, async () =>
-          ensureOk(
-            await this.client.im.chatMembers.get({
-              path: { chat_id: chatId },
-              params: {
-                member_id_type: 'open_id',
-                page_size: 100,
-                ...(pageToken ? { page_token: pageToken } : {}),
-              },
-            }),
-            api,
-          ),
-        );
-        for (const m of res.data?.items ?? []) {
-          if (m.member_id) out.push({ openId: m.member_id, ...defined({ name: m.name }) });
-        }
-        pageToken = res.data?.page_token;
-        if (!res.data?.has_more || !pageToken) break;
-      }
-      return out;
+      const members = await readPages(this.caller, api, CHAT_MEMBERS_MAX_PAGES, (page) =>
+        this.client.im.chatMembers.get({
+          path: { chat_id: chatId },
+          params: { member_id_type: 'open_id', page_size: 100, ...page },
+        }),
+      );
+      return members.flatMap((m) =>
+        m.member_id ? [{ openId: m.member_id, ...defined({ name: m.name }) }] : [],
+      );
     });
   }
 

@@ -1,14 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/working-days.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks } from '../support/cards.js';
-import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
-const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
 
 /**
@@ -32,31 +28,13 @@ describe.skipIf(!hasChromium)("the villages' 较上周 on the page the digest op
     await w?.close();
   });
 
-  /** Monday 09:00: the digest of the week just ended (PUBLIC_URL: the bot's), a new card to the leader. */
-  const digestOn = async (monday: string) => {
-    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-      publicUrl: w.h.bot.url,
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-    });
-    const toLeader = () =>
-      w.h.fake
-        .sentMessages()
-        .filter((m) => m.receiveId === tleader.openId && JSON.stringify(m.content).includes('进度周报'));
-    const before = toLeader().length;
-    await w.clock.set(zonedInstant(monday, '09:00', TZ));
-    await scheduler.runDue(w.clock.now(), 'tick');
-    w.h.bot.jobWorker.wake();
-    const sent = await waitFor(`the digest of ${monday}`, () => toLeader()[before]);
-    return sent.content as any;
-  };
-
   it("查看全部 lists each village's 较上周 as the card's table gives it, at phone width", async () => {
-    const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-    await digestOn(monday);
+    await nextMondayDigest(w, tleader.openId, 'the digest to the township leader');
     // During the week 城关村 has two of its tasks waived (免交): its 完成率 rises; 河口村 stays.
     await w.h.db.db.execute(sql`update tasks set state = 'waived'
       where unit_id = ${w.units.village.id} and code in ('C02', 'C03')`);
-    const card = await digestOn(addDays(monday, 7));
+    const card = (await nextMondayDigest(w, tleader.openId, 'the next digest to the township leader'))
+      .content as any;
     const table = (card.body.elements as any[]).find((e) => e.tag === 'table').rows as {
       unit: string;
       chg: string;

@@ -8,12 +8,11 @@ import { addDays, localDay, weekMonday, zonedInstant } from '../../src/domain/wo
 import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { postPhoto, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, nextMondayDigest, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
@@ -69,28 +68,6 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
       period: await page.locator('#quality-period').innerText(),
       width: await page.evaluate<number>('document.documentElement.scrollWidth'),
     };
-  };
-
-  /** Monday 09:00: the digest of the week just ended, with links to the pages (PUBLIC_URL: the bot's). */
-  const digestOn = async (monday: string, has = '') => {
-    const scheduler = schedulerFor(w.h.bot.deps, w.h.bot.settings.schedules, {
-      publicUrl: w.h.bot.url,
-      wakeJobs: () => w.h.bot.jobWorker.wake(),
-    });
-    await w.clock.set(zonedInstant(monday, '09:00', TZ));
-    await scheduler.runDue(w.clock.now(), 'tick');
-    w.h.bot.jobWorker.wake();
-    const digest = await waitFor(`the digest of ${monday} to the township leader`, () =>
-      w.h.fake
-        .sentMessages()
-        .find(
-          (m) =>
-            m.receiveId === tleader.openId &&
-            JSON.stringify(m.content).includes('进度周报') &&
-            JSON.stringify(m.content).includes(has),
-        ),
-    );
-    return digest.content as any;
   };
 
   /**
@@ -158,7 +135,9 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
 
   it("every button of the card opens the leader's unit with the card's figures; 督办 comes back to it", async () => {
     const monday = addDays(weekMonday(localDay(w.clock.now(), TZ)), 7);
-    const card = (mondayCard = await digestOn(monday));
+    const card = (mondayCard = (
+      await nextMondayDigest(w, tleader.openId, 'the digest to the township leader')
+    ).content as any);
     const weekName = card.header.subtitle.content as string;
     const text = JSON.stringify(card);
     const [, pct, od] = /完成率 ([\d.]+%)\*\*.*?逾期 \*\*(\d+)\*\* 项/.exec(text)!;
@@ -411,7 +390,9 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
       code: 'WK-household',
     });
     // Next Monday's digest names that day with its count, linked to the township's list for the day.
-    const digest = (nextCard = await digestOn(monday, `due=${wednesday}`));
+    const digest = (nextCard = (
+      await nextMondayDigest(w, tleader.openId, 'the next digest to the township leader')
+    ).content as any);
     const [line, url] = cardMarkdownLinks(digest).find(([, u]) => u.includes(`due=${wednesday}`))!;
     const open = Number(/：(\d+) 项未齐/.exec(line)![1]);
     expect(open).toBeGreaterThanOrEqual(7 * 16);

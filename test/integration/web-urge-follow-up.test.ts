@@ -6,7 +6,7 @@ import { plainDate } from '../../src/domain/plain-date.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { postPhoto, postText, waitOnClock } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
 
 const TZ = 'Asia/Shanghai';
 const PHONE = { width: 360, height: 740 };
@@ -27,11 +27,7 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
   beforeAll(async () => {
     w = await createWebWorld('WF');
     await addTownshipLeader(w, tleader);
-    const [t] = await queryRows<{ id: number }>(
-      w.h.db.db,
-      sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = 'C01'`,
-    );
-    c01 = Number(t!.id);
+    c01 = await taskIdOf(w, w.units.village2, 'C01');
     browser = await launchChromium();
   });
   afterAll(async () => {

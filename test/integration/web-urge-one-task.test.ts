@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
+import { createWebWorld, csrfOf, taskIdOf, type WebWorld } from './web-world.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,13 +17,7 @@ describe('the last 督办 on a task’s row and page', () => {
   const task: Record<string, number> = {};
   beforeAll(async () => {
     w = await createWebWorld('WT');
-    for (const code of ['C01', 'C02', 'C03']) {
-      const [t] = await queryRows<{ id: number }>(
-        w.h.db.db,
-        sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = ${code}`,
-      );
-      task[code] = Number(t!.id);
-    }
+    for (const code of ['C01', 'C02', 'C03']) task[code] = await taskIdOf(w, w.units.village2, code);
     // C02 overdue as C01 is.
     await w.h.db.db.execute(
       sql`update tasks set due_at = (select due_at from tasks where id = ${task.C01!}) where id = ${task.C02!}`,

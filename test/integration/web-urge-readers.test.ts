@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
+import { addTownshipLeader, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
 
 const PHONE = { width: 360, height: 740 };
 const MINUTE_MS = 60_000;
@@ -35,11 +35,7 @@ describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => 
   beforeAll(async () => {
     w = await createWebWorld('WR');
     await addTownshipLeader(w, tleader);
-    const [t] = await queryRows<{ id: number }>(
-      w.h.db.db,
-      sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = 'C01'`,
-    );
-    c01 = Number(t!.id);
+    c01 = await taskIdOf(w, w.units.village2, 'C01');
     // Lark's messages are created at the bot's clock, so its 7 days are the bot's 7 days.
     w.h.fake.useClock(() => w.clock.now());
     browser = await launchChromium();

@@ -4,7 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
 import { botMembershipEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
-import { createWebWorld, csrfOf, type WebWorld } from './web-world.js';
+import { createWebWorld, csrfOf, taskIdOf, type WebWorld } from './web-world.js';
 
 /**
  * A 督办 that Lark refuses for good (the bot is out of the chat) is not 「今天已督办」: the pages say
@@ -35,10 +35,7 @@ describe('督办 that was not delivered', () => {
   const urgeStatus = () => w.urgeStatuses(w.chats.village2);
 
   it('shows 督办未送达 after Lark refused it, and a second press the same day sends it', async () => {
-    const [task] = await queryRows<{ id: number }>(
-      w.h.db.db,
-      sql`select id::int as id from tasks where unit_id = ${w.units.village2.id} and code = 'C01'`,
-    );
+    const task = await taskIdOf(w, w.units.village2, 'C01');
     // Lark refuses the 督办 for good: the bot was taken out of the chat (230002).
     w.h.fake.inject({
       method: 'POST',
@@ -53,11 +50,7 @@ describe('督办 that was not delivered', () => {
     expect(inVillageChat()).toHaveLength(0);
 
     // Every page that offers 督办 for 河口村 says it did not arrive, and offers it again.
-    for (const path of [
-      `/units/${w.units.village2.id}`,
-      `/units/${w.units.township.id}`,
-      `/tasks/${task!.id}`,
-    ]) {
+    for (const path of [`/units/${w.units.village2.id}`, `/units/${w.units.township.id}`, `/tasks/${task}`]) {
       const html = await page(path);
       expect(html, path).toContain('督办未送达');
       expect(html, path).toContain('再次督办');

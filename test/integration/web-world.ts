@@ -59,7 +59,7 @@ export async function addTownshipLeader(
 
 /**
  * Next Monday 09:00 (the week after the clock's): the scheduler sends the weekly digests, with links to
- * the bot's pages; the 进度周报 card sent to `to` (an open_id).
+ * the bot's pages; the 进度周报 card sent to `to` (an open_id) that Monday, not one of an earlier week.
  */
 export async function nextMondayDigest(w: WebWorld, to: string, what: string): Promise<SentMessage> {
   const tz = w.h.bot.deps.timeZone;
@@ -68,13 +68,29 @@ export async function nextMondayDigest(w: WebWorld, to: string, what: string): P
     publicUrl: w.h.bot.url,
     wakeJobs: () => w.h.bot.jobWorker.wake(),
   });
+  const digests = () =>
+    w.h.fake
+      .sentMessages()
+      .filter((m) => m.receiveId === to && JSON.stringify(m.content).includes('进度周报'));
+  const before = digests().length;
   await w.clock.set(zonedInstant(monday, '09:00', tz));
   await scheduler.runDue(w.clock.now(), 'tick');
   w.h.bot.jobWorker.wake();
-  return waitFor(what, () =>
-    w.h.fake.sentMessages().find((m) => m.receiveId === to && JSON.stringify(m.content).includes('进度周报')),
-  );
+  return waitFor(what, () => digests()[before]);
 }
+
+/** The id of the task `code` (e.g. 'C01') of `unit` (one of w.units). */
+export const taskIdOf = (w: WebWorld, unit: { id: number }, code: string): Promise<number> =>
+  taskId(w.h.db.db, unit.id, code);
+
+const taskId = async (db: Harness['db']['db'], unitId: number, code: string): Promise<number> => {
+  const [t] = await queryRows<{ id: number }>(
+    db,
+    sql`select id::int as id from tasks where unit_id = ${unitId} and code = ${code}`,
+  );
+  if (!t) throw new Error(`no task ${code} in unit ${unitId}`);
+  return Number(t.id);
+};
 
 /** The CSRF token of a page's forms. */
 export const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
@@ -146,10 +162,7 @@ export async function createWebWorld(
   };
   const filed = await filePhoto(chats.village, 7);
   const filed2 = await filePhoto(chats.village2, 8);
-  const [c01] = await queryRows<any>(
-    db,
-    sql`select id::int as id from tasks where unit_id = ${units.village.id} and code = 'C01'`,
-  );
+  const c01 = await taskId(db, units.village.id, 'C01');
   await h.settle();
 
   const w: WebWorld = {
@@ -163,7 +176,7 @@ export async function createWebWorld(
     material2Id: Number(filed2.material_id),
     materialId: Number(filed.material_id),
     taskC05: Number(filed.task_id),
-    taskC01: Number(c01.id),
+    taskC01: c01,
     get: (path, cookie) =>
       fetch(`${h.bot.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} }),
     postUrge: (cookie, form) =>

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { claimDue, release } from '../../src/db/repos/queue.js';
+import { nextCreateTime } from '../support/chat-photos.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -35,11 +36,7 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     chatId: `oc_${randomBytes(8).toString('hex')}`,
     senderOpenId: `ou_${randomBytes(8).toString('hex')}`,
   });
-  const sendImage = async (
-    to: ReturnType<typeof who>,
-    bytes: Buffer,
-    createTimeMs = clock.now().getTime(),
-  ) => {
+  const sendImage = async (to: ReturnType<typeof who>, bytes: Buffer, createTimeMs = nextCreateTime(h)) => {
     const key = `img_${randomBytes(6).toString('hex')}`;
     const ev = messageEvent({ appId: h.fake.appId, ...to, msgType: 'image', content: { image_key: key } });
     ev.event.message.create_time = String(createTimeMs);
@@ -135,9 +132,9 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     const to = who();
     const original = await cameraPhoto();
     const first = await sendImage(to, original);
-    // Sent a millisecond later: with equal times the burst's first is whichever a worker records
-    // first, and on a busy machine that was sometimes the compressed one (the reply then quoted it).
-    const compressed = await sendImage(to, await smallPhoto('png'), clock.now().getTime() + 1);
+    // Stamped after the first (sendImage's default): with equal times the burst's first is whichever
+    // a worker records first, and on a busy machine that was sometimes the compressed one.
+    const compressed = await sendImage(to, await smallPhoto('png'));
     const reply = await replyAfterWindow(first);
     expect(replyText(reply)).toContain(
       '收到 2 张照片\n有 1 张照片被压缩了。以后发照片时请勾选「原图」，或以文件形式发送',

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
-import { replyAfterQuiet } from '../support/chat-photos.js';
+import { nextCreateTime, replyAfterQuiet } from '../support/chat-photos.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -45,7 +45,7 @@ describe('photos sent to the bot in a direct chat', () => {
         senderOpenId: org.officer,
         msgType,
         content,
-        createTimeMs: clock.now().getTime(),
+        createTimeMs: nextCreateTime(h),
       }),
     );
 
@@ -81,7 +81,7 @@ describe('photos sent to the bot in a direct chat', () => {
         senderOpenId: org.officer,
         msgType: 'image',
         content: { image_key: key },
-        createTimeMs: clock.now().getTime(),
+        createTimeMs: nextCreateTime(h),
       });
       expect((await h.post(ev)).status).toBe(200);
       return replyText(await replyAfterQuiet(h, clock, messageId));
@@ -110,7 +110,7 @@ describe('photos sent to the bot in a direct chat', () => {
           senderOpenId: sender,
           msgType: 'image',
           content: { image_key: key },
-          createTimeMs: clock.now().getTime(),
+          createTimeMs: nextCreateTime(h),
         });
         expect((await h.post(ev)).status).toBe(200);
         ids.push(messageId);

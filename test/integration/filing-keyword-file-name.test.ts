@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
-import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { nextCreateTime, postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -41,7 +41,7 @@ describe('a keyword in one file’s name', () => {
         senderOpenId: org.officer,
         msgType: 'file',
         content: { file_key: fileKey, file_name: name },
-        createTimeMs: clock.now().getTime() + 1,
+        createTimeMs: nextCreateTime(h),
       }),
     );
     expect(res.status).toBe(200);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { buttonValue, cardButtonElements, cardButtons, cardMenus } from '../support/cards.js';
-import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { nextCreateTime, postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { tapCard } from '../support/chat-actions.js';
 import { cardActionEvent, messageEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -44,7 +44,7 @@ describe('the filed card, file by file', () => {
         senderOpenId: org.officer,
         msgType,
         content,
-        createTimeMs: clock.now().getTime() + 1,
+        createTimeMs: nextCreateTime(h),
       }),
     );
     expect(res.status).toBe(200);

@@ -28,9 +28,10 @@ const lastCreateTime = new WeakMap<Harness, number>();
 /**
  * The bot's clock time, but later than any message posted before through this harness: on a manual
  * clock that stands still, messages still follow one another as Lark stamps them (a burst's first
- * message is the first posted, however the workers pick them up).
+ * message is the first posted, however the workers pick them up). Tests that build their own message
+ * events stamp them with it too; with equal times the burst's first is whichever a worker records first.
  */
-function createTime(h: Harness): number {
+export function nextCreateTime(h: Harness): number {
   const t = Math.max(h.bot.deps.clock.now().getTime(), (lastCreateTime.get(h) ?? 0) + 1);
   lastCreateTime.set(h, t);
   return t;
@@ -38,7 +39,7 @@ function createTime(h: Harness): number {
 
 /**
  * Posts a photo from `sender` into `chatId` as Lark does: the fake Lark holds its bytes, and the
- * message's create_time is the bot's clock (see createTime). Resolves with the message id once the webhook took it.
+ * message's create_time is the bot's clock (see nextCreateTime). Resolves with the message id once the webhook took it.
  */
 export async function postPhoto(h: Harness, p: PhotoPost): Promise<string> {
   const messageId = p.messageId ?? `om_${randomBytes(10).toString('hex')}`;
@@ -55,7 +56,7 @@ export async function postPhoto(h: Harness, p: PhotoPost): Promise<string> {
       content: { image_key: key },
       parentId: p.parentId,
       rootId: p.rootId,
-      createTimeMs: createTime(h),
+      createTimeMs: nextCreateTime(h),
     }),
   );
   if (res.status !== 200) throw new Error(`the webhook answered ${res.status} to a photo`);
@@ -72,7 +73,7 @@ export async function postText(
     chatId: p.chatId,
     senderOpenId: p.sender,
     content: { text: p.text },
-    createTimeMs: createTime(h),
+    createTimeMs: nextCreateTime(h),
   });
   const res = await h.post(ev);
   if (res.status !== 200) throw new Error(`the webhook answered ${res.status} to a text`);

@@ -21,9 +21,16 @@ export interface MessageEventInput {
   rootId?: string;
 }
 
-/** A genuine-looking `im.message.receive_v1` v2 envelope. */
+let lastDefaultTime = 0;
+/**
+ * Now, but later than the last default: two messages built within one millisecond still follow one
+ * another (with equal times a burst's first is whichever a worker records first).
+ */
+const defaultCreateTime = () => (lastDefaultTime = Math.max(Date.now(), lastDefaultTime + 1));
+
+/** A genuine-looking `im.message.receive_v1` v2 envelope (`createTimeMs` default: now, see above). */
 export function messageEvent(i: MessageEventInput) {
-  const createTime = String(i.createTimeMs ?? Date.now());
+  const createTime = String(i.createTimeMs ?? defaultCreateTime());
   return {
     schema: '2.0',
     header: {

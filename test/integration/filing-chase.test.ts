@@ -8,6 +8,7 @@ import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { tapCard } from '../support/chat-actions.js';
+import { postPhoto as postChatPhoto } from '../support/chat-photos.js';
 import { commandEvent, messageEvent } from '../support/events.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
@@ -49,21 +50,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
       { timeoutMs: 20_000, everyMs: 200 },
     );
   const postPhoto = async (chatId: string) => {
-    const messageId = id('om_');
-    const key = id('img_');
-    w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-    const res = await w.h.post(
-      messageEvent({
-        appId: w.h.fake.appId,
-        chatId,
-        messageId,
-        senderOpenId: w.org.officer,
-        msgType: 'image',
-        content: { image_key: key },
-        createTimeMs: w.clock.now().getTime(),
-      }),
-    );
-    expect(res.status).toBe(200);
+    const messageId = await postChatPhoto(w.h, { chatId, sender: w.org.officer });
     await filingCardUnder(messageId);
     return messageId;
   };
@@ -362,24 +349,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     await w.clock.set('2027-01-11T10:00:00+08:00');
     const chatId = w.chats.village1;
     const photos: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const messageId = id('om_');
-      const key = id('img_');
-      w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-      const res = await w.h.post(
-        messageEvent({
-          appId: w.h.fake.appId,
-          chatId,
-          messageId,
-          senderOpenId: w.org.officer,
-          msgType: 'image',
-          content: { image_key: key },
-          createTimeMs: w.clock.now().getTime() + i,
-        }),
-      );
-      expect(res.status).toBe(200);
-      photos.push(messageId);
-    }
+    for (let i = 0; i < 3; i++) photos.push(await postChatPhoto(w.h, { chatId, sender: w.org.officer }));
     const card = await filingCardUnder(photos[0]!);
     await w.h.settle();
     const split = await tap(chatId, card.messageId, buttonValue(card.content, 'split'));
@@ -438,24 +408,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     await w.clock.set('2027-01-25T10:00:00+08:00');
     const chatId = w.chats.village2;
     const photos: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const messageId = id('om_');
-      const key = id('img_');
-      w.h.fake.addResource({ messageId, fileKey: key, bytes: await jpeg(Math.floor(Math.random() * 1e6)) });
-      const res = await w.h.post(
-        messageEvent({
-          appId: w.h.fake.appId,
-          chatId,
-          messageId,
-          senderOpenId: w.org.officer,
-          msgType: 'image',
-          content: { image_key: key },
-          createTimeMs: w.clock.now().getTime() + i,
-        }),
-      );
-      expect(res.status).toBe(200);
-      photos.push(messageId);
-    }
+    for (let i = 0; i < 3; i++) photos.push(await postChatPhoto(w.h, { chatId, sender: w.org.officer }));
     const card = await filingCardUnder(photos[0]!);
     await w.h.settle();
     expect((await tap(chatId, card.messageId, buttonValue(card.content, 'split'))).toast?.type).toBe(

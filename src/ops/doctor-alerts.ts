@@ -17,7 +17,8 @@ export async function alertRecipients(db: Db): Promise<number> {
  * units. A chat the bot is not in, a mistyped chat id, or no admin at all left every alert undelivered,
  * with only a log line to show for it.
  * `gateway`: absent when Lark refused the credentials (the chat cannot be asked about then).
- * `admins`: the recipients when OPS_CHAT_ID is unset; undefined when the database could not be read.
+ * `admins`: the recipients when OPS_CHAT_ID is unset (from the database, or from the running bot that
+ * holds it); undefined when neither could say: a warning, not ✓.
  */
 export async function alertsLine(
   gateway: ChatGateway | undefined,
@@ -51,8 +52,16 @@ export async function alertsLine(
       };
     }
   }
+  // Not counted (the database not there yet or not readable, a running bot that does not say): ✓ here
+  // passed an installation with no admin at all, whose every alert reached nobody.
   if (admins === undefined)
-    return { status: 'ok', label: LABEL, detail: '没有设置 OPS_CHAT_ID：私信最上级单位的管理员' };
+    return {
+      status: 'warn',
+      label: LABEL,
+      detail:
+        '没有设置 OPS_CHAT_ID：私信最上级单位的管理员，但这次数不到有几位，没能核对。' +
+        '一位也没有的话，处理失败、磁盘不足等告警没有人收到；数据库能读时再运行 doctor，或设置 OPS_CHAT_ID（机器人所在的运维群）',
+    };
   if (admins === 0)
     return {
       status: 'warn',

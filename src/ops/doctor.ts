@@ -28,6 +28,7 @@ import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
 import {
   ALERT_TITLES,
+  OPS_ALERT_ADMINS,
   OPS_ALERT_ROUND_CUT_SHORT,
   OPS_ALERTS_UNDELIVERED,
   type AlertKind,
@@ -169,7 +170,8 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     );
 
   const read = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
-  const admins = read?.admins;
+  // Held by the running bot, the database is not read here: the bot counts the admins (OPS_ALERT_ADMINS).
+  const admins = read?.admins ?? bot?.metrics?.get(OPS_ALERT_ADMINS);
   // A running bot's last round says what it could not deliver; with none, the database says what is owed.
   if (bot?.metrics?.has(OPS_ALERT_ROUND_CUT_SHORT)) reportAlertRound(add, bot.metrics);
   else if (read) reportOwedAlerts(add, read.owed);

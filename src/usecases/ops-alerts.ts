@@ -57,6 +57,11 @@ export interface OpsAlertOptions {
 /** Gauges on /metrics that the doctor reads: the last round was cut short; notices owed and not yet delivered. */
 export const OPS_ALERT_ROUND_CUT_SHORT = 'ops_alert_round_cut_short';
 export const OPS_ALERTS_UNDELIVERED = 'ops_alerts_undelivered';
+/**
+ * Gauge the doctor reads while the bot holds the embedded database: how many admins the alerts go to
+ * by direct message when OPS_CHAT_ID is unset (0: every alert reaches nobody).
+ */
+export const OPS_ALERT_ADMINS = 'ops_alert_admins';
 
 /**
  * What one process tells /metrics (which the doctor reads) about its last alert round: what cut it

@@ -1,9 +1,14 @@
 import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { topAdmins } from '../db/repos/people.js';
+import type { Metrics } from '../metrics.js';
+import type { Clock } from '../ports/clock.js';
 import { SETTING_REFUSALS } from '../domain/push-refusal-causes.js';
 import type { Feature } from '../usecases/feature.js';
 import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
 import {
   checkOpsAlerts,
+  OPS_ALERT_ADMINS,
   OPS_ALERT_ROUND_CUT_SHORT,
   OPS_ALERTS_UNDELIVERED,
   OpsAlertMemory,
@@ -66,6 +71,8 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     refusalWindowMs: config.alerts.refusalWindowMs,
   });
   const memory = new OpsAlertMemory();
+  if (!config.alerts.opsChatId)
+    registerAlertAdmins(deps.metrics, deps.db, deps.clock, config.operations.metricsRefreshSeconds);
   return {
     name: 'ops-alerts',
     timers: [
@@ -95,4 +102,30 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
       },
     ],
   };
+}
+
+/**
+ * OPS_ALERT_ADMINS on /metrics: the admins the alerts go to by direct message, read at scrape time (at
+ * most every `refreshSeconds`, one read in flight shared by every scrape meanwhile). While the bot
+ * holds the embedded database the doctor cannot count them itself: its 告警去向 line said ✓ 私信最上级单位的管理员
+ * with no admin at all, every alert reaching nobody.
+ */
+function registerAlertAdmins(metrics: Metrics, db: Db, clock: Clock, refreshSeconds: number): void {
+  let cached: { at: number; admins: number } | undefined;
+  let inFlight: Promise<number> | undefined;
+  metrics.collect(
+    OPS_ALERT_ADMINS,
+    'Admins the ops alerts go to by direct message (OPS_CHAT_ID unset); 0: nobody gets them',
+    async () => {
+      const now = clock.now().getTime();
+      if (cached && now - cached.at < refreshSeconds * 1000) return [{ labels: {}, value: cached.admins }];
+      inFlight ??= topAdmins(db)
+        .then((ids) => {
+          cached = { at: now, admins: ids.length };
+          return ids.length;
+        })
+        .finally(() => (inFlight = undefined));
+      return [{ labels: {}, value: await inFlight }];
+    },
+  );
 }

@@ -192,6 +192,11 @@ describe('npm run cli -- doctor', () => {
           ),
         );
         expect(res.stdout).toContain('✗ 事件接收：Webhook（POST /lark/events）：机器人正在启动，还没有监听');
+        // The admins could not be counted (the database held, no bot to ask): it said ✓ 私信最上级单位的管理员.
+        expect(res.stdout).toContain(
+          '! 告警去向：没有设置 OPS_CHAT_ID：私信最上级单位的管理员，但这次数不到有几位，没能核对。' +
+            '一位也没有的话，处理失败、磁盘不足等告警没有人收到；数据库能读时再运行 doctor，或设置 OPS_CHAT_ID（机器人所在的运维群）',
+        );
         expect(res.stdout).not.toContain('未在运行');
         expect(res.stdout).not.toContain('Stop it first');
       } finally {
@@ -373,6 +378,12 @@ describe('npm run cli -- doctor', () => {
           '✗ 任务队列：待处理 0，处理中 0，失败（死信）1：npm run cli -- jobs dead 查看',
         );
         expect(res.stdout).toContain('✓ 事件队列：待处理 0，处理中 0，失败（死信）0');
+        // No admin and no OPS_CHAT_ID: every alert reaches nobody. With the bot holding the database the
+        // doctor did not count them and said ✓ 私信最上级单位的管理员; the bot now counts them on /metrics.
+        expect(res.stdout).toContain(
+          '! 告警去向：没有设置 OPS_CHAT_ID，也没有管理员：处理失败、磁盘不足等告警没有人收到。' +
+            '设置 OPS_CHAT_ID（机器人所在的运维群），或在人员表里给县级单位导入一位管理员（units people import）',
+        );
         expect(res.code).toBe(1);
         // The dead job is the one problem (with the holiday table of this year known).
         if (holidaysOk) expect(res.stdout.match(/^✗ /gm)).toHaveLength(1);

@@ -68,10 +68,11 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   if (input.notice) lines.push(`<font color='orange'>${esc(input.notice)}</font>`);
   const elements: object[] = [md(lines.join('\n'))];
   const others = input.households.length > 0 || input.unitTasks.length > 0;
+  const none = input.suggestions.length === 0 && !others;
   if (input.suggestions.length > 0) {
     elements.push(md(`**交到哪项任务？**（${esc(input.unitName)}）点一下即可`));
     for (const s of input.suggestions) elements.push(...taskButton(s, values, input.timeZone, 'primary'));
-  } else if (!others) {
+  } else if (none) {
     // Kept, and chased again once the unit has a task: 不用交 is not the only way forward.
     elements.push(md(NO_TASKS_YET_CARD));
   }
@@ -91,9 +92,9 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   );
   if (input.splittable)
     elements.push(md("<font color='grey'>不是同一项任务的材料？点「分开交」，每个文件单独选任务。</font>"));
-  return card('收到材料，请选择交到哪项任务', 'blue', elements, {
-    summary: `收到材料，请选择交到哪项任务（${input.unitName}）`,
-  });
+  // No task to choose yet: the title does not ask for one either.
+  const title = none ? '收到材料，已保存' : '收到材料，请选择交到哪项任务';
+  return card(title, 'blue', elements, { summary: `${title}（${input.unitName}）` });
 }
 
 /** After a click: the result, with 撤销 (24 hours, asks first) and 更正 (an archivist's corrections, 申请更正 after). */

@@ -166,7 +166,8 @@ export async function presentBurst(
       households,
       named: householdsNamedIn(view.caption, households),
       unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
-      splittable: stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
+      // 分开交 lists each file with its tasks: nothing to split for while the unit has none.
+      splittable: open.length > 0 && stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
       ...(opts.back ? { back: opts.back } : {}),
       timeZone: deps.timeZone,
     }),

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARD_AGAIN } from '../../src/cards/actions.js';
+import { sql } from 'drizzle-orm';
+import { CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
+import { queryRows } from '../../src/db/client.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -162,6 +164,32 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     expect(tap.toast).toEqual({ type: 'info', content: NOTHING_TO_CHOOSE });
     await w.h.settle();
     expect(cardsUnder(photo)).toHaveLength(1);
+  });
+
+  it('two photos: the card neither asks to choose a task nor offers 分开交, whose parts would each have nothing to choose', async () => {
+    const first = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    await postPhoto(w.h, { chatId, sender: w.org.officer });
+    const card = await replyAfterQuiet(w.h, w.clock, first);
+    // Before: 「收到材料，请选择交到哪项任务」 and 分开交, whose parts card said 「点任务即交到该任务」
+    // with no task for any part.
+    expect(replyText(card)).toContain('收到 2 张照片');
+    expect(replyText(card)).toContain('收到材料，已保存');
+    expect(replyText(card)).not.toContain('请选择交到哪项任务');
+    expect(cardButtons(card.content).map((b) => b.text)).toEqual(['不用交']);
+    // 分开交 on a card drawn while the unit had a task says why not, and splits nothing.
+    const burst = buttonValue(card.content, 'skip').b;
+    const tap = await tapCard(w.h, {
+      operator: w.org.officer,
+      value: SPLIT.value({ b: burst, r: 0 }),
+      chatId,
+      messageId: card.messageId,
+    });
+    expect(tap.toast).toEqual({ type: 'error', content: NOTHING_TO_CHOOSE });
+    const [split] = await queryRows<{ n: number }>(
+      w.h.db.db,
+      sql`select count(*)::int as n from audit_log where action = 'split' and burst_id = ${burst}`,
+    );
+    expect(split!.n).toBe(0);
   });
 
   it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {

@@ -6,7 +6,6 @@ import { unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
-import { personNames } from '../db/repos/reminder-audience.js';
 import {
   unfiledBursts,
   unfiledCardsPage,
@@ -18,6 +17,7 @@ import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
 import type { CardResponse } from './card-response.js';
+import { chatMemberNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type CommandDeclaration, type DeclaredCardAction } from './feature.js';
 import { cardAgainUuid, dayLabel, sendFilingCardAgain, type CardAgainDeps } from './filing-card-again.js';
@@ -72,9 +72,10 @@ async function listCard(
 async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
   const { timeZone } = deps;
   const bursts = list.map((e) => e.burst);
-  const names = await personNames(
-    deps.db,
-    bursts.map((b) => b.senderOpenId),
+  // Senders never registered are named as their group knows them (Lark's member list of the chat).
+  const names = await chatMemberNames(
+    deps,
+    bursts.map((b) => ({ openId: b.senderOpenId, chatId: b.chatId })),
   );
   const chatNames = new Map<string, string>();
   const unitIds = new Map<string, number>();

@@ -1,0 +1,84 @@
+import type { Db } from '../db/client.js';
+import { personNames } from '../db/repos/reminder-audience.js';
+import { LarkApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ChatGateway } from '../ports/chat-gateway.js';
+import { timeLimited } from '../time-limit.js';
+
+/**
+ * How long a reply waits for a chat's member list before naming people as it did without it (a card
+ * callback must be answered within Lark's 3 s). A slower answer lands in the gateway's member cache
+ * (10 minutes) and names them the next time.
+ */
+export const MEMBER_NAMES_WAIT_MS = 1000;
+
+export interface ChatMemberNamesDeps {
+  db: Db;
+  gateway: Pick<ChatGateway, 'listChatMembers'>;
+  logger: Logger;
+  /** MEMBER_NAMES_WAIT_MS unless set. */
+  memberNamesWaitMs?: number;
+}
+
+/** Someone to name, and the chat they were seen in (their message, their filing), when known. */
+export interface PersonInChat {
+  openId: string;
+  chatId?: string | null;
+}
+
+/**
+ * People's names (open_id → name; the unnamed are absent): from `people` first (imports, sign-ins,
+ * names learnt from Lark's contacts), else from the member list Lark gives for the chat they were seen
+ * in (GET /im/v1/chats/:id/members, scope im:chat.members:read, which carries each member's name —
+ * no contact scope needed), so an officer never registered is named as the group knows them. Never
+ * an error and never a long wait: one wait of `memberNamesWaitMs` for all the chats asked; a chat
+ * Lark refuses, fails or answers late leaves its people unnamed this time (the caller's fallback).
+ */
+export async function chatMemberNames(
+  deps: ChatMemberNamesDeps,
+  people: Iterable<PersonInChat>,
+): Promise<Map<string, string>> {
+  const list = [...people];
+  const names = new Map(
+    [
+      ...(await personNames(
+        deps.db,
+        list.map((p) => p.openId),
+      )),
+    ].filter(([, n]) => n.trim() !== ''),
+  );
+  const chats = new Set(list.flatMap((p) => (!names.has(p.openId) && p.chatId ? [p.chatId] : [])));
+  if (chats.size === 0) return names;
+  const learnt = new Map<string, string>();
+  const asked = [...chats].map((chatId) =>
+    deps.gateway.listChatMembers(chatId).then(
+      (members) => {
+        for (const m of members) if (m.name?.trim()) learnt.set(m.openId, m.name.trim());
+      },
+      (err: unknown) => {
+        // Lark said no (the bot left the chat, a scope) or did not answer: named as before.
+        if (err instanceof LarkApiError)
+          deps.logger.info({ chatId, code: err.larkCode }, 'chat members refused by Lark: names left out');
+        else deps.logger.warn({ chatId, err }, 'chat members unreadable: names left out');
+      },
+    ),
+  );
+  const waitMs = deps.memberNamesWaitMs ?? MEMBER_NAMES_WAIT_MS;
+  try {
+    await timeLimited(Promise.all(asked), waitMs, 'chat members');
+  } catch {
+    deps.logger.info({ chats: chats.size, waitMs }, 'chat members not answered in time: names left out');
+  }
+  // Copied now: members answered after the wait name people the next time (the gateway's cache).
+  for (const p of list)
+    if (!names.has(p.openId) && learnt.has(p.openId)) names.set(p.openId, learnt.get(p.openId)!);
+  return names;
+}
+
+/** One person's name as chatMemberNames finds it; undefined when neither `people` nor the chat has it. */
+export async function chatMemberName(
+  deps: ChatMemberNamesDeps,
+  person: PersonInChat,
+): Promise<string | undefined> {
+  return (await chatMemberNames(deps, [person])).get(person.openId);
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getUnitByCode } from '../../src/db/repos/units.js';
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { sayToBot } from '../support/chat-actions.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { openIdOf } from '../support/open-ids.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * Officers of a village group who were never registered (`units people import`) and whom Lark's
+ * contacts do not name (outside the app's contact range, or no contact scope): the 未归档 list names
+ * them as the group does — Lark's member list of the chat carries each member's name — instead of
+ * 「群成员」, so the leader and the archivist can tell who sent what. A Lark that fails or is slow
+ * does not hold the list up: it answers at once with 「群成员」 as before.
+ */
+describe('未归档 names a sender never registered by their name in the group', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const clock = new ManualClock(awakeNow());
+  beforeAll(async () => {
+    h = await startHarness({ clock });
+    org = await seedOrg(h.db.db, { prefix: 'NM' });
+  });
+  afterAll(() => h.close());
+  afterEach(() => {
+    h.fake.clearFaults();
+    h.fake.assertNoUnknownRoutes();
+  });
+
+  /** A village group with the registered officer and 刘会计, whom nobody registered. */
+  const groupWithUnregistered = async () => {
+    const chatId = id('oc_');
+    const clerk = openIdOf(`${chatId}_clerk`);
+    h.fake.addChat({
+      chatId,
+      name: '城关村工作群',
+      members: [
+        { openId: org.officer, name: '王村官' },
+        { openId: clerk, name: '刘会计' },
+      ],
+    });
+    const unit = (await getUnitByCode(h.db.db, org.village))!;
+    await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    return { chatId, clerk };
+  };
+  /** The clerk posts a photo with a caption that names no task; resolves once the bot asked for one. */
+  const clerkPostsPhoto = async (chatId: string, clerk: string) => {
+    const photo = await postPhoto(h, { chatId, sender: clerk });
+    await postText(h, { chatId, sender: clerk, text: '随手拍' });
+    const card = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(card.content)).not.toContain('已交到');
+  };
+  const unfiledList = async (chatId: string) =>
+    JSON.stringify((await sayToBot(h, { chatId, sender: org.officer, text: '未归档' })).content);
+  const membersPath = (chatId: string) => new RegExp(`/im/v1/chats/${chatId}/members$`);
+
+  it('the list names the sender from the chat’s members in Lark', async () => {
+    const { chatId, clerk } = await groupWithUnregistered();
+    await clerkPostsPhoto(chatId, clerk);
+    const list = await unfiledList(chatId);
+    // Before: 「群成员」 (the sender has no row in people and Lark's contacts do not name them).
+    expect(list).toContain('刘会计');
+    expect(list).not.toContain('群成员');
+  });
+
+  it('Lark refusing the member list: the list still answers, with 「群成员」', async () => {
+    const { chatId, clerk } = await groupWithUnregistered();
+    await clerkPostsPhoto(chatId, clerk);
+    h.fake.inject({ method: 'GET', path: membersPath(chatId), fault: { code: 232011 } });
+    const list = await unfiledList(chatId);
+    expect(list).toContain('群成员');
+    expect(list).not.toContain('刘会计');
+    // Lark was asked (and said no): the name is looked for, not left out unasked.
+    expect(h.fake.callsTo('GET', membersPath(chatId)).length).toBeGreaterThan(0);
+  });
+
+  it('Lark holding the member list: the list answers without it, and the late answer names the sender next time', async () => {
+    const { chatId, clerk } = await groupWithUnregistered();
+    await clerkPostsPhoto(chatId, clerk);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    h.fake.inject({ method: 'GET', path: membersPath(chatId), fault: { until: held }, times: 1 });
+    try {
+      const list = await unfiledList(chatId);
+      // Answered while Lark still holds the call: the old text, not a wait for Lark.
+      expect(list).toContain('群成员');
+      expect(h.fake.callsTo('GET', membersPath(chatId))).toHaveLength(1);
+    } finally {
+      release();
+    }
+    // The held answer lands in the member cache: the next list names the sender without asking again.
+    await waitFor('the list naming the sender', async () => (await unfiledList(chatId)).includes('刘会计'));
+    expect(h.fake.callsTo('GET', membersPath(chatId))).toHaveLength(1);
+  });
+});

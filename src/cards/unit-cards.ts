@@ -3,6 +3,7 @@ import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
+import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
 import { byRank } from '../domain/digest.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
@@ -141,7 +142,10 @@ export function bindChoicesCard(query: string, choices: BindChoice[]): object {
  * The chat is bound. `earlier`: bursts sent before, still to be handed in; the cards of the first
  * `resent` of them were sent again under their messages.
  */
-export function boundCard(message: string, o: { earlier?: number; resent?: number } = {}): object {
+export function boundCard(
+  message: string,
+  o: { earlier?: number; resent?: number; noTasks?: boolean } = {},
+): object {
   const earlier = o.earlier ?? 0;
   const resent = o.resent ?? 0;
   const before =
@@ -149,9 +153,11 @@ export function boundCard(message: string, o: { earlier?: number; resent?: numbe
       ? []
       : [
           md(
-            resent >= earlier
-              ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里，选择卡片已重新发在原消息下面，点一下即可交。`
-              : `绑定前发到本群的 **${earlier}** 组材料还没交到任务里：最早的 ${resent} 组的选择卡片已重新发在原消息下面，其余的发送「@归档助手 未归档」查看。`,
+            o.noTasks
+              ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里。${NO_TASKS_YET_CHOOSE}`
+              : resent >= earlier
+                ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里，选择卡片已重新发在原消息下面，点一下即可交。`
+                : `绑定前发到本群的 **${earlier}** 组材料还没交到任务里：最早的 ${resent} 组的选择卡片已重新发在原消息下面，其余的发送「@归档助手 未归档」查看。`,
           ),
         ];
   return card('绑定成功', 'green', [

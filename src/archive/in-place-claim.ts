@@ -26,7 +26,8 @@ import {
 export const IN_PLACE_CLAIM = '.export-in-progress';
 const STALE_PREFIX = `${IN_PLACE_CLAIM}.stale-`;
 
-const isClaimName = (name: string) => name === IN_PLACE_CLAIM || name.startsWith(STALE_PREFIX);
+/** An in-place claim, or one set aside by a takeover: not part of the package. */
+export const isClaimName = (name: string) => name === IN_PLACE_CLAIM || name.startsWith(STALE_PREFIX);
 
 /** Whether `dir` holds an in-place claim, or one set aside by a takeover (an in-place export's folder). */
 export async function holdsInPlaceClaim(dir: string): Promise<boolean> {

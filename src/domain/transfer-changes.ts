@@ -22,3 +22,6 @@ export const transfersPath = (unitId: number): string => `/units/${unitId}/trans
 
 /** One recorded package's page (what it holds and what happened to it), under PUBLIC_URL. */
 export const packagePath = (packageId: number): string => `/transfers/${packageId}`;
+
+/** One recorded package's folder as a ZIP made on the fly (its page's 下载), under PUBLIC_URL. */
+export const packageDownloadPath = (packageId: number): string => `/transfers/${packageId}/download`;

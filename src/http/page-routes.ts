@@ -1,5 +1,6 @@
 import { authCallback, authLogin, authLogout } from './auth-routes.js';
 import { fileOriginal, fileThumbnail } from './file-routes.js';
+import { packageDownload } from './package-download.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
@@ -112,6 +113,13 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '一个移交包：范围、四性检测、单位和档号范围、移交后变更、发送',
     handler: packagePage,
+  },
+  {
+    method: 'GET',
+    path: '/transfers/:id/download',
+    who: 'signed-in',
+    summary: '下载一个移交包（ZIP，不压缩，边打包边发送；只限看得到整个包的档案员、管理员）',
+    handler: packageDownload,
   },
 ];
 

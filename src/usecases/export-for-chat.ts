@@ -271,7 +271,10 @@ async function finishForChat(
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
     sent
       ? '压缩包已发送在上方。'
-      : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
+      : packageUrl
+        ? // The package's page streams it as a ZIP to whoever may see the whole package.
+          `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上；请打开下面「这个包的详情」，点「下载」。`
+        : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
     // This package's own page, and the unit's records and 移交后变更 owed, one tap away on a phone (the
     // pages ask for sign-in).
     ...(packageUrl ? [`这个包的详情：${packageUrl}`] : []),

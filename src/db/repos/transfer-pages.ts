@@ -46,8 +46,11 @@ export async function transferPackagesPage(
   };
 }
 
-/** A package the 移交包 page lists: `fromAbove` when a unit above the page's exported it (its figures are the whole package's). */
-export type PackageOfSubtree = TransferPackageRow & { fromAbove: boolean };
+/**
+ * A package the 移交包 page lists: `fromAbove` when a unit above the page's exported it (its figures are
+ * the whole package's); `unitPath` is the exporting unit's (who may download the whole package).
+ */
+export type PackageOfSubtree = TransferPackageRow & { fromAbove: boolean; unitPath: string };
 
 /** transferPackagesPage's statement (a test reads its plan: it must not walk packages outside the scope). */
 export function transferPackagesQuery(unitPath: string, opts: { limit?: number; after?: number } = {}): SQL {
@@ -62,7 +65,7 @@ export function transferPackagesQuery(unitPath: string, opts: { limit?: number; 
         select pu.package_id from s join transfer_package_units pu on pu.unit_id = s.id),
       d as (select p.*, count(*) over () as total from ids join transfer_packages p on p.id = ids.id)
       select d.id::int as id, d.created_at as "createdAt", d.actor, pe.name as "actorName", d.source,
-        u.code as "unitCode", u.name as "unitName", d.year::int as year, d.fonds_codes as "fondsCodes",
+        u.code as "unitCode", u.name as "unitName", u.path as "unitPath", d.year::int as year, d.fonds_codes as "fondsCodes",
         d.layout, d.pre_check as "preCheck", d.digest, d.out_dir as "outDir", d.records::int as records,
         d.bytes::float8 as bytes, d.files::int as files,
         d.sent_chat_id as "sentChatId", d.sent_at as "sentAt", d.total::int as total,

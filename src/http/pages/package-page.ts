@@ -1,42 +1,27 @@
+import { packageOnDisk } from '../../archive/package-on-disk.js';
 import {
   chatBoundWithin,
   neighbourPackages,
   packageChanges,
   packageClasses,
-  packageUnits,
   recordsWithin,
-  transferPackageDetail,
   type NeighbourPackage,
-  type PackageUnit,
-  type TransferPackageDetail,
 } from '../../db/repos/transfer-package-detail.js';
 import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
-import { getUnitById } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
-import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
-import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
+import { packageDownloadPath, packagePath } from '../../domain/transfer-changes.js';
+import { folderProblemText, wholeOnlyText } from '../package-download.js';
+import { canSee, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
-import { EDIT_ROLES } from './compilation-view.js';
 import { dateTime } from './format.js';
 import { html, type Html } from './html.js';
-import { layout, messagePage } from './layout.js';
+import { layout } from './layout.js';
+import { visiblePackage, type Seen } from './package-access.js';
 import { crumbs } from './unit-view.js';
 
 /** Changes each list of the page shows (the unit's 移交包 page lists them all, a page at a time). */
 export const PACKAGE_CHANGES_SHOWN = 100;
-
-/** What the viewer may see of a package: all of it, or only what concerns their units (`paths`). */
-interface Seen {
-  pkg: TransferPackageDetail;
-  units: PackageUnit[];
-  /** Set when the viewer is an archivist only of units the package carried, not of its own unit. */
-  paths?: string[];
-  /** With paths: the viewer's unit the part is named by (「城关村」), or 你所在单位 for several. */
-  partName?: string;
-  /** The 移交包 page to go back to. */
-  listPath: string;
-}
 
 /**
  * GET /transfers/:id — one recorded package (archivists and admins): what it is (scope, when, who, 移交包
@@ -52,40 +37,11 @@ export async function packagePage(c: PageContext): Promise<void> {
   if (seen) await showPackage(c, seen);
 }
 
-/**
- * The package, when it exists and the viewer may see its unit or a unit it carried (else 404, as for
- * any page outside their units) and is an archivist or admin of one of them (else 403, said).
- */
-async function visiblePackage(c: PageContext): Promise<Seen | undefined> {
-  const pkg = await transferPackageDetail(c.deps.db, c.params.id!);
-  if (!pkg) throw new NotFound();
-  const units = await packageUnits(c.deps.db, pkg.id);
-  if (holdsRole(c.viewer, pkg.unitPath, EDIT_ROLES))
-    return { pkg, units, listPath: transfersPath(pkg.unitId) };
-  const own = c.viewer.roles.filter(
-    (r) => (EDIT_ROLES as readonly string[]).includes(r.role) && units.some((u) => u.path.startsWith(r.path)),
-  );
-  if (own.length > 0) {
-    const paths = [...new Set(own.map((r) => r.path))];
-    const named = paths.length === 1 ? await getUnitById(c.deps.db, own[0]!.unitId) : undefined;
-    return {
-      pkg,
-      units: units.filter((u) => paths.some((p) => u.path.startsWith(p))),
-      paths,
-      partName: named?.name ?? '你所在单位',
-      listPath: transfersPath(own[0]!.unitId),
-    };
-  }
-  if (!canSee(c.viewer, pkg.unitPath) && !units.some((u) => canSee(c.viewer, u.path))) throw new NotFound();
-  page(c.koa, 403, messagePage('不能查看', '只有档案员或管理员可以查看移交包记录。', c.viewer));
-  return undefined;
-}
-
 async function showPackage(c: PageContext, seen: Seen): Promise<void> {
   const { db } = c.deps;
   const { pkg, paths } = seen;
   const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
-  const [classes, stated, retired, neighbours, chatNamed] = await Promise.all([
+  const [classes, stated, retired, neighbours, chatNamed, download] = await Promise.all([
     packageClasses(db, pkg.id, paths),
     packageChanges(db, pkg.id, 'stated', opts),
     packageChanges(db, pkg.id, 'retired-since', opts),
@@ -93,6 +49,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
     paths ? Promise.resolve({}) : neighbourPackages(db, pkg),
     // A partial view names only a chat of the viewer's own units, never the exporting unit's group.
     paths && pkg.sentChatId ? chatBoundWithin(db, pkg.sentChatId, paths) : Promise.resolve(true),
+    downloadLine(seen),
   ]);
   const now = c.deps.clock.now();
   const when = (d: Date) => dateTime(d, now, c.deps.timeZone);
@@ -138,6 +95,8 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
         <dd>${pkg.layout === 'bag' ? 'BagIt 封装' : '载体目录'}</dd>
         <dt>${whole('保存位置')}</dt>
         <dd id="out-dir">服务器上的文件夹 <code>${pkg.outDir}</code></dd>
+        <dt>下载</dt>
+        <dd id="download">${download}</dd>
         <dt>${whole('数字摘要')}</dt>
         <dd id="digest"><code>${pkg.digest}</code></dd>
         <dt>发送</dt>
@@ -209,6 +168,21 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
             </div>`
     }`;
   page(c.koa, 200, layout(title, c.viewer, body));
+}
+
+/**
+ * 下载: the whole package's viewers get the link (a 预检包's says it is not to be handed over), unless its
+ * folder is gone or no longer the package recorded (a quick look: the 数字摘要清单's hash; the download
+ * checks every file's size too); a viewer of their part only is told who may.
+ */
+async function downloadLine({ pkg, paths }: Seen): Promise<Html> {
+  if (paths) return html`<span class="muted">${wholeOnlyText(pkg.unitName)}</span>`;
+  const disk = await packageOnDisk(pkg, { quick: true });
+  if (disk.state !== 'whole')
+    return html`<span class="bad" id="download-problem">${folderProblemText(disk)}</span>`;
+  return html`<a id="download-link" href="${packageDownloadPath(pkg.id)}" download
+    >${pkg.preCheck ? '下载预检包（ZIP，只供检查和整改，不得移交）' : '下载移交包（ZIP）'}</a
+  >`;
 }
 
 /** The package of the same unit and year made before this one, and the one made after it. */

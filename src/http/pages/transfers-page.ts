@@ -9,7 +9,7 @@ import {
 import type { UnitRow } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
-import { packagePath } from '../../domain/transfer-changes.js';
+import { packageDownloadPath, packagePath } from '../../domain/transfer-changes.js';
 import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -220,9 +220,14 @@ function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
   const now = c.deps.clock.now();
   // An older package's size was not recorded: the row says nothing of it.
   const size = packageSizeText(p);
-  const where = p.sentAt
-    ? `已发送到群（${dateTime(p.sentAt, now, c.deps.timeZone)}）`
-    : `保存在服务器：${p.outDir}`;
+  const where = p.sentAt ? `已发送到群（${dateTime(p.sentAt, now, c.deps.timeZone)}）` : '保存在服务器上';
+  // The whole package is downloaded by its page's whole viewers only (not by a unit below it carried).
+  const download = holdsRole(c.viewer, p.unitPath, EDIT_ROLES)
+    ? html` ·
+        <a class="download-package" href="${packageDownloadPath(p.id)}" download
+          >${p.preCheck ? '下载预检包（不得移交）' : '下载'}</a
+        >`
+    : '';
   return html`<div class="card" data-package="${p.id}">
     <div>
       <a href="${packagePath(p.id)}"><b>#${p.id}</b></a> ${dateTime(p.createdAt, now, c.deps.timeZone)} ·
@@ -241,7 +246,7 @@ function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
       <code>${p.digest.slice(0, 12)}…</code>
     </div>
     <div class="muted">
-      ${p.source === 'cli' ? '命令行导出' : `群聊导出（${p.actorName ?? unnamedPerson(p.actor)}）`}；${where}
+      ${p.source === 'cli' ? '命令行导出' : `群聊导出（${p.actorName ?? unnamedPerson(p.actor)}）`}；${where}${download}
     </div>
     <div>
       <a class="open-package" href="${packagePath(p.id)}"

@@ -82,3 +82,31 @@ export async function chatMemberName(
 ): Promise<string | undefined> {
   return (await chatMemberNames(deps, [person])).get(person.openId);
 }
+
+/** A filing (an item) as the cards show it: who filed it, their name from `people` if any, and its chat. */
+interface Filed {
+  filedBy: string;
+  filedByName: string | null;
+  chatId: string | null;
+}
+
+/**
+ * Items with their filer named as chatMemberNames names them (in the chat the item came from) where
+ * `people` has no name; still null when Lark does not say in time (the cards' 「群成员」).
+ */
+export async function withFilerNames<T extends Filed>(
+  deps: ChatMemberNamesDeps,
+  items: readonly T[],
+): Promise<T[]> {
+  const unnamed = items.filter((i) => !i.filedByName?.trim());
+  if (unnamed.length === 0) return [...items];
+  const names = await chatMemberNames(
+    deps,
+    unnamed.map((i) => ({ openId: i.filedBy, chatId: i.chatId })),
+  );
+  return items.map((i) => (i.filedByName?.trim() ? i : { ...i, filedByName: names.get(i.filedBy) ?? null }));
+}
+
+/** One item as withFilerNames names it. */
+export const withFilerName = async <T extends Filed>(deps: ChatMemberNamesDeps, item: T): Promise<T> =>
+  (await withFilerNames(deps, [item]))[0]!;

@@ -35,6 +35,7 @@ import {
 } from '../cards/actions.js';
 import { browseTasks, chosenId, searchWords, type BrowseStep } from './browse-tasks.js';
 import type { CardResponse } from './card-response.js';
+import { withFilerName } from './chat-member-names.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { canFile, type FilingDeps } from './file-burst.js';
@@ -66,8 +67,17 @@ const error = (content: string): CardResponse => ({ toast: { type: 'error', cont
  */
 export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[] {
   const filing = (deps: BotDeps) => ({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone });
-  const load = async (deps: BotDeps, a: { value: { i: number } }): Promise<ItemForCorrection> => {
-    const item = await itemForCorrection(deps.db, a.value.i);
+  /** The item as the cards show it: its filer named even when nobody registered them (named). */
+  const named = async (deps: BotDeps, itemId: number): Promise<ItemForCorrection | undefined> => {
+    const item = await itemForCorrection(deps.db, itemId);
+    return item && withFilerName(deps, item);
+  };
+  const load = async (
+    deps: BotDeps,
+    a: { value: { i: number } },
+    withName = true,
+  ): Promise<ItemForCorrection> => {
+    const item = withName ? await named(deps, a.value.i) : await itemForCorrection(deps.db, a.value.i);
     if (!item) throw new DomainError('item_not_found', '找不到这件材料');
     if (item.undone) throw new DomainError('item_undone', '这件材料已经撤下了');
     return item;
@@ -192,7 +202,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           source: 'card',
         });
         if (res.status === 'refused') return error(res.message);
-        return done(deps, (await itemForCorrection(deps.db, item.id))!, res.message);
+        return done(deps, (await named(deps, item.id))!, res.message);
       },
     }),
 
@@ -247,7 +257,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           },
         );
         if (res.status === 'refused' || res.status === 'not_found') return error(res.message);
-        const now = (await itemForCorrection(deps.db, item.id))!;
+        const now = (await named(deps, item.id))!;
         if (res.status === 'not_confirmed') return correction(deps, now);
         const withdrawn = res.message.split('\n')[0]!;
         return {
@@ -279,7 +289,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
     cardAction({
       type: FIX_REQUEST,
       handle: async (deps, a) => {
-        const item = await load(deps, a);
+        // Named by requestCorrection (one wait for Lark's member list, not two).
+        const item = await load(deps, a, false);
         const text = str(a.formValue?.text);
         const res = await requestCorrection(filing(deps), {
           itemId: item.id,
@@ -291,7 +302,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         o.wakeJobs();
         return {
           toast: { type: 'success', content: res.message },
-          card: { type: 'raw', data: requestSentCard(facts(deps, item), text.trim()) },
+          card: { type: 'raw', data: requestSentCard(res.facts, text.trim()) },
         };
       },
     }),
@@ -307,7 +318,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         });
         if (res.status === 'refused') return error(res.message);
         o.wakeJobs();
-        const item = (await itemForCorrection(deps.db, res.itemId))!;
+        const item = (await named(deps, res.itemId))!;
         if (approve && !item.undone) {
           const r = await correction(deps, item, '已同意更正申请，请在下面改：');
           return { toast: { type: 'success', content: res.message }, ...r };

@@ -9,6 +9,7 @@ import { getTaskContext } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline, undoableNow } from '../domain/checklist-filing.js';
 import { askFilerOrArchivist, itemTaskLabel } from './item-facts.js';
+import { withFilerName } from './chat-member-names.js';
 import { measureOf, progressText } from './present-burst.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
@@ -370,7 +371,10 @@ async function othersFilingAnswer(
 ): Promise<CardResponse> {
   const filed = await filedNow(deps, v, item, operator);
   return {
-    toast: { type: 'info', content: `只有提交人或档案员可以撤销，${askFilerOrArchivist(item.filedByName)}` },
+    toast: {
+      type: 'info',
+      content: `只有提交人或档案员可以撤销，${askFilerOrArchivist(filed.facts.filedByName)}`,
+    },
     card: { type: 'raw', data: filed.card },
   };
 }
@@ -383,7 +387,9 @@ async function filedNow(
   /** Who tapped: when someone else filed it, the card names them (提交人). */
   operator?: string,
 ): Promise<{ card: object; taskLabel: string; undoable: boolean; facts: ItemForCorrection }> {
-  const facts = (await itemForCorrection(deps.db, item.id))!;
+  const read = (await itemForCorrection(deps.db, item.id))!;
+  // Someone else filed it: named even when nobody registered them (the chat's members in Lark).
+  const facts = operator !== undefined && operator !== read.filedBy ? await withFilerName(deps, read) : read;
   const p = (await taskProgress(deps.db, item.taskId))!;
   const label = itemTaskLabel(facts);
   // Confirmed (a live 档号): only the archivist can change it, so the card offers 申请更正.

@@ -1,4 +1,4 @@
-import { correctionRequestCard } from '../cards/correction-cards.js';
+import { correctionRequestCard, type ItemFacts } from '../cards/correction-cards.js';
 import {
   correctionRequest,
   itemForCorrection,
@@ -7,25 +7,27 @@ import {
 } from '../db/repos/correction-items.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { hasUnitRole } from '../db/repos/people.js';
-import { queryRows, type Db } from '../db/client.js';
-import { sql } from 'drizzle-orm';
 import { DomainError } from '../errors.js';
 import { archivistsOf } from './archivists-of.js';
+import { chatMemberNames, type ChatMemberNamesDeps } from './chat-member-names.js';
 import { canFile, type FilingDeps } from './file-burst.js';
 import { itemFacts, itemTaskLabel } from './item-facts.js';
 import { enqueueNotify, textContent } from './notify.js';
 
-export interface CorrectionRequestDeps extends FilingDeps {
+export interface CorrectionRequestDeps extends FilingDeps, ChatMemberNamesDeps {
   timeZone: string;
 }
 
 export type RequestOutcome =
-  | { status: 'requested'; requestId: number; archivists: number; message: string }
+  | {
+      status: 'requested';
+      requestId: number;
+      archivists: number;
+      message: string;
+      /** The item as the archivists' card shows it (its filer named). */
+      facts: ItemFacts;
+    }
   | { status: 'refused'; message: string };
-
-const nameOf = async (db: Db, openId: string) =>
-  (await queryRows<{ name: string }>(db, sql`select name from people where open_id = ${openId}`))[0]?.name ??
-  '群成员';
 
 /**
  * An officer asks the unit's archivists to correct an item they can no longer undo themselves
@@ -51,8 +53,20 @@ export async function requestCorrection(
   if (archivists.length === 0)
     return { status: 'refused', message: `${item.unitName}还没有档案员，请联系管理员设置` };
   const now = deps.clock.now();
-  const by = await nameOf(db, input.actorOpenId);
-  const facts = itemFacts(item, now, deps.timeZone);
+  // The requester and the filer named for the archivists, even when nobody registered them: as the
+  // chat's members in Lark name them (one short wait for both), else 「群成员」.
+  const chatId = input.chatId ?? item.chatId;
+  const names = await chatMemberNames(deps, [
+    { openId: input.actorOpenId, chatId },
+    ...(chatId === item.chatId ? [] : [{ openId: input.actorOpenId, chatId: item.chatId }]),
+    ...(item.filedByName ? [] : [{ openId: item.filedBy, chatId: item.chatId }]),
+  ]);
+  const by = names.get(input.actorOpenId) ?? '群成员';
+  const facts = itemFacts(
+    { ...item, filedByName: item.filedByName ?? names.get(item.filedBy) ?? null },
+    now,
+    deps.timeZone,
+  );
   const requestId = await db.transaction(async (tx) => {
     await lockFilingItem(tx, item.id);
     if (await pendingCorrectionRequest(tx, item.id)) return undefined;
@@ -88,6 +102,7 @@ export async function requestCorrection(
     requestId,
     archivists: archivists.length,
     message: '已发给档案员，处理后会通知您',
+    facts,
   };
 }
 

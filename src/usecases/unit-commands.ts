@@ -2,6 +2,7 @@ import { itemListCard } from '../cards/correction-cards.js';
 import { findItemsForCorrection } from '../db/repos/correction-items.js';
 import { parseFindQuery } from '../domain/find-query.js';
 import { itemFacts } from './item-facts.js';
+import { withFilerNames } from './chat-member-names.js';
 import { bindChoicesCard, missingCard, progressCard, taskCard, taskListCard } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
@@ -215,7 +216,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         msg.messageId,
         itemListCard(
           `${unit.name}最近提交的材料${words ? `（${words.slice(0, 20)}）` : ''}`,
-          items.slice(0, 10).map((i) => itemFacts(i, now, tz)),
+          (await withFilerNames(deps, items.slice(0, 10))).map((i) => itemFacts(i, now, tz)),
           items.length > 10,
         ),
         `find-${msg.messageId}`,

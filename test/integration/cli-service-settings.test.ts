@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
+import { runMigrate } from '../../src/cli/run-migrate.js';
 import { runVerify } from '../../src/cli/run-verify.js';
 import type { Env } from '../../src/config.js';
 import { readEnv } from '../../src/env.js';
@@ -31,7 +32,12 @@ describe('a CLI command on a server, run without the service’s settings', () =
       err: (l: string) => err.push(l),
       serviceEnvFile: serviceFile,
     };
-    const code = args[0] === 'verify' ? await runVerify(args.slice(1), io) : await runCli(args, io);
+    const code =
+      args[0] === 'verify'
+        ? await runVerify(args.slice(1), io)
+        : args[0] === 'db:migrate'
+          ? await runMigrate(args.slice(1), io)
+          : await runCli(args, io);
     return { code, stdout: out.join('\n'), stderr: err.join('\n') };
   };
   const refusal = (command: string) =>
@@ -88,5 +94,19 @@ describe('a CLI command on a server, run without the service’s settings', () =
     const chosen = await run(['units', 'list'], { DATA_DIR: './data' });
     expect(chosen.code).toBe(0);
     expect(chosen.stdout.split('\n')[0]).toBe('X  测试县  (county)');
+  }, 60_000);
+
+  it('npm run db:migrate neither migrates the ./data there nor makes one where there is none', async () => {
+    // An upgrade's `npm run db:migrate` in /opt/archive-bot: it said 迁移完成（内置数据库） about ./data,
+    // leaving the service's database as it was.
+    const migrate = await run(['db:migrate'], {});
+    expect(migrate.stderr).toBe(refusal('dist/cli/migrate.js'));
+    expect(migrate.stdout).toBe('');
+    expect(migrate.code).toBe(1);
+    // Where no earlier run made ./data, it made one (and an empty database in it).
+    rmSync(join(server, 'data'), { recursive: true, force: true });
+    const fresh = await run(['db:migrate'], {});
+    expect(fresh.code).toBe(1);
+    expect(readdirSync(server)).not.toContain('data');
   }, 60_000);
 });

@@ -24,6 +24,7 @@ import { readinessDetail } from './domain/resource-wait-text.js';
 import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { registerBuildInfo } from './ops/build-info.js';
 import type { ChatGateway } from './ports/chat-gateway.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { BotDeps } from './usecases/deps.js';
@@ -117,6 +118,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   if (!config.web.publicUrl) logger.info(webSignInNote(undefined));
   const metrics = o.metrics ?? new Metrics();
   metrics.logTo(logger);
+  registerBuildInfo(metrics);
   const clock = o.clock ?? systemClock;
   // A bucket that refuses us, is missing or does not answer stops the start (one sentence) before
   // anything is opened.

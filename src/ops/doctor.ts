@@ -35,6 +35,7 @@ import {
 } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
+import { botVersionLine, runningBuild } from './doctor-bot-version.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
 import { queuesFromMetrics, reportQueues } from './doctor-queues.js';
@@ -168,6 +169,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       '机器人',
       config ? `未在运行（${config.host}:${config.port} 无应答）` : '无法判断（配置有误）',
     );
+  // An upgrade without a restart: the old program still runs (its /metrics says which it is).
+  if (bot?.metrics) {
+    const line = botVersionLine(bot.metrics, {
+      version: APP_VERSION,
+      migrations: bundledMigrations().length,
+    });
+    add(line.status, line.label, line.detail);
+  }
 
   const read = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
   // Held by the running bot, the database is not read here: the bot counts the admins (OPS_ALERT_ADMINS).
@@ -289,8 +298,18 @@ async function checkDatabase(
     database = await openDb({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: 1 });
   } catch (err) {
     if (err instanceof AppError && err.code === 'data_dir_locked' && o.bot) {
-      // The running bot holds the embedded database: it migrated at start; its metrics tell the rest.
-      add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
+      // The running bot holds the embedded database: it migrated at start (to its own program's
+      // migrations: an older bot left running after an upgrade has not applied the new ones); its
+      // metrics tell the rest.
+      const ran = o.bot.metrics ? runningBuild(o.bot.metrics)?.migrations : undefined;
+      const shipped = bundledMigrations().length;
+      if (ran !== undefined && ran < shipped)
+        add(
+          'warn',
+          '数据库',
+          `${kind}：由运行中的机器人使用，它启动时执行到第 ${ran} 个迁移；安装的程序有 ${shipped} 个，其余的要等重启后执行（见「运行的版本」一行）`,
+        );
+      else add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
       if (o.bot.metrics)
         reportQueues(
           add,

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
+import { bundledMigrations } from '../../src/db/migration-state.js';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
 import { transitionAlert } from '../../src/db/repos/ops-alerts.js';
 import { createWorkingCalendar } from '../../src/domain/working-days.js';
@@ -372,7 +373,8 @@ describe('npm run cli -- doctor', () => {
         await bot.started(240_000);
         const res = await doctor(e);
         expect(res.stdout).toContain('✓ 机器人：正在运行，就绪');
-        expect(res.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：由运行中的机器人使用/);
+        expect(res.stdout).toContain(`✓ 运行的版本：${version}，与安装的程序相同`);
+        expect(res.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：由运行中的机器人使用（启动时已执行迁移）/);
         expect(res.stdout).toContain('✓ 事件接收：Webhook（POST /lark/events）：监听中');
         expect(res.stdout).toContain(
           '✗ 任务队列：待处理 0，处理中 0，失败（死信）1：npm run cli -- jobs dead 查看',
@@ -391,6 +393,68 @@ describe('npm run cli -- doctor', () => {
         bot.kill('SIGTERM');
         await bot.exit;
       }
+    },
+  );
+
+  /**
+   * After an upgrade (git pull, npm ci, npm run build) without `systemctl restart`, the old program goes
+   * on running: the check-up read the installed version and said ✓ 数据库 由运行中的机器人使用（启动时已执行
+   * 迁移）. An older installation here is the compiled program in a folder of its own whose package.json
+   * says 0.0.9 (and, the second time, whose drizzle/ lacks the newest migration, as its database does).
+   */
+  it(
+    'with an older bot still running after an upgrade: names both versions and the restart',
+    { timeout: 600_000 },
+    async () => {
+      const shipped = bundledMigrations().length;
+      const old = join(t.tmp, 'old-install');
+      mkdirSync(old);
+      const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+      writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.9' }));
+      cpSync(join(repoRoot, 'dist'), join(old, 'dist'), { recursive: true });
+      cpSync(join(repoRoot, 'drizzle'), join(old, 'drizzle'), { recursive: true });
+      symlinkSync(join(repoRoot, 'node_modules'), join(old, 'node_modules'));
+      const dataDir = await seededDataDir('old-bot', { parent: t.tmp });
+      const e = env(dataDir, await freePort());
+      const runOld = async () => {
+        const bot = t.startProcess(process.execPath, [join(old, 'dist/main.js')], e, t.tmp);
+        await bot.started(240_000);
+        try {
+          return await doctor(e);
+        } finally {
+          bot.kill('SIGTERM');
+          await bot.exit;
+        }
+      };
+      const restart = 'sudo systemctl restart archive-bot';
+
+      // Another version with the same migrations: ! naming both.
+      const same = await runOld();
+      expect(same.stdout).toContain(
+        `! 运行的版本：运行中的机器人是 0.0.9，安装的程序是 ${version}。升级后还没有重启？重启才会运行安装的版本：${restart}`,
+      );
+      expect(same.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：由运行中的机器人使用（启动时已执行迁移）/);
+
+      // The older program lacks the newest migration, and so does the database it ran on.
+      const journalFile = join(old, 'drizzle/meta/_journal.json');
+      const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
+      writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, -1) }));
+      const database = await openDb({ dataDir });
+      await database.db.execute(sql`delete from drizzle.__drizzle_migrations
+        where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`);
+      await database.close();
+      const behind = await runOld();
+      expect(behind.stdout).toContain(
+        `✗ 运行的版本：运行中的机器人是 0.0.9，安装的程序是 ${version}：安装的程序有 1 个迁移，运行中的机器人还没有执行` +
+          `（它有 ${shipped - 1} 个，安装的有 ${shipped} 个）。升级后还没有重启？重启后机器人执行迁移并运行新版本：${restart}`,
+      );
+      expect(behind.stdout).toMatch(
+        new RegExp(
+          `! 数据库：内置 PGlite（.*）：由运行中的机器人使用，它启动时执行到第 ${shipped - 1} 个迁移；` +
+            `安装的程序有 ${shipped} 个，其余的要等重启后执行（见「运行的版本」一行）`,
+        ),
+      );
+      expect(behind.code).toBe(1);
     },
   );
 });

@@ -1,0 +1,67 @@
+import { BUILD_INFO } from './build-info.js';
+import type { DoctorLine } from './doctor.js';
+
+const LABEL = '运行的版本';
+const RESTART = 'sudo systemctl restart archive-bot';
+
+/** What the running bot's /metrics says it is (BUILD_INFO's labels); undefined when it does not say. */
+export function runningBuild(
+  metrics: Map<string, number>,
+): { version: string; migrations: number | undefined } | undefined {
+  for (const key of metrics.keys()) {
+    if (!key.startsWith(`${BUILD_INFO}{`)) continue;
+    const labels = new Map([...key.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const version = labels.get('version');
+    if (!version) return undefined;
+    const migrations = Number(labels.get('migrations'));
+    return { version, migrations: Number.isInteger(migrations) ? migrations : undefined };
+  }
+  return undefined;
+}
+
+/**
+ * The 运行的版本 line: whether the bot answering on HOST:PORT runs the installed program. After an
+ * upgrade (git pull, npm ci, npm run build) without `systemctl restart`, the old program goes on
+ * running: the check-up read the installed code's version and said ✓ 数据库 由运行中的机器人使用
+ * （启动时已执行迁移）, while the new code's migrations were not applied and its fixes not running.
+ * `installed`: this program's version and how many migrations it ships.
+ */
+export function botVersionLine(
+  metrics: Map<string, number>,
+  installed: { version: string; migrations: number },
+): DoctorLine {
+  const running = runningBuild(metrics);
+  if (!running)
+    // Every bot since build info came reports it: one that does not is older than the installed code.
+    return {
+      status: 'warn',
+      label: LABEL,
+      detail:
+        `运行中的机器人没有报告版本（/metrics 里没有 ${BUILD_INFO}），比安装的 ${installed.version} 旧：` +
+        `升级后还没有重启？重启才会运行新版本：${RESTART}`,
+    };
+  if (running.version === installed.version && running.migrations === installed.migrations)
+    return { status: 'ok', label: LABEL, detail: `${running.version}，与安装的程序相同` };
+  const both = `运行中的机器人是 ${running.version}，安装的程序是 ${installed.version}`;
+  if (running.migrations !== undefined && running.migrations < installed.migrations)
+    return {
+      status: 'fail',
+      label: LABEL,
+      detail:
+        `${both}：安装的程序有 ${installed.migrations - running.migrations} 个迁移，运行中的机器人还没有执行（它有 ${running.migrations} 个，安装的有 ${installed.migrations} 个）。` +
+        `升级后还没有重启？重启后机器人执行迁移并运行新版本：${RESTART}`,
+    };
+  if (running.migrations !== undefined && running.migrations > installed.migrations)
+    return {
+      status: 'fail',
+      label: LABEL,
+      detail:
+        `${both}：运行中的机器人执行过的迁移（${running.migrations} 个）比安装的程序（${installed.migrations} 个）多，` +
+        `重启后安装的程序会拒绝这个数据库、启动不了。先装回 ${running.version}，不要重启`,
+    };
+  return {
+    status: 'warn',
+    label: LABEL,
+    detail: `${both}。升级后还没有重启？重启才会运行安装的版本：${RESTART}`,
+  };
+}

@@ -3,7 +3,7 @@ import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
-import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
+import { NO_TASK_LIST_YET, NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
 import { byRank } from '../domain/digest.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
@@ -15,6 +15,13 @@ const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`
  * line apart, never ranked (their tasks were waived: they would read as finished). A retired unit's own
  * 进度 says so instead of figures.
  */
+/** 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). */
+export function noTaskListCard(unitName: string): object {
+  return card(`${unitName} · 还没有任务清单`, 'grey', [md(NO_TASK_LIST_YET)], {
+    summary: `${unitName}还没有任务清单`,
+  });
+}
+
 export function progressCard(p: UnitProgress, timeZone: string, now: Date): object {
   if (p.retirement)
     return card(`${p.unit.name} · 进度`, 'grey', [

@@ -3,7 +3,14 @@ import { findItemsForCorrection } from '../db/repos/correction-items.js';
 import { parseFindQuery } from '../domain/find-query.js';
 import { itemFacts } from './item-facts.js';
 import { withFilerNames } from './chat-member-names.js';
-import { bindChoicesCard, missingCard, progressCard, taskCard, taskListCard } from '../cards/unit-cards.js';
+import {
+  bindChoicesCard,
+  missingCard,
+  noTaskListCard,
+  progressCard,
+  taskCard,
+  taskListCard,
+} from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
@@ -140,6 +147,12 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
   ];
 }
 
+/** No task was ever given to the unit or below it (before its first 任务清单): nothing is done or owed. */
+async function noTaskYet(deps: BotDeps, unit: UnitRow): Promise<boolean> {
+  const p = await unitProgress(deps.db, unit.id, deps.clock.now());
+  return !!p && p.counts.total === 0 && !p.retirement;
+}
+
 function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, CommandHandler> {
   const tz = opts.timeZone;
   return {
@@ -176,7 +189,9 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        taskListCard(unit.name, tasks, tz),
+        tasks.length === 0 && (await noTaskYet(deps, unit))
+          ? noTaskListCard(unit.name)
+          : taskListCard(unit.name, tasks, tz),
         `tasks-${msg.messageId}`,
       );
     },
@@ -188,7 +203,9 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         await replyCard(
           deps.gateway,
           msg.messageId,
-          progressCard(p, tz, deps.clock.now()),
+          p.counts.total === 0 && !p.retirement
+            ? noTaskListCard(unit.name)
+            : progressCard(p, tz, deps.clock.now()),
           `progress-${msg.messageId}`,
         );
     },
@@ -199,7 +216,9 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        missingCard(unit.name, list, tz),
+        list.total === 0 && (await noTaskYet(deps, unit))
+          ? noTaskListCard(unit.name)
+          : missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
       );
     },

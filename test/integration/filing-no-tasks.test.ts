@@ -114,14 +114,14 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
 
   /** 未归档 from the officer, in the village's chat or (`p2p`) their direct chat with the bot: the answer. */
-  const ask = async (chatType: 'group' | 'p2p' = 'group') => {
+  const ask = async (chatType: 'group' | 'p2p' = 'group', words = '未归档') => {
     const cmd = commandEvent({
       appId: w.h.fake.appId,
       botOpenId: w.h.fake.botOpenId,
       chatId: chatType === 'group' ? chatId : `oc_p2p_${w.org.officer}`,
       chatType,
       senderOpenId: w.org.officer,
-      text: '未归档',
+      text: words,
       createTimeMs: w.clock.now().getTime(),
     });
     expect((await w.h.post(cmd)).status).toBe(200);
@@ -226,6 +226,18 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     );
     await w.h.settle();
     expect(cardsUnder(photo)).toHaveLength(1);
+  });
+
+  it('任务, 缺什么 and 进度 say there is no task list yet, not that everything is done', async () => {
+    // Before: 「没有未完成的任务 👍」, 「所有任务的材料都已齐全 👍」 and 「完成率 —（共 0 项…）没有逾期未齐的任务」.
+    for (const words of ['任务', '缺什么', '进度']) {
+      const answer = replyText(await ask('group', words));
+      expect(answer).toContain('新村 · 还没有任务清单');
+      expect(answer).toContain(
+        '本单位还没有要交材料的任务。发到群里的材料都会保存好，要等县里给本单位下发任务清单后才能选任务（可以问问档案员），下发后我会再发选择卡片。',
+      );
+      expect(answer).not.toContain('👍');
+    }
   });
 
   it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {

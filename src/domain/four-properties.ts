@@ -223,21 +223,37 @@ export class ReportBuilder {
   }
 }
 
+/** One failing item and kind of problem, as the chat and the 预检包's page name it. */
+export interface FailingItem {
+  itemId: number | null;
+  archivalCode: string | null;
+  check: CheckCode;
+  /** 「A182-ZP·2025-Y-0001」, 「条目 12」 or 「存储中的文件」. */
+  what: string;
+  /** What is wrong: 「哈希值不符」. */
+  label: string;
+}
+
+/** The report's failing items (errors only, the report's order), one per item and kind of problem. */
+export function failingItems(report: Pick<FourPropertiesReport, 'failures'>): FailingItem[] {
+  const out = new Map<string, FailingItem>();
+  for (const f of report.failures) {
+    if (f.severity !== 'error') continue;
+    const what = f.archivalCode ?? (f.itemId !== null ? `条目 ${f.itemId}` : '存储中的文件');
+    const label = CHECK_LABELS[f.check] ?? f.check;
+    const key = `${what}：${label}`;
+    if (!out.has(key))
+      out.set(key, { itemId: f.itemId, archivalCode: f.archivalCode, check: f.check, what, label });
+  }
+  return [...out.values()];
+}
+
 /**
  * What failed, for a chat message: one line per failing item and kind of problem (「A182-ZP·2025-Y-0001：
  * 哈希值不符」; errors only, the report's order), the first `max`, then how many more.
  */
 export function failingItemLines(report: FourPropertiesReport, max: number): string[] {
-  const lines = [
-    ...new Set(
-      report.failures
-        .filter((f) => f.severity === 'error')
-        .map(
-          (f) =>
-            `${f.archivalCode ?? (f.itemId !== null ? `条目 ${f.itemId}` : '存储中的文件')}：${CHECK_LABELS[f.check]}`,
-        ),
-    ),
-  ];
+  const lines = failingItems(report).map((f) => `${f.what}：${f.label}`);
   return [
     ...lines.slice(0, max).map((l) => `· ${l}`),
     ...(lines.length > max ? [`· 另有 ${lines.length - max} 项`] : []),

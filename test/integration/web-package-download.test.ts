@@ -78,6 +78,8 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
   const archivist = { openId: '', name: '李档案' };
   let first = 0;
   let firstDir = '';
+  let damaged = { itemId: 0, code: '' };
+  let preCheck = { id: 0, outDir: '', answer: '' };
   beforeAll(async () => {
     yamlDir = mkdtempSync(join(tmpdir(), 'archive-yaml-'));
     const yaml = readFileSync('config/archive.yaml', 'utf8').replace(
@@ -326,10 +328,14 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
 
   it('a 预检包 is offered as a 预检包: its link, its file name and the label at its root', async () => {
     // A stored photo damaged: the 四性 check fails and 导出 gives only a 预检包.
-    const [blob] = await queryRows<{ key: string }>(
+    const [blob] = await queryRows<{ key: string; itemId: number; code: string }>(
       h.db.db,
-      sql`select m.storage_key as key from materials m where m.storage_key is not null order by m.id limit 1`,
+      sql`select m.storage_key as key, fim.item_id::int as "itemId", ar.archival_code as code
+          from materials m join filing_item_materials fim on fim.material_id = m.id
+            join archive_records ar on ar.item_id = fim.item_id and ar.status = 'confirmed'
+          where m.storage_key is not null order by m.id limit 1`,
     );
+    damaged = { itemId: blob!.itemId, code: blob!.code };
     const path = join(h.dataDir, 'files', blob!.key);
     const good = readFileSync(path);
     const bad = Buffer.from(good);
@@ -343,6 +349,7 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
       writeFileSync(path, good);
     }
     expect(made.answer).toContain('预检包（四性检测不通过，不得移交）已生成');
+    preCheck = { id: made.packageId, outDir: made.outDir, answer: made.answer };
     const page = await (await browse(archivist)).newPage();
     await page.goto(`${h.bot.url}/transfers/${made.packageId}`);
     const link = page.locator('#download-link');
@@ -360,4 +367,86 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
       ).trim(),
     ).toBe('下载预检包（不得移交）');
   }, 90_000);
+
+  it('a 预检包’s page lists what failed on which item, as the chat did, and the next step with the exact command', async () => {
+    // The chat's lines (「· 档号：问题」) are the page's, each linking the item it names.
+    const chatLines = preCheck.answer
+      .split('\n')
+      .filter((l) => l.startsWith('· '))
+      .map((l) => l.slice(2));
+    expect(chatLines).toContain(`${damaged.code}：哈希值不符`);
+    const page = await (await browse(archivist)).newPage();
+    await page.goto(`${h.bot.url}/transfers/${preCheck.id}`);
+    expect((await page.locator('#check').innerText()).trim()).toBe('不通过：这是预检包，不得移交');
+    expect(await page.locator('#failures-count').innerText()).toBe(String(chatLines.length));
+    const failures = page.locator('#failures [data-failure]');
+    expect((await failures.allInnerTexts()).map((t) => t.trim())).toEqual(chatLines);
+    const failure = failures.filter({ hasText: '哈希值不符' });
+    const next = await page.locator('#next-step').innerText();
+    expect(next).toContain('把上面列出的件改正');
+    expect(next).toContain('文件损坏或缺失的，请系统管理员从备份恢复');
+    expect(next).toContain('在城关村的工作群里发送「@归档助手 导出 城关村 2026」');
+    expect(next).toContain('私聊机器人时发送「导出 城关村 2026」');
+    // The item it names opens, to be corrected.
+    await failure.locator(`a[href="/items/${damaged.itemId}"]`).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/items/${damaged.itemId}`);
+    // A passing 移交包 has no such list.
+    await page.goto(`${h.bot.url}/transfers/${first}`);
+    expect(await page.locator('#failures, #next-step, #failures-unread').count()).toBe(0);
+
+    // The same 预检包 as the township's, carrying the village's 件: the village archivist reads its items
+    // and is sent to the township's archivist, who exports the township.
+    const township = (await getUnitByCode(h.db.db, org.township))!;
+    const [recorded] = await queryRows<{ digest: string; record: number }>(
+      h.db.db,
+      sql`select p.digest, r.record_id::int as record from transfer_packages p
+            join transfer_package_records r on r.package_id = p.id
+          where p.id = ${preCheck.id} limit 1`,
+    );
+    const townshipDir = join(h.dataDir, 'exports', 'township-precheck');
+    cpSync(preCheck.outDir, townshipDir, { recursive: true });
+    const above = await h.db.db.transaction((tx) =>
+      insertTransferPackage(
+        tx,
+        {
+          createdAt: clock.now(),
+          actor: 'cli',
+          source: 'cli',
+          unitId: township.id,
+          year: 2026,
+          fondsCodes: 'A182',
+          layout: 'carrier',
+          preCheck: true,
+          digest: recorded!.digest,
+          outDir: townshipDir,
+          records: 1,
+          ...filesOnDisk(townshipDir),
+        },
+        [recorded!.record],
+      ),
+    );
+    await page.goto(`${h.bot.url}/transfers/${above}`);
+    expect(await page.locator('#part').count()).toBe(1);
+    expect((await page.locator('#failures [data-failure]').allInnerTexts()).map((t) => t.trim())).toEqual(
+      chatLines,
+    );
+    expect(await page.locator('#next-step').innerText()).toContain(
+      '再请城关镇的档案员在工作群里发送「@归档助手 导出 城关镇 2026」重新导出',
+    );
+
+    // The report is the package folder's: with the folder moved, the page says it cannot read it, and the
+    // next step stays.
+    const moved = `${preCheck.outDir}.moved`;
+    renameSync(preCheck.outDir, moved);
+    try {
+      await page.goto(`${h.bot.url}/transfers/${preCheck.id}`);
+      expect(await page.locator('#failures-unread').innerText()).toContain(
+        '服务器上已找不到这个文件夹，读不到不通过的项目',
+      );
+      expect(await page.locator('#next-step').innerText()).toContain('「@归档助手 导出 城关村 2026」');
+    } finally {
+      renameSync(moved, preCheck.outDir);
+    }
+  }, 60_000);
 });

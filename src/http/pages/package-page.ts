@@ -18,6 +18,7 @@ import { dateTime } from './format.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { visiblePackage, type Seen } from './package-access.js';
+import { failuresSection } from './package-failures.js';
 import { crumbs } from './unit-view.js';
 
 /** Changes each list of the page shows (the unit's 移交包 page lists them all, a page at a time). */
@@ -31,6 +32,8 @@ export const PACKAGE_CHANGES_SHOWN = 100;
  * sees the package with only their units' part: their 件 count beside the whole package's, what is the
  * whole package's (scope, check, format, folder, 数字摘要) labelled 「整个包」, and the chat it was sent to
  * named only when it is one of their units' chats (a township's group they may not be in is not named).
+ * Its 下载 (http/package-download.ts) is offered to the whole package's viewers; a 预检包 lists its 四性
+ * failures by item and the next step (pages/package-failures.ts).
  */
 export async function packagePage(c: PageContext): Promise<void> {
   const seen = await visiblePackage(c);
@@ -41,7 +44,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
   const { db } = c.deps;
   const { pkg, paths } = seen;
   const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
-  const [classes, stated, retired, neighbours, chatNamed, download] = await Promise.all([
+  const [classes, stated, retired, neighbours, chatNamed, download, failures] = await Promise.all([
     packageClasses(db, pkg.id, paths),
     packageChanges(db, pkg.id, 'stated', opts),
     packageChanges(db, pkg.id, 'retired-since', opts),
@@ -50,6 +53,8 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
     // A partial view names only a chat of the viewer's own units, never the exporting unit's group.
     paths && pkg.sentChatId ? chatBoundWithin(db, pkg.sentChatId, paths) : Promise.resolve(true),
     downloadLine(seen),
+    // A 预检包: what failed, on which item, and what to do next.
+    failuresSection(c, seen),
   ]);
   const now = c.deps.clock.now();
   const when = (d: Date) => dateTime(d, now, c.deps.timeZone);
@@ -113,7 +118,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
         </dd>
       </dl>
     </div>
-    ${neighbourLines(seen, neighbours, when)}
+    ${failures} ${neighbourLines(seen, neighbours, when)}
     <h2>包含的单位（${seen.units.length}）</h2>
     <div class="card" id="units">
       ${

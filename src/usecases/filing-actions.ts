@@ -1,7 +1,7 @@
 import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js';
-import { taskProgress } from '../db/repos/completeness.js';
+import { taskProgress, unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { itemForCorrection, type ItemForCorrection } from '../db/repos/correction-items.js';
 import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
@@ -85,7 +85,9 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       // Waived (免交) after this card was drawn: not the officer's mistake. Said plainly, with the
       // card drawn again as it is now, without that task (the materials stay kept either way).
       if (err instanceof DomainError && err.code === 'task_waived') {
-        const notice = waivedTaskNotice(task);
+        // Its unit's last open task: 「请另选任务」 would point at none (the card says what comes next).
+        const others = (await unitsWithOpenTasks(deps.db, [task.unitId])).has(task.unitId);
+        const notice = waivedTaskNotice(task, others);
         const msg = await presentBurst(present(deps), await view(deps, a, burstId), {
           auto: false,
           notice,

@@ -36,9 +36,12 @@ const asCard = (c: object): OutgoingMessage => ({ msgType: 'interactive', conten
 
 /** What to do once a task or household the officer chose turns out waived (免交). */
 export const WAIVED_NEXT_STEP = '请另选任务；都不是就点「不用交」。';
-/** The card's line (and the tap's answer) for a task waived since the card was drawn, or named by #code. */
-export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0]): string =>
-  `${taskLabel(taskRef(task))}已免交，不用再交。${WAIVED_NEXT_STEP}`;
+/**
+ * The card's line (and the tap's answer) for a task waived since the card was drawn, or named by #code.
+ * `othersOpen`: whether the unit has another task to choose; without one the card says the rest.
+ */
+export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0], othersOpen: boolean): string =>
+  `${taskLabel(taskRef(task))}已免交，不用再交。${othersOpen ? WAIVED_NEXT_STEP : ''}`;
 
 /**
  * Files a closed burst when the sender already said where it goes — a reply to a task card or a
@@ -116,7 +119,7 @@ export async function presentBurst(
       if (newest.length === 1) return autoFile(deps, view, newest[0]!.id, 'code');
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
       const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);
-      if (hits.length === 0 && waived && !notice) notice = waivedTaskNotice(waived);
+      if (hits.length === 0 && waived && !notice) notice = waivedTaskNotice(waived, open.length > 0);
     }
   }
 

@@ -7,6 +7,7 @@ import { addUnitRole } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { waiveTask } from '../../src/usecases/waive-task.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
@@ -256,5 +257,32 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     const again = await waitFor('the card again', () => cardsUnder(photo)[1]);
     expect(cardButtons(again.content).filter((b) => b.value.a === 'file').length).toBeGreaterThan(0);
     expect(cardsUnder(photo)).toHaveLength(2);
+  });
+
+  it('the unit’s last open task waived after the card went out: a tap on it does not say 「请另选任务」', async () => {
+    const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    const card = await replyAfterQuiet(w.h, w.clock, photo);
+    const offered = cardButtons(card.content).find((b) => b.value.a === 'file')!;
+    // The county waives every task of the village meanwhile (本年度不开展).
+    const open = await queryRows<{ id: number }>(
+      w.h.db.db,
+      sql`select t.id::int as id from tasks t join units u on u.id = t.unit_id
+          where u.code = ${code} and t.state = 'open'`,
+    );
+    for (const t of open)
+      await waiveTask(
+        { db: w.h.db.db, clock: w.clock },
+        { taskId: t.id, actorOpenId: 'cli', reason: '本年度不开展', source: 'cli' },
+      );
+    const answer = await tapCard(w.h, {
+      operator: w.org.officer,
+      value: offered.value,
+      chatId,
+      messageId: card.messageId,
+    });
+    // Before: 「…已免交，不用再交。请另选任务；都不是就点「不用交」。」 over a card with no task on it.
+    expect(answer.toast?.type).toBe('info');
+    expect(answer.toast?.content).toMatch(/已免交，不用再交。$/);
+    expect(JSON.stringify(answer.card!.data)).toContain('本单位还没有要交材料的任务，材料已保存好。');
   });
 });

@@ -26,6 +26,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { openPostgres, queryRows } from '../src/db/client.js';
 import { migratePostgresUrl } from '../src/db/migrate.js';
+import { personNames } from '../src/db/repos/reminder-audience.js';
 import { startWebSession } from '../src/db/repos/web-sessions.js';
 import { BROWSING_ROUTES, SIGN_IN_ROUTES } from '../src/http/page-routes.js';
 import { pagesMiddleware } from '../src/http/web-app.js';
@@ -124,6 +125,12 @@ async function main(): Promise<void> {
           urgeReaders: async () => ({ openIds: [], complete: false }),
           urgeReadersOfRows: async (urges) =>
             new Map([...urges.keys()].map((k) => [k, { openIds: [], complete: false }])),
+          // No Lark here: names from the people table alone.
+          chatMemberNames: (people) =>
+            personNames(
+              db,
+              people.map((p) => p.openId),
+            ),
         },
         [...SIGN_IN_ROUTES, ...BROWSING_ROUTES],
       ),

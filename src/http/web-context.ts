@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { LarkOAuthConfig } from '../lark/oauth.js';
+import type { PersonInChat } from '../usecases/chat-member-names.js';
 import type { UrgeOutcome } from '../usecases/urge-now.js';
 import type { UrgeMessages, UrgeReaders } from '../usecases/urge-readers.js';
 
@@ -30,6 +31,11 @@ export interface WebDeps {
   urgeReaders(urge: UrgeMessages): Promise<UrgeReaders>;
   /** The same for a page's rows (each unit's last 督办), with one short wait for them all. */
   urgeReadersOfRows(urges: ReadonlyMap<number, UrgeMessages>): Promise<Map<number, UrgeReaders>>;
+  /**
+   * People's names (open_id → name): the people table, else the member list Lark gives for the chat each
+   * was seen in (chatMemberNames: a short wait at most, never throws).
+   */
+  chatMemberNames(people: readonly PersonInChat[]): Promise<Map<string, string>>;
 }
 
 /** The signed-in person and the units they may see (each with its subtree). */

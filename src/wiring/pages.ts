@@ -6,6 +6,7 @@ import { pagesMiddleware } from '../http/web-app.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
+import { chatMemberNames } from '../usecases/chat-member-names.js';
 import { urgeNow } from '../usecases/urge-now.js';
 import {
   READERS_CACHE_MS,
@@ -85,6 +86,7 @@ export function installPages(ctx: {
         ),
       urgeReaders: (urge) => urgeReaders(readersDeps, urge),
       urgeReadersOfRows: (urges) => urgeReadersOfRows(readersDeps, urges),
+      chatMemberNames: (people) => chatMemberNames(deps, people),
     },
     ctx.routes,
   );

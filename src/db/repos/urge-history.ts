@@ -15,6 +15,8 @@ export interface LastUrge {
    * read them.
    */
   messageIds: string[];
+  /** The chats those messages went to: their readers are named from these chats' members. */
+  chatIds: string[];
   /** Items (件) filed in the unit — or on `taskId`, when asked for one task — since it reached the chat. */
   filedSince: number;
 }
@@ -36,6 +38,7 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
     task_id: number | string | null;
     filed_since: number;
     message_ids: string | null;
+    chat_ids: string | null;
   }>(
     db,
     sql`select x.unit_id::int as unit_id, x.sent_at, a.details->>'by' as by_label, a.actor as by,
@@ -43,6 +46,9 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
           (select string_agg(s2.message_id, ',' order by s2.sent_at) from scheduled_sends s2
             where s2.kind = 'urge' and s2.status = 'sent' and s2.unit_id = x.unit_id
               and s2.period = x.period and s2.message_id is not null) as message_ids,
+          (select string_agg(s2.receive_id, ',' order by s2.sent_at) from scheduled_sends s2
+            where s2.kind = 'urge' and s2.status = 'sent' and s2.unit_id = x.unit_id
+              and s2.period = x.period and s2.receive_id_type = 'chat_id') as chat_ids,
           (select count(*)::int from filing_items fi
             where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}) as filed_since
         from (select distinct on (s.unit_id) s.unit_id, s.sent_at, s.period from scheduled_sends s
@@ -62,6 +68,7 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
         by: r.by,
         taskId: r.task_id === null ? null : Number(r.task_id),
         messageIds: r.message_ids ? r.message_ids.split(',') : [],
+        chatIds: r.chat_ids ? r.chat_ids.split(',') : [],
         filedSince: Number(r.filed_since),
       },
     ]),

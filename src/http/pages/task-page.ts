@@ -1,7 +1,6 @@
 import { taskProgress } from '../../db/repos/completeness.js';
 import { itemsOfTask } from '../../db/repos/page-items.js';
 import { urgeStates } from '../../db/repos/page-unit.js';
-import { personNames } from '../../db/repos/reminder-audience.js';
 import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -16,7 +15,7 @@ import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
-import { lastUrgeNote, urgeOfTask } from './urge-note.js';
+import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 
 /**
  * GET /tasks/:id — what the task asks for, what is filed (「已提交」: the glossary's word for an officer's
@@ -35,10 +34,11 @@ export async function taskPage(c: PageContext): Promise<void> {
   const lastUrged = urgeOfTask((await lastUrges(db, [unit.id], task.taskId)).get(unit.id), task);
   // Who in the village read that 督办 (Lark's read receipts; a short wait at most).
   const readers = lastUrged ? await c.deps.urgeReaders(lastUrged) : undefined;
-  const names = await personNames(db, [
-    ...owners,
-    ...(lastUrged?.by && !lastUrged.byLabel ? [lastUrged.by] : []),
-    ...(readers?.openIds ?? []),
+  // Readers nobody registered are named as the 督办's chats know them (Lark's member lists, a short wait).
+  const names = await c.deps.chatMemberNames([
+    ...owners.map((openId) => ({ openId })),
+    ...(lastUrged?.by && !lastUrged.byLabel ? [{ openId: lastUrged.by }] : []),
+    ...readersInChats(readers, lastUrged),
   ]);
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);

@@ -12,7 +12,6 @@ import {
   type QualityProblems,
   type UrgeState,
 } from '../../db/repos/page-unit.js';
-import { personNames } from '../../db/repos/reminder-audience.js';
 import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { plainDate } from '../../domain/plain-date.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
@@ -33,7 +32,7 @@ import { listPager } from './list-pages.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
-import { lastUrgeNote, urgeOfTask } from './urge-note.js';
+import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
 import { byRank, changeText, namesApart, unitRow } from '../../domain/digest.js';
 import { addDays, isoWeek } from '../../domain/working-days.js';
@@ -175,10 +174,11 @@ export async function unitPage(c: PageContext): Promise<void> {
     ),
   ]);
   const readers = readersOf.get(unit.id);
-  const names = await personNames(db, [
-    ...[...owners.values()].flat(),
-    ...[...lastUrged.values()].flatMap((l) => (l.by && !l.byLabel ? [l.by] : [])),
-    ...(readers?.openIds ?? []),
+  // Readers nobody registered are named as the 督办's chats know them (Lark's member lists, a short wait).
+  const names = await c.deps.chatMemberNames([
+    ...[...owners.values()].flat().map((openId) => ({ openId })),
+    ...[...lastUrged.values()].flatMap((l) => (l.by && !l.byLabel ? [{ openId: l.by }] : [])),
+    ...readersInChats(readers, lastUrged.get(unit.id)),
   ]);
   const mayUrge = (path: string) => holdsRole(c.viewer, path, URGE_ROLES);
   const canUrgeHere = mayUrge(unit.path);

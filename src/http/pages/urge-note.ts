@@ -1,6 +1,7 @@
 import type { LastUrge } from '../../db/repos/urge-history.js';
 import { personName } from '../../domain/person-name.js';
 import { plainDate, plainDateTime } from '../../domain/plain-date.js';
+import type { PersonInChat } from '../../usecases/chat-member-names.js';
 import type { UrgeReaders } from '../../usecases/urge-readers.js';
 import { html, type Html } from './html.js';
 
@@ -38,6 +39,17 @@ export function lastUrgeNote(
       上次督办：${plainDateTime(last.sentAt, now, tz)}${who ? `，${who}` : ''}；之后${since}
     </div>
     ${readers ? html`<div class="muted urge-readers" id="urge-readers">${readersText(readers, names)}</div>` : ''}`;
+}
+
+/**
+ * The readers the page names (the first READERS_NAMED), each with the chats the 督办 went to: someone
+ * the people table does not know is named as those chats' members in Lark name them.
+ */
+export function readersInChats(readers: UrgeReaders | undefined, last: LastUrge | undefined): PersonInChat[] {
+  const chats = last?.chatIds.length ? last.chatIds : [undefined];
+  return (readers?.openIds ?? [])
+    .slice(0, READERS_NAMED)
+    .flatMap((openId) => chats.map((chatId) => ({ openId, chatId })));
 }
 
 /** 「已读：李四、王五」, 「还没有人读」, or 「已读情况查不到」 when Lark could not tell (and nobody is known). */

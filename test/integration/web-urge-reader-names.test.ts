@@ -1,0 +1,74 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { openIdOf } from '../support/open-ids.js';
+import { waitFor } from '../support/wait-for.js';
+import { addTownshipLeader, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
+
+const PHONE = { width: 360, height: 740 };
+const MINUTE_MS = 60_000;
+
+/**
+ * Who read a 督办, when the reader was never registered (no row in `people`, outside Lark's contact
+ * range): the pages said 「已读：未登记姓名的成员（…abcd）」, and the leader could not tell who it was.
+ * The reader is a member of the village's group, and Lark's member list of that chat names them.
+ */
+describe.skipIf(!hasChromium)('督办 readers nobody registered are named as their group knows them', () => {
+  let w: WebWorld;
+  let browser: Browser;
+  let page: Page;
+  const tleader = { openId: 'ou_WN_tleader', name: '钱镇长' };
+  const clerk = openIdOf('WN_clerk');
+
+  beforeAll(async () => {
+    w = await createWebWorld('WN');
+    await addTownshipLeader(w, tleader);
+    w.h.fake.useClock(() => w.clock.now());
+    // 河口村's group: the registered officer and 刘会计, whom nobody registered.
+    w.h.fake.addChat({
+      chatId: w.chats.village2,
+      name: '河口村工作群',
+      members: [
+        { openId: w.org.officer, name: '王村官' },
+        { openId: clerk, name: '刘会计' },
+      ],
+    });
+    browser = await launchChromium();
+    w.h.fake.signInAs(tleader);
+    const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    page = await ctx.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await w.signIn(tleader);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await w?.close();
+  });
+
+  const readersLine = async (url: string) => {
+    await page.goto(url);
+    return page.locator('#urge-readers').innerText({ timeout: 5000 });
+  };
+
+  it('the village page and the task page name the reader from the chat’s members', async () => {
+    await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+    await page.locator('#children tr', { hasText: '河口村' }).locator('button', { hasText: '督办' }).click();
+    await page.waitForURL('**/urge');
+    await waitFor('the 督办 delivered', async () =>
+      (await w.urgeStatuses(w.chats.village2)).includes('sent'),
+    );
+    const urge = w.h.fake
+      .sentMessages()
+      .find((m) => m.chatId === w.chats.village2 && JSON.stringify(m.content).includes('督办'))!;
+    w.h.fake.markRead(urge.messageId, w.org.officer);
+    w.h.fake.markRead(urge.messageId, clerk);
+    // Past the read receipts' minute and the gateway's 10-minute member cache (a list read before the
+    // clerk joined would not have them yet).
+    await w.clock.set(new Date(w.clock.now().getTime() + 11 * MINUTE_MS));
+
+    // Before: 「已读：王村官、未登记姓名的成员（…xxxx）」.
+    expect(await readersLine(`${w.h.bot.url}/units/${w.units.village2.id}`)).toBe('已读：王村官、刘会计');
+    const c01 = await taskIdOf(w, w.units.village2, 'C01');
+    expect(await readersLine(`${w.h.bot.url}/tasks/${c01}`)).toBe('已读：王村官、刘会计');
+  });
+});

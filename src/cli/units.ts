@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { getUnitByCode, listUnits, updateUnitSettings, type UnitRow } from '../db/repos/units.js';
 import { localDay } from '../domain/working-days.js';
-import { setupGaps } from '../db/repos/setup-gaps.js';
+import { setupGaps, type TasksHint } from '../db/repos/setup-gaps.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
 import { parseFondsArgs, type Fonds } from '../domain/fonds.js';
@@ -46,7 +46,7 @@ export const UNITS_USAGE = `用法:
                                     撤并单位（如撤并村）：档案、档号都保留，不再提醒、不进周报和进度；
                                     --into 并入的同级单位（本村的群改绑到它），--date 撤并日期（默认今天）
   units restore CODE                恢复撤并的单位（撤并时免交的任务重新打开；群不会自动绑回）
-  units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员；哪些乡镇和县没有领导；哪些群没绑定单位
+  units check                       检查设置是否齐全：哪些村没绑定工作群、没有村干部、没有档案员、没有今年的任务清单；哪些乡镇和县没有领导；哪些群没绑定单位
                                     （还缺设置时退出码为 1，齐全为 0；没绑定单位的群只列出，不算缺）
   units set CODE key=value …        单位设置：reminders=on|off，digest=on|off，digestChat=oc_xxx|off
   units fonds CODE code=A183 name=全宗名称 [transferringUnit=移交单位]
@@ -277,18 +277,23 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
 /**
  * `units check`: what the first setup still lacks, one line per village missing something and per
  * township or county with no 领导. Resolves to the exit code: 1 while anything is missing (no village
- * yet, a village without its chat, 村干部 or 档案员, a township or the county without 领导), so a script
- * or `units check && echo ok` is not told all is well; 0 when that is complete. Chats nobody bound
- * and retired units are notes, not gaps (exit 0): the bot may rightly be in a chat that is no
- * village's (a leaders' chat for the digest, a test chat), and a village whose chat is not bound is
- * already a gap of its own.
+ * yet, a village without its chat, 村干部, 档案员 or this year's 任务清单, a township or the county
+ * without 领导), so a script or `units check && echo ok` is not told all is well; 0 when that is
+ * complete. Chats nobody bound and retired units are notes, not gaps (exit 0): the bot may rightly be
+ * in a chat that is no village's (a test chat; a leaders' chat set as digestChat is not listed at all),
+ * and a village whose chat is not bound is already a gap of its own.
  */
 async function checkCommand(deps: OrgCliDeps): Promise<number> {
-  const { villages, gaps, leaderUnits, noLeader, unboundChats, retired } = await setupGaps(deps.db);
+  const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
+  const year = Number(localDay((deps.clock ?? systemClock).now(), timeZone).slice(0, 4));
+  const { villages, gaps, leaderUnits, noLeader, unboundChats, retired, tasksHint } = await setupGaps(
+    deps.db,
+    year,
+  );
   if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
   else if (gaps.length === 0)
     deps.out(
-      `村 ${villages} 个：都已绑定工作群，都有村干部和档案员` +
+      `村 ${villages} 个：都已绑定工作群，都有村干部、档案员和 ${year} 年的任务清单` +
         (leaderUnits > 0 && noLeader.length === 0 ? `；乡镇和县 ${leaderUnits} 个：都有领导` : ''),
     );
   else {
@@ -298,6 +303,7 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
         ...(g.noChat ? [g.pausedChat ? '工作群（机器人已被移出群）' : '工作群'] : []),
         ...(g.noOfficer ? ['村干部'] : []),
         ...(g.noArchivist ? ['档案员'] : []),
+        ...(g.noTasks ? ['任务清单'] : []),
       ];
       deps.out(`  ${g.code}  ${g.fullName}  缺：${missing.join('、')}`);
     }
@@ -317,12 +323,40 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
     for (const c of unboundChats) deps.out(`  ${c.chatId}  ${c.name ?? '（群名未知）'}`);
   }
   if (retired > 0) deps.out(`已撤并的单位 ${retired} 个，不再检查（units list 可看）`);
-  if (gaps.length > 0 || (villages > 0 && noLeader.length > 0) || unboundChats.length > 0)
+  if (
+    gaps.some((g) => g.noChat || g.noOfficer || g.noArchivist) ||
+    (villages > 0 && noLeader.length > 0) ||
+    unboundChats.length > 0
+  )
     deps.out(
       '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；' +
         '村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
     );
+  const taskless = gaps.filter((g) => g.noTasks);
+  if (taskless.length > 0) deps.out(tasksFixText(year, taskless, tasksHint, timeZone));
   return villages === 0 || gaps.length > 0 || noLeader.length > 0 ? 1 : 0;
+}
+
+/**
+ * How villages without this year's 任务清单 get it: `campaigns create` for the year's village campaign
+ * (run again it adds only the missing tasks), or, with none yet, a loaded village checklist (or
+ * load-checklists first). Until then their officers' materials are kept but wait, fileable nowhere.
+ */
+function tasksFixText(
+  year: number,
+  taskless: readonly { code: string }[],
+  hint: TasksHint,
+  timeZone: string,
+): string {
+  const units = hint.county ? `--parent ${hint.county}` : `--units ${taskless.map((g) => g.code).join(',')}`;
+  const create =
+    `npm run cli -- campaigns create --checklist ${hint.checklist ?? 'village-jzfp'} --year ${year} ` +
+    `--deadline ${hint.deadline ? localDay(hint.deadline, timeZone) : `${year}-12-31`} ${units}` +
+    (hint.code && hint.code !== `${hint.checklist}-${year}` ? ` --code ${hint.code}` : '');
+  return (
+    `补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：${hint.checklist ? '' : 'npm run cli -- campaigns load-checklists，再 '}${create}` +
+    `（已有的任务不会重复${hint.deadline ? '' : '；截止日按县里的安排改'}）`
+  );
 }
 
 /** `units fonds [CODE code=… name=… | CODE off]`: a 立档单位's fonds, inherited by its subtree. */

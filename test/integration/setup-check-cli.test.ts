@@ -5,8 +5,8 @@ import { cliInProcess } from '../support/cli-in-process.js';
 import { openIdOf } from '../support/open-ids.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { ORG_CSV, PEOPLE_CSV } from './campaign-fixtures.js';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { ORG_CSV, PEOPLE_CSV, SMALL_CHECKLIST } from './campaign-fixtures.js';
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,12 @@ describe('npm run cli -- units check', () => {
   let dir: string;
   const clock = new ManualClock('2026-03-01T09:00:00+08:00');
   const cli = (...args: string[]) => cliInProcess(args, {}, tdb);
+  // The year whose 任务清单 every village needs: the CLI's own, today's in TZ (Asia/Shanghai by default).
+  const year = Number(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()),
+  );
+  const peopleFix =
+    '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）';
   beforeAll(async () => {
     tdb = await createTestDb();
     dir = mkdtempSync(join(tmpdir(), 'setup-check-'));
@@ -56,17 +62,62 @@ describe('npm run cli -- units check', () => {
     const res = await cli('units', 'check');
     expect(res.stderr).toBe('');
     expect(res.code).toBe(1);
+    // No 任务清单 yet: no village can file anything (their officers' materials wait); with no checklist
+    // loaded, the line says to load one first.
     expect(res.stdout.split('\n')).toEqual([
-      '村 3 个，其中 2 个还缺设置：',
-      '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
-      '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
+      '村 3 个，其中 3 个还缺设置：',
+      '  V1  测试县/甲镇/东村  缺：任务清单',
+      '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）、任务清单',
+      '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员、任务清单',
       '乡镇和县 3 个，其中 2 个没有领导：',
       '  T1  测试县/甲镇  缺：领导（进度周报和逾期未交齐私信都没人收到）',
       '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
       '机器人在这些群里、群还没绑定单位（1 个）：',
       '  oc_south  南村群',
-      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
+      peopleFix,
+      '补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：npm run cli -- campaigns load-checklists，再 ' +
+        `npm run cli -- campaigns create --checklist village-jzfp --year ${year} --deadline ${year}-12-31 --parent X` +
+        '（已有的任务不会重复；截止日按县里的安排改）',
       '',
+    ]);
+  });
+
+  it('names the villages this year’s 任务清单 left out, with the command that gives them theirs', async () => {
+    mkdirSync(join(dir, 'checklists'));
+    writeFileSync(join(dir, 'checklists', 'small.yaml'), SMALL_CHECKLIST);
+    expect((await cli('campaigns', 'load-checklists', join(dir, 'checklists'))).code).toBe(0);
+    const deadline = `${year}-11-30`;
+    const created = await cli(
+      ...['campaigns', 'create', '--checklist', 'small', '--year', String(year), '--deadline', deadline],
+      ...['--units', 'V1', '--code', `small-${year}-a`],
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const res = await cli('units', 'check');
+    expect(res.code).toBe(1);
+    const lines = res.stdout.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '村 3 个，其中 2 个还缺设置：',
+      '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）、任务清单',
+      '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员、任务清单',
+      '乡镇和县 3 个，其中 2 个没有领导：',
+    ]);
+    // The year's campaign as it was made (checklist, deadline, its own code): run again over the county
+    // it adds only the tasks the villages lack.
+    const fix = lines.at(-2)!;
+    const command = `npm run cli -- campaigns create --checklist small --year ${year} --deadline ${deadline} --parent X --code small-${year}-a`;
+    expect(fix).toBe(
+      `补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：${command}（已有的任务不会重复）`,
+    );
+    const again = await cli(...command.replace('npm run cli -- ', '').split(' '));
+    expect(again.stdout).toBe(
+      `已存在 small-${year}-a「${year}年 测试清单」：3 个村、0 户，新增任务 4，已有 2\n`,
+    );
+    const after = await cli('units', 'check');
+    expect(after.stdout).not.toContain('任务清单');
+    expect(after.stdout.split('\n').slice(0, 3)).toEqual([
+      '村 3 个，其中 2 个还缺设置：',
+      '  V2  测试县/甲镇/西村  缺：工作群（机器人已被移出群）',
+      '  V3  测试县/乙乡/南村  缺：工作群、村干部、档案员',
     ]);
   });
 
@@ -85,19 +136,23 @@ describe('npm run cli -- units check', () => {
     const noLeader = await cli('units', 'check');
     expect(noLeader.code).toBe(1);
     expect(noLeader.stdout.split('\n')).toEqual([
-      '村 3 个：都已绑定工作群，都有村干部和档案员',
+      `村 3 个：都已绑定工作群，都有村干部、档案员和 ${year} 年的任务清单`,
       '乡镇和县 3 个，其中 1 个没有领导：',
       '  T2  测试县/乙乡  缺：领导（进度周报和逾期未交齐私信都没人收到）',
-      '补法：工作群在群里 @归档助手 发送「绑定 村名」，或 npm run cli -- chats list --csv > 群.csv 填上单位编码再 chats bind 群.csv；村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
+      peopleFix,
       '',
     ]);
     // 乙乡's digest goes to its leaders' chat: it reaches the chat, only the 督办 (direct messages to
     // leaders) reach nobody. It said 「收不到进度周报和督办」, which was half false.
     await recordChatJoined(tdb.db, { chatId: 'oc_t2_leaders', name: '乙乡领导群', at: clock.now() });
     expect((await cli('units', 'set', 'T2', 'digestChat=oc_t2_leaders')).code).toBe(0);
-    expect((await cli('units', 'check')).stdout.split('\n')).toContain(
+    const withChat = await cli('units', 'check');
+    expect(withChat.stdout.split('\n')).toContain(
       '  T2  测试县/乙乡  缺：领导（周报发到领导群，但逾期未交齐的私信只发给领导，没人收到）',
     );
+    // The leaders' chat is rightly bound to no unit: it was listed under 「群还没绑定单位」 as if forgotten.
+    expect(withChat.stdout).not.toContain('oc_t2_leaders');
+    expect(withChat.stdout).not.toContain('群还没绑定单位');
     // The bot taken out of the leaders' chat: the digest reaches nobody again.
     await recordChatLeft(tdb.db, { chatId: 'oc_t2_leaders', at: clock.now() });
     expect((await cli('units', 'check')).stdout.split('\n')).toContain(
@@ -106,14 +161,16 @@ describe('npm run cli -- units check', () => {
     writeFileSync(join(dir, 'lead.csv'), `open_id,name,unit_code,role\n${openIdOf('t2')},乙乡长,T2,领导\n`);
     expect((await cli('units', 'people', 'import', join(dir, 'lead.csv'))).code).toBe(0);
     const res = await cli('units', 'check');
-    expect(res.stdout).toBe('村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导\n');
+    expect(res.stdout).toBe(
+      `村 3 个：都已绑定工作群，都有村干部、档案员和 ${year} 年的任务清单；乡镇和县 3 个：都有领导\n`,
+    );
     expect(res.code).toBe(0);
     // A chat nobody bound is listed, but is no gap (the bot may rightly be in a chat that is no
     // village's, such as a test chat): still exit 0.
     await recordChatJoined(tdb.db, { chatId: 'oc_test', name: '测试群', at: clock.now() });
     const note = await cli('units', 'check');
     expect(note.stdout.split('\n').slice(0, 3)).toEqual([
-      '村 3 个：都已绑定工作群，都有村干部和档案员；乡镇和县 3 个：都有领导',
+      `村 3 个：都已绑定工作群，都有村干部、档案员和 ${year} 年的任务清单；乡镇和县 3 个：都有领导`,
       '机器人在这些群里、群还没绑定单位（1 个）：',
       '  oc_test  测试群',
     ]);

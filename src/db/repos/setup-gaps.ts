@@ -13,6 +13,25 @@ export interface VillageGap {
   noOfficer: boolean;
   /** Nobody holds 档案员 (archivist) on the village or any unit above it. */
   noArchivist: boolean;
+  /**
+   * No task of a campaign of the year checked (no 任务清单 this year): its officers' materials are kept
+   * but wait, with nothing to file them to, and its chat is not reminded (unitsWithOpenTasks).
+   */
+  noTasks: boolean;
+}
+
+/**
+ * What `campaigns create` for the year would be given: the year's village campaign when there is one
+ * (its checklist and deadline: running it again adds only the missing tasks), else a village checklist
+ * loaded (`checklist` undefined: none loaded yet, `campaigns load-checklists` first).
+ */
+export interface TasksHint {
+  checklist: string | undefined;
+  /** The existing campaign's deadline and code; undefined: none this year. */
+  deadline: Date | undefined;
+  code: string | undefined;
+  /** The one active county (every village under it): `--parent`. */
+  county: string | undefined;
 }
 
 export interface SetupGaps {
@@ -29,12 +48,20 @@ export interface SetupGaps {
   noLeader: { code: string; fullName: string; leadersChat: boolean }[];
   /** Units retired (撤并): not checked, only counted. */
   retired: number;
-  /** Group chats the bot is in that are bound to no unit. */
+  /**
+   * Group chats the bot is in that are bound to no unit and are no active unit's leaders' chat
+   * (settings.digestChat, which gets that unit's weekly digest and is rightly bound to none).
+   */
   unboundChats: { chatId: string; name: string | null }[];
+  /** How to give the villages with `noTasks` their tasks. */
+  tasksHint: TasksHint;
 }
 
-/** What the first setup still lacks: four set-based reads (a county's ~200 villages in one go). */
-export async function setupGaps(db: Db): Promise<SetupGaps> {
+/**
+ * What the first setup still lacks: a few set-based reads (a county's ~200 villages in one go).
+ * `year`: the year whose 任务清单 every active village needs (the current one in TZ).
+ */
+export async function setupGaps(db: Db, year: number): Promise<SetupGaps> {
   const rows = await queryRows<{
     code: string;
     full_name: string;
@@ -42,6 +69,7 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
     paused_chat: boolean | string;
     officer: boolean | string;
     archivist: boolean | string;
+    tasks: boolean | string;
   }>(
     db,
     sql`select u.code, u.full_name,
@@ -49,7 +77,9 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
           exists (select 1 from chat_bindings b where b.unit_id = u.id and b.status = 'paused') as paused_chat,
           exists (select 1 from unit_roles r where r.unit_id = u.id and r.role = 'officer') as officer,
           exists (select 1 from unit_roles r where r.role = 'archivist'
-                    and r.unit_id in (select p::bigint from unnest(string_to_array(u.path, '/')) p where p <> '')) as archivist
+                    and r.unit_id in (select p::bigint from unnest(string_to_array(u.path, '/')) p where p <> '')) as archivist,
+          exists (select 1 from tasks t join campaigns c on c.id = t.campaign_id
+                    where t.unit_id = u.id and c.year = ${year}) as tasks
         from units u where u.kind = 'village' and u.status = 'active' order by u.code`,
   );
   const yes = (v: boolean | string) => v === true || v === 't';
@@ -58,6 +88,7 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
     sql`select c.chat_id, c.name from chats c
         where c.active and c.chat_type <> 'p2p'
           and not exists (select 1 from chat_bindings b where b.chat_id = c.chat_id and b.status <> 'ended')
+          and not exists (select 1 from units u where u.status = 'active' and u.settings->>'digestChat' = c.chat_id)
         order by c.name nulls last, c.chat_id`,
   );
   const leads = await queryRows<{
@@ -74,6 +105,7 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
         from units u where u.kind in ('county', 'township') and u.status = 'active'
         order by u.kind = 'township', u.code`,
   );
+  const tasksHint = await tasksHintOf(db, year);
   const [retired] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from units where status = 'retired'`,
@@ -93,8 +125,35 @@ export async function setupGaps(db: Db): Promise<SetupGaps> {
         pausedChat: !yes(r.active_chat) && yes(r.paused_chat),
         noOfficer: !yes(r.officer),
         noArchivist: !yes(r.archivist),
+        noTasks: !yes(r.tasks),
       }))
-      .filter((g) => g.noChat || g.noOfficer || g.noArchivist),
+      .filter((g) => g.noChat || g.noOfficer || g.noArchivist || g.noTasks),
     unboundChats: unbound.map((c) => ({ chatId: c.chat_id, name: c.name })),
+    tasksHint,
+  };
+}
+
+async function tasksHintOf(db: Db, year: number): Promise<TasksHint> {
+  const [campaign] = await queryRows<{ code: string; checklist_code: string; deadline: string | Date }>(
+    db,
+    sql`select c.code, c.checklist_code, c.deadline from campaigns c
+        join checklists k on k.code = c.checklist_code and k.version = c.checklist_version
+        where c.year = ${year} and k.level = 'village' order by c.created_at, c.id limit 1`,
+  );
+  const [loaded] = campaign
+    ? []
+    : await queryRows<{ code: string }>(
+        db,
+        sql`select code from checklists where level = 'village' order by code limit 1`,
+      );
+  const counties = await queryRows<{ code: string }>(
+    db,
+    sql`select code from units where kind = 'county' and status = 'active' order by code limit 2`,
+  );
+  return {
+    checklist: campaign?.checklist_code ?? loaded?.code,
+    deadline: campaign ? new Date(campaign.deadline) : undefined,
+    code: campaign?.code,
+    county: counties.length === 1 ? counties[0]!.code : undefined,
   };
 }

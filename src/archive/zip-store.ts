@@ -47,6 +47,7 @@ export async function zipStream(
   at: Date,
 ): Promise<{ stream: Readable; size: number }> {
   const zip = new yazl.ZipFile();
+  const out = zip.outputStream as Readable;
   let reading: ReadStream | undefined;
   for (const f of files)
     zip.addReadStreamLazy(
@@ -54,12 +55,13 @@ export async function zipStream(
       { compress: false, mtime: at, mode: 0o100644, size: f.size },
       (cb) => {
         reading = createReadStream(join(dir, f.rel));
+        // yazl listens for no error on a lazy stream: unheard, a file gone meanwhile would end the process.
+        reading.once('error', (err) => out.destroy(err));
         cb(null, reading);
       },
     );
-  const out = zip.outputStream as Readable;
   out.once('close', () => reading?.destroy());
-  // A read error (a file gone meanwhile) is the ZipFile's: the stream ends with it.
+  // yazl's own errors (a file whose size changed since it was listed) end the stream too.
   zip.on('error', (err: Error) => out.destroy(err));
   // @types/yazl types the callback without its argument, the ZIP's calculated size.
   const size = await new Promise<number>((resolve) => zip.end(undefined, resolve as unknown as () => void));

@@ -14,6 +14,8 @@ export interface PageItem {
   filedAt: Date;
   filedBy: string;
   filedByName: string | null;
+  /** The chat it was filed from (its filer is named from that chat's members when `people` has no name). */
+  chatId: string | null;
   /** What the item holds (its own files) and which repeat a file its task counts elsewhere. */
   files: ItemFiles;
   archivalCode: string | null;
@@ -22,7 +24,7 @@ export interface PageItem {
 }
 
 export const ITEM_COLUMNS = sql`fi.id::int as id, fi.task_id::int as task_id, fi.unit_id::int as unit_id, fi.kind,
-  coalesce(d.title, fi.title) as title, fi.filed_at, fi.filed_by, p.name as filed_by_name,
+  coalesce(d.title, fi.title) as title, fi.filed_at, fi.filed_by, p.name as filed_by_name, fi.chat_id,
   ar.archival_code,
   (select m.id::int from filing_item_materials fim join materials m on m.id = fim.material_id
     where fim.item_id = fi.id and m.thumbnail_key is not null order by fim.position limit 1) as thumb_id`;
@@ -44,6 +46,7 @@ export interface PageItemRow {
   filed_at: When;
   filed_by: string;
   filed_by_name: string | null;
+  chat_id: string | null;
   archival_code: string | null;
   thumb_id: number | null;
 }
@@ -58,6 +61,7 @@ export const toPageItem = (r: PageItemRow): Omit<PageItem, 'files'> => ({
   filedAt: new Date(r.filed_at),
   filedBy: r.filed_by,
   filedByName: r.filed_by_name ?? null,
+  chatId: r.chat_id ?? null,
   archivalCode: r.archival_code ?? null,
   thumbMaterialId: r.thumb_id == null ? null : Number(r.thumb_id),
 });

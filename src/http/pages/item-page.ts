@@ -55,7 +55,19 @@ export async function itemDescribe(c: PageContext): Promise<void> {
 async function visibleItem(c: PageContext): Promise<ItemDetail> {
   const d = await itemDetail(c.deps.db, c.params.id!);
   if (!d || !canSee(c.viewer, d.unit.path)) throw new NotFound();
-  return d;
+  // Its filer and those in its 操作记录 named from its chat's members when nobody registered them.
+  const chatId = d.item.chatId;
+  const names = await c.deps.chatMemberNames([
+    ...(d.item.filedByName ? [] : [{ openId: d.item.filedBy, chatId }]),
+    ...d.audit.flatMap((a) =>
+      a.actorName || !a.actor.startsWith('ou_') ? [] : [{ openId: a.actor, chatId }],
+    ),
+  ]);
+  return {
+    ...d,
+    item: { ...d.item, filedByName: d.item.filedByName ?? names.get(d.item.filedBy) ?? null },
+    audit: d.audit.map((a) => (a.actorName ? a : { ...a, actorName: names.get(a.actor) ?? null })),
+  };
 }
 
 async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult): Promise<void> {

@@ -3,7 +3,7 @@ import { getUnitById } from '../../db/repos/units.js';
 import { canSee, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { html } from './html.js';
-import { itemList } from './item-list.js';
+import { itemList, withFilerNames } from './item-list.js';
 import { layout, messagePage } from './layout.js';
 import { qualityPeriod } from './quality-period.js';
 import { crumbs } from './unit-view.js';
@@ -62,6 +62,8 @@ export async function searchPage(c: PageContext): Promise<void> {
       : Promise.resolve([]),
     searched && terms.length === 0 ? countFiltered(c.deps.db, filtersOnly) : undefined,
   ]);
+  // The page's items with their filers named (from their chats' members when nobody registered them).
+  const shown = await withFilerNames(c.deps, hits.slice(0, LIMIT));
   const more = hits.length > LIMIT ? new URLSearchParams(c.koa.querystring) : undefined;
   more?.set('before', String(hits[LIMIT - 1]!.id));
   // The unit menu lists the viewer's units; a unit below them (a village's 在本单位搜索) is added to it,
@@ -121,7 +123,7 @@ export async function searchPage(c: PageContext): Promise<void> {
                       : `共 ${hits.length} 条`
               }
             </p>
-            ${itemList(hits.slice(0, LIMIT), c.deps.timeZone, c.deps.clock.now(), (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
+            ${itemList(shown, c.deps.timeZone, c.deps.clock.now(), (h) => html`<span class="muted">${h.unitName} · <a href="/tasks/${h.taskId}">${h.taskCode} ${h.taskTitle}</a></span>`)}
             ${more ? html`<p><a id="more" href="/search?${more.toString()}">更早的 ›</a></p>` : ''}`
         : html`<p class="muted">输入关键词，或选择类型、日期后搜索。</p>`
     }`;

@@ -8,7 +8,7 @@ import { daysOverdue } from '../../domain/working-days.js';
 import { STATE_LABEL } from './format.js';
 import { plainDate } from '../../domain/plain-date.js';
 import { html } from './html.js';
-import { itemList } from './item-list.js';
+import { itemList, withFilerNames } from './item-list.js';
 import { layout } from './layout.js';
 import { crumbs, visibleUnit } from './unit-view.js';
 import { URGE_ROLES, urgeButton, urgeTiming } from './unit-page.js';
@@ -27,7 +27,8 @@ export async function taskPage(c: PageContext): Promise<void> {
   if (!task) throw new NotFound();
   const unit = await visibleUnit(c, task.unitId);
   const now = clock.now();
-  const items = await itemsOfTask(db, task.taskId);
+  // Filers nobody registered named from their chat's members, while the rest of the page is read.
+  const itemsRead = itemsOfTask(db, task.taskId).then((list) => withFilerNames(c.deps, list));
   // 负责人: who answers for it now, as the digest and reminders name them (not someone who has left).
   const owners = (await ownersOfTasks(db, [task.taskId])).get(task.taskId) ?? [];
   // The last 督办 of the village that reached its chat, and what this task got since.
@@ -40,6 +41,7 @@ export async function taskPage(c: PageContext): Promise<void> {
     ...(lastUrged?.by && !lastUrged.byLabel ? [{ openId: lastUrged.by }] : []),
     ...readersInChats(readers, lastUrged),
   ]);
+  const items = await itemsRead;
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
   const urged = (await urgeStates(db, [unit.id], urgeDay)).get(unit.id);

@@ -9,12 +9,14 @@ import { outputLockPath, removeDeadOutputLock, takeOutputLock } from '../archive
 import { zipFolder } from '../archive/zip-store.js';
 import type { Db } from '../db/client.js';
 import { forgetTransferPackagesAt, markTransferPackageSent } from '../db/repos/transfer-packages.js';
+import { chatTypeOf } from '../db/repos/chats.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { DomainError, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
+import { exportAgainCommand, sentAs } from '../domain/export-again.js';
 import { failingItemLines } from '../domain/four-properties.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
@@ -206,6 +208,16 @@ function failedReason(err: unknown): string {
   return '服务器出错，未能完成导出';
 }
 
+/**
+ * The exact command that exports this unit's year again, as it is sent in the chat that asked (the
+ * 预检包's page says the same): 「@归档助手 导出 城关村 2026」 in a group, 「导出 城关村 2026」 to the bot directly.
+ */
+const exportAgainHere = async (db: Db, p: ExportJobPayload, unitName: string) =>
+  sentAs(
+    exportAgainCommand(unitName, p.year),
+    (await chatTypeOf(db, p.chatId)) === 'p2p' ? 'direct' : 'group',
+  );
+
 async function finishForChat(
   deps: ExportForChatDeps,
   p: ExportJobPayload,
@@ -253,7 +265,8 @@ async function finishForChat(
       : [
           '不合格的有：',
           ...failingItemLines(res.report, 5),
-          '这个包不能移交。文件损坏或缺失的，请系统管理员从备份恢复；其他问题按报告处理。处理好后重新发送「导出」。',
+          '这个包不能移交。文件损坏或缺失的，请系统管理员从备份恢复；其他问题按报告处理。' +
+            `处理好后重新发送「${await exportAgainHere(deps.db, p, unitName)}」。`,
         ]),
     // Left out for want of a 档号: how to take them along.
     ...(res.unconfirmed > 0

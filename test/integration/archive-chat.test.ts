@@ -15,6 +15,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { recordChatJoined } from '../../src/db/repos/chats.js';
 import { claimDue } from '../../src/db/repos/queue.js';
 import { findInstallation } from '../../src/db/repos/installation.js';
 import { installScopedUuid } from '../../src/domain/send-key.js';
@@ -533,7 +534,17 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // It names the damaged item and says what to do next.
     expect(preCheck).toContain('· A182-ZP·2025-Y-0001：哈希值不符');
     expect(preCheck).toContain('从备份恢复');
-    expect(preCheck).toContain('重新发送「导出」');
+    // The exact command to export again, as sent in this group (the 预检包's page says the same).
+    expect(preCheck).toContain('处理好后重新发送「@归档助手 导出 东村 2025」。');
+    // Asked in a direct chat with the bot: the command without the mention.
+    await recordChatJoined(f.db, { chatId: 'oc_dm_archivist', chatType: 'p2p', at: f.clock.now() });
+    await ctx.jobs
+      .get('archive-export')!
+      .run({ ...exportJob!.payload, chatId: 'oc_dm_archivist', messageId: 'om_e9dm' }, silentLogger(), {
+        attempts: 1,
+        maxAttempts: 3,
+      });
+    expect(texts(h, 'om_e9dm').at(-1)).toContain('处理好后重新发送「导出 东村 2025」。');
     await check(); // still failing: no second alert within the hour
     expect(opsCards()).toEqual(['告警：四性检测未通过']);
     writeFileSync(path, good);

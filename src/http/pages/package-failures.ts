@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { packageReport } from '../../archive/package-report.js';
 import { queryRows } from '../../db/client.js';
+import { exportAgainCommand, sentAs } from '../../domain/export-again.js';
 import { failingItems, type FailingItem } from '../../domain/four-properties.js';
 import { canSee, type PageContext } from '../web-context.js';
 import { html, type Html } from './html.js';
@@ -20,9 +21,6 @@ async function itemPaths(c: PageContext, ids: number[]): Promise<Map<number, str
   return new Map(rows.map((r) => [Number(r.id), r.path]));
 }
 
-/** The exact chat command that exports the package's unit and year again. */
-export const exportAgainCommand = (unitName: string, year: number) => `导出 ${unitName} ${year}`;
-
 /**
  * A 预检包's 四性 failures and what to do: each failing item and kind of problem (the 导出 answer's lines,
  * the item linked to its page), read from the report in the package's folder (the database records only
@@ -40,8 +38,8 @@ export async function failuresSection(c: PageContext, seen: Seen): Promise<Html 
   const next = html`<div class="card" id="next-step">
     <b>下一步：</b>${fix}，${
       paths
-        ? `再请${pkg.unitName}的档案员在工作群里发送「@归档助手 ${command}」重新导出。`
-        : `然后在${pkg.unitName}的工作群里发送「@归档助手 ${command}」（私聊机器人时发送「${command}」）重新导出。`
+        ? `再请${pkg.unitName}的档案员在工作群里发送「${sentAs(command, 'group')}」重新导出。`
+        : `然后在${pkg.unitName}的工作群里发送「${sentAs(command, 'group')}」（私聊机器人时发送「${sentAs(command, 'direct')}」）重新导出。`
     }新的包四性检测通过后才是移交包，这个预检包不要移交。
   </div>`;
   if (read.state !== 'read')

@@ -6,6 +6,7 @@ import type { IncomingMessage, Mention } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
 import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/units-people.js';
 import { grantRole, revokeRole } from './change-role.js';
+import { chatMemberNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
 import type { Command } from '../domain/commands.js';
@@ -188,10 +189,16 @@ async function listPeopleCommand(deps: BotDeps, msg: IncomingMessage, cmd: RoleC
   const { unit } = await resolveUnit(deps, msg, cmd.args);
   if (!unit) return;
   const people = await listUnitPeople(deps.db, unit.id);
+  // A holder with no name on record (a role given without one) is named as this group knows them.
+  const chatId = msg.chatType === 'p2p' ? undefined : msg.chatId;
+  const names = await chatMemberNames(
+    deps,
+    people.filter((p) => !p.name).map((p) => ({ openId: p.openId, chatId })),
+  );
   const lines = [...UNIT_ROLES].reverse().flatMap((role) => {
     const holders = people
       .filter((p) => p.role === role)
-      .map((p) => p.name ?? '（未登记姓名）')
+      .map((p) => p.name ?? names.get(p.openId) ?? '（未登记姓名）')
       .sort((a, b) => a.localeCompare(b, 'zh-CN'));
     return holders.length > 0 ? [`${ROLE_LABEL[role]}：${holders.join('、')}`] : [];
   });

@@ -152,4 +152,24 @@ describe('roles in chat: 设置 / 撤销角色 / 人员 (mentions carry the open
       '您不是河口村或其上级单位的工作人员，不能查看它的归档情况。',
     );
   });
+
+  it('人员 names a role holder with no name on record as the group knows them, not 「（未登记姓名）」', async () => {
+    // A role given without a name (Lark's contacts do not name them either) to a member of the group.
+    const chen = 'ou_named_in_chat_chen';
+    h.fake.addChat({
+      chatId,
+      name: '城关村工作群',
+      members: [
+        { openId: org.officer, name: '王村官' },
+        { openId: chen, name: '陈出纳' },
+      ],
+    });
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    await grantRole(
+      { db: h.db.db, clock: h.bot.deps.clock },
+      { unitId: village.id, person: { openId: chen }, role: 'officer', actor: 'cli', source: 'cli' },
+    );
+    // Before: 「（未登记姓名）」 in its place.
+    expect(await say(org.officer, '人员')).toContain('村干部：陈出纳、王村官');
+  });
 });

@@ -75,14 +75,6 @@ export async function chatMemberNames(
   return names;
 }
 
-/** One person's name as chatMemberNames finds it; undefined when neither `people` nor the chat has it. */
-export async function chatMemberName(
-  deps: ChatMemberNamesDeps,
-  person: PersonInChat,
-): Promise<string | undefined> {
-  return (await chatMemberNames(deps, [person])).get(person.openId);
-}
-
 /** A filing (an item) as the cards show it: who filed it, their name from `people` if any, and its chat. */
 interface Filed {
   filedBy: string;

@@ -1,3 +1,5 @@
+import { NO_TASK_LIST_YET } from '../domain/no-tasks-yet.js';
+
 /** One line of the help card: how a command is written, what it does, who it is for. */
 export interface HelpLine {
   usage: string;
@@ -6,9 +8,18 @@ export interface HelpLine {
   audience: string;
 }
 
-/** The help card (JSON 2.0): what the bot does and the commands the reader may run (from the registry). */
-export function helpCard(commands: readonly HelpLine[], opts: { botName?: string } = {}): object {
+/**
+ * The help card (JSON 2.0): what the bot does and the commands the reader may run (from the registry).
+ * `noTasksYet`: asked in the group of a unit with no open task (a township, a village before its
+ * 任务清单): the materials are kept and the 任务清单 comes from the county, instead of 「请您点一下选择交到
+ * 哪项任务」 and 「写任务编号」, which there have nothing to choose.
+ */
+export function helpCard(
+  commands: readonly HelpLine[],
+  opts: { botName?: string; noTasksYet?: boolean } = {},
+): object {
   const name = opts.botName ?? '归档助手';
+  const sent = '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记';
   return {
     schema: '2.0',
     config: { update_multi: true },
@@ -20,9 +31,9 @@ export function helpCard(commands: readonly HelpLine[], opts: { botName?: string
       elements: [
         {
           tag: 'markdown',
-          content:
-            '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记，' +
-            '然后请您点一下选择交到哪项任务。',
+          content: opts.noTasksYet
+            ? `${sent}。${NO_TASK_LIST_YET}`
+            : `${sent}，然后请您点一下选择交到哪项任务。`,
         },
         {
           tag: 'markdown',
@@ -34,8 +45,8 @@ export function helpCard(commands: readonly HelpLine[], opts: { botName?: string
         {
           tag: 'markdown',
           content:
-            '**小提示**：照片请勾选“原图”发送，或以文件形式发送，以保留拍摄时间和地点；' +
-            '在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。',
+            '**小提示**：照片请勾选“原图”发送，或以文件形式发送，以保留拍摄时间和地点' +
+            (opts.noTasksYet ? '。' : '；在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。'),
         },
       ],
     },

@@ -1,4 +1,6 @@
 import { helpCard } from '../cards/help-card.js';
+import { unitsWithOpenTasks } from '../db/repos/completeness.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { suggestedCommandWord } from '../domain/command-suggestion.js';
 import { parseCommand, type Command } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
@@ -60,10 +62,18 @@ export class CommandRegistry {
     return parseCommand(msg, botOpenId, this.commands);
   }
 
-  /** The help card for whoever sent `msg`: the commands they may run. */
+  /**
+   * The help card for whoever sent `msg`: the commands they may run; in the group of a unit with no open
+   * task yet, that its materials are kept until the 任务清单 comes (not 「选择交到哪项任务」).
+   */
   async helpCard(deps: BotDeps, msg: IncomingMessage): Promise<object> {
     const shown = await commandsFor(deps, msg, this.commands);
-    return helpCard(shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })));
+    const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
+    const noTasksYet = !!unit && !(await unitsWithOpenTasks(deps.db, [unit.id])).has(unit.id);
+    return helpCard(
+      shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })),
+      { noTasksYet },
+    );
   }
 
   /** Answers a chat command. Unknown words get a short hint, never silence. */

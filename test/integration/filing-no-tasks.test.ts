@@ -241,6 +241,18 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     }
   });
 
+  it('帮助 in the group says the materials are kept until the county gives the 任务清单, not to choose a task', async () => {
+    // Before: 「我会自动保存原件并登记，然后请您点一下选择交到哪项任务」 and 写任务编号 — nothing to choose here.
+    const help = JSON.stringify((await ask('group', '帮助')).content);
+    expect(help).toContain(
+      '我会自动保存原件并登记。本单位还没有要交材料的任务。发到群里的材料都会保存好，要等县里给本单位下发任务清单后才能选任务（可以问问档案员），下发后我会再发选择卡片。',
+    );
+    expect(help).not.toContain('选择交到哪项任务');
+    expect(help).not.toContain('说明文字里写任务编号');
+    // A direct chat names no unit: the card is the usual one.
+    expect(JSON.stringify((await ask('p2p', '帮助')).content)).toContain('然后请您点一下选择交到哪项任务');
+  });
+
   it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {
     const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
     await replyAfterQuiet(w.h, w.clock, photo);

@@ -195,8 +195,8 @@ const chatReason = (err: DomainError) =>
  * What the chat is told of an export that failed for good: what kind of problem, never a server path
  * or a system's raw message (the job's log has the whole error).
  */
-function failedText(err: unknown): string {
-  if (err instanceof LarkApiError) return `导出失败：${exportRefusedByLarkText(err)}`;
+function failedText(err: unknown, again: string): string {
+  if (err instanceof LarkApiError) return `导出失败：${exportRefusedByLarkText(err, again)}`;
   return `导出失败：${failedReason(err)}，请联系管理员`;
 }
 
@@ -316,9 +316,16 @@ export async function exportForChatJob(
   } catch (err) {
     if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
       log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');
-      await replyText(deps.gateway, p.messageId, failedText(err), `export-failed-${p.messageId}`).catch((e) =>
-        log.error({ err: e }, 'could not report the failed export'),
-      );
+      // The command to export again, as sent in this chat; the bare 「导出」 if the unit cannot be read now.
+      const again = await getUnitById(deps.db, p.unitId)
+        .then((u) => (u ? exportAgainHere(deps.db, p, u.name) : '导出'))
+        .catch(() => '导出');
+      await replyText(
+        deps.gateway,
+        p.messageId,
+        failedText(err, again),
+        `export-failed-${p.messageId}`,
+      ).catch((e) => log.error({ err: e }, 'could not report the failed export'));
       await forgetAttempt(deps.exportsDir, p.messageId).catch(() => undefined);
     }
     throw err;

@@ -349,7 +349,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
         fault: { code: 99991672, status: 400, msg: 'Access denied. One of the following scopes is required' },
         said:
           '导出失败：包已生成并保存在服务器上，但机器人没有在飞书发送文件的权限。' +
-          '请联系系统管理员：在飞书开发者后台给应用开通 im:resource 权限并发布新版本，然后重新发送「导出」。' +
+          '请联系系统管理员：在飞书开发者后台给应用开通 im:resource 权限并发布新版本，然后重新发送「@归档助手 导出 东村 2025」。' +
           '（飞书错误码 99991672）',
       },
     ];

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { plainDate } from '../../src/domain/plain-date.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -37,11 +37,7 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
   const valueOf = actionValue;
   const repliesTo = (messageId: string) =>

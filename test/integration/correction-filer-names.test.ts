@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapCard, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -41,11 +41,7 @@ describe('corrections name a filer and a requester nobody registered', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
 
   it('the filer and the requester are named by their name in the group', async () => {
     const photo = await postPhoto(h, { chatId, sender: clerk });

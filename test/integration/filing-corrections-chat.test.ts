@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -30,11 +30,7 @@ describe('corrections from cards and the 查 command', () => {
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; option?: string; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   /** The archivist's command `text` in the chat, through the webhook; the bot's reply to it. */
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
   const valueOf = actionValue;

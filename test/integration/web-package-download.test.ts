@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { unzipSync } from 'fflate';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -21,14 +21,14 @@ import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { insertTransferPackage } from '../../src/db/repos/transfer-packages.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
-import { signInCookie } from '../support/web-sign-in.js';
+import { signedInContext, signInCookie } from '../support/web-sign-in.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const PUBLIC_URL = 'https://archive.example.test';
@@ -111,19 +111,10 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
   });
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
-  const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
-    const cookie = await signInCookie(h, user, PUBLIC_URL);
-    const [name, value] = cookie.split('=') as [string, string];
-    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
-    await context.addCookies([{ name, value, url: h.bot.url }]);
-    return context;
-  };
+  const browse = (user: { openId: string; name: string }) =>
+    signedInContext(h, browser, user, PUBLIC_URL, { locale: 'zh-CN', acceptDownloads: true });
   const get = async (user: { openId: string; name: string }, path: string) => {
     const cookie = await signInCookie(h, user, PUBLIC_URL);
     return fetch(`${h.bot.url}${path}`, { headers: { cookie } });

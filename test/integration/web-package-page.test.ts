@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -8,14 +8,14 @@ import { insertTransferPackage, markTransferPackageSent } from '../../src/db/rep
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
-import { signInCookie } from '../support/web-sign-in.js';
+import { signedInContext, signInCookie } from '../support/web-sign-in.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const PUBLIC_URL = 'https://archive.example.test';
@@ -63,19 +63,10 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
   afterAll(() => Promise.all([browser?.close(), h?.close()]));
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
-  const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
-    const cookie = await signInCookie(h, user, PUBLIC_URL);
-    const [name, value] = cookie.split('=') as [string, string];
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    await context.addCookies([{ name, value, url: h.bot.url }]);
-    return context;
-  };
+  const browse = (user: { openId: string; name: string }) =>
+    signedInContext(h, browser, user, PUBLIC_URL, { viewport: PHONE, locale: 'zh-CN' });
   const fitsPhone = async (page: Page) =>
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,

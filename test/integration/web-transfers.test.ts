@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -8,14 +8,14 @@ import { transferPackagesQuery } from '../../src/db/repos/transfer-pages.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { plainDate } from '../../src/domain/plain-date.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { actionValue, sayToBot, tapCard } from '../support/chat-actions.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
-import { signInCookie } from '../support/web-sign-in.js';
+import { signedInContext, signInCookie } from '../support/web-sign-in.js';
 import { csrfOf } from './web-world.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -54,20 +54,11 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
   afterAll(() => Promise.all([browser?.close(), h?.close()]));
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (
-    operator: string,
-    value: Record<string, unknown>,
-    extra: { formValue?: Record<string, unknown>; messageId?: string } = {},
-  ) => tapCard(h, { operator, value, chatId, ...extra });
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
   const valueOf = actionValue;
-  const browse = async (user: { openId: string; name: string }): Promise<BrowserContext> => {
-    const cookie = await signInCookie(h, user, PUBLIC_URL);
-    const [name, value] = cookie.split('=') as [string, string];
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    await context.addCookies([{ name, value, url: h.bot.url }]);
-    return context;
-  };
+  const browse = (user: { openId: string; name: string }) =>
+    signedInContext(h, browser, user, PUBLIC_URL, { viewport: PHONE, locale: 'zh-CN' });
   const transfersUrl = () => `/units/${villageId}/transfers`;
 
   // The chat's 导出 and the pages after it are two cases: the first builds what every later case reads

@@ -35,6 +35,17 @@ export async function tapCard(h: Harness, tap: CardTap): Promise<any> {
   return res.json();
 }
 
+/** Who taps what on a card of a known chat: `click(operator, value, { formValue, option, messageId })`. */
+export type TapArgs = [
+  operator: string,
+  value: Record<string, unknown>,
+  extra?: Omit<CardTap, 'operator' | 'value' | 'chatId'>,
+];
+
+/** tapCard on a card of `chatId` (a test's `click = (...a) => tapIn(h, chatId, ...a)`, read when it taps). */
+export const tapIn = (h: Harness, chatId: string, ...[operator, value, extra = {}]: TapArgs) =>
+  tapCard(h, { operator, value, chatId, ...extra });
+
 /**
  * `sender` writes 「@归档助手 `text`」 in `chatId`, through the webhook; the bot's reply to it, with the
  * command's own message id as `asked`.

@@ -1,3 +1,4 @@
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import type { Harness } from './harness.js';
 
 /**
@@ -31,6 +32,21 @@ export async function signInCookie(
   const session = jar.get('ab_session');
   if (!session) throw new Error('sign-in did not set a session cookie');
   return `ab_session=${session}`;
+}
+
+/** A browser context signed in as `user` (signInCookie's session on the bot's address). */
+export async function signedInContext(
+  h: Harness,
+  browser: Browser,
+  user: { openId: string; name: string },
+  publicUrl: string | undefined,
+  options: BrowserContextOptions,
+): Promise<BrowserContext> {
+  const cookie = await signInCookie(h, user, publicUrl);
+  const [name, value] = cookie.split('=') as [string, string];
+  const context = await browser.newContext(options);
+  await context.addCookies([{ name, value, url: h.bot.url }]);
+  return context;
 }
 
 /**

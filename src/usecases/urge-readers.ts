@@ -12,6 +12,11 @@ import { timeLimited } from '../time-limit.js';
 export interface UrgeReaders {
   openIds: string[];
   complete: boolean;
+  /**
+   * Lark could not tell because the 督办 is past its READ_RECEIPT_MS by our clock (it keeps no
+   * receipts after that): the page says so instead of 「已读情况查不到」, which reads as a failure.
+   */
+  pastReceipts?: boolean;
 }
 
 /** Lark answers read receipts for 7 days after a message is sent (230033 after that). */
@@ -53,7 +58,8 @@ export interface UrgeReadersDeps {
 /**
  * The readers of the last 督办 for a page: never an error and never a long wait. Lark is asked at
  * most once a READERS_CACHE_MS per 督办, not at all past its 7 days; whatever it cannot tell in
- * time is `complete: false` (the page says 「已读情况查不到」).
+ * time is `complete: false` (the page says 「已读情况查不到」; past the 7 days `pastReceipts`, and the
+ * page says 「超过 7 天，飞书不再提供已读情况」).
  */
 export async function urgeReaders(deps: UrgeReadersDeps, urge: UrgeMessages): Promise<UrgeReaders> {
   return (await urgeReadersOfRows(deps, new Map([[0, urge]]))).get(0)!;
@@ -92,7 +98,14 @@ export async function urgeReadersOfRows<K>(
       );
     }
   // Copied now: an answer arriving after the wait is for the next view (from the cache), not this one.
-  return new Map([...urges.keys()].map((k) => [k, answered.get(k) ?? UNKNOWN]));
+  return new Map(
+    [...urges].map(([k, urge]) => {
+      const r = answered.get(k) ?? UNKNOWN;
+      // Past the 7 days Lark keeps no receipts (not asked, or asked within the margin and refused).
+      const past = !r.complete && now - urge.sentAt.getTime() > READ_RECEIPT_MS;
+      return [k, past ? { ...r, pastReceipts: true } : r];
+    }),
+  );
 }
 
 /** READERS_PARALLEL (or `n`) slots for read_users calls: a call waits for a free one, first come first served. */

@@ -10,12 +10,14 @@ const PHONE = { width: 360, height: 740 };
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const READ_USERS = /^\/open-apis\/im\/v1\/messages\/[^/]+\/read_users$/;
+const PAST_7_DAYS = '超过 7 天，飞书不再提供已读情况';
 
 /**
  * Who read a 督办: the pages said when the village was last urged and what came in after it, but not
  * whether anyone in the village opened the 督办 card. The village page and the task page now say who
  * read it (Lark's read receipts of the bot's own message, names from the people table), that nobody
- * has yet, or — when Lark cannot tell (past its 7 days, refused, failed, too slow) — 「已读情况查不到」,
+ * has yet, past Lark's 7 days that it no longer tells (「超过 7 天，飞书不再提供已读情况」), or — when
+ * Lark cannot tell (refused, failed, too slow) — 「已读情况查不到」,
  * never an error page and never a long wait; Lark is asked at most once a minute per 督办.
  */
 describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => {
@@ -143,16 +145,33 @@ describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => 
     );
   });
 
-  it("past Lark's 7 days: Lark answers 230033, then the bot no longer asks", async () => {
+  it("past Lark's 7 days: says so (not 「查不到」, which reads as broken); Lark answers 230033, then the bot no longer asks", async () => {
+    // Within the 7 days a failure is still a failure.
+    w.h.fake.inject({ method: 'GET', path: READ_USERS, times: 1, fault: { code: 230002 } });
+    await w.clock.set(new Date(urgedAt.getTime() + 7 * DAY_MS - 10 * MINUTE_MS));
+    expect(await readersLine()).toBe('已读情况查不到');
+
     await w.clock.set(new Date(urgedAt.getTime() + 7 * DAY_MS + 10 * MINUTE_MS));
     const before = readUsersCalls().length;
-    expect(await readersLine()).toBe('已读情况查不到');
+    expect(await readersLine()).toBe(PAST_7_DAYS);
     expect(readUsersCalls()).toHaveLength(before + 1);
 
     await w.clock.set(new Date(urgedAt.getTime() + 8 * DAY_MS));
-    expect(await readersLine()).toBe('已读情况查不到');
-    expect(await readersLine(`${w.h.bot.url}/tasks/${c01}`)).toBe('已读情况查不到');
+    expect(await readersLine()).toBe(PAST_7_DAYS);
+    expect(await readersLine(`${w.h.bot.url}/tasks/${c01}`)).toBe(PAST_7_DAYS);
+    // The village's row on the township page says it too.
+    await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+    expect(
+      await page
+        .locator('#children tr', { hasText: '河口村' })
+        .locator('.urge-read')
+        .innerText({ timeout: 5000 }),
+    ).toBe(PAST_7_DAYS);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
     expect(readUsersCalls()).toHaveLength(before + 1);
+    await page.goto(villagePage());
     // The 上次督办 line is there as before.
     expect(await page.locator('#last-urge').innerText()).toContain('上次督办：');
   });

@@ -52,10 +52,23 @@ export function readersInChats(readers: UrgeReaders | undefined, last: LastUrge 
     .flatMap((openId) => chats.map((chatId) => ({ openId, chatId })));
 }
 
-/** 「已读：李四、王五」, 「还没有人读」, or 「已读情况查不到」 when Lark could not tell (and nobody is known). */
+/**
+ * What the page says when nobody is known to have read it: 「还没有人读」 (Lark answered), 「超过 7 天，
+ * 飞书不再提供已读情况」 (past Lark's 7 days: nothing broken), else 「已读情况查不到」 (refused, failed, slow).
+ */
+export const PAST_RECEIPTS_TEXT = '超过 7 天，飞书不再提供已读情况';
+function noReaderText(readers: UrgeReaders): string {
+  if (readers.complete) return '还没有人读';
+  return readers.pastReceipts ? PAST_RECEIPTS_TEXT : '已读情况查不到';
+}
+
+/**
+ * 「已读：李四、王五」, 「还没有人读」, 「超过 7 天，飞书不再提供已读情况」, or 「已读情况查不到」 when Lark
+ * could not tell (and nobody is known).
+ */
 export function readersText(readers: UrgeReaders, names: ReadonlyMap<string, string>): string {
   const { openIds } = readers;
-  if (openIds.length === 0) return readers.complete ? '还没有人读' : '已读情况查不到';
+  if (openIds.length === 0) return noReaderText(readers);
   const named = openIds
     .slice(0, READERS_NAMED)
     .map((id) => personName(names, id))
@@ -63,10 +76,10 @@ export function readersText(readers: UrgeReaders, names: ReadonlyMap<string, str
   return openIds.length > READERS_NAMED ? `已读：${named} 等 ${openIds.length} 人` : `已读：${named}`;
 }
 
-/** A row's short form: 「已读 3 人」, 「还没有人读」, or 「已读情况查不到」 (the village page names them). */
+/** A row's short form: 「已读 3 人」 or noReaderText's (the village page names them). */
 export function readersCount(readers: UrgeReaders): string {
   const n = readers.openIds.length;
-  if (n === 0) return readers.complete ? '还没有人读' : '已读情况查不到';
+  if (n === 0) return noReaderText(readers);
   return `已读 ${n} 人`;
 }
 

@@ -4,6 +4,7 @@ import { yearsWithRecords } from '../db/repos/archive-items.js';
 import type { CommandHandler } from './feature.js';
 import { replyText } from './reply-text.js';
 import { commandTarget } from './command-target.js';
+import { sentAs } from '../domain/export-again.js';
 
 export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
 
@@ -15,15 +16,19 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `export-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'export' });
+    // Every command the answer names, as it is sent in this chat (the @ in a group).
+    const where = msg.chatType === 'p2p' ? 'direct' : 'group';
     const target = await commandTarget(deps.db, msg, cmd.args);
     // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
     const unit = access.unit;
     if (!unit || !msg.senderOpenId)
-      return reply('请在单位工作群里发送，或写上单位名称，如「导出 东村 2025」');
+      return reply(`请在单位工作群里发送，或写上单位名称，如「${sentAs('导出 东村 2025', where)}」`);
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
     if (year === undefined || !years.includes(year))
-      return reply(`${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先「确认归档」`);
+      return reply(
+        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先发送「${sentAs(`确认归档 ${unit.name}${year ? ` ${year}` : ''}`, where)}」`,
+      );
     const now = deps.clock.now();
     const payload: ExportJobPayload = {
       unitId: unit.id,

@@ -208,15 +208,19 @@ function failedReason(err: unknown): string {
   return '服务器出错，未能完成导出';
 }
 
+/** Where the export was asked: a direct chat with the bot, or a group (where the bot must be @-mentioned). */
+const whereAsked = async (db: Db, p: ExportJobPayload) =>
+  (await chatTypeOf(db, p.chatId)) === 'p2p' ? ('direct' as const) : ('group' as const);
+
 /**
  * The exact command that exports this unit's year again, as it is sent in the chat that asked (the
- * 预检包's page says the same): 「@归档助手 导出 城关村 2026」 in a group, 「导出 城关村 2026」 to the bot directly.
+ * 预检包's page says the same): 「@归档助手 导出 城关村 2026」 in a group, 「导出 城关村 2026」 to the bot
+ * directly; the bare 「导出」 (as sent there) if the unit cannot be read now, 「导出」 if nothing can.
  */
-const exportAgainHere = async (db: Db, p: ExportJobPayload, unitName: string) =>
-  sentAs(
-    exportAgainCommand(unitName, p.year),
-    (await chatTypeOf(db, p.chatId)) === 'p2p' ? 'direct' : 'group',
-  );
+const exportAgainHere = (db: Db, p: ExportJobPayload): Promise<string> =>
+  getUnitById(db, p.unitId)
+    .then(async (u) => sentAs(u ? exportAgainCommand(u.name, p.year) : '导出', await whereAsked(db, p)))
+    .catch(() => '导出');
 
 async function finishForChat(
   deps: ExportForChatDeps,
@@ -252,6 +256,9 @@ async function finishForChat(
     ? '通过'
     : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内 其他/四性检测报告.xlsx）`;
   const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
+  // Every command the answer names, as it is sent in this chat (the @ in a group).
+  const where = await whereAsked(deps.db, p);
+  const again = sentAs(exportAgainCommand(unitName, p.year), where);
   const transfersUrl = deps.pageUrl?.(transfersPath(p.unitId));
   const packageUrl = deps.pageUrl?.(packagePath(res.packageId));
   const lines = [
@@ -266,20 +273,18 @@ async function finishForChat(
           '不合格的有：',
           ...failingItemLines(res.report, 5),
           '这个包不能移交。文件损坏或缺失的，请系统管理员从备份恢复；其他问题按报告处理。' +
-            `处理好后重新发送「${await exportAgainHere(deps.db, p, unitName)}」。`,
+            `处理好后重新发送「${again}」。`,
         ]),
     // Left out for want of a 档号: how to take them along.
     ...(res.unconfirmed > 0
       ? [
-          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「确认归档 ${unitName} ${p.year}」，` +
-            `确认后再发送「导出 ${unitName} ${p.year}」。`,
+          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(`确认归档 ${unitName} ${p.year}`, where)}」，` +
+            `确认后再发送「${again}」。`,
         ]
       : []),
     // Numbered after the export read its counts: in the next package, not this one.
     ...(res.confirmedDuring > 0
-      ? [
-          `另有 ${res.confirmedDuring} 件在导出期间确认归档，不在这个包内；请再发送「导出 ${unitName} ${p.year}」。`,
-        ]
+      ? [`另有 ${res.confirmedDuring} 件在导出期间确认归档，不在这个包内；请再发送「${again}」。`]
       : []),
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
     sent
@@ -316,10 +321,8 @@ export async function exportForChatJob(
   } catch (err) {
     if (attempt.attempts >= attempt.maxAttempts || err instanceof PermanentError) {
       log.error({ unitId: p.unitId, year: p.year, err }, 'package export failed for good');
-      // The command to export again, as sent in this chat; the bare 「导出」 if the unit cannot be read now.
-      const again = await getUnitById(deps.db, p.unitId)
-        .then((u) => (u ? exportAgainHere(deps.db, p, u.name) : '导出'))
-        .catch(() => '导出');
+      // The command to export again, as sent in this chat.
+      const again = await exportAgainHere(deps.db, p);
       await replyText(
         deps.gateway,
         p.messageId,
@@ -362,11 +365,13 @@ export async function exportDied(
     log.error({ err }, 'could not remove the unfinished export');
   }
   log.error({ unitId: p.unitId, year: p.year }, 'package export died with its process');
+  // The command that exports this unit's year again, as sent in this chat.
+  const again = await exportAgainHere(deps.db, p);
   await replyText(
     deps.gateway,
     p.messageId,
     '导出失败：生成移交包时服务中断，未生成完整的包。' +
-      '可以再发送一次导出指令（如「导出 东村 2025」）；如果再次中断，请联系管理员。',
+      `可以重新发送「${again}」；如果再次中断，请联系管理员。`,
     `export-failed-${p.messageId}`,
   );
 }

@@ -468,7 +468,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(readdirSync(exportsDir).filter((n) => n.includes('om_e4'))).toEqual([]);
     const failed = texts(h, 'om_e4').filter((t) => t.startsWith('导出失败'));
     expect(failed).toEqual([
-      '导出失败：生成移交包时服务中断，未生成完整的包。可以再发送一次导出指令（如「导出 东村 2025」）；如果再次中断，请联系管理员。',
+      // The exact command to export again, as sent in this group (the bot hears only an @ there).
+      '导出失败：生成移交包时服务中断，未生成完整的包。可以重新发送「@归档助手 导出 东村 2025」；如果再次中断，请联系管理员。',
     ]);
   });
 
@@ -715,11 +716,21 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(two.card()).toContain('确认归档没有完成');
   });
 
+  it('导出 of a year with nothing confirmed says to confirm it first, as sent where it was asked', async () => {
+    await ctx.commands.handle(deps, msg('om_en1', 'ou_archivist', '导出'), cmd('export', '东村 2024'));
+    expect(texts(h, 'om_en1')).toEqual([
+      '东村2024年度还没有确认归档的材料，请先发送「@归档助手 确认归档 东村 2024」',
+    ]);
+    const direct = { ...msg('om_en2', 'ou_archivist', '导出'), chatId: 'oc_dm_archivist', chatType: 'p2p' };
+    await ctx.commands.handle(deps, direct, cmd('export', '东村 2024'));
+    expect(texts(h, 'om_en2')).toEqual(['东村2024年度还没有确认归档的材料，请先发送「确认归档 东村 2024」']);
+  });
+
   it('导出 that leaves out 件 not yet confirmed says how to take them along, and that way takes them', async () => {
     await f.fileItem(f.task.doc, [
       { bytes: minimalPdf(1, Buffer.from('not-yet')), kind: 'document', mime: 'application/pdf' },
     ]);
-    const exportNow = async (id: string) => {
+    const exportNow = async (id: string, chat?: string) => {
       await ctx.commands.handle(deps, msg(id, 'ou_archivist', '导出'), cmd('export', '东村 2025'));
       const [job] = await queryRows<{ payload: any }>(
         f.db,
@@ -727,10 +738,19 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       );
       await ctx.jobs
         .get('archive-export')!
-        .run(job!.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+        .run({ ...job!.payload, ...(chat ? { chatId: chat } : {}) }, silentLogger(), {
+          attempts: 1,
+          maxAttempts: 3,
+        });
       return texts(h, id).at(-1)!;
     };
+    // In the group, both commands with the @ (the bot hears nothing else there).
     expect(await exportNow('om_eu1')).toMatch(
+      /\n另有 \d+ 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「@归档助手 确认归档 东村 2025」，确认后再发送「@归档助手 导出 东村 2025」。\n/,
+    );
+    // Asked in a direct chat with the bot: the commands alone.
+    await recordChatJoined(f.db, { chatId: 'oc_dm_archivist', chatType: 'p2p', at: f.clock.now() });
+    expect(await exportNow('om_eu1dm', 'oc_dm_archivist')).toMatch(
       /\n另有 \d+ 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「确认归档 东村 2025」，确认后再发送「导出 东村 2025」。\n/,
     );
     const { payload } = await confirmByCard('om_eu2', '东村 2025');
@@ -768,7 +788,9 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     );
     await change.done();
     const done = texts(h, 'om_ed1').at(-1)!;
-    expect(done).toContain('\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「导出 东村 2025」。\n');
+    expect(done).toContain(
+      '\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「@归档助手 导出 东村 2025」。\n',
+    );
     expect(done).not.toContain('还没确认归档');
   });
 

@@ -18,7 +18,8 @@ const readUsersPath = (messageId: string) => `/open-apis/im/v1/messages/${messag
 /**
  * The township page's village rows said 「12月3日督办，之后还没有提交」 but not whether anyone in the
  * village opened that 督办: the leader had to open each village. Each row with a 督办 now says 「已读 N
- * 人」, 「还没有人读」 or 「已读情况查不到」, from the same read receipts and cache as the village page, with
+ * 人」, 「还没有人读」 or 「已读情况查不到」 (and so does each 逾期 row that 督办 was about, which said only
+ * 「督办过」), from the same read receipts and cache as the village page, with
  * one short wait for all rows together (not 1.5 s a row), at most one Lark call per 督办 message and a
  * few at a time however many villages there are.
  */
@@ -53,6 +54,8 @@ describe.skipIf(!hasChromium)('督办 read receipts on the township page’s vil
   const townshipUrl = () => `${w.h.bot.url}/units/${w.units.township.id}`;
   const laterBy = (ms: number) => w.clock.set(new Date(w.clock.now().getTime() + ms));
   const rowOf = (name: string) => page.locator('#children tr', { hasText: name });
+  /** The first 逾期 row of a village on the township page. */
+  const overdueRowOf = (name: string) => page.locator('#overdue tr', { hasText: name }).first();
   const urgeMessage = async (chatId: string) => {
     const [send] = await queryRows<{ message_id: string }>(
       w.h.db.db,
@@ -85,6 +88,8 @@ describe.skipIf(!hasChromium)('督办 read receipts on the township page’s vil
       /督办，之后还没有提交；还没有人读$/,
     );
     expect(await rowOf('河口村').locator('.urge-read').innerText()).toBe('还没有人读');
+    // The 逾期 rows that 督办 was about say it too (they said only 「督办过」), from the same answer.
+    expect(await overdueRowOf('河口村').locator('.last-urge').innerText()).toMatch(/督办过；还没有人读$/);
     // One call per 督办 message, not per row drawn or per view.
     expect(
       readUsersCalls()
@@ -99,6 +104,8 @@ describe.skipIf(!hasChromium)('督办 read receipts on the township page’s vil
     await page.goto(townshipUrl());
     expect(await rowOf('河口村').locator('.urge-read').innerText()).toBe('已读 2 人');
     expect(await rowOf('城关村').locator('.urge-read').innerText()).toBe('还没有人读');
+    expect(await overdueRowOf('河口村').locator('.urge-read').innerText()).toBe('已读 2 人');
+    expect(await overdueRowOf('城关村').locator('.urge-read').innerText()).toBe('还没有人读');
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );
@@ -166,7 +173,13 @@ describe.skipIf(!hasChromium)('督办 read receipts on the township page’s vil
     // Answered while only the first few calls had gone out and none had come back: every urged row
     // says briefly that it is not known yet.
     expect(readUsersCalls().length - before).toBe(READERS_PARALLEL);
-    expect(html.match(/class="urge-read">已读情况查不到</g)).toHaveLength(14);
+    const villageRows = html.slice(
+      html.indexOf('id="children"'),
+      html.indexOf('</table>', html.indexOf('id="children"')),
+    );
+    expect(villageRows.match(/class="urge-read">已读情况查不到</g)).toHaveLength(14);
+    // The 逾期 rows of 城关村 and 河口村 share their villages' calls: no more than the 14 below.
+    expect(html.match(/class="urge-read">已读情况查不到</g)).toHaveLength(16);
 
     // The held calls answer and the rest follow: each of the 14 messages once.
     await waitFor('every message asked', () => readUsersCalls().length - before === 14);

@@ -167,6 +167,9 @@ describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => 
         .locator('.urge-read')
         .innerText({ timeout: 5000 }),
     ).toBe(PAST_7_DAYS);
+    expect(
+      await page.locator('#overdue tr', { hasText: '河口村' }).first().locator('.last-urge').innerText(),
+    ).toMatch(new RegExp(`督办过；${PAST_7_DAYS}$`));
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );

@@ -153,12 +153,17 @@ export async function unitPage(c: PageContext): Promise<void> {
       overdue.map((o) => o.taskId),
     ),
     lastUrgesRead,
-    // Who read the last 督办 of the village itself and of each village row (Lark's read receipts): one
-    // short wait for all of them together, not one per row.
+    // Who read the last 督办 of the village itself, of each village row and of each 逾期 row it was
+    // about (Lark's read receipts; a village's 督办 once however many of its rows): one short wait for
+    // all of them together, not one per row.
     lastUrgesRead.then((l) =>
       c.deps.urgeReadersOfRows(
         new Map(
-          [unit.id, ...progress.children.map((ch) => ch.unit.id)].flatMap((id) => {
+          [
+            unit.id,
+            ...progress.children.map((ch) => ch.unit.id),
+            ...overdue.flatMap((o) => (urgeOfTask(l.get(o.unitId), o) ? [o.unitId] : [])),
+          ].flatMap((id) => {
             const last = l.get(id);
             return last ? [[id, last] as const] : [];
           }),
@@ -269,7 +274,14 @@ export async function unitPage(c: PageContext): Promise<void> {
                               <td class="n bad">${o.daysOverdue} 天</td>
                               <td>
                                 ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
-                                ${lastUrgeNote(urgeOfTask(lastUrged.get(o.unitId), o), now, timeZone, 'task-row')}
+                                ${lastUrgeNote(
+                                  urgeOfTask(lastUrged.get(o.unitId), o),
+                                  now,
+                                  timeZone,
+                                  'task-row',
+                                  undefined,
+                                  readersOf.get(o.unitId),
+                                )}
                               </td>
                             </tr>`,
                         )}

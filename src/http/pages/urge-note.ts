@@ -12,8 +12,8 @@ const READERS_NAMED = 10;
  * What came of the last 督办 that reached the unit's chat, so a leader sees it on later days too (the
  * page said only 「今天已督办」, and nothing from the next day on): `full` (the village's own figures,
  * the task page) — 「上次督办：12月3日 09:05，城关镇领导 张三；之后提交了 2 件」; short (a row) —
- * 「12月3日督办，之后提交 2 件；已读 3 人」, or for a task row 「12月3日督办过」 (the row still lists it: still
- * missing). The full form says below it who read it (`readers`; names from `names`, never an open_id),
+ * 「12月3日督办，之后提交 2 件；已读 3 人」, or for a task row 「12月3日督办过；已读 3 人」 (the row still lists
+ * it: still missing). The full form says below it who read it (`readers`; names from `names`, never an open_id),
  * a row how many (readersCount).
  */
 export function lastUrgeNote(
@@ -26,13 +26,12 @@ export function lastUrgeNote(
 ): Html | string {
   if (!last) return '';
   const since = last.filedSince > 0 ? `提交了 ${last.filedSince} 件` : '还没有提交';
+  const read = readers ? html`；<span class="urge-read">${readersCount(readers)}</span>` : '';
   if (form === 'task-row')
-    return html`<div class="muted last-urge">${plainDate(last.sentAt, now, tz)}督办过</div>`;
+    return html`<div class="muted last-urge">${plainDate(last.sentAt, now, tz)}督办过${read}</div>`;
   if (form === 'row')
     return html`<div class="muted last-urge">
-      ${plainDate(last.sentAt, now, tz)}督办，之后${since}${
-        readers ? html`；<span class="urge-read">${readersCount(readers)}</span>` : ''
-      }
+      ${plainDate(last.sentAt, now, tz)}督办，之后${since}${read}
     </div>`;
   const who = last.byLabel || (last.by ? personName(names, last.by) : '');
   return html`<div class="muted last-urge" id="last-urge">

@@ -23,10 +23,16 @@ describe('names of people the bot knows only by open_id', () => {
   const outside = 'ou_PN_outside_range_c3d4';
   const refused = 'ou_PN_scope_refused_e5f6';
   const OPS = 'oc_PN_ops_room';
+  const memberOnly = 'ou_PN_member_only_1d1d';
+  const memberRefused = 'ou_PN_member_refused_2e2e';
   const contactCalls = () => w.h.fake.callsTo('GET', /^\/open-apis\/contact\/v3\/users\/ou_/).length;
   beforeAll(async () => {
     w = await createWebWorld('PN', { OPS_CHAT_ID: OPS, ALERT_CHECK_MINUTES: '0' });
     w.h.fake.addChat({ chatId: OPS, name: '县档案运维群', members: [] });
+    // Two of 城关村's group members Lark's contacts will not name (outside the range; the scope refused).
+    w.h.fake.state.chats
+      .get(w.chats.village)!
+      .members.push({ openId: memberOnly, name: '冯文书' }, { openId: memberRefused, name: '陈出纳' });
     const now = w.clock.now();
     // Two officers of 城关村 with roles but no name on record, answering for its overdue C01.
     for (const openId of [named, outside])
@@ -193,5 +199,34 @@ describe('names of people the bot knows only by open_id', () => {
     await w.h.bot.checkAlerts();
     expect(notices()).toHaveLength(2);
     expect(await doctorLine()).toMatchObject({ status: 'ok' });
+  });
+  it("a sender Lark's contacts do not name (outside the range, or the scope refused) is named as the group's member list names them, kept in people", async () => {
+    w.h.fake.inject({
+      method: 'GET',
+      path: `/open-apis/contact/v3/users/${memberRefused}`,
+      fault: { code: 99991672 },
+    });
+    const nameOf = async (openId: string) =>
+      (
+        await queryRows<{ name: string }>(w.h.db.db, sql`select name from people where open_id = ${openId}`)
+      )[0]?.name;
+    for (const [sender, seed] of [
+      [memberOnly, 41],
+      [memberRefused, 42],
+    ] as const) {
+      await postPhoto(w.h, { chatId: w.chats.village, sender, seed, size: 120 });
+      await waitOnClock(w.h, w.clock, `${sender} looked up`, async () => {
+        await w.h.settle();
+        const [j] = await queryRows<{ status: string }>(
+          w.h.db.db,
+          sql`select status from jobs where kind = 'learn-person-name' and key like ${`${sender}:%`}`,
+        );
+        return j?.status === 'done';
+      });
+      expect(w.h.fake.callsTo('GET', `/open-apis/contact/v3/users/${sender}`)).toHaveLength(1);
+    }
+    // Kept as contacts' names are: the digest, pages and the catalogue (责任者/提交人) read them there.
+    expect(await nameOf(memberOnly)).toBe('冯文书');
+    expect(await nameOf(memberRefused)).toBe('陈出纳');
   });
 });

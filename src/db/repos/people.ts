@@ -175,6 +175,24 @@ export async function learnNamesLater(tx: Db | Tx, openIds: readonly string[], n
   );
 }
 
+/**
+ * The chats a person was seen in, latest first (at most `limit`): where their materials came from,
+ * then the live bound chats of units they hold a role in.
+ */
+export async function chatsSeenIn(db: Db, openId: string, limit = 3): Promise<string[]> {
+  const rows = await queryRows<{ chat_id: string }>(
+    db,
+    sql`select chat_id from (
+          (select chat_id, max(sent_at) as seen from materials where sender_open_id = ${openId}
+            group by chat_id order by seen desc limit ${limit})
+          union all
+          (select b.chat_id, null as seen from chat_bindings b join unit_roles r on r.unit_id = b.unit_id
+            where r.open_id = ${openId} and b.status = 'active' limit ${limit})
+        ) x order by seen desc nulls last limit ${limit}`,
+  );
+  return [...new Set(rows.map((r) => r.chat_id))];
+}
+
 /** Keeps a name learnt from Lark, unless the person was named meanwhile (an import, a sign-in). */
 export async function insertPersonIfNew(
   db: Db,

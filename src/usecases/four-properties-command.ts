@@ -1,5 +1,6 @@
 import { yearsWithRecords } from '../db/repos/archive-items.js';
 import { enqueueJob } from '../db/repos/jobs.js';
+import { sentAs } from '../domain/export-again.js';
 import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import type { FourPropertiesJobPayload } from './check-four-properties-run.js';
 import { commandTarget } from './command-target.js';
@@ -21,10 +22,15 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
     if (!unit) return reply('请在单位工作群里发送，或写上单位名称，如「四性检测 东村 2025」');
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
-    if (year === undefined || !years.includes(year))
-      return reply(
-        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料；四性检测查的是已确认归档的材料，请先「确认归档」`,
+    if (year === undefined || !years.includes(year)) {
+      const confirm = sentAs(
+        `确认归档 ${unit.name}${year ? ` ${year}` : ''}`,
+        msg.chatType === 'p2p' ? 'direct' : 'group',
       );
+      return reply(
+        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
+      );
+    }
     const now = deps.clock.now();
     const payload: FourPropertiesJobPayload = {
       unitId: unit.id,

@@ -560,7 +560,18 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       msg('om_4p1', 'ou_archivist', '四性检测'),
       cmd('four-properties', '东村 2024'),
     );
-    expect(texts(h, 'om_4p1')[0]).toContain('东村2024年度还没有确认归档的材料');
+    // The command to send first, as it is sent here (the @ in a group, alone in a direct chat).
+    expect(texts(h, 'om_4p1')).toEqual([
+      '东村2024年度还没有确认归档的材料；四性检测查的是已确认归档的材料，请先发送「@归档助手 确认归档 东村 2024」',
+    ]);
+    await recordChatJoined(f.db, { chatId: 'oc_dm_archivist', chatType: 'p2p', at: f.clock.now() });
+    const direct = {
+      ...msg('om_4p1d', 'ou_archivist', '四性检测'),
+      chatId: 'oc_dm_archivist',
+      chatType: 'p2p',
+    };
+    await ctx.commands.handle(deps, direct, cmd('four-properties', '东村 2024'));
+    expect(texts(h, 'om_4p1d')[0]).toMatch(/请先发送「确认归档 东村 2024」$/);
     const job = { payload: await fourPropertiesJob('om_4p2') };
     expect(texts(h, 'om_4p2')[0]).toContain('正在对东村2025年度已确认归档的材料做四性检测');
     expect(job!.payload).toEqual({

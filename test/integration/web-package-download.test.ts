@@ -208,21 +208,21 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
     );
   }, 90_000);
 
-  it('a township package from above: the village archivist gets no download of it, the township archivist does', async () => {
+  /**
+   * A copy of package `packageId`'s folder (`dir`) recorded as the township's package carrying its first
+   * 件, with the same 数字摘要: a real folder the pages and the download check. Its id.
+   */
+  const asTownshipPackage = async (packageId: number, dir: string, name: string, preCheck: boolean) => {
     const township = (await getUnitByCode(h.db.db, org.township))!;
-    const [live] = await queryRows<{ id: number }>(
+    const [recorded] = await queryRows<{ digest: string; record: number }>(
       h.db.db,
-      sql`select r.record_id::int as id from transfer_package_records r where r.package_id = ${first} limit 1`,
+      sql`select p.digest, r.record_id::int as record from transfer_packages p
+            join transfer_package_records r on r.package_id = p.id
+          where p.id = ${packageId} limit 1`,
     );
-    const [recorded] = await queryRows<{ digest: string }>(
-      h.db.db,
-      sql`select digest from transfer_packages where id = ${first}`,
-    );
-    // The same folder copied as the township's package (a real folder with its 数字摘要).
-    const townshipDir = join(h.dataDir, 'exports', 'township-copy');
-    cpSync(firstDir, townshipDir, { recursive: true });
-    const size = filesOnDisk(townshipDir);
-    const above = await h.db.db.transaction((tx) =>
+    const townshipDir = join(h.dataDir, 'exports', name);
+    cpSync(dir, townshipDir, { recursive: true });
+    return h.db.db.transaction((tx) =>
       insertTransferPackage(
         tx,
         {
@@ -233,15 +233,20 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
           year: 2026,
           fondsCodes: 'A182',
           layout: 'carrier',
-          preCheck: false,
+          preCheck,
           digest: recorded!.digest,
           outDir: townshipDir,
           records: 1,
-          ...size,
+          ...filesOnDisk(townshipDir),
         },
-        [live!.id],
+        [recorded!.record],
       ),
     );
+  };
+
+  it('a township package from above: the village archivist gets no download of it, the township archivist does', async () => {
+    // The same folder copied as the township's package (a real folder with its 数字摘要).
+    const above = await asTownshipPackage(first, firstDir, 'township-copy', false);
     const page = await (await browse(archivist)).newPage();
     await page.goto(`${h.bot.url}/transfers/${above}`);
     expect(await page.locator('#part').count()).toBe(1);
@@ -258,6 +263,7 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
     expect(await page.locator(`#packages [data-package="${above}"] a.download-package`).count()).toBe(0);
     expect(await page.locator(`#packages [data-package="${first}"] a.download-package`).count()).toBe(1);
 
+    const township = (await getUnitByCode(h.db.db, org.township))!;
     const townshipArchivist = { openId: id('ou_'), name: '周档案' };
     await upsertPerson(h.db.db, townshipArchivist, clock.now());
     await addUnitRole(
@@ -275,7 +281,7 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
     ]);
     expect(download.suggestedFilename()).toBe(`全宗A182-城关镇-2026年度-移交包-${above}.zip`);
     const { files } = zipEntries(readFileSync(await download.path()));
-    expect(files.size).toBe(size.files);
+    expect(files.size).toBe(filesOnDisk(firstDir).files);
   }, 60_000);
 
   it('a folder moved away or changed since: the page and the download say so, never a 500', async () => {
@@ -388,35 +394,7 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
 
     // The same 预检包 as the township's, carrying the village's 件: the village archivist reads its items
     // and is sent to the township's archivist, who exports the township.
-    const township = (await getUnitByCode(h.db.db, org.township))!;
-    const [recorded] = await queryRows<{ digest: string; record: number }>(
-      h.db.db,
-      sql`select p.digest, r.record_id::int as record from transfer_packages p
-            join transfer_package_records r on r.package_id = p.id
-          where p.id = ${preCheck.id} limit 1`,
-    );
-    const townshipDir = join(h.dataDir, 'exports', 'township-precheck');
-    cpSync(preCheck.outDir, townshipDir, { recursive: true });
-    const above = await h.db.db.transaction((tx) =>
-      insertTransferPackage(
-        tx,
-        {
-          createdAt: clock.now(),
-          actor: 'cli',
-          source: 'cli',
-          unitId: township.id,
-          year: 2026,
-          fondsCodes: 'A182',
-          layout: 'carrier',
-          preCheck: true,
-          digest: recorded!.digest,
-          outDir: townshipDir,
-          records: 1,
-          ...filesOnDisk(townshipDir),
-        },
-        [recorded!.record],
-      ),
-    );
+    const above = await asTownshipPackage(preCheck.id, preCheck.outDir, 'township-precheck', true);
     await page.goto(`${h.bot.url}/transfers/${above}`);
     expect(await page.locator('#part').count()).toBe(1);
     expect((await page.locator('#failures [data-failure]').allInnerTexts()).map((t) => t.trim())).toEqual(

@@ -1,3 +1,4 @@
+import { localDateTime } from '../domain/catalogue-date.js';
 import { BUILD_INFO } from './build-info.js';
 import type { DoctorLine } from './doctor.js';
 
@@ -7,14 +8,18 @@ const RESTART = 'sudo systemctl restart archive-bot';
 /** What the running bot's /metrics says it is (BUILD_INFO's labels); undefined when it does not say. */
 export function runningBuild(
   metrics: Map<string, number>,
-): { version: string; migrations: number | undefined } | undefined {
+): { version: string; migrations: number | undefined; built: string | undefined } | undefined {
   for (const key of metrics.keys()) {
     if (!key.startsWith(`${BUILD_INFO}{`)) continue;
     const labels = new Map([...key.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     const version = labels.get('version');
     if (!version) return undefined;
     const migrations = Number(labels.get('migrations'));
-    return { version, migrations: Number.isInteger(migrations) ? migrations : undefined };
+    return {
+      version,
+      migrations: Number.isInteger(migrations) ? migrations : undefined,
+      built: labels.get('built') || undefined,
+    };
   }
   return undefined;
 }
@@ -24,11 +29,13 @@ export function runningBuild(
  * upgrade (git pull, npm ci, npm run build) without `systemctl restart`, the old program goes on
  * running: the check-up read the installed code's version and said ✓ 数据库 由运行中的机器人使用
  * （启动时已执行迁移）, while the new code's migrations were not applied and its fixes not running.
- * `installed`: this program's version and how many migrations it ships.
+ * `installed`: this program's version, how many migrations it ships and when its dist/ was compiled
+ * (the version alone stays the same between releases pulled with git).
  */
 export function botVersionLine(
   metrics: Map<string, number>,
-  installed: { version: string; migrations: number },
+  installed: { version: string; migrations: number; built: string | undefined },
+  timeZone: string,
 ): DoctorLine {
   const running = runningBuild(metrics);
   if (!running)
@@ -40,9 +47,15 @@ export function botVersionLine(
         `运行中的机器人没有报告版本（/metrics 里没有 ${BUILD_INFO}），比安装的 ${installed.version} 旧：` +
         `升级后还没有重启？重启才会运行新版本：${RESTART}`,
     };
-  if (running.version === installed.version && running.migrations === installed.migrations)
+  const rebuilt =
+    running.built !== undefined && installed.built !== undefined && running.built !== installed.built;
+  if (running.version === installed.version && running.migrations === installed.migrations && !rebuilt)
     return { status: 'ok', label: LABEL, detail: `${running.version}，与安装的程序相同` };
-  const both = `运行中的机器人是 ${running.version}，安装的程序是 ${installed.version}`;
+  const compiled = (iso: string) => `${localDateTime(new Date(iso), timeZone).slice(0, 16)} 编译的 `;
+  const both =
+    running.version === installed.version && rebuilt
+      ? `运行中的机器人是 ${compiled(running.built!)}${running.version}，安装的程序是 ${compiled(installed.built!)}${installed.version}`
+      : `运行中的机器人是 ${running.version}，安装的程序是 ${installed.version}`;
   if (running.migrations !== undefined && running.migrations < installed.migrations)
     return {
       status: 'fail',

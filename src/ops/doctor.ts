@@ -35,6 +35,7 @@ import {
 } from '../usecases/ops-alerts.js';
 import { APP_VERSION } from '../version.js';
 import { botBaseUrl } from './bot-running.js';
+import { builtAt } from './build-info.js';
 import { botVersionLine, runningBuild } from './doctor-bot-version.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
@@ -171,10 +172,11 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     );
   // An upgrade without a restart: the old program still runs (its /metrics says which it is).
   if (bot?.metrics) {
-    const line = botVersionLine(bot.metrics, {
-      version: APP_VERSION,
-      migrations: bundledMigrations().length,
-    });
+    const line = botVersionLine(
+      bot.metrics,
+      { version: APP_VERSION, migrations: bundledMigrations().length, built: builtAt() },
+      config?.timeZone ?? configuredTimeZone(env),
+    );
     add(line.status, line.label, line.detail);
   }
 

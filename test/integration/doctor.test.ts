@@ -410,8 +410,12 @@ describe('npm run cli -- doctor', () => {
       const old = join(t.tmp, 'old-install');
       mkdirSync(old);
       const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-      writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.9' }));
+      writeFileSync(join(old, 'package.json'), JSON.stringify(pkg));
       cpSync(join(repoRoot, 'dist'), join(old, 'dist'), { recursive: true });
+      // Compiled earlier: a release pulled with git keeps package.json's version.
+      const stampFile = join(old, 'dist', '.build-stamp');
+      const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+      writeFileSync(stampFile, JSON.stringify({ ...stamp, builtAt: '2026-01-01T00:00:00.000Z' }));
       cpSync(join(repoRoot, 'drizzle'), join(old, 'drizzle'), { recursive: true });
       symlinkSync(join(repoRoot, 'node_modules'), join(old, 'node_modules'));
       const dataDir = await seededDataDir('old-bot', { parent: t.tmp });
@@ -428,7 +432,18 @@ describe('npm run cli -- doctor', () => {
       };
       const restart = 'sudo systemctl restart archive-bot';
 
+      // The same version and migrations, compiled earlier: ! naming when each was compiled.
+      const rebuilt = await runOld();
+      expect(rebuilt.stdout).toMatch(
+        new RegExp(
+          `! 运行的版本：运行中的机器人是 2026-01-01 08:00 编译的 ${version.replaceAll('.', '\\.')}，` +
+            `安装的程序是 \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} 编译的 ${version.replaceAll('.', '\\.')}。` +
+            `升级后还没有重启？重启才会运行安装的版本：sudo systemctl restart archive-bot`,
+        ),
+      );
+
       // Another version with the same migrations: ! naming both.
+      writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.9' }));
       const same = await runOld();
       expect(same.stdout).toContain(
         `! 运行的版本：运行中的机器人是 0.0.9，安装的程序是 ${version}。升级后还没有重启？重启才会运行安装的版本：${restart}`,

@@ -189,11 +189,16 @@ describe('resource problems make downloads wait, never fail', () => {
         // The first re-check (after 1 s) finds the disk above the floor and tries again: the file still
         // does not fit, and the download waits again.
         await waitFor('fetched again after the first re-check', () => resourceRequests() >= 2);
-        const again = await waitFor('waiting again', () =>
-          h!.bot.jobWorker.recheckDelayMs('download-material'),
-        );
         // Its re-checks go on from 2 s, doubling (up to RESOURCE_RECHECK_SECONDS), not from 1 s again: each
         // re-check fetched the file from Lark once more, an API call a second for as long as it waited.
+        // Waited for, not read once: in a full PostgreSQL run under load the fake had its second request
+        // while the wait recorded was still the first one (1 s). Starting from 1 s every time, this wait
+        // never passes.
+        const again = await waitFor(
+          'waiting again, from 2 s',
+          () => h!.bot.jobWorker.recheckDelayMs('download-material'),
+          (d) => d !== undefined && d >= 2000,
+        );
         expect(again).toBe(2000);
         expect(await downloadJobs()).toEqual([{ status: 'pending', attempts: 0 }]);
         expect(await readyz()).toEqual({ status: 503, resources: 'disk_low' });

@@ -7,9 +7,8 @@ import { actionValue, tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { openIdOf } from '../support/open-ids.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
+import { leaderOnPhone, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
 
-const PHONE = { width: 360, height: 740 };
 const MINUTE_MS = 60_000;
 
 /**
@@ -26,8 +25,8 @@ describe.skipIf(!hasChromium)('pages name people nobody registered as their grou
 
   beforeAll(async () => {
     w = await createWebWorld('WN');
-    await addTownshipLeader(w, tleader);
-    w.h.fake.useClock(() => w.clock.now());
+    browser = await launchChromium();
+    ({ page } = await leaderOnPhone(w, browser, tleader));
     // 河口村's group: the registered officer and 刘会计, whom nobody registered.
     w.h.fake.addChat({
       chatId: w.chats.village2,
@@ -37,12 +36,6 @@ describe.skipIf(!hasChromium)('pages name people nobody registered as their grou
         { openId: clerk, name: '刘会计' },
       ],
     });
-    browser = await launchChromium();
-    w.h.fake.signInAs(tleader);
-    const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    page = await ctx.newPage();
-    page.on('dialog', (d) => void d.accept());
-    await w.signIn(tleader);
   });
   afterAll(async () => {
     await browser?.close();

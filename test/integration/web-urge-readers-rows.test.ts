@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -8,7 +8,7 @@ import { importUnits } from '../../src/usecases/import-units.js';
 import { READERS_PARALLEL } from '../../src/usecases/urge-readers.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, type WebWorld } from './web-world.js';
+import { leaderOnPhone, createWebWorld, type WebWorld } from './web-world.js';
 
 const PHONE = { width: 360, height: 740 };
 const MINUTE_MS = 60_000;
@@ -26,26 +26,16 @@ const readUsersPath = (messageId: string) => `/open-apis/im/v1/messages/${messag
 describe.skipIf(!hasChromium)('督办 read receipts on the township page’s village rows', () => {
   let w: WebWorld;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
   const tleader = { openId: 'ou_WX_tleader', name: '钱镇长' };
   let page: Page;
   let cookie: string;
 
   beforeAll(async () => {
     w = await createWebWorld('WX');
-    await addTownshipLeader(w, tleader);
-    // Lark's messages are created at the bot's clock, so its 7 days are the bot's 7 days.
-    w.h.fake.useClock(() => w.clock.now());
     browser = await launchChromium();
-    w.h.fake.signInAs(tleader);
-    const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    contexts.push(ctx);
-    page = await ctx.newPage();
-    page.on('dialog', (d) => void d.accept());
-    cookie = await w.signIn(tleader);
+    ({ page, cookie } = await leaderOnPhone(w, browser, tleader));
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await w?.close();
   });

@@ -1,10 +1,10 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/wait-for.js';
-import { addTownshipLeader, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
+import { leaderOnPhone, createWebWorld, taskIdOf, type WebWorld } from './web-world.js';
 
 const PHONE = { width: 360, height: 740 };
 const MINUTE_MS = 60_000;
@@ -23,7 +23,6 @@ const PAST_7_DAYS = '超过 7 天，飞书不再提供已读情况';
 describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => {
   let w: WebWorld;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
   const tleader = { openId: 'ou_WR_tleader', name: '孙镇长' };
   /** A member of the chat the people table does not know. */
   const stranger = 'ou_wr0stranger000000000000000abcd';
@@ -36,20 +35,11 @@ describe.skipIf(!hasChromium)('督办 read receipts on the leader pages', () => 
 
   beforeAll(async () => {
     w = await createWebWorld('WR');
-    await addTownshipLeader(w, tleader);
-    c01 = await taskIdOf(w, w.units.village2, 'C01');
-    // Lark's messages are created at the bot's clock, so its 7 days are the bot's 7 days.
-    w.h.fake.useClock(() => w.clock.now());
     browser = await launchChromium();
-    w.h.fake.signInAs(tleader);
-    const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    contexts.push(ctx);
-    page = await ctx.newPage();
-    page.on('dialog', (d) => void d.accept());
-    cookie = await w.signIn(tleader);
+    ({ page, cookie } = await leaderOnPhone(w, browser, tleader));
+    c01 = await taskIdOf(w, w.units.village2, 'C01');
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await w?.close();
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
@@ -80,6 +81,26 @@ export async function nextMondayDigest(w: WebWorld, to: string, what: string): P
 }
 
 /** The id of the task `code` (e.g. 'C01') of `unit` (one of w.units). */
+/**
+ * A township leader added to the world and signed in on a phone-sized page (dialogs accepted), with
+ * Lark's messages made at the bot's clock (so Lark's 7 days of read receipts are the bot's 7 days);
+ * the page, and the session cookie for `w.get`.
+ */
+export async function leaderOnPhone(
+  w: WebWorld,
+  browser: Browser,
+  leader: { openId: string; name: string },
+): Promise<{ page: Page; cookie: string }> {
+  await addTownshipLeader(w, leader);
+  w.h.fake.useClock(() => w.clock.now());
+  w.h.fake.signInAs(leader);
+  const page = await (
+    await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' })
+  ).newPage();
+  page.on('dialog', (d) => void d.accept());
+  return { page, cookie: await w.signIn(leader) };
+}
+
 export const taskIdOf = (w: WebWorld, unit: { id: number }, code: string): Promise<number> =>
   taskId(w.h.db.db, unit.id, code);
 

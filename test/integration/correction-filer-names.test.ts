@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { actionValue, sayToBot, tapCard, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -27,16 +26,7 @@ describe('corrections name a filer and a requester nobody registered', () => {
   beforeAll(async () => {
     h = await startHarness({ clock });
     org = await seedOrg(h.db.db, { prefix: 'NC', clock });
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: clerk, name: '刘会计' },
-      ],
-    });
-    const unit = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    await bindVillageChat(h, org, chatId, [{ openId: clerk, name: '刘会计' }]);
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
-import { bindChat } from '../../src/usecases/bind-chat.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -39,16 +38,7 @@ describe('未归档 names a sender never registered by their name in the group',
   const groupWithUnregistered = async () => {
     const chatId = id('oc_');
     const clerk = openIdOf(`${chatId}_clerk`);
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: clerk, name: '刘会计' },
-      ],
-    });
-    const unit = (await getUnitByCode(h.db.db, org.village))!;
-    await bindChat({ db: h.db.db, clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
+    await bindVillageChat(h, org, chatId, [{ openId: clerk, name: '刘会计' }]);
     return { chatId, clerk };
   };
   /** The clerk posts a photo with a caption that names no task; resolves once the bot asked for one. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { joinVillageChat } from '../support/bound-chat.js';
 import { grantRole } from '../../src/usecases/change-role.js';
 import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -156,14 +157,7 @@ describe('roles in chat: 设置 / 撤销角色 / 人员 (mentions carry the open
   it('人员 names a role holder with no name on record as the group knows them, not 「（未登记姓名）」', async () => {
     // A role given without a name (Lark's contacts do not name them either) to a member of the group.
     const chen = 'ou_named_in_chat_chen';
-    h.fake.addChat({
-      chatId,
-      name: '城关村工作群',
-      members: [
-        { openId: org.officer, name: '王村官' },
-        { openId: chen, name: '陈出纳' },
-      ],
-    });
+    joinVillageChat(h, org, chatId, chen, '陈出纳');
     const village = (await getUnitByCode(h.db.db, org.village))!;
     await grantRole(
       { db: h.db.db, clock: h.bot.deps.clock },

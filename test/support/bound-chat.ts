@@ -6,27 +6,42 @@ import type { ManualClock } from './manual-clock.js';
 import { seedOrg, type SeededOrg } from './seed-org.js';
 
 /**
- * The village's work group: known to the fake Lark with its officer, and bound to the village (as
- * `chats bind` does). Returns the village's id.
+ * The village's work group: known to the fake Lark with its officer (and `others`, e.g. someone nobody
+ * registered), and bound to the village (as `chats bind` does). Returns the village's id.
  */
-export async function bindVillageChat(h: Harness, org: SeededOrg, chatId: string): Promise<number> {
-  h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+export async function bindVillageChat(
+  h: Harness,
+  org: SeededOrg,
+  chatId: string,
+  others: { openId: string; name: string }[] = [],
+): Promise<number> {
+  h.fake.addChat({
+    chatId,
+    name: '城关村工作群',
+    members: [{ openId: org.officer, name: '王村官' }, ...others],
+  });
   const unit = (await getUnitByCode(h.db.db, org.village))!;
   await bindChat({ db: h.db.db, clock: h.bot.deps.clock }, { chatId, unitId: unit.id, actorOpenId: 'cli' });
   return unit.id;
 }
 
 /**
- * Someone joins the village's work group after the bot cached its member list (so a tap of theirs
- * makes the bot look the members up again); returns their open id.
+ * Someone (`name`) joins the village's work group after the bot cached its member list (so a tap of
+ * theirs makes the bot look the members up again); returns their open id.
  */
-export function joinVillageChat(h: Harness, org: SeededOrg, chatId: string, newcomer: string): string {
+export function joinVillageChat(
+  h: Harness,
+  org: SeededOrg,
+  chatId: string,
+  newcomer: string,
+  name = '新村干',
+): string {
   h.fake.addChat({
     chatId,
     name: '城关村工作群',
     members: [
       { openId: org.officer, name: '王村官' },
-      { openId: newcomer, name: '新村干' },
+      { openId: newcomer, name },
     ],
   });
   return newcomer;

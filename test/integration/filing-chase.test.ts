@@ -7,9 +7,9 @@ import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
-import { tapCard } from '../support/chat-actions.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { postPhoto as postChatPhoto } from '../support/chat-photos.js';
-import { commandEvent, messageEvent } from '../support/events.js';
+import { messageEvent } from '../support/events.js';
 import { jpeg } from '../support/photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
@@ -57,21 +57,14 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
   const tap = (chatId: string, messageId: string, value: Record<string, unknown>, operator = w.org.officer) =>
     tapCard(w.h, { operator, value, chatId, messageId });
-  const ask = async (chatId: string, chatType: 'group' | 'p2p' = 'group', words = '未归档') => {
-    const cmd = commandEvent({
-      appId: w.h.fake.appId,
-      botOpenId: w.h.fake.botOpenId,
+  const ask = (chatId: string, chatType: 'group' | 'p2p' = 'group', words = '未归档') =>
+    sayToBot(w.h, {
       chatId,
       chatType,
-      senderOpenId: w.org.officer,
+      sender: w.org.officer,
       text: words,
       createTimeMs: w.clock.now().getTime(),
     });
-    expect((await w.h.post(cmd)).status).toBe(200);
-    return waitFor('the 未归档 answer', () =>
-      w.h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
-    );
-  };
   const liveItems = (chatId: string) =>
     queryRows<{ n: number }>(
       w.h.db.db,

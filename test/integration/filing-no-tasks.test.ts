@@ -13,8 +13,8 @@ import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { campaignDeps } from '../support/campaign-deps.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
-import { tapCard } from '../support/chat-actions.js';
-import { botMembershipEvent, commandEvent } from '../support/events.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
+import { botMembershipEvent } from '../support/events.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
@@ -115,21 +115,14 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
   const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
 
   /** 未归档 from the officer, in the village's chat or (`p2p`) their direct chat with the bot: the answer. */
-  const ask = async (chatType: 'group' | 'p2p' = 'group', words = '未归档') => {
-    const cmd = commandEvent({
-      appId: w.h.fake.appId,
-      botOpenId: w.h.fake.botOpenId,
+  const ask = (chatType: 'group' | 'p2p' = 'group', words = '未归档') =>
+    sayToBot(w.h, {
       chatId: chatType === 'group' ? chatId : `oc_p2p_${w.org.officer}`,
       chatType,
-      senderOpenId: w.org.officer,
+      sender: w.org.officer,
       text: words,
       createTimeMs: w.clock.now().getTime(),
     });
-    expect((await w.h.post(cmd)).status).toBe(200);
-    return waitFor('the 未归档 answer', () =>
-      w.h.fake.sentMessages().find((m) => m.replyTo === cmd.event.message.message_id),
-    );
-  };
   const NOTHING_TO_CHOOSE =
     '本单位还没有要交材料的任务，材料已保存好。要等县里给本单位下发任务清单后才能选任务（可以问问档案员），下发后我会再发选择卡片。';
 

@@ -50,13 +50,26 @@ export const tapIn = (h: Harness, chatId: string, ...[operator, value, extra = {
  * `sender` writes 「@归档助手 `text`」 in `chatId`, through the webhook; the bot's reply to it, with the
  * command's own message id as `asked`.
  */
-export async function sayToBot(h: Harness, say: { chatId: string; sender: string; text: string }) {
+export async function sayToBot(
+  h: Harness,
+  say: {
+    chatId: string;
+    sender: string;
+    text: string;
+    /** A direct chat with the bot (`p2p`) instead of a group. */
+    chatType?: 'group' | 'p2p';
+    /** When it was sent (a test clock's time); by default a time no other message of the test has. */
+    createTimeMs?: number;
+  },
+) {
   const ev = commandEvent({
     appId: h.fake.appId,
     botOpenId: h.fake.botOpenId,
     chatId: say.chatId,
     senderOpenId: say.sender,
     text: say.text,
+    ...(say.chatType ? { chatType: say.chatType } : {}),
+    ...(say.createTimeMs !== undefined ? { createTimeMs: say.createTimeMs } : {}),
   });
   const res = await h.post(ev);
   if (res.status !== 200) throw new Error(`the webhook answered ${res.status} to a command`);

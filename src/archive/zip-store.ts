@@ -11,21 +11,32 @@ export interface FolderFile {
   size: number;
 }
 
+/** lstat calls in flight at once: one after another, 20,000 files took 0.7 s of a 10 s export. */
+const STATS_AT_ONCE = 64;
+
 /**
  * Regular files under `dir` with their sizes, '/'-separated paths relative to it, sorted by name at
- * each level; `skipTop` leaves names at the top out (an in-place export's claim files).
+ * each level; `skipTop` leaves names at the top out (an in-place export's claim files). What a package
+ * folder holds, as the export records it (packageSize) and the download checks it (packageOnDisk).
  */
 export async function folderFiles(dir: string, skipTop?: (name: string) => boolean): Promise<FolderFile[]> {
   const out: FolderFile[] = [];
   const walk = async (rel: string) => {
-    const entries = (await readdir(join(dir, rel), { withFileTypes: true })).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
+    const entries = (await readdir(join(dir, rel), { withFileTypes: true }))
+      .filter((e) => rel || !skipTop?.(e.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const path = (name: string) => (rel ? `${rel}/${name}` : name);
+    // The entry's type comes with the listing; only regular files need an lstat, for their size.
+    const files = entries.filter((e) => e.isFile());
+    const sizes = new Map<string, number>();
+    for (let i = 0; i < files.length; i += STATS_AT_ONCE) {
+      const batch = files.slice(i, i + STATS_AT_ONCE);
+      const stats = await Promise.all(batch.map((e) => lstat(join(dir, path(e.name)))));
+      batch.forEach((e, j) => sizes.set(e.name, stats[j]!.size));
+    }
     for (const e of entries) {
-      if (!rel && skipTop?.(e.name)) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.push({ rel: r, size: (await lstat(join(dir, r))).size });
+      if (e.isDirectory()) await walk(path(e.name));
+      else if (e.isFile()) out.push({ rel: path(e.name), size: sizes.get(e.name)! });
     }
   };
   await walk('');

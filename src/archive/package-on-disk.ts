@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { isClaimName } from './in-place-claim.js';
 import { PACKAGE_PATHS, type PackageLayout } from './transfer-package.js';
 import { folderFiles, type FolderFile } from './zip-store.js';
@@ -25,8 +23,34 @@ export interface RecordedPackage {
 export type PackageOnDisk =
   { state: 'whole'; files: FolderFile[] } | { state: 'gone' } | { state: 'changed' };
 
-const missing = (err: unknown) =>
+/** A file or folder that is not there (or a path through a file): not an error of the server. */
+export const missing = (err: unknown) =>
   ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+
+/**
+ * The recorded package's 数字摘要清单 (fixity list) as its folder holds it, `read` only when it hashes to
+ * the recorded 数字摘要: the folder is `gone` (no folder at the recorded path) or `changed` (no list, or
+ * another one). What packageOnDisk and the page's 四性 report (packageReport) both start from.
+ */
+export async function fixityList(
+  pkg: RecordedPackage,
+): Promise<{ state: 'read'; list: Buffer } | { state: 'gone' } | { state: 'changed' }> {
+  try {
+    if (!(await stat(pkg.outDir)).isDirectory()) return { state: 'gone' };
+  } catch (err) {
+    if (missing(err)) return { state: 'gone' };
+    throw err;
+  }
+  let list: Buffer;
+  try {
+    list = await readFile(join(pkg.outDir, pkg.layout === 'bag' ? 'data' : '', PACKAGE_PATHS.fixity));
+  } catch (err) {
+    if (missing(err)) return { state: 'changed' };
+    throw err;
+  }
+  if (createHash('sha256').update(list).digest('hex') !== pkg.digest) return { state: 'changed' };
+  return { state: 'read', list };
+}
 
 /**
  * Checks the folder without reading the files themselves: the fixity list's hash and, unless `quick`
@@ -37,17 +61,9 @@ export async function packageOnDisk(
   pkg: RecordedPackage,
   opts: { quick?: boolean } = {},
 ): Promise<PackageOnDisk> {
+  const list = await fixityList(pkg);
+  if (list.state !== 'read') return list;
   try {
-    if (!(await stat(pkg.outDir)).isDirectory()) return { state: 'gone' };
-  } catch (err) {
-    if (missing(err)) return { state: 'gone' };
-    throw err;
-  }
-  const list = join(pkg.outDir, pkg.layout === 'bag' ? 'data' : '', PACKAGE_PATHS.fixity);
-  try {
-    const hash = createHash('sha256');
-    await pipeline(createReadStream(list), hash);
-    if (hash.digest('hex') !== pkg.digest) return { state: 'changed' };
     if (opts.quick) return { state: 'whole', files: [] };
     const files = await folderFiles(pkg.outDir, isClaimName);
     const bytes = files.reduce((n, f) => n + f.size, 0);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FourPropertiesReport } from '../domain/four-properties.js';
-import type { RecordedPackage } from './package-on-disk.js';
+import { fixityList, missing, type RecordedPackage } from './package-on-disk.js';
 import { PACKAGE_PATHS } from './transfer-package.js';
 
 /**
@@ -19,31 +19,18 @@ export type PackageReport =
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const missing = (err: unknown) =>
-  ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '');
-
 /** Reads the report, trusting it only as the file the package's own fixity list names. */
 export async function packageReport(pkg: RecordedPackage): Promise<PackageReport> {
-  const root = join(pkg.outDir, pkg.layout === 'bag' ? 'data' : '');
-  let list: Buffer;
-  try {
-    list = await readFile(join(root, PACKAGE_PATHS.fixity));
-  } catch (err) {
-    if (!missing(err)) throw err;
-    // No list: no folder there at all, or a folder that is not the package.
-    return (await stat(pkg.outDir).catch(() => undefined))?.isDirectory()
-      ? { state: 'changed' }
-      : { state: 'gone' };
-  }
-  if (sha256(list) !== pkg.digest) return { state: 'changed' };
-  const line = list
+  const fixity = await fixityList(pkg);
+  if (fixity.state !== 'read') return fixity;
+  const line = fixity.list
     .toString('utf8')
     .split(/\r?\n/)
     .find((l) => l.endsWith(`  ${PACKAGE_PATHS.reportJson}`));
   if (!line) return { state: 'changed' };
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(root, PACKAGE_PATHS.reportJson));
+    bytes = await readFile(join(pkg.outDir, pkg.layout === 'bag' ? 'data' : '', PACKAGE_PATHS.reportJson));
   } catch (err) {
     if (missing(err)) return { state: 'changed' };
     throw err;

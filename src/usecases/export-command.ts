@@ -4,7 +4,7 @@ import { yearsWithRecords } from '../db/repos/archive-items.js';
 import type { CommandHandler } from './feature.js';
 import { replyText } from './reply-text.js';
 import { commandTarget } from './command-target.js';
-import { sentAs } from '../domain/export-again.js';
+import { chatWhere, confirmCommandText, nothingConfirmedText, sentAs } from '../domain/export-again.js';
 
 export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
 
@@ -17,7 +17,7 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `export-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'export' });
     // Every command the answer names, as it is sent in this chat (the @ in a group).
-    const where = msg.chatType === 'p2p' ? 'direct' : 'group';
+    const where = chatWhere(msg.chatType);
     const target = await commandTarget(deps.db, msg, cmd.args);
     // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
     const unit = access.unit;
@@ -27,7 +27,7 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
     const year = target.year ?? years[0];
     if (year === undefined || !years.includes(year))
       return reply(
-        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料，请先发送「${sentAs(`确认归档 ${unit.name}${year ? ` ${year}` : ''}`, where)}」`,
+        `${nothingConfirmedText(unit.name, year)}，请先发送「${sentAs(confirmCommandText(unit.name, year), where)}」`,
       );
     const now = deps.clock.now();
     const payload: ExportJobPayload = {

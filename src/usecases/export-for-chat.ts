@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
-import { exportAgainCommand, sentAs } from '../domain/export-again.js';
+import { chatWhere, confirmCommandText, exportAgainCommand, sentAs } from '../domain/export-again.js';
 import { failingItemLines } from '../domain/four-properties.js';
 import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
@@ -209,8 +209,7 @@ function failedReason(err: unknown): string {
 }
 
 /** Where the export was asked: a direct chat with the bot, or a group (where the bot must be @-mentioned). */
-const whereAsked = async (db: Db, p: ExportJobPayload) =>
-  (await chatTypeOf(db, p.chatId)) === 'p2p' ? ('direct' as const) : ('group' as const);
+const whereAsked = async (db: Db, p: ExportJobPayload) => chatWhere(await chatTypeOf(db, p.chatId));
 
 /**
  * The exact command that exports this unit's year again, as it is sent in the chat that asked (the
@@ -278,7 +277,7 @@ async function finishForChat(
     // Left out for want of a 档号: how to take them along.
     ...(res.unconfirmed > 0
       ? [
-          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(`确认归档 ${unitName} ${p.year}`, where)}」，` +
+          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(confirmCommandText(unitName, p.year), where)}」，` +
             `确认后再发送「${again}」。`,
         ]
       : []),

@@ -1,6 +1,6 @@
 import { yearsWithRecords } from '../db/repos/archive-items.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { sentAs } from '../domain/export-again.js';
+import { chatWhere, confirmCommandText, nothingConfirmedText, sentAs } from '../domain/export-again.js';
 import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import type { FourPropertiesJobPayload } from './check-four-properties-run.js';
 import { commandTarget } from './command-target.js';
@@ -23,12 +23,9 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
     if (year === undefined || !years.includes(year)) {
-      const confirm = sentAs(
-        `确认归档 ${unit.name}${year ? ` ${year}` : ''}`,
-        msg.chatType === 'p2p' ? 'direct' : 'group',
-      );
+      const confirm = sentAs(confirmCommandText(unit.name, year), chatWhere(msg.chatType));
       return reply(
-        `${unit.name}${year ? `${year}年度` : ''}还没有确认归档的材料；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
+        `${nothingConfirmedText(unit.name, year)}；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
       );
     }
     const now = deps.clock.now();

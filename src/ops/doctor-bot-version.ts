@@ -72,9 +72,39 @@ export function botVersionLine(
         `${both}：运行中的机器人执行过的迁移（${running.migrations} 个）比安装的程序（${installed.migrations} 个）多，` +
         `重启后安装的程序会拒绝这个数据库、启动不了。先装回 ${running.version}，不要重启`,
     };
+  // Put back an older program (or a copy compiled before the running one): a restart would go back to it.
+  if (installedIsOlder(running, installed, rebuilt))
+    return {
+      status: 'warn',
+      label: LABEL,
+      detail:
+        `${both}：安装的程序比运行中的旧，重启后会运行旧的程序。` +
+        `若不是有意装回旧版本，先重新安装 ${running.version}（README「Check-up, backup, restore, upgrade」），不要重启`,
+    };
   return {
     status: 'warn',
     label: LABEL,
     detail: `${both}。升级后还没有重启？重启才会运行安装的版本：${RESTART}`,
   };
+}
+
+/** Whether the installed program is older than the running one: a lower version, or the same one compiled earlier. */
+function installedIsOlder(
+  running: { version: string; built: string | undefined },
+  installed: { version: string; built: string | undefined },
+  rebuilt: boolean,
+): boolean {
+  if (running.version === installed.version) return rebuilt && installed.built! < running.built!;
+  return compareVersions(installed.version, running.version) < 0;
+}
+
+/** 0.10.1 against 0.9.3, part by part as numbers (a part that is not a number compares as 0). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number(x) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number(x) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }

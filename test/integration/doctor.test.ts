@@ -450,6 +450,21 @@ describe('npm run cli -- doctor', () => {
       );
       expect(same.stdout).toMatch(/✓ 数据库：内置 PGlite（.*）：由运行中的机器人使用（启动时已执行迁移）/);
 
+      // Rolled back: the installed program is older than the running one (a later version, or the same
+      // compiled later). A restart would run the older program: 「重启才会运行安装的版本」 invited it.
+      writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '99.0.0' }));
+      const newer = await runOld();
+      expect(newer.stdout).toContain(
+        `! 运行的版本：运行中的机器人是 99.0.0，安装的程序是 ${version}：安装的程序比运行中的旧，重启后会运行旧的程序。` +
+          `若不是有意装回旧版本，先重新安装 99.0.0（README「Check-up, backup, restore, upgrade」），不要重启`,
+      );
+      writeFileSync(join(old, 'package.json'), JSON.stringify(pkg));
+      writeFileSync(stampFile, JSON.stringify({ ...stamp, builtAt: '2099-01-01T00:00:00.000Z' }));
+      const laterBuild = await runOld();
+      expect(laterBuild.stdout).toContain('2099-01-01 08:00 编译的');
+      expect(laterBuild.stdout).toContain('：安装的程序比运行中的旧，重启后会运行旧的程序。');
+      writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.9' }));
+
       // The older program lacks the newest migration, and so does the database it ran on.
       const journalFile = join(old, 'drizzle/meta/_journal.json');
       const journal = JSON.parse(readFileSync(journalFile, 'utf8'));

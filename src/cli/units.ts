@@ -297,13 +297,22 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
         (leaderUnits > 0 && noLeader.length === 0 ? `；乡镇和县 ${leaderUnits} 个：都有领导` : ''),
     );
   else {
-    deps.out(`村 ${villages} 个，其中 ${gaps.length} 个还缺设置：`);
-    for (const g of gaps) {
+    // A new year before the county gives its 任务清单 (January): every village lacks it. One line says
+    // so instead of listing every village for it, so the villages that lack something else stand out.
+    const noneHasTasks = gaps.length === villages && gaps.every((g) => g.noTasks);
+    const listed = noneHasTasks ? gaps.filter((g) => g.noChat || g.noOfficer || g.noArchivist) : gaps;
+    deps.out(
+      noneHasTasks
+        ? `村 ${villages} 个：都还没有 ${year} 年的任务清单` +
+            (listed.length > 0 ? `；其中 ${listed.length} 个还缺其他设置：` : '')
+        : `村 ${villages} 个，其中 ${gaps.length} 个还缺设置：`,
+    );
+    for (const g of listed) {
       const missing = [
         ...(g.noChat ? [g.pausedChat ? '工作群（机器人已被移出群）' : '工作群'] : []),
         ...(g.noOfficer ? ['村干部'] : []),
         ...(g.noArchivist ? ['档案员'] : []),
-        ...(g.noTasks ? ['任务清单'] : []),
+        ...(g.noTasks && !noneHasTasks ? ['任务清单'] : []),
       ];
       deps.out(`  ${g.code}  ${g.fullName}  缺：${missing.join('、')}`);
     }

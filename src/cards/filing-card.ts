@@ -12,7 +12,8 @@ import {
   wideButton,
 } from './card-kit.js';
 import type { ButtonValue } from '../domain/card-action-type.js';
-import { NO_TASKS_YET_CARD } from '../domain/no-tasks-yet.js';
+import { noOpenTaskCard } from '../domain/no-tasks-yet.js';
+import type { NoOpenTask } from '../domain/task-list-state.js';
 import { describeItemForm } from './describe-item-card.js';
 import {
   filingBrowser,
@@ -49,6 +50,8 @@ export function filingCard(input: {
   unitTasks: FilingChoice[];
   /** 2 to 9 files: 分开交 lists them on one card, each with its own tasks. */
   splittable?: boolean;
+  /** Why the unit has no open task (none given yet, or all waived): the card's line when it offers none. */
+  noOpenTask?: NoOpenTask;
   /** 返回: the card this one was opened from (a part's card, from the parts card's 其他任务). */
   back?: ButtonValue;
   timeZone: string;
@@ -74,7 +77,7 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
     for (const s of input.suggestions) elements.push(...taskButton(s, values, input.timeZone, 'primary'));
   } else if (none) {
     // Kept, and chased again once the unit has a task: 不用交 is not the only way forward.
-    elements.push(md(NO_TASKS_YET_CARD));
+    elements.push(md(noOpenTaskCard(input.noOpenTask ?? { kind: 'not_given' })));
   }
   for (const h of input.named.slice(0, 3))
     elements.push(wideButton(`${h.label}的全部任务（${h.open}项）`, values.browse(h.id)));

@@ -1,4 +1,5 @@
-import { NO_TASK_LIST_YET } from '../domain/no-tasks-yet.js';
+import { noOpenTaskHelp } from '../domain/no-tasks-yet.js';
+import type { NoOpenTask } from '../domain/task-list-state.js';
 
 /** One line of the help card: how a command is written, what it does, who it is for. */
 export interface HelpLine {
@@ -10,13 +11,13 @@ export interface HelpLine {
 
 /**
  * The help card (JSON 2.0): what the bot does and the commands the reader may run (from the registry).
- * `noTasksYet`: asked in the group of a unit with no open task (a township, a village before its
- * 任务清单): the materials are kept and the 任务清单 comes from the county, instead of 「请您点一下选择交到
- * 哪项任务」 and 「写任务编号」, which there have nothing to choose.
+ * `noOpenTask`: asked in the group of a unit with no open task (a township, a village before its
+ * 任务清单, one whose tasks are all waived): the materials are kept, and why nothing can be chosen,
+ * instead of 「请您点一下选择交到哪项任务」 and 「写任务编号」, which there have nothing to choose.
  */
 export function helpCard(
   commands: readonly HelpLine[],
-  opts: { botName?: string; noTasksYet?: boolean } = {},
+  opts: { botName?: string; noOpenTask?: NoOpenTask } = {},
 ): object {
   const name = opts.botName ?? '归档助手';
   const sent = '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记';
@@ -31,8 +32,8 @@ export function helpCard(
       elements: [
         {
           tag: 'markdown',
-          content: opts.noTasksYet
-            ? `${sent}。${NO_TASK_LIST_YET}`
+          content: opts.noOpenTask
+            ? `${sent}。${noOpenTaskHelp(opts.noOpenTask)}`
             : `${sent}，然后请您点一下选择交到哪项任务。`,
         },
         {
@@ -46,7 +47,7 @@ export function helpCard(
           tag: 'markdown',
           content:
             '**小提示**：照片请勾选“原图”发送，或以文件形式发送，以保留拍摄时间和地点' +
-            (opts.noTasksYet ? '。' : '；在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。'),
+            (opts.noOpenTask ? '。' : '；在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。'),
         },
       ],
     },

@@ -1,6 +1,7 @@
 import type { ButtonValue } from '../domain/card-action-type.js';
 import { CARD_AGAIN } from './actions.js';
-import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
+import { noOpenTaskChoose, noOpenTaskLine } from '../domain/no-tasks-yet.js';
+import type { NoOpenTask } from '../domain/task-list-state.js';
 import { button, buttonRow, card, esc, md } from './card-kit.js';
 
 export interface UnfiledLine {
@@ -12,8 +13,8 @@ export interface UnfiledLine {
   what: string;
   /** The chat's name, in a direct message listing several chats. */
   chatName?: string;
-  /** Its chat's unit has no open task yet: nothing to choose, no 选任务. */
-  noTask?: boolean;
+  /** Its chat's unit has no open task (none given yet, or all waived): nothing to choose, no 选任务. */
+  noTask?: NoOpenTask;
 }
 
 /**
@@ -35,13 +36,19 @@ export function unfiledCard(input: {
     });
   const { lines, total, before } = input;
   const range = before > 0 && lines.length > 0 ? `，这是第 ${before + 1}–${before + lines.length} 组` : '';
-  // Every line's unit has no task yet (a township's group, a village before its 任务清单): no 选任务,
-  // which could only bring back a card with nothing to choose; the card says why.
-  const noTasks = lines.length > 0 && lines.every((l) => l.noTask);
+  // Every line's unit has no open task (a township's group, a village before its 任务清单, or one whose
+  // tasks are all waived): no 选任务, which could only bring back a card with nothing to choose; the
+  // card says why, once when every line has the same reason, else on each line.
+  const first = lines[0]?.noTask;
+  const noTasks = !!first && lines.every((l) => l.noTask?.kind === first.kind);
   const elements: object[] = [
     md(
       `${esc(input.scope)}还有 **${total}** 组材料没交到任务里${range}。` +
-        (noTasks ? NO_TASKS_YET_CHOOSE : '点「选任务」，会在原消息下面发出选择卡片：'),
+        (noTasks
+          ? noOpenTaskChoose(first)
+          : lines.every((l) => l.noTask)
+            ? ''
+            : '点「选任务」，会在原消息下面发出选择卡片：'),
     ),
   ];
   for (const l of lines) {
@@ -52,8 +59,7 @@ export function unfiledCard(input: {
     );
     if (!l.noTask)
       elements.push(buttonRow([button('选任务', CARD_AGAIN.value({ b: l.burstId }), 'primary')]));
-    else if (!noTasks)
-      elements.push(md(`<font color='grey'>这个群的单位还没有任务，材料已保存好，先不用选。</font>`));
+    else if (!noTasks) elements.push(md(`<font color='grey'>${noOpenTaskLine(l.noTask)}</font>`));
   }
   const more = total - before - lines.length;
   if (more > 0) elements.push(md(`<font color='grey'>还有 ${more} 组没列出，点「下一页」查看。</font>`));

@@ -3,18 +3,14 @@ import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
-import { NO_TASK_LIST_YET, NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
+import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
+import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
 import { byRank } from '../domain/digest.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
-/**
- * 进度: the unit's figures and its active children ranked; its retired children (撤并) named on one
- * line apart, never ranked (their tasks were waived: they would read as finished). A retired unit's own
- * 进度 says so instead of figures.
- */
 /** 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). */
 export function noTaskListCard(unitName: string): object {
   return card(`${unitName} · 还没有任务清单`, 'grey', [md(NO_TASK_LIST_YET)], {
@@ -22,6 +18,18 @@ export function noTaskListCard(unitName: string): object {
   });
 }
 
+/** 任务 or 缺什么 where every task under the unit is 交齐 or 免交: said with the counts. */
+export function allDoneCard(unitName: string, w: Extract<WorkLeft, { kind: 'all_done' }>): object {
+  return card(`${unitName} · 任务都已完成`, 'green', [md(allDoneText(w))], {
+    summary: `${unitName}的任务都已完成`,
+  });
+}
+
+/**
+ * 进度: the unit's figures and its active children ranked; its retired children (撤并) named on one
+ * line apart, never ranked (their tasks were waived: they would read as finished). A retired unit's own
+ * 进度 says so instead of figures.
+ */
 export function progressCard(p: UnitProgress, timeZone: string, now: Date): object {
   if (p.retirement)
     return card(`${p.unit.name} · 进度`, 'grey', [
@@ -151,7 +159,7 @@ export function bindChoicesCard(query: string, choices: BindChoice[]): object {
  */
 export function boundCard(
   message: string,
-  o: { earlier?: number; resent?: number; noTasks?: boolean } = {},
+  o: { earlier?: number; resent?: number; noTasks?: NoOpenTask } = {},
 ): object {
   const earlier = o.earlier ?? 0;
   const resent = o.resent ?? 0;
@@ -161,7 +169,7 @@ export function boundCard(
       : [
           md(
             o.noTasks
-              ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里。${NO_TASKS_YET_CHOOSE}`
+              ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里。${noOpenTaskChoose(o.noTasks)}`
               : resent >= earlier
                 ? `绑定前发到本群的 **${earlier}** 组材料还没交到任务里，选择卡片已重新发在原消息下面，点一下即可交。`
                 : `绑定前发到本群的 **${earlier}** 组材料还没交到任务里：最早的 ${resent} 组的选择卡片已重新发在原消息下面，其余的发送「@归档助手 未归档」查看。`,

@@ -1,7 +1,11 @@
+import type { NoOpenTask, WorkLeft } from './task-list-state.js';
+
 /**
- * What the bot says of the materials a chat received while its unit has no open task yet (a township,
- * a village before its first 任务清单): they are kept, and no task can be chosen until the unit has its
- * 任务清单. That is given by the county (`campaigns create`); the officer's way there is their archivist.
+ * What the bot says of the materials a chat received while its unit has no open task (task-list-state.ts):
+ * they are kept either way. Before its first 任务清单 (a township, a new village) no task can be chosen
+ * until the county gives it (`campaigns create`); the officer's way there is their archivist. Once every
+ * task is waived (免交) there is nothing to wait for: what needs no filing is 不用交, and what belongs to a
+ * task needs that task restored (the archivist's `archive waive --reopen`), after which 未归档 offers it.
  */
 const KEPT = '本单位还没有要交材料的任务，材料已保存好。';
 
@@ -16,3 +20,44 @@ export const NO_TASKS_YET_CHOOSE = `${KEPT}${WAIT}`;
 
 /** 任务, 缺什么 and 进度 where no task was ever given (not 「没有未完成的任务 👍」, which reads as all done). */
 export const NO_TASK_LIST_YET = `本单位还没有要交材料的任务。发到群里的材料都会保存好，${WAIT}`;
+
+/** Every task of the unit waived: the truth, and no waiting for a 任务清单 that already came. */
+const ALL_WAIVED = '本单位的任务都已免交，没有可选的任务，材料已保存好。';
+const RESTORE = '如果是某项任务的材料，请档案员恢复这项任务';
+
+/** The filing card's line for a unit whose tasks are all waived. */
+export const ALL_WAIVED_CARD = `${ALL_WAIVED}不用交的材料点「不用交」；${RESTORE}，再发送「@归档助手 未归档」选任务。`;
+
+/** 未归档 and its 选任务, 分开交 on an older card, the bound card, for a unit whose tasks are all waived. */
+export const ALL_WAIVED_CHOOSE = `${ALL_WAIVED}${RESTORE}，恢复后就能选任务。`;
+
+/** 帮助 in the group of a unit whose tasks are all waived. */
+export const ALL_WAIVED_HELP = `本单位的任务都已免交，现在不用交材料。发到群里的材料都会保存好；${RESTORE}。`;
+
+/** The filing card's line where there is no open task. */
+export const noOpenTaskCard = (s: NoOpenTask): string =>
+  s.kind === 'all_waived' ? ALL_WAIVED_CARD : NO_TASKS_YET_CARD;
+
+/** Why nothing can be chosen (未归档, 选任务, 分开交, the bound card). */
+export const noOpenTaskChoose = (s: NoOpenTask): string =>
+  s.kind === 'all_waived' ? ALL_WAIVED_CHOOSE : NO_TASKS_YET_CHOOSE;
+
+/** 帮助's first paragraph after 「我会自动保存原件并登记。」. */
+export const noOpenTaskHelp = (s: NoOpenTask): string =>
+  s.kind === 'all_waived' ? ALL_WAIVED_HELP : NO_TASK_LIST_YET;
+
+/** One line of a 未归档 list mixing chats: why this one has no 选任务. */
+export const noOpenTaskLine = (s: NoOpenTask): string =>
+  s.kind === 'all_waived'
+    ? '这个群的单位的任务都已免交，材料已保存好，先不用选。'
+    : '这个群的单位还没有任务，材料已保存好，先不用选。';
+
+/**
+ * 任务 and 缺什么 where every task under the unit is 交齐 or 免交: said with the counts. Not 「都已齐全」
+ * for tasks waived, nor 「还没有任务清单」 for a list that came and is done.
+ */
+export function allDoneText(w: Extract<WorkLeft, { kind: 'all_done' }>): string {
+  if (w.waived === 0) return `本单位的任务都已交齐 👍（共 ${w.total} 项）`;
+  if (w.complete === 0) return `本单位的任务都已免交，不用再交材料（共 ${w.total} 项）。`;
+  return `本单位的任务都已交齐或免交 👍（交齐 ${w.complete} 项，免交 ${w.waived} 项）`;
+}

@@ -1,7 +1,8 @@
 import { BIND } from '../cards/actions.js';
 import { boundCard } from '../cards/unit-cards.js';
 import { enqueueJob } from '../db/repos/jobs.js';
-import { unitsWithOpenTasks } from '../db/repos/completeness.js';
+import { taskListStateOf } from '../db/repos/completeness.js';
+import type { NoOpenTask } from '../domain/task-list-state.js';
 import { countUnfiledBursts, unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { getLiveBinding, type ChatBindingRow } from '../db/repos/units-chat-bindings.js';
 import { getUnitById } from '../db/repos/units.js';
@@ -69,13 +70,14 @@ async function offerEarlierBursts(
   deps: BotDeps,
   binding: ChatBindingRow,
   onlyBefore: boolean,
-): Promise<{ earlier: number; resent: number; noTasks?: boolean }> {
+): Promise<{ earlier: number; resent: number; noTasks?: NoOpenTask }> {
   // A chat bound before this tap: only what came before its binding (the rest is not 「绑定前」).
   const which = { chatIds: [binding.chatId], ...(onlyBefore ? { firstBefore: binding.boundAt } : {}) };
   // A unit with no open task yet (a township, a village before its 任务清单): their cards would offer
   // nothing to choose; the bound card says so, and they are chased once it has a task.
-  if (!(await unitsWithOpenTasks(deps.db, [binding.unitId])).has(binding.unitId))
-    return { earlier: await countUnfiledBursts(deps.db, which), resent: 0, noTasks: true };
+  const state = await taskListStateOf(deps.db, binding.unitId);
+  if (state.kind !== 'open')
+    return { earlier: await countUnfiledBursts(deps.db, which), resent: 0, noTasks: state };
   const resend = await unfiledBursts(deps.db, { ...which, limit: RESEND_AT_BIND });
   const now = deps.clock.now();
   for (const b of resend) {

@@ -1,6 +1,7 @@
 import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
 import { FILE_BROWSE, FILE_FIND, FILE_HOUSEHOLD, FILE_HOUSEHOLDS, FILED_VIEW } from '../cards/actions.js';
 import { filingBrowser } from '../cards/task-browser-card.js';
+import { unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { DomainError } from '../errors.js';
@@ -10,10 +11,8 @@ import type { CardResponse } from './card-response.js';
 import { cardAsItIsNow } from './filing-actions.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
-import { presentBurst, WAIVED_NEXT_STEP, type PresentDeps } from './present-burst.js';
+import { presentBurst, waivedNextStep, type PresentDeps } from './present-burst.js';
 import { backToParts, onPartsCard } from './split-parts.js';
-
-const HOUSEHOLD_WAIVED = `这一户的任务都已免交，不用再交。${WAIVED_NEXT_STEP}`;
 
 export interface BrowseDeps {
   isChatMember: PresentDeps['isChatMember'];
@@ -60,13 +59,16 @@ export function browseTasksActions(o: BrowseDeps): DeclaredCardAction[] {
       // A household whose tasks were all waived (免交) after this card was drawn: said plainly, with
       // the card drawn again as it is now (that household no longer offered).
       if (!(err instanceof DomainError && err.code === 'household_waived')) throw err;
+      // The unit's last open tasks: 「请另选任务」 would point at nothing on the card drawn again.
+      const others = (await unitsWithOpenTasks(deps.db, [unit.id])).has(unit.id);
+      const notice = `这一户的任务都已免交，不用再交。${waivedNextStep(others)}`;
       const msg = await presentBurst({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone }, view, {
         auto: false,
-        notice: HOUSEHOLD_WAIVED,
+        notice,
         ...(back ? { back } : {}),
       });
       return {
-        toast: { type: 'info', content: HOUSEHOLD_WAIVED },
+        toast: { type: 'info', content: notice },
         card: { type: 'raw', data: JSON.parse(msg.content) },
       };
     }

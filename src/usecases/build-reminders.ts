@@ -155,9 +155,9 @@ export async function buildReminders(
       const unit = audience.units.get(c.unitId);
       return unit !== undefined && !remindersOffFor(unit, audience.units);
     });
-  // A unit with no open task (a township, a village before its first 任务清单) has nothing to file its
-  // chat's materials to: a daily 「还有 1 组材料没交到任务里」 and a card again offering no task was a
-  // dead end. They are chased once it has one (the filing card says so).
+  // A unit with no open task (a township, a village before its first 任务清单, one whose tasks are all
+  // waived) has nothing to file its chat's materials to: a daily 「还有 1 组材料没交到任务里」 and a card
+  // again offering no task was a dead end. They are chased once it has one (the filing card says so).
   const fileable = await unitsWithOpenTasks(db, [...new Set(chaseOnly.map((c) => c.unitId))]);
   const chased = chaseOnly.filter((c) => fileable.has(c.unitId));
 

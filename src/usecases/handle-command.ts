@@ -1,5 +1,5 @@
 import { helpCard } from '../cards/help-card.js';
-import { unitsWithOpenTasks } from '../db/repos/completeness.js';
+import { taskListStateOf } from '../db/repos/completeness.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { suggestedCommandWord } from '../domain/command-suggestion.js';
 import { parseCommand, type Command } from '../domain/commands.js';
@@ -64,15 +64,16 @@ export class CommandRegistry {
 
   /**
    * The help card for whoever sent `msg`: the commands they may run; in the group of a unit with no open
-   * task yet, that its materials are kept until the 任务清单 comes (not 「选择交到哪项任务」).
+   * task, that its materials are kept, and why there is nothing to choose: its 任务清单 is still to come,
+   * or every task was waived (not 「选择交到哪项任务」).
    */
   async helpCard(deps: BotDeps, msg: IncomingMessage): Promise<object> {
     const shown = await commandsFor(deps, msg, this.commands);
     const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
-    const noTasksYet = !!unit && !(await unitsWithOpenTasks(deps.db, [unit.id])).has(unit.id);
+    const state = unit ? await taskListStateOf(deps.db, unit.id) : undefined;
     return helpCard(
       shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })),
-      { noTasksYet },
+      state && state.kind !== 'open' ? { noOpenTask: state } : {},
     );
   }
 

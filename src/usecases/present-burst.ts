@@ -11,7 +11,7 @@ import { burstOfCard, burstReplyTarget, findBotMessage } from '../db/repos/bot-m
 import { forwardsBeingRead } from '../db/repos/bursts.js';
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
-import { fileableTasksOfUnit, type TaskStatus } from '../db/repos/completeness.js';
+import { fileableTasksOfUnit, taskListStateOf, type TaskStatus } from '../db/repos/completeness.js';
 import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
@@ -34,14 +34,16 @@ export interface PresentDeps extends BotDeps {
 
 const asCard = (c: object): OutgoingMessage => ({ msgType: 'interactive', content: JSON.stringify(c) });
 
-/** What to do once a task or household the officer chose turns out waived (免交). */
-export const WAIVED_NEXT_STEP = '请另选任务；都不是就点「不用交」。';
 /**
- * The card's line (and the tap's answer) for a task waived since the card was drawn, or named by #code.
- * `othersOpen`: whether the unit has another task to choose; without one the card says the rest.
+ * What to do once a task or household the officer chose turns out waived (免交). `othersOpen`: whether
+ * the unit has another open task, which the card drawn again offers; without one, 「请另选任务」 would
+ * point at nothing: the card drawn again says what the materials need instead (noOpenTaskCard).
  */
+export const waivedNextStep = (othersOpen: boolean): string =>
+  othersOpen ? '请另选任务；都不是就点「不用交」。' : '本单位没有别的任务可选了。';
+/** The card's line (and the tap's answer) for a task waived since the card was drawn, or named by #code. */
 export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0], othersOpen: boolean): string =>
-  `${taskLabel(taskRef(task))}已免交，不用再交。${othersOpen ? WAIVED_NEXT_STEP : ''}`;
+  `${taskLabel(taskRef(task))}已免交，不用再交。${waivedNextStep(othersOpen)}`;
 
 /**
  * Files a closed burst when the sender already said where it goes — a reply to a task card or a
@@ -152,6 +154,8 @@ export async function presentBurst(
     suggestions.splice(0, suggestions.length, first, ...rest);
   }
   const chosen = new Set(suggestions.map((s) => s.task.taskId));
+  // Nothing to choose: never given a 任务清单, or every task waived since (said differently).
+  const state = open.length === 0 ? await taskListStateOf(deps.db, unit.id) : undefined;
   const households = householdChoices(open);
   const byId = new Map(open.map((t) => [t.taskId, t]));
   return asCard(
@@ -171,6 +175,7 @@ export async function presentBurst(
       unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
       // 分开交 lists each file with its tasks: nothing to split for while the unit has none.
       splittable: open.length > 0 && stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
+      ...(state && state.kind !== 'open' ? { noOpenTask: state } : {}),
       ...(opts.back ? { back: opts.back } : {}),
       timeZone: deps.timeZone,
     }),

@@ -1,9 +1,9 @@
 import { MATERIALS_BUTTON_GONE } from '../domain/materials-button-gone.js';
-import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
+import { noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import { insertAudit } from '../db/repos/audit.js';
 import { MAX_SPLIT_PARTS, splitBurstRows, type SplitRefusal } from '../db/repos/burst-split.js';
 import { getBurst } from '../db/repos/bursts.js';
-import { unitsWithOpenTasks } from '../db/repos/completeness.js';
+import { taskListStateOf } from '../db/repos/completeness.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { ALREADY_SPLIT, canFile, type FilingDeps } from './file-burst.js';
@@ -39,8 +39,8 @@ export async function splitBurst(
   const unit = await unitOfChat(db, burst.chatId);
   if (!unit) return { status: 'refused', message: '本群还没有绑定单位，暂时不能交到任务里' };
   // A card from before the unit lost its last open task: the parts would each offer nothing to choose.
-  if (!(await unitsWithOpenTasks(db, [unit.id])).has(unit.id))
-    return { status: 'refused', message: NO_TASKS_YET_CHOOSE };
+  const state = await taskListStateOf(db, unit.id);
+  if (state.kind !== 'open') return { status: 'refused', message: noOpenTaskChoose(state) };
   if (!(await canFile(deps, input.actorOpenId, unit, burst.chatId)))
     return { status: 'refused', message: `只有${unit.name}的工作群成员或工作人员才能分开交` };
   if (input.round !== undefined && input.round !== (await filingRoundOfBurst(db, burst.id)))

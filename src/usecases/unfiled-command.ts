@@ -2,7 +2,7 @@ import { CARD_AGAIN, UNFILED_PAGE } from '../cards/actions.js';
 import { unfiledCard, type UnfiledLine } from '../cards/unfiled-card.js';
 import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
-import { unitsWithOpenTasks } from '../db/repos/completeness.js';
+import { taskListStateOf, taskListStates } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { burstWhollyRecalled } from '../db/repos/message-recalls.js';
@@ -13,7 +13,8 @@ import {
   type UnfiledCard,
 } from '../db/repos/unfiled-bursts.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
-import { NO_TASKS_YET_CHOOSE } from '../domain/no-tasks-yet.js';
+import { noOpenTaskChoose } from '../domain/no-tasks-yet.js';
+import type { NoOpenTask, TaskListState } from '../domain/task-list-state.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
 import type { CardResponse } from './card-response.js';
@@ -84,7 +85,7 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
     chatNames.set(chatId, unit?.name ?? '群聊');
     if (unit) unitIds.set(chatId, unit.id);
   }
-  const fileable = await unitsWithOpenTasks(deps.db, [...new Set(unitIds.values())]);
+  const states = await taskListStates(deps.db, [...new Set(unitIds.values())]);
   const now = deps.clock.now();
   return list.map(({ burst: b, parts }): UnfiledLine => {
     const p = partsIn(b.firstAt, timeZone);
@@ -94,10 +95,14 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
       senderName: names.get(b.senderOpenId) ?? '群成员',
       what: parts ? `${parts.total} 份，分开交，还差 ${parts.waiting} 份` : what(b),
       ...(withChat ? { chatName: chatNames.get(b.chatId) } : {}),
-      ...(fileable.has(unitIds.get(b.chatId) ?? -1) ? {} : { noTask: true }),
+      ...noTaskOf(states.get(unitIds.get(b.chatId) ?? -1)),
     };
   });
 }
+
+/** A line's `noTask` when its chat's unit has no open task (none given yet, or all waived). */
+const noTaskOf = (s: TaskListState | undefined): Pick<UnfiledLine, 'noTask'> =>
+  s?.kind === 'open' ? {} : { noTask: s ?? { kind: 'not_given' } };
 
 /**
  * 未归档: in a group, the bursts of this chat nobody filed; in a direct message, the asker's own
@@ -180,10 +185,11 @@ async function whyNotWaiting(deps: BotDeps, burst: BurstRow): Promise<string> {
   return '这组材料现在不用选任务了，请重新发送「未归档」看看';
 }
 
-/** Whether the chat's unit has an open task, something its materials can be filed to. */
-async function unitHasTask(deps: BotDeps, chatId: string): Promise<boolean> {
+/** Why the chat's unit has no open task, something its materials can be filed to; undefined when it has one. */
+async function noTaskOfChat(deps: BotDeps, chatId: string): Promise<NoOpenTask | undefined> {
   const unit = await unitOfChat(deps.db, chatId);
-  return !!unit && (await unitsWithOpenTasks(deps.db, [unit.id])).has(unit.id);
+  const state = unit ? await taskListStateOf(deps.db, unit.id) : { kind: 'not_given' as const };
+  return state.kind === 'open' ? undefined : state;
 }
 
 /**
@@ -201,8 +207,8 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
       const burstId = await waitingOf(deps, burst);
       // Its unit has no task yet (a list drawn before, or one across chats): a card again would offer
       // nothing to choose.
-      if (burstId !== undefined && !(await unitHasTask(deps, burst.chatId)))
-        return { toast: { type: 'info', content: NO_TASKS_YET_CHOOSE } };
+      const noTask = burstId === undefined ? undefined : await noTaskOfChat(deps, burst.chatId);
+      if (noTask) return { toast: { type: 'info', content: noOpenTaskChoose(noTask) } };
       const sent =
         burstId !== undefined &&
         (await sendFilingCardAgain(

@@ -5,6 +5,7 @@ import { itemFacts } from './item-facts.js';
 import { withFilerNames } from './chat-member-names.js';
 import {
   bindChoicesCard,
+  allDoneCard,
   missingCard,
   noTaskListCard,
   progressCard,
@@ -21,6 +22,7 @@ import { listUnits, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
 import { normalizeTaskCode } from '../domain/task-code.js';
+import { workLeft, type WorkLeft } from '../domain/task-list-state.js';
 import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
@@ -147,11 +149,23 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
   ];
 }
 
-/** No task was ever given to the unit or below it (before its first 任务清单): nothing is done or owed. */
-async function noTaskYet(deps: BotDeps, unit: UnitRow): Promise<boolean> {
+/**
+ * What is left under the unit (its subtree, as 进度 counts it): no task ever given (before its first
+ * 任务清单), every task 交齐 or 免交, or something owed. A retired unit's waived tasks are not 「都已免交」:
+ * its cards stay as they were (owing).
+ */
+async function workLeftUnder(deps: BotDeps, unit: UnitRow): Promise<WorkLeft> {
   const p = await unitProgress(deps.db, unit.id, deps.clock.now());
-  return !!p && p.counts.total === 0 && !p.retirement;
+  return p && !p.retirement ? workLeft(p.counts) : { kind: 'owing' };
 }
+
+/** 任务 or 缺什么 with nothing to list: no task list yet, or all of it done (with the counts). */
+const nothingLeftCard = (unitName: string, w: WorkLeft): object | undefined =>
+  w.kind === 'not_given'
+    ? noTaskListCard(unitName)
+    : w.kind === 'all_done'
+      ? allDoneCard(unitName, w)
+      : undefined;
 
 function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, CommandHandler> {
   const tz = opts.timeZone;
@@ -189,9 +203,9 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        tasks.length === 0 && (await noTaskYet(deps, unit))
-          ? noTaskListCard(unit.name)
-          : taskListCard(unit.name, tasks, tz),
+        (tasks.every((t) => t.state === 'complete') &&
+          nothingLeftCard(unit.name, await workLeftUnder(deps, unit))) ||
+          taskListCard(unit.name, tasks, tz),
         `tasks-${msg.messageId}`,
       );
     },
@@ -216,9 +230,8 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        list.total === 0 && (await noTaskYet(deps, unit))
-          ? noTaskListCard(unit.name)
-          : missingCard(unit.name, list, tz),
+        (list.total === 0 && nothingLeftCard(unit.name, await workLeftUnder(deps, unit))) ||
+          missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
       );
     },

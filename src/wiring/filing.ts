@@ -92,9 +92,9 @@ export function filingFeature(env: FeatureEnv): Feature {
         everyMs: CARD_CHECK_MS,
         run: async () => {
           const now = deps.clock.now();
-          // Not a unit with no open task yet (a township, a village before its first 任务清单): its card
-          // again would offer nothing to choose, every 13 days. Once it has a task, a card this old is
-          // sent at the next check (the first card promised it).
+          // Not a unit with no open task (a township, a village before its first 任务清单, one whose tasks
+          // are all waived): its card again would offer nothing to choose, every 13 days. Once it has a
+          // task, a card this old is sent at the next check.
           const due = await unfiledBursts(deps.db, {
             cardBefore: new Date(now.getTime() - CARD_RESEND_AFTER_MS),
             fileable: true,

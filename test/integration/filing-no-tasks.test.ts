@@ -4,62 +4,16 @@ import { sql } from 'drizzle-orm';
 import { BIND, CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole } from '../../src/db/repos/people.js';
-import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
-import { createCampaign } from '../../src/usecases/create-campaign.js';
-import { waiveTask } from '../../src/usecases/waive-task.js';
-import { importUnits } from '../../src/usecases/import-units.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import { schedulerFor } from '../../src/wiring/schedules.js';
-import { campaignDeps } from '../support/campaign-deps.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { botMembershipEvent } from '../support/events.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
-import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
-
-/**
- * A world (Monday 2026-11-23 10:00) with a new village `code` that has no task yet, its chat bound, and
- * a scheduler whose reminder sends waiting cards again (the filing feature's job), as in filing-chase.
- */
-async function noTaskVillage(prefix: string, code: string) {
-  const w = await schedulesWorld(prefix, '2026-11-23T10:00:00+08:00');
-  await importUnits(
-    { db: w.h.db.db, clock: w.clock },
-    {
-      fileName: 'units.csv',
-      text: [
-        'code,name,kind,parent_code',
-        `${prefix}00,${prefix}县,county,`,
-        `${prefix}10,城关镇,township,${prefix}00`,
-        `${code},新村,village,${prefix}10`,
-      ].join('\n'),
-    },
-  );
-  const chatId = `oc_new_${randomBytes(8).toString('hex')}`;
-  w.h.fake.addChat({ chatId, name: '新村工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
-  const unit = (await getUnitByCode(w.h.db.db, code))!;
-  await insertBinding(w.h.db.db, { chatId, unitId: unit.id, boundBy: null }, w.clock.now());
-  const scheduler = schedulerFor(w.h.bot.deps, w.settings, {
-    wakeJobs: () => w.h.bot.jobWorker.wake(),
-    hasJobHandler: () => true,
-    instance: `test-no-tasks-${prefix}`,
-  });
-  return { w, chatId, scheduler };
-}
-
-/** The village gets its 任务清单 (the county's `campaigns create`). */
-const giveTasks = (w: SchedulesWorld, code: string) =>
-  createCampaign(campaignDeps({ db: w.h.db.db, clock: w.clock }), {
-    checklistCode: 'village-jzfp',
-    year: 2026,
-    deadline: new Date('2026-12-31T00:00:00+08:00'),
-    unitCodes: [code],
-    createdBy: 'cli',
-    code: `${code}-new-2026`,
-  });
+import { giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
+import type { SchedulesWorld } from './schedules-world.js';
 
 /**
  * A village before its first 任务清单 (new this year, not in the campaign yet): what its officer forwards
@@ -269,25 +223,22 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     const card = await replyAfterQuiet(w.h, w.clock, photo);
     const offered = cardButtons(card.content).find((b) => b.value.a === 'file')!;
     // The county waives every task of the village meanwhile (本年度不开展).
-    const open = await queryRows<{ id: number }>(
-      w.h.db.db,
-      sql`select t.id::int as id from tasks t join units u on u.id = t.unit_id
-          where u.code = ${code} and t.state = 'open'`,
-    );
-    for (const t of open)
-      await waiveTask(
-        { db: w.h.db.db, clock: w.clock },
-        { taskId: t.id, actorOpenId: 'cli', reason: '本年度不开展', source: 'cli' },
-      );
+    expect(await waiveAllTasks(w, code)).toBeGreaterThan(0);
     const answer = await tapCard(w.h, {
       operator: w.org.officer,
       value: offered.value,
       chatId,
       messageId: card.messageId,
     });
-    // Before: 「…已免交，不用再交。请另选任务；都不是就点「不用交」。」 over a card with no task on it.
+    // Before: 「…已免交，不用再交。请另选任务；都不是就点「不用交」。」 over a card with no task on it,
+    // then a card saying the village had no task yet and to wait for its 任务清单, which had come.
     expect(answer.toast?.type).toBe('info');
-    expect(answer.toast?.content).toMatch(/已免交，不用再交。$/);
-    expect(JSON.stringify(answer.card!.data)).toContain('本单位还没有要交材料的任务，材料已保存好。');
+    expect(answer.toast?.content).toMatch(/已免交，不用再交。本单位没有别的任务可选了。$/);
+    const redrawn = JSON.stringify(answer.card!.data);
+    expect(redrawn).toContain(
+      '本单位的任务都已免交，没有可选的任务，材料已保存好。不用交的材料点「不用交」；如果是某项任务的材料，请档案员恢复这项任务，再发送「@归档助手 未归档」选任务。',
+    );
+    expect(redrawn).not.toContain('任务清单');
+    expect(cardButtons(answer.card!.data).map((b) => b.text)).toEqual(['不用交']);
   });
 });

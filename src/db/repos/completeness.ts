@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { missingCount, taskState, type TaskState } from '../../domain/checklist-task-state.js';
+import { taskListState, type TaskListState } from '../../domain/task-list-state.js';
 
 /**
  * Completeness is derived, never stored: a task's filed count is the sum, over its live (not
@@ -147,6 +148,32 @@ export async function unitsWithOpenTasks(db: Db, unitIds: readonly number[]): Pr
         where exists (select 1 from tasks t where t.unit_id = x.id::bigint and t.state = 'open')`,
   );
   return new Set(rows.map((r) => Number(r.id)));
+}
+
+/**
+ * Each of `unitIds`' task list state from its own tasks of every year: an open task, none ever given, or
+ * all waived (免交) — what a chat with nothing to choose is told (domain/task-list-state.ts).
+ */
+export async function taskListStates(
+  db: Db,
+  unitIds: readonly number[],
+): Promise<Map<number, TaskListState>> {
+  if (unitIds.length === 0) return new Map();
+  const rows = await queryRows<{ id: number; total: number; open: number }>(
+    db,
+    sql`select x.id::int as id, count(t.id)::int as total, count(t.id) filter (where t.state = 'open')::int as open
+        from jsonb_array_elements_text(${JSON.stringify(unitIds)}::jsonb) x(id)
+          left join tasks t on t.unit_id = x.id::bigint
+        group by x.id`,
+  );
+  return new Map(
+    rows.map((r) => [Number(r.id), taskListState({ total: Number(r.total), open: Number(r.open) })]),
+  );
+}
+
+/** One unit's task list state (taskListStates). */
+export async function taskListStateOf(db: Db, unitId: number): Promise<TaskListState> {
+  return (await taskListStates(db, [unitId])).get(unitId) ?? { kind: 'not_given' };
 }
 
 /**

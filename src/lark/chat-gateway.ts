@@ -198,7 +198,10 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
     return this.directory.getChat(chatId);
   }
 
-  listChatMembers(chatId: string, opts?: { fresh?: boolean }): Promise<P.ChatMember[]> {
+  listChatMembers(
+    chatId: string,
+    opts?: { fresh?: boolean; expecting?: readonly string[] },
+  ): Promise<P.ChatMember[]> {
     return this.directory.listChatMembers(chatId, opts);
   }
 

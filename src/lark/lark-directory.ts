@@ -16,6 +16,16 @@ const USER_NOT_VISIBLE = new Set([41050]);
 /** At most 200 pages of 100: a chat of 20,000 members read whole. */
 const CHAT_MEMBERS_MAX_PAGES = 200;
 
+/**
+ * A chat's cached member list lacking someone seen in the chat (they joined since) is read again, but
+ * at most once per chat per 30 s, so unknown ids (someone who left, many newcomers at once) cannot make
+ * the bot page through a chat's members more than twice a minute (Lark: 1000 calls/min per API, for
+ * all chats together, and a monthly quota on the free plan). A newcomer is first looked up the burst's
+ * quiet (20 s by default) after their first photo: only a list read in the few seconds before they
+ * joined still hides them then, and only until the next look-up past the 30 s.
+ */
+export const MEMBERS_RECHECK_FLOOR_MS = 30_000;
+
 /** batch_get_id takes at most 50 mobiles and 50 emails per call. */
 const BATCH_GET_ID_MAX = 50;
 const sameMobile = (a: string, b: string) => a.replace(/^\+86/, '') === b.replace(/^\+86/, '');
@@ -37,6 +47,8 @@ const defined = <T extends Record<string, unknown>>(o: T) =>
 export class LarkDirectory {
   private readonly chats: TtlCache<ChatInfo>;
   private readonly members: TtlCache<ChatMember[]>;
+  /** Per member list: ids it was read again for and still lacked (they left): not worth another read. */
+  private readonly absent = new WeakMap<ChatMember[], Set<string>>();
   private readonly users: TtlCache<UserInfo | undefined>;
   private readonly bot: TtlCache<{ openId: string; name: string }>;
 
@@ -64,9 +76,12 @@ export class LarkDirectory {
     });
   }
 
-  listChatMembers(chatId: string, opts: { fresh?: boolean } = {}): Promise<ChatMember[]> {
+  async listChatMembers(
+    chatId: string,
+    opts: { fresh?: boolean; expecting?: readonly string[] } = {},
+  ): Promise<ChatMember[]> {
     if (opts.fresh) this.members.delete(chatId);
-    return this.members.getOrLoad(chatId, async () => {
+    const load = async () => {
       const api = 'im.chatMembers.get';
       const members = await readPages(this.caller, api, CHAT_MEMBERS_MAX_PAGES, (page) =>
         this.client.im.chatMembers.get({
@@ -77,7 +92,18 @@ export class LarkDirectory {
       return members.flatMap((m) =>
         m.member_id ? [{ openId: m.member_id, ...defined({ name: m.name }) }] : [],
       );
-    });
+    };
+    const list = await this.members.getOrLoad(chatId, load);
+    const lacking = (l: ChatMember[]) =>
+      (opts.expecting ?? []).filter((id) => !l.some((m) => m.openId === id) && !this.absent.get(l)?.has(id));
+    if (lacking(list).length === 0) return list;
+    const again = await this.members.reload(chatId, load, MEMBERS_RECHECK_FLOOR_MS);
+    if (again !== list) {
+      const absent = this.absent.get(again) ?? new Set();
+      for (const id of lacking(again)) absent.add(id);
+      this.absent.set(again, absent);
+    }
+    return again;
   }
 
   /** Undefined when the user is outside the app's contact visibility (or has no visible name). */

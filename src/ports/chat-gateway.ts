@@ -26,8 +26,15 @@ export interface ChatGateway {
     fileType?: 'stream' | 'pdf' | 'doc' | 'xls' | 'mp4' | 'opus' | 'ppt';
   }): Promise<{ fileKey: string }>;
   getChat(chatId: string): Promise<ChatInfo>;
-  /** Cached for a while; `fresh` reads Lark again (someone just joined). */
-  listChatMembers(chatId: string, opts?: { fresh?: boolean }): Promise<ChatMember[]>;
+  /**
+   * Cached for a while; `fresh` reads Lark again (someone just joined). `expecting`: people seen in the
+   * chat; a cached list lacking one of them is read again, at most once per chat in a short interval,
+   * and not for someone such a read already found missing (they left).
+   */
+  listChatMembers(
+    chatId: string,
+    opts?: { fresh?: boolean; expecting?: readonly string[] },
+  ): Promise<ChatMember[]>;
   getUser(openId: string): Promise<UserInfo | undefined>;
   getBotInfo(): Promise<{ openId: string; name: string }>;
   /**

@@ -6,6 +6,7 @@ import { LarkApiError, LarkNetworkError } from '../../src/errors.js';
 import type { LarkChatGatewayOptions } from '../../src/lark/chat-gateway.js';
 import { startFakeLark, type FakeLark, type FakeMessageItem } from '../support/fake-lark/server.js';
 import { gatewayFor } from '../support/lark-gateway.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 let fake: FakeLark;
@@ -323,6 +324,56 @@ describe('LarkChatGateway against the fake Lark', () => {
     expect(await gateway.getBotInfo()).toEqual({ openId: fake.botOpenId, name: '归档助手' });
     await gateway.getBotInfo();
     expect(metrics.value('lark_api_calls_total', { api: 'bot.info' })).toBe(1);
+  });
+
+  it('reads a chat’s members again for someone its cached list lacks: one read at a time, at most one per 30 s', async () => {
+    const clock = new ManualClock();
+    const { gateway, metrics } = gatewayFor(fake, {}, {}, clock);
+    const reads = () => metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' });
+    const chatId = `oc_recheck_${uid()}`;
+    const member = (openId: string) => ({ openId, name: openId.slice(3) });
+    const members = (ids: string[]) =>
+      fake.addChat({ chatId, name: '李家村工作群', members: ids.map(member) });
+    const ids = async (expecting: string[]) =>
+      (await gateway.listChatMembers(chatId, { expecting })).map((m) => m.openId);
+    members(['ou_a']);
+    await gateway.listChatMembers(chatId);
+    expect(reads()).toBe(1);
+    // Read moments ago: someone it lacks is not worth another read yet.
+    members(['ou_a', 'ou_b']);
+    expect(await ids(['ou_b'])).toEqual(['ou_a']);
+    expect(reads()).toBe(1);
+
+    // Past 30 s: ten asks at once, for ou_b and ten strangers, share one read.
+    await clock.advance(31_000);
+    const lists = await Promise.all(Array.from({ length: 10 }, (_, i) => ids(['ou_b', `ou_stranger${i}`])));
+    expect(lists.every((l) => l.join() === 'ou_a,ou_b')).toBe(true);
+    expect(reads()).toBe(2);
+    // The strangers that read did not find (they left) are not read for again, even past 30 s.
+    await clock.advance(31_000);
+    expect(await ids(['ou_stranger3', 'ou_stranger7'])).toEqual(['ou_a', 'ou_b']);
+    expect(reads()).toBe(2);
+    // Within 30 s of the last read, a new one waits too.
+    members(['ou_a', 'ou_b', 'ou_c']);
+    await gateway.listChatMembers(chatId, { expecting: ['ou_c'] });
+    expect(reads()).toBe(3);
+    members(['ou_a', 'ou_b', 'ou_c', 'ou_d']);
+    expect(await ids(['ou_d'])).toEqual(['ou_a', 'ou_b', 'ou_c']);
+    expect(reads()).toBe(3);
+
+    // A failed read keeps the list it had and is not tried again within 30 s.
+    await clock.advance(31_000);
+    fake.inject({ method: 'GET', path: new RegExp(`/chats/${chatId}/members$`), fault: { code: 232011 } });
+    await expect(gateway.listChatMembers(chatId, { expecting: ['ou_d'] })).rejects.toBeInstanceOf(
+      LarkApiError,
+    );
+    expect(reads()).toBe(4);
+    expect(await ids(['ou_d'])).toEqual(['ou_a', 'ou_b', 'ou_c']);
+    expect(reads()).toBe(4);
+    fake.clearFaults();
+    await clock.advance(31_000);
+    expect(await ids(['ou_d'])).toEqual(['ou_a', 'ou_b', 'ou_c', 'ou_d']);
+    expect(reads()).toBe(5);
   });
 
   it(

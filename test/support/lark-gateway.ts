@@ -3,14 +3,18 @@ import { LarkChatGateway, type LarkChatGatewayOptions } from '../../src/lark/cha
 import { createLarkClient } from '../../src/lark/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
-import { systemClock } from '../../src/ports/clock.js';
+import { systemClock, type Clock } from '../../src/ports/clock.js';
 import type { FakeLark } from './fake-lark/server.js';
 
-/** The real chat gateway (SDK client, limits, retries) against the fake Lark, with its own metrics. */
+/**
+ * The real chat gateway (SDK client, limits, retries) against the fake Lark, with its own metrics; its
+ * caches keep `clock`'s time (a test clock moves them on).
+ */
 export function gatewayFor(
   fake: FakeLark,
   options: LarkChatGatewayOptions = {},
   lark: Partial<Config['lark']> = {},
+  clock: Clock = systemClock,
 ): { gateway: LarkChatGateway; metrics: Metrics } {
   const config: Config['lark'] = {
     appId: fake.appId,
@@ -26,9 +30,6 @@ export function gatewayFor(
   };
   const metrics = new Metrics();
   const client = createLarkClient(config, { logger: silentLogger() });
-  const gateway = new LarkChatGateway(
-    { client, metrics, logger: silentLogger(), clock: systemClock },
-    options,
-  );
+  const gateway = new LarkChatGateway({ client, metrics, logger: silentLogger(), clock }, options);
   return { gateway, metrics };
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import { personNames } from '../db/repos/reminder-audience.js';
 import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ChatGateway } from '../ports/chat-gateway.js';
+import type { ChatGateway, ChatMember } from '../ports/chat-gateway.js';
 import { timeLimited } from '../time-limit.js';
 
 /**
@@ -30,7 +30,9 @@ export interface PersonInChat {
  * People's names (open_id → name; the unnamed are absent): from `people` first (imports, sign-ins,
  * names learnt from Lark's contacts), else from the member list Lark gives for the chat they were seen
  * in (GET /im/v1/chats/:id/members, scope im:chat.members:read, which carries each member's name —
- * no contact scope needed), so an officer never registered is named as the group knows them. Never
+ * no contact scope needed), so an officer never registered is named as the group knows them; a cached
+ * list lacking someone is read again (the gateway's `expecting`), so a newcomer is named on their first
+ * photo rather than after the cache's 10 minutes. Never
  * an error and never a long wait: one wait of `memberNamesWaitMs` for all the chats asked; a chat
  * Lark refuses, fails or answers late leaves its people unnamed this time (the caller's fallback).
  */
@@ -47,27 +49,37 @@ export async function chatMemberNames(
       )),
     ].filter(([, n]) => n.trim() !== ''),
   );
-  const chats = new Set(list.flatMap((p) => (!names.has(p.openId) && p.chatId ? [p.chatId] : [])));
-  if (chats.size === 0) return names;
+  const unnamedIn = new Map<string, string[]>();
+  for (const p of list)
+    if (!names.has(p.openId) && p.chatId)
+      unnamedIn.set(p.chatId, [...(unnamedIn.get(p.chatId) ?? []), p.openId]);
+  if (unnamedIn.size === 0) return names;
   const learnt = new Map<string, string>();
-  const asked = [...chats].map((chatId) =>
-    deps.gateway.listChatMembers(chatId).then(
-      (members) => {
-        for (const m of members) if (m.name?.trim()) learnt.set(m.openId, m.name.trim());
-      },
-      (err: unknown) => {
+  const learn = (members: ChatMember[]) => {
+    for (const m of members) if (m.name?.trim()) learnt.set(m.openId, m.name.trim());
+  };
+  const asked = [...unnamedIn].map(([chatId, ids]) =>
+    deps.gateway
+      .listChatMembers(chatId)
+      .then(learn)
+      // Someone the cached list does not name may have joined since (a newcomer's first photo): the
+      // gateway reads the list again, unless it did so moments ago.
+      .then(async () => {
+        const unknown = ids.filter((id) => !learnt.has(id));
+        if (unknown.length > 0) learn(await deps.gateway.listChatMembers(chatId, { expecting: unknown }));
+      })
+      .catch((err: unknown) => {
         // Lark said no (the bot left the chat, a scope) or did not answer: named as before.
         if (err instanceof LarkApiError)
           deps.logger.info({ chatId, code: err.larkCode }, 'chat members refused by Lark: names left out');
         else deps.logger.warn({ chatId, err }, 'chat members unreadable: names left out');
-      },
-    ),
+      }),
   );
   const waitMs = deps.memberNamesWaitMs ?? MEMBER_NAMES_WAIT_MS;
   try {
     await timeLimited(Promise.all(asked), waitMs, 'chat members');
   } catch {
-    deps.logger.info({ chats: chats.size, waitMs }, 'chat members not answered in time: names left out');
+    deps.logger.info({ chats: unnamedIn.size, waitMs }, 'chat members not answered in time: names left out');
   }
   // Copied now: members answered after the wait name people the next time (the gateway's cache).
   for (const p of list)

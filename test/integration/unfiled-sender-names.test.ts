@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { bindVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -12,6 +12,8 @@ import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 
 /**
  * Officers of a village group who were never registered (`units people import`) and whom Lark's
@@ -106,5 +108,49 @@ describe('未归档 names a sender never registered by their name in the group',
     // The held answer lands in the member cache: the next list names the sender without asking again.
     await waitFor('the list naming the sender', async () => (await unfiledList(chatId)).includes('刘会计'));
     expect(h.fake.callsTo('GET', membersPath(chatId))).toHaveLength(asked + 1);
+  });
+
+  it('someone who joined after the bot read the group’s members is named on their first photo', async () => {
+    const { chatId, clerk } = await groupWithUnregistered();
+    await clerkPostsPhoto(chatId, clerk);
+    expect(await unfiledList(chatId)).toContain('刘会计'); // the bot has the group's members (cached 10 min)
+    const read = h.fake.callsTo('GET', membersPath(chatId)).length;
+    // A minute later, well within those 10 minutes, an officer joins and sends their first photo.
+    await clock.advance(MINUTE);
+    const newcomer = joinVillageChat(h, org, chatId, openIdOf(`${chatId}_new`), '新村干', [
+      { openId: clerk, name: '刘会计' },
+    ]);
+    await clerkPostsPhoto(chatId, newcomer);
+    const list = await unfiledList(chatId);
+    // Before: 「群成员」 until the cached list expired.
+    expect(list).toContain('新村干');
+    expect(list).not.toContain('群成员');
+    expect(h.fake.callsTo('GET', membersPath(chatId))).toHaveLength(read + 1);
+  });
+
+  it('someone the group’s members do not list (they left) makes the bot read them again once, not on every list', async () => {
+    const { chatId } = await groupWithUnregistered();
+    const left = openIdOf(`${chatId}_left`); // sent a photo, then left the group
+    await clerkPostsPhoto(chatId, left);
+    await waitFor('the background name lookup done', async () => {
+      const [j] = await queryRows<{ status: string }>(
+        h.db.db,
+        sql`select status from jobs where kind = 'learn-person-name' and key like ${`${left}:%`}`,
+      );
+      return j?.status === 'done';
+    });
+    const calls = () => h.fake.callsTo('GET', membersPath(chatId)).length;
+    const read = calls();
+    // Within 30 s of reading the members, lists do not read them again for someone they lack.
+    for (let i = 0; i < 3; i++) expect(await unfiledList(chatId)).toContain('群成员');
+    expect(calls()).toBe(read);
+    // Past 30 s they might have joined since: read once more (before: never, for 10 minutes).
+    await clock.advance(31 * SECOND);
+    for (let i = 0; i < 3; i++) expect(await unfiledList(chatId)).toContain('群成员');
+    expect(calls()).toBe(read + 1);
+    // That read did not list them: not read again for them until the cached list expires.
+    await clock.advance(31 * SECOND);
+    expect(await unfiledList(chatId)).toContain('群成员');
+    expect(calls()).toBe(read + 1);
   });
 });

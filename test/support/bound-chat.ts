@@ -27,7 +27,7 @@ export async function bindVillageChat(
 
 /**
  * Someone (`name`) joins the village's work group after the bot cached its member list (so a tap of
- * theirs makes the bot look the members up again); returns their open id.
+ * theirs makes the bot look the members up again); `others` as bindVillageChat's. Returns their open id.
  */
 export function joinVillageChat(
   h: Harness,
@@ -35,14 +35,12 @@ export function joinVillageChat(
   chatId: string,
   newcomer: string,
   name = '新村干',
+  others: { openId: string; name: string }[] = [],
 ): string {
   h.fake.addChat({
     chatId,
     name: '城关村工作群',
-    members: [
-      { openId: org.officer, name: '王村官' },
-      { openId: newcomer, name },
-    ],
+    members: [{ openId: org.officer, name: '王村官' }, ...others, { openId: newcomer, name }],
   });
   return newcomer;
 }

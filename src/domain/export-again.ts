@@ -12,9 +12,12 @@ export const sentAs = (command: string, where: 'group' | 'direct') =>
 export const chatWhere = (chatType: string | undefined): 'group' | 'direct' =>
   chatType === 'p2p' ? 'direct' : 'group';
 
-/** The exact chat command that confirms a unit's year (its 件 get 档号): 「确认归档 城关村 2026」. */
-export const confirmCommandText = (unitName: string, year: number | undefined) =>
-  `确认归档 ${unitName}${year ? ` ${year}` : ''}`;
+/**
+ * The exact chat command that confirms a unit's year (its 件 get 档号): 「确认归档 城关村 2026」, or one
+ * task of it: 「确认归档 城关村 2026 C03」.
+ */
+export const confirmCommandText = (unitName: string, year: number | undefined, taskCode?: string) =>
+  `确认归档 ${unitName}${year ? ` ${year}` : ''}${taskCode ? ` ${taskCode}` : ''}`;
 
 /** 「城关村2026年度还没有确认归档的材料」, for a command that needs confirmed 件 (导出, 四性检测). */
 export const nothingConfirmedText = (unitName: string, year: number | undefined) =>

@@ -177,6 +177,8 @@ export const ARCHIVE_CONFIRM_JOB = defineJob({
     actor: z.string(),
     /** The preview card, replaced by the result. */
     messageId: z.string().optional(),
+    /** The card's chat: its failure names the command as sent there (absent in jobs queued before). */
+    chatId: z.string().optional(),
   }),
 });
 

@@ -20,6 +20,9 @@ import { replyCard, replyText } from './reply-text.js';
 import { confirmArchive, confirmedOutcome } from './confirm-archive.js';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import { commandTarget } from './command-target.js';
+import { chatTypeOf } from '../db/repos/chats.js';
+import { getTaskContext } from '../db/repos/tasks.js';
+import { chatWhere, confirmCommandText, sentAs } from '../domain/export-again.js';
 
 export type ConfirmJobPayload = JobPayload<typeof ARCHIVE_CONFIRM_JOB>;
 
@@ -32,10 +35,15 @@ export function confirmCommand(): CommandHandler {
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `confirm-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'confirm' });
+    // Every command the answer names, as it is sent in this chat (the @ in a group).
+    const where = chatWhere(msg.chatType);
     const target = await commandTarget(deps.db, msg, cmd.args);
     // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
     const unit = access.unit;
-    if (!unit) return reply('请在单位工作群里发送，或写上单位名称，如「确认归档 东村 2025」');
+    if (!unit)
+      return reply(
+        `请在单位工作群里发送，或写上单位名称，如「${sentAs(confirmCommandText('东村', 2025), where)}」`,
+      );
     let year = target.year;
     if (year === undefined) {
       const years = await yearsWithUnconfirmed(deps.db, unit.path);
@@ -43,7 +51,7 @@ export function confirmCommand(): CommandHandler {
       if (years.length > 1)
         return reply(
           `${unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
-            `请发送「确认归档 ${years[years.length - 1]!.year}」`,
+            `请发送「${sentAs(confirmCommandText(unit.name, years[years.length - 1]!.year), where)}」`,
         );
       year = years[0]!.year;
     }
@@ -89,6 +97,7 @@ export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCa
         ...(a.value.t !== undefined ? { taskId: a.value.t } : {}),
         actor: a.operatorOpenId,
         messageId: a.messageId,
+        ...(a.chatId ? { chatId: a.chatId } : {}),
       };
       const now = deps.clock.now();
       const fresh = await enqueueJob(
@@ -170,7 +179,7 @@ async function confirmAndTell(
 /**
  * The confirmation failed for good, or its process died on the last attempt (the job's onDead): the
  * card says what happened — the 档号 its batch gave if the numbering committed, else that none were
- * given and to send 确认归档 again — instead of 「正在确认归档」 for ever.
+ * given and the exact 确认归档 to send again — instead of 「正在确认归档」 for ever.
  */
 export async function confirmJobFailed(deps: BotDeps, p: ConfirmJobPayload, log: Logger): Promise<void> {
   if (!p.messageId) return;
@@ -182,11 +191,24 @@ export async function confirmJobFailed(deps: BotDeps, p: ConfirmJobPayload, log:
         ? confirmResultCard('已确认归档', confirmedOutcome(unit.name, p.year, done).message, 'green')
         : confirmResultCard(
             '确认归档没有完成',
-            '确认归档没有完成，没有编任何档号。可以再发送一次「确认归档」；如果再次失败，请联系管理员。',
+            `确认归档没有完成，没有编任何档号。可以再发送一次「${await confirmAgain(deps, p, unit?.name)}」；如果再次失败，请联系管理员。`,
             'red',
           );
     await deps.gateway.patchCard({ messageId: p.messageId, card });
   } catch (err) {
     log.error({ err }, 'could not tell the card that the confirmation failed');
   }
+}
+
+/**
+ * The command that confirms the card's unit, year (and task) again, as it is sent in the card's chat:
+ * 「@归档助手 确认归档 东村 2025」 in a group, 「确认归档 东村 2025」 to the bot directly. A job queued
+ * before its payload named the chat takes the group form (confirmation cards are mostly in groups);
+ * the bare 「确认归档」 (as sent there) if the unit is gone.
+ */
+async function confirmAgain(deps: BotDeps, p: ConfirmJobPayload, unitName: string | undefined) {
+  const where = chatWhere(p.chatId ? await chatTypeOf(deps.db, p.chatId) : undefined);
+  if (!unitName) return sentAs('确认归档', where);
+  const task = p.taskId !== undefined ? await getTaskContext(deps.db, p.taskId) : undefined;
+  return sentAs(confirmCommandText(unitName, p.year, task?.code), where);
 }

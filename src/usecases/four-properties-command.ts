@@ -16,14 +16,17 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `4p-cmd-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'four-properties' });
+    // Every command the answer names, as it is sent in this chat (the @ in a group).
+    const where = chatWhere(msg.chatType);
     const target = await commandTarget(deps.db, msg, cmd.args);
     // The dispatcher checked the sender's role on this unit (archivists: the declared audience).
     const unit = access.unit;
-    if (!unit) return reply('请在单位工作群里发送，或写上单位名称，如「四性检测 东村 2025」');
+    if (!unit)
+      return reply(`请在单位工作群里发送，或写上单位名称，如「${sentAs('四性检测 东村 2025', where)}」`);
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
     if (year === undefined || !years.includes(year)) {
-      const confirm = sentAs(confirmCommandText(unit.name, year), chatWhere(msg.chatType));
+      const confirm = sentAs(confirmCommandText(unit.name, year), where);
       return reply(
         `${nothingConfirmedText(unit.name, year)}；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
       );

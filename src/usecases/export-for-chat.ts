@@ -22,6 +22,7 @@ import { sanitizeFileName } from '../storage/sanitize-file-name.js';
 import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
+import { fitsChatUpload } from '../domain/chat-upload.js';
 import { packageSizeText } from '../domain/package-size-text.js';
 import { packagePath, transfersPath } from '../domain/transfer-changes.js';
 import { exportRefusedByLarkText } from './export-refused-by-lark.js';
@@ -233,10 +234,11 @@ async function finishForChat(
   let sent = false;
   let zip: string | undefined;
   const limit = deps.config.chatUploadLimitBytes;
+  // A ZIP is larger than the files it holds: files of the limit's size make one too large to send.
   if (res.bytes < limit) {
     const size = await zipFolder(outDir, zipPath, name, deps.clock.now());
     zip = zipPath;
-    if (size <= limit) {
+    if (fitsChatUpload(size, limit)) {
       const { fileKey } = await deps.gateway.uploadFile({
         fileName: basename(zipPath),
         bytes: await readFile(zipPath),

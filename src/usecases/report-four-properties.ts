@@ -6,6 +6,7 @@ import {
   PROPERTY_LABELS,
   type FourPropertiesReport,
 } from '../domain/four-properties.js';
+import { fitsChatUpload } from '../domain/chat-upload.js';
 import { sendKey } from '../domain/send-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -18,7 +19,7 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
  * unit's year raises it but never clears it, nor sets the gauge: only the whole archive's check does), and a short
  * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
  * passed or how many failed, the first failing items by 档号 and what is wrong, and, when it failed,
- * the Excel report as a file (under the chat upload limit). No server path in the chat.
+ * the Excel report as a file (up to the chat upload limit). No server path in the chat.
  */
 export async function reportFourPropertiesRun(
   deps: OpsAlertDeps & { metrics: Metrics },
@@ -64,7 +65,7 @@ export async function reportFourPropertiesRun(
   // The weekly run is keyed by its ISO week, a run asked for in chat by the message that asked, so a
   // retry (after the Excel upload failed, or a crash) posts once; an older queued run has neither.
   const runKey = payload.week ?? payload.requestId ?? report.generatedAt;
-  const fits = !report.passed && (await stat(run.xlsx)).size < o.uploadLimitBytes;
+  const fits = !report.passed && fitsChatUpload((await stat(run.xlsx)).size, o.uploadLimitBytes);
   await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: chatId,

@@ -1,8 +1,12 @@
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
+import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
+import { reportFourPropertiesRun } from '../../src/usecases/report-four-properties.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { actionValue, sayToBot, tapIn } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -138,5 +142,47 @@ describe('archivist commands named as sent: 确认归档 and 四性检测', () =
       }),
     ).rejects.toThrow();
     expect(inDirect.card()).toContain('可以再发送一次「确认归档」；');
+  });
+
+  it('a failing 四性检测 report exactly as large as the chat upload limit is sent, as a package ZIP of that size is', async () => {
+    // 东村 2025 confirmed through its card, then its file damaged: the check fails.
+    const confirming = await confirmByCard(group, '东村 2025');
+    await confirmJob().run(confirming.payload, silentLogger(), { attempts: 1, maxAttempts: 3 });
+    expect(confirming.card()).toContain('已确认归档');
+    const [row] = await queryRows<{ key: string }>(
+      f.db,
+      sql`select m.storage_key as key from archive_records ar
+          join filing_item_materials fim on fim.item_id = ar.item_id
+          join materials m on m.id = fim.material_id where ar.status = 'confirmed' limit 1`,
+    );
+    const path = f.blobs.pathOf(row!.key);
+    const bad = Buffer.from(readFileSync(path));
+    bad[bad.length - 10]! ^= 0x01;
+    chmodSync(path, 0o644);
+    writeFileSync(path, bad);
+    const run = await runFourPropertiesCheck(
+      { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' },
+      { unitId: f.unit.V1.id, year: 2025 },
+      join(f.dataDir, 'reports'),
+    );
+    expect(run.report.passed).toBe(false);
+    const size = statSync(run.xlsx).size;
+    const report = async (requestId: string, uploadLimitBytes: number) => {
+      const before = h.fake.sentMessages().length;
+      await reportFourPropertiesRun(
+        h.bot.deps,
+        { alerts: { minIntervalMs: 0, timeZone: 'Asia/Shanghai' }, uploadLimitBytes },
+        { unitId: f.unit.V1.id, year: 2025, chatId: group, requestId },
+        run,
+        silentLogger(),
+      );
+      return h.fake
+        .sentMessages()
+        .slice(before)
+        .filter((m) => m.receiveId === group)
+        .map((m) => m.msgType);
+    };
+    expect(await report('om_4p_at_limit', size)).toEqual(['text', 'file']);
+    expect(await report('om_4p_over_limit', size - 1)).toEqual(['text']);
   });
 });

@@ -1,4 +1,10 @@
-import { changeText, qualityTotal, type DigestFigures, type DigestUnitRow } from '../domain/digest.js';
+import {
+  changeText,
+  qualityTotal,
+  worstFirst,
+  type DigestFigures,
+  type DigestUnitRow,
+} from '../domain/digest.js';
 import { UNIT_DETAIL } from './actions.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, linkButton, md } from './card-kit.js';
 import { plainDay } from '../domain/plain-date.js';
@@ -230,15 +236,6 @@ function chart(ranked: DigestUnitRow[], bars: number): object {
       label: { visible: true },
     },
   };
-}
-
-/**
- * The ranking turned round for chasing: the worst unit with tasks first, units without tasks (ranked
- * last, nothing to chase) at the end.
- */
-function worstFirst(ranked: DigestUnitRow[]): DigestUnitRow[] {
-  const withTasks = ranked.filter((r) => r.percent !== null);
-  return [...withTasks.reverse(), ...ranked.filter((r) => r.percent === null)];
 }
 
 /** Every child, worst first (the ones to chase), paged 10 a page in the client. */

@@ -6,16 +6,24 @@ import { missingText } from '../domain/checklist-task-state.js';
 import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
 import { byRank } from '../domain/digest.js';
+import { TOWNSHIP_NO_VILLAGE_TASKS } from '../domain/township-chat.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
-/** 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). */
-export function noTaskListCard(unitName: string): object {
-  return card(`${unitName} · 还没有任务清单`, 'grey', [md(NO_TASK_LIST_YET)], {
-    summary: `${unitName}还没有任务清单`,
-  });
+/**
+ * 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). A township's says
+ * its villages have none yet, without telling it to wait for a 任务清单 of its own, which may never come.
+ */
+export function noTaskListCard(unitName: string, kind?: string): object {
+  const township = kind === 'township';
+  return card(
+    `${unitName} · ${township ? '各村' : ''}还没有任务清单`,
+    'grey',
+    [md(township ? TOWNSHIP_NO_VILLAGE_TASKS : NO_TASK_LIST_YET)],
+    { summary: `${unitName}${township ? '的各村' : ''}还没有任务清单` },
+  );
 }
 
 /** 任务 or 缺什么 where every task under the unit is 交齐 or 免交: said with the counts. */
@@ -75,7 +83,13 @@ export function missingCard(unitName: string, list: MissingList, timeZone: strin
   ]);
 }
 
-export function taskListCard(unitName: string, tasks: TaskStatus[], timeZone: string): object {
+/** `below`: more after the list (a township's villages, cards/township-cards.ts). */
+export function taskListCard(
+  unitName: string,
+  tasks: TaskStatus[],
+  timeZone: string,
+  below: object[] = [],
+): object {
   const open = tasks.filter((t) => t.state !== 'complete');
   if (open.length === 0) return card(`${unitName} · 归档任务`, 'green', [md('没有未完成的任务 👍')]);
   const rows = open
@@ -89,6 +103,7 @@ export function taskListCard(unitName: string, tasks: TaskStatus[], timeZone: st
   return card(`${unitName} · 未完成的归档任务（${open.length} 项）`, 'blue', [
     md(rows.join('\n') + (open.length > 30 ? `\n… 还有 ${open.length - 30} 项` : '')),
     md("<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可交到该任务。</font>"),
+    ...below,
   ]);
 }
 

@@ -185,6 +185,16 @@ export function rank(rows: DigestUnitRow[]): DigestUnitRow[] {
   return [...rows].sort(byRank);
 }
 
+/**
+ * The ranking turned round for chasing (the digest's table and buttons, a township's 任务): the worst
+ * unit with tasks first, units without tasks (ranked last, nothing to chase) at the end.
+ */
+export function worstFirst<T extends Rankable>(rows: readonly T[]): T[] {
+  const ranked = [...rows].sort(byRank);
+  const withTasks = ranked.filter((r) => r.percent !== null);
+  return [...withTasks.reverse(), ...ranked.filter((r) => r.percent === null)];
+}
+
 /** The best and worst `n` of a ranking (no unit in both when there are few). */
 export function bestAndWorst(
   ranked: DigestUnitRow[],

@@ -26,6 +26,7 @@ import { workLeft, type WorkLeft } from '../domain/task-list-state.js';
 import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
+import { townshipTasksCard } from './township-tasks.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 
 /**
@@ -160,11 +161,11 @@ async function workLeftUnder(deps: BotDeps, unit: UnitRow): Promise<WorkLeft> {
 }
 
 /** 任务 or 缺什么 with nothing to list: no task list yet, or all of it done (with the counts). */
-const nothingLeftCard = (unitName: string, w: WorkLeft): object | undefined =>
+const nothingLeftCard = (unit: UnitRow, w: WorkLeft): object | undefined =>
   w.kind === 'not_given'
-    ? noTaskListCard(unitName)
+    ? noTaskListCard(unit.name, unit.kind)
     : w.kind === 'all_done'
-      ? allDoneCard(unitName, w)
+      ? allDoneCard(unit.name, w)
       : undefined;
 
 function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, CommandHandler> {
@@ -203,8 +204,9 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (tasks.every((t) => t.state === 'complete') &&
-          nothingLeftCard(unit.name, await workLeftUnder(deps, unit))) ||
+        (unit.kind === 'township' && (await townshipTasksCard(deps, unit, tasks, tz))) ||
+          (tasks.every((t) => t.state === 'complete') &&
+            nothingLeftCard(unit, await workLeftUnder(deps, unit))) ||
           taskListCard(unit.name, tasks, tz),
         `tasks-${msg.messageId}`,
       );
@@ -218,7 +220,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
           deps.gateway,
           msg.messageId,
           p.counts.total === 0 && !p.retirement
-            ? noTaskListCard(unit.name)
+            ? noTaskListCard(unit.name, unit.kind)
             : progressCard(p, tz, deps.clock.now()),
           `progress-${msg.messageId}`,
         );
@@ -230,7 +232,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (list.total === 0 && nothingLeftCard(unit.name, await workLeftUnder(deps, unit))) ||
+        (list.total === 0 && nothingLeftCard(unit, await workLeftUnder(deps, unit))) ||
           missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
       );

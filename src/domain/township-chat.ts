@@ -1,0 +1,45 @@
+import { worstFirst } from './digest.js';
+
+/**
+ * What a township's group is told. A township usually has no 任务清单 of its own (the county gives
+ * them to its villages), so its group must not be told to wait for one, nor 「没有未完成的任务 👍」
+ * while its villages owe materials: what its officers and leaders want there is their villages' state.
+ */
+
+/** 任务, 缺什么 and 进度 in a township none of whose villages has a task yet (each January). */
+export const TOWNSHIP_NO_VILLAGE_TASKS =
+  '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本镇自己的档案。';
+
+/** One village under the township: its subtree's counts (unitProgress's children). */
+export interface VillageCounts {
+  name: string;
+  total: number;
+  complete: number;
+  waived: number;
+  overdue: number;
+  /** (complete + waived) / total in %, one decimal; null without tasks. */
+  percent: number | null;
+}
+
+/** How many villages are chased first in a township's 任务 (a phone's few lines). */
+const WORST_SHOWN = 3;
+
+/**
+ * The villages' lines of a township's 任务: how many villages, how many tasks not 交齐 and overdue,
+ * and the worst few (the digest's and the township page's ranking, turned round) that still owe.
+ */
+export function villagesLines(villages: readonly VillageCounts[]): string[] {
+  const owing = (v: VillageCounts) => v.total - v.complete - v.waived;
+  const left = villages.reduce((n, v) => n + owing(v), 0);
+  const overdue = villages.reduce((n, v) => n + v.overdue, 0);
+  if (left === 0) return [`下属 ${villages.length} 个村的任务都已交齐或免交 👍`];
+  const worst = worstFirst(villages)
+    .filter((v) => v.percent !== null && owing(v) > 0)
+    .slice(0, WORST_SHOWN)
+    .map((v) => `${v.name} ${v.percent}%${v.overdue > 0 ? `（逾期 ${v.overdue} 项）` : ''}`);
+  return [
+    `下属 ${villages.length} 个村还有 **${left}** 项任务没交齐，` +
+      (overdue > 0 ? `其中逾期 **${overdue}** 项。` : '没有逾期的。'),
+    `最需要督促：${worst.join('、')}`,
+  ];
+}

@@ -1,0 +1,29 @@
+import { taskListCard } from '../cards/unit-cards.js';
+import { townshipVillagesCard, villagesBelow } from '../cards/township-cards.js';
+import { unitProgress } from '../db/repos/completeness-progress.js';
+import type { TaskStatus } from '../db/repos/completeness.js';
+import type { UnitRow } from '../db/repos/units.js';
+import type { BotDeps } from './deps.js';
+
+/**
+ * 任务 in a township (its group, or a direct chat naming it): its own open tasks, if any, and its
+ * villages' state from 进度's figures (unitProgress: active villages, retired ones left out), so a
+ * township with no task of its own is not told 「没有未完成的任务 👍」 while its villages owe. With web
+ * pages, a button opens the township's page (its villages ranked, 督办). Undefined when no village
+ * has a task (nor a retired township: its 任务 stay as they were): the usual answers then.
+ */
+export async function townshipTasksCard(
+  deps: Pick<BotDeps, 'db' | 'clock' | 'pageUrl'>,
+  unit: UnitRow,
+  tasks: TaskStatus[],
+  timeZone: string,
+): Promise<object | undefined> {
+  const p = await unitProgress(deps.db, unit.id, deps.clock.now());
+  if (!p || p.retirement) return undefined;
+  const villages = p.children.map((ch) => ({ name: ch.unit.name, ...ch.counts }));
+  if (villages.every((v) => v.total === 0)) return undefined;
+  const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
+  if (tasks.some((t) => t.state !== 'complete'))
+    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl));
+  return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl });
+}

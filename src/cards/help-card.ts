@@ -1,4 +1,5 @@
 import { noOpenTaskHelp } from '../domain/no-tasks-yet.js';
+import { townshipHelp } from '../domain/township-chat.js';
 import type { NoOpenTask } from '../domain/task-list-state.js';
 
 /** One line of the help card: how a command is written, what it does, who it is for. */
@@ -14,12 +15,15 @@ export interface HelpLine {
  * `noOpenTask`: asked in the group of a unit with no open task (a township, a village before its
  * 任务清单, one whose tasks are all waived): the materials are kept, and why nothing can be chosen,
  * instead of 「请您点一下选择交到哪项任务」 and 「写任务编号」, which there have nothing to choose.
+ * `township`: asked in the group of a township with no task of its own: what the group is for and where
+ * its villages' state is (`pageUrl`: its page, where 督办 is), never to wait for a 任务清单.
  */
 export function helpCard(
   commands: readonly HelpLine[],
-  opts: { botName?: string; noOpenTask?: NoOpenTask } = {},
+  opts: { botName?: string; noOpenTask?: NoOpenTask; township?: { pageUrl?: string } } = {},
 ): object {
   const name = opts.botName ?? '归档助手';
+  const nothingToChoose = opts.noOpenTask !== undefined || opts.township !== undefined;
   const sent = '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记';
   return {
     schema: '2.0',
@@ -32,9 +36,11 @@ export function helpCard(
       elements: [
         {
           tag: 'markdown',
-          content: opts.noOpenTask
-            ? `${sent}。${noOpenTaskHelp(opts.noOpenTask)}`
-            : `${sent}，然后请您点一下选择交到哪项任务。`,
+          content: opts.township
+            ? `${sent}。${townshipHelp(opts.township.pageUrl)}`
+            : opts.noOpenTask
+              ? `${sent}。${noOpenTaskHelp(opts.noOpenTask)}`
+              : `${sent}，然后请您点一下选择交到哪项任务。`,
         },
         {
           tag: 'markdown',
@@ -47,7 +53,7 @@ export function helpCard(
           tag: 'markdown',
           content:
             '**小提示**：照片请勾选“原图”发送，或以文件形式发送，以保留拍摄时间和地点' +
-            (opts.noOpenTask ? '。' : '；在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。'),
+            (nothingToChoose ? '。' : '；在说明文字里写任务编号（如 `#C03`）可以直接交到该任务。'),
         },
       ],
     },

@@ -65,15 +65,21 @@ export class CommandRegistry {
   /**
    * The help card for whoever sent `msg`: the commands they may run; in the group of a unit with no open
    * task, that its materials are kept, and why there is nothing to choose: its 任务清单 is still to come,
-   * or every task was waived (not 「选择交到哪项任务」).
+   * or every task was waived (not 「选择交到哪项任务」); in a township's, what its group is for.
    */
   async helpCard(deps: BotDeps, msg: IncomingMessage): Promise<object> {
     const shown = await commandsFor(deps, msg, this.commands);
     const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
     const state = unit ? await taskListStateOf(deps.db, unit.id) : undefined;
+    // A township with no task of its own (the usual case) is not told to wait for a 任务清单.
+    const township = unit?.kind === 'township' && state?.kind === 'not_given';
     return helpCard(
       shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })),
-      state && state.kind !== 'open' ? { noOpenTask: state } : {},
+      township
+        ? { township: { pageUrl: deps.pageUrl?.(`/units/${unit.id}`) } }
+        : state && state.kind !== 'open'
+          ? { noOpenTask: state }
+          : {},
     );
   }
 

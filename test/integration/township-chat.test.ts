@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { importUnits } from '../../src/usecases/import-units.js';
-import { cardLinks } from '../support/cards.js';
+import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { replyText } from './capture-helpers.js';
 import { waiveAllTasks } from './no-task-village.js';
@@ -14,9 +14,9 @@ const PUBLIC_URL = 'https://archive.example.test';
 
 /**
  * A township's group (城关镇, whose two villages have the county's 任务清单; the township has none of its
- * own, as usual) and a second township whose one village has none yet: what 任务 says there.
+ * own, as usual) and a second township whose one village has none yet: what 任务 and 帮助 say there.
  */
-describe('a township group asks 任务', () => {
+describe('a township group asks 任务 and 帮助', () => {
   let w: SchedulesWorld;
   let townshipId: number;
   let newTownship: string;
@@ -68,6 +68,19 @@ describe('a township group asks 任务', () => {
     expect(direct).toContain('下属 2 个村还有 **50** 项任务没交齐，其中逾期 **1** 项。');
   });
 
+  it('帮助 says what the township group is for and where its villages are, not to wait for a 任务清单', async () => {
+    // Before: 「本单位还没有要交材料的任务。…要等县里给本单位下发任务清单后才能选任务…」.
+    const help = await ask('帮助');
+    const text = replyText(help);
+    expect(text).toContain(
+      '我会自动保存原件并登记。这是乡镇的工作群，发到本群的材料都会保存好，归入本镇自己的档案。各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料；领导、档案员可以在[本镇的网页]',
+    );
+    expect(cardMarkdownLinks(help.content)).toEqual([['本镇的网页', `${PUBLIC_URL}/units/${townshipId}`]]);
+    expect(text).not.toContain('任务清单');
+    expect(text).not.toContain('选择交到哪项任务');
+    expect(text).not.toContain('说明文字里写任务编号');
+  });
+
   it('a township whose villages have no 任务清单 yet: 任务, 缺什么 and 进度 say so, not that the township waits for one', async () => {
     // Before: 「本单位还没有要交材料的任务。…要等县里给本单位下发任务清单后才能选任务…」.
     for (const words of ['任务', '缺什么', '进度']) {
@@ -78,6 +91,7 @@ describe('a township group asks 任务', () => {
       );
       expect(text, words).not.toContain('本单位');
     }
+    expect(replyText(await ask('帮助', newTownship))).toContain('这是乡镇的工作群');
   });
 
   it('a township with a task of its own: listed, with its villages below', async () => {

@@ -20,7 +20,7 @@ export function townshipVillagesCard(
   villages: readonly VillageCounts[],
   o: { ownDone: boolean; pageUrl: string | undefined },
 ): object {
-  const own = o.ownDone ? '本镇自己的任务都已交齐。' : '本镇自己没有要交材料的任务。';
+  const own = o.ownDone ? '本乡镇自己的任务都已交齐。' : '本乡镇自己没有要交材料的任务。';
   const lines = villagesLines(escaped(villages));
   const owing = villages.some((v) => v.total - v.complete - v.waived > 0);
   const overdue = villages.some((v) => v.overdue > 0);

@@ -9,15 +9,15 @@ import { worstFirst } from './digest.js';
 /** 帮助 in a township's group with no task of its own: what the group is for, and where the villages are. */
 export function townshipHelp(pageUrl?: string): string {
   return (
-    '这是乡镇的工作群，发到本群的材料都会保存好，归入本镇自己的档案。' +
+    '这是乡镇的工作群，发到本群的材料都会保存好，归入本乡镇自己的档案。' +
     '各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料' +
-    (pageUrl ? `；领导、档案员可以在[本镇的网页](${pageUrl})上督办逾期的村。` : '。')
+    (pageUrl ? `；领导、档案员可以在[本乡镇的网页](${pageUrl})上督办逾期的村。` : '。')
   );
 }
 
 /** 任务, 缺什么 and 进度 in a township none of whose villages has a task yet (each January). */
 export const TOWNSHIP_NO_VILLAGE_TASKS =
-  '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本镇自己的档案。';
+  '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本乡镇自己的档案。';
 
 /** One village under the township: its subtree's counts (unitProgress's children). */
 export interface VillageCounts {

@@ -58,7 +58,7 @@ describe('a township group asks 任务 and 帮助', () => {
     const text = replyText(answer);
     expect(text).toContain('城关镇 · 各村的任务');
     expect(text).toContain(
-      '本镇自己没有要交材料的任务。\n下属 2 个村还有 **50** 项任务没交齐，其中逾期 **1** 项。\n最需要督促：城关村 0%（逾期 1 项）、河口村 0%',
+      '本乡镇自己没有要交材料的任务。\n下属 2 个村还有 **50** 项任务没交齐，其中逾期 **1** 项。\n最需要督促：城关村 0%（逾期 1 项）、河口村 0%',
     );
     expect(text).toContain('发送「进度」看各村完成率，「缺什么」看各村还缺的材料。');
     expect(text).not.toContain('👍');
@@ -73,9 +73,9 @@ describe('a township group asks 任务 and 帮助', () => {
     const help = await ask('帮助');
     const text = replyText(help);
     expect(text).toContain(
-      '我会自动保存原件并登记。这是乡镇的工作群，发到本群的材料都会保存好，归入本镇自己的档案。各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料；领导、档案员可以在[本镇的网页]',
+      '我会自动保存原件并登记。这是乡镇的工作群，发到本群的材料都会保存好，归入本乡镇自己的档案。各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料；领导、档案员可以在[本乡镇的网页]',
     );
-    expect(cardMarkdownLinks(help.content)).toEqual([['本镇的网页', `${PUBLIC_URL}/units/${townshipId}`]]);
+    expect(cardMarkdownLinks(help.content)).toEqual([['本乡镇的网页', `${PUBLIC_URL}/units/${townshipId}`]]);
     expect(text).not.toContain('任务清单');
     expect(text).not.toContain('选择交到哪项任务');
     expect(text).not.toContain('说明文字里写任务编号');
@@ -87,7 +87,7 @@ describe('a township group asks 任务 and 帮助', () => {
       const text = replyText(await ask(words, newTownship));
       expect(text, words).toContain('新镇 · 各村还没有任务清单');
       expect(text, words).toContain(
-        '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本镇自己的档案。',
+        '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本乡镇自己的档案。',
       );
       expect(text, words).not.toContain('本单位');
     }
@@ -113,7 +113,7 @@ describe('a township group asks 任务 and 帮助', () => {
     await waiveAllTasks(w, w.org.village);
     await waiveAllTasks(w, 'TS12');
     const text = replyText(await ask('任务'));
-    expect(text).toContain('本镇自己没有要交材料的任务。\n下属 2 个村的任务都已交齐或免交 👍');
+    expect(text).toContain('本乡镇自己没有要交材料的任务。\n下属 2 个村的任务都已交齐或免交 👍');
     expect(text).not.toContain('最需要督促');
   });
 });

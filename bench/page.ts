@@ -121,6 +121,7 @@ async function main(): Promise<void> {
           },
           secret,
           sessionHours: 12,
+          reportsDir: join(dataDir, 'reports'),
           urge: async () => ({ status: 'nothing_due', chats: 0 }),
           urgeReaders: async () => ({ openIds: [], complete: false }),
           urgeReadersOfRows: async (urges) =>

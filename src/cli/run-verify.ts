@@ -1,5 +1,4 @@
 import { parseCliOptions } from './cli-options.js';
-import { join } from 'node:path';
 import { silentProgress, type Progress } from '../archive/progress.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { CHECK_LABELS, PROPERTIES, PROPERTY_LABELS } from '../domain/four-properties.js';
@@ -8,6 +7,7 @@ import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
+import { fourPropertiesReportsDir } from '../usecases/four-properties-run-folder.js';
 import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import { exitCodeOf } from './run-main.js';
@@ -49,7 +49,7 @@ export function runVerify(argv: readonly string[], io: CliIo & { progress?: Prog
       const run = await runFourPropertiesCheck(
         { db: database.db, clock: systemClock, progress: io.progress ?? silentProgress, ...setup },
         { unitId: unit?.id, year },
-        values.out ?? join(setup.dataDir, 'reports'),
+        values.out ?? fourPropertiesReportsDir(setup.dataDir),
       );
       const r = run.report;
       io.out(`四性检测：${r.passed ? '通过' : '不通过'}（${r.totals.records} 条，${r.totals.files} 个文件）`);

@@ -1,5 +1,6 @@
 import { authCallback, authLogin, authLogout } from './auth-routes.js';
 import { fileOriginal, fileThumbnail } from './file-routes.js';
+import { fourPropertiesDownload } from './four-properties-download.js';
 import { packageDownload } from './package-download.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
@@ -120,6 +121,17 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '下载一个移交包（ZIP，不压缩，边打包边发送；只限看得到整个包的档案员、管理员）',
     handler: packageDownload,
+  },
+];
+
+/** A four-properties run's Excel report, linked from a result too big for the chat (the archive feature). */
+export const FOUR_PROPERTIES_ROUTES: readonly PageRoute[] = [
+  {
+    method: 'GET',
+    path: '/four-properties/report',
+    who: 'signed-in',
+    summary: '下载一次四性检测的 Excel 报告（?run=检测编号；检测单位或上级的档案员、管理员）',
+    handler: fourPropertiesDownload,
   },
 ];
 

@@ -25,6 +25,8 @@ export interface WebDeps {
   publicUrl?: string;
   secret: string;
   sessionHours: number;
+  /** DATA_DIR/reports: the four-properties runs' folders (their reports are downloaded by run id). */
+  reportsDir: string;
   /** 督办: a reminder to the chat(s) of a unit now, at most once per chat per day. */
   urge(input: { unitId: number; taskId?: number; by: string; byName?: string }): Promise<UrgeOutcome>;
   /** Who read the last 督办 (Lark's read receipts, cached a minute, waited for briefly; never throws). */

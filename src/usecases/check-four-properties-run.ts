@@ -1,5 +1,4 @@
 import { FOUR_PROPERTIES_JOB, type JobPayload } from '../domain/job-types.js';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   REPORT_JSON,
@@ -13,17 +12,23 @@ import {
   type FourPropertiesDeps,
   type FourPropertiesScope,
 } from './check-four-properties.js';
+import { makeRunFolder } from './four-properties-run-folder.js';
 
 export type FourPropertiesJobPayload = JobPayload<typeof FOUR_PROPERTIES_JOB>;
 
 export interface FourPropertiesRun {
   report: FourPropertiesReport;
+  /** The run's id (its folder's name without 四性检测-): what a link to its report carries. */
+  id: string;
   dir: string;
   json: string;
   xlsx: string;
 }
 
-/** Runs the check and writes 四性检测报告.json / .xlsx into `reportsDir/四性检测-<time>/`. */
+/**
+ * Runs the check and writes 四性检测报告.json / .xlsx into a new folder `reportsDir/四性检测-<time>/`
+ * (`-2`… when another run took that second), with the scope it checked.
+ */
 export async function runFourPropertiesCheck(
   deps: FourPropertiesDeps,
   scope: FourPropertiesScope,
@@ -31,11 +36,10 @@ export async function runFourPropertiesCheck(
 ): Promise<FourPropertiesRun> {
   const report = await checkFourProperties(deps, scope);
   const stamp = report.generatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const dir = join(reportsDir, `四性检测-${stamp}`);
-  await mkdir(dir, { recursive: true });
+  const { id, dir } = await makeRunFolder(reportsDir, stamp, scope);
   const json = join(dir, REPORT_JSON);
   const xlsx = join(dir, REPORT_XLSX);
   await writeReportJson(json, report);
   await writeReportXlsx(xlsx, report);
-  return { report, dir, json, xlsx };
+  return { report, id, dir, json, xlsx };
 }

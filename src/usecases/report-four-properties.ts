@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { REPORT_XLSX } from '../archive/four-properties-report.js';
 import {
   failingItemLines,
   PROPERTIES,
@@ -7,6 +7,11 @@ import {
   type FourPropertiesReport,
 } from '../domain/four-properties.js';
 import { fitsChatUpload } from '../domain/chat-upload.js';
+import {
+  fourPropertiesReportPath,
+  reportFileName,
+  RUN_FOLDER_PREFIX,
+} from '../domain/four-properties-run-id.js';
 import { sendKey } from '../domain/send-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -19,10 +24,12 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
  * unit's year raises it but never clears it, nor sets the gauge: only the whole archive's check does), and a short
  * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
  * passed or how many failed, the first failing items by 档号 and what is wrong, and, when it failed,
- * the Excel report as a file (up to the chat upload limit). No server path in the chat.
+ * the Excel report as a file (up to the chat upload limit). A report too big for the chat is a link to
+ * its download page when the pages are on (PUBLIC_URL: `pageUrl`), else named by its folder under the
+ * data folder for the administrator. No server path in the chat.
  */
 export async function reportFourPropertiesRun(
-  deps: OpsAlertDeps & { metrics: Metrics },
+  deps: OpsAlertDeps & { metrics: Metrics; pageUrl?: (path: string) => string | undefined },
   o: {
     alerts: OpsAlertOptions;
     reportChat?: string;
@@ -66,15 +73,16 @@ export async function reportFourPropertiesRun(
   // retry (after the Excel upload failed, or a crash) posts once; an older queued run has neither.
   const runKey = payload.week ?? payload.requestId ?? report.generatedAt;
   const fits = !report.passed && fitsChatUpload((await stat(run.xlsx)).size, o.uploadLimitBytes);
+  const tooBig = report.passed || fits ? undefined : tooBigText(run.id, o.uploadLimitBytes, deps.pageUrl);
   await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: chatId,
-    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, pieces, fits) }) },
+    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, pieces, tooBig) }) },
     uuid: sendKey('4p', runKey, chatId),
   });
   if (!fits) return;
   const { fileKey } = await deps.gateway.uploadFile({
-    fileName: `${basename(run.xlsx, '.xlsx')}-${basename(run.dir).replace(/^四性检测-/, '')}.xlsx`,
+    fileName: reportFileName(run.id),
     bytes: await readFile(run.xlsx),
     fileType: 'xls',
   });
@@ -89,8 +97,25 @@ export async function reportFourPropertiesRun(
 /** How many failing items the chat message names (the Excel report lists them all). */
 const NAMED = 5;
 
-/** The chat's text: per property, then the first failing items (档号, or the item, and what is wrong). */
-function chatText(report: FourPropertiesReport, counts: string, fileFollows: boolean): string {
+const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+
+/**
+ * Where a report too big for the chat is: its download page (sign-in, archivists and admins), or, without
+ * the pages, its folder under the data folder, which the administrator can open.
+ */
+function tooBigText(runId: string, limit: number, pageUrl?: (path: string) => string | undefined): string {
+  const url = pageUrl?.(fourPropertiesReportPath(runId));
+  const said = `检测报告较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上`;
+  return url
+    ? `${said}；请打开下面的链接下载（用飞书登录，限档案员、管理员）。\n检测报告：${url}`
+    : `${said}（数据目录 reports 下的「${RUN_FOLDER_PREFIX}${runId}」文件夹里的 ${REPORT_XLSX}），请联系系统管理员取用。`;
+}
+
+/**
+ * The chat's text: per property, then the first failing items (档号, or the item, and what is wrong), and
+ * where the Excel report is (`tooBig`: not sent with it).
+ */
+function chatText(report: FourPropertiesReport, counts: string, tooBig: string | undefined): string {
   const lines = PROPERTIES.map(
     (p) =>
       `${PROPERTY_LABELS[p]}：${report.summary[p].failed ? `${report.summary[p].failed} 项不合格` : '通过'}`,
@@ -101,8 +126,6 @@ function chatText(report: FourPropertiesReport, counts: string, fileFollows: boo
     ...lines,
     '不合格的有：',
     ...failingItemLines(report, NAMED),
-    fileFollows
-      ? '完整的检测报告见下方的 Excel 文件。'
-      : '检测报告较大，未通过聊天发送，已保存在服务器上，请联系系统管理员取用。',
+    tooBig ?? '完整的检测报告见下方的 Excel 文件。',
   ].join('\n');
 }

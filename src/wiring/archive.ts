@@ -17,10 +17,16 @@ import { fourPropertiesCommand } from '../usecases/four-properties-command.js';
 import { exportDied, exportForChatJob, type ExportForChatDeps } from '../usecases/export-for-chat.js';
 import { jobHandler, type CommandHandler, type Feature } from '../usecases/feature.js';
 import { runFourPropertiesCheck } from '../usecases/check-four-properties-run.js';
+import { fourPropertiesReportsDir } from '../usecases/four-properties-run-folder.js';
 import { reportFourPropertiesRun } from '../usecases/report-four-properties.js';
 import { replyText } from '../usecases/reply-text.js';
 import type { FeatureEnv } from './feature-env.js';
-import { COMPILATION_ROUTES, TRANSFER_ROUTES, type PageRoute } from '../http/page-routes.js';
+import {
+  COMPILATION_ROUTES,
+  FOUR_PROPERTIES_ROUTES,
+  TRANSFER_ROUTES,
+  type PageRoute,
+} from '../http/page-routes.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
 /**
@@ -66,7 +72,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
     );
   return {
     name: 'archive',
-    routes: [...COMPILATION_ROUTES, ...TRANSFER_ROUTES],
+    routes: [...COMPILATION_ROUTES, ...TRANSFER_ROUTES, ...FOUR_PROPERTIES_ROUTES],
     commands: [
       {
         name: 'confirm',
@@ -119,7 +125,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
           const run = await runFourPropertiesCheck(
             { db: deps.db, blobs, clock: deps.clock, config: rules, timeZone: config.timeZone, virusScan },
             { unitId: payload.unitId, year: payload.year },
-            join(config.dataDir, 'reports'),
+            fourPropertiesReportsDir(config.dataDir),
           );
           await reportFourPropertiesRun(
             deps,

@@ -7,6 +7,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
 import { chatMemberNames } from '../usecases/chat-member-names.js';
+import { fourPropertiesReportsDir } from '../usecases/four-properties-run-folder.js';
 import { urgeNow } from '../usecases/urge-now.js';
 import {
   READERS_CACHE_MS,
@@ -69,6 +70,7 @@ export function installPages(ctx: {
       publicUrl: config.web.publicUrl,
       secret: sessionSecret(config.web.sessionSecret, config.dataDir),
       sessionHours: config.web.sessionHours,
+      reportsDir: fourPropertiesReportsDir(config.dataDir),
       urge: (input) =>
         urgeNow(
           { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BROWSING_ROUTES,
   COMPILATION_ROUTES,
+  FOUR_PROPERTIES_ROUTES,
   pageRouteTable,
   SIGN_IN_ROUTES,
   TRANSFER_ROUTES,
@@ -14,6 +15,7 @@ const PAGE_ROUTES = [
   ...BROWSING_ROUTES,
   ...COMPILATION_ROUTES,
   ...TRANSFER_ROUTES,
+  ...FOUR_PROPERTIES_ROUTES,
   ...URGE_ROUTES,
 ];
 const table = pageRouteTable(PAGE_ROUTES);
@@ -50,5 +52,8 @@ describe('the declared page routes', () => {
       expect(matchPageRoute('GET', path), path).toBeUndefined();
     expect(matchPageRoute('POST', '/items/1')).toBeUndefined();
     expect(matchPageRoute('GET', '/urge')).toBeUndefined();
+    // A four-properties run is named by the query (?run=…), never by a path segment.
+    expect(matchPageRoute('GET', '/four-properties/report')?.route.path).toBe('/four-properties/report');
+    expect(matchPageRoute('GET', '/four-properties/report/x')).toBeUndefined();
   });
 });

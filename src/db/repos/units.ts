@@ -1,4 +1,4 @@
-import { asc, eq, like, sql } from 'drizzle-orm';
+import { asc, eq, isNull, like, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { units } from '../schema/index.js';
 import type { UnitKind, UnitRecord } from '../../domain/units.js';
@@ -64,6 +64,13 @@ export async function listSubtreeUnits(db: Db, root: { path: string }): Promise<
     .where(like(units.path, `${root.path}%`))
     .orderBy(asc(units.path));
   return rows.map(toRow);
+}
+
+/** The units with no parent (the tree's roots: usually one county). */
+export async function topUnits(db: Db): Promise<UnitRow[]> {
+  return (await db.select(columns).from(units).where(isNull(units.parentId)).orderBy(asc(units.path))).map(
+    toRow,
+  );
 }
 
 /** The unit's direct children. */

@@ -30,15 +30,21 @@ export async function makeRunFolder(
   stamp: string,
   scope: RunScope,
 ): Promise<{ id: string; dir: string }> {
-  await mkdir(reportsDir, { recursive: true });
+  let madeParent = false;
   for (let n = 1; ; n++) {
     const id = runIdOf(stamp, n);
     const dir = join(reportsDir, `${RUN_FOLDER_PREFIX}${id}`);
     try {
       await mkdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && n < 9999) continue;
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && n < 9999) continue;
+      if (code !== 'ENOENT' || madeParent) throw err;
+      // The first run: the reports folder is made, then this name is tried again.
+      await mkdir(reportsDir, { recursive: true });
+      madeParent = true;
+      n--;
+      continue;
     }
     await writeFile(
       join(dir, SCOPE_JSON),

@@ -10,6 +10,7 @@ import { queryRows } from '../../src/db/client.js';
 import type { CheckFailure, FourPropertiesReport } from '../../src/domain/four-properties.js';
 import { checkFourProperties } from '../../src/usecases/check-four-properties.js';
 import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
+import { findRun } from '../../src/usecases/four-properties-run-folder.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
@@ -258,5 +259,24 @@ describe('四性 check (DA/T 70)', () => {
     });
     const left = exported.report.failures.filter((x) => x.check === 'file_missing' && x.itemId === item);
     expect(left.map((x) => x.message)).toEqual(['材料未保存（需重新上传），未放入移交包']);
+  });
+
+  it('two runs in the same second each get a folder of their own, found by its id with the scope it checked', async () => {
+    const deps = { db: f.db, blobs: f.blobs, clock: f.clock, config: f.config, timeZone: 'Asia/Shanghai' };
+    const dir = join(reportsDir, 'same-second');
+    const whole = await runFourPropertiesCheck(deps, {}, dir);
+    const village = await runFourPropertiesCheck(deps, { unitId: f.unit.V1.id, year: 2025 }, dir);
+    // The clock stood still: the second run did not write its report over the first's.
+    expect(village.id).toBe(`${whole.id}-2`);
+    expect(village.dir).not.toBe(whole.dir);
+    expect(JSON.parse(readFileSync(whole.json, 'utf8')).scope).toEqual({});
+    expect(await findRun(dir, whole.id)).toEqual({ id: whole.id, scope: {}, xlsx: whole.xlsx });
+    expect(await findRun(dir, village.id)).toEqual({
+      id: village.id,
+      scope: { unitId: f.unit.V1.id, year: 2025 },
+      xlsx: village.xlsx,
+    });
+    for (const id of [`${whole.id}-3`, `../same-second/四性检测-${whole.id}`, `${whole.id}/..`, 7, undefined])
+      expect(await findRun(dir, id)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
 import { byRank } from '../domain/digest.js';
-import { TOWNSHIP_NO_VILLAGE_TASKS } from '../domain/township-chat.js';
+import { TOWNSHIP_NO_VILLAGE_TASKS, TOWNSHIP_OWN_MATERIALS } from '../domain/township-chat.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
@@ -178,6 +178,13 @@ export function boundCard(
 ): object {
   const earlier = o.earlier ?? 0;
   const resent = o.resent ?? 0;
+  // A township with no task of its own: its materials are its own archive, no 任务清单 is promised.
+  if (o.noTasks?.kind === 'township')
+    return card('绑定成功', 'green', [
+      md(esc(message)),
+      ...(earlier > 0 ? [md(`绑定前发到本群的 **${earlier}** 组材料也已保存好。`)] : []),
+      md(`${TOWNSHIP_OWN_MATERIALS}发送「@归档助手 任务」查看各村的情况。`),
+    ]);
   const before =
     earlier === 0
       ? []

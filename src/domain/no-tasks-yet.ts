@@ -1,11 +1,13 @@
 import type { NoOpenTask, WorkLeft } from './task-list-state.js';
+import { TOWNSHIP_OWN_LINE, TOWNSHIP_OWN_MATERIALS, townshipHelp } from './township-chat.js';
 
 /**
  * What the bot says of the materials a chat received while its unit has no open task (task-list-state.ts):
- * they are kept either way. Before its first 任务清单 (a township, a new village) no task can be chosen
+ * they are kept either way. Before its first 任务清单 (a new village) no task can be chosen
  * until the county gives it (`campaigns create`); the officer's way there is their archivist. Once every
  * task is waived (免交) there is nothing to wait for: what needs no filing is 不用交, and what belongs to a
  * task needs that task restored (the archivist's `archive waive --reopen`), after which 未归档 offers it.
+ * A township with no task of its own waits for nothing: its materials are its own archive (township-chat.ts).
  */
 const KEPT = '本单位还没有要交材料的任务，材料已保存好。';
 
@@ -36,21 +38,31 @@ export const ALL_WAIVED_HELP = `本单位的任务都已免交，现在不用交
 
 /** The filing card's line where there is no open task. */
 export const noOpenTaskCard = (s: NoOpenTask): string =>
-  s.kind === 'all_waived' ? ALL_WAIVED_CARD : NO_TASKS_YET_CARD;
+  s.kind === 'township'
+    ? TOWNSHIP_OWN_MATERIALS
+    : s.kind === 'all_waived'
+      ? ALL_WAIVED_CARD
+      : NO_TASKS_YET_CARD;
 
 /** Why nothing can be chosen (未归档, 选任务, 分开交, the bound card). */
 export const noOpenTaskChoose = (s: NoOpenTask): string =>
-  s.kind === 'all_waived' ? ALL_WAIVED_CHOOSE : NO_TASKS_YET_CHOOSE;
+  s.kind === 'township'
+    ? TOWNSHIP_OWN_MATERIALS
+    : s.kind === 'all_waived'
+      ? ALL_WAIVED_CHOOSE
+      : NO_TASKS_YET_CHOOSE;
 
 /** 帮助's first paragraph after 「我会自动保存原件并登记。」. */
 export const noOpenTaskHelp = (s: NoOpenTask): string =>
-  s.kind === 'all_waived' ? ALL_WAIVED_HELP : NO_TASK_LIST_YET;
+  s.kind === 'township' ? townshipHelp() : s.kind === 'all_waived' ? ALL_WAIVED_HELP : NO_TASK_LIST_YET;
 
 /** One line of a 未归档 list mixing chats: why this one has no 选任务. */
 export const noOpenTaskLine = (s: NoOpenTask): string =>
-  s.kind === 'all_waived'
-    ? '这个群的单位的任务都已免交，材料已保存好，先不用选。'
-    : '这个群的单位还没有任务，材料已保存好，先不用选。';
+  s.kind === 'township'
+    ? TOWNSHIP_OWN_LINE
+    : s.kind === 'all_waived'
+      ? '这个群的单位的任务都已免交，材料已保存好，先不用选。'
+      : '这个群的单位还没有任务，材料已保存好，先不用选。';
 
 /**
  * 任务 and 缺什么 where every task under the unit is 交齐 or 免交: said with the counts. Not 「都已齐全」

@@ -6,15 +6,24 @@
 export type TaskListState =
   /** At least one open task: materials can be filed. */
   | { kind: 'open' }
-  /** No task was ever given (a township, a village before its first 任务清单): wait for the county. */
+  /** No task was ever given (a village before its first 任务清单): wait for the county. */
   | { kind: 'not_given' }
+  /**
+   * A township never given a task of its own, the usual case (the county gives them to its villages):
+   * its materials are its own archive, with no 任务清单 to wait for (domain/township-chat.ts).
+   */
+  | { kind: 'township' }
   /** Tasks were given, and every one of them is waived now: nothing to wait for. */
   | { kind: 'all_waived'; waived: number };
 
-/** The state of one unit from its own tasks (every year's): how many, and how many are not waived. */
-export function taskListState(tasks: { total: number; open: number }): TaskListState {
+/**
+ * The state of one unit from its own tasks (every year's): how many, and how many are not waived;
+ * `township`: the unit is one (units.kind).
+ */
+export function taskListState(tasks: { total: number; open: number }, township = false): TaskListState {
   if (tasks.open > 0) return { kind: 'open' };
-  return tasks.total === 0 ? { kind: 'not_given' } : { kind: 'all_waived', waived: tasks.total };
+  if (tasks.total > 0) return { kind: 'all_waived', waived: tasks.total };
+  return township ? { kind: 'township' } : { kind: 'not_given' };
 }
 
 /** A state with nothing to choose: what the no-open-task texts are picked by. */

@@ -6,18 +6,32 @@ import { worstFirst } from './digest.js';
  * while its villages owe materials: what its officers and leaders want there is their villages' state.
  */
 
+/** What becomes of what is sent to a township's group: its own archive. */
+const KEPT_HERE = '发到本群的材料都会保存好，归入本乡镇自己的档案';
+
+/**
+ * What a township's group with no task of its own is told of the materials sent there, instead of
+ * waiting for a 任务清单 that may never come: the filing card, 未归档 and its 选任务, 分开交, and the
+ * card after binding the group. Nothing is chosen there; a village's materials belong in its group.
+ */
+export const TOWNSHIP_OWN_MATERIALS =
+  `这是乡镇的群，${KEPT_HERE}，不用选任务；不用交的材料点「不用交」。` +
+  '村里的材料请发到那个村的群里（或问问档案员）。';
+
+/** One line of a 未归档 list mixing chats: a township's group, where nothing is chosen. */
+export const TOWNSHIP_OWN_LINE = '这是乡镇的群，材料归入本乡镇自己的档案，不用选任务。';
+
 /** 帮助 in a township's group with no task of its own: what the group is for, and where the villages are. */
 export function townshipHelp(pageUrl?: string): string {
   return (
-    '这是乡镇的工作群，发到本群的材料都会保存好，归入本乡镇自己的档案。' +
+    `这是乡镇的工作群，${KEPT_HERE}。` +
     '各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料' +
     (pageUrl ? `；领导、档案员可以在[本乡镇的网页](${pageUrl})上督办逾期的村。` : '。')
   );
 }
 
 /** 任务, 缺什么 and 进度 in a township none of whose villages has a task yet (each January). */
-export const TOWNSHIP_NO_VILLAGE_TASKS =
-  '各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。发到本群的材料都会保存好，归入本乡镇自己的档案。';
+export const TOWNSHIP_NO_VILLAGE_TASKS = `各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。${KEPT_HERE}。`;
 
 /** One village under the township: its subtree's counts (unitProgress's children). */
 export interface VillageCounts {

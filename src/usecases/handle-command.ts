@@ -72,7 +72,7 @@ export class CommandRegistry {
     const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
     const state = unit ? await taskListStateOf(deps.db, unit.id) : undefined;
     // A township with no task of its own (the usual case) is not told to wait for a 任务清单.
-    const township = unit?.kind === 'township' && state?.kind === 'not_given';
+    const township = unit && state?.kind === 'township';
     return helpCard(
       shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })),
       township

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { BIND, CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
+import { addUnitRole } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { importUnits } from '../../src/usecases/import-units.js';
-import { cardLinks, cardMarkdownLinks } from '../support/cards.js';
-import { sayToBot } from '../support/chat-actions.js';
+import { buttonValue, cardButtons, cardLinks, cardMarkdownLinks } from '../support/cards.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { botMembershipEvent } from '../support/events.js';
 import { replyText } from './capture-helpers.js';
 import { waiveAllTasks } from './no-task-village.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
@@ -115,5 +119,138 @@ describe('a township group asks 任务 and 帮助', () => {
     const text = replyText(await ask('任务'));
     expect(text).toContain('本乡镇自己没有要交材料的任务。\n下属 2 个村的任务都已交齐或免交 👍');
     expect(text).not.toContain('最需要督促');
+  });
+});
+
+/**
+ * Materials sent to a township's group (城关镇: no task of its own, its villages have theirs): the filing
+ * card, 未归档 and its buttons, 分开交 and the card after binding say they are kept for the township's own
+ * archive, and never promise a 任务清单 the township may never get.
+ */
+describe('materials sent to a township group with no task of its own', () => {
+  let w: SchedulesWorld;
+  let townshipId: number;
+  const OWN =
+    '这是乡镇的群，发到本群的材料都会保存好，归入本乡镇自己的档案，不用选任务；不用交的材料点「不用交」。村里的材料请发到那个村的群里（或问问档案员）。';
+  const cardsUnder = (messageId: string) => w.h.fake.sentMessages().filter((m) => m.replyTo === messageId);
+  const ask = (text: string, chatType: 'group' | 'p2p' = 'group') =>
+    sayToBot(w.h, {
+      chatId: chatType === 'group' ? w.chats.township : `oc_p2p_${w.townshipLeader}`,
+      chatType,
+      sender: w.townshipLeader,
+      text,
+      createTimeMs: w.clock.now().getTime(),
+    });
+  beforeAll(async () => {
+    w = await schedulesWorld('TM', '2026-11-23T10:00:00+08:00');
+    townshipId = (await getUnitByCode(w.h.db.db, w.org.township))!.id;
+    w.h.fake.addChat({
+      chatId: w.chats.township,
+      name: '城关镇工作群',
+      members: [{ openId: w.townshipLeader, name: '钱镇长' }],
+    });
+  });
+  afterAll(() => w?.close());
+
+  it('the filing card, 未归档 and its 选任务: kept for the township’s own archive, no 任务清单 promised', async () => {
+    const photo = await postPhoto(w.h, { chatId: w.chats.township, sender: w.townshipLeader });
+    const card = await replyAfterQuiet(w.h, w.clock, photo);
+    // Before: 「本单位还没有要交材料的任务，材料已保存好。任务下发后，我会再发选择卡片…」.
+    expect(replyText(card)).toContain(OWN);
+    expect(replyText(card)).not.toContain('任务下发后');
+    expect(cardButtons(card.content).map((b) => b.text)).toEqual(['不用交']);
+    const burst = buttonValue(card.content, 'skip').b;
+    // Before: 「…要等县里给本单位下发任务清单后才能选任务（可以问问档案员），下发后我会再发选择卡片。」
+    const list = await ask('未归档');
+    expect(replyText(list)).toContain('本群还有 **1** 组材料没交到任务里。' + OWN);
+    expect(replyText(list)).not.toContain('任务清单');
+    expect(cardButtons(list.content)).toEqual([]);
+    // The leader's own list in a direct chat, with a photo also waiting in a village's group: 选任务 for
+    // that one, and the township's line says there is nothing to choose.
+    w.h.fake.addChat({
+      chatId: w.chats.village1,
+      name: '城关村工作群',
+      members: [{ openId: w.townshipLeader, name: '钱镇长' }],
+    });
+    const elsewhere = await postPhoto(w.h, { chatId: w.chats.village1, sender: w.townshipLeader });
+    await replyAfterQuiet(w.h, w.clock, elsewhere);
+    const dm = await ask('未归档', 'p2p');
+    expect(replyText(dm)).toContain('这是乡镇的群，材料归入本乡镇自己的档案，不用选任务。');
+    expect(replyText(dm)).not.toContain('先不用选');
+    expect(cardButtons(dm.content).map((b) => b.text)).toEqual(['选任务']);
+    // 选任务 on a list drawn before: the same words, and no card under the photo.
+    const tap = await tapCard(w.h, {
+      operator: w.townshipLeader,
+      value: CARD_AGAIN.value({ b: burst }),
+      chatId: w.chats.township,
+      messageId: list.messageId,
+    });
+    expect(tap.toast).toEqual({ type: 'info', content: OWN });
+    await w.h.settle();
+    expect(cardsUnder(photo)).toHaveLength(1);
+  });
+
+  it('分开交 on an older card says the same, not to wait for a 任务清单', async () => {
+    const first = await postPhoto(w.h, { chatId: w.chats.township, sender: w.townshipLeader });
+    await postPhoto(w.h, { chatId: w.chats.township, sender: w.townshipLeader });
+    const card = await replyAfterQuiet(w.h, w.clock, first);
+    const tap = await tapCard(w.h, {
+      operator: w.townshipLeader,
+      value: SPLIT.value({ b: buttonValue(card.content, 'skip').b, r: 0 }),
+      chatId: w.chats.township,
+      messageId: card.messageId,
+    });
+    // Before: 「…要等县里给本单位下发任务清单后才能选任务…」.
+    expect(tap.toast).toEqual({ type: 'error', content: OWN });
+  });
+
+  it('binding a new group to the township: its materials are its own archive, no 任务清单 promised', async () => {
+    const chatId = `oc_tnew_${randomBytes(8).toString('hex')}`;
+    w.h.fake.addChat({ chatId, name: '城关镇新群', members: [{ openId: w.townshipLeader, name: '钱镇长' }] });
+    await w.h.post(
+      botMembershipEvent({ appId: w.h.fake.appId, type: 'added', chatId, operatorOpenId: w.townshipLeader }),
+    );
+    const photo = await postPhoto(w.h, { chatId, sender: w.townshipLeader });
+    expect(replyText(await replyAfterQuiet(w.h, w.clock, photo))).toContain('本群还没有绑定单位');
+    await addUnitRole(
+      w.h.db.db,
+      { unitId: townshipId, openId: w.townshipLeader, role: 'officer' },
+      w.clock.now(),
+    );
+    const bound = await tapCard(w.h, {
+      operator: w.townshipLeader,
+      value: BIND.value({ u: townshipId }),
+      chatId,
+      messageId: `om_${randomBytes(8).toString('hex')}`,
+    });
+    expect(bound.toast?.type).toBe('success');
+    const text = JSON.stringify(bound.card!.data);
+    // Before: 「…还没交到任务里。…要等县里给本单位下发任务清单后才能选任务…」 and 「现在发送到本群的材料都会
+    // 归入该单位的任务。」
+    expect(text).toContain('绑定前发到本群的 **1** 组材料也已保存好。');
+    expect(text).toContain(`${OWN}发送「@归档助手 任务」查看各村的情况。`);
+    expect(text).not.toContain('任务清单');
+    expect(text).not.toContain('归入该单位的任务');
+    await w.h.settle();
+    expect(cardsUnder(photo)).toHaveLength(1);
+  });
+
+  it('a village’s group is told as before: wait for its 任务清单', async () => {
+    // 河口村 (TM12) has its tasks; a new village with none, in its own bound group, is unchanged.
+    await importUnits(
+      { db: w.h.db.db, clock: w.clock },
+      { fileName: 'units.csv', text: 'code,name,kind,parent_code\nTM19,新村,village,TM10' },
+    );
+    const chatId = `oc_vnew_${randomBytes(8).toString('hex')}`;
+    w.h.fake.addChat({ chatId, name: '新村工作群', members: [{ openId: w.org.officer, name: '王村官' }] });
+    await insertBinding(
+      w.h.db.db,
+      { chatId, unitId: (await getUnitByCode(w.h.db.db, 'TM19'))!.id, boundBy: null },
+      w.clock.now(),
+    );
+    const photo = await postPhoto(w.h, { chatId, sender: w.org.officer });
+    expect(replyText(await replyAfterQuiet(w.h, w.clock, photo))).toContain(
+      '本单位还没有要交材料的任务，材料已保存好。任务下发后，我会再发选择卡片',
+    );
   });
 });

@@ -152,22 +152,28 @@ export async function unitsWithOpenTasks(db: Db, unitIds: readonly number[]): Pr
 
 /**
  * Each of `unitIds`' task list state from its own tasks of every year: an open task, none ever given, or
- * all waived (免交) — what a chat with nothing to choose is told (domain/task-list-state.ts).
+ * all waived (免交), or (a township) none of its own — what a chat with nothing to choose is told
+ * (domain/task-list-state.ts).
  */
 export async function taskListStates(
   db: Db,
   unitIds: readonly number[],
 ): Promise<Map<number, TaskListState>> {
   if (unitIds.length === 0) return new Map();
-  const rows = await queryRows<{ id: number; total: number; open: number }>(
+  const rows = await queryRows<{ id: number; total: number; open: number; township: boolean }>(
     db,
-    sql`select x.id::int as id, count(t.id)::int as total, count(t.id) filter (where t.state = 'open')::int as open
+    sql`select x.id::int as id, count(t.id)::int as total, count(t.id) filter (where t.state = 'open')::int as open,
+          coalesce(bool_or(u.kind = 'township'), false) as township
         from jsonb_array_elements_text(${JSON.stringify(unitIds)}::jsonb) x(id)
+          left join units u on u.id = x.id::bigint
           left join tasks t on t.unit_id = x.id::bigint
         group by x.id`,
   );
   return new Map(
-    rows.map((r) => [Number(r.id), taskListState({ total: Number(r.total), open: Number(r.open) })]),
+    rows.map((r) => [
+      Number(r.id),
+      taskListState({ total: Number(r.total), open: Number(r.open) }, r.township === true),
+    ]),
   );
 }
 

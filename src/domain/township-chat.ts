@@ -33,7 +33,19 @@ export function townshipHelp(pageUrl?: string): string {
 /** 任务, 缺什么 and 进度 in a township none of whose villages has a task yet (each January). */
 export const TOWNSHIP_NO_VILLAGE_TASKS = `各村还没有任务清单，还没有要交的材料。县里给各村下发任务清单后，发送「进度」就能看各村的情况。${KEPT_HERE}。`;
 
-/** One village under the township: its subtree's counts (unitProgress's children). */
+/**
+ * Whom a township's or a county's 任务 names below it: a township's villages (村), a county's townships
+ * (乡镇, each with its villages' counts); `own` names the unit itself (a county may be a 县, a 区 or a 市).
+ */
+export interface ChildWords {
+  children: '村' | '乡镇';
+  own: '本乡镇' | '本单位';
+}
+
+export const childWords = (kind: 'township' | 'county'): ChildWords =>
+  kind === 'county' ? { children: '乡镇', own: '本单位' } : { children: '村', own: '本乡镇' };
+
+/** One village under the township (or township under the county): its subtree's counts (unitProgress's children). */
 export interface VillageCounts {
   name: string;
   total: number;
@@ -51,18 +63,21 @@ const WORST_SHOWN = 3;
  * The villages' lines of a township's 任务: how many villages, how many tasks not 交齐 and overdue,
  * and the worst few (the digest's and the township page's ranking, turned round) that still owe.
  */
-export function villagesLines(villages: readonly VillageCounts[]): string[] {
+export function villagesLines(
+  villages: readonly VillageCounts[],
+  words: ChildWords = childWords('township'),
+): string[] {
+  const n = `下属 ${villages.length} 个${words.children}`;
   const owing = (v: VillageCounts) => v.total - v.complete - v.waived;
   const left = villages.reduce((n, v) => n + owing(v), 0);
   const overdue = villages.reduce((n, v) => n + v.overdue, 0);
-  if (left === 0) return [`下属 ${villages.length} 个村的任务都已交齐或免交 👍`];
+  if (left === 0) return [`${n}的任务都已交齐或免交 👍`];
   const worst = worstFirst(villages)
     .filter((v) => v.percent !== null && owing(v) > 0)
     .slice(0, WORST_SHOWN)
     .map((v) => `${v.name} ${v.percent}%${v.overdue > 0 ? `（逾期 ${v.overdue} 项）` : ''}`);
   return [
-    `下属 ${villages.length} 个村还有 **${left}** 项任务没交齐，` +
-      (overdue > 0 ? `其中逾期 **${overdue}** 项。` : '没有逾期的。'),
+    `${n}还有 **${left}** 项任务没交齐，` + (overdue > 0 ? `其中逾期 **${overdue}** 项。` : '没有逾期的。'),
     `最需要督促：${worst.join('、')}`,
   ];
 }

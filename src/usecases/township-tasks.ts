@@ -3,6 +3,7 @@ import { townshipVillagesCard, villagesBelow } from '../cards/township-cards.js'
 import { unitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import type { UnitRow } from '../db/repos/units.js';
+import { childWords } from '../domain/township-chat.js';
 import type { BotDeps } from './deps.js';
 
 /**
@@ -10,7 +11,8 @@ import type { BotDeps } from './deps.js';
  * villages' state from 进度's figures (unitProgress: active villages, retired ones left out), so a
  * township with no task of its own is not told 「没有未完成的任务 👍」 while its villages owe. With web
  * pages, a button opens the township's page (its villages ranked, 督办). Undefined when no village
- * has a task (nor a retired township: its 任务 stay as they were): the usual answers then.
+ * has a task (nor a retired township: its 任务 stay as they were): the usual answers then. A county's
+ * 任务 is the same with its townships (each one's villages counted), named 各乡镇; a village's is undefined.
  */
 export async function townshipTasksCard(
   deps: Pick<BotDeps, 'db' | 'clock' | 'pageUrl'>,
@@ -18,12 +20,14 @@ export async function townshipTasksCard(
   tasks: TaskStatus[],
   timeZone: string,
 ): Promise<object | undefined> {
+  if (unit.kind !== 'township' && unit.kind !== 'county') return undefined;
+  const words = childWords(unit.kind);
   const p = await unitProgress(deps.db, unit.id, deps.clock.now());
   if (!p || p.retirement) return undefined;
   const villages = p.children.map((ch) => ({ name: ch.unit.name, ...ch.counts }));
   if (villages.every((v) => v.total === 0)) return undefined;
   const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
   if (tasks.some((t) => t.state !== 'complete'))
-    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl));
-  return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl });
+    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words));
+  return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl, words });
 }

@@ -204,7 +204,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (unit.kind === 'township' && (await townshipTasksCard(deps, unit, tasks, tz))) ||
+        (await townshipTasksCard(deps, unit, tasks, tz)) ||
           (tasks.every((t) => t.state === 'complete') &&
             nothingLeftCard(unit, await workLeftUnder(deps, unit))) ||
           taskListCard(unit.name, tasks, tz),

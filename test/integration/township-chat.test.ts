@@ -98,6 +98,29 @@ describe('a township group asks 任务 and 帮助', () => {
     expect(replyText(await ask('帮助', newTownship))).toContain('这是乡镇的工作群');
   });
 
+  it('任务 in the county’s group: its townships, the worst first, and its page; not 「没有未完成的任务 👍」', async () => {
+    const county = (await getUnitByCode(w.h.db.db, w.org.county))!;
+    const chatId = `oc_c_${randomBytes(8).toString('hex')}`;
+    await insertBinding(w.h.db.db, { chatId, unitId: county.id, boundBy: null }, w.clock.now());
+    // Before: 「没有未完成的任务 👍」 while 城关镇's villages owed 50 tasks, one overdue.
+    const answer = await sayToBot(w.h, {
+      chatId,
+      chatType: 'group',
+      sender: w.org.leader,
+      text: '任务',
+      createTimeMs: w.clock.now().getTime(),
+    });
+    const text = replyText(answer);
+    expect(text).toContain(`${county.name} · 各乡镇的任务`);
+    // 新镇, whose village has no 任务清单 yet, is counted but not chased.
+    expect(text).toContain(
+      '本单位自己没有要交材料的任务。\n下属 2 个乡镇还有 **50** 项任务没交齐，其中逾期 **1** 项。\n最需要督促：城关镇 0%（逾期 1 项）',
+    );
+    expect(text).toContain('发送「进度」看各乡镇完成率，「缺什么」看各村还缺的材料。');
+    expect(text).not.toContain('👍');
+    expect(cardLinks(answer.content)).toEqual([['查看各乡镇情况', `${PUBLIC_URL}/units/${county.id}`]]);
+  });
+
   it('a township with a task of its own: listed, with its villages below', async () => {
     await w.h.db.db.execute(
       sql`insert into tasks (campaign_id, unit_id, item_code, code, position, title, class, retention, kinds,

@@ -5,6 +5,7 @@ import { suggestedCommandWord } from '../domain/command-suggestion.js';
 import { parseCommand, type Command } from '../domain/commands.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
 import { CLOUD_DOC_NOT_KEPT, hasCloudDocLink } from '../domain/unkept-message.js';
+import { chatWhere, sentAs } from '../domain/export-again.js';
 import { admitCommand, audienceLabel, commandsFor } from './command-audience.js';
 import { answeringInDirectChat } from './direct-answers.js';
 import type { BotDeps } from './deps.js';
@@ -24,23 +25,26 @@ const HELP: Omit<CommandDeclaration, 'handle'> = {
 
 /**
  * The answer to a text addressed to the bot that names no command: never silence. `commands`: those
- * the sender may run, for a guess at a mistyped one (「没有听懂“进渡”。是要发「进度」吗？…」).
+ * the sender may run, for a guess at a mistyped one (「没有听懂“进渡”。是要发「进度」吗？…」); `where`:
+ * the chat it came from, so the commands named are as sent there (「@归档助手 进度」 in a group).
  */
 export async function answerUnknownCommand(
   deps: Pick<BotDeps, 'gateway' | 'metrics'>,
   messageId: string,
   text: string,
   commands: readonly { name: string; words: readonly string[] }[] = [],
+  where: 'group' | 'direct' = 'group',
 ): Promise<void> {
   deps.metrics.inc('commands_total', { command: 'unknown' });
   const meant = suggestedCommandWord(text, commands);
+  const guess = meant ? `是要发「${sentAs(meant, where)}」吗？` : '';
   // A cloud document's address is what was meant to be handed in: say why it is not kept, and how.
   await replyText(
     deps.gateway,
     messageId,
     hasCloudDocLink(text)
       ? CLOUD_DOC_NOT_KEPT
-      : `没有听懂“${text.slice(0, 30)}”。${meant ? `是要发「${meant}」吗？` : ''}发送「帮助」查看我能做什么。`,
+      : `没有听懂“${text.slice(0, 30)}”。${guess}发送「${sentAs('帮助', where)}」查看我能做什么。`,
     `unknown-${messageId}`,
   );
 }
@@ -87,7 +91,13 @@ export class CommandRegistry {
   async handle(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<void> {
     const declared = this.commands.find((c) => c.name === cmd.name);
     if (declared) return this.run(deps, msg, cmd, declared);
-    await answerUnknownCommand(deps, msg.messageId, cmd.text, await commandsFor(deps, msg, this.commands));
+    await answerUnknownCommand(
+      deps,
+      msg.messageId,
+      cmd.text,
+      await commandsFor(deps, msg, this.commands),
+      chatWhere(msg.chatType),
+    );
   }
 
   /**

@@ -16,6 +16,7 @@ export async function answerUnclearText(
   const t = await unclearTextOf(deps.db, { ...p, quietWindowMs: opts.quietWindowMs });
   if (!t?.text) return 'gone';
   if (t.caption) return 'caption';
-  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '), opts.commands);
+  // Only texts sent to the bot directly come here: commands are named without the @.
+  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '), opts.commands, 'direct');
   return 'answered';
 }

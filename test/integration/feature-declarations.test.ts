@@ -96,11 +96,14 @@ describe('features are declarations: commands, help, card actions and jobs from 
 
   it('a mistyped command gets a guess at the one meant, only among those the sender may run', async () => {
     expect(textOf(await ask(h, '进渡', everyRole))).toBe(
-      '没有听懂“进渡”。是要发「进度」吗？发送「帮助」查看我能做什么。',
+      // In a group, as they are sent there: with the @ (a bare 「进度」 would not reach the bot).
+      '没有听懂“进渡”。是要发「@归档助手 进度」吗？发送「@归档助手 帮助」查看我能做什么。',
     );
-    expect(textOf(await ask(h, '到出 2026', everyRole))).toContain('是要发「导出」吗？');
+    expect(textOf(await ask(h, '到出 2026', everyRole))).toContain('是要发「@归档助手 导出」吗？');
     // 导出 is an archivist's: someone with no role is not sent towards it.
-    expect(textOf(await ask(h, '到出 2026'))).toBe('没有听懂“到出 2026”。发送「帮助」查看我能做什么。');
+    expect(textOf(await ask(h, '到出 2026'))).toBe(
+      '没有听懂“到出 2026”。发送「@归档助手 帮助」查看我能做什么。',
+    );
     // Ordinary words are not stretched into a command.
     expect(textOf(await ask(h, '你好', everyRole))).not.toContain('是要发');
   });

@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { BIND, CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
+import { CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
 import { queryRows } from '../../src/db/client.js';
-import { addUnitRole } from '../../src/db/repos/people.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
-import { botMembershipEvent } from '../support/events.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
-import { giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
+import { bindAfterMaterialsCame, giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
 import type { SchedulesWorld } from './schedules-world.js';
 
 /**
@@ -142,32 +138,7 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
   });
 
   it('bound after materials came: the bound card says they are kept until a task list comes, and sends no card without a task', async () => {
-    const early = `oc_early_${randomBytes(8).toString('hex')}`;
-    w.h.fake.addChat({
-      chatId: early,
-      name: '新村新群',
-      members: [{ openId: w.org.officer, name: '王村官' }],
-    });
-    await w.h.post(
-      botMembershipEvent({
-        appId: w.h.fake.appId,
-        type: 'added',
-        chatId: early,
-        operatorOpenId: w.org.officer,
-      }),
-    );
-    const photo = await postPhoto(w.h, { chatId: early, sender: w.org.officer });
-    expect(replyText(await replyAfterQuiet(w.h, w.clock, photo))).toContain('本群还没有绑定单位');
-    // The officer who added the bot works for the new village, so may bind the chat to it.
-    const unit = (await getUnitByCode(w.h.db.db, code))!;
-    await addUnitRole(w.h.db.db, { unitId: unit.id, openId: w.org.officer, role: 'officer' }, w.clock.now());
-    const bound = await tapCard(w.h, {
-      operator: w.org.officer,
-      value: BIND.value({ u: unit.id }),
-      chatId: early,
-      messageId: `om_${randomBytes(8).toString('hex')}`,
-    });
-    expect(bound.toast?.type).toBe('success');
+    const { bound, photo } = await bindAfterMaterialsCame(w, code);
     // Before: 「…选择卡片已重新发在原消息下面，点一下即可交。」 and a card under the photo with no task on it.
     expect(JSON.stringify(bound.card!.data)).toContain(
       '绑定前发到本群的 **1** 组材料还没交到任务里。' + NOTHING_TO_CHOOSE,

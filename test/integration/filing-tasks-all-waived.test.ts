@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { BIND, CARD_AGAIN } from '../../src/cards/actions.js';
+import { CARD_AGAIN } from '../../src/cards/actions.js';
 import { queryRows } from '../../src/db/client.js';
-import { addUnitRole } from '../../src/db/repos/people.js';
-import { getUnitByCode } from '../../src/db/repos/units.js';
 import { importHouseholds } from '../../src/usecases/import-units.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { buttonValue, cardButtons, cardMenus } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
-import { botMembershipEvent } from '../support/events.js';
 import { replyText } from './capture-helpers.js';
-import { giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
+import { bindAfterMaterialsCame, giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
 import type { SchedulesWorld } from './schedules-world.js';
 
 /** What the officer of a village whose tasks are all waived is told wherever there is nothing to choose. */
@@ -113,31 +109,7 @@ describe('a village whose tasks were all waived', () => {
   });
 
   it('bound after materials came: the bound card says the same, and sends no card without a task', async () => {
-    const early = `oc_early_${randomBytes(8).toString('hex')}`;
-    w.h.fake.addChat({
-      chatId: early,
-      name: '新村新群',
-      members: [{ openId: w.org.officer, name: '王村官' }],
-    });
-    await w.h.post(
-      botMembershipEvent({
-        appId: w.h.fake.appId,
-        type: 'added',
-        chatId: early,
-        operatorOpenId: w.org.officer,
-      }),
-    );
-    const photo = await postPhoto(w.h, { chatId: early, sender: w.org.officer });
-    expect(replyText(await replyAfterQuiet(w.h, w.clock, photo))).toContain('本群还没有绑定单位');
-    const unit = (await getUnitByCode(w.h.db.db, code))!;
-    await addUnitRole(w.h.db.db, { unitId: unit.id, openId: w.org.officer, role: 'officer' }, w.clock.now());
-    const bound = await tapCard(w.h, {
-      operator: w.org.officer,
-      value: BIND.value({ u: unit.id }),
-      chatId: early,
-      messageId: `om_${randomBytes(8).toString('hex')}`,
-    });
-    expect(bound.toast?.type).toBe('success');
+    const { bound, photo } = await bindAfterMaterialsCame(w, code);
     expect(JSON.stringify(bound.card!.data)).toContain(
       '绑定前发到本群的 **1** 组材料还没交到任务里。' + NOTHING_TO_CHOOSE,
     );

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { BIND } from '../../src/cards/actions.js';
 import { queryRows } from '../../src/db/client.js';
+import { addUnitRole } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
@@ -8,6 +11,10 @@ import { importUnits } from '../../src/usecases/import-units.js';
 import { waiveTask } from '../../src/usecases/waive-task.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { campaignDeps } from '../support/campaign-deps.js';
+import { tapCard } from '../support/chat-actions.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { botMembershipEvent } from '../support/events.js';
+import { replyText } from './capture-helpers.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
 
 /**
@@ -64,4 +71,35 @@ export async function waiveAllTasks(w: SchedulesWorld, code: string): Promise<nu
       { taskId: t.id, actorOpenId: 'cli', reason: '本年度不开展', source: 'cli' },
     );
   return open.length;
+}
+
+/**
+ * A new chat that got a photo before it was bound: the bot is added by the village's officer, the photo
+ * is answered 「本群还没有绑定单位」, then the officer (given the village's 村干部 role) binds the chat to
+ * `code` with the card's button. The bound card is what a test checks; `photo` the message it came under.
+ */
+export async function bindAfterMaterialsCame(w: SchedulesWorld, code: string) {
+  const early = `oc_early_${randomBytes(8).toString('hex')}`;
+  w.h.fake.addChat({ chatId: early, name: '新村新群', members: [{ openId: w.org.officer, name: '王村官' }] });
+  await w.h.post(
+    botMembershipEvent({
+      appId: w.h.fake.appId,
+      type: 'added',
+      chatId: early,
+      operatorOpenId: w.org.officer,
+    }),
+  );
+  const photo = await postPhoto(w.h, { chatId: early, sender: w.org.officer });
+  expect(replyText(await replyAfterQuiet(w.h, w.clock, photo))).toContain('本群还没有绑定单位');
+  // The officer who added the bot works for the new village, so may bind the chat to it.
+  const unit = (await getUnitByCode(w.h.db.db, code))!;
+  await addUnitRole(w.h.db.db, { unitId: unit.id, openId: w.org.officer, role: 'officer' }, w.clock.now());
+  const bound = await tapCard(w.h, {
+    operator: w.org.officer,
+    value: BIND.value({ u: unit.id }),
+    chatId: early,
+    messageId: `om_${randomBytes(8).toString('hex')}`,
+  });
+  expect(bound.toast?.type).toBe('success');
+  return { bound, photo };
 }

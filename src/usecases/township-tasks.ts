@@ -1,6 +1,6 @@
 import { taskListCard } from '../cards/unit-cards.js';
 import { townshipVillagesCard, villagesBelow } from '../cards/township-cards.js';
-import { unitProgress } from '../db/repos/completeness-progress.js';
+import type { UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import type { UnitRow } from '../db/repos/units.js';
 import { childWords } from '../domain/township-chat.js';
@@ -13,16 +13,18 @@ import type { BotDeps } from './deps.js';
  * pages, a button opens the township's page (its villages ranked, 督办). Undefined when no village
  * has a task (nor a retired township: its 任务 stay as they were): the usual answers then. A county's
  * 任务 is the same with its townships (each one's villages counted), named 各乡镇; a village's is undefined.
+ * `progress`: the unit's unitProgress, read once for the whole answer (the caller's other cards use it too).
  */
 export async function townshipTasksCard(
-  deps: Pick<BotDeps, 'db' | 'clock' | 'pageUrl'>,
+  deps: Pick<BotDeps, 'pageUrl'>,
   unit: UnitRow,
   tasks: TaskStatus[],
   timeZone: string,
+  progress: () => Promise<UnitProgress | undefined>,
 ): Promise<object | undefined> {
   if (unit.kind !== 'township' && unit.kind !== 'county') return undefined;
   const words = childWords(unit.kind);
-  const p = await unitProgress(deps.db, unit.id, deps.clock.now());
+  const p = await progress();
   if (!p || p.retirement) return undefined;
   const villages = p.children.map((ch) => ({ name: ch.unit.name, ...ch.counts }));
   if (villages.every((v) => v.total === 0)) return undefined;

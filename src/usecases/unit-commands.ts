@@ -15,7 +15,7 @@ import {
 import { recordBotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
-import { unitProgress } from '../db/repos/completeness-progress.js';
+import { unitProgress, type UnitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { listUnits, type UnitRow } from '../db/repos/units.js';
@@ -155,9 +155,15 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
  * 任务清单), every task 交齐 or 免交, or something owed. A retired unit's waived tasks are not 「都已免交」:
  * its cards stay as they were (owing).
  */
-async function workLeftUnder(deps: BotDeps, unit: UnitRow): Promise<WorkLeft> {
-  const p = await unitProgress(deps.db, unit.id, deps.clock.now());
+async function workLeftUnder(progress: () => Promise<UnitProgress | undefined>): Promise<WorkLeft> {
+  const p = await progress();
   return p && !p.retirement ? workLeft(p.counts) : { kind: 'owing' };
+}
+
+/** The unit's unitProgress, read at most once however many of an answer's cards ask for it. */
+function progressOnce(deps: BotDeps, unit: UnitRow): () => Promise<UnitProgress | undefined> {
+  let read: Promise<UnitProgress | undefined> | undefined;
+  return () => (read ??= unitProgress(deps.db, unit.id, deps.clock.now()));
 }
 
 /** 任务 or 缺什么 with nothing to list: no task list yet, or all of it done (with the counts). */
@@ -201,12 +207,14 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         );
         return;
       }
+      // A township's villages and a list all done both read the unit's progress: once.
+      const progress = progressOnce(deps, unit);
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (await townshipTasksCard(deps, unit, tasks, tz)) ||
+        (await townshipTasksCard(deps, unit, tasks, tz, progress)) ||
           (tasks.every((t) => t.state === 'complete') &&
-            nothingLeftCard(unit, await workLeftUnder(deps, unit))) ||
+            nothingLeftCard(unit, await workLeftUnder(progress))) ||
           taskListCard(unit.name, tasks, tz),
         `tasks-${msg.messageId}`,
       );
@@ -232,7 +240,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (list.total === 0 && nothingLeftCard(unit, await workLeftUnder(deps, unit))) ||
+        (list.total === 0 && nothingLeftCard(unit, await workLeftUnder(progressOnce(deps, unit)))) ||
           missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
       );

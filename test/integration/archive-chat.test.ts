@@ -34,6 +34,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 import {
   changingAtFirstRead,
+  confirmJobOfCard,
   createArchiveFixture,
   minimalPdf,
   photoJpeg,
@@ -129,18 +130,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       JSON.stringify(preview.content).match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!,
     );
     await ctx.cards.handle(deps, { operatorOpenId: 'ou_archivist', value, messageId: preview.messageId });
-    const [job] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
-    );
-    const card = () =>
-      JSON.stringify(
-        h.fake
-          .patches()
-          .filter((p) => p.messageId === preview.messageId)
-          .at(-1)!.content,
-      );
-    return { preview, payload: job!.payload, card };
+    return { preview, ...(await confirmJobOfCard(f.db, h, preview.messageId)) };
   };
 
   it('the describe-item card form records 事由 / 地点 / 人物', async () => {

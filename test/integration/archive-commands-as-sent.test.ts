@@ -10,7 +10,12 @@ import { reportFourPropertiesRun } from '../../src/usecases/report-four-properti
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { actionValue, sayToBot, tapIn } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  confirmJobOfCard,
+  createArchiveFixture,
+  minimalPdf,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 
 /**
  * What the archivist is told to send next is the exact command, as it is sent where it is said: with
@@ -61,18 +66,7 @@ describe('archivist commands named as sent: 确认归档 and 四性检测', () =
     await tapIn(h, chatId, 'ou_archivist', actionValue(preview.content, 'confirm-archive'), {
       messageId: preview.messageId,
     });
-    const [job] = await queryRows<{ payload: any }>(
-      f.db,
-      sql`select payload from jobs where kind = 'archive-confirm' and key = ${preview.messageId}`,
-    );
-    const card = () =>
-      JSON.stringify(
-        h.fake
-          .patches()
-          .filter((p) => p.messageId === preview.messageId)
-          .at(-1)!.content,
-      );
-    return { payload: job!.payload, card };
+    return confirmJobOfCard(f.db, h, preview.messageId);
   };
   const confirmJob = () => h.bot.features.jobs.get('archive-confirm')!;
 

@@ -291,3 +291,22 @@ export function startArchiveHarness(f: ArchiveFixture, env: Record<string, strin
     features: [archiveFeature, correctionsFeature],
   });
 }
+
+/**
+ * The 确认归档 job a tap on the preview card `messageId` queued (its payload), and the card as last
+ * patched there (JSON text): what a test of the confirmation's outcome, or of its failure, reads.
+ */
+export async function confirmJobOfCard(db: Db, h: Harness, messageId: string) {
+  const [job] = await queryRows<{ payload: any }>(
+    db,
+    sql`select payload from jobs where kind = 'archive-confirm' and key = ${messageId}`,
+  );
+  const card = () =>
+    JSON.stringify(
+      h.fake
+        .patches()
+        .filter((p) => p.messageId === messageId)
+        .at(-1)!.content,
+    );
+  return { payload: job!.payload, card };
+}

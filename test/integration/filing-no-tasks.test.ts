@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
-import { queryRows } from '../../src/db/client.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { buttonValue, cardButtons } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
-import { bindAfterMaterialsCame, giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
+import {
+  bindAfterMaterialsCame,
+  giveTasks,
+  noTaskVillage,
+  splitsOf,
+  waiveAllTasks,
+} from './no-task-village.js';
 import type { SchedulesWorld } from './schedules-world.js';
 
 /**
@@ -130,11 +134,7 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
       messageId: card.messageId,
     });
     expect(tap.toast).toEqual({ type: 'error', content: NOTHING_TO_CHOOSE });
-    const [split] = await queryRows<{ n: number }>(
-      w.h.db.db,
-      sql`select count(*)::int as n from audit_log where action = 'split' and burst_id = ${burst}`,
-    );
-    expect(split!.n).toBe(0);
+    expect(await splitsOf(w, burst)).toBe(0);
   });
 
   it('bound after materials came: the bound card says they are kept until a task list comes, and sends no card without a task', async () => {

@@ -8,7 +8,13 @@ import { buttonValue, cardButtons, cardMenus } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { replyText } from './capture-helpers.js';
-import { bindAfterMaterialsCame, giveTasks, noTaskVillage, waiveAllTasks } from './no-task-village.js';
+import {
+  bindAfterMaterialsCame,
+  giveTasks,
+  noTaskVillage,
+  splitsOf,
+  waiveAllTasks,
+} from './no-task-village.js';
 import type { SchedulesWorld } from './schedules-world.js';
 
 /** What the officer of a village whose tasks are all waived is told wherever there is nothing to choose. */
@@ -101,11 +107,7 @@ describe('a village whose tasks were all waived', () => {
       messageId: card.messageId,
     });
     expect(tap.toast).toEqual({ type: 'error', content: NOTHING_TO_CHOOSE });
-    const [audit] = await queryRows<{ n: number }>(
-      w.h.db.db,
-      sql`select count(*)::int as n from audit_log where action = 'split' and burst_id = ${split.b}`,
-    );
-    expect(audit!.n).toBe(0);
+    expect(await splitsOf(w, split.b)).toBe(0);
   });
 
   it('bound after materials came: the bound card says the same, and sends no card without a task', async () => {

@@ -103,3 +103,12 @@ export async function bindAfterMaterialsCame(w: SchedulesWorld, code: string) {
   expect(bound.toast?.type).toBe('success');
   return { bound, photo };
 }
+
+/** How many times 分开交 split the burst (its audit rows): 0 when a tap was refused. */
+export async function splitsOf(w: SchedulesWorld, burstId: number): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    w.h.db.db,
+    sql`select count(*)::int as n from audit_log where action = 'split' and burst_id = ${burstId}`,
+  );
+  return row!.n;
+}

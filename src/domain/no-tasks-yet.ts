@@ -36,33 +36,39 @@ export const ALL_WAIVED_CHOOSE = `${ALL_WAIVED}${RESTORE}，恢复后就能选�
 /** 帮助 in the group of a unit whose tasks are all waived. */
 export const ALL_WAIVED_HELP = `本单位的任务都已免交，现在不用交材料。发到群里的材料都会保存好；${RESTORE}。`;
 
-/** The filing card's line where there is no open task. */
-export const noOpenTaskCard = (s: NoOpenTask): string =>
-  s.kind === 'township'
-    ? TOWNSHIP_OWN_MATERIALS
-    : s.kind === 'all_waived'
-      ? ALL_WAIVED_CARD
-      : NO_TASKS_YET_CARD;
+/**
+ * What a chat with nothing to choose is told, per reason (task-list-state.ts): `card` the filing card's
+ * line, `choose` why nothing can be chosen (未归档, 选任务, 分开交, the bound card), `help` 帮助's first
+ * paragraph after 「我会自动保存原件并登记。」, `line` one line of a 未归档 list mixing chats.
+ */
+const NO_OPEN_TASK_TEXTS: Record<
+  NoOpenTask['kind'],
+  { card: string; choose: string; help: () => string; line: string }
+> = {
+  not_given: {
+    card: NO_TASKS_YET_CARD,
+    choose: NO_TASKS_YET_CHOOSE,
+    help: () => NO_TASK_LIST_YET,
+    line: '这个群的单位还没有任务，材料已保存好，先不用选。',
+  },
+  all_waived: {
+    card: ALL_WAIVED_CARD,
+    choose: ALL_WAIVED_CHOOSE,
+    help: () => ALL_WAIVED_HELP,
+    line: '这个群的单位的任务都已免交，材料已保存好，先不用选。',
+  },
+  township: {
+    card: TOWNSHIP_OWN_MATERIALS,
+    choose: TOWNSHIP_OWN_MATERIALS,
+    help: () => townshipHelp(),
+    line: TOWNSHIP_OWN_LINE,
+  },
+};
 
-/** Why nothing can be chosen (未归档, 选任务, 分开交, the bound card). */
-export const noOpenTaskChoose = (s: NoOpenTask): string =>
-  s.kind === 'township'
-    ? TOWNSHIP_OWN_MATERIALS
-    : s.kind === 'all_waived'
-      ? ALL_WAIVED_CHOOSE
-      : NO_TASKS_YET_CHOOSE;
-
-/** 帮助's first paragraph after 「我会自动保存原件并登记。」. */
-export const noOpenTaskHelp = (s: NoOpenTask): string =>
-  s.kind === 'township' ? townshipHelp() : s.kind === 'all_waived' ? ALL_WAIVED_HELP : NO_TASK_LIST_YET;
-
-/** One line of a 未归档 list mixing chats: why this one has no 选任务. */
-export const noOpenTaskLine = (s: NoOpenTask): string =>
-  s.kind === 'township'
-    ? TOWNSHIP_OWN_LINE
-    : s.kind === 'all_waived'
-      ? '这个群的单位的任务都已免交，材料已保存好，先不用选。'
-      : '这个群的单位还没有任务，材料已保存好，先不用选。';
+export const noOpenTaskCard = (s: NoOpenTask): string => NO_OPEN_TASK_TEXTS[s.kind].card;
+export const noOpenTaskChoose = (s: NoOpenTask): string => NO_OPEN_TASK_TEXTS[s.kind].choose;
+export const noOpenTaskHelp = (s: NoOpenTask): string => NO_OPEN_TASK_TEXTS[s.kind].help();
+export const noOpenTaskLine = (s: NoOpenTask): string => NO_OPEN_TASK_TEXTS[s.kind].line;
 
 /**
  * 任务 and 缺什么 where every task under the unit is 交齐 or 免交: said with the counts. Not 「都已齐全」

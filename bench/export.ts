@@ -16,6 +16,9 @@
  * dist/ is built first when stale) in a process of its own, timed from its start to its exit; its
  * peak RSS and CPU time are read from /proc. The same process started for a unit that does not exist
  * (settings, database, every module the export imports, then exit) gives the RSS before any export.
+ * After them, the floor (bench/lib/copy-floor.ts): the export's copy threads alone over the same
+ * files, copying and hashing, then hashing without writing: the most any export that hashes every
+ * byte can reach on this machine.
  * The two copies and the export stay until the end (about four times the data on the temp disk), so
  * none of them is measured right after a mass deletion (see `cp` below).
  * Exit code 0 even when a target is missed (printed as MISSED); non-zero only on errors.
@@ -32,6 +35,7 @@ import { conversionCostLines } from './lib/conversion-costs.js';
 import { cpuBetween, sampleCpu } from './lib/cpu-usage.js';
 import { BENCH_ARCHIVE_YAML, generateExportData } from './lib/export-data.js';
 import { runExportCli } from './lib/export-process.js';
+import { measureFloor } from './lib/copy-floor.js';
 import { createDatabase, dropDatabase, reachable, withDatabase } from './lib/postgres-admin.js';
 
 const run = promisify(execFile);
@@ -145,6 +149,8 @@ try {
   const exportCache = res.wallS;
   const exportDurable = exportCache + (await syncSecs());
   await cp(2);
+  // What no export can drop, on the same files in the same run: the ceiling of the ratio.
+  const floor = await measureFloor(join(dataDir, 'files', 'blobs'), join(root, 'floor'));
 
   const cpCache = Math.min(...cpTimes.map((t) => t.cache));
   const cpDurable = Math.min(...cpTimes.map((t) => t.durable));
@@ -165,6 +171,8 @@ try {
     `| cp -r, on disk (+ sync, best of ${cpTimes.length}) | ${cpDurable.toFixed(2)} s — ${(mb(data.bytes) / cpDurable).toFixed(0)} MB/s (${cpTimes.map((t) => t.durable.toFixed(2)).join(', ')}) |`,
     `| export / cp speed, on disk | ${(ratioDurable * 100).toFixed(0)}% (target ≥ 80%: ${ok(ratioDurable >= 0.8)}) |`,
     `| export / cp speed, page cache only | ${(ratioCache * 100).toFixed(0)}% (${ok(ratioCache >= 0.8)}) |`,
+    `| floor: the export's copy threads alone (read, SHA-256, write each file; no database, metadata or report) | ${floor.copyHash.cache.toFixed(2)} s, on disk ${floor.copyHash.durable.toFixed(2)} s: ${((cpDurable / floor.copyHash.durable) * 100).toFixed(0)}% of cp on disk, the most any export that hashes every byte could reach |`,
+    `| the same threads reading and hashing every file, writing nothing | ${floor.hashOnly.toFixed(2)} s |`,
     `| export peak RSS | ${res.peakRssMb.toFixed(0)} MB (target < 300 MB: ${ok(res.peakRssMb < 300)}); the same process without an export (start, settings, database, modules): ${idle.peakRssMb.toFixed(0)} MB |`,
     `| export CPU (user + system, all threads) | ${res.cpuS.toFixed(1)} s = ${((res.cpuS / data.items) * 1000).toFixed(2)} ms per item |`,
     `| CPU during the export | ours ${cpuShare.ours.toFixed(1)} cores, other processes ${cpuShare.others.toFixed(1)} cores, of ${cpus().length} |`,

@@ -26,6 +26,7 @@ import { presentBurst } from '../usecases/present-burst.js';
 import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
+import { waiveCommands } from '../usecases/waive-command.js';
 import type { FeatureEnv } from './feature-env.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
@@ -137,6 +138,7 @@ export const CARD_RESEND_AFTER_MS = 13 * 86_400_000;
 export function correctionsFeature(env: FeatureEnv): Feature {
   return {
     name: 'corrections',
+    commands: waiveCommands(),
     cardActions: correctionActions({
       isChatMember: (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId),
       timeZone: env.config.timeZone,

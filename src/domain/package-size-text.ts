@@ -1,7 +1,10 @@
 /** Thousands separated: 10234 → 「10,234」. */
 const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-/** Bytes in the largest unit that keeps a figure of at least 1 (1024-based, one decimal): 「1.9 GB」. */
+/**
+ * Bytes in the largest unit that keeps a figure of at least 1 (1024-based, one decimal): 「1.9 GB」; a
+ * package's size, and the chat upload limit the 导出 and 四性检测 answers name (「上限 1.0 KB」, never 「0.0 MB」).
+ */
 export function sizeText(bytes: number): string {
   const units = ['KB', 'MB', 'GB', 'TB'];
   if (bytes < 1024) return `${bytes} 字节`;

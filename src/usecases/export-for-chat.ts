@@ -23,7 +23,7 @@ import { packageFondsOf } from './package-fonds.js';
 import { exportTransferPackage, type ExportResult } from './export-transfer-package.js';
 import { replyText } from './reply-text.js';
 import { fitsChatUpload } from '../domain/chat-upload.js';
-import { packageSizeText } from '../domain/package-size-text.js';
+import { packageSizeText, sizeText } from '../domain/package-size-text.js';
 import { packagePath, transfersPath } from '../domain/transfer-changes.js';
 import { exportRefusedByLarkText } from './export-refused-by-lark.js';
 
@@ -43,8 +43,6 @@ export interface ExportForChatDeps {
 }
 
 export type ExportForChatOutcome = { outDir: string; zip?: string; sent: boolean; refused?: string };
-
-const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
 /** The folders of a chat-requested package under exportsDir: as a 移交包, and as a 预检包. */
 async function packageDirs(
@@ -292,8 +290,8 @@ async function finishForChat(
       ? '压缩包已发送在上方。'
       : packageUrl
         ? // The package's page streams it as a ZIP to whoever may see the whole package.
-          `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上；请打开下面「这个包的详情」，点「下载」。`
-        : `文件较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上，请联系系统管理员取用。`,
+          `文件较大，未通过聊天发送（上限 ${sizeText(limit)}），已保存在服务器上；请打开下面「这个包的详情」，点「下载」。`
+        : `文件较大，未通过聊天发送（上限 ${sizeText(limit)}），已保存在服务器上，请联系系统管理员取用。`,
     // This package's own page, and the unit's records and 移交后变更 owed, one tap away on a phone (the
     // pages ask for sign-in).
     ...(packageUrl ? [`这个包的详情：${packageUrl}`] : []),

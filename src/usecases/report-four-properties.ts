@@ -7,6 +7,7 @@ import {
   type FourPropertiesReport,
 } from '../domain/four-properties.js';
 import { fitsChatUpload } from '../domain/chat-upload.js';
+import { sizeText } from '../domain/package-size-text.js';
 import {
   fourPropertiesReportPath,
   reportFileName,
@@ -97,15 +98,13 @@ export async function reportFourPropertiesRun(
 /** How many failing items the chat message names (the Excel report lists them all). */
 const NAMED = 5;
 
-const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-
 /**
  * Where a report too big for the chat is: its download page (sign-in, archivists and admins), or, without
  * the pages, its folder under the data folder, which the administrator can open.
  */
 function tooBigText(runId: string, limit: number, pageUrl?: (path: string) => string | undefined): string {
   const url = pageUrl?.(fourPropertiesReportPath(runId));
-  const said = `检测报告较大，未通过聊天发送（上限 ${mb(limit)} MB），已保存在服务器上`;
+  const said = `检测报告较大，未通过聊天发送（上限 ${sizeText(limit)}），已保存在服务器上`;
   return url
     ? `${said}；请打开下面的链接下载（用飞书登录，限档案员、管理员）。\n检测报告：${url}`
     : `${said}（数据目录 reports 下的「${RUN_FOLDER_PREFIX}${runId}」文件夹里的 ${REPORT_XLSX}），请联系系统管理员取用。`;

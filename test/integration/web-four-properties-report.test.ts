@@ -160,7 +160,7 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
     // Not sent (over the limit), not left to the administrator: a link to it, and no server path.
     expect(h.fake.uploads()).toHaveLength(0);
     expect(text).toContain(
-      '检测报告较大，未通过聊天发送（上限 0.0 MB），已保存在服务器上；请打开下面的链接下载',
+      '检测报告较大，未通过聊天发送（上限 1.0 KB），已保存在服务器上；请打开下面的链接下载',
     );
     expect(text).not.toContain('请联系系统管理员');
     expect(text).not.toContain(h.dataDir);
@@ -308,7 +308,7 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
       .sort()
       .at(-1)!;
     expect(text).toContain(
-      `检测报告较大，未通过聊天发送（上限 0.0 MB），已保存在服务器上（数据目录 reports 下的「${folder}」文件夹里的 四性检测报告.xlsx），请联系系统管理员取用。`,
+      `检测报告较大，未通过聊天发送（上限 1.0 KB），已保存在服务器上（数据目录 reports 下的「${folder}」文件夹里的 四性检测报告.xlsx），请联系系统管理员取用。`,
     );
     expect(text).not.toContain(h.dataDir);
   }, 60_000);

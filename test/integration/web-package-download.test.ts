@@ -160,7 +160,8 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
     first = made.packageId;
     firstDir = made.outDir;
     // No server path and no administrator: the package's page, where it is downloaded.
-    expect(made.answer).toContain('未通过聊天发送');
+    // The limit in a unit that shows it (0.001 MB is 1 KB, not 「0.0 MB」).
+    expect(made.answer).toContain('文件较大，未通过聊天发送（上限 1.0 KB），已保存在服务器上');
     expect(made.answer).toContain('请打开下面「这个包的详情」，点「下载」');
     expect(made.answer).not.toContain('请联系系统管理员取用');
     expect(made.answer).toContain(`这个包的详情：${PUBLIC_URL}/transfers/${first}`);

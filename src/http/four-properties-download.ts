@@ -8,9 +8,13 @@ import { messagePage } from './pages/layout.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** A link to a run that is not (or no longer) on the server, or was never a run's. */
+/**
+ * A link to a run that is not (or no longer) on the server, or was never a run's. Its folder is what
+ * said which run it was, so the way to a new report is given for both: a unit's check asked in chat,
+ * and the weekly check of the whole archive, which no chat command runs.
+ */
 export const runGoneText =
-  '找不到这份四性检测报告：链接不完整，或报告已从服务器上移走或删除。需要时请在工作群里重新发送「四性检测」。';
+  '找不到这份四性检测报告：链接不完整，或报告已从服务器上移走或删除。单位的检测可在工作群里重新发送「四性检测」；全部单位的检测每周自动做一次，请等下一次的结果。';
 
 /**
  * GET /four-properties/report?run=<id> — one four-properties run's Excel report (the link a result too
@@ -53,5 +57,8 @@ async function refusal(c: PageContext, run: FoundRun): Promise<string | 'gone' |
   // The whole archive: every unit's 件, so only whoever holds the role on every top unit.
   const tops = await topUnits(c.deps.db);
   if (tops.length > 0 && tops.every((u) => holdsRole(c.viewer, u.path, EDIT_ROLES))) return undefined;
-  return `这份四性检测报告查的是全部单位，只有${tops.map((u) => u.name).join('、') || '最上级单位'}的档案员、管理员可以下载。`;
+  const names = tops.map((u) => u.name).join('、') || '最上级单位';
+  // Several top units (counties): a role on one of them is not enough, and the text says so.
+  const who = tops.length > 1 ? `在${names}都是档案员或管理员的人` : `${names}的档案员、管理员`;
+  return `这份四性检测报告查的是全部单位，只有${who}可以下载。`;
 }

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { importUnits } from '../../src/usecases/import-units.js';
 import { schedulerFor } from '../../src/wiring/schedules.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
@@ -43,6 +44,75 @@ async function sheetTexts(bytes: Buffer, name: string): Promise<string[]> {
 }
 
 /**
+ * Two photos filed and confirmed in the village chat, then one stored file damaged (a bit flipped), so
+ * that any 四性检测 of them fails: the damaged photo's 档号.
+ */
+async function confirmedWithOneDamaged(
+  h: Harness,
+  clock: ManualClock,
+  org: SeededOrg,
+  chatId: string,
+): Promise<string> {
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
+  for (const seed of [41, 42]) {
+    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed });
+    const ack = await replyAfterQuiet(h, clock, messageId);
+    await click(org.officer, actionValue(ack.content, 'file'), { messageId: ack.messageId });
+  }
+  const preview = await sayToBot(h, { chatId, sender: org.archivist, text: '确认归档' });
+  await click(org.archivist, actionValue(preview.content, 'confirm-archive'), {
+    messageId: preview.messageId,
+  });
+  await h.settle();
+  const [blob] = await queryRows<{ key: string; code: string }>(
+    h.db.db,
+    sql`select m.storage_key as key, ar.archival_code as code
+        from materials m join filing_item_materials fim on fim.material_id = m.id
+          join archive_records ar on ar.item_id = fim.item_id and ar.status = 'confirmed'
+        where m.storage_key is not null order by m.id limit 1`,
+  );
+  const path = join(h.dataDir, 'files', blob!.key);
+  const bad = readFileSync(path);
+  bad[bad.length - 40]! ^= 0x01;
+  writeFileSync(path, bad);
+  return blob!.code;
+}
+
+/** archive.yaml with a chat upload limit of 0.001 MB (1 KB: every report is too big) and reportChat. */
+function tinyLimitYaml(dir: string, reportChat: string): string {
+  const yaml = readFileSync('config/archive.yaml', 'utf8')
+    .replace(/^chatUploadLimitMb: .*$/m, 'chatUploadLimitMb: 0.001')
+    .replace(/^# reportChat: .*$/m, `reportChat: ${reportChat}`);
+  expect(yaml).toContain('chatUploadLimitMb: 0.001');
+  expect(yaml).toContain(`reportChat: ${reportChat}`);
+  const file = join(dir, 'archive.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The 四性检测 result posted into `chat` after `before` messages (its text). */
+const resultIn = (h: Harness, chat: string, before: number) =>
+  waitFor('the 四性检测 result', () =>
+    h.fake
+      .sentMessages()
+      .slice(before)
+      .filter((m) => m.receiveId === chat && m.msgType === 'text')
+      .map((m) => (m.content as { text: string }).text)
+      .find((t) => t.startsWith('四性检测')),
+  );
+
+/** The weekly 四性检测 (Saturday 02:00): what the node-cron callback runs, and its job done. */
+async function runWeeklyCheck(h: Harness, clock: ManualClock, at: string): Promise<void> {
+  await clock.set(at);
+  const scheduler = schedulerFor(h.bot.deps, h.bot.settings.schedules, {
+    wakeJobs: () => h.bot.jobWorker.wake(),
+    hasJobHandler: () => true,
+  });
+  await scheduler.runDue(clock.now(), 'tick');
+  await h.settle();
+}
+
+/**
  * A failing 四性检测 whose Excel report is over the chat's upload limit (archive.yaml's chatUploadLimitMb
  * set tiny): the chat is given a link to the report (PUBLIC_URL set), which downloads the run's Excel
  * for a signed-in archivist of the unit or above (in Chromium and over HTTP with the page's cookie) and
@@ -64,19 +134,16 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
   let damagedCode = '';
   let link = '';
   let runId = '';
+  /** The weekly whole-archive run's link. */
+  let weekly = '';
   beforeAll(async () => {
     yamlDir = mkdtempSync(join(tmpdir(), 'archive-yaml-'));
-    const yaml = readFileSync('config/archive.yaml', 'utf8')
-      .replace(/^chatUploadLimitMb: .*$/m, 'chatUploadLimitMb: 0.001')
-      .replace(/^# reportChat: .*$/m, `reportChat: ${reportChat}`);
-    expect(yaml).toContain('chatUploadLimitMb: 0.001');
-    expect(yaml).toContain(`reportChat: ${reportChat}`);
-    writeFileSync(join(yamlDir, 'archive.yaml'), yaml);
+    const archiveConfig = tinyLimitYaml(yamlDir, reportChat);
     [h, browser] = await Promise.all([
       startHarness({
         mode: 'webhook',
         clock,
-        env: { STORED_REACTION: 'off', PUBLIC_URL, ARCHIVE_CONFIG: join(yamlDir, 'archive.yaml') },
+        env: { STORED_REACTION: 'off', PUBLIC_URL, ARCHIVE_CONFIG: archiveConfig },
       }),
       launchChromium(),
     ]);
@@ -97,7 +164,6 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
   });
   afterEach(() => h.fake.assertNoUnknownRoutes());
 
-  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const get = async (user: { openId: string; name: string } | undefined, path: string) => {
     const headers: Record<string, string> = user ? { cookie: await signInCookie(h, user, PUBLIC_URL) } : {};
     return fetch(`${h.bot.url}${path}`, { headers, redirect: 'manual' });
@@ -105,48 +171,25 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
   const onBot = (url: string) => url.replace(PUBLIC_URL, h.bot.url);
   const pathOf = (url: string) => url.slice(PUBLIC_URL.length);
   const reportsDir = () => join(h.dataDir, 'reports');
-  /** The 四性检测 result posted into `chat` after `before` messages (its text). */
-  const resultIn = (chat: string, before: number) =>
-    waitFor('the 四性检测 result', () =>
-      h.fake
-        .sentMessages()
-        .slice(before)
-        .filter((m) => m.receiveId === chat && m.msgType === 'text')
-        .map((m) => (m.content as { text: string }).text)
-        .find((t) => t.startsWith('四性检测')),
-    );
-  const newPerson = async (unitCode: string, role: 'archivist' | 'officer', name: string) => {
+  /** A new person holding `role` on the unit `unitCode`, and `also` roles on others. */
+  const newPerson = async (
+    unitCode: string,
+    role: 'archivist' | 'officer' | 'admin',
+    name: string,
+    also: [string, 'archivist' | 'admin'][] = [],
+  ) => {
     const person = { openId: id('ou_'), name };
-    const unit = (await getUnitByCode(h.db.db, unitCode))!;
     await upsertPerson(h.db.db, person, clock.now());
-    await addUnitRole(h.db.db, { unitId: unit.id, openId: person.openId, role }, clock.now());
+    for (const [code, r] of [[unitCode, role] as const, ...also]) {
+      const unit = (await getUnitByCode(h.db.db, code))!;
+      await addUnitRole(h.db.db, { unitId: unit.id, openId: person.openId, role: r }, clock.now());
+    }
     return person;
   };
 
   it('四性检测 in the chat links the report, and the archivist downloads the Excel it wrote', async () => {
-    for (const seed of [41, 42]) {
-      const messageId = await postPhoto(h, { chatId, sender: org.officer, seed });
-      const ack = await replyAfterQuiet(h, clock, messageId);
-      await click(org.officer, actionValue(ack.content, 'file'), { messageId: ack.messageId });
-    }
-    const preview = await sayToBot(h, { chatId, sender: org.archivist, text: '确认归档' });
-    await click(org.archivist, actionValue(preview.content, 'confirm-archive'), {
-      messageId: preview.messageId,
-    });
-    await h.settle();
     // A stored photo damaged: the check fails, and its report is to be read.
-    const [blob] = await queryRows<{ key: string; code: string }>(
-      h.db.db,
-      sql`select m.storage_key as key, ar.archival_code as code
-          from materials m join filing_item_materials fim on fim.material_id = m.id
-            join archive_records ar on ar.item_id = fim.item_id and ar.status = 'confirmed'
-          where m.storage_key is not null order by m.id limit 1`,
-    );
-    damagedCode = blob!.code;
-    const path = join(h.dataDir, 'files', blob!.key);
-    const bad = readFileSync(path);
-    bad[bad.length - 40]! ^= 0x01;
-    writeFileSync(path, bad);
+    damagedCode = await confirmedWithOneDamaged(h, clock, org, chatId);
 
     const before = h.fake.sentMessages().length;
     const asked = await sayToBot(h, { chatId, sender: org.archivist, text: '四性检测' });
@@ -154,7 +197,7 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
       '正在对城关村2026年度已确认归档的材料做四性检测',
     );
     await h.settle();
-    const text = await resultIn(chatId, before);
+    const text = await resultIn(h, chatId, before);
     expect(text).toContain('四性检测未通过');
     expect(text).toContain(`${damagedCode}：哈希值不符`);
     // Not sent (over the limit), not left to the administrator: a link to it, and no server path.
@@ -266,18 +309,11 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
 
   it('the weekly check of the whole archive posts the same link to reportChat; only the county’s archivist downloads it', async () => {
     const before = h.fake.sentMessages().length;
-    // Saturday 02:00: what the node-cron callback runs.
-    await clock.set('2026-12-12T02:00:30+08:00');
-    const scheduler = schedulerFor(h.bot.deps, h.bot.settings.schedules, {
-      wakeJobs: () => h.bot.jobWorker.wake(),
-      hasJobHandler: () => true,
-    });
-    await scheduler.runDue(clock.now(), 'tick');
-    await h.settle();
-    const text = await resultIn(reportChat, before);
+    await runWeeklyCheck(h, clock, '2026-12-12T02:00:30+08:00');
+    const text = await resultIn(h, reportChat, before);
     expect(text).toContain('四性检测未通过');
     expect(text).toContain(`${damagedCode}：哈希值不符`);
-    const weekly = /检测报告：(\S+)/.exec(text)![1]!;
+    weekly = /检测报告：(\S+)/.exec(text)![1]!;
     expect(weekly).not.toBe(link);
     expect(h.fake.uploads()).toHaveLength(0);
 
@@ -292,6 +328,47 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(XLSX);
     expect(await sheetTexts(Buffer.from(await res.arrayBuffer()), '汇总')).toContain('全部');
+
+    // Its folder gone: the page names the way to a new report of the whole archive too, which no
+    // chat command gives.
+    const dir = join(reportsDir(), `四性检测-${new URL(weekly).searchParams.get('run')}`);
+    renameSync(dir, `${dir}.moved`);
+    try {
+      const gone = await get(county, pathOf(weekly));
+      expect(gone.status).toBe(404);
+      expect(await gone.text()).toContain(
+        '找不到这份四性检测报告：链接不完整，或报告已从服务器上移走或删除。单位的检测可在工作群里重新发送「四性检测」；全部单位的检测每周自动做一次，请等下一次的结果。',
+      );
+    } finally {
+      renameSync(`${dir}.moved`, dir);
+    }
+  }, 60_000);
+
+  it('with two counties, the whole archive’s report is only for who is archivist or admin of both', async () => {
+    await importUnits(
+      { db: h.db.db, clock },
+      { text: 'code,name,kind,parent_code\nFS00,FS县,county,', fileName: 'units.csv' },
+    );
+    const refusedText = '这份四性检测报告查的是全部单位，只有在FR县、FS县都是档案员或管理员的人可以下载。';
+    // The archivist of one county only: told who may, never the file.
+    for (const one of [
+      await newPerson(org.county, 'archivist', '一县档案'),
+      await newPerson('FS00', 'admin', '二县管理员'),
+    ]) {
+      const res = await get(one, pathOf(weekly));
+      expect(res.status, one.name).toBe(403);
+      expect(await res.text(), one.name).toContain(refusedText);
+    }
+    // Archivist of one, admin of the other: the report.
+    const both = await newPerson(org.county, 'archivist', '两县档案', [['FS00', 'admin']]);
+    const res = await get(both, pathOf(weekly));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(XLSX);
+    const run = new URL(weekly).searchParams.get('run')!;
+    const onDisk = readFileSync(join(reportsDir(), `四性检测-${run}`, '四性检测报告.xlsx'));
+    expect(Buffer.from(await res.arrayBuffer()).equals(onDisk)).toBe(true);
+    // A unit's own run is unchanged by the second county: its archivist still has it.
+    expect((await get(archivist, pathOf(link))).status).toBe(200);
   }, 60_000);
 
   it('without PUBLIC_URL the chat says where on the server the report is, for the administrator', async () => {
@@ -300,7 +377,7 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
     await clock.advance(60_000);
     await sayToBot(h, { chatId, sender: org.archivist, text: '四性检测' });
     await h.settle();
-    const text = await resultIn(chatId, before);
+    const text = await resultIn(h, chatId, before);
     expect(text).toContain('四性检测未通过');
     expect(text).not.toContain('http');
     const folder = readdirSync(reportsDir())

@@ -390,3 +390,79 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
     expect(text).not.toContain(h.dataDir);
   }, 60_000);
 });
+
+/**
+ * The weekly check of the whole archive, failing, with a report over the chat's limit and no PUBLIC_URL
+ * (no pages, so no link): reportChat still hears what failed and where the report is kept for the
+ * administrator (its folder under the data folder, no server path), and the operations chat gets the
+ * 四性 alert naming the report's folder on the server.
+ */
+describe('the weekly 四性检测 too big for the chat without PUBLIC_URL', () => {
+  const clock = new ManualClock('2026-12-10T10:00:00+08:00');
+  const OPS = id('oc_');
+  const chatId = id('oc_');
+  const reportChat = id('oc_');
+  let h: Harness;
+  let org: SeededOrg;
+  let yamlDir: string;
+  beforeAll(async () => {
+    yamlDir = mkdtempSync(join(tmpdir(), 'archive-yaml-'));
+    h = await startHarness({
+      mode: 'webhook',
+      clock,
+      env: {
+        STORED_REACTION: 'off',
+        OPS_CHAT_ID: OPS,
+        ARCHIVE_CONFIG: tinyLimitYaml(yamlDir, reportChat),
+      },
+    });
+    expect(h.config.web.publicUrl).toBeUndefined();
+    org = await seedOrg(h.db.db, { prefix: 'FW', clock });
+    const villageId = (await getUnitByCode(h.db.db, org.village))!.id;
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    h.fake.addChat({ chatId: reportChat, name: '档案员群', members: [] });
+    h.fake.addChat({ chatId: OPS, name: '运维群', members: [] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          values (${chatId}, ${villageId}, 'active', 'cli', ${clock.now()})`,
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(yamlDir, { recursive: true, force: true });
+  });
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  it('reportChat is told what failed and which folder the administrator takes the report from; the alert names it', async () => {
+    const damagedCode = await confirmedWithOneDamaged(h, clock, org, chatId);
+    const before = h.fake.sentMessages().length;
+    await runWeeklyCheck(h, clock, '2026-12-12T02:00:30+08:00');
+    const text = await resultIn(h, reportChat, before);
+    const reports = join(h.dataDir, 'reports');
+    const [folder, ...more] = readdirSync(reports);
+    expect(more).toEqual([]);
+    expect(folder).toMatch(/^四性检测-\d{8}T\d{6}Z$/);
+    // The whole archive was checked, and its report is the file the text names.
+    expect(JSON.parse(readFileSync(join(reports, folder!, '检测范围.json'), 'utf8'))).toEqual({});
+    expect(readFileSync(join(reports, folder!, '四性检测报告.xlsx')).length).toBeGreaterThan(1024);
+
+    expect(text).toContain('四性检测未通过');
+    expect(text).toContain(`${damagedCode}：哈希值不符`);
+    expect(text).toContain(
+      `检测报告较大，未通过聊天发送（上限 1.0 KB），已保存在服务器上（数据目录 reports 下的「${folder}」文件夹里的 四性检测报告.xlsx），请联系系统管理员取用。`,
+    );
+    expect(text).not.toContain('http');
+    expect(text).not.toContain(h.dataDir);
+    expect(h.fake.uploads()).toHaveLength(0);
+
+    // The administrator's side: the 四性 alert in the operations chat, with the folder's full path.
+    const alerts = h.fake
+      .sentMessages()
+      .slice(before)
+      .filter((m) => m.receiveId === OPS && m.msgType === 'interactive')
+      .map((m) => JSON.stringify(m.content));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('告警：四性检测未通过');
+    expect(alerts[0]).toContain(`报告：${join(reports, folder!)}`);
+  }, 120_000);
+});

@@ -87,7 +87,20 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
       );
       return Number(r?.n) > 0;
     });
+    // And #C02, due far away: not what was urged, so not counted as the answer to it.
+    const notUrged = await postPhoto(w.h, { chatId: w.chats.village2, sender: w.org.officer, seed: 32 });
+    await postText(w.h, { chatId: w.chats.village2, sender: w.org.officer, text: '#C02 会议照片' });
+    await waitOnClock(w.h, w.clock, 'the photo filed to C02', async () => {
+      const [r] = await queryRows<{ n: number }>(
+        w.h.db.db,
+        sql`select count(*)::int as n from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+              join materials m on m.id = fim.material_id
+            where m.message_id = ${notUrged} and fi.undone_at is null`,
+      );
+      return Number(r?.n) > 0;
+    });
     await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+    // Before: 「之后提交了 2 件」, the #C02 photo counted as an answer to a 督办 of the overdue #C01.
     expect(await page.locator('#children tr', { hasText: '河口村' }).innerText()).toContain(
       `${day}督办，之后提交了 1 件`,
     );

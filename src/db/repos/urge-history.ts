@@ -17,14 +17,18 @@ export interface LastUrge {
   messageIds: string[];
   /** The chats those messages went to: their readers are named from these chats' members. */
   chatIds: string[];
-  /** Items (件) filed in the unit — or on `taskId`, when asked for one task — since it reached the chat. */
+  /**
+   * Items (件) filed since it reached the chat on what it urged: the task it was pressed for, or (pressed
+   * for the village) the tasks already due when it went out — not any item of the village, which read as
+   * an answer when the overdue tasks got nothing. With `taskId` asked, on that task alone.
+   */
   filedSince: number;
 }
 
 /**
  * The last delivered 督办 of each unit (scheduled_sends kind 'urge', sent), who pressed it (the audit's
  * `urge` row before it), its messages (the unit's 督办 sends of that day: one a chat) and how many
- * items were filed after it: in the unit, or on `taskId` alone.
+ * items were filed after it on what it urged (`filedSince`), or on `taskId` alone.
  * Units never urged, or whose 督办 never reached a chat, are absent.
  */
 export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Promise<Map<number, LastUrge>> {
@@ -49,8 +53,10 @@ export async function lastUrges(db: Db, unitIds: number[], taskId?: number): Pro
           (select string_agg(s2.receive_id, ',' order by s2.sent_at) from scheduled_sends s2
             where s2.kind = 'urge' and s2.status = 'sent' and s2.unit_id = x.unit_id
               and s2.period = x.period and s2.receive_id_type = 'chat_id') as chat_ids,
-          (select count(*)::int from filing_items fi
-            where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}) as filed_since
+          (select count(*)::int from filing_items fi join tasks t on t.id = fi.task_id
+            where fi.unit_id = x.unit_id and fi.undone_at is null and fi.filed_at > x.sent_at ${onTask}
+              and case when a.task_id is not null then fi.task_id = a.task_id
+                       else t.due_at < x.sent_at end) as filed_since
         from (select distinct on (s.unit_id) s.unit_id, s.sent_at, s.period from scheduled_sends s
               where s.kind = 'urge' and s.status = 'sent' and s.sent_at is not null
                 and s.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])

@@ -1,6 +1,7 @@
 import { noOpenTaskHelp } from '../domain/no-tasks-yet.js';
 import { townshipHelp } from '../domain/township-chat.js';
 import type { NoOpenTask } from '../domain/task-list-state.js';
+import type { VillageWord } from '../domain/village-word.js';
 
 /** One line of the help card: how a command is written, what it does, who it is for. */
 export interface HelpLine {
@@ -16,11 +17,16 @@ export interface HelpLine {
  * 任务清单, one whose tasks are all waived): the materials are kept, and why nothing can be chosen,
  * instead of 「请您点一下选择交到哪项任务」 and 「写任务编号」, which there have nothing to choose.
  * `township`: asked in the group of a township with no task of its own: what the group is for and where
- * its villages' state is (`pageUrl`: its page, where 督办 is), never to wait for a 任务清单.
+ * its villages' state is (`villages`: what they are called; `urge`: its page, where 督办 is, given only to
+ * a reader who may 督办), never to wait for a 任务清单.
  */
 export function helpCard(
   commands: readonly HelpLine[],
-  opts: { botName?: string; noOpenTask?: NoOpenTask; township?: { pageUrl?: string } } = {},
+  opts: {
+    botName?: string;
+    noOpenTask?: NoOpenTask;
+    township?: { villages: VillageWord; urge?: { pageUrl: string } };
+  } = {},
 ): object {
   const name = opts.botName ?? '归档助手';
   const nothingToChoose = opts.noOpenTask !== undefined || opts.township !== undefined;
@@ -37,7 +43,7 @@ export function helpCard(
         {
           tag: 'markdown',
           content: opts.township
-            ? `${sent}。${townshipHelp(opts.township.pageUrl)}`
+            ? `${sent}。${townshipHelp(opts.township.villages, opts.township.urge)}`
             : opts.noOpenTask
               ? `${sent}。${noOpenTaskHelp(opts.noOpenTask)}`
               : `${sent}，然后请您点一下选择交到哪项任务。`,

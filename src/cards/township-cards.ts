@@ -7,7 +7,9 @@ import { buttonRow, card, esc, linkButton, md } from './card-kit.js';
  */
 function further(pageUrl: string | undefined, w: ChildWords): object[] {
   return [
-    md(`<font color='grey'>发送「进度」看各${w.children}完成率，「缺什么」看各村还缺的材料。</font>`),
+    md(
+      `<font color='grey'>发送「进度」看各${w.children}完成率，「缺什么」看各${w.villages}还缺的材料。</font>`,
+    ),
     ...(pageUrl ? [buttonRow([linkButton(`查看各${w.children}情况`, pageUrl, 'primary')])] : []),
   ];
 }

@@ -13,6 +13,8 @@ export interface UnfiledLine {
   what: string;
   /** The chat's name, in a direct message listing several chats. */
   chatName?: string;
+  /** Its chat's unit, in a direct message (named there instead of 本单位, 本群). */
+  unitName?: string;
   /** Its chat's unit has no open task (none given yet, or all waived): nothing to choose, no 选任务. */
   noTask?: NoOpenTask;
 }
@@ -38,14 +40,17 @@ export function unfiledCard(input: {
   const range = before > 0 && lines.length > 0 ? `，这是第 ${before + 1}–${before + lines.length} 组` : '';
   // Every line's unit has no open task (a township's group, a village before its 任务清单, or one whose
   // tasks are all waived): no 选任务, which could only bring back a card with nothing to choose; the
-  // card says why, once when every line has the same reason, else on each line.
-  const first = lines[0]?.noTask;
-  const noTasks = !!first && lines.every((l) => l.noTask?.kind === first.kind);
+  // card says why, once when every line has the same reason (in a direct chat, where there is no 本群 or
+  // 本单位, every line of the same chat, named), else on each line.
+  const first = lines[0];
+  const noTasks =
+    !!first?.noTask &&
+    lines.every((l) => l.noTask?.kind === first.noTask!.kind && l.unitName === first.unitName);
   const elements: object[] = [
     md(
       `${esc(input.scope)}还有 **${total}** 组材料没交到任务里${range}。` +
         (noTasks
-          ? noOpenTaskChoose(first)
+          ? noOpenTaskChoose(first.noTask!, first.unitName && esc(first.unitName))
           : lines.every((l) => l.noTask)
             ? ''
             : '点「选任务」，会在原消息下面发出选择卡片：'),

@@ -6,23 +6,25 @@ import { missingText } from '../domain/checklist-task-state.js';
 import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
 import { byRank } from '../domain/digest.js';
-import { TOWNSHIP_NO_VILLAGE_TASKS, TOWNSHIP_OWN_MATERIALS } from '../domain/township-chat.js';
+import { townshipNoVillageTasks, townshipOwnMaterials } from '../domain/township-chat.js';
+import type { VillageWord } from '../domain/village-word.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
 import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
 /**
- * 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). A township's says
- * its villages have none yet, without telling it to wait for a 任务清单 of its own, which may never come.
+ * 任务, 缺什么 or 进度 of a unit with no task under it yet (before its first 任务清单). A township's
+ * (`township`: what its villages are called) says they have none yet, without telling it to wait for a
+ * 任务清单 of its own, which may never come.
  */
-export function noTaskListCard(unitName: string, kind?: string): object {
-  const township = kind === 'township';
+export function noTaskListCard(unitName: string, township?: VillageWord): object {
+  const each = township ? `各${township}` : '';
   return card(
-    `${unitName} · ${township ? '各村' : ''}还没有任务清单`,
+    `${unitName} · ${each}还没有任务清单`,
     'grey',
-    [md(township ? TOWNSHIP_NO_VILLAGE_TASKS : NO_TASK_LIST_YET)],
-    { summary: `${unitName}${township ? '的各村' : ''}还没有任务清单` },
+    [md(township ? townshipNoVillageTasks(township) : NO_TASK_LIST_YET)],
+    { summary: `${unitName}${township ? `的${each}` : ''}还没有任务清单` },
   );
 }
 
@@ -183,7 +185,9 @@ export function boundCard(
     return card('绑定成功', 'green', [
       md(esc(message)),
       ...(earlier > 0 ? [md(`绑定前发到本群的 **${earlier}** 组材料也已保存好。`)] : []),
-      md(`${TOWNSHIP_OWN_MATERIALS}发送「@归档助手 任务」查看各村的情况。`),
+      md(
+        `${townshipOwnMaterials(o.noTasks.villages)}发送「@归档助手 任务」查看各${o.noTasks.villages}的情况。`,
+      ),
     ]);
   const before =
     earlier === 0

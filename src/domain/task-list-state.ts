@@ -1,3 +1,5 @@
+import type { VillageWord } from './village-word.js';
+
 /**
  * Where a unit stands with its 任务清单, for what the bot tells a chat with nothing to choose. A task
  * 交齐 stays open (more evidence is welcome), so a unit that was given tasks has none open only when
@@ -12,18 +14,18 @@ export type TaskListState =
    * A township never given a task of its own, the usual case (the county gives them to its villages):
    * its materials are its own archive, with no 任务清单 to wait for (domain/township-chat.ts).
    */
-  | { kind: 'township' }
+  | { kind: 'township'; villages: VillageWord }
   /** Tasks were given, and every one of them is waived now: nothing to wait for. */
   | { kind: 'all_waived'; waived: number };
 
 /**
  * The state of one unit from its own tasks (every year's): how many, and how many are not waived;
- * `township`: the unit is one (units.kind).
+ * `township`: the unit is one (units.kind), its villages called that (village-word.ts).
  */
-export function taskListState(tasks: { total: number; open: number }, township = false): TaskListState {
+export function taskListState(tasks: { total: number; open: number }, township?: VillageWord): TaskListState {
   if (tasks.open > 0) return { kind: 'open' };
   if (tasks.total > 0) return { kind: 'all_waived', waived: tasks.total };
-  return township ? { kind: 'township' } : { kind: 'not_given' };
+  return township ? { kind: 'township', villages: township } : { kind: 'not_given' };
 }
 
 /** A state with nothing to choose: what the no-open-task texts are picked by. */

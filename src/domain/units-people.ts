@@ -19,6 +19,9 @@ const ROLE_BY_WORD: Record<string, UnitRole> = {
 };
 
 /** How the bot names each role in chat. */
+/** Who may 督办 a unit (on it or above): its pages' 督办 buttons, and 帮助 naming them. */
+export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const satisfies readonly UnitRole[];
+
 export const ROLE_LABEL: Record<UnitRole, string> = {
   officer: '村干部',
   archivist: '档案员',

@@ -2,7 +2,7 @@ import { getUnitById } from '../db/repos/units.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { comingTime } from './pages/format.js';
 import { messagePage } from './pages/layout.js';
-import { URGE_ROLES } from './pages/unit-page.js';
+import { URGE_ROLES } from '../domain/units-people.js';
 import { safeReturnPath } from './web-session.js';
 import { canSee, holdsRole, NotFound, type PageContext } from './web-context.js';
 import { page } from './web-app.js';

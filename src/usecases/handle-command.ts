@@ -1,5 +1,7 @@
 import { helpCard } from '../cards/help-card.js';
 import { taskListStateOf } from '../db/repos/completeness.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { URGE_ROLES } from '../domain/units-people.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { suggestedCommandWord } from '../domain/command-suggestion.js';
 import { parseCommand, type Command } from '../domain/commands.js';
@@ -75,16 +77,20 @@ export class CommandRegistry {
     const shown = await commandsFor(deps, msg, this.commands);
     const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
     const state = unit ? await taskListStateOf(deps.db, unit.id) : undefined;
-    // A township with no task of its own (the usual case) is not told to wait for a 任务清单.
-    const township = unit && state?.kind === 'township';
-    return helpCard(
-      shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) })),
-      township
-        ? { township: { pageUrl: deps.pageUrl?.(`/units/${unit.id}`) } }
-        : state && state.kind !== 'open'
-          ? { noOpenTask: state }
-          : {},
-    );
+    const lines = shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) }));
+    // A township with no task of its own (the usual case) is not told to wait for a 任务清单; its page,
+    // where late villages are urged, is named to whoever may 督办 there.
+    if (unit && state?.kind === 'township') {
+      const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
+      const mayUrge =
+        pageUrl !== undefined &&
+        msg.senderOpenId !== undefined &&
+        (await hasUnitRole(deps.db, msg.senderOpenId, unit, URGE_ROLES));
+      return helpCard(lines, {
+        township: { villages: state.villages, ...(mayUrge ? { urge: { pageUrl } } : {}) },
+      });
+    }
+    return helpCard(lines, state && state.kind !== 'open' ? { noOpenTask: state } : {});
   }
 
   /** Answers a chat command. Unknown words get a short hint, never silence. */

@@ -1,7 +1,7 @@
 import { taskListCard } from '../cards/unit-cards.js';
 import { townshipVillagesCard, villagesBelow } from '../cards/township-cards.js';
 import type { UnitProgress } from '../db/repos/completeness-progress.js';
-import type { TaskStatus } from '../db/repos/completeness.js';
+import { villageWordOf, type TaskStatus } from '../db/repos/completeness.js';
 import type { UnitRow } from '../db/repos/units.js';
 import { childWords } from '../domain/township-chat.js';
 import type { BotDeps } from './deps.js';
@@ -16,18 +16,19 @@ import type { BotDeps } from './deps.js';
  * `progress`: the unit's unitProgress, read once for the whole answer (the caller's other cards use it too).
  */
 export async function townshipTasksCard(
-  deps: Pick<BotDeps, 'pageUrl'>,
+  deps: Pick<BotDeps, 'pageUrl' | 'db'>,
   unit: UnitRow,
   tasks: TaskStatus[],
   timeZone: string,
   progress: () => Promise<UnitProgress | undefined>,
 ): Promise<object | undefined> {
   if (unit.kind !== 'township' && unit.kind !== 'county') return undefined;
-  const words = childWords(unit.kind);
   const p = await progress();
   if (!p || p.retirement) return undefined;
   const villages = p.children.map((ch) => ({ name: ch.unit.name, ...ch.counts }));
   if (villages.every((v) => v.total === 0)) return undefined;
+  // 村, 社区 or both, as the villages below are named.
+  const words = childWords(unit.kind, await villageWordOf(deps.db, unit.id));
   const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
   if (tasks.some((t) => t.state !== 'complete'))
     return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words));

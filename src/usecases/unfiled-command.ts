@@ -14,7 +14,7 @@ import {
 } from '../db/repos/unfiled-bursts.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { noOpenTaskChoose } from '../domain/no-tasks-yet.js';
-import type { NoOpenTask, TaskListState } from '../domain/task-list-state.js';
+import type { TaskListState } from '../domain/task-list-state.js';
 import { partsIn } from '../domain/working-days.js';
 import { DomainError } from '../errors.js';
 import type { CardResponse } from './card-response.js';
@@ -78,11 +78,11 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
     deps,
     bursts.map((b) => ({ openId: b.senderOpenId, chatId: b.chatId })),
   );
-  const chatNames = new Map<string, string>();
+  const unitNames = new Map<string, string>();
   const unitIds = new Map<string, number>();
   for (const chatId of new Set(bursts.map((b) => b.chatId))) {
     const unit = await unitOfChat(deps.db, chatId);
-    chatNames.set(chatId, unit?.name ?? '群聊');
+    if (unit) unitNames.set(chatId, unit.name);
     if (unit) unitIds.set(chatId, unit.id);
   }
   const states = await taskListStates(deps.db, [...new Set(unitIds.values())]);
@@ -94,7 +94,7 @@ async function lines(deps: BotDeps, list: UnfiledCard[], withChat: boolean) {
       when: `${dayLabel(b.firstAt, now, timeZone)} ${p.hour}:${p.minute}`,
       senderName: names.get(b.senderOpenId) ?? '群成员',
       what: parts ? `${parts.total} 份，分开交，还差 ${parts.waiting} 份` : what(b),
-      ...(withChat ? { chatName: chatNames.get(b.chatId) } : {}),
+      ...(withChat ? { chatName: unitNames.get(b.chatId) ?? '群聊', unitName: unitNames.get(b.chatId) } : {}),
       ...noTaskOf(states.get(unitIds.get(b.chatId) ?? -1)),
     };
   });
@@ -185,11 +185,15 @@ async function whyNotWaiting(deps: BotDeps, burst: BurstRow): Promise<string> {
   return '这组材料现在不用选任务了，请重新发送「未归档」看看';
 }
 
-/** Why the chat's unit has no open task, something its materials can be filed to; undefined when it has one. */
-async function noTaskOfChat(deps: BotDeps, chatId: string): Promise<NoOpenTask | undefined> {
+/**
+ * Why the chat's unit has no open task, something its materials can be filed to, as told where the
+ * button was tapped (`direct`: a direct chat with the bot, which is no 本群: the unit named); undefined
+ * when it has one.
+ */
+async function noTaskOfChat(deps: BotDeps, chatId: string, direct: boolean): Promise<string | undefined> {
   const unit = await unitOfChat(deps.db, chatId);
   const state = unit ? await taskListStateOf(deps.db, unit.id) : { kind: 'not_given' as const };
-  return state.kind === 'open' ? undefined : state;
+  return state.kind === 'open' ? undefined : noOpenTaskChoose(state, direct ? unit?.name : undefined);
 }
 
 /**
@@ -207,8 +211,9 @@ export function cardAgainAction(o: UnfiledOptions): DeclaredCardAction {
       const burstId = await waitingOf(deps, burst);
       // Its unit has no task yet (a list drawn before, or one across chats): a card again would offer
       // nothing to choose.
-      const noTask = burstId === undefined ? undefined : await noTaskOfChat(deps, burst.chatId);
-      if (noTask) return { toast: { type: 'info', content: noOpenTaskChoose(noTask) } };
+      const noTask =
+        burstId === undefined ? undefined : await noTaskOfChat(deps, burst.chatId, a.chatId !== burst.chatId);
+      if (noTask) return { toast: { type: 'info', content: noTask } };
       const sent =
         burstId !== undefined &&
         (await sendFilingCardAgain(

@@ -13,7 +13,7 @@ import {
   taskListCard,
 } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
-import { fileableTasksOfUnit } from '../db/repos/completeness.js';
+import { fileableTasksOfUnit, villageWordOf } from '../db/repos/completeness.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type UnitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
@@ -166,10 +166,14 @@ function progressOnce(deps: BotDeps, unit: UnitRow): () => Promise<UnitProgress 
   return () => (read ??= unitProgress(deps.db, unit.id, deps.clock.now()));
 }
 
+/** 任务, 缺什么 or 进度 with no task list yet under the unit (a township's names its villages as they are called). */
+const noListCard = async (deps: BotDeps, unit: UnitRow): Promise<object> =>
+  noTaskListCard(unit.name, unit.kind === 'township' ? await villageWordOf(deps.db, unit.id) : undefined);
+
 /** 任务 or 缺什么 with nothing to list: no task list yet, or all of it done (with the counts). */
-const nothingLeftCard = (unit: UnitRow, w: WorkLeft): object | undefined =>
+const nothingLeftCard = async (deps: BotDeps, unit: UnitRow, w: WorkLeft): Promise<object | undefined> =>
   w.kind === 'not_given'
-    ? noTaskListCard(unit.name, unit.kind)
+    ? noListCard(deps, unit)
     : w.kind === 'all_done'
       ? allDoneCard(unit.name, w)
       : undefined;
@@ -214,7 +218,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         msg.messageId,
         (await townshipTasksCard(deps, unit, tasks, tz, progress)) ||
           (tasks.every((t) => t.state === 'complete') &&
-            nothingLeftCard(unit, await workLeftUnder(progress))) ||
+            (await nothingLeftCard(deps, unit, await workLeftUnder(progress)))) ||
           taskListCard(unit.name, tasks, tz),
         `tasks-${msg.messageId}`,
       );
@@ -228,7 +232,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
           deps.gateway,
           msg.messageId,
           p.counts.total === 0 && !p.retirement
-            ? noTaskListCard(unit.name, unit.kind)
+            ? await noListCard(deps, unit)
             : progressCard(p, tz, deps.clock.now()),
           `progress-${msg.messageId}`,
         );
@@ -240,7 +244,8 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        (list.total === 0 && nothingLeftCard(unit, await workLeftUnder(progressOnce(deps, unit)))) ||
+        (list.total === 0 &&
+          (await nothingLeftCard(deps, unit, await workLeftUnder(progressOnce(deps, unit))))) ||
           missingCard(unit.name, list, tz),
         `missing-${msg.messageId}`,
       );

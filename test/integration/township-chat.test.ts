@@ -5,7 +5,9 @@ import { BIND, CARD_AGAIN, SPLIT } from '../../src/cards/actions.js';
 import { addUnitRole } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { buttonValue, cardButtons, cardLinks, cardMarkdownLinks } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -77,12 +79,28 @@ describe('a township group asks 任务 and 帮助', () => {
     const help = await ask('帮助');
     const text = replyText(help);
     expect(text).toContain(
-      '我会自动保存原件并登记。这是乡镇的工作群，发到本群的材料都会保存好，归入本乡镇自己的档案。各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料；领导、档案员可以在[本乡镇的网页]',
+      '我会自动保存原件并登记。这是乡镇的工作群，发到本群的材料都会保存好，归入本乡镇自己的档案。各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料；您可以在[本乡镇的网页]',
     );
+    expect(text).toContain('上督办逾期的村。');
     expect(cardMarkdownLinks(help.content)).toEqual([['本乡镇的网页', `${PUBLIC_URL}/units/${townshipId}`]]);
     expect(text).not.toContain('任务清单');
     expect(text).not.toContain('选择交到哪项任务');
     expect(text).not.toContain('说明文字里写任务编号');
+  });
+
+  it('帮助 in the township group names 督办 only to whoever may 督办: a village officer there is not told of it', async () => {
+    // Before: 「领导、档案员可以在本乡镇的网页上督办逾期的村」 to everyone, the officer who cannot too.
+    const help = await sayToBot(w.h, {
+      chatId: w.chats.township,
+      chatType: 'group',
+      sender: w.org.officer,
+      text: '帮助',
+      createTimeMs: w.clock.now().getTime(),
+    });
+    const text = replyText(help);
+    expect(text).toContain('各村交材料的情况：发送「进度」看各村完成率，「缺什么」看各村还缺的材料。');
+    expect(text).not.toContain('督办');
+    expect(cardMarkdownLinks(help.content)).toEqual([]);
   });
 
   it('a township whose villages have no 任务清单 yet: 任务, 缺什么 and 进度 say so, not that the township waits for one', async () => {
@@ -143,6 +161,68 @@ describe('a township group asks 任务 and 帮助', () => {
     expect(text).toContain('本乡镇自己没有要交材料的任务。\n下属 2 个村的任务都已交齐或免交 👍');
     expect(text).not.toContain('最需要督促');
   });
+
+  it('a 街道 of 社区 and of a 村 and 社区 mixed: its units are not all called 村', async () => {
+    // 城东街道: 东风社区 and 西园村, both with the 任务清单; 滨河街道: 滨河社区, none yet.
+    await importUnits(
+      { db: w.h.db.db, clock: w.clock },
+      {
+        fileName: 'units.csv',
+        text: [
+          'code,name,kind,parent_code',
+          'TS40,城东街道,township,TS00',
+          'TS41,东风社区,社区,TS40',
+          'TS42,西园村,village,TS40',
+          'TS50,滨河街道,township,TS00',
+          'TS51,滨河社区,社区,TS50',
+        ].join('\n'),
+      },
+    );
+    await createCampaign(campaignDeps({ db: w.h.db.db, clock: w.clock }), {
+      checklistCode: 'village-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: ['TS41', 'TS42'],
+      createdBy: 'cli',
+      code: 'TS-street-2026',
+    });
+    const bindTo = async (code: string) => {
+      const chatId = `oc_s_${randomBytes(8).toString('hex')}`;
+      const unitId = (await getUnitByCode(w.h.db.db, code))!.id;
+      await insertBinding(w.h.db.db, { chatId, unitId, boundBy: null }, w.clock.now());
+      return chatId;
+    };
+    const mixed = await bindTo('TS40');
+    const streets = await bindTo('TS50');
+    // Before: 「下属 2 个村还有…」, 「看各村完成率」 for a 社区 and a 村.
+    const tasks = replyText(await ask('任务', mixed));
+    expect(tasks).toContain('城东街道 · 各村（社区）的任务');
+    expect(tasks).toContain('下属 2 个村（社区）还有 **50** 项任务没交齐');
+    expect(tasks).toContain('发送「进度」看各村（社区）完成率，「缺什么」看各村（社区）还缺的材料。');
+    // Before: 「滨河街道 · 各村还没有任务清单」 of its one 社区.
+    for (const words of ['任务', '进度']) {
+      const text = replyText(await ask(words, streets));
+      expect(text, words).toContain('滨河街道 · 各社区还没有任务清单');
+      expect(text, words).toContain('各社区还没有任务清单，还没有要交的材料。县里给各社区下发任务清单后');
+      expect(text, words).not.toContain('村');
+    }
+    const help = replyText(await ask('帮助', streets));
+    expect(help).toContain('各社区交材料的情况：发送「进度」看各社区完成率，「缺什么」看各社区还缺的材料');
+    // The county's villages now mix 村 and 社区: its 任务 says so.
+    const county = (await getUnitByCode(w.h.db.db, w.org.county))!;
+    const countyChat = await bindTo(w.org.county);
+    const countyText = replyText(
+      await sayToBot(w.h, {
+        chatId: countyChat,
+        chatType: 'group',
+        sender: w.org.leader,
+        text: '任务',
+        createTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    expect(countyText).toContain(`${county.name} · 各乡镇的任务`);
+    expect(countyText).toContain('「缺什么」看各村（社区）还缺的材料。');
+  });
 });
 
 /**
@@ -188,6 +268,16 @@ describe('materials sent to a township group with no task of its own', () => {
     expect(replyText(list)).toContain('本群还有 **1** 组材料没交到任务里。' + OWN);
     expect(replyText(list)).not.toContain('任务清单');
     expect(cardButtons(list.content)).toEqual([]);
+    // The leader's own list in a direct chat, only the township's photo waiting: the township named,
+    // no 本群 (the direct chat is no group).
+    // Before: 「您发的材料中，还有 1 组…这是乡镇的群，发到本群的材料都会保存好，归入本乡镇自己的档案…」.
+    const own = await ask('未归档', 'p2p');
+    expect(replyText(own)).toContain(
+      '您发的材料中，还有 **1** 组材料没交到任务里。城关镇是乡镇，发到城关镇的群里的材料都会保存好，归入城关镇自己的档案，不用选任务；不用交的材料在群里点「不用交」。村里的材料请发到那个村的群里（或问问档案员）。',
+    );
+    expect(replyText(own)).not.toContain('本群');
+    expect(replyText(own)).not.toContain('本乡镇');
+    expect(cardButtons(own.content)).toEqual([]);
     // The leader's own list in a direct chat, with a photo also waiting in a village's group: 选任务 for
     // that one, and the township's line says there is nothing to choose.
     w.h.fake.addChat({
@@ -198,7 +288,8 @@ describe('materials sent to a township group with no task of its own', () => {
     const elsewhere = await postPhoto(w.h, { chatId: w.chats.village1, sender: w.townshipLeader });
     await replyAfterQuiet(w.h, w.clock, elsewhere);
     const dm = await ask('未归档', 'p2p');
-    expect(replyText(dm)).toContain('这是乡镇的群，材料归入本乡镇自己的档案，不用选任务。');
+    expect(replyText(dm)).toContain('这是乡镇的群，材料归入乡镇自己的档案，不用选任务。');
+    expect(replyText(dm)).not.toContain('本群');
     expect(replyText(dm)).not.toContain('先不用选');
     expect(cardButtons(dm.content).map((b) => b.text)).toEqual(['选任务']);
     // 选任务 on a list drawn before: the same words, and no card under the photo.
@@ -209,6 +300,15 @@ describe('materials sent to a township group with no task of its own', () => {
       messageId: list.messageId,
     });
     expect(tap.toast).toEqual({ type: 'info', content: OWN });
+    // The same tapped on the leader's direct list: the township named, no 本群.
+    const tapDirect = await tapCard(w.h, {
+      operator: w.townshipLeader,
+      value: CARD_AGAIN.value({ b: burst }),
+      chatId: `oc_p2p_${w.townshipLeader}`,
+      messageId: own.messageId,
+    });
+    expect(tapDirect.toast?.content).toContain('城关镇是乡镇，发到城关镇的群里的材料都会保存好');
+    expect(tapDirect.toast?.content).not.toContain('本群');
     await w.h.settle();
     expect(cardsUnder(photo)).toHaveLength(1);
   });

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { missingCount, taskState, type TaskState } from '../../domain/checklist-task-state.js';
 import { taskListState, type TaskListState } from '../../domain/task-list-state.js';
+import { villageWord, type VillageWord } from '../../domain/village-word.js';
 
 /**
  * Completeness is derived, never stored: a task's filed count is the sum, over its live (not
@@ -169,12 +170,39 @@ export async function taskListStates(
           left join tasks t on t.unit_id = x.id::bigint
         group by x.id`,
   );
+  const words = await villageWordsOf(
+    db,
+    rows.filter((r) => r.township === true).map((r) => Number(r.id)),
+  );
   return new Map(
     rows.map((r) => [
       Number(r.id),
-      taskListState({ total: Number(r.total), open: Number(r.open) }, r.township === true),
+      taskListState(
+        { total: Number(r.total), open: Number(r.open) },
+        r.township === true ? (words.get(Number(r.id)) ?? villageWord([])) : undefined,
+      ),
     ]),
   );
+}
+
+/** What each unit's active villages are called (domain/village-word.ts), from their names. */
+export async function villageWordsOf(db: Db, unitIds: readonly number[]): Promise<Map<number, VillageWord>> {
+  if (unitIds.length === 0) return new Map();
+  const rows = await queryRows<{ id: number | string; name: string }>(
+    db,
+    sql`select x.id::int as id, v.name
+        from jsonb_array_elements_text(${JSON.stringify(unitIds)}::jsonb) x(id)
+          join units u on u.id = x.id::bigint
+          join units v on v.path like u.path || '%' and v.kind = 'village' and v.status = 'active'`,
+  );
+  const names = new Map<number, string[]>(unitIds.map((id) => [id, []]));
+  for (const r of rows) names.get(Number(r.id))?.push(r.name);
+  return new Map([...names].map(([id, n]) => [id, villageWord(n)]));
+}
+
+/** What one unit's active villages are called (villageWordsOf). */
+export async function villageWordOf(db: Db, unitId: number): Promise<VillageWord> {
+  return (await villageWordsOf(db, [unitId])).get(unitId) ?? villageWord([]);
 }
 
 /** One unit's task list state (taskListStates). */

@@ -36,8 +36,7 @@ import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
 import { byRank, changeText, namesApart, unitRow } from '../../domain/digest.js';
 import { addDays, isoWeek } from '../../domain/working-days.js';
-
-export const URGE_ROLES = ['leader', 'archivist', 'admin'] as const;
+import { URGE_ROLES } from '../../domain/units-people.js';
 
 const UNCONFIRMED = '督办可能已送达，发送时网络中断，机器人无法查看群消息确认；请到群里看一看，没有收到再按';
 

@@ -1,7 +1,8 @@
 import type { CardActionValue } from '../domain/card-action-type.js';
 import { CONFIRM_ARCHIVE } from './actions.js';
 import type { ConfirmPreview } from '../domain/confirm-preview.js';
-import { button, buttonRow, card, esc, md } from './card-kit.js';
+import { RETENTION_LABELS, type Retention } from '../domain/checklist.js';
+import { button, buttonRow, card, esc, linkButton, md } from './card-kit.js';
 
 /** The value of the 确认归档 button (the archivist's second step). */
 export type ConfirmArchiveValue = CardActionValue<typeof CONFIRM_ARCHIVE>;
@@ -15,9 +16,12 @@ export function confirmPreviewCard(
   year: number,
   p: ConfirmPreview,
   value: ConfirmArchiveValue,
+  /** The unit's page (with web pages), where every task's 件 can be opened before they are numbered. */
+  pageUrl?: string,
 ): object {
   const lines = p.classes.map(
-    (c) => `- ${esc(c.taskClass)} · ${c.year}年度 · 保管${esc(c.retention)}：${c.count}件`,
+    (c) =>
+      `- ${esc(c.taskClass)} · ${c.year}年度 · 保管期限${esc(RETENTION_LABELS[c.retention as Retention] ?? c.retention)}：${c.count}件`,
   );
   const elements: object[] = [
     md(
@@ -39,7 +43,24 @@ export function confirmPreviewCard(
     ];
     elements.push(md(notes.join('\n')));
   }
-  elements.push(buttonRow([button(`确认归档 ${p.total}件`, CONFIRM_ARCHIVE.value(value), 'primary')]));
+  if (p.uncountedCount > 0)
+    elements.push(
+      md(
+        [
+          `**${p.uncountedCount}件里有任务不计的文件**，可能交错了任务（可以先用「查」改归再确认）：`,
+          ...p.uncounted.map((l) => `- ${esc(l)}`),
+          ...(p.uncountedCount > p.uncounted.length
+            ? [`- 还有 ${p.uncountedCount - p.uncounted.length} 件`]
+            : []),
+        ].join('\n'),
+      ),
+    );
+  elements.push(
+    buttonRow([
+      button(`确认归档 ${p.total}件`, CONFIRM_ARCHIVE.value(value), 'primary'),
+      ...(pageUrl ? [linkButton('逐项查看', pageUrl)] : []),
+    ]),
+  );
   return card('确认归档前请核对', 'orange', elements, {
     summary: `确认归档：${unitName}${year}年度 ${p.total}件`,
   });

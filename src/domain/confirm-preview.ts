@@ -6,6 +6,12 @@ export interface ConfirmPreview {
   /** Items that are not ready (a photo group missing its description), first ten. */
   notReady: string[];
   notReadyCount: number;
+  /**
+   * Items holding files their task does not count (a PDF in a photo task: the strongest sign of a
+   * misfiling), first ten as 「#C03 题名：其中 1 个文件不是照片，不计入本任务」.
+   */
+  uncounted: string[];
+  uncountedCount: number;
   /** Files never saved (download failed; asked to be sent again) of the bursts the 件 to be numbered were filed from. */
   failedDownloads: number;
 }

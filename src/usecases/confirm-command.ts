@@ -73,7 +73,7 @@ export function confirmCommand(): CommandHandler {
     await replyCard(
       deps.gateway,
       msg.messageId,
-      confirmPreviewCard(unit.name, year, preview, value),
+      confirmPreviewCard(unit.name, year, preview, value, deps.pageUrl?.(`/units/${unit.id}`)),
       `confirm-${msg.messageId}`,
     );
   };

@@ -4,6 +4,7 @@ import { listConfirmCandidates } from '../db/repos/archive-items.js';
 import { listPhotoGroupGaps } from '../db/repos/archive-descriptions.js';
 import type { ConfirmPreview } from '../domain/confirm-preview.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
+import { uncountedText } from '../domain/uncounted-kinds.js';
 
 export type { ConfirmPreview } from '../domain/confirm-preview.js';
 
@@ -41,8 +42,28 @@ export async function previewConfirm(
           ${scope.taskId !== undefined ? sql`and t.id = ${scope.taskId}` : sql``}
           and not exists (select 1 from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed')`,
   );
+  // The kinds of each 件's saved files (a video's cover goes with its video), for what its task does not count.
+  const kinds = await queryRows<{ id: number; kinds: string[]; taskKinds: string[] }>(
+    db,
+    sql`select fi.id::int as id, array_agg(m.kind) as kinds, t.kinds as "taskKinds"
+        from filing_items fi join tasks t on t.id = fi.task_id
+          join filing_item_materials fim on fim.item_id = fi.id join materials m on m.id = fim.material_id
+        where fi.id = any(${`{${[...ids].join(',')}}`}::bigint[]) and m.role <> 'cover' and m.status = 'stored'
+        group by fi.id, t.kinds`,
+  );
+  const textOf = new Map(
+    kinds.flatMap((k) => {
+      const text = uncountedText(k.kinds, k.taskKinds);
+      return text ? [[Number(k.id), text] as const] : [];
+    }),
+  );
+  const uncounted = cands
+    .filter((c) => textOf.has(c.itemId))
+    .map((c) => `#${c.taskCode} ${c.title}：${textOf.get(c.itemId)}`);
   return {
     total: cands.length,
+    uncounted: uncounted.slice(0, 10),
+    uncountedCount: uncounted.length,
     classes: [...byClass.values()],
     notReady: gaps.slice(0, 10).map((g) => `${g.title}：缺${g.gaps.map((x) => GAP_LABELS[x]).join('、')}`),
     notReadyCount: gaps.length,

@@ -161,7 +161,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const preview = h.fake.sentMessages().find((m) => m.replyTo === 'om_c1')!;
     const text = JSON.stringify(preview.content);
     expect(text).toContain('东村2025年度');
-    expect(text).toContain('综合类 · 2025年度 · 保管D30：1件');
+    expect(text).toContain('综合类 · 2025年度 · 保管期限30年：1件');
     expect(text).toContain('1组照片还没有写说明');
     expect(await queryRows(f.db, sql`select 1 from archive_records`)).toHaveLength(0);
     const value = JSON.parse(text.match(/"value":(\{"a":"confirm-archive"[^}]*\})/)![1]!);

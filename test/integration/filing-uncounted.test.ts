@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bindVillageChat } from '../support/bound-chat.js';
-import { buttonValue, cardButtonElements, cardButtons, cardMenus } from '../support/cards.js';
+import { buttonValue, cardButtonElements, cardButtons, cardLinks, cardMenus } from '../support/cards.js';
 import { nextCreateTime, postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
-import { tapCard } from '../support/chat-actions.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { cardActionEvent, messageEvent, recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -24,7 +24,7 @@ describe('the filed card, file by file', () => {
   const chatId = id('oc_');
   const clock = new ManualClock(awakeNow());
   beforeAll(async () => {
-    h = await startHarness({ clock });
+    h = await startHarness({ clock, env: { PUBLIC_URL: 'https://archive.example.cn' } });
     org = await seedOrg(h.db.db, { prefix: 'UC' });
     await bindVillageChat(h, org, chatId);
   });
@@ -143,5 +143,20 @@ describe('the filed card, file by file', () => {
     expect(
       h.fake.sentMessages().filter((m) => m.replyTo === card.messageId && m.msgType === 'text'),
     ).toHaveLength(1);
+  });
+  it('确认归档 names the 件 holding files their task does not count before numbering, with a link to look', async () => {
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    await post('file', { file_key: id('file_'), file_name: 'minutes.pdf' }, Buffer.from('%PDF-1.4\n%%EOF\n'));
+    const filed = await fileToC05(await replyAfterQuiet(h, clock, photo));
+    expect(filed.toast?.type).toBe('success');
+    const preview = await sayToBot(h, { chatId, sender: org.archivist, text: '确认归档' });
+    const text = JSON.stringify(preview.content);
+    // Before: only counts per class; the PDF in the photo task showed only on the officer's filed card.
+    expect(text).toContain('**1件里有任务不计的文件**，可能交错了任务（可以先用「查」改归再确认）：');
+    expect(text).toMatch(/- &#35;C05 [^"]*：其中 1 个文件不是照片，不计入本任务/);
+    // The 保管期限 as the archivist reads it, not its code (「保管Y」).
+    expect(text).toContain('综合类 · 2026年度 · 保管期限永久：2件');
+    const [, url] = cardLinks(preview.content).find(([label]) => label === '逐项查看')!;
+    expect(url).toMatch(/^https:\/\/archive\.example\.cn\/units\/\d+$/);
   });
 });

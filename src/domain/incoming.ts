@@ -32,9 +32,19 @@ export type IncomingEvent =
   | { kind: 'card_action'; action: CardAction }
   /** A tap on the bot's custom menu (direct chat with the bot): `key` is the item's event_key. */
   | { kind: 'menu'; eventId: string; operatorOpenId: string; key: string; at: Date }
+  /**
+   * People joined a chat the bot is in, or left it (left, were removed, or their invitation was
+   * withdrawn): `joined` with the names Lark gives, `left` as open_ids.
+   */
+  | { kind: 'members_changed'; chatId: string; joined: ChatMemberSeen[]; left: string[]; at: Date }
   /** A message recalled (撤回) in a chat the bot is in. */
   | { kind: 'recall'; recall: MessageRecall }
   | { kind: 'other'; type: string };
+
+export interface ChatMemberSeen {
+  openId: string;
+  name?: string;
+}
 
 export interface CardAction {
   operatorOpenId: string;

@@ -198,11 +198,12 @@ export class LarkChatGateway implements P.ChatGateway, UserLookup {
     return this.directory.getChat(chatId);
   }
 
-  listChatMembers(
-    chatId: string,
-    opts?: { fresh?: boolean; expecting?: readonly string[] },
-  ): Promise<P.ChatMember[]> {
+  listChatMembers(chatId: string, opts?: { expecting?: readonly string[] }): Promise<P.ChatMember[]> {
     return this.directory.listChatMembers(chatId, opts);
+  }
+
+  membersChanged(chatId: string, change: P.ChatMembersChange): void {
+    this.directory.membersChanged(chatId, change);
   }
 
   getUser(openId: string): Promise<P.UserInfo | undefined> {

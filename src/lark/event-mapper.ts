@@ -42,6 +42,19 @@ export function mapLarkEvent(envelope: unknown): IncomingEvent {
         operatorOpenId: str(rec(ev.operator_id).open_id),
         at,
       };
+    case 'im.chat.member.user.added_v1':
+    case 'im.chat.member.user.deleted_v1':
+    case 'im.chat.member.user.withdrawn_v1': {
+      const users = memberUsers(ev.users);
+      const joined = type === 'im.chat.member.user.added_v1';
+      return {
+        kind: 'members_changed',
+        chatId: required(str(ev.chat_id), 'event.chat_id'),
+        joined: joined ? users : [],
+        left: joined ? [] : users.map((u) => u.openId),
+        at,
+      };
+    }
     case 'im.message.recalled_v1':
       return {
         kind: 'recall',
@@ -84,6 +97,18 @@ export function mapLarkEvent(envelope: unknown): IncomingEvent {
 function required<T>(v: T | undefined, field: string): T {
   if (v === undefined) throw new PermanentError('malformed_event', `${field} is missing`);
   return v;
+}
+
+/** `event.users` of the member events: each with its open_id (else the event is malformed) and name. */
+function memberUsers(v: unknown): { openId: string; name?: string }[] {
+  if (!Array.isArray(v)) throw new PermanentError('malformed_event', 'event.users is not a list');
+  return v.map((u, i) => {
+    const name = str(rec(u).name)?.trim();
+    return {
+      openId: required(str(rec(rec(u).user_id).open_id), `event.users[${i}].user_id.open_id`),
+      ...(name ? { name } : {}),
+    };
+  });
 }
 
 function mapMessage(ev: Record<string, any>, replacedInEnvelope: number): IncomingMessage {

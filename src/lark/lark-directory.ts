@@ -17,12 +17,14 @@ const USER_NOT_VISIBLE = new Set([41050]);
 const CHAT_MEMBERS_MAX_PAGES = 200;
 
 /**
- * A chat's cached member list lacking someone seen in the chat (they joined since) is read again, but
- * at most once per chat per 30 s, so unknown ids (someone who left, many newcomers at once) cannot make
- * the bot page through a chat's members more than twice a minute (Lark: 1000 calls/min per API, for
- * all chats together, and a monthly quota on the free plan). A newcomer is first looked up the burst's
- * quiet (20 s by default) after their first photo: only a list read in the few seconds before they
- * joined still hides them then, and only until the next look-up past the 30 s.
+ * A chat's cached member list lacking someone (someone seen in the chat, someone tapping a card) is
+ * read again at most once per chat per 30 s, so unknown ids (a non-member tapping again and again,
+ * someone who left, many newcomers at once) cannot make the bot page through a chat's members more
+ * than twice a minute (Lark: 1000 calls/min per API, for all chats together, and a monthly quota on
+ * the free plan). Joins and leaves arrive as events (`im.chat.member.user.added_v1` and its kin) and
+ * change the cached list at once (`membersChanged`), so the floor refuses no newcomer; without them
+ * (an app whose console does not subscribe them) only a list read in the 30 s before someone joined
+ * still hides them, until the next read past the 30 s.
  */
 export const MEMBERS_RECHECK_FLOOR_MS = 30_000;
 
@@ -76,11 +78,7 @@ export class LarkDirectory {
     });
   }
 
-  async listChatMembers(
-    chatId: string,
-    opts: { fresh?: boolean; expecting?: readonly string[] } = {},
-  ): Promise<ChatMember[]> {
-    if (opts.fresh) this.members.delete(chatId);
+  async listChatMembers(chatId: string, opts: { expecting?: readonly string[] } = {}): Promise<ChatMember[]> {
     const load = async () => {
       const api = 'im.chatMembers.get';
       const members = await readPages(this.caller, api, CHAT_MEMBERS_MAX_PAGES, (page) =>
@@ -104,6 +102,21 @@ export class LarkDirectory {
       this.absent.set(again, absent);
     }
     return again;
+  }
+
+  /**
+   * People joined or left a chat (Lark's member events): its cached list (or the read under way) takes
+   * them in or leaves them out, a joiner with the name the event gives; a joiner is no longer one a
+   * read found missing. Nothing cached: the next read asks Lark, who knows.
+   */
+  membersChanged(chatId: string, change: { joined: readonly ChatMember[]; left: readonly string[] }): void {
+    const changed = new Set([...change.joined.map((m) => m.openId), ...change.left]);
+    this.members.change(chatId, (list) => {
+      const next = [...list.filter((m) => !changed.has(m.openId)), ...change.joined];
+      const absent = new Set([...(this.absent.get(list) ?? [])].filter((id) => !changed.has(id)));
+      this.absent.set(next, absent);
+      return next;
+    });
   }
 
   /** Undefined when the user is outside the app's contact visibility (or has no visible name). */

@@ -5,6 +5,8 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number; triedAt: number }>();
   private readonly loading = new Map<string, Promise<V>>();
+  /** Changes told while a load was under way: that load may have read the value before them. */
+  private readonly pendingChanges = new Map<string, ((value: V) => V)[]>();
 
   constructor(
     private readonly ttlMs: number | undefined,
@@ -37,9 +39,22 @@ export class TtlCache<V> {
     this.entries.delete(key);
   }
 
+  /**
+   * Changes the cached value in place (same expiry, same floor), and the value of a load under way
+   * once it lands (it may have been read before the change). Nothing cached, nothing loading: nothing
+   * to change (the next load reads the value as it is then).
+   */
+  change(key: string, fn: (value: V) => V): void {
+    if (this.loading.has(key)) this.pendingChanges.set(key, [...(this.pendingChanges.get(key) ?? []), fn]);
+    const hit = this.entries.get(key);
+    if (hit) hit.value = fn(hit.value);
+  }
+
   private start(key: string, load: () => Promise<V>): Promise<V> {
+    this.pendingChanges.delete(key);
     const p = load()
-      .then((value) => {
+      .then((loaded) => {
+        const value = (this.pendingChanges.get(key) ?? []).reduce((v, fn) => fn(v), loaded);
         this.entries.delete(key);
         if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
         const now = this.now();
@@ -47,7 +62,10 @@ export class TtlCache<V> {
         this.entries.set(key, { value, expiresAt, triedAt: now });
         return value;
       })
-      .finally(() => this.loading.delete(key));
+      .finally(() => {
+        this.loading.delete(key);
+        this.pendingChanges.delete(key);
+      });
     this.loading.set(key, p);
     return p;
   }

@@ -51,6 +51,9 @@ export const RECORDED_EVENT_TYPES = [
   'im.message.recalled_v1',
   'im.chat.member.bot.added_v1',
   'im.chat.member.bot.deleted_v1',
+  'im.chat.member.user.added_v1',
+  'im.chat.member.user.deleted_v1',
+  'im.chat.member.user.withdrawn_v1',
   'application.bot.menu_v6',
 ] as const;
 /** Subscribed in some consoles but of no use here: acknowledged and dropped. */

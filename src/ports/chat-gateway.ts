@@ -27,14 +27,13 @@ export interface ChatGateway {
   }): Promise<{ fileKey: string }>;
   getChat(chatId: string): Promise<ChatInfo>;
   /**
-   * Cached for a while; `fresh` reads Lark again (someone just joined). `expecting`: people seen in the
-   * chat; a cached list lacking one of them is read again, at most once per chat in a short interval,
-   * and not for someone such a read already found missing (they left).
+   * Cached for a while, and kept up to date by `membersChanged`. `expecting`: people seen in the chat
+   * (or tapping its cards); a cached list lacking one of them is read again, at most once per chat in a
+   * short interval, and not for someone such a read already found missing (they left).
    */
-  listChatMembers(
-    chatId: string,
-    opts?: { fresh?: boolean; expecting?: readonly string[] },
-  ): Promise<ChatMember[]>;
+  listChatMembers(chatId: string, opts?: { expecting?: readonly string[] }): Promise<ChatMember[]>;
+  /** People joined or left a chat (Lark told us): its cached member list follows at once. */
+  membersChanged(chatId: string, change: ChatMembersChange): void;
   getUser(openId: string): Promise<UserInfo | undefined>;
   getBotInfo(): Promise<{ openId: string; name: string }>;
   /**
@@ -122,6 +121,12 @@ export interface ChatInfo {
 export interface ChatMember {
   openId: string;
   name?: string;
+}
+
+export interface ChatMembersChange {
+  joined: readonly ChatMember[];
+  /** open_ids */
+  left: readonly string[];
 }
 
 export interface UserInfo {

@@ -30,9 +30,10 @@ export interface PersonInChat {
  * People's names (open_id → name; the unnamed are absent): from `people` first (imports, sign-ins,
  * names learnt from Lark's contacts), else from the member list Lark gives for the chat they were seen
  * in (GET /im/v1/chats/:id/members, scope im:chat.members:read, which carries each member's name —
- * no contact scope needed), so an officer never registered is named as the group knows them; a cached
- * list lacking someone is read again (the gateway's `expecting`), so a newcomer is named on their first
- * photo rather than after the cache's 10 minutes. Never
+ * no contact scope needed), so an officer never registered is named as the group knows them. A newcomer
+ * is in the cached list with their name as soon as Lark's join event is processed (`membersChanged`);
+ * without it, a cached list lacking someone is read again (the gateway's `expecting`), so a newcomer is
+ * named on their first photo rather than after the cache's 10 minutes. Never
  * an error and never a long wait: one wait of `memberNamesWaitMs` for all the chats asked; a chat
  * Lark refuses, fails or answers late leaves its people unnamed this time (the caller's fallback).
  */
@@ -62,8 +63,8 @@ export async function chatMemberNames(
     deps.gateway
       .listChatMembers(chatId)
       .then(learn)
-      // Someone the cached list does not name may have joined since (a newcomer's first photo): the
-      // gateway reads the list again, unless it did so moments ago.
+      // Someone the cached list does not name may have joined since with no event seen (a newcomer's
+      // first photo): the gateway reads the list again, unless it did so moments ago.
       .then(async () => {
         const unknown = ids.filter((id) => !learnt.has(id));
         if (unknown.length > 0) learn(await deps.gateway.listChatMembers(chatId, { expecting: unknown }));

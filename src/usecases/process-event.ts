@@ -88,6 +88,14 @@ export async function processEvent(
       if (latest) await hooks.onBotRemoved?.(deps, event);
       return latest ? 'done' : 'ignored';
     }
+    case 'members_changed':
+      // Only this process's cache: another instance learns it at its next read of the list.
+      deps.gateway.membersChanged(event.chatId, { joined: event.joined, left: event.left });
+      log.info(
+        { chatId: event.chatId, joined: event.joined.length, left: event.left.length },
+        'chat members changed',
+      );
+      return 'done';
     case 'recall':
       await recallMessage(deps, event.recall, log);
       return 'done';

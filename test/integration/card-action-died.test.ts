@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { identityText, type ProcessIdentity } from '../../src/process-identity.js';
 import { selfIdentity } from '../../src/process-identity.js';
 import { STILL_WORKING, TAP_INTERRUPTED } from '../../src/usecases/card-actions.js';
-import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { buttonValue } from '../support/cards.js';
 import { postPhoto } from '../support/chat-photos.js';
 import { cardActionEvent } from '../support/events.js';
@@ -30,25 +30,28 @@ const goneWorker = (): string => {
 describe('a card-action job whose process died', () => {
   let h: Harness;
   let org: SeededOrg;
-  const chatId = id('oc_');
   beforeAll(async () => {
     h = await startHarness();
     org = await seedOrg(h.db.db, { prefix: 'K' });
-    await bindVillageChat(h, org, chatId);
   });
   afterAll(() => h.close());
 
-  /** A photo's filing card tapped by someone Lark's member lookup fails for once: answered 处理中. */
+  /**
+   * A photo's filing card tapped by a member of a chat whose member list the bot has not read yet (a
+   * group bound just now): Lark's member lookup fails for once, the tap is answered 处理中.
+   */
   const tapWaiting = async (seed: number) => {
-    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed });
+    const chat = id('oc_');
+    const newcomer = id('ou_new_');
+    await bindVillageChat(h, org, chat, [{ openId: newcomer, name: '新村干' }]);
+    const messageId = await postPhoto(h, { chatId: chat, sender: org.officer, seed });
     const card = await waitFor('the filing card', () =>
       h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
     );
     await h.settle();
-    const newcomer = joinVillageChat(h, org, chatId, id('ou_new_'));
     h.fake.inject({
       method: 'GET',
-      path: `/open-apis/im/v1/chats/${chatId}/members`,
+      path: `/open-apis/im/v1/chats/${chat}/members`,
       times: 1,
       fault: { status: 500 },
     });
@@ -58,12 +61,12 @@ describe('a card-action job whose process died', () => {
       appId: h.fake.appId,
       operatorOpenId: newcomer,
       value: buttonValue(card.content, 'file'),
-      chatId,
+      chatId: chat,
       messageId: card.messageId,
     });
     const res = await h.post(ev);
     expect(((await res.json()) as { toast: { content: string } }).toast.content).toBe(STILL_WORKING);
-    return { messageId, card, newcomer, callbackId: ev.header.event_id };
+    return { messageId, card, newcomer, chatId: chat, callbackId: ev.header.event_id };
   };
 
   /** The killed process had claimed the job (its `attempt`-th attempt). */
@@ -118,7 +121,7 @@ describe('a card-action job whose process died', () => {
         appId: h.fake.appId,
         operatorOpenId: org.officer,
         value: buttonValue(tap.card.content, 'file'),
-        chatId,
+        chatId: tap.chatId,
         messageId: tap.card.messageId,
       }),
     );

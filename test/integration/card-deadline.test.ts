@@ -30,7 +30,7 @@ describe('card callbacks answer within 3 s, always', () => {
     const filingCard = await waitFor('the filing card', () =>
       h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
     );
-    // Someone who joined the chat after its member list was cached clicks; Lark answers the fresh
+    // Someone new in the chat clicks before the bot has read its member list; Lark answers that
     // member lookup only after 5 seconds.
     const newcomer = joinVillageChat(h, org, chatId, id('ou_new_'));
     h.fake.inject({
@@ -75,13 +75,16 @@ describe('card callbacks answer within 3 s, always', () => {
   });
 
   it('Lark failing for a moment (a 500 on the member lookup): 处理中, not 操作失败; the click runs again and files', async () => {
-    const messageId = await postPhoto(h, { chatId, sender: org.officer, seed: 778 });
+    // A group bound just now: the bot has not read its member list yet, so the tap looks it up.
+    const chat = id('oc_');
+    await bindVillageChat(h, org, chat);
+    const messageId = await postPhoto(h, { chatId: chat, sender: org.officer, seed: 778 });
     const filingCard = await waitFor('the filing card', () =>
       h.fake.sentMessages().find((m) => m.replyTo === messageId && m.msgType === 'interactive'),
     );
     const joined = id('ou_joined_');
     h.fake.addChat({
-      chatId,
+      chatId: chat,
       name: '城关村工作群',
       members: [
         { openId: org.officer, name: '王村官' },
@@ -90,7 +93,7 @@ describe('card callbacks answer within 3 s, always', () => {
     });
     h.fake.inject({
       method: 'GET',
-      path: `/open-apis/im/v1/chats/${chatId}/members`,
+      path: `/open-apis/im/v1/chats/${chat}/members`,
       times: 1,
       fault: { status: 500 },
     });
@@ -99,7 +102,7 @@ describe('card callbacks answer within 3 s, always', () => {
         appId: h.fake.appId,
         operatorOpenId: joined,
         value: buttonValue(filingCard.content, 'file'),
-        chatId,
+        chatId: chat,
         messageId: filingCard.messageId,
       }),
     );

@@ -130,6 +130,7 @@ class MemoryLark implements ChatGateway {
   uploadFile = notUsed;
   getChat = notUsed;
   listChatMembers = notUsed;
+  membersChanged = notUsed;
   getUser = notUsed;
   getBotInfo = notUsed;
   readUsers = notUsed;

@@ -318,12 +318,31 @@ describe('LarkChatGateway against the fake Lark', () => {
     await gateway.listChatMembers('oc_cached');
     expect(metrics.value('lark_api_calls_total', { api: 'im.chat.get' })).toBe(1);
     expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(3);
-    await gateway.listChatMembers('oc_cached', { fresh: true }); // someone joined: read Lark again
-    expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(6);
+    // Someone joined and someone left (Lark's member events): the cached list follows, with no read.
+    gateway.membersChanged('oc_cached', { joined: [{ openId: 'ou_new', name: '新人' }], left: ['ou_m0'] });
+    const now = await gateway.listChatMembers('oc_cached', { expecting: ['ou_new'] });
+    expect(now).toHaveLength(230);
+    expect(now.find((m) => m.openId === 'ou_new')).toEqual({ openId: 'ou_new', name: '新人' });
+    expect(now.some((m) => m.openId === 'ou_m0')).toBe(false);
+    expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(3);
 
     expect(await gateway.getBotInfo()).toEqual({ openId: fake.botOpenId, name: '归档助手' });
     await gateway.getBotInfo();
     expect(metrics.value('lark_api_calls_total', { api: 'bot.info' })).toBe(1);
+  });
+
+  it('a member event told while the list is being read lands in what that read caches', async () => {
+    const { gateway, metrics } = makeGateway();
+    const chatId = `oc_inflight_${uid()}`;
+    fake.addChat({ chatId, name: '李家村工作群', members: [{ openId: 'ou_a', name: '甲' }] });
+    fake.inject({ path: `/open-apis/im/v1/chats/${chatId}/members`, times: 1, fault: { delayMs: 300 } });
+    const reading = gateway.listChatMembers(chatId);
+    // Joined after Lark answered the read under way (the fake's list stays as it was).
+    gateway.membersChanged(chatId, { joined: [{ openId: 'ou_b', name: '乙' }], left: [] });
+    const ids = (l: { openId: string }[]) => l.map((m) => m.openId);
+    expect(ids(await reading)).toEqual(['ou_a', 'ou_b']);
+    expect(ids(await gateway.listChatMembers(chatId, { expecting: ['ou_b'] }))).toEqual(['ou_a', 'ou_b']);
+    expect(metrics.value('lark_api_calls_total', { api: 'im.chatMembers.get' })).toBe(1);
   });
 
   it('reads a chat’s members again for someone its cached list lacks: one read at a time, at most one per 30 s', async () => {

@@ -8,7 +8,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, replyAfterQuiet, type TapAnswer } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, deliverMemberEvent, joinVillageChat } from '../support/bound-chat.js';
 import { waitFor } from '../support/wait-for.js';
 import { replyText } from './capture-helpers.js';
 
@@ -82,9 +82,13 @@ describe('officer: the wrong task put right on the card, and what is still to ha
     expect(fix.card).toBeUndefined();
   });
 
-  /** A member of the village chat the bot can name (Lark's contacts, learnt when they first file). */
+  /**
+   * A member of the village chat the bot can name (Lark's contacts, learnt when they first file), who
+   * joined it just now: Lark's member event tells the bot.
+   */
   const colleague = async (name: string) => {
     const openId = joinVillageChat(h, org, chatId, id('ou_colleague_'));
+    await deliverMemberEvent(h, chatId, 'added', [{ openId }]);
     h.fake.addUser({ openId, name });
     return openId;
   };

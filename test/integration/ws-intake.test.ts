@@ -122,7 +122,7 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
     await until('a pong', () => s.gateway.pings() >= 2 && s.intake.lastActivityAt()!.getTime() > before);
   });
 
-  it('hands messages, recalls and bot membership events to onEvent in their original v2 envelope', async () => {
+  it('hands messages, recalls, bot and member membership events to onEvent in their original v2 envelope', async () => {
     const s = await setup();
     const names = [
       'im.message.receive_v1.text.json',
@@ -130,6 +130,8 @@ describe('long-connection intake (real SDK WSClient against the fake gateway)', 
       'im.message.receive_v1.post.json',
       'im.chat.member.bot.added_v1.json',
       'im.chat.member.bot.deleted_v1.json',
+      'im.chat.member.user.added_v1.json',
+      'im.chat.member.user.deleted_v1.json',
       'im.message.recalled_v1.json',
     ];
     for (const name of names) expect(await s.gateway.pushEvent(fixture(name))).toEqual({ code: 200 });

@@ -1,9 +1,13 @@
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { queryRows } from '../../src/db/client.js';
+import { chatMemberEvent } from './events.js';
 import { startHarness, type Harness } from './harness.js';
 import type { ManualClock } from './manual-clock.js';
 import { seedOrg, type SeededOrg } from './seed-org.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * The village's work group: known to the fake Lark with its officer (and `others`, e.g. someone nobody
@@ -26,8 +30,10 @@ export async function bindVillageChat(
 }
 
 /**
- * Someone (`name`) joins the village's work group after the bot cached its member list (so a tap of
- * theirs makes the bot look the members up again); `others` as bindVillageChat's. Returns their open id.
+ * Someone (`name`) joins the village's work group in the fake Lark's member list, without the member
+ * event Lark sends (`deliverMemberEvent` delivers it): the bot learns of them only by reading the list
+ * again (not cached yet, or a lookup past MEMBERS_RECHECK_FLOOR_MS); `others` as bindVillageChat's.
+ * Returns their open id.
  */
 export function joinVillageChat(
   h: Harness,
@@ -43,6 +49,31 @@ export function joinVillageChat(
     members: [{ openId: org.officer, name: '王村官' }, ...others, { openId: newcomer, name }],
   });
   return newcomer;
+}
+
+/**
+ * Lark tells the bot that `users` joined `chatId` (`added`), left it (`deleted`) or had their invitation
+ * withdrawn (`withdrawn`): the member event through the webhook, resolved once the bot has processed
+ * it. (The fake's own member list is the test's to change, as Lark's changes.) The event's row status.
+ */
+export async function deliverMemberEvent(
+  h: Harness,
+  chatId: string,
+  type: 'added' | 'deleted' | 'withdrawn',
+  users: { openId: string; name?: string }[],
+): Promise<string> {
+  const event = chatMemberEvent({ appId: h.fake.appId, type, chatId, users });
+  const res = await h.post(event);
+  if (res.status !== 200) throw new Error(`the webhook answered ${res.status} to a member event`);
+  const [row] = await waitFor(`member event ${type} processed`, async () => {
+    const rows = await queryRows<{ status: string }>(
+      h.db.db,
+      sql`select status from inbound_events where event_id = ${event.header.event_id}
+          and status not in ('pending', 'processing')`,
+    );
+    return rows.length > 0 && rows;
+  });
+  return row!.status;
 }
 
 /**

@@ -113,6 +113,42 @@ export function botMembershipEvent(i: {
   };
 }
 
+/**
+ * People joined (`added`), left or were removed (`deleted`), or their invitation was withdrawn
+ * (`withdrawn`): `im.chat.member.user.*_v1`, shaped as test/fixtures/lark/im.chat.member.user.added_v1.json.
+ */
+export function chatMemberEvent(i: {
+  appId: string;
+  type: 'added' | 'deleted' | 'withdrawn';
+  chatId: string;
+  users: { openId: string; name?: string }[];
+  eventId?: string;
+}) {
+  return {
+    schema: '2.0',
+    header: {
+      event_id: i.eventId ?? id('ev'),
+      event_type: `im.chat.member.user.${i.type}_v1`,
+      create_time: String(Date.now()),
+      token: TEST_VERIFICATION_TOKEN,
+      app_id: i.appId,
+      tenant_key: 'tenant_test',
+    },
+    event: {
+      chat_id: i.chatId,
+      operator_id: { open_id: 'ou_admin000000000000000000000001' },
+      external: false,
+      operator_tenant_key: 'tenant_test',
+      users: i.users.map((u) => ({
+        ...(u.name !== undefined ? { name: u.name } : {}),
+        tenant_key: 'tenant_test',
+        user_id: { open_id: u.openId },
+      })),
+      name: '测试群',
+    },
+  };
+}
+
 export function cardActionEvent(i: {
   appId: string;
   operatorOpenId: string;

@@ -1,5 +1,5 @@
 import { BIND } from './actions.js';
-import type { MissingList } from '../db/repos/completeness-missing.js';
+import type { MissingList, MissingTask } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
@@ -70,13 +70,17 @@ export function progressCard(p: UnitProgress, timeZone: string, now: Date): obje
   return card(`${p.unit.name} · 进度`, c.overdue > 0 ? 'orange' : 'green', elements);
 }
 
+/** One task of 缺什么 up to its title: 「- 🔴 逾期 3 天　**#C03** 张三户 标题」 (what it lacks follows). */
+export const missingRow = (m: MissingTask, timeZone: string): string =>
+  `- ${m.overdue ? `🔴 逾期 ${m.daysOverdue} 天` : `截止 ${shortDate(m.dueAt, timeZone)}`}　**#${esc(m.code)}** ${esc(
+    m.householdName ? `${m.householdName}户 ` : '',
+  )}${esc(m.title)}`;
+
 export function missingCard(unitName: string, list: MissingList, timeZone: string): object {
   if (list.total === 0) return card(`${unitName} · 还缺什么`, 'green', [md('所有任务的材料都已齐全 👍')]);
   const rows = list.items.map(
     (m) =>
-      `- ${m.overdue ? `🔴 逾期 ${m.daysOverdue} 天` : `截止 ${shortDate(m.dueAt, timeZone)}`}　**#${esc(m.code)}** ${esc(
-        m.householdName ? `${m.householdName}户 ` : '',
-      )}${esc(m.title)}${m.unitName !== unitName ? `（${esc(m.unitName)}）` : ''}：${esc(m.missingText)}`,
+      `${missingRow(m, timeZone)}${m.unitName !== unitName ? `（${esc(m.unitName)}）` : ''}：${esc(m.missingText)}`,
   );
   const more = list.total > list.items.length ? `\n… 还有 ${list.total - list.items.length} 项` : '';
   return card(`${unitName} · 还缺什么（${list.total} 项）`, 'orange', [

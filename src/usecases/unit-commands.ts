@@ -1,4 +1,5 @@
 import { itemListCard } from '../cards/correction-cards.js';
+import { missingByUnitCard } from '../cards/missing-by-unit-card.js';
 import { findItemsForCorrection } from '../db/repos/correction-items.js';
 import { parseFindQuery } from '../domain/find-query.js';
 import { itemFacts } from './item-facts.js';
@@ -240,13 +241,24 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
     missing: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);
       if (!unit) return;
-      const list = await missingForUnit(deps.db, unit.id, deps.clock.now(), { limit: 30, timeZone: tz });
+      // A township's or a county's: grouped by village (a county's under their townships), for a leader,
+      // the first few of each: read deeper, so that more than the most urgent village or two are there.
+      const above = unit.kind === 'township' || unit.kind === 'county';
+      const list = await missingForUnit(deps.db, unit.id, deps.clock.now(), {
+        limit: above ? 200 : 30,
+        timeZone: tz,
+      });
       await replyCard(
         deps.gateway,
         msg.messageId,
         (list.total === 0 &&
           (await nothingLeftCard(deps, unit, await workLeftUnder(progressOnce(deps, unit))))) ||
-          missingCard(unit.name, list, tz),
+          (above
+            ? missingByUnitCard(unit, list, tz, {
+                children: unit.kind === 'county' ? '乡镇' : await villageWordOf(deps.db, unit.id),
+                pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
+              })
+            : missingCard(unit.name, list, tz)),
         `missing-${msg.messageId}`,
       );
     },

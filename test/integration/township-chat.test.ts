@@ -139,6 +139,46 @@ describe('a township group asks 任务 and 帮助', () => {
     expect(cardLinks(answer.content)).toEqual([['查看各乡镇情况', `${PUBLIC_URL}/units/${county.id}`]]);
   });
 
+  it('缺什么 in the township’s and the county’s group: grouped by village (under their township), the first few of each, and where the rest is', async () => {
+    // Before: one list of 30 tasks, 「（城关村）」 after each, the county's villages not told apart by township.
+    const township = await ask('缺什么');
+    const text = replyText(township);
+    expect(text).toContain('城关镇 · 还缺什么（50 项）');
+    const blocks = text.split('**').filter((_, i) => i % 2 === 1);
+    expect(blocks.filter((b) => b === '城关村' || b === '河口村')).toEqual(['城关村', '河口村']);
+    expect(text).toMatch(
+      /\*\*城关村\*\*\n- 🔴 逾期 13 天\u3000\*\*#C01\*\* [^\n]+\n- 截止 [^\n]+\n- 截止 [^\n]+\n- …\n\*\*河口村\*\*\n/,
+    );
+    expect(text).not.toContain('（城关村）');
+    expect(text).toContain(
+      '还有 **44** 项没列出：发送「缺什么 城关村」看一个村还缺的，「进度」看各村完成率。',
+    );
+    expect(cardLinks(township.content)).toEqual([['查看各村情况', `${PUBLIC_URL}/units/${townshipId}`]]);
+    // The pointer holds: 缺什么 naming the village in the township's group.
+    expect(replyText(await ask('缺什么 城关村'))).toContain('城关村 · 还缺什么（25 项）');
+
+    const county = (await getUnitByCode(w.h.db.db, w.org.county))!;
+    const chatId = `oc_c_${randomBytes(8).toString('hex')}`;
+    await insertBinding(w.h.db.db, { chatId, unitId: county.id, boundBy: null }, w.clock.now());
+    const answer = await sayToBot(w.h, {
+      chatId,
+      chatType: 'group',
+      sender: w.org.leader,
+      text: '缺什么',
+      createTimeMs: w.clock.now().getTime(),
+    });
+    const countyText = replyText(answer);
+    expect(countyText).toContain(`${county.name} · 还缺什么（50 项）`);
+    expect(countyText).toContain('**城关镇 · 城关村**\n- 🔴 逾期 13 天');
+    expect(countyText).toContain('**城关镇 · 河口村**\n');
+    expect(countyText).toContain(
+      '还有 **44** 项没列出：发送「缺什么 城关镇」看一个乡镇还缺的，「进度」看各乡镇完成率。',
+    );
+    expect(cardLinks(answer.content)).toEqual([['查看各乡镇情况', `${PUBLIC_URL}/units/${county.id}`]]);
+    // Short enough for a phone: 6 tasks, not 30.
+    expect(countyText.match(/\*\*#C\d+\*\*/g)).toHaveLength(6);
+  });
+
   it('a township with a task of its own: listed, with its villages below', async () => {
     await w.h.db.db.execute(
       sql`insert into tasks (campaign_id, unit_id, item_code, code, position, title, class, retention, kinds,

@@ -121,9 +121,12 @@ export interface EscalationView {
 
 /** A leader's direct message: work overdue past the escalation threshold under their units. */
 export function escalationCard(v: EscalationView): object {
+  // With web pages each line opens its task's page (what is missing, who filed what, 督办 there).
+  const task = (l: ReminderLine) =>
+    v.publicUrl && l.taskId !== undefined ? `[${what(l)}](${v.publicUrl}/tasks/${l.taskId})` : what(l);
   const lines = v.lines.map(
     (l) =>
-      `- ${esc(l.unitName ?? '')} ${what(l)}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
+      `- ${esc(l.unitName ?? '')} ${task(l)}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
       `（${l.dueLabel}截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
   );
   if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);

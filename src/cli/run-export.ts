@@ -1,7 +1,9 @@
 import { parseCliOptions, requireOptions } from './cli-options.js';
 import { resolve } from 'node:path';
 import { silentProgress, type Progress } from '../archive/progress.js';
+import { yearsWithRecords } from '../db/repos/archive-items.js';
 import { getUnitByCode } from '../db/repos/units.js';
+import { nothingConfirmedText } from '../domain/export-again.js';
 import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
 import { AppError } from '../errors.js';
@@ -50,6 +52,19 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
     try {
       const unit = await getUnitByCode(database.db, values.unit);
       if (!unit) throw new AppError('usage', `找不到单位 ${values.unit}`);
+      // A year with nothing confirmed (a typo'd --year) wrote an empty package, said 「四性检测：通过」 and
+      // recorded 「移交包 … 0 条」 for good: refused before anything is written, naming the years there are.
+      const year = Number(values.year);
+      const years = await yearsWithRecords(database.db, unit.path);
+      if (!years.includes(year))
+        throw new AppError(
+          'nothing_confirmed',
+          `${nothingConfirmedText(unit.name, year)}，没有导出，也没有记录移交包。` +
+            (years.length > 0
+              ? `有确认归档材料的年度：${years.join('、')}；`
+              : `${unit.name}还没有任何确认归档的材料；`) +
+            `要先确认归档：npm run cli -- archive confirm --unit ${unit.code} --year ${year}（加 --dry-run 先看将编的档号）`,
+        );
       const started = Date.now();
       const res = await exportTransferPackage(
         {
@@ -63,7 +78,7 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
         },
         {
           unitId: unit.id,
-          year: Number(values.year),
+          year,
           outDir: resolve(values.out),
           layout: values.bag ? 'bag' : 'carrier',
         },

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -63,6 +63,24 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     writeFileSync(join(busy, '别人的文件.txt'), 'x');
     const res = await exportTo('busy');
     expect(res.code).not.toBe(0);
+    expect(await packages()).toEqual([]);
+  });
+
+  // A typo'd --year wrote an empty package, said 「四性检测：通过」 and recorded 「移交包 … 0 条」 for good.
+  it('an export of a year with nothing confirmed is refused: nothing written, nothing recorded', async () => {
+    const res = await exportInProcess(
+      ['--unit', 'V1', '--year', '2024', '--out', join(out, 'typo')],
+      env(),
+      f.tdb,
+    );
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe(
+      '东村2024年度还没有确认归档的材料，没有导出，也没有记录移交包。有确认归档材料的年度：2025；' +
+        '要先确认归档：npm run cli -- archive confirm --unit V1 --year 2024（加 --dry-run 先看将编的档号）\n',
+    );
+    expect(res.code).toBe(1);
+    expect(existsSync(join(out, 'typo'))).toBe(false);
+    expect(existsSync(join(out, 'typo.partial'))).toBe(false);
     expect(await packages()).toEqual([]);
   });
 

@@ -34,7 +34,8 @@ export interface OrgCliDeps {
 }
 
 export const UNITS_USAGE = `用法:
-  units import FILE                 导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
+  units import FILE [--sample]      导入单位树（CSV: code,name,kind,parent_code；或 YAML，可嵌套）
+                                    示例表 config/units.example.csv 要先复制改成本县的；--sample 才导入示例（测试库）
   units people import FILE [--replace]
                                     导入人员和角色（.xlsx 或 CSV，UTF-8 或 GBK 均可）
                                     列: open_id 或 手机号/mobile 或 邮箱/email, 姓名/name, 单位编码/unit_code, 角色/role
@@ -56,7 +57,7 @@ export const UNITS_USAGE = `用法:
 
 /** The command lines `runUnitsCommand` runs (any other gets the usage before the database is opened). */
 const unitsWellFormed = ([sub, ...rest]: readonly string[], env: Env = {}): boolean =>
-  (sub === 'import' && rest[0] !== undefined) ||
+  (sub === 'import' && unitsImportFile(rest) !== undefined) ||
   (sub === 'people' && rest[0] === 'import' && peopleImportFile(rest.slice(1)) !== undefined) ||
   (sub === 'people' && rest[0] === 'remove' && rest.length === 2) ||
   (sub === 'households' && rest[0] === 'import' && rest[1] !== undefined) ||
@@ -117,6 +118,14 @@ function retireArgs(args: readonly string[]): { code: string; into?: string; day
   return code === undefined ? undefined : { code, into, day };
 }
 
+/** The file of `units import FILE [--sample]` (undefined: not one file). */
+const unitsImportFile = (args: readonly string[]): string | undefined => {
+  const files = args.filter((a) => a !== '--sample');
+  return files.length === 1 && args.length - files.length <= 1 && !files[0]!.startsWith('--')
+    ? files[0]
+    : undefined;
+};
+
 /** The file of `units people import FILE [--replace]` (undefined: not one file). */
 const peopleImportFile = (args: readonly string[]): string | undefined => {
   const files = args.filter((a) => a !== '--replace');
@@ -130,8 +139,9 @@ const peopleImportFile = (args: readonly string[]): string | undefined => {
 export async function runUnitsCommand(args: string[], deps: OrgCliDeps): Promise<void | number> {
   const [sub, ...rest] = args;
   const ctx = { db: deps.db, clock: deps.clock ?? systemClock };
-  if (sub === 'import' && rest[0]) {
-    const r = await importUnits(ctx, await file(rest[0]));
+  const unitsFile = sub === 'import' ? unitsImportFile(rest) : undefined;
+  if (unitsFile) {
+    const r = await importUnits(ctx, await file(unitsFile), { allowSample: rest.includes('--sample') });
     deps.out(`单位导入完成：新增 ${r.created}，更新 ${r.updated}，未变 ${r.unchanged}`);
     if (r.notInFile.length > 0) {
       deps.out(

@@ -12,6 +12,7 @@ import { validateUnitRecords } from '../domain/units.js';
 import { parseUnitsCsv } from '../domain/units-csv.js';
 import { parseHouseholdsCsv } from '../domain/units-households.js';
 import { parseUnitsYaml } from '../domain/units-yaml.js';
+import { holdsShippedSample } from '../domain/units-sample.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { excelNumberHint } from '../domain/excel-number.js';
@@ -28,20 +29,35 @@ export interface ImportFile {
   format?: 'csv' | 'yaml';
 }
 
+/** The sample county's tree is imported only when asked for (`units import … --sample`, a test database). */
+export interface ImportUnitsOptions {
+  allowSample?: boolean;
+}
+
 /**
  * Imports the unit tree (CSV code,name,kind,parent_code or YAML, nested or flat). Upserts by code:
  * importing the same file twice changes nothing; renamed or moved units are updated; stored units a
  * file of the whole tree (one holding a top unit) does not name are kept and returned (`notInFile`). All problems
- * (bad kind, unknown parent, cycles, duplicates) are reported together, naming their lines.
+ * (bad kind, unknown parent, cycles, duplicates) are reported together, naming their lines. The
+ * shipped sample tree is refused unless `options.allowSample`.
  */
 export async function importUnits(
   deps: ImportDeps,
   file: ImportFile,
+  options: ImportUnitsOptions = {},
 ): Promise<UpsertUnitsResult & { notInFile: { code: string; fullName: string }[] }> {
   const format = file.format ?? (/^\.ya?ml$/i.test(extname(file.fileName)) ? 'yaml' : 'csv');
   const records =
     format === 'yaml' ? parseUnitsYaml(file.text, file.fileName) : parseUnitsCsv(file.text, file.fileName);
   if (records.length === 0) throw new DomainError('units_empty', `${file.fileName}: 没有单位`);
+  // Units are never deleted and a top unit is never retired: the sample county, once in, stays for good.
+  if (!options.allowSample && holdsShippedSample(records))
+    throw new DomainError(
+      'units_sample',
+      `${file.fileName} 是示例单位表（施甸县 530521 和它的乡镇、村），没有导入：单位导入后不能删除，示例县会一直留在库里。` +
+        `请先复制一份改成本县的单位（cp config/units.example.csv 单位.csv，改编码、名称、上级编码），再 npm run cli -- units import 单位.csv；` +
+        '只在测试库里试用示例的，加 --sample',
+    );
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const ordered = validateUnitRecords(records, await unitParentCodes(tx), file.fileName);

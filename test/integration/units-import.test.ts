@@ -11,6 +11,7 @@ import { getUnitByCode, listSubtreeUnits, updateUnitSettings } from '../../src/d
 import { AppError, DomainError } from '../../src/errors.js';
 import { importPeople } from '../../src/usecases/import-people.js';
 import { importHouseholds, importUnits } from '../../src/usecases/import-units.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { openIdOf } from '../support/open-ids.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -223,9 +224,31 @@ describe('units import', () => {
     expect(err.message).toBe('h2.csv 第 2 行: T2 乙乡 不是村');
   });
 
+  /**
+   * README's first setup imported config/units.example.csv as it is: the sample county 施甸县 and its
+   * units went into the live database for good (units are never deleted, a top unit cannot be retired)
+   * and `units check` failed on 「530521 施甸县 缺：领导」 from then on. The sample, unchanged, is refused
+   * (nothing written) and says how to make the county's own table; `--sample` imports it on a test database.
+   */
+  it('refuses the shipped sample unit table unless --sample, writing nothing', async () => {
+    const res = await cliInProcess(['units', 'import', 'config/units.example.csv'], {}, tdb);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe(
+      'units.example.csv 是示例单位表（施甸县 530521 和它的乡镇、村），没有导入：单位导入后不能删除，示例县会一直留在库里。' +
+        '请先复制一份改成本县的单位（cp config/units.example.csv 单位.csv，改编码、名称、上级编码），再 npm run cli -- units import 单位.csv；' +
+        '只在测试库里试用示例的，加 --sample\n',
+    );
+    expect(res.code).toBe(1);
+    expect(await getUnitByCode(tdb.db, '530521')).toBeUndefined();
+    // The YAML sample too.
+    const yaml = await cliInProcess(['units', 'import', 'config/units.example.yaml'], {}, tdb);
+    expect(yaml.stderr).toContain('是示例单位表');
+    expect(yaml.code).toBe(1);
+  });
+
   it('runs from the command line', async () => {
     const out: string[] = [];
-    await runUnitsCommand(['import', 'config/units.example.csv'], {
+    await runUnitsCommand(['import', 'config/units.example.csv', '--sample'], {
       db: tdb.db,
       clock,
       out: (l) => out.push(l),

@@ -5,6 +5,7 @@ import { parseCsvRecords, parseUnitsCsv } from '../../src/domain/units-csv.js';
 import { parseHouseholdsCsv } from '../../src/domain/units-households.js';
 import { parsePeopleCsv } from '../../src/domain/units-people.js';
 import { parseUnitsYaml } from '../../src/domain/units-yaml.js';
+import { holdsShippedSample, SAMPLE_UNITS } from '../../src/domain/units-sample.js';
 
 /** A Lark-shaped open_id (ou_ and 32 lowercase hex characters). */
 const WANG = 'ou_7a1c0e3b5d2f4a6987c1b0e2d3f4a5b6';
@@ -34,6 +35,10 @@ describe('units import parsing', () => {
     const strip = (rs: typeof csv) =>
       rs.map(({ line: _line, ...r }) => r).sort((a, b) => a.code.localeCompare(b.code));
     expect(strip(yaml)).toEqual(strip(csv));
+    // What `units import` refuses unless --sample is the shipped file itself.
+    expect(strip(csv)).toEqual(strip(SAMPLE_UNITS.map((r) => ({ ...r, line: 0 }))));
+    expect(holdsShippedSample(csv)).toBe(true);
+    expect(holdsShippedSample(csv.filter((r) => r.code !== '530521001'))).toBe(false);
     expect(csv.find((r) => r.code === '530521100201')).toMatchObject({
       name: '城关村',
       kind: 'village',

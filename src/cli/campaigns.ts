@@ -20,7 +20,8 @@ import type { OrgCliDeps } from './units.js';
 export const CAMPAIGNS_USAGE = `用法:
   campaigns load-checklists [DIR]   加载清单模板（默认 config/checklists）
   campaigns create --checklist CODE --year 2025 --deadline 2025-12-31 (--units A,B | --parent CODE)
-                   [--code CODE] [--title 标题]
+                   [--code CODE] [--title 标题] [--allow-past-due]
+                   （有任务一建好就已过截止日期时不创建，说明哪些；确实要补建加 --allow-past-due）
   campaigns progress UNIT_CODE [--campaign CODE]
   campaigns missing UNIT_CODE [--campaign CODE] [--limit 50]`;
 
@@ -87,6 +88,7 @@ export async function runCampaignsCommand(args: string[], deps: OrgCliDeps): Pro
         createdBy: 'cli',
         code: values.code,
         title: values.title,
+        refusePastDue: !values['allow-past-due'],
       },
     );
     deps.out(
@@ -162,6 +164,7 @@ function parseFlags(args: string[]) {
         title: { type: 'string' },
         campaign: { type: 'string' },
         limit: { type: 'string' },
+        'allow-past-due': { type: 'boolean' },
       },
     });
   } catch (err) {

@@ -296,10 +296,8 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
 async function checkCommand(deps: OrgCliDeps): Promise<number> {
   const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
   const year = Number(localDay((deps.clock ?? systemClock).now(), timeZone).slice(0, 4));
-  const { villages, gaps, leaderUnits, noLeader, unboundChats, retired, tasksHint } = await setupGaps(
-    deps.db,
-    year,
-  );
+  const setup = await setupGaps(deps.db, year);
+  const { villages, gaps, leaderUnits, noLeader, unboundChats, retired, tasksHint } = setup;
   if (villages === 0) deps.out('还没有村：先用 units import 导入单位树');
   else if (gaps.length === 0)
     deps.out(
@@ -353,6 +351,8 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
     );
   const taskless = gaps.filter((g) => g.noTasks);
   if (taskless.length > 0) deps.out(tasksFixText(year, taskless, tasksHint, timeZone));
+  if (setup.householdsNoTasks.length > 0)
+    deps.out(householdTasksText(year, setup.householdsNoTasks, setup.householdHint, timeZone));
   return villages === 0 || gaps.length > 0 || noLeader.length > 0 ? 1 : 0;
 }
 
@@ -367,14 +367,46 @@ function tasksFixText(
   hint: TasksHint,
   timeZone: string,
 ): string {
-  const units = hint.county ? `--parent ${hint.county}` : `--units ${taskless.map((g) => g.code).join(',')}`;
-  const create =
-    `npm run cli -- campaigns create --checklist ${hint.checklist ?? 'village-jzfp'} --year ${year} ` +
-    `--deadline ${hint.deadline ? localDay(hint.deadline, timeZone) : `${year}-12-31`} ${units}` +
-    (hint.code && hint.code !== `${hint.checklist}-${year}` ? ` --code ${hint.code}` : '');
+  const create = createCommandOf(year, taskless, hint, 'village-jzfp', timeZone);
   return (
     `补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：${hint.checklist ? '' : 'npm run cli -- campaigns load-checklists，再 '}${create}` +
     `（已有的任务不会重复${hint.deadline ? '' : '；截止日按县里的安排改'}）`
+  );
+}
+
+/** The `campaigns create` that gives `villages` the tasks of `hint`'s campaign or checklist (or `fallback`). */
+function createCommandOf(
+  year: number,
+  villages: readonly { code: string }[],
+  hint: TasksHint,
+  fallback: string,
+  timeZone: string,
+): string {
+  const units = hint.county ? `--parent ${hint.county}` : `--units ${villages.map((g) => g.code).join(',')}`;
+  return (
+    `npm run cli -- campaigns create --checklist ${hint.checklist ?? fallback} --year ${year} ` +
+    `--deadline ${hint.deadline ? localDay(hint.deadline, timeZone) : `${year}-12-31`} ${units}` +
+    (hint.code && hint.code !== `${hint.checklist}-${year}` ? ` --code ${hint.code}` : '')
+  );
+}
+
+/**
+ * Villages with households but no household task this year: a note (exit code unchanged, a county may
+ * not keep 一户一档), with the `campaigns create` that gives them (run it again after each households import).
+ */
+function householdTasksText(
+  year: number,
+  villages: readonly { code: string; fullName: string }[],
+  hint: TasksHint,
+  timeZone: string,
+): string {
+  const named = villages
+    .slice(0, 3)
+    .map((v) => v.fullName.split('/').pop())
+    .join('、');
+  return (
+    `有农户、还没有 ${year} 年农户任务（一户一档）的村 ${villages.length} 个（${named}${villages.length > 3 ? '等' : ''}）：` +
+    `${createCommandOf(year, villages, hint, 'household-jzfp', timeZone)}（导入农户后再运行一次，已有的任务不会重复；不做一户一档的可以不管）`
   );
 }
 

@@ -9,6 +9,7 @@ import { resolveDueAt } from '../domain/checklist-due.js';
 import { archiveAsOf } from '../domain/checklist-filing.js';
 import type { WorkingCalendar } from '../domain/working-days.js';
 import { taskCode } from '../domain/task-code.js';
+import { pastDueByItem, pastDueRefusal } from '../domain/campaign-past-due.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -24,6 +25,11 @@ export interface CreateCampaignInput {
   /** Defaults to `<checklist>-<year>`. */
   code?: string;
   title?: string;
+  /**
+   * Refuse (and make nothing) when a new task would be past due already (the command line, unless
+   * --allow-past-due): it would be 逾期 at once and escalated to the leaders from the next working day.
+   */
+  refusePastDue?: boolean;
 }
 
 export interface CreateCampaignOutcome {
@@ -127,7 +133,12 @@ export async function createCampaign(
             responsible,
           });
     }
-    const tasksCreated = await insertTasks(tx, rows);
+    const inserted = await insertTasks(tx, rows);
+    const pastDue = input.refusePastDue ? pastDueByItem(inserted, now) : [];
+    // Thrown inside the transaction: the campaign made above is not kept either.
+    if (pastDue.length > 0)
+      throw new DomainError('campaign_past_due', pastDueRefusal(pastDue, now, deps.timeZone));
+    const tasksCreated = inserted.length;
     return {
       campaign: {
         id: campaign.id,

@@ -86,7 +86,8 @@ describe('npm run cli -- units check', () => {
     mkdirSync(join(dir, 'checklists'));
     writeFileSync(join(dir, 'checklists', 'small.yaml'), SMALL_CHECKLIST);
     expect((await cli('campaigns', 'load-checklists', join(dir, 'checklists'))).code).toBe(0);
-    const deadline = `${year}-11-30`;
+    // Next year's day: a deadline already past would be refused (its tasks overdue at once).
+    const deadline = `${year + 1}-11-30`;
     const created = await cli(
       ...['campaigns', 'create', '--checklist', 'small', '--year', String(year), '--deadline', deadline],
       ...['--units', 'V1', '--code', `small-${year}-a`],

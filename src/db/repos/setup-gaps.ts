@@ -55,6 +55,13 @@ export interface SetupGaps {
   unboundChats: { chatId: string; name: string | null }[];
   /** How to give the villages with `noTasks` their tasks. */
   tasksHint: TasksHint;
+  /**
+   * Active villages with households imported but no household task of the year (一户一档 not given
+   * to them: `campaigns create` of a household checklist was never run, or ran before the import).
+   */
+  householdsNoTasks: { code: string; fullName: string }[];
+  /** What that `campaigns create` is given: the year's household campaign, else a household checklist loaded. */
+  householdHint: TasksHint;
 }
 
 /**
@@ -105,7 +112,16 @@ export async function setupGaps(db: Db, year: number): Promise<SetupGaps> {
         from units u where u.kind in ('county', 'township') and u.status = 'active'
         order by u.kind = 'township', u.code`,
   );
-  const tasksHint = await tasksHintOf(db, year);
+  const tasksHint = await tasksHintOf(db, year, 'village');
+  const householdsNoTasks = await queryRows<{ code: string; full_name: string }>(
+    db,
+    sql`select u.code, u.full_name from units u
+        where u.kind = 'village' and u.status = 'active'
+          and exists (select 1 from households h where h.unit_id = u.id)
+          and not exists (select 1 from tasks t join campaigns c on c.id = t.campaign_id
+                          where t.unit_id = u.id and t.household_id is not null and c.year = ${year})
+        order by u.code`,
+  );
   const [retired] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from units where status = 'retired'`,
@@ -130,21 +146,23 @@ export async function setupGaps(db: Db, year: number): Promise<SetupGaps> {
       .filter((g) => g.noChat || g.noOfficer || g.noArchivist || g.noTasks),
     unboundChats: unbound.map((c) => ({ chatId: c.chat_id, name: c.name })),
     tasksHint,
+    householdsNoTasks: householdsNoTasks.map((r) => ({ code: r.code, fullName: r.full_name })),
+    householdHint: await tasksHintOf(db, year, 'household'),
   };
 }
 
-async function tasksHintOf(db: Db, year: number): Promise<TasksHint> {
+async function tasksHintOf(db: Db, year: number, level: 'village' | 'household'): Promise<TasksHint> {
   const [campaign] = await queryRows<{ code: string; checklist_code: string; deadline: string | Date }>(
     db,
     sql`select c.code, c.checklist_code, c.deadline from campaigns c
         join checklists k on k.code = c.checklist_code and k.version = c.checklist_version
-        where c.year = ${year} and k.level = 'village' order by c.created_at, c.id limit 1`,
+        where c.year = ${year} and k.level = ${level} order by c.created_at, c.id limit 1`,
   );
   const [loaded] = campaign
     ? []
     : await queryRows<{ code: string }>(
         db,
-        sql`select code from checklists where level = 'village' order by code limit 1`,
+        sql`select code from checklists where level = ${level} order by code limit 1`,
       );
   const counties = await queryRows<{ code: string }>(
     db,

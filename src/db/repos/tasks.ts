@@ -4,16 +4,20 @@ import { campaigns, households, tasks, units } from '../schema/index.js';
 
 export type NewTask = typeof tasks.$inferInsert;
 
-/** Inserts tasks in chunks; existing slots are left alone. Returns how many were new. */
-export async function insertTasks(tx: Db, rows: NewTask[], chunkSize = 1000): Promise<number> {
-  let inserted = 0;
+/** Inserts tasks in chunks; existing slots are left alone. Returns the new ones (item and due time). */
+export async function insertTasks(
+  tx: Db,
+  rows: NewTask[],
+  chunkSize = 1000,
+): Promise<{ itemCode: string; title: string; dueAt: Date }[]> {
+  const inserted: { itemCode: string; title: string; dueAt: Date }[] = [];
   for (let i = 0; i < rows.length; i += chunkSize) {
     const done = await tx
       .insert(tasks)
       .values(rows.slice(i, i + chunkSize))
       .onConflictDoNothing()
-      .returning({ id: tasks.id });
-    inserted += done.length;
+      .returning({ itemCode: tasks.itemCode, title: tasks.title, dueAt: tasks.dueAt });
+    inserted.push(...done);
   }
   return inserted;
 }

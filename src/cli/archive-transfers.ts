@@ -7,6 +7,7 @@ import {
 import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
 import { packageSizeText } from '../domain/package-size-text.js';
+import { sentWhereText } from '../domain/transfer-changes.js';
 
 /**
  * `archive transfers [--unit CODE] [--year YYYY]`: the recorded transfer packages, newest first (when,
@@ -25,7 +26,7 @@ export async function listTransfers(
   ctx.out(`移交包记录 ${packages.length} 个${packages.length ? '（新的在前）：' : ''}`);
   for (const p of packages) {
     const who = p.source === 'cli' ? '命令行' : `群聊 ${p.actorName ?? p.actor}`;
-    const sent = p.sentAt ? `，已发送到群（${when(p.sentAt)}）` : '';
+    const sent = p.sentAt ? `，${sentWhereText(p.sentChatId)}（${when(p.sentAt)}）` : '';
     const size = packageSizeText(p);
     ctx.out(
       `  #${p.id} ${when(p.createdAt)} ${p.unitName}（${p.unitCode}）${p.year}年度 ` +

@@ -25,3 +25,15 @@ export const packagePath = (packageId: number): string => `/transfers/${packageI
 
 /** One recorded package's folder as a ZIP made on the fly (its page's 下载), under PUBLIC_URL. */
 export const packageDownloadPath = (packageId: number): string => `/transfers/${packageId}/download`;
+
+/**
+ * Where a chat export's package was sent, as transfer_packages.sent_chat_id keeps it: a chat's id
+ * (oc_…, packages sent into a chat before they went by direct message), or the requester's open_id
+ * (ou_…): sent to them directly.
+ */
+export const sentDirectly = (sentChatId: string | null | undefined): boolean =>
+  sentChatId?.startsWith('ou_') === true;
+
+/** 「已私信发给导出人」 or 「已发送到群」, for a sent package's line in the 移交包 lists. */
+export const sentWhereText = (sentChatId: string | null | undefined): string =>
+  sentDirectly(sentChatId) ? '已私信发给导出人' : '已发送到群';

@@ -10,7 +10,8 @@ export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
 
 /**
  * `@bot 导出 [年度] [单位编码]` / `移交` (archivists): queues the transfer package as a job; the job
- * answers with the file (when small enough for chat) or where it was written.
+ * answers with the file (when small enough for chat) or where it was written, to the requester
+ * directly when asked in a group (exportForChatJob).
  */
 export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
   return async (deps, msg, cmd, access) => {
@@ -43,6 +44,10 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
       now,
     );
     opts.wakeJobs();
-    await reply(`正在生成${unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），完成后发到这里。`);
+    // Asked in a group, the package goes to the requester directly (it holds every original file).
+    await reply(
+      `正在生成${unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），` +
+        (where === 'group' ? '完成后私信发给您（包里有个人信息，不在群里发送）。' : '完成后发到这里。'),
+    );
   };
 }

@@ -14,7 +14,7 @@ import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { DomainError, LarkApiError, PermanentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { ChatGateway } from '../ports/chat-gateway.js';
+import type { ChatGateway, OutgoingMessage } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
 import { chatWhere, confirmCommandText, exportAgainCommand, sentAs } from '../domain/export-again.js';
 import { failingItemLines } from '../domain/four-properties.js';
@@ -25,7 +25,12 @@ import { replyText } from './reply-text.js';
 import { fitsChatUpload } from '../domain/chat-upload.js';
 import { packageSizeText, sizeText } from '../domain/package-size-text.js';
 import { packagePath, transfersPath } from '../domain/transfer-changes.js';
-import { exportRefusedByLarkText } from './export-refused-by-lark.js';
+import {
+  directMessageRefused,
+  DirectMessageRefused,
+  directRefusedText,
+  exportRefusedByLarkText,
+} from './export-refused-by-lark.js';
 
 export interface ExportForChatDeps {
   db: Db;
@@ -100,8 +105,9 @@ const forgetAttempt = (exportsDir: string, messageId: string) =>
 
 /**
  * The `archive-export` job: writes the package under exportsDir (into `<name>.partial`, renamed when
- * whole: to `…-预检包-…` when the 四性 check fails), then answers in the chat with the package as a ZIP
- * when it fits Lark's upload limit, and always with a summary saying where it is. A retry starts
+ * whole: to `…-预检包-…` when the 四性 check fails), then answers the requester with the package as a ZIP
+ * when it fits Lark's upload limit, and always with a summary saying where it is (asked in a group:
+ * by direct message, the group getting a note; finishForChat). A retry starts
  * over (this export's earlier output, finished or not, is removed first), holding the folders'
  * lock (archive/output-lock.ts) from before that removal until the answer is sent: a second run of
  * the same folders meanwhile is refused with its own chat message and removes nothing.
@@ -220,6 +226,24 @@ const exportAgainHere = (db: Db, p: ExportJobPayload): Promise<string> =>
     .then(async (u) => sentAs(u ? exportAgainCommand(u.name, p.year) : '导出', await whereAsked(db, p)))
     .catch(() => '导出');
 
+/**
+ * Where the answer goes: in a direct chat with the bot, a reply there (as ever); asked in a group, a
+ * direct message to the requester (Lark: receive_id_type=open_id). The package holds every original
+ * file, households' ID cards among them, which the group's members may not see (its page refuses
+ * them), so neither it nor its summary is posted in the group; the group gets a short note.
+ */
+function answerTo(deps: Pick<ExportForChatDeps, 'gateway'>, p: ExportJobPayload, where: 'group' | 'direct') {
+  return (message: OutgoingMessage, uuid: string) =>
+    where === 'direct'
+      ? deps.gateway.reply({ messageId: p.messageId, message, uuid })
+      : deps.gateway.sendMessage({ receiveIdType: 'open_id', receiveId: p.actor, message, uuid });
+}
+
+const textMessage = (text: string): OutgoingMessage => ({
+  msgType: 'text',
+  content: JSON.stringify({ text }),
+});
+
 async function finishForChat(
   deps: ExportForChatDeps,
   p: ExportJobPayload,
@@ -232,36 +256,83 @@ async function finishForChat(
   let sent = false;
   let zip: string | undefined;
   const limit = deps.config.chatUploadLimitBytes;
-  // A ZIP is larger than the files it holds: files of the limit's size make one too large to send.
-  if (res.bytes < limit) {
-    const size = await zipFolder(outDir, zipPath, name, deps.clock.now());
-    zip = zipPath;
-    if (fitsChatUpload(size, limit)) {
-      const { fileKey } = await deps.gateway.uploadFile({
-        fileName: basename(zipPath),
-        bytes: await readFile(zipPath),
-        fileType: 'stream',
-      });
-      await deps.gateway.reply({
-        messageId: p.messageId,
-        message: { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
-        uuid: `export-file-${p.messageId}`,
-      });
-      sent = true;
-      await markTransferPackageSent(deps.db, res.packageId, p.chatId, deps.clock.now());
+  const where = await whereAsked(deps.db, p);
+  const answer = answerTo(deps, p, where);
+  // The first message to the requester: in a group's case, a direct message Lark may refuse.
+  let first = true;
+  const toRequester = async (message: OutgoingMessage, uuid: string) => {
+    try {
+      await answer(message, uuid);
+    } catch (err) {
+      if (first && where === 'group' && directMessageRefused(err)) throw new DirectMessageRefused(err);
+      throw err;
     }
+    first = false;
+  };
+  const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
+  try {
+    // A ZIP is larger than the files it holds: files of the limit's size make one too large to send.
+    if (res.bytes < limit) {
+      const size = await zipFolder(outDir, zipPath, name, deps.clock.now());
+      zip = zipPath;
+      if (fitsChatUpload(size, limit)) {
+        const { fileKey } = await deps.gateway.uploadFile({
+          fileName: basename(zipPath),
+          bytes: await readFile(zipPath),
+          fileType: 'stream',
+        });
+        await toRequester(
+          { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
+          `export-file-${p.messageId}`,
+        );
+        sent = true;
+        // Sent to the requester, directly (a group's export too): the pages say 已私信发给导出人.
+        await markTransferPackageSent(deps.db, res.packageId, p.actor, deps.clock.now());
+      }
+    }
+    // The summary is read where the package is, the direct chat: its commands are written for there.
+    const text = summaryLines(deps, p, unitName, res, { sent, kind, limit }).join('\n');
+    await toRequester(textMessage(text), `export-done-${p.messageId}`);
+  } catch (err) {
+    if (!(err instanceof DirectMessageRefused)) throw err;
+    await replyText(
+      deps.gateway,
+      p.messageId,
+      directRefusedText(unitName, p.year, res.preCheck, err.refusal),
+      `export-dm-refused-${p.messageId}`,
+    );
+    await forgetAttempt(deps.exportsDir, p.messageId);
+    return { outDir, zip, sent: false, refused: 'Lark refused the direct message to the requester' };
   }
+  if (where === 'group')
+    await replyText(
+      deps.gateway,
+      p.messageId,
+      `<at user_id="${p.actor}"></at> ${unitName}${p.year}年度${res.preCheck ? '预检包' : '移交包'}` +
+        `${sent ? '已私信发给您' : '已生成，下载方式已私信发给您'}，请在与归档助手的单聊里查看。` +
+        '包里有个人信息，不在群里发送。',
+      `export-note-${p.messageId}`,
+    );
+  await forgetAttempt(deps.exportsDir, p.messageId);
+  return { outDir, zip, sent };
+}
+
+/** The answer's lines: what was made, its 四性 verdict, what was left out, and where the package is. */
+function summaryLines(
+  deps: Pick<ExportForChatDeps, 'pageUrl'>,
+  p: ExportJobPayload,
+  unitName: string,
+  res: ExportResult,
+  o: { sent: boolean; kind: string; limit: number },
+): string[] {
   const verdict = res.report.passed
     ? '通过'
     : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内 其他/四性检测报告.xlsx）`;
-  const kind = res.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包';
-  // Every command the answer names, as it is sent in this chat (the @ in a group).
-  const where = await whereAsked(deps.db, p);
-  const again = sentAs(exportAgainCommand(unitName, p.year), where);
+  const again = sentAs(exportAgainCommand(unitName, p.year), 'direct');
   const transfersUrl = deps.pageUrl?.(transfersPath(p.unitId));
   const packageUrl = deps.pageUrl?.(packagePath(res.packageId));
-  const lines = [
-    `${unitName}${p.year}年度${kind}已生成：${res.records - res.withdrawn} 件` +
+  return [
+    `${unitName}${p.year}年度${o.kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个；` +
       `整个包${packageSizeText(res.size) ?? ''}（含目录和说明文件）。`,
     `四性检测：${verdict}。`,
@@ -277,7 +348,7 @@ async function finishForChat(
     // Left out for want of a 档号: how to take them along.
     ...(res.unconfirmed > 0
       ? [
-          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(confirmCommandText(unitName, p.year), where)}」，` +
+          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(confirmCommandText(unitName, p.year), 'direct')}」，` +
             `确认后再发送「${again}」。`,
         ]
       : []),
@@ -286,20 +357,17 @@ async function finishForChat(
       ? [`另有 ${res.confirmedDuring} 件在导出期间确认归档，不在这个包内；请再发送「${again}」。`]
       : []),
     // No server path in the chat: the job logs where the package is (outDir), for the operator.
-    sent
+    o.sent
       ? '压缩包已发送在上方。'
       : packageUrl
         ? // The package's page streams it as a ZIP to whoever may see the whole package.
-          `文件较大，未通过聊天发送（上限 ${sizeText(limit)}），已保存在服务器上；请打开下面「这个包的详情」，点「下载」。`
-        : `文件较大，未通过聊天发送（上限 ${sizeText(limit)}），已保存在服务器上，请联系系统管理员取用。`,
+          `文件较大，未通过聊天发送（上限 ${sizeText(o.limit)}），已保存在服务器上；请打开下面「这个包的详情」，点「下载」。`
+        : `文件较大，未通过聊天发送（上限 ${sizeText(o.limit)}），已保存在服务器上，请联系系统管理员取用。`,
     // This package's own page, and the unit's records and 移交后变更 owed, one tap away on a phone (the
     // pages ask for sign-in).
     ...(packageUrl ? [`这个包的详情：${packageUrl}`] : []),
     ...(transfersUrl ? [`移交包记录和移交后变更：${transfersUrl}`] : []),
   ];
-  await replyText(deps.gateway, p.messageId, lines.join('\n'), `export-done-${p.messageId}`);
-  await forgetAttempt(deps.exportsDir, p.messageId);
-  return { outDir, zip, sent };
 }
 
 /**

@@ -97,6 +97,28 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await f.close();
   });
 
+  /**
+   * What the export asked by message `id` sent the requester directly (asked in a group, the package
+   * and its summary go to them, not into the group): found by its send keys.
+   */
+  const toRequester = async (id: string) => {
+    const install = (await findInstallation(h.db.db))!;
+    const keys = ['export-file-', 'export-done-'].map((k) =>
+      installScopedUuid(install.installId, `${k}${id}`),
+    );
+    return h.fake
+      .sentMessages()
+      .filter(
+        (m) => m.receiveIdType === 'open_id' && m.receiveId === 'ou_archivist' && keys.includes(m.uuid ?? ''),
+      );
+  };
+  /** The export's summary, sent to the requester directly. */
+  const summaryOf = async (id: string) =>
+    (await toRequester(id))
+      .filter((m) => m.msgType === 'text')
+      .map((m) => (m.content as { text: string }).text)
+      .at(-1)!;
+
   /** The titles of the cards sent to the operations chat (its alerts), in order. */
   const opsCards = () =>
     h.fake
@@ -251,9 +273,11 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const upload = h.fake.uploads().find((u) => u.kind === 'file')!;
     expect(upload.fileName).toMatch(/^A182-V1-2025-移交包-.*\.zip$/);
     expect(upload.bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
-    const sent = h.fake.sentMessages().filter((m) => m.replyTo === 'om_e1');
-    expect(sent.some((m) => m.msgType === 'file')).toBe(true);
-    const done = texts(h, 'om_e1').at(-1)!;
+    // Asked in the group: the ZIP and the summary to the archivist directly, a note in the group.
+    expect((await toRequester('om_e1')).map((m) => m.msgType)).toEqual(['file', 'text']);
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === 'om_e1' && m.msgType === 'file')).toEqual([]);
+    expect(texts(h, 'om_e1').at(-1)).toContain('东村2025年度移交包已私信发给您');
+    const done = await summaryOf('om_e1');
     expect(done).toContain('移交包已生成：2 件');
     expect(done).toContain('四性检测：通过');
     // No server path in the chat (the job's log line says where the package is).
@@ -282,9 +306,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(statSync(outDir).ino).toBe(ino);
     expect(existsSync(`${outDir}.zip`)).toBe(true);
     await first;
-    const sent = h.fake.sentMessages().filter((m) => m.replyTo === 'om_e7');
-    expect(sent.filter((m) => m.msgType === 'file')).toHaveLength(1);
-    expect(texts(h, 'om_e7').at(-1)).toContain('移交包已生成');
+    expect((await toRequester('om_e7')).filter((m) => m.msgType === 'file')).toHaveLength(1);
+    expect(await summaryOf('om_e7')).toContain('移交包已生成');
     expect(statSync(outDir).ino).toBe(ino);
     expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_e7.lock'))).toEqual([]);
     for (const t of texts(h, 'om_e7')) expect(t).not.toContain(f.dataDir);
@@ -315,7 +338,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // What happened and who acts, never Lark's or the system's raw message (the job's log has those);
     // Lark's code last, for the system administrator.
     expect(failed[0]).toBe(
-      '导出失败：包已生成并保存在服务器上，但飞书拒绝了发送，没能发到群里。' +
+      '导出失败：包已生成并保存在服务器上，但飞书拒绝了发送，没能发给您。' +
         '请联系系统管理员从服务器取用，并按错误码查明原因。（飞书错误码 234001）',
     );
     // Lark sees the key scoped by this install (Lark keeps uuids per app, across installs).
@@ -331,7 +354,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
         id: 'om_e2big',
         fault: { code: 234006, status: 400, msg: 'The file size exceed the max value.' },
         said:
-          '导出失败：包已生成并保存在服务器上，但文件超过了飞书允许发送的大小，没能发到群里。' +
+          '导出失败：包已生成并保存在服务器上，但文件超过了飞书允许发送的大小，没能发给您。' +
           '请联系系统管理员从服务器取用，并把 archive.yaml 中的 chatUploadLimitMb 调小。（飞书错误码 234006）',
       },
       {
@@ -520,14 +543,15 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     // Renamed once, from the unfinished folder straight to its 预检包 name: never a 移交包 on disk.
     const om9 = readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_e9'));
     expect(om9.sort()).toEqual(['A182-V1-2025-预检包-om_e9', 'A182-V1-2025-预检包-om_e9.zip']);
-    const preCheck = texts(h, 'om_e9').at(-1)!;
+    const preCheck = await summaryOf('om_e9');
     expect(preCheck).toContain('预检包（四性检测不通过，不得移交）已生成');
     // It names the damaged item and says what to do next.
     expect(preCheck).toContain('· A182-ZP·2025-Y-0001：哈希值不符');
     expect(preCheck).toContain('从备份恢复');
-    // The exact command to export again, as sent in this group (the 预检包's page says the same).
-    expect(preCheck).toContain('处理好后重新发送「@归档助手 导出 东村 2025」。');
-    // Asked in a direct chat with the bot: the command without the mention.
+    // The exact command to export again, as sent where it is read: asked in the group, the summary
+    // goes to the archivist's direct chat with the bot, so the command without the mention.
+    expect(preCheck).toContain('处理好后重新发送「导出 东村 2025」。');
+    // Asked in a direct chat with the bot: the same, answered there.
     await recordChatJoined(f.db, { chatId: 'oc_dm_archivist', chatType: 'p2p', at: f.clock.now() });
     await ctx.jobs
       .get('archive-export')!
@@ -743,11 +767,11 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
           attempts: 1,
           maxAttempts: 3,
         });
-      return texts(h, id).at(-1)!;
+      return chat ? texts(h, id).at(-1)! : summaryOf(id);
     };
-    // In the group, both commands with the @ (the bot hears nothing else there).
+    // Asked in the group, the answer is read in the direct chat with the bot: the commands alone.
     expect(await exportNow('om_eu1')).toMatch(
-      /\n另有 \d+ 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「@归档助手 确认归档 东村 2025」，确认后再发送「@归档助手 导出 东村 2025」。\n/,
+      /\n另有 \d+ 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「确认归档 东村 2025」，确认后再发送「导出 东村 2025」。\n/,
     );
     // Asked in a direct chat with the bot: the commands alone.
     await recordChatJoined(f.db, { chatId: 'oc_dm_archivist', chatType: 'p2p', at: f.clock.now() });
@@ -788,10 +812,8 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       { attempts: 1, maxAttempts: 3 },
     );
     await change.done();
-    const done = texts(h, 'om_ed1').at(-1)!;
-    expect(done).toContain(
-      '\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「@归档助手 导出 东村 2025」。\n',
-    );
+    const done = await summaryOf('om_ed1');
+    expect(done).toContain('\n另有 1 件在导出期间确认归档，不在这个包内；请再发送「导出 东村 2025」。\n');
     expect(done).not.toContain('还没确认归档');
   });
 

@@ -40,13 +40,8 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
   const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
   const archivistSays = (text: string) => sayToBot(h, { chatId, sender: org.archivist, text });
   const valueOf = actionValue;
-  const repliesTo = (messageId: string) =>
-    h.fake
-      .sentMessages()
-      .filter((m) => m.replyTo === messageId && m.msgType === 'text')
-      .map((m) => (m.content as { text: string }).text);
 
-  it('导出 is recorded as sent to the chat with its size on disk; 更正 warns before 撤销确认 and its result says to send the archive a correction', async () => {
+  it('导出 is recorded as sent to the archivist with its size on disk; 更正 warns before 撤销确认 and its result says to send the archive a correction', async () => {
     const messageId = await postPhoto(h, { chatId, sender: org.officer });
     const ack = await replyAfterQuiet(h, clock, messageId);
     const filed = await click(org.officer, valueOf(ack.content, 'file'), { messageId: ack.messageId });
@@ -67,17 +62,22 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
     // Before the export: 更正 offers 撤销确认 with no word of a transfer.
     expect(JSON.stringify((await click(org.archivist, fix)).card.data)).not.toContain('随移交包移交');
 
-    const asked = await archivistSays('导出');
+    await archivistSays('导出');
     await h.settle();
+    // Asked in the group, the package and its answer go to the archivist directly.
     const done = await waitFor('the export’s answer', () =>
-      repliesTo(asked.asked).find((t) => t.includes('已生成')),
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveIdType === 'open_id' && m.receiveId === org.archivist && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.includes('已生成')),
     );
     expect(done).toContain('移交包已生成');
     const [pkg] = await queryRows<{ id: number; actor: string; source: string; sent: string | null }>(
       h.db.db,
       sql`select id::int as id, actor, source, sent_chat_id as sent from transfer_packages`,
     );
-    expect(pkg).toMatchObject({ actor: org.archivist, source: 'chat', sent: chatId });
+    expect(pkg).toMatchObject({ actor: org.archivist, source: 'chat', sent: org.archivist });
     // Its size as recorded is what is on disk in its folder, summed here; the answer says it plainly.
     const [size] = await queryRows<{ bytes: number | string; files: number; outDir: string }>(
       h.db.db,

@@ -125,7 +125,8 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
       h.db.db,
       sql`select count(*)::int as n from transfer_packages`,
     )) as [{ n: number }];
-    const asked = await archivistSays('导出');
+    const seen = h.fake.sentMessages().length;
+    await archivistSays('导出');
     await h.settle();
     const made = await waitFor('the export recorded', async () => {
       const rows = await queryRows<{ id: number; outDir: string; sent: string | null }>(
@@ -135,10 +136,12 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
       return rows.length > n ? rows.at(-1) : undefined;
     });
     expect(made.sent).toBeNull();
+    // Asked in the group, the answer goes to the archivist directly.
     const answer = await waitFor('the export’s answer', () =>
       h.fake
         .sentMessages()
-        .filter((m) => m.replyTo === asked.asked && m.msgType === 'text')
+        .slice(seen)
+        .filter((m) => m.receiveIdType === 'open_id' && m.receiveId === org.archivist && m.msgType === 'text')
         .map((m) => (m.content as { text: string }).text)
         .find((t) => t.includes('已生成')),
     );

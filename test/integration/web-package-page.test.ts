@@ -77,7 +77,8 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
       h.db.db,
       sql`select count(*)::int as n from transfer_packages`,
     );
-    const asked = await archivistSays('导出');
+    const seen = h.fake.sentMessages().length;
+    await archivistSays('导出');
     await h.settle();
     const packageId = await waitFor('the export recorded as sent', async () => {
       const rows = await queryRows<{ id: number }>(
@@ -86,10 +87,12 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
       );
       return rows.length > before[0]!.n ? rows.at(-1)!.id : undefined;
     });
+    // Asked in the group, the answer goes to the archivist directly, with the package.
     const answer = await waitFor('the export’s answer', () =>
       h.fake
         .sentMessages()
-        .filter((m) => m.replyTo === asked.asked && m.msgType === 'text')
+        .slice(seen)
+        .filter((m) => m.receiveIdType === 'open_id' && m.receiveId === org.archivist && m.msgType === 'text')
         .map((m) => (m.content as { text: string }).text)
         .find((t) => t.includes('已生成')),
     );
@@ -145,7 +148,7 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     const size = packageSizeText(filesOnDisk(recorded!.outDir))!;
     expect(size).toMatch(/^共 [\d.]+ (字节|KB|MB)，\d+ 个文件$/);
     expect((await page.locator('#size').innerText()).trim()).toBe(size);
-    expect(await page.locator('#sent').innerText()).toMatch(/^已发送到群「城关村工作群」（.+）$/);
+    expect(await page.locator('#sent').innerText()).toMatch(/^已私信发给导出人（.+）$/);
     expect((await page.locator(`#units [data-unit="${villageId}"]`).innerText()).trim()).toBe(
       '城关村 · 2 件',
     );

@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
         );
         return r?.code;
       });
-    const asked = await archivistSays('导出');
+    await archivistSays('导出');
     await h.settle();
     await waitFor('the export recorded as sent', async () => {
       const [p] = await queryRows<{ id: number }>(
@@ -93,11 +93,12 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
       );
       return p ? (packageId = p.id) : undefined;
     });
-    // The answer links the 移交包 page: on a phone the archivist taps through to the package just made.
+    // The answer (to the archivist directly: asked in the group) links the 移交包 page: on a phone the
+    // archivist taps through to the package just made.
     const done = await waitFor('the export’s answer', () =>
       h.fake
         .sentMessages()
-        .filter((m) => m.replyTo === asked.asked && m.msgType === 'text')
+        .filter((m) => m.receiveIdType === 'open_id' && m.receiveId === org.archivist && m.msgType === 'text')
         .map((m) => (m.content as { text: string }).text)
         .find((t) => t.includes('已生成')),
     );
@@ -117,7 +118,7 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     const text = await pkg.innerText();
     expect(text).toContain('城关村');
     expect(text).toContain('2 件');
-    expect(text).toContain('已发送到群');
+    expect(text).toContain('已私信发给导出人');
     expect(text).toMatch(/数字摘要 [0-9a-f]{12}…/);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,

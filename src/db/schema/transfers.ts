@@ -49,7 +49,10 @@ export const transferPackages = pgTable(
      */
     bytes: bigint('bytes', { mode: 'number' }),
     files: integer('files'),
-    /** Set when the package was sent to this chat as a ZIP. */
+    /**
+     * Set when the package was sent as a ZIP: the chat's id (oc_…), or the requester's open_id (ou_…)
+     * when it went to them directly (domain/transfer-changes.ts `sentDirectly`).
+     */
     sentChatId: text('sent_chat_id'),
     sentAt: timestamptz('sent_at'),
   },

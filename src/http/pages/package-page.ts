@@ -10,7 +10,7 @@ import {
 import type { ChangeAfterTransfer } from '../../db/repos/transfer-packages.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
-import { packageDownloadPath, packagePath } from '../../domain/transfer-changes.js';
+import { packageDownloadPath, packagePath, sentDirectly } from '../../domain/transfer-changes.js';
 import { folderProblemText, wholeOnlyText } from '../package-download.js';
 import { canSee, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -51,7 +51,9 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
     // Of the same unit and year: an archivist of a unit below it sees only their part, not these.
     paths ? Promise.resolve({}) : neighbourPackages(db, pkg),
     // A partial view names only a chat of the viewer's own units, never the exporting unit's group.
-    paths && pkg.sentChatId ? chatBoundWithin(db, pkg.sentChatId, paths) : Promise.resolve(true),
+    paths && pkg.sentChatId && !sentDirectly(pkg.sentChatId)
+      ? chatBoundWithin(db, pkg.sentChatId, paths)
+      : Promise.resolve(true),
     downloadLine(seen),
     // A 预检包: what failed, on which item, and what to do next.
     failuresSection(c, seen),
@@ -109,11 +111,13 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
           ${
             !pkg.sentAt
               ? '没有发到群里，只在服务器上'
-              : chatNamed && pkg.sentChatName
-                ? `已发送到群「${pkg.sentChatName}」（${when(pkg.sentAt)}）`
-                : chatNamed
-                  ? `已发送到群（${when(pkg.sentAt)}）`
-                  : `已发送到导出人所在的群（${when(pkg.sentAt)}）`
+              : sentDirectly(pkg.sentChatId)
+                ? `已私信发给导出人（${when(pkg.sentAt)}）`
+                : chatNamed && pkg.sentChatName
+                  ? `已发送到群「${pkg.sentChatName}」（${when(pkg.sentAt)}）`
+                  : chatNamed
+                    ? `已发送到群（${when(pkg.sentAt)}）`
+                    : `已发送到导出人所在的群（${when(pkg.sentAt)}）`
           }
         </dd>
       </dl>

@@ -9,7 +9,7 @@ import {
 import type { UnitRow } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
-import { packageDownloadPath, packagePath } from '../../domain/transfer-changes.js';
+import { packageDownloadPath, packagePath, sentWhereText } from '../../domain/transfer-changes.js';
 import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
@@ -220,7 +220,9 @@ function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
   const now = c.deps.clock.now();
   // An older package's size was not recorded: the row says nothing of it.
   const size = packageSizeText(p);
-  const where = p.sentAt ? `已发送到群（${dateTime(p.sentAt, now, c.deps.timeZone)}）` : '保存在服务器上';
+  const where = p.sentAt
+    ? `${sentWhereText(p.sentChatId)}（${dateTime(p.sentAt, now, c.deps.timeZone)}）`
+    : '保存在服务器上';
   // The whole package is downloaded by its page's whole viewers only (not by a unit below it carried).
   const download = holdsRole(c.viewer, p.unitPath, EDIT_ROLES)
     ? html` ·

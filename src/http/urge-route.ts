@@ -11,7 +11,8 @@ const POSITIVE = /^[1-9][0-9]{0,14}$/;
 
 /**
  * POST /urge (unit, optional task, CSRF-checked by the dispatcher): 督办 — the unit's chats get
- * a 督办 card now (built from the reminder's lists), once per chat per day; its answer says 督办 too. Leaders, archivists and admins of the unit or above.
+ * a 督办 card now (built from the reminder's lists), once per chat per day; its answer says 督办 too:
+ * that it is arranged (queued; Lark may still refuse it), and where the page shows 「督办未送达」. Leaders, archivists and admins of the unit or above.
  */
 export async function urgeAction(c: PageContext): Promise<void> {
   const { unit: unitField, task: taskField, back } = c.form;
@@ -54,7 +55,9 @@ export async function urgeAction(c: PageContext): Promise<void> {
   const text = {
     sent: later
       ? `现在是免打扰时段，督办将在${when} 发到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`
-      : `已在${unit.name}的群里发出督办（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}。`,
+      : // Queued, not yet sent: Lark may still refuse it (the bot taken out of the chat). Where that shows.
+        `督办已安排发送到${unit.name}的群里（${outcome.chats} 个群）${taskName ? `，点名「${taskName}」` : ''}，一般几秒内送到。` +
+        `是否送到请稍后刷新${unit.name}的页面查看：没送到会写「督办未送达」，可以再按一次。`,
     already: later
       ? `${unit.name}已经安排了督办，${when} 发出，不用再按。`
       : `${unit.name}今天已经督办过，明天可以再次督办。`,
@@ -67,6 +70,6 @@ export async function urgeAction(c: PageContext): Promise<void> {
   page(
     c.koa,
     200,
-    messagePage(outcome.status === 'sent' ? '已督办' : '督办', text, c.viewer, safeReturnPath(back)),
+    messagePage(outcome.status === 'sent' ? '督办已安排' : '督办', text, c.viewer, safeReturnPath(back)),
   );
 }

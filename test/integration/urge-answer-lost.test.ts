@@ -65,7 +65,7 @@ function urgeWorld(prefix: string, opts: { larkClock?: boolean } = {}) {
   const pressAfterLarkForgot = async (unitId: number, chatId: string, unitName: string) => {
     await u.w.clock.advance(61 * 60_000);
     u.w.h.fake.forgetUuids();
-    expect(await press(unitId)).toContain(`已在${unitName}的群里发出督办`);
+    expect(await press(unitId)).toContain(`督办已安排发送到${unitName}的群里`);
     const sent = await waitFor(
       'the 督办 marked sent',
       () => sendOf(chatId),
@@ -91,7 +91,7 @@ describe('督办 whose answer from Lark was lost', () => {
   /** Pressed; Lark posts it but every answer is lost (same uuid: the same message), until the queue gives up. */
   const pressAndLoseEveryAnswer = async (unitId: number, chatId: string) => {
     u.w.h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', fault: { dropResponse: true } });
-    await failEveryAttempt(chatId, async () => expect(await press(unitId)).toContain('群里发出督办'));
+    await failEveryAttempt(chatId, async () => expect(await press(unitId)).toContain('督办已安排发送到'));
     u.w.h.fake.clearFaults();
     expect(inChat(chatId)).toHaveLength(1);
     const html = await page(`/units/${unitId}`);
@@ -106,7 +106,7 @@ describe('督办 whose answer from Lark was lost', () => {
   it('pressed again within the hour: Lark answers the same uuid with the first message', async () => {
     const { village } = u.w.units;
     await pressAndLoseEveryAnswer(village.id, u.w.chats.village);
-    expect(await press(village.id)).toContain('已在城关村的群里发出督办');
+    expect(await press(village.id)).toContain('督办已安排发送到城关村的群里');
     const sent = await waitFor(
       'the 督办 marked sent',
       () => sendOf(u.w.chats.village),
@@ -152,7 +152,7 @@ describe('督办 whose answer was lost, and other cards in the chat', () => {
   /** Pressed; every post is answered 502 without Lark posting it, until the queue gives up. */
   const pressAndFailUnsure = async (unitId: number, chatId: string) => {
     u.w.h.fake.inject({ method: 'POST', path: '/open-apis/im/v1/messages', fault: { status: 502 } });
-    await failEveryAttempt(chatId, async () => expect(await press(unitId)).toContain('群里发出督办'));
+    await failEveryAttempt(chatId, async () => expect(await press(unitId)).toContain('督办已安排发送到'));
     u.w.h.fake.clearFaults();
     expect(inChat(chatId)).toEqual([]);
     expect(await page(`/units/${unitId}`)).toContain('督办可能已送达');
@@ -195,7 +195,7 @@ describe('督办 whose answer was lost, and other cards in the chat', () => {
       path: '/open-apis/im/v1/messages',
       fault: { code: 99991672, status: 400, msg: 'Access denied. One of the following scopes is required' },
     });
-    expect(await press(village2.id)).toContain('已在河口村的群里发出督办');
+    expect(await press(village2.id)).toContain('督办已安排发送到河口村的群里');
     await waitFor(
       'the 督办 closed again',
       () => sendOf(u.w.chats.village2),
@@ -207,7 +207,7 @@ describe('督办 whose answer was lost, and other cards in the chat', () => {
     expect(html).toContain('机器人无法查看群消息确认；请到群里看一看，没有收到再按');
     expect(html).toContain('再次督办');
     // The leader looked: not there. Pressed again, it is posted (without reading the history).
-    expect(await press(village2.id)).toContain('已在河口村的群里发出督办');
+    expect(await press(village2.id)).toContain('督办已安排发送到河口村的群里');
     const sent = await waitFor(
       'the 督办 marked sent',
       () => sendOf(u.w.chats.village2),

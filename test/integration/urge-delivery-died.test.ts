@@ -35,7 +35,7 @@ function diedDelivery(name: string, prefix: string, after: (t: Tools) => Promise
     /** Pressed while the job worker is down; a process claims the delivery on its last attempt and dies. */
     const pressAndDie = async () => {
       await w.h.bot.jobWorker.stop();
-      expect(await press()).toContain('已在河口村的群里发出督办');
+      expect(await press()).toContain('督办已安排发送到河口村的群里');
       await w.h.db.db.execute(
         sql`update jobs set attempts = max_attempts - 1 where kind = 'scheduled-send' and status = 'pending'`,
       );
@@ -77,7 +77,7 @@ interface Tools {
 }
 
 diedDelivery('督办 whose delivery job died, pressed again', 'WD', async ({ press }) => {
-  expect(await press()).toContain('已在河口村的群里发出督办');
+  expect(await press()).toContain('督办已安排发送到河口村的群里');
 });
 
 diedDelivery('督办 whose delivery job died, `jobs retry`', 'WR', async ({ w }) => {

@@ -109,7 +109,7 @@ describe.skipIf(!hasChromium)(
       second.on('dialog', (d) => void d.accept());
       await row(first).locator('button', { hasText: '督办' }).click();
       await first.waitForURL(`**/urge`);
-      expect(await first.locator('#message').innerText()).toContain('已在河口村的群里发出督办');
+      expect(await first.locator('#message').innerText()).toContain('督办已安排发送到河口村的群里');
       const sent = await waitFor('the 督办 in 河口村工作群', () => {
         const list = w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2);
         return list.length > 0 && list;

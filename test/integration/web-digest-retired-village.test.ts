@@ -174,7 +174,7 @@ describe.skipIf(!hasChromium)(
       await page.locator('#overdue button', { hasText: '督办' }).first().click();
       expect(await asked).toBe('确定督办？机器人会马上在群里发一条督办消息。');
       await page.waitForURL((u) => u.pathname === '/urge');
-      expect(await page.locator('#message').innerText()).toContain('已在城关村的群里发出督办');
+      expect(await page.locator('#message').innerText()).toContain('督办已安排发送到城关村的群里');
       await waitFor('the 督办 in 城关村工作群', () =>
         w.h.fake
           .sentMessages()

@@ -198,7 +198,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     page.on('dialog', (d) => void d.accept());
     await page.locator('button', { hasText: '督办' }).first().click();
     await page.waitForURL((u) => u.pathname === '/urge');
-    expect(await page.locator('#message').innerText()).toContain('已在河口村的群里发出督办');
+    expect(await page.locator('#message').innerText()).toContain('督办已安排发送到河口村的群里');
     await page.locator('#back').click();
     await page.waitForURL((u) => u.pathname === `/units/${w.units.village2.id}` && u.search === `?${week}`, {
       timeout: 5000,
@@ -365,7 +365,7 @@ describe.skipIf(!hasChromium)("a township leader's week: digest card → pages �
     await page.waitForURL((u) => villageUrl.endsWith(`${u.pathname}${u.search}`), { timeout: 5000 });
     await page.locator('#overdue button', { hasText: '督办' }).first().click();
     await page.waitForURL((u) => u.pathname === '/urge');
-    expect(await page.locator('#message').innerText()).toContain('已在城关村的群里发出督办');
+    expect(await page.locator('#message').innerText()).toContain('督办已安排发送到城关村的群里');
     await waitFor('the 督办 in 城关村工作群', () => urges().length === before + 1);
   });
 

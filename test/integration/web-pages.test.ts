@@ -268,7 +268,7 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       w.postUrge(leader, { unit: w.units.village2.id, _csrf: csrf, back: `/units/${w.units.village2.id}` });
     const first = await press();
     expect(first.status).toBe(200);
-    expect(await first.text()).toContain('已在河口村的群里发出督办');
+    expect(await first.text()).toContain('督办已安排发送到河口村的群里');
     const sent = await waitFor('the 督办 in 河口村工作群', () => {
       const list = w.h.fake.sentMessages().filter((m) => m.receiveId === w.chats.village2);
       return list.length > 0 && list;

@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('督办 card in the village chat', () => {
     await page.waitForURL(`**/units/${w.units.township.id}`);
     await page.locator('#children tr', { hasText: '河口村' }).locator('button', { hasText: '督办' }).click();
     await page.waitForURL('**/urge');
-    expect(await page.locator('#message').innerText()).toContain('已在河口村的群里发出督办');
+    expect(await page.locator('#message').innerText()).toContain('督办已安排发送到河口村的群里');
 
     const sent = await cardIn(w.chats.village2);
     expect(sent).toHaveLength(1);
@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)('督办 card in the village chat', () => {
     await page.locator('form[action="/urge"] button', { hasText: '督办' }).click();
     await page.waitForURL('**/urge');
     const message = await page.locator('#message').innerText();
-    expect(message).toContain('已在城关村的群里发出督办');
+    expect(message).toContain('督办已安排发送到城关村的群里');
     expect(message).toContain('#C01');
 
     const sent = await cardIn(w.chats.village);

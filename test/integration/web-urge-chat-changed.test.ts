@@ -47,7 +47,7 @@ describe('督办 after the village changed its chat', () => {
 
   it('urged in the old group this morning: the new group can still be urged today, and gets it', async () => {
     const { village } = w.units;
-    expect(await press(village.id)).toContain('已在城关村的群里发出督办');
+    expect(await press(village.id)).toContain('督办已安排发送到城关村的群里');
     await waitFor('the 督办 in the old group', () => urgesIn(w.chats.village).length === 1);
     await waitFor('marked sent', async () => (await w.urgeStatuses(w.chats.village))[0] === 'sent');
 
@@ -58,7 +58,7 @@ describe('督办 after the village changed its chat', () => {
       expect(html, path).toMatch(new RegExp(`name="unit"\\s+value="${village.id}"`));
       expect(html, path).not.toContain('今天已督办');
     }
-    expect(await press(village.id)).toContain('已在城关村的群里发出督办（1 个群）');
+    expect(await press(village.id)).toContain('督办已安排发送到城关村的群里（1 个群）');
     await waitFor('the 督办 in the new group', () => urgesIn(newChat).length === 1);
     await waitFor('marked sent', async () => (await w.urgeStatuses(newChat))[0] === 'sent');
     expect(await page(`/units/${village.id}`)).toContain('今天已督办');
@@ -74,12 +74,12 @@ describe('督办 after the village changed its chat', () => {
       times: 1,
       fault: { code: 230002, status: 400, msg: 'Bot/User can NOT be out of the chat.' },
     });
-    expect(await press(village2.id)).toContain('已在河口村的群里发出督办');
+    expect(await press(village2.id)).toContain('督办已安排发送到河口村的群里');
     await waitFor('closed as failed', async () => (await w.urgeStatuses(w.chats.village2))[0] === 'failed');
     expect(await page(`/units/${village2.id}`)).toContain('督办未送达');
 
     const newChat = await moveToNewChat(village2.id, w.chats.village2, '河口村新工作群');
-    expect(await press(village2.id)).toContain('已在河口村的群里发出督办（1 个群）');
+    expect(await press(village2.id)).toContain('督办已安排发送到河口村的群里（1 个群）');
     await waitFor('the 督办 in the new group', () => urgesIn(newChat).length === 1);
     await waitFor('marked sent', async () => (await w.urgeStatuses(newChat))[0] === 'sent');
     // It used to keep saying 督办未送达 with 再次督办, whose press answered 「今天已经督办过」.

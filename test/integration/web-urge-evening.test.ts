@@ -38,7 +38,7 @@ describe('督办 pressed during quiet hours', () => {
     const text = await res.text();
     expect(text).toContain('免打扰');
     expect(text).toContain('督办将在明天 8:00 发到河口村的群里');
-    expect(text).not.toContain('已在河口村的群里发出督办');
+    expect(text).not.toContain('督办已安排发送到河口村的群里');
     // Nothing goes into the chat at night.
     await w.h.settle();
     expect(inVillageChat()).toHaveLength(before);

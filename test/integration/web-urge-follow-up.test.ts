@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
     await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
     await page.locator('#children tr', { hasText: '河口村' }).locator('button', { hasText: '督办' }).click();
     await page.waitForURL('**/urge');
-    expect(await page.locator('#message').innerText()).toContain('已在河口村的群里发出督办');
+    expect(await page.locator('#message').innerText()).toContain('督办已安排发送到河口村的群里');
     await waitFor('the 督办 delivered', async () =>
       (await w.urgeStatuses(w.chats.village2)).includes('sent'),
     );

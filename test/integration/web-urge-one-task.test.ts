@@ -42,7 +42,7 @@ describe('the last 督办 on a task’s row and page', () => {
       _csrf: csrfOf(await unitPage())!,
       back: `/units/${w.units.village2.id}`,
     });
-    expect(await res.text()).toContain('已在河口村的群里发出督办');
+    expect(await res.text()).toContain('督办已安排发送到河口村的群里');
     await waitFor('the 督办 delivered', async () => {
       const statuses = await w.urgeStatuses(w.chats.village2);
       return statuses.length > before && statuses.at(-1) === 'sent';

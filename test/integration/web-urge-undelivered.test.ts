@@ -43,7 +43,13 @@ describe('督办 that was not delivered', () => {
       times: 1,
       fault: { code: 230002, status: 400, msg: 'Bot/User can NOT be out of the chat.' },
     });
-    expect(await press()).toContain('已在河口村的群里发出督办');
+    // Only queued when the page answers: it says so, and where a refusal will show (not 「已发出」).
+    const answer = await press();
+    expect(answer).toContain(
+      '督办已安排发送到河口村的群里（1 个群），一般几秒内送到。' +
+        '是否送到请稍后刷新河口村的页面查看：没送到会写「督办未送达」，可以再按一次。',
+    );
+    expect(answer).not.toContain('发出督办');
     expect(await waitFor('the 督办 closed as failed', urgeStatus, (s) => s[0] === 'failed')).toEqual([
       'failed',
     ]);
@@ -59,7 +65,7 @@ describe('督办 that was not delivered', () => {
 
     // The bot is back in the chat: pressing again the same day sends it (not 「今天已经督办过」).
     const again = await press();
-    expect(again).toContain('已在河口村的群里发出督办');
+    expect(again).toContain('督办已安排发送到河口村的群里');
     const sent = await waitFor('the 督办 in 河口村工作群', () => {
       const list = inVillageChat();
       return list.length > 0 && list;
@@ -105,7 +111,7 @@ describe('督办 that was not delivered', () => {
     expect(await w.urgeStatuses(w.chats.village)).toEqual([]);
     // Added back: the binding resumes, and the 督办 goes out.
     await membership('added');
-    expect(await pressVillage()).toContain('已在城关村的群里发出督办');
+    expect(await pressVillage()).toContain('督办已安排发送到城关村的群里');
     await waitFor(
       'the 督办 in 城关村工作群',
       async () => (await w.urgeStatuses(w.chats.village))[0] === 'sent',

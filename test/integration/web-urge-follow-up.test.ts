@@ -49,6 +49,22 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
       PHONE.width,
     );
 
+  /** A photo into 河口村's chat with a caption naming `code`, waited for until it is filed there. */
+  const fileByCaption = async (seed: number, code: string, caption: string) => {
+    const messageId = await postPhoto(w.h, { chatId: w.chats.village2, sender: w.org.officer, seed });
+    await postText(w.h, { chatId: w.chats.village2, sender: w.org.officer, text: `#${code} ${caption}` });
+    const taskId = await taskIdOf(w, w.units.village2, code);
+    await waitOnClock(w.h, w.clock, `the photo filed to ${code}`, async () => {
+      const [r] = await queryRows<{ n: number }>(
+        w.h.db.db,
+        sql`select count(*)::int as n from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+              join materials m on m.id = fim.material_id
+            where m.message_id = ${messageId} and fi.undone_at is null and fi.task_id = ${taskId}`,
+      );
+      return Number(r?.n) > 0;
+    });
+  };
+
   it('the township page on the next day says when 河口村 was urged and what came in since', async () => {
     const urgedOn = w.clock.now();
     let page = await phone(tleader);
@@ -76,29 +92,9 @@ describe.skipIf(!hasChromium)('督办 followed up on the next days', () => {
     await narrow(page);
 
     // The village files #C01 on Tuesday: the village page and the task page name it as the answer.
-    const messageId = await postPhoto(w.h, { chatId: w.chats.village2, sender: w.org.officer, seed: 31 });
-    await postText(w.h, { chatId: w.chats.village2, sender: w.org.officer, text: '#C01 入户走访照片' });
-    await waitOnClock(w.h, w.clock, 'the photo filed to C01', async () => {
-      const [r] = await queryRows<{ n: number }>(
-        w.h.db.db,
-        sql`select count(*)::int as n from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
-              join materials m on m.id = fim.material_id
-            where m.message_id = ${messageId} and fi.undone_at is null and fi.task_id = ${c01}`,
-      );
-      return Number(r?.n) > 0;
-    });
+    await fileByCaption(31, 'C01', '入户走访照片');
     // And #C02, due far away: not what was urged, so not counted as the answer to it.
-    const notUrged = await postPhoto(w.h, { chatId: w.chats.village2, sender: w.org.officer, seed: 32 });
-    await postText(w.h, { chatId: w.chats.village2, sender: w.org.officer, text: '#C02 会议照片' });
-    await waitOnClock(w.h, w.clock, 'the photo filed to C02', async () => {
-      const [r] = await queryRows<{ n: number }>(
-        w.h.db.db,
-        sql`select count(*)::int as n from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
-              join materials m on m.id = fim.material_id
-            where m.message_id = ${notUrged} and fi.undone_at is null`,
-      );
-      return Number(r?.n) > 0;
-    });
+    await fileByCaption(32, 'C02', '会议照片');
     await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
     // Before: 「之后提交了 2 件」, the #C02 photo counted as an answer to a 督办 of the overdue #C01.
     expect(await page.locator('#children tr', { hasText: '河口村' }).innerText()).toContain(

@@ -139,6 +139,23 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
   };
 }
 
+/**
+ * The shipped config/archive.yaml's sample names still in `c` (全宗名称 某县人民政府办公室, 移交单位, 接收单位
+ * 某县档案馆), as the doctor names them: left so, every 说明文件 and the 档号's 全宗号 (never reused once
+ * confirmed) would carry the sample's.
+ */
+export function sampleArchiveNames(c: ArchiveConfig): string[] {
+  return [
+    ...(c.fonds.name === '某县人民政府办公室' ? [`全宗（fonds：${c.fonds.code} ${c.fonds.name}）`] : []),
+    ...(c.package.transferringUnit === '某县人民政府办公室'
+      ? [`移交单位（package.transferringUnit：${c.package.transferringUnit}）`]
+      : []),
+    ...(c.package.receivingUnit === '某县档案馆'
+      ? [`接收单位（package.receivingUnit：${c.package.receivingUnit}）`]
+      : []),
+  ];
+}
+
 /** Reads config/archive.yaml (or `path`). */
 export function loadArchiveConfig(path = 'config/archive.yaml'): ArchiveConfig {
   let text: string;

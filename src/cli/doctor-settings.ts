@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadBaseConfig, type Env } from '../config.js';
+import { sampleArchiveNames } from '../archive/archive-config.js';
 import { errorMessage } from '../errors.js';
 import type { DoctorLine } from '../ops/doctor.js';
 import { insideProgramFolder, PACKAGE_ROOT } from '../package-root.js';
@@ -59,8 +60,15 @@ export function settingsFilesLine(
             ? `请复制到程序目录以外（install -m 640 -g archive-bot ${files.join(' ')} ${serviceDir}/），` +
               `再在 ${join(serviceDir, 'archive-bot.env')} 里写 ${vars}`
             : `请复制到程序目录以外的文件夹，例如 ${to}，再在程序目录的 .env 里写 ${vars}`);
-    const warn = s.schedulesDefaulted || !s.archive || inside.length > 0;
-    return { status: warn ? 'warn' : 'ok', label, detail: notes.join('；') + move };
+    // The shipped sample's names: the export would stamp them into 说明文件 and the 档号's 全宗号.
+    const sample = s.archive ? sampleArchiveNames(s.archive) : [];
+    const sampleNote =
+      sample.length === 0
+        ? ''
+        : `\n      ${archiveFile} 里还是示例的${sample.join('、')}：确认归档前改成县档案馆给定的全宗号、全宗名称和移交、接收单位` +
+          '（档号一经确认永不改号，移交包的说明文件也写这些）';
+    const warn = s.schedulesDefaulted || !s.archive || inside.length > 0 || sample.length > 0;
+    return { status: warn ? 'warn' : 'ok', label, detail: notes.join('；') + sampleNote + move };
   } catch (err) {
     // A bad value: the message names the file and the field; the bot would refuse to start.
     return { status: 'fail', label, detail: `${errorMessage(err)}\n      机器人启动会被拒绝` };

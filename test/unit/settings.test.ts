@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { settingsFilesLine } from '../../src/cli/doctor-settings.js';
@@ -7,6 +7,14 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { isLarkAppId } from '../../src/lark/app-id.js';
 import { loadCliSettings, loadSettings } from '../../src/settings.js';
 import { repoRoot } from '../support/bot-process.js';
+
+/** The shipped archive.yaml as a county makes it its own: its 全宗 and its 移交、接收单位. */
+const countyArchiveYaml = () =>
+  readFileSync(join(repoRoot, 'config/archive.yaml'), 'utf8')
+    .replace(/^(\s+code: )A182$/m, '$1A101')
+    .replace(/^(\s+name: )某县人民政府办公室$/m, '$1施甸县人民政府办公室')
+    .replace(/^(\s+transferringUnit: )某县人民政府办公室$/m, '$1施甸县人民政府办公室')
+    .replace(/^(\s+receivingUnit: )某县档案馆$/m, '$1施甸县档案馆');
 
 describe('settings', () => {
   it('one app-id rule: cli_ + 16 hex digits, for the configuration and the long connection', () => {
@@ -77,6 +85,16 @@ describe('settings', () => {
       const archive = join(dir, 'archive.yaml');
       copyFileSync(join(repoRoot, 'config/schedules.yaml'), schedules);
       copyFileSync(join(repoRoot, 'config/archive.yaml'), archive);
+      // The shipped sample's 全宗 and 移交/接收单位 were said 有效, and went into every 说明文件 and 档号.
+      expect(settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: archive })).toEqual({
+        status: 'warn',
+        label: '设置文件',
+        detail:
+          `${schedules} 有效；${archive} 有效\n      ${archive} 里还是示例的全宗（fonds：A182 某县人民政府办公室）、` +
+          '移交单位（package.transferringUnit：某县人民政府办公室）、接收单位（package.receivingUnit：某县档案馆）：' +
+          '确认归档前改成县档案馆给定的全宗号、全宗名称和移交、接收单位（档号一经确认永不改号，移交包的说明文件也写这些）',
+      });
+      writeFileSync(archive, countyArchiveYaml());
       expect(settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: archive })).toEqual({
         status: 'ok',
         label: '设置文件',

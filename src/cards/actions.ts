@@ -109,6 +109,20 @@ export const UNFILED_PAGE = defineCardAction({
   stale: '这个按钮已失效，请重新发送「未归档」',
 });
 
+/**
+ * 查's 下一页 / 回到第一页: the items of unit `u` matching the words `q` (as typed after the unit),
+ * from the `o`-th on (from the first without it).
+ */
+export const FIND_PAGE = defineCardAction({
+  name: 'find-page',
+  value: z.object({
+    u: id,
+    q: z.string().max(100).optional(),
+    o: z.coerce.number().int().positive().optional(),
+  }),
+  stale: '这个按钮已失效，请重新发送「查」',
+});
+
 // Corrections (usecases/correction-actions.ts).
 export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });
 /**

@@ -11,6 +11,7 @@ import {
   FIX_UNFILE,
   FIX_WAIVE,
 } from './actions.js';
+import type { ButtonValue } from '../domain/card-action-type.js';
 import { transferredWarning } from '../domain/transfer-changes.js';
 import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, md } from './card-kit.js';
 import {
@@ -253,15 +254,44 @@ export function requestAnsweredCard(f: ItemFacts, x: { approved: boolean; by: st
   ]);
 }
 
-/** `查 …`: recent items with a 更正 button each. */
-export function itemListCard(title: string, items: ItemFacts[], more: boolean): object {
+/**
+ * `查 …`: a page of the matching items, newest first, each with a 更正 button. `total` counts them all,
+ * `before` those on the pages before this one; while more follow, the card says how many and offers
+ * 下一页 (`next`), a later page 回到第一页 (`first`), as the 未归档 list does.
+ */
+export function itemListCard(input: {
+  title: string;
+  items: ItemFacts[];
+  total: number;
+  before: number;
+  next: ButtonValue;
+  first: ButtonValue;
+}): object {
+  const { title, items, total, before } = input;
   const elements: object[] = [];
-  if (items.length === 0)
+  if (total === 0)
     elements.push(
-      md('没有找到符合条件的材料。可以写任务编号、户主姓名、关键词或日期，如「查 张三」「查 5月6日」。'),
+      md(
+        '没有找到符合条件的材料。可以写任务编号、户主姓名、档号、文件名、关键词或日期，如「查 张三」「查 5月6日」。',
+      ),
+    );
+  else if (total > items.length || before > 0)
+    elements.push(
+      md(
+        items.length > 0
+          ? `共 **${total}** 件，这是第 ${before + 1}–${before + items.length} 件：`
+          : `共 **${total}** 件，后面没有了。`,
+      ),
     );
   for (const f of items)
     elements.push(md(factsLine(f)), buttonRow([button('更正', FIX.value({ i: f.itemId }))]));
-  if (more) elements.push(md("<font color='grey'>只列出最近 10 件，写得更具体些可以找到更早的。</font>"));
-  return card(title, 'blue', elements, { summary: `${title}（${items.length}件）` });
+  const more = total - before - items.length;
+  if (more > 0)
+    elements.push(md(`<font color='grey'>还有 ${more} 件没列出，点「下一页」查看，或写得更具体些。</font>`));
+  const pages = [
+    ...(more > 0 ? [button('下一页', input.next)] : []),
+    ...(before > 0 ? [button('回到第一页', input.first)] : []),
+  ];
+  if (pages.length > 0) elements.push(buttonRow(pages));
+  return card(title, 'blue', elements, { summary: `${title}（${total}件）` });
 }

@@ -25,7 +25,8 @@ function localMidnight(y: number, m: number, d: number, timeZone: string): Date 
 
 /**
  * The words of `查 …`: a task code (C03, H01-02), a day (今天, 昨天, 5月6日, 5-6, 2025-05-06,
- * 2025年5月6日), and keywords (a household head's name, a word of the title, the filer's name).
+ * 2025年5月6日), and keywords (a household head's name, a word of the title, the filer's name, a 档号,
+ * a file name).
  */
 export function parseFindQuery(args: string, now: Date, timeZone: string): FindQuery {
   const q: FindQuery = { words: [] };
@@ -57,7 +58,8 @@ export function parseFindQuery(args: string, now: Date, timeZone: string): FindQ
       day(Number(today.year), Number(short[1]), Number(short[2]));
       continue;
     }
-    q.words.push(w.slice(0, 20));
+    // Long enough for a whole 档号 (A182-WS·2025-D30-ZH-0001) or a file name.
+    q.words.push(w.slice(0, 40));
   }
   q.words = q.words.slice(0, 3);
   return q;

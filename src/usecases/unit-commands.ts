@@ -1,9 +1,5 @@
-import { itemListCard } from '../cards/correction-cards.js';
 import { missingByUnitCard } from '../cards/missing-by-unit-card.js';
-import { findItemsForCorrection } from '../db/repos/correction-items.js';
-import { parseFindQuery } from '../domain/find-query.js';
-import { itemFacts } from './item-facts.js';
-import { withFilerNames } from './chat-member-names.js';
+import { findItemsCard } from './find-items.js';
 import {
   bindChoicesCard,
   allDoneCard,
@@ -34,18 +30,15 @@ import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
  * Which unit a command is about. In a group: the chat's bound unit, or a unit named in the command
  * inside it (a township chat asking about one of its villages). In a direct message: the unit named
  * in the command if the person works for it or above it, else the one unit they work for (asks when
- * ambiguous). Nobody reads a unit they have no role over.
+ * ambiguous). Nobody reads a unit they have no role over. A unit named by the leading words
+ * (unitNamedFirst) leaves the words after it as `rest` (任务 城关村 C03, 查 城关村 张三).
  */
 export async function resolveUnit(
   deps: BotDeps,
   msg: IncomingMessage,
   words: string,
 ): Promise<{ unit?: UnitRow; rest: string }> {
-  const named = async () => {
-    if (!words) return undefined;
-    const [best] = matchUnit(words, await listUnits(deps.db), 1);
-    return best && best.score >= 50 ? best.unit : undefined;
-  };
+  const named = () => unitNamedFirst(deps, words);
   if (msg.chatType !== 'p2p') {
     const unit = await unitOfChat(deps.db, msg.chatId);
     if (!unit) {
@@ -58,18 +51,17 @@ export async function resolveUnit(
       return { rest: words };
     }
     const inside = await named();
-    if (inside && inside.id !== unit.id && inside.path.startsWith(unit.path))
-      return { unit: inside, rest: '' };
+    if (inside && inside.unit.path.startsWith(unit.path)) return inside;
     return { unit, rest: words };
   }
   const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
   const asked = await named();
   if (asked) {
-    if (mine.some((u) => asked.path.startsWith(u.path))) return { unit: asked, rest: '' };
+    if (mine.some((u) => asked.unit.path.startsWith(u.path))) return asked;
     await replyText(
       deps.gateway,
       msg.messageId,
-      `您不是${asked.name}或其上级单位的工作人员，不能查看它的归档情况。`,
+      `您不是${asked.unit.name}或其上级单位的工作人员，不能查看它的归档情况。`,
       `which-${msg.messageId}`,
     );
     return { rest: words };
@@ -88,6 +80,25 @@ export async function resolveUnit(
     `which-${msg.messageId}`,
   );
   return { rest: words };
+}
+
+/**
+ * The unit the command's words begin with, and the words after it: all of them naming a unit (进度
+ * 城关镇 城关村), else the longest run of leading words that does (查 城关村 张三: 城关村, 「张三」).
+ * A match scores at least 50 (a name holding the words, or better).
+ */
+async function unitNamedFirst(
+  deps: BotDeps,
+  words: string,
+): Promise<{ unit: UnitRow; rest: string } | undefined> {
+  const parts = words.split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const units = await listUnits(deps.db);
+  for (let n = parts.length; n >= 1; n--) {
+    const [best] = matchUnit(parts.slice(0, n).join(' '), units, 1);
+    if (best && best.score >= 50) return { unit: best.unit, rest: parts.slice(n).join(' ') };
+  }
+  return undefined;
 }
 
 type UnitCommand = 'tasks' | 'progress' | 'missing' | 'find' | 'bind';
@@ -145,7 +156,7 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
       words: ['查', '查找', '查询', 'find'],
       glued: { word: '查', except: /^查[看询找]/ },
       who: 'everyone',
-      usage: '查 关键词/任务编号/日期',
+      usage: '查 关键词/任务编号/档号/日期',
       help: '找最近提交的材料，可以更正',
     }),
   ];
@@ -263,21 +274,15 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       );
     },
     find: async (deps, msg, cmd) => {
-      // 查 张三 / 查 H01-02 / 查 5月6日: recent items of the unit, each with 更正.
-      const words = cmd.args;
-      const { unit } = await resolveUnit(deps, msg, msg.chatType === 'p2p' ? words : '');
+      // 查 张三 / 查 H01-02 / 查 5月6日 / 查 城关村 张三 (a direct chat: the unit first, then the words):
+      // the unit's items, each with 更正. A group searches its own unit (and below) for all the words.
+      const direct = msg.chatType === 'p2p';
+      const { unit, rest } = await resolveUnit(deps, msg, direct ? cmd.args : '');
       if (!unit) return;
-      const now = deps.clock.now();
-      const q = parseFindQuery(words, now, tz);
-      const items = await findItemsForCorrection(deps.db, { unitPath: unit.path, ...q, limit: 11 });
       await replyCard(
         deps.gateway,
         msg.messageId,
-        itemListCard(
-          `${unit.name}最近提交的材料${words ? `（${words.slice(0, 20)}）` : ''}`,
-          (await withFilerNames(deps, items.slice(0, 10))).map((i) => itemFacts(i, now, tz)),
-          items.length > 10,
-        ),
+        await findItemsCard(deps, unit, direct ? rest : cmd.args),
         `find-${msg.messageId}`,
       );
     },

@@ -27,6 +27,7 @@ import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
 import { waiveCommands } from '../usecases/waive-command.js';
+import { findPageAction } from '../usecases/find-items.js';
 import type { FeatureEnv } from './feature-env.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
@@ -156,7 +157,10 @@ export function unitsFeature(env: FeatureEnv): Feature {
   return {
     name: 'units',
     commands: [...unitCommands({ timeZone: env.config.timeZone }), ...roleCommands],
-    cardActions: [bindChatAction({ cardsAgain: () => env.handlesJob(FILING_CARD_AGAIN_JOB) })],
+    cardActions: [
+      bindChatAction({ cardsAgain: () => env.handlesJob(FILING_CARD_AGAIN_JOB) }),
+      findPageAction(),
+    ],
     onBotAdded: onboardChat,
     onBotRemoved: leaveChat,
     jobs: [

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import type { ItemFiles } from '../../domain/item-files.js';
+import { looseSpelling, SEPARATOR_RUN } from '../../domain/typed-archival-code.js';
 import { withItemFiles } from './item-files.js';
 
 /** A filed item as the correction cards show it. */
@@ -28,7 +29,7 @@ export interface ItemForCorrection {
   transferredAt: Date | null;
 }
 
-const select = (where: SQL, limit: number) => sql`
+const select = (where: SQL, limit: number, offset = 0) => sql`
   select fi.id::int as id, t.id::int as task_id, t.code as task_code, t.title as task_title,
          h.head_name as household_name, u.id::int as unit_id, u.name as unit_name, u.path as unit_path,
          fi.title, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
@@ -46,7 +47,7 @@ const select = (where: SQL, limit: number) => sql`
   left join people p on p.open_id = fi.filed_by
   where ${where}
   order by fi.filed_at desc, fi.id desc
-  limit ${limit}`;
+  limit ${limit} offset ${offset}`;
 
 /** A row of `select` above. */
 interface ItemRow {
@@ -95,29 +96,67 @@ export async function itemForCorrection(db: Db | Tx, itemId: number): Promise<It
   return row && (await withItemFiles(db, [toItem(row)]))[0];
 }
 
+/** `%word%` with LIKE's own metacharacters escaped. */
+const contains = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** What a `查` asks for: a task code, a local day, keywords (each must match), under a unit. */
+export interface FindItemsQuery {
+  unitPath: string;
+  taskCode?: string;
+  from?: Date;
+  to?: Date;
+  words: string[];
+}
+
 /**
- * Live items of a unit (and below) filed recently, newest first, matching the words of a `查`
- * command: a task code (C03, H01-02), a date range, and otherwise keywords found in the item's
- * title, the task's title, the household's name or the filer's name.
+ * The conditions of a `查`: live items under the unit, of the task code, filed that day, and each word
+ * found in the item's title, the task's title, the household's name, the filer's name, the unit's name
+ * or the item's search text (`item_search.doc`: its 档号, its files' names and captions, the burst's
+ * caption, its description). A word written as a 档号 with another separator (`A182-ZP.2026-Y-0001`,
+ * full-width letters) also finds the 档号 as stored (`looseSpelling`, as the web search does).
  */
-export async function findItemsForCorrection(
-  db: Db,
-  q: { unitPath: string; taskCode?: string; from?: Date; to?: Date; words: string[]; limit: number },
-): Promise<ItemForCorrection[]> {
+function findConditions(q: FindItemsQuery): SQL {
   const parts: SQL[] = [sql`fi.undone_at is null`, sql`u.path like ${`${q.unitPath}%`}`];
   if (q.taskCode)
     parts.push(sql`(upper(t.code) = upper(${q.taskCode}) or upper(t.item_code) = upper(${q.taskCode}))`);
   if (q.from) parts.push(sql`fi.filed_at >= ${q.from}`);
   if (q.to) parts.push(sql`fi.filed_at < ${q.to}`);
   for (const w of q.words) {
-    const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = contains(w);
+    const loose = looseSpelling(w);
+    const doc = loose
+      ? sql`s.doc ilike ${like} escape '\\'
+            or regexp_replace(s.doc, ${SEPARATOR_RUN}, '-', 'g') ilike ${contains(loose)} escape '\\'`
+      : sql`s.doc ilike ${like} escape '\\'`;
     parts.push(
       sql`(fi.title like ${like} or t.title like ${like} or coalesce(h.head_name, '') like ${like}
-           or coalesce(p.name, '') like ${like} or u.name like ${like})`,
+           or coalesce(p.name, '') like ${like} or u.name like ${like}
+           or exists (select 1 from item_search s where s.item_id = fi.id and (${doc})))`,
     );
   }
-  const rows = await queryRows<ItemRow>(db, select(sql.join(parts, sql` and `), q.limit));
-  return withItemFiles(db, rows.map(toItem));
+  return sql.join(parts, sql` and `);
+}
+
+/**
+ * A page of the live items of a unit (and below) matching the words of a `查` command
+ * (findConditions), newest first: `limit` of them after the first `offset`, and how many match in all.
+ */
+export async function findItemsForCorrection(
+  db: Db,
+  q: FindItemsQuery & { limit: number; offset?: number },
+): Promise<{ items: ItemForCorrection[]; total: number }> {
+  const where = findConditions(q);
+  const rows = await queryRows<ItemRow>(db, select(where, q.limit, q.offset ?? 0));
+  const [count] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from filing_items fi
+        join tasks t on t.id = fi.task_id
+        join units u on u.id = t.unit_id
+        left join households h on h.id = t.household_id
+        left join people p on p.open_id = fi.filed_by
+        where ${where}`,
+  );
+  return { items: await withItemFiles(db, rows.map(toItem)), total: Number(count?.n ?? 0) };
 }
 
 /** Pending correction requests of an item (asked by an officer, not yet answered). */

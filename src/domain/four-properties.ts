@@ -250,10 +250,18 @@ export function failingItems(report: Pick<FourPropertiesReport, 'failures'>): Fa
 
 /**
  * What failed, for a chat message: one line per failing item and kind of problem (「A182-ZP·2025-Y-0001：
- * 哈希值不符」; errors only, the report's order), the first `max`, then how many more.
+ * 哈希值不符」; errors only, the report's order), the first `max`, then how many more. With `itemUrl` (the
+ * web pages are on) a line of an item ends with the link to its page, where its correction starts.
  */
-export function failingItemLines(report: FourPropertiesReport, max: number): string[] {
-  const lines = failingItems(report).map((f) => `${f.what}：${f.label}`);
+export function failingItemLines(
+  report: FourPropertiesReport,
+  max: number,
+  itemUrl?: (itemId: number) => string | undefined,
+): string[] {
+  const lines = failingItems(report).map((f) => {
+    const url = f.itemId !== null ? itemUrl?.(f.itemId) : undefined;
+    return `${f.what}：${f.label}${url ? ` ${url}` : ''}`;
+  });
   return [
     ...lines.slice(0, max).map((l) => `· ${l}`),
     ...(lines.length > max ? [`· 另有 ${lines.length - max} 项`] : []),

@@ -24,7 +24,8 @@ import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-aler
  * operations alert (firing while the last check failed, with the report's server path; a check of one
  * unit's year raises it but never clears it, nor sets the gauge: only the whole archive's check does), and a short
  * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
- * passed or how many failed, the first failing items by 档号 and what is wrong, and, when it failed,
+ * passed or how many failed, the first failing items by 档号 and what is wrong (each linking its item's
+ * page when the pages are on), and, when it failed,
  * the Excel report as a file (up to the chat upload limit). A report too big for the chat is a link to
  * its download page when the pages are on (PUBLIC_URL: `pageUrl`), else named by its folder under the
  * data folder for the administrator. No server path in the chat.
@@ -78,7 +79,12 @@ export async function reportFourPropertiesRun(
   await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: chatId,
-    message: { msgType: 'text', content: JSON.stringify({ text: chatText(report, pieces, tooBig) }) },
+    message: {
+      msgType: 'text',
+      content: JSON.stringify({
+        text: chatText(report, pieces, tooBig, (id) => deps.pageUrl?.(`/items/${id}`)),
+      }),
+    },
     uuid: sendKey('4p', runKey, chatId),
   });
   if (!fits) return;
@@ -111,10 +117,16 @@ function tooBigText(runId: string, limit: number, pageUrl?: (path: string) => st
 }
 
 /**
- * The chat's text: per property, then the first failing items (档号, or the item, and what is wrong), and
- * where the Excel report is (`tooBig`: not sent with it).
+ * The chat's text: per property, then the first failing items (档号, or the item, and what is wrong, and
+ * the link to its page when the pages are on: `itemUrl`), and where the Excel report is (`tooBig`: not
+ * sent with it).
  */
-function chatText(report: FourPropertiesReport, counts: string, tooBig: string | undefined): string {
+function chatText(
+  report: FourPropertiesReport,
+  counts: string,
+  tooBig: string | undefined,
+  itemUrl: (itemId: number) => string | undefined,
+): string {
   const lines = PROPERTIES.map(
     (p) =>
       `${PROPERTY_LABELS[p]}：${report.summary[p].failed ? `${report.summary[p].failed} 项不合格` : '通过'}`,
@@ -124,7 +136,7 @@ function chatText(report: FourPropertiesReport, counts: string, tooBig: string |
     `四性检测未通过（${counts}）`,
     ...lines,
     '不合格的有：',
-    ...failingItemLines(report, NAMED),
+    ...failingItemLines(report, NAMED, itemUrl),
     tooBig ?? '完整的检测报告见下方的 Excel 文件。',
   ].join('\n');
 }

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -7,13 +9,17 @@ import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { cardButtons } from '../support/cards.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+
+const PUBLIC_URL = 'https://archive.example.test';
 
 /**
  * The archivist's 查 (find filed items to correct them): in a direct chat the unit is named first and
  * the words after it are searched (「查 东村 王村干」 from someone with roles on two units); an item
  * is found by its 档号 (as typed, with `.` for `·`), its file's name and its caption; more matches than
- * a card lists are counted and paged with 下一页, which only those who may 查 the unit can use.
+ * a card lists are counted and paged with 下一页, which only those who may 查 the unit can use. The
+ * 四性检测 result names a failing item by its 档号 with the link to its page (PUBLIC_URL set).
  */
 describe('查: the unit first, 档号 and file names, 下一页', () => {
   let f: ArchiveFixture;
@@ -30,7 +36,7 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     h = await startHarness({
       db: f.tdb,
       clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
+      env: { DATA_DIR: f.dataDir, PUBLIC_URL },
       settings: {
         schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
         schedulesDefaulted: true,
@@ -177,5 +183,32 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     const second = await tapCard(h, { operator: 'ou_archivist', value: next, chatId: dm });
     expect(listed(second.card.data)).toHaveLength(2);
     expect(JSON.stringify(second.card.data)).toContain('西村最近提交的材料（会议记录）');
+  });
+
+  it('四性检测 names a failing item by its 档号 and links its page', async () => {
+    // A stored file of the confirmed photo damaged: the check fails on it.
+    const [blob] = await queryRows<{ key: string }>(
+      f.db,
+      sql`select m.storage_key as key from materials m
+            join filing_item_materials fim on fim.material_id = m.id
+          where fim.item_id = ${photoItem}`,
+    );
+    const path = join(f.dataDir, 'files', blob!.key);
+    const bad = readFileSync(path);
+    bad[bad.length - 40]! ^= 0x01;
+    writeFileSync(path, bad);
+    const before = h.fake.sentMessages().length;
+    await sayToBot(h, { chatId: group, sender: 'ou_archivist', text: '四性检测 东村 2025' });
+    await h.settle();
+    const text = await waitFor('the 四性检测 result', () =>
+      h.fake
+        .sentMessages()
+        .slice(before)
+        .filter((m) => m.receiveId === group && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.startsWith('四性检测未通过')),
+    );
+    // Before: 「· A182-ZP·2025-Y-0001：哈希值不符」 and no way to the item.
+    expect(text).toContain(`· ${code}：哈希值不符 ${PUBLIC_URL}/items/${photoItem}`);
   });
 });

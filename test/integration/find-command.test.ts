@@ -112,6 +112,10 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     expect(listed((await direct('查 甲镇 东村 申请书')).content)).toEqual([docItem]);
     // No unit named: still asked which (two units).
     expect(JSON.stringify((await direct('查 王村干')).content)).toContain('您负责多个单位');
+    // 任务 the same way: the unit, then the task code. Before: 「您负责多个单位」.
+    const task = JSON.stringify((await direct('任务 东村 C01')).content);
+    expect(task).toContain('村两委会议记录');
+    expect(task).not.toContain('您负责多个单位');
   });
 
   it('finds an item by its 档号 (as stored, or typed with another separator), its file name and its caption', async () => {

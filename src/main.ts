@@ -12,6 +12,9 @@ const EXIT_2_CODES = new Set([
   'data_dir_foreign_files',
   'pglite_left_behind',
   'pglite_moved',
+  // Lark answered and refused LARK_APP_ID / LARK_APP_SECRET (10014 and the like, never a network error or a
+  // 5xx): the same secret is refused every 10 s until someone edits the settings file.
+  'lark_credentials_refused',
 ]);
 
 /** The composition root: environment, signals, exit codes. Everything else is in startBot(). */
@@ -44,8 +47,8 @@ async function main(): Promise<void> {
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
     console.error(`无法启动：${errorMessage(err)}`);
-    // A database a newer program migrated stays so, and so does a data folder holding another user's
-    // files: restarting cannot help (systemd: RestartPreventExitStatus=2).
+    // A database a newer program migrated stays so, and so do a data folder holding another user's
+    // files and credentials Lark refuses: restarting cannot help (systemd: RestartPreventExitStatus=2).
     process.exit(err instanceof AppError && EXIT_2_CODES.has(err.code) ? 2 : 1);
   });
   let stopping = false;

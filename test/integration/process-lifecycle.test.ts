@@ -145,12 +145,13 @@ describe('the bot process', () => {
       ]);
     });
 
-    it('exits 1 with one clear line when Lark refuses the credentials', { timeout: 180_000 }, async () => {
+    // systemd restarts on any exit but 2 (RestartPreventExitStatus=2): a refused secret stays refused.
+    it('exits 2 with one clear line when Lark refuses the credentials', { timeout: 180_000 }, async () => {
       const p = t.startProcess(process.execPath, ['dist/main.js'], {
         ...base(await newDataDir()),
         LARK_APP_SECRET: 'wrong-secret',
       });
-      expect(await p.exit).toBe(1);
+      expect(await p.exit).toBe(2);
       expect(p.stderr()).toMatch(
         /^无法启动：飞书不接受应用凭证（错误码 10014：.*）：请核对 LARK_APP_ID \/ LARK_APP_SECRET/,
       );

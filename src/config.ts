@@ -182,6 +182,12 @@ export const ENV_FILES = Symbol('env files');
 export const envFilesOf = (env: Env): readonly string[] =>
   (env as { [ENV_FILES]?: readonly string[] })[ENV_FILES] ?? [];
 
+/** The program folder's `.env` when env.ts read it: its full path and the variables it gave. */
+export const DOT_ENV = Symbol('dot env');
+
+export const dotEnvOf = (env: Env): { file: string; keys: readonly string[] } | undefined =>
+  (env as { [DOT_ENV]?: { file: string; keys: readonly string[] } })[DOT_ENV];
+
 /**
  * Lark retries a push it got no 200 for during about 7 hours: a shorter window refuses those retries
  * (401) and their messages are never recorded. A smaller WEBHOOK_MAX_AGE_SECONDS (accepted before

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { envFilesOf, type Env } from '../config.js';
+import { dotEnvOf, envFilesOf, type Env } from '../config.js';
 import type { CliSettings } from '../settings.js';
 import type { CliIo } from './run-cli.js';
 
@@ -29,27 +29,33 @@ export function noDatabaseText(settings: CliSettings, serviceCommand: string): s
 
 /**
  * A command run on a machine where the service is installed (`serviceEnvFile` exists) that read no
- * settings file (no `--env-file`, no ARCHIVE_BOT_ENV_FILE, no .env) and has neither DATA_DIR nor
+ * settings file of the service's (no `--env-file`, no ARCHIVE_BOT_ENV_FILE) and has neither DATA_DIR nor
  * DATABASE_URL in its environment: `npm run cli -- units check` from /opt/archive-bot after an
  * upgrade. It would read the program's own ./data and config/archive.yaml, not the service's
  * /var/lib/archive-bot and /etc/archive-bot/archive.yaml: once anything had made a database under
  * ./data, `archive transfers` said 「移交包记录 0 个」 and `units check` 「还没有村」 (exit 0 and 1 alike,
- * answers about another database), and a write went into it. The line that says which folder and file
- * it would have read and the command as the service runs it, before anything is opened or created;
- * undefined elsewhere (a laptop or a test without the service's file, or settings chosen on purpose).
+ * answers about another database), and a write went into it. A `.env` left in the program's folder
+ * (config/.env.example copied there: DATA_DIR=./data) counts for nothing here: it is not the service's
+ * settings, and what it sets is no choice made for this command. The line that says which folder and
+ * file it would have read and the command as the service runs it, before anything is opened or
+ * created; undefined elsewhere (a laptop or a test without the service's file, or settings chosen on
+ * purpose).
  */
 export function serviceSettingsUnreadText(
   env: Env,
   serviceCommand: string,
   serviceEnvFile = SERVICE_ENV_FILE,
 ): string | undefined {
-  const set = (name: string) => Boolean(env[name]?.trim());
-  if (envFilesOf(env).length > 0 || set('DATA_DIR') || set('DATABASE_URL') || !existsSync(serviceEnvFile))
-    return undefined;
+  const dotEnv = dotEnvOf(env);
+  const set = (name: string) => Boolean(env[name]?.trim()) && !dotEnv?.keys.includes(name);
+  const settingsRead = envFilesOf(env).some((file) => file !== dotEnv?.file);
+  if (settingsRead || set('DATA_DIR') || set('DATABASE_URL') || !existsSync(serviceEnvFile)) return undefined;
   const archiveConfig = resolve(env.ARCHIVE_CONFIG?.trim() || 'config/archive.yaml');
+  const dataDir = resolve(env.DATA_DIR?.trim() || 'data');
   return (
     `这台机器装了机器人服务（有 ${serviceEnvFile}），这条命令却没有读它：` +
-    `它会读 ./data（${resolve('data')}）和 ${archiveConfig}，不是服务的数据和设置，` +
+    (dotEnv ? `程序目录的 ${dotEnv.file} 不是服务的设置，` : '') +
+    `它会读 ${dotEnv ? `${dataDir} ` : `./data（${dataDir}）`}和 ${archiveConfig}，不是服务的数据和设置，` +
     '答出来的不对，改的也不是服务的数据，所以什么也没有做。' +
     asServiceUser(serviceCommand, serviceEnvFile)
   );

@@ -84,16 +84,47 @@ describe('a CLI command on a server, run without the service’s settings', () =
     expect(readdirSync(join(server, 'data')).sort()).toEqual(before);
   });
 
-  it('runs as before with a settings file read, or with DATA_DIR or DATABASE_URL chosen', async () => {
-    // `node --env-file=…` (the service's way) or a .env in the program's folder (a developer's).
-    writeFileSync(join(server, '.env'), 'TZ=Asia/Shanghai\n');
-    const withDotEnv = await run(['units', 'list'], readEnv(join(server, '.env'), {}, []));
-    expect(withDotEnv.stderr).toBe('');
-    expect(withDotEnv.stdout.split('\n')[0]).toBe('X  测试县  (county)');
-    rmSync(join(server, '.env'));
+  it('runs as before with the service’s settings read, or with DATA_DIR or DATABASE_URL chosen', async () => {
+    const withServiceFile = await run(
+      ['units', 'list'],
+      readEnv(join(server, '.env'), { DATA_DIR: './data' }, [`--env-file=${serviceEnvFile}`]),
+    );
+    expect(withServiceFile.stderr).toBe('');
+    expect(withServiceFile.stdout.split('\n')[0]).toBe('X  测试县  (county)');
     const chosen = await run(['units', 'list'], { DATA_DIR: './data' });
     expect(chosen.code).toBe(0);
     expect(chosen.stdout.split('\n')[0]).toBe('X  测试县  (county)');
+  }, 60_000);
+
+  // A developer's .env left in /opt/archive-bot (config/.env.example copied: DATA_DIR=./data) made
+  // `npm run cli -- units check` read ./data without a word: it is not the service's settings.
+  it('a .env left in the program’s folder is not the service’s settings', async () => {
+    writeFileSync(join(server, '.env'), 'DATA_DIR=./data\nTZ=Asia/Shanghai\n');
+    try {
+      const check = await run(['units', 'check'], readEnv(join(server, '.env'), {}, []));
+      expect(check.stderr).toBe(
+        `这台机器装了机器人服务（有 ${serviceEnvFile}），这条命令却没有读它：` +
+          `程序目录的 ${join(server, '.env')} 不是服务的设置，` +
+          `它会读 ${join(server, 'data')} 和 ${join(server, 'config/archive.yaml')}，不是服务的数据和设置，` +
+          '答出来的不对，改的也不是服务的数据，所以什么也没有做。' +
+          '服务器上请以服务用户、用服务的设置运行（README「Running as a service」）：\n' +
+          `  sudo -u archive-bot node --env-file=${serviceEnvFile} dist/cli/main.js units check`,
+      );
+      expect(check.code).toBe(1);
+      // Read with the service's file (node --env-file, or the unit's ARCHIVE_BOT_ENV_FILE), the .env is
+      // not read at all: none of its values mixes into the service's.
+      for (const env of [
+        readEnv(join(server, '.env'), {}, [`--env-file=${serviceEnvFile}`]),
+        readEnv(join(server, '.env'), { ARCHIVE_BOT_ENV_FILE: serviceEnvFile }, []),
+      ]) {
+        expect(env.DATA_DIR).toBeUndefined();
+        expect(env.TZ).toBeUndefined();
+      }
+      // Without a service file (a laptop), .env is read as before.
+      expect(readEnv(join(server, '.env'), {}, []).TZ).toBe('Asia/Shanghai');
+    } finally {
+      rmSync(join(server, '.env'));
+    }
   }, 60_000);
 
   it('npm run db:migrate neither migrates the ./data there nor makes one where there is none', async () => {

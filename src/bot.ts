@@ -20,6 +20,7 @@ import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelop
 import { envelopeFromApiMessage, mapLarkEvent } from './lark/event-mapper.js';
 import { handleWebhookRequest } from './lark/webhook-intake.js';
 import { webSignInNote } from './domain/web-sign-in-note.js';
+import { webSignInSettings } from './web-sign-in-settings.js';
 import { readinessDetail } from './domain/resource-wait-text.js';
 import { startWsIntake, type WsIntake } from './lark/ws-intake.js';
 import { createLogger, type Logger } from './logger.js';
@@ -115,7 +116,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       ],
     });
   for (const warning of [...(config.warnings ?? []), ...settings.warnings]) logger.warn(warning);
-  if (!config.web.publicUrl) logger.info(webSignInNote(undefined));
+  if (!config.web.publicUrl) logger.info(webSignInNote(webSignInSettings(config)));
   const metrics = o.metrics ?? new Metrics();
   metrics.logTo(logger);
   registerBuildInfo(metrics);

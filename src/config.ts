@@ -214,6 +214,8 @@ export interface Config {
   webhook: { maxAgeSeconds: number; maxAheadSeconds: number; bodyLimitBytes: number };
   /** Values raised to their floor, one sentence each for the IT person: logged at start, shown by `doctor`. */
   warnings?: string[];
+  /** The files the variables were read from (envFilesOf), for a line saying which one to edit. */
+  envFiles?: readonly string[];
   databaseUrl?: string;
   /** PostgreSQL statement_timeout (0 = none). */
   statementTimeoutMs: number;
@@ -474,6 +476,7 @@ export function loadConfig(env: Env): Config {
   const v = parsed.data;
   return {
     warnings: webhookAgeWarnings(v, cleaned.LARK_EVENT_MODE === 'webhook'),
+    envFiles: envFilesOf(env),
     lark: {
       appId: v.LARK_APP_ID,
       appSecret: v.LARK_APP_SECRET,

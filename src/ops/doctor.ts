@@ -40,7 +40,8 @@ import { botVersionLine, runningBuild } from './doctor-bot-version.js';
 import { heldBotLine, heldDatabaseText, liveDataDirHolder } from './doctor-data-dir-holder.js';
 import { reportWebhookPushes } from './doctor-pushes.js';
 import { queuesFromMetrics, reportQueues } from './doctor-queues.js';
-import { webSignInNote } from '../domain/web-sign-in-note.js';
+import { isLoopbackHost, webSignInNote } from '../domain/web-sign-in-note.js';
+import { webSignInSettings } from '../web-sign-in-settings.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { contactScopeLine } from './doctor-contact-scope.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
@@ -229,7 +230,12 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       );
   }
 
-  if (config) add('ok', '网页登录', webSignInNote(config.web.publicUrl));
+  if (config)
+    add(
+      !config.web.publicUrl && isLoopbackHost(config.host) ? 'warn' : 'ok',
+      '网页登录',
+      webSignInNote(webSignInSettings(config)),
+    );
 
   if (existsSync(dataDir)) {
     const s = await statfs(dataDir);

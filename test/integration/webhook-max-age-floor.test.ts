@@ -47,9 +47,10 @@ describe('an older .env with WEBHOOK_MAX_AGE_SECONDS below 8 hours', () => {
 
       const doctor = await runCli(['doctor'], env, { cwd: t.tmp });
       expect(doctor.stdout).toContain(`! 配置：${warning}`);
-      // No PUBLIC_URL: the log at start and doctor both say where web sign-in works, and how to widen it.
-      const note = '未设置 PUBLIC_URL：网页只能在浏览器里直接用本机的 IP 地址和端口打开登录';
-      expect(doctor.stdout).toContain(`网页登录：${note}`);
+      // No PUBLIC_URL and HOST=127.0.0.1: the log at start and doctor (!) both say no other computer's
+      // browser reaches the bot, and how to change that.
+      const note = '未设置 PUBLIC_URL，且 HOST=127.0.0.1 只在本机监听：别的电脑的浏览器打不开网页。';
+      expect(doctor.stdout).toContain(`! 网页登录：${note}`);
       expect(bot.logs().some((l) => l.level === 30 && l.msg.startsWith(note))).toBe(true);
       bot.kill('SIGTERM');
       expect(await bot.exit).toBe(0);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from './errors.js';
+import { processGroupName, processUserName } from './process-user.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './ops/restore-marker.js';
 
 /**
@@ -61,5 +62,27 @@ export function checkNoUnfinishedRestore(dataDir: string): void {
   throw new AppError(
     'restore_incomplete',
     `${unfinishedRestoreText(dataDir, marker)}：机器人不在不完整的数据上启动，${restoreAgainText(marker)}。`,
+  );
+}
+
+/**
+ * A command run before the service ever started: the service's DATA_DIR (/var/lib/archive-bot, which
+ * systemd makes at the first start) does not exist yet, or root made it, and the service user may not
+ * make the database in it: `EACCES: permission denied, mkdir '…/archive-bot/pglite'` said nothing of
+ * what to do. The line that names the folder and the `install -d` that makes it this user's; undefined
+ * for any other failure.
+ */
+export function dataDirAccessText(dataDir: string, err: unknown): string | undefined {
+  let e: unknown = err;
+  while (e instanceof Error && !(e as NodeJS.ErrnoException).code && e.cause) e = e.cause;
+  const { code, path } = e as NodeJS.ErrnoException;
+  const dir = resolve(dataDir);
+  if ((code !== 'EACCES' && code !== 'EPERM') || !path) return undefined;
+  const where = resolve(path);
+  if (where !== dir && !where.startsWith(`${dir}/`) && !dir.startsWith(`${where}/`)) return undefined;
+  const user = processUserName();
+  return (
+    `数据目录 ${dir} 不能由 ${user} 写入（${code}）：服务还没启动过时它可能还不存在，或是 root 建的。` +
+    `请先以 root 运行 install -d -o ${user} -g ${processGroupName()} -m 750 ${dir}，再运行这条命令`
   );
 }

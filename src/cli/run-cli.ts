@@ -1,5 +1,6 @@
 import { ConfigError, type Env } from '../config.js';
 import type { Database } from '../db/client.js';
+import { dataDirAccessText } from '../data-dir-check.js';
 import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
@@ -94,8 +95,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   }
   let database: Database;
+  let dataDir: string | undefined;
   try {
     const settings = loadCliSettings(io.env);
+    dataDir = settings.dataDir;
     const nothing =
       !io.database && entry.readsOnly?.(args)
         ? noDatabaseText(settings, `dist/cli/main.js ${argv.join(' ')}`)
@@ -107,7 +110,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     database = io.database ?? (await openCliDb(settings, io.err));
   } catch (err) {
     // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
-    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${errorMessage(err)}`);
+    const access = dataDir === undefined ? undefined : dataDirAccessText(dataDir, err);
+    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${access ?? errorMessage(err)}`);
     return 1;
   }
   try {

@@ -1,7 +1,7 @@
 import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { processUserName } from '../process-user.js';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { Db } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -72,23 +72,51 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
  * while the backup runs as the service user) is one line naming it and what to do, not EACCES.
  */
 async function makeOutFolder(out: string): Promise<string | undefined> {
+  let made: string | undefined;
   try {
-    const made = await mkdir(out, { recursive: true });
-    await access(out, constants.W_OK | constants.X_OK);
-    return made;
+    made = await mkdir(out, { recursive: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
-    const where = (err as NodeJS.ErrnoException).path ?? out;
-    const user = processUserName();
-    throw new AppError(
-      'backup_out_unwritable',
-      code === 'EROFS'
-        ? `备份目录 ${out} 写不进去：${where} 所在的磁盘是只读的，请换一个目录`
-        : `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${where === out ? out : `${where} 的上级目录`}（${code}）。请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${where}，或换一个目录`,
-      { cause: err },
-    );
+    throw outUnwritable(out, err, false);
   }
+  try {
+    await access(out, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw outUnwritable(out, err, true);
+  }
+  return made;
+}
+
+/**
+ * The line for a backup folder the backup's user may not make (`made`: false) or write into. The
+ * folder to hand over is the one that holds the dated backups (--out's parent), made once by root,
+ * never the dated folder itself (that advice held for one day only); a parent that exists (root's /srv)
+ * gets a folder of its own inside it, never a chown of the parent.
+ */
+function outUnwritable(out: string, err: unknown, exists: boolean): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return err;
+  const where = (err as NodeJS.ErrnoException).path ?? out;
+  const user = processUserName();
+  if (code === 'EROFS')
+    return new AppError(
+      'backup_out_unwritable',
+      `备份目录 ${out} 写不进去：${where} 所在的磁盘是只读的，请换一个目录`,
+      {
+        cause: err,
+      },
+    );
+  const parent = dirname(out);
+  const own = join(parent, 'archive-bot-backups');
+  const advice = exists
+    ? `请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${out}，或换一个目录`
+    : existsSync(parent)
+      ? `请先以 root 在 ${parent} 里建一个备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${own}，再用 --out ${join(own, basename(out))}；或换一个目录`
+      : `请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${parent}，或换一个目录`;
+  return new AppError(
+    'backup_out_unwritable',
+    `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${exists ? out : `${where} 的上级目录`}（${code}）。${advice}`,
+    { cause: err },
+  );
 }
 
 async function writeBackup(input: BackupInput): Promise<BackupInfo> {

@@ -34,23 +34,29 @@ describe('a backup folder the backup’s user may not make', () => {
     cleanup();
   });
 
+  /** The compiled CLI's backup as the unprivileged user: its exit code and standard error. */
+  const backup = async (out: string) => {
+    const child = spawn(node, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
+      cwd: repoRoot,
+      ...(asNobody ?? {}),
+      env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: join(tmp, 'data') },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('close', resolve);
+      child.on('error', reject);
+    });
+    return { code, stderr };
+  };
+
   it(
     'says which folder, why, and what to do, in one line; exit 1, nothing made',
     { timeout: 90_000 },
     async () => {
       const out = join(srv, 'backup', 'archive-2026-12-05');
-      const child = spawn(node, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
-        cwd: repoRoot,
-        ...(asNobody ?? {}),
-        env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: join(tmp, 'data') },
-      });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += String(d)));
-      child.stdout.resume();
-      const code = await new Promise<number | null>((resolve, reject) => {
-        child.on('close', resolve);
-        child.on('error', reject);
-      });
+      const { code, stderr } = await backup(out);
       expect(stderr.trim()).toBe(
         `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${join(srv, 'backup')} 的上级目录（EACCES）。` +
           `请先以 root 建好备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${join(srv, 'backup')}，或换一个目录`,
@@ -58,6 +64,28 @@ describe('a backup folder the backup’s user may not make', () => {
       expect(code).toBe(1);
       expect(readdirSync(srv)).toEqual([]);
       expect(existsSync(join(tmp, 'data'))).toBe(false);
+    },
+  );
+
+  /**
+   * `--out /srv/archive-2026-12-06` beside root's folders: the advice named the dated folder, so the
+   * next day's backup was refused again (and a chown of /srv would hand root's folder over). It names
+   * a folder for the backups inside the parent, and the --out to use.
+   */
+  it(
+    'a dated folder in a parent that exists: names a folder for backups in it and the --out',
+    { timeout: 90_000 },
+    async () => {
+      const out = join(srv, 'archive-2026-12-06');
+      const { code, stderr } = await backup(out);
+      const own = join(srv, 'archive-bot-backups');
+      expect(stderr.trim()).toBe(
+        `备份目录 ${out} 写不进去：运行备份的用户 ${user} 没有权限写入 ${out} 的上级目录（EACCES）。` +
+          `请先以 root 在 ${srv} 里建一个备份用的目录并交给这个用户，例如 install -d -o ${user} -m 750 ${own}，` +
+          `再用 --out ${join(own, 'archive-2026-12-06')}；或换一个目录`,
+      );
+      expect(code).toBe(1);
+      expect(readdirSync(srv)).toEqual([]);
     },
   );
 });

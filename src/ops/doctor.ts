@@ -47,6 +47,9 @@ import { contactScopeLine } from './doctor-contact-scope.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
+/** How to back up before migrations run (the embedded database is locked while the bot runs). */
+const BACKUP_WHILE_STOPPED = 'npm run cli -- backup --out 新目录；内置数据库要先停止机器人';
+
 export interface DoctorLine {
   status: 'ok' | 'warn' | 'fail';
   label: string;
@@ -309,13 +312,23 @@ async function checkDatabase(
       // The running bot holds the embedded database: it migrated at start (to its own program's
       // migrations: an older bot left running after an upgrade has not applied the new ones); its
       // metrics tell the rest.
+      // Only a bot that says how far it migrated, as far as this program ships, is ✓: during an upgrade
+      // the rest run at the restart, after which an older program cannot open the database.
       const ran = o.bot.metrics ? runningBuild(o.bot.metrics)?.migrations : undefined;
       const shipped = bundledMigrations().length;
+      const backUpFirst = `执行后旧版本的程序就打不开这个数据库：重启前先备份（${BACKUP_WHILE_STOPPED}）`;
       if (ran !== undefined && ran < shipped)
         add(
           'warn',
           '数据库',
-          `${kind}：由运行中的机器人使用，它启动时执行到第 ${ran} 个迁移；安装的程序有 ${shipped} 个，其余的要等重启后执行（见「运行的版本」一行）`,
+          `${kind}：由运行中的机器人使用，它启动时执行到第 ${ran} 个迁移；安装的程序有 ${shipped} 个，其余的要等重启时执行（见「运行的版本」一行），${backUpFirst}`,
+        );
+      else if (ran === undefined)
+        add(
+          'warn',
+          '数据库',
+          `${kind}：由运行中的机器人使用，看不到它执行到第几个迁移（${o.bot.metrics ? '它的 /metrics 没有版本信息：升级前的旧版本' : '读不到它的 /metrics'}）。` +
+            `安装的程序有 ${shipped} 个迁移，运行的若是旧版本，新的迁移要等重启时执行，${backUpFirst}`,
         );
       else add('ok', '数据库', `${kind}：由运行中的机器人使用（启动时已执行迁移）`);
       if (o.bot.metrics)
@@ -375,7 +388,7 @@ async function checkDatabase(
       add(
         'warn',
         '迁移',
-        `已执行 ${schema.applied} 个，待执行 ${schema.pending.length} 个（${schema.pending.map((m) => m.tag).join('、')}）：机器人启动时自动执行。执行后旧版本的程序就打不开这个数据库，要退回只能用备份恢复：还没备份的话，启动前先备份（npm run cli -- backup --out 新目录；内置数据库要先停止机器人）`,
+        `已执行 ${schema.applied} 个，待执行 ${schema.pending.length} 个（${schema.pending.map((m) => m.tag).join('、')}）：机器人启动时自动执行。执行后旧版本的程序就打不开这个数据库，要退回只能用备份恢复：还没备份的话，启动前先备份（${BACKUP_WHILE_STOPPED}）`,
       );
     else
       add(

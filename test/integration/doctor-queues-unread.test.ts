@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/db/lock-data-dir.js';
+import { bundledMigrations } from '../../src/db/migration-state.js';
 import { webhookBotEnv } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -59,5 +60,42 @@ describe('doctor with the bot unable to read its queue figures', () => {
       );
     expect(during.stdout).not.toContain('待处理 0');
     expect(during.code).toBe(1);
+  });
+});
+
+/**
+ * During an upgrade the check-up said ✓ 数据库 「由运行中的机器人使用（启动时已执行迁移）」 whenever it could not
+ * tell how far the running bot migrated (its /metrics unread, or an older bot without the version
+ * figure), while the installed program may ship migrations it has not applied. That is ! now, saying
+ * the new migrations run at the restart and to back up first.
+ */
+describe('doctor when the running bot does not say how far it migrated', () => {
+  let h: Harness;
+  let release: () => Promise<void>;
+  beforeAll(async () => {
+    h = await startHarness({ env: { METRICS_TOKEN: 'the-bots-own-token-0123456789' } });
+    mkdirSync(join(h.dataDir, 'pglite'));
+    release = await lockDataDir(join(h.dataDir, 'pglite'), 'bot');
+  });
+  afterAll(async () => {
+    await release?.();
+    await h?.close();
+  });
+
+  it('is ! with the restart and the backup, never ✓ 启动时已执行迁移', async () => {
+    const res = await cliInProcess(['doctor'], {
+      ...webhookBotEnv(h.fake, h.dataDir),
+      PORT: new URL(h.bot.url).port,
+      MIN_FREE_DISK_MB: '1',
+      LOG_LEVEL: 'silent',
+    });
+    expect(res.stdout).toMatch(
+      new RegExp(
+        '! 数据库：内置 PGlite（.*）：由运行中的机器人使用，看不到它执行到第几个迁移（读不到它的 /metrics）。' +
+          `安装的程序有 ${bundledMigrations().length} 个迁移，运行的若是旧版本，新的迁移要等重启时执行，` +
+          '执行后旧版本的程序就打不开这个数据库：重启前先备份（npm run cli -- backup --out 新目录；内置数据库要先停止机器人）',
+      ),
+    );
+    expect(res.stdout).not.toContain('启动时已执行迁移');
   });
 });

@@ -481,7 +481,8 @@ describe('npm run cli -- doctor', () => {
       expect(behind.stdout).toMatch(
         new RegExp(
           `! 数据库：内置 PGlite（.*）：由运行中的机器人使用，它启动时执行到第 ${shipped - 1} 个迁移；` +
-            `安装的程序有 ${shipped} 个，其余的要等重启后执行（见「运行的版本」一行）`,
+            `安装的程序有 ${shipped} 个，其余的要等重启时执行（见「运行的版本」一行），` +
+            `执行后旧版本的程序就打不开这个数据库：重启前先备份（npm run cli -- backup --out 新目录；内置数据库要先停止机器人）`,
         ),
       );
       expect(behind.code).toBe(1);

@@ -13,7 +13,15 @@ import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
 import { databasePacingSlots } from './db/repos/lark-pacing.js';
 import { checkNoUnfinishedRestore } from './data-dir-check.js';
-import { AppError, isDatabaseReason, LarkApiError, PermanentError, resourceProblem } from './errors.js';
+import {
+  AppError,
+  errorMessage,
+  isDatabaseReason,
+  LarkApiError,
+  PermanentError,
+  resourceProblem,
+} from './errors.js';
+import { larkUnreachableText } from './domain/lark-unreachable-text.js';
 import { larkWebhookRoute } from './http/lark-webhook-route.js';
 import { createLarkGateway } from './lark/create-gateway.js';
 import { inboundFromEnvelope, type InboundLarkEvent } from './lark/event-envelope.js';
@@ -161,7 +169,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       // On PostgreSQL several instances may share the database: Lark's limits are kept there for all.
       ...(database.kind === 'postgres' ? { pacingSlots: databasePacingSlots(database.db) } : {}),
     });
-    const botOpenId = await checkCredentials(gateway, logger);
+    const botOpenId = await checkCredentials(gateway, logger, config.lark.domain);
     const deps: BotDeps = {
       db: database.db,
       gateway,
@@ -459,7 +467,11 @@ function runTimer(features: ComposedFeatures, name: string): Promise<unknown> {
 }
 
 /** Lark refusing our credentials is a start-up error; an unreachable Lark is only a warning. */
-async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<string | undefined> {
+async function checkCredentials(
+  gateway: ChatGateway,
+  logger: Logger,
+  domain: string,
+): Promise<string | undefined> {
   try {
     return (await gateway.getBotInfo()).openId;
   } catch (err) {
@@ -469,7 +481,8 @@ async function checkCredentials(gateway: ChatGateway, logger: Logger): Promise<s
         `飞书不接受应用凭证（错误码 ${err.larkCode}：${err.message}）：请核对 LARK_APP_ID / LARK_APP_SECRET，并确认应用已启用机器人能力`,
       );
     }
-    logger.warn({ err }, 'Lark is unreachable at start-up; will keep trying');
+    // The IT person reads this in journalctl: the reason in one line, not the HTTP client's stack.
+    logger.warn({ reason: errorMessage(err) }, larkUnreachableText(domain));
     return undefined;
   }
 }

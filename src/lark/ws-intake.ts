@@ -5,6 +5,7 @@ import { scrubText } from '../log-redaction.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
+import { larkUnreachableText } from '../domain/lark-unreachable-text.js';
 import { withDatabase } from './database-time-limit.js';
 import { toInboundEvent, type InboundLarkEvent } from './event-envelope.js';
 import { lark } from './sdk.js';
@@ -269,7 +270,7 @@ export async function startWsIntake(deps: WsIntakeDeps): Promise<WsIntake> {
       `飞书拒绝了长连接（${scrubText(outcome.message)}）：请检查开发者后台 → 事件与回调 → 订阅方式（长连接）和应用凭证`,
     );
   }
-  if (outcome === 'retrying') log.warn('long connection not open yet at start-up; will keep trying');
+  if (outcome === 'retrying') log.warn(larkUnreachableText(config.domain));
 
   return {
     connected: () => client.getConnectionStatus().state === 'connected',

@@ -257,7 +257,8 @@ export function requestAnsweredCard(f: ItemFacts, x: { approved: boolean; by: st
 /**
  * `查 …`: a page of the matching items, newest first, each with a 更正 button. `total` counts them all,
  * `before` those on the pages before this one; while more follow, the card says how many and offers
- * 下一页 (`next`), a later page 回到第一页 (`first`), as the 未归档 list does.
+ * 下一页 (`next`), a later page 回到第一页 (`first`), as the 未归档 list does. First, for an archivist, the
+ * 申请更正 they approved and have not corrected yet (`approved`), each with the request's words and 更正.
  */
 export function itemListCard(input: {
   title: string;
@@ -266,9 +267,19 @@ export function itemListCard(input: {
   before: number;
   next: ButtonValue;
   first: ButtonValue;
+  approved?: { facts: ItemFacts; text: string }[];
 }): object {
-  const { title, items, total, before } = input;
+  const { title, items, total, before, approved = [] } = input;
   const elements: object[] = [];
+  if (approved.length > 0) {
+    elements.push(md(`**已同意、还没改好的更正申请（${approved.length}）**`));
+    for (const a of approved)
+      elements.push(
+        md(`${factsLine(a.facts)}\n申请：${esc(a.text)}`),
+        buttonRow([button('更正', FIX.value({ i: a.facts.itemId }), 'primary')]),
+      );
+    elements.push(hr());
+  }
   if (total === 0)
     elements.push(
       md(

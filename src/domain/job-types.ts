@@ -82,6 +82,17 @@ export const RECALL_CARD_JOB = defineJob({
 });
 
 /**
+ * An archivist corrected a filed item (改归 or 撤下, from the correction card, a 查 list or the CLI): the
+ * cards of its burst in the village chat (the reply and the copies sent again) are drawn as they are
+ * now, so the chat no longer shows the old task and progress. Keyed by the correction's audit row.
+ */
+export const CORRECTED_CARD_JOB = defineJob({
+  name: 'corrected-card',
+  priority: 'first',
+  payload: z.object({ burstId: id }),
+});
+
+/**
  * A message the bot cannot keep and its sender may take as handed in (a folder, a forwarded card,
  * another kind sent to the bot directly: domain/unkept-message.ts): one short reply saying that it
  * was not kept and how to send it. Keyed by the message.

@@ -202,6 +202,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           source: 'card',
         });
         if (res.status === 'refused') return error(res.message);
+        // The chat's card drawn again, the filer or requester told (enqueued with the refile).
+        if (res.status === 'refiled') o.wakeJobs();
         return done(deps, (await named(deps, item.id))!, res.message);
       },
     }),
@@ -234,6 +236,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           source: 'card',
         });
         if (res.status === 'refused') return error(res.message);
+        o.wakeJobs();
         return done(deps, item, res.message);
       },
     }),
@@ -280,8 +283,10 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           actorOpenId: a.operatorOpenId,
           reason: str(a.formValue?.reason),
           source: 'card',
+          itemId: item.id,
         });
         if (res.status === 'refused') return error(res.message);
+        if (res.status === 'waived') o.wakeJobs();
         return done(deps, item, res.message);
       },
     }),

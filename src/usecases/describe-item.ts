@@ -17,6 +17,8 @@ import { photoGroupGaps } from '../domain/photo-description-gaps.js';
 import { GAP_LABELS, type DescriptionGap } from '../domain/photo-description.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import { closeApprovedRequest } from './correction-follow-up.js';
+import { taskLabel, taskRef } from './file-burst.js';
 
 export interface DescribeItemInput extends DescriptionFields {
   itemId: number;
@@ -42,7 +44,8 @@ const MAX_TEXT = 200;
  * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were, except
  * a 文号 given blank: the document has none.
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
- * 档号, only for archivists and admins (checked under the item's row lock). Audited.
+ * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's
+ * closes an approved 申请更正 of the item (closeApprovedRequest).
  */
 export async function describeItem(
   deps: { db: Db; clock: Clock },
@@ -92,6 +95,18 @@ export async function describeItem(
           : { fields },
       },
     ]);
+    // An archivist's 著录 carries out an approved 申请更正 of the item (an officer's own does not).
+    if (archivist)
+      await closeApprovedRequest(tx, {
+        itemId: item.id,
+        actor: input.actor,
+        source,
+        unitId: task.unitId,
+        taskId: task.id,
+        label: `${task.unitName}${taskLabel(taskRef(task))}`,
+        done: photo ? `已更正第 ${photo.number} 张照片的说明` : '已更正著录',
+        now,
+      });
     return undefined;
   });
   if (confirmedAs)

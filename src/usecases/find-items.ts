@@ -10,6 +10,7 @@ import type { CardResponse } from './card-response.js';
 import { withFilerNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
+import { approvedRequestsDue } from './approved-requests-due.js';
 import { itemFacts } from './item-facts.js';
 
 /** How many items a page of 查 lists. */
@@ -17,22 +18,27 @@ export const FIND_PAGE_SIZE = 10;
 
 /**
  * The 查 card: the page of the unit's items matching `words` (the words after the unit, if one was
- * named) that starts after the first `offset`, each with 更正, and 下一页 while more follow.
+ * named) that starts after the first `offset`, each with 更正, and 下一页 while more follow. The first
+ * page asked by an archivist (`asker`) lists first the 申请更正 they approved and have still to correct.
  */
 export async function findItemsCard(
   deps: BotDeps,
   unit: UnitRow,
   words: string,
   offset = 0,
+  asker?: string,
 ): Promise<object> {
   const now = deps.clock.now();
   const q = parseFindQuery(words, now, deps.timeZone);
-  const { items, total } = await findItemsForCorrection(deps.db, {
-    unitPath: unit.path,
-    ...q,
-    limit: FIND_PAGE_SIZE,
-    offset,
-  });
+  const [{ items, total }, approved] = await Promise.all([
+    findItemsForCorrection(deps.db, {
+      unitPath: unit.path,
+      ...q,
+      limit: FIND_PAGE_SIZE,
+      offset,
+    }),
+    offset === 0 ? approvedRequestsDue(deps, { unit, asker, timeZone: deps.timeZone }) : [],
+  ]);
   const typed = words.trim().slice(0, 100);
   const asked = typed ? { q: typed } : {};
   return itemListCard({
@@ -42,6 +48,7 @@ export async function findItemsCard(
     before: offset,
     next: FIND_PAGE.value({ u: unit.id, ...asked, o: offset + items.length }),
     first: FIND_PAGE.value({ u: unit.id, ...asked }),
+    approved,
   });
 }
 
@@ -72,7 +79,10 @@ export function findPageAction(): DeclaredCardAction {
           toast: { type: 'error', content: `您不是${unit.name}或其上级单位的工作人员，不能查看它的材料。` },
         };
       return {
-        card: { type: 'raw', data: await findItemsCard(deps, unit, a.value.q ?? '', a.value.o ?? 0) },
+        card: {
+          type: 'raw',
+          data: await findItemsCard(deps, unit, a.value.q ?? '', a.value.o ?? 0, a.operatorOpenId),
+        },
       };
     },
   });

@@ -31,7 +31,7 @@ export async function withdrawnCardOf(
  * a burst not filed yet: its filing card lists what is left and what was recalled (openCardAfterRecall),
  * so a card sent again by a reminder no longer offers the recalled photo for filing. A card Lark no
  * longer lets the bot change (older than 14 days, or deleted) is left as it is; a tap on it draws the
- * card as it is now.
+ * card as it is now. A correction (改归 / 撤下) draws the cards the same way (the `corrected-card` job).
  */
 export async function patchWithdrawnCards(
   deps: BotDeps,

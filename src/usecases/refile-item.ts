@@ -9,6 +9,7 @@ import { titleAfterRefile, undoDeadline } from '../domain/checklist-filing.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
+import { followUpCorrection } from './correction-follow-up.js';
 import { takeItemOff } from './take-item-off.js';
 
 export type CorrectionOutcome =
@@ -31,7 +32,8 @@ async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; 
  * Moves a filed item to another task of the same unit (never across units): an archivist/admin of
  * the unit at any time, or the filer
  * within the 24-hour undo window (if they may file to the new task). Refused while the item holds a
- * live 档号 (checked under the item's row lock). Audited.
+ * live 档号 (checked under the item's row lock). Audited; its burst's cards in the chat are drawn again,
+ * the filer told when someone else moved it, and an approved 申请更正 closed (followUpCorrection).
  */
 export async function refileItem(
   deps: FilingDeps,
@@ -71,7 +73,7 @@ export async function refileItem(
     const title = titleAfterRefile(item.title, from, to);
     const retitle = title ? { from: item.title, to: title } : undefined;
     if (!(await moveItem(tx, item.id, { taskId: to.id, unitId: to.unitId, retitle }, now))) return false;
-    await insertAudit(tx, {
+    const auditId = await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,
       action: 'refile',
@@ -87,6 +89,19 @@ export async function refileItem(
         toCode: to.code,
         fromUnitId: from.unitId,
       },
+    });
+    const [a, b] = [taskLabel(taskRef(from)), taskLabel(taskRef(to))];
+    await followUpCorrection(tx, {
+      auditId,
+      item,
+      actor: input.actorOpenId,
+      source: input.source,
+      unitId: to.unitId,
+      taskId: to.id,
+      label: `${from.unitName}${a}`,
+      done: `已从${a}改归到${b}`,
+      filerNote: `您在${from.unitName}交到${a}的材料，档案员已改归到${b}。`,
+      now,
     });
     return true;
   });
@@ -123,7 +138,7 @@ async function otherUnitRefusal(db: Db, from: TaskContext, to: TaskContext): Pro
 
 /**
  * Takes a filed item off its task at any time (archivist/admin or CLI), e.g. after the undo window;
- * not while it holds a live 档号.
+ * not while it holds a live 档号. Followed up as a refile is (followUpCorrection).
  */
 export async function unfileItem(
   deps: { db: Db; clock: Clock },
@@ -133,6 +148,8 @@ export async function unfileItem(
   const { item, task } = await liveItem(db, input.itemId);
   if (input.source !== 'cli' && !(await isArchivist(db, input.actorOpenId, task)))
     return { status: 'refused', reason: 'not_allowed', message: '只有档案员可以撤下已归档的材料' };
+  const now = deps.clock.now();
+  const label = taskLabel(taskRef(task));
   const done = await takeItemOff(db, {
     item,
     task,
@@ -140,7 +157,20 @@ export async function unfileItem(
     source: input.source,
     action: 'unfile',
     details: { reason: input.reason ?? null, filedBy: item.filedBy },
-    now: deps.clock.now(),
+    now,
+    then: (tx, auditId) =>
+      followUpCorrection(tx, {
+        auditId,
+        item,
+        actor: input.actorOpenId,
+        source: input.source,
+        unitId: task.unitId,
+        taskId: task.id,
+        label: `${task.unitName}${label}`,
+        done: `已从${label}撤下这件材料`,
+        filerNote: `您在${task.unitName}交到${label}的材料，档案员已撤下，不再计入这项任务。`,
+        now,
+      }),
   });
   if (done === 'already') throw new DomainError('item_undone', '这条提交已经撤销了');
   if (done !== 'done')

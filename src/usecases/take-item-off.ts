@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { lockItemLiveRecord } from '../db/repos/archive-records.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { markItemUndone, type FilingItemRow } from '../db/repos/filings.js';
@@ -19,13 +19,15 @@ export async function takeItemOff(
     action: 'undo' | 'unfile';
     details: Record<string, unknown>;
     now: Date;
+    /** More work in the same transaction once it is taken off (given the audit row's id). */
+    then?: (tx: Tx, auditId: number) => Promise<void>;
   },
 ): Promise<'done' | 'already' | { confirmed: string }> {
   return db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, x.item.id);
     if (record) return { confirmed: record.archivalCode };
     if (!(await markItemUndone(tx, x.item.id, x.actorOpenId, x.now))) return 'already';
-    await insertAudit(tx, {
+    const auditId = await insertAudit(tx, {
       at: x.now,
       actor: x.actorOpenId,
       action: x.action,
@@ -36,6 +38,7 @@ export async function takeItemOff(
       burstId: x.item.burstId,
       details: x.details,
     });
+    await x.then?.(tx, auditId);
     return 'done';
   });
 }

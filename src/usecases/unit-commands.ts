@@ -282,7 +282,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       await replyCard(
         deps.gateway,
         msg.messageId,
-        await findItemsCard(deps, unit, direct ? rest : cmd.args),
+        await findItemsCard(deps, unit, direct ? rest : cmd.args, 0, msg.senderOpenId),
         `find-${msg.messageId}`,
       );
     },

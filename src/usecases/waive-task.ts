@@ -1,9 +1,11 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { lockFilingItem } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, setTaskWaived } from '../db/repos/tasks.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import { closeApprovedRequest } from './correction-follow-up.js';
 import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
 
 export type WaiveOutcome =
@@ -18,7 +20,18 @@ export type WaiveOutcome =
  */
 export async function waiveTask(
   deps: { db: Db; clock: Clock },
-  input: { taskId: number; actorOpenId: string; reason: string; source: ActionSource; waive?: boolean },
+  input: {
+    taskId: number;
+    actorOpenId: string;
+    reason: string;
+    source: ActionSource;
+    waive?: boolean;
+    /**
+     * The item whose correction card it was waived from (免交 on 更正): an approved 申请更正 of that
+     * item is carried out by it.
+     */
+    itemId?: number;
+  },
 ): Promise<WaiveOutcome> {
   const { db } = deps;
   const waive = input.waive ?? true;
@@ -40,6 +53,8 @@ export async function waiveTask(
     };
   const now = deps.clock.now();
   const changed = await db.transaction(async (tx) => {
+    // The item first (as a refile or 著录 of it locks it before the task's counts change).
+    const item = waive && input.itemId !== undefined && (await lockFilingItem(tx, input.itemId));
     if (!(await setTaskWaived(tx, task.id, waive ? { by: input.actorOpenId, reason, at: now } : null)))
       return false;
     await insertAudit(tx, {
@@ -51,6 +66,17 @@ export async function waiveTask(
       taskId: task.id,
       details: { reason },
     });
+    if (item && input.itemId !== undefined)
+      await closeApprovedRequest(tx, {
+        itemId: input.itemId,
+        actor: input.actorOpenId,
+        source: input.source,
+        unitId: task.unitId,
+        taskId: task.id,
+        label: `${task.unitName}${taskLabel(ref)}`,
+        done: `${taskLabel(ref)}已设为免交（${reason}）`,
+        now,
+      });
     return true;
   });
   if (!changed)

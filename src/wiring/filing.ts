@@ -3,6 +3,7 @@ import { enqueueJob } from '../db/repos/jobs.js';
 import { oneCardEach, unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { learnNamesLater, unnamedRoleHolders } from '../db/repos/people.js';
 import {
+  CORRECTED_CARD_JOB,
   FILING_CARD_AGAIN_JOB,
   LEARN_PERSON_NAME_JOB,
   NOTIFY_JOB,
@@ -23,6 +24,8 @@ import { isChatMember as isChatMemberOf } from '../usecases/is-chat-member.js';
 import { deliverNotify } from '../usecases/notify.js';
 import { leaveChat, onboardChat } from '../usecases/onboard-chat.js';
 import { presentBurst } from '../usecases/present-burst.js';
+import { patchWithdrawnCards } from '../usecases/recall-card.js';
+import { partsCardOf } from '../usecases/split-parts.js';
 import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
@@ -145,7 +148,20 @@ export function correctionsFeature(env: FeatureEnv): Feature {
       timeZone: env.config.timeZone,
       wakeJobs: env.wakeJobs,
     }),
-    jobs: [jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) })],
+    jobs: [
+      jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) }),
+      // 改归 / 撤下 (card, 查 list, CLI): the burst's cards in its chat drawn as they are now, as a recall
+      // draws them (the filed card on its new task, or the filing card again once taken off).
+      jobHandler({
+        type: CORRECTED_CARD_JOB,
+        handle: (payload, log) =>
+          patchWithdrawnCards(env.deps, payload.burstId, log, {
+            maxFileBytes: env.config.capture.maxFileBytes,
+            sharedCard: (messageId) => partsCardOf(env.deps, messageId),
+            present: env.burstPresenter(),
+          }),
+      }),
+    ],
   };
 }
 

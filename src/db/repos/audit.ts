@@ -18,6 +18,8 @@ export type AuditAction =
   | 'revoke_role'
   | 'correction_request'
   | 'correction_answer'
+  /** An approved 申请更正 carried out: the item corrected afterwards (details: requestId, what changed). */
+  | 'correction_done'
   | 'urge'
   /** 不归档 on a filing card: the burst is kept but no longer chased. */
   | 'set_aside'

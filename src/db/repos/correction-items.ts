@@ -175,6 +175,70 @@ export async function pendingCorrectionRequest(
   return row && { ...row, id: Number(row.id) };
 }
 
+/**
+ * An approved request not carried out yet: an archivist answered 同意 (`correction_answer`, approved)
+ * and no `correction_done` row names it. One per item at most (one open request at a time).
+ */
+const approvedOpen = (where: SQL) => sql`
+  select r.id::int as id, r.item_id::int as item_id, r.actor, r.details->>'text' as text, a.at as approved_at
+  from audit_log r
+  join audit_log a on a.item_id = r.item_id and a.action = 'correction_answer'
+   and (a.details->>'requestId')::bigint = r.id and (a.details->>'approved')::boolean
+  where r.action = 'correction_request' and ${where}
+    and not exists (select 1 from audit_log d where d.item_id = r.item_id and d.action = 'correction_done'
+                      and (d.details->>'requestId')::bigint = r.id)`;
+
+export interface ApprovedRequest {
+  id: number;
+  itemId: number;
+  /** The requester's open_id. */
+  actor: string;
+  text: string;
+  approvedAt: Date;
+}
+
+const toApproved = (r: {
+  id: number;
+  item_id: number;
+  actor: string;
+  text: string;
+  approved_at: Date | string;
+}): ApprovedRequest => ({
+  id: Number(r.id),
+  itemId: Number(r.item_id),
+  actor: r.actor,
+  text: r.text,
+  approvedAt: new Date(r.approved_at),
+});
+
+/** The item's approved request still to be carried out, if any. */
+export async function approvedOpenRequest(db: Db | Tx, itemId: number): Promise<ApprovedRequest | undefined> {
+  const rows = await queryRows<Parameters<typeof toApproved>[0]>(
+    db,
+    sql`${approvedOpen(sql`r.item_id = ${itemId}`)} order by r.id desc limit 1`,
+  );
+  return rows[0] && toApproved(rows[0]);
+}
+
+/**
+ * Approved requests not carried out on live items of a unit and below, oldest approval first: what an
+ * archivist said 同意 to and has still to correct (the `查` card lists them).
+ */
+export async function approvedOpenRequests(
+  db: Db,
+  q: { unitPath: string; limit: number },
+): Promise<ApprovedRequest[]> {
+  const rows = await queryRows<Parameters<typeof toApproved>[0]>(
+    db,
+    // The request's row names the item's unit (a refile never leaves it): read by unit, live items only.
+    sql`${approvedOpen(sql`r.unit_id in (select id from units where path like ${`${q.unitPath}%`})
+                           and exists (select 1 from filing_items fi where fi.id = r.item_id
+                                         and fi.undone_at is null)`)}
+        order by a.at, r.id limit ${q.limit}`,
+  );
+  return rows.map(toApproved);
+}
+
 /** A correction request by its audit row id. */
 export async function correctionRequest(
   db: Db | Tx,

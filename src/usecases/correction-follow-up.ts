@@ -1,0 +1,106 @@
+import type { Db, Tx } from '../db/client.js';
+import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
+import { approvedOpenRequest } from '../db/repos/correction-items.js';
+import { enqueueJob } from '../db/repos/jobs.js';
+import { CORRECTED_CARD_JOB } from '../domain/job-types.js';
+import { enqueueNotify, textContent } from './notify.js';
+
+/** Actors that are no person: nobody to tell. */
+const NOBODY = new Set(['cli', 'bot']);
+
+/**
+ * An approved 申请更正 of the item, if one is open, is carried out by this correction: a
+ * `correction_done` row names it (it is no longer listed as owed) and its requester hears what was
+ * changed, in the correction's transaction (the caller holds the item's row lock). Returns the
+ * requester told, if any.
+ */
+export async function closeApprovedRequest(
+  tx: Db | Tx,
+  x: {
+    itemId: number;
+    actor: string;
+    source: AuditEntry['source'];
+    unitId: number;
+    taskId: number;
+    /** The item as its requester knew it: 「城关村「C03 …」」. */
+    label: string;
+    /** What the correction did: 「已从「C03 …」改归到「C01 …」」. */
+    done: string;
+    now: Date;
+  },
+): Promise<string | undefined> {
+  const req = await approvedOpenRequest(tx, x.itemId);
+  if (!req) return undefined;
+  await insertAudit(tx, {
+    at: x.now,
+    actor: x.actor,
+    action: 'correction_done',
+    source: x.source,
+    unitId: x.unitId,
+    taskId: x.taskId,
+    itemId: x.itemId,
+    details: { requestId: req.id, done: x.done },
+  });
+  await enqueueNotify(
+    tx,
+    {
+      receiveIdType: 'open_id',
+      receiveId: req.actor,
+      msgType: 'text',
+      content: textContent(`您申请更正的${x.label}的材料已改好：${x.done}。`),
+      uuid: `fixdone-${req.id}`,
+    },
+    x.now,
+  );
+  return req.actor;
+}
+
+/**
+ * After an item was refiled or taken off (改归 / 撤下, from any path), in that transaction: its burst's
+ * cards in the chat are drawn again as they are now (a `corrected-card` job keyed by the correction's
+ * audit row, so a Lark failure is retried and the change is never lost), an approved request it carries
+ * out is closed (closeApprovedRequest), and the filer, when someone else corrected it, is told in one
+ * short direct message (not when the filer is that requester: their answer says it).
+ */
+export async function followUpCorrection(
+  tx: Db | Tx,
+  x: {
+    auditId: number;
+    item: { id: number; burstId: number | null; filedBy: string };
+    actor: string;
+    source: AuditEntry['source'];
+    unitId: number;
+    taskId: number;
+    label: string;
+    done: string;
+    /** The line to the filer. */
+    filerNote: string;
+    now: Date;
+  },
+): Promise<void> {
+  if (x.item.burstId !== null)
+    await enqueueJob(
+      tx,
+      {
+        type: CORRECTED_CARD_JOB,
+        key: `${x.item.burstId}:${x.auditId}`,
+        payload: { burstId: x.item.burstId },
+        runAt: x.now,
+      },
+      x.now,
+    );
+  const requester = await closeApprovedRequest(tx, { ...x, itemId: x.item.id });
+  const filer = x.item.filedBy;
+  if (filer === x.actor || filer === requester || NOBODY.has(filer)) return;
+  await enqueueNotify(
+    tx,
+    {
+      receiveIdType: 'open_id',
+      receiveId: filer,
+      msgType: 'text',
+      content: textContent(x.filerNote),
+      uuid: `fixnote-${x.auditId}`,
+    },
+    x.now,
+  );
+}

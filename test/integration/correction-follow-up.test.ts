@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runArchiveCommand } from '../../src/cli/archive.js';
+import { queryRows } from '../../src/db/client.js';
+import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+const HOUR = 3600_000;
+
+/**
+ * A correction made away from the village chat (改归 / 撤下 through 查, in a direct chat) reaches the
+ * village: its filed card is drawn again, the filer is told; an approved 申请更正 is tracked until it is
+ * carried out, then its requester is told.
+ */
+describe('what follows a correction', () => {
+  const clock = new ManualClock(awakeNow());
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_');
+  const direct = id('oc_');
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock });
+    org = await seedOrg(h.db.db, { prefix: 'Q', clock });
+    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await h.db.db.execute(
+      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
+          select ${chatId}, id, 'active', 'cli', ${clock.now()} from units where code = ${org.village}`,
+    );
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const click = (...a: TapArgs) => tapIn(h, chatId, ...a);
+  /** A tap on a card of the archivist's direct chat with the bot. */
+  const clickDirect = (...a: TapArgs) => tapIn(h, direct, ...a);
+  /** The archivist's 查 in a direct chat with the bot; the card it answers. */
+  const archivistFinds = async (text: string) =>
+    (await sayToBot(h, { chatId: direct, sender: org.archivist, text, chatType: 'p2p' })).content;
+  const taskId = async (code: string) =>
+    (
+      await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select t.id::int as id from tasks t join units u on u.id = t.unit_id
+            where u.code = ${org.village} and t.code = ${code}`,
+      )
+    )[0]!.id;
+  const sentTo = (openId: string, words: string) =>
+    h.fake.sentMessages().filter((m) => m.receiveId === openId && JSON.stringify(m.content).includes(words));
+
+  /** The officer posts a photo and files it from its card: the card's message and the item. */
+  const fileOnePhoto = async () => {
+    const messageId = await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, messageId);
+    const filed = await click(org.officer, actionValue(ack.content, 'file'), { messageId: ack.messageId });
+    expect(filed.toast.type).toBe('success');
+    const fix = actionValue(filed.card.data, 'fix');
+    return { card: ack.messageId, itemId: Number(fix.i), fix, filedCard: filed.card.data };
+  };
+
+  /** The officer asks (after the 24 hours) and the archivist says 同意 on the card they got. */
+  const approvedRequest = async (fix: Record<string, unknown>, text: string) => {
+    clock.advance(25 * HOUR);
+    const form = await click(org.officer, fix);
+    const sent = await click(org.officer, actionValue(form.card.data, 'fix-request'), {
+      formValue: { text },
+    });
+    expect(sent.toast.type).toBe('success');
+    await h.settle();
+    const toArchivist = await waitFor('the request card to the archivist', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes(text)),
+    );
+    const yes = await clickDirect(org.archivist, actionValue(toArchivist.content, 'fix-answer'));
+    expect(yes.toast.type).toBe('success');
+    return yes;
+  };
+
+  it('改归 through 查 in a direct chat redraws the filed card in the village chat and tells the filer', async () => {
+    const { card, itemId, filedCard } = await fileOnePhoto();
+    const code = (
+      await queryRows<{ code: string }>(
+        h.db.db,
+        sql`select t.code from filing_items fi join tasks t on t.id = fi.task_id where fi.id = ${itemId}`,
+      )
+    )[0]!.code;
+    const to = code === 'C01' ? 'C02' : 'C01';
+    expect(JSON.stringify(filedCard)).toContain(code);
+
+    const list = await archivistFinds('查 城关村');
+    const opened = await clickDirect(org.archivist, actionValue(list, 'fix'));
+    const moved = await clickDirect(org.archivist, actionValue(opened.card.data, 'fix-refile'), {
+      option: String(await taskId(to)),
+    });
+    expect(moved.toast.type).toBe('success');
+    await h.settle();
+
+    // The village's card is patched: the new task, not the old.
+    const patch = await waitFor('the filed card patched in the village chat', () =>
+      h.fake.patches().find((p) => p.messageId === card && JSON.stringify(p.content).includes(`${to} `)),
+    );
+    const drawn = JSON.stringify(patch.content);
+    expect(drawn).toContain('已交到');
+    expect(drawn).not.toContain(`「${code} `);
+    // The filer hears it in one short direct message.
+    const note = await waitFor('the note to the filer', () => sentTo(org.officer, '档案员已改归到')[0]);
+    expect(note.receiveIdType).toBe('open_id');
+    expect(JSON.stringify(note.content)).toContain(`您在城关村交到「${code} `);
+    // The archivist who corrected it is told nothing more than the card's answer.
+    expect(sentTo(org.archivist, '档案员已改归到')).toEqual([]);
+  });
+
+  it('an approved 申请更正 is listed on the archivist’s 查 until it is corrected; then the requester is told', async () => {
+    const { fix, itemId } = await fileOnePhoto();
+    await approvedRequest(fix, '应该交到 C05');
+
+    // Not corrected yet: the archivist's 查 (any words) lists it first, with the request; the officer's does not.
+    const owed = JSON.stringify(await archivistFinds('查 城关村'));
+    expect(owed).toContain('已同意、还没改好的更正申请（1）');
+    expect(owed).toContain('申请：应该交到 C05');
+    const officers = await sayToBot(h, { chatId, sender: org.officer, text: '查' });
+    expect(JSON.stringify(officers.content)).not.toContain('还没改好的更正申请');
+
+    // The archivist corrects it from that list: 改归 to C05.
+    const list = await archivistFinds('查 城关村');
+    const first = actionValue(list, 'fix');
+    expect(Number(first.i)).toBe(itemId);
+    const opened = await clickDirect(org.archivist, first);
+    const moved = await clickDirect(org.archivist, actionValue(opened.card.data, 'fix-refile'), {
+      option: String(await taskId('C05')),
+    });
+    expect(moved.toast.type).toBe('success');
+    await h.settle();
+    const told = await waitFor('the requester told it is done', () => sentTo(org.officer, '已改好')[0]);
+    expect(JSON.stringify(told.content)).toMatch(
+      /您申请更正的城关村「.+」的材料已改好：已从「.+」改归到「C05 /,
+    );
+    // The requester is the filer: one message, not a second note.
+    expect(sentTo(org.officer, '档案员已改归到「C05 ')).toEqual([]);
+    const rows = await queryRows<{ action: string }>(
+      h.db.db,
+      sql`select action from audit_log where item_id = ${itemId} and action like 'correction%' order by id`,
+    );
+    expect(rows.map((r) => r.action)).toEqual(['correction_request', 'correction_answer', 'correction_done']);
+    expect(JSON.stringify(await archivistFinds('查 城关村'))).not.toContain('还没改好的更正申请');
+  });
+
+  it('撤下 carries out an approved request too: the requester is told and the village card offers the tasks again', async () => {
+    const { fix, card } = await fileOnePhoto();
+    const approved = await approvedRequest(fix, '这张不该交');
+    const ask = await clickDirect(org.archivist, actionValue(approved.card.data, 'fix-unfile'));
+    const off = await clickDirect(org.archivist, actionValue(ask.card.data, 'fix-unfile'));
+    expect(off.toast.type).toBe('success');
+    await h.settle();
+    await waitFor('the requester told', () => sentTo(org.officer, '已改好：已从')[0]);
+    expect(JSON.stringify(sentTo(org.officer, '已改好：已从').at(-1)!.content)).toContain('撤下这件材料');
+    // The village's card is no longer 「已交到」: it offers the tasks to choose.
+    const patch = await waitFor('the card drawn as not filed', () =>
+      h.fake.patches().find((p) => p.messageId === card && JSON.stringify(p.content).includes('"a":"file"')),
+    );
+    expect(JSON.stringify(patch.content)).not.toContain('已交到');
+  });
+
+  /** `npm run cli -- archive …` on the bot's database (the running bot sends what it queued). */
+  const cli = (...args: string[]) =>
+    runArchiveCommand(args, { db: h.db.db, env: {}, out: () => undefined }).then(() => h.settle());
+
+  it('`archive refile` from the command line redraws the village card and closes an approved request', async () => {
+    const { fix, card, itemId } = await fileOnePhoto();
+    await approvedRequest(fix, '应该交到 C06');
+    await cli('refile', '--item', String(itemId), '--task', 'C06');
+    await waitFor('the village card on C06', () =>
+      h.fake.patches().find((p) => p.messageId === card && JSON.stringify(p.content).includes('C06 ')),
+    );
+    await waitFor('the requester told', () => sentTo(org.officer, '已改好：已从')[0]);
+    expect(JSON.stringify(sentTo(org.officer, '已改好：已从').at(-1)!.content)).toContain('改归到「C06 ');
+  });
+
+  it('著录 by the archivist (command line) or 免交 on the correction card carry out an approved request', async () => {
+    const described = await fileOnePhoto();
+    await approvedRequest(described.fix, '事由写错了');
+    await cli('describe', '--item', String(described.itemId), '--reason', '入户走访');
+    await waitFor('told after 著录', () => sentTo(org.officer, '已改好：已更正著录')[0]);
+
+    const waived = await fileOnePhoto();
+    const approved = await approvedRequest(waived.fix, '这项本村没有');
+    const res = await clickDirect(org.archivist, actionValue(approved.card.data, 'fix-waive'), {
+      formValue: { reason: '本村没有此项' },
+    });
+    expect(res.toast.type).toBe('success');
+    await h.settle();
+    const told = await waitFor('told after 免交', () => sentTo(org.officer, '已设为免交（本村没有此项）')[0]);
+    expect(JSON.stringify(told.content)).toContain('您申请更正的城关村');
+  });
+});

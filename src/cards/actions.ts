@@ -195,7 +195,7 @@ export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }),
 export const CONFIRM_ARCHIVE = defineCardAction({
   name: 'confirm-archive',
   value: z.object({ u: id, y: z.coerce.number().int(), n: z.number().int().optional(), t: id.optional() }),
-  stale: '这个按钮已失效，请重新发送「确认归档」',
+  resend: '确认归档',
 });
 /** A form: 事由 / 地点 / 人物 arrive in the click's `formValue`. */
 export const DESCRIBE_ITEM = defineCardAction({

@@ -1,4 +1,6 @@
-import { STALE_BUTTON } from '../domain/card-action-type.js';
+import { STALE_BUTTON, staleResend } from '../domain/card-action-type.js';
+import { chatTypeOf } from '../db/repos/chats.js';
+import { chatWhere } from '../domain/export-again.js';
 import type { CardAction } from '../domain/incoming.js';
 import { CARD_ACTION_JOB, type JobPayload } from '../domain/job-types.js';
 import { enqueueJob } from '../db/repos/jobs.js';
@@ -221,7 +223,15 @@ export class CardActions {
     const parsed = declared.parse(action);
     if (!parsed) {
       deps.metrics.inc('card_actions_total', { action: name, result: 'refused' });
-      return { toast: { type: 'error', content: declared.stale } };
+      // A command to send again is written as the chat tapped in needs it: with the @ in a group (a chat
+      // not known is taken for one, as chatWhere takes it).
+      const content = declared.resend
+        ? staleResend(
+            declared.resend,
+            chatWhere(action.chatId ? await chatTypeOf(deps.db, action.chatId) : 'p2p'),
+          )
+        : declared.stale;
+      return { toast: { type: 'error', content } };
     }
     for (let attempt = 1; ; attempt++) {
       try {

@@ -72,8 +72,10 @@ export interface CardActionDeclaration<V> {
 
 export interface DeclaredCardAction {
   readonly name: string;
-  /** The toast for a click whose value does not match. */
+  /** The toast for a click whose value does not match (its direct-chat wording when it names `resend`). */
   readonly stale: string;
+  /** The command the toast names, written with the @ when tapped in a group (CardActionType.resend). */
+  readonly resend?: string;
   /** undefined: the value does not match the declaration (forged or from an older card). */
   parse(action: CardAction): TypedCardAction<unknown> | undefined;
   handle(deps: BotDeps, action: TypedCardAction<unknown>): Promise<CardResponse>;
@@ -83,6 +85,7 @@ export function cardAction<V>(d: CardActionDeclaration<V>): DeclaredCardAction {
   return {
     name: d.type.name,
     stale: d.type.stale,
+    ...(d.type.resend ? { resend: d.type.resend } : {}),
     parse: (action) => {
       const value = d.type.parse(action.value);
       return value === undefined ? undefined : { ...action, value };

@@ -10,7 +10,7 @@ import type { FeatureModule } from '../../src/features.js';
 import type { PageRoute } from '../../src/http/page-routes.js';
 import { unitsFeature } from '../../src/wiring/filing.js';
 import { pagesFeature } from '../../src/wiring/pages.js';
-import { tapCard } from '../support/chat-actions.js';
+import { sayToBot, tapCard } from '../support/chat-actions.js';
 import { commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
@@ -124,10 +124,24 @@ describe('features are declarations: commands, help, card actions and jobs from 
       type: 'error',
       content: '这个按钮已失效',
     });
+    // Tapped in a group (a chat not known is taken for one): the command as a group needs it, with the @.
+    // Before: 「请重新发送「确认归档」」, which a group does not answer without the @.
     expect(await click({ a: 'confirm-archive', u: -3, y: 2025 })).toEqual({
       type: 'error',
-      content: '这个按钮已失效，请重新发送「确认归档」',
+      content: '这个按钮已失效，请重新发送「@归档助手 确认归档」',
     });
+    // In a direct chat with the bot: without the @.
+    const direct = id('oc_p2p_');
+    await sayToBot(h, { chatId: direct, chatType: 'p2p', sender: 'ou_someone', text: '帮助' });
+    expect(
+      (
+        await tapCard(h, {
+          operator: 'ou_someone',
+          chatId: direct,
+          value: { a: 'confirm-archive', u: -3, y: 2025 },
+        })
+      ).toast,
+    ).toEqual({ type: 'error', content: '这个按钮已失效，请重新发送「确认归档」' });
     expect(await click({ a: 'no-such-action', b: 1 })).toEqual({
       type: 'error',
       content: '这个按钮已失效，请重新发送指令。',

@@ -116,18 +116,24 @@ describe('a township group asks 任务 and 帮助', () => {
     expect(replyText(await ask('帮助', newTownship))).toContain('这是乡镇的工作群');
   });
 
-  it('任务 in the county’s group: its townships, the worst first, and its page; not 「没有未完成的任务 👍」', async () => {
+  /** The county leader asks in a new group bound to the county. */
+  const askInCountyGroup = async (text: string) => {
     const county = (await getUnitByCode(w.h.db.db, w.org.county))!;
     const chatId = `oc_c_${randomBytes(8).toString('hex')}`;
     await insertBinding(w.h.db.db, { chatId, unitId: county.id, boundBy: null }, w.clock.now());
-    // Before: 「没有未完成的任务 👍」 while 城关镇's villages owed 50 tasks, one overdue.
     const answer = await sayToBot(w.h, {
       chatId,
       chatType: 'group',
       sender: w.org.leader,
-      text: '任务',
+      text,
       createTimeMs: w.clock.now().getTime(),
     });
+    return { county, answer };
+  };
+
+  it('任务 in the county’s group: its townships, the worst first, and its page; not 「没有未完成的任务 👍」', async () => {
+    // Before: 「没有未完成的任务 👍」 while 城关镇's villages owed 50 tasks, one overdue.
+    const { county, answer } = await askInCountyGroup('任务');
     const text = replyText(answer);
     expect(text).toContain(`${county.name} · 各乡镇的任务`);
     // 新镇, whose village has no 任务清单 yet, is counted but not chased.
@@ -157,16 +163,7 @@ describe('a township group asks 任务 and 帮助', () => {
     // The pointer holds: 缺什么 naming the village in the township's group.
     expect(replyText(await ask('缺什么 城关村'))).toContain('城关村 · 还缺什么（25 项）');
 
-    const county = (await getUnitByCode(w.h.db.db, w.org.county))!;
-    const chatId = `oc_c_${randomBytes(8).toString('hex')}`;
-    await insertBinding(w.h.db.db, { chatId, unitId: county.id, boundBy: null }, w.clock.now());
-    const answer = await sayToBot(w.h, {
-      chatId,
-      chatType: 'group',
-      sender: w.org.leader,
-      text: '缺什么',
-      createTimeMs: w.clock.now().getTime(),
-    });
+    const { county, answer } = await askInCountyGroup('缺什么');
     const countyText = replyText(answer);
     expect(countyText).toContain(`${county.name} · 还缺什么（50 项）`);
     expect(countyText).toContain('**城关镇 · 城关村**\n- 🔴 逾期 13 天');

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
-import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
+import { NOBODY, nodeForNobody, runCompiled } from '../support/node-for-nobody.js';
 
 /**
  * On a server the backup runs as the service user (README: sudo -u archive-bot … backup --out
@@ -35,21 +34,15 @@ describe('a backup folder the backup’s user may not make', () => {
   });
 
   /** The compiled CLI's backup as the unprivileged user: its exit code and standard error. */
-  const backup = async (out: string) => {
-    const child = spawn(node, [join(repoRoot, 'dist/cli/main.js'), 'backup', '--out', out], {
-      cwd: repoRoot,
-      ...(asNobody ?? {}),
-      env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: join(tmp, 'data') },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.stdout.resume();
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('close', resolve);
-      child.on('error', reject);
-    });
-    return { code, stderr };
-  };
+  const backup = (out: string) =>
+    runCompiled(
+      node,
+      'cli/main.js',
+      ['backup', '--out', out],
+      { HOME: tmp, DATA_DIR: join(tmp, 'data') },
+      asNobody !== undefined,
+      repoRoot,
+    );
 
   it(
     'says which folder, why, and what to do, in one line; exit 1, nothing made',

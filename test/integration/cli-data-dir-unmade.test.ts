@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
-import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
+import { NOBODY, nodeForNobody, runCompiled } from '../support/node-for-nobody.js';
 import { ORG_CSV } from './campaign-fixtures.js';
 
 /**
@@ -42,22 +42,14 @@ describe('a command before the service made its data folder', () => {
     { timeout: 90_000 },
     async () => {
       const dataDir = join(varLib, 'archive-bot');
-      const child = spawn(
+      const { code, stderr } = await runCompiled(
         node,
-        [join(repoRoot, 'dist/cli/main.js'), 'units', 'import', join(tmp, 'units.csv')],
-        {
-          cwd: repoRoot,
-          ...(asNobody ?? {}),
-          env: { PATH: process.env.PATH ?? '', HOME: tmp, DATA_DIR: dataDir },
-        },
+        'cli/main.js',
+        ['units', 'import', join(tmp, 'units.csv')],
+        { HOME: tmp, DATA_DIR: dataDir },
+        asNobody !== undefined,
+        repoRoot,
       );
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += String(d)));
-      child.stdout.resume();
-      const code = await new Promise<number | null>((resolve, reject) => {
-        child.on('close', resolve);
-        child.on('error', reject);
-      });
       const group = spawnSync('id', ['-gn'], { ...(asNobody ?? {}), encoding: 'utf8' }).stdout.trim();
       expect(stderr.trim()).toBe(
         `打不开数据库：数据目录 ${dataDir} 不能由 ${user} 写入（EACCES）：服务还没启动过时它可能还不存在，或是 root 建的。` +

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot } from '../support/bot-process.js';
 import { seededDataDir } from '../support/data-dir.js';
-import { NOBODY, nodeForNobody } from '../support/node-for-nobody.js';
+import { NOBODY, nodeForNobody, runCompiled } from '../support/node-for-nobody.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -24,18 +23,7 @@ function chownTree(dir: string, uid: number): void {
 
 /** The compiled bot or CLI as a process (as `nobody`, on the Node given, when asked), with only these variables. */
 function run(entry: string, args: string[], env: Record<string, string>, asNobody?: string) {
-  const child = spawn(asNobody ?? process.execPath, [join(repoRoot, 'dist', entry), ...args], {
-    cwd: repoRoot,
-    ...(asNobody ? NOBODY : {}),
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
-  child.stdout.resume();
-  return new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    child.on('close', (code) => resolve({ code, stderr }));
-    child.on('error', reject);
-  });
+  return runCompiled(asNobody ?? process.execPath, entry, args, env, asNobody !== undefined, repoRoot);
 }
 
 /**

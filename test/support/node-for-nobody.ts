@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,4 +19,31 @@ export function nodeForNobody(): { node: string; cleanup: () => void } {
   copyFileSync(process.execPath, node);
   chmodSync(node, 0o755);
   return { node, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A compiled entry (`dist/<entry>`) run to its end on `node`, as `nobody` when `asNobody`, from the
+ * repository with only PATH and `env` set: its exit code and standard error ('close', so the last
+ * stderr line is in).
+ */
+export function runCompiled(
+  node: string,
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  asNobody: boolean,
+  repoRoot: string,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(node, [join(repoRoot, 'dist', entry), ...args], {
+    cwd: repoRoot,
+    ...(asNobody ? NOBODY : {}),
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  child.stdout.resume();
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('error', reject);
+  });
 }

@@ -8,6 +8,19 @@ import { enqueueNotify, textContent } from './notify.js';
 /** Actors that are no person: nobody to tell. */
 const NOBODY = new Set(['cli', 'bot']);
 
+/** A correction as its follow-ups tell of it: who made it, where, and what it did. */
+interface CorrectionMade {
+  actor: string;
+  source: AuditEntry['source'];
+  unitId: number;
+  taskId: number;
+  /** The item as its requester knew it: 「城关村「C03 …」」. */
+  label: string;
+  /** What the correction did: 「已从「C03 …」改归到「C01 …」」. */
+  done: string;
+  now: Date;
+}
+
 /**
  * An approved 申请更正 of the item, if one is open, is carried out by this correction: a
  * `correction_done` row names it (it is no longer listed as owed) and its requester hears what was
@@ -16,18 +29,7 @@ const NOBODY = new Set(['cli', 'bot']);
  */
 export async function closeApprovedRequest(
   tx: Db | Tx,
-  x: {
-    itemId: number;
-    actor: string;
-    source: AuditEntry['source'];
-    unitId: number;
-    taskId: number;
-    /** The item as its requester knew it: 「城关村「C03 …」」. */
-    label: string;
-    /** What the correction did: 「已从「C03 …」改归到「C01 …」」. */
-    done: string;
-    now: Date;
-  },
+  x: CorrectionMade & { itemId: number },
 ): Promise<string | undefined> {
   const req = await approvedOpenRequest(tx, x.itemId);
   if (!req) return undefined;
@@ -64,18 +66,11 @@ export async function closeApprovedRequest(
  */
 export async function followUpCorrection(
   tx: Db | Tx,
-  x: {
+  x: CorrectionMade & {
     auditId: number;
     item: { id: number; burstId: number | null; filedBy: string };
-    actor: string;
-    source: AuditEntry['source'];
-    unitId: number;
-    taskId: number;
-    label: string;
-    done: string;
     /** The line to the filer. */
     filerNote: string;
-    now: Date;
   },
 ): Promise<void> {
   if (x.item.burstId !== null)

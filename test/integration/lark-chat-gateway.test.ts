@@ -70,6 +70,17 @@ describe('LarkChatGateway against the fake Lark', () => {
     expect(fake.patches().at(-1)).toEqual({ messageId, content: { schema: '2.0', body: { elements: [] } } });
   });
 
+  it('a reply to what is no message (an id made up for a bot-menu tap) is refused, as Lark does', async () => {
+    const { gateway } = makeGateway();
+    const before = fake.sentMessages().length;
+    const err = await gateway
+      .reply({ messageId: 'menuev0123456789abcdef', message: text('收到'), uuid: `r-${uid()}` })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LarkApiError);
+    expect((err as LarkApiError).larkCode).toBe(230001);
+    expect(fake.sentMessages()).toHaveLength(before);
+  });
+
   it.each([400, 200] as const)('stale token (HTTP %i): clears the token and retries once', async (status) => {
     const { gateway, metrics } = makeGateway();
     const before = fake.callsTo('POST', TOKEN_PATH).length;

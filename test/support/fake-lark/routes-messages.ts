@@ -45,11 +45,24 @@ const create = (ctx: RouteContext) => {
   ctx.ok(item);
 };
 
+/**
+ * A reply to what is no message: Lark answers 230001 (invalid message_id). The fake does not hold every
+ * message a test delivers to the bot (commands posted through the webhook, handlers called directly),
+ * so it takes a reply to any id shaped as Lark's (`om_…`), and refuses one to an id it does not hold
+ * that is not, such as one made up for a bot-menu tap.
+ */
+const isNoMessage = (ctx: RouteContext, id: string) => !ctx.state.messages.has(id) && !id.startsWith('om_');
+
 const reply = (ctx: RouteContext) => {
   const parentId = ctx.params.message_id!;
   const { msg_type: msgType, uuid, reply_in_thread: replyInThread } = ctx.jsonBody;
   const content = parseContent(ctx);
-  if (!content || replayed(ctx, uuid)) return;
+  if (!content) return;
+  if (isNoMessage(ctx, parentId)) {
+    ctx.fail(230001, 'Your request contains an invalid request parameter, ext=invalid message_id.');
+    return;
+  }
+  if (replayed(ctx, uuid)) return;
   const parent = ctx.state.messages.get(parentId);
   const item = ctx.state.recordSent(
     {

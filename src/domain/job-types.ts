@@ -218,6 +218,12 @@ export const FOUR_PROPERTIES_JOB = defineJob({
     week: z.string().optional(),
     /** The message that asked (四性检测 in chat): with the chat, the key of the answers, so a retried run posts them once. */
     requestId: z.string().optional(),
+    /**
+     * Who asked (open_id), when they asked in a group: the result, which names failing items, and its
+     * Excel report go to them by direct message, the group getting one line. Absent when asked in a
+     * direct chat (answered there), for the weekly run, and in runs queued before it (into the chat).
+     */
+    requester: z.string().optional(),
   }),
 });
 

@@ -10,7 +10,8 @@ import { replyText } from './reply-text.js';
 /**
  * `@bot 四性检测 [单位] [年度]` (archivists): queues the four-properties check of the unit's confirmed
  * records for a year (default: the latest year with any) as a `four-properties-check` job, which posts
- * the result into this chat (reportFourPropertiesRun) — the check without writing a package.
+ * the result into this chat, or, asked in a group, to the archivist who asked by direct message
+ * (reportFourPropertiesRun) — the check without writing a package.
  */
 export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHandler {
   return async (deps, msg, cmd, access) => {
@@ -37,6 +38,9 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
       year,
       chatId: msg.chatId,
       requestId: msg.messageId,
+      // Asked in a group: the result names items (households' names, ID cards' titles) that not every
+      // member may see; it goes to the archivist who asked, by direct message.
+      ...(where === 'group' && msg.senderOpenId ? { requester: msg.senderOpenId } : {}),
     };
     await enqueueJob(
       deps.db,
@@ -45,7 +49,10 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
     );
     opts.wakeJobs();
     await reply(
-      `正在对${unit.name}${year}年度已确认归档的材料做四性检测（真实性、完整性、可用性、安全性），完成后把结果发到这里。`,
+      `正在对${unit.name}${year}年度已确认归档的材料做四性检测（真实性、完整性、可用性、安全性），` +
+        (payload.requester
+          ? '完成后把结果私信发给您（检测报告里有个人信息，不在群里发送）。'
+          : '完成后把结果发到这里。'),
     );
   };
 }

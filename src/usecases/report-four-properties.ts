@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { REPORT_XLSX } from '../archive/four-properties-report.js';
 import {
   failingItemLines,
@@ -13,17 +13,19 @@ import {
   reportFileName,
   RUN_FOLDER_PREFIX,
 } from '../domain/four-properties-run-id.js';
-import { sendKey } from '../domain/send-key.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { FourPropertiesJobPayload, FourPropertiesRun } from './check-four-properties-run.js';
+import { reportToRequester } from './four-properties-to-requester.js';
+import { sendFourPropertiesResult, type FourPropertiesResult } from './four-properties-result.js';
 import { reportAlert, type OpsAlertDeps, type OpsAlertOptions } from './ops-alerts.js';
 
 /**
  * Tells the result of a four-properties check: the failures gauge, the log, the `four_properties`
  * operations alert (firing while the last check failed, with the report's server path; a check of one
  * unit's year raises it but never clears it, nor sets the gauge: only the whole archive's check does), and a short
- * message to the chat that asked (or archive.yaml's reportChat), once per weekly run: per property
+ * message to the chat that asked (asked in a group: to the archivist who asked, by direct message, the
+ * group getting one line; reportToRequester) or archive.yaml's reportChat, once per weekly run: per property
  * passed or how many failed, the first failing items by 档号 and what is wrong (each linking its item's
  * page when the pages are on), and, when it failed,
  * the Excel report as a file (up to the chat upload limit). A report too big for the chat is a link to
@@ -76,29 +78,21 @@ export async function reportFourPropertiesRun(
   const runKey = payload.week ?? payload.requestId ?? report.generatedAt;
   const fits = !report.passed && fitsChatUpload((await stat(run.xlsx)).size, o.uploadLimitBytes);
   const tooBig = report.passed || fits ? undefined : tooBigText(run.id, o.uploadLimitBytes, deps.pageUrl);
-  await deps.gateway.sendMessage({
-    receiveIdType: 'chat_id',
-    receiveId: chatId,
-    message: {
-      msgType: 'text',
-      content: JSON.stringify({
-        text: chatText(report, pieces, tooBig, (id) => deps.pageUrl?.(`/items/${id}`)),
-      }),
-    },
-    uuid: sendKey('4p', runKey, chatId),
-  });
-  if (!fits) return;
-  const { fileKey } = await deps.gateway.uploadFile({
-    fileName: reportFileName(run.id),
-    bytes: await readFile(run.xlsx),
-    fileType: 'xls',
-  });
-  await deps.gateway.sendMessage({
-    receiveIdType: 'chat_id',
-    receiveId: chatId,
-    message: { msgType: 'file', content: JSON.stringify({ file_key: fileKey }) },
-    uuid: sendKey('4pf', runKey, chatId),
-  });
+  const result: FourPropertiesResult = {
+    text: chatText(report, pieces, tooBig, (id) => deps.pageUrl?.(`/items/${id}`)),
+    ...(fits ? { xlsx: { fileName: reportFileName(run.id), path: run.xlsx } } : {}),
+    runKey,
+  };
+  // Asked in a group: the result and its report to whoever asked, the group a line (no item named).
+  if (payload.requester && payload.chatId)
+    return reportToRequester(
+      deps,
+      { ...payload, chatId: payload.chatId, requester: payload.requester },
+      result,
+      { passed: report.passed, pieces, errors },
+      log,
+    );
+  await sendFourPropertiesResult(deps.gateway, { receiveIdType: 'chat_id', receiveId: chatId }, result);
 }
 
 /** How many failing items the chat message names (the Excel report lists them all). */

@@ -566,7 +566,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await check();
     expect(opsCards()).toEqual(['告警：四性检测未通过', '恢复正常：四性检测未通过']);
   });
-  it("四性检测 in chat (archivists): checks the unit's confirmed year without a package and tells this chat", async () => {
+  it("四性检测 in chat (archivists): checks the unit's confirmed year without a package and tells whoever asked", async () => {
     await ctx.commands.handle(deps, msg('om_4p0', 'ou_officer', '四性检测'), cmd('four-properties', '东村'));
     expect(texts(h, 'om_4p0')[0]).toContain('档案员');
     await ctx.commands.handle(
@@ -588,11 +588,13 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     expect(texts(h, 'om_4p1d')[0]).toMatch(/请先发送「确认归档 东村 2024」$/);
     const job = { payload: await fourPropertiesJob('om_4p2') };
     expect(texts(h, 'om_4p2')[0]).toContain('正在对东村2025年度已确认归档的材料做四性检测');
+    // Asked in the group: the result goes to the archivist who asked, by direct message.
     expect(job!.payload).toEqual({
       unitId: f.unit.V1.id,
       year: 2025,
       chatId: 'oc_v1',
       requestId: 'om_4p2',
+      requester: 'ou_archivist',
     });
     f.clock.advance(60_000);
     const before = h.fake.sentMessages().length;
@@ -602,7 +604,11 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     });
     const told = h.fake.sentMessages().slice(before);
     expect(told.map((m) => [m.receiveId, (m.content as { text: string }).text.split('\n')[0]])).toEqual([
-      ['oc_v1', '四性检测通过（2 件，2 个文件）'],
+      ['ou_archivist', '四性检测通过（2 件，2 个文件）'],
+      [
+        'oc_v1',
+        '东村2025年度四性检测通过（2 件，2 个文件）。详细报告已私信发给 <at user_id="ou_archivist"></at>。',
+      ],
     ]);
     // No package was written for it.
     expect(readdirSync(join(f.dataDir, 'exports')).filter((n) => n.includes('om_4p'))).toEqual([]);
@@ -618,11 +624,15 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     await expect(run(1)).rejects.toThrow();
     f.clock.advance(60_000);
     await run(2);
-    const told = h.fake
-      .sentMessages()
-      .slice(before)
-      .filter((m) => m.receiveId === 'oc_v1');
-    expect(told.map((m) => m.msgType)).toEqual(['text', 'file']);
+    const told = (to: string) =>
+      h.fake
+        .sentMessages()
+        .slice(before)
+        .filter((m) => m.receiveId === to)
+        .map((m) => m.msgType);
+    // The result and its Excel report to whoever asked, once each; the group its one line.
+    expect(told('ou_archivist')).toEqual(['text', 'file']);
+    expect(told('oc_v1')).toEqual(['text']);
     writeFileSync(path, good);
     // The whole archive intact again: the 四性 alert the damaged photo raised clears.
     await ctx.jobs
@@ -675,7 +685,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
       .run({ week: '2026-W03' }, silentLogger(), { attempts: 1, maxAttempts: 3 });
     expect(opsCards().slice(before)).toEqual(['告警：四性检测未通过']);
 
-    // 西村's archivist checks 西村: it passes, and says so in that chat, but 东村 is still damaged.
+    // 西村's archivist checks 西村: it passes, and says so to them, but 东村 is still damaged.
     await ctx.commands.handle(deps, msg('om_w1', 'ou_archivist', '四性检测'), cmd('four-properties', '西村'));
     const [job] = await queryRows<{ payload: any }>(
       f.db,
@@ -690,7 +700,7 @@ describe('archive in chat: 确认归档, 导出, describe-item form, weekly chec
     const told = h.fake
       .sentMessages()
       .slice(sent)
-      .filter((m) => m.receiveId === 'oc_v1' && m.msgType === 'text');
+      .filter((m) => m.receiveId === 'ou_archivist' && m.msgType === 'text');
     expect((told[0]!.content as { text: string }).text).toMatch(/^四性检测通过/);
     expect(opsCards().slice(before)).toEqual(['告警：四性检测未通过']);
     const [alert] = await queryRows<{ firing: boolean }>(

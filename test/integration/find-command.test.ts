@@ -208,7 +208,8 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
       h.fake
         .sentMessages()
         .slice(before)
-        .filter((m) => m.receiveId === group && m.msgType === 'text')
+        // Asked in the group: the result comes to the archivist by direct message.
+        .filter((m) => m.receiveId === 'ou_archivist' && m.msgType === 'text')
         .map((m) => (m.content as { text: string }).text)
         .find((t) => t.startsWith('四性检测未通过')),
     );

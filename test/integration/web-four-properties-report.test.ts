@@ -90,13 +90,13 @@ function tinyLimitYaml(dir: string, reportChat: string): string {
   return file;
 }
 
-/** The 四性检测 result posted into `chat` after `before` messages (its text). */
-const resultIn = (h: Harness, chat: string, before: number) =>
+/** The 四性检测 result sent to `to` (a chat, or a person directly) after `before` messages (its text). */
+const resultIn = (h: Harness, to: string, before: number) =>
   waitFor('the 四性检测 result', () =>
     h.fake
       .sentMessages()
       .slice(before)
-      .filter((m) => m.receiveId === chat && m.msgType === 'text')
+      .filter((m) => m.receiveId === to && m.msgType === 'text')
       .map((m) => (m.content as { text: string }).text)
       .find((t) => t.startsWith('四性检测')),
   );
@@ -197,7 +197,8 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
       '正在对城关村2026年度已确认归档的材料做四性检测',
     );
     await h.settle();
-    const text = await resultIn(h, chatId, before);
+    // Asked in the group: the result comes to the archivist by direct message.
+    const text = await resultIn(h, org.archivist, before);
     expect(text).toContain('四性检测未通过');
     expect(text).toContain(`${damagedCode}：哈希值不符`);
     // Not sent (over the limit), not left to the administrator: a link to it, and no server path.
@@ -377,7 +378,8 @@ describe.skipIf(!hasChromium)('the 四性检测 report too big for the chat, dow
     await clock.advance(60_000);
     await sayToBot(h, { chatId, sender: org.archivist, text: '四性检测' });
     await h.settle();
-    const text = await resultIn(h, chatId, before);
+    // Asked in the group: the result comes to the archivist by direct message.
+    const text = await resultIn(h, org.archivist, before);
     expect(text).toContain('四性检测未通过');
     expect(text).not.toContain('http');
     const folder = readdirSync(reportsDir())

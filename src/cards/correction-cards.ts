@@ -38,8 +38,15 @@ export interface ItemFacts {
   transferredOn?: string;
 }
 
-const factsLine = (f: ItemFacts) =>
-  `**${esc(f.taskLabel)}** · ${esc(f.counts)}\n<font color='grey'>${esc(f.filedByName)} ${esc(f.filedAt)} 提交</font>`;
+/**
+ * An item's lines: its task and files, then who filed it when. The 查 list (`withCode`) leads that grey
+ * line with a confirmed item's 档号 (查 finds by 档号, so the archivist sees which is which); an item not
+ * confirmed gets nothing there, so no line is added on a phone.
+ */
+const factsLine = (f: ItemFacts, withCode = false) =>
+  `**${esc(f.taskLabel)}** · ${esc(f.counts)}\n<font color='grey'>${
+    withCode && f.archivalCode ? `档号 ${esc(f.archivalCode)} · ` : ''
+  }${esc(f.filedByName)} ${esc(f.filedAt)} 提交</font>`;
 
 /**
  * The task browser of the correction card: choosing a task refiles item `i` (改归); 返回 goes back to
@@ -275,7 +282,7 @@ export function itemListCard(input: {
     elements.push(md(`**已同意、还没改好的更正申请（${approved.length}）**`));
     for (const a of approved)
       elements.push(
-        md(`${factsLine(a.facts)}\n申请：${esc(a.text)}`),
+        md(`${factsLine(a.facts, true)}\n申请：${esc(a.text)}`),
         buttonRow([button('更正', FIX.value({ i: a.facts.itemId }), 'primary')]),
       );
     elements.push(hr());
@@ -295,7 +302,7 @@ export function itemListCard(input: {
       ),
     );
   for (const f of items)
-    elements.push(md(factsLine(f)), buttonRow([button('更正', FIX.value({ i: f.itemId }))]));
+    elements.push(md(factsLine(f, true)), buttonRow([button('更正', FIX.value({ i: f.itemId }))]));
   const more = total - before - items.length;
   if (more > 0)
     elements.push(md(`<font color='grey'>还有 ${more} 件没列出，点「下一页」查看，或写得更具体些。</font>`));

@@ -129,6 +129,21 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     expect(listed((await inGroup('查 入户核查')).content)).toEqual([photoItem]);
     // From a direct chat with the unit first, as an archivist copies it from the 目录 or the 四性 report.
     expect(listed((await direct(`查 东村 ${code}`)).content)).toEqual([photoItem]);
+    // Each confirmed item's line shows its 档号, the one the archivist is checking; an item not
+    // confirmed shows none (西村's). Before: no 档号 on the list at all.
+    const docCode = (
+      await queryRows<{ code: string }>(
+        f.db,
+        sql`select archival_code as code from archive_records where item_id = ${docItem} and status = 'confirmed'`,
+      )
+    )[0]!.code;
+    const both = JSON.stringify((await direct('查 东村')).content);
+    expect(both).toContain(`档号 ${code} · `);
+    expect(both).toContain(`档号 ${docCode} · `);
+    expect(JSON.stringify((await inGroup(`查 ${code}`)).content)).toContain(`档号 ${code} · `);
+    const unconfirmed = JSON.stringify((await direct('查 西村')).content);
+    expect(listed(JSON.parse(unconfirmed))).toHaveLength(10);
+    expect(unconfirmed).not.toContain('档号');
     // The list's 更正 opens the correction card (a confirmed item: 撤销确认).
     const fix = cardButtons((await direct(`查 东村 ${code}`)).content).find((b) => b.value?.a === 'fix')!;
     const opened = await tapCard(h, { operator: 'ou_archivist', value: fix.value, chatId: dm });

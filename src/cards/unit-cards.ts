@@ -132,6 +132,23 @@ export function taskCard(
   ]);
 }
 
+/**
+ * A 「任务 C03」 card drawn again once the task was waived (免交): why, and that nothing is owed — no
+ * 「回复本卡片…」, since a reply to it no longer files to the task.
+ */
+export function waivedTaskCard(
+  t: { code: string; title: string; householdName: string | null },
+  unitName: string,
+  reason: string,
+): object {
+  return card(`#${t.code} ${t.title}`, 'grey', [
+    md(
+      `单位：${esc(unitName)}${t.householdName ? `　户主：${esc(t.householdName)}` : ''}\n` +
+        `这项任务已免交${reason ? `：${esc(reason)}` : ''}。不用再交。`,
+    ),
+  ]);
+}
+
 /** A unit offered for binding: its button says which (full name and code, for same-named villages). */
 export interface BindChoice {
   id: number;

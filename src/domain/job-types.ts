@@ -84,12 +84,25 @@ export const RECALL_CARD_JOB = defineJob({
 /**
  * An archivist corrected a filed item (改归 or 撤下, from the correction card, a 查 list or the CLI): the
  * cards of its burst in the village chat (the reply and the copies sent again) are drawn as they are
- * now, so the chat no longer shows the old task and progress. Keyed by the correction's audit row.
+ * now, so the chat no longer shows the old task and progress. Keyed by the correction's audit row. A task
+ * waived or restored (免交 / 恢复任务) draws the same way each burst whose card shows or offers it, keyed by
+ * the waiver's audit row (usecases/waiver-follow-up.ts).
  */
 export const CORRECTED_CARD_JOB = defineJob({
   name: 'corrected-card',
   priority: 'first',
   payload: z.object({ burstId: id }),
+});
+
+/**
+ * A task was waived (免交) or restored (恢复任务), from any path: its 「任务 C03」 cards in the chats (bot_messages
+ * `task_card`, still within Lark's 14 days) are drawn as it is now — 已免交 without 「回复本卡片…」, or its
+ * progress again. Keyed by the task and the waiver's audit row.
+ */
+export const TASK_CARDS_JOB = defineJob({
+  name: 'task-cards',
+  priority: 'first',
+  payload: z.object({ taskId: id }),
 });
 
 /**

@@ -284,6 +284,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           reason: str(a.formValue?.reason),
           source: 'card',
           itemId: item.id,
+          ...(a.chatId ? { chatId: a.chatId } : {}),
         });
         if (res.status === 'refused') return error(res.message);
         if (res.status === 'waived') o.wakeJobs();

@@ -4,6 +4,7 @@ import { getBurst } from '../db/repos/bursts.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { waivedReasonOf } from '../db/repos/tasks.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { kindsOfBurst } from '../db/repos/message-recalls.js';
 import { countsText } from '../domain/burst-summary.js';
@@ -16,10 +17,14 @@ import { itemTaskLabel } from './item-facts.js';
 import { measureOf, progressText } from './present-burst.js';
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 
+/** A filed card's line for a task waived (免交) after the filing: the materials stay filed, nothing is owed. */
+export const waivedProgressText = (reason: string): string =>
+  `这项任务已免交${reason ? `（${reason}）` : ''}，不用再交`;
+
 /**
  * The filed card of a burst as it is now, after some of its files were recalled (撤回): the summary
  * lists the files still in the item and says what was recalled (「已撤回 1 张照片，不再归档」), the
- * task's progress is counted again, and the rest (撤销 while it holds, 更正 / 申请更正, the photo
+ * task's progress is counted again (or, the task waived since, 「这项任务已免交（…），不用再交」), and the rest (撤销 while it holds, 更正 / 申请更正, the photo
  * description) is as on the card the filing drew. Undefined when the burst has no live filing.
  */
 export async function filedCardAfterRecall(
@@ -31,12 +36,13 @@ export async function filedCardAfterRecall(
   const live = await getLiveFilingOfBurst(db, burstId);
   const facts = live && (await itemForCorrection(db, live.id));
   if (!live || !facts) return undefined;
-  const [materials, recalled, p, d, burst] = await Promise.all([
+  const [materials, recalled, p, d, burst, waived] = await Promise.all([
     materialsOfBurst(db, burstId),
     kindsOfBurst(db, burstId, { recalledOnly: true }),
     taskProgress(db, live.taskId),
     getDescription(db, live.id),
     getBurst(db, burstId),
+    waivedReasonOf(db, live.taskId),
   ]);
   const gone = countsText(recalled);
   const undoable = undoableNow({ filedAt: live.filedAt, archivalCode: facts.archivalCode }, deps.clock.now());
@@ -45,7 +51,13 @@ export async function filedCardAfterRecall(
     itemId: live.id,
     summary: burstSummary(materials, maxFileBytes) + (gone ? `\n已撤回 ${gone}，不再归档` : ''),
     taskLabel: itemTaskLabel(facts),
-    progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
+    // Waived (免交) since: nothing is owed, so no 「还差2张」.
+    progressText:
+      waived !== undefined
+        ? waivedProgressText(waived)
+        : p
+          ? progressText(p.filed, p.minCount, measureOf(p.kinds))
+          : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoable),
     undoable,
     pageUrl: deps.pageUrl?.(`/items/${live.id}`),

@@ -47,7 +47,7 @@ const whoWaives = (doing: string): RoleAudience => ({
   unit: async (deps, msg, cmd) => (await waiveWords(deps, msg, cmd)).unit,
 });
 
-function waiveHandler(want: 'waived' | 'open'): CommandHandler {
+function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void): CommandHandler {
   const word = want === 'waived' ? '免交' : '恢复任务';
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `waive-${msg.messageId}`);
@@ -97,7 +97,10 @@ function waiveHandler(want: 'waived' | 'open'): CommandHandler {
       reason: w.reason,
       source: 'chat',
       waive: want === 'waived',
+      chatId: msg.chatId,
     });
+    // Its cards drawn again and the unit's other chats told (followUpWaiver): now, not at the next poll.
+    if (res.status === 'waived' || res.status === 'unwaived') wakeJobs();
     if (res.status === 'waived') return reply(`${res.message}。这项不再催交，算作完成。`);
     if (res.status === 'unwaived')
       return reply(`${res.message}。还没交到任务的材料，可发送「${sentAs('未归档', where)}」交到这项任务。`);
@@ -110,7 +113,7 @@ function waiveHandler(want: 'waived' | 'open'): CommandHandler {
  * with nothing filed, and restores one waived by mistake — what the officers are told to ask for
  * (「请档案员恢复这项任务」), without the IT person's `archive waive`.
  */
-export function waiveCommands(): CommandDeclaration[] {
+export function waiveCommands(o: { wakeJobs: () => void }): CommandDeclaration[] {
   return [
     {
       name: 'waive',
@@ -118,7 +121,7 @@ export function waiveCommands(): CommandDeclaration[] {
       who: whoWaives('设置免交'),
       usage: '免交 任务编号 原因',
       help: '这项任务不用交了（写明原因），算作完成',
-      handle: waiveHandler('waived'),
+      handle: waiveHandler('waived', o.wakeJobs),
     },
     {
       name: 'unwaive',
@@ -126,7 +129,7 @@ export function waiveCommands(): CommandDeclaration[] {
       who: whoWaives('恢复免交的任务'),
       usage: '恢复任务 任务编号',
       help: '把免交的任务恢复为需要交',
-      handle: waiveHandler('open'),
+      handle: waiveHandler('open', o.wakeJobs),
     },
   ];
 }

@@ -7,6 +7,7 @@ import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { closeApprovedRequest } from './correction-follow-up.js';
 import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
+import { followUpWaiver } from './waiver-follow-up.js';
 
 export type WaiveOutcome =
   | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
@@ -16,7 +17,7 @@ export type WaiveOutcome =
 /**
  * Marks a task as not applicable (免交), with a reason: it then counts as done. Archivists,
  * leaders and admins of the unit (or above) may; the CLI always may. Audited. `waive: false`
- * reopens it.
+ * reopens it. Either way the unit's chats are brought up to date (followUpWaiver).
  */
 export async function waiveTask(
   deps: { db: Db; clock: Clock },
@@ -31,6 +32,8 @@ export async function waiveTask(
      * item is carried out by it.
      */
     itemId?: number;
+    /** The chat it was done in (a command, or a card tapped there): its answer tells that chat. */
+    chatId?: string;
   },
 ): Promise<WaiveOutcome> {
   const { db } = deps;
@@ -57,7 +60,7 @@ export async function waiveTask(
     const item = waive && input.itemId !== undefined && (await lockFilingItem(tx, input.itemId));
     if (!(await setTaskWaived(tx, task.id, waive ? { by: input.actorOpenId, reason, at: now } : null)))
       return false;
-    await insertAudit(tx, {
+    const auditId = await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,
       action: waive ? 'waive' : 'unwaive',
@@ -65,6 +68,15 @@ export async function waiveTask(
       unitId: task.unitId,
       taskId: task.id,
       details: { reason },
+    });
+    await followUpWaiver(tx, {
+      auditId,
+      task: { id: task.id, unitId: task.unitId },
+      label: taskLabel(ref),
+      waived: waive,
+      reason,
+      ...(input.chatId ? { chatId: input.chatId } : {}),
+      now,
     });
     if (item && input.itemId !== undefined)
       await closeApprovedRequest(tx, {

@@ -9,6 +9,7 @@ import {
   NOTIFY_JOB,
   PARTS_CARD_POINTER_JOB,
   SPLIT_CARD_JOB,
+  TASK_CARDS_JOB,
 } from '../domain/job-types.js';
 import { learnPersonName } from '../usecases/learn-person-name.js';
 import { firstSendable } from '../domain/quiet-hours.js';
@@ -30,6 +31,7 @@ import { splitBurstAction } from '../usecases/split-burst-action.js';
 import { roleCommands } from '../usecases/role-commands.js';
 import { unitCommands } from '../usecases/unit-commands.js';
 import { waiveCommands } from '../usecases/waive-command.js';
+import { drawTaskCardsNow } from '../usecases/task-cards-now.js';
 import { findPageAction } from '../usecases/find-items.js';
 import type { FeatureEnv } from './feature-env.js';
 import { opsAlertOptions } from './ops-alerts.js';
@@ -142,7 +144,7 @@ export const CARD_RESEND_AFTER_MS = 13 * 86_400_000;
 export function correctionsFeature(env: FeatureEnv): Feature {
   return {
     name: 'corrections',
-    commands: waiveCommands(),
+    commands: waiveCommands({ wakeJobs: env.wakeJobs }),
     cardActions: correctionActions({
       isChatMember: (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId),
       timeZone: env.config.timeZone,
@@ -151,7 +153,8 @@ export function correctionsFeature(env: FeatureEnv): Feature {
     jobs: [
       jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) }),
       // 改归 / 撤下 (card, 查 list, CLI): the burst's cards in its chat drawn as they are now, as a recall
-      // draws them (the filed card on its new task, or the filing card again once taken off).
+      // draws them (the filed card on its new task, or the filing card again once taken off). 免交 /
+      // 恢复任务 draw the same way each burst whose cards show or offer the task (waiver-follow-up.ts).
       jobHandler({
         type: CORRECTED_CARD_JOB,
         handle: (payload, log) =>
@@ -160,6 +163,12 @@ export function correctionsFeature(env: FeatureEnv): Feature {
             sharedCard: (messageId) => partsCardOf(env.deps, messageId),
             present: env.burstPresenter(),
           }),
+      }),
+      // 免交 / 恢复任务: the task's 「任务 C03」 cards drawn as it is now.
+      jobHandler({
+        type: TASK_CARDS_JOB,
+        handle: (payload, log) =>
+          drawTaskCardsNow(env.deps, payload.taskId, log, { timeZone: env.config.timeZone }),
       }),
     ],
   };

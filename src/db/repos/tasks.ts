@@ -120,6 +120,15 @@ export async function setTaskWaived(
   return rows.length > 0;
 }
 
+/** Why the task was waived (免交); undefined while it is open. */
+export async function waivedReasonOf(db: Db, taskId: number): Promise<string | undefined> {
+  const [r] = await db
+    .select({ reason: tasks.waivedReason })
+    .from(tasks)
+    .where(and(eq(tasks.id, taskId), eq(tasks.state, 'waived')));
+  return r ? (r.reason ?? '') : undefined;
+}
+
 /** Whether a household of the unit has waived (免交) tasks: none of another unit's is ever found. */
 export async function householdHasWaivedTasks(db: Db, unitId: number, householdId: number): Promise<boolean> {
   const rows = await db

@@ -35,7 +35,7 @@ export function oneCardEach<T extends { partsCard: string | null }>(bursts: read
  * The newest card of burst `b` (SQL on its row): its first answer, a filing card sent again for it, or a
  * parts card sent again for its parts (a `parts_card` naming a burst that shares its first answer).
  */
-const lastCardOf = sql`greatest(b.ack_claimed_at,
+export const lastCardOf = sql`greatest(b.ack_claimed_at,
     (select max(bm.created_at) from bot_messages bm where bm.burst_id = b.id and bm.purpose = 'filing_card'),
     (select max(bm.created_at) from bot_messages bm join bursts p on p.id = bm.burst_id
      where bm.purpose = 'parts_card' and p.ack_message_id = b.ack_message_id))`;
@@ -53,6 +53,8 @@ interface Filter {
   firstBefore?: Date;
   /** Only bursts whose newest card was sent before this. */
   cardBefore?: Date;
+  /** Only bursts with a card sent at or after this (one Lark still lets the bot redraw). */
+  cardSince?: Date;
   /** Only bursts of chats whose unit has an open task: something to file them to. */
   fileable?: boolean;
   limit?: number;
@@ -127,6 +129,7 @@ function unfiledSelect(f: Filter) {
                         where a.burst_id = b.id and a.action in ('set_aside', 'reopen')
                         order by a.at desc, a.id desc limit 1), 'reopen') <> 'set_aside'
           ${f.cardBefore ? sql`and ${lastCardOf} < ${f.cardBefore}` : sql``}
+          ${f.cardSince ? sql`and ${lastCardOf} >= ${f.cardSince}` : sql``}
           ${
             f.fileable
               ? sql`and exists (select 1 from chat_bindings cb join tasks t on t.unit_id = cb.unit_id

@@ -1,0 +1,70 @@
+import type { Db } from '../db/client.js';
+import { enqueueJobs, type NewJob } from '../db/repos/jobs.js';
+import { filedBurstsOfTask } from '../db/repos/task-cards.js';
+import { oneCardEach, unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { editableSince } from '../domain/card-editable.js';
+import { CORRECTED_CARD_JOB, TASK_CARDS_JOB } from '../domain/job-types.js';
+import { enqueueNotify, textContent } from './notify.js';
+
+/** A 免交 set or lifted, as its follow-ups tell of it. */
+export interface WaiverMade {
+  /** The waive / unwaive audit row: the follow-ups' key, so a retried request draws and tells once. */
+  auditId: number;
+  task: { id: number; unitId: number };
+  /** 「C05 …」 (taskLabel). */
+  label: string;
+  waived: boolean;
+  reason: string;
+  /** The chat it was done in (a command or a card tap there): that answer told it, no line again. */
+  chatId?: string;
+  now: Date;
+}
+
+/**
+ * After a task was waived (免交) or restored (恢复任务), from any path (the chat command, 免交 on a
+ * correction card, `archive waive`), in that transaction: the unit's chats are brought up to date, each
+ * by a retried job keyed by the waiver's audit row. Every card that shows the task or offers it, while
+ * Lark still lets the bot change it: the filed cards of bursts filed to it (the `corrected-card` job's
+ * drawing: the task 免交 instead of 还差, or its progress again), the filing cards of bursts of the
+ * unit's chats still waiting (the same job: the task gone from the choices, or offered again; a split
+ * burst's parts card once), and its 「任务 C03」 cards (`task-cards`). Each chat of the unit other than
+ * the one it was done in gets one line, 「「C05 …」已定为免交：原因」 / 「「C05 …」已恢复，请按时交」: the
+ * officers hear of it when a township archivist or the CLI did it.
+ */
+export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
+  const since = editableSince(x.now);
+  const chats = await chatsOfUnit(tx, x.task.unitId);
+  const bursts = oneCardEach([
+    ...(await filedBurstsOfTask(tx, x.task.id, since)),
+    ...(await unfiledBursts(tx, { chatIds: chats, cardSince: since, limit: 500 })),
+  ]);
+  const jobs: NewJob<unknown>[] = bursts.map((b) => ({
+    type: CORRECTED_CARD_JOB,
+    key: `${b.id}:${x.auditId}`,
+    payload: { burstId: b.id },
+    runAt: x.now,
+  }));
+  jobs.push({
+    type: TASK_CARDS_JOB,
+    key: `${x.task.id}:${x.auditId}`,
+    payload: { taskId: x.task.id },
+    runAt: x.now,
+  });
+  await enqueueJobs(tx, jobs, x.now);
+  const line = x.waived ? `${x.label}已定为免交：${x.reason}` : `${x.label}已恢复，请按时交`;
+  for (const [i, chatId] of chats.entries()) {
+    if (chatId === x.chatId) continue;
+    await enqueueNotify(
+      tx,
+      {
+        receiveIdType: 'chat_id',
+        receiveId: chatId,
+        msgType: 'text',
+        content: textContent(line),
+        uuid: `waivenote-${x.auditId}-${i}`,
+      },
+      x.now,
+    );
+  }
+}

@@ -172,12 +172,17 @@ export function confirmUndoCard(input: {
   );
 }
 
-export function skippedCard(input: { burstId: number; summary: string }): object {
+/** Set aside (不用交): who marked it, and the way back (重新选择任务, open to whoever may file). */
+export function skippedCard(input: { burstId: number; summary: string; by?: string }): object {
   return card('材料已保存，没有交到任务里', 'grey', [
-    md(`${esc(input.summary)}\n\n已标记为不用交（原件已保存）。`),
+    md(`${esc(input.summary)}\n\n${setAsideLine(input.by)}。要交的话点「重新选择任务」。`),
     buttonRow([button('重新选择任务', REOPEN.value({ b: input.burstId }))]),
   ]);
 }
+
+/** 「张会计已标记为不用交（原件已保存）」, unnamed when the marker cannot be named. */
+export const setAsideLine = (by: string | undefined): string =>
+  `${by ? esc(by) : ''}已标记为不用交（原件已保存）`;
 
 /** A chat not bound to a unit yet: the materials are safe, filing waits for the binding. */
 export function unboundCard(summary: string): object {

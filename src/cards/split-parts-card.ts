@@ -1,5 +1,6 @@
 import { DESCRIBE_EDIT, FILE, FILED_VIEW, REOPEN, SKIP, UNDO } from './actions.js';
 import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, md, wideButton } from './card-kit.js';
+import { setAsideLine } from './filing-card.js';
 import type { FilingChoice } from './task-browser-card.js';
 
 /** Where one part of a split burst stands, as its row on the parts card shows it. */
@@ -13,7 +14,7 @@ export type PartState =
       /** A photo filed: its DA/T 50 description (事由 / 地点 / 人物), not given yet or saved. */
       description?: 'missing' | 'saved';
     }
-  | { kind: 'skipped' }
+  | { kind: 'skipped'; by?: string }
   | { kind: 'withdrawn' };
 
 export interface PartRow {
@@ -71,7 +72,7 @@ function partRow(p: PartRow, n: number, most: number): object[] {
       return [md(`${title}\n已撤回，不再归档`)];
     case 'skipped':
       return [
-        md(`${title}\n已标记为不用交（原件已保存）`),
+        md(`${title}\n${setAsideLine(p.state.by)}`),
         buttonRow([button('重新选择任务', REOPEN.value({ b }))]),
       ];
     case 'filed':

@@ -4,7 +4,6 @@ import { confirmUndoCard, filedCard, skippedCard } from '../cards/filing-card.js
 import { taskProgress, unitsWithOpenTasks } from '../db/repos/completeness.js';
 import { itemForCorrection, type ItemForCorrection } from '../db/repos/correction-items.js';
 import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
-import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline, undoableNow } from '../domain/checklist-filing.js';
@@ -18,10 +17,11 @@ import type { CardResponse } from './card-response.js';
 import { FILE, FILE_SELECT, FILED_VIEW, PARTS_VIEW, REOPEN, SKIP, UNDO } from '../cards/actions.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
-import { fileBurst } from './file-burst.js';
+import { canFile, fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
 import { withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
+import { setAsideNamed } from './set-aside-by.js';
 import { backToParts, onPartsCard, partsCardOf } from './split-parts.js';
 import { mayUndo, undoFiling } from './undo-filing.js';
 
@@ -191,13 +191,20 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     // Filed meanwhile (on another copy of the card: one sent again, 未归档): nothing to set aside.
     const filed = await getLiveFilingOfBurst(deps.db, v.burst.id);
     if (filed) return alreadyFiledAnswer(deps, v, filed, a.operatorOpenId);
-    // Only the sender, or an archivist of the chat's unit, may set someone's materials aside.
+    // Whoever may file the burst may set it aside (a colleague's voice note or chat picture the
+    // reminders keep sending again): the members of the unit's chats and its people (canFile). The
+    // audit row and the card name who did it; 重新选择任务 undoes it.
     const unit = await unitOfChat(deps.db, v.burst.chatId);
     if (
       a.operatorOpenId !== v.burst.senderOpenId &&
-      !(unit && (await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
+      !(unit && (await canFile(present(deps), a.operatorOpenId, unit, v.burst.chatId)))
     )
-      return { toast: { type: 'error', content: '只有发材料的人或档案员可以选「不用交」' } };
+      return {
+        toast: {
+          type: 'error',
+          content: `只有${unit?.name ?? '本单位'}的工作群成员或工作人员可以选「不用交」`,
+        },
+      };
     // Recorded: a burst set aside is no longer chased by reminders or 未归档. Checked again under
     // the burst's lock: a filing on another copy that got in first wins (recordUnlessFiled).
     const live = await recordUnlessFiled(deps, {
@@ -212,7 +219,14 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
     if (live) return alreadyFiledAnswer(deps, v, live, a.operatorOpenId);
     return {
       toast: { type: 'info', content: '已标记为不用交' },
-      card: { type: 'raw', data: skippedCard({ burstId: v.burst.id, summary: v.summary }) },
+      card: {
+        type: 'raw',
+        data: skippedCard({
+          burstId: v.burst.id,
+          summary: v.summary,
+          ...(await setAsideNamed(deps, v.burst)),
+        }),
+      },
     };
   }
 

@@ -1,5 +1,5 @@
 import { skippedCard, withdrawnCard } from '../cards/filing-card.js';
-import { isSetAside } from '../db/repos/burst-split.js';
+import { setAsideNamed } from './set-aside-by.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { burstWhollyRecalled, kindsOfBurst } from '../db/repos/message-recalls.js';
@@ -99,7 +99,8 @@ async function openCardAfterRecall(
   ]);
   const gone = countsText(recalled);
   const summary = burstSummary(materials, maxFileBytes) + (gone ? `\n已撤回 ${gone}，不再归档` : '');
-  if (await isSetAside(deps.db, burstId)) return skippedCard({ burstId, summary });
+  const aside = await setAsideNamed(deps, burst);
+  if (aside) return skippedCard({ burstId, summary, ...aside });
   const heading = again ? `${againHeading(deps, burst)}\n` : '';
   const message = await present(
     deps,

@@ -1,7 +1,7 @@
 import { PARTS_VIEW } from '../cards/actions.js';
 import { splitPartsCard, type PartRow, type PartState } from '../cards/split-parts-card.js';
 import { getDescription } from '../db/repos/archive-descriptions.js';
-import { isSetAside, partFiles, partsOfCard } from '../db/repos/burst-split.js';
+import { partFiles, partsOfCard } from '../db/repos/burst-split.js';
 import { getBurst } from '../db/repos/bursts.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
@@ -18,13 +18,14 @@ import type { BotDeps } from './deps.js';
 import { filingChoices } from './filing-choices.js';
 import { itemTaskLabel } from './item-facts.js';
 import { toCandidate } from './present-burst.js';
+import { setAsideNamed } from './set-aside-by.js';
 
 /**
  * The parts card of a split burst as it is now, when `messageId` is one (its parts share it as their
  * card); undefined for any other card.
  */
 export async function partsCardOf(
-  deps: Pick<BotDeps, 'db' | 'clock'>,
+  deps: Pick<BotDeps, 'db' | 'clock' | 'gateway' | 'logger'>,
   messageId: string,
 ): Promise<object | undefined> {
   const ids = await partsOfCard(deps.db, messageId);
@@ -40,6 +41,7 @@ export async function partsCardOf(
     const burst = await getBurst(db, id);
     const materials = (await materialsOfBurst(db, id)).filter((m) => m.role !== 'cover');
     let state: PartState;
+    let aside: { by?: string } | undefined;
     const live = await getLiveFilingOfBurst(db, id);
     if (live) {
       const facts = (await itemForCorrection(db, live.id))!;
@@ -53,7 +55,7 @@ export async function partsCardOf(
           : {}),
       };
     } else if (await burstWhollyRecalled(db, id)) state = { kind: 'withdrawn' };
-    else if (await isSetAside(db, id)) state = { kind: 'skipped' };
+    else if ((aside = burst && (await setAsideNamed(deps, burst)))) state = { kind: 'skipped', ...aside };
     else {
       const counts: Record<string, number> = {};
       for (const m of materials) counts[m.kind] = (counts[m.kind] ?? 0) + 1;
@@ -90,7 +92,7 @@ export async function partsCardOf(
  * (the part's own filed card would take the place of every other part's row).
  */
 export async function onPartsCard(
-  deps: Pick<BotDeps, 'db' | 'clock'>,
+  deps: Pick<BotDeps, 'db' | 'clock' | 'gateway' | 'logger'>,
   messageId: string | undefined,
   res: CardResponse,
 ): Promise<CardResponse> {

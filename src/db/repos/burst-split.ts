@@ -106,12 +106,17 @@ export async function partsOfCard(db: Db, messageId: string): Promise<number[]> 
 
 /** Whether the burst's last 不用交 / 重新选择任务 was 不用交. */
 export async function isSetAside(db: Db, burstId: number): Promise<boolean> {
-  const [r] = await queryRows<{ action: string }>(
+  return (await setAsideBy(db, burstId)) !== undefined;
+}
+
+/** Who marked the burst 不用交 (the audit row's actor), when its last 不用交 / 重新选择任务 was 不用交. */
+export async function setAsideBy(db: Db, burstId: number): Promise<string | undefined> {
+  const [r] = await queryRows<{ action: string; actor: string }>(
     db,
-    sql`select action from audit_log where burst_id = ${burstId} and action in ('set_aside', 'reopen')
+    sql`select action, actor from audit_log where burst_id = ${burstId} and action in ('set_aside', 'reopen')
         order by at desc, id desc limit 1`,
   );
-  return r?.action === 'set_aside';
+  return r?.action === 'set_aside' ? r.actor : undefined;
 }
 
 /** A part's files by name and kind, recalled ones included (a recalled part is still named on its row). */

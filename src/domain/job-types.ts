@@ -119,7 +119,7 @@ export const UNKEPT_NOTICE_JOB = defineJob({
     messageId: z.string(),
     direct: z.boolean(),
     /** domain/unkept-message.ts; absent in jobs queued by earlier versions (folders). */
-    kind: z.enum(['folder', 'card', 'other']).optional(),
+    kind: z.enum(['folder', 'card', 'other', 'cloud_doc']).optional(),
   }),
 });
 

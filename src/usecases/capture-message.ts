@@ -1,13 +1,14 @@
 import { EXPAND_FORWARD_JOB, UNKEPT_NOTICE_JOB, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
-import { unkeptKind } from '../domain/unkept-message.js';
+import { cloudDocLinkIn, unkeptKind } from '../domain/unkept-message.js';
 import type { Db, Tx } from '../db/client.js';
 import { burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import { wasRecalled } from '../db/repos/message-recalls.js';
+import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import type { BotDeps } from './deps.js';
 import type { MessageUse } from './feature.js';
 
@@ -69,7 +70,7 @@ export async function captureMessage(
     // would take them as kept. One recalled before it arrived is not answered (Lark refuses a reply
     // under a recalled message).
     const direct = msg.chatType === 'p2p';
-    const unkept = cls === 'ignored' ? unkeptKind(msg.msgType, direct) : undefined;
+    const unkept = cls === 'ignored' ? unkeptKind(msg.msgType, direct, msg.content) : undefined;
     if (fresh && unkept && msg.senderOpenId && opts.use !== 'command') {
       if (await wasRecalled(tx, msg.messageId, msg.chatId)) return { materialIds: [] };
       await enqueueJob(
@@ -84,6 +85,29 @@ export async function captureMessage(
       );
       return { materialIds: [], notice: true };
     }
+    // A cloud document's address posted in a bound group without @: the document is not kept (the bot
+    // cannot open it); said once under it, with how to send it as a file. The text stays a text (a
+    // caption, a note). With @ it is a command and answered there (handle-command.ts); an unbound
+    // group is not answered.
+    if (
+      fresh &&
+      !direct &&
+      msg.senderOpenId &&
+      opts.use !== 'command' &&
+      cloudDocLinkIn(msg.msgType, msg.content) &&
+      !(await wasRecalled(tx, msg.messageId, msg.chatId)) &&
+      (await unitOfChat(tx, msg.chatId))
+    )
+      await enqueueJob(
+        tx,
+        {
+          type: UNKEPT_NOTICE_JOB,
+          key: msg.messageId,
+          payload: { chatId: msg.chatId, messageId: msg.messageId, direct, kind: 'cloud_doc' },
+          runAt: now,
+        },
+        now,
+      );
     // Kept as a possible caption; answered with the hint once its caption window has passed without
     // materials (any burst of the sender's that it falls in: unclear-text-hint.ts).
     if (fresh && opts.use === 'unclear') {

@@ -20,6 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -311,6 +312,15 @@ export function keepPreviousChunks(next, current = dist, now = Date.now()) {
   writeFileSync(join(chunks, '.carried'), carried.length ? `${carried.join('\n')}\n` : '');
 }
 
+/** Who runs this build, for a message ('uid 1001' when the user has no name). */
+function userName() {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
 function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -345,7 +355,18 @@ export function build({ onlyIfStale = false, quiet = false } = {}) {
     );
     return false;
   }
-  takeLock();
+  try {
+    takeLock();
+  } catch (err) {
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(err.code)) throw err;
+    // The service user runs `npm run verify` in root's program folder after a `git pull`: the lock
+    // folder could not be made, and the command died with a stack trace of mkdirSync.
+    console.error(
+      `dist/ 要重新编译${reason ? `（${reason}）` : ''}，但运行命令的用户 ${userName()} 不能写程序目录 ${root}（${err.code}）：` +
+        `请先以程序目录的属主（通常是 root）在 ${root} 运行 npm run build，再运行这条命令`,
+    );
+    return false;
+  }
   try {
     if (onlyIfStale && !isStale()) return true; // built by the command we waited for
     if (!quiet) console.error(`正在编译 dist/（${onlyIfStale ? `${reason}；` : ''}tsc、esbuild）…`);

@@ -6,6 +6,7 @@ import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
 import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
+import { writeRefusedText } from './write-refused.js';
 
 const HELP = new Set(['--help', '-h', 'help']);
 
@@ -47,7 +48,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const failed = (err: unknown, quietIfEmpty: boolean) => {
     if (!(quietIfEmpty && err instanceof AppError && !err.message))
       io.err(
-        err instanceof AppError || err instanceof ConfigError ? err.message : `出错了：${errorMessage(err)}`,
+        err instanceof AppError || err instanceof ConfigError
+          ? err.message
+          : (writeRefusedText(err, { dataDir: dataDirOf(io.env) }) ?? `出错了：${errorMessage(err)}`),
       );
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
@@ -121,5 +124,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return failed(err, false);
   } finally {
     if (!io.database) await database.close().catch(() => {});
+  }
+}
+
+/** The data folder the settings name, for a message about a write refused in it (none when they are bad). */
+function dataDirOf(env: CliIo['env']): string | undefined {
+  try {
+    return loadCliSettings(env).dataDir;
+  } catch {
+    return undefined;
   }
 }

@@ -3,6 +3,7 @@ import { loadCliSettings } from '../settings.js';
 import { saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import type { CliIo } from './run-cli.js';
+import { writeRefusedText } from './write-refused.js';
 
 const USAGE = `用法: npm run db:migrate
   对 DATABASE_URL（或 DATA_DIR 里的内置数据库）执行 drizzle/ 里的迁移；机器人启动时也会执行。
@@ -23,13 +24,17 @@ export async function runMigrate(argv: readonly string[], io: CliIo): Promise<nu
     return help ? 0 : 2;
   }
   if (saidServiceSettingsUnread(io, 'dist/cli/migrate.js')) return 1;
+  let dataDir: string | undefined;
   try {
-    const database = await openCliDb(loadCliSettings(io.env), io.err);
+    const settings = loadCliSettings(io.env);
+    dataDir = settings.dataDir;
+    const database = await openCliDb(settings, io.err);
     await database.close();
     io.out(`迁移完成（${database.kind === 'pglite' ? '内置数据库' : 'PostgreSQL'}）。`);
     return 0;
   } catch (err) {
-    io.err(`迁移失败：${errorMessage(err)}`);
+    // A data folder this user may not make or write: the install -d that makes it theirs.
+    io.err(`迁移失败：${writeRefusedText(err, { dataDir }) ?? errorMessage(err)}`);
     return 1;
   }
 }

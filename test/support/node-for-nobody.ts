@@ -34,8 +34,20 @@ export function runCompiled(
   asNobody: boolean,
   repoRoot: string,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(node, [join(repoRoot, 'dist', entry), ...args], {
-    cwd: repoRoot,
+  return runScript(node, join(repoRoot, 'dist', entry), args, env, asNobody, repoRoot);
+}
+
+/** runCompiled for any script file (scripts/run-dist.mjs, what the npm scripts start), from `cwd`. */
+export function runScript(
+  node: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  asNobody: boolean,
+  cwd: string,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(node, [script, ...args], {
+    cwd,
     ...(asNobody ? NOBODY : {}),
     env: { PATH: process.env.PATH ?? '', ...env },
   });

@@ -1,5 +1,6 @@
 import { itemFilesText, type ItemFiles } from '../../domain/item-files.js';
 import { plainDateTime } from '../../domain/plain-date.js';
+import { villageWord } from '../../domain/village-word.js';
 import { localDay, partsIn } from '../../domain/working-days.js';
 
 export const day = (d: Date, tz: string): string => localDay(d, tz);
@@ -19,10 +20,10 @@ export const dateTime = (d: Date, now: Date, tz: string): string => plainDateTim
 
 export const percent = (p: number | null): string => (p === null ? '—' : `${p.toFixed(1)}%`);
 
+/** Units' and items' kinds; a village-level unit has none here: unitKindLabel names it by its name. */
 export const KIND_LABEL: Record<string, string> = {
   county: '县',
   township: '乡镇',
-  village: '村',
   department: '部门',
   photo: '照片',
   document: '文件',
@@ -30,6 +31,14 @@ export const KIND_LABEL: Record<string, string> = {
   video: '视频',
   photo_group: '照片组',
 };
+
+/**
+ * What a unit is, beside its name: a village-level unit as its name says, 村 or 社区 (or 村（社区）
+ * when it says neither; domain/village-word.ts), as the chat cards call it; the pages called every
+ * one of them 村, a 社区 too.
+ */
+export const unitKindLabel = (u: { kind: string; name: string }): string =>
+  u.kind === 'village' ? villageWord([u.name]) : (KIND_LABEL[u.kind] ?? '');
 
 export const STATE_LABEL: Record<string, string> = {
   complete: '已齐',

@@ -1,6 +1,6 @@
 import type { PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
-import { KIND_LABEL } from './format.js';
+import { unitKindLabel } from './format.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
@@ -15,7 +15,7 @@ export async function homePage(c: PageContext): Promise<void> {
           (u) =>
             html`<li>
               <a href="/units/${u.id}">${u.fullName}</a>
-              <span class="muted">${KIND_LABEL[u.kind] ?? ''}</span>
+              <span class="muted">${unitKindLabel(u)}</span>
             </li>`,
         )}
       </ul>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { taskStatuses } from '../../db/repos/completeness.js';
+import { taskStatuses, villageWordOf } from '../../db/repos/completeness.js';
 import { missingForUnit, type MissingList } from '../../db/repos/completeness-missing.js';
 import { unitProgress, type Retirement, type UnitProgress } from '../../db/repos/completeness-progress.js';
 import { retirementWords } from '../../domain/retired-units.js';
@@ -19,7 +19,7 @@ import { holdsRole, type PageContext } from '../web-context.js';
 import { EDIT_ROLES } from './compilation-view.js';
 import { transfersPath } from '../../domain/transfer-changes.js';
 import { page } from '../web-app.js';
-import { comingTime, day, KIND_LABEL, percent, STATE_LABEL } from './format.js';
+import { comingTime, day, percent, STATE_LABEL, unitKindLabel } from './format.js';
 import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { qualityPeriod } from './quality-period.js';
@@ -118,7 +118,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   };
   const progressRead = unitProgress(db, unit.id, now);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
-  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks] = await Promise.all([
+  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks, villages] = await Promise.all([
     progressRead,
     completenessTrend(db, unit.id),
     overdueList(db, unit.id, now, overduePage, timeZone, progressRead),
@@ -133,7 +133,11 @@ export async function unitPage(c: PageContext): Promise<void> {
     }),
     crumbs(c, unit.path),
     due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
+    // What a township's villages are called (村, 社区 or 村（社区）), as its chat's cards call them.
+    unit.kind === 'township' ? villageWordOf(db, unit.id) : undefined,
   ]);
+  // The units below as the chat's cards call them (domain/township-chat.ts childWords): 各村, 各社区, 各乡镇.
+  const children = unit.kind === 'county' ? '乡镇' : villages;
   const progress = progressOrNone!;
   const overdue = missing.items.filter((m) => m.overdue);
   // Two 城关村 of different townships in the 逾期 list: each named with its township, as the digest does.
@@ -201,7 +205,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   const rank = new Map(ranked.map((ch, i) => [ch.unit.id, i + 1]));
 
   const body = html`${crumbsHtml}
-    <h1>${unit.name} <span class="muted">${KIND_LABEL[unit.kind] ?? ''}</span></h1>
+    <h1>${unit.name} <span class="muted">${unitKindLabel(unit)}</span></h1>
     <p>
       <a href="/units/${unit.id}/chronicle" id="link-chronicle">大事记</a> ·
       <a href="/units/${unit.id}/album" id="link-album">图册</a> ·
@@ -236,7 +240,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row', undefined, readersOf.get(id)), lastWeek) : ''}
+    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row', undefined, readersOf.get(id)), lastWeek, children) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${
@@ -391,6 +395,8 @@ function childrenTable(
   /** 「12月3日督办，之后提交了 2 件；已读 3 人」 under a village urged before. */
   lastUrged: (unitId: number) => Html | string,
   lastWeek: Map<number, { total: number; done: number; overdue: number }>,
+  /** What the units below are called (a township's 村, 社区 or 村（社区）; a county's 乡镇); else 下级单位. */
+  word?: string,
 ): Html {
   // Percentage points since last week's digest, rounded as the card rounds them.
   const change = (ch: (typeof children)[number]) =>
@@ -405,12 +411,12 @@ function childrenTable(
         lastWeek.get(ch.unit.id),
       ).change,
     );
-  return html`<h2>下级单位</h2>
+  return html`<h2>${word ? `各${word}` : '下级单位'}</h2>
     <div class="scroll">
       <table id="children">
         <tr>
           <th class="n">排名</th>
-          <th>单位</th>
+          <th>${word ?? '单位'}</th>
           <th>完成率</th>
           <th class="n hide">已齐/共</th>
           <th class="n">较上周</th>

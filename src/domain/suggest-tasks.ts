@@ -1,5 +1,6 @@
 import type { EvidenceKind } from './checklist.js';
 import { parseTaskCode } from './task-code.js';
+import { takesPhotosAsPaper } from './photographed-paper.js';
 
 /** What the suggestion card knows about a burst. */
 export interface BurstFacts {
@@ -102,7 +103,9 @@ function score(task: CandidateTask, text: string, counts: BurstFacts['counts'], 
   }
   const all = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
   if (all > 0) {
-    const fitting = task.kinds.reduce((a, k) => a + (counts[k as EvidenceKind] ?? 0), 0);
+    // Photos fit a task that takes paper as photos (photographed-paper.ts), a little less than a photo task.
+    const paper = takesPhotosAsPaper(task.kinds) ? 0.5 * (counts.photo ?? 0) : 0;
+    const fitting = task.kinds.reduce((a, k) => a + (counts[k as EvidenceKind] ?? 0), paper);
     total += fitting === 0 ? -20 : 8 * (fitting / all);
   }
   total += task.missing > 0 ? 5 : -15;

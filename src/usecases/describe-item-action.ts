@@ -14,7 +14,7 @@ import { describeItem } from './describe-item.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { itemTaskLabel } from './item-facts.js';
 import { onPartsCard } from './split-parts.js';
-import { measureOf, progressText } from './present-burst.js';
+import { filedProgressText } from './present-burst.js';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -63,7 +63,7 @@ async function filedCardNow(
     itemId: item.id,
     summary: burstSummary(materials, o.maxFileBytes),
     taskLabel: itemTaskLabel(item),
-    progressText: p ? progressText(p.filed, p.minCount, measureOf(p.kinds)) : '',
+    progressText: p ? filedProgressText(p, materials) : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoableNow(item, deps.clock.now())),
     undoable: undoableNow(item, deps.clock.now()),
     pageUrl: deps.pageUrl?.(`/items/${item.id}`),

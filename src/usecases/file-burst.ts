@@ -1,4 +1,4 @@
-import { uncountedOf } from './uncounted-note.js';
+import { paperNoteOf, uncountedOf } from './uncounted-note.js';
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { taskProgress } from '../db/repos/completeness.js';
@@ -60,6 +60,8 @@ export type FileBurstOutcome =
       progress: { filed: number; minCount: number; missing: number; state: TaskState };
       /** Files the task does not ask for (uncountedOf): in the item, not counted. */
       uncounted?: { text: string; files: number };
+      /** How its photos count in a task that takes paper as photos (paperNoteOf). */
+      paper?: string;
       message: string;
     }
   | {
@@ -206,6 +208,7 @@ export async function fileBurst(
   const n = fresh.materials.length;
   const what = counts.photo === n ? `照片 ${counts.photo} 张` : `材料 ${n} 份`;
   const uncounted = uncountedOf(fresh.materials, task.kinds);
+  const paper = paperNoteOf(fresh.materials, task.kinds);
   return {
     status: 'filed',
     itemId: item.id,
@@ -217,7 +220,8 @@ export async function fileBurst(
     undoUntil: undoDeadline(now),
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
     ...(uncounted ? { uncounted } : {}),
-    message: `已交到${taskLabel(ref)}（${what}），${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。${uncounted ? `${uncounted.text}。` : ''}24 小时内可撤销。`,
+    ...(paper ? { paper } : {}),
+    message: `已交到${taskLabel(ref)}（${what}）${paper ? `，${paper}` : ''}，${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。${uncounted ? `${uncounted.text}。` : ''}24 小时内可撤销。`,
   };
 }
 

@@ -14,7 +14,7 @@ import { burstSummary } from './acknowledge-burst.js';
 import { savedLine } from './describe-item-action.js';
 import type { BotDeps } from './deps.js';
 import { itemTaskLabel } from './item-facts.js';
-import { measureOf, progressText } from './present-burst.js';
+import { filedProgressText } from './present-burst.js';
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 
 /** A filed card's line for a task waived (免交) after the filing: the materials stay filed, nothing is owed. */
@@ -53,11 +53,7 @@ export async function filedCardAfterRecall(
     taskLabel: itemTaskLabel(facts),
     // Waived (免交) since: nothing is owed, so no 「还差2张」.
     progressText:
-      waived !== undefined
-        ? waivedProgressText(waived)
-        : p
-          ? progressText(p.filed, p.minCount, measureOf(p.kinds))
-          : '',
+      waived !== undefined ? waivedProgressText(waived) : p ? filedProgressText(p, materials) : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoable),
     undoable,
     pageUrl: deps.pageUrl?.(`/items/${live.id}`),

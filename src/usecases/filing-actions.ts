@@ -9,7 +9,7 @@ import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { undoDeadline, undoableNow } from '../domain/checklist-filing.js';
 import { askFilerOrArchivist, itemTaskLabel } from './item-facts.js';
 import { withFilerName } from './chat-member-names.js';
-import { measureOf, progressText } from './present-burst.js';
+import { filedProgressText } from './present-burst.js';
 import { DomainError } from '../errors.js';
 import type { BurstView } from './acknowledge-burst.js';
 import { clickedBurst as burstOfClick, clickedBurstView, type Where } from './burst-click.js';
@@ -419,7 +419,7 @@ async function filedNow(
       itemId: item.id,
       summary: v.summary,
       taskLabel: label,
-      progressText: progressText(p.filed, p.minCount, measureOf(p.kinds)),
+      progressText: filedProgressText(p, v.materials),
       uncounted: uncountedNote(uncountedOf(v.materials, p.kinds), undoable),
       ...(operator !== undefined && operator !== facts.filedBy && facts.filedByName !== null
         ? { filedByName: facts.filedByName }

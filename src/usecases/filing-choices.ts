@@ -1,6 +1,7 @@
 import type { FilingChoice, HouseholdChoice } from '../cards/task-browser-card.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
+import { PAPER_HINT, takesPhotosAsPaper } from '../domain/photographed-paper.js';
 import { shortTaskLabels } from '../domain/task-label.js';
 
 /** Open tasks as the filing card's choices, labelled for a phone (a code added where two read alike). */
@@ -14,7 +15,10 @@ export function filingChoices(
     code: t.code,
     label: labels[i]!,
     dueAt: t.dueAt,
-    missingText: missingText(t.kinds, t.missing),
+    // A task still wanting documents says how paper is handed in: every page photographed, in one go.
+    missingText:
+      missingText(t.kinds, t.missing) +
+      (t.missing > 0 && takesPhotosAsPaper(t.kinds) ? `（${PAPER_HINT}）` : ''),
     reasons: reasons?.get(t.taskId),
   }));
 }

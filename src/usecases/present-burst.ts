@@ -1,4 +1,4 @@
-import { uncountedNote } from './uncounted-note.js';
+import { paperNoteOf, uncountedNote } from './uncounted-note.js';
 import {
   directChatCard,
   filedCard,
@@ -241,6 +241,7 @@ export function resultCard(
       taskLabel: taskLabel(outcome.task),
       progressText:
         progressText(outcome.progress.filed, outcome.progress.minCount, measureOf(outcome.task.kinds)) +
+        (outcome.paper ? `\n${outcome.paper}` : '') +
         (outcome.stillSaving > 0
           ? `\n另有 ${outcome.stillSaving} 个文件还在保存，保存好后自动归入本件`
           : '') +
@@ -272,6 +273,18 @@ export function resultCard(
 export function progressText(filed: number, minCount: number, unit = '份'): string {
   if (filed >= minCount) return `已交齐（要${minCount}${unit}，交了${filed}${unit}）`;
   return `要${minCount}${unit}，交了${filed}${unit}，还差${minCount - filed}${unit}`;
+}
+
+/**
+ * The filed card's progress of an item's task, and how the item's photos count when the task takes
+ * paper as photos: 「已交齐（要1份，交了1份）\n3 张照片合算 1 份（拍照的纸质件）」.
+ */
+export function filedProgressText(
+  p: { filed: number; minCount: number; kinds: readonly string[] },
+  materials: readonly { kind: string; role?: string; status?: string }[],
+): string {
+  const paper = paperNoteOf(materials, p.kinds);
+  return progressText(p.filed, p.minCount, measureOf(p.kinds)) + (paper ? `\n${paper}` : '');
 }
 
 /** 张 for photo-only tasks, 段 for audio/video-only, 份 otherwise. */

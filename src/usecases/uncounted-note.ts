@@ -1,4 +1,5 @@
 import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
+import { paperNote } from '../domain/photographed-paper.js';
 import { uncountedText } from '../domain/uncounted-kinds.js';
 
 /** The files of a filed burst that are in its item (stored; a video's cover goes with its video). */
@@ -18,6 +19,13 @@ export const uncountedOf = (
   );
   return text ? { text, files: files.length } : undefined;
 };
+
+/** How the photos of a filed burst count in a task that takes paper as photos (paperNote), if it does. */
+export const paperNoteOf = (materials: readonly File[], taskKinds: readonly string[]): string | undefined =>
+  paperNote(
+    filedFiles(materials).map((m) => m.kind),
+    taskKinds,
+  );
 
 /**
  * The filed card's line on files its task does not count, with the way out while 撤销 is offered: the

@@ -457,7 +457,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
   });
 
   it('the description form starts from what the caption says (事由, 地点)', async () => {
-    const ids = await postPhotos(2, { text: '在东村三组开展危房改造入户核查' });
+    // Not 「入户核查」: 核查 is a keyword of C22, a document task, which takes photographed paper (one 份 a
+    // filing), so that caption would file the photos there at once.
+    const ids = await postPhotos(2, { text: '在东村三组开展危房改造入户核实' });
     const ack = await burstReply(ids[0]!);
     // The photo task of the first test: its filing is a photo group, which asks for the description.
     const [photoTask] = await queryRows<{ t: number }>(
@@ -467,7 +469,7 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file')!;
     const filed = await click(org.officer, { ...choice.value, t: photoTask!.t }, ack.messageId);
     const form = JSON.stringify(filed.card.data);
-    expect(form).toContain('"default_value":"在东村三组开展危房改造入户核查"');
+    expect(form).toContain('"default_value":"在东村三组开展危房改造入户核实"');
     expect(form).toContain('"default_value":"东村三组"');
   });
 
@@ -560,7 +562,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select count(*)::int as n from tasks t join units u on u.id = t.unit_id
           where u.code = ${org.village} and t.state = 'open' and t.min_count > coalesce((
             select sum(case when 'photo' = any(t.kinds) then fi.n_photo else 0 end + case when 'document' = any(t.kinds) then fi.n_document else 0 end
-              + case when 'audio' = any(t.kinds) then fi.n_audio else 0 end + case when 'video' = any(t.kinds) then fi.n_video else 0 end)
+              + case when 'audio' = any(t.kinds) then fi.n_audio else 0 end + case when 'video' = any(t.kinds) then fi.n_video else 0 end
+              -- Photographed paper: in a document task, an item's photos are one 份.
+              + case when 'document' = any(t.kinds) and not 'photo' = any(t.kinds) and fi.n_photo > 0 then 1 else 0 end)
             from filing_items fi where fi.task_id = t.id and fi.undone_at is null), 0)`,
     );
     expect(mcard).toContain(`还缺什么（${m!.n} 项）`);

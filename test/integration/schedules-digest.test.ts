@@ -44,14 +44,16 @@ describe('weekly digest', () => {
       values (${`om_${randomBytes(6).toString('hex')}`}, 'img_x', 'image', ${chatId}, ${at}::timestamptz, 'photo',
         ${m.status ?? 'stored'}, ${m.quality ?? 'ok'}, ${at}::timestamptz)`);
   };
-  /** Expected figures straight from the tables: per-task filed counts of the accepted kinds. */
+  /** Expected figures straight from the tables: per-task filed counts of the accepted kinds (photographed paper one 份). */
   const expected = async (rootCode: string, now: string) => {
     const [r] = await queryRows<any>(
       db(),
       sql`with t as (
             select t.id, t.state, t.min_count, t.due_at,
               coalesce((select sum(case when 'photo' = any(t.kinds) then fi.n_photo else 0 end
-                + case when 'document' = any(t.kinds) then fi.n_document else 0 end)
+                + case when 'document' = any(t.kinds) then fi.n_document else 0 end
+                -- Photographed paper: in a document task, an item's photos are one 份.
+                + case when 'document' = any(t.kinds) and not 'photo' = any(t.kinds) and fi.n_photo > 0 then 1 else 0 end)
                 from filing_items fi where fi.task_id = t.id and fi.undone_at is null), 0) as filed
             from tasks t join units u on u.id = t.unit_id
             where u.path like (select path from units where code = ${rootCode}) || '%')

@@ -106,6 +106,15 @@ describe('suggestTasks', () => {
     expect(docs.slice(0, 2).sort()).toEqual(['C03', 'C19']);
   });
 
+  it('takes photos for a document-only task (a paper form photographed), a little behind photo tasks', () => {
+    // Before: photos in a document task were −20, so a caption's keyword could not lift it above a photo task.
+    expect(codes(suggestTasks({ caption: '工程验收单', counts: { photo: 3 } }, TASKS, now))[0]).toBe('C19');
+    const s = suggestTasks({ counts: { photo: 3 } }, TASKS, now, 6);
+    const score = (code: string) => s.find((x) => x.task.code === code)!.score;
+    expect(score('C19')).toBeGreaterThan(score('C25'));
+    expect(score('C19')).toBeLessThan(score('C05'));
+  });
+
   it('puts overdue and still-missing tasks before complete ones', () => {
     const s = codes(suggestTasks({ counts: { photo: 1 } }, TASKS, now, 6));
     expect(s[0]).toBe('C12'); // overdue

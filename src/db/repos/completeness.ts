@@ -1,22 +1,19 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { ITEM_SUMS, itemFiled, summedFiled } from './filed-count.js';
 import { missingCount, taskState, type TaskState } from '../../domain/checklist-task-state.js';
 import { taskListState, type TaskListState } from '../../domain/task-list-state.js';
 import { villageWord, type VillageWord } from '../../domain/village-word.js';
 
 /**
- * Completeness is derived, never stored: a task's filed count is the sum, over its live (not
- * undone) filing items, of the per-kind counts of the kinds it accepts. Items carry those counts,
- * so nothing here touches materials.
+ * Completeness is derived, never stored: a task's filed count is what its live (not undone) filing
+ * items add to it by the one rule of db/repos/filed-count.ts (the kinds it accepts; photographed paper
+ * in a document task). Items carry their per-kind counts, so nothing here touches materials.
  *
  * For small sets (one task, one unit): join items per task. Use with
  * `tasks t left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`.
  */
-export const FILED_SUM = sql.raw(`coalesce(sum(
-  case when 'photo' = any(t.kinds) then fi.n_photo else 0 end
-  + case when 'document' = any(t.kinds) then fi.n_document else 0 end
-  + case when 'audio' = any(t.kinds) then fi.n_audio else 0 end
-  + case when 'video' = any(t.kinds) then fi.n_video else 0 end), 0)::int`);
+export const FILED_SUM = sql`coalesce(sum(${itemFiled('t.kind_mask', 'fi')}), 0)::int`;
 
 export const LIVE_ITEMS_JOIN = sql.raw(
   `left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`,
@@ -32,18 +29,15 @@ export const subtreeUnitIds = (root: { path: string }): SQL =>
  * Tasks come from tasks_progress_idx and live items from filing_items_live_unit_idx, both
  * index-only scans in (unit, task) order, merge-joined: no per-task probes, no heap visits, no hash
  * table to spill (measured on the province: 1.7 s → 0.9 s of CPU). Kinds are
- * tested on the integer kind_mask, and `offset 0` keeps `filed` computed once per task (otherwise
+ * tested on the integer kind_mask (filed-count.ts), and `offset 0` keeps `filed` computed once per task (otherwise
  * the planner inlines it into every aggregate that uses it).
  */
 export function perTaskFiled(unitIds: SQL, where: SQL = sql`true`): SQL {
   return sql`select t.id, t.unit_id, t.campaign_id, t.state, t.min_count, t.due_at, t.position, t.code,
-      ((t.kind_mask & 1) * coalesce(f.n_photo, 0) + (t.kind_mask >> 1 & 1) * coalesce(f.n_document, 0)
-        + (t.kind_mask >> 2 & 1) * coalesce(f.n_audio, 0) + (t.kind_mask >> 3 & 1) * coalesce(f.n_video, 0))::int
-        as filed
+      ${summedFiled('t.kind_mask', 'f')} as filed
     from tasks t
       left join (
-        select unit_id, task_id, sum(n_photo) as n_photo, sum(n_document) as n_document,
-          sum(n_audio) as n_audio, sum(n_video) as n_video
+        select unit_id, task_id, ${ITEM_SUMS}
         from filing_items
         where undone_at is null and unit_id = any(array(${unitIds}))
         group by unit_id, task_id) f on f.unit_id = t.unit_id and f.task_id = t.id

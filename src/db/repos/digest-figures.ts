@@ -1,19 +1,14 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { ITEM_SUMS, summedFiled } from './filed-count.js';
 import type { ScopeRaw } from '../../domain/digest.js';
 import { addDays, zonedInstant } from '../../domain/working-days.js';
 import { withAnalyticSettings } from './schedule-analytics.js';
 
 export type { UnitCounts } from '../../domain/digest.js';
 
-/**
- * Filed count of task `t` from aggregated live items `f`: only the kinds the task accepts count,
- * tested on the generated kind_mask (photo 1, document 2, audio 4, video 8) — an integer that
- * tasks_progress_idx covers, so tasks are read index-only.
- */
-export const FILED_OF =
-  sql.raw(`((t.kind_mask & 1) * coalesce(f.n_photo, 0) + (t.kind_mask >> 1 & 1) * coalesce(f.n_document, 0)
-  + (t.kind_mask >> 2 & 1) * coalesce(f.n_audio, 0) + (t.kind_mask >> 3 & 1) * coalesce(f.n_video, 0))::int`);
+/** Filed count of task `t` from its live items' ITEM_SUMS `f` (filed-count.ts: the one rule). */
+export const FILED_OF = summedFiled('t.kind_mask', 'f');
 
 /**
  * A digest's figures over one subtree's active units (retired ones, 撤并, are not counted: nothing of
@@ -61,8 +56,7 @@ async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['per
                 as overdue
             from tasks t
               left join (
-                select task_id, sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
-                  sum(n_video) as n_video
+                select task_id, ${ITEM_SUMS}
                 from filing_items where undone_at is null and unit_id = s.id group by task_id) f on f.task_id = t.id
               cross join lateral (select ${FILED_OF} as filed) x
             where t.unit_id = s.id) c
@@ -102,8 +96,7 @@ async function scopeDays(db: Db, units: SQL, now: Date, tz: string): Promise<Sco
               where unit_id = s.id and state = 'open' and due_at >= ${nowTs} and due_at < ${until} offset 0) t
             cross join lateral (
               select ${FILED_OF} as filed from (
-                select sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
-                  sum(n_video) as n_video
+                select ${ITEM_SUMS}
                 from filing_items where undone_at is null and unit_id = t.unit_id and task_id = t.id) f) x
           where x.filed < t.min_count
           group by 1`,
@@ -133,8 +126,7 @@ function scopeOldest(db: Db, units: SQL, now: Date, n: number): Promise<ScopeRaw
             order by t.due_at, t.position, t.id offset 0) t
             cross join lateral (
               select ${FILED_OF} as filed from (
-                select sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
-                  sum(n_video) as n_video
+                select ${ITEM_SUMS}
                 from filing_items where undone_at is null and unit_id = t.unit_id and task_id = t.id) f) x
           where x.filed < t.min_count
           limit ${limit}`,

@@ -94,8 +94,8 @@ export const COPY_ORDER = sql.raw('partition by task_id, kind, sha256 order by m
 
 /**
  * The same file counted once per task. An item's per-kind counts (n_photo…) are what it adds to its
- * task's progress, and everything that shows progress (task and unit pages, 进度/缺什么, the digest,
- * reminders, the progress-count triggers) sums them. A material whose bytes (sha256, same kind) are
+ * task's progress (by task_filed, filed-count.ts), and everything that shows progress (task and unit
+ * pages, 进度/缺什么, the digest, reminders, the progress-count triggers) sums them. A material whose bytes (sha256, same kind) are
  * already held by a lower-numbered material in a live item of the same task — the same photo sent
  * twice, or forwarded again, and filed to the task twice, or twice in one burst — is not counted
  * again: it stays in its item (it is shown, exported and can be taken off like any other), only the

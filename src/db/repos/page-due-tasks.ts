@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { missingText } from '../../domain/checklist-task-state.js';
 import { FILED_OF } from './digest-figures.js';
+import { ITEM_SUMS } from './filed-count.js';
 
 export interface DueTask {
   taskId: number;
@@ -68,8 +69,7 @@ export async function openTasksDue(
               offset 0) t
             cross join lateral (
               select ${FILED_OF} as filed from (
-                select sum(n_photo) as n_photo, sum(n_document) as n_document, sum(n_audio) as n_audio,
-                  sum(n_video) as n_video
+                select ${ITEM_SUMS}
                 from filing_items where undone_at is null and unit_id = t.unit_id and task_id = t.id) f) x
           where x.filed < t.min_count)
         select d.id, d.code, d.title, d.kinds, d.missing, d.unit_id, d.unit_name, h.head_name, d.total,

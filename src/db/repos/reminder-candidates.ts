@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
+import { itemFiled } from './filed-count.js';
 import { currentOwners } from '../../domain/task-owners.js';
 import { withAnalyticSettings } from './schedule-analytics.js';
 
@@ -50,8 +51,7 @@ export async function reminderCandidates(
             -- A retired unit (撤并) is not chased, even for a task that was complete when it retired.
             and not exists (select 1 from units r where r.id = t.unit_id and r.status = 'retired')),
         f as (
-          select fi.task_id, sum((c.kind_mask & 1) * fi.n_photo + (c.kind_mask >> 1 & 1) * fi.n_document
-              + (c.kind_mask >> 2 & 1) * fi.n_audio + (c.kind_mask >> 3 & 1) * fi.n_video)::int as filed
+          select fi.task_id, sum(${itemFiled('c.kind_mask', 'fi')})::int as filed
           from c join filing_items fi on fi.task_id = c.id and fi.undone_at is null
           group by fi.task_id)
         select c.id::int as "taskId", c.unit_id::int as "unitId",

@@ -9,6 +9,8 @@ export interface HelpLine {
   help: string;
   /** Who it is for, when not everyone: 「（档案员）」. */
   audience: string;
+  /** The word that calls it in a group without the @ (帮助, 缺什么), if any. */
+  bare?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export function helpCard(
         {
           tag: 'markdown',
           content: [
-            '**常用指令**（在群里先 @我，私聊直接发）',
+            `**常用指令**（在群里先 @我，私聊直接发${bareNote(commands)}）`,
             ...commands.map((c) => `- \`${c.usage}\`：${c.help}${c.audience}`),
           ].join('\n'),
         },
@@ -64,4 +66,10 @@ export function helpCard(
       ],
     },
   };
+}
+
+/** 「；帮助、缺什么在群里不 @ 也行」: the commands a group answers written alone, without the @. */
+function bareNote(commands: readonly HelpLine[]): string {
+  const words = commands.flatMap((c) => (c.bare ? [c.bare] : []));
+  return words.length > 0 ? `；${words.join('、')}在群里不 @ 也行` : '';
 }

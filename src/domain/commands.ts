@@ -17,8 +17,9 @@ export interface CommandWords {
   /** 绑定城关村, 查公示: the word written without a space; starts matching `except` are not. */
   glued?: { word: string; except?: RegExp };
   /**
-   * Words that call it in a group without @-mentioning the bot when they are the whole message and
-   * nobody is mentioned (帮助: an officer who forgot the @ is answered, not met with silence).
+   * Words that call it in a group without @-mentioning the bot when they are the whole message (trailing
+   * punctuation aside: 「进度？」) and nobody is mentioned (帮助, 缺什么: an officer who forgot the @ is
+   * answered, not met with silence, and the word never becomes the caption of their photos).
    */
   bare?: readonly string[];
 }
@@ -36,9 +37,15 @@ export function messageText(msg: IncomingMessage): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** A whole message as a bare command word: lower-case, without the punctuation after it (「缺什么？」). */
+export function bareCommandWord(text: string): string {
+  return text.replace(/[\s\p{P}~～]+$/u, '').toLowerCase();
+}
+
 /**
  * Recognises a command among `commands`: in a group only when the bot is @mentioned (or a `bare`
- * word is the whole message), in a direct message always. Returns undefined for ordinary chat text (kept as a caption/note instead); an
+ * word is the whole message), in a direct message always. Returns undefined for ordinary chat text
+ * (kept as a caption/note instead); an
  * addressed text naming no command is `unknown`, an empty one `help`.
  */
 export function parseCommand(
@@ -51,7 +58,7 @@ export function parseCommand(
   const text = messageText(msg);
   if (!addressed) {
     if (msg.mentions.length > 0) return undefined;
-    const word = text.toLowerCase();
+    const word = bareCommandWord(text);
     const bare = commands.find((c) => c.bare?.some((w) => w.toLowerCase() === word));
     return bare ? { name: bare.name, args: '', text } : undefined;
   }

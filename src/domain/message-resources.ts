@@ -23,6 +23,8 @@ export type MessageClass = 'material' | 'text' | 'forward' | 'ignored';
 export interface MentionName {
   key: string;
   name: string;
+  /** Left out of the text (the bot's own @ before a caption written to it). */
+  omit?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -175,7 +177,7 @@ function nodeText(n: Json): string {
 function replaceMentions(text: string, mentions: MentionName[]): string {
   let out = text;
   for (const m of [...mentions].sort((a, b) => b.key.length - a.key.length)) {
-    if (m.key) out = out.split(m.key).join(`@${m.name}`);
+    if (m.key) out = out.split(m.key).join(m.omit ? '' : `@${m.name}`);
   }
   return out.replace(/@_all\b/g, '@所有人');
 }

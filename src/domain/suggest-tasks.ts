@@ -64,19 +64,20 @@ export function suggestTasks(
 }
 
 /**
- * Whether `task`'s keywords speak for the whole burst: one is in the caption (the sender's words
- * about all of it), or every file's name holds one (`fileNames`: one per file, null when it has none;
- * not necessarily the same one: 「会议记录.pdf」 and 「签到表.pdf」 are both C03's).
- * A file's name describes that file only: 「会议记录.docx」 sent with three photos says nothing about
- * the photos, so it may rank the task first but must not file all four there.
+ * Whether `task`'s keywords speak for the whole burst, so that it is filed there at once: every file's
+ * name holds one (`fileNames`: one per file, null when it has none; not necessarily the same one:
+ * 「会议记录.pdf」 and 「签到表.pdf」 are both C03's). A file's name describes that file only: 「会议记录.docx」
+ * sent with three photos says nothing about the photos, so it may rank the task first but must not file
+ * all four there. A keyword in the caption never files by itself, it only ranks its task first: the
+ * texts around photos are often chat (「明天开会」 sent next to site photos is no 会议现场 of theirs); an
+ * officer who means a task writes its code (#C05), which files at once.
  */
 export function keywordCoversBurst(
   task: Pick<CandidateTask, 'keywords'>,
-  burst: { caption?: string | null; fileNames: readonly (string | null)[] },
+  burst: { fileNames: readonly (string | null)[] },
 ): boolean {
   const keys = task.keywords.map(normalize).filter((k) => k.length > 0);
   const named = (text: string) => keys.some((k) => text.includes(k));
-  if (named(normalize(burst.caption ?? ''))) return true;
   const names = burst.fileNames.map((n) => (n === null ? '' : normalize(stripExtension(n))));
   return names.length > 0 && names.every(named);
 }

@@ -26,11 +26,20 @@ export interface CaptureOptions {
 export async function captureMessage(
   deps: Pick<BotDeps, 'db' | 'clock' | 'metrics'>,
   msg: IncomingMessage,
-  opts: CaptureOptions & { use?: MessageUse; finishIn?: (tx: Db) => Promise<void> },
+  opts: CaptureOptions & {
+    use?: MessageUse;
+    finishIn?: (tx: Db) => Promise<void>;
+    /** The bot's open_id: its @ is left out of a caption written to it (「@归档助手 #C03 …」). */
+    botOpenId?: string;
+  },
 ): Promise<{ materialIds: number[]; burstId?: number; notice?: boolean }> {
   const now = deps.clock.now();
   const cls = classifyMessage(msg.msgType);
-  const caption = captionOf(msg.msgType, msg.content, msg.mentions);
+  const caption = captionOf(
+    msg.msgType,
+    msg.content,
+    msg.mentions.map((m) => (m.openId && m.openId === opts.botOpenId ? { ...m, omit: true } : m)),
+  );
   const resources = cls === 'material' ? resourcesOf(msg.msgType, msg.content) : [];
   // A rich-text post without a picture or video is text (a caption, a note), as a text message is:
   // a burst of its own would answer it with a card offering tasks for nothing. (A photo or file
@@ -57,7 +66,12 @@ export async function captureMessage(
         text: caption,
         parentId: msg.parentId,
         rootId: msg.rootId,
-        disposition: opts.use === 'command' ? 'command' : cls === 'ignored' ? 'ignored' : 'captured',
+        disposition:
+          opts.use === 'command' || opts.use === 'chatter'
+            ? opts.use
+            : cls === 'ignored'
+              ? 'ignored'
+              : 'captured',
         mentions: msg.mentions.length > 0 ? msg.mentions : undefined,
       },
       now,

@@ -180,12 +180,13 @@ export interface RouteDeclaration {
 
 /**
  * How the bot takes a user message: a `command`, answered by its handler once recorded; a `message`
- * (materials, captions, notes), captured; or `unclear` — a text sent to the bot directly that names no
- * command. Every direct text is addressed to the bot, yet one sent with photos or files is their
- * caption (「村委会议 3月」): it is captured like a message and answered with the hint only when no
- * materials come with it.
+ * (materials, captions, notes), captured; `unclear` — a text to the bot (sent directly, or after the @ in
+ * a group) that names no command: one sent with photos or files is their caption (「村委会议 3月」,
+ * 「@归档助手 #C03 村两委会议照片」), so it is captured like a message and answered with the hint only when
+ * no materials come with it; or `chatter` — a text that is no caption (「好的」, 「@张会计 你看下」:
+ * `domain/chatter.ts`), kept but never read as one.
  */
-export type MessageUse = 'command' | 'message' | 'unclear';
+export type MessageUse = 'command' | 'message' | 'unclear' | 'chatter';
 
 /** What one capability adds to the bot (`Route`: the composition root's page route type; none by default). */
 export interface Feature<Route extends RouteDeclaration = never> {

@@ -77,7 +77,12 @@ export class CommandRegistry {
     const shown = await commandsFor(deps, msg, this.commands);
     const unit = msg.chatType === 'p2p' ? undefined : await unitOfChat(deps.db, msg.chatId);
     const state = unit ? await taskListStateOf(deps.db, unit.id) : undefined;
-    const lines = shown.map((c) => ({ usage: c.usage, help: c.help, audience: audienceLabel(c.who) }));
+    const lines = shown.map((c) => ({
+      usage: c.usage,
+      help: c.help,
+      audience: audienceLabel(c.who),
+      ...(c.bare?.[0] ? { bare: c.bare[0] } : {}),
+    }));
     // A township with no task of its own (the usual case) is not told to wait for a 任务清单; its page,
     // where late villages are urged, is named to whoever may 督办 there.
     if (unit && state?.kind === 'township') {

@@ -47,8 +47,8 @@ export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0], othersOpen
 
 /**
  * Files a closed burst when the sender already said where it goes — a reply to a task card or a
- * one-task reminder, a task code (#C03), or one unmistakable keyword in the caption or in every file's
- * name — and otherwise
+ * one-task reminder, a task code (#C03), or one unmistakable keyword in every file's name (a keyword in
+ * the caption only puts its task first) — and otherwise
  * turns its acknowledgment into the filing card (suggestions, a menu, 不归档).
  */
 export async function presentBurst(
@@ -136,14 +136,14 @@ export async function presentBurst(
     now,
   );
   const clear = clearKeywordMatch(suggestions);
-  // A keyword files at once only when it speaks for every file: written in the caption, or in every
-  // file's name. One file's name among other things (「会议记录.docx」 with site photos) only puts its
+  // A keyword files at once only when it is in every file's name. One file's name among other things
+  // (「会议记录.docx」 with site photos), or the caption (chat near the photos: 「明天开会」), only puts its
   // task first on the card. Nor when the reply points at another task: then the officer chooses.
   if (
     auto &&
     stored.length > 0 &&
     clear &&
-    keywordCoversBurst(clear.task, { caption: view.caption, fileNames: stored.map((m) => m.originalName) }) &&
+    keywordCoversBurst(clear.task, { fileNames: stored.map((m) => m.originalName) }) &&
     candidates === open &&
     (!sameAs || sameAs.taskId === clear.task.taskId)
   )

@@ -1,5 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
+import { isAcknowledgement, isChatter } from '../domain/chatter.js';
+import { messageText, type Command } from '../domain/commands.js';
 import { recordChatJoined, recordChatLeft } from '../db/repos/chats.js';
 import type { Logger } from '../logger.js';
 import { ChatActivity } from './chat-activity.js';
@@ -39,6 +41,26 @@ export interface EventRow {
 }
 
 /**
+ * How a user message is taken. A text to the bot naming no command (in a direct chat, or after the @ in
+ * a group: 「@归档助手 #C03 村两委会议照片」 after photos, as the help card asks) may be the caption of the
+ * sender's photos: `unclear` when a feature holds such texts, answered only when no materials are around
+ * it. A text that only acknowledges (「好的」), or in a group one said to someone else (「@张会计 你看下」),
+ * is `chatter`: kept, never a caption.
+ */
+export function messageUse(
+  msg: IncomingMessage,
+  cmd: Command | undefined,
+  holdsUnclearText: boolean,
+): MessageUse {
+  if (cmd) {
+    if (cmd.name !== 'unknown' || !holdsUnclearText) return 'command';
+    return isAcknowledgement(cmd.text) ? 'chatter' : 'unclear';
+  }
+  if (msg.msgType !== 'text') return 'message';
+  return isChatter(messageText(msg), msg.mentions) ? 'chatter' : 'message';
+}
+
+/**
  * The worker's step for one stored event. Handlers are idempotent (unique keys, Lark uuids):
  * a retry after a crash repeats nothing that already happened.
  */
@@ -59,11 +81,7 @@ export async function processEvent(
         at: msg.sentAt,
       });
       const cmd = hooks.commands?.parse(msg, await deps.botOpenId());
-      const use: MessageUse = !cmd
-        ? 'message'
-        : cmd.name === 'unknown' && msg.chatType === 'p2p' && hooks.holdsUnclearText
-          ? 'unclear'
-          : 'command';
+      const use = messageUse(msg, cmd, hooks.holdsUnclearText === true);
       // A command is done only after its handler ran: its event is finished by the worker afterwards.
       await hooks.onMessage?.(deps, msg, log, use, use === 'command' ? undefined : row.finishIn);
       if (cmd && use === 'command') await hooks.commands!.handle(deps, msg, cmd);

@@ -1,22 +1,48 @@
 import type { JobPayload, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
 import { unclearTextOf } from '../db/repos/messages.js';
+import { chatWhere } from '../domain/export-again.js';
 import type { BotDeps } from './deps.js';
+import { commandsFor } from './command-audience.js';
+import type { CommandAudience } from './feature.js';
 import { answerUnknownCommand } from './handle-command.js';
 
 /**
- * A text sent to the bot directly that named no command, once its caption window has passed: the
- * caption of photos or files sent with it (「村委会议 3月」 with a photo) is kept with them and not
- * answered; a text with no materials around it gets the hint, as in a group. A recalled text, nothing.
+ * A text to the bot that named no command (sent directly, or after the @ in a group), once its caption
+ * window has passed: the caption of photos or files sent with it (「村委会议 3月」 with a photo,
+ * 「@归档助手 #C03 村两委会议照片」 after photos) is kept with them and not answered; a text with no
+ * materials around it gets the hint, naming the commands as sent in that chat. A recalled text, nothing.
  */
 export async function answerUnclearText(
-  deps: Pick<BotDeps, 'db' | 'gateway' | 'metrics'>,
+  deps: BotDeps,
   p: JobPayload<typeof UNCLEAR_TEXT_JOB>,
-  opts: { quietWindowMs: number; commands?: readonly { name: string; words: readonly string[] }[] },
+  opts: {
+    quietWindowMs: number;
+    commands?: readonly { name: string; words: readonly string[]; who: CommandAudience }[];
+  },
 ): Promise<'caption' | 'answered' | 'gone'> {
   const t = await unclearTextOf(deps.db, { ...p, quietWindowMs: opts.quietWindowMs });
   if (!t?.text) return 'gone';
   if (t.caption) return 'caption';
-  // Only texts sent to the bot directly come here: commands are named without the @.
-  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '), opts.commands, 'direct');
+  const where = chatWhere(t.chatType);
+  // In a group the guess is among the commands the sender may run, as for a command answered at once.
+  const commands =
+    where === 'group' && opts.commands
+      ? await commandsFor(
+          deps,
+          {
+            messageId: p.messageId,
+            chatId: p.chatId,
+            chatType: t.chatType,
+            ...(t.senderOpenId ? { senderOpenId: t.senderOpenId } : {}),
+            senderType: 'user',
+            msgType: 'text',
+            content: '{}',
+            sentAt: new Date(0),
+            mentions: [],
+          },
+          opts.commands,
+        )
+      : opts.commands;
+  await answerUnknownCommand(deps, p.messageId, t.text.replace(/\s+/g, ' '), commands, where);
   return 'answered';
 }

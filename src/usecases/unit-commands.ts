@@ -114,6 +114,8 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
     declare({
       name: 'tasks',
       words: ['任务', '任务列表', 'task', 'tasks'],
+      // Written alone in a group without the @ (as 帮助): answered, never the caption of nearby photos.
+      bare: ['任务', '任务列表'],
       who: 'everyone',
       usage: '任务',
       help: '本单位未完成的归档任务和进度',
@@ -121,6 +123,7 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
     declare({
       name: 'progress',
       words: ['进度', '完成情况', 'progress'],
+      bare: ['进度', '完成情况'],
       who: 'everyone',
       usage: '进度',
       help: '本单位（及下级单位）的完成情况',
@@ -128,6 +131,8 @@ export function unitCommands(opts: { timeZone: string }): CommandDeclaration[] {
     declare({
       name: 'missing',
       words: ['缺什么', '缺少什么', '还缺什么', '缺', '待交', '还差什么', 'missing'],
+      // Not 缺 alone: one character is too often something else.
+      bare: ['缺什么', '缺少什么', '还缺什么', '待交', '还差什么'],
       who: 'everyone',
       usage: '缺什么',
       help: '还缺哪些材料，最急的排在前面',

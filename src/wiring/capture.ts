@@ -50,9 +50,12 @@ export function captureFeature(env: FeatureEnv): Feature {
     name: 'capture',
     holdsUnclearText: true,
     onMessage: async (d, msg, _log, use, finishIn) => {
+      // A caption written to the bot in a group (after its @) is kept without that @.
+      const botOpenId = use === 'unclear' && msg.chatType !== 'p2p' ? await d.botOpenId() : undefined;
       const res = await captureMessage(d, msg, {
         quietWindowMs: cap.quietWindowMs,
         use,
+        ...(botOpenId ? { botOpenId } : {}),
         ...(finishIn ? { finishIn } : {}),
       });
       if (res.materialIds.length > 0) warmInspectLibraries();

@@ -7,7 +7,7 @@ import type { FileSettings } from '../settings.js';
 import type { LarkMessageItem } from '../ports/chat-gateway.js';
 import type { BurstPresenter } from '../usecases/acknowledge-burst.js';
 import type { BotDeps } from '../usecases/deps.js';
-import type { Feature } from '../usecases/feature.js';
+import type { CommandAudience, Feature } from '../usecases/feature.js';
 import type { LarkRefusal } from '../usecases/ops-alert-checks.js';
 
 /**
@@ -30,8 +30,8 @@ export interface FeatureEnv {
   recordReconciled(item: LarkMessageItem, chatType: string): Promise<'accepted' | 'duplicate'>;
   /** The burst presenter some feature declared (filing), if any. */
   burstPresenter(): BurstPresenter | undefined;
-  /** Every declared chat command's name and words (a guess at a mistyped one in a direct chat). */
-  commands(): readonly { name: string; words: readonly string[] }[];
+  /** Every declared chat command's name, words and audience (a guess at a mistyped one, held texts). */
+  commands(): readonly { name: string; words: readonly string[]; who: CommandAudience }[];
   /** Whether some feature handles this job kind. */
   handlesJob(type: JobType<unknown>): boolean;
   /** Lark's last refusal of our credentials or scopes (operations alerts). */

@@ -150,8 +150,9 @@ describe('capture: every message type becomes the right materials', () => {
     );
     for (const ev of [text, p2p, ...ignored]) await post(ev);
     await h.settle();
+    // Kept; said to Tom, it is no caption of the sender's photos (domain/chatter.ts).
     expect(await messageRow(h.db.db, text.event.message.message_id)).toMatchObject({
-      disposition: 'captured',
+      disposition: 'chatter',
       text: '@Tom hello',
     });
     expect(await messageRow(h.db.db, p2p.event.message.message_id)).toMatchObject({ msg_type: 'text' });

@@ -155,7 +155,7 @@ describe('command audiences: checked by the dispatcher, shown in the help card',
     );
   });
 
-  it('帮助 written alone in the group without the @ gets the help card; other text without the @ is not answered', async () => {
+  it('帮助, 缺什么, 进度 or 任务 written alone in the group without the @ are answered; other text without the @ is not', async () => {
     /** A plain group message (no @ of the bot); its message id. */
     const plain = async (text: string, mentions: { key: string; openId: string; name: string }[] = []) => {
       const ev = messageEvent({
@@ -175,14 +175,31 @@ describe('command audiences: checked by the dispatcher, shown in the help card',
       return r.length > 0 && r;
     });
     expect(JSON.stringify(card!.content)).toContain('在群里先 @我');
+    // The card says which words work without the @ (from the declarations).
+    expect(JSON.stringify(card!.content)).toContain('未归档、任务、进度、缺什么、帮助在群里不 @ 也行');
     expect(helpUsages(card!.content)).toContain('帮助');
+    // So are the unit's own questions, the word alone (a question mark after it is still the word).
+    // Before: silence, and the word became the caption of the officer's photos nearby.
+    for (const [word, title] of [
+      ['缺什么？', '还缺什么'],
+      ['进度', '· 进度'],
+      ['任务', '任务'],
+    ] as const) {
+      const m = await plain(word);
+      const [answer] = await waitFor(`the answer to ${word}`, () => {
+        const r = h.fake.sentMessages().filter((x) => x.replyTo === m);
+        return r.length > 0 && r;
+      });
+      expect(JSON.stringify(answer!.content), word).toContain(title);
+    }
     // Chat among people stays theirs: a sentence, or 帮助 said to someone else, is not answered.
     const sentence = await plain('帮助一下老王');
+    const question = await plain('进度怎么样了');
     const toZhang = await plain('@_user_1 帮助', [
       { key: '@_user_1', openId: zhang.openId, name: zhang.name },
     ]);
     await h.settle();
-    for (const m of [sentence, toZhang])
+    for (const m of [sentence, question, toZhang])
       expect(h.fake.sentMessages().filter((x) => x.replyTo === m)).toEqual([]);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { longestCommonSubstring, suggestTasks, type CandidateTask } from '../../src/domain/suggest-tasks.js';
+import {
+  keywordCoversBurst,
+  longestCommonSubstring,
+  suggestTasks,
+  type CandidateTask,
+} from '../../src/domain/suggest-tasks.js';
 import { normalizeTaskCode, parseTaskCode, taskCode } from '../../src/domain/task-code.js';
 
 const now = new Date('2025-06-01T00:00:00+08:00');
@@ -129,6 +134,17 @@ describe('suggestTasks', () => {
     expect(codes(suggestTasks({ caption: '李四家危房改造完工', counts: { photo: 4 } }, hh, now))[0]).toBe(
       'H12-02',
     );
+  });
+
+  it('files by keyword only when every file’s name holds one; the caption only ranks', () => {
+    const c03 = { keywords: ['会议记录', '签到'] };
+    expect(keywordCoversBurst(c03, { fileNames: ['7月会议记录.pdf', '7月签到表.pdf'] })).toBe(true);
+    expect(keywordCoversBurst(c03, { fileNames: ['会议记录.pdf', null] })).toBe(false);
+    expect(keywordCoversBurst(c03, { fileNames: [] })).toBe(false);
+    // 「明天开会」 next to photos: C05 first on the card, nothing filed.
+    const s = suggestTasks({ caption: '明天开会', counts: { photo: 2 } }, TASKS, now);
+    expect(codes(s)[0]).toBe('C05');
+    expect(keywordCoversBurst(s[0]!.task, { fileNames: [null, null] })).toBe(false);
   });
 
   it('finds the longest common substring', () => {

@@ -14,7 +14,8 @@ export interface NewMessage {
   rootId?: string;
   forwardRootId?: string;
   upperMessageId?: string;
-  disposition: 'captured' | 'ignored' | 'command';
+  /** `chatter`: a text kept that is no caption (domain/chatter.ts); only `captured` texts are captions. */
+  disposition: 'captured' | 'ignored' | 'command' | 'chatter';
   mentions?: unknown;
 }
 
@@ -89,17 +90,25 @@ export async function textsBetween(
 }
 
 /**
- * A text sent to the bot directly that named no command, as its hint needs it: its words (null once
- * recalled), and whether it is the caption of a burst of its sender there — written from the quiet
- * window before the burst's first material to the burst's close, the range `textsBetween` reads.
+ * A text to the bot that named no command (sent directly, or after the @ in a group), as its hint needs
+ * it: its words (null once recalled), the chat's type, and whether it is the caption of a burst of its
+ * sender there — written from the quiet window before the burst's first material to the burst's close,
+ * the range `textsBetween` reads.
  */
 export async function unclearTextOf(
   db: Db,
   q: { messageId: string; chatId: string; quietWindowMs: number },
-): Promise<{ text: string | null; caption: boolean } | undefined> {
-  const [r] = await queryRows<{ text: string | null; caption: boolean }>(
+): Promise<
+  { text: string | null; chatType: string; senderOpenId: string | null; caption: boolean } | undefined
+> {
+  const [r] = await queryRows<{
+    text: string | null;
+    chatType: string;
+    senderOpenId: string | null;
+    caption: boolean;
+  }>(
     db,
-    sql`select m.text, exists (
+    sql`select m.text, m.chat_type as "chatType", m.sender_open_id as "senderOpenId", exists (
           select 1 from bursts b
           where b.chat_id = m.chat_id and b.sender_open_id = m.sender_open_id
             and m.sent_at between b.first_at - ${q.quietWindowMs} * interval '1 millisecond' and b.closes_at

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { bindVillageChat } from '../support/bound-chat.js';
+import { cardButtons } from '../support/cards.js';
+import { nextCreateTime, postPhoto, postText, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
+import { messageEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * How a village group's texts are read (officers on phones). The help card says 「在群里先 @我」 and
+ * 「在说明文字里写任务编号」, so 「@归档助手 #C05 村两委会议照片」 after photos is their caption, not a command
+ * the bot did not understand; 缺什么 without the @ is answered; and chat near the photos (「好的」,
+ * 「@张会计 你看下」, 「明天开会」) neither becomes their 题名 nor files them by a keyword.
+ */
+describe('texts in a village group', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_gt_');
+  const clock = new ManualClock('2026-12-03T10:00:00+08:00');
+  const zhang = { openId: 'ou_gt_zhang_kuaiji', name: '张会计' };
+
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off' } });
+    org = await seedOrg(h.db.db, { prefix: 'GT', clock });
+    await bindVillageChat(h, org, chatId, [zhang]);
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  /** A text from the officer, @-mentioning `to` first (the bot unless given); its message id. */
+  const postMention = async (text: string, to?: { openId: string; name: string }) => {
+    const who = to ?? { openId: h.fake.botOpenId, name: '归档助手' };
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId,
+      senderOpenId: org.officer,
+      content: { text: `@_user_1 ${text}` },
+      mentions: [{ key: '@_user_1', ...who }],
+      createTimeMs: nextCreateTime(h),
+    });
+    expect((await h.post(ev)).status).toBe(200);
+    return ev.event.message.message_id;
+  };
+  const repliesTo = (messageId: string) => h.fake.sentMessages().filter((m) => m.replyTo === messageId);
+  const textOf = (m: { content: unknown }) => (m.content as { text?: string }).text ?? '';
+  const burstOf = async (photo: string) =>
+    (
+      await queryRows<{ caption: string | null }>(
+        h.db.db,
+        sql`select b.caption from bursts b join materials m on m.burst_id = b.id where m.message_id = ${photo}`,
+      )
+    )[0];
+  const filingOf = async (photo: string) =>
+    (
+      await queryRows<{ task: string; title: string; via: string }>(
+        h.db.db,
+        sql`select t.code as task, fi.title, fi.via from filing_items fi join tasks t on t.id = fi.task_id
+            join filing_item_materials fim on fim.item_id = fi.id join materials m on m.id = fim.material_id
+            where m.message_id = ${photo} and fi.undone_at is null`,
+      )
+    )[0];
+  /** Well past every quiet window: a hint held back for materials would be out by now. */
+  const pastEveryWindow = async () => {
+    await clock.advance(10_000);
+    await h.settle();
+  };
+
+  it('「@归档助手 #C05 村两委会议照片」 after photos files them to C05, its words the 题名; no 「没有听懂」', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postPhoto(h, { chatId, sender: org.officer });
+    const caption = await postMention('#C05 村两委会议照片');
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(reply.content)).toContain('已交到');
+    expect(await filingOf(first)).toEqual({ task: 'C05', title: '村两委会议照片', via: 'code' });
+    // The bot's own @ is no part of the caption.
+    expect((await burstOf(first))?.caption).toBe('#C05 村两委会议照片');
+    await pastEveryWindow();
+    expect(repliesTo(caption)).toEqual([]);
+  });
+
+  it('the same written before the photos is their caption too', async () => {
+    const caption = await postMention('会场照片 3号');
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const reply = await replyAfterQuiet(h, clock, first);
+    // A description with a keyword (会场) puts C05 first; without a #code the officer chooses.
+    expect(JSON.stringify(reply.content)).not.toContain('已交到');
+    expect(cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text).toContain('会议现场');
+    expect((await burstOf(first))?.caption).toBe('会场照片 3号');
+    await pastEveryWindow();
+    expect(repliesTo(caption)).toEqual([]);
+  });
+
+  it('an @ text naming no command, with no photos around it, still gets 「没有听懂」 as sent in a group', async () => {
+    const asked = await postMention('村委会议 3月');
+    const [hint] = await waitOnClock(h, clock, 'the hint', () => {
+      const r = repliesTo(asked);
+      return r.length > 0 && r;
+    });
+    expect(textOf(hint!)).toBe('没有听懂“村委会议 3月”。发送「@归档助手 帮助」查看我能做什么。');
+  });
+
+  it.each(['缺什么', '进度？', '任务'])(
+    '「%s」 without the @ is answered, and is never the caption of photos sent with it',
+    async (word) => {
+      const first = await postPhoto(h, { chatId, sender: org.officer });
+      const asked = await postText(h, { chatId, sender: org.officer, text: word });
+      const [answer] = await waitOnClock(h, clock, `the answer to ${word}`, () => {
+        const r = repliesTo(asked);
+        return r.length > 0 && r;
+      });
+      expect(JSON.stringify(answer!.content)).not.toContain('没有听懂');
+      expect(answer!.msgType).toBe('interactive');
+      await replyAfterQuiet(h, clock, first);
+      expect((await burstOf(first))?.caption).toBeNull();
+    },
+  );
+
+  it.each([
+    ['an acknowledgement', async () => postText(h, { chatId, sender: org.officer, text: '好的👍' })],
+    ['several', async () => postText(h, { chatId, sender: org.officer, text: '收到收到，谢谢！' })],
+    ['a question to someone else', async () => postMention('你看下', zhang)],
+    ['an acknowledgement to the bot', async () => postMention('好的')],
+  ])('%s near the photos is no caption of theirs', async (_what, say) => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const text = await say();
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect((await burstOf(first))?.caption).toBeNull();
+    expect(JSON.stringify(reply.content)).not.toContain('已交到');
+    await pastEveryWindow();
+    expect(repliesTo(text)).toEqual([]);
+  });
+
+  it('「明天开会」 with photos is not filed to 会议现场 by its keyword: the card offers it first', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '明天开会' });
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(reply.content)).not.toContain('已交到');
+    expect(await filingOf(first)).toBeUndefined();
+    expect(cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text).toContain('会议现场');
+  });
+});

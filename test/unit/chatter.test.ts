@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { isAcknowledgement, isChatter } from '../../src/domain/chatter.js';
+import { bareCommandWord, parseCommand } from '../../src/domain/commands.js';
+import type { IncomingMessage } from '../../src/domain/incoming.js';
+
+describe('isAcknowledgement: a short reply that says nothing about the photos', () => {
+  it('takes the usual words alone, repeated or together, with emoji and punctuation', () => {
+    for (const text of [
+      '好的',
+      '好的！',
+      '收到',
+      '收到收到',
+      '嗯嗯',
+      'OK',
+      'ｏｋ',
+      '好的，谢谢',
+      '👍',
+      '👍👍',
+      '👍🏻',
+      '❤️',
+      '[赞]',
+      '1',
+      '。。',
+    ])
+      expect(isAcknowledgement(text), text).toBe(true);
+  });
+
+  it('leaves anything with more to say', () => {
+    for (const text of ['好的明天开会', '村两委会议照片', '收到 3 张公示照片', '#C05', '好的 #C05', '张三户'])
+      expect(isAcknowledgement(text), text).toBe(false);
+  });
+});
+
+describe('isChatter: a group text that is no caption', () => {
+  it('a text @-mentioning someone (not the bot), or @所有人, is said to people', () => {
+    expect(isChatter('你看下', [{ key: '@_user_1' }])).toBe(true);
+    expect(isChatter('@_all 明天开会', [])).toBe(true);
+  });
+  it('an acknowledgement is chatter; a description is not', () => {
+    expect(isChatter('好的', [])).toBe(true);
+    expect(isChatter('村两委会议照片', [])).toBe(false);
+    expect(isChatter('明天开会', [])).toBe(false);
+  });
+});
+
+describe('bare command words in a group', () => {
+  const group = (text: string, mentions: IncomingMessage['mentions'] = []): IncomingMessage => ({
+    messageId: 'om_1',
+    chatId: 'oc_1',
+    chatType: 'group',
+    senderOpenId: 'ou_1',
+    senderType: 'user',
+    msgType: 'text',
+    content: JSON.stringify({ text }),
+    sentAt: new Date(0),
+    mentions,
+  });
+  const commands = [{ name: 'missing', words: ['缺什么'], bare: ['缺什么'] }];
+
+  it('the word alone, trailing punctuation aside, is the command', () => {
+    expect(bareCommandWord('缺什么？？')).toBe('缺什么');
+    expect(bareCommandWord('HELP!')).toBe('help');
+    for (const text of ['缺什么', '缺什么？', '缺什么?', ' 缺什么。'])
+      expect(parseCommand(group(text), 'ou_bot', commands)?.name, text).toBe('missing');
+  });
+
+  it('a sentence with the word, or the word said to someone, is not', () => {
+    expect(parseCommand(group('还缺什么材料'), 'ou_bot', commands)).toBeUndefined();
+    expect(parseCommand(group('？缺什么'), 'ou_bot', commands)).toBeUndefined();
+    const toZhang = group('@_user_1 缺什么', [{ key: '@_user_1', openId: 'ou_zhang', name: '张三' }]);
+    expect(parseCommand(toZhang, 'ou_bot', commands)).toBeUndefined();
+  });
+});

@@ -99,19 +99,19 @@ export async function captureMessage(
       );
       return { materialIds: [], notice: true };
     }
-    // A cloud document's address posted in a bound group without @: the document is not kept (the bot
-    // cannot open it); said once under it, with how to send it as a file. The text stays a text (a
-    // caption, a note). With @ it is a command and answered there (handle-command.ts); an unbound
-    // group is not answered.
-    if (
+    // A cloud document's address posted in a bound group, with or without @: the document is not kept
+    // (the bot cannot open it); said once under it, with how to send it as a file. The text stays a
+    // text (a caption, a note); one after the @ is not answered again by the unclear-text hint. An
+    // unbound group is not answered here (after the @, the hint says it: handle-command.ts).
+    const cloudNotice =
       fresh &&
       !direct &&
-      msg.senderOpenId &&
+      !!msg.senderOpenId &&
       opts.use !== 'command' &&
       cloudDocLinkIn(msg.msgType, msg.content) &&
       !(await wasRecalled(tx, msg.messageId, msg.chatId)) &&
-      (await unitOfChat(tx, msg.chatId))
-    )
+      !!(await unitOfChat(tx, msg.chatId));
+    if (cloudNotice)
       await enqueueJob(
         tx,
         {
@@ -124,7 +124,7 @@ export async function captureMessage(
       );
     // Kept as a possible caption; answered with the hint once its caption window has passed without
     // materials (any burst of the sender's that it falls in: unclear-text-hint.ts).
-    if (fresh && opts.use === 'unclear') {
+    if (fresh && opts.use === 'unclear' && !cloudNotice) {
       const after = Math.max(now.getTime(), msg.sentAt.getTime()) + opts.quietWindowMs;
       await enqueueJob(
         tx,

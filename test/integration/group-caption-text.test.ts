@@ -105,6 +105,17 @@ describe('texts in a village group', () => {
     expect(textOf(hint!)).toBe('没有听懂“村委会议 3月”。发送「@归档助手 帮助」查看我能做什么。');
   });
 
+  it('a cloud document’s address after the @ is answered once, how to send the file; not also 「没有听懂」', async () => {
+    const asked = await postMention('3月会议记录 https://abc.feishu.cn/docx/Hs1bdAbcXyz');
+    const [answer] = await waitOnClock(h, clock, 'the answer', () => {
+      const r = repliesTo(asked);
+      return r.length > 0 && r;
+    });
+    expect(textOf(answer!)).toContain('云文档链接我打不开，文档没有保存');
+    await pastEveryWindow();
+    expect(repliesTo(asked)).toHaveLength(1);
+  });
+
   it.each(['缺什么', '进度？', '任务'])(
     '「%s」 without the @ is answered, and is never the caption of photos sent with it',
     async (word) => {

@@ -9,6 +9,7 @@ import { runCli } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 describe('npm run cli -- archive …', () => {
   let f: ArchiveFixture;
@@ -16,7 +17,11 @@ describe('npm run cli -- archive …', () => {
   let photo: number;
   const run = (...args: string[]) => {
     lines = [];
-    return runArchiveCommand(args, { db: f.db, env: { DATA_DIR: f.dataDir }, out: (l) => lines.push(l) });
+    return runArchiveCommand(args, {
+      db: f.db,
+      env: { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
+      out: (l) => lines.push(l),
+    });
   };
   beforeAll(async () => {
     f = await createArchiveFixture();
@@ -99,10 +104,7 @@ describe('npm run cli -- archive …', () => {
     const yaml = join(f.dataDir, 'archive-dot.yaml');
     writeFileSync(
       yaml,
-      `${readFileSync('config/archive.yaml', 'utf8')}\nyearSeparator: '.'\n`.replace(
-        "yearSeparator: '·'\n",
-        '',
-      ),
+      `${readFileSync(TEST_ARCHIVE_YAML, 'utf8')}\nyearSeparator: '.'\n`.replace("yearSeparator: '·'\n", ''),
     );
     const withDot = (...args: string[]) => {
       lines = [];
@@ -154,7 +156,8 @@ describe('npm run cli -- archive …', () => {
     const bare = await f.fileItem(f.task.photo, [
       { bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' },
     ]);
-    const cli = (...args: string[]) => cliInProcess(['archive', ...args], { DATA_DIR: f.dataDir }, f.tdb);
+    const cli = (...args: string[]) =>
+      cliInProcess(['archive', ...args], { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML }, f.tdb);
     const titleOf = async (id: number) =>
       (await queryRows<{ title: string }>(f.db, sql`select title from filing_items where id = ${id}`))[0]!
         .title;

@@ -8,6 +8,7 @@ import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * A 移交包 holds every original file (households' ID cards among them), which a group's members may
@@ -24,7 +25,7 @@ describe('导出 in a group: the package goes to the requester directly, never i
   const group = 'oc_v1';
   const direct = 'oc_dm_archivist';
   const archivist = 'ou_archivist';
-  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' });
+  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
 
   beforeAll(async () => {
     f = await createArchiveFixture();

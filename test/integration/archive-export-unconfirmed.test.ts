@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliInProcess, exportInProcess } from '../support/cli-in-process.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * `npm run export` leaves out the 件 filed but not yet confirmed (they have no 档号). The archivist is
@@ -12,7 +13,7 @@ import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive
 describe('npm run export with 件 not yet confirmed', () => {
   let f: ArchiveFixture;
   let out: string;
-  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' });
+  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
   const exportTo = (name: string) =>
     exportInProcess(['--unit', 'V1', '--year', '2025', '--out', join(out, name)], env(), f.tdb);
 

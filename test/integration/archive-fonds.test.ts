@@ -8,6 +8,7 @@ import { runArchiveCommand } from '../../src/cli/archive.js';
 import { runUnitsCommand } from '../../src/cli/units.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /** 全宗 per 立档单位: set with the units CLI, inherited down the tree, named by every package file. */
 describe('fonds per 立档单位', () => {
@@ -20,7 +21,11 @@ describe('fonds per 立档单位', () => {
   };
   const archive = (...args: string[]) => {
     lines = [];
-    return runArchiveCommand(args, { db: f.db, env: { DATA_DIR: f.dataDir }, out: (l) => lines.push(l) });
+    return runArchiveCommand(args, {
+      db: f.db,
+      env: { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
+      out: (l) => lines.push(l),
+    });
   };
   const exportTo = (unitId: number, dir: string, layout: 'bag' | 'carrier' = 'carrier') =>
     exportTransferPackage(

@@ -8,6 +8,7 @@ import { runUnitsCommand } from '../../src/cli/units.js';
 import { queryRows } from '../../src/db/client.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { createArchiveFixture, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * 门类 from the checklist and 责任者 from the unit: a photographed signed form under a task archived
@@ -60,7 +61,7 @@ describe('门类 and 责任者 of the catalogue', () => {
     await runUnitsCommand(['set', 'V1', 'officialName=东村村民委员会'], { db: f.db, clock: f.clock, ...cli });
     await runArchiveCommand(['confirm', '--unit', 'V1', '--year', '2025'], {
       db: f.db,
-      env: { DATA_DIR: f.dataDir },
+      env: { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
       ...cli,
     });
   });

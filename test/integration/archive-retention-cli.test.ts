@@ -4,6 +4,7 @@ import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * The county archive signs off 永久 for 村两委会议记录 after the campaign was made with 30年: the
@@ -16,7 +17,11 @@ describe('archive retention: correcting a checklist item’s 保管期限', () =
   let lines: string[];
   const run = (...args: string[]) => {
     lines = [];
-    return runArchiveCommand(args, { db: f.db, env: { DATA_DIR: f.dataDir }, out: (l) => lines.push(l) });
+    return runArchiveCommand(args, {
+      db: f.db,
+      env: { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
+      out: (l) => lines.push(l),
+    });
   };
   const retentions = async () =>
     (

@@ -10,6 +10,7 @@ import { plainDate } from '../../src/domain/plain-date.js';
 import { cliInProcess, exportInProcess } from '../support/cli-in-process.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * The record of what went out: each export that finishes records its package (when, who, scope, the
@@ -22,7 +23,7 @@ const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 describe('transfer packages on record (npm run export, archive unconfirm, archive transfers)', () => {
   let f: ArchiveFixture;
   let out: string;
-  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' });
+  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
   const cli = (...args: string[]) => cliInProcess(['archive', ...args], env(), f.tdb);
   const exportTo = (name: string) =>
     exportInProcess(['--unit', 'V1', '--year', '2025', '--out', join(out, name)], env(), f.tdb);

@@ -9,6 +9,7 @@ import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * Two exports of the same scope running at once (the command line's and a chat 导出, say: they write
@@ -20,7 +21,7 @@ describe('two exports at once: a 移交后变更 is stated by one package only',
   let f: ArchiveFixture;
   let out: string;
   let code = '';
-  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' });
+  const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
   const cli = (...args: string[]) => cliInProcess(['archive', ...args], env(), f.tdb);
   const exportTo = (name: string, docxToPdf?: DocxToPdf) =>
     exportTransferPackage(

@@ -28,6 +28,7 @@ import { cliInProcess, verifyInProcess } from '../support/cli-in-process.js';
 import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 import { emptyPgDatabase } from '../support/test-db.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const hasPgTools = spawnSync('pg_dump', ['--version']).status === 0;
@@ -41,7 +42,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
   let sourceUrl: string | undefined;
 
   const settingsEnv = (env: Record<string, string>) => ({
-    ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'),
+    ARCHIVE_CONFIG: TEST_ARCHIVE_YAML,
     TZ: 'Asia/Shanghai',
     ...env,
   });
@@ -100,7 +101,7 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     await f.fileItem(f.task.photo, [{ bytes: await photoJpeg(), kind: 'photo', mime: 'image/jpeg' }]);
     await runArchiveCommand(['confirm', '--unit', 'V1', '--year', '2025'], {
       db: f.db,
-      env: { DATA_DIR: dataDir },
+      env: { DATA_DIR: dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
       out: () => {},
     });
     if (!pgUrl) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { fileBurst } from '../../src/usecases/file-burst.js';
 import { createFilingWorld, type FilingWorld } from './filing-world.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * 确认归档's preview (the card, `archive confirm --dry-run`) says how many files of the 件 it numbers
@@ -17,7 +18,11 @@ describe('the files left out of a confirmation because they were never saved', (
   let lines: string[];
   const dryRun = async (year: string) => {
     lines = [];
-    const ctx = { db: w.tdb.db, env: { DATA_DIR: dataDir }, out: (l: string) => lines.push(l) };
+    const ctx = {
+      db: w.tdb.db,
+      env: { DATA_DIR: dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
+      out: (l: string) => lines.push(l),
+    };
     await runArchiveCommand(['confirm', '--unit', 'V1', '--year', year, '--dry-run'], ctx);
     return lines.join('\n');
   };

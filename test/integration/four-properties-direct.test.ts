@@ -11,6 +11,7 @@ import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
  * A 四性检测 that fails names its failing items (档号, and in its Excel report their titles: households'
@@ -49,7 +50,7 @@ describe('四性检测 in a group: the result goes to the requester directly, th
     ]);
     const confirmed = await cliInProcess(
       ['archive', 'confirm', '--unit', 'V1', '--year', '2025'],
-      { DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai' },
+      { DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
       f.tdb,
     );
     expect(confirmed.code, confirmed.stderr).toBe(0);

@@ -13,11 +13,12 @@ import { queryRows } from '../../src/db/client.js';
 import { thumbnailKeyOf } from '../../src/ports/blob-store.js';
 import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import type { S3BlobStore } from '../../src/storage/s3-blob-store.js';
-import { repoRoot, runCli } from '../support/bot-process.js';
+import { runCli } from '../support/bot-process.js';
 import { cliInProcess, exportInProcess, verifyInProcess } from '../support/cli-in-process.js';
 import { startLocalS3, type LocalS3 } from '../support/s3-server.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 import { emptyPgDatabase } from '../support/test-db.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const hasPgTools = spawnSync('pg_dump', ['--version']).status === 0;
@@ -39,7 +40,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
   const originals: Record<string, Buffer> = {};
 
   const cliEnv = (over: Record<string, string>) => ({
-    ARCHIVE_CONFIG: join(repoRoot, 'config/archive.yaml'),
+    ARCHIVE_CONFIG: TEST_ARCHIVE_YAML,
     TZ: 'Asia/Shanghai',
     ...env,
     ...over,
@@ -88,7 +89,7 @@ describe.skipIf(pgUrl && !hasPgTools)('export and backup with BLOB_STORE=s3', ()
     await f.blobs.putDerived(thumbnailKeyOf(sha256(originals.photo)), Buffer.from('thumbnail bytes'));
     await runArchiveCommand(['confirm', '--unit', 'V1', '--year', '2025'], {
       db: f.db,
-      env,
+      env: { ...env, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML },
       out: () => {},
     });
     if (!pgUrl) {

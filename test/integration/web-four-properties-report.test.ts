@@ -26,6 +26,7 @@ import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 import { signedInContext, signInCookie } from '../support/web-sign-in.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const PUBLIC_URL = 'https://archive.example.test';
@@ -80,7 +81,7 @@ async function confirmedWithOneDamaged(
 
 /** archive.yaml with a chat upload limit of 0.001 MB (1 KB: every report is too big) and reportChat. */
 function tinyLimitYaml(dir: string, reportChat: string): string {
-  const yaml = readFileSync('config/archive.yaml', 'utf8')
+  const yaml = readFileSync(TEST_ARCHIVE_YAML, 'utf8')
     .replace(/^chatUploadLimitMb: .*$/m, 'chatUploadLimitMb: 0.001')
     .replace(/^# reportChat: .*$/m, `reportChat: ${reportChat}`);
   expect(yaml).toContain('chatUploadLimitMb: 0.001');

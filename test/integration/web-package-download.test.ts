@@ -29,6 +29,7 @@ import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 import { signedInContext, signInCookie } from '../support/web-sign-in.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const PUBLIC_URL = 'https://archive.example.test';
@@ -82,7 +83,7 @@ describe.skipIf(!hasChromium)('downloading a transfer package from its page', ()
   let preCheck = { id: 0, outDir: '', answer: '' };
   beforeAll(async () => {
     yamlDir = mkdtempSync(join(tmpdir(), 'archive-yaml-'));
-    const yaml = readFileSync('config/archive.yaml', 'utf8').replace(
+    const yaml = readFileSync(TEST_ARCHIVE_YAML, 'utf8').replace(
       /^chatUploadLimitMb: .*$/m,
       'chatUploadLimitMb: 0.001',
     );

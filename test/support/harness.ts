@@ -10,6 +10,7 @@ import { startFakeLark, type FakeLark } from './fake-lark/server.js';
 import { signedRequest } from './lark-sign.js';
 import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from './events.js';
 import { createTestDb, type TestDb } from './test-db.js';
+import { TEST_ARCHIVE_YAML } from './county-archive.js';
 
 export interface Harness {
   fake: FakeLark;
@@ -63,6 +64,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     RECONCILE_INTERVAL_MINUTES: '0',
     // Tests drive the alert checks with bot.checkAlerts() and their clock.
     ALERT_CHECK_MINUTES: '0',
+    // A county's archive.yaml: under the shipped sample's fonds nothing may be confirmed.
+    ARCHIVE_CONFIG: TEST_ARCHIVE_YAML,
     ...o.env,
   };
   let config = loadConfig(baseEnv);

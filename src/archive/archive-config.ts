@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ArchivalCodeRules } from '../domain/archival-code.js';
+import { isSampleFonds, SAMPLE_FONDS_NAME } from '../domain/sample-fonds.js';
 import { AppError } from '../errors.js';
 
 /** config/archive.yaml: numbering rules, allowed formats and the package's unit names. */
@@ -146,8 +147,8 @@ export function parseArchiveConfig(raw: unknown, source = 'archive.yaml'): Archi
  */
 export function sampleArchiveNames(c: ArchiveConfig): string[] {
   return [
-    ...(c.fonds.name === '某县人民政府办公室' ? [`全宗（fonds：${c.fonds.code} ${c.fonds.name}）`] : []),
-    ...(c.package.transferringUnit === '某县人民政府办公室'
+    ...(isSampleFonds(c.fonds) ? [`全宗（fonds：${c.fonds.code} ${c.fonds.name}）`] : []),
+    ...(c.package.transferringUnit === SAMPLE_FONDS_NAME
       ? [`移交单位（package.transferringUnit：${c.package.transferringUnit}）`]
       : []),
     ...(c.package.receivingUnit === '某县档案馆'

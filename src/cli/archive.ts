@@ -126,8 +126,10 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     if (v['dry-run']) {
       // archive.yaml only: the file store is not opened, nothing is written.
       const rules = loadCliSettings(ctx.env).archive.settings();
-      const lines = await dryRunConfirm({ db: ctx.db, rules }, { unitId: unit.id, year, taskId: task?.id });
-      for (const l of lines) ctx.out(l);
+      const dry = await dryRunConfirm({ db: ctx.db, rules }, { unitId: unit.id, year, taskId: task?.id });
+      // Under archive.yaml's sample fonds: the refusal, exit 1, as the confirmation itself.
+      if (dry.status === 'refused') throw new AppError('sample_fonds', dry.message);
+      for (const l of dry.lines) ctx.out(l);
       return;
     }
     const setup = await archiveCliSetup(loadCliSettings(ctx.env));
@@ -135,6 +137,8 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       { ...deps, rules: setup.config, blobs: setup.blobs },
       { unitId: unit.id, year, taskId: task?.id, actor: 'cli', source: 'cli' },
     );
+    // Refused (archive.yaml's sample fonds): nothing numbered, exit 1 with what to do.
+    if (res.status === 'refused') throw new AppError('sample_fonds', res.message);
     ctx.out(res.message);
     return;
   }

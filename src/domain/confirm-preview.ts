@@ -1,6 +1,8 @@
 /** What `确认归档` would number (built by usecases/preview-confirm.ts, shown by cards/confirm-preview-card.ts). */
 export interface ConfirmPreview {
   total: number;
+  /** The units whose items would be numbered (paths), for the fonds they fall to. */
+  unitPaths: string[];
   /** One line per numbering class: 门类 (the checklist's class), 年度, 保管期限, 件数. */
   classes: { taskClass: string; year: number; retention: string; count: number }[];
   /** Items that are not ready (a photo group missing its description), first ten. */

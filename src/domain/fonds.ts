@@ -48,6 +48,24 @@ export function fondsOfUnit(
   return defaultFonds(d);
 }
 
+/**
+ * Whether `fondsOfUnit` gives a unit the default fonds (archive.yaml's top `fonds`): no unit of its chain
+ * (`unitCodes`, nearest first) holds a fonds, and the nearest `byUnit` code, if any, is the default's
+ * code, which no unit holds.
+ */
+export function fallsToDefaultFonds(
+  unitCodes: readonly string[],
+  set: Map<string, UnitFonds>,
+  d: { fonds: { code: string; byUnit: Record<string, string> } },
+): boolean {
+  for (const code of unitCodes) {
+    if (set.has(code)) return false;
+    const byUnit = d.fonds.byUnit[code];
+    if (byUnit) return byUnit === d.fonds.code && ![...set.values()].some((f) => f.code === byUnit);
+  }
+  return true;
+}
+
 export const defaultFonds = (d: FondsDefaults): Fonds =>
   withTransferring({ code: d.fonds.code, name: d.fonds.name, transferringUnit: d.package.transferringUnit });
 

@@ -29,11 +29,13 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import { countPdfPages } from '../archive/pdf-pages.js';
 import { withBlobFile } from './blob-file.js';
+import { sampleFondsRefusal, type FondsSettings } from './sample-fonds-guard.js';
 
 export interface ConfirmDeps {
   db: Db;
   clock: Clock;
-  rules: ArchivalCodeRules;
+  /** archive.yaml's numbering rules, with its top fonds' name (the shipped sample's is refused). */
+  rules: ArchivalCodeRules & FondsSettings;
   /** When given, PDF pages are counted from the stored files for 页数. */
   blobs?: BlobStore;
 }
@@ -89,6 +91,14 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
     return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
   }
+  // Never numbered under the shipped sample's 全宗号: a 件号 once confirmed is never reused.
+  const sample = await sampleFondsRefusal(
+    db,
+    deps.rules,
+    unit,
+    pre.map((c) => c.unitPath),
+  );
+  if (sample) return { status: 'refused', message: sample };
 
   const { rules, partsOf } = await classesOf(db, deps.rules, pre);
   const pages = deps.blobs

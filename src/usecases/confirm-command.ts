@@ -16,6 +16,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type CommandHandler, type DeclaredCardAction, type JobAttempt } from './feature.js';
 import { previewConfirm } from './preview-confirm.js';
+import { sampleFondsRefusal, type FondsSettings } from './sample-fonds-guard.js';
 import { replyCard, replyText } from './reply-text.js';
 import { confirmArchive, confirmedOutcome } from './confirm-archive.js';
 import type { ArchiveConfig } from '../archive/archive-config.js';
@@ -29,9 +30,9 @@ export type ConfirmJobPayload = JobPayload<typeof ARCHIVE_CONFIRM_JOB>;
 /**
  * `@bot 确认归档 [年度] [任务编号] [单位]` (archivists): shows what would get its 档号 (per class,
  * and what is not ready) with a 确认归档 button. Without a year: the only year with unconfirmed
- * items, or a question listing them.
+ * items, or a question listing them. Under archive.yaml's sample fonds, the refusal instead (no button).
  */
-export function confirmCommand(): CommandHandler {
+export function confirmCommand(opts: { config: FondsSettings }): CommandHandler {
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `confirm-${msg.messageId}`);
     deps.metrics.inc('commands_total', { command: 'confirm' });
@@ -64,6 +65,9 @@ export function confirmCommand(): CommandHandler {
     }
     const preview = await previewConfirm(deps.db, { unitPath: unit.path, year, taskId });
     if (preview.total === 0) return reply(`${unit.name}${year}年度没有待确认的材料`);
+    // What the button's confirmation would answer, said before anyone taps.
+    const sample = await sampleFondsRefusal(deps.db, opts.config, unit, preview.unitPaths);
+    if (sample) return reply(sample);
     const value: ConfirmArchiveValue = {
       u: unit.id,
       y: year,

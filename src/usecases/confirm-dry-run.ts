@@ -8,17 +8,22 @@ import { GAP_LABELS } from '../domain/photo-description.js';
 import { DomainError } from '../errors.js';
 import { classesOf, numberInOrder } from './confirm-archive.js';
 import { previewConfirm } from './preview-confirm.js';
+import { sampleFondsRefusal, type FondsSettings } from './sample-fonds-guard.js';
+
+/** The dry run's lines, or the refusal `archive confirm` would meet (it exits non-zero with it). */
+export type DryRunOutcome = { status: 'lines'; lines: string[] } | { status: 'refused'; message: string };
 
 /**
  * `archive confirm --dry-run`: the lines saying what `archive confirm` would do now, reading only. Each
  * 件 with the 档号 it would get (numbered as confirmArchive numbers, from the classes' counters as they
  * stand), the range per class, what is not ready (numbered all the same) and the files left out
- * because they were never saved. Nothing is locked or written.
+ * because they were never saved. Nothing is locked or written. Under archive.yaml's sample fonds, the
+ * refusal confirmation would give.
  */
 export async function dryRunConfirm(
-  deps: { db: Db; rules: ArchivalCodeRules },
+  deps: { db: Db; rules: ArchivalCodeRules & FondsSettings },
   input: { unitId: number; year: number; taskId?: number },
-): Promise<string[]> {
+): Promise<DryRunOutcome> {
   const { db } = deps;
   const unit = await getUnitById(db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
@@ -26,7 +31,17 @@ export async function dryRunConfirm(
   const cands = await listConfirmCandidates(db, scope);
   const head = '试运行，没有写入任何内容';
   if (cands.length === 0)
-    return [`${head}：${unit.name}${input.year}年度没有待确认的归档材料，确认归档不会编号`];
+    return {
+      status: 'lines',
+      lines: [`${head}：${unit.name}${input.year}年度没有待确认的归档材料，确认归档不会编号`],
+    };
+  const sample = await sampleFondsRefusal(
+    db,
+    deps.rules,
+    unit,
+    cands.map((c) => c.unitPath),
+  );
+  if (sample) return { status: 'refused', message: `${head}。${sample}` };
   const { rules, partsOf } = await classesOf(db, deps.rules, cands);
   const counters = await classCounters(
     db,
@@ -44,7 +59,7 @@ export async function dryRunConfirm(
     const note = gap ? `\t照片说明缺${gap.map((x) => GAP_LABELS[x]).join('、')}` : '';
     return `${archivalCode}\t条目 ${c.itemId}\t${c.taskCode}\t${c.title}${note}`;
   };
-  return [
+  const lines = [
     `${head}。确认归档将给${unit.name}${input.year}年度 ${numbered.length} 件编上档号（编上后不再改动）：`,
     ...numbered.map(line),
     ...[...byClass.values()].map((codes) => `${codeRangeText(codes)}（${codes.length}件）`),
@@ -56,4 +71,5 @@ export async function dryRunConfirm(
       : []),
     '去掉 --dry-run 即确认归档',
   ];
+  return { status: 'lines', lines };
 }

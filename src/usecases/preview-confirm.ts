@@ -62,6 +62,7 @@ export async function previewConfirm(
     .map((c) => `#${c.taskCode} ${c.title}：${textOf.get(c.itemId)}`);
   return {
     total: cands.length,
+    unitPaths: [...new Set(cands.map((c) => c.unitPath))],
     uncounted: uncounted.slice(0, 10),
     uncountedCount: uncounted.length,
     classes: [...byClass.values()],

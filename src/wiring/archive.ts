@@ -80,7 +80,7 @@ export function archiveFeature(env: FeatureEnv): Feature<PageRoute> {
         who: archivistsOfTarget('确认归档'),
         usage: '确认归档 [单位] [年度]',
         help: '先核对再确认归档，编上档号',
-        handle: archive ? confirmCommand() : unavailable,
+        handle: archive ? confirmCommand({ config: archive }) : unavailable,
       },
       {
         name: 'export',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadBaseConfig, type Env } from '../config.js';
 import { sampleArchiveNames } from '../archive/archive-config.js';
+import { isSampleFonds } from '../domain/sample-fonds.js';
 import { errorMessage } from '../errors.js';
 import type { DoctorLine } from '../ops/doctor.js';
 import { insideProgramFolder, PACKAGE_ROOT } from '../package-root.js';
@@ -66,7 +67,11 @@ export function settingsFilesLine(
       sample.length === 0
         ? ''
         : `\n      ${archiveFile} 里还是示例的${sample.join('、')}：确认归档前改成县档案馆给定的全宗号、全宗名称和移交、接收单位` +
-          '（档号一经确认永不改号，移交包的说明文件也写这些）';
+          '（档号一经确认永不改号，移交包的说明文件也写这些）' +
+          // The bot refuses 确认归档 under the sample fonds (sample-fonds-guard.ts): say so before anyone tries.
+          (s.archive && isSampleFonds(s.archive.fonds)
+            ? '；全宗还是示例时确认归档会被拒绝（用 units fonds 设了自己全宗的单位除外）'
+            : '');
     const warn = s.schedulesDefaulted || !s.archive || inside.length > 0 || sample.length > 0;
     return { status: warn ? 'warn' : 'ok', label, detail: notes.join('；') + sampleNote + move };
   } catch (err) {

@@ -92,7 +92,8 @@ describe('settings', () => {
         detail:
           `${schedules} 有效；${archive} 有效\n      ${archive} 里还是示例的全宗（fonds：A182 某县人民政府办公室）、` +
           '移交单位（package.transferringUnit：某县人民政府办公室）、接收单位（package.receivingUnit：某县档案馆）：' +
-          '确认归档前改成县档案馆给定的全宗号、全宗名称和移交、接收单位（档号一经确认永不改号，移交包的说明文件也写这些）',
+          '确认归档前改成县档案馆给定的全宗号、全宗名称和移交、接收单位（档号一经确认永不改号，移交包的说明文件也写这些）' +
+          '；全宗还是示例时确认归档会被拒绝（用 units fonds 设了自己全宗的单位除外）',
       });
       writeFileSync(archive, countyArchiveYaml());
       expect(settingsFilesLine({ SCHEDULES_FILE: schedules, ARCHIVE_CONFIG: archive })).toEqual({

@@ -69,7 +69,7 @@ export function summarizeBurst(counts: BurstCounts, problems: BurstProblems = {}
 /** One line per kind of unsaved file, saying what the sender should do (also sent on its own later). */
 export function unsavedLines(problems: Omit<BurstProblems, 'compressedPhotos'>): string[] {
   const lines: string[] = [];
-  const list = (names: string[]) => names.map((n) => n || '（未命名）').join('、');
+  const list = unsavedList;
   if (problems.needsReupload?.length) {
     lines.push(`以下合并转发中的文件机器人无法下载，请直接发送原文件：${list(problems.needsReupload)}`);
   }
@@ -99,4 +99,33 @@ export function unsavedLines(problems: Omit<BurstProblems, 'compressedPhotos'>):
     lines.push(`以下文件多次下载失败，请重新发送：${list(problems.failed)}`);
   }
   return lines;
+}
+
+/** Files without a name of their own are named by their kind (materialName): counted, not repeated. */
+const UNNAMED_UNITS: Record<string, string> = {
+  照片: '张照片',
+  视频: '个视频',
+  语音: '段语音',
+  文件: '个文件',
+  '': '个未命名的文件',
+};
+
+/** The names listed at most in one line; the rest are counted (「等 12 个文件」). */
+export const UNSAVED_NAMES_SHOWN = 5;
+
+/**
+ * The files of one unsaved line: named ones by name (at most UNSAVED_NAMES_SHOWN, then 「等 N 个文件」),
+ * unnamed ones (a photo, a voice note: their kind's name) counted per kind, 「3 张照片」 rather than
+ * 「照片、照片、照片」.
+ */
+export function unsavedList(names: string[]): string {
+  const named = names.filter((n) => !Object.hasOwn(UNNAMED_UNITS, n));
+  const shown = named.slice(0, UNSAVED_NAMES_SHOWN).join('、');
+  const parts =
+    named.length > UNSAVED_NAMES_SHOWN ? [`${shown} 等 ${named.length} 个文件`] : shown ? [shown] : [];
+  for (const [kind, unit] of Object.entries(UNNAMED_UNITS)) {
+    const n = names.filter((x) => x === kind).length;
+    if (n > 0) parts.push(`${n} ${unit}`);
+  }
+  return parts.join('、');
 }

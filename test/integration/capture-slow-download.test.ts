@@ -119,7 +119,7 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
     const notices = () => h.fake.sentMessages().filter((m) => m.replyTo === slow && m !== ack);
     expect(notices()).toHaveLength(1);
     expect(textOf(notices()[0]!)).toContain('刚才的材料中有文件没能保存');
-    expect(textOf(notices()[0]!)).toContain('以下文件多次下载失败，请重新发送：照片');
+    expect(textOf(notices()[0]!)).toContain('以下文件多次下载失败，请重新发送：1 张照片');
     clock.advance(60 * 60_000);
     await h.settle();
     expect(notices()).toHaveLength(1);
@@ -140,7 +140,19 @@ describe('capture: a slow download neither holds up the reply nor drops out of t
     expect(await materialStatus(slow)).toBe('needs_reupload');
     const notices = h.fake.sentMessages().filter((m) => m.replyTo === slow && m !== ack);
     expect(notices).toHaveLength(1);
-    expect(textOf(notices[0]!)).toContain('以下文件机器人无法下载（消息可能已撤回），请重新发送：照片');
+    expect(textOf(notices[0]!)).toContain('以下文件机器人无法下载（消息可能已撤回），请重新发送：1 张照片');
     expect(textOf(notices[0]!)).not.toContain('合并转发');
+  });
+  it('three photos Lark refuses are counted on the card, 「3 张照片」, not 「照片、照片、照片」', async () => {
+    const ids = [id('om_'), id('om_'), id('om_')];
+    for (const messageId of ids)
+      h.fake.inject({
+        path: new RegExp(`/messages/${messageId}/resources/`),
+        fault: { code: 234003, status: 400, msg: 'file not in message' },
+      });
+    for (const messageId of ids) await postPhoto(h, { chatId, sender: org.officer, messageId });
+    const ack = await replyAfterQuiet(h, clock, ids[0]!);
+    expect(textOf(ack)).toContain('以下文件机器人无法下载（消息可能已撤回），请重新发送：3 张照片');
+    expect(textOf(ack)).not.toContain('照片、照片');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tooLargeLimitMb, unsavedLines } from '../../src/domain/burst-summary.js';
+import { tooLargeLimitMb, unsavedLines, unsavedList } from '../../src/domain/burst-summary.js';
 
 const MB = 1024 * 1024;
 
@@ -23,5 +23,16 @@ describe('unsavedLines: what the sender of a too-large file can do on a phone', 
         '请在手机相册里把视频剪成几段（每段不超过 1024 MB），再一段一段发送',
     ]);
     expect(lines.join('')).not.toMatch(/压缩|分卷/);
+  });
+});
+
+describe('unsavedList: the files of an unsaved line, short on a phone', () => {
+  it('counts unnamed files per kind, lists named ones up to five, and counts the rest', () => {
+    expect(unsavedList(['照片', '照片', '照片'])).toBe('3 张照片');
+    expect(unsavedList(['申请书.docx', '照片', '语音', '照片'])).toBe('申请书.docx、2 张照片、1 段语音');
+    expect(unsavedList(['', ''])).toBe('2 个未命名的文件');
+    const seven = ['a.pdf', 'b.pdf', 'c.pdf', 'd.pdf', 'e.pdf', 'f.pdf', 'g.pdf'];
+    expect(unsavedList([...seven, '照片'])).toBe('a.pdf、b.pdf、c.pdf、d.pdf、e.pdf 等 7 个文件、1 张照片');
+    expect(unsavedList(['constructor'])).toBe('constructor');
   });
 });

@@ -14,7 +14,7 @@ export interface BurstProblems {
   maxMb?: number;
   empty?: string[];
   failed?: string[];
-  /** Photos that look re-encoded by the chat client (no EXIF, or under 3 MP). */
+  /** Photos that look re-encoded by the chat client (under 3 MP; a large scan without EXIF is not). */
   compressedPhotos?: number;
 }
 

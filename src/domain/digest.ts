@@ -49,7 +49,7 @@ export interface DigestFigures {
 }
 
 export interface DigestQuality {
-  /** Chat-compressed photos posted in the week (no EXIF or under 3 MP). */
+  /** Chat-compressed photos posted in the week (under 3 MP). */
   compressed: number;
   /** Photo groups filed in the week without 事由. */
   undescribed: number;

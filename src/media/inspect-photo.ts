@@ -15,7 +15,10 @@ export interface PhotoInfo {
   height?: number;
   /** Camera EXIF present (capture time or make/model). */
   hasExif: boolean;
-  /** `compressed`: no camera EXIF or under 3 MP — probably re-encoded by the chat client. */
+  /**
+   * `compressed`: under 3 MP (DA/T 50's 300万像素), probably re-encoded by the chat client. A large
+   * picture without camera EXIF (a scan, a screenshot) is not: its missing EXIF is `hasExif` alone.
+   */
   quality: 'ok' | 'compressed';
 }
 
@@ -62,7 +65,7 @@ export async function inspectPhoto(path: string, options: InspectPhotoOptions): 
   const source = jpeg ? head!.subarray(0, jpeg.headerBytes) : path;
   const tags: Record<string, unknown> =
     (await exifr.parse(source, EXIF_OPTIONS).catch(() => undefined)) ?? {};
-  const info: PhotoInfo = { hasExif: false, quality: 'compressed' };
+  const info: PhotoInfo = { hasExif: false, quality: 'ok' };
 
   const takenAt =
     exifTime(tags.DateTimeOriginal, tags.OffsetTimeOriginal ?? tags.OffsetTime, timeZone) ??
@@ -98,8 +101,11 @@ export async function inspectPhoto(path: string, options: InspectPhotoOptions): 
     info.width = width;
     info.height = height;
   }
-  const bigEnough = width && height ? width * height >= (options.minPixels ?? 3_000_000) : true;
-  info.quality = info.hasExif && bigEnough ? 'ok' : 'compressed';
+  // Only a picture known to be small is called compressed: one without EXIF but large enough (a scan,
+  // a screenshot) is not, and advising 「原图」 for it helps nobody; one whose size cannot be read is not
+  // claimed to be anything.
+  const small = width && height ? width * height < (options.minPixels ?? 3_000_000) : false;
+  info.quality = small ? 'compressed' : 'ok';
   return info;
 }
 

@@ -173,16 +173,24 @@ async function pdfProblem(path: string, probe: FileProbe): Promise<string | unde
   return `startxref（${t.xrefOffset}）处不是交叉引用表`;
 }
 
-/** DA/T 50: a photo under 300万像素, compressed by the chat, or without EXIF is reported (a warning). */
+/**
+ * DA/T 50: a photo under 300万像素 (as the capture's `compressed` rule: media/inspect-photo.ts) is
+ * reported as probably compressed, asking for the original; one without EXIF is reported as such, without
+ * calling it compressed (a scan or a screenshot has none). Both are warnings.
+ */
 function photoQualityProblem(
   m: MaterialFacts,
   info: { width?: number; height?: number; takenAt?: Date | null },
 ): string | undefined {
   const problems: string[] = [];
-  if (m.quality === 'compressed') problems.push('经聊天压缩');
   const width = info.width ?? m.width;
   const height = info.height ?? m.height;
-  if (width && height && width * height < 3_000_000) problems.push(`${width}×${height}，不足 300 万像素`);
-  if (!info.takenAt && !m.takenAt && !m.cameraMake && !m.cameraModel) problems.push('无 EXIF 拍摄信息');
-  return problems.length > 0 ? `照片${problems.join('，')}（DA/T 50-2014 要求原图）` : undefined;
+  const small = width && height ? width * height < 3_000_000 : m.quality === 'compressed';
+  if (small) problems.push(width && height ? `${width}×${height}，不足 300 万像素` : '经聊天压缩');
+  const noExif = !info.takenAt && !m.takenAt && !m.cameraMake && !m.cameraModel;
+  if (noExif) problems.push('无 EXIF 拍摄信息');
+  if (problems.length === 0) return undefined;
+  return small
+    ? `照片${problems.join('，')}（DA/T 50-2014 要求原图）`
+    : '照片无 EXIF 拍摄信息（扫描件、截图没有；拍摄的照片请用原图）';
 }

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,20 @@ describe('capture: one acknowledgment per burst, duplicates stored once', () => 
     const second = await replyAfterWindow(again);
     expect(replyText(second)).toContain('收到 1 张照片');
     expect(replyText(second)).not.toContain('原图');
+  });
+
+  it('a large scan without EXIF (A4 at 300 dpi) is not called compressed and gets no 「原图」 advice', async () => {
+    const to = who();
+    const scan = await sharp({ create: { width: 2480, height: 3508, channels: 3, background: '#fdfdfd' } })
+      .jpeg()
+      .toBuffer();
+    const sent = await sendImage(to, scan);
+    const reply = await replyAfterWindow(sent);
+    expect(replyText(reply)).toContain('收到 1 张照片');
+    expect(replyText(reply)).not.toContain('被压缩');
+    expect(replyText(reply)).not.toContain('原图');
+    const [row] = await materialsOf(h.db.db, sent);
+    expect(row).toMatchObject({ quality: 'ok', width: 2480, height: 3508 });
   });
 
   it('a zero-byte file is refused as empty and the sender is told', async () => {

@@ -70,7 +70,7 @@ describe('inspectPhoto', () => {
     expect(withOffset.gpsLat).toBeCloseTo(-39.908333, 5);
   });
 
-  it('marks small or EXIF-less pictures as compressed', async () => {
+  it('marks small pictures as compressed; a large one without EXIF (a scan) is not', async () => {
     expect(await inspectPhoto(file('small.jpg'), SHANGHAI)).toMatchObject({
       quality: 'compressed',
       hasExif: true,
@@ -78,7 +78,7 @@ describe('inspectPhoto', () => {
       takenAt: new Date('2023-12-31T15:59:59Z'),
     });
     const png = await inspectPhoto(file('no-exif.png'), SHANGHAI);
-    expect(png).toEqual({ hasExif: false, quality: 'compressed', width: 2400, height: 1600 });
+    expect(png).toEqual({ hasExif: false, quality: 'ok', width: 2400, height: 1600 });
   });
 
   it('reports the upright size of a rotated photo', async () => {
@@ -129,14 +129,8 @@ describe('inspectPhoto', () => {
   });
 
   it('never throws on garbage or a missing file', async () => {
-    expect(await inspectPhoto(file('garbage.jpg'), SHANGHAI)).toEqual({
-      hasExif: false,
-      quality: 'compressed',
-    });
-    expect(await inspectPhoto(file('missing.jpg'), SHANGHAI)).toEqual({
-      hasExif: false,
-      quality: 'compressed',
-    });
+    expect(await inspectPhoto(file('garbage.jpg'), SHANGHAI)).toEqual({ hasExif: false, quality: 'ok' });
+    expect(await inspectPhoto(file('missing.jpg'), SHANGHAI)).toEqual({ hasExif: false, quality: 'ok' });
   });
 });
 

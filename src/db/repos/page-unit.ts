@@ -76,7 +76,7 @@ const counts = (c: (ByStatus & { total: number }) | undefined): { total: number 
 
 /**
  * Quality problems under a unit in the last 30 days (or in `period`: the digest's week, when the page
- * was opened from it, so its figures are the digest's): compressed photos (no EXIF or under 3 MP) and
+ * was opened from it, so its figures are the digest's): compressed photos (under 3 MP) and
  * failed downloads among what was posted in the units' chats, and photo groups filed without a
  * DA/T 50 description (事由). Read like the digest's figures: per bound chat on (chat_id, sent_at),
  * per unit on its live items. Past WIDE chats (a province) each list walks its problem's own partial

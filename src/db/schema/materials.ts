@@ -98,7 +98,7 @@ export const materials = pgTable(
     cameraModel: text('camera_model'),
     width: integer('width'),
     height: integer('height'),
-    /** ok | compressed (no EXIF or under 3 MP: probably re-encoded by the chat client) */
+    /** ok | compressed (under 3 MP: probably re-encoded by the chat client; a large scan without EXIF is ok) */
     quality: text('quality'),
     thumbnailKey: text('thumbnail_key'),
     createdAt: timestamptz('created_at').notNull(),

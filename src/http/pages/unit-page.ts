@@ -541,7 +541,7 @@ function qualitySection(
       <b id="quality-total">${q.compressed.total + q.undescribed.total + f.total}</b>
       个（下面三项之和${digestWeek ? '；周报的「质量问题」即此数' : ''}）
     </p>
-    ${list('照片被压缩（无原始信息或不足 300 万像素）', 'compressed', q.compressed)}
+    ${list('照片被压缩（不足 300 万像素）', 'compressed', q.compressed)}
     ${list('照片组缺少说明（事由）', 'undescribed', q.undescribed)}
     ${list('下载失败的材料', 'failed', f, byStatus)}`;
 }

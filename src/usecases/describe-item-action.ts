@@ -13,6 +13,7 @@ import type { BotDeps } from './deps.js';
 import { describeItem } from './describe-item.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { itemTaskLabel } from './item-facts.js';
+import { withFilerName } from './chat-member-names.js';
 import { onPartsCard } from './split-parts.js';
 import { filedProgressText } from './present-burst.js';
 
@@ -45,27 +46,33 @@ function refuseFromOtherChat(item: { chatId: string | null }, a: { chatId?: stri
 async function filedCardNow(
   deps: BotDeps,
   o: { maxFileBytes: number },
-  a: { chatId?: string },
+  a: { chatId?: string; operatorOpenId: string },
   itemId: number,
   formOpen: boolean,
 ): Promise<object | undefined> {
-  const item = await itemForCorrection(deps.db, itemId);
-  if (!item || item.undone || item.burstId === null) return undefined;
-  refuseFromOtherChat(item, a);
+  const read = await itemForCorrection(deps.db, itemId);
+  if (!read || read.undone || read.burstId === null) return undefined;
+  const burstId = read.burstId;
+  refuseFromOtherChat(read, a);
+  // Someone else filed it: the card names them (提交人), as the filed card drawn for that tapper does
+  // (filing-actions.ts filedNow); it was dropped when the card was drawn again after 保存照片说明.
+  const other = a.operatorOpenId !== read.filedBy;
+  const item = other ? await withFilerName(deps, read) : read;
   const [materials, p, d] = await Promise.all([
-    materialsOfBurst(deps.db, item.burstId),
+    materialsOfBurst(deps.db, burstId),
     taskProgress(deps.db, item.taskId),
     getDescription(deps.db, item.id),
   ]);
   const fields: Fields = { reason: d?.reason, place: d?.place, people: d?.people };
   return filedCard({
-    burstId: item.burstId,
+    burstId,
     itemId: item.id,
     summary: burstSummary(materials, o.maxFileBytes),
     taskLabel: itemTaskLabel(item),
     progressText: p ? filedProgressText(p, materials) : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoableNow(item, deps.clock.now())),
     undoable: undoableNow(item, deps.clock.now()),
+    ...(other && item.filedByName !== null ? { filedByName: item.filedByName } : {}),
     pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     ...(formOpen
       ? { askDescription: true, descriptionDraft: fields }

@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import type { AuditEntry } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import {
+  getDescription,
   listPhotoGroups,
   photoMaterialOf,
   upsertDescription,
@@ -41,8 +42,9 @@ const MAX_TEXT = 200;
 
 /**
  * Records an item's description (著录): DA/T 50 事由 / 地点 / 人物 for photo groups (the
- * `describe-item` card form), or any 2015 catalogue field. Blank fields are left as they were, except
- * a 文号 given blank: the document has none.
+ * `describe-item` card form), or any 2015 catalogue field. A field not given is left as it was; one
+ * given blank is cleared (the card's form, filled with what was saved, emptied by the officer), except
+ * a 文号 given blank: the document has none. (The item page sends only what it changed, never a blank.)
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's
  * closes an approved 申请更正 of the item (closeApprovedRequest).
@@ -65,7 +67,9 @@ export async function describeItem(
   const fields = cleanFields(
     photo ? { itemId: item.id, actor: input.actor, background: input.background } : input,
   );
-  if (Object.keys(fields).length === 0 && !(photo && note))
+  // Nothing given, or only blanks where nothing was recorded yet: nothing to save.
+  const given = Object.values(fields).some((v) => v !== null);
+  if (!given && !(photo && note) && (photo || !(await hasDescriptionToClear(db, item.id, fields))))
     throw new DomainError('nothing_to_describe', '请至少填写一项');
   const now = deps.clock.now();
   refuseWhatTheCheckWould(fields, now);
@@ -179,6 +183,12 @@ async function photoOf(
   return { number: n, materialId };
 }
 
+/** Whether a field given blank clears something recorded (else a form sent empty saves nothing). */
+async function hasDescriptionToClear(db: Db, itemId: number, fields: DescriptionFields): Promise<boolean> {
+  const d = await getDescription(db, itemId);
+  return !!d && Object.keys(fields).some((k) => d[k as keyof typeof d] !== null);
+}
+
 function cleanText(v: string | null | undefined): string | undefined {
   if (typeof v !== 'string') return undefined;
   const s = v.replace(/\s+/g, ' ').trim();
@@ -204,6 +214,8 @@ function cleanFields(input: DescribeItemInput): DescriptionFields {
   for (const key of texts) {
     const s = cleanText(input[key]);
     if (s) out[key] = s;
+    // Given blank (a field of the form emptied): cleared. A field not given stays as it was.
+    else if (typeof input[key] === 'string') out[key] = null;
   }
   // A 文号 given as blank: the document has none (the catalogue prints none instead of one it would
   // read out of the caption or file name, which no other value could take back).

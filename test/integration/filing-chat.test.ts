@@ -740,4 +740,38 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     expect(d?.people).toBe('村干部\ufffd王五');
   });
+  it('a description field emptied in the form is cleared, one not sent stays; an archivist’s save keeps 提交人', async () => {
+    const ids = await postPhotos(1, { text: '#C05 入户走访照片' });
+    const filed = await burstReply(ids[0]!);
+    const value = buttonValue(filed.content, 'describe-item');
+    const save = (operator: string, form: Record<string, unknown>) =>
+      click(operator, value, filed.messageId, form);
+    const saved = async () =>
+      (
+        await queryRows<{ reason: string | null; place: string | null; people: string | null }>(
+          h.db.db,
+          sql`select d.reason, d.place, d.people from item_descriptions d where d.item_id = ${value.i}`,
+        )
+      )[0];
+    await save(org.officer, { reason: '入户走访', place: '三组', people: '王五' });
+    expect(await saved()).toEqual({ reason: '入户走访', place: '三组', people: '王五' });
+    // 地点 emptied in the form (it was filled with 三组): cleared, and the card says it is missing.
+    const cleared = await save(org.officer, { reason: '入户走访', place: '', people: '王五' });
+    expect(await saved()).toEqual({ reason: '入户走访', place: null, people: '王五' });
+    expect(JSON.stringify(cleared.card.data)).toContain('照片说明：事由 入户走访；人物 王五（还缺地点）');
+    // A field the form does not send stays as it was.
+    await save(org.officer, { reason: '入户走访（二）' });
+    expect(await saved()).toEqual({ reason: '入户走访（二）', place: null, people: '王五' });
+    // The archivist completes it: the card drawn again still names who filed it.
+    const byArchivist = await save(org.archivist, {
+      reason: '入户走访（二）',
+      place: '三组',
+      people: '王五',
+    });
+    expect(byArchivist.toast.type).toBe('success');
+    expect(JSON.stringify(byArchivist.card.data)).toContain('提交人：王村官');
+    // The filer's own card does not name them.
+    const own = await save(org.officer, { reason: '入户走访（二）', place: '三组', people: '王五' });
+    expect(JSON.stringify(own.card.data)).not.toContain('提交人');
+  });
 });

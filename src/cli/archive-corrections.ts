@@ -4,6 +4,7 @@ import { getFilingItem } from '../db/repos/filings.js';
 import { findTasksByCode, getTaskContext } from '../db/repos/tasks.js';
 import { getUnitByCode } from '../db/repos/units.js';
 import { AppError } from '../errors.js';
+import { loadCliSettings } from '../settings.js';
 import { systemClock } from '../ports/clock.js';
 import { refileItem, unfileItem } from '../usecases/refile-item.js';
 import { retentionOfWord } from '../domain/checklist.js';
@@ -130,7 +131,10 @@ export async function runCorrection(
     );
     res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli' });
   } else {
-    res = await unfileItem(deps, { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason });
+    res = await unfileItem(
+      { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },
+      { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason },
+    );
   }
   if (res.status === 'refused')
     throw new AppError(

@@ -5,7 +5,9 @@ import { getFilingItem, moveItem, type FilingItemRow } from '../db/repos/filings
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
+import { countsText } from '../domain/burst-summary.js';
 import { titleAfterRefile, undoDeadline } from '../domain/checklist-filing.js';
+import { plainDate } from '../domain/plain-date.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
@@ -141,7 +143,8 @@ async function otherUnitRefusal(db: Db, from: TaskContext, to: TaskContext): Pro
  * not while it holds a live 档号. Followed up as a refile is (followUpCorrection).
  */
 export async function unfileItem(
-  deps: { db: Db; clock: Clock },
+  /** `timeZone`: the day the filer is told their batch was handed in (TZ; China's when not given). */
+  deps: { db: Db; clock: Clock; timeZone?: string },
   input: { itemId: number; actorOpenId: string; source: ActionSource; reason?: string },
 ): Promise<CorrectionOutcome> {
   const { db } = deps;
@@ -168,7 +171,7 @@ export async function unfileItem(
         taskId: task.id,
         label: `${task.unitName}${label}`,
         done: `已从${label}撤下这件材料`,
-        filerNote: `您在${task.unitName}交到${label}的材料，档案员已撤下，不再计入这项任务。`,
+        filerNote: unfiledNote(item, task.unitName, label, now, deps.timeZone ?? 'Asia/Shanghai'),
         now,
       }),
   });
@@ -177,4 +180,29 @@ export async function unfileItem(
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
   return { status: 'unfiled', itemId: item.id, task: ref, message: `已从${taskLabel(ref)}撤下这件材料` };
+}
+
+/**
+ * What the filer is told of their item taken off (撤下): which batch (the day it was handed in and what
+ * it held: 「12月5日交到…的 3 张照片」), that it no longer counts, and that the materials are still kept in
+ * the group, waiting to be handed in again (未归档 lists them; the card under them offers the tasks).
+ */
+export function unfiledNote(
+  item: Pick<FilingItemRow, 'filedAt' | 'nPhoto' | 'nDocument' | 'nAudio' | 'nVideo'>,
+  unitName: string,
+  label: string,
+  now: Date,
+  timeZone: string,
+): string {
+  const counts = countsText({
+    photo: item.nPhoto,
+    document: item.nDocument,
+    audio: item.nAudio,
+    video: item.nVideo,
+  });
+  const what = counts ? ` ${counts}` : '材料';
+  return (
+    `您${plainDate(item.filedAt, now, timeZone)}在${unitName}交到${label}的${what}，档案员已撤下，不再计入这项任务。` +
+    '材料还保存在群里，等着重新交到任务里：在群里发送「@归档助手 未归档」可以看到并重新选择任务。'
+  );
 }

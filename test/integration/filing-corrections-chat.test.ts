@@ -139,6 +139,21 @@ describe('corrections from cards and the 查 command', () => {
       `refile:${org.archivist}`,
       `unfile:${org.archivist}`,
     ]);
+    // The officer is told which batch (the day, what it held), and that it waits in the group.
+    const told = await waitFor('the officer told of 撤下', () =>
+      h.fake
+        .sentMessages()
+        .map((m) => JSON.stringify(m.content))
+        .find((t) => t.includes('已撤下') && t.includes('不再计入')),
+    );
+    expect(told).toMatch(
+      /您\d+月\d+日在城关村交到「C01 [^」]*」的 1 张照片，档案员已撤下，不再计入这项任务。/,
+    );
+    expect(told).toContain('材料还保存在群里，等着重新交到任务里');
+    expect(told).toContain('「@归档助手 未归档」');
+    // … and it does: 未归档 lists it.
+    const list = await sayToBot(h, { chatId, sender: org.officer, text: '未归档' });
+    expect(JSON.stringify(list.content)).toContain('本群还有 **1** 组材料没交到任务里');
   });
 
   it('after 24 hours the officer asks (once); the archivists get 同意/不同意 and the officer hears the outcome', async () => {

@@ -1,6 +1,7 @@
 import { CARD_AGAIN, UNFILED_PAGE } from '../cards/actions.js';
 import { unfiledCard, type UnfiledLine } from '../cards/unfiled-card.js';
-import { isSetAside, partsOfCard } from '../db/repos/burst-split.js';
+import { partsOfCard } from '../db/repos/burst-split.js';
+import { setAsideNamed } from './set-aside-by.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { taskListStateOf, taskListStates } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
@@ -181,7 +182,8 @@ async function whyNotWaiting(deps: BotDeps, burst: BurstRow): Promise<string> {
   const live = await getLiveFilingOfBurst(deps.db, burst.id);
   const item = live && (await itemForCorrection(deps.db, live.id));
   if (item) return `这组材料已经交到${itemTaskLabel(item)}`;
-  if (await isSetAside(deps.db, burst.id)) return '这组材料已标记为不用交';
+  const aside = await setAsideNamed(deps, burst);
+  if (aside) return `这组材料已${aside.by ? `由${aside.by}` : ''}标记为不用交`;
   return '这组材料现在不用选任务了，请重新发送「未归档」看看';
 }
 

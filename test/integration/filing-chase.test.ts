@@ -97,6 +97,8 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     const [reminder] = w.sentTo(w.chats.village1);
     expect(text(reminder!)).toContain('还有 1 组材料没交到任务里');
     expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+    // Anyone who may file them may clear what needs no filing (a colleague's chat picture, too).
+    expect(text(reminder!)).toContain('不用交的点「不用交」');
     // Only the waiting materials, no task listed: no 「回复这条消息…归到上面的任务」 pointing at nothing.
     expect(text(reminder!)).not.toContain('以下材料还没交齐');
     expect(text(reminder!)).not.toContain('归到上面的任务');
@@ -417,5 +419,7 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(text(again)).toContain('材料已分开，请分别选择任务');
     const [reminder] = w.sentTo(chatId).slice(-1);
     expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+    // Anyone who may file them may clear what needs no filing (a colleague's chat picture, too).
+    expect(text(reminder!)).toContain('不用交的点「不用交」');
   });
 });

@@ -256,7 +256,7 @@ describe('未归档: a split burst is one line; a stale line says what became of
     expect(f.toast.type).toBe('info');
     expect(f.toast.content).toMatch(/^这组材料已经交到「C\d+ .+」$/);
     const s = await tap(chatId, lineOf(list, skipped.burst), list.messageId);
-    expect(s.toast).toEqual({ type: 'info', content: '这组材料已标记为不用交' });
+    expect(s.toast).toEqual({ type: 'info', content: '这组材料已由王村官标记为不用交' });
     await h.settle();
     expect(h.fake.sentMessages().length).toBe(sentBefore);
     expect(r.card).toBeUndefined();

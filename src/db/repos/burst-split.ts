@@ -104,11 +104,6 @@ export async function partsOfCard(db: Db, messageId: string): Promise<number[]> 
   return rows.length >= PARTS_AT_LEAST ? rows.map((r) => Number(r.id)) : [];
 }
 
-/** Whether the burst's last 不用交 / 重新选择任务 was 不用交. */
-export async function isSetAside(db: Db, burstId: number): Promise<boolean> {
-  return (await setAsideBy(db, burstId)) !== undefined;
-}
-
 /** Who marked the burst 不用交 (the audit row's actor), when its last 不用交 / 重新选择任务 was 不用交. */
 export async function setAsideBy(db: Db, burstId: number): Promise<string | undefined> {
   const [r] = await queryRows<{ action: string; actor: string }>(

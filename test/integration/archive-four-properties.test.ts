@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandVirusScanner } from '../../src/archive/virus-scan.js';
 import { queryRows } from '../../src/db/client.js';
@@ -278,5 +279,34 @@ describe('四性 check (DA/T 70)', () => {
     });
     for (const id of [`${whole.id}-3`, `../same-second/四性检测-${whole.id}`, `${whole.id}/..`, 7, undefined])
       expect(await findRun(dir, id)).toBeUndefined();
+  });
+  it('a large scan without EXIF is named for its missing EXIF, not as compressed; a small photo asks for the original', async () => {
+    const scan = await f.fileItem(f.task.photo, [
+      {
+        bytes: await sharp({ create: { width: 2480, height: 3508, channels: 3, background: '#fdfdfd' } })
+          .jpeg()
+          .toBuffer(),
+        kind: 'photo',
+        mime: 'image/jpeg',
+      },
+    ]);
+    const small = await f.fileItem(f.task.photo, [
+      {
+        bytes: await sharp({ create: { width: 640, height: 480, channels: 3, background: '#345' } })
+          .jpeg()
+          .toBuffer(),
+        kind: 'photo',
+        mime: 'image/jpeg',
+      },
+    ]);
+    await confirm();
+    const r = await check();
+    const of = (item: number) => find(r, 'photo_compressed').filter((x) => x.itemId === item);
+    expect(of(scan).map((x) => [x.severity, x.message])).toEqual([
+      ['warning', '照片无 EXIF 拍摄信息（扫描件、截图没有；拍摄的照片请用原图）'],
+    ]);
+    expect(of(small).map((x) => x.message)).toEqual([
+      '照片640×480，不足 300 万像素，无 EXIF 拍摄信息（DA/T 50-2014 要求原图）',
+    ]);
   });
 });

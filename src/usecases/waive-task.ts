@@ -75,6 +75,7 @@ export async function waiveTask(
       label: taskLabel(ref),
       waived: waive,
       reason,
+      household: task.householdId !== null,
       ...(input.chatId ? { chatId: input.chatId } : {}),
       now,
     });

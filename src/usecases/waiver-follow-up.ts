@@ -16,6 +16,8 @@ export interface WaiverMade {
   label: string;
   waived: boolean;
   reason: string;
+  /** A household's task (H03 of 张三户): its reason stays off the group line (see below). */
+  household: boolean;
   /** The chat it was done in (a command or a card tap there): that answer told it, no line again. */
   chatId?: string;
   now: Date;
@@ -29,8 +31,8 @@ export interface WaiverMade {
  * drawing: the task 免交 instead of 还差, or its progress again), the filing cards of bursts of the
  * unit's chats still waiting (the same job: the task gone from the choices, or offered again; a split
  * burst's parts card once), and its 「任务 C03」 cards (`task-cards`). Each chat of the unit other than
- * the one it was done in gets one line, 「「C05 …」已定为免交：原因」 / 「「C05 …」已恢复，请按时交」: the
- * officers hear of it when a township archivist or the CLI did it.
+ * the one it was done in gets one line, 「「C05 …」已定为免交：原因」 (a household's task: 「…已定为免交，不用再交」,
+ * no reason) / 「「C05 …」已恢复，请按时交」: the officers hear of it when a township archivist or the CLI did it.
  */
 export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
   const since = editableSince(x.now);
@@ -52,7 +54,11 @@ export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
     runAt: x.now,
   });
   await enqueueJobs(tx, jobs, x.now);
-  const line = x.waived ? `${x.label}已定为免交：${x.reason}` : `${x.label}已恢复，请按时交`;
+  // A household's reason is often the family's own matter (去世, 服刑, 低保 changes): every member of the
+  // village group would read it. The archivist who waived it has it; the group hears only that it is so.
+  const line = x.waived
+    ? `${x.label}已定为免交${x.household ? '，不用再交' : `：${x.reason}`}`
+    : `${x.label}已恢复，请按时交`;
   for (const [i, chatId] of chats.entries()) {
     if (chatId === x.chatId) continue;
     await enqueueNotify(

@@ -3,9 +3,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
+import { importHouseholds } from '../../src/usecases/import-units.js';
+import { campaignDeps } from '../support/campaign-deps.js';
 import { cardButtons } from '../support/cards.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
-import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
+import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -158,6 +161,54 @@ describe('what follows a 免交 or 恢复任务', () => {
     await replyOf(org.archivist, `恢复任务 ${code}`);
     await h.settle();
     expect(villageLines().slice(lines)).toEqual([]);
+  });
+
+  it("a household's task waived from a direct chat: the village hears it is waived, not the family's reason", async () => {
+    await importHouseholds(
+      { db: h.db.db, clock },
+      {
+        text: ['village_code,code,head_name,group_name', `${org.village},07,赵六,二组`].join('\n'),
+        fileName: 'households.csv',
+      },
+    );
+    await createCampaign(campaignDeps({ db: h.db.db, clock }), {
+      checklistCode: 'household-jzfp',
+      year: 2026,
+      deadline: new Date('2026-12-31T00:00:00+08:00'),
+      unitCodes: [org.village],
+      createdBy: 'cli',
+      code: 'WF-household-2026',
+    });
+    const [task] = await queryRows<{ code: string }>(
+      h.db.db,
+      sql`select t.code from tasks t join households hh on hh.id = t.household_id
+          where hh.head_name = '赵六' and 'photo' = any(t.kinds) order by t.position limit 1`,
+    );
+    // The officer files a photo to it by its code: the filed card in the group.
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: `#${task!.code} 入户照片` });
+    const filed = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(filed.content)).toContain(task!.code);
+
+    const before = h.fake.patches().length;
+    expect(await replyOf(org.leader, `免交 城关村 ${task!.code} 户主已去世`, 'p2p')).toMatch(
+      /已设为免交（户主已去世）/,
+    );
+    await h.settle();
+    const line = await waitFor('the line in the village chat', () =>
+      villageLines().find((t) => t.startsWith(`「${task!.code} `) && t.includes('已定为免交')),
+    );
+    // Every member of the group reads it: a family's reason (a death, a sentence, 低保) is not theirs to.
+    expect(line).toMatch(/已定为免交，不用再交$/);
+    expect(line).not.toContain('去世');
+    // Nor does the filed card the group sees, drawn again as waived.
+    const drawn = JSON.stringify(
+      await patchedAfter(before, filed.messageId, 'the filed card drawn as waived', (s) =>
+        s.includes('已免交'),
+      ),
+    );
+    expect(drawn).toContain('这项任务已免交，不用再交');
+    expect(drawn).not.toContain('去世');
   });
 
   it('免交 on a correction card (查 in a direct chat) and `archive waive` from the command line do the same', async () => {

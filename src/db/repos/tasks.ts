@@ -120,13 +120,18 @@ export async function setTaskWaived(
   return rows.length > 0;
 }
 
-/** Why the task was waived (免交); undefined while it is open. */
+/**
+ * Why the task was waived (免交), as the chat's cards say it ('' for a household's task); undefined while
+ * it is open.
+ */
 export async function waivedReasonOf(db: Db, taskId: number): Promise<string | undefined> {
   const [r] = await db
-    .select({ reason: tasks.waivedReason })
+    .select({ reason: tasks.waivedReason, householdId: tasks.householdId })
     .from(tasks)
     .where(and(eq(tasks.id, taskId), eq(tasks.state, 'waived')));
-  return r ? (r.reason ?? '') : undefined;
+  // A household's reason is often the family's own matter (去世, 服刑, 低保): the cards drawn with it are
+  // read by the whole village group. The archivist who waived it has it in the audit and on the pages.
+  return r ? (r.householdId === null ? (r.reason ?? '') : '') : undefined;
 }
 
 /** Whether a household of the unit has waived (免交) tasks: none of another unit's is ever found. */

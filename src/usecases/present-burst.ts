@@ -98,6 +98,9 @@ export async function presentBurst(
   if (sameAs && !notice)
     notice = `你回复的那组材料交在「${filingChoices([sameAs])[0]!.label}」，点第一项即交到同一项任务。`;
 
+  // Filing at once refused (the sender not yet known as one of the unit's: a member list Lark has not told
+  // of them): the card with its choices and why, for them or a colleague to tap — not a dead end.
+  let refused: string | undefined;
   if (auto && stored.length > 0) {
     const replied = target ? await findBotMessage(deps.db, target) : undefined;
     if (
@@ -106,11 +109,15 @@ export async function presentBurst(
     ) {
       const ids = new Set(replied.taskIds);
       const named = open.filter((t) => ids.has(t.taskId));
-      if (named.length === 1) return autoFile(deps, view, named[0]!.taskId, 'reply');
+      if (named.length === 1) {
+        const filed = await autoFile(deps, view, named[0]!.taskId, 'reply');
+        if (filed.status === 'card') return filed.card;
+        refused = filed.message;
+      }
       if (named.length > 1) candidates = named;
     }
     const code = parseTaskCode(view.caption);
-    if (code && candidates === open) {
+    if (code && candidates === open && refused === undefined) {
       // Newest campaign first: last year's C03 stays fileable from the card, but #C03 means this year's.
       // Never a campaign of a later year than the burst was sent in (the deployment's zone): a photo
       // sent on 31 December was made that year (DA/T 22 年度), though next year's tasks are out.
@@ -118,7 +125,11 @@ export async function presentBurst(
       const sentYear = Number(localDay(burst.firstAt, deps.timeZone).slice(0, 4));
       const hits = all.filter((t) => t.state === 'open' && t.campaignYear <= sentYear);
       const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
-      if (newest.length === 1) return autoFile(deps, view, newest[0]!.id, 'code');
+      if (newest.length === 1) {
+        const filed = await autoFile(deps, view, newest[0]!.id, 'code');
+        if (filed.status === 'card') return filed.card;
+        refused = filed.message;
+      }
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
       const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);
       if (hits.length === 0 && waived && !notice) notice = waivedTaskNotice(waived, open.length > 0);
@@ -145,9 +156,17 @@ export async function presentBurst(
     clear &&
     keywordCoversBurst(clear.task, { fileNames: stored.map((m) => m.originalName) }) &&
     candidates === open &&
-    (!sameAs || sameAs.taskId === clear.task.taskId)
-  )
-    return autoFile(deps, view, clear.task.taskId, 'code');
+    (!sameAs || sameAs.taskId === clear.task.taskId) &&
+    refused === undefined
+  ) {
+    const filed = await autoFile(deps, view, clear.task.taskId, 'code');
+    if (filed.status === 'card') return filed.card;
+    refused = filed.message;
+  }
+  if (refused !== undefined) {
+    const why = `没有直接交到任务：${refused}。本群的工作人员可以点下面的任务交。`;
+    notice = notice ? `${why}\n${notice}` : why;
+  }
   if (sameAs) {
     const first = { task: toCandidate(sameAs), score: 0, reasons: [SAME_AS_REPLIED], explicit: false };
     const rest = suggestions.filter((s) => s.task.taskId !== sameAs.taskId).slice(0, 4);
@@ -206,21 +225,26 @@ function readingSummary(view: BurstView): string {
   return view.materials.length === 0 ? `收到合并转发的消息。${note}` : `${view.summary}\n${note}`;
 }
 
+/** Files the burst as its sender said (a reply, #code, a keyword): its card, or why it was refused. */
 async function autoFile(
   deps: PresentDeps,
   view: BurstView,
   taskId: number,
   via: 'reply' | 'code',
-): Promise<OutgoingMessage> {
+): Promise<{ status: 'card'; card: OutgoingMessage } | { status: 'refused'; message: string }> {
   const outcome = await fileBurst(deps, {
     burstId: view.burst.id,
     taskId,
     actorOpenId: view.burst.senderOpenId,
     via,
   });
-  return asCard(
-    resultCard(view.burst.id, view.summary, outcome, deps.clock.now(), deps.pageUrl, view.caption),
-  );
+  if (outcome.status === 'refused') return outcome;
+  return {
+    status: 'card',
+    card: asCard(
+      resultCard(view.burst.id, view.summary, outcome, deps.clock.now(), deps.pageUrl, view.caption),
+    ),
+  };
 }
 
 /** The card shown after a filing (auto or by click). */

@@ -15,6 +15,7 @@ import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type UnitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { findTasksByCode } from '../db/repos/tasks.js';
 import { listUnits, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
@@ -24,6 +25,7 @@ import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
 import { townshipTasksCard } from './township-tasks.js';
+import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 
 /**
@@ -208,13 +210,20 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         const t = tasks
           .filter((x) => x.code === code)
           .sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime() || b.campaignId - a.campaignId)[0];
-        if (!t)
+        if (!t) {
+          // A task waived (免交) is no longer to be handed in, but it is there: said so, not 「没有」.
+          const waived = (await findTasksByCode(deps.db, unit.id, code)).find(
+            (x) => x.code === code && x.state === 'waived',
+          );
           return replyText(
             deps.gateway,
             msg.messageId,
-            `${unit.name}没有编号为 ${code} 的任务。`,
+            waived
+              ? `${taskLabel(taskRef(waived))}已免交，不用再交。`
+              : `${unit.name}没有编号为 ${code} 的任务。`,
             `task-${msg.messageId}`,
           );
+        }
         const id = await replyCard(
           deps.gateway,
           msg.messageId,

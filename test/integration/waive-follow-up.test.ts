@@ -209,6 +209,10 @@ describe('what follows a 免交 or 恢复任务', () => {
     );
     expect(drawn).toContain('这项任务已免交，不用再交');
     expect(drawn).not.toContain('去世');
+    // 「任务 H01-07」 asked now: waived, not 「没有编号为 H01-07 的任务」.
+    expect(await replyOf(org.officer, `任务 ${task!.code}`)).toMatch(
+      new RegExp(`^「${task!.code} 赵六户 .+」已免交，不用再交。$`),
+    );
   });
 
   it('免交 on a correction card (查 in a direct chat) and `archive waive` from the command line do the same', async () => {

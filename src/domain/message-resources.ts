@@ -175,11 +175,25 @@ function nodeText(n: Json): string {
 }
 
 function replaceMentions(text: string, mentions: MentionName[]): string {
-  let out = text;
-  for (const m of [...mentions].sort((a, b) => b.key.length - a.key.length)) {
+  const keys = [...mentions].sort((a, b) => b.key.length - a.key.length);
+  // The mentions a text starts with say whom it is said to (「@所有人 今天村两委会议」, 「@张会计 #C05 会议照片」),
+  // not what it says: left out, so a caption's 说明 and 题名 hold only its words. A mention among the
+  // words stays (「参会人员：@张三 @李四」).
+  let out = text.trimStart();
+  for (let lead = leadingMention(out, keys); lead > 0; lead = leadingMention(out, keys))
+    out = out.slice(lead).trimStart();
+  if (out === '') out = text;
+  for (const m of keys) {
     if (m.key) out = out.split(m.key).join(m.omit ? '' : `@${m.name}`);
   }
   return out.replace(/@_all\b/g, '@所有人');
+}
+
+/** The length of the mention placeholder (`@_user_1`, `@_all`) `text` starts with, 0 when none. */
+function leadingMention(text: string, sortedMentions: MentionName[]): number {
+  if (/^@_all\b/.test(text)) return '@_all'.length;
+  const m = sortedMentions.find((x) => x.key && text.startsWith(x.key));
+  return m ? m.key.length : 0;
 }
 
 function parseContent(contentJson: string): Json | undefined {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { IncomingEvent, IncomingMessage } from '../domain/incoming.js';
-import { isAcknowledgement, isChatter } from '../domain/chatter.js';
+import { isChatter } from '../domain/chatter.js';
 import { messageText, type Command } from '../domain/commands.js';
 import { recordChatJoined, recordChatLeft } from '../db/repos/chats.js';
 import type { Logger } from '../logger.js';
@@ -44,20 +44,23 @@ export interface EventRow {
  * How a user message is taken. A text to the bot naming no command (in a direct chat, or after the @ in
  * a group: 「@归档助手 #C03 村两委会议照片」 after photos, as the help card asks) may be the caption of the
  * sender's photos: `unclear` when a feature holds such texts, answered only when no materials are around
- * it. A text that only acknowledges (「好的」), or in a group one said to someone else (「@张会计 你看下」),
- * is `chatter`: kept, never a caption.
+ * it. A text that only acknowledges (「好的」), or in a group one that only asks someone else to look
+ * (「@张会计 你看下」), is `chatter`: kept, never a caption (domain/chatter.ts; one holding a task code,
+ * 「@张会计 #C05 会议照片」, is always a caption). `botOpenId`: the bot's, not someone else.
  */
 export function messageUse(
   msg: IncomingMessage,
   cmd: Command | undefined,
   holdsUnclearText: boolean,
+  botOpenId?: string,
 ): MessageUse {
+  const others = msg.mentions.filter((m) => !m.openId || m.openId !== botOpenId);
   if (cmd) {
     if (cmd.name !== 'unknown' || !holdsUnclearText) return 'command';
-    return isAcknowledgement(cmd.text) ? 'chatter' : 'unclear';
+    return isChatter(cmd.text, others) ? 'chatter' : 'unclear';
   }
   if (msg.msgType !== 'text') return 'message';
-  return isChatter(messageText(msg), msg.mentions) ? 'chatter' : 'message';
+  return isChatter(messageText(msg), others) ? 'chatter' : 'message';
 }
 
 /**
@@ -80,8 +83,9 @@ export async function processEvent(
         chatType: msg.chatType,
         at: msg.sentAt,
       });
-      const cmd = hooks.commands?.parse(msg, await deps.botOpenId());
-      const use = messageUse(msg, cmd, hooks.holdsUnclearText === true);
+      const botOpenId = await deps.botOpenId();
+      const cmd = hooks.commands?.parse(msg, botOpenId);
+      const use = messageUse(msg, cmd, hooks.holdsUnclearText === true, botOpenId);
       // A command is done only after its handler ran: its event is finished by the worker afterwards.
       await hooks.onMessage?.(deps, msg, log, use, use === 'command' ? undefined : row.finishIn);
       if (cmd && use === 'command') await hooks.commands!.handle(deps, msg, cmd);

@@ -150,10 +150,11 @@ describe('capture: every message type becomes the right materials', () => {
     );
     for (const ev of [text, p2p, ...ignored]) await post(ev);
     await h.settle();
-    // Kept; said to Tom, it is no caption of the sender's photos (domain/chatter.ts).
+    // Kept; a greeting to Tom, it is no caption of the sender's photos (domain/chatter.ts); whom it is
+    // said to is the message's mentions, not its words.
     expect(await messageRow(h.db.db, text.event.message.message_id)).toMatchObject({
       disposition: 'chatter',
-      text: '@Tom hello',
+      text: 'hello',
     });
     expect(await messageRow(h.db.db, p2p.event.message.message_id)).toMatchObject({ msg_type: 'text' });
     for (const ev of ignored) {

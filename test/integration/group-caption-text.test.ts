@@ -155,4 +155,48 @@ describe('texts in a village group', () => {
     expect(await filingOf(first)).toBeUndefined();
     expect(cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text).toContain('会议现场');
   });
+
+  it('「@张会计 #C05 会议照片」 after photos files them to C05: a task code is never chat, the @ no part of the 说明', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postMention('#C05 会议照片', zhang);
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(reply.content)).toContain('已交到');
+    expect(await filingOf(first)).toEqual({ task: 'C05', title: '会议照片', via: 'code' });
+    expect((await burstOf(first))?.caption).toBe('#C05 会议照片');
+  });
+
+  it('「@所有人 今天村两委会议」 after photos is their caption, without the @所有人', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId,
+      senderOpenId: org.officer,
+      content: { text: '@_all 今天村两委会议' },
+      createTimeMs: nextCreateTime(h),
+    });
+    expect((await h.post(ev)).status).toBe(200);
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect((await burstOf(first))?.caption).toBe('今天村两委会议');
+    expect(JSON.stringify(reply.content)).toContain('今天村两委会议');
+    expect(cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text).toContain('会议');
+  });
+
+  it.each(['[C05]', '［C05］'])(
+    '「%s」 after photos files them to C05: a bracketed code is no emoji',
+    async (text) => {
+      const first = await postPhoto(h, { chatId, sender: org.officer });
+      await postText(h, { chatId, sender: org.officer, text });
+      const reply = await replyAfterQuiet(h, clock, first);
+      expect(JSON.stringify(reply.content)).toContain('已交到');
+      expect((await filingOf(first))?.task).toBe('C05');
+      expect((await burstOf(first))?.caption).toBe(text);
+    },
+  );
+
+  it('「[村委会议]」 after photos is their caption: only Lark’s own emoji words (「[赞]」) are dropped', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '[村委会议]' });
+    await replyAfterQuiet(h, clock, first);
+    expect((await burstOf(first))?.caption).toBe('[村委会议]');
+  });
 });

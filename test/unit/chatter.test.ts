@@ -19,7 +19,10 @@ describe('isAcknowledgement: a short reply that says nothing about the photos', 
       '👍🏻',
       '❤️',
       '[赞]',
+      '[OK]',
+      '好的[强][玫瑰]',
       '1',
+      '+1',
       '。。',
     ])
       expect(isAcknowledgement(text), text).toBe(true);
@@ -29,17 +32,54 @@ describe('isAcknowledgement: a short reply that says nothing about the photos', 
     for (const text of ['好的明天开会', '村两委会议照片', '收到 3 张公示照片', '#C05', '好的 #C05', '张三户'])
       expect(isAcknowledgement(text), text).toBe(false);
   });
+
+  it('leaves a bracketed word that is no Lark emoji, and anything holding a task code', () => {
+    // Full-width brackets fold to [] under NFKC: 「［C05］」 is 「[C05]」.
+    for (const text of [
+      '[C05]',
+      '［C05］',
+      '【C05】',
+      '[村委会议]',
+      '［村委会］',
+      '好的 [C05]',
+      '收到 C05',
+      '[赞] #C05',
+    ])
+      expect(isAcknowledgement(text), text).toBe(false);
+  });
+
+  it('takes a lone 「1」 (「收到请回复1」), never digits together: 「07」 or 「11」 may be a household’s number', () => {
+    expect(isAcknowledgement('1')).toBe(true);
+    for (const text of ['07', '11', '12号', '收到1']) expect(isAcknowledgement(text), text).toBe(false);
+  });
 });
 
 describe('isChatter: a group text that is no caption', () => {
-  it('a text @-mentioning someone (not the bot), or @所有人, is said to people', () => {
-    expect(isChatter('你看下', [{ key: '@_user_1' }])).toBe(true);
-    expect(isChatter('@_all 明天开会', [])).toBe(true);
+  const zhang = [{ key: '@_user_1' }];
+  it('a text @-mentioning someone that only asks them to look, or only acknowledges, is said to them', () => {
+    expect(isChatter('你看下', zhang)).toBe(true);
+    expect(isChatter('麻烦审核一下，谢谢', zhang)).toBe(true);
+    expect(isChatter('您好！', zhang)).toBe(true);
+    expect(isChatter('', zhang)).toBe(true);
+    expect(isChatter('收到[赞]', zhang)).toBe(true);
+    expect(isChatter('@_all 好的', [])).toBe(true);
   });
-  it('an acknowledgement is chatter; a description is not', () => {
+  it('a text @-mentioning someone that describes something, or holds a task code, is a caption', () => {
+    expect(isChatter('@_all 今天村两委会议', [])).toBe(false);
+    expect(isChatter('今天村两委会议', zhang)).toBe(false);
+    expect(isChatter('#C05 会议照片', zhang)).toBe(false);
+    expect(isChatter('#C05 你看下', zhang)).toBe(false);
+    expect(isChatter('@_all #C05', [])).toBe(false);
+  });
+  it('an acknowledgement is chatter; a description or a task code is not', () => {
     expect(isChatter('好的', [])).toBe(true);
     expect(isChatter('村两委会议照片', [])).toBe(false);
     expect(isChatter('明天开会', [])).toBe(false);
+    expect(isChatter('[C05]', [])).toBe(false);
+    expect(isChatter('［C05］村委会', [])).toBe(false);
+    // Without a mention, a request to look names no one: it stays a text (to the bot it is answered).
+    expect(isChatter('看看', [])).toBe(false);
+    expect(isChatter('你好', [])).toBe(false);
   });
 });
 

@@ -91,7 +91,7 @@ describe('resourcesOf / captionOf on every receive fixture', () => {
       ],
       caption: '我是一个标题\n第一行 :超链接@归档助手\n第二行:文本测试\nfunc main() int64 {\n    return 0\n}',
     },
-    text: { cls: 'text', resources: [], caption: '@归档助手 hello' },
+    text: { cls: 'text', resources: [], caption: 'hello' },
     p2p_text: { cls: 'text', resources: [], caption: '/help' },
     merge_forward: { cls: 'forward', resources: [] },
     sticker: { cls: 'ignored', resources: [] },
@@ -239,8 +239,22 @@ describe('message content shapes and traps', () => {
   });
 
   it('renders @all and empty captions', () => {
-    expect(captionOf('text', JSON.stringify({ text: '@_all 明天交材料' }))).toBe('@所有人 明天交材料');
+    expect(captionOf('text', JSON.stringify({ text: '明天交材料 @_all' }))).toBe('明天交材料 @所有人');
     expect(captionOf('text', JSON.stringify({ text: '   ' }))).toBeUndefined();
     expect(captionOf('image', JSON.stringify({ image_key: 'img' }))).toBeUndefined();
+  });
+
+  it('leaves out the mentions a text starts with (whom it is said to), keeps those among its words', () => {
+    const zhang = { key: '@_user_1', name: '张会计' };
+    const li = { key: '@_user_2', name: '李四' };
+    const text = (t: string) => JSON.stringify({ text: t });
+    expect(captionOf('text', text('@_all 今天村两委会议'))).toBe('今天村两委会议');
+    expect(captionOf('text', text('@_user_1 #C05 会议照片'), [zhang])).toBe('#C05 会议照片');
+    expect(captionOf('text', text('@_user_1 @_all  @_user_2 会议照片'), [zhang, li])).toBe('会议照片');
+    expect(captionOf('text', text('参会人员：@_user_1 @_user_2'), [zhang, li])).toBe(
+      '参会人员：@张会计 @李四',
+    );
+    // Nothing but mentions: kept as written (such a text is no caption: domain/chatter.ts).
+    expect(captionOf('text', text('@_user_1'), [zhang])).toBe('@张会计');
   });
 });

@@ -64,9 +64,11 @@ export function parseCommand(
   }
   const [first = '', ...rest] = text.split(' ');
   const args = rest.join(' ').trim();
-  const word = first.toLowerCase();
+  // The word as written (「?」 is 帮助), or without the punctuation after it: 「@归档助手 进度？」 is 进度,
+  // not a text naming no command (held as the caption of photos sent around it).
+  const said = [first.toLowerCase(), bareCommandWord(first)];
   for (const c of commands) {
-    if (c.words.some((w) => w.toLowerCase() === word)) return { name: c.name, args, text };
+    if (c.words.some((w) => said.includes(w.toLowerCase()))) return { name: c.name, args, text };
   }
   for (const c of commands) {
     const g = c.glued;

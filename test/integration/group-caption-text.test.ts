@@ -199,4 +199,19 @@ describe('texts in a village group', () => {
     await replyAfterQuiet(h, clock, first);
     expect((await burstOf(first))?.caption).toBe('[村委会议]');
   });
+
+  it('「@归档助手 进度？」 after photos is answered with 进度, and is no caption of theirs', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const asked = await postMention('进度？');
+    const [answer] = await waitOnClock(h, clock, 'the answer to 进度？', () => {
+      const r = repliesTo(asked);
+      return r.length > 0 && r;
+    });
+    expect(answer!.msgType).toBe('interactive');
+    expect(JSON.stringify(answer!.content)).not.toContain('没有听懂');
+    await replyAfterQuiet(h, clock, first);
+    expect((await burstOf(first))?.caption).toBeNull();
+    await pastEveryWindow();
+    expect(repliesTo(asked)).toHaveLength(1);
+  });
 });

@@ -95,7 +95,14 @@ describe('bare command words in a group', () => {
     sentAt: new Date(0),
     mentions,
   });
-  const commands = [{ name: 'missing', words: ['缺什么'], bare: ['缺什么'] }];
+  const commands = [
+    { name: 'missing', words: ['缺什么'], bare: ['缺什么'] },
+    { name: 'progress', words: ['进度'] },
+    { name: 'unfiled', words: ['未归档'] },
+    { name: 'help', words: ['帮助', '?', '？'] },
+  ];
+  const bot = { key: '@_user_1', openId: 'ou_bot', name: '归档助手' };
+  const toBot = (text: string) => group(`@_user_1 ${text}`, [bot]);
 
   it('the word alone, trailing punctuation aside, is the command', () => {
     expect(bareCommandWord('缺什么？？')).toBe('缺什么');
@@ -109,5 +116,14 @@ describe('bare command words in a group', () => {
     expect(parseCommand(group('？缺什么'), 'ou_bot', commands)).toBeUndefined();
     const toZhang = group('@_user_1 缺什么', [{ key: '@_user_1', openId: 'ou_zhang', name: '张三' }]);
     expect(parseCommand(toZhang, 'ou_bot', commands)).toBeUndefined();
+  });
+
+  it('after the bot’s @, the first word is read the same way: 「@归档助手 进度？」 is 进度', () => {
+    expect(parseCommand(toBot('进度？'), 'ou_bot', commands)?.name).toBe('progress');
+    expect(parseCommand(toBot('未归档。'), 'ou_bot', commands)?.name).toBe('unfiled');
+    expect(parseCommand(toBot('缺什么?? '), 'ou_bot', commands)?.name).toBe('missing');
+    // A word that is punctuation is still itself.
+    expect(parseCommand(toBot('？'), 'ou_bot', commands)?.name).toBe('help');
+    expect(parseCommand(toBot('进度表'), 'ou_bot', commands)?.name).toBe('unknown');
   });
 });

@@ -1,4 +1,5 @@
 import type { EvidenceKind } from './checklist.js';
+import { withoutTaskCodes } from './task-code.js';
 
 export type FilingKind = 'document' | 'photo_group' | 'audio' | 'video';
 
@@ -57,9 +58,7 @@ export function filingTitle(
   caption: string | null | undefined,
   task: { title: string; householdName?: string | null },
 ): string {
-  const text = (caption ?? '')
-    .normalize('NFKC')
-    .replace(/#\s*[A-Za-z]{1,3}\d{1,3}(?:-[0-9A-Za-z]+)?/g, '')
+  const text = withoutTaskCodes(caption ?? '')
     .replace(/\s+/g, ' ')
     .trim();
   if (text.length >= 2) return text.length > 100 ? `${text.slice(0, 99)}…` : text;

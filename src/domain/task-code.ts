@@ -35,3 +35,29 @@ function join(letters: string, digits: string, household: string | undefined): s
   const item = `${letters.toUpperCase()}${digits.padStart(2, '0')}`;
   return household ? `${item}-${household.toUpperCase()}` : item;
 }
+
+const OPEN = '[\\[【〔(（<《]';
+const CLOSE = '[\\]】〕)）>》]';
+const HASHED_ALL = new RegExp(`${OPEN}?\\s*#\\s*${CODE_BODY}(?![0-9A-Za-z])\\s*${CLOSE}?`, 'g');
+
+/**
+ * The caption without the task codes that file it (`#C03`, and the standalone `C03` or `[C03]` that
+ * parseTaskCode takes when no #code is written), brackets around them included: what is left is the
+ * officer's words about the materials, the item's 题名 (「[C05] 会议照片」 → 「 会议照片」).
+ */
+export function withoutTaskCodes(text: string): string {
+  const t = text.normalize('NFKC').replace(/－/g, '-');
+  const hashed = t.replace(HASHED_ALL, ' ');
+  if (hashed !== t || !PLAIN.exec(t)) return hashed;
+  const m = PLAIN.exec(t)!;
+  // PLAIN's match starts with the boundary before the code (or at the start): keep that character,
+  // unless it is the code's opening bracket.
+  const lead = m[0].length > 0 && !/[A-Z]/.test(m[0][0]!) ? m[0][0]! : '';
+  let start = m.index + lead.length;
+  let end = m.index + m[0].length;
+  if (new RegExp(`^${OPEN}$`).test(lead) && new RegExp(`^${CLOSE}`).test(t.slice(end))) {
+    start -= 1;
+    end += 1;
+  }
+  return `${t.slice(0, start)} ${t.slice(end)}`;
+}

@@ -190,6 +190,8 @@ describe('texts in a village group', () => {
       expect(JSON.stringify(reply.content)).toContain('已交到');
       expect((await filingOf(first))?.task).toBe('C05');
       expect((await burstOf(first))?.caption).toBe(text);
+      // The code files it; it is no 题名 (it was 「[C05]」 in the catalogue): the task's own title.
+      expect((await filingOf(first))?.title).not.toContain('C05');
     },
   );
 

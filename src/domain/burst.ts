@@ -56,3 +56,29 @@ export function decideBurst(
 export function isBurstDue(burst: Pick<OpenBurst, 'closesAt'>, now: Date): boolean {
   return now.getTime() >= burst.closesAt.getTime();
 }
+
+/**
+ * How long after a burst's last item a text of its sender still becomes its caption once its card went
+ * out, while nobody tapped the card: on a slow village connection the caption typed right after the
+ * photos can arrive after the quiet window, and the card that asks for a task is still waiting for it.
+ */
+export const LATE_CAPTION_MS = 5 * 60_000;
+
+/** Whether a text sent at `at` is late enough and soon enough to be the answered burst's caption. */
+export function isLateCaptionOf(
+  burst: Pick<OpenBurst, 'firstAt' | 'lastAt'>,
+  at: Date,
+  lateMs = LATE_CAPTION_MS,
+): boolean {
+  return at.getTime() >= burst.firstAt.getTime() && at.getTime() <= burst.lastAt.getTime() + lateMs;
+}
+
+/**
+ * The caption with a late text as one more line (a caption is its texts one per line), cut at
+ * `maxChars`; unchanged when the text is already one of its lines.
+ */
+export function captionWithLate(caption: string | null, text: string, maxChars: number): string {
+  if (caption === null || caption === '') return text.slice(0, maxChars);
+  if (caption.split('\n').includes(text)) return caption;
+  return `${caption}\n${text}`.slice(0, maxChars);
+}

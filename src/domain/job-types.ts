@@ -124,14 +124,25 @@ export const UNKEPT_NOTICE_JOB = defineJob({
 });
 
 /**
- * A text sent to the bot in a direct chat that names no command: kept as a possible caption, and
- * answered with the hint (发送「帮助」…) only when no materials came with it, once the caption window
- * has passed. Keyed by the message; a recall of the text drops it.
+ * A text to the bot (in a direct chat, or after the @ in a group) that names no command: kept as a
+ * possible caption, and answered with the hint (发送「帮助」…) only when no materials came with it (nor
+ * a burst took it late), once the caption window has passed. Keyed by the message; a recall of the text drops it.
  */
 export const UNCLEAR_TEXT_JOB = defineJob({
   name: 'unclear-text-hint',
   priority: 'first',
   payload: z.object({ chatId: z.string(), messageId: z.string() }),
+});
+
+/**
+ * A text its sender wrote after their burst's card went out, soon after the burst and while nobody
+ * tapped the card (domain/burst.ts LATE_CAPTION_MS): it becomes the burst's caption (its #code files it)
+ * and the burst's cards are drawn again. Keyed by the text's message; a recall of the text drops it.
+ */
+export const LATE_CAPTION_JOB = defineJob({
+  name: 'late-caption',
+  priority: 'first',
+  payload: z.object({ burstId: z.number().int(), chatId: z.string(), messageId: z.string() }),
 });
 
 /** Lists a merged forward's children and captures them as materials of the same burst. */

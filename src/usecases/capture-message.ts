@@ -1,9 +1,15 @@
-import { EXPAND_FORWARD_JOB, UNKEPT_NOTICE_JOB, UNCLEAR_TEXT_JOB } from '../domain/job-types.js';
+import {
+  EXPAND_FORWARD_JOB,
+  LATE_CAPTION_JOB,
+  UNKEPT_NOTICE_JOB,
+  UNCLEAR_TEXT_JOB,
+} from '../domain/job-types.js';
 import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resources.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { cloudDocLinkIn, unkeptKind } from '../domain/unkept-message.js';
 import type { Db, Tx } from '../db/client.js';
-import { burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
+import { answeredBurstOfSender, burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
+import { isLateCaptionOf, LATE_CAPTION_MS } from '../domain/burst.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
@@ -46,6 +52,9 @@ export async function captureMessage(
   // message without a key still makes a burst: its answer says nothing could be saved.)
   const textOnlyPost = msg.msgType === 'post' && resources.length === 0;
   const inBurst = !!msg.senderOpenId && (cls === 'material' || cls === 'forward') && !textOnlyPost;
+  // Text that may be a caption: not a command, not chat (domain/chatter.ts).
+  const use = opts.use ?? 'message';
+  const mayBeCaption = (use === 'message' || use === 'unclear') && cls !== 'ignored';
   return deps.db.transaction(async (tx) => {
     const res = await record(tx);
     await opts.finishIn?.(tx);
@@ -122,8 +131,30 @@ export async function captureMessage(
         },
         now,
       );
+    // A text after the sender's burst was answered, soon after it: its late caption while its card is
+    // untapped (late-caption.ts decides under the burst's lock).
+    if (fresh && !direct && !inBurst && caption !== undefined && msg.senderOpenId && mayBeCaption) {
+      const burst = await answeredBurstOfSender(tx, {
+        chatId: msg.chatId,
+        senderOpenId: msg.senderOpenId,
+        since: new Date(msg.sentAt.getTime() - LATE_CAPTION_MS),
+      });
+      if (burst && isLateCaptionOf(burst, msg.sentAt))
+        await enqueueJob(
+          tx,
+          {
+            type: LATE_CAPTION_JOB,
+            key: msg.messageId,
+            payload: { burstId: burst.id, chatId: msg.chatId, messageId: msg.messageId },
+            // Once the text's own caption window has passed (photos sent around it are recorded by
+            // then: a newer burst's caption), before its unclear-text hint (a second later).
+            runAt: new Date(Math.max(now.getTime(), msg.sentAt.getTime()) + opts.quietWindowMs),
+          },
+          now,
+        );
+    }
     // Kept as a possible caption; answered with the hint once its caption window has passed without
-    // materials (any burst of the sender's that it falls in: unclear-text-hint.ts).
+    // materials (any burst of the sender's that it falls in, or took it late: unclear-text-hint.ts).
     if (fresh && opts.use === 'unclear' && !cloudNotice) {
       const after = Math.max(now.getTime(), msg.sentAt.getTime()) + opts.quietWindowMs;
       await enqueueJob(

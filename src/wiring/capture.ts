@@ -5,6 +5,7 @@ import {
   ACK_BURST_JOB,
   DOWNLOAD_MATERIAL_JOB,
   EXPAND_FORWARD_JOB,
+  LATE_CAPTION_JOB,
   UNKEPT_NOTICE_JOB,
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
@@ -30,6 +31,7 @@ import { reactToStored } from '../usecases/react-to-stored.js';
 import { patchWithdrawnCards } from '../usecases/recall-card.js';
 import { sendRecallNotice } from '../usecases/recall-notice.js';
 import { answerUnclearText } from '../usecases/unclear-text-hint.js';
+import { takeLateCaption } from '../usecases/late-caption.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
 import { partsCardOf } from '../usecases/split-parts.js';
 import type { FeatureEnv } from './feature-env.js';
@@ -109,6 +111,18 @@ export function captureFeature(env: FeatureEnv): Feature {
             commands: env.commands(),
           });
           log.debug({ messageId: payload.messageId, outcome }, 'direct text naming no command');
+        },
+      }),
+      jobHandler({
+        type: LATE_CAPTION_JOB,
+        handle: async (payload, log) => {
+          const outcome = await takeLateCaption(deps, payload, log, {
+            quietWindowMs: cap.quietWindowMs,
+            maxFileBytes: cap.maxFileBytes,
+            sharedCard: (messageId) => partsCardOf(deps, messageId),
+            present: env.burstPresenter(),
+          });
+          log.debug({ burstId: payload.burstId, outcome }, 'text after the burst’s card');
         },
       }),
       jobHandler({ type: RECALL_NOTICE_JOB, handle: (payload) => sendRecallNotice(deps.gateway, payload) }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { LATE_CAPTION_MS } from '../../src/domain/burst.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { nextCreateTime, postPhoto, postText, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
@@ -97,6 +98,8 @@ describe('texts in a village group', () => {
   });
 
   it('an @ text naming no command, with no photos around it, still gets 「没有听懂」 as sent in a group', async () => {
+    // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
+    await clock.advance(LATE_CAPTION_MS + 60_000);
     const asked = await postMention('村委会议 3月');
     const [hint] = await waitOnClock(h, clock, 'the hint', () => {
       const r = repliesTo(asked);
@@ -153,7 +156,10 @@ describe('texts in a village group', () => {
     const reply = await replyAfterQuiet(h, clock, first);
     expect(JSON.stringify(reply.content)).not.toContain('已交到');
     expect(await filingOf(first)).toBeUndefined();
-    expect(cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text).toContain('会议现场');
+    expect(
+      cardButtons(reply.content).find((b) => b.value?.a === 'file')!.text,
+      JSON.stringify(reply.content),
+    ).toContain('会议现场');
   });
 
   it('「@张会计 #C05 会议照片」 after photos files them to C05: a task code is never chat, the @ no part of the 说明', async () => {

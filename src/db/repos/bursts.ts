@@ -131,6 +131,48 @@ export async function previousBurstCaption(
   return { from, to: new Date(r.closes_at), readAt: new Date(r.ack_claimed_at) };
 }
 
+/**
+ * The burst of the sender's newest material in the chat sent since `since`, when its reply was claimed
+ * (its caption read) and it is not split nor a split burst's part (they share one card): a text recorded now was not read into its caption. Whether the
+ * text is its late caption is the caller's (domain/burst.ts isLateCaptionOf); whether its card is still
+ * untapped, the late-caption job's. Read through `materials_chat_sent_idx` (recent materials of one chat).
+ */
+export async function answeredBurstOfSender(
+  db: Db | Tx,
+  q: { chatId: string; senderOpenId: string; since: Date },
+): Promise<{ id: number; firstAt: Date; lastAt: Date } | undefined> {
+  const [r] = await queryRows<{ id: number; first_at: Date | string; last_at: Date | string; ok: boolean }>(
+    db,
+    sql`select b.id::int as id, b.first_at, b.last_at, b.ack_claimed_at is not null and b.status <> 'split' as ok
+        from bursts b where not exists (
+            select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id)
+          and b.id = (
+          select m.burst_id from materials m
+          where m.chat_id = ${q.chatId} and m.sent_at >= ${q.since} and m.sender_open_id = ${q.senderOpenId}
+            and m.burst_id is not null
+          order by m.sent_at desc, m.id desc limit 1)`,
+  );
+  return r?.ok ? { id: Number(r.id), firstAt: new Date(r.first_at), lastAt: new Date(r.last_at) } : undefined;
+}
+
+/**
+ * Whether a burst of the same sender and chat newer than `burstId` started by `sentAt` plus the quiet
+ * window: a text sent then is that burst's caption (or late for it), not a late one of this burst.
+ */
+export async function newerBurstTakes(
+  db: Db | Tx,
+  q: { burstId: number; sentAt: Date; quietWindowMs: number },
+): Promise<boolean> {
+  const [r] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from bursts b join bursts a on a.id = ${q.burstId}
+        where b.chat_id = a.chat_id and b.sender_open_id = a.sender_open_id and b.id <> a.id
+          and b.first_at > a.first_at
+          and b.first_at - ${q.quietWindowMs} * interval '1 millisecond' <= ${q.sentAt}`,
+  );
+  return (r?.n ?? 0) > 0;
+}
+
 /** Whether the burst's reply was claimed: its card went out, or is going out now. */
 export async function burstReplyClaimed(db: Db | Tx, id: number): Promise<boolean> {
   const [row] = await db.select({ at: bursts.ackClaimedAt }).from(bursts).where(eq(bursts.id, id));

@@ -6,6 +6,7 @@ import {
   MAKE_THUMBNAIL_JOB,
   REACT_STORED_JOB,
   UNCLEAR_TEXT_JOB,
+  LATE_CAPTION_JOB,
   UNSAVED_NOTICE_JOB,
 } from '../../domain/job-types.js';
 import type { BurstCounts } from '../../domain/burst-summary.js';
@@ -116,7 +117,7 @@ export async function dropQueuedWork(
           (kind in (${DOWNLOAD_MATERIAL_JOB.name}, ${MAKE_THUMBNAIL_JOB.name}, ${UNSAVED_NOTICE_JOB.name})
             and key = any(${keys}::text[]))
           or (kind in (${EXPAND_FORWARD_JOB.name}, ${REACT_STORED_JOB.name}, ${UNKEPT_NOTICE_JOB.name},
-                       ${UNCLEAR_TEXT_JOB.name})
+                       ${UNCLEAR_TEXT_JOB.name}, ${LATE_CAPTION_JOB.name})
             and key = ${messageId}))
         returning id::int as id`,
   );

@@ -14,7 +14,10 @@ export interface NewMessage {
   rootId?: string;
   forwardRootId?: string;
   upperMessageId?: string;
-  /** `chatter`: a text kept that is no caption (domain/chatter.ts); only `captured` texts are captions. */
+  /**
+   * `chatter`: a text kept that is no caption (domain/chatter.ts); only `captured` texts are read as
+   * captions (`late_caption`, set by late-caption.ts: one an answered burst took after its card).
+   */
   disposition: 'captured' | 'ignored' | 'command' | 'chatter';
   mentions?: unknown;
 }
@@ -90,10 +93,25 @@ export async function textsBetween(
 }
 
 /**
+ * A text message's words as kept (null once recalled) and when it was sent, when it is a possible
+ * caption (`captured`).
+ */
+export async function captionTextOf(
+  db: Db | Tx,
+  messageId: string,
+): Promise<{ text: string | null; sentAt: Date } | undefined> {
+  const [r] = await queryRows<{ text: string | null; sent_at: Date | string }>(
+    db,
+    sql`select text, sent_at from messages where message_id = ${messageId} and disposition = 'captured'`,
+  );
+  return r && { text: r.text, sentAt: new Date(r.sent_at) };
+}
+
+/**
  * A text to the bot that named no command (sent directly, or after the @ in a group), as its hint needs
  * it: its words (null once recalled), the chat's type, and whether it is the caption of a burst of its
  * sender there — written from the quiet window before the burst's first material to the burst's close,
- * the range `textsBetween` reads.
+ * the range `textsBetween` reads, or taken by the burst late (late-caption.ts).
  */
 export async function unclearTextOf(
   db: Db,
@@ -111,9 +129,18 @@ export async function unclearTextOf(
     sql`select m.text, m.chat_type as "chatType", m.sender_open_id as "senderOpenId", exists (
           select 1 from bursts b
           where b.chat_id = m.chat_id and b.sender_open_id = m.sender_open_id
-            and m.sent_at between b.first_at - ${q.quietWindowMs} * interval '1 millisecond' and b.closes_at
+            and (m.sent_at between b.first_at - ${q.quietWindowMs} * interval '1 millisecond' and b.closes_at
+              -- taken late, after the burst's card went out (late-caption.ts)
+              or m.disposition = 'late_caption')
         ) as caption
         from messages m where m.message_id = ${q.messageId} and m.chat_id = ${q.chatId}`,
   );
   return r;
+}
+
+/** A text an answered burst took as its caption after its card (late-caption.ts): no other burst reads it. */
+export async function markLateCaption(db: Db | Tx, messageId: string): Promise<void> {
+  await db.execute(
+    sql`update messages set disposition = 'late_caption' where message_id = ${messageId} and disposition = 'captured'`,
+  );
 }

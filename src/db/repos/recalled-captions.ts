@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { LATE_CAPTION_MS } from '../../domain/burst.js';
 import { queryRows, type Db } from '../client.js';
 
 /** A recalled message's own text as the bot kept it (read before the recall drops it). */
@@ -19,7 +20,7 @@ export async function recalledTextOf(tx: Db, messageId: string): Promise<Recalle
     tx,
     sql`select text, chat_id, sender_open_id, sent_at from messages
         where message_id = ${messageId} and text is not null and sender_open_id is not null
-          and disposition = 'captured'`,
+          and disposition in ('captured', 'late_caption')`,
   );
   return (
     row && {
@@ -33,14 +34,16 @@ export async function recalledTextOf(tx: Db, messageId: string): Promise<Recalle
 
 /**
  * The sender's bursts in the chat whose caption may hold the text (a caption gathers the sender's texts
- * from the quiet window before the burst to its close; BURST_QUIET_SECONDS is at most an hour), locked.
+ * from the quiet window before the burst to its close, BURST_QUIET_SECONDS at most an hour, and a text
+ * taken late up to LATE_CAPTION_MS after its last item: late-caption.ts), locked.
  */
 export async function captionBurstsNear(tx: Db, t: RecalledText): Promise<{ id: number; caption: string }[]> {
   const rows = await queryRows<{ id: number; caption: string }>(
     tx,
     sql`select id::int as id, caption from bursts
         where chat_id = ${t.chatId} and sender_open_id = ${t.senderOpenId} and caption is not null
-          and ${t.sentAt} between first_at - interval '1 hour' and closes_at
+          and ${t.sentAt} between first_at - interval '1 hour'
+            and greatest(closes_at, last_at + ${LATE_CAPTION_MS} * interval '1 millisecond')
         order by id for update`,
   );
   return rows.map((r) => ({ id: Number(r.id), caption: r.caption }));

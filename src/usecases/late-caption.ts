@@ -1,0 +1,92 @@
+import { setAsideBy } from '../db/repos/burst-split.js';
+import { getBurst, lockBurstStatus, newerBurstTakes } from '../db/repos/bursts.js';
+import { filingRoundOfBurst } from '../db/repos/filings.js';
+import { materialsOfBurst } from '../db/repos/materials.js';
+import { captionTextOf, markLateCaption } from '../db/repos/messages.js';
+import { setBurstCaption } from '../db/repos/recalled-captions.js';
+import { captionWithLate } from '../domain/burst.js';
+import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
+import { parseTaskCode } from '../domain/task-code.js';
+import type { JobPayload, LATE_CAPTION_JOB } from '../domain/job-types.js';
+import type { Logger } from '../logger.js';
+import { burstSummary, type BurstPresenter } from './acknowledge-burst.js';
+import type { BotDeps } from './deps.js';
+import { patchWithdrawnCards } from './recall-card.js';
+
+/**
+ * A text its sender wrote after their burst's card went out, soon after the burst (a caption typed
+ * right after the photos that a slow connection delivered late, or written after the card came): while
+ * nobody has tapped the card (no filing, undone or not; not set aside; not split) it becomes the burst's
+ * caption, under the burst's row lock that a filing takes too. Its #code then files the burst, as it
+ * would have when the card was drawn, and the burst's cards are drawn again as they are now (the filed
+ * card, or the tasks with the 说明). A card already tapped keeps its choice: the text is left alone; so is
+ * a text that a newer burst of the sender's reads (photos sent right before or after it). Run once the
+ * text's own caption window has passed, so those photos are recorded by then.
+ */
+export async function takeLateCaption(
+  deps: BotDeps,
+  p: JobPayload<typeof LATE_CAPTION_JOB>,
+  log: Logger,
+  o: {
+    quietWindowMs: number;
+    maxFileBytes: number;
+    present?: BurstPresenter;
+    sharedCard?: (messageId: string) => Promise<object | undefined>;
+  },
+): Promise<'caption' | 'filed' | 'tapped' | 'newer' | 'gone'> {
+  const taken = await deps.db.transaction(async (tx) => {
+    const status = await lockBurstStatus(tx, p.burstId);
+    if (status === undefined) return 'gone' as const;
+    const message = await captionTextOf(tx, p.messageId);
+    const text = message?.text;
+    // Recalled meanwhile (its text dropped): nothing to take.
+    if (!message || !text) return 'gone' as const;
+    const burst = (await getBurst(tx, p.burstId))!;
+    // Photos sent just before or after it (recorded after it, or in another order) make a newer burst:
+    // the text is that one's caption.
+    if (
+      await newerBurstTakes(tx, {
+        burstId: p.burstId,
+        sentAt: message.sentAt,
+        quietWindowMs: o.quietWindowMs,
+      })
+    )
+      return 'newer' as const;
+    if (
+      status === 'split' ||
+      (await filingRoundOfBurst(tx, p.burstId)) > 0 ||
+      (await setAsideBy(tx, p.burstId)) !== undefined
+    )
+      return 'tapped' as const;
+    // The card is being sent (its reply claimed, not yet recorded): the record would write the caption
+    // it read over this one. Tried again in a moment.
+    if (!burst.ackMessageId) throw new Error('late caption: the burst’s card is not recorded as sent yet');
+    const caption = captionWithLate(burst.caption, text, CAPTION_MAX_CHARS);
+    if (caption !== burst.caption) await setBurstCaption(tx, p.burstId, caption);
+    // Its own now: not read again by the sender's next burst, nor answered by its hint.
+    await markLateCaption(tx, p.messageId);
+    return { burst: { ...burst, caption }, text };
+  });
+  if (typeof taken === 'string') {
+    log.debug({ burstId: p.burstId, outcome: taken }, 'late text not taken as a caption');
+    return taken;
+  }
+  let outcome: 'caption' | 'filed' = 'caption';
+  // A #code files it (the presenter files by the caption's code, as when the card was drawn).
+  if (o.present && parseTaskCode(taken.text)) {
+    const materials = await materialsOfBurst(deps.db, p.burstId);
+    await o.present(deps, {
+      burst: taken.burst,
+      materials,
+      caption: taken.burst.caption,
+      summary: burstSummary(materials, o.maxFileBytes),
+    });
+    if ((await filingRoundOfBurst(deps.db, p.burstId)) > 0) outcome = 'filed';
+  }
+  await patchWithdrawnCards(deps, p.burstId, log, {
+    maxFileBytes: o.maxFileBytes,
+    ...(o.present ? { present: o.present } : {}),
+    ...(o.sharedCard ? { sharedCard: o.sharedCard } : {}),
+  });
+  return outcome;
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { bindVillageChat } from '../support/bound-chat.js';
+import { cardButtons } from '../support/cards.js';
+import { tapCard } from '../support/chat-actions.js';
+import { nextCreateTime, postPhoto, postText, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
+import { messageEvent, recallEvent } from '../support/events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { jpeg } from '../support/photos.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+
+const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
+
+/**
+ * On a slow village connection the caption typed right after the photos arrives after their quiet
+ * window (2 s in tests), when the card already went out. While nobody has tapped the card it is still
+ * their caption: a #code files them, plain words become the 说明 the card shows and the 题名 a tap files.
+ */
+describe('a caption that arrives after the card', () => {
+  let h: Harness;
+  let org: SeededOrg;
+  const chatId = id('oc_late_');
+  const clock = new ManualClock('2026-12-03T10:00:00+08:00');
+
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'webhook', clock, env: { STORED_REACTION: 'off' } });
+    org = await seedOrg(h.db.db, { prefix: 'LC', clock });
+    await bindVillageChat(h, org, chatId);
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.fake.assertNoUnknownRoutes());
+
+  const postToBot = async (text: string) => {
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId,
+      senderOpenId: org.officer,
+      content: { text: `@_user_1 ${text}` },
+      mentions: [{ key: '@_user_1', openId: h.fake.botOpenId, name: '归档助手' }],
+      createTimeMs: nextCreateTime(h),
+    });
+    expect((await h.post(ev)).status).toBe(200);
+    return ev.event.message.message_id;
+  };
+  const burstOf = async (photo: string) =>
+    (
+      await queryRows<{ caption: string | null; title: string | null; task: string | null }>(
+        h.db.db,
+        sql`select b.caption, fi.title, t.code as task from bursts b
+            join materials m on m.burst_id = b.id
+            left join filing_items fi on fi.burst_id = b.id and fi.undone_at is null
+            left join tasks t on t.id = fi.task_id
+            where m.message_id = ${photo}`,
+      )
+    )[0]!;
+  /** Taps the card's first task, as the officer. */
+  const tapFirstTask = async (card: { content: unknown; messageId: string }) =>
+    (
+      (await tapCard(h, {
+        operator: org.officer,
+        value: cardButtons(card.content).find((b) => b.value?.a === 'file')!.value,
+        chatId,
+        messageId: card.messageId,
+      })) as { toast: { type: string } }
+    ).toast.type;
+  const patchesOf = (messageId: string) => h.fake.patches().filter((p) => p.messageId === messageId);
+
+  it('「@归档助手 #C05 村两委会议照片」 30 s after the photos files them; the card turns into the filed card', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(card.content)).not.toContain('已交到');
+    await clock.advance(30_000);
+    const caption = await postToBot('#C05 村两委会议照片');
+    await waitOnClock(h, clock, 'the late filing', async () => (await burstOf(first)).task === 'C05');
+    expect(await burstOf(first)).toEqual({
+      caption: '#C05 村两委会议照片',
+      title: '村两委会议照片',
+      task: 'C05',
+    });
+    const patched = await waitOnClock(h, clock, 'the card drawn again', () =>
+      patchesOf(card.messageId).at(-1),
+    );
+    expect(JSON.stringify(patched.content)).toContain('已交到');
+    // Well past the text's own quiet window: it is a caption, not a command the bot did not understand.
+    await clock.advance(10_000);
+    await h.settle();
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === caption)).toEqual([]);
+  });
+
+  it('plain words a minute later become the 说明 on the card, and the 题名 the tap files', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, first);
+    await clock.advance(60_000);
+    await postText(h, { chatId, sender: org.officer, text: '村委会门口公示栏' });
+    const patched = await waitOnClock(h, clock, 'the card drawn again', () =>
+      patchesOf(card.messageId).at(-1),
+    );
+    expect(JSON.stringify(patched.content)).toContain('说明：村委会门口公示栏');
+    expect((await burstOf(first)).caption).toBe('村委会门口公示栏');
+    expect(await tapFirstTask(card)).toBe('success');
+    expect((await burstOf(first)).title).toBe('村委会门口公示栏');
+    // The next photos, sent at once, do not take it too: it was the burst before's caption.
+    const next = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, next);
+    expect((await burstOf(next)).caption).toBeNull();
+  });
+
+  it('a late caption recalled (撤回) leaves the caption again', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, first);
+    await clock.advance(40_000);
+    const text = await postText(h, { chatId, sender: org.officer, text: '张三家门口' });
+    await waitOnClock(
+      h,
+      clock,
+      'the late caption',
+      async () => (await burstOf(first)).caption === '张三家门口',
+    );
+    const res = await h.post(
+      recallEvent({ appId: h.fake.appId, messageId: text, chatId, recallTimeMs: clock.now().getTime() }),
+    );
+    expect(res.status).toBe(200);
+    await h.settle();
+    expect((await burstOf(first)).caption).toBeNull();
+  });
+
+  it('a text that arrives before the photos sent just before it is theirs, not the untapped card’s before', async () => {
+    const earlier = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, earlier);
+    await clock.advance(30_000);
+    // Lark delivers the text first, though the photo was sent a moment before it.
+    const photoAt = nextCreateTime(h);
+    const textAt = nextCreateTime(h);
+    const ev = messageEvent({
+      appId: h.fake.appId,
+      chatId,
+      senderOpenId: org.officer,
+      content: { text: '入户走访 李四家' },
+      createTimeMs: textAt,
+    });
+    expect((await h.post(ev)).status).toBe(200);
+    await h.settle();
+    const photo = id('om_');
+    const key = id('img_');
+    h.fake.addResource({ messageId: photo, fileKey: key, bytes: await jpeg(7), contentType: 'image/jpeg' });
+    expect(
+      (
+        await h.post(
+          messageEvent({
+            appId: h.fake.appId,
+            chatId,
+            messageId: photo,
+            senderOpenId: org.officer,
+            msgType: 'image',
+            content: { image_key: key },
+            createTimeMs: photoAt,
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    await replyAfterQuiet(h, clock, photo);
+    await clock.advance(5_000);
+    await h.settle();
+    expect((await burstOf(photo)).caption).toBe('入户走访 李四家');
+    expect((await burstOf(earlier)).caption).toBeNull();
+  });
+
+  it('once the card was tapped, or long after, a text is not its caption; chat never is', async () => {
+    const tapped = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, tapped);
+    expect(await tapFirstTask(card)).toBe('success');
+    const before = await burstOf(tapped);
+    await clock.advance(20_000);
+    await postText(h, { chatId, sender: org.officer, text: '下午拍的' });
+    await clock.advance(5_000);
+    await h.settle();
+    expect(await burstOf(tapped)).toEqual(before);
+
+    // Past that text's own window (a text just before photos is their caption, as always).
+    await clock.advance(10_000);
+    const waiting = await postPhoto(h, { chatId, sender: org.officer });
+    const card2 = await replyAfterQuiet(h, clock, waiting);
+    await clock.advance(20_000);
+    await postText(h, { chatId, sender: org.officer, text: '好的' });
+    await clock.advance(10 * 60_000);
+    await postText(h, { chatId, sender: org.officer, text: '明天开会' });
+    await clock.advance(5_000);
+    await h.settle();
+    expect((await burstOf(waiting)).caption).toBeNull();
+    expect(patchesOf(card2.messageId)).toEqual([]);
+    expect(cardButtons(card2.content).some((b) => b.value?.a === 'file')).toBe(true);
+  });
+});

@@ -200,7 +200,16 @@ export const CONFIRM_ARCHIVE = defineCardAction({
 /** A form: 事由 / 地点 / 人物 arrive in the click's `formValue`. */
 export const DESCRIBE_ITEM = defineCardAction({
   name: 'describe-item',
-  value: z.object({ i: id }),
+  /**
+   * The fields as saved when the form was drawn, each as its drawnMark (`r` 事由, `p` 地点, `o` 人物;
+   * absent: blank): only a field changed from it is saved or cleared.
+   */
+  value: z.object({
+    i: id,
+    r: z.string().max(12).optional(),
+    p: z.string().max(12).optional(),
+    o: z.string().max(12).optional(),
+  }),
   stale: '这个表单已失效，请重新打开',
 });
 /** 修改说明 on a saved description: the form again, filled with what was saved. */

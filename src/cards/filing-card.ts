@@ -115,6 +115,8 @@ export function filedCard(input: {
   askDescription?: boolean;
   /** The form's values to start from (what the caption already says, or what was saved). */
   descriptionDraft?: { reason?: string | null; place?: string | null; people?: string | null };
+  /** What was saved when the form is drawn (修改说明): only a field changed from it is saved or cleared. */
+  descriptionSaved?: { reason?: string | null; place?: string | null; people?: string | null };
   /** After 保存照片说明: the saved description as one line (the form is folded away). */
   savedDescription?: string;
   /** The item's web page (PUBLIC_URL set): a 查看 button. */
@@ -138,7 +140,7 @@ export function filedCard(input: {
     elements.push(
       hr(),
       md('请写明照片的事由、地点、人物（时间取自照片本身）。可以不填，但会记为缺少说明：'),
-      describeItemForm(input.itemId, input.descriptionDraft),
+      describeItemForm(input.itemId, input.descriptionDraft, input.descriptionSaved),
     );
   else if (input.savedDescription)
     elements.push(

@@ -6,6 +6,7 @@ import { taskProgress } from '../db/repos/completeness.js';
 import { itemForCorrection } from '../db/repos/correction-items.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { undoableNow } from '../domain/checklist-filing.js';
+import { fieldChange } from '../domain/drawn-field.js';
 import { DomainError } from '../errors.js';
 import { burstSummary } from './acknowledge-burst.js';
 import type { CardResponse } from './card-response.js';
@@ -75,14 +76,15 @@ async function filedCardNow(
     ...(other && item.filedByName !== null ? { filedByName: item.filedByName } : {}),
     pageUrl: deps.pageUrl?.(`/items/${item.id}`),
     ...(formOpen
-      ? { askDescription: true, descriptionDraft: fields }
+      ? { askDescription: true, descriptionDraft: fields, descriptionSaved: fields }
       : { savedDescription: savedLine(fields) }),
   });
 }
 
 /**
- * Card action `describe-item` (the DA/T 50 form): value `{ i: itemId }`, form fields `reason`,
- * `place`, `people`. Answers with a toast naming what is still missing, and folds the form into a
+ * Card action `describe-item` (the DA/T 50 form): value `{ i: itemId }` with the marks of the fields
+ * saved when the form was drawn, form fields `reason`, `place`, `people` (a field is saved or cleared
+ * only when changed from what the form was drawn with: fieldChange). Answers with a toast naming what is still missing, and folds the form into a
  * line showing what was saved (with 修改说明 to open it again).
  */
 export function describeItemActions(o: { maxFileBytes: number }): DeclaredCardAction[] {
@@ -94,11 +96,26 @@ export function describeItemActions(o: { maxFileBytes: number }): DeclaredCardAc
         // Checked before anything is written (the card drawn afterwards checks it too).
         const item = await itemForCorrection(deps.db, action.value.i);
         if (item) refuseFromOtherChat(item, action);
+        // Only what the officer changed from what the form was drawn with: a stale form (drawn before
+        // the description was saved on the page or another copy of the card) sends its blanks and old
+        // values too, and they must not clear or undo what was saved since.
+        const v = action.value;
+        const changes = {
+          reason: fieldChange(text(form.reason), v.r),
+          place: fieldChange(text(form.place), v.p),
+          people: fieldChange(text(form.people), v.o),
+        };
+        const drawnFilled = v.r !== undefined || v.p !== undefined || v.o !== undefined;
+        if (drawnFilled && Object.values(changes).every((c) => c === undefined)) {
+          const card = await filedCardNow(deps, o, action, v.i, false);
+          return onPartsCard(deps, action.messageId, {
+            toast: { type: 'info', content: '说明没有改动' },
+            ...(card ? { card: { type: 'raw' as const, data: card } } : {}),
+          });
+        }
         const outcome = await describeItem(deps, {
-          itemId: action.value.i,
-          reason: text(form.reason),
-          place: text(form.place),
-          people: text(form.people),
+          itemId: v.i,
+          ...changes,
           actor: action.operatorOpenId,
           source: 'card',
         });

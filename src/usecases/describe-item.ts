@@ -43,7 +43,8 @@ const MAX_TEXT = 200;
 /**
  * Records an item's description (著录): DA/T 50 事由 / 地点 / 人物 for photo groups (the
  * `describe-item` card form), or any 2015 catalogue field. A field not given is left as it was; one
- * given blank is cleared (the card's form, filled with what was saved, emptied by the officer), except
+ * given blank is cleared (the card's form sends one only for a field it was drawn with filled and the
+ * officer emptied: describe-item-action.ts, fieldChange), except
  * a 文号 given blank: the document has none. (The item page sends only what it changed, never a blank.)
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's

@@ -744,8 +744,8 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const ids = await postPhotos(1, { text: '#C05 入户走访照片' });
     const filed = await burstReply(ids[0]!);
     const value = buttonValue(filed.content, 'describe-item');
-    const save = (operator: string, form: Record<string, unknown>) =>
-      click(operator, value, filed.messageId, form);
+    const save = (operator: string, v: Record<string, unknown>, form: Record<string, unknown>) =>
+      click(operator, v, filed.messageId, form);
     const saved = async () =>
       (
         await queryRows<{ reason: string | null; place: string | null; people: string | null }>(
@@ -753,25 +753,76 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
           sql`select d.reason, d.place, d.people from item_descriptions d where d.item_id = ${value.i}`,
         )
       )[0];
-    await save(org.officer, { reason: '入户走访', place: '三组', people: '王五' });
+    /** 修改说明: the form drawn again with what is saved now; its submit button's value. */
+    const editForm = async () =>
+      buttonValue((await click(org.officer, { a: 'describe-edit', i: value.i })).card.data, 'describe-item');
+    await save(org.officer, value, { reason: '入户走访', place: '三组', people: '王五' });
     expect(await saved()).toEqual({ reason: '入户走访', place: '三组', people: '王五' });
-    // 地点 emptied in the form (it was filled with 三组): cleared, and the card says it is missing.
-    const cleared = await save(org.officer, { reason: '入户走访', place: '', people: '王五' });
+    // 地点 emptied in a form drawn with 三组: cleared, and the card says it is missing.
+    const cleared = await save(org.officer, await editForm(), {
+      reason: '入户走访',
+      place: '',
+      people: '王五',
+    });
     expect(await saved()).toEqual({ reason: '入户走访', place: null, people: '王五' });
     expect(JSON.stringify(cleared.card.data)).toContain('照片说明：事由 入户走访；人物 王五（还缺地点）');
     // A field the form does not send stays as it was.
-    await save(org.officer, { reason: '入户走访（二）' });
+    await save(org.officer, await editForm(), { reason: '入户走访（二）' });
     expect(await saved()).toEqual({ reason: '入户走访（二）', place: null, people: '王五' });
     // The archivist completes it: the card drawn again still names who filed it.
-    const byArchivist = await save(org.archivist, {
+    const byArchivist = await save(org.archivist, await editForm(), {
       reason: '入户走访（二）',
       place: '三组',
       people: '王五',
     });
     expect(byArchivist.toast.type).toBe('success');
     expect(JSON.stringify(byArchivist.card.data)).toContain('提交人：王村官');
-    // The filer's own card does not name them.
-    const own = await save(org.officer, { reason: '入户走访（二）', place: '三组', people: '王五' });
+    // The filer's own card does not name them; sent unchanged, nothing is written.
+    const own = await save(org.officer, await editForm(), {
+      reason: '入户走访（二）',
+      place: '三组',
+      people: '王五',
+    });
+    expect(own.toast).toEqual({ type: 'info', content: '说明没有改动' });
     expect(JSON.stringify(own.card.data)).not.toContain('提交人');
+  });
+
+  it('a stale description form clears nothing saved since, nor puts back what it was drawn with', async () => {
+    const ids = await postPhotos(1, { text: '#C05 入户走访照片' });
+    const filed = await burstReply(ids[0]!);
+    // The filed card's form, drawn before anything was saved (the copy in the chat, or one forwarded).
+    const stale = buttonValue(filed.content, 'describe-item');
+    const saved = async () =>
+      (
+        await queryRows<{ reason: string | null; place: string | null; people: string | null }>(
+          h.db.db,
+          sql`select d.reason, d.place, d.people from item_descriptions d where d.item_id = ${stale.i}`,
+        )
+      )[0];
+    const editForm = async () =>
+      buttonValue((await click(org.officer, { a: 'describe-edit', i: stale.i })).card.data, 'describe-item');
+    // Saved on another copy of the card: 事由, 地点 and 人物.
+    await click(org.officer, stale, undefined, { reason: '入户走访', place: '三组', people: '王五' });
+    // The stale copy is submitted with 事由 typed and the rest blank (Lark sends every input): kept.
+    const fromStale = await click(org.officer, stale, filed.messageId, {
+      reason: '入户走访（补）',
+      place: '',
+      people: '',
+    });
+    expect(fromStale.toast.type).toBe('success');
+    expect(await saved()).toEqual({ reason: '入户走访（补）', place: '三组', people: '王五' });
+    // A 修改说明 form drawn now, then 人物 changed elsewhere; the older form sent with 人物 as it was
+    // drawn and 地点 emptied: 地点 is cleared, the newer 人物 stays.
+    const older = await editForm();
+    await click(org.officer, await editForm(), undefined, {
+      reason: '入户走访（补）',
+      place: '三组',
+      people: '王五、张三',
+    });
+    await click(org.officer, older, filed.messageId, { reason: '入户走访（补）', place: '', people: '王五' });
+    expect(await saved()).toEqual({ reason: '入户走访（补）', place: null, people: '王五、张三' });
+    // The button carries short marks, not the saved text.
+    expect(JSON.stringify(older).length).toBeLessThan(80);
+    expect(JSON.stringify(older)).not.toContain('王五');
   });
 });

@@ -5,7 +5,10 @@ import { getFilingItem, moveItem, type FilingItemRow } from '../db/repos/filings
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext, type TaskContext } from '../db/repos/tasks.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
-import { countsText } from '../domain/burst-summary.js';
+import { setAsideBy } from '../db/repos/burst-split.js';
+import { kindsOfItem } from '../db/repos/item-kinds.js';
+import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { countsText, type BurstCounts } from '../domain/burst-summary.js';
 import { titleAfterRefile, undoDeadline } from '../domain/checklist-filing.js';
 import { plainDate } from '../domain/plain-date.js';
 import { DomainError } from '../errors.js';
@@ -161,7 +164,8 @@ export async function unfileItem(
     action: 'unfile',
     details: { reason: input.reason ?? null, filedBy: item.filedBy },
     now,
-    then: (tx, auditId) =>
+    // Read once the item is off (in its transaction): where its burst now waits.
+    then: async (tx, auditId) =>
       followUpCorrection(tx, {
         auditId,
         item,
@@ -171,7 +175,13 @@ export async function unfileItem(
         taskId: task.id,
         label: `${task.unitName}${label}`,
         done: `已从${label}撤下这件材料`,
-        filerNote: unfiledNote(item, task.unitName, label, now, deps.timeZone ?? 'Asia/Shanghai'),
+        filerNote: unfiledNote(
+          { filedAt: item.filedAt, counts: await kindsOfItem(tx, item.id), waits: await waitsAs(tx, item) },
+          task.unitName,
+          label,
+          now,
+          deps.timeZone ?? 'Asia/Shanghai',
+        ),
         now,
       }),
   });
@@ -183,26 +193,44 @@ export async function unfileItem(
 }
 
 /**
+ * Where the materials of an item taken off wait, as its filer can find them: `listed` (未归档 lists its
+ * burst in its group; `own`: the filer sent it, so 未归档 in the direct chat the note arrives in lists it
+ * too), `set-aside` (its burst was marked 不用交 before it was filed: 未归档 leaves it out, its card
+ * offers 重新选择任务), or `kept` (no burst, e.g. filed from the CLI, or a chat no longer bound: stored,
+ * nothing to tap).
+ */
+type Waits = 'listed' | 'listed-own' | 'set-aside' | 'kept';
+
+async function waitsAs(db: Db, item: Pick<FilingItemRow, 'burstId' | 'filedBy'>): Promise<Waits> {
+  if (item.burstId === null) return 'kept';
+  const [burst] = await unfiledBursts(db, { burstIds: [item.burstId] });
+  if (burst) return burst.senderOpenId === item.filedBy ? 'listed-own' : 'listed';
+  return (await setAsideBy(db, item.burstId)) !== undefined ? 'set-aside' : 'kept';
+}
+
+const WAITS: Record<Waits, string> = {
+  // The note comes by direct message: there 未归档 is sent without the @, and lists what they sent.
+  'listed-own': '材料还保存在群里，等着重新交到任务里：在这里发送「未归档」可以看到并重新选择任务。',
+  listed: '材料还保存在群里，等着重新交到任务里：在群里发送「@归档助手 未归档」可以看到并重新选择任务。',
+  'set-aside': '这组材料之前被标为不用交，仍保存在群里；要交时，在群里它的卡片上点「重新选择任务」。',
+  kept: '',
+};
+
+/**
  * What the filer is told of their item taken off (撤下): which batch (the day it was handed in and what
- * it held: 「12月5日交到…的 3 张照片」), that it no longer counts, and that the materials are still kept in
- * the group, waiting to be handed in again (未归档 lists them; the card under them offers the tasks).
+ * it held, counted from the item's own files: 「12月5日交到…的3张照片」), that it no longer counts, and
+ * where the materials wait (waitsAs).
  */
 export function unfiledNote(
-  item: Pick<FilingItemRow, 'filedAt' | 'nPhoto' | 'nDocument' | 'nAudio' | 'nVideo'>,
+  item: { filedAt: Date; counts: BurstCounts; waits: Waits },
   unitName: string,
   label: string,
   now: Date,
   timeZone: string,
 ): string {
-  const counts = countsText({
-    photo: item.nPhoto,
-    document: item.nDocument,
-    audio: item.nAudio,
-    video: item.nVideo,
-  });
-  const what = counts ? ` ${counts}` : '材料';
+  const what = countsText(item.counts, '') || '材料';
   return (
     `您${plainDate(item.filedAt, now, timeZone)}在${unitName}交到${label}的${what}，档案员已撤下，不再计入这项任务。` +
-    '材料还保存在群里，等着重新交到任务里：在群里发送「@归档助手 未归档」可以看到并重新选择任务。'
+    WAITS[item.waits]
   );
 }

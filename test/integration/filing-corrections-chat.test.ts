@@ -146,14 +146,76 @@ describe('corrections from cards and the 查 command', () => {
         .map((m) => JSON.stringify(m.content))
         .find((t) => t.includes('已撤下') && t.includes('不再计入')),
     );
-    expect(told).toMatch(
-      /您\d+月\d+日在城关村交到「C01 [^」]*」的 1 张照片，档案员已撤下，不再计入这项任务。/,
+    expect(told).toMatch(/您\d+月\d+日在城关村交到「C01 [^」]*」的1张照片，档案员已撤下，不再计入这项任务。/);
+    // The note comes by direct message, where 未归档 is sent without the @ (and lists what they sent).
+    expect(told).toContain(
+      '材料还保存在群里，等着重新交到任务里：在这里发送「未归档」可以看到并重新选择任务。',
     );
-    expect(told).toContain('材料还保存在群里，等着重新交到任务里');
-    expect(told).toContain('「@归档助手 未归档」');
     // … and it does: 未归档 lists it.
     const list = await sayToBot(h, { chatId, sender: org.officer, text: '未归档' });
     expect(JSON.stringify(list.content)).toContain('本群还有 **1** 组材料没交到任务里');
+  });
+
+  /** The archivist takes the item off from its 更正 card (撤下, then once more); the note the filer gets. */
+  const unfileAndTell = async (fix: Record<string, unknown>): Promise<string> => {
+    const before = h.fake.sentMessages().length;
+    const unfile = valueOf((await click(org.archivist, fix)).card.data, 'fix-unfile');
+    const sure = await click(org.archivist, unfile);
+    expect((await click(org.archivist, valueOf(sure.card.data, 'fix-unfile'))).toast.type).toBe('success');
+    return waitFor('the officer told of 撤下', () =>
+      h.fake
+        .sentMessages()
+        .slice(before)
+        .filter((m) => m.receiveId === org.officer)
+        .map((m) => JSON.stringify(m.content))
+        .find((t) => t.includes('已撤下')),
+    );
+  };
+
+  it('撤下 tells the filer what the item held (a copy the task had included) and where the materials wait', async () => {
+    // A photo filed, then sent again with a new one and filed to the same task: the task counts only the
+    // new one (n_photo 1), but the filer sent 2 and is told of 2.
+    const seed = 7_114_201;
+    const once = await postPhoto(h, { chatId, sender: org.officer, seed });
+    const ack1 = await replyAfterQuiet(h, clock, once);
+    const first = await click(org.officer, valueOf(ack1.content, 'file'), { messageId: ack1.messageId });
+    expect(first.toast.type).toBe('success');
+    const again = await postPhoto(h, { chatId, sender: org.officer, seed });
+    await postPhoto(h, { chatId, sender: org.officer });
+    const ack = await replyAfterQuiet(h, clock, again);
+    const taskOfFirst = await queryRows<{ t: number }>(
+      h.db.db,
+      sql`select task_id::int as t from filing_items where id = ${valueOf(first.card.data, 'fix').i}`,
+    );
+    const filed = await click(
+      org.officer,
+      { ...valueOf(ack.content, 'file'), t: taskOfFirst[0]!.t },
+      { messageId: ack.messageId },
+    );
+    expect(filed.toast.type).toBe('success');
+    const fix = valueOf(filed.card.data, 'fix');
+    const [counted] = await queryRows<{ n_photo: number; n: number }>(
+      h.db.db,
+      sql`select fi.n_photo::int as n_photo, (select count(*)::int from filing_item_materials x where x.item_id = fi.id) as n
+          from filing_items fi where fi.id = ${fix.i}`,
+    );
+    expect(counted).toEqual({ n_photo: 1, n: 2 });
+    expect(await unfileAndTell(fix)).toMatch(/交到「[^」]*」的2张照片，档案员已撤下/);
+
+    // A burst marked 不用交, then filed from another copy of its card: taken off, it is set aside
+    // again (未归档 leaves it out), and the note says so, not 「发送「未归档」」.
+    const messageId = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, messageId);
+    expect(
+      (await click(org.officer, valueOf(card.content, 'skip'), { messageId: card.messageId })).toast,
+    ).toBeTruthy();
+    const fromCopy = await click(org.officer, valueOf(card.content, 'file'), { messageId: card.messageId });
+    expect(fromCopy.toast.type).toBe('success');
+    const told = await unfileAndTell(valueOf(fromCopy.card.data, 'fix'));
+    expect(told).toContain(
+      '这组材料之前被标为不用交，仍保存在群里；要交时，在群里它的卡片上点「重新选择任务」。',
+    );
+    expect(told).not.toContain('未归档');
   });
 
   it('after 24 hours the officer asks (once); the archivists get 同意/不同意 and the officer hears the outcome', async () => {

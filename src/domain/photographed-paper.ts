@@ -10,10 +10,15 @@ export const takesPhotosAsPaper = (taskKinds: readonly string[]): boolean =>
 
 /**
  * The filed card's line for the photos of an item filed to such a task: 「3 张照片合算 1 份（拍照的纸质件）」.
- * Undefined for any other task, or an item without photos.
+ * Undefined for any other task, or an item without photos, or one whose photos the task already held
+ * (`countedPhotos`, the item's n_photo, 0: sent again, they add no 份, as task_filed counts least(n_photo, 1)).
  */
-export function paperNote(fileKinds: readonly string[], taskKinds: readonly string[]): string | undefined {
-  if (!takesPhotosAsPaper(taskKinds)) return undefined;
+export function paperNote(
+  fileKinds: readonly string[],
+  taskKinds: readonly string[],
+  countedPhotos: number,
+): string | undefined {
+  if (!takesPhotosAsPaper(taskKinds) || countedPhotos === 0) return undefined;
   const photos = fileKinds.filter((k) => k === 'photo').length;
   if (photos === 0) return undefined;
   return photos === 1 ? '这张照片算 1 份（拍照的纸质件）' : `${photos} 张照片合算 1 份（拍照的纸质件）`;

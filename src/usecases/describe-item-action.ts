@@ -70,7 +70,7 @@ async function filedCardNow(
     itemId: item.id,
     summary: burstSummary(materials, o.maxFileBytes),
     taskLabel: itemTaskLabel(item),
-    progressText: p ? filedProgressText(p, materials) : '',
+    progressText: p ? filedProgressText(p, materials, item.nPhoto) : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoableNow(item, deps.clock.now())),
     undoable: undoableNow(item, deps.clock.now()),
     ...(other && item.filedByName !== null ? { filedByName: item.filedByName } : {}),

@@ -5,6 +5,7 @@ import { taskProgress } from '../db/repos/completeness.js';
 import { lockBurstStatus } from '../db/repos/bursts.js';
 import { loadBurstForFiling } from '../db/repos/filings-burst.js';
 import {
+  getFilingItem,
   getLiveFilingOfBurst,
   insertFilingItem,
   recountTaskCopies,
@@ -208,7 +209,9 @@ export async function fileBurst(
   const n = fresh.materials.length;
   const what = counts.photo === n ? `照片 ${counts.photo} 张` : `材料 ${n} 份`;
   const uncounted = uncountedOf(fresh.materials, task.kinds);
-  const paper = paperNoteOf(fresh.materials, task.kinds);
+  // The item's n_photo as recounted (recountTaskCopies): 0 when the task already held every photo.
+  const counted = (await getFilingItem(db, item.id))!.nPhoto;
+  const paper = paperNoteOf(fresh.materials, task.kinds, counted);
   return {
     status: 'filed',
     itemId: item.id,

@@ -53,7 +53,11 @@ export async function filedCardAfterRecall(
     taskLabel: itemTaskLabel(facts),
     // Waived (免交) since: nothing is owed, so no 「还差2张」.
     progressText:
-      waived !== undefined ? waivedProgressText(waived) : p ? filedProgressText(p, materials) : '',
+      waived !== undefined
+        ? waivedProgressText(waived)
+        : p
+          ? filedProgressText(p, materials, live.nPhoto)
+          : '',
     uncounted: uncountedNote(uncountedOf(materials, p?.kinds ?? []), undoable),
     undoable,
     pageUrl: deps.pageUrl?.(`/items/${live.id}`),

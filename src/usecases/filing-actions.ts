@@ -419,7 +419,7 @@ async function filedNow(
       itemId: item.id,
       summary: v.summary,
       taskLabel: label,
-      progressText: filedProgressText(p, v.materials),
+      progressText: filedProgressText(p, v.materials, read.nPhoto),
       uncounted: uncountedNote(uncountedOf(v.materials, p.kinds), undoable),
       ...(operator !== undefined && operator !== facts.filedBy && facts.filedByName !== null
         ? { filedByName: facts.filedByName }

@@ -306,8 +306,10 @@ export function progressText(filed: number, minCount: number, unit = '份'): str
 export function filedProgressText(
   p: { filed: number; minCount: number; kinds: readonly string[] },
   materials: readonly { kind: string; role?: string; status?: string }[],
+  /** The item's n_photo: its photos the task did not hold yet (paperNoteOf). */
+  countedPhotos: number,
 ): string {
-  const paper = paperNoteOf(materials, p.kinds);
+  const paper = paperNoteOf(materials, p.kinds, countedPhotos);
   return progressText(p.filed, p.minCount, measureOf(p.kinds)) + (paper ? `\n${paper}` : '');
 }
 

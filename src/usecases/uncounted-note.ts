@@ -20,11 +20,19 @@ export const uncountedOf = (
   return text ? { text, files: files.length } : undefined;
 };
 
-/** How the photos of a filed burst count in a task that takes paper as photos (paperNote), if it does. */
-export const paperNoteOf = (materials: readonly File[], taskKinds: readonly string[]): string | undefined =>
+/**
+ * How the photos of a filed burst count in a task that takes paper as photos (paperNote), if they do:
+ * `countedPhotos` is its item's n_photo (0 when the task already held every photo).
+ */
+export const paperNoteOf = (
+  materials: readonly File[],
+  taskKinds: readonly string[],
+  countedPhotos: number,
+): string | undefined =>
   paperNote(
     filedFiles(materials).map((m) => m.kind),
     taskKinds,
+    countedPhotos,
   );
 
 /**

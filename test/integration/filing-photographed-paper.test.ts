@@ -204,6 +204,28 @@ describe('photographed paper in a document task', () => {
     expect(preview).toMatch(/- &#35;C15 [^"]*：其中 1 段语音不是文件或照片，不计入本任务/);
   });
 
+  it('a photographed page sent again adds no 份: the filed card does not say it counts as one', async () => {
+    const page = { chatId: chatId(), sender: w.org.officer, seed: 5_550_123 };
+    const filedCount = async () => (await taskProgress(db(), await w.taskId(w.org.village, 'C02')))!.filed;
+    const before = await filedCount();
+    const once = await postPhoto(h(), page);
+    const first = text((await fileTo(await replyAfterQuiet(h(), w.clock, once), 'C02')).card!.data);
+    expect(first).toContain('这张照片算 1 份（拍照的纸质件）');
+    expect(await filedCount()).toBe(before + 1);
+    // The same page again: the task already holds it (n_photo 0), so 交了 stays, and no line says it counts.
+    const again = await postPhoto(h(), page);
+    const ack = await replyAfterQuiet(h(), w.clock, again);
+    const filed = await fileTo(ack, 'C02');
+    expect(await filedCount()).toBe(before + 1);
+    expect(text(filed.card!.data)).not.toContain('算 1 份');
+    expect(filed.toast.content).not.toContain('算 1 份');
+    // The card drawn again (the file button tapped once more) says the same.
+    const choice = cardButtons(ack.content).find((b) => b.value.a === 'file')!;
+    const redrawn = await tap({ ...choice.value, t: await w.taskId(w.org.village, 'C02') }, ack.messageId);
+    expect(text(redrawn.card!.data)).toContain('已交到');
+    expect(text(redrawn.card!.data)).not.toContain('算 1 份');
+  });
+
   it('a photo task counts photo by photo as before, and still names a PDF it does not count', async () => {
     const first = await photos(2);
     await post('file', { file_key: id('file_'), file_name: 'notice.pdf' }, Buffer.from('%PDF-1.4\n%%EOF\n'));

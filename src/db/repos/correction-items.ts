@@ -20,6 +20,8 @@ export interface ItemForCorrection {
   filedBy: string;
   filedByName: string | null;
   filedAt: Date;
+  /** Its photos the task did not hold yet (`n_photo`: a copy of one filed before is not counted). */
+  nPhoto: number;
   chatId: string | null;
   burstId: number | null;
   undone: boolean;
@@ -32,7 +34,7 @@ export interface ItemForCorrection {
 const select = (where: SQL, limit: number, offset = 0) => sql`
   select fi.id::int as id, t.id::int as task_id, t.code as task_code, t.title as task_title,
          h.head_name as household_name, u.id::int as unit_id, u.name as unit_name, u.path as unit_path,
-         fi.title, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.chat_id,
+         fi.title, fi.filed_by, p.name as filed_by_name, fi.filed_at, fi.n_photo::int as n_photo, fi.chat_id,
          fi.burst_id::int as burst_id, fi.undone_at is not null as undone,
          (select ar.archival_code from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed'
            limit 1) as archival_code,
@@ -63,6 +65,7 @@ interface ItemRow {
   filed_by: string;
   filed_by_name: string | null;
   filed_at: Date | string;
+  n_photo: number;
   chat_id: string | null;
   burst_id: number | null;
   /** A boolean, or 't'/'f' from a driver that leaves it as text. */
@@ -84,6 +87,7 @@ const toItem = (r: ItemRow): Omit<ItemForCorrection, 'files'> => ({
   filedBy: r.filed_by,
   filedByName: r.filed_by_name,
   filedAt: new Date(r.filed_at),
+  nPhoto: Number(r.n_photo),
   chatId: r.chat_id,
   burstId: r.burst_id === null ? null : Number(r.burst_id),
   undone: r.undone === true || r.undone === 't',

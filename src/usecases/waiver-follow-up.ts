@@ -1,11 +1,14 @@
 import type { Db } from '../db/client.js';
 import { enqueueJobs, type NewJob } from '../db/repos/jobs.js';
 import { filedBurstsOfTask } from '../db/repos/task-cards.js';
-import { oneCardEach, unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
 import { editableSince } from '../domain/card-editable.js';
 import { CORRECTED_CARD_JOB, TASK_CARDS_JOB } from '../domain/job-types.js';
 import { enqueueNotify, textContent } from './notify.js';
+
+/** Waiting bursts read per query: their cards are all drawn again, page by page. */
+export const WAITING_PAGE = 500;
 
 /** A 免交 set or lifted, as its follow-ups tell of it. */
 export interface WaiverMade {
@@ -30,30 +33,45 @@ export interface WaiverMade {
  * Lark still lets the bot change it: the filed cards of bursts filed to it (the `corrected-card` job's
  * drawing: the task 免交 instead of 还差, or its progress again), the filing cards of bursts of the
  * unit's chats still waiting (the same job: the task gone from the choices, or offered again; a split
- * burst's parts card once), and its 「任务 C03」 cards (`task-cards`). Each chat of the unit other than
+ * burst's parts card once; every one, read WAITING_PAGE at a time), and its 「任务 C03」 cards (`task-cards`). Each chat of the unit other than
  * the one it was done in gets one line, 「「C05 …」已定为免交：原因」 (a household's task: 「…已定为免交，不用再交」,
  * no reason) / 「「C05 …」已恢复，请按时交」: the officers hear of it when a township archivist or the CLI did it.
  */
 export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
   const since = editableSince(x.now);
   const chats = await chatsOfUnit(tx, x.task.unitId);
-  const bursts = oneCardEach([
-    ...(await filedBurstsOfTask(tx, x.task.id, since)),
-    ...(await unfiledBursts(tx, { chatIds: chats, cardSince: since, limit: 500 })),
-  ]);
-  const jobs: NewJob<unknown>[] = bursts.map((b) => ({
-    type: CORRECTED_CARD_JOB,
-    key: `${b.id}:${x.auditId}`,
-    payload: { burstId: b.id },
-    runAt: x.now,
-  }));
-  jobs.push({
-    type: TASK_CARDS_JOB,
-    key: `${x.task.id}:${x.auditId}`,
-    payload: { taskId: x.task.id },
-    runAt: x.now,
-  });
-  await enqueueJobs(tx, jobs, x.now);
+  // A split burst's parts share one parts card, drawn once (oneCardEach, across the pages too).
+  const parts = new Set<string>();
+  const cardsOf = (bursts: readonly { id: number; partsCard: string | null }[]): NewJob<unknown>[] =>
+    bursts
+      .filter((b) => b.partsCard === null || (!parts.has(b.partsCard) && !!parts.add(b.partsCard)))
+      .map((b) => ({
+        type: CORRECTED_CARD_JOB,
+        key: `${b.id}:${x.auditId}`,
+        payload: { burstId: b.id },
+        runAt: x.now,
+      }));
+  await enqueueJobs(
+    tx,
+    [
+      ...cardsOf(await filedBurstsOfTask(tx, x.task.id, since)),
+      {
+        type: TASK_CARDS_JOB,
+        key: `${x.task.id}:${x.auditId}`,
+        payload: { taskId: x.task.id },
+        runAt: x.now,
+      },
+    ],
+    x.now,
+  );
+  // Every waiting card of the unit's chats, a page at a time: a village's backlog can be long, and a
+  // bound (the first 500) left the newest undrawn, still offering the task as it was.
+  for (let after: number | undefined; ;) {
+    const page = await unfiledBursts(tx, { chatIds: chats, cardSince: since, after, limit: WAITING_PAGE });
+    await enqueueJobs(tx, cardsOf(page), x.now);
+    if (page.length < WAITING_PAGE) break;
+    after = page.at(-1)!.id;
+  }
   // A household's reason is often the family's own matter (去世, 服刑, 低保 changes): every member of the
   // village group would read it. The archivist who waived it has it; the group hears only that it is so.
   const line = x.waived

@@ -57,6 +57,11 @@ interface Filter {
   cardSince?: Date;
   /** Only bursts of chats whose unit has an open task: something to file them to. */
   fileable?: boolean;
+  /**
+   * Only bursts after burst `after` in unfiledBursts' order (first_at, id; its first_at read from its row,
+   * as stored): the next page of a walk through all.
+   */
+  after?: number;
   limit?: number;
 }
 
@@ -123,6 +128,7 @@ function unfiledSelect(f: Filter) {
           ${f.senderOpenId ? sql`and b.sender_open_id = ${f.senderOpenId}` : sql``}
           ${f.lastBefore ? sql`and b.last_at < ${f.lastBefore}` : sql``}
           ${f.firstBefore ? sql`and b.first_at < ${f.firstBefore}` : sql``}
+          ${f.after !== undefined ? sql`and (b.first_at, b.id) > (select k.first_at, k.id from bursts k where k.id = ${f.after})` : sql``}
           and exists (select 1 from chat_bindings cb where cb.chat_id = b.chat_id and cb.status = 'active')
           and not exists (select 1 from filing_items fi where fi.burst_id = b.id and fi.undone_at is null)
           and coalesce((select a.action from audit_log a

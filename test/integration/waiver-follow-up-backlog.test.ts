@@ -75,11 +75,15 @@ describe('免交 with more waiting cards than one page', () => {
 
       // Only what the waiver drew (the card may have been patched before, as its files were saved).
       const before = h.fake.patches().length;
-      const patched = (messageId: string) =>
-        h.fake
+      // The clock moves on while waiting: a drawing refused once (Lark's rate limit, a busy database) is
+      // retried later on it.
+      const patched = async (messageId: string) => {
+        await clock.advance(1000);
+        return h.fake
           .patches()
           .slice(before)
           .find((p) => p.messageId === messageId);
+      };
       const waived = await cliInProcess(
         ['archive', 'waive', '--unit', org.village, '--task', task!.code, '--reason', '本年度未开展'],
         { DATA_DIR: h.dataDir },

@@ -20,7 +20,8 @@ import { patchWithdrawnCards } from './recall-card.js';
  * caption, under the burst's row lock that a filing takes too. Its #code then files the burst, as it
  * would have when the card was drawn, and the burst's cards are drawn again as they are now (the filed
  * card, or the tasks with the 说明). A card already tapped keeps its choice: the text is left alone; so is
- * a text that a newer burst of the sender's reads (photos sent right before or after it). Run once the
+ * a text that a newer burst of the sender's reads (photos sent right before or after it), and one that
+ * holds no task code when the burst already has a caption (chat, most likely). Run once the
  * text's own caption window has passed, so those photos are recorded by then.
  */
 export async function takeLateCaption(
@@ -33,7 +34,7 @@ export async function takeLateCaption(
     present?: BurstPresenter;
     sharedCard?: (messageId: string) => Promise<object | undefined>;
   },
-): Promise<'caption' | 'filed' | 'tapped' | 'newer' | 'gone'> {
+): Promise<'caption' | 'filed' | 'tapped' | 'newer' | 'captioned' | 'gone'> {
   const taken = await deps.db.transaction(async (tx) => {
     const status = await lockBurstStatus(tx, p.burstId);
     if (status === undefined) return 'gone' as const;
@@ -58,6 +59,9 @@ export async function takeLateCaption(
       (await setAsideBy(tx, p.burstId)) !== undefined
     )
       return 'tapped' as const;
+    // Photos already captioned (「现场 下午拍的」): a later text is most likely chat (「明天上午开会」), which
+    // would join their 说明 and 题名; only a #code, which says where they go, is still taken.
+    if (burst.caption && !parseTaskCode(text)) return 'captioned' as const;
     // The card is being sent (its reply claimed, not yet recorded): the record would write the caption
     // it read over this one. Tried again in a moment.
     if (!burst.ackMessageId) throw new Error('late caption: the burst’s card is not recorded as sent yet');

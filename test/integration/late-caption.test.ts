@@ -109,6 +109,29 @@ describe('a caption that arrives after the card', () => {
     expect((await burstOf(next)).caption).toBeNull();
   });
 
+  it('photos already captioned take a later #code, not later chat', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '村部会议室' });
+    const card = await replyAfterQuiet(h, clock, first);
+    expect((await burstOf(first)).caption).toBe('村部会议室');
+    await clock.advance(60_000);
+    // Chat a minute later: not their 说明 nor 题名 (「村部会议室\n明天上午开会」).
+    await postText(h, { chatId, sender: org.officer, text: '明天上午开会' });
+    await clock.advance(60_000);
+    await h.settle();
+    expect((await burstOf(first)).caption).toBe('村部会议室');
+    // A code says where they go: taken, and it files them.
+    await postText(h, { chatId, sender: org.officer, text: '#C05' });
+    await waitOnClock(
+      h,
+      clock,
+      'filed by the late code',
+      async () => (await burstOf(first)).task ?? undefined,
+    );
+    expect(await burstOf(first)).toEqual({ caption: '村部会议室\n#C05', title: '村部会议室', task: 'C05' });
+    expect(patchesOf(card.messageId).length).toBeGreaterThan(0);
+  });
+
   it('a late caption recalled (撤回) leaves the caption again', async () => {
     const first = await postPhoto(h, { chatId, sender: org.officer });
     await replyAfterQuiet(h, clock, first);

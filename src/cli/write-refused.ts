@@ -93,6 +93,9 @@ export function outFolderRefusedText(place: WritePlace, renamedOver = false): st
     return writeRefusedText(own, { places: [place] });
   }
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  // A file where a folder should be (--out a-file/reports): no permission matter (its missing x bit would
+  // read as EACCES even for root); the mkdir says what it is (ENOTDIR).
+  if (!isDir(probe)) return undefined;
   const err = writable(probe);
   return err ? writeRefusedText(err, { places: [place] }) : undefined;
 }

@@ -77,7 +77,8 @@ export async function insertBurst(
   b: { chatId: string; sender: string; kinds: string[]; at: Date; caption?: string; statuses?: string[] },
 ): Promise<{ burstId: number; materialIds: number[] }> {
   const iso = sql`${b.at.toISOString()}::timestamptz`;
-  const tag = `m${++seq}_${Math.random().toString(36).slice(2, 8)}`;
+  // Shaped as Lark's message ids (om_…): the fake Lark refuses a reply to any other it does not hold.
+  const tag = `om_m${++seq}_${Math.random().toString(36).slice(2, 8)}`;
   const [burst] = await queryRows<{ id: number }>(
     db,
     sql`insert into bursts (chat_id, sender_open_id, first_message_id, first_at, last_at, closes_at, status, caption,

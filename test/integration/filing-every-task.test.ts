@@ -232,9 +232,9 @@ describe('filing card: every open task within three taps, none by typing', () =>
   });
 
   it('改归: an archivist reaches every other open task from 更正 within three taps, none by typing', async () => {
-    const sent = await photo('村委会议照片');
+    const sent = await photo('#C05 村委会议照片');
     const where = { messageId: sent.messageId };
-    // The caption names the task plainly: filed at once, the card offers 更正.
+    // The caption names the task by its code: filed at once, the card offers 更正.
     const fix = cardButtonElements(sent.content).find((b) => b.value?.a === 'fix')!;
     const itemId = Number(fix.value.i);
     const [{ first }] = (await queryRows<{ first: number }>(

@@ -4,16 +4,16 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { silentLogger } from '../../src/logger.js';
-import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import { runFourPropertiesCheck } from '../../src/usecases/check-four-properties-run.js';
 import { reportFourPropertiesRun } from '../../src/usecases/report-four-properties.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { actionValue, sayToBot, tapIn } from '../support/chat-actions.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import {
   confirmJobOfCard,
   createArchiveFixture,
   minimalPdf,
+  startArchiveHarness,
   type ArchiveFixture,
 } from './archive-fixtures.js';
 
@@ -30,18 +30,7 @@ describe('archivist commands named as sent: 确认归档 and 四性检测', () =
 
   beforeAll(async () => {
     f = await createArchiveFixture();
-    h = await startHarness({
-      db: f.tdb,
-      clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
-      settings: {
-        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
-        schedulesDefaulted: true,
-        archive: f.config,
-        warnings: [],
-      },
-      features: [archiveFeature],
-    });
+    h = await startArchiveHarness(f, {}, [archiveFeature]);
     // The tests run the queued jobs themselves.
     h.bot.jobWorker.pause();
     await f.fileItem(f.task.doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);

@@ -1,13 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { cliInProcess } from '../support/cli-in-process.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  createArchiveFixture,
+  startArchiveHarness,
+  minimalPdf,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
@@ -29,18 +33,7 @@ describe('导出 in a group: the package goes to the requester directly, never i
 
   beforeAll(async () => {
     f = await createArchiveFixture();
-    h = await startHarness({
-      db: f.tdb,
-      clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
-      settings: {
-        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
-        schedulesDefaulted: true,
-        archive: f.config,
-        warnings: [],
-      },
-      features: [archiveFeature],
-    });
+    h = await startArchiveHarness(f, {}, [archiveFeature]);
     await f.fileItem(f.task.doc, [{ bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' }]);
     const confirmed = await cliInProcess(
       ['archive', 'confirm', '--unit', 'V1', '--year', '2025'],

@@ -10,6 +10,7 @@ import { queryRows, type Db } from '../../src/db/client.js';
 import type { BlobStore } from '../../src/ports/blob-store.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
+import type { FeatureModule } from '../../src/features.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { correctionsFeature } from '../../src/wiring/filing.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -274,10 +275,14 @@ export async function createArchiveFixture(
 
 /**
  * The bot over an archive fixture's database, clock and data folder, with the archive's features and
- * the corrections feature (its notify job carries the archivists' messages); default schedules;
- * `env` on top (e.g. PUBLIC_URL).
+ * (unless `features` says otherwise) the corrections feature (its notify job carries the archivists'
+ * messages); default schedules; `env` on top (e.g. PUBLIC_URL).
  */
-export function startArchiveHarness(f: ArchiveFixture, env: Record<string, string> = {}): Promise<Harness> {
+export function startArchiveHarness(
+  f: ArchiveFixture,
+  env: Record<string, string> = {},
+  features: readonly FeatureModule[] = [archiveFeature, correctionsFeature],
+): Promise<Harness> {
   return startHarness({
     db: f.tdb,
     clock: f.clock,
@@ -288,7 +293,7 @@ export function startArchiveHarness(f: ArchiveFixture, env: Record<string, strin
       archive: f.config,
       warnings: [],
     },
-    features: [archiveFeature, correctionsFeature],
+    features,
   });
 }
 

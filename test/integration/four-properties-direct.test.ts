@@ -4,13 +4,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/db/repos/jobs.js';
 import { FOUR_PROPERTIES_JOB } from '../../src/domain/job-types.js';
-import { parseScheduleSettings } from '../../src/scheduler/schedule-settings.js';
 import { archiveFeature } from '../../src/wiring/archive.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { cliInProcess } from '../support/cli-in-process.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
+import {
+  createArchiveFixture,
+  startArchiveHarness,
+  minimalPdf,
+  type ArchiveFixture,
+} from './archive-fixtures.js';
 import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
 /**
@@ -33,18 +37,7 @@ describe('四性检测 in a group: the result goes to the requester directly, th
 
   beforeAll(async () => {
     f = await createArchiveFixture();
-    h = await startHarness({
-      db: f.tdb,
-      clock: f.clock,
-      env: { DATA_DIR: f.dataDir },
-      settings: {
-        schedules: parseScheduleSettings({}, 'Asia/Shanghai'),
-        schedulesDefaulted: true,
-        archive: f.config,
-        warnings: [],
-      },
-      features: [archiveFeature],
-    });
+    h = await startArchiveHarness(f, {}, [archiveFeature]);
     const item = await f.fileItem(f.task.doc, [
       { bytes: minimalPdf(1), kind: 'document', mime: 'application/pdf' },
     ]);

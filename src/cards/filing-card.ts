@@ -50,6 +50,8 @@ export function filingCard(input: {
   unitTasks: FilingChoice[];
   /** 2 to 9 files: 分开交 lists them on one card, each with its own tasks. */
   splittable?: boolean;
+  /** More files than 分开交 takes (`max`): the card says so before a tap files them all to one task. */
+  tooManyToSplit?: { files: number; max: number };
   /** Why the unit has no open task (none given yet, or all waived): the card's line when it offers none. */
   noOpenTask?: NoOpenTask;
   /** 返回: the card this one was opened from (a part's card, from the parts card's 其他任务). */
@@ -95,6 +97,13 @@ function filingCardOf(input: Parameters<typeof filingCard>[0], compact: boolean)
   );
   if (input.splittable)
     elements.push(md("<font color='grey'>不是同一项任务的材料？点「分开交」，每个文件单独选任务。</font>"));
+  else if (input.tooManyToSplit !== undefined)
+    elements.push(
+      md(
+        `<font color='grey'>这组有 ${input.tooManyToSplit.files} 个文件，点一项任务就全部交到这一项。` +
+          `不是同一项任务的，请点「不用交」，再分几次发送，每次不超过 ${input.tooManyToSplit.max} 个。</font>`,
+      ),
+    );
   // No task to choose yet: the title does not ask for one either.
   const title = none ? '收到材料，已保存' : '收到材料，请选择交到哪项任务';
   return card(title, 'blue', elements, { summary: `${title}（${input.unitName}）` });

@@ -194,6 +194,9 @@ export async function presentBurst(
       unitTasks: filingChoices(open.filter((t) => t.householdId == null && !chosen.has(t.taskId))),
       // 分开交 lists each file with its tasks: nothing to split for while the unit has none.
       splittable: open.length > 0 && stored.length >= 2 && stored.length <= MAX_SPLIT_PARTS,
+      ...(open.length > 0 && stored.length > MAX_SPLIT_PARTS
+        ? { tooManyToSplit: { files: stored.length, max: MAX_SPLIT_PARTS } }
+        : {}),
       ...(state && state.kind !== 'open' ? { noOpenTask: state } : {}),
       ...(opts.back ? { back: opts.back } : {}),
       timeZone: deps.timeZone,

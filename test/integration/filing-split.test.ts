@@ -83,6 +83,15 @@ describe('splitting a burst (分开归档)', () => {
     }));
   };
 
+  it('ten photos: no 分开交, and the card says before the tap that one task takes them all, and what to do instead', async () => {
+    const { card } = await photos(10, '入户走访');
+    const text = JSON.stringify(card.content);
+    expect(cardButtonElements(card.content).map((b) => b.text)).not.toContain('分开交');
+    expect(text).toContain(
+      '这组有 10 个文件，点一项任务就全部交到这一项。不是同一项任务的，请点「不用交」，再分几次发送，每次不超过 9 个。',
+    );
+  });
+
   it('lists the parts on the card tapped, with no message more in the chat; each is filed in one tap, audited', async () => {
     const { ids, card } = await photos(6, '今天拍的');
     const split = buttonValue(card.content, 'split');

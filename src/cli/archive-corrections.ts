@@ -82,13 +82,18 @@ export async function runCorrection(
     const taskId = await taskOfUnit(ctx.db, unit, v.task, year);
     const reopen = v.reopen !== undefined;
     if (!reopen && !v.reason?.trim()) throw usage('免交须写明原因：--reason 原因');
-    const res = await waiveTask(deps, {
-      taskId,
-      actorOpenId: 'cli',
-      reason: v.reason ?? '',
-      source: 'cli',
-      waive: !reopen,
-    });
+    // The line to the unit's chats waits out schedules.yaml's quiet hours, as the bot's own 免交 does.
+    const { timeZone, quietHours } = loadCliSettings(ctx.env).schedules.settings();
+    const res = await waiveTask(
+      { ...deps, quiet: { timeZone, quietHours } },
+      {
+        taskId,
+        actorOpenId: 'cli',
+        reason: v.reason ?? '',
+        source: 'cli',
+        waive: !reopen,
+      },
+    );
     ctx.out(res.message);
     return;
   }

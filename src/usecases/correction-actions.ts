@@ -1,3 +1,4 @@
+import type { WaiverMade } from './waiver-follow-up.js';
 import {
   confirmUnfileCard,
   correctionCard,
@@ -52,6 +53,8 @@ export interface CorrectionActionDeps {
   timeZone: string;
   /** Wakes the job worker after notifications were enqueued. */
   wakeJobs: () => void;
+  /** schedules.yaml's quiet hours: a 免交's line to the unit's other chats waits for their end. */
+  quiet?: NonNullable<WaiverMade['quiet']>;
 }
 
 const STALE = '这个按钮已失效';
@@ -278,7 +281,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       type: FIX_WAIVE,
       handle: async (deps, a) => {
         const item = await load(deps, a);
-        const res = await waiveTask(deps, {
+        const res = await waiveTask(o.quiet ? { ...deps, quiet: o.quiet } : deps, {
           taskId: item.taskId,
           actorOpenId: a.operatorOpenId,
           reason: str(a.formValue?.reason),

@@ -11,8 +11,8 @@ export type NotifyPayload = JobPayload<typeof NOTIFY_JOB> & { receiveIdType: Rec
  * Enqueues a notification in the caller's transaction, so a decision and its message are one
  * fact: a crash after the commit still sends, a retried request sends once (the uuid is the key).
  */
-export async function enqueueNotify(tx: Db | Tx, p: NotifyPayload, now: Date): Promise<void> {
-  await enqueueJob(tx, { type: NOTIFY_JOB, key: p.uuid, payload: p, runAt: now }, now);
+export async function enqueueNotify(tx: Db | Tx, p: NotifyPayload, now: Date, runAt = now): Promise<void> {
+  await enqueueJob(tx, { type: NOTIFY_JOB, key: p.uuid, payload: p, runAt }, now);
 }
 
 export const textContent = (text: string) => JSON.stringify({ text });

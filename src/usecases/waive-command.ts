@@ -1,4 +1,5 @@
 import { findTasksByCode } from '../db/repos/tasks.js';
+import type { WaiverMade } from './waiver-follow-up.js';
 import type { UnitRow } from '../db/repos/units.js';
 import type { Command } from '../domain/commands.js';
 import { chatWhere, sentAs } from '../domain/export-again.js';
@@ -47,7 +48,10 @@ const whoWaives = (doing: string): RoleAudience => ({
   unit: async (deps, msg, cmd) => (await waiveWords(deps, msg, cmd)).unit,
 });
 
-function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void): CommandHandler {
+/** schedules.yaml's quiet hours: the follow-up line to the unit's other chats waits for their end. */
+type WaiverQuiet = NonNullable<WaiverMade['quiet']>;
+
+function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void, quiet?: WaiverQuiet): CommandHandler {
   const word = want === 'waived' ? '免交' : '恢复任务';
   return async (deps, msg, cmd, access) => {
     const reply = (text: string) => replyText(deps.gateway, msg.messageId, text, `waive-${msg.messageId}`);
@@ -91,7 +95,7 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void): CommandHan
             `请写上年度，如「${example(named, w.code, pick.years[0])}」`,
         );
     }
-    const res = await waiveTask(deps, {
+    const res = await waiveTask(quiet ? { ...deps, quiet } : deps, {
       taskId: pick.task.id,
       actorOpenId: msg.senderOpenId ?? '',
       reason: w.reason,
@@ -113,7 +117,7 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void): CommandHan
  * with nothing filed, and restores one waived by mistake — what the officers are told to ask for
  * (「请档案员恢复这项任务」), without the IT person's `archive waive`.
  */
-export function waiveCommands(o: { wakeJobs: () => void }): CommandDeclaration[] {
+export function waiveCommands(o: { wakeJobs: () => void; quiet?: WaiverQuiet }): CommandDeclaration[] {
   return [
     {
       name: 'waive',
@@ -121,7 +125,7 @@ export function waiveCommands(o: { wakeJobs: () => void }): CommandDeclaration[]
       who: whoWaives('设置免交'),
       usage: '免交 任务编号 原因',
       help: '这项任务不用交了（写明原因），算作完成',
-      handle: waiveHandler('waived', o.wakeJobs),
+      handle: waiveHandler('waived', o.wakeJobs, o.quiet),
     },
     {
       name: 'unwaive',
@@ -129,7 +133,7 @@ export function waiveCommands(o: { wakeJobs: () => void }): CommandDeclaration[]
       who: whoWaives('恢复免交的任务'),
       usage: '恢复任务 任务编号',
       help: '把免交的任务恢复为需要交',
-      handle: waiveHandler('open', o.wakeJobs),
+      handle: waiveHandler('open', o.wakeJobs, o.quiet),
     },
   ];
 }

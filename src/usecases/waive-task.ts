@@ -7,7 +7,7 @@ import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { closeApprovedRequest } from './correction-follow-up.js';
 import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
-import { followUpWaiver } from './waiver-follow-up.js';
+import { followUpWaiver, type WaiverMade } from './waiver-follow-up.js';
 
 export type WaiveOutcome =
   | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
@@ -20,7 +20,7 @@ export type WaiveOutcome =
  * reopens it. Either way the unit's chats are brought up to date (followUpWaiver).
  */
 export async function waiveTask(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; quiet?: WaiverMade['quiet'] },
   input: {
     taskId: number;
     actorOpenId: string;
@@ -77,6 +77,7 @@ export async function waiveTask(
       reason,
       household: task.householdId !== null,
       ...(input.chatId ? { chatId: input.chatId } : {}),
+      ...(deps.quiet ? { quiet: deps.quiet } : {}),
       now,
     });
     if (item && input.itemId !== undefined)

@@ -5,6 +5,7 @@ import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
 import { editableSince } from '../domain/card-editable.js';
 import { CORRECTED_CARD_JOB, TASK_CARDS_JOB } from '../domain/job-types.js';
+import { firstSendable, type QuietHours } from '../domain/quiet-hours.js';
 import { enqueueNotify, textContent } from './notify.js';
 
 /** Waiting bursts read per query: their cards are all drawn again, page by page. */
@@ -24,6 +25,12 @@ export interface WaiverMade {
   /** The chat it was done in (a command or a card tap there): that answer told it, no line again. */
   chatId?: string;
   now: Date;
+  /**
+   * schedules.yaml's quiet hours (and the zone they are in): the line to the unit's chats waits for their
+   * end, as every message nobody in that chat asked for does (a township archivist's 免交 at 22:00 is
+   * heard at 08:00). Absent: sent at once.
+   */
+  quiet?: { timeZone: string; quietHours: QuietHours };
 }
 
 /**
@@ -77,6 +84,7 @@ export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
   const line = x.waived
     ? `${x.label}已定为免交${x.household ? '，不用再交' : `：${x.reason}`}`
     : `${x.label}已恢复，请按时交`;
+  const lineAt = x.quiet ? firstSendable(x.now, x.quiet.timeZone, x.quiet.quietHours) : x.now;
   for (const [i, chatId] of chats.entries()) {
     if (chatId === x.chatId) continue;
     await enqueueNotify(
@@ -89,6 +97,7 @@ export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
         uuid: `waivenote-${x.auditId}-${i}`,
       },
       x.now,
+      lineAt,
     );
   }
 }

@@ -140,15 +140,22 @@ const CARD_CHECK_MS = 3_600_000;
 /** A card this old is sent again (a day's margin before Lark's 14 days). */
 export const CARD_RESEND_AFTER_MS = 13 * 86_400_000;
 
+/** schedules.yaml's quiet hours, in its zone: what a 免交's line to the unit's chats waits out. */
+const quietOf = (env: FeatureEnv) => ({
+  timeZone: env.settings.schedules.timeZone,
+  quietHours: env.settings.schedules.quietHours,
+});
+
 /** Corrections (更正, 申请更正 and the archivists' answers), and the notifications they send. */
 export function correctionsFeature(env: FeatureEnv): Feature {
   return {
     name: 'corrections',
-    commands: waiveCommands({ wakeJobs: env.wakeJobs }),
+    commands: waiveCommands({ wakeJobs: env.wakeJobs, quiet: quietOf(env) }),
     cardActions: correctionActions({
       isChatMember: (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId),
       timeZone: env.config.timeZone,
       wakeJobs: env.wakeJobs,
+      quiet: quietOf(env),
     }),
     jobs: [
       jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) }),

@@ -10,7 +10,7 @@ import { cardButtons } from '../support/cards.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -24,7 +24,8 @@ const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
  * Before, each of them stayed as drawn. Webhook in, the real SDK against the fake Lark, a real database.
  */
 describe('what follows a 免交 or 恢复任务', () => {
-  const clock = new ManualClock(awakeNow());
+  // A working morning: the line to the village waits out schedules.yaml's quiet hours (20:00–08:00).
+  const clock = new ManualClock('2026-12-03T10:00:00+08:00');
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
@@ -242,8 +243,9 @@ describe('what follows a 免交 or 恢复任务', () => {
       env: {},
       out: () => undefined,
     });
-    // The command line runs on the real clock: its jobs are due once the bot's test clock has passed it.
-    await clock.set(new Date(Math.max(Date.now(), clock.now().getTime()) + 60_000));
+    // The command line runs on the real clock: its jobs are due once the bot's test clock has passed it,
+    // and its line to the village once the quiet hours it may fall in are over (13 h on: past any 08:00).
+    await clock.set(new Date(Math.max(Date.now(), clock.now().getTime()) + 13 * 3600_000));
     await h.settle();
     await patchedAfter(again, filed.card, 'the filed card with its progress again', (s) =>
       /要\d+[张份段]，交了|已交齐/.test(s),
@@ -251,5 +253,26 @@ describe('what follows a 免交 or 恢复任务', () => {
     await waitFor('the line after the command line', () =>
       villageLines().find((t) => t.startsWith(`「${code} `) && t.endsWith('已恢复，请按时交')),
     );
+  });
+  it('done at 21:00, in the quiet hours: the cards are drawn at once, the line to the village waits until 08:00', async () => {
+    const filed = await postOne(true);
+    const code = await codeOf(filed.taskId);
+    await clock.set(new Date('2026-12-09T21:00:00+08:00'));
+    const lines = villageLines().length;
+    const before = h.fake.patches().length;
+    expect(await replyOf(org.leader, `免交 城关村 ${code} 本年度不开展`, 'p2p')).toMatch(/已设为免交/);
+    await h.settle();
+    await patchedAfter(before, filed.card, 'the filed card drawn as waived', (s) => s.includes('已免交'));
+    await clock.advance(60 * 60_000);
+    await h.settle();
+    expect(villageLines().slice(lines)).toEqual([]);
+    await clock.set(new Date('2026-12-10T08:01:00+08:00'));
+    await h.settle();
+    const line = await waitFor('the line after the quiet hours', () =>
+      villageLines()
+        .slice(lines)
+        .find((t) => t.includes('已定为免交')),
+    );
+    expect(line).toMatch(new RegExp(`^「${code} .+」已定为免交：本年度不开展$`));
   });
 });

@@ -28,6 +28,10 @@ export function checkDataDirWritable(dataDir: string): void {
         `数据目录 ${dir} 在只读的文件系统上（EROFS）：作为服务运行时，systemd 只让机器人写 archive-bot.service 里 ReadWritePaths= 列出的目录；` +
           `DATA_DIR 换了位置就运行 systemctl edit archive-bot，加上 [Service] 和 ReadWritePaths=${dir} 两行，再 systemctl restart archive-bot；不是服务时请检查挂载。`,
       );
+    // Not this user's (`npm start` by hand as another user than the folder's owner): the `install -d`
+    // that makes it theirs, as the command-line tools say.
+    const access = dataDirAccessText(dir, err);
+    if (access) throw new AppError('data_dir_read_only', access);
     throw new AppError(
       'data_dir_read_only',
       `数据目录 ${dir} 不可写（只读或没有权限，${code}）：请检查 DATA_DIR 的挂载和属主。`,

@@ -59,8 +59,12 @@ describe('a read-only data folder at start', () => {
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toBe(
-      `数据目录 ${join(dataDir, 'data')} 不可写（只读或没有权限，EACCES）：请检查 DATA_DIR 的挂载和属主。`,
+    // Whose folder it must be, and the line that makes it so (it said only 「请检查 DATA_DIR 的挂载和属主」).
+    const data = join(dataDir, 'data');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^数据目录 ${data} 不能由 nobody 写入（EACCES）：.*请先以 root 运行 install -d -o nobody -g \\S+ -m 750 ${data}，再运行这条命令$`,
+      ),
     );
     expect(stderr).not.toMatch(/ENOENT|mkdir/);
   });

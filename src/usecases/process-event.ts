@@ -48,7 +48,7 @@ export interface EventRow {
  * (「@张会计 你看下」), is `chatter`: kept, never a caption (domain/chatter.ts; one holding a task code,
  * 「@张会计 #C05 会议照片」, is always a caption). `botOpenId`: the bot's, not someone else.
  */
-export function messageUse(
+function messageUse(
   msg: IncomingMessage,
   cmd: Command | undefined,
   holdsUnclearText: boolean,

@@ -221,7 +221,7 @@ const WAITS: Record<Waits, string> = {
  * it held, counted from the item's own files: 「12月5日交到…的3张照片」), that it no longer counts, and
  * where the materials wait (waitsAs).
  */
-export function unfiledNote(
+function unfiledNote(
   item: { filedAt: Date; counts: BurstCounts; waits: Waits },
   unitName: string,
   label: string,

@@ -4,7 +4,7 @@ import { dataDirAccessText } from '../data-dir-check.js';
 import { processGroupName, processUserName } from '../process-user.js';
 
 /** A folder a command writes into: what it is called, and the option that names another. */
-export interface WritePlace {
+interface WritePlace {
   dir: string;
   /** 「报告目录」, 「输出目录」. */
   label: string;

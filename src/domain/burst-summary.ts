@@ -111,7 +111,7 @@ const UNNAMED_UNITS: Record<string, string> = {
 };
 
 /** The names listed at most in one line; the rest are counted (「等 12 个文件」). */
-export const UNSAVED_NAMES_SHOWN = 5;
+const UNSAVED_NAMES_SHOWN = 5;
 
 /**
  * The files of one unsaved line: named ones by name (at most UNSAVED_NAMES_SHOWN, then 「等 N 个文件」),

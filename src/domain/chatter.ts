@@ -8,7 +8,7 @@ import { parseTaskCode } from './task-code.js';
  */
 
 /** Short replies that only acknowledge: alone (or several together: 「好的收到」) they are no caption. */
-export const ACKNOWLEDGEMENTS: readonly string[] = [
+const ACKNOWLEDGEMENTS: readonly string[] = [
   '好',
   '好的',
   '好滴',
@@ -84,7 +84,7 @@ const SAID_TO_SOMEONE: readonly string[] = [
  * these: other bracketed words are the sender's (「[C05]」, 「［村委会议］」: full-width brackets fold to
  * these under NFKC).
  */
-export const LARK_EMOJI_NAMES: readonly string[] = [
+const LARK_EMOJI_NAMES: readonly string[] = [
   '微笑',
   '赞',
   '强',

@@ -52,7 +52,7 @@ export function isOwnCardTitle(title: string): boolean {
 }
 
 /** The title of a received card message: `title`, or a whole card's header (as sent). */
-export function receivedCardTitle(contentJson: string): string | undefined {
+function receivedCardTitle(contentJson: string): string | undefined {
   try {
     const c = JSON.parse(contentJson) as { title?: unknown; header?: { title?: { content?: unknown } } };
     const t = typeof c.title === 'string' ? c.title : c.header?.title?.content;

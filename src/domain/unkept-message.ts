@@ -57,5 +57,5 @@ export const CLOUD_DOC_NOT_KEPT =
   '云文档链接我打不开，文档没有保存。请在文档右上角「…」里选「下载为」Word、Excel 或 PDF，再把文件发过来。';
 
 /** The same, said under an address posted in a bound group without @ (the file goes to the group). */
-export const CLOUD_DOC_NOT_KEPT_IN_GROUP =
+const CLOUD_DOC_NOT_KEPT_IN_GROUP =
   '云文档链接我打不开，文档没有保存。要交这份文档，请在文档右上角「…」里选「下载为」Word、Excel 或 PDF，再把下载的文件发到群里。';

@@ -7,7 +7,7 @@ import { withFilerNames, type ChatMemberNamesDeps } from './chat-member-names.js
 import { itemFacts } from './item-facts.js';
 
 /** How many approved requests the `查` card lists at most (the oldest first). */
-export const APPROVED_LISTED = 5;
+const APPROVED_LISTED = 5;
 
 /**
  * What an archivist said 同意 to and has not corrected yet (申请更正 approved, no refile, 撤下, 著录 or

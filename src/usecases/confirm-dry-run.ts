@@ -11,7 +11,7 @@ import { previewConfirm } from './preview-confirm.js';
 import { sampleFondsRefusal, type FondsSettings } from './sample-fonds-guard.js';
 
 /** The dry run's lines, or the refusal `archive confirm` would meet (it exits non-zero with it). */
-export type DryRunOutcome = { status: 'lines'; lines: string[] } | { status: 'refused'; message: string };
+type DryRunOutcome = { status: 'lines'; lines: string[] } | { status: 'refused'; message: string };
 
 /**
  * `archive confirm --dry-run`: the lines saying what `archive confirm` would do now, reading only. Each

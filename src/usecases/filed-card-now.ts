@@ -18,7 +18,7 @@ import { filedProgressText } from './present-burst.js';
 import { uncountedNote, uncountedOf } from './uncounted-note.js';
 
 /** A filed card's line for a task waived (免交) after the filing: the materials stay filed, nothing is owed. */
-export const waivedProgressText = (reason: string): string =>
+const waivedProgressText = (reason: string): string =>
   `这项任务已免交${reason ? `（${reason}）` : ''}，不用再交`;
 
 /**

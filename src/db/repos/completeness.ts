@@ -13,7 +13,7 @@ import { villageWord, type VillageWord } from '../../domain/village-word.js';
  * For small sets (one task, one unit): join items per task. Use with
  * `tasks t left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`.
  */
-export const FILED_SUM = sql`coalesce(sum(${itemFiled('t.kind_mask', 'fi')}), 0)::int`;
+const FILED_SUM = sql`coalesce(sum(${itemFiled('t.kind_mask', 'fi')}), 0)::int`;
 
 export const LIVE_ITEMS_JOIN = sql.raw(
   `left join filing_items fi on fi.task_id = t.id and fi.undone_at is null`,

@@ -192,7 +192,7 @@ const approvedOpen = (where: SQL) => sql`
     and not exists (select 1 from audit_log d where d.item_id = r.item_id and d.action = 'correction_done'
                       and (d.details->>'requestId')::bigint = r.id)`;
 
-export interface ApprovedRequest {
+interface ApprovedRequest {
   id: number;
   itemId: number;
   /** The requester's open_id. */

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -27,11 +28,7 @@ describe('what follows a correction', () => {
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'Q', clock });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    await h.db.db.execute(
-      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
-          select ${chatId}, id, 'active', 'cli', ${clock.now()} from units where code = ${org.village}`,
-    );
+    await bindVillageChat(h, org, chatId);
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());

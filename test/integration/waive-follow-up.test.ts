@@ -9,6 +9,7 @@ import { campaignDeps } from '../support/campaign-deps.js';
 import { cardButtons } from '../support/cards.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
+import { bindVillageChat } from '../support/bound-chat.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
@@ -33,11 +34,7 @@ describe('what follows a 免交 or 恢复任务', () => {
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'WF', clock });
-    h.fake.addChat({ chatId, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
-    await h.db.db.execute(
-      sql`insert into chat_bindings (chat_id, unit_id, status, bound_by, bound_at)
-          select ${chatId}, id, 'active', 'cli', ${clock.now()} from units where code = ${org.village}`,
-    );
+    await bindVillageChat(h, org, chatId);
   });
   afterAll(() => h.close());
   afterEach(() => h.fake.assertNoUnknownRoutes());

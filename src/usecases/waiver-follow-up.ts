@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { enqueueJobs, type NewJob } from '../db/repos/jobs.js';
 import { filedBurstsOfTask } from '../db/repos/task-cards.js';
-import { unfiledBursts } from '../db/repos/unfiled-bursts.js';
+import { oneCardEach, unfiledBursts } from '../db/repos/unfiled-bursts.js';
 import { chatsOfUnit } from '../db/repos/units-chat-bindings.js';
 import { editableSince } from '../domain/card-editable.js';
 import { CORRECTED_CARD_JOB, TASK_CARDS_JOB } from '../domain/job-types.js';
@@ -50,14 +50,12 @@ export async function followUpWaiver(tx: Db, x: WaiverMade): Promise<void> {
   // A split burst's parts share one parts card, drawn once (oneCardEach, across the pages too).
   const parts = new Set<string>();
   const cardsOf = (bursts: readonly { id: number; partsCard: string | null }[]): NewJob<unknown>[] =>
-    bursts
-      .filter((b) => b.partsCard === null || (!parts.has(b.partsCard) && !!parts.add(b.partsCard)))
-      .map((b) => ({
-        type: CORRECTED_CARD_JOB,
-        key: `${b.id}:${x.auditId}`,
-        payload: { burstId: b.id },
-        runAt: x.now,
-      }));
+    oneCardEach(bursts, parts).map((b) => ({
+      type: CORRECTED_CARD_JOB,
+      key: `${b.id}:${x.auditId}`,
+      payload: { burstId: b.id },
+      runAt: x.now,
+    }));
   await enqueueJobs(
     tx,
     [

@@ -25,9 +25,14 @@ export interface UnfiledBurst {
   partsCard: string | null;
 }
 
-/** One burst per card: a split burst's parts are sent again on one parts card, not a card each. */
-export function oneCardEach<T extends { partsCard: string | null }>(bursts: readonly T[]): T[] {
-  const seen = new Set<string>();
+/**
+ * One burst per card: a split burst's parts are sent again on one parts card, not a card each. `seen`:
+ * the parts cards already taken (shared across the pages of a walk through all).
+ */
+export function oneCardEach<T extends { partsCard: string | null }>(
+  bursts: readonly T[],
+  seen = new Set<string>(),
+): T[] {
   return bursts.filter((b) => b.partsCard === null || (!seen.has(b.partsCard) && !!seen.add(b.partsCard)));
 }
 

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { openDb, type Database } from './db/client.js';
 import { fitPool } from './db/fit-pool.js';
 import { migrate, upgradedDatabaseText } from './db/migrate.js';
+import { refuseMovedAway } from './db/pglite-moved.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
@@ -111,6 +112,8 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   // Before anything opens: a restore that did not finish (main.ts says so first, exit 2), a bad value
   // (naming its file and field); nothing is left to stop.
   checkNoUnfinishedRestore(config.dataDir);
+  // The archive moved to PostgreSQL and DATABASE_URL not set: not a new, empty embedded database.
+  if (!config.databaseUrl && !o.database) refuseMovedAway(config.dataDir, config.envFiles);
   const settings = o.settings ?? loadFileSettings(config);
   const logger =
     o.logger ??
@@ -141,6 +144,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       statementTimeoutMs: config.statementTimeoutMs,
       maxConnections,
       user: 'bot',
+      envFiles: config.envFiles,
     });
   let database = o.database ?? (await openOwn(config.databasePoolSize));
   const cleanup: (() => Promise<void>)[] = [];

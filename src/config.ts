@@ -324,7 +324,15 @@ const DOMAINS: Record<string, string> = {
 /** The part of the configuration the command-line tools need too (no Lark credentials). */
 export type BaseConfig = Pick<
   Config,
-  'databaseUrl' | 'dataDir' | 'timeZone' | 'schedules' | 'archive' | 'blobStore' | 'port' | 'host'
+  | 'databaseUrl'
+  | 'dataDir'
+  | 'timeZone'
+  | 'schedules'
+  | 'archive'
+  | 'blobStore'
+  | 'port'
+  | 'host'
+  | 'envFiles'
 > & { worker: Pick<Config['worker'], 'leaseSeconds'> };
 
 // Empty strings in .env files mean "not set".
@@ -456,7 +464,7 @@ export function loadBaseConfig(env: Env): BaseConfig {
   addIssues(parsed.error?.issues);
   blobStoreProblems(cleaned, problem);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems, envFilesOf(env));
-  return baseFrom(parsed.data);
+  return { ...baseFrom(parsed.data), envFiles: envFilesOf(env) };
 }
 
 /** Pure: validates `env` and lists every missing or bad variable at once. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dotEnvOf, envFilesOf, type Env } from '../config.js';
+import { movedAway, movedAwayText } from '../db/pglite-moved.js';
 import type { CliSettings } from '../settings.js';
 import type { CliIo } from './run-cli.js';
 
@@ -20,7 +21,11 @@ const asServiceUser = (serviceCommand: string, envFile = SERVICE_ENV_FILE) =>
  * when there is a database to read.
  */
 export function noDatabaseText(settings: CliSettings, serviceCommand: string): string | undefined {
-  if (settings.databaseUrl || existsSync(join(settings.dataDir, 'pglite'))) return undefined;
+  if (settings.databaseUrl) return undefined;
+  // The archive moved to PostgreSQL: the fix is DATABASE_URL, not another data folder.
+  const moved = movedAway(settings.dataDir);
+  if (moved) return movedAwayText(settings.dataDir, moved, settings.envFiles);
+  if (existsSync(join(settings.dataDir, 'pglite'))) return undefined;
   return (
     `没有数据库可读：${resolve(settings.dataDir, 'pglite')} 不存在（DATA_DIR=${settings.dataDir}），什么也没有创建。` +
     asServiceUser(serviceCommand)

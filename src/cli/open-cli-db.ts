@@ -11,11 +11,11 @@ import type { BaseConfig } from '../config.js';
  * even `units list`, upgraded it without a word.
  */
 export async function openCliDb(
-  settings: Pick<BaseConfig, 'databaseUrl' | 'dataDir'>,
+  settings: Pick<BaseConfig, 'databaseUrl' | 'dataDir' | 'envFiles'>,
   notice: (line: string) => void = (line) => console.error(line),
 ): Promise<Database> {
-  const { databaseUrl, dataDir } = settings;
-  const database = await openDb({ databaseUrl, dataDir, maxConnections: 4 });
+  const { databaseUrl, dataDir, envFiles } = settings;
+  const database = await openDb({ databaseUrl, dataDir, envFiles, maxConnections: 4 });
   try {
     const migrated = await migrate(database, databaseUrl, dataDir);
     if (migrated && migrated.from > 0) notice(upgradedDatabaseText(migrated));

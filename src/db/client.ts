@@ -8,7 +8,7 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
 import { lockDataDir, type DataDirUser } from './lock-data-dir.js';
-import { refuseMovedPglite } from './pglite-moved.js';
+import { refuseMovedAway, refuseMovedPglite } from './pglite-moved.js';
 import { checkPgliteOwner } from './pglite-owner.js';
 
 export type Schema = typeof schema;
@@ -43,6 +43,8 @@ export interface OpenDbOptions {
   statementTimeoutMs?: number;
   /** PGlite: what this process is, in the folder lock's record (the check-up reads it). */
   user?: DataDirUser;
+  /** The settings files this process read (envFilesOf), named when the archive was moved to PostgreSQL. */
+  envFiles?: readonly string[];
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<Database> {
@@ -50,6 +52,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Database> {
     return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0);
   const dir = join(opts.dataDir, 'pglite');
   refuseMovedPglite(dir);
+  refuseMovedAway(opts.dataDir, opts.envFiles);
   checkPgliteOwner(opts.dataDir);
   mkdirSync(dir, { recursive: true });
   const release = await lockDataDir(dir, opts.user);

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 
 /**
@@ -54,6 +54,73 @@ export function refuseMovedPglite(pgliteDir: string): void {
     movedNotRenamedText(pgliteDir, record) +
       `确实要回到内置数据库（PostgreSQL 里此后的变化都不在其中）：删除 ${join(pgliteDir, MOVED_MARKER)}。`,
   );
+}
+
+/**
+ * After a move that renamed the folder, DATA_DIR holds no database, only `pglite.moved-YYYYMMDD`
+ * (README: delete it once the bot runs well on PostgreSQL). A start or a command without DATABASE_URL
+ * (the settings file not read, or DATABASE_URL not yet added to it) then made a new, empty DATA_DIR/pglite
+ * and ran on it: reminders on an empty archive, Lark's messages recorded in an orphan database, left
+ * behind once DATABASE_URL is set. The move writes this beside the folder, in DATA_DIR itself, so it
+ * outlives the moved folder; a move made before it was written is told by the moved folder.
+ */
+export function writeMovedAwayMarker(dataDir: string, record: MovedRecord): void {
+  writeFileSync(join(dataDir, MOVED_MARKER), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * The move of this data folder's embedded database to PostgreSQL, when DATA_DIR/pglite holds no database
+ * now (someone who renamed the moved folder back to go back to it on purpose is not refused): DATA_DIR's
+ * marker, else a `pglite.moved-YYYYMMDD` folder (its own marker, or its name's date).
+ */
+export function movedAway(dataDir: string): MovedRecord | undefined {
+  if (existsSync(join(dataDir, 'pglite', 'PG_VERSION'))) return undefined;
+  const top = readMovedMarker(dataDir);
+  if (top) return top;
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return undefined;
+  }
+  const folder = names
+    .filter((n) => /^pglite\.moved-\d{8}(-\d+)?$/.test(n))
+    .sort()
+    .find((n) => statSync(join(dataDir, n), { throwIfNoEntry: false })?.isDirectory());
+  if (!folder) return undefined;
+  const movedTo = join(dataDir, folder);
+  const own = readMovedMarker(movedTo);
+  if (own) return { ...own, movedTo };
+  const day = folder.slice('pglite.moved-'.length, 'pglite.moved-'.length + 8);
+  return { at: `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`, to: 'PostgreSQL', movedTo };
+}
+
+/**
+ * Why a start or command without DATABASE_URL is refused after the move, and the fix: DATABASE_URL in the
+ * settings file the service reads (`settingsFiles`: the files this process read, when any).
+ */
+export function movedAwayText(
+  dataDir: string,
+  r: MovedRecord,
+  settingsFiles: readonly string[] = [],
+): string {
+  const file =
+    settingsFiles.length > 0
+      ? settingsFiles.join('、')
+      : '/etc/archive-bot/archive-bot.env（服务器上服务读的设置文件；PC 上是程序目录的 .env）';
+  const away = [join(resolve(dataDir), MOVED_MARKER), r.movedTo].filter((p) => existsSync(p));
+  return (
+    `数据目录 ${resolve(dataDir)} 的档案已于 ${r.at.slice(0, 10)} 用 db move-to-postgres 搬到 PostgreSQL（${r.to}），` +
+    `原来的内置数据库改名为 ${r.movedTo}；而这次没有设置 DATABASE_URL，所以没有新建空的内置数据库，什么也没有做。` +
+    `请在 ${file} 里写上 DATABASE_URL=那个 PostgreSQL 的地址（含密码），再启动机器人；命令行用 --env-file 读同一个文件。` +
+    `确实要在这个数据目录从空的内置数据库重新开始（PostgreSQL 里的档案都不在其中）：先把 ${away.join(' 和 ')} 移到别处。`
+  );
+}
+
+/** Opening the embedded database without DATABASE_URL after its archive was moved (movedAway): refused. */
+export function refuseMovedAway(dataDir: string, settingsFiles?: readonly string[]): void {
+  const record = movedAway(dataDir);
+  if (record) throw new AppError('pglite_moved', movedAwayText(dataDir, record, settingsFiles));
 }
 
 /** A database URL to show or keep on disk: its password left out. */

@@ -6,6 +6,7 @@ import {
   ConfigError,
   configSource,
   configuredTimeZone,
+  envFilesOf,
   loadConfig,
   type Config,
   type Env,
@@ -13,7 +14,7 @@ import {
 import { openDb, queryRows, type Database } from '../db/client.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
-import { readMovedMarker, withoutPassword } from '../db/pglite-moved.js';
+import { movedAway, movedAwayText, readMovedMarker, withoutPassword } from '../db/pglite-moved.js';
 import { pendingAlerts } from '../db/repos/ops-alerts.js';
 import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
@@ -184,7 +185,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     add(line.status, line.label, line.detail);
   }
 
-  const read = await checkDatabase(add, { dataDir, databaseUrl, bot, silent: answer === SILENT, now });
+  const read = await checkDatabase(add, {
+    dataDir,
+    databaseUrl,
+    bot,
+    silent: answer === SILENT,
+    now,
+    envFiles: envFilesOf(env),
+  });
   // Held by the running bot, the database is not read here: the bot counts the admins (OPS_ALERT_ADMINS).
   const admins = read?.admins ?? bot?.metrics?.get(OPS_ALERT_ADMINS);
   // A running bot's last round says what it could not deliver; with none, the database says what is owed.
@@ -286,7 +294,14 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
  */
 async function checkDatabase(
   add: (status: DoctorLine['status'], label: string, detail: string) => void,
-  o: { dataDir: string; databaseUrl?: string; bot?: RunningBot; silent: boolean; now: Date },
+  o: {
+    dataDir: string;
+    databaseUrl?: string;
+    bot?: RunningBot;
+    silent: boolean;
+    now: Date;
+    envFiles: readonly string[];
+  },
 ): Promise<{ admins: number; owed: OwedAlert[] } | undefined> {
   const kind = o.databaseUrl
     ? `PostgreSQL（${withoutPassword(o.databaseUrl)}）`
@@ -300,6 +315,12 @@ async function checkDatabase(
       `${join(o.dataDir, 'pglite')} 的档案已于 ${moved.at.slice(0, 10)} 搬到 PostgreSQL，但文件夹没能改名：` +
         `请停着机器人手工改名：mv ${join(o.dataDir, 'pglite')} ${moved.movedTo}`,
     );
+  const movedAwayRecord = o.databaseUrl ? undefined : movedAway(o.dataDir);
+  if (movedAwayRecord) {
+    // A start without DATABASE_URL would make a new, empty embedded database: the bot refuses it (exit 2).
+    add('fail', '数据库', `机器人不会启动：${movedAwayText(o.dataDir, movedAwayRecord, o.envFiles)}`);
+    return;
+  }
   if (!o.databaseUrl && !existsSync(join(o.dataDir, 'pglite'))) {
     add('warn', '数据库', `${kind}：还没有创建（首次启动时创建并迁移）`);
     return;

@@ -10,6 +10,7 @@ import {
   movedNotRenamedText,
   readMovedMarker,
   withoutPassword,
+  writeMovedAwayMarker,
   writeMovedMarker,
 } from '../db/pglite-moved.js';
 import { checkPgliteOwner } from '../db/pglite-owner.js';
@@ -105,6 +106,11 @@ export async function moveToPostgres(o: MoveOptions): Promise<MoveResult> {
           `（${dir} 是单独挂载的磁盘时：把它改挂到 ${movedTo}）；然后在机器人的设置里加上同一个 DATABASE_URL，再启动。`,
         { cause: err },
       );
+    }
+    try {
+      writeMovedAwayMarker(o.dataDir, record);
+    } catch {
+      // The renamed folder says the same (db/pglite-moved.ts: movedAway) until someone deletes it.
     }
     return { tables: counted, movedTo };
   } finally {

@@ -143,6 +143,67 @@ describe.skipIf(!pgUrl)('db move-to-postgres: the embedded database into an empt
     },
   );
 
+  /**
+   * After a move that renamed the folder, DATA_DIR held no database: the bot started without DATABASE_URL
+   * (the settings file not yet edited, or not read) logged «database pglite», made a new, empty
+   * DATA_DIR/pglite and ran reminders on it, the doctor said ✓, and `units import` wrote into it: Lark's
+   * messages went into an orphan database, left behind when DATABASE_URL was added.
+   */
+  it(
+    'after the move, the bot, a write command and the doctor without DATABASE_URL refuse, naming the move and the settings file; nothing is created',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = await officeDataDir('unset');
+      const url = await emptyPgDatabase(pgUrl!);
+      const moved = await runCli(['db', 'move-to-postgres'], cliEnv(dataDir, url));
+      expect(moved.code).toBe(0);
+      const folder = readdirSync(dataDir).find((f) => f.startsWith('pglite.moved-'))!;
+      const day = new Date().toISOString().slice(0, 10);
+      const fake = await startFakeLark();
+      try {
+        const settings = join(t.tmp, 'archive-bot.env');
+        writeFileSync(settings, '');
+        const noUrl = { ...webhookBotEnv(fake, dataDir), ARCHIVE_BOT_ENV_FILE: settings };
+        const said =
+          `数据目录 ${dataDir} 的档案已于 ${day} 用 db move-to-postgres 搬到 PostgreSQL（${url}），` +
+          `原来的内置数据库改名为 ${join(dataDir, folder)}；而这次没有设置 DATABASE_URL，所以没有新建空的内置数据库，什么也没有做。` +
+          `请在 ${settings} 里写上 DATABASE_URL=那个 PostgreSQL 的地址（含密码），再启动机器人`;
+        const started = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], noUrl, dataDir);
+        expect(started.code).toBe(2);
+        expect(started.stderr).toContain(`无法启动：${said}`);
+        expect(started.stdout).not.toContain('database');
+
+        const csv = join(t.tmp, 'unset-units.csv');
+        writeFileSync(csv, 'code,name,kind,parent_code\nmv13,新建村,village,mv10\n');
+        const imported = await runCli(['units', 'import', csv], { DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+        expect(imported.code).toBe(1);
+        expect(imported.stderr).toContain(
+          `数据目录 ${dataDir} 的档案已于 ${day} 用 db move-to-postgres 搬到 PostgreSQL`,
+        );
+        expect(imported.stderr).toContain('/etc/archive-bot/archive-bot.env');
+        const listed = await runCli(['units', 'list'], { DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+        expect(listed.code).toBe(1);
+        expect(listed.stderr).toContain('搬到 PostgreSQL');
+
+        const doctor = await runCli(['doctor'], noUrl);
+        expect(doctor.stdout).toContain(`✗ 数据库：机器人不会启动：${said}`);
+        expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+
+        // The moved folder deleted once the bot ran well on PostgreSQL (README): still refused.
+        rmSync(join(dataDir, folder), { recursive: true });
+        const later = await runProcess(process.execPath, [join(repoRoot, 'dist/main.js')], noUrl, dataDir);
+        expect(later.code).toBe(2);
+        expect(later.stderr).toContain(
+          `无法启动：数据目录 ${dataDir} 的档案已于 ${day} 用 db move-to-postgres 搬到 PostgreSQL（${url}）`,
+        );
+        expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+        expect((await pgCounts(url))['units']).toBe(4);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
+
   it('is refused while the bot holds the embedded database', { timeout: 300_000 }, async () => {
     const dataDir = await officeDataDir('held');
     const url = await emptyPgDatabase(pgUrl!);

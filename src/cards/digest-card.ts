@@ -55,6 +55,8 @@ function build(
   // card text); without them it is plain text.
   const link = (text: string, path: string) => (publicUrl ? `[${text}](${publicUrl}${path})` : text);
   const q = f.quality;
+  // 「上周」, or 「近 2 周」 when the digest reports the weeks since a digest that never went out.
+  const span = f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`;
   // Every problem the page it opens lists (its three lists), so the figure is the page's 共 N 个.
   const problems = qualityTotal(q);
   // Each headline figure opens the same page as the button or heading below that covers it.
@@ -66,13 +68,13 @@ function build(
   };
   const elements: object[] = [
     md(
-      `**完成率 ${pct(s.percent)}**（较上周 ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
+      `**完成率 ${pct(s.percent)}**（${f.changeLabel} ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
         `任务 ${num(s.total)} 项，已完成 ${num(s.done)} 项，逾期 **${num(s.overdue)}** 项`,
     ),
     kpis([
       ['完成率', link(pct(s.percent), pages.all)],
       ['逾期', link(num(s.overdue), pages.overdue)],
-      ['上周提交', link(`${num(f.filed.materials)} 份`, pages.filed)],
+      [`${span}提交`, link(`${num(f.filed.materials)} 份`, pages.filed)],
       ['质量问题', link(num(problems), pages.quality)],
     ]),
   ];
@@ -85,7 +87,7 @@ function build(
             `⚠️ 最差：${f.worst.map((r) => `${esc(r.name)} ${pct(r.percent)}`).join('、')}`,
         ),
       );
-    if (tableRows > 0) elements.push(table(f.children, tableRows));
+    if (tableRows > 0) elements.push(table(f.children, tableRows, f.changeLabel));
     if (tableRows < f.children.length)
       elements.push(
         md(
@@ -123,7 +125,7 @@ function build(
   if (publicUrl && (f.filed.items > 0 || problems > 0)) {
     elements.push(
       buttonRow([
-        ...(f.filed.items > 0 ? [linkButton('查看上周提交', `${publicUrl}${pages.filed}`)] : []),
+        ...(f.filed.items > 0 ? [linkButton(`查看${span}提交`, `${publicUrl}${pages.filed}`)] : []),
         ...(problems > 0 ? [linkButton('查看质量问题', `${publicUrl}${pages.quality}`)] : []),
       ]),
     );
@@ -239,7 +241,7 @@ function chart(ranked: DigestUnitRow[], bars: number): object {
 }
 
 /** Every child, worst first (the ones to chase), paged 10 a page in the client. */
-function table(ranked: DigestUnitRow[], n: number): object {
+function table(ranked: DigestUnitRow[], n: number, changeLabel: string): object {
   const rows = worstFirst(ranked).slice(0, n);
   return {
     tag: 'table',
@@ -249,7 +251,7 @@ function table(ranked: DigestUnitRow[], n: number): object {
     columns: [
       { name: 'unit', display_name: '单位', data_type: 'text', width: 'auto' },
       { name: 'pct', display_name: '完成率', data_type: 'text' },
-      { name: 'chg', display_name: '较上周', data_type: 'text' },
+      { name: 'chg', display_name: changeLabel, data_type: 'text' },
       { name: 'od', display_name: '逾期', data_type: 'number' },
     ],
     rows: rows.map((r) => ({

@@ -1,5 +1,8 @@
 /** The weekly digest's figures for one leader's unit. Pure: rollups, changes and ranking. */
 
+/** A digest reports at most this many whole weeks (since the last one that reached its unit). */
+export const DIGEST_WEEKS_AT_MOST = 4;
+
 export interface Counts {
   total: number;
   /** complete + waived */
@@ -12,7 +15,7 @@ export interface DigestUnitRow extends Counts {
   name: string;
   /** done / total in %, one decimal; null without tasks. */
   percent: number | null;
-  /** Percentage points since last week's snapshot; null when there is none. */
+  /** Percentage points since the last digest's snapshot (DigestFigures.changeLabel); null when there is none. */
   change: number | null;
 }
 
@@ -29,11 +32,15 @@ export interface DigestOverdueItem {
 }
 
 export interface DigestFigures {
-  /** The ISO week the activity figures cover ('2026-W19'), named for people in `weekName`. */
+  /** The (first) ISO week the activity figures cover ('2026-W19'), named for people in `weekName`. */
   week: string;
-  /** 「第19周（5月4日—10日）」 */
+  /** 「第19周（5月4日—10日）」, or 「第7—8周（2月9日—22日）」 over more weeks */
   weekName: string;
-  /** That week, Monday 00:00 to the next Monday 00:00 (local): [from, to). */
+  /** How many whole weeks the period covers: 1, or more after weeks whose digest never went out. */
+  weeks: number;
+  /** What the changes compare with: 「较上周」 (last week's snapshot), else 「较上次周报」 (an earlier one). */
+  changeLabel: '较上周' | '较上次周报';
+  /** Those weeks, Monday 00:00 to the Monday 00:00 after them (local): [from, to). */
   from: Date;
   to: Date;
   scope: DigestUnitRow;

@@ -208,6 +208,12 @@ export function isoWeek(day: string): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
+/** Monday of an ISO week '2026-W48' (week 1 holds 4 January). */
+export function isoWeekMonday(week: string): string {
+  const [year, n] = week.split('-W') as [string, string];
+  return addDays(weekMonday(`${year}-01-04`), (Number(n) - 1) * 7);
+}
+
 /** Monday of the ISO week a day falls in. */
 export function weekMonday(day: string): string {
   return addDays(day, 1 - isoWeekday(day));

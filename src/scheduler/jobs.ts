@@ -5,7 +5,9 @@ import type { Db } from '../db/client.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { saveSnapshots } from '../db/repos/digest-snapshots.js';
 import { claimSends } from '../db/repos/schedule-sends.js';
-import { addDays, isoWeek, weekMonday, type WorkingCalendar } from '../domain/working-days.js';
+import { weekRunDone } from '../db/repos/schedule-runs.js';
+import { findInstallation } from '../db/repos/installation.js';
+import { addDays, isoWeek, weekMonday, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
 import type { Logger } from '../logger.js';
 import { buildDigests, digestSnapshotRows } from '../usecases/build-digest.js';
 import { buildReminders } from '../usecases/build-reminders.js';
@@ -45,13 +47,16 @@ export interface ScheduleContext {
   archiveOff?: string;
 }
 
+const WEEKLY_DIGEST = 'weekly-digest';
+
 /** Every scheduled job of the bot. Times and thresholds come from config/schedules.yaml. */
 export function scheduledJobs(ctx: ScheduleContext): ScheduledJob[] {
   const s = ctx.settings;
   return [
     { name: 'daily-reminders', time: s.reminders.time, run: (r) => runReminders(ctx, r) },
-    // Fires daily; sends on the week's digest day (the configured weekday, or the next working day).
-    { name: 'weekly-digest', time: s.digest.time, run: (r) => runDigests(ctx, r) },
+    // Fires daily; sends on the week's digest day (the configured weekday, or the next working day), or
+    // the first day after it that it runs.
+    { name: WEEKLY_DIGEST, time: s.digest.time, run: (r) => runDigests(ctx, r) },
     {
       name: 'four-properties-check',
       time: s.fourPropertiesCheck.time,
@@ -122,17 +127,34 @@ export function digestDay(day: string, weekday: number, calendar: WorkingCalenda
   return undefined;
 }
 
+/**
+ * The week's digests go out on the first run on or after its digest day, in that week: a bot down on
+ * the digest day sends them the next day it runs (the scheduler catches up only today's slot). Once
+ * a run has done the week (its outcome names it), later runs that week skip; the sends are claimed
+ * under (digest, target, week) besides, so two instances, or a retry, send each once. A week without
+ * a digest (no working day from the weekday on, or the bot down to its end) is reported by the next
+ * digest, which covers every week since the last one that went out (build-digest.ts).
+ */
 async function runDigests(ctx: ScheduleContext, r: JobRun): Promise<Record<string, unknown>> {
   const s = ctx.settings;
   const due = digestDay(r.day, s.digest.weekday, ctx.calendar);
-  if (due !== r.day) return { skipped: due ? `digest day is ${due}` : 'no working day left this week' };
+  if (due === undefined) return { skipped: 'no working day from the digest weekday on this week' };
+  if (r.day < due) return { skipped: `digest day is ${due}` };
   const week = isoWeek(r.day);
+  if (await weekRunDone(ctx.db, WEEKLY_DIGEST, week)) return { skipped: `digest of ${week} already done` };
+  if (due !== r.day) {
+    // A bot installed after this week's digest day missed nothing: its first digest is next week's.
+    const installedAt = (await findInstallation(ctx.db))?.installedAt;
+    if (installedAt && zonedInstant(due, s.digest.time, s.timeZone) < installedAt)
+      return { skipped: `digest day ${due} was before this install` };
+    r.log.info({ week, due }, 'digest day was missed; sending the week’s digests now');
+  }
   const sends = await buildDigests(ctx.db, r.slot, {
     timeZone: s.timeZone,
     ...s.digest,
     publicUrl: ctx.publicUrl,
   });
-  // What the digests showed becomes next week's "last week".
+  // What the digests showed becomes the next digest's "before" (较上周, or 较上次周报).
   const snapshots = await saveSnapshots(
     ctx.db,
     week,

@@ -2,23 +2,33 @@ import { digestCard, noTasksDigestCard } from '../cards/digest-card.js';
 import type { Db } from '../db/client.js';
 import { scopeRaw } from '../db/repos/digest-figures.js';
 import { childUnits, digestRecipients, type DigestScope } from '../db/repos/digest-recipients.js';
-import { snapshotsOf } from '../db/repos/digest-snapshots.js';
+import { lastSentDigestWeeks, snapshotsBefore } from '../db/repos/digest-snapshots.js';
 import { personNames } from '../db/repos/reminder-audience.js';
 import { ownersNow, reminderTaskDetails } from '../db/repos/reminder-candidates.js';
 import { missingText } from '../domain/checklist-task-state.js';
 import {
   bestAndWorst,
   composeRaw,
+  DIGEST_WEEKS_AT_MOST,
   namesApart,
   qualityTotal,
   rank,
   rollUp,
   unitRow,
+  type Counts,
   type DigestFigures,
   type ScopeRaw,
 } from '../domain/digest.js';
-import { addDays, daysOverdue, isoWeek, localDay, weekMonday, zonedInstant } from '../domain/working-days.js';
-import { weekName } from '../domain/plain-date.js';
+import {
+  addDays,
+  daysOverdue,
+  isoWeek,
+  isoWeekMonday,
+  localDay,
+  weekMonday,
+  zonedInstant,
+} from '../domain/working-days.js';
+import { weeksName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
 import { personName, unnamedPerson } from '../domain/person-name.js';
@@ -35,31 +45,62 @@ export interface DigestOptions {
 
 const DAY_MS = 86_400_000;
 
+/** Where one unit's digest period begins, from what its earlier digests did. */
+interface DigestStart {
+  /** The ISO week before this one of the last digest sent for the unit, within DIGEST_WEEKS_AT_MOST. */
+  lastSent?: string;
+  /** The ISO week of the unit's latest earlier snapshot (a digest was built for it then). */
+  lastSnapshot?: string;
+}
+
+/**
+ * The Monday the digest sent on `day` reports from: the end of the last digest that reached the unit
+ * (the Monday of the week it went out in), so a week whose digest never went out (the bot down on
+ * the digest day, a week without working days) is reported by the next one; at most DIGEST_WEEKS_AT_MOST
+ * back (an older last digest: that many weeks); a unit never reported gets the week just ended.
+ */
+function periodStart(day: string, start: DigestStart): string {
+  const monday = weekMonday(day);
+  const bound = addDays(monday, -7 * DIGEST_WEEKS_AT_MOST);
+  if (start.lastSent) {
+    const end = isoWeekMonday(start.lastSent);
+    return end > bound ? end : bound;
+  }
+  return start.lastSnapshot ? bound : addDays(monday, -7);
+}
+
 /**
  * The figures of one leader's unit at `at`: completeness of the subtree and of each direct child,
- * with the change since last week's snapshot, the ranking, the oldest overdue items with their
- * owners, what was filed in the 7 days before `at`, quality problems of what was posted, and the
- * next deadlines. Reads only (dry runs may call it any time). With a `cache` (one run over many
- * units), a unit whose children are all cached is composed from them instead of read again.
+ * with the change since the last digest's snapshot, the ranking, the oldest overdue items with their
+ * owners, what was filed since the last digest (the week just ended, or more: `periodStart`), quality
+ * problems of what was posted, and the next deadlines. Reads only (dry runs may call it any time).
+ * With a `cache` (one run over many units), a unit whose children are all cached over the same
+ * period is composed from them instead of read again.
  */
 async function buildDigest(
   db: Db,
   scope: DigestScope,
   at: Date,
   opts: DigestOptions,
-  cache?: Map<number, ScopeRaw>,
+  lastSent: string | undefined,
+  cache?: Map<string, ScopeRaw>,
 ): Promise<DigestFigures> {
   const tz = opts.timeZone;
   const day = localDay(at, tz);
-  // The last whole ISO week, Monday to Sunday (a Monday digest reports the week that just ended).
-  const monday = addDays(weekMonday(day), -7);
+  const week = isoWeek(day);
+  const children = await childUnits(db, scope.id);
+  // The change: since the latest earlier snapshot (the last digest's figures), however long ago.
+  const before = await snapshotsBefore(db, week, scope.id, [scope.id, ...children.map((c) => c.id)]);
+  // Whole ISO weeks, Monday to Monday, ending with the one just ended (a Monday digest reports the
+  // week that just ended; one that reaches the unit after missed weeks reports them all).
+  const monday = periodStart(day, { lastSent, lastSnapshot: before?.week });
+  const to = zonedInstant(weekMonday(day), '00:00', tz);
   const from = zonedInstant(monday, '00:00', tz);
-  const to = zonedInstant(addDays(monday, 7), '00:00', tz);
-  const childrenRead = childUnits(db, scope.id);
-  let raw = cache?.get(scope.id);
+  const weeks = Math.round((Date.parse(weekMonday(day)) - Date.parse(monday)) / (7 * DAY_MS));
+  const key = (id: number) => `${id}@${monday}`;
+  let raw = cache?.get(key(scope.id));
   if (!raw && cache) {
-    const children = await childrenRead;
-    if (children.length > 0 && children.every((c) => cache.has(c.id)))
+    if (children.length > 0 && children.every((c) => cache.has(key(c.id))))
       raw = composeRaw(
         await scopeRaw(db, scope, at, {
           timeZone: tz,
@@ -68,33 +109,32 @@ async function buildDigest(
           to,
           selfOnly: true,
         }),
-        children.map((c) => cache.get(c.id)!),
+        children.map((c) => cache.get(key(c.id))!),
         opts.oldestOverdue,
       );
   }
   raw ??= await scopeRaw(db, scope, at, { timeZone: tz, oldest: opts.oldestOverdue, from, to });
-  cache?.set(scope.id, raw);
-  const children = await childrenRead;
-  const [lastWeek, details] = await Promise.all([
-    snapshotsOf(db, isoWeek(addDays(day, -7)), [scope.id, ...children.map((c) => c.id)]),
-    reminderTaskDetails(
-      db,
-      raw.oldest.map((o) => o.taskId),
-    ),
-  ]);
+  cache?.set(key(scope.id), raw);
+  const earlier = before?.counts ?? new Map<number, Counts>();
+  const details = await reminderTaskDetails(
+    db,
+    raw.oldest.map((o) => o.taskId),
+  );
   const rolled = rollUp(scope, raw.perUnit);
   const zero = { total: 0, done: 0, overdue: 0 };
-  const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, lastWeek.get(c.id))));
+  const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, earlier.get(c.id))));
   const names = await personNames(db, [...details.values()].flatMap(ownersNow));
   const a = raw.activity;
   // Two 城关村 of different townships among the oldest: each named with its township.
   const nameOf = namesApart([...details.values()]);
   return {
     week: isoWeek(monday),
-    weekName: weekName(monday, day),
+    weekName: weeksName(monday, weeks, day),
+    weeks,
+    changeLabel: !before || before.week === isoWeek(addDays(day, -7)) ? '较上周' : '较上次周报',
     from,
     to,
-    scope: unitRow(scope, rolled.total, lastWeek.get(scope.id)),
+    scope: unitRow(scope, rolled.total, earlier.get(scope.id)),
     children: ranked,
     ...bestAndWorst(ranked, 3),
     oldest: raw.oldest.map((o) => {
@@ -140,7 +180,7 @@ export async function buildDigests(
 ): Promise<(RenderedSend & { figures: DigestFigures })[]> {
   const week = isoWeek(localDay(at, opts.timeZone));
   const notAfter = new Date(at.getTime() + opts.validDays * DAY_MS);
-  const raws = new Map<number, ScopeRaw>();
+  const raws = new Map<string, ScopeRaw>();
   const figuresOf = new Map<number, DigestFigures>();
   const sends: (RenderedSend & { figures: DigestFigures })[] = [];
   // Deepest units first: a county is then composed from its townships' figures.
@@ -148,9 +188,17 @@ export async function buildDigests(
   const recipients = (await digestRecipients(db, onlyOpenId)).sort(
     (a, b) => depth(b.unit.path) - depth(a.unit.path),
   );
+  const day = localDay(at, opts.timeZone);
+  const lastSent = await lastSentDigestWeeks(db, isoWeek(addDays(day, -7 * DIGEST_WEEKS_AT_MOST)), week, [
+    ...new Set(recipients.map((r) => r.unit.id)),
+  ]);
   for (const r of recipients) {
     let figures = figuresOf.get(r.unit.id);
-    if (!figures) figuresOf.set(r.unit.id, (figures = await buildDigest(db, r.unit, at, opts, raws)));
+    if (!figures)
+      figuresOf.set(
+        r.unit.id,
+        (figures = await buildDigest(db, r.unit, at, opts, lastSent.get(r.unit.id), raws)),
+      );
     const who = r.name ?? (r.to.type === 'chat_id' ? `${r.unit.name}领导群` : unnamedPerson(r.to.id));
     // No tasks yet (before the first 任务清单): a short card saying so, not a week of silence.
     const empty = figures.scope.total === 0;
@@ -192,11 +240,12 @@ export function digestSnapshotRows(
 
 function digestText(f: DigestFigures, who: string): string {
   const pct = (p: number | null) => (p === null ? '—' : `${p.toFixed(1)}%`);
-  const chg = (c: number | null) => (c === null ? '' : `（较上周 ${c >= 0 ? '+' : ''}${c.toFixed(1)}）`);
+  const chg = (c: number | null) =>
+    c === null ? '' : `（${f.changeLabel} ${c >= 0 ? '+' : ''}${c.toFixed(1)}）`;
   return [
     `进度周报 ${f.weekName} · ${f.scope.name} → ${who}`,
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
-    `  上周新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；质量问题 ${qualityTotal(f.quality)}（压缩照片 ${f.quality.compressed}，缺少说明 ${f.quality.undescribed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}，${STATUS.too_large} ${f.quality.tooLarge}）`,
+    `  ${f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`}新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；质量问题 ${qualityTotal(f.quality)}（压缩照片 ${f.quality.compressed}，缺少说明 ${f.quality.undescribed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}，${STATUS.too_large} ${f.quality.tooLarge}）`,
   ].join('\n');
 }

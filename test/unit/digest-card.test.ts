@@ -15,6 +15,8 @@ const figures = (children: DigestUnitRow[]): DigestFigures => {
   return {
     week: '2026-W48',
     weekName: '第48周（11月23日—29日）',
+    weeks: 1,
+    changeLabel: '较上周',
     // Monday 23 November 00:00 to the next Monday 00:00 in Shanghai.
     from: new Date('2026-11-22T16:00:00Z'),
     to: new Date('2026-11-29T16:00:00Z'),

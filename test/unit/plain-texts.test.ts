@@ -5,7 +5,7 @@ import { reminderCard, reminderText } from '../../src/cards/reminder-card.js';
 import { unfiledCard } from '../../src/cards/unfiled-card.js';
 import { urgeCard } from '../../src/cards/urge-card.js';
 import { rank, bestAndWorst, unitRow, type DigestFigures } from '../../src/domain/digest.js';
-import { plainDay, weekName } from '../../src/domain/plain-date.js';
+import { plainDay, weekName, weeksName } from '../../src/domain/plain-date.js';
 import { draftFromCaption } from '../../src/domain/caption-description.js';
 
 /**
@@ -30,6 +30,8 @@ const digest = (): DigestFigures => {
   return {
     week: '2026-W19',
     weekName: weekName('2026-05-04', '2026-05-11'),
+    weeks: 1,
+    changeLabel: '较上周',
     from: new Date('2026-05-03T16:00:00Z'),
     to: new Date('2026-05-10T16:00:00Z'),
     scope: unitRow({ id: 1, name: '某县' }, { total: 40_000, done: 12_345, overdue: 48_000 }, undefined),
@@ -50,6 +52,10 @@ describe('plain texts', () => {
     expect(weekName('2026-05-04', '2026-05-11')).toBe('第19周（5月4日—10日）');
     expect(weekName('2026-04-27', '2026-05-04')).toBe('第18周（4月27日—5月3日）');
     expect(weekName('2025-12-22', '2026-01-05')).toBe('2025年第52周（12月22日—28日）');
+    // A digest after weeks whose digest never went out (春节 2026-W08) reports them all.
+    expect(weeksName('2026-02-09', 2, '2026-02-24')).toBe('第7—8周（2月9日—22日）');
+    expect(weeksName('2025-12-22', 2, '2026-01-06')).toBe('2025年第52周—第1周（12月22日—1月4日）');
+    expect(weeksName('2026-05-04', 1, '2026-05-11')).toBe('第19周（5月4日—10日）');
     expect(plainDay('2026-06-30', '2026-05-11')).toBe('6月30日');
     expect(plainDay('2027-02-02', '2026-05-11')).toBe('2027年2月2日');
   });

@@ -47,3 +47,42 @@ export async function snapshotsOf(db: Db, week: string, unitIds: number[]): Prom
     ]),
   );
 }
+
+/**
+ * The latest snapshot week before `week` of the unit `scopeId` (the last digest that showed it), with
+ * that week's snapshot of the given units; undefined when the unit was never in a digest.
+ */
+export async function snapshotsBefore(
+  db: Db,
+  week: string,
+  scopeId: number,
+  unitIds: number[],
+): Promise<{ week: string; counts: Map<number, UnitCounts> } | undefined> {
+  const [last] = await queryRows<{ week: string }>(
+    db,
+    sql`select max(week) as week from completeness_snapshots where unit_id = ${scopeId} and week < ${week}`,
+  );
+  if (!last?.week) return undefined;
+  return { week: last.week, counts: await snapshotsOf(db, last.week, unitIds) };
+}
+
+/**
+ * Per unit, the latest ISO week from `since` to before `week` whose digest of it reached someone (a
+ * send `sent`): where the next digest's period begins. Units without one are absent.
+ */
+export async function lastSentDigestWeeks(
+  db: Db,
+  since: string,
+  week: string,
+  unitIds: number[],
+): Promise<Map<number, string>> {
+  if (unitIds.length === 0) return new Map();
+  const rows = await queryRows<{ unit_id: number; week: string }>(
+    db,
+    sql`select unit_id::int as unit_id, max(period) as week from scheduled_sends
+        where period >= ${since} and period < ${week} and kind = 'digest' and status = 'sent'
+          and unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
+        group by unit_id`,
+  );
+  return new Map(rows.map((r) => [Number(r.unit_id), r.week]));
+}

@@ -108,3 +108,13 @@ export async function listScheduleRuns(db: Db, job?: string): Promise<ScheduleRu
     .where(job === undefined ? undefined : eq(r.job, job))
     .orderBy(r.slot, r.job);
 }
+
+/** Whether a run of `job` finished having done ISO `week`'s work (its outcome names that `week`). */
+export async function weekRunDone(db: Db, job: string, week: string): Promise<boolean> {
+  const rows = await queryRows<{ one: number }>(
+    db,
+    sql`select 1 as one from schedule_runs
+        where job = ${job} and status = 'done' and outcome->>'week' = ${week} limit 1`,
+  );
+  return rows.length > 0;
+}

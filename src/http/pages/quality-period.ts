@@ -1,5 +1,6 @@
 import { QUALITY_WINDOW_DAYS, type QualityPeriod } from '../../db/repos/page-unit.js';
-import { plainDay, weekName } from '../../domain/plain-date.js';
+import { plainDay, weeksName } from '../../domain/plain-date.js';
+import { DIGEST_WEEKS_AT_MOST } from '../../domain/digest.js';
 import { addDays, isoWeekday, zonedInstant } from '../../domain/working-days.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -16,8 +17,9 @@ const realDay = (d: string): boolean => {
 /**
  * The period of a unit page's quality problems: `?from=YYYY-MM-DD&to=YYYY-MM-DD` (local days, both
  * included; the weekly digest's links carry its week, so the page counts what the digest counted),
- * else the last 30 days. `label` names it as the digest does: 「第49周（11月30日—12月6日）」; `week`: the
- * period is a week, Monday to Sunday (a weekly digest's).
+ * else the last 30 days. `label` names it as the digest does: 「第49周（11月30日—12月6日）」, or over whole
+ * weeks 「第7—8周（2月9日—22日）」; `week`: the period is whole weeks, Monday to Sunday, as a weekly
+ * digest's (one week, or up to DIGEST_WEEKS_AT_MOST after digests that never went out).
  */
 export function qualityPeriod(
   query: Record<string, unknown>,
@@ -28,8 +30,10 @@ export function qualityPeriod(
   const to = one(query.to);
   if (!realDay(from) || !realDay(to) || from > to || addDays(from, MAX_DAYS) <= to)
     return { label: `近 ${QUALITY_WINDOW_DAYS} 天` };
-  const week = isoWeekday(from) === 1 && addDays(from, 6) === to;
-  const label = week ? weekName(from, today) : `${plainDay(from, today)}—${plainDay(to, today)}`;
+  const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+  const weeks = days / 7;
+  const week = isoWeekday(from) === 1 && Number.isInteger(weeks) && weeks <= DIGEST_WEEKS_AT_MOST;
+  const label = week ? weeksName(from, weeks, today) : `${plainDay(from, today)}—${plainDay(to, today)}`;
   return {
     period: {
       from: zonedInstant(from, '00:00', timeZone),

@@ -124,7 +124,15 @@ export const FIND_PAGE = defineCardAction({
 });
 
 // Corrections (usecases/correction-actions.ts).
-export const FIX = defineCardAction({ name: 'fix', value: z.object({ i: id }), stale: STALE });
+/**
+ * 更正 item `i`: the correction card. `r`: the approved 申请更正 it was opened for (the request's card,
+ * the 查 list's owed ones), which its 更正著录 carries out and its 不用改了 closes.
+ */
+export const FIX = defineCardAction({
+  name: 'fix',
+  value: z.object({ i: id, r: id.optional() }),
+  stale: STALE,
+});
 /**
  * 改归 item `i`: to task `t` (a button), or to the task chosen in a menu (the click's `option`). The
  * task browser of the correction card (the filing card's, for an item): one household's open tasks
@@ -174,6 +182,25 @@ export const FIX_REQUEST = defineCardAction({
   value: z.object({ i: id }),
   stale: STALE,
 });
+/**
+ * 更正著录 on the correction card (a form: 题名 / 责任者 / 日期 / 文号 arrive in the click's `formValue`):
+ * the marks of the fields as drawn (drawnMark: `t` 题名, `a` 责任者, `d` 日期, `n` 文号; absent: blank),
+ * so only a field changed from it is saved, and `r`, the approved request the card was opened for.
+ */
+export const FIX_DESCRIBE = defineCardAction({
+  name: 'fix-describe',
+  value: z.object({
+    i: id,
+    r: id.optional(),
+    t: z.string().max(12).optional(),
+    a: z.string().max(12).optional(),
+    d: z.string().max(12).optional(),
+    n: z.string().max(12).optional(),
+  }),
+  stale: '这个表单已失效，请重新打开',
+});
+/** 不用改了 on an approved 申请更正 `r`: closed without a change (the reason, optional, in `formValue`). */
+export const FIX_DROP = defineCardAction({ name: 'fix-drop', value: z.object({ r: id }), stale: STALE });
 export const FIX_ANSWER = defineCardAction({
   name: 'fix-answer',
   value: z.object({ r: id, ok: z.union([z.literal(0), z.literal(1)]) }),

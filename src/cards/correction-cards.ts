@@ -2,6 +2,8 @@ import {
   FIX,
   FIX_ANSWER,
   FIX_BROWSE,
+  FIX_DESCRIBE,
+  FIX_DROP,
   FIX_FIND,
   FIX_HOUSEHOLD,
   FIX_HOUSEHOLDS,
@@ -12,8 +14,9 @@ import {
   FIX_WAIVE,
 } from './actions.js';
 import type { ButtonValue } from '../domain/card-action-type.js';
+import { drawnMark } from '../domain/drawn-field.js';
 import { transferredWarning } from '../domain/transfer-changes.js';
-import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, md } from './card-kit.js';
+import { button, buttonRow, card, cardBytes, CARD_LIMIT_BYTES, esc, hr, linkButton, md } from './card-kit.js';
 import {
   needsHouseholdPages,
   otherTasks,
@@ -76,13 +79,36 @@ export interface RefileChoices {
 /** The line at the top of the 改归 browser: what is being moved. */
 export const refileSummary = (f: ItemFacts): string => `改归：${f.taskLabel}（${f.counts}）`;
 
+/** The 著录 the correction card corrects (as saved, or what the item goes by when none was). */
+export interface DrawnDescription {
+  title: string;
+  responsible: string;
+  /** YYYYMMDD */
+  date: string;
+  docNumber: string;
+}
+
+/** What the correction card is drawn with besides the item. */
+export interface CorrectionCardOptions {
+  /** A line above the corrections (what was just done, or why the card opened). */
+  note?: string;
+  /** Its 更正著录 form, filled with the 著录 as it is. */
+  description: DrawnDescription;
+  /** The approved 申请更正 it was opened for: its 更正著录 carries it out; 不用改了 closes it. */
+  request?: number;
+  /** The item page (PUBLIC_URL set): the rest of the 著录 (页数, 密级, 备注) is corrected there. */
+  pageUrl?: string;
+}
+
 /**
  * The archivist's correction card for one item: 改归 (every other open task of the unit within three
  * taps, through the filing card's browser: household menu or pages, the unit's own tasks, search),
- * 撤下 (asks again first), 免交 (the item's task, with a reason). A confirmed item cannot be corrected:
- * its card offers 撤销确认 instead (a form with the reason), after which the item can be corrected.
+ * 撤下 (asks again first), 免交 (the item's task, with a reason), and 更正著录 (题名 / 责任者 / 日期 /
+ * 文号, and the item page for the rest). A confirmed item keeps 更正著录 (its 档号 stays); 改归, 撤下 and
+ * 免交 give way to 撤销确认 (a form with the reason), after which the item can be corrected. Opened for
+ * an approved 申请更正, it also offers 不用改了.
  */
-export function correctionCard(f: ItemFacts, choices: RefileChoices, opts: { note?: string } = {}): object {
+export function correctionCard(f: ItemFacts, choices: RefileChoices, opts: CorrectionCardOptions): object {
   if (needsHouseholdPages(choices.households)) return correctionCardOf(f, choices, opts, true);
   const full = correctionCardOf(f, choices, opts, false);
   return cardBytes(full) <= CARD_LIMIT_BYTES ? full : correctionCardOf(f, choices, opts, true);
@@ -91,17 +117,43 @@ export function correctionCard(f: ItemFacts, choices: RefileChoices, opts: { not
 function correctionCardOf(
   f: ItemFacts,
   choices: RefileChoices,
-  opts: { note?: string },
+  opts: CorrectionCardOptions,
   compact: boolean,
 ): object {
   const i = f.itemId;
   const elements: object[] = [md(factsLine(f))];
   if (opts.note) elements.push(md(esc(opts.note)));
+  const describe = [
+    hr(),
+    md('**更正著录**（清空的项不会删除，文号除外：清空表示没有文号）'),
+    describeForm(i, opts.description, opts.request),
+    ...(opts.pageUrl ? [buttonRow([linkButton('打开件的页面（页数、密级、备注等）', opts.pageUrl)])] : []),
+  ];
+  const drop = opts.request
+    ? [
+        hr(),
+        reasonForm({
+          form: `drop_${opts.request}`,
+          label: '原因',
+          placeholder: '如：已当面说明，不需要改（可不填）',
+          button: {
+            name: 'drop',
+            text: '不用改了',
+            type: 'default',
+            value: FIX_DROP.value({ r: opts.request }),
+          },
+        }),
+      ]
+    : [];
   if (f.archivalCode) {
     elements.push(
       md(
-        `已确认归档（档号 ${esc(f.archivalCode)}），不能直接改归、撤下或免交。` +
-          '需要更正时先撤销确认：这个档号停用（目录中保留并注明，不再使用），改好后再确认归档时编新档号。',
+        `已确认归档（档号 ${esc(f.archivalCode)}）。著录（题名、责任者、日期、文号）可以直接在下面更正，档号不变。`,
+      ),
+      ...describe,
+      hr(),
+      md(
+        '改归、撤下或免交才需要先撤销确认：这个档号停用（目录中保留并注明，不再使用），改好后再确认归档时编新档号。',
       ),
       ...(f.transferredOn
         ? [md(`<font color='red'>${esc(transferredWarning(f.transferredOn, f.archivalCode))}</font>`)]
@@ -112,6 +164,7 @@ function correctionCardOf(
         placeholder: '如：交错了任务，需要改归',
         button: { name: 'unconfirm', text: '撤销确认', type: 'danger', value: FIX_UNCONFIRM.value({ i }) },
       }),
+      ...drop,
     );
     return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
   }
@@ -127,11 +180,73 @@ function correctionCardOf(
       placeholder: '如：该户已搬迁，无需此项材料',
       button: { name: 'waive', text: '这项任务免交', type: 'default', value: FIX_WAIVE.value({ i }) },
     }),
+    ...describe,
+    ...drop,
   );
   return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
 }
 
-/** A form of one reason field and its submit button (免交, 撤销确认): the reason arrives as `reason`. */
+/**
+ * The longest each 著录 field may be (characters), as describeItem saves it: its 200 for any text, and
+ * the catalogue's FIELD_LIMITS below that (责任者 100, 文号 50); a date is 8 digits, typed with
+ * separators at most 10.
+ */
+export const DESCRIBE_LIMITS = { title: 200, responsible: 100, date: 10, docNumber: 50 } as const;
+
+/**
+ * 更正著录 (题名 / 责任者 / 日期 / 文号), filled with the 著录 as it is; submits `fix-describe` with the
+ * marks of what it was drawn with (drawnMark), so a stale form saves or clears only what was changed on
+ * it, never what was saved since elsewhere.
+ */
+function describeForm(itemId: number, d: DrawnDescription, request?: number): object {
+  const field = (name: keyof DrawnDescription, label: string, placeholder: string): object => ({
+    tag: 'input',
+    name,
+    label: { tag: 'plain_text', content: label },
+    label_position: 'left',
+    placeholder: { tag: 'plain_text', content: placeholder },
+    // A value saved before this limit (or read from a caption) is still drawn whole.
+    max_length: Math.max(DESCRIBE_LIMITS[name], Array.from(d[name]).length),
+    width: 'fill',
+    ...(d[name] ? { default_value: d[name] } : {}),
+  });
+  const marks = {
+    t: drawnMark(d.title),
+    a: drawnMark(d.responsible),
+    d: drawnMark(d.date),
+    n: drawnMark(d.docNumber),
+  };
+  return {
+    tag: 'form',
+    name: `describe_fix_${itemId}`,
+    elements: [
+      field('title', '题名', '这件材料的题名'),
+      field('responsible', '责任者', '如：城关镇人民政府'),
+      field('date', '日期', '如 20250305'),
+      field('docNumber', '文号', '如：城政〔2025〕12号'),
+      {
+        tag: 'button',
+        text: { tag: 'plain_text', content: '保存著录' },
+        type: 'primary',
+        width: 'fill',
+        form_action_type: 'submit',
+        name: 'describe',
+        behaviors: [
+          {
+            type: 'callback',
+            value: FIX_DESCRIBE.value({
+              i: itemId,
+              ...(request ? { r: request } : {}),
+              ...Object.fromEntries(Object.entries(marks).filter(([, m]) => m !== undefined)),
+            }),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A form of one reason field and its submit button (免交, 撤销确认, 不用改了): the reason arrives as `reason`. */
 function reasonForm(o: {
   form: string;
   label: string;
@@ -261,11 +376,20 @@ export function requestAnsweredCard(f: ItemFacts, x: { approved: boolean; by: st
   ]);
 }
 
+/** 不用改了: the approved request closed without a change, its requester told. */
+export function requestDroppedCard(f: ItemFacts, reason: string): object {
+  return card('已关闭更正申请', 'grey', [
+    md(factsLine(f)),
+    md(`不用改了${reason ? `（${esc(reason)}）` : ''}：材料没有改动，申请已关闭，已告知申请人。`),
+  ]);
+}
+
 /**
  * `查 …`: a page of the matching items, newest first, each with a 更正 button. `total` counts them all,
  * `before` those on the pages before this one; while more follow, the card says how many and offers
  * 下一页 (`next`), a later page 回到第一页 (`first`), as the 未归档 list does. First, for an archivist, the
- * 申请更正 they approved and have not corrected yet (`approved`), each with the request's words and 更正.
+ * 申请更正 they approved and have not corrected yet (`approved`: the oldest, each with the request's
+ * words and 更正 opened for that request, and how many are owed in all, the rest said to follow).
  */
 export function itemListCard(input: {
   title: string;
@@ -274,16 +398,25 @@ export function itemListCard(input: {
   before: number;
   next: ButtonValue;
   first: ButtonValue;
-  approved?: { facts: ItemFacts; text: string }[];
+  approved?: { listed: { facts: ItemFacts; text: string; requestId: number }[]; total: number };
 }): object {
-  const { title, items, total, before, approved = [] } = input;
+  const { title, items, total, before } = input;
+  const approved = input.approved ?? { listed: [], total: 0 };
   const elements: object[] = [];
-  if (approved.length > 0) {
-    elements.push(md(`**已同意、还没改好的更正申请（${approved.length}）**`));
-    for (const a of approved)
+  if (approved.listed.length > 0) {
+    elements.push(md(`**已同意、还没改好的更正申请（${approved.total}）**`));
+    for (const a of approved.listed)
       elements.push(
         md(`${factsLine(a.facts, true)}\n申请：${esc(a.text)}`),
-        buttonRow([button('更正', FIX.value({ i: a.facts.itemId }), 'primary')]),
+        buttonRow([button('更正', FIX.value({ i: a.facts.itemId, r: a.requestId }), 'primary')]),
+      );
+    const unlisted = approved.total - approved.listed.length;
+    if (unlisted > 0)
+      elements.push(
+        md(
+          `<font color='grey'>这里列出最早同意的 ${approved.listed.length} 件，还有 ${unlisted} 件：` +
+            '把上面的改好或点「不用改了」后，再发「查」会列出后面的。</font>',
+        ),
       );
     elements.push(hr());
   }

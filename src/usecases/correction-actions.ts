@@ -1,18 +1,16 @@
 import type { WaiverMade } from './waiver-follow-up.js';
 import {
   confirmUnfileCard,
-  correctionCard,
   correctionDoneCard,
   requestAnsweredCard,
   requestCorrectionCard,
   refileBrowser,
   refileSummary,
   requestSentCard,
-  type RefileChoices,
 } from '../cards/correction-cards.js';
 import { confirmUndoCard } from '../cards/filing-card.js';
-import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import {
+  approvedOpenRequest,
   itemForCorrection,
   pendingCorrectionRequest,
   type ItemForCorrection,
@@ -39,8 +37,8 @@ import type { CardResponse } from './card-response.js';
 import { withFilerName } from './chat-member-names.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
+import { correctionCardNow } from './correction-card-now.js';
 import { canFile, type FilingDeps } from './file-burst.js';
-import { filingChoices, householdChoices } from './filing-choices.js';
 import { clickedBurst } from './burst-click.js';
 import { askFilerOrArchivist, itemFacts, itemTaskLabel } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
@@ -65,8 +63,9 @@ const error = (content: string): CardResponse => ({ toast: { type: 'error', cont
 /**
  * Corrections on cards (issue 14): 更正 on a filing result or a `查` list opens the archivist's
  * correction card (改归 / 撤下 / 免交); anyone else past the 24-hour window gets 申请更正, which goes to
- * the unit's archivists as 同意 / 不同意. A confirmed item's card offers 撤销确认 (with a reason) instead
- * of the corrections. Every step goes through the audited use cases.
+ * the unit's archivists as 同意 / 不同意. A confirmed item's card offers 更正著录 and 撤销确认 (with a
+ * reason) instead of the other corrections (correction-describe-actions.ts: 更正著录, 不用改了). Every
+ * step goes through the audited use cases.
  */
 export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[] {
   const filing = (deps: BotDeps) => ({ ...deps, isChatMember: o.isChatMember, timeZone: o.timeZone });
@@ -88,14 +87,6 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   const isArchivist = (deps: BotDeps, openId: string, item: ItemForCorrection) =>
     hasUnitRole(deps.db, openId, { path: item.unitPath }, ['archivist', 'admin']);
   const facts = (deps: BotDeps, item: ItemForCorrection) => itemFacts(item, deps.clock.now(), o.timeZone);
-  const choices = async (deps: BotDeps, item: ItemForCorrection): Promise<RefileChoices> => {
-    const tasks = (await fileableTasksOfUnit(deps.db, item.unitId)).filter((t) => t.taskId !== item.taskId);
-    return {
-      unitName: item.unitName,
-      households: householdChoices(tasks),
-      unitTasks: filingChoices(tasks.filter((t) => t.householdId == null)),
-    };
-  };
   /** The 改归 browser's next state (archivists only; a confirmed item shows why it cannot move). */
   const browse = async (
     deps: BotDeps,
@@ -153,13 +144,25 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       : `提交后 24 小时内，${askFilerOrArchivist(item.filedByName)}`;
     return { toast: { type: 'info', content } };
   };
-  const correction = async (
+  /** The correction card (`request`: the approved 申请更正 it was opened for, its id). */
+  const correction = (
     deps: BotDeps,
     item: ItemForCorrection,
     note?: string,
-  ): Promise<CardResponse> => ({
-    card: { type: 'raw', data: correctionCard(facts(deps, item), await choices(deps, item), { note }) },
-  });
+    request?: number,
+  ): Promise<CardResponse> =>
+    correctionCardNow(deps, item, {
+      timeZone: o.timeZone,
+      ...(note ? { note } : {}),
+      ...(request ? { request } : {}),
+    });
+  /** Opened for an approved request (`r`): the card names it while it is still owed. */
+  const correctionFor = async (deps: BotDeps, item: ItemForCorrection, r?: number) => {
+    const owed = r === undefined ? undefined : await approvedOpenRequest(deps.db, item.id);
+    return owed?.id === r && owed
+      ? correction(deps, item, `已同意的更正申请：${owed.text}`, owed.id)
+      : correction(deps, item);
+  };
   const done = (deps: BotDeps, item: ItemForCorrection, message: string): CardResponse => ({
     toast: { type: 'success', content: message },
     card: { type: 'raw', data: correctionDoneCard(facts(deps, item), message) },
@@ -171,7 +174,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       handle: async (deps, a) => {
         const item = await load(deps, a);
         const who = a.operatorOpenId;
-        if (await isArchivist(deps, who, item)) return correction(deps, item);
+        if (await isArchivist(deps, who, item)) return correctionFor(deps, item, a.value.r);
         if (
           who !== item.filedBy &&
           !(await canFile(
@@ -326,10 +329,27 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           approve,
         });
         if (res.status === 'refused') return error(res.message);
+        // Approved before (this card again, another archivist's): the correction card for it.
+        if (res.status === 'owed') {
+          const item = (await named(deps, res.itemId))!;
+          if (item.undone) return error('这件材料已经撤下了');
+          const r = await correction(
+            deps,
+            item,
+            `这个更正申请已同意，还没改好（${res.text}）：请在下面改；不需要改了请点「不用改了」。`,
+            res.requestId,
+          );
+          return { toast: { type: 'info', content: '这个申请已同意，还没改好' }, ...r };
+        }
         o.wakeJobs();
         const item = (await named(deps, res.itemId))!;
         if (approve && !item.undone) {
-          const r = await correction(deps, item, '已同意更正申请，请在下面改：');
+          const r = await correction(
+            deps,
+            item,
+            `已同意更正申请（${res.text}），请在下面改；不需要改了请点「不用改了」。`,
+            res.requestId,
+          );
           return { toast: { type: 'success', content: res.message }, ...r };
         }
         return {

@@ -24,15 +24,15 @@ interface CorrectionMade {
 /**
  * An approved 申请更正 of the item, if one is open, is carried out by this correction: a
  * `correction_done` row names it (it is no longer listed as owed) and its requester hears what was
- * changed, in the correction's transaction (the caller holds the item's row lock). Returns the
- * requester told, if any.
+ * changed, in the correction's transaction (the caller holds the item's row lock). With `requestId`
+ * (a 著录 made from that request's card) only that request is closed. Returns the requester told, if any.
  */
 export async function closeApprovedRequest(
   tx: Db | Tx,
-  x: CorrectionMade & { itemId: number },
+  x: CorrectionMade & { itemId: number; requestId?: number },
 ): Promise<string | undefined> {
   const req = await approvedOpenRequest(tx, x.itemId);
-  if (!req) return undefined;
+  if (!req || (x.requestId !== undefined && req.id !== x.requestId)) return undefined;
   await insertAudit(tx, {
     at: x.now,
     actor: x.actor,

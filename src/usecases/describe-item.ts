@@ -32,6 +32,11 @@ export interface DescribeItemInput extends DescriptionFields {
   actor: string;
   /** Where it came from, for the audit trail (`page`: the item page's 更正著录 form). */
   source?: AuditEntry['source'];
+  /**
+   * The approved 申请更正 this 著录 carries out: made from that request's correction card (its 更正著录).
+   * Without it no request is closed (a 页数 fixed on the page is not what an officer asked for).
+   */
+  requestId?: number;
 }
 
 export type DescribeItemOutcome =
@@ -48,7 +53,7 @@ const MAX_TEXT = 200;
  * a 文号 given blank: the document has none. (The item page sends only what it changed, never a blank.)
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's
- * closes an approved 申请更正 of the item (closeApprovedRequest).
+ * made from an approved 申请更正's card (`requestId`) closes it (closeApprovedRequest), no other does.
  */
 export async function describeItem(
   deps: { db: Db; clock: Clock },
@@ -100,16 +105,17 @@ export async function describeItem(
           : { fields },
       },
     ]);
-    // An archivist's 著录 carries out an approved 申请更正 of the item (an officer's own does not).
-    if (archivist)
+    // An archivist's 著录 from a request's card carries that request out (an officer's own does not).
+    if (archivist && input.requestId !== undefined)
       await closeApprovedRequest(tx, {
         itemId: item.id,
+        requestId: input.requestId,
         actor: input.actor,
         source,
         unitId: task.unitId,
         taskId: task.id,
         label: `${task.unitName}${taskLabel(taskRef(task))}`,
-        done: photo ? `已更正第 ${photo.number} 张照片的说明` : '已更正著录',
+        done: photo ? `已更正第 ${photo.number} 张照片的说明` : `已更正著录（${changedText(fields)}）`,
         now,
       });
     return undefined;
@@ -188,6 +194,34 @@ async function photoOf(
 async function hasDescriptionToClear(db: Db, itemId: number, fields: DescriptionFields): Promise<boolean> {
   const d = await getDescription(db, itemId);
   return !!d && Object.keys(fields).some((k) => d[k as keyof typeof d] !== null);
+}
+
+const FIELD_WORDS: Partial<Record<keyof DescriptionFields, string>> = {
+  title: '题名',
+  responsible: '责任者',
+  date: '日期',
+  docNumber: '文号',
+  pages: '页数',
+  secrecy: '密级',
+  remarks: '备注',
+  reason: '事由',
+  place: '地点',
+  people: '人物',
+  photographer: '摄影者',
+  background: '背景',
+};
+
+/** What a 著录 changed, as its requester reads it: 「题名改为「…」；文号清空（没有文号）」. */
+function changedText(fields: DescriptionFields): string {
+  return Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => {
+      const word = FIELD_WORDS[k as keyof DescriptionFields] ?? k;
+      if (v === null) return `${word}清空`;
+      if (v === '') return `${word}清空（没有${word}）`;
+      return `${word}改为「${String(v)}」`;
+    })
+    .join('；');
 }
 
 function cleanText(v: string | null | undefined): string | undefined {

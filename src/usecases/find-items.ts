@@ -37,7 +37,9 @@ export async function findItemsCard(
       limit: FIND_PAGE_SIZE,
       offset,
     }),
-    offset === 0 ? approvedRequestsDue(deps, { unit, asker, timeZone: deps.timeZone }) : [],
+    offset === 0
+      ? approvedRequestsDue(deps, { unit, asker, timeZone: deps.timeZone })
+      : { listed: [], total: 0 },
   ]);
   const typed = words.trim().slice(0, 100);
   const asked = typed ? { q: typed } : {};

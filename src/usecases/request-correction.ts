@@ -1,5 +1,6 @@
 import { correctionRequestCard, type ItemFacts } from '../cards/correction-cards.js';
 import {
+  approvedOpenRequest,
   correctionRequest,
   itemForCorrection,
   lockFilingItem,
@@ -107,12 +108,24 @@ export async function requestCorrection(
 }
 
 export type AnswerOutcome =
-  | { status: 'answered'; itemId: number; approved: boolean; requester: string; message: string }
+  | {
+      status: 'answered';
+      itemId: number;
+      requestId: number;
+      /** The request's words. */
+      text: string;
+      approved: boolean;
+      requester: string;
+      message: string;
+    }
+  /** Approved before and still owed: answered again, the archivist corrects it (or 不用改了). */
+  | { status: 'owed'; itemId: number; requestId: number; text: string }
   | { status: 'refused'; message: string };
 
 /**
  * An archivist answers a correction request (同意 / 不同意): audited, the requester told. Approving
- * does not change the item by itself: the archivist then corrects it on the card that follows.
+ * does not change the item by itself: the archivist then corrects it on the card that follows. One
+ * approved and still owed is answered `owed` (its card opens again), not refused.
  */
 export async function answerCorrectionRequest(
   deps: CorrectionRequestDeps,
@@ -127,10 +140,11 @@ export async function answerCorrectionRequest(
     return { status: 'refused', message: `只有${item.unitName}的档案员可以处理更正申请` };
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
-  const done = await db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx): Promise<boolean | 'owed'> => {
     await lockFilingItem(tx, item.id);
     const pending = await pendingCorrectionRequest(tx, item.id);
-    if (pending?.id !== req.id) return false;
+    if (pending?.id !== req.id)
+      return (await approvedOpenRequest(tx, item.id))?.id === req.id ? 'owed' : false;
     await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,
@@ -158,11 +172,70 @@ export async function answerCorrectionRequest(
     return true;
   });
   if (!done) return { status: 'refused', message: '这个申请已经处理过了' };
+  if (done === 'owed') return { status: 'owed', itemId: item.id, requestId: req.id, text: req.text };
   return {
     status: 'answered',
     itemId: item.id,
+    requestId: req.id,
+    text: req.text,
     approved: input.approve,
     requester: req.actor,
     message: input.approve ? '已同意，请在卡片上更正' : '已告知申请人：不同意',
   };
+}
+
+export type DropOutcome =
+  { status: 'dropped'; itemId: number; message: string } | { status: 'refused'; message: string };
+
+/**
+ * 不用改了: an archivist closes an approved 申请更正 without changing the item (the request was
+ * settled another way, or nothing needs changing after all). Audited (`correction_dropped`, with the
+ * reason when given), the requester told plainly that nothing was changed and why; refused once the
+ * request is no longer owed (carried out or closed meanwhile).
+ */
+export async function dropApprovedRequest(
+  deps: Pick<CorrectionRequestDeps, 'db' | 'clock'>,
+  input: { requestId: number; actorOpenId: string; reason?: string; source?: 'card' | 'cli' },
+): Promise<DropOutcome> {
+  const { db } = deps;
+  const req = await correctionRequest(db, input.requestId);
+  if (!req) throw new DomainError('request_not_found', '找不到这个更正申请');
+  const item = await itemForCorrection(db, req.itemId);
+  if (!item) throw new DomainError('item_not_found', '找不到这件材料');
+  if (!(await hasUnitRole(db, input.actorOpenId, { path: item.unitPath }, ['archivist', 'admin'])))
+    return { status: 'refused', message: `只有${item.unitName}的档案员可以处理更正申请` };
+  const reason = (input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+  const now = deps.clock.now();
+  const label = itemTaskLabel(item);
+  const done = await db.transaction(async (tx) => {
+    await lockFilingItem(tx, item.id);
+    if ((await approvedOpenRequest(tx, item.id))?.id !== req.id) return false;
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actorOpenId,
+      action: 'correction_dropped',
+      source: input.source ?? 'card',
+      unitId: item.unitId,
+      taskId: item.taskId,
+      itemId: item.id,
+      details: { requestId: req.id, ...(reason ? { reason } : {}) },
+    });
+    const why = reason ? `原因：${reason}。` : '';
+    await enqueueNotify(
+      tx,
+      {
+        receiveIdType: 'open_id',
+        receiveId: req.actor,
+        msgType: 'text',
+        content: textContent(
+          `您对${item.unitName}${label}的更正申请（${req.text}），档案员看过后决定不用改了，材料没有改动，申请已关闭。${why}如有疑问请直接联系档案员。`,
+        ),
+        uuid: `fixdrop-${req.id}`,
+      },
+      now,
+    );
+    return true;
+  });
+  if (!done) return { status: 'refused', message: '这个申请已经改好或关闭了' };
+  return { status: 'dropped', itemId: item.id, message: '已关闭更正申请，已告知申请人：不用改了' };
 }

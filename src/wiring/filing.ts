@@ -19,6 +19,7 @@ import { cardAgainUuid, sendFilingCardAgain } from '../usecases/filing-card-agai
 import { cardAgainAction, unfiledCommand, unfiledPageAction } from '../usecases/unfiled-command.js';
 import { bindChatAction } from '../usecases/bind-chat-action.js';
 import { correctionActions } from '../usecases/correction-actions.js';
+import { correctionDescribeActions } from '../usecases/correction-describe-actions.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { filingActions } from '../usecases/filing-actions.js';
 import { isChatMember as isChatMemberOf } from '../usecases/is-chat-member.js';
@@ -146,17 +147,23 @@ const quietOf = (env: FeatureEnv) => ({
   quietHours: env.settings.schedules.quietHours,
 });
 
-/** Corrections (更正, 申请更正 and the archivists' answers), and the notifications they send. */
+/**
+ * Corrections (更正, its 更正著录, 申请更正 and the archivists' answers, 不用改了), and the notifications
+ * they send.
+ */
 export function correctionsFeature(env: FeatureEnv): Feature {
   return {
     name: 'corrections',
     commands: waiveCommands({ wakeJobs: env.wakeJobs, quiet: quietOf(env) }),
-    cardActions: correctionActions({
-      isChatMember: (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId),
-      timeZone: env.config.timeZone,
-      wakeJobs: env.wakeJobs,
-      quiet: quietOf(env),
-    }),
+    cardActions: [
+      ...correctionActions({
+        isChatMember: (chatId: string, openId: string) => isChatMemberOf(env.deps.gateway, chatId, openId),
+        timeZone: env.config.timeZone,
+        wakeJobs: env.wakeJobs,
+        quiet: quietOf(env),
+      }),
+      ...correctionDescribeActions({ timeZone: env.config.timeZone, wakeJobs: env.wakeJobs }),
+    ],
     jobs: [
       jobHandler({ type: NOTIFY_JOB, handle: (payload) => deliverNotify(env.deps, payload) }),
       // 改归 / 撤下 (card, 查 list, CLI): the burst's cards in its chat drawn as they are now, as a recall

@@ -179,11 +179,37 @@ describe('what follows a correction', () => {
     expect(JSON.stringify(sentTo(org.officer, '已改好：已从').at(-1)!.content)).toContain('改归到「C06 ');
   });
 
-  it('著录 by the archivist (command line) or 免交 on the correction card carry out an approved request', async () => {
+  it('著录 made for an approved request (its card) or 免交 on the correction card carry it out; other 著录 does not', async () => {
     const described = await fileOnePhoto();
-    await approvedRequest(described.fix, '事由写错了');
-    await cli('describe', '--item', String(described.itemId), '--reason', '入户走访');
-    await waitFor('told after 著录', () => sentTo(org.officer, '已改好：已更正著录')[0]);
+    const approvedCard = await approvedRequest(described.fix, '题名写错了');
+    // 著录 made elsewhere (the command line, 更正 on a 查 card not opened for the request) is not
+    // what the officer asked for: the request stays owed and nobody is told it is done.
+    await cli('describe', '--item', String(described.itemId), '--pages', '2');
+    const list = await archivistFinds(`查 城关村`);
+    expect(JSON.stringify(list)).toContain('申请：题名写错了');
+    const plain = await clickDirect(org.archivist, { a: 'fix', i: described.itemId });
+    const plainForm = actionValue(plain.card.data, 'fix-describe');
+    expect(plainForm.r).toBeUndefined();
+    expect(
+      (await clickDirect(org.archivist, plainForm, { formValue: { responsible: '城关村村委会' } })).toast
+        .type,
+    ).toBe('success');
+    await h.settle();
+    expect(sentTo(org.officer, '已改好：已更正著录')).toEqual([]);
+    expect(JSON.stringify(await archivistFinds(`查 城关村`))).toContain('申请：题名写错了');
+    // 更正著录 on the request's own card (the 同意's answer) carries it out, saying what changed.
+    const forRequest = actionValue(approvedCard.card.data, 'fix-describe');
+    expect(forRequest.r).toEqual(expect.any(Number));
+    const saved = await clickDirect(org.archivist, forRequest, { formValue: { title: '入户走访照片' } });
+    expect(saved.toast).toEqual({ type: 'success', content: '已保存著录，已告知申请人改好了' });
+    expect(JSON.stringify(saved.card.data)).not.toContain('不用改了');
+    await h.settle();
+    const toldDescribed = await waitFor(
+      'told after 著录',
+      () => sentTo(org.officer, '已改好：已更正著录')[0],
+    );
+    expect(JSON.stringify(toldDescribed.content)).toContain('题名改为「入户走访照片」');
+    expect(JSON.stringify(await archivistFinds(`查 城关村`))).not.toContain('申请：题名写错了');
 
     const waived = await fileOnePhoto();
     const approved = await approvedRequest(waived.fix, '这项本村没有');

@@ -245,7 +245,10 @@ describe('corrections from cards and the 查 command', () => {
     const answered = await click(org.archivist, yes);
     expect(answered.toast.type).toBe('success');
     expect(JSON.stringify(answered.card.data)).toContain('改归');
-    expect((await click(org.archivist, yes)).toast.content).toBe('这个申请已经处理过了');
+    // 同意 again on an approved request still owed: its correction card, not a dead end.
+    const again = await click(org.archivist, yes);
+    expect(again.toast.content).toBe('这个申请已同意，还没改好');
+    expect(JSON.stringify(again.card.data)).toContain('不用改了');
     await h.settle();
     const told = await waitFor('the outcome to the officer', () =>
       h.fake

@@ -20,6 +20,8 @@ export type AuditAction =
   | 'correction_answer'
   /** An approved 申请更正 carried out: the item corrected afterwards (details: requestId, what changed). */
   | 'correction_done'
+  /** An approved 申请更正 closed without a change (不用改了; details: requestId, the reason if given). */
+  | 'correction_dropped'
   | 'urge'
   /** 不归档 on a filing card: the burst is kept but no longer chased. */
   | 'set_aside'

@@ -181,7 +181,8 @@ export async function pendingCorrectionRequest(
 
 /**
  * An approved request not carried out yet: an archivist answered 同意 (`correction_answer`, approved)
- * and no `correction_done` row names it. One per item at most (one open request at a time).
+ * and no `correction_done` (carried out) or `correction_dropped` (不用改了) row names it. One per item
+ * at most (one open request at a time).
  */
 const approvedOpen = (where: SQL) => sql`
   select r.id::int as id, r.item_id::int as item_id, r.actor, r.details->>'text' as text, a.at as approved_at
@@ -189,7 +190,8 @@ const approvedOpen = (where: SQL) => sql`
   join audit_log a on a.item_id = r.item_id and a.action = 'correction_answer'
    and (a.details->>'requestId')::bigint = r.id and (a.details->>'approved')::boolean
   where r.action = 'correction_request' and ${where}
-    and not exists (select 1 from audit_log d where d.item_id = r.item_id and d.action = 'correction_done'
+    and not exists (select 1 from audit_log d where d.item_id = r.item_id
+                      and d.action in ('correction_done', 'correction_dropped')
                       and (d.details->>'requestId')::bigint = r.id)`;
 
 interface ApprovedRequest {
@@ -226,21 +228,23 @@ export async function approvedOpenRequest(db: Db | Tx, itemId: number): Promise<
 
 /**
  * Approved requests not carried out on live items of a unit and below, oldest approval first: what an
- * archivist said 同意 to and has still to correct (the `查` card lists them).
+ * archivist said 同意 to and has still to correct (the `查` card lists them): the first `limit`, and
+ * how many there are in all.
  */
 export async function approvedOpenRequests(
   db: Db,
   q: { unitPath: string; limit: number },
-): Promise<ApprovedRequest[]> {
+): Promise<{ requests: ApprovedRequest[]; total: number }> {
+  // The request's row names the item's unit (a refile never leaves it): read by unit, live items only.
+  const open = approvedOpen(sql`r.unit_id in (select id from units where path like ${`${q.unitPath}%`})
+                           and exists (select 1 from filing_items fi where fi.id = r.item_id
+                                         and fi.undone_at is null)`);
   const rows = await queryRows<Parameters<typeof toApproved>[0]>(
     db,
-    // The request's row names the item's unit (a refile never leaves it): read by unit, live items only.
-    sql`${approvedOpen(sql`r.unit_id in (select id from units where path like ${`${q.unitPath}%`})
-                           and exists (select 1 from filing_items fi where fi.id = r.item_id
-                                         and fi.undone_at is null)`)}
-        order by a.at, r.id limit ${q.limit}`,
+    sql`${open} order by a.at, r.id limit ${q.limit}`,
   );
-  return rows.map(toApproved);
+  const [count] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${open}) o`);
+  return { requests: rows.map(toApproved), total: Number(count?.n ?? 0) };
 }
 
 /** A correction request by its audit row id. */

@@ -60,6 +60,7 @@ export const ACTION_LABEL: Record<string, string> = {
   correction_request: '申请更正',
   correction_answer: '答复更正',
   correction_done: '申请的更正已改好',
+  correction_dropped: '更正申请不用改了',
   urge: '督办',
   recall: '撤回',
   join_late: '补入（下载完成后自动归入）',

@@ -221,6 +221,7 @@ describe('更正著录 and 申请更正 on the correction card', () => {
     expect(sentTo(org.officer, '决定不用改了')).toHaveLength(1);
   });
 
+  // Six photos filed, asked about and approved one by one through the chat: given longer than one step.
   it('the 查 card counts every owed request and says how to see those not listed', async () => {
     for (let n = 1; n <= 6; n++) await approvedRequest((await fileOnePhoto()).fix, `第${n}件要改`);
     const list = JSON.stringify(await archivistFinds('查 城关村'));
@@ -229,5 +230,5 @@ describe('更正著录 and 申请更正 on the correction card', () => {
     expect(list).toContain('第5件要改');
     expect(list).not.toContain('第6件要改');
     expect(list).toContain('这里列出最早同意的 5 件，还有 1 件');
-  });
+  }, 120_000);
 });

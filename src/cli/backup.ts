@@ -15,13 +15,17 @@ const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
   它们列在备份里的 DAMAGED.txt，并以退出码 3 结束（备份可用但不完整）。其他失败：退出码 1，删除没写完的目录。
   内置数据库（PGlite）：请先停止机器人。PostgreSQL：用 pg_dump，机器人可以继续运行。
   文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt、blobs-size.txt），文件留在存储桶；
-  加 --include-files 把每个文件核对后复制进备份。`;
+  加 --include-files 把每个文件核对后复制进备份。
+  SCHEDULES_FILE、ARCHIVE_CONFIG、HOLIDAYS_FILE 指向的设置文件和网页登录密钥也复制进备份（settings/）；
+  机器人的设置文件（archive-bot.env 或 .env：飞书应用密钥等）不在备份里，请另外保存。`;
 const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
   先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
   只列了清单的存储桶备份：设置 BLOB_STORE=s3 指向该存储桶，先核对清单上的文件都在、大小相符。
   恢复中断（数据目录里留有 RESTORE-INCOMPLETE）时，再运行一次即可：先清除那次写入的内容，再完整恢复。
-  备份时缺少的文件（DAMAGED.txt）恢复不了：其余照常恢复，列出它们并以退出码 3 结束。`;
+  备份时缺少的文件（DAMAGED.txt）恢复不了：其余照常恢复，列出它们并以退出码 3 结束。
+  备份里的设置文件放到这台机器的 SCHEDULES_FILE、ARCHIVE_CONFIG、HOLIDAYS_FILE 指向的位置：
+  那里已有不同的文件时不覆盖，写不进去时（/etc/archive-bot 属于 root）给出复制的命令。`;
 
 /**
  * Exit code of a backup that left out damaged or missing files (DAMAGED.txt), and of a restore of
@@ -59,6 +63,14 @@ function parse(args: string[], name: string, usage: string, flags: string[] = []
   return { value, flags: values as Record<string, unknown> };
 }
 
+/** Where this machine's settings name the settings files a backup keeps (backup-settings.ts). */
+const settingsPlaces = (s: CliSettings) => ({
+  schedulesFile: s.schedules.file,
+  archiveConfig: s.archive.configFile,
+  holidaysFile: s.schedules.holidaysFile,
+  dataDir: s.dataDir,
+});
+
 /** The bucket when BLOB_STORE=s3 (its files are backed up through the port), else undefined. */
 async function objectStoreOf(settings: CliSettings) {
   const config = settings.blobStore;
@@ -86,6 +98,7 @@ export const backupCommand: StandaloneCliCommand = {
       now: new Date(),
       objectStore,
       includeFiles: flags['include-files'] === true,
+      settings: { ...settingsPlaces(settings), envFiles: settings.envFiles },
     });
     const files =
       info.store && !info.store.filesIncluded
@@ -93,7 +106,9 @@ export const backupCommand: StandaloneCliCommand = {
         : `${info.files} 个，${(info.bytes / 1024 / 1024).toFixed(1)} MB`;
     const missing = info.damaged?.length ?? 0;
     out(
-      `备份完成${missing > 0 ? `（缺少 ${missing} 个已损坏或不见了的文件）` : ''}：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）`,
+      `备份完成${missing > 0 ? `（缺少 ${missing} 个已损坏或不见了的文件）` : ''}：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）` +
+        `\n  设置：${info.settings?.length ? `${info.settings.map((s) => s.path.slice('settings/'.length)).join('、')}（settings/）` : '没有找到设置文件'}` +
+        `\n  注意：${info.notInBackup}`,
     );
     if (missing === 0) return 0;
     err(damagedWarning(info.damaged!, false));
@@ -118,7 +133,14 @@ export const restoreCommand: StandaloneCliCommand = {
     const settings = loadCliSettings(env);
     const { dataDir, databaseUrl } = settings;
     const objectStore = await objectStoreOf(settings);
-    const info = await restoreData({ from: dir, dataDir, databaseUrl, objectStore, report: out });
+    const { info, settings: put } = await restoreData({
+      from: dir,
+      dataDir,
+      databaseUrl,
+      objectStore,
+      report: out,
+      settings: settingsPlaces(settings),
+    });
     const missing = info.damaged?.length ?? 0;
     const files =
       (objectStore
@@ -126,8 +148,11 @@ export const restoreCommand: StandaloneCliCommand = {
         : `${info.files} 个，${missing > 0 ? '都已核对' : '全部核对无误'}`) +
       (missing > 0 ? `；另有 ${missing} 个备份时已缺少，没有恢复（见下）` : '');
     out(
-      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n  ${RESTORE_NEXT}`,
+      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n` +
+        put.done.map((line) => `  ${line}\n`).join('') +
+        `  ${RESTORE_NEXT}`,
     );
+    for (const line of put.todo) err(`注意：${line}`);
     if (missing === 0) return 0;
     err(damagedWarning(info.damaged!, true));
     return EXIT_FILES_MISSING;

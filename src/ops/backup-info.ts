@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppliedMigrations } from '../db/migration-state.js';
 import { AppError, errorMessage } from '../errors.js';
+import type { SavedSetting } from './backup-settings.js';
 
 /** backup.json: what a backup holds, read by restore before anything is written. */
 export interface BackupInfo {
@@ -25,6 +26,13 @@ export interface BackupInfo {
    * backup (and of its blob list), listed in DAMAGED.txt too. Absent: none (and in older backups).
    */
   damaged?: DamagedFile[];
+  /**
+   * The county's settings files and the session key, copied under settings/ (restore puts them back
+   * where the new machine's settings name them). Absent in older backups.
+   */
+  settings?: SavedSetting[];
+  /** What the backup does not hold and must be kept apart (zh-CN): the settings file with the secrets. */
+  notInBackup?: string;
 }
 
 /** A file left out of a backup: its key, why (zh-CN), and the ids of the materials stored in it. */

@@ -13,6 +13,7 @@ import { BACKUP_INFO, DAMAGED_LIST, PGLITE_DUMP, POSTGRES_DUMP, type BackupInfo 
 import { copyStoredFiles } from './backup-local-files.js';
 import { writeManifest } from './backup-manifest.js';
 import { backupObjectStore } from './backup-object-store.js';
+import { backupSettings, envFileNotSavedText, type SettingsPlaces } from './backup-settings.js';
 
 export interface BackupInput {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface BackupInput {
   objectStore?: { blobs: BlobStore; name: string };
   /** Object store only: copy every file into the backup (else only list the blobs). */
   includeFiles?: boolean;
+  /** Where this machine's settings files are, and the files the variables were read from (not copied). */
+  settings?: SettingsPlaces & { envFiles?: readonly string[] };
 }
 
 /**
@@ -30,7 +33,8 @@ export interface BackupInput {
  * process holds the folder lock, so the bot must be stopped; PostgreSQL: `pg_dump`, a consistent
  * snapshot while the bot runs), then the stored files (DATA_DIR/files copied, each blob checked
  * against its hash as it is copied; an object store's blobs listed with their sizes, or copied with
- * `includeFiles`, verified), then backup.json and a SHA-256 manifest, and flushes it all to its disk.
+ * `includeFiles`, verified), then the county's settings files and the session key (settings/,
+ * backup-settings.ts), backup.json and a SHA-256 manifest, and flushes it all to its disk.
  * The database comes first: every file a dumped row names is already stored when it is copied or
  * listed, and every row of `blobs` must find its file there at the recorded size.
  *
@@ -136,6 +140,7 @@ async function writeBackup(input: BackupInput): Promise<BackupInfo> {
       (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
     const damaged = await withMaterials(db, found);
+    const settings = input.settings ? await backupSettings(input.out, input.settings) : undefined;
     const listedOnly = store !== undefined && !input.includeFiles;
     const info: BackupInfo = {
       format: listedOnly ? 2 : 1,
@@ -147,6 +152,7 @@ async function writeBackup(input: BackupInput): Promise<BackupInfo> {
       bytes: copied.bytes,
       ...(store ? { store: { kind: 's3', name: store.name, filesIncluded: !listedOnly } } : {}),
       ...(damaged.length > 0 ? { damaged } : {}),
+      ...(settings ? { settings, notInBackup: envFileNotSavedText(input.settings?.envFiles) } : {}),
     };
     if (damaged.length > 0) await writeFile(join(input.out, DAMAGED_LIST), damagedListText(damaged));
     await writeFile(join(input.out, BACKUP_INFO), `${JSON.stringify(info, null, 2)}\n`);

@@ -14,6 +14,7 @@ import { dumpObjects } from './pg-dump-objects.js';
 import { pgRestore } from './pg-restore.js';
 import { loadPgliteDump } from './pglite-load.js';
 import { copyBackupFiles } from './restore-copy-files.js';
+import { restoreSessionSecret, restoreSettings, type SettingsPlaces } from './backup-settings.js';
 import { endLeftoverRestore } from './restore-leftover.js';
 import {
   readRestoreMarker,
@@ -40,6 +41,14 @@ export interface RestoreInput {
   objectStore?: { blobs: BlobStore; name: string };
   /** Told, one line each (zh-CN), what a retry did before it restored (the CLI prints it). */
   report?: (line: string) => void;
+  /** Where this machine's settings name the settings files (the backup's are put back there). */
+  settings?: SettingsPlaces;
+}
+
+export interface RestoreResult {
+  info: BackupInfo;
+  /** The settings files put back or alike (`done`), and those to copy by hand (`todo`), one line each. */
+  settings: { done: string[]; todo: string[] };
 }
 
 /**
@@ -54,8 +63,12 @@ export interface RestoreInput {
  * the folder first removes exactly what the marker names (on PostgreSQL the objects the dump created),
  * after ending the pg_restore it may have left running and that pg_restore's connection.
  * A failure this restore catches removes what it wrote at once.
+ *
+ * The backup's session key goes into DATA_DIR with the rest (named in the marker); once all is in place,
+ * its settings files go where this machine's settings name them (backup-settings.ts: never over a
+ * different file; what could not be put back is said with the command that copies it).
  */
-export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
+export async function restoreData(input: RestoreInput): Promise<RestoreResult> {
   const info = await readBackupInfo(input.from);
   const problems = await verifyManifest(input.from);
   if (problems.length > 0)
@@ -120,6 +133,7 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
       entries: [
         ...(info.database === 'pglite' ? ['pglite', 'pglite.lock', 'pglite.owner'] : []),
         ...(hasFiles ? ['files'] : []),
+        ...(info.settings?.some((s) => s.kind === 'session-secret') ? ['session-secret'] : []),
       ],
       ...(target
         ? {
@@ -148,10 +162,14 @@ export async function restoreData(input: RestoreInput): Promise<BackupInfo> {
       await writeRestoreMarker(input.dataDir, marker);
     }
     if (hasFiles) await copyBackupFiles(input.from, join(input.dataDir, 'files'));
+    await restoreSessionSecret(input.from, info.settings ?? [], input.dataDir);
     await flushToDisk(input.dataDir);
   } catch (err) {
     throw await undoAfterFailure(input, marker, err);
   }
   await removeRestoreMarker(input.dataDir);
-  return info;
+  const settings = input.settings
+    ? await restoreSettings(input.from, info.settings, input.settings)
+    : { done: [], todo: [] };
+  return { info, settings };
 }

@@ -22,6 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArchiveCommand } from '../../src/cli/archive.js';
 import { openDb } from '../../src/db/client.js';
 import { sha256File } from '../../src/ops/backup-manifest.js';
+import { sessionSecret } from '../../src/http/session-secret.js';
+import { signValue, verifyValue } from '../../src/http/signed-value.js';
 import { parseIdentity, processStartOf } from '../../src/process-identity.js';
 import { ensureBuilt, repoRoot, runProcess, startProcess } from '../support/bot-process.js';
 import { cliInProcess, verifyInProcess } from '../support/cli-in-process.js';
@@ -179,6 +181,106 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
           `先把它改名保留，再建一个同名的空数据库：sudo -u postgres psql -c 'ALTER DATABASE ${name} RENAME TO ${name}_before_restore'`,
         );
       }
+    },
+  );
+
+  /**
+   * A backup held the database and the files only: on a new machine the reminders fell back to the
+   * shipped schedules, 确认归档 was refused (the sample 全宗号), the holiday table was gone and everyone
+   * was signed out (a new session key).
+   */
+  it(
+    "keeps the county's settings files and the session key; restore puts them where the new machine's settings say, never over a different file, and a signed-in session stays valid",
+    { timeout: 300_000 },
+    async () => {
+      const oldEtc = join(tmp, 'old-etc');
+      mkdirSync(oldEtc);
+      const schedules = `${readFileSync(join(repoRoot, 'config/schedules.yaml'), 'utf8')}\n# 县里改过的提醒时间\n`;
+      writeFileSync(join(oldEtc, 'schedules.yaml'), schedules);
+      writeFileSync(join(oldEtc, 'archive.yaml'), readFileSync(TEST_ARCHIVE_YAML));
+      writeFileSync(
+        join(oldEtc, 'holidays.yaml'),
+        readFileSync(join(repoRoot, 'config/holidays.example.yaml')),
+      );
+      const source = join(tmp, 'with-settings');
+      cpSync(dataDir, source, { recursive: true });
+      const secret = sessionSecret(undefined, source);
+      const cookie = signValue(
+        secret,
+        'ab_session',
+        { o: 1, n: 'x', s: 'x' },
+        new Date(Date.now() + 3600_000),
+      );
+      const out = join(tmp, 'backup-with-settings');
+      const made = await cliInProcess(['backup', '--out', out], {
+        ...envFor(source, sourceUrl),
+        TZ: 'Asia/Shanghai',
+        SCHEDULES_FILE: join(oldEtc, 'schedules.yaml'),
+        ARCHIVE_CONFIG: join(oldEtc, 'archive.yaml'),
+        HOLIDAYS_FILE: join(oldEtc, 'holidays.yaml'),
+      });
+      expect(made.stderr).toBe('');
+      expect(made.code).toBe(0);
+      expect(made.stdout).toContain(
+        '  设置：schedules.yaml、archive.yaml、holidays.yaml、session-secret（settings/）',
+      );
+      const notSaved =
+        '机器人的设置文件 /etc/archive-bot/archive-bot.env（PC 上：程序目录的 .env）（飞书应用密钥、DATABASE_URL 的密码等）不在备份里：请另外保存一份';
+      expect(made.stdout).toContain(`  注意：${notSaved}`);
+      const info = JSON.parse(readFileSync(join(out, 'backup.json'), 'utf8'));
+      expect(info.notInBackup).toContain(notSaved);
+      expect(info.settings.map((s: { path: string }) => s.path)).toEqual([
+        'settings/schedules.yaml',
+        'settings/archive.yaml',
+        'settings/holidays.yaml',
+        'settings/session-secret',
+      ]);
+      const manifest = readFileSync(join(out, 'manifest-sha256.txt'), 'utf8');
+      for (const s of info.settings) expect(manifest).toContain(`  ${s.path}\n`);
+      expect(statSync(join(out, 'settings/session-secret')).mode & 0o777).toBe(0o600);
+
+      // A backup whose settings file was changed is refused like any other damaged backup.
+      const altered = join(tmp, 'backup-settings-altered');
+      cpSync(out, altered, { recursive: true });
+      writeFileSync(join(altered, 'settings/archive.yaml'), 'fonds: X999\n');
+      const refused = await cliInProcess(['restore', '--from', altered], {
+        ...envFor(join(tmp, 'restored-altered'), pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('文件已损坏（SHA-256 不符）：settings/archive.yaml');
+
+      // The new machine: its settings name another folder, where the shipped archive.yaml already is.
+      const newEtc = join(tmp, 'new-etc');
+      mkdirSync(newEtc);
+      const shipped = readFileSync(join(repoRoot, 'config/archive.yaml'));
+      writeFileSync(join(newEtc, 'archive.yaml'), shipped);
+      const target = join(tmp, 'restored-with-settings');
+      const restored = await cliInProcess(['restore', '--from', out], {
+        ...envFor(target, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
+        TZ: 'Asia/Shanghai',
+        SCHEDULES_FILE: join(newEtc, 'schedules.yaml'),
+        ARCHIVE_CONFIG: join(newEtc, 'archive.yaml'),
+        HOLIDAYS_FILE: join(newEtc, 'county', 'holidays.yaml'),
+      });
+      expect(restored.code).toBe(0);
+      expect(readFileSync(join(newEtc, 'schedules.yaml'), 'utf8')).toBe(schedules);
+      expect(readFileSync(join(newEtc, 'county', 'holidays.yaml'))).toEqual(
+        readFileSync(join(oldEtc, 'holidays.yaml')),
+      );
+      expect(restored.stdout).toContain(
+        `  提醒时间表（SCHEDULES_FILE）：已放回 ${join(newEtc, 'schedules.yaml')}\n`,
+      );
+      expect(readFileSync(join(newEtc, 'archive.yaml'))).toEqual(shipped);
+      const group = spawnSync('id', ['-gn']).stdout.toString().trim();
+      expect(restored.stderr).toBe(
+        `注意：档案设置（ARCHIVE_CONFIG，含全宗号） ${join(newEtc, 'archive.yaml')} 已存在，和备份的不同，没有覆盖。` +
+          `要用备份的（原来机器的 ${join(oldEtc, 'archive.yaml')}）：install -D -m 640 -g ${group} ${join(out, 'settings/archive.yaml')} ${join(newEtc, 'archive.yaml')}（以 root 运行）\n`,
+      );
+      // The session key is back: the cookie signed before the backup is still a session.
+      expect(statSync(join(target, 'session-secret')).mode & 0o777).toBe(0o600);
+      expect(verifyValue(sessionSecret(undefined, target), 'ab_session', cookie, new Date())).toMatchObject({
+        o: 1,
+      });
     },
   );
 

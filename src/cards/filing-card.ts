@@ -205,6 +205,18 @@ export function unboundCard(summary: string): object {
 }
 
 /**
+ * Materials posted in a leaders' chat (a unit's `digestChat`, rightly bound to none): kept, and the way
+ * to hand them in is the unit's work group, never binding this chat. `leadersChat`: 「本群是甲镇的领导群」.
+ */
+export function leadersChatCard(summary: string, leadersChat: string): object {
+  return card('收到材料', 'blue', [
+    md(
+      `${esc(summary)}\n\n${esc(leadersChat)}，材料已保存，但不在这里交到任务里。要交的话，请转发到本村（本单位）的工作群。`,
+    ),
+  ]);
+}
+
+/**
  * Materials sent to the bot in a direct chat: kept, but a direct chat belongs to no unit (and cannot be
  * bound), so the way to hand them in is to forward them to the unit's work group.
  */

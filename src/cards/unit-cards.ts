@@ -161,17 +161,24 @@ const bindButton = (c: BindChoice) =>
 
 /**
  * The bot joined a group. `named`: the units the group's name points at (domain/match-unit.ts
- * unitsNamedIn), each offered as one tap; the 绑定 command stays for any other.
+ * unitsNamedIn), each offered as one tap; the 绑定 command stays for any other. `leadersChat`: added
+ * back to a unit's leaders' chat (「本群是甲镇的领导群」), which is not to be bound: what it gets here.
  */
-export function onboardingCard(opts: { resumedUnit?: string; named?: BindChoice[] }): object {
-  const named = opts.resumedUnit ? [] : (opts.named ?? []);
+export function onboardingCard(opts: {
+  resumedUnit?: string;
+  named?: BindChoice[];
+  leadersChat?: string;
+}): object {
+  const named = opts.resumedUnit || opts.leadersChat ? [] : (opts.named ?? []);
   const body = opts.resumedUnit
     ? `欢迎回来！本群继续为 **${esc(opts.resumedUnit)}** 归档。`
-    : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家把材料交到对应的任务里。\n\n' +
-      (named.length > 0
-        ? '**第一步**：把本群绑定到所属村/单位。看群名像是下面的单位，把我拉进群的人（或管理员）点一下即可绑定；' +
-          '都不对就发送「@归档助手 绑定 村名或单位代码」。'
-        : '**第一步**：把我拉进群的人（或管理员）请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。');
+    : opts.leadersChat
+      ? `${esc(opts.leadersChat)}，每周的进度周报发到这里。发送「@归档助手 进度」或「@归档助手 缺什么」随时查看。`
+      : '我会保存本群发送的照片、文件、录音和视频原件，并帮助大家把材料交到对应的任务里。\n\n' +
+        (named.length > 0
+          ? '**第一步**：把本群绑定到所属村/单位。看群名像是下面的单位，把我拉进群的人（或管理员）点一下即可绑定；' +
+            '都不对就发送「@归档助手 绑定 村名或单位代码」。'
+          : '**第一步**：把我拉进群的人（或管理员）请发送「@归档助手 绑定 村名或单位代码」，把本群绑定到所属村/单位。');
   return card('归档助手已加入本群', 'turquoise', [
     md(body),
     ...named.map(bindButton),

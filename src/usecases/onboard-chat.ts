@@ -6,11 +6,13 @@ import { unitsNamedIn } from '../domain/match-unit.js';
 import { sendKey } from '../domain/send-key.js';
 import { pauseChatBinding, resumeChatBinding } from './bind-chat.js';
 import type { BotDeps } from './deps.js';
+import { leadersChatOf, leadersChatUnits } from './group-units.js';
 import type { BotAddedEvent, BotRemovedEvent } from './feature.js';
 
 /**
  * The bot joined a group: resume a paused binding, and post the onboarding card; a new group whose
- * name points at units (「城关村工作群」) is offered them as one-tap 绑定 buttons.
+ * name points at units (「城关村工作群」) is offered them as one-tap 绑定 buttons, a unit's leaders' chat
+ * (added back) none.
  */
 export async function onboardChat(deps: BotDeps, e: BotAddedEvent): Promise<void> {
   const resumed = await resumeChatBinding(deps, { chatId: e.chatId, actorOpenId: e.operatorOpenId });
@@ -23,12 +25,20 @@ export async function onboardChat(deps: BotDeps, e: BotAddedEvent): Promise<void
           (await listUnits(deps.db)).filter((u) => u.status === 'active'),
         )
       : [];
+  // Added back to a leaders' chat (a unit's digestChat): not offered a binding, which would make it a work group.
+  const leaders = unit ? [] : await leadersChatUnits(deps.db, e.chatId);
   const res = await deps.gateway.sendMessage({
     receiveIdType: 'chat_id',
     receiveId: e.chatId,
     message: {
       msgType: 'interactive',
-      content: JSON.stringify(onboardingCard({ resumedUnit: unit?.fullName, named })),
+      content: JSON.stringify(
+        onboardingCard({
+          resumedUnit: unit?.fullName,
+          named,
+          ...(leaders.length > 0 ? { leadersChat: leadersChatOf(leaders) } : {}),
+        }),
+      ),
     },
     uuid: sendKey('onboard', e.chatId, e.at.getTime()),
   });

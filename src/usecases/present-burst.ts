@@ -3,6 +3,7 @@ import {
   directChatCard,
   filedCard,
   filingCard,
+  leadersChatCard,
   nothingSavedCard,
   unboundCard,
 } from '../cards/filing-card.js';
@@ -26,6 +27,7 @@ import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
 import { fileBurst, taskLabel, taskRef, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
+import { leadersChatOf, leadersChatUnits } from './group-units.js';
 import { withdrawnCardOf } from './recall-card.js';
 
 export interface PresentDeps extends BotDeps {
@@ -80,16 +82,21 @@ export async function presentBurst(
     );
   }
   const unit = await unitOfChat(deps.db, burst.chatId);
-  if (!unit)
+  if (!unit) {
+    if ((await chatTypeOf(deps.db, burst.chatId)) === 'p2p')
+      return asCard(
+        directChatCard(view.summary, {
+          saving: pending,
+          // Only when a work group has each file already: a file sent to the bot twice is still to go there.
+          allRepeats: !pending && stored.every((m) => m.inWorkGroup),
+        }),
+      );
+    // A leaders' chat is not told to bind itself: that would make it a work group, reminded and 督办.
+    const leaders = await leadersChatUnits(deps.db, burst.chatId);
     return asCard(
-      (await chatTypeOf(deps.db, burst.chatId)) === 'p2p'
-        ? directChatCard(view.summary, {
-            saving: pending,
-            // Only when a work group has each file already: a file sent to the bot twice is still to go there.
-            allRepeats: !pending && stored.every((m) => m.inWorkGroup),
-          })
-        : unboundCard(view.summary),
+      leaders.length > 0 ? leadersChatCard(view.summary, leadersChatOf(leaders)) : unboundCard(view.summary),
     );
+  }
   const open = await fileableTasksOfUnit(deps.db, unit.id);
   let candidates = open;
   const target = await burstReplyTarget(deps.db, burst.id);

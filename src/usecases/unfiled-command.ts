@@ -22,6 +22,7 @@ import type { CardResponse } from './card-response.js';
 import { chatMemberNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type CommandDeclaration, type DeclaredCardAction } from './feature.js';
+import { leadersChatOf, leadersChatUnits } from './group-units.js';
 import { cardAgainUuid, dayLabel, sendFilingCardAgain, type CardAgainDeps } from './filing-card-again.js';
 import { itemTaskLabel } from './item-facts.js';
 import { replyCard, replyText } from './reply-text.js';
@@ -130,13 +131,18 @@ export function unfiledCommand(): CommandDeclaration {
         );
         return;
       }
-      if (!(await unitOfChat(deps.db, msg.chatId)))
+      if (!(await unitOfChat(deps.db, msg.chatId))) {
+        // A leaders' chat is not told to bind itself (it would become a work group, reminded and 督办).
+        const leaders = await leadersChatUnits(deps.db, msg.chatId);
         return replyText(
           deps.gateway,
           msg.messageId,
-          '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
+          leaders.length > 0
+            ? `${leadersChatOf(leaders)}，这里的材料不交到任务里。要交的话，请转发到本村（本单位）的工作群。`
+            : '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
           uuid,
         );
+      }
       await replyCard(deps.gateway, msg.messageId, await listCard(deps, { chatId: msg.chatId }), uuid);
     },
   };

@@ -14,11 +14,11 @@ import { fileableTasksOfUnit, villageWordOf } from '../db/repos/completeness.js'
 import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type UnitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
-import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { findTasksByCode } from '../db/repos/tasks.js';
 import { listUnits, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
+import { outermostUnits } from '../domain/outermost-units.js';
 import { normalizeTaskCode } from '../domain/task-code.js';
 import { workLeft, type WorkLeft } from '../domain/task-list-state.js';
 import type { CommandDeclaration, CommandHandler } from './feature.js';
@@ -27,12 +27,16 @@ import { replyCard, replyText } from './reply-text.js';
 import { townshipTasksCard } from './township-tasks.js';
 import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
+import { leadersChatOf, unitsOfGroup } from './group-units.js';
 
 /**
- * Which unit a command is about. In a group: the chat's bound unit, or a unit named in the command
- * inside it (a township chat asking about one of its villages). In a direct message: the unit named
- * in the command if the person works for it or above it, else the one unit they work for (asks when
- * ambiguous). Nobody reads a unit they have no role over. A unit named by the leading words
+ * Which unit a command is about. In a group: the chat's bound unit, or — a leaders' chat (a unit's
+ * `digestChat`, bound to none) — the unit it is for (usecases/group-units.ts), or a unit named in the
+ * command inside it (a township chat asking about one of its villages); a unit named outside it is
+ * refused (「东村不属于本群（甲镇）」), never answered for the group's own. In a direct message: the
+ * unit named in the command if the person works for it or above it, else the one unit they work for,
+ * outermost and active (a county leader also a township's archivist: the county; asks when there are
+ * several). Nobody reads a unit they have no role over. A unit named by the leading words
  * (unitNamedFirst) leaves the words after it as `rest` (任务 城关村 C03, 查 城关村 张三).
  */
 export async function resolveUnit(
@@ -40,10 +44,13 @@ export async function resolveUnit(
   msg: IncomingMessage,
   words: string,
 ): Promise<{ unit?: UnitRow; rest: string }> {
-  const named = () => unitNamedFirst(deps, words);
+  const say = async (text: string) => {
+    await replyText(deps.gateway, msg.messageId, text, `which-${msg.messageId}`);
+    return { rest: words };
+  };
   if (msg.chatType !== 'p2p') {
-    const unit = await unitOfChat(deps.db, msg.chatId);
-    if (!unit) {
+    const group = await unitsOfGroup(deps.db, msg.chatId);
+    if (group.length === 0) {
       await replyText(
         deps.gateway,
         msg.messageId,
@@ -52,50 +59,50 @@ export async function resolveUnit(
       );
       return { rest: words };
     }
-    const inside = await named();
-    if (inside && inside.unit.path.startsWith(unit.path)) return inside;
-    return { unit, rest: words };
+    // Matched among the group's units first: a village named like one elsewhere is this group's.
+    const inside = await unitNamedFirst(deps, words, (u) => group.some((g) => u.path.startsWith(g.path)));
+    if (inside) return inside;
+    const ours = group.map((u) => u.name).join('、');
+    const outside = await unitNamedFirst(deps, words);
+    if (outside) return say(`${outside.unit.name}不属于本群（${ours}），请私聊我查询。`);
+    if (group.length === 1) return { unit: group[0], rest: words };
+    return say(`${leadersChatOf(group)}，请在指令后写单位名称，例如「@归档助手 进度 ${group[0]!.name}」。`);
   }
   const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
-  const asked = await named();
+  const asked = await unitNamedFirst(deps, words);
   if (asked) {
     if (mine.some((u) => asked.unit.path.startsWith(u.path))) return asked;
-    await replyText(
-      deps.gateway,
-      msg.messageId,
-      `您不是${asked.unit.name}或其上级单位的工作人员，不能查看它的归档情况。`,
-      `which-${msg.messageId}`,
-    );
-    return { rest: words };
+    return say(`您不是${asked.unit.name}或其上级单位的工作人员，不能查看它的归档情况。`);
   }
-  if (mine.length === 1) return { unit: mine[0], rest: words };
-  const list = mine
+  // A menu tap names no unit: the units they work for, those inside another of them left out, and retired
+  // ones (撤并) too unless they have nothing else.
+  const active = mine.filter((u) => u.status === 'active');
+  const theirs = outermostUnits(active.length > 0 ? active : mine);
+  if (theirs.length === 1) return { unit: theirs[0], rest: words };
+  const list = theirs
     .slice(0, 10)
     .map((u) => u.name)
     .join('、');
-  await replyText(
-    deps.gateway,
-    msg.messageId,
-    mine.length === 0
+  return say(
+    theirs.length === 0
       ? '没有找到您负责的单位。请在指令后写单位名称，例如「进度 城关村」。'
-      : `您负责多个单位（${list}），请在指令后写单位名称，例如「进度 ${mine[0]!.name}」。`,
-    `which-${msg.messageId}`,
+      : `您负责多个单位（${list}），请在指令后写单位名称，例如「进度 ${theirs[0]!.name}」。`,
   );
-  return { rest: words };
 }
 
 /**
  * The unit the command's words begin with, and the words after it: all of them naming a unit (进度
  * 城关镇 城关村), else the longest run of leading words that does (查 城关村 张三: 城关村, 「张三」).
- * A match scores at least 50 (a name holding the words, or better).
+ * A match scores at least 50 (a name holding the words, or better). `among`: only such units.
  */
 async function unitNamedFirst(
   deps: BotDeps,
   words: string,
+  among: (u: UnitRow) => boolean = () => true,
 ): Promise<{ unit: UnitRow; rest: string } | undefined> {
   const parts = words.split(/\s+/).filter(Boolean);
   if (parts.length === 0) return undefined;
-  const units = await listUnits(deps.db);
+  const units = (await listUnits(deps.db)).filter(among);
   for (let n = parts.length; n >= 1; n--) {
     const [best] = matchUnit(parts.slice(0, n).join(' '), units, 1);
     if (best && best.score >= 50) return { unit: best.unit, rest: parts.slice(n).join(' ') };

@@ -1,4 +1,4 @@
-import { asc, eq, isNull, like, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, like, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { units } from '../schema/index.js';
 import type { UnitKind, UnitRecord } from '../../domain/units.js';
@@ -54,6 +54,16 @@ export async function getUnitById(db: Db, id: number): Promise<UnitRow | undefin
 
 export async function listUnits(db: Db): Promise<UnitRow[]> {
   return (await db.select(columns).from(units).orderBy(asc(units.path))).map(toRow);
+}
+
+/** The active units whose leaders' chat (`settings.digestChat`) is `chatId`, by path. */
+export async function unitsWithDigestChat(db: Db, chatId: string): Promise<UnitRow[]> {
+  const rows = await db
+    .select(columns)
+    .from(units)
+    .where(and(eq(units.status, 'active'), sql`${units.settings}->>'digestChat' = ${chatId}`))
+    .orderBy(asc(units.path));
+  return rows.map(toRow);
 }
 
 /** The unit and everything below it, parents before children (an index range scan on path). */

@@ -5,11 +5,11 @@ import type { TaskStatus } from '../db/repos/completeness.js';
 import { missingText } from '../domain/checklist-task-state.js';
 import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
-import { byRank } from '../domain/digest.js';
+import { byRank, worstFirst } from '../domain/digest.js';
 import { townshipNoVillageTasks, townshipOwnMaterials } from '../domain/township-chat.js';
 import type { VillageWord } from '../domain/village-word.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
-import { button, buttonRow, card, esc, md, shortDate } from './card-kit.js';
+import { button, buttonRow, card, esc, linkButton, md, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
@@ -35,12 +35,22 @@ export function allDoneCard(unitName: string, w: Extract<WorkLeft, { kind: 'all_
   });
 }
 
+/** At most this many children on the 进度 card. */
+const CHILDREN_LISTED = 40;
+
 /**
- * 进度: the unit's figures and its active children ranked; its retired children (撤并) named on one
- * line apart, never ranked (their tasks were waived: they would read as finished). A retired unit's own
- * 进度 says so instead of figures.
+ * 进度: the unit's figures and its active children ranked, best first; more than fit (CHILDREN_LISTED):
+ * the worst of them, worst first, each with its place in the ranking, and said so — the laggards are
+ * the ones to chase — with the unit's page (`pageUrl`, 查看各村情况) for the rest. Its retired children
+ * (撤并) named on one line apart, never ranked (their tasks were waived: they would read as finished).
+ * A retired unit's own 进度 says so instead of figures. `children`: what the units below are called.
  */
-export function progressCard(p: UnitProgress, timeZone: string, now: Date): object {
+export function progressCard(
+  p: UnitProgress,
+  timeZone: string,
+  now: Date,
+  o: { children?: string; pageUrl?: string } = {},
+): object {
   if (p.retirement)
     return card(`${p.unit.name} · 进度`, 'grey', [
       md(
@@ -53,20 +63,29 @@ export function progressCard(p: UnitProgress, timeZone: string, now: Date): obje
     c.overdue > 0 ? `⚠️ 逾期未齐 **${c.overdue}** 项` : '没有逾期未齐的任务',
   ];
   const elements = [md(lines.join('\n'))];
+  const cut = p.children.length > CHILDREN_LISTED;
   if (p.children.length > 0) {
-    const rows = [...p.children]
-      .sort((a, b) => byRank({ name: a.unit.name, ...a.counts }, { name: b.unit.name, ...b.counts }))
-      .slice(0, 40)
-      .map(
-        (ch, i) =>
-          `${i + 1}. ${esc(ch.unit.name)}　${pct(ch.counts)}${ch.counts.overdue ? `（逾期 ${ch.counts.overdue}）` : ''}`,
-      );
-    elements.push(
-      md(`**下级单位**\n${rows.join('\n')}${p.children.length > 40 ? `\n… 共 ${p.children.length} 个` : ''}`),
+    const rankable = (ch: UnitProgress['children'][number]) => ({ name: ch.unit.name, ...ch.counts });
+    const ranked = [...p.children].sort((a, b) => byRank(rankable(a), rankable(b)));
+    const place = new Map(ranked.map((ch, i) => [ch, i + 1]));
+    const shown = cut
+      ? worstFirst(ranked.map((ch) => ({ ...rankable(ch), ch })))
+          .slice(0, CHILDREN_LISTED)
+          .map((r) => r.ch)
+      : ranked;
+    const rows = shown.map(
+      (ch) =>
+        `${place.get(ch)}. ${esc(ch.unit.name)}　${pct(ch.counts)}${ch.counts.overdue ? `（逾期 ${ch.counts.overdue}）` : ''}`,
     );
+    const heading = cut
+      ? `**下级单位**（共 ${p.children.length} 个，列出完成率最低的 ${CHILDREN_LISTED} 个）`
+      : '**下级单位**';
+    elements.push(md(`${heading}\n${rows.join('\n')}`));
   }
   if (p.retired.length > 0)
     elements.push(md(`<font color='grey'>${esc(retiredChildrenLine(p.retired, now, timeZone))}</font>`));
+  if (cut && o.pageUrl)
+    elements.push(buttonRow([linkButton(`查看各${o.children ?? '下级单位'}情况`, o.pageUrl, 'primary')]));
   return card(`${p.unit.name} · 进度`, c.overdue > 0 ? 'orange' : 'green', elements);
 }
 

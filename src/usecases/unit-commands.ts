@@ -266,7 +266,15 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
           msg.messageId,
           p.counts.total === 0 && !p.retirement
             ? await noListCard(deps, unit)
-            : progressCard(p, tz, deps.clock.now()),
+            : progressCard(p, tz, deps.clock.now(), {
+                children:
+                  unit.kind === 'county'
+                    ? '乡镇'
+                    : unit.kind === 'township'
+                      ? await villageWordOf(deps.db, unit.id)
+                      : '下级单位',
+                pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
+              }),
           `progress-${msg.messageId}`,
         );
     },

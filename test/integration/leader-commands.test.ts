@@ -7,20 +7,27 @@ import { chatTypeOf } from '../../src/db/repos/chats.js';
 import { addUnitRole } from '../../src/db/repos/people.js';
 import { insertBinding } from '../../src/db/repos/units-chat-bindings.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
+import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { waiveTask } from '../../src/usecases/waive-task.js';
+import { campaignDeps } from '../support/campaign-deps.js';
+import { cardLinks } from '../support/cards.js';
 import { sayToBot } from '../support/chat-actions.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { botMembershipEvent, botMenuEvent } from '../support/events.js';
 import { waitFor } from '../support/wait-for.js';
+import { SMALL_CHECKLIST, storeChecklist } from './campaign-fixtures.js';
 import { replyText } from './capture-helpers.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
+
+const PUBLIC_URL = 'https://archive.example.test';
 
 /**
  * A leader's week (LC县 → 城关镇 → 城关村, 河口村; 乙镇 → 东村, another 城关村): 进度, 缺什么 and 任务 in the
  * leaders' chat (城关镇's digestChat, bound to no unit), from the bot menu of a leader with nested roles,
- * and naming a unit outside the group's.
+ * naming a unit outside the group's, and the 进度 of a township with more villages than the card lists.
  */
-describe('leader commands: the leaders’ chat, the menu, a unit outside the group', () => {
+describe('leader commands: the leaders’ chat, the menu, a unit outside the group, a long 进度', () => {
   let w: SchedulesWorld;
   const db = () => w.h.db.db;
   const ask = (chatId: string, text: string, sender = w.townshipLeader) =>
@@ -29,7 +36,7 @@ describe('leader commands: the leaders’ chat, the menu, a unit outside the gro
   const setUnit = (code: string, kv: string) =>
     runUnitsCommand(['set', code, kv], { db: db(), out: () => {}, clock: w.clock });
   beforeAll(async () => {
-    w = await schedulesWorld('LC', '2026-11-23T10:00:00+08:00', {});
+    w = await schedulesWorld('LC', '2026-11-23T10:00:00+08:00', { harness: { env: { PUBLIC_URL } } });
     await importUnits(
       { db: db(), clock: w.clock },
       {
@@ -42,6 +49,39 @@ describe('leader commands: the leaders’ chat, the menu, a unit outside the gro
         ].join('\n'),
       },
     );
+    // 大镇 and its 45 villages, for the long 进度. Done before any request: a long pause between two
+    // requests to the bot may find the kept-alive connection closed by it (ECONNRESET on a busy machine).
+    const codes = Array.from({ length: 45 }, (_, i) => `LC3${String(i + 1).padStart(2, '0')}`);
+    await importUnits(
+      { db: db(), clock: w.clock },
+      {
+        fileName: 'units.csv',
+        text: [
+          'code,name,kind,parent_code',
+          'LC30,大镇,township,LC00',
+          ...codes.map((c, i) => `${c},大${i + 1}村,village,LC30`),
+        ].join('\n'),
+      },
+    );
+    await storeChecklist(db(), SMALL_CHECKLIST, w.clock.now());
+    await createCampaign(campaignDeps({ db: db(), clock: w.clock }), {
+      checklistCode: 'small',
+      year: 2026,
+      deadline: new Date('2027-06-30T23:59:59+08:00'),
+      unitCodes: codes,
+      createdBy: 'cli',
+    });
+    // Every village but 大7村 has C01 waived (50%); 大7村 has done nothing (0%).
+    const c01s = await queryRows<{ id: number; code: string }>(
+      db(),
+      sql`select t.id::int as id, u.code from tasks t join units u on u.id = t.unit_id
+          where u.code like 'LC3%' and t.code = 'C01'`,
+    );
+    for (const t of c01s.filter((r) => r.code !== 'LC307'))
+      await waiveTask(
+        { db: db(), clock: w.clock },
+        { taskId: Number(t.id), actorOpenId: 'cli', reason: '本年度不开展', source: 'cli' },
+      );
   });
   afterAll(() => w?.close());
 
@@ -141,5 +181,20 @@ describe('leader commands: the leaders’ chat, the menu, a unit outside the gro
     const own = replyText(await ask(other, '进度 城关村'));
     expect(own).toContain('城关村 · 还没有任务清单');
     expect(own).not.toContain('不属于本群');
+  });
+
+  it('进度 of a township with 45 villages lists the 40 worst, worst first, says so, and links its page', async () => {
+    // Before: the 40 best, best first: the 0% village, last in the ranking, was not on the card.
+    const chatId = `oc_dz_${randomBytes(6).toString('hex')}`;
+    await insertBinding(db(), { chatId, unitId: await unitId('LC30'), boundBy: null }, w.clock.now());
+    const answer = await ask(chatId, '进度');
+    const text = replyText(answer);
+    expect(text).toContain('**下级单位**（共 45 个，列出完成率最低的 40 个）');
+    // The worst first, with its place in the ranking.
+    expect(text).toMatch(/下级单位\*\*（[^）]*）\n45\. 大7村\u30000%\n/);
+    expect(text.match(/\d+\. 大\d+村/g)).toHaveLength(40);
+    expect(cardLinks(answer.content)).toEqual([
+      ['查看各村情况', `${PUBLIC_URL}/units/${await unitId('LC30')}`],
+    ]);
   });
 });

@@ -82,7 +82,8 @@ describe('leader commands: the leaders’ chat, the menu, a unit outside the gro
         { db: db(), clock: w.clock },
         { taskId: Number(t.id), actorOpenId: 'cli', reason: '本年度不开展', source: 'cli' },
       );
-  });
+    // 44 waivers, each audited: minutes on a busy machine.
+  }, 240_000);
   afterAll(() => w?.close());
 
   it('the leaders’ chat answers 进度, 缺什么 and 任务 for its unit, and never tells it to bind itself', async () => {

@@ -221,7 +221,18 @@ export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }),
 // Archive (usecases/confirm-command.ts, describe-item-action.ts).
 export const CONFIRM_ARCHIVE = defineCardAction({
   name: 'confirm-archive',
-  value: z.object({ u: id, y: z.coerce.number().int(), n: z.number().int().optional(), t: id.optional() }),
+  /**
+   * The preview's set (domain/previewed-set.ts): `n` 件, the highest item id `m`, fingerprint `h`. A card
+   * drawn before they were carried has only `n` (or nothing): its tap draws the preview again.
+   */
+  value: z.object({
+    u: id,
+    y: z.coerce.number().int(),
+    n: z.number().int().optional(),
+    m: z.number().int().nonnegative().optional(),
+    h: z.string().max(32).optional(),
+    t: id.optional(),
+  }),
   resend: '确认归档',
 });
 /** A form: 事由 / 地点 / 人物 arrive in the click's `formValue`. */

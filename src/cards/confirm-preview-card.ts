@@ -18,12 +18,15 @@ export function confirmPreviewCard(
   value: ConfirmArchiveValue,
   /** The unit's page (with web pages), where every task's 件 can be opened before they are numbered. */
   pageUrl?: string,
+  /** Why the card is drawn again (its earlier tap numbered nothing), above what it shows. */
+  note?: string,
 ): object {
   const lines = p.classes.map(
     (c) =>
       `- ${esc(c.taskClass)} · ${c.year}年度 · 保管期限${esc(RETENTION_LABELS[c.retention as Retention] ?? c.retention)}：${c.count}件`,
   );
   const elements: object[] = [
+    ...(note ? [md(`**${esc(note)}**`)] : []),
     md(
       `确认后将给 **${esc(unitName)}${year}年度** 的 **${p.total}件** 材料编上档号（编上后不再改动）：\n${lines.join('\n')}`,
     ),

@@ -1,3 +1,5 @@
+import type { PreviewedSet } from './previewed-set.js';
+
 /** What `确认归档` would number (built by usecases/preview-confirm.ts, shown by cards/confirm-preview-card.ts). */
 export interface ConfirmPreview {
   total: number;
@@ -16,4 +18,6 @@ export interface ConfirmPreview {
   uncountedCount: number;
   /** Files never saved (download failed; asked to be sent again) of the bursts the 件 to be numbered were filed from. */
   failedDownloads: number;
+  /** The set shown, which its button carries: its tap numbers these 件 and no others. */
+  shown: PreviewedSet;
 }

@@ -214,6 +214,13 @@ export const ARCHIVE_CONFIRM_JOB = defineJob({
     messageId: z.string().optional(),
     /** The card's chat: its failure names the command as sent there (absent in jobs queued before). */
     chatId: z.string().optional(),
+    /**
+     * What the preview showed (domain/previewed-set.ts): only those 件 are numbered. Absent in jobs
+     * queued before it was carried: the card draws the preview again instead of numbering.
+     */
+    shown: z
+      .object({ n: z.number().int(), m: z.number().int().nonnegative(), h: z.string().max(32) })
+      .optional(),
   }),
 });
 

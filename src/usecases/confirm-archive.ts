@@ -24,6 +24,7 @@ import {
   type ClassParts,
 } from '../domain/archival-code.js';
 import { withUnitFonds } from '../domain/fonds.js';
+import { againstPreview, type PreviewedSet } from '../domain/previewed-set.js';
 import { DomainError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -51,6 +52,14 @@ export interface ConfirmInput {
    * card's job finds nothing left to number, it reports what the batch numbered.
    */
   batch?: string;
+  /**
+   * What the preview card showed (its button's set): only those 件 are numbered, and only while they
+   * are still exactly as shown; 件 filed after it are left out and counted. Absent (`archive
+   * confirm`, which previews nothing): every candidate.
+   */
+  shown?: PreviewedSet;
+  /** The command to confirm again, as sent where the outcome is read (named by what was left out). */
+  again?: string;
 }
 
 export interface ConfirmedClass {
@@ -65,14 +74,23 @@ export type ConfirmOutcome =
       count: number;
       classes: ConfirmedClass[];
       records: { itemId: number; archivalCode: string }[];
+      /** Left out: 件 filed after the preview; 件 whose class changed while this ran. */
+      later: number;
+      skipped: number;
       message: string;
     }
   | { status: 'nothing'; message: string }
-  | { status: 'refused'; message: string };
+  | { status: 'refused'; message: string }
+  /** The 件 the preview showed changed since (refiled, taken off, reclassified, confirmed elsewhere): none numbered. */
+  | { status: 'changed'; message: string };
+
+/** Why a preview's tap numbered nothing (its card is drawn again below it). */
+export const PREVIEW_CHANGED =
+  '预览之后，其中有材料改归、撤下、改了分类或已由他人确认，这次没有编号。请核对下面重新列出的材料再确认。';
 
 /**
  * Confirms the live, unconfirmed items of a unit's subtree for a year (or one task) and gives each
- * its 档号. Numbers are handed out under a row lock on each class counter, in one transaction with
+ * its 档号 — from a preview card, only the 件 it showed (`shown`), checked again under the locks. Numbers are handed out under a row lock on each class counter, in one transaction with
  * the records and the audit rows: concurrent confirmations queue, and a failure hands out nothing,
  * so every class stays 1..N without gaps or duplicates. With a `batch` that already numbered (the
  * earlier attempt committed, then failed to say so), the outcome is that batch's records.
@@ -84,13 +102,20 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
   if (input.source !== 'cli' && !(await hasUnitRole(db, input.actor, unit, ['archivist', 'admin'])))
     return { status: 'refused', message: `只有${unit.name}或上级的档案员才能确认归档` };
   const scope = { unitPath: unit.path, year: input.year, taskId: input.taskId };
-  const pre = await listConfirmCandidates(db, scope);
-  const earlier = async () => (input.batch ? await recordsOfConfirmBatch(db, input.batch) : []);
-  if (pre.length === 0) {
-    const done = await earlier();
-    if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
-    return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
+  // A retry after this batch numbered (its card was not updated): what it numbered, never more.
+  const done = input.batch ? await recordsOfConfirmBatch(db, input.batch) : [];
+  if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
+  const found = await listConfirmCandidates(db, scope);
+  let pre = found;
+  let later = 0;
+  if (input.shown) {
+    const vs = againstPreview(found, input.shown);
+    if (!vs.same) return { status: 'changed', message: PREVIEW_CHANGED };
+    pre = vs.shown;
+    later = vs.later.length;
   }
+  if (pre.length === 0)
+    return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
   // Never numbered under the shipped sample's 全宗号: a 件号 once confirmed is never reused.
   const sample = await sampleFondsRefusal(
     db,
@@ -118,6 +143,8 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     );
     // Re-read under the locks: a concurrent confirmation that got there first has committed.
     const cands = await listConfirmCandidates(tx, { ...scope, itemIds: pre.map((c) => c.itemId) }, true);
+    // The preview's 件 changed between the first read and the locks: none numbered, none locked for long.
+    if (input.shown && !againstPreview(cands, input.shown).same) return 'changed' as const;
     const records: NewArchiveRecord[] = numberInOrder(cands, counters, partsOf, rules).map((n) => ({
       itemId: n.candidate.itemId,
       unitId: n.candidate.unitId,
@@ -130,7 +157,9 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
       confirmedAt: now,
       confirmedBy: input.actor,
     }));
-    if (records.length === 0) return [];
+    // Left out by numberInOrder: their class changed since the counters were locked.
+    const skipped = cands.length - records.length;
+    if (records.length === 0) return { records, skipped };
     await insertArchiveRecords(tx, records);
     // 照片号 (档号-张号) are confirmed with the 档号: a later recall must not renumber them.
     await numberRecordPhotos(
@@ -165,15 +194,22 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
         },
       })),
     );
-    return records;
+    return { records, skipped };
   });
-  if (assigned.length === 0) {
-    const done = await earlier();
-    if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
-    return { status: 'nothing', message: `${unit.name}${input.year}年度的材料已由他人确认归档` };
-  }
-  return confirmedOutcome(unit.name, input.year, assigned);
+  if (assigned === 'changed') return { status: 'changed', message: PREVIEW_CHANGED };
+  const { records, skipped } = assigned;
+  if (records.length === 0)
+    return {
+      status: 'nothing',
+      message:
+        skipped > 0
+          ? `${unit.name}${input.year}年度的 ${skipped} 件在确认期间改了分类，没有编号；请${againText(input.again)}。`
+          : `${unit.name}${input.year}年度的材料已由他人确认归档`,
+    };
+  return confirmedOutcome(unit.name, input.year, records, { later, skipped, again: input.again });
 }
+
+const againText = (again: string | undefined) => (again ? `再发送「${again}」` : '再确认归档一次');
 
 /** How the candidates are classified: their class parts, each unit's items in the fonds of the nearest unit (itself or above) that holds one. */
 export async function classesOf(
@@ -238,7 +274,8 @@ export function confirmedOutcome(
   unitName: string,
   year: number,
   assigned: { itemId: number; archivalCode: string; classKey: string }[],
-): ConfirmOutcome {
+  left: { later?: number; skipped?: number; again?: string } = {},
+): ConfirmOutcome & { status: 'confirmed' } {
   const classes = new Map<string, ConfirmedClass>();
   for (const r of assigned) {
     const c = classes.get(r.classKey) ?? { classKey: r.classKey, count: 0, codes: [] };
@@ -247,12 +284,24 @@ export function confirmedOutcome(
     classes.set(r.classKey, c);
   }
   const lines = [...classes.values()].map((c) => `${codeRangeText(c.codes)}（${c.count}件）`);
+  const later = left.later ?? 0;
+  const skipped = left.skipped ?? 0;
+  const notes = [
+    ...(later > 0
+      ? [`另有 ${later} 件是预览之后交的，这次没有编号；核对后请${againText(left.again)}。`]
+      : []),
+    ...(skipped > 0
+      ? [`另有 ${skipped} 件在确认期间改了分类，这次没有编号；请${againText(left.again)}。`]
+      : []),
+  ];
   return {
     status: 'confirmed',
     count: assigned.length,
     classes: [...classes.values()],
     records: assigned.map((r) => ({ itemId: r.itemId, archivalCode: r.archivalCode })),
-    message: `已确认归档${unitName}${year}年度 ${assigned.length} 件：\n${lines.join('\n')}`,
+    later,
+    skipped,
+    message: [`已确认归档${unitName}${year}年度 ${assigned.length} 件：`, ...lines, ...notes].join('\n'),
   };
 }
 

@@ -20,6 +20,7 @@ import { sampleFondsRefusal, type FondsSettings } from './sample-fonds-guard.js'
 import { replyCard, replyText } from './reply-text.js';
 import { confirmArchive, confirmedOutcome } from './confirm-archive.js';
 import type { ArchiveConfig } from '../archive/archive-config.js';
+import type { PreviewedSet } from '../domain/previewed-set.js';
 import { commandTarget } from './command-target.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { getTaskContext } from '../db/repos/tasks.js';
@@ -63,24 +64,37 @@ export function confirmCommand(opts: { config: FondsSettings }): CommandHandler 
       if (!task) return reply(`${unit.name}${year}年度没有编号为 ${code} 的任务`);
       taskId = task.id;
     }
-    const preview = await previewConfirm(deps.db, { unitPath: unit.path, year, taskId });
-    if (preview.total === 0) return reply(`${unit.name}${year}年度没有待确认的材料`);
-    // What the button's confirmation would answer, said before anyone taps.
-    const sample = await sampleFondsRefusal(deps.db, opts.config, unit, preview.unitPaths);
-    if (sample) return reply(sample);
-    const value: ConfirmArchiveValue = {
-      u: unit.id,
-      y: year,
-      n: preview.total,
-      ...(taskId ? { t: taskId } : {}),
-    };
-    await replyCard(
-      deps.gateway,
-      msg.messageId,
-      confirmPreviewCard(unit.name, year, preview, value, deps.pageUrl?.(`/units/${unit.id}`)),
-      `confirm-${msg.messageId}`,
-    );
+    const drawn = await previewCard(deps, opts.config, unit, year, taskId);
+    if ('answer' in drawn) return reply(drawn.answer);
+    await replyCard(deps.gateway, msg.messageId, drawn.card, `confirm-${msg.messageId}`);
   };
+}
+
+/**
+ * The preview card of what 确认归档 would number now, its button carrying that set (its tap numbers
+ * those 件 and no others); or, instead, the answer when there is nothing to number or the numbering
+ * would be refused (archive.yaml's sample fonds: said before anyone taps).
+ */
+async function previewCard(
+  deps: BotDeps,
+  config: FondsSettings,
+  unit: { id: number; name: string; path: string; code: string },
+  year: number,
+  taskId: number | undefined,
+  note?: string,
+): Promise<{ card: object; shown: PreviewedSet } | { answer: string; refused: boolean }> {
+  const preview = await previewConfirm(deps.db, { unitPath: unit.path, year, taskId });
+  if (preview.total === 0) return { answer: `${unit.name}${year}年度没有待确认的材料`, refused: false };
+  const sample = await sampleFondsRefusal(deps.db, config, unit, preview.unitPaths);
+  if (sample) return { answer: sample, refused: true };
+  const value: ConfirmArchiveValue = {
+    u: unit.id,
+    y: year,
+    ...preview.shown,
+    ...(taskId ? { t: taskId } : {}),
+  };
+  const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
+  return { card: confirmPreviewCard(unit.name, year, preview, value, pageUrl, note), shown: preview.shown };
 }
 
 /**
@@ -102,13 +116,19 @@ export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCa
         actor: a.operatorOpenId,
         messageId: a.messageId,
         ...(a.chatId ? { chatId: a.chatId } : {}),
+        ...(a.value.n !== undefined && a.value.m !== undefined && a.value.h !== undefined
+          ? { shown: { n: a.value.n, m: a.value.m, h: a.value.h } }
+          : {}),
       };
       const now = deps.clock.now();
       const fresh = await enqueueJob(
         deps.db,
         {
           type: ARCHIVE_CONFIRM_JOB,
-          key: a.messageId ?? `${unit.id}-${payload.year}-${now.getTime()}`,
+          // A card drawn again (its set changed) is tapped again: one job per set it showed.
+          key: a.messageId
+            ? `${a.messageId}${payload.shown ? `:${payload.shown.h}` : ''}`
+            : `${unit.id}-${payload.year}-${now.getTime()}`,
           payload,
           runAt: now,
           maxAttempts: 3,
@@ -159,6 +179,19 @@ async function confirmAndTell(
   opts: { config: ArchiveConfig; blobs: BlobStore },
   p: ConfirmJobPayload,
 ): Promise<void> {
+  const unit = await getUnitById(deps.db, p.unitId);
+  if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  if (!p.shown) {
+    // A card drawn before its button carried the set it showed: what it numbered (a retry), else the
+    // preview drawn again, so that what gets numbered is what the archivist sees.
+    const done = p.messageId ? await recordsOfConfirmBatch(deps.db, p.messageId) : [];
+    if (done.length > 0 && p.messageId)
+      return deps.gateway.patchCard({
+        messageId: p.messageId,
+        card: confirmResultCard('已确认归档', confirmedOutcome(unit.name, p.year, done).message, 'green'),
+      });
+    return drawAgain(deps, opts.config, unit, p, '请核对下面列出的材料再确认归档，确认后才编档号。');
+  }
   const outcome = await confirmArchive(
     { db: deps.db, clock: deps.clock, rules: opts.config, blobs: opts.blobs },
     {
@@ -169,8 +202,12 @@ async function confirmAndTell(
       source: 'card',
       // A retry after the numbering committed (the card update failed) reports what it numbered.
       ...(p.messageId ? { batch: p.messageId } : {}),
+      shown: p.shown,
+      again: await confirmAgain(deps, p, unit.name),
     },
   );
+  if (outcome.status === 'changed')
+    return drawAgain(deps, opts.config, unit, p, outcome.message, outcome.message.split('。')[0]);
   const text = outcome.message.length > 1500 ? `${outcome.message.slice(0, 1500)}…` : outcome.message;
   const card = confirmResultCard(
     outcome.status === 'confirmed' ? '已确认归档' : '确认归档',
@@ -178,6 +215,35 @@ async function confirmAndTell(
     outcome.status === 'confirmed' ? 'green' : outcome.status === 'refused' ? 'red' : 'blue',
   );
   if (p.messageId) await deps.gateway.patchCard({ messageId: p.messageId, card });
+}
+
+/**
+ * The preview card drawn again in place of the tapped one, with `note` saying why nothing was numbered
+ * (or the answer, when nothing is left to number or it would be refused).
+ */
+async function drawAgain(
+  deps: BotDeps,
+  config: ArchiveConfig,
+  unit: { id: number; name: string; path: string; code: string },
+  p: ConfirmJobPayload,
+  note: string,
+  /** What the answer says first when nothing is left to number. */
+  why?: string,
+): Promise<void> {
+  if (!p.messageId) return;
+  const drawn = await previewCard(deps, config, unit, p.year, p.taskId, note);
+  // The set changed and changed back before this was drawn: its button would be this job's own again.
+  if ('shown' in drawn && p.shown && drawn.shown.h === p.shown.h)
+    throw new Error('the previewed set changed during the confirmation and back; trying again');
+  const card =
+    'answer' in drawn
+      ? confirmResultCard(
+          '确认归档',
+          why ? `${why}。${drawn.answer}` : drawn.answer,
+          drawn.refused ? 'red' : 'blue',
+        )
+      : drawn.card;
+  await deps.gateway.patchCard({ messageId: p.messageId, card });
 }
 
 /**

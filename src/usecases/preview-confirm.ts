@@ -3,6 +3,7 @@ import { queryRows, type Db } from '../db/client.js';
 import { listConfirmCandidates } from '../db/repos/archive-items.js';
 import { listPhotoGroupGaps } from '../db/repos/archive-descriptions.js';
 import type { ConfirmPreview } from '../domain/confirm-preview.js';
+import { previewedSetOf } from '../domain/previewed-set.js';
 import { GAP_LABELS } from '../domain/photo-description.js';
 import { uncountedText } from '../domain/uncounted-kinds.js';
 
@@ -69,5 +70,6 @@ export async function previewConfirm(
     notReady: gaps.slice(0, 10).map((g) => `${g.title}：缺${g.gaps.map((x) => GAP_LABELS[x]).join('、')}`),
     notReadyCount: gaps.length,
     failedDownloads: failed?.n ?? 0,
+    shown: previewedSetOf(cands),
   };
 }

@@ -304,7 +304,9 @@ export function startArchiveHarness(
 export async function confirmJobOfCard(db: Db, h: Harness, messageId: string) {
   const [job] = await queryRows<{ payload: any }>(
     db,
-    sql`select payload from jobs where kind = 'archive-confirm' and key = ${messageId}`,
+    // The latest: a card drawn again (its set changed) queues a job per tap.
+    sql`select payload from jobs where kind = 'archive-confirm' and payload->>'messageId' = ${messageId}
+        order by id desc limit 1`,
   );
   const card = () =>
     JSON.stringify(

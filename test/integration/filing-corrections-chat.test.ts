@@ -390,4 +390,77 @@ describe('corrections from cards and the 查 command', () => {
     expect(fix.toast?.content ?? '').not.toContain('撤销');
     expect(JSON.stringify(fix.card.data)).toContain('怎么改');
   });
+
+  /** The 档号 of `itemId`, if it holds one. */
+  const liveCode = async (itemId: number) =>
+    (
+      await queryRows<{ code: string }>(
+        h.db.db,
+        sql`select archival_code as code from archive_records where item_id = ${itemId} and status = 'confirmed'`,
+      )
+    )[0]?.code;
+  /** The card `messageId` as its job last drew it, once it says `says`. */
+  const cardSaying = (messageId: string, says: string) =>
+    waitFor(`the card saying ${says}`, () => {
+      const last = h.fake
+        .patches()
+        .filter((p) => p.messageId === messageId)
+        .at(-1)?.content;
+      return last && JSON.stringify(last).includes(says) ? last : undefined;
+    });
+
+  it('确认归档 numbers only the 件 its preview showed: one filed after it gets no 档号, and the result says so', async () => {
+    const first = Number(valueOf((await fileOnePhoto()).card.data, 'fix').i);
+    const preview = await archivistSays('确认归档');
+    const shown = Number(JSON.stringify(preview.content).match(/确认归档 (\d+)件/)![1]);
+    // Another burst is filed while the card waits to be tapped.
+    const after = Number(valueOf((await fileOnePhoto()).card.data, 'fix').i);
+    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    const result = JSON.stringify(await cardSaying(preview.messageId, '已确认归档'));
+    expect(result).toContain(`已确认归档城关村2026年度 ${shown} 件`);
+    expect(result).toContain(
+      '另有 1 件是预览之后交的，这次没有编号；核对后请再发送「@归档助手 确认归档 城关村 2026」。',
+    );
+    expect(await liveCode(first)).toBeTruthy();
+    expect(await liveCode(after)).toBeUndefined();
+  });
+
+  it('确认归档 after a 件 it showed was refiled numbers nothing: the preview is drawn again, and its button numbers', async () => {
+    const filed = await fileOnePhoto();
+    const itemId = Number(valueOf(filed.card.data, 'fix').i);
+    const preview = await archivistSays('确认归档');
+    // The archivist refiles it after the preview was drawn: its class or task is not what was shown.
+    const opened = await click(org.archivist, valueOf(filed.card.data, 'fix'));
+    const to = (await itemRow(itemId))!.code === 'C02' ? 'C03' : 'C02';
+    const moved = await click(org.archivist, valueOf(opened.card.data, 'fix-refile'), {
+      option: String(await taskId(org.village, to)),
+    });
+    expect(moved.toast.type).toBe('success');
+    await click(org.archivist, valueOf(preview.content, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    const again = await cardSaying(preview.messageId, '请核对下面重新列出的材料再确认');
+    expect(JSON.stringify(again)).toContain(
+      '预览之后，其中有材料改归、撤下、改了分类或已由他人确认，这次没有编号',
+    );
+    expect(await liveCode(itemId)).toBeUndefined();
+    // The card drawn again shows the 件 as they are now; its button numbers them.
+    await click(org.archivist, valueOf(again, 'confirm-archive'), { messageId: preview.messageId });
+    await h.settle();
+    const result = JSON.stringify(await cardSaying(preview.messageId, '已确认归档'));
+    expect(result).not.toContain('另有');
+    expect(await liveCode(itemId)).toBeTruthy();
+    expect((await itemRow(itemId))!.code).toBe(to);
+  });
+
+  it('确认归档 tapped on a preview drawn before its button carried what it showed: drawn again, nothing numbered', async () => {
+    const itemId = Number(valueOf((await fileOnePhoto()).card.data, 'fix').i);
+    const preview = await archivistSays('确认归档');
+    const { u, y, n } = valueOf(preview.content, 'confirm-archive');
+    await click(org.archivist, { a: 'confirm-archive', u, y, n }, { messageId: preview.messageId });
+    await h.settle();
+    const again = await cardSaying(preview.messageId, '请核对下面列出的材料再确认归档，确认后才编档号');
+    expect(await liveCode(itemId)).toBeUndefined();
+    expect(valueOf(again, 'confirm-archive')).toMatchObject({ u, y, n });
+  });
 });

@@ -163,6 +163,20 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       ? correction(deps, item, `已同意的更正申请：${owed.text}`, owed.id)
       : correction(deps, item);
   };
+  /**
+   * 改归, 撤下 or 免交 tapped on a card drawn before the item was confirmed: nothing changed; the card
+   * as it is now (撤销确认 with a reason, for the archivist who tapped), and why.
+   */
+  const confirmedNow = async (deps: BotDeps, itemId: number, what: string): Promise<CardResponse> => {
+    const item = (await named(deps, itemId))!;
+    return {
+      toast: {
+        type: 'warning',
+        content: `该件已确认归档（档号 ${item.archivalCode}），不能${what}；需要更正时先在卡片上撤销确认`,
+      },
+      ...(await correction(deps, item)),
+    };
+  };
   const done = (deps: BotDeps, item: ItemForCorrection, message: string): CardResponse => ({
     toast: { type: 'success', content: message },
     card: { type: 'raw', data: correctionDoneCard(facts(deps, item), message) },
@@ -207,6 +221,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           actorOpenId: a.operatorOpenId,
           source: 'card',
         });
+        if (res.status === 'refused' && res.reason === 'confirmed')
+          return confirmedNow(deps, item.id, '改归');
         if (res.status === 'refused') return error(res.message);
         // The chat's card drawn again, the filer or requester told (enqueued with the refile).
         if (res.status === 'refiled') o.wakeJobs();
@@ -235,12 +251,16 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         const item = await load(deps, a);
         if (!(await isArchivist(deps, a.operatorOpenId, item)))
           return error('只有档案员可以撤下已提交的材料');
+        // Confirmed since the card was drawn: not 撤下's question, the card as it is now.
+        if (item.archivalCode) return confirmedNow(deps, item.id, '撤下');
         if (a.value.sure !== 1) return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item)) } };
         const res = await unfileItem(deps, {
           itemId: item.id,
           actorOpenId: a.operatorOpenId,
           source: 'card',
         });
+        if (res.status === 'refused' && res.reason === 'confirmed')
+          return confirmedNow(deps, item.id, '撤下');
         if (res.status === 'refused') return error(res.message);
         o.wakeJobs();
         return done(deps, item, res.message);
@@ -292,6 +312,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           itemId: item.id,
           ...(a.chatId ? { chatId: a.chatId } : {}),
         });
+        if (res.status === 'refused' && res.reason === 'confirmed')
+          return confirmedNow(deps, item.id, '免交');
         if (res.status === 'refused') return error(res.message);
         if (res.status === 'waived') o.wakeJobs();
         return done(deps, item, res.message);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { confirmedRefusal, liveRecordOfItem } from '../db/repos/archive-records.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { lockFilingItem } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
@@ -12,7 +13,7 @@ import { followUpWaiver, type WaiverMade } from './waiver-follow-up.js';
 export type WaiveOutcome =
   | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
   | { status: 'unchanged'; task: TaskRef; message: string }
-  | { status: 'refused'; reason: 'not_allowed'; message: string };
+  | { status: 'refused'; reason: 'not_allowed' | 'confirmed'; message: string };
 
 /**
  * Marks a task as not applicable (免交), with a reason: it then counts as done. Archivists,
@@ -58,6 +59,10 @@ export async function waiveTask(
   const changed = await db.transaction(async (tx) => {
     // The item first (as a refile or 著录 of it locks it before the task's counts change).
     const item = waive && input.itemId !== undefined && (await lockFilingItem(tx, input.itemId));
+    // From the card of an item confirmed since it was drawn: as its card now says, not 免交 (a task
+    // counted as not applicable while its 件 holds a 档号).
+    const record = item && input.itemId !== undefined && (await liveRecordOfItem(tx, input.itemId));
+    if (record) return { confirmed: record.archivalCode };
     if (!(await setTaskWaived(tx, task.id, waive ? { by: input.actorOpenId, reason, at: now } : null)))
       return false;
     const auditId = await insertAudit(tx, {
@@ -93,6 +98,8 @@ export async function waiveTask(
       });
     return true;
   });
+  if (typeof changed === 'object')
+    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(changed.confirmed) };
   if (!changed)
     return {
       status: 'unchanged',

@@ -463,4 +463,46 @@ describe('corrections from cards and the 查 command', () => {
     expect(await liveCode(itemId)).toBeUndefined();
     expect(valueOf(again, 'confirm-archive')).toMatchObject({ u, y, n });
   });
+
+  it('改归, 撤下 and 免交 on a correction card drawn before the item was confirmed: the card offers 撤销确认 instead, nothing changes', async () => {
+    const filed = await fileOnePhoto();
+    const fix = valueOf(filed.card.data, 'fix');
+    const itemId = Number(fix.i);
+    // The archivist opens 更正 …
+    const opened = (await click(org.archivist, fix)).card.data;
+    expect(JSON.stringify(opened)).toContain('撤下这件材料');
+    // … and the item is confirmed from the chat's 确认归档 before anything is tapped on that card.
+    const code = await confirmInChat(itemId);
+    const before = await itemRow(itemId);
+    const to = before!.code === 'C02' ? 'C03' : 'C02';
+    const [waiveTask] = await queryRows<{ state: string }>(
+      h.db.db,
+      sql`select t.state from filing_items fi join tasks t on t.id = fi.task_id where fi.id = ${itemId}`,
+    );
+    const taps = [
+      [valueOf(opened, 'fix-refile'), { option: String(await taskId(org.village, to)) }, '改归'],
+      [valueOf(opened, 'fix-unfile'), {}, '撤下'],
+      [{ ...valueOf(opened, 'fix-unfile'), sure: 1 }, {}, '撤下'],
+      [valueOf(opened, 'fix-waive'), { formValue: { reason: '本村没有此项' } }, '免交'],
+    ] as const;
+    for (const [value, extra, what] of taps) {
+      const res = await click(org.archivist, value, extra);
+      expect(res.toast).toEqual({
+        type: 'warning',
+        content: `该件已确认归档（档号 ${code}），不能${what}；需要更正时先在卡片上撤销确认`,
+      });
+      const card = JSON.stringify(res.card.data);
+      expect(card).toContain(code);
+      expect(card).not.toContain('撤下这件材料');
+      expect(valueOf(res.card.data, 'fix-unconfirm')).toEqual({ a: 'fix-unconfirm', i: itemId });
+    }
+    expect(await itemRow(itemId)).toEqual(before);
+    expect(await liveCode(itemId)).toBe(code);
+    const [task] = await queryRows<{ state: string }>(
+      h.db.db,
+      sql`select t.state from filing_items fi join tasks t on t.id = fi.task_id where fi.id = ${itemId}`,
+    );
+    expect(task).toEqual(waiveTask);
+    expect(await audits(itemId)).toEqual([`file:${org.officer}`, `confirm:${org.archivist}`]);
+  });
 });

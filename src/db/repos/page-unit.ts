@@ -3,6 +3,7 @@ import { queryRows, type Db } from '../client.js';
 import { subtreeUnitIds } from './completeness.js';
 import { pathIds } from './units.js';
 import { HISTORY_UNREADABLE } from './schedule-sends.js';
+import { URGES_PER_CHAT_A_DAY, urgePeriod } from '../../domain/urge-period.js';
 
 export interface QualityProblem {
   itemId: number | null;
@@ -323,52 +324,89 @@ export async function completenessTrend(db: Db, unitId: number, weeks = 12): Pro
 }
 
 /**
- * The 督办 of `period` (a local day) of each unit among those given that has one, read over the chats
- * now bound to it (active bindings; a send keyed by the chat, whichever unit it was pressed for):
- * `arranged` (each of them has one sent, or queued to go out), `undelivered` (one of theirs was closed
- * without reaching it: Lark refused it, it expired unposted; pressing again sends that chat's again,
- * urge-now.ts), `unsure` (closed after a post whose answer was lost: it may be in the chat; pressing
- * again looks before posting) or `unconfirmed` (such a one, and Lark would not show the chat's history:
- * the leader looks; pressing again posts). A 督办 to a chat the unit no longer has (the village moved to
- * a new group, the bot was removed from the old one) does not count: a chat bound since, without one,
- * leaves the unit with none, so the page offers 督办 for it (the press sends only to that chat).
+ * The 督办 of `day` (a local day) of the units given, read over the chats now bound to them (active
+ * bindings; a send keyed by the chat, whichever unit it was pressed for): `of(unit)` the village's 督办,
+ * `of(unit, task)` that task's (`domain/urge-period.ts`). A 督办 is `arranged` (each of the chats has it
+ * sent, or queued to go out), `undelivered` (one of theirs was closed without reaching it: Lark refused
+ * it, it expired unposted; pressing again sends that chat's again, urge-now.ts), `unsure` (closed after
+ * a post whose answer was lost: it may be in the chat; pressing again looks before posting) or
+ * `unconfirmed` (such a one, and Lark would not show the chat's history: the leader looks; pressing
+ * again posts). A task is `arranged` or `undelivered` too when the village's 督办 (naming every overdue
+ * task) is; a unit
+ * whose every chat had URGES_PER_CHAT_A_DAY 督办 that day is `full` for any other. A 督办 to a chat the
+ * unit no longer has (the village moved to a new group, the bot was removed from the old one) does not
+ * count: a chat bound since, without one, leaves the unit with none, so the page offers 督办 for it (the
+ * press sends only to that chat).
  */
-export async function urgeStates(db: Db, unitIds: number[], period: string): Promise<Map<number, UrgeState>> {
-  if (unitIds.length === 0) return new Map();
-  const rows = await queryRows<{
-    unit_id: number;
-    every_chat: boolean;
-    undelivered: boolean;
-    unconfirmed: boolean;
-    unsure: boolean;
-  }>(
-    db,
-    sql`select b.unit_id::int as unit_id,
-          bool_and(s.id is not null) as every_chat,
-          coalesce(bool_or(s.status in ('failed', 'expired') and s.unsure_since is null), false) as undelivered,
-          coalesce(bool_or(s.status = 'failed' and s.last_error like ${`${HISTORY_UNREADABLE}%`}), false)
-            as unconfirmed,
-          coalesce(bool_or(s.status in ('failed', 'expired')), false) as unsure
-        from chat_bindings b
-          left join scheduled_sends s on s.kind = 'urge' and s.target = b.chat_id and s.period = ${period}
-        where b.status = 'active' and b.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])
-        group by b.unit_id
-        having bool_or(s.id is not null)`,
-  );
-  const states = new Map<number, UrgeState>();
+export async function urgeStates(db: Db, unitIds: number[], day: string): Promise<UrgeStates> {
+  const rows =
+    unitIds.length === 0
+      ? []
+      : await queryRows<{
+          unit_id: number;
+          chat_id: string;
+          period: string | null;
+          status: string | null;
+          unsure: boolean | null;
+          unreadable: boolean | null;
+        }>(
+          db,
+          sql`select b.unit_id::int as unit_id, b.chat_id, s.period, s.status, s.unsure_since is not null as unsure,
+                s.last_error like ${`${HISTORY_UNREADABLE}%`} as unreadable
+              from chat_bindings b
+                left join scheduled_sends s on s.kind = 'urge' and s.target = b.chat_id
+                  and (s.period = ${day} or s.period like ${`${day}:%`})
+              where b.status = 'active' and b.unit_id = any(${`{${unitIds.map(Number).join(',')}}`}::bigint[])`,
+        );
+  const chatsOf = new Map<number, Set<string>>();
   for (const r of rows) {
-    const state: UrgeState | undefined = r.undelivered
-      ? 'undelivered'
-      : r.unconfirmed
-        ? 'unconfirmed'
-        : r.unsure
-          ? 'unsure'
-          : r.every_chat
-            ? 'arranged'
-            : undefined;
-    if (state) states.set(Number(r.unit_id), state);
+    const unit = Number(r.unit_id);
+    chatsOf.set(unit, (chatsOf.get(unit) ?? new Set()).add(r.chat_id));
   }
-  return states;
+  const stateOf = (unitId: number, period: string): UrgeState | undefined => {
+    const sends = rows.filter((r) => Number(r.unit_id) === unitId && r.period === period);
+    if (sends.length === 0) return undefined;
+    const closed = sends.filter((r) => r.status === 'failed' || r.status === 'expired');
+    if (closed.some((r) => !r.unsure)) return 'undelivered';
+    if (closed.some((r) => r.status === 'failed' && r.unreadable)) return 'unconfirmed';
+    if (closed.length > 0) return 'unsure';
+    return new Set(sends.map((r) => r.chat_id)).size === (chatsOf.get(unitId)?.size ?? 0)
+      ? 'arranged'
+      : undefined;
+  };
+  const full = (unitId: number): boolean => {
+    const chats = [...(chatsOf.get(unitId) ?? [])];
+    return (
+      chats.length > 0 &&
+      chats.every(
+        (chat) =>
+          rows.filter(
+            (r) =>
+              r.chat_id === chat &&
+              r.period !== null &&
+              (r.status === 'pending' || r.status === 'sent' || r.unsure === true),
+          ).length >= URGES_PER_CHAT_A_DAY,
+      )
+    );
+  };
+  return {
+    of: (unitId, taskId) => {
+      const own = stateOf(unitId, urgePeriod(day, taskId));
+      if (own) return own;
+      // The village's 督办 named the task: sent or queued, the task's is not sent too; not delivered, the
+      // task's page says so and its press sends the task's. (One that may have arrived is the
+      // village's to look for: the task's press posts its own.)
+      const village = taskId === undefined ? undefined : stateOf(unitId, day);
+      if (village === 'arranged' || village === 'undelivered') return village;
+      return full(unitId) ? 'full' : undefined;
+    },
+  };
 }
 
-export type UrgeState = 'arranged' | 'undelivered' | 'unconfirmed' | 'unsure';
+export interface UrgeStates {
+  /** The village's 督办 of the day (`taskId` absent), or that task's. */
+  of(unitId: number, taskId?: number): UrgeState | undefined;
+}
+
+/** `full`: the chats had URGES_PER_CHAT_A_DAY 督办 that day; no other goes out before tomorrow. */
+export type UrgeState = 'arranged' | 'undelivered' | 'unconfirmed' | 'unsure' | 'full';

@@ -1,6 +1,7 @@
 import { SCHEDULED_SEND_JOB } from '../../domain/job-types.js';
 import { eq, sql } from 'drizzle-orm';
 import { storable } from '../../domain/storable-text.js';
+import { URGES_PER_CHAT_A_DAY } from '../../domain/urge-period.js';
 import { queryRows, type Db } from '../client.js';
 import type {
   ReceiveIdType,
@@ -55,11 +56,17 @@ export const HISTORY_UNREADABLE = 'chat history unreadable: ';
  * instead of the officers getting the 督办 twice — unless the chat's history could not be read
  * (HISTORY_UNREADABLE): the page asked the leader to look in the chat, so a press means it is not
  * there, and it is posted without looking.
+ *
+ * `urge` (督办, keyed by `urgePeriod`): a send is not claimed for a chat that already has
+ * URGES_PER_CHAT_A_DAY other 督办 that day (sent, queued, or closed after a post that may have arrived:
+ * `unsure_since`), nor one task's 督办 where the village's (which names every overdue task) was sent or
+ * queued that day. The chats' claims are serialized under an advisory lock, so two presses at
+ * once cannot both pass the count.
  */
 export async function claimSends(
   db: Db,
   sends: NewScheduledSend[],
-  opts: { now: Date; startAt: Date; perSecond: number; again?: boolean },
+  opts: { now: Date; startAt: Date; perSecond: number; again?: boolean; urge?: boolean },
 ): Promise<number> {
   let claimed = 0;
   for (let i = 0; i < sends.length; i += BATCH) {
@@ -77,12 +84,20 @@ export async function claimSends(
       run_at: new Date(opts.startAt.getTime() + Math.floor((i + j) / opts.perSecond) * 1000).toISOString(),
     }));
     claimed += await db.transaction(async (tx) => {
+      if (opts.urge)
+        await queryRows(
+          tx,
+          sql`select pg_advisory_xact_lock(hashtext('urge:' || t))::text as locked
+              from (select distinct t from jsonb_array_elements_text(${JSON.stringify(batch.map((b) => b.target))}::jsonb) t
+                    order by t) o`,
+        );
       const rows = await queryRows<{ n: number }>(
         tx,
         sql`with input as (
               select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as x(
                 kind text, target text, period text, receive_id_type text, receive_id text, msg_type text,
-                content text, unit_id bigint, task_ids jsonb, not_after timestamptz, run_at timestamptz)),
+                content text, unit_id bigint, task_ids jsonb, not_after timestamptz, run_at timestamptz)
+              where ${opts.urge ? urgeAllowed : sql`true`}),
             claimed as (
               insert into scheduled_sends (kind, target, period, receive_id_type, receive_id, msg_type, content,
                 unit_id, task_ids, not_after, created_at)
@@ -119,6 +134,16 @@ export async function claimSends(
   }
   return claimed;
 }
+
+/** A 督办 that counts for its day: sent, queued, or closed after a post that may have arrived. */
+const LIVE = sql`(s.status in ('pending', 'sent') or s.unsure_since is not null)`;
+
+/** `claimSends` `urge`: the chat's other 督办 that day under the cap, and no task's over the village's. */
+const urgeAllowed = sql`(select count(*) from scheduled_sends s where s.kind = x.kind and s.target = x.target
+      and s.period <> x.period and split_part(s.period, ':', 1) = split_part(x.period, ':', 1) and ${LIVE})
+      < ${URGES_PER_CHAT_A_DAY}
+    and (position(':' in x.period) = 0 or not exists (select 1 from scheduled_sends s where s.kind = x.kind
+      and s.target = x.target and s.period = split_part(x.period, ':', 1) and s.status in ('pending', 'sent')))`;
 
 export async function getScheduledSend(db: Db, id: number): Promise<ScheduledSend | undefined> {
   const s = scheduledSends;

@@ -45,7 +45,7 @@ export async function taskPage(c: PageContext): Promise<void> {
   const items = await itemsRead;
   const overdue = task.state !== 'complete' && task.state !== 'waived' && task.dueAt < now;
   const { urgeDay, later } = urgeTiming(c, now);
-  const urged = (await urgeStates(db, [unit.id], urgeDay)).get(unit.id);
+  const urged = (await urgeStates(db, [unit.id], urgeDay)).of(unit.id, task.taskId);
   const body = html`${await crumbs(c, unit.path, `${task.code} ${task.title}`)}
     <h1>${task.code} ${task.title}</h1>
     <div class="card">

@@ -11,6 +11,7 @@ import {
   urgeStates,
   type QualityProblems,
   type UrgeState,
+  type UrgeStates,
 } from '../../db/repos/page-unit.js';
 import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
 import { plainDate } from '../../domain/plain-date.js';
@@ -31,7 +32,8 @@ import { dueAfter, dueDay, dueSection } from './due-section.js';
 import { listPager } from './list-pages.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../../domain/material-status.js';
 import { personName } from '../../domain/person-name.js';
-import { lastUrges } from '../../db/repos/urge-history.js';
+import { lastUrges, lastUrgesOfTasks } from '../../db/repos/urge-history.js';
+import { URGES_PER_CHAT_A_DAY } from '../../domain/urge-period.js';
 import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
 import { byRank, changeText, namesApart, unitRow } from '../../domain/digest.js';
@@ -56,6 +58,9 @@ export function urgeButton(
 ): Html {
   if (urged === 'arranged')
     return html`<span class="sent">${later ? `已督办（${later} 发出）` : '今天已督办'}</span>`;
+  // The village's chats had their day's 督办 (domain/urge-period.ts): no more before tomorrow.
+  if (urged === 'full')
+    return html`<span class="sent">今天已督办 ${URGES_PER_CHAT_A_DAY} 次，明天可以再督办</span>`;
   // 返回 comes back to the page as it was opened: from the digest, over its week (?from&to), so its
   // figures stay the card's (the bare path showed the last 30 days' quality problems instead).
   const back = c.koa.originalUrl.length <= 1000 ? c.koa.originalUrl : c.koa.path;
@@ -149,28 +154,31 @@ export async function unitPage(c: PageContext): Promise<void> {
   // 负责人: those who answer for each task now, as the digest names them (not someone who has left).
   // The last 督办 that reached each chat and what was handed in since (shown on the days after, too).
   const lastUrgesRead = lastUrges(db, unitIds);
-  const [urged, owners, lastUrged, readersOf, lastWeek] = await Promise.all([
+  // Each 逾期 row's: the last 督办 that may have been about its task (the village's, or the task's own).
+  const rowUrgesRead = lastUrgesOfTasks(
+    db,
+    overdue.map((o) => ({ unitId: o.unitId, taskId: o.taskId })),
+  ).then((l) => overdue.map((o) => urgeOfTask(l.get(`${o.unitId}:${o.taskId}`), o)));
+  const [urged, owners, lastUrged, rowUrged, readersOf, lastWeek] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
       overdue.map((o) => o.taskId),
     ),
     lastUrgesRead,
+    rowUrgesRead,
     // Who read the last 督办 of the village itself, of each village row and of each 逾期 row it was
-    // about (Lark's read receipts; a village's 督办 once however many of its rows): one short wait for
-    // all of them together, not one per row.
-    lastUrgesRead.then((l) =>
+    // about (Lark's read receipts; a 督办 once however many rows show it): one short wait for all of
+    // them together, not one per row. Units by their id, 逾期 rows by -(their index + 1).
+    Promise.all([lastUrgesRead, rowUrgesRead]).then(([l, rows]) =>
       c.deps.urgeReadersOfRows(
-        new Map(
-          [
-            unit.id,
-            ...progress.children.map((ch) => ch.unit.id),
-            ...overdue.flatMap((o) => (urgeOfTask(l.get(o.unitId), o) ? [o.unitId] : [])),
-          ].flatMap((id) => {
+        new Map([
+          ...[unit.id, ...progress.children.map((ch) => ch.unit.id)].flatMap((id) => {
             const last = l.get(id);
             return last ? [[id, last] as const] : [];
           }),
-        ),
+          ...rows.flatMap((last, i) => (last ? [[-(i + 1), last] as const] : [])),
+        ]),
       ),
     ),
     // Last week's digest snapshot of each child: 较上周, as the digest's table gives it (the card sends
@@ -226,7 +234,7 @@ export async function unitPage(c: PageContext): Promise<void> {
             ${bar(k.percent)}
             <div>
               逾期 <b class="${k.overdue > 0 ? 'bad' : 'ok'}">${k.overdue}</b> 项
-              ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.get(unit.id), undefined, later) : ''}
+              ${unit.kind === 'village' && k.overdue > 0 && canUrgeHere ? urgeButton(c, unit.id, urged.of(unit.id), undefined, later) : ''}
             </div>
             ${lastUrgeNote(lastUrged.get(unit.id), now, timeZone, 'full', names, readers)}
             ${digestFiguresLine(trend, period, timeZone, day(now, timeZone))}
@@ -263,7 +271,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                           <th></th>
                         </tr>
                         ${overdue.map(
-                          (o) =>
+                          (o, i) =>
                             html`<tr>
                               <td><a href="/units/${o.unitId}">${unitNameOf(o)}</a></td>
                               <td>
@@ -276,15 +284,8 @@ export async function unitPage(c: PageContext): Promise<void> {
                               </td>
                               <td class="n bad">${o.daysOverdue} 天</td>
                               <td>
-                                ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.get(o.unitId), o.taskId, later) : ''}
-                                ${lastUrgeNote(
-                                  urgeOfTask(lastUrged.get(o.unitId), o),
-                                  now,
-                                  timeZone,
-                                  'task-row',
-                                  undefined,
-                                  readersOf.get(o.unitId),
-                                )}
+                                ${mayUrge(o.unitPath) ? urgeButton(c, o.unitId, urged.of(o.unitId, o.taskId), o.taskId, later) : ''}
+                                ${lastUrgeNote(rowUrged[i], now, timeZone, 'task-row', undefined, readersOf.get(-(i + 1)))}
                               </td>
                             </tr>`,
                         )}
@@ -389,7 +390,7 @@ function childrenTable(
     counts: { percent: number | null; total: number; complete: number; waived: number; overdue: number };
   }[],
   rank: Map<number, number>,
-  urged: Map<number, UrgeState>,
+  urged: UrgeStates,
   mayUrge: (path: string) => boolean,
   later: string | undefined,
   /** 「12月3日督办，之后提交了 2 件；已读 3 人」 under a village urged before. */
@@ -433,7 +434,7 @@ function childrenTable(
               <td class="n chg">${change(ch)}</td>
               <td class="n ${ch.counts.overdue > 0 ? 'bad' : ''}">${ch.counts.overdue}</td>
               <td>
-                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.get(ch.unit.id), undefined, later) : ''}
+                ${ch.unit.kind === 'village' && ch.counts.overdue > 0 && mayUrge(`${parentPath}${ch.unit.id}/`) ? urgeButton(c, ch.unit.id, urged.of(ch.unit.id), undefined, later) : ''}
               </td>
             </tr>`,
         )}

@@ -215,6 +215,12 @@ export const UNIT_DETAIL = defineCardAction({
   stale: STALE,
 });
 
+/**
+ * 督办 on a leader's escalation (usecases/urge-card-action.ts): unit `u`'s chats get a 督办 of its
+ * overdue tasks, as the pages' 督办 of the village.
+ */
+export const URGE = defineCardAction({ name: 'urge', value: z.object({ u: id }), stale: STALE });
+
 // Units (usecases/bind-chat-action.ts).
 export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }), stale: STALE });
 

@@ -1,4 +1,4 @@
-import { UNIT_DETAIL } from './actions.js';
+import { UNIT_DETAIL, URGE } from './actions.js';
 import { button, buttonRow, card, esc, hr, linkButton, md } from './card-kit.js';
 import { personName } from '../domain/person-name.js';
 
@@ -115,7 +115,7 @@ export interface EscalationView {
   scopes: { id: number; name: string }[];
   lines: ReminderLine[];
   total: number;
-  /** The web pages' root (PUBLIC_URL set): the buttons open units' pages (督办 from there). */
+  /** The web pages' root (PUBLIC_URL set): the buttons open units' pages; 督办 is a button either way. */
   publicUrl?: string;
 }
 
@@ -155,6 +155,14 @@ export function escalationCard(v: EscalationView): object {
         ),
         ...units.map(([id, name]) => detail(name.slice(0, 20), id, page(id))),
       ]),
+      // 督办 those villages from here, with or without web pages (usecases/urge-card-action.ts).
+      ...(units.length > 0
+        ? [
+            buttonRow(
+              units.map(([id, name]) => button(`督办 ${name.slice(0, 20)}`, URGE.value({ u: id }), 'danger')),
+            ),
+          ]
+        : []),
     ],
     { summary: `逾期未交齐 · ${names}：共 ${v.total} 项` },
   );

@@ -247,6 +247,15 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
       '网页登录',
       webSignInNote(webSignInSettings(config)),
     );
+  // Without web pages a leader urges only from the escalation card (a whole village); one task's 督办
+  // and the 督办 of a village not on that day's card are on the pages.
+  if (config && !config.web.publicUrl)
+    add(
+      'warn',
+      '督办',
+      '无 PUBLIC_URL：领导只能在卡片上督办（「逾期未交齐」私信上的「督办」按钮，督办整个村）；' +
+        '督办单项任务、查看督办是否送达和已读要用网页，请设置 PUBLIC_URL',
+    );
 
   if (existsSync(dataDir)) {
     const s = await statfs(dataDir);

@@ -54,7 +54,7 @@ async function whoUrged(db: Db, unitId: number, openId: string, larkName?: strin
 }
 
 /**
- * 督办 from the web page: the unit's chats get a 督办 card now (`cards/urge-card.ts`: 「📌 督办」, who
+ * 督办 from the web page (or a leader's escalation card): the unit's chats get a 督办 card now (`cards/urge-card.ts`: 「📌 督办」, who
  * pressed it, the task urged — or the unit's overdue ones — first, then the rest the daily reminder
  * lists, with the reminder's @mentions and ways to file), claimed in `scheduled_sends` as kind `urge`
  * under (chat, local day) for the village, (chat, local day, task) for one task (`domain/urge-period.ts`),
@@ -68,8 +68,11 @@ async function whoUrged(db: Db, unitId: number, openId: string, larkName?: strin
 export async function urgeNow(
   deps: { db: Db; clock: Clock; wakeJobs: () => void },
   opts: { reminders: ReminderOptions; calendar: WorkingCalendar; perSecond: number; quietHours: QuietHours },
-  /** `by`: the open_id pressing it; `byName`: the name Lark gave at sign-in. */
-  input: { unitId: number; taskId?: number; by: string; byName?: string },
+  /**
+   * `by`: the open_id pressing it; `byName`: the name Lark gave at sign-in; `source`: the page's
+   * button (default) or the escalation card's (usecases/urge-card-action.ts).
+   */
+  input: { unitId: number; taskId?: number; by: string; byName?: string; source?: 'page' | 'card' },
 ): Promise<UrgeOutcome> {
   const now = deps.clock.now();
   const tz = opts.reminders.timeZone;
@@ -135,7 +138,7 @@ export async function urgeNow(
     at: now,
     actor: input.by,
     action: 'urge',
-    source: 'page',
+    source: input.source ?? 'page',
     unitId: input.unitId,
     taskId: input.taskId ?? null,
     // `by`: who pressed it as the card names them, for the pages' 「上次督办」; `period`: the sends it

@@ -8,7 +8,6 @@ import type { BotDeps } from '../usecases/deps.js';
 import type { Feature } from '../usecases/feature.js';
 import { chatMemberNames } from '../usecases/chat-member-names.js';
 import { fourPropertiesReportsDir } from '../usecases/four-properties-run-folder.js';
-import { urgeNow } from '../usecases/urge-now.js';
 import {
   READERS_CACHE_MS,
   readerSlots,
@@ -19,7 +18,7 @@ import {
 import { TtlCache } from '../lark/ttl-cache.js';
 import type { CountyHolidays } from '../domain/holiday-file.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
-import { workingCalendar } from './schedules.js';
+import { urgeWith, workingCalendar } from './schedules.js';
 
 /** The web pages' own routes (查阅利用): sign-in with Lark, progress drill-down, items and files, search. */
 export function pagesFeature(): Feature<PageRoute> {
@@ -71,21 +70,7 @@ export function installPages(ctx: {
       secret: sessionSecret(config.web.sessionSecret, config.dataDir),
       sessionHours: config.web.sessionHours,
       reportsDir: fourPropertiesReportsDir(config.dataDir),
-      urge: (input) =>
-        urgeNow(
-          { db: deps.db, clock: deps.clock, wakeJobs: ctx.wakeJobs },
-          {
-            reminders: {
-              timeZone: settings.timeZone,
-              ...settings.reminders,
-              publicUrl: config.web.publicUrl,
-            },
-            calendar,
-            perSecond: settings.sending.perSecond,
-            quietHours: settings.quietHours,
-          },
-          input,
-        ),
+      urge: urgeWith(deps, settings, { calendar, publicUrl: config.web.publicUrl, wakeJobs: ctx.wakeJobs }),
       urgeReaders: (urge) => urgeReaders(readersDeps, urge),
       urgeReadersOfRows: (urges) => urgeReadersOfRows(readersDeps, urges),
       chatMemberNames: (people) => chatMemberNames(deps, people),

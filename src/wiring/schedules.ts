@@ -5,6 +5,8 @@ import type { CountyHolidays } from '../domain/holiday-file.js';
 import { createWorkingCalendar, type WorkingCalendar } from '../domain/working-days.js';
 import { jobHandler, type Feature } from '../usecases/feature.js';
 import { unitDetailAction } from '../usecases/unit-detail-action.js';
+import { urgeCardAction } from '../usecases/urge-card-action.js';
+import { urgeNow } from '../usecases/urge-now.js';
 import type { FeatureEnv } from './feature-env.js';
 import { URGE_ROUTES, type PageRoute } from '../http/page-routes.js';
 import type { Logger } from '../logger.js';
@@ -35,8 +37,20 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
   });
   return {
     name: 'schedules',
-    // 查看全部 / a unit's button on reminders and digests without web pages (sent by the notify job).
-    cardActions: [unitDetailAction({ timeZone: settings.timeZone, wakeJobs: env.wakeJobs })],
+    // 查看全部 / a unit's button on reminders and digests without web pages (sent by the notify job);
+    // 督办 on a leader's escalation (with or without web pages).
+    cardActions: [
+      unitDetailAction({ timeZone: settings.timeZone, wakeJobs: env.wakeJobs }),
+      urgeCardAction({
+        urge: urgeWith(deps, settings, {
+          calendar,
+          publicUrl: env.config.web.publicUrl,
+          wakeJobs: env.wakeJobs,
+        }),
+        timeZone: settings.timeZone,
+        quietHours: settings.quietHours,
+      }),
+    ],
     routes: URGE_ROUTES,
     jobs: [
       jobHandler({
@@ -122,6 +136,25 @@ export function schedulerFor(
     archiveOff: o.archiveOff,
   });
   return new Scheduler(deps, jobs, { timeZone: settings.timeZone, instance: o.instance });
+}
+
+/** 督办 now (`urgeNow`) with the schedules' settings: the pages' POST /urge and the escalation card's button. */
+export function urgeWith(
+  deps: Pick<BotDeps, 'db' | 'clock'>,
+  settings: ScheduleSettings,
+  o: { calendar: WorkingCalendar; publicUrl?: string; wakeJobs: () => void },
+): (input: Parameters<typeof urgeNow>[2]) => ReturnType<typeof urgeNow> {
+  return (input) =>
+    urgeNow(
+      { db: deps.db, clock: deps.clock, wakeJobs: o.wakeJobs },
+      {
+        reminders: { timeZone: settings.timeZone, ...settings.reminders, publicUrl: o.publicUrl },
+        calendar: o.calendar,
+        perSecond: settings.sending.perSecond,
+        quietHours: settings.quietHours,
+      },
+      input,
+    );
 }
 
 /** The working-day calendar: holidays.yaml's years, then chinese-days, then the statutory guess. */

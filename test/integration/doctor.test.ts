@@ -132,6 +132,22 @@ describe('npm run cli -- doctor', () => {
    * (or a mistyped id), or no admin at all, lost every alert with only a log line, and the check-up
    * said nothing about it.
    */
+  /**
+   * Without PUBLIC_URL the leader could not 督办 at all (only the pages had it) and nothing said so; the
+   * escalation card now has it, and doctor says that is the only place.
+   */
+  it('says, without PUBLIC_URL, that leaders 督办 only on the card', { timeout: 300_000 }, async () => {
+    const dataDir = await seededDataDir('urge', { parent: t.tmp });
+    const port = await freePort();
+    const urgeLine = async (over: Record<string, string> = {}) =>
+      (await doctor(env(dataDir, port, over))).stdout.split('\n').find((l) => l.includes(' 督办：'));
+    expect(await urgeLine()).toBe(
+      '! 督办：无 PUBLIC_URL：领导只能在卡片上督办（「逾期未交齐」私信上的「督办」按钮，督办整个村）；' +
+        '督办单项任务、查看督办是否送达和已读要用网页，请设置 PUBLIC_URL',
+    );
+    expect(await urgeLine({ PUBLIC_URL: 'https://archive.example.cn' })).toBeUndefined();
+  });
+
   it('says where the operations alerts go, and when they cannot arrive', { timeout: 300_000 }, async () => {
     const dataDir = await seededDataDir('alerts', { parent: t.tmp });
     const port = await freePort();

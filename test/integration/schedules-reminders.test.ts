@@ -147,7 +147,8 @@ describe('scheduled reminders', () => {
       .find((m) => text(m).includes('逾期未交齐') && text(m).includes('#C07'))!;
     const buttons = cardButtons(escalation.content);
     const v2 = (await getUnitByCode(w.h.db.db, V2))!;
-    expect(buttons.map((b) => b.text)).toEqual(['查看全部', v2.name]);
+    // (and 督办 for that village: schedules-escalation-urge.test.ts)
+    expect(buttons.map((b) => b.text)).toEqual(['查看全部', v2.name, `督办 ${v2.name}`]);
     expect((await tap(w.townshipLeader, buttons[0]!.value, dm)).toast.type).toBe('success');
     const township = text(await detailIn(w.townshipLeader, '· 明细'));
     expect(township).toContain('下级单位（2 个，完成率从低到高）');

@@ -170,6 +170,23 @@ export async function getScheduledSend(db: Db, id: number): Promise<ScheduledSen
   return { ...r, unitId: r.unitId ?? undefined, taskIds: (r.taskIds as unknown[]).map(Number) };
 }
 
+/**
+ * The escalation sent to `openId` as Lark's message `messageId` (its card as drawn, and its day), or
+ * undefined: a message the bot did not send them as one (a copy forwarded elsewhere has another id).
+ */
+export async function escalationOf(
+  db: Db,
+  openId: string,
+  messageId: string,
+): Promise<{ content: string; period: string } | undefined> {
+  const [r] = await queryRows<{ content: string; period: string }>(
+    db,
+    sql`select content, period from scheduled_sends
+        where kind = 'escalation' and target = ${openId} and message_id = ${messageId} and status = 'sent'`,
+  );
+  return r;
+}
+
 /** pending → sent with Lark's message id (false when it was not pending any more). */
 export async function markSendSent(db: Db, id: number, messageId: string, now: Date): Promise<boolean> {
   const rows = await queryRows<{ id: number }>(

@@ -21,7 +21,7 @@ describe('督办 on the escalation card', () => {
   const dm = 'oc_dm_township_leader_wg';
   beforeAll(async () => {
     w = await schedulesWorld('WG', '2026-11-25T10:00:00+08:00');
-  });
+  }, 180_000);
   afterAll(() => w?.close());
 
   const post = async (event: ReturnType<typeof cardActionEvent>): Promise<Answer> => {

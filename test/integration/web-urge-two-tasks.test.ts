@@ -24,7 +24,7 @@ describe('督办 of two tasks of one village the same day', () => {
           where id in (${task.C02!}, ${task.C03!}, ${task.C04!})`,
     );
     leader = await w.signIn({ openId: w.org.leader, name: '赵书记' });
-  });
+  }, 180_000);
   afterAll(() => w?.close());
 
   const unitPage = async () => (await w.get(`/units/${w.units.village2.id}`, leader)).text();

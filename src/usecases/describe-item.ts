@@ -8,11 +8,13 @@ import {
   upsertDescription,
   upsertPhotoNote,
   type DescriptionFields,
+  type DescriptionRow,
 } from '../db/repos/archive-descriptions.js';
 import { getFilingItem } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { isYyyymmdd, yyyymmdd } from '../domain/catalogue-date.js';
+import { drawnMark } from '../domain/drawn-field.js';
 import { fieldRangeProblems } from '../domain/four-properties-rules.js';
 import { photoGroupGaps } from '../domain/photo-description-gaps.js';
 import { GAP_LABELS, type DescriptionGap } from '../domain/photo-description.js';
@@ -37,11 +39,27 @@ export interface DescribeItemInput extends DescriptionFields {
    * Without it no request is closed (a 页数 fixed on the page is not what an officer asked for).
    */
   requestId?: number;
+  /**
+   * The item page's form: for each field it gives, the mark (drawnMark; '' for a blank) of the value
+   * the form was drawn with. A given field whose value (as shownField) is no longer that — someone
+   * saved it since, or a refile renamed the 题名 — refuses the whole save (`changedMeanwhile`), checked
+   * under the item's row lock, so a form drawn before never overwrites what was saved after it.
+   */
+  drawn?: Partial<Record<keyof DescriptionFields, string>>;
 }
 
 export type DescribeItemOutcome =
   | { status: 'described'; itemId: number; gaps: DescriptionGap[]; message: string }
-  | { status: 'refused'; message: string };
+  | { status: 'refused'; message: string; changedMeanwhile?: (keyof DescriptionFields)[] };
+
+/**
+ * A catalogue field as the item page shows it to be corrected: '' when none; the 题名 the item goes by
+ * (its filing title) when none was described.
+ */
+export function shownField(key: string, described: unknown, itemTitle: string): string {
+  if (key === 'title' && (described == null || described === '')) return itemTitle;
+  return described == null ? '' : String(described);
+}
 
 const MAX_TEXT = 200;
 
@@ -50,7 +68,8 @@ const MAX_TEXT = 200;
  * `describe-item` card form), or any 2015 catalogue field. A field not given is left as it was; one
  * given blank is cleared (the card's form sends one only for a field it was drawn with filled and the
  * officer emptied: describe-item-action.ts, fieldChange), except
- * a 文号 given blank: the document has none. (The item page sends only what it changed, never a blank.)
+ * a 文号 given blank: the document has none. (The item page sends only what its user changed from what
+ * its form was drawn with, with those values' marks, `drawn`; never a blank but a 文号.)
  * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's
  * made from an approved 申请更正's card (`requestId`) closes it (closeApprovedRequest), no other does.
@@ -79,9 +98,11 @@ export async function describeItem(
     throw new DomainError('nothing_to_describe', '请至少填写一项');
   const now = deps.clock.now();
   refuseWhatTheCheckWould(fields, now);
-  const confirmedAs = await db.transaction(async (tx) => {
+  const refused = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
-    if (record && !archivist) return record.archivalCode;
+    if (record && !archivist) return { confirmedAs: record.archivalCode };
+    const changedMeanwhile = input.drawn ? await changedSinceDrawn(tx, item.id, input.drawn) : [];
+    if (changedMeanwhile.length > 0) return { changedMeanwhile };
     if (photo)
       await upsertPhotoNote(
         tx,
@@ -120,10 +141,16 @@ export async function describeItem(
       });
     return undefined;
   });
-  if (confirmedAs)
+  if (refused && 'confirmedAs' in refused)
     return {
       status: 'refused',
-      message: `该件已确认归档（档号 ${confirmedAs}），只有档案员可以修改说明`,
+      message: `该件已确认归档（档号 ${refused.confirmedAs}），只有档案员可以修改说明`,
+    };
+  if (refused)
+    return {
+      status: 'refused',
+      message: '著录在表单打开后已被他人修改，没有保存',
+      changedMeanwhile: refused.changedMeanwhile,
     };
   const [group] = item.kind === 'photo_group' ? await listPhotoGroups(db, { itemId: item.id }) : [];
   const gaps = group ? photoGroupGaps(group) : [];
@@ -188,6 +215,20 @@ async function photoOf(
     throw new DomainError('photo_recalled', `第 ${n} 张照片已被撤回（张号空缺不补），不用填写说明`);
   if (materialId === undefined) throw new DomainError('photo_not_found', `这组照片没有第 ${n} 张`);
   return { number: n, materialId };
+}
+
+/** The fields whose value now (under the item's row lock) is not the one the form was drawn with. */
+async function changedSinceDrawn(
+  tx: Db,
+  itemId: number,
+  drawn: NonNullable<DescribeItemInput['drawn']>,
+): Promise<(keyof DescriptionFields)[]> {
+  const [described, item] = [await getDescription(tx, itemId), await getFilingItem(tx, itemId)];
+  const keys = Object.keys(drawn) as (keyof DescriptionFields)[];
+  return keys.filter((k) => {
+    const now = shownField(k, described?.[k as keyof DescriptionRow], item!.title);
+    return (drawnMark(now) ?? '') !== drawn[k];
+  });
 }
 
 /** Whether a field given blank clears something recorded (else a form sent empty saves nothing). */

@@ -1,6 +1,12 @@
 import type { ItemDetail } from '../../db/repos/page-items.js';
+import { drawnMark, fieldChange } from '../../domain/drawn-field.js';
 import { DomainError } from '../../errors.js';
-import { describeItem, describeRight, type DescribeItemInput } from '../../usecases/describe-item.js';
+import {
+  describeItem,
+  describeRight,
+  shownField,
+  type DescribeItemInput,
+} from '../../usecases/describe-item.js';
 import type { PageContext } from '../web-context.js';
 import { html, type Html } from './html.js';
 
@@ -26,15 +32,16 @@ const fieldsOf = (d: ItemDetail) => (d.item.kind === 'photo_group' ? [...FIELDS,
 /** item_descriptions as JSON (to_jsonb) has snake_case keys. */
 export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** A field's value as the form shows it now (describe-item.ts shownField). */
+const recorded = (d: ItemDetail, k: string): string => shownField(k, d.description?.[snake(k)], d.item.title);
+
 /**
- * A field's value as the form shows it ('' when none); the 题名 the item goes by when none was
- * described. A field sent back as shown is not saved.
+ * The hidden input carrying a field's mark (drawnMark, '' for a blank) of the value the form was drawn
+ * with, so that the POST saves only what the user changed and refuses what someone else changed since.
  */
-const recorded = (d: ItemDetail, k: string): string => {
-  const v = d.description?.[snake(k)];
-  if (k === 'title' && (v == null || v === '')) return d.item.title;
-  return v == null ? '' : String(v);
-};
+const markName = (k: string) => `drawn_${k}`;
+/** A field sent without its mark (a form drawn before marks were): never a mark, so never taken as unchanged. */
+const NO_MARK = '!';
 
 /**
  * May the viewer correct this item's 著录 — describeItem's rule: its unit's archivists and admins,
@@ -51,8 +58,25 @@ export async function describeAccess(
   return right ? 'confirmed' : undefined;
 }
 
-/** 更正著录: the catalogue fields prefilled (or as typed, when a save was refused). */
-export function describeForm(c: PageContext, d: ItemDetail, typed?: Record<string, string>): Html {
+/**
+ * How a POST left the form: `typed` (a value refused: as typed, with the marks it was drawn with), or
+ * `conflict` (fields someone changed since it was drawn: drawn again as they are now, with the user's
+ * own text for them shown beneath, and the user's other changes kept in their boxes).
+ */
+export type FormRedraw =
+  { kind: 'typed' } | { kind: 'conflict'; fields: string[]; changes: Record<string, string> };
+
+/** 更正著录: the catalogue fields prefilled (or as typed, when a save was refused), each with its mark. */
+export function describeForm(c: PageContext, d: ItemDetail, redraw?: FormRedraw): Html {
+  const typed = redraw?.kind === 'typed';
+  const conflict = redraw?.kind === 'conflict' ? redraw : undefined;
+  const shown = (k: string): string => {
+    if (typed) return c.form[k] ?? recorded(d, k);
+    if (conflict && !conflict.fields.includes(k)) return conflict.changes[k] ?? recorded(d, k);
+    return recorded(d, k);
+  };
+  const mark = (k: string): string =>
+    typed ? (c.form[markName(k)] ?? NO_MARK) : (drawnMark(recorded(d, k)) ?? '');
   return html`<h2>更正著录</h2>
     <form method="post" action="/items/${d.item.id}/describe" class="card" id="describe">
       <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
@@ -61,14 +85,22 @@ export function describeForm(c: PageContext, d: ItemDetail, typed?: Record<strin
           ([k, label]) =>
             html`<dt><label for="f-${k}">${label}</label></dt>
               <dd>
+                <input type="hidden" name="${markName(k)}" value="${mark(k)}" />
                 <input
                   id="f-${k}"
                   name="${k}"
-                  value="${typed?.[k] ?? recorded(d, k)}"
+                  value="${shown(k)}"
                   ${k === 'pages' || k === 'date' ? html`inputmode="numeric"` : ''}
                   ${k === 'date' ? html`placeholder="如 20250305"` : ''}
                   style="width:100%;box-sizing:border-box;padding:4px;font-size:15px"
                 />
+                ${
+                  conflict?.fields.includes(k)
+                    ? html`<div class="bad theirs" id="theirs-${k}">
+                        已被他人改成上面的内容；你填的是：${conflict.changes[k] || '（空）'}
+                      </div>`
+                    : ''
+                }
               </dd>`,
         )}
       </dl>
@@ -77,23 +109,35 @@ export function describeForm(c: PageContext, d: ItemDetail, typed?: Record<strin
     </form>`;
 }
 
-export type DescribeResult = { ok: boolean; message: string; status: number };
+export type DescribeResult = { ok: boolean; message: string; status: number; redraw?: FormRedraw };
 
 /**
- * Saves what the form changed through describeItem (audited, source `page`); a field left as it was
- * is not sent, so an unchanged blank 文号 does not become 「没有文号」. Refusals come back as text.
+ * Saves what the user changed from what the form was drawn with (fieldChange against each field's
+ * mark) through describeItem (audited, source `page`): a field left as drawn is not sent, even when it
+ * differs from the database now (a 题名 a refile renamed meanwhile, a field another archivist saved),
+ * so an unchanged blank 文号 does not become 「没有文号」 and a stale form undoes nothing. A field the user
+ * changed that someone else also changed since the form was drawn refuses the save (409; describeItem
+ * checks it under the item's row lock): the form is drawn again as things are now, the user's text kept.
+ * Other refusals come back as text.
  */
 export async function saveDescription(c: PageContext, d: ItemDetail): Promise<DescribeResult> {
   const changed: Record<string, string | number> = {};
+  const changes: Record<string, string> = {};
+  const drawn: Record<string, string> = {};
   for (const [k] of fieldsOf(d)) {
-    const sent = c.form[k];
-    if (sent === undefined) continue;
-    const v = sent.trim();
-    if (v === recorded(d, k) || (v === '' && k !== 'docNumber')) continue;
+    const mark = c.form[markName(k)] ?? NO_MARK;
+    const change = fieldChange(c.form[k], mark || undefined);
+    if (change === undefined) continue;
+    const v = change.trim();
+    if (v === '' && k !== 'docNumber') continue;
+    changes[k] = v;
+    // Changed to what it already is (someone saved the same meanwhile): nothing to save.
+    if (v === recorded(d, k)) continue;
     if (k === 'pages') {
-      if (!/^[0-9]{1,9}$/.test(v)) return { ok: false, message: '页数须为正整数', status: 400 };
+      if (!/^[0-9]{1,9}$/.test(v)) return refusedAsTyped('页数须为正整数', 400);
       changed.pages = Number(v);
     } else changed[k] = v;
+    drawn[k] = mark;
   }
   if (Object.keys(changed).length === 0) return { ok: false, message: '没有改动，没有保存。', status: 200 };
   try {
@@ -104,13 +148,30 @@ export async function saveDescription(c: PageContext, d: ItemDetail): Promise<De
         itemId: d.item.id,
         actor: c.viewer.openId,
         source: 'page',
+        drawn,
       },
     );
-    return outcome.status === 'described'
-      ? { ok: true, message: outcome.message, status: 200 }
-      : { ok: false, message: outcome.message, status: 403 };
+    if (outcome.status === 'described') return { ok: true, message: outcome.message, status: 200 };
+    if (outcome.changedMeanwhile) {
+      const fields = outcome.changedMeanwhile;
+      const labels = fieldsOf(d).filter(([k]) => (fields as string[]).includes(k));
+      return {
+        ok: false,
+        message: `${labels.map(([, label]) => `「${label}」`).join('')}在你打开页面后已被他人修改，这次没有保存。下面已换成现在的内容（你填的写在该项下方），请核对后再保存。`,
+        status: 409,
+        redraw: { kind: 'conflict', fields, changes },
+      };
+    }
+    return { ok: false, message: outcome.message, status: 403 };
   } catch (err) {
-    if (err instanceof DomainError) return { ok: false, message: err.message, status: 400 };
+    if (err instanceof DomainError) return refusedAsTyped(err.message, 400);
     throw err;
   }
 }
+
+const refusedAsTyped = (message: string, status: number): DescribeResult => ({
+  ok: false,
+  message,
+  status,
+  redraw: { kind: 'typed' },
+});

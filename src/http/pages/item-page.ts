@@ -119,7 +119,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         )}
       </dl>
     </div>
-    ${access === 'form' ? describeForm(c, d, result && !result.ok ? c.form : undefined) : ''}
+    ${access === 'form' ? describeForm(c, d, result?.redraw) : ''}
     ${access === 'confirmed' ? html`<p class="muted">已确认归档，著录只能由档案员更正。</p>` : ''}
     ${shown ? html`<div class="card viewer" id="viewer">${viewer(shown)}</div>` : ''}
     <h2>材料（${d.materials.length}）</h2>

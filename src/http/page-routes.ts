@@ -9,7 +9,7 @@ import { itemDescribe, itemPage } from './pages/item-page.js';
 import { packagePage } from './pages/package-page.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
-import { transfersPage, transfersReport } from './pages/transfers-page.js';
+import { transfersPage, transfersReport, transfersUnmark } from './pages/transfers-page.js';
 import { unitPage } from './pages/unit-page.js';
 import { urgeAction } from './urge-route.js';
 import type { PageHandler } from './web-context.js';
@@ -107,6 +107,13 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '移交后变更：已报送更正',
     handler: transfersReport,
+  },
+  {
+    method: 'POST',
+    path: '/units/:id/transfers/unmark',
+    who: 'signed-in',
+    summary: '移交后变更：撤销已报送更正的标记',
+    handler: transfersUnmark,
   },
   {
     method: 'GET',

@@ -195,8 +195,16 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     const first = page.locator(`#owed [data-record]`, { hasText: items[0]!.code });
     expect(await first.innerText()).toContain('交错了任务');
     expect(await first.innerText()).toContain(`随移交包 #${packageId}`);
+    // How it was reported, then a second step: the page asks before it marks.
+    await first.locator('input[name=note]').fill('  县档函〔2026〕12号 ');
+    const asked: string[] = [];
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
     await first.locator('button', { hasText: '已报送更正' }).click();
     await page.waitForLoadState('load');
+    expect(asked).toEqual([`确认 ${items[0]!.code} 的更正已报送县档案馆？`]);
     expect(await page.locator('#transfers-result').innerText()).toContain(
       `已标记为已报送更正：${items[0]!.code}`,
     );
@@ -204,6 +212,10 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     expect(await page.locator('#owed').innerText()).not.toContain(items[0]!.code);
     expect(await page.locator('#owed').innerText()).toContain(items[1]!.code);
     expect(await page.locator('#reported').innerText()).toContain('已报送更正（1）');
+    await page.locator('#reported summary').click();
+    expect(await page.locator('#reported [data-record]').innerText()).toContain(
+      '报送方式：县档函〔2026〕12号',
+    );
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
     );
@@ -215,7 +227,11 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     );
     expect(audit).toMatchObject({ actor: org.archivist, source: 'page' });
     const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
-    expect(details).toMatchObject({ archivalCode: items[0]!.code, transferPackage: packageId });
+    expect(details).toMatchObject({
+      archivalCode: items[0]!.code,
+      transferPackage: packageId,
+      note: '县档函〔2026〕12号',
+    });
 
     await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
     expect(await page.locator('#transfer').innerText()).toContain('移交后已撤销确认，更正已报送');
@@ -262,6 +278,76 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('没有需要报送更正的档号');
     expect(await marked()).toEqual([{ n: 1 }]);
+    // Nor can the officer take a mark back.
+    const unmark = await fetch(`${h.bot.url}${transfersUrl()}/unmark`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: officer, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, record: String(done!.id) }).toString(),
+    });
+    expect(unmark.status).toBe(403);
+    expect(await marked()).toEqual([{ n: 1 }]);
+  });
+
+  it('a mark made by mistake is taken back (撤销标记, asked first, audited): owed again, and marked again', async () => {
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    const asked: string[] = [];
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await page.goto(`${h.bot.url}${transfersUrl()}`);
+    expect(await page.locator('#owed-count').innerText()).toBe('1');
+    await page.locator('#reported summary').click();
+    const row = page.locator('#reported [data-record]', { hasText: items[0]!.code });
+    await row.locator('button', { hasText: '撤销标记' }).click();
+    await page.waitForLoadState('load');
+    expect(asked).toEqual([`撤销 ${items[0]!.code} 的「已报送更正」标记？撤销后这条更正重新列为待报送。`]);
+    expect(await page.locator('#transfers-result').innerText()).toContain(
+      `已撤销「已报送更正」标记：${items[0]!.code}`,
+    );
+    expect(await page.locator('#owed-count').innerText()).toBe('2');
+    expect(await page.locator('#owed').innerText()).toContain(items[0]!.code);
+    expect(await page.locator('#reported').count()).toBe(0);
+    const [undone] = await queryRows<{ actor: string; source: string; details: any }>(
+      h.db.db,
+      sql`select actor, source, details from audit_log
+          where item_id = ${items[0]!.id} and action = 'transfer_correction_undone'`,
+    );
+    expect(undone).toMatchObject({ actor: org.archivist, source: 'page' });
+    const details = typeof undone!.details === 'string' ? JSON.parse(undone!.details) : undone!.details;
+    expect(details).toMatchObject({
+      archivalCode: items[0]!.code,
+      reportedBy: org.archivist,
+      note: '县档函〔2026〕12号',
+    });
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    expect(await page.locator('#transfer').innerText()).toContain('移交后已撤销确认，更正未报送');
+    expect(await page.locator('#audit').innerText()).toContain('撤销已报送更正的标记');
+
+    // Taken back once more: nothing to take back, said.
+    const archivist = await signInCookie(h, { openId: org.archivist, name: '李档案' }, PUBLIC_URL);
+    const csrf = csrfOf(
+      await (await fetch(`${h.bot.url}${transfersUrl()}`, { headers: { cookie: archivist } })).text(),
+    )!;
+    const [rec] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`select id::int as id from archive_records where item_id = ${items[0]!.id} and status = 'withdrawn'`,
+    );
+    const post = (path: string, form: Record<string, string>) =>
+      fetch(`${h.bot.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: archivist, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, record: String(rec!.id), ...form }).toString(),
+      });
+    const twice = await post(`${transfersUrl()}/unmark`, {});
+    expect(twice.status).toBe(409);
+    expect(await twice.text()).toContain('没有标记为已报送');
+    // Marked again, as it really was reported: listed with its note.
+    const again = await post(transfersUrl(), { note: '县档函〔2026〕13号' });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('报送方式：县档函〔2026〕13号');
   });
   it('years of packages: the page shows 20 at a time and pages on; a package above counts only when it carried the village’s 件', async () => {
     const township = (await getUnitByCode(h.db.db, org.township))!;

@@ -40,7 +40,9 @@ export type AuditAction =
   | 'retire_unit'
   | 'restore_unit'
   /** 「已报送更正」: a 移交后变更's correction marked as sent to the county archive (details: 档号, package). */
-  | 'transfer_correction';
+  | 'transfer_correction'
+  /** 撤销标记: a 「已报送更正」 mark taken back, the correction owed again (details: the mark taken back). */
+  | 'transfer_correction_undone';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -16,7 +16,7 @@ export interface ChangeAfterTransfer {
   /** The item's live 档号 now, when it was confirmed again. */
   reconfirmedAs: string | null;
   /** The correction was marked as sent to the county archive (transfer_corrections). */
-  reported: { at: Date; by: string; byName: string | null } | null;
+  reported: { at: Date; by: string; byName: string | null; note: string | null } | null;
   /** The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one did. */
   statedIn: number | null;
 }
@@ -46,13 +46,14 @@ export interface ChangeScope {
  * 移交包 page a page at a time): a 档号 a 移交包 (not a 预检包) carried whose record is withdrawn since
  * the package was made, with that package and its correction's mark. Columns: record_id, unit_id,
  * item_id, archival_code, withdrawn_at, withdrawn_by, withdrawn_reason, package_id, package_at,
- * reported_at, reported_by. Read from the scope's units' withdrawn records (their partial index,
+ * reported_at, reported_by, reported_note. Read from the scope's units' withdrawn records (their partial index,
  * archive_records_withdrawn_idx).
  */
 export function changesRelation(scope: ChangeScope): SQL {
   return sql`select ${scope.firstPackageOnly ? sql`distinct on (ar.id)` : sql``} ar.id as record_id,
       ar.unit_id, ar.item_id, ar.archival_code, ar.withdrawn_at, ar.withdrawn_by, ar.withdrawn_reason,
-      p.id as package_id, p.created_at as package_at, tc.reported_at, tc.reported_by
+      p.id as package_id, p.created_at as package_at, tc.reported_at, tc.reported_by,
+      tc.note as reported_note
     from units u join archive_records ar on ar.unit_id = u.id and ar.status = 'withdrawn'
       join transfer_package_records r on r.record_id = ar.id
       join transfer_packages p on p.id = r.package_id
@@ -86,7 +87,7 @@ export const changeColumns = sql`x.record_id::int as "recordId", x.unit_id::int 
     x.package_id::int as "packageId", x.package_at as "packageAt", x.archival_code as "archivalCode",
     x.item_id::int as "itemId", x.withdrawn_at as "withdrawnAt", x.withdrawn_by as "withdrawnBy",
     x.withdrawn_reason as "withdrawnReason", x.reported_at as "reportedAt", x.reported_by as "reportedBy",
-    rp.name as "reportedByName",
+    x.reported_note as "reportedNote", rp.name as "reportedByName",
     (select l.archival_code from archive_records l
       where l.item_id = x.item_id and l.status = 'confirmed') as "reconfirmedAs",
     (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = x.record_id)
@@ -108,6 +109,7 @@ export interface ChangeColumns {
   withdrawnReason: string | null;
   reportedAt: When | null;
   reportedBy: string | null;
+  reportedNote: string | null;
   reportedByName: string | null;
   reconfirmedAs: string | null;
   statedIn: Id | null;
@@ -127,7 +129,7 @@ export function toChange(r: ChangeColumns): ChangeAfterTransfer {
     reconfirmedAs: r.reconfirmedAs,
     reported:
       r.reportedAt && r.reportedBy
-        ? { at: new Date(r.reportedAt), by: r.reportedBy, byName: r.reportedByName }
+        ? { at: new Date(r.reportedAt), by: r.reportedBy, byName: r.reportedByName, note: r.reportedNote }
         : null,
     statedIn: r.statedIn === null ? null : Number(r.statedIn),
   };

@@ -194,6 +194,7 @@ export async function markCorrectionReported(
   recordId: number,
   by: string,
   at: Date,
+  note: string | null = null,
 ): Promise<boolean> {
   const [owed] = await queryRows<{ id: number }>(
     tx,
@@ -205,10 +206,26 @@ export async function markCorrectionReported(
   if (!owed) return false;
   const rows = await tx
     .insert(transferCorrections)
-    .values({ recordId, reportedAt: at, reportedBy: by })
+    .values({ recordId, reportedAt: at, reportedBy: by, note })
     .onConflictDoNothing()
     .returning({ id: transferCorrections.recordId });
   return rows.length > 0;
+}
+
+/** Takes back a correction's mark (the row deleted: owed again); what it was, or undefined when none. */
+export async function unmarkCorrectionReported(
+  tx: Db | Tx,
+  recordId: number,
+): Promise<{ reportedAt: Date; reportedBy: string; note: string | null } | undefined> {
+  const [row] = await tx
+    .delete(transferCorrections)
+    .where(eq(transferCorrections.recordId, recordId))
+    .returning({
+      reportedAt: transferCorrections.reportedAt,
+      reportedBy: transferCorrections.reportedBy,
+      note: transferCorrections.note,
+    });
+  return row;
 }
 
 /** What the item page says about a 移交包 that carried one of the item's 档号 (the first such package). */

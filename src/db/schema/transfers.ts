@@ -82,7 +82,8 @@ export const transferPackageRecords = pgTable(
 /**
  * 移交后变更 reported: a retired 档号 a 移交包 carried whose correction the archivist marked as sent to the
  * county archive (「已报送更正」 on the transfers page, or `archive transfers --reported`). One row per
- * archive record: a retired number is never live again, so once reported it stays reported.
+ * archive record: a retired number is never live again. A mark made by mistake is taken back (撤销标记
+ * on the page, audited): the row is deleted and the correction is owed again.
  */
 export const transferCorrections = pgTable('transfer_corrections', {
   recordId: bigint('record_id', { mode: 'number' })
@@ -91,6 +92,8 @@ export const transferCorrections = pgTable('transfer_corrections', {
   reportedAt: timestamptz('reported_at').notNull(),
   /** The archivist's open_id, or 'cli'. */
   reportedBy: text('reported_by').notNull(),
+  /** How it was reported, as the archivist wrote it (e.g. the letter's 文号); none when not said. */
+  note: text('note'),
 });
 
 /**

@@ -65,6 +65,7 @@ export const ACTION_LABEL: Record<string, string> = {
   recall: '撤回',
   join_late: '补入（下载完成后自动归入）',
   transfer_correction: '已报送更正（移交后变更）',
+  transfer_correction_undone: '撤销已报送更正的标记',
 };
 
 /** The kinds' words on the pages: 「3 张照片」, 「1 份文件」. */

@@ -10,7 +10,9 @@ import type { UnitRow } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
 import { packageDownloadPath, packagePath, sentWhereText } from '../../domain/transfer-changes.js';
-import { reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
+import { DomainError } from '../../errors.js';
+import { NOTE_MAX, reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
+import { unreportTransferCorrection } from '../../usecases/unreport-transfer-correction.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { EDIT_ROLES } from './compilation-view.js';
@@ -32,24 +34,50 @@ export async function transfersPage(c: PageContext): Promise<void> {
   if (unit) await showTransfers(c, unit);
 }
 
-/** POST /units/:id/transfers (CSRF-checked): 「已报送更正」 for one retired 档号 (`record`), audited. */
+/**
+ * POST /units/:id/transfers (CSRF-checked): 「已报送更正」 for one retired 档号 (`record`), with how it
+ * was reported (`note`, optional: e.g. the letter's 文号), audited.
+ */
 export async function transfersReport(c: PageContext): Promise<void> {
   const unit = await archivistUnit(c);
   if (!unit) return;
-  const recordId = Number(c.form.record);
-  if (!/^[1-9][0-9]{0,14}$/.test(c.form.record ?? ''))
-    return showTransfers(c, unit, { ok: false, message: '这个按钮已失效，请刷新页面' }, 400);
-  const res = await reportTransferCorrection(
+  const recordId = formRecord(c);
+  if (recordId === undefined) return showTransfers(c, unit, STALE_BUTTON, 400);
+  try {
+    const res = await reportTransferCorrection(
+      { db: c.deps.db, clock: c.deps.clock },
+      { unitPath: unit.path, recordId, note: c.form.note, actor: c.viewer.openId, source: 'page' },
+    );
+    const ok = res.status === 'reported';
+    await showTransfers(c, unit, { ok, message: res.message }, ok ? 200 : 409);
+  } catch (err) {
+    if (err instanceof DomainError) return showTransfers(c, unit, { ok: false, message: err.message }, 400);
+    throw err;
+  }
+}
+
+/**
+ * POST /units/:id/transfers/unmark (CSRF-checked): 撤销标记 — a 「已报送更正」 marked by mistake taken
+ * back (`record`): the correction is owed again; audited.
+ */
+export async function transfersUnmark(c: PageContext): Promise<void> {
+  const unit = await archivistUnit(c);
+  if (!unit) return;
+  const recordId = formRecord(c);
+  if (recordId === undefined) return showTransfers(c, unit, STALE_BUTTON, 400);
+  const res = await unreportTransferCorrection(
     { db: c.deps.db, clock: c.deps.clock },
     { unitPath: unit.path, recordId, actor: c.viewer.openId, source: 'page' },
   );
-  await showTransfers(
-    c,
-    unit,
-    { ok: res.status === 'reported', message: res.message },
-    res.status === 'reported' ? 200 : 409,
-  );
+  const ok = res.status === 'unmarked';
+  await showTransfers(c, unit, { ok, message: res.message }, ok ? 200 : 409);
 }
+
+const STALE_BUTTON: Result = { ok: false, message: '这个按钮已失效，请刷新页面' };
+
+/** The form's retired 档号 (`record`, an archive_records id), when it is one. */
+const formRecord = (c: PageContext): number | undefined =>
+  /^[1-9][0-9]{0,14}$/.test(c.form.record ?? '') ? Number(c.form.record) : undefined;
 
 /** The unit, when the viewer may see it (else 404) and is its archivist or admin (else 403, said). */
 async function archivistUnit(c: PageContext): Promise<UnitRow | undefined> {
@@ -139,7 +167,7 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
     }
     <h2>移交后变更（待报送 <span id="owed-count">${owed.total}</span>）</h2>
     <p class="muted">
-      移交后停用的档号：县档案馆保存的移交包中仍是原档号，需要报送更正（档号停用及原因）。报送后点「已报送更正」。
+      移交后停用的档号：县档案馆保存的移交包中仍是原档号，需要报送更正（档号停用及原因）。报送后点「已报送更正」（可写明报送方式，如函件文号）；点错了可在已报送的列表里撤销标记。
     </p>
     ${owedPager.range}
     <div id="owed">
@@ -204,11 +232,34 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
     ${
       r
         ? html`<div class="ok">
-            已报送更正（${r.byName ?? (r.by === 'cli' ? '命令行' : unnamedPerson(r.by))}，${dateTime(r.at, now, timeZone)}）
-          </div>`
-        : html`<form method="post" action="/units/${unit.id}/transfers">
+              已报送更正（${r.byName ?? (r.by === 'cli' ? '命令行' : unnamedPerson(r.by))}，${dateTime(r.at, now, timeZone)}）
+            </div>
+            ${r.note ? html`<div class="report-note">报送方式：${r.note}</div>` : ''}
+            <form
+              class="unmark"
+              method="post"
+              action="/units/${unit.id}/transfers/unmark"
+              data-confirm="撤销 ${ch.archivalCode} 的「已报送更正」标记？撤销后这条更正重新列为待报送。"
+            >
+              <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
+              <input type="hidden" name="record" value="${ch.recordId}" />
+              <button type="submit" class="sec">撤销标记</button>
+            </form>`
+        : html`<form
+            class="report"
+            method="post"
+            action="/units/${unit.id}/transfers"
+            data-confirm="确认 ${ch.archivalCode} 的更正已报送县档案馆？"
+          >
             <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
             <input type="hidden" name="record" value="${ch.recordId}" />
+            <input
+              name="note"
+              maxlength="${NOTE_MAX}"
+              placeholder="报送方式（选填），如函件文号"
+              aria-label="报送方式"
+              style="width:100%;box-sizing:border-box;padding:4px;font-size:15px;margin:4px 0"
+            />
             <button type="submit">已报送更正</button>
           </form>`
     }

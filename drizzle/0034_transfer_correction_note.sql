@@ -1,0 +1,1 @@
+ALTER TABLE "transfer_corrections" ADD COLUMN "note" text;

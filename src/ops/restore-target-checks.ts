@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows } from '../db/client.js';
@@ -13,15 +14,34 @@ export function databaseTarget(url: string): string {
   return `${u.hostname || 'localhost'}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`;
 }
 
-/** Refuses a data folder holding anything but `allowed` (what an unfinished restore's marker names). */
+/**
+ * Refuses a data folder holding anything but `allowed` (what an unfinished restore's marker names) and an
+ * empty lost+found (or one this user may not list): a freshly formatted disk mounted at DATA_DIR holds just
+ * that, and the `mv` the refusal suggests fails on a mount point (EBUSY).
+ */
 export async function refuseNonEmptyDir(dir: string, allowed: string[]): Promise<void> {
-  const entries = (existsSync(dir) ? await readdir(dir) : []).filter((e) => !allowed.includes(e));
+  const entries = (existsSync(dir) ? await readdir(dir) : []).filter(
+    (e) => !allowed.includes(e) && !(e === 'lost+found' && emptyFolder(join(dir, e))),
+  );
   if (entries.length > 0)
     throw new AppError(
       'restore_target_not_empty',
       `数据目录 ${dir} 不是空的（有 ${entries.slice(0, 5).join('、')}）：恢复只写入空目录，不会覆盖现有数据。` +
         `先把它移开保留（mv ${dir} ${dir}.before-restore；服务的数据目录再用 install -d -o archive-bot -g archive-bot -m 750 ${dir} 建回空目录），再运行一次 restore`,
     );
+}
+
+/**
+ * An empty folder, or one this user may not list (mkfs makes lost+found root's, 0700, and the restore runs
+ * as the service user): the restore never writes into it.
+ */
+function emptyFolder(path: string): boolean {
+  if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) return false;
+  try {
+    return readdirSync(path).length === 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
 }
 
 export async function refuseNonEmptyDatabase(url: string): Promise<void> {

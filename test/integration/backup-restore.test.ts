@@ -284,6 +284,39 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     },
   );
 
+  /**
+   * A freshly formatted disk mounted at DATA_DIR holds only an empty lost+found: the restore refused it as
+   * not empty and suggested an `mv`, which fails on a mount point (EBUSY).
+   */
+  it(
+    'restores into a data folder holding only an empty lost+found (a new disk mounted there)',
+    { timeout: 300_000 },
+    async () => {
+      const fresh = join(tmp, 'fresh-disk');
+      mkdirSync(join(fresh, 'lost+found'), { recursive: true, mode: 0o700 });
+      const restored = await cliHere(
+        ['restore', '--from', backup],
+        envFor(fresh, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
+      );
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(restored.stdout).toContain('恢复完成');
+      expect(readdirSync(join(fresh, 'lost+found'))).toEqual([]);
+
+      // One that fsck filled is another matter: refused, nothing written.
+      const used = join(tmp, 'used-disk');
+      mkdirSync(join(used, 'lost+found'), { recursive: true });
+      writeFileSync(join(used, 'lost+found', '#12345'), 'recovered');
+      const refused = await cliHere(
+        ['restore', '--from', backup],
+        envFor(used, pgUrl ? await emptyPgDatabase(pgUrl) : undefined),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`数据目录 ${used} 不是空的（有 lost+found）`);
+      expect(readdirSync(used)).toEqual(['lost+found']);
+    },
+  );
+
   it('refuses a damaged backup (one flipped byte) and writes nothing', { timeout: 300_000 }, async () => {
     const damaged = join(tmp, 'damaged');
     cpSync(backup, damaged, { recursive: true });

@@ -366,7 +366,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         checks.resources = waits.length === 0 ? true : waits.join(',');
         const ok = Object.values(checks).every((v) => v === true);
         // What a person reads (curl, doctor): the reasons in Chinese; the codes stay for machines.
-        return ok ? { ok, checks } : { ok, checks, detail: readinessDetail(checks, config.blobStore.kind) };
+        return ok
+          ? { ok, checks }
+          : { ok, checks, detail: readinessDetail(checks, config.blobStore.kind, config.lark.domain) };
       },
     });
     const server = await listen(app, config.port, config.host);

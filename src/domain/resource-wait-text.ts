@@ -1,4 +1,5 @@
 import type { ResourceReason } from '../errors.js';
+import { larkHost } from './lark-unreachable-text.js';
 
 /** What a reason means where the files are kept: the IT person looks at the folder, or at the object store. */
 export const waitText = (reason: ResourceReason, storeKind: 'local' | 's3'): string =>
@@ -14,16 +15,21 @@ export const waitText = (reason: ResourceReason, storeKind: 'local' | 's3'): str
 
 /**
  * What `/readyz` and the doctor say in Chinese when the bot is not ready: each failed check of its
- * reason codes (`checks`, kept for machines), joined with 「；」.
+ * reason codes (`checks`, kept for machines), joined with 「；」. `larkDomain`: config.lark.domain, whose host
+ * the long connection's line names (LARK_DOMAIN=lark is open.larksuite.com, not open.feishu.cn).
  */
-export function readinessDetail(checks: Record<string, boolean | string>, storeKind: 'local' | 's3'): string {
+export function readinessDetail(
+  checks: Record<string, boolean | string>,
+  storeKind: 'local' | 's3',
+  larkDomain: string,
+): string {
   const parts: string[] = [];
   const known = (r: string): r is ResourceReason =>
     ['disk_low', 'store_unwritable', 'database_unreachable', 'database_busy'].includes(r);
   for (const [name, value] of Object.entries(checks)) {
     if (value === true) continue;
     if (name === 'larkConnection')
-      parts.push('与飞书的长连接没有连上（检查应用凭证和本机到 open.feishu.cn 的网络）');
+      parts.push(`与飞书的长连接没有连上（检查应用凭证和本机到 ${larkHost(larkDomain)} 的网络）`);
     else if (typeof value === 'string')
       for (const r of value.split(','))
         parts.push(known(r) ? waitText(r, storeKind) : r === 'check_failed' ? READINESS_CHECK_FAILED : r);

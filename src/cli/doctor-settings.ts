@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError, loadBaseConfig, type Env } from '../config.js';
+import { ConfigError, envFilesOf, loadBaseConfig, type Env } from '../config.js';
 import { sampleArchiveNames } from '../archive/archive-config.js';
 import { isSampleFonds } from '../domain/sample-fonds.js';
 import { errorMessage } from '../errors.js';
@@ -12,11 +12,21 @@ import { loadFileSettings } from '../settings.js';
 const SERVICE_SETTINGS_DIR = '/etc/archive-bot';
 
 /**
+ * The settings file this run read (`node --env-file=it.env …`: it.env, not the program folder's .env,
+ * which is then not read), where SCHEDULES_FILE and the rest are to be written; none read: `.env`.
+ */
+function settingsFileOf(env: Env): string {
+  const read = envFilesOf(env);
+  return read.length > 0 ? ` ${read.join('、')} ` : '程序目录的 .env ';
+}
+
+/**
  * The doctor's line about schedules.yaml, archive.yaml and (when there is one) holidays.yaml, read by the same loader as the bot's start,
  * and a warning while either still lives in the program's folder (edited there, it makes `git pull`
  * stop at the next upgrade), saying where they go: on a server installed as a service (its settings
  * folder `serviceDir` exists, README → Running as a service) the `install` into it; elsewhere (a PC)
- * a folder beside the program's, named in `.env` (README → First setup for a county).
+ * a folder beside the program's, named in the settings file read (`.env`, or `--env-file`'s; README →
+ * First setup for a county).
  */
 export function settingsFilesLine(
   env: Env,
@@ -60,7 +70,7 @@ export function settingsFilesLine(
           (onServer
             ? `请复制到程序目录以外（install -m 640 -g archive-bot ${files.join(' ')} ${serviceDir}/），` +
               `再在 ${join(serviceDir, 'archive-bot.env')} 里写 ${vars}`
-            : `请复制到程序目录以外的文件夹，例如 ${to}，再在程序目录的 .env 里写 ${vars}`);
+            : `请复制到程序目录以外的文件夹，例如 ${to}，再在${settingsFileOf(env)}里写 ${vars}`);
     // The shipped sample's names: the export would stamp them into 说明文件 and the 档号's 全宗号.
     const sample = s.archive ? sampleArchiveNames(s.archive) : [];
     const sampleNote =

@@ -1,4 +1,13 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +62,29 @@ describe('npm run cli -- doctor with a .env the service does not read', () => {
       );
       expect(res.stdout.split('\n').filter((l) => l.startsWith('! .env'))).toEqual([line()]);
       expect(res.stdout).toMatch(/检查完毕：.*项需要处理（标 ! 的行）/);
+    },
+  );
+
+  /**
+   * On a PC run with another settings file (`node --env-file=it.env … doctor`), the advice to move the
+   * settings files out of the program's folder said to name them in 程序目录的 .env, a file this run did
+   * not read.
+   */
+  it.skipIf(existsSync('/etc/archive-bot'))(
+    'on a PC with --env-file, the settings-file advice names the file read, not .env',
+    { timeout: 90_000 },
+    async () => {
+      const res = await runProcess(
+        process.execPath,
+        [`--env-file=${serviceEnv}`, join(install, 'dist/cli/main.js'), 'doctor'],
+        {},
+        install,
+      );
+      const to = join(tmp, 'archive-bot-settings');
+      expect(res.stdout).toContain(
+        `请复制到程序目录以外的文件夹，例如 ${to}，再在 ${serviceEnv} 里写 SCHEDULES_FILE=${to}/schedules.yaml、ARCHIVE_CONFIG=${to}/archive.yaml`,
+      );
+      expect(res.stdout).not.toContain('程序目录的 .env 里写');
     },
   );
 

@@ -8,6 +8,7 @@ import type { FileSettings } from '../../src/settings.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { startFakeLark, type FakeLark } from './fake-lark/server.js';
 import { signedRequest } from './lark-sign.js';
+import { fetchAsBrowser } from './fetch-as-browser.js';
 import { TEST_ENCRYPT_KEY, TEST_VERIFICATION_TOKEN } from './events.js';
 import { createTestDb, type TestDb } from './test-db.js';
 import { TEST_ARCHIVE_YAML } from './county-archive.js';
@@ -89,7 +90,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       const timestampSeconds =
         opts?.timestampSeconds ?? Math.floor((o.clock?.now() ?? new Date()).getTime() / 1000);
       const req = signedRequest(payload, TEST_ENCRYPT_KEY, { ...opts, timestampSeconds });
-      return fetch(`${h.bot.url}/lark/events`, { method: 'POST', headers: req.headers, body: req.body });
+      return fetchAsBrowser(`${h.bot.url}/lark/events`, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+      });
     },
     settle: async () => {
       for (let i = 0; i < 3; i++) {

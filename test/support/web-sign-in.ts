@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import { fetchAsBrowser } from './fetch-as-browser.js';
 import type { Harness } from './harness.js';
 
 /**
@@ -47,20 +48,4 @@ export async function signedInContext(
   const context = await browser.newContext(options);
   await context.addCookies([{ name, value, url: h.bot.url }]);
   return context;
-}
-
-/**
- * fetch, sent once more when it met a kept-alive connection the server had just closed, as a browser
- * does. undici does not: after this process's event loop stood still a while (a PGlite seeding on a
- * loaded machine), its pooled socket's close and the next request raced, and the request failed with
- * ECONNRESET (web-transfers, a full run under load). A reset before any answer means nothing was done.
- */
-async function fetchAsBrowser(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
-    return fetch(url, init);
-  }
 }

@@ -69,7 +69,9 @@ function build(
   const elements: object[] = [
     md(
       `**完成率 ${pct(s.percent)}**（${f.changeLabel} ${change(s.change)}${s.change === null ? '' : ' 个百分点'}）\n` +
-        `任务 ${num(s.total)} 项，已完成 ${num(s.done)} 项，逾期 **${num(s.overdue)}** 项`,
+        // 完成率 counts 免交 as done; the page it opens says 「已齐 70、免交 30」, so the card does too.
+        `任务 ${num(s.total)} 项，已交齐 ${num(s.done - (s.waived ?? 0))} 项` +
+        `${s.waived ? `、免交 ${num(s.waived)} 项` : ''}，逾期 **${num(s.overdue)}** 项`,
     ),
     kpis([
       ['完成率', link(pct(s.percent), pages.all)],
@@ -160,18 +162,21 @@ function build(
   });
 }
 
+const WEEKDAY_NAMES = ['一', '二', '三', '四', '五', '六', '日'];
+
 /**
- * The Monday digest of a unit with no tasks yet (before its first 任务清单): no figures to report, so it
+ * The weekly digest of a unit with no tasks yet (before its first 任务清单): no figures to report, so it
  * says why and who starts the tasks, instead of leaving the leader without a word every week.
+ * `weekday`: the digest's configured day (1 = Monday), named as the day the figures begin.
  */
-export function noTasksDigestCard(unitName: string, weekName: string): object {
+export function noTasksDigestCard(unitName: string, weekName: string, weekday = 1): object {
   return card(
     `📊 进度周报 · ${unitName}`,
     'grey',
     [
       md(
         `**还没有任务清单**\n${esc(unitName)}和下级单位还没有归档任务，所以没有完成率和逾期可报。\n` +
-          '任务清单由县里管理归档助手的技术人员下发；下发后的第一个周一起，周报照常统计。',
+          `任务清单由县里管理归档助手的技术人员下发；下发后的第一个周${WEEKDAY_NAMES[weekday - 1] ?? '一'}起，周报照常统计。`,
       ),
     ],
     { subtitle: weekName, summary: `进度周报 · ${unitName} · 还没有任务清单` },

@@ -114,7 +114,12 @@ export interface EscalationView {
   /** The townships/counties the leader is told about. */
   scopes: { id: number; name: string }[];
   lines: ReminderLine[];
+  /** Tasks overdue past the threshold (`lines` lists the first of them). */
   total: number;
+  /** Every overdue task under `scopes` (what the unit pages' 逾期 list shows). */
+  overdue: number;
+  /** The threshold `total` is past, in working days. */
+  afterWorkingDays: number;
   /** The web pages' root (PUBLIC_URL set): the buttons open units' pages; 督办 is a button either way. */
   publicUrl?: string;
 }
@@ -129,7 +134,7 @@ export function escalationCard(v: EscalationView): object {
       `- ${esc(l.unitName ?? '')} ${task(l)}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +
       `（${l.dueLabel}截止${l.owners?.length ? `，负责人 ${l.owners.map(esc).join('、')}` : ''}）`,
   );
-  if (v.total > v.lines.length) lines.push(`- …共 ${v.total} 项`);
+  if (v.total > v.lines.length) lines.push(`- …逾期超过 ${v.afterWorkingDays} 个工作日的共 ${v.total} 项`);
   const names = v.scopes.map((x) => x.name).join('、');
   const page = (id: number) => (v.publicUrl ? `${v.publicUrl}/units/${id}` : undefined);
   // 查看全部 for each unit the leader leads, then the (up to three) units the first lines name.
@@ -142,7 +147,8 @@ export function escalationCard(v: EscalationView): object {
     `⚠️ 逾期未交齐 · ${names}`,
     'red',
     [
-      md(`下列材料逾期已久仍未交齐（共 **${v.total}** 项），请督促相关村抓紧补齐：`),
+      // The count says which tasks it counts: the page 查看全部 opens lists every overdue one.
+      md(`${escalationHeadline(v)}，请督促相关村抓紧补齐：`),
       md(lines.join('\n')),
       buttonRow([
         ...v.scopes.map((x) =>
@@ -164,13 +170,20 @@ export function escalationCard(v: EscalationView): object {
           ]
         : []),
     ],
-    { summary: `逾期未交齐 · ${names}：共 ${v.total} 项` },
+    { summary: `逾期未交齐 · ${names}：超过 ${v.afterWorkingDays} 个工作日 ${v.total} 项` },
   );
+}
+
+/** 「逾期超过 3 个工作日仍未交齐的 9 项（共逾期 23 项）」: the threshold's count, then every overdue one. */
+function escalationHeadline(v: EscalationView, bold = true): string {
+  const n = bold ? `**${v.total}**` : String(v.total);
+  const all = v.overdue > v.total ? `（共逾期 ${v.overdue} 项）` : '';
+  return `逾期超过 ${v.afterWorkingDays} 个工作日仍未交齐的 ${n} 项${all}`;
 }
 
 export function escalationText(v: EscalationView): string {
   return [
-    `逾期未交齐 · ${v.scopes.map((x) => x.name).join('、')}：共 ${v.total} 项`,
+    `逾期未交齐 · ${v.scopes.map((x) => x.name).join('、')}：${escalationHeadline(v, false)}`,
     ...v.lines.map(
       (l) =>
         `  ${l.unitName ?? ''} #${l.code} ${l.title}：${l.missingText}，逾期 ${l.workingDaysLate} 个工作日` +

@@ -7,6 +7,8 @@ export interface Counts {
   total: number;
   /** complete + waived */
   done: number;
+  /** Of `done`, those 免交 (the digest's live figures; snapshots have none). */
+  waived?: number;
   overdue: number;
 }
 
@@ -169,6 +171,7 @@ export function rollUp(
 function add(into: Counts, c: Counts): void {
   into.total += c.total;
   into.done += c.done;
+  into.waived = (into.waived ?? 0) + (c.waived ?? 0);
   into.overdue += c.overdue;
 }
 

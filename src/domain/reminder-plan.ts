@@ -55,7 +55,12 @@ export interface Escalation {
   /** The units (townships, counties) this leader is told about. */
   unitIds: number[];
   items: EscalatedTask[];
+  /** The tasks past the threshold (listed up to the cap). */
   total: number;
+  /** Every overdue task under those units, past the threshold or not (their pages' 逾期 list). */
+  overdue: number;
+  /** The threshold the items are past, in working days (the lowest of the units': township 3, county 10). */
+  afterWorkingDays: number;
 }
 
 export interface ReminderPlan {
@@ -107,6 +112,9 @@ export function planReminders(input: ReminderPlanInput): ReminderPlan {
 
   // Escalation buckets: township or county unit → its late tasks.
   const buckets = new Map<number, EscalatedTask[]>();
+  // Every overdue task under each township/county, past the threshold or not: the card's 共逾期.
+  const overdueIn = new Map<number, Set<number>>();
+  const limitOf = (u: PlanUnit) => (u.kind === 'township' ? input.escalation.township : input.escalation.county);
   const lateMemo = new Map<string, number>();
   for (const [unitId, tasks] of byUnit) {
     const unit = units.get(unitId)!;
@@ -119,7 +127,10 @@ export function planReminders(input: ReminderPlanInput): ReminderPlan {
       let late = lateMemo.get(t.dueDay);
       if (late === undefined) lateMemo.set(t.dueDay, (late = input.workingDaysLate(t.dueDay)));
       for (const a of ancestors) {
-        const limit = a.kind === 'township' ? input.escalation.township : input.escalation.county;
+        const seen = overdueIn.get(a.id);
+        if (seen) seen.add(t.taskId);
+        else overdueIn.set(a.id, new Set([t.taskId]));
+        const limit = limitOf(a);
         if (late <= limit) continue;
         const list = buckets.get(a.id);
         const item = { taskId: t.taskId, unitId, workingDaysLate: late };
@@ -142,11 +153,14 @@ export function planReminders(input: ReminderPlanInput): ReminderPlan {
       const all = [...e.items.values()].sort(
         (a, b) => b.workingDaysLate - a.workingDaysLate || a.unitId - b.unitId || a.taskId - b.taskId,
       );
+      const overdue = new Set(e.unitIds.flatMap((id) => [...(overdueIn.get(id) ?? [])]));
       return {
         openId,
         unitIds: e.unitIds.sort((a, b) => a - b),
         items: all.slice(0, input.escalationMaxItems),
         total: all.length,
+        overdue: overdue.size,
+        afterWorkingDays: Math.min(...e.unitIds.map((id) => limitOf(units.get(id)!))),
       };
     })
     .sort((a, b) => a.openId.localeCompare(b.openId));

@@ -41,6 +41,8 @@ export interface DigestOptions {
   validDays: number;
   /** PUBLIC_URL: 查看详情 and per-unit buttons open the web pages. */
   publicUrl?: string;
+  /** The digest's weekday (1 = Monday, the default), named by the card of a unit without tasks. */
+  weekday?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -211,7 +213,7 @@ export async function buildDigests(
       msgType: 'interactive',
       content: JSON.stringify(
         empty
-          ? noTasksDigestCard(figures.scope.name, figures.weekName)
+          ? noTasksDigestCard(figures.scope.name, figures.weekName, opts.weekday)
           : digestCard(figures, opts.timeZone, opts.publicUrl),
       ),
       unitId: r.unit.id,

@@ -220,6 +220,8 @@ export async function buildReminders(
       publicUrl: opts.publicUrl,
       scopes: e.unitIds.map((id) => ({ id, name: unitName(id) })),
       total: e.total,
+      overdue: e.overdue,
+      afterWorkingDays: e.afterWorkingDays,
       lines: e.items.map((i) => ({
         ...line(i.taskId),
         unitId: i.unitId,

@@ -3,6 +3,7 @@ import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importUnits } from '../../src/usecases/import-units.js';
+import { buildDigests } from '../../src/usecases/build-digest.js';
 import { campaignDeps } from '../support/campaign-deps.js';
 import { waitFor } from '../support/wait-for.js';
 import { schedulesWorld, type SchedulesWorld } from './schedules-world.js';
@@ -38,7 +39,16 @@ describe('the weekly digest of a unit with no tasks yet', () => {
     const text = JSON.stringify(first!.content);
     expect(text).toContain('📊 进度周报 · 新区镇');
     expect(text).toContain('还没有任务清单');
-    expect(text).toContain('技术人员下发');
+    expect(text).toContain('技术人员下发；下发后的第一个周一起');
+    // A county whose digest goes out on Wednesdays is not told 「周一」.
+    const [wednesday] = await buildDigests(
+      w.h.db.db,
+      w.clock.now(),
+      { timeZone: 'Asia/Shanghai', oldestOverdue: 5, validDays: 3, weekday: 3 },
+      leader,
+    );
+    expect(wednesday!.content).toContain('下发后的第一个周三起');
+    expect(wednesday!.content).not.toContain('周一');
     expect(text).not.toContain('完成率 —');
     // The township with tasks still gets its usual digest.
     await waitFor('the usual digest', () =>

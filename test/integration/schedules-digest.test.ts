@@ -127,7 +127,8 @@ describe('weekly digest', () => {
     const card = town[0]!.content as any;
     const text = JSON.stringify(card);
     expect(text).toContain('完成率 6.0%');
-    expect(text).toContain('逾期 **3** 项');
+    // 已完成 3 counted C07's 免交; the page it opens says 「已齐 2、免交 1」, and so does the card.
+    expect(text).toContain('任务 50 项，已交齐 2 项、免交 1 项，逾期 **3** 项');
     expect(text).toContain(
       '质量问题 5 个：压缩照片 2 张，照片组缺少说明 1 组，需重新上传 1 个，下载失败 1 个',
     );

@@ -46,12 +46,13 @@ export async function scopeRaw(
 async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['perUnit']> {
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   const rows = await withAnalyticSettings(db, (tx) =>
-    queryRows<{ unit_id: number; path: string; total: number; done: number; overdue: number }>(
+    queryRows<{ unit_id: number; path: string; total: number; done: number; waived: number; overdue: number }>(
       tx,
       sql`with s as materialized (${units})
           select s.id::int as unit_id, s.path, c.* from s cross join lateral (
             select count(*)::int as total,
               count(*) filter (where t.state = 'waived' or x.filed >= t.min_count)::int as done,
+              count(*) filter (where t.state = 'waived')::int as waived,
               count(*) filter (where t.state <> 'waived' and x.filed < t.min_count and t.due_at < ${nowTs})::int
                 as overdue
             from tasks t
@@ -66,7 +67,7 @@ async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['per
   return new Map(
     rows.map((r) => [
       Number(r.unit_id),
-      { path: r.path, total: +r.total, done: +r.done, overdue: +r.overdue },
+      { path: r.path, total: +r.total, done: +r.done, waived: +r.waived, overdue: +r.overdue },
     ]),
   );
 }

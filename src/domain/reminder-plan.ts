@@ -114,7 +114,8 @@ export function planReminders(input: ReminderPlanInput): ReminderPlan {
   const buckets = new Map<number, EscalatedTask[]>();
   // Every overdue task under each township/county, past the threshold or not: the card's 共逾期.
   const overdueIn = new Map<number, Set<number>>();
-  const limitOf = (u: PlanUnit) => (u.kind === 'township' ? input.escalation.township : input.escalation.county);
+  const limitOf = (u: PlanUnit) =>
+    u.kind === 'township' ? input.escalation.township : input.escalation.county;
   const lateMemo = new Map<string, number>();
   for (const [unitId, tasks] of byUnit) {
     const unit = units.get(unitId)!;

@@ -46,7 +46,14 @@ export async function scopeRaw(
 async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['perUnit']> {
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   const rows = await withAnalyticSettings(db, (tx) =>
-    queryRows<{ unit_id: number; path: string; total: number; done: number; waived: number; overdue: number }>(
+    queryRows<{
+      unit_id: number;
+      path: string;
+      total: number;
+      done: number;
+      waived: number;
+      overdue: number;
+    }>(
       tx,
       sql`with s as materialized (${units})
           select s.id::int as unit_id, s.path, c.* from s cross join lateral (

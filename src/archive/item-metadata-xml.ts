@@ -2,6 +2,7 @@ import type { MaterialFacts, RecordFacts } from '../db/repos/archive-catalogue.j
 import type { CatalogueEntry } from '../domain/catalogue.js';
 import type { PhotoEntry } from '../domain/photo-entries.js';
 import { KIND_LABELS, RETENTION_PERIOD_NAMES } from '../domain/catalogue-class.js';
+import { actorLabel } from '../domain/person-name.js';
 import { xmlElement, xmlEscape } from './xml-escape.js';
 
 export interface PackagedFile {
@@ -113,8 +114,9 @@ export function itemMetadataXml(
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
   const open = (name: string, depth: number) => `${'  '.repeat(depth)}<${name}>`;
   const close = (name: string, depth: number) => `${'  '.repeat(depth)}</${name}>`;
-  const filer = r.filedByName ?? r.filedBy;
-  const confirmer = r.confirmedByName ?? r.confirmedBy;
+  // Named for a reader: never a raw open_id or 'cli' (actorLabel).
+  const filer = actorLabel(r.filedBy, r.filedByName);
+  const confirmer = actorLabel(r.confirmedBy, r.confirmedByName);
   // Household papers (ID cards, 户口本, income records) hold personal information: 控制, not 开放.
   const control = r.householdName ? '控制' : '开放';
   const lines = [

@@ -4,7 +4,6 @@ import { RECALLED_REASON } from '../../domain/catalogue.js';
 import { plainDate } from '../../domain/plain-date.js';
 import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
 import { EDIT_ROLES } from './compilation-view.js';
-import { RECALLED_BY } from '../../domain/incoming.js';
 import { canSee, holdsRole, NotFound, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { ACTION_LABEL, counts, dateTime, KIND_LABEL } from './format.js';
@@ -12,7 +11,7 @@ import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { crumbs } from './unit-view.js';
 import { materialStatusLabel } from '../../domain/material-status.js';
-import { unnamedPerson } from '../../domain/person-name.js';
+import { actorLabel, unnamedPerson } from '../../domain/person-name.js';
 import {
   describeAccess,
   describeForm,
@@ -137,7 +136,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
             html`<tr>
               <td>${dateTime(a.at, now, timeZone)}</td>
               <td>${ACTION_LABEL[a.action] ?? a.action}</td>
-              <td>${a.actorName ?? actorLabel(a.actor)}</td>
+              <td>${actorLabel(a.actor, a.actorName)}</td>
             </tr>`,
         )}
       </table>
@@ -170,14 +169,6 @@ function transferLine(t: ItemTransfer, now: Date, timeZone: string, linked: bool
   if (!t.withdrawnAt) return went;
   const how = t.withdrawnReason === RECALLED_REASON ? '移交后材料已撤回、档号停用' : '移交后已撤销确认';
   return html`${went}（档号 ${t.archivalCode}）；${how}，更正${t.reportedAt ? '已报送' : '未报送'}`;
-}
-
-/** Who did it, when no person's name is known: Lark itself for a recall by a group's owner or manager. */
-function actorLabel(actor: string): string {
-  if (actor === 'cli') return '命令行';
-  if (actor === 'bot') return '归档助手';
-  const lark = /^lark:(.+)$/.exec(actor)?.[1];
-  return lark ? `飞书（${RECALLED_BY[lark] ?? lark}）` : unnamedPerson(actor);
 }
 
 function thumb(itemId: number, m: PageMaterial): Html {

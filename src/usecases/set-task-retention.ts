@@ -24,7 +24,8 @@ export type SetRetentionOutcome =
  * Corrects the 保管期限 of a checklist item's tasks for a year in a unit's subtree (the county archive
  * signed off another period than the checklist had when the campaign was made). The 保管期限 is part
  * of the 档号, which is never renumbered: refused while any item of those tasks holds a live 档号
- * (checked under the items' row locks, which confirmation also takes). Audited.
+ * (checked under the items' row locks, which confirmation also takes), the refusal listing every such
+ * 档号, one a line, for the archivist to unconfirm each. Audited.
  */
 export async function setTaskRetention(
   deps: { db: Db; clock: Clock },
@@ -49,12 +50,15 @@ export async function setTaskRetention(
   return db.transaction(async (tx): Promise<SetRetentionOutcome> => {
     const ids = tasks.map((t) => t.id);
     const live = await lockTasksLiveRecords(tx, ids);
-    if (live.count > 0)
+    if (live.length > 0)
       return {
         status: 'refused',
-        message:
-          `${label}已有 ${live.count} 件确认归档（如 ${live.first}），档号含保管期限、不重编，不能直接改：` +
-          `请先逐件撤销确认（archive unconfirm --code 档号 --reason 原因），改好保管期限后重新确认归档`,
+        message: [
+          `${label}已有 ${live.length} 件确认归档，档号含保管期限、不重编，不能直接改。` +
+            '请逐件撤销确认（archive unconfirm --code 档号 --reason 原因），改好保管期限后重新确认归档；' +
+            '撤销确认的档号永久停用，不再使用，重新确认时另编新号。确认归档的有：',
+          ...live.map((r) => `  ${r.archivalCode}（${r.unitName}）`),
+        ].join('\n'),
       };
     const changed = await setTasksRetention(tx, ids, input.retention);
     if (changed === 0) return { status: 'unchanged', tasks: 0, message: `${label}的保管期限本来就是${to}` };

@@ -46,8 +46,10 @@ describe('archive retention: correcting a checklist item’s 保管期限', () =
     ).rejects.toMatchObject({
       code: 'refused',
       message:
-        '「C01 村两委会议记录」已有 1 件确认归档（如 A182-WS·2025-D30-ZH-0001），档号含保管期限、不重编，不能直接改：' +
-        '请先逐件撤销确认（archive unconfirm --code 档号 --reason 原因），改好保管期限后重新确认归档',
+        '「C01 村两委会议记录」已有 1 件确认归档，档号含保管期限、不重编，不能直接改。' +
+        '请逐件撤销确认（archive unconfirm --code 档号 --reason 原因），改好保管期限后重新确认归档；' +
+        '撤销确认的档号永久停用，不再使用，重新确认时另编新号。确认归档的有：\n' +
+        '  A182-WS·2025-D30-ZH-0001（东村）',
     });
     expect(await retentions()).toEqual(['D30', 'D30']);
 
@@ -66,6 +68,35 @@ describe('archive retention: correcting a checklist item’s 保管期限', () =
     });
     await run('confirm', '--unit', 'V1', '--year', '2025');
     expect(lines[0]).toContain('A182-WS·2025-Y-ZH-0001（1件）');
+  });
+
+  it('names every live 档号 of the checklist item, in every village, one a line (exit 1)', async () => {
+    await f.fileItem(f.task.doc, [{ bytes: minimalPdf(2), kind: 'document', mime: 'application/pdf' }]);
+    await f.fileItem(f.task.v2doc, [{ bytes: minimalPdf(3), kind: 'document', mime: 'application/pdf' }]);
+    const env = { DATA_DIR: f.dataDir, ARCHIVE_CONFIG: TEST_ARCHIVE_YAML };
+    for (const village of ['V1', 'V2']) {
+      const res = await cliInProcess(['archive', 'confirm', '--unit', village, '--year', '2025'], env, f.tdb);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const live = await queryRows<{ code: string }>(
+      f.db,
+      sql`select archival_code as code from archive_records where status = 'confirmed' order by archival_code`,
+    );
+    expect(live).toHaveLength(3);
+    const res = await cliInProcess(
+      ['archive', 'retention', '--unit', 'T1', '--task', 'C01', '--year', '2025', '--to', '30年'],
+      env,
+      f.tdb,
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('已有 3 件确认归档');
+    expect(res.stderr).toContain('撤销确认的档号永久停用');
+    expect(res.stderr.split('\n').filter((l) => l.startsWith('  A182-'))).toEqual([
+      '  A182-WS·2025-Y-ZH-0001（东村）',
+      '  A182-WS·2025-Y-ZH-0002（东村）',
+      '  A182-WS·2025-Y-ZH-0003（西村）',
+    ]);
+    expect(await retentions()).toEqual(['Y', 'Y']);
   });
 
   it('says what to write for a period, a checklist item or a year it does not know (exit 2 / 1)', async () => {

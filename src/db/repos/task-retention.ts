@@ -29,23 +29,25 @@ export async function tasksOfChecklistItem(
 
 /**
  * Locks the live items of the tasks (as confirmation does, so none is numbered meanwhile) and returns
- * how many hold a live 档号, with the first of them. Call in the transaction that changes the tasks.
+ * every live 档号 they hold, with its unit's name, in 档号 order. Call in the transaction that
+ * changes the tasks.
  */
 export async function lockTasksLiveRecords(
   tx: Tx,
   taskIds: number[],
-): Promise<{ count: number; first: string | null }> {
+): Promise<{ archivalCode: string; unitName: string }[]> {
   const ids = `{${taskIds.join(',')}}`;
   await tx.execute(
     sql`select id from filing_items where task_id = any(${ids}::bigint[]) and undone_at is null for update`,
   );
-  const [row] = await queryRows<{ count: number; first: string | null }>(
+  return queryRows<{ archivalCode: string; unitName: string }>(
     tx,
-    sql`select count(*)::int as count, min(ar.archival_code) as first
+    sql`select ar.archival_code as "archivalCode", u.name as "unitName"
         from archive_records ar join filing_items fi on fi.id = ar.item_id
-        where fi.task_id = any(${ids}::bigint[]) and ar.status = 'confirmed'`,
+          join tasks t on t.id = fi.task_id join units u on u.id = t.unit_id
+        where fi.task_id = any(${ids}::bigint[]) and ar.status = 'confirmed'
+        order by ar.archival_code`,
   );
-  return { count: Number(row?.count ?? 0), first: row?.first ?? null };
 }
 
 /** Sets the tasks' 保管期限; returns how many changed. */

@@ -5,9 +5,9 @@ import { createWebWorld, type WebWorld } from './web-world.js';
 const TZ = 'Asia/Shanghai';
 
 /**
- * The unit page's 质量问题 sum says it is the weekly digest's figure only over a digest's week: over the
- * last 30 days (the page opened by itself) or another range it said 「周报的「质量问题」即此数」 too,
- * which no digest ever counted.
+ * The unit page's 质量问题 sum is counted now. Over a digest's week it says how it relates to the digest's
+ * figure, counted when the digest went out: it once claimed 「周报的「质量问题」即此数」, false as soon as a
+ * village added the 说明 the digest asked for. Over other ranges it names no digest at all.
  */
 describe('the 质量问题 sum of a unit page', () => {
   let w: WebWorld;
@@ -26,8 +26,12 @@ describe('the 质量问题 sum of a unit page', () => {
   it('names the digest over its week, and not over the last 30 days or another range', async () => {
     const monday = weekMonday(addDays(localDay(w.clock.now(), TZ), -7));
     const week = await sumLine(`?from=${monday}&to=${addDays(monday, 6)}`);
-    expect(week).toMatch(/^共\d+个（下面三项之和；周报的「质量问题」即此数）$/);
-    expect(await sumLine('')).toMatch(/^共\d+个（下面三项之和）$/);
-    expect(await sumLine(`?from=${monday}&to=${addDays(monday, 2)}`)).toMatch(/^共\d+个（下面三项之和）$/);
+    expect(week).toMatch(
+      /^共\d+个（下面三项之和，按现在的状态；周报的「质量问题」是发出时的数，之后补好的不再列出）$/,
+    );
+    expect(await sumLine('')).toMatch(/^共\d+个（下面三项之和，按现在的状态）$/);
+    expect(await sumLine(`?from=${monday}&to=${addDays(monday, 2)}`)).toMatch(
+      /^共\d+个（下面三项之和，按现在的状态）$/,
+    );
   });
 });

@@ -540,7 +540,7 @@ function qualitySection(
     <p id="quality-sum">
       共
       <b id="quality-total">${q.compressed.total + q.undescribed.total + f.total}</b>
-      个（下面三项之和${digestWeek ? '；周报的「质量问题」即此数' : ''}）
+      个（下面三项之和，按现在的状态${digestWeek ? '；周报的「质量问题」是发出时的数，之后补好的不再列出' : ''}）
     </p>
     ${list('照片被压缩（不足 300 万像素）', 'compressed', q.compressed)}
     ${list('照片组缺少说明（事由）', 'undescribed', q.undescribed)}

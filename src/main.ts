@@ -2,6 +2,7 @@ import { startBot } from './bot.js';
 import { ConfigError } from './config.js';
 import { readEnv } from './env.js';
 import { checkDataDirWritable, checkNoUnfinishedRestore } from './data-dir-check.js';
+import { diskFullText } from './disk-full.js';
 import { AppError, errorMessage } from './errors.js';
 import { loadSettings, type Settings } from './settings.js';
 
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
-    console.error(`无法启动：${errorMessage(err)}`);
+    // A full disk: the folder and what to free; exit 1, so systemd starts it again once there is room.
+    console.error(`无法启动：${diskFullText(err, settings.config.dataDir) ?? errorMessage(err)}`);
     // A database a newer program migrated stays so, and so do a data folder holding another user's
     // files and credentials Lark refuses: restarting cannot help (systemd: RestartPreventExitStatus=2).
     process.exit(err instanceof AppError && EXIT_2_CODES.has(err.code) ? 2 : 1);

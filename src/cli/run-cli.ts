@@ -1,6 +1,7 @@
 import { ConfigError, type Env } from '../config.js';
 import type { Database } from '../db/client.js';
 import { dataDirAccessText } from '../data-dir-check.js';
+import { diskFullText } from '../disk-full.js';
 import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
@@ -114,7 +115,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
     const access = dataDir === undefined ? undefined : dataDirAccessText(dataDir, err);
-    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${access ?? errorMessage(err)}`);
+    const full = diskFullText(err, dataDir);
+    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${access ?? full ?? errorMessage(err)}`);
     return 1;
   }
   try {

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { dataDirAccessText } from '../data-dir-check.js';
+import { diskFullText } from '../disk-full.js';
 import { processGroupName, processUserName } from '../process-user.js';
 
 /** A folder a command writes into: what it is called, and the option that names another. */
@@ -45,6 +46,10 @@ const concerns = (path: string, dir: string) =>
  * dataDirAccessText; any other path with its folder to check. Undefined for any other failure.
  */
 export function writeRefusedText(err: unknown, where: WriteContext = {}): string | undefined {
+  // A full disk (or used-up quota): the folder, `df -h` and what to free (a write to an open file names no
+  // path: the data folder then).
+  const full = diskFullText(err, where.dataDir);
+  if (full) return full;
   const refused = refusal(err);
   if (!refused) return undefined;
   const { code, path } = refused;

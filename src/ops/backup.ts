@@ -1,10 +1,11 @@
 import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { processUserName } from '../process-user.js';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { Db } from '../db/client.js';
 import { AppError, errorMessage } from '../errors.js';
+import { diskFull } from '../disk-full.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { APP_VERSION } from '../version.js';
 import { damagedListText, unmatchedRows, withMaterials } from './backup-damaged.js';
@@ -66,8 +67,32 @@ export async function backupData(input: BackupInput): Promise<BackupInfo> {
         { cause: err },
       );
     }
-    throw err;
+    throw backupDiskFull(err, input.out) ?? err;
   }
+}
+
+/**
+ * A disk that filled up during the backup: which side (the backup's folder, or the one named), the `df -h`
+ * that shows it, and that nothing half-written is left (it said 「出错了：ENOSPC: no space left on device,
+ * write」). A write to an open file names no path: the backup's side, the only one a backup writes to.
+ */
+function backupDiskFull(err: unknown, out: string): AppError | undefined {
+  const full = diskFull(err);
+  if (!full) return undefined;
+  const dir = resolve(out);
+  const onBackupSide = !full.path || full.path === dir || full.path.startsWith(`${dir}/`);
+  const where = onBackupSide ? dir : dirname(full.path!);
+  // The backup folder made for this run is gone by now: `df -h` is given the nearest folder still there.
+  let df = where;
+  while (!existsSync(df) && dirname(df) !== df) df = dirname(df);
+  const what =
+    full.code === 'EDQUOT' ? '运行备份的用户在这个磁盘上的配额已用完（EDQUOT）' : '磁盘已满（ENOSPC）';
+  return new AppError(
+    'backup_disk_full',
+    `备份没有完成：${onBackupSide ? `备份目录 ${dir}` : where} 所在的${what}（用 df -h ${df} 查看）。` +
+      `没写完的备份已删除，什么也没有留下；${onBackupSide ? '请换一个空间够的磁盘（--out），或删掉这个磁盘上的旧备份' : '请腾出那个磁盘的空间'}，再运行备份`,
+    { cause: err },
+  );
 }
 
 /**

@@ -317,6 +317,32 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
     },
   );
 
+  it(
+    'onto a disk that fills up: says the backup disk is full, the df -h to run, and leaves nothing (a real ENOSPC)',
+    { timeout: 300_000 },
+    async (ctx) => {
+      // A disk that fills up is a small tmpfs: mounting one needs root (CI and this machine run as root).
+      const small = join(tmp, 'small-disk');
+      mkdirSync(small);
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]).status !== 0) {
+        console.warn('backup onto a full disk: skipped (mounting a small tmpfs needs root)');
+        ctx.skip();
+      }
+      try {
+        const out = join(small, 'backup');
+        const res = await cliHere(['backup', '--out', out], envFor(dataDir, sourceUrl));
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain(
+          `备份没有完成：备份目录 ${out} 所在的磁盘已满（ENOSPC）（用 df -h ${small} 查看）。没写完的备份已删除，什么也没有留下`,
+        );
+        expect(res.stderr).not.toMatch(/^出错了：ENOSPC/m);
+        expect(readdirSync(small)).toEqual([]);
+      } finally {
+        spawnSync('umount', [small]);
+      }
+    },
+  );
+
   it('refuses a damaged backup (one flipped byte) and writes nothing', { timeout: 300_000 }, async () => {
     const damaged = join(tmp, 'damaged');
     cpSync(backup, damaged, { recursive: true });

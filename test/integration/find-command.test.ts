@@ -100,7 +100,7 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
       .map((b) => Number(b.value.i));
   const pageButton = (card: unknown, label: string) => cardButtons(card).find((b) => b.text === label)?.value;
 
-  it('in a direct chat, 「查 东村 王村干」 searches 东村 for 王村干 (someone with roles on two units)', async () => {
+  it('in a direct chat, 「查 东村 王村干」 searches 东村 for 王村干 (someone with roles on two nested units)', async () => {
     // Before: 「您负责多个单位…请在指令后写单位名称」, the unit named or not.
     const reply = await direct('查 东村 王村干');
     expect(reply.msgType).toBe('interactive');
@@ -110,8 +110,10 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     expect(listed((await direct('查 东村 申请书')).content)).toEqual([docItem]);
     // The unit of two words (甲镇 东村) and the words after it.
     expect(listed((await direct('查 甲镇 东村 申请书')).content)).toEqual([docItem]);
-    // No unit named: still asked which (two units).
-    expect(JSON.stringify((await direct('查 王村干')).content)).toContain('您负责多个单位');
+    // No unit named: the outermost of the two (the county holds 东村), not 「您负责多个单位」.
+    const county = JSON.stringify((await direct('查 王村干')).content);
+    expect(county).toContain('测试县最近提交的材料（王村干）');
+    expect(county).not.toContain('您负责多个单位');
     // 任务 the same way: the unit, then the task code. Before: 「您负责多个单位」.
     const task = JSON.stringify((await direct('任务 东村 C01')).content);
     expect(task).toContain('村两委会议记录');

@@ -132,12 +132,13 @@ describe('digest card', () => {
     const per = new Map([
       [1, { path: '/1/', total: 1, done: 1, overdue: 0 }],
       [3, { path: '/1/2/3/', total: 10, done: 4, overdue: 2 }],
-      [4, { path: '/1/4/', total: 5, done: 5, overdue: 0 }],
+      [4, { path: '/1/4/', total: 5, done: 5, waived: 2, overdue: 0 }],
     ]);
     const r = rollUp({ path: '/1/' }, per);
-    expect(r.total).toEqual({ total: 16, done: 10, overdue: 2 });
-    expect(r.byChild.get(2)).toEqual({ total: 10, done: 4, overdue: 2 });
-    expect(r.byChild.get(4)).toEqual({ total: 5, done: 5, overdue: 0 });
+    // 免交 rolls up too (the card says 「已交齐 8 项、免交 2 项」).
+    expect(r.total).toEqual({ total: 16, done: 10, waived: 2, overdue: 2 });
+    expect(r.byChild.get(2)).toEqual({ total: 10, done: 4, waived: 0, overdue: 2 });
+    expect(r.byChild.get(4)).toEqual({ total: 5, done: 5, waived: 2, overdue: 0 });
   });
 
   it('a few units: every bar, no gap row, a short chart', () => {

@@ -132,12 +132,9 @@ export async function answerCorrectionRequest(
   input: { requestId: number; actorOpenId: string; approve: boolean },
 ): Promise<AnswerOutcome> {
   const { db } = deps;
-  const req = await correctionRequest(db, input.requestId);
-  if (!req) throw new DomainError('request_not_found', '找不到这个更正申请');
-  const item = await itemForCorrection(db, req.itemId);
-  if (!item) throw new DomainError('item_not_found', '找不到这件材料');
-  if (!(await hasUnitRole(db, input.actorOpenId, { path: item.unitPath }, ['archivist', 'admin'])))
-    return { status: 'refused', message: `只有${item.unitName}的档案员可以处理更正申请` };
+  const found = await requestForArchivist(db, input);
+  if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
+  const { req, item } = found;
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
   const done = await db.transaction(async (tx): Promise<boolean | 'owed'> => {
@@ -198,12 +195,9 @@ export async function dropApprovedRequest(
   input: { requestId: number; actorOpenId: string; reason?: string; source?: 'card' | 'cli' },
 ): Promise<DropOutcome> {
   const { db } = deps;
-  const req = await correctionRequest(db, input.requestId);
-  if (!req) throw new DomainError('request_not_found', '找不到这个更正申请');
-  const item = await itemForCorrection(db, req.itemId);
-  if (!item) throw new DomainError('item_not_found', '找不到这件材料');
-  if (!(await hasUnitRole(db, input.actorOpenId, { path: item.unitPath }, ['archivist', 'admin'])))
-    return { status: 'refused', message: `只有${item.unitName}的档案员可以处理更正申请` };
+  const found = await requestForArchivist(db, input);
+  if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
+  const { req, item } = found;
   const reason = (input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
@@ -238,4 +232,18 @@ export async function dropApprovedRequest(
   });
   if (!done) return { status: 'refused', message: '这个申请已经改好或关闭了' };
   return { status: 'dropped', itemId: item.id, message: '已关闭更正申请，已告知申请人：不用改了' };
+}
+
+/** The request and its item, for an archivist of the item's unit (or the refusal to say to anyone else). */
+async function requestForArchivist(
+  db: CorrectionRequestDeps['db'],
+  input: { requestId: number; actorOpenId: string },
+) {
+  const req = await correctionRequest(db, input.requestId);
+  if (!req) throw new DomainError('request_not_found', '找不到这个更正申请');
+  const item = await itemForCorrection(db, req.itemId);
+  if (!item) throw new DomainError('item_not_found', '找不到这件材料');
+  if (!(await hasUnitRole(db, input.actorOpenId, { path: item.unitPath }, ['archivist', 'admin'])))
+    return { refused: `只有${item.unitName}的档案员可以处理更正申请` };
+  return { req, item };
 }

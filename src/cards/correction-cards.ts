@@ -191,7 +191,7 @@ function correctionCardOf(
  * the catalogue's FIELD_LIMITS below that (责任者 100, 文号 50); a date is 8 digits, typed with
  * separators at most 10.
  */
-export const DESCRIBE_LIMITS = { title: 200, responsible: 100, date: 10, docNumber: 50 } as const;
+const DESCRIBE_LIMITS = { title: 200, responsible: 100, date: 10, docNumber: 50 } as const;
 
 /**
  * 更正著录 (题名 / 责任者 / 日期 / 文号), filled with the 著录 as it is; submits `fix-describe` with the

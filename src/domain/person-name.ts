@@ -13,7 +13,7 @@ export function personName(names: ReadonlyMap<string, string>, openId: string): 
 export const unnamedPerson = (openId: string): string => `未登记姓名的成员（…${openId.slice(-4)}）`;
 
 /** How a command-line action's actor (`cli` in the audit trail and in confirmed_by) is named to a reader. */
-export const CLI_ACTOR = '管理员（命令行）';
+const CLI_ACTOR = '管理员（命令行）';
 
 /**
  * Who did something, named for a reader: their learnt name when known, else what the actor id means —

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { processGroupName } from '../process-user.js';
 
 /** The folder of a backup holding the county's settings files and the session key. */
-export const SETTINGS_DIR = 'settings';
+const SETTINGS_DIR = 'settings';
 
 /**
  * What the county made on the machine besides the database and the files: without them a new machine's

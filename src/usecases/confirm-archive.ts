@@ -85,7 +85,7 @@ export type ConfirmOutcome =
   | { status: 'changed'; message: string };
 
 /** Why a preview's tap numbered nothing (its card is drawn again below it). */
-export const PREVIEW_CHANGED =
+const PREVIEW_CHANGED =
   '预览之后，其中有材料改归、撤下、改了分类或已由他人确认，这次没有编号。请核对下面重新列出的材料再确认。';
 
 /**

@@ -1,11 +1,11 @@
 import { listUnitPeople } from '../db/repos/people.js';
-import { unitOfChat } from '../db/repos/units-chat-bindings.js';
 import { getUnitById, listUnits, type UnitRow } from '../db/repos/units.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import type { IncomingMessage, Mention } from '../domain/incoming.js';
 import { matchUnit } from '../domain/match-unit.js';
 import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/units-people.js';
 import { grantRole, revokeRole } from './change-role.js';
+import { leadersChatOf, unitsOfGroup } from './group-units.js';
 import { chatMemberNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
@@ -79,14 +79,19 @@ async function readRequest(
     return void (await say(
       `找不到单位「${unitWords}」。请写单位名称或代码，${example.slice(0, -1)} 东村」。`,
     ));
+  if (msg.chatType === 'p2p') return void (await say(`请写上单位，${example.slice(0, -1)} 东村」。`));
+  // A leaders' chat of units side by side: which one (never told to bind: it is rightly bound to none).
+  const units = await unitsOfGroup(deps.db, msg.chatId);
   return void (await say(
-    msg.chatType === 'p2p'
-      ? `请写上单位，${example.slice(0, -1)} 东村」。`
-      : `本群还没有绑定单位，请写上单位，${example.slice(0, -1)} 东村」。`,
+    `${units.length > 1 ? leadersChatOf(units) : '本群还没有绑定单位'}，请写上单位，${example.slice(0, -1)} 东村」。`,
   ));
 }
 
-/** The unit named (best match, as 进度 matches), else the chat's unit, else the one the sender administers. */
+/**
+ * The unit named (best match, as 进度 matches), else the chat's unit (its bound unit, or the outermost
+ * unit it is the leaders' chat of: group-units.ts; several side by side: none), else the one the
+ * sender administers.
+ */
 async function targetUnit(
   deps: BotDeps,
   msg: IncomingMessage,
@@ -96,7 +101,10 @@ async function targetUnit(
     const [best] = matchUnit(words, await listUnits(deps.db), 1);
     return best && best.score >= 50 ? best.unit : 'unknown';
   }
-  if (msg.chatType !== 'p2p') return unitOfChat(deps.db, msg.chatId);
+  if (msg.chatType !== 'p2p') {
+    const units = await unitsOfGroup(deps.db, msg.chatId);
+    return units.length === 1 ? units[0] : undefined;
+  }
   const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId, 'admin') : [];
   return mine.length === 1 ? mine[0] : undefined;
 }

@@ -137,32 +137,37 @@ export const FIX = defineCardAction({
  * 改归 item `i`: to task `t` (a button), or to the task chosen in a menu (the click's `option`). The
  * task browser of the correction card (the filing card's, for an item): one household's open tasks
  * (`h`; 0 = the unit's own), a page `p` of households, the household menu (its `option`), the search
- * form (its `formValue`).
+ * form (its `formValue`). Here and on 撤下 and 免交, `r`: the approved 申请更正 the card was opened for,
+ * which the correction carries out (none on a card not opened for it).
  */
 export const FIX_REFILE = defineCardAction({
   name: 'fix-refile',
-  value: z.object({ i: id, t: id.optional() }),
+  value: z.object({ i: id, t: id.optional(), r: id.optional() }),
   stale: STALE,
 });
 export const FIX_BROWSE = defineCardAction({
   name: 'fix-browse',
-  value: z.object({ i: id, h: z.coerce.number().int().nonnegative() }),
+  value: z.object({ i: id, h: z.coerce.number().int().nonnegative(), r: id.optional() }),
   stale: STALE,
 });
 export const FIX_HOUSEHOLDS = defineCardAction({
   name: 'fix-households',
-  value: z.object({ i: id, p: z.coerce.number().int().nonnegative() }),
+  value: z.object({ i: id, p: z.coerce.number().int().nonnegative(), r: id.optional() }),
   stale: STALE,
 });
 export const FIX_HOUSEHOLD = defineCardAction({
   name: 'fix-household',
-  value: z.object({ i: id }),
+  value: z.object({ i: id, r: id.optional() }),
   stale: STALE,
 });
-export const FIX_FIND = defineCardAction({ name: 'fix-find', value: z.object({ i: id }), stale: STALE });
+export const FIX_FIND = defineCardAction({
+  name: 'fix-find',
+  value: z.object({ i: id, r: id.optional() }),
+  stale: STALE,
+});
 export const FIX_UNFILE = defineCardAction({
   name: 'fix-unfile',
-  value: z.object({ i: id, sure }),
+  value: z.object({ i: id, sure, r: id.optional() }),
   stale: STALE,
 });
 /**
@@ -175,7 +180,11 @@ export const FIX_UNCONFIRM = defineCardAction({
   stale: STALE,
 });
 /** A form: the reason arrives in the click's `formValue`. */
-export const FIX_WAIVE = defineCardAction({ name: 'fix-waive', value: z.object({ i: id }), stale: STALE });
+export const FIX_WAIVE = defineCardAction({
+  name: 'fix-waive',
+  value: z.object({ i: id, r: id.optional() }),
+  stale: STALE,
+});
 /** A form: the request text arrives in the click's `formValue`. */
 export const FIX_REQUEST = defineCardAction({
   name: 'fix-request',

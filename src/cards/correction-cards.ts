@@ -53,19 +53,25 @@ const factsLine = (f: ItemFacts, withCode = false) =>
 
 /**
  * The task browser of the correction card: choosing a task refiles item `i` (改归); 返回 goes back to
- * the correction card.
+ * the correction card. Every step carries `r`, the approved 申请更正 the card was opened for, if any.
  */
-export const refileBrowser = (i: number): BrowserValues => ({
-  task: (t) => FIX_REFILE.value({ i, t }),
-  taskMenu: FIX_REFILE.value({ i }),
-  householdMenu: FIX_HOUSEHOLD.value({ i }),
-  browse: (h) => FIX_BROWSE.value({ i, h }),
-  page: (p) => FIX_HOUSEHOLDS.value({ i, p }),
-  find: FIX_FIND.value({ i }),
-  back: FIX.value({ i }),
-  formName: `refile_${i}`,
-  prompt: '改归',
-});
+export const refileBrowser = (i: number, r?: number): BrowserValues => {
+  const v = { i, ...forRequest(r) };
+  return {
+    task: (t) => FIX_REFILE.value({ ...v, t }),
+    taskMenu: FIX_REFILE.value(v),
+    householdMenu: FIX_HOUSEHOLD.value(v),
+    browse: (h) => FIX_BROWSE.value({ ...v, h }),
+    page: (p) => FIX_HOUSEHOLDS.value({ ...v, p }),
+    find: FIX_FIND.value(v),
+    back: FIX.value(v),
+    formName: `refile_${i}`,
+    prompt: '改归',
+  };
+};
+
+/** A button's `r` (the approved 申请更正 its card was opened for), none when the card was not. */
+const forRequest = (r: number | undefined) => (r === undefined ? {} : { r });
 
 /** Where an item can move to (改归): the unit's other open tasks, by household and the unit's own. */
 export interface RefileChoices {
@@ -121,6 +127,7 @@ function correctionCardOf(
   compact: boolean,
 ): object {
   const i = f.itemId;
+  const r = forRequest(opts.request);
   const elements: object[] = [md(factsLine(f))];
   if (opts.note) elements.push(md(esc(opts.note)));
   const describe = [
@@ -169,16 +176,19 @@ function correctionCardOf(
     return card('更正', 'orange', elements, { summary: `更正：${f.taskLabel}` });
   }
   if (choices.households.length > 0 || choices.unitTasks.length > 0)
-    elements.push(md('**改归**到本单位另一项任务：'), ...otherTasks(choices, refileBrowser(i), compact));
+    elements.push(
+      md('**改归**到本单位另一项任务：'),
+      ...otherTasks(choices, refileBrowser(i, opts.request), compact),
+    );
   elements.push(
     hr(),
-    buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i }), 'danger')]),
+    buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i, ...r }), 'danger')]),
     hr(),
     reasonForm({
       form: `waive_${i}`,
       label: '免交原因',
       placeholder: '如：该户已搬迁，无需此项材料',
-      button: { name: 'waive', text: '这项任务免交', type: 'default', value: FIX_WAIVE.value({ i }) },
+      button: { name: 'waive', text: '这项任务免交', type: 'default', value: FIX_WAIVE.value({ i, ...r }) },
     }),
     ...describe,
     ...drop,
@@ -279,8 +289,11 @@ function reasonForm(o: {
   };
 }
 
-/** 撤下 asks once more: the materials stay saved and can be handed in again. */
-export function confirmUnfileCard(f: ItemFacts): object {
+/**
+ * 撤下 asks once more: the materials stay saved and can be handed in again (`r`: the approved 申请更正
+ * the correction card was opened for, carried on).
+ */
+export function confirmUnfileCard(f: ItemFacts, r?: number): object {
   return card(
     '确定撤下？',
     'red',
@@ -288,8 +301,8 @@ export function confirmUnfileCard(f: ItemFacts): object {
       md(factsLine(f)),
       md('撤下后这件材料不再算作这项任务的材料；原件仍然保存，可以重新提交。'),
       buttonRow([
-        button('确定撤下', FIX_UNFILE.value({ i: f.itemId, sure: 1 }), 'danger'),
-        button('返回', FIX.value({ i: f.itemId })),
+        button('确定撤下', FIX_UNFILE.value({ i: f.itemId, sure: 1, ...forRequest(r) }), 'danger'),
+        button('返回', FIX.value({ i: f.itemId, ...forRequest(r) })),
       ]),
     ],
     { summary: `确定撤下：${f.taskLabel}？` },

@@ -134,11 +134,12 @@ export async function runCorrection(
       year,
       from.campaignId,
     );
-    res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli' });
+    // No card to name a request by: the item's approved 申请更正, if one is owed, is carried out.
+    res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli', requestId: 'open' });
   } else {
     res = await unfileItem(
       { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },
-      { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason },
+      { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason, requestId: 'open' },
     );
   }
   if (res.status === 'refused')

@@ -90,14 +90,14 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   /** The 改归 browser's next state (archivists only; a confirmed item shows why it cannot move). */
   const browse = async (
     deps: BotDeps,
-    a: { value: { i: number }; operatorOpenId: string },
+    a: { value: { i: number; r?: number | undefined }; operatorOpenId: string },
     step: BrowseStep,
   ): Promise<CardResponse> => {
     const item = await load(deps, a);
     if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以改归');
-    if (item.archivalCode) return correction(deps, item);
+    if (item.archivalCode) return correctionFor(deps, item, a.value.r);
     const data = await browseTasks(deps.db, { id: item.unitId, name: item.unitName }, step, {
-      values: refileBrowser(item.id),
+      values: refileBrowser(item.id, a.value.r),
       summary: refileSummary(facts(deps, item)),
       timeZone: o.timeZone,
       stale: STALE,
@@ -165,16 +165,21 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   };
   /**
    * 改归, 撤下 or 免交 tapped on a card drawn before the item was confirmed: nothing changed; the card
-   * as it is now (撤销确认 with a reason, for the archivist who tapped), and why.
+   * as it is now (撤销确认 with a reason, for the archivist who tapped; still for request `r`), and why.
    */
-  const confirmedNow = async (deps: BotDeps, itemId: number, what: string): Promise<CardResponse> => {
+  const confirmedNow = async (
+    deps: BotDeps,
+    itemId: number,
+    what: string,
+    r: number | undefined,
+  ): Promise<CardResponse> => {
     const item = (await named(deps, itemId))!;
     return {
       toast: {
         type: 'warning',
         content: `该件已确认归档（档号 ${item.archivalCode}），不能${what}；需要更正时先在卡片上撤销确认`,
       },
-      ...(await correction(deps, item)),
+      ...(await correctionFor(deps, item, r)),
     };
   };
   const done = (deps: BotDeps, item: ItemForCorrection, message: string): CardResponse => ({
@@ -220,9 +225,10 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           toTaskId: a.value.t ?? num(a.option),
           actorOpenId: a.operatorOpenId,
           source: 'card',
+          requestId: a.value.r,
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '改归');
+          return confirmedNow(deps, item.id, '改归', a.value.r);
         if (res.status === 'refused') return error(res.message);
         // The chat's card drawn again, the filer or requester told (enqueued with the refile).
         if (res.status === 'refiled') o.wakeJobs();
@@ -252,15 +258,17 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         if (!(await isArchivist(deps, a.operatorOpenId, item)))
           return error('只有档案员可以撤下已提交的材料');
         // Confirmed since the card was drawn: not 撤下's question, the card as it is now.
-        if (item.archivalCode) return confirmedNow(deps, item.id, '撤下');
-        if (a.value.sure !== 1) return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item)) } };
+        if (item.archivalCode) return confirmedNow(deps, item.id, '撤下', a.value.r);
+        if (a.value.sure !== 1)
+          return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item), a.value.r) } };
         const res = await unfileItem(deps, {
           itemId: item.id,
           actorOpenId: a.operatorOpenId,
           source: 'card',
+          requestId: a.value.r,
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '撤下');
+          return confirmedNow(deps, item.id, '撤下', a.value.r);
         if (res.status === 'refused') return error(res.message);
         o.wakeJobs();
         return done(deps, item, res.message);
@@ -310,10 +318,11 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           reason: str(a.formValue?.reason),
           source: 'card',
           itemId: item.id,
+          ...(a.value.r !== undefined ? { requestId: a.value.r } : {}),
           ...(a.chatId ? { chatId: a.chatId } : {}),
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '免交');
+          return confirmedNow(deps, item.id, '免交', a.value.r);
         if (res.status === 'refused') return error(res.message);
         if (res.status === 'waived') o.wakeJobs();
         return done(deps, item, res.message);

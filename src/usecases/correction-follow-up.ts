@@ -22,17 +22,24 @@ interface CorrectionMade {
 }
 
 /**
- * An approved 申请更正 of the item, if one is open, is carried out by this correction: a
- * `correction_done` row names it (it is no longer listed as owed) and its requester hears what was
- * changed, in the correction's transaction (the caller holds the item's row lock). With `requestId`
- * (a 著录 made from that request's card) only that request is closed. Returns the requester told, if any.
+ * The approved 申请更正 this correction carries out: `requestId`, the one whose card it was made from
+ * (closed only while still owed), or `'open'`, whichever of the item's is owed (the command line, which
+ * has no card). None given (a correction card not opened for a request): nothing is closed.
+ */
+export type CarriesOut = number | 'open' | undefined;
+
+/**
+ * The approved 申请更正 the correction carries out (CarriesOut), if still owed: a `correction_done`
+ * row names it (it is no longer listed as owed) and its requester hears what was changed, in the
+ * correction's transaction (the caller holds the item's row lock). Returns the requester told, if any.
  */
 export async function closeApprovedRequest(
   tx: Db | Tx,
-  x: CorrectionMade & { itemId: number; requestId?: number },
+  x: CorrectionMade & { itemId: number; requestId: CarriesOut },
 ): Promise<string | undefined> {
+  if (x.requestId === undefined) return undefined;
   const req = await approvedOpenRequest(tx, x.itemId);
-  if (!req || (x.requestId !== undefined && req.id !== x.requestId)) return undefined;
+  if (!req || (x.requestId !== 'open' && req.id !== x.requestId)) return undefined;
   await insertAudit(tx, {
     at: x.now,
     actor: x.actor,
@@ -60,13 +67,14 @@ export async function closeApprovedRequest(
 /**
  * After an item was refiled or taken off (改归 / 撤下, from any path), in that transaction: its burst's
  * cards in the chat are drawn again as they are now (a `corrected-card` job keyed by the correction's
- * audit row, so a Lark failure is retried and the change is never lost), an approved request it carries
- * out is closed (closeApprovedRequest), and the filer, when someone else corrected it, is told in one
- * short direct message (not when the filer is that requester: their answer says it).
+ * audit row, so a Lark failure is retried and the change is never lost), the approved request it carries
+ * out (`requestId`) is closed (closeApprovedRequest), and the filer, when someone else corrected it, is
+ * told in one short direct message (not when the filer is that requester: their answer says it).
  */
 export async function followUpCorrection(
   tx: Db | Tx,
   x: CorrectionMade & {
+    requestId: CarriesOut;
     auditId: number;
     item: { id: number; burstId: number | null; filedBy: string };
     /** The line to the filer. */

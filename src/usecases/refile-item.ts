@@ -14,7 +14,7 @@ import { plainDate } from '../domain/plain-date.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './file-burst.js';
-import { followUpCorrection } from './correction-follow-up.js';
+import { followUpCorrection, type CarriesOut } from './correction-follow-up.js';
 import { takeItemOff } from './take-item-off.js';
 
 export type CorrectionOutcome =
@@ -38,11 +38,18 @@ async function liveItem(db: Db, itemId: number): Promise<{ item: FilingItemRow; 
  * the unit at any time, or the filer
  * within the 24-hour undo window (if they may file to the new task). Refused while the item holds a
  * live 档号 (checked under the item's row lock). Audited; its burst's cards in the chat are drawn again,
- * the filer told when someone else moved it, and an approved 申请更正 closed (followUpCorrection).
+ * the filer told when someone else moved it, and the approved 申请更正 it carries out (`requestId`)
+ * closed (followUpCorrection).
  */
 export async function refileItem(
   deps: FilingDeps,
-  input: { itemId: number; toTaskId: number; actorOpenId: string; source: ActionSource },
+  input: {
+    itemId: number;
+    toTaskId: number;
+    actorOpenId: string;
+    source: ActionSource;
+    requestId?: CarriesOut;
+  },
 ): Promise<CorrectionOutcome> {
   const { db } = deps;
   const { item, task: from } = await liveItem(db, input.itemId);
@@ -99,6 +106,7 @@ export async function refileItem(
     await followUpCorrection(tx, {
       auditId,
       item,
+      requestId: input.requestId,
       actor: input.actorOpenId,
       source: input.source,
       unitId: to.unitId,
@@ -143,12 +151,18 @@ async function otherUnitRefusal(db: Db, from: TaskContext, to: TaskContext): Pro
 
 /**
  * Takes a filed item off its task at any time (archivist/admin or CLI), e.g. after the undo window;
- * not while it holds a live 档号. Followed up as a refile is (followUpCorrection).
+ * not while it holds a live 档号. Followed up as a refile is (followUpCorrection, `requestId` too).
  */
 export async function unfileItem(
   /** `timeZone`: the day the filer is told their batch was handed in (TZ; China's when not given). */
   deps: { db: Db; clock: Clock; timeZone?: string },
-  input: { itemId: number; actorOpenId: string; source: ActionSource; reason?: string },
+  input: {
+    itemId: number;
+    actorOpenId: string;
+    source: ActionSource;
+    reason?: string;
+    requestId?: CarriesOut;
+  },
 ): Promise<CorrectionOutcome> {
   const { db } = deps;
   const { item, task } = await liveItem(db, input.itemId);
@@ -169,6 +183,7 @@ export async function unfileItem(
       followUpCorrection(tx, {
         auditId,
         item,
+        requestId: input.requestId,
         actor: input.actorOpenId,
         source: input.source,
         unitId: task.unitId,

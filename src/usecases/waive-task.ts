@@ -28,11 +28,10 @@ export async function waiveTask(
     reason: string;
     source: ActionSource;
     waive?: boolean;
-    /**
-     * The item whose correction card it was waived from (免交 on 更正): an approved 申请更正 of that
-     * item is carried out by it.
-     */
+    /** The item whose correction card it was waived from (免交 on 更正). */
     itemId?: number;
+    /** The approved 申请更正 of that item the card was opened for: carried out by it. */
+    requestId?: number;
     /** The chat it was done in (a command, or a card tapped there): its answer tells that chat. */
     chatId?: string;
   },
@@ -88,6 +87,7 @@ export async function waiveTask(
     if (item && input.itemId !== undefined)
       await closeApprovedRequest(tx, {
         itemId: input.itemId,
+        requestId: input.requestId,
         actor: input.actorOpenId,
         source: input.source,
         unitId: task.unitId,

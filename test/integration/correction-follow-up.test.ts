@@ -164,6 +164,102 @@ describe('what follows a correction', () => {
     expect(JSON.stringify(patch.content)).not.toContain('已交到');
   });
 
+  /** The item's approved request's audit rows after it (correction_done / correction_dropped), oldest first. */
+  const closings = (itemId: number) =>
+    queryRows<{ action: string; request_id: number; done: string | null }>(
+      h.db.db,
+      sql`select action, (details->>'requestId')::int as request_id, details->>'done' as done
+          from audit_log where item_id = ${itemId} and action in ('correction_done', 'correction_dropped')
+          order by id`,
+    );
+  /** Two open tasks of the village's own (not a household's) other than the item's, by id. */
+  const otherTasks = async (itemId: number) =>
+    (
+      await queryRows<{ id: number; code: string }>(
+        h.db.db,
+        sql`select t.id::int as id, t.code from tasks t join units u on u.id = t.unit_id
+            where u.code = ${org.village} and t.household_id is null and t.state <> 'waived'
+              and t.id <> (select task_id from filing_items where id = ${itemId})
+            order by t.code limit 2`,
+      )
+    ).map((t) => ({ id: t.id, code: t.code }));
+
+  it('改归 / 撤下 / 免交 close only the request whose card they were taken from; a plain correction card leaves it open', async () => {
+    // 改归 on a plain correction card (更正 without the request): the approved request stays owed.
+    const moved = await fileOnePhoto();
+    const approved = await approvedRequest(moved.fix, '应该交到别的任务');
+    const requestId = Number(actionValue(approved.card.data, 'fix-refile').r);
+    expect(requestId).toBeGreaterThan(0);
+    const [first, second] = await otherTasks(moved.itemId);
+    const told = sentTo(org.officer, '已改好：').length;
+    const plain = await clickDirect(org.archivist, { a: 'fix', i: moved.itemId });
+    const plainMenu = actionValue(plain.card.data, 'fix-refile');
+    expect(plainMenu.r).toBeUndefined();
+    expect((await clickDirect(org.archivist, plainMenu, { option: String(first!.id) })).toast.type).toBe(
+      'success',
+    );
+    await h.settle();
+    expect(await closings(moved.itemId)).toEqual([]);
+    expect(sentTo(org.officer, '已改好：')).toHaveLength(told);
+    expect(JSON.stringify(await archivistFinds('查 城关村'))).toContain('申请：应该交到别的任务');
+    // The request's own card still works: its 改归 closes that request, and the audit names it.
+    const own = await clickDirect(org.archivist, actionValue(approved.card.data, 'fix-refile'), {
+      option: String(second!.id),
+    });
+    expect(own.toast.type).toBe('success');
+    await h.settle();
+    expect(await closings(moved.itemId)).toEqual([
+      {
+        action: 'correction_done',
+        request_id: requestId,
+        done: expect.stringContaining(`改归到「${second!.code} `),
+      },
+    ]);
+    await waitFor('the requester told', () => sentTo(org.officer, `改归到「${second!.code} `)[0]);
+
+    // 免交 on a plain card leaves the request owed; 撤下 on the request's card (its question too) closes it.
+    const waived = await fileOnePhoto();
+    const approvedW = await approvedRequest(waived.fix, '这张交错了');
+    const requestW = Number(actionValue(approvedW.card.data, 'fix-unfile').r);
+    const plainW = await clickDirect(org.archivist, { a: 'fix', i: waived.itemId });
+    expect(actionValue(plainW.card.data, 'fix-waive').r).toBeUndefined();
+    const w = await clickDirect(org.archivist, actionValue(plainW.card.data, 'fix-waive'), {
+      formValue: { reason: '本村今年不开展' },
+    });
+    expect(w.toast.type).toBe('success');
+    await h.settle();
+    expect(await closings(waived.itemId)).toEqual([]);
+    expect(sentTo(org.officer, '已设为免交（本村今年不开展）')).toEqual([]);
+    const ask = await clickDirect(org.archivist, actionValue(approvedW.card.data, 'fix-unfile'));
+    expect(actionValue(ask.card.data, 'fix-unfile').r).toBe(requestW);
+    const off = await clickDirect(org.archivist, actionValue(ask.card.data, 'fix-unfile'));
+    expect(off.toast.type).toBe('success');
+    await h.settle();
+    expect(await closings(waived.itemId)).toEqual([
+      { action: 'correction_done', request_id: requestW, done: expect.stringContaining('撤下这件材料') },
+    ]);
+
+    // 撤下 on a plain card: the request stays owed, and its own card's 不用改了 still closes it.
+    const unfiled = await fileOnePhoto();
+    const approvedU = await approvedRequest(unfiled.fix, '不用交这张');
+    const requestU = Number(actionValue(approvedU.card.data, 'fix-drop').r);
+    const plainU = await clickDirect(org.archivist, { a: 'fix', i: unfiled.itemId });
+    const askU = await clickDirect(org.archivist, actionValue(plainU.card.data, 'fix-unfile'));
+    expect(actionValue(askU.card.data, 'fix-unfile').r).toBeUndefined();
+    expect((await clickDirect(org.archivist, actionValue(askU.card.data, 'fix-unfile'))).toast.type).toBe(
+      'success',
+    );
+    await h.settle();
+    expect(await closings(unfiled.itemId)).toEqual([]);
+    const dropped = await clickDirect(org.archivist, actionValue(approvedU.card.data, 'fix-drop'), {
+      formValue: { reason: '已撤下' },
+    });
+    expect(dropped.toast.type).toBe('success');
+    expect(await closings(unfiled.itemId)).toEqual([
+      { action: 'correction_dropped', request_id: requestU, done: null },
+    ]);
+  });
+
   /** `npm run cli -- archive …` on the bot's database (the running bot sends what it queued). */
   const cli = (...args: string[]) =>
     runArchiveCommand(args, { db: h.db.db, env: {}, out: () => undefined }).then(() => h.settle());
@@ -220,5 +316,12 @@ describe('what follows a correction', () => {
     await h.settle();
     const told = await waitFor('told after 免交', () => sentTo(org.officer, '已设为免交（本村没有此项）')[0]);
     expect(JSON.stringify(told.content)).toContain('您申请更正的城关村');
+    expect(await closings(waived.itemId)).toEqual([
+      {
+        action: 'correction_done',
+        request_id: Number(actionValue(approved.card.data, 'fix-waive').r),
+        done: expect.stringContaining('已设为免交'),
+      },
+    ]);
   });
 });

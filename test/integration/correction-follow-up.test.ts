@@ -188,7 +188,7 @@ describe('what follows a correction', () => {
     // 改归 on a plain correction card (更正 without the request): the approved request stays owed.
     const moved = await fileOnePhoto();
     const approved = await approvedRequest(moved.fix, '应该交到别的任务');
-    const requestId = Number(actionValue(approved.card.data, 'fix-refile').r);
+    const requestId = Number(actionValue(approved.card.data, 'fix-describe').r);
     expect(requestId).toBeGreaterThan(0);
     const [first, second] = await otherTasks(moved.itemId);
     const told = sentTo(org.officer, '已改好：').length;
@@ -220,7 +220,7 @@ describe('what follows a correction', () => {
     // 免交 on a plain card leaves the request owed; 撤下 on the request's card (its question too) closes it.
     const waived = await fileOnePhoto();
     const approvedW = await approvedRequest(waived.fix, '这张交错了');
-    const requestW = Number(actionValue(approvedW.card.data, 'fix-unfile').r);
+    const requestW = Number(actionValue(approvedW.card.data, 'fix-describe').r);
     const plainW = await clickDirect(org.archivist, { a: 'fix', i: waived.itemId });
     expect(actionValue(plainW.card.data, 'fix-waive').r).toBeUndefined();
     const w = await clickDirect(org.archivist, actionValue(plainW.card.data, 'fix-waive'), {
@@ -242,7 +242,7 @@ describe('what follows a correction', () => {
     // 撤下 on a plain card: the request stays owed, and its own card's 不用改了 still closes it.
     const unfiled = await fileOnePhoto();
     const approvedU = await approvedRequest(unfiled.fix, '不用交这张');
-    const requestU = Number(actionValue(approvedU.card.data, 'fix-drop').r);
+    const requestU = Number(actionValue(approvedU.card.data, 'fix-describe').r);
     const plainU = await clickDirect(org.archivist, { a: 'fix', i: unfiled.itemId });
     const askU = await clickDirect(org.archivist, actionValue(plainU.card.data, 'fix-unfile'));
     expect(actionValue(askU.card.data, 'fix-unfile').r).toBeUndefined();
@@ -319,7 +319,7 @@ describe('what follows a correction', () => {
     expect(await closings(waived.itemId)).toEqual([
       {
         action: 'correction_done',
-        request_id: Number(actionValue(approved.card.data, 'fix-waive').r),
+        request_id: Number(actionValue(approved.card.data, 'fix-describe').r),
         done: expect.stringContaining('已设为免交'),
       },
     ]);

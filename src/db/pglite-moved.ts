@@ -13,8 +13,8 @@ export const MOVED_MARKER = 'MOVED-TO-POSTGRES';
 export interface MovedRecord {
   /** When PostgreSQL took the archive (ISO). */
   at: string;
-  /** The PostgreSQL database, its password left out. */
-  to: string;
+  /** The PostgreSQL database, its password left out; unknown when the marker could not be read. */
+  to?: string;
   /** The name the folder was to get. */
   movedTo: string;
 }
@@ -24,19 +24,40 @@ export function writeMovedMarker(pgliteDir: string, record: MovedRecord): void {
 }
 
 export function readMovedMarker(pgliteDir: string): MovedRecord | undefined {
-  const file = join(pgliteDir, MOVED_MARKER);
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as MovedRecord;
-  } catch {
-    return { at: '?', to: 'PostgreSQL', movedTo: `${pgliteDir}.moved` };
-  }
+  return readMarkerFile(join(pgliteDir, MOVED_MARKER), pgliteDir);
 }
+
+/**
+ * A marker cut short (a full disk at the move) or edited by hand still says the archive was moved: the
+ * file's own time says when, and the folder's name is the one the move gives (`pglite.moved-YYYYMMDD`
+ * beside `pgliteDir`), never a made-up path such as DATA_DIR.moved.
+ */
+function readMarkerFile(file: string, pgliteDir: string): MovedRecord | undefined {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  let parsed: Record<string, unknown> = {};
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (value && typeof value === 'object') parsed = value as Record<string, unknown>;
+  } catch {
+    // Unreadable: told by its time and the move's naming below.
+  }
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+  const at = text(parsed['at']) ?? stat.mtime.toISOString();
+  return {
+    at,
+    ...(text(parsed['to']) ? { to: text(parsed['to']) } : {}),
+    movedTo: text(parsed['movedTo']) ?? `${pgliteDir}.moved-${at.slice(0, 10).replaceAll('-', '')}`,
+  };
+}
+
+/** `（postgres://…）` after 「PostgreSQL」 when the marker named the database. */
+const toText = (r: MovedRecord) => (r.to ? `（${r.to}）` : '');
 
 /** What happened and the rename to do by hand (the move's later refusal and every opening of the folder say it). */
 export function movedNotRenamedText(pgliteDir: string, r: MovedRecord): string {
   return (
-    `${pgliteDir} 里的档案已于 ${r.at.slice(0, 10)} 搬到 PostgreSQL（${r.to}），但这个文件夹没能改名，还叫 pglite。` +
+    `${pgliteDir} 里的档案已于 ${r.at.slice(0, 10)} 搬到 PostgreSQL${toText(r)}，但这个文件夹没能改名，还叫 pglite。` +
     `档案在 PostgreSQL 里，不要再用这个文件夹，也不要再搬：请停着机器人手工改名：mv ${pgliteDir} ${r.movedTo}；` +
     '然后在机器人的设置里把 DATABASE_URL 设为那个 PostgreSQL，再启动。'
   );
@@ -75,8 +96,8 @@ export function writeMovedAwayMarker(dataDir: string, record: MovedRecord): void
  */
 export function movedAway(dataDir: string): MovedRecord | undefined {
   if (existsSync(join(dataDir, 'pglite', 'PG_VERSION'))) return undefined;
-  const top = readMovedMarker(dataDir);
-  if (top) return top;
+  const top = readMarkerFile(join(dataDir, MOVED_MARKER), join(dataDir, 'pglite'));
+  if (top && existsSync(top.movedTo)) return top;
   let names: string[];
   try {
     names = readdirSync(dataDir);
@@ -87,8 +108,11 @@ export function movedAway(dataDir: string): MovedRecord | undefined {
     .filter((n) => /^pglite\.moved-\d{8}(-\d+)?$/.test(n))
     .sort()
     .find((n) => statSync(join(dataDir, n), { throwIfNoEntry: false })?.isDirectory());
-  if (!folder) return undefined;
+  // A marker that names no folder still there (deleted, as README allows, or a marker cut short):
+  // the folder found is named instead, and with neither the marker still refuses.
+  if (!folder) return top;
   const movedTo = join(dataDir, folder);
+  if (top) return { ...top, movedTo };
   const own = readMovedMarker(movedTo);
   if (own) return { ...own, movedTo };
   const day = folder.slice('pglite.moved-'.length, 'pglite.moved-'.length + 8);
@@ -110,7 +134,7 @@ export function movedAwayText(
       : '/etc/archive-bot/archive-bot.env（服务器上服务读的设置文件；PC 上是程序目录的 .env）';
   const away = [join(resolve(dataDir), MOVED_MARKER), r.movedTo].filter((p) => existsSync(p));
   return (
-    `数据目录 ${resolve(dataDir)} 的档案已于 ${r.at.slice(0, 10)} 用 db move-to-postgres 搬到 PostgreSQL（${r.to}），` +
+    `数据目录 ${resolve(dataDir)} 的档案已于 ${r.at.slice(0, 10)} 用 db move-to-postgres 搬到 PostgreSQL${toText(r)}，` +
     `原来的内置数据库改名为 ${r.movedTo}；而这次没有设置 DATABASE_URL，所以没有新建空的内置数据库，什么也没有做。` +
     `请在 ${file} 里写上 DATABASE_URL=那个 PostgreSQL 的地址（含密码），再启动机器人；命令行用 --env-file 读同一个文件。` +
     `确实要在这个数据目录从空的内置数据库重新开始（PostgreSQL 里的档案都不在其中）：先把 ${away.join(' 和 ')} 移到别处。`

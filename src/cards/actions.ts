@@ -230,6 +230,9 @@ export const UNIT_DETAIL = defineCardAction({
  */
 export const URGE = defineCardAction({ name: 'urge', value: z.object({ u: id }), stale: STALE });
 
+// 任务's list (usecases/task-pick-action.ts): the task chosen arrives as the click's `option`.
+export const TASK_PICK = defineCardAction({ name: 'task-pick', value: z.object({ u: id }), stale: STALE });
+
 // Units (usecases/bind-chat-action.ts).
 export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }), stale: STALE });
 

@@ -1,4 +1,4 @@
-import { BIND } from './actions.js';
+import { BIND, TASK_PICK } from './actions.js';
 import type { MissingList, MissingTask } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import type { TaskStatus } from '../db/repos/completeness.js';
@@ -9,7 +9,7 @@ import { byRank, worstFirst } from '../domain/digest.js';
 import { townshipNoVillageTasks, townshipOwnMaterials } from '../domain/township-chat.js';
 import type { VillageWord } from '../domain/village-word.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
-import { button, buttonRow, card, esc, linkButton, md, shortDate } from './card-kit.js';
+import { button, buttonRow, card, esc, linkButton, md, selectMenu, shortDate } from './card-kit.js';
 
 const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`);
 
@@ -108,26 +108,53 @@ export function missingCard(unitName: string, list: MissingList, timeZone: strin
   ]);
 }
 
-/** `below`: more after the list (a township's villages, cards/township-cards.ts). */
+/** How many of a unit's open tasks 任务's list shows, and offers in its menu. */
+export const TASK_LIST_SHOWN = 30;
+
+/**
+ * `below`: more after the list (a township's villages, cards/township-cards.ts). `unitId`: the menu that
+ * sends one task's card (TASK_PICK): a phone user taps instead of typing 「@归档助手 任务 C03」, which
+ * without the @ was read as ordinary chat and answered by nothing.
+ */
 export function taskListCard(
   unitName: string,
   tasks: TaskStatus[],
   timeZone: string,
   below: object[] = [],
+  unitId?: number,
 ): object {
   const open = tasks.filter((t) => t.state !== 'complete');
   if (open.length === 0) return card(`${unitName} · 归档任务`, 'green', [md('没有未完成的任务 👍')]);
-  const rows = open
-    .slice(0, 30)
-    .map(
-      (t) =>
-        `- **#${esc(t.code)}** ${esc(t.householdName ? `${t.householdName}户 ` : '')}${esc(t.title)}　${t.filed}/${
-          t.minCount
-        }，截止 ${shortDate(t.dueAt, timeZone)}`,
-    );
+  const shown = open.slice(0, TASK_LIST_SHOWN);
+  const rows = shown.map(
+    (t) =>
+      `- **#${esc(t.code)}** ${esc(t.householdName ? `${t.householdName}户 ` : '')}${esc(t.title)}　${t.filed}/${
+        t.minCount
+      }，截止 ${shortDate(t.dueAt, timeZone)}`,
+  );
+  const menu =
+    unitId === undefined
+      ? []
+      : [
+          selectMenu(
+            '选一项，发出它的任务卡片',
+            shown.map((t) => ({
+              text: `#${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}`,
+              value: String(t.taskId),
+            })),
+            TASK_PICK.value({ u: unitId }),
+          ),
+        ];
   return card(`${unitName} · 未完成的归档任务（${open.length} 项）`, 'blue', [
-    md(rows.join('\n') + (open.length > 30 ? `\n… 还有 ${open.length - 30} 项` : '')),
-    md("<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可交到该任务。</font>"),
+    md(
+      rows.join('\n') + (open.length > TASK_LIST_SHOWN ? `\n… 还有 ${open.length - TASK_LIST_SHOWN} 项` : ''),
+    ),
+    ...menu,
+    md(
+      unitId === undefined
+        ? "<font color='grey'>发送「任务 C03」查看某一项；回复那张任务卡片发送材料，即可交到该任务。</font>"
+        : "<font color='grey'>在上面选一项，机器人发出它的任务卡片；回复那张卡片发送材料，即可交到该任务。</font>",
+    ),
     ...below,
   ]);
 }

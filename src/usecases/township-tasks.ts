@@ -31,6 +31,6 @@ export async function townshipTasksCard(
   const words = childWords(unit.kind, await villageWordOf(deps.db, unit.id));
   const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
   if (tasks.some((t) => t.state !== 'complete'))
-    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words));
+    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words), unit.id);
   return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl, words });
 }

@@ -6,7 +6,7 @@ import {
   missingCard,
   noTaskListCard,
   progressCard,
-  taskCard,
+  TASK_LIST_SHOWN,
   taskListCard,
 } from '../cards/unit-cards.js';
 import { recordBotMessage } from '../db/repos/bot-messages.js';
@@ -25,6 +25,7 @@ import type { CommandDeclaration, CommandHandler } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
 import { townshipTasksCard } from './township-tasks.js';
+import { sendTaskCard } from './task-card-send.js';
 import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 import { leadersChatOf, unitsOfGroup } from './group-units.js';
@@ -231,30 +232,40 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
             `task-${msg.messageId}`,
           );
         }
-        const id = await replyCard(
-          deps.gateway,
-          msg.messageId,
-          taskCard(t, unit.name, tz),
-          `task-${msg.messageId}`,
-        );
-        await recordBotMessage(
-          deps.db,
-          { messageId: id, chatId: msg.chatId, purpose: 'task_card', unitId: unit.id, taskIds: [t.taskId] },
-          deps.clock.now(),
+        await sendTaskCard(
+          deps,
+          { replyTo: msg.messageId, chatId: msg.chatId, key: `task-${msg.messageId}` },
+          unit,
+          t,
+          tz,
         );
         return;
       }
       // A township's villages and a list all done both read the unit's progress: once.
       const progress = progressOnce(deps, unit);
-      await replyCard(
+      const list = await replyCard(
         deps.gateway,
         msg.messageId,
         (await townshipTasksCard(deps, unit, tasks, tz, progress)) ||
           (tasks.every((t) => t.state === 'complete') &&
             (await nothingLeftCard(deps, unit, await workLeftUnder(progress)))) ||
-          taskListCard(unit.name, tasks, tz),
+          taskListCard(unit.name, tasks, tz, [], unit.id),
         `tasks-${msg.messageId}`,
       );
+      // Its menu sends the card of a task it listed (task-pick-action.ts), in this chat only.
+      const shown = tasks.filter((t) => t.state !== 'complete').slice(0, TASK_LIST_SHOWN);
+      if (shown.length > 0)
+        await recordBotMessage(
+          deps.db,
+          {
+            messageId: list,
+            chatId: msg.chatId,
+            purpose: 'task_list',
+            unitId: unit.id,
+            taskIds: shown.map((t) => t.taskId),
+          },
+          deps.clock.now(),
+        );
     },
     progress: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);

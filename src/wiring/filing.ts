@@ -34,6 +34,7 @@ import { unitCommands } from '../usecases/unit-commands.js';
 import { waiveCommands } from '../usecases/waive-command.js';
 import { drawTaskCardsNow } from '../usecases/task-cards-now.js';
 import { findPageAction } from '../usecases/find-items.js';
+import { taskPickAction } from '../usecases/task-pick-action.js';
 import type { FeatureEnv } from './feature-env.js';
 import { opsAlertOptions } from './ops-alerts.js';
 
@@ -199,6 +200,7 @@ export function unitsFeature(env: FeatureEnv): Feature {
     cardActions: [
       bindChatAction({ cardsAgain: () => env.handlesJob(FILING_CARD_AGAIN_JOB) }),
       findPageAction(),
+      taskPickAction({ timeZone: env.config.timeZone }),
     ],
     onBotAdded: onboardChat,
     onBotRemoved: leaveChat,

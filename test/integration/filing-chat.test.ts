@@ -9,7 +9,7 @@ import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { localDay } from '../../src/domain/working-days.js';
-import { buttonValue, cardButtons } from '../support/cards.js';
+import { buttonValue, cardButtons, cardMenus } from '../support/cards.js';
 import { tapCard } from '../support/chat-actions.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -527,6 +527,73 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     await burstReply(replyIds[0]!);
     items = await liveItems();
     expect(items.at(-1)).toMatchObject({ task_code: 'C07', via: 'reply', n: 2 });
+  });
+
+  /**
+   * The list said 「发送「任务 C03」查看某一项」, but in a group a text without the @ is ordinary chat: an
+   * officer who typed it as told got no answer at all. The list now has a menu that sends the card.
+   */
+  it('任务 sent without the @ lists the tasks, and its menu sends a task card to reply to', async () => {
+    const asked = await postText(h, { chatId, sender: org.officer, text: '任务' });
+    const list = await replyTo(asked);
+    const [menu] = cardMenus(cardOf(list));
+    expect(menu!.placeholder).toBe('选一项，发出它的任务卡片');
+    // C07 is done by now (the test before): C06 is still open.
+    expect(menu!.options.some((o) => o.text.startsWith('#C07 '))).toBe(false);
+    const c06 = menu!.options.find((o) => o.text.startsWith('#C06 '))!;
+    expect(c06).toBeDefined();
+    expect(JSON.stringify(cardOf(list))).not.toContain('发送「任务 C03」');
+    // Recorded once Lark has answered the send: then its menu is taken.
+    await waitFor(
+      'the list recorded',
+      async () =>
+        (await queryRows(h.db.db, sql`select 1 from bot_messages where message_id = ${list.messageId}`))
+          .length > 0,
+    );
+
+    // Another chat's tap on it (a forwarded copy), or a task the list did not show: refused, nothing sent.
+    const sentBefore = h.fake.sentMessages().length;
+    const elsewhere = await tapCard(h, {
+      operator: org.officer,
+      value: menu!.value,
+      chatId: id('oc_'),
+      messageId: list.messageId,
+      option: c06.value,
+    });
+    expect(elsewhere.toast).toMatchObject({ type: 'error', content: '这个按钮已失效' });
+    const forged = await click(org.officer, menu!.value, list.messageId, undefined);
+    expect(forged.toast.type).toBe('error');
+    expect(h.fake.sentMessages()).toHaveLength(sentBefore);
+
+    const picked = await tapCard(h, {
+      operator: org.officer,
+      value: menu!.value,
+      chatId,
+      messageId: list.messageId,
+      option: c06.value,
+    });
+    expect(picked.toast).toMatchObject({
+      type: 'success',
+      content: '已发出 #C06 的任务卡片：回复它发送材料',
+    });
+    const taskCard = await replyTo(list.messageId);
+    expect(JSON.stringify(cardOf(taskCard))).toContain('#C06');
+    await waitFor(
+      'the task card recorded',
+      async () =>
+        (
+          await queryRows(
+            h.db.db,
+            sql`select 1 from bot_messages where message_id = ${taskCard.messageId} and purpose = 'task_card'`,
+          )
+        ).length > 0,
+    );
+    const before = (await liveItems()).length;
+    const replyIds = await postPhotos(1, { parentId: taskCard.messageId });
+    await burstReply(replyIds[0]!);
+    const items = await liveItems();
+    expect(items).toHaveLength(before + 1);
+    expect(items.at(-1)).toMatchObject({ task_code: 'C06', via: 'reply', n: 1 });
   });
 
   it('answers 进度 and 缺什么 with figures that match the database', async () => {

@@ -1,4 +1,5 @@
 /** The weekly digest's figures for one leader's unit. Pure: rollups, changes and ranking. */
+import { addDays, isoWeek } from './working-days.js';
 
 /** A digest reports at most this many whole weeks (since the last one that reached its unit). */
 export const DIGEST_WEEKS_AT_MOST = 4;
@@ -70,6 +71,14 @@ export interface DigestQuality {
 /** The digest's 质量问题 figure: every problem the page it opens lists (the three lists' totals). */
 export const qualityTotal = (q: DigestQuality): number =>
   q.compressed + q.undescribed + q.needsReupload + q.failed + q.tooLarge;
+
+/**
+ * What a digest sent on `day` compares with, as it names it: 「较上周」 when its baseline (the latest
+ * snapshot before its week, `beforeWeek`: the last digest's figures) is the week before's, or there is
+ * none; 「较上次周报」 when it is older (weeks whose digest never went out). The unit page says the same.
+ */
+export const changeLabelOf = (beforeWeek: string | undefined, day: string): DigestFigures['changeLabel'] =>
+  !beforeWeek || beforeWeek === isoWeek(addDays(day, -7)) ? '较上周' : '较上次周报';
 
 export const percentOf = (c: Counts): number | null =>
   c.total === 0 ? null : Math.round((c.done / c.total) * 1000) / 10;

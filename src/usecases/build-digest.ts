@@ -8,6 +8,7 @@ import { ownersNow, reminderTaskDetails } from '../db/repos/reminder-candidates.
 import { missingText } from '../domain/checklist-task-state.js';
 import {
   bestAndWorst,
+  changeLabelOf,
   composeRaw,
   DIGEST_WEEKS_AT_MOST,
   namesApart,
@@ -133,7 +134,7 @@ async function buildDigest(
     week: isoWeek(monday),
     weekName: weeksName(monday, weeks, day),
     weeks,
-    changeLabel: !before || before.week === isoWeek(addDays(day, -7)) ? '较上周' : '较上次周报',
+    changeLabel: changeLabelOf(before?.week, day),
     from,
     to,
     scope: unitRow(scope, rolled.total, earlier.get(scope.id)),

@@ -35,9 +35,9 @@ import { personName } from '../../domain/person-name.js';
 import { lastUrges, lastUrgesOfTasks } from '../../db/repos/urge-history.js';
 import { URGES_PER_CHAT_A_DAY } from '../../domain/urge-period.js';
 import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
-import { snapshotsOf } from '../../db/repos/digest-snapshots.js';
-import { byRank, changeText, namesApart, unitRow } from '../../domain/digest.js';
-import { addDays, isoWeek } from '../../domain/working-days.js';
+import { snapshotsBefore } from '../../db/repos/digest-snapshots.js';
+import { byRank, changeLabelOf, changeText, namesApart, unitRow } from '../../domain/digest.js';
+import { isoWeek, localDay } from '../../domain/working-days.js';
 import { URGE_ROLES } from '../../domain/units-people.js';
 
 const UNCONFIRMED = '督办可能已送达，发送时网络中断，机器人无法查看群消息确认；请到群里看一看，没有收到再按';
@@ -111,6 +111,9 @@ export async function unitPage(c: PageContext): Promise<void> {
   const unit = await visibleUnit(c, c.params.id!);
   const now = clock.now();
   const { period, label, week } = qualityPeriod(c.koa.query, timeZone, day(now, timeZone));
+  // The day of the digest the children's change is as of: the one whose weeks `?from&to` carry (it is
+  // sent in the week after them), else this week's (the latest).
+  const digestDay = period && week ? localDay(period.to, timeZone) : day(now, timeZone);
   // ?due=YYYY-MM-DD: that day's open tasks (the digest's 「接下来的截止日期」 line for the day).
   const due = dueDay(c.koa.query, timeZone);
   // ?overdue_page=N: the 逾期 list's page (most overdue first, 50 a page; the digest's 逾期 opens page 1).
@@ -159,7 +162,7 @@ export async function unitPage(c: PageContext): Promise<void> {
     db,
     overdue.map((o) => ({ unitId: o.unitId, taskId: o.taskId })),
   ).then((l) => overdue.map((o) => urgeOfTask(l.get(`${o.unitId}:${o.taskId}`), o)));
-  const [urged, owners, lastUrged, rowUrged, readersOf, lastWeek] = await Promise.all([
+  const [urged, owners, lastUrged, rowUrged, readersOf, before] = await Promise.all([
     urgeStates(db, unitIds, urgeDay),
     ownersOfTasks(
       db,
@@ -181,11 +184,13 @@ export async function unitPage(c: PageContext): Promise<void> {
         ]),
       ),
     ),
-    // Last week's digest snapshot of each child: 较上周, as the digest's table gives it (the card sends
-    // the leader here for the whole list when its table is cut).
-    snapshotsOf(
+    // What that digest compared with: the unit's latest snapshot before its week (the last digest's
+    // figures, however long ago), so each child's change is the digest table's, under its label (the
+    // card sends the leader here for the whole list when its table is cut).
+    snapshotsBefore(
       db,
-      isoWeek(addDays(day(now, timeZone), -7)),
+      isoWeek(digestDay),
+      unit.id,
       progress.children.map((ch) => ch.unit.id),
     ),
   ]);
@@ -248,7 +253,7 @@ export async function unitPage(c: PageContext): Promise<void> {
         : html`<h2>每周完成率</h2>
             <div class="card muted">还没有周报快照（每周周报发出时记录一次）。</div>`
     }
-    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row', undefined, readersOf.get(id)), lastWeek, children) : ''}
+    ${ranked.length > 0 ? childrenTable(c, unit.path, ranked, rank, urged, mayUrge, later, (id) => lastUrgeNote(lastUrged.get(id), now, timeZone, 'row', undefined, readersOf.get(id)), { counts: before?.counts ?? new Map(), label: changeLabelOf(before?.week, digestDay) }, children) : ''}
     ${progress.retired.length > 0 ? retiredChildren(progress.retired, progress.children.length === 0, now, timeZone) : ''}
     ${own.length > 0 ? tasksTable(own, timeZone, now) : ''}
     ${
@@ -395,11 +400,12 @@ function childrenTable(
   later: string | undefined,
   /** 「12月3日督办，之后提交了 2 件；已读 3 人」 under a village urged before. */
   lastUrged: (unitId: number) => Html | string,
-  lastWeek: Map<number, { total: number; done: number; overdue: number }>,
+  /** The digest's baseline of each child and its label (「较上周」, or 「较上次周报」 after missed weeks). */
+  before: { counts: Map<number, { total: number; done: number; overdue: number }>; label: string },
   /** What the units below are called (a township's 村, 社区 or 村（社区）; a county's 乡镇); else 下级单位. */
   word?: string,
 ): Html {
-  // Percentage points since last week's digest, rounded as the card rounds them.
+  // Percentage points since the digest's baseline, rounded as the card rounds them.
   const change = (ch: (typeof children)[number]) =>
     changeText(
       unitRow(
@@ -409,7 +415,7 @@ function childrenTable(
           done: ch.counts.complete + ch.counts.waived,
           overdue: ch.counts.overdue,
         },
-        lastWeek.get(ch.unit.id),
+        before.counts.get(ch.unit.id),
       ).change,
     );
   return html`<h2>${word ? `各${word}` : '下级单位'}</h2>
@@ -420,7 +426,7 @@ function childrenTable(
           <th>${word ?? '单位'}</th>
           <th>完成率</th>
           <th class="n hide">已齐/共</th>
-          <th class="n">较上周</th>
+          <th class="n">${before.label}</th>
           <th class="n">逾期</th>
           <th></th>
         </tr>

@@ -43,7 +43,7 @@ export function unfiledLine(u: { total: number; cardsAgain: number }): string {
   return (
     `📥 还有 ${u.total} 组材料没交到任务里` +
     (u.cardsAgain > 0
-      ? `，${u.cardsAgain === u.total ? '' : `其中 ${u.cardsAgain} 组`}的选择卡片已重新发在原消息下面，点一下就能交，不用交的点「不用交」`
+      ? `，${u.cardsAgain === u.total ? '' : `其中 ${u.cardsAgain} 组的`}选择卡片已重新发在原消息下面，点一下就能交，不用交的点「不用交」`
       : '') +
     '。@我 发送「未归档」可以查看全部。'
   );

@@ -197,7 +197,8 @@ export async function buildReminders(
       dueSoon: c.dueSoon,
       mentions,
       pageUrl: opts.publicUrl ? `${opts.publicUrl}/units/${c.unitId}` : undefined,
-      unfiled: { total: waiting.length, cardsAgain: again.length },
+      // A split burst's parts are one 组 with one parts card, as 未归档 lists them.
+      unfiled: { total: oneCardEach(waiting).length, cardsAgain: again.length },
     };
     sends.push({
       kind: 'reminder',

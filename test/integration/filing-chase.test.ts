@@ -95,7 +95,8 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     // Wednesday 09:00: it has.
     await w.runAt('2026-11-25T09:00:00+08:00', scheduler);
     const [reminder] = w.sentTo(w.chats.village1);
-    expect(text(reminder!)).toContain('还有 1 组材料没交到任务里');
+    // Every one of them sent again: 「…，选择卡片已重新发」, not 「…，的选择卡片」.
+    expect(text(reminder!)).toContain('还有 1 组材料没交到任务里，选择卡片已重新发在原消息下面');
     expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
     // Anyone who may file them may clear what needs no filing (a colleague's chat picture, too).
     expect(text(reminder!)).toContain('不用交的点「不用交」');
@@ -418,7 +419,11 @@ describe('unfiled bursts are chased until they are filed or set aside', () => {
     expect(cardsUnderPhotos()).toHaveLength(2);
     expect(text(again)).toContain('材料已分开，请分别选择任务');
     const [reminder] = w.sentTo(chatId).slice(-1);
-    expect(text(reminder!)).toContain('选择卡片已重新发在原消息下面');
+    // Two bursts left waiting here by the tests before, and the split one: its three parts are one 组 with
+    // one parts card, as 未归档 lists them (before: 「还有 5 组」).
+    expect(text(reminder!)).toContain(
+      '📥 还有 3 组材料没交到任务里，选择卡片已重新发在原消息下面，点一下就能交',
+    );
     // Anyone who may file them may clear what needs no filing (a colleague's chat picture, too).
     expect(text(reminder!)).toContain('不用交的点「不用交」');
   });

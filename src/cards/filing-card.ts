@@ -222,10 +222,10 @@ export function leadersChatCard(summary: string, leadersChat: string): object {
  */
 export function directChatCard(summary: string, o: { saving?: boolean; allRepeats?: boolean } = {}): object {
   // Every file is one the sender already sent to a work group: forwarding it there again would only
-  // make a second copy.
+  // make a second copy. One by one: Lark does not always let the bot download files inside a 合并转发.
   const next = o.allRepeats
     ? '这些文件之前已经收到过，不用再转发到工作群。'
-    : '私聊里不能交到任务里：请把它们转发到本村（本单位）的工作群，再在群里选择交到哪项任务。';
+    : '私聊里不能交到任务里：请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群，再在群里选择交到哪项任务。';
   return card('收到材料', 'blue', [
     md(`${esc(summary)}\n\n${o.saving ? '材料正在保存。' : '材料已保存。'}${next}`),
   ]);

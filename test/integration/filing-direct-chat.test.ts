@@ -64,7 +64,8 @@ describe('photos sent to the bot in a direct chat', () => {
     // There is no 「群」 here, and 绑定 in a direct chat is refused: that advice was a dead end.
     expect(text).not.toContain('本群');
     expect(text).not.toContain('绑定');
-    expect(text).toContain('转发到本村（本单位）的工作群');
+    // One by one: a 合并转发 of several files may be one Lark does not let the bot download from.
+    expect(text).toContain('逐条转发（不要用「合并转发」）到本村（本单位）的工作群');
   });
 
   it('sent to the work group afterwards, as the answer says: the group’s card does not call it a repeat', async () => {
@@ -86,7 +87,9 @@ describe('photos sent to the bot in a direct chat', () => {
       expect((await h.post(ev)).status).toBe(200);
       return replyText(await replyAfterQuiet(h, clock, messageId));
     };
-    expect(await post(id('oc_dm_'), 'p2p')).toContain('请把它们转发到本村（本单位）的工作群');
+    expect(await post(id('oc_dm_'), 'p2p')).toContain(
+      '请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群',
+    );
     // Before: 「其中 1 个与之前收到的文件完全相同，只保存一份」 to an officer who did as told.
     const inGroup = await post(groupId, 'group');
     expect(inGroup).toContain('收到 1 张照片');
@@ -127,7 +130,7 @@ describe('photos sent to the bot in a direct chat', () => {
     // With a photo not sent before: the repeat is named, and the new one is still to be forwarded.
     const mixed = await post(dm, 'p2p', [93, 94]);
     expect(mixed).toContain('其中 1 个与之前收到的文件完全相同');
-    expect(mixed).toContain('请把它们转发到本村（本单位）的工作群');
+    expect(mixed).toContain('请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群');
     // Someone else's copy of the same photo is not theirs to have sent before.
     const other = await post(id('oc_dm_'), 'p2p', [93], org.archivist);
     expect(other).not.toContain('完全相同');
@@ -142,13 +145,13 @@ describe('photos sent to the bot in a direct chat', () => {
       expect((await postDirect(messageId, 'image', { image_key: key }, dm)).status).toBe(200);
       return replyText(await replyAfterQuiet(h, clock, messageId));
     };
-    expect(await post(95)).toContain('请把它们转发到本村（本单位）的工作群');
+    expect(await post(95)).toContain('请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群');
     // The same photo again in the direct chat: a repeat, but no work group holds it, so 「不用再转发」
     // would leave it handed in nowhere.
     const again = await post(95);
     expect(again).toContain('完全相同');
     expect(again).not.toContain('不用再转发到工作群');
-    expect(again).toContain('请把它们转发到本村（本单位）的工作群');
+    expect(again).toContain('请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群');
   });
 
   it('an empty file sent there is answered with where to send it again, not with choosing a task', async () => {

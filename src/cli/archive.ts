@@ -10,6 +10,7 @@ import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
 import { checkCorrectionLine, runCorrection } from './archive-corrections.js';
+import { regroupLine, runRegroup } from './archive-regroup.js';
 import { listTransfers } from './archive-transfers.js';
 import { reportTransferCorrection } from '../usecases/report-transfer-correction.js';
 import { describeItem } from '../usecases/describe-item.js';
@@ -33,6 +34,11 @@ export const ARCHIVE_USAGE = `用法:
   archive transfers --reported 条目ID                             该条目的移交后变更已向县档案馆报送更正
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
+  archive split --item ID --files 文件ID,文件ID                    移出：这些文件成为同一任务的新一件
+                                                                 （文件ID 见 archive files --item ID）
+  archive merge --item ID --from ID                              并入：--from 那一件的文件排到本件之后，
+                                                                 那一件不再单独成件（须同一任务、都未确认）
+  archive files --item ID                                        列出一件的文件（文件ID、类型、文件名）
   archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
                                                                  免交（--reopen 恢复为需提交）
   archive retention --unit CODE --task 清单项编号 --year YYYY --to 永久|30年|10年
@@ -63,6 +69,8 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   to: { type: 'string' },
   reported: { type: 'string' },
+  files: { type: 'string' },
+  from: { type: 'string' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -94,6 +102,8 @@ function archiveLine(args: readonly string[]) {
     if (v.reopen !== undefined && sub !== 'waive') throw usage();
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
     if (v.reported !== undefined && sub !== 'transfers') throw usage();
+    if (v.files !== undefined && sub !== 'split') throw usage();
+    if (v.from !== undefined && sub !== 'merge') throw usage();
   } catch {
     throw usage();
   }
@@ -106,12 +116,13 @@ function archiveLine(args: readonly string[]) {
   if ((sub === 'unconfirm' && item === undefined && !v.code) || (sub === 'describe' && item === undefined))
     throw usage();
   checkCorrectionLine(sub, v, item, year);
-  return { sub, v, year, item, pages, photo, reported };
+  const regroup = regroupLine(sub, v, item);
+  return { sub, v, year, item, pages, photo, reported, regroup };
 }
 
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
-  const { sub, v, year, item, pages, photo, reported } = archiveLine(args);
+  const { sub, v, year, item, pages, photo, reported, regroup } = archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
     const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
@@ -187,6 +198,10 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
     return;
   }
+  if (regroup) {
+    await runRegroup(regroup, ctx);
+    return;
+  }
   if (sub === 'transfers') {
     if (reported !== undefined) {
       // The county archive was sent the correction of this item's retired 档号 (移交后变更).
@@ -219,6 +234,9 @@ export const archiveCommand: CliCommand = {
     'describe',
     'refile',
     'unfile',
+    'split',
+    'merge',
+    'files',
     'waive',
     'retention',
     'gaps',
@@ -227,9 +245,10 @@ export const archiveCommand: CliCommand = {
   // Options left out or mistyped are said before the database is opened (and migrated).
   wellFormed: (args) => archiveLine(args) !== undefined,
   summary:
-    '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、waive、retention、transfers',
+    '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、split、merge、files、waive、retention、transfers',
   // `transfers --reported N` writes (marks a correction reported); the listing only reads.
   readsOnly: (args) =>
-    args[0] === 'transfers' && !args.some((a) => a === '--reported' || a.startsWith('--reported=')),
+    args[0] === 'files' ||
+    (args[0] === 'transfers' && !args.some((a) => a === '--reported' || a.startsWith('--reported='))),
   run: runArchiveCommand,
 };

@@ -5,7 +5,7 @@ import { packageDownload } from './package-download.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
-import { itemDescribe, itemPage } from './pages/item-page.js';
+import { itemDescribe, itemMerge, itemPage, itemSplit } from './pages/item-page.js';
 import { packagePage } from './pages/package-page.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
@@ -61,6 +61,20 @@ export const BROWSING_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '更正著录（档号生效后只限档案员）',
     handler: itemDescribe,
+  },
+  {
+    method: 'POST',
+    path: '/items/:id/split',
+    who: 'signed-in',
+    summary: '移出：勾选的文件成为同一任务的新一件（档案员、管理员）',
+    handler: itemSplit,
+  },
+  {
+    method: 'POST',
+    path: '/items/:id/merge',
+    who: 'signed-in',
+    summary: '并入：同一任务的另一件并入本件（档案员、管理员）',
+    handler: itemMerge,
   },
   { method: 'GET', path: '/files/:id', who: 'signed-in', summary: '原件下载', handler: fileOriginal },
   { method: 'GET', path: '/thumbs/:id', who: 'signed-in', summary: '缩略图', handler: fileThumbnail },

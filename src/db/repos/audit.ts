@@ -42,7 +42,13 @@ export type AuditAction =
   /** 「已报送更正」: a 移交后变更's correction marked as sent to the county archive (details: 档号, package). */
   | 'transfer_correction'
   /** 撤销标记: a 「已报送更正」 mark taken back, the correction owed again (details: the mark taken back). */
-  | 'transfer_correction_undone';
+  | 'transfer_correction_undone'
+  /** 移出: files of an item taken out into a new item (details: toItemId, materialIds); on the new item `split_from`. */
+  | 'split_out'
+  | 'split_from'
+  /** 并入: another item's files joined this one (details: fromItemId, materialIds); on the ended item `merged_into`. */
+  | 'merge_in'
+  | 'merged_into';
 
 export type ActionSource = 'chat' | 'card' | 'cli';
 

@@ -125,7 +125,12 @@ function unfiledSelect(f: Filter) {
                         count(*) filter (where m.kind = 'audio')::int as audio,
                         count(*) filter (where m.kind = 'video')::int as videos
                       from materials m
-                      where m.burst_id = b.id and m.status = 'stored' and m.role is distinct from 'cover') s
+                      where m.burst_id = b.id and m.status = 'stored' and m.role is distinct from 'cover'
+                        -- A file in a live item waits for nothing: a burst whose filing was 并入 another
+                        -- item (its files now there) is not chased.
+                        and not exists (select 1 from filing_item_materials fim
+                                          join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
+                                        where fim.material_id = m.id)) s
           on s.stored > 0
         where b.status = 'closed' and b.ack_message_id is not null
           ${chats}
@@ -150,9 +155,10 @@ function unfiledSelect(f: Filter) {
 }
 
 /**
- * Bursts waiting to be filed, oldest first: closed and answered, at least one stored material, no
- * live filing, and not set aside (the newest of 不归档 / 重新选择任务 decides). Chats whose binding
- * ended or paused are left out: nobody can file there.
+ * Bursts waiting to be filed, oldest first: closed and answered, at least one stored material in no
+ * live item (a burst 并入 another item waits for nothing), no live filing, and not set aside (the
+ * newest of 不归档 / 重新选择任务 decides). Chats whose binding ended or paused are left out: nobody
+ * can file there.
  */
 export async function unfiledBursts(db: Db, f: Filter = {}): Promise<UnfiledBurst[]> {
   const select = unfiledSelect(f);

@@ -66,6 +66,10 @@ export const ACTION_LABEL: Record<string, string> = {
   join_late: '补入（下载完成后自动归入）',
   transfer_correction: '已报送更正（移交后变更）',
   transfer_correction_undone: '撤销已报送更正的标记',
+  split_out: '移出文件为新件',
+  split_from: '由别的件移出而成',
+  merge_in: '并入另一件的文件',
+  merged_into: '并入别的件',
 };
 
 /** The kinds' words on the pages: 「3 张照片」, 「1 份文件」. */

@@ -12,6 +12,8 @@ import { layout } from './layout.js';
 import { crumbs } from './unit-view.js';
 import { materialStatusLabel } from '../../domain/material-status.js';
 import { actorLabel, unnamedPerson } from '../../domain/person-name.js';
+import { mergedInto } from '../../db/repos/item-regroup.js';
+import { postMerge, postSplit, regroupSection, type RegroupResult } from './regroup-forms.js';
 import {
   describeAccess,
   describeForm,
@@ -51,6 +53,18 @@ export async function itemDescribe(c: PageContext): Promise<void> {
   await showItem(c, await visibleItem(c), result);
 }
 
+/** POST /items/:id/split (CSRF-checked): 移出为新件; the page again, saying what was done or why not. */
+export async function itemSplit(c: PageContext): Promise<void> {
+  const result = await postSplit(c, await visibleItem(c));
+  await showItem(c, await visibleItem(c), undefined, result);
+}
+
+/** POST /items/:id/merge (CSRF-checked): the item named joins this one; the page again. */
+export async function itemMerge(c: PageContext): Promise<void> {
+  const result = await postMerge(c, await visibleItem(c));
+  await showItem(c, await visibleItem(c), undefined, result);
+}
+
 async function visibleItem(c: PageContext): Promise<ItemDetail> {
   const d = await itemDetail(c.deps.db, c.params.id!);
   if (!d || !canSee(c.viewer, d.unit.path)) throw new NotFound();
@@ -69,7 +83,12 @@ async function visibleItem(c: PageContext): Promise<ItemDetail> {
   };
 }
 
-async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult): Promise<void> {
+async function showItem(
+  c: PageContext,
+  d: ItemDetail,
+  result?: DescribeResult,
+  regroup?: RegroupResult,
+): Promise<void> {
   const { timeZone } = c.deps;
   const now = c.deps.clock.now();
   const access = await describeAccess(c, d);
@@ -84,6 +103,14 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
       result
         ? html`<div class="card" id="describe-result" role="status">
             <span class="${result.ok ? 'ok' : 'bad'}">${result.message}</span>
+          </div>`
+        : ''
+    }
+    ${
+      regroup
+        ? html`<div class="card" id="regroup-result" role="status">
+            <span class="${regroup.ok ? 'ok' : 'bad'}">${regroup.message}</span>
+            ${regroup.link ? html` <a id="regroup-link" href="${regroup.link.href}">${regroup.link.text}</a>` : ''}
           </div>`
         : ''
     }
@@ -109,7 +136,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         <dt>提交</dt>
         <dd>
           ${d.item.filedByName ?? unnamedPerson(d.item.filedBy)}
-          ${dateTime(d.item.filedAt, now, timeZone)}${d.item.undoneAt ? html` <span class="bad">已撤销</span>` : ''}
+          ${dateTime(d.item.filedAt, now, timeZone)}${d.item.undoneAt ? undoneNote(await mergedInto(c.deps.db, d.item.id)) : ''}
         </dd>
         ${DESCRIPTION_FIELDS.filter(([k]) => desc[snake(k)] != null && desc[snake(k)] !== '').map(
           ([k, label]) =>
@@ -123,6 +150,7 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
     ${shown ? html`<div class="card viewer" id="viewer">${viewer(shown)}</div>` : ''}
     <h2>材料（${d.materials.length}）</h2>
     <div class="thumbs" id="materials">${d.materials.map((m) => thumb(d.item.id, m))}</div>
+    ${regroupSection(c, d)}
     <h2>操作记录</h2>
     <div class="scroll">
       <table id="audit">
@@ -141,8 +169,14 @@ async function showItem(c: PageContext, d: ItemDetail, result?: DescribeResult):
         )}
       </table>
     </div>`;
-  page(c.koa, result?.status ?? 200, layout(d.item.title, c.viewer, body));
+  page(c.koa, regroup?.status ?? result?.status ?? 200, layout(d.item.title, c.viewer, body));
 }
+
+/** An undone item: 已撤销, or, when it was 并入 another, which (its files are there now). */
+const undoneNote = (into: number | undefined): Html =>
+  into === undefined
+    ? html` <span class="bad">已撤销</span>`
+    : html` <span class="bad" id="merged-into">已并入<a href="/items/${into}">件 #${into}</a></span>`;
 
 /**
  * The live 档号; else the one the item lost, marked 停用 with when and why (its files recalled: the

@@ -1,0 +1,89 @@
+import type { Db } from '../db/client.js';
+import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { lockRegroupItems, splitItemRows } from '../db/repos/item-regroup.js';
+import { hasUnitRole } from '../db/repos/people.js';
+import { getTaskContext } from '../db/repos/tasks.js';
+import { decideSplit, type RegroupRefusal } from '../domain/item-regroup.js';
+import type { Clock } from '../ports/clock.js';
+
+export type RegroupOutcome =
+  | { status: 'split'; itemId: number; newItemId: number; moved: number; message: string }
+  | { status: 'merged'; itemId: number; fromItemId: number; moved: number; message: string }
+  | { status: 'refused'; reason: RegroupRefusal | 'not_allowed' | 'not_found'; message: string };
+
+/** Who may regroup an item: the CLI, or an archivist or admin of the item's unit or above. */
+export async function mayRegroup(db: Db, actor: string, source: ActionSource | 'page', taskId: number) {
+  if (source === 'cli') return true;
+  const task = await getTaskContext(db, taskId);
+  return task !== undefined && hasUnitRole(db, actor, { path: task.unitPath }, ['archivist', 'admin']);
+}
+
+export const NOT_FOUND: RegroupOutcome = { status: 'refused', reason: 'not_found', message: '找不到这一件' };
+export const NOT_ALLOWED: RegroupOutcome = {
+  status: 'refused',
+  reason: 'not_allowed',
+  message: '只有本单位的档案员或管理员可以移出、并入',
+};
+
+/**
+ * 移出: the chosen files of a filed item become a new item of the same task (decideSplit's rules).
+ * The new item starts without 著录: the source's 题名, 文号, 页数 … describe the document the burst was
+ * taken for, and the files taken out are another one (two forms photographed in one go); copied, the
+ * 目录 would list two 件 under one 题名 and 文号. It is named as the filing named the source until the
+ * archivist describes it (the page offers 更正著录 there). Photo notes go with their photos.
+ *
+ * One transaction under the item's row lock (lockRegroupItems): a confirmation numbering the item, a
+ * recall or 撤下 taking it or a file off, or another archivist's 移出 of the same files, made at the same
+ * moment, either committed first and is seen here (refused: confirmed, undone, files changed) or waits
+ * and sees the split — never a 档号 given to files that just left, or one file in two live items.
+ */
+export async function splitItem(
+  deps: { db: Db; clock: Clock },
+  input: {
+    itemId: number;
+    materialIds: number[];
+    actor: string;
+    source: ActionSource | 'page';
+    /** The page's mark of the files it showed (filesMark): refused when they changed since. */
+    drawn?: string;
+  },
+): Promise<RegroupOutcome> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  return db.transaction(async (tx) => {
+    const locked = (await lockRegroupItems(tx, [input.itemId])).get(input.itemId);
+    if (!locked) return NOT_FOUND;
+    if (!(await mayRegroup(tx, input.actor, input.source, locked.row.taskId))) return NOT_ALLOWED;
+    const decision = decideSplit(locked.rules, input.materialIds, input.drawn);
+    if (!decision.ok) return { status: 'refused', reason: decision.reason, message: decision.message };
+    const newItemId = await splitItemRows(tx, locked.row, decision.moving);
+    const base = {
+      at: now,
+      actor: input.actor,
+      source: input.source,
+      unitId: locked.row.unitId,
+      taskId: locked.row.taskId,
+    };
+    const materialIds = decision.moving;
+    await insertAudit(tx, {
+      ...base,
+      action: 'split_out',
+      itemId: locked.row.id,
+      burstId: locked.row.burstId,
+      details: { toItemId: newItemId, materialIds },
+    });
+    await insertAudit(tx, {
+      ...base,
+      action: 'split_from',
+      itemId: newItemId,
+      details: { fromItemId: locked.row.id, materialIds },
+    });
+    return {
+      status: 'split',
+      itemId: locked.row.id,
+      newItemId,
+      moved: materialIds.length,
+      message: `已从件 #${locked.row.id} 移出 ${materialIds.length} 个文件，成为新的一件 #${newItemId}（同一任务；著录请在新件上填写）`,
+    };
+  });
+}

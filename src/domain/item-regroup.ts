@@ -53,18 +53,18 @@ function unchangeable(
   drawn?: string,
 ): { ok: false; reason: RegroupRefusal; message: string } | undefined {
   if (item.undone)
-    return { ok: false, reason: 'undone', message: `${itemName(item.id)}已撤销或已并入别的件` };
+    return { ok: false, reason: 'undone', message: `${itemName(item.id)} 已撤销或已并入别的件` };
   if (item.archivalCode)
     return {
       ok: false,
       reason: 'confirmed',
-      message: `${itemName(item.id)}已确认归档（档号 ${item.archivalCode}），不能${verb}；请档案员先撤销确认，再${verb}`,
+      message: `${itemName(item.id)} 已确认归档（档号 ${item.archivalCode}），不能${verb}；请档案员先撤销确认，再${verb}`,
     };
   if (drawn !== undefined && drawn !== filesMark(item.materialIds))
     return {
       ok: false,
       reason: 'changed',
-      message: `${itemName(item.id)}的文件在你打开页面后有变动，这次没有${verb}；请看过现在的文件再操作`,
+      message: `${itemName(item.id)} 的文件在你打开页面后有变动，这次没有${verb}；请看过现在的文件再操作`,
     };
   return undefined;
 }
@@ -84,14 +84,14 @@ export function decideSplit(item: RegroupItem, chosen: readonly number[], drawn?
     return {
       ok: false,
       reason: 'not_in_item',
-      message: `勾选的文件已不在${itemName(item.id)}里，请刷新后再选`,
+      message: `勾选的文件已不在${itemName(item.id)} 里，请刷新后再选`,
     };
   const staying = item.materialIds.filter((id) => !picked.has(id));
   if (staying.length === 0)
     return {
       ok: false,
       reason: 'would_empty',
-      message: `不能把${itemName(item.id)}的文件全部移出：至少留下一个（整件不要时用撤下）`,
+      message: `不能把${itemName(item.id)} 的文件全部移出：至少留下一个（整件不要时用撤下）`,
     };
   return { ok: true, moving: item.materialIds.filter((id) => picked.has(id)), staying };
 }
@@ -108,7 +108,7 @@ export function decideMerge(into: RegroupItem, from: RegroupItem, drawn?: string
     return {
       ok: false,
       reason: 'other_task',
-      message: `${itemName(from.id)}和${itemName(into.id)}不属于同一单位的同一项任务，不能并入；请先改归到同一项任务`,
+      message: `${itemName(from.id)} 和${itemName(into.id)} 不属于同一单位的同一项任务，不能并入；请先改归到同一项任务`,
     };
   const no = unchangeable(into, '并入', drawn) ?? unchangeable(from, '并入');
   if (no) return no;

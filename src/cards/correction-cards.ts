@@ -104,6 +104,8 @@ export interface CorrectionCardOptions {
   request?: number;
   /** The item page (PUBLIC_URL set): the rest of the 著录 (页数, 密级, 备注) is corrected there. */
   pageUrl?: string;
+  /** The item page's 移出 / 并入 (PUBLIC_URL set): files split out into a new 件, or another 件 merged in. */
+  regroupUrl?: string;
 }
 
 /**
@@ -183,6 +185,13 @@ function correctionCardOf(
   elements.push(
     hr(),
     buttonRow([button('撤下这件材料', FIX_UNFILE.value({ i, ...r }), 'danger')]),
+    ...(opts.regroupUrl
+      ? [
+          hr(),
+          md('**分件或合件**：几份材料交成了一件，或一份材料分两次交成了两件'),
+          buttonRow([linkButton('到件的页面移出或并入', opts.regroupUrl)]),
+        ]
+      : []),
     hr(),
     reasonForm({
       form: `waive_${i}`,

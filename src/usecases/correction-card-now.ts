@@ -42,11 +42,13 @@ export async function correctionCardNow(
 ): Promise<CardResponse> {
   const [choices, description] = await Promise.all([refileChoices(deps, item), drawnDescription(deps, item)]);
   const pageUrl = deps.pageUrl?.(`/items/${item.id}#describe`);
+  const regroupUrl = deps.pageUrl?.(`/items/${item.id}#regroup`);
   const data = correctionCard(itemFacts(item, deps.clock.now(), o.timeZone), choices, {
     description,
     ...(o.note ? { note: o.note } : {}),
     ...(o.request ? { request: o.request } : {}),
     ...(pageUrl ? { pageUrl } : {}),
+    ...(regroupUrl ? { regroupUrl } : {}),
   });
   return { card: { type: 'raw', data } };
 }

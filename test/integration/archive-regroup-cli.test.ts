@@ -8,7 +8,7 @@ import { unitProgress, unitProgressDirect } from '../../src/db/repos/completenes
 import { migrate } from '../../src/db/migrate.js';
 import { confirmArchive } from '../../src/usecases/confirm-archive.js';
 import { describeItem } from '../../src/usecases/describe-item.js';
-import { runCli } from '../support/bot-process.js';
+import { runCli, type ProcessResult } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -34,7 +34,7 @@ describe('archive split / merge from the command line', () => {
   let groupFiles: number[];
   let v2Confirmed: number;
   let v2Other: number;
-  let splitOut: { code: number; stdout: string; stderr: string };
+  let splitOut: ProcessResult;
 
   const filesOf = async (d: Db, itemId: number) =>
     (

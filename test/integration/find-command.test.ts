@@ -150,6 +150,14 @@ describe('查: the unit first, 档号 and file names, 下一页', () => {
     const fix = cardButtons((await direct(`查 东村 ${code}`)).content).find((b) => b.value?.a === 'fix')!;
     const opened = await tapCard(h, { operator: 'ou_archivist', value: fix.value, chatId: dm });
     expect(JSON.stringify(opened.card.data)).toContain('撤销确认');
+    expect(JSON.stringify(opened.card.data)).not.toContain('#regroup');
+    // An item not confirmed: its card links to the item page's 移出 / 并入 (files regrouped there).
+    const open = cardButtons((await direct('查 西村')).content).find((b) => b.value?.a === 'fix')!;
+    const card = await tapCard(h, { operator: 'ou_archivist', value: open.value, chatId: dm });
+    expect(JSON.stringify(card.card.data)).toContain(
+      `"default_url":"${PUBLIC_URL}/items/${Number(open.value.i)}#regroup"`,
+    );
+    expect(JSON.stringify(card.card.data)).toContain('到件的页面移出或并入');
   });
 
   it('more matches than a card lists: counted, and 下一页 / 回到第一页 walk through them all', async () => {

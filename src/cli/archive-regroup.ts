@@ -78,7 +78,9 @@ export async function runRegroup(line: RegroupLine, ctx: CliContext): Promise<vo
   if (res.status === 'refused')
     throw new AppError(
       'refused',
-      res.reason === 'confirmed' ? `${res.message}：archive unconfirm --item 件号 --reason 原因` : res.message,
+      res.reason === 'confirmed'
+        ? `${res.message}：archive unconfirm --item 件号 --reason 原因`
+        : res.message,
     );
   ctx.out(res.message);
 }

@@ -1,6 +1,7 @@
 import {
   changeText,
   qualityTotal,
+  urgesText,
   worstFirst,
   type DigestFigures,
   type DigestUnitRow,
@@ -65,6 +66,7 @@ function build(
     overdue: `/units/${s.id}?${week}#overdue`,
     filed: `/search?unit=${s.id}&${week}`,
     quality: `/units/${s.id}?${week}#quality`,
+    urges: `/units/${s.id}?${week}#urges`,
   };
   const elements: object[] = [
     md(
@@ -118,7 +120,9 @@ function build(
       `**${f.weekName}** 新提交 ${num(f.filed.items)} 件、${num(f.filed.materials)} 份材料\n` +
         `质量问题 ${num(problems)} 个：压缩照片 ${num(q.compressed)} 张，照片组缺少说明 ${num(q.undescribed)} 组，` +
         `${STATUS.needs_reupload} ${num(q.needsReupload)} 个，${STATUS.failed} ${num(q.failed)} 个` +
-        (q.tooLarge > 0 ? `，${STATUS.too_large} ${num(q.tooLarge)} 个` : ''),
+        (q.tooLarge > 0 ? `，${STATUS.too_large} ${num(q.tooLarge)} 个` : '') +
+        // The 督办 of those weeks (none: no line), opening the unit page's list of them.
+        (f.urges.count > 0 ? `\n${link(urgesText(f), pages.urges)}` : ''),
     ),
   );
   // What was handed in that week, item by item: the search page over the unit for those seven days

@@ -55,6 +55,8 @@ export interface DigestFigures {
   filed: { items: number; materials: number };
   /** The week's quality problems, each list of the unit page's 质量问题 (its figure is their sum). */
   quality: DigestQuality;
+  /** 督办 that reached villages' chats in those weeks (village-wide and per task), and how many villages. */
+  urges: { count: number; units: number };
   deadlines: { day: string; open: number }[];
 }
 
@@ -79,6 +81,10 @@ export const qualityTotal = (q: DigestQuality): number =>
  */
 export const changeLabelOf = (beforeWeek: string | undefined, day: string): DigestFigures['changeLabel'] =>
   !beforeWeek || beforeWeek === isoWeek(addDays(day, -7)) ? '较上周' : '较上次周报';
+
+/** 「上周督办 3 次（2 个村）」 (「近 2 周…」 over more weeks): 督办 that reached the villages' chats. */
+export const urgesText = (f: Pick<DigestFigures, 'weeks' | 'urges'>): string =>
+  `${f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`}督办 ${f.urges.count} 次（${f.urges.units} 个村）`;
 
 export const percentOf = (c: Counts): number | null =>
   c.total === 0 ? null : Math.round((c.done / c.total) * 1000) / 10;
@@ -116,6 +122,9 @@ export interface ScopeRaw {
     needsReupload: number;
     failed: number;
     tooLarge: number;
+    /** 督办 that reached a chat in the period (db/repos/urges-done.ts), and the units they urged. */
+    urges: number;
+    urgedUnits: number;
   };
 }
 
@@ -150,6 +159,9 @@ export function composeRaw(own: ScopeRaw, children: ScopeRaw[], oldestN: number)
       needsReupload: sum('needsReupload'),
       failed: sum('failed'),
       tooLarge: sum('tooLarge'),
+      urges: sum('urges'),
+      // A unit's 督办 are read with its own figures only: the subtrees' villages are apart.
+      urgedUnits: sum('urgedUnits'),
     },
   };
 }

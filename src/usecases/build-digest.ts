@@ -9,6 +9,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import {
   bestAndWorst,
   changeLabelOf,
+  urgesText,
   composeRaw,
   DIGEST_WEEKS_AT_MOST,
   namesApart,
@@ -165,6 +166,7 @@ async function buildDigest(
       failed: a.failed,
       tooLarge: a.tooLarge,
     },
+    urges: { count: a.urges, units: a.urgedUnits },
     deadlines: raw.days,
   };
 }
@@ -250,5 +252,6 @@ function digestText(f: DigestFigures, who: string): string {
     `  完成率 ${pct(f.scope.percent)}${chg(f.scope.change)}，任务 ${f.scope.total}，逾期 ${f.scope.overdue}`,
     ...f.children.map((c) => `  ${c.name}：${pct(c.percent)}${chg(c.change)}，逾期 ${c.overdue}`),
     `  ${f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`}新提交 ${f.filed.items} 件 / ${f.filed.materials} 份；质量问题 ${qualityTotal(f.quality)}（压缩照片 ${f.quality.compressed}，缺少说明 ${f.quality.undescribed}，${STATUS.needs_reupload} ${f.quality.needsReupload}，${STATUS.failed} ${f.quality.failed}，${STATUS.too_large} ${f.quality.tooLarge}）`,
+    ...(f.urges.count > 0 ? [`  ${urgesText(f)}`] : []),
   ].join('\n');
 }

@@ -2,7 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { ITEM_SUMS, summedFiled } from './filed-count.js';
 import type { ScopeRaw } from '../../domain/digest.js';
-import { addDays, zonedInstant } from '../../domain/working-days.js';
+import { addDays, localDay, zonedInstant } from '../../domain/working-days.js';
+import { urgesDone } from './urges-done.js';
 import { withAnalyticSettings } from './schedule-analytics.js';
 
 export type { UnitCounts } from '../../domain/digest.js';
@@ -38,7 +39,7 @@ export async function scopeRaw(
     scopeCounts(db, units, now),
     scopeDays(db, units, now, opts.timeZone),
     scopeOldest(db, units, now, opts.oldest),
-    scopeActivity(db, filing, opts.from, opts.to ?? now),
+    scopeActivity(db, filing, opts.from, opts.to ?? now, opts.timeZone),
   ]);
   return { perUnit, days, oldest, activity };
 }
@@ -145,10 +146,17 @@ function scopeOldest(db: Db, units: SQL, now: Date, n: number): Promise<ScopeRaw
 /**
  * Filings in [from, to) and quality problems of what was posted in the units' chats then, read as the
  * unit page's 质量问题 reads them over the same week (db/repos/page-unit.ts): compressed photos, photo
- * groups filed without 事由, and downloads that failed, need re-uploading or were too large.
+ * groups filed without 事由, and downloads that failed, need re-uploading or were too large; and the
+ * 督办 of those days, as the unit page's 督办 list reads them.
  */
-async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<ScopeRaw['activity']> {
-  const [[filed], [quality]] = await Promise.all([
+async function scopeActivity(
+  db: Db,
+  units: SQL,
+  from: Date,
+  to: Date,
+  tz: string,
+): Promise<ScopeRaw['activity']> {
+  const [[filed], [quality], urges] = await Promise.all([
     queryRows<{ items: number; materials: number; undescribed: number }>(
       db,
       sql`with s as materialized (${units})
@@ -172,6 +180,7 @@ async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<
             select kind, role, quality, status from materials
             where chat_id = b.chat_id and sent_at >= ${from} and sent_at < ${to} offset 0) m`,
     ),
+    urgesDone(db, units, localDay(from, tz), localDay(to, tz)),
   ]);
   return {
     itemsFiled: Number(filed?.items ?? 0),
@@ -181,5 +190,7 @@ async function scopeActivity(db: Db, units: SQL, from: Date, to: Date): Promise<
     needsReupload: Number(quality?.needs_reupload ?? 0),
     failed: Number(quality?.failed ?? 0),
     tooLarge: Number(quality?.too_large ?? 0),
+    urges: urges.length,
+    urgedUnits: new Set(urges.map((u) => u.unitId)).size,
   };
 }

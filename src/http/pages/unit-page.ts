@@ -14,7 +14,7 @@ import {
   type UrgeStates,
 } from '../../db/repos/page-unit.js';
 import { ownersOfTasks } from '../../db/repos/reminder-candidates.js';
-import { plainDate } from '../../domain/plain-date.js';
+import { plainDate, plainDay } from '../../domain/plain-date.js';
 import { firstSendable } from '../../domain/quiet-hours.js';
 import { holdsRole, type PageContext } from '../web-context.js';
 import { EDIT_ROLES } from './compilation-view.js';
@@ -36,6 +36,7 @@ import { lastUrges, lastUrgesOfTasks } from '../../db/repos/urge-history.js';
 import { URGES_PER_CHAT_A_DAY } from '../../domain/urge-period.js';
 import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 import { snapshotsBefore } from '../../db/repos/digest-snapshots.js';
+import { urgesDone, type UrgeDone } from '../../db/repos/urges-done.js';
 import { byRank, changeLabelOf, changeText, namesApart, unitRow } from '../../domain/digest.js';
 import { isoWeek, localDay } from '../../domain/working-days.js';
 import { URGE_ROLES } from '../../domain/units-people.js';
@@ -126,24 +127,34 @@ export async function unitPage(c: PageContext): Promise<void> {
   };
   const progressRead = unitProgress(db, unit.id, now);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
-  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks, villages] = await Promise.all([
-    progressRead,
-    completenessTrend(db, unit.id),
-    overdueList(db, unit.id, now, overduePage, timeZone, progressRead),
-    unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
-    qualityProblems(db, unit, now, {
-      period,
-      skip: {
-        compressed: (qualityPages.compressed - 1) * QUALITY_PAGE,
-        undescribed: (qualityPages.undescribed - 1) * QUALITY_PAGE,
-        failed: (qualityPages.failed - 1) * QUALITY_PAGE,
-      },
-    }),
-    crumbs(c, unit.path),
-    due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
-    // What a township's villages are called (村, 社区 or 村（社区）), as its chat's cards call them.
-    unit.kind === 'township' ? villageWordOf(db, unit.id) : undefined,
-  ]);
+  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks, villages, urgesOfWeek] =
+    await Promise.all([
+      progressRead,
+      completenessTrend(db, unit.id),
+      overdueList(db, unit.id, now, overduePage, timeZone, progressRead),
+      unit.kind === 'village' ? taskStatuses(db, sql`t.unit_id = ${unit.id}`) : [],
+      qualityProblems(db, unit, now, {
+        period,
+        skip: {
+          compressed: (qualityPages.compressed - 1) * QUALITY_PAGE,
+          undescribed: (qualityPages.undescribed - 1) * QUALITY_PAGE,
+          failed: (qualityPages.failed - 1) * QUALITY_PAGE,
+        },
+      }),
+      crumbs(c, unit.path),
+      due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
+      // What a township's villages are called (村, 社区 or 村（社区）), as its chat's cards call them.
+      unit.kind === 'township' ? villageWordOf(db, unit.id) : undefined,
+      // Opened from a weekly digest: the 督办 of its weeks, each the digest counted (its 「上周督办 N 次」).
+      period && week
+        ? urgesDone(
+            db,
+            sql`select id, path from units where path like ${`${unit.path}%`}`,
+            day(period.from, timeZone),
+            day(period.to, timeZone),
+          )
+        : undefined,
+    ]);
   // The units below as the chat's cards call them (domain/township-chat.ts childWords): 各村, 各社区, 各乡镇.
   const children = unit.kind === 'county' ? '乡镇' : villages;
   const progress = progressOrNone!;
@@ -299,6 +310,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                     ${overduePager.more}`
             }`
     }
+    ${urgesOfWeek ? urgesSection(urgesOfWeek, label, day(now, timeZone)) : ''}
     ${qualitySection(
       quality,
       timeZone,
@@ -482,6 +494,34 @@ type QualityList = 'compressed' | 'undescribed' | 'failed';
  * Each list shows ten a page, newest first, paged like the 逾期 list (`pageUrl(list, n)`; its first
  * page without `n`): 「第 11—20 项，共 25 项」 and 「还有 5 项，下一页 ›」, so none looks complete.
  */
+/**
+ * The 督办 of a digest's weeks that reached the villages' chats (village-wide and per task): the list
+ * behind its 「上周督办 N 次（X 个村）」, each with the day, the village, what was urged and who pressed it.
+ */
+function urgesSection(urges: UrgeDone[], label: string, today: string): Html {
+  const villages = new Set(urges.map((u) => u.unitId)).size;
+  return html`<h2 id="urges">督办 <span class="muted">${label}</span></h2>
+    ${
+      urges.length === 0
+        ? html`<div class="card muted">这段时间没有督办。</div>`
+        : html`<div class="card">
+            <b id="urges-sum">共 ${urges.length} 次（${villages} 个村）</b>
+            <ul>
+              ${urges.map(
+                (u) =>
+                  html`<li>
+                    ${plainDay(u.day, today)} <a href="/units/${u.unitId}">${u.unitName}</a>：${
+                      u.task
+                        ? html`<a href="/tasks/${u.task.id}">#${u.task.code} ${u.task.title}</a>`
+                        : '逾期的任务'
+                    }${u.byLabel ? html` <span class="muted">${u.byLabel}</span>` : ''}
+                  </li>`,
+              )}
+            </ul>
+          </div>`
+    }`;
+}
+
 function qualitySection(
   q: QualityProblems,
   tz: string,

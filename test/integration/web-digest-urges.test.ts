@@ -84,9 +84,34 @@ describe.skipIf(!hasChromium)('the digest’s 「上周督办 N 次」 and the l
     const items = (await page.locator('#urges + .card li').allInnerTexts()).map((t) => t.trim());
     expect(items).toHaveLength(3);
     // Delivered at the same instant (the test clock): by village, its own 督办 before its tasks'.
-    expect(items[0]).toMatch(/^\d+月\d+日 城关村：逾期的任务 城关镇领导 吴镇长$/);
-    expect(items[1]).toMatch(/^\d+月\d+日 城关村：#C01 .+ 城关镇领导 吴镇长$/);
-    expect(items[2]).toMatch(/^\d+月\d+日 河口村：逾期的任务 城关镇领导 吴镇长$/);
+    expect(items[0]).toMatch(/^(\d{4}年)?\d+月\d+日 城关村：逾期的任务 城关镇领导 吴镇长$/);
+    expect(items[1]).toMatch(/^(\d{4}年)?\d+月\d+日 城关村：#C01 .+ 城关镇领导 吴镇长$/);
+    expect(items[2]).toMatch(/^(\d{4}年)?\d+月\d+日 河口村：逾期的任务 城关镇领导 吴镇长$/);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+  });
+
+  it('after a week whose digest never went out: 「近 2 周督办」, those weeks’ 督办 only', async () => {
+    // The Monday of the last digest, after it: 河口村 urged again; the next Monday the bot is down.
+    const cookie = await w.signIn(tleader);
+    const back = `/units/${w.units.village2.id}`;
+    const csrf = csrfOf(await (await w.get(back, cookie)).text())!;
+    const res = await w.postUrge(cookie, { unit: w.units.village2.id, _csrf: csrf, back });
+    expect(await res.text()).toContain('督办已安排发送');
+    await waitFor('the 督办 delivered', async () => {
+      const s = await w.urgeStatuses(w.chats.village2);
+      return s.length === 2 && s.every((x) => x === 'sent');
+    });
+    await w.clock.set(new Date(w.clock.now().getTime() + 7 * 86_400_000 + 3_600_000));
+    const card = (await nextMondayDigest(w, tleader.openId, 'the digest two weeks later')).content as any;
+    const text = JSON.stringify(card);
+    // The three of the week before the last digest are not counted again.
+    expect(text).toContain('近 2 周督办 1 次（1 个村）');
+    const link = /\[近 2 周督办 1 次（1 个村）\]\(([^)]+)\)/.exec(text)?.[1];
+    const page: Page = await contexts[0]!.newPage();
+    await page.goto(link!);
+    expect(await page.locator('#urges-sum').innerText()).toBe('共 1 次（1 个村）');
+    expect((await page.locator('#urges + .card li').allInnerTexts()).map((t) => t.trim())).toEqual([
+      expect.stringMatching(/^(\d{4}年)?\d+月\d+日 河口村：逾期的任务 城关镇领导 吴镇长$/),
+    ]);
   });
 });

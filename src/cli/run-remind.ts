@@ -21,7 +21,11 @@ const USAGE = `用法: npm run remind -- [--dry-run] [--unit CODE] [--at ISO-TIM
  * message 「⚠️ 逾期未交齐」 (the escalation; it used to be called 督办 here, which is the pages' button
  * that sends a village chat 「📌 督办」, never part of this run).
  */
-const SEND_LABEL: Record<string, string> = { reminder: '群提醒', escalation: '给领导的逾期未交齐私信' };
+const SEND_LABEL: Record<string, string> = {
+  reminder: '群提醒',
+  escalation: '给领导的逾期未交齐私信',
+  unforwarded: '私聊材料提醒（私聊发来、还没发到工作群的材料）',
+};
 
 /**
  * `npm run remind` (`argv` without node and the script): what today's reminders are, or send them
@@ -67,7 +71,8 @@ export function runRemind(argv: readonly string[], io: CliIo): Promise<number> {
           }
           const n = (k: string) => sends.filter((s) => s.kind === k).length;
           io.out(
-            `\n${day}：${n('reminder')} 条${SEND_LABEL.reminder}，${n('escalation')} 条${SEND_LABEL.escalation}（演练，未发送）`,
+            `\n${day}：${n('reminder')} 条${SEND_LABEL.reminder}，${n('escalation')} 条${SEND_LABEL.escalation}` +
+              `${n('unforwarded') > 0 ? `，${n('unforwarded')} 条私聊材料提醒` : ''}（演练，未发送）`,
           );
           return 0;
         }

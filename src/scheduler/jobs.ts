@@ -112,6 +112,7 @@ async function runReminders(ctx: ScheduleContext, r: JobRun): Promise<Record<str
   return {
     reminders: sends.filter((x) => x.kind === 'reminder').length,
     escalations: sends.filter((x) => x.kind === 'escalation').length,
+    unforwarded: sends.filter((x) => x.kind === 'unforwarded').length,
     claimed,
     cardsAgain,
   };

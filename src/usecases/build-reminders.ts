@@ -16,6 +16,8 @@ import { plainDay } from '../domain/plain-date.js';
 import { currentOwners } from '../domain/task-owners.js';
 import { pathIdsOf, planReminders, remindersOffFor } from '../domain/reminder-plan.js';
 import { oneCardEach, unfiledBursts, type UnfiledBurst } from '../db/repos/unfiled-bursts.js';
+import { unforwardedDirect } from '../db/repos/unforwarded-direct.js';
+import { unforwardedCard, unforwardedText } from '../cards/unforwarded-card.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
 import { personName } from '../domain/person-name.js';
 
@@ -244,6 +246,31 @@ export async function buildReminders(
       notAfter,
       text: only.text ? `→ ${personName(textNames, e.openId)}\n${escalationText(view)}` : undefined,
     });
+  }
+  // Files sent to the bot in a direct chat, still in no work group: asked after once, by the run a working
+  // day after (the bursts that finished waiting since the previous working day's run).
+  if (onlyUnitId === undefined && only.taskId === undefined) {
+    const since = new Date(
+      waitedSince.getTime() -
+        (Date.parse(`${previous}T00:00:00Z`) - Date.parse(`${calendar.addWorkingDays(day, -2)}T00:00:00Z`)),
+    );
+    for (const u of await unforwardedDirect(db, { since, until: waitedSince })) {
+      const view = { counts: u.counts, sentDay: plainDay(localDay(u.firstAt, tz), day) };
+      sends.push({
+        kind: 'unforwarded',
+        target: u.chatId,
+        period: day,
+        receiveIdType: 'chat_id',
+        receiveId: u.chatId,
+        msgType: 'interactive',
+        content: JSON.stringify(unforwardedCard(view)),
+        taskIds: [],
+        notAfter,
+        text: only.text
+          ? `→ ${personName(textNames, u.senderOpenId)}（私聊）\n${unforwardedText(view)}`
+          : undefined,
+      });
+    }
   }
   return sends;
 }

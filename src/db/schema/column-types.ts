@@ -27,7 +27,8 @@ export type FilingItemKind = ItemKind;
 /** schedule_runs.status: missed = the process was down that day (skipped, not caught up). */
 export type ScheduleRunStatus = 'running' | 'done' | 'failed' | 'missed';
 /** scheduled_sends.kind */
-export type ScheduledSendKind = 'reminder' | 'escalation' | 'digest' | 'urge';
+/** `unforwarded`: files sent to the bot in a direct chat, asked after once (build-reminders.ts). */
+export type ScheduledSendKind = 'reminder' | 'escalation' | 'digest' | 'urge' | 'unforwarded';
 /** scheduled_sends.receive_id_type: Lark's receive_id_type. */
 export type ReceiveIdType = 'chat_id' | 'open_id';
 /** scheduled_sends.msg_type: Lark's msg_type. */

@@ -94,6 +94,7 @@ export async function runCorrection(
         waive: !reopen,
       },
     );
+    if (res.status === 'refused') throw new AppError('refused', res.message);
     ctx.out(res.message);
     return;
   }

@@ -3,6 +3,7 @@ import { confirmedRefusal, liveRecordOfItem } from '../db/repos/archive-records.
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { lockFilingItem } from '../db/repos/correction-items.js';
 import { hasUnitRole } from '../db/repos/people.js';
+import { lockTasksLiveRecords } from '../db/repos/task-retention.js';
 import { getTaskContext, setTaskWaived } from '../db/repos/tasks.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -13,12 +14,34 @@ import { followUpWaiver, type WaiverMade } from './waiver-follow-up.js';
 export type WaiveOutcome =
   | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
   | { status: 'unchanged'; task: TaskRef; message: string }
-  | { status: 'refused'; reason: 'not_allowed' | 'confirmed'; message: string };
+  | { status: 'refused'; reason: 'not_allowed' | 'confirmed' | 'numbered'; message: string };
+
+/**
+ * Why a task holding confirmed items is not waived, each live 档号 one a line, and how to take them
+ * back first: in chat the correction card 查 opens, from the command line `archive unconfirm`.
+ */
+function numberedRefusal(
+  label: string,
+  live: { archivalCode: string; unitName: string }[],
+  source: ActionSource,
+): string {
+  const how =
+    source === 'cli'
+      ? 'archive unconfirm --code 档号 --reason 原因'
+      : '发送「查 档号」，在它的更正卡片上点「撤销确认」';
+  return [
+    `${label}有 ${live.length} 件已确认归档，不能免交：免交的任务算作不用交，不能留有编了档号的件。` +
+      `请先逐件撤销确认（${how}；原档号停用），再免交。已确认归档的有：`,
+    ...live.map((r) => `  ${r.archivalCode}（${r.unitName}）`),
+  ].join('\n');
+}
 
 /**
  * Marks a task as not applicable (免交), with a reason: it then counts as done. Archivists,
- * leaders and admins of the unit (or above) may; the CLI always may. Audited. `waive: false`
- * reopens it. Either way the unit's chats are brought up to date (followUpWaiver).
+ * leaders and admins of the unit (or above) may; the CLI always may. Refused while an item of the task
+ * holds a live 档号 (checked under the items' row locks, which confirmation also takes): a task counted
+ * as not applicable would hold a numbered 件. Audited. `waive: false` reopens it. Either way the unit's
+ * chats are brought up to date (followUpWaiver).
  */
 export async function waiveTask(
   deps: { db: Db; clock: Clock; quiet?: WaiverMade['quiet'] },
@@ -62,6 +85,9 @@ export async function waiveTask(
     // counted as not applicable while its 件 holds a 档号).
     const record = item && input.itemId !== undefined && (await liveRecordOfItem(tx, input.itemId));
     if (record) return { confirmed: record.archivalCode };
+    // Any other 件 of the task numbered (the command and the CLI name no item): none is waived away.
+    const live = waive ? await lockTasksLiveRecords(tx, [task.id]) : [];
+    if (live.length > 0) return { numbered: live };
     if (!(await setTaskWaived(tx, task.id, waive ? { by: input.actorOpenId, reason, at: now } : null)))
       return false;
     const auditId = await insertAudit(tx, {
@@ -98,6 +124,12 @@ export async function waiveTask(
       });
     return true;
   });
+  if (typeof changed === 'object' && changed.numbered)
+    return {
+      status: 'refused',
+      reason: 'numbered',
+      message: numberedRefusal(taskLabel(ref), changed.numbered, input.source),
+    };
   if (typeof changed === 'object')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(changed.confirmed) };
   if (!changed)

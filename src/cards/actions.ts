@@ -193,7 +193,8 @@ export const FIX_REQUEST = defineCardAction({
 });
 /**
  * 更正著录 on the correction card (a form: 题名 / 责任者 / 日期 / 文号 arrive in the click's `formValue`):
- * the marks of the fields as drawn (drawnMark: `t` 题名, `a` 责任者, `d` 日期, `n` 文号; absent: blank),
+ * the marks of the fields as drawn (drawnMark: `t` 题名, `p` 责任者, `d` 日期, `n` 文号; absent: blank;
+ * never `a`, the action's own name),
  * so only a field changed from it is saved, and `r`, the approved request the card was opened for.
  */
 export const FIX_DESCRIBE = defineCardAction({
@@ -202,7 +203,7 @@ export const FIX_DESCRIBE = defineCardAction({
     i: id,
     r: id.optional(),
     t: z.string().max(12).optional(),
-    a: z.string().max(12).optional(),
+    p: z.string().max(12).optional(),
     d: z.string().max(12).optional(),
     n: z.string().max(12).optional(),
   }),

@@ -231,7 +231,7 @@ function describeForm(itemId: number, d: DrawnDescription, request?: number): ob
   });
   const marks = {
     t: drawnMark(d.title),
-    a: drawnMark(d.responsible),
+    p: drawnMark(d.responsible),
     d: drawnMark(d.date),
     n: drawnMark(d.docNumber),
   };

@@ -39,7 +39,7 @@ export function correctionDescribeActions(o: {
         const changes = Object.fromEntries(
           Object.entries({
             title: unlessBlank(fieldChange(text(form.title), v.t)),
-            responsible: unlessBlank(fieldChange(text(form.responsible), v.a)),
+            responsible: unlessBlank(fieldChange(text(form.responsible), v.p)),
             date: unlessBlank(fieldChange(text(form.date), v.d)),
             docNumber: fieldChange(text(form.docNumber), v.n),
           }).filter(([, c]) => c !== undefined),

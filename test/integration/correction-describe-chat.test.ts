@@ -175,6 +175,25 @@ describe('更正著录 and 申请更正 on the correction card', () => {
     });
   });
 
+  it('a card drawn with a 责任者 saves again (its mark is not the button’s action name)', async () => {
+    const { itemId } = await fileOnePhoto();
+    const first = await clickDirect(org.archivist, { a: 'fix', i: itemId });
+    const saved = await clickDirect(org.archivist, actionValue(first.card.data, 'fix-describe'), {
+      formValue: { ...drawnForm(first.card.data), responsible: '城关村村委会' },
+    });
+    expect(saved.toast).toEqual({ type: 'success', content: '已保存著录' });
+    // The card drawn again holds the 责任者, and its 保存著录 still answers.
+    expect(drawnForm(saved.card.data).responsible).toBe('城关村村委会');
+    const again = await clickDirect(org.archivist, actionValue(saved.card.data, 'fix-describe'), {
+      formValue: { ...drawnForm(saved.card.data), docNumber: '城政〔2025〕7号' },
+    });
+    expect(again.toast).toEqual({ type: 'success', content: '已保存著录' });
+    expect(await descriptionOf(itemId)).toMatchObject({
+      responsible: '城关村村委会',
+      doc_number: '城政〔2025〕7号',
+    });
+  });
+
   it('不用改了 closes an approved request without a change: audited, the requester told, no longer owed', async () => {
     const { itemId, fix } = await fileOnePhoto();
     const approved = await approvedRequest(fix, '照片拍得不清楚');

@@ -46,10 +46,23 @@ export interface DescribeItemInput extends DescriptionFields {
    * under the item's row lock, so a form drawn before never overwrites what was saved after it.
    */
   drawn?: Partial<Record<keyof DescriptionFields, string>>;
+  /**
+   * `others`: a field changed meanwhile (as `drawn` tells) is left as it is now and the other fields
+   * given are saved (the correction card's form, which cannot keep what was typed); the outcome names
+   * the fields left (`changedMeanwhile`). Refused only when every field given was changed meanwhile.
+   */
+  save?: 'all-or-nothing' | 'others';
 }
 
 export type DescribeItemOutcome =
-  | { status: 'described'; itemId: number; gaps: DescriptionGap[]; message: string }
+  | {
+      status: 'described';
+      itemId: number;
+      gaps: DescriptionGap[];
+      message: string;
+      /** Given but changed by someone else since drawn, so left as it is now (`save: 'others'`). */
+      changedMeanwhile?: (keyof DescriptionFields)[];
+    }
   | { status: 'refused'; message: string; changedMeanwhile?: (keyof DescriptionFields)[] };
 
 /**
@@ -102,7 +115,11 @@ export async function describeItem(
     const record = await lockItemLiveRecord(tx, item.id);
     if (record && !archivist) return { confirmedAs: record.archivalCode };
     const changedMeanwhile = input.drawn ? await changedSinceDrawn(tx, item.id, input.drawn) : [];
-    if (changedMeanwhile.length > 0) return { changedMeanwhile };
+    if (changedMeanwhile.length > 0) {
+      if (input.save !== 'others') return { changedMeanwhile };
+      for (const k of changedMeanwhile) delete fields[k];
+      if (Object.keys(fields).length === 0) return { changedMeanwhile };
+    }
     if (photo)
       await upsertPhotoNote(
         tx,
@@ -139,14 +156,15 @@ export async function describeItem(
         done: photo ? `已更正第 ${photo.number} 张照片的说明` : `已更正著录（${changedText(fields)}）`,
         now,
       });
-    return undefined;
+    return changedMeanwhile.length > 0 ? { saved: changedMeanwhile } : undefined;
   });
+  const left = refused && 'saved' in refused ? refused.saved : undefined;
   if (refused && 'confirmedAs' in refused)
     return {
       status: 'refused',
       message: `该件已确认归档（档号 ${refused.confirmedAs}），只有档案员可以修改说明`,
     };
-  if (refused)
+  if (refused && !left)
     return {
       status: 'refused',
       message: '著录在表单打开后已被他人修改，没有保存',
@@ -160,6 +178,7 @@ export async function describeItem(
     gaps,
     message:
       gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明',
+    ...(left ? { changedMeanwhile: left } : {}),
   };
 }
 

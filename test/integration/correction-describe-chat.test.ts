@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runArchiveCommand } from '../../src/cli/archive.js';
 import { queryRows } from '../../src/db/client.js';
+import { addUnitRole, upsertPerson } from '../../src/db/repos/people.js';
+import { getUnitByCode } from '../../src/db/repos/units.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
 import { bindVillageChat } from '../support/bound-chat.js';
+import { openIdOf } from '../support/open-ids.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
@@ -192,6 +196,73 @@ describe('更正著录 and 申请更正 on the correction card', () => {
       responsible: '城关村村委会',
       doc_number: '城政〔2025〕7号',
     });
+  });
+
+  it('a field another archivist or the command line changed since the card was drawn is not overwritten: the rest saves, the card shows theirs and says who', async () => {
+    const { itemId } = await fileOnePhoto();
+    const second = openIdOf('D_archivist2');
+    const now = clock.now();
+    await upsertPerson(h.db.db, { openId: second, name: '周档案' }, now);
+    await addUnitRole(
+      h.db.db,
+      { unitId: (await getUnitByCode(h.db.db, org.village))!.id, openId: second, role: 'archivist' },
+      now,
+    );
+    // The archivist's card is drawn; then the second archivist saves a 题名 on their own card.
+    const mine = await clickDirect(org.archivist, { a: 'fix', i: itemId });
+    const drawn = drawnForm(mine.card.data);
+    const save = actionValue(mine.card.data, 'fix-describe');
+    const theirs = await clickDirect(second, { a: 'fix', i: itemId });
+    expect(
+      (
+        await clickDirect(second, actionValue(theirs.card.data, 'fix-describe'), {
+          formValue: { ...drawnForm(theirs.card.data), title: '周档案定的题名' },
+        })
+      ).toast.type,
+    ).toBe('success');
+
+    // The stale card sends a new 题名 and a 责任者: the 责任者 saves, the 题名 stays theirs.
+    const clash = await clickDirect(org.archivist, save, {
+      formValue: { ...drawn, title: '我定的题名', responsible: '城关村村委会' },
+    });
+    expect(clash.toast).toEqual({
+      type: 'warning',
+      content: '已保存著录；「题名」已被周档案在卡片上改过，没有保存您填的',
+    });
+    expect(await descriptionOf(itemId)).toMatchObject({
+      title: '周档案定的题名',
+      responsible: '城关村村委会',
+    });
+    // The card drawn again with the values now, and what was typed for the clashing field.
+    expect(drawnForm(clash.card.data)).toMatchObject({
+      title: '周档案定的题名',
+      responsible: '城关村村委会',
+    });
+    expect(JSON.stringify(clash.card.data)).toContain('您填的是题名「我定的题名」');
+    const describes = await queryRows<{ actor: string; details: any }>(
+      h.db.db,
+      sql`select actor, details from audit_log where item_id = ${itemId} and action = 'describe' order by id`,
+    );
+    expect(describes).toEqual([
+      { actor: second, details: { fields: { title: '周档案定的题名' } } },
+      { actor: org.archivist, details: { fields: { responsible: '城关村村委会' } } },
+    ]);
+
+    // Only a clashing field changed (a 文号 the command line set since): nothing is saved.
+    await runArchiveCommand(['describe', '--item', String(itemId), '--doc-number', '城政〔2025〕3号'], {
+      db: h.db.db,
+      env: {},
+      out: () => undefined,
+    });
+    const only = await clickDirect(org.archivist, save, {
+      formValue: { ...drawn, docNumber: '城政〔2025〕9号' },
+    });
+    expect(only.toast).toEqual({
+      type: 'warning',
+      content: '「文号」已被管理员（命令行）改过，没有保存您填的',
+    });
+    expect((await descriptionOf(itemId))!.doc_number).toBe('城政〔2025〕3号');
+    expect(drawnForm(only.card.data).docNumber).toBe('城政〔2025〕3号');
   });
 
   it('不用改了 closes an approved request without a change: audited, the requester told, no longer owed', async () => {

@@ -37,7 +37,8 @@ export const paperNoteOf = (
 
 /**
  * The filed card's line on files its task does not count, with the way out while 撤销 is offered: the
- * burst undone, its card offers 分开交 (2 to MAX_SPLIT_PARTS files), each file then to its own task.
+ * burst undone, its card offers 分开交 (2 to MAX_SPLIT_PARTS files), each file then to its own task; a
+ * burst of one file has no 分开交 (present-burst.ts `splittable`): undone, its card offers the tasks.
  */
 export function uncountedNote(
   u: { text: string; files: number } | undefined,
@@ -45,6 +46,7 @@ export function uncountedNote(
 ): string | undefined {
   if (!u) return undefined;
   if (!undoable) return u.text;
+  if (u.files === 1) return `${u.text}；要交到别的任务，请先撤销，再选别的任务`;
   return u.files <= MAX_SPLIT_PARTS
     ? `${u.text}；要交到别的任务，请先撤销，再点「分开交」`
     : `${u.text}；要交到别的任务，请先撤销，再分开发送`;

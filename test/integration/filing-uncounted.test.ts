@@ -98,6 +98,30 @@ describe('the filed card, file by file', () => {
     expect(split.toast?.type).toBe('success');
   });
 
+  it('one voice note filed to a photo task: the way out is 撤销 then another task, as there is no 分开交', async () => {
+    const opus = readFileSync(new URL('../fixtures/audio/lark-voice-note.opus', import.meta.url));
+    const voice = await post('audio', { file_key: id('au_'), duration: 3000 }, opus);
+    const card = await replyAfterQuiet(h, clock, voice);
+    expect(JSON.stringify(card.content)).toContain('收到 1 段语音');
+
+    const filed = await fileToC05(card);
+    expect(filed.toast?.type).toBe('success');
+    expect(filed.toast?.content).toContain('这段语音不是照片，不计入本任务');
+    const text = JSON.stringify(filed.card!.data);
+    // Before: 「其中 1 段语音不是照片，不计入本任务；要交到别的任务，请先撤销，再点「分开交」」, a button
+    // the card undone does not have (a burst of one file has nothing to split).
+    expect(text).toContain('⚠️ 这段语音不是照片，不计入本任务；要交到别的任务，请先撤销，再选别的任务');
+    expect(text).not.toContain('分开交');
+    expect(text).not.toContain('其中 1 段');
+
+    const ask = await tap(buttonValue(filed.card!.data, 'undo'), card.messageId);
+    const sure = cardButtonElements(ask.card!.data).find((x) => x.value?.a === 'undo' && x.value.sure === 1)!;
+    const undone = await tap(sure.value, card.messageId);
+    expect(undone.toast?.type).toBe('success');
+    expect(cardButtons(undone.card!.data).some((b) => b.value.a === 'split')).toBe(false);
+    expect(cardButtons(undone.card!.data).some((b) => b.value.a === 'file')).toBe(true);
+  });
+
   it('draws the filed card again without a file recalled from it, once per recall', async () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await postPhoto(h, { chatId, sender: org.officer }));

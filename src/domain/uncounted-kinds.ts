@@ -46,10 +46,7 @@ export function uncountedText(
  * they would add nothing (a voice note 「收到，明天补」 sent in reply to a reminder). Undefined when one of
  * them counts, or the task declares no kinds, or there are no files.
  */
-export function noneCounted(
-  fileKinds: readonly string[],
-  taskKinds: readonly string[],
-): string | undefined {
+export function noneCounted(fileKinds: readonly string[], taskKinds: readonly string[]): string | undefined {
   if (taskKinds.length === 0 || fileKinds.length === 0) return undefined;
   const counted = countedKinds(taskKinds);
   if (fileKinds.some((k) => counted.includes(k) || !isKind(k))) return undefined;

@@ -89,7 +89,7 @@ export const taskRef = (t: TaskContext): TaskRef => ({
 /** A split burst (分开归档) files nothing itself: its files have cards of their own. */
 export const ALREADY_SPLIT = '这组材料已经分开了，请在分开后的卡片上分别选择任务';
 
-export const taskLabel = (t: TaskRef) =>
+export const taskLabel = (t: Pick<TaskRef, 'code' | 'title' | 'householdName'>) =>
   `「${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}」`;
 
 const sourceOf = (via: FilingVia): ActionSource => (via === 'cli' ? 'cli' : via === 'card' ? 'card' : 'chat');

@@ -1,4 +1,5 @@
 import { paperNoteOf, uncountedNote } from './uncounted-note.js';
+import { noneCounted } from '../domain/uncounted-kinds.js';
 import {
   directChatCard,
   filedCard,
@@ -49,9 +50,11 @@ export const waivedTaskNotice = (task: Parameters<typeof taskRef>[0], othersOpen
 
 /**
  * Files a closed burst when the sender already said where it goes — a reply to a task card or a
- * one-task reminder, a task code (#C03), or one unmistakable keyword in every file's name (a keyword in
- * the caption only puts its task first) — and otherwise
- * turns its acknowledgment into the filing card (suggestions, a menu, 不归档).
+ * one-task reminder, a task code (#C03, in a reply to a reminder of several tasks too), or one
+ * unmistakable keyword in every file's name (a keyword in the caption only puts its task first) — and
+ * otherwise turns its acknowledgment into the filing card (suggestions, a menu, 不归档). Never files at
+ * once what the task would not count at all (a voice note 「收到，明天补」 in reply to a reminder for
+ * photos): the card says so and the officer chooses.
  */
 export async function presentBurst(
   deps: PresentDeps,
@@ -98,6 +101,7 @@ export async function presentBurst(
     );
   }
   const open = await fileableTasksOfUnit(deps.db, unit.id);
+  const byId = new Map(open.map((t) => [t.taskId, t]));
   let candidates = open;
   const target = await burstReplyTarget(deps.db, burst.id);
   // Sent as a reply to the card of a burst already filed: most likely the same task (offered first).
@@ -108,6 +112,25 @@ export async function presentBurst(
   // Filing at once refused (the sender not yet known as one of the unit's: a member list Lark has not told
   // of them): the card with its choices and why, for them or a colleague to tap — not a dead end.
   let refused: string | undefined;
+  // The task said (reply, #code, keyword) counts none of the files: not filed at once, the card says why.
+  let uncounted: string | undefined;
+  const fileAt = async (
+    task: { taskId: number; kinds: readonly string[] } & Labelled,
+    via: 'reply' | 'code',
+  ) => {
+    const none = noneCounted(
+      stored.map((m) => m.kind),
+      task.kinds,
+    );
+    if (none) {
+      uncounted ??= `${none}不计入${taskLabel(task)}，没有直接交进去；要交请点任务，不用交就点「不用交」。`;
+      return undefined;
+    }
+    const filed = await autoFile(deps, view, task.taskId, via);
+    if (filed.status === 'card') return filed.card;
+    refused = filed.message;
+    return undefined;
+  };
   if (auto && stored.length > 0) {
     const replied = target ? await findBotMessage(deps.db, target) : undefined;
     if (
@@ -117,14 +140,15 @@ export async function presentBurst(
       const ids = new Set(replied.taskIds);
       const named = open.filter((t) => ids.has(t.taskId));
       if (named.length === 1) {
-        const filed = await autoFile(deps, view, named[0]!.taskId, 'reply');
-        if (filed.status === 'card') return filed.card;
-        refused = filed.message;
+        const card = await fileAt(named[0]!, 'reply');
+        if (card) return card;
       }
       if (named.length > 1) candidates = named;
     }
+    // A #code names its task whatever was replied to: a reminder of several tasks asks for one (「回复这条
+    // 消息…也可以在说明里写 #编号」); any open task of the unit, not only those the reminder named.
     const code = parseTaskCode(view.caption);
-    if (code && candidates === open && refused === undefined) {
+    if (code && refused === undefined) {
       // Newest campaign first: last year's C03 stays fileable from the card, but #C03 means this year's.
       // Never a campaign of a later year than the burst was sent in (the deployment's zone): a photo
       // sent on 31 December was made that year (DA/T 22 年度), though next year's tasks are out.
@@ -133,9 +157,8 @@ export async function presentBurst(
       const hits = all.filter((t) => t.state === 'open' && t.campaignYear <= sentYear);
       const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
       if (newest.length === 1) {
-        const filed = await autoFile(deps, view, newest[0]!.id, 'code');
-        if (filed.status === 'card') return filed.card;
-        refused = filed.message;
+        const card = await fileAt({ ...newest[0]!, taskId: newest[0]!.id }, 'code');
+        if (card) return card;
       }
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
       const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);
@@ -164,12 +187,13 @@ export async function presentBurst(
     keywordCoversBurst(clear.task, { fileNames: stored.map((m) => m.originalName) }) &&
     candidates === open &&
     (!sameAs || sameAs.taskId === clear.task.taskId) &&
-    refused === undefined
+    refused === undefined &&
+    uncounted === undefined
   ) {
-    const filed = await autoFile(deps, view, clear.task.taskId, 'code');
-    if (filed.status === 'card') return filed.card;
-    refused = filed.message;
+    const card = await fileAt(byId.get(clear.task.taskId)!, 'code');
+    if (card) return card;
   }
+  if (uncounted !== undefined) notice = notice ? `${uncounted}\n${notice}` : uncounted;
   if (refused !== undefined) {
     const why = `没有直接交到任务：${refused}。本群的工作人员可以点下面的任务交。`;
     notice = notice ? `${why}\n${notice}` : why;
@@ -183,7 +207,6 @@ export async function presentBurst(
   // Nothing to choose: never given a 任务清单, or every task waived since (said differently).
   const state = open.length === 0 ? await taskListStateOf(deps.db, unit.id) : undefined;
   const households = householdChoices(open);
-  const byId = new Map(open.map((t) => [t.taskId, t]));
   return asCard(
     filingCard({
       burstId: burst.id,
@@ -210,6 +233,9 @@ export async function presentBurst(
     }),
   );
 }
+
+/** What a task is named by (taskLabel): 「C04 村民代表大会…」. */
+type Labelled = Parameters<typeof taskLabel>[0];
 
 /** The first choice's reason when the materials were sent as a reply to a filed burst's card. */
 const SAME_AS_REPLIED = '和回复的那组同一项';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -20,6 +21,53 @@ describe('scheduled reminders', () => {
   const allChats = () => [w.chats.village1, w.chats.village2, w.chats.township];
   // A leader's direct messages but the week's digest (a run after a digest day that had none sends it).
   const escalationsTo = (openId: string) => w.sentTo(openId).filter((m) => !text(m).includes('进度周报'));
+  /** The reminders replied to below: one naming C04 and C05 (11-25), one naming C04 alone (11-30). */
+  let twoTaskReminder: string;
+  let oneTaskReminder: string;
+  /** The officer's message in village 1's chat, as a reply to `parentId`; a file's bytes held by the fake Lark. */
+  const replyTo = async (
+    parentId: string,
+    m: { msgType: string; content: Record<string, unknown>; bytes?: Buffer },
+  ) => {
+    const messageId = `om_${Math.random().toString(36).slice(2)}${Date.now()}`;
+    const key = m.content.image_key ?? m.content.file_key;
+    if (m.bytes) w.h.fake.addResource({ messageId, fileKey: String(key), bytes: m.bytes });
+    const res = await w.h.post(
+      messageEvent({
+        appId: w.h.fake.appId,
+        chatId: w.chats.village1,
+        messageId,
+        senderOpenId: w.org.officer,
+        msgType: m.msgType,
+        content: m.content,
+        parentId,
+        createTimeMs: w.clock.now().getTime(),
+      }),
+    );
+    expect(res.status).toBe(200);
+    return messageId;
+  };
+  /** The bot's answer to `messageId` (a burst's first message), the quiet window passed on the test clock. */
+  const answerTo = (messageId: string) =>
+    waitFor(
+      `the answer to ${messageId}`,
+      async () => {
+        await w.h.settle();
+        const m = w.h.fake.sentMessages().find((x) => x.replyTo === messageId);
+        if (!m) w.clock.advance(1_000);
+        return m;
+      },
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
+  /** The filing of the burst holding `messageId`'s file, if any (undone or not). */
+  const filingOf = async (messageId: string) =>
+    (
+      await queryRows<{ task_id: number; via: string; kind: string; n_audio: number }>(
+        w.h.db.db,
+        sql`select fi.task_id::int as task_id, fi.via, fi.kind, fi.n_audio::int as n_audio from filing_items fi
+            where fi.burst_id = (select burst_id from materials where message_id = ${messageId} limit 1)`,
+      )
+    )[0];
 
   beforeAll(async () => {
     w = await schedulesWorld('RM', '2026-09-30T07:00:00+08:00');
@@ -85,6 +133,7 @@ describe('scheduled reminders', () => {
     expect(w.sentTo(w.chats.township)).toHaveLength(0);
     // A reply to it files to its tasks (present-burst looks the message up).
     const recorded = await findBotMessage(w.h.db.db, sent[0]!.messageId);
+    twoTaskReminder = sent[0]!.messageId;
     expect(recorded).toMatchObject({ purpose: 'reminder', chatId: w.chats.village1, taskIds: [c04, c05] });
     // Nothing escalated: one working day late.
     expect(escalationsTo(w.townshipLeader).length + escalationsTo(w.org.leader).length).toBe(dms);
@@ -203,6 +252,7 @@ describe('scheduled reminders', () => {
     const reminder = w.sentTo(w.chats.village1)[before]!;
     expect(JSON.stringify(reminder.content)).toContain('#C04');
     expect(JSON.stringify(reminder.content)).not.toContain('#C05');
+    oneTaskReminder = reminder.messageId;
 
     const messageId = `om_reply_${Date.now()}`;
     w.h.fake.addResource({
@@ -237,5 +287,36 @@ describe('scheduled reminders', () => {
       { timeoutMs: 20_000, everyMs: 200 },
     );
     expect(filed).toEqual({ task_id: c04, via: 'reply' });
+  });
+
+  it('does not file a voice note sent in reply to a one-task reminder the task does not count: the card asks', async () => {
+    // The officer answers the C04 reminder by voice (「收到，明天补」); C04 counts documents and photos.
+    const opus = readFileSync(new URL('../fixtures/audio/lark-voice-note.opus', import.meta.url));
+    const voice = await replyTo(oneTaskReminder, {
+      msgType: 'audio',
+      content: { file_key: 'au_reply_voice', duration: 3000 },
+      bytes: opus,
+    });
+    const card = await answerTo(voice);
+    // Before: filed into C04 at once (filing_items via 'reply', kind document, n_audio 1).
+    expect(await filingOf(voice)).toBeUndefined();
+    const shown = text(card);
+    expect(shown).toContain('语音不计入「C04 村民代表大会评议、票决记录及签字」');
+    expect(cardButtons(card.content).some((b) => b.value.a === 'file')).toBe(true);
+    expect(cardButtons(card.content).some((b) => b.value.a === 'skip')).toBe(true);
+  });
+
+  it('files by a #code in a reply to a reminder of several tasks (「也可以在说明里写 #编号」)', async () => {
+    const c05 = await w.taskId(V1, 'C05');
+    const caption = await replyTo(twoTaskReminder, { msgType: 'text', content: { text: '#C05' } });
+    const photo = await replyTo(twoTaskReminder, {
+      msgType: 'image',
+      content: { image_key: 'img_reply_c05' },
+      bytes: await jpeg(11),
+    });
+    await answerTo(photo);
+    // Before: the card with C04 and C05 to choose from, nothing filed.
+    expect(await filingOf(photo)).toMatchObject({ task_id: c05, via: 'code' });
+    expect(w.h.fake.sentMessages().find((m) => m.replyTo === caption)).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
+import { LATE_CAPTION_MS } from '../domain/burst.js';
 import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
+import { parseTaskCode } from '../domain/task-code.js';
 import { learnNamesLater } from '../db/repos/people.js';
 import { summarizeBurst, tooLargeLimitMb, type BurstCounts } from '../domain/burst-summary.js';
 import type { MaterialKind } from '../domain/material-kind.js';
@@ -57,13 +59,22 @@ export async function acknowledgeBurst(
   if (!burst || burst.ackMessageId) return;
   // A text the sender's burst before already read as its caption (a 「#C05」 written just before that
   // one closed) is not this one's too: it would file this burst by the other's code.
-  const texts = await textsBetween(deps.db, {
-    chatId: burst.chatId,
-    senderOpenId: burst.senderOpenId,
-    from: new Date(burst.firstAt.getTime() - opts.quietWindowMs),
-    to: burst.closesAt,
-    readBefore: await previousBurstCaption(deps.db, burst, opts.quietWindowMs),
-  });
+  const readBefore = await previousBurstCaption(deps.db, burst, LATE_CAPTION_MS);
+  const near = { chatId: burst.chatId, senderOpenId: burst.senderOpenId, readBefore };
+  const from = new Date(burst.firstAt.getTime() - opts.quietWindowMs);
+  const texts = await textsBetween(deps.db, { ...near, from, to: burst.closesAt });
+  // 「#C05 村两委会议」 typed first, then 9 原图 photos that a village connection takes a minute to send:
+  // the newest text holding a task code up to LATE_CAPTION_MS before them, as a caption after them counts
+  // that long (late-caption.ts), unless the texts around them name a task themselves.
+  if (!texts.some((t) => parseTaskCode(t))) {
+    const early = await textsBetween(deps.db, {
+      ...near,
+      from: new Date(burst.firstAt.getTime() - LATE_CAPTION_MS),
+      to: new Date(from.getTime() - 1),
+    });
+    const coded = early.filter((t) => parseTaskCode(t)).at(-1);
+    if (coded !== undefined) texts.unshift(coded);
+  }
   const caption = texts.length > 0 ? texts.join('\n').slice(0, CAPTION_MAX_CHARS) : null;
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
   const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);

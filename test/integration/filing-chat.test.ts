@@ -9,6 +9,7 @@ import { STILL_WORKING } from '../../src/usecases/card-actions.js';
 import { campaignDeps } from '../support/campaign-deps.js';
 import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { localDay } from '../../src/domain/working-days.js';
+import { LATE_CAPTION_MS } from '../../src/domain/burst.js';
 import { buttonValue, cardButtons, cardMenus } from '../support/cards.js';
 import { tapCard } from '../support/chat-actions.js';
 import { botMembershipEvent, cardActionEvent, commandEvent, messageEvent } from '../support/events.js';
@@ -594,6 +595,26 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     const items = await liveItems();
     expect(items).toHaveLength(before + 1);
     expect(items.at(-1)).toMatchObject({ task_code: 'C06', via: 'reply', n: 1 });
+  });
+
+  it('files by a #code typed before photos that a slow connection delivers 30 s later', async () => {
+    // Past LATE_CAPTION_MS since the officer's last burst: the text is no late caption of an earlier card.
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    const before = (await liveItems()).length;
+    await postText(h, { chatId, sender: org.officer, text: '#C05 村两委会议' });
+    await clock.advance(30_000); // longer than the burst's quiet window (BURST_QUIET_SECONDS, 20 s)
+    const ids = await postPhotos(2);
+    const ack = await burstReply(ids[0]!);
+    // Before: only a text within the quiet window before the first photo counted; the card asked for a task.
+    const items = await liveItems();
+    expect(items).toHaveLength(before + 1);
+    expect(items.at(-1)).toMatchObject({ task_code: 'C05', via: 'code', n: 2 });
+    expect(JSON.stringify(ack.content)).toContain('已交到');
+    const [titled] = await queryRows<{ title: string }>(
+      h.db.db,
+      sql`select title from filing_items where id = ${items.at(-1)!.id}`,
+    );
+    expect(titled!.title).toBe('村两委会议');
   });
 
   it('answers 进度 and 缺什么 with figures that match the database', async () => {

@@ -112,12 +112,13 @@ export async function getBurst(db: Db | Tx, id: number): Promise<BurstRow | unde
 
 /**
  * The sender's burst before this one in the chat, once its caption was read: the range of texts it
- * read (its quiet window before its first item to its close) and when it read them.
+ * may have read (`lookBackMs` before its first item — a text with a task code, LATE_CAPTION_MS — to its
+ * close) and when it read them.
  */
 export async function previousBurstCaption(
   db: Db | Tx,
   b: BurstRow,
-  quietWindowMs: number,
+  lookBackMs: number,
 ): Promise<{ from: Date; to: Date; readAt: Date } | undefined> {
   const [r] = await queryRows<{ first_at: Date; closes_at: Date; ack_claimed_at: Date }>(
     db,
@@ -127,7 +128,7 @@ export async function previousBurstCaption(
         order by first_at desc limit 1`,
   );
   if (!r) return undefined;
-  const from = new Date(new Date(r.first_at).getTime() - quietWindowMs);
+  const from = new Date(new Date(r.first_at).getTime() - lookBackMs);
   return { from, to: new Date(r.closes_at), readAt: new Date(r.ack_claimed_at) };
 }
 

@@ -17,6 +17,7 @@ import { burstWhollyRecalled, replyTargetOfBurst } from '../db/repos/message-rec
 import { textsBetween } from '../db/repos/messages.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BotDeps } from './deps.js';
+import { joinRepliedCard } from './join-replied-card.js';
 
 export interface BurstView {
   burst: BurstRow;
@@ -76,6 +77,9 @@ export async function acknowledgeBurst(
     if (coded !== undefined) texts.unshift(coded);
   }
   const caption = texts.length > 0 ? texts.join('\n').slice(0, CAPTION_MAX_CHARS) : null;
+  // Sent in reply to a filing card nobody tapped yet (with the filing feature, which draws cards): it
+  // joins that card's files and the card is drawn again, instead of a second card.
+  if (opts.present && (await joinRepliedCard(deps, burst, caption)) !== undefined) return;
   // Claimed (with the caption) before anything is sent or filed: an automatic filing reads the caption.
   const claimedAt = await claimBurstAck(deps.db, burstId, deps.clock.now(), caption);
   if (!claimedAt) return;

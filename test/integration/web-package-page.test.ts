@@ -242,6 +242,32 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     await fitsPhone(page);
   }, 60_000);
 
+  it('a correction marked 已报送 with a note on the 移交包 page: both packages’ pages say how it was reported', async () => {
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/units/${villageId}/transfers`);
+    const owed = page.locator('#owed [data-record]', { hasText: items[0]!.code });
+    await owed.locator('input[name=note]').fill('县档函〔2026〕7号');
+    page.on('dialog', (d) => void d.accept());
+    await owed.locator('button', { hasText: '已报送更正' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#transfers-result').innerText()).toContain(
+      `已标记为已报送更正：${items[0]!.code}`,
+    );
+    // The earlier package (its 档号 retired since) and the later one (its 说明文件 stated it).
+    for (const [pkg, list] of [
+      [first, '#retired'],
+      [second, '#stated'],
+    ] as const) {
+      await page.goto(`${h.bot.url}/transfers/${pkg}`);
+      const card = page.locator(`${list} [data-record]`, { hasText: items[0]!.code });
+      expect(await card.innerText(), `#${pkg}`).toContain('更正已报送');
+      expect((await card.locator('.report-note').innerText()).trim(), `#${pkg}`).toBe(
+        '报送方式：县档函〔2026〕7号',
+      );
+      await fitsPhone(page);
+    }
+  }, 60_000);
+
   it('refused: an officer and a leader (403), another village’s package and none such (找不到), a stranger (no role)', async () => {
     const sibling = (await getUnitByCode(h.db.db, `${org.village.slice(0, -1)}2`))!;
     const other = await h.db.db.transaction((tx) =>

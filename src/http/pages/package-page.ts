@@ -231,9 +231,11 @@ function withdrawnLine(ch: ChangeAfterTransfer, when: (d: Date) => string): Html
   </div>`;
 }
 
+/** 更正已报送 (when, and how: the note the archivist wrote, such as a letter's 文号), or 未报送. */
 const reportedLine = (ch: ChangeAfterTransfer, when: (d: Date) => string): Html =>
   ch.reported
-    ? html`<div class="ok">更正已报送（${when(ch.reported.at)}）</div>`
+    ? html`<div class="ok">更正已报送（${when(ch.reported.at)}）</div>
+        ${ch.reported.note ? html`<div class="report-note">报送方式：${ch.reported.note}</div>` : ''}`
     : html`<div class="bad">更正未报送</div>`;
 
 function statedCard(ch: ChangeAfterTransfer, when: (d: Date) => string): Html {

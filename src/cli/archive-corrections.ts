@@ -10,6 +10,8 @@ import { refileItem, unfileItem } from '../usecases/refile-item.js';
 import { retentionOfWord } from '../domain/checklist.js';
 import { setTaskRetention } from '../usecases/set-task-retention.js';
 import { waiveTask } from '../usecases/waive-task.js';
+import { approvedOpenRequest } from '../db/repos/correction-items.js';
+import { dropApprovedRequest } from '../usecases/request-correction.js';
 import type { CliContext } from './commands.js';
 
 const usage = (text: string) => new AppError('usage', text);
@@ -154,4 +156,27 @@ export async function runCorrection(
           : res.message,
     );
   ctx.out(res.message);
+}
+
+/**
+ * `archive drop-request --item ID [--reason 原因]`: 不用改了 for the item's approved 申请更正 (one open
+ * at a time per item), as the archivist's card button: the request is closed without a change, audited
+ * (`correction_dropped`, source cli) and the requester told. None open: exit 1, nothing written.
+ */
+export async function dropRequest(
+  ctx: CliContext,
+  itemId: number,
+  reason: string | undefined,
+): Promise<void> {
+  const item = await getFilingItem(ctx.db, itemId);
+  if (!item) throw usage(`找不到归档记录 ${itemId}`);
+  const request = await approvedOpenRequest(ctx.db, itemId);
+  if (!request)
+    throw new AppError('not_found', `条目 ${itemId} 没有已同意、待更正的申请（可能已改好或已关闭）`);
+  const res = await dropApprovedRequest(
+    { db: ctx.db, clock: systemClock },
+    { requestId: request.id, actorOpenId: 'cli', reason, source: 'cli' },
+  );
+  if (res.status === 'refused') throw new AppError('refused', res.message);
+  ctx.out(`${res.message}（申请：${request.text}）`);
 }

@@ -46,7 +46,7 @@ export async function listTransfers(
   const owed = [...byRecord.values()].filter(([c]) => !c!.reported).length;
   ctx.out(
     `移交后变更 ${byRecord.size} 项，待报送 ${owed} 项（县档案馆保存的移交包中仍是原档号，请报送更正；` +
-      '报送后用 archive transfers --reported 条目ID 标记）：',
+      '报送后用 archive transfers --reported 条目ID [--note 报送方式] 标记）：',
   );
   for (const carriers of byRecord.values()) {
     const c = carriers[0]!;
@@ -57,7 +57,8 @@ export async function listTransfers(
         `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}` +
         (c.statedIn ? `；已写入移交包 #${c.statedIn} 的说明文件` : '') +
         (c.reported
-          ? `；已报送更正（${c.reported.byName ?? (c.reported.by === 'cli' ? '命令行' : c.reported.by)}，${when(c.reported.at)}）`
+          ? `；已报送更正（${c.reported.byName ?? (c.reported.by === 'cli' ? '命令行' : c.reported.by)}，${when(c.reported.at)}` +
+            `${c.reported.note ? `，报送方式：${c.reported.note}` : ''}）`
           : '；待报送更正'),
     );
   }

@@ -9,10 +9,11 @@ import { loadCliSettings } from '../settings.js';
 import { archiveCliSetup } from './archive-cli-setup.js';
 import { confirmArchive } from '../usecases/confirm-archive.js';
 import { dryRunConfirm } from '../usecases/confirm-dry-run.js';
-import { checkCorrectionLine, runCorrection } from './archive-corrections.js';
+import { checkCorrectionLine, dropRequest, runCorrection } from './archive-corrections.js';
 import { regroupLine, runRegroup } from './archive-regroup.js';
 import { listTransfers } from './archive-transfers.js';
-import { reportTransferCorrection } from '../usecases/report-transfer-correction.js';
+import { NOTE_MAX, reportTransferCorrection } from '../usecases/report-transfer-correction.js';
+import { unreportTransferCorrection } from '../usecases/unreport-transfer-correction.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import type { CliCommand, CliContext } from './commands.js';
@@ -31,7 +32,9 @@ export const ARCHIVE_USAGE = `用法:
   archive gaps --unit CODE [--year YYYY]                         照片说明缺项清单
   archive transfers [--unit CODE] [--year YYYY]                  移交包记录和移交后变更（已移交后
                                                                  停用的档号，需向县档案馆报送更正）
-  archive transfers --reported 条目ID                             该条目的移交后变更已向县档案馆报送更正
+  archive transfers --reported 条目ID [--note 报送方式]           该条目的移交后变更已向县档案馆报送更正
+                                                                 （--note：如函件文号，最多 100 字）
+  archive transfers --unmark 条目ID                               撤销该条目的「已报送更正」标记（重新待报送）
   archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
   archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
   archive split --item ID --files 文件ID,文件ID                    移出：这些文件成为同一任务的新一件
@@ -39,6 +42,8 @@ export const ARCHIVE_USAGE = `用法:
   archive merge --item ID --from ID                              并入：--from 那一件的文件排到本件之后，
                                                                  那一件不再单独成件（须同一任务、都未确认）
   archive files --item ID                                        列出一件的文件（文件ID、类型、文件名）
+  archive drop-request --item ID [--reason 原因]                 已同意的更正申请「不用改了」：关闭申请，
+                                                                 告知申请人材料没有改动
   archive waive --unit CODE --task 任务编号 [--year YYYY] --reason 原因 [--reopen]
                                                                  免交（--reopen 恢复为需提交）
   archive retention --unit CODE --task 清单项编号 --year YYYY --to 永久|30年|10年
@@ -71,6 +76,7 @@ const OPTIONS = {
   reported: { type: 'string' },
   files: { type: 'string' },
   from: { type: 'string' },
+  unmark: { type: 'string' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -101,9 +107,13 @@ function archiveLine(args: readonly string[]) {
     v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
     if (v.reopen !== undefined && sub !== 'waive') throw usage();
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
-    if (v.reported !== undefined && sub !== 'transfers') throw usage();
+    if ((v.reported !== undefined || v.unmark !== undefined) && sub !== 'transfers') throw usage();
+    if (v.reported !== undefined && v.unmark !== undefined) throw usage();
     if (v.files !== undefined && sub !== 'split') throw usage();
     if (v.from !== undefined && sub !== 'merge') throw usage();
+    // --note: a photo's 说明 (describe), or how a correction was reported (transfers --reported).
+    if (v.note !== undefined && sub !== 'describe' && !(sub === 'transfers' && v.reported !== undefined))
+      throw usage();
   } catch {
     throw usage();
   }
@@ -112,17 +122,23 @@ function archiveLine(args: readonly string[]) {
   const pages = positiveInt('pages', v.pages);
   const photo = positiveInt('photo', v.photo);
   const reported = positiveInt('reported', v.reported);
+  const unmark = positiveInt('unmark', v.unmark);
+  if (sub === 'transfers' && v.note !== undefined && v.note.replace(/\s+/g, ' ').trim().length > NOTE_MAX)
+    throw new AppError('usage', `--note 太长：报送方式最多 ${NOTE_MAX} 字`);
   if ((sub === 'confirm' && (!v.unit || year === undefined)) || (sub === 'gaps' && !v.unit)) throw usage();
-  if ((sub === 'unconfirm' && item === undefined && !v.code) || (sub === 'describe' && item === undefined))
+  if (
+    (sub === 'unconfirm' && item === undefined && !v.code) ||
+    ((sub === 'describe' || sub === 'drop-request') && item === undefined)
+  )
     throw usage();
   checkCorrectionLine(sub, v, item, year);
   const regroup = regroupLine(sub, v, item);
-  return { sub, v, year, item, pages, photo, reported, regroup };
+  return { sub, v, year, item, pages, photo, reported, unmark, regroup };
 }
 
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
-  const { sub, v, year, item, pages, photo, reported, regroup } = archiveLine(args);
+  const { sub, v, year, item, pages, photo, reported, unmark, regroup } = archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
     const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
@@ -194,6 +210,11 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     ctx.out(res.message);
     return;
   }
+  if (sub === 'drop-request') {
+    if (item === undefined) throw usage();
+    await dropRequest(ctx, item, v.reason);
+    return;
+  }
   if (sub === 'refile' || sub === 'unfile' || sub === 'waive' || sub === 'retention') {
     await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
     return;
@@ -205,8 +226,20 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
   if (sub === 'transfers') {
     if (reported !== undefined) {
       // The county archive was sent the correction of this item's retired 档号 (移交后变更).
-      const res = await reportTransferCorrection(deps, { itemId: reported, actor: 'cli', source: 'cli' });
+      const res = await reportTransferCorrection(deps, {
+        itemId: reported,
+        note: v.note,
+        actor: 'cli',
+        source: 'cli',
+      });
       if (res.status === 'not_found') throw new AppError('not_found', `条目 ${reported} ${res.message}`);
+      ctx.out(res.message);
+      return;
+    }
+    if (unmark !== undefined) {
+      // 撤销标记: a mark made by mistake; the item's corrections are owed again.
+      const res = await unreportTransferCorrection(deps, { itemId: unmark, actor: 'cli', source: 'cli' });
+      if (res.status === 'not_found') throw new AppError('not_found', `条目 ${unmark} ${res.message}`);
       ctx.out(res.message);
       return;
     }
@@ -241,14 +274,17 @@ export const archiveCommand: CliCommand = {
     'retention',
     'gaps',
     'transfers',
+    'drop-request',
   ],
   // Options left out or mistyped are said before the database is opened (and migrated).
   wellFormed: (args) => archiveLine(args) !== undefined,
   summary:
-    '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、split、merge、files、waive、retention、transfers',
-  // `transfers --reported N` writes (marks a correction reported); the listing only reads.
+    '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、split、merge、files、waive、retention、transfers、drop-request',
+  // `transfers --reported N` / `--unmark N` write (mark a correction reported, or take it back); the
+  // listing only reads.
   readsOnly: (args) =>
     args[0] === 'files' ||
-    (args[0] === 'transfers' && !args.some((a) => a === '--reported' || a.startsWith('--reported='))),
+    (args[0] === 'transfers' &&
+      !args.some((a) => ['--reported', '--unmark'].some((o) => a === o || a.startsWith(`${o}=`)))),
   run: runArchiveCommand,
 };

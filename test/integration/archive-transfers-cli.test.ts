@@ -164,6 +164,53 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect((await cli('transfers', '--reported', String(items[1]))).code).toBe(1);
   });
 
+  it('archive transfers --unmark N takes the mark back (audited, owed again); --reported N --note says how it was reported', async () => {
+    const marks = () =>
+      queryRows<{ note: string | null }>(
+        f.db,
+        sql`select tc.note from transfer_corrections tc join archive_records ar on ar.id = tc.record_id
+            where ar.item_id = ${items[0]}`,
+      );
+    const un = await cli('transfers', '--unmark', String(items[0]));
+    expect(un.code).toBe(0);
+    expect(un.stdout).toContain(`已撤销「已报送更正」标记：${codes[0]} 的更正重新列为待报送`);
+    expect(await marks()).toEqual([]);
+    expect((await cli('transfers')).stdout).toContain('移交后变更 1 项，待报送 1 项');
+    const [undone] = await queryRows<{ actor: string; source: string; details: any }>(
+      f.db,
+      sql`select actor, source, details from audit_log where action = 'transfer_correction_undone'`,
+    );
+    expect(undone).toMatchObject({ actor: 'cli', source: 'cli' });
+    const undoneDetails = typeof undone!.details === 'string' ? JSON.parse(undone!.details) : undone!.details;
+    expect(undoneDetails).toMatchObject({ archivalCode: codes[0], reportedBy: 'cli' });
+    // Nothing marked on it now (or on an item never marked): exit 1, nothing written.
+    const again = await cli('transfers', '--unmark', String(items[0]));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('没有标记为已报送');
+
+    // Marked again, with the letter it went by: stored, audited, listed.
+    const res = await cli('transfers', '--reported', String(items[0]), '--note', ' 县档函〔2026〕12号 ');
+    expect(res.code).toBe(0);
+    expect(await marks()).toEqual([{ note: '县档函〔2026〕12号' }]);
+    const [audit] = await queryRows<{ details: any }>(
+      f.db,
+      sql`select details from audit_log where action = 'transfer_correction' order by id desc limit 1`,
+    );
+    const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+    expect(details).toMatchObject({ archivalCode: codes[0], note: '县档函〔2026〕12号' });
+    expect((await cli('transfers')).stdout).toMatch(
+      new RegExp(
+        `${literal(codes[0]!)}（条目 .+；已报送更正（命令行，[^，]+，报送方式：县档函〔2026〕12号）`,
+      ),
+    );
+    // A note too long, or --note without --reported: the usage, exit 2, nothing opened.
+    const long = await cli('transfers', '--reported', String(items[1]), '--note', '函'.repeat(101));
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('报送方式最多 100 字');
+    expect((await cli('transfers', '--note', '县档函')).code).toBe(2);
+    expect((await cli('transfers', '--reported', '1', '--unmark', '1')).code).toBe(2);
+  });
+
   it('the next export’s 说明文件 lists the 移交后变更 for the county archive', async () => {
     const res = await exportTo('second');
     expect(res.code).toBe(0);

@@ -8,6 +8,7 @@ import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const HOUR = 3600_000;
@@ -18,6 +19,8 @@ describe('corrections from cards and the 查 command', () => {
   let h: Harness;
   let org: SeededOrg;
   const chatId = id('oc_');
+  /** The item whose correction request the archivist approved and has still to carry out. */
+  let approvedItem = 0;
   beforeAll(async () => {
     h = await startHarness({ mode: 'webhook', clock });
     org = await seedOrg(h.db.db, { prefix: 'K', clock });
@@ -260,6 +263,41 @@ describe('corrections from cards and the 查 command', () => {
     expect((await audits(itemId)).filter((a) => a.startsWith('correction'))).toEqual([
       `correction_request:${org.officer}`,
       `correction_answer:${org.archivist}`,
+    ]);
+    approvedItem = itemId;
+  });
+
+  it('archive drop-request at the command line: 不用改了 for the approved request, audited, the officer told', async () => {
+    const cli = (...args: string[]) => cliInProcess(['archive', ...args], {}, h.db);
+    const before = await itemRow(approvedItem);
+    const seen = h.fake.sentMessages().length;
+    const res = await cli('drop-request', '--item', String(approvedItem), '--reason', '已当面核对，不用改');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('已关闭更正申请，已告知申请人：不用改了（申请：应该交到 C03）');
+    expect(await itemRow(approvedItem)).toEqual(before);
+    const [dropped] = await queryRows<{ actor: string; source: string; details: any }>(
+      h.db.db,
+      sql`select actor, source, details from audit_log
+          where item_id = ${approvedItem} and action = 'correction_dropped'`,
+    );
+    expect(dropped).toMatchObject({ actor: 'cli', source: 'cli' });
+    const details = typeof dropped!.details === 'string' ? JSON.parse(dropped!.details) : dropped!.details;
+    expect(details.reason).toBe('已当面核对，不用改');
+    await h.settle();
+    const told = await waitFor('the officer told', () =>
+      h.fake
+        .sentMessages()
+        .slice(seen)
+        .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('不用改了')),
+    );
+    expect(JSON.stringify(told.content)).toContain('原因：已当面核对，不用改');
+    // Closed: again, or an item with no approved request, is exit 1 and writes nothing.
+    const again = await cli('drop-request', '--item', String(approvedItem));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('没有已同意、待更正的申请');
+    expect((await cli('drop-request')).code).toBe(2);
+    expect((await audits(approvedItem)).filter((a) => a.startsWith('correction_dropped'))).toEqual([
+      'correction_dropped:cli',
     ]);
   });
 

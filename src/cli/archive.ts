@@ -16,6 +16,7 @@ import { NOTE_MAX, reportTransferCorrection } from '../usecases/report-transfer-
 import { unreportTransferCorrection } from '../usecases/unreport-transfer-correction.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
+import { unconfirmSeveral } from '../usecases/unconfirm-several.js';
 import type { CliCommand, CliContext } from './commands.js';
 
 export const ARCHIVE_USAGE = `用法:
@@ -23,6 +24,8 @@ export const ARCHIVE_USAGE = `用法:
                                                                  确认归档，分配档号（--dry-run：只列出将编的
                                                                  档号和不在其内的材料，不写入）
   archive unconfirm (--item ID | --code 档号) [--reason 原因]   撤销确认（件号停用，不再使用）
+  archive unconfirm --code 档号 --code 档号 … [--reason 原因]    几件一起撤销确认（也可多个 --item）：
+                                                                 有一个不能撤销就一个都不撤销，列出原因
   archive describe --item ID [--reason 事由] [--place 地点] [--people 人物] [--title 题名]
                    [--doc-number 文号] [--responsible 责任者] [--date YYYYMMDD] [--secrecy 密级]
                    [--pages N] [--remarks 备注] [--photographer 摄影者] [--background 背景]
@@ -55,7 +58,8 @@ const OPTIONS = {
   year: { type: 'string' },
   task: { type: 'string' },
   item: { type: 'string' },
-  code: { type: 'string' },
+  // Several with `unconfirm` (several 件 at once); --item too, there only (unconfirmLine).
+  code: { type: 'string', multiple: true },
   reason: { type: 'string' },
   place: { type: 'string' },
   people: { type: 'string' },
@@ -103,8 +107,15 @@ function yearOption(value: string | undefined): number | undefined {
 function archiveLine(args: readonly string[]) {
   const [sub, ...rest] = args;
   let v: Record<string, string | undefined>;
+  let parsed: Record<string, string | string[] | undefined>;
   try {
-    v = parseArgs({ args: rest, options: OPTIONS }).values as Record<string, string | undefined>;
+    const options = sub === 'unconfirm' ? { ...OPTIONS, item: { type: 'string', multiple: true } } : OPTIONS;
+    parsed = parseArgs({ args: rest, options: options as typeof OPTIONS }).values as Record<
+      string,
+      string | string[] | undefined
+    >;
+    v = { ...parsed, item: undefined, code: undefined } as Record<string, string | undefined>;
+    if (sub !== 'unconfirm') v.item = parsed.item as string | undefined;
     if (v.reopen !== undefined && sub !== 'waive') throw usage();
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
     if ((v.reported !== undefined || v.unmark !== undefined) && sub !== 'transfers') throw usage();
@@ -126,19 +137,33 @@ function archiveLine(args: readonly string[]) {
   if (sub === 'transfers' && v.note !== undefined && v.note.replace(/\s+/g, ' ').trim().length > NOTE_MAX)
     throw new AppError('usage', `--note 太长：报送方式最多 ${NOTE_MAX} 字`);
   if ((sub === 'confirm' && (!v.unit || year === undefined)) || (sub === 'gaps' && !v.unit)) throw usage();
-  if (
-    (sub === 'unconfirm' && item === undefined && !v.code) ||
-    ((sub === 'describe' || sub === 'drop-request') && item === undefined)
-  )
-    throw usage();
+  if ((sub === 'describe' || sub === 'drop-request') && item === undefined) throw usage();
+  const unconfirm = sub === 'unconfirm' ? unconfirmLine(parsed) : undefined;
   checkCorrectionLine(sub, v, item, year);
   const regroup = regroupLine(sub, v, item);
-  return { sub, v, year, item, pages, photo, reported, unmark, regroup };
+  return { sub, v, year, item, pages, photo, reported, unmark, regroup, unconfirm };
+}
+
+/**
+ * `unconfirm`'s 件: one (--item, --code, or both naming the same 件), or several (--code repeated, or
+ * --item repeated, not mixed: which item was meant to pair with which 档号 would be a guess).
+ */
+function unconfirmLine(parsed: Record<string, string | string[] | undefined>) {
+  const list = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+  const codes = list(parsed.code).map((c) => c.trim());
+  const items = list(parsed.item).map((i) => positiveInt('item', i)!);
+  if (codes.length + items.length === 0 || codes.some((c) => !c)) throw usage();
+  if (codes.length + items.length > 2 && codes.length > 0 && items.length > 0)
+    throw new AppError(
+      'usage',
+      '几件一起撤销确认时只用 --code（每个档号一个），或只用 --item（每个条目一个）',
+    );
+  return { codes, items };
 }
 
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
-  const { sub, v, year, item, pages, photo, reported, unmark, regroup } = archiveLine(args);
+  const { sub, v, year, item, pages, photo, reported, unmark, regroup, unconfirm } = archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
     const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
@@ -169,20 +194,18 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     ctx.out(res.message);
     return;
   }
-  if (sub === 'unconfirm') {
-    if (item === undefined && !v.code) throw usage();
-    const res = await unconfirmArchive(
-      { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },
-      {
-        itemId: item,
-        archivalCode: v.code,
-        reason: v.reason,
-        actor: 'cli',
-        source: 'cli',
-      },
-    );
-    // Nothing retired: a mistyped id or 档号 is a failure (exit 1), not a line a script reads past.
-    if (res.status === 'not_found' || res.status === 'refused') throw new AppError(res.status, res.message);
+  if (sub === 'unconfirm' && unconfirm) {
+    const { codes, items } = unconfirm;
+    const timeZone = loadCliSettings(ctx.env).timeZone;
+    const who = { reason: v.reason, actor: 'cli', source: 'cli' } as const;
+    const several = codes.length + items.length > 1 && !(codes.length === 1 && items.length === 1);
+    const res = several
+      ? await unconfirmSeveral({ ...deps, timeZone }, { ...who, archivalCodes: codes, itemIds: items })
+      : await unconfirmArchive({ ...deps, timeZone }, { ...who, itemId: items[0], archivalCode: codes[0] });
+    // Nothing retired: a mistyped id or 档号 is a failure (exit 1), not a line a script reads past; so is
+    // any refusal of several (none of them retired).
+    if (res.status === 'not_found' || res.status === 'refused' || (several && res.status !== 'withdrawn'))
+      throw new AppError(res.status, res.message);
     ctx.out(res.message);
     return;
   }

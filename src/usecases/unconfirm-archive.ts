@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import type { ActionSource } from '../db/repos/audit.js';
 import {
   insertArchiveAudit,
@@ -9,7 +9,7 @@ import {
   type ArchiveRecordRow,
 } from '../db/repos/archive-records.js';
 import { getFilingItem } from '../db/repos/filings.js';
-import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
+import { packagesHoldingRecord, type PackageHolding } from '../db/repos/transfer-packages.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { looseArchivalCode } from '../domain/typed-archival-code.js';
@@ -66,7 +66,10 @@ async function recordOfCode(
 }
 
 /** Why a withdrawn number cannot be unconfirmed, with the item's number now when it has one. */
-async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<UnconfirmOutcome> {
+export async function alreadyWithdrawn(
+  db: Db,
+  record: ArchiveRecordRow,
+): Promise<{ status: 'not_confirmed'; message: string }> {
   const now = await liveRecordOfItem(db, record.itemId);
   return {
     status: 'not_confirmed',
@@ -75,17 +78,13 @@ async function alreadyWithdrawn(db: Db, record: ArchiveRecordRow): Promise<Uncon
 }
 
 /**
- * Takes back a confirmation. The number is retired, not freed: its row stays (status
- * `withdrawn`), the class keeps 1..N without gaps, and a later confirmation of the item takes a new
- * number. Audited in the same transaction. An item and a 档号 given together must name the same
- * record: a number is never retired on one of them alone when the other names something else.
+ * The record an unconfirmation names: by 档号 (typed loosely), else the item's live one; an item and a
+ * 档号 given together must name the same record. Anything else is the outcome to say (nothing changed).
  */
-export async function unconfirmArchive(
-  /** `pageUrl`: PUBLIC_URL's pages, when set (then the result links the unit's 移交包 page). */
-  deps: { db: Db; clock: Clock; timeZone: string; pageUrl?: (path: string) => string | undefined },
-  input: UnconfirmInput,
-): Promise<UnconfirmOutcome> {
-  const { db } = deps;
+export async function recordToUnconfirm(
+  db: Db,
+  input: Pick<UnconfirmInput, 'itemId' | 'archivalCode'>,
+): Promise<{ record: ArchiveRecordRow } | Exclude<UnconfirmOutcome, { status: 'withdrawn' }>> {
   let record: ArchiveRecordRow | undefined;
   if (input.archivalCode?.trim()) {
     const found = await recordOfCode(db, input.archivalCode.trim());
@@ -105,37 +104,63 @@ export async function unconfirmArchive(
     throw new DomainError('usage', '请指定条目或档号');
   }
   if (!record) return { status: 'not_confirmed', message: '这条材料还没有确认归档' };
+  return { record };
+}
+
+/** Whether the actor may unconfirm the record: the command line, or an archivist or admin of its unit. */
+export async function mayUnconfirm(
+  db: Db,
+  record: ArchiveRecordRow,
+  input: UnconfirmInput,
+): Promise<boolean> {
+  if (input.source === 'cli') return true;
   const unit = await getUnitById(db, record.unitId);
-  if (input.source !== 'cli' && !(unit && (await hasUnitRole(db, input.actor, unit, ['archivist', 'admin']))))
-    return { status: 'refused', message: '只有档案员才能撤销归档确认' };
-  const now = deps.clock.now();
+  return !!unit && (await hasUnitRole(db, input.actor, unit, ['archivist', 'admin']));
+}
+
+/**
+ * Retires the record's number inside the caller's transaction, audited (naming the 移交包 that carried
+ * it): the packages, or false when it was retired meanwhile.
+ */
+export async function withdrawAudited(
+  tx: Tx,
+  record: ArchiveRecordRow,
+  input: UnconfirmInput,
+  now: Date,
+): Promise<{ packages: PackageHolding[] } | false> {
   const reason = input.reason?.trim() || null;
-  const done = await db.transaction(async (tx) => {
-    if (!(await withdrawRecord(tx, record.id, input.actor, now, reason))) return false;
-    // The county archive holds a package naming this 档号: the audit says which (移交后变更).
-    const packages = await packagesHoldingRecord(tx, record.id);
-    await insertArchiveAudit(tx, [
-      {
-        at: now,
-        actor: input.actor,
-        action: 'unconfirm',
-        source: input.source,
-        unitId: record.unitId,
-        itemId: record.itemId,
-        details: {
-          archivalCode: record.archivalCode,
-          classKey: record.classKey,
-          reason,
-          ...(packages.length > 0
-            ? { transferPackages: packages.map((p) => p.id), correctionToArchive: true }
-            : {}),
-        },
+  if (!(await withdrawRecord(tx, record.id, input.actor, now, reason))) return false;
+  // The county archive holds a package naming this 档号: the audit says which (移交后变更).
+  const packages = await packagesHoldingRecord(tx, record.id);
+  await insertArchiveAudit(tx, [
+    {
+      at: now,
+      actor: input.actor,
+      action: 'unconfirm',
+      source: input.source,
+      unitId: record.unitId,
+      itemId: record.itemId,
+      details: {
+        archivalCode: record.archivalCode,
+        classKey: record.classKey,
+        reason,
+        ...(packages.length > 0
+          ? { transferPackages: packages.map((p) => p.id), correctionToArchive: true }
+          : {}),
       },
-    ]);
-    return { packages };
-  });
-  if (!done) return alreadyWithdrawn(db, record);
-  const first = done.packages[0];
+    },
+  ]);
+  return { packages };
+}
+
+/** What a retired number's result says: retired, and what to send the county archive when it went out. */
+export function withdrawnOutcome(
+  deps: UnconfirmDeps,
+  record: ArchiveRecordRow,
+  packages: PackageHolding[],
+  now: Date,
+): Extract<UnconfirmOutcome, { status: 'withdrawn' }> {
+  const first = packages[0];
   const transferred =
     first &&
     transferredAfter(
@@ -152,4 +177,34 @@ export async function unconfirmArchive(
       (transferred ? `\n${transferred}` : ''),
     ...(transferred ? { transferred } : {}),
   };
+}
+
+/** `pageUrl`: PUBLIC_URL's pages, when set (then the result links the unit's 移交包 page). */
+export interface UnconfirmDeps {
+  db: Db;
+  clock: Clock;
+  timeZone: string;
+  pageUrl?: (path: string) => string | undefined;
+}
+
+/**
+ * Takes back a confirmation. The number is retired, not freed: its row stays (status
+ * `withdrawn`), the class keeps 1..N without gaps, and a later confirmation of the item takes a new
+ * number. Audited in the same transaction. An item and a 档号 given together must name the same
+ * record: a number is never retired on one of them alone when the other names something else.
+ */
+export async function unconfirmArchive(
+  deps: UnconfirmDeps,
+  input: UnconfirmInput,
+): Promise<UnconfirmOutcome> {
+  const { db } = deps;
+  const found = await recordToUnconfirm(db, input);
+  if (!('record' in found)) return found;
+  const { record } = found;
+  if (!(await mayUnconfirm(db, record, input)))
+    return { status: 'refused', message: '只有档案员才能撤销归档确认' };
+  const now = deps.clock.now();
+  const done = await db.transaction((tx) => withdrawAudited(tx, record, input, now));
+  if (!done) return alreadyWithdrawn(db, record);
+  return withdrawnOutcome(deps, record, done.packages, now);
 }

@@ -100,6 +100,81 @@ describe('npm run cli -- archive …', () => {
     expect(res.stderr).toContain('找不到档号 A182-WS.2025-D30-ZH-9999');
   });
 
+  it('unconfirm of several 档号 in one line: all or nothing — one unknown, retired already or named twice retires none, listed; then all, each audited', async () => {
+    const pdf = { bytes: minimalPdf(1), kind: 'document' as const, mime: 'application/pdf' };
+    const ids = [
+      await f.fileItem(f.task.doc, [pdf]),
+      await f.fileItem(f.task.doc, [pdf]),
+      await f.fileItem(f.task.doc, [pdf]),
+    ];
+    await run('confirm', '--unit', 'V1', '--year', '2025', '--task', 'C01');
+    const codes: string[] = [];
+    for (const i of ids) codes.push((await liveRecordOfItem(f.db, i))!.archivalCode);
+    const cli = (...args: string[]) => cliInProcess(['archive', 'unconfirm', ...args], {}, f.tdb);
+    const live = async () =>
+      (await Promise.all(ids.map((i) => liveRecordOfItem(f.db, i)))).map((r) => r?.archivalCode);
+    const unconfirms = async () =>
+      (
+        await queryRows<{ n: number }>(
+          f.db,
+          sql`select count(*)::int as n from audit_log where action = 'unconfirm'`,
+        )
+      )[0]!.n;
+    const before = await unconfirms();
+
+    // A mistyped 档号 among good ones, and one named twice (typed two ways): nothing retired, each said.
+    const typo = 'A182-WS·2025-D30-ZH-9999';
+    const bad = await cli(
+      '--code',
+      codes[0]!,
+      '--code',
+      typo,
+      '--code',
+      codes[1]!,
+      '--code',
+      codes[1]!.replace('·', '.'),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('没有撤销任何档号：4 个中有 2 个不能撤销，改正后再一起撤销。');
+    expect(bad.stderr).toContain(`  ${typo}：找不到档号 ${typo}`);
+    expect(bad.stderr).toContain(`与前面的档号 ${codes[1]} 是同一件，写了两次`);
+    expect(await live()).toEqual(codes);
+    expect(await unconfirms()).toBe(before);
+    // --item and --code mixed over several 件: which goes with which is a guess, the usage (exit 2).
+    const mixed = await cli('--code', codes[0]!, '--code', codes[1]!, '--item', String(ids[2]));
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('只用 --code');
+
+    // Corrected: all three in one line, each retired and audited with the reason.
+    const ok = await cli(
+      '--code',
+      codes[0]!,
+      '--code',
+      codes[1]!,
+      '--code',
+      codes[2]!,
+      '--reason',
+      '批量归错',
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trimEnd().split('\n')).toEqual(
+      [...codes].sort().map((c) => `已撤销确认：档号 ${c} 停用（件号不再使用，目录中保留并注明）`),
+    );
+    expect(await live()).toEqual([undefined, undefined, undefined]);
+    const audits = await queryRows<{ code: string; reason: string; actor: string }>(
+      f.db,
+      sql`select details->>'archivalCode' as code, details->>'reason' as reason, actor from audit_log
+          where action = 'unconfirm' order by id desc limit 3`,
+    );
+    expect(audits.map((a) => a.code).sort()).toEqual([...codes].sort());
+    expect(new Set(audits.map((a) => `${a.actor} ${a.reason}`))).toEqual(new Set(['cli 批量归错']));
+    // One of them retired already: the line retires nothing more and says which.
+    const again = await cli('--item', String(ids[0]), '--item', String(ids[1]));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`条目 ${ids[0]}：这条材料还没有确认归档`);
+  });
+
   it('with yearSeparator 「.」 in archive.yaml, unconfirm finds a 档号 typed with 「·」「・」「．」「－」「-」「—」', async () => {
     const yaml = join(f.dataDir, 'archive-dot.yaml');
     writeFileSync(

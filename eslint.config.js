@@ -66,6 +66,7 @@ function layerRules() {
         'readiness',
         'process-identity',
         'process-user',
+        'cli-operator',
         'time-limit',
         'version',
         'package-root',

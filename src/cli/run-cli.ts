@@ -8,6 +8,7 @@ import { COMMANDS } from './commands.js';
 import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
 import { openCliDb } from './open-cli-db.js';
 import { writeRefusedText } from './write-refused.js';
+import { asCliOperator, cliOperatorOf } from '../cli-operator.js';
 
 const HELP = new Set(['--help', '-h', 'help']);
 
@@ -120,7 +121,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   try {
-    const code = await entry.run(args, { db: database.db, env: io.env, out: io.out });
+    // Its audit rows name the operating-system user who ran it (and the sudo user), not only `cli`.
+    const code = await asCliOperator(cliOperatorOf(io.env), () =>
+      entry.run(args, { db: database.db, env: io.env, out: io.out }),
+    );
     return typeof code === 'number' ? code : 0;
   } catch (err) {
     return failed(err, false);

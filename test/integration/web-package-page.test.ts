@@ -15,6 +15,8 @@ import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
+import { cliInProcess } from '../support/cli-in-process.js';
+import { processUserName } from '../../src/process-user.js';
 import { signedInContext, signInCookie } from '../support/web-sign-in.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -462,5 +464,54 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     expect(await theirsPage.locator('#units [data-unit]').count()).toBe(2);
     expect(await theirsPage.locator('main').innerText()).toContain('河口村');
     await fitsPhone(theirsPage);
+  }, 60_000);
+  it('command-line actions name who ran them: the audit records the operating-system user (and the sudo user), the item page shows them', async () => {
+    const user = processUserName();
+    const cli = (env: Record<string, string>, ...args: string[]) =>
+      cliInProcess(['archive', ...args], env, h.db);
+    const item = items[1]!;
+    // Run through sudo by alice, then by the user directly.
+    const off = await cli(
+      { SUDO_USER: 'alice' },
+      'unconfirm',
+      '--item',
+      String(item.id),
+      '--reason',
+      '页数有误',
+    );
+    expect(off.code, off.stderr).toBe(0);
+    const marked = await cli({}, 'transfers', '--reported', String(item.id));
+    expect(marked.code, marked.stderr).toBe(0);
+    const rows = await queryRows<{ action: string; actor: string; details: any }>(
+      h.db.db,
+      sql`select action, actor, details from audit_log where item_id = ${item.id} and source = 'cli' order by id`,
+    );
+    const details = rows.map((r) => ({
+      action: r.action,
+      actor: r.actor,
+      ...(typeof r.details === 'string' ? JSON.parse(r.details) : r.details),
+    }));
+    expect(details.filter((d) => d.action === 'unconfirm')).toMatchObject([
+      { actor: 'cli', osUser: user, sudoUser: 'alice', reason: '页数有误' },
+    ]);
+    // The item's 档号 the packages carried (its other unit's too, from the case above), each marked.
+    const marks = details.filter((d) => d.action === 'transfer_correction');
+    expect(marks.length).toBeGreaterThan(0);
+    for (const m of marks) {
+      expect(m).toMatchObject({ actor: 'cli', osUser: user });
+      expect(m).not.toHaveProperty('sudoUser');
+    }
+
+    const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    await page.goto(`${h.bot.url}/items/${item.id}`);
+    const cells = await page
+      .locator('#audit tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())),
+      );
+    const who = (action: string) => cells.filter((c) => c[1]?.startsWith(action)).map((c) => c[2]);
+    expect(who('撤销')).toContain(`管理员（命令行，${user}，由 alice 经 sudo）`);
+    expect(new Set(who('已报送更正'))).toEqual(new Set([`管理员（命令行，${user}）`]));
+    await fitsPhone(page);
   }, 60_000);
 });

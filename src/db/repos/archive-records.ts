@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import { archiveRecords, auditLog } from '../schema/index.js';
+import { auditDetails } from './audit.js';
 import type { ItemKind } from '../../domain/archival-code.js';
 import { SEPARATOR_RUN } from '../../domain/typed-archival-code.js';
 
@@ -181,7 +182,9 @@ export async function insertArchiveAudit(
   }[],
   chunk = 500,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += chunk) await tx.insert(auditLog).values(rows.slice(i, i + chunk));
+  const withOperator = rows.map((r) => ({ ...r, details: auditDetails(r.source, r.details) }));
+  for (let i = 0; i < rows.length; i += chunk)
+    await tx.insert(auditLog).values(withOperator.slice(i, i + chunk));
 }
 
 /** The classes' last 件号 as they stand (0 for a class never numbered), read without a lock: a dry run. */

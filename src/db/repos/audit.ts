@@ -1,4 +1,5 @@
 import type { Db } from '../client.js';
+import { currentCliOperator } from '../../cli-operator.js';
 import { auditLog } from '../schema/index.js';
 
 export type AuditAction =
@@ -71,7 +72,20 @@ export interface AuditEntry {
 export async function insertAudit(tx: Db, e: AuditEntry): Promise<number> {
   const [row] = await tx
     .insert(auditLog)
-    .values({ ...e, details: e.details ?? {} })
+    .values({ ...e, details: auditDetails(e.source, e.details) })
     .returning({ id: auditLog.id });
   return row!.id;
+}
+
+/**
+ * An audit row's details: a command-line action's (source `cli`) also name the operating-system user
+ * who ran the command (`osUser`, and `sudoUser` when run through sudo: cli-operator.ts), which the
+ * actor `cli` alone does not.
+ */
+export function auditDetails(
+  source: AuditEntry['source'],
+  details: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const operator = source === 'cli' ? currentCliOperator() : undefined;
+  return { ...(details ?? {}), ...(operator ?? {}) };
 }

@@ -96,6 +96,8 @@ export interface PageAudit {
   actorName: string | null;
   action: string;
   source: string;
+  /** A command-line action's: the operating-system user who ran it (and the sudo user), when recorded. */
+  operator: { osUser: string; sudoUser: string | null } | null;
 }
 
 /** A 档号 the item held and lost (撤销确认, or its files recalled): the latest, when none is live. */
@@ -164,9 +166,12 @@ export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | u
     actor_name: string | null;
     action: string;
     source: string;
+    os_user: string | null;
+    sudo_user: string | null;
   }>(
     db,
-    sql`select a.at, a.actor, p.name as actor_name, a.action, a.source from audit_log a
+    sql`select a.at, a.actor, p.name as actor_name, a.action, a.source,
+          a.details->>'osUser' as os_user, a.details->>'sudoUser' as sudo_user from audit_log a
           left join people p on p.open_id = a.actor
         where a.item_id = ${itemId} order by a.at, a.id limit 200`,
   );
@@ -213,6 +218,7 @@ export async function itemDetail(db: Db, itemId: number): Promise<ItemDetail | u
       actorName: a.actor_name ?? null,
       action: a.action,
       source: a.source,
+      operator: a.source === 'cli' && a.os_user ? { osUser: a.os_user, sudoUser: a.sudo_user ?? null } : null,
     })),
   };
 }

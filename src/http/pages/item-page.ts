@@ -164,7 +164,7 @@ async function showItem(
             html`<tr>
               <td>${dateTime(a.at, now, timeZone)}</td>
               <td>${ACTION_LABEL[a.action] ?? a.action}</td>
-              <td>${actorLabel(a.actor, a.actorName)}</td>
+              <td>${actorLabel(a.actor, a.actorName, a.operator)}</td>
             </tr>`,
         )}
       </table>

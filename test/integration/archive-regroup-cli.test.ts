@@ -12,6 +12,7 @@ import { runCli, type ProcessResult } from '../support/bot-process.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { seededDataDir } from '../support/data-dir.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { processUserName } from '../../src/process-user.js';
 import { createArchiveFixture, minimalPdf, photoJpeg, type ArchiveFixture } from './archive-fixtures.js';
 
 /**
@@ -185,12 +186,14 @@ describe('archive split / merge from the command line', () => {
       sql`select item_id::int as item_id, title from item_descriptions where item_id in (${docItem}, ${newItem})`,
     );
     expect(titles).toEqual([{ item_id: docItem, title: '村两委会议签到表' }]);
+    // Audited as cli, naming the operating-system user who ran the command (cli-operator.ts).
+    const osUser = processUserName();
     expect(await audits(db.db, docItem)).toEqual([
       {
         action: 'split_out',
         actor: 'cli',
         source: 'cli',
-        details: { toItemId: newItem, materialIds: docFiles.slice(2) },
+        details: { toItemId: newItem, materialIds: docFiles.slice(2), osUser },
       },
     ]);
     expect(await audits(db.db, newItem)).toEqual([
@@ -198,7 +201,7 @@ describe('archive split / merge from the command line', () => {
         action: 'split_from',
         actor: 'cli',
         source: 'cli',
-        details: { fromItemId: docItem, materialIds: docFiles.slice(2) },
+        details: { fromItemId: docItem, materialIds: docFiles.slice(2), osUser },
       },
     ]);
 
@@ -212,8 +215,8 @@ describe('archive split / merge from the command line', () => {
     expect(await liveItems(db.db, f.task.doc)).toBe(1);
     await countsRight(db.db);
     expect((await audits(db.db, newItem)).map((a) => [a.action, a.details])).toEqual([
-      ['split_from', { fromItemId: docItem, materialIds: docFiles.slice(2) }],
-      ['merged_into', { intoItemId: docItem, materialIds: docFiles.slice(2) }],
+      ['split_from', { fromItemId: docItem, materialIds: docFiles.slice(2), osUser }],
+      ['merged_into', { intoItemId: docItem, materialIds: docFiles.slice(2), osUser }],
     ]);
   });
 

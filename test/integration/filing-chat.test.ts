@@ -615,6 +615,13 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
       sql`select title from filing_items where id = ${items.at(-1)!.id}`,
     );
     expect(titled!.title).toBe('村两委会议');
+
+    // A minute later, two more photos without a word: that #C05 was the burst before's, not theirs too.
+    await clock.advance(60_000);
+    const next = await postPhotos(2);
+    const card = await burstReply(next[0]!);
+    expect(await liveItems()).toHaveLength(before + 1);
+    expect(JSON.stringify(card.content)).not.toContain('已交到');
   });
 
   it('answers 进度 and 缺什么 with figures that match the database', async () => {

@@ -323,14 +323,20 @@ export function correctionDoneCard(f: ItemFacts, text: string): object {
   return card('已更正', 'green', [md(factsLine(f)), md(`✅ ${esc(text)}`)], { summary: text });
 }
 
-/** An officer after the 24-hour window: say what is wrong, the unit's archivists decide. */
-export function requestCorrectionCard(f: ItemFacts): object {
+/**
+ * An officer after the 24-hour window, or once an archivist confirmed the item (`confirmed`: within the
+ * 24 hours too, so 「提交已超过 24 小时」 would give the wrong reason): say what is wrong, the unit's
+ * archivists decide.
+ */
+export function requestCorrectionCard(f: ItemFacts, o: { confirmed?: boolean } = {}): object {
   return card(
     '申请更正',
     'wathet',
     [
       md(factsLine(f)),
-      md('提交已超过 24 小时，不能自己撤销。写明需要怎么改，档案员同意后会帮您更正：'),
+      md(
+        `${o.confirmed ? '档案员已确认归档这件材料' : '提交已超过 24 小时'}，不能自己撤销。写明需要怎么改，档案员同意后会帮您更正：`,
+      ),
       {
         tag: 'form',
         name: `request_${f.itemId}`,
@@ -367,6 +373,20 @@ export function requestSentCard(f: ItemFacts, text: string): object {
     'wathet',
     [md(factsLine(f)), md(`您的申请：${esc(text)}\n已发给档案员，处理后会通知您。`)],
     { summary: '已申请更正，等待档案员处理' },
+  );
+}
+
+/**
+ * 申请更正 tapped again while an archivist's 同意 is still to be carried out: what was asked and that it
+ * is being done, no second form (a second request approved too left two open, the older one then
+ * refusing 不用改了 while 查 still listed it).
+ */
+export function requestApprovedCard(f: ItemFacts, text: string): object {
+  return card(
+    '更正申请已同意',
+    'wathet',
+    [md(factsLine(f)), md(`申请：${esc(text)}\n档案员已同意，正在处理，改好后会通知申请人。`)],
+    { summary: '更正申请已同意，正在处理' },
   );
 }
 

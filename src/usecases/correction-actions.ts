@@ -3,6 +3,7 @@ import {
   confirmUnfileCard,
   correctionDoneCard,
   requestAnsweredCard,
+  requestApprovedCard,
   requestCorrectionCard,
   refileBrowser,
   refileSummary,
@@ -42,7 +43,7 @@ import { canFile, type FilingDeps } from './file-burst.js';
 import { clickedBurst } from './burst-click.js';
 import { askFilerOrArchivist, itemFacts, itemTaskLabel } from './item-facts.js';
 import { refileItem, unfileItem } from './refile-item.js';
-import { answerCorrectionRequest, requestCorrection } from './request-correction.js';
+import { answerCorrectionRequest, APPROVED_BEING_DONE, requestCorrection } from './request-correction.js';
 import { unconfirmArchive } from './unconfirm-archive.js';
 import { waiveTask } from './waive-task.js';
 
@@ -212,7 +213,18 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
             toast: { type: 'info', content: '已经申请过更正了，请等档案员处理' },
             card: { type: 'raw', data: requestSentCard(facts(deps, item), pending.text) },
           };
-        return { card: { type: 'raw', data: requestCorrectionCard(facts(deps, item)) } };
+        const approved = await approvedOpenRequest(deps.db, item.id);
+        if (approved)
+          return {
+            toast: { type: 'info', content: APPROVED_BEING_DONE },
+            card: { type: 'raw', data: requestApprovedCard(facts(deps, item), approved.text) },
+          };
+        return {
+          card: {
+            type: 'raw',
+            data: requestCorrectionCard(facts(deps, item), { confirmed: !!item.archivalCode }),
+          },
+        };
       },
     }),
 

@@ -15,6 +15,9 @@ import { canFile, type FilingDeps } from './file-burst.js';
 import { itemFacts, itemTaskLabel } from './item-facts.js';
 import { enqueueNotify, textContent } from './notify.js';
 
+/** 申请更正 while an archivist's 同意 of an earlier request on the item is still to be carried out. */
+export const APPROVED_BEING_DONE = '档案员已同意这件材料的更正申请，正在处理，不用再申请';
+
 export interface CorrectionRequestDeps extends FilingDeps, ChatMemberNamesDeps {
   timeZone: string;
 }
@@ -70,7 +73,9 @@ export async function requestCorrection(
   );
   const requestId = await db.transaction(async (tx) => {
     await lockFilingItem(tx, item.id);
-    if (await pendingCorrectionRequest(tx, item.id)) return undefined;
+    if (await pendingCorrectionRequest(tx, item.id)) return 'pending' as const;
+    // A form drawn before an archivist's 同意 of an earlier request: that one is being carried out.
+    if (await approvedOpenRequest(tx, item.id)) return 'approved' as const;
     const id = await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,
@@ -97,7 +102,8 @@ export async function requestCorrection(
       );
     return id;
   });
-  if (requestId === undefined) return { status: 'refused', message: '已经申请过更正了，请等档案员处理' };
+  if (requestId === 'pending') return { status: 'refused', message: '已经申请过更正了，请等档案员处理' };
+  if (requestId === 'approved') return { status: 'refused', message: APPROVED_BEING_DONE };
   return {
     status: 'requested',
     requestId,

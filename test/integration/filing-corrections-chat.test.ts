@@ -259,6 +259,20 @@ describe('corrections from cards and the 查 command', () => {
         .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('已同意')),
     );
     expect(JSON.stringify(told.content)).toContain('应该交到 C03');
+    // 申请更正 again while the 同意 is carried out: what is being done, no second form (a second request
+    // approved too left two open); a form drawn before the 同意 is refused the same way.
+    const meanwhile = await click(org.officer, fix);
+    expect(meanwhile.toast).toEqual({
+      type: 'info',
+      content: '档案员已同意这件材料的更正申请，正在处理，不用再申请',
+    });
+    expect(JSON.stringify(meanwhile.card.data)).toContain('申请：应该交到 C03');
+    expect(JSON.stringify(meanwhile.card.data)).not.toContain('怎么改');
+    const late = await click(org.officer, request, { formValue: { text: '还没改' } });
+    expect(late.toast).toEqual({
+      type: 'error',
+      content: '档案员已同意这件材料的更正申请，正在处理，不用再申请',
+    });
     const itemId = Number(fix.i);
     expect((await audits(itemId)).filter((a) => a.startsWith('correction'))).toEqual([
       `correction_request:${org.officer}`,
@@ -427,6 +441,9 @@ describe('corrections from cards and the 查 command', () => {
     const fix = await click(org.officer, valueOf(asked.card.data, 'fix'), { messageId: filed.messageId });
     expect(fix.toast?.content ?? '').not.toContain('撤销');
     expect(JSON.stringify(fix.card.data)).toContain('怎么改');
+    // Within the 24 hours: the reason is the confirmation, not 「提交已超过 24 小时」.
+    expect(JSON.stringify(fix.card.data)).toContain('档案员已确认归档这件材料，不能自己撤销。');
+    expect(JSON.stringify(fix.card.data)).not.toContain('24 小时');
   });
 
   /** The 档号 of `itemId`, if it holds one. */

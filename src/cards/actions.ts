@@ -176,7 +176,8 @@ export const FIX_UNFILE = defineCardAction({
  */
 export const FIX_UNCONFIRM = defineCardAction({
   name: 'fix-unconfirm',
-  value: z.object({ i: id }),
+  /** `r`: on an approved request's card, whose 改归 / 撤下 / 免交 after it still carry out that request. */
+  value: z.object({ i: id, r: id.optional() }),
   stale: STALE,
 });
 /** A form: the reason arrives in the click's `formValue`. */

@@ -171,7 +171,12 @@ function correctionCardOf(
         form: `unconfirm_${i}`,
         label: '撤销原因',
         placeholder: '如：交错了任务，需要改归',
-        button: { name: 'unconfirm', text: '撤销确认', type: 'danger', value: FIX_UNCONFIRM.value({ i }) },
+        button: {
+          name: 'unconfirm',
+          text: '撤销确认',
+          type: 'danger',
+          value: FIX_UNCONFIRM.value({ i, ...(opts.request ? { r: opts.request } : {}) }),
+        },
       }),
       ...drop,
     );

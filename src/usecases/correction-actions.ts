@@ -293,7 +293,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         const item = await load(deps, a);
         if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以撤销确认');
         // Already taken back (a second tap, another archivist): the card as it is now.
-        if (!item.archivalCode) return correction(deps, item);
+        if (!item.archivalCode) return correctionFor(deps, item, a.value.r);
         const reason = str(a.formValue?.reason).trim();
         if (!reason) return error('请写明撤销确认的原因');
         const res = await unconfirmArchive(
@@ -307,14 +307,18 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         );
         if (res.status === 'refused' || res.status === 'not_found') return error(res.message);
         const now = (await named(deps, item.id))!;
-        if (res.status === 'not_confirmed') return correction(deps, now);
+        if (res.status === 'not_confirmed') return correctionFor(deps, now, a.value.r);
         const withdrawn = res.message.split('\n')[0]!;
+        // On an approved request's card: the card after it still carries that request (改归 / 撤下 / 免交
+        // there carry it out and tell the requester), while it is owed.
+        const owed = a.value.r === undefined ? undefined : await approvedOpenRequest(deps.db, item.id);
         return {
           toast: { type: 'success', content: withdrawn },
           ...(await correction(
             deps,
             now,
             `${withdrawn}。${res.transferred ? `\n${res.transferred}\n` : ''}现在可以在下面更正：`,
+            owed?.id === a.value.r ? owed?.id : undefined,
           )),
         };
       },

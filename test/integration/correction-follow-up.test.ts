@@ -324,4 +324,52 @@ describe('what follows a correction', () => {
       },
     ]);
   });
+  /**
+   * An approved request on an item confirmed meanwhile: its card offers 撤销确认, and the card that
+   * redraws still carries the request, so 改归 there carries it out. It redrew a plain card: the request
+   * stayed owed and the requester was never told.
+   */
+  it('撤销确认 on an approved request’s card keeps the request: 改归 after it closes it and tells the requester', async () => {
+    const filed = await fileOnePhoto();
+    const approved = await approvedRequest(filed.fix, '确认后发现交错了');
+    const requestId = Number(actionValue(approved.card.data, 'fix-describe').r);
+    await sayToBot(h, { chatId, sender: org.archivist, text: '确认归档' }).then(async (preview) => {
+      await click(org.archivist, actionValue(preview.content, 'confirm-archive'), {
+        messageId: preview.messageId,
+      });
+    });
+    await h.settle();
+    await waitFor(
+      'the 档号',
+      async () =>
+        (
+          await queryRows(
+            h.db.db,
+            sql`select 1 from archive_records where item_id = ${filed.itemId} and status = 'confirmed'`,
+          )
+        ).length > 0,
+    );
+    const [to] = await otherTasks(filed.itemId);
+    // 改归 on the request's card drawn before the confirmation: 撤销确认 offered, for this request.
+    const stale = await clickDirect(org.archivist, actionValue(approved.card.data, 'fix-refile'), {
+      option: String(to!.id),
+    });
+    const unconfirm = actionValue(stale.card.data, 'fix-unconfirm');
+    expect(unconfirm.r).toBe(requestId);
+    const taken = await clickDirect(org.archivist, unconfirm, { formValue: { reason: '交错了任务' } });
+    expect(taken.toast.type).toBe('success');
+    const refile = actionValue(taken.card.data, 'fix-refile');
+    expect(refile.r).toBe(requestId);
+    const moved = await clickDirect(org.archivist, refile, { option: String(to!.id) });
+    expect(moved.toast.type).toBe('success');
+    await h.settle();
+    expect(await closings(filed.itemId)).toEqual([
+      {
+        action: 'correction_done',
+        request_id: requestId,
+        done: expect.stringContaining(`改归到「${to!.code} `),
+      },
+    ]);
+    await waitFor('the requester told', () => sentTo(org.officer, `改归到「${to!.code} `)[0]);
+  });
 });

@@ -35,6 +35,7 @@ describe('archive split / merge from the command line', () => {
   let groupFiles: number[];
   let v2Confirmed: number;
   let v2Other: number;
+  let mixedItem: number;
   let splitOut: ProcessResult;
 
   const filesOf = async (d: Db, itemId: number) =>
@@ -143,6 +144,20 @@ describe('archive split / merge from the command line', () => {
     v2Other = await f.fileItem(f.task.v2doc, [
       { bytes: minimalPdf(3), kind: 'document', mime: 'application/pdf' },
     ]);
+    // Two photos and a PDF in the photo task (the last test's): a 文书 件, as filing makes it.
+    mixedItem = await f.fileItem(f.task.photo, [
+      {
+        bytes: await photoJpeg({ taken: '2025:05:21 09:00:00', color: '#818' }),
+        kind: 'photo',
+        mime: 'image/jpeg',
+      },
+      {
+        bytes: await photoJpeg({ taken: '2025:05:21 09:01:00', color: '#929' }),
+        kind: 'photo',
+        mime: 'image/jpeg',
+      },
+      { bytes: minimalPdf(9), kind: 'document', mime: 'application/pdf' },
+    ]);
     docFiles = await filesOf(f.db, docItem);
     groupFiles = await filesOf(f.db, groupItem);
     expect(await filed(f.db, f.task.doc)).toBe(1);
@@ -233,8 +248,9 @@ describe('archive split / merge from the command line', () => {
     expect(await notes(db.db)).toEqual([
       { item_id: newItem, material_id: groupFiles[2], note: '入户核查现场' },
     ]);
-    expect(await filed(db.db, f.task.photo)).toBe(3);
-    expect(await liveItems(db.db, f.task.photo)).toBe(2);
+    // The task's photos: these three and the two of the last test's mixed item.
+    expect(await filed(db.db, f.task.photo)).toBe(5);
+    expect(await liveItems(db.db, f.task.photo)).toBe(3);
     await countsRight(db.db);
 
     const back = await cli('merge', '--item', String(groupItem), '--from', String(newItem));
@@ -243,7 +259,7 @@ describe('archive split / merge from the command line', () => {
     expect(await notes(db.db)).toEqual([
       { item_id: groupItem, material_id: groupFiles[2], note: '入户核查现场' },
     ]);
-    expect(await liveItems(db.db, f.task.photo)).toBe(1);
+    expect(await liveItems(db.db, f.task.photo)).toBe(2);
     await countsRight(db.db);
   });
 
@@ -290,6 +306,25 @@ describe('archive split / merge from the command line', () => {
     expect((await queryRows<{ n: number }>(db.db, sql`select count(*)::int as n from audit_log`))[0]!.n).toBe(
       before.audits,
     );
+    await countsRight(db.db);
+  });
+
+  /**
+   * The 门类 follows the files: 确认归档 numbers an item by its kind. 移出 of the PDF from two photos and a
+   * PDF in a photo task left the photos a 文书 件 (numbered WS); 并入 of it back left them a 照片组.
+   */
+  it('移出 and 并入 set each item’s 门类 from the files it holds now', async () => {
+    const mixed = mixedItem;
+    expect((await itemRow(db.db, mixed))!.kind).toBe('document');
+    const files = await filesOf(db.db, mixed);
+    const out = await cli('split', '--item', String(mixed), '--files', String(files[2]));
+    expect(out.code, out.stderr).toBe(0);
+    const pdfItem = Number(/新的一件 #(\d+)/.exec(out.stdout)?.[1]);
+    expect((await itemRow(db.db, mixed))!.kind).toBe('photo_group');
+    expect((await itemRow(db.db, pdfItem))!.kind).toBe('document');
+    const back = await cli('merge', '--item', String(mixed), '--from', String(pdfItem));
+    expect(back.code, back.stderr).toBe(0);
+    expect((await itemRow(db.db, mixed))!.kind).toBe('document');
     await countsRight(db.db);
   });
 });

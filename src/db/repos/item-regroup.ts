@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
+import { archiveAsOf, archiveKindOf } from '../../domain/checklist-filing.js';
 import type { RegroupItem } from '../../domain/item-regroup.js';
 import { getFilingItem, markItemUndone, recountTaskCopies, type FilingItemRow } from './filings.js';
 
@@ -86,7 +87,33 @@ async function moveFiles(
 }
 
 /**
- * 移出: a new live item of the source's task, unit, 门类, filer, filing time, way and chat, titled as
+ * Each item's 门类 from the files it holds now, as filing decides it (file-burst.ts: a task archived as
+ * 文书 makes a 文书 件 of anything; otherwise all photos make a 照片组): a 移出 that leaves two photos of
+ * a photo and a PDF, or a 并入 of a video into photos, kept the old kind, and 确认归档 numbered the
+ * photos under 文书 (WS) or the mix under 照片.
+ */
+async function setKindsFromFiles(tx: Tx, itemIds: readonly number[]): Promise<void> {
+  for (const id of itemIds) {
+    const rows = await queryRows<{ kind: string; archive_as: string | null; task_kinds: string[] }>(
+      tx,
+      sql`select m.kind, t.archive_as, t.kinds as task_kinds from filing_items fi
+            join tasks t on t.id = fi.task_id
+            join filing_item_materials fim on fim.item_id = fi.id
+            join materials m on m.id = fim.material_id
+          where fi.id = ${id}`,
+    );
+    const task = rows[0];
+    if (!task) continue;
+    const kind = archiveKindOf(
+      rows.map((r) => r.kind),
+      (task.archive_as as ReturnType<typeof archiveAsOf> | null) ?? archiveAsOf(task.task_kinds),
+    );
+    await tx.execute(sql`update filing_items set kind = ${kind} where id = ${id} and kind <> ${kind}`);
+  }
+}
+
+/**
+ * 移出: a new live item of the source's task, unit, filer, filing time, way and chat, titled as
  * the filing titled the source (filing_items.title, not its 著录), holding `materialIds`. It carries no
  * burst: a burst has one live filing (filing_items_live_burst_key), which stays the source, so the
  * burst's card, a late download of it and 撤销 keep to the source. Per-kind counts are recounted for the
@@ -107,6 +134,7 @@ export async function splitItemRows(
   );
   const newId = Number(row!.id);
   await moveFiles(tx, source.id, newId, materialIds);
+  await setKindsFromFiles(tx, [source.id, newId]);
   await recountTaskCopies(tx, [source.taskId]);
   return newId;
 }
@@ -126,6 +154,7 @@ export async function mergeItemRows(
   // Undone first: while its files move, the task's recount never sees them in two live items.
   if (!(await markItemUndone(tx, from.id, actor, now))) throw new Error(`item ${from.id} undone meanwhile`);
   await moveFiles(tx, from.id, into.id, materialIds);
+  await setKindsFromFiles(tx, [into.id]);
   await recountTaskCopies(tx, [into.taskId]);
 }
 

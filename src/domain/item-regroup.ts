@@ -4,7 +4,7 @@ import { drawnMark } from './drawn-field.js';
  * 移出 / 并入: an archivist corrects how filed files were grouped into 件. A burst filed with one tap
  * is one item; two forms photographed in one go need 移出 (some files become a new item of the same
  * task), the pages of one document sent in two goes need 并入 (item B's files follow item A's, B ends).
- * These are the rules alone; the usecase (usecases/regroup-item.ts) reads the items under their row
+ * These are the rules alone; the usecases (usecases/split-item.ts, merge-items.ts) reads the items under their row
  * locks and asks them.
  */
 
@@ -36,7 +36,6 @@ export type SplitDecision =
 export type MergeDecision =
   { ok: true; moving: number[] } | { ok: false; reason: RegroupRefusal; message: string };
 
-/** An item named by its number, as its page's address has it (「件 #12」; 「第N件」 is a place in a task's list). */
 /**
  * The mark of an item's files as a page drew them (drawn-field.ts): a form sent after a file left or
  * joined the item (a recall, another archivist's 移出) is refused rather than applied to files its user
@@ -44,6 +43,7 @@ export type MergeDecision =
  */
 export const filesMark = (materialIds: readonly number[]): string => drawnMark(materialIds.join(',')) ?? '';
 
+/** An item named by its number, as its page's address has it (「件 #12」; 「第N件」 is a place in a task's list). */
 const itemName = (id: number) => `件 #${id}`;
 
 /** Why an item cannot be regrouped at all (gone, or holding a live 档号), if it cannot. */

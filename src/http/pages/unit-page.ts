@@ -490,11 +490,6 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string,
 type QualityList = 'compressed' | 'undescribed' | 'failed';
 
 /**
- * `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days.
- * Each list shows ten a page, newest first, paged like the 逾期 list (`pageUrl(list, n)`; its first
- * page without `n`): 「第 11—20 项，共 25 项」 and 「还有 5 项，下一页 ›」, so none looks complete.
- */
-/**
  * The 督办 of a digest's weeks that reached the villages' chats (village-wide and per task): the list
  * behind its 「上周督办 N 次（X 个村）」, each with the day, the village, what was urged and who pressed it.
  */
@@ -522,6 +517,11 @@ function urgesSection(urges: UrgeDone[], label: string, today: string): Html {
     }`;
 }
 
+/**
+ * `periodOf`: the section shows a chosen period (the digest's week): a link back to the last 30 days.
+ * Each list shows ten a page, newest first, paged like the 逾期 list (`pageUrl(list, n)`; its first
+ * page without `n`): 「第 11—20 项，共 25 项」 and 「还有 5 项，下一页 ›」, so none looks complete.
+ */
 function qualitySection(
   q: QualityProblems,
   tz: string,

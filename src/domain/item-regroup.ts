@@ -4,7 +4,7 @@ import { drawnMark } from './drawn-field.js';
  * 移出 / 并入: an archivist corrects how filed files were grouped into 件. A burst filed with one tap
  * is one item; two forms photographed in one go need 移出 (some files become a new item of the same
  * task), the pages of one document sent in two goes need 并入 (item B's files follow item A's, B ends).
- * These are the rules alone; the usecases (usecases/split-item.ts, merge-items.ts) reads the items under their row
+ * These are the rules alone; the usecases (usecases/split-item.ts, merge-items.ts) read the items under their row
  * locks and asks them.
  */
 

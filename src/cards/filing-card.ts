@@ -263,6 +263,11 @@ const backRow = (back: ButtonValue | undefined): object[] =>
  * Every file of the burst was recalled (撤回): nothing is left to hand in, so the card says so and
  * offers no task (its earlier copies are patched to this, and a tap on one draws it).
  */
+/** A burst whose files all sit in another live item (并入 / 移出): where they are, no task to choose, no 撤销. */
+export function filedElsewhereCard(text: string): object {
+  return card('已归入其他件', 'grey', [md(esc(text))], { summary: text });
+}
+
 export function withdrawnCard(counts: string, back?: ButtonValue): object {
   const what = counts ? `这组材料（${counts}）` : '这组材料';
   return card(

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { taskProgress } from '../db/repos/completeness.js';
 import { lockBurstStatus } from '../db/repos/bursts.js';
-import { loadBurstForFiling } from '../db/repos/filings-burst.js';
+import { burstFilesInLiveItems, loadBurstForFiling } from '../db/repos/filings-burst.js';
 import {
   getFilingItem,
   getLiveFilingOfBurst,
@@ -58,6 +58,8 @@ export type FileBurstOutcome =
       /** Materials still downloading: they join this item once stored. */
       stillSaving: number;
       undoUntil: Date;
+      /** Files of the burst left out: already in another live item (并入 / 移出 there). */
+      elsewhere: number;
       progress: { filed: number; minCount: number; missing: number; state: TaskState };
       /** Files the task does not ask for (uncountedOf): in the item, not counted. */
       uncounted?: { text: string; files: number };
@@ -88,6 +90,14 @@ export const taskRef = (t: TaskContext): TaskRef => ({
 
 /** A split burst (分开归档) files nothing itself: its files have cards of their own. */
 export const ALREADY_SPLIT = '这组材料已经分开了，请在分开后的卡片上分别选择任务';
+
+/** 「这组材料已归入件 #12（C03 入户核查），不用再交」: where a burst's files already are. */
+export function filedElsewhereText(
+  placed: readonly { itemId: number; taskCode: string; taskTitle: string }[],
+) {
+  const items = [...new Map(placed.map((p) => [p.itemId, p])).values()];
+  return `这组材料已归入${items.map((p) => `件 #${p.itemId}（${p.taskCode} ${p.taskTitle}）`).join('、')}，不用再交`;
+}
 
 export const taskLabel = (t: Pick<TaskRef, 'code' | 'title' | 'householdName'>) =>
   `「${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}」`;
@@ -149,9 +159,24 @@ export async function fileBurst(
     if ((await lockBurstStatus(tx, burst.id)) === 'split') return 'split' as const;
     // Read again under the burst's lock: a download that finished since is filed with the rest, and
     // one finishing later waits for this lock and then joins the item (download-record.ts).
-    const fresh = (await loadBurstForFiling(tx, burst.id))!;
+    const read = (await loadBurstForFiling(tx, burst.id))!;
     // Recalled (撤回) meanwhile: nothing is left to file.
-    if (fresh.materials.length === 0) return 'recalled' as const;
+    if (read.materials.length === 0) return 'recalled' as const;
+    // Filed meanwhile by another tap (it held the burst's lock first): already_filed, below.
+    if (await getLiveFilingOfBurst(tx, burst.id)) return undefined;
+    // A file already in a live item (its item 并入 another, or it was 移出 into a new one; the burst's
+    // own item then ended) is left out, so one file never sits in two live items: only the rest is
+    // filed (a late download of a merged burst), or nothing, saying where the files are. Read under the
+    // burst's lock: every path that puts a file of this burst into a live item it was not in holds that
+    // lock (this filing, a late download joining the filing: joinLiveFiling), and 并入 / 移出 only move
+    // files between live items in one transaction — so a file read here as in no live item cannot
+    // enter one before this commits (a re-filing racing a late join, or a second tap on another copy
+    // of the card, would otherwise put it in two).
+    const placed = await burstFilesInLiveItems(tx, burst.id);
+    const taken = new Set(placed.map((p) => p.materialId));
+    const fresh = { ...read, materials: read.materials.filter((m) => !taken.has(m.id)) };
+    if (fresh.materials.length === 0)
+      return new DomainError('burst_filed_elsewhere', filedElsewhereText(placed));
     const ids = fresh.materials.map((m) => m.id);
     const counts = countKinds(fresh.materials.map((m) => m.kind));
     const kind = archiveKindOf(
@@ -194,16 +219,17 @@ export async function fileBurst(
       chatId: burst.chatId,
       details: { via: input.via, kind, materialIds: ids, taskCode: task.code },
     });
-    return { item: inserted, fresh, counts, kind };
+    return { item: inserted, fresh, counts, kind, elsewhere: taken.size };
   });
   if (filed === 'split') throw new DomainError('burst_split', ALREADY_SPLIT);
   if (filed === 'recalled') throw new DomainError('burst_recalled', '这组材料已撤回，不再归档');
+  if (filed instanceof DomainError) throw filed;
   if (!filed) {
     const winner = await getLiveFilingOfBurst(db, burst.id);
     if (!winner) throw new Error(`fileBurst: burst ${burst.id} conflict without a live filing`);
     return alreadyFiled(db, winner, task.id);
   }
-  const { item, fresh, counts, kind } = filed;
+  const { item, fresh, counts, kind, elsewhere } = filed;
   const p = (await taskProgress(db, task.id))!;
   const ref = taskRef(task);
   const n = fresh.materials.length;
@@ -220,6 +246,7 @@ export async function fileBurst(
     materialCount: n,
     notStored: fresh.notStored,
     stillSaving: fresh.stillSaving,
+    elsewhere,
     undoUntil: undoDeadline(now),
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
     ...(uncounted ? { uncounted } : {}),

@@ -19,7 +19,7 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { BotDeps } from './deps.js';
 import { canFile, fileBurst } from './file-burst.js';
 import { presentBurst, resultCard, waivedTaskNotice, type PresentDeps } from './present-burst.js';
-import { withdrawnCardOf } from './recall-card.js';
+import { filedElsewhereCardOf, withdrawnCardOf } from './recall-card.js';
 import { recordUnlessFiled } from './record-unless-filed.js';
 import { setAsideNamed } from './set-aside-by.js';
 import { backToParts, onPartsCard, partsCardOf } from './split-parts.js';
@@ -103,6 +103,15 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
           toast: { type: 'info', content: err.message },
           card: { type: 'raw', data: await withdrawnCardOf(deps, burstId) },
         };
+      // Its files all in another live item (并入 / 移出 there): where they are, on a card with no task
+      // to choose and no 撤销; nothing is filed.
+      if (err instanceof DomainError && err.code === 'burst_filed_elsewhere') {
+        const card = await filedElsewhereCardOf(deps, burstId);
+        return {
+          toast: { type: 'info', content: err.message },
+          ...(card ? { card: { type: 'raw', data: card } } : {}),
+        };
+      }
       throw err;
     }
     if (outcome.status === 'refused') return { toast: { type: 'error', content: outcome.message } };
@@ -253,7 +262,7 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       const v = await view(deps, a, a.value.b);
       const item = await itemForCorrection(deps.db, a.value.i);
       if (item && item.burstId !== a.value.b) throw new DomainError('bad_action', MATERIALS_BUTTON_GONE);
-      if (!item || item.undone) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+      if (!item || item.undone) return undoneAnswer(deps, a.value.b);
       const expired = await pastUndo(deps, v);
       if (expired) return expired;
       if (item.archivalCode) return confirmedAnswer(deps, v);
@@ -289,6 +298,8 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
         return othersFilingAnswer(deps, await view(deps, a, a.value.b), sureItem, a.operatorOpenId);
       return expired || { toast: { type: 'error', content: outcome.message } };
     }
+    if (outcome.status === 'already_undone' && (await filedElsewhereCardOf(deps, a.value.b)))
+      return undoneAnswer(deps, a.value.b);
     const v = await view(deps, a, a.value.b);
     const msg = await presentBurst(present(deps), v, { auto: false });
     return {
@@ -296,6 +307,19 @@ export function filingActions(o: FilingActionDeps): DeclaredCardAction[] {
       card: { type: 'raw', data: JSON.parse(msg.content) },
     };
   }
+}
+
+/**
+ * 撤销 on a filing already undone. Its files all in another live item (it was 并入 one): where they
+ * are, and the card drawn without 撤销 (it offered to undo an item that no longer is one).
+ */
+async function undoneAnswer(deps: BotDeps, burstId: number): Promise<CardResponse> {
+  const card = await filedElsewhereCardOf(deps, burstId);
+  if (!card) return { toast: { type: 'info', content: '这条提交已经撤销了' } };
+  return {
+    toast: { type: 'info', content: '这一件已并入别的件，不能撤销' },
+    card: { type: 'raw', data: card },
+  };
 }
 
 /**
@@ -325,6 +349,9 @@ export const CARD_REDRAWN = '这张卡片已更新，请重新选择';
 export async function cardAsItIsNow(deps: PresentDeps, v: BurstView): Promise<CardResponse> {
   const live = await getLiveFilingOfBurst(deps.db, v.burst.id);
   if (live) return alreadyFiledAnswer(deps, v, live);
+  const elsewhere = await filedElsewhereCardOf(deps, v.burst.id);
+  if (elsewhere)
+    return { toast: { type: 'info', content: CARD_REDRAWN }, card: { type: 'raw', data: elsewhere } };
   const msg = await presentBurst(deps, v, { auto: false });
   return {
     toast: { type: 'info', content: CARD_REDRAWN },

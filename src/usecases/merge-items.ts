@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
-import { lockRegroupItems, mergeItemRows } from '../db/repos/item-regroup.js';
+import { lockRegroupItems, mergeItemRows, redrawRegroupedCards } from '../db/repos/item-regroup.js';
 import { decideMerge } from '../domain/item-regroup.js';
 import type { Clock } from '../ports/clock.js';
 import { mayRegroup, NOT_ALLOWED, NOT_FOUND, type RegroupOutcome } from './split-item.js';
@@ -53,13 +53,14 @@ export async function mergeItems(
       burstId: into.row.burstId,
       details: { fromItemId: from.row.id, materialIds },
     });
-    await insertAudit(tx, {
+    const auditId = await insertAudit(tx, {
       ...base,
       action: 'merged_into',
       itemId: from.row.id,
       burstId: from.row.burstId,
       details: { intoItemId: into.row.id, materialIds },
     });
+    await redrawRegroupedCards(tx, [from.row.burstId, into.row.burstId], auditId, now);
     return {
       status: 'merged',
       itemId: into.row.id,

@@ -305,6 +305,7 @@ export function resultCard(
         (outcome.stillSaving > 0
           ? `\n另有 ${outcome.stillSaving} 个文件还在保存，保存好后自动归入本件`
           : '') +
+        (outcome.elsewhere > 0 ? `\n另有 ${outcome.elsewhere} 个文件已归入别的件，未重复归入本件` : '') +
         (outcome.notStored > 0
           ? `\n⚠️ 另有 ${outcome.notStored} 个文件没有保存成功，未归入本件，请重新发送`
           : ''),

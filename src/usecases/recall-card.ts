@@ -1,4 +1,7 @@
-import { skippedCard, withdrawnCard } from '../cards/filing-card.js';
+import { filedElsewhereCard, skippedCard, withdrawnCard } from '../cards/filing-card.js';
+import { burstFilesInLiveItems, loadBurstForFiling } from '../db/repos/filings-burst.js';
+import { getLiveFilingOfBurst } from '../db/repos/filings.js';
+import { filedElsewhereText } from './file-burst.js';
 import { setAsideNamed } from './set-aside-by.js';
 import { getBurst, type BurstRow } from '../db/repos/bursts.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
@@ -20,6 +23,22 @@ export async function withdrawnCardOf(
   back?: ButtonValue,
 ): Promise<object> {
   return withdrawnCard(countsText(await kindsOfBurst(deps.db, burstId)), back);
+}
+
+/**
+ * The card of a burst without a live filing whose stored files all sit in other live items (its item
+ * 并入 another, or its files 移出 and its item then undone): where they are, nothing to choose or undo.
+ * Undefined otherwise.
+ */
+export async function filedElsewhereCardOf(deps: Pick<BotDeps, 'db'>, burstId: number) {
+  if (await getLiveFilingOfBurst(deps.db, burstId)) return undefined;
+  const [burst, placed] = await Promise.all([
+    loadBurstForFiling(deps.db, burstId),
+    burstFilesInLiveItems(deps.db, burstId),
+  ]);
+  const taken = new Set(placed.map((p) => p.materialId));
+  if (!burst || placed.length === 0 || burst.materials.some((m) => !taken.has(m.id))) return undefined;
+  return filedElsewhereCard(filedElsewhereText(placed));
 }
 
 /**
@@ -50,7 +69,8 @@ export async function patchWithdrawnCards(
 ): Promise<void> {
   const own = (await burstWhollyRecalled(deps.db, burstId))
     ? await withdrawnCardOf(deps, burstId)
-    : await filedCardAfterRecall(deps, burstId, o.maxFileBytes);
+    : ((await filedCardAfterRecall(deps, burstId, o.maxFileBytes)) ??
+      (await filedElsewhereCardOf(deps, burstId)));
   // An open burst's reply, and its copies sent again, which keep their heading (「这组材料（…发的）还没
   // 交到任务里」): drawn only when some card needs them.
   const burst = await getBurst(deps.db, burstId);

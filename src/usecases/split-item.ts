@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
-import { lockRegroupItems, splitItemRows } from '../db/repos/item-regroup.js';
+import { lockRegroupItems, splitItemRows, redrawRegroupedCards } from '../db/repos/item-regroup.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { decideSplit, type RegroupRefusal } from '../domain/item-regroup.js';
@@ -65,7 +65,7 @@ export async function splitItem(
       taskId: locked.row.taskId,
     };
     const materialIds = decision.moving;
-    await insertAudit(tx, {
+    const auditId = await insertAudit(tx, {
       ...base,
       action: 'split_out',
       itemId: locked.row.id,
@@ -78,6 +78,7 @@ export async function splitItem(
       itemId: newItemId,
       details: { fromItemId: locked.row.id, materialIds },
     });
+    await redrawRegroupedCards(tx, [locked.row.burstId], auditId, now);
     return {
       status: 'split',
       itemId: locked.row.id,

@@ -54,3 +54,31 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     forwardsReading: stored.length === 0 ? await forwardsBeingRead(db, Number(burst.id)) : 0,
   };
 }
+
+/**
+ * The burst's files that sit in a live item, with that item and its task: files 并入 another item (the
+ * burst's own item then ended) or 移出 into a new one. Such a file is never filed again from the burst
+ * (fileBurst), so one file is never in two live items. Empty while the burst's own filing is live only
+ * when that filing holds none of them.
+ */
+export async function burstFilesInLiveItems(
+  db: Db,
+  burstId: number,
+): Promise<{ materialId: number; itemId: number; taskCode: string; taskTitle: string }[]> {
+  const rows = await queryRows<{ material_id: number; item_id: number; code: string; title: string }>(
+    db,
+    sql`select fim.material_id::int as material_id, fi.id::int as item_id, t.code, t.title
+        from materials m
+          join filing_item_materials fim on fim.material_id = m.id
+          join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
+          join tasks t on t.id = fi.task_id
+        where m.burst_id = ${burstId}
+        order by fi.id, fim.position`,
+  );
+  return rows.map((r) => ({
+    materialId: Number(r.material_id),
+    itemId: Number(r.item_id),
+    taskCode: r.code,
+    taskTitle: r.title,
+  }));
+}

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import { archiveAsOf, archiveKindOf } from '../../domain/checklist-filing.js';
 import type { RegroupItem } from '../../domain/item-regroup.js';
+import { CORRECTED_CARD_JOB } from '../../domain/job-types.js';
+import { enqueueJob } from './jobs.js';
 import { getFilingItem, markItemUndone, recountTaskCopies, type FilingItemRow } from './filings.js';
 
 const idList = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
@@ -182,4 +184,25 @@ export async function itemFilesList(
         where fim.item_id = ${itemId} order by fim.position, m.id`,
   );
   return rows.map((r) => ({ materialId: Number(r.id), kind: r.kind, name: r.original_name }));
+}
+
+/**
+ * After 移出 / 并入: the chat cards of the items' bursts drawn as they are now (the corrected-card job a
+ * correction uses), enqueued in the regroup's transaction so they are drawn exactly when it committed:
+ * a merged item's card says where its files went (no 撤销, no tasks), the other its task's new count.
+ * Keyed by the audit row, so each regroup draws them once.
+ */
+export async function redrawRegroupedCards(
+  tx: Tx,
+  burstIds: readonly (number | null)[],
+  auditId: number,
+  now: Date,
+): Promise<void> {
+  for (const burstId of new Set(burstIds))
+    if (burstId !== null)
+      await enqueueJob(
+        tx,
+        { type: CORRECTED_CARD_JOB, key: `${burstId}:${auditId}`, payload: { burstId }, runAt: now },
+        now,
+      );
 }

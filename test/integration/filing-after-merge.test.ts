@@ -37,9 +37,7 @@ describe('a burst 并入 another item is not filed again', () => {
   const click = (value: Record<string, unknown>, messageId?: string) =>
     tapCard(h, { operator: org.officer, value, chatId, messageId });
   const itemsCount = async () =>
-    Number(
-      (await queryRows<{ n: number }>(h.db.db, sql`select count(*)::int as n from filing_items`))[0]!.n,
-    );
+    Number((await queryRows<{ n: number }>(h.db.db, sql`select count(*)::int as n from filing_items`))[0]!.n);
   /** Files sitting in more than one live item: none, ever. */
   const twice = () =>
     queryRows<{ material_id: number }>(

@@ -6,7 +6,7 @@ import { processUserName } from './process-user.js';
  * through sudo, the user who ran sudo (SUDO_USER). The audit trail names the actor of every command
  * only `cli`; this says which administrator it was.
  */
-export interface CliOperator {
+interface CliOperator {
   osUser: string;
   sudoUser?: string;
 }

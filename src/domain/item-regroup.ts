@@ -30,10 +30,10 @@ export type RegroupRefusal =
   | 'other_task'
   | 'changed';
 
-export type SplitDecision =
+type SplitDecision =
   { ok: true; moving: number[]; staying: number[] } | { ok: false; reason: RegroupRefusal; message: string };
 
-export type MergeDecision =
+type MergeDecision =
   { ok: true; moving: number[] } | { ok: false; reason: RegroupRefusal; message: string };
 
 /**

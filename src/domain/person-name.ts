@@ -16,7 +16,7 @@ export const unnamedPerson = (openId: string): string => `未登记姓名的成�
 const CLI_ACTOR = '管理员（命令行）';
 
 /** Who ran a command-line action at the machine, as its audit row records it (cli-operator.ts). */
-export interface CliOperatorNames {
+interface CliOperatorNames {
   osUser?: string | null;
   sudoUser?: string | null;
 }

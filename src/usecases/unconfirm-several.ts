@@ -10,13 +10,13 @@ import {
 } from './unconfirm-archive.js';
 import type { PackageHolding } from '../db/repos/transfer-packages.js';
 
-export interface UnconfirmSeveralInput extends Pick<UnconfirmInput, 'reason' | 'actor' | 'source'> {
+interface UnconfirmSeveralInput extends Pick<UnconfirmInput, 'reason' | 'actor' | 'source'> {
   /** The 件 to unconfirm, each by its 档号 (typed loosely) or by its item id. */
   archivalCodes?: string[];
   itemIds?: number[];
 }
 
-export type UnconfirmSeveralOutcome =
+type UnconfirmSeveralOutcome =
   | { status: 'withdrawn'; archivalCodes: string[]; message: string }
   /** Nothing was retired: every 档号 or item that could not be, and why. */
   | { status: 'not_found' | 'not_confirmed' | 'refused'; message: string };

@@ -3,7 +3,7 @@ import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
 import { changesAfterTransfer, unmarkCorrectionReported } from '../db/repos/transfer-packages.js';
 import type { Clock } from '../ports/clock.js';
 
-export interface UnreportCorrectionInput {
+interface UnreportCorrectionInput {
   /** Only 移交后变更 of this unit subtree (the page's unit). */
   unitPath?: string;
   /** One retired 档号 (the page's button)… */

@@ -3,7 +3,7 @@ import { queryRows, type Db } from '../client.js';
 import type { BurstCounts } from '../../domain/burst-summary.js';
 
 /** What someone sent the bot in a direct chat over a span, still in no work group. */
-export interface UnforwardedDirect {
+interface UnforwardedDirect {
   /** The direct chat. */
   chatId: string;
   senderOpenId: string;

@@ -406,10 +406,19 @@ export function correctionRequestCard(
     [
       md(factsLine(f)),
       md(`**${esc(x.by)}** 申请更正：${esc(x.text)}`),
-      buttonRow([
-        button('同意', FIX_ANSWER.value({ r: x.requestId, ok: 1 }), 'primary'),
-        button('不同意', FIX_ANSWER.value({ r: x.requestId, ok: 0 })),
-      ]),
+      buttonRow([button('同意', FIX_ANSWER.value({ r: x.requestId, ok: 1 }), 'primary')]),
+      // The reason goes to the requester: a bare 「没有同意」 left them nothing to act on.
+      reasonForm({
+        form: `answer_${x.requestId}`,
+        label: '原因',
+        placeholder: '不同意时写给申请人，如：核对过，没有交错（可不填）',
+        button: {
+          name: 'decline',
+          text: '不同意',
+          type: 'default',
+          value: FIX_ANSWER.value({ r: x.requestId, ok: 0 }),
+        },
+      }),
     ],
     { summary: `${x.by}申请更正：${x.text}` },
   );

@@ -374,6 +374,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           requestId: a.value.r,
           actorOpenId: a.operatorOpenId,
           approve,
+          reason: str(a.formValue?.reason),
         });
         if (res.status === 'refused') return error(res.message);
         // Approved before (this card again, another archivist's): the correction card for it.

@@ -7,6 +7,7 @@ import {
   pendingCorrectionRequest,
 } from '../db/repos/correction-items.js';
 import { insertAudit } from '../db/repos/audit.js';
+import { personNames } from '../db/repos/reminder-audience.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { DomainError } from '../errors.js';
 import { archivistsOf } from './archivists-of.js';
@@ -135,12 +136,15 @@ export type AnswerOutcome =
  */
 export async function answerCorrectionRequest(
   deps: CorrectionRequestDeps,
-  input: { requestId: number; actorOpenId: string; approve: boolean },
+  input: { requestId: number; actorOpenId: string; approve: boolean; reason?: string },
 ): Promise<AnswerOutcome> {
   const { db } = deps;
   const found = await requestForArchivist(db, input);
   if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
   const { req, item } = found;
+  const reason = input.approve ? '' : (input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+  // Named, so the requester knows whom to ask (「档案员」 alone, when the archivist's name is not on record).
+  const archivist = `档案员${(await personNames(db, [input.actorOpenId])).get(input.actorOpenId) ?? ''}`;
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
   const done = await db.transaction(async (tx): Promise<boolean | 'owed'> => {
@@ -156,11 +160,11 @@ export async function answerCorrectionRequest(
       unitId: item.unitId,
       taskId: item.taskId,
       itemId: item.id,
-      details: { requestId: req.id, approved: input.approve },
+      details: { requestId: req.id, approved: input.approve, ...(reason ? { reason } : {}) },
     });
     const outcome = input.approve
-      ? `档案员已同意您对${label}的更正申请（${req.text}），会帮您改好。`
-      : `档案员没有同意您对${label}的更正申请（${req.text}）。如有疑问请直接联系档案员。`;
+      ? `${archivist}已同意您对${label}的更正申请（${req.text}），会帮您改好。`
+      : `${archivist}没有同意您对${label}的更正申请（${req.text}）。${reason ? `原因：${reason}。` : ''}如有疑问请直接联系${archivist}。`;
     await enqueueNotify(
       tx,
       {

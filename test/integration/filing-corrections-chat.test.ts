@@ -315,6 +315,36 @@ describe('corrections from cards and the 查 command', () => {
     ]);
   });
 
+  /** 不同意 said nothing but 「没有同意…请直接联系档案员」: no reason, and no name to ask. */
+  it('不同意 takes a reason; the requester hears it and which archivist decided', async () => {
+    const filed = await fileOnePhoto();
+    clock.advance(25 * HOUR);
+    const form = await click(org.officer, valueOf(filed.card.data, 'fix'));
+    await click(org.officer, valueOf(form.card.data, 'fix-request'), { formValue: { text: '照片拍错了人' } });
+    await h.settle();
+    const toArchivist = await waitFor('the request card to the archivist', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes('照片拍错了人')),
+    );
+    const no = JSON.stringify(toArchivist.content).match(/"value":(\{"a":"fix-answer","r":\d+,"ok":0\})/);
+    expect(no).not.toBeNull();
+    const declined = await click(org.archivist, JSON.parse(no![1]!), {
+      formValue: { reason: '核对过，  没有拍错' },
+    });
+    expect(declined.toast).toMatchObject({ type: 'success', content: '已告知申请人：不同意' });
+    await h.settle();
+    const told = await waitFor('the outcome to the officer', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.officer && JSON.stringify(m.content).includes('没有同意')),
+    );
+    expect(JSON.stringify(told.content)).toContain('档案员李档案没有同意您对');
+    expect(JSON.stringify(told.content)).toContain(
+      '（照片拍错了人）。原因：核对过， 没有拍错。如有疑问请直接联系档案员李档案。',
+    );
+  });
+
   it('查 lists recent items of the unit with 更正 buttons', async () => {
     const reply = await archivistSays('查 王村官');
     const text = JSON.stringify(reply.content);

@@ -33,8 +33,7 @@ export type RegroupRefusal =
 type SplitDecision =
   { ok: true; moving: number[]; staying: number[] } | { ok: false; reason: RegroupRefusal; message: string };
 
-type MergeDecision =
-  { ok: true; moving: number[] } | { ok: false; reason: RegroupRefusal; message: string };
+type MergeDecision = { ok: true; moving: number[] } | { ok: false; reason: RegroupRefusal; message: string };
 
 /**
  * The mark of an item's files as a page drew them (drawn-field.ts): a form sent after a file left or

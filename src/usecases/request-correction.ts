@@ -16,6 +16,10 @@ import { canFile, type FilingDeps } from './file-burst.js';
 import { itemFacts, itemTaskLabel } from './item-facts.js';
 import { enqueueNotify, textContent } from './notify.js';
 
+/** A reason typed on a card, as told to the requester: one line, at most 100 characters (the form's limit). */
+const reasonLine = (text: string | undefined): string =>
+  (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+
 /** 申请更正 while an archivist's 同意 of an earlier request on the item is still to be carried out. */
 export const APPROVED_BEING_DONE = '档案员已同意这件材料的更正申请，正在处理，不用再申请';
 
@@ -142,7 +146,7 @@ export async function answerCorrectionRequest(
   const found = await requestForArchivist(db, input);
   if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
   const { req, item } = found;
-  const reason = input.approve ? '' : (input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+  const reason = input.approve ? '' : reasonLine(input.reason);
   // Named, so the requester knows whom to ask (「档案员」 alone, when the archivist's name is not on record).
   const archivist = `档案员${(await personNames(db, [input.actorOpenId])).get(input.actorOpenId) ?? ''}`;
   const now = deps.clock.now();
@@ -208,7 +212,7 @@ export async function dropApprovedRequest(
   const found = await requestForArchivist(db, input);
   if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
   const { req, item } = found;
-  const reason = (input.reason ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+  const reason = reasonLine(input.reason);
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
   const done = await db.transaction(async (tx) => {

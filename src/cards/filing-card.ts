@@ -216,6 +216,10 @@ export function leadersChatCard(summary: string, leadersChat: string): object {
   ]);
 }
 
+/** How files sent in a direct chat reach a task (this card, and the chase a working day later). */
+export const FORWARD_TO_GROUP =
+  '请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群，再在群里选择交到哪项任务。';
+
 /**
  * Materials sent to the bot in a direct chat: kept, but a direct chat belongs to no unit (and cannot be
  * bound), so the way to hand them in is to forward them to the unit's work group.
@@ -225,7 +229,7 @@ export function directChatCard(summary: string, o: { saving?: boolean; allRepeat
   // make a second copy. One by one: Lark does not always let the bot download files inside a 合并转发.
   const next = o.allRepeats
     ? '这些文件之前已经收到过，不用再转发到工作群。'
-    : '私聊里不能交到任务里：请把它们逐条转发（不要用「合并转发」）到本村（本单位）的工作群，再在群里选择交到哪项任务。';
+    : `私聊里不能交到任务里：${FORWARD_TO_GROUP}`;
   return card('收到材料', 'blue', [
     md(`${esc(summary)}\n\n${o.saving ? '材料正在保存。' : '材料已保存。'}${next}`),
   ]);

@@ -1,5 +1,6 @@
 /** The weekly digest's figures for one leader's unit. Pure: rollups, changes and ranking. */
 import { addDays, isoWeek } from './working-days.js';
+import { villageWord } from './village-word.js';
 
 /** A digest reports at most this many whole weeks (since the last one that reached its unit). */
 export const DIGEST_WEEKS_AT_MOST = 4;
@@ -55,8 +56,11 @@ export interface DigestFigures {
   filed: { items: number; materials: number };
   /** The week's quality problems, each list of the unit page's 质量问题 (its figure is their sum). */
   quality: DigestQuality;
-  /** 督办 that reached villages' chats in those weeks (village-wide and per task), and how many villages. */
-  urges: { count: number; units: number };
+  /**
+   * 督办 that reached villages' chats in those weeks (village-wide and per task), how many villages,
+   * and the names of those villages (what to call them: 村, 社区 or both, `urgedUnitsText`).
+   */
+  urges: { count: number; units: number; names: string[] };
   deadlines: { day: string; open: number }[];
 }
 
@@ -84,7 +88,16 @@ export const changeLabelOf = (beforeWeek: string | undefined, day: string): Dige
 
 /** 「上周督办 3 次（2 个村）」 (「近 2 周…」 over more weeks): 督办 that reached the villages' chats. */
 export const urgesText = (f: Pick<DigestFigures, 'weeks' | 'urges'>): string =>
-  `${f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`}督办 ${f.urges.count} 次（${f.urges.units} 个村）`;
+  `${f.weeks === 1 ? '上周' : `近 ${f.weeks} 周`}督办 ${f.urges.count} 次（${urgedUnitsText(f.urges.units, f.urges.names)}）`;
+
+/**
+ * 「2 个村」, 「1 个社区」, or 「2 个村或社区」 when both were urged: a 社区 (居委会) is no 村, and the
+ * digest's 督办 figure names the units it counts as their chats' cards do (domain/village-word.ts).
+ */
+export const urgedUnitsText = (units: number, names: readonly string[]): string => {
+  const word = villageWord(names);
+  return `${units} 个${word === '村（社区）' ? '村或社区' : word}`;
+};
 
 export const percentOf = (c: Counts): number | null =>
   c.total === 0 ? null : Math.round((c.done / c.total) * 1000) / 10;
@@ -126,6 +139,8 @@ export interface ScopeRaw {
     urges: number;
     urgedUnits: number;
   };
+  /** The names of the units urged in the period (one per unit; what `urgedUnitsText` calls them). */
+  urgedNames: string[];
 }
 
 /**
@@ -163,6 +178,7 @@ export function composeRaw(own: ScopeRaw, children: ScopeRaw[], oldestN: number)
       // A unit's 督办 are read with its own figures only: the subtrees' villages are apart.
       urgedUnits: sum('urgedUnits'),
     },
+    urgedNames: all.flatMap((r) => r.urgedNames),
   };
 }
 

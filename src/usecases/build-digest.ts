@@ -166,7 +166,7 @@ async function buildDigest(
       failed: a.failed,
       tooLarge: a.tooLarge,
     },
-    urges: { count: a.urges, units: a.urgedUnits },
+    urges: { count: a.urges, units: a.urgedUnits, names: raw.urgedNames },
     deadlines: raw.days,
   };
 }

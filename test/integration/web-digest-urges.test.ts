@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/wait-for.js';
 import {
@@ -113,5 +114,31 @@ describe.skipIf(!hasChromium)('the digest’s 「上周督办 N 次」 and the l
     expect((await page.locator('#urges + .card li').allInnerTexts()).map((t) => t.trim())).toEqual([
       expect.stringMatching(/^(\d{4}年)?\d+月\d+日 河口村：逾期的任务 城关镇领导 吴镇长$/),
     ]);
+  });
+
+  it('calls a 社区 one, and lists the last 30 days’ 督办 on the unit page opened without a digest', async () => {
+    // The township's second village is a 社区 (居委会): the digest said 「1 个村」 of it.
+    await w.h.db.db.execute(sql`update units set name = '河口社区' where id = ${w.units.village2.id}`);
+    const cookie = await w.signIn(tleader);
+    const back = `/units/${w.units.village2.id}`;
+    const csrf = csrfOf(await (await w.get(back, cookie)).text())!;
+    const res = await w.postUrge(cookie, { unit: w.units.village2.id, _csrf: csrf, back });
+    expect(await res.text()).toContain('督办已安排发送');
+    await waitFor('the 督办 delivered', async () => {
+      const s = await w.urgeStatuses(w.chats.village2);
+      return s.length === 3 && s.every((x) => x === 'sent');
+    });
+    const text = JSON.stringify((await nextMondayDigest(w, tleader.openId, 'the 社区’s digest')).content);
+    expect(text).toContain('上周督办 1 次（1 个社区）');
+
+    // The township's page as a leader opens it from the bot's menu (no digest week): the 督办 of the last
+    // 30 days, 村 and 社区 both; before, the page had no 督办 list unless opened from a digest.
+    const page: Page = await contexts[0]!.newPage();
+    await page.goto(`${w.h.bot.url}/units/${w.units.township.id}`);
+    expect(await page.locator('#urges').innerText()).toContain('近 30 天');
+    expect(await page.locator('#urges-sum').innerText()).toBe('共 5 次（2 个村或社区）');
+    const items = (await page.locator('#urges + .card li').allInnerTexts()).map((t) => t.trim());
+    expect(items).toHaveLength(5);
+    expect(items[4]).toMatch(/^(今天|昨天|(\d{4}年)?\d+月\d+日) 河口社区：逾期的任务 城关镇领导 吴镇长$/);
   });
 });

@@ -40,7 +40,7 @@ const figures = (children: DigestUnitRow[]): DigestFigures => {
     })),
     filed: { items: 320, materials: 1_280 },
     quality: { compressed: 12, undescribed: 0, needsReupload: 3, failed: 1, tooLarge: 0 },
-    urges: { count: 0, units: 0 },
+    urges: { count: 0, units: 0, names: [] },
     deadlines: [
       { day: '2026-12-15', open: 150 },
       { day: '2026-12-31', open: 2_000 },

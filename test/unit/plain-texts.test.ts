@@ -40,7 +40,7 @@ const digest = (): DigestFigures => {
     oldest: [],
     filed: { items: 1234, materials: 56_789 },
     quality: { compressed: 1000, undescribed: 0, needsReupload: 0, failed: 0, tooLarge: 0 },
-    urges: { count: 0, units: 0 },
+    urges: { count: 0, units: 0, names: [] },
     deadlines: [
       { day: '2026-06-30', open: 1500 },
       { day: '2027-02-02', open: 3 },

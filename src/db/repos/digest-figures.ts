@@ -35,13 +35,13 @@ export async function scopeRaw(
     ? sql`select u.id, u.path from units u where u.id = ${root.id} or exists (
         select 1 from units c where c.parent_id = ${root.id} and c.status = 'retired' and u.path like c.path || '%')`
     : sql`select id, path from units where path like ${`${root.path}%`}`;
-  const [perUnit, days, oldest, activity] = await Promise.all([
+  const [perUnit, days, oldest, { activity, urgedNames }] = await Promise.all([
     scopeCounts(db, units, now),
     scopeDays(db, units, now, opts.timeZone),
     scopeOldest(db, units, now, opts.oldest),
     scopeActivity(db, filing, opts.from, opts.to ?? now, opts.timeZone),
   ]);
-  return { perUnit, days, oldest, activity };
+  return { perUnit, days, oldest, activity, urgedNames };
 }
 
 async function scopeCounts(db: Db, units: SQL, now: Date): Promise<ScopeRaw['perUnit']> {
@@ -155,7 +155,7 @@ async function scopeActivity(
   from: Date,
   to: Date,
   tz: string,
-): Promise<ScopeRaw['activity']> {
+): Promise<Pick<ScopeRaw, 'activity' | 'urgedNames'>> {
   const [[filed], [quality], urges] = await Promise.all([
     queryRows<{ items: number; materials: number; undescribed: number }>(
       db,
@@ -182,15 +182,19 @@ async function scopeActivity(
     ),
     urgesDone(db, units, localDay(from, tz), localDay(to, tz)),
   ]);
+  const urged = new Map(urges.map((u) => [u.unitId, u.unitName]));
   return {
-    itemsFiled: Number(filed?.items ?? 0),
-    materialsFiled: Number(filed?.materials ?? 0),
-    compressed: Number(quality?.compressed ?? 0),
-    undescribed: Number(filed?.undescribed ?? 0),
-    needsReupload: Number(quality?.needs_reupload ?? 0),
-    failed: Number(quality?.failed ?? 0),
-    tooLarge: Number(quality?.too_large ?? 0),
-    urges: urges.length,
-    urgedUnits: new Set(urges.map((u) => u.unitId)).size,
+    activity: {
+      itemsFiled: Number(filed?.items ?? 0),
+      materialsFiled: Number(filed?.materials ?? 0),
+      compressed: Number(quality?.compressed ?? 0),
+      undescribed: Number(filed?.undescribed ?? 0),
+      needsReupload: Number(quality?.needs_reupload ?? 0),
+      failed: Number(quality?.failed ?? 0),
+      tooLarge: Number(quality?.too_large ?? 0),
+      urges: urges.length,
+      urgedUnits: urged.size,
+    },
+    urgedNames: [...urged.values()],
   };
 }

@@ -37,8 +37,15 @@ import { URGES_PER_CHAT_A_DAY } from '../../domain/urge-period.js';
 import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
 import { snapshotsBefore } from '../../db/repos/digest-snapshots.js';
 import { urgesDone, type UrgeDone } from '../../db/repos/urges-done.js';
-import { byRank, changeLabelOf, changeText, namesApart, unitRow } from '../../domain/digest.js';
-import { isoWeek, localDay } from '../../domain/working-days.js';
+import {
+  byRank,
+  changeLabelOf,
+  changeText,
+  namesApart,
+  unitRow,
+  urgedUnitsText,
+} from '../../domain/digest.js';
+import { addDays, isoWeek, localDay } from '../../domain/working-days.js';
 import { URGE_ROLES } from '../../domain/units-people.js';
 
 const UNCONFIRMED = '督办可能已送达，发送时网络中断，机器人无法查看群消息确认；请到群里看一看，没有收到再按';
@@ -127,7 +134,7 @@ export async function unitPage(c: PageContext): Promise<void> {
   };
   const progressRead = unitProgress(db, unit.id, now);
   // Independent reads at once (each on its own pooled connection): the page waits for the slowest.
-  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks, villages, urgesOfWeek] =
+  const [progressOrNone, trend, missing, own, quality, crumbsHtml, dueTasks, villages, urges] =
     await Promise.all([
       progressRead,
       completenessTrend(db, unit.id),
@@ -145,15 +152,14 @@ export async function unitPage(c: PageContext): Promise<void> {
       due ? openTasksDue(db, unit, due.from, due.to, { after: dueAfter(c.koa.query) }) : undefined,
       // What a township's villages are called (村, 社区 or 村（社区）), as its chat's cards call them.
       unit.kind === 'township' ? villageWordOf(db, unit.id) : undefined,
-      // Opened from a weekly digest: the 督办 of its weeks, each the digest counted (its 「上周督办 N 次」).
-      period && week
-        ? urgesDone(
-            db,
-            sql`select id, path from units where path like ${`${unit.path}%`}`,
-            day(period.from, timeZone),
-            day(period.to, timeZone),
-          )
-        : undefined,
+      // The 督办 of the page's period that reached the villages' chats: opened from a weekly digest, those
+      // of its weeks, each the digest counted (its 「上周督办 N 次」); else those of the last 30 days.
+      urgesDone(
+        db,
+        sql`select id, path from units where path like ${`${unit.path}%`}`,
+        day(period?.from ?? new Date(now.getTime() - QUALITY_WINDOW_DAYS * 86_400_000), timeZone),
+        period ? day(period.to, timeZone) : addDays(day(now, timeZone), 1),
+      ),
     ]);
   // The units below as the chat's cards call them (domain/township-chat.ts childWords): 各村, 各社区, 各乡镇.
   const children = unit.kind === 'county' ? '乡镇' : villages;
@@ -310,7 +316,7 @@ export async function unitPage(c: PageContext): Promise<void> {
                     ${overduePager.more}`
             }`
     }
-    ${urgesOfWeek ? urgesSection(urgesOfWeek, label, day(now, timeZone)) : ''}
+    ${urgesSection(urges, label, day(now, timeZone))}
     ${qualitySection(
       quality,
       timeZone,
@@ -489,18 +495,24 @@ function tasksTable(tasks: Awaited<ReturnType<typeof taskStatuses>>, tz: string,
 
 type QualityList = 'compressed' | 'undescribed' | 'failed';
 
+/** A county's 30 days may hold hundreds of 督办: the list shows the latest this many. */
+const URGES_LISTED = 100;
+
 /**
- * The 督办 of a digest's weeks that reached the villages' chats (village-wide and per task): the list
- * behind its 「上周督办 N 次（X 个村）」, each with the day, the village, what was urged and who pressed it.
+ * The 督办 of the page's period that reached the villages' chats (village-wide and per task): opened from
+ * a digest, the list behind its 「上周督办 N 次（X 个村）」; each with the day, the village, what was urged
+ * and who pressed it.
  */
-function urgesSection(urges: UrgeDone[], label: string, today: string): Html {
-  const villages = new Set(urges.map((u) => u.unitId)).size;
+function urgesSection(all: UrgeDone[], label: string, today: string): Html {
+  const urged = new Map(all.map((u) => [u.unitId, u.unitName]));
+  const urges = all.slice(-URGES_LISTED);
   return html`<h2 id="urges">督办 <span class="muted">${label}</span></h2>
     ${
       urges.length === 0
         ? html`<div class="card muted">这段时间没有督办。</div>`
         : html`<div class="card">
-            <b id="urges-sum">共 ${urges.length} 次（${villages} 个村）</b>
+            <b id="urges-sum">共 ${all.length} 次（${urgedUnitsText(urged.size, [...urged.values()])}）</b>
+            ${all.length > urges.length ? html`<div class="muted">只列出最近 ${urges.length} 次</div>` : ''}
             <ul>
               ${urges.map(
                 (u) =>

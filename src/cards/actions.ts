@@ -9,6 +9,12 @@ import { defineCardAction } from '../domain/card-action-type.js';
 
 const id = z.coerce.number().int().positive();
 const sure = z.literal(1).optional();
+/**
+ * On a correction card's 改归 (its browser too), 撤下, 免交 and 撤销确认: `nr` 1, the card was not opened
+ * for an approved 申请更正 (it carries none out). A value with neither `r` nor `nr` was drawn before cards
+ * named their request: it carries out the item's one approved request, as every card did then.
+ */
+const nr = z.literal(1).optional();
 const STALE = '这个按钮已失效';
 
 /**
@@ -142,32 +148,32 @@ export const FIX = defineCardAction({
  */
 export const FIX_REFILE = defineCardAction({
   name: 'fix-refile',
-  value: z.object({ i: id, t: id.optional(), r: id.optional() }),
+  value: z.object({ i: id, t: id.optional(), r: id.optional(), nr }),
   stale: STALE,
 });
 export const FIX_BROWSE = defineCardAction({
   name: 'fix-browse',
-  value: z.object({ i: id, h: z.coerce.number().int().nonnegative(), r: id.optional() }),
+  value: z.object({ i: id, h: z.coerce.number().int().nonnegative(), r: id.optional(), nr }),
   stale: STALE,
 });
 export const FIX_HOUSEHOLDS = defineCardAction({
   name: 'fix-households',
-  value: z.object({ i: id, p: z.coerce.number().int().nonnegative(), r: id.optional() }),
+  value: z.object({ i: id, p: z.coerce.number().int().nonnegative(), r: id.optional(), nr }),
   stale: STALE,
 });
 export const FIX_HOUSEHOLD = defineCardAction({
   name: 'fix-household',
-  value: z.object({ i: id, r: id.optional() }),
+  value: z.object({ i: id, r: id.optional(), nr }),
   stale: STALE,
 });
 export const FIX_FIND = defineCardAction({
   name: 'fix-find',
-  value: z.object({ i: id, r: id.optional() }),
+  value: z.object({ i: id, r: id.optional(), nr }),
   stale: STALE,
 });
 export const FIX_UNFILE = defineCardAction({
   name: 'fix-unfile',
-  value: z.object({ i: id, sure, r: id.optional() }),
+  value: z.object({ i: id, sure, r: id.optional(), nr }),
   stale: STALE,
 });
 /**
@@ -177,13 +183,13 @@ export const FIX_UNFILE = defineCardAction({
 export const FIX_UNCONFIRM = defineCardAction({
   name: 'fix-unconfirm',
   /** `r`: on an approved request's card, whose 改归 / 撤下 / 免交 after it still carry out that request. */
-  value: z.object({ i: id, r: id.optional() }),
+  value: z.object({ i: id, r: id.optional(), nr }),
   stale: STALE,
 });
 /** A form: the reason arrives in the click's `formValue`. */
 export const FIX_WAIVE = defineCardAction({
   name: 'fix-waive',
-  value: z.object({ i: id, r: id.optional() }),
+  value: z.object({ i: id, r: id.optional(), nr }),
   stale: STALE,
 });
 /** A form: the request text arrives in the click's `formValue`. */

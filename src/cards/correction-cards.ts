@@ -55,7 +55,7 @@ const factsLine = (f: ItemFacts, withCode = false) =>
  * The task browser of the correction card: choosing a task refiles item `i` (改归); 返回 goes back to
  * the correction card. Every step carries `r`, the approved 申请更正 the card was opened for, if any.
  */
-export const refileBrowser = (i: number, r?: number): BrowserValues => {
+export const refileBrowser = (i: number, r: RequestMark): BrowserValues => {
   const v = { i, ...forRequest(r) };
   return {
     task: (t) => FIX_REFILE.value({ ...v, t }),
@@ -64,14 +64,21 @@ export const refileBrowser = (i: number, r?: number): BrowserValues => {
     browse: (h) => FIX_BROWSE.value({ ...v, h }),
     page: (p) => FIX_HOUSEHOLDS.value({ ...v, p }),
     find: FIX_FIND.value(v),
-    back: FIX.value(v),
+    back: FIX.value({ i, ...(typeof r === 'number' ? { r } : {}) }),
     formName: `refile_${i}`,
     prompt: '改归',
   };
 };
 
-/** A button's `r` (the approved 申请更正 its card was opened for), none when the card was not. */
-const forRequest = (r: number | undefined) => (r === undefined ? {} : { r });
+/**
+ * Which approved 申请更正 a correction card's 改归, 撤下, 免交 and 撤销确认 carry out: the one it was
+ * opened for (its id), `'none'` (a card not opened for one), or undefined: a card drawn before cards
+ * named it (its value carried neither), which acts on the item's one approved request.
+ */
+export type RequestMark = number | 'none' | undefined;
+
+/** A button's `r` (the approved 申请更正 its card was opened for), or `nr` when the card was not. */
+const forRequest = (r: RequestMark) => (r === undefined ? {} : r === 'none' ? { nr: 1 as const } : { r });
 
 /** Where an item can move to (改归): the unit's other open tasks, by household and the unit's own. */
 export interface RefileChoices {
@@ -129,7 +136,8 @@ function correctionCardOf(
   compact: boolean,
 ): object {
   const i = f.itemId;
-  const r = forRequest(opts.request);
+  const mark = opts.request ?? 'none';
+  const r = forRequest(mark);
   const elements: object[] = [md(factsLine(f))];
   if (opts.note) elements.push(md(esc(opts.note)));
   const describe = [
@@ -175,7 +183,7 @@ function correctionCardOf(
           name: 'unconfirm',
           text: '撤销确认',
           type: 'danger',
-          value: FIX_UNCONFIRM.value({ i, ...(opts.request ? { r: opts.request } : {}) }),
+          value: FIX_UNCONFIRM.value({ i, ...r }),
         },
       }),
       ...drop,
@@ -185,7 +193,7 @@ function correctionCardOf(
   if (choices.households.length > 0 || choices.unitTasks.length > 0)
     elements.push(
       md('**改归**到本单位另一项任务：'),
-      ...otherTasks(choices, refileBrowser(i, opts.request), compact),
+      ...otherTasks(choices, refileBrowser(i, mark), compact),
     );
   elements.push(
     hr(),
@@ -307,7 +315,7 @@ function reasonForm(o: {
  * 撤下 asks once more: the materials stay saved and can be handed in again (`r`: the approved 申请更正
  * the correction card was opened for, carried on).
  */
-export function confirmUnfileCard(f: ItemFacts, r?: number): object {
+export function confirmUnfileCard(f: ItemFacts, r: RequestMark): object {
   return card(
     '确定撤下？',
     'red',
@@ -316,7 +324,7 @@ export function confirmUnfileCard(f: ItemFacts, r?: number): object {
       md('撤下后这件材料不再算作这项任务的材料；原件仍然保存，可以重新提交。'),
       buttonRow([
         button('确定撤下', FIX_UNFILE.value({ i: f.itemId, sure: 1, ...forRequest(r) }), 'danger'),
-        button('返回', FIX.value({ i: f.itemId, ...forRequest(r) })),
+        button('返回', FIX.value({ i: f.itemId, ...(typeof r === 'number' ? { r } : {}) })),
       ]),
     ],
     { summary: `确定撤下：${f.taskLabel}？` },

@@ -10,7 +10,11 @@ import { refileItem, unfileItem } from '../usecases/refile-item.js';
 import { retentionOfWord } from '../domain/checklist.js';
 import { setTaskRetention } from '../usecases/set-task-retention.js';
 import { waiveTask } from '../usecases/waive-task.js';
-import { approvedOpenRequest } from '../db/repos/correction-items.js';
+import {
+  approvedOpenRequest,
+  approvedOpenRequestsOfItem,
+  pendingCorrectionRequest,
+} from '../db/repos/correction-items.js';
 import { dropApprovedRequest } from '../usecases/request-correction.js';
 import type { CliContext } from './commands.js';
 
@@ -57,6 +61,8 @@ export function checkCorrectionLine(
     if (!retentionOfWord(v.to))
       throw usage(`--to 须为 永久、30年 或 10年（也可写 Y、D30、D10），收到 "${v.to}"`);
   } else if (sub === 'refile' || sub === 'unfile') {
+    if (v.request !== undefined && v['keep-request'] !== undefined)
+      throw usage('--request 和 --keep-request 只能用一个');
     if (itemId === undefined)
       throw usage(`用法: archive ${sub} --item ID${sub === 'refile' ? ' --task 任务编号' : ''}`);
     if (sub === 'refile' && !v.task)
@@ -123,6 +129,7 @@ export async function runCorrection(
     throw usage(`用法: archive ${sub} --item ID${sub === 'refile' ? ' --task 任务编号' : ''}`);
   const item = await getFilingItem(ctx.db, itemId);
   if (!item) throw usage(`找不到归档记录 ${itemId}`);
+  const carry = await requestToCarryOut(ctx.db, itemId, v);
   let res;
   if (sub === 'refile') {
     if (!v.task) throw usage('用法: archive refile --item ID --task 任务编号 [--year YYYY]');
@@ -137,12 +144,11 @@ export async function runCorrection(
       year,
       from.campaignId,
     );
-    // No card to name a request by: the item's approved 申请更正, if one is owed, is carried out.
-    res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli', requestId: 'open' });
+    res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli', requestId: carry.id });
   } else {
     res = await unfileItem(
       { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },
-      { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason, requestId: 'open' },
+      { itemId, actorOpenId: 'cli', source: 'cli', reason: v.reason, requestId: carry.id },
     );
   }
   if (res.status === 'refused')
@@ -156,6 +162,78 @@ export async function runCorrection(
           : res.message,
     );
   ctx.out(res.message);
+  if (res.status === 'refiled' || res.status === 'unfiled') {
+    const closed = carry.request && res.requestClosed === carry.request.id;
+    if (carry.request)
+      ctx.out(
+        closed
+          ? `已完成更正申请 #${carry.request.id}（${carry.request.text}），机器人会告知申请人`
+          : `更正申请 #${carry.request.id} 已在此期间改好或关闭，没有再次告知申请人`,
+      );
+    for (const line of carry.notes) ctx.out(line);
+  }
+}
+
+/** One request as the command line names it: its id (for --request) and its words. */
+const requestLine = (r: { id: number; text: string }) => `  #${r.id}：${r.text}`;
+
+/**
+ * Which approved 申请更正 `archive refile | unfile` carries out (its requester told, as from the request's
+ * card): `--request ID`, that one (refused unless it is the item's and approved and still owed);
+ * `--keep-request`, none (as a correction card not opened for a request); neither, the item's one owed
+ * request, said in the output. Two owed: refused, listed, to name one. A request not answered yet is
+ * never closed by a correction: the output says it is still waiting for 同意 / 不同意.
+ */
+async function requestToCarryOut(
+  db: Db,
+  itemId: number,
+  v: Record<string, string | undefined>,
+): Promise<{ id: number | undefined; request?: { id: number; text: string }; notes: string[] }> {
+  const owed = await approvedOpenRequestsOfItem(db, itemId);
+  const pending = await pendingCorrectionRequest(db, itemId);
+  const notes = pending
+    ? [
+        `条目 ${itemId} 还有一个待处理的更正申请 #${pending.id}（${pending.text}）：还没有同意，没有关闭，` +
+          '请档案员在申请卡片上点同意或不同意',
+      ]
+    : [];
+  if (v['keep-request'] !== undefined) {
+    if (owed.length > 0)
+      notes.push(`已同意的更正申请仍待改好（--keep-request）：${owed.map((r) => `#${r.id}`).join('、')}`);
+    return { id: undefined, notes };
+  }
+  if (v.request !== undefined) {
+    const want = Number(v.request);
+    const request = owed.find((r) => r.id === want);
+    if (!request) {
+      const why =
+        pending?.id === want
+          ? `更正申请 #${want} 还没有同意，改归或撤下不会关闭它；请先在申请卡片上同意`
+          : `条目 ${itemId} 没有已同意、待改好的更正申请 #${want}`;
+      throw new AppError('refused', `${why}${openRequestsText(owed, pending)}`);
+    }
+    return { id: request.id, request, notes };
+  }
+  if (owed.length > 1)
+    throw new AppError(
+      'refused',
+      `条目 ${itemId} 有 ${owed.length} 个已同意、待改好的更正申请，请用 --request 申请号 指明这次更正的是哪一个` +
+        `（或 --keep-request 都不关闭）：\n${owed.map(requestLine).join('\n')}`,
+    );
+  const [request] = owed;
+  return request ? { id: request.id, request, notes } : { id: undefined, notes };
+}
+
+/** The item's open requests, listed after a refusal of --request. */
+function openRequestsText(
+  owed: { id: number; text: string }[],
+  pending: { id: number; text: string } | undefined,
+): string {
+  const lines = [
+    ...owed.map((r) => `${requestLine(r)}（已同意，待改好）`),
+    ...(pending ? [`${requestLine(pending)}（待同意）`] : []),
+  ];
+  return lines.length > 0 ? `。这件的更正申请：\n${lines.join('\n')}` : '。这件没有待处理的更正申请';
 }
 
 /**

@@ -38,8 +38,15 @@ export const ARCHIVE_USAGE = `用法:
   archive transfers --reported 条目ID [--note 报送方式]           该条目的移交后变更已向县档案馆报送更正
                                                                  （--note：如函件文号，最多 100 字）
   archive transfers --unmark 条目ID                               撤销该条目的「已报送更正」标记（重新待报送）
-  archive refile --item ID --task 任务编号 [--year YYYY]           改归到本单位另一项任务
-  archive unfile --item ID [--reason 原因]                        撤下（材料保留，可重新归档）
+  archive refile --item ID --task 任务编号 [--year YYYY] [--request 申请号 | --keep-request]
+                                                                 改归到本单位另一项任务
+  archive unfile --item ID [--reason 原因] [--request 申请号 | --keep-request]
+                                                                 撤下（材料保留，可重新归档）
+                                                                 这件有一个已同意、待改好的更正申请时，
+                                                                 改归、撤下即完成该申请并告知申请人（输出
+                                                                 中写明）；有两个时须用 --request 指明；
+                                                                 --keep-request：不关闭申请；还没同意的
+                                                                 申请不会被关闭
   archive split --item ID --files 文件ID,文件ID                    移出：这些文件成为同一任务的新一件
                                                                  （文件ID 见 archive files --item ID）
   archive merge --item ID --from ID                              并入：--from 那一件的文件排到本件之后，
@@ -81,6 +88,8 @@ const OPTIONS = {
   files: { type: 'string' },
   from: { type: 'string' },
   unmark: { type: 'string' },
+  request: { type: 'string' },
+  'keep-request': { type: 'boolean' },
 } as const;
 
 const usage = () => new AppError('usage', ARCHIVE_USAGE);
@@ -122,6 +131,8 @@ function archiveLine(args: readonly string[]) {
     if (v.reported !== undefined && v.unmark !== undefined) throw usage();
     if (v.files !== undefined && sub !== 'split') throw usage();
     if (v.from !== undefined && sub !== 'merge') throw usage();
+    if ((v.request !== undefined || v['keep-request'] !== undefined) && sub !== 'refile' && sub !== 'unfile')
+      throw usage();
     // --note: a photo's 说明 (describe), or how a correction was reported (transfers --reported).
     if (v.note !== undefined && sub !== 'describe' && !(sub === 'transfers' && v.reported !== undefined))
       throw usage();
@@ -134,6 +145,7 @@ function archiveLine(args: readonly string[]) {
   const photo = positiveInt('photo', v.photo);
   const reported = positiveInt('reported', v.reported);
   const unmark = positiveInt('unmark', v.unmark);
+  positiveInt('request', v.request);
   if (sub === 'transfers' && v.note !== undefined && v.note.replace(/\s+/g, ' ').trim().length > NOTE_MAX)
     throw new AppError('usage', `--note 太长：报送方式最多 ${NOTE_MAX} 字`);
   if ((sub === 'confirm' && (!v.unit || year === undefined)) || (sub === 'gaps' && !v.unit)) throw usage();
@@ -239,7 +251,17 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
     return;
   }
   if (sub === 'refile' || sub === 'unfile' || sub === 'waive' || sub === 'retention') {
-    await runCorrection(sub, { ...v, reopen: v.reopen ? 'yes' : undefined }, item, year, ctx);
+    await runCorrection(
+      sub,
+      {
+        ...v,
+        reopen: v.reopen ? 'yes' : undefined,
+        'keep-request': v['keep-request'] ? 'yes' : undefined,
+      },
+      item,
+      year,
+      ctx,
+    );
     return;
   }
   if (regroup) {

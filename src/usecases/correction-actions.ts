@@ -8,10 +8,12 @@ import {
   refileBrowser,
   refileSummary,
   requestSentCard,
+  type RequestMark,
 } from '../cards/correction-cards.js';
 import { confirmUndoCard } from '../cards/filing-card.js';
 import {
   approvedOpenRequest,
+  approvedOpenRequestsOfItem,
   itemForCorrection,
   pendingCorrectionRequest,
   type ItemForCorrection,
@@ -61,6 +63,37 @@ const num = (v: unknown): number => chosenId(v, STALE);
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const error = (content: string): CardResponse => ({ toast: { type: 'error', content } });
 
+/** A correction button's request: `r`, or `nr` (none), or neither (drawn before cards named it). */
+interface Marked {
+  r?: number | undefined;
+  nr?: 1 | undefined;
+}
+const markOf = (v: Marked): RequestMark => v.r ?? (v.nr === 1 ? 'none' : undefined);
+
+/** An old card's tap when the item holds more than one approved request: which one cannot be told. */
+const oldCardRefusal = (n: number) =>
+  `这张卡片是旧的，这件材料有 ${n} 个已同意、还没改好的更正申请，分不出这次改的是哪一个，没有改动。` +
+  '请发送「查」，在「已同意、还没改好的更正申请」里点要改的那个申请的「更正」，在新打开的卡片上改';
+
+/**
+ * The approved 申请更正 a correction tapped on a card carries out: the card's `r`; none on a card not
+ * opened for one (`nr`); on a card drawn before cards named their request (neither: a request's card
+ * then carried none on its 改归 / 撤下 / 免交, and every correction card closed the item's approved
+ * request), the item's one approved request still owed (`old`, so the answer says its requester was
+ * told), none when it has none, refused when it has several.
+ */
+async function carriedOut(
+  deps: BotDeps,
+  itemId: number,
+  v: Marked,
+): Promise<{ requestId: number | undefined; old: boolean } | { refused: string }> {
+  const mark = markOf(v);
+  if (mark !== undefined) return { requestId: mark === 'none' ? undefined : mark, old: false };
+  const owed = await approvedOpenRequestsOfItem(deps.db, itemId);
+  if (owed.length > 1) return { refused: oldCardRefusal(owed.length) };
+  return { requestId: owed[0]?.id, old: owed.length === 1 };
+}
+
 /**
  * Corrections on cards (issue 14): 更正 on a filing result or a `查` list opens the archivist's
  * correction card (改归 / 撤下 / 免交); anyone else past the 24-hour window gets 申请更正, which goes to
@@ -91,14 +124,17 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
   /** The 改归 browser's next state (archivists only; a confirmed item shows why it cannot move). */
   const browse = async (
     deps: BotDeps,
-    a: { value: { i: number; r?: number | undefined }; operatorOpenId: string },
+    a: { value: { i: number } & Marked; operatorOpenId: string },
     step: BrowseStep,
   ): Promise<CardResponse> => {
     const item = await load(deps, a);
     if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以改归');
-    if (item.archivalCode) return correctionFor(deps, item, a.value.r);
+    // An old card's browser goes on for the request it is taken to carry out (carriedOut).
+    const carry = await carriedOut(deps, item.id, a.value);
+    if ('refused' in carry) return error(carry.refused);
+    if (item.archivalCode) return correctionFor(deps, item, carry.requestId);
     const data = await browseTasks(deps.db, { id: item.unitId, name: item.unitName }, step, {
-      values: refileBrowser(item.id, a.value.r),
+      values: refileBrowser(item.id, carry.requestId ?? 'none'),
       summary: refileSummary(facts(deps, item)),
       timeZone: o.timeZone,
       stale: STALE,
@@ -183,10 +219,14 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       ...(await correctionFor(deps, item, r)),
     };
   };
-  const done = (deps: BotDeps, item: ItemForCorrection, message: string): CardResponse => ({
-    toast: { type: 'success', content: message },
-    card: { type: 'raw', data: correctionDoneCard(facts(deps, item), message) },
-  });
+  /** `told`: an old card's correction carried out the item's approved request (carriedOut): said so. */
+  const done = (deps: BotDeps, item: ItemForCorrection, message: string, told = false): CardResponse => {
+    const said = told ? `${message}；已按这件已同意的更正申请处理，已告知申请人改好了` : message;
+    return {
+      toast: { type: 'success', content: said },
+      card: { type: 'raw', data: correctionDoneCard(facts(deps, item), said) },
+    };
+  };
 
   return [
     cardAction({
@@ -232,19 +272,22 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       type: FIX_REFILE,
       handle: async (deps, a) => {
         const item = await load(deps, a);
+        const carry = await carriedOut(deps, item.id, a.value);
+        if ('refused' in carry) return error(carry.refused);
         const res = await refileItem(filing(deps), {
           itemId: item.id,
           toTaskId: a.value.t ?? num(a.option),
           actorOpenId: a.operatorOpenId,
           source: 'card',
-          requestId: a.value.r,
+          requestId: carry.requestId,
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '改归', a.value.r);
+          return confirmedNow(deps, item.id, '改归', carry.requestId);
         if (res.status === 'refused') return error(res.message);
         // The chat's card drawn again, the filer or requester told (enqueued with the refile).
         if (res.status === 'refiled') o.wakeJobs();
-        return done(deps, (await named(deps, item.id))!, res.message);
+        const told = carry.old && res.status === 'refiled' && res.requestClosed !== undefined;
+        return done(deps, (await named(deps, item.id))!, res.message, told);
       },
     }),
 
@@ -269,21 +312,26 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         const item = await load(deps, a);
         if (!(await isArchivist(deps, a.operatorOpenId, item)))
           return error('只有档案员可以撤下已提交的材料');
+        const carry = await carriedOut(deps, item.id, a.value);
+        if ('refused' in carry) return error(carry.refused);
         // Confirmed since the card was drawn: not 撤下's question, the card as it is now.
-        if (item.archivalCode) return confirmedNow(deps, item.id, '撤下', a.value.r);
+        if (item.archivalCode) return confirmedNow(deps, item.id, '撤下', carry.requestId);
         if (a.value.sure !== 1)
-          return { card: { type: 'raw', data: confirmUnfileCard(facts(deps, item), a.value.r) } };
+          return {
+            card: { type: 'raw', data: confirmUnfileCard(facts(deps, item), carry.requestId ?? 'none') },
+          };
         const res = await unfileItem(deps, {
           itemId: item.id,
           actorOpenId: a.operatorOpenId,
           source: 'card',
-          requestId: a.value.r,
+          requestId: carry.requestId,
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '撤下', a.value.r);
+          return confirmedNow(deps, item.id, '撤下', carry.requestId);
         if (res.status === 'refused') return error(res.message);
         o.wakeJobs();
-        return done(deps, item, res.message);
+        const told = carry.old && res.status === 'unfiled' && res.requestClosed !== undefined;
+        return done(deps, item, res.message, told);
       },
     }),
 
@@ -292,8 +340,11 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       handle: async (deps, a) => {
         const item = await load(deps, a);
         if (!(await isArchivist(deps, a.operatorOpenId, item))) return error('只有档案员可以撤销确认');
+        // An old card: the item's one approved request, if it has one (several: the card after it names none).
+        const carry = await carriedOut(deps, item.id, a.value);
+        const r = 'refused' in carry ? undefined : carry.requestId;
         // Already taken back (a second tap, another archivist): the card as it is now.
-        if (!item.archivalCode) return correctionFor(deps, item, a.value.r);
+        if (!item.archivalCode) return correctionFor(deps, item, r);
         const reason = str(a.formValue?.reason).trim();
         if (!reason) return error('请写明撤销确认的原因');
         const res = await unconfirmArchive(
@@ -307,18 +358,18 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         );
         if (res.status === 'refused' || res.status === 'not_found') return error(res.message);
         const now = (await named(deps, item.id))!;
-        if (res.status === 'not_confirmed') return correctionFor(deps, now, a.value.r);
+        if (res.status === 'not_confirmed') return correctionFor(deps, now, r);
         const withdrawn = res.message.split('\n')[0]!;
         // On an approved request's card: the card after it still carries that request (改归 / 撤下 / 免交
         // there carry it out and tell the requester), while it is owed.
-        const owed = a.value.r === undefined ? undefined : await approvedOpenRequest(deps.db, item.id);
+        const owed = r === undefined ? undefined : await approvedOpenRequest(deps.db, item.id);
         return {
           toast: { type: 'success', content: withdrawn },
           ...(await correction(
             deps,
             now,
             `${withdrawn}。${res.transferred ? `\n${res.transferred}\n` : ''}现在可以在下面更正：`,
-            owed?.id === a.value.r ? owed?.id : undefined,
+            owed?.id === r ? owed?.id : undefined,
           )),
         };
       },
@@ -328,20 +379,22 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       type: FIX_WAIVE,
       handle: async (deps, a) => {
         const item = await load(deps, a);
+        const carry = await carriedOut(deps, item.id, a.value);
+        if ('refused' in carry) return error(carry.refused);
         const res = await waiveTask(o.quiet ? { ...deps, quiet: o.quiet } : deps, {
           taskId: item.taskId,
           actorOpenId: a.operatorOpenId,
           reason: str(a.formValue?.reason),
           source: 'card',
           itemId: item.id,
-          ...(a.value.r !== undefined ? { requestId: a.value.r } : {}),
+          ...(carry.requestId !== undefined ? { requestId: carry.requestId } : {}),
           ...(a.chatId ? { chatId: a.chatId } : {}),
         });
         if (res.status === 'refused' && res.reason === 'confirmed')
-          return confirmedNow(deps, item.id, '免交', a.value.r);
+          return confirmedNow(deps, item.id, '免交', carry.requestId);
         if (res.status === 'refused') return error(res.message);
         if (res.status === 'waived') o.wakeJobs();
-        return done(deps, item, res.message);
+        return done(deps, item, res.message, carry.old && res.status === 'waived');
       },
     }),
 

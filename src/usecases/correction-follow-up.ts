@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/client.js';
 import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
-import { approvedOpenRequest } from '../db/repos/correction-items.js';
+import { approvedOpenRequestsOfItem } from '../db/repos/correction-items.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { CORRECTED_CARD_JOB } from '../domain/job-types.js';
 import { enqueueNotify, textContent } from './notify.js';
@@ -23,23 +23,24 @@ interface CorrectionMade {
 
 /**
  * The approved 申请更正 this correction carries out: `requestId`, the one whose card it was made from
- * (closed only while still owed), or `'open'`, whichever of the item's is owed (the command line, which
- * has no card). None given (a correction card not opened for a request): nothing is closed.
+ * or the command line named (`archive refile|unfile --request`, or the item's one owed request),
+ * closed only while still owed. None given (a correction card not opened for a request): nothing is closed.
  */
-export type CarriesOut = number | 'open' | undefined;
+export type CarriesOut = number | undefined;
 
 /**
  * The approved 申请更正 the correction carries out (CarriesOut), if still owed: a `correction_done`
  * row names it (it is no longer listed as owed) and its requester hears what was changed, in the
- * correction's transaction (the caller holds the item's row lock). Returns the requester told, if any.
+ * correction's transaction (the caller holds the item's row lock). Returns the request closed and its
+ * requester, if any.
  */
 export async function closeApprovedRequest(
   tx: Db | Tx,
   x: CorrectionMade & { itemId: number; requestId: CarriesOut },
-): Promise<string | undefined> {
+): Promise<{ requestId: number; requester: string } | undefined> {
   if (x.requestId === undefined) return undefined;
-  const req = await approvedOpenRequest(tx, x.itemId);
-  if (!req || (x.requestId !== 'open' && req.id !== x.requestId)) return undefined;
+  const req = (await approvedOpenRequestsOfItem(tx, x.itemId)).find((r) => r.id === x.requestId);
+  if (!req) return undefined;
   await insertAudit(tx, {
     at: x.now,
     actor: x.actor,
@@ -61,14 +62,14 @@ export async function closeApprovedRequest(
     },
     x.now,
   );
-  return req.actor;
+  return { requestId: req.id, requester: req.actor };
 }
 
 /**
  * After an item was refiled or taken off (改归 / 撤下, from any path), in that transaction: its burst's
  * cards in the chat are drawn again as they are now (a `corrected-card` job keyed by the correction's
  * audit row, so a Lark failure is retried and the change is never lost), the approved request it carries
- * out (`requestId`) is closed (closeApprovedRequest), and the filer, when someone else corrected it, is
+ * out (`requestId`) is closed (closeApprovedRequest; returned), and the filer, when someone else corrected it, is
  * told in one short direct message (not when the filer is that requester: their answer says it).
  */
 export async function followUpCorrection(
@@ -80,7 +81,7 @@ export async function followUpCorrection(
     /** The line to the filer. */
     filerNote: string;
   },
-): Promise<void> {
+): Promise<{ requestId: number; requester: string } | undefined> {
   if (x.item.burstId !== null)
     await enqueueJob(
       tx,
@@ -92,9 +93,9 @@ export async function followUpCorrection(
       },
       x.now,
     );
-  const requester = await closeApprovedRequest(tx, { ...x, itemId: x.item.id });
+  const closed = await closeApprovedRequest(tx, { ...x, itemId: x.item.id });
   const filer = x.item.filedBy;
-  if (filer === x.actor || filer === requester || NOBODY.has(filer)) return;
+  if (filer === x.actor || filer === closed?.requester || NOBODY.has(filer)) return closed;
   await enqueueNotify(
     tx,
     {
@@ -106,4 +107,5 @@ export async function followUpCorrection(
     },
     x.now,
   );
+  return closed;
 }

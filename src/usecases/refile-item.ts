@@ -17,9 +17,10 @@ import { canFile, taskLabel, taskRef, type FilingDeps, type TaskRef } from './fi
 import { followUpCorrection, type CarriesOut } from './correction-follow-up.js';
 import { takeItemOff } from './take-item-off.js';
 
+/** `requestClosed`: the approved 申请更正 the correction carried out (its requester told), if one. */
 export type CorrectionOutcome =
-  | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string }
-  | { status: 'unfiled'; itemId: number; task: TaskRef; message: string }
+  | { status: 'refiled'; itemId: number; from: TaskRef; to: TaskRef; message: string; requestClosed?: number }
+  | { status: 'unfiled'; itemId: number; task: TaskRef; message: string; requestClosed?: number }
   | { status: 'unchanged'; itemId: number; message: string }
   | { status: 'refused'; reason: 'not_allowed' | 'confirmed' | 'other_unit'; message: string };
 
@@ -103,7 +104,7 @@ export async function refileItem(
       },
     });
     const [a, b] = [taskLabel(taskRef(from)), taskLabel(taskRef(to))];
-    await followUpCorrection(tx, {
+    const closed = await followUpCorrection(tx, {
       auditId,
       item,
       requestId: input.requestId,
@@ -116,10 +117,10 @@ export async function refileItem(
       filerNote: `您在${from.unitName}交到${a}的材料，档案员已改归到${b}。`,
       now,
     });
-    return true;
+    return { closed: closed?.requestId };
   });
   if (!moved) throw new DomainError('item_undone', '这条提交已经撤销了');
-  if (typeof moved === 'object')
+  if (moved.confirmed !== undefined)
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(moved.confirmed) };
   const [a, b] = [taskRef(from), taskRef(to)];
   return {
@@ -128,6 +129,7 @@ export async function refileItem(
     from: a,
     to: b,
     message: `已从${taskLabel(a)}改归到${taskLabel(b)}`,
+    ...(moved.closed !== undefined ? { requestClosed: moved.closed } : {}),
   };
 }
 
@@ -170,6 +172,7 @@ export async function unfileItem(
     return { status: 'refused', reason: 'not_allowed', message: '只有档案员可以撤下已归档的材料' };
   const now = deps.clock.now();
   const label = taskLabel(taskRef(task));
+  let closed: number | undefined;
   const done = await takeItemOff(db, {
     item,
     task,
@@ -179,8 +182,8 @@ export async function unfileItem(
     details: { reason: input.reason ?? null, filedBy: item.filedBy },
     now,
     // Read once the item is off (in its transaction): where its burst now waits.
-    then: async (tx, auditId) =>
-      followUpCorrection(tx, {
+    then: async (tx, auditId) => {
+      const req = await followUpCorrection(tx, {
         auditId,
         item,
         requestId: input.requestId,
@@ -198,13 +201,21 @@ export async function unfileItem(
           deps.timeZone ?? 'Asia/Shanghai',
         ),
         now,
-      }),
+      });
+      closed = req?.requestId;
+    },
   });
   if (done === 'already') throw new DomainError('item_undone', '这条提交已经撤销了');
   if (done !== 'done')
     return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(done.confirmed) };
   const ref = taskRef(task);
-  return { status: 'unfiled', itemId: item.id, task: ref, message: `已从${taskLabel(ref)}撤下这件材料` };
+  return {
+    status: 'unfiled',
+    itemId: item.id,
+    task: ref,
+    message: `已从${taskLabel(ref)}撤下这件材料`,
+    ...(closed !== undefined ? { requestClosed: closed } : {}),
+  };
 }
 
 /**

@@ -275,6 +275,204 @@ describe('what follows a correction', () => {
     expect(JSON.stringify(sentTo(org.officer, '已改好：已从').at(-1)!.content)).toContain('改归到「C06 ');
   });
 
+  /** `archive …` as above, and what it printed; a refusal rejects (exit 1). */
+  const cliSays = async (...args: string[]) => {
+    const lines: string[] = [];
+    await runArchiveCommand(args, { db: h.db.db, env: {}, out: (l) => lines.push(l) });
+    await h.settle();
+    return lines.join('\n');
+  };
+  /** The request's id, from the card 同意 answered with (its 更正著录 carries it). */
+  const requestOf = (approved: { card: { data: unknown } }) =>
+    Number(actionValue(approved.card.data, 'fix-describe').r);
+  /**
+   * A second approved request on the item, as one written before a second 申请更正 was refused while
+   * one is owed: the item's own request and answer rows again, a minute later (its id returned).
+   */
+  const secondApprovedRequest = async (itemId: number, text: string) => {
+    const [req] = await queryRows<{ id: number }>(
+      h.db.db,
+      sql`insert into audit_log (at, actor, action, source, unit_id, task_id, item_id, chat_id, details)
+          select at + interval '1 minute', actor, action, source, unit_id, task_id, item_id, chat_id,
+                 jsonb_build_object('text', ${text}::text, 'archivists', details->'archivists')
+          from audit_log where item_id = ${itemId} and action = 'correction_request' order by id limit 1
+          returning id::int as id`,
+    );
+    await h.db.db.execute(
+      sql`insert into audit_log (at, actor, action, source, unit_id, task_id, item_id, details)
+          select at + interval '1 minute', actor, action, source, unit_id, task_id, item_id,
+                 jsonb_build_object('requestId', ${req!.id}::bigint, 'approved', true)
+          from audit_log where item_id = ${itemId} and action = 'correction_answer' order by id limit 1`,
+    );
+    return req!.id;
+  };
+  const isLive = async (itemId: number) =>
+    (
+      await queryRows<{ live: boolean }>(
+        h.db.db,
+        sql`select undone_at is null as live from filing_items where id = ${itemId}`,
+      )
+    )[0]!.live;
+
+  /**
+   * `archive refile | unfile` carried out the item's approved request and told its requester while the
+   * command printed only the change; a request named or kept is now explicit, a pending one is left
+   * open and said to be, and two owed are never guessed at.
+   */
+  it('`archive refile | unfile` say which request they carried out, close only an approved one, and ask when it is ambiguous', async () => {
+    // One approved request: carried out, and the output says so.
+    const one = await fileOnePhoto();
+    const requestOne = requestOf(await approvedRequest(one.fix, '应该交到 C07'));
+    const said = await cliSays('refile', '--item', String(one.itemId), '--task', 'C07');
+    expect(said).toContain(`已完成更正申请 #${requestOne}（应该交到 C07），机器人会告知申请人`);
+    expect(await closings(one.itemId)).toEqual([
+      { action: 'correction_done', request_id: requestOne, done: expect.stringContaining('改归到「C07 ') },
+    ]);
+    await waitFor('the requester told', () => sentTo(org.officer, '改归到「C07 ')[0]);
+
+    // A request not answered yet: 撤下 leaves it open, and says so; the archivist can still answer it.
+    const asked = await fileOnePhoto();
+    clock.advance(25 * HOUR);
+    const form = await click(org.officer, asked.fix);
+    await click(org.officer, actionValue(form.card.data, 'fix-request'), { formValue: { text: '交重了' } });
+    await h.settle();
+    const pending = (
+      await queryRows<{ id: number }>(
+        h.db.db,
+        sql`select id::int as id from audit_log where item_id = ${asked.itemId} and action = 'correction_request'`,
+      )
+    )[0]!.id;
+    await expect(
+      cliSays('unfile', '--item', String(asked.itemId), '--request', String(pending)),
+    ).rejects.toThrow(`更正申请 #${pending} 还没有同意`);
+    expect(await isLive(asked.itemId)).toBe(true);
+    const off = await cliSays('unfile', '--item', String(asked.itemId), '--reason', '交重了');
+    expect(off).toContain(`待处理的更正申请 #${pending}（交重了）：还没有同意，没有关闭`);
+    expect(await closings(asked.itemId)).toEqual([]);
+    expect(
+      sentTo(org.officer, '已改好：已从').filter((m) => JSON.stringify(m.content).includes('交重了')),
+    ).toEqual([]);
+    const no = await clickDirect(
+      org.archivist,
+      { a: 'fix-answer', r: pending, ok: 0 },
+      {
+        formValue: { reason: '撤下了' },
+      },
+    );
+    expect(no.toast.type).toBe('success');
+
+    // --keep-request: changed, the approved request still owed; --request of another item's: refused.
+    const kept = await fileOnePhoto();
+    const requestKept = requestOf(await approvedRequest(kept.fix, '先别关'));
+    await expect(
+      cliSays('refile', '--item', String(kept.itemId), '--task', 'C07', '--request', String(requestOne)),
+    ).rejects.toThrow(`#${requestKept}：先别关（已同意，待改好）`);
+    const keptSaid = await cliSays(
+      'refile',
+      '--item',
+      String(kept.itemId),
+      '--task',
+      'C07',
+      '--keep-request',
+    );
+    expect(keptSaid).toContain(`已同意的更正申请仍待改好（--keep-request）：#${requestKept}`);
+    expect(await closings(kept.itemId)).toEqual([]);
+
+    // Two approved requests owed (written before that was refused): refused, both listed; --request picks.
+    const two = await fileOnePhoto();
+    const first = requestOf(await approvedRequest(two.fix, '第一个申请'));
+    const second = await secondApprovedRequest(two.itemId, '第二个申请');
+    const ambiguous = cliSays('unfile', '--item', String(two.itemId));
+    await expect(ambiguous).rejects.toThrow('有 2 个已同意、待改好的更正申请，请用 --request 申请号 指明');
+    await expect(cliSays('unfile', '--item', String(two.itemId))).rejects.toThrow(
+      `#${first}：第一个申请\n  #${second}：第二个申请`,
+    );
+    expect(await isLive(two.itemId)).toBe(true);
+    const picked = await cliSays('unfile', '--item', String(two.itemId), '--request', String(second));
+    expect(picked).toContain(`已完成更正申请 #${second}（第二个申请）`);
+    expect(await closings(two.itemId)).toEqual([
+      { action: 'correction_done', request_id: second, done: expect.stringContaining('撤下这件材料') },
+    ]);
+  });
+
+  /**
+   * A request's card drawn before its 改归 / 撤下 / 免交 named the request (no `r`): a tap there did the
+   * correction and closed nothing — the requester never heard, and after 撤下 the request dropped off
+   * 查's list with its card gone. It now carries out the item's one approved request and says so; with
+   * two, it changes nothing and says how to go on. A correction card drawn now without a request says
+   * so on its buttons (`nr`), and closes nothing.
+   */
+  it('改归 / 撤下 / 免交 on a request card drawn before cards named the request carry out the item’s one approved request', async () => {
+    const refiled = await fileOnePhoto();
+    const requestR = requestOf(await approvedRequest(refiled.fix, '旧卡片改归'));
+    const [to] = await otherTasks(refiled.itemId);
+    const moved = await clickDirect(org.archivist, { a: 'fix-refile', i: refiled.itemId, t: to!.id });
+    expect(moved.toast).toEqual({
+      type: 'success',
+      content: expect.stringContaining('已按这件已同意的更正申请处理，已告知申请人改好了'),
+    });
+    await h.settle();
+    expect(await closings(refiled.itemId)).toEqual([
+      {
+        action: 'correction_done',
+        request_id: requestR,
+        done: expect.stringContaining(`改归到「${to!.code} `),
+      },
+    ]);
+    await waitFor('the requester told', () => sentTo(org.officer, `改归到「${to!.code} `)[0]);
+
+    // 撤下: its question carries the request on; 确定撤下 carries it out.
+    const unfiled = await fileOnePhoto();
+    const requestU = requestOf(await approvedRequest(unfiled.fix, '旧卡片撤下'));
+    const ask = await clickDirect(org.archivist, { a: 'fix-unfile', i: unfiled.itemId });
+    expect(actionValue(ask.card.data, 'fix-unfile').r).toBe(requestU);
+    expect(
+      (await clickDirect(org.archivist, { a: 'fix-unfile', i: unfiled.itemId, sure: 1 })).toast.type,
+    ).toBe('success');
+    await h.settle();
+    expect(await closings(unfiled.itemId)).toEqual([
+      { action: 'correction_done', request_id: requestU, done: expect.stringContaining('撤下这件材料') },
+    ]);
+
+    // 免交 likewise.
+    const waived = await fileOnePhoto();
+    const requestW = requestOf(await approvedRequest(waived.fix, '旧卡片免交'));
+    const w = await clickDirect(
+      org.archivist,
+      { a: 'fix-waive', i: waived.itemId },
+      { formValue: { reason: '本户已迁出' } },
+    );
+    expect(w.toast.type).toBe('success');
+    await h.settle();
+    expect(await closings(waived.itemId)).toEqual([
+      {
+        action: 'correction_done',
+        request_id: requestW,
+        done: expect.stringContaining('已设为免交（本户已迁出）'),
+      },
+    ]);
+
+    // Two approved requests: which one cannot be told; nothing changes, and the answer says what to do.
+    const two = await fileOnePhoto();
+    await approvedRequest(two.fix, '旧卡片两个申请之一');
+    await secondApprovedRequest(two.itemId, '旧卡片两个申请之二');
+    const [away] = await otherTasks(two.itemId);
+    const refused = await clickDirect(org.archivist, { a: 'fix-refile', i: two.itemId, t: away!.id });
+    expect(refused.toast.type).toBe('error');
+    expect(refused.toast.content).toContain('有 2 个已同意、还没改好的更正申请');
+    expect(refused.toast.content).toContain('请发送「查」');
+    const unrefused = await clickDirect(org.archivist, { a: 'fix-unfile', i: two.itemId, sure: 1 });
+    expect(unrefused.toast.type).toBe('error');
+    expect(await isLive(two.itemId)).toBe(true);
+    expect(await closings(two.itemId)).toEqual([]);
+
+    // A correction card drawn now for no request marks its buttons so: they close nothing.
+    const plain = await clickDirect(org.archivist, { a: 'fix', i: two.itemId });
+    expect(actionValue(plain.card.data, 'fix-refile')).toMatchObject({ nr: 1 });
+    expect(actionValue(plain.card.data, 'fix-unfile')).toMatchObject({ nr: 1 });
+    expect(actionValue(plain.card.data, 'fix-waive')).toMatchObject({ nr: 1 });
+  });
+
   it('著录 made for an approved request (its card) or 免交 on the correction card carry it out; other 著录 does not', async () => {
     const described = await fileOnePhoto();
     const approvedCard = await approvedRequest(described.fix, '题名写错了');

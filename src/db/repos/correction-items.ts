@@ -227,6 +227,18 @@ export async function approvedOpenRequest(db: Db | Tx, itemId: number): Promise<
 }
 
 /**
+ * Every approved request of the item still to be carried out, oldest first: one, as a rule (a second
+ * 申请更正 is refused while one is owed), but an item may hold two approved before that rule.
+ */
+export async function approvedOpenRequestsOfItem(db: Db | Tx, itemId: number): Promise<ApprovedRequest[]> {
+  const rows = await queryRows<Parameters<typeof toApproved>[0]>(
+    db,
+    sql`${approvedOpen(sql`r.item_id = ${itemId}`)} order by r.id`,
+  );
+  return rows.map(toApproved);
+}
+
+/**
  * Approved requests not carried out on live items of a unit and below, oldest approval first: what an
  * archivist said 同意 to and has still to correct (the `查` card lists them): the first `limit`, and
  * how many there are in all.

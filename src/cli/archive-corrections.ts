@@ -144,7 +144,13 @@ export async function runCorrection(
       year,
       from.campaignId,
     );
-    res = await refileItem(deps, { itemId, toTaskId, actorOpenId: 'cli', source: 'cli', requestId: carry.id });
+    res = await refileItem(deps, {
+      itemId,
+      toTaskId,
+      actorOpenId: 'cli',
+      source: 'cli',
+      requestId: carry.id,
+    });
   } else {
     res = await unfileItem(
       { ...deps, timeZone: loadCliSettings(ctx.env).timeZone },

@@ -579,7 +579,7 @@ describe('corrections from cards and the 查 command', () => {
       const card = JSON.stringify(res.card.data);
       expect(card).toContain(code);
       expect(card).not.toContain('撤下这件材料');
-      expect(valueOf(res.card.data, 'fix-unconfirm')).toEqual({ a: 'fix-unconfirm', i: itemId });
+      expect(valueOf(res.card.data, 'fix-unconfirm')).toEqual({ a: 'fix-unconfirm', i: itemId, nr: 1 });
     }
     expect(await itemRow(itemId)).toEqual(before);
     expect(await liveCode(itemId)).toBe(code);

@@ -1,4 +1,5 @@
 import { URGE } from '../cards/actions.js';
+import type { Db } from '../db/client.js';
 import { urgeStates } from '../db/repos/page-unit.js';
 import { escalationOf } from '../db/repos/schedule-sends.js';
 import { getUnitById } from '../db/repos/units.js';
@@ -12,7 +13,12 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { UrgeOutcome } from './urge-now.js';
 
 /** The 督办 a tap asks for: `urgeNow` with its settings (wiring/schedules.ts `urgeWith`). */
-export type UrgeFn = (input: { unitId: number; by: string; source: 'card' }) => Promise<UrgeOutcome>;
+export type UrgeFn = (input: {
+  unitId: number;
+  by: string;
+  source: 'card';
+  cardMessageId: string;
+}) => Promise<UrgeOutcome>;
 
 const NOT_OWN = '这个按钮只能在机器人私信发给您的「逾期未交齐」提醒上使用';
 
@@ -47,13 +53,19 @@ export function urgeCardAction(o: {
       )
         return refused(`只有${unit.name}或上级单位的领导、档案员或管理员可以督办`);
       if (unit.status === 'retired') return refused(`${unit.name}已撤并，不再督办`);
-      const outcome = await o.urge({ unitId: unit.id, by: a.operatorOpenId, source: 'card' });
+      const outcome = await o.urge({
+        unitId: unit.id,
+        by: a.operatorOpenId,
+        source: 'card',
+        cardMessageId: a.messageId,
+      });
       const now = deps.clock.now();
       const later = outcome.sendsAt !== undefined && outcome.sendsAt.getTime() > now.getTime();
       const text = {
         sent: later
           ? `现在是免打扰时段，督办将在免打扰结束后发到${unit.name}的群里`
-          : `已督办：督办马上发到${unit.name}的群里（${outcome.chats} 个群）`,
+          : // Queued, not yet sent: Lark may still refuse it; then the presser is told (urge-undelivered.ts).
+            `督办已安排发送到${unit.name}的群里（${outcome.chats} 个群），一般几秒内送到；没送到会私信告诉您`,
         already: `${unit.name}今天已督办过，明天可以再次督办`,
         full: `${unit.name}的群今天已收到 ${URGES_PER_CHAT_A_DAY} 次督办，为免打扰，明天可以再督办`,
         nothing_due: `${unit.name}现在没有逾期或快到期的任务，无需督办`,
@@ -64,23 +76,28 @@ export function urgeCardAction(o: {
       }[outcome.status];
       const ok = outcome.status === 'sent' || outcome.status === 'already';
       const day = localDay(firstSendable(now, o.timeZone, o.quietHours), o.timeZone);
-      const states = await urgeStates(
-        deps.db,
-        urgeButtons(drawn).map((b) => b.unitId),
-        day,
-      );
       return {
         toast: { type: ok ? 'success' : 'info', content: text },
-        card: {
-          type: 'raw',
-          data: redrawn(drawn, (unitId, name) => {
-            const state = states.of(unitId);
-            if (state === 'arranged') return `已督办 ${name}`;
-            return state === 'full' ? `${name}今天已督办 ${URGES_PER_CHAT_A_DAY} 次` : undefined;
-          }),
-        },
+        card: { type: 'raw', data: await escalationAsOfDay(deps.db, drawn, day) },
       };
     },
+  });
+}
+
+/**
+ * The escalation `drawn` with each village's 督办 state of `day`: arranged 「已督办 X」 or at the cap,
+ * disabled; not urged, or its 督办 closed undelivered (usecases/urge-undelivered.ts), pressable.
+ */
+export async function escalationAsOfDay(db: Db, drawn: object, day: string): Promise<object> {
+  const states = await urgeStates(
+    db,
+    urgeButtons(drawn).map((b) => b.unitId),
+    day,
+  );
+  return redrawn(drawn, (unitId, name) => {
+    const state = states.of(unitId);
+    if (state === 'arranged') return `已督办 ${name}`;
+    return state === 'full' ? `${name}今天已督办 ${URGES_PER_CHAT_A_DAY} 次` : undefined;
   });
 }
 

@@ -72,7 +72,15 @@ export async function urgeNow(
    * `by`: the open_id pressing it; `byName`: the name Lark gave at sign-in; `source`: the page's
    * button (default) or the escalation card's (usecases/urge-card-action.ts).
    */
-  input: { unitId: number; taskId?: number; by: string; byName?: string; source?: 'page' | 'card' },
+  input: {
+    unitId: number;
+    taskId?: number;
+    by: string;
+    byName?: string;
+    source?: 'page' | 'card';
+    /** The escalation card pressed (`source` card): redrawn pressable again if it is not delivered. */
+    cardMessageId?: string;
+  },
 ): Promise<UrgeOutcome> {
   const now = deps.clock.now();
   const tz = opts.reminders.timeZone;
@@ -143,7 +151,7 @@ export async function urgeNow(
     taskId: input.taskId ?? null,
     // `by`: who pressed it as the card names them, for the pages' 「上次督办」; `period`: the sends it
     // claimed (a village urged for two tasks in a day: each 督办 names its own presser).
-    details: { chats: claimed, by, period },
+    details: { chats: claimed, by, period, ...(input.cardMessageId ? { card: input.cardMessageId } : {}) },
   });
   deps.wakeJobs();
   return { status: 'sent', chats: claimed, sendsAt };

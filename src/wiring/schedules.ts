@@ -16,6 +16,7 @@ import { deliverScheduled } from '../scheduler/deliver-scheduled.js';
 import { scheduledJobs } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { ScheduleSettings } from '../scheduler/schedule-settings.js';
+import { tellUrgeUndelivered } from '../usecases/urge-undelivered.js';
 
 /**
  * Reminders, escalations, weekly digests and the weekly four-properties check (issue 5): node-cron
@@ -74,15 +75,23 @@ export function schedulesFeature(env: FeatureEnv): Feature<PageRoute> {
             1,
             'Scheduled messages (reminders, digests) by outcome',
           );
+          // A 督办 that will not arrive: whoever pressed it hears so (a reminder's is in the log).
+          if (
+            (outcome === 'refused' || outcome === 'failed' || outcome === 'unconfirmed') &&
+            (await tellUrgeUndelivered(deps, payload.sendId))
+          )
+            env.wakeJobs();
         },
         // Its process died on the last attempt: the send is closed as failed (「督办未送达」, and a
         // press sends it again) instead of pending for good; `jobs retry` reopens it.
         onDead: async (payload, log) => {
-          if (await closeDeadSend(deps.db, payload.sendId))
+          if (await closeDeadSend(deps.db, payload.sendId)) {
             log.error(
               { sendId: payload.sendId },
               'scheduled message not sent: its process died on the last attempt',
             );
+            if (await tellUrgeUndelivered(deps, payload.sendId)) env.wakeJobs();
+          }
         },
       }),
     ],

@@ -51,7 +51,7 @@ describe('督办 on the escalation card', () => {
     const done = await post(first);
     expect(done.toast).toEqual({
       type: 'success',
-      content: `已督办：督办马上发到${v2.name}的群里（1 个群）`,
+      content: `督办已安排发送到${v2.name}的群里（1 个群），一般几秒内送到；没送到会私信告诉您`,
     });
     // The card redrawn: that village's 督办 button now says so, and cannot be pressed again.
     const redrawn = cardButtonElements(done.card!.data).find((b) => b.text.includes(v2.name) && !b.value);
@@ -114,5 +114,44 @@ describe('督办 on the escalation card', () => {
     expect((await post(tap(w.townshipLeader, urge.value, escalation.messageId))).toast.type).toBe('success');
     await w.h.settle();
     expect(urgesInVillage2()).toHaveLength(2);
+  });
+
+  it('a 督办 Lark refuses: the leader is told in their chat, and the card’s button is pressable again', async () => {
+    await w.runAt('2026-11-30T09:00:00+08:00');
+    const escalation = w
+      .sentTo(w.townshipLeader)
+      .filter((m) => JSON.stringify(m.content).includes('逾期未交齐'))
+      .at(-1)!;
+    const urge = cardButtons(escalation.content).find((b) => b.value.a === 'urge')!;
+    const v2 = (await getUnitByCode(w.h.db.db, V2))!;
+    // Lark refuses the 督办 for good (the bot is out of the chat for the moment).
+    w.h.fake.inject({
+      method: 'POST',
+      path: '/open-apis/im/v1/messages',
+      times: 1,
+      fault: { code: 230002, status: 400, msg: 'Bot/User can NOT be out of the chat.' },
+    });
+    const done = await post(tap(w.townshipLeader, urge.value, escalation.messageId));
+    expect(done.toast.type).toBe('success');
+    expect(cardButtons(done.card!.data).some((b) => b.value.a === 'urge')).toBe(false);
+    await w.h.settle();
+    expect(urgesInVillage2()).toHaveLength(2);
+    // Before, the card said 已督办 for good and nothing told the leader it never arrived.
+    const told = w.sentTo(w.townshipLeader).filter((m) => JSON.stringify(m.content).includes('督办没有送到'));
+    expect(told.map((m) => (m.content as { text: string }).text)).toEqual([
+      `督办没有送到${v2.name}的群：飞书没有接收这条消息。请再按一次督办；还是送不到，请联系管理员。`,
+    ]);
+    const patched = w.h.fake
+      .patches()
+      .filter((p) => p.messageId === escalation.messageId)
+      .at(-1);
+    const again = cardButtons(patched!.content).find((b) => b.value.a === 'urge' && b.value.u === v2.id);
+    expect(again?.text).toBe(`督办 ${v2.name}`);
+    // Pressed again: it goes out.
+    expect((await post(tap(w.townshipLeader, again!.value, escalation.messageId))).toast.type).toBe(
+      'success',
+    );
+    await w.h.settle();
+    expect(urgesInVillage2()).toHaveLength(3);
   });
 });

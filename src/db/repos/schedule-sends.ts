@@ -221,7 +221,7 @@ export async function closeSend(
 }
 
 /** What `closeDeadSend` leaves in `last_error`: `jobs retry` reopens only such a send. */
-const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)';
+export const DIED_ON_LAST_ATTEMPT = 'interrupted on its last attempt (its process died)';
 
 /**
  * pending → failed when its delivery job died with its process on the last attempt (the job's onDead).

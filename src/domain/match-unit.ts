@@ -29,8 +29,9 @@ const SUFFIXES = [
 ];
 
 /**
- * Ranks units for a typed query (`绑定 城关村`, `绑定 510101001`): exact code, exact name, name
- * without its suffix (城关 ↔ 城关村), name prefix, name contains, full path contains. Villages win
+ * Ranks units for a typed query (`绑定 城关村`, `绑定 510101001`): exact code, exact name, name with the
+ * names above it (城关镇东村), name without its suffix (城关 ↔ 城关村), name prefix, name contains, full
+ * path contains. Villages win
  * ties (a chat is usually a village's). At most `limit` candidates, best first.
  */
 export function matchUnit<U extends UnitCandidate>(
@@ -51,6 +52,7 @@ export function matchUnit<U extends UnitCandidate>(
     else if (base === qBase && qBase.length >= 2) hit = [80, 'name'];
     else if (name.startsWith(q) || (qBase.length >= 2 && name.startsWith(qBase))) hit = [60, 'name_prefix'];
     else if (name.includes(q) || (qBase.length >= 2 && name.includes(qBase))) hit = [50, 'name_contains'];
+    else if (withAncestors(q, name, unit.fullName)) hit = [85, 'full_name'];
     else if (pathMatches(query, unit)) hit = [70, 'full_name'];
     else if (q.length >= 2 && clean(unit.fullName).includes(q)) hit = [40, 'full_name'];
     if (!hit) continue;
@@ -65,6 +67,21 @@ export function matchUnit<U extends UnitCandidate>(
         a.unit.code.localeCompare(b.unit.code),
     )
     .slice(0, limit);
+}
+
+/**
+ * `城关镇东村` / `城关东村` / `LR县城关镇东村`: the unit's whole name after the names of the units just above
+ * it (each whole or without its suffix): how the bot writes a village apart from another of its name.
+ */
+function withAncestors(q: string, name: string, fullName: string): boolean {
+  if (q.length <= name.length || !q.endsWith(name)) return false;
+  const before = q.slice(0, -name.length);
+  const above = fullName.split('/').slice(0, -1).map(clean);
+  for (let k = 1; k <= above.length; k++) {
+    const tail = above.slice(-k);
+    if (tail.join('') === before || tail.map(stripSuffix).join('') === before) return true;
+  }
+  return false;
 }
 
 /** `城关镇 城关村` / `城关镇/城关村`: every part appears, in order, and the last one in the unit's name. */

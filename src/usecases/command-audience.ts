@@ -20,17 +20,26 @@ function refusal(who: RoleAudience, unit: UnitRow | undefined): string {
  * May the sender run the command? Everyone may run an `everyone` command. Otherwise the sender must
  * hold one of the roles on the command's unit or above it (when the message names a unit, or the
  * chat has one), or on some unit (when none is known yet), or pass the declaration's `orElse`.
- * Returns the access the handler gets, or the one reply that refuses.
+ * Returns the access the handler gets, or the one reply that refuses, or that asks which unit (the
+ * message names two units equally: two 东村 asked for in the county's chat).
  */
 export async function admitCommand(
   deps: BotDeps,
   msg: IncomingMessage,
   cmd: Command,
   who: CommandAudience,
-): Promise<CommandAccess | { refusal: string }> {
+): Promise<CommandAccess | { refusal: string } | { question: string }> {
   if (who === 'everyone') return {};
-  const unit = await who.unit?.(deps, msg, cmd);
+  const named = await who.unit?.(deps, msg, cmd);
   const openId = msg.senderOpenId;
+  if (named && 'question' in named) {
+    // Two 东村: which one is asked of someone who may do it on one of them; anyone else is refused.
+    for (const u of named.units)
+      if (openId !== undefined && (await hasUnitRole(deps.db, openId, u, who.roles)))
+        return { question: named.question };
+    return { refusal: refusal(who, named.units[0]) };
+  }
+  const unit = named;
   const holds =
     openId !== undefined &&
     (unit

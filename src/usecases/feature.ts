@@ -112,6 +112,12 @@ export type CommandHandler = (
  */
 export type CommandAudience = 'everyone' | RoleAudience;
 
+/** Which unit the command means, asked when its words name several equally (pick-unit.ts whichUnitText). */
+export interface UnitQuestion {
+  units: UnitRow[];
+  question: string;
+}
+
 export interface RoleAudience {
   /** The roles that may run it, held on the command's unit or a unit above it. */
   roles: readonly UnitRole[];
@@ -121,9 +127,10 @@ export interface RoleAudience {
    * The unit the command acts on, read from the message (named in it, else the chat's): the roles
    * must cover it, and the handler gets it as `access.unit`. undefined (none named, or the request is
    * incomplete): a holder of one of the roles on any unit goes on to the handler, which says what is
-   * missing.
+   * missing. A question (the words name two 东村 equally): asked instead, of someone holding the roles
+   * on one of them; anyone else is refused.
    */
-  unit?(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<UnitRow | undefined>;
+  unit?(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<UnitRow | UnitQuestion | undefined>;
   /** Someone without the roles who may run it too, named in the refusal (绑定: 把我拉进群的人). */
   orElse?: { who: string; test(deps: BotDeps, msg: IncomingMessage): Promise<boolean> };
 }

@@ -156,6 +156,10 @@ export class CommandRegistry {
     declared: CommandDeclaration,
   ): Promise<void> {
     const access = await admitCommand(deps, msg, cmd, declared.who);
+    if ('question' in access) {
+      await replyText(deps.gateway, msg.messageId, access.question, `which-${msg.messageId}`);
+      return;
+    }
     if ('refusal' in access) {
       deps.metrics.inc('commands_refused_total', { command: declared.name });
       await replyText(deps.gateway, msg.messageId, access.refusal, `refused-${msg.messageId}`);

@@ -1,8 +1,8 @@
 import { listUnitPeople } from '../db/repos/people.js';
-import { getUnitById, listUnits, type UnitRow } from '../db/repos/units.js';
+import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import type { IncomingMessage, Mention } from '../domain/incoming.js';
-import { matchUnit } from '../domain/match-unit.js';
+import { chatWhere, sentAs } from '../domain/export-again.js';
 import { parseRole, ROLE_LABEL, UNIT_ROLES, type UnitRole } from '../domain/units-people.js';
 import { grantRole, revokeRole } from './change-role.js';
 import { leadersChatOf, unitsOfGroup } from './group-units.js';
@@ -10,7 +10,8 @@ import { chatMemberNames } from './chat-member-names.js';
 import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
 import type { Command } from '../domain/commands.js';
-import type { CommandAccess, CommandDeclaration, RoleAudience } from './feature.js';
+import type { CommandAccess, CommandDeclaration, RoleAudience, UnitQuestion } from './feature.js';
+import { unitNaming, whichUnit } from './unit-naming.js';
 import { resolveUnit } from './unit-commands.js';
 import { retiredUnitRefusal } from './retired-unit-refusal.js';
 
@@ -43,11 +44,23 @@ async function requestWords(deps: BotDeps, msg: IncomingMessage, cmd: RoleComman
  * The unit a well-formed `设置` / `撤销角色` is about (someone @mentioned, a role named): the unit
  * the dispatcher checks the sender administers. undefined otherwise (the handler says what is missing).
  */
-async function requestUnit(deps: BotDeps, msg: IncomingMessage, cmd: Command): Promise<UnitRow | undefined> {
+async function requestUnit(
+  deps: BotDeps,
+  msg: IncomingMessage,
+  cmd: Command,
+): Promise<UnitRow | UnitQuestion | undefined> {
   const r = await requestWords(deps, msg, cmd);
   if (r.people.length === 0 || !r.role) return undefined;
   const unit = await targetUnit(deps, msg, r.unitWords);
-  return unit === 'unknown' ? undefined : unit;
+  if (unit === 'unknown') return undefined;
+  if (!unit || !('several' in unit)) return unit;
+  // Two 东村: the question's example is the whole command, the people @mentioned as they were.
+  const [verb] = cmd.text.split(' ');
+  const text = [verb, ...r.people.map((p) => `@${p.name}`), ROLE_LABEL[r.role], r.unitWords].join(' ');
+  return {
+    units: unit.several,
+    question: whichUnit(r.unitWords, unit.several, sentAs(text, chatWhere(msg.chatType))),
+  };
 }
 
 /**
@@ -88,18 +101,22 @@ async function readRequest(
 }
 
 /**
- * The unit named (best match, as 进度 matches), else the chat's unit (its bound unit, or the outermost
- * unit it is the leaders' chat of: group-units.ts; several side by side: none), else the one the
- * sender administers.
+ * The unit named (as every command naming a unit reads it: the chat's own units first, unitNaming; two
+ * named equally: `several`), else the chat's unit (its bound unit, or the outermost unit it is the
+ * leaders' chat of: group-units.ts; several side by side: none), else the one the sender administers.
  */
 async function targetUnit(
   deps: BotDeps,
   msg: IncomingMessage,
   words: string,
-): Promise<UnitRow | 'unknown' | undefined> {
+): Promise<UnitRow | { several: UnitRow[] } | 'unknown' | undefined> {
   if (words) {
-    const [best] = matchUnit(words, await listUnits(deps.db), 1);
-    return best && best.score >= 50 ? best.unit : 'unknown';
+    const picked = (await unitNaming(deps.db, msg))(words);
+    return picked.kind === 'one'
+      ? picked.unit
+      : picked.kind === 'several'
+        ? { several: picked.units }
+        : 'unknown';
   }
   if (msg.chatType !== 'p2p') {
     const units = await unitsOfGroup(deps.db, msg.chatId);

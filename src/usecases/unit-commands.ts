@@ -28,13 +28,17 @@ import { townshipTasksCard } from './township-tasks.js';
 import { sendTaskCard } from './task-card-send.js';
 import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
+import { messageText } from '../domain/commands.js';
+import { chatWhere, sentAs } from '../domain/export-again.js';
+import { unitNaming, whichUnit } from './unit-naming.js';
 import { leadersChatOf, unitsOfGroup } from './group-units.js';
 
 /**
  * Which unit a command is about. In a group: the chat's bound unit, or — a leaders' chat (a unit's
  * `digestChat`, bound to none) — the unit it is for (usecases/group-units.ts), or a unit named in the
  * command inside it (a township chat asking about one of its villages); a unit named outside it is
- * refused (「东村不属于本群（甲镇）」), never answered for the group's own. In a direct message: the
+ * refused (「东村不属于本群（甲镇）」), never answered for the group's own. Words naming two units equally
+ * (two 东村 in the county's chat) are asked about (「有两个东村：…请写全」), never guessed. In a direct message: the
  * unit named in the command if the person works for it or above it, else the one unit they work for,
  * outermost and active (a county leader also a township's archivist: the county; asks when there are
  * several). Nobody reads a unit they have no role over. A unit named by the leading words
@@ -61,16 +65,17 @@ export async function resolveUnit(
       return { rest: words };
     }
     // Matched among the group's units first: a village named like one elsewhere is this group's.
-    const inside = await unitNamedFirst(deps, words, (u) => group.some((g) => u.path.startsWith(g.path)));
-    if (inside) return inside;
+    const named = await unitNamedFirst(deps, msg, words);
+    if (named && 'question' in named) return say(named.question);
+    if (named && group.some((g) => named.unit.path.startsWith(g.path))) return named;
     const ours = group.map((u) => u.name).join('、');
-    const outside = await unitNamedFirst(deps, words);
-    if (outside) return say(`${outside.unit.name}不属于本群（${ours}），请私聊我查询。`);
+    if (named) return say(`${named.unit.name}不属于本群（${ours}），请私聊我查询。`);
     if (group.length === 1) return { unit: group[0], rest: words };
     return say(`${leadersChatOf(group)}，请在指令后写单位名称，例如「@归档助手 进度 ${group[0]!.name}」。`);
   }
   const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
-  const asked = await unitNamedFirst(deps, words);
+  const asked = await unitNamedFirst(deps, msg, words);
+  if (asked && 'question' in asked) return say(asked.question);
   if (asked) {
     if (mine.some((u) => asked.unit.path.startsWith(u.path))) return asked;
     return say(`您不是${asked.unit.name}或其上级单位的工作人员，不能查看它的归档情况。`);
@@ -94,19 +99,23 @@ export async function resolveUnit(
 /**
  * The unit the command's words begin with, and the words after it: all of them naming a unit (进度
  * 城关镇 城关村), else the longest run of leading words that does (查 城关村 张三: 城关村, 「张三」).
- * A match scores at least 50 (a name holding the words, or better). `among`: only such units.
+ * A unit is named as every command naming one reads it (unitNaming: the group's own units first, then
+ * the sender's); words naming two equally (进度 东村 in the county's chat): the question which one.
  */
 async function unitNamedFirst(
   deps: BotDeps,
+  msg: IncomingMessage,
   words: string,
-  among: (u: UnitRow) => boolean = () => true,
-): Promise<{ unit: UnitRow; rest: string } | undefined> {
+): Promise<{ unit: UnitRow; rest: string } | { question: string } | undefined> {
   const parts = words.split(/\s+/).filter(Boolean);
   if (parts.length === 0) return undefined;
-  const units = (await listUnits(deps.db)).filter(among);
+  const named = await unitNaming(deps.db, msg);
   for (let n = parts.length; n >= 1; n--) {
-    const [best] = matchUnit(parts.slice(0, n).join(' '), units, 1);
-    if (best && best.score >= 50) return { unit: best.unit, rest: parts.slice(n).join(' ') };
+    const said = parts.slice(0, n).join(' ');
+    const picked = named(said);
+    if (picked.kind === 'one') return { unit: picked.unit, rest: parts.slice(n).join(' ') };
+    if (picked.kind === 'several')
+      return { question: whichUnit(said, picked.units, sentAs(messageText(msg), chatWhere(msg.chatType))) };
   }
   return undefined;
 }

@@ -6,16 +6,16 @@ import { chatWhere, sentAs } from '../domain/export-again.js';
 import type { IncomingMessage } from '../domain/incoming.js';
 import { normalizeTaskCode } from '../domain/task-code.js';
 import { waiveTarget } from '../domain/waive-target.js';
-import { commandTarget } from './command-target.js';
+import { commandTarget, targetOrQuestion } from './command-target.js';
 import type { BotDeps } from './deps.js';
-import type { CommandDeclaration, CommandHandler, RoleAudience } from './feature.js';
+import type { CommandDeclaration, CommandHandler, RoleAudience, UnitQuestion } from './feature.js';
 import { taskLabel, taskRef } from './file-burst.js';
 import { replyText } from './reply-text.js';
 import { waiveTask } from './waive-task.js';
 
 /** 「免交 [单位] [年度] 任务编号 原因」: the words before the task code name the unit and year, the rest is the reason. */
 interface WaiveWords {
-  unit?: UnitRow;
+  unit?: UnitRow | UnitQuestion;
   year?: number;
   code?: string;
   reason: string;
@@ -34,7 +34,7 @@ async function waiveWords(deps: BotDeps, msg: IncomingMessage, cmd: Command): Pr
   if (yearAfter) tail = tail.slice(1);
   const target = await commandTarget(deps.db, msg, head.join(' '));
   return {
-    unit: target.unit,
+    unit: targetOrQuestion(target, msg, cmd.text),
     year: target.year ?? (yearAfter ? Number(yearAfter[1]) : undefined),
     code: at < 0 ? undefined : normalizeTaskCode(words[at]!.replace(/^[#＃]/, '')),
     reason: tail.join(' ').trim(),

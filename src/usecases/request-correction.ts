@@ -1,4 +1,5 @@
 import { correctionRequestCard, type ItemFacts } from '../cards/correction-cards.js';
+import type { Db } from '../db/client.js';
 import {
   approvedOpenRequest,
   correctionRequest,
@@ -147,8 +148,7 @@ export async function answerCorrectionRequest(
   if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
   const { req, item } = found;
   const reason = input.approve ? '' : reasonLine(input.reason);
-  // Named, so the requester knows whom to ask (「档案员」 alone, when the archivist's name is not on record).
-  const archivist = `档案员${(await personNames(db, [input.actorOpenId])).get(input.actorOpenId) ?? ''}`;
+  const archivist = await archivistNamed(db, input.actorOpenId);
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
   const done = await db.transaction(async (tx): Promise<boolean | 'owed'> => {
@@ -195,6 +195,10 @@ export async function answerCorrectionRequest(
   };
 }
 
+/** 「档案员李档案」: named, so the requester knows whom to ask (「档案员」 alone when no name is on record). */
+const archivistNamed = async (db: Db, openId: string): Promise<string> =>
+  `档案员${(await personNames(db, [openId])).get(openId) ?? ''}`;
+
 export type DropOutcome =
   { status: 'dropped'; itemId: number; message: string } | { status: 'refused'; message: string };
 
@@ -213,6 +217,7 @@ export async function dropApprovedRequest(
   if (typeof found.refused === 'string') return { status: 'refused', message: found.refused };
   const { req, item } = found;
   const reason = reasonLine(input.reason);
+  const archivist = await archivistNamed(db, input.actorOpenId);
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
   const done = await db.transaction(async (tx) => {
@@ -236,7 +241,7 @@ export async function dropApprovedRequest(
         receiveId: req.actor,
         msgType: 'text',
         content: textContent(
-          `您对${item.unitName}${label}的更正申请（${req.text}），档案员看过后决定不用改了，材料没有改动，申请已关闭。${why}如有疑问请直接联系档案员。`,
+          `您对${item.unitName}${label}的更正申请（${req.text}），${archivist}看过后决定不用改了，材料没有改动，申请已关闭。${why}如有疑问请直接联系${archivist}。`,
         ),
         uuid: `fixdrop-${req.id}`,
       },

@@ -288,6 +288,9 @@ describe('更正著录 and 申请更正 on the correction card', () => {
     expect(said).toContain('照片拍得不清楚');
     expect(said).toContain('材料没有改动，申请已关闭');
     expect(said).toContain('原因：已当面说明，照片可用');
+    // Named, as 不同意 names them: whom to ask (it said 「档案员」 alone).
+    expect(said).toContain('档案员李档案看过后决定不用改了');
+    expect(said).toContain('如有疑问请直接联系档案员李档案');
     const rows = await queryRows<{ action: string; actor: string; details: any }>(
       h.db.db,
       sql`select action, actor, details from audit_log where item_id = ${itemId} and action like 'correction%'

@@ -56,10 +56,19 @@ export function pagesMiddleware(deps: WebDeps, routes: readonly PageRoute[]): Ko
       const form = await readForm(ctx);
       if (!form) return page(ctx, 400, messagePage('请求无效', '提交的内容无法识别。', c.viewer));
       if (c.viewer && !(typeof form._csrf === 'string' && sameText(form._csrf, c.viewer.csrf))) {
+        // Back to the page it was sent from, opened afresh (a new token): 「返回首页」 alone lost the unit
+        // and the 督办 the leader meant to press, as the signed-out answer once did.
+        const from = sentFrom(ctx);
         return page(
           ctx,
           403,
-          messagePage('请求无效', '页面已过期或缺少校验码，请刷新页面后重试。', c.viewer),
+          messagePage(
+            '请求无效',
+            '页面已过期或缺少校验码，刚才的操作没有完成。请回到原来的页面，再做一次。',
+            c.viewer,
+            from,
+            from === '/' ? '返回首页' : '回到原来的页面',
+          ),
         );
       }
       c.form = form;

@@ -257,6 +257,23 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
       _csrf: csrfOf(await (await w.get(`/units/${w.units.village.id}`, leader)).text())!,
     });
     expect(forged.status).toBe(403);
+    // A form from a page left open across a new sign-in (an old token): back to that page, opened afresh,
+    // not only 「返回首页」 (the leader lost the unit they meant to urge); a referrer off the site is not followed.
+    const stale = (referer: string) =>
+      fetch(`${w.h.bot.url}/urge`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: leader, 'content-type': 'application/x-www-form-urlencoded', referer },
+        body: new URLSearchParams({ unit: String(w.units.village.id), _csrf: 'an-old-token' }).toString(),
+      });
+    const back = await stale(`${w.h.bot.url}/units/${w.units.village.id}?from=2026-11-30&to=2026-12-06`);
+    expect(back.status).toBe(403);
+    expect(await back.text()).toContain(
+      `<a id="back" href="/units/${w.units.village.id}?from=2026-11-30&amp;to=2026-12-06">回到原来的页面</a>`,
+    );
+    expect(await (await stale('https://elsewhere.example/units/1')).text()).toContain(
+      '<a id="back" href="/">返回首页</a>',
+    );
     await w.h.settle();
     expect(w.h.fake.sentMessages().length).toBe(before);
   });

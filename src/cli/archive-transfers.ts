@@ -8,12 +8,14 @@ import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
 import { packageSizeText } from '../domain/package-size-text.js';
 import { sentWhereText } from '../domain/transfer-changes.js';
+import { recordEditsAfterTransfer } from '../db/repos/transfer-record-edits.js';
+import { recordEditText } from '../domain/record-edit.js';
 
 /**
  * `archive transfers [--unit CODE] [--year YYYY]`: the recorded transfer packages, newest first (when,
  * who, scope, 件 on the carrier, 数字摘要, where written, sent to the chat or not), then 移交后变更: each
  * 档号 a 移交包 carried that was retired since (撤销确认, or a recall), which the county archive still holds
- * and must be sent a correction for.
+ * and must be sent a correction for; then those of live records (著录已改, 文件已撤回: the 档号 kept).
  */
 export async function listTransfers(
   ctx: CliContext,
@@ -39,10 +41,30 @@ export async function listTransfers(
   const byRecord = new Map<number, ChangeAfterTransfer[]>();
   for (const c of await changesAfterTransfer(ctx.db, where))
     byRecord.set(c.recordId, [...(byRecord.get(c.recordId) ?? []), c]);
-  if (byRecord.size === 0) {
-    ctx.out('移交后变更：无');
+  if (byRecord.size === 0) ctx.out('移交后变更：无');
+  else listRetired(ctx, byRecord, when);
+  const edits = await recordEditsAfterTransfer(ctx.db, where);
+  if (edits.total === 0) {
+    ctx.out('移交后变更（著录已改、文件已撤回）：无');
     return;
   }
+  ctx.out(
+    `移交后变更（著录已改、文件已撤回）${edits.total} 项（档号不变；县档案馆保存的移交包中仍是改动前的著录和文件，` +
+      '需要时请报送）：',
+  );
+  for (const e of edits.rows)
+    ctx.out(
+      `  ${e.archivalCode}（条目 ${e.itemId}）随移交包 #${e.packageId}（${when(e.packageAt)}）移交；` +
+        `${when(e.at)} ${recordEditText(e)}`,
+    );
+}
+
+/** The retired 档号, one line each with the packages that carried it. */
+function listRetired(
+  ctx: CliContext,
+  byRecord: Map<number, ChangeAfterTransfer[]>,
+  when: (at: Date) => string,
+): void {
   const owed = [...byRecord.values()].filter(([c]) => !c!.reported).length;
   ctx.out(
     `移交后变更 ${byRecord.size} 项，待报送 ${owed} 项（县档案馆保存的移交包中仍是原档号，请报送更正；` +

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { DESCRIPTION_FIELD_WORDS } from '../domain/record-edit.js';
 import type { AuditEntry } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
 import {
@@ -256,20 +257,8 @@ async function hasDescriptionToClear(db: Db, itemId: number, fields: Description
   return !!d && Object.keys(fields).some((k) => d[k as keyof typeof d] !== null);
 }
 
-const FIELD_WORDS: Partial<Record<keyof DescriptionFields, string>> = {
-  title: '题名',
-  responsible: '责任者',
-  date: '日期',
-  docNumber: '文号',
-  pages: '页数',
-  secrecy: '密级',
-  remarks: '备注',
-  reason: '事由',
-  place: '地点',
-  people: '人物',
-  photographer: '摄影者',
-  background: '背景',
-};
+/** The fields as archivists name them (shared with the 移交后变更 lists). */
+const FIELD_WORDS: Partial<Record<keyof DescriptionFields, string>> = DESCRIPTION_FIELD_WORDS;
 
 /** What a 著录 changed, as its requester reads it: 「题名改为「…」；文号清空（没有文号）」. */
 function changedText(fields: DescriptionFields): string {

@@ -20,6 +20,8 @@ import { layout } from './layout.js';
 import { visiblePackage, type Seen } from './package-access.js';
 import { failuresSection } from './package-failures.js';
 import { crumbs } from './unit-view.js';
+import { recordEditsAfterTransfer } from '../../db/repos/transfer-record-edits.js';
+import { recordEditsSection } from './record-edits-section.js';
 
 /** Changes each list of the page shows (the unit's 移交包 page lists them all, a page at a time). */
 export const PACKAGE_CHANGES_SHOWN = 100;
@@ -44,7 +46,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
   const { db } = c.deps;
   const { pkg, paths } = seen;
   const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
-  const [classes, stated, retired, neighbours, chatNamed, download, failures] = await Promise.all([
+  const [classes, stated, retired, neighbours, chatNamed, download, failures, edits] = await Promise.all([
     packageClasses(db, pkg.id, paths),
     packageChanges(db, pkg.id, 'stated', opts),
     packageChanges(db, pkg.id, 'retired-since', opts),
@@ -57,6 +59,14 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
     downloadLine(seen),
     // A 预检包: what failed, on which item, and what to do next.
     failuresSection(c, seen),
+    // 著录已改 / 文件已撤回 since a 移交包 (a 预检包 went to nobody).
+    pkg.preCheck
+      ? Promise.resolve({ rows: [], total: 0 })
+      : recordEditsAfterTransfer(db, {
+          packageId: pkg.id,
+          ...(paths ? { unitPaths: paths } : {}),
+          limit: PACKAGE_CHANGES_SHOWN,
+        }),
   ]);
   const now = c.deps.clock.now();
   const when = (d: Date) => dateTime(d, now, c.deps.timeZone);
@@ -174,7 +184,13 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
             <div id="retired">
               ${retired.total === 0 ? html`<div class="card muted">没有。</div>` : ''}
               ${retired.rows.map((ch) => retiredCard(ch, when))} ${shownOf(retired, seen.listPath)}
-            </div>`
+            </div>
+            ${recordEditsSection(edits, {
+              when,
+              withPackage: false,
+              intro:
+                '这个包移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的这个包中仍是改动前的著录和文件，需要时请把改动报送县档案馆。',
+            })}`
     }`;
   page(c.koa, 200, layout(title, c.viewer, body));
 }

@@ -21,6 +21,8 @@ import { html, type Html } from './html.js';
 import { layout, messagePage } from './layout.js';
 import { listPager } from './list-pages.js';
 import { crumbs, visibleUnit } from './unit-view.js';
+import { recordEditsAfterTransfer } from '../../db/repos/transfer-record-edits.js';
+import { recordEditsSection } from './record-edits-section.js';
 
 type Result = { ok: boolean; message: string };
 
@@ -136,7 +138,7 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
     limit: PACKAGES_PER_PAGE,
     after: at('packages_after'),
   });
-  const [packages, parts, owed, reported] = await Promise.all([
+  const [packages, parts, owed, reported, edits] = await Promise.all([
     packagesRead,
     // A package from above: how many of its 件 are this unit's (its page counts the part the same way).
     packagesRead.then((p) =>
@@ -151,6 +153,7 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
       limit: CHANGES_PER_PAGE,
       after: at('reported_after'),
     }),
+    recordEditsAfterTransfer(db, { unitPath: unit.path, limit: CHANGES_PER_PAGE }),
   ]);
   const owedPager = pagedList(c, unit, 'owed_after', 'owed', owed, (ch) => ch.recordId);
   const reportedPager = pagedList(c, unit, 'reported_after', 'reported', reported, (ch) => ch.recordId);
@@ -187,6 +190,12 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
           </details>`
         : ''
     }
+    ${recordEditsSection(edits, {
+      when: (d) => dateTime(d, c.deps.clock.now(), c.deps.timeZone),
+      withPackage: true,
+      intro:
+        '移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的移交包中仍是改动前的著录和文件，需要时请把改动报送县档案馆。',
+    })}
     <h2>移交包记录（<span id="packages-count">${packages.total}</span>）</h2>
     ${packagesPager.range}
     <div id="packages">

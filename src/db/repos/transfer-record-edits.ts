@@ -1,0 +1,118 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db, type Tx } from '../client.js';
+import type { RecordEditFacts } from '../../domain/record-edit.js';
+import { inPaths } from './transfer-changes-query.js';
+
+/**
+ * A change on a live record a 移交包 carried, made after the package (its 档号 kept): a 著录 saved (the
+ * item page, 更正著录 on a card, the filed card's 照片说明, the command line: audit `describe`), or files
+ * of it recalled with others left (audit `recall`, its `takenOff` entry with files remaining). One row
+ * per change and record, with the first 移交包 (not 预检包) that carried the record before the change.
+ */
+export interface RecordEditAfterTransfer extends RecordEditFacts {
+  auditId: number;
+  recordId: number;
+  unitId: number;
+  itemId: number;
+  archivalCode: string;
+  packageId: number;
+  packageAt: Date;
+  at: Date;
+}
+
+/** Which changes a query reads (as ChangeScope: the record's unit subtree(s), one package, a year). */
+export interface RecordEditScope {
+  unitPath?: string;
+  unitPaths?: string[];
+  packageId?: number;
+  year?: number;
+  /** At most this many, oldest first (total counts them all). */
+  limit?: number;
+}
+
+/** The records a 移交包 carried, with that package: `ar`, `p` (scopeOf says which). */
+const CARRIED = sql`units u join archive_records ar on ar.unit_id = u.id and ar.status = 'confirmed'
+  join transfer_package_records r on r.record_id = ar.id
+  join transfer_packages p on p.id = r.package_id and not p.pre_check`;
+
+/** The scope's conditions on CARRIED, each after an `and`. */
+function scopeOf(scope: RecordEditScope): SQL {
+  return sql`${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
+    ${scope.unitPaths ? sql`and ${inPaths(scope.unitPaths)}` : sql``}
+    ${scope.packageId !== undefined ? sql`and p.id = ${scope.packageId}` : sql``}
+    ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}`;
+}
+
+/**
+ * The 著录已改 / 文件已撤回 changes of the scope (RecordEditAfterTransfer), oldest first, and how many in
+ * all. A 著录 is read by the item's audit rows (indexed by item), a recall by its `takenOff` entries.
+ */
+export async function recordEditsAfterTransfer(
+  db: Db | Tx,
+  scope: RecordEditScope,
+): Promise<{ rows: RecordEditAfterTransfer[]; total: number }> {
+  const rows = await queryRows<{
+    audit_id: number | string;
+    kind: 'described' | 'recalled';
+    record_id: number | string;
+    unit_id: number | string;
+    item_id: number | string;
+    archival_code: string;
+    package_id: number | string;
+    package_at: Date | string;
+    at: Date | string;
+    fields: string[] | string | null;
+    photo: number | string | null;
+    files: number | string | null;
+    remaining: number | string | null;
+    total: number | string;
+  }>(
+    db,
+    sql`with c as (
+          select distinct on (a.id, ar.id) a.id as audit_id, 'described' as kind, ar.id as record_id,
+                 ar.unit_id, ar.item_id, ar.archival_code, p.id as package_id, p.created_at as package_at,
+                 a.at, (select coalesce(json_agg(k), '[]') from jsonb_object_keys(
+                          case when jsonb_typeof(a.details->'fields') = 'object' then a.details->'fields'
+                               else '{}'::jsonb end) k) as fields,
+                 (a.details->>'photo')::int as photo, null::int as files, null::int as remaining
+          from ${CARRIED}
+          join audit_log a on a.item_id = ar.item_id and a.action = 'describe' and a.at >= p.created_at
+          where true ${scopeOf(scope)}
+          order by a.id, ar.id, p.created_at, p.id),
+        d as (
+          select distinct on (a.id, ar.id) a.id as audit_id, 'recalled' as kind, ar.id as record_id,
+                 ar.unit_id, ar.item_id, ar.archival_code, p.id as package_id, p.created_at as package_at,
+                 a.at, null::json as fields, null::int as photo,
+                 jsonb_array_length(e.value->'materialIds') as files, (e.value->>'remaining')::int as remaining
+          from ${CARRIED}
+          join audit_log a on a.action = 'recall' and a.at >= p.created_at
+            and jsonb_typeof(a.details->'takenOff') = 'array'
+          cross join lateral jsonb_array_elements(a.details->'takenOff') e
+          where (e.value->>'itemId')::bigint = ar.item_id and (e.value->>'remaining')::int > 0
+            ${scopeOf(scope)}
+          order by a.id, ar.id, p.created_at, p.id),
+        x as (select * from c union all select * from d)
+        select x.*, count(*) over () as total from x
+        order by x.at, x.archival_code, x.audit_id
+        ${scope.limit !== undefined ? sql`limit ${scope.limit}` : sql``}`,
+  );
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    total: Number(rows[0]?.total ?? 0),
+    rows: rows.map((r) => ({
+      auditId: Number(r.audit_id),
+      kind: r.kind,
+      recordId: Number(r.record_id),
+      unitId: Number(r.unit_id),
+      itemId: Number(r.item_id),
+      archivalCode: r.archival_code,
+      packageId: Number(r.package_id),
+      packageAt: new Date(r.package_at),
+      at: new Date(r.at),
+      fields: (typeof r.fields === 'string' ? (JSON.parse(r.fields) as string[]) : r.fields) ?? [],
+      photo: num(r.photo),
+      files: num(r.files) ?? 0,
+      remaining: num(r.remaining),
+    })),
+  };
+}

@@ -239,7 +239,15 @@ export const UNIT_DETAIL = defineCardAction({
 export const URGE = defineCardAction({ name: 'urge', value: z.object({ u: id }), stale: STALE });
 
 // 任务's list (usecases/task-pick-action.ts): the task chosen arrives as the click's `option`.
-export const TASK_PICK = defineCardAction({ name: 'task-pick', value: z.object({ u: id }), stale: STALE });
+/**
+ * 任务's list menu: the unit, and the command message the list answered (`m`; its send's key, under
+ * which the list is recorded before Lark gives its message id). Lists drawn before carry none.
+ */
+export const TASK_PICK = defineCardAction({
+  name: 'task-pick',
+  value: z.object({ u: id, m: z.string().max(200).optional() }),
+  stale: STALE,
+});
 
 // Units (usecases/bind-chat-action.ts).
 export const BIND = defineCardAction({ name: 'bind', value: z.object({ u: id }), stale: STALE });

@@ -114,7 +114,8 @@ export const TASK_LIST_SHOWN = 30;
 /**
  * `below`: more after the list (a township's villages, cards/township-cards.ts). `unitId`: the menu that
  * sends one task's card (TASK_PICK): a phone user taps instead of typing 「@归档助手 任务 C03」, which
- * without the @ was read as ordinary chat and answered by nothing.
+ * without the @ was read as ordinary chat and answered by nothing; `listOf`, the command message the list
+ * answers, which the menu's value carries (the list is recorded under it before it is sent).
  */
 export function taskListCard(
   unitName: string,
@@ -122,6 +123,7 @@ export function taskListCard(
   timeZone: string,
   below: object[] = [],
   unitId?: number,
+  listOf?: string,
 ): object {
   const open = tasks.filter((t) => t.state !== 'complete');
   if (open.length === 0) return card(`${unitName} · 归档任务`, 'green', [md('没有未完成的任务 👍')]);
@@ -142,7 +144,7 @@ export function taskListCard(
               text: `#${t.code} ${t.householdName ? `${t.householdName}户 ` : ''}${t.title}`,
               value: String(t.taskId),
             })),
-            TASK_PICK.value({ u: unitId }),
+            TASK_PICK.value({ u: unitId, ...(listOf ? { m: listOf } : {}) }),
           ),
         ];
   return card(`${unitName} · 未完成的归档任务（${open.length} 项）`, 'blue', [

@@ -1,10 +1,31 @@
 import { TASK_PICK } from '../cards/actions.js';
-import { findBotMessage } from '../db/repos/bot-messages.js';
+import { findBotMessage, unsentCardId, type BotMessage } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit } from '../db/repos/completeness.js';
 import { getUnitById } from '../db/repos/units.js';
 import type { CardResponse } from './card-response.js';
+import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { sendTaskCard } from './task-card-send.js';
+
+/** The send key of 任务's list answering a command message: the list is recorded under it first. */
+export const taskListKey = (commandMessageId: string): string => `tasks-${commandMessageId}`;
+
+/**
+ * The list a tap came from: recorded under its message id once Lark answered the send, or still under
+ * its send's key (unit-commands.ts records it before sending), which the menu's value names — only in
+ * the chat it was sent to, so a copy forwarded elsewhere, or a value naming another chat's list, finds
+ * nothing.
+ */
+async function listOfTap(
+  deps: BotDeps,
+  a: { messageId?: string; chatId?: string; value: { m?: string | undefined } },
+): Promise<BotMessage | undefined> {
+  if (!a.messageId) return undefined;
+  const sent = await findBotMessage(deps.db, a.messageId);
+  if (sent || !a.value.m || a.chatId === undefined) return sent;
+  const unsent = await findBotMessage(deps.db, unsentCardId(taskListKey(a.value.m)));
+  return unsent?.chatId === a.chatId ? unsent : undefined;
+}
 
 /**
  * The menu of 任务's list: the chosen task's card sent under the list, as 「任务 C03」 sends it. Taken
@@ -16,7 +37,7 @@ export function taskPickAction(o: { timeZone: string }): DeclaredCardAction {
     type: TASK_PICK,
     handle: async (deps, a): Promise<CardResponse> => {
       const refused = (content: string): CardResponse => ({ toast: { type: 'error', content } });
-      const list = a.messageId ? await findBotMessage(deps.db, a.messageId) : undefined;
+      const list = await listOfTap(deps, a);
       const taskId = Number(a.option);
       if (
         !list ||

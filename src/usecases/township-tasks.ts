@@ -14,6 +14,7 @@ import type { BotDeps } from './deps.js';
  * has a task (nor a retired township: its 任务 stay as they were): the usual answers then. A county's
  * 任务 is the same with its townships (each one's villages counted), named 各乡镇; a village's is undefined.
  * `progress`: the unit's unitProgress, read once for the whole answer (the caller's other cards use it too).
+ * `listOf`: the command message the list answers (taskListCard).
  */
 export async function townshipTasksCard(
   deps: Pick<BotDeps, 'pageUrl' | 'db'>,
@@ -21,6 +22,7 @@ export async function townshipTasksCard(
   tasks: TaskStatus[],
   timeZone: string,
   progress: () => Promise<UnitProgress | undefined>,
+  listOf?: string,
 ): Promise<object | undefined> {
   if (unit.kind !== 'township' && unit.kind !== 'county') return undefined;
   const p = await progress();
@@ -31,6 +33,6 @@ export async function townshipTasksCard(
   const words = childWords(unit.kind, await villageWordOf(deps.db, unit.id));
   const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
   if (tasks.some((t) => t.state !== 'complete'))
-    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words), unit.id);
+    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words), unit.id, listOf);
   return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl, words });
 }

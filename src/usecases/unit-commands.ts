@@ -9,7 +9,7 @@ import {
   TASK_LIST_SHOWN,
   taskListCard,
 } from '../cards/unit-cards.js';
-import { recordBotMessage } from '../db/repos/bot-messages.js';
+import { recordBotMessage, recordSentCard, unsentCardId } from '../db/repos/bot-messages.js';
 import { fileableTasksOfUnit, villageWordOf } from '../db/repos/completeness.js';
 import { missingForUnit } from '../db/repos/completeness-missing.js';
 import { unitProgress, type UnitProgress } from '../db/repos/completeness-progress.js';
@@ -26,6 +26,7 @@ import type { BotDeps } from './deps.js';
 import { replyCard, replyText } from './reply-text.js';
 import { townshipTasksCard } from './township-tasks.js';
 import { sendTaskCard } from './task-card-send.js';
+import { taskListKey } from './task-pick-action.js';
 import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 import { messageText } from '../domain/commands.js';
@@ -252,22 +253,16 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       }
       // A township's villages and a list all done both read the unit's progress: once.
       const progress = progressOnce(deps, unit);
-      const list = await replyCard(
-        deps.gateway,
-        msg.messageId,
-        (await townshipTasksCard(deps, unit, tasks, tz, progress)) ||
-          (tasks.every((t) => t.state === 'complete') &&
-            (await nothingLeftCard(deps, unit, await workLeftUnder(progress)))) ||
-          taskListCard(unit.name, tasks, tz, [], unit.id),
-        `tasks-${msg.messageId}`,
-      );
-      // Its menu sends the card of a task it listed (task-pick-action.ts), in this chat only.
+      const key = taskListKey(msg.messageId);
+      // Its menu sends the card of a task it listed (task-pick-action.ts), in this chat only. Recorded
+      // before the send, under the send's key (the menu's value names it): a tap that comes back before
+      // Lark's answer to the send is recorded, or when recording that answer fails, still finds its list.
       const shown = tasks.filter((t) => t.state !== 'complete').slice(0, TASK_LIST_SHOWN);
       if (shown.length > 0)
         await recordBotMessage(
           deps.db,
           {
-            messageId: list,
+            messageId: unsentCardId(key),
             chatId: msg.chatId,
             purpose: 'task_list',
             unitId: unit.id,
@@ -275,6 +270,16 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
           },
           deps.clock.now(),
         );
+      const list = await replyCard(
+        deps.gateway,
+        msg.messageId,
+        (await townshipTasksCard(deps, unit, tasks, tz, progress, msg.messageId)) ||
+          (tasks.every((t) => t.state === 'complete') &&
+            (await nothingLeftCard(deps, unit, await workLeftUnder(progress)))) ||
+          taskListCard(unit.name, tasks, tz, [], unit.id, msg.messageId),
+        key,
+      );
+      if (shown.length > 0) await recordSentCard(deps.db, key, list);
     },
     progress: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);

@@ -28,6 +28,26 @@ export async function recordBotMessage(
   );
 }
 
+/**
+ * Where a card is recorded before its send, while its message id is unknown (Lark gives it in the send's
+ * answer): under the send's key. A tap that reaches the bot before that answer is recorded finds the
+ * card by the key its value carries (task-pick-action.ts); `recordSentCard` then moves the row under
+ * the message id. Never a Lark message id, so no lookup by one ever meets it.
+ */
+export const unsentCardId = (key: string): string => `unsent:${key}`;
+
+/** The card recorded under its send's key (`unsentCardId`), now under the message id Lark gave it. */
+export async function recordSentCard(db: Db, key: string, messageId: string): Promise<void> {
+  await db.execute(
+    sql`with unsent as (
+          delete from bot_messages where message_id = ${unsentCardId(key)}
+          returning chat_id, purpose, unit_id, burst_id, task_ids, created_at)
+        insert into bot_messages (message_id, chat_id, purpose, unit_id, burst_id, task_ids, created_at)
+        select ${messageId}, chat_id, purpose, unit_id, burst_id, task_ids, created_at from unsent
+        on conflict (message_id) do nothing`,
+  );
+}
+
 export async function findBotMessage(db: Db, messageId: string): Promise<BotMessage | undefined> {
   const m = botMessages;
   const [r] = await db

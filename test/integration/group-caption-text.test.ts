@@ -97,6 +97,29 @@ describe('texts in a village group', () => {
     expect(repliesTo(caption)).toEqual([]);
   });
 
+  it('「@归档助手 #C08 培训照片」 a minute before the photos files them, and is never 「没有听懂」', async () => {
+    // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    const caption = await postMention('#C08 培训照片');
+    // Past the hint's wait (the quiet window): a #code before photos is their caption for minutes.
+    await clock.advance(60_000);
+    await h.settle();
+    expect(repliesTo(caption)).toEqual([]);
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const reply = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(reply.content)).toContain('已交到');
+    expect(await filingOf(first)).toMatchObject({ task: 'C08', title: '培训照片' });
+    await pastEveryWindow();
+    expect(repliesTo(caption)).toEqual([]);
+
+    // No photos after it: kept unused, as the same text without the @ — not 「没有听懂」 either.
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    const unused = await postMention('#C08 宣传栏');
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    await h.settle();
+    expect(repliesTo(unused)).toEqual([]);
+  });
+
   it('an @ text naming no command, with no photos around it, still gets 「没有听懂」 as sent in a group', async () => {
     // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
     await clock.advance(LATE_CAPTION_MS + 60_000);

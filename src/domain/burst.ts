@@ -74,6 +74,30 @@ export function isLateCaptionOf(
 }
 
 /**
+ * How a text its sender wrote after their burst's card went out waits before that burst may take it as
+ * its late caption: `newerWithinMs`, how long after the text a newer burst of the sender's that started
+ * reads it instead (late-caption.ts), and `runAfterMs`, when after the text the late-caption job runs.
+ * A text within the quiet window after the burst's last item was typed with those photos (it only
+ * arrived after the card): its own quiet window, as any caption. A later text holding a task code may as
+ * well be the caption of photos still to come — 「#C05 村民大会」 typed, then photos a slow connection
+ * sends a minute later, which read it up to LATE_CAPTION_MS before their first (acknowledge-burst.ts) —,
+ * and nothing tells the two apart when it arrives: it waits that window out (and the quiet window after
+ * it, for photos sent at its end to be recorded), and goes to the older burst only if no newer burst of
+ * the sender's started within it. A later text without a code is no caption of photos after its quiet
+ * window: it waits that long only.
+ */
+export function lateCaptionWait(
+  burst: Pick<OpenBurst, 'lastAt'>,
+  text: { at: Date; coded: boolean },
+  quietWindowMs: number,
+): { newerWithinMs: number; runAfterMs: number } {
+  const withThePhotos = text.at.getTime() <= burst.lastAt.getTime() + quietWindowMs;
+  return text.coded && !withThePhotos
+    ? { newerWithinMs: LATE_CAPTION_MS, runAfterMs: LATE_CAPTION_MS + quietWindowMs }
+    : { newerWithinMs: quietWindowMs, runAfterMs: quietWindowMs };
+}
+
+/**
  * The caption with a late text as one more line (a caption is its texts one per line), cut at
  * `maxChars`; unchanged when the text is already one of its lines.
  */

@@ -9,12 +9,13 @@ import type { IncomingMessage } from '../domain/incoming.js';
 import { cloudDocLinkIn, unkeptKind } from '../domain/unkept-message.js';
 import type { Db, Tx } from '../db/client.js';
 import { answeredBurstOfSender, burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
-import { isLateCaptionOf, LATE_CAPTION_MS } from '../domain/burst.js';
+import { isLateCaptionOf, LATE_CAPTION_MS, lateCaptionWait } from '../domain/burst.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertMaterialsInBurst } from '../db/repos/materials.js';
 import { insertMessage } from '../db/repos/messages.js';
 import { wasRecalled } from '../db/repos/message-recalls.js';
 import { unitOfChat } from '../db/repos/units-chat-bindings.js';
+import { parseTaskCode } from '../domain/task-code.js';
 import type { BotDeps } from './deps.js';
 import type { MessageUse } from './feature.js';
 
@@ -139,19 +140,26 @@ export async function captureMessage(
         senderOpenId: msg.senderOpenId,
         since: new Date(msg.sentAt.getTime() - LATE_CAPTION_MS),
       });
-      if (burst && isLateCaptionOf(burst, msg.sentAt))
+      if (burst && isLateCaptionOf(burst, msg.sentAt)) {
+        // Once the text's own caption window has passed (photos sent around it are recorded by then: a
+        // newer burst's caption), before its unclear-text hint (a second later); a #code written well
+        // after the photos, once the window in which photos after it read it as theirs has passed.
+        const wait = lateCaptionWait(
+          burst,
+          { at: msg.sentAt, coded: !!parseTaskCode(caption) },
+          opts.quietWindowMs,
+        );
         await enqueueJob(
           tx,
           {
             type: LATE_CAPTION_JOB,
             key: msg.messageId,
             payload: { burstId: burst.id, chatId: msg.chatId, messageId: msg.messageId },
-            // Once the text's own caption window has passed (photos sent around it are recorded by
-            // then: a newer burst's caption), before its unclear-text hint (a second later).
-            runAt: new Date(Math.max(now.getTime(), msg.sentAt.getTime()) + opts.quietWindowMs),
+            runAt: new Date(Math.max(now.getTime(), msg.sentAt.getTime()) + wait.runAfterMs),
           },
           now,
         );
+      }
     }
     // Kept as a possible caption; answered with the hint once its caption window has passed without
     // materials (any burst of the sender's that it falls in, or took it late: unclear-text-hint.ts).

@@ -4,7 +4,7 @@ import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { captionTextOf, markLateCaption } from '../db/repos/messages.js';
 import { setBurstCaption } from '../db/repos/recalled-captions.js';
-import { captionWithLate } from '../domain/burst.js';
+import { captionWithLate, lateCaptionWait } from '../domain/burst.js';
 import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
 import { parseTaskCode } from '../domain/task-code.js';
 import type { JobPayload, LATE_CAPTION_JOB } from '../domain/job-types.js';
@@ -22,7 +22,9 @@ import { patchWithdrawnCards } from './recall-card.js';
  * card, or the tasks with the 说明). A card already tapped keeps its choice: the text is left alone; so is
  * a text that a newer burst of the sender's reads (photos sent right before or after it), and one that
  * holds no task code when the burst already has a caption (chat, most likely). Run once the
- * text's own caption window has passed, so those photos are recorded by then.
+ * text's own caption window has passed, so those photos are recorded by then; a #code written well after
+ * the burst's photos, once the window in which photos after it read it as their caption has passed
+ * (domain/burst.ts lateCaptionWait).
  */
 export async function takeLateCaption(
   deps: BotDeps,
@@ -44,12 +46,19 @@ export async function takeLateCaption(
     if (!message || !text) return 'gone' as const;
     const burst = (await getBurst(tx, p.burstId))!;
     // Photos sent just before or after it (recorded after it, or in another order) make a newer burst:
-    // the text is that one's caption.
+    // the text is that one's caption. So do photos up to LATE_CAPTION_MS after a #code written well
+    // after this burst's photos (「#C05 村民大会」 typed, then photos a slow connection sent a minute
+    // later: domain/burst.ts lateCaptionWait), which this job waited for.
+    const wait = lateCaptionWait(
+      burst,
+      { at: message.sentAt, coded: !!parseTaskCode(text) },
+      o.quietWindowMs,
+    );
     if (
       await newerBurstTakes(tx, {
         burstId: p.burstId,
         sentAt: message.sentAt,
-        quietWindowMs: o.quietWindowMs,
+        quietWindowMs: wait.newerWithinMs,
       })
     )
       return 'newer' as const;

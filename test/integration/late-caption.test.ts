@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { LATE_CAPTION_MS } from '../../src/domain/burst.js';
 import { bindVillageChat } from '../support/bound-chat.js';
 import { cardButtons } from '../support/cards.js';
 import { tapCard } from '../support/chat-actions.js';
@@ -75,6 +76,9 @@ describe('a caption that arrives after the card', () => {
     expect(JSON.stringify(card.content)).not.toContain('已交到');
     await clock.advance(30_000);
     const caption = await postToBot('#C05 村两委会议照片');
+    // A #code written well after the photos waits out the minutes in which photos sent after it would
+    // read it as theirs (none come here): then it is this card's.
+    await clock.advance(LATE_CAPTION_MS);
     await waitOnClock(h, clock, 'the late filing', async () => (await burstOf(first)).task === 'C05');
     expect(await burstOf(first)).toEqual({
       caption: '#C05 村两委会议照片',
@@ -120,8 +124,9 @@ describe('a caption that arrives after the card', () => {
     await clock.advance(60_000);
     await h.settle();
     expect((await burstOf(first)).caption).toBe('村部会议室');
-    // A code says where they go: taken, and it files them.
+    // A code says where they go: taken (once no photos after it took it), and it files them.
     await postText(h, { chatId, sender: org.officer, text: '#C05' });
+    await clock.advance(LATE_CAPTION_MS);
     await waitOnClock(
       h,
       clock,
@@ -150,6 +155,26 @@ describe('a caption that arrives after the card', () => {
     expect(res.status).toBe(200);
     await h.settle();
     expect((await burstOf(first)).caption).toBeNull();
+  });
+
+  it('a #code typed after the card, then photos a slow connection sends a minute later: theirs, not the card’s before', async () => {
+    const earlier = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, earlier);
+    await clock.advance(30_000);
+    await postText(h, { chatId, sender: org.officer, text: '#C08 村民大会' });
+    // Well past the text's quiet window, the photos it captions not here yet: the card before keeps waiting.
+    await clock.advance(60_000);
+    await h.settle();
+    expect(await burstOf(earlier)).toEqual({ caption: null, title: null, task: null });
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    const reply = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(reply.content)).toContain('已交到');
+    expect(await burstOf(photo)).toEqual({ caption: '#C08 村民大会', title: '村民大会', task: 'C08' });
+    // Past every window: the card before is as it was, for its own tap.
+    await clock.advance(LATE_CAPTION_MS);
+    await h.settle();
+    expect(await burstOf(earlier)).toEqual({ caption: null, title: null, task: null });
+    expect(patchesOf(card.messageId)).toEqual([]);
   });
 
   it('a text that arrives before the photos sent just before it is theirs, not the untapped card’s before', async () => {

@@ -101,6 +101,7 @@ describe('texts in a village group', () => {
     // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
     await clock.advance(LATE_CAPTION_MS + 60_000);
     const caption = await postMention('#C08 培训照片');
+    await h.settle();
     // Past the hint's wait (the quiet window): a #code before photos is their caption for minutes.
     await clock.advance(60_000);
     await h.settle();
@@ -115,6 +116,7 @@ describe('texts in a village group', () => {
     // No photos after it: kept unused, as the same text without the @ — not 「没有听懂」 either.
     await clock.advance(LATE_CAPTION_MS + 60_000);
     const unused = await postMention('#C08 宣传栏');
+    await h.settle();
     await clock.advance(LATE_CAPTION_MS + 60_000);
     await h.settle();
     expect(repliesTo(unused)).toEqual([]);

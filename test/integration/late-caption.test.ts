@@ -78,6 +78,7 @@ describe('a caption that arrives after the card', () => {
     const caption = await postToBot('#C05 村两委会议照片');
     // A #code written well after the photos waits out the minutes in which photos sent after it would
     // read it as theirs (none come here): then it is this card's.
+    await h.settle();
     await clock.advance(LATE_CAPTION_MS);
     await waitOnClock(h, clock, 'the late filing', async () => (await burstOf(first)).task === 'C05');
     expect(await burstOf(first)).toEqual({
@@ -126,6 +127,7 @@ describe('a caption that arrives after the card', () => {
     expect((await burstOf(first)).caption).toBe('村部会议室');
     // A code says where they go: taken (once no photos after it took it), and it files them.
     await postText(h, { chatId, sender: org.officer, text: '#C05' });
+    await h.settle();
     await clock.advance(LATE_CAPTION_MS);
     await waitOnClock(
       h,
@@ -162,6 +164,7 @@ describe('a caption that arrives after the card', () => {
     const card = await replyAfterQuiet(h, clock, earlier);
     await clock.advance(30_000);
     await postText(h, { chatId, sender: org.officer, text: '#C08 村民大会' });
+    await h.settle();
     // Well past the text's quiet window, the photos it captions not here yet: the card before keeps waiting.
     await clock.advance(60_000);
     await h.settle();

@@ -22,6 +22,7 @@ import { confirmArchive, confirmedOutcome } from './confirm-archive.js';
 import type { ArchiveConfig } from '../archive/archive-config.js';
 import type { PreviewedSet } from '../domain/previewed-set.js';
 import { commandTarget } from './command-target.js';
+import { unitCalled } from './unit-naming.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { chatWhere, confirmCommandText, sentAs } from '../domain/export-again.js';
@@ -46,14 +47,16 @@ export function confirmCommand(opts: { config: FondsSettings }): CommandHandler 
       return reply(
         `请在单位工作群里发送，或写上单位名称，如「${sentAs(confirmCommandText('东村', 2025), where)}」`,
       );
+    // Two 东村: named apart (城关镇东村), in the text, the card and the command to send.
+    const called = await unitCalled(deps.db, unit);
     let year = target.year;
     if (year === undefined) {
       const years = await yearsWithUnconfirmed(deps.db, unit.path);
-      if (years.length === 0) return reply(`${unit.name}没有待确认的材料`);
+      if (years.length === 0) return reply(`${called.shown}没有待确认的材料`);
       if (years.length > 1)
         return reply(
-          `${unit.name}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
-            `请发送「${sentAs(confirmCommandText(unit.name, years[years.length - 1]!.year), where)}」`,
+          `${called.shown}有多个年度待确认：${years.map((y) => `${y.year}年度 ${y.n}件`).join('，')}。` +
+            `请发送「${sentAs(confirmCommandText(called.asked, years[years.length - 1]!.year), where)}」`,
         );
       year = years[0]!.year;
     }
@@ -61,10 +64,10 @@ export function confirmCommand(opts: { config: FondsSettings }): CommandHandler 
     const code = target.rest[0];
     if (code) {
       const task = await findTaskByCode(deps.db, unit.id, code, year);
-      if (!task) return reply(`${unit.name}${year}年度没有编号为 ${code} 的任务`);
+      if (!task) return reply(`${called.shown}${year}年度没有编号为 ${code} 的任务`);
       taskId = task.id;
     }
-    const drawn = await previewCard(deps, opts.config, unit, year, taskId);
+    const drawn = await previewCard(deps, opts.config, { ...unit, name: called.shown }, year, taskId);
     if ('answer' in drawn) return reply(drawn.answer);
     await replyCard(deps.gateway, msg.messageId, drawn.card, `confirm-${msg.messageId}`);
   };

@@ -4,6 +4,7 @@ import { yearsWithRecords } from '../db/repos/archive-items.js';
 import type { CommandHandler } from './feature.js';
 import { replyText } from './reply-text.js';
 import { commandTarget } from './command-target.js';
+import { unitCalled } from './unit-naming.js';
 import { chatWhere, confirmCommandText, nothingConfirmedText, sentAs } from '../domain/export-again.js';
 
 export type ExportJobPayload = JobPayload<typeof ARCHIVE_EXPORT_JOB>;
@@ -26,9 +27,11 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
       return reply(`请在单位工作群里发送，或写上单位名称，如「${sentAs('导出 东村 2025', where)}」`);
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
+    // Two 东村: named apart (城关镇东村), in the text and in the command to send.
+    const called = await unitCalled(deps.db, unit);
     if (year === undefined || !years.includes(year))
       return reply(
-        `${nothingConfirmedText(unit.name, year)}，请先发送「${sentAs(confirmCommandText(unit.name, year), where)}」`,
+        `${nothingConfirmedText(called.shown, year)}，请先发送「${sentAs(confirmCommandText(called.asked, year), where)}」`,
       );
     const now = deps.clock.now();
     const payload: ExportJobPayload = {
@@ -46,7 +49,7 @@ export function exportCommand(opts: { wakeJobs: () => void }): CommandHandler {
     opts.wakeJobs();
     // Asked in a group, the package goes to the requester directly (it holds every original file).
     await reply(
-      `正在生成${unit.name}${year}年度的移交包（目录、电子文件、四性检测报告），` +
+      `正在生成${called.shown}${year}年度的移交包（目录、电子文件、四性检测报告），` +
         (where === 'group' ? '完成后私信发给您（包里有个人信息，不在群里发送）。' : '完成后发到这里。'),
     );
   };

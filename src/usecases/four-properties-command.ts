@@ -4,6 +4,7 @@ import { chatWhere, confirmCommandText, nothingConfirmedText, sentAs } from '../
 import { FOUR_PROPERTIES_JOB } from '../domain/job-types.js';
 import type { FourPropertiesJobPayload } from './check-four-properties-run.js';
 import { commandTarget } from './command-target.js';
+import { unitCalled } from './unit-naming.js';
 import type { CommandHandler } from './feature.js';
 import { replyText } from './reply-text.js';
 
@@ -26,10 +27,12 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
       return reply(`请在单位工作群里发送，或写上单位名称，如「${sentAs('四性检测 东村 2025', where)}」`);
     const years = await yearsWithRecords(deps.db, unit.path);
     const year = target.year ?? years[0];
+    // Two 东村: named apart (城关镇东村), in the text and in the command to send.
+    const called = await unitCalled(deps.db, unit);
     if (year === undefined || !years.includes(year)) {
-      const confirm = sentAs(confirmCommandText(unit.name, year), where);
+      const confirm = sentAs(confirmCommandText(called.asked, year), where);
       return reply(
-        `${nothingConfirmedText(unit.name, year)}；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
+        `${nothingConfirmedText(called.shown, year)}；四性检测查的是已确认归档的材料，请先发送「${confirm}」`,
       );
     }
     const now = deps.clock.now();
@@ -49,7 +52,7 @@ export function fourPropertiesCommand(opts: { wakeJobs: () => void }): CommandHa
     );
     opts.wakeJobs();
     await reply(
-      `正在对${unit.name}${year}年度已确认归档的材料做四性检测（真实性、完整性、可用性、安全性），` +
+      `正在对${called.shown}${year}年度已确认归档的材料做四性检测（真实性、完整性、可用性、安全性），` +
         (payload.requester
           ? '完成后把结果私信发给您（检测报告里有个人信息，不在群里发送）。'
           : '完成后把结果发到这里。'),

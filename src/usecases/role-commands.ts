@@ -11,7 +11,7 @@ import type { BotDeps } from './deps.js';
 import { replyText } from './reply-text.js';
 import type { Command } from '../domain/commands.js';
 import type { CommandAccess, CommandDeclaration, RoleAudience, UnitQuestion } from './feature.js';
-import { unitNaming, whichUnit } from './unit-naming.js';
+import { unitCalled, unitNaming, whichUnit } from './unit-naming.js';
 import { resolveUnit } from './unit-commands.js';
 import { retiredUnitRefusal } from './retired-unit-refusal.js';
 
@@ -165,9 +165,10 @@ async function setRoleCommand(
     (ok ? added : already).push(p);
   }
   const label = ROLE_LABEL[req.role];
+  const { shown } = await unitCalled(deps.db, req.unit);
   const lines = [
-    added.length > 0 ? `已把 ${names(added)} 设为${req.unit.name}的${label}。` : '',
-    already.length > 0 ? `${names(already)} 已经是${req.unit.name}的${label}。` : '',
+    added.length > 0 ? `已把 ${names(added)} 设为${shown}的${label}。` : '',
+    already.length > 0 ? `${names(already)} 已经是${shown}的${label}。` : '',
   ];
   await replyText(deps.gateway, msg.messageId, lines.filter(Boolean).join('\n'), `role-${msg.messageId}`);
 }
@@ -202,9 +203,10 @@ async function revokeRoleCommand(
     (ok ? removed : absent).push(p);
   }
   const label = ROLE_LABEL[req.role];
+  const { shown } = await unitCalled(deps.db, req.unit);
   const lines = [
-    removed.length > 0 ? `已撤销 ${names(removed)} 在${req.unit.name}的${label}角色。` : '',
-    absent.length > 0 ? `${names(absent)} 在${req.unit.name}没有${label}角色。` : '',
+    removed.length > 0 ? `已撤销 ${names(removed)} 在${shown}的${label}角色。` : '',
+    absent.length > 0 ? `${names(absent)} 在${shown}没有${label}角色。` : '',
   ];
   await replyText(deps.gateway, msg.messageId, lines.filter(Boolean).join('\n'), `role-${msg.messageId}`);
 }

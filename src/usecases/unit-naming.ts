@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
 import { listUnits, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
-import { pickUnit, whichUnitText, type PickedUnit } from '../domain/pick-unit.js';
+import { pickUnit, unitsApart, whichUnitText, type PickedUnit } from '../domain/pick-unit.js';
 import { unitsOfGroup } from './group-units.js';
 
 /** Words naming units, read the way every command that names a unit reads them. */
@@ -27,3 +27,14 @@ export async function unitNaming(db: Db, msg: IncomingMessage): Promise<UnitNami
  */
 export const whichUnit = (said: string, units: readonly UnitRow[], text: string): string =>
   whichUnitText(said, units, (asked) => text.replace(said, asked));
+
+/**
+ * The unit as an answer names it: its name, or, when another active unit is called the same (two 东村),
+ * written apart as the question writes it (城关镇东村): `shown` in the text, `asked` in a command to send.
+ */
+export async function unitCalled(db: Db, unit: UnitRow): Promise<{ shown: string; asked: string }> {
+  const alike = (await listUnits(db)).filter(
+    (u) => u.name === unit.name && u.id !== unit.id && u.status === 'active',
+  );
+  return alike.length === 0 ? { shown: unit.name, asked: unit.name } : unitsApart([unit, ...alike])[0]!;
+}

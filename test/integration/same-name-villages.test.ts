@@ -151,13 +151,15 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
     const li = person('李四');
     // Before: 「只有东村或上级单位的管理员可以设置角色。」 (石桥镇's retired 东村, the lowest code).
     expect(await say(chats.gz, gzStaff, '设置 @张三 档案员 东村', [zhang])).toBe(
-      '已把 张三 设为东村的档案员。',
+      '已把 张三 设为城关镇东村的档案员。',
     );
     expect(await rolesOf(zhang.openId)).toEqual([code.gzDong]);
-    expect(await say(chats.hk, hkStaff, '设置 @李四 档案员 东村', [li])).toBe('已把 李四 设为东村的档案员。');
+    expect(await say(chats.hk, hkStaff, '设置 @李四 档案员 东村', [li])).toBe(
+      '已把 李四 设为河口镇东村的档案员。',
+    );
     expect(await rolesOf(li.openId)).toEqual([code.hkDong]);
     expect(await say(chats.hk, hkStaff, '撤销角色 @李四 档案员 东村', [li])).toBe(
-      '已撤销 李四 在东村的档案员角色。',
+      '已撤销 李四 在河口镇东村的档案员角色。',
     );
     expect(await rolesOf(li.openId)).toEqual([]);
   });
@@ -169,33 +171,36 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
     );
     expect(await rolesOf(wang.openId)).toEqual([]);
     expect(await say(chats.county, countyStaff, '设置 @王五 档案员 河口镇东村', [wang])).toBe(
-      '已把 王五 设为东村的档案员。',
+      '已把 王五 设为河口镇东村的档案员。',
     );
     expect(await rolesOf(wang.openId)).toEqual([code.hkDong]);
     expect(await say(chats.county, countyStaff, '撤销角色 @王五 档案员 河口镇 东村', [wang])).toBe(
-      '已撤销 王五 在东村的档案员角色。',
+      '已撤销 王五 在河口镇东村的档案员角色。',
     );
     expect(await rolesOf(wang.openId)).toEqual([]);
     // A township's admin there means their own 东村 (the one they have a role over).
     const zhao = person('赵六');
     expect(await say(chats.county, gzStaff, '设置 @赵六 档案员 东村', [zhao])).toBe(
-      '已把 赵六 设为东村的档案员。',
+      '已把 赵六 设为城关镇东村的档案员。',
     );
     expect(await rolesOf(zhao.openId)).toEqual([code.gzDong]);
   });
 
   it('导出 in each township’s chat is its own 东村’s; in the county’s chat 导出 and 确认归档 ask which', async () => {
-    const nothingYet = '东村2026年度还没有确认归档的材料，请先发送「@归档助手 确认归档 东村 2026」';
+    // Named apart in the answer and in the command it says to send (plain 东村 is asked about in the county's chat).
+    const nothingYet = (dong: string) =>
+      `${dong}2026年度还没有确认归档的材料，请先发送「@归档助手 确认归档 ${dong} 2026」`;
     // Before: 「只有东村或上级单位的档案员或管理员可以导出移交包。」 in both.
-    expect(await say(chats.gz, gzStaff, '导出 东村 2026')).toBe(nothingYet);
-    expect(await say(chats.hk, hkStaff, '导出 东村 2026')).toBe(nothingYet);
+    expect(await say(chats.gz, gzStaff, '导出 东村 2026')).toBe(nothingYet('城关镇东村'));
+    expect(await say(chats.hk, hkStaff, '导出 东村 2026')).toBe(nothingYet('河口镇东村'));
+    expect(await say(chats.hk, hkStaff, '确认归档 东村 2026')).toBe('河口镇东村2026年度没有待确认的材料');
     expect(await say(chats.county, countyStaff, '导出 东村 2026')).toBe(
       '有两个东村：城关镇东村、河口镇东村。请写全，如「@归档助手 导出 城关镇东村 2026」。',
     );
     expect(await say(chats.county, countyStaff, '确认归档 东村 2026')).toBe(
       '有两个东村：城关镇东村、河口镇东村。请写全，如「@归档助手 确认归档 城关镇东村 2026」。',
     );
-    expect(await say(chats.county, countyStaff, '导出 河口镇东村 2026')).toBe(nothingYet);
+    expect(await say(chats.county, countyStaff, '导出 河口镇东村 2026')).toBe(nothingYet('河口镇东村'));
     // Someone who may not export either 东村 is refused, not asked.
     expect(await say(chats.county, dongOfficer, '导出 东村 2026')).toBe(
       '只有东村或上级单位的档案员或管理员可以导出移交包。',

@@ -34,6 +34,17 @@ describe('matchUnit', () => {
     expect(names('木榔')).toEqual(['木榔村']);
   });
 
+  it('reads a name written after its township’s (or county’s), as the bot writes two alike apart', () => {
+    // As well named as the name alone (a command reads it as 城关村, not as words it merely holds).
+    const [best] = matchUnit('城关镇城关村', UNITS);
+    expect(best).toMatchObject({ unit: { name: '城关村' }, match: 'full_name' });
+    expect(best!.score).toBeGreaterThanOrEqual(80);
+    expect(names('由旺城关社区')[0]).toBe('城关社区');
+    expect(names('施甸县由旺镇木榔村')[0]).toBe('木榔村');
+    // Another township's name before it is not that unit.
+    expect(names('由旺镇城关村')).toEqual([]);
+  });
+
   it('narrows by township with a path query', () => {
     expect(names('由旺镇 城关')).toEqual(['城关社区']);
     expect(names('由旺/城关社区')[0]).toBe('城关社区');

@@ -8,6 +8,7 @@ import {
   pendingCorrectionRequest,
 } from '../db/repos/correction-items.js';
 import { insertAudit } from '../db/repos/audit.js';
+import { mergedInto } from '../db/repos/item-regroup.js';
 import { personNames } from '../db/repos/reminder-audience.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { DomainError } from '../errors.js';
@@ -151,11 +152,41 @@ export async function answerCorrectionRequest(
   const archivist = await archivistNamed(db, input.actorOpenId);
   const now = deps.clock.now();
   const label = itemTaskLabel(item);
-  const done = await db.transaction(async (tx): Promise<boolean | 'owed'> => {
+  const done = await db.transaction(async (tx): Promise<boolean | 'owed' | { gone: string }> => {
     await lockFilingItem(tx, item.id);
     const pending = await pendingCorrectionRequest(tx, item.id);
     if (pending?.id !== req.id)
       return (await approvedOpenRequest(tx, item.id))?.id === req.id ? 'owed' : false;
+    // The 件 was 撤下 or 并入 another since the request (by another archivist, on a page, the CLI): 同意
+    // promised 「会帮您改好」 and nothing ever did. The request is closed and the requester told why.
+    if ((await itemForCorrection(tx, item.id))?.undone) {
+      const into = await mergedInto(tx, item.id);
+      const gone = into ? `这件材料已并入件 #${into}` : '这件材料已撤下';
+      await insertAudit(tx, {
+        at: now,
+        actor: input.actorOpenId,
+        action: 'correction_answer',
+        source: 'card',
+        unitId: item.unitId,
+        taskId: item.taskId,
+        itemId: item.id,
+        details: { requestId: req.id, approved: false, reason: gone },
+      });
+      await enqueueNotify(
+        tx,
+        {
+          receiveIdType: 'open_id',
+          receiveId: req.actor,
+          msgType: 'text',
+          content: textContent(
+            `您对${label}的更正申请（${req.text}）已关闭：${gone}${into ? '，请在那一件上查看' : '，不在档案里了'}。如有疑问请直接联系${archivist}。`,
+          ),
+          uuid: `fixans-${req.id}`,
+        },
+        now,
+      );
+      return { gone };
+    }
     await insertAudit(tx, {
       at: now,
       actor: input.actorOpenId,
@@ -183,6 +214,7 @@ export async function answerCorrectionRequest(
     return true;
   });
   if (!done) return { status: 'refused', message: '这个申请已经处理过了' };
+  if (typeof done === 'object') return { status: 'refused', message: `${done.gone}，申请已关闭并告知申请人` };
   if (done === 'owed') return { status: 'owed', itemId: item.id, requestId: req.id, text: req.text };
   return {
     status: 'answered',

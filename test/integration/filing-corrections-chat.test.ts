@@ -345,6 +345,55 @@ describe('corrections from cards and the 查 command', () => {
     );
   });
 
+  /**
+   * 同意 on a request whose 件 was 并入 another meanwhile told the requester 「会帮您改好」, and nothing ever
+   * did (the owed list shows live items only). Now the request is closed and the requester told where it went.
+   */
+  it('同意 on a request whose 件 was merged away meanwhile closes it and tells the requester', async () => {
+    const kept = await fileOnePhoto();
+    const filed = await fileOnePhoto();
+    const itemId = Number(valueOf(filed.card.data, 'undo').i);
+    const keptId = Number(valueOf(kept.card.data, 'undo').i);
+    clock.advance(25 * HOUR);
+    const form = await click(org.officer, valueOf(filed.card.data, 'fix'));
+    await click(org.officer, valueOf(form.card.data, 'fix-request'), {
+      formValue: { text: '应和上一件是一件' },
+    });
+    await h.settle();
+    const toArchivist = await waitFor('the request card to the archivist', () =>
+      h.fake
+        .sentMessages()
+        .find((m) => m.receiveId === org.archivist && JSON.stringify(m.content).includes('应和上一件是一件')),
+    );
+    // Another archivist merges it on the command line before this one answers.
+    const merged = await cliInProcess(
+      ['archive', 'merge', '--item', String(keptId), '--from', String(itemId)],
+      {},
+      h.db,
+    );
+    expect(merged.code, merged.stderr).toBe(0);
+    const yes = JSON.stringify(toArchivist.content).match(/"value":(\{"a":"fix-answer","r":\d+,"ok":1\})/);
+    const seen = h.fake.sentMessages().length;
+    const answered = await click(org.archivist, JSON.parse(yes![1]!));
+    expect(answered.toast).toMatchObject({
+      type: 'error',
+      content: `这件材料已并入件 #${keptId}，申请已关闭并告知申请人`,
+    });
+    await h.settle();
+    const told = await waitFor('the requester told', () =>
+      h.fake
+        .sentMessages()
+        .find(
+          (m) =>
+            m.receiveId === org.officer && JSON.stringify(m.content).includes('应和上一件是一件）已关闭'),
+        ),
+    );
+    expect(JSON.stringify(told.content)).toContain(`已关闭：这件材料已并入件 #${keptId}，请在那一件上查看`);
+    expect(JSON.stringify(h.fake.sentMessages().slice(seen))).not.toContain('会帮您改好');
+    // Closed: a second tap says so.
+    expect((await click(org.archivist, JSON.parse(yes![1]!))).toast.content).toBe('这个申请已经处理过了');
+  });
+
   it('查 lists recent items of the unit with 更正 buttons', async () => {
     const reply = await archivistSays('查 王村官');
     const text = JSON.stringify(reply.content);

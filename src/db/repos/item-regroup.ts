@@ -161,7 +161,7 @@ export async function mergeItemRows(
 }
 
 /** The item an undone item was 并入 (its `merged_into` audit row), if it was. */
-export async function mergedInto(db: Db, itemId: number): Promise<number | undefined> {
+export async function mergedInto(db: Db | Tx, itemId: number): Promise<number | undefined> {
   const [r] = await queryRows<{ into: number | string }>(
     db,
     sql`select (details->>'intoItemId')::bigint as into from audit_log

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -90,12 +90,14 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
       );
       return r?.code;
     });
-  const pageText = async (path: string, selector: string) => {
+  /** The archivist's browser on a page: `act` there first (a form sent), then the text and kinds at `selector`. */
+  const pageText = async (path: string, selector: string, act?: (page: Page) => Promise<void>) => {
     const context = await signedInContext(h, browser, { openId: org.archivist, name: '李档案' }, PUBLIC_URL, {
       locale: 'zh-CN',
     });
     const page = await context.newPage();
     await page.goto(`${h.bot.url}${path}`);
+    if (act) await act(page);
     const text = await page.locator(selector).innerText();
     const kinds = await page
       .locator(`${selector} [data-kind]`)
@@ -122,13 +124,23 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     clock.advance(MINUTE);
     expect(await cli('transfers')).toContain('移交后变更（著录已改、文件已撤回）：无');
     expect((await pageText(`/transfers/${first}`, '#edited')).kinds).toEqual([]);
+    const carried = await pageText(`/items/${described.itemId}`, '#transfer');
+    expect(carried.text).toContain(`随移交包 #${first} 移交`);
+    expect(carried.text).not.toContain('移交后');
 
-    // After it: 更正著录 on the chat's correction card, and one of the two photos recalled.
+    // After it: 更正著录 on the chat's correction card, 题名 on the other 件's page, and one of its two
+    // photos recalled.
     const card = await click(org.archivist, { a: 'fix', i: described.itemId });
     const saved = await click(org.archivist, actionValue(card.card.data, 'fix-describe'), {
       formValue: { title: '入户核查照片', responsible: '城关村村委会' },
     });
     expect(saved.toast.type).toBe('success');
+    clock.advance(MINUTE);
+    await pageText(`/items/${twoPhotos.itemId}`, '#describe-result', async (page) => {
+      await page.locator('#f-title').fill('入户走访照片');
+      await page.locator('form#describe button[type=submit]').click();
+      await page.waitForLoadState('load');
+    });
     clock.advance(MINUTE);
     const recalled = await h.post(
       recallEvent({
@@ -146,7 +158,12 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
 
     const listed = await cli('transfers');
     expect(listed).toContain('移交后变更：无');
-    expect(listed).toContain('移交后变更（著录已改、文件已撤回）2 项');
+    expect(listed).toContain('移交后变更（著录已改、文件已撤回）3 项');
+    expect(listed).toMatch(
+      new RegExp(
+        `${recalledCode}（条目 ${twoPhotos.itemId}）随移交包 #${first}（.+）移交；.+ 著录已改（题名）`,
+      ),
+    );
     expect(listed).toMatch(
       new RegExp(
         `${describedCode}（条目 ${described.itemId}）随移交包 #${first}（.+）移交；.+ 著录已改（题名、责任者）`,
@@ -160,18 +177,30 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     expect(listed).not.toContain('页数');
 
     const own = await pageText(`/transfers/${first}`, '#edited');
-    expect(own.kinds).toEqual(['described', 'recalled']);
+    expect(own.kinds).toEqual(['described', 'described', 'recalled']);
     expect(own.text).toContain(`${describedCode}`);
     expect(own.text).toContain('著录已改（题名、责任者）；档号不变');
     expect(own.text).toContain('文件已撤回（撤回 1 个文件，还有 1 个）；档号不变');
     const unitPage = await pageText(`/units/${villageId}/transfers`, '#edited');
-    expect(unitPage.kinds).toEqual(['described', 'recalled']);
+    expect(unitPage.kinds).toEqual(['described', 'described', 'recalled']);
+    // Each 件's page says it beside the package that carried it.
+    const itemPage = await pageText(`/items/${twoPhotos.itemId}`, '#transfer');
+    expect(itemPage.kinds).toEqual(['described', 'recalled']);
+    expect(itemPage.text).toContain(`移交后著录已改（题名）（档号 ${recalledCode} 不变）`);
+    expect(itemPage.text).toContain('移交后文件已撤回（撤回 1 个文件，还有 1 个）');
+    expect((await pageText(`/items/${described.itemId}`, '#transfer')).text).toContain(
+      '移交后著录已改（题名、责任者）',
+    );
     expect(unitPage.text).toContain(`随移交包 #${first}`);
 
     // A later package carries them as they are now: nothing changed after it.
     clock.advance(MINUTE);
     const second = await exportNow();
     expect((await pageText(`/transfers/${second}`, '#edited')).kinds).toEqual([]);
-    expect((await pageText(`/transfers/${first}`, '#edited')).kinds).toEqual(['described', 'recalled']);
+    expect((await pageText(`/transfers/${first}`, '#edited')).kinds).toEqual([
+      'described',
+      'described',
+      'recalled',
+    ]);
   }, 120_000);
 });

@@ -26,6 +26,8 @@ export interface RecordEditScope {
   unitPaths?: string[];
   packageId?: number;
   year?: number;
+  /** One item's (the item page). */
+  itemId?: number;
   /** At most this many, oldest first (total counts them all). */
   limit?: number;
 }
@@ -40,7 +42,8 @@ function scopeOf(scope: RecordEditScope): SQL {
   return sql`${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
     ${scope.unitPaths ? sql`and ${inPaths(scope.unitPaths)}` : sql``}
     ${scope.packageId !== undefined ? sql`and p.id = ${scope.packageId}` : sql``}
-    ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}`;
+    ${scope.year !== undefined ? sql`and ar.year = ${scope.year}` : sql``}
+    ${scope.itemId !== undefined ? sql`and ar.item_id = ${scope.itemId}` : sql``}`;
 }
 
 /**

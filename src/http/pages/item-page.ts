@@ -1,5 +1,7 @@
 import { itemDetail, type ItemDetail, type PageMaterial } from '../../db/repos/page-items.js';
 import { transfersOfItem, type ItemTransfer } from '../../db/repos/transfer-packages.js';
+import { recordEditsAfterTransfer } from '../../db/repos/transfer-record-edits.js';
+import { recordEditText } from '../../domain/record-edit.js';
 import { RECALLED_REASON } from '../../domain/catalogue.js';
 import { plainDate } from '../../domain/plain-date.js';
 import { packagePath, transfersPath } from '../../domain/transfer-changes.js';
@@ -96,6 +98,9 @@ async function showItem(
   const shown = d.materials.find((m) => m.id === wanted) ?? d.materials.find((m) => m.status === 'stored');
   const desc = d.description ?? {};
   const transfers = await transfersOfItem(c.deps.db, d.item.id);
+  // Its 著录 changed or files recalled since a 移交包 carried it (移交后变更 with the 档号 kept).
+  const edits =
+    transfers.length > 0 ? (await recordEditsAfterTransfer(c.deps.db, { itemId: d.item.id })).rows : [];
   const archivist = holdsRole(c.viewer, d.unit.path, EDIT_ROLES);
   const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
     <h1>${d.item.title}</h1>
@@ -123,6 +128,13 @@ async function showItem(
             ? html`<dt>移交</dt>
                 <dd id="transfer">
                   ${transfers.map((t) => html`<div>${transferLine(t, now, timeZone, archivist)}</div>`)}
+                  ${edits.map(
+                    (e) =>
+                      html`<div class="transfer-edit" data-kind="${e.kind}">
+                        ${dateTime(e.at, now, timeZone)} 移交后${recordEditText(e)}（档号 ${e.archivalCode}
+                        不变）
+                      </div>`,
+                  )}
                   ${archivist ? html`<a id="transfer-list" href="${transfersPath(d.unit.id)}">移交包记录</a>` : ''}
                 </dd>`
             : ''

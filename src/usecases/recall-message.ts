@@ -11,6 +11,8 @@ import {
   dropQueuedWork,
   insertRecall,
   lockRecallBursts,
+  lockRecalledMaterials,
+  lockRecallItems,
   lockRecallOf,
   markRecalled,
   messageForRecall,
@@ -33,7 +35,7 @@ import { enqueueNotify, textContent } from './notify.js';
 import { getUnitById } from '../db/repos/units.js';
 import { topAdmins } from '../db/repos/people.js';
 import { sendKey } from '../domain/send-key.js';
-import { recalledTextOf } from '../db/repos/recalled-captions.js';
+import { captionBurstsNear, recalledTextOf } from '../db/repos/recalled-captions.js';
 import { dropRecalledCaption, type CaptionOutcome } from './recall-caption.js';
 import type { BurstItemTitle } from '../db/repos/recalled-captions.js';
 
@@ -105,13 +107,22 @@ export async function recallMessage(
     }
     // Read before it is dropped: the captions and 题名 it was copied into lose it below.
     const text = await recalledTextOf(tx, recall.messageId);
-    // Materials first, then their bursts: the order a download that finishes takes them in.
+    // Locks first, in one order: the materials, their bursts (and those whose caption holds the
+    // text), then the items — the order a download that finishes takes them in, and a 移出 / 并入
+    // takes the items in — before any of them, a file row or a search row is written.
+    const held = await lockRecalledMaterials(tx, recall.messageId);
+    const bursts = await lockRecallBursts(tx, [
+      ...new Set(held.map((m) => m.burstId).filter((b): b is number => b !== null)),
+    ]);
+    const captioned = text ? await captionBurstsNear(tx, text) : [];
+    await lockRecallItems(
+      tx,
+      held.map((m) => m.id),
+      [...bursts, ...captioned].map((b) => b.id),
+    );
     const materials = await markRecalled(tx, recall.messageId);
     const ids = materials.map((m) => m.id);
     const dropped = await dropQueuedWork(tx, recall.messageId, ids, now);
-    const bursts = await lockRecallBursts(tx, [
-      ...new Set(materials.map((m) => m.burstId).filter((b): b is number => b !== null)),
-    ]);
     const captions = text ? await dropRecalledCaption(tx, text) : undefined;
     const items = await takeOffLiveItems(tx, ids);
     const pages = new Map<number, RecordPages>();

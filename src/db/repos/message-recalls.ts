@@ -124,6 +124,53 @@ export async function dropQueuedWork(
   return rows.length;
 }
 
+/**
+ * Locks the message's materials not yet recalled (a merged forward's children included), lowest id
+ * first, before anything else of the recall: the first step of the order a finishing download takes too
+ * (its material, then its burst, then the item it joins). Returns their ids and bursts.
+ */
+export async function lockRecalledMaterials(tx: Db, messageId: string): Promise<RecalledMaterial[]> {
+  const rows = await queryRows<{ id: number; burst_id: number | null; kind: string }>(
+    tx,
+    sql`select id::int as id, burst_id::int as burst_id, kind from materials
+        where (message_id = ${messageId} or forward_root_id = ${messageId}) and status <> 'recalled'
+        order by id for no key update`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    burstId: r.burst_id == null ? null : Number(r.burst_id),
+    kind: r.kind,
+  }));
+}
+
+/**
+ * Locks, lowest id first, the items the recall may change: those holding its materials, and the live
+ * filings of its bursts and of the bursts whose caption holds its text (their 题名). Taken after the
+ * materials and bursts and before any item, file row or search row is written, the order a regroup
+ * (lockRegroupItems: items in id order, then their files) and a late download take: a 移出 or 并入 of
+ * the same item at the same moment either commits first — then the items it made are locked too,
+ * read again until no new one appears — or waits for the recall and sees it; never a deadlock.
+ */
+export async function lockRecallItems(tx: Db, materialIds: number[], burstIds: number[]): Promise<void> {
+  const held = new Set<number>();
+  const materials = `{${materialIds.join(',')}}`;
+  const bursts = `{${burstIds.join(',')}}`;
+  for (;;) {
+    const rows = await queryRows<{ id: number }>(
+      tx,
+      sql`select item_id::int as id from filing_item_materials where material_id = any(${materials}::bigint[])
+          union select id::int from filing_items where burst_id = any(${bursts}::bigint[]) and undone_at is null`,
+    );
+    const more = rows.map((r) => Number(r.id)).filter((id) => !held.has(id));
+    if (more.length === 0) return;
+    await queryRows(
+      tx,
+      sql`select id from filing_items where id = any(${`{${more.join(',')}}`}::bigint[]) order by id for update`,
+    );
+    for (const id of more) held.add(id);
+  }
+}
+
 export interface RecallBurst {
   id: number;
   chatId: string;

@@ -189,7 +189,8 @@ export async function itemFilesList(
 /**
  * After 移出 / 并入: the chat cards of the items' bursts drawn as they are now (the corrected-card job a
  * correction uses), enqueued in the regroup's transaction so they are drawn exactly when it committed:
- * a merged item's card says where its files went (no 撤销, no tasks), the other its task's new count.
+ * a merged item's card says where its files went (no 撤销, no tasks), the other what its item holds now
+ * (filedCardAfterRecall) and its task's new count.
  * Keyed by the audit row, so each regroup draws them once.
  */
 export async function redrawRegroupedCards(

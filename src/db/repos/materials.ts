@@ -146,7 +146,22 @@ export interface BurstMaterial {
 }
 
 /** The burst's materials as its card shows them: a recalled one is left out (it is not the burst's any more). */
-export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
+export function materialsOfBurst(db: Db | Tx, burstId: number): Promise<BurstMaterial[]> {
+  return materialsWhere(db, sql`m.burst_id = ${burstId}`);
+}
+
+/**
+ * The files an item holds now, as a card shows them (materialsOfBurst's shape): after 移出 / 并入 they
+ * are no longer its burst's files.
+ */
+export function materialsOfItem(db: Db | Tx, itemId: number): Promise<BurstMaterial[]> {
+  return materialsWhere(
+    db,
+    sql`m.id in (select material_id from filing_item_materials where item_id = ${itemId})`,
+  );
+}
+
+async function materialsWhere(db: Db | Tx, where: SQL): Promise<BurstMaterial[]> {
   const rows = await queryRows<{
     id: number;
     kind: string;
@@ -181,7 +196,7 @@ export async function materialsOfBurst(db: Db | Tx, burstId: number): Promise<Bu
               join chat_bindings cb on cb.chat_id = o.chat_id and cb.status = 'active'
               where o.sha256 = m.sha256 and o.sender_open_id = m.sender_open_id and o.id < m.id
                 and o.status <> 'recalled') as in_work_group
-        from materials m where m.burst_id = ${burstId} and m.status <> 'recalled' order by m.sent_at, m.id`,
+        from materials m where ${where} and m.status <> 'recalled' order by m.sent_at, m.id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),

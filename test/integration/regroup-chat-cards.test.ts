@@ -14,9 +14,11 @@ const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
 /**
  * 移出 / 并入 (the CLI) of items filed from the chat (webhook, card callbacks through the SDK against the
- * fake Lark, a real database and files): the burst's card drawn again states what its item holds now.
+ * fake Lark, a real database and files): the burst's card drawn again states what its item holds now; a
+ * file of a merged burst downloaded late joins the item holding the burst's files; and a burst filed
+ * again after its item was split and undone never puts a file in two live items.
  */
-describe('the chat cards of regrouped items', () => {
+describe('items filed from the chat, then 移出 / 并入', () => {
   const clock = new ManualClock(awakeNow());
   let h: Harness;
   let org: SeededOrg;
@@ -50,6 +52,21 @@ describe('the chat cards of regrouped items', () => {
         sql`select material_id::int as id from filing_item_materials where item_id = ${itemId} order by position`,
       )
     ).map((r) => Number(r.id));
+  /** Files sitting in more than one live item: none, ever. */
+  const twice = () =>
+    queryRows<{ material_id: number }>(
+      h.db.db,
+      sql`select fim.material_id from filing_item_materials fim
+            join filing_items fi on fi.id = fim.item_id and fi.undone_at is null
+          group by fim.material_id having count(*) > 1`,
+    );
+  const materialStatus = async (messageId: string) =>
+    (
+      await queryRows<{ status: string }>(
+        h.db.db,
+        sql`select status from materials where message_id = ${messageId}`,
+      )
+    )[0]?.status;
   const materialOf = async (messageId: string) =>
     Number(
       (
@@ -115,5 +132,74 @@ describe('the chat cards of regrouped items', () => {
     expect(card).toContain('其中 1 张照片是从别的件并入的');
     expect(card).toContain(`另有 1 张照片已移出，现在是件 #${split}`);
     expect(card).toContain('"a":"undo"');
+  });
+
+  it('a photo of a merged burst downloaded after 并入 joins the item that holds the burst’s files', async () => {
+    // Burst B: one photo stored, one whose download Lark answers 503 until the faults are cleared.
+    const slow = id('om_');
+    h.fake.inject({ path: new RegExp(`/messages/${slow}/resources/`), fault: { status: 503 } });
+    const first = await postPhoto(h, { chatId, sender: org.officer, seed: 31 });
+    await postPhoto(h, { chatId, sender: org.officer, seed: 32, messageId: slow });
+    const ack = await replyAfterQuiet(h, clock, first);
+    expect(JSON.stringify(ack.content)).toContain('还有 1 个正在下载');
+    const a = await fileBurst([33]);
+    const filedB = await click({ ...buttonValue(ack.content, 'file'), t: a.task }, ack.messageId);
+    expect(filedB.toast.type).toBe('success');
+    const itemB = Number(buttonValue(filedB.card.data, 'undo').i);
+    expect(await materialStatus(slow)).toBe('pending');
+
+    await cli('merge', '--item', String(a.item), '--from', String(itemB));
+    h.fake.clearFaults();
+    await waitOnClock(
+      h,
+      clock,
+      'the slow photo stored',
+      async () => (await materialStatus(slow)) === 'stored',
+    );
+    await h.settle();
+    expect(await filesOf(a.item)).toEqual([
+      await materialOf(a.messages[0]!),
+      await materialOf(first),
+      await materialOf(slow),
+    ]);
+    expect(await filesOf(itemB)).toEqual([]);
+    const [joined] = await queryRows<{ item_id: number }>(
+      h.db.db,
+      sql`select item_id::int as item_id from audit_log where action = 'join_late'
+          and (details->>'materialId')::bigint = ${await materialOf(slow)}`,
+    );
+    expect(Number(joined!.item_id)).toBe(a.item);
+    const [item] = await queryRows<{ n_photo: number }>(
+      h.db.db,
+      sql`select n_photo from filing_items where id = ${a.item}`,
+    );
+    expect(Number(item!.n_photo)).toBe(3);
+    expect(await twice()).toEqual([]);
+  });
+
+  it('split, the new item undone, the burst filed again from its card: no file in two live items', async () => {
+    const x = await fileBurst([41, 42, 43]);
+    const files = await Promise.all(x.messages.map(materialOf));
+    await cli('split', '--item', String(x.item), '--files', String(files[2]));
+    const split = await newItemOf(x.item);
+
+    // 撤销 on the card while the new item is live, then a task again: only the files in no live item.
+    const undone = await click({ ...x.undoValue, sure: 1 }, x.ack.messageId);
+    expect(undone.toast.type).toBe('success');
+    const again = await click({ ...buttonValue(undone.card.data, 'file'), t: x.task }, x.ack.messageId);
+    expect(again.toast.type).toBe('success');
+    const refiled = Number(buttonValue(again.card.data, 'undo').i);
+    expect(await filesOf(refiled)).toEqual([files[0], files[1]]);
+    expect(await filesOf(split)).toEqual([files[2]]);
+    expect(await twice()).toEqual([]);
+
+    // The new item undone (撤下), the filing 撤销 again and the burst filed once more: all three in it.
+    await cli('unfile', '--item', String(split));
+    const undone2 = await click({ ...buttonValue(again.card.data, 'undo'), sure: 1 }, x.ack.messageId);
+    expect(undone2.toast.type).toBe('success');
+    const third = await click({ ...buttonValue(undone2.card.data, 'file'), t: x.task }, x.ack.messageId);
+    expect(third.toast.type).toBe('success');
+    expect(await filesOf(Number(buttonValue(third.card.data, 'undo').i))).toEqual(files);
+    expect(await twice()).toEqual([]);
   });
 });

@@ -203,23 +203,23 @@ export async function filingRoundOfBurst(db: Db, burstId: number): Promise<numbe
 
 /**
  * A file of a filed burst that finished downloading after the filing (the burst's reply does not wait
- * for slow downloads) joins the burst's live item, its count included. The burst's row is locked first,
- * as fileBurst does, so a filing and a download finishing at the same moment cannot both miss the file.
- * An item that already has its 档号 is left as confirmed. Returns the item joined, if any.
+ * for slow downloads) joins the item holding the burst's files now (lateFileItem: the burst's live
+ * filing, or the item it was 并入), its count included. The burst's row is locked first, as fileBurst
+ * does, so a filing and a download finishing at the same moment cannot both miss the file; then the
+ * item's, as a regroup and a recall take it. An item that already has its 档号 is left as confirmed.
+ * Returns the item joined, if any.
  */
 export async function joinLiveFiling(
   tx: Db,
   m: { materialId: number; burstId: number; kind: string },
 ): Promise<{ itemId: number; unitId: number; taskId: number; chatId: string | null } | undefined> {
   await queryRows(tx, sql`select id from bursts where id = ${m.burstId} for update`);
+  const itemId = await lateFileItem(tx, m.burstId, m.materialId);
+  if (itemId === undefined) return undefined;
   const one = (k: string) => (m.kind === k ? 1 : 0);
   const [row] = await queryRows<{ id: number; unit_id: number; task_id: number; chat_id: string | null }>(
     tx,
-    sql`with item as (
-          select fi.id from filing_items fi
-          where fi.burst_id = ${m.burstId} and fi.undone_at is null
-            and not exists (select 1 from archive_records ar
-                            where ar.item_id = fi.id and ar.status = 'confirmed')),
+    sql`with item as (select ${itemId}::bigint as id),
         added as (
           insert into filing_item_materials (item_id, material_id, position)
           select item.id, ${m.materialId},
@@ -242,4 +242,41 @@ export async function joinLiveFiling(
         chatId: row.chat_id,
       }
     : undefined;
+}
+
+/**
+ * The live item a late file of the burst joins, its row locked: the burst's live filing; without one,
+ * when its last filing was 并入 another item, the live item holding most of the burst's other files (a
+ * filing 撤销 leaves the file for the burst's next filing, even when some of its files were 移出 into an
+ * item that lives on). Undefined when there is none, or when that item is confirmed. The candidates are locked lowest id first and read
+ * again until none is new: a 并入 committed while this waited has moved the files into an item that
+ * was no candidate before, and the item it ended is no longer live.
+ */
+async function lateFileItem(tx: Db, burstId: number, materialId: number): Promise<number | undefined> {
+  const held = new Set<number>();
+  for (;;) {
+    const rows = await queryRows<{ id: number; confirmed: boolean }>(
+      tx,
+      sql`with held as (
+            select fim.item_id from materials x join filing_item_materials fim on fim.material_id = x.id
+            where x.burst_id = ${burstId} and x.id <> ${materialId})
+          select fi.id::int as id,
+            exists (select 1 from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed') as confirmed
+          from filing_items fi
+          where fi.undone_at is null
+            and (fi.burst_id = ${burstId}
+              or (fi.id in (select item_id from held)
+                and exists (select 1 from audit_log a where a.action = 'merged_into'
+                  and a.item_id = (select max(b.id) from filing_items b where b.burst_id = ${burstId}))))
+          order by fi.burst_id is not distinct from ${burstId} desc,
+            (select count(*) from held h where h.item_id = fi.id) desc, fi.id`,
+    );
+    const more = rows.map((r) => Number(r.id)).filter((id) => !held.has(id));
+    if (more.length === 0) return rows[0] && !rows[0].confirmed ? Number(rows[0].id) : undefined;
+    await queryRows(
+      tx,
+      sql`select id from filing_items where id = any(${`{${more.join(',')}}`}::bigint[]) order by id for update`,
+    );
+    for (const id of more) held.add(id);
+  }
 }

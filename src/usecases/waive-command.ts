@@ -12,6 +12,7 @@ import type { CommandDeclaration, CommandHandler, RoleAudience, UnitQuestion } f
 import { taskLabel, taskRef } from './file-burst.js';
 import { replyText } from './reply-text.js';
 import { waiveTask } from './waive-task.js';
+import { unitCalled } from './unit-naming.js';
 
 /** 「免交 [单位] [年度] 任务编号 原因」: the words before the task code name the unit and year, the rest is the reason. */
 interface WaiveWords {
@@ -105,10 +106,15 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void, quiet?: Wai
     });
     // Its cards drawn again and the unit's other chats told (followUpWaiver): now, not at the next poll.
     if (res.status === 'waived' || res.status === 'unwaived') wakeJobs();
-    if (res.status === 'waived') return reply(`${res.message}。这项不再催交，算作完成。`);
+    // Two 东村: which one's task, named apart (「城关镇东村的「C03 …」已设为免交」).
+    const called = await unitCalled(deps.db, unit);
+    const whose = res.status !== 'refused' && called.shown !== unit.name ? `${called.shown}的` : '';
+    if (res.status === 'waived') return reply(`${whose}${res.message}。这项不再催交，算作完成。`);
     if (res.status === 'unwaived')
-      return reply(`${res.message}。还没交到任务的材料，可发送「${sentAs('未归档', where)}」交到这项任务。`);
-    return reply(res.message);
+      return reply(
+        `${whose}${res.message}。还没交到任务的材料，可发送「${sentAs('未归档', where)}」交到这项任务。`,
+      );
+    return reply(`${whose}${res.message}`);
   };
 }
 

@@ -209,16 +209,20 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
 
   it('免交 and 恢复任务 in each township’s chat are its own 东村’s; the county’s chat is asked', async () => {
     // Before: 「东村没有编号为 C03 的任务」 (the retired 东村 has none), nothing waived.
-    expect(await say(chats.gz, gzStaff, '免交 东村 C03 本年度不开展')).toMatch(/^「C03 .+」已设为免交/);
+    expect(await say(chats.gz, gzStaff, '免交 东村 C03 本年度不开展')).toMatch(
+      /^城关镇东村的「C03 .+」已设为免交/,
+    );
     expect(await states('C03')).toEqual(['waived', 'open']);
-    expect(await say(chats.hk, hkStaff, '免交 东村 C04 本年度不开展')).toMatch(/^「C04 .+」已设为免交/);
+    expect(await say(chats.hk, hkStaff, '免交 东村 C04 本年度不开展')).toMatch(
+      /^河口镇东村的「C04 .+」已设为免交/,
+    );
     expect(await states('C04')).toEqual(['open', 'waived']);
     expect(await say(chats.county, countyStaff, '免交 东村 C05 本年度不开展')).toBe(
       '有两个东村：城关镇东村、河口镇东村。请写全，如「@归档助手 免交 城关镇东村 C05 本年度不开展」。',
     );
     expect(await states('C05')).toEqual(['open', 'open']);
     expect(await say(chats.county, countyStaff, '恢复任务 城关镇东村 C03')).toMatch(
-      /^「C03 .+」已恢复为需归档/,
+      /^城关镇东村的「C03 .+」已恢复为需归档/,
     );
     expect(await states('C03')).toEqual(['open', 'open']);
   });

@@ -5,7 +5,7 @@ import { alertDelivered, pendingAlerts, transitionAlert, type AlertNotice } from
 import type { AlertSend } from '../db/schema/column-types.js';
 import { topAdmins } from '../db/repos/people.js';
 import { sendKey } from '../domain/send-key.js';
-import { resourceProblem, type ResourceReason } from '../errors.js';
+import { isDatabaseReason, resourceProblem, type ResourceReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
@@ -71,6 +71,13 @@ export const OPS_ALERT_ADMINS = 'ops_alert_admins';
 export class OpsAlertMemory {
   cutShort: ResourceReason | undefined;
   undelivered = 0;
+  /**
+   * When this process told 「后台工作在等待」 for a database it could not record the alert in (its spell's
+   * start): the database being what is down, that alert lives here until the database is back.
+   */
+  unrecordedSince: Date | undefined;
+  /** The admins the alerts last went to (OPS_CHAT_ID unset): whom to tell while the database is down. */
+  admins: string[] = [];
 }
 
 /**
@@ -87,6 +94,7 @@ export async function reportAlert(
   opts: OpsAlertOptions,
   kind: AlertKind,
   state: AlertState,
+  memory?: OpsAlertMemory,
 ): Promise<AlertSend | 'undelivered' | undefined> {
   const notice = await transitionAlert(deps.db, {
     kind,
@@ -96,7 +104,58 @@ export async function reportAlert(
     minIntervalMs: opts.minIntervalMs,
   });
   if (!notice) return undefined;
-  return (await deliverAlert(deps, opts, kind, notice)) ? notice.send : 'undelivered';
+  // Told while the database was down, and still waiting now it is back: the spell is recorded as
+  // told, not told twice (its 恢复正常 comes from the database, as any alert's).
+  if (kind === 'work_waiting' && memory?.unrecordedSince && notice.send === 'alert') {
+    await alertDelivered(deps.db, { kind, notice, now: deps.clock.now() });
+    memory.unrecordedSince = undefined;
+    return undefined;
+  }
+  return (await deliverAlert(deps, opts, kind, notice, memory)) ? notice.send : 'undelivered';
+}
+
+/**
+ * 「后台工作在等待」 for a database the alert cannot be recorded in (unreachable, or no connection to
+ * spare): sent from this process's memory — to OPS_CHAT_ID, else the admins it last sent to — and its
+ * 恢复正常 once the database records a round without it. Before, the one alert that needs no database
+ * to be sent was never sent: its state could not be written first.
+ */
+async function tellUnrecorded(
+  deps: OpsAlertDeps,
+  opts: OpsAlertOptions,
+  memory: OpsAlertMemory,
+  send: AlertSend,
+  detail: string,
+): Promise<boolean> {
+  const since = memory.unrecordedSince ?? deps.clock.now();
+  const card = opsAlertCard({
+    title: ALERT_TITLES.work_waiting,
+    detail,
+    recovered: send === 'recovered',
+    at: deps.clock.now(),
+    timeZone: opts.timeZone,
+  });
+  const to = opts.opsChatId
+    ? [{ receiveIdType: 'chat_id' as const, receiveId: opts.opsChatId }]
+    : memory.admins.slice(0, 20).map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
+  if (to.length === 0) {
+    deps.logger.warn('the database is down and no one to tell: set OPS_CHAT_ID');
+    return false;
+  }
+  const key = `ops-db-${send === 'alert' ? 'a' : 'r'}-${since.getTime()}`;
+  try {
+    for (const target of to)
+      await deps.gateway.sendMessage({
+        ...target,
+        message: { msgType: 'interactive', content: JSON.stringify(card) },
+        uuid: sendKey(key, target.receiveIdType, target.receiveId),
+      });
+  } catch (err) {
+    deps.logger.error({ err }, 'ops alert (database down) not delivered; will retry');
+    return false;
+  }
+  deps.logger.warn({ send }, 'ops alert sent (database down, not recorded)');
+  return true;
 }
 
 /** Sends a notice to the operations chat or the top admins; false when Lark did not take it (it stays owed). */
@@ -105,6 +164,7 @@ async function deliverAlert(
   opts: OpsAlertOptions,
   kind: AlertKind,
   notice: NonNullable<AlertNotice>,
+  memory?: OpsAlertMemory,
 ): Promise<boolean> {
   const card = opsAlertCard({
     title: ALERT_TITLES[kind],
@@ -118,7 +178,7 @@ async function deliverAlert(
   try {
     const to = opts.opsChatId
       ? [{ receiveIdType: 'chat_id' as const, receiveId: opts.opsChatId }]
-      : (await topAdmins(deps.db))
+      : (memory ? (memory.admins = await topAdmins(deps.db)) : await topAdmins(deps.db))
           .slice(0, 20)
           .map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
     if (to.length === 0) {
@@ -181,6 +241,7 @@ export async function checkOpsAlerts(
       'ops alert state not recorded; next round tries again',
     );
   };
+  let waiting: AlertState | undefined;
   for (const [kind, check] of Object.entries(checks) as [AlertKind, () => Promise<AlertState>][]) {
     let state: AlertState;
     try {
@@ -189,13 +250,29 @@ export async function checkOpsAlerts(
       deps.logger.error({ kind, err }, 'ops alert check failed');
       continue;
     }
+    if (kind === 'work_waiting') waiting = state;
+    // The database is down: recording the next kinds would each wait out its connect timeout to fail.
+    if (cutShort && isDatabaseReason(cutShort)) continue;
     try {
-      const r = await reportAlert(deps, opts, kind, state);
+      const r = await reportAlert(deps, opts, kind, state, memory);
       decided.add(kind);
       if (r === 'undelivered') undelivered++;
       else if (r) sent[kind] = r;
     } catch (err) {
       refused(err, kind);
+    }
+  }
+  if (waiting?.firing && cutShort && isDatabaseReason(cutShort) && !decided.has('work_waiting')) {
+    // The database is what is down: told from memory, once a spell.
+    if (!memory.unrecordedSince && (await tellUnrecorded(deps, opts, memory, 'alert', waiting.detail))) {
+      memory.unrecordedSince = deps.clock.now();
+      sent.work_waiting = 'alert';
+    }
+  } else if (memory.unrecordedSince && decided.has('work_waiting') && !waiting?.firing) {
+    // Recorded a round without it (nothing of the spell is in the database to say 恢复正常).
+    if (await tellUnrecorded(deps, opts, memory, 'recovered', waiting?.detail ?? '后台工作已恢复。')) {
+      memory.unrecordedSince = undefined;
+      sent.work_waiting = 'recovered';
     }
   }
   try {

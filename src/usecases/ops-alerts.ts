@@ -251,8 +251,9 @@ export async function checkOpsAlerts(
       continue;
     }
     if (kind === 'work_waiting') waiting = state;
-    // The database is down: recording the next kinds would each wait out its connect timeout to fail.
-    if (cutShort && isDatabaseReason(cutShort)) continue;
+    // The database is unreachable: recording the next kinds would each wait out its connect timeout to
+    // fail (one kind refused for want of a connection, 53300, says nothing of the next).
+    if (cutShort === 'database_unreachable') continue;
     try {
       const r = await reportAlert(deps, opts, kind, state, memory);
       decided.add(kind);

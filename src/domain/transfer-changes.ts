@@ -17,6 +17,21 @@ export const transferredAfter = (on: string, archivalCode: string, transfersUrl?
     ? `已列入「移交后变更」）。报送后请在移交包页点「已报送更正」：${transfersUrl}`
     : '已列入「移交后变更」，管理员可用 archive transfers 查看）。');
 
+/**
+ * Said when a 件 a 移交包 carried keeps its 档号 but changes (files recalled, 著录 changed: `what`, 「文件」
+ * or 「著录」), the second kind of 移交后变更. With the pages the link comes last.
+ */
+export const changedAfterTransfer = (
+  on: string,
+  archivalCode: string,
+  what: string,
+  transfersUrl?: string,
+): string =>
+  `该件已于${on}随移交包移交，县档案馆保存的移交包中仍是改动前的${what}（档号 ${archivalCode} 不变），需要时请向县档案馆报送` +
+  (transfersUrl
+    ? `（已列入「移交后变更」）：${transfersUrl}`
+    : '（已列入「移交后变更」，管理员可用 archive transfers 查看）。');
+
 /** The unit's 移交包 page (移交包记录 and 移交后变更), under PUBLIC_URL. */
 export const transfersPath = (unitId: number): string => `/units/${unitId}/transfers`;
 

@@ -23,7 +23,7 @@ import { getLiveBinding } from '../db/repos/units-chat-bindings.js';
 import { RECALL_CARD_JOB, RECALL_NOTICE_JOB } from '../domain/job-types.js';
 import { RECALLED_REASON } from '../domain/catalogue.js';
 import { plainDate } from '../domain/plain-date.js';
-import { transferredAfter, transfersPath } from '../domain/transfer-changes.js';
+import { changedAfterTransfer, transferredAfter, transfersPath } from '../domain/transfer-changes.js';
 import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
 import { RECALLED_BY, type MessageRecall } from '../domain/incoming.js';
 import { enqueueJob } from '../db/repos/jobs.js';
@@ -135,20 +135,21 @@ export async function recallMessage(
       }
       await closeEmptiedItem(tx, item, who, now);
     }
-    // A 档号 the recall retired that a 移交包 carried: the county archive must be sent a correction.
+    // A 档号 the recall retired that a 移交包 carried: the county archive must be sent a correction; one
+    // kept with files taken off it is a 移交后变更 too (文件已撤回: the archive's copy holds them).
     const transferred = new Map<number, string>();
     for (const item of items)
-      if (item.remaining === 0 && item.archiveRecordId !== null && item.archivalCode !== null) {
+      if (item.archiveRecordId !== null && item.archivalCode !== null) {
         const [first] = await packagesHoldingRecord(tx, item.archiveRecordId);
-        if (first)
-          transferred.set(
-            item.itemId,
-            transferredAfter(
-              plainDate(first.createdAt, now, deps.timeZone),
-              item.archivalCode,
-              deps.pageUrl?.(transfersPath(item.unitId)),
-            ),
-          );
+        if (!first) continue;
+        const on = plainDate(first.createdAt, now, deps.timeZone);
+        const url = deps.pageUrl?.(transfersPath(item.unitId));
+        transferred.set(
+          item.itemId,
+          item.remaining === 0
+            ? transferredAfter(on, item.archivalCode, url)
+            : changedAfterTransfer(on, item.archivalCode, '文件', url),
+        );
       }
     for (const item of items)
       if (item.archivalCode !== null)
@@ -156,8 +157,14 @@ export async function recallMessage(
           tx,
           item.unitId,
           (unit) =>
-            recallArchivistText(unit, item, recall.recallType, pages.get(item.itemId), deps.pageUrl) +
-            (transferred.get(item.itemId) ?? ''),
+            recallArchivistText(
+              unit,
+              item,
+              recall.recallType,
+              pages.get(item.itemId),
+              deps.pageUrl,
+              transferred.get(item.itemId),
+            ),
           ['recall-archivist', item.itemId, item.materialIds[0] ?? 0],
           now,
         );
@@ -320,13 +327,17 @@ function whereToCorrect(itemId: number, cli: string, pageUrl?: BotDeps['pageUrl'
   return link ? { inline: '', after: `请在条目页更正：${link}` } : { inline: `（${cli}）`, after: '' };
 }
 
-/** What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed. */
+/**
+ * What the archivist reads: which 件 (档号, task), what changed, what to do if it is still needed, and
+ * (`transferred`) what a 移交包 that carried it means now; each link last on its own line.
+ */
 function recallArchivistText(
   unitName: string,
   item: ItemTakenOff,
   recallType?: string,
   pages?: RecordPages,
   pageUrl?: BotDeps['pageUrl'],
+  transferred = '',
 ): string {
   const by = `被${RECALLED_BY[recallType ?? ''] ?? ''}撤回`;
   const what = `${unitName}已确认归档的 ${item.archivalCode}（${item.taskTitle}）`;
@@ -341,10 +352,13 @@ function recallArchivistText(
         : pages?.pages != null
           ? `，页数改为 ${pages.pages}`
           : '';
-  return item.remaining > 0
-    ? `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。` +
-        (check ? fix.after : '')
-    : `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。`;
+  if (item.remaining === 0)
+    return `${what}的文件都${by}，这件已撤下，档号已停用（材料已撤回）。如仍需归档，请让经办人重新发送并归档，再确认归档。${transferred}`;
+  const after = check ? fix.after : '';
+  return (
+    `${what}有 ${item.materialIds.length} 个文件${by}，已从这件中去掉，还剩 ${item.remaining} 个文件，档号不变${pagesNote}。` +
+    (transferred && after ? `${transferred}\n${after}` : `${transferred}${after}`)
+  );
 }
 
 /**

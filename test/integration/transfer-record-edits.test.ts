@@ -152,6 +152,16 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     );
     expect(recalled.status).toBe(200);
     await h.settle();
+    // The archivists are told, as of a 档号 retired after a 移交包, that it is a 移交后变更.
+    const told = await waitFor('the recall told to the archivist', () =>
+      h.fake
+        .sentMessages()
+        .filter((m) => m.receiveId === org.archivist && m.msgType === 'text')
+        .map((m) => (m.content as { text: string }).text)
+        .find((t) => t.includes(`${recalledCode}`) && t.includes('撤回')),
+    );
+    expect(told).toContain(`县档案馆保存的移交包中仍是改动前的文件（档号 ${recalledCode} 不变）`);
+    expect(told).toContain(`（已列入「移交后变更」）：${PUBLIC_URL}/units/${villageId}/transfers`);
     // Both 件 keep their 档号.
     expect(await codeOf(twoPhotos.itemId)).toBe(recalledCode);
     expect(await codeOf(described.itemId)).toBe(describedCode);

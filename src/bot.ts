@@ -165,7 +165,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
       database = await fitPool(database, openOwn, logger);
     }
     const install = await ensureInstallation(database.db, clock.now());
-    const { gateway, lastRefusal } = createLarkGateway(config, {
+    const { gateway, lastRefusal, credentialsRefused } = createLarkGateway(config, {
       logger,
       metrics,
       clock,
@@ -361,6 +361,9 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
               : 'database_unreachable';
           });
         if (config.lark.eventMode === 'ws') checks.larkConnection = ws?.connected() ?? false;
+        // Both modes: with its credentials refused (App Secret reset, app disabled) no reply or download
+        // can happen, though pushes still arrive; true again once a call succeeds.
+        checks.larkCredentials = credentialsRefused() ? 'lark_refused' : true;
         // Work paused for a missing resource: its reason codes (disk_low, store_unwritable, …).
         const waits = readiness.reasons();
         checks.resources = waits.length === 0 ? true : waits.join(',');

@@ -32,10 +32,22 @@ export function readinessDetail(
       parts.push(`与飞书的长连接没有连上（检查应用凭证和本机到 ${larkHost(larkDomain)} 的网络）`);
     else if (typeof value === 'string')
       for (const r of value.split(','))
-        parts.push(known(r) ? waitText(r, storeKind) : r === 'check_failed' ? READINESS_CHECK_FAILED : r);
+        parts.push(
+          known(r)
+            ? waitText(r, storeKind)
+            : r === 'check_failed'
+              ? READINESS_CHECK_FAILED
+              : r === 'lark_refused'
+                ? LARK_REFUSED_TEXT
+                : r,
+        );
   }
   return [...new Set(parts)].join('；');
 }
+
+/** /readyz's lark_refused: Lark refuses the app's credentials, so nothing can be sent or downloaded. */
+export const LARK_REFUSED_TEXT =
+  '飞书拒绝了应用凭证，机器人现在不能回复和下载文件（App Secret 可能被重置，或应用被停用）。请到飞书开发者后台核对 App ID 和 App Secret，改好配置文件（/etc/archive-bot/archive-bot.env 或 .env）里的 LARK_APP_SECRET 后重启机器人';
 
 /** The readiness check itself failed (the log has why: readiness check failed). */
 export const READINESS_CHECK_FAILED = '就绪检查本身出错（日志里搜 readiness check failed）';

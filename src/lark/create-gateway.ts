@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Clock } from '../ports/clock.js';
 import { LarkChatGateway } from './chat-gateway.js';
 import { createLarkClient, type LarkClient } from './client.js';
+import { CREDENTIAL_REFUSAL_CODES } from './lark-call.js';
 import { CONTACT_USER_GET } from './lark-directory.js';
 import type { PacingSlots } from './shared-pacer.js';
 
@@ -24,9 +25,15 @@ export function createLarkGateway(
   gateway: LarkChatGateway;
   /** The last time Lark refused our credentials or a scope (any API), for the operations alert. */
   lastRefusal: () => { api: string; code: number; at: Date } | undefined;
+  /**
+   * Lark refuses the app's credentials (App Secret reset, app disabled, IP not allowed) and no call has
+   * succeeded since: /readyz answers lark_refused. Undefined once any call succeeds.
+   */
+  credentialsRefused: () => { api: string; code: number } | undefined;
 } {
   const client = createLarkClient(config.lark, { logger: deps.logger });
   let last: { api: string; code: number; at: Date } | undefined;
+  let refused: { api: string; code: number } | undefined;
   const gateway = new LarkChatGateway(
     { client, logger: deps.logger, metrics: deps.metrics, clock: deps.clock },
     {
@@ -34,7 +41,11 @@ export function createLarkGateway(
       perApiPerMinute: config.lark.perApiPerMinute,
       ...(deps.installId ? { installId: deps.installId } : {}),
       ...(deps.pacingSlots ? { pacingSlots: deps.pacingSlots } : {}),
+      onAnswered: () => {
+        refused = undefined;
+      },
       onRefused: (api: string, code: number) => {
+        if (CREDENTIAL_REFUSAL_CODES.has(code)) refused = { api, code };
         // A person's name without the contact scope is an optional setup gap with its own one-time
         // notice (learnPersonName: contact_scope), not a refusal that raises and clears every hour.
         if (api === CONTACT_USER_GET && new LarkApiError(code, api).isScopeRefused) return;
@@ -42,5 +53,5 @@ export function createLarkGateway(
       },
     },
   );
-  return { client, gateway, lastRefusal: () => last };
+  return { client, gateway, lastRefusal: () => last, credentialsRefused: () => refused };
 }

@@ -23,6 +23,8 @@ export interface LarkCallOptions {
   sleep: (ms: number) => Promise<void>;
   /** Told when Lark refuses our credentials or a scope (for the operations alert). */
   onRefused?: (api: string, code: number) => void;
+  /** Told when a call was answered (Lark took our credentials again: /readyz stops saying lark_refused). */
+  onAnswered?: (api: string) => void;
   /**
    * Several instances on one PostgreSQL database: the limits are kept in the database for all of
    * them together (unset: this process keeps them alone, as on PGlite).
@@ -36,6 +38,9 @@ export interface LarkCallOptions {
  * (99991672 app scope not granted, 99991679 user scope).
  */
 export const REFUSAL_CODES = new Set([10003, 10014, 99991663, 99991664, 99991401, 99991672, 99991679]);
+
+/** The refusals of the app's credentials themselves (no call at all can succeed until they are fixed). */
+export const CREDENTIAL_REFUSAL_CODES = new Set([10003, 10014, 99991663, 99991664, 99991401]);
 
 export const defaultCallOptions: LarkCallOptions = {
   perApiPerSecond: 45,
@@ -91,7 +96,9 @@ export class LarkCaller {
       await this.pacer.takeAll(keys);
       this.metrics.inc('lark_api_calls_total', { api }, 1, 'Lark API calls (attempts), per API');
       try {
-        return await fn();
+        const answer = await fn();
+        this.opts.onAnswered?.(api);
+        return answer;
       } catch (raw) {
         const err = await toLarkError(raw, api);
         if (!(err instanceof LarkApiError)) throw err;

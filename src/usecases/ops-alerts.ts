@@ -151,7 +151,10 @@ async function tellUnrecorded(
         uuid: sendKey(key, target.receiveIdType, target.receiveId),
       });
   } catch (err) {
-    deps.logger.error({ err }, 'ops alert (database down) not delivered; will retry');
+    deps.logger.error(
+      { title: ALERT_TITLES.work_waiting, advice: detail, err },
+      'ops alert (database down) not delivered; will retry',
+    );
     return false;
   }
   deps.logger.warn({ send }, 'ops alert sent (database down, not recorded)');
@@ -203,7 +206,12 @@ async function deliverAlert(
         ).catch((err: unknown) => deps.logger.warn({ kind, err }, 'ops alert sent but not recorded'));
     }
   } catch (err) {
-    deps.logger.error({ kind, err }, 'ops alert not delivered; will retry');
+    // What the alert would have said (our own text, no secret): with Lark refusing the app's
+    // credentials this line is the only place the advice reaches the IT person.
+    deps.logger.error(
+      { kind, title: ALERT_TITLES[kind], advice: notice.detail, err },
+      'ops alert not delivered; will retry',
+    );
     return false;
   }
   deps.logger.warn({ kind, send: notice.send }, 'ops alert sent');

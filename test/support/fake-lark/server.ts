@@ -108,6 +108,11 @@ export class FakeLark {
   expireTokens(): void {
     this.state.expireTokens();
   }
+  /** The App Secret reset in the developer console: the old secret and every token issued are refused. */
+  resetAppSecret(secret: string): void {
+    this.state.opts.appSecret = secret;
+    this.state.expireTokens();
+  }
   addMessage(item: T.FakeMessageInput): T.FakeMessageItem {
     return this.state.addMessage(item);
   }

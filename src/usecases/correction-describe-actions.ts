@@ -99,7 +99,9 @@ export function correctionDescribeActions(o: {
         // The requester's answer, when this carried out their request, was enqueued with the save.
         if (v.r !== undefined) o.wakeJobs();
         const closed = v.r !== undefined && (await approvedOpenRequest(deps.db, v.i))?.id !== v.r;
-        const saved = `已保存著录${closed ? '，已告知申请人改好了' : ''}`;
+        const saved =
+          `已保存著录${closed ? '，已告知申请人改好了' : ''}` +
+          (outcome.status === 'described' && outcome.transferred ? `。${outcome.transferred}` : '');
         if (clashed.length === 0)
           return { toast: { type: 'success', content: saved }, ...(await again(`${saved}。`)) };
         // Someone changed a field since the card was drawn: theirs stays, the card shows it, and what

@@ -1,4 +1,7 @@
 import type { Db } from '../db/client.js';
+import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
+import { plainDate } from '../domain/plain-date.js';
+import { changedAfterTransfer, transfersPath } from '../domain/transfer-changes.js';
 import { DESCRIPTION_FIELD_WORDS } from '../domain/record-edit.js';
 import type { AuditEntry } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
@@ -63,6 +66,8 @@ export type DescribeItemOutcome =
       message: string;
       /** Given but changed by someone else since drawn, so left as it is now (`save: 'others'`). */
       changedMeanwhile?: (keyof DescriptionFields)[];
+      /** The 件 went out in a 移交包: this change is a 移交后变更 (said at the end of `message`). */
+      transferred?: string;
     }
   | { status: 'refused'; message: string; changedMeanwhile?: (keyof DescriptionFields)[] };
 
@@ -89,7 +94,8 @@ const MAX_TEXT = 200;
  * made from an approved 申请更正's card (`requestId`) closes it (closeApprovedRequest), no other does.
  */
 export async function describeItem(
-  deps: { db: Db; clock: Clock },
+  /** `timeZone`, `pageUrl`: the day and the 移交包 page a 移交后变更 is told with (China's, none, when not given). */
+  deps: { db: Db; clock: Clock; timeZone?: string; pageUrl?: (path: string) => string | undefined },
   input: DescribeItemInput,
 ): Promise<DescribeItemOutcome> {
   const { db } = deps;
@@ -112,9 +118,19 @@ export async function describeItem(
     throw new DomainError('nothing_to_describe', '请至少填写一项');
   const now = deps.clock.now();
   refuseWhatTheCheckWould(fields, now);
+  // A 著录 of a 件 a 移交包 carried: a 移交后变更 (著录已改), said with the answer.
+  let transferred: string | undefined;
   const refused = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
     if (record && !archivist) return { confirmedAs: record.archivalCode };
+    const [carried] = record ? await packagesHoldingRecord(tx, record.id) : [];
+    if (record && carried)
+      transferred = changedAfterTransfer(
+        plainDate(carried.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'),
+        record.archivalCode,
+        '著录',
+        deps.pageUrl?.(transfersPath(task.unitId)),
+      );
     const changedMeanwhile = input.drawn ? await changedSinceDrawn(tx, item.id, input.drawn) : [];
     if (changedMeanwhile.length > 0) {
       if (input.save !== 'others') return { changedMeanwhile };
@@ -178,7 +194,9 @@ export async function describeItem(
     itemId: item.id,
     gaps,
     message:
-      gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明',
+      (gaps.length > 0 ? `已保存说明；还缺：${gaps.map((g) => GAP_LABELS[g]).join('、')}` : '已保存说明') +
+      (transferred ? `。${transferred}` : ''),
+    ...(transferred ? { transferred } : {}),
     ...(left ? { changedMeanwhile: left } : {}),
   };
 }

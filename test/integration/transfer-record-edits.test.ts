@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     const [recalledCode, describedCode] = [await codeOf(twoPhotos.itemId), await codeOf(described.itemId)];
     // A 著录 before the package: the package carried it as it is; no change after it.
     clock.advance(MINUTE);
-    await cli('describe', '--item', String(described.itemId), '--pages', '3');
+    expect(await cli('describe', '--item', String(described.itemId), '--pages', '3')).not.toContain('移交');
     clock.advance(MINUTE);
     const first = await exportNow();
     clock.advance(MINUTE);
@@ -135,12 +135,18 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
       formValue: { title: '入户核查照片', responsible: '城关村村委会' },
     });
     expect(saved.toast.type).toBe('success');
+    // The archivist is told it is a 移交后变更.
+    expect(saved.toast.content).toContain(
+      `县档案馆保存的移交包中仍是改动前的著录（档号 ${describedCode} 不变），需要时请向县档案馆报送（已列入「移交后变更」）：${PUBLIC_URL}/units/${villageId}/transfers`,
+    );
     clock.advance(MINUTE);
-    await pageText(`/items/${twoPhotos.itemId}`, '#describe-result', async (page) => {
+    const result = await pageText(`/items/${twoPhotos.itemId}`, '#describe-result', async (page) => {
       await page.locator('#f-title').fill('入户走访照片');
       await page.locator('form#describe button[type=submit]').click();
       await page.waitForLoadState('load');
     });
+    expect(result.text).toContain('已保存说明');
+    expect(result.text).toContain(`县档案馆保存的移交包中仍是改动前的著录（档号 ${recalledCode} 不变）`);
     clock.advance(MINUTE);
     const recalled = await h.post(
       recallEvent({

@@ -142,7 +142,13 @@ export async function saveDescription(c: PageContext, d: ItemDetail): Promise<De
   if (Object.keys(changed).length === 0) return { ok: false, message: '没有改动，没有保存。', status: 200 };
   try {
     const outcome = await describeItem(
-      { db: c.deps.db, clock: c.deps.clock },
+      {
+        db: c.deps.db,
+        clock: c.deps.clock,
+        timeZone: c.deps.timeZone,
+        // The 移交包 page, as the chat's texts link it.
+        ...(c.deps.publicUrl ? { pageUrl: (path: string) => `${c.deps.publicUrl}${path}` } : {}),
+      },
       {
         ...(changed as Partial<DescribeItemInput>),
         itemId: d.item.id,

@@ -16,7 +16,10 @@ export function confirmPreviewCard(
   year: number,
   p: ConfirmPreview,
   value: ConfirmArchiveValue,
-  /** The unit's page (with web pages), where every task's 件 can be opened before they are numbered. */
+  /**
+   * The page of the 件 it would number (with web pages: /units/:id/unconfirmed), each openable before
+   * they are numbered; with `&gaps=1`, the photo groups lacking a description.
+   */
   pageUrl?: string,
   /** Why the card is drawn again (its earlier tap numbered nothing), above what it shows. */
   note?: string,
@@ -40,6 +43,7 @@ export function confirmPreviewCard(
           ]
         : []),
       ...(p.notReadyCount > p.notReady.length ? [`- 还有 ${p.notReadyCount - p.notReady.length} 组`] : []),
+      ...(p.notReadyCount > 0 && pageUrl ? [`[逐组查看、补写说明](${pageUrl}&gaps=1)`] : []),
       ...(p.failedDownloads > 0
         ? [`**${p.failedDownloads}个文件没有保存成功**，需要重新发送，不在本次确认之内。`]
         : []),

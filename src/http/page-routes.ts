@@ -2,6 +2,7 @@ import { authCallback, authLogin, authLogout } from './auth-routes.js';
 import { fileOriginal, fileThumbnail } from './file-routes.js';
 import { fourPropertiesDownload } from './four-properties-download.js';
 import { packageDownload } from './package-download.js';
+import { unconfirmedPage } from './pages/unconfirmed-page.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
@@ -96,6 +97,13 @@ export const COMPILATION_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '保存大事记条目',
     handler: chronicleSave,
+  },
+  {
+    method: 'GET',
+    path: '/units/:id/unconfirmed',
+    who: 'signed-in',
+    summary: '待确认归档的件（确认归档预览的逐项查看）',
+    handler: unconfirmedPage,
   },
   {
     method: 'GET',

@@ -96,7 +96,9 @@ async function previewCard(
     ...preview.shown,
     ...(taskId ? { t: taskId } : {}),
   };
-  const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
+  const pageUrl = deps.pageUrl?.(
+    `/units/${unit.id}/unconfirmed?year=${year}${taskId ? `&task=${taskId}` : ''}`,
+  );
   return { card: confirmPreviewCard(unit.name, year, preview, value, pageUrl, note), shown: preview.shown };
 }
 

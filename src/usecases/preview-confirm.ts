@@ -26,6 +26,7 @@ export async function previewConfirm(
     byClass.set(key, e);
   }
   const ids = new Set(cands.map((c) => c.itemId));
+  const codeOf = new Map(cands.map((c) => [c.itemId, c.taskCode]));
   const gaps = (await listPhotoGroupGaps(db, { unitPath: scope.unitPath, year: scope.year })).filter((g) =>
     ids.has(g.itemId),
   );
@@ -67,7 +68,10 @@ export async function previewConfirm(
     uncounted: uncounted.slice(0, 10),
     uncountedCount: uncounted.length,
     classes: [...byClass.values()],
-    notReady: gaps.slice(0, 10).map((g) => `${g.title}：缺${g.gaps.map((x) => GAP_LABELS[x]).join('、')}`),
+    notReady: gaps.slice(0, 10).map((g) => {
+      const code = codeOf.get(g.itemId);
+      return `${code ? `#${code} ` : ''}${g.title}：缺${g.gaps.map((x) => GAP_LABELS[x]).join('、')}`;
+    }),
     notReadyCount: gaps.length,
     failedDownloads: failed?.n ?? 0,
     shown: previewedSetOf(cands),

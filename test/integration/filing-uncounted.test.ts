@@ -181,6 +181,9 @@ describe('the filed card, file by file', () => {
     // The 保管期限 as the archivist reads it, not its code (「保管Y」).
     expect(text).toContain('综合类 · 2026年度 · 保管期限永久：2件');
     const [, url] = cardLinks(preview.content).find(([label]) => label === '逐项查看')!;
-    expect(url).toMatch(/^https:\/\/archive\.example\.cn\/units\/\d+$/);
+    // The 件 it would number, each openable (it opened the progress page, which lists no 件).
+    expect(url).toMatch(/^https:\/\/archive\.example\.cn\/units\/\d+\/unconfirmed\?year=2026$/);
+    // Its photo group has no 地点 or 人物: the line opens those alone.
+    expect(text).toContain(`[逐组查看、补写说明](${url}&gaps=1)`);
   });
 });

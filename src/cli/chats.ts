@@ -30,7 +30,7 @@ export const chatsCommand: CliCommand = {
     // `bind oc_…` alone is a chat id whose unit code was left out (the usage), not a table.
     (sub === 'bind' && a !== undefined && rest.length === 0 && (b !== undefined || !/^oc_/.test(a))),
   summary: '机器人所在的群和对应的单位：list、bind',
-  run: async ([sub, a, b], { db, out }) => {
+  run: async ([sub, a, b], { db, out, err }) => {
     if (sub === 'list') {
       const csv = a === '--csv';
       if (csv) out(`\uFEFF${CHAT_TABLE_HEADER.join(',')}`);
@@ -56,7 +56,8 @@ export const chatsCommand: CliCommand = {
         out(`${c.chatId}\t${c.active ? '在群里' : '已移出'}\t${c.name ?? ''}\t${bound}`);
       }
       // An empty list said nothing at all: the bot records a chat only from Lark's events while it runs.
-      if (!csv && groups === 0) out(NO_CHATS_YET);
+      // With --csv stdout is the table (often a file: `> 群.csv`): the hint goes to stderr, on the screen.
+      if (groups === 0) (csv ? (err ?? console.error) : out)(NO_CHATS_YET);
       if (!csv && direct > 0) out(`另有 ${direct} 个和机器人的单聊（不用绑定）`);
       return;
     }

@@ -5,6 +5,8 @@ export interface CliContext {
   db: Db;
   env: Env;
   out: (line: string) => void;
+  /** stderr: what a person must see though stdout goes to a file (`chats list --csv > 群.csv`). */
+  err?: (line: string) => void;
 }
 
 export interface CliCommand {
@@ -48,7 +50,7 @@ export interface StandaloneCliCommand {
   /** Resolves to the exit code when it is not 0 without being a failure (backup: files left out). */
   standalone: (
     args: string[],
-    ctx: Omit<CliContext, 'db'> & { err: (line: string) => void },
+    ctx: Omit<CliContext, 'db' | 'err'> & { err: (line: string) => void },
   ) => Promise<void | number>;
 }
 

@@ -123,7 +123,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     // Its audit rows name the operating-system user who ran it (and the sudo user), not only `cli`.
     const code = await asCliOperator(cliOperatorOf(io.env), () =>
-      entry.run(args, { db: database.db, env: io.env, out: io.out }),
+      entry.run(args, { db: database.db, env: io.env, out: io.out, err: io.err }),
     );
     return typeof code === 'number' ? code : 0;
   } catch (err) {

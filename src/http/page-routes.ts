@@ -2,6 +2,7 @@ import { authCallback, authLogin, authLogout } from './auth-routes.js';
 import { fileOriginal, fileThumbnail } from './file-routes.js';
 import { fourPropertiesDownload } from './four-properties-download.js';
 import { packageDownload } from './package-download.js';
+import { taskRetention } from './pages/task-retention-form.js';
 import { unconfirmedPage } from './pages/unconfirmed-page.js';
 import { albumPage } from './pages/album-page.js';
 import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
@@ -49,6 +50,13 @@ export const BROWSING_ROUTES: readonly PageRoute[] = [
     handler: unitPage,
   },
   { method: 'GET', path: '/tasks/:id', who: 'signed-in', summary: '任务与已提交的件', handler: taskPage },
+  {
+    method: 'POST',
+    path: '/tasks/:id/retention',
+    who: 'signed-in',
+    summary: '改保管期限：本村或上级单位全部的同一清单项（档案员、管理员）',
+    handler: taskRetention,
+  },
   {
     method: 'GET',
     path: '/items/:id',

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { insertAudit, type ActionSource } from '../db/repos/audit.js';
+import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
 import { lockTasksLiveRecords, setTasksRetention, tasksOfChecklistItem } from '../db/repos/task-retention.js';
 import { getUnitById } from '../db/repos/units.js';
 import { RETENTION_LABELS, type Retention } from '../domain/checklist.js';
@@ -13,7 +13,7 @@ export interface SetRetentionInput {
   itemCode: string;
   retention: Retention;
   actor: string;
-  source: ActionSource;
+  source: AuditEntry['source'];
 }
 
 export type SetRetentionOutcome =

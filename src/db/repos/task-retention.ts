@@ -60,3 +60,16 @@ export async function setTasksRetention(tx: Tx, taskIds: number[], retention: Re
   );
   return rows.length;
 }
+
+/** A task's 保管期限, its checklist item code (what `setTaskRetention` names) and its campaign's year. */
+export async function taskRetentionOf(
+  db: Db,
+  taskId: number,
+): Promise<{ retention: Retention; itemCode: string; year: number } | undefined> {
+  const [r] = await queryRows<{ retention: Retention; item_code: string; year: number }>(
+    db,
+    sql`select t.retention, t.item_code, c.year::int as year
+        from tasks t join campaigns c on c.id = t.campaign_id where t.id = ${taskId}`,
+  );
+  return r && { retention: r.retention, itemCode: r.item_code, year: Number(r.year) };
+}

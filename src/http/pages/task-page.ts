@@ -17,6 +17,7 @@ import { missingText } from '../../domain/checklist-task-state.js';
 import { personName } from '../../domain/person-name.js';
 import { lastUrges } from '../../db/repos/urge-history.js';
 import { lastUrgeNote, readersInChats, urgeOfTask } from './urge-note.js';
+import { retentionLine } from './task-retention-form.js';
 
 /**
  * GET /tasks/:id — what the task asks for, what is filed (「已提交」: the glossary's word for an officer's
@@ -69,6 +70,7 @@ export async function taskPage(c: PageContext): Promise<void> {
         </dd>
         <dt>负责人</dt>
         <dd>${owners.map((r) => personName(names, r)).join('、') || '—'}</dd>
+        ${await retentionLine(c, task.taskId, unit.path)}
       </dl>
       ${overdue && holdsRole(c.viewer, unit.path, URGE_ROLES) ? html`<p>${urgeButton(c, unit.id, urged, task.taskId, later)}</p>` : ''}
       ${lastUrgeNote(lastUrged, now, timeZone, 'full', names, readers)}

@@ -41,8 +41,10 @@ export async function correctionCardNow(
   o: { timeZone: string; note?: string; request?: number },
 ): Promise<CardResponse> {
   const [choices, description] = await Promise.all([refileChoices(deps, item), drawnDescription(deps, item)]);
-  const pageUrl = deps.pageUrl?.(`/items/${item.id}#describe`);
-  const regroupUrl = deps.pageUrl?.(`/items/${item.id}#regroup`);
+  // Opened for an approved request: the page carries it (?r=), so a 移出 / 并入 / 著录 saved there closes it.
+  const r = o.request ? `?r=${o.request}` : '';
+  const pageUrl = deps.pageUrl?.(`/items/${item.id}${r}#describe`);
+  const regroupUrl = deps.pageUrl?.(`/items/${item.id}${r}#regroup`);
   const data = correctionCard(itemFacts(item, deps.clock.now(), o.timeZone), choices, {
     description,
     ...(o.note ? { note: o.note } : {}),

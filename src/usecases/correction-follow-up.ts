@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/client.js';
 import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
-import { approvedOpenRequestsOfItem } from '../db/repos/correction-items.js';
+import { approvedOpenRequestsOfItem, type ApprovedRequest } from '../db/repos/correction-items.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { CORRECTED_CARD_JOB } from '../domain/job-types.js';
 import { enqueueNotify, textContent } from './notify.js';
@@ -63,6 +63,18 @@ export async function closeApprovedRequest(
     x.now,
   );
   return { requestId: req.id, requester: req.actor };
+}
+
+/**
+ * The approved 申请更正 `requestId` if it is still owed on `itemId` (the item page's `?r=`: a link from
+ * that request's correction card); undefined for one answered otherwise, closed, or of another item.
+ */
+export async function owedRequestOf(
+  db: Db | Tx,
+  requestId: number,
+  itemId: number,
+): Promise<ApprovedRequest | undefined> {
+  return (await approvedOpenRequestsOfItem(db, itemId)).find((r) => r.id === requestId);
 }
 
 /**

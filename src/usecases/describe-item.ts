@@ -39,8 +39,9 @@ export interface DescribeItemInput extends DescriptionFields {
   /** Where it came from, for the audit trail (`page`: the item page's 更正著录 form). */
   source?: AuditEntry['source'];
   /**
-   * The approved 申请更正 this 著录 carries out: made from that request's correction card (its 更正著录).
-   * Without it no request is closed (a 页数 fixed on the page is not what an officer asked for).
+   * The approved 申请更正 this 著录 carries out: made from that request's correction card (its 更正著录),
+   * or on the item page opened from that card (its `?r=`). Without it no request is closed (a 页数 fixed
+   * on the page is not what an officer asked for).
    */
   requestId?: number;
   /**
@@ -68,6 +69,8 @@ export type DescribeItemOutcome =
       changedMeanwhile?: (keyof DescriptionFields)[];
       /** The 件 went out in a 移交包: this change is a 移交后变更 (said at the end of `message`). */
       transferred?: string;
+      /** The approved 申请更正 it carried out (`requestId`, still owed): closed, its requester told. */
+      closedRequest?: number;
     }
   | { status: 'refused'; message: string; changedMeanwhile?: (keyof DescriptionFields)[] };
 
@@ -120,6 +123,7 @@ export async function describeItem(
   refuseWhatTheCheckWould(fields, now);
   // A 著录 of a 件 a 移交包 carried: a 移交后变更 (著录已改), said with the answer.
   let transferred: string | undefined;
+  let closedRequest: number | undefined;
   const refused = await db.transaction(async (tx) => {
     const record = await lockItemLiveRecord(tx, item.id);
     if (record && !archivist) return { confirmedAs: record.archivalCode };
@@ -161,18 +165,21 @@ export async function describeItem(
       },
     ]);
     // An archivist's 著录 from a request's card carries that request out (an officer's own does not).
-    if (archivist && input.requestId !== undefined)
-      await closeApprovedRequest(tx, {
-        itemId: item.id,
-        requestId: input.requestId,
-        actor: input.actor,
-        source,
-        unitId: task.unitId,
-        taskId: task.id,
-        label: `${task.unitName}${taskLabel(taskRef(task))}`,
-        done: photo ? `已更正第 ${photo.number} 张照片的说明` : `已更正著录（${changedText(fields)}）`,
-        now,
-      });
+    const closed =
+      archivist && input.requestId !== undefined
+        ? await closeApprovedRequest(tx, {
+            itemId: item.id,
+            requestId: input.requestId,
+            actor: input.actor,
+            source,
+            unitId: task.unitId,
+            taskId: task.id,
+            label: `${task.unitName}${taskLabel(taskRef(task))}`,
+            done: photo ? `已更正第 ${photo.number} 张照片的说明` : `已更正著录（${changedText(fields)}）`,
+            now,
+          })
+        : undefined;
+    closedRequest = closed?.requestId;
     return changedMeanwhile.length > 0 ? { saved: changedMeanwhile } : undefined;
   });
   const left = refused && 'saved' in refused ? refused.saved : undefined;
@@ -198,6 +205,7 @@ export async function describeItem(
       (transferred ? `。${transferred}` : ''),
     ...(transferred ? { transferred } : {}),
     ...(left ? { changedMeanwhile: left } : {}),
+    ...(closedRequest !== undefined ? { closedRequest } : {}),
   };
 }
 

@@ -3,7 +3,14 @@ import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { lockRegroupItems, mergeItemRows, redrawRegroupedCards } from '../db/repos/item-regroup.js';
 import { decideMerge } from '../domain/item-regroup.js';
 import type { Clock } from '../ports/clock.js';
-import { mayRegroup, NOT_ALLOWED, NOT_FOUND, type RegroupOutcome } from './split-item.js';
+import { approvedOpenRequestsOfItem } from '../db/repos/correction-items.js';
+import {
+  closeRegroupRequests,
+  mayRegroup,
+  NOT_ALLOWED,
+  NOT_FOUND,
+  type RegroupOutcome,
+} from './split-item.js';
 
 /**
  * 并入: item B's files follow item A's, in their order, and B ends (decideMerge's rules: both live, not
@@ -25,6 +32,11 @@ export async function mergeItems(
     source: ActionSource | 'page';
     /** The page's mark of A's files as it showed them (filesMark). */
     drawn?: string;
+    /**
+     * The approved 申请更正 the 并入 carries out (A's page opened from its card, `?r=`), of A or of B:
+     * closed with the merge, its requester told. One not owed on either closes nothing.
+     */
+    requestId?: number;
   },
 ): Promise<RegroupOutcome> {
   const { db } = deps;
@@ -61,11 +73,26 @@ export async function mergeItems(
       details: { intoItemId: into.row.id, materialIds },
     });
     await redrawRegroupedCards(tx, [from.row.burstId, into.row.burstId], auditId, now);
+    // The request carried out, and every request still owed on B: B is no more, so none could be carried
+    // out on it (the owed list shows live items only): its requesters hear where its files went.
+    const r = input.requestId;
+    const closedRequests = await closeRegroupRequests(
+      tx,
+      { ...base, now, done: `已把件 #${from.row.id} 并入件 #${into.row.id}，合为一件` },
+      [
+        ...(r === undefined ? [] : [[into.row.id, r] as [number, number]]),
+        ...(await approvedOpenRequestsOfItem(tx, from.row.id)).map((q): [number, number] => [
+          from.row.id,
+          q.id,
+        ]),
+      ],
+    );
     return {
       status: 'merged',
       itemId: into.row.id,
       fromItemId: from.row.id,
       moved: materialIds.length,
+      closedRequests,
       message: `已把件 #${from.row.id} 的 ${materialIds.length} 个文件并入件 #${into.row.id}，排在原有文件之后；件 #${from.row.id} 不再单独成件`,
     };
   });

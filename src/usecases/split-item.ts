@@ -3,12 +3,18 @@ import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { lockRegroupItems, splitItemRows, redrawRegroupedCards } from '../db/repos/item-regroup.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
+import type { Tx } from '../db/client.js';
+import { closeApprovedRequest } from './correction-follow-up.js';
+import { taskLabel, taskRef } from './file-burst.js';
 import { decideSplit, type RegroupRefusal } from '../domain/item-regroup.js';
 import type { Clock } from '../ports/clock.js';
 
+/** The approved 申请更正 a 移出 / 并入 closed (its requesters told), oldest first. */
+type Closed = { closedRequests: number[] };
+
 export type RegroupOutcome =
-  | { status: 'split'; itemId: number; newItemId: number; moved: number; message: string }
-  | { status: 'merged'; itemId: number; fromItemId: number; moved: number; message: string }
+  | ({ status: 'split'; itemId: number; newItemId: number; moved: number; message: string } & Closed)
+  | ({ status: 'merged'; itemId: number; fromItemId: number; moved: number; message: string } & Closed)
   | { status: 'refused'; reason: RegroupRefusal | 'not_allowed' | 'not_found'; message: string };
 
 /** Who may regroup an item: the CLI, or an archivist or admin of the item's unit or above. */
@@ -24,6 +30,35 @@ export const NOT_ALLOWED: RegroupOutcome = {
   reason: 'not_allowed',
   message: '只有本单位的档案员或管理员可以移出、并入',
 };
+
+/**
+ * Closes approved 申请更正 a 移出 / 并入 carried out (closeApprovedRequest: a `correction_done` row, the
+ * requester told 「已改好：<done>」), each `[itemId, requestId]` only while still owed on that item.
+ */
+export async function closeRegroupRequests(
+  tx: Db | Tx,
+  x: { actor: string; source: ActionSource | 'page'; taskId: number; now: Date; done: string },
+  requests: [itemId: number, requestId: number][],
+): Promise<number[]> {
+  if (requests.length === 0) return [];
+  const task = (await getTaskContext(tx as Db, x.taskId))!;
+  const closed: number[] = [];
+  for (const [itemId, requestId] of requests) {
+    const c = await closeApprovedRequest(tx, {
+      itemId,
+      requestId,
+      actor: x.actor,
+      source: x.source,
+      unitId: task.unitId,
+      taskId: task.id,
+      label: `${task.unitName}${taskLabel(taskRef(task))}`,
+      done: x.done,
+      now: x.now,
+    });
+    if (c) closed.push(c.requestId);
+  }
+  return closed;
+}
 
 /**
  * 移出: the chosen files of a filed item become a new item of the same task (decideSplit's rules).
@@ -46,6 +81,11 @@ export async function splitItem(
     source: ActionSource | 'page';
     /** The page's mark of the files it showed (filesMark): refused when they changed since. */
     drawn?: string;
+    /**
+     * The approved 申请更正 of this item the 移出 carries out (the item page opened from its card, `?r=`):
+     * closed with the split, its requester told. One not owed on the item closes nothing.
+     */
+    requestId?: number;
   },
 ): Promise<RegroupOutcome> {
   const { db } = deps;
@@ -79,11 +119,21 @@ export async function splitItem(
       details: { fromItemId: locked.row.id, materialIds },
     });
     await redrawRegroupedCards(tx, [locked.row.burstId], auditId, now);
+    const closedRequests = await closeRegroupRequests(
+      tx,
+      {
+        ...base,
+        now,
+        done: `已把其中 ${materialIds.length} 个文件移出，成为单独的一件（件 #${newItemId}）`,
+      },
+      input.requestId === undefined ? [] : [[locked.row.id, input.requestId]],
+    );
     return {
       status: 'split',
       itemId: locked.row.id,
       newItemId,
       moved: materialIds.length,
+      closedRequests,
       message: `已从件 #${locked.row.id} 移出 ${materialIds.length} 个文件，成为新的一件 #${newItemId}（同一任务；著录请在新件上填写）`,
     };
   });

@@ -194,7 +194,7 @@ const approvedOpen = (where: SQL) => sql`
                       and d.action in ('correction_done', 'correction_dropped')
                       and (d.details->>'requestId')::bigint = r.id)`;
 
-interface ApprovedRequest {
+export interface ApprovedRequest {
   id: number;
   itemId: number;
   /** The requester's open_id. */

@@ -8,6 +8,7 @@ import {
   type DescribeItemInput,
 } from '../../usecases/describe-item.js';
 import type { PageContext } from '../web-context.js';
+import { CLOSED_NOTE, requestInput, type CarriedRequest } from './carried-request.js';
 import { html, type Html } from './html.js';
 
 /** The catalogue fields the form corrects, in the catalogue's order; the photo group's add DA/T 50's. */
@@ -67,7 +68,12 @@ export type FormRedraw =
   { kind: 'typed' } | { kind: 'conflict'; fields: string[]; changes: Record<string, string> };
 
 /** 更正著录: the catalogue fields prefilled (or as typed, when a save was refused), each with its mark. */
-export function describeForm(c: PageContext, d: ItemDetail, redraw?: FormRedraw): Html {
+export function describeForm(
+  c: PageContext,
+  d: ItemDetail,
+  redraw?: FormRedraw,
+  request?: CarriedRequest,
+): Html {
   const typed = redraw?.kind === 'typed';
   const conflict = redraw?.kind === 'conflict' ? redraw : undefined;
   const shown = (k: string): string => {
@@ -80,6 +86,7 @@ export function describeForm(c: PageContext, d: ItemDetail, redraw?: FormRedraw)
   return html`<h2>更正著录</h2>
     <form method="post" action="/items/${d.item.id}/describe" class="card" id="describe">
       <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
+      ${requestInput(request)}
       <dl>
         ${fieldsOf(d).map(
           ([k, label]) =>
@@ -109,7 +116,14 @@ export function describeForm(c: PageContext, d: ItemDetail, redraw?: FormRedraw)
     </form>`;
 }
 
-export type DescribeResult = { ok: boolean; message: string; status: number; redraw?: FormRedraw };
+export type DescribeResult = {
+  ok: boolean;
+  message: string;
+  status: number;
+  redraw?: FormRedraw;
+  /** The approved 申请更正 the save carried out (the page's `r`): closed. */
+  closed?: number[];
+};
 
 /**
  * Saves what the user changed from what the form was drawn with (fieldChange against each field's
@@ -120,7 +134,12 @@ export type DescribeResult = { ok: boolean; message: string; status: number; red
  * checks it under the item's row lock): the form is drawn again as things are now, the user's text kept.
  * Other refusals come back as text.
  */
-export async function saveDescription(c: PageContext, d: ItemDetail): Promise<DescribeResult> {
+export async function saveDescription(
+  c: PageContext,
+  d: ItemDetail,
+  /** The approved 申请更正 the page carries out (CarriedRequest, checked as owed): closed by the save. */
+  requestId?: number,
+): Promise<DescribeResult> {
   const changed: Record<string, string | number> = {};
   const changes: Record<string, string> = {};
   const drawn: Record<string, string> = {};
@@ -155,9 +174,15 @@ export async function saveDescription(c: PageContext, d: ItemDetail): Promise<De
         actor: c.viewer.openId,
         source: 'page',
         drawn,
+        ...(requestId !== undefined ? { requestId } : {}),
       },
     );
-    if (outcome.status === 'described') return { ok: true, message: outcome.message, status: 200 };
+    if (outcome.status === 'described') {
+      const closed = outcome.closedRequest;
+      return closed === undefined
+        ? { ok: true, message: outcome.message, status: 200 }
+        : { ok: true, message: `${outcome.message}${CLOSED_NOTE}`, status: 200, closed: [closed] };
+    }
     if (outcome.changedMeanwhile) {
       const fields = outcome.changedMeanwhile;
       const labels = fieldsOf(d).filter(([k]) => (fields as string[]).includes(k));

@@ -17,6 +17,13 @@ import { actorLabel, unnamedPerson } from '../../domain/person-name.js';
 import { mergedInto } from '../../db/repos/item-regroup.js';
 import { postMerge, postSplit, regroupSection, type RegroupResult } from './regroup-forms.js';
 import {
+  afterSave,
+  carriedRequest,
+  requestBanner,
+  requestIdOf,
+  type CarriedRequest,
+} from './carried-request.js';
+import {
   describeAccess,
   describeForm,
   saveDescription,
@@ -43,7 +50,8 @@ const DESCRIPTION_FIELDS: [string, string][] = [
  * (<embed>), the description (著录), 档号 and the audit trail; 更正著录 for whom describeItem allows.
  */
 export async function itemPage(c: PageContext): Promise<void> {
-  await showItem(c, await visibleItem(c));
+  const d = await visibleItem(c);
+  await showItem(c, d, { request: await carriedRequest(c, d) });
 }
 
 /**
@@ -51,20 +59,26 @@ export async function itemPage(c: PageContext): Promise<void> {
  * what was saved or why not (and, when refused, the form as typed).
  */
 export async function itemDescribe(c: PageContext): Promise<void> {
-  const result = await saveDescription(c, await visibleItem(c));
-  await showItem(c, await visibleItem(c), result);
+  const d = await visibleItem(c);
+  const request = await carriedRequest(c, d);
+  const result = await saveDescription(c, d, requestIdOf(request));
+  await showItem(c, await visibleItem(c), { result, request: afterSave(request, result.closed) });
 }
 
 /** POST /items/:id/split (CSRF-checked): 移出为新件; the page again, saying what was done or why not. */
 export async function itemSplit(c: PageContext): Promise<void> {
-  const result = await postSplit(c, await visibleItem(c));
-  await showItem(c, await visibleItem(c), undefined, result);
+  const d = await visibleItem(c);
+  const request = await carriedRequest(c, d);
+  const regroup = await postSplit(c, d, requestIdOf(request));
+  await showItem(c, await visibleItem(c), { regroup, request: afterSave(request, regroup.closed) });
 }
 
 /** POST /items/:id/merge (CSRF-checked): the item named joins this one; the page again. */
 export async function itemMerge(c: PageContext): Promise<void> {
-  const result = await postMerge(c, await visibleItem(c));
-  await showItem(c, await visibleItem(c), undefined, result);
+  const d = await visibleItem(c);
+  const request = await carriedRequest(c, d);
+  const regroup = await postMerge(c, d, requestIdOf(request));
+  await showItem(c, await visibleItem(c), { regroup, request: afterSave(request, regroup.closed) });
 }
 
 async function visibleItem(c: PageContext): Promise<ItemDetail> {
@@ -88,9 +102,9 @@ async function visibleItem(c: PageContext): Promise<ItemDetail> {
 async function showItem(
   c: PageContext,
   d: ItemDetail,
-  result?: DescribeResult,
-  regroup?: RegroupResult,
+  o: { result?: DescribeResult; regroup?: RegroupResult; request?: CarriedRequest | undefined } = {},
 ): Promise<void> {
+  const { result, regroup, request } = o;
   const { timeZone } = c.deps;
   const now = c.deps.clock.now();
   const access = await describeAccess(c, d);
@@ -104,6 +118,7 @@ async function showItem(
   const archivist = holdsRole(c.viewer, d.unit.path, EDIT_ROLES);
   const body = html`${await crumbs(c, d.unit.path, html`<a href="/tasks/${d.task.id}">${d.task.code} ${d.task.title}</a>`)}
     <h1>${d.item.title}</h1>
+    ${requestBanner(request)}
     ${
       result
         ? html`<div class="card" id="describe-result" role="status">
@@ -157,12 +172,12 @@ async function showItem(
         )}
       </dl>
     </div>
-    ${access === 'form' ? describeForm(c, d, result?.redraw) : ''}
+    ${access === 'form' ? describeForm(c, d, result?.redraw, request) : ''}
     ${access === 'confirmed' ? html`<p class="muted">已确认归档，著录只能由档案员更正。</p>` : ''}
     ${shown ? html`<div class="card viewer" id="viewer">${viewer(shown)}</div>` : ''}
     <h2>材料（${d.materials.length}）</h2>
     <div class="thumbs" id="materials">${d.materials.map((m) => thumb(d.item.id, m))}</div>
-    ${regroupSection(c, d)}
+    ${regroupSection(c, d, request)}
     <h2>操作记录</h2>
     <div class="scroll">
       <table id="audit">

@@ -3,6 +3,7 @@ import { filesMark, itemIdOfInput } from '../../domain/item-regroup.js';
 import { mergeItems } from '../../usecases/merge-items.js';
 import { splitItem, type RegroupOutcome } from '../../usecases/split-item.js';
 import { holdsRole, type PageContext } from '../web-context.js';
+import { CLOSED_NOTE, requestInput, type CarriedRequest } from './carried-request.js';
 import { EDIT_ROLES } from './compilation-view.js';
 import { KIND_LABEL } from './format.js';
 import { html, type Html } from './html.js';
@@ -14,6 +15,8 @@ export interface RegroupResult {
   status: number;
   /** The item to open next: the new one after 移出. */
   link?: { href: string; text: string };
+  /** The approved 申请更正 it carried out (closed, their requesters told). */
+  closed?: number[];
 }
 
 const checkboxName = (materialId: number) => `m_${materialId}`;
@@ -25,7 +28,7 @@ const checkboxName = (materialId: number) => `m_${materialId}`;
  * Both forms carry the mark of the files as drawn (filesMark): a form sent after the files changed is
  * refused, not applied to files its user did not see.
  */
-export function regroupSection(c: PageContext, d: ItemDetail): Html | string {
+export function regroupSection(c: PageContext, d: ItemDetail, request?: CarriedRequest): Html | string {
   if (d.item.undoneAt || !holdsRole(c.viewer, d.unit.path, EDIT_ROLES)) return '';
   if (d.item.archivalCode)
     return html`<p class="muted" id="regroup-confirmed">
@@ -33,7 +36,8 @@ export function regroupSection(c: PageContext, d: ItemDetail): Html | string {
     </p>`;
   const drawn = filesMark(d.materials.map((m) => m.id));
   const csrf = html`<input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
-    <input type="hidden" name="drawn" value="${drawn}" />`;
+    <input type="hidden" name="drawn" value="${drawn}" />
+    ${requestInput(request)}`;
   return html`<h2 id="regroup">移出 / 并入</h2>
     <form method="post" action="/items/${d.item.id}/split" class="card" id="split">
       ${csrf}
@@ -68,20 +72,22 @@ function fileBox(m: PageMaterial): Html {
 }
 
 const resultOf = (o: RegroupOutcome): RegroupResult => {
+  const closed = o.status === 'refused' ? [] : o.closedRequests;
+  const done = closed.length > 0 ? { message: `${o.message}${CLOSED_NOTE}`, closed } : { message: o.message };
   if (o.status === 'split')
     return {
       ok: true,
-      message: o.message,
+      ...done,
       status: 200,
       link: { href: `/items/${o.newItemId}#describe`, text: `打开新件 #${o.newItemId}` },
     };
-  if (o.status === 'merged') return { ok: true, message: o.message, status: 200 };
+  if (o.status === 'merged') return { ok: true, ...done, status: 200 };
   const status = o.reason === 'not_allowed' ? 403 : o.reason === 'not_found' ? 404 : 409;
   return { ok: false, message: o.message, status };
 };
 
 /** POST /items/:id/split: the files ticked become a new item (splitItem, source `page`). */
-export async function postSplit(c: PageContext, d: ItemDetail): Promise<RegroupResult> {
+export async function postSplit(c: PageContext, d: ItemDetail, requestId?: number): Promise<RegroupResult> {
   const chosen = d.materials.filter((m) => c.form[checkboxName(m.id)] !== undefined).map((m) => m.id);
   // A ticked file the page drew that has left the item since: sent as its id, refused as not in the item.
   const stale = Object.keys(c.form)
@@ -98,13 +104,14 @@ export async function postSplit(c: PageContext, d: ItemDetail): Promise<RegroupR
         actor: c.viewer.openId,
         source: 'page',
         drawn: c.form.drawn ?? '',
+        ...(requestId !== undefined ? { requestId } : {}),
       },
     ),
   );
 }
 
 /** POST /items/:id/merge: the item named in 并入 joins this one (mergeItems, source `page`). */
-export async function postMerge(c: PageContext, d: ItemDetail): Promise<RegroupResult> {
+export async function postMerge(c: PageContext, d: ItemDetail, requestId?: number): Promise<RegroupResult> {
   const from = itemIdOfInput(c.form.from ?? '');
   if (from === undefined)
     return { ok: false, message: '请填写要并入的那一件的件号（如 #12）或它的页面链接', status: 400 };
@@ -117,6 +124,7 @@ export async function postMerge(c: PageContext, d: ItemDetail): Promise<RegroupR
         actor: c.viewer.openId,
         source: 'page',
         drawn: c.form.drawn ?? '',
+        ...(requestId !== undefined ? { requestId } : {}),
       },
     ),
   );

@@ -7,8 +7,15 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './db/client.js';
 import { fitPool } from './db/fit-pool.js';
-import { migrate, upgradedDatabaseText } from './db/migrate.js';
-import { refuseMovedAway } from './db/pglite-moved.js';
+import { holdsPgliteArchive, migrate, upgradedDatabaseText } from './db/migrate.js';
+import { appliedMigrations } from './db/migration-state.js';
+import {
+  refuseEmptyDatabaseBesideFiles,
+  refuseNewDatabaseBesideFiles,
+  type FilesWithoutDatabase,
+} from './db/files-without-database.js';
+import { join } from 'node:path';
+import { refuseMovedAway, withoutPassword } from './db/pglite-moved.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
@@ -137,6 +144,21 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const store = await openBlobStore(config, { minFreeBytes: config.capture.minFreeDiskBytes });
   await store.check();
   const ownsDb = !o.database;
+  // An archive's originals in the store and a database that is new or holds no material: refused before
+  // the database is created or set up (README: moving to a new machine).
+  const beside: FilesWithoutDatabase = {
+    storeText:
+      config.blobStore.kind === 'local'
+        ? join(config.dataDir, 'files')
+        : `存储桶 ${config.blobStore.bucket}${config.blobStore.prefix ? `（${config.blobStore.prefix}）` : ''}`,
+    localRoot: config.blobStore.kind === 'local' ? join(config.dataDir, 'files') : undefined,
+    databaseText: config.databaseUrl
+      ? `DATABASE_URL 指向的 PostgreSQL 数据库（${withoutPassword(config.databaseUrl)}）`
+      : `内置数据库（${join(config.dataDir, 'pglite')}）`,
+    settingsFiles: config.envFiles ?? [],
+  };
+  if (ownsDb && !config.databaseUrl && !holdsPgliteArchive(config.dataDir))
+    await refuseNewDatabaseBesideFiles(store.blobs, beside);
   const openOwn = (maxConnections: number) =>
     openDb({
       databaseUrl: config.databaseUrl,
@@ -150,6 +172,18 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (ownsDb) {
+      cleanup.push(() => database.close());
+      // An empty PostgreSQL beside DATA_DIR/pglite is migrate's own refusal (pglite_left_behind).
+      if (
+        database.kind === 'postgres' &&
+        !holdsPgliteArchive(config.dataDir) &&
+        (
+          await appliedMigrations(database.db).catch((err: { cause?: unknown }) =>
+            Promise.reject(err.cause ?? err),
+          )
+        ).count === 0
+      )
+        await refuseNewDatabaseBesideFiles(store.blobs, beside);
       const migrated = await migrate(database, config.databaseUrl, config.dataDir);
       // An upgrade's start said nothing of what it did to the database: the operator checking the log
       // afterwards learns that the older program can no longer open it (only the backup goes back).
@@ -161,7 +195,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
           },
           'database migrated',
         );
-      cleanup.push(() => database.close());
+      await refuseEmptyDatabaseBesideFiles(database.db, store.blobs, beside);
       database = await fitPool(database, openOwn, logger);
     }
     const install = await ensureInstallation(database.db, clock.now());

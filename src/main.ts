@@ -13,6 +13,8 @@ const EXIT_2_CODES = new Set([
   'data_dir_foreign_files',
   'pglite_left_behind',
   'pglite_moved',
+  // An archive's originals beside a new or empty database (a restore not run, DATABASE_URL missing).
+  'files_without_database',
   // Lark answered and refused LARK_APP_ID / LARK_APP_SECRET (10014 and the like, never a network error or a
   // 5xx): the same secret is refused every 10 s until someone edits the settings file.
   'lark_credentials_refused',

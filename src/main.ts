@@ -1,5 +1,6 @@
 import { startBot } from './bot.js';
 import { ConfigError } from './config.js';
+import { databaseConnectFailure } from './db/connect-failure.js';
 import { readEnv } from './env.js';
 import { checkDataDirWritable, checkNoUnfinishedRestore } from './data-dir-check.js';
 import { diskFullText } from './disk-full.js';
@@ -49,6 +50,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const bot = await startBot(settings.config, { settings: settings.files }).catch((err) => {
+    // PostgreSQL refused or not there: the address (password masked), why, what to check; a wrong
+    // password or a database that does not exist is exit 2 (a restart cannot fix it), a server not
+    // answering yet exit 1 (systemd retries: it may be starting).
+    const unreachable = databaseConnectFailure(err, settings.config.databaseUrl, settings.config.envFiles);
+    if (unreachable) {
+      console.error(`无法启动：${unreachable.text}`);
+      process.exit(unreachable.permanent ? 2 : 1);
+    }
     // A full disk: the folder and what to free; exit 1, so systemd starts it again once there is room.
     console.error(`无法启动：${diskFullText(err, settings.config.dataDir) ?? errorMessage(err)}`);
     // A database a newer program migrated stays so, and so do a data folder holding another user's

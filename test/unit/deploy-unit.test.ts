@@ -18,6 +18,10 @@ describe('deploy/archive-bot.service', () => {
     expect(values('ExecStart')).toEqual(['/usr/bin/node /opt/archive-bot/dist/main.js']);
     expect(values('User')).toEqual(['archive-bot']);
     expect(values('Restart')).toEqual(['on-failure']);
+    // Exit 2 (a wrong DATABASE_URL password, a database that does not exist, a bad setting) is not retried.
+    expect(values('RestartPreventExitStatus')).toEqual(['2']);
+    // A local PostgreSQL is up before the bot opens it (and stops after it).
+    expect(values('After').join(' ').split(/\s+/)).toContain('postgresql.service');
     expect(values('KillSignal')).toEqual(['SIGTERM']);
     expect(Number(values('TimeoutStopSec')[0])).toBeGreaterThan(30); // the bot's drain limit (main.ts)
     expect(values('NoNewPrivileges')).toEqual(['true']);

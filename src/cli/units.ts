@@ -3,7 +3,10 @@ import type { Env } from '../config.js';
 import type { Db } from '../db/client.js';
 import { chatTypeOf } from '../db/repos/chats.js';
 import { getUnitByCode, listUnits, updateUnitSettings, type UnitRow } from '../db/repos/units.js';
-import { localDay } from '../domain/working-days.js';
+import { localDay, type WorkingCalendar } from '../domain/working-days.js';
+import { cliWorkingCalendar } from './cli-calendar.js';
+import { endOfDay, resolveDueAt } from '../domain/checklist-due.js';
+import { getChecklist } from '../db/repos/tasks-checklists.js';
 import { setupGaps, type TasksHint } from '../db/repos/setup-gaps.js';
 import { parseUnitSettings } from '../domain/unit-settings.js';
 import { clearUnitFonds, listUnitFonds, setUnitFonds, unitHoldingFonds } from '../db/repos/fonds.js';
@@ -294,7 +297,10 @@ function inCodeOrder<U extends { id: number; code: string; path: string }>(list:
  * and a village whose chat is not bound is already a gap of its own.
  */
 async function checkCommand(deps: OrgCliDeps): Promise<number> {
-  const timeZone = loadCliSettings(deps.env ?? {}).timeZone;
+  const cli = loadCliSettings(deps.env ?? {});
+  const timeZone = cli.timeZone;
+  // As campaigns create counts working days (a year holidays.yaml lacks is guessed there and here alike).
+  const calendar = cliWorkingCalendar(cli, () => {});
   const year = Number(localDay((deps.clock ?? systemClock).now(), timeZone).slice(0, 4));
   const setup = await setupGaps(deps.db, year);
   const { villages, gaps, leaderUnits, noLeader, unboundChats, retired, tasksHint } = setup;
@@ -350,9 +356,25 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
         '村干部、档案员、领导写进人员表再 units people import（已有的不会重复）',
     );
   const taskless = gaps.filter((g) => g.noTasks);
-  if (taskless.length > 0) deps.out(tasksFixText(year, taskless, tasksHint, timeZone));
+  const now = (deps.clock ?? systemClock).now();
+  if (taskless.length > 0)
+    deps.out(
+      tasksFixText(
+        year,
+        taskless,
+        await withPastDue(deps.db, tasksHint, year, now, timeZone, calendar),
+        timeZone,
+      ),
+    );
   if (setup.householdsNoTasks.length > 0)
-    deps.out(householdTasksText(year, setup.householdsNoTasks, setup.householdHint, timeZone));
+    deps.out(
+      householdTasksText(
+        year,
+        setup.householdsNoTasks,
+        await withPastDue(deps.db, setup.householdHint, year, now, timeZone, calendar),
+        timeZone,
+      ),
+    );
   return villages === 0 || gaps.length > 0 || noLeader.length > 0 ? 1 : 0;
 }
 
@@ -364,21 +386,46 @@ async function checkCommand(deps: OrgCliDeps): Promise<number> {
 function tasksFixText(
   year: number,
   taskless: readonly { code: string }[],
-  hint: TasksHint,
+  hint: HintDue,
   timeZone: string,
 ): string {
   const create = createCommandOf(year, taskless, hint, 'village-jzfp', timeZone);
   return (
     `补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：${hint.checklist ? '' : 'npm run cli -- campaigns load-checklists，再 '}${create}` +
-    `（已有的任务不会重复${hint.deadline ? '' : '；截止日按县里的安排改'}）`
+    `（已有的任务不会重复${hint.deadline ? '' : '；截止日按县里的安排改'}${pastDueNote(hint, timeZone)}）`
   );
+}
+
+/** A hint and the checklist items whose due time has passed already (campaigns create refuses those tasks). */
+type HintDue = TasksHint & { pastDue: { count: number; first: Date } | undefined };
+
+/**
+ * Which of the hinted checklist's items would be due already if their tasks were made now: after 30 June
+ * an item due 6月30日 of this year (a fixed date), or one counted back from a deadline that has passed.
+ * `campaigns create` refuses them unless --allow-past-due, so the command shown must say so.
+ */
+async function withPastDue(
+  db: Db,
+  hint: TasksHint,
+  year: number,
+  now: Date,
+  timeZone: string,
+  calendar: WorkingCalendar,
+): Promise<HintDue> {
+  const checklist = hint.checklist ? await getChecklist(db, hint.checklist) : undefined;
+  const deadline = hint.deadline ?? endOfDay(`${year}-12-31`, timeZone);
+  const due = (checklist?.content.items ?? [])
+    .map((item) => resolveDueAt(item.due, { year, deadline }, { timeZone, calendar }))
+    .filter((at) => at.getTime() <= now.getTime())
+    .sort((a, b) => a.getTime() - b.getTime());
+  return { ...hint, pastDue: due.length > 0 ? { count: due.length, first: due[0]! } : undefined };
 }
 
 /** The `campaigns create` that gives `villages` the tasks of `hint`'s campaign or checklist (or `fallback`). */
 function createCommandOf(
   year: number,
   villages: readonly { code: string }[],
-  hint: TasksHint,
+  hint: HintDue,
   fallback: string,
   timeZone: string,
 ): string {
@@ -386,9 +433,21 @@ function createCommandOf(
   return (
     `npm run cli -- campaigns create --checklist ${hint.checklist ?? fallback} --year ${year} ` +
     `--deadline ${hint.deadline ? localDay(hint.deadline, timeZone) : `${year}-12-31`} ${units}` +
-    (hint.code && hint.code !== `${hint.checklist}-${year}` ? ` --code ${hint.code}` : '')
+    (hint.code && hint.code !== `${hint.checklist}-${year}` ? ` --code ${hint.code}` : '') +
+    (hint.pastDue ? ' --allow-past-due' : '')
   );
 }
+
+/**
+ * Why the command carries --allow-past-due: the items already due, and that their tasks start overdue
+ * (escalated to the leaders from the next working day), or the checklist copied with later dates instead.
+ */
+const pastDueNote = (hint: HintDue, timeZone: string): string =>
+  hint.pastDue
+    ? `；清单里有 ${hint.pastDue.count} 项的截止日（最早 ${localDay(hint.pastDue.first, timeZone)}）今年已过，` +
+      '所以命令带 --allow-past-due：这些任务一建好就算逾期，下一个工作日起按逾期向领导催办；' +
+      '不想这样，去掉它，复制清单改 due 再 campaigns load-checklists'
+    : '';
 
 /**
  * Villages with households but no household task this year: a note (exit code unchanged, a county may
@@ -397,7 +456,7 @@ function createCommandOf(
 function householdTasksText(
   year: number,
   villages: readonly { code: string; fullName: string }[],
-  hint: TasksHint,
+  hint: HintDue,
   timeZone: string,
 ): string {
   const named = villages
@@ -406,7 +465,7 @@ function householdTasksText(
     .join('、');
   return (
     `有农户、还没有 ${year} 年农户任务（一户一档）的村 ${villages.length} 个（${named}${villages.length > 3 ? '等' : ''}）：` +
-    `${createCommandOf(year, villages, hint, 'household-jzfp', timeZone)}（导入农户后再运行一次，已有的任务不会重复；不做一户一档的可以不管）`
+    `${createCommandOf(year, villages, hint, 'household-jzfp', timeZone)}（导入农户后再运行一次，已有的任务不会重复；不做一户一档的可以不管${pastDueNote(hint, timeZone)}）`
   );
 }
 

@@ -4,7 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { seedOrg } from './campaign-fixtures.js';
+import { seedOrg, storeChecklist } from './campaign-fixtures.js';
 
 /**
  * `campaigns create` on 6 December for a checklist with an item due 30 June made tasks overdue at once,
@@ -82,4 +82,54 @@ describe('npm run cli -- campaigns create with tasks already past due; units che
     expect(made.code, made.stderr).toBe(0);
     expect((await cli('units', 'check')).stdout).not.toContain('有农户');
   });
+
+  // After 30 June `campaigns create --checklist village-jzfp --year <this year> …` is refused (C14, due 30
+  // June, past), and `units check` recommended exactly that command. Its command carries --allow-past-due
+  // and says why, and it runs. (A checklist due 1 January stands in for C14: past every day but 1 January.)
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  it.skipIf(today.endsWith('-01-01'))(
+    'units check’s command for the villages lacking this year’s tasks adds --allow-past-due when the checklist’s dates have passed',
+    async () => {
+      await storeChecklist(
+        tdb.db,
+        `
+code: early
+title: 年初清单
+level: village
+items:
+  - { code: C01, title: 年度计划, class: 综合类, retention: 永久, kinds: [document], due: { month: 1, day: 1 } }
+  - { code: C02, title: 年终总结, class: 综合类, retention: 永久, kinds: [document] }
+`,
+        clock.now(),
+      );
+      // This year's campaign of it, made for one village on purpose (the year's archive filed late).
+      const one = await cli(
+        ...[
+          'campaigns',
+          'create',
+          '--checklist',
+          'early',
+          '--year',
+          String(year),
+          '--deadline',
+          `${year}-12-31`,
+        ],
+        ...['--units', 'V1', '--allow-past-due'],
+      );
+      expect(one.code, one.stderr).toBe(0);
+      const check = await cli('units', 'check');
+      const command =
+        `npm run cli -- campaigns create --checklist early --year ${year} --deadline ${year}-12-31 --parent X ` +
+        '--allow-past-due';
+      expect(check.stdout).toContain(
+        `补任务清单（缺的村交来的材料先保存着，有了任务才能归档）：${command}（已有的任务不会重复；` +
+          `清单里有 1 项的截止日（最早 ${year}-01-01）今年已过，所以命令带 --allow-past-due：这些任务一建好就算逾期，` +
+          '下一个工作日起按逾期向领导催办；不想这样，去掉它，复制清单改 due 再 campaigns load-checklists）\n',
+      );
+      // The command as shown runs, and the villages then have their tasks.
+      const ran = await cli(...command.replace('npm run cli -- ', '').split(' '));
+      expect(ran.code, ran.stderr).toBe(0);
+      expect((await cli('units', 'check')).stdout).not.toContain('补任务清单');
+    },
+  );
 });

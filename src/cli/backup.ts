@@ -25,13 +25,27 @@ const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   恢复中断（数据目录里留有 RESTORE-INCOMPLETE）时，再运行一次即可：先清除那次写入的内容，再完整恢复。
   备份时缺少的文件（DAMAGED.txt）恢复不了：其余照常恢复，列出它们并以退出码 3 结束。
   备份里的设置文件放到这台机器的 SCHEDULES_FILE、ARCHIVE_CONFIG、HOLIDAYS_FILE 指向的位置：
-  那里已有不同的文件时不覆盖，写不进去时（/etc/archive-bot 属于 root）给出复制的命令。`;
+  那里已有不同的文件时不覆盖，写不进去时（/etc/archive-bot 属于 root）给出复制的命令，并以退出码 4 结束。`;
 
 /**
  * Exit code of a backup that left out damaged or missing files (DAMAGED.txt), and of a restore of
  * such a backup: done, usable, incomplete (cron mails it; 1 is a failure, 2 a usage error).
  */
 export const EXIT_FILES_MISSING = 3;
+
+/**
+ * Exit code of a restore that left settings files of the backup not put back (a different file there, or
+ * one the service user may not write): the archive is restored, the county's settings are not yet.
+ */
+export const EXIT_SETTINGS_LEFT = 4;
+
+/** What `npm run verify` should count after a restore of this backup (its whole-archive 「N 条，M 个文件」). */
+const archiveLine = (a: { records: number; files: number } | undefined, restoring: boolean): string =>
+  a
+    ? `\n  档案：${restoring ? '备份时 ' : ''}${a.records} 条，${a.files} 个文件（四性检测 npm run verify 数的条数和文件数${restoring ? '：恢复后应数出同样的数' : '，恢复后用来对照'}）`
+    : restoring
+      ? '\n  档案：这个备份没有记下条数（做备份的程序较旧），四性检测的数无从对照'
+      : '';
 
 /** The warning for files a backup left out (zh-CN, several lines): which, why, what to do. */
 function damagedWarning(damaged: DamagedFile[], restoring: boolean): string {
@@ -106,7 +120,7 @@ export const backupCommand: StandaloneCliCommand = {
         : `${info.files} 个，${(info.bytes / 1024 / 1024).toFixed(1)} MB`;
     const missing = info.damaged?.length ?? 0;
     out(
-      `备份完成${missing > 0 ? `（缺少 ${missing} 个已损坏或不见了的文件）` : ''}：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）` +
+      `备份完成${missing > 0 ? `（缺少 ${missing} 个已损坏或不见了的文件）` : ''}：${dir}\n  数据库：${info.database === 'pglite' ? '内置（PGlite）' : 'PostgreSQL'}，已应用 ${info.migrations.count} 个迁移\n  文件：${files}${archiveLine(info.archive, false)}\n  校验：sha256sum -c manifest-sha256.txt（在备份目录里执行）` +
         `\n  设置：${info.settings?.length ? `${info.settings.map((s) => s.path.slice('settings/'.length)).join('、')}（settings/）` : '没有找到设置文件'}` +
         `\n  注意：${info.notInBackup}`,
     );
@@ -147,14 +161,26 @@ export const restoreCommand: StandaloneCliCommand = {
         ? `${info.files} 个，都在存储桶 ${objectStore.name}`
         : `${info.files} 个，${missing > 0 ? '都已核对' : '全部核对无误'}`) +
       (missing > 0 ? `；另有 ${missing} 个备份时已缺少，没有恢复（见下）` : '');
-    out(
-      `恢复完成：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}\n` +
-        put.done.map((line) => `  ${line}\n`).join('') +
-        `  ${RESTORE_NEXT}`,
-    );
     for (const line of put.todo) err(`注意：${line}`);
-    if (missing === 0) return 0;
-    err(damagedWarning(info.damaged!, true));
-    return EXIT_FILES_MISSING;
+    if (missing > 0) err(damagedWarning(info.damaged!, true));
+    // The summary comes last, and repeats what is still to do: a notice on standard error above a
+    // 「恢复完成」 is easily missed, and the bot then runs on the new machine's settings.
+    const left =
+      put.todo.length > 0
+        ? `  还没有放回的设置（${put.todo.length} 项，启动机器人前先照做）：\n` +
+          put.todo.map((line) => `    - ${line}\n`).join('')
+        : '';
+    out(
+      `恢复完成${put.todo.length > 0 ? '（设置没有全部放回）' : ''}：${dataDir}（备份时间 ${localDateTime(new Date(info.createdAt), settings.timeZone)}，版本 ${info.version}）\n  文件：${files}` +
+        `${archiveLine(info.archive, true)}\n` +
+        put.done.map((line) => `  ${line}\n`).join('') +
+        left +
+        `  ${RESTORE_NEXT}` +
+        (missing > 0 || put.todo.length > 0
+          ? `（退出码 ${missing > 0 ? EXIT_FILES_MISSING : EXIT_SETTINGS_LEFT}：${missing > 0 ? '有文件没能恢复' : '有设置没有放回'}）`
+          : ''),
+    );
+    if (missing > 0) return EXIT_FILES_MISSING;
+    return put.todo.length > 0 ? EXIT_SETTINGS_LEFT : 0;
   },
 };

@@ -19,6 +19,11 @@ export interface BackupInfo {
   migrations: AppliedMigrations;
   files: number;
   bytes: number;
+  /**
+   * What `npm run verify` counts in the whole archive at backup time (「N 条，M 个文件」: every 档号 record,
+   * the files of the confirmed ones), for comparing after a restore. Absent in older backups.
+   */
+  archive?: { records: number; files: number };
   /** Set when the files were in an object store (BLOB_STORE=s3); absent: DATA_DIR/files. */
   store?: { kind: 's3'; name: string; filesIncluded: boolean };
   /**

@@ -4,6 +4,7 @@ import { processUserName } from '../process-user.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { flushToDisk } from '../archive/flush-to-disk.js';
 import type { Db } from '../db/client.js';
+import { archiveTotals } from '../db/repos/archive-catalogue.js';
 import { AppError, errorMessage } from '../errors.js';
 import { diskFull } from '../disk-full.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -175,6 +176,7 @@ async function writeBackup(input: BackupInput): Promise<BackupInfo> {
       migrations,
       files: copied.files,
       bytes: copied.bytes,
+      archive: await archiveTotals(db),
       ...(store ? { store: { kind: 's3', name: store.name, filesIncluded: !listedOnly } } : {}),
       ...(damaged.length > 0 ? { damaged } : {}),
       ...(settings ? { settings, notInBackup: envFileNotSavedText(input.settings?.envFiles) } : {}),

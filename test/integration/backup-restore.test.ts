@@ -129,6 +129,14 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       expect(res.stdout).toContain('备份完成');
+      // What the 四性 check counts is recorded and said: README's 「the same counts as before」 has
+      // something to compare with (the backup said only 「文件：N 个」, the check counts 条 and 文件).
+      const counted = JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8')).archive;
+      expect(counted).toEqual({ records: 2, files: 2 });
+      expect(before[0]).toContain('（2 条，2 个文件）');
+      expect(res.stdout).toContain(
+        '\n  档案：2 条，2 个文件（四性检测 npm run verify 数的条数和文件数，恢复后用来对照）\n',
+      );
       // The manifest covers every file, sha256sum-compatible.
       const manifest = readFileSync(join(backup, 'manifest-sha256.txt'), 'utf8').trim().split('\n');
       expect(
@@ -150,6 +158,9 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.stderr).toBe('');
       expect(restored.code).toBe(0);
       expect(restored.stdout).toContain('恢复完成');
+      expect(restored.stdout).toContain(
+        '\n  档案：备份时 2 条，2 个文件（四性检测 npm run verify 数的条数和文件数：恢复后应数出同样的数）\n',
+      );
       // What to run next, as the service runs it on a server (verify elsewhere reads no database).
       expect(restored.stdout).toContain(
         '下一步：做四性检测（服务器上：sudo -u archive-bot node --env-file=/etc/archive-bot/archive-bot.env dist/cli/verify.js；电脑上：npm run verify），然后启动机器人',
@@ -262,7 +273,9 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
         ARCHIVE_CONFIG: join(newEtc, 'archive.yaml'),
         HOLIDAYS_FILE: join(newEtc, 'county', 'holidays.yaml'),
       });
-      expect(restored.code).toBe(0);
+      // The county's archive.yaml was not put back: the restore is not simply done (it said 「恢复完成」, exit 0,
+      // the notice only on standard error above it). Exit 4, and the summary, last, repeats what is left.
+      expect(restored.code).toBe(4);
       expect(readFileSync(join(newEtc, 'schedules.yaml'), 'utf8')).toBe(schedules);
       expect(readFileSync(join(newEtc, 'county', 'holidays.yaml'))).toEqual(
         readFileSync(join(oldEtc, 'holidays.yaml')),
@@ -275,6 +288,14 @@ describe.skipIf(pgUrl && !hasPgTools)('backup and restore (npm run cli -- backup
       expect(restored.stderr).toBe(
         `注意：档案设置（ARCHIVE_CONFIG，含全宗号） ${join(newEtc, 'archive.yaml')} 已存在，和备份的不同，没有覆盖。` +
           `要用备份的（原来机器的 ${join(oldEtc, 'archive.yaml')}）：install -D -m 640 -g ${group} ${join(out, 'settings/archive.yaml')} ${join(newEtc, 'archive.yaml')}（以 root 运行）\n`,
+      );
+      expect(restored.stdout).toMatch(new RegExp(`^恢复完成（设置没有全部放回）：${target}（`));
+      expect(restored.stdout).toContain(
+        '  还没有放回的设置（1 项，启动机器人前先照做）：\n' +
+          `    - ${restored.stderr.slice('注意：'.length)}`,
+      );
+      expect(restored.stdout.trim().split('\n').at(-1)).toMatch(
+        /然后启动机器人（退出码 4：有设置没有放回）$/,
       );
       // The session key is back: the cookie signed before the backup is still a session.
       expect(statSync(join(target, 'session-secret')).mode & 0o777).toBe(0o600);

@@ -142,6 +142,20 @@ export async function listScopeClasses(db: Db, scope: RecordScope): Promise<Scop
   );
 }
 
+/**
+ * What the whole-archive 四性 check counts (`npm run verify`'s 「N 条，M 个文件」): every 档号 record, and the
+ * files of the confirmed ones. A backup records them, so after a restore the check's figures can be compared.
+ */
+export async function archiveTotals(db: Db): Promise<{ records: number; files: number }> {
+  const [row] = await queryRows<{ records: number; files: number }>(
+    db,
+    sql`select (select count(*)::int from archive_records) as records,
+          (select count(*)::int from archive_records ar join filing_item_materials fim on fim.item_id = ar.item_id
+            where ar.status = 'confirmed') as files`,
+  );
+  return { records: Number(row?.records ?? 0), files: Number(row?.files ?? 0) };
+}
+
 /** What `held` read as the last 件号 of the class of `ar` (archive_records): 0 for a class not among them. */
 export function heldLastPiece(held: { classKey: string; lastPiece: number }[]): SQL {
   return held.length === 0

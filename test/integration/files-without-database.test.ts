@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli, runProcess, webhookBotEnv } from '../support/bot-process.js';
 import { processTest } from '../support/process-test.js';
+import { startLocalS3 } from '../support/s3-server.js';
 import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -71,6 +73,42 @@ describe('an archive’s files beside a new database', () => {
       await later.started();
       later.kill('SIGTERM');
       expect(await later.exit).toBe(0);
+    },
+  );
+
+  // Moving to a new machine with the files in a bucket: the bot started before the restore saw the
+  // bucket's originals beside its new database.
+  it(
+    'files in a bucket: a start on a new data folder is refused (exit 2), nothing created',
+    { timeout: 300_000 },
+    async () => {
+      const s3 = await startLocalS3();
+      t.onClose(() => s3.close());
+      const sha = '12'.repeat(32);
+      const key = `blobs/12/12/${sha}`;
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      });
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'original bytes' }));
+      client.destroy();
+      const dataDir = join(t.tmp, 's3-data');
+      const started = await runProcess(
+        process.execPath,
+        [main],
+        { ...webhookBotEnv(t.fake, dataDir), ...s3.env() },
+        t.tmp,
+      );
+      expect(started.code).toBe(2);
+      expect(started.stderr).toContain(
+        `无法启动：存储桶 archive 里有已存档的原件（如 ${key}），而内置数据库（${join(dataDir, 'pglite')}）是新的：`,
+      );
+      expect(started.stderr).toContain(
+        '确实要在空数据库上从头开始：换一个空的存储桶或 S3_PREFIX。没有写入任何内容。',
+      );
+      expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
     },
   );
 

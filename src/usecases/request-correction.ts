@@ -157,11 +157,8 @@ export async function answerCorrectionRequest(
     const pending = await pendingCorrectionRequest(tx, item.id);
     if (pending?.id !== req.id)
       return (await approvedOpenRequest(tx, item.id))?.id === req.id ? 'owed' : false;
-    // The 件 was 撤下 or 并入 another since the request (by another archivist, on a page, the CLI): 同意
-    // promised 「会帮您改好」 and nothing ever did. The request is closed and the requester told why.
-    if ((await itemForCorrection(tx, item.id))?.undone) {
-      const into = await mergedInto(tx, item.id);
-      const gone = into ? `这件材料已并入件 #${into}` : '这件材料已撤下';
+    // The answer's audit row and the requester's message: one fact.
+    const answer = async (approved: boolean, why: string, told: string) => {
       await insertAudit(tx, {
         at: now,
         actor: input.actorOpenId,
@@ -170,7 +167,7 @@ export async function answerCorrectionRequest(
         unitId: item.unitId,
         taskId: item.taskId,
         itemId: item.id,
-        details: { requestId: req.id, approved: false, reason: gone },
+        details: { requestId: req.id, approved, ...(why ? { reason: why } : {}) },
       });
       await enqueueNotify(
         tx,
@@ -178,38 +175,30 @@ export async function answerCorrectionRequest(
           receiveIdType: 'open_id',
           receiveId: req.actor,
           msgType: 'text',
-          content: textContent(
-            `您对${label}的更正申请（${req.text}）已关闭：${gone}${into ? '，请在那一件上查看' : '，不在档案里了'}。如有疑问请直接联系${archivist}。`,
-          ),
+          content: textContent(told),
           uuid: `fixans-${req.id}`,
         },
         now,
       );
+    };
+    // The 件 was 撤下 or 并入 another since the request (by another archivist, on a page, the CLI): 同意
+    // promised 「会帮您改好」 and nothing ever did. The request is closed and the requester told why.
+    if ((await itemForCorrection(tx, item.id))?.undone) {
+      const into = await mergedInto(tx, item.id);
+      const gone = into ? `这件材料已并入件 #${into}` : '这件材料已撤下';
+      await answer(
+        false,
+        gone,
+        `您对${label}的更正申请（${req.text}）已关闭：${gone}${into ? '，请在那一件上查看' : '，不在档案里了'}。如有疑问请直接联系${archivist}。`,
+      );
       return { gone };
     }
-    await insertAudit(tx, {
-      at: now,
-      actor: input.actorOpenId,
-      action: 'correction_answer',
-      source: 'card',
-      unitId: item.unitId,
-      taskId: item.taskId,
-      itemId: item.id,
-      details: { requestId: req.id, approved: input.approve, ...(reason ? { reason } : {}) },
-    });
-    const outcome = input.approve
-      ? `${archivist}已同意您对${label}的更正申请（${req.text}），会帮您改好。`
-      : `${archivist}没有同意您对${label}的更正申请（${req.text}）。${reason ? `原因：${reason}。` : ''}如有疑问请直接联系${archivist}。`;
-    await enqueueNotify(
-      tx,
-      {
-        receiveIdType: 'open_id',
-        receiveId: req.actor,
-        msgType: 'text',
-        content: textContent(outcome),
-        uuid: `fixans-${req.id}`,
-      },
-      now,
+    await answer(
+      input.approve,
+      reason,
+      input.approve
+        ? `${archivist}已同意您对${label}的更正申请（${req.text}），会帮您改好。`
+        : `${archivist}没有同意您对${label}的更正申请（${req.text}）。${reason ? `原因：${reason}。` : ''}如有疑问请直接联系${archivist}。`,
     );
     return true;
   });

@@ -20,6 +20,7 @@ import { queueStats } from '../db/repos/queue.js';
 import type { AlertSend } from '../db/schema/column-types.js';
 import { missingHolidaysText } from '../domain/holiday-advice.js';
 import { createWorkingCalendar } from '../domain/working-days.js';
+import { larkNetworkAdvice } from '../domain/lark-unreachable-text.js';
 import { DEFAULT_HOLIDAYS_FILE, holidayFilePlace, loadHolidayFile } from '../holiday-settings.js';
 import { AppError, errorMessage, LarkApiError } from '../errors.js';
 import { createLarkGateway } from '../lark/create-gateway.js';
@@ -220,7 +221,12 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
           '飞书凭证',
           `被拒绝（错误码 ${err.larkCode}）：检查 LARK_APP_ID / LARK_APP_SECRET，以及应用是否启用了机器人能力`,
         );
-      else add('fail', '飞书凭证', `无法连接飞书：${errorMessage(err)}`);
+      else
+        add(
+          'fail',
+          '飞书凭证',
+          `无法连接飞书：${larkNetworkAdvice(errorMessage(err), config.lark.domain) ?? errorMessage(err)}`,
+        );
     }
     // The operations chat is asked about only with credentials Lark accepts.
     const alerts = await alertsLine(credentialsOk ? gateway : undefined, config.alerts.opsChatId, admins);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,62 @@ describe('npm run cli -- doctor', () => {
       expect(ok.stdout).toContain('✗ 飞书凭证：被拒绝（错误码 10014）');
       expect(ok.stdout).toContain('! 数据库：内置 PGlite');
       expect(ok.stdout + ok.stderr).not.toContain('wrong-secret');
+    },
+  );
+
+  /**
+   * A county network that refuses the connection, or a gateway that inspects HTTPS with its own
+   * certificate: the line said 「无法连接飞书：bot.info: ECONNREFUSED …」 in English, with nothing to do.
+   */
+  it(
+    'says in Chinese what to do when Lark cannot be reached or its certificate is not trusted',
+    { timeout: 120_000 },
+    async () => {
+      const refusedPort = await freePort();
+      const refused = await doctor(
+        env(join(t.tmp, 'net-refused'), await freePort(), { LARK_DOMAIN: `http://127.0.0.1:${refusedPort}` }),
+      );
+      const line = (out: string) => out.split('\n').find((l) => l.startsWith('✗ 飞书凭证：')) ?? '';
+      expect(line(refused.stdout)).toBe(
+        `✗ 飞书凭证：无法连接飞书：本机到 127.0.0.1:${refusedPort} 的连接被拒绝（ECONNREFUSED）：请检查防火墙是否放行本机访问 127.0.0.1:${refusedPort} 的 443 端口（出站 HTTPS）。本机只能通过代理上网的，请网络管理员直接放行这个地址（机器人的长连接和网页登录还不能通过 HTTP 代理）`,
+      );
+
+      // An HTTPS-inspecting gateway answers with a certificate of its own, which Node does not trust.
+      const key = join(t.tmp, 'gateway.key');
+      const cert = join(t.tmp, 'gateway.crt');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      const gateway = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => s.end());
+      await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (gateway.address() as { port: number }).port;
+        const inspected = await doctor(
+          env(join(t.tmp, 'net-tls'), await freePort(), { LARK_DOMAIN: `https://127.0.0.1:${port}` }),
+        );
+        expect(line(inspected.stdout)).toMatch(
+          /^✗ 飞书凭证：无法连接飞书：127\.0\.0\.1:\d+ 的证书不被信任（DEPTH_ZERO_SELF_SIGNED_CERT）：单位网络里的上网行为管理或安全网关/,
+        );
+        expect(line(inspected.stdout)).toContain('NODE_EXTRA_CA_CERTS=根证书文件的完整路径');
+      } finally {
+        await new Promise((resolve) => gateway.close(resolve));
+      }
     },
   );
 

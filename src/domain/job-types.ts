@@ -142,7 +142,13 @@ export const UNCLEAR_TEXT_JOB = defineJob({
 export const LATE_CAPTION_JOB = defineJob({
   name: 'late-caption',
   priority: 'first',
-  payload: z.object({ burstId: z.number().int(), chatId: z.string(), messageId: z.string() }),
+  payload: z.object({
+    burstId: z.number().int(),
+    chatId: z.string(),
+    messageId: z.string(),
+    /** The text is a reply to the burst's own card: its caption, whatever photos follow. */
+    toCard: z.boolean().optional(),
+  }),
 });
 
 /** Lists a merged forward's children and captures them as materials of the same burst. */

@@ -144,9 +144,11 @@ export async function captureMessage(
         // Once the text's own caption window has passed (photos sent around it are recorded by then: a
         // newer burst's caption), before its unclear-text hint (a second later); a #code written well
         // after the photos, once the window in which photos after it read it as theirs has passed.
+        // Sent as a reply to that burst's card, it is the card's: no photos to come can claim it.
+        const toCard = !!msg.parentId && msg.parentId === burst.ackMessageId;
         const wait = lateCaptionWait(
           burst,
-          { at: msg.sentAt, coded: !!parseTaskCode(caption) },
+          { at: msg.sentAt, coded: !!parseTaskCode(caption) && !toCard },
           opts.quietWindowMs,
         );
         await enqueueJob(
@@ -154,7 +156,12 @@ export async function captureMessage(
           {
             type: LATE_CAPTION_JOB,
             key: msg.messageId,
-            payload: { burstId: burst.id, chatId: msg.chatId, messageId: msg.messageId },
+            payload: {
+              burstId: burst.id,
+              chatId: msg.chatId,
+              messageId: msg.messageId,
+              ...(toCard ? { toCard } : {}),
+            },
             runAt: new Date(Math.max(now.getTime(), msg.sentAt.getTime()) + wait.runAfterMs),
           },
           now,

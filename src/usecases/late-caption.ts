@@ -1,5 +1,5 @@
 import { setAsideBy } from '../db/repos/burst-split.js';
-import { getBurst, lockBurstStatus, newerBurstTakes } from '../db/repos/bursts.js';
+import { getBurst, lockBurstStatus, newerBurstsOf } from '../db/repos/bursts.js';
 import { filingRoundOfBurst } from '../db/repos/filings.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { captionTextOf, markLateCaption } from '../db/repos/messages.js';
@@ -51,17 +51,24 @@ export async function takeLateCaption(
     // later: domain/burst.ts lateCaptionWait), which this job waited for.
     const wait = lateCaptionWait(
       burst,
-      { at: message.sentAt, coded: !!parseTaskCode(text) },
+      { at: message.sentAt, coded: !!parseTaskCode(text) && !p.toCard },
       o.quietWindowMs,
     );
-    if (
-      await newerBurstTakes(tx, {
-        burstId: p.burstId,
-        sentAt: message.sentAt,
-        quietWindowMs: wait.newerWithinMs,
-      })
-    )
-      return 'newer' as const;
+    const newer = await newerBurstsOf(tx, {
+      burstId: p.burstId,
+      sentAt: message.sentAt,
+      withinMs: wait.newerWithinMs,
+      quietWindowMs: o.quietWindowMs,
+    });
+    if (newer.some((b) => b.near)) return 'newer' as const;
+    // Photos a while after a #code read it only when their own texts named no task (acknowledge-burst.ts):
+    // photos with 「#C07 …」 of their own leave it to this card (it was lost to both). Theirs is known once
+    // their card is claimed: until then, tried again.
+    if (newer.length > 0) {
+      if (newer.some((b) => !b.claimed))
+        throw new Error('late caption: a newer burst of the sender’s is not answered yet');
+      if (newer.some((b) => b.caption?.split('\n').includes(text))) return 'newer' as const;
+    }
     if (
       status === 'split' ||
       (await filingRoundOfBurst(tx, p.burstId)) > 0 ||

@@ -12,6 +12,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { jpeg } from '../support/photos.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -178,6 +179,48 @@ describe('a caption that arrives after the card', () => {
     await h.settle();
     expect(await burstOf(earlier)).toEqual({ caption: null, title: null, task: null });
     expect(patchesOf(card.messageId)).toEqual([]);
+  });
+
+  it('a #code typed after the card, then photos with a #code of their own: each card files by its own', async () => {
+    const earlier = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, earlier);
+    await clock.advance(60_000);
+    await postText(h, { chatId, sender: org.officer, text: '#C05 村两委会议照片' });
+    await h.settle();
+    await clock.advance(120_000);
+    // The next photos name their own task: they do not read the #C05 before them.
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '#C08 村民大会' });
+    const reply = await replyAfterQuiet(h, clock, photo);
+    expect(JSON.stringify(reply.content)).toContain('已交到');
+    expect(await burstOf(photo)).toEqual({ caption: '#C08 村民大会', title: '村民大会', task: 'C08' });
+    // Once the minutes in which photos could read it are over, the #C05 is the card's before (it was
+    // taken by neither, and nobody was told).
+    await clock.advance(LATE_CAPTION_MS);
+    await waitOnClock(
+      h,
+      clock,
+      'the earlier card filed',
+      async () => (await burstOf(earlier)).task === 'C05',
+    );
+    expect(await burstOf(earlier)).toEqual({
+      caption: '#C05 村两委会议照片',
+      title: '村两委会议照片',
+      task: 'C05',
+    });
+  });
+
+  it('a #code sent as a reply to the card is its caption at once, not after the minutes for photos to come', async () => {
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, first);
+    await clock.advance(60_000);
+    await postText(h, { chatId, sender: org.officer, text: '#C05 村两委会议照片', parentId: card.messageId });
+    await h.settle();
+    // Past its own quiet window only (well within the minutes a #code typed on its own waits).
+    await clock.advance(30_000);
+    await h.settle();
+    await waitFor('the card filed', async () => (await burstOf(first)).task === 'C05');
+    expect(card.messageId).toBeTruthy();
   });
 
   it('a text that arrives before the photos sent just before it is theirs, not the untapped card’s before', async () => {

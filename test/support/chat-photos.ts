@@ -66,13 +66,15 @@ export async function postPhoto(h: Harness, p: PhotoPost): Promise<string> {
 /** Posts a text message (a caption, a #code) from `sender` into `chatId`, stamped as postPhoto does. */
 export async function postText(
   h: Harness,
-  p: { chatId: string; sender: string; text: string },
+  /** `parentId`: sent as a reply to that message. */
+  p: { chatId: string; sender: string; text: string; parentId?: string },
 ): Promise<string> {
   const ev = messageEvent({
     appId: h.fake.appId,
     chatId: p.chatId,
     senderOpenId: p.sender,
     content: { text: p.text },
+    ...(p.parentId ? { parentId: p.parentId } : {}),
     createTimeMs: nextCreateTime(h),
   });
   const res = await h.post(ev);

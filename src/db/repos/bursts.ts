@@ -141,10 +141,17 @@ export async function previousBurstCaption(
 export async function answeredBurstOfSender(
   db: Db | Tx,
   q: { chatId: string; senderOpenId: string; since: Date },
-): Promise<{ id: number; firstAt: Date; lastAt: Date } | undefined> {
-  const [r] = await queryRows<{ id: number; first_at: Date | string; last_at: Date | string; ok: boolean }>(
+): Promise<{ id: number; firstAt: Date; lastAt: Date; ackMessageId: string | null } | undefined> {
+  const [r] = await queryRows<{
+    id: number;
+    first_at: Date | string;
+    last_at: Date | string;
+    ack_message_id: string | null;
+    ok: boolean;
+  }>(
     db,
-    sql`select b.id::int as id, b.first_at, b.last_at, b.ack_claimed_at is not null and b.status <> 'split' as ok
+    sql`select b.id::int as id, b.first_at, b.last_at, b.ack_message_id,
+          b.ack_claimed_at is not null and b.status <> 'split' as ok
         from bursts b where not exists (
             select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id)
           and b.id = (
@@ -153,25 +160,33 @@ export async function answeredBurstOfSender(
             and m.burst_id is not null
           order by m.sent_at desc, m.id desc limit 1)`,
   );
-  return r?.ok ? { id: Number(r.id), firstAt: new Date(r.first_at), lastAt: new Date(r.last_at) } : undefined;
+  return r?.ok
+    ? {
+        id: Number(r.id),
+        firstAt: new Date(r.first_at),
+        lastAt: new Date(r.last_at),
+        ackMessageId: r.ack_message_id,
+      }
+    : undefined;
 }
 
 /**
- * Whether a burst of the same sender and chat newer than `burstId` started by `sentAt` plus the quiet
- * window: a text sent then is that burst's caption (or late for it), not a late one of this burst.
+ * The sender's bursts in the chat newer than `burstId` that started by `sentAt` plus `withinMs`: whether
+ * each started within `quietWindowMs` of it (`near`), its reply was claimed, and the caption it read.
  */
-export async function newerBurstTakes(
+export async function newerBurstsOf(
   db: Db | Tx,
-  q: { burstId: number; sentAt: Date; quietWindowMs: number },
-): Promise<boolean> {
-  const [r] = await queryRows<{ n: number }>(
+  q: { burstId: number; sentAt: Date; withinMs: number; quietWindowMs: number },
+): Promise<{ near: boolean; claimed: boolean; caption: string | null }[]> {
+  return queryRows<{ near: boolean; claimed: boolean; caption: string | null }>(
     db,
-    sql`select count(*)::int as n from bursts b join bursts a on a.id = ${q.burstId}
+    sql`select b.first_at - ${q.quietWindowMs} * interval '1 millisecond' <= ${q.sentAt} as near,
+          b.ack_claimed_at is not null as claimed, b.caption
+        from bursts b join bursts a on a.id = ${q.burstId}
         where b.chat_id = a.chat_id and b.sender_open_id = a.sender_open_id and b.id <> a.id
           and b.first_at > a.first_at
-          and b.first_at - ${q.quietWindowMs} * interval '1 millisecond' <= ${q.sentAt}`,
+          and b.first_at - ${q.withinMs} * interval '1 millisecond' <= ${q.sentAt}`,
   );
-  return (r?.n ?? 0) > 0;
 }
 
 /** Whether the burst's reply was claimed: its card went out, or is going out now. */

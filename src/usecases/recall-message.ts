@@ -201,6 +201,26 @@ export async function recallMessage(
         ...captionFacts(captions),
       },
     });
+    // Each further item it took files off gets its own row (its audit trail, and 文件已撤回 after a
+    // 移交包 is read by item).
+    for (const x of items.slice(1))
+      await insertAudit(tx, {
+        ...audit,
+        unitId: x.unitId,
+        taskId: x.taskId,
+        itemId: x.itemId,
+        details: {
+          ...facts,
+          takenOff: [
+            {
+              itemId: x.itemId,
+              materialIds: x.materialIds,
+              remaining: x.remaining,
+              ...(x.archivalCode ? { archivalCode: x.archivalCode } : {}),
+            },
+          ],
+        },
+      });
     // Said under the burst's card when one went out (or is going out); an unanswered burst's card
     // is drawn later without the recalled files. Keyed by the burst and the words: photos recalled one
     // by one (each its own message, so its own recall) are told once, not once each; a different

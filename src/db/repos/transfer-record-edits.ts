@@ -37,6 +37,14 @@ const CARRIED = sql`units u join archive_records ar on ar.unit_id = u.id and ar.
   join transfer_package_records r on r.record_id = ar.id
   join transfer_packages p on p.id = r.package_id and not p.pre_check`;
 
+/**
+ * The change `a` on `ar` is not yet in the county's hands: no later 移交包 (not 预检包) carried the
+ * record after it (that one holds the record as changed).
+ */
+const notCarriedSince = sql`not exists (select 1 from transfer_package_records r2
+    join transfer_packages p2 on p2.id = r2.package_id and not p2.pre_check
+    where r2.record_id = ar.id and p2.created_at > a.at)`;
+
 /** The scope's conditions on CARRIED, each after an `and`. */
 function scopeOf(scope: RecordEditScope): SQL {
   return sql`${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
@@ -48,7 +56,8 @@ function scopeOf(scope: RecordEditScope): SQL {
 
 /**
  * The 著录已改 / 文件已撤回 changes of the scope (RecordEditAfterTransfer), oldest first, and how many in
- * all. A 著录 is read by the item's audit rows (indexed by item), a recall by its `takenOff` entries.
+ * all. Both are read by the item's audit rows (indexed by item; a recall writes one per item it took
+ * files off), a recall's counts from its `takenOff` entry for the item.
  */
 export async function recordEditsAfterTransfer(
   db: Db | Tx,
@@ -80,7 +89,7 @@ export async function recordEditsAfterTransfer(
                  (a.details->>'photo')::int as photo, null::int as files, null::int as remaining
           from ${CARRIED}
           join audit_log a on a.item_id = ar.item_id and a.action = 'describe' and a.at >= p.created_at
-          where true ${scopeOf(scope)}
+          where ${notCarriedSince} ${scopeOf(scope)}
           order by a.id, ar.id, p.created_at, p.id),
         d as (
           select distinct on (a.id, ar.id) a.id as audit_id, 'recalled' as kind, ar.id as record_id,
@@ -88,11 +97,11 @@ export async function recordEditsAfterTransfer(
                  a.at, null::json as fields, null::int as photo,
                  jsonb_array_length(e.value->'materialIds') as files, (e.value->>'remaining')::int as remaining
           from ${CARRIED}
-          join audit_log a on a.action = 'recall' and a.at >= p.created_at
+          join audit_log a on a.item_id = ar.item_id and a.action = 'recall' and a.at >= p.created_at
             and jsonb_typeof(a.details->'takenOff') = 'array'
           cross join lateral jsonb_array_elements(a.details->'takenOff') e
           where (e.value->>'itemId')::bigint = ar.item_id and (e.value->>'remaining')::int > 0
-            ${scopeOf(scope)}
+            and ${notCarriedSince} ${scopeOf(scope)}
           order by a.id, ar.id, p.created_at, p.id),
         x as (select * from c union all select * from d)
         select x.*, count(*) over () as total from x

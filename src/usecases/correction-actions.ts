@@ -79,19 +79,19 @@ const oldCardRefusal = (n: number) =>
  * The approved 申请更正 a correction tapped on a card carries out: the card's `r`; none on a card not
  * opened for one (`nr`); on a card drawn before cards named their request (neither: a request's card
  * then carried none on its 改归 / 撤下 / 免交, and every correction card closed the item's approved
- * request), the item's one approved request still owed (`old`, so the answer says its requester was
- * told), none when it has none, refused when it has several.
+ * request), the item's one approved request still owed, none when it has none, refused when it has
+ * several.
  */
 async function carriedOut(
   deps: BotDeps,
   itemId: number,
   v: Marked,
-): Promise<{ requestId: number | undefined; old: boolean } | { refused: string }> {
+): Promise<{ requestId: number | undefined } | { refused: string }> {
   const mark = markOf(v);
-  if (mark !== undefined) return { requestId: mark === 'none' ? undefined : mark, old: false };
+  if (mark !== undefined) return { requestId: mark === 'none' ? undefined : mark };
   const owed = await approvedOpenRequestsOfItem(deps.db, itemId);
   if (owed.length > 1) return { refused: oldCardRefusal(owed.length) };
-  return { requestId: owed[0]?.id, old: owed.length === 1 };
+  return { requestId: owed[0]?.id };
 }
 
 /**
@@ -219,7 +219,10 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
       ...(await correctionFor(deps, item, r)),
     };
   };
-  /** `told`: an old card's correction carried out the item's approved request (carriedOut): said so. */
+  /**
+   * `told`: the correction closed an approved request (its requester told): said so, whichever card it
+   * came from (an old card's 改归 browser and 撤下 question carry the request on by number).
+   */
   const done = (deps: BotDeps, item: ItemForCorrection, message: string, told = false): CardResponse => {
     const said = told ? `${message}；已按这件已同意的更正申请处理，已告知申请人改好了` : message;
     return {
@@ -286,7 +289,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
         if (res.status === 'refused') return error(res.message);
         // The chat's card drawn again, the filer or requester told (enqueued with the refile).
         if (res.status === 'refiled') o.wakeJobs();
-        const told = carry.old && res.status === 'refiled' && res.requestClosed !== undefined;
+        const told = res.status === 'refiled' && res.requestClosed !== undefined;
         return done(deps, (await named(deps, item.id))!, res.message, told);
       },
     }),
@@ -330,7 +333,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           return confirmedNow(deps, item.id, '撤下', carry.requestId);
         if (res.status === 'refused') return error(res.message);
         o.wakeJobs();
-        const told = carry.old && res.status === 'unfiled' && res.requestClosed !== undefined;
+        const told = res.status === 'unfiled' && res.requestClosed !== undefined;
         return done(deps, item, res.message, told);
       },
     }),
@@ -394,7 +397,7 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           return confirmedNow(deps, item.id, '免交', carry.requestId);
         if (res.status === 'refused') return error(res.message);
         if (res.status === 'waived') o.wakeJobs();
-        return done(deps, item, res.message, carry.old && res.status === 'waived');
+        return done(deps, item, res.message, res.status === 'waived' && res.requestClosed !== undefined);
       },
     }),
 

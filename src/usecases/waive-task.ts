@@ -11,8 +11,9 @@ import { closeApprovedRequest } from './correction-follow-up.js';
 import { taskLabel, taskRef, type TaskRef } from './file-burst.js';
 import { followUpWaiver, type WaiverMade } from './waiver-follow-up.js';
 
+/** `requestClosed`: the approved 申请更正 the 免交 carried out (its requester told), if one. */
 export type WaiveOutcome =
-  | { status: 'waived' | 'unwaived'; task: TaskRef; message: string }
+  | { status: 'waived' | 'unwaived'; task: TaskRef; message: string; requestClosed?: number }
   | { status: 'unchanged'; task: TaskRef; message: string }
   | { status: 'refused'; reason: 'not_allowed' | 'confirmed' | 'numbered'; message: string };
 
@@ -110,35 +111,38 @@ export async function waiveTask(
       ...(deps.quiet ? { quiet: deps.quiet } : {}),
       now,
     });
-    if (item && input.itemId !== undefined)
-      await closeApprovedRequest(tx, {
-        itemId: input.itemId,
-        requestId: input.requestId,
-        actor: input.actorOpenId,
-        source: input.source,
-        unitId: task.unitId,
-        taskId: task.id,
-        label: `${task.unitName}${taskLabel(ref)}`,
-        done: `${taskLabel(ref)}已设为免交（${reason}）`,
-        now,
-      });
-    return true;
+    const closed =
+      item && input.itemId !== undefined
+        ? await closeApprovedRequest(tx, {
+            itemId: input.itemId,
+            requestId: input.requestId,
+            actor: input.actorOpenId,
+            source: input.source,
+            unitId: task.unitId,
+            taskId: task.id,
+            label: `${task.unitName}${taskLabel(ref)}`,
+            done: `${taskLabel(ref)}已设为免交（${reason}）`,
+            now,
+          })
+        : undefined;
+    return { closed: closed?.requestId };
   });
-  if (typeof changed === 'object' && changed.numbered)
-    return {
-      status: 'refused',
-      reason: 'numbered',
-      message: numberedRefusal(taskLabel(ref), changed.numbered, input.source),
-    };
-  if (typeof changed === 'object')
-    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(changed.confirmed) };
   if (!changed)
     return {
       status: 'unchanged',
       task: ref,
       message: `${taskLabel(ref)}${waive ? '已是免交' : '本来就不是免交'}`,
     };
+  if (changed.numbered)
+    return {
+      status: 'refused',
+      reason: 'numbered',
+      message: numberedRefusal(taskLabel(ref), changed.numbered, input.source),
+    };
+  if (changed.confirmed !== undefined)
+    return { status: 'refused', reason: 'confirmed', message: confirmedRefusal(changed.confirmed) };
+  const closed = changed.closed !== undefined ? { requestClosed: changed.closed } : {};
   return waive
-    ? { status: 'waived', task: ref, message: `${taskLabel(ref)}已设为免交（${reason}）` }
-    : { status: 'unwaived', task: ref, message: `${taskLabel(ref)}已恢复为需归档` };
+    ? { status: 'waived', task: ref, message: `${taskLabel(ref)}已设为免交（${reason}）`, ...closed }
+    : { status: 'unwaived', task: ref, message: `${taskLabel(ref)}已恢复为需归档`, ...closed };
 }

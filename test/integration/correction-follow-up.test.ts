@@ -13,6 +13,8 @@ import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const HOUR = 3600_000;
+/** A correction's answer when it closed an approved request. */
+const TOLD = '已按这件已同意的更正申请处理，已告知申请人改好了';
 
 /**
  * A correction made away from the village chat (改归 / 撤下 through 查, in a direct chat) reaches the
@@ -410,7 +412,7 @@ describe('what follows a correction', () => {
     const moved = await clickDirect(org.archivist, { a: 'fix-refile', i: refiled.itemId, t: to!.id });
     expect(moved.toast).toEqual({
       type: 'success',
-      content: expect.stringContaining('已按这件已同意的更正申请处理，已告知申请人改好了'),
+      content: expect.stringContaining(TOLD),
     });
     await h.settle();
     expect(await closings(refiled.itemId)).toEqual([
@@ -422,14 +424,29 @@ describe('what follows a correction', () => {
     ]);
     await waitFor('the requester told', () => sentTo(org.officer, `改归到「${to!.code} `)[0]);
 
-    // 撤下: its question carries the request on; 确定撤下 carries it out.
+    // The old card's task browser carries the request on by number; the 改归 chosen there carries it
+    // out, and its answer says the requester was told (it said nothing of the requester).
+    const browsed = await fileOnePhoto();
+    const requestB = requestOf(await approvedRequest(browsed.fix, '旧卡片浏览改归'));
+    const [toB] = await otherTasks(browsed.itemId);
+    const browser = await clickDirect(org.archivist, { a: 'fix-browse', i: browsed.itemId, h: 0 });
+    const taskButton = [...JSON.stringify(browser.card.data).matchAll(/"value":(\{"a":"fix-refile"[^}]*\})/g)]
+      .map((m) => JSON.parse(m[1]!) as Record<string, unknown>)
+      .find((v) => v.t === toB!.id);
+    expect(taskButton).toMatchObject({ r: requestB });
+    const chosen = await clickDirect(org.archivist, taskButton!);
+    expect(chosen.toast).toEqual({ type: 'success', content: expect.stringContaining(TOLD) });
+    expect(await closings(browsed.itemId)).toEqual([
+      { action: 'correction_done', request_id: requestB, done: expect.stringContaining('改归到') },
+    ]);
+
+    // 撤下: its question carries the request on; 确定撤下 carries it out, and says the requester was told.
     const unfiled = await fileOnePhoto();
     const requestU = requestOf(await approvedRequest(unfiled.fix, '旧卡片撤下'));
     const ask = await clickDirect(org.archivist, { a: 'fix-unfile', i: unfiled.itemId });
     expect(actionValue(ask.card.data, 'fix-unfile').r).toBe(requestU);
-    expect(
-      (await clickDirect(org.archivist, { a: 'fix-unfile', i: unfiled.itemId, sure: 1 })).toast.type,
-    ).toBe('success');
+    const sure = await clickDirect(org.archivist, actionValue(ask.card.data, 'fix-unfile'));
+    expect(sure.toast).toEqual({ type: 'success', content: expect.stringContaining(TOLD) });
     await h.settle();
     expect(await closings(unfiled.itemId)).toEqual([
       { action: 'correction_done', request_id: requestU, done: expect.stringContaining('撤下这件材料') },
@@ -443,7 +460,7 @@ describe('what follows a correction', () => {
       { a: 'fix-waive', i: waived.itemId },
       { formValue: { reason: '本户已迁出' } },
     );
-    expect(w.toast.type).toBe('success');
+    expect(w.toast).toEqual({ type: 'success', content: expect.stringContaining(TOLD) });
     await h.settle();
     expect(await closings(waived.itemId)).toEqual([
       {
@@ -511,7 +528,7 @@ describe('what follows a correction', () => {
     const res = await clickDirect(org.archivist, actionValue(approved.card.data, 'fix-waive'), {
       formValue: { reason: '本村没有此项' },
     });
-    expect(res.toast.type).toBe('success');
+    expect(res.toast).toEqual({ type: 'success', content: expect.stringContaining(TOLD) });
     await h.settle();
     const told = await waitFor('told after 免交', () => sentTo(org.officer, '已设为免交（本村没有此项）')[0]);
     expect(JSON.stringify(told.content)).toContain('您申请更正的城关村');
@@ -521,6 +538,23 @@ describe('what follows a correction', () => {
         request_id: Number(actionValue(approved.card.data, 'fix-describe').r),
         done: expect.stringContaining('已设为免交'),
       },
+    ]);
+
+    // The request closed meanwhile (不用改了): 免交 on its card still waives, and does not say the
+    // requester was told of it.
+    const closedFirst = await fileOnePhoto();
+    const approvedC = await approvedRequest(closedFirst.fix, '这项也没有');
+    await clickDirect(org.archivist, actionValue(approvedC.card.data, 'fix-drop'), {
+      formValue: { reason: '先不改' },
+    });
+    const late = await clickDirect(org.archivist, actionValue(approvedC.card.data, 'fix-waive'), {
+      formValue: { reason: '本村也没有' },
+    });
+    expect(late.toast.type).toBe('success');
+    expect(late.toast.content).toContain('已设为免交（本村也没有）');
+    expect(late.toast.content).not.toContain('告知申请人');
+    expect(await closings(closedFirst.itemId)).toEqual([
+      { action: 'correction_dropped', request_id: expect.any(Number), done: null },
     ]);
   });
   /**

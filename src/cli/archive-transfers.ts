@@ -7,7 +7,7 @@ import {
 import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
 import { packageSizeText } from '../domain/package-size-text.js';
-import { sentWhereText } from '../domain/transfer-changes.js';
+import { handoverText, sentWhereText } from '../domain/transfer-changes.js';
 import { recordEditsAfterTransfer } from '../db/repos/transfer-record-edits.js';
 import { recordEditText } from '../domain/record-edit.js';
 
@@ -26,14 +26,20 @@ export async function listTransfers(
   const when = (at: Date) => localDateTime(at, timeZone).slice(0, 16);
   const packages = await listTransferPackages(ctx.db, where);
   ctx.out(`移交包记录 ${packages.length} 个${packages.length ? '（新的在前）：' : ''}`);
+  if (packages.some((p) => !p.preCheck && !p.handedAt && !p.voidedAt))
+    ctx.out(
+      '  （已生成、未记录移交的包：交给县档案馆后用 archive transfers --handed 包号 --date YYYY-MM-DD ' +
+        '--receiver 接收单位和接收人 记录；不移交的用 --void 包号 --reason 原因 作废）',
+    );
   for (const p of packages) {
     const who = p.source === 'cli' ? '命令行' : `群聊 ${p.actorName ?? p.actor}`;
     const sent = p.sentAt ? `，${sentWhereText(p.sentChatId)}（${when(p.sentAt)}）` : '';
     const size = packageSizeText(p);
+    const state = handoverText(p, (at) => localDateTime(at, timeZone).slice(0, 10));
     ctx.out(
       `  #${p.id} ${when(p.createdAt)} ${p.unitName}（${p.unitCode}）${p.year}年度 ` +
         `${p.preCheck ? '预检包（四性检测不通过，不得移交）' : '移交包'} 全宗 ${p.fondsCodes}，${p.records} 件` +
-        `${size ? `，${size}` : ''}；` +
+        `${size ? `，${size}` : ''}${state ? `；${state}` : ''}；` +
         `${who}${sent}\n     数字摘要 ${p.digest}\n     ${p.outDir}`,
     );
   }

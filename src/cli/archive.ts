@@ -14,6 +14,7 @@ import { regroupLine, runRegroup } from './archive-regroup.js';
 import { listTransfers } from './archive-transfers.js';
 import { NOTE_MAX, reportTransferCorrection } from '../usecases/report-transfer-correction.js';
 import { unreportTransferCorrection } from '../usecases/unreport-transfer-correction.js';
+import { recordPackageHandover, voidPackage } from '../usecases/record-package-handover.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import { unconfirmSeveral } from '../usecases/unconfirm-several.js';
@@ -38,6 +39,10 @@ export const ARCHIVE_USAGE = `用法:
   archive transfers --reported 条目ID [--note 报送方式]           该条目的移交后变更已向县档案馆报送更正
                                                                  （--note：如函件文号，最多 100 字）
   archive transfers --unmark 条目ID                               撤销该条目的「已报送更正」标记（重新待报送）
+  archive transfers --handed 包号 --date YYYY-MM-DD --receiver 接收单位和接收人
+                                                                 记录这个移交包已移交县档案馆（导出只是生成，
+                                                                 移交后才算县档案馆保存的包）
+  archive transfers --void 包号 --reason 原因                     作废一个生成后没有移交的包（文件夹不删除）
   archive refile --item ID --task 任务编号 [--year YYYY] [--request 申请号 | --keep-request]
                                                                  改归到本单位另一项任务
   archive unfile --item ID [--reason 原因] [--request 申请号 | --keep-request]
@@ -88,6 +93,9 @@ const OPTIONS = {
   files: { type: 'string' },
   from: { type: 'string' },
   unmark: { type: 'string' },
+  handed: { type: 'string' },
+  receiver: { type: 'string' },
+  void: { type: 'string' },
   request: { type: 'string' },
   'keep-request': { type: 'boolean' },
 } as const;
@@ -129,6 +137,15 @@ function archiveLine(args: readonly string[]) {
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
     if ((v.reported !== undefined || v.unmark !== undefined) && sub !== 'transfers') throw usage();
     if (v.reported !== undefined && v.unmark !== undefined) throw usage();
+    // --handed N --date D --receiver R: 已移交; --void N --reason R: 作废 (transfers only, one at a time).
+    const marks = [v.reported, v.unmark, v.handed, v.void].filter((x) => x !== undefined).length;
+    if ((v.handed !== undefined || v.void !== undefined) && (sub !== 'transfers' || marks > 1)) throw usage();
+    if (sub === 'transfers' && v.handed !== undefined && (v.date === undefined || v.receiver === undefined))
+      throw usage();
+    if (v.receiver !== undefined && v.handed === undefined) throw usage();
+    if (sub === 'transfers' && v.date !== undefined && v.handed === undefined) throw usage();
+    if (sub === 'transfers' && v.void !== undefined && v.reason === undefined) throw usage();
+    if (sub === 'transfers' && v.reason !== undefined && v.void === undefined) throw usage();
     if (v.files !== undefined && sub !== 'split') throw usage();
     if (v.from !== undefined && sub !== 'merge') throw usage();
     if ((v.request !== undefined || v['keep-request'] !== undefined) && sub !== 'refile' && sub !== 'unfile')
@@ -145,6 +162,8 @@ function archiveLine(args: readonly string[]) {
   const photo = positiveInt('photo', v.photo);
   const reported = positiveInt('reported', v.reported);
   const unmark = positiveInt('unmark', v.unmark);
+  const handed = positiveInt('handed', v.handed);
+  const voided = positiveInt('void', v.void);
   positiveInt('request', v.request);
   if (sub === 'transfers' && v.note !== undefined && v.note.replace(/\s+/g, ' ').trim().length > NOTE_MAX)
     throw new AppError('usage', `--note 太长：报送方式最多 ${NOTE_MAX} 字`);
@@ -153,7 +172,7 @@ function archiveLine(args: readonly string[]) {
   const unconfirm = sub === 'unconfirm' ? unconfirmLine(parsed) : undefined;
   checkCorrectionLine(sub, v, item, year);
   const regroup = regroupLine(sub, v, item);
-  return { sub, v, year, item, pages, photo, reported, unmark, regroup, unconfirm };
+  return { sub, v, year, item, pages, photo, reported, unmark, handed, voided, regroup, unconfirm };
 }
 
 /**
@@ -175,7 +194,8 @@ function unconfirmLine(parsed: Record<string, string | string[] | undefined>) {
 
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
-  const { sub, v, year, item, pages, photo, reported, unmark, regroup, unconfirm } = archiveLine(args);
+  const { sub, v, year, item, pages, photo, reported, unmark, handed, voided, regroup, unconfirm } =
+    archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
     const unit = v.unit ? await getUnitByCode(ctx.db, v.unit) : undefined;
@@ -288,6 +308,23 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       ctx.out(res.message);
       return;
     }
+    if (handed !== undefined || voided !== undefined) {
+      // 已移交 (the day and who received it) or 作废 of one recorded package.
+      const stateDeps = { ...deps, timeZone: loadCliSettings(ctx.env).timeZone };
+      const who = { actor: 'cli', source: 'cli' as const };
+      const res =
+        handed !== undefined
+          ? await recordPackageHandover(stateDeps, {
+              ...who,
+              packageId: handed,
+              day: v.date!,
+              receiver: v.receiver!,
+            })
+          : await voidPackage(stateDeps, { ...who, packageId: voided!, reason: v.reason! });
+      if (res.status === 'refused') throw new AppError('refused', res.message);
+      ctx.out(res.message);
+      return;
+    }
     const unit = v.unit ? await unitOf() : undefined;
     await listTransfers(ctx, { unit, year }, loadCliSettings(ctx.env).timeZone);
     return;
@@ -325,11 +362,13 @@ export const archiveCommand: CliCommand = {
   wellFormed: (args) => archiveLine(args) !== undefined,
   summary:
     '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、split、merge、files、waive、retention、transfers、drop-request',
-  // `transfers --reported N` / `--unmark N` write (mark a correction reported, or take it back); the
-  // listing only reads.
+  // `transfers --reported N` / `--unmark N` write (mark a correction reported, or take it back), as do
+  // `--handed N` / `--void N` (a package handed over, or voided); the listing only reads.
   readsOnly: (args) =>
     args[0] === 'files' ||
     (args[0] === 'transfers' &&
-      !args.some((a) => ['--reported', '--unmark'].some((o) => a === o || a.startsWith(`${o}=`)))),
+      !args.some((a) =>
+        ['--reported', '--unmark', '--handed', '--void'].some((o) => a === o || a.startsWith(`${o}=`)),
+      )),
   run: runArchiveCommand,
 };

@@ -105,7 +105,11 @@ export function runExport(argv: readonly string[], io: CliIo & { progress?: Prog
             `${(res.bytes / 1024 / 1024).toFixed(1)} MB，${secs.toFixed(1)} 秒；数字摘要（SHA-256）${res.digest}`,
         );
         io.out(
-          `  已记录为移交包 #${res.packageId}（npm run cli -- archive transfers 查看移交记录和移交后变更）`,
+          res.preCheck
+            ? `  已记录为预检包 #${res.packageId}（npm run cli -- archive transfers 查看移交记录和移交后变更）`
+            : `  已记录为移交包 #${res.packageId}：已生成，尚未记录移交（npm run cli -- archive transfers 查看）。` +
+                `交给县档案馆后执行 npm run cli -- archive transfers --handed ${res.packageId} --date YYYY-MM-DD ` +
+                `--receiver 接收单位和接收人 记录；不移交的用 --void ${res.packageId} --reason 原因 作废`,
         );
         if (res.ownerNotKept)
           io.out(

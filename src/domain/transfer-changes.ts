@@ -52,3 +52,19 @@ export const sentDirectly = (sentChatId: string | null | undefined): boolean =>
 /** 「已私信发给导出人」 or 「已发送到群」, for a sent package's line in the 移交包 lists. */
 export const sentWhereText = (sentChatId: string | null | undefined): string =>
   sentDirectly(sentChatId) ? '已私信发给导出人' : '已发送到群';
+
+/** A recorded package's handover state as its rows say it (a 预检包 says nothing: it is never handed over). */
+export function handoverText(
+  p: {
+    preCheck: boolean;
+    handedAt: Date | null;
+    handedTo: string | null;
+    voidedAt: Date | null;
+    voidReason: string | null;
+  },
+  day: (at: Date) => string,
+): string {
+  if (p.voidedAt) return `已作废（${day(p.voidedAt)}${p.voidReason ? `：${p.voidReason}` : ''}）`;
+  if (p.handedAt) return `已移交（${day(p.handedAt)}，接收：${p.handedTo ?? '未记录'}）`;
+  return p.preCheck ? '' : '已生成，未记录移交';
+}

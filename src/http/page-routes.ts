@@ -9,6 +9,7 @@ import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
 import { itemDescribe, itemMerge, itemPage, itemSplit } from './pages/item-page.js';
 import { packagePage } from './pages/package-page.js';
+import { packageHandover, packageVoid } from './pages/package-handover.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
 import { transfersPage, transfersReport, transfersUnmark } from './pages/transfers-page.js';
@@ -151,6 +152,20 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '一个移交包：范围、四性检测、单位和档号范围、移交后变更、发送',
     handler: packagePage,
+  },
+  {
+    method: 'POST',
+    path: '/transfers/:id/handover',
+    who: 'signed-in',
+    summary: '一个移交包：记录已移交（日期、接收单位和接收人）',
+    handler: packageHandover,
+  },
+  {
+    method: 'POST',
+    path: '/transfers/:id/void',
+    who: 'signed-in',
+    summary: '一个移交包：作废（生成后没有移交）',
+    handler: packageVoid,
   },
   {
     method: 'GET',

@@ -130,7 +130,7 @@ export async function describeItem(
     const [carried] = record ? await packagesHoldingRecord(tx, record.id) : [];
     if (record && carried)
       transferred = changedAfterTransfer(
-        plainDate(carried.createdAt, now, deps.timeZone ?? 'Asia/Shanghai'),
+        plainDate(carried.handedAt, now, deps.timeZone ?? 'Asia/Shanghai'),
         record.archivalCode,
         '著录',
         deps.pageUrl?.(transfersPath(task.unitId)),

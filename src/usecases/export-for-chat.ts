@@ -365,9 +365,22 @@ function summaryLines(
         : `文件较大，未通过聊天发送（上限 ${sizeText(o.limit)}），已保存在服务器上，请联系系统管理员取用。`,
     // This package's own page, and the unit's records and 移交后变更 owed, one tap away on a phone (the
     // pages ask for sign-in).
+    // Made is not handed over: only a package recorded as 已移交 is what the county archive holds.
+    ...(res.preCheck ? [] : [handoverHint(res.packageId, packageUrl)]),
     ...(packageUrl ? [`这个包的详情：${packageUrl}`] : []),
     ...(transfersUrl ? [`移交包记录和移交后变更：${transfersUrl}`] : []),
   ];
+}
+
+/** How to record that this 移交包 was handed over (its page when PUBLIC_URL is set, else the command line). */
+export function handoverHint(packageId: number, packageUrl: string | undefined): string {
+  return (
+    `这个移交包（#${packageId}）现在只是生成了，还没有记录移交。交给县档案馆后，` +
+    (packageUrl
+      ? '请打开下面「这个包的详情」，填写移交日期和接收人，点「已移交」；只是查看、不移交的包可以在那里作废。'
+      : `请系统管理员在服务器上执行 archive transfers --handed ${packageId} --date 移交日期 --receiver 接收单位和接收人 记录；` +
+        `不移交的可用 archive transfers --void ${packageId} --reason 原因 作废。`)
+  );
 }
 
 /**

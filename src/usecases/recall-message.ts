@@ -142,7 +142,7 @@ export async function recallMessage(
       if (item.archiveRecordId !== null && item.archivalCode !== null) {
         const [first] = await packagesHoldingRecord(tx, item.archiveRecordId);
         if (!first) continue;
-        const on = plainDate(first.createdAt, now, deps.timeZone);
+        const on = plainDate(first.handedAt, now, deps.timeZone);
         const url = deps.pageUrl?.(transfersPath(item.unitId));
         transferred.set(
           item.itemId,

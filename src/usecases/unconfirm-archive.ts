@@ -164,7 +164,7 @@ export function withdrawnOutcome(
   const transferred =
     first &&
     transferredAfter(
-      plainDate(first.createdAt, now, deps.timeZone),
+      plainDate(first.handedAt, now, deps.timeZone),
       record.archivalCode,
       deps.pageUrl?.(transfersPath(record.unitId)),
     );

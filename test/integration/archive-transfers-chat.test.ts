@@ -11,6 +11,8 @@ import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
+import { cliInProcess, handOverArgs } from '../support/cli-in-process.js';
+import { localDay } from '../../src/domain/working-days.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 
@@ -78,6 +80,14 @@ describe('transfer packages in the chat: 导出 recorded, 撤销确认 of a tran
       sql`select id::int as id, actor, source, sent_chat_id as sent from transfer_packages`,
     );
     expect(pkg).toMatchObject({ actor: org.archivist, source: 'chat', sent: org.archivist });
+    const packageId = pkg!.id;
+    // Handed to the county archive the day it was made (only a handed-over package is what it holds).
+    const handed = await cliInProcess(
+      ['archive', ...handOverArgs(packageId, localDay(clock.now(), 'Asia/Shanghai'))],
+      {},
+      h.db,
+    );
+    expect(handed.code, handed.stderr).toBe(0);
     // Its size as recorded is what is on disk in its folder, summed here; the answer says it plainly.
     const [size] = await queryRows<{ bytes: number | string; files: number; outDir: string }>(
       h.db.db,

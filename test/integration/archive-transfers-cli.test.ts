@@ -7,7 +7,7 @@ import { queryRows } from '../../src/db/client.js';
 import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
 import { packageSizeText } from '../../src/domain/package-size-text.js';
 import { plainDate } from '../../src/domain/plain-date.js';
-import { cliInProcess, exportInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, exportInProcess, handOverArgs } from '../support/cli-in-process.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
 import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
@@ -25,8 +25,18 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
   let out: string;
   const env = () => ({ DATA_DIR: f.dataDir, TZ: 'Asia/Shanghai', ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
   const cli = (...args: string[]) => cliInProcess(['archive', ...args], env(), f.tdb);
-  const exportTo = (name: string) =>
-    exportInProcess(['--unit', 'V1', '--year', '2025', '--out', join(out, name)], env(), f.tdb);
+  // Each package is handed to the county archive once made (archive transfers --handed): only a handed
+  // package's 档号 retired later are owed corrections.
+  const exportTo = async (name: string) => {
+    const res = await exportInProcess(
+      ['--unit', 'V1', '--year', '2025', '--out', join(out, name)],
+      env(),
+      f.tdb,
+    );
+    const made = /已记录为移交包 #(\d+)/.exec(res.stdout)?.[1];
+    if (made) expect((await cli(...handOverArgs(made))).code).toBe(0);
+    return res;
+  };
   const pdf = () => ({ bytes: minimalPdf(1), kind: 'document' as const, mime: 'application/pdf' });
   const packages = () =>
     queryRows<{
@@ -104,7 +114,8 @@ describe('transfer packages on record (npm run export, archive unconfirm, archiv
     expect(list.stdout).toContain(`#${p!.id} `);
     // With its size on disk, the folder summed here.
     const size = packageSizeText(filesOnDisk(join(out, 'first')))!;
-    expect(list.stdout).toContain(`2025年度 移交包 全宗 A182，2 件，${size}；命令行`);
+    expect(list.stdout).toContain(`2025年度 移交包 全宗 A182，2 件，${size}；已移交（`);
+    expect(list.stdout).toContain('接收：县档案馆 王五）；命令行');
     expect(list.stdout).toContain(`数字摘要 ${digest}`);
     expect(list.stdout).toContain(join(out, 'first'));
     expect(list.stdout).toContain('移交后变更：无');

@@ -7,7 +7,7 @@ import type { DocxToPdf } from '../../src/archive/docx-to-pdf.js';
 import { queryRows } from '../../src/db/client.js';
 import { liveRecordOfItem } from '../../src/db/repos/archive-records.js';
 import { exportTransferPackage } from '../../src/usecases/export-transfer-package.js';
-import { cliInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, handOverArgs } from '../support/cli-in-process.js';
 import { createArchiveFixture, minimalPdf, type ArchiveFixture } from './archive-fixtures.js';
 import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 
@@ -44,7 +44,9 @@ describe('two exports at once: a 移交后变更 is stated by one package only',
     const items = [await f.fileItem(f.task.doc, [pdf()]), await f.fileItem(f.task.doc, [pdf()])];
     expect((await cli('confirm', '--unit', 'V1', '--year', '2025')).code).toBe(0);
     code = (await liveRecordOfItem(f.db, items[0]!))!.archivalCode;
-    await exportTo('first');
+    // Handed to the county archive: its 档号 retired since are 移交后变更.
+    const first = await exportTo('first');
+    expect((await cli(...handOverArgs(first.packageId))).code).toBe(0);
     expect((await cli('unconfirm', '--code', code, '--reason', '交错了任务')).code).toBe(0);
   });
   afterAll(async () => {

@@ -6,7 +6,8 @@ import { queryRows } from '../../src/db/client.js';
 import { getUnitByCode } from '../../src/db/repos/units.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { actionValue, sayToBot, tapIn, type TapArgs } from '../support/chat-actions.js';
-import { cliInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, handOverArgs } from '../support/cli-in-process.js';
+import { localDay } from '../../src/domain/working-days.js';
 import { recallEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
@@ -64,13 +65,21 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     );
     await archivistSays('导出');
     await h.settle();
-    return waitFor('the export recorded as sent', async () => {
+    const packageId = await waitFor('the export recorded as sent', async () => {
       const rows = await queryRows<{ id: number }>(
         h.db.db,
         sql`select id::int as id from transfer_packages where sent_chat_id is not null order by id`,
       );
       return rows.length > before!.n ? rows.at(-1)!.id : undefined;
     });
+    // Handed to the county archive the day it was made (only a handed-over package is what it holds).
+    const handed = await cliInProcess(
+      ['archive', ...handOverArgs(packageId, localDay(clock.now(), 'Asia/Shanghai'))],
+      {},
+      h.db,
+    );
+    expect(handed.code, handed.stderr).toBe(0);
+    return packageId;
   };
   /** The officer's photos posted one message each, as one burst, filed from its card: the item. */
   const fileBurst = async (seeds: number[]) => {

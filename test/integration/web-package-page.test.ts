@@ -15,7 +15,8 @@ import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { filesOnDisk } from '../support/files-on-disk.js';
 import { waitFor } from '../support/wait-for.js';
-import { cliInProcess } from '../support/cli-in-process.js';
+import { cliInProcess, handOverArgs } from '../support/cli-in-process.js';
+import { localDay } from '../../src/domain/working-days.js';
 import { processUserName } from '../../src/process-user.js';
 import { signedInContext, signInCookie } from '../support/web-sign-in.js';
 
@@ -89,6 +90,13 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
       );
       return rows.length > before[0]!.n ? rows.at(-1)!.id : undefined;
     });
+    // Handed to the county archive the day it was made (only a handed-over package is what it holds).
+    const handed = await cliInProcess(
+      ['archive', ...handOverArgs(packageId, localDay(clock.now(), 'Asia/Shanghai'))],
+      {},
+      h.db,
+    );
+    expect(handed.code, handed.stderr).toBe(0);
     // Asked in the group, the answer goes to the archivist directly, with the package.
     const answer = await waitFor('the export’s answer', () =>
       h.fake
@@ -127,7 +135,9 @@ describe.skipIf(!hasChromium)('a transfer package’s own page', () => {
     const made = await exportNow();
     first = made.packageId;
     // The answer names this package's page, then the unit's list (one tap each on a phone).
-    expect(made.answer.slice(-2)).toEqual([
+    expect(made.answer.slice(-3)).toEqual([
+      `这个移交包（#${first}）现在只是生成了，还没有记录移交。交给县档案馆后，请打开下面「这个包的详情」，` +
+        '填写移交日期和接收人，点「已移交」；只是查看、不移交的包可以在那里作废。',
       `这个包的详情：${PUBLIC_URL}/transfers/${first}`,
       `移交包记录和移交后变更：${PUBLIC_URL}/units/${villageId}/transfers`,
     ]);

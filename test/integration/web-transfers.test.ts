@@ -110,8 +110,25 @@ describe.skipIf(!hasChromium)('移交包 page: 移交后变更 reported by the a
     expect(bare.headers.get('location')).toBe(`/auth/login?next=${encodeURIComponent(transfersUrl())}`);
   });
 
-  it('after 导出 the item page says the 件 went out in the package; the archivist is led to the package page, an officer to neither', async () => {
+  it('after 导出 and 已移交 the item page says the 件 went out in the package; the archivist is led to the package page, an officer to neither', async () => {
     const page = await (await browse({ openId: org.archivist, name: '李档案' })).newPage();
+    // Made, not handed over yet: the item page says nothing of a 移交包. The archivist hands it over on
+    // its page (the date today by default, the receiver written; asked first).
+    await page.goto(`${h.bot.url}/items/${items[0]!.id}`);
+    expect(await page.locator('#transfer').count()).toBe(0);
+    await page.goto(`${h.bot.url}/transfers/${packageId}`);
+    expect(await page.locator('#handover-state').innerText()).toBe('已生成，未记录移交');
+    await page.locator('form.handover input[name=receiver]').fill('县档案馆 赵接收');
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('form.handover button').click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#handover-result').innerText()).toContain(
+      `已记录：移交包 #${packageId} 于 ${today} 移交给 县档案馆 赵接收`,
+    );
+    expect(await page.locator('#handover-state').innerText()).toBe(
+      `已移交（${today}，接收：县档案馆 赵接收）`,
+    );
+    expect(await page.locator('form.handover').count()).toBe(0);
     await page.goto(`${h.bot.url}${transfersUrl()}`);
     expect(await page.locator('#owed-count').innerText()).toBe('0');
     const pkg = page.locator(`#packages [data-package="${packageId}"]`);

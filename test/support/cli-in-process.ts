@@ -1,3 +1,4 @@
+import { localDay } from '../../src/domain/working-days.js';
 import { runCli, type CliIo } from '../../src/cli/run-cli.js';
 import type { Database } from '../../src/db/client.js';
 import type { ProcessResult } from './bot-process.js';
@@ -65,3 +66,14 @@ export const remindInProcess = onFirstUse(
 export const digestInProcess = onFirstUse(
   async () => (await import('../../src/cli/run-digest.js')).runDigest,
 );
+
+/**
+ * `archive transfers --handed N --date <today in Asia/Shanghai> --receiver 县档案馆 王五`: the package
+ * recorded as handed over today (tests whose 导出 stands for a package that went to the county archive).
+ */
+export function handOverArgs(
+  packageId: number | string,
+  day = localDay(new Date(), 'Asia/Shanghai'),
+): string[] {
+  return ['transfers', '--handed', String(packageId), '--date', day, '--receiver', '县档案馆 王五'];
+}

@@ -44,6 +44,9 @@ export type AuditAction =
   | 'transfer_correction'
   /** 撤销标记: a 「已报送更正」 mark taken back, the correction owed again (details: the mark taken back). */
   | 'transfer_correction_undone'
+  /** 已移交 / 作废: a package recorded as handed over to the county archive (date, receiver), or voided (reason). */
+  | 'package_handed_over'
+  | 'package_voided'
   /** 移出: files of an item taken out into a new item (details: toItemId, materialIds); on the new item `split_from`. */
   | 'split_out'
   | 'split_from'

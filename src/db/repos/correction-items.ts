@@ -38,10 +38,10 @@ const select = (where: SQL, limit: number, offset = 0) => sql`
          fi.burst_id::int as burst_id, fi.undone_at is not null as undone,
          (select ar.archival_code from archive_records ar where ar.item_id = fi.id and ar.status = 'confirmed'
            limit 1) as archival_code,
-         (select min(tp.created_at) from archive_records ar
+         (select min(tp.handed_at) from archive_records ar
             join transfer_package_records tr on tr.record_id = ar.id
             join transfer_packages tp on tp.id = tr.package_id
-           where ar.item_id = fi.id and ar.status = 'confirmed' and not tp.pre_check) as transferred_at
+           where ar.item_id = fi.id and ar.status = 'confirmed' and tp.handed_at is not null) as transferred_at
   from filing_items fi
   join tasks t on t.id = fi.task_id
   join units u on u.id = t.unit_id

@@ -58,7 +58,7 @@ export function changesRelation(scope: ChangeScope): SQL {
       join transfer_package_records r on r.record_id = ar.id
       join transfer_packages p on p.id = r.package_id
       left join transfer_corrections tc on tc.record_id = ar.id
-    where not p.pre_check and ar.withdrawn_at >= p.created_at
+    where p.handed_at is not null and ar.withdrawn_at >= p.created_at
       ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
       ${scope.unitPaths ? sql`and ${inPaths(scope.unitPaths)}` : sql``}
       ${scope.packageId !== undefined ? sql`and p.id = ${scope.packageId}` : sql``}
@@ -73,7 +73,8 @@ export function changesRelation(scope: ChangeScope): SQL {
       }
       ${
         scope.unstated
-          ? sql`and not exists (select 1 from transfer_package_changes pc where pc.record_id = ar.id)`
+          ? sql`and not exists (select 1 from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
+                              where pc.record_id = ar.id and sp.voided_at is null)`
           : sql``
       }
     ${scope.firstPackageOnly ? sql`order by ar.id, p.created_at, p.id` : sql``}`;
@@ -90,7 +91,8 @@ export const changeColumns = sql`x.record_id::int as "recordId", x.unit_id::int 
     x.reported_note as "reportedNote", rp.name as "reportedByName",
     (select l.archival_code from archive_records l
       where l.item_id = x.item_id and l.status = 'confirmed') as "reconfirmedAs",
-    (select min(pc.package_id) from transfer_package_changes pc where pc.record_id = x.record_id)
+    (select min(pc.package_id) from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
+      where pc.record_id = x.record_id and sp.voided_at is null)
       as "statedIn"`;
 
 type Id = number | string;

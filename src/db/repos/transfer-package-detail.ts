@@ -8,7 +8,7 @@ import {
   type ChangeAfterTransfer,
   type ChangeColumns,
 } from './transfer-changes-query.js';
-import type { TransferPackageRow } from './transfer-packages.js';
+import { handoverColumns, handoverOf, type TransferPackageRow } from './transfer-packages.js';
 
 type Id = number | string;
 type When = Date | string;
@@ -32,7 +32,7 @@ export async function transferPackageDetail(db: Db, id: number): Promise<Transfe
           p.year::int as year, p.fonds_codes as "fondsCodes", p.layout, p.pre_check as "preCheck",
           p.digest, p.out_dir as "outDir", p.records::int as records,
           p.bytes::float8 as bytes, p.files::int as files, p.sent_chat_id as "sentChatId",
-          p.sent_at as "sentAt", ch.name as "sentChatName"
+          p.sent_at as "sentAt", ch.name as "sentChatName", ${handoverColumns('p')}
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor
           left join chats ch on ch.chat_id = p.sent_chat_id
@@ -45,6 +45,7 @@ export async function transferPackageDetail(db: Db, id: number): Promise<Transfe
     unitId: Number(r.unitId),
     createdAt: new Date(r.createdAt),
     sentAt: r.sentAt ? new Date(r.sentAt) : null,
+    ...handoverOf(r),
   };
 }
 
@@ -162,7 +163,7 @@ export async function packageChanges(
           from transfer_package_changes pc join archive_records ar on ar.id = pc.record_id
             join units u on u.id = ar.unit_id
             join transfer_package_records r on r.record_id = ar.id
-            join transfer_packages p on p.id = r.package_id and not p.pre_check
+            join transfer_packages p on p.id = r.package_id and p.handed_at is not null
             left join transfer_corrections tc on tc.record_id = ar.id
           where pc.package_id = ${packageId} ${opts.paths ? sql`and ${inPaths(opts.paths)}` : sql``}
           order by ar.id, p.created_at, p.id`

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import {
   transferCorrections,
@@ -62,10 +62,17 @@ export async function changesStatedAlready(tx: Tx, recordIds: number[], chunk = 
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('transfer_package_changes'))`);
   const stated: number[] = [];
   for (let i = 0; i < recordIds.length; i += chunk) {
+    // A voided package's 说明文件 reached nobody: what it stated is stated by none.
     const rows = await tx
       .selectDistinct({ id: transferPackageChanges.recordId })
       .from(transferPackageChanges)
-      .where(inArray(transferPackageChanges.recordId, recordIds.slice(i, i + chunk)));
+      .innerJoin(transferPackages, eq(transferPackages.id, transferPackageChanges.packageId))
+      .where(
+        and(
+          inArray(transferPackageChanges.recordId, recordIds.slice(i, i + chunk)),
+          isNull(transferPackages.voidedAt),
+        ),
+      );
     stated.push(...rows.map((r) => Number(r.id)));
   }
   return stated;
@@ -84,28 +91,37 @@ export async function markTransferPackageSent(db: Db, id: number, chatId: string
     .where(eq(transferPackages.id, id));
 }
 
-/** A package that carried a 档号 (移交包 only: a 预检包 is not handed over). */
+/** A package handed over to the county archive that carried a 档号 (已移交: not one only made, nor a 预检包). */
 export interface PackageHolding {
   id: number;
   createdAt: Date;
+  /** The day it was handed over. */
+  handedAt: Date;
   unitName: string;
   year: number;
   digest: string;
   sent: boolean;
 }
 
-/** The 移交包 (not 预检包) that carried this 档号, oldest first. */
+/** The handed-over 移交包 that carried this 档号, oldest first (by when made). */
 export async function packagesHoldingRecord(db: Db | Tx, recordId: number): Promise<PackageHolding[]> {
-  const rows = await queryRows<Omit<PackageHolding, 'createdAt'> & { createdAt: Date | string }>(
+  const rows = await queryRows<
+    Omit<PackageHolding, 'createdAt' | 'handedAt'> & { createdAt: Date | string; handedAt: Date | string }
+  >(
     db,
-    sql`select p.id::int as id, p.created_at as "createdAt", u.name as "unitName", p.year::int as year,
+    sql`select p.id::int as id, p.created_at as "createdAt", p.handed_at as "handedAt", u.name as "unitName", p.year::int as year,
           p.digest, p.sent_chat_id is not null as sent
         from transfer_package_records r join transfer_packages p on p.id = r.package_id
           join units u on u.id = p.unit_id
-        where r.record_id = ${recordId} and not p.pre_check
+        where r.record_id = ${recordId} and p.handed_at is not null
         order by p.created_at, p.id`,
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), createdAt: new Date(r.createdAt) }));
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    createdAt: new Date(r.createdAt),
+    handedAt: new Date(r.handedAt),
+  }));
 }
 
 export interface TransferPackageRow {
@@ -128,6 +144,30 @@ export interface TransferPackageRow {
   files: number | null;
   sentChatId: string | null;
   sentAt: Date | null;
+  /** 已移交: the day handed over (its start), to whom (null: not recorded), who recorded it. */
+  handedAt: Date | null;
+  handedTo: string | null;
+  handedBy: string | null;
+  /** 作废: when, by whom, why (a package made, never handed over). */
+  voidedAt: Date | null;
+  voidedBy: string | null;
+  voidReason: string | null;
+}
+
+/** The handover and void columns of package alias `a`, as TransferPackageRow names them (read back by handoverOf). */
+export const handoverColumns = (a: 'p' | 'd'): SQL =>
+  sql.raw(`${a}.handed_at as "handedAt", ${a}.handed_to as "handedTo", ${a}.handed_by as "handedBy",
+    ${a}.voided_at as "voidedAt", ${a}.voided_by as "voidedBy", ${a}.void_reason as "voidReason"`);
+
+/** handoverColumns' times as Dates (the driver may give text). */
+export function handoverOf(r: { handedAt: Date | string | null; voidedAt: Date | string | null }): {
+  handedAt: Date | null;
+  voidedAt: Date | null;
+} {
+  return {
+    handedAt: r.handedAt ? new Date(r.handedAt) : null,
+    voidedAt: r.voidedAt ? new Date(r.voidedAt) : null,
+  };
 }
 
 /**
@@ -145,7 +185,7 @@ export async function listTransferPackages(
           u.code as "unitCode", u.name as "unitName", p.year::int as year, p.fonds_codes as "fondsCodes",
           p.layout, p.pre_check as "preCheck", p.digest, p.out_dir as "outDir", p.records::int as records,
           p.bytes::float8 as bytes, p.files::int as files,
-          p.sent_chat_id as "sentChatId", p.sent_at as "sentAt"
+          p.sent_chat_id as "sentChatId", p.sent_at as "sentAt", ${handoverColumns('p')}
         from transfer_packages p join units u on u.id = p.unit_id
           left join people pe on pe.open_id = p.actor
         where true ${scope.unitPath ? sql`and u.path like ${sub}` : sql``}
@@ -157,6 +197,7 @@ export async function listTransferPackages(
     id: Number(r.id),
     createdAt: new Date(r.createdAt),
     sentAt: r.sentAt ? new Date(r.sentAt) : null,
+    ...handoverOf(r),
   }));
 }
 
@@ -201,7 +242,7 @@ export async function markCorrectionReported(
     sql`select ar.id::int as id from archive_records ar
         where ar.id = ${recordId} and ar.status = 'withdrawn'
           and exists (select 1 from transfer_package_records r join transfer_packages p on p.id = r.package_id
-                       where r.record_id = ar.id and not p.pre_check and ar.withdrawn_at >= p.created_at)`,
+                       where r.record_id = ar.id and p.handed_at is not null and ar.withdrawn_at >= p.created_at)`,
   );
   if (!owed) return false;
   const rows = await tx
@@ -232,6 +273,8 @@ export async function unmarkCorrectionReported(
 export interface ItemTransfer {
   packageId: number;
   packageAt: Date;
+  /** The day it was handed over (已移交). */
+  handedAt: Date;
   archivalCode: string;
   /** That 档号 was retired after the package (撤销确认 or a recall). */
   withdrawnAt: Date | null;
@@ -240,12 +283,13 @@ export interface ItemTransfer {
   reportedAt: Date | null;
 }
 
-/** The item's 档号 that went out in a 移交包 (not a 预检包), newest 档号 first. */
+/** The item's 档号 that went out in a handed-over 移交包, newest 档号 first. */
 export async function transfersOfItem(db: Db, itemId: number): Promise<ItemTransfer[]> {
   type When = Date | string;
   const rows = await queryRows<{
     packageId: number;
     packageAt: When;
+    handedAt: When;
     archivalCode: string;
     withdrawnAt: When | null;
     withdrawnReason: string | null;
@@ -253,6 +297,7 @@ export async function transfersOfItem(db: Db, itemId: number): Promise<ItemTrans
   }>(
     db,
     sql`select distinct on (ar.id) p.id::int as "packageId", p.created_at as "packageAt",
+          p.handed_at as "handedAt",
           ar.archival_code as "archivalCode",
           case when ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at then ar.withdrawn_at end
             as "withdrawnAt",
@@ -260,13 +305,14 @@ export async function transfersOfItem(db: Db, itemId: number): Promise<ItemTrans
         from archive_records ar join transfer_package_records r on r.record_id = ar.id
           join transfer_packages p on p.id = r.package_id
           left join transfer_corrections tc on tc.record_id = ar.id
-        where ar.item_id = ${itemId} and not p.pre_check
+        where ar.item_id = ${itemId} and p.handed_at is not null
         order by ar.id desc, p.created_at, p.id`,
   );
   return rows.map((r) => ({
     ...r,
     packageId: Number(r.packageId),
     packageAt: new Date(r.packageAt),
+    handedAt: new Date(r.handedAt),
     withdrawnAt: r.withdrawnAt ? new Date(r.withdrawnAt) : null,
     reportedAt: r.reportedAt ? new Date(r.reportedAt) : null,
   }));

@@ -1,7 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 import { changeColumns, changesRelation, toChange, type ChangeColumns } from './transfer-changes-query.js';
-import type { ChangeAfterTransfer, TransferPackageRow } from './transfer-packages.js';
+import {
+  handoverColumns,
+  handoverOf,
+  type ChangeAfterTransfer,
+  type TransferPackageRow,
+} from './transfer-packages.js';
 
 /** One page of a longer list: the rows, how many there are in all, and how many follow the page. */
 export interface ListPage<T> {
@@ -42,6 +47,7 @@ export async function transferPackagesPage(
       id: Number(r.id),
       createdAt: new Date(r.createdAt),
       sentAt: r.sentAt ? new Date(r.sentAt) : null,
+      ...handoverOf(r),
     })),
   };
 }
@@ -68,7 +74,7 @@ export function transferPackagesQuery(unitPath: string, opts: { limit?: number; 
         u.code as "unitCode", u.name as "unitName", u.path as "unitPath", d.year::int as year, d.fonds_codes as "fondsCodes",
         d.layout, d.pre_check as "preCheck", d.digest, d.out_dir as "outDir", d.records::int as records,
         d.bytes::float8 as bytes, d.files::int as files,
-        d.sent_chat_id as "sentChatId", d.sent_at as "sentAt", d.total::int as total,
+        d.sent_chat_id as "sentChatId", d.sent_at as "sentAt", ${handoverColumns('d')}, d.total::int as total,
         (u.path not like ${`${unitPath}%`}) as "fromAbove",
         count(*) over ()::int as remaining
       from d join units u on u.id = d.unit_id left join people pe on pe.open_id = d.actor

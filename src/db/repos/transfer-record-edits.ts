@@ -35,7 +35,7 @@ export interface RecordEditScope {
 /** The records a 移交包 carried, with that package: `ar`, `p` (scopeOf says which). */
 const CARRIED = sql`units u join archive_records ar on ar.unit_id = u.id and ar.status = 'confirmed'
   join transfer_package_records r on r.record_id = ar.id
-  join transfer_packages p on p.id = r.package_id and not p.pre_check`;
+  join transfer_packages p on p.id = r.package_id and p.handed_at is not null`;
 
 /**
  * The change `a` on `ar` is not yet in the county's hands: no later 移交包 (not 预检包) carried the

@@ -55,6 +55,20 @@ export const transferPackages = pgTable(
      */
     sentChatId: text('sent_chat_id'),
     sentAt: timestamptz('sent_at'),
+    /**
+     * 已移交: the day the package was handed to the county archive (the start of that day in the
+     * configured time zone), who received it (null: not said — packages recorded before handovers were
+     * kept, migration 0035), who recorded it and when. Null while only made (已生成): only a handed-over
+     * package is what the archive holds (移交后变更, 「已随移交包 #N 移交」, the cards' warnings).
+     */
+    handedAt: timestamptz('handed_at'),
+    handedTo: text('handed_to'),
+    handedBy: text('handed_by'),
+    handedRecordedAt: timestamptz('handed_recorded_at'),
+    /** 作废: a package made but never handed over, set aside (why, who, when); it drives nothing. */
+    voidedAt: timestamptz('voided_at'),
+    voidedBy: text('voided_by'),
+    voidReason: text('void_reason'),
   },
   (t) => [
     index('transfer_packages_unit_year_idx').on(t.unitId, t.year),

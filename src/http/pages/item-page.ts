@@ -226,7 +226,7 @@ function transferLine(t: ItemTransfer, now: Date, timeZone: string, linked: bool
   const pkg = linked
     ? html`<a class="transfer-package" href="${packagePath(t.packageId)}">移交包 #${t.packageId}</a>`
     : `移交包 #${t.packageId}`;
-  const went = html`已于${plainDate(t.packageAt, now, timeZone)}随${pkg} 移交`;
+  const went = html`已于${plainDate(t.handedAt, now, timeZone)}随${pkg} 移交`;
   if (!t.withdrawnAt) return went;
   const how = t.withdrawnReason === RECALLED_REASON ? '移交后材料已撤回、档号停用' : '移交后已撤销确认';
   return html`${went}（档号 ${t.archivalCode}）；${how}，更正${t.reportedAt ? '已报送' : '未报送'}`;

@@ -19,6 +19,7 @@ import { html, type Html } from './html.js';
 import { layout } from './layout.js';
 import { visiblePackage, type Seen } from './package-access.js';
 import { failuresSection } from './package-failures.js';
+import { handoverSection } from './package-handover.js';
 import { crumbs } from './unit-view.js';
 import { recordEditsAfterTransfer } from '../../db/repos/transfer-record-edits.js';
 import { recordEditsSection } from './record-edits-section.js';
@@ -42,7 +43,13 @@ export async function packagePage(c: PageContext): Promise<void> {
   if (seen) await showPackage(c, seen);
 }
 
-async function showPackage(c: PageContext, seen: Seen): Promise<void> {
+/** The page, with what a POST on it did (`result`: 已移交 / 作废, pages/package-handover.ts). */
+export async function showPackage(
+  c: PageContext,
+  seen: Seen,
+  result?: { ok: boolean; message: string },
+  status = 200,
+): Promise<void> {
   const { db } = c.deps;
   const { pkg, paths } = seen;
   const opts = { paths, limit: PACKAGE_CHANGES_SHOWN };
@@ -132,7 +139,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
         </dd>
       </dl>
     </div>
-    ${failures} ${neighbourLines(seen, neighbours, when)}
+    ${handoverSection(c, seen, result)} ${failures} ${neighbourLines(seen, neighbours, when)}
     <h2>包含的单位（${seen.units.length}）</h2>
     <div class="card" id="units">
       ${
@@ -179,7 +186,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
         ? ''
         : html`<h2>移交后停用的档号（<span id="retired-count">${retired.total}</span>）</h2>
             <p class="muted">
-              这个包移交后撤销确认或撤回的件：县档案馆保存的这个包中仍是原档号，需要报送更正。
+              这个包移交后撤销确认或撤回的件：县档案馆保存的这个包中仍是原档号，需要报送更正（只算已记录移交的包）。
             </p>
             <div id="retired">
               ${retired.total === 0 ? html`<div class="card muted">没有。</div>` : ''}
@@ -192,7 +199,7 @@ async function showPackage(c: PageContext, seen: Seen): Promise<void> {
                 '这个包移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的这个包中仍是改动前的著录和文件，需要时请把改动报送县档案馆。',
             })}`
     }`;
-  page(c.koa, 200, layout(title, c.viewer, body));
+  page(c.koa, status, layout(title, c.viewer, body));
 }
 
 /**

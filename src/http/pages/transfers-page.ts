@@ -9,7 +9,12 @@ import {
 import type { UnitRow } from '../../db/repos/units.js';
 import { packageSizeText } from '../../domain/package-size-text.js';
 import { unnamedPerson } from '../../domain/person-name.js';
-import { packageDownloadPath, packagePath, sentWhereText } from '../../domain/transfer-changes.js';
+import {
+  handoverText,
+  packageDownloadPath,
+  packagePath,
+  sentWhereText,
+} from '../../domain/transfer-changes.js';
 import { DomainError } from '../../errors.js';
 import { NOTE_MAX, reportTransferCorrection } from '../../usecases/report-transfer-correction.js';
 import { unreportTransferCorrection } from '../../usecases/unreport-transfer-correction.js';
@@ -17,6 +22,7 @@ import { holdsRole, type PageContext } from '../web-context.js';
 import { page } from '../web-app.js';
 import { EDIT_ROLES } from './compilation-view.js';
 import { dateTime } from './format.js';
+import { plainDate } from '../../domain/plain-date.js';
 import { html, type Html } from './html.js';
 import { layout, messagePage } from './layout.js';
 import { listPager } from './list-pages.js';
@@ -170,7 +176,7 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
     }
     <h2>移交后变更（待报送 <span id="owed-count">${owed.total}</span>）</h2>
     <p class="muted">
-      移交后停用的档号：县档案馆保存的移交包中仍是原档号，需要报送更正（档号停用及原因）。报送后点「已报送更正」（可写明报送方式，如函件文号）；点错了可在已报送的列表里撤销标记。
+      已记录移交的包里、移交后停用的档号：县档案馆保存的移交包中仍是原档号，需要报送更正（档号停用及原因）。报送后点「已报送更正」（可写明报送方式，如函件文号）；点错了可在已报送的列表里撤销标记。
     </p>
     ${owedPager.range}
     <div id="owed">
@@ -280,6 +286,7 @@ function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
   const now = c.deps.clock.now();
   // An older package's size was not recorded: the row says nothing of it.
   const size = packageSizeText(p);
+  const state = handoverText(p, (d) => plainDate(d, now, c.deps.timeZone));
   const where = p.sentAt
     ? `${sentWhereText(p.sentChatId)}（${dateTime(p.sentAt, now, c.deps.timeZone)}）`
     : '保存在服务器上';
@@ -295,6 +302,7 @@ function packageCard(c: PageContext, p: PackageOfSubtree, part?: number): Html {
       <a href="${packagePath(p.id)}"><b>#${p.id}</b></a> ${dateTime(p.createdAt, now, c.deps.timeZone)} ·
       ${p.unitName} ${p.year}年度
       ${p.preCheck ? html`<span class="bad">预检包（四性检测不通过，不得移交）</span>` : '移交包'}
+      ${state ? html`· <span class="handover" data-state="${p.voidedAt ? 'voided' : p.handedAt ? 'handed' : 'made'}">${state}</span>` : ''}
     </div>
     <div>
       ${

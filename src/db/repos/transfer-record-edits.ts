@@ -38,11 +38,11 @@ const CARRIED = sql`units u join archive_records ar on ar.unit_id = u.id and ar.
   join transfer_packages p on p.id = r.package_id and p.handed_at is not null`;
 
 /**
- * The change `a` on `ar` is not yet in the county's hands: no later 移交包 (not 预检包) carried the
- * record after it (that one holds the record as changed).
+ * The change `a` on `ar` is not yet in the county's hands: no later handed-over 移交包 carried the
+ * record after it (that one holds the record as changed; one only made, or voided, does not).
  */
 const notCarriedSince = sql`not exists (select 1 from transfer_package_records r2
-    join transfer_packages p2 on p2.id = r2.package_id and not p2.pre_check
+    join transfer_packages p2 on p2.id = r2.package_id and p2.handed_at is not null
     where r2.record_id = ar.id and p2.created_at > a.at)`;
 
 /** The scope's conditions on CARRIED, each after an `and`. */

@@ -177,6 +177,40 @@ describe('items filed from the chat, then 移出 / 并入', () => {
     expect(await twice()).toEqual([]);
   });
 
+  it('a late photo of a burst 移出 mostly elsewhere, the rest 并入: joins the item it was 并入, not the one holding most', async () => {
+    const slow = id('om_');
+    h.fake.inject({ path: new RegExp(`/messages/${slow}/resources/`), fault: { status: 503 } });
+    const messages: string[] = [];
+    for (const seed of [51, 52, 53]) messages.push(await postPhoto(h, { chatId, sender: org.officer, seed }));
+    await postPhoto(h, { chatId, sender: org.officer, seed: 54, messageId: slow });
+    const ack = await replyAfterQuiet(h, clock, messages[0]!);
+    expect(JSON.stringify(ack.content)).toContain('还有 1 个正在下载');
+    const a = await fileBurst([55]);
+    const filedB = await click({ ...buttonValue(ack.content, 'file'), t: a.task }, ack.messageId);
+    expect(filedB.toast.type).toBe('success');
+    const itemB = Number(buttonValue(filedB.card.data, 'undo').i);
+    const files = await Promise.all(messages.map(materialOf));
+    // Two of its three files 移出 into a new item, the one left 并入 A.
+    await cli('split', '--item', String(itemB), '--files', `${files[1]},${files[2]}`);
+    const split = await newItemOf(itemB);
+    await cli('merge', '--item', String(a.item), '--from', String(itemB));
+    h.fake.clearFaults();
+    await waitOnClock(
+      h,
+      clock,
+      'the slow photo stored',
+      async () => (await materialStatus(slow)) === 'stored',
+    );
+    await h.settle();
+    expect(await filesOf(a.item)).toEqual([
+      await materialOf(a.messages[0]!),
+      files[0],
+      await materialOf(slow),
+    ]);
+    expect(await filesOf(split)).toEqual([files[1], files[2]]);
+    expect(await twice()).toEqual([]);
+  });
+
   it('split, the new item undone, the burst filed again from its card: no file in two live items', async () => {
     const x = await fileBurst([41, 42, 43]);
     const files = await Promise.all(x.messages.map(materialOf));

@@ -246,7 +246,8 @@ export async function joinLiveFiling(
 
 /**
  * The live item a late file of the burst joins, its row locked: the burst's live filing; without one,
- * when its last filing was 并入 another item, the live item holding most of the burst's other files (a
+ * when its last filing was 并入 another item, that item (as item-regroup's mergedInto) while it is live
+ * and holds some of the burst's files, else the live item holding most of the burst's other files (a
  * filing 撤销 leaves the file for the burst's next filing, even when some of its files were 移出 into an
  * item that lives on). Undefined when there is none, or when that item is confirmed. The candidates are locked lowest id first and read
  * again until none is new: a 并入 committed while this waited has moved the files into an item that
@@ -269,6 +270,10 @@ async function lateFileItem(tx: Db, burstId: number, materialId: number): Promis
                 and exists (select 1 from audit_log a where a.action = 'merged_into'
                   and a.item_id = (select max(b.id) from filing_items b where b.burst_id = ${burstId}))))
           order by fi.burst_id is not distinct from ${burstId} desc,
+            fi.id is not distinct from (select (a.details->>'intoItemId')::bigint from audit_log a
+              where a.action = 'merged_into'
+                and a.item_id = (select max(b.id) from filing_items b where b.burst_id = ${burstId})
+              order by a.at desc, a.id desc limit 1) desc,
             (select count(*) from held h where h.item_id = fi.id) desc, fi.id`,
     );
     const more = rows.map((r) => Number(r.id)).filter((id) => !held.has(id));

@@ -50,6 +50,18 @@ export function confirmPreviewCard(
     ];
     elements.push(md(notes.join('\n')));
   }
+  if (p.undescribedSplitCount > 0)
+    elements.push(
+      md(
+        [
+          `**${p.undescribedSplitCount}件是移出后的新件，还没有著录**（题名是临时的，文号、页数待填；请先在件的页面填写著录再确认）：`,
+          ...p.undescribedSplits.map((l) => `- ${esc(l)}`),
+          ...(p.undescribedSplitCount > p.undescribedSplits.length
+            ? [`- 还有 ${p.undescribedSplitCount - p.undescribedSplits.length} 件`]
+            : []),
+        ].join('\n'),
+      ),
+    );
   if (p.uncountedCount > 0)
     elements.push(
       md(

@@ -11,6 +11,12 @@ export interface ConfirmPreview {
   notReady: string[];
   notReadyCount: number;
   /**
+   * 件 移出 from another and not yet given a 题名 (著录): their title is provisional (「…（移出部分）」), first ten
+   * as 「#C05 入户走访照片（移出部分）」.
+   */
+  undescribedSplits: string[];
+  undescribedSplitCount: number;
+  /**
    * Items holding files their task does not count (a PDF in a photo task: the strongest sign of a
    * misfiling), first ten as 「#C03 题名：其中 1 个文件不是照片，不计入本任务」.
    */

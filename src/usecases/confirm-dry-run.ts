@@ -66,6 +66,11 @@ export async function dryRunConfirm(
     ...(p.notReadyCount > 0
       ? [`其中 ${p.notReadyCount} 组照片还没有写说明：照样编号，可以先补说明再确认（archive describe）`]
       : []),
+    ...(p.undescribedSplitCount > 0
+      ? [
+          `其中 ${p.undescribedSplitCount} 件是移出后的新件，还没有著录（题名是临时的）：请先补著录再确认（archive describe）：${p.undescribedSplits.join('；')}`,
+        ]
+      : []),
     ...(p.failedDownloads > 0
       ? [`${p.failedDownloads} 个文件没有保存成功，需要重新发送，不在本次确认之内`]
       : []),

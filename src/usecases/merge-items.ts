@@ -5,7 +5,9 @@ import { decideMerge } from '../domain/item-regroup.js';
 import type { Clock } from '../ports/clock.js';
 import { approvedOpenRequestsOfItem } from '../db/repos/correction-items.js';
 import {
+  clearDescribedPages,
   closeRegroupRequests,
+  pagesClearedText,
   mayRegroup,
   NOT_ALLOWED,
   NOT_FOUND,
@@ -16,7 +18,8 @@ import {
  * 并入: item B's files follow item A's, in their order, and B ends (decideMerge's rules: both live, not
  * confirmed, the same task). B is marked undone by the archivist, not deleted: its row, its 著录 and
  * its audit stay, and a `merged_into` row on it names A. A keeps its own 著录 (B's pages continue A's
- * document); B's photo notes go with their photos.
+ * document) but a 页数 described, which counted A's files only: cleared (clearDescribedPages) and said;
+ * B's photo notes go with their photos.
  *
  * One transaction holding both items' row locks, taken in id order (lockRegroupItems): a confirmation
  * of A or B, a recall, or a second merge at the same moment (even B into A and A into B at once) either
@@ -50,6 +53,8 @@ export async function mergeItems(
     const decision = decideMerge(into.rules, from.rules, input.drawn);
     if (!decision.ok) return { status: 'refused', reason: decision.reason, message: decision.message };
     await mergeItemRows(tx, into.row, from.row, decision.moving, input.actor, now);
+    // A's 页数, if described, counted A's files only.
+    const pagesCleared = await clearDescribedPages(tx, into.row.id, input.actor, now);
     const base = {
       at: now,
       actor: input.actor,
@@ -63,7 +68,7 @@ export async function mergeItems(
       action: 'merge_in',
       itemId: into.row.id,
       burstId: into.row.burstId,
-      details: { fromItemId: from.row.id, materialIds },
+      details: { fromItemId: from.row.id, materialIds, ...(pagesCleared ? { pagesCleared } : {}) },
     });
     const auditId = await insertAudit(tx, {
       ...base,
@@ -93,7 +98,7 @@ export async function mergeItems(
       fromItemId: from.row.id,
       moved: materialIds.length,
       closedRequests,
-      message: `已把件 #${from.row.id} 的 ${materialIds.length} 个文件并入件 #${into.row.id}，排在原有文件之后；件 #${from.row.id} 不再单独成件`,
+      message: `已把件 #${from.row.id} 的 ${materialIds.length} 个文件并入件 #${into.row.id}，排在原有文件之后；件 #${from.row.id} 不再单独成件${pagesClearedText(into.row.id, pagesCleared)}`,
     };
   });
 }

@@ -62,8 +62,24 @@ export async function previewConfirm(
   const uncounted = cands
     .filter((c) => textOf.has(c.itemId))
     .map((c) => `#${c.taskCode} ${c.title}：${textOf.get(c.itemId)}`);
+  // 件 移出 from another (a split_from row) whose 题名 nobody described: named provisionally 「…（移出部分）」.
+  const undescribed = new Set(
+    (
+      await queryRows<{ id: number }>(
+        db,
+        sql`select fi.id::int as id from filing_items fi
+            where fi.id = any(${`{${[...ids].join(',')}}`}::bigint[])
+              and exists (select 1 from audit_log a where a.item_id = fi.id and a.action = 'split_from')
+              and not exists (select 1 from item_descriptions d
+                              where d.item_id = fi.id and coalesce(d.title, '') <> '')`,
+      )
+    ).map((r) => Number(r.id)),
+  );
+  const splits = cands.filter((c) => undescribed.has(c.itemId)).map((c) => `#${c.taskCode} ${c.title}`);
   return {
     total: cands.length,
+    undescribedSplits: splits.slice(0, 10),
+    undescribedSplitCount: splits.length,
     unitPaths: [...new Set(cands.map((c) => c.unitPath))],
     uncounted: uncounted.slice(0, 10),
     uncountedCount: uncounted.length,

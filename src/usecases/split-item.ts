@@ -2,6 +2,8 @@ import type { Db } from '../db/client.js';
 import { insertAudit, type ActionSource } from '../db/repos/audit.js';
 import { lockRegroupItems, splitItemRows, redrawRegroupedCards } from '../db/repos/item-regroup.js';
 import { hasUnitRole } from '../db/repos/people.js';
+import { getDescription, upsertDescription } from '../db/repos/archive-descriptions.js';
+import { detectDocNumber } from '../domain/catalogue.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import type { Tx } from '../db/client.js';
 import { closeApprovedRequest } from './correction-follow-up.js';
@@ -60,12 +62,38 @@ export async function closeRegroupRequests(
   return closed;
 }
 
+/** The provisional 题名 of a 件 移出 from one titled `title`, until the archivist describes it. */
+export const splitTitle = (title: string) => `${title}（移出部分）`;
+
+/**
+ * A 页数 described on `itemId` no longer counts its files after a 移出 / 并入: cleared (the catalogue then
+ * counts the files until the archivist enters it again). Returns the 页数 cleared, if one was.
+ */
+export async function clearDescribedPages(
+  tx: Tx,
+  itemId: number,
+  actor: string,
+  now: Date,
+): Promise<number | undefined> {
+  const pages = (await getDescription(tx, itemId))?.pages ?? undefined;
+  if (pages == null) return undefined;
+  await upsertDescription(tx, itemId, { pages: null }, actor, now);
+  return pages;
+}
+
+/** What the result says of a 页数 cleared. */
+export const pagesClearedText = (itemId: number, pages: number | undefined) =>
+  pages === undefined ? '' : `；件 #${itemId} 著录的页数（${pages}）已清空，目录暂按文件计，请核对后重新填写`;
+
 /**
  * 移出: the chosen files of a filed item become a new item of the same task (decideSplit's rules).
  * The new item starts without 著录: the source's 题名, 文号, 页数 … describe the document the burst was
  * taken for, and the files taken out are another one (two forms photographed in one go); copied, the
- * 目录 would list two 件 under one 题名 and 文号. It is named as the filing named the source until the
- * archivist describes it (the page offers 更正著录 there). Photo notes go with their photos.
+ * 目录 would list two 件 under one 题名 and 文号. Until the archivist describes it (the page offers 更正著录
+ * there; 确认归档's preview lists it as still to describe) it is named provisionally 「<source's>（移出部分）」,
+ * and when its 文号 would be read out of that title (the source's, from its caption) it is recorded as
+ * having none (文号 ''). A 页数 described on the source no longer counts its files: cleared
+ * (clearDescribedPages), and said. Photo notes go with their photos.
  *
  * One transaction under the item's row lock (lockRegroupItems): a confirmation numbering the item, a
  * recall or 撤下 taking it or a file off, or another archivist's 移出 of the same files, made at the same
@@ -96,7 +124,12 @@ export async function splitItem(
     if (!(await mayRegroup(tx, input.actor, input.source, locked.row.taskId))) return NOT_ALLOWED;
     const decision = decideSplit(locked.rules, input.materialIds, input.drawn);
     if (!decision.ok) return { status: 'refused', reason: decision.reason, message: decision.message };
-    const newItemId = await splitItemRows(tx, locked.row, decision.moving);
+    const title = splitTitle(locked.row.title);
+    const newItemId = await splitItemRows(tx, locked.row, decision.moving, title);
+    // The source's 文号, read out of the title the new 件 carries, is not the new 件's.
+    if (detectDocNumber(title) !== '')
+      await upsertDescription(tx, newItemId, { docNumber: '' }, input.actor, now);
+    const pagesCleared = await clearDescribedPages(tx, locked.row.id, input.actor, now);
     const base = {
       at: now,
       actor: input.actor,
@@ -110,7 +143,7 @@ export async function splitItem(
       action: 'split_out',
       itemId: locked.row.id,
       burstId: locked.row.burstId,
-      details: { toItemId: newItemId, materialIds },
+      details: { toItemId: newItemId, materialIds, ...(pagesCleared ? { pagesCleared } : {}) },
     });
     await insertAudit(tx, {
       ...base,
@@ -134,7 +167,7 @@ export async function splitItem(
       newItemId,
       moved: materialIds.length,
       closedRequests,
-      message: `已从件 #${locked.row.id} 移出 ${materialIds.length} 个文件，成为新的一件 #${newItemId}（同一任务；著录请在新件上填写）`,
+      message: `已从件 #${locked.row.id} 移出 ${materialIds.length} 个文件，成为新的一件 #${newItemId}（同一任务；题名暂为「${title}」，著录请在新件上填写）${pagesClearedText(locked.row.id, pagesCleared)}`,
     };
   });
 }

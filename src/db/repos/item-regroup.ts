@@ -115,8 +115,8 @@ async function setKindsFromFiles(tx: Tx, itemIds: readonly number[]): Promise<vo
 }
 
 /**
- * 移出: a new live item of the source's task, unit, filer, filing time, way and chat, titled as
- * the filing titled the source (filing_items.title, not its 著录), holding `materialIds`. It carries no
+ * 移出: a new live item of the source's task, unit, filer, filing time, way and chat, titled `title`
+ * (the caller's provisional one, told apart from the source's), holding `materialIds`. It carries no
  * burst: a burst has one live filing (filing_items_live_burst_key), which stays the source, so the
  * burst's card, a late download of it and 撤销 keep to the source. Per-kind counts are recounted for the
  * task, so the progress triggers count the new 件 (a 份 more in a document task holding photos).
@@ -126,11 +126,12 @@ export async function splitItemRows(
   tx: Tx,
   source: FilingItemRow,
   materialIds: readonly number[],
+  title: string,
 ): Promise<number> {
   const [row] = await queryRows<{ id: number }>(
     tx,
     sql`insert into filing_items (task_id, unit_id, burst_id, kind, title, filed_by, filed_at, via, chat_id)
-        values (${source.taskId}, ${source.unitId}, null, ${source.kind}, ${source.title}, ${source.filedBy},
+        values (${source.taskId}, ${source.unitId}, null, ${source.kind}, ${title}, ${source.filedBy},
                 ${source.filedAt}, ${source.via}, ${source.chatId})
         returning id::int as id`,
   );

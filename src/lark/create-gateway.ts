@@ -27,13 +27,14 @@ export function createLarkGateway(
   lastRefusal: () => { api: string; code: number; at: Date } | undefined;
   /**
    * Lark refuses the app's credentials (App Secret reset, app disabled, IP not allowed) and no call has
-   * succeeded since: /readyz answers lark_refused. Undefined once any call succeeds.
+   * succeeded since: /readyz answers lark_refused. Undefined once a call started after the refusal
+   * succeeds (not one in flight across it, which may have carried a token issued before the reset).
    */
   credentialsRefused: () => { api: string; code: number } | undefined;
 } {
   const client = createLarkClient(config.lark, { logger: deps.logger });
   let last: { api: string; code: number; at: Date } | undefined;
-  let refused: { api: string; code: number } | undefined;
+  let refused: { api: string; code: number; at: number } | undefined;
   const gateway = new LarkChatGateway(
     { client, logger: deps.logger, metrics: deps.metrics, clock: deps.clock },
     {
@@ -41,11 +42,11 @@ export function createLarkGateway(
       perApiPerMinute: config.lark.perApiPerMinute,
       ...(deps.installId ? { installId: deps.installId } : {}),
       ...(deps.pacingSlots ? { pacingSlots: deps.pacingSlots } : {}),
-      onAnswered: () => {
-        refused = undefined;
+      onAnswered: (_api: string, startedAt: number) => {
+        if (refused && startedAt > refused.at) refused = undefined;
       },
       onRefused: (api: string, code: number) => {
-        if (CREDENTIAL_REFUSAL_CODES.has(code)) refused = { api, code };
+        if (CREDENTIAL_REFUSAL_CODES.has(code)) refused = { api, code, at: performance.now() };
         // A person's name without the contact scope is an optional setup gap with its own one-time
         // notice (learnPersonName: contact_scope), not a refusal that raises and clears every hour.
         if (api === CONTACT_USER_GET && new LarkApiError(code, api).isScopeRefused) return;
@@ -53,5 +54,10 @@ export function createLarkGateway(
       },
     },
   );
-  return { client, gateway, lastRefusal: () => last, credentialsRefused: () => refused };
+  return {
+    client,
+    gateway,
+    lastRefusal: () => last,
+    credentialsRefused: () => refused && { api: refused.api, code: refused.code },
+  };
 }

@@ -23,8 +23,12 @@ export interface LarkCallOptions {
   sleep: (ms: number) => Promise<void>;
   /** Told when Lark refuses our credentials or a scope (for the operations alert). */
   onRefused?: (api: string, code: number) => void;
-  /** Told when a call was answered (Lark took our credentials again: /readyz stops saying lark_refused). */
-  onAnswered?: (api: string) => void;
+  /**
+   * Told when a call was answered, with when its answered attempt started (`performance.now()`): one
+   * started after a refusal means Lark takes our credentials again (/readyz stops saying lark_refused);
+   * one started before it may have carried a token issued before the App Secret was reset.
+   */
+  onAnswered?: (api: string, startedAt: number) => void;
   /**
    * Several instances on one PostgreSQL database: the limits are kept in the database for all of
    * them together (unset: this process keeps them alone, as on PGlite).
@@ -95,9 +99,10 @@ export class LarkCaller {
     for (;;) {
       await this.pacer.takeAll(keys);
       this.metrics.inc('lark_api_calls_total', { api }, 1, 'Lark API calls (attempts), per API');
+      const startedAt = performance.now();
       try {
         const answer = await fn();
-        this.opts.onAnswered?.(api);
+        this.opts.onAnswered?.(api, startedAt);
         return answer;
       } catch (raw) {
         const err = await toLarkError(raw, api);

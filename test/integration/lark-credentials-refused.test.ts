@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLark, type FakeLark } from '../support/fake-lark/server.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { awakeNow, ManualClock } from '../support/manual-clock.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * The App Secret reset (or the app disabled) while the bot runs: nobody was told. The alert
@@ -76,6 +77,39 @@ describe('Lark refusing the app credentials while the bot runs', () => {
         .sentMessages()
         .some((m) => (m.content as any)?.header?.title?.content === '告警：飞书拒绝了应用凭证或权限'),
     ).toBe(true);
+    const back = await ready();
+    expect(back.status).toBe(200);
+    expect(back.body.checks.larkCredentials).toBe(true);
+  });
+  /**
+   * A call that went out before the refusal and is answered after it (its token issued before the App
+   * Secret was reset) cleared lark_refused: /readyz said ready while nothing else could be sent. Only a
+   * call started after the refusal and answered says Lark takes the credentials again.
+   */
+  it('a call in flight across the refusal, answered after it, does not clear lark_refused; one started after it does', async () => {
+    for (const chatId of ['oc_in_flight', 'oc_after_fix'])
+      fake.addChat({ chatId, name: chatId, members: [] });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const inFlightPath = /\/open-apis\/im\/v1\/chats\/oc_in_flight$/;
+    fake.inject({ method: 'GET', path: inFlightPath, times: 1, fault: { until: held } });
+    const inFlight = h.bot.deps.gateway.getChat('oc_in_flight');
+    await waitFor('the call to reach Lark', () => fake.callsTo('GET', inFlightPath).length > 0);
+
+    // Meanwhile Lark refuses the secret to another call.
+    fake.inject({ method: 'GET', path: /oc_refused_now$/, times: 1, fault: { code: 10014 } });
+    await expect(h.bot.deps.gateway.getChat('oc_refused_now')).rejects.toThrow();
+    expect((await ready()).body.checks.larkCredentials).toBe('lark_refused');
+
+    // The held call is answered now: still refused.
+    release();
+    await expect(inFlight).resolves.toMatchObject({ chatId: 'oc_in_flight' });
+    const still = await ready();
+    expect(still.status).toBe(503);
+    expect(still.body.checks.larkCredentials).toBe('lark_refused');
+
+    // A call started after the refusal succeeds: ready again.
+    await h.bot.deps.gateway.getChat('oc_after_fix');
     const back = await ready();
     expect(back.status).toBe(200);
     expect(back.body.checks.larkCredentials).toBe(true);

@@ -110,15 +110,17 @@ export async function recallMessage(
     // Locks first, in one order: the materials, their bursts (and those whose caption holds the
     // text), then the items — the order a download that finishes takes them in, and a 移出 / 并入
     // takes the items in — before any of them, a file row or a search row is written.
+    // Both lists of bursts are locked in one statement, in id order: two recalls at once (each message's
+    // burst near the other's text) never take them in opposite orders.
     const held = await lockRecalledMaterials(tx, recall.messageId);
-    const bursts = await lockRecallBursts(tx, [
-      ...new Set(held.map((m) => m.burstId).filter((b): b is number => b !== null)),
-    ]);
-    const captioned = text ? await captionBurstsNear(tx, text) : [];
+    const own = new Set(held.map((m) => m.burstId).filter((b): b is number => b !== null));
+    const captioned = text ? await captionBurstsNear(tx, text, false) : [];
+    const locked = await lockRecallBursts(tx, [...new Set([...own, ...captioned.map((b) => b.id)])]);
+    const bursts = locked.filter((b) => own.has(b.id));
     await lockRecallItems(
       tx,
       held.map((m) => m.id),
-      [...bursts, ...captioned].map((b) => b.id),
+      locked.map((b) => b.id),
     );
     const materials = await markRecalled(tx, recall.messageId);
     const ids = materials.map((m) => m.id);

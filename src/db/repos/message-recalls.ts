@@ -163,11 +163,12 @@ export async function lockRecallItems(tx: Db, materialIds: number[], burstIds: n
     );
     const more = rows.map((r) => Number(r.id)).filter((id) => !held.has(id));
     if (more.length === 0) return;
+    for (const id of more) held.add(id);
+    // The whole set again, in id order (rows already held are no wait).
     await queryRows(
       tx,
-      sql`select id from filing_items where id = any(${`{${more.join(',')}}`}::bigint[]) order by id for update`,
+      sql`select id from filing_items where id = any(${`{${[...held].join(',')}}`}::bigint[]) order by id for update`,
     );
-    for (const id of more) held.add(id);
   }
 }
 

@@ -35,16 +35,21 @@ export async function recalledTextOf(tx: Db, messageId: string): Promise<Recalle
 /**
  * The sender's bursts in the chat whose caption may hold the text (a caption gathers the sender's texts
  * from the quiet window before the burst to its close, BURST_QUIET_SECONDS at most an hour, and a text
- * taken late up to LATE_CAPTION_MS after its last item: late-caption.ts), locked.
+ * taken late up to LATE_CAPTION_MS after its last item: late-caption.ts), locked unless `lock` is false
+ * (the recall reads them first and locks them with its own bursts in one statement, in id order).
  */
-export async function captionBurstsNear(tx: Db, t: RecalledText): Promise<{ id: number; caption: string }[]> {
+export async function captionBurstsNear(
+  tx: Db,
+  t: RecalledText,
+  lock = true,
+): Promise<{ id: number; caption: string }[]> {
   const rows = await queryRows<{ id: number; caption: string }>(
     tx,
     sql`select id::int as id, caption from bursts
         where chat_id = ${t.chatId} and sender_open_id = ${t.senderOpenId} and caption is not null
           and ${t.sentAt} between first_at - interval '1 hour'
             and greatest(closes_at, last_at + ${LATE_CAPTION_MS} * interval '1 millisecond')
-        order by id for update`,
+        order by id ${lock ? sql`for update` : sql``}`,
   );
   return rows.map((r) => ({ id: Number(r.id), caption: r.caption }));
 }

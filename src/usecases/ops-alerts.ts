@@ -5,7 +5,7 @@ import { alertDelivered, pendingAlerts, transitionAlert, type AlertNotice } from
 import type { AlertSend } from '../db/schema/column-types.js';
 import { topAdmins } from '../db/repos/people.js';
 import { sendKey } from '../domain/send-key.js';
-import { isDatabaseReason, resourceProblem, type ResourceReason } from '../errors.js';
+import { resourceProblem, type ResourceReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.js';
 import type { Clock } from '../ports/clock.js';
@@ -76,6 +76,8 @@ export class OpsAlertMemory {
    * start): the database being what is down, that alert lives here until the database is back.
    */
   unrecordedSince: Date | undefined;
+  /** What that alert said: a spell still firing for the same reasons once the database is back is not told again. */
+  unrecordedDetail = '';
   /** The admins the alerts last went to (OPS_CHAT_ID unset): whom to tell while the database is down. */
   admins: string[] = [];
 }
@@ -107,9 +109,12 @@ export async function reportAlert(
   // Told while the database was down, and still waiting now it is back: the spell is recorded as
   // told, not told twice (its 恢复正常 comes from the database, as any alert's).
   if (kind === 'work_waiting' && memory?.unrecordedSince && notice.send === 'alert') {
-    await alertDelivered(deps.db, { kind, notice, now: deps.clock.now() });
     memory.unrecordedSince = undefined;
-    return undefined;
+    // Waiting for something else now (the disk, the store): that is news, and sent.
+    if (state.detail === memory.unrecordedDetail) {
+      await alertDelivered(deps.db, { kind, notice, now: deps.clock.now() });
+      return undefined;
+    }
   }
   return (await deliverAlert(deps, opts, kind, notice, memory)) ? notice.send : 'undelivered';
 }
@@ -271,10 +276,13 @@ export async function checkOpsAlerts(
       refused(err, kind);
     }
   }
-  if (waiting?.firing && cutShort && isDatabaseReason(cutShort) && !decided.has('work_waiting')) {
+  // Unreachable only: a database refusing for want of connections (53300) is up, and each instance
+  // telling it from its own memory would send one alert each, none de-duplicated.
+  if (waiting?.firing && cutShort === 'database_unreachable' && !decided.has('work_waiting')) {
     // The database is what is down: told from memory, once a spell.
     if (!memory.unrecordedSince && (await tellUnrecorded(deps, opts, memory, 'alert', waiting.detail))) {
       memory.unrecordedSince = deps.clock.now();
+      memory.unrecordedDetail = waiting.detail;
       sent.work_waiting = 'alert';
     }
   } else if (memory.unrecordedSince && decided.has('work_waiting') && !waiting?.firing) {

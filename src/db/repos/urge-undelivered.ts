@@ -17,7 +17,9 @@ export interface UndeliveredUrge {
 }
 
 /**
- * Send `sendId` when it is a 督办 (`urge`) closed `failed`, with the person whose press claimed it;
+ * Send `sendId` when it is a 督办 (`urge`) closed `failed`, with the person whose press claimed it (the
+ * audit row written with the claim's own time and key: not an earlier press of the same key, nor a row
+ * from before keys were recorded);
  * else undefined (a reminder or digest, one delivered since, or a press with no audit row).
  */
 export async function undeliveredUrge(db: Db, sendId: number): Promise<UndeliveredUrge | undefined> {
@@ -35,9 +37,9 @@ export async function undeliveredUrge(db: Db, sendId: number): Promise<Undeliver
       from scheduled_sends ss join units u on u.id = ss.unit_id
         left join chats c on c.chat_id = ss.target
         join lateral (select actor, details->>'card' as card from audit_log
-            where action = 'urge' and unit_id = ss.unit_id and at <= ss.created_at
-              and (details->>'period' is null or details->>'period' = ss.period)
-            order by at desc limit 1) a on true
+            where action = 'urge' and unit_id = ss.unit_id and at = ss.created_at
+              and details->>'period' = ss.period
+            order by id desc limit 1) a on true
       where ss.id = ${sendId} and ss.kind = 'urge' and ss.status = 'failed'`,
   );
   return r

@@ -105,7 +105,8 @@ function regroupLines(
   for (const p of placed)
     if (p.itemId !== itemId)
       elsewhere.set(p.itemId, [...(elsewhere.get(p.itemId) ?? []), { kind: kindOf.get(p.materialId) ?? '' }]);
-  for (const [other, files] of elsewhere)
-    lines.push(`另有 ${countsText(counts(files))}已移出，现在是件 #${other}`);
+  for (const files of elsewhere.values())
+    // No item number: the chat shows none. What matters is that they are kept, as another 件.
+    lines.push(`另有 ${countsText(counts(files))}已由档案员移出，单独成为一件`);
   return lines.map((l) => `\n${l}`).join('');
 }

@@ -185,11 +185,17 @@ export async function answerCorrectionRequest(
     // promised 「会帮您改好」 and nothing ever did. The request is closed and the requester told why.
     if ((await itemForCorrection(tx, item.id))?.undone) {
       const into = await mergedInto(tx, item.id);
-      const gone = into ? `这件材料已并入件 #${into}` : '这件材料已撤下';
+      const other = into === undefined ? undefined : await itemForCorrection(tx, into);
+      // Named as the officer knows it (its 题名), not by an item number no chat shows.
+      const gone = other
+        ? `这件材料已并入同一任务的另一件（${other.title}）`
+        : '这件材料已撤下（原件仍保存，可以重新提交）';
+      // 不同意 with a reason: the reason is kept and told too.
+      const why = reason ? `${gone}；${reason}` : gone;
       await answer(
         false,
-        gone,
-        `您对${label}的更正申请（${req.text}）已关闭：${gone}${into ? '，请在那一件上查看' : '，不在档案里了'}。如有疑问请直接联系${archivist}。`,
+        why,
+        `您对${label}的更正申请（${req.text}）已关闭：${gone}。${reason ? `档案员的意见：${reason}。` : ''}如有疑问请直接联系${archivist}。`,
       );
       return { gone };
     }

@@ -121,7 +121,7 @@ describe('items filed from the chat, then 移出 / 并入', () => {
 
     let since = h.fake.patches().length;
     await cli('split', '--item', String(a.item), '--files', String(third));
-    const split = await newItemOf(a.item);
+    expect(await newItemOf(a.item)).toBeGreaterThan(a.item);
     let card = await patchedAfter(since, a.ack.messageId, 'A’s card after 移出');
     expect(card).toContain('收到 2 张照片');
     expect(card).not.toContain('收到 3 张照片');

@@ -6,7 +6,7 @@ import { tapCard } from '../support/chat-actions.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { buttonValue } from '../support/cards.js';
-import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { ManualClock, awakeNow, catchUpWithCommandLine } from '../support/manual-clock.js';
 import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
@@ -67,6 +67,7 @@ describe('a burst 并入 another item is not filed again', () => {
       h.db,
     );
     expect(merged.code, merged.stderr).toBe(0);
+    await catchUpWithCommandLine(clock);
     // B's card is drawn again by the corrected-card job: where its files went, no 撤销, no task.
     const patched = await waitOnClock(h, clock, 'B’s card drawn again', () =>
       h.fake

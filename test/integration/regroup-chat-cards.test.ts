@@ -7,7 +7,7 @@ import { tapCard } from '../support/chat-actions.js';
 import { postPhoto, replyAfterQuiet, waitOnClock } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { ManualClock, awakeNow, catchUpWithCommandLine } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -43,9 +43,8 @@ describe('items filed from the chat, then 移出 / 并入', () => {
   const cli = async (...args: string[]) => {
     const out = await cliInProcess(['archive', ...args], { DATA_DIR: h.dataDir }, h.db);
     expect(out.code, out.stderr).toBe(0);
-    // The command line's jobs run from its own (real) time; the bot's clock starts up to 3 hours
-    // behind it late in a Beijing evening (awakeNow): caught up, or the card's redraw never came due.
-    if (Date.now() > clock.now().getTime()) await clock.set(new Date());
+    // Its jobs are stamped with the real time: the card's redraw never came due late in a Beijing evening.
+    await catchUpWithCommandLine(clock);
     return out;
   };
   const filesOf = async (itemId: number) =>

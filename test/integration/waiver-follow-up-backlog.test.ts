@@ -8,7 +8,7 @@ import { cardButtons } from '../support/cards.js';
 import { postPhoto, replyAfterQuiet } from '../support/chat-photos.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ManualClock, awakeNow } from '../support/manual-clock.js';
+import { ManualClock, awakeNow, catchUpWithCommandLine } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -90,6 +90,7 @@ describe('免交 with more waiting cards than one page', () => {
         h.db,
       );
       expect(waived.code, waived.stderr).toBe(0);
+      await catchUpWithCommandLine(clock);
       // The newest card, the one past the first page, is drawn again: the task no longer offered.
       const redrawn = await waitFor('the newest card drawn again', () => patched(ack.messageId), {
         timeoutMs: 90_000,

@@ -37,7 +37,7 @@ export const EXIT_FILES_MISSING = 3;
  * Exit code of a restore that left settings files of the backup not put back (a different file there, or
  * one the service user may not write): the archive is restored, the county's settings are not yet.
  */
-export const EXIT_SETTINGS_LEFT = 4;
+const EXIT_SETTINGS_LEFT = 4;
 
 /** What `npm run verify` should count after a restore of this backup (its whole-archive 「N 条，M 个文件」). */
 const archiveLine = (a: { records: number; files: number } | undefined, restoring: boolean): string =>

@@ -7,7 +7,7 @@ import { withoutPassword } from './pglite-moved.js';
  * database that does not exist stays so until someone edits the settings file (main.ts: exit 2, which the
  * systemd unit does not restart).
  */
-export interface ConnectFailure {
+interface ConnectFailure {
   text: string;
   /** A restart cannot fix it. */
   permanent: boolean;

@@ -1,7 +1,7 @@
 import { matchUnit, type UnitCandidate } from './match-unit.js';
 
 /** A unit a chat command may name. */
-export interface NameableUnit extends UnitCandidate {
+interface NameableUnit extends UnitCandidate {
   path: string;
   status: string;
 }

@@ -3,10 +3,10 @@
  * first is a 档号 retired): its 著录 changed (`described`: 题名, 责任者, a photo's 说明 …), or some of its
  * files recalled (`recalled`, the rest kept). The county archive's copy still holds the record as it was.
  */
-export type RecordEditKind = 'described' | 'recalled';
+type RecordEditKind = 'described' | 'recalled';
 
 /** What each kind is called wherever 移交后变更 are listed. */
-export const RECORD_EDIT_WORDS: Record<RecordEditKind, string> = {
+const RECORD_EDIT_WORDS: Record<RecordEditKind, string> = {
   described: '著录已改',
   recalled: '文件已撤回',
 };

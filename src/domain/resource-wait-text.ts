@@ -46,7 +46,7 @@ export function readinessDetail(
 }
 
 /** /readyz's lark_refused: Lark refuses the app's credentials, so nothing can be sent or downloaded. */
-export const LARK_REFUSED_TEXT =
+const LARK_REFUSED_TEXT =
   '飞书拒绝了应用凭证，机器人现在不能回复和下载文件（App Secret 可能被重置，或应用被停用）。请到飞书开发者后台核对 App ID 和 App Secret，改好配置文件（/etc/archive-bot/archive-bot.env 或 .env）里的 LARK_APP_SECRET 后重启机器人';
 
 /** The readiness check itself failed (the log has why: readiness check failed). */

@@ -373,7 +373,7 @@ function summaryLines(
 }
 
 /** How to record that this 移交包 was handed over (its page when PUBLIC_URL is set, else the command line). */
-export function handoverHint(packageId: number, packageUrl: string | undefined): string {
+function handoverHint(packageId: number, packageUrl: string | undefined): string {
   return (
     `这个移交包（#${packageId}）现在只是生成了，还没有记录移交。交给县档案馆后，` +
     (packageUrl

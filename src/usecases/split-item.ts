@@ -63,7 +63,7 @@ export async function closeRegroupRequests(
 }
 
 /** The provisional 题名 of a 件 移出 from one titled `title`, until the archivist describes it. */
-export const splitTitle = (title: string) => `${title}（移出部分）`;
+const splitTitle = (title: string) => `${title}（移出部分）`;
 
 /**
  * A 页数 described on `itemId` no longer counts its files after a 移出 / 并入: cleared (the catalogue then

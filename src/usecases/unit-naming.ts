@@ -6,7 +6,7 @@ import { pickUnit, unitsApart, whichUnitText, type PickedUnit } from '../domain/
 import { unitsOfGroup } from './group-units.js';
 
 /** Words naming units, read the way every command that names a unit reads them. */
-export type UnitNaming = (words: string) => PickedUnit<UnitRow>;
+type UnitNaming = (words: string) => PickedUnit<UnitRow>;
 
 /**
  * How a message names a unit (pickUnit): among the chat's own units first (its bound unit and those

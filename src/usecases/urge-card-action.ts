@@ -13,7 +13,7 @@ import { cardAction, type DeclaredCardAction } from './feature.js';
 import type { UrgeOutcome } from './urge-now.js';
 
 /** The 督办 a tap asks for: `urgeNow` with its settings (wiring/schedules.ts `urgeWith`). */
-export type UrgeFn = (input: {
+type UrgeFn = (input: {
   unitId: number;
   by: string;
   source: 'card';

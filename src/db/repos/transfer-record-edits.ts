@@ -21,7 +21,7 @@ export interface RecordEditAfterTransfer extends RecordEditFacts {
 }
 
 /** Which changes a query reads (as ChangeScope: the record's unit subtree(s), one package, a year). */
-export interface RecordEditScope {
+interface RecordEditScope {
   unitPath?: string;
   unitPaths?: string[];
   packageId?: number;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
 
 /** A 督办 send closed undelivered, with who pressed it: what its presser is told (usecases/urge-undelivered.ts). */
-export interface UndeliveredUrge {
+interface UndeliveredUrge {
   unitName: string;
   /** The chat's name as Lark last gave it; null when never seen. */
   chatName: string | null;

@@ -362,7 +362,7 @@ describe('what follows a correction', () => {
         formValue: { reason: '撤下了' },
       },
     );
-    expect(no.toast.content).toContain('这件材料已撤下，申请已关闭并告知申请人');
+    expect(no.toast.content).toContain('这件材料已撤下（原件仍保存，可以重新提交），申请已关闭并告知申请人');
 
     // --keep-request: changed, the approved request still owed; --request of another item's: refused.
     const kept = await fileOnePhoto();

@@ -152,7 +152,10 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
       return {
         firing,
         detail: firing
-          ? `接口 ${r!.api} 被拒绝（错误码 ${r!.code}）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本。`
+          ? // The secret reset in the console is fixed in the settings file, not in the console (the alert
+            // sent the IT person to 发布新版本 alone).
+            `接口 ${r!.api} 被拒绝（错误码 ${r!.code}）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本；` +
+            '如果重置过 App Secret，请把新的写进设置文件的 LARK_APP_SECRET，再重启机器人。'
           : `${minutes(s.refusalWindowMs)} 分钟内飞书没有再拒绝。`,
       };
     },

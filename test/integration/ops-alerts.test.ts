@@ -104,7 +104,8 @@ describe('operations alerts in the ops chat: one per kind per hour, one 恢复�
     expect(await check()).toEqual([
       [
         '告警：飞书拒绝了应用凭证或权限',
-        '接口 im.chat.get 被拒绝（错误码 99991672）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本。',
+        '接口 im.chat.get 被拒绝（错误码 99991672）。请在开发者后台检查 App ID/Secret 和权限，并发布新版本；' +
+          '如果重置过 App Secret，请把新的写进设置文件的 LARK_APP_SECRET，再重启机器人。',
       ],
     ]);
     clock.advance(29 * MINUTE);

@@ -140,9 +140,7 @@ async function tellUnrecorded(
     at: deps.clock.now(),
     timeZone: opts.timeZone,
   });
-  const to = opts.opsChatId
-    ? [{ receiveIdType: 'chat_id' as const, receiveId: opts.opsChatId }]
-    : memory.admins.slice(0, 20).map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
+  const to = alertTargets(opts.opsChatId, memory.admins);
   if (to.length === 0) {
     deps.logger.warn('the database is down and no one to tell: set OPS_CHAT_ID');
     return false;
@@ -166,6 +164,12 @@ async function tellUnrecorded(
   return true;
 }
 
+/** Where a notice goes: the operations chat, else (at most 20 of) the top units' admins. */
+const alertTargets = (opsChatId: string | undefined, admins: readonly string[]) =>
+  opsChatId
+    ? [{ receiveIdType: 'chat_id' as const, receiveId: opsChatId }]
+    : admins.slice(0, 20).map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
+
 /** Sends a notice to the operations chat or the top admins; false when Lark did not take it (it stays owed). */
 async function deliverAlert(
   deps: OpsAlertDeps,
@@ -184,11 +188,10 @@ async function deliverAlert(
   const message = { msgType: 'interactive' as const, content: JSON.stringify(card) };
   const key = `ops-${kind}-${notice.send === 'alert' ? 'a' : 'r'}-${notice.since.getTime()}`;
   try {
-    const to = opts.opsChatId
-      ? [{ receiveIdType: 'chat_id' as const, receiveId: opts.opsChatId }]
-      : (memory ? (memory.admins = await topAdmins(deps.db)) : await topAdmins(deps.db))
-          .slice(0, 20)
-          .map((id) => ({ receiveIdType: 'open_id' as const, receiveId: id }));
+    const admins = opts.opsChatId ? [] : await topAdmins(deps.db);
+    // Kept for a round the database cannot answer (tellUnrecorded).
+    if (memory && !opts.opsChatId) memory.admins = admins;
+    const to = alertTargets(opts.opsChatId, admins);
     if (to.length === 0) {
       deps.logger.warn({ kind }, 'ops alert with nobody to tell: set OPS_CHAT_ID or import an admin');
       return false;

@@ -1,6 +1,6 @@
 import { listConfirmCandidates } from '../../db/repos/archive-items.js';
 import { listPhotoGroupGaps } from '../../db/repos/archive-descriptions.js';
-import { listUnits } from '../../db/repos/units.js';
+import { listSubtreeUnits } from '../../db/repos/units.js';
 import { RETENTION_LABELS } from '../../domain/checklist.js';
 import { GAP_LABELS } from '../../domain/photo-description.js';
 import type { PageContext } from '../web-context.js';
@@ -34,7 +34,7 @@ export async function unconfirmedPage(c: PageContext): Promise<void> {
   const [cands, gapRows, units] = await Promise.all([
     listConfirmCandidates(db, { unitPath: unit.path, year, ...(taskId ? { taskId } : {}) }),
     listPhotoGroupGaps(db, { unitPath: unit.path, year }),
-    listUnits(db),
+    listSubtreeUnits(db, unit),
   ]);
   const gaps = new Map(gapRows.map((g) => [g.itemId, g.gaps.map((x) => GAP_LABELS[x]).join('、')]));
   const nameOf = new Map(units.map((u) => [u.id, u.name]));

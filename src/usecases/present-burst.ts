@@ -163,6 +163,9 @@ export async function presentBurst(
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
       const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);
       if (hits.length === 0 && waived && !notice) notice = waivedTaskNotice(waived, open.length > 0);
+      // #C99, no task of that code: said, or the card silently ignores what the officer wrote.
+      if (all.length === 0 && !notice)
+        notice = `${unit.name}没有编号为 ${code} 的任务${open.length > 0 ? '，请点下面的任务交' : ''}。`;
     }
   }
 

@@ -122,6 +122,32 @@ describe('texts in a village group', () => {
     expect(repliesTo(unused)).toEqual([]);
   });
 
+  it('「@归档助手 #C99 …」, a code the village has no task of, is told so and where the codes are, not 「没有听懂」', async () => {
+    // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    const asked = await postMention('#C99 培训照片');
+    const [answer] = await waitOnClock(h, clock, 'the answer', () => {
+      const r = repliesTo(asked);
+      return r.length > 0 && r;
+    });
+    expect(textOf(answer!)).toBe(
+      '城关村没有编号为 C99 的任务。发送「@归档助手 任务」查看编号；照片和文件照常发，我会请您选任务。',
+    );
+    await pastEveryWindow();
+    expect(repliesTo(asked)).toHaveLength(1);
+  });
+
+  it('photos captioned 「#C99 …」 get the card with why nothing was filed at once: no task of that code', async () => {
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    const first = await postPhoto(h, { chatId, sender: org.officer });
+    await postMention('#C99 会议照片');
+    const reply = await replyAfterQuiet(h, clock, first);
+    const card = JSON.stringify(reply.content);
+    expect(card).not.toContain('已交到');
+    expect(card).toContain('城关村没有编号为 C99 的任务，请点下面的任务交。');
+    expect(await filingOf(first)).toBeUndefined();
+  });
+
   it('an @ text naming no command, with no photos around it, still gets 「没有听懂」 as sent in a group', async () => {
     // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
     await clock.advance(LATE_CAPTION_MS + 60_000);

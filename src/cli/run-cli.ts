@@ -6,9 +6,10 @@ import { AppError, errorMessage } from '../errors.js';
 import { loadCliSettings } from '../settings.js';
 import { COMMANDS } from './commands.js';
 import { noDatabaseText, saidServiceSettingsUnread } from './no-database.js';
-import { openCliDb } from './open-cli-db.js';
+import { CLI_DATABASE_UNREACHABLE, openCliDb } from './open-cli-db.js';
 import { writeRefusedText } from './write-refused.js';
 import { asCliOperator, cliOperatorOf } from '../cli-operator.js';
+import { databaseConnectFailure } from '../db/connect-failure.js';
 
 const HELP = new Set(['--help', '-h', 'help']);
 
@@ -52,7 +53,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(
         err instanceof AppError || err instanceof ConfigError
           ? err.message
-          : (writeRefusedText(err, { dataDir: dataDirOf(io.env) }) ?? `出错了：${errorMessage(err)}`),
+          : (unreachableText(err, io.env) ??
+              writeRefusedText(err, { dataDir: dataDirOf(io.env) }) ??
+              `出错了：${errorMessage(err)}`),
       );
     return err instanceof AppError && err.code === 'usage' ? 2 : 1;
   };
@@ -114,10 +117,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     database = io.database ?? (await openCliDb(settings, io.err));
   } catch (err) {
-    // A bad variable is not a database problem: its own lines (every problem, with where to fix it).
+    // A bad variable is not a database problem: its own lines (every problem, with where to fix it);
+    // PostgreSQL refusing or not there is its own line too (连不上数据库 …, what to check).
     const access = dataDir === undefined ? undefined : dataDirAccessText(dataDir, err);
     const full = diskFullText(err, dataDir);
-    io.err(err instanceof ConfigError ? err.message : `打不开数据库：${access ?? full ?? errorMessage(err)}`);
+    io.err(
+      err instanceof ConfigError || (err instanceof AppError && err.code === CLI_DATABASE_UNREACHABLE)
+        ? err.message
+        : `打不开数据库：${access ?? full ?? errorMessage(err)}`,
+    );
     return 1;
   }
   try {
@@ -137,6 +145,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function dataDirOf(env: CliIo['env']): string | undefined {
   try {
     return loadCliSettings(env).dataDir;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A command that opens PostgreSQL itself (backup, restore, db move-to-postgres) and was refused or found
+ * nothing there: the same line as every other command's (connect-failure.ts), not 「出错了：connect ECONNREFUSED …」.
+ */
+function unreachableText(err: unknown, env: CliIo['env']): string | undefined {
+  try {
+    const { databaseUrl, envFiles } = loadCliSettings(env);
+    return databaseConnectFailure(err, databaseUrl, envFiles, 'command')?.text;
   } catch {
     return undefined;
   }

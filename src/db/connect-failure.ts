@@ -1,12 +1,15 @@
 import { withoutPassword } from './pglite-moved.js';
 
 /**
- * Why PostgreSQL could not be reached at a start, in the IT person's words (the driver's own line was
- * English: `connect ECONNREFUSED 127.0.0.1:5432`, `database "archive9" does not exist`), and whether a
- * restart can help: a server still starting (refused, no answer) may come up, a wrong password or a
- * database that does not exist stays so until someone edits the settings file (main.ts: exit 2, which the
- * systemd unit does not restart).
+ * Why PostgreSQL could not be reached, in the IT person's words (the driver's own line was English:
+ * `connect ECONNREFUSED 127.0.0.1:5432`, `database "archive9" does not exist`), and whether a restart can
+ * help: a server still starting (refused, no answer) may come up, a wrong password or a database that does
+ * not exist stays so until someone edits the settings file (main.ts: exit 2, which the systemd unit does
+ * not restart). Said at a start (`start`: the service retries every 10 s), by doctor before one (`doctor`)
+ * and by a command-line tool (`command`: it is run again by hand; open-cli-db.ts, run-cli.ts).
  */
+export type ConnectFailureSaidBy = 'start' | 'doctor' | 'command';
+
 interface ConnectFailure {
   text: string;
   /** A restart cannot fix it. */
@@ -17,6 +20,7 @@ export function databaseConnectFailure(
   err: unknown,
   databaseUrl: string | undefined,
   settingsFiles: readonly string[] = [],
+  saidBy: ConnectFailureSaidBy = 'start',
 ): ConnectFailure | undefined {
   if (!databaseUrl) return undefined;
   const cause = driverError(err);
@@ -26,7 +30,14 @@ export function databaseConnectFailure(
     text: `连不上数据库 ${withoutPassword(databaseUrl)}（${reason}）：${check}`,
     permanent,
   });
-  const retry = '；作为服务运行时，它每 10 秒自动重试一次';
+  // Only the service retries by itself; a command is run again, and the bot started, once it is fixed.
+  const retry =
+    saidBy === 'start'
+      ? '；作为服务运行时，它每 10 秒自动重试一次'
+      : saidBy === 'command'
+        ? '，再运行这个命令'
+        : '';
+  const then = saidBy === 'command' ? '再运行这个命令' : '再启动机器人';
   switch (cause.code) {
     case 'ECONNREFUSED':
       return reach(
@@ -54,13 +65,13 @@ export function databaseConnectFailure(
     case '28000':
       return reach(
         '用户名或密码不对，或 PostgreSQL 不允许这个用户从这里连接',
-        `检查${file}里的 DATABASE_URL 的用户名和密码（密码里的 @ : / 要写成 %40 %3A %2F），以及 PostgreSQL 的 pg_hba.conf；改好后再启动机器人`,
+        `检查${file}里的 DATABASE_URL 的用户名和密码（密码里的 @ : / 要写成 %40 %3A %2F），以及 PostgreSQL 的 pg_hba.conf；改好后${then}`,
         true,
       );
     case '3D000':
       return reach(
         `数据库 ${databaseName(databaseUrl)} 不存在`,
-        `检查${file}里的 DATABASE_URL 的数据库名；新装的要先建库（sudo -u postgres createdb -O 用户名 ${databaseName(databaseUrl)}），再启动机器人`,
+        `检查${file}里的 DATABASE_URL 的数据库名；新装的要先建库（sudo -u postgres createdb -O 用户名 ${databaseName(databaseUrl)}），${then}`,
         true,
       );
     default:

@@ -12,6 +12,7 @@ import {
   type Env,
 } from '../config.js';
 import { openDb, queryRows, type Database } from '../db/client.js';
+import { databaseConnectFailure } from '../db/connect-failure.js';
 import { appliedMigrations, bundledMigrations, compareSchema } from '../db/migration-state.js';
 import { holdsPgliteArchive, pgliteLeftBehindText } from '../db/migrate.js';
 import { movedAway, movedAwayText, readMovedMarker, withoutPassword } from '../db/pglite-moved.js';
@@ -400,8 +401,10 @@ async function checkDatabase(
     try {
       await database.db.execute(sql`select 1`);
     } catch (err) {
-      // postgres.js connects on the first statement: a wrong host, port, password or database name shows here.
-      add('fail', '数据库', `${kind}：连不上：${errorMessage(err)}`);
+      // postgres.js connects on the first statement: a wrong host, port, password or database name shows
+      // here, said as the start says it (the address without its password, why, what to check).
+      const unreachable = databaseConnectFailure(err, o.databaseUrl, o.envFiles, 'doctor');
+      add('fail', '数据库', unreachable?.text ?? `${kind}：连不上：${errorMessage(err)}`);
       return;
     }
     const schema = compareSchema(await appliedMigrations(database.db), bundledMigrations());

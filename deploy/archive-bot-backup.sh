@@ -6,9 +6,13 @@
 #    and the service's ExecStopPost should this script be killed), but only if it was running before.
 #    On PostgreSQL the bot keeps running (pg_dump takes a consistent snapshot; needs postgresql-client).
 #  - runs `npm run cli -- backup --out BACKUP_DIR/<date-time>` as the archive-bot user;
-#  - after a usable backup (exit 0, or 3: done but some damaged files left out, see its DAMAGED.txt) keeps only
-#    the newest KEEP backups. Each one is a FULL copy of the stored files (originals) plus the database:
-#    plan on KEEP x (du -sh /var/lib/archive-bot) of space on the backup disk.
+#  - after a usable backup (exit 0, or 3: done but some damaged files left out, see its DAMAGED.txt) removes
+#    old backups, counting only COMPLETE ones (backup.json and no DAMAGED.txt): it keeps the newest KEEP
+#    complete backups and every backup newer than the oldest of them. An incomplete backup lacks a damaged
+#    file whose good copy is only in the older ones, so night after night of exit 3 removes nothing: the
+#    newest complete backup (and everything after it) stays until KEEP complete backups follow it.
+#    Each one is a FULL copy of the stored files (originals) plus the database: plan on KEEP x
+#    (du -sh /var/lib/archive-bot) of space on the backup disk, more while backups stay incomplete.
 # Exit code: the backup command's (0 done, 3 usable but incomplete, 1 failed, 2 usage), so the service shows
 # failed and `systemctl list-units --failed` / the journal say so.
 set -u
@@ -57,13 +61,33 @@ runuser -u archive-bot -- node --env-file="$ENV_FILE" dist/cli/main.js backup --
 rc=$?
 start_again
 
+# A backup that finished (its manifest is written last) and left nothing out (no DAMAGED.txt).
+complete() { [ -f "$1/backup.json" ] && [ -f "$1/manifest-sha256.txt" ] && [ ! -e "$1/DAMAGED.txt" ]; }
+
 if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
-  # Backups are folders named by date and time: the oldest sort first. Keep the newest KEEP.
-  ls -1d "$BACKUP_DIR"/[0-9]*-[0-9]* 2>/dev/null | sort | head -n "-$KEEP" | while read -r old; do
-    log "removing old backup $old"
-    rm -rf -- "$old"
-  done
-  [ "$rc" -eq 3 ] && log "backup usable but INCOMPLETE: see $OUT/DAMAGED.txt"
+  # Backups are folders named by date and time: the oldest sort first. Only complete backups count: the
+  # KEEP-th newest complete one and everything after it stay, everything before it goes (fewer than KEEP
+  # complete backups: nothing goes). An incomplete backup lacks a file only older backups hold intact.
+  [ "$KEEP" -ge 1 ] 2>/dev/null || KEEP=1
+  all=$(ls -1d "$BACKUP_DIR"/[0-9]*-[0-9]* 2>/dev/null | sort)
+  whole=$(printf '%s\n' "$all" | while read -r b; do [ -n "$b" ] && complete "$b" && echo "$b"; done)
+  if [ "$(printf '%s' "$whole" | grep -c .)" -ge "$KEEP" ]; then
+    oldest_kept=$(printf '%s\n' "$whole" | tail -n "$KEEP" | head -n 1)
+    printf '%s\n' "$all" | while read -r old; do
+      [ "$old" = "$oldest_kept" ] && break
+      log "removing old backup $old"
+      rm -rf -- "$old"
+    done
+  fi
+  if [ "$rc" -eq 3 ]; then
+    log "backup usable but INCOMPLETE: see $OUT/DAMAGED.txt"
+    newest=$(printf '%s\n' "$whole" | tail -n 1)
+    if [ -n "$newest" ]; then
+      log "the newest complete backup, $newest, still holds those files: it is kept until $KEEP complete backups follow it"
+    else
+      log "no complete backup here: no backup is removed until $KEEP complete ones are made"
+    fi
+  fi
 else
   log "backup FAILED (exit $rc); older backups kept; the lines above say why"
 fi

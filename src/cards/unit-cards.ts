@@ -6,6 +6,7 @@ import { missingText } from '../domain/checklist-task-state.js';
 import { allDoneText, NO_TASK_LIST_YET, noOpenTaskChoose } from '../domain/no-tasks-yet.js';
 import type { NoOpenTask, WorkLeft } from '../domain/task-list-state.js';
 import { byRank, worstFirst } from '../domain/digest.js';
+import { plainNames, type UnitNames } from '../domain/pick-unit.js';
 import { townshipNoVillageTasks, townshipOwnMaterials } from '../domain/township-chat.js';
 import type { VillageWord } from '../domain/village-word.js';
 import { retiredChildrenLine, retirementWords } from '../domain/retired-units.js';
@@ -95,11 +96,18 @@ export const missingRow = (m: MissingTask, timeZone: string): string =>
     m.householdName ? `${m.householdName}户 ` : '',
   )}${esc(m.title)}`;
 
-export function missingCard(unitName: string, list: MissingList, timeZone: string): object {
+/** 缺什么 of a village (or a unit with none below): `names`, how units are called (two 东村: 城关镇东村). */
+export function missingCard(
+  unit: { id: number; name: string },
+  list: MissingList,
+  timeZone: string,
+  names: UnitNames = plainNames,
+): object {
+  const unitName = names(unit);
   if (list.total === 0) return card(`${unitName} · 还缺什么`, 'green', [md('所有任务的材料都已齐全 👍')]);
   const rows = list.items.map(
     (m) =>
-      `${missingRow(m, timeZone)}${m.unitName !== unitName ? `（${esc(m.unitName)}）` : ''}：${esc(m.missingText)}`,
+      `${missingRow(m, timeZone)}${m.unitId !== unit.id ? `（${esc(names({ id: m.unitId, name: m.unitName }))}）` : ''}：${esc(m.missingText)}`,
   );
   const more = list.total > list.items.length ? `\n… 还有 ${list.total - list.items.length} 项` : '';
   return card(`${unitName} · 还缺什么（${list.total} 项）`, 'orange', [

@@ -1,6 +1,7 @@
 import type { MissingList } from '../db/repos/completeness-missing.js';
 import type { ProgressCounts, UnitProgress } from '../db/repos/completeness-progress.js';
 import { UNIT_DETAIL } from './actions.js';
+import { plainNames, type UnitNames } from '../domain/pick-unit.js';
 import { retiredChildrenLine } from '../domain/retired-units.js';
 import { button, buttonRow, card, CARD_LIMIT_BYTES, cardBytes, esc, hr, md, shortDate } from './card-kit.js';
 
@@ -13,18 +14,20 @@ const pct = (c: ProgressCounts) => (c.percent === null ? '—' : `${c.percent}%`
  * What 查看全部 and a unit's button on a reminder, escalation or digest open when there is no web page
  * (PUBLIC_URL unset): the unit's figures, the full table of the units below it (worst first; cut only
  * to stay under Lark's 30 KB, saying so), what is still missing (most urgent first) and a button for
- * each of the three weakest units below, to go one level down.
+ * each of the three weakest units below, to go one level down. `names`: how the units the missing
+ * tasks belong to are called (two 东村: 城关镇东村; `p` is drawn with its names as they are).
  */
 export function unitDetailCard(
   p: UnitProgress,
   missing: MissingList,
   timeZone: string,
   now: Date = new Date(),
+  names: UnitNames = plainNames,
 ): object {
   let rows = p.children.length;
   let items = missing.items.length;
   for (;;) {
-    const c = build(p, missing, timeZone, rows, items, now);
+    const c = build(p, missing, timeZone, rows, items, now, names);
     if (cardBytes(c) <= BUDGET || (rows === 0 && items === 0)) return c;
     if (rows > 10) rows = Math.max(10, Math.floor(rows * 0.8));
     else if (items > 5) items = 5;
@@ -40,6 +43,7 @@ function build(
   rows: number,
   items: number,
   now: Date,
+  names: UnitNames,
 ): object {
   const c = p.counts;
   const elements: object[] = [
@@ -76,7 +80,7 @@ function build(
       .map(
         (m) =>
           `- ${m.overdue ? `🔴 逾期 ${m.daysOverdue} 天` : `截止 ${shortDate(m.dueAt, timeZone)}`}　` +
-          `${m.unitName !== p.unit.name ? `${esc(m.unitName)} ` : ''}${m.householdName ? `${esc(m.householdName)}户 ` : ''}` +
+          `${m.unitId !== p.unit.id ? `${esc(names({ id: m.unitId, name: m.unitName }))} ` : ''}${m.householdName ? `${esc(m.householdName)}户 ` : ''}` +
           `${esc(m.title)}：${esc(m.missingText)}`,
       );
     const more = missing.total > items ? `\n… 还有 ${missing.total - items} 项` : '';

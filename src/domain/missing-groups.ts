@@ -1,7 +1,10 @@
+import { plainNames, type UnitNames } from './pick-unit.js';
+
 /**
  * 缺什么 under a township or a county, as a leader reads it: the tasks still missing materials grouped
  * by the unit they belong to, a county's villages under their township (「城关镇 · 城关村」), the unit's own
- * tasks as 「城关镇本级」. Groups keep the list's order (the most urgent first): a township comes where its
+ * tasks as 「城关镇本级」. A unit named
+ * alone is called as `names` calls it (城关镇东村 in a township's 缺什么 when 河口镇 has a 东村 too). Groups keep the list's order (the most urgent first): a township comes where its
  * most urgent task comes, a village where its own does. Each group shows its first few, the whole answer a
  * phone's length; what is left out is counted for the pointer to the rest.
  */
@@ -34,6 +37,7 @@ export function missingGroups<T extends MissingEntry>(
   items: readonly T[],
   root: { id: number; name: string; path: string },
   limits = { perUnit: PER_UNIT_SHOWN, total: MISSING_SHOWN },
+  names: UnitNames = plainNames,
 ): { groups: MissingGroup<T>[]; shown: number } {
   const depth = ids(root.path).length;
   // Township (the root's child the unit is in, or the root itself) → unit → its tasks, in first-seen order.
@@ -51,15 +55,16 @@ export function missingGroups<T extends MissingEntry>(
       if (shown >= limits.total) break;
       const first = all[0]!;
       const below = ids(first.unitPath).length - depth;
+      const called = names({ id: unitId, name: first.unitName });
       const heading =
         unitId === root.id
-          ? `${root.name}本级`
+          ? `${names(root)}本级`
           : below >= 2 && first.parentName
             ? `${first.parentName} · ${first.unitName}`
-            : first.unitName;
+            : called;
       const take = all.slice(0, Math.min(limits.perUnit, limits.total - shown));
       shown += take.length;
-      const child = below >= 2 ? (first.parentName ?? undefined) : below === 1 ? first.unitName : undefined;
+      const child = below >= 2 ? (first.parentName ?? undefined) : below === 1 ? called : undefined;
       groups.push({ heading, items: take, cut: take.length < all.length, ...(child ? { child } : {}) });
     }
   return { groups, shown };

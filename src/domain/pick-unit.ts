@@ -58,6 +58,40 @@ export function unitsApart(units: readonly NameableUnit[]): { shown: string; ask
   );
 }
 
+/** How an answer names a unit: `shown` in its text, `asked` in a command it says to send. */
+export interface UnitCalled {
+  shown: string;
+  asked: string;
+}
+
+/** How an answer listing units names each: calledApart's `shown` (a card's default: the plain name). */
+export type UnitNames = (u: { id: number; name: string }) => string;
+
+/** Each unit by its own name (a card drawn without unitsCalled). */
+export const plainNames: UnitNames = (u) => u.name;
+
+/**
+ * How answers name units, given every unit called like them (`named`, any status): a unit's plain name,
+ * or, when another active unit has that name too (two 东村), written apart from them (unitsApart:
+ * 城关镇东村). A unit not among `named` keeps its name.
+ */
+export function calledApart(
+  named: readonly (NameableUnit & { id: number })[],
+): (u: { id: number; name: string }) => UnitCalled {
+  const byId = new Map(named.map((u) => [u.id, u]));
+  const active = new Map<string, NameableUnit[]>();
+  for (const u of named) if (u.status === 'active') active.set(u.name, [...(active.get(u.name) ?? []), u]);
+  const memo = new Map<number, UnitCalled>();
+  return (u) => {
+    const self = byId.get(u.id);
+    const alike = (active.get(u.name) ?? []).filter((x) => x !== self);
+    if (!self || alike.length === 0) return { shown: u.name, asked: u.name };
+    let called = memo.get(u.id);
+    if (!called) memo.set(u.id, (called = unitsApart([self, ...alike])[0]!));
+    return called;
+  };
+}
+
 const COUNT = ['', '一', '两', '三', '四', '五', '六', '七', '八', '九'];
 
 /**

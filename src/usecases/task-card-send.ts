@@ -4,6 +4,7 @@ import type { TaskStatus } from '../db/repos/completeness.js';
 import type { UnitRow } from '../db/repos/units.js';
 import type { BotDeps } from './deps.js';
 import { replyCard } from './reply-text.js';
+import { unitCalled } from './unit-naming.js';
 
 /**
  * One task's card (「#C03 …」), as a reply in `chatId`, recorded as `task_card`: a reply to it with photos
@@ -17,7 +18,9 @@ export async function sendTaskCard(
   t: TaskStatus & { guidance?: string | null },
   timeZone: string,
 ): Promise<void> {
-  const id = await replyCard(deps.gateway, to.replyTo, taskCard(t, unit.name, timeZone), to.key);
+  // 单位：城关镇东村 when another active unit is called 东村 (unitCalled).
+  const { shown } = await unitCalled(deps.db, unit);
+  const id = await replyCard(deps.gateway, to.replyTo, taskCard(t, shown, timeZone), to.key);
   await recordBotMessage(
     deps.db,
     { messageId: id, chatId: to.chatId, purpose: 'task_card', unitId: unit.id, taskIds: [t.taskId] },

@@ -6,6 +6,7 @@ import { editableSince } from '../domain/card-editable.js';
 import { LarkApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BotDeps } from './deps.js';
+import { unitsCalled } from './unit-naming.js';
 
 /**
  * The 「任务 C03」 cards of a task (the `task-cards` job, after 免交 / 恢复任务): each drawn as the task is
@@ -28,10 +29,13 @@ export async function drawTaskCardsNow(
     waivedReasonOf(deps.db, taskId),
   ]);
   if (!task || !status) return;
+  // Named as when it was sent (task-card-send.ts): 城关镇东村 when another active unit is called 东村.
+  const unitName = (await unitsCalled(deps.db, [{ id: task.unitId, name: task.unitName }]))({
+    id: task.unitId,
+    name: task.unitName,
+  });
   const card =
-    waived !== undefined
-      ? waivedTaskCard(task, task.unitName, waived)
-      : taskCard(status, task.unitName, o.timeZone);
+    waived !== undefined ? waivedTaskCard(task, unitName, waived) : taskCard(status, unitName, o.timeZone);
   for (const messageId of messages) {
     try {
       await deps.gateway.patchCard({ messageId, card });

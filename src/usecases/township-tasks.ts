@@ -5,6 +5,7 @@ import { villageWordOf, type TaskStatus } from '../db/repos/completeness.js';
 import type { UnitRow } from '../db/repos/units.js';
 import { childWords } from '../domain/township-chat.js';
 import type { BotDeps } from './deps.js';
+import { progressCalled } from './unit-naming.js';
 
 /**
  * 任务 in a township (its group, or a direct chat naming it): its own open tasks, if any, and its
@@ -25,14 +26,23 @@ export async function townshipTasksCard(
   listOf?: string,
 ): Promise<object | undefined> {
   if (unit.kind !== 'township' && unit.kind !== 'county') return undefined;
-  const p = await progress();
-  if (!p || p.retirement) return undefined;
+  const read = await progress();
+  if (!read || read.retirement) return undefined;
+  // The township and its villages named as answers name them (two 东村: 城关镇东村), read once.
+  const { progress: p } = await progressCalled(deps.db, read);
   const villages = p.children.map((ch) => ({ name: ch.unit.name, ...ch.counts }));
   if (villages.every((v) => v.total === 0)) return undefined;
   // 村, 社区 or both, as the villages below are named.
   const words = childWords(unit.kind, await villageWordOf(deps.db, unit.id));
   const pageUrl = deps.pageUrl?.(`/units/${unit.id}`);
   if (tasks.some((t) => t.state !== 'complete'))
-    return taskListCard(unit.name, tasks, timeZone, villagesBelow(villages, pageUrl, words), unit.id, listOf);
-  return townshipVillagesCard(unit.name, villages, { ownDone: tasks.length > 0, pageUrl, words });
+    return taskListCard(
+      p.unit.name,
+      tasks,
+      timeZone,
+      villagesBelow(villages, pageUrl, words),
+      unit.id,
+      listOf,
+    );
+  return townshipVillagesCard(p.unit.name, villages, { ownDone: tasks.length > 0, pageUrl, words });
 }

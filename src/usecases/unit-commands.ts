@@ -31,7 +31,7 @@ import { taskLabel, taskRef } from './file-burst.js';
 import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 import { messageText } from '../domain/commands.js';
 import { chatWhere, sentAs } from '../domain/export-again.js';
-import { unitNaming, whichUnit } from './unit-naming.js';
+import { progressCalled, unitCalled, unitNaming, unitsCalled, whichUnit } from './unit-naming.js';
 import { leadersChatOf, unitsOfGroup } from './group-units.js';
 
 /**
@@ -69,8 +69,11 @@ export async function resolveUnit(
     const named = await unitNamedFirst(deps, msg, words);
     if (named && 'question' in named) return say(named.question);
     if (named && group.some((g) => named.unit.path.startsWith(g.path))) return named;
-    const ours = group.map((u) => u.name).join('、');
-    if (named) return say(`${named.unit.name}不属于本群（${ours}），请私聊我查询。`);
+    if (named) {
+      // Named as the answer names them: 「城关镇东村不属于本群（河口镇）」.
+      const names = await unitsCalled(deps.db, [named.unit, ...group]);
+      return say(`${names(named.unit)}不属于本群（${group.map(names).join('、')}），请私聊我查询。`);
+    }
     if (group.length === 1) return { unit: group[0], rest: words };
     return say(`${leadersChatOf(group)}，请在指令后写单位名称，例如「@归档助手 进度 ${group[0]!.name}」。`);
   }
@@ -79,17 +82,16 @@ export async function resolveUnit(
   if (asked && 'question' in asked) return say(asked.question);
   if (asked) {
     if (mine.some((u) => asked.unit.path.startsWith(u.path))) return asked;
-    return say(`您不是${asked.unit.name}或其上级单位的工作人员，不能查看它的归档情况。`);
+    const { shown } = await unitCalled(deps.db, asked.unit);
+    return say(`您不是${shown}或其上级单位的工作人员，不能查看它的归档情况。`);
   }
   // A menu tap names no unit: the units they work for, those inside another of them left out, and retired
   // ones (撤并) too unless they have nothing else.
   const active = mine.filter((u) => u.status === 'active');
   const theirs = outermostUnits(active.length > 0 ? active : mine);
   if (theirs.length === 1) return { unit: theirs[0], rest: words };
-  const list = theirs
-    .slice(0, 10)
-    .map((u) => u.name)
-    .join('、');
+  const names = await unitsCalled(deps.db, theirs.slice(0, 10));
+  const list = theirs.slice(0, 10).map(names).join('、');
   return say(
     theirs.length === 0
       ? '没有找到您负责的单位。请在指令后写单位名称，例如「进度 城关村」。'
@@ -203,16 +205,24 @@ function progressOnce(deps: BotDeps, unit: UnitRow): () => Promise<UnitProgress 
   return () => (read ??= unitProgress(deps.db, unit.id, deps.clock.now()));
 }
 
-/** 任务, 缺什么 or 进度 with no task list yet under the unit (a township's names its villages as they are called). */
-const noListCard = async (deps: BotDeps, unit: UnitRow): Promise<object> =>
-  noTaskListCard(unit.name, unit.kind === 'township' ? await villageWordOf(deps.db, unit.id) : undefined);
+/**
+ * 任务, 缺什么 or 进度 with no task list yet under the unit (a township's names its villages as they are
+ * called). `shown`: the unit as the answer names it (unitCalled).
+ */
+const noListCard = async (deps: BotDeps, unit: UnitRow, shown: string): Promise<object> =>
+  noTaskListCard(shown, unit.kind === 'township' ? await villageWordOf(deps.db, unit.id) : undefined);
 
 /** 任务 or 缺什么 with nothing to list: no task list yet, or all of it done (with the counts). */
-const nothingLeftCard = async (deps: BotDeps, unit: UnitRow, w: WorkLeft): Promise<object | undefined> =>
+const nothingLeftCard = async (
+  deps: BotDeps,
+  unit: UnitRow,
+  shown: string,
+  w: WorkLeft,
+): Promise<object | undefined> =>
   w.kind === 'not_given'
-    ? noListCard(deps, unit)
+    ? noListCard(deps, unit, shown)
     : w.kind === 'all_done'
-      ? allDoneCard(unit.name, w)
+      ? allDoneCard(shown, w)
       : undefined;
 
 function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, CommandHandler> {
@@ -223,6 +233,8 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
       if (!unit) return;
       const tasks = await fileableTasksOfUnit(deps.db, unit.id);
       const code = rest ? normalizeTaskCode(rest) : undefined;
+      // Two 东村: 城关镇东村 (unitCalled), as everywhere the answer names it.
+      const { shown: called } = await unitCalled(deps.db, unit);
       if (code) {
         // The newest campaign's task when several years carry the same code.
         const t = tasks
@@ -238,7 +250,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
             msg.messageId,
             waived
               ? `${taskLabel(taskRef(waived))}已免交，不用再交。`
-              : `${unit.name}没有编号为 ${code} 的任务。`,
+              : `${called}没有编号为 ${code} 的任务。`,
             `task-${msg.messageId}`,
           );
         }
@@ -275,8 +287,8 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         msg.messageId,
         (await townshipTasksCard(deps, unit, tasks, tz, progress, msg.messageId)) ||
           (tasks.every((t) => t.state === 'complete') &&
-            (await nothingLeftCard(deps, unit, await workLeftUnder(progress)))) ||
-          taskListCard(unit.name, tasks, tz, [], unit.id, msg.messageId),
+            (await nothingLeftCard(deps, unit, called, await workLeftUnder(progress)))) ||
+          taskListCard(called, tasks, tz, [], unit.id, msg.messageId),
         key,
       );
       if (shown.length > 0) await recordSentCard(deps.db, key, list);
@@ -284,24 +296,26 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
     progress: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);
       if (!unit) return;
-      const p = await unitProgress(deps.db, unit.id, deps.clock.now());
-      if (p)
-        await replyCard(
-          deps.gateway,
-          msg.messageId,
-          p.counts.total === 0 && !p.retirement
-            ? await noListCard(deps, unit)
-            : progressCard(p, tz, deps.clock.now(), {
-                children:
-                  unit.kind === 'county'
-                    ? '乡镇'
-                    : unit.kind === 'township'
-                      ? await villageWordOf(deps.db, unit.id)
-                      : '下级单位',
-                pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
-              }),
-          `progress-${msg.messageId}`,
-        );
+      const read = await unitProgress(deps.db, unit.id, deps.clock.now());
+      if (!read) return;
+      // The unit and its villages named as answers name them (two 东村: 城关镇东村), read once.
+      const { progress: p } = await progressCalled(deps.db, read);
+      await replyCard(
+        deps.gateway,
+        msg.messageId,
+        p.counts.total === 0 && !p.retirement
+          ? await noListCard(deps, unit, p.unit.name)
+          : progressCard(p, tz, deps.clock.now(), {
+              children:
+                unit.kind === 'county'
+                  ? '乡镇'
+                  : unit.kind === 'township'
+                    ? await villageWordOf(deps.db, unit.id)
+                    : '下级单位',
+              pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
+            }),
+        `progress-${msg.messageId}`,
+      );
     },
     missing: async (deps, msg, cmd) => {
       const { unit } = await resolveUnit(deps, msg, cmd.args);
@@ -313,17 +327,23 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         limit: above ? 200 : 30,
         timeZone: tz,
       });
+      // The unit and those its tasks belong to, named as answers name them (two 东村: 城关镇东村), read once.
+      const names = await unitsCalled(deps.db, [
+        unit,
+        ...list.items.map((m) => ({ id: m.unitId, name: m.unitName })),
+      ]);
       await replyCard(
         deps.gateway,
         msg.messageId,
         (list.total === 0 &&
-          (await nothingLeftCard(deps, unit, await workLeftUnder(progressOnce(deps, unit))))) ||
+          (await nothingLeftCard(deps, unit, names(unit), await workLeftUnder(progressOnce(deps, unit))))) ||
           (above
             ? missingByUnitCard(unit, list, tz, {
                 children: unit.kind === 'county' ? '乡镇' : await villageWordOf(deps.db, unit.id),
                 pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
+                names,
               })
-            : missingCard(unit.name, list, tz)),
+            : missingCard(unit, list, tz, names)),
         `missing-${msg.messageId}`,
       );
     },

@@ -9,6 +9,7 @@ import { getUnitById, pathIds, type UnitRow } from '../db/repos/units.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { enqueueNotify } from './notify.js';
+import { progressCalled, unitCalled } from './unit-naming.js';
 
 /** At most this many missing tasks on the detail card. */
 const MISSING_LISTED = 20;
@@ -45,14 +46,23 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
       const inChat = await chatMayRead(deps, a.chatId, unit);
       if (!inChat && !(await personMayRead(deps, a.operatorOpenId, unit)))
         return {
-          toast: { type: 'error', content: `您不是${unit.name}或其上级单位的工作人员，不能查看它的情况` },
+          toast: {
+            type: 'error',
+            content: `您不是${(await unitCalled(deps.db, unit)).shown}或其上级单位的工作人员，不能查看它的情况`,
+          },
         };
       const now = deps.clock.now();
-      const progress = await unitProgress(deps.db, unit.id, now);
       const missing = await missingForUnit(deps.db, unit.id, now, {
         limit: MISSING_LISTED,
         timeZone: o.timeZone,
       });
+      // The unit, its children and the units of its missing tasks named as answers name them (two 东村:
+      // 城关镇东村), read once.
+      const { progress, names } = await progressCalled(
+        deps.db,
+        (await unitProgress(deps.db, unit.id, now))!,
+        missing.items.map((m) => ({ id: m.unitId, name: m.unitName })),
+      );
       const minute = Math.floor(now.getTime() / 60_000);
       const uuid = `detail-${createHash('sha256')
         .update(`${unit.id}:${a.operatorOpenId}:${a.chatId}:${a.messageId ?? ''}:${minute}`)
@@ -66,7 +76,7 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
           receiveIdType: inChat ? 'chat_id' : 'open_id',
           receiveId: inChat ? a.chatId : a.operatorOpenId,
           msgType: 'interactive',
-          content: JSON.stringify(unitDetailCard(progress!, missing, o.timeZone, now)),
+          content: JSON.stringify(unitDetailCard(progress, missing, o.timeZone, now, names)),
           uuid,
         },
         now,
@@ -75,7 +85,7 @@ export function unitDetailAction(o: { timeZone: string; wakeJobs: () => void }):
       return {
         toast: {
           type: 'success',
-          content: inChat ? `${unit.name}的明细马上发到这里` : `${unit.name}的明细马上私信发给您`,
+          content: `${progress.unit.name}的明细马上${inChat ? '发到这里' : '私信发给您'}`,
         },
       };
     },

@@ -1,8 +1,16 @@
 import type { Db } from '../db/client.js';
+import type { Retirement, UnitProgress } from '../db/repos/completeness-progress.js';
 import { unitsOfPerson } from '../db/repos/person-units.js';
-import { listUnits, type UnitRow } from '../db/repos/units.js';
+import { listUnits, unitsNamed, type UnitRow } from '../db/repos/units.js';
 import type { IncomingMessage } from '../domain/incoming.js';
-import { pickUnit, unitsApart, whichUnitText, type PickedUnit } from '../domain/pick-unit.js';
+import {
+  calledApart,
+  pickUnit,
+  whichUnitText,
+  type PickedUnit,
+  type UnitCalled,
+  type UnitNames,
+} from '../domain/pick-unit.js';
 import { unitsOfGroup } from './group-units.js';
 
 /** Words naming units, read the way every command that names a unit reads them. */
@@ -32,9 +40,56 @@ export const whichUnit = (said: string, units: readonly UnitRow[], text: string)
  * The unit as an answer names it: its name, or, when another active unit is called the same (two 东村),
  * written apart as the question writes it (城关镇东村): `shown` in the text, `asked` in a command to send.
  */
-export async function unitCalled(db: Db, unit: UnitRow): Promise<{ shown: string; asked: string }> {
-  const alike = (await listUnits(db)).filter(
-    (u) => u.name === unit.name && u.id !== unit.id && u.status === 'active',
+export async function unitCalled(db: Db, unit: UnitRow): Promise<UnitCalled> {
+  return calledApart(await unitsNamed(db, [unit.name]))(unit);
+}
+
+/**
+ * unitCalled for every unit an answer lists (a township's villages on 进度, 缺什么's groups), read
+ * once: a unit another active unit shares its name with is written apart (城关镇东村), any other keeps
+ * its name, as it does in a county without two alike.
+ */
+export async function unitsCalled(
+  db: Db,
+  units: readonly { id: number; name: string }[],
+): Promise<UnitNames> {
+  const called = calledApart(
+    await unitsNamed(
+      db,
+      units.map((u) => u.name),
+    ),
   );
-  return alike.length === 0 ? { shown: unit.name, asked: unit.name } : unitsApart([unit, ...alike])[0]!;
+  return (u) => called(u).shown;
+}
+
+/**
+ * A unit's progress with every unit it names (the unit, its children, those retired and what they
+ * merged into) called as answers call them (unitsCalled, one read); `names` for the rest of the answer.
+ */
+export async function progressCalled(
+  db: Db,
+  p: UnitProgress,
+  more: readonly { id: number; name: string }[] = [],
+): Promise<{ progress: UnitProgress; names: UnitNames }> {
+  const into = p.retired.flatMap((r) => (r.into ? [r.into] : []));
+  const names = await unitsCalled(db, [
+    p.unit,
+    ...p.children.map((c) => c.unit),
+    ...p.retired.map((r) => r.unit),
+    ...into,
+    ...(p.retirement?.into ? [p.retirement.into] : []),
+    ...more,
+  ]);
+  const unit = <U extends { id: number; name: string }>(u: U): U => ({ ...u, name: names(u) });
+  const retirement = (r: Retirement): Retirement => ({ ...r, into: r.into && unit(r.into) });
+  return {
+    progress: {
+      ...p,
+      unit: unit(p.unit),
+      retirement: p.retirement && retirement(p.retirement),
+      children: p.children.map((c) => ({ ...c, unit: unit(c.unit) })),
+      retired: p.retired.map((r) => ({ ...retirement(r), unit: unit(r.unit) })),
+    },
+    names,
+  };
 }

@@ -38,8 +38,8 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
   const dongOfficer = 'ou_sn_dong_officer';
   const person = (name: string) => ({ openId: `ou_sn_${randomBytes(6).toString('hex')}`, name });
 
-  /** `@归档助手 <text>` in `chatId`, `people` @mentioned after the bot, as Lark sends it: the reply's text. */
-  const say = async (
+  /** `@归档助手 <text>` in `chatId`, `people` @mentioned after the bot, as Lark sends it: the reply. */
+  const answer = async (
     chatId: string,
     sender: string,
     text: string,
@@ -59,11 +59,15 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
       ],
     });
     expect((await h.post(ev)).status).toBe(200);
-    const reply = await waitFor(`a reply to「${text}」`, () =>
+    return waitFor(`a reply to「${text}」`, () =>
       h.fake.sentMessages().find((m) => m.replyTo === ev.event.message.message_id),
     );
-    return (reply.content as { text: string }).text;
   };
+  /** The reply's text. */
+  const say = async (...a: Parameters<typeof answer>) =>
+    ((await answer(...a)).content as { text: string }).text;
+  /** A card replied: its JSON, to read its texts in. */
+  const cardOf = async (...a: Parameters<typeof answer>) => JSON.stringify((await answer(...a)).content);
   /** The units (codes) where `openId` holds a role. */
   const rolesOf = async (openId: string) =>
     (
@@ -225,5 +229,42 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
       /^城关镇东村的「C03 .+」已恢复为需归档/,
     );
     expect(await states('C03')).toEqual(['open', 'open']);
+  });
+
+  it('进度, 任务 and 缺什么 name 城关镇东村 in the county’s chat and in the townships’ chats', async () => {
+    // Before: 「东村 · 进度」 in the county's chat, its villages 「东村」 on 城关镇's cards, 「东村没有编号为…」.
+    expect(await say(chats.county, countyStaff, '进度 东村')).toBe(
+      '有两个东村：城关镇东村、河口镇东村。请写全，如「@归档助手 进度 城关镇东村」。',
+    );
+    expect(await cardOf(chats.county, countyStaff, '进度 城关镇东村')).toContain('城关镇东村 · 进度');
+    expect(await cardOf(chats.county, countyStaff, '任务 河口镇东村')).toContain(
+      '河口镇东村 · 未完成的归档任务',
+    );
+    expect(await cardOf(chats.county, countyStaff, '缺什么 河口镇东村')).toContain('河口镇东村 · 还缺什么');
+    // A township's cards listing its villages: 城关村 and 河口村 are the only ones, 东村 is said apart.
+    const progress = await cardOf(chats.gz, gzStaff, '进度');
+    expect(progress).toMatch(/\d\. 城关镇东村\u3000/);
+    expect(progress).toMatch(/\d\. 城关村\u3000/);
+    expect(await cardOf(chats.gz, gzStaff, '任务')).toMatch(/最需要督促：[^"]*城关镇东村 \d/);
+    const missing = await cardOf(chats.gz, gzStaff, '缺什么');
+    expect(missing).toContain('**城关镇东村**');
+    expect(missing).not.toMatch(/\*\*东村\*\*/);
+    expect(await cardOf(chats.hk, hkStaff, '进度 东村')).toContain('河口镇东村 · 进度');
+    expect(await say(chats.gz, gzStaff, '任务 东村 C99')).toBe('城关镇东村没有编号为 C99 的任务。');
+    expect(await cardOf(chats.gz, gzStaff, '任务 东村 C06')).toContain('单位：城关镇东村');
+    expect(await say(chats.hk, hkStaff, '进度 城关镇东村')).toBe(
+      '城关镇东村不属于本群（河口镇），请私聊我查询。',
+    );
+  });
+
+  it('with one active 东村 left in the county, the cards say 东村 as before', async () => {
+    await retireUnit(
+      { db: h.db.db, clock: h.bot.deps.clock, timeZone: 'Asia/Shanghai' },
+      { code: code.hkDong },
+    );
+    expect(await cardOf(chats.gz, gzStaff, '进度 东村')).toContain('"东村 · 进度');
+    expect(await cardOf(chats.gz, gzStaff, '进度')).toMatch(/\d\. 东村\u3000/);
+    expect(await cardOf(chats.gz, gzStaff, '缺什么')).toContain('**东村**');
+    expect(await say(chats.gz, gzStaff, '任务 东村 C99')).toBe('东村没有编号为 C99 的任务。');
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, like, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { units } from '../schema/index.js';
 import type { UnitKind, UnitRecord } from '../../domain/units.js';
@@ -54,6 +54,17 @@ export async function getUnitById(db: Db, id: number): Promise<UnitRow | undefin
 
 export async function listUnits(db: Db): Promise<UnitRow[]> {
   return (await db.select(columns).from(units).orderBy(asc(units.path))).map(toRow);
+}
+
+/** The units (any status) called one of `names`: what names a list of units apart (usecases/unit-naming.ts). */
+export async function unitsNamed(db: Db, names: readonly string[]): Promise<UnitRow[]> {
+  if (names.length === 0) return [];
+  const rows = await db
+    .select(columns)
+    .from(units)
+    .where(inArray(units.name, [...new Set(names)]))
+    .orderBy(asc(units.path));
+  return rows.map(toRow);
 }
 
 /** The active units whose leaders' chat (`settings.digestChat`) is `chatId`, by path. */

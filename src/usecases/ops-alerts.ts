@@ -78,7 +78,11 @@ export class OpsAlertMemory {
   unrecordedSince: Date | undefined;
   /** What that alert said: a spell still firing for the same reasons once the database is back is not told again. */
   unrecordedDetail = '';
-  /** The admins the alerts last went to (OPS_CHAT_ID unset): whom to tell while the database is down. */
+  /**
+   * The top admins the alerts go to (OPS_CHAT_ID unset): whom to tell while the database is down. Read at
+   * start (`loadAlertAdmins`) and again after every round the database answered, not only when an alert
+   * was delivered (a process that had sent none told nobody of the database going down).
+   */
   admins: string[] = [];
 }
 
@@ -304,7 +308,26 @@ export async function checkOpsAlerts(
   } catch (err) {
     refused(err);
   }
+  // The database answered this round: whom to tell should it go down before the next.
+  if (!cutShort) await loadAlertAdmins(deps, opts, memory);
   memory.cutShort = cutShort;
   memory.undelivered = undelivered;
   return sent;
+}
+
+/**
+ * Reads the top admins into `memory` (OPS_CHAT_ID unset): at start, and after each round the database
+ * answered. A failure keeps the list read before (the database going down is when it is needed).
+ */
+export async function loadAlertAdmins(
+  deps: OpsAlertDeps,
+  opts: OpsAlertOptions,
+  memory: OpsAlertMemory,
+): Promise<void> {
+  if (opts.opsChatId) return;
+  try {
+    memory.admins = await topAdmins(deps.db);
+  } catch (err) {
+    deps.logger.warn({ err }, 'ops alert admins not read; the last list is kept');
+  }
 }

@@ -8,6 +8,7 @@ import type { Feature } from '../usecases/feature.js';
 import { opsAlertChecks } from '../usecases/ops-alert-checks.js';
 import {
   checkOpsAlerts,
+  loadAlertAdmins,
   OPS_ALERT_ADMINS,
   OPS_ALERT_ROUND_CUT_SHORT,
   OPS_ALERTS_UNDELIVERED,
@@ -71,10 +72,22 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
     refusalWindowMs: config.alerts.refusalWindowMs,
   });
   const memory = new OpsAlertMemory();
+  let loading = Promise.resolve();
   if (!config.alerts.opsChatId)
     registerAlertAdmins(deps.metrics, deps.db, deps.clock, config.operations.metricsRefreshSeconds);
   return {
     name: 'ops-alerts',
+    // Whom to tell should the database go down before the first round (it needs no database to be sent).
+    services: [
+      {
+        name: 'ops-alert-admins',
+        start: () => {
+          loading = loadAlertAdmins(deps, opsAlertOptions(config), memory);
+          return () => loading;
+        },
+        idle: () => loading,
+      },
+    ],
     timers: [
       {
         name: OPS_ALERTS_TIMER,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from './incoming.js';
+import { postCommandText } from './message-resources.js';
 
 /** A chat command addressed to the bot: `@bot 帮助`, or any text in a direct message. */
 export interface Command {
@@ -24,18 +25,27 @@ export interface CommandWords {
   bare?: readonly string[];
 }
 
-/** Plain text of a text message with mention placeholders (@_user_1) removed. */
+/**
+ * Plain text of a text message, or of a post of words only (postCommandText), with mention placeholders
+ * (@_user_1) removed.
+ */
 export function messageText(msg: IncomingMessage): string {
-  if (msg.msgType !== 'text') return '';
   let text = '';
-  try {
-    text = String(JSON.parse(msg.content)?.text ?? '');
-  } catch {
-    return '';
-  }
+  if (msg.msgType === 'post') text = postCommandText(msg.content) ?? '';
+  else if (msg.msgType !== 'text') return '';
+  else
+    try {
+      text = String(JSON.parse(msg.content)?.text ?? '');
+    } catch {
+      return '';
+    }
   for (const m of msg.mentions) text = text.split(m.key).join(' ');
   return text.replace(/\s+/g, ' ').trim();
 }
+
+/** A rich-text post of words only: read for commands as a text message is (a post with photos is materials). */
+export const isWordsOnlyPost = (msg: IncomingMessage): boolean =>
+  msg.msgType === 'post' && postCommandText(msg.content) !== undefined;
 
 /** A whole message as a bare command word: lower-case, without the punctuation after it (「缺什么？」). */
 export function bareCommandWord(text: string): string {
@@ -53,7 +63,7 @@ export function parseCommand(
   botOpenId: string | undefined,
   commands: readonly CommandWords[],
 ): Command | undefined {
-  if (msg.msgType !== 'text') return undefined;
+  if (msg.msgType !== 'text' && !isWordsOnlyPost(msg)) return undefined;
   const addressed = msg.chatType === 'p2p' || msg.mentions.some((m) => m.openId && m.openId === botOpenId);
   const text = messageText(msg);
   if (!addressed) {

@@ -90,6 +90,24 @@ export function resourcesOf(msgType: string, contentJson: string): MessageResour
 }
 
 /**
+ * The words of a rich-text post holding no picture or video, as a text message's `text` would hold them:
+ * an @ as its placeholder (`@_user_1`, which the event's mentions resolve), paragraphs joined by spaces.
+ * Lark sends a message as a post when it was written in the rich-text editor: 「@归档助手 缺什么」 so
+ * written is a command all the same. `undefined` for a post with a picture or video (materials) or none.
+ */
+export function postCommandText(contentJson: string): string | undefined {
+  const c = parseContent(contentJson);
+  if (!c) return undefined;
+  const nodes = postNodes(c);
+  if (nodes.some((n) => n.tag === 'img' || n.tag === 'media')) return undefined;
+  const title = str(unwrapPost(c)?.title);
+  const lines = postParagraphs(c).map((p) =>
+    p.map((n) => (n.tag === 'at' ? ` ${str(n.user_id) ?? ''} ` : nodeText(n))).join(''),
+  );
+  return [title, ...lines].filter((l) => l?.trim()).join(' ');
+}
+
+/**
  * Human text of a text or post message (title, text, links, @names; paragraphs on their own lines),
  * `undefined` when there is none. Mention placeholders (`@_user_1`) become `@name`.
  */

@@ -148,6 +148,41 @@ describe('texts in a village group', () => {
     expect(await filingOf(first)).toBeUndefined();
   });
 
+  it('a command written in the rich-text editor (a post) is answered as the same text is, in the group and directly', async () => {
+    const rich = (text: string, chatType: 'group' | 'p2p', at: boolean) =>
+      messageEvent({
+        appId: h.fake.appId,
+        chatId: chatType === 'group' ? chatId : id('oc_gt_p2p_'),
+        chatType,
+        senderOpenId: org.officer,
+        msgType: 'post',
+        content: {
+          title: '',
+          content: [
+            [
+              ...(at ? [{ tag: 'at', user_id: '@_user_1', user_name: '归档助手', style: [] }] : []),
+              { tag: 'text', text: ` ${text}`, style: ['bold'] },
+            ],
+          ],
+        },
+        ...(at ? { mentions: [{ key: '@_user_1', openId: h.fake.botOpenId, name: '归档助手' }] } : {}),
+        createTimeMs: nextCreateTime(h),
+      });
+    const answerTo = async (ev: ReturnType<typeof rich>) => {
+      expect((await h.post(ev)).status).toBe(200);
+      const asked = ev.event.message.message_id;
+      const [answer] = await waitOnClock(h, clock, 'the answer', () => {
+        const r = repliesTo(asked);
+        return r.length > 0 && r;
+      });
+      return JSON.stringify(answer!.content);
+    };
+    // Before: no answer at all, nor the 「没有听懂」 hint: a post was never read for commands.
+    expect(await answerTo(rich('缺什么', 'group', true))).toContain('还缺什么');
+    expect(await answerTo(rich('缺什么', 'group', false))).toContain('还缺什么');
+    expect(await answerTo(rich('进度', 'p2p', false))).toContain('城关村');
+  });
+
   it('an @ text naming no command, with no photos around it, still gets 「没有听懂」 as sent in a group', async () => {
     // Long after the photos before, whose card nobody tapped (sooner, it would be their late caption).
     await clock.advance(LATE_CAPTION_MS + 60_000);

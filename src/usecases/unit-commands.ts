@@ -342,6 +342,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
                 children: unit.kind === 'county' ? '乡镇' : await villageWordOf(deps.db, unit.id),
                 pageUrl: deps.pageUrl?.(`/units/${unit.id}`),
                 names,
+                where: chatWhere(msg.chatType),
               })
             : missingCard(unit, list, tz, names)),
         `missing-${msg.messageId}`,
@@ -368,7 +369,7 @@ function unitCommandHandlers(opts: { timeZone: string }): Record<UnitCommand, Co
         return replyText(
           deps.gateway,
           msg.messageId,
-          '请写上单位名称或代码，例如「绑定 城关村」。',
+          `请写上单位名称或代码，例如「${sentAs('绑定 城关村', 'group')}」。`,
           `bind-${msg.messageId}`,
         );
       const choices = matchUnit(cmd.args, await listUnits(deps.db), 5).map((m) => m.unit);

@@ -134,6 +134,10 @@ describe('command audiences: checked by the dispatcher, shown in the help card',
     });
     expect((await h.post(added)).status).toBe(200);
     await h.settle();
+    // The example as a group needs it: 「绑定 城关村」 without the @ is chat there, and gets no answer.
+    expect(await answer(stranger, '绑定', { chat: newChat })).toBe(
+      '请写上单位名称或代码，例如「@归档助手 绑定 城关村」。',
+    );
     const [bind] = await say(stranger, '绑定 河口村', { chat: newChat });
     expect(JSON.stringify(bind!.content)).toContain('河口村');
     expect(await usages(stranger, '帮助', { chat: newChat })).toContain('绑定 单位名称');

@@ -147,6 +147,7 @@ describe('a township group asks 任务 and 帮助', () => {
 
   it('缺什么 in the township’s and the county’s group: grouped by village (under their township), the first few of each, and where the rest is', async () => {
     // Before: one list of 30 tasks, 「（城关村）」 after each, the county's villages not told apart by township.
+    // And 「发送「缺什么 城关村」」, which typed so in a group (no @) is chat and gets no answer.
     const township = await ask('缺什么');
     const text = replyText(township);
     expect(text).toContain('城关镇 · 还缺什么（50 项）');
@@ -157,7 +158,7 @@ describe('a township group asks 任务 and 帮助', () => {
     );
     expect(text).not.toContain('（城关村）');
     expect(text).toContain(
-      '还有 **44** 项没列出：发送「缺什么 城关村」看一个村还缺的，「进度」看各村完成率。',
+      '还有 **44** 项没列出：发送「@归档助手 缺什么 城关村」看一个村还缺的，「进度」看各村完成率。',
     );
     expect(cardLinks(township.content)).toEqual([['查看各村情况', `${PUBLIC_URL}/units/${townshipId}`]]);
     // The pointer holds: 缺什么 naming the village in the township's group.
@@ -169,7 +170,7 @@ describe('a township group asks 任务 and 帮助', () => {
     expect(countyText).toContain('**城关镇 · 城关村**\n- 🔴 逾期 13 天');
     expect(countyText).toContain('**城关镇 · 河口村**\n');
     expect(countyText).toContain(
-      '还有 **44** 项没列出：发送「缺什么 城关镇」看一个乡镇还缺的，「进度」看各乡镇完成率。',
+      '还有 **44** 项没列出：发送「@归档助手 缺什么 城关镇」看一个乡镇还缺的，「进度」看各乡镇完成率。',
     );
     expect(cardLinks(answer.content)).toEqual([['查看各乡镇情况', `${PUBLIC_URL}/units/${county.id}`]]);
     // Short enough for a phone: 6 tasks, not 30.

@@ -28,11 +28,15 @@ export function helpCard(
     botName?: string;
     noOpenTask?: NoOpenTask;
     township?: { villages: VillageWord; urge?: { pageUrl: string } };
+    /** Read in the direct chat with the bot, where nothing sent is filed: the materials go to the work group. */
+    direct?: boolean;
   } = {},
 ): object {
   const name = opts.botName ?? '归档助手';
   const nothingToChoose = opts.noOpenTask !== undefined || opts.township !== undefined;
-  const sent = '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记';
+  const sent = opts.direct
+    ? '把工作照片、扫描件、文件、录音、视频**发到或转发到本单位的工作群**（私聊发给我的交不到任务里），我会自动保存原件并登记'
+    : '把工作照片、扫描件、文件、录音、视频**直接发到本群或转发到本群**，我会自动保存原件并登记';
   return {
     schema: '2.0',
     config: { update_multi: true },
@@ -48,7 +52,7 @@ export function helpCard(
             ? `${sent}。${townshipHelp(opts.township.villages, opts.township.urge)}`
             : opts.noOpenTask
               ? `${sent}。${noOpenTaskHelp(opts.noOpenTask)}`
-              : `${sent}，然后请您点一下选择交到哪项任务。`,
+              : `${sent}，然后请您${opts.direct ? '在群里' : ''}点一下选择交到哪项任务。`,
         },
         {
           tag: 'markdown',

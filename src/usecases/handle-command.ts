@@ -95,6 +95,7 @@ export class CommandRegistry {
         township: { villages: state.villages, ...(mayUrge ? { urge: { pageUrl } } : {}) },
       });
     }
+    if (msg.chatType === 'p2p') return helpCard(lines, { direct: true });
     return helpCard(lines, state && state.kind !== 'open' ? { noOpenTask: state } : {});
   }
 

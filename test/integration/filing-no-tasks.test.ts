@@ -167,8 +167,13 @@ describe('a village with no task yet: cards again, 未归档 and its buttons', (
     );
     expect(help).not.toContain('选择交到哪项任务');
     expect(help).not.toContain('说明文字里写任务编号');
-    // A direct chat names no unit: the card is the usual one.
-    expect(JSON.stringify((await ask('p2p', '帮助')).content)).toContain('然后请您点一下选择交到哪项任务');
+    // A direct chat names no unit, and files nothing sent there: the materials go to the work group.
+    // Before: 「直接发到本群或转发到本群」, and 本群 was this direct chat.
+    const direct = JSON.stringify((await ask('p2p', '帮助')).content);
+    expect(direct).toContain(
+      '把工作照片、扫描件、文件、录音、视频**发到或转发到本单位的工作群**（私聊发给我的交不到任务里），我会自动保存原件并登记，然后请您在群里点一下选择交到哪项任务。',
+    );
+    expect(direct).not.toContain('本群');
   });
 
   it('a card about to pass Lark’s 14 days is not sent again while there is no task; once there is, it is', async () => {

@@ -3,9 +3,6 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { copyAndHash } from './copy-and-hash.js';
 
-/** Types of the originals `opusToWav` makes an archival copy of (Lark voice notes: Opus in Ogg). */
-export const OPUS_MIMES: ReadonlySet<string> = new Set(['audio/ogg; codecs=opus', 'audio/opus']);
-
 export interface WavCopy {
   sha256: string;
   size: number;

@@ -22,15 +22,16 @@ const DECISIVE = new Set([
 
 /**
  * The type of a stored or copied file, the way capture sniffed it (sniffType), but from the bytes
- * already read (`head`) when their signature is conclusive; other files are sniffed from disk.
+ * already read (`head`) when their signature is conclusive; other files (or no `head`: capture's fresh
+ * download) are sniffed from disk.
  */
 export async function sniffFile(
   path: string,
-  head: Uint8Array,
+  head: Uint8Array | undefined,
   hints: { declaredMime?: string | null; fileName?: string | null },
 ): Promise<SniffedFile> {
   const { fileTypeFromBuffer, fileTypeFromFile } = await loadFileType();
-  const quick = await fileTypeFromBuffer(head).catch(() => undefined);
+  const quick = head ? await fileTypeFromBuffer(head).catch(() => undefined) : undefined;
   if (quick && DECISIVE.has(quick.mime)) return { mime: quick.mime, source: 'bytes', bytesMime: quick.mime };
   const s = await sniffType(path, hints);
   if (s.source === 'bytes') return { mime: s.mime, source: s.source, bytesMime: s.mime };

@@ -3,6 +3,7 @@ import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
 import { parseTaskCode } from '../domain/task-code.js';
 import { learnNamesLater } from '../db/repos/people.js';
 import { summarizeBurst, tooLargeLimitMb, type BurstCounts } from '../domain/burst-summary.js';
+import { refusedFormatLines } from '../domain/format-advice.js';
 import type { MaterialKind } from '../domain/material-kind.js';
 import {
   claimBurstAck,
@@ -164,6 +165,9 @@ export function burstSummary(
   if (duplicates > 0) text += `\n其中 ${duplicates} 个与之前收到的文件完全相同，只保存一份`;
   const pending = own.filter((m) => m.status === 'pending').length;
   if (pending > 0) text += `\n还有 ${pending} 个正在下载，完成后自动保存`;
+  // Formats the archive refuses (a ZIP, a MOV sent as a file, a .txt): said at once, with what to send instead.
+  const refused = refusedFormatLines(own.filter((m) => m.status === 'stored' && m.formatRefused));
+  if (refused.length > 0) text += `\n${refused.join('\n')}`;
   return text;
 }
 

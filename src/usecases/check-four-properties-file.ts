@@ -1,16 +1,11 @@
 import { bytesAt, type FileProbe } from '../archive/copy-and-hash.js';
 import { probeContainer } from '../archive/container-probe.js';
-import { OPUS_MIMES } from '../archive/opus-to-wav.js';
 import { sniffFile } from '../archive/sniff-file.js';
 import type { VirusScanner } from '../archive/virus-scan.js';
 import type { MaterialFacts } from '../db/repos/archive-catalogue.js';
 import { failure, type ReportBuilder } from '../domain/four-properties.js';
-import {
-  exifTimeProblem,
-  formatProblem,
-  pdfTrailer,
-  xrefLooksValid,
-} from '../domain/four-properties-rules.js';
+import { formatVerdict } from '../domain/format-verdict.js';
+import { exifTimeProblem, pdfTrailer, xrefLooksValid } from '../domain/four-properties-rules.js';
 import { errorMessage } from '../errors.js';
 import { checkPdfaFile } from './check-pdfa-file.js';
 import { inspectPhoto } from '../media/inspect-photo.js';
@@ -75,16 +70,17 @@ export async function checkFile(
   if (m.sniffedMime && sniffed.mime !== m.sniffedMime)
     report.add(failure('type_mismatch', `文件类型为 ${sniffed.mime}，记录为 ${m.sniffedMime}`, at));
   const bytesMime = sniffed.bytesMime;
-  const formatIssue = formatProblem({ bytesMime, mime: sniffed.mime }, ctx.allowedFormats);
-  if (formatIssue && OPUS_MIMES.has(bytesMime ?? sniffed.mime)) {
-    result.archivalCopy = 'wav';
+  // The judgement capture made too (download-inspect.ts): a file refused here was told when it arrived.
+  const format = formatVerdict({ bytesMime, mime: sniffed.mime }, ctx.allowedFormats);
+  if (format.verdict === 'converted') {
+    result.archivalCopy = format.copy;
     report.add(
-      failure('format_converted', `${formatIssue}；移交包中另存 WAV 归档副本，原件保留`, {
+      failure('format_converted', `${format.problem}；移交包中另存 WAV 归档副本，原件保留`, {
         ...at,
         severity: 'warning',
       }),
     );
-  } else if (formatIssue) report.add(failure('format_not_allowed', formatIssue, at));
+  } else if (format.verdict === 'refused') report.add(failure('format_not_allowed', format.problem, at));
 
   if (m.kind === 'photo' && bytesMime?.startsWith('image/')) {
     const info = await inspectPhoto(path, { timeZone: ctx.timeZone });

@@ -1,9 +1,17 @@
+import { sniffFile } from '../archive/sniff-file.js';
+import { formatVerdict } from '../domain/format-verdict.js';
 import { inspectPhoto, type PhotoInfo } from '../media/inspect-photo.js';
-import { sniffType } from '../media/sniff-type.js';
 import type { MaterialRow } from './download-record.js';
 
 export interface InspectedDownload {
   sniffedMime: string;
+  /** What the magic bytes alone say (undefined: no known signature). */
+  bytesMime?: string;
+  /**
+   * The archive refuses this format (formatVerdict against archive.yaml allowedFormats, as the 四性 check
+   * judges it); undefined when not judged (no allow-list given, a video's cover).
+   */
+  formatRefused?: boolean;
   photo?: PhotoInfo;
   /** A photo in an image format: its thumbnail is made by a job queued with the stored row. */
   thumbnail: boolean;
@@ -18,15 +26,22 @@ export interface InspectedDownload {
  */
 export async function inspectDownloadedFile(
   path: string,
-  m: Pick<MaterialRow, 'kind' | 'declaredMime' | 'originalName'>,
+  m: Pick<MaterialRow, 'kind' | 'role' | 'declaredMime' | 'originalName'>,
   said: { contentType?: string; fileName?: string },
-  timeZone: string,
+  o: { timeZone: string; allowedFormats?: readonly string[] },
 ): Promise<InspectedDownload> {
-  const sniffed = await sniffType(path, {
+  // Sniffed as the 四性 check sniffs it (sniff-file.ts), so both judge its format alike.
+  const sniffed = await sniffFile(path, undefined, {
     declaredMime: m.declaredMime ?? said.contentType ?? null,
     fileName: m.originalName ?? said.fileName ?? null,
   });
-  if (m.kind !== 'photo' || !sniffed.mime.startsWith('image/'))
-    return { sniffedMime: sniffed.mime, thumbnail: false };
-  return { sniffedMime: sniffed.mime, photo: await inspectPhoto(path, { timeZone }), thumbnail: true };
+  const identified = {
+    sniffedMime: sniffed.mime,
+    ...(sniffed.bytesMime ? { bytesMime: sniffed.bytesMime } : {}),
+    ...(o.allowedFormats && m.role !== 'cover'
+      ? { formatRefused: formatVerdict(sniffed, o.allowedFormats).verdict === 'refused' }
+      : {}),
+  };
+  if (m.kind !== 'photo' || !sniffed.mime.startsWith('image/')) return { ...identified, thumbnail: false };
+  return { ...identified, photo: await inspectPhoto(path, { timeZone: o.timeZone }), thumbnail: true };
 }

@@ -45,6 +45,11 @@ export interface DownloadMaterialDeps {
   metrics: Metrics;
   /** The configured time zone (TZ): a camera's EXIF time without an offset is its wall clock there. */
   timeZone: string;
+  /**
+   * archive.yaml `allowedFormats`: each stored file's format is judged against it as the 四性 check judges
+   * it (materials.format_refused); a refused one is kept but counts towards no task. Unset: not judged.
+   */
+  allowedFormats?: readonly string[];
   options?: DownloadMaterialOptions;
 }
 
@@ -130,7 +135,11 @@ async function attempt(
           chunkRetryDelayMs: o.chunkRetryDelayMs ?? 500,
           ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
-          inspect: (file, said) => inspectDownloadedFile(file, m, said, deps.timeZone),
+          inspect: (file, said) =>
+            inspectDownloadedFile(file, m, said, {
+              timeZone: deps.timeZone,
+              ...(deps.allowedFormats ? { allowedFormats: deps.allowedFormats } : {}),
+            }),
         },
       );
     } catch (err) {
@@ -158,6 +167,8 @@ async function attempt(
     const facts = result.inspected!;
     const { duplicateOf, recalled } = await recordStored(db, materialId, {
       sniffedMime: facts.sniffedMime,
+      ...(facts.bytesMime ? { bytesMime: facts.bytesMime } : {}),
+      ...(facts.formatRefused !== undefined ? { formatRefused: facts.formatRefused } : {}),
       ...(facts.photo ? { photo: facts.photo } : {}),
       thumbnail: facts.thumbnail,
       blob: result.blob,

@@ -95,6 +95,9 @@ async function noticeIfAnswered(tx: Db, materialId: number, now: Date): Promise<
 export interface StoredFacts {
   blob: CommittedBlob;
   sniffedMime: string;
+  /** What the magic bytes alone say; and whether the archive refuses the format (download-inspect.ts). */
+  bytesMime?: string;
+  formatRefused?: boolean;
   photo?: PhotoInfo;
   /** Queue the make-thumbnail job with the stored row (a photo in an image format). */
   thumbnail?: boolean;
@@ -138,6 +141,8 @@ export async function recordStored(
         storageKey: blob.storageKey,
         sizeBytes: blob.sizeBytes,
         sniffedMime: f.sniffedMime,
+        bytesMime: f.bytesMime ?? null,
+        formatRefused: f.formatRefused ?? null,
         duplicateOf: sql`(select coalesce(first.duplicate_of, first.id) from materials first
           where first.sha256 = ${blob.sha256} and first.id <> ${id} and first.status = 'stored'
           order by first.id limit 1)`,

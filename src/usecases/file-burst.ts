@@ -24,6 +24,7 @@ import {
   type FilingKind,
 } from '../domain/checklist-filing.js';
 import { missingText, type TaskState } from '../domain/checklist-task-state.js';
+import { refusedFormatLines } from '../domain/format-advice.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { learnNamesLater } from '../db/repos/people.js';
@@ -65,6 +66,8 @@ export type FileBurstOutcome =
       uncounted?: { text: string; files: number };
       /** How its photos count in a task that takes paper as photos (paperNoteOf). */
       paper?: string;
+      /** Files whose format the archive refuses, and what to send instead (refusedFormatLines). */
+      refusedFormats?: string[];
       message: string;
     }
   | {
@@ -238,6 +241,8 @@ export async function fileBurst(
   // The item's n_photo as recounted (recountTaskCopies): 0 when the task already held every photo.
   const counted = (await getFilingItem(db, item.id))!.nPhoto;
   const paper = paperNoteOf(fresh.materials, task.kinds, counted);
+  // Formats the archive refuses: in the item, counted nowhere (recountTaskCopies); what to send instead.
+  const refused = refusedFormatLines(fresh.materials.filter((m) => m.formatRefused));
   return {
     status: 'filed',
     itemId: item.id,
@@ -251,7 +256,8 @@ export async function fileBurst(
     progress: { filed: p.filed, minCount: p.minCount, missing: p.missing, state: p.state },
     ...(uncounted ? { uncounted } : {}),
     ...(paper ? { paper } : {}),
-    message: `已交到${taskLabel(ref)}（${what}）${paper ? `，${paper}` : ''}，${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。${uncounted ? `${uncounted.text}。` : ''}24 小时内可撤销。`,
+    ...(refused.length > 0 ? { refusedFormats: refused } : {}),
+    message: `已交到${taskLabel(ref)}（${what}）${paper ? `，${paper}` : ''}，${p.missing > 0 ? missingText(task.kinds, p.missing) : '该项已齐全'}。${uncounted ? `${uncounted.text}。` : ''}${refused.length > 0 ? `${refused.join('；')}。` : ''}24 小时内可撤销。`,
   };
 }
 

@@ -118,8 +118,14 @@ export async function presentBurst(
     task: { taskId: number; kinds: readonly string[] } & Labelled,
     via: 'reply' | 'code',
   ) => {
+    // Files whose format the archive refuses count nowhere (the summary says what to send instead).
+    const usable = stored.filter((m) => !m.formatRefused);
+    if (usable.length === 0) {
+      uncounted ??= `格式不能归档的文件不计入${taskLabel(task)}，没有直接交进去。`;
+      return undefined;
+    }
     const none = noneCounted(
-      stored.map((m) => m.kind),
+      usable.map((m) => m.kind),
       task.kinds,
     );
     if (none) {

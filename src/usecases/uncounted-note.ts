@@ -2,10 +2,14 @@ import { MAX_SPLIT_PARTS } from '../db/repos/burst-split.js';
 import { paperNote } from '../domain/photographed-paper.js';
 import { uncountedText } from '../domain/uncounted-kinds.js';
 
-/** The files of a filed burst that are in its item (stored; a video's cover goes with its video). */
-type File = { kind: string; role?: string; status?: string };
+/**
+ * The files of a filed burst that are in its item (stored; a video's cover goes with its video). A file
+ * whose format the archive refuses is left out: it counts nowhere, and the card's summary says so with
+ * what to send instead (acknowledge-burst.ts burstSummary).
+ */
+type File = { kind: string; role?: string; status?: string; formatRefused?: boolean };
 const filedFiles = (materials: readonly File[]) =>
-  materials.filter((m) => m.role !== 'cover' && (m.status ?? 'stored') === 'stored');
+  materials.filter((m) => m.role !== 'cover' && (m.status ?? 'stored') === 'stored' && !m.formatRefused);
 
 /** What of a burst's files its task does not count (uncountedText), from the burst's materials. */
 export const uncountedOf = (

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { DEFAULT_ALLOWED_FORMATS } from '../archive/archive-config.js';
 import { closeDueBursts } from '../db/repos/bursts.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import {
@@ -47,6 +48,8 @@ export function captureFeature(env: FeatureEnv): Feature {
   // instead of holding up the shutdown; their jobs are retried, by this or another instance.
   const shutdown = new AbortController();
   setMaxListeners(0, shutdown.signal); // one listener per download in flight
+  // Each stored file's format is judged as the 四性 check will (the defaults without an archive.yaml).
+  const allowedFormats = env.settings.archive?.allowedFormats ?? DEFAULT_ALLOWED_FORMATS;
 
   return {
     name: 'capture',
@@ -71,6 +74,7 @@ export function captureFeature(env: FeatureEnv): Feature {
             {
               ...deps,
               blobs,
+              allowedFormats,
               options: {
                 chunkBytes: cap.chunkBytes,
                 maxBytes: cap.maxFileBytes,

@@ -9,7 +9,14 @@ export interface BurstForFiling {
   senderOpenId: string;
   caption: string | null;
   /** Stored materials only, in the order they were sent. */
-  materials: { id: number; kind: string; originalName: string | null }[];
+  materials: {
+    id: number;
+    kind: string;
+    originalName: string | null;
+    /** The type capture resolved; whether the archive refuses that format (filed, counted nowhere). */
+    sniffedMime: string | null;
+    formatRefused: boolean;
+  }[];
   /** Materials of the burst that ended unsaved: failed, too large, empty, not downloadable. */
   notStored: number;
   /** Materials whose message was recalled (撤回): never filed. */
@@ -34,11 +41,13 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     kind: BurstForFiling['materials'][number]['kind'];
     original_name: string | null;
     status: MaterialStatus;
+    sniffed_mime: string | null;
+    format_refused: boolean;
   }>(
     db,
     // A video's cover image is kept with the video but is not material of its own: not filed, and
     // never counted towards a photo task.
-    sql`select id, kind, original_name, status from materials
+    sql`select id, kind, original_name, status, sniffed_mime, format_refused is true as format_refused from materials
         where burst_id = ${burstId} and role is distinct from 'cover' order by sent_at, id`,
   );
   const stored = materials.filter((m) => m.status === 'stored');
@@ -47,7 +56,13 @@ export async function loadBurstForFiling(db: Db, burstId: number): Promise<Burst
     chatId: burst.chat_id,
     senderOpenId: burst.sender_open_id,
     caption: burst.caption,
-    materials: stored.map((m) => ({ id: Number(m.id), kind: m.kind, originalName: m.original_name })),
+    materials: stored.map((m) => ({
+      id: Number(m.id),
+      kind: m.kind,
+      originalName: m.original_name,
+      sniffedMime: m.sniffed_mime,
+      formatRefused: !!m.format_refused,
+    })),
     notStored: materials.filter((m) => !['stored', 'pending', 'recalled'].includes(m.status)).length,
     recalled: materials.filter((m) => m.status === 'recalled').length,
     stillSaving: materials.filter((m) => m.status === 'pending').length,

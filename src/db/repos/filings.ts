@@ -100,7 +100,9 @@ export const COPY_ORDER = sql.raw('partition by task_id, kind, sha256 order by m
  * twice, or forwarded again, and filed to the task twice, or twice in one burst — is not counted
  * again: it stays in its item (it is shown, exported and can be taken off like any other), only the
  * item's count leaves it out. When the first copy leaves the task (撤销, 撤下, 改归, 撤回) the next
- * copy counts instead.
+ * copy counts instead. A file whose format the archive refuses (materials.format_refused, judged at capture
+ * as the 四性 check judges it: a ZIP, a MOV, a plain text file) is kept in its item too, and counts nothing:
+ * the task stays owed until a file it can archive comes.
  *
  * Hashes are always known here: only stored materials are filed (fileBurst), and a file still
  * downloading joins its item when it is stored, with its hash (joinLiveFiling). So the counts are
@@ -117,17 +119,18 @@ export async function recountTaskCopies(tx: Db, taskIds: number[]): Promise<void
   await tx.execute(sql`select id from tasks where id = any(${list}) order by id for no key update`);
   await tx.execute(
     sql`with held as (
-          select fi.id as item_id, fim.material_id, m.kind, m.sha256, fi.task_id
+          select fi.id as item_id, fim.material_id, m.kind, m.sha256, fi.task_id,
+            m.format_refused is true as refused
           from filing_items fi
             join filing_item_materials fim on fim.item_id = fi.id
             join materials m on m.id = fim.material_id
           where fi.task_id = any(${list}) and fi.undone_at is null),
         counted as (
           select h.item_id,
-            count(*) filter (where h.kind = 'photo' and h.first)::int as n_photo,
-            count(*) filter (where h.kind = 'document' and h.first)::int as n_document,
-            count(*) filter (where h.kind = 'audio' and h.first)::int as n_audio,
-            count(*) filter (where h.kind = 'video' and h.first)::int as n_video
+            count(*) filter (where h.kind = 'photo' and h.first and not h.refused)::int as n_photo,
+            count(*) filter (where h.kind = 'document' and h.first and not h.refused)::int as n_document,
+            count(*) filter (where h.kind = 'audio' and h.first and not h.refused)::int as n_audio,
+            count(*) filter (where h.kind = 'video' and h.first and not h.refused)::int as n_video
           -- The lowest-numbered copy of each file counts (a window, not a self-join: a task may hold thousands).
           from (select h.*, h.sha256 is null or row_number() over (${COPY_ORDER}) = 1 as first
                 from held h) h

@@ -143,6 +143,9 @@ export interface BurstMaterial {
   sizeBytes: number | null;
   /** Inside a merged forward (its message is the forward's child). */
   forwarded?: boolean;
+  /** The type capture resolved; and whether the archive refuses that format (counted towards no task). */
+  sniffedMime?: string | null;
+  formatRefused?: boolean;
 }
 
 /** The burst's materials as its card shows them: a recalled one is left out (it is not the burst's any more). */
@@ -175,9 +178,12 @@ async function materialsWhere(db: Db | Tx, where: SQL): Promise<BurstMaterial[]>
     forwarded: boolean;
     known_repeat: boolean;
     in_work_group: boolean;
+    sniffed_mime: string | null;
+    format_refused: boolean;
   }>(
     db,
     sql`select m.id::int as id, m.kind, m.role, m.status, m.original_name, m.quality, m.sha256,
+          m.sniffed_mime, m.format_refused is true as format_refused,
           m.duplicate_of::int as duplicate_of, m.size_bytes::float8 as size_bytes,
           m.forward_root_id is not null as forwarded,
           m.duplicate_of is not null and (exists (select 1 from materials o where o.sha256 = m.sha256
@@ -211,6 +217,8 @@ async function materialsWhere(db: Db | Tx, where: SQL): Promise<BurstMaterial[]>
     inWorkGroup: !!r.in_work_group,
     sizeBytes: r.size_bytes == null ? null : Number(r.size_bytes),
     forwarded: !!r.forwarded,
+    sniffedMime: r.sniffed_mime,
+    formatRefused: !!r.format_refused,
   }));
 }
 

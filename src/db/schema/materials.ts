@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   doublePrecision,
   index,
@@ -74,6 +75,14 @@ export const materials = pgTable(
     originalName: text('original_name'),
     declaredMime: text('declared_mime'),
     sniffedMime: text('sniffed_mime'),
+    /** What the magic bytes alone say (sniff-file.ts `bytesMime`); null: no known signature, or not judged. */
+    bytesMime: text('bytes_mime'),
+    /**
+     * The stored file's format is one the archive refuses (domain/format-verdict.ts against archive.yaml
+     * allowedFormats; a format the export converts is not refused): kept and shown, never counted towards
+     * a task. Null: not judged (stored before migration 0036, a video's cover).
+     */
+    formatRefused: boolean('format_refused'),
     sizeBytes: bigint('size_bytes', { mode: 'number' }),
     /** Length Lark reported (audio/video duration in ms, when given). */
     durationMs: integer('duration_ms'),

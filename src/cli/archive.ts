@@ -14,7 +14,12 @@ import { regroupLine, runRegroup } from './archive-regroup.js';
 import { listTransfers } from './archive-transfers.js';
 import { NOTE_MAX, reportTransferCorrection } from '../usecases/report-transfer-correction.js';
 import { unreportTransferCorrection } from '../usecases/unreport-transfer-correction.js';
-import { recordPackageHandover, voidPackage } from '../usecases/record-package-handover.js';
+import {
+  amendPackageHandover,
+  recordPackageHandover,
+  undoPackageHandover,
+  voidPackage,
+} from '../usecases/record-package-handover.js';
 import { describeItem } from '../usecases/describe-item.js';
 import { unconfirmArchive } from '../usecases/unconfirm-archive.js';
 import { unconfirmSeveral } from '../usecases/unconfirm-several.js';
@@ -43,6 +48,9 @@ export const ARCHIVE_USAGE = `用法:
                                                                  记录这个移交包已移交县档案馆（导出只是生成，
                                                                  移交后才算县档案馆保存的包）
   archive transfers --void 包号 --reason 原因                     作废一个生成后没有移交的包（文件夹不删除）
+  archive transfers --unhand 包号 --reason 原因                   撤销移交记录（记错了包号等）：包回到已生成
+  archive transfers --amend 包号 [--date YYYY-MM-DD] [--receiver 接收单位和接收人]
+                                                                 改登记：改正已移交包的移交日期或接收人
   archive refile --item ID --task 任务编号 [--year YYYY] [--request 申请号 | --keep-request]
                                                                  改归到本单位另一项任务
   archive unfile --item ID [--reason 原因] [--request 申请号 | --keep-request]
@@ -96,6 +104,8 @@ const OPTIONS = {
   handed: { type: 'string' },
   receiver: { type: 'string' },
   void: { type: 'string' },
+  unhand: { type: 'string' },
+  amend: { type: 'string' },
   request: { type: 'string' },
   'keep-request': { type: 'boolean' },
 } as const;
@@ -137,15 +147,23 @@ function archiveLine(args: readonly string[]) {
     if (v['dry-run'] !== undefined && sub !== 'confirm') throw usage();
     if ((v.reported !== undefined || v.unmark !== undefined) && sub !== 'transfers') throw usage();
     if (v.reported !== undefined && v.unmark !== undefined) throw usage();
-    // --handed N --date D --receiver R: 已移交; --void N --reason R: 作废 (transfers only, one at a time).
-    const marks = [v.reported, v.unmark, v.handed, v.void].filter((x) => x !== undefined).length;
-    if ((v.handed !== undefined || v.void !== undefined) && (sub !== 'transfers' || marks > 1)) throw usage();
+    // --handed N --date D --receiver R: 已移交; --void N --reason R: 作废; --unhand N --reason R: 撤销移交;
+    // --amend N [--date D] [--receiver R]: 改登记 (transfers only, one at a time).
+    const marks = [v.reported, v.unmark, v.handed, v.void, v.unhand, v.amend].filter(
+      (x) => x !== undefined,
+    ).length;
+    const states = [v.handed, v.void, v.unhand, v.amend].some((x) => x !== undefined);
+    if (states && (sub !== 'transfers' || marks > 1)) throw usage();
     if (sub === 'transfers' && v.handed !== undefined && (v.date === undefined || v.receiver === undefined))
       throw usage();
-    if (v.receiver !== undefined && v.handed === undefined) throw usage();
-    if (sub === 'transfers' && v.date !== undefined && v.handed === undefined) throw usage();
-    if (sub === 'transfers' && v.void !== undefined && v.reason === undefined) throw usage();
-    if (sub === 'transfers' && v.reason !== undefined && v.void === undefined) throw usage();
+    if (sub === 'transfers' && v.amend !== undefined && v.date === undefined && v.receiver === undefined)
+      throw usage();
+    const dated = v.handed !== undefined || v.amend !== undefined;
+    if (v.receiver !== undefined && !dated) throw usage();
+    if (sub === 'transfers' && v.date !== undefined && !dated) throw usage();
+    const why = v.void !== undefined || v.unhand !== undefined;
+    if (sub === 'transfers' && why && v.reason === undefined) throw usage();
+    if (sub === 'transfers' && v.reason !== undefined && !why) throw usage();
     if (v.files !== undefined && sub !== 'split') throw usage();
     if (v.from !== undefined && sub !== 'merge') throw usage();
     if ((v.request !== undefined || v['keep-request'] !== undefined) && sub !== 'refile' && sub !== 'unfile')
@@ -164,6 +182,8 @@ function archiveLine(args: readonly string[]) {
   const unmark = positiveInt('unmark', v.unmark);
   const handed = positiveInt('handed', v.handed);
   const voided = positiveInt('void', v.void);
+  const unhand = positiveInt('unhand', v.unhand);
+  const amend = positiveInt('amend', v.amend);
   positiveInt('request', v.request);
   if (sub === 'transfers' && v.note !== undefined && v.note.replace(/\s+/g, ' ').trim().length > NOTE_MAX)
     throw new AppError('usage', `--note 太长：报送方式最多 ${NOTE_MAX} 字`);
@@ -172,7 +192,8 @@ function archiveLine(args: readonly string[]) {
   const unconfirm = sub === 'unconfirm' ? unconfirmLine(parsed) : undefined;
   checkCorrectionLine(sub, v, item, year);
   const regroup = regroupLine(sub, v, item);
-  return { sub, v, year, item, pages, photo, reported, unmark, handed, voided, regroup, unconfirm };
+  const handover = { handed, voided, unhand, amend };
+  return { sub, v, year, item, pages, photo, reported, unmark, handover, regroup, unconfirm };
 }
 
 /**
@@ -194,7 +215,7 @@ function unconfirmLine(parsed: Record<string, string | string[] | undefined>) {
 
 /** `npm run cli -- archive …`: confirm / unconfirm / describe / gaps from the command line. */
 export async function runArchiveCommand(args: string[], ctx: CliContext): Promise<void> {
-  const { sub, v, year, item, pages, photo, reported, unmark, handed, voided, regroup, unconfirm } =
+  const { sub, v, year, item, pages, photo, reported, unmark, handover, regroup, unconfirm } =
     archiveLine(args);
   const deps = { db: ctx.db, clock: systemClock };
   const unitOf = async () => {
@@ -308,8 +329,9 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
       ctx.out(res.message);
       return;
     }
-    if (handed !== undefined || voided !== undefined) {
-      // 已移交 (the day and who received it) or 作废 of one recorded package.
+    const { handed, voided, unhand, amend } = handover;
+    if (handed !== undefined || voided !== undefined || unhand !== undefined || amend !== undefined) {
+      // 已移交 (the day and who received it), 作废, 撤销移交 or 改登记 of one recorded package.
       const stateDeps = { ...deps, timeZone: loadCliSettings(ctx.env).timeZone };
       const who = { actor: 'cli', source: 'cli' as const };
       const res =
@@ -320,7 +342,16 @@ export async function runArchiveCommand(args: string[], ctx: CliContext): Promis
               day: v.date!,
               receiver: v.receiver!,
             })
-          : await voidPackage(stateDeps, { ...who, packageId: voided!, reason: v.reason! });
+          : unhand !== undefined
+            ? await undoPackageHandover(stateDeps, { ...who, packageId: unhand, reason: v.reason! })
+            : amend !== undefined
+              ? await amendPackageHandover(stateDeps, {
+                  ...who,
+                  packageId: amend,
+                  ...(v.date !== undefined ? { day: v.date } : {}),
+                  ...(v.receiver !== undefined ? { receiver: v.receiver } : {}),
+                })
+              : await voidPackage(stateDeps, { ...who, packageId: voided!, reason: v.reason! });
       if (res.status === 'refused') throw new AppError('refused', res.message);
       ctx.out(res.message);
       return;
@@ -363,12 +394,15 @@ export const archiveCommand: CliCommand = {
   summary:
     '档号、说明和更正：confirm、unconfirm、describe、gaps、refile、unfile、split、merge、files、waive、retention、transfers、drop-request',
   // `transfers --reported N` / `--unmark N` write (mark a correction reported, or take it back), as do
-  // `--handed N` / `--void N` (a package handed over, or voided); the listing only reads.
+  // `--handed N` / `--void N` / `--unhand N` / `--amend N` (a package handed over, voided, its handover
+  // taken back or corrected); the listing only reads.
   readsOnly: (args) =>
     args[0] === 'files' ||
     (args[0] === 'transfers' &&
       !args.some((a) =>
-        ['--reported', '--unmark', '--handed', '--void'].some((o) => a === o || a.startsWith(`${o}=`)),
+        ['--reported', '--unmark', '--handed', '--void', '--unhand', '--amend'].some(
+          (o) => a === o || a.startsWith(`${o}=`),
+        ),
       )),
   run: runArchiveCommand,
 };

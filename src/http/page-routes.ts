@@ -9,7 +9,12 @@ import { chroniclePage, chronicleSave } from './pages/chronicle-page.js';
 import { homePage } from './pages/home-page.js';
 import { itemDescribe, itemMerge, itemPage, itemSplit } from './pages/item-page.js';
 import { packagePage } from './pages/package-page.js';
-import { packageHandover, packageVoid } from './pages/package-handover.js';
+import {
+  packageAmendHandover,
+  packageHandover,
+  packageUnhand,
+  packageVoid,
+} from './pages/package-handover.js';
 import { searchPage } from './pages/search-page.js';
 import { taskPage } from './pages/task-page.js';
 import { transfersPage, transfersReport, transfersUnmark } from './pages/transfers-page.js';
@@ -166,6 +171,20 @@ export const TRANSFER_ROUTES: readonly PageRoute[] = [
     who: 'signed-in',
     summary: '一个移交包：作废（生成后没有移交）',
     handler: packageVoid,
+  },
+  {
+    method: 'POST',
+    path: '/transfers/:id/unhand',
+    who: 'signed-in',
+    summary: '一个移交包：撤销移交记录（记错了），回到已生成',
+    handler: packageUnhand,
+  },
+  {
+    method: 'POST',
+    path: '/transfers/:id/amend-handover',
+    who: 'signed-in',
+    summary: '一个移交包：改登记（移交日期、接收单位和接收人）',
+    handler: packageAmendHandover,
   },
   {
     method: 'GET',

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.js';
 import { insertAudit, type AuditEntry } from '../db/repos/audit.js';
 import {
+  amendPackageHanded,
+  clearPackageHanded,
   packageStateForUpdate,
   setPackageHanded,
   setPackageVoided,
@@ -33,10 +35,30 @@ interface Who {
 
 const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** The day handed over (YYYY-MM-DD, a real day, not after today) and the receiver, checked. */
+function handoverLine(
+  input: { day: string; receiver: string },
+  timeZone: string,
+  today: string,
+): { day: string; receiver: string } {
+  const receiver = oneLine(input.receiver);
+  const day = input.day.trim();
+  if (!DAY.test(day) || localDay(zonedInstant(day, '12:00', timeZone), timeZone) !== day)
+    throw new DomainError('bad_date', `移交日期 ${day || '（空）'} 不对，写成 2026-12-01 这样`);
+  if (day > today) throw new DomainError('bad_date', '移交日期不能晚于今天');
+  if (!receiver) throw new DomainError('no_receiver', '请写明接收单位和接收人，如：县档案馆 张三');
+  if (receiver.length > RECEIVER_MAX)
+    throw new DomainError('receiver_too_long', `接收单位和接收人太长（最多 ${RECEIVER_MAX} 字）`);
+  return { day, receiver };
+}
+
 /** Why a package can no longer change state (handed over, voided), or undefined when it can. */
 function settled(p: PackageState, timeZone: string, today: string): string | undefined {
   if (p.handedAt)
-    return `移交包 #${p.id} 已记录为 ${plainDay(localDay(p.handedAt, timeZone), today)} 移交，不能再改。`;
+    return (
+      `移交包 #${p.id} 已记录为 ${plainDay(localDay(p.handedAt, timeZone), today)} 移交` +
+      '（记错了可以改登记或撤销移交）。'
+    );
   if (p.voidedAt) return `移交包 #${p.id} 已作废。`;
   return undefined;
 }
@@ -52,16 +74,9 @@ export async function recordPackageHandover(
   deps: Deps,
   input: Who & { packageId: number; day: string; receiver: string },
 ): Promise<PackageStateOutcome> {
-  const receiver = oneLine(input.receiver);
   const now = deps.clock.now();
   const today = localDay(now, deps.timeZone);
-  const day = input.day.trim();
-  if (!DAY.test(day) || localDay(zonedInstant(day, '12:00', deps.timeZone), deps.timeZone) !== day)
-    throw new DomainError('bad_date', `移交日期 ${day || '（空）'} 不对，写成 2026-12-01 这样`);
-  if (day > today) throw new DomainError('bad_date', '移交日期不能晚于今天');
-  if (!receiver) throw new DomainError('no_receiver', '请写明接收单位和接收人，如：县档案馆 张三');
-  if (receiver.length > RECEIVER_MAX)
-    throw new DomainError('receiver_too_long', `接收单位和接收人太长（最多 ${RECEIVER_MAX} 字）`);
+  const { day, receiver } = handoverLine(input, deps.timeZone, today);
   return deps.db.transaction(async (tx) => {
     const p = await packageStateForUpdate(tx, input.packageId);
     if (!p) return { status: 'refused' as const, message: `没有移交包 #${input.packageId}。` };
@@ -125,6 +140,98 @@ export async function voidPackage(
     return {
       status: 'done' as const,
       message: `已作废 #${p.id}（${reason}）。服务器上的文件夹没有删除。`,
+    };
+  });
+}
+
+/**
+ * 撤销移交: a package recorded as handed over by mistake (a mis-click, a wrong 包号) is made (已生成)
+ * again — why is required, audited (`package_handover_undone`, with the day and receiver taken back).
+ * From then on it drives nothing a handed-over package drives (移交后变更, 「已随移交包 #N 移交」); it can
+ * be handed over again (the right day) or voided. A later handed-over package of the same scope is no
+ * reason to refuse: each package carries its 档号 on its own, nothing is stored from this one's being
+ * handed over (the 移交后变更 and warnings are read from the handed-over packages each time), and a
+ * 「已报送更正」 mark on a change it carried stays (it counts again if the package is handed over again).
+ */
+export async function undoPackageHandover(
+  deps: Deps,
+  input: Who & { packageId: number; reason: string },
+): Promise<PackageStateOutcome> {
+  const reason = oneLine(input.reason);
+  if (!reason) throw new DomainError('no_reason', '请写明撤销移交的原因');
+  if (reason.length > VOID_REASON_MAX)
+    throw new DomainError('reason_too_long', `撤销原因太长（最多 ${VOID_REASON_MAX} 字）`);
+  const now = deps.clock.now();
+  const today = localDay(now, deps.timeZone);
+  return deps.db.transaction(async (tx) => {
+    const p = await packageStateForUpdate(tx, input.packageId);
+    if (!p) return { status: 'refused' as const, message: `没有移交包 #${input.packageId}。` };
+    if (!p.handedAt)
+      return {
+        status: 'refused' as const,
+        message: p.voidedAt ? `移交包 #${p.id} 已作废。` : `移交包 #${p.id} 还没有记录移交，不用撤销。`,
+      };
+    const handedOn = localDay(p.handedAt, deps.timeZone);
+    if (!(await clearPackageHanded(tx, p.id, p.handedAt)))
+      return { status: 'refused' as const, message: `移交包 #${p.id} 已有人处理过，请刷新后再看。` };
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'package_handover_undone',
+      source: input.source,
+      unitId: p.unitId,
+      details: { transferPackage: p.id, handedOn, receiver: p.handedTo, reason },
+    });
+    return {
+      status: 'done' as const,
+      message:
+        `已撤销移交包 #${p.id} 的移交记录（原记为 ${plainDay(handedOn, today)} 移交给 ${p.handedTo ?? '未记录'}；` +
+        `${reason}）。它现在是已生成、未记录移交。`,
+    };
+  });
+}
+
+/**
+ * 改登记: the day or receiver of a package handed over, corrected (it stays handed over); audited
+ * (`package_handover_amended`, before and after). The same checks as 已移交.
+ */
+export async function amendPackageHandover(
+  deps: Deps,
+  input: Who & { packageId: number; day?: string; receiver?: string },
+): Promise<PackageStateOutcome> {
+  const now = deps.clock.now();
+  const today = localDay(now, deps.timeZone);
+  return deps.db.transaction(async (tx) => {
+    const p = await packageStateForUpdate(tx, input.packageId);
+    if (!p) return { status: 'refused' as const, message: `没有移交包 #${input.packageId}。` };
+    if (!p.handedAt)
+      return {
+        status: 'refused' as const,
+        message: p.voidedAt ? `移交包 #${p.id} 已作废。` : `移交包 #${p.id} 还没有记录移交。`,
+      };
+    const before = { day: localDay(p.handedAt, deps.timeZone), receiver: p.handedTo };
+    const { day, receiver } = handoverLine(
+      { day: input.day ?? before.day, receiver: input.receiver ?? before.receiver ?? '' },
+      deps.timeZone,
+      today,
+    );
+    if (day < localDay(p.createdAt, deps.timeZone))
+      throw new DomainError('bad_date', '移交日期不能早于移交包生成的日期');
+    if (day === before.day && receiver === before.receiver)
+      return { status: 'refused' as const, message: `移交包 #${p.id} 的移交登记没有变化。` };
+    const at = zonedInstant(day, '00:00', deps.timeZone);
+    await amendPackageHanded(tx, p.id, { at, to: receiver, by: input.actor, recordedAt: now });
+    await insertAudit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'package_handover_amended',
+      source: input.source,
+      unitId: p.unitId,
+      details: { transferPackage: p.id, before, after: { day, receiver } },
+    });
+    return {
+      status: 'done' as const,
+      message: `已改登记：移交包 #${p.id} 于 ${plainDay(day, today)} 移交给 ${receiver}。`,
     };
   });
 }

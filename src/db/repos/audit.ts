@@ -47,6 +47,9 @@ export type AuditAction =
   /** 已移交 / 作废: a package recorded as handed over to the county archive (date, receiver), or voided (reason). */
   | 'package_handed_over'
   | 'package_voided'
+  /** 撤销移交 (back to 已生成, details: the day and receiver taken back, why) / 改登记 (details: before, after). */
+  | 'package_handover_undone'
+  | 'package_handover_amended'
   /** 移出: files of an item taken out into a new item (details: toItemId, materialIds); on the new item `split_from`. */
   | 'split_out'
   | 'split_from'

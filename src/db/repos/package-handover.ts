@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { transferPackages } from '../schema/index.js';
 
@@ -9,6 +9,7 @@ export interface PackageState {
   createdAt: Date;
   preCheck: boolean;
   handedAt: Date | null;
+  handedTo: string | null;
   voidedAt: Date | null;
 }
 
@@ -21,6 +22,7 @@ export async function packageStateForUpdate(tx: Db | Tx, id: number): Promise<Pa
       createdAt: transferPackages.createdAt,
       preCheck: transferPackages.preCheck,
       handedAt: transferPackages.handedAt,
+      handedTo: transferPackages.handedTo,
       voidedAt: transferPackages.voidedAt,
     })
     .from(transferPackages)
@@ -62,6 +64,33 @@ export async function setPackageVoided(
     .where(
       and(eq(transferPackages.id, id), isNull(transferPackages.handedAt), isNull(transferPackages.voidedAt)),
     )
+    .returning({ id: transferPackages.id });
+  return rows.length > 0;
+}
+
+/**
+ * 撤销移交: a package recorded as handed over is made (已生成) again; false when it was not handed over
+ * (or was meanwhile undone by someone else).
+ */
+export async function clearPackageHanded(tx: Db | Tx, id: number, handedAt: Date): Promise<boolean> {
+  const rows = await tx
+    .update(transferPackages)
+    .set({ handedAt: null, handedTo: null, handedBy: null, handedRecordedAt: null })
+    .where(and(eq(transferPackages.id, id), eq(transferPackages.handedAt, handedAt)))
+    .returning({ id: transferPackages.id });
+  return rows.length > 0;
+}
+
+/** 改登记: the day and receiver of a package handed over, corrected (the package stays handed over). */
+export async function amendPackageHanded(
+  tx: Db | Tx,
+  id: number,
+  h: { at: Date; to: string; by: string; recordedAt: Date },
+): Promise<boolean> {
+  const rows = await tx
+    .update(transferPackages)
+    .set({ handedAt: h.at, handedTo: h.to, handedBy: h.by, handedRecordedAt: h.recordedAt })
+    .where(and(eq(transferPackages.id, id), isNotNull(transferPackages.handedAt)))
     .returning({ id: transferPackages.id });
   return rows.length > 0;
 }

@@ -3,7 +3,9 @@ import { DomainError } from '../../errors.js';
 import {
   RECEIVER_MAX,
   VOID_REASON_MAX,
+  amendPackageHandover,
   recordPackageHandover,
+  undoPackageHandover,
   voidPackage,
   type PackageStateOutcome,
 } from '../../usecases/record-package-handover.js';
@@ -20,9 +22,9 @@ import { showPackage } from './package-page.js';
 type Result = { ok: boolean; message: string };
 
 /**
- * A package's 移交 on its page (`#handover`): 已移交 (the day, who received it), 作废 (why), or — made
- * and not yet handed over — the two forms, for the exporting unit's archivists and admins (a viewer of
- * their part only reads the state).
+ * A package's 移交 on its page (`#handover`): 已移交 (the day, who received it), 作废 (why), and for the
+ * exporting unit's archivists and admins (a viewer of their part only reads the state) — made and not yet
+ * handed over — 已移交 and 作废, or — handed over — 改登记 and 撤销移交.
  */
 export function handoverSection(c: PageContext, seen: Seen, result?: Result): Html | '' {
   const { pkg, paths } = seen;
@@ -43,7 +45,7 @@ export function handoverSection(c: PageContext, seen: Seen, result?: Result): Ht
             class="handover"
             method="post"
             action="${packagePath(pkg.id)}/handover"
-            data-confirm="确认移交包 #${pkg.id} 已交给县档案馆？记录后不能再改。"
+            data-confirm="确认移交包 #${pkg.id} 已交给县档案馆？"
           >
             <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
             <label
@@ -73,7 +75,9 @@ export function handoverSection(c: PageContext, seen: Seen, result?: Result): Ht
             /></label>
             <button type="submit" class="sec">作废</button>
           </form>`
-      : '';
+      : pkg.handedAt && !paths
+        ? handedForms(c, seen)
+        : '';
   return html`${shown}
     <div
       class="card"
@@ -83,6 +87,64 @@ export function handoverSection(c: PageContext, seen: Seen, result?: Result): Ht
       <div><b>移交：</b><span id="handover-state">${state}</span></div>
       ${forms}
     </div>`;
+}
+
+/** A handed-over package's two corrections: 改登记 (the day, the receiver) and 撤销移交 (why). */
+function handedForms(c: PageContext, seen: Seen): Html {
+  const { pkg } = seen;
+  return html`<form
+      class="amend"
+      method="post"
+      action="${packagePath(pkg.id)}/amend-handover"
+      data-confirm="修改移交包 #${pkg.id} 的移交日期和接收人？"
+    >
+      <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
+      <label
+        >移交日期
+        <input
+          type="date"
+          name="date"
+          required
+          value="${pkg.handedAt ? localDay(pkg.handedAt, c.deps.timeZone) : ''}"
+      /></label>
+      <label
+        >接收单位和接收人
+        <input name="receiver" required maxlength="${RECEIVER_MAX}" value="${pkg.handedTo ?? ''}"
+      /></label>
+      <button type="submit" class="sec">改登记</button>
+    </form>
+    <form
+      class="unhand"
+      method="post"
+      action="${packagePath(pkg.id)}/unhand"
+      data-confirm="撤销移交包 #${pkg.id} 的移交记录？它将回到已生成、未记录移交。"
+    >
+      <input type="hidden" name="_csrf" value="${c.viewer.csrf}" />
+      <label
+        >撤销原因
+        <input name="reason" required maxlength="${VOID_REASON_MAX}" placeholder="如：包号点错了，没有移交"
+      /></label>
+      <button type="submit" class="sec">撤销移交</button>
+    </form>`;
+}
+
+/** POST /transfers/:id/unhand (CSRF-checked): 撤销移交 — `reason`; the package is made again; audited. */
+export async function packageUnhand(c: PageContext): Promise<void> {
+  await changeState(c, (deps, who, id) =>
+    undoPackageHandover(deps, { ...who, packageId: id, reason: c.form.reason ?? '' }),
+  );
+}
+
+/** POST /transfers/:id/amend-handover (CSRF-checked): 改登记 — `date` and `receiver`; audited. */
+export async function packageAmendHandover(c: PageContext): Promise<void> {
+  await changeState(c, (deps, who, id) =>
+    amendPackageHandover(deps, {
+      ...who,
+      packageId: id,
+      day: c.form.date ?? '',
+      receiver: c.form.receiver ?? '',
+    }),
+  );
 }
 
 /** POST /transfers/:id/handover (CSRF-checked): 已移交 — `date` (YYYY-MM-DD) and `receiver`; audited. */

@@ -7,7 +7,7 @@ import {
 import { localDateTime } from '../domain/catalogue-date.js';
 import type { CliContext } from './commands.js';
 import { packageSizeText } from '../domain/package-size-text.js';
-import { handoverText, sentWhereText } from '../domain/transfer-changes.js';
+import { handoverText, sentWhereText, statedText } from '../domain/transfer-changes.js';
 import { recordEditsAfterTransfer } from '../db/repos/transfer-record-edits.js';
 import { recordEditText } from '../domain/record-edit.js';
 
@@ -83,7 +83,7 @@ function listRetired(
       `  ${c.archivalCode}（条目 ${c.itemId}）随移交包 ${sent}移交；` +
         `${when(c.withdrawnAt)} 档号停用${c.withdrawnReason ? `：${c.withdrawnReason}` : ''}` +
         `${c.reconfirmedAs ? `；现档号 ${c.reconfirmedAs}` : '；尚未重新确认归档'}` +
-        (c.statedIn ? `；已写入移交包 #${c.statedIn} 的说明文件` : '') +
+        (c.statedIn ? `；${statedText(c)}` : '') +
         (c.reported
           ? `；已报送更正（${c.reported.byName ?? (c.reported.by === 'cli' ? '命令行' : c.reported.by)}，${when(c.reported.at)}` +
             `${c.reported.note ? `，报送方式：${c.reported.note}` : ''}）`

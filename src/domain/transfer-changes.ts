@@ -68,3 +68,14 @@ export function handoverText(
   if (p.handedAt) return `已移交（${day(p.handedAt)}，接收：${p.handedTo ?? '未记录'}）`;
   return p.preCheck ? '' : '已生成，未记录移交';
 }
+
+/**
+ * Which 移交包's 说明文件 states a 移交后变更 (statedIn): 「已写入移交包 #N 的说明文件」, and 「（未移交）」 while
+ * that package is only made — the county archive hears of the change only once it is handed over (voided,
+ * it states nothing and the next package states the change again).
+ */
+export function statedText(c: { statedIn: number | null; statedHanded: boolean }): string {
+  return c.statedIn === null
+    ? ''
+    : `已写入移交包 #${c.statedIn} 的说明文件${c.statedHanded ? '' : '（未移交）'}`;
+}

@@ -39,11 +39,7 @@ import {
 } from '../db/repos/archive-catalogue.js';
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
-import {
-  changesAfterTransfer,
-  changesStatedAlready,
-  insertTransferPackage,
-} from '../db/repos/transfer-packages.js';
+import { changesAfterTransfer, insertTransferPackage } from '../db/repos/transfer-packages.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -191,16 +187,9 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // its name is never recorded, and one recorded always got it.
     const { carried, fondsCodes, stated, ...written } = result;
     const { packageId, ownerNotKept } = await deps.db.transaction(async (tx) => {
-      // The 移交后变更 its 说明文件 states were read (changedAfterTransferOf) long before this: another
-      // export of an overlapping scope (the command line's, a chat 导出 of another message: neither the
-      // output folder's claim nor the chat's folder lock covers them) may have recorded a package stating
-      // some of them since. This one is not recorded then, so no change is stated twice; run again, it
-      // leaves them out.
-      if (!result.preCheck && stated.length > 0 && (await changesStatedAlready(tx, stated)).length > 0)
-        throw new DomainError(
-          'export_changes_stated_meanwhile',
-          '同时进行的另一个导出已在它的说明文件中写明了相同的移交后变更，本次导出已取消；请重新导出',
-        );
+      // The 移交后变更 its 说明文件 states were read (changedAfterTransferOf) long before this: an export of
+      // an overlapping scope running at once may state some of them too. Both are only made (已生成):
+      // a change counts as stated once a package stating it is handed over, so neither states it wrongly.
       const packageId = await insertTransferPackage(
         tx,
         {
@@ -457,8 +446,9 @@ async function writePackage(
 
 /**
  * 移交后变更 of the scope for 说明文件: each retired 档号 once, with the first 移交包 that carried it, and
- * only those no earlier 移交包's 说明文件 stated (a change is reported once, in the first package after
- * it); `records`: their retired records, recorded with a 移交包 as stated by it.
+ * only those no handed-over 移交包's 说明文件 stated (a change is reported in every package after it until
+ * one stating it is handed over: a package only made, or voided, never told the county archive);
+ * `records`: their retired records, recorded with a 移交包 as stated by it.
  */
 async function changedAfterTransferOf(
   db: Db,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -14,10 +14,10 @@ import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 /**
  * Two exports of the same scope running at once (the command line's and a chat 导出, say: they write
  * to different folders, so no folder claim or lock keeps them apart) both read the 移交后变更 no
- * package stated yet. Only one may state them: the other is not recorded, leaves nothing behind and,
- * run again, leaves them out.
+ * handed-over package stated yet. Both state them: each is only made (已生成), and a change counts as
+ * stated once a package stating it is handed over — then the next export leaves it out.
  */
-describe('two exports at once: a 移交后变更 is stated by one package only', () => {
+describe('two exports at once: both state a 移交后变更 until one of them is handed over', () => {
   let f: ArchiveFixture;
   let out: string;
   let code = '';
@@ -54,7 +54,7 @@ describe('two exports at once: a 移交后变更 is stated by one package only',
     await f.close();
   });
 
-  it('both read the change before either records: one states it, the other is refused and, run again, leaves it out', async () => {
+  it('both read the change before either records: both state it; once one is handed over, the next leaves it out', async () => {
     // The 登记表's PDF is made after the 说明文件 is written and before the package is recorded: each
     // export waits there until both got that far (then the PDF fails, a warning only).
     let arrived = 0;
@@ -68,35 +68,29 @@ describe('two exports at once: a 移交后变更 is stated by one package only',
       },
       { tool: 'test' },
     );
-    const [a, b] = await Promise.allSettled([exportTo('a', meetThere), exportTo('b', meetThere)]);
+    const [a, b] = await Promise.all([exportTo('a', meetThere), exportTo('b', meetThere)]);
     expect(arrived).toBe(2);
-    const done = [a, b].filter((r) => r.status === 'fulfilled');
-    const refused = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-    expect(done).toHaveLength(1);
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ code: 'export_changes_stated_meanwhile' });
-    expect(String(refused[0].message)).toContain('请重新导出');
-
-    const [stated, lost] = a.status === 'fulfilled' ? ['a', 'b'] : ['b', 'a'];
-    expect(readme(stated)).toContain(`  ${code}（`);
-    // The refused one left no package and no record.
-    expect(existsSync(join(out, lost))).toBe(false);
-    expect(readdirSync(out).filter((n) => n.startsWith(lost))).toEqual([]);
-    const packages = await queryRows<{ id: number; out_dir: string }>(
-      f.db,
-      sql`select id::int as id, out_dir from transfer_packages order by id`,
-    );
-    expect(packages.map((p) => p.out_dir)).toEqual([join(out, 'first'), join(out, stated)]);
+    expect(readme('a')).toContain(`  ${code}（`);
+    expect(readme('b')).toContain(`  ${code}（`);
     const changes = await queryRows<{ package_id: number }>(
       f.db,
-      sql`select package_id::int as package_id from transfer_package_changes`,
+      sql`select package_id::int as package_id from transfer_package_changes order by package_id`,
     );
-    expect(changes).toEqual([{ package_id: packages[1]!.id }]);
+    expect(changes).toEqual(
+      [a.packageId, b.packageId].sort((x, y) => x - y).map((id) => ({ package_id: id })),
+    );
+    // Neither handed over: the listing names the latest, not yet handed over.
+    const latest = Math.max(a.packageId, b.packageId);
+    expect((await cli('transfers')).stdout).toContain(`已写入移交包 #${latest} 的说明文件（未移交）`);
 
-    // Run again: a package of its own, the change not stated twice.
-    const again = await exportTo(lost);
-    expect(again.preCheck).toBe(false);
-    expect(readme(lost)).not.toContain(code);
-    expect(readme(lost)).not.toContain('移交后变更');
+    // One is handed over (the other voided): the county archive has heard; the next export leaves it out.
+    expect((await cli(...handOverArgs(a.packageId))).code).toBe(0);
+    expect((await cli('transfers', '--void', String(b.packageId), '--reason', '重复导出')).code).toBe(0);
+    const list = (await cli('transfers')).stdout;
+    expect(list).toContain(`已写入移交包 #${a.packageId} 的说明文件；`);
+    expect(list).not.toContain('（未移交）');
+    await exportTo('next');
+    expect(readme('next')).not.toContain(code);
+    expect(readme('next')).not.toContain('移交后变更');
   });
 });

@@ -29,6 +29,8 @@ const PUBLIC_URL = 'https://archive.example.test';
  * 已移交 recorded by mistake (a mis-click on the page, a wrong 包号 on the command line) is taken back —
  * 撤销移交, with why, audited — and the package is made (已生成) again: it drives no 移交后变更 and no
  * 「已随移交包 #N 移交」 until it is handed over again. A wrong day or receiver is corrected (改登记).
+ * And a 移交后变更 counts as stated in a 说明文件 only once a package stating it is handed over: one only
+ * made (looked at, never voided) or taken back does not keep it from the next package.
  */
 describe.skipIf(!hasChromium)('移交包: 撤销移交, 改登记', () => {
   let f: ArchiveFixture;
@@ -218,5 +220,36 @@ describe.skipIf(!hasChromium)('移交包: 撤销移交, 改登记', () => {
     const own = await signInCookie(h, archivist, PUBLIC_URL);
     expect((await post(own, 'unhand', { reason: 'x' })).status).toBe(403);
     expect(await state(first)).toEqual({ handed: true, to: '县档案馆 王五' });
+  });
+
+  it('a 移交后变更 written into a package only made is written again into the next, until one stating it is handed over', async () => {
+    // Looked at, never voided: it states the change, but the county archive has not got it.
+    const looked = await exportTo('looked');
+    expect(readme('looked')).toContain(`  ${code}（`);
+    let list = (await cli('transfers')).stdout;
+    expect(list).toContain(`已写入移交包 #${looked} 的说明文件（未移交）`);
+    await catchUpWithCommandLine(f.clock);
+    await page.goto(`${h.bot.url}/units/${f.unit.V1.id}/transfers`);
+    expect(await page.locator('#owed').innerText()).toContain(`已写入移交包 #${looked} 的说明文件（未移交）`);
+
+    // Fixed something, exported again: the change is stated again (the looked-at package reached nobody).
+    const sent = await exportTo('sent');
+    expect(readme('sent')).toContain(`  ${code}（`);
+    expect((await cli('transfers')).stdout).toContain(`已写入移交包 #${sent} 的说明文件（未移交）`);
+    expect((await cli(...handOverArgs(sent, today()))).code).toBe(0);
+    list = (await cli('transfers')).stdout;
+    expect(list).toContain(`已写入移交包 #${sent} 的说明文件；`);
+    expect(list).not.toContain('（未移交）');
+    await page.goto(`${h.bot.url}/transfers/${first}`);
+    expect(await page.locator('#retired').innerText()).toContain(`已写入 移交包 #${sent} 的说明文件`);
+    expect(await page.locator('#retired').innerText()).not.toContain('未移交');
+
+    // Once it is handed over, the next package leaves the change out...
+    await exportTo('after');
+    expect(readme('after')).not.toContain(code);
+    // ...unless that handover is taken back: then the change is stated again.
+    expect((await cli('transfers', '--unhand', String(sent), '--reason', '未交接')).code).toBe(0);
+    await exportTo('again');
+    expect(readme('again')).toContain(`  ${code}（`);
   });
 });

@@ -17,8 +17,14 @@ export interface ChangeAfterTransfer {
   reconfirmedAs: string | null;
   /** The correction was marked as sent to the county archive (transfer_corrections). */
   reported: { at: Date; by: string; byName: string | null; note: string | null } | null;
-  /** The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one did. */
+  /**
+   * The 移交包 whose 说明文件 stated this change (transfer_package_changes), if one not voided did: the
+   * first handed over, else the latest only made (which does not count yet: until a package stating the
+   * change is handed over, each later export states it again).
+   */
   statedIn: number | null;
+  /** statedIn was handed over (else it is only made, 已生成: the county archive has not got it yet). */
+  statedHanded: boolean;
 }
 
 /** Which 移交后变更 a query reads. */
@@ -35,7 +41,10 @@ export interface ChangeScope {
   itemId?: number;
   /** Only those whose correction is not yet marked as reported (`owed`), or only those marked. */
   corrections?: 'owed' | 'reported';
-  /** Only those no 移交包's 说明文件 stated yet. */
+  /**
+   * Only those no handed-over 移交包's 说明文件 stated yet (one only made may never reach the county
+   * archive: until one stating the change is handed over, every later package states it again).
+   */
   unstated?: boolean;
   /** One row per retired 档号, with the first 移交包 that carried it (else one per package that did). */
   firstPackageOnly?: boolean;
@@ -74,7 +83,7 @@ export function changesRelation(scope: ChangeScope): SQL {
       ${
         scope.unstated
           ? sql`and not exists (select 1 from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
-                              where pc.record_id = ar.id and sp.voided_at is null)`
+                              where pc.record_id = ar.id and sp.handed_at is not null)`
           : sql``
       }
     ${scope.firstPackageOnly ? sql`order by ar.id, p.created_at, p.id` : sql``}`;
@@ -91,9 +100,12 @@ export const changeColumns = sql`x.record_id::int as "recordId", x.unit_id::int 
     x.reported_note as "reportedNote", rp.name as "reportedByName",
     (select l.archival_code from archive_records l
       where l.item_id = x.item_id and l.status = 'confirmed') as "reconfirmedAs",
-    (select min(pc.package_id) from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
-      where pc.record_id = x.record_id and sp.voided_at is null)
-      as "statedIn"`;
+    (select pc.package_id from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
+      where pc.record_id = x.record_id and sp.voided_at is null
+      order by sp.handed_at is null,
+        case when sp.handed_at is null then -pc.package_id else pc.package_id end limit 1) as "statedIn",
+    exists (select 1 from transfer_package_changes pc join transfer_packages sp on sp.id = pc.package_id
+      where pc.record_id = x.record_id and sp.handed_at is not null) as "statedHanded"`;
 
 type Id = number | string;
 type When = Date | string;
@@ -115,6 +127,7 @@ export interface ChangeColumns {
   reportedByName: string | null;
   reconfirmedAs: string | null;
   statedIn: Id | null;
+  statedHanded: boolean | string;
 }
 
 export function toChange(r: ChangeColumns): ChangeAfterTransfer {
@@ -134,6 +147,7 @@ export function toChange(r: ChangeColumns): ChangeAfterTransfer {
         ? { at: new Date(r.reportedAt), by: r.reportedBy, byName: r.reportedByName, note: r.reportedNote }
         : null,
     statedIn: r.statedIn === null ? null : Number(r.statedIn),
+    statedHanded: r.statedHanded === true || r.statedHanded === 't' || r.statedHanded === 'true',
   };
 }
 

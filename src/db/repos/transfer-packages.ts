@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../client.js';
 import {
   transferCorrections,
@@ -18,8 +18,8 @@ export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id'
 
 /**
  * Records a finished package, the live 档号 it carries (and so the units whose 件 it carries) and, for a
- * 移交包, the 移交后变更 its 说明文件 stated (`stated`: their retired records), which no later package
- * states again. A package recorded before in the same folder stays on record: that folder may be a
+ * 移交包, the 移交后变更 its 说明文件 stated (`stated`: their retired records), which no package made
+ * after this one is handed over states again. A package recorded before in the same folder stays on record: that folder may be a
  * carrier handed to the county archive and then wiped for the next export (a USB disk mounted at the
  * same path). Only a chat export retried forgets its own earlier attempt, before it writes again
  * (forgetTransferPackagesAt), and with it what that attempt stated.
@@ -50,32 +50,6 @@ export async function insertTransferPackage(
         .values(stated.slice(i, i + chunk).map((recordId) => ({ packageId: id, recordId })))
         .onConflictDoNothing();
   return id;
-}
-
-/**
- * Of these retired records, those a 移交包 is already recorded as having stated (transfer_package_changes).
- * Takes this transaction's lock on recording stated changes first (held until it ends): of two exports
- * recording at once, the second reads after the first committed, so a caller that then records its own
- * (insertTransferPackage) never records a change twice.
- */
-export async function changesStatedAlready(tx: Tx, recordIds: number[], chunk = 1000): Promise<number[]> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('transfer_package_changes'))`);
-  const stated: number[] = [];
-  for (let i = 0; i < recordIds.length; i += chunk) {
-    // A voided package's 说明文件 reached nobody: what it stated is stated by none.
-    const rows = await tx
-      .selectDistinct({ id: transferPackageChanges.recordId })
-      .from(transferPackageChanges)
-      .innerJoin(transferPackages, eq(transferPackages.id, transferPackageChanges.packageId))
-      .where(
-        and(
-          inArray(transferPackageChanges.recordId, recordIds.slice(i, i + chunk)),
-          isNull(transferPackages.voidedAt),
-        ),
-      );
-    stated.push(...rows.map((r) => Number(r.id)));
-  }
-  return stated;
 }
 
 /** The packages recorded in these folders are gone (removed before an export writes there again). */
@@ -212,7 +186,7 @@ export async function changesAfterTransfer(
   db: Db | Tx,
   /**
    * `owed`: only those whose correction is not yet marked as reported; `itemId`: one item's;
-   * `unstated`: only those no 移交包's 说明文件 stated yet.
+   * `unstated`: only those no handed-over 移交包's 说明文件 stated yet.
    */
   scope: { unitPath?: string; year?: number; owed?: boolean; itemId?: number; unstated?: boolean },
 ): Promise<ChangeAfterTransfer[]> {

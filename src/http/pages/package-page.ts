@@ -282,7 +282,9 @@ function retiredCard(ch: ChangeAfterTransfer, when: (d: Date) => string): Html {
     ${
       ch.statedIn
         ? html`<div class="muted">
-            已写入 <a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a> 的说明文件
+            已写入
+            <a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a>
+            的说明文件${ch.statedHanded ? '' : html`<span class="unhanded">（未移交）</span>`}
           </div>`
         : html`<div class="muted">还没有写入之后的移交包</div>`
     }

@@ -240,7 +240,8 @@ function changeCard(c: PageContext, unit: UnitRow, ch: ChangeAfterTransfer): Htm
     ${
       ch.statedIn
         ? html`<div class="muted">
-            已写入<a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a> 的说明文件
+            已写入<a href="${packagePath(ch.statedIn)}">移交包 #${ch.statedIn}</a>
+            的说明文件${ch.statedHanded ? '' : html`<span class="unhanded">（未移交）</span>`}
           </div>`
         : ''
     }

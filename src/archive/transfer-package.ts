@@ -70,6 +70,12 @@ export interface PackageSummary {
     reason: string | null;
     now: string | null;
   }[];
+  /**
+   * 移交后变更 of 件 that kept their 档号: this package carries them, an earlier 移交包 carried them before
+   * their 著录 was changed or some of their files recalled — each 档号 with the day it went out and what
+   * changed when (「著录已改（题名）」 …).
+   */
+  editedAfterTransfer?: { code: string; sentOn: string; changes: { what: string; on: string }[] }[];
 }
 
 /** The 载体 fields with their defaults filled in. */
@@ -152,6 +158,16 @@ export function readmeText(c: ArchiveConfig, s: PackageSummary): string {
               (x) =>
                 `  ${x.code}（${x.sentOn} 移交；${x.withdrawnOn} 停用${x.reason ? `，原因：${x.reason}` : ''}` +
                 `${x.now ? `；现档号 ${x.now}` : ''}）`,
+            ),
+          ]
+        : []),
+      ...(s.editedAfterTransfer?.length
+        ? [
+            `移交后变更（档号不变）：此前已移交的以下 ${s.editedAfterTransfer.length} 个档号其后著录已改或有文件撤回，` +
+              '贵馆保存的移交包中仍是改动前的著录和文件，本包中为改动后的，请以本包为准：',
+            ...s.editedAfterTransfer.map(
+              (x) =>
+                `  ${x.code}（${x.sentOn} 移交；${x.changes.map((c) => `${c.on} ${c.what}`).join('；')}）`,
             ),
           ]
         : []),

@@ -40,6 +40,8 @@ import {
 import { countUnconfirmed } from '../db/repos/archive-checks.js';
 import { sameFilesInScope } from '../db/repos/package-same-files.js';
 import { changesAfterTransfer, insertTransferPackage } from '../db/repos/transfer-packages.js';
+import { recordEditsAfterTransfer } from '../db/repos/transfer-record-edits.js';
+import { recordEditText } from '../domain/record-edit.js';
 import { getUnitById, type UnitRow } from '../db/repos/units.js';
 import { classCodeText } from '../domain/archival-code.js';
 import { catalogueClassesOf } from '../domain/catalogue-class.js';
@@ -343,9 +345,8 @@ async function writePackage(
   await writeOtherFiles(db, pkg, config, unit.path, input.year);
 
   const totals = ctx.report.totals;
-  // Read outside the recording transaction; exportTransferPackage re-checks them there (another export
-  // may record a package stating them meanwhile).
   const changed = await changedAfterTransferOf(db, scope, deps.timeZone);
+  const edited = await editedAfterTransferOf(db, scope, new Set(ctx.carried), deps.timeZone);
   const summary: Omit<PackageSummary, 'fourPropertiesPassed' | 'fourPropertiesFailures'> = {
     layout,
     carrierEntries: ctx.carrierSeq,
@@ -366,6 +367,7 @@ async function writePackage(
     archivalCopies: ctx.costs.wav.items + ctx.costs.photoPdf.items + ctx.costs.docxPdf.items,
     sameFiles: same,
     changedAfterTransfer: changed.lines,
+    editedAfterTransfer: edited,
     partialClasses: classes.flatMap((c) => {
       const o = outside.get(c.classKey);
       return o
@@ -469,6 +471,32 @@ async function changedAfterTransferOf(
       now: c.reconfirmedAs,
     })),
   };
+}
+
+/**
+ * 著录已改 / 文件已撤回 of the scope for 说明文件: the 件 this package carries (`carried`: their records)
+ * whose 著录 was changed or some of whose files were recalled after a handed-over 移交包 carried them, and
+ * no later handed-over one carried them since — one line per 档号, its changes oldest first. Once this
+ * package is handed over it holds them as changed, so they are no longer listed (nor stated again).
+ */
+async function editedAfterTransferOf(
+  db: Db,
+  scope: { unitPath: string; year: number },
+  carried: Set<number>,
+  timeZone: string,
+): Promise<NonNullable<PackageSummary['editedAfterTransfer']>> {
+  const byRecord = new Map<number, NonNullable<PackageSummary['editedAfterTransfer']>[number]>();
+  for (const e of (await recordEditsAfterTransfer(db, scope)).rows) {
+    if (!carried.has(e.recordId)) continue;
+    const line = byRecord.get(e.recordId) ?? {
+      code: e.archivalCode,
+      sentOn: isoDate(e.packageAt, timeZone),
+      changes: [],
+    };
+    line.changes.push({ what: recordEditText(e), on: isoDate(e.at, timeZone) });
+    byRecord.set(e.recordId, line);
+  }
+  return [...byRecord.values()];
 }
 
 /** Order of the catalogues: fonds, 门类 (文书, 照片, 录音, 录像), year, 保管期限 (永久 first), 机构. */

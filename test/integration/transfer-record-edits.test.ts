@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +231,26 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     // them as changed, so the first package's changes are no longer listed to report.
     clock.advance(MINUTE);
     const second = await exportNow();
+    // Its 说明文件 tells the county archive which 档号 it holds as they were (the first package's had none).
+    const readme = async (packageId: number) => {
+      const [p] = await queryRows<{ dir: string }>(
+        h.db.db,
+        sql`select out_dir as dir from transfer_packages where id = ${packageId}`,
+      );
+      return readFileSync(join(p!.dir, '说明文件.TXT'), 'utf8');
+    };
+    expect(await readme(first)).not.toContain('移交后变更（档号不变）');
+    const stated = (await readme(second)).split(/\r?\n/);
+    const at = stated.findIndex((l) => l.startsWith('移交后变更（档号不变）'));
+    expect(at, 'its 说明文件 lists the changes of 件 that kept their 档号').toBeGreaterThan(-1);
+    expect(stated[at]).toContain('以下 2 个档号其后著录已改或有文件撤回');
+    const lineOf = (code: string) => stated.slice(at + 1, at + 3).find((l) => l.startsWith(`  ${code}（`));
+    expect(lineOf(describedCode)).toMatch(
+      /^ {2}.+（\d{4}-\d{2}-\d{2} 移交；\d{4}-\d{2}-\d{2} 著录已改（题名、责任者））$/,
+    );
+    expect(lineOf(recalledCode)).toMatch(
+      / 移交；.+ 著录已改（题名）；.+ 文件已撤回（撤回 1 个文件，还有 1 个））$/,
+    );
     const [carriedAgain] = await queryRows<{ n: number }>(
       h.db.db,
       sql`select count(*)::int as n from transfer_package_records r join archive_records ar on ar.id = r.record_id

@@ -14,7 +14,7 @@ import {
   type DescriptionFields,
   type DescriptionRow,
 } from '../db/repos/archive-descriptions.js';
-import { getFilingItem } from '../db/repos/filings.js';
+import { getFilingItem, sentFileOfItem } from '../db/repos/filings.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getTaskContext } from '../db/repos/tasks.js';
 import { isYyyymmdd, yyyymmdd } from '../domain/catalogue-date.js';
@@ -92,7 +92,7 @@ const MAX_TEXT = 200;
  * officer emptied: describe-item-action.ts, fieldChange), except
  * a 文号 given blank: the document has none. (The item page sends only what its user changed from what
  * its form was drawn with, with those values' marks, `drawn`; never a blank but a 文号.)
- * Allowed for the filer and the unit's officers, archivists and admins; once the item holds a live
+ * Allowed for the filer, a sender of its files and the unit's officers, archivists and admins; once it holds a live
  * 档号, only for archivists and admins (checked under the item's row lock). Audited; an archivist's
  * made from an approved 申请更正's card (`requestId`) closes it (closeApprovedRequest), no other does.
  */
@@ -107,7 +107,7 @@ export async function describeItem(
   const task = (await getTaskContext(db, item.taskId))!;
   const source = input.source ?? 'card';
   const right = source === 'cli' ? 'archivist' : await describeRight(db, item, task.unitPath, input.actor);
-  if (!right) return { status: 'refused', message: '只有提交人或本单位工作人员可以填写说明' };
+  if (!right) return { status: 'refused', message: '只有发这些材料的人、提交人或本单位工作人员可以填写说明' };
   const archivist = right === 'archivist';
 
   const photo = input.photo === undefined ? undefined : await photoOf(db, item, input.photo);
@@ -211,18 +211,22 @@ export async function describeItem(
 
 /**
  * Who may describe an item: `archivist` (the unit's archivists and admins, or above it: also once its
- * 档号 is live), `until-confirmed` (its filer and the unit's officers: until then), or nobody. The item
+ * 档号 is live), `until-confirmed` (its filer, a sender of its files and the unit's officers: until then),
+ * or nobody. The item
  * page asks it too, to offer its 更正著录 form only to whom describeItem would not refuse.
  */
 export async function describeRight(
   db: Db,
-  item: { filedBy: string },
+  item: { id: number; filedBy: string },
   unitPath: string,
   actor: string,
 ): Promise<'archivist' | 'until-confirmed' | undefined> {
   if (await hasUnitRole(db, actor, { path: unitPath }, ['archivist', 'admin'])) return 'archivist';
   if (actor === item.filedBy || (await hasUnitRole(db, actor, { path: unitPath }, ['officer'])))
     return 'until-confirmed';
+  // Whoever sent the photos (a group member with no role: a colleague tapped the card for them) knows
+  // the 事由, 地点 and 人物 best; refusing them left the 说明 to someone who was not there.
+  if (await sentFileOfItem(db, item.id, actor)) return 'until-confirmed';
   return undefined;
 }
 

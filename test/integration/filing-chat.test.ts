@@ -17,7 +17,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { joinVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -763,6 +763,37 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     expect(filed).toEqual({ filed_by: newbie, via: 'code' });
   });
+  it('the member who sent the photos (no role) fills their 说明 after a colleague filed them; a stranger may not', async () => {
+    const chat = id('oc_sender_');
+    const sender = id('ou_sender_');
+    const stranger = id('ou_other_');
+    await bindVillageChat(h, org, chat, [
+      { openId: sender, name: '李村干' },
+      { openId: stranger, name: '赵村民' },
+    ]);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push(await postPhoto(h, { chatId: chat, sender, seed: 5150 + i }));
+    const ack = await burstReply(ids[0]!);
+    const tap = (operator: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) =>
+      tapCard(h, { operator, value, chatId: chat, messageId: ack.messageId, formValue });
+    const choice = buttonsOf(cardOf(ack)).find((b) => b.value.a === 'file' && b.text.includes('照片'))!;
+    const filed = await tap(org.officer, choice.value);
+    expect(filed.toast.type).toBe('success');
+    const form = buttonValue(filed.card.data, 'describe-item');
+    const said = { reason: '村民代表大会', place: '村委会会议室', people: '全体村民代表' };
+    // Before: 「只有提交人或本单位工作人员可以填写说明」 to the one who was there.
+    const described = await tap(sender, form, said);
+    expect(described.toast.type).toBe('success');
+    const [d] = await queryRows<{ reason: string; people: string }>(
+      h.db.db,
+      sql`select d.reason, d.people from item_descriptions d join filing_item_materials fim on fim.item_id = d.item_id
+          join materials m on m.id = fim.material_id where m.message_id = ${ids[0]!}`,
+    );
+    expect(d).toEqual({ reason: '村民代表大会', people: '全体村民代表' });
+    const refused = await tap(stranger, form, { ...said, reason: '别人写的' });
+    expect(refused.toast.type).toBe('error');
+  });
+
   it('a task of another village carried in a forged value files nothing, even for a member of both chats', async () => {
     // 河口村 has its own bound group, and the officer is in it too (a township officer would be).
     const other = id('oc_hekou_');

@@ -85,6 +85,16 @@ export async function itemMaterialIds(db: Db, itemId: number): Promise<number[]>
   return rows.map((r) => r.id);
 }
 
+/** Whether `openId` sent one of the item's files (who took the photos knows what they show). */
+export async function sentFileOfItem(db: Db, itemId: number, openId: string): Promise<boolean> {
+  const rows = await queryRows<{ one: number }>(
+    db,
+    sql`select 1 as one from filing_item_materials fim join materials m on m.id = fim.material_id
+        where fim.item_id = ${itemId} and m.sender_open_id = ${openId} limit 1`,
+  );
+  return rows.length > 0;
+}
+
 /**
  * Which copy of a file counts towards its task: the first in this window over a task's live copies
  * (columns task_id, kind, sha256, material_id, item_id). recountTaskCopies counts by it, and

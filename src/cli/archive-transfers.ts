@@ -55,8 +55,8 @@ export async function listTransfers(
     return;
   }
   ctx.out(
-    `移交后变更（著录已改、文件已撤回）${edits.total} 项（档号不变；县档案馆保存的移交包中仍是改动前的著录和文件，` +
-      '需要时请报送）：',
+    `移交后变更（著录已改、文件已撤回）${edits.total} 项（档号不变；县档案馆保存的移交包中仍是改动前的著录和文件；` +
+      '下一个移交包的说明文件会列出，该包记录移交后不再列在这里）：',
   );
   for (const e of edits.rows)
     ctx.out(

@@ -193,6 +193,7 @@ describe.skipIf(!hasChromium)('著录已改 and 文件已撤回 after a 移交�
     const listed = await cli('transfers');
     expect(listed).toContain('移交后变更：无');
     expect(listed).toContain('移交后变更（著录已改、文件已撤回）3 项');
+    expect(listed).toContain('下一个移交包的说明文件会列出，该包记录移交后不再列在这里');
     expect(listed).toMatch(
       new RegExp(
         `${recalledCode}（条目 ${twoPhotos.itemId}）随移交包 #${first}（.+）移交；.+ 著录已改（题名）`,

@@ -196,7 +196,7 @@ export async function showPackage(
               when,
               withPackage: false,
               intro:
-                '这个包移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的这个包中仍是改动前的著录和文件，需要时请把改动报送县档案馆。',
+                '这个包移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的这个包中仍是改动前的著录和文件。下一个移交包的说明文件会列出这些改动，该包记录移交后这里不再列出。',
             })}`
     }`;
   page(c.koa, status, layout(title, c.viewer, body));

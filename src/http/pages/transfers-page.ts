@@ -200,7 +200,7 @@ async function showTransfers(c: PageContext, unit: UnitRow, result?: Result, sta
       when: (d) => dateTime(d, c.deps.clock.now(), c.deps.timeZone),
       withPackage: true,
       intro:
-        '移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的移交包中仍是改动前的著录和文件，需要时请把改动报送县档案馆。',
+        '移交后档号不变、但著录已改或有文件撤回的件：县档案馆保存的移交包中仍是改动前的著录和文件。下一个移交包的说明文件会列出这些改动，该包记录移交后这里不再列出。',
     })}
     <h2>移交包记录（<span id="packages-count">${packages.total}</span>）</h2>
     ${packagesPager.range}

@@ -60,6 +60,8 @@ export interface ConfirmInput {
   shown?: PreviewedSet;
   /** The command to confirm again, as sent where the outcome is read (named by what was left out). */
   again?: string;
+  /** The unit as the outcome names it (unitCalled: 城关镇东村 when another active unit is called 东村); its name by default. */
+  unitName?: string;
 }
 
 export interface ConfirmedClass {
@@ -99,12 +101,13 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
   const { db } = deps;
   const unit = await getUnitById(db, input.unitId);
   if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  const name = input.unitName ?? unit.name;
   if (input.source !== 'cli' && !(await hasUnitRole(db, input.actor, unit, ['archivist', 'admin'])))
-    return { status: 'refused', message: `只有${unit.name}或上级的档案员才能确认归档` };
+    return { status: 'refused', message: `只有${name}或上级的档案员才能确认归档` };
   const scope = { unitPath: unit.path, year: input.year, taskId: input.taskId };
   // A retry after this batch numbered (its card was not updated): what it numbered, never more.
   const done = input.batch ? await recordsOfConfirmBatch(db, input.batch) : [];
-  if (done.length > 0) return confirmedOutcome(unit.name, input.year, done);
+  if (done.length > 0) return confirmedOutcome(name, input.year, done);
   const found = await listConfirmCandidates(db, scope);
   let pre = found;
   let later = 0;
@@ -114,8 +117,7 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
     pre = vs.shown;
     later = vs.later.length;
   }
-  if (pre.length === 0)
-    return { status: 'nothing', message: `${unit.name}${input.year}年度没有待确认的归档材料` };
+  if (pre.length === 0) return { status: 'nothing', message: `${name}${input.year}年度没有待确认的归档材料` };
   // Never numbered under the shipped sample's 全宗号: a 件号 once confirmed is never reused.
   const sample = await sampleFondsRefusal(
     db,
@@ -203,10 +205,10 @@ export async function confirmArchive(deps: ConfirmDeps, input: ConfirmInput): Pr
       status: 'nothing',
       message:
         skipped > 0
-          ? `${unit.name}${input.year}年度的 ${skipped} 件在确认期间改了分类，没有编号；请${againText(input.again)}。`
-          : `${unit.name}${input.year}年度的材料已由他人确认归档`,
+          ? `${name}${input.year}年度的 ${skipped} 件在确认期间改了分类，没有编号；请${againText(input.again)}。`
+          : `${name}${input.year}年度的材料已由他人确认归档`,
     };
-  return confirmedOutcome(unit.name, input.year, records, { later, skipped, again: input.again });
+  return confirmedOutcome(name, input.year, records, { later, skipped, again: input.again });
 }
 
 const againText = (again: string | undefined) => (again ? `再发送「${again}」` : '再确认归档一次');

@@ -112,8 +112,10 @@ export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCa
     handle: async (deps, a) => {
       const unit = await getUnitById(deps.db, a.value.u);
       if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+      // Two 东村: named apart (城关镇东村).
+      const { shown } = await unitCalled(deps.db, unit);
       if (!(await hasUnitRole(deps.db, a.operatorOpenId, unit, ['archivist', 'admin'])))
-        return { toast: { type: 'error', content: `只有${unit.name}或上级的档案员才能确认归档` } };
+        return { toast: { type: 'error', content: `只有${shown}或上级的档案员才能确认归档` } };
       const payload: ConfirmJobPayload = {
         unitId: unit.id,
         year: a.value.y,
@@ -148,7 +150,7 @@ export function confirmArchiveAction(opts: { wakeJobs: () => void }): DeclaredCa
           type: 'raw',
           data: confirmResultCard(
             '正在确认归档',
-            `正在给${unit.name}${payload.year}年度的材料编档号，完成后更新这张卡片。`,
+            `正在给${shown}${payload.year}年度的材料编档号，完成后更新这张卡片。`,
             'blue',
           ),
         },
@@ -184,8 +186,11 @@ async function confirmAndTell(
   opts: { config: ArchiveConfig; blobs: BlobStore },
   p: ConfirmJobPayload,
 ): Promise<void> {
-  const unit = await getUnitById(deps.db, p.unitId);
-  if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
+  const found = await getUnitById(deps.db, p.unitId);
+  if (!found) throw new DomainError('unit_not_found', '找不到这个单位');
+  // Two 东村: the result says which (城关镇东村), and so does the command it says to send.
+  const called = await unitCalled(deps.db, found);
+  const unit = { ...found, name: called.shown };
   if (!p.shown) {
     // A card drawn before its button carried the set it showed: what it numbered (a retry), else the
     // preview drawn again, so that what gets numbered is what the archivist sees.
@@ -208,7 +213,8 @@ async function confirmAndTell(
       // A retry after the numbering committed (the card update failed) reports what it numbered.
       ...(p.messageId ? { batch: p.messageId } : {}),
       shown: p.shown,
-      again: await confirmAgain(deps, p, unit.name),
+      again: await confirmAgain(deps, p, called.asked),
+      unitName: called.shown,
     },
   );
   if (outcome.status === 'changed')
@@ -260,13 +266,14 @@ export async function confirmJobFailed(deps: BotDeps, p: ConfirmJobPayload, log:
   if (!p.messageId) return;
   try {
     const done = await recordsOfConfirmBatch(deps.db, p.messageId);
-    const unit = await getUnitById(deps.db, p.unitId);
+    const found = await getUnitById(deps.db, p.unitId);
+    const unit = found && (await unitCalled(deps.db, found));
     const card =
       done.length > 0 && unit
-        ? confirmResultCard('已确认归档', confirmedOutcome(unit.name, p.year, done).message, 'green')
+        ? confirmResultCard('已确认归档', confirmedOutcome(unit.shown, p.year, done).message, 'green')
         : confirmResultCard(
             '确认归档没有完成',
-            `确认归档没有完成，没有编任何档号。可以再发送一次「${await confirmAgain(deps, p, unit?.name)}」；如果再次失败，请联系管理员。`,
+            `确认归档没有完成，没有编任何档号。可以再发送一次「${await confirmAgain(deps, p, unit?.asked)}」；如果再次失败，请联系管理员。`,
             'red',
           );
     await deps.gateway.patchCard({ messageId: p.messageId, card });

@@ -25,6 +25,8 @@ import { replyText } from './reply-text.js';
 import { fitsChatUpload } from '../domain/chat-upload.js';
 import { packageSizeText, sizeText } from '../domain/package-size-text.js';
 import { packagePath, transfersPath } from '../domain/transfer-changes.js';
+import type { UnitCalled } from '../domain/pick-unit.js';
+import { unitCalled } from './unit-naming.js';
 import {
   directMessageRefused,
   DirectMessageRefused,
@@ -176,7 +178,9 @@ async function exportLocked(
     throw err;
   }
   // Not a package to hand over: its folder and ZIP say 预检包 so nobody mistakes it for one.
-  return finishForChat(deps, p, unit.name, res, res.outDir, res.preCheck ? preName : name);
+  // Two 东村: named apart (城关镇东村), in the texts and in the commands they say to send.
+  const called = await unitCalled(deps.db, unit);
+  return finishForChat(deps, p, called, res, res.outDir, res.preCheck ? preName : name);
 }
 
 /** Leftovers of dead exports removed before a chat export are logged (the chat is not told: no server paths). */
@@ -247,7 +251,7 @@ const textMessage = (text: string): OutgoingMessage => ({
 async function finishForChat(
   deps: ExportForChatDeps,
   p: ExportJobPayload,
-  unitName: string,
+  unit: UnitCalled,
   res: ExportResult,
   outDir: string,
   name: string,
@@ -291,14 +295,14 @@ async function finishForChat(
       }
     }
     // The summary is read where the package is, the direct chat: its commands are written for there.
-    const text = summaryLines(deps, p, unitName, res, { sent, kind, limit }).join('\n');
+    const text = summaryLines(deps, p, unit, res, { sent, kind, limit }).join('\n');
     await toRequester(textMessage(text), `export-done-${p.messageId}`);
   } catch (err) {
     if (!(err instanceof DirectMessageRefused)) throw err;
     await replyText(
       deps.gateway,
       p.messageId,
-      directRefusedText(unitName, p.year, res.preCheck, err.refusal),
+      directRefusedText(unit, p.year, res.preCheck, err.refusal),
       `export-dm-refused-${p.messageId}`,
     );
     await forgetAttempt(deps.exportsDir, p.messageId);
@@ -308,7 +312,7 @@ async function finishForChat(
     await replyText(
       deps.gateway,
       p.messageId,
-      `<at user_id="${p.actor}"></at> ${unitName}${p.year}年度${res.preCheck ? '预检包' : '移交包'}` +
+      `<at user_id="${p.actor}"></at> ${unit.shown}${p.year}年度${res.preCheck ? '预检包' : '移交包'}` +
         `${sent ? '已私信发给您' : '已生成，下载方式已私信发给您'}，请在与归档助手的单聊里查看。` +
         '包里有个人信息，不在群里发送。',
       `export-note-${p.messageId}`,
@@ -321,18 +325,18 @@ async function finishForChat(
 function summaryLines(
   deps: Pick<ExportForChatDeps, 'pageUrl'>,
   p: ExportJobPayload,
-  unitName: string,
+  unit: UnitCalled,
   res: ExportResult,
   o: { sent: boolean; kind: string; limit: number },
 ): string[] {
   const verdict = res.report.passed
     ? '通过'
     : `不通过（${res.report.failures.filter((f) => f.severity === 'error').length} 项，见包内 其他/四性检测报告.xlsx）`;
-  const again = sentAs(exportAgainCommand(unitName, p.year), 'direct');
+  const again = sentAs(exportAgainCommand(unit.asked, p.year), 'direct');
   const transfersUrl = deps.pageUrl?.(transfersPath(p.unitId));
   const packageUrl = deps.pageUrl?.(packagePath(res.packageId));
   return [
-    `${unitName}${p.year}年度${o.kind}已生成：${res.records - res.withdrawn} 件` +
+    `${unit.shown}${p.year}年度${o.kind}已生成：${res.records - res.withdrawn} 件` +
       `${res.withdrawn ? `（另有停用件号 ${res.withdrawn} 个）` : ''}，电子文件 ${res.files} 个；` +
       `整个包${packageSizeText(res.size) ?? ''}（含目录和说明文件）。`,
     `四性检测：${verdict}。`,
@@ -348,7 +352,7 @@ function summaryLines(
     // Left out for want of a 档号: how to take them along.
     ...(res.unconfirmed > 0
       ? [
-          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(confirmCommandText(unitName, p.year), 'direct')}」，` +
+          `另有 ${res.unconfirmed} 件已提交但还没确认归档，未包含在内；要一并移交，请先发送「${sentAs(confirmCommandText(unit.asked, p.year), 'direct')}」，` +
             `确认后再发送「${again}」。`,
         ]
       : []),

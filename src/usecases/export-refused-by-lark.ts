@@ -1,4 +1,5 @@
 import { exportAgainCommand } from '../domain/export-again.js';
+import type { UnitCalled } from '../domain/pick-unit.js';
 import { LarkApiError } from '../errors.js';
 
 /** im/v1/files: the file is larger than Lark takes (30 MB). */
@@ -52,10 +53,10 @@ export class DirectMessageRefused extends Error {
  * The group's answer when the package could not be sent to the requester directly: said plainly, the
  * package not posted in the group, and how to get it (a direct chat with the bot, 导出 there).
  */
-export function directRefusedText(unitName: string, year: number, preCheck: boolean, err: LarkApiError) {
+export function directRefusedText(unit: UnitCalled, year: number, preCheck: boolean, err: LarkApiError) {
   return (
-    `${unitName}${year}年度${preCheck ? '预检包' : '移交包'}已生成，但飞书不让机器人给您发私信，没能发给您` +
+    `${unit.shown}${year}年度${preCheck ? '预检包' : '移交包'}已生成，但飞书不让机器人给您发私信，没能发给您` +
     `（飞书错误码 ${err.larkCode}）。包里有个人信息，不在群里发送。` +
-    `请在飞书里搜索「归档助手」，打开和它的单聊，在单聊里发送「${exportAgainCommand(unitName, year)}」。`
+    `请在飞书里搜索「归档助手」，打开和它的单聊，在单聊里发送「${exportAgainCommand(unit.asked, year)}」。`
   );
 }

@@ -10,6 +10,7 @@ import {
   sendFourPropertiesText,
   type FourPropertiesResult,
 } from './four-properties-result.js';
+import { unitCalled } from './unit-naming.js';
 import type { FourPropertiesJobPayload } from './check-four-properties-run.js';
 
 const at = (openId: string) => `<at user_id="${openId}"></at>`;
@@ -58,13 +59,17 @@ export async function reportToRequester(
   );
 }
 
-/** 「东村2025年度」 and the command that checks it again in a direct chat (「四性检测 东村 2025」). */
+/**
+ * 「东村2025年度」 and the command that checks it again in a direct chat (「四性检测 东村 2025」); two 东村:
+ * 「城关镇东村2025年度」, 「四性检测 城关镇东村 2025」 (unitCalled).
+ */
 async function scopeOf(db: Db, p: FourPropertiesJobPayload): Promise<{ label: string; again: string }> {
-  const unit = p.unitId === undefined ? undefined : await getUnitById(db, p.unitId);
+  const found = p.unitId === undefined ? undefined : await getUnitById(db, p.unitId);
+  const unit = found && (await unitCalled(db, found));
   const year = p.year === undefined ? '' : `${p.year}`;
   return {
-    label: `${unit?.name ?? ''}${year ? `${year}年度` : ''}`,
-    again: ['四性检测', unit?.name, year].filter(Boolean).join(' '),
+    label: `${unit?.shown ?? ''}${year ? `${year}年度` : ''}`,
+    again: ['四性检测', unit?.asked, year].filter(Boolean).join(' '),
   };
 }
 

@@ -33,6 +33,7 @@ import {
 import { weeksName } from '../domain/plain-date.js';
 import type { RenderedSend } from './build-reminders.js';
 import { MATERIAL_STATUS_LABEL as STATUS } from '../domain/material-status.js';
+import { unitsCalled } from './unit-naming.js';
 import { personName, unnamedPerson } from '../domain/person-name.js';
 
 export interface DigestOptions {
@@ -126,7 +127,18 @@ async function buildDigest(
   );
   const rolled = rollUp(scope, raw.perUnit);
   const zero = { total: 0, done: 0, overdue: 0 };
-  const ranked = rank(children.map((c) => unitRow(c, rolled.byChild.get(c.id) ?? zero, earlier.get(c.id))));
+  // The unit, its children and the units of the oldest named as answers name them (two 东村 of two
+  // townships: 城关镇东村), read once.
+  const called = await unitsCalled(db, [
+    scope,
+    ...children,
+    ...[...details.values()].map((d) => ({ id: d.unitId, name: d.unitName })),
+  ]);
+  const ranked = rank(
+    children.map((c) =>
+      unitRow({ id: c.id, name: called(c) }, rolled.byChild.get(c.id) ?? zero, earlier.get(c.id)),
+    ),
+  );
   const names = await personNames(db, [...details.values()].flatMap(ownersNow));
   const a = raw.activity;
   // Two 城关村 of different townships among the oldest: each named with its township.
@@ -138,12 +150,14 @@ async function buildDigest(
     changeLabel: changeLabelOf(before?.week, day),
     from,
     to,
-    scope: unitRow(scope, rolled.total, earlier.get(scope.id)),
+    scope: unitRow({ id: scope.id, name: called(scope) }, rolled.total, earlier.get(scope.id)),
     children: ranked,
     ...bestAndWorst(ranked, 3),
     oldest: raw.oldest.map((o) => {
       const d = details.get(o.taskId);
-      const unitName = d ? nameOf(d) : '';
+      // Two of a name in the list: 「城关村（城关镇）」, as the page it opens; one another unit shares: 城关镇城关村.
+      const listed = d ? nameOf(d) : '';
+      const unitName = d && listed === d.unitName ? called({ id: d.unitId, name: d.unitName }) : listed;
       const dueAt = new Date(o.dueMs);
       const dueDay = localDay(dueAt, tz);
       return {

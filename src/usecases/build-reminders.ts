@@ -19,6 +19,7 @@ import { oneCardEach, unfiledBursts, type UnfiledBurst } from '../db/repos/unfil
 import { unforwardedDirect } from '../db/repos/unforwarded-direct.js';
 import { unforwardedCard, unforwardedText } from '../cards/unforwarded-card.js';
 import { addDays, localDay, zonedInstant, type WorkingCalendar } from '../domain/working-days.js';
+import { unitsCalled } from './unit-naming.js';
 import { personName } from '../domain/person-name.js';
 
 export interface ReminderOptions {
@@ -127,7 +128,6 @@ export async function buildReminders(
   const owners = new Set<string>();
   for (const e of escalations) for (const i of e.items) for (const o of ownersOf(i.taskId)) owners.add(o);
   const names = await personNames(db, owners);
-  const unitName = (id: number) => audience.units.get(id)?.name ?? String(id);
   const line = (taskId: number): ReminderLine => {
     const t = byId.get(taskId)!;
     const late = Math.max(
@@ -174,6 +174,13 @@ export async function buildReminders(
         ]),
       )
     : names;
+  // Every unit the cards name, named as answers name them (two 东村 of two townships: 城关镇东村), read once.
+  const plainName = (id: number) => ({ id, name: audience.units.get(id)?.name ?? String(id) });
+  const called = await unitsCalled(db, [
+    ...[...chats, ...chased].map((c) => plainName(c.unitId)),
+    ...escalations.flatMap((e) => [...e.unitIds, ...e.items.map((i) => i.unitId)].map(plainName)),
+  ]);
+  const unitName = (id: number) => called(plainName(id));
   const sends: RenderedSend[] = [];
   for (const c of [...chats, ...chased]) {
     const waiting = unfiledByChat.get(c.chatId) ?? [];

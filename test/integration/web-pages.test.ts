@@ -118,6 +118,35 @@ describe('web pages over HTTP: Lark sign-in, who sees what, files, search, 督�
     }
   });
 
+  it('a cookie signed with the session key for a session read from the database (what a backup holds) is refused', async () => {
+    // A backup carries the session key (settings/session-secret) and the database's web_sessions rows.
+    // Before: the rows held the ids the cookies carry, so a copy of a backup signed in as anyone signed in.
+    const secret = readFileSync(join(w.h.dataDir, 'session-secret'), 'utf8').trim();
+    const now = w.h.bot.deps.clock.now().getTime();
+    const rows = await queryRows<{ id: string; open_id: string }>(
+      w.h.db.db,
+      sql`select id, open_id from web_sessions where ended_at is null and expires_at > ${new Date(now)}`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const { s: liveId } = JSON.parse(
+      Buffer.from(leader.split('=')[1]!.split('.')[0]!, 'base64url').toString(),
+    );
+    expect(rows.map((r) => r.id)).not.toContain(liveId);
+    for (const row of rows) {
+      const forged = signValue(
+        secret,
+        'ab_session',
+        { o: row.open_id, n: '冒名', s: row.id },
+        new Date(now + 3600_000),
+      );
+      const res = await w.get(`/units/${w.units.county.id}`, `ab_session=${forged}`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toMatch(/^\/auth\/login/);
+    }
+    // The real cookie still works.
+    expect((await w.get(`/units/${w.units.county.id}`, leader)).status).toBe(200);
+  });
+
   it('shows a leader the county → township → village → task → item, with the photo and its thumbnail', async () => {
     const county = await (await w.get(`/units/${w.units.county.id}`, leader)).text();
     expect(county).toContain('城关镇');

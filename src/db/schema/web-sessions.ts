@@ -8,7 +8,7 @@ import { index, pgTable, text, timestamptz } from './columns.js';
 export const webSessions = pgTable(
   'web_sessions',
   {
-    /** The random session id carried in the signed cookie. */
+    /** SHA-256 (hex) of the random session id the signed cookie carries (repos/web-sessions.ts keptId). */
     id: text('id').primaryKey(),
     openId: text('open_id').notNull(),
     createdAt: timestamptz('created_at').notNull(),

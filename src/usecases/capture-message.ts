@@ -8,7 +8,14 @@ import { captionOf, classifyMessage, resourcesOf } from '../domain/message-resou
 import type { IncomingMessage } from '../domain/incoming.js';
 import { cloudDocLinkIn, unkeptKind } from '../domain/unkept-message.js';
 import type { Db, Tx } from '../db/client.js';
-import { answeredBurstOfSender, burstLockKey, burstPlacement, placeInBurst } from '../db/repos/bursts.js';
+import { burstOfCard } from '../db/repos/bot-messages.js';
+import {
+  answeredBurstOfSender,
+  burstLockKey,
+  burstPlacement,
+  getBurst,
+  placeInBurst,
+} from '../db/repos/bursts.js';
 import { isLateCaptionOf, LATE_CAPTION_MS, lateCaptionWait } from '../domain/burst.js';
 import { enqueueJob } from '../db/repos/jobs.js';
 import { insertMaterialsInBurst } from '../db/repos/materials.js';
@@ -135,17 +142,26 @@ export async function captureMessage(
     // A text after the sender's burst was answered, soon after it: its late caption while its card is
     // untapped (late-caption.ts decides under the burst's lock).
     if (fresh && !direct && !inBurst && caption !== undefined && msg.senderOpenId && mayBeCaption) {
-      const burst = await answeredBurstOfSender(tx, {
-        chatId: msg.chatId,
-        senderOpenId: msg.senderOpenId,
-        since: new Date(msg.sentAt.getTime() - LATE_CAPTION_MS),
-      });
-      if (burst && isLateCaptionOf(burst, msg.sentAt)) {
+      // A #code sent as a reply (引用回复) to the card of one of the sender's own bursts names that card's
+      // task whenever it is sent: a reply to the card means nothing else. It is taken as the card's late
+      // caption (files an untapped card; a tapped one is answered with how to change it: late-caption.ts).
+      const replied =
+        msg.parentId && parseTaskCode(caption) ? await burstOfCard(tx, msg.parentId, msg.chatId) : undefined;
+      const card = replied !== undefined ? await getBurst(tx, replied) : undefined;
+      const ownCard = card && card.senderOpenId === msg.senderOpenId && card.ackMessageId ? card : undefined;
+      const burst =
+        ownCard ??
+        (await answeredBurstOfSender(tx, {
+          chatId: msg.chatId,
+          senderOpenId: msg.senderOpenId,
+          since: new Date(msg.sentAt.getTime() - LATE_CAPTION_MS),
+        }));
+      if (burst && (ownCard || isLateCaptionOf(burst, msg.sentAt))) {
         // Once the text's own caption window has passed (photos sent around it are recorded by then: a
         // newer burst's caption), before its unclear-text hint (a second later); a #code written well
         // after the photos, once the window in which photos after it read it as theirs has passed.
         // Sent as a reply to that burst's card, it is the card's: no photos to come can claim it.
-        const toCard = !!msg.parentId && msg.parentId === burst.ackMessageId;
+        const toCard = !!ownCard || (!!msg.parentId && msg.parentId === burst.ackMessageId);
         const wait = lateCaptionWait(
           burst,
           { at: msg.sentAt, coded: !!parseTaskCode(caption) && !toCard },

@@ -1,17 +1,23 @@
 import { setAsideBy } from '../db/repos/burst-split.js';
 import { getBurst, lockBurstStatus, newerBurstsOf } from '../db/repos/bursts.js';
-import { filingRoundOfBurst } from '../db/repos/filings.js';
+import { itemForCorrection } from '../db/repos/correction-items.js';
+import { filingRoundOfBurst, getLiveFilingOfBurst } from '../db/repos/filings.js';
 import { materialsOfBurst } from '../db/repos/materials.js';
 import { captionTextOf, markLateCaption } from '../db/repos/messages.js';
 import { setBurstCaption } from '../db/repos/recalled-captions.js';
 import { captionWithLate, lateCaptionWait } from '../domain/burst.js';
+import { undoableNow, undoDeadline } from '../domain/checklist-filing.js';
+import { plainDateTime } from '../domain/plain-date.js';
 import { CAPTION_MAX_CHARS } from '../domain/caption-without.js';
 import { parseTaskCode } from '../domain/task-code.js';
 import type { JobPayload, LATE_CAPTION_JOB } from '../domain/job-types.js';
 import type { Logger } from '../logger.js';
 import { burstSummary, type BurstPresenter } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
+import { ALREADY_SPLIT } from './file-burst.js';
+import { askFilerOrArchivist, itemTaskLabel } from './item-facts.js';
 import { patchWithdrawnCards } from './recall-card.js';
+import { replyText } from './reply-text.js';
 
 /**
  * A text its sender wrote after their burst's card went out, soon after the burst (a caption typed
@@ -89,6 +95,9 @@ export async function takeLateCaption(
   });
   if (typeof taken === 'string') {
     log.debug({ burstId: p.burstId, outcome: taken }, 'late text not taken as a caption');
+    // A #code sent as a reply to a card already tapped (「错了，应该是 #C05」): the choice stands, and
+    // the officer is told where the files are and how to move them, under their reply.
+    if (taken === 'tapped' && p.toCard) await answerTappedCard(deps, p);
     return taken;
   }
   let outcome: 'caption' | 'filed' = 'caption';
@@ -109,4 +118,41 @@ export async function takeLateCaption(
     ...(o.sharedCard ? { sharedCard: o.sharedCard } : {}),
   });
   return outcome;
+}
+
+/**
+ * The answer under a #code sent as a reply to a card already tapped: the filing is never moved by it.
+ * Filed: where, and how to change it (撤销 within its 24 hours by the filer, then the task; after that,
+ * or once confirmed, 申请更正); set aside (不用交): 重新选择任务; taken back or split: the card's tasks.
+ */
+async function answerTappedCard(deps: BotDeps, p: JobPayload<typeof LATE_CAPTION_JOB>): Promise<void> {
+  const message = await captionTextOf(deps.db, p.messageId);
+  const code = parseTaskCode(message?.text);
+  if (!message || !code) return;
+  const now = deps.clock.now();
+  // The reply is the burst's sender's (capture-message.ts takes only theirs).
+  const burst = await getBurst(deps.db, p.burstId);
+  const live = await getLiveFilingOfBurst(deps.db, p.burstId);
+  const item = live && (await itemForCorrection(deps.db, live.id));
+  let text: string;
+  if (item) {
+    const label = itemTaskLabel(item);
+    if (item.taskCode === code) text = `这组材料已经交在${label}，不用再交。`;
+    else if (!undoableNow(item, now))
+      text =
+        `这组材料已交到${label}，没有改动。要改到 ${code}：点卡片上的「申请更正」，写明应交到 ${code}` +
+        `（已超过 24 小时或已确认，不能撤销）。`;
+    else {
+      const by = `在${plainDateTime(undoDeadline(item.filedAt), now, deps.timeZone)}前`;
+      text =
+        `这组材料已交到${label}，没有改动。要改到 ${code}：` +
+        (item.filedBy === burst?.senderOpenId
+          ? `${by}点卡片上的「撤销」，再点 ${code} 那一项。`
+          : `${askFilerOrArchivist(item.filedByName)}（${by}可以撤销）。`);
+    }
+  } else if ((await setAsideBy(deps.db, p.burstId)) !== undefined)
+    text = `这组材料已标记为不用交，没有交到 ${code}。要交的话点卡片上的「重新选择任务」，再点 ${code} 那一项。`;
+  else if (burst?.status === 'split') text = ALREADY_SPLIT;
+  else text = `这组材料的提交已撤销，没有自动交到 ${code}。请点卡片上 ${code} 那一项。`;
+  await replyText(deps.gateway, p.messageId, text, `tapped-${p.messageId}`);
 }

@@ -223,6 +223,55 @@ describe('a caption that arrives after the card', () => {
     expect(card.messageId).toBeTruthy();
   });
 
+  it('a #code reply to a card already tapped (「错了，应该是 #C05」) is answered with where the files are and how to move them; the filing stays', async () => {
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, photo);
+    const codes = await queryRows<{ id: number; code: string }>(
+      h.db.db,
+      sql`select id::int as id, code from tasks`,
+    );
+    const c04 = cardButtons(card.content).find(
+      (b) => b.value?.a === 'file' && codes.some((t) => t.id === Number(b.value?.t) && t.code === 'C04'),
+    )!;
+    await tapCard(h, { operator: org.officer, value: c04.value, chatId, messageId: card.messageId });
+    expect((await burstOf(photo)).task).toBe('C04');
+    const patches = patchesOf(card.messageId).length;
+    await clock.advance(60_000);
+    const reply = await postText(h, {
+      chatId,
+      sender: org.officer,
+      text: '错了，应该是 #C05',
+      parentId: card.messageId,
+    });
+    const answer = await waitOnClock(h, clock, 'the answer under the reply', () =>
+      h.fake.sentMessages().find((m) => m.replyTo === reply),
+    );
+    const text = (answer.content as { text: string }).text;
+    expect(text).toContain('已交到「C04');
+    expect(text).toContain('没有改动');
+    expect(text).toMatch(/要改到 C05：.*前点卡片上的「撤销」，再点 C05 那一项/);
+    // Never moved by the reply, nor the card drawn again.
+    await clock.advance(LATE_CAPTION_MS);
+    await h.settle();
+    expect((await burstOf(photo)).task).toBe('C04');
+    expect(patchesOf(card.messageId)).toHaveLength(patches);
+    expect(h.fake.sentMessages().filter((m) => m.replyTo === reply)).toHaveLength(1);
+  });
+
+  it('a #code reply to an untapped card files it however long after the photos, and the card shows it filed', async () => {
+    const photo = await postPhoto(h, { chatId, sender: org.officer });
+    const card = await replyAfterQuiet(h, clock, photo);
+    await clock.advance(10 * 60_000);
+    await h.settle();
+    expect(LATE_CAPTION_MS).toBeLessThan(10 * 60_000);
+    await postText(h, { chatId, sender: org.officer, text: '#C05', parentId: card.messageId });
+    await waitOnClock(h, clock, 'the card filed', async () => (await burstOf(photo)).task === 'C05');
+    const patched = await waitOnClock(h, clock, 'the card drawn again', () =>
+      patchesOf(card.messageId).at(-1),
+    );
+    expect(JSON.stringify(patched.content)).toContain('已交到');
+  });
+
   it('a text that arrives before the photos sent just before it is theirs, not the untapped card’s before', async () => {
     const earlier = await postPhoto(h, { chatId, sender: org.officer });
     await replyAfterQuiet(h, clock, earlier);

@@ -10,12 +10,11 @@ import { fitPool } from './db/fit-pool.js';
 import { holdsPgliteArchive, migrate, upgradedDatabaseText } from './db/migrate.js';
 import { appliedMigrations } from './db/migration-state.js';
 import {
+  filesWithoutDatabasePlace,
   refuseEmptyDatabaseBesideFiles,
   refuseNewDatabaseBesideFiles,
-  type FilesWithoutDatabase,
 } from './db/files-without-database.js';
-import { join } from 'node:path';
-import { refuseMovedAway, withoutPassword } from './db/pglite-moved.js';
+import { refuseMovedAway } from './db/pglite-moved.js';
 import { insertInboundEvent } from './db/repos/inbound-events.js';
 import { storableValue } from './domain/storable-text.js';
 import { ensureInstallation } from './db/repos/installation.js';
@@ -146,17 +145,7 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
   const ownsDb = !o.database;
   // An archive's originals in the store and a database that is new or holds no material: refused before
   // the database is created or set up (README: moving to a new machine).
-  const beside: FilesWithoutDatabase = {
-    storeText:
-      config.blobStore.kind === 'local'
-        ? join(config.dataDir, 'files')
-        : `存储桶 ${config.blobStore.bucket}${config.blobStore.prefix ? `（${config.blobStore.prefix}）` : ''}`,
-    localRoot: config.blobStore.kind === 'local' ? join(config.dataDir, 'files') : undefined,
-    databaseText: config.databaseUrl
-      ? `DATABASE_URL 指向的 PostgreSQL 数据库（${withoutPassword(config.databaseUrl)}）`
-      : `内置数据库（${join(config.dataDir, 'pglite')}）`,
-    settingsFiles: config.envFiles ?? [],
-  };
+  const beside = filesWithoutDatabasePlace(config);
   if (ownsDb && !config.databaseUrl && !holdsPgliteArchive(config.dataDir))
     await refuseNewDatabaseBesideFiles(store.blobs, beside);
   const openOwn = (maxConnections: number) =>

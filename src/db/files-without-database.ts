@@ -1,9 +1,11 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { BaseConfig } from '../config.js';
 import type { Db } from './client.js';
 import { findInstallation } from './repos/installation.js';
 import { materials } from './schema/materials.js';
 import { AppError } from '../errors.js';
+import { withoutPassword } from './pglite-moved.js';
 import type { BlobStore } from '../ports/blob-store.js';
 
 /**
@@ -24,13 +26,46 @@ export interface FilesWithoutDatabase {
   settingsFiles: readonly string[];
 }
 
+/**
+ * Where the start would look and what it would open, from its settings: the store (DATA_DIR/files, or the
+ * bucket and prefix) and the database (DATA_DIR/pglite, or DATABASE_URL without its password). startBot and
+ * doctor (which predicts the refusal) describe them alike.
+ */
+export function filesWithoutDatabasePlace(
+  config: Pick<BaseConfig, 'dataDir' | 'databaseUrl' | 'blobStore' | 'envFiles'>,
+): FilesWithoutDatabase {
+  const store = config.blobStore;
+  const local = store.kind === 'local' ? join(config.dataDir, 'files') : undefined;
+  return {
+    storeText:
+      store.kind === 'local' ? local! : `存储桶 ${store.bucket}${store.prefix ? `（${store.prefix}）` : ''}`,
+    localRoot: local,
+    databaseText: config.databaseUrl
+      ? `DATABASE_URL 指向的 PostgreSQL 数据库（${withoutPassword(config.databaseUrl)}）`
+      : `内置数据库（${join(config.dataDir, 'pglite')}）`,
+    settingsFiles: config.envFiles ?? [],
+  };
+}
+
 /** Before the database is created or set up (no DATA_DIR/pglite, or an empty PostgreSQL): any original refuses. */
 export async function refuseNewDatabaseBesideFiles(
   blobs: BlobStore,
   where: FilesWithoutDatabase,
 ): Promise<void> {
+  const refused = await newDatabaseBesideFiles(blobs, where);
+  if (refused) throw new AppError('files_without_database', `${refused}没有写入任何内容。`);
+}
+
+/**
+ * Why a start would be refused before it creates or sets up the database, or undefined when the store
+ * holds no original (doctor says it before a start; it creates nothing either).
+ */
+export async function newDatabaseBesideFiles(
+  blobs: BlobStore,
+  where: FilesWithoutDatabase,
+): Promise<string | undefined> {
   const found = await firstOriginal(blobs);
-  if (found) throw filesWithoutDatabaseError(where, found, 'new');
+  return found ? filesWithoutDatabaseText(where, found, 'new') : undefined;
 }
 
 /**
@@ -45,16 +80,26 @@ export async function refuseEmptyDatabaseBesideFiles(
   blobs: BlobStore,
   where: FilesWithoutDatabase,
 ): Promise<void> {
+  const refused = await emptyDatabaseBesideFiles(db, blobs, where);
+  if (refused) throw new AppError('files_without_database', refused);
+}
+
+/** Why a start would be refused on this migrated database (it only reads), or undefined. */
+export async function emptyDatabaseBesideFiles(
+  db: Db,
+  blobs: BlobStore,
+  where: FilesWithoutDatabase,
+): Promise<string | undefined> {
   // One row is enough (a count would read the whole table of a large archive at every start).
-  if ((await db.select({ id: materials.id }).from(materials).limit(1)).length > 0) return;
+  if ((await db.select({ id: materials.id }).from(materials).limit(1)).length > 0) return undefined;
   const installed = await findInstallation(db);
-  if (installed && !where.localRoot) return;
+  if (installed && !where.localRoot) return undefined;
   const found = await firstOriginal(blobs, (key) => {
     if (!installed) return true;
     const mtime = statSync(resolve(where.localRoot!, key), { throwIfNoEntry: false })?.mtimeMs;
     return mtime !== undefined && mtime < installed.installedAt.getTime();
   });
-  if (found) throw filesWithoutDatabaseError(where, found, 'empty');
+  return found ? filesWithoutDatabaseText(where, found, 'empty') : undefined;
 }
 
 /** The first stored original (matching `older`, when given; at most a few thousand looked at). */
@@ -72,17 +117,17 @@ async function firstOriginal(
   return undefined;
 }
 
-function filesWithoutDatabaseError(w: FilesWithoutDatabase, key: string, kind: 'new' | 'empty'): AppError {
+/** The refusal's text (the start adds, for a new database, that it wrote nothing). */
+function filesWithoutDatabaseText(w: FilesWithoutDatabase, key: string, kind: 'new' | 'empty'): string {
   const file =
     w.settingsFiles.length > 0
       ? ` ${w.settingsFiles.join('、')} `
       : '设置文件（服务器上是 /etc/archive-bot/archive-bot.env，PC 上是程序目录的 .env）';
   const database = `${/^[A-Za-z]/.test(w.databaseText) ? ' ' : ''}${w.databaseText}${kind === 'new' ? '是新的' : '里一件材料也没有'}`;
-  return new AppError(
-    'files_without_database',
+  return (
     `${w.storeText} 里有已存档的原件（如 ${key}），而${database}：这样启动，已有的档案都看不到，新消息会记到另一个数据库里。` +
-      `请检查${file}里的 DATABASE_URL（档案搬到了 PostgreSQL 的，要写上那个数据库的地址）；` +
-      '换了机器或重装的，先停着机器人用 npm run cli -- restore 恢复备份，再启动。' +
-      `确实要在空数据库上从头开始：${w.localRoot ? `先把原件移到别处（mv ${w.localRoot} ${w.localRoot}.old）` : '换一个空的存储桶或 S3_PREFIX'}。${kind === 'new' ? '没有写入任何内容。' : ''}`,
+    `请检查${file}里的 DATABASE_URL（档案搬到了 PostgreSQL 的，要写上那个数据库的地址）；` +
+    '换了机器或重装的，先停着机器人用 npm run cli -- restore 恢复备份，再启动。' +
+    `确实要在空数据库上从头开始：${w.localRoot ? `先把原件移到别处（mv ${w.localRoot} ${w.localRoot}.old）` : '换一个空的存储桶或 S3_PREFIX'}。`
   );
 }

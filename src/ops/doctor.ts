@@ -47,6 +47,7 @@ import { isLoopbackHost, webSignInNote } from '../domain/web-sign-in-note.js';
 import { webSignInSettings } from '../web-sign-in-settings.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
 import { contactScopeLine } from './doctor-contact-scope.js';
+import { storedOriginals, type StoredOriginals } from './doctor-stored-originals.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
 
 /** One line of the report: ok, a warning (exit code stays 0) or a problem (exit code 1). */
@@ -194,6 +195,7 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     silent: answer === SILENT,
     now,
     envFiles: envFilesOf(env),
+    originals: storedOriginals(env, config),
   });
   // Held by the running bot, the database is not read here: the bot counts the admins (OPS_ALERT_ADMINS).
   const admins = read?.admins ?? bot?.metrics?.get(OPS_ALERT_ADMINS);
@@ -317,6 +319,8 @@ async function checkDatabase(
     silent: boolean;
     now: Date;
     envFiles: readonly string[];
+    /** The stored originals a start would refuse beside a new or empty database (files-without-database.ts). */
+    originals?: StoredOriginals;
   },
 ): Promise<{ admins: number; owed: OwedAlert[] } | undefined> {
   const kind = o.databaseUrl
@@ -337,8 +341,11 @@ async function checkDatabase(
     add('fail', '数据库', `机器人不会启动：${movedAwayText(o.dataDir, movedAwayRecord, o.envFiles)}`);
     return;
   }
+  // Not opened (that would create it): the start creates it, unless the archive's originals are there.
   if (!o.databaseUrl && !existsSync(join(o.dataDir, 'pglite'))) {
-    add('warn', '数据库', `${kind}：还没有创建（首次启动时创建并迁移）`);
+    const refused = await o.originals?.beforeNew();
+    if (refused) add('fail', '数据库', `机器人不会启动：${refused}`);
+    else add('warn', '数据库', `${kind}：还没有创建（首次启动时创建并迁移）`);
     return;
   }
   let database: Database;
@@ -412,8 +419,12 @@ async function checkDatabase(
     if (schema.kind === 'behind' && schema.applied === 0) {
       // Nothing has set it up yet (before the first start): there are no queues to read. Beside an
       // embedded database holding the archive the bot refuses it (db/migrate.ts): say what it says.
-      if (o.databaseUrl && holdsPgliteArchive(o.dataDir))
-        add('fail', '迁移', `机器人不会启动：${pgliteLeftBehindText(join(o.dataDir, 'pglite'))}`);
+      // Beside an archive's stored originals, likewise (db/files-without-database.ts).
+      const refused =
+        o.databaseUrl && holdsPgliteArchive(o.dataDir)
+          ? pgliteLeftBehindText(join(o.dataDir, 'pglite'))
+          : await o.originals?.beforeNew();
+      if (refused) add('fail', '迁移', `机器人不会启动：${refused}`);
       else
         add(
           'warn',
@@ -435,6 +446,10 @@ async function checkDatabase(
         '迁移',
         `数据库有 ${schema.applied} 个迁移，比本程序（${schema.known} 个）新：请安装新版本`,
       );
+    // A migrated database holding no material beside an archive's originals (made by a command before the
+    // restore, or older than them): the start refuses it after its migrations.
+    const empty = schema.kind === 'newer' ? undefined : await o.originals?.besideEmpty(database.db);
+    if (empty) add('fail', '档案', `机器人不会启动：${empty}`);
     const events = await queueStats(database.db, 'inbound_events', o.now);
     const jobs = await queueStats(database.db, 'jobs', o.now);
     const [last] = await queryRows<{ at: string | null }>(

@@ -10,6 +10,20 @@ import { emptyPgDatabase } from '../support/test-db.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
+/** The start's refusal as doctor says it: without 「无法启动：」, and without 「没有写入任何内容。」 (a start's own). */
+const refusal = (startErr: string) =>
+  startErr
+    .trim()
+    .replace(/^无法启动：/, '')
+    .replace(/没有写入任何内容。$/, '');
+
+/** doctor's lines that are ✗ (the compiled CLI as a real process, as the IT person runs it). */
+async function doctorFailures(env: Record<string, string>, cwd: string): Promise<string[]> {
+  const doctor = await runCli(['doctor'], env, { cwd });
+  expect(doctor.code).toBe(1);
+  return doctor.stdout.split('\n').filter((l) => l.startsWith('✗ '));
+}
+
 /** A stored original as the local store keeps it: DATA_DIR/files/blobs/ab/cd/<sha256>. */
 function storeOriginal(dataDir: string, sha256: string): string {
   const folder = join(dataDir, 'files', 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
@@ -29,15 +43,21 @@ describe('an archive’s files beside a new database', () => {
   const main = join(repoRoot, 'dist/main.js');
 
   it(
-    'no embedded database: refused (exit 2), nothing created; a database a command made is refused too; files moved away, it starts',
+    'no embedded database: doctor says the refusal (exit 2) first, nothing created; a database a command made is refused too; files moved away, it starts',
     { timeout: 300_000 },
     async () => {
       const dataDir = join(t.tmp, 'data');
       const key = storeOriginal(dataDir, 'ab'.repeat(32));
       const env = webhookBotEnv(t.fake, dataDir);
 
+      // The IT person's check before the start (doctor said 「! 数据库：…还没有创建（首次启动时创建并迁移）」
+      // and nothing of the refusal): the start's refusal as a ✗ line, and no database made by it.
+      const before = await doctorFailures(env, t.tmp);
+      expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+
       const started = await runProcess(process.execPath, [main], env, t.tmp);
       expect(started.code).toBe(2);
+      expect(before).toContain(`✗ 数据库：机器人不会启动：${refusal(started.stderr)}`);
       const files = join(dataDir, 'files');
       expect(started.stderr.trim()).toBe(
         `无法启动：${files} 里有已存档的原件（如 ${key}），而内置数据库（${join(dataDir, 'pglite')}）是新的：` +
@@ -58,9 +78,11 @@ describe('an archive’s files beside a new database', () => {
         `无法启动：${files} 里有已存档的原件（如 ${key}），而内置数据库（${join(dataDir, 'pglite')}）里一件材料也没有：`,
       );
       expect(again.stdout).not.toContain('bot started');
+      expect(await doctorFailures(env, t.tmp)).toContain(`✗ 档案：机器人不会启动：${refusal(again.stderr)}`);
 
-      // Starting over on purpose, as the line says: the originals moved away, the bot starts.
+      // Starting over on purpose, as the line says: the originals moved away, doctor sees no refusal, the bot starts.
       renameSync(files, `${files}.old`);
+      expect((await doctorFailures(env, t.tmp)).join('\n')).not.toContain('机器人不会启动');
       const bot = t.startProcess(process.execPath, [main], env, t.tmp);
       await bot.started();
       bot.kill('SIGTERM');
@@ -79,7 +101,7 @@ describe('an archive’s files beside a new database', () => {
   // Moving to a new machine with the files in a bucket: the bot started before the restore saw the
   // bucket's originals beside its new database.
   it(
-    'files in a bucket: a start on a new data folder is refused (exit 2), nothing created',
+    'files in a bucket: a start on a new data folder is refused (exit 2), and by doctor first, nothing created',
     { timeout: 300_000 },
     async () => {
       const s3 = await startLocalS3();
@@ -95,13 +117,11 @@ describe('an archive’s files beside a new database', () => {
       await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'original bytes' }));
       client.destroy();
       const dataDir = join(t.tmp, 's3-data');
-      const started = await runProcess(
-        process.execPath,
-        [main],
-        { ...webhookBotEnv(t.fake, dataDir), ...s3.env() },
-        t.tmp,
-      );
+      const env = { ...webhookBotEnv(t.fake, dataDir), ...s3.env() };
+      const before = await doctorFailures(env, t.tmp);
+      const started = await runProcess(process.execPath, [main], env, t.tmp);
       expect(started.code).toBe(2);
+      expect(before).toContain(`✗ 数据库：机器人不会启动：${refusal(started.stderr)}`);
       expect(started.stderr).toContain(
         `无法启动：存储桶 archive 里有已存档的原件（如 ${key}），而内置数据库（${join(dataDir, 'pglite')}）是新的：`,
       );
@@ -113,7 +133,7 @@ describe('an archive’s files beside a new database', () => {
   );
 
   it.skipIf(!pgUrl)(
-    'DATABASE_URL pointing at an empty PostgreSQL database: refused (exit 2), nothing written to it',
+    'DATABASE_URL pointing at an empty PostgreSQL database: refused (exit 2), doctor says so first, nothing written to it',
     { timeout: 300_000 },
     async () => {
       const dataDir = join(t.tmp, 'pg-data');
@@ -123,8 +143,11 @@ describe('an archive’s files beside a new database', () => {
       if (masked.password) masked.password = '***';
       const env = { ...webhookBotEnv(t.fake, dataDir), DATABASE_URL: url };
 
+      // doctor first: the empty database was 「! 迁移：数据库还是空的…机器人第一次启动时建表」.
+      const before = await doctorFailures(env, t.tmp);
       const started = await runProcess(process.execPath, [main], env, t.tmp);
       expect(started.code).toBe(2);
+      expect(before).toContain(`✗ 迁移：机器人不会启动：${refusal(started.stderr)}`);
       expect(started.stderr).toContain(
         `无法启动：${join(dataDir, 'files')} 里有已存档的原件（如 ${key}），而 DATABASE_URL 指向的 PostgreSQL 数据库（${masked.toString()}）是新的：`,
       );

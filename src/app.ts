@@ -15,7 +15,13 @@ export interface AppDeps {
    * Database reachable (and in ws mode: long connection up). `detail`: the failed checks in Chinese,
    * for the person who asks (set when not ok).
    */
-  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean | string>; detail?: string }>;
+  ready: () => Promise<{
+    ok: boolean;
+    checks: Record<string, boolean | string>;
+    detail?: string;
+    /** The last backup (when and how it ended: no folder, no error text), for reading; never makes it not ready. */
+    lastBackup?: { at: string; outcome: string; lastComplete?: string };
+  }>;
   /** Present in webhook mode. */
   larkWebhook?: Koa.Middleware;
   /** When set, /metrics answers only `Authorization: Bearer <token>`. */

@@ -64,6 +64,7 @@ import { allFeatures, type FeatureModule } from './features.js';
 import type { FeatureEnv } from './wiring/feature-env.js';
 import { every } from './wiring/interval.js';
 import { OPS_ALERTS_TIMER } from './wiring/ops-alerts.js';
+import { readBackupStatus } from './ops/backup-status.js';
 
 export interface BotOverrides {
   /** schedules.yaml and archive.yaml, already loaded (main.ts); otherwise read from config's paths. */
@@ -391,10 +392,16 @@ export async function startBot(config: Config, o: BotOverrides = {}): Promise<Ru
         const waits = readiness.reasons();
         checks.resources = waits.length === 0 ? true : waits.join(',');
         const ok = Object.values(checks).every((v) => v === true);
+        const lastBackup = await lastBackupOf(config.dataDir);
         // What a person reads (curl, doctor): the reasons in Chinese; the codes stay for machines.
         return ok
-          ? { ok, checks }
-          : { ok, checks, detail: readinessDetail(checks, config.blobStore.kind, config.lark.domain) };
+          ? { ok, checks, ...lastBackup }
+          : {
+              ok,
+              checks,
+              detail: readinessDetail(checks, config.blobStore.kind, config.lark.domain),
+              ...lastBackup,
+            };
       },
     });
     const server = await listen(app, config.port, config.host);
@@ -540,4 +547,17 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections?.();
   });
+}
+
+/** /readyz's `lastBackup`: when the last backup ran, how it ended, and when the last complete one was. */
+async function lastBackupOf(dataDir: string) {
+  const status = await readBackupStatus(dataDir).catch(() => undefined);
+  if (!status) return {};
+  return {
+    lastBackup: {
+      at: status.last.at.toISOString(),
+      outcome: status.last.outcome,
+      ...(status.lastComplete ? { lastComplete: status.lastComplete.at.toISOString() } : {}),
+    },
+  };
 }

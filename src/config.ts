@@ -159,6 +159,7 @@ const schema = baseSchema.extend({
   ALERT_CHECK_MINUTES: intFrom(5, 0, 24 * 60),
   ALERT_INTERVAL_MINUTES: intFrom(60, 1, 7 * 24 * 60),
   LARK_REFUSAL_ALERT_MINUTES: intFrom(30, 1, 24 * 60),
+  BACKUP_ALERT_HOURS: intFrom(36, 0, 24 * 31),
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^/\s?#]+(\/[^\s?#]*[^/\s?#])?$/, '要写 http(s) 地址，末尾不带 /、不带 ? 和 #')
@@ -258,7 +259,14 @@ export interface Config {
   /** 全宗, codes, retention and package settings (YAML); optional virus-scan and DOCX → PDF commands. */
   archive: { configFile: string; virusScanCommand?: string; docxToPdfCommand?: string };
   /** Alerts to the operations chat (or the top admins): how often to check, at most one per kind per interval. */
-  alerts: { opsChatId?: string; checkMs: number; intervalMs: number; refusalWindowMs: number };
+  alerts: {
+    opsChatId?: string;
+    checkMs: number;
+    intervalMs: number;
+    refusalWindowMs: number;
+    /** The 「备份没有按时完成」 alert: the last complete backup older than this (0: no backup alert). */
+    backupMaxAgeMs: number;
+  };
   /** Pruning of processed events and finished jobs; /metrics refresh and optional bearer token. */
   operations: { retentionDays: number; metricsRefreshSeconds: number; metricsToken?: string };
   /** The web pages (查阅利用): where they are reachable, the cookie-signing secret, session length. */
@@ -532,6 +540,7 @@ export function loadConfig(env: Env): Config {
       checkMs: v.ALERT_CHECK_MINUTES * 60_000,
       intervalMs: v.ALERT_INTERVAL_MINUTES * 60_000,
       refusalWindowMs: v.LARK_REFUSAL_ALERT_MINUTES * 60_000,
+      backupMaxAgeMs: v.BACKUP_ALERT_HOURS * 3_600_000,
     },
     operations: {
       retentionDays: v.RETENTION_DAYS,

@@ -1,7 +1,10 @@
 import { parseCliOptions } from './cli-options.js';
-import { AppError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import type { BackupOutcome } from '../domain/backup-status.js';
+import { AppError, errorMessage } from '../errors.js';
 import { backupData } from '../ops/backup.js';
-import { DAMAGED_LIST, type DamagedFile } from '../ops/backup-info.js';
+import { DAMAGED_LIST, type BackupInfo, type DamagedFile } from '../ops/backup-info.js';
+import { BACKUP_STATUS_FILE, recordBackupRun } from '../ops/backup-status.js';
 import { s3TargetName } from '../ops/migrate-blobs.js';
 import { restoreData } from '../ops/restore.js';
 import { localDateTime } from '../domain/catalogue-date.js';
@@ -17,7 +20,8 @@ const BACKUP_USAGE = `用法: npm run cli -- backup --out DIR [--include-files]
   文件在存储桶（BLOB_STORE=s3）时默认只列出清单（blobs-sha256.txt、blobs-size.txt），文件留在存储桶；
   加 --include-files 把每个文件核对后复制进备份。
   SCHEDULES_FILE、ARCHIVE_CONFIG、HOLIDAYS_FILE 指向的设置文件和网页登录密钥也复制进备份（settings/）；
-  机器人的设置文件（archive-bot.env 或 .env：飞书应用密钥等）不在备份里，请另外保存。`;
+  机器人的设置文件（archive-bot.env 或 .env：飞书应用密钥等）不在备份里，请另外保存。
+  每次备份的结果记在 DATA_DIR/backup-status.json：备份失败、不完整或太久没做，机器人会发告警。`;
 const RESTORE_USAGE = `用法: npm run cli -- restore --from DIR
   把备份恢复到空的数据目录（DATA_DIR；PostgreSQL 时还要 DATABASE_URL 指向一个空数据库）。
   先逐个核对 SHA-256，损坏的备份、更新版本的备份、非空的目标都会被拒绝。
@@ -105,15 +109,32 @@ export const backupCommand: StandaloneCliCommand = {
         'usage',
         `--include-files 只用于存储桶（BLOB_STORE=s3）：本地文件总是备份\n${BACKUP_USAGE}`,
       );
-    const info = await backupData({
-      dataDir: settings.dataDir,
-      databaseUrl: settings.databaseUrl,
-      out: dir,
-      now: new Date(),
-      objectStore,
-      includeFiles: flags['include-files'] === true,
-      settings: { ...settingsPlaces(settings), envFiles: settings.envFiles },
-    });
+    const now = new Date();
+    // Recorded in DATA_DIR for the bot's 「备份没有按时完成」 alert, the doctor and /readyz; a record that
+    // cannot be written is said, and changes nothing of the backup or its exit code.
+    const record = async (outcome: BackupOutcome, more: { missing?: number; error?: string } = {}) =>
+      recordBackupRun(settings.dataDir, { at: now, outcome, folder: resolve(dir), ...more }).catch(
+        (e: unknown) =>
+          err(
+            `注意：备份结果没能记进 ${join(settings.dataDir, BACKUP_STATUS_FILE)}（${errorMessage(e)}）：机器人的备份告警看不到这次备份`,
+          ),
+      );
+    let info: BackupInfo;
+    try {
+      info = await backupData({
+        dataDir: settings.dataDir,
+        databaseUrl: settings.databaseUrl,
+        out: dir,
+        now,
+        objectStore,
+        includeFiles: flags['include-files'] === true,
+        settings: { ...settingsPlaces(settings), envFiles: settings.envFiles },
+      });
+    } catch (e) {
+      await record('failed', { error: errorMessage(e).split('\n')[0]!.slice(0, 300) });
+      throw e;
+    }
+    await record(info.damaged?.length ? 'incomplete' : 'complete', { missing: info.damaged?.length });
     const files =
       info.store && !info.store.filesIncluded
         ? `${info.files} 个，留在存储桶 ${info.store.name}（未复制，清单 blobs-sha256.txt；要复制请加 --include-files）`

@@ -46,6 +46,8 @@ import { queuesFromMetrics, reportQueues } from './doctor-queues.js';
 import { isLoopbackHost, webSignInNote } from '../domain/web-sign-in-note.js';
 import { webSignInSettings } from '../web-sign-in-settings.js';
 import { alertRecipients, alertsLine } from './doctor-alerts.js';
+import { readBackupStatus } from './backup-status.js';
+import { backupState } from '../domain/backup-status.js';
 import { contactScopeLine } from './doctor-contact-scope.js';
 import { storedOriginals, type StoredOriginals } from './doctor-stored-originals.js';
 import { readRestoreMarker, restoreAgainText, unfinishedRestoreText } from './restore-marker.js';
@@ -234,6 +236,8 @@ export async function runDoctor(env: Env, now = new Date()): Promise<DoctorLine[
     // The operations chat is asked about only with credentials Lark accepts.
     const alerts = await alertsLine(credentialsOk ? gateway : undefined, config.alerts.opsChatId, admins);
     add(alerts.status, alerts.label, alerts.detail);
+    const backup = await backupLine(dataDir, now, config);
+    add(backup.status, backup.label, backup.detail);
     const mode = config.lark.eventMode === 'ws' ? '长连接（ws）' : 'Webhook（POST /lark/events）';
     if (config.lark.eventMode === 'ws') {
       const connected = bot?.ready.checks.larkConnection;
@@ -513,4 +517,19 @@ function reportAlertRound(
       : []),
   ];
   add('fail', '运维告警', parts.join('；'));
+}
+
+/**
+ * The 备份 line: the last backup as the backup command recorded it (DATA_DIR/backup-status.json), in the
+ * words of the 「备份没有按时完成」 alert: ✗ a failed one, ! incomplete, too old or none, ✓ otherwise.
+ */
+async function backupLine(dataDir: string, now: Date, config: Config): Promise<DoctorLine> {
+  const status = await readBackupStatus(dataDir);
+  const maxAgeMs = config.alerts.backupMaxAgeMs || 36 * 3_600_000;
+  const state = backupState(status, { now, maxAgeMs, timeZone: config.timeZone });
+  return {
+    status: !state.firing ? 'ok' : status?.last.outcome === 'failed' ? 'fail' : 'warn',
+    label: '备份',
+    detail: state.detail,
+  };
 }

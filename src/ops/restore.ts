@@ -32,6 +32,7 @@ import {
   refuseNonEmptyDir,
 } from './restore-target-checks.js';
 import { undoAfterFailure, undoRestore } from './restore-undo.js';
+import { BACKUP_STATUS_FILE } from './backup-status.js';
 
 export interface RestoreInput {
   from: string;
@@ -107,6 +108,8 @@ export async function restoreData(input: RestoreInput): Promise<RestoreResult> {
     );
   await refuseNonEmptyDir(input.dataDir, [
     RESTORE_MARKER_TMP,
+    // A backup's record (a backup tried here before the restore): not the archive.
+    BACKUP_STATUS_FILE,
     ...(unfinished ? [RESTORE_MARKER, ...unfinished.created.entries] : []),
   ]);
   if (input.databaseUrl && !earlierDb) await refuseNonEmptyDatabase(input.databaseUrl);

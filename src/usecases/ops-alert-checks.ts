@@ -1,5 +1,7 @@
 import type { Db } from '../db/client.js';
+import { findInstallation } from '../db/repos/installation.js';
 import { queueStats } from '../db/repos/queue.js';
+import { backupState, type BackupStatus } from '../domain/backup-status.js';
 import { heldSignal } from '../domain/held-signal.js';
 import type { CountyHolidays } from '../domain/holiday-file.js';
 import { missingHolidaysText, type HolidayFilePlace } from '../domain/holiday-advice.js';
@@ -43,6 +45,11 @@ export interface OpsAlertSources {
   lastLarkRefusal: () => LarkRefusal | undefined;
   /** A refusal counts for this long after it happened (then the alert clears). */
   refusalWindowMs: number;
+  /**
+   * The backups (DATA_DIR/backup-status.json, written by the backup command) and how old the last
+   * complete one may be; absent (BACKUP_ALERT_HOURS=0): no backup alert.
+   */
+  backups?: { status: () => Promise<BackupStatus | undefined>; maxAgeMs: number };
 }
 
 const MB = 1024 * 1024;
@@ -56,7 +63,10 @@ const DATABASE_BUSY_RAISE_MS = 10 * 60_000;
 const DATABASE_BUSY_CLEAR_MS = 30 * 60_000;
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-/** The periodic checks: dead rows, a silent connection, low disk, Lark refusals, next year's holidays. */
+/**
+ * The periodic checks: dead rows, a silent connection, low disk, Lark refusals, the backups, next year's
+ * holidays.
+ */
 export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, () => Promise<AlertState>>> {
   const calendar = createWorkingCalendar({ county: s.holidays });
   // Between rounds: the counts seen last, and since when pushes are refused with none received.
@@ -159,6 +169,17 @@ export function opsAlertChecks(s: OpsAlertSources): Partial<Record<AlertKind, ()
           : `${minutes(s.refusalWindowMs)} 分钟内飞书没有再拒绝。`,
       };
     },
+    ...(s.backups
+      ? {
+          backup: async () =>
+            backupState(await s.backups!.status(), {
+              now: s.clock.now(),
+              installedAt: (await findInstallation(s.db))?.installedAt,
+              maxAgeMs: s.backups!.maxAgeMs,
+              timeZone: s.timeZone,
+            }),
+        }
+      : {}),
     holidays: async () => {
       // In December the table must hold next year; from January on, this year (a table never
       // updated past New Year would otherwise read as settled while 春节 counts as working days).

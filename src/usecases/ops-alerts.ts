@@ -19,7 +19,8 @@ export type AlertKind =
   | 'lark_refused'
   | 'contact_scope'
   | 'four_properties'
-  | 'holidays';
+  | 'holidays'
+  | 'backup';
 
 export const ALERT_TITLES: Record<AlertKind, string> = {
   dead_rows: '有事件或任务处理失败',
@@ -31,6 +32,7 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
   contact_scope: '读不到成员姓名：缺少通讯录权限',
   four_properties: '四性检测未通过',
   holidays: '节假日表缺少新一年的数据',
+  backup: '备份没有按时完成',
 };
 
 /** Whether a kind fires now, and what to tell the operator (short, plain Chinese). */

@@ -16,6 +16,7 @@ import {
   type OpsAlertOptions,
 } from '../usecases/ops-alerts.js';
 import { holidayFilePlace } from '../holiday-settings.js';
+import { readBackupStatus } from '../ops/backup-status.js';
 import type { FeatureEnv } from './feature-env.js';
 import { systemClock } from '../ports/clock.js';
 
@@ -31,7 +32,7 @@ export const OPS_ALERTS_TIMER = 'ops-alerts';
 /**
  * The operations alerts timer (every ALERT_CHECK_MINUTES; 0 = off): dead rows, a silent long
  * connection, webhook pushes all refused for a setting, low disk, Lark refusing credentials or
- * scopes, next year's holidays missing in December.
+ * scopes, the backups (DATA_DIR/backup-status.json), next year's holidays missing in December.
  */
 export function opsAlertsFeature(env: FeatureEnv): Feature {
   const { config, deps } = env;
@@ -70,6 +71,10 @@ export function opsAlertsFeature(env: FeatureEnv): Feature {
         : undefined,
     lastLarkRefusal: env.lastLarkRefusal,
     refusalWindowMs: config.alerts.refusalWindowMs,
+    backups:
+      config.alerts.backupMaxAgeMs > 0
+        ? { status: () => readBackupStatus(config.dataDir), maxAgeMs: config.alerts.backupMaxAgeMs }
+        : undefined,
   });
   const memory = new OpsAlertMemory();
   let loading = Promise.resolve();

@@ -199,7 +199,7 @@ export const setAsideLine = (by: string | undefined): string =>
 export function unboundCard(summary: string): object {
   return card('收到材料', 'blue', [
     md(
-      `${esc(summary)}\n\n本群还没有绑定单位，暂时不能交到任务里。把我拉进群的人（或管理员）发送「@归档助手 绑定 村名」即可绑定。`,
+      `${esc(summary)}\n\n本群还没有绑定单位，暂时不能交到任务里。把我拉进群的本单位工作人员（或管理员）发送「@归档助手 绑定 村名」即可绑定。`,
     ),
   ]);
 }

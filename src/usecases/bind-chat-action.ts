@@ -9,7 +9,7 @@ import { getUnitById } from '../db/repos/units.js';
 import { FILING_CARD_AGAIN_JOB } from '../domain/job-types.js';
 import { DomainError } from '../errors.js';
 import { bindChat } from './bind-chat.js';
-import { BIND_IN_GROUP, canBindChat, isDirectChat } from './can-bind-chat.js';
+import { BIND_IN_GROUP, bindRefusal, canBindChat, isDirectChat } from './can-bind-chat.js';
 import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { cardAgainUuid } from './filing-card-again.js';
@@ -31,14 +31,8 @@ export const bindChatAction = (o: { cardsAgain: () => boolean }): DeclaredCardAc
       if (!unit) throw new DomainError('unit_not_found', '找不到这个单位');
       // The card forwarded into a direct chat with the bot: that chat is bound to no unit (as 绑定 there says).
       if (await isDirectChat(deps, a.chatId)) return { toast: { type: 'error', content: BIND_IN_GROUP } };
-      if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit))) {
-        return {
-          toast: {
-            type: 'error',
-            content: `只有${unit.name}（或上级）的管理员，或把我拉进群且在${unit.name}任职的人，可以绑定到这个单位`,
-          },
-        };
-      }
+      if (!(await canBindChat(deps, a.chatId, a.operatorOpenId, unit)))
+        return { toast: { type: 'error', content: await bindRefusal(deps.db, unit) } };
       const outcome = await bindChat(deps, {
         chatId: a.chatId,
         unitId: a.value.u,

@@ -1,5 +1,6 @@
 import { chatAddedBy, chatTypeOf } from '../db/repos/chats.js';
-import { hasUnitRole } from '../db/repos/people.js';
+import { hasUnitRole, listUnitPeople } from '../db/repos/people.js';
+import { getUnitById, pathIds } from '../db/repos/units.js';
 import type { BotDeps } from './deps.js';
 
 /**
@@ -42,4 +43,23 @@ export async function isDirectChat(deps: Pick<BotDeps, 'db' | 'gateway'>, chatId
   const recorded = await chatTypeOf(deps.db, chatId);
   if (recorded !== undefined) return recorded === 'p2p';
   return (await deps.gateway.getChat(chatId).catch(() => undefined))?.chatMode === 'p2p';
+}
+
+/**
+ * The 绑定 button's refusal, with whom to ask: the admins of the unit, or of the nearest unit above it that
+ * has any (「请找城关镇的管理员张三、李四…」). It said only who may, and the person who had just followed
+ * 「把我拉进群的人…点一下即可绑定」 (a group member with no role yet) was left with no one to turn to.
+ */
+export async function bindRefusal(db: BotDeps['db'], unit: { name: string; path: string }): Promise<string> {
+  const may = `只有${unit.name}（或上级）的管理员，或把我拉进群且在${unit.name}任职的人，可以绑定到这个单位。`;
+  for (const id of pathIds(unit.path).reverse()) {
+    const names = (await listUnitPeople(db, id))
+      .filter((p) => p.role === 'admin' && p.name)
+      .map((p) => p.name!)
+      .slice(0, 3);
+    if (names.length === 0) continue;
+    const where = (await getUnitById(db, id))?.name ?? '';
+    return `${may}请找${where}的管理员${names.join('、')}来绑定，或请他们先把您设为${unit.name}的工作人员。`;
+  }
+  return `${may}请找县里管理归档助手的同事绑定。`;
 }

@@ -139,7 +139,7 @@ export function unfiledCommand(): CommandDeclaration {
           msg.messageId,
           leaders.length > 0
             ? `${leadersChatOf(leaders)}，这里的材料不交到任务里。要交的话，请转发到本村（本单位）的工作群。`
-            : '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
+            : '本群还没有绑定单位，绑定后才能把材料交到任务里。把我拉进群的本单位工作人员（或管理员）可发送「@归档助手 绑定 村名」。',
           uuid,
         );
       }

@@ -60,7 +60,7 @@ export async function resolveUnit(
       await replyText(
         deps.gateway,
         msg.messageId,
-        '本群还没有绑定单位。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。',
+        '本群还没有绑定单位。把我拉进群的本单位工作人员（或管理员）可发送「@归档助手 绑定 村名」。',
         `nounit-${msg.messageId}`,
       );
       return { rest: words };

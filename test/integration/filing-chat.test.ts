@@ -91,7 +91,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     // The officer who added the bot may bind (below): the card must not send them to wait for 管理员.
     // The chat's name (城关村工作群) names the village: it is offered as one tap, the command as the way out.
-    expect(JSON.stringify(onboarding.content)).toContain('把我拉进群的人（或管理员）点一下即可绑定');
+    expect(JSON.stringify(onboarding.content)).toContain(
+      '把我拉进群的本单位工作人员（或管理员）点一下即可绑定',
+    );
     expect(JSON.stringify(onboarding.content)).toContain('都不对就发送「@归档助手 绑定 村名或单位代码」');
     expect(buttonsOf(cardOf(onboarding)).map((b) => b.text)).toEqual([
       `绑定 F县/城关镇/城关村（${org.village}）`,
@@ -131,7 +133,9 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     // A name that names no unit: the command, as before, and nothing to tap.
     const plain = await join('周例会');
     expect(plain.buttons).toEqual([]);
-    expect(JSON.stringify(plain.card.content)).toContain('把我拉进群的人（或管理员）请发送「@归档助手 绑定');
+    expect(JSON.stringify(plain.card.content)).toContain(
+      '把我拉进群的本单位工作人员（或管理员）请发送「@归档助手 绑定',
+    );
 
     // The county's leader adds the bot to 河口村's group: they may bind it (a role above the village).
     const named = await join('城关镇河口村档案群', org.leader);
@@ -326,7 +330,33 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     );
     const body = (await res.json()) as any;
     expect(body.toast.type).toBe('error');
-    expect(body.toast.content).toContain('任职');
+    // Whom to ask, not only who may: before, the toast named no one, and the group's materials waited.
+    const village = (await getUnitByCode(h.db.db, org.village))!;
+    expect(body.toast.content).toBe(
+      `只有${village.name}（或上级）的管理员，或把我拉进群且在${village.name}任职的人，可以绑定到这个单位。请找县里管理归档助手的同事绑定。`,
+    );
+    // With an admin over the village (its township's), they are named.
+    await grantRole(
+      { db: h.db.db, clock },
+      {
+        unitId: (await getUnitByCode(h.db.db, org.township))!.id,
+        person: { openId: id('ou_tadmin_'), name: '钱镇管' },
+        role: 'admin',
+        actor: 'cli',
+        source: 'cli',
+      },
+    );
+    const again = await h.post(
+      cardActionEvent({
+        appId: h.fake.appId,
+        operatorOpenId: 'ou_outsider',
+        value: buttons[0]!.value,
+        chatId: other,
+      }),
+    );
+    expect(((await again.json()) as any).toast.content).toContain(
+      `请找城关镇的管理员钱镇管来绑定，或请他们先把您设为${village.name}的工作人员。`,
+    );
     const bindings = await queryRows<{ n: number }>(
       h.db.db,
       sql`select count(*)::int as n from chat_bindings where chat_id = ${other}`,

@@ -87,7 +87,7 @@ describe('leader commands: the leaders’ chat, the menu, a unit outside the gro
   afterAll(() => w?.close());
 
   it('the leaders’ chat answers 进度, 缺什么 and 任务 for its unit, and never tells it to bind itself', async () => {
-    // Before: 「本群还没有绑定单位。把我拉进群的人（或管理员）可发送「@归档助手 绑定 村名」。」
+    // Before: 「本群还没有绑定单位。把我拉进群的本单位工作人员（或管理员）可发送「@归档助手 绑定 村名」。」
     const chatId = `oc_lead_${randomBytes(6).toString('hex')}`;
     expect(
       (

@@ -36,6 +36,9 @@ const FIXED = new Set([
   '已申请更正',
   '更正申请',
   '材料已撤回',
+  // The backup alert (usecases/ops-alerts.ts ALERT_TITLES.backup, cards/ops-alert-card.ts).
+  '告警：备份没有按时完成',
+  '恢复正常：备份没有按时完成',
 ]);
 
 const PATTERNED = [

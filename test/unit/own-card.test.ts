@@ -22,6 +22,8 @@ describe('the bot’s own cards, told by their titles when forwarded back', () =
       '📊 进度周报 · 城关镇',
       '城关村 · 进度',
       '#C03 危房改造',
+      '告警：备份没有按时完成',
+      '恢复正常：备份没有按时完成',
     ])
       expect(isOwnCardTitle(t), t).toBe(true);
     for (const t of ['审批通过：低保申请', '会议通知', '进度']) expect(isOwnCardTitle(t), t).toBe(false);

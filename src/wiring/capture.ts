@@ -34,6 +34,7 @@ import { sendRecallNotice } from '../usecases/recall-notice.js';
 import { answerUnclearText } from '../usecases/unclear-text-hint.js';
 import { takeLateCaption } from '../usecases/late-caption.js';
 import { reconcileChats } from '../usecases/reconcile-chats.js';
+import { rejudgeFormats } from '../usecases/rejudge-formats.js';
 import { partsCardOf } from '../usecases/split-parts.js';
 import type { FeatureEnv } from './feature-env.js';
 
@@ -189,6 +190,16 @@ export function captureFeature(env: FeatureEnv): Feature {
               );
           });
           env.wakeJobs();
+        },
+      },
+      // The formats of files stored before this start, judged again against archive.yaml as read now.
+      {
+        name: 'rejudge-formats',
+        everyMs: 24 * 3_600_000,
+        atStart: true,
+        run: async () => {
+          const n = await rejudgeFormats(deps.db, allowedFormats);
+          if (n.materials > 0) deps.logger.info(n, 'stored files judged again against allowedFormats');
         },
       },
       // Temp files of dead writers and (object store) multipart uploads whose abort never reached it.

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { taskProgress } from '../../src/db/repos/completeness.js';
 import { bindVillageChat } from '../support/bound-chat.js';
+import { TEST_ARCHIVE_YAML } from '../support/county-archive.js';
 import { cardButtons } from '../support/cards.js';
 import { nextCreateTime, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { sayToBot, tapCard } from '../support/chat-actions.js';
@@ -12,6 +16,7 @@ import { messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
+import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const text = (m: unknown) => JSON.stringify(m);
@@ -154,6 +159,42 @@ describe('files in formats the archive refuses', () => {
     expect(await taskProgress(h.db.db, c02)).toMatchObject({ filed: 1, missing: 0 });
     const after = text((await sayToBot(h, { chatId, sender: org.officer, text: '缺什么' })).content);
     expect(after).not.toContain('上级扶贫政策文件');
+  });
+
+  it('a county that adds a format to allowedFormats gets it accepted, for files stored before too', async () => {
+    const first = await postFile('IMG_0002.MOV', MOV);
+    const ack = await replyAfterQuiet(h, clock, first);
+    const filed = await fileTo(ack, 'C25');
+    expect(filed.toast.type).toBe('success');
+    const c25 = await taskId('C25');
+    expect(await taskProgress(h.db.db, c25)).toMatchObject({ filed: 0, missing: 1 });
+
+    // archive.yaml now lists QuickTime; the bot restarts with it (every start reads archive.yaml).
+    const yaml = join(mkdtempSync(join(tmpdir(), 'archive-yaml-')), 'archive.yaml');
+    writeFileSync(
+      yaml,
+      readFileSync(TEST_ARCHIVE_YAML, 'utf8').replace(
+        '  - video/mp4\n',
+        '  - video/mp4\n  - video/quicktime\n',
+      ),
+    );
+    await h.restart({ ARCHIVE_CONFIG: yaml });
+    await waitFor('the MOV filed before counted', async () => {
+      const p = await taskProgress(h.db.db, c25);
+      return p!.filed === 1 && p;
+    });
+    // And one sent now is not refused at all.
+    const again = await postFile('IMG_0003.MOV', MOV);
+    const card = text((await replyAfterQuiet(h, clock, again)).content);
+    expect(card).toContain('收到 1 个视频');
+    expect(card).not.toContain('不能');
+
+    // Taken off the list again: refused again, C25 owed again.
+    await h.restart({ ARCHIVE_CONFIG: TEST_ARCHIVE_YAML });
+    await waitFor('the MOV refused again', async () => {
+      const p = await taskProgress(h.db.db, c25);
+      return p!.filed === 0 && p;
+    });
   });
 
   it('does not file a refused file at once by the #code in its caption: the card says why', async () => {

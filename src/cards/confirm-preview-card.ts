@@ -74,6 +74,18 @@ export function confirmPreviewCard(
         ].join('\n'),
       ),
     );
+  if (p.refusedFormatsCount > 0)
+    elements.push(
+      md(
+        [
+          `**${p.refusedFormatsCount}件里有格式不能归档的文件**，导出时四性检测不通过（请让提交人按卡片上的说明重新发送）：`,
+          ...p.refusedFormats.map((l) => `- ${esc(l)}`),
+          ...(p.refusedFormatsCount > p.refusedFormats.length
+            ? [`- 还有 ${p.refusedFormatsCount - p.refusedFormats.length} 件`]
+            : []),
+        ].join('\n'),
+      ),
+    );
   elements.push(
     buttonRow([
       button(`确认归档 ${p.total}件`, CONFIRM_ARCHIVE.value(value), 'primary'),

@@ -22,6 +22,12 @@ export interface ConfirmPreview {
    */
   uncounted: string[];
   uncountedCount: number;
+  /**
+   * Items holding files in a format the archive refuses (materials.format_refused: a .zip, a .MOV sent as a
+   * file …), which the export's 四性 check fails (the package a 预检包), first ten as 「#C02 题名：通知.txt、照片.zip」.
+   */
+  refusedFormats: string[];
+  refusedFormatsCount: number;
   /** Files never saved (download failed; asked to be sent again) of the bursts the 件 to be numbered were filed from. */
   failedDownloads: number;
   /** The set shown, which its button carries: its tap numbers these 件 and no others. */

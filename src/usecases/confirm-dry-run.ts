@@ -74,6 +74,11 @@ export async function dryRunConfirm(
     ...(p.failedDownloads > 0
       ? [`${p.failedDownloads} 个文件没有保存成功，需要重新发送，不在本次确认之内`]
       : []),
+    ...(p.refusedFormatsCount > 0
+      ? [
+          `其中 ${p.refusedFormatsCount} 件有格式不能归档的文件（导出时四性检测不通过）：${p.refusedFormats.join('；')}`,
+        ]
+      : []),
     '去掉 --dry-run 即确认归档',
   ];
   return { status: 'lines', lines };

@@ -62,6 +62,21 @@ export async function previewConfirm(
   const uncounted = cands
     .filter((c) => textOf.has(c.itemId))
     .map((c) => `#${c.taskCode} ${c.title}：${textOf.get(c.itemId)}`);
+  // Files in a format the archive refuses (judged at capture as the 四性 check judges them): the export fails them.
+  const refused = await queryRows<{ id: number; names: string[] }>(
+    db,
+    sql`select fi.id::int as id,
+          array_agg(coalesce(m.original_name, '未命名的文件') order by fim.position) as names
+        from filing_items fi join filing_item_materials fim on fim.item_id = fi.id
+          join materials m on m.id = fim.material_id
+        where fi.id = any(${`{${[...ids].join(',')}}`}::bigint[]) and m.role <> 'cover' and m.status = 'stored'
+          and m.format_refused
+        group by fi.id`,
+  );
+  const refusedOf = new Map(refused.map((r) => [Number(r.id), r.names]));
+  const refusedFormats = cands
+    .filter((c) => refusedOf.has(c.itemId))
+    .map((c) => `#${c.taskCode} ${c.title}：${refusedOf.get(c.itemId)!.join('、')}`);
   // 件 移出 from another (a split_from row) whose 题名 nobody described: named provisionally 「…（移出部分）」.
   const undescribed = new Set(
     (
@@ -83,6 +98,8 @@ export async function previewConfirm(
     unitPaths: [...new Set(cands.map((c) => c.unitPath))],
     uncounted: uncounted.slice(0, 10),
     uncountedCount: uncounted.length,
+    refusedFormats: refusedFormats.slice(0, 10),
+    refusedFormatsCount: refusedFormats.length,
     classes: [...byClass.values()],
     notReady: gaps.slice(0, 10).map((g) => {
       const code = codeOf.get(g.itemId);

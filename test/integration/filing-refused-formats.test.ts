@@ -159,6 +159,11 @@ describe('files in formats the archive refuses', () => {
     expect(await taskProgress(h.db.db, c02)).toMatchObject({ filed: 1, missing: 0 });
     const after = text((await sayToBot(h, { chatId, sender: org.officer, text: '缺什么' })).content);
     expect(after).not.toContain('上级扶贫政策文件');
+
+    // 确认归档's preview names the 件 whose files the export's 四性 check would fail.
+    const preview = text((await sayToBot(h, { chatId, sender: org.archivist, text: '确认归档' })).content);
+    expect(preview).toContain('1件里有格式不能归档的文件');
+    expect(preview).toContain('&#35;C02 上级扶贫政策文件（收文）：IMG&#95;0001.MOV、照片.zip、通知.txt');
   });
 
   it('a county that adds a format to allowedFormats gets it accepted, for files stored before too', async () => {

@@ -33,19 +33,20 @@ export const REFUSED_SHOWN = 5;
  */
 export function refusedFormatLine(f: RefusedFile): string {
   const name = f.originalName ?? `这个${KIND_NAMES[f.kind] ?? '文件'}`;
+  // 「通知.txt 的格式」, 「这个视频的格式」.
+  const its = f.originalName ? `${name} 的格式` : `${name}的格式`;
   const mime = (f.sniffedMime ?? '').toLowerCase();
   if (ARCHIVES.has(mime)) return `${name} 是压缩包，不能归档：请解压后直接发里面的照片和文件`;
   if (mime === 'video/quicktime')
     return `${name}：苹果手机的视频不能这样归档，请直接以视频发送（不要以文件发送）`;
   if (f.kind === 'video' || mime.startsWith('video/'))
-    return `${name} 的视频格式不能归档：请直接以视频发送（不要以文件发送），或转成 MP4 再发`;
+    return `${its}不能归档：请直接以视频发送（不要以文件发送），或转成 MP4 再发`;
   if (/^image\/(heic|heif|avif)/.test(mime))
     return `${name} 是苹果手机的照片格式，不能归档：请以图片发送（不要以文件发送），或在手机「设置—相机—格式」里选「兼容性最佳」后再拍`;
-  if (f.kind === 'photo' || mime.startsWith('image/'))
-    return `${name} 的图片格式不能归档：请截图或转成 JPG 后以图片发送`;
+  if (f.kind === 'photo' || mime.startsWith('image/')) return `${its}不能归档：请截图或转成 JPG 后以图片发送`;
   if (f.kind === 'audio' || mime.startsWith('audio/'))
-    return `${name} 的录音格式不能归档：请在飞书里按住说话直接发语音，或转成 MP3 再发`;
-  return `${name} 的格式不能归档：请转成 PDF 或 Word 再发`;
+    return `${its}不能归档：请在飞书里按住说话直接发语音，或转成 MP3 再发`;
+  return `${its}不能归档：请转成 PDF 或 Word 再发`;
 }
 
 /**

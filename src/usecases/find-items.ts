@@ -12,6 +12,7 @@ import type { BotDeps } from './deps.js';
 import { cardAction, type DeclaredCardAction } from './feature.js';
 import { approvedRequestsDue } from './approved-requests-due.js';
 import { itemFacts } from './item-facts.js';
+import { unitCalled } from './unit-naming.js';
 
 /** How many items a page of 查 lists. */
 export const FIND_PAGE_SIZE = 10;
@@ -43,8 +44,10 @@ export async function findItemsCard(
   ]);
   const typed = words.trim().slice(0, 100);
   const asked = typed ? { q: typed } : {};
+  // Two 东村: 「城关镇东村最近提交的材料」.
+  const { shown } = await unitCalled(deps.db, unit);
   return itemListCard({
-    title: `${unit.name}最近提交的材料${typed ? `（${typed.slice(0, 20)}）` : ''}`,
+    title: `${shown}最近提交的材料${typed ? `（${typed.slice(0, 20)}）` : ''}`,
     items: (await withFilerNames(deps, items)).map((i) => itemFacts(i, now, deps.timeZone)),
     total,
     before: offset,

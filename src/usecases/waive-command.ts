@@ -69,7 +69,9 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void, quiet?: Wai
     // The dispatcher checked the sender's role on this unit.
     const unit = access.unit;
     if (!unit) return reply(`请在单位工作群里发送，或写上单位名称，如「${example('东村')}」`);
-    const named = where === 'direct' ? unit.name : undefined;
+    // Two 东村: named apart (城关镇东村), in the text and in the command to send.
+    const called = await unitCalled(deps.db, unit);
+    const named = where === 'direct' ? called.asked : undefined;
     if (!w.code)
       return reply(
         `请写上任务编号，如「${example(named)}」。任务编号可发送「${sentAs('任务', where)}」查看。`,
@@ -85,14 +87,14 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void, quiet?: Wai
     );
     switch (pick.kind) {
       case 'none':
-        return reply(`${unit.name}${w.year ? `${w.year}年度` : ''}没有编号为 ${w.code} 的任务`);
+        return reply(`${called.shown}${w.year ? `${w.year}年度` : ''}没有编号为 ${w.code} 的任务`);
       case 'household_item':
         return reply(`${w.code} 是每户各一项的任务，请写上户号，如「${example(named, pick.example)}」`);
       case 'already':
         return reply(`${taskLabel(taskRef(pick.task))}${want === 'waived' ? '已是免交' : '本来就不是免交'}`);
       case 'years':
         return reply(
-          `${unit.name}有多个年度的 ${w.code}（${pick.years.join('、')}），` +
+          `${called.shown}有多个年度的 ${w.code}（${pick.years.join('、')}），` +
             `请写上年度，如「${example(named, w.code, pick.years[0])}」`,
         );
     }
@@ -107,7 +109,6 @@ function waiveHandler(want: 'waived' | 'open', wakeJobs: () => void, quiet?: Wai
     // Its cards drawn again and the unit's other chats told (followUpWaiver): now, not at the next poll.
     if (res.status === 'waived' || res.status === 'unwaived') wakeJobs();
     // Two 东村: which one's task, named apart (「城关镇东村的「C03 …」已设为免交」).
-    const called = await unitCalled(deps.db, unit);
     const whose = res.status !== 'refused' && called.shown !== unit.name ? `${called.shown}的` : '';
     if (res.status === 'waived') return reply(`${whose}${res.message}。这项不再催交，算作完成。`);
     if (res.status === 'unwaived')

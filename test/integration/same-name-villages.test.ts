@@ -11,6 +11,7 @@ import { createCampaign } from '../../src/usecases/create-campaign.js';
 import { importUnits } from '../../src/usecases/import-units.js';
 import { retireUnit } from '../../src/usecases/retire-unit.js';
 import { campaignDeps } from '../support/campaign-deps.js';
+import { sayToBot } from '../support/chat-actions.js';
 import { botMembershipEvent, messageEvent } from '../support/events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { seedOrg } from '../support/seed-org.js';
@@ -255,6 +256,20 @@ describe('a unit named in a command: the chat’s own, or asked which one', () =
     expect(await say(chats.hk, hkStaff, '进度 城关镇东村')).toBe(
       '城关镇东村不属于本群（河口镇），请私聊我查询。',
     );
+  });
+
+  it('免交 of a task 城关镇东村 has not, and 查 in a direct chat, name 城关镇东村', async () => {
+    // Before: 「东村没有编号为 C99 的任务」, 「东村最近提交的材料」.
+    expect(await say(chats.county, countyStaff, '免交 城关镇东村 C99 本年度不开展')).toBe(
+      '城关镇东村没有编号为 C99 的任务',
+    );
+    const found = await sayToBot(h, {
+      chatId: id('oc_dm_county_'),
+      sender: countyStaff,
+      text: '查 城关镇东村',
+      chatType: 'p2p',
+    });
+    expect(JSON.stringify(found.content)).toContain('城关镇东村最近提交的材料');
   });
 
   it('with one active 东村 left in the county, the cards say 东村 as before', async () => {

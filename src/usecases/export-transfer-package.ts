@@ -138,6 +138,8 @@ type WrittenPackage = Omit<ExportResult, 'packageId' | 'size'> & {
   fondsCodes: string;
   /** The retired records whose 移交后变更 the 说明文件 states. */
   stated: number[];
+  /** When the records began to be read (transfer_packages.read_at). */
+  readAt: Date;
 };
 
 /**
@@ -187,7 +189,7 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
     // One rename of the package folder: the final name exists only for a whole package, on disk. It
     // is recorded (transfer_packages) in the transaction around that rename: a package that never got
     // its name is never recorded, and one recorded always got it.
-    const { carried, fondsCodes, stated, ...written } = result;
+    const { carried, fondsCodes, stated, readAt, ...written } = result;
     const { packageId, ownerNotKept } = await deps.db.transaction(async (tx) => {
       // The 移交后变更 its 说明文件 states were read (changedAfterTransferOf) long before this: an export of
       // an overlapping scope running at once may state some of them too. Both are only made (已生成):
@@ -196,6 +198,8 @@ export async function exportTransferPackage(deps: ExportDeps, input: ExportInput
         tx,
         {
           createdAt: deps.clock.now(),
+          // A change made since the records began to be read may be missing: it is listed after this.
+          readAt,
           actor: input.by?.actor ?? 'cli',
           source: input.by?.source ?? 'cli',
           unitId: unit.id,
@@ -442,6 +446,7 @@ async function writePackage(
     ...(registrationPdf ? { registrationPdf } : {}),
     carried: ctx.carried,
     stated: changed.records,
+    readAt: startedAt,
     fondsCodes: fonds.held.map((f) => f.code).join('、'),
   };
 }

@@ -67,7 +67,7 @@ export function changesRelation(scope: ChangeScope): SQL {
       join transfer_package_records r on r.record_id = ar.id
       join transfer_packages p on p.id = r.package_id
       left join transfer_corrections tc on tc.record_id = ar.id
-    where p.handed_at is not null and ar.withdrawn_at >= p.created_at
+    where p.handed_at is not null and ar.withdrawn_at >= p.read_at
       ${scope.unitPath ? sql`and u.path like ${`${scope.unitPath}%`}` : sql``}
       ${scope.unitPaths ? sql`and ${inPaths(scope.unitPaths)}` : sql``}
       ${scope.packageId !== undefined ? sql`and p.id = ${scope.packageId}` : sql``}

@@ -14,7 +14,13 @@ import {
   type ChangeColumns,
 } from './transfer-changes-query.js';
 
-export type NewTransferPackage = Omit<typeof transferPackages.$inferInsert, 'id' | 'sentChatId' | 'sentAt'>;
+export type NewTransferPackage = Omit<
+  typeof transferPackages.$inferInsert,
+  'id' | 'sentChatId' | 'sentAt' | 'readAt'
+> & {
+  /** When its records began to be read (default createdAt). */
+  readAt?: Date;
+};
 
 /**
  * Records a finished package, the live 档号 it carries (and so the units whose 件 it carries) and, for a
@@ -31,7 +37,10 @@ export async function insertTransferPackage(
   stated: number[] = [],
   chunk = 1000,
 ): Promise<number> {
-  const [row] = await tx.insert(transferPackages).values(pkg).returning({ id: transferPackages.id });
+  const [row] = await tx
+    .insert(transferPackages)
+    .values({ ...pkg, readAt: pkg.readAt ?? pkg.createdAt })
+    .returning({ id: transferPackages.id });
   const id = row!.id;
   for (let i = 0; i < recordIds.length; i += chunk)
     await tx
@@ -216,7 +225,7 @@ export async function markCorrectionReported(
     sql`select ar.id::int as id from archive_records ar
         where ar.id = ${recordId} and ar.status = 'withdrawn'
           and exists (select 1 from transfer_package_records r join transfer_packages p on p.id = r.package_id
-                       where r.record_id = ar.id and p.handed_at is not null and ar.withdrawn_at >= p.created_at)`,
+                       where r.record_id = ar.id and p.handed_at is not null and ar.withdrawn_at >= p.read_at)`,
   );
   if (!owed) return false;
   const rows = await tx
@@ -273,7 +282,7 @@ export async function transfersOfItem(db: Db, itemId: number): Promise<ItemTrans
     sql`select distinct on (ar.id) p.id::int as "packageId", p.created_at as "packageAt",
           p.handed_at as "handedAt",
           ar.archival_code as "archivalCode",
-          case when ar.status = 'withdrawn' and ar.withdrawn_at >= p.created_at then ar.withdrawn_at end
+          case when ar.status = 'withdrawn' and ar.withdrawn_at >= p.read_at then ar.withdrawn_at end
             as "withdrawnAt",
           ar.withdrawn_reason as "withdrawnReason", tc.reported_at as "reportedAt"
         from archive_records ar join transfer_package_records r on r.record_id = ar.id

@@ -39,11 +39,13 @@ const CARRIED = sql`units u join archive_records ar on ar.unit_id = u.id and ar.
 
 /**
  * The change `a` on `ar` is not yet in the county's hands: no later handed-over 移交包 carried the
- * record after it (that one holds the record as changed; one only made, or voided, does not).
+ * record after it (that one holds the record as changed; one only made, or voided, does not). "After"
+ * and "since" compare with when a package began reading its records (read_at), not when it was
+ * recorded: a change made while a package was being written may be missing from it.
  */
 const notCarriedSince = sql`not exists (select 1 from transfer_package_records r2
     join transfer_packages p2 on p2.id = r2.package_id and p2.handed_at is not null
-    where r2.record_id = ar.id and p2.created_at > a.at)`;
+    where r2.record_id = ar.id and p2.read_at > a.at)`;
 
 /** The scope's conditions on CARRIED, each after an `and`. */
 function scopeOf(scope: RecordEditScope): SQL {
@@ -88,7 +90,7 @@ export async function recordEditsAfterTransfer(
                                else '{}'::jsonb end) k) as fields,
                  (a.details->>'photo')::int as photo, null::int as files, null::int as remaining
           from ${CARRIED}
-          join audit_log a on a.item_id = ar.item_id and a.action = 'describe' and a.at >= p.created_at
+          join audit_log a on a.item_id = ar.item_id and a.action = 'describe' and a.at >= p.read_at
           where ${notCarriedSince} ${scopeOf(scope)}
           order by a.id, ar.id, p.created_at, p.id),
         d as (
@@ -97,7 +99,7 @@ export async function recordEditsAfterTransfer(
                  a.at, null::json as fields, null::int as photo,
                  jsonb_array_length(e.value->'materialIds') as files, (e.value->>'remaining')::int as remaining
           from ${CARRIED}
-          join audit_log a on a.item_id = ar.item_id and a.action = 'recall' and a.at >= p.created_at
+          join audit_log a on a.item_id = ar.item_id and a.action = 'recall' and a.at >= p.read_at
             and jsonb_typeof(a.details->'takenOff') = 'array'
           cross join lateral jsonb_array_elements(a.details->'takenOff') e
           where (e.value->>'itemId')::bigint = ar.item_id and (e.value->>'remaining')::int > 0

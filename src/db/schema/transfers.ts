@@ -23,6 +23,13 @@ export const transferPackages = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     createdAt: timestamptz('created_at').notNull(),
+    /**
+     * When the export began reading the records (before any of them): a 著录 change, recall or 撤销确认
+     * made at or after it may be missing from the package, so 移交后变更 compares against this, not
+     * created_at (recorded when the package got its name, possibly long after). Migration 0038 set it
+     * to created_at for packages made before it was kept.
+     */
+    readAt: timestamptz('read_at').notNull(),
     /** The requester's open_id, or 'cli'. */
     actor: text('actor').notNull(),
     /** 'cli' | 'chat' */

@@ -470,7 +470,7 @@ async function changedAfterTransferOf(
     records: changes.map((c) => c.recordId),
     lines: changes.map((c) => ({
       code: c.archivalCode,
-      sentOn: isoDate(c.packageAt, timeZone),
+      sentOn: isoDate(c.handedAt, timeZone),
       withdrawnOn: isoDate(c.withdrawnAt, timeZone),
       reason: c.withdrawnReason,
       now: c.reconfirmedAs,
@@ -495,7 +495,7 @@ async function editedAfterTransferOf(
     if (!carried.has(e.recordId)) continue;
     const line = byRecord.get(e.recordId) ?? {
       code: e.archivalCode,
-      sentOn: isoDate(e.packageAt, timeZone),
+      sentOn: isoDate(e.handedAt, timeZone),
       changes: [],
     };
     line.changes.push({ what: recordEditText(e), on: isoDate(e.at, timeZone) });

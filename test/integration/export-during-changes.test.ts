@@ -99,7 +99,7 @@ describe('著录 changed or files recalled while a 移交包 is written', () => 
     expect(await editsOf(items[0]!.id)).toEqual([['described', first.packageId]]);
 
     const second = await exportV1();
-    expect(second.readme).toContain(`${items[0]!.code}（2026-01-10 移交；2026-01-10 著录已改（题名））`);
+    expect(second.readme).toContain(`${items[0]!.code}（2026-01-12 移交；2026-01-10 著录已改（题名））`);
     await handOver(second.packageId, '2026-01-12');
     expect(await editsOf(items[0]!.id)).toEqual([]);
   });
@@ -125,6 +125,6 @@ describe('著录 changed or files recalled while a 移交包 is written', () => 
     // Still owed (the earlier packages carried it; the third read it before the recall).
     expect((await editsOf(items[2]!.id)).map(([kind]) => kind)).toEqual(['recalled']);
     const fourth = await exportV1();
-    expect(fourth.readme).toContain(`${items[2]!.code}（2026-01-10 移交；2026-01-12 文件已撤回`);
+    expect(fourth.readme).toContain(`${items[2]!.code}（2026-01-12 移交；2026-01-12 文件已撤回`);
   });
 });

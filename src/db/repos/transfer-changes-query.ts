@@ -8,6 +8,8 @@ export interface ChangeAfterTransfer {
   unitId: number;
   packageId: number;
   packageAt: Date;
+  /** The day that package was handed over (the start of that day, handed_at). */
+  handedAt: Date;
   archivalCode: string;
   itemId: number;
   withdrawnAt: Date;
@@ -55,13 +57,13 @@ export interface ChangeScope {
  * 移交包 page a page at a time): a 档号 a 移交包 (not a 预检包) carried whose record is withdrawn since
  * the package was made, with that package and its correction's mark. Columns: record_id, unit_id,
  * item_id, archival_code, withdrawn_at, withdrawn_by, withdrawn_reason, package_id, package_at,
- * reported_at, reported_by, reported_note. Read from the scope's units' withdrawn records (their partial index,
+ * handed_at, reported_at, reported_by, reported_note. Read from the scope's units' withdrawn records (their partial index,
  * archive_records_withdrawn_idx).
  */
 export function changesRelation(scope: ChangeScope): SQL {
   return sql`select ${scope.firstPackageOnly ? sql`distinct on (ar.id)` : sql``} ar.id as record_id,
       ar.unit_id, ar.item_id, ar.archival_code, ar.withdrawn_at, ar.withdrawn_by, ar.withdrawn_reason,
-      p.id as package_id, p.created_at as package_at, tc.reported_at, tc.reported_by,
+      p.id as package_id, p.created_at as package_at, p.handed_at, tc.reported_at, tc.reported_by,
       tc.note as reported_note
     from units u join archive_records ar on ar.unit_id = u.id and ar.status = 'withdrawn'
       join transfer_package_records r on r.record_id = ar.id
@@ -94,7 +96,8 @@ export function changesRelation(scope: ChangeScope): SQL {
  * page of them) joined to `people rp` on its reported_by: read back by toChange.
  */
 export const changeColumns = sql`x.record_id::int as "recordId", x.unit_id::int as "unitId",
-    x.package_id::int as "packageId", x.package_at as "packageAt", x.archival_code as "archivalCode",
+    x.package_id::int as "packageId", x.package_at as "packageAt", x.handed_at as "handedAt",
+    x.archival_code as "archivalCode",
     x.item_id::int as "itemId", x.withdrawn_at as "withdrawnAt", x.withdrawn_by as "withdrawnBy",
     x.withdrawn_reason as "withdrawnReason", x.reported_at as "reportedAt", x.reported_by as "reportedBy",
     x.reported_note as "reportedNote", rp.name as "reportedByName",
@@ -116,6 +119,7 @@ export interface ChangeColumns {
   unitId: Id;
   packageId: Id;
   packageAt: When;
+  handedAt: When;
   archivalCode: string;
   itemId: Id;
   withdrawnAt: When;
@@ -136,6 +140,7 @@ export function toChange(r: ChangeColumns): ChangeAfterTransfer {
     unitId: Number(r.unitId),
     packageId: Number(r.packageId),
     packageAt: new Date(r.packageAt),
+    handedAt: new Date(r.handedAt),
     archivalCode: r.archivalCode,
     itemId: Number(r.itemId),
     withdrawnAt: new Date(r.withdrawnAt),

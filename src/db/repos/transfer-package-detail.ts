@@ -158,7 +158,7 @@ export async function packageChanges(
     kind === 'stated'
       ? sql`select distinct on (ar.id) ar.id as record_id, ar.unit_id, ar.item_id, ar.archival_code,
             ar.withdrawn_at, ar.withdrawn_by, ar.withdrawn_reason, p.id as package_id,
-            p.created_at as package_at, tc.reported_at, tc.reported_by,
+            p.created_at as package_at, p.handed_at, tc.reported_at, tc.reported_by,
             tc.note as reported_note
           from transfer_package_changes pc join archive_records ar on ar.id = pc.record_id
             join units u on u.id = ar.unit_id

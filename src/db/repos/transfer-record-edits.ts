@@ -17,6 +17,8 @@ export interface RecordEditAfterTransfer extends RecordEditFacts {
   archivalCode: string;
   packageId: number;
   packageAt: Date;
+  /** The day that package was handed over (the start of that day, handed_at). */
+  handedAt: Date;
   at: Date;
 }
 
@@ -74,6 +76,7 @@ export async function recordEditsAfterTransfer(
     archival_code: string;
     package_id: number | string;
     package_at: Date | string;
+    handed_at: Date | string;
     at: Date | string;
     fields: string[] | string | null;
     photo: number | string | null;
@@ -85,7 +88,7 @@ export async function recordEditsAfterTransfer(
     sql`with c as (
           select distinct on (a.id, ar.id) a.id as audit_id, 'described' as kind, ar.id as record_id,
                  ar.unit_id, ar.item_id, ar.archival_code, p.id as package_id, p.created_at as package_at,
-                 a.at, (select coalesce(json_agg(k), '[]') from jsonb_object_keys(
+                 p.handed_at, a.at, (select coalesce(json_agg(k), '[]') from jsonb_object_keys(
                           case when jsonb_typeof(a.details->'fields') = 'object' then a.details->'fields'
                                else '{}'::jsonb end) k) as fields,
                  (a.details->>'photo')::int as photo, null::int as files, null::int as remaining
@@ -96,7 +99,7 @@ export async function recordEditsAfterTransfer(
         d as (
           select distinct on (a.id, ar.id) a.id as audit_id, 'recalled' as kind, ar.id as record_id,
                  ar.unit_id, ar.item_id, ar.archival_code, p.id as package_id, p.created_at as package_at,
-                 a.at, null::json as fields, null::int as photo,
+                 p.handed_at, a.at, null::json as fields, null::int as photo,
                  jsonb_array_length(e.value->'materialIds') as files, (e.value->>'remaining')::int as remaining
           from ${CARRIED}
           join audit_log a on a.item_id = ar.item_id and a.action = 'recall' and a.at >= p.read_at
@@ -122,6 +125,7 @@ export async function recordEditsAfterTransfer(
       archivalCode: r.archival_code,
       packageId: Number(r.package_id),
       packageAt: new Date(r.package_at),
+      handedAt: new Date(r.handed_at),
       at: new Date(r.at),
       fields: (typeof r.fields === 'string' ? (JSON.parse(r.fields) as string[]) : r.fields) ?? [],
       photo: num(r.photo),

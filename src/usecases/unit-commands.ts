@@ -32,7 +32,7 @@ import { addedOrOwnsChat, BIND_IN_GROUP } from './can-bind-chat.js';
 import { messageText } from '../domain/commands.js';
 import { chatWhere, sentAs } from '../domain/export-again.js';
 import { progressCalled, unitCalled, unitNaming, unitsCalled, whichUnit } from './unit-naming.js';
-import { leadersChatOf, unitsOfGroup } from './group-units.js';
+import { leadersChatOf, unitsOfGroup, unitsOfMemberGroups } from './group-units.js';
 
 /**
  * Which unit a command is about. In a group: the chat's bound unit, or — a leaders' chat (a unit's
@@ -77,7 +77,10 @@ export async function resolveUnit(
     if (group.length === 1) return { unit: group[0], rest: words };
     return say(`${leadersChatOf(group)}，请在指令后写单位名称，例如「@归档助手 进度 ${group[0]!.name}」。`);
   }
-  const mine = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
+  const held = msg.senderOpenId ? await unitsOfPerson(deps.db, msg.senderOpenId) : [];
+  // No role anywhere: the units of the work groups they are in (a member files there without a role).
+  const mine =
+    held.length === 0 && msg.senderOpenId ? await unitsOfMemberGroups(deps, msg.senderOpenId) : held;
   const asked = await unitNamedFirst(deps, msg, words);
   if (asked && 'question' in asked) return say(asked.question);
   if (asked) {
@@ -94,7 +97,7 @@ export async function resolveUnit(
   const list = theirs.slice(0, 10).map(names).join('、');
   return say(
     theirs.length === 0
-      ? '没有找到您负责的单位。请在指令后写单位名称，例如「进度 城关村」。'
+      ? '没有找到您所在的单位：请在本村（本单位）的工作群里 @我 发送，或请管理员把您设为本单位的工作人员。'
       : `您负责多个单位（${list}），请在指令后写单位名称，例如「进度 ${theirs[0]!.name}」。`,
   );
 }

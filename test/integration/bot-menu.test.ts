@@ -43,7 +43,7 @@ describe('bot menu: 进度, 缺什么, 未归档 and 帮助 from the menu of the
   });
 
   it('a person with no unit is told how to go on; an unknown key gets a hint, never silence', async () => {
-    expect(text(await tap('progress', 'ou_nobody_menu'))).toContain('没有找到您负责的单位');
+    expect(text(await tap('progress', 'ou_nobody_menu'))).toContain('没有找到您所在的单位');
     expect(text(await tap('no-such-item'))).toContain('这个菜单项还没有对应的功能');
   });
 

@@ -17,7 +17,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postPhoto, postText, replyAfterQuiet } from '../support/chat-photos.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
-import { bindVillageChat, joinVillageChat } from '../support/bound-chat.js';
+import { bindVillageChat, deliverMemberEvent, joinVillageChat } from '../support/bound-chat.js';
 import { waitFor } from '../support/wait-for.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
@@ -780,6 +780,35 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(yes.msgType).toBe('interactive');
     expect(JSON.stringify(yes.content)).toContain('城关村');
   });
+  it('a group member with no role asks 进度 / 缺什么 in the direct chat: answered about their group’s village, not refused', async () => {
+    const chat = id('oc_member_');
+    const member = id('ou_member_');
+    await bindVillageChat(h, org, chat, [{ openId: member, name: '孙村干' }]);
+    await postPhoto(h, { chatId: chat, sender: member, seed: 6161 });
+    await h.settle();
+    const ask = async (sender: string, text: string) => {
+      const ev = messageEvent({
+        appId: h.fake.appId,
+        chatId: id('oc_dm_'),
+        chatType: 'p2p',
+        senderOpenId: sender,
+        content: { text },
+      });
+      await h.post(ev);
+      return JSON.stringify((await replyTo(ev.event.message.message_id)).content);
+    };
+    // Before: 「没有找到您负责的单位。请在指令后写单位名称，例如「进度 城关村」。」, then, so written,
+    // 「您不是城关村或其上级单位的工作人员，不能查看它的归档情况。」
+    expect(await ask(member, '进度')).toContain('城关村 · 进度');
+    expect(await ask(member, '进度 城关村')).toContain('城关村 · 进度');
+    expect(await ask(member, '缺什么')).toContain('还缺什么');
+    expect(await ask(member, '进度 河口村')).toContain('不能查看');
+    // Out of the group (Lark's member list), the group's village is no longer theirs.
+    h.fake.addChat({ chatId: chat, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    await deliverMemberEvent(h, chat, 'deleted', [{ openId: member }]);
+    expect(await ask(member, '进度')).toContain('没有找到您所在的单位');
+  });
+
   it('a member who joined after the member list was cached can file at once', async () => {
     // The list is cached now (earlier clicks checked membership); the newcomer joins afterwards.
     const newbie = joinVillageChat(h, org, chatId, id('ou_newbie_'));

@@ -1,5 +1,5 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import { queryRows, type Db } from '../client.js';
 import { chatBindings } from '../schema/index.js';
 import { getUnitById, type UnitRow } from './units.js';
 
@@ -89,4 +89,16 @@ export async function switchBinding(
     )
     .returning({ id: chatBindings.id, unitId: chatBindings.unitId });
   return row;
+}
+
+/** The actively bound chats `openId` sent materials to, latest first (at most `limit`). */
+export async function boundChatsSentFrom(db: Db, openId: string, limit = 5): Promise<string[]> {
+  const rows = await queryRows<{ chat_id: string }>(
+    db,
+    sql`select m.chat_id from materials m
+        join chat_bindings b on b.chat_id = m.chat_id and b.status = 'active'
+        where m.sender_open_id = ${openId}
+        group by m.chat_id order by max(m.sent_at) desc limit ${limit}`,
+  );
+  return rows.map((r) => r.chat_id);
 }

@@ -13,16 +13,30 @@ export interface RepeatedFiles {
   of: { itemId: number; place: number } | null;
 }
 
-/** What an item really holds (its own files, per kind) and which of them are repeats. */
+/** What an item really holds (its own files, per kind), which of them are repeats, and which refused. */
 export interface ItemFiles {
   held: KindCounts;
   repeats: RepeatedFiles[];
+  /** Files per kind whose format the archive refuses (materials.format_refused): held, counted nowhere. */
+  refused?: Partial<KindCounts>;
 }
 
 export const noFiles = (): ItemFiles => ({
   held: { photo: 0, document: 0, audio: 0, video: 0 },
   repeats: [],
 });
+
+/**
+ * 「（格式不能归档，不计数）」 after a kind's count when all its files are in a format the archive refuses;
+ * 「（其中1份格式不能归档，不计数）」 when only some are; '' when none.
+ */
+export function refusedNote(files: ItemFiles, kind: MaterialKind): string {
+  const n = files.refused?.[kind] ?? 0;
+  if (n <= 0) return '';
+  return n === files.held[kind]
+    ? '（格式不能归档，不计数）'
+    : `（其中${n}${MEASURE[kind]}格式不能归档，不计数）`;
+}
 
 const KINDS: MaterialKind[] = ['photo', 'document', 'audio', 'video'];
 const MEASURE: Record<MaterialKind, string> = {
@@ -47,11 +61,12 @@ export function repeatNote(files: ItemFiles, kind: MaterialKind): string {
 
 /**
  * Each kind the item holds with its count in the view's words (`words.photo` 「张照片」…, `gap`
- * between number and word) and its repeat note: 「2 张照片（其中1张与本任务第1件相同，不重复计数）」.
+ * between number and word), its repeat note and its refused-format note: 「2 张照片（其中1张与本任务第1件相同，
+ * 不重复计数）」, 「3 份文件（格式不能归档，不计数）」.
  * Empty when the item holds nothing.
  */
 export function itemFilesText(files: ItemFiles, words: Record<MaterialKind, string>, gap = ''): string {
   return KINDS.filter((k) => files.held[k] > 0)
-    .map((k) => `${files.held[k]}${gap}${words[k]}${repeatNote(files, k)}`)
+    .map((k) => `${files.held[k]}${gap}${words[k]}${repeatNote(files, k)}${refusedNote(files, k)}`)
     .join('、');
 }

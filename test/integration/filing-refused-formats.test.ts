@@ -17,6 +17,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { ManualClock, awakeNow } from '../support/manual-clock.js';
 import { seedOrg, type SeededOrg } from '../support/seed-org.js';
 import { waitFor } from '../support/wait-for.js';
+import { signInCookie } from '../support/web-sign-in.js';
 
 const id = (p: string) => `${p}${randomBytes(10).toString('hex')}`;
 const text = (m: unknown) => JSON.stringify(m);
@@ -145,9 +146,14 @@ describe('files in formats the archive refuses', () => {
       { name: '通知.txt', bytes_mime: null, format_refused: true },
     ]);
 
-    // 缺什么 and 进度 still show C02 owed.
+    // 缺什么 still shows C02 owed; the task page says why its 件 adds nothing.
     const missing = text((await sayToBot(h, { chatId, sender: org.officer, text: '缺什么' })).content);
     expect(missing).toContain('上级扶贫政策文件');
+    const cookie = await signInCookie(h, { openId: org.archivist, name: '李档案' });
+    const html = await (await fetch(`${h.bot.url}/tasks/${c02}`, { headers: { cookie } })).text();
+    const page = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(page).toContain('已交 0 / 应交 1');
+    expect(page).toContain('2 份文件（格式不能归档，不计数）');
 
     // The control: a PDF to the same task counts, and completes it.
     const pdfMessage = await postFile('scan001.pdf', pdf());

@@ -16,13 +16,19 @@ export async function itemFilesOf(db: Db | Tx, itemIds: number[]): Promise<Map<n
   const out = new Map<number, ItemFiles>(ids.map((id) => [id, noFiles()]));
   if (ids.length === 0) return out;
   const list = sql`${`{${ids.join(',')}}`}::bigint[]`;
-  const held = await queryRows<{ item_id: number; kind: MaterialKind; n: number }>(
+  const held = await queryRows<{ item_id: number; kind: MaterialKind; n: number; refused: number }>(
     db,
-    sql`select fim.item_id::int as item_id, m.kind, count(*)::int as n
+    sql`select fim.item_id::int as item_id, m.kind, count(*)::int as n,
+          count(*) filter (where m.format_refused)::int as refused
         from filing_item_materials fim join materials m on m.id = fim.material_id
         where fim.item_id = any(${list}) group by fim.item_id, m.kind`,
   );
-  for (const r of held) out.get(Number(r.item_id))!.held[r.kind] = Number(r.n);
+  for (const r of held) {
+    const files = out.get(Number(r.item_id))!;
+    files.held[r.kind] = Number(r.n);
+    // A file in a format the archive refuses counts nowhere (recountTaskCopies): said beside its kind.
+    if (Number(r.refused) > 0) files.refused = { ...files.refused, [r.kind]: Number(r.refused) };
+  }
   // Only the files of the task that share bytes with a file of a wanted item are ranked.
   const repeats = await queryRows<{
     item_id: number;

@@ -1,3 +1,5 @@
+import { ALERT_TITLES } from './alert-titles.js';
+
 /**
  * Whether a card message forwarded into a chat is one of the bot's own (a reminder, a 督办, the weekly
  * digest a leader passes on): answering it 「卡片消息我保存不了…请截图」 would be noise, its content is
@@ -36,9 +38,8 @@ const FIXED = new Set([
   '已申请更正',
   '更正申请',
   '材料已撤回',
-  // The backup alert (usecases/ops-alerts.ts ALERT_TITLES.backup, cards/ops-alert-card.ts).
-  '告警：备份没有按时完成',
-  '恢复正常：备份没有按时完成',
+  // The operations alerts (cards/ops-alert-card.ts): 「告警：磁盘空间不足」, 「恢复正常：…」.
+  ...Object.values(ALERT_TITLES).flatMap((t) => [`告警：${t}`, `恢复正常：${t}`]),
 ]);
 
 const PATTERNED = [

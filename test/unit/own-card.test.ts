@@ -24,9 +24,12 @@ describe('the bot’s own cards, told by their titles when forwarded back', () =
       '#C03 危房改造',
       '告警：备份没有按时完成',
       '恢复正常：备份没有按时完成',
+      '告警：磁盘空间不足',
+      '恢复正常：飞书拒绝了应用凭证或权限',
     ])
       expect(isOwnCardTitle(t), t).toBe(true);
-    for (const t of ['审批通过：低保申请', '会议通知', '进度']) expect(isOwnCardTitle(t), t).toBe(false);
+    for (const t of ['审批通过：低保申请', '会议通知', '进度', '告警：服务器 CPU 过高'])
+      expect(isOwnCardTitle(t), t).toBe(false);
     expect(isOwnCard(JSON.stringify({ title: '⏰ 交材料提醒 · 城关村', elements: [] }))).toBe(true);
     expect(isOwnCard(JSON.stringify({ header: { title: { content: '📌 督办 · 城关村' } } }))).toBe(true);
     expect(isOwnCard('not json')).toBe(false);

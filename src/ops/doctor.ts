@@ -29,8 +29,8 @@ import { createLogger } from '../logger.js';
 import { loadSharp } from '../media/load-on-first-use.js';
 import { Metrics } from '../metrics.js';
 import { systemClock } from '../ports/clock.js';
+import { ALERT_TITLES } from '../domain/alert-titles.js';
 import {
-  ALERT_TITLES,
   OPS_ALERT_ADMINS,
   OPS_ALERT_ROUND_CUT_SHORT,
   OPS_ALERTS_UNDELIVERED,

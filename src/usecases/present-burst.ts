@@ -26,6 +26,7 @@ import { localDay } from '../domain/working-days.js';
 import type { OutgoingMessage } from '../ports/chat-gateway.js';
 import type { BurstView } from './acknowledge-burst.js';
 import type { BotDeps } from './deps.js';
+import { fileAlbumBefore } from './file-album-before.js';
 import { fileBurst, taskLabel, taskRef, type FileBurstOutcome, type FilingDeps } from './file-burst.js';
 import { filingChoices, householdChoices } from './filing-choices.js';
 import { leadersChatOf, leadersChatUnits } from './group-units.js';
@@ -163,8 +164,13 @@ export async function presentBurst(
       const hits = all.filter((t) => t.state === 'open' && t.campaignYear <= sentYear);
       const newest = hits.filter((t) => t.campaignCode === hits[0]?.campaignCode);
       if (newest.length === 1) {
-        const card = await fileAt({ ...newest[0]!, taskId: newest[0]!.id }, 'code');
-        if (card) return card;
+        const task = { ...newest[0]!, taskId: newest[0]!.id };
+        const card = await fileAt(task, 'code');
+        if (card) {
+          // The album's earlier parts a slow connection made cards of their own go with it.
+          await fileAlbumBefore(deps, { burstId: burst.id, caption: view.caption }, task);
+          return card;
+        }
       }
       // #C03 names a task waived (免交): the card says so instead of leaving it out without a word.
       const waived = all.find((t) => t.state === 'waived' && t.campaignYear <= sentYear);

@@ -272,6 +272,60 @@ describe('a caption that arrives after the card', () => {
     expect(JSON.stringify(patched.content)).toContain('已交到');
   });
 
+  it('one album on a slow connection (each photo past the quiet window after the last) is filed whole by the #code after it', async () => {
+    // Clear of the cards the tests before left untapped.
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    await h.settle();
+    const photos: string[] = [];
+    const cards: { messageId: string }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const photo = await postPhoto(h, { chatId, sender: org.officer });
+      photos.push(photo);
+      // The caption typed right after the last photo.
+      if (i === 3) await postText(h, { chatId, sender: org.officer, text: '#C05 村民代表大会' });
+      // Quiet window 2 s: each photo closes a burst of its own and gets a card.
+      cards.push(await replyAfterQuiet(h, clock, photo));
+      await clock.advance(1_000);
+    }
+    expect(new Set(cards.map((c) => c.messageId)).size).toBe(4);
+    await waitOnClock(h, clock, 'all four filed', async () => {
+      for (const p of photos) if ((await burstOf(p)).task !== 'C05') return false;
+      return true;
+    });
+    for (const p of photos) expect((await burstOf(p)).title).toBe('村民代表大会');
+    // No card left asking for a task: the three earlier cards are drawn again as filed.
+    for (const card of cards.slice(0, 3)) {
+      const patched = await waitOnClock(h, clock, 'the card drawn again', () =>
+        patchesOf(card.messageId).find((p) => JSON.stringify(p.content).includes('已交到')),
+      );
+      expect(cardButtons(patched.content).some((b) => b.value?.a === 'file')).toBe(false);
+    }
+  });
+
+  it('a #code files only the untapped caption-less cards just before it: not one with a caption of its own, nor those before it', async () => {
+    await clock.advance(LATE_CAPTION_MS + 60_000);
+    await h.settle();
+    const older = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, older);
+    await clock.advance(1_000);
+    const captioned = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '门牌照片' });
+    await replyAfterQuiet(h, clock, captioned);
+    await clock.advance(1_000);
+    const part = await postPhoto(h, { chatId, sender: org.officer });
+    await replyAfterQuiet(h, clock, part);
+    await clock.advance(1_000);
+    const last = await postPhoto(h, { chatId, sender: org.officer });
+    await postText(h, { chatId, sender: org.officer, text: '#C05 村民代表大会' });
+    await replyAfterQuiet(h, clock, last);
+    await waitOnClock(h, clock, 'the part before filed', async () => (await burstOf(part)).task === 'C05');
+    expect((await burstOf(last)).task).toBe('C05');
+    await clock.advance(5_000);
+    await h.settle();
+    expect(await burstOf(captioned)).toEqual({ caption: '门牌照片', title: null, task: null });
+    expect(await burstOf(older)).toEqual({ caption: null, title: null, task: null });
+  });
+
   it('a text that arrives before the photos sent just before it is theirs, not the untapped card’s before', async () => {
     const earlier = await postPhoto(h, { chatId, sender: org.officer });
     await replyAfterQuiet(h, clock, earlier);

@@ -308,3 +308,45 @@ export async function compressedNoteGivenToday(
   );
   return rows.length > 0;
 }
+
+/**
+ * The sender's bursts in the chat that started before `burstId` and at most `withinMs` before its first
+ * item, newest first: when each ended, whether its card is out and nobody has touched it (answered, not
+ * split, its card its own — not a part —, no caption of its own, never filed: an undone filing counts),
+ * and whether the sender wrote a text (not a file's) after its first item and before `burstId`'s first.
+ */
+export async function earlierBurstsOf(
+  db: Db | Tx,
+  q: { burstId: number; withinMs: number },
+): Promise<{ id: number; lastAt: Date; firstAt: Date; untouched: boolean; textAfter: boolean }[]> {
+  const rows = await queryRows<{
+    id: number;
+    first_at: Date | string;
+    last_at: Date | string;
+    untouched: boolean;
+    text_after: boolean;
+  }>(
+    db,
+    sql`select b.id::int as id, b.first_at, b.last_at,
+          (b.status = 'closed' and b.ack_message_id is not null and coalesce(b.caption, '') = ''
+            and not exists (select 1 from bursts o where o.ack_message_id = b.ack_message_id and o.id <> b.id)
+            and not exists (select 1 from filing_items f where f.burst_id = b.id)) as untouched,
+          exists (select 1 from messages t
+            where t.chat_id = a.chat_id and t.sender_open_id = a.sender_open_id and t.text is not null
+              and t.disposition in ('captured', 'late_caption')
+              and t.sent_at > b.first_at and t.sent_at < a.first_at
+              and not exists (select 1 from materials m where m.message_id = t.message_id)) as text_after
+        from bursts b join bursts a on a.id = ${q.burstId}
+        where b.chat_id = a.chat_id and b.sender_open_id = a.sender_open_id and b.id <> a.id
+          and b.first_at < a.first_at
+          and b.first_at >= a.first_at - ${q.withinMs} * interval '1 millisecond'
+        order by b.first_at desc, b.id desc`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    firstAt: new Date(r.first_at),
+    lastAt: new Date(r.last_at),
+    untouched: !!r.untouched,
+    textAfter: !!r.text_after,
+  }));
+}

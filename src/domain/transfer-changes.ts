@@ -32,6 +32,14 @@ export const changedAfterTransfer = (
     ? `（已列入「移交后变更」）：${transfersUrl}`
     : '（已列入「移交后变更」，管理员可用 archive transfers 查看）。');
 
+/**
+ * Said with 撤销确认 or a 著录 change of a 件 a 移交包 carries that is only made (已生成: not voided, not a
+ * 预检包, its handover not recorded): it may have been handed over all the same, and then the change is
+ * owed to the county archive only once the handover is recorded.
+ */
+export const madeNotHandedWarning = (packageIds: number[]): string =>
+  `${packageIds.map((id) => `移交包 #${id}`).join('、')}（已生成，未登记移交）含这一件：如果已经交给档案馆，请先登记移交`;
+
 /** The unit's 移交包 page (移交包记录 and 移交后变更), under PUBLIC_URL. */
 export const transfersPath = (unitId: number): string => `/units/${unitId}/transfers`;
 

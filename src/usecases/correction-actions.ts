@@ -371,7 +371,8 @@ export function correctionActions(o: CorrectionActionDeps): DeclaredCardAction[]
           ...(await correction(
             deps,
             now,
-            `${withdrawn}。${res.transferred ? `\n${res.transferred}\n` : ''}现在可以在下面更正：`,
+            `${withdrawn}。${res.transferred ? `\n${res.transferred}\n` : ''}` +
+              `${res.notHanded ? `\n${res.notHanded}。\n` : ''}现在可以在下面更正：`,
             owed?.id === r ? owed?.id : undefined,
           )),
         };

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
-import { packagesHoldingRecord } from '../db/repos/transfer-packages.js';
+import { madePackagesOfRecord, packagesHoldingRecord } from '../db/repos/transfer-packages.js';
 import { plainDate } from '../domain/plain-date.js';
-import { changedAfterTransfer, transfersPath } from '../domain/transfer-changes.js';
+import { changedAfterTransfer, madeNotHandedWarning, transfersPath } from '../domain/transfer-changes.js';
 import { DESCRIPTION_FIELD_WORDS } from '../domain/record-edit.js';
 import type { AuditEntry } from '../db/repos/audit.js';
 import { insertArchiveAudit, lockItemLiveRecord } from '../db/repos/archive-records.js';
@@ -135,6 +135,10 @@ export async function describeItem(
         '著录',
         deps.pageUrl?.(transfersPath(task.unitId)),
       );
+    // A package only made carries it: handed over perhaps, the handover not recorded (said first: a
+    // link ends the other).
+    const made = record ? await madePackagesOfRecord(tx, record.id) : [];
+    if (made.length > 0) transferred = [madeNotHandedWarning(made), transferred].filter(Boolean).join('。');
     const changedMeanwhile = input.drawn ? await changedSinceDrawn(tx, item.id, input.drawn) : [];
     if (changedMeanwhile.length > 0) {
       if (input.save !== 'others') return { changedMeanwhile };

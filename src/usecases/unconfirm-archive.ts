@@ -9,12 +9,16 @@ import {
   type ArchiveRecordRow,
 } from '../db/repos/archive-records.js';
 import { getFilingItem } from '../db/repos/filings.js';
-import { packagesHoldingRecord, type PackageHolding } from '../db/repos/transfer-packages.js';
+import {
+  madePackagesOfRecord,
+  packagesHoldingRecord,
+  type PackageHolding,
+} from '../db/repos/transfer-packages.js';
 import { hasUnitRole } from '../db/repos/people.js';
 import { getUnitById } from '../db/repos/units.js';
 import { looseArchivalCode } from '../domain/typed-archival-code.js';
 import { plainDate } from '../domain/plain-date.js';
-import { transferredAfter, transfersPath } from '../domain/transfer-changes.js';
+import { madeNotHandedWarning, transferredAfter, transfersPath } from '../domain/transfer-changes.js';
 import { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -35,6 +39,8 @@ export type UnconfirmOutcome =
       message: string;
       /** The 档号 went out in a 移交包: what to send the county archive (also the message's last line). */
       transferred?: string;
+      /** A 移交包 only made (已生成) carries it: record its handover first if it was handed over. */
+      notHanded?: string;
     }
   | { status: 'not_confirmed'; message: string }
   /** No such item or 档号, or the two name different records: nothing was changed. */
@@ -127,11 +133,13 @@ export async function withdrawAudited(
   record: ArchiveRecordRow,
   input: UnconfirmInput,
   now: Date,
-): Promise<{ packages: PackageHolding[] } | false> {
+): Promise<{ packages: PackageHolding[]; made: number[] } | false> {
   const reason = input.reason?.trim() || null;
   if (!(await withdrawRecord(tx, record.id, input.actor, now, reason))) return false;
   // The county archive holds a package naming this 档号: the audit says which (移交后变更).
   const packages = await packagesHoldingRecord(tx, record.id);
+  // Packages only made that carry it: handed over perhaps, not recorded (said with the result).
+  const made = await madePackagesOfRecord(tx, record.id);
   await insertArchiveAudit(tx, [
     {
       at: now,
@@ -150,7 +158,7 @@ export async function withdrawAudited(
       },
     },
   ]);
-  return { packages };
+  return { packages, made };
 }
 
 /** What a retired number's result says: retired, and what to send the county archive when it went out. */
@@ -159,6 +167,7 @@ export function withdrawnOutcome(
   record: ArchiveRecordRow,
   packages: PackageHolding[],
   now: Date,
+  made: number[] = [],
 ): Extract<UnconfirmOutcome, { status: 'withdrawn' }> {
   const first = packages[0];
   const transferred =
@@ -168,14 +177,17 @@ export function withdrawnOutcome(
       record.archivalCode,
       deps.pageUrl?.(transfersPath(record.unitId)),
     );
+  const notHanded = made.length > 0 ? madeNotHandedWarning(made) : undefined;
   return {
     status: 'withdrawn',
     itemId: record.itemId,
     archivalCode: record.archivalCode,
     message:
       `已撤销确认：档号 ${record.archivalCode} 停用（件号不再使用，目录中保留并注明）` +
-      (transferred ? `\n${transferred}` : ''),
+      (transferred ? `\n${transferred}` : '') +
+      (notHanded ? `\n${notHanded}` : ''),
     ...(transferred ? { transferred } : {}),
+    ...(notHanded ? { notHanded } : {}),
   };
 }
 
@@ -206,5 +218,5 @@ export async function unconfirmArchive(
   const now = deps.clock.now();
   const done = await db.transaction((tx) => withdrawAudited(tx, record, input, now));
   if (!done) return alreadyWithdrawn(db, record);
-  return withdrawnOutcome(deps, record, done.packages, now);
+  return withdrawnOutcome(deps, record, done.packages, now, done.made);
 }

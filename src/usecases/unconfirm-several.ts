@@ -74,14 +74,14 @@ export async function unconfirmSeveral(
     };
   const now = deps.clock.now();
   records.sort((a, b) => a.id - b.id);
-  let done: PackageHolding[][];
+  let done: { packages: PackageHolding[]; made: number[] }[];
   try {
     done = await deps.db.transaction(async (tx) => {
-      const packages: PackageHolding[][] = [];
+      const packages: { packages: PackageHolding[]; made: number[] }[] = [];
       for (const record of records) {
         const res = await withdrawAudited(tx, record, single, now);
         if (!res) throw new RetiredMeanwhile(record);
-        packages.push(res.packages);
+        packages.push(res);
       }
       return packages;
     });
@@ -93,6 +93,8 @@ export async function unconfirmSeveral(
   return {
     status: 'withdrawn',
     archivalCodes: records.map((r) => r.archivalCode),
-    message: records.map((r, i) => withdrawnOutcome(deps, r, done[i]!, now).message).join('\n'),
+    message: records
+      .map((r, i) => withdrawnOutcome(deps, r, done[i]!.packages, now, done[i]!.made).message)
+      .join('\n'),
   };
 }

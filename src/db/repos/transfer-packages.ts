@@ -86,6 +86,20 @@ export interface PackageHolding {
   sent: boolean;
 }
 
+/**
+ * The 移交包 carrying this 档号 that are only made (已生成: not handed over, not voided, not a 预检包),
+ * oldest first: handed over perhaps, the handover not recorded.
+ */
+export async function madePackagesOfRecord(db: Db | Tx, recordId: number): Promise<number[]> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`select p.id::int as id from transfer_package_records r join transfer_packages p on p.id = r.package_id
+        where r.record_id = ${recordId} and p.handed_at is null and p.voided_at is null and not p.pre_check
+        order by p.created_at, p.id`,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
 /** The handed-over 移交包 that carried this 档号, oldest first (by when made). */
 export async function packagesHoldingRecord(db: Db | Tx, recordId: number): Promise<PackageHolding[]> {
   const rows = await queryRows<

@@ -68,7 +68,10 @@ describe('archive describe --doc-number "": a 文号 read out of a caption is ta
       responsible: '测试县扶贫开发领导小组办公室',
     });
     await run('describe', '--item', String(item), '--doc-number', '');
-    expect(lines).toEqual(['已保存说明']);
+    // packaged() exports a 移交包 (已生成, never recorded as handed over): the edit names it.
+    expect(lines).toEqual([
+      '已保存说明。移交包 #1（已生成，未登记移交）含这一件：如果已经交给档案馆，请先登记移交',
+    ]);
     expect(await packaged()).toEqual({ docNumber: '', responsible: '东村' });
     // Another field described later leaves the 文号 as the archivist set it.
     await run('describe', '--item', String(item), '--date', '20250301');

@@ -804,7 +804,11 @@ describe('filing in the chat (bind, filing card, reply, #code, undo, commands)',
     expect(await ask(member, '缺什么')).toContain('还缺什么');
     expect(await ask(member, '进度 河口村')).toContain('不能查看');
     // Out of the group (Lark's member list), the group's village is no longer theirs.
-    h.fake.addChat({ chatId: chat, name: '城关村工作群', members: [{ openId: org.officer, name: '王村官' }] });
+    h.fake.addChat({
+      chatId: chat,
+      name: '城关村工作群',
+      members: [{ openId: org.officer, name: '王村官' }],
+    });
     await deliverMemberEvent(h, chat, 'deleted', [{ openId: member }]);
     expect(await ask(member, '进度')).toContain('没有找到您所在的单位');
   });

@@ -21,7 +21,7 @@ export interface BackupStatus {
 }
 
 /** A county that never made a backup is told once the bot has run this long (not on day one). */
-export const FIRST_BACKUP_DAYS = 7;
+const FIRST_BACKUP_DAYS = 7;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

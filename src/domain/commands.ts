@@ -44,7 +44,7 @@ export function messageText(msg: IncomingMessage): string {
 }
 
 /** A rich-text post of words only: read for commands as a text message is (a post with photos is materials). */
-export const isWordsOnlyPost = (msg: IncomingMessage): boolean =>
+const isWordsOnlyPost = (msg: IncomingMessage): boolean =>
   msg.msgType === 'post' && postCommandText(msg.content) !== undefined;
 
 /** A whole message as a bare command word: lower-case, without the punctuation after it (「缺什么？」). */

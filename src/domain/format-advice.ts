@@ -25,7 +25,7 @@ const ARCHIVES = new Set([
 const KIND_NAMES: Record<string, string> = { photo: '照片', document: '文件', audio: '录音', video: '视频' };
 
 /** The files' advice lines shown at most; the rest are counted (「另有 3 个文件的格式也不能归档」). */
-export const REFUSED_SHOWN = 5;
+const REFUSED_SHOWN = 5;
 
 /**
  * 「照片.zip 是压缩包，不能归档：请解压后直接发里面的照片和文件」, 「IMG_0001.MOV：苹果手机的视频不能归档，请直接以视频

@@ -1,7 +1,7 @@
 import { formatProblem } from './four-properties-rules.js';
 
 /** Types of the originals the export makes a WAV archival copy of (Lark voice notes: Opus in Ogg). */
-export const OPUS_MIMES: ReadonlySet<string> = new Set(['audio/ogg; codecs=opus', 'audio/opus']);
+const OPUS_MIMES: ReadonlySet<string> = new Set(['audio/ogg; codecs=opus', 'audio/opus']);
 
 /** How a file is identified: `bytesMime` from its magic bytes alone, `mime` as resolved (sniff-file.ts). */
 export interface IdentifiedFormat {

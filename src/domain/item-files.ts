@@ -30,7 +30,7 @@ export const noFiles = (): ItemFiles => ({
  * 「（格式不能归档，不计数）」 after a kind's count when all its files are in a format the archive refuses;
  * 「（其中1份格式不能归档，不计数）」 when only some are; '' when none.
  */
-export function refusedNote(files: ItemFiles, kind: MaterialKind): string {
+function refusedNote(files: ItemFiles, kind: MaterialKind): string {
   const n = files.refused?.[kind] ?? 0;
   if (n <= 0) return '';
   return n === files.held[kind]

@@ -11,7 +11,7 @@ import type { BotDeps } from './deps.js';
 import { fileBurst, type FilingDeps } from './file-burst.js';
 
 /** How long after one burst the next may start and still be the same album on a slow connection. */
-export const ALBUM_GAP_MS = 60_000;
+const ALBUM_GAP_MS = 60_000;
 
 /**
  * One album on a slow connection: each 原图 arrives more than the quiet window after the last, so it makes

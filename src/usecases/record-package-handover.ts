@@ -35,6 +35,15 @@ interface Who {
 
 const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** The reason 作废 and 撤销移交 require, on one line, at most VOID_REASON_MAX characters. */
+function requiredReason(raw: string | undefined, words: { missing: string; named: string }): string {
+  const reason = oneLine(raw);
+  if (!reason) throw new DomainError('no_reason', words.missing);
+  if (reason.length > VOID_REASON_MAX)
+    throw new DomainError('reason_too_long', `${words.named}太长（最多 ${VOID_REASON_MAX} 字）`);
+  return reason;
+}
+
 /** The day handed over (YYYY-MM-DD, a real day, not after today) and the receiver, checked. */
 function handoverLine(
   input: { day: string; receiver: string },
@@ -116,10 +125,7 @@ export async function voidPackage(
   deps: Deps,
   input: Who & { packageId: number; reason: string },
 ): Promise<PackageStateOutcome> {
-  const reason = oneLine(input.reason);
-  if (!reason) throw new DomainError('no_reason', '请写明作废原因');
-  if (reason.length > VOID_REASON_MAX)
-    throw new DomainError('reason_too_long', `作废原因太长（最多 ${VOID_REASON_MAX} 字）`);
+  const reason = requiredReason(input.reason, { missing: '请写明作废原因', named: '作废原因' });
   const now = deps.clock.now();
   const today = localDay(now, deps.timeZone);
   return deps.db.transaction(async (tx) => {
@@ -157,10 +163,7 @@ export async function undoPackageHandover(
   deps: Deps,
   input: Who & { packageId: number; reason: string },
 ): Promise<PackageStateOutcome> {
-  const reason = oneLine(input.reason);
-  if (!reason) throw new DomainError('no_reason', '请写明撤销移交的原因');
-  if (reason.length > VOID_REASON_MAX)
-    throw new DomainError('reason_too_long', `撤销原因太长（最多 ${VOID_REASON_MAX} 字）`);
+  const reason = requiredReason(input.reason, { missing: '请写明撤销移交的原因', named: '撤销原因' });
   const now = deps.clock.now();
   const today = localDay(now, deps.timeZone);
   return deps.db.transaction(async (tx) => {
